@@ -1,0 +1,60 @@
+package dev.keel;
+
+import java.util.Map;
+
+/**
+ * The one header scheme Keel writes on every broker (Kafka record headers, AMQP message headers,
+ * RocketMQ user properties). Values are UTF-8 strings. Application headers pass through unchanged;
+ * names starting with {@value #PREFIX} are reserved.
+ */
+public final class KeelHeaders {
+
+    /** Reserved prefix of Keel's own headers. */
+    public static final String PREFIX = "keel-";
+    /** The idempotency id of the message. */
+    public static final String ID = "keel-id";
+    /** The ordering key (also carried natively where the broker has one, e.g. the Kafka record key). */
+    public static final String KEY = "keel-key";
+    /** Publish time, epoch milliseconds. */
+    public static final String TIMESTAMP = "keel-ts";
+    /** W3C trace context, passed through when the application sets it. */
+    public static final String TRACEPARENT = "traceparent";
+    /** W3C trace state, passed through when the application sets it. */
+    public static final String TRACESTATE = "tracestate";
+
+    /** On a dead letter: the failure's exception class. */
+    public static final String DLT_CAUSE_CLASS = "keel-dlt-cause-class";
+    /** On a dead letter: the failure's message (truncated, never the payload). */
+    public static final String DLT_CAUSE_MESSAGE = "keel-dlt-cause-message";
+    /** On a dead letter: how many attempts were made. */
+    public static final String DLT_ATTEMPTS = "keel-dlt-attempts";
+    /** On a dead letter: the topic it came from (the re-drive target). */
+    public static final String DLT_ORIGIN_TOPIC = "keel-dlt-origin-topic";
+    /** On a dead letter: the partition or queue it came from. */
+    public static final String DLT_ORIGIN_PARTITION = "keel-dlt-origin-partition";
+    /** On a dead letter: its broker position (offset or delivery tag) at origin. */
+    public static final String DLT_ORIGIN_POSITION = "keel-dlt-origin-position";
+    /** On a dead letter: the consumer group that gave up on it. */
+    public static final String DLT_GROUP = "keel-dlt-group";
+    /** On a dead letter: when it was dead-lettered, epoch milliseconds. */
+    public static final String DLT_AT = "keel-dlt-at";
+    /** On a dead letter: {@code decode} when it could not be decoded, else {@code handler}. */
+    public static final String DLT_REASON = "keel-dlt-reason";
+
+    private KeelHeaders() {
+    }
+
+    /** Whether {@code name} is in Keel's reserved namespace. */
+    public static boolean isReserved(String name) {
+        return name.startsWith(PREFIX);
+    }
+
+    /**
+     * The id a received message is known by: the {@link #ID} header when present, otherwise the
+     * broker's own stable id ({@code nativeId}, e.g. Kafka {@code topic-partition-offset}).
+     */
+    public static String idOf(Map<String, String> headers, String nativeId) {
+        String id = headers.get(ID);
+        return id != null && !id.isBlank() ? id : nativeId;
+    }
+}

@@ -1,0 +1,166 @@
+package dev.keel;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * An immutable message: an idempotency {@link #id() id}, an optional ordering {@link #key() key},
+ * string headers, payload bytes and a timestamp.
+ *
+ * <p>The id is what the consumer's idempotency store deduplicates on: set a business id (for
+ * example an order id plus an event type) so that a retried publish is recognised as the same
+ * message. When no id is set, the publisher assigns a time-ordered UUID at publish time.
+ *
+ * <p>Messages with the same key are delivered to the same partition, lane queue or message queue,
+ * and handled one at a time in order under {@link dev.keel.ordering.Ordering#PER_KEY}.
+ */
+public final class Message {
+
+    private final String id;
+    private final String key;
+    private final Map<String, String> headers;
+    private final byte[] payload;
+    private final Instant timestamp;
+
+    private Message(Builder builder) {
+        this.id = builder.id;
+        this.key = builder.key;
+        this.headers = Map.copyOf(builder.headers);
+        this.payload = builder.payload.clone();
+        this.timestamp = builder.timestamp;
+    }
+
+    /** A builder for a message with the given payload bytes (copied). */
+    public static Builder builder(byte[] payload) {
+        return new Builder(payload);
+    }
+
+    /** A builder for a message whose payload is {@code value} encoded by {@code codec}. */
+    public static <T> Builder builder(T value, Codec<T> codec) {
+        Objects.requireNonNull(codec, "codec");
+        return new Builder(codec.encode(value));
+    }
+
+    /** A message with a UTF-8 text payload and no id, key or headers. */
+    public static Message ofText(String text) {
+        return builder(text, Codec.utf8()).build();
+    }
+
+    /** A builder preset with this message's fields. */
+    public Builder toBuilder() {
+        Builder b = new Builder(payload).id(id).key(key).timestamp(timestamp);
+        b.headers.putAll(headers);
+        return b;
+    }
+
+    /** The idempotency id, or {@code null} when the publisher is to assign one. */
+    public String id() {
+        return id;
+    }
+
+    /** The ordering key, or {@code null} for none. */
+    public String key() {
+        return key;
+    }
+
+    /** Application headers (Keel's own headers, prefixed {@code keel-}, are not in this map on publish). */
+    public Map<String, String> headers() {
+        return headers;
+    }
+
+    /** A copy of the payload bytes. */
+    public byte[] payload() {
+        return payload.clone();
+    }
+
+    /** The payload size in bytes. */
+    public int payloadSize() {
+        return payload.length;
+    }
+
+    /** The creation timestamp, or {@code null} when the publisher is to stamp it. */
+    public Instant timestamp() {
+        return timestamp;
+    }
+
+    /** The payload decoded with {@code codec}. */
+    public <T> T payload(Codec<T> codec) {
+        return codec.decode(payload);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Message other)) {
+            return false;
+        }
+        return Objects.equals(id, other.id) && Objects.equals(key, other.key)
+                && headers.equals(other.headers) && Arrays.equals(payload, other.payload)
+                && Objects.equals(timestamp, other.timestamp);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(id, key, headers, Arrays.hashCode(payload), timestamp);
+    }
+
+    /** Never prints the payload, only its size. */
+    @Override
+    public String toString() {
+        return "Message{id=" + id + ", key=" + key + ", headers=" + headers.keySet()
+                + ", payloadBytes=" + payload.length + ", timestamp=" + timestamp + "}";
+    }
+
+    /** Builds a {@link Message}; validates on {@link #build()}. */
+    public static final class Builder {
+        private String id;
+        private String key;
+        private final Map<String, String> headers = new LinkedHashMap<>();
+        private final byte[] payload;
+        private Instant timestamp;
+
+        private Builder(byte[] payload) {
+            this.payload = Objects.requireNonNull(payload, "payload").clone();
+        }
+
+        public Builder id(String id) {
+            this.id = id;
+            return this;
+        }
+
+        public Builder key(String key) {
+            this.key = key;
+            return this;
+        }
+
+        public Builder header(String name, String value) {
+            Objects.requireNonNull(name, "header name");
+            Objects.requireNonNull(value, "header value");
+            headers.put(name, value);
+            return this;
+        }
+
+        public Builder timestamp(Instant timestamp) {
+            this.timestamp = timestamp;
+            return this;
+        }
+
+        public Message build() {
+            if (id != null && id.isBlank()) {
+                throw new IllegalArgumentException("message id must not be blank: leave it unset to have one assigned");
+            }
+            for (String name : headers.keySet()) {
+                if (KeelHeaders.isReserved(name)) {
+                    throw new IllegalArgumentException("header '" + name + "' uses the reserved prefix '"
+                            + KeelHeaders.PREFIX + "': choose another header name");
+                }
+            }
+            return new Message(this);
+        }
+    }
+}

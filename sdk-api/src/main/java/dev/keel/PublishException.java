@@ -1,0 +1,8 @@
+package dev.keel;
+
+/** A publish that the broker did not confirm: rejected (nacked), failed, or the broker unreachable. */
+public class PublishException extends KeelException {
+    public PublishException(String message, Throwable cause, boolean retriable) {
+        super(message, cause, retriable);
+    }
+}

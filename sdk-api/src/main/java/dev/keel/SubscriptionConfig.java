@@ -1,0 +1,217 @@
+package dev.keel;
+
+import dev.keel.ordering.Ordering;
+import dev.keel.retry.DeadLetterPolicy;
+import dev.keel.retry.RetryPolicy;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * An immutable subscription: what to consume, how to decode it, and the guarantees to keep.
+ * Values are validated as they are set, with an {@link IllegalArgumentException} that says what is
+ * allowed. Build with {@link #builder(String, String, Codec)} or {@link #from(SubscriptionConfig)}.
+ */
+public final class SubscriptionConfig<T> {
+
+    public static final DeliveryGuarantee DEFAULT_GUARANTEE = DeliveryGuarantee.EFFECTIVELY_ONCE;
+    public static final Ordering DEFAULT_ORDERING = Ordering.PER_KEY;
+    public static final int DEFAULT_LANES = 8;
+    public static final int DEFAULT_MAX_IN_FLIGHT = 512;
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_RETENTION = Duration.ofHours(24);
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_REVOKE_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_STORE_RETRY_INTERVAL = Duration.ofMillis(500);
+
+    private final String topic;
+    private final String group;
+    private final Codec<T> codec;
+    private final DeliveryGuarantee guarantee;
+    private final Ordering ordering;
+    private final int lanes;
+    private final int maxInFlight;
+    private final RetryPolicy retryPolicy;
+    private final DeadLetterPolicy deadLetterPolicy;
+    private final Duration lease;
+    private final Duration retention;
+    private final Duration closeTimeout;
+    private final Duration revokeTimeout;
+    private final Duration storeRetryInterval;
+
+    private SubscriptionConfig(Builder<T> b) {
+        this.topic = b.topic;
+        this.group = b.group;
+        this.codec = b.codec;
+        this.guarantee = b.guarantee;
+        this.ordering = b.ordering;
+        this.lanes = b.lanes;
+        this.maxInFlight = b.maxInFlight;
+        this.retryPolicy = b.retryPolicy;
+        this.deadLetterPolicy = b.deadLetterPolicy;
+        this.lease = b.lease;
+        this.retention = b.retention;
+        this.closeTimeout = b.closeTimeout;
+        this.revokeTimeout = b.revokeTimeout;
+        this.storeRetryInterval = b.storeRetryInterval;
+    }
+
+    public static <T> Builder<T> builder(String topic, String group, Codec<T> codec) {
+        return new Builder<>(topic, group, codec);
+    }
+
+    public static <T> Builder<T> from(SubscriptionConfig<T> base) {
+        return new Builder<>(base.topic, base.group, base.codec).guarantee(base.guarantee).ordering(base.ordering)
+                .lanes(base.lanes).maxInFlight(base.maxInFlight).retryPolicy(base.retryPolicy)
+                .deadLetterPolicy(base.deadLetterPolicy).lease(base.lease).retention(base.retention)
+                .closeTimeout(base.closeTimeout).revokeTimeout(base.revokeTimeout)
+                .storeRetryInterval(base.storeRetryInterval);
+    }
+
+    public String topic() { return topic; }
+
+    public String group() { return group; }
+
+    public Codec<T> codec() { return codec; }
+
+    public DeliveryGuarantee guarantee() { return guarantee; }
+
+    public Ordering ordering() { return ordering; }
+
+    /** Handler parallelism: lanes under PER_KEY (lane = hash(key) mod lanes), worker count when unordered. */
+    public int lanes() { return lanes; }
+
+    /** The most messages held unacknowledged; the broker is paused when reached. */
+    public int maxInFlight() { return maxInFlight; }
+
+    public RetryPolicy retryPolicy() { return retryPolicy; }
+
+    public DeadLetterPolicy deadLetterPolicy() { return deadLetterPolicy; }
+
+    /** How long a claim holds an id before another consumer may take it (EFFECTIVELY_ONCE). */
+    public Duration lease() { return lease; }
+
+    /** How long a done id is remembered (EFFECTIVELY_ONCE): duplicates later than this are not caught. */
+    public Duration retention() { return retention; }
+
+    public Duration closeTimeout() { return closeTimeout; }
+
+    public Duration revokeTimeout() { return revokeTimeout; }
+
+    /** How often a claim is retried while the store is unavailable or the id is busy elsewhere. */
+    public Duration storeRetryInterval() { return storeRetryInterval; }
+
+    @Override
+    public String toString() {
+        return "SubscriptionConfig{topic=" + topic + ", group=" + group + ", guarantee=" + guarantee + ", ordering="
+                + ordering + ", lanes=" + lanes + ", maxInFlight=" + maxInFlight + ", retryPolicy=" + retryPolicy
+                + ", deadLetterPolicy=" + deadLetterPolicy + ", lease=" + lease + ", retention=" + retention + "}";
+    }
+
+    public static final class Builder<T> {
+        private final String topic;
+        private final String group;
+        private final Codec<T> codec;
+        private DeliveryGuarantee guarantee = DEFAULT_GUARANTEE;
+        private Ordering ordering = DEFAULT_ORDERING;
+        private int lanes = DEFAULT_LANES;
+        private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+        private RetryPolicy retryPolicy = RetryPolicy.ofDefaults();
+        private DeadLetterPolicy deadLetterPolicy = DeadLetterPolicy.ofDefaults();
+        private Duration lease = DEFAULT_LEASE;
+        private Duration retention = DEFAULT_RETENTION;
+        private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+        private Duration revokeTimeout = DEFAULT_REVOKE_TIMEOUT;
+        private Duration storeRetryInterval = DEFAULT_STORE_RETRY_INTERVAL;
+
+        private Builder(String topic, String group, Codec<T> codec) {
+            if (!TopicSpec.isValidName(topic)) {
+                throw new IllegalArgumentException("topic must be 1-200 characters of [A-Za-z0-9._-], was '" + topic + "'");
+            }
+            if (!TopicSpec.isValidName(group)) {
+                throw new IllegalArgumentException("group must be 1-200 characters of [A-Za-z0-9._-], was '" + group + "'");
+            }
+            this.topic = topic;
+            this.group = group;
+            this.codec = Objects.requireNonNull(codec, "codec: use Codec.bytes(), Codec.utf8() or Codec.json(type)");
+        }
+
+        public Builder<T> guarantee(DeliveryGuarantee guarantee) {
+            this.guarantee = Objects.requireNonNull(guarantee, "guarantee");
+            return this;
+        }
+
+        public Builder<T> ordering(Ordering ordering) {
+            this.ordering = Objects.requireNonNull(ordering, "ordering");
+            return this;
+        }
+
+        public Builder<T> lanes(int lanes) {
+            if (lanes < 1 || lanes > 1024) {
+                throw new IllegalArgumentException("lanes must be in [1, 1024], was " + lanes);
+            }
+            this.lanes = lanes;
+            return this;
+        }
+
+        public Builder<T> maxInFlight(int maxInFlight) {
+            if (maxInFlight < 1 || maxInFlight > 100_000) {
+                throw new IllegalArgumentException("maxInFlight must be in [1, 100000], was " + maxInFlight);
+            }
+            this.maxInFlight = maxInFlight;
+            return this;
+        }
+
+        public Builder<T> retryPolicy(RetryPolicy retryPolicy) {
+            this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+            return this;
+        }
+
+        public Builder<T> deadLetterPolicy(DeadLetterPolicy deadLetterPolicy) {
+            this.deadLetterPolicy = Objects.requireNonNull(deadLetterPolicy, "deadLetterPolicy");
+            return this;
+        }
+
+        public Builder<T> lease(Duration lease) {
+            this.lease = positive(lease, "lease");
+            return this;
+        }
+
+        public Builder<T> retention(Duration retention) {
+            this.retention = positive(retention, "retention");
+            return this;
+        }
+
+        public Builder<T> closeTimeout(Duration closeTimeout) {
+            this.closeTimeout = positive(closeTimeout, "closeTimeout");
+            return this;
+        }
+
+        public Builder<T> revokeTimeout(Duration revokeTimeout) {
+            this.revokeTimeout = positive(revokeTimeout, "revokeTimeout");
+            return this;
+        }
+
+        public Builder<T> storeRetryInterval(Duration storeRetryInterval) {
+            this.storeRetryInterval = positive(storeRetryInterval, "storeRetryInterval");
+            return this;
+        }
+
+        public SubscriptionConfig<T> build() {
+            if (maxInFlight < lanes) {
+                throw new IllegalArgumentException("maxInFlight (" + maxInFlight + ") must be >= lanes (" + lanes
+                        + "), or lanes would sit idle");
+            }
+            if (retention.compareTo(lease) < 0) {
+                throw new IllegalArgumentException("retention (" + retention + ") must be >= lease (" + lease + ")");
+            }
+            return new SubscriptionConfig<>(this);
+        }
+
+        private static Duration positive(Duration d, String what) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be a positive duration, was " + d);
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package dev.keel;
+
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * A topic to declare with {@code ensureTopology}: its partition count (Kafka partitions, RocketMQ
+ * queues, RabbitMQ lane queues per group), replication, and the consumer groups that read it
+ * (RabbitMQ binds one set of lane queues per group; a publish to a topic with no group bound fails
+ * as unroutable). Declaring is idempotent. Immutable; build with {@link #builder(String)}.
+ */
+public final class TopicSpec {
+
+    public static final int DEFAULT_PARTITIONS = 8;
+    public static final int DEFAULT_REPLICATION_FACTOR = 1;
+    public static final int DEFAULT_MIN_IN_SYNC_REPLICAS = 1;
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+
+    private final String name;
+    private final int partitions;
+    private final int replicationFactor;
+    private final int minInSyncReplicas;
+    private final Set<String> groups;
+
+    private TopicSpec(Builder b) {
+        this.name = b.name;
+        this.partitions = b.partitions;
+        this.replicationFactor = b.replicationFactor;
+        this.minInSyncReplicas = b.minInSyncReplicas;
+        this.groups = Set.copyOf(b.groups);
+    }
+
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int partitions() {
+        return partitions;
+    }
+
+    public int replicationFactor() {
+        return replicationFactor;
+    }
+
+    public int minInSyncReplicas() {
+        return minInSyncReplicas;
+    }
+
+    public Set<String> groups() {
+        return groups;
+    }
+
+    /** Whether {@code name} is a valid topic or group name on every supported broker. */
+    public static boolean isValidName(String name) {
+        return name != null && NAME.matcher(name).matches();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TopicSpec t && t.name.equals(name) && t.partitions == partitions
+                && t.replicationFactor == replicationFactor && t.minInSyncReplicas == minInSyncReplicas
+                && t.groups.equals(groups);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, partitions, replicationFactor, minInSyncReplicas, groups);
+    }
+
+    @Override
+    public String toString() {
+        return "TopicSpec{name=" + name + ", partitions=" + partitions + ", replicationFactor=" + replicationFactor
+                + ", minInSyncReplicas=" + minInSyncReplicas + ", groups=" + new TreeSet<>(groups) + "}";
+    }
+
+    public static final class Builder {
+        private final String name;
+        private int partitions = DEFAULT_PARTITIONS;
+        private int replicationFactor = DEFAULT_REPLICATION_FACTOR;
+        private int minInSyncReplicas = DEFAULT_MIN_IN_SYNC_REPLICAS;
+        private final Set<String> groups = new TreeSet<>();
+
+        private Builder(String name) {
+            if (!isValidName(name)) {
+                throw new IllegalArgumentException("topic name must be 1-200 characters of [A-Za-z0-9._-], was '"
+                        + name + "'");
+            }
+            this.name = name;
+        }
+
+        public Builder partitions(int partitions) {
+            if (partitions < 1 || partitions > 1024) {
+                throw new IllegalArgumentException("partitions must be in [1, 1024], was " + partitions);
+            }
+            this.partitions = partitions;
+            return this;
+        }
+
+        public Builder replicationFactor(int replicationFactor) {
+            if (replicationFactor < 1) {
+                throw new IllegalArgumentException("replicationFactor must be >= 1, was " + replicationFactor);
+            }
+            this.replicationFactor = replicationFactor;
+            return this;
+        }
+
+        public Builder minInSyncReplicas(int minInSyncReplicas) {
+            if (minInSyncReplicas < 1) {
+                throw new IllegalArgumentException("minInSyncReplicas must be >= 1, was " + minInSyncReplicas);
+            }
+            this.minInSyncReplicas = minInSyncReplicas;
+            return this;
+        }
+
+        public Builder group(String group) {
+            if (!isValidName(group)) {
+                throw new IllegalArgumentException("group name must be 1-200 characters of [A-Za-z0-9._-], was '"
+                        + group + "'");
+            }
+            groups.add(group);
+            return this;
+        }
+
+        public TopicSpec build() {
+            if (minInSyncReplicas > replicationFactor) {
+                throw new IllegalArgumentException("minInSyncReplicas (" + minInSyncReplicas
+                        + ") must be <= replicationFactor (" + replicationFactor + ")");
+            }
+            return new TopicSpec(this);
+        }
+    }
+}

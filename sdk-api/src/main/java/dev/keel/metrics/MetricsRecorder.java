@@ -1,0 +1,22 @@
+package dev.keel.metrics;
+
+import java.time.Duration;
+import java.util.function.IntSupplier;
+
+/**
+ * Where Keel reports what it does. {@code group} is {@code null} for publish-side events.
+ * {@link MicrometerMetrics} reports to Micrometer; {@link #noop()} discards.
+ */
+public interface MetricsRecorder {
+
+    void count(MetricEvent event, String topic, String group);
+
+    void handlerLatency(String topic, String group, Duration latency, boolean success);
+
+    /** Registers a live in-flight count for a subscription. */
+    void inFlight(String topic, String group, IntSupplier inFlight);
+
+    static MetricsRecorder noop() {
+        return NoopMetrics.INSTANCE;
+    }
+}

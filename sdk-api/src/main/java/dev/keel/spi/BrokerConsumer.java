@@ -1,0 +1,32 @@
+package dev.keel.spi;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * An adapter's consuming side for one subscription. Acknowledgement goes through each
+ * {@link InboundRecord#ack()}; offset brokers commit the highest contiguous acknowledged position
+ * per partition (see {@link OffsetTracker}).
+ */
+public interface BrokerConsumer {
+
+    /** Joins the group and starts handing records to {@code sink}. Called once. */
+    void start(DeliverySink sink);
+
+    /** Stops fetching soon (group membership is kept). Idempotent; callable from any thread. */
+    void pause();
+
+    /** Resumes fetching after {@link #pause()}. Idempotent; callable from any thread. */
+    void resume();
+
+    /**
+     * Leaves gracefully: commits what was acknowledged, leaves the group, releases resources.
+     * Records not acknowledged are redelivered to the group.
+     */
+    CompletionStage<Void> close();
+
+    /**
+     * Leaves as a crash would (tests and fatal errors): commits nothing more and ignores later
+     * acknowledgements; unacknowledged records are redelivered to the group.
+     */
+    void abort();
+}

@@ -1,0 +1,24 @@
+package dev.keel.spi;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/** The engine's side of a consumer: where an adapter hands what it received. */
+public interface DeliverySink {
+
+    /**
+     * Takes records (in broker order within each partition) into the subscription's bounded
+     * in-flight work. Never blocks for long: when in-flight work is full the engine calls
+     * {@link BrokerConsumer#pause()} and the adapter stops fetching.
+     */
+    void accept(List<InboundRecord> records);
+
+    /**
+     * The adapter is about to give up these partitions (a rebalance): the engine drops their
+     * records not yet started, lets the started ones finish (acknowledging them), and completes the
+     * stage when none is running any more or its revoke bound passed. After that the adapter
+     * commits and lets them go; records dropped here are redelivered to the new owner.
+     */
+    CompletionStage<Void> revoke(Collection<String> partitions);
+}

@@ -1,0 +1,40 @@
+package dev.keel.spi;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What the engine hands an adapter to publish. {@code headers} already hold Keel's scheme
+ * ({@link dev.keel.KeelHeaders}: id, key, timestamp) plus the application's headers: the adapter
+ * writes all of them as broker headers/properties, and carries {@code key} natively where the broker
+ * has a key (Kafka record key, RocketMQ keys/queue selector, RabbitMQ lane routing).
+ */
+public record OutboundRecord(String topic, String id, String key, Map<String, String> headers, byte[] payload,
+                             Instant timestamp) {
+
+    public OutboundRecord {
+        Objects.requireNonNull(topic, "topic");
+        Objects.requireNonNull(id, "id");
+        headers = Map.copyOf(headers);
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(timestamp, "timestamp");
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof OutboundRecord r && r.topic.equals(topic) && r.id.equals(id) && Objects.equals(r.key, key)
+                && r.headers.equals(headers) && Arrays.equals(r.payload, payload) && r.timestamp.equals(timestamp);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(topic, id, key, headers, Arrays.hashCode(payload), timestamp);
+    }
+
+    @Override
+    public String toString() {
+        return "OutboundRecord{topic=" + topic + ", id=" + id + ", key=" + key + ", payloadBytes=" + payload.length + "}";
+    }
+}
