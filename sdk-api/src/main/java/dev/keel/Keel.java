@@ -11,8 +11,9 @@ import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The entry point: one broker adapter, one idempotency store, one shared publisher, and the
- * subscriptions started from it. Thread-safe. Closing it closes the subscriptions, the publisher,
- * the store and the adapter, in that order.
+ * subscriptions started from it. Thread-safe. Closing it closes the subscriptions (each drains for
+ * up to its close timeout), the publisher and the adapter, in that order. The idempotency store is
+ * not closed: it is often shared, so it stays the caller's to close.
  *
  * <pre>{@code
  * try (Keel keel = Keel.builder(new KafkaAdapter(kafkaConfig)).idempotencyStore(redisStore).build()) {

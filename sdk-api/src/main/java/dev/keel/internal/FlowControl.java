@@ -1,0 +1,77 @@
+package dev.keel.internal;
+
+import dev.keel.spi.BrokerConsumer;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Pauses the broker consumer while the subscription holds {@code maxInFlight} unfinished messages
+ * or the idempotency store is unavailable, and resumes it when in-flight work has drained to half
+ * and the store is back. Pauses for good once the subscription is closing.
+ */
+final class FlowControl {
+
+    private final BrokerConsumer consumer;
+    private final int maxInFlight;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private boolean full;
+    private boolean storeDown;
+    private boolean held;
+    private boolean paused;
+
+    FlowControl(BrokerConsumer consumer, int maxInFlight) {
+        this.consumer = consumer;
+        this.maxInFlight = maxInFlight;
+    }
+
+    void added(int n) {
+        if (inFlight.addAndGet(n) >= maxInFlight) {
+            update(() -> full = true);
+        }
+    }
+
+    void finished() {
+        if (inFlight.decrementAndGet() <= maxInFlight / 2) {
+            update(() -> full = false);
+        }
+    }
+
+    void storeDown() {
+        update(() -> storeDown = true);
+    }
+
+    void storeUp() {
+        update(() -> storeDown = false);
+    }
+
+    /** Pauses for good: the subscription is closing. */
+    void hold() {
+        update(() -> held = true);
+    }
+
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    boolean isStoreDown() {
+        synchronized (this) {
+            return storeDown;
+        }
+    }
+
+    private void update(Runnable change) {
+        boolean pause;
+        boolean resume;
+        synchronized (this) {
+            change.run();
+            boolean shouldPause = full || storeDown || held;
+            pause = shouldPause && !paused;
+            resume = !shouldPause && paused;
+            paused = shouldPause;
+        }
+        if (pause) {
+            consumer.pause();
+        } else if (resume) {
+            consumer.resume();
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.keel.internal;
+
+import dev.keel.dedup.ClaimResult;
+import dev.keel.spi.InboundRecord;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One received record on its way through a subscription: its state (queued, running, finished or
+ * dropped), the idempotency claim taken for it, and a stage that completes when it is finished
+ * (acknowledged or dropped).
+ */
+final class Work {
+
+    enum State { QUEUED, RUNNING, FINISHED, DROPPED }
+
+    private final InboundRecord record;
+    private final AtomicReference<State> state = new AtomicReference<>(State.QUEUED);
+    private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    private volatile CompletableFuture<ClaimResult> claim;
+    private volatile int attempt;
+
+    Work(InboundRecord record) {
+        this.record = record;
+    }
+
+    InboundRecord record() {
+        return record;
+    }
+
+    /** QUEUED → RUNNING; false when it was dropped meanwhile. */
+    boolean start() {
+        return state.compareAndSet(State.QUEUED, State.RUNNING);
+    }
+
+    /** QUEUED → DROPPED; false when it already started. */
+    boolean drop() {
+        if (state.compareAndSet(State.QUEUED, State.DROPPED)) {
+            finished.complete(null);
+            return true;
+        }
+        return false;
+    }
+
+    void finish() {
+        state.set(State.FINISHED);
+        finished.complete(null);
+    }
+
+    boolean isDropped() {
+        return state.get() == State.DROPPED;
+    }
+
+    CompletableFuture<Void> finished() {
+        return finished;
+    }
+
+    /** The attempt now running (1-based), set by the retry step. */
+    int attempt() {
+        return Math.max(attempt, record.deliveryCount());
+    }
+
+    void attempt(int attempt) {
+        this.attempt = attempt;
+    }
+
+    CompletableFuture<ClaimResult> claim() {
+        return claim;
+    }
+
+    void claim(CompletableFuture<ClaimResult> claim) {
+        this.claim = claim;
+    }
+}
