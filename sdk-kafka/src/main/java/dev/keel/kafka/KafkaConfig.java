@@ -1,0 +1,329 @@
+package dev.keel.kafka;
+
+import dev.keel.kafka.internal.Redaction;
+import dev.keel.retry.DeadLetterPolicy;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * An immutable configuration of a {@link KafkaAdapter}: where the cluster is, the client
+ * properties passed through to kafka-clients (TLS, SASL, tuning), and Keel's own timeouts. Build
+ * with {@link #builder(String)} or {@link #from(KafkaConfig)}; every setter validates at once.
+ *
+ * <p>Keel fixes the properties its guarantees rest on and refuses them in {@link Builder#property}:
+ * {@code acks=all}, {@code enable.idempotence=true}, {@code enable.auto.commit=false}, the byte
+ * serializers and the group id (taken from the subscription). {@link #toString()} masks the value
+ * of every property whose name mentions a password, secret, JAAS config, key, token or credential.
+ */
+public final class KafkaConfig {
+
+    public static final String DEFAULT_CLIENT_ID = "keel";
+    /** How long the producer tries to get a record acknowledged, retries included. */
+    public static final Duration DEFAULT_DELIVERY_TIMEOUT = Duration.ofSeconds(20);
+    /** How long one broker request may take. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** How long a send may wait for metadata or buffer room before failing. */
+    public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_LINGER = Duration.ofMillis(5);
+    /** The longest one consumer poll blocks; bounds how quickly pause, resume and close take effect. */
+    public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(100);
+    /** How often acknowledged offsets are committed while consuming. */
+    public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofMillis(200);
+    /** How long closing a client may take (final commit, leaving the group, flushing). */
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    public static final int DEFAULT_MAX_POLL_RECORDS = 500;
+    public static final String DEFAULT_AUTO_OFFSET_RESET = "earliest";
+    public static final String DEFAULT_DEAD_LETTER_SUFFIX = DeadLetterPolicy.DEFAULT_SUFFIX;
+
+    /** Properties Keel sets itself; passing them through would weaken or break its guarantees. */
+    public static final Set<String> RESERVED_PROPERTIES = Set.of("acks", "enable.idempotence",
+            "enable.auto.commit", "group.id", "key.serializer", "value.serializer", "key.deserializer",
+            "value.deserializer", "bootstrap.servers", "client.id", "delivery.timeout.ms", "request.timeout.ms",
+            "max.block.ms", "linger.ms", "auto.offset.reset", "max.poll.records", "allow.auto.create.topics",
+            "transactional.id");
+
+    private final String bootstrapServers;
+    private final String clientId;
+    private final Map<String, String> properties;
+    private final Duration deliveryTimeout;
+    private final Duration requestTimeout;
+    private final Duration maxBlock;
+    private final Duration linger;
+    private final Duration pollTimeout;
+    private final Duration commitInterval;
+    private final Duration closeTimeout;
+    private final int maxPollRecords;
+    private final String autoOffsetReset;
+    private final boolean topicAutoCreation;
+    private final String deadLetterSuffix;
+
+    private KafkaConfig(Builder b) {
+        this.bootstrapServers = b.bootstrapServers;
+        this.clientId = b.clientId;
+        this.properties = Map.copyOf(b.properties);
+        this.deliveryTimeout = b.deliveryTimeout;
+        this.requestTimeout = b.requestTimeout;
+        this.maxBlock = b.maxBlock;
+        this.linger = b.linger;
+        this.pollTimeout = b.pollTimeout;
+        this.commitInterval = b.commitInterval;
+        this.closeTimeout = b.closeTimeout;
+        this.maxPollRecords = b.maxPollRecords;
+        this.autoOffsetReset = b.autoOffsetReset;
+        this.topicAutoCreation = b.topicAutoCreation;
+        this.deadLetterSuffix = b.deadLetterSuffix;
+    }
+
+    /** A builder for a cluster reached at {@code bootstrapServers} ({@code host:port[,host:port...]}). */
+    public static Builder builder(String bootstrapServers) {
+        return new Builder(bootstrapServers);
+    }
+
+    /** A builder starting from {@code base}. */
+    public static Builder from(KafkaConfig base) {
+        Builder b = new Builder(base.bootstrapServers).clientId(base.clientId).properties(base.properties)
+                .deliveryTimeout(base.deliveryTimeout).requestTimeout(base.requestTimeout).maxBlock(base.maxBlock)
+                .linger(base.linger).pollTimeout(base.pollTimeout).commitInterval(base.commitInterval)
+                .closeTimeout(base.closeTimeout).maxPollRecords(base.maxPollRecords)
+                .autoOffsetReset(base.autoOffsetReset).topicAutoCreation(base.topicAutoCreation);
+        if (base.deadLetterSuffix == null) {
+            b.noDeadLetterTopics();
+        } else {
+            b.deadLetterSuffix(base.deadLetterSuffix);
+        }
+        return b;
+    }
+
+    public String bootstrapServers() { return bootstrapServers; }
+
+    /** The client id prefix; producer, admin and each consumer get a suffix. */
+    public String clientId() { return clientId; }
+
+    /** Extra kafka-clients properties passed to every client (TLS, SASL, tuning). */
+    public Map<String, String> properties() { return properties; }
+
+    public Duration deliveryTimeout() { return deliveryTimeout; }
+
+    public Duration requestTimeout() { return requestTimeout; }
+
+    /** How long a send waits for topic metadata or buffer room; a missing topic fails after it. */
+    public Duration maxBlock() { return maxBlock; }
+
+    public Duration linger() { return linger; }
+
+    public Duration pollTimeout() { return pollTimeout; }
+
+    public Duration commitInterval() { return commitInterval; }
+
+    public Duration closeTimeout() { return closeTimeout; }
+
+    /** The most records one poll returns (further bounded by the subscription's max in-flight). */
+    public int maxPollRecords() { return maxPollRecords; }
+
+    /** Where a group with no committed offset starts: {@code earliest} (default) or {@code latest}. */
+    public String autoOffsetReset() { return autoOffsetReset; }
+
+    /**
+     * Whether publishing to an undeclared topic relies on the broker creating it. When false (the
+     * default) a publish to a topic that does not exist fails with {@link dev.keel.UnroutableException}.
+     */
+    public boolean topicAutoCreation() { return topicAutoCreation; }
+
+    /**
+     * The suffix of the dead-letter topic that {@link KafkaAdapter#ensureTopology} declares next to
+     * each topic ({@code <topic>.DLT} by default), or {@code null} when it declares none.
+     */
+    public String deadLetterSuffix() { return deadLetterSuffix; }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof KafkaConfig c && c.bootstrapServers.equals(bootstrapServers) && c.clientId.equals(clientId)
+                && c.properties.equals(properties) && c.deliveryTimeout.equals(deliveryTimeout)
+                && c.requestTimeout.equals(requestTimeout) && c.maxBlock.equals(maxBlock) && c.linger.equals(linger)
+                && c.pollTimeout.equals(pollTimeout) && c.commitInterval.equals(commitInterval)
+                && c.closeTimeout.equals(closeTimeout) && c.maxPollRecords == maxPollRecords
+                && c.autoOffsetReset.equals(autoOffsetReset) && c.topicAutoCreation == topicAutoCreation
+                && Objects.equals(c.deadLetterSuffix, deadLetterSuffix);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(bootstrapServers, clientId, properties, deliveryTimeout, requestTimeout, maxBlock, linger,
+                pollTimeout, commitInterval, closeTimeout, maxPollRecords, autoOffsetReset, topicAutoCreation,
+                deadLetterSuffix);
+    }
+
+    @Override
+    public String toString() {
+        return "KafkaConfig{bootstrapServers=" + bootstrapServers + ", clientId=" + clientId + ", properties="
+                + Redaction.redact(properties) + ", deliveryTimeout=" + deliveryTimeout + ", requestTimeout="
+                + requestTimeout + ", maxBlock=" + maxBlock + ", linger=" + linger + ", pollTimeout=" + pollTimeout
+                + ", commitInterval=" + commitInterval + ", closeTimeout=" + closeTimeout + ", maxPollRecords="
+                + maxPollRecords + ", autoOffsetReset=" + autoOffsetReset + ", topicAutoCreation=" + topicAutoCreation
+                + ", deadLetterSuffix=" + deadLetterSuffix + "}";
+    }
+
+    public static final class Builder {
+        private final String bootstrapServers;
+        private String clientId = DEFAULT_CLIENT_ID;
+        private final Map<String, String> properties = new LinkedHashMap<>();
+        private Duration deliveryTimeout = DEFAULT_DELIVERY_TIMEOUT;
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private Duration maxBlock = DEFAULT_MAX_BLOCK;
+        private Duration linger = DEFAULT_LINGER;
+        private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
+        private Duration commitInterval = DEFAULT_COMMIT_INTERVAL;
+        private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+        private int maxPollRecords = DEFAULT_MAX_POLL_RECORDS;
+        private String autoOffsetReset = DEFAULT_AUTO_OFFSET_RESET;
+        private boolean topicAutoCreation;
+        private String deadLetterSuffix = DEFAULT_DEAD_LETTER_SUFFIX;
+
+        private Builder(String bootstrapServers) {
+            if (bootstrapServers == null || bootstrapServers.isBlank()) {
+                throw new IllegalArgumentException("bootstrapServers must be host:port[,host:port...], was '"
+                        + bootstrapServers + "'");
+            }
+            for (String server : bootstrapServers.split(",")) {
+                if (!server.trim().matches("[^:\\s]+:\\d{1,5}|\\[[0-9A-Fa-f:]+]:\\d{1,5}|[A-Za-z]+://[^\\s]+")) {
+                    throw new IllegalArgumentException("bootstrapServers entry '" + server.trim()
+                            + "' is not host:port");
+                }
+            }
+            this.bootstrapServers = bootstrapServers.trim();
+        }
+
+        public Builder clientId(String clientId) {
+            if (clientId == null || !clientId.matches("[A-Za-z0-9._-]{1,100}")) {
+                throw new IllegalArgumentException("clientId must be 1-100 characters of [A-Za-z0-9._-], was '"
+                        + clientId + "'");
+            }
+            this.clientId = clientId;
+            return this;
+        }
+
+        /** Passes one kafka-clients property through to every client (e.g. {@code security.protocol}). */
+        public Builder property(String name, String value) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("property name must not be blank");
+            }
+            if (value == null) {
+                throw new IllegalArgumentException("property '" + name + "' must have a value");
+            }
+            if (RESERVED_PROPERTIES.contains(name)) {
+                throw new IllegalArgumentException("property '" + name + "' is set by Keel (see "
+                        + "KafkaConfig.RESERVED_PROPERTIES); use the builder's own setter where there is one");
+            }
+            properties.put(name, value);
+            return this;
+        }
+
+        /** Passes every entry through, as {@link #property(String, String)} does. */
+        public Builder properties(Map<String, String> properties) {
+            Objects.requireNonNull(properties, "properties").forEach(this::property);
+            return this;
+        }
+
+        public Builder deliveryTimeout(Duration deliveryTimeout) {
+            this.deliveryTimeout = positive(deliveryTimeout, "deliveryTimeout");
+            return this;
+        }
+
+        public Builder requestTimeout(Duration requestTimeout) {
+            this.requestTimeout = positive(requestTimeout, "requestTimeout");
+            return this;
+        }
+
+        public Builder maxBlock(Duration maxBlock) {
+            this.maxBlock = positive(maxBlock, "maxBlock");
+            return this;
+        }
+
+        public Builder linger(Duration linger) {
+            Objects.requireNonNull(linger, "linger");
+            if (linger.isNegative()) {
+                throw new IllegalArgumentException("linger must be >= 0, was " + linger);
+            }
+            this.linger = linger;
+            return this;
+        }
+
+        public Builder pollTimeout(Duration pollTimeout) {
+            this.pollTimeout = positive(pollTimeout, "pollTimeout");
+            return this;
+        }
+
+        public Builder commitInterval(Duration commitInterval) {
+            this.commitInterval = positive(commitInterval, "commitInterval");
+            return this;
+        }
+
+        public Builder closeTimeout(Duration closeTimeout) {
+            this.closeTimeout = positive(closeTimeout, "closeTimeout");
+            return this;
+        }
+
+        public Builder maxPollRecords(int maxPollRecords) {
+            if (maxPollRecords < 1) {
+                throw new IllegalArgumentException("maxPollRecords must be >= 1, was " + maxPollRecords);
+            }
+            this.maxPollRecords = maxPollRecords;
+            return this;
+        }
+
+        public Builder autoOffsetReset(String autoOffsetReset) {
+            String value = autoOffsetReset == null ? "" : autoOffsetReset.toLowerCase(Locale.ROOT);
+            if (!value.equals("earliest") && !value.equals("latest")) {
+                throw new IllegalArgumentException("autoOffsetReset must be 'earliest' or 'latest', was '"
+                        + autoOffsetReset + "'");
+            }
+            this.autoOffsetReset = value;
+            return this;
+        }
+
+        /** See {@link KafkaConfig#topicAutoCreation()}. */
+        public Builder topicAutoCreation(boolean topicAutoCreation) {
+            this.topicAutoCreation = topicAutoCreation;
+            return this;
+        }
+
+        /** See {@link KafkaConfig#deadLetterSuffix()}; match the subscriptions' {@code DeadLetterPolicy}. */
+        public Builder deadLetterSuffix(String deadLetterSuffix) {
+            if (deadLetterSuffix == null || !deadLetterSuffix.matches("[A-Za-z0-9._-]{1,50}")) {
+                throw new IllegalArgumentException("deadLetterSuffix must be 1-50 characters of [A-Za-z0-9._-], was '"
+                        + deadLetterSuffix + "'");
+            }
+            this.deadLetterSuffix = deadLetterSuffix;
+            return this;
+        }
+
+        /** {@link KafkaAdapter#ensureTopology} declares no dead-letter topics (declare them yourself). */
+        public Builder noDeadLetterTopics() {
+            this.deadLetterSuffix = null;
+            return this;
+        }
+
+        public KafkaConfig build() {
+            if (deliveryTimeout.compareTo(requestTimeout.plus(linger)) < 0) {
+                throw new IllegalArgumentException("deliveryTimeout (" + deliveryTimeout
+                        + ") must be >= requestTimeout + linger (" + requestTimeout.plus(linger) + ")");
+            }
+            return new KafkaConfig(this);
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isZero() || d.isNegative()) {
+                throw new IllegalArgumentException(name + " must be > 0, was " + d);
+            }
+            if (d.toMillis() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(name + " must be < " + Integer.MAX_VALUE + " ms, was " + d);
+            }
+            return d;
+        }
+    }
+}

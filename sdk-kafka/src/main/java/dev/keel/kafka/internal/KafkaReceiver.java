@@ -1,0 +1,90 @@
+package dev.keel.kafka.internal;
+
+import dev.keel.KeelException;
+import dev.keel.kafka.KafkaConfig;
+import dev.keel.spi.BrokerConsumer;
+import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.DeliverySink;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+
+/**
+ * One subscription's Kafka consumer: a {@link PollLoop} on its own thread owns the KafkaConsumer;
+ * pause, resume, close and abort reach it as {@link ConsumerSignals} plus a {@code wakeup()}.
+ */
+public final class KafkaReceiver implements BrokerConsumer {
+
+    private final KafkaConfig config;
+    private final ConsumerSettings settings;
+    private final ConsumerSignals signals = new ConsumerSignals();
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+    private volatile Consumer<byte[], byte[]> consumer;
+
+    public KafkaReceiver(KafkaConfig config, ConsumerSettings settings) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    @Override
+    public synchronized void start(DeliverySink sink) {
+        Objects.requireNonNull(sink, "sink");
+        if (consumer != null || signals.closing()) {
+            throw new IllegalStateException("a Kafka consumer starts once, and not after close");
+        }
+        try {
+            consumer = new KafkaConsumer<>(ClientProperties.consumer(config, settings));
+        } catch (KafkaException e) {
+            throw new KeelException("cannot create the Kafka consumer for topic " + settings.topic() + " group "
+                    + settings.group() + ": " + e.getMessage(), e, false);
+        }
+        Thread thread = new Thread(new PollLoop(consumer, sink, signals, config, settings, done),
+                config.clientId() + "-poll-" + settings.topic() + "-" + settings.group());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override
+    public void pause() {
+        signals.pauseWanted(true);
+    }
+
+    @Override
+    public void resume() {
+        signals.pauseWanted(false);
+        if (signals.idle()) {
+            wakeup();
+        }
+    }
+
+    @Override
+    public synchronized CompletionStage<Void> close() {
+        signals.close();
+        if (consumer == null) {
+            done.complete(null);
+        } else {
+            wakeup();
+        }
+        return done.copy();
+    }
+
+    @Override
+    public synchronized void abort() {
+        signals.abort();
+        if (consumer == null) {
+            done.complete(null);
+        } else {
+            wakeup();
+        }
+    }
+
+    private void wakeup() {
+        Consumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.keel.kafka.internal;
+
+import dev.keel.ClosedException;
+import dev.keel.KeelException;
+import dev.keel.PublishReceipt;
+import dev.keel.kafka.KafkaConfig;
+import dev.keel.spi.BrokerProducer;
+import dev.keel.spi.OutboundRecord;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The adapter's shared producer: one idempotent {@code acks=all} KafkaProducer. A send's stage
+ * completes after the broker acknowledged the record (with its partition and offset), or with a
+ * typed {@link KeelException}. Stages complete on a dedicated thread, never on the producer's I/O
+ * thread, so a caller that publishes again from a completion cannot stall the producer.
+ */
+public final class KafkaSender implements BrokerProducer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaSender.class);
+
+    private final KafkaConfig config;
+    private final TopicAdmin admin;
+    private final Producer<byte[], byte[]> producer;
+    private final ExecutorService completions;
+    private final TopicGates gates;
+    private volatile boolean closed;
+
+    public KafkaSender(KafkaConfig config, TopicAdmin admin) {
+        this.config = config;
+        this.admin = admin;
+        this.producer = new KafkaProducer<>(ClientProperties.producer(config));
+        this.completions = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, config.clientId() + "-producer-completions");
+            t.setDaemon(true);
+            return t;
+        });
+        this.gates = config.topicAutoCreation() ? null : new TopicGates(admin, completions);
+    }
+
+    @Override
+    public CompletionStage<PublishReceipt> send(OutboundRecord record) {
+        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(new ClosedException("the Kafka producer is closed"));
+        } else if (gates == null) {
+            sendNow(record, result);
+        } else {
+            gates.whenOpen(record.topic(), failure -> {
+                if (failure != null) {
+                    result.completeExceptionally(failure);
+                } else {
+                    sendNow(record, result);
+                }
+            });
+        }
+        return result;
+    }
+
+    private void sendNow(OutboundRecord record, CompletableFuture<PublishReceipt> result) {
+        if (closed) {
+            result.completeExceptionally(new ClosedException("the Kafka producer is closed"));
+            return;
+        }
+        try {
+            producer.send(RecordMapping.toKafka(record), (metadata, error) -> {
+                try {
+                    completions.execute(() -> complete(record, metadata, error, result));
+                } catch (RejectedExecutionException closing) {
+                    complete(record, metadata, error, result);
+                }
+            });
+        } catch (RuntimeException e) {
+            fail(record, e, result);
+        }
+    }
+
+    private void complete(OutboundRecord record, RecordMetadata metadata, Exception error,
+                          CompletableFuture<PublishReceipt> result) {
+        if (error == null) {
+            result.complete(new PublishReceipt(record.topic(), record.id(), String.valueOf(metadata.partition()),
+                    metadata.offset()));
+        } else {
+            fail(record, error, result);
+        }
+    }
+
+    private void fail(OutboundRecord record, Throwable error, CompletableFuture<PublishReceipt> result) {
+        if (!SendErrors.mayBeMissingTopic(error)) {
+            result.completeExceptionally(SendErrors.map(record.topic(), error, config.deliveryTimeout()));
+            return;
+        }
+        admin.exists(record.topic()).whenComplete((exists, checkError) -> {
+            if (Boolean.FALSE.equals(exists)) {
+                if (gates != null) {
+                    gates.forget(record.topic());
+                }
+                result.completeExceptionally(TopicGates.missingTopic(record.topic(), error));
+            } else {
+                result.completeExceptionally(SendErrors.map(record.topic(), error, config.deliveryTimeout()));
+            }
+        });
+    }
+
+    /** Flushes what is pending (up to the close timeout); what is left fails, none hangs. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            producer.close(config.closeTimeout());
+        } catch (RuntimeException e) {
+            LOG.warn("Closing the Kafka producer failed: {}", e.toString());
+        }
+        completions.shutdown();
+        try {
+            if (!completions.awaitTermination(config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("Kafka producer completions did not finish within {}", config.closeTimeout());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package dev.keel.kafka.internal;
+
+import dev.keel.kafka.KafkaConfig;
+import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.DeliverySink;
+import dev.keel.spi.InboundRecord;
+import dev.keel.spi.OffsetTracker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The poll thread of one consumer; the only thread that touches its KafkaConsumer. It applies
+ * pause and resume, polls (which also keeps group membership while paused), hands records to the
+ * engine, commits acknowledged offsets, and on close commits and leaves the group.
+ */
+final class PollLoop implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PollLoop.class);
+    private static final long MAX_ERROR_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private final Consumer<byte[], byte[]> consumer;
+    private final DeliverySink sink;
+    private final ConsumerSignals signals;
+    private final KafkaConfig config;
+    private final ConsumerSettings settings;
+    private final PartitionTrackers trackers;
+    private final Committer committer;
+    private final CompletableFuture<Void> done;
+
+    PollLoop(Consumer<byte[], byte[]> consumer, DeliverySink sink, ConsumerSignals signals, KafkaConfig config,
+             ConsumerSettings settings, CompletableFuture<Void> done) {
+        this.consumer = consumer;
+        this.sink = sink;
+        this.signals = signals;
+        this.config = config;
+        this.settings = settings;
+        this.trackers = new PartitionTrackers(settings.topic());
+        this.committer = new Committer(consumer, trackers, signals, config.commitInterval(), config.closeTimeout());
+        this.done = done;
+    }
+
+    @Override
+    public void run() {
+        try {
+            consumer.subscribe(List.of(settings.topic()),
+                    new RebalanceHandler(consumer, sink, trackers, committer, signals, settings.revokeTimeout()));
+            loop();
+            committer.commitSync(null);
+        } catch (RuntimeException e) {
+            LOG.error("Kafka consumer of topic {} group {} stopped on an unexpected error", settings.topic(),
+                    settings.group(), e);
+        } finally {
+            closeConsumer();
+            done.complete(null);
+        }
+    }
+
+    private void loop() {
+        long backoffNanos = 0;
+        while (!signals.closing()) {
+            try {
+                ConsumerRecords<byte[], byte[]> records = poll();
+                if (!records.isEmpty()) {
+                    deliver(records);
+                }
+                committer.commitIfDue();
+                backoffNanos = 0;
+            } catch (WakeupException e) {
+                // a resume, close or abort wants attention: the loop condition and pause state are read again
+            } catch (IllegalStateException e) {
+                throw e;
+            } catch (KafkaException e) {
+                backoffNanos = Math.min(MAX_ERROR_BACKOFF_NANOS, Math.max(backoffNanos * 2,
+                        config.pollTimeout().toNanos()));
+                LOG.warn("Kafka consumer of topic {} group {} failed to poll, retrying in {} ms: {}", settings.topic(),
+                        settings.group(), TimeUnit.NANOSECONDS.toMillis(backoffNanos), e.toString());
+                LockSupport.parkNanos(backoffNanos);
+            }
+        }
+    }
+
+    private ConsumerRecords<byte[], byte[]> poll() {
+        boolean paused = applyPause();
+        signals.idle(paused);
+        try {
+            if (paused && !signals.pauseWanted()) {
+                // resumed between applying the pause and announcing the idle poll: go round again
+                return ConsumerRecords.empty();
+            }
+            return consumer.poll(config.pollTimeout());
+        } finally {
+            signals.idle(false);
+        }
+    }
+
+    /** Pauses every owned partition while the engine wants a pause, resumes them after; true when paused. */
+    private boolean applyPause() {
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (signals.pauseWanted()) {
+            if (!consumer.paused().containsAll(assigned)) {
+                consumer.pause(assigned);
+            }
+            return true;
+        }
+        Set<TopicPartition> paused = consumer.paused();
+        if (!paused.isEmpty()) {
+            consumer.resume(paused);
+        }
+        return false;
+    }
+
+    private void deliver(ConsumerRecords<byte[], byte[]> records) {
+        List<InboundRecord> batch = new ArrayList<>(records.count());
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            OffsetTracker tracker = trackers.received(r.partition(), r.offset());
+            long offset = r.offset();
+            batch.add(RecordMapping.fromKafka(r, () -> {
+                if (!signals.aborted()) {
+                    tracker.acked(offset);
+                }
+            }));
+        }
+        try {
+            sink.accept(batch);
+        } catch (RuntimeException e) {
+            LOG.error("The engine refused {} records of topic {} group {}; they stay unacknowledged", batch.size(),
+                    settings.topic(), settings.group(), e);
+        }
+    }
+
+    private void closeConsumer() {
+        CloseOptions options = CloseOptions.timeout(config.closeTimeout())
+                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                consumer.close(options);
+                return;
+            } catch (WakeupException e) {
+                // a late wakeup; close again
+            } catch (RuntimeException e) {
+                LOG.warn("Closing the Kafka consumer of topic {} group {} failed: {}", settings.topic(),
+                        settings.group(), e.toString());
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package dev.keel.kafka.internal;
+
+import dev.keel.spi.DeliverySink;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands partitions over cleanly in a rebalance, on the poll thread: before giving partitions up
+ * it lets the engine finish or drop their in-flight work ({@link DeliverySink#revoke}, waited for
+ * up to the revoke bound plus a margin), commits what was acknowledged, then forgets them. Lost
+ * partitions (the group moved on without us) are dropped without a commit.
+ */
+final class RebalanceHandler implements ConsumerRebalanceListener {
+
+    /** Extra wait beyond the engine's own revoke bound, for its completion to reach us. */
+    static final Duration REVOKE_MARGIN = Duration.ofSeconds(2);
+    private static final Logger LOG = LoggerFactory.getLogger(RebalanceHandler.class);
+
+    private final Consumer<byte[], byte[]> consumer;
+    private final DeliverySink sink;
+    private final PartitionTrackers trackers;
+    private final Committer committer;
+    private final ConsumerSignals signals;
+    private final Duration revokeBound;
+
+    RebalanceHandler(Consumer<byte[], byte[]> consumer, DeliverySink sink, PartitionTrackers trackers,
+                     Committer committer, ConsumerSignals signals, Duration revokeTimeout) {
+        this.consumer = consumer;
+        this.sink = sink;
+        this.trackers = trackers;
+        this.committer = committer;
+        this.signals = signals;
+        this.revokeBound = revokeTimeout.plus(REVOKE_MARGIN);
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        if (partitions.isEmpty()) {
+            return;
+        }
+        List<Integer> ids = ids(partitions);
+        if (!signals.closing()) {
+            awaitEngine(ids);
+        }
+        committer.commitSync(ids);
+        trackers.remove(ids);
+        LOG.debug("Gave up partitions {}", ids);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+        if (partitions.isEmpty()) {
+            return;
+        }
+        List<Integer> ids = ids(partitions);
+        if (!signals.closing()) {
+            awaitEngine(ids);
+        }
+        trackers.remove(ids);
+        LOG.warn("Lost partitions {} (the group moved on); their unacknowledged records go to the new owner", ids);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        if (!partitions.isEmpty() && signals.pauseWanted()) {
+            consumer.pause(partitions);
+        }
+        LOG.debug("Assigned partitions {}", ids(partitions));
+    }
+
+    private void awaitEngine(List<Integer> ids) {
+        List<String> names = ids.stream().map(String::valueOf).toList();
+        try {
+            sink.revoke(names).toCompletableFuture().get(revokeBound.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("In-flight work of revoked partitions {} did not finish within {}; committing what was "
+                    + "acknowledged, the rest is redelivered to the new owner", ids, revokeBound);
+        } catch (ExecutionException e) {
+            LOG.warn("Revoking partitions {} failed in the engine ({}); committing what was acknowledged", ids,
+                    e.getCause().toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.warn("Revoking partitions {} failed in the engine ({}); committing what was acknowledged", ids,
+                    e.toString());
+        }
+    }
+
+    private static List<Integer> ids(Collection<TopicPartition> partitions) {
+        return partitions.stream().map(TopicPartition::partition).sorted().toList();
+    }
+}

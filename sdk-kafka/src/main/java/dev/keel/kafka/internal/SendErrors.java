@@ -1,0 +1,89 @@
+package dev.keel.kafka.internal;
+
+import dev.keel.BrokerUnavailableException;
+import dev.keel.ClosedException;
+import dev.keel.KeelException;
+import dev.keel.KeelTimeoutException;
+import dev.keel.PublishException;
+import java.time.Duration;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.NetworkException;
+import org.apache.kafka.common.errors.NotEnoughReplicasAfterAppendException;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/** Maps kafka-clients send failures to Keel's typed exceptions, with a truthful {@code isRetriable()}. */
+final class SendErrors {
+
+    private SendErrors() {
+    }
+
+    /** Whether {@code e} may mean the topic does not exist (worth checking with the Admin client). */
+    static boolean mayBeMissingTopic(Throwable e) {
+        return e instanceof UnknownTopicOrPartitionException
+                || (e instanceof TimeoutException && e.getMessage() != null
+                && e.getMessage().contains("not present in metadata"));
+    }
+
+    static KeelException map(String topic, Throwable e, Duration deliveryTimeout) {
+        String where = " (topic " + topic + ")";
+        if (e instanceof KeelException k) {
+            return k;
+        }
+        if (e instanceof IllegalStateException || isClosed(e)) {
+            return new ClosedException("the Kafka producer is closed" + where);
+        }
+        if (e instanceof InterruptException) {
+            return new PublishException("interrupted while publishing to Kafka" + where, e, true);
+        }
+        if (e instanceof TimeoutException) {
+            if (mayBeMissingTopic(e)) {
+                return new BrokerUnavailableException("no Kafka metadata for the topic in time" + where
+                        + "; is the cluster reachable?", e);
+            }
+            return new KeelTimeoutException("Kafka did not acknowledge the record within deliveryTimeout "
+                    + deliveryTimeout + where + ": " + e.getMessage(), e);
+        }
+        if (e instanceof NetworkException) {
+            return new BrokerUnavailableException("Kafka connection failed" + where + ": " + e.getMessage(), e);
+        }
+        if (e instanceof NotEnoughReplicasException || e instanceof NotEnoughReplicasAfterAppendException) {
+            return new PublishException("fewer in-sync replicas than min.insync.replicas" + where
+                    + "; retry when the replicas are back", e, true);
+        }
+        if (e instanceof RetriableException) {
+            return new PublishException("Kafka send failed (retriable)" + where + ": " + e.getMessage(), e, true);
+        }
+        if (e instanceof RecordTooLargeException || e instanceof RecordBatchTooLargeException) {
+            return new PublishException("record too large for Kafka" + where
+                    + ": raise max.request.size (client) and max.message.bytes (topic), or send less: "
+                    + e.getMessage(), e, false);
+        }
+        if (e instanceof AuthorizationException || e instanceof AuthenticationException) {
+            return new PublishException("Kafka refused the publish" + where
+                    + ": check the client's credentials and the ACLs for writing to the topic: " + e.getMessage(),
+                    e, false);
+        }
+        if (e instanceof InvalidTopicException) {
+            return new PublishException("invalid Kafka topic" + where + ": " + e.getMessage(), e, false);
+        }
+        if (e instanceof ApiException) {
+            return new PublishException("Kafka rejected the record" + where + ": " + e.getMessage(), e, false);
+        }
+        return new PublishException("Kafka send failed" + where + ": " + e, e, false);
+    }
+
+    private static boolean isClosed(Throwable e) {
+        return e instanceof KafkaException && !(e instanceof ApiException) && e.getMessage() != null
+                && e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("closed");
+    }
+}
