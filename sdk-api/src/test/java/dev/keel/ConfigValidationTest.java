@@ -1,0 +1,109 @@
+package dev.keel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.keel.retry.DeadLetterPolicy;
+import dev.keel.retry.RetryPolicy;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ConfigValidationTest {
+
+    @Test
+    void zeroMaxAttemptsShouldFail() {
+        assertThatThrownBy(() -> RetryPolicy.custom().maxAttempts(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxAttempts must be >= 1");
+    }
+
+    @Test
+    void maxBackoffBelowInitialBackoffShouldFail() {
+        assertThatThrownBy(() -> RetryPolicy.custom().initialBackoff(Duration.ofSeconds(5))
+                .maxBackoff(Duration.ofSeconds(1)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBackoff");
+    }
+
+    @Test
+    void jitterOutsideZeroToOneShouldFail() {
+        assertThatThrownBy(() -> RetryPolicy.custom().jitter(1.0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("jitter must be in [0, 1)");
+    }
+
+    @Test
+    void backoffShouldGrowAndStayUnderTheMaximum() {
+        RetryPolicy policy = RetryPolicy.custom().initialBackoff(Duration.ofMillis(100)).multiplier(2)
+                .maxBackoff(Duration.ofMillis(500)).jitter(0).build();
+        assertThat(policy.backoffAfter(1)).isEqualTo(Duration.ofMillis(100));
+        assertThat(policy.backoffAfter(2)).isEqualTo(Duration.ofMillis(200));
+        assertThat(policy.backoffAfter(10)).isEqualTo(Duration.ofMillis(500));
+        assertThat(policy.allowsAnotherAfter(4)).isTrue();
+        assertThat(policy.allowsAnotherAfter(5)).isFalse();
+    }
+
+    @Test
+    void retryPolicyFromBaseShouldBeEqualToBase() {
+        RetryPolicy base = RetryPolicy.custom().maxAttempts(7).build();
+        assertThat(RetryPolicy.from(base).build()).isEqualTo(base).hasSameHashCodeAs(base);
+    }
+
+    @Test
+    void maxInFlightBelowLanesShouldFail() {
+        assertThatThrownBy(() -> SubscriptionConfig.builder("orders", "billing", Codec.utf8()).lanes(16).maxInFlight(8)
+                .build()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxInFlight (8) must be >= lanes (16)");
+    }
+
+    @Test
+    void invalidTopicNameShouldFail() {
+        assertThatThrownBy(() -> SubscriptionConfig.builder("orders with spaces", "g", Codec.utf8()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("topic must be");
+        assertThatThrownBy(() -> TopicSpec.builder("")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void nonPositiveLeaseShouldFail() {
+        assertThatThrownBy(() -> SubscriptionConfig.builder("orders", "g", Codec.utf8()).lease(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lease must be a positive duration");
+    }
+
+    @Test
+    void retentionShorterThanLeaseShouldFail() {
+        assertThatThrownBy(() -> SubscriptionConfig.builder("orders", "g", Codec.utf8()).lease(Duration.ofMinutes(10))
+                .retention(Duration.ofMinutes(1)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retention");
+    }
+
+    @Test
+    void minInSyncAboveReplicationShouldFail() {
+        assertThatThrownBy(() -> TopicSpec.builder("t").replicationFactor(1).minInSyncReplicas(2).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minInSyncReplicas");
+    }
+
+    @Test
+    void publisherConfigShouldRejectNonPositiveTimeout() {
+        assertThatThrownBy(() -> PublisherConfig.custom().timeout(Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout must be a positive duration");
+        assertThatThrownBy(() -> PublisherConfig.custom().failureRateThreshold(0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void subscriptionConfigFromBaseShouldKeepEveryValue() {
+        SubscriptionConfig<String> base = SubscriptionConfig.builder("orders", "g", Codec.utf8()).lanes(3)
+                .maxInFlight(30).guarantee(DeliveryGuarantee.AT_LEAST_ONCE).deadLetterPolicy(DeadLetterPolicy.toTopic("dlq"))
+                .build();
+        SubscriptionConfig<String> copy = SubscriptionConfig.from(base).build();
+        assertThat(copy.toString()).isEqualTo(base.toString());
+    }
+
+    @Test
+    void deadLetterDestinationShouldDefaultToTopicDotDlt() {
+        assertThat(DeadLetterPolicy.ofDefaults().destinationFor("orders")).isEqualTo("orders.DLT");
+        assertThat(DeadLetterPolicy.toTopic("all-dead").destinationFor("orders")).isEqualTo("all-dead");
+    }
+
+    @Test
+    void reservedHeaderNamesShouldBeRejected() {
+        assertThatThrownBy(() -> Message.builder(new byte[0]).header("keel-id", "x").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved prefix");
+    }
+}
