@@ -1,0 +1,397 @@
+package dev.keel.testkit.store;
+
+import static dev.keel.dedup.ClaimResult.Status.BUSY;
+import static dev.keel.dedup.ClaimResult.Status.CLAIMED;
+import static dev.keel.dedup.ClaimResult.Status.DUPLICATE;
+import static dev.keel.dedup.LeaseOutcome.APPLIED;
+import static dev.keel.dedup.LeaseOutcome.LOST;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.IdempotencyStore;
+import dev.keel.dedup.Lease;
+import dev.keel.dedup.LeaseOutcome;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link IdempotencyStore} must show, run unchanged on each store: claim,
+ * complete and release with their owner tokens, lease and retention expiry, and batches that equal
+ * their one-by-one counterparts, and many concurrent claimers of one id of which exactly one wins.
+ *
+ * <p>A store's test extends this class and implements {@link #createStore()} and {@link #elapse(Duration)}.
+ * Expiry tests never sleep: they let {@link #shortTtl()} pass through {@code elapse} (a test clock
+ * moves at once; a store on real time does nothing there) and then await the expected state for up
+ * to {@link #expiryTimeout()}. Every test works in a namespace of its own, so a shared server needs
+ * no cleanup between tests.
+ */
+public abstract class IdempotencyStoreContractTest {
+
+    /** A lease or retention no test outlives. */
+    protected static final Duration LONG = Duration.ofHours(1);
+
+    protected IdempotencyStore store;
+    protected String ns;
+
+    /** A new store; the suite closes it after the test. */
+    protected abstract IdempotencyStore createStore();
+
+    /**
+     * Lets at least {@code duration} pass for the store: advance its test clock, or nothing when the
+     * store runs on real time (the suite then awaits the expected state instead).
+     */
+    protected abstract void elapse(Duration duration);
+
+    /**
+     * The lease or retention used by expiry tests: long enough that the few steps between a claim and
+     * its check fit well inside it, short enough to wait out.
+     */
+    protected Duration shortTtl() {
+        return Duration.ofMillis(500);
+    }
+
+    /** The most an expiry test waits for an expired id to show as absent. */
+    protected Duration expiryTimeout() {
+        return Duration.ofSeconds(15);
+    }
+
+    @BeforeEach
+    void openStore() {
+        store = createStore();
+        ns = newNamespace();
+    }
+
+    @AfterEach
+    void closeStore() {
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    /** A {@code <group>:<topic>} namespace no other test uses. */
+    protected static String newNamespace() {
+        return "g-" + UUID.randomUUID().toString().substring(0, 13) + ":contract.topic";
+    }
+
+    /** Awaits an expiry by claiming until a claim succeeds; returns that claim's token (the new owner's). */
+    protected String awaitClaimable(String namespace, String id) {
+        AtomicReference<String> owner = new AtomicReference<>();
+        await("id '" + id + "' to expire and be claimable again").atMost(expiryTimeout())
+                .pollInterval(Duration.ofMillis(25))
+                .until(() -> {
+                    ClaimResult result = store.claim(namespace, id, LONG);
+                    if (result.isClaimed()) {
+                        owner.set(result.token());
+                    }
+                    return result.isClaimed();
+                });
+        return owner.get();
+    }
+
+    @Test
+    void claimOfANewIdShouldReturnClaimedWithAToken() {
+        ClaimResult result = store.claim(ns, "order-1", LONG);
+
+        assertThat(result.status()).isEqualTo(CLAIMED);
+        assertThat(result.token()).isNotBlank();
+    }
+
+    @Test
+    void claimWhileAnotherOwnerHoldsTheLeaseShouldBeBusy() {
+        store.claim(ns, "order-1", LONG);
+
+        assertThat(store.claim(ns, "order-1", LONG).status()).isEqualTo(BUSY);
+        assertThat(store.claim(ns, "order-1", LONG).status()).isEqualTo(BUSY);
+    }
+
+    @Test
+    void claimOfACompletedIdShouldBeDuplicate() {
+        String token = store.claim(ns, "order-1", LONG).token();
+
+        assertThat(store.complete(ns, "order-1", token, LONG)).isEqualTo(APPLIED);
+        assertThat(store.claim(ns, "order-1", LONG).status()).isEqualTo(DUPLICATE);
+    }
+
+    @Test
+    void releasedIdShouldBeClaimableAgainWithANewToken() {
+        String first = store.claim(ns, "order-1", LONG).token();
+
+        assertThat(store.release(ns, "order-1", first)).isEqualTo(APPLIED);
+        ClaimResult again = store.claim(ns, "order-1", LONG);
+        assertThat(again.status()).isEqualTo(CLAIMED);
+        assertThat(again.token()).isNotEqualTo(first);
+        assertThat(store.complete(ns, "order-1", first, LONG)).as("the released token completes nothing").isEqualTo(LOST);
+    }
+
+    @Test
+    void tokensOfDifferentClaimsShouldDiffer() {
+        List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            tokens.add(store.claim(ns, "id-" + i, LONG).token());
+        }
+
+        assertThat(tokens).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void manyConcurrentClaimersShouldGetExactlyOneClaimedPerId() {
+        List<String> ids = ConcurrentClaimers.idRange("contended-", 40);
+
+        List<List<ClaimResult>> perClaimer = ConcurrentClaimers.run(concurrentClaimers(), n -> {
+            List<ClaimResult> results = new ArrayList<>();
+            for (String id : ConcurrentClaimers.rotated(ids, n)) {
+                results.add(store.claim(ns, id, LONG));
+            }
+            return results;
+        });
+
+        ConcurrentClaimers.assertExactlyOneClaimPerId(ids, perClaimer, n -> ConcurrentClaimers.rotated(ids, n));
+    }
+
+    @Test
+    void concurrentBatchClaimersShouldGetExactlyOneClaimedPerId() {
+        List<String> ids = ConcurrentClaimers.idRange("batch-contended-", 200);
+
+        List<List<ClaimResult>> perClaimer = ConcurrentClaimers.run(concurrentClaimers(),
+                n -> store.claimAll(ns, ConcurrentClaimers.rotated(ids, n * 7), LONG));
+
+        ConcurrentClaimers.assertExactlyOneClaimPerId(ids, perClaimer, n -> ConcurrentClaimers.rotated(ids, n * 7));
+    }
+
+    /** How many threads race for the same ids. */
+    protected int concurrentClaimers() {
+        return 16;
+    }
+
+    @Test
+    void leaseExpiryShouldMakeTheIdClaimableAgain() {
+        assertThat(store.claim(ns, "order-1", shortTtl()).status()).isEqualTo(CLAIMED);
+        assertThat(store.claim(ns, "order-1", LONG).status()).isEqualTo(BUSY);
+
+        elapse(shortTtl());
+
+        awaitClaimable(ns, "order-1");
+    }
+
+    @Test
+    void completeWithAStaleTokenShouldBeLostAndLeaveTheNewOwner() {
+        String stale = store.claim(ns, "order-1", shortTtl()).token();
+        elapse(shortTtl());
+        awaitClaimable(ns, "order-1");
+
+        assertThat(store.complete(ns, "order-1", stale, LONG)).isEqualTo(LOST);
+        assertThat(store.claim(ns, "order-1", LONG).status()).as("the new owner still holds it").isEqualTo(BUSY);
+    }
+
+    @Test
+    void releaseWithAStaleTokenShouldBeLostAndLeaveTheNewOwner() {
+        String stale = store.claim(ns, "order-1", shortTtl()).token();
+        elapse(shortTtl());
+        awaitClaimable(ns, "order-1");
+
+        assertThat(store.release(ns, "order-1", stale)).isEqualTo(LOST);
+        assertThat(store.claim(ns, "order-1", LONG).status()).as("the new owner still holds it").isEqualTo(BUSY);
+    }
+
+    @Test
+    void newOwnerShouldCompleteAfterTheStaleOwnerLostTheLease() {
+        String stale = store.claim(ns, "order-1", shortTtl()).token();
+        elapse(shortTtl());
+        String owner = awaitClaimable(ns, "order-1");
+
+        assertThat(store.complete(ns, "order-1", stale, LONG)).isEqualTo(LOST);
+        assertThat(store.complete(ns, "order-1", owner, LONG)).isEqualTo(APPLIED);
+        assertThat(store.claim(ns, "order-1", LONG).status()).isEqualTo(DUPLICATE);
+    }
+
+    @Test
+    void completeAfterTheLeaseExpiredShouldBeLostAndLeaveTheIdAbsent() {
+        String token = store.claim(ns, "order-1", shortTtl()).token();
+        elapse(shortTtl());
+
+        await("the lease to expire").atMost(expiryTimeout()).pollInterval(Duration.ofMillis(25))
+                .until(() -> store.complete(ns, "order-1", token, LONG) == LOST);
+        assertThat(store.claim(ns, "order-1", LONG).status()).as("an expired claim is not done").isEqualTo(CLAIMED);
+    }
+
+    @Test
+    void completeWithAForeignTokenShouldBeLostAndKeepTheOwner() {
+        String owner = store.claim(ns, "order-1", LONG).token();
+
+        assertThat(store.complete(ns, "order-1", "not-" + owner, LONG)).isEqualTo(LOST);
+        assertThat(store.release(ns, "order-1", "not-" + owner)).isEqualTo(LOST);
+        assertThat(store.claim(ns, "order-1", LONG).status()).isEqualTo(BUSY);
+        assertThat(store.complete(ns, "order-1", owner, LONG)).isEqualTo(APPLIED);
+    }
+
+    @Test
+    void completeOrReleaseOfAnUnclaimedIdShouldBeLost() {
+        assertThat(store.complete(ns, "never-claimed", "some-token", LONG)).isEqualTo(LOST);
+        assertThat(store.release(ns, "never-claimed", "some-token")).isEqualTo(LOST);
+        assertThat(store.claim(ns, "never-claimed", LONG).status()).isEqualTo(CLAIMED);
+    }
+
+    @Test
+    void completeOrReleaseOfADoneIdShouldBeLostAndKeepItDone() {
+        String token = store.claim(ns, "order-1", LONG).token();
+        store.complete(ns, "order-1", token, LONG);
+
+        assertThat(store.complete(ns, "order-1", token, LONG)).isEqualTo(LOST);
+        assertThat(store.release(ns, "order-1", token)).isEqualTo(LOST);
+        assertThat(store.claim(ns, "order-1", LONG).status()).isEqualTo(DUPLICATE);
+    }
+
+    @Test
+    void retentionExpiryShouldMakeADoneIdClaimableAgain() {
+        String token = store.claim(ns, "order-1", LONG).token();
+        assertThat(store.complete(ns, "order-1", token, shortTtl())).isEqualTo(APPLIED);
+        assertThat(store.claim(ns, "order-1", LONG).status()).isEqualTo(DUPLICATE);
+
+        elapse(shortTtl());
+
+        awaitClaimable(ns, "order-1");
+    }
+
+    @Test
+    void doneIdShouldOutliveTheLeaseItWasClaimedWith() {
+        String token = store.claim(ns, "order-1", shortTtl()).token();
+        assertThat(store.complete(ns, "order-1", token, LONG)).isEqualTo(APPLIED);
+
+        elapse(shortTtl().multipliedBy(2));
+
+        await("the done id to stay done past its lease").during(shortTtl().multipliedBy(2))
+                .atMost(shortTtl().multipliedBy(2).plus(expiryTimeout()))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> store.claim(ns, "order-1", LONG).status() == DUPLICATE);
+    }
+
+    @Test
+    void namespacesShouldNotSeeEachOthersIds() {
+        String other = newNamespace();
+        String token = store.claim(ns, "order-1", LONG).token();
+        store.complete(ns, "order-1", token, LONG);
+
+        assertThat(store.claim(other, "order-1", LONG).status()).isEqualTo(CLAIMED);
+        assertThat(store.complete(other, "order-1", token, LONG)).isEqualTo(LOST);
+    }
+
+    @Test
+    void idsShouldBeTakenLiterally() {
+        List<String> ids = List.of("a", "a:b", "b", "A", "ü-€-漢", "{tag}x", "{tag}y", "with space", "");
+
+        for (String id : ids) {
+            assertThat(store.claim(ns, id, LONG).status()).as("claim of '%s'", id).isEqualTo(CLAIMED);
+        }
+        for (String id : ids) {
+            assertThat(store.claim(ns, id, LONG).status()).as("second claim of '%s'", id).isEqualTo(BUSY);
+        }
+    }
+
+    @Test
+    void batchClaimShouldEqualClaimingOneByOne() {
+        String single = newNamespace();
+        for (String namespace : List.of(ns, single)) {
+            store.complete(namespace, "done", store.claim(namespace, "done", LONG).token(), LONG);
+            store.claim(namespace, "busy", LONG);
+        }
+        List<String> ids = List.of("new-1", "done", "busy", "new-1", "new-2", "done");
+
+        List<ClaimResult> batch = store.claimAll(ns, ids, LONG);
+        List<ClaimResult> oneByOne = new ArrayList<>();
+        for (String id : ids) {
+            oneByOne.add(store.claim(single, id, LONG));
+        }
+
+        assertThat(statuses(batch)).containsExactly(CLAIMED, DUPLICATE, BUSY, BUSY, CLAIMED, DUPLICATE);
+        assertThat(statuses(batch)).isEqualTo(statuses(oneByOne));
+        assertThat(store.complete(ns, "new-1", batch.get(0).token(), LONG)).isEqualTo(APPLIED);
+        assertThat(store.complete(ns, "new-2", batch.get(4).token(), LONG)).isEqualTo(APPLIED);
+    }
+
+    @Test
+    void batchCompleteShouldEqualCompletingOneByOne() {
+        String single = newNamespace();
+        List<List<Lease>> leasesPerNamespace = new ArrayList<>();
+        for (String namespace : List.of(ns, single)) {
+            String a = store.claim(namespace, "a", LONG).token();
+            String b = store.claim(namespace, "b", LONG).token();
+            String done = store.claim(namespace, "done", LONG).token();
+            store.complete(namespace, "done", done, LONG);
+            leasesPerNamespace.add(List.of(new Lease("a", a), new Lease("b", "foreign-token"), new Lease("unclaimed", a),
+                    new Lease("done", done), new Lease("b", b), new Lease("a", a)));
+        }
+
+        List<LeaseOutcome> batch = store.completeAll(ns, leasesPerNamespace.get(0), LONG);
+        List<LeaseOutcome> oneByOne = new ArrayList<>();
+        for (Lease lease : leasesPerNamespace.get(1)) {
+            oneByOne.add(store.complete(single, lease.id(), lease.token(), LONG));
+        }
+
+        assertThat(batch).containsExactly(APPLIED, LOST, LOST, LOST, APPLIED, LOST);
+        assertThat(batch).isEqualTo(oneByOne);
+        assertThat(statuses(store.claimAll(ns, List.of("a", "b", "unclaimed"), LONG)))
+                .containsExactly(DUPLICATE, DUPLICATE, CLAIMED);
+    }
+
+    @Test
+    void batchClaimsShouldExpireLikeSingleClaims() {
+        List<ClaimResult> claimed = store.claimAll(ns, List.of("x", "y"), shortTtl());
+        assertThat(statuses(claimed)).containsExactly(CLAIMED, CLAIMED);
+
+        elapse(shortTtl());
+
+        awaitClaimable(ns, "x");
+        awaitClaimable(ns, "y");
+        assertThat(store.completeAll(ns, List.of(new Lease("x", claimed.get(0).token())), LONG)).containsExactly(LOST);
+    }
+
+    @Test
+    void largeBatchShouldClaimEveryIdOnceWithDistinctTokens() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            ids.add("bulk-" + i);
+        }
+
+        List<ClaimResult> results = store.claimAll(ns, ids, LONG);
+
+        assertThat(statuses(results)).containsOnly(CLAIMED).hasSize(ids.size());
+        assertThat(results.stream().map(ClaimResult::token).distinct().count()).isEqualTo(ids.size());
+        List<Lease> leases = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            leases.add(new Lease(ids.get(i), results.get(i).token()));
+        }
+        assertThat(store.completeAll(ns, leases, LONG)).containsOnly(APPLIED).hasSize(ids.size());
+        assertThat(statuses(store.claimAll(ns, ids, LONG))).containsOnly(DUPLICATE);
+    }
+
+    @Test
+    void emptyBatchesShouldReturnEmptyLists() {
+        assertThat(store.claimAll(ns, List.of(), LONG)).isEmpty();
+        assertThat(store.completeAll(ns, List.of(), LONG)).isEmpty();
+    }
+
+    @Test
+    void nonPositiveLeaseOrRetentionShouldBeRejected() {
+        String token = store.claim(ns, "order-1", LONG).token();
+
+        assertThatThrownBy(() -> store.claim(ns, "order-2", Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lease");
+        assertThatThrownBy(() -> store.claimAll(ns, List.of("order-2"), Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lease");
+        assertThatThrownBy(() -> store.complete(ns, "order-1", token, Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retention");
+        assertThat(store.complete(ns, "order-1", token, LONG)).as("a rejected call changes nothing").isEqualTo(APPLIED);
+    }
+
+    protected static List<ClaimResult.Status> statuses(List<ClaimResult> results) {
+        return results.stream().map(ClaimResult::status).toList();
+    }
+}
