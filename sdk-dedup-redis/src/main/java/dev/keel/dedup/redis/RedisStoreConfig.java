@@ -1,0 +1,300 @@
+package dev.keel.dedup.redis;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import javax.net.ssl.SSLSocketFactory;
+
+/**
+ * An immutable configuration of a {@link RedisIdempotencyStore}: where Redis runs (one standalone
+ * server, or the seed nodes of a Redis Cluster), how to authenticate (AUTH password or ACL user and
+ * password), TLS, the key prefix, timeouts and the connection pool size.
+ *
+ * <p>Build with {@link #custom()}, {@link #ofDefaults()} or {@link #from(RedisStoreConfig)}. Each value
+ * is checked as it is set and the whole at {@link Builder#build()}, with an
+ * {@link IllegalArgumentException} that says what is allowed. {@link #toString()} never shows the
+ * password.
+ *
+ * <pre>{@code
+ * RedisStoreConfig config = RedisStoreConfig.custom()
+ *         .uri("rediss://keel:secret@redis.internal:6380")   // or .host(..).port(..).user(..).password(..).ssl(true)
+ *         .keyPrefix("billing")
+ *         .build();
+ * RedisStoreConfig cluster = RedisStoreConfig.custom()
+ *         .clusterNodes("10.0.0.1:6379", "10.0.0.2:6379", "10.0.0.3:6379")
+ *         .build();
+ * }</pre>
+ */
+public final class RedisStoreConfig {
+
+    public static final String DEFAULT_HOST = "localhost";
+    public static final int DEFAULT_PORT = 6379;
+    public static final String DEFAULT_KEY_PREFIX = "keel";
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(2);
+    public static final int DEFAULT_POOL_SIZE = 16;
+
+    private static final int MAX_KEY_PREFIX_LENGTH = 100;
+    private static final int MAX_POOL_SIZE = 1024;
+
+    private final String host;
+    private final int port;
+    private final List<String> clusterNodes;
+    private final String user;
+    private final String password;
+    private final boolean ssl;
+    private final SSLSocketFactory sslSocketFactory;
+    private final int database;
+    private final String keyPrefix;
+    private final Duration connectTimeout;
+    private final Duration socketTimeout;
+    private final int poolSize;
+
+    private RedisStoreConfig(Builder b) {
+        this.host = b.host;
+        this.port = b.port;
+        this.clusterNodes = List.copyOf(b.clusterNodes);
+        this.user = b.user;
+        this.password = b.password;
+        this.ssl = b.ssl;
+        this.sslSocketFactory = b.sslSocketFactory;
+        this.database = b.database;
+        this.keyPrefix = b.keyPrefix;
+        this.connectTimeout = b.connectTimeout;
+        this.socketTimeout = b.socketTimeout;
+        this.poolSize = b.poolSize;
+    }
+
+    /** A standalone Redis on localhost:6379, no authentication, no TLS. */
+    public static RedisStoreConfig ofDefaults() {
+        return custom().build();
+    }
+
+    public static Builder custom() {
+        return new Builder();
+    }
+
+    public static Builder from(RedisStoreConfig base) {
+        Builder b = new Builder().host(base.host).port(base.port).ssl(base.ssl).database(base.database)
+                .keyPrefix(base.keyPrefix).connectTimeout(base.connectTimeout).socketTimeout(base.socketTimeout)
+                .poolSize(base.poolSize);
+        b.clusterNodes = new ArrayList<>(base.clusterNodes);
+        b.user = base.user;
+        b.password = base.password;
+        b.sslSocketFactory = base.sslSocketFactory;
+        return b;
+    }
+
+    /** The standalone server's host (unused when {@link #isCluster()}). */
+    public String host() { return host; }
+
+    /** The standalone server's port (unused when {@link #isCluster()}). */
+    public int port() { return port; }
+
+    /** The Redis Cluster seed nodes as {@code host:port}; empty for a standalone server. */
+    public List<String> clusterNodes() { return clusterNodes; }
+
+    public boolean isCluster() { return !clusterNodes.isEmpty(); }
+
+    /** The ACL user, or null for the default user. */
+    public String user() { return user; }
+
+    /** The password (AUTH or ACL), or null; never logged. */
+    public String password() { return password; }
+
+    public boolean ssl() { return ssl; }
+
+    /** The TLS socket factory (for a private trust store), or null for the JVM default. */
+    public SSLSocketFactory sslSocketFactory() { return sslSocketFactory; }
+
+    /** The database index of a standalone server (a cluster has only database 0). */
+    public int database() { return database; }
+
+    /** Keys are {@code <keyPrefix>:<group>:<topic>:<id>}. */
+    public String keyPrefix() { return keyPrefix; }
+
+    public Duration connectTimeout() { return connectTimeout; }
+
+    /** How long one command (or one pipelined batch) may wait for its reply. */
+    public Duration socketTimeout() { return socketTimeout; }
+
+    /** The most connections held per Redis node. */
+    public int poolSize() { return poolSize; }
+
+    /** Where Redis runs, for messages: {@code host:port}, or the cluster's seed nodes. */
+    public String describeEndpoint() {
+        return isCluster() ? "Redis Cluster " + clusterNodes : "Redis at " + host + ":" + port;
+    }
+
+    @Override
+    public String toString() {
+        return "RedisStoreConfig{endpoint=" + (isCluster() ? "cluster " + clusterNodes : host + ":" + port)
+                + ", user=" + (user == null ? "<default>" : user)
+                + ", password=" + (password == null ? "<none>" : "****")
+                + ", ssl=" + ssl + ", database=" + database + ", keyPrefix=" + keyPrefix
+                + ", connectTimeout=" + connectTimeout + ", socketTimeout=" + socketTimeout
+                + ", poolSize=" + poolSize + "}";
+    }
+
+    public static final class Builder {
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private List<String> clusterNodes = new ArrayList<>();
+        private String user;
+        private String password;
+        private boolean ssl;
+        private SSLSocketFactory sslSocketFactory;
+        private int database;
+        private String keyPrefix = DEFAULT_KEY_PREFIX;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration socketTimeout = DEFAULT_SOCKET_TIMEOUT;
+        private int poolSize = DEFAULT_POOL_SIZE;
+
+        private Builder() {
+        }
+
+        /**
+         * A standalone server from {@code redis://[[user]:password@]host[:port][/database]};
+         * {@code rediss://} turns TLS on. Sets host, port, user, password, ssl and database.
+         */
+        public Builder uri(String uri) {
+            if (uri == null || uri.isBlank()) {
+                throw new IllegalArgumentException("uri must be redis://[[user]:password@]host[:port][/database], was " + uri);
+            }
+            URI parsed;
+            try {
+                parsed = new URI(uri.strip());
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("uri is not a valid URI: " + RedisUris.masked(uri));
+            }
+            String scheme = parsed.getScheme();
+            if (!"redis".equalsIgnoreCase(scheme) && !"rediss".equalsIgnoreCase(scheme)) {
+                throw new IllegalArgumentException("uri scheme must be redis or rediss (TLS), was '" + scheme
+                        + "' in " + RedisUris.masked(uri));
+            }
+            if (parsed.getHost() == null) {
+                throw new IllegalArgumentException("uri needs a host: " + RedisUris.masked(uri));
+            }
+            host(parsed.getHost());
+            port(parsed.getPort() == -1 ? DEFAULT_PORT : parsed.getPort());
+            ssl("rediss".equalsIgnoreCase(scheme));
+            RedisUris.Credentials credentials = RedisUris.credentials(parsed.getUserInfo());
+            this.user = credentials.user();
+            this.password = credentials.password();
+            database(RedisUris.database(parsed.getPath(), uri));
+            return this;
+        }
+
+        public Builder host(String host) {
+            if (host == null || host.isBlank() || host.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException("host must be a non-blank host name or address, was '" + host + "'");
+            }
+            this.host = host;
+            return this;
+        }
+
+        public Builder port(int port) {
+            this.port = RedisUris.checkPort(port, "port");
+            return this;
+        }
+
+        /** Redis Cluster seed nodes as {@code host:port}; at least one. Replaces any nodes set before. */
+        public Builder clusterNodes(String... hostPorts) {
+            Objects.requireNonNull(hostPorts, "hostPorts");
+            return clusterNodes(List.of(hostPorts));
+        }
+
+        /** Redis Cluster seed nodes as {@code host:port}; at least one. Replaces any nodes set before. */
+        public Builder clusterNodes(List<String> hostPorts) {
+            if (hostPorts == null || hostPorts.isEmpty()) {
+                throw new IllegalArgumentException("clusterNodes needs at least one host:port");
+            }
+            List<String> nodes = new ArrayList<>(hostPorts.size());
+            for (String node : hostPorts) {
+                nodes.add(RedisUris.checkHostPort(node));
+            }
+            this.clusterNodes = nodes;
+            return this;
+        }
+
+        /** An ACL user with its password; {@code password} alone authenticates the default user. */
+        public Builder user(String user) {
+            if (user == null || user.isBlank()) {
+                throw new IllegalArgumentException("user must be a non-blank ACL user name");
+            }
+            this.user = user;
+            return this;
+        }
+
+        public Builder password(String password) {
+            if (password == null || password.isEmpty()) {
+                throw new IllegalArgumentException("password must not be empty");
+            }
+            this.password = password;
+            return this;
+        }
+
+        public Builder ssl(boolean ssl) {
+            this.ssl = ssl;
+            return this;
+        }
+
+        /** A TLS socket factory, e.g. from an SSLContext with a private trust store; implies {@code ssl(true)}. */
+        public Builder sslSocketFactory(SSLSocketFactory sslSocketFactory) {
+            this.sslSocketFactory = Objects.requireNonNull(sslSocketFactory, "sslSocketFactory");
+            this.ssl = true;
+            return this;
+        }
+
+        public Builder database(int database) {
+            if (database < 0) {
+                throw new IllegalArgumentException("database must be >= 0, was " + database);
+            }
+            this.database = database;
+            return this;
+        }
+
+        public Builder keyPrefix(String keyPrefix) {
+            if (keyPrefix == null || keyPrefix.isEmpty() || keyPrefix.length() > MAX_KEY_PREFIX_LENGTH
+                    || keyPrefix.chars().anyMatch(c -> Character.isWhitespace(c) || c == '{' || c == '}')) {
+                throw new IllegalArgumentException("keyPrefix must be 1-" + MAX_KEY_PREFIX_LENGTH
+                        + " characters without whitespace or braces (braces would pin every key to one cluster slot),"
+                        + " was '" + keyPrefix + "'");
+            }
+            this.keyPrefix = keyPrefix;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration connectTimeout) {
+            this.connectTimeout = RedisUris.checkTimeout(connectTimeout, "connectTimeout");
+            return this;
+        }
+
+        public Builder socketTimeout(Duration socketTimeout) {
+            this.socketTimeout = RedisUris.checkTimeout(socketTimeout, "socketTimeout");
+            return this;
+        }
+
+        public Builder poolSize(int poolSize) {
+            if (poolSize < 1 || poolSize > MAX_POOL_SIZE) {
+                throw new IllegalArgumentException("poolSize must be in [1, " + MAX_POOL_SIZE + "], was " + poolSize);
+            }
+            this.poolSize = poolSize;
+            return this;
+        }
+
+        public RedisStoreConfig build() {
+            if (!clusterNodes.isEmpty() && database != 0) {
+                throw new IllegalArgumentException("database must be 0 with Redis Cluster (a cluster has only database 0), was "
+                        + database);
+            }
+            if (user != null && password == null) {
+                throw new IllegalArgumentException("user '" + user + "' needs a password");
+            }
+            return new RedisStoreConfig(this);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.keel.dedup.redis.internal;
+
+/**
+ * The three state changes of an id, each one atomic Lua script over one key. A key holds
+ * {@code p:<token>} while processing (PX = lease) and {@code d:<token>} once done (PX = retention);
+ * an absent key is an id never seen or long forgotten.
+ */
+public final class LeaseScripts {
+
+    /** KEYS[1] = key, ARGV[1] = "p:" + token, ARGV[2] = lease ms. Returns 1 CLAIMED, 2 DUPLICATE, 0 BUSY. */
+    public static final Script CLAIM = Script.of("claim", """
+            local v = redis.call('GET', KEYS[1])
+            if not v then
+              redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+              return 1
+            end
+            if string.sub(v, 1, 2) == 'd:' then
+              return 2
+            end
+            return 0
+            """);
+
+    /** KEYS[1] = key, ARGV[1] = "p:" + token, ARGV[2] = "d:" + token, ARGV[3] = retention ms. Returns 1 APPLIED, 0 LOST. */
+    public static final Script COMPLETE = Script.of("complete", """
+            if redis.call('GET', KEYS[1]) == ARGV[1] then
+              redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+              return 1
+            end
+            return 0
+            """);
+
+    /** KEYS[1] = key, ARGV[1] = "p:" + token. Returns 1 APPLIED, 0 LOST. */
+    public static final Script RELEASE = Script.of("release", """
+            if redis.call('GET', KEYS[1]) == ARGV[1] then
+              redis.call('DEL', KEYS[1])
+              return 1
+            end
+            return 0
+            """);
+
+    public static final long CLAIMED = 1;
+    public static final long DUPLICATE = 2;
+    public static final long BUSY = 0;
+    public static final long APPLIED = 1;
+    public static final long LOST = 0;
+
+    private LeaseScripts() {
+    }
+}

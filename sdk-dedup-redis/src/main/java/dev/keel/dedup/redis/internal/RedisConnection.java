@@ -1,0 +1,117 @@
+package dev.keel.dedup.redis.internal;
+
+import dev.keel.ClosedException;
+import dev.keel.dedup.redis.RedisStoreConfig;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.ConnectionPool;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * The one Jedis client of a store, made on first use (so that a store can be created while Redis is
+ * down, and a cluster whose seed nodes were away is found later), and the threads a cluster
+ * pipeline uses to talk to its nodes in parallel. Thread-safe.
+ */
+public final class RedisConnection implements AutoCloseable {
+
+    /** Threads that sync a cluster pipeline's per-node parts in parallel. */
+    static final int DEFAULT_PIPELINE_THREADS = 4;
+
+    private final RedisStoreConfig config;
+    private final ExecutorService pipelineThreads;
+    private volatile UnifiedJedis client;
+    private volatile boolean closed;
+
+    public RedisConnection(RedisStoreConfig config) {
+        this.config = config;
+        this.pipelineThreads = config.isCluster() ? Executors.newFixedThreadPool(DEFAULT_PIPELINE_THREADS, daemonThreads())
+                : null;
+    }
+
+    public RedisStoreConfig config() {
+        return config;
+    }
+
+    /** The client; throws a Jedis exception if a cluster cannot be reached to be discovered. */
+    public UnifiedJedis client() {
+        UnifiedJedis c = client;
+        if (c != null) {
+            return c;
+        }
+        synchronized (this) {
+            if (closed) {
+                throw new ClosedException("the Redis idempotency store is closed");
+            }
+            if (client == null) {
+                client = JedisClients.create(config);
+            }
+            return client;
+        }
+    }
+
+    /** A new pipeline; a cluster pipeline groups its commands by node and syncs the nodes in parallel. */
+    public AbstractPipeline pipeline() {
+        UnifiedJedis c = client();
+        if (c instanceof RedisClusterClient cluster) {
+            return cluster.pipelined(pipelineThreads);
+        }
+        return c.pipelined();
+    }
+
+    public boolean isCluster() {
+        return config.isCluster();
+    }
+
+    /** Re-reads the cluster's slot map, after a MOVED reply; nothing for a standalone server. */
+    public void refreshTopology() {
+        if (client() instanceof RedisClusterClient cluster) {
+            cluster.refreshClusterTopology();
+        }
+    }
+
+    /**
+     * Drops idle pooled connections after a connection failure: once Redis is back (a restart closes
+     * every socket) the next command opens a fresh connection instead of failing once per stale one.
+     */
+    public void discardIdleConnections() {
+        UnifiedJedis c = client;
+        try {
+            if (c instanceof RedisClient standalone) {
+                standalone.getPool().clear();
+            } else if (c instanceof RedisClusterClient cluster) {
+                cluster.getClusterNodes().values().forEach(ConnectionPool::clear);
+            }
+        } catch (RuntimeException ignored) {
+            // best effort: a pool being closed or rebuilt has nothing worth clearing
+        }
+    }
+
+    @Override
+    public void close() {
+        UnifiedJedis c;
+        synchronized (this) {
+            closed = true;
+            c = client;
+            client = null;
+        }
+        if (c != null) {
+            c.close();
+        }
+        if (pipelineThreads != null) {
+            pipelineThreads.shutdownNow();
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonThreads() {
+        AtomicInteger counter = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "keel-redis-pipeline-" + counter.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

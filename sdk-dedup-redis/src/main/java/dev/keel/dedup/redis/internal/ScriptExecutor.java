@@ -1,0 +1,115 @@
+package dev.keel.dedup.redis.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+import redis.clients.jedis.exceptions.JedisRedirectionException;
+
+/**
+ * Runs the lease scripts by SHA-1 (EVALSHA) so that a call sends a few short strings, not the
+ * script. A server that does not know a script yet (first use, a restart, SCRIPT FLUSH, a cluster
+ * node added later) answers NOSCRIPT without running anything; the call is then repeated with EVAL,
+ * which runs the script and caches it on that server. Either way a call is one script run.
+ *
+ * <p>Batches go in one pipeline (on a cluster one per node, synced in parallel). Entries that come
+ * back NOSCRIPT are repeated together in a second pipeline with EVAL; entries a cluster redirected
+ * (MOVED/ASK, the slot map changed) are repeated one by one through the client, which follows
+ * redirections. Neither reply runs the script, so repeating is safe. Other failures are handed back
+ * per entry.
+ */
+public final class ScriptExecutor {
+
+    private final RedisConnection connection;
+
+    public ScriptExecutor(RedisConnection connection) {
+        this.connection = connection;
+    }
+
+    /** Runs {@code script} on {@code key}; Jedis exceptions pass through. */
+    public long run(Script script, String key, List<String> args) {
+        List<String> keys = List.of(key);
+        try {
+            return (Long) connection.client().evalsha(script.sha1(), keys, args);
+        } catch (JedisNoScriptException e) {
+            return (Long) connection.client().eval(script.body(), keys, args);
+        }
+    }
+
+    /** Runs {@code script} once per key in one pipelined round trip; replies in the order of {@code keys}. */
+    public List<Reply> runAll(Script script, List<String> keys, List<List<String>> args) {
+        List<Reply> replies = pipelined(script, keys, args, true);
+        List<Integer> noScript = indexesFailedWith(replies, JedisNoScriptException.class);
+        if (!noScript.isEmpty()) {
+            List<Reply> again = pipelined(script, select(keys, noScript), select(args, noScript), false);
+            for (int i = 0; i < noScript.size(); i++) {
+                replies.set(noScript.get(i), again.get(i));
+            }
+        }
+        List<Integer> redirected = indexesFailedWith(replies, JedisRedirectionException.class);
+        if (!redirected.isEmpty()) {
+            connection.refreshTopology();
+            for (int i : redirected) {
+                replies.set(i, runOne(script, keys.get(i), args.get(i)));
+            }
+        }
+        return replies;
+    }
+
+    private Reply runOne(Script script, String key, List<String> args) {
+        try {
+            return Reply.of(run(script, key, args));
+        } catch (RuntimeException e) {
+            return Reply.failed(e);
+        }
+    }
+
+    private List<Reply> pipelined(Script script, List<String> keys, List<List<String>> args, boolean bySha) {
+        List<Response<Object>> responses = new ArrayList<>(keys.size());
+        try (AbstractPipeline pipeline = connection.pipeline()) {
+            for (int i = 0; i < keys.size(); i++) {
+                List<String> key = List.of(keys.get(i));
+                responses.add(bySha ? pipeline.evalsha(script.sha1(), key, args.get(i))
+                        : pipeline.eval(script.body(), key, args.get(i)));
+            }
+            pipeline.sync();
+        }
+        List<Reply> replies = new ArrayList<>(responses.size());
+        for (Response<Object> response : responses) {
+            replies.add(replyOf(response));
+        }
+        return replies;
+    }
+
+    /** A reply, or its error; a cluster node that failed during sync leaves its responses unset. */
+    private static Reply replyOf(Response<Object> response) {
+        try {
+            return Reply.of((Long) response.get());
+        } catch (IllegalStateException e) {
+            return Reply.failed(new JedisConnectionException(
+                    "no reply: the connection to this entry's Redis node failed during the pipelined batch", e));
+        } catch (RuntimeException e) {
+            return Reply.failed(e);
+        }
+    }
+
+    private static List<Integer> indexesFailedWith(List<Reply> replies, Class<? extends RuntimeException> type) {
+        List<Integer> indexes = new ArrayList<>();
+        for (int i = 0; i < replies.size(); i++) {
+            if (type.isInstance(replies.get(i).error())) {
+                indexes.add(i);
+            }
+        }
+        return indexes;
+    }
+
+    private static <T> List<T> select(List<T> values, List<Integer> indexes) {
+        List<T> selected = new ArrayList<>(indexes.size());
+        for (int i : indexes) {
+            selected.add(values.get(i));
+        }
+        return selected;
+    }
+}
