@@ -1,0 +1,164 @@
+package dev.keel.rabbit;
+
+import com.rabbitmq.client.AlreadyClosedException;
+import com.rabbitmq.client.Connection;
+import dev.keel.ClosedException;
+import dev.keel.TopicSpec;
+import dev.keel.rabbit.internal.Connector;
+import dev.keel.rabbit.internal.ManagedConnection;
+import dev.keel.rabbit.internal.RabbitConsumer;
+import dev.keel.rabbit.internal.RabbitProducer;
+import dev.keel.rabbit.internal.Topology;
+import dev.keel.spi.BrokerAdapter;
+import dev.keel.spi.BrokerConsumer;
+import dev.keel.spi.BrokerProducer;
+import dev.keel.spi.Capability;
+import dev.keel.spi.ConsumerSettings;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keel on RabbitMQ (amqp-client 5.x).
+ *
+ * <ul>
+ *   <li>Topology: a topic is a durable direct exchange; each consumer group gets one lane queue
+ *       per partition, {@code <topic>.<group>.<lane>} (quorum by default, single-active-consumer),
+ *       bound with routing key {@code <lane>}, plus a dead-letter exchange and queue per group.</li>
+ *   <li>Publishing: persistent, {@code mandatory}, with asynchronous publisher confirms over a pool
+ *       of channels; a key picks lane {@code KeyHash.laneOf(key, lanes)}. A message no queue takes
+ *       fails with {@link dev.keel.UnroutableException}; a lost channel fails its pending publishes
+ *       with a retriable {@link dev.keel.BrokerUnavailableException}.</li>
+ *   <li>Consuming: manual acks after the engine finished a message, bounded prefetch, automatic
+ *       connection recovery that resumes the subscription.</li>
+ * </ul>
+ *
+ * It opens two connections: {@code <name>-publish} (publishing and declarations, reopened on demand)
+ * and {@code <name>-consume} (all consumers, recovered automatically). See {@code docs/rabbitmq.md}.
+ */
+public final class RabbitAdapter implements BrokerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RabbitAdapter.class);
+    private static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.UNROUTABLE_DETECTION,
+            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING);
+
+    private final RabbitConfig config;
+    private final Connector connector;
+    private final ManagedConnection publishConnection;
+    private final Topology topology;
+    private final ExecutorService dispatchExecutor;
+    private final List<RabbitConsumer> consumers = new CopyOnWriteArrayList<>();
+    private RabbitProducer producer;
+    private Connection consumeConnection;
+    private boolean closed;
+
+    public RabbitAdapter(RabbitConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.connector = new Connector(config);
+        this.publishConnection = new ManagedConnection(connector, "publish", config.recoveryInterval(),
+                System::nanoTime);
+        this.topology = new Topology(publishConnection, config.queueType(), config.defaultLanes());
+        this.dispatchExecutor = Executors.newCachedThreadPool(daemonThreads("keel-rabbit-dispatch-"));
+    }
+
+    public RabbitConfig config() {
+        return config;
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return CAPABILITIES;
+    }
+
+    @Override
+    public void ensureTopology(TopicSpec topic) {
+        ensureOpen();
+        topology.ensure(topic);
+    }
+
+    @Override
+    public synchronized BrokerProducer producer() {
+        ensureOpen();
+        if (producer == null) {
+            producer = new RabbitProducer(publishConnection, topology, config);
+        }
+        return producer;
+    }
+
+    @Override
+    public BrokerConsumer consumer(ConsumerSettings settings) {
+        ensureOpen();
+        RabbitConsumer consumer = new RabbitConsumer(settings, topology, this::consumeConnection, config.prefetch(),
+                dispatchExecutor, Clock.systemUTC());
+        consumers.add(consumer);
+        return consumer;
+    }
+
+    /** Closes consumers (acks sent, the rest requeued), the producer (confirms awaited) and the connections. */
+    @Override
+    public void close() {
+        RabbitProducer p;
+        Connection c;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            p = producer;
+            c = consumeConnection;
+        }
+        for (RabbitConsumer consumer : consumers) {
+            consumer.close();
+        }
+        if (p != null) {
+            p.close();
+        }
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException | AlreadyClosedException e) {
+                LOG.debug("closing the consume connection failed: {}", e.getMessage());
+            }
+        }
+        publishConnection.close();
+        dispatchExecutor.shutdown();
+    }
+
+    @Override
+    public String toString() {
+        return "RabbitAdapter{" + config + "}";
+    }
+
+    private synchronized Connection consumeConnection() {
+        ensureOpen();
+        if (consumeConnection == null) {
+            consumeConnection = connector.open("consume", true);
+        }
+        return consumeConnection;
+    }
+
+    private synchronized void ensureOpen() {
+        if (closed) {
+            throw new ClosedException("the RabbitMQ adapter is closed");
+        }
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

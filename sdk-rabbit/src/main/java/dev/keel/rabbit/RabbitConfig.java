@@ -1,0 +1,361 @@
+package dev.keel.rabbit;
+
+import dev.keel.TopicSpec;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+
+/**
+ * How {@link RabbitAdapter} reaches RabbitMQ and shapes its topology. Immutable; every value is
+ * validated as it is set, with an {@link IllegalArgumentException} that says what is allowed.
+ * {@link #toString()} never shows the password.
+ *
+ * <pre>{@code
+ * RabbitConfig config = RabbitConfig.builder()
+ *         .uri("amqps://app:secret@rabbit.internal:5671/orders")
+ *         .queueType(QueueType.QUORUM)
+ *         .build();
+ * }</pre>
+ */
+public final class RabbitConfig {
+
+    public static final String DEFAULT_HOST = "localhost";
+    public static final int DEFAULT_PORT = 5672;
+    public static final int DEFAULT_TLS_PORT = 5671;
+    public static final String DEFAULT_VIRTUAL_HOST = "/";
+    public static final String DEFAULT_USERNAME = "guest";
+    public static final String DEFAULT_PASSWORD = "guest";
+    /** Unconfirmed publishes allowed per channel before a publisher waits. */
+    public static final int DEFAULT_CONFIRM_WINDOW = 1000;
+    /** Publishing channels per adapter (one key always uses the same channel, to keep its order). */
+    public static final int DEFAULT_CHANNEL_POOL_SIZE = 4;
+    /** The most unacknowledged deliveries per lane queue consumer (further capped by maxInFlight / lanes). */
+    public static final int DEFAULT_PREFETCH = 250;
+    public static final QueueType DEFAULT_QUEUE_TYPE = QueueType.QUORUM;
+    /** The lane count assumed for a topic that exists but was not declared by Keel. */
+    public static final int DEFAULT_LANES = TopicSpec.DEFAULT_PARTITIONS;
+    public static final String DEFAULT_CONNECTION_NAME = "keel";
+    public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(30);
+    /** Pause between reconnection attempts (consumers recover, publishers reconnect on demand). */
+    public static final Duration DEFAULT_RECOVERY_INTERVAL = Duration.ofSeconds(2);
+    /** How long a publish waits for room in a full confirm window before failing (retriable). */
+    public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(10);
+    /** How long closing the producer waits for outstanding confirms before failing them. */
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
+
+    private final String host;
+    private final int port;
+    private final String virtualHost;
+    private final String username;
+    private final String password;
+    private final boolean tls;
+    private final SSLContext sslContext;
+    private final int confirmWindow;
+    private final int channelPoolSize;
+    private final int prefetch;
+    private final QueueType queueType;
+    private final int defaultLanes;
+    private final String connectionName;
+    private final Duration connectionTimeout;
+    private final Duration heartbeat;
+    private final Duration recoveryInterval;
+    private final Duration maxBlock;
+    private final Duration closeTimeout;
+
+    private RabbitConfig(Builder b) {
+        this.host = b.host;
+        this.port = b.port != null ? b.port : (b.tls ? DEFAULT_TLS_PORT : DEFAULT_PORT);
+        this.virtualHost = b.virtualHost;
+        this.username = b.username;
+        this.password = b.password;
+        this.tls = b.tls;
+        this.sslContext = b.sslContext;
+        this.confirmWindow = b.confirmWindow;
+        this.channelPoolSize = b.channelPoolSize;
+        this.prefetch = b.prefetch;
+        this.queueType = b.queueType;
+        this.defaultLanes = b.defaultLanes;
+        this.connectionName = b.connectionName;
+        this.connectionTimeout = b.connectionTimeout;
+        this.heartbeat = b.heartbeat;
+        this.recoveryInterval = b.recoveryInterval;
+        this.maxBlock = b.maxBlock;
+        this.closeTimeout = b.closeTimeout;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static RabbitConfig ofDefaults() {
+        return builder().build();
+    }
+
+    /** A builder holding every value of {@code base}. */
+    public static Builder from(RabbitConfig base) {
+        Builder b = new Builder().host(base.host).port(base.port).virtualHost(base.virtualHost)
+                .username(base.username).password(base.password).tls(base.tls).confirmWindow(base.confirmWindow)
+                .channelPoolSize(base.channelPoolSize).prefetch(base.prefetch).queueType(base.queueType)
+                .defaultLanes(base.defaultLanes).connectionName(base.connectionName)
+                .connectionTimeout(base.connectionTimeout).heartbeat(base.heartbeat)
+                .recoveryInterval(base.recoveryInterval).maxBlock(base.maxBlock).closeTimeout(base.closeTimeout);
+        if (base.sslContext != null) {
+            b.sslContext(base.sslContext);
+        }
+        return b;
+    }
+
+    public String host() { return host; }
+
+    public int port() { return port; }
+
+    public String virtualHost() { return virtualHost; }
+
+    public String username() { return username; }
+
+    public String password() { return password; }
+
+    public boolean tls() { return tls; }
+
+    /** The TLS context given with {@link Builder#sslContext}; empty means the JVM default when TLS is on. */
+    public Optional<SSLContext> sslContext() { return Optional.ofNullable(sslContext); }
+
+    public int confirmWindow() { return confirmWindow; }
+
+    public int channelPoolSize() { return channelPoolSize; }
+
+    public int prefetch() { return prefetch; }
+
+    public QueueType queueType() { return queueType; }
+
+    public int defaultLanes() { return defaultLanes; }
+
+    public String connectionName() { return connectionName; }
+
+    public Duration connectionTimeout() { return connectionTimeout; }
+
+    public Duration heartbeat() { return heartbeat; }
+
+    public Duration recoveryInterval() { return recoveryInterval; }
+
+    public Duration maxBlock() { return maxBlock; }
+
+    public Duration closeTimeout() { return closeTimeout; }
+
+    @Override
+    public String toString() {
+        return "RabbitConfig{" + (tls ? "amqps" : "amqp") + "://" + username + ":****@" + host + ":" + port
+                + ", virtualHost=" + virtualHost + ", confirmWindow=" + confirmWindow + ", channelPoolSize="
+                + channelPoolSize + ", prefetch=" + prefetch + ", queueType=" + queueType + ", defaultLanes="
+                + defaultLanes + ", connectionName=" + connectionName + ", connectionTimeout=" + connectionTimeout
+                + ", heartbeat=" + heartbeat + ", recoveryInterval=" + recoveryInterval + ", maxBlock=" + maxBlock
+                + ", closeTimeout=" + closeTimeout + "}";
+    }
+
+    public static final class Builder {
+        private String host = DEFAULT_HOST;
+        private Integer port;
+        private String virtualHost = DEFAULT_VIRTUAL_HOST;
+        private String username = DEFAULT_USERNAME;
+        private String password = DEFAULT_PASSWORD;
+        private boolean tls;
+        private SSLContext sslContext;
+        private int confirmWindow = DEFAULT_CONFIRM_WINDOW;
+        private int channelPoolSize = DEFAULT_CHANNEL_POOL_SIZE;
+        private int prefetch = DEFAULT_PREFETCH;
+        private QueueType queueType = DEFAULT_QUEUE_TYPE;
+        private int defaultLanes = DEFAULT_LANES;
+        private String connectionName = DEFAULT_CONNECTION_NAME;
+        private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
+        private Duration heartbeat = DEFAULT_HEARTBEAT;
+        private Duration recoveryInterval = DEFAULT_RECOVERY_INTERVAL;
+        private Duration maxBlock = DEFAULT_MAX_BLOCK;
+        private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets host, port, virtual host, credentials and TLS from an AMQP URI:
+         * {@code amqp[s]://[user[:password]@]host[:port][/vhost]} (vhost URL-encoded, {@code %2F} for
+         * {@code /}; no path means {@code /}). Parts the URI leaves out keep their current values.
+         */
+        public Builder uri(String uri) {
+            URI parsed;
+            try {
+                parsed = new URI(Objects.requireNonNull(uri, "uri"));
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("uri is not a valid URI (amqp[s]://user:password@host:port/vhost)");
+            }
+            String scheme = parsed.getScheme();
+            if (!"amqp".equalsIgnoreCase(scheme) && !"amqps".equalsIgnoreCase(scheme)) {
+                throw new IllegalArgumentException("uri scheme must be amqp or amqps, was " + scheme);
+            }
+            if (parsed.getHost() == null) {
+                throw new IllegalArgumentException("uri must name a host (amqp[s]://host[:port][/vhost])");
+            }
+            tls("amqps".equalsIgnoreCase(scheme));
+            host(parsed.getHost());
+            if (parsed.getPort() != -1) {
+                port(parsed.getPort());
+            }
+            String userInfo = parsed.getRawUserInfo();
+            if (userInfo != null) {
+                int colon = userInfo.indexOf(':');
+                username(decode(colon < 0 ? userInfo : userInfo.substring(0, colon)));
+                if (colon >= 0) {
+                    password(decode(userInfo.substring(colon + 1)));
+                }
+            }
+            String path = parsed.getRawPath();
+            if (path != null && path.length() > 1) {
+                if (path.indexOf('/', 1) >= 0) {
+                    throw new IllegalArgumentException("uri path must be one segment (the vhost, %2F for /)");
+                }
+                virtualHost(decode(path.substring(1)));
+            }
+            return this;
+        }
+
+        public Builder host(String host) {
+            if (host == null || host.isBlank()) {
+                throw new IllegalArgumentException("host must not be blank");
+            }
+            this.host = host;
+            return this;
+        }
+
+        public Builder port(int port) {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port must be in [1, 65535], was " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        public Builder virtualHost(String virtualHost) {
+            if (virtualHost == null || virtualHost.isEmpty()) {
+                throw new IllegalArgumentException("virtualHost must not be empty (the default vhost is \"/\")");
+            }
+            this.virtualHost = virtualHost;
+            return this;
+        }
+
+        public Builder username(String username) {
+            if (username == null || username.isEmpty()) {
+                throw new IllegalArgumentException("username must not be empty");
+            }
+            this.username = username;
+            return this;
+        }
+
+        public Builder password(String password) {
+            this.password = Objects.requireNonNull(password, "password");
+            return this;
+        }
+
+        /** TLS with the JVM's default trust store and hostname verification (port 5671 unless set). */
+        public Builder tls(boolean tls) {
+            this.tls = tls;
+            if (!tls) {
+                this.sslContext = null;
+            }
+            return this;
+        }
+
+        /** TLS with this context (for a private CA or client certificates); turns TLS on. */
+        public Builder sslContext(SSLContext sslContext) {
+            this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
+            this.tls = true;
+            return this;
+        }
+
+        public Builder confirmWindow(int confirmWindow) {
+            this.confirmWindow = inRange("confirmWindow", confirmWindow, 1, 1_000_000);
+            return this;
+        }
+
+        public Builder channelPoolSize(int channelPoolSize) {
+            this.channelPoolSize = inRange("channelPoolSize", channelPoolSize, 1, 256);
+            return this;
+        }
+
+        public Builder prefetch(int prefetch) {
+            this.prefetch = inRange("prefetch", prefetch, 1, 65_535);
+            return this;
+        }
+
+        public Builder queueType(QueueType queueType) {
+            this.queueType = Objects.requireNonNull(queueType, "queueType");
+            return this;
+        }
+
+        public Builder defaultLanes(int defaultLanes) {
+            this.defaultLanes = inRange("defaultLanes", defaultLanes, 1, 1024);
+            return this;
+        }
+
+        /** Shown in the management UI; Keel appends the connection's role ({@code -publish}, {@code -consume}). */
+        public Builder connectionName(String connectionName) {
+            if (connectionName == null || connectionName.isBlank()) {
+                throw new IllegalArgumentException("connectionName must not be blank");
+            }
+            this.connectionName = connectionName;
+            return this;
+        }
+
+        public Builder connectionTimeout(Duration connectionTimeout) {
+            this.connectionTimeout = positive("connectionTimeout", connectionTimeout);
+            return this;
+        }
+
+        public Builder heartbeat(Duration heartbeat) {
+            this.heartbeat = positive("heartbeat", heartbeat);
+            return this;
+        }
+
+        public Builder recoveryInterval(Duration recoveryInterval) {
+            this.recoveryInterval = positive("recoveryInterval", recoveryInterval);
+            return this;
+        }
+
+        public Builder maxBlock(Duration maxBlock) {
+            this.maxBlock = positive("maxBlock", maxBlock);
+            return this;
+        }
+
+        public Builder closeTimeout(Duration closeTimeout) {
+            this.closeTimeout = positive("closeTimeout", closeTimeout);
+            return this;
+        }
+
+        public RabbitConfig build() {
+            return new RabbitConfig(this);
+        }
+
+        private static String decode(String s) {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        }
+
+        private static int inRange(String name, int value, int min, int max) {
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(name + " must be in [" + min + ", " + max + "], was " + value);
+            }
+            return value;
+        }
+
+        private static Duration positive(String name, Duration value) {
+            Objects.requireNonNull(value, name);
+            if (value.isNegative() || value.isZero() || value.toMillis() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(name + " must be positive and below 24 days, was " + value);
+            }
+            return value;
+        }
+    }
+}

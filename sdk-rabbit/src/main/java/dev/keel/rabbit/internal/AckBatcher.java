@@ -1,0 +1,117 @@
+package dev.keel.rabbit.internal;
+
+import com.rabbitmq.client.AlreadyClosedException;
+import com.rabbitmq.client.Channel;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Acknowledges deliveries of one consuming channel. Acks come from any thread in any order; one
+ * thread at a time sends them (the others leave theirs queued), as one {@code multiple=true} ack
+ * up to the highest acked tag below the oldest still unacknowledged delivery, and single acks for
+ * the rest. Each channel incarnation is an epoch: acks for deliveries of an earlier epoch (before a
+ * connection recovery) are dropped, those messages are redelivered.
+ */
+final class AckBatcher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AckBatcher.class);
+
+    private final Channel channel;
+    private final ConcurrentSkipListSet<Long> unacked = new ConcurrentSkipListSet<>();
+    private final ConcurrentLinkedQueue<Long> acked = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock sending = new ReentrantLock();
+    private volatile long epoch;
+    private volatile boolean stopped;
+
+    AckBatcher(Channel channel) {
+        this.channel = channel;
+    }
+
+    long epoch() {
+        return epoch;
+    }
+
+    /** A delivery arrived (before it is handed on, so that its ack finds it). */
+    void delivered(long tag) {
+        unacked.add(tag);
+    }
+
+    /** The engine finished the delivery {@code tag} received in {@code epoch}. */
+    void ack(long epoch, long tag) {
+        if (stopped || epoch != this.epoch) {
+            return;
+        }
+        acked.add(tag);
+        flush();
+    }
+
+    /** Sends what is queued (unless another thread is doing so and will pick it up). */
+    void flush() {
+        while (!acked.isEmpty() && !stopped && sending.tryLock()) {
+            try {
+                send();
+            } finally {
+                sending.unlock();
+            }
+        }
+    }
+
+    /** The channel was lost: deliveries so far can no longer be acknowledged. */
+    void newEpoch() {
+        sending.lock();
+        try {
+            epoch++;
+            acked.clear();
+            unacked.clear();
+        } finally {
+            sending.unlock();
+        }
+    }
+
+    /** Drops everything and ignores later acks. */
+    void stop() {
+        stopped = true;
+    }
+
+    int unackedCount() {
+        return unacked.size();
+    }
+
+    private void send() {
+        List<Long> tags = new ArrayList<>();
+        Long tag;
+        while ((tag = acked.poll()) != null) {
+            if (unacked.remove(tag)) {
+                tags.add(tag);
+            }
+        }
+        if (tags.isEmpty()) {
+            return;
+        }
+        Collections.sort(tags);
+        Long oldestOpen = unacked.isEmpty() ? null : unacked.first();
+        long multipleUpTo = -1;
+        try {
+            for (long t : tags) {
+                if (oldestOpen == null || t < oldestOpen) {
+                    multipleUpTo = t;
+                } else {
+                    channel.basicAck(t, false);
+                }
+            }
+            if (multipleUpTo >= 0) {
+                channel.basicAck(multipleUpTo, true);
+            }
+        } catch (IOException | AlreadyClosedException e) {
+            // the channel is gone: the broker requeues these messages, which are delivered again
+            LOG.debug("ack not sent, the channel is closed: {}", e.getMessage());
+        }
+    }
+}

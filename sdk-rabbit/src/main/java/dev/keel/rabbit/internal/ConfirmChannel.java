@@ -1,0 +1,219 @@
+package dev.keel.rabbit.internal;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.AlreadyClosedException;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Return;
+import com.rabbitmq.client.ShutdownSignalException;
+import dev.keel.BrokerUnavailableException;
+import dev.keel.ClosedException;
+import dev.keel.KeelException;
+import dev.keel.KeelTimeoutException;
+import dev.keel.PublishException;
+import dev.keel.UnroutableException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * One publishing channel in confirm mode with asynchronous confirms: publishes wait in a window
+ * (a semaphore of {@code confirmWindow} permits) keyed by publish sequence number; acks and nacks,
+ * {@code multiple} or not, settle them; a {@code basic.return} (mandatory, no queue bound) fails its
+ * publish as unroutable before the broker's ack arrives; when the channel shuts down every pending
+ * publish fails with a retriable {@link BrokerUnavailableException}. A closed channel is never
+ * reused: its owner opens a new one, so sequence numbers never span two channels.
+ */
+final class ConfirmChannel {
+
+    private final Channel channel;
+    private final Semaphore window;
+    private final ConcurrentSkipListMap<Long, PendingPublish> pending = new ConcurrentSkipListMap<>();
+    private final Object publishLock = new Object();
+    private final Object drainedMonitor = new Object();
+    private volatile ShutdownSignalException closedBy;
+    private volatile boolean closing;
+
+    private ConfirmChannel(Channel channel, int window) {
+        this.channel = channel;
+        this.window = new Semaphore(window);
+    }
+
+    /**
+     * Puts {@code channel} in confirm mode and listens to it; {@code onShutdown} hears how it ended
+     * (after its pending publishes were failed).
+     */
+    static ConfirmChannel open(Channel channel, int window, Consumer<ShutdownSignalException> onShutdown)
+            throws IOException {
+        ConfirmChannel c = new ConfirmChannel(channel, window);
+        channel.confirmSelect();
+        channel.addConfirmListener(c::onAck, c::onNack);
+        channel.addReturnListener(c::onReturn);
+        channel.addShutdownListener(cause -> {
+            c.onShutdown(cause);
+            onShutdown.accept(cause);
+        });
+        return c;
+    }
+
+    boolean isOpen() {
+        return closedBy == null && !closing && channel.isOpen();
+    }
+
+    /**
+     * Publishes with {@code mandatory=true}; {@code pending} settles when the broker answers. Waits up
+     * to {@code maxBlock} for room in the window.
+     */
+    void publish(String exchange, String routingKey, AMQP.BasicProperties properties, byte[] body,
+                 PendingPublish publish, Duration maxBlock) {
+        try {
+            if (!window.tryAcquire(maxBlock.toNanos(), TimeUnit.NANOSECONDS)) {
+                publish.fail(new KeelTimeoutException("no room in the confirm window for " + maxBlock.toMillis()
+                        + " ms: RabbitMQ confirms slower than messages are published"));
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            publish.fail(new KeelException("interrupted while waiting for room in the confirm window", e, true));
+            return;
+        }
+        synchronized (publishLock) {
+            if (!isOpen()) {
+                window.release();
+                publish.fail(unavailable("the publishing channel is closed", closedBy));
+                return;
+            }
+            long seq = channel.getNextPublishSeqNo();
+            pending.put(seq, publish);
+            try {
+                channel.basicPublish(exchange, routingKey, true, properties, body);
+            } catch (IOException | AlreadyClosedException e) {
+                if (pending.remove(seq) != null) {
+                    window.release();
+                    publish.fail(unavailable("publishing failed: " + e.getMessage(), e));
+                }
+            }
+        }
+    }
+
+    /** Waits up to {@code timeout} for every pending publish to be settled. */
+    void awaitSettled(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (drainedMonitor) {
+            long left;
+            while (!pending.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
+                TimeUnit.NANOSECONDS.timedWait(drainedMonitor, left);
+            }
+        }
+    }
+
+    /** Closes the channel; publishes still pending fail with {@link ClosedException}. */
+    void close() {
+        closing = true;
+        try {
+            if (channel.isOpen()) {
+                channel.close();
+            }
+        } catch (IOException | TimeoutException | RuntimeException ignored) {
+            // closed either way; pending publishes are failed below
+        }
+        failAll(new ClosedException("the producer was closed before RabbitMQ confirmed the publish"));
+    }
+
+    int pendingCount() {
+        return pending.size();
+    }
+
+    private void onAck(long tag, boolean multiple) {
+        settle(tag, multiple, null);
+    }
+
+    private void onNack(long tag, boolean multiple) {
+        settle(tag, multiple, "RabbitMQ refused the message (nack): the queue could not take it; retry later");
+    }
+
+    private void settle(long tag, boolean multiple, String nackReason) {
+        int settled = 0;
+        if (multiple) {
+            Map.Entry<Long, PendingPublish> first;
+            while ((first = pending.firstEntry()) != null && first.getKey() <= tag) {
+                if (pending.remove(first.getKey(), first.getValue())) {
+                    settleOne(first.getValue(), nackReason);
+                    settled++;
+                }
+            }
+        } else {
+            PendingPublish one = pending.remove(tag);
+            if (one != null) {
+                settleOne(one, nackReason);
+                settled++;
+            }
+        }
+        afterRemoval(settled);
+    }
+
+    private static void settleOne(PendingPublish publish, String nackReason) {
+        if (nackReason == null) {
+            publish.confirm(); // no effect when it was returned first: it stays unroutable
+        } else {
+            publish.fail(new PublishException(nackReason, null, true));
+        }
+    }
+
+    /**
+     * A returned message precedes its ack on the channel; it is the earliest pending publish with
+     * the same message id and exchange that was not returned yet.
+     */
+    private void onReturn(Return r) {
+        String messageId = r.getProperties().getMessageId();
+        for (PendingPublish p : pending.values()) {
+            if (!p.returned() && p.messageId().equals(messageId) && p.topic().equals(r.getExchange())) {
+                p.markReturned(new UnroutableException("RabbitMQ could not route the message to any queue of topic '"
+                        + r.getExchange() + "' (lane " + r.getRoutingKey() + ", " + r.getReplyText()
+                        + "): no consumer group is bound; declare the topic with its groups with ensureTopology"));
+                return;
+            }
+        }
+    }
+
+    private void onShutdown(ShutdownSignalException cause) {
+        synchronized (publishLock) {
+            closedBy = cause;
+        }
+        if (closing && cause.isInitiatedByApplication()) {
+            failAll(new ClosedException("the producer was closed before RabbitMQ confirmed the publish"));
+        } else {
+            failAll(unavailable("the channel closed before RabbitMQ confirmed the publish (" + cause.getMessage()
+                    + "); it may or may not have been stored: retry with the same id", cause));
+        }
+    }
+
+    private void failAll(KeelException failure) {
+        int failed = 0;
+        Map.Entry<Long, PendingPublish> e;
+        while ((e = pending.pollFirstEntry()) != null) {
+            e.getValue().fail(failure);
+            failed++;
+        }
+        afterRemoval(failed);
+    }
+
+    private void afterRemoval(int removed) {
+        if (removed > 0) {
+            window.release(removed);
+        }
+        if (pending.isEmpty()) {
+            synchronized (drainedMonitor) {
+                drainedMonitor.notifyAll();
+            }
+        }
+    }
+
+    private static BrokerUnavailableException unavailable(String message, Throwable cause) {
+        return new BrokerUnavailableException(message, cause);
+    }
+}

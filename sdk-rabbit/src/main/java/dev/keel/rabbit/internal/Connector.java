@@ -1,0 +1,77 @@
+package dev.keel.rabbit.internal;
+
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.impl.recovery.TopologyRecoveryRetryLogic;
+import dev.keel.BrokerUnavailableException;
+import dev.keel.rabbit.RabbitConfig;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
+
+/** Opens AMQP connections as {@link RabbitConfig} says. Thread-safe. */
+public final class Connector {
+
+    private final RabbitConfig config;
+
+    public Connector(RabbitConfig config) {
+        this.config = config;
+    }
+
+    public RabbitConfig config() {
+        return config;
+    }
+
+    /**
+     * A new connection named {@code <connectionName>-<role>}. With {@code recovering} the client
+     * reconnects by itself and recovers channels, QoS and consumers (consumers use this); without it
+     * a lost connection stays closed and its owner opens a new one (publishers do, so that confirm
+     * sequence numbers never span two channels).
+     *
+     * @throws BrokerUnavailableException when the broker cannot be reached or refuses the login
+     */
+    public Connection open(String role, boolean recovering) {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(config.host());
+        factory.setPort(config.port());
+        factory.setVirtualHost(config.virtualHost());
+        factory.setUsername(config.username());
+        factory.setPassword(config.password());
+        factory.setConnectionTimeout((int) config.connectionTimeout().toMillis());
+        factory.setHandshakeTimeout((int) config.connectionTimeout().toMillis());
+        factory.setRequestedHeartbeat((int) Math.max(1, config.heartbeat().toSeconds()));
+        factory.setAutomaticRecoveryEnabled(recovering);
+        factory.setTopologyRecoveryEnabled(recovering);
+        factory.setNetworkRecoveryInterval(config.recoveryInterval().toMillis());
+        if (recovering) {
+            // a queue may not be ready the moment the broker is back: retry re-registering consumers
+            factory.setTopologyRecoveryRetryHandler(
+                    TopologyRecoveryRetryLogic.RETRY_ON_QUEUE_NOT_FOUND_RETRY_HANDLER.build());
+        }
+        if (config.tls()) {
+            try {
+                factory.useSslProtocol(config.sslContext().isPresent() ? config.sslContext().get()
+                        : SSLContext.getDefault());
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("no default TLS context available: give RabbitConfig an sslContext", e);
+            }
+            factory.enableHostnameVerification();
+        }
+        try {
+            return factory.newConnection(config.connectionName() + "-" + role);
+        } catch (IOException | TimeoutException e) {
+            throw new BrokerUnavailableException("cannot connect to RabbitMQ at " + config.host() + ":" + config.port()
+                    + " vhost '" + config.virtualHost() + "' as '" + config.username() + "': " + describe(e)
+                    + "; check that the broker runs and the credentials and vhost are right", e);
+        }
+    }
+
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + (root.getMessage() != null ? " (" + root.getMessage() + ")" : "");
+    }
+}
