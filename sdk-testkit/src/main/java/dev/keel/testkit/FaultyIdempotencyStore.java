@@ -1,0 +1,162 @@
+package dev.keel.testkit;
+
+import dev.keel.StoreUnavailableException;
+import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.IdempotencyStore;
+import dev.keel.dedup.Lease;
+import dev.keel.dedup.LeaseOutcome;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An {@link IdempotencyStore} decorator for tests: an outage switch ({@link #down()} /
+ * {@link #up()}: while down, every call throws {@link StoreUnavailableException} without reaching
+ * the delegate) and counters of the calls made, so tests can check that claims are batched. Batch
+ * calls go to the delegate's own batch methods, so a network store still answers them in one round
+ * trip. Thread-safe. {@link #close()} closes the delegate.
+ */
+public final class FaultyIdempotencyStore implements IdempotencyStore {
+
+    private final IdempotencyStore delegate;
+    private volatile boolean down;
+    private final AtomicLong claims = new AtomicLong();
+    private final AtomicLong batchClaims = new AtomicLong();
+    private final AtomicLong claimedIds = new AtomicLong();
+    private final AtomicLong completes = new AtomicLong();
+    private final AtomicLong batchCompletes = new AtomicLong();
+    private final AtomicLong releases = new AtomicLong();
+    private final AtomicLong rejectedCalls = new AtomicLong();
+    private final Set<String> completedIds = ConcurrentHashMap.newKeySet();
+
+    public FaultyIdempotencyStore(IdempotencyStore delegate) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate");
+    }
+
+    /** Starts an outage: every call fails with {@link StoreUnavailableException} until {@link #up()}. */
+    public void down() {
+        down = true;
+    }
+
+    /** Ends the outage. */
+    public void up() {
+        down = false;
+    }
+
+    public boolean isDown() {
+        return down;
+    }
+
+    @Override
+    public ClaimResult claim(String namespace, String id, Duration lease) {
+        claims.incrementAndGet();
+        claimedIds.incrementAndGet();
+        checkUp("claim");
+        return delegate.claim(namespace, id, lease);
+    }
+
+    @Override
+    public List<ClaimResult> claimAll(String namespace, List<String> ids, Duration lease) {
+        batchClaims.incrementAndGet();
+        claimedIds.addAndGet(ids.size());
+        checkUp("claimAll");
+        return delegate.claimAll(namespace, ids, lease);
+    }
+
+    @Override
+    public LeaseOutcome complete(String namespace, String id, String token, Duration retention) {
+        completes.incrementAndGet();
+        checkUp("complete");
+        LeaseOutcome outcome = delegate.complete(namespace, id, token, retention);
+        if (outcome == LeaseOutcome.APPLIED) {
+            completedIds.add(id);
+        }
+        return outcome;
+    }
+
+    @Override
+    public List<LeaseOutcome> completeAll(String namespace, List<Lease> leases, Duration retention) {
+        batchCompletes.incrementAndGet();
+        checkUp("completeAll");
+        List<LeaseOutcome> outcomes = delegate.completeAll(namespace, leases, retention);
+        for (int i = 0; i < outcomes.size() && i < leases.size(); i++) {
+            if (outcomes.get(i) == LeaseOutcome.APPLIED) {
+                completedIds.add(leases.get(i).id());
+            }
+        }
+        return outcomes;
+    }
+
+    @Override
+    public LeaseOutcome release(String namespace, String id, String token) {
+        releases.incrementAndGet();
+        checkUp("release");
+        return delegate.release(namespace, id, token);
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+
+    /** Calls of {@link #claim} (one id each), failed ones included. */
+    public long claims() {
+        return claims.get();
+    }
+
+    /** Calls of {@link #claimAll}, failed ones included. */
+    public long batchClaims() {
+        return batchClaims.get();
+    }
+
+    /** Ids passed to {@link #claim} and {@link #claimAll} together, failed calls included. */
+    public long claimedIds() {
+        return claimedIds.get();
+    }
+
+    /** Calls of {@link #complete}, failed ones included. */
+    public long completes() {
+        return completes.get();
+    }
+
+    /** Calls of {@link #completeAll}, failed ones included. */
+    public long batchCompletes() {
+        return batchCompletes.get();
+    }
+
+    /** Calls of {@link #release}, failed ones included. */
+    public long releases() {
+        return releases.get();
+    }
+
+    /** Calls refused because the store was {@link #down()}. */
+    public long rejectedCalls() {
+        return rejectedCalls.get();
+    }
+
+    /** The ids (of any namespace) whose lease was completed: marked done. */
+    public Set<String> completedIds() {
+        return Set.copyOf(completedIds);
+    }
+
+    /** Whether {@code id} was marked done through this store (in any namespace). */
+    public boolean isCompleted(String id) {
+        return completedIds.contains(id);
+    }
+
+    private void checkUp(String operation) {
+        if (down) {
+            rejectedCalls.incrementAndGet();
+            throw new StoreUnavailableException("idempotency store is down (injected outage): " + operation
+                    + " refused; it returns when the test calls up()", null);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FaultyIdempotencyStore{delegate=" + delegate + ", down=" + down + "}";
+    }
+}

@@ -1,0 +1,91 @@
+package dev.keel.testkit.internal;
+
+import dev.keel.ClosedException;
+import dev.keel.TopicSpec;
+import dev.keel.spi.BrokerAdapter;
+import dev.keel.spi.BrokerConsumer;
+import dev.keel.spi.BrokerProducer;
+import dev.keel.spi.Capability;
+import dev.keel.spi.ConsumerSettings;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * One client of an in-memory broker, as an adapter: closing it closes its producer and its
+ * consumers (gracefully), not the broker nor other clients. Thread-safe.
+ */
+public final class InMemoryClient implements BrokerAdapter {
+
+    private static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.allOf(Capability.class));
+
+    private final BrokerState broker;
+    private final List<ConsumerSession> consumers = new ArrayList<>();
+    private InMemoryProducer producer;
+    private boolean closed;
+
+    InMemoryClient(BrokerState broker) {
+        this.broker = broker;
+    }
+
+    /** The broker this client talks to. */
+    public BrokerState broker() {
+        return broker;
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return CAPABILITIES;
+    }
+
+    @Override
+    public void ensureTopology(TopicSpec topic) {
+        checkOpen();
+        broker.ensureTopology(topic);
+    }
+
+    @Override
+    public synchronized BrokerProducer producer() {
+        checkOpen();
+        if (producer == null) {
+            producer = new InMemoryProducer(broker);
+        }
+        return producer;
+    }
+
+    @Override
+    public synchronized BrokerConsumer consumer(ConsumerSettings settings) {
+        Objects.requireNonNull(settings, "settings");
+        checkOpen();
+        ConsumerSession consumer = broker.newConsumer(settings);
+        consumers.add(consumer);
+        return consumer;
+    }
+
+    @Override
+    public void close() {
+        List<ConsumerSession> toClose;
+        InMemoryProducer toCloseProducer;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            toClose = List.copyOf(consumers);
+            consumers.clear();
+            toCloseProducer = producer;
+        }
+        if (toCloseProducer != null) {
+            toCloseProducer.close();
+        }
+        toClose.forEach(ConsumerSession::close);
+    }
+
+    private synchronized void checkOpen() {
+        if (closed) {
+            throw new ClosedException("this in-memory broker client is closed: connect a new one");
+        }
+    }
+}

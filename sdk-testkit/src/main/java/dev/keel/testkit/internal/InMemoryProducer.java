@@ -1,0 +1,38 @@
+package dev.keel.testkit.internal;
+
+import dev.keel.PublishReceipt;
+import dev.keel.spi.BrokerProducer;
+import dev.keel.spi.OutboundRecord;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A client's producer: a send is stored and confirmed at once (its stage completes with the
+ * partition number and offset), unless a fault fails or holds it. Thread-safe.
+ */
+final class InMemoryProducer implements BrokerProducer {
+
+    private final BrokerState broker;
+    private volatile boolean closed;
+
+    InMemoryProducer(BrokerState broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public CompletionStage<PublishReceipt> send(OutboundRecord record) {
+        Objects.requireNonNull(record, "record");
+        return broker.publish(this, record);
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Nothing is buffered except held publishes, which fail with {@link dev.keel.ClosedException}. */
+    @Override
+    public void close() {
+        closed = true;
+        broker.failHeld(this);
+    }
+}

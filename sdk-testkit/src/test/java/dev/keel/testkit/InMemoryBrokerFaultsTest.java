@@ -1,0 +1,178 @@
+package dev.keel.testkit;
+
+import static dev.keel.testkit.InMemoryBrokerTest.failureOf;
+import static dev.keel.testkit.InMemoryBrokerTest.publish;
+import static dev.keel.testkit.InMemoryBrokerTest.record;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.BrokerUnavailableException;
+import dev.keel.ClosedException;
+import dev.keel.KeelException;
+import dev.keel.PublishException;
+import dev.keel.PublishReceipt;
+import dev.keel.TopicSpec;
+import dev.keel.spi.BrokerAdapter;
+import dev.keel.spi.BrokerConsumer;
+import dev.keel.spi.BrokerProducer;
+import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.InboundRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The fault switches of the in-memory broker and its client separation. */
+class InMemoryBrokerFaultsTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(20);
+    private static final String TOPIC = "orders";
+    private static final String GROUP = "billing";
+
+    private final InMemoryBroker broker = InMemoryBroker.create();
+    private final List<BrokerConsumer> consumers = new ArrayList<>();
+
+    @BeforeEach
+    void declare() {
+        broker.ensureTopology(TopicSpec.builder(TOPIC).partitions(2).group(GROUP).build());
+    }
+
+    @AfterEach
+    void tearDown() {
+        consumers.forEach(BrokerConsumer::abort);
+        broker.close();
+    }
+
+    private BrokerConsumer start(RecordingSink sink) {
+        BrokerConsumer consumer = broker.consumer(new ConsumerSettings(TOPIC, GROUP, 1000, Duration.ofSeconds(5)));
+        consumers.add(consumer);
+        consumer.start(sink);
+        return consumer;
+    }
+
+    private CompletableFuture<PublishReceipt> send(String id) {
+        return broker.producer().send(record(TOPIC, id, null)).toCompletableFuture();
+    }
+
+    @Test
+    void failingPublishesShouldFailWithTheInjectedErrorAndStoreNothing() throws InterruptedException {
+        PublishException nacked = new PublishException("nacked", null, false);
+        broker.faults().failNextPublishes(2, nacked);
+
+        assertThat(failureOf(send("a"))).isSameAs(nacked);
+        assertThat(failureOf(send("b"))).isSameAs(nacked);
+        assertThat(send("c").join().offset()).isZero();
+        assertThat(broker.records(TOPIC)).extracting(StoredRecord::id).containsExactly("c");
+    }
+
+    @Test
+    void heldPublishesShouldStayPendingUntilReleased() {
+        broker.faults().holdPublishes();
+        List<CompletableFuture<PublishReceipt>> sends = List.of(send("a"), send("b"), send("c"));
+
+        assertThat(sends).noneMatch(CompletableFuture::isDone);
+        assertThat(broker.faults().heldPublishes()).isEqualTo(3);
+        assertThat(broker.records(TOPIC)).isEmpty();
+
+        assertThat(broker.faults().releasePublishes()).isEqualTo(3);
+        assertThat(sends).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+        assertThat(broker.records(TOPIC)).extracting(StoredRecord::id).containsExactly("a", "c", "b");
+        assertThat(send("d")).isDone();
+    }
+
+    @Test
+    void closingTheProducerShouldFailItsHeldPublishes() throws InterruptedException {
+        broker.faults().holdPublishes();
+        CompletableFuture<PublishReceipt> held = send("a");
+        BrokerProducer producer = broker.producer();
+        producer.close();
+
+        assertThat(failureOf(held)).isInstanceOf(ClosedException.class);
+        assertThat(failureOf(producer.send(record(TOPIC, "b", null)).toCompletableFuture()))
+                .isInstanceOf(ClosedException.class);
+    }
+
+    @Test
+    void droppedConnectionShouldFailPublishesRetriablyAndRedeliverUnacknowledged() throws InterruptedException {
+        for (int i = 0; i < 4; i++) {
+            publish(broker, TOPIC, "m" + i, null);
+        }
+        RecordingSink sink = RecordingSink.holding("A", new CopyOnWriteArrayList<>());
+        start(sink);
+        await().atMost(PATIENCE).until(() -> sink.received.size() == 4);
+        sink.received.get(0).ack();
+        broker.faults().holdPublishes();
+        CompletableFuture<PublishReceipt> held = send("held");
+
+        broker.faults().dropConnection();
+        Throwable heldFailure = failureOf(held);
+        Throwable newFailure = failureOf(send("during"));
+        sink.received.forEach(InboundRecord::ack); // lost with the connection: ignored
+        broker.faults().restoreConnection();
+
+        assertThat(heldFailure).isInstanceOf(BrokerUnavailableException.class);
+        assertThat(newFailure).isInstanceOf(BrokerUnavailableException.class);
+        assertThat(((KeelException) newFailure).isRetriable()).isTrue();
+        await().atMost(PATIENCE).until(() -> sink.received.size() == 7);
+        List<InboundRecord> redelivered = sink.received.subList(4, 7);
+        assertThat(redelivered).extracting(InboundRecord::id)
+                .containsExactlyInAnyOrderElementsOf(sink.received.subList(1, 4).stream().map(InboundRecord::id).toList());
+        assertThat(redelivered).allSatisfy(r -> assertThat(r.deliveryCount()).isEqualTo(2));
+        broker.faults().releasePublishes();
+        assertThat(send("after").join().topic()).isEqualTo(TOPIC);
+    }
+
+    @Test
+    void duplicatedPublishShouldBeDeliveredAgainWithTheSameId() {
+        broker.faults().duplicateNextPublishes(1);
+        int partition = Integer.parseInt(publish(broker, TOPIC, "a", "key").partition());
+        publish(broker, TOPIC, "b", "key");
+        StoredRecord copy = broker.faults().duplicateRecord(TOPIC, partition, 2);
+
+        assertThat(copy.offset()).isEqualTo(3);
+        assertThat(broker.records(TOPIC)).extracting(StoredRecord::id).containsExactly("a", "a", "b", "b");
+        RecordingSink sink = RecordingSink.acking("A", new CopyOnWriteArrayList<>());
+        start(sink);
+        await().atMost(PATIENCE).until(() -> sink.received.size() == 4);
+        assertThat(sink.ids()).containsExactly("a", "a", "b", "b");
+        assertThat(sink.received).extracting(InboundRecord::position).containsExactly(0L, 1L, 2L, 3L);
+    }
+
+    @Test
+    void crashedMemberShouldLoseItsPartitionsToTheOthers() {
+        RecordingSink a = RecordingSink.holding("A", new CopyOnWriteArrayList<>());
+        start(a);
+        await().atMost(PATIENCE).until(() -> broker.memberCount(TOPIC, GROUP) == 1);
+        RecordingSink b = RecordingSink.acking("B", new CopyOnWriteArrayList<>());
+        start(b);
+        for (int i = 0; i < 10; i++) {
+            publish(broker, TOPIC, "m" + i, null);
+        }
+        await().atMost(PATIENCE).until(() -> a.received.size() + b.received.size() == 10);
+
+        assertThat(broker.faults().crashMember(TOPIC, GROUP)).isTrue();
+        a.received.forEach(InboundRecord::ack); // the dead member's acks are ignored
+        await().atMost(PATIENCE).until(() -> b.received.size() == 10);
+        assertThat(b.ids()).containsExactlyInAnyOrder("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9");
+        assertThat(broker.memberCount(TOPIC, GROUP)).isEqualTo(1);
+        assertThat(broker.faults().crashMember(TOPIC, "nobody")).isFalse();
+    }
+
+    @Test
+    void closingOneClientShouldLeaveTheBrokerAndOtherClientsWorking() {
+        BrokerAdapter client = broker.connect();
+        publish(client, TOPIC, "a", null);
+        client.close();
+
+        assertThatThrownBy(client::producer).isInstanceOf(ClosedException.class);
+        assertThat(publish(broker, TOPIC, "b", null).topic()).isEqualTo(TOPIC);
+        assertThat(broker.records(TOPIC)).extracting(StoredRecord::id).containsExactlyInAnyOrder("a", "b");
+        assertThat(InMemoryBroker.faultsOf(client)).isPresent();
+        assertThat(InMemoryBroker.faultsOf(broker)).containsSame(broker.faults());
+    }
+}
