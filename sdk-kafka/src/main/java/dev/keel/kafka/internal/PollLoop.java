@@ -39,6 +39,8 @@ final class PollLoop implements Runnable {
     private final PartitionTrackers trackers;
     private final Committer committer;
     private final CompletableFuture<Void> done;
+    /** Records a poll returned after the engine asked for a pause; handed over on resume. */
+    private final List<ConsumerRecord<byte[], byte[]>> held = new ArrayList<>();
 
     PollLoop(Consumer<byte[], byte[]> consumer, DeliverySink sink, ConsumerSignals signals, KafkaConfig config,
              ConsumerSettings settings, CompletableFuture<Void> done) {
@@ -56,7 +58,8 @@ final class PollLoop implements Runnable {
     public void run() {
         try {
             consumer.subscribe(List.of(settings.topic()),
-                    new RebalanceHandler(consumer, sink, trackers, committer, signals, settings.revokeTimeout()));
+                    new RebalanceHandler(consumer, sink, trackers, committer, signals, settings.revokeTimeout(),
+                            this::dropHeld));
             loop();
             committer.commitSync(null);
         } catch (RuntimeException e) {
@@ -72,9 +75,10 @@ final class PollLoop implements Runnable {
         long backoffNanos = 0;
         while (!signals.closing()) {
             try {
-                ConsumerRecords<byte[], byte[]> records = poll();
-                if (!records.isEmpty()) {
-                    deliver(records);
+                poll().forEach(held::add);
+                if (!held.isEmpty() && !signals.pauseWanted()) {
+                    deliver(held);
+                    held.clear();
                 }
                 committer.commitIfDue();
                 backoffNanos = 0;
@@ -122,8 +126,12 @@ final class PollLoop implements Runnable {
         return false;
     }
 
-    private void deliver(ConsumerRecords<byte[], byte[]> records) {
-        List<InboundRecord> batch = new ArrayList<>(records.count());
+    private void dropHeld(List<Integer> partitions) {
+        held.removeIf(r -> partitions.contains(r.partition()));
+    }
+
+    private void deliver(List<ConsumerRecord<byte[], byte[]>> records) {
+        List<InboundRecord> batch = new ArrayList<>(records.size());
         for (ConsumerRecord<byte[], byte[]> r : records) {
             OffsetTracker tracker = trackers.received(r.partition(), r.offset());
             long offset = r.offset();

@@ -31,9 +31,12 @@ final class RebalanceHandler implements ConsumerRebalanceListener {
     private final Committer committer;
     private final ConsumerSignals signals;
     private final Duration revokeBound;
+    private final java.util.function.Consumer<List<Integer>> dropUndelivered;
 
     RebalanceHandler(Consumer<byte[], byte[]> consumer, DeliverySink sink, PartitionTrackers trackers,
-                     Committer committer, ConsumerSignals signals, Duration revokeTimeout) {
+                     Committer committer, ConsumerSignals signals, Duration revokeTimeout,
+                     java.util.function.Consumer<List<Integer>> dropUndelivered) {
+        this.dropUndelivered = dropUndelivered;
         this.consumer = consumer;
         this.sink = sink;
         this.trackers = trackers;
@@ -48,6 +51,7 @@ final class RebalanceHandler implements ConsumerRebalanceListener {
             return;
         }
         List<Integer> ids = ids(partitions);
+        dropUndelivered.accept(ids);
         if (!signals.closing()) {
             awaitEngine(ids);
         }
@@ -62,6 +66,7 @@ final class RebalanceHandler implements ConsumerRebalanceListener {
             return;
         }
         List<Integer> ids = ids(partitions);
+        dropUndelivered.accept(ids);
         if (!signals.closing()) {
             awaitEngine(ids);
         }

@@ -1,0 +1,206 @@
+package dev.keel.kafka;
+
+import static dev.keel.kafka.KafkaTestSupport.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.keel.ClosedException;
+import dev.keel.KeelException;
+import dev.keel.KeelHeaders;
+import dev.keel.PublishException;
+import dev.keel.PublishReceipt;
+import dev.keel.TopicSpec;
+import dev.keel.UnroutableException;
+import dev.keel.spi.BrokerProducer;
+import dev.keel.spi.OutboundRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The producer side of the adapter at the SPI level, on a real broker. */
+class KafkaPublishTest {
+
+    private final String bootstrap = KafkaBroker.bootstrap();
+    private KafkaAdapter adapter;
+
+    @BeforeEach
+    void open() {
+        adapter = new KafkaAdapter(KafkaTestSupport.config(bootstrap).build());
+    }
+
+    @AfterEach
+    void close() {
+        adapter.close();
+    }
+
+    private static OutboundRecord record(String topic, String id, String key, String payload) {
+        Map<String, String> headers = key == null ? Map.of(KeelHeaders.ID, id, "app", "ünïcode")
+                : Map.of(KeelHeaders.ID, id, KeelHeaders.KEY, key, "app", "ünïcode");
+        return new OutboundRecord(topic, id, key, headers, utf8(payload), Instant.ofEpochMilli(1_700_000_000_000L));
+    }
+
+    @Test
+    void sendShouldCompleteWithPartitionAndOffsetOnceAcknowledged() {
+        String topic = KafkaTestSupport.unique("pub");
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
+        BrokerProducer producer = adapter.producer();
+
+        PublishReceipt first = producer.send(record(topic, "id-1", "k", "a")).toCompletableFuture().join();
+        PublishReceipt second = producer.send(record(topic, "id-2", "k", "b")).toCompletableFuture().join();
+
+        assertThat(first).isEqualTo(new PublishReceipt(topic, "id-1", "0", 0));
+        assertThat(second).isEqualTo(new PublishReceipt(topic, "id-2", "0", 1));
+    }
+
+    @Test
+    void keyShouldLandOnTheSamePartitionAsWithAPlainKafkaProducer() throws Exception {
+        String topic = KafkaTestSupport.unique("partitioning");
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(6).build());
+        BrokerProducer producer = adapter.producer();
+        try (KafkaProducer<byte[], byte[]> plain = KafkaTestSupport.plainProducer(bootstrap)) {
+            for (int i = 0; i < 30; i++) {
+                String key = "order-" + i;
+                PublishReceipt keel = producer.send(record(topic, "id-" + i, key, "x")).toCompletableFuture().join();
+                RecordMetadata raw = plain.send(new ProducerRecord<>(topic, utf8(key), utf8("x"))).get();
+                assertThat(keel.partition()).as("partition of key %s", key).isEqualTo(String.valueOf(raw.partition()));
+            }
+        }
+    }
+
+    @Test
+    void headersKeyTimestampAndPayloadShouldReachAPlainConsumer() {
+        String topic = KafkaTestSupport.unique("headers");
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
+        adapter.producer().send(record(topic, "id-h", "customer-7", "payload-ä")).toCompletableFuture().join();
+
+        try (KafkaConsumer<byte[], byte[]> plain = KafkaTestSupport.plainConsumer(bootstrap,
+                KafkaTestSupport.unique("g"), topic)) {
+            List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                plain.poll(Duration.ofMillis(200)).forEach(got::add);
+                return !got.isEmpty();
+            });
+            ConsumerRecord<byte[], byte[]> r = got.get(0);
+            assertThat(utf8(r.key())).isEqualTo("customer-7");
+            assertThat(utf8(r.value())).isEqualTo("payload-ä");
+            assertThat(r.timestamp()).isEqualTo(1_700_000_000_000L);
+            assertThat(utf8(r.headers().lastHeader(KeelHeaders.ID).value())).isEqualTo("id-h");
+            assertThat(utf8(r.headers().lastHeader("app").value())).isEqualTo("ünïcode");
+        }
+    }
+
+    @Test
+    void publishToAMissingTopicShouldFailAsUnroutableAndSayHowToFixIt() {
+        String topic = KafkaTestSupport.unique("missing");
+        CompletableFuture<PublishReceipt> send = adapter.producer().send(record(topic, "id", null, "x"))
+                .toCompletableFuture();
+
+        assertThatThrownBy(send::join).isInstanceOf(CompletionException.class).cause()
+                .isInstanceOf(UnroutableException.class)
+                .hasMessageContaining(topic).hasMessageContaining("does not exist")
+                .hasMessageContaining("ensureTopology")
+                .satisfies(e -> assertThat(((KeelException) e).isRetriable()).isFalse());
+    }
+
+    @Test
+    void publishesQueuedWhileTheTopicIsCheckedShouldAllFailOrAllSucceedInOrder() {
+        String missing = KafkaTestSupport.unique("missing-many");
+        List<CompletableFuture<PublishReceipt>> failed = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            failed.add(adapter.producer().send(record(missing, "m" + i, null, "x")).toCompletableFuture());
+        }
+        for (CompletableFuture<PublishReceipt> f : failed) {
+            assertThatThrownBy(f::join).cause().isInstanceOf(UnroutableException.class);
+        }
+
+        String present = KafkaTestSupport.unique("present-many");
+        adapter.ensureTopology(TopicSpec.builder(present).partitions(1).build());
+        try (KafkaAdapter fresh = new KafkaAdapter(KafkaTestSupport.config(bootstrap).build())) {
+            List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                sent.add(fresh.producer().send(record(present, "p" + i, "same-key", "x")).toCompletableFuture());
+            }
+            for (int i = 0; i < 20; i++) {
+                assertThat(sent.get(i).join().offset()).isEqualTo(i);
+            }
+        }
+    }
+
+    @Test
+    void recordTooLargeShouldFailNotRetriableWithAClearMessage() {
+        String topic = KafkaTestSupport.unique("large");
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
+        OutboundRecord huge = new OutboundRecord(topic, "big", null, Map.of(), new byte[2 * 1024 * 1024],
+                Instant.now());
+
+        CompletableFuture<PublishReceipt> send = adapter.producer().send(huge).toCompletableFuture();
+
+        assertThatThrownBy(send::join).cause().isInstanceOf(PublishException.class)
+                .isNotInstanceOf(UnroutableException.class).hasMessageContaining("record too large")
+                .satisfies(e -> assertThat(((KeelException) e).isRetriable()).isFalse());
+    }
+
+    @Test
+    void sendAfterCloseShouldFailWithClosedException() {
+        String topic = KafkaTestSupport.unique("closed");
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
+        BrokerProducer producer = adapter.producer();
+        producer.send(record(topic, "before", null, "x")).toCompletableFuture().join();
+        producer.close();
+
+        assertThatThrownBy(() -> producer.send(record(topic, "after", null, "x")).toCompletableFuture().join())
+                .cause().isInstanceOf(ClosedException.class);
+    }
+
+    @Test
+    void ensureTopologyShouldCreateTopicAndDeadLetterTopicIdempotently() throws Exception {
+        String topic = KafkaTestSupport.unique("declared");
+        TopicSpec spec = TopicSpec.builder(topic).partitions(3).replicationFactor(1).minInSyncReplicas(1)
+                .group("g1").build();
+
+        adapter.ensureTopology(spec);
+        adapter.ensureTopology(spec);
+
+        try (Admin admin = KafkaTestSupport.admin(bootstrap)) {
+            Map<String, TopicDescription> d = admin.describeTopics(Set.of(topic, topic + ".DLT")).allTopicNames().get();
+            assertThat(d.get(topic).partitions()).hasSize(3);
+            assertThat(d.get(topic + ".DLT").partitions()).hasSize(3);
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            String minIsr = admin.describeConfigs(Set.of(resource)).all().get().get(resource)
+                    .get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG).value();
+            assertThat(minIsr).isEqualTo("1");
+            assertThat(admin.listTopics().names().get()).doesNotContain(topic + ".DLT.DLT");
+        }
+        adapter.ensureTopology(TopicSpec.builder(topic + ".DLT").partitions(3).build());
+        try (Admin admin = KafkaTestSupport.admin(bootstrap)) {
+            assertThat(admin.listTopics().names().get()).doesNotContain(topic + ".DLT.DLT");
+        }
+    }
+
+    @Test
+    void ensureTopologyWithMoreReplicasThanBrokersShouldFailClearly() {
+        String topic = KafkaTestSupport.unique("rf");
+        TopicSpec spec = TopicSpec.builder(topic).partitions(1).replicationFactor(3).build();
+
+        assertThatThrownBy(() -> adapter.ensureTopology(spec)).isInstanceOf(KeelException.class)
+                .hasMessageContaining(topic).hasMessageContaining("replication factor")
+                .satisfies(e -> assertThat(((KeelException) e).isRetriable()).isFalse());
+    }
+}
