@@ -1,0 +1,117 @@
+package dev.keel.cli;
+
+import dev.keel.KeelException;
+import dev.keel.cli.bench.BenchCommand;
+import dev.keel.cli.verify.VerifyCommand;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * {@code keel}: the command line of Keel. {@code keel verify} checks the guarantees under injected
+ * faults; {@code keel bench} measures them against the raw clients. Errors are one clear message
+ * (what is wrong, what to do) and an exit code, never a bare stack trace.
+ */
+@Command(name = "keel", mixinStandardHelpOptions = true, versionProvider = KeelCli.Version.class,
+        subcommands = {VerifyCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        description = "Reliable messaging over Kafka, RabbitMQ and RocketMQ: check and measure Keel's guarantees.",
+        footer = {"", "Start with:  ./keel verify      (embedded broker, nothing to install)",
+            "Docs: docs/cli.md"})
+public final class KeelCli implements Runnable {
+
+    @Option(names = "--stacktrace", scope = CommandLine.ScopeType.INHERIT,
+            description = "On an error, print its stack trace after the message.")
+    private boolean stacktrace;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "missing command: choose verify or bench");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** Runs {@code keel args} with the given streams and returns the exit code (see {@link ExitCodes}). */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        quietLogging();
+        CommandLine cli = new CommandLine(new KeelCli());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setParameterExceptionHandler(KeelCli::onBadFlag);
+        cli.setExecutionExceptionHandler(KeelCli::onFailure);
+        cli.setExitCodeExceptionMapper(e -> ExitCodes.INTERNAL_ERROR);
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    private static int onBadFlag(ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println("keel: " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for the flags and their defaults.");
+        err.flush();
+        return ExitCodes.USAGE_OR_ENVIRONMENT;
+    }
+
+    private static int onFailure(Exception e, CommandLine cmd, ParseResult parsed) {
+        PrintWriter err = cmd.getErr();
+        boolean trace = parsed.matchedOption("--stacktrace") != null
+                || parsed.asCommandLineList().stream().anyMatch(c -> c.getParseResult().hasMatchedOption("--stacktrace"));
+        int code;
+        Throwable cause = rootOf(e);
+        if (e instanceof EnvironmentException) {
+            err.println("keel: " + e.getMessage());
+            code = ExitCodes.USAGE_OR_ENVIRONMENT;
+        } else if (cause instanceof KeelException k) {
+            err.println("keel: " + k.getClass().getSimpleName() + ": " + k.getMessage());
+            err.println("  The broker or store failed during the run"
+                    + (k.isRetriable() ? " (a transient failure: check it is up and try again)." : "."));
+            code = ExitCodes.USAGE_OR_ENVIRONMENT;
+        } else {
+            err.println("keel: internal error: " + e);
+            err.println("  This is a bug in keel. Rerun with --stacktrace and report the output.");
+            code = ExitCodes.INTERNAL_ERROR;
+        }
+        if (trace) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return code;
+    }
+
+    private static Throwable rootOf(Throwable e) {
+        Throwable t = e;
+        while (!(t instanceof KeelException) && t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** Library logs at warn, unless the user chose otherwise with -Dorg.slf4j.simpleLogger.defaultLogLevel. */
+    private static void quietLogging() {
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        if (System.getProperty("org.slf4j.simpleLogger.logFile") == null) {
+            System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = KeelCli.class.getPackage().getImplementationVersion();
+            return new String[] {"keel " + (v != null ? v : "0.1.0-SNAPSHOT")};
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.keel.cli.bench;
+
+import dev.keel.Codec;
+import dev.keel.Keel;
+import dev.keel.Message;
+import dev.keel.PublishReceipt;
+import dev.keel.TopicSpec;
+import dev.keel.cli.broker.BrokerMode;
+import dev.keel.cli.broker.BrokerOptions;
+import dev.keel.cli.broker.StoreChoice;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+
+/** What every bench measurement shares: the Keel instance, the broker, the sizes and the progress bar. */
+final class BenchContext {
+
+    final Keel keel;
+    final BrokerMode mode;
+    final BrokerOptions options;
+    final StoreChoice store;
+    final BenchSettings settings;
+    final Progress progress;
+    final String runId;
+    final List<String> topics = new ArrayList<>();
+
+    BenchContext(Keel keel, BrokerMode mode, BrokerOptions options, StoreChoice store, BenchSettings settings,
+                 Progress progress, String runId) {
+        this.keel = keel;
+        this.mode = mode;
+        this.options = options;
+        this.store = store;
+        this.settings = settings;
+        this.progress = progress;
+        this.runId = runId;
+    }
+
+    /** Declares {@code keel-bench-<run>-<name>} with the groups that will read it; returns its name. */
+    String declare(String name, int partitions, String... groups) {
+        String topic = "keel-bench-" + runId + "-" + name;
+        TopicSpec.Builder spec = TopicSpec.builder(topic).partitions(partitions);
+        for (String group : groups) {
+            spec.group(group);
+        }
+        keel.ensureTopology(spec.build());
+        topics.add(topic);
+        return topic;
+    }
+
+    /** A payload of the configured size. */
+    byte[] payload() {
+        byte[] payload = new byte[settings.payloadBytes()];
+        for (int i = 0; i < payload.length; i++) {
+            payload[i] = (byte) ('a' + i % 26);
+        }
+        return payload;
+    }
+
+    /**
+     * Publishes {@code count} messages (message {@code i} keyed {@code "k" + (i % keys)}) through
+     * Keel and waits for every confirmation.
+     */
+    void preload(String topic, int count, int keys, String label) throws TimeoutException {
+        progress.start(label, count);
+        byte[] payload = payload();
+        List<CompletableFuture<PublishReceipt>> pending = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            CompletableFuture<PublishReceipt> f = keel.publisher()
+                    .publish(topic, Message.builder(payload).key("k" + (i % keys)).build()).toCompletableFuture();
+            f.thenRun(() -> progress.advance(1));
+            pending.add(f);
+        }
+        try {
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
+                    .get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while publishing", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw unwrap(e);
+        } finally {
+            progress.finish();
+        }
+    }
+
+    /** Waits until {@code count} reaches {@code target}, showing progress. */
+    void await(LongSupplier count, long target, String label) throws TimeoutException {
+        progress.start(label, target);
+        long deadline = System.nanoTime() + settings.timeout().toNanos();
+        try {
+            while (count.getAsLong() < target) {
+                if (System.nanoTime() > deadline) {
+                    throw new TimeoutException(label + ": only " + count.getAsLong() + " of " + target
+                            + " messages arrived within " + settings.timeout().toSeconds() + " s (--timeout)");
+                }
+                progress.set(count.getAsLong());
+                TimeUnit.MILLISECONDS.sleep(5);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for " + label, e);
+        } finally {
+            progress.finish();
+        }
+    }
+
+    static RuntimeException unwrap(java.util.concurrent.ExecutionException e) {
+        return e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    }
+
+    static Codec<byte[]> bytes() {
+        return Codec.bytes();
+    }
+}

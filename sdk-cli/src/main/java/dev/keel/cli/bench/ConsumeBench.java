@@ -1,0 +1,85 @@
+package dev.keel.cli.bench;
+
+import dev.keel.Codec;
+import dev.keel.DeliveryGuarantee;
+import dev.keel.MessageHandler;
+import dev.keel.Subscription;
+import dev.keel.SubscriptionConfig;
+import dev.keel.ordering.Ordering;
+import java.net.URI;
+import java.time.Duration;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.params.SetParams;
+
+/**
+ * Consume throughput of one preloaded topic, read by one group per variant: AT_LEAST_ONCE,
+ * EFFECTIVELY_ONCE (claims batched by the engine), and AT_LEAST_ONCE with a naive dedup in the
+ * handler (GET, then SET, two Redis round trips per message).
+ */
+final class ConsumeBench {
+
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    static final long NAIVE_KEY_TTL_SECONDS = 3600;
+
+    private ConsumeBench() {
+    }
+
+    static void run(BenchContext ctx, BenchReport report) throws Exception {
+        BenchSettings s = ctx.settings;
+        boolean redis = ctx.store.isRedis();
+        String storeName = redis ? "Redis" : "in-memory store";
+        BenchReport.Section section = report.section("consume", "consume (" + s.messages() + " messages, PER_KEY, "
+                + s.consumeLanes() + " lanes, idempotency store: " + ctx.store.description() + ")")
+                .field("messages", s.messages()).field("store", ctx.store.description());
+        String[] groups = redis ? new String[] {"bench-alo", "bench-eo", "bench-naive"}
+                : new String[] {"bench-alo", "bench-eo"};
+        String topic = ctx.declare("consume", ctx.options.partitions(), groups);
+        ctx.preload(topic, s.messages(), s.keys(), "preload consume topic");
+
+        double alo = measure(ctx, topic, "bench-alo", DeliveryGuarantee.AT_LEAST_ONCE, null, "consume AT_LEAST_ONCE");
+        section.rate("at_least_once_msgs_per_sec", "AT_LEAST_ONCE", alo);
+        double eo = measure(ctx, topic, "bench-eo", DeliveryGuarantee.EFFECTIVELY_ONCE, null,
+                "consume EFFECTIVELY_ONCE");
+        section.rate("effectively_once_msgs_per_sec", "EFFECTIVELY_ONCE, batched claims (" + storeName + ")", eo);
+        section.ratio("eo_over_alo", "ratio EFFECTIVELY_ONCE / AT_LEAST_ONCE", eo / alo);
+        if (!redis) {
+            String reason = "needs --redis (e.g. --redis redis://127.0.0.1:6379)";
+            section.na("naive_dedup_msgs_per_sec", "naive dedup, GET+SET per message", reason);
+            section.na("eo_over_naive", "ratio EFFECTIVELY_ONCE (Redis) / naive dedup", reason);
+            return;
+        }
+        String prefix = "keel-bench:" + ctx.runId + ":naive:";
+        try (RedisClient jedis = RedisClient.create(URI.create(ctx.store.redisUri()))) {
+            MessageHandler<byte[]> naive = d -> {
+                String key = prefix + d.id();
+                if (jedis.get(key) == null) {
+                    jedis.set(key, "1", SetParams.setParams().ex(NAIVE_KEY_TTL_SECONDS));
+                }
+            };
+            double naiveRate = measure(ctx, topic, "bench-naive", DeliveryGuarantee.AT_LEAST_ONCE, naive,
+                    "consume naive dedup");
+            section.rate("naive_dedup_msgs_per_sec", "AT_LEAST_ONCE + naive dedup, GET+SET per message", naiveRate);
+            section.ratio("eo_over_naive", "ratio EFFECTIVELY_ONCE / naive dedup", eo / naiveRate);
+        }
+    }
+
+    private static double measure(BenchContext ctx, String topic, String group, DeliveryGuarantee guarantee,
+                                  MessageHandler<byte[]> work, String label) throws Exception {
+        Throughput t = new Throughput();
+        SubscriptionConfig<byte[]> config = SubscriptionConfig.builder(topic, group, Codec.bytes())
+                .guarantee(guarantee).ordering(Ordering.PER_KEY).lanes(ctx.settings.consumeLanes())
+                .closeTimeout(CLOSE_TIMEOUT).build();
+        Subscription sub = ctx.keel.subscribe(config, d -> {
+            if (work != null) {
+                work.handle(d);
+            }
+            t.record();
+        });
+        try {
+            ctx.await(t::count, ctx.settings.messages(), label);
+        } finally {
+            sub.close(CLOSE_TIMEOUT);
+        }
+        return t.perSecond();
+    }
+}

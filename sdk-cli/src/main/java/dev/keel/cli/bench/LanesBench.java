@@ -1,0 +1,65 @@
+package dev.keel.cli.bench;
+
+import dev.keel.Codec;
+import dev.keel.DeliveryGuarantee;
+import dev.keel.Subscription;
+import dev.keel.SubscriptionConfig;
+import dev.keel.ordering.Ordering;
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Key-ordered lanes against sequential processing: one partition, many keys, a handler that takes
+ * a fixed time (a simulated call to a database or service).
+ */
+final class LanesBench {
+
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+
+    private LanesBench() {
+    }
+
+    static void run(BenchContext ctx, BenchReport report) throws Exception {
+        BenchSettings s = ctx.settings;
+        long latencyNanos = s.handlerLatency().toNanos();
+        BenchReport.Section section = report.section("lanes", "key-ordered lanes vs sequential (1 partition, "
+                + s.laneMessages() + " messages over " + s.laneKeys() + " keys, handler takes "
+                + s.handlerLatency().toMillis() + " ms)")
+                .field("messages", s.laneMessages()).field("keys", s.laneKeys())
+                .field("handler_latency_ms", s.handlerLatency().toMillis()).field("lanes", s.lanes());
+        String lanesGroup = "bench-lanes-" + s.lanes();
+        String topic = ctx.declare("lanes", 1, lanesGroup, "bench-lanes-1");
+        ctx.preload(topic, s.laneMessages(), s.laneKeys(), "preload lanes topic");
+        double parallel = measure(ctx, topic, lanesGroup, s.lanes(), latencyNanos);
+        section.rate("lanes_msgs_per_sec", s.lanes() + " lanes (PER_KEY)", parallel);
+        double sequential = measure(ctx, topic, "bench-lanes-1", 1, latencyNanos);
+        section.rate("sequential_msgs_per_sec", "1 lane (sequential)", sequential);
+        section.ratio("lanes_over_sequential", "ratio " + s.lanes() + " lanes / sequential", parallel / sequential);
+    }
+
+    private static double measure(BenchContext ctx, String topic, String group, int lanes, long latencyNanos)
+            throws Exception {
+        Throughput t = new Throughput();
+        SubscriptionConfig<byte[]> config = SubscriptionConfig.builder(topic, group, Codec.bytes())
+                .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).ordering(Ordering.PER_KEY).lanes(lanes)
+                .closeTimeout(CLOSE_TIMEOUT).build();
+        Subscription sub = ctx.keel.subscribe(config, d -> {
+            simulateWork(latencyNanos);
+            t.record();
+        });
+        try {
+            ctx.await(t::count, ctx.settings.laneMessages(), "lanes=" + lanes);
+        } finally {
+            sub.close(CLOSE_TIMEOUT);
+        }
+        return t.perSecond();
+    }
+
+    /** Waits at least {@code nanos} (parkNanos may return early, so it loops to the deadline). */
+    static void simulateWork(long nanos) {
+        long deadline = System.nanoTime() + nanos;
+        for (long left = nanos; left > 0; left = deadline - System.nanoTime()) {
+            LockSupport.parkNanos(left);
+        }
+    }
+}

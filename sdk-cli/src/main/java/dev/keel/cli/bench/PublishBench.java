@@ -1,0 +1,52 @@
+package dev.keel.cli.bench;
+
+import dev.keel.cli.broker.RawPublishBaseline;
+import java.util.List;
+
+/** Publish throughput with broker confirms: Keel's publisher against the raw client(s) of the broker. */
+final class PublishBench {
+
+    static final int WARMUP_MESSAGES = 1000;
+    static final String SINK_GROUP = "bench-sink";
+
+    private PublishBench() {
+    }
+
+    static void run(BenchContext ctx, BenchReport report) throws Exception {
+        BenchSettings s = ctx.settings;
+        int partitions = ctx.options.partitions();
+        BenchReport.Section section = report.section("publish", "publish, confirmed by the broker ("
+                + s.messages() + " messages of " + s.payloadBytes() + " B over " + s.keys() + " keys)")
+                .field("messages", s.messages());
+        String topic = ctx.declare("publish", partitions, SINK_GROUP);
+        ctx.preload(topic, Math.min(WARMUP_MESSAGES, s.messages()), s.keys(), "publish warm-up (Keel)");
+        long start = System.nanoTime();
+        ctx.preload(topic, s.messages(), s.keys(), "publish (Keel)");
+        double keel = s.messages() * 1e9 / (System.nanoTime() - start);
+        section.rate("keel_msgs_per_sec", "Keel publisher", keel);
+
+        List<RawPublishBaseline> baselines = ctx.mode.rawPublishBaselines(ctx.options);
+        if (baselines.isEmpty()) {
+            String reason = ctx.mode.rawBaselinesMissingReason();
+            section.na("raw_msgs_per_sec", "raw client used well", reason);
+            section.na("keel_over_raw", "ratio Keel / raw client", reason);
+            return;
+        }
+        byte[] payload = ctx.payload();
+        for (RawPublishBaseline baseline : baselines) {
+            String rawTopic = ctx.declare("publish-" + baseline.id().replace('_', '-'), partitions, SINK_GROUP);
+            int messages = baseline.messagesFor(s.messages());
+            int warmup = Math.min(WARMUP_MESSAGES, messages);
+            ctx.progress.start("publish warm-up (" + baseline.id() + ")", warmup);
+            baseline.publish(rawTopic, warmup, s.keys(), payload, ctx.progress);
+            ctx.progress.start("publish (" + baseline.id() + ")", messages);
+            long rawStart = System.nanoTime();
+            long confirmed = baseline.publish(rawTopic, messages, s.keys(), payload, ctx.progress);
+            double raw = confirmed * 1e9 / (System.nanoTime() - rawStart);
+            ctx.progress.finish();
+            String suffix = messages == s.messages() ? "" : " (" + messages + " messages)";
+            section.rate(baseline.id() + "_msgs_per_sec", baseline.description() + suffix, raw);
+            section.ratio("keel_over_" + baseline.id(), "ratio Keel / " + baseline.id(), keel / raw);
+        }
+    }
+}

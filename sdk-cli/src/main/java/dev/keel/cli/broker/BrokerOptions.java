@@ -1,0 +1,77 @@
+package dev.keel.cli.broker;
+
+import picocli.CommandLine.Option;
+
+/**
+ * The broker and store flags shared by {@code verify} and {@code bench}. Endpoint flags of brokers
+ * other than the chosen one are ignored.
+ */
+public final class BrokerOptions {
+
+    public static final String DEFAULT_BROKER = "memory";
+    public static final String DEFAULT_KAFKA = "127.0.0.1:9092";
+    public static final String DEFAULT_RABBIT = "amqp://guest:guest@127.0.0.1:5672/%2F";
+    public static final String DEFAULT_NAMESRV = "127.0.0.1:9876";
+
+    @Option(names = "--broker", paramLabel = "MODE", defaultValue = DEFAULT_BROKER,
+            description = "Broker: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE} (embedded, nothing to install).",
+            completionCandidates = BrokerModes.Names.class)
+    private String broker = DEFAULT_BROKER;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]", defaultValue = DEFAULT_KAFKA,
+            description = "Kafka bootstrap servers (--broker kafka). Default: ${DEFAULT-VALUE}.")
+    private String bootstrapServers = DEFAULT_KAFKA;
+
+    @Option(names = "--rabbit-uri", paramLabel = "URI", defaultValue = DEFAULT_RABBIT,
+            description = "RabbitMQ AMQP URI (--broker rabbit). Default: amqp://guest:***@127.0.0.1:5672/%%2F.",
+            showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER)
+    private String rabbitUri = DEFAULT_RABBIT;
+
+    @Option(names = "--namesrv", paramLabel = "HOST:PORT", defaultValue = DEFAULT_NAMESRV,
+            description = "RocketMQ name server (--broker rocket). Default: ${DEFAULT-VALUE}.")
+    private String namesrv = DEFAULT_NAMESRV;
+
+    @Option(names = "--redis", paramLabel = "URI",
+            description = "Redis idempotency store, e.g. redis://127.0.0.1:6379. Default: the in-memory store.")
+    private String redis;
+
+    @Option(names = "--partitions", paramLabel = "P", defaultValue = "4",
+            description = "Partitions (Kafka partitions, RabbitMQ lane queues) of the topics created. Default: ${DEFAULT-VALUE}.")
+    private int partitions = 4;
+
+    public String broker() {
+        return broker;
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public String rabbitUri() {
+        return rabbitUri;
+    }
+
+    public String namesrv() {
+        return namesrv;
+    }
+
+    /** The Redis URI, or {@code null} for the in-memory store. */
+    public String redis() {
+        return redis;
+    }
+
+    public int partitions() {
+        return partitions;
+    }
+
+    /** For tests and programmatic use. */
+    public BrokerOptions broker(String broker) {
+        this.broker = broker;
+        return this;
+    }
+
+    public BrokerOptions redis(String redis) {
+        this.redis = redis;
+        return this;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.keel.cli.broker;
+
+import dev.keel.cli.EnvironmentException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.time.Duration;
+
+/** Reachability checks and printable endpoints. */
+public final class Endpoints {
+
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
+
+    private Endpoints() {
+    }
+
+    /**
+     * Opens and closes a TCP connection to {@code host:port}.
+     *
+     * @param what  what is expected there, e.g. "Kafka"
+     * @param hint  what to do when nothing answers
+     * @throws EnvironmentException when nothing answers within {@link #DEFAULT_CONNECT_TIMEOUT}
+     */
+    public static void requireReachable(String what, String host, int port, String hint) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), (int) DEFAULT_CONNECT_TIMEOUT.toMillis());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new EnvironmentException("cannot reach " + what + " at " + host + ":" + port + " ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + "). " + hint);
+        }
+    }
+
+    /** Splits {@code host:port} (the first of a comma-separated list), with {@code defaultPort} when absent. */
+    public static InetSocketAddress firstHostPort(String list, int defaultPort, String flag) {
+        String first = list.split(",")[0].trim();
+        int colon = first.lastIndexOf(':');
+        if (first.isEmpty()) {
+            throw new EnvironmentException(flag + " is empty: give host:port, e.g. 127.0.0.1:" + defaultPort);
+        }
+        if (colon < 0) {
+            return InetSocketAddress.createUnresolved(first, defaultPort);
+        }
+        try {
+            return InetSocketAddress.createUnresolved(first.substring(0, colon),
+                    Integer.parseInt(first.substring(colon + 1)));
+        } catch (NumberFormatException e) {
+            throw new EnvironmentException(flag + " has a bad port in '" + first + "': give host:port, e.g. 127.0.0.1:"
+                    + defaultPort);
+        }
+    }
+
+    /** The URI without its user-info (no credentials in output). */
+    public static String redact(String uri) {
+        try {
+            URI u = URI.create(uri);
+            if (u.getRawUserInfo() == null) {
+                return uri;
+            }
+            return new URI(u.getScheme(), null, u.getHost(), u.getPort(), u.getRawPath() == null ? null : u.getPath(),
+                    null, null).toString();
+        } catch (Exception e) {
+            return "<unparseable URI>";
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.keel.cli.broker;
+
+import dev.keel.cli.bench.Progress;
+import dev.keel.kafka.KafkaAdapter;
+import dev.keel.kafka.KafkaConfig;
+import dev.keel.spi.BrokerAdapter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Apache Kafka through {@code --bootstrap-servers}. */
+final class KafkaMode implements BrokerMode {
+
+    static final String NAME = "kafka";
+    static final int DEFAULT_PORT = 9092;
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String endpoint(BrokerOptions options) {
+        return options.bootstrapServers();
+    }
+
+    @Override
+    public void preflight(BrokerOptions options) {
+        InetSocketAddress first = Endpoints.firstHostPort(options.bootstrapServers(), DEFAULT_PORT,
+                "--bootstrap-servers");
+        Endpoints.requireReachable("Kafka", first.getHostString(), first.getPort(),
+                "Start a Kafka broker there (docs/cli.md, 'Running against real brokers') or point "
+                        + "--bootstrap-servers at one; --broker memory needs nothing installed.");
+    }
+
+    @Override
+    public BrokerAdapter createAdapter(BrokerOptions options) {
+        // the CLI declares its dead-letter topics itself, the same way on every broker
+        return new KafkaAdapter(KafkaConfig.builder(options.bootstrapServers()).clientId("keel-cli")
+                .noDeadLetterTopics().build());
+    }
+
+    @Override
+    public List<RawPublishBaseline> rawPublishBaselines(BrokerOptions options) {
+        return List.of(new RawKafkaProducer(options.bootstrapServers()));
+    }
+
+    /** kafka-clients used well: async send, acks=all, idempotent, the same linger as Keel's producer. */
+    static final class RawKafkaProducer implements RawPublishBaseline {
+        private final String bootstrapServers;
+
+        RawKafkaProducer(String bootstrapServers) {
+            this.bootstrapServers = bootstrapServers;
+        }
+
+        @Override
+        public String id() {
+            return "kafka_async_send";
+        }
+
+        @Override
+        public String description() {
+            return "raw kafka-clients: async send, acks=all, idempotent, linger " + KafkaConfig.DEFAULT_LINGER.toMillis()
+                    + " ms";
+        }
+
+        @Override
+        public long publish(String topic, int messages, int keys, byte[] payload, Progress progress) throws Exception {
+            Map<String, Object> props = Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                    ProducerConfig.CLIENT_ID_CONFIG, "keel-cli-raw",
+                    ProducerConfig.ACKS_CONFIG, "all",
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                    ProducerConfig.LINGER_MS_CONFIG, (int) KafkaConfig.DEFAULT_LINGER.toMillis(),
+                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+            AtomicLong confirmed = new AtomicLong();
+            AtomicReference<Exception> failure = new AtomicReference<>();
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+                for (int i = 0; i < messages && failure.get() == null; i++) {
+                    byte[] key = ("k" + (i % keys)).getBytes(StandardCharsets.UTF_8);
+                    producer.send(new ProducerRecord<>(topic, key, payload), (metadata, e) -> {
+                        if (e != null) {
+                            failure.compareAndSet(null, e);
+                        } else {
+                            confirmed.incrementAndGet();
+                            progress.advance(1);
+                        }
+                    });
+                }
+                producer.flush();
+            }
+            if (failure.get() != null) {
+                throw failure.get();
+            }
+            return confirmed.get();
+        }
+    }
+}

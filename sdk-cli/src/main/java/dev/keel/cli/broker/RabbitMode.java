@@ -1,0 +1,54 @@
+package dev.keel.cli.broker;
+
+import dev.keel.cli.EnvironmentException;
+import dev.keel.rabbit.RabbitConfig;
+import dev.keel.spi.BrokerAdapter;
+import java.net.URI;
+import java.util.List;
+
+/** RabbitMQ through {@code --rabbit-uri}. */
+final class RabbitMode implements BrokerMode {
+
+    static final String NAME = "rabbit";
+    static final int DEFAULT_PORT = 5672;
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String endpoint(BrokerOptions options) {
+        return Endpoints.redact(options.rabbitUri());
+    }
+
+    @Override
+    public void preflight(BrokerOptions options) {
+        RabbitConfig config = config(options);
+        Endpoints.requireReachable("RabbitMQ", config.host(), config.port(),
+                "Start RabbitMQ there (e.g. 'systemctl start rabbitmq-server', docs/cli.md) or point --rabbit-uri "
+                        + "at one; --broker memory needs nothing installed.");
+    }
+
+    @Override
+    public BrokerAdapter createAdapter(BrokerOptions options) {
+        throw new EnvironmentException("--broker rabbit is not available yet: the RabbitMQ adapter (sdk-rabbit) has "
+                + "not landed. Use --broker memory or kafka.");
+    }
+
+    @Override
+    public List<RawPublishBaseline> rawPublishBaselines(BrokerOptions options) {
+        URI uri = URI.create(options.rabbitUri());
+        return List.of(new RawRabbitPublisher(uri, options.partitions(), RabbitConfig.DEFAULT_CONFIRM_WINDOW),
+                new RawRabbitPublisher(uri, options.partitions(), 1));
+    }
+
+    static RabbitConfig config(BrokerOptions options) {
+        try {
+            return RabbitConfig.builder().uri(options.rabbitUri()).connectionName("keel-cli").build();
+        } catch (IllegalArgumentException e) {
+            throw new EnvironmentException("--rabbit-uri: " + e.getMessage() + ", e.g. "
+                    + "amqp://guest:guest@127.0.0.1:5672/%2F", e);
+        }
+    }
+}

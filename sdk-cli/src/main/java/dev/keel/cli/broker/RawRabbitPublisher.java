@@ -1,0 +1,139 @@
+package dev.keel.cli.broker;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.ConfirmListener;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import dev.keel.cli.bench.Progress;
+import dev.keel.ordering.KeyHash;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Raw amqp-client publishing to the exchange and lane routing keys Keel declared (so the same
+ * quorum queues receive it), persistent and mandatory, with publisher confirms: either async
+ * with a window of unconfirmed messages (the client used well), or one {@code waitForConfirms}
+ * per message (the naive way, window 1).
+ */
+final class RawRabbitPublisher implements RawPublishBaseline {
+
+    static final int NAIVE_MAX_MESSAGES = 2000;
+    static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(30);
+
+    private final URI uri;
+    private final int lanes;
+    private final int window;
+
+    RawRabbitPublisher(URI uri, int lanes, int window) {
+        this.uri = uri;
+        this.lanes = lanes;
+        this.window = window;
+    }
+
+    @Override
+    public String id() {
+        return window == 1 ? "rabbit_wait_for_confirms" : "rabbit_async_confirms";
+    }
+
+    @Override
+    public String description() {
+        return window == 1 ? "raw amqp-client, naive: waitForConfirms after each message"
+                : "raw amqp-client: async confirms, window " + window;
+    }
+
+    @Override
+    public int messagesFor(int requested) {
+        return window == 1 ? Math.min(requested, NAIVE_MAX_MESSAGES) : requested;
+    }
+
+    @Override
+    public long publish(String topic, int messages, int keys, byte[] payload, Progress progress) throws Exception {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setUri(uri);
+        factory.setAutomaticRecoveryEnabled(false);
+        try (Connection connection = factory.newConnection("keel-cli-raw");
+             Channel channel = connection.createChannel()) {
+            channel.confirmSelect();
+            AtomicLong returned = new AtomicLong();
+            channel.addReturnListener(r -> returned.incrementAndGet());
+            AMQP.BasicProperties persistent = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
+            long confirmed = window == 1
+                    ? publishWaiting(channel, topic, messages, keys, payload, persistent, progress)
+                    : publishAsync(channel, topic, messages, keys, payload, persistent, progress);
+            if (returned.get() > 0) {
+                throw new IOException(returned.get() + " message(s) returned unroutable by RabbitMQ");
+            }
+            return confirmed;
+        }
+    }
+
+    private long publishWaiting(Channel channel, String topic, int messages, int keys, byte[] payload,
+                                AMQP.BasicProperties props, Progress progress) throws Exception {
+        for (int i = 0; i < messages; i++) {
+            channel.basicPublish(topic, routingKey(i, keys), true, props, payload);
+            channel.waitForConfirmsOrDie(CONFIRM_TIMEOUT.toMillis());
+            progress.advance(1);
+        }
+        return messages;
+    }
+
+    private long publishAsync(Channel channel, String topic, int messages, int keys, byte[] payload,
+                              AMQP.BasicProperties props, Progress progress) throws Exception {
+        ConcurrentNavigableMap<Long, Boolean> outstanding = new ConcurrentSkipListMap<>();
+        Semaphore room = new Semaphore(window);
+        AtomicLong confirmed = new AtomicLong();
+        AtomicReference<String> nacked = new AtomicReference<>();
+        channel.addConfirmListener(new ConfirmListener() {
+            @Override
+            public void handleAck(long tag, boolean multiple) {
+                settle(tag, multiple);
+            }
+
+            @Override
+            public void handleNack(long tag, boolean multiple) {
+                nacked.compareAndSet(null, "RabbitMQ nacked message " + tag);
+                settle(tag, multiple);
+            }
+
+            private void settle(long tag, boolean multiple) {
+                int n;
+                if (multiple) {
+                    ConcurrentNavigableMap<Long, Boolean> done = outstanding.headMap(tag, true);
+                    n = done.size();
+                    done.clear();
+                } else {
+                    n = outstanding.remove(tag) != null ? 1 : 0;
+                }
+                confirmed.addAndGet(n);
+                progress.advance(n);
+                room.release(n);
+            }
+        });
+        for (int i = 0; i < messages; i++) {
+            if (!room.tryAcquire(CONFIRM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IOException("no confirm from RabbitMQ within " + CONFIRM_TIMEOUT);
+            }
+            outstanding.put(channel.getNextPublishSeqNo(), Boolean.TRUE);
+            channel.basicPublish(topic, routingKey(i, keys), true, props, payload);
+        }
+        if (!room.tryAcquire(window, CONFIRM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IOException("not every message confirmed by RabbitMQ within " + CONFIRM_TIMEOUT);
+        }
+        if (nacked.get() != null) {
+            throw new IOException(nacked.get());
+        }
+        return confirmed.get();
+    }
+
+    private String routingKey(int i, int keys) {
+        return Integer.toString(KeyHash.laneOf("k" + (i % keys), lanes));
+    }
+}

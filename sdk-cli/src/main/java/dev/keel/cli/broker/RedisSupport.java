@@ -1,0 +1,60 @@
+package dev.keel.cli.broker;
+
+import dev.keel.cli.EnvironmentException;
+import dev.keel.dedup.IdempotencyStore;
+import dev.keel.dedup.redis.RedisIdempotencyStore;
+import dev.keel.dedup.redis.RedisStoreConfig;
+import dev.keel.dedup.ClaimResult;
+import java.net.URI;
+import java.time.Duration;
+import java.util.UUID;
+
+/** Redis for the CLI: the reachability check, and the idempotency store over it. */
+final class RedisSupport {
+
+    static final String PREFLIGHT_NAMESPACE = "keel-cli:preflight";
+
+    private RedisSupport() {
+    }
+
+    /** One claim and release on a scratch namespace, through the store itself (AUTH and TLS included). */
+    static void preflight(String uri) {
+        parse(uri);
+        try (IdempotencyStore store = store(uri)) {
+            String id = UUID.randomUUID().toString();
+            ClaimResult claim = store.claim(PREFLIGHT_NAMESPACE, id, Duration.ofSeconds(5));
+            if (claim.isClaimed()) {
+                store.release(PREFLIGHT_NAMESPACE, id, claim.token());
+            }
+        } catch (EnvironmentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new EnvironmentException("cannot reach Redis at " + Endpoints.redact(uri) + " ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + "). Start Redis there (e.g. "
+                    + "'redis-server --port 6379 --save \"\" --appendonly no') or leave out --redis to use the "
+                    + "in-memory store.", e);
+        }
+    }
+
+    static IdempotencyStore store(String uri) {
+        try {
+            return RedisIdempotencyStore.create(RedisStoreConfig.custom().uri(uri).build());
+        } catch (IllegalArgumentException e) {
+            throw new EnvironmentException("--redis: " + e.getMessage(), e);
+        }
+    }
+
+    static URI parse(String uri) {
+        try {
+            URI parsed = URI.create(uri);
+            if (!"redis".equals(parsed.getScheme()) && !"rediss".equals(parsed.getScheme())
+                    || parsed.getHost() == null) {
+                throw new IllegalArgumentException("not a redis:// URI");
+            }
+            return parsed;
+        } catch (IllegalArgumentException e) {
+            throw new EnvironmentException("--redis must be a URI like redis://127.0.0.1:6379 (or rediss:// for TLS, "
+                    + "redis://user:password@host:port/db for AUTH), was '" + Endpoints.redact(uri) + "'");
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.keel.cli.verify;
+
+import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.IdempotencyStore;
+import dev.keel.dedup.Lease;
+import dev.keel.dedup.LeaseOutcome;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * A transparent wrapper around the idempotency store that counts the duplicates it reported and
+ * tells verify when an id was completed or released (its claim settled).
+ */
+final class ObservedStore implements IdempotencyStore {
+
+    private final IdempotencyStore delegate;
+    private final Consumer<String> settled;
+    private final LongAdder duplicates = new LongAdder();
+    private final LongAdder busy = new LongAdder();
+    private final LongAdder lost = new LongAdder();
+    private final Set<String> lostIds = ConcurrentHashMap.newKeySet();
+
+    ObservedStore(IdempotencyStore delegate, Consumer<String> settled) {
+        this.delegate = delegate;
+        this.settled = settled;
+    }
+
+    long duplicates() {
+        return duplicates.sum();
+    }
+
+    long busy() {
+        return busy.sum();
+    }
+
+    /** Completes that found their lease gone (the id was not marked done). */
+    long lost() {
+        return lost.sum();
+    }
+
+    /** The ids of those completes. */
+    Set<String> lostIds() {
+        return Set.copyOf(lostIds);
+    }
+
+    @Override
+    public ClaimResult claim(String namespace, String id, Duration lease) {
+        return count(delegate.claim(namespace, id, lease));
+    }
+
+    @Override
+    public List<ClaimResult> claimAll(String namespace, List<String> ids, Duration lease) {
+        List<ClaimResult> results = delegate.claimAll(namespace, ids, lease);
+        results.forEach(this::count);
+        return results;
+    }
+
+    @Override
+    public LeaseOutcome complete(String namespace, String id, String token, Duration retention) {
+        try {
+            return outcome(id, delegate.complete(namespace, id, token, retention));
+        } finally {
+            settled.accept(id);
+        }
+    }
+
+    @Override
+    public List<LeaseOutcome> completeAll(String namespace, List<Lease> leases, Duration retention) {
+        try {
+            List<LeaseOutcome> outcomes = delegate.completeAll(namespace, leases, retention);
+            for (int i = 0; i < outcomes.size(); i++) {
+                outcome(leases.get(i).id(), outcomes.get(i));
+            }
+            return outcomes;
+        } finally {
+            leases.forEach(l -> settled.accept(l.id()));
+        }
+    }
+
+    @Override
+    public LeaseOutcome release(String namespace, String id, String token) {
+        try {
+            return delegate.release(namespace, id, token);
+        } finally {
+            settled.accept(id);
+        }
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+
+    private ClaimResult count(ClaimResult result) {
+        if (result.status() == ClaimResult.Status.DUPLICATE) {
+            duplicates.increment();
+        } else if (result.status() == ClaimResult.Status.BUSY) {
+            busy.increment();
+        }
+        return result;
+    }
+
+    private LeaseOutcome outcome(String id, LeaseOutcome outcome) {
+        if (outcome == LeaseOutcome.LOST) {
+            lost.increment();
+            lostIds.add(id);
+        }
+        return outcome;
+    }
+}
