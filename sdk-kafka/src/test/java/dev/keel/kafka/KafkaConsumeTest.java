@@ -22,13 +22,17 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.Brokers;
+import dev.keel.testbrokers.UsesBrokers;
 
 /** The consumer side of the adapter at the SPI level (the test plays the engine), on a real broker. */
+@UsesBrokers(BrokerKind.KAFKA)
 class KafkaConsumeTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 
-    private final String bootstrap = KafkaBroker.bootstrap();
+    private final String bootstrap = Brokers.kafka().bootstrapServers();
     private final List<BrokerConsumer> consumers = new ArrayList<>();
     private KafkaAdapter adapter;
     private String topic;

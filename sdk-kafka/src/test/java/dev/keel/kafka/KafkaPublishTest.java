@@ -33,11 +33,15 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.Brokers;
+import dev.keel.testbrokers.UsesBrokers;
 
 /** The producer side of the adapter at the SPI level, on a real broker. */
+@UsesBrokers(BrokerKind.KAFKA)
 class KafkaPublishTest {
 
-    private final String bootstrap = KafkaBroker.bootstrap();
+    private final String bootstrap = Brokers.kafka().bootstrapServers();
     private KafkaAdapter adapter;
 
     @BeforeEach

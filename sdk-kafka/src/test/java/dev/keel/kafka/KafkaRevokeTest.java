@@ -19,13 +19,17 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.Brokers;
+import dev.keel.testbrokers.UsesBrokers;
 
 /** Rebalance hand-over at the SPI level: revoke, wait for the engine, commit, let go. */
+@UsesBrokers(BrokerKind.KAFKA)
 class KafkaRevokeTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 
-    private final String bootstrap = KafkaBroker.bootstrap();
+    private final String bootstrap = Brokers.kafka().bootstrapServers();
     private final List<BrokerConsumer> consumers = new ArrayList<>();
     private KafkaAdapter adapter;
     private String topic;

@@ -6,8 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
+import dev.keel.testbrokers.UniqueNames;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -23,13 +22,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /** Shared helpers of the Kafka adapter tests: names, configs, plain clients. */
 final class KafkaTestSupport {
 
-    private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     private KafkaTestSupport() {
     }
 
     static String unique(String prefix) {
-        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8) + "-" + SEQUENCE.incrementAndGet();
+        return UniqueNames.of(prefix);
     }
 
     /** A config with test-friendly timeouts. */
