@@ -1,0 +1,105 @@
+package dev.keel.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import org.junit.jupiter.api.Test;
+
+class BadUsageTest {
+
+    @Test
+    void anUnknownFlagShouldExitTwoWithAHintAndNoStackTrace() {
+        CliRun run = CliRun.of("verify", "--mesages", "10");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("Unknown options: '--mesages'").contains("Possible solutions: --messages")
+                .contains("keel verify --help");
+        assertNoStackTrace(run);
+    }
+
+    @Test
+    void anOutOfRangeValueShouldSayWhatIsAllowed() {
+        CliRun run = CliRun.of("verify", "--crash-rate", "2");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("--crash-rate must be a probability in [0, 0.5], was 2.0");
+        assertNoStackTrace(run);
+    }
+
+    @Test
+    void aValueOfTheWrongTypeShouldBeRefusedClearly() {
+        CliRun run = CliRun.of("bench", "--handler-latency", "soon");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("'soon' is not a duration");
+        assertNoStackTrace(run);
+    }
+
+    @Test
+    void anUnknownBrokerShouldListTheChoices() {
+        CliRun run = CliRun.of("verify", "--broker", "nats");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("unknown --broker 'nats'").contains("memory, kafka, rabbit, rocket");
+        assertNoStackTrace(run);
+    }
+
+    @Test
+    void rocketShouldSayItIsNotAvailableYet() {
+        CliRun run = CliRun.of("bench", "--broker", "rocket");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("not available yet").contains("RocketMQ adapter");
+        assertNoStackTrace(run);
+    }
+
+    @Test
+    void anUnreachableKafkaShouldSayWhatToDo() throws IOException {
+        CliRun run = CliRun.of("verify", "--broker", "kafka", "--bootstrap-servers", "127.0.0.1:" + closedPort());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("cannot reach Kafka at 127.0.0.1:").contains("--bootstrap-servers")
+                .contains("--broker memory");
+        assertNoStackTrace(run);
+    }
+
+    @Test
+    void anUnreachableRabbitShouldSayWhatToDoWithoutPrintingThePassword() throws IOException {
+        CliRun run = CliRun.of("bench", "--broker", "rabbit", "--rabbit-uri",
+                "amqp://user:s3cret@127.0.0.1:" + closedPort() + "/%2F");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("cannot reach RabbitMQ at 127.0.0.1:").contains("--rabbit-uri");
+        assertThat(run.out() + run.err()).doesNotContain("s3cret");
+        assertNoStackTrace(run);
+    }
+
+    @Test
+    void anUnreachableRedisShouldSayWhatToDo() throws IOException {
+        CliRun run = CliRun.of("verify", "--redis", "redis://127.0.0.1:" + closedPort());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("cannot reach Redis at redis://127.0.0.1:").contains("leave out --redis");
+        assertNoStackTrace(run);
+    }
+
+    @Test
+    void noCommandShouldNameTheCommands() {
+        CliRun run = CliRun.of();
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("choose verify or bench");
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void assertNoStackTrace(CliRun run) {
+        assertThat(run.err()).doesNotContain("\tat ").doesNotContain("Exception in thread");
+        assertThat(run.out()).doesNotContain("\tat ");
+    }
+}

@@ -1,0 +1,61 @@
+package dev.keel.cli.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keel.cli.CliRun;
+import dev.keel.cli.ExitCodes;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+class BenchCommandTest {
+
+    @Test
+    void benchOnTheEmbeddedBrokerShouldPrintEveryMeasurementAsJson() {
+        CliRun run = CliRun.of("bench", "--messages", "300", "--keys", "10", "--lane-messages", "40",
+                "--lane-keys", "20", "--lanes", "4", "--handler-latency", "1ms", "--latency-messages", "100",
+                "--latency-rate", "1000", "--json", "--no-progress");
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        JsonNode json = JsonMapper.builder().build().readTree(run.out());
+        assertThat(json.get("broker").asString()).isEqualTo("memory");
+        assertThat(json.get("store").asString()).isEqualTo("in-memory");
+
+        JsonNode publish = json.get("publish");
+        assertThat(publish.get("messages").asInt()).isEqualTo(300);
+        assertThat(publish.get("keel_msgs_per_sec").asDouble()).isPositive();
+        assertThat(publish.get("raw_msgs_per_sec").isNull()).isTrue();
+        assertThat(publish.get("raw_msgs_per_sec_na").asString()).contains("in-memory broker");
+
+        JsonNode consume = json.get("consume");
+        assertThat(consume.get("at_least_once_msgs_per_sec").asDouble()).isPositive();
+        assertThat(consume.get("effectively_once_msgs_per_sec").asDouble()).isPositive();
+        assertThat(consume.get("eo_over_alo").asDouble()).isPositive();
+        assertThat(consume.get("naive_dedup_msgs_per_sec").isNull()).isTrue();
+        assertThat(consume.get("naive_dedup_msgs_per_sec_na").asString()).contains("needs --redis");
+
+        JsonNode lanes = json.get("lanes");
+        assertThat(lanes.get("lanes").asInt()).isEqualTo(4);
+        assertThat(lanes.get("lanes_msgs_per_sec").asDouble()).isPositive();
+        assertThat(lanes.get("sequential_msgs_per_sec").asDouble()).isPositive();
+        assertThat(lanes.has("lanes_over_sequential")).isTrue();
+
+        JsonNode latency = json.get("latency");
+        assertThat(latency.get("messages").asInt()).isEqualTo(100);
+        for (String p : new String[] {"p50_ms", "p95_ms", "p99_ms", "p999_ms", "max_ms"}) {
+            assertThat(latency.get(p).isNumber()).as(p).isTrue();
+        }
+        assertThat(latency.get("p50_ms").asDouble()).isLessThanOrEqualTo(latency.get("max_ms").asDouble());
+    }
+
+    @Test
+    void benchShouldPrintATableByDefault() {
+        CliRun run = CliRun.of("bench", "--only", "publish,lanes", "--messages", "100", "--lane-messages", "20",
+                "--lanes", "2", "--handler-latency", "0ms", "--no-progress");
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        assertThat(run.out()).contains("publish, confirmed by the broker").contains("Keel publisher")
+                .contains("n/a").contains("key-ordered lanes vs sequential").contains("ratio 2 lanes / sequential")
+                .doesNotContain("end-to-end latency");
+    }
+}
