@@ -1,0 +1,85 @@
+package dev.keel.rabbit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class RabbitConfigTest {
+
+    @Test
+    void defaultsShouldMatchTheirConstants() {
+        RabbitConfig c = RabbitConfig.ofDefaults();
+        assertThat(c.host()).isEqualTo(RabbitConfig.DEFAULT_HOST);
+        assertThat(c.port()).isEqualTo(RabbitConfig.DEFAULT_PORT);
+        assertThat(c.virtualHost()).isEqualTo("/");
+        assertThat(c.confirmWindow()).isEqualTo(RabbitConfig.DEFAULT_CONFIRM_WINDOW);
+        assertThat(c.channelPoolSize()).isEqualTo(RabbitConfig.DEFAULT_CHANNEL_POOL_SIZE);
+        assertThat(c.prefetch()).isEqualTo(RabbitConfig.DEFAULT_PREFETCH);
+        assertThat(c.queueType()).isEqualTo(QueueType.QUORUM);
+        assertThat(c.defaultLanes()).isEqualTo(RabbitConfig.DEFAULT_LANES);
+        assertThat(c.tls()).isFalse();
+        assertThat(c.sslContext()).isEmpty();
+    }
+
+    @Test
+    void uriShouldSetHostPortVhostCredentialsAndTls() {
+        RabbitConfig c = RabbitConfig.builder().uri("amqps://app%40corp:s%3Acret@rabbit.internal:5999/orders%2Fprod").build();
+        assertThat(c.host()).isEqualTo("rabbit.internal");
+        assertThat(c.port()).isEqualTo(5999);
+        assertThat(c.username()).isEqualTo("app@corp");
+        assertThat(c.password()).isEqualTo("s:cret");
+        assertThat(c.virtualHost()).isEqualTo("orders/prod");
+        assertThat(c.tls()).isTrue();
+    }
+
+    @Test
+    void tlsWithoutPortShouldUseTheTlsPort() {
+        assertThat(RabbitConfig.builder().uri("amqps://h").build().port()).isEqualTo(RabbitConfig.DEFAULT_TLS_PORT);
+        assertThat(RabbitConfig.builder().uri("amqp://h/%2F").build().virtualHost()).isEqualTo("/");
+    }
+
+    @Test
+    void toStringShouldNeverShowThePassword() {
+        RabbitConfig c = RabbitConfig.builder().uri("amqp://app:topsecret@h:5672/v").build();
+        assertThat(c.toString()).doesNotContain("topsecret").contains("****").contains("app");
+        try (RabbitAdapter adapter = new RabbitAdapter(c)) {
+            assertThat(adapter.toString()).doesNotContain("topsecret");
+        }
+    }
+
+    @Test
+    void fromShouldCopyEveryValue() {
+        RabbitConfig c = RabbitConfig.builder().uri("amqps://u:p@h:1234/v").confirmWindow(7).channelPoolSize(3)
+                .prefetch(9).queueType(QueueType.CLASSIC).defaultLanes(5).connectionName("svc")
+                .connectionTimeout(Duration.ofSeconds(3)).heartbeat(Duration.ofSeconds(4))
+                .recoveryInterval(Duration.ofSeconds(5)).maxBlock(Duration.ofSeconds(6))
+                .closeTimeout(Duration.ofSeconds(7)).build();
+        assertThat(RabbitConfig.from(c).build()).usingRecursiveComparison().isEqualTo(c);
+    }
+
+    @Test
+    void invalidValuesShouldFailAtOnceWithWhatIsAllowed() {
+        assertThatThrownBy(() -> RabbitConfig.builder().uri("http://h")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("amqp or amqps");
+        assertThatThrownBy(() -> RabbitConfig.builder().uri("amqp://h/a/b")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("one segment");
+        assertThatThrownBy(() -> RabbitConfig.builder().port(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[1, 65535]");
+        assertThatThrownBy(() -> RabbitConfig.builder().confirmWindow(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("confirmWindow");
+        assertThatThrownBy(() -> RabbitConfig.builder().channelPoolSize(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("channelPoolSize");
+        assertThatThrownBy(() -> RabbitConfig.builder().prefetch(70_000)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("prefetch");
+        assertThatThrownBy(() -> RabbitConfig.builder().defaultLanes(2000)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("defaultLanes");
+        assertThatThrownBy(() -> RabbitConfig.builder().virtualHost("")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("virtualHost");
+        assertThatThrownBy(() -> RabbitConfig.builder().maxBlock(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxBlock");
+        assertThatThrownBy(() -> RabbitConfig.builder().host(" ")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("host");
+    }
+}

@@ -1,0 +1,166 @@
+package dev.keel.rabbit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.KeelHeaders;
+import dev.keel.PublishReceipt;
+import dev.keel.TopicSpec;
+import dev.keel.spi.BrokerConsumer;
+import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.InboundRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.UsesBrokers;
+
+@UsesBrokers(BrokerKind.RABBIT)
+class RabbitConsumerTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private RabbitAdapter adapter;
+
+    @BeforeEach
+    void open() {
+        adapter = new RabbitAdapter(RabbitTestSupport.config().build());
+    }
+
+    @AfterEach
+    void close() {
+        adapter.close();
+    }
+
+    @Test
+    void consumerShouldHandEachKeysRecordsInPublishOrder() throws Exception {
+        String topic = declare(4);
+        publish(topic, 200, 10);
+        RecordingSink sink = new RecordingSink(true);
+        BrokerConsumer consumer = adapter.consumer(settings(topic, 512));
+        consumer.start(sink);
+        await().atMost(WAIT).until(() -> sink.size() == 200);
+        Map<String, List<Integer>> byKey = new LinkedHashMap<>();
+        for (InboundRecord r : sink.records()) {
+            byKey.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(Integer.parseInt(Records.text(r)));
+            assertThat(r.partition()).isEqualTo(topic + ".g." + dev.keel.ordering.KeyHash.laneOf(r.key(), 4));
+        }
+        assertThat(byKey).hasSize(10);
+        byKey.values().forEach(seq -> assertThat(seq).isSorted().hasSize(20));
+        consumer.close().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void recordsShouldCarryIdKeyHeadersAndTimestamp() throws Exception {
+        String topic = declare(2);
+        var out = Records.record(topic, "order-42:created", "order-42", "payload");
+        adapter.producer().send(out).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        RecordingSink sink = new RecordingSink(true);
+        adapter.consumer(settings(topic, 16)).start(sink);
+        await().atMost(WAIT).until(() -> sink.size() == 1);
+        InboundRecord in = sink.records().get(0);
+        assertThat(in.id()).isEqualTo("order-42:created");
+        assertThat(in.key()).isEqualTo("order-42");
+        assertThat(in.topic()).isEqualTo(topic);
+        assertThat(in.headers()).containsEntry(KeelHeaders.ID, "order-42:created").containsKey(KeelHeaders.TIMESTAMP);
+        assertThat(in.timestamp()).isEqualTo(out.timestamp().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        assertThat(in.deliveryCount()).isEqualTo(1);
+        assertThat(Records.text(in)).isEqualTo("payload");
+    }
+
+    @Test
+    void acknowledgedRecordsShouldBeGoneAndTheOthersRedelivered() throws Exception {
+        String topic = declare(2);
+        publish(topic, 100, 7);
+        RecordingSink sink = new RecordingSink(false);
+        BrokerConsumer consumer = adapter.consumer(settings(topic, 512));
+        consumer.start(sink);
+        await().atMost(WAIT).until(() -> sink.size() == 100);
+        List<InboundRecord> records = new ArrayList<>(sink.records());
+        Collections.shuffle(records, new java.util.Random(7));
+        List<InboundRecord> acked = records.subList(0, 60);
+        acked.parallelStream().forEach(InboundRecord::ack);
+        consumer.close().toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+        RecordingSink again = new RecordingSink(true);
+        BrokerConsumer second = adapter.consumer(settings(topic, 512));
+        second.start(again);
+        await().atMost(WAIT).until(() -> again.size() == 40);
+        assertThat(again.records().stream().map(InboundRecord::id).collect(Collectors.toSet()))
+                .isEqualTo(records.subList(60, 100).stream().map(InboundRecord::id).collect(Collectors.toSet()));
+        second.close().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        try (RawAmqp raw = new RawAmqp(adapter.config())) {
+            assertThat(raw.ready(topic + ".g.0") + raw.ready(topic + ".g.1")).isZero();
+        }
+    }
+
+    @Test
+    void abortShouldRedeliverUnacknowledgedRecordsWithAHigherDeliveryCount() throws Exception {
+        String topic = declare(2);
+        publish(topic, 30, 3);
+        RecordingSink sink = new RecordingSink(false);
+        BrokerConsumer consumer = adapter.consumer(settings(topic, 512));
+        consumer.start(sink);
+        await().atMost(WAIT).until(() -> sink.size() == 30);
+        sink.records().subList(0, 10).forEach(InboundRecord::ack);
+        consumer.abort();
+        sink.records().subList(10, 20).forEach(InboundRecord::ack); // after abort: ignored
+
+        RecordingSink again = new RecordingSink(true);
+        adapter.consumer(settings(topic, 512)).start(again);
+        await().atMost(WAIT).until(() -> again.size() == 20);
+        assertThat(again.records()).allSatisfy(r -> assertThat(r.deliveryCount()).isEqualTo(2));
+        assertThat(again.records().stream().map(InboundRecord::id).collect(Collectors.toSet()))
+                .isEqualTo(sink.records().subList(10, 30).stream().map(InboundRecord::id).collect(Collectors.toSet()));
+    }
+
+    @Test
+    void pausedConsumerShouldHandNothingUntilResumed() throws Exception {
+        String topic = declare(1);
+        RecordingSink sink = new RecordingSink(false);
+        BrokerConsumer consumer = adapter.consumer(settings(topic, 4)); // prefetch 4 on the one lane queue
+        consumer.start(sink);
+        consumer.pause();
+        publish(topic, 10, 1);
+        try (RawAmqp raw = new RawAmqp(adapter.config())) {
+            // the broker pushed the prefetch (4) to the paused consumer, which holds them back
+            await().atMost(WAIT).until(() -> raw.ready(topic + ".g.0") == 6);
+            assertThat(sink.size()).isZero();
+            consumer.resume();
+            await().atMost(WAIT).until(() -> sink.size() == 4);
+            sink.records().forEach(InboundRecord::ack);
+            await().atMost(WAIT).until(() -> sink.size() == 8);
+            assertThat(raw.ready(topic + ".g.0")).isEqualTo(2);
+        }
+        List<Integer> order = sink.records().stream().map(r -> Integer.parseInt(Records.text(r))).toList();
+        assertThat(order).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+    }
+
+    private String declare(int lanes) {
+        String topic = RabbitTestSupport.unique("consume");
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(lanes).group("g").build());
+        return topic;
+    }
+
+    private void publish(String topic, int count, int keys) throws Exception {
+        List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            sent.add(adapter.producer().send(Records.keyed(topic, "key-" + (i % keys), Integer.toString(i)))
+                    .toCompletableFuture());
+        }
+        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+    }
+
+    private static ConsumerSettings settings(String topic, int maxInFlight) {
+        return new ConsumerSettings(topic, "g", maxInFlight, Duration.ofSeconds(5));
+    }
+}

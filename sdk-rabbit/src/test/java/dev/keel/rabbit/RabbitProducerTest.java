@@ -1,0 +1,169 @@
+package dev.keel.rabbit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.rabbitmq.client.BuiltinExchangeType;
+import dev.keel.KeelException;
+import dev.keel.PublishReceipt;
+import dev.keel.TopicSpec;
+import dev.keel.UnroutableException;
+import dev.keel.ordering.KeyHash;
+import dev.keel.spi.BrokerProducer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.UsesBrokers;
+
+@UsesBrokers(BrokerKind.RABBIT)
+class RabbitProducerTest {
+
+    private RabbitAdapter adapter;
+
+    @BeforeEach
+    void open() {
+        adapter = new RabbitAdapter(RabbitTestSupport.config().build());
+    }
+
+    @AfterEach
+    void close() {
+        adapter.close();
+    }
+
+    @Test
+    void confirmedPublishesShouldCompleteWithTheLaneOfTheirKey() throws Exception {
+        String topic = RabbitTestSupport.unique("orders");
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(4).group("billing").build());
+        BrokerProducer producer = adapter.producer();
+        List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            sent.add(producer.send(Records.keyed(topic, "key-" + (i % 17), "m" + i)).toCompletableFuture());
+        }
+        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        for (int i = 0; i < sent.size(); i++) {
+            PublishReceipt receipt = sent.get(i).join();
+            assertThat(receipt.topic()).isEqualTo(topic);
+            assertThat(receipt.partition()).isEqualTo(Integer.toString(KeyHash.laneOf("key-" + (i % 17), 4)));
+        }
+        try (RawAmqp raw = new RawAmqp(adapter.config())) {
+            int total = 0;
+            for (int lane = 0; lane < 4; lane++) {
+                total += raw.ready(topic + ".billing." + lane);
+            }
+            assertThat(total).isEqualTo(300);
+        }
+    }
+
+    @Test
+    void publishToTopicWithNoGroupShouldFailAsUnroutable() {
+        String topic = RabbitTestSupport.unique("lonely");
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(2).build());
+        CompletableFuture<PublishReceipt> sent = adapter.producer().send(Records.keyed(topic, "k", "x"))
+                .toCompletableFuture();
+        assertThatThrownBy(() -> sent.get(30, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(UnroutableException.class)
+                .hasMessageContaining(topic)
+                .satisfies(e -> assertThat(((KeelException) e).isRetriable()).isFalse());
+    }
+
+    @Test
+    void publishToUndeclaredTopicShouldFailAsUnroutable() {
+        CompletableFuture<PublishReceipt> sent = adapter.producer().send(Records.keyed(RabbitTestSupport.unique("nowhere"), "k", "x"))
+                .toCompletableFuture();
+        assertThatThrownBy(() -> sent.get(30, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(UnroutableException.class)
+                .hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void unroutableMessagesShouldFailAloneAmongConfirmedOnes() throws Exception {
+        String topic = RabbitTestSupport.unique("half");
+        try (RawAmqp raw = new RawAmqp(adapter.config())) {
+            // a plain exchange (no Keel marker) where only lane 0 has a queue; Keel assumes 2 lanes
+            raw.channel().exchangeDeclare(topic, BuiltinExchangeType.DIRECT, true);
+            raw.channel().queueDeclare(topic + ".q0", true, false, false, Map.of());
+            raw.channel().queueBind(topic + ".q0", topic, "0");
+        }
+        try (RabbitAdapter twoLanes = new RabbitAdapter(RabbitTestSupport.config().defaultLanes(2).channelPoolSize(1).build())) {
+            List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                sent.add(twoLanes.producer().send(Records.record(topic, "id-" + i, null, "m" + i)).toCompletableFuture());
+            }
+            int confirmed = 0;
+            int unroutable = 0;
+            for (CompletableFuture<PublishReceipt> f : sent) {
+                try {
+                    PublishReceipt receipt = f.get(30, TimeUnit.SECONDS);
+                    assertThat(receipt.partition()).isEqualTo("0");
+                    confirmed++;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertThat(e.getCause()).isInstanceOf(UnroutableException.class).hasMessageContaining("lane 1");
+                    unroutable++;
+                }
+            }
+            assertThat(confirmed).isEqualTo(100);
+            assertThat(unroutable).isEqualTo(100);
+            try (RawAmqp raw = new RawAmqp(adapter.config())) {
+                assertThat(raw.ready(topic + ".q0")).isEqualTo(100);
+            }
+        }
+    }
+
+    @Test
+    void anotherProcessShouldLearnTheLaneCountFromTheBroker() throws Exception {
+        String topic = RabbitTestSupport.unique("shared");
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(5).group("g").build());
+        try (RabbitAdapter other = new RabbitAdapter(RabbitTestSupport.config().defaultLanes(3).build())) {
+            for (int i = 0; i < 20; i++) {
+                PublishReceipt receipt = other.producer().send(Records.keyed(topic, "key-" + i, "x"))
+                        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+                assertThat(receipt.partition()).isEqualTo(Integer.toString(KeyHash.laneOf("key-" + i, 5)));
+            }
+        }
+    }
+
+    @Test
+    void ensureTopologyShouldBeIdempotentAndRefuseAnotherLaneCount() {
+        String topic = RabbitTestSupport.unique("declared");
+        TopicSpec spec = TopicSpec.builder(topic).partitions(3).group("a").group("b").build();
+        adapter.ensureTopology(spec);
+        adapter.ensureTopology(spec);
+        try (RabbitAdapter other = new RabbitAdapter(RabbitTestSupport.config().build())) {
+            other.ensureTopology(spec);
+            assertThatThrownBy(() -> other.ensureTopology(TopicSpec.builder(topic).partitions(4).group("a").build()))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("lane counts and queue types cannot change");
+        }
+    }
+
+    @Test
+    void closeShouldSettleEveryPendingPublish() {
+        String topic = RabbitTestSupport.unique("closing");
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(2).group("g").build());
+        BrokerProducer producer = adapter.producer();
+        List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            sent.add(producer.send(Records.keyed(topic, "k" + i, "m" + i)).toCompletableFuture());
+        }
+        producer.close();
+        assertThat(sent).allSatisfy(f -> assertThat(f).isDone());
+        assertThat(producer.send(Records.keyed(topic, "k", "late")).toCompletableFuture())
+                .failsWithin(Duration.ofSeconds(1))
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(dev.keel.ClosedException.class);
+        assertThat(sent.stream().filter(f -> !f.isCompletedExceptionally()).count()).isEqualTo(500);
+    }
+
+    @SuppressWarnings("unused")
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+}

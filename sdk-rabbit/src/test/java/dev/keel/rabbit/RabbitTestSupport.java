@@ -1,0 +1,27 @@
+package dev.keel.rabbit;
+
+import dev.keel.testbrokers.Brokers;
+import dev.keel.testbrokers.RabbitEndpoint;
+import dev.keel.testbrokers.UniqueNames;
+import java.time.Duration;
+
+/** The harness's RabbitMQ (an isolated vhost per test run) and names unique to a test. */
+final class RabbitTestSupport {
+
+    private RabbitTestSupport() {
+    }
+
+    static RabbitEndpoint rabbit() {
+        return Brokers.rabbit();
+    }
+
+    /** A config for the test broker with quick reconnection. */
+    static RabbitConfig.Builder config() {
+        return RabbitConfig.builder().uri(rabbit().uri()).connectionName("keel-test")
+                .recoveryInterval(Duration.ofMillis(500));
+    }
+
+    static String unique(String prefix) {
+        return UniqueNames.of(prefix);
+    }
+}
