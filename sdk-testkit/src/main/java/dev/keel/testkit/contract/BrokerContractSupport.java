@@ -1,0 +1,312 @@
+package dev.keel.testkit.contract;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.Codec;
+import dev.keel.DeliveryGuarantee;
+import dev.keel.Keel;
+import dev.keel.KeelException;
+import dev.keel.Message;
+import dev.keel.PublishReceipt;
+import dev.keel.PublisherConfig;
+import dev.keel.Subscription;
+import dev.keel.SubscriptionConfig;
+import dev.keel.TopicSpec;
+import dev.keel.dedup.IdempotencyStore;
+import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.internal.Crash;
+import dev.keel.ordering.Ordering;
+import dev.keel.retry.DeadLetterPolicy;
+import dev.keel.retry.RetryPolicy;
+import dev.keel.spi.BrokerAdapter;
+import dev.keel.spi.Capability;
+import dev.keel.testkit.Faults;
+import dev.keel.testkit.FaultyIdempotencyStore;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * The hooks and plumbing of {@link BrokerContractTest}: an adapter's test overrides the hooks;
+ * the tests use the rest. Per test: unique topic and group names, one {@link FaultyIdempotencyStore}
+ * shared by every Keel instance of the test, and everything created is closed afterwards.
+ */
+public abstract class BrokerContractSupport {
+
+    /** The default bound of every wait: generous, for slow real brokers. */
+    public static final Duration DEFAULT_PATIENCE = Duration.ofSeconds(60);
+    /** Partitions (or lanes) of the topics the suite declares, unless {@link #topic(String)} says otherwise. */
+    public static final int DEFAULT_PARTITIONS = 4;
+    /** Keyed sentinels published to flush out what a group left unacknowledged (covers every partition). */
+    static final int SENTINELS = 64;
+    static final String SENTINEL_PREFIX = "sentinel-";
+
+    private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+    private final Map<Keel, BrokerAdapter> adapters = new IdentityHashMap<>();
+    private Set<Capability> capabilities;
+
+    /** This test's store (a {@link FaultyIdempotencyStore} over {@link #createStore()}). */
+    protected FaultyIdempotencyStore store;
+    /** The engine events of every Keel instance of this test. */
+    CountingMetrics metrics;
+    /** This test's topic, consumer group, dead-letter topic and dead-letter reader group. */
+    protected String topic;
+    protected String group;
+    protected String deadLetters;
+    protected String deadLetterReader;
+
+    // ---- hooks ---------------------------------------------------------------------------------
+
+    /** A new adapter (a new client of the broker) per call; the suite closes what it creates. */
+    protected abstract BrokerAdapter createAdapter();
+
+    /** The store behind the suite's {@link FaultyIdempotencyStore}; one per test. */
+    protected IdempotencyStore createStore() {
+        return new InMemoryIdempotencyStore();
+    }
+
+    /** How the suite declares a topic (partitions, replication); groups are added by the suite. */
+    protected TopicSpec.Builder topic(String name) {
+        return TopicSpec.builder(name).partitions(DEFAULT_PARTITIONS);
+    }
+
+    /** The bound of every wait. */
+    protected Duration patience() {
+        return DEFAULT_PATIENCE;
+    }
+
+    /** Makes {@code subscription} behave as if its process died. */
+    protected void crash(Subscription subscription) {
+        Crash.abort(subscription);
+    }
+
+    /** The faults behind {@code adapter} when it declares {@link Capability#FAULT_INJECTION}. */
+    protected Optional<Faults> faults(BrokerAdapter adapter) {
+        return Optional.empty();
+    }
+
+    // ---- lifecycle -----------------------------------------------------------------------------
+
+    @BeforeEach
+    final void setUpContract() {
+        String base = "keel-ct-" + UUID.randomUUID().toString().substring(0, 8);
+        topic = base;
+        group = base + "-g";
+        deadLetters = DeadLetterPolicy.ofDefaults().destinationFor(topic);
+        deadLetterReader = base + "-dlt-reader";
+        store = new FaultyIdempotencyStore(createStore());
+        metrics = new CountingMetrics();
+    }
+
+    @AfterEach
+    final void tearDownContract() throws Exception {
+        Exception failure = null;
+        while (!resources.isEmpty()) {
+            try {
+                resources.pop().close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        store.up();
+        store.close();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Closes {@code resource} after the test, before what was registered earlier. */
+    final void cleanup(AutoCloseable resource) {
+        resources.push(resource);
+    }
+
+    // ---- Keel, adapters, topology --------------------------------------------------------------
+
+    final Keel newKeel() {
+        return newKeel(PublisherConfig.ofDefaults());
+    }
+
+    final Keel newKeel(PublisherConfig publisherConfig) {
+        BrokerAdapter adapter = createAdapter();
+        if (capabilities == null) {
+            capabilities = Set.copyOf(adapter.capabilities());
+        }
+        Keel keel = Keel.builder(adapter).idempotencyStore(new SharedStore(store)).metrics(metrics)
+                .publisherConfig(publisherConfig).build();
+        synchronized (adapters) {
+            adapters.put(keel, adapter);
+        }
+        cleanup(keel);
+        return keel;
+    }
+
+    final BrokerAdapter newAdapter() {
+        BrokerAdapter adapter = createAdapter();
+        cleanup(adapter);
+        return adapter;
+    }
+
+    /** Declares the topic with the group, and the dead-letter topic with its reader group. */
+    final void declare(Keel keel) {
+        keel.ensureTopology(topic(topic).group(group).build(), topic(deadLetters).group(deadLetterReader).build());
+    }
+
+    final void assumeCapability(Capability capability) {
+        if (capabilities == null) {
+            try (BrokerAdapter probe = createAdapter()) {
+                capabilities = Set.copyOf(probe.capabilities());
+            }
+        }
+        Assumptions.assumeTrue(capabilities.contains(capability), "adapter lacks capability " + capability);
+    }
+
+    final boolean has(Capability capability) {
+        return capabilities.contains(capability);
+    }
+
+    final Faults faultsOf(Keel keel) {
+        assumeCapability(Capability.FAULT_INJECTION);
+        BrokerAdapter adapter;
+        synchronized (adapters) {
+            adapter = adapters.get(keel);
+        }
+        return faults(adapter).orElseThrow(() -> new AssertionError("the adapter declares FAULT_INJECTION: override "
+                + "faults(BrokerAdapter) in the contract test to hand the suite its Faults"));
+    }
+
+    // ---- messages and subscriptions ------------------------------------------------------------
+
+    /** EFFECTIVELY_ONCE, PER_KEY over 8 lanes, quick retries and store retries, generous close. */
+    final SubscriptionConfig.Builder<String> subscription() {
+        return SubscriptionConfig.builder(topic, group, Codec.utf8())
+                .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE)
+                .ordering(Ordering.PER_KEY)
+                .lanes(8)
+                .maxInFlight(64)
+                .retryPolicy(quickRetries(3))
+                .storeRetryInterval(Duration.ofMillis(100))
+                .closeTimeout(patience())
+                .revokeTimeout(Duration.ofSeconds(10));
+    }
+
+    static RetryPolicy quickRetries(int maxAttempts) {
+        return RetryPolicy.custom().maxAttempts(maxAttempts).initialBackoff(Duration.ofMillis(20))
+                .maxBackoff(Duration.ofMillis(200)).jitter(0.0).build();
+    }
+
+    /** A UTF-8 message whose payload is its id. */
+    static Message message(String id, String key) {
+        return Message.builder(id, Codec.utf8()).id(id).key(key).build();
+    }
+
+    static List<String> idsOf(List<Message> messages) {
+        return messages.stream().map(Message::id).toList();
+    }
+
+    /** Publishes each message (pipelined) and waits for every confirmation. */
+    final List<PublishReceipt> publishConfirmed(Keel keel, String toTopic, List<Message> messages) {
+        List<CompletableFuture<PublishReceipt>> pending = new ArrayList<>();
+        for (Message message : messages) {
+            pending.add(keel.publisher().publish(toTopic, message).toCompletableFuture());
+        }
+        List<PublishReceipt> receipts = new ArrayList<>();
+        for (CompletableFuture<PublishReceipt> receipt : pending) {
+            receipts.add(join(receipt));
+        }
+        return receipts;
+    }
+
+    final <T> T join(CompletionStage<T> stage) {
+        try {
+            return stage.toCompletableFuture().get(patience().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new AssertionError("expected success, failed with " + unwrap(e), unwrap(e));
+        } catch (TimeoutException e) {
+            throw new AssertionError("not completed within " + patience(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** The failure of an operation: thrown at once or failing its stage; an error if it succeeds. */
+    final Throwable failureOf(Supplier<? extends CompletionStage<?>> operation) {
+        CompletionStage<?> stage;
+        try {
+            stage = operation.get();
+        } catch (KeelException e) {
+            return e;
+        }
+        try {
+            Object result = stage.toCompletableFuture().get(patience().toMillis(), TimeUnit.MILLISECONDS);
+            throw new AssertionError("expected a failure, got " + result);
+        } catch (ExecutionException e) {
+            return unwrap(e);
+        } catch (TimeoutException e) {
+            throw new AssertionError("neither completed nor failed within " + patience(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    static Throwable unwrap(Throwable error) {
+        Throwable t = error;
+        while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    final void awaitUntil(String what, Callable<Boolean> condition) {
+        await(what).atMost(patience()).pollInterval(Duration.ofMillis(50)).until(condition);
+    }
+
+    // ---- readers -------------------------------------------------------------------------------
+
+    /** Reads the dead-letter topic (below the engine, so the {@code keel-dlt-*} headers show). */
+    final RawReader readDeadLetters() {
+        RawReader reader = RawReader.start(newAdapter(), deadLetters, deadLetterReader);
+        cleanup(reader);
+        return reader;
+    }
+
+    /**
+     * What the group left unacknowledged, once its subscriptions are closed: a raw reader joins the
+     * group, {@value #SENTINELS} keyed sentinels (reaching every partition or lane) are published
+     * behind whatever is left, and everything but the sentinels that arrives is returned.
+     */
+    final List<String> leftoversOf(Keel publisher) {
+        RawReader reader = RawReader.start(newAdapter(), topic, group);
+        cleanup(reader);
+        List<Message> sentinels = new ArrayList<>();
+        for (int i = 0; i < SENTINELS; i++) {
+            sentinels.add(message(SENTINEL_PREFIX + i, SENTINEL_PREFIX + "key-" + i));
+        }
+        publishConfirmed(publisher, topic, sentinels);
+        awaitUntil("every sentinel reached the leftover reader", () -> reader.ids().containsAll(idsOf(sentinels)));
+        return reader.ids().stream().filter(id -> !id.startsWith(SENTINEL_PREFIX)).toList();
+    }
+}
