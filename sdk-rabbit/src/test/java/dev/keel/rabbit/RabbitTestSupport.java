@@ -1,5 +1,7 @@
 package dev.keel.rabbit;
 
+import dev.keel.dedup.redis.RedisIdempotencyStore;
+import dev.keel.dedup.redis.RedisStoreConfig;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.RabbitEndpoint;
 import dev.keel.testbrokers.UniqueNames;
@@ -19,6 +21,12 @@ final class RabbitTestSupport {
     static RabbitConfig.Builder config() {
         return RabbitConfig.builder().uri(rabbit().uri()).connectionName("keel-test")
                 .recoveryInterval(Duration.ofMillis(500));
+    }
+
+    /** A Redis idempotency store on the harness's Redis, under a key prefix of its own. */
+    static RedisIdempotencyStore redisStore(String keyPrefix) {
+        return RedisIdempotencyStore.create(RedisStoreConfig.custom().uri(Brokers.redis().uri()).keyPrefix(keyPrefix)
+                .build());
     }
 
     static String unique(String prefix) {

@@ -1,0 +1,62 @@
+package dev.keel.rabbit;
+
+import dev.keel.Codec;
+import dev.keel.DeliveryGuarantee;
+import dev.keel.Keel;
+import dev.keel.SubscriptionConfig;
+import dev.keel.dedup.redis.RedisIdempotencyStore;
+import dev.keel.dedup.redis.RedisStoreConfig;
+import dev.keel.ordering.Ordering;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import redis.clients.jedis.RedisClient;
+
+/**
+ * A consumer process for {@link ConsumerKilledMidBatchTest}: subscribes to a topic as group {@code g}
+ * under EFFECTIVELY_ONCE and, per message, appends the payload to the Redis list
+ * {@code <effects><key>} (its side effect). After {@code permits} effects every further handler
+ * blocks before its effect, so the test can kill this JVM with messages claimed, in flight and
+ * unacknowledged. Prints {@code subscribed} and then {@code effect <n>} per effect.
+ *
+ * <p>Arguments: rabbit URI, redis URI, dedup key prefix, topic, effects key prefix, permits.
+ */
+public final class ForkedRabbitConsumer {
+
+    static final Duration LEASE = Duration.ofSeconds(3);
+
+    private ForkedRabbitConsumer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String rabbitUri = args[0];
+        String redisUri = args[1];
+        String dedupPrefix = args[2];
+        String topic = args[3];
+        String effects = args[4];
+        Semaphore permits = new Semaphore(Integer.parseInt(args[5]));
+        AtomicInteger done = new AtomicInteger();
+        CountDownLatch never = new CountDownLatch(1);
+        RedisClient redis = RedisClient.create(URI.create(redisUri));
+        RedisIdempotencyStore store = RedisIdempotencyStore.create(RedisStoreConfig.custom().uri(redisUri)
+                .keyPrefix(dedupPrefix).build());
+        Keel keel = Keel.builder(new RabbitAdapter(RabbitConfig.builder().uri(rabbitUri).connectionName("keel-forked")
+                .build())).idempotencyStore(store).build();
+        keel.subscribe(subscription(topic), d -> {
+            if (!permits.tryAcquire()) {
+                never.await(); // blocked before the effect, until the JVM is killed
+            }
+            redis.rpush(effects + d.key(), d.payload());
+            System.out.println("effect " + done.incrementAndGet());
+        });
+        System.out.println("subscribed");
+        never.await();
+    }
+
+    static SubscriptionConfig<String> subscription(String topic) {
+        return SubscriptionConfig.builder(topic, "g", Codec.utf8()).guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE)
+                .ordering(Ordering.PER_KEY).lanes(8).maxInFlight(64).lease(LEASE).build();
+    }
+}
