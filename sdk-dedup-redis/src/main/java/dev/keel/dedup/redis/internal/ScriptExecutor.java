@@ -5,6 +5,7 @@ import java.util.List;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 import redis.clients.jedis.exceptions.JedisRedirectionException;
 
@@ -18,7 +19,8 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  * back NOSCRIPT are repeated together in a second pipeline with EVAL; entries a cluster redirected
  * (MOVED/ASK, the slot map changed) are repeated one by one through the client, which follows
  * redirections. Neither reply runs the script, so repeating is safe. Other failures are handed back
- * per entry.
+ * per entry: on a cluster, a node that cannot be reached fails its own entries while the other nodes
+ * answer theirs; on a standalone server a broken connection fails the whole batch (thrown).
  */
 public final class ScriptExecutor {
 
@@ -68,17 +70,28 @@ public final class ScriptExecutor {
 
     private List<Reply> pipelined(Script script, List<String> keys, List<List<String>> args, boolean bySha) {
         List<Response<Object>> responses = new ArrayList<>(keys.size());
+        List<RuntimeException> sendErrors = new ArrayList<>(keys.size());
         try (AbstractPipeline pipeline = connection.pipeline()) {
             for (int i = 0; i < keys.size(); i++) {
                 List<String> key = List.of(keys.get(i));
-                responses.add(bySha ? pipeline.evalsha(script.sha1(), key, args.get(i))
-                        : pipeline.eval(script.body(), key, args.get(i)));
+                try {
+                    responses.add(bySha ? pipeline.evalsha(script.sha1(), key, args.get(i))
+                            : pipeline.eval(script.body(), key, args.get(i)));
+                    sendErrors.add(null);
+                } catch (JedisException e) {
+                    // a cluster node that cannot be reached fails only its own entries; the others go on
+                    if (!connection.isCluster()) {
+                        throw e;
+                    }
+                    responses.add(null);
+                    sendErrors.add(e);
+                }
             }
             pipeline.sync();
         }
         List<Reply> replies = new ArrayList<>(responses.size());
-        for (Response<Object> response : responses) {
-            replies.add(replyOf(response));
+        for (int i = 0; i < responses.size(); i++) {
+            replies.add(sendErrors.get(i) != null ? Reply.failed(sendErrors.get(i)) : replyOf(responses.get(i)));
         }
         return replies;
     }

@@ -2,6 +2,7 @@ package dev.keel.dedup.redis.internal;
 
 import dev.keel.StoreUnavailableException;
 import dev.keel.dedup.redis.RedisStoreConfig;
+import javax.net.ssl.SSLException;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -24,6 +25,13 @@ public final class StoreFailures {
                     + (config.user() == null ? "default" : config.user()) + "' (" + denied.getMessage()
                     + "): check the user, password and ACL (the store needs GET, SET, DEL, EVAL and EVALSHA on keys '"
                     + config.keyPrefix() + ":*'); consumers pause until access is granted", error);
+        }
+        SSLException tls = find(error, SSLException.class);
+        if (tls != null) {
+            return new StoreUnavailableException(where + " failed the TLS handshake (" + tls.getMessage()
+                    + "): check that the server speaks TLS, that the trust store (sslSocketFactory or"
+                    + " javax.net.ssl.trustStore) holds its CA, and that its certificate names the host;"
+                    + " consumers pause until it succeeds", error);
         }
         JedisDataException rejected = find(error, JedisDataException.class);
         if (rejected != null) {

@@ -1,0 +1,97 @@
+package dev.keel.dedup.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.keel.StoreUnavailableException;
+import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.Lease;
+import dev.keel.dedup.LeaseOutcome;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * AUTH and ACL against a redis-server whose default user is off and whose one user may run only what
+ * the store needs (GET, SET, DEL, EVAL, EVALSHA) on keys under {@code keel:}.
+ */
+class RedisAccessControlTest {
+
+    private static final String USER = "keel-app";
+    private static final String PASSWORD = "app-s3cret-pw";
+    private static final String NS = "billing:orders";
+    private static final Duration LEASE = Duration.ofSeconds(60);
+
+    private static RedisServerProcess redis;
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServerProcess.start("--user", "default", "off",
+                "--user", USER, "on", ">" + PASSWORD, "resetkeys", "~keel:*", "-@all",
+                "+get", "+set", "+del", "+eval", "+evalsha");
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        redis.close();
+    }
+
+    private static RedisStoreConfig.Builder config() {
+        return RedisStoreConfig.custom().host(redis.host()).port(redis.port())
+                .connectTimeout(Duration.ofMillis(500)).socketTimeout(Duration.ofMillis(500));
+    }
+
+    @Test
+    void leastPrivilegedAclUserShouldClaimCompleteAndRelease() {
+        try (RedisIdempotencyStore store = RedisIdempotencyStore.create(config().user(USER).password(PASSWORD).build())) {
+            ClaimResult a = store.claim(NS, "a", LEASE);
+            List<ClaimResult> batch = store.claimAll(NS, List.of("b", "c"), LEASE);
+
+            assertThat(store.complete(NS, "a", a.token(), LEASE)).isEqualTo(LeaseOutcome.APPLIED);
+            assertThat(store.completeAll(NS, List.of(new Lease("b", batch.get(0).token())), LEASE))
+                    .containsExactly(LeaseOutcome.APPLIED);
+            assertThat(store.release(NS, "c", batch.get(1).token())).isEqualTo(LeaseOutcome.APPLIED);
+            assertThat(store.claimAll(NS, List.of("a", "b", "c"), LEASE)).extracting(ClaimResult::status)
+                    .containsExactly(ClaimResult.Status.DUPLICATE, ClaimResult.Status.DUPLICATE, ClaimResult.Status.CLAIMED);
+        }
+    }
+
+    @Test
+    void uriCredentialsShouldWorkLikeBuilderCredentials() {
+        String uri = "redis://" + USER + ":" + PASSWORD + "@" + redis.hostPort();
+        try (RedisIdempotencyStore store = RedisIdempotencyStore.create(RedisStoreConfig.custom().uri(uri).build())) {
+            assertThat(store.claim(NS, "via-uri", LEASE).isClaimed()).isTrue();
+        }
+    }
+
+    @Test
+    void wrongPasswordShouldFailWithStoreUnavailableThatNamesTheUserButNotThePassword() {
+        try (RedisIdempotencyStore store = RedisIdempotencyStore.create(config().user(USER).password("wrong-pw-123").build())) {
+            assertThatThrownBy(() -> store.claim(NS, "a", LEASE)).isInstanceOf(StoreUnavailableException.class)
+                    .hasMessageContaining("refused access for user '" + USER + "'")
+                    .hasMessageContaining("check the user, password and ACL")
+                    .hasMessageNotContaining("wrong-pw-123").hasMessageNotContaining(PASSWORD);
+        }
+    }
+
+    @Test
+    void missingCredentialsShouldFailWithStoreUnavailable() {
+        try (RedisIdempotencyStore store = RedisIdempotencyStore.create(config().build())) {
+            assertThatThrownBy(() -> store.claimAll(NS, List.of("a"), LEASE)).isInstanceOf(StoreUnavailableException.class)
+                    .hasMessageContaining("refused access for user 'default'");
+        }
+    }
+
+    @Test
+    void keysOutsideTheGrantedPatternShouldFailWithStoreUnavailableNamingThePrefix() {
+        try (RedisIdempotencyStore store = RedisIdempotencyStore.create(config().user(USER).password(PASSWORD)
+                .keyPrefix("other").build())) {
+            assertThatThrownBy(() -> store.claim(NS, "a", LEASE)).isInstanceOf(StoreUnavailableException.class)
+                    .hasMessageContaining("keys 'other:*'");
+            assertThatThrownBy(() -> store.claimAll(NS, List.of("a", "b"), LEASE))
+                    .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("keys 'other:*'");
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.keel.dedup.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.Lease;
+import dev.keel.dedup.LeaseOutcome;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.RedisClient;
+
+/** What the store leaves in Redis: key names, values and expiry, read back with a plain client. */
+class RedisKeyLayoutTest {
+
+    private static final String NS = "billing:orders";
+
+    private static RedisServerProcess redis;
+    private static RedisClient raw;
+    private RedisIdempotencyStore store;
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServerProcess.start();
+        raw = RedisClient.create(redis.host(), redis.port());
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        raw.close();
+        redis.close();
+    }
+
+    @BeforeEach
+    void openStore() {
+        raw.flushAll();
+        store = RedisIdempotencyStore.create(RedisStoreConfig.custom().host(redis.host()).port(redis.port()).build());
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    @Test
+    void claimShouldWriteAProcessingKeyWithTheLeaseAsTtl() {
+        ClaimResult claim = store.claim(NS, "order-42:created", Duration.ofSeconds(60));
+
+        String key = "keel:billing:orders:order-42:created";
+        assertThat(raw.get(key)).isEqualTo("p:" + claim.token());
+        assertThat(raw.pttl(key)).isBetween(50_000L, 60_000L);
+        assertThat(raw.keys("*")).containsExactly(key);
+    }
+
+    @Test
+    void completeShouldTurnTheKeyDoneWithTheRetentionAsTtl() {
+        ClaimResult claim = store.claim(NS, "order-1", Duration.ofSeconds(60));
+
+        store.complete(NS, "order-1", claim.token(), Duration.ofHours(24));
+
+        assertThat(raw.get("keel:billing:orders:order-1")).isEqualTo("d:" + claim.token());
+        assertThat(raw.pttl("keel:billing:orders:order-1")).isBetween(Duration.ofHours(23).toMillis(), Duration.ofHours(24).toMillis());
+    }
+
+    @Test
+    void releaseShouldDeleteTheKey() {
+        ClaimResult claim = store.claim(NS, "order-1", Duration.ofSeconds(60));
+
+        assertThat(store.release(NS, "order-1", claim.token())).isEqualTo(LeaseOutcome.APPLIED);
+
+        assertThat(raw.exists("keel:billing:orders:order-1")).isFalse();
+    }
+
+    @Test
+    void keyPrefixShouldBeConfigurable() {
+        try (RedisIdempotencyStore prefixed = RedisIdempotencyStore.create(RedisStoreConfig.custom().host(redis.host())
+                .port(redis.port()).keyPrefix("app.dedup").build())) {
+            prefixed.claimAll(NS, List.of("a", "b"), Duration.ofSeconds(60));
+        }
+
+        assertThat(raw.keys("*")).containsExactlyInAnyOrder("app.dedup:billing:orders:a", "app.dedup:billing:orders:b");
+    }
+
+    @Test
+    void batchesShouldWriteTheSameKeysAsSingleCalls() {
+        List<ClaimResult> claims = store.claimAll(NS, List.of("a", "b"), Duration.ofSeconds(60));
+        store.completeAll(NS, List.of(new Lease("a", claims.get(0).token())), Duration.ofHours(1));
+
+        assertThat(raw.get("keel:billing:orders:a")).isEqualTo("d:" + claims.get(0).token());
+        assertThat(raw.get("keel:billing:orders:b")).isEqualTo("p:" + claims.get(1).token());
+        assertThat(raw.pttl("keel:billing:orders:a")).isGreaterThan(Duration.ofMinutes(59).toMillis());
+        assertThat(raw.pttl("keel:billing:orders:b")).isBetween(50_000L, 60_000L);
+    }
+
+    @Test
+    void subMillisecondLeaseShouldRoundUpInsteadOfFailing() {
+        ClaimResult claim = store.claim(NS, "tiny", Duration.ofNanos(1));
+
+        assertThat(claim.isClaimed()).isTrue();
+    }
+
+    @Test
+    void aKeyOfAnotherKindShouldBeBusyNotDoneAndNeverOverwritten() {
+        raw.set("keel:billing:orders:foreign", "something-else");
+
+        assertThat(store.claim(NS, "foreign", Duration.ofSeconds(60)).status()).isEqualTo(ClaimResult.Status.BUSY);
+        assertThat(raw.get("keel:billing:orders:foreign")).isEqualTo("something-else");
+    }
+}

@@ -1,0 +1,120 @@
+package dev.keel.dedup.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.keel.StoreUnavailableException;
+import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.Lease;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.RedisClient;
+
+/** What the store does while Redis is away, and after it returns. */
+class RedisOutageTest {
+
+    private static final String NS = "billing:orders";
+    private static final Duration LEASE = Duration.ofSeconds(60);
+
+    private static RedisStoreConfig configFor(int port) {
+        return RedisStoreConfig.custom().host(RedisServerProcess.HOST).port(port)
+                .connectTimeout(Duration.ofMillis(500)).socketTimeout(Duration.ofMillis(500)).build();
+    }
+
+    @Test
+    void everyCallShouldFailWithStoreUnavailableNamingTheEndpointWhenRedisIsUnreachable() {
+        int port = RedisServerProcess.freePort();
+        try (RedisIdempotencyStore store = RedisIdempotencyStore.create(configFor(port))) {
+            String expected = "Redis at 127.0.0.1:" + port + " is unreachable";
+
+            assertThatThrownBy(() -> store.claim(NS, "a", LEASE)).isInstanceOf(StoreUnavailableException.class)
+                    .hasMessageContaining(expected).hasMessageContaining("consumers pause until it returns")
+                    .satisfies(e -> assertThat(((StoreUnavailableException) e).isRetriable()).isTrue());
+            assertThatThrownBy(() -> store.claimAll(NS, List.of("a", "b"), LEASE))
+                    .isInstanceOf(StoreUnavailableException.class).hasMessageContaining(expected);
+            assertThatThrownBy(() -> store.complete(NS, "a", "t", LEASE))
+                    .isInstanceOf(StoreUnavailableException.class).hasMessageContaining(expected);
+            assertThatThrownBy(() -> store.completeAll(NS, List.of(new Lease("a", "t")), LEASE))
+                    .isInstanceOf(StoreUnavailableException.class).hasMessageContaining(expected);
+            assertThatThrownBy(() -> store.release(NS, "a", "t"))
+                    .isInstanceOf(StoreUnavailableException.class).hasMessageContaining(expected);
+        }
+    }
+
+    @Test
+    void storeShouldServeAgainOnTheFirstCallAfterRedisRestartsEmpty() {
+        try (RedisServerProcess redis = RedisServerProcess.start();
+             RedisIdempotencyStore store = RedisIdempotencyStore.create(configFor(redis.port()))) {
+            // several pooled connections, all of which the restart breaks
+            store.claimAll(NS, List.of("w1", "w2"), LEASE);
+            ClaimResult before = store.claim(NS, "before", LEASE);
+            assertThat(before.isClaimed()).isTrue();
+
+            redis.kill();
+            assertThatThrownBy(() -> store.claim(NS, "during", LEASE)).isInstanceOf(StoreUnavailableException.class);
+            assertThatThrownBy(() -> store.claimAll(NS, List.of("during-1", "during-2"), LEASE))
+                    .isInstanceOf(StoreUnavailableException.class);
+            redis.restart();
+
+            // the restarted server knows no script (NOSCRIPT → EVAL) and no key (the lease is gone with the data)
+            assertThat(store.claim(NS, "after", LEASE).isClaimed()).isTrue();
+            assertThat(store.claimAll(NS, List.of("after-1", "after-2"), LEASE)).allMatch(ClaimResult::isClaimed);
+            assertThat(store.complete(NS, "before", before.token(), LEASE)).as("a lease the restart erased is lost")
+                    .isEqualTo(dev.keel.dedup.LeaseOutcome.LOST);
+        }
+    }
+
+    @Test
+    void batchesShouldRecoverFromAFlushedScriptCache() {
+        try (RedisServerProcess redis = RedisServerProcess.start();
+             RedisClient raw = RedisClient.create(redis.host(), redis.port());
+             RedisIdempotencyStore store = RedisIdempotencyStore.create(configFor(redis.port()))) {
+            List<ClaimResult> first = store.claimAll(NS, List.of("a", "b", "c"), LEASE);
+
+            raw.scriptFlush();
+
+            List<Lease> leases = List.of(new Lease("a", first.get(0).token()), new Lease("b", first.get(1).token()));
+            assertThat(store.completeAll(NS, leases, LEASE)).containsOnly(dev.keel.dedup.LeaseOutcome.APPLIED);
+            raw.scriptFlush();
+            assertThat(store.claimAll(NS, List.of("a", "c", "d"), LEASE)).extracting(ClaimResult::status)
+                    .containsExactly(ClaimResult.Status.DUPLICATE, ClaimResult.Status.BUSY, ClaimResult.Status.CLAIMED);
+        }
+    }
+
+    @Test
+    void eachClaimShouldBeOneEvalshaOnceTheScriptIsLoaded() {
+        try (RedisServerProcess redis = RedisServerProcess.start();
+             RedisClient raw = RedisClient.create(redis.host(), redis.port());
+             RedisIdempotencyStore store = RedisIdempotencyStore.create(configFor(redis.port()))) {
+            store.claim(NS, "warm-up", LEASE);
+            Map<String, Long> before = commandCalls(raw.info("commandstats"));
+
+            for (int i = 0; i < 20; i++) {
+                store.claim(NS, "single-" + i, LEASE);
+            }
+            store.claimAll(NS, List.of("batch-1", "batch-2", "batch-3"), LEASE);
+
+            Map<String, Long> calls = commandCalls(raw.info("commandstats"));
+            calls.replaceAll((command, n) -> n - before.getOrDefault(command, 0L));
+            calls.values().removeIf(n -> n == 0);
+            calls.remove("info");
+            // GET and SET are the script's own calls inside each EVALSHA (Redis counts them too): no EVAL (no script
+            // body sent), no separate GET/SET round trips, no PING
+            assertThat(calls).as("commands run").containsOnly(Map.entry("evalsha", 23L), Map.entry("get", 23L),
+                    Map.entry("set", 23L));
+        }
+    }
+
+    /** {@code cmdstat_<name>:calls=<n>,...} lines of INFO commandstats as name → calls. */
+    private static Map<String, Long> commandCalls(String info) {
+        return Arrays.stream(info.split("\r?\n")).filter(l -> l.startsWith("cmdstat_"))
+                .collect(Collectors.toMap(l -> l.substring("cmdstat_".length(), l.indexOf(':')),
+                        l -> Long.parseLong(l.substring(l.indexOf("calls=") + 6, l.indexOf(',', l.indexOf("calls=")))),
+                        Long::sum, HashMap::new));
+    }
+}
