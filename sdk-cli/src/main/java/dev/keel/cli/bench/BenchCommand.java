@@ -8,6 +8,7 @@ import dev.keel.cli.broker.BrokerMode;
 import dev.keel.cli.broker.BrokerModes;
 import dev.keel.cli.broker.BrokerOptions;
 import dev.keel.cli.broker.StoreChoice;
+import dev.keel.cli.broker.TopicCleanup;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -122,8 +123,10 @@ public final class BenchCommand implements Callable<Integer> {
         report.put("payload_bytes", settings.payloadBytes());
         report.put("run", runId);
         long started = System.nanoTime();
+        java.util.List<dev.keel.TopicSpec> topics = new java.util.ArrayList<>();
         try (Keel keel = Keel.builder(mode.createAdapter(broker)).idempotencyStore(store.create()).build()) {
             BenchContext ctx = new BenchContext(keel, mode, broker, store, settings, bar, runId);
+            topics = ctx.topics;
             if (runs(Section.publish)) {
                 PublishBench.run(ctx, report);
             }
@@ -141,6 +144,10 @@ public final class BenchCommand implements Callable<Integer> {
                     + "use fewer --messages or a longer --timeout.", e);
         } finally {
             bar.finish();
+            String cleanup = TopicCleanup.run(mode, broker, topics);
+            if (cleanup != null) {
+                spec.commandLine().getErr().println("keel: warning: " + cleanup);
+            }
         }
         report.put("elapsed_sec", Math.round((System.nanoTime() - started) / 1e7) / 100.0);
         if (json) {

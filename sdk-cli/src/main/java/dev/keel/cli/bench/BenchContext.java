@@ -25,7 +25,7 @@ final class BenchContext {
     final BenchSettings settings;
     final Progress progress;
     final String runId;
-    final List<String> topics = new ArrayList<>();
+    final List<TopicSpec> topics = new ArrayList<>();
 
     BenchContext(Keel keel, BrokerMode mode, BrokerOptions options, StoreChoice store, BenchSettings settings,
                  Progress progress, String runId) {
@@ -45,8 +45,9 @@ final class BenchContext {
         for (String group : groups) {
             spec.group(group);
         }
-        keel.ensureTopology(spec.build());
-        topics.add(topic);
+        TopicSpec declared = spec.build();
+        keel.ensureTopology(declared);
+        topics.add(declared);
         return topic;
     }
 

@@ -1,5 +1,6 @@
 package dev.keel.cli.broker;
 
+import dev.keel.TopicSpec;
 import dev.keel.spi.BrokerAdapter;
 import java.util.List;
 
@@ -34,5 +35,13 @@ public interface BrokerMode {
     /** Why {@link #rawPublishBaselines} is empty; {@code null} when it is not. */
     default String rawBaselinesMissingReason() {
         return null;
+    }
+
+    /**
+     * Deletes what {@code ensureTopology} declared for these topics (the CLI's own scratch topics),
+     * so runs leave nothing behind on a real broker. Best effort: throws only what the caller reports
+     * as a note. Nothing to do for an embedded broker.
+     */
+    default void deleteTopics(BrokerOptions options, List<TopicSpec> topics) throws Exception {
     }
 }

@@ -39,6 +39,14 @@ public final class BrokerOptions {
             description = "Partitions (Kafka partitions, RabbitMQ lane queues) of the topics created. Default: ${DEFAULT-VALUE}.")
     private int partitions = 4;
 
+    @Option(names = "--keep-topics",
+            description = "Keep the scratch topics (queues) this run declared on the broker; by default they are deleted.")
+    private boolean keepTopics;
+
+    public boolean keepTopics() {
+        return keepTopics;
+    }
+
     public String broker() {
         return broker;
     }

@@ -57,8 +57,8 @@ public final class Endpoints {
             if (u.getRawUserInfo() == null) {
                 return uri;
             }
-            return new URI(u.getScheme(), null, u.getHost(), u.getPort(), u.getRawPath() == null ? null : u.getPath(),
-                    null, null).toString();
+            return u.getScheme() + "://" + u.getHost() + (u.getPort() == -1 ? "" : ":" + u.getPort())
+                    + (u.getRawPath() == null ? "" : u.getRawPath());
         } catch (Exception e) {
             return "<unparseable URI>";
         }

@@ -1,7 +1,13 @@
 package dev.keel.cli.broker;
 
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import dev.keel.TopicSpec;
 import dev.keel.cli.EnvironmentException;
+import dev.keel.rabbit.RabbitAdapter;
 import dev.keel.rabbit.RabbitConfig;
+import dev.keel.rabbit.internal.Names;
 import dev.keel.spi.BrokerAdapter;
 import java.net.URI;
 import java.util.List;
@@ -32,8 +38,7 @@ final class RabbitMode implements BrokerMode {
 
     @Override
     public BrokerAdapter createAdapter(BrokerOptions options) {
-        throw new EnvironmentException("--broker rabbit is not available yet: the RabbitMQ adapter (sdk-rabbit) has "
-                + "not landed. Use --broker memory or kafka.");
+        return new RabbitAdapter(config(options));
     }
 
     @Override
@@ -41,6 +46,32 @@ final class RabbitMode implements BrokerMode {
         URI uri = URI.create(options.rabbitUri());
         return List.of(new RawRabbitPublisher(uri, options.partitions(), RabbitConfig.DEFAULT_CONFIRM_WINDOW),
                 new RawRabbitPublisher(uri, options.partitions(), 1));
+    }
+
+    /**
+     * Deletes the exchange, lane queues, dead-letter pairs and lane marker of each topic. The names
+     * come from sdk-rabbit's {@link Names}, the one place that knows them (an internal class: a
+     * topology-deletion SPI method would be the clean way, see docs/cli.md).
+     */
+    @Override
+    public void deleteTopics(BrokerOptions options, List<TopicSpec> topics) throws Exception {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setUri(options.rabbitUri());
+        factory.setAutomaticRecoveryEnabled(false);
+        try (Connection connection = factory.newConnection("keel-cli-cleanup");
+             Channel channel = connection.createChannel()) {
+            for (TopicSpec topic : topics) {
+                for (String group : topic.groups()) {
+                    for (int lane = 0; lane < topic.partitions(); lane++) {
+                        channel.queueDelete(Names.laneQueue(topic.name(), group, lane));
+                    }
+                    channel.queueDelete(Names.deadLetterQueue(topic.name(), group));
+                    channel.exchangeDelete(Names.deadLetterExchange(topic.name(), group));
+                }
+                channel.queueDelete(Names.lanesMarker(topic.name()));
+                channel.exchangeDelete(Names.exchange(topic.name()));
+            }
+        }
     }
 
     static RabbitConfig config(BrokerOptions options) {

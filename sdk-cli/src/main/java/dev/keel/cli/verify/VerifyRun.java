@@ -14,6 +14,7 @@ import dev.keel.cli.broker.BrokerMode;
 import dev.keel.cli.broker.BrokerOptions;
 import dev.keel.cli.broker.ObservedAdapter;
 import dev.keel.cli.broker.StoreChoice;
+import dev.keel.cli.broker.TopicCleanup;
 import dev.keel.metrics.MetricEvent;
 import dev.keel.ordering.Ordering;
 import dev.keel.retry.RetryPolicy;
@@ -72,10 +73,11 @@ public final class VerifyRun {
                 + ", PER_KEY, " + settings.lanes() + " lanes, topic " + topic;
         PublishOutcome outcome;
         int crashes;
+        List<TopicSpec> topics = List.of(
+                TopicSpec.builder(topic).partitions(options.partitions()).group(GROUP).build(),
+                TopicSpec.builder(topic + ".DLT").partitions(1).group(DLT_GROUP).build());
         try (Keel keel = Keel.builder(adapter).idempotencyStore(observedStore).metrics(metrics).build()) {
-            keel.ensureTopology(
-                    TopicSpec.builder(topic).partitions(options.partitions()).group(GROUP).build(),
-                    TopicSpec.builder(topic + ".DLT").partitions(1).group(DLT_GROUP).build());
+            keel.ensureTopology(topics.toArray(TopicSpec[]::new));
             Subscription dltSubscription = keel.subscribe(SubscriptionConfig.builder(topic + ".DLT", DLT_GROUP,
                     Codec.bytes()).guarantee(DeliveryGuarantee.AT_LEAST_ONCE).ordering(Ordering.UNORDERED)
                     .lanes(2).retryPolicy(RetryPolicy.none()).closeTimeout(CLOSE_TIMEOUT).build(), deadLetters);
@@ -102,6 +104,10 @@ public final class VerifyRun {
             }
         } finally {
             progress.finish();
+        }
+        String cleanup = TopicCleanup.run(mode, options, topics);
+        if (cleanup != null) {
+            notes.add(cleanup);
         }
         check(plan, outcome, deadLetters);
         explainDuplicates(observedStore);
