@@ -1,0 +1,130 @@
+package dev.keel.testbrokers.internal;
+
+import dev.keel.testbrokers.BrokerEndpoint;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.BrokerStartException;
+import dev.keel.testbrokers.internal.containers.ContainerBrokers;
+import dev.keel.testbrokers.internal.containers.TestcontainersDockerProbe;
+import dev.keel.testbrokers.internal.local.LocalBrokers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * One shared endpoint per broker kind for the whole test JVM, started lazily on first use (in the
+ * background, so several kinds start in parallel) and stopped by the runtime's shutdown hook. A
+ * failed start is remembered: later requests fail at once with the same error.
+ */
+public final class BrokerRegistry {
+    private static final Logger LOG = LoggerFactory.getLogger(BrokerRegistry.class);
+    private static BrokerRegistry instance;
+
+    private final HarnessRuntime runtime;
+    private final OriginSelector selector;
+    private final Map<BrokerKind, CompletableFuture<BrokerEndpoint>> endpoints = new EnumMap<>(BrokerKind.class);
+    private final ExecutorService starter = Executors.newCachedThreadPool(r -> {
+        Thread thread = new Thread(r, "keel-broker-start");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    BrokerRegistry(HarnessRuntime runtime, OriginSelector selector) {
+        this.runtime = runtime;
+        this.selector = selector;
+    }
+
+    public static synchronized BrokerRegistry get() {
+        if (instance == null) {
+            HarnessRuntime runtime = HarnessRuntime.get();
+            DockerProbe probe = new CachedDockerProbe(new TestcontainersDockerProbe());
+            instance = new BrokerRegistry(runtime, new OriginSelector(runtime.settings(), probe));
+            instance.prestartConfigured();
+        }
+        return instance;
+    }
+
+    /** The endpoint of a kind, starting the broker if nobody has yet; blocks until it serves. */
+    public BrokerEndpoint endpoint(BrokerKind kind) {
+        return await(startAsync(kind));
+    }
+
+    /** Starts the given kinds in parallel and waits for all; throws the first failure. */
+    public void startAll(Collection<BrokerKind> kinds) {
+        List<CompletableFuture<BrokerEndpoint>> started = new ArrayList<>();
+        for (BrokerKind kind : kinds) {
+            started.add(startAsync(kind));
+        }
+        for (CompletableFuture<BrokerEndpoint> future : started) {
+            await(future);
+        }
+    }
+
+    public synchronized CompletableFuture<BrokerEndpoint> startAsync(BrokerKind kind) {
+        return endpoints.computeIfAbsent(kind, k -> CompletableFuture.supplyAsync(() -> create(k), starter));
+    }
+
+    private BrokerEndpoint create(BrokerKind kind) {
+        OriginSelector.Selection selection;
+        try {
+            selection = selector.select(kind);
+        } catch (RuntimeException e) {
+            throw new BrokerStartException(kind, e.getMessage(), e);
+        }
+        LOG.info("{}: {}", kind.displayName(), selection.reason());
+        long begin = System.nanoTime();
+        Provided provided;
+        switch (selection.origin()) {
+            case CONFIGURED:
+                Settings settings = runtime.settings();
+                provided = ConfiguredEndpoints.create(kind, settings.endpoint(kind).orElseThrow(),
+                        settings.sourceOf(kind.endpointProperty()));
+                break;
+            case CONTAINER:
+                provided = ContainerBrokers.start(kind, runtime.settings());
+                break;
+            default:
+                provided = LocalBrokers.start(kind, runtime);
+                break;
+        }
+        runtime.atShutdown(provided.control()::stop);
+        LOG.info("{}: ready at {} after {} ms", kind.displayName(), provided.endpoint().address(),
+                (System.nanoTime() - begin) / 1_000_000);
+        return provided.endpoint();
+    }
+
+    private static BrokerEndpoint await(CompletableFuture<BrokerEndpoint> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException) {
+                throw (RuntimeException) e.getCause();
+            }
+            throw e;
+        }
+    }
+
+    /** {@code keel.brokers.prestart=kafka,rocket} (or {@code all}) starts those in the background at once. */
+    private void prestartConfigured() {
+        runtime.settings().get(Settings.PRESTART).ifPresent(list -> {
+            for (String name : list.split("[,\\s]+")) {
+                if (name.equalsIgnoreCase("all")) {
+                    for (BrokerKind kind : BrokerKind.values()) {
+                        startAsync(kind);
+                    }
+                } else if (!name.isBlank()) {
+                    startAsync(BrokerKind.valueOf(name.trim().toUpperCase(Locale.ROOT)));
+                }
+            }
+        });
+    }
+}

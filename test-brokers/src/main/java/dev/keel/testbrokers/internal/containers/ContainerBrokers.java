@@ -1,0 +1,135 @@
+package dev.keel.testbrokers.internal.containers;
+
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.BrokerStartException;
+import dev.keel.testbrokers.KafkaEndpoint;
+import dev.keel.testbrokers.Origin;
+import dev.keel.testbrokers.RabbitEndpoint;
+import dev.keel.testbrokers.RedisEndpoint;
+import dev.keel.testbrokers.RocketEndpoint;
+import dev.keel.testbrokers.internal.NoFaultControl;
+import dev.keel.testbrokers.internal.Ports;
+import dev.keel.testbrokers.internal.Provided;
+import dev.keel.testbrokers.internal.Settings;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.images.builder.Transferable;
+import org.testcontainers.kafka.KafkaContainer;
+import org.testcontainers.rabbitmq.RabbitMQContainer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * The Testcontainers variant of each broker. Containers are stopped at the end of the run (and by
+ * Ryuk if the JVM dies); fault injection is not offered for them, since a restarted container
+ * gets new host ports: run with {@code KEEL_BROKERS=local} for fault tests.
+ */
+public final class ContainerBrokers {
+    private static final String NO_FAULTS = "the broker runs in a container; run with KEEL_BROKERS=local for fault tests";
+    private static final int ROCKET_NAMESRV_PORT = 9876;
+
+    private ContainerBrokers() {
+    }
+
+    public static Provided start(BrokerKind kind, Settings settings) {
+        try {
+            switch (kind) {
+                case KAFKA: return kafka(settings);
+                case RABBIT: return rabbit(settings);
+                case REDIS: return redis(settings);
+                case ROCKET: return rocket(settings);
+                default: throw new IllegalArgumentException(kind.name());
+            }
+        } catch (RuntimeException e) {
+            if (e instanceof BrokerStartException) {
+                throw e;
+            }
+            throw new BrokerStartException(kind, "the container did not start: " + e.getMessage(), e);
+        }
+    }
+
+    private static String image(Settings settings, String key, String fallback) {
+        return settings.get("keel." + key + ".image").orElse(fallback);
+    }
+
+    private static Provided kafka(Settings settings) {
+        KafkaContainer container = new KafkaContainer(image(settings, "kafka", "apache/kafka:" + kafkaClientsVersion()))
+                .withStartupTimeout(settings.startTimeout());
+        container.start();
+        NoFaultControl control = new NoFaultControl(NO_FAULTS, container::stop);
+        return new Provided(new KafkaEndpoint(Origin.CONTAINER, container.getBootstrapServers(), control), control);
+    }
+
+    /** The version of kafka-clients on the class path, so the container matches the client. */
+    private static String kafkaClientsVersion() {
+        Properties properties = new Properties();
+        try (InputStream in = org.apache.kafka.common.Uuid.class.getResourceAsStream("/kafka/kafka-version.properties")) {
+            if (in != null) {
+                properties.load(in);
+            }
+        } catch (IOException e) {
+            // fall back to latest
+        }
+        return properties.getProperty("version", "latest");
+    }
+
+    private static Provided rabbit(Settings settings) {
+        RabbitMQContainer container = new RabbitMQContainer(image(settings, "rabbit", "rabbitmq:3.13"))
+                .withStartupTimeout(settings.startTimeout());
+        container.start();
+        NoFaultControl control = new NoFaultControl(NO_FAULTS, container::stop);
+        RabbitEndpoint endpoint = new RabbitEndpoint(Origin.CONTAINER, container.getHost(), container.getAmqpPort(),
+                container.getAdminUsername(), container.getAdminPassword(), "/", control);
+        return new Provided(endpoint, control);
+    }
+
+    private static Provided redis(Settings settings) {
+        GenericContainer<?> container = new GenericContainer<>(image(settings, "redis", "redis:7.4"))
+                .withExposedPorts(6379)
+                .withCommand("redis-server", "--save", "", "--appendonly", "no")
+                .waitingFor(Wait.forLogMessage(".*Ready to accept connections.*", 1))
+                .withStartupTimeout(settings.startTimeout());
+        container.start();
+        NoFaultControl control = new NoFaultControl(NO_FAULTS, container::stop);
+        RedisEndpoint endpoint = new RedisEndpoint(Origin.CONTAINER, container.getHost(), container.getMappedPort(6379),
+                null, 0, control);
+        return new Provided(endpoint, control);
+    }
+
+    /**
+     * Name server and broker in one container. The broker registers {@code brokerIP1:port} with the
+     * name server and clients connect there, so its port is bound to the same number on the host.
+     */
+    private static Provided rocket(Settings settings) {
+        int brokerPort = Ports.freeBlock(-2, 0, 1);
+        String brokerHost = DockerClientFactory.instance().dockerHostIpAddress();
+        String config = String.join("\n",
+                "brokerClusterName=KeelTestCluster",
+                "brokerName=keel-broker",
+                "brokerId=0",
+                "listenPort=" + brokerPort,
+                "brokerIP1=" + brokerHost,
+                "autoCreateTopicEnable=true",
+                "autoCreateSubscriptionGroup=true",
+                "mappedFileSizeCommitLog=67108864",
+                "flushDiskType=ASYNC_FLUSH",
+                "");
+        GenericContainer<?> container = new GenericContainer<>(image(settings, "rocket", "apache/rocketmq:5.4.0"))
+                .withExposedPorts(ROCKET_NAMESRV_PORT)
+                .withCopyToContainer(Transferable.of(config), "/home/rocketmq/keel-broker.conf")
+                .withEnv("JAVA_OPT_EXT", "-Xms256m -Xmx512m")
+                .withCommand("/bin/sh", "-c", "sh mqnamesrv & sh mqbroker -n localhost:" + ROCKET_NAMESRV_PORT
+                        + " -c /home/rocketmq/keel-broker.conf")
+                .waitingFor(Wait.forLogMessage(".*The broker.*boot success.*", 1))
+                .withStartupTimeout(settings.startTimeout());
+        container.setPortBindings(List.of(brokerPort + ":" + brokerPort));
+        container.start();
+        NoFaultControl control = new NoFaultControl(NO_FAULTS, container::stop);
+        String nameServer = container.getHost() + ":" + container.getMappedPort(ROCKET_NAMESRV_PORT);
+        return new Provided(new RocketEndpoint(Origin.CONTAINER, nameServer, control), control);
+    }
+}

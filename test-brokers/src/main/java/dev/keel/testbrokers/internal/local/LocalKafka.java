@@ -1,0 +1,166 @@
+package dev.keel.testbrokers.internal.local;
+
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.BrokerStartException;
+import dev.keel.testbrokers.KafkaEndpoint;
+import dev.keel.testbrokers.Origin;
+import dev.keel.testbrokers.ProcessWaitException;
+import dev.keel.testbrokers.internal.BrokerControl;
+import dev.keel.testbrokers.internal.HarnessRuntime;
+import dev.keel.testbrokers.internal.Poll;
+import dev.keel.testbrokers.internal.Ports;
+import dev.keel.testbrokers.internal.Provided;
+import dev.keel.testbrokers.internal.process.JavaCommand;
+import dev.keel.testbrokers.internal.process.ManagedProcess;
+import dev.keel.testbrokers.internal.process.ProcessSpec;
+import dev.keel.testbrokers.internal.process.RunDirectory;
+import org.apache.kafka.common.Uuid;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A single-node Kafka in KRaft mode (broker and controller in one JVM) from the Maven Central jars,
+ * listening on 127.0.0.1 only. Kill and restart keep its ports and data directory.
+ */
+final class LocalKafka implements BrokerControl {
+    private static final String DEFAULT_JVM_OPTIONS = "-Xms128m -Xmx512m -XX:+UseSerialGC -Djava.awt.headless=true "
+            + "-Dorg.slf4j.simpleLogger.defaultLogLevel=info -Dorg.slf4j.simpleLogger.showDateTime=true";
+    private static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
+
+    private final HarnessRuntime runtime;
+    private final Path dir;
+    private final int port;
+    private final int controllerPort;
+    private final String classpath;
+    private final List<String> jvmOptions;
+    private final Duration startTimeout;
+    private volatile ManagedProcess process;
+
+    private LocalKafka(HarnessRuntime runtime, String classpath) {
+        this.runtime = runtime;
+        this.dir = runtime.run().dir("kafka");
+        this.port = Ports.freePort();
+        this.controllerPort = Ports.freePort();
+        this.classpath = classpath;
+        this.jvmOptions = JavaCommand.splitOptions(runtime.settings().jvmOptions("kafka").orElse(DEFAULT_JVM_OPTIONS));
+        this.startTimeout = runtime.settings().startTimeout();
+    }
+
+    static Provided start(HarnessRuntime runtime) {
+        LocalKafka kafka = new LocalKafka(runtime, BrokerClasspath.resolve("kafka", BrokerKind.KAFKA, runtime.settings()));
+        runtime.atShutdown(kafka::stop);
+        kafka.writeConfig();
+        kafka.format();
+        kafka.launchAndAwait();
+        return new Provided(new KafkaEndpoint(Origin.LOCAL, kafka.bootstrapServers(), kafka), kafka);
+    }
+
+    private String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    private Path config() {
+        return dir.resolve("server.properties");
+    }
+
+    private void writeConfig() {
+        String properties = String.join("\n",
+                "process.roles=broker,controller",
+                "node.id=1",
+                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "controller.listener.names=CONTROLLER",
+                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "log.dirs=" + dir.resolve("data").toAbsolutePath(),
+                "num.partitions=1",
+                "auto.create.topics.enable=true",
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=10",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "transaction.state.log.num.partitions=10",
+                "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1",
+                "share.coordinator.state.topic.num.partitions=10",
+                "group.initial.rebalance.delay.ms=0",
+                "");
+        try {
+            Files.writeString(config(), properties, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new BrokerStartException(BrokerKind.KAFKA, "cannot write " + config(), e);
+        }
+    }
+
+    /** Formats the data directory once; restarts reuse it. */
+    private void format() {
+        ManagedProcess storageTool = launch("kafka-storage-format", "kafka.tools.StorageTool",
+                List.of("format", "-t", Uuid.randomUuid().toString(), "-c", config().toString()));
+        int exit;
+        try {
+            exit = storageTool.awaitExit(startTimeout);
+        } catch (ProcessWaitException e) {
+            storageTool.killNow();
+            throw new BrokerStartException(BrokerKind.KAFKA, "formatting the log directory " + e.getMessage());
+        }
+        if (exit != 0) {
+            throw new BrokerStartException(BrokerKind.KAFKA, "formatting the log directory failed with exit code "
+                    + exit + storageTool.tailMessage());
+        }
+    }
+
+    private void launchAndAwait() {
+        ManagedProcess started = launch("kafka", "kafka.Kafka", List.of(config().toString()));
+        process = started;
+        try {
+            KafkaReadiness.await("127.0.0.1", port, startTimeout, started.onExit());
+        } catch (Poll.PollFailedException e) {
+            started.killNow();
+            throw new BrokerStartException(BrokerKind.KAFKA, "the broker at " + bootstrapServers()
+                    + " did not become ready: " + e.getMessage() + started.tailMessage(), e);
+        }
+    }
+
+    private ManagedProcess launch(String name, String mainClass, List<String> args) {
+        try {
+            List<String> command = JavaCommand.command(dir.resolve("classpath.argfile"), classpath, jvmOptions, mainClass, args);
+            return runtime.launcher().launch(new ProcessSpec(name, command, dir, Map.of(), dir.resolve(name + ".log"), false));
+        } catch (IOException e) {
+            throw new BrokerStartException(BrokerKind.KAFKA, "cannot start " + mainClass + " with " + JavaCommand.javaExecutable(), e);
+        }
+    }
+
+    @Override
+    public boolean supportsFaults() {
+        return true;
+    }
+
+    @Override
+    public synchronized void kill() {
+        process.kill(KILL_TIMEOUT);
+    }
+
+    @Override
+    public synchronized void restart() {
+        if (process.isAlive()) {
+            process.kill(KILL_TIMEOUT);
+        }
+        launchAndAwait();
+    }
+
+    @Override
+    public void stop() {
+        ManagedProcess current = process;
+        if (current != null) {
+            current.killNow();
+        }
+        RunDirectory.deleteTree(dir.resolve("data"));
+    }
+}

@@ -1,0 +1,185 @@
+package dev.keel.testbrokers.internal.local;
+
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.BrokerStartException;
+import dev.keel.testbrokers.Origin;
+import dev.keel.testbrokers.ProcessWaitException;
+import dev.keel.testbrokers.RocketEndpoint;
+import dev.keel.testbrokers.internal.BrokerControl;
+import dev.keel.testbrokers.internal.HarnessRuntime;
+import dev.keel.testbrokers.internal.Poll;
+import dev.keel.testbrokers.internal.Ports;
+import dev.keel.testbrokers.internal.Provided;
+import dev.keel.testbrokers.internal.process.JavaCommand;
+import dev.keel.testbrokers.internal.process.ManagedProcess;
+import dev.keel.testbrokers.internal.process.ProcessSpec;
+import dev.keel.testbrokers.internal.process.RunDirectory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A RocketMQ name server and one broker, each in its own JVM from the Maven Central jars. Both bind
+ * 127.0.0.1 ({@code bindAddress}); the broker also opens its HA port (listenPort + 1) on all
+ * interfaces, which RocketMQ offers no setting for, and nothing sends traffic there. Kill and
+ * restart act on the broker and keep its ports and store.
+ */
+final class LocalRocket implements BrokerControl {
+    private static final String NAMESRV_JVM_OPTIONS = "-Xms64m -Xmx256m -XX:+UseSerialGC -Djava.awt.headless=true";
+    private static final String BROKER_JVM_OPTIONS = "-Xms128m -Xmx512m -XX:+UseSerialGC -XX:MaxDirectMemorySize=512m "
+            + "-Djava.awt.headless=true";
+    private static final String BOOT_SUCCESS = "boot success";
+    private static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
+
+    private final HarnessRuntime runtime;
+    private final Path dir;
+    private final Path home;
+    private final int nameServerPort;
+    private final int brokerPort;
+    private final String classpath;
+    private final Duration startTimeout;
+    private volatile ManagedProcess nameServer;
+    private volatile ManagedProcess broker;
+
+    private LocalRocket(HarnessRuntime runtime, String classpath) {
+        this.runtime = runtime;
+        this.dir = runtime.run().dir("rocketmq");
+        this.home = runtime.run().dir("rocketmq/home");
+        this.nameServerPort = Ports.freePort();
+        // the broker also listens on port - 2 (fast channel) and port + 1 (HA)
+        this.brokerPort = Ports.freeBlock(-2, 0, 1);
+        this.classpath = classpath;
+        this.startTimeout = runtime.settings().startTimeout();
+    }
+
+    static Provided start(HarnessRuntime runtime) {
+        LocalRocket rocket = new LocalRocket(runtime, BrokerClasspath.resolve("rocketmq", BrokerKind.ROCKET, runtime.settings()));
+        runtime.atShutdown(rocket::stop);
+        rocket.writeConfigs();
+        rocket.startNameServer();
+        rocket.startBroker();
+        return new Provided(new RocketEndpoint(Origin.LOCAL, rocket.nameServerAddress(), rocket), rocket);
+    }
+
+    private String nameServerAddress() {
+        return "127.0.0.1:" + nameServerPort;
+    }
+
+    private void writeConfigs() {
+        Path store = dir.resolve("data").resolve("store").toAbsolutePath();
+        write("namesrv.conf", List.of("listenPort=" + nameServerPort, "bindAddress=127.0.0.1"));
+        write("broker.conf", List.of(
+                "brokerClusterName=KeelTestCluster",
+                "brokerName=keel-broker",
+                "brokerId=0",
+                "namesrvAddr=" + nameServerAddress(),
+                "listenPort=" + brokerPort,
+                "bindAddress=127.0.0.1",
+                "brokerIP1=127.0.0.1",
+                "storePathRootDir=" + store,
+                "storePathCommitLog=" + store.resolve("commitlog"),
+                "mappedFileSizeCommitLog=67108864",
+                "autoCreateTopicEnable=true",
+                "autoCreateSubscriptionGroup=true",
+                "flushDiskType=ASYNC_FLUSH"));
+    }
+
+    private void write(String name, List<String> lines) {
+        try {
+            Files.write(dir.resolve(name), lines, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new BrokerStartException(BrokerKind.ROCKET, "cannot write " + dir.resolve(name), e);
+        }
+    }
+
+    private void startNameServer() {
+        ManagedProcess started = launch("rocketmq-namesrv", NAMESRV_JVM_OPTIONS, "namesrv",
+                "org.apache.rocketmq.namesrv.NamesrvStartup", "namesrv.conf");
+        nameServer = started;
+        awaitBootSuccess(started);
+        try {
+            Poll.until("RocketMQ name server port " + nameServerPort, startTimeout, started.onExit(),
+                    () -> Ports.accepts("127.0.0.1", nameServerPort, 1000) ? Optional.of(true) : Optional.empty());
+        } catch (Poll.PollFailedException e) {
+            started.killNow();
+            throw new BrokerStartException(BrokerKind.ROCKET, e.getMessage() + started.tailMessage(), e);
+        }
+    }
+
+    private void startBroker() {
+        ManagedProcess started = launch("rocketmq-broker", BROKER_JVM_OPTIONS, "broker",
+                "org.apache.rocketmq.broker.BrokerStartup", "broker.conf");
+        broker = started;
+        awaitBootSuccess(started);
+        try {
+            RocketReadiness.await(nameServerAddress(), startTimeout, started.onExit());
+        } catch (Poll.PollFailedException | RuntimeException e) {
+            started.killNow();
+            throw new BrokerStartException(BrokerKind.ROCKET, "the broker did not register with the name server: "
+                    + e.getMessage() + started.tailMessage(), e);
+        }
+    }
+
+    private void awaitBootSuccess(ManagedProcess process) {
+        try {
+            process.awaitLine(line -> line.contains(BOOT_SUCCESS), "containing '" + BOOT_SUCCESS + "'", startTimeout);
+        } catch (ProcessWaitException e) {
+            process.killNow();
+            throw new BrokerStartException(BrokerKind.ROCKET, e.getMessage(), e);
+        }
+    }
+
+    private ManagedProcess launch(String name, String defaultOptions, String optionsKey, String mainClass, String config) {
+        List<String> options = new ArrayList<>(JavaCommand.splitOptions(
+                runtime.settings().jvmOptions("rocketmq." + optionsKey).orElse(defaultOptions)));
+        // RocketMQ writes its logs and state under the home directory
+        options.add("-Duser.home=" + home.toAbsolutePath());
+        options.add("-Drocketmq.home.dir=" + home.toAbsolutePath());
+        try {
+            List<String> command = JavaCommand.command(dir.resolve("classpath.argfile"), classpath, options, mainClass,
+                    List.of("-c", dir.resolve(config).toAbsolutePath().toString()));
+            Map<String, String> env = Map.of("ROCKETMQ_HOME", home.toAbsolutePath().toString());
+            return runtime.launcher().launch(new ProcessSpec(name, command, dir, env, dir.resolve(name + ".log"), false));
+        } catch (IOException e) {
+            throw new BrokerStartException(BrokerKind.ROCKET, "cannot start " + mainClass + " with " + JavaCommand.javaExecutable(), e);
+        }
+    }
+
+    @Override
+    public boolean supportsFaults() {
+        return true;
+    }
+
+    @Override
+    public synchronized void kill() {
+        broker.kill(KILL_TIMEOUT);
+    }
+
+    @Override
+    public synchronized void restart() {
+        if (broker.isAlive()) {
+            broker.kill(KILL_TIMEOUT);
+        }
+        startBroker();
+    }
+
+    @Override
+    public void stop() {
+        ManagedProcess b = broker;
+        ManagedProcess n = nameServer;
+        if (b != null) {
+            b.killNow();
+        }
+        if (n != null) {
+            n.killNow();
+        }
+        RunDirectory.deleteTree(dir.resolve("data"));
+    }
+}

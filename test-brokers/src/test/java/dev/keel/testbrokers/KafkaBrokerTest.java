@@ -1,0 +1,80 @@
+package dev.keel.testbrokers;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+@ExtendWith(RealBrokers.class)
+class KafkaBrokerTest {
+
+    @Test
+    void rawClientPublishesAndConsumesOneRecord(KafkaEndpoint kafka) throws Exception {
+        String topic = UniqueNames.of("smoke");
+
+        send(kafka, topic, "hello");
+
+        assertThat(consumeAll(kafka, topic, 1)).containsExactly("hello");
+    }
+
+    @Test
+    void servesAgainAfterKillAndRestartWithItsData(KafkaEndpoint kafka) throws Exception {
+        assumeTrue(kafka.supportsFaults(), "Kafka is not owned by the harness");
+        String topic = UniqueNames.of("restart");
+        send(kafka, topic, "before");
+
+        kafka.kill();
+        assertThat(TcpProbe.accepts(kafka.bootstrapServers())).as("port open after kill").isFalse();
+        kafka.restart();
+        send(kafka, topic, "after");
+
+        assertThat(consumeAll(kafka, topic, 2)).containsExactly("before", "after");
+    }
+
+    private static void send(KafkaEndpoint kafka, String topic, String value) throws Exception {
+        Map<String, Object> config = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(config)) {
+            producer.send(new ProducerRecord<>(topic, "key", value)).get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static List<String> consumeAll(KafkaEndpoint kafka, String topic, int expected) {
+        Map<String, Object> config = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, UniqueNames.of("group"),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config)) {
+            consumer.subscribe(List.of(topic));
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    values.add(record.value());
+                }
+                return values.size() >= expected;
+            });
+        }
+        return values;
+    }
+}

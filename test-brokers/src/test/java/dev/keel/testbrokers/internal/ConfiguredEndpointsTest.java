@@ -1,0 +1,65 @@
+package dev.keel.testbrokers.internal;
+
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.KafkaEndpoint;
+import dev.keel.testbrokers.Origin;
+import dev.keel.testbrokers.RabbitEndpoint;
+import dev.keel.testbrokers.RedisEndpoint;
+import dev.keel.testbrokers.FaultInjectionUnsupportedException;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfiguredEndpointsTest {
+
+    @Test
+    void rabbitUriIsParsedWithVirtualHost() {
+        RabbitEndpoint rabbit = (RabbitEndpoint) ConfiguredEndpoints.create(BrokerKind.RABBIT,
+                "amqp://app:s%40cret@mq.example:5673/orders%2Fv1", "KEEL_RABBIT_URI").endpoint();
+
+        assertThat(rabbit.host()).isEqualTo("mq.example");
+        assertThat(rabbit.port()).isEqualTo(5673);
+        assertThat(rabbit.username()).isEqualTo("app");
+        assertThat(rabbit.password()).isEqualTo("s@cret");
+        assertThat(rabbit.virtualHost()).isEqualTo("orders/v1");
+        assertThat(rabbit.uri()).isEqualTo("amqp://app:s%40cret@mq.example:5673/orders%2Fv1");
+        assertThat(rabbit.origin()).isEqualTo(Origin.CONFIGURED);
+    }
+
+    @Test
+    void rabbitUriDefaultsToGuestAndTheDefaultVirtualHost() {
+        RabbitEndpoint rabbit = (RabbitEndpoint) ConfiguredEndpoints.create(BrokerKind.RABBIT,
+                "amqp://localhost", "KEEL_RABBIT_URI").endpoint();
+
+        assertThat(rabbit.port()).isEqualTo(5672);
+        assertThat(rabbit.username()).isEqualTo("guest");
+        assertThat(rabbit.virtualHost()).isEqualTo("/");
+    }
+
+    @Test
+    void passwordsStayOutOfToStringAndErrors() {
+        RabbitEndpoint rabbit = (RabbitEndpoint) ConfiguredEndpoints.create(BrokerKind.RABBIT,
+                "amqp://app:topsecret@mq:5672/v", "KEEL_RABBIT_URI").endpoint();
+        RedisEndpoint redis = (RedisEndpoint) ConfiguredEndpoints.create(BrokerKind.REDIS,
+                "redis://:topsecret@cache:6380/2", "KEEL_REDIS_URI").endpoint();
+
+        assertThat(rabbit.toString()).doesNotContain("topsecret");
+        assertThat(redis.toString()).doesNotContain("topsecret").contains("cache:6380/2");
+        assertThat(redis.password()).contains("topsecret");
+        assertThatThrownBy(() -> ConfiguredEndpoints.create(BrokerKind.RABBIT, "http://u:topsecret@x y", "KEEL_RABBIT_URI"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("KEEL_RABBIT_URI")
+                .hasMessageNotContaining("topsecret");
+    }
+
+    @Test
+    void configuredEndpointsRefuseFaultInjection() {
+        KafkaEndpoint kafka = (KafkaEndpoint) ConfiguredEndpoints.create(BrokerKind.KAFKA, "k:9092", "KEEL_KAFKA_BOOTSTRAP")
+                .endpoint();
+
+        assertThat(kafka.supportsFaults()).isFalse();
+        assertThatThrownBy(kafka::kill).isInstanceOf(FaultInjectionUnsupportedException.class)
+                .hasMessageContaining("KEEL_KAFKA_BOOTSTRAP");
+    }
+}
