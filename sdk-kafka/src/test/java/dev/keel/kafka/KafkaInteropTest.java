@@ -120,4 +120,27 @@ class KafkaInteropTest {
             assertThat(receipt.offset()).isEqualTo(r.offset());
         }
     }
+
+    @Test
+    void aCopyWrittenByAPlainProducerWithTheSameKeelIdShouldBeHandledOnce() throws Exception {
+        String group = KafkaTestSupport.unique("g");
+        Map<String, Integer> calls = new ConcurrentHashMap<>();
+        keel.subscribe(SubscriptionConfig.builder(topic, group, Codec.utf8()).build(),
+                delivery -> calls.merge(delivery.id(), 1, Integer::sum));
+        for (int i = 0; i < 10; i++) {
+            keel.publisher().publish(topic, Message.builder("v" + i, Codec.utf8()).id("copied-" + i).key("k" + i)
+                    .build()).toCompletableFuture().join();
+        }
+        try (KafkaProducer<byte[], byte[]> plain = KafkaTestSupport.plainProducer(bootstrap)) {
+            for (int i = 0; i < 10; i++) { // what a producer retry outside Keel, or a replay tool, would write
+                ProducerRecord<byte[], byte[]> copy = new ProducerRecord<>(topic, utf8("k" + i), utf8("v" + i));
+                copy.headers().add(KeelHeaders.ID, utf8("copied-" + i));
+                plain.send(copy).get();
+            }
+        }
+
+        await().atMost(WAIT).until(() -> KafkaTestSupport.committed(bootstrap, group).values().stream()
+                .mapToLong(Long::longValue).sum() == 20);
+        assertThat(calls).hasSize(10).allSatisfy((id, n) -> assertThat(n).as(id).isEqualTo(1));
+    }
 }
