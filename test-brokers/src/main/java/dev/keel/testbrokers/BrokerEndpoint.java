@@ -57,10 +57,6 @@ public abstract class BrokerEndpoint {
     /** The address clients connect to, without credentials. */
     public abstract String address();
 
-    final BrokerControl control() {
-        return control;
-    }
-
     @Override
     public String toString() {
         return kind.displayName() + "[" + origin + " " + address() + "]";

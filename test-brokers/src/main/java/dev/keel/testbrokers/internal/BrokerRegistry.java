@@ -70,7 +70,16 @@ public final class BrokerRegistry {
     }
 
     public synchronized CompletableFuture<BrokerEndpoint> startAsync(BrokerKind kind) {
-        return endpoints.computeIfAbsent(kind, k -> CompletableFuture.supplyAsync(() -> create(k), starter));
+        return endpoints.computeIfAbsent(kind, k -> {
+            CompletableFuture<BrokerEndpoint> future = CompletableFuture.supplyAsync(() -> create(k), starter);
+            future.whenComplete((endpoint, failure) -> {
+                if (failure != null) {
+                    LOG.warn("{}: not available in this run: {}", k.displayName(), failure.getCause() == null
+                            ? failure.getMessage() : failure.getCause().getMessage());
+                }
+            });
+            return future;
+        });
     }
 
     private BrokerEndpoint create(BrokerKind kind) {
@@ -82,24 +91,28 @@ public final class BrokerRegistry {
         }
         LOG.info("{}: {}", kind.displayName(), selection.reason());
         long begin = System.nanoTime();
-        Provided provided;
-        switch (selection.origin()) {
-            case CONFIGURED:
-                Settings settings = runtime.settings();
-                provided = ConfiguredEndpoints.create(kind, settings.endpoint(kind).orElseThrow(),
-                        settings.sourceOf(kind.endpointProperty()));
-                break;
-            case CONTAINER:
-                provided = ContainerBrokers.start(kind, runtime.settings());
-                break;
-            default:
-                provided = LocalBrokers.start(kind, runtime);
-                break;
-        }
+        Provided provided = provide(kind, selection);
         runtime.atShutdown(provided.control()::stop);
         LOG.info("{}: ready at {} after {} ms", kind.displayName(), provided.endpoint().address(),
                 (System.nanoTime() - begin) / 1_000_000);
         return provided.endpoint();
+    }
+
+    private Provided provide(BrokerKind kind, OriginSelector.Selection selection) {
+        switch (selection.origin()) {
+            case CONFIGURED:
+                Settings settings = runtime.settings();
+                try {
+                    return ConfiguredEndpoints.create(kind, settings.endpoint(kind).orElseThrow(),
+                            settings.sourceOf(kind.endpointProperty()));
+                } catch (IllegalArgumentException e) {
+                    throw new BrokerStartException(kind, e.getMessage(), e);
+                }
+            case CONTAINER:
+                return ContainerBrokers.start(kind, runtime.settings());
+            default:
+                return LocalBrokers.start(kind, runtime);
+        }
     }
 
     private static BrokerEndpoint await(CompletableFuture<BrokerEndpoint> future) {

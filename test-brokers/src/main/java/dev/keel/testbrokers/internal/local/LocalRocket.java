@@ -36,6 +36,7 @@ final class LocalRocket implements BrokerControl {
     private static final String BROKER_JVM_OPTIONS = "-Xms128m -Xmx512m -XX:+UseSerialGC -XX:MaxDirectMemorySize=512m "
             + "-Djava.awt.headless=true";
     private static final String BOOT_SUCCESS = "boot success";
+    private static final String CLIENT_LOG_ROOT = "rocketmq.log.root";
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
 
     private final HarnessRuntime runtime;
@@ -60,6 +61,10 @@ final class LocalRocket implements BrokerControl {
     }
 
     static Provided start(HarnessRuntime runtime) {
+        // the RocketMQ client of the readiness check (and of the tests) logs under ~/logs unless told otherwise
+        if (System.getProperty(CLIENT_LOG_ROOT) == null) {
+            System.setProperty(CLIENT_LOG_ROOT, runtime.run().dir("rocketmq/client-logs").toAbsolutePath().toString());
+        }
         LocalRocket rocket = new LocalRocket(runtime, BrokerClasspath.resolve("rocketmq", BrokerKind.ROCKET, runtime.settings()));
         runtime.atShutdown(rocket::stop);
         rocket.writeConfigs();

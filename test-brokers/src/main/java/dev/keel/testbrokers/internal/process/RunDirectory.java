@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -27,13 +28,18 @@ public final class RunDirectory {
         this.path = path;
     }
 
+    /** Creates the directory with its owner file in one atomic rename, so no other JVM ever sees it without an owner. */
     public static RunDirectory create(Path base) {
         ProcessHandle self = ProcessHandle.current();
         Path path = base.resolve(PREFIX + self.pid());
+        Path staging = base.resolve(".staging-" + PREFIX + self.pid());
         try {
-            Files.createDirectories(path);
-            Files.writeString(path.resolve(OWNER_FILE),
+            Files.createDirectories(staging);
+            Files.writeString(staging.resolve(OWNER_FILE),
                     self.pid() + " " + PidRegistry.startMillis(self).orElse(-1L), StandardCharsets.UTF_8);
+            // a directory with our pid is left from a dead JVM that had the same pid
+            deleteTree(path);
+            Files.move(staging, path, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the broker run directory " + path, e);
         }

@@ -1,0 +1,64 @@
+package dev.keel.testbrokers;
+
+import dev.keel.testbrokers.internal.HarnessRuntime;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Measures, one broker at a time, how long each takes to start and its resident memory right after.
+ * Not part of the normal run: {@code ./mvnw -pl test-brokers install -Dtest=BrokerFootprintTest
+ * -Dkeel.measure=true -Dkeel.brokers.prestart=} (empty, so they start one by one). The table goes to
+ * the test output and to {@code target/keel-brokers/footprint.txt}.
+ */
+@EnabledIfSystemProperty(named = "keel.measure", matches = "true")
+class BrokerFootprintTest {
+    private static final Map<BrokerKind, List<String>> PROCESSES = Map.of(
+            BrokerKind.KAFKA, List.of("kafka"),
+            BrokerKind.ROCKET, List.of("rocketmq-namesrv", "rocketmq-broker"),
+            BrokerKind.RABBIT, List.of("rabbitmq"),
+            BrokerKind.REDIS, List.of("redis"));
+
+    @Test
+    void measureStartTimeAndMemory() throws IOException {
+        StringBuilder table = new StringBuilder("broker | start (s) | RSS (MiB) per process\n");
+        for (BrokerKind kind : List.of(BrokerKind.REDIS, BrokerKind.RABBIT, BrokerKind.KAFKA, BrokerKind.ROCKET)) {
+            long begin = System.nanoTime();
+            BrokerEndpoint endpoint = Brokers.get(kind);
+            double seconds = (System.nanoTime() - begin) / 1e9;
+            table.append(String.format("%s (%s) | %.1f | %s%n", kind.displayName(), endpoint.origin(), seconds, rss(kind)));
+        }
+        System.out.print(table);
+        Files.writeString(HarnessRuntime.get().run().path().getParent().resolve("footprint.txt"), table, StandardCharsets.UTF_8);
+    }
+
+    private static String rss(BrokerKind kind) throws IOException {
+        StringBuilder result = new StringBuilder();
+        for (String line : Files.readAllLines(HarnessRuntime.get().run().pidFile(), StandardCharsets.UTF_8)) {
+            String[] parts = line.split(" ", 3);
+            if (PROCESSES.get(kind).contains(parts[2])) {
+                result.append(parts[2]).append(' ').append(rssMib(Long.parseLong(parts[0]))).append("; ");
+            }
+        }
+        return result.toString();
+    }
+
+    private static long rssMib(long pid) throws IOException {
+        Path status = Path.of("/proc", String.valueOf(pid), "status");
+        if (!Files.exists(status)) {
+            return -1;
+        }
+        for (String line : Files.readAllLines(status, StandardCharsets.US_ASCII)) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+            }
+        }
+        return -1;
+    }
+}
