@@ -207,4 +207,28 @@ class KafkaPublishTest {
                 .hasMessageContaining(topic).hasMessageContaining("replication factor")
                 .satisfies(e -> assertThat(((KeelException) e).isRetriable()).isFalse());
     }
+
+    @Test
+    void withTopicAutoCreationAPublishToANewTopicShouldDeferToTheBroker() throws Exception {
+        String topic = KafkaTestSupport.unique("auto");
+        boolean brokerCreates;
+        try (Admin admin = KafkaTestSupport.admin(bootstrap)) {
+            String node = String.valueOf(admin.describeCluster().nodes().get().iterator().next().id());
+            ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, node);
+            brokerCreates = Boolean.parseBoolean(admin.describeConfigs(Set.of(broker)).all().get().get(broker)
+                    .get("auto.create.topics.enable").value());
+        }
+        try (KafkaAdapter lenient = new KafkaAdapter(KafkaTestSupport.config(bootstrap).topicAutoCreation(true)
+                .maxBlock(Duration.ofSeconds(2)).build())) {
+            CompletableFuture<PublishReceipt> send = lenient.producer().send(record(topic, "auto-1", "k", "x"))
+                    .toCompletableFuture();
+
+            if (brokerCreates) {
+                assertThat(send.join().topic()).isEqualTo(topic);
+            } else {
+                assertThatThrownBy(send::join).cause().isInstanceOf(UnroutableException.class)
+                        .hasMessageContaining("does not exist");
+            }
+        }
+    }
 }
