@@ -1,29 +1,20 @@
 package dev.keel.dedup.redis;
 
 import dev.keel.dedup.IdempotencyStore;
+import dev.keel.testbrokers.Brokers;
+import dev.keel.testbrokers.UniqueNames;
 import dev.keel.testkit.store.IdempotencyStoreContractTest;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 
-/** The store contract on a standalone Redis (a private redis-server), on real time. */
+/** The store contract on the harness's standalone Redis, under a key prefix of its own, on real time. */
 class RedisIdempotencyStoreContractTest extends IdempotencyStoreContractTest {
 
-    private static RedisServerProcess redis;
-
-    @BeforeAll
-    static void startRedis() {
-        redis = RedisServerProcess.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        redis.close();
-    }
+    private static final String KEY_PREFIX = UniqueNames.of("contract");
 
     @Override
     protected IdempotencyStore createStore() {
-        return RedisIdempotencyStore.create(RedisStoreConfig.custom().host(redis.host()).port(redis.port()).build());
+        return RedisIdempotencyStore.create(RedisStoreConfig.custom().uri(Brokers.redis().uri()).keyPrefix(KEY_PREFIX)
+                .build());
     }
 
     @Override

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
+import dev.keel.testbrokers.Brokers;
+import dev.keel.testbrokers.UniqueNames;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -14,31 +17,36 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.RedisClient;
 
-/** What the store leaves in Redis: key names, values and expiry, read back with a plain client. */
+/**
+ * What the store leaves in Redis (the harness's): key names, values and expiry, read back with a
+ * plain client. Each test uses a key prefix of its own.
+ */
 class RedisKeyLayoutTest {
 
     private static final String NS = "billing:orders";
 
-    private static RedisServerProcess redis;
     private static RedisClient raw;
     private RedisIdempotencyStore store;
+    private String prefix;
 
     @BeforeAll
-    static void startRedis() {
-        redis = RedisServerProcess.start();
-        raw = RedisClient.create(redis.host(), redis.port());
+    static void connect() {
+        raw = RedisClient.create(URI.create(Brokers.redis().uri()));
     }
 
     @AfterAll
-    static void stopRedis() {
+    static void disconnect() {
         raw.close();
-        redis.close();
     }
 
     @BeforeEach
     void openStore() {
-        raw.flushAll();
-        store = RedisIdempotencyStore.create(RedisStoreConfig.custom().host(redis.host()).port(redis.port()).build());
+        prefix = UniqueNames.of("layout");
+        store = RedisIdempotencyStore.create(config().keyPrefix(prefix).build());
+    }
+
+    private static RedisStoreConfig.Builder config() {
+        return RedisStoreConfig.custom().uri(Brokers.redis().uri());
     }
 
     @AfterEach
@@ -50,10 +58,10 @@ class RedisKeyLayoutTest {
     void claimShouldWriteAProcessingKeyWithTheLeaseAsTtl() {
         ClaimResult claim = store.claim(NS, "order-42:created", Duration.ofSeconds(60));
 
-        String key = "keel:billing:orders:order-42:created";
+        String key = prefix + ":billing:orders:order-42:created";
         assertThat(raw.get(key)).isEqualTo("p:" + claim.token());
         assertThat(raw.pttl(key)).isBetween(50_000L, 60_000L);
-        assertThat(raw.keys("*")).containsExactly(key);
+        assertThat(raw.keys(prefix + ":*")).containsExactly(key);
     }
 
     @Test
@@ -62,8 +70,8 @@ class RedisKeyLayoutTest {
 
         store.complete(NS, "order-1", claim.token(), Duration.ofHours(24));
 
-        assertThat(raw.get("keel:billing:orders:order-1")).isEqualTo("d:" + claim.token());
-        assertThat(raw.pttl("keel:billing:orders:order-1")).isBetween(Duration.ofHours(23).toMillis(), Duration.ofHours(24).toMillis());
+        assertThat(raw.get(prefix + ":billing:orders:order-1")).isEqualTo("d:" + claim.token());
+        assertThat(raw.pttl(prefix + ":billing:orders:order-1")).isBetween(Duration.ofHours(23).toMillis(), Duration.ofHours(24).toMillis());
     }
 
     @Test
@@ -72,17 +80,17 @@ class RedisKeyLayoutTest {
 
         assertThat(store.release(NS, "order-1", claim.token())).isEqualTo(LeaseOutcome.APPLIED);
 
-        assertThat(raw.exists("keel:billing:orders:order-1")).isFalse();
+        assertThat(raw.exists(prefix + ":billing:orders:order-1")).isFalse();
     }
 
     @Test
     void keyPrefixShouldBeConfigurable() {
-        try (RedisIdempotencyStore prefixed = RedisIdempotencyStore.create(RedisStoreConfig.custom().host(redis.host())
-                .port(redis.port()).keyPrefix("app.dedup").build())) {
+        String custom = prefix + ".app.dedup";
+        try (RedisIdempotencyStore prefixed = RedisIdempotencyStore.create(config().keyPrefix(custom).build())) {
             prefixed.claimAll(NS, List.of("a", "b"), Duration.ofSeconds(60));
         }
 
-        assertThat(raw.keys("*")).containsExactlyInAnyOrder("app.dedup:billing:orders:a", "app.dedup:billing:orders:b");
+        assertThat(raw.keys(custom + ":*")).containsExactlyInAnyOrder(custom + ":billing:orders:a", custom + ":billing:orders:b");
     }
 
     @Test
@@ -90,10 +98,10 @@ class RedisKeyLayoutTest {
         List<ClaimResult> claims = store.claimAll(NS, List.of("a", "b"), Duration.ofSeconds(60));
         store.completeAll(NS, List.of(new Lease("a", claims.get(0).token())), Duration.ofHours(1));
 
-        assertThat(raw.get("keel:billing:orders:a")).isEqualTo("d:" + claims.get(0).token());
-        assertThat(raw.get("keel:billing:orders:b")).isEqualTo("p:" + claims.get(1).token());
-        assertThat(raw.pttl("keel:billing:orders:a")).isGreaterThan(Duration.ofMinutes(59).toMillis());
-        assertThat(raw.pttl("keel:billing:orders:b")).isBetween(50_000L, 60_000L);
+        assertThat(raw.get(prefix + ":billing:orders:a")).isEqualTo("d:" + claims.get(0).token());
+        assertThat(raw.get(prefix + ":billing:orders:b")).isEqualTo("p:" + claims.get(1).token());
+        assertThat(raw.pttl(prefix + ":billing:orders:a")).isGreaterThan(Duration.ofMinutes(59).toMillis());
+        assertThat(raw.pttl(prefix + ":billing:orders:b")).isBetween(50_000L, 60_000L);
     }
 
     @Test
@@ -105,9 +113,9 @@ class RedisKeyLayoutTest {
 
     @Test
     void aKeyOfAnotherKindShouldBeBusyNotDoneAndNeverOverwritten() {
-        raw.set("keel:billing:orders:foreign", "something-else");
+        raw.set(prefix + ":billing:orders:foreign", "something-else");
 
         assertThat(store.claim(NS, "foreign", Duration.ofSeconds(60)).status()).isEqualTo(ClaimResult.Status.BUSY);
-        assertThat(raw.get("keel:billing:orders:foreign")).isEqualTo("something-else");
+        assertThat(raw.get(prefix + ":billing:orders:foreign")).isEqualTo("something-else");
     }
 }
