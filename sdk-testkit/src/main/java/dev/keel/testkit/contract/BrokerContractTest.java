@@ -219,21 +219,24 @@ public abstract class BrokerContractTest extends DeliveryContract {
             bySecond.incrementAndGet();
             effects.apply(d);
         });
-        long deadline = System.nanoTime() + patience().toNanos();
+        // keep the stream flowing through the rebalance: until the newcomer has had work for a few
+        // batches, or for a while (a broker with single-active-consumer lanes keeps it on standby)
+        long deadline = System.nanoTime() + patience().toNanos() / 4;
         int batch = 3;
-        int batchesAfterJoin = 0;
-        while (batchesAfterJoin < 3) {
-            assertThat(System.nanoTime()).as("the second consumer got work within %s", patience()).isLessThan(deadline);
+        int batchesWithNewcomer = 0;
+        while (batchesWithNewcomer < 3 && System.nanoTime() < deadline) {
             published.addAll(publishBatch(first, batch++));
             int target = published.size() - 20;
             awaitUntil("the stream keeps flowing", () -> effects.total() >= target);
-            batchesAfterJoin = bySecond.get() > 0 ? batchesAfterJoin + 1 : 0;
+            batchesWithNewcomer = bySecond.get() > 0 ? batchesWithNewcomer + 1 : 0;
         }
+        published.addAll(publishBatch(first, batch));
 
         awaitUntil("every message handled", () -> effects.appliedAll(published));
         one.close();
         two.close();
         assertThat(effects.repeated()).as("ids handled more than once").isEmpty();
+        assertThat(leftoversOf(first)).as("messages left unacknowledged").isEmpty();
         if (has(Capability.KEY_ORDERING)) {
             for (int k = 0; k < 20; k++) {
                 List<String> sequence = effects.sequenceOf("key-" + k);
