@@ -171,7 +171,7 @@ public final class ForkedJvm implements AutoCloseable {
                 List<String> command = JavaCommand.command(dir.resolve(id + ".argfile"), classpath, options, mainClass, args);
                 ManagedProcess process = runtime.launcher().launch(
                         new ProcessSpec(id, command, Path.of(System.getProperty("user.dir")), environment,
-                                dir.resolve(id + ".log"), true));
+                                dir.resolve(id + ".log"), true, mainClass + " (arguments not logged)"));
                 runtime.atShutdown(process::killNow);
                 return new ForkedJvm(process);
             } catch (IOException e) {

@@ -131,7 +131,7 @@ final class LocalKafka implements BrokerControl {
     private ManagedProcess launch(String name, String mainClass, List<String> args) {
         try {
             List<String> command = JavaCommand.command(dir.resolve("classpath.argfile"), classpath, jvmOptions, mainClass, args);
-            return runtime.launcher().launch(new ProcessSpec(name, command, dir, Map.of(), dir.resolve(name + ".log"), false));
+            return runtime.launcher().launch(ProcessSpec.broker(name, command, dir, Map.of(), dir.resolve(name + ".log")));
         } catch (IOException e) {
             throw new BrokerStartException(BrokerKind.KAFKA, "cannot start " + mainClass + " with " + JavaCommand.javaExecutable(), e);
         }

@@ -129,8 +129,8 @@ final class LocalRabbitNode implements BrokerControl {
     private void launchAndAwait() {
         ManagedProcess started;
         try {
-            started = runtime.launcher().launch(new ProcessSpec("rabbitmq", List.of(script.toString()), dir,
-                    environment, dir.resolve("rabbitmq.log"), false));
+            started = runtime.launcher().launch(ProcessSpec.broker("rabbitmq", List.of(script.toString()), dir,
+                    environment, dir.resolve("rabbitmq.log")));
         } catch (IOException e) {
             throw new BrokerStartException(BrokerKind.RABBIT, "cannot start " + script, e);
         }

@@ -61,7 +61,7 @@ final class LocalRedis implements BrokerControl {
                 "--daemonize", "no", "--logfile", "");
         ManagedProcess started;
         try {
-            started = runtime.launcher().launch(new ProcessSpec("redis", command, dir, Map.of(), dir.resolve("redis.log"), false));
+            started = runtime.launcher().launch(ProcessSpec.broker("redis", command, dir, Map.of(), dir.resolve("redis.log")));
         } catch (IOException e) {
             throw new BrokerStartException(BrokerKind.REDIS, "cannot start " + executable, e);
         }

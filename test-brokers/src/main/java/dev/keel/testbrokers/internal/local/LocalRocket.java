@@ -151,7 +151,7 @@ final class LocalRocket implements BrokerControl {
             List<String> command = JavaCommand.command(dir.resolve("classpath.argfile"), classpath, options, mainClass,
                     List.of("-c", dir.resolve(config).toAbsolutePath().toString()));
             Map<String, String> env = Map.of("ROCKETMQ_HOME", home.toAbsolutePath().toString());
-            return runtime.launcher().launch(new ProcessSpec(name, command, dir, env, dir.resolve(name + ".log"), false));
+            return runtime.launcher().launch(ProcessSpec.broker(name, command, dir, env, dir.resolve(name + ".log")));
         } catch (IOException e) {
             throw new BrokerStartException(BrokerKind.ROCKET, "cannot start " + mainClass + " with " + JavaCommand.javaExecutable(), e);
         }

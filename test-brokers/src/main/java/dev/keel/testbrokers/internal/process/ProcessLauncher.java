@@ -45,7 +45,7 @@ public final class ProcessLauncher {
         builder.environment().putAll(spec.environment());
         BufferedWriter log = Files.newBufferedWriter(spec.logFile(), StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        log.write("=== " + Instant.now() + " starting " + spec.name() + ": " + String.join(" ", spec.command()));
+        log.write("=== " + Instant.now() + " starting " + spec.name() + ": " + spec.commandForLog());
         log.newLine();
         log.flush();
         Process process;
