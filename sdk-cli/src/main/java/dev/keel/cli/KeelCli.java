@@ -22,6 +22,8 @@ import picocli.CommandLine.ParseResult;
             "Docs: docs/cli.md"})
 public final class KeelCli implements Runnable {
 
+    static final String ENGINE_LOG_LEVEL = "org.slf4j.simpleLogger.log.dev.keel.internal";
+
     @Option(names = "--stacktrace", scope = CommandLine.ScopeType.INHERIT,
             description = "On an error, print its stack trace after the message.")
     private boolean stacktrace;
@@ -97,10 +99,17 @@ public final class KeelCli implements Runnable {
         return t;
     }
 
-    /** Library logs at warn, unless the user chose otherwise with -Dorg.slf4j.simpleLogger.defaultLogLevel. */
+    /**
+     * Library logs at warn on stderr; the engine's own at error, since verify injects the failures it
+     * would warn about (poison messages, crashes) and reports what matters itself. Any
+     * {@code -Dorg.slf4j.simpleLogger.*} the user sets wins.
+     */
     private static void quietLogging() {
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        if (System.getProperty(ENGINE_LOG_LEVEL) == null) {
+            System.setProperty(ENGINE_LOG_LEVEL, "error");
         }
         if (System.getProperty("org.slf4j.simpleLogger.logFile") == null) {
             System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
