@@ -7,10 +7,16 @@ import dev.keel.StoreUnavailableException;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.Lease;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.RedisClient;
@@ -47,13 +53,13 @@ class RedisOutageTest {
     }
 
     @Test
-    void storeShouldServeAgainOnTheFirstCallAfterRedisRestartsEmpty() {
+    void storeShouldServeAgainOnTheFirstCallAfterRedisRestartsEmpty() throws Exception {
         try (RedisServerProcess redis = RedisServerProcess.start();
              RedisIdempotencyStore store = RedisIdempotencyStore.create(configFor(redis.port()))) {
-            // several pooled connections, all of which the restart breaks
-            store.claimAll(NS, List.of("w1", "w2"), LEASE);
             ClaimResult before = store.claim(NS, "before", LEASE);
             assertThat(before.isClaimed()).isTrue();
+            int pooled = fillPool(store, redis);
+            assertThat(pooled).as("pooled connections, all of which the restart breaks").isGreaterThanOrEqualTo(3);
 
             redis.kill();
             assertThatThrownBy(() -> store.claim(NS, "during", LEASE)).isInstanceOf(StoreUnavailableException.class);
@@ -61,12 +67,42 @@ class RedisOutageTest {
                     .isInstanceOf(StoreUnavailableException.class);
             redis.restart();
 
-            // the restarted server knows no script (NOSCRIPT → EVAL) and no key (the lease is gone with the data)
+            // no stale pooled connection is tried; the server knows no script (NOSCRIPT → EVAL) and no key
             assertThat(store.claim(NS, "after", LEASE).isClaimed()).isTrue();
             assertThat(store.claimAll(NS, List.of("after-1", "after-2"), LEASE)).allMatch(ClaimResult::isClaimed);
             assertThat(store.complete(NS, "before", before.token(), LEASE)).as("a lease the restart erased is lost")
                     .isEqualTo(dev.keel.dedup.LeaseOutcome.LOST);
         }
+    }
+
+    /** Has several threads claim at once until the pool holds several connections; returns how many clients Redis sees. */
+    private static int fillPool(RedisIdempotencyStore store, RedisServerProcess redis) throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(6);
+        try (RedisClient raw = RedisClient.create(redis.host(), redis.port())) {
+            for (int round = 0; round < 20 && connectedClients(raw) - 1 < 3; round++) {
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<?>> claims = new ArrayList<>();
+                for (int t = 0; t < 6; t++) {
+                    String id = "fill-" + round + "-" + t;
+                    claims.add(threads.submit(() -> {
+                        go.await();
+                        return store.claimAll(NS, List.of(id + "-a", id + "-b"), LEASE);
+                    }));
+                }
+                go.countDown();
+                for (Future<?> claim : claims) {
+                    claim.get(30, TimeUnit.SECONDS);
+                }
+            }
+            return connectedClients(raw) - 1;
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    private static int connectedClients(RedisClient raw) {
+        return raw.info("clients").lines().filter(l -> l.startsWith("connected_clients:"))
+                .mapToInt(l -> Integer.parseInt(l.substring("connected_clients:".length()).trim())).findFirst().orElse(0);
     }
 
     @Test
