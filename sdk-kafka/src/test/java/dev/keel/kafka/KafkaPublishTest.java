@@ -231,4 +231,26 @@ class KafkaPublishTest {
             }
         }
     }
+
+    @Test
+    void aBurstRightAfterDeclaringShouldBeConfirmedInPublishOrderPerKey() {
+        // a produce reaching a just-created partition before its leader serves it is refused, and the
+        // idempotent producer's later in-flight batches can then be stored ahead of the refused one
+        String topic = KafkaTestSupport.unique("burst");
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(4).build());
+        BrokerProducer producer = adapter.producer();
+        List<CompletableFuture<PublishReceipt>> sends = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            sends.add(producer.send(record(topic, "b-" + i, "key-" + (i % 100), "x")).toCompletableFuture());
+        }
+
+        Map<String, Long> lastOffsetOfKey = new java.util.HashMap<>();
+        for (int i = 0; i < sends.size(); i++) {
+            PublishReceipt receipt = sends.get(i).join();
+            String key = "key-" + (i % 100);
+            Long previous = lastOffsetOfKey.put(key + "@" + receipt.partition(), receipt.offset());
+            assertThat(previous == null || previous < receipt.offset()).as("offset of message %d of %s", i, key)
+                    .isTrue();
+        }
+    }
 }

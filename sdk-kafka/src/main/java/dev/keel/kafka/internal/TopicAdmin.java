@@ -6,6 +6,7 @@ import dev.keel.KeelTimeoutException;
 import dev.keel.TopicSpec;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,8 +19,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.ApiException;
@@ -76,8 +79,39 @@ public final class TopicAdmin implements AutoCloseable {
             }
         }
         for (NewTopic topic : topics) {
-            awaitVisible(topic.name(), spec.partitions(), deadline);
+            awaitWritable(awaitVisible(topic.name(), spec.partitions(), deadline), deadline);
         }
+    }
+
+    /**
+     * Whether {@code topic} exists and every partition's leader serves it (answers a ListOffsets).
+     * A produce that reaches a just-created partition before its leader loaded it is refused, and
+     * the idempotent producer's later in-flight batches may then be stored ahead of it; publishing
+     * only to served partitions avoids that. Fails with a typed {@link KeelException} when Kafka
+     * cannot tell.
+     */
+    public CompletionStage<Boolean> ready(String topic) {
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        admin.describeTopics(Set.of(topic)).allTopicNames().whenComplete((descriptions, error) -> {
+            Throwable cause = unwrap(error);
+            if (cause instanceof UnknownTopicOrPartitionException) {
+                result.complete(false);
+            } else if (cause != null) {
+                result.completeExceptionally(failure("checking that topic " + topic + " exists", cause));
+            } else {
+                admin.listOffsets(latestOffsets(descriptions.get(topic))).all().whenComplete((offsets, notServed) -> {
+                    Throwable why = unwrap(notServed);
+                    if (why == null) {
+                        result.complete(true);
+                    } else if (why instanceof UnknownTopicOrPartitionException) {
+                        result.complete(false);
+                    } else {
+                        result.completeExceptionally(failure("checking that topic " + topic + " is served", why));
+                    }
+                });
+            }
+        });
+        return result;
     }
 
     /** Whether {@code topic} exists; fails with a typed {@link KeelException} when Kafka cannot tell. */
@@ -101,7 +135,29 @@ public final class TopicAdmin implements AutoCloseable {
         admin.close(timeout);
     }
 
-    private void awaitVisible(String topic, int declaredPartitions, long deadline) {
+    private void awaitWritable(TopicDescription topic, long deadline) {
+        try {
+            admin.listOffsets(latestOffsets(topic)).all().get(remaining(deadline), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw failure("waiting for the leaders of topic " + topic.name(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new KeelTimeoutException("the partitions of topic " + topic.name() + " were not served within "
+                    + timeout, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KeelException("interrupted while waiting for topic " + topic.name(), e, true);
+        }
+    }
+
+    private static Map<TopicPartition, OffsetSpec> latestOffsets(TopicDescription topic) {
+        Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
+        for (TopicPartitionInfo partition : topic.partitions()) {
+            specs.put(new TopicPartition(topic.name(), partition.partition()), OffsetSpec.latest());
+        }
+        return specs;
+    }
+
+    private TopicDescription awaitVisible(String topic, int declaredPartitions, long deadline) {
         while (true) {
             try {
                 TopicDescription d = admin.describeTopics(Set.of(topic)).allTopicNames()
@@ -112,7 +168,7 @@ public final class TopicAdmin implements AutoCloseable {
                                 + "(changing it would move keys between partitions)", topic, d.partitions().size(),
                                 declaredPartitions);
                     }
-                    return;
+                    return d;
                 }
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {

@@ -14,9 +14,10 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 /**
- * Lets sends to a topic through only once the topic is known to exist, so a publish to an
- * undeclared topic fails at once with {@link UnroutableException} instead of blocking on metadata
- * and relying on broker-side auto-creation. The first send to a topic asks the Admin client; sends
+ * Lets sends to a topic through only once the topic is known to exist and be served (see
+ * {@link TopicAdmin#ready}), so a publish to an undeclared topic fails at once with
+ * {@link UnroutableException} instead of blocking on metadata and relying on broker-side
+ * auto-creation. The first send to a topic asks the Admin client; sends
  * that arrive meanwhile wait in order and go through (or fail) together. Thread-safe.
  */
 final class TopicGates {
@@ -59,7 +60,7 @@ final class TopicGates {
         if (action != null) {
             action.accept(null);
         } else if (check) {
-            admin.exists(topic).whenComplete((exists, error) -> {
+            admin.ready(topic).whenComplete((exists, error) -> {
                 try {
                     executor.execute(() -> settle(topic, exists, error));
                 } catch (RejectedExecutionException closing) {
