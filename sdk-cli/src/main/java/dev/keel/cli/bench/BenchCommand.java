@@ -1,6 +1,7 @@
 package dev.keel.cli.bench;
 
 import dev.keel.Keel;
+import dev.keel.TopicSpec;
 import dev.keel.cli.DurationConverter;
 import dev.keel.cli.EnvironmentException;
 import dev.keel.cli.ExitCodes;
@@ -11,6 +12,9 @@ import dev.keel.cli.broker.StoreChoice;
 import dev.keel.cli.broker.TopicCleanup;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
@@ -88,7 +92,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--only", paramLabel = "SECTION", split = ",",
             description = "Run only these sections: publish, consume, lanes, latency. Default: all.")
-    private java.util.Set<Section> only;
+    private Set<Section> only;
 
     /** The measurements, in the order they run. */
     enum Section { publish, consume, lanes, latency }
@@ -123,7 +127,7 @@ public final class BenchCommand implements Callable<Integer> {
         report.put("payload_bytes", settings.payloadBytes());
         report.put("run", runId);
         long started = System.nanoTime();
-        java.util.List<dev.keel.TopicSpec> topics = new java.util.ArrayList<>();
+        List<TopicSpec> topics = new ArrayList<>();
         try (Keel keel = Keel.builder(mode.createAdapter(broker)).idempotencyStore(store.create()).build()) {
             BenchContext ctx = new BenchContext(keel, mode, broker, store, settings, bar, runId);
             topics = ctx.topics;

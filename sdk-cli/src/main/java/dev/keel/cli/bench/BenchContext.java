@@ -11,6 +11,7 @@ import dev.keel.cli.broker.StoreChoice;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
@@ -80,7 +81,7 @@ final class BenchContext {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while publishing", e);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw unwrap(e);
         } finally {
             progress.finish();
@@ -108,7 +109,7 @@ final class BenchContext {
         }
     }
 
-    static RuntimeException unwrap(java.util.concurrent.ExecutionException e) {
+    static RuntimeException unwrap(ExecutionException e) {
         return e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
     }
 

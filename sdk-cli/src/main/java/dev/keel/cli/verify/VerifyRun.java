@@ -20,8 +20,11 @@ import dev.keel.ordering.Ordering;
 import dev.keel.retry.RetryPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -124,7 +127,7 @@ public final class VerifyRun {
 
     /** What the broker confirmed. */
     private static final class PublishOutcome {
-        final java.util.Set<String> confirmedIds = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final Set<String> confirmedIds = ConcurrentHashMap.newKeySet();
         long confirmedPublishes;
         final List<String> failures = new ArrayList<>();
     }
@@ -187,7 +190,7 @@ public final class VerifyRun {
     }
 
     private void check(PublishPlan plan, PublishOutcome outcome, DeadLetterCollector deadLetters) {
-        java.util.Set<String> poisonIds = new java.util.HashSet<>();
+        Set<String> poisonIds = new HashSet<>();
         for (PublishPlan.Planned p : plan.originals()) {
             if (p.poison()) {
                 poisonIds.add(p.id());
@@ -223,8 +226,8 @@ public final class VerifyRun {
             notes.add(store.lost() + " completion(s) found their lease expired (LEASE_LOST): those ids were never "
                     + "marked done, so a later delivery of the same id runs the handler again");
         }
-        java.util.Set<String> duplicated = ledger.duplicatedIds();
-        java.util.Set<String> lost = store.lostIds();
+        Set<String> duplicated = ledger.duplicatedIds();
+        Set<String> lost = store.lostIds();
         long explained = duplicated.stream().filter(lost::contains).count();
         if (explained > 0) {
             notes.add(explained + " of the " + duplicated.size() + " duplicate effect(s) are such ids (e.g. "
