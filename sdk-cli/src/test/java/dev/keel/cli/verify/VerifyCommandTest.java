@@ -32,8 +32,8 @@ class VerifyCommandTest {
 
     @Test
     void verifyWithConsumerCrashesShouldPass() {
-        CliRun run = CliRun.of("verify", "--messages", "1000", "--keys", "20", "--crash-rate", "0.01",
-                "--max-crashes", "2", "--lease", "1s", "--seed", SEED, "--no-progress");
+        CliRun run = CliRun.of("verify", "--messages", "1500", "--keys", "20", "--crash-rate", "0.01",
+                "--max-crashes", "4", "--duplicate-rate", "0.05", "--lease", "1s", "--seed", SEED, "--no-progress");
 
         assertThat(countOf(run.out(), "crashes\\s+(\\d+)")).as(run.out()).isPositive();
         assertThat(run.exitCode()).as(run.out()).isEqualTo(ExitCodes.OK);
