@@ -21,7 +21,10 @@ public interface IdempotencyStore extends AutoCloseable {
     /** absent → processing (CLAIMED, new token); done → DUPLICATE; processing by another → BUSY. */
     ClaimResult claim(String namespace, String id, Duration lease);
 
-    /** processing by {@code token} → done, kept for {@code retention}; else LOST. */
+    /**
+     * processing by {@code token} → done, kept for {@code retention}: APPLIED. Already done by
+     * {@code token} → APPLIED again, unchanged (so a retried batch is not reported lost). Else LOST.
+     */
     LeaseOutcome complete(String namespace, String id, String token, Duration retention);
 
     /** processing by {@code token} → absent; else LOST. */

@@ -68,6 +68,9 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
                 outcome[0] = LeaseOutcome.APPLIED;
                 return next;
             }
+            if (e.done() && next != null && e.token().equals(token)) {
+                outcome[0] = LeaseOutcome.APPLIED; // completed again by its owner: idempotent
+            }
             return e;
         });
         return outcome[0];

@@ -94,9 +94,10 @@ final class DedupStep implements Step {
             store.available();
             if (result == LeaseOutcome.LOST) {
                 metrics.count(MetricEvent.LEASE_LOST, work.record().topic(), group);
-                LOG.warn("lease on message {} from {} expired before it was marked done: another consumer may run "
-                        + "it again; raise the subscription's lease above the longest handling time",
-                        lease.id(), work.record().topic());
+                LOG.warn("claim on message {} from {} was lost before it was marked done (its lease expired, or "
+                        + "the store lost its data, e.g. a restart without persistence): another consumer may run it "
+                        + "again; keep the lease above the longest wait plus handling time", lease.id(),
+                        work.record().topic());
             }
             return CompletableFuture.completedFuture(outcome);
         }).thenCompose(stage -> stage);

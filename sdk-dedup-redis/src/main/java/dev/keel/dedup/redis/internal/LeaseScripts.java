@@ -20,10 +20,17 @@ public final class LeaseScripts {
             return 0
             """);
 
-    /** KEYS[1] = key, ARGV[1] = "p:" + token, ARGV[2] = "d:" + token, ARGV[3] = retention ms. Returns 1 APPLIED, 0 LOST. */
+    /**
+     * KEYS[1] = key, ARGV[1] = "p:" + token, ARGV[2] = "d:" + token, ARGV[3] = retention ms. Returns 1 APPLIED
+     * (also when the same token already completed it, so a retried batch is not reported lost), 0 LOST.
+     */
     public static final Script COMPLETE = Script.of("complete", """
-            if redis.call('GET', KEYS[1]) == ARGV[1] then
+            local v = redis.call('GET', KEYS[1])
+            if v == ARGV[1] then
               redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+              return 1
+            end
+            if v == ARGV[2] then
               return 1
             end
             return 0
