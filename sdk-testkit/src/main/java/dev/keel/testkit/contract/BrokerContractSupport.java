@@ -1,5 +1,6 @@
 package dev.keel.testkit.contract;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.Codec;
@@ -25,6 +26,7 @@ import dev.keel.testkit.FaultyIdempotencyStore;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -282,6 +284,13 @@ public abstract class BrokerContractSupport {
 
     final void awaitUntil(String what, Callable<Boolean> condition) {
         await(what).atMost(patience()).pollInterval(Duration.ofMillis(50)).until(condition);
+    }
+
+    /** Waits until every id in {@code ids} was handled; on timeout the error lists the missing ones. */
+    final void awaitHandled(Effects effects, Collection<String> ids) {
+        await("every message handled").atMost(patience()).pollInterval(Duration.ofMillis(50))
+                .untilAsserted(() -> assertThat(effects.missing(ids))
+                        .as("ids never handled").isEmpty());
     }
 
     // ---- readers -------------------------------------------------------------------------------

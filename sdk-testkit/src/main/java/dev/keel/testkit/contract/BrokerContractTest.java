@@ -55,7 +55,7 @@ public abstract class BrokerContractTest extends DeliveryContract {
 
         publishConfirmed(keel, topic, messages);
 
-        awaitUntil("every message handled", () -> effects.appliedAll(idsOf(messages)));
+        awaitHandled(effects, idsOf(messages));
         subscription.close();
         assertInPublishOrderPerKey(effects, "o");
         assertThat(effects.repeated()).isEmpty();
@@ -80,7 +80,7 @@ public abstract class BrokerContractTest extends DeliveryContract {
 
         publishConfirmed(keel, topic, messages);
 
-        awaitUntil("every message handled", () -> effects.appliedAll(idsOf(messages)));
+        awaitHandled(effects, idsOf(messages));
         subscription.close();
         assertInPublishOrderPerKey(effects, "r");
         assertThat(effects.repeated()).as("handled successfully more than once").isEmpty();
@@ -131,7 +131,7 @@ public abstract class BrokerContractTest extends DeliveryContract {
         Keel second = newKeel();
         Subscription successor = second.subscribe(subscription().lease(Duration.ofSeconds(3)).build(), effects::apply);
 
-        awaitUntil("every message handled", () -> effects.appliedAll(idsOf(messages)));
+        awaitHandled(effects, idsOf(messages));
         successor.close();
         assertThat(effects.repeated()).as("ids whose effect happened more than once").isEmpty();
         assertThat(leftoversOf(second)).as("messages left unacknowledged").isEmpty();
@@ -163,7 +163,7 @@ public abstract class BrokerContractTest extends DeliveryContract {
         store.up();
 
         assertThat(callsDuringOutage).as("handler calls while the store was down").isEqualTo(callsAtOutage);
-        awaitUntil("every message handled after the outage", () -> effects.appliedAll(idsOf(during)));
+        awaitHandled(effects, idsOf(during));
         subscription.close();
         assertThat(effects.repeated()).isEmpty();
         assertThat(leftoversOf(keel)).as("messages left unacknowledged").isEmpty();
@@ -194,7 +194,7 @@ public abstract class BrokerContractTest extends DeliveryContract {
         Keel second = newKeel();
         Subscription next = second.subscribe(subscription().build(), effects::apply);
 
-        awaitUntil("every message handled", () -> effects.appliedAll(idsOf(messages)));
+        awaitHandled(effects, idsOf(messages));
         next.close();
         assertThat(effects.repeated()).as("ids handled more than once").isEmpty();
         assertThat(leftoversOf(second)).as("messages left unacknowledged").isEmpty();
@@ -232,7 +232,7 @@ public abstract class BrokerContractTest extends DeliveryContract {
         }
         published.addAll(publishBatch(first, batch));
 
-        awaitUntil("every message handled", () -> effects.appliedAll(published));
+        awaitHandled(effects, published);
         one.close();
         two.close();
         assertThat(effects.repeated()).as("ids handled more than once").isEmpty();
@@ -265,8 +265,8 @@ public abstract class BrokerContractTest extends DeliveryContract {
 
         assertThat(failure).isInstanceOf(BrokerUnavailableException.class);
         assertThat(((KeelException) failure).isRetriable()).isTrue();
-        awaitUntil("every confirmed message handled",
-                () -> effects.appliedAll(idsOf(before)) && effects.appliedAll(idsOf(after)));
+        awaitHandled(effects, idsOf(before));
+        awaitHandled(effects, idsOf(after));
         subscription.close();
         assertThat(effects.ids()).doesNotContain("x-lost");
         assertThat(effects.repeated()).as("ids handled more than once").isEmpty();

@@ -60,7 +60,7 @@ public abstract class DeliveryContract extends BrokerContractSupport {
             assertThat(partitionsByKey).as("partition of each key").allSatisfy((key, partitions) ->
                     assertThat(partitions).as("partitions of %s", key).hasSize(1));
         }
-        awaitUntil("every message handled", () -> effects.appliedAll(idsOf(messages)));
+        awaitHandled(effects, idsOf(messages));
         subscription.close();
         assertThat(effects.ids()).containsExactlyInAnyOrderElementsOf(idsOf(messages));
         assertThat(effects.repeated()).as("ids handled more than once").isEmpty();
@@ -102,7 +102,7 @@ public abstract class DeliveryContract extends BrokerContractSupport {
         assertThat(exhausted).isInstanceOf(BrokerUnavailableException.class);
         assertThat(((KeelException) exhausted).isRetriable()).isTrue();
         assertThat(receipts.get(0).messageId()).isEqualTo("f-retried");
-        awaitUntil("every confirmed message handled", () -> effects.appliedAll(idsOf(delivered)));
+        awaitHandled(effects, idsOf(delivered));
         subscription.close();
         assertThat(effects.ids()).as("confirmed messages are consumed, failed ones are not")
                 .containsExactlyInAnyOrderElementsOf(idsOf(delivered));
@@ -135,7 +135,7 @@ public abstract class DeliveryContract extends BrokerContractSupport {
         publishConfirmed(keel, topic, messages);
         publishConfirmed(keel, topic, messages);
 
-        awaitUntil("every id handled", () -> effects.appliedAll(idsOf(messages)));
+        awaitHandled(effects, idsOf(messages));
         awaitUntil("every second copy skipped as a duplicate",
                 () -> metrics.count(MetricEvent.DUPLICATE_SKIPPED) >= messages.size());
         subscription.close();
@@ -158,7 +158,7 @@ public abstract class DeliveryContract extends BrokerContractSupport {
         faults.duplicateNextPublishes(messages.size());
         publishConfirmed(keel, topic, messages);
 
-        awaitUntil("every id handled", () -> effects.appliedAll(idsOf(messages)));
+        awaitHandled(effects, idsOf(messages));
         awaitUntil("every broker duplicate skipped",
                 () -> metrics.count(MetricEvent.DUPLICATE_SKIPPED) >= messages.size());
         subscription.close();
@@ -188,7 +188,7 @@ public abstract class DeliveryContract extends BrokerContractSupport {
         publishConfirmed(keel, topic, messages);
 
         List<String> healthy = idsOf(messages).stream().filter(id -> !id.equals("poison")).toList();
-        awaitUntil("every healthy message handled", () -> effects.appliedAll(healthy));
+        awaitHandled(effects, healthy);
         awaitUntil("the poison message dead-lettered", () -> deadLetterReader.ids().contains("poison"));
         subscription.close();
         assertThat(poisonAttempts).containsExactly(1, 2, 3);
@@ -219,7 +219,7 @@ public abstract class DeliveryContract extends BrokerContractSupport {
         publishConfirmed(keel, topic, List.of(Message.builder(invalidUtf8).id("undecodable").key("key-0").build()));
         publishConfirmed(keel, topic, healthy.subList(5, 10));
 
-        awaitUntil("every healthy message handled", () -> effects.appliedAll(idsOf(healthy)));
+        awaitHandled(effects, idsOf(healthy));
         awaitUntil("the undecodable message dead-lettered", () -> deadLetterReader.ids().contains("undecodable"));
         subscription.close();
         assertThat(effects.ids()).doesNotContain("undecodable");
