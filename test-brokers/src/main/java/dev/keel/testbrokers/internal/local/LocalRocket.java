@@ -68,8 +68,16 @@ final class LocalRocket implements BrokerControl {
         LocalRocket rocket = new LocalRocket(runtime, BrokerClasspath.resolve("rocketmq", BrokerKind.ROCKET, runtime.settings()));
         runtime.atShutdown(rocket::stop);
         rocket.writeConfigs();
-        rocket.startNameServer();
-        rocket.startBroker();
+        // both at once: the broker registers when it boots, and again every 10 s should the name server be late
+        rocket.nameServer = rocket.launchNameServer();
+        rocket.broker = rocket.launchBroker();
+        try {
+            rocket.awaitNameServer(rocket.nameServer);
+            rocket.awaitBroker(rocket.broker);
+        } catch (BrokerStartException e) {
+            rocket.stop();
+            throw e;
+        }
         return new Provided(new RocketEndpoint(Origin.LOCAL, rocket.nameServerAddress(), rocket), rocket);
     }
 
@@ -93,6 +101,7 @@ final class LocalRocket implements BrokerControl {
                 "mappedFileSizeCommitLog=67108864",
                 "autoCreateTopicEnable=true",
                 "autoCreateSubscriptionGroup=true",
+                "registerNameServerPeriod=10000",
                 "flushDiskType=ASYNC_FLUSH"));
     }
 
@@ -104,10 +113,12 @@ final class LocalRocket implements BrokerControl {
         }
     }
 
-    private void startNameServer() {
-        ManagedProcess started = launch("rocketmq-namesrv", NAMESRV_JVM_OPTIONS, "namesrv",
-                "org.apache.rocketmq.namesrv.NamesrvStartup", "namesrv.conf");
-        nameServer = started;
+    private ManagedProcess launchNameServer() {
+        return launch("rocketmq-namesrv", NAMESRV_JVM_OPTIONS, "namesrv", "org.apache.rocketmq.namesrv.NamesrvStartup",
+                "namesrv.conf");
+    }
+
+    private void awaitNameServer(ManagedProcess started) {
         awaitBootSuccess(started);
         try {
             Poll.until("RocketMQ name server port " + nameServerPort, startTimeout, started.onExit(),
@@ -118,10 +129,12 @@ final class LocalRocket implements BrokerControl {
         }
     }
 
-    private void startBroker() {
-        ManagedProcess started = launch("rocketmq-broker", BROKER_JVM_OPTIONS, "broker",
-                "org.apache.rocketmq.broker.BrokerStartup", "broker.conf");
-        broker = started;
+    private ManagedProcess launchBroker() {
+        return launch("rocketmq-broker", BROKER_JVM_OPTIONS, "broker", "org.apache.rocketmq.broker.BrokerStartup",
+                "broker.conf");
+    }
+
+    private void awaitBroker(ManagedProcess started) {
         awaitBootSuccess(started);
         try {
             RocketReadiness.await(nameServerAddress(), startTimeout, started.onExit());
@@ -172,7 +185,8 @@ final class LocalRocket implements BrokerControl {
         if (broker.isAlive()) {
             broker.kill(KILL_TIMEOUT);
         }
-        startBroker();
+        broker = launchBroker();
+        awaitBroker(broker);
     }
 
     @Override
