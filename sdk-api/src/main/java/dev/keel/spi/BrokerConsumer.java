@@ -26,7 +26,9 @@ public interface BrokerConsumer {
 
     /**
      * Leaves as a crash would (tests and fatal errors): commits nothing more and ignores later
-     * acknowledgements; unacknowledged records are redelivered to the group.
+     * acknowledgements; unacknowledged records are redelivered to the group. Unlike a real crash an
+     * adapter may leave the group at once (so redelivery need not wait for a session timeout);
+     * killing the process is what tests a real crash.
      */
     void abort();
 }

@@ -19,6 +19,11 @@ public interface DeliverySink {
      * records not yet started, lets the started ones finish (acknowledging them), and completes the
      * stage when none is running any more or its revoke bound passed. After that the adapter
      * commits and lets them go; records dropped here are redelivered to the new owner.
+     *
+     * <p>The engine may call {@link BrokerConsumer#pause()} or {@link BrokerConsumer#resume()}
+     * synchronously from inside this call (on the adapter's thread, e.g. within a Kafka rebalance
+     * callback): adapters that interrupt their poll loop to apply those (Kafka {@code wakeup()})
+     * must expect it in a revoke-time commit.
      */
     CompletionStage<Void> revoke(Collection<String> partitions);
 }
