@@ -132,7 +132,7 @@ public final class ForkedJvm implements AutoCloseable {
             return this;
         }
 
-        /** Replaces the default JVM options ({@value #DEFAULT_JVM_OPTIONS_DOC}). */
+        /** Replaces the default JVM options ({@code -Xmx256m -XX:+UseSerialGC -Djava.awt.headless=true}). */
         public Builder jvmOptions(String... options) {
             jvmOptions.clear();
             jvmOptions.addAll(List.of(options));
@@ -178,8 +178,5 @@ public final class ForkedJvm implements AutoCloseable {
                 throw new UncheckedIOException("cannot start a JVM for " + mainClass, e);
             }
         }
-
-        /** For the Javadoc of {@link #jvmOptions}. */
-        public static final String DEFAULT_JVM_OPTIONS_DOC = DEFAULT_JVM_OPTIONS;
     }
 }
