@@ -22,6 +22,8 @@ import dev.keel.spi.InboundRecord;
 import dev.keel.testkit.Faults;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -52,9 +54,9 @@ public abstract class DeliveryContract extends BrokerContractSupport {
             assertThat(receipts.get(i).messageId()).isEqualTo(messages.get(i).id());
         }
         if (has(Capability.KEY_ORDERING)) {
-            Map<String, Set<String>> partitionsByKey = new java.util.HashMap<>();
+            Map<String, Set<String>> partitionsByKey = new HashMap<>();
             for (int i = 0; i < receipts.size(); i++) {
-                partitionsByKey.computeIfAbsent(messages.get(i).key(), k -> new java.util.HashSet<>())
+                partitionsByKey.computeIfAbsent(messages.get(i).key(), k -> new HashSet<>())
                         .add(receipts.get(i).partition());
             }
             assertThat(partitionsByKey).as("partition of each key").allSatisfy((key, partitions) ->

@@ -7,6 +7,7 @@ import dev.keel.spi.DeliverySink;
 import dev.keel.spi.InboundRecord;
 import dev.keel.testkit.StoredRecord;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -268,7 +269,7 @@ final class ConsumerSession implements BrokerConsumer {
         int limit = Math.min(broker.settings().maxBatchSize(), settings.maxInFlight() - unacked);
         List<PartitionCursor> ready = new ArrayList<>(cursors.values());
         if (!ready.isEmpty()) {
-            java.util.Collections.rotate(ready, -(rotation++ % ready.size()));
+            Collections.rotate(ready, -(rotation++ % ready.size()));
         }
         List<InboundRecord> batch = new ArrayList<>();
         boolean progress = true;
