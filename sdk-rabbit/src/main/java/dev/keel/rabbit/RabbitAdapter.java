@@ -21,7 +21,11 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,7 +44,9 @@ import org.slf4j.LoggerFactory;
  *       fails with {@link dev.keel.UnroutableException}; a lost channel fails its pending publishes
  *       with a retriable {@link dev.keel.BrokerUnavailableException}.</li>
  *   <li>Consuming: manual acks after the engine finished a message, bounded prefetch, automatic
- *       connection recovery that resumes the subscription.</li>
+ *       connection recovery that resumes the subscription. Members of a group share the lanes:
+ *       single-active-consumer gives each lane to one member, and members above their share
+ *       hand lanes over (see {@link RabbitConfig#rebalanceInterval()}).</li>
  * </ul>
  *
  * It opens two connections: {@code <name>-publish} (publishing and declarations, reopened on demand)
@@ -57,6 +63,7 @@ public final class RabbitAdapter implements BrokerAdapter {
     private final ManagedConnection publishConnection;
     private final Topology topology;
     private final ExecutorService dispatchExecutor;
+    private final ScheduledExecutorService scheduler;
     private final List<RabbitConsumer> consumers = new CopyOnWriteArrayList<>();
     private RabbitProducer producer;
     private Connection consumeConnection;
@@ -69,6 +76,7 @@ public final class RabbitAdapter implements BrokerAdapter {
                 System::nanoTime);
         this.topology = new Topology(publishConnection, config.queueType(), config.defaultLanes());
         this.dispatchExecutor = Executors.newCachedThreadPool(daemonThreads("keel-rabbit-dispatch-"));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("keel-rabbit-balance-"));
     }
 
     public RabbitConfig config() {
@@ -99,7 +107,7 @@ public final class RabbitAdapter implements BrokerAdapter {
     public BrokerConsumer consumer(ConsumerSettings settings) {
         ensureOpen();
         RabbitConsumer consumer = new RabbitConsumer(settings, topology, this::consumeConnection, config.prefetch(),
-                dispatchExecutor, Clock.systemUTC());
+                dispatchExecutor, scheduler, config.rebalanceInterval(), Clock.systemUTC());
         consumers.add(consumer);
         return consumer;
     }
@@ -118,7 +126,13 @@ public final class RabbitAdapter implements BrokerAdapter {
             c = consumeConnection;
         }
         for (RabbitConsumer consumer : consumers) {
-            consumer.close();
+            try {
+                consumer.close().toCompletableFuture().get(config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.warn("a consumer did not close cleanly: {}", e.toString());
+            }
         }
         if (p != null) {
             p.close();
@@ -131,6 +145,7 @@ public final class RabbitAdapter implements BrokerAdapter {
             }
         }
         publishConnection.close();
+        scheduler.shutdownNow();
         dispatchExecutor.shutdown();
     }
 

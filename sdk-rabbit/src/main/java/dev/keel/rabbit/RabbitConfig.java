@@ -44,6 +44,8 @@ public final class RabbitConfig {
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(30);
     /** Pause between reconnection attempts (consumers recover, publishers reconnect on demand). */
     public static final Duration DEFAULT_RECOVERY_INTERVAL = Duration.ofSeconds(2);
+    /** How often a consumer checks the group's size and hands over lanes beyond its share. */
+    public static final Duration DEFAULT_REBALANCE_INTERVAL = Duration.ofSeconds(2);
     /** How long a publish waits for room in a full confirm window before failing (retriable). */
     public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(10);
     /** How long closing the producer waits for outstanding confirms before failing them. */
@@ -67,6 +69,7 @@ public final class RabbitConfig {
     private final Duration recoveryInterval;
     private final Duration maxBlock;
     private final Duration closeTimeout;
+    private final Duration rebalanceInterval;
 
     private RabbitConfig(Builder b) {
         this.host = b.host;
@@ -87,6 +90,7 @@ public final class RabbitConfig {
         this.recoveryInterval = b.recoveryInterval;
         this.maxBlock = b.maxBlock;
         this.closeTimeout = b.closeTimeout;
+        this.rebalanceInterval = b.rebalanceInterval;
     }
 
     public static Builder builder() {
@@ -104,7 +108,8 @@ public final class RabbitConfig {
                 .channelPoolSize(base.channelPoolSize).prefetch(base.prefetch).queueType(base.queueType)
                 .defaultLanes(base.defaultLanes).connectionName(base.connectionName)
                 .connectionTimeout(base.connectionTimeout).heartbeat(base.heartbeat)
-                .recoveryInterval(base.recoveryInterval).maxBlock(base.maxBlock).closeTimeout(base.closeTimeout);
+                .recoveryInterval(base.recoveryInterval).maxBlock(base.maxBlock).closeTimeout(base.closeTimeout)
+                .rebalanceInterval(base.rebalanceInterval);
         if (base.sslContext != null) {
             b.sslContext(base.sslContext);
         }
@@ -148,6 +153,8 @@ public final class RabbitConfig {
 
     public Duration closeTimeout() { return closeTimeout; }
 
+    public Duration rebalanceInterval() { return rebalanceInterval; }
+
     @Override
     public String toString() {
         return "RabbitConfig{" + (tls ? "amqps" : "amqp") + "://" + username + ":****@" + host + ":" + port
@@ -155,7 +162,7 @@ public final class RabbitConfig {
                 + channelPoolSize + ", prefetch=" + prefetch + ", queueType=" + queueType + ", defaultLanes="
                 + defaultLanes + ", connectionName=" + connectionName + ", connectionTimeout=" + connectionTimeout
                 + ", heartbeat=" + heartbeat + ", recoveryInterval=" + recoveryInterval + ", maxBlock=" + maxBlock
-                + ", closeTimeout=" + closeTimeout + "}";
+                + ", closeTimeout=" + closeTimeout + ", rebalanceInterval=" + rebalanceInterval + "}";
     }
 
     public static final class Builder {
@@ -177,6 +184,7 @@ public final class RabbitConfig {
         private Duration recoveryInterval = DEFAULT_RECOVERY_INTERVAL;
         private Duration maxBlock = DEFAULT_MAX_BLOCK;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+        private Duration rebalanceInterval = DEFAULT_REBALANCE_INTERVAL;
 
         private Builder() {
         }
@@ -332,6 +340,11 @@ public final class RabbitConfig {
 
         public Builder closeTimeout(Duration closeTimeout) {
             this.closeTimeout = positive("closeTimeout", closeTimeout);
+            return this;
+        }
+
+        public Builder rebalanceInterval(Duration rebalanceInterval) {
+            this.rebalanceInterval = positive("rebalanceInterval", rebalanceInterval);
             return this;
         }
 

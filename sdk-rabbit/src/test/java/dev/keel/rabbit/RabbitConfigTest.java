@@ -55,7 +55,7 @@ class RabbitConfigTest {
                 .prefetch(9).queueType(QueueType.CLASSIC).defaultLanes(5).connectionName("svc")
                 .connectionTimeout(Duration.ofSeconds(3)).heartbeat(Duration.ofSeconds(4))
                 .recoveryInterval(Duration.ofSeconds(5)).maxBlock(Duration.ofSeconds(6))
-                .closeTimeout(Duration.ofSeconds(7)).build();
+                .closeTimeout(Duration.ofSeconds(7)).rebalanceInterval(Duration.ofSeconds(8)).build();
         assertThat(RabbitConfig.from(c).build()).usingRecursiveComparison().isEqualTo(c);
     }
 

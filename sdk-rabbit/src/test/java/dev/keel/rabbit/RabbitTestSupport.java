@@ -20,7 +20,7 @@ final class RabbitTestSupport {
     /** A config for the test broker with quick reconnection. */
     static RabbitConfig.Builder config() {
         return RabbitConfig.builder().uri(rabbit().uri()).connectionName("keel-test")
-                .recoveryInterval(Duration.ofMillis(500));
+                .recoveryInterval(Duration.ofMillis(500)).rebalanceInterval(Duration.ofMillis(500));
     }
 
     /** A Redis idempotency store on the harness's Redis, under a key prefix of its own. */

@@ -128,6 +128,12 @@ public final class Topology {
         return OptionalInt.of(defaultLanes);
     }
 
+    /** How many consumers are registered on the group's member queue (running members of the group). */
+    public int memberCount(String topic, String group) {
+        return run("count the members of group '" + group + "'",
+                channel -> channel.queueDeclarePassive(Names.membersQueue(topic, group)).getConsumerCount());
+    }
+
     /** Forgets every lane count (an exchange vanished), so the next publishes ask the broker again. */
     public void forgetLanes() {
         lanes.clear();
@@ -159,6 +165,8 @@ public final class Topology {
         channel.exchangeDeclare(dlx, BuiltinExchangeType.FANOUT, true, false, Map.of());
         channel.queueDeclare(Names.deadLetterQueue(topic, group), true, false, false, queueArgs(replicationFactor));
         channel.queueBind(Names.deadLetterQueue(topic, group), dlx, "");
+        channel.queueDeclare(Names.membersQueue(topic, group), true, false, false,
+                Map.of("x-queue-type", QueueType.CLASSIC.argument()));
         Map<String, Object> laneArgs = queueArgs(replicationFactor);
         laneArgs.put("x-single-active-consumer", true);
         laneArgs.put("x-dead-letter-exchange", dlx);

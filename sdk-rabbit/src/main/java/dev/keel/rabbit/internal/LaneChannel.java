@@ -1,0 +1,164 @@
+package dev.keel.rabbit.internal;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.AlreadyClosedException;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.ShutdownSignalException;
+import dev.keel.BrokerUnavailableException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One lane queue consumed on a channel of its own (manual acks, {@code basic.qos} prefetch), so
+ * that the lane can be handed to another member of the group by closing just this channel: the
+ * broker then returns its unacknowledged messages and single-active-consumer activates the next
+ * consumer, which gets them first. Knows whether the broker has made it the lane's active
+ * consumer: only the active consumer receives deliveries.
+ */
+final class LaneChannel {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LaneChannel.class);
+
+    /** Receives this lane's deliveries, on the channel's dispatch thread, in order. */
+    @FunctionalInterface
+    interface Deliveries {
+        void deliver(LaneChannel lane, Envelope envelope, AMQP.BasicProperties properties, byte[] body);
+    }
+
+    private final int lane;
+    private final String queue;
+    private final Channel channel;
+    private final AckBatcher acks;
+    private final AtomicBoolean active = new AtomicBoolean();
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    private LaneChannel(int lane, String queue, Channel channel) {
+        this.lane = lane;
+        this.queue = queue;
+        this.channel = channel;
+        this.acks = new AckBatcher(channel);
+    }
+
+    /** Opens a channel on {@code connection} and starts consuming {@code queue}. */
+    static LaneChannel open(Connection connection, int lane, String queue, int prefetch, Deliveries deliveries) {
+        Channel channel;
+        try {
+            channel = connection.createChannel();
+        } catch (IOException | AlreadyClosedException e) {
+            throw new BrokerUnavailableException("cannot open a RabbitMQ channel for queue '" + queue + "': "
+                    + e.getMessage(), e);
+        }
+        if (channel == null) {
+            throw new BrokerUnavailableException("RabbitMQ refused another channel (channel-max reached)", null);
+        }
+        LaneChannel lc = new LaneChannel(lane, queue, channel);
+        channel.addShutdownListener(lc::onShutdown);
+        try {
+            channel.basicQos(prefetch);
+            channel.basicConsume(queue, false, new DefaultConsumer(channel) {
+                @Override
+                public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties,
+                                           byte[] body) {
+                    lc.active.set(true);
+                    deliveries.deliver(lc, envelope, properties, body);
+                }
+
+                @Override
+                public void handleCancel(String tag) {
+                    LOG.warn("RabbitMQ cancelled consuming queue '{}' (deleted?)", queue);
+                }
+            });
+        } catch (IOException | AlreadyClosedException e) {
+            lc.abort();
+            throw new BrokerUnavailableException("cannot consume queue '" + queue + "': " + e.getMessage(), e);
+        }
+        return lc;
+    }
+
+    int lane() {
+        return lane;
+    }
+
+    String queue() {
+        return queue;
+    }
+
+    AckBatcher acks() {
+        return acks;
+    }
+
+    /** Whether this consumer received deliveries since it was registered (so it is the active one). */
+    boolean isActive() {
+        return active.get() && !released.get();
+    }
+
+    boolean isReleased() {
+        return released.get();
+    }
+
+    /**
+     * Sends the acks made so far and, {@code settleGrace} later, closes the channel: the broker
+     * returns the rest to the queue. Quorum queues apply acks lazily, and returning a channel's
+     * messages overtakes acks still pending: without the grace, messages acknowledged just before
+     * the close come back (harmless duplicates, but avoidable ones).
+     */
+    CompletableFuture<Void> close(ScheduledExecutorService scheduler, Duration settleGrace) {
+        if (!released.compareAndSet(false, true)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        acks.flush();
+        acks.stop();
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        Runnable closeChannel = () -> {
+            try {
+                if (channel.isOpen()) {
+                    channel.close();
+                }
+            } catch (IOException | TimeoutException | RuntimeException e) {
+                LOG.debug("closing the channel of '{}' failed: {}", queue, e.getMessage());
+            } finally {
+                closed.complete(null);
+            }
+        };
+        try {
+            scheduler.schedule(closeChannel, settleGrace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            closeChannel.run();
+        }
+        return closed;
+    }
+
+    /** Closes the channel without sending any more acks. */
+    void abort() {
+        if (!released.compareAndSet(false, true)) {
+            return;
+        }
+        acks.stop();
+        try {
+            channel.abort();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("aborting the channel of '{}' failed: {}", queue, e.getMessage());
+        }
+    }
+
+    private void onShutdown(ShutdownSignalException cause) {
+        // the connection recovers the channel and re-registers the consumer, possibly as standby
+        acks.newEpoch();
+        active.set(false);
+        if (!released.get()) {
+            LOG.warn("channel of queue '{}' lost ({}); unacknowledged messages will be redelivered", queue,
+                    cause.getMessage());
+        }
+    }
+}
