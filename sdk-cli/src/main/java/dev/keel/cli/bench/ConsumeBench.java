@@ -9,7 +9,9 @@ import dev.keel.ordering.Ordering;
 import java.net.URI;
 import java.time.Duration;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.resps.ScanResult;
 
 /**
  * Consume throughput of one preloaded topic, read by one group per variant: AT_LEAST_ONCE,
@@ -19,7 +21,9 @@ import redis.clients.jedis.params.SetParams;
 final class ConsumeBench {
 
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
-    static final long NAIVE_KEY_TTL_SECONDS = 3600;
+    static final long NAIVE_KEY_TTL_SECONDS = 600;
+    /** Done ids are kept only as long as a bench needs them: the keys expire soon after the run. */
+    static final Duration RETENTION = Duration.ofMinutes(10);
     static final String WARMUP_GROUP = "bench-warmup";
 
     private ConsumeBench() {
@@ -63,7 +67,21 @@ final class ConsumeBench {
                     "consume naive dedup");
             section.rate("naive_dedup_msgs_per_sec", "AT_LEAST_ONCE + naive dedup, GET+SET per message", naiveRate);
             section.ratio("eo_over_naive", "ratio EFFECTIVELY_ONCE / naive dedup", eo / naiveRate);
+            deleteKeys(jedis, prefix);
         }
+    }
+
+    /** Deletes the naive dedup's keys (they would expire anyway). */
+    private static void deleteKeys(RedisClient jedis, String prefix) {
+        ScanParams match = new ScanParams().match(prefix + "*").count(1000);
+        String cursor = ScanParams.SCAN_POINTER_START;
+        do {
+            ScanResult<String> page = jedis.scan(cursor, match);
+            if (!page.getResult().isEmpty()) {
+                jedis.unlink(page.getResult().toArray(String[]::new));
+            }
+            cursor = page.getCursor();
+        } while (!ScanParams.SCAN_POINTER_START.equals(cursor));
     }
 
     private static double measure(BenchContext ctx, String topic, String group, DeliveryGuarantee guarantee,
@@ -71,7 +89,7 @@ final class ConsumeBench {
         Throughput t = new Throughput();
         SubscriptionConfig<byte[]> config = SubscriptionConfig.builder(topic, group, Codec.bytes())
                 .guarantee(guarantee).ordering(Ordering.PER_KEY).lanes(ctx.settings.consumeLanes())
-                .closeTimeout(CLOSE_TIMEOUT).build();
+                .retention(RETENTION).closeTimeout(CLOSE_TIMEOUT).build();
         Subscription sub = ctx.keel.subscribe(config, d -> {
             if (work != null) {
                 work.handle(d);

@@ -37,6 +37,7 @@ public final class VerifyRun {
     public static final String GROUP = "keel-verify";
     public static final String DLT_GROUP = "keel-verify-dlt";
     static final Duration SETTLE = Duration.ofMillis(500);
+    static final Duration MIN_RETENTION = Duration.ofMinutes(10);
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
     static final RetryPolicy POISON_RETRIES = RetryPolicy.custom().maxAttempts(3)
             .initialBackoff(Duration.ofMillis(10)).maxBackoff(Duration.ofMillis(10)).jitter(0.0).build();
@@ -87,7 +88,7 @@ public final class VerifyRun {
             SubscriptionConfig<String> config = SubscriptionConfig.builder(topic, GROUP, Codec.utf8())
                     .guarantee(guarantee).ordering(Ordering.PER_KEY).lanes(settings.lanes())
                     .maxInFlight(Math.max(256, settings.lanes())).retryPolicy(POISON_RETRIES)
-                    .lease(settings.lease()).retention(Duration.ofHours(1).plus(settings.lease()))
+                    .lease(settings.lease()).retention(retention())
                     .closeTimeout(CLOSE_TIMEOUT).storeRetryInterval(Duration.ofMillis(100)).build();
             injector[0] = new CrashInjector(settings.seed(), settings.crashRate(), settings.maxCrashes(),
                     settings.dedup(), generation -> keel.subscribe(config, new VerifyHandler(generation, injector[0],
@@ -233,6 +234,12 @@ public final class VerifyRun {
             notes.add(explained + " of the " + duplicated.size() + " duplicate effect(s) are such ids (e.g. "
                     + duplicated.stream().filter(lost::contains).limit(3).toList() + ")");
         }
+    }
+
+    /** Long enough to catch every late duplicate of the run, short enough that Redis forgets soon after. */
+    private Duration retention() {
+        Duration atLeast = settings.timeout().multipliedBy(2).plus(settings.lease());
+        return atLeast.compareTo(MIN_RETENTION) > 0 ? atLeast : MIN_RETENTION;
     }
 
     private static void pause() {
