@@ -49,7 +49,8 @@ final class DedupStep implements Step {
     }
 
     private CompletionStage<Outcome> afterClaim(Work work, CompletionStage<ClaimResult> claim) {
-        return claim.handle((result, error) -> {
+        // continue on the handler threads: the claim completes on a store thread, which must never run handlers
+        return claim.handleAsync((result, error) -> {
             if (error != null) {
                 if (stopped.getAsBoolean()) {
                     return CompletableFuture.completedFuture(Outcome.DROPPED);
@@ -69,7 +70,7 @@ final class DedupStep implements Step {
                 case BUSY -> delays.after(retryInterval, () -> afterClaim(work, store.claim(work.record().id())));
                 case CLAIMED -> runClaimed(work, new Lease(work.record().id(), result.token()));
             };
-        }).thenCompose(stage -> stage);
+        }, delays.executor()).thenCompose(stage -> stage);
     }
 
     private CompletionStage<Outcome> runClaimed(Work work, Lease lease) {

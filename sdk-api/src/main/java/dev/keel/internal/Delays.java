@@ -21,6 +21,11 @@ final class Delays {
         this.executor = executor;
     }
 
+    /** The subscription's handler executor. */
+    Executor executor() {
+        return executor;
+    }
+
     <T> CompletableFuture<T> after(Duration delay, Supplier<? extends CompletionStage<T>> action) {
         CompletableFuture<T> result = new CompletableFuture<>();
         Runnable run = () -> Futures.call(action).whenComplete((v, e) -> {

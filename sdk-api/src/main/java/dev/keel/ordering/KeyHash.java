@@ -6,8 +6,10 @@ import java.util.zip.CRC32C;
 
 /**
  * The key to lane function Keel uses everywhere a key picks one of N lanes (consumer lanes,
- * RabbitMQ lane queues): a CRC32C of the key's UTF-8 bytes, modulo N. Stable across JVMs and
- * releases: changing it would reorder keys in flight.
+ * RabbitMQ lane queues): a CRC32C of the key's UTF-8 bytes, mixed by the MurmurHash3 finalizer,
+ * modulo N. The mixing matters: CRC is linear, so similar keys ({@code k0}..{@code k9}) would
+ * otherwise share a few lanes. Stable across JVMs and releases: changing it would reorder keys in
+ * flight.
  */
 public final class KeyHash {
 
@@ -22,6 +24,16 @@ public final class KeyHash {
         }
         CRC32C crc = new CRC32C();
         crc.update(key.getBytes(StandardCharsets.UTF_8));
-        return (int) (crc.getValue() % lanes);
+        return Math.floorMod(mix((int) crc.getValue()), lanes);
+    }
+
+    /** MurmurHash3's fmix32: every input bit affects every output bit. */
+    private static int mix(int h) {
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        h *= 0xc2b2ae35;
+        h ^= h >>> 16;
+        return h;
     }
 }
