@@ -1,5 +1,7 @@
 package dev.keel.rabbit;
 
+import java.util.Locale;
+
 /** The RabbitMQ queue type of the lane and dead-letter queues Keel declares. */
 public enum QueueType {
     /** Replicated Raft queues: the default, the durable choice; they report {@code x-delivery-count}. */
@@ -9,6 +11,6 @@ public enum QueueType {
 
     /** The {@code x-queue-type} argument value. */
     public String argument() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -23,11 +23,11 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +55,7 @@ import org.slf4j.LoggerFactory;
 public final class RabbitAdapter implements BrokerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RabbitAdapter.class);
+    private static final int SCHEDULER_THREADS = 2;
     private static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.UNROUTABLE_DETECTION,
             Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING);
 
@@ -64,6 +65,7 @@ public final class RabbitAdapter implements BrokerAdapter {
     private final Topology topology;
     private final ExecutorService dispatchExecutor;
     private final ScheduledExecutorService scheduler;
+    private final ExecutorService completions;
     private final List<RabbitConsumer> consumers = new CopyOnWriteArrayList<>();
     private RabbitProducer producer;
     private Connection consumeConnection;
@@ -76,7 +78,8 @@ public final class RabbitAdapter implements BrokerAdapter {
                 System::nanoTime);
         this.topology = new Topology(publishConnection, config.queueType(), config.defaultLanes());
         this.dispatchExecutor = Executors.newCachedThreadPool(daemonThreads("keel-rabbit-dispatch-"));
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("keel-rabbit-balance-"));
+        this.completions = Executors.newSingleThreadExecutor(daemonThreads("keel-rabbit-confirms-"));
+        this.scheduler = Executors.newScheduledThreadPool(SCHEDULER_THREADS, daemonThreads("keel-rabbit-timer-"));
     }
 
     public RabbitConfig config() {
@@ -98,7 +101,7 @@ public final class RabbitAdapter implements BrokerAdapter {
     public synchronized BrokerProducer producer() {
         ensureOpen();
         if (producer == null) {
-            producer = new RabbitProducer(publishConnection, topology, config);
+            producer = new RabbitProducer(publishConnection, topology, config, completions);
         }
         return producer;
     }
@@ -146,6 +149,7 @@ public final class RabbitAdapter implements BrokerAdapter {
         }
         publishConnection.close();
         scheduler.shutdownNow();
+        completions.shutdown();
         dispatchExecutor.shutdown();
     }
 

@@ -10,6 +10,8 @@ import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.InboundRecord;
 import dev.keel.spi.OutboundRecord;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.UsesBrokers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -24,8 +26,6 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import dev.keel.testbrokers.BrokerKind;
-import dev.keel.testbrokers.UsesBrokers;
 
 /** The broker application stopped and started mid-stream ({@code rabbitmqctl stop_app / start_app}). */
 @UsesBrokers(BrokerKind.RABBIT)

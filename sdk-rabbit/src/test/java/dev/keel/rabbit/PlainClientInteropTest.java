@@ -9,6 +9,8 @@ import dev.keel.KeelHeaders;
 import dev.keel.TopicSpec;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.InboundRecord;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.UsesBrokers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -17,8 +19,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import dev.keel.testbrokers.BrokerKind;
-import dev.keel.testbrokers.UsesBrokers;
 
 /** Keel and a plain amqp-client application on the same topology. */
 @UsesBrokers(BrokerKind.RABBIT)

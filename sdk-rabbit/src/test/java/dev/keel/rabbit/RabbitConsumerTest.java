@@ -9,6 +9,8 @@ import dev.keel.TopicSpec;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.InboundRecord;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.UsesBrokers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,8 +23,6 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import dev.keel.testbrokers.BrokerKind;
-import dev.keel.testbrokers.UsesBrokers;
 
 @UsesBrokers(BrokerKind.RABBIT)
 class RabbitConsumerTest {
@@ -146,6 +146,52 @@ class RabbitConsumerTest {
         assertThat(order).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
     }
 
+    @Test
+    void aJoiningMemberShouldTakeOverItsShareOfTheLanesWithoutLossOrReordering() throws Exception {
+        String topic = declare(4);
+        RecordingSink first = new RecordingSink(true);
+        adapter.consumer(settings(topic, 64)).start(first);
+        publish(topic, 40, 8, 0);
+        await().atMost(WAIT).until(() -> first.size() == 40);
+        RecordingSink second = new RecordingSink(true);
+        try (RabbitAdapter other = new RabbitAdapter(RabbitTestSupport.config().build())) {
+            other.consumer(settings(topic, 64)).start(second);
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger(40);
+            await().atMost(WAIT).until(() -> { // the first member hands over 2 of its 4 lanes
+                int from = next.getAndAdd(8);
+                publish(topic, 8, 8, from);
+                await().atMost(WAIT).until(() -> distinct(first, second).size() >= from + 8);
+                return lanesOf(second, 0).size() >= 2;
+            });
+            int settled = next.get();
+            publish(topic, 80, 8, settled);
+            int total = settled + 80;
+            await().atMost(WAIT).until(() -> distinct(first, second).size() == total);
+            assertThat(lanesOf(second, settled)).hasSize(2);
+            assertThat(lanesOf(first, settled)).hasSize(2).doesNotContainAnyElementsOf(lanesOf(second, settled));
+            Map<String, List<Integer>> byKey = new LinkedHashMap<>();
+            List<InboundRecord> all = new ArrayList<>(first.records());
+            all.addAll(second.records());
+            for (InboundRecord r : all) {
+                byKey.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(Integer.parseInt(Records.text(r)));
+            }
+            byKey.values().forEach(seq -> assertThat(seq).isSorted().doesNotHaveDuplicates());
+        }
+    }
+
+    /** The lane queues a sink received records from, counting records from sequence {@code from} on. */
+    private static java.util.Set<String> lanesOf(RecordingSink sink, int from) {
+        return sink.records().stream().filter(r -> Integer.parseInt(Records.text(r)) >= from)
+                .map(InboundRecord::partition).collect(Collectors.toSet());
+    }
+
+    private static java.util.Set<String> distinct(RecordingSink a, RecordingSink b) {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        a.records().forEach(r -> ids.add(r.id()));
+        b.records().forEach(r -> ids.add(r.id()));
+        return ids;
+    }
+
     private String declare(int lanes) {
         String topic = RabbitTestSupport.unique("consume");
         adapter.ensureTopology(TopicSpec.builder(topic).partitions(lanes).group("g").build());
@@ -153,8 +199,12 @@ class RabbitConsumerTest {
     }
 
     private void publish(String topic, int count, int keys) throws Exception {
+        publish(topic, count, keys, 0);
+    }
+
+    private void publish(String topic, int count, int keys, int from) throws Exception {
         List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
+        for (int i = from; i < from + count; i++) {
             sent.add(adapter.producer().send(Records.keyed(topic, "key-" + (i % keys), Integer.toString(i)))
                     .toCompletableFuture());
         }

@@ -10,18 +10,17 @@ import dev.keel.TopicSpec;
 import dev.keel.UnroutableException;
 import dev.keel.ordering.KeyHash;
 import dev.keel.spi.BrokerProducer;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.UsesBrokers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import dev.keel.testbrokers.BrokerKind;
-import dev.keel.testbrokers.UsesBrokers;
 
 @UsesBrokers(BrokerKind.RABBIT)
 class RabbitProducerTest {
@@ -160,10 +159,5 @@ class RabbitProducerTest {
                 .withThrowableOfType(java.util.concurrent.ExecutionException.class)
                 .withCauseInstanceOf(dev.keel.ClosedException.class);
         assertThat(sent.stream().filter(f -> !f.isCompletedExceptionally()).count()).isEqualTo(500);
-    }
-
-    @SuppressWarnings("unused")
-    private static Throwable unwrap(Throwable t) {
-        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 }

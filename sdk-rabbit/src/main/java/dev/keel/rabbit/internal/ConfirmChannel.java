@@ -13,8 +13,12 @@ import dev.keel.PublishException;
 import dev.keel.UnroutableException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -31,6 +35,7 @@ import java.util.function.Consumer;
 final class ConfirmChannel {
 
     private final Channel channel;
+    private final Executor completions;
     private final Semaphore window;
     private final ConcurrentSkipListMap<Long, PendingPublish> pending = new ConcurrentSkipListMap<>();
     private final Object publishLock = new Object();
@@ -38,18 +43,21 @@ final class ConfirmChannel {
     private volatile ShutdownSignalException closedBy;
     private volatile boolean closing;
 
-    private ConfirmChannel(Channel channel, int window) {
+    private ConfirmChannel(Channel channel, int window, Executor completions) {
         this.channel = channel;
+        this.completions = completions;
         this.window = new Semaphore(window);
     }
 
     /**
      * Puts {@code channel} in confirm mode and listens to it; {@code onShutdown} hears how it ended
-     * (after its pending publishes were failed).
+     * (after its pending publishes were failed). Publishes settled by the broker complete on
+     * {@code completions}, never on the connection's I/O thread: a caller publishing again from a
+     * callback must not stall the reading of confirms.
      */
-    static ConfirmChannel open(Channel channel, int window, Consumer<ShutdownSignalException> onShutdown)
-            throws IOException {
-        ConfirmChannel c = new ConfirmChannel(channel, window);
+    static ConfirmChannel open(Channel channel, int window, Executor completions,
+                               Consumer<ShutdownSignalException> onShutdown) throws IOException {
+        ConfirmChannel c = new ConfirmChannel(channel, window, completions);
         channel.confirmSelect();
         channel.addConfirmListener(c::onAck, c::onNack);
         channel.addReturnListener(c::onReturn);
@@ -137,30 +145,45 @@ final class ConfirmChannel {
     }
 
     private void settle(long tag, boolean multiple, String nackReason) {
-        int settled = 0;
+        List<PendingPublish> settled = new ArrayList<>();
         if (multiple) {
             Map.Entry<Long, PendingPublish> first;
             while ((first = pending.firstEntry()) != null && first.getKey() <= tag) {
                 if (pending.remove(first.getKey(), first.getValue())) {
-                    settleOne(first.getValue(), nackReason);
-                    settled++;
+                    settled.add(first.getValue());
                 }
             }
         } else {
             PendingPublish one = pending.remove(tag);
             if (one != null) {
-                settleOne(one, nackReason);
-                settled++;
+                settled.add(one);
             }
         }
-        afterRemoval(settled);
+        afterRemoval(settled.size());
+        if (!settled.isEmpty()) {
+            complete(() -> settled.forEach(p -> settleOne(p, nackReason)));
+        }
     }
 
     private static void settleOne(PendingPublish publish, String nackReason) {
         if (nackReason == null) {
-            publish.confirm(); // no effect when it was returned first: it stays unroutable
+            publish.confirm(unroutable(publish));
         } else {
             publish.fail(new PublishException(nackReason, null, true));
+        }
+    }
+
+    private static UnroutableException unroutable(PendingPublish p) {
+        return new UnroutableException("RabbitMQ could not route the message to any queue of topic '" + p.topic()
+                + "' (lane " + p.lane() + "): no consumer group is bound; declare the topic with its groups with"
+                + " ensureTopology");
+    }
+
+    private void complete(Runnable completion) {
+        try {
+            completions.execute(completion);
+        } catch (RejectedExecutionException e) {
+            completion.run();
         }
     }
 
@@ -172,9 +195,7 @@ final class ConfirmChannel {
         String messageId = r.getProperties().getMessageId();
         for (PendingPublish p : pending.values()) {
             if (!p.returned() && p.messageId().equals(messageId) && p.topic().equals(r.getExchange())) {
-                p.markReturned(new UnroutableException("RabbitMQ could not route the message to any queue of topic '"
-                        + r.getExchange() + "' (lane " + r.getRoutingKey() + ", " + r.getReplyText()
-                        + "): no consumer group is bound; declare the topic with its groups with ensureTopology"));
+                p.markReturned(); // failed as unroutable when the broker's ack for it arrives
                 return;
             }
         }
@@ -193,13 +214,15 @@ final class ConfirmChannel {
     }
 
     private void failAll(KeelException failure) {
-        int failed = 0;
+        List<PendingPublish> failed = new ArrayList<>();
         Map.Entry<Long, PendingPublish> e;
         while ((e = pending.pollFirstEntry()) != null) {
-            e.getValue().fail(failure);
-            failed++;
+            failed.add(e.getValue());
         }
-        afterRemoval(failed);
+        afterRemoval(failed.size());
+        if (!failed.isEmpty()) {
+            complete(() -> failed.forEach(p -> p.fail(p.returned() ? unroutable(p) : failure)));
+        }
     }
 
     private void afterRemoval(int removed) {

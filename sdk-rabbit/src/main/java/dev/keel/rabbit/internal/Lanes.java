@@ -12,9 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -88,10 +89,6 @@ final class Lanes {
         for (int i = 0; i < lanes.length(); i++) {
             lanes.set(i, LaneChannel.open(connection.get(), i, Names.laneQueue(topic, group, i), prefetch, deliveries));
         }
-    }
-
-    int count() {
-        return lanes.length();
     }
 
     /**
@@ -202,7 +199,7 @@ final class Lanes {
             } else if (channel.isOpen()) {
                 channel.close();
             }
-        } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
+        } catch (IOException | TimeoutException | RuntimeException e) {
             LOG.debug("closing the member channel failed: {}", e.getMessage());
         }
     }

@@ -36,13 +36,21 @@ final class PendingPublish {
     }
 
     /** The broker returned it as unroutable: the ack that follows must not turn it into a success. */
-    void markReturned(KeelException unroutable) {
+    void markReturned() {
         returned = true;
-        future.completeExceptionally(unroutable);
     }
 
-    void confirm() {
-        future.complete(new PublishReceipt(topic, messageId, Names.routingKey(lane), -1));
+    /** Completes it: as unroutable when it was returned, else with its receipt. */
+    void confirm(KeelException ifReturned) {
+        if (returned) {
+            future.completeExceptionally(ifReturned);
+        } else {
+            future.complete(new PublishReceipt(topic, messageId, Names.routingKey(lane), -1));
+        }
+    }
+
+    int lane() {
+        return lane;
     }
 
     void fail(KeelException failure) {

@@ -1,6 +1,7 @@
 package dev.keel.rabbit.internal;
 
 import com.rabbitmq.client.ShutdownSignalException;
+import dev.keel.BrokerUnavailableException;
 import dev.keel.ClosedException;
 import dev.keel.KeelException;
 import dev.keel.PublishReceipt;
@@ -10,9 +11,15 @@ import dev.keel.rabbit.RabbitConfig;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.OutboundRecord;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,16 +34,19 @@ public final class RabbitProducer implements BrokerProducer {
 
     private static final Logger LOG = LoggerFactory.getLogger(RabbitProducer.class);
     private static final int NOT_FOUND = 404;
+    private static final long COMPLETION_MARGIN_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final ManagedConnection connection;
     private final Topology topology;
     private final RabbitConfig config;
+    private final Executor completions;
     private final ConfirmChannel[] channels;
     private final AtomicLong roundRobin = new AtomicLong();
     private volatile boolean closed;
 
-    public RabbitProducer(ManagedConnection connection, Topology topology, RabbitConfig config) {
+    public RabbitProducer(ManagedConnection connection, Topology topology, RabbitConfig config, Executor completions) {
         this.connection = connection;
+        this.completions = completions;
         this.topology = topology;
         this.config = config;
         this.channels = new ConfirmChannel[config.channelPoolSize()];
@@ -101,11 +111,24 @@ public final class RabbitProducer implements BrokerProducer {
                 continue;
             }
             try {
-                c.awaitSettled(java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                c.awaitSettled(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
             c.close();
+        }
+        awaitCompletions(deadline);
+    }
+
+    /** Returns once the completions queued so far have run: every future of this producer is done. */
+    private void awaitCompletions(long deadline) {
+        try {
+            CompletableFuture.runAsync(() -> { }, completions)
+                    .get(Math.max(1, deadline - System.nanoTime()) + COMPLETION_MARGIN_NANOS, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException | ExecutionException | TimeoutException e) {
+            LOG.debug("confirm completions not awaited: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -120,11 +143,11 @@ public final class RabbitProducer implements BrokerProducer {
             }
             try {
                 ConfirmChannel fresh = ConfirmChannel.open(connection.openChannel(), config.confirmWindow(),
-                        this::onChannelShutdown);
+                        completions, this::onChannelShutdown);
                 channels[slot] = fresh;
                 return fresh;
             } catch (IOException e) {
-                throw new dev.keel.BrokerUnavailableException("cannot put a RabbitMQ channel in confirm mode: "
+                throw new BrokerUnavailableException("cannot put a RabbitMQ channel in confirm mode: "
                         + e.getMessage(), e);
             }
         }
