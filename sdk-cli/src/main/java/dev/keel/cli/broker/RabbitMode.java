@@ -49,7 +49,7 @@ final class RabbitMode implements BrokerMode {
     }
 
     /**
-     * Deletes the exchange, lane queues, dead-letter pairs and lane marker of each topic. The names
+     * Deletes the exchange, lane queues, dead-letter pairs, member queues and lane marker of each topic. The names
      * come from sdk-rabbit's {@link Names}, the one place that knows them (an internal class: a
      * topology-deletion SPI method would be the clean way, see docs/cli.md).
      */
@@ -66,6 +66,7 @@ final class RabbitMode implements BrokerMode {
                         channel.queueDelete(Names.laneQueue(topic.name(), group, lane));
                     }
                     channel.queueDelete(Names.deadLetterQueue(topic.name(), group));
+                    channel.queueDelete(Names.membersQueue(topic.name(), group));
                     channel.exchangeDelete(Names.deadLetterExchange(topic.name(), group));
                 }
                 channel.queueDelete(Names.lanesMarker(topic.name()));
