@@ -76,7 +76,8 @@ public final class RabbitAdapter implements BrokerAdapter {
         this.connector = new Connector(config);
         this.publishConnection = new ManagedConnection(connector, "publish", config.recoveryInterval(),
                 System::nanoTime);
-        this.topology = new Topology(publishConnection, config.queueType(), config.defaultLanes());
+        this.topology = new Topology(publishConnection, config.queueType(), config.defaultLanes(),
+                config.deadLetterSuffix());
         this.dispatchExecutor = Executors.newCachedThreadPool(daemonThreads("keel-rabbit-dispatch-"));
         this.completions = Executors.newSingleThreadExecutor(daemonThreads("keel-rabbit-confirms-"));
         this.scheduler = Executors.newScheduledThreadPool(SCHEDULER_THREADS, daemonThreads("keel-rabbit-timer-"));

@@ -1,6 +1,7 @@
 package dev.keel.rabbit;
 
 import dev.keel.TopicSpec;
+import dev.keel.retry.DeadLetterPolicy;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
@@ -44,6 +45,7 @@ public final class RabbitConfig {
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(30);
     /** Pause between reconnection attempts (consumers recover, publishers reconnect on demand). */
     public static final Duration DEFAULT_RECOVERY_INTERVAL = Duration.ofSeconds(2);
+    public static final String DEFAULT_DEAD_LETTER_SUFFIX = DeadLetterPolicy.DEFAULT_SUFFIX;
     /** How often a consumer checks the group's size and hands over lanes beyond its share. */
     public static final Duration DEFAULT_REBALANCE_INTERVAL = Duration.ofSeconds(2);
     /** How long a publish waits for room in a full confirm window before failing (retriable). */
@@ -70,6 +72,7 @@ public final class RabbitConfig {
     private final Duration maxBlock;
     private final Duration closeTimeout;
     private final Duration rebalanceInterval;
+    private final String deadLetterSuffix;
 
     private RabbitConfig(Builder b) {
         this.host = b.host;
@@ -91,6 +94,7 @@ public final class RabbitConfig {
         this.maxBlock = b.maxBlock;
         this.closeTimeout = b.closeTimeout;
         this.rebalanceInterval = b.rebalanceInterval;
+        this.deadLetterSuffix = b.deadLetterSuffix;
     }
 
     public static Builder builder() {
@@ -112,6 +116,11 @@ public final class RabbitConfig {
                 .rebalanceInterval(base.rebalanceInterval);
         if (base.sslContext != null) {
             b.sslContext(base.sslContext);
+        }
+        if (base.deadLetterSuffix == null) {
+            b.noDeadLetterTopics();
+        } else {
+            b.deadLetterSuffix(base.deadLetterSuffix);
         }
         return b;
     }
@@ -155,6 +164,13 @@ public final class RabbitConfig {
 
     public Duration rebalanceInterval() { return rebalanceInterval; }
 
+    /**
+     * The suffix of the dead-letter topic that {@code ensureTopology} declares next to each topic,
+     * with the same groups ({@code <topic>.DLT} by default), or {@code null} when it declares none.
+     * Without it, the engine's dead letters to {@code <topic>.DLT} would be unroutable.
+     */
+    public String deadLetterSuffix() { return deadLetterSuffix; }
+
     @Override
     public String toString() {
         return "RabbitConfig{" + (tls ? "amqps" : "amqp") + "://" + username + ":****@" + host + ":" + port
@@ -162,7 +178,8 @@ public final class RabbitConfig {
                 + channelPoolSize + ", prefetch=" + prefetch + ", queueType=" + queueType + ", defaultLanes="
                 + defaultLanes + ", connectionName=" + connectionName + ", connectionTimeout=" + connectionTimeout
                 + ", heartbeat=" + heartbeat + ", recoveryInterval=" + recoveryInterval + ", maxBlock=" + maxBlock
-                + ", closeTimeout=" + closeTimeout + ", rebalanceInterval=" + rebalanceInterval + "}";
+                + ", closeTimeout=" + closeTimeout + ", rebalanceInterval=" + rebalanceInterval
+                + ", deadLetterSuffix=" + deadLetterSuffix + "}";
     }
 
     public static final class Builder {
@@ -185,6 +202,7 @@ public final class RabbitConfig {
         private Duration maxBlock = DEFAULT_MAX_BLOCK;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private Duration rebalanceInterval = DEFAULT_REBALANCE_INTERVAL;
+        private String deadLetterSuffix = DEFAULT_DEAD_LETTER_SUFFIX;
 
         private Builder() {
         }
@@ -345,6 +363,22 @@ public final class RabbitConfig {
 
         public Builder rebalanceInterval(Duration rebalanceInterval) {
             this.rebalanceInterval = positive("rebalanceInterval", rebalanceInterval);
+            return this;
+        }
+
+        /** See {@link RabbitConfig#deadLetterSuffix()}; match the subscriptions' {@code DeadLetterPolicy}. */
+        public Builder deadLetterSuffix(String deadLetterSuffix) {
+            if (deadLetterSuffix == null || !deadLetterSuffix.matches("[A-Za-z0-9._-]{1,50}")) {
+                throw new IllegalArgumentException("deadLetterSuffix must be 1-50 characters of [A-Za-z0-9._-], was '"
+                        + deadLetterSuffix + "'");
+            }
+            this.deadLetterSuffix = deadLetterSuffix;
+            return this;
+        }
+
+        /** {@code ensureTopology} declares no dead-letter topics (declare them yourself, with a group). */
+        public Builder noDeadLetterTopics() {
+            this.deadLetterSuffix = null;
             return this;
         }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.Codec;
+import dev.keel.KeelHeaders;
 import dev.keel.DeliveryGuarantee;
 import dev.keel.Keel;
 import dev.keel.Message;
@@ -12,6 +13,9 @@ import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.ordering.Ordering;
+import dev.keel.retry.RetryPolicy;
+import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.InboundRecord;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.UsesBrokers;
 import java.time.Duration;
@@ -72,6 +76,29 @@ class KeelOnRabbitTest {
         assertThat(byFirst).isNotEmpty();
         assertThat(bySecond).isNotEmpty();
         assertInKeyOrderWithoutGapsOrDuplicates(List.copyOf(handled), 600);
+    }
+
+    @Test
+    void deadLettersShouldReachTheDeadLetterTopicDeclaredNextToTheTopic() throws Exception {
+        String topic = RabbitTestSupport.unique("keel-poison");
+        try (Keel keel = keel(RabbitTestSupport.unique("dedup"));
+             RabbitAdapter reader = new RabbitAdapter(RabbitTestSupport.config().build())) {
+            keel.ensureTopology(TopicSpec.builder(topic).partitions(2).group("g").build()); // no DLT declared
+            keel.subscribe(SubscriptionConfig.from(subscription(topic)).retryPolicy(RetryPolicy.custom().maxAttempts(2)
+                    .initialBackoff(Duration.ofMillis(10)).build()).build(), d -> {
+                        throw new IllegalStateException("poison " + d.id());
+                    });
+            PublishReceipt sent = keel.publisher().publish(topic, Message.builder("bad", Codec.utf8()).id("poison-1")
+                    .key("k").build()).toCompletableFuture().get(60, TimeUnit.SECONDS);
+            RecordingSink dead = new RecordingSink(true);
+            reader.consumer(new ConsumerSettings(topic + ".DLT", "g", 16, Duration.ofSeconds(5))).start(dead);
+            await().atMost(WAIT).until(() -> dead.size() >= 1);
+            InboundRecord letter = dead.records().get(0);
+            assertThat(letter.id()).isEqualTo(sent.messageId());
+            assertThat(letter.headers()).containsEntry(KeelHeaders.DLT_ORIGIN_TOPIC, topic)
+                    .containsEntry(KeelHeaders.DLT_GROUP, "g").containsEntry(KeelHeaders.DLT_ATTEMPTS, "2")
+                    .containsKey(KeelHeaders.DLT_CAUSE_CLASS);
+        }
     }
 
     static void assertInKeyOrderWithoutGapsOrDuplicates(List<String> handled, int total) {

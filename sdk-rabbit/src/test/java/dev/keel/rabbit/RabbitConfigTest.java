@@ -21,6 +21,8 @@ class RabbitConfigTest {
         assertThat(c.defaultLanes()).isEqualTo(RabbitConfig.DEFAULT_LANES);
         assertThat(c.tls()).isFalse();
         assertThat(c.sslContext()).isEmpty();
+        assertThat(c.deadLetterSuffix()).isEqualTo(".DLT");
+        assertThat(c.rebalanceInterval()).isEqualTo(RabbitConfig.DEFAULT_REBALANCE_INTERVAL);
     }
 
     @Test
@@ -55,8 +57,11 @@ class RabbitConfigTest {
                 .prefetch(9).queueType(QueueType.CLASSIC).defaultLanes(5).connectionName("svc")
                 .connectionTimeout(Duration.ofSeconds(3)).heartbeat(Duration.ofSeconds(4))
                 .recoveryInterval(Duration.ofSeconds(5)).maxBlock(Duration.ofSeconds(6))
-                .closeTimeout(Duration.ofSeconds(7)).rebalanceInterval(Duration.ofSeconds(8)).build();
+                .closeTimeout(Duration.ofSeconds(7)).rebalanceInterval(Duration.ofSeconds(8))
+                .deadLetterSuffix(".dead").build();
         assertThat(RabbitConfig.from(c).build()).usingRecursiveComparison().isEqualTo(c);
+        RabbitConfig none = RabbitConfig.builder().noDeadLetterTopics().build();
+        assertThat(RabbitConfig.from(none).build().deadLetterSuffix()).isNull();
     }
 
     @Test
@@ -79,6 +84,8 @@ class RabbitConfigTest {
                 .hasMessageContaining("virtualHost");
         assertThatThrownBy(() -> RabbitConfig.builder().maxBlock(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxBlock");
+        assertThatThrownBy(() -> RabbitConfig.builder().deadLetterSuffix("a b")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("deadLetterSuffix");
         assertThatThrownBy(() -> RabbitConfig.builder().host(" ")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("host");
     }

@@ -144,6 +144,27 @@ class RabbitProducerTest {
     }
 
     @Test
+    void ensureTopologyShouldDeclareTheDeadLetterTopicWithTheSameGroupsUnlessToldNot() throws Exception {
+        String topic = RabbitTestSupport.unique("with-dlt");
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(2).group("a").group("b").build());
+        String bare = RabbitTestSupport.unique("without-dlt");
+        try (RabbitAdapter none = new RabbitAdapter(RabbitTestSupport.config().noDeadLetterTopics().build())) {
+            none.ensureTopology(TopicSpec.builder(bare).partitions(2).group("a").build());
+        }
+        try (RawAmqp raw = new RawAmqp(adapter.config())) {
+            for (String group : List.of("a", "b")) {
+                for (int lane = 0; lane < 2; lane++) {
+                    assertThat(raw.ready(topic + ".DLT." + group + "." + lane)).isZero();
+                }
+            }
+        }
+        assertThat(adapter.producer().send(Records.keyed(topic + ".DLT", "k", "x")).toCompletableFuture()
+                .get(30, TimeUnit.SECONDS).topic()).isEqualTo(topic + ".DLT");
+        assertThatThrownBy(() -> adapter.producer().send(Records.keyed(bare + ".DLT", "k", "x")).toCompletableFuture()
+                .get(30, TimeUnit.SECONDS)).cause().isInstanceOf(UnroutableException.class);
+    }
+
+    @Test
     void closeShouldSettleEveryPendingPublish() {
         String topic = RabbitTestSupport.unique("closing");
         adapter.ensureTopology(TopicSpec.builder(topic).partitions(2).group("g").build());

@@ -175,7 +175,8 @@ public final class RabbitConsumer implements BrokerConsumer {
         Map<String, String> headers = AmqpMessages.headers(properties);
         String id = KeelHeaders.idOf(headers, AmqpMessages.nativeId(properties, lane.queue()));
         InboundRecord record = new InboundRecord(settings.topic(), lane.queue(), tag, id,
-                headers.get(KeelHeaders.KEY), headers, body, AmqpMessages.timestamp(headers, properties, clock.instant()),
+                headers.get(KeelHeaders.KEY), headers, body,
+                AmqpMessages.timestamp(headers, properties, clock.instant()),
                 AmqpMessages.deliveryCount(properties, envelope.isRedeliver()), () -> acks.ack(epoch, tag));
         buffer.add(new Held(lane, epoch, record));
         scheduleDispatch();

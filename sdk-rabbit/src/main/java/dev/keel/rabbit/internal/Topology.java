@@ -36,17 +36,39 @@ public final class Topology {
     private final ManagedConnection connection;
     private final QueueType queueType;
     private final int defaultLanes;
+    private final String deadLetterSuffix;
     private final Map<String, Integer> lanes = new ConcurrentHashMap<>();
     private final Set<String> declaredGroups = ConcurrentHashMap.newKeySet();
 
-    public Topology(ManagedConnection connection, QueueType queueType, int defaultLanes) {
+    /** {@code deadLetterSuffix}: see {@link dev.keel.rabbit.RabbitConfig#deadLetterSuffix()} (nullable). */
+    public Topology(ManagedConnection connection, QueueType queueType, int defaultLanes, String deadLetterSuffix) {
         this.connection = connection;
         this.queueType = queueType;
         this.defaultLanes = defaultLanes;
+        this.deadLetterSuffix = deadLetterSuffix;
     }
 
-    /** Declares exchange, lane-count marker, and per group lane queues, bindings and dead-letter pair. */
+    /**
+     * Declares exchange, lane-count marker, and per group lane queues, bindings, member queue and
+     * dead-letter pair; then the topic's dead-letter topic with the same groups.
+     */
     public void ensure(TopicSpec spec) {
+        declare(spec);
+        if (hasDeadLetterTopic(spec.name()) && !spec.groups().isEmpty()) {
+            String dlt = spec.name() + deadLetterSuffix;
+            TopicSpec.Builder dead = TopicSpec.builder(dlt).replicationFactor(spec.replicationFactor())
+                    .minInSyncReplicas(spec.minInSyncReplicas())
+                    .partitions(lanesOf(dlt).orElse(spec.partitions())); // an existing one keeps its lanes
+            spec.groups().forEach(dead::group);
+            declare(dead.build());
+        }
+    }
+
+    private boolean hasDeadLetterTopic(String topic) {
+        return deadLetterSuffix != null && !topic.endsWith(deadLetterSuffix);
+    }
+
+    private void declare(TopicSpec spec) {
         String topic = spec.name();
         int n = spec.partitions();
         for (String group : spec.groups()) {
@@ -67,11 +89,18 @@ public final class Topology {
         }
     }
 
-    /** Declares one group's queues for a topic with {@code n} lanes, once per process. */
+    /**
+     * Declares one group's queues for a topic with {@code n} lanes, and the group on the topic's
+     * dead-letter topic; once per process.
+     */
     public void ensureGroup(String topic, String group, int n) {
         Names.checkFits(topic, group, n);
         if (declaredGroups.contains(topic + '\n' + group)) {
             return;
+        }
+        if (hasDeadLetterTopic(topic)) {
+            String dlt = topic + deadLetterSuffix;
+            declare(TopicSpec.builder(dlt).partitions(lanesOf(dlt).orElse(n)).group(group).build());
         }
         run("declare group '" + group + "' of topic '" + topic + "'", channel -> {
             declareGroup(channel, topic, group, n, TopicSpec.DEFAULT_REPLICATION_FACTOR);
