@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * EFFECTIVELY_ONCE: runs the rest of the chain only under a claim on the message id. DUPLICATE is
  * acknowledged without running it; BUSY (another owner's lease) is claimed again later, holding
  * the message (not acknowledged); after success the id is marked done before the acknowledgement;
- * after failure the claim is released. While the store is unavailable nothing runs: the claim (or
+ * after failure the claim is released. A prefetched claim with less than half its lease left is
+ * renewed (released and claimed again) before the handler runs. While the store is unavailable
+ * nothing runs: the claim (or
  * the completion) is retried and the consumer is paused through {@link StoreAccess}.
  */
 final class DedupStep implements Step {
@@ -25,16 +27,18 @@ final class DedupStep implements Step {
 
     private final Step next;
     private final StoreAccess store;
+    private final Duration lease;
     private final Duration retryInterval;
     private final Delays delays;
     private final BooleanSupplier stopped;
     private final MetricsRecorder metrics;
     private final String group;
 
-    DedupStep(Step next, StoreAccess store, Duration retryInterval, Delays delays, BooleanSupplier stopped,
+    DedupStep(Step next, StoreAccess store, Duration lease, Duration retryInterval, Delays delays, BooleanSupplier stopped,
               MetricsRecorder metrics, String group) {
         this.next = next;
         this.store = store;
+        this.lease = lease;
         this.retryInterval = retryInterval;
         this.delays = delays;
         this.stopped = stopped;
@@ -45,7 +49,15 @@ final class DedupStep implements Step {
     @Override
     public CompletionStage<Outcome> handle(Work work) {
         CompletableFuture<ClaimResult> prefetched = work.claim();
-        return afterClaim(work, prefetched != null ? prefetched : store.claim(work.record().id()));
+        if (prefetched == null) {
+            return afterClaim(work, store.claim(work.record().id()));
+        }
+        // A claim taken when the message arrived may have aged while it waited in its lane (behind a busy or
+        // retried message): with less than half its lease left, release it and claim afresh before running.
+        return afterClaim(work, prefetched.thenCompose(result -> result.isClaimed()
+                && work.claimAgeNanos() > lease.toNanos() / 2
+                ? store.reclaim(work.record().id(), result.token())
+                : CompletableFuture.completedFuture(result)));
     }
 
     private CompletionStage<Outcome> afterClaim(Work work, CompletionStage<ClaimResult> claim) {

@@ -58,6 +58,12 @@ final class StoreAccess {
         return completions.submit(lease);
     }
 
+    /** Releases this owner's claim on {@code id}, then claims it again (a fresh lease, or DUPLICATE/BUSY). */
+    CompletableFuture<ClaimResult> reclaim(String id, String token) {
+        return CompletableFuture.runAsync(() -> store.release(namespace, id, token), executor)
+                .thenCompose(v -> claims.submit(id));
+    }
+
     /** Best effort: a release that fails leaves the lease to expire. */
     void release(String id, String token) {
         try {

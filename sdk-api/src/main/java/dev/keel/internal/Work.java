@@ -19,6 +19,7 @@ final class Work {
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private volatile CompletableFuture<ClaimResult> claim;
     private volatile int attempt;
+    private volatile long claimedAtNanos;
 
     Work(InboundRecord record) {
         this.record = record;
@@ -69,6 +70,12 @@ final class Work {
     }
 
     void claim(CompletableFuture<ClaimResult> claim) {
+        this.claimedAtNanos = System.nanoTime();
         this.claim = claim;
+    }
+
+    /** How long ago the prefetched claim was requested (its lease started no earlier). */
+    long claimAgeNanos() {
+        return System.nanoTime() - claimedAtNanos;
     }
 }
