@@ -29,6 +29,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,8 +111,11 @@ public final class RabbitAdapter implements BrokerAdapter {
     @Override
     public BrokerConsumer consumer(ConsumerSettings settings) {
         ensureOpen();
+        AtomicReference<RabbitConsumer> self = new AtomicReference<>();
         RabbitConsumer consumer = new RabbitConsumer(settings, topology, this::consumeConnection, config.prefetch(),
-                dispatchExecutor, scheduler, config.rebalanceInterval(), Clock.systemUTC());
+                dispatchExecutor, scheduler, config.rebalanceInterval(), Clock.systemUTC(),
+                () -> consumers.remove(self.get()));
+        self.set(consumer);
         consumers.add(consumer);
         return consumer;
     }

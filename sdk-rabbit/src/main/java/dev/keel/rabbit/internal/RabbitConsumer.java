@@ -67,7 +67,7 @@ public final class RabbitConsumer implements BrokerConsumer {
 
     public RabbitConsumer(ConsumerSettings settings, Topology topology, Supplier<Connection> connection,
                           int configuredPrefetch, Executor executor, ScheduledExecutorService scheduler,
-                          Duration rebalanceInterval, Clock clock) {
+                          Duration rebalanceInterval, Clock clock, Runnable onEnded) {
         this.settings = settings;
         this.topology = topology;
         this.connection = connection;
@@ -76,6 +76,7 @@ public final class RabbitConsumer implements BrokerConsumer {
         this.scheduler = scheduler;
         this.rebalanceInterval = rebalanceInterval;
         this.clock = clock;
+        closed.whenComplete((v, e) -> onEnded.run());
     }
 
     @Override
