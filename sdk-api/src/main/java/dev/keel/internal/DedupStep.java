@@ -5,6 +5,7 @@ import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
 import dev.keel.metrics.MetricEvent;
 import dev.keel.metrics.MetricsRecorder;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -28,17 +29,19 @@ final class DedupStep implements Step {
     private final Step next;
     private final StoreAccess store;
     private final Duration lease;
+    private final Clock clock;
     private final Duration retryInterval;
     private final Delays delays;
     private final BooleanSupplier stopped;
     private final MetricsRecorder metrics;
     private final String group;
 
-    DedupStep(Step next, StoreAccess store, Duration lease, Duration retryInterval, Delays delays, BooleanSupplier stopped,
+    DedupStep(Step next, StoreAccess store, Duration lease, Clock clock, Duration retryInterval, Delays delays, BooleanSupplier stopped,
               MetricsRecorder metrics, String group) {
         this.next = next;
         this.store = store;
         this.lease = lease;
+        this.clock = clock;
         this.retryInterval = retryInterval;
         this.delays = delays;
         this.stopped = stopped;
@@ -55,7 +58,7 @@ final class DedupStep implements Step {
         // A claim taken when the message arrived may have aged while it waited in its lane (behind a busy or
         // retried message): with less than half its lease left, release it and claim afresh before running.
         return afterClaim(work, prefetched.thenCompose(result -> result.isClaimed()
-                && work.claimAgeNanos() > lease.toNanos() / 2
+                && clock.millis() - work.claimRequestedAtMillis() > lease.toMillis() / 2
                 ? store.reclaim(work.record().id(), result.token())
                 : CompletableFuture.completedFuture(result)));
     }

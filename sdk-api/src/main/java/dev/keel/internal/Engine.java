@@ -96,7 +96,8 @@ public final class Engine implements AutoCloseable {
         Step chain = Chains.build(config, handler, storeAccess, delays, () -> self[0].isStopped(), producer, clock,
                 metrics);
         EngineSubscription subscription = new EngineSubscription(config, consumer,
-                new KeyOrderedExecutor(config.lanes(), handlerPool), handlerPool, storePool, flow, storeAccess, chain);
+                new KeyOrderedExecutor(config.lanes(), handlerPool), handlerPool, storePool, flow, storeAccess, chain,
+                clock);
         self[0] = subscription;
         metrics.inFlight(config.topic(), config.group(), subscription::inFlightCount);
         subscriptions.add(subscription);

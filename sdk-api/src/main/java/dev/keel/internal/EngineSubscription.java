@@ -8,6 +8,7 @@ import dev.keel.ordering.Ordering;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.DeliverySink;
 import dev.keel.spi.InboundRecord;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -42,13 +43,14 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
     private final FlowControl flow;
     private final StoreAccess store;
     private final Step chain;
+    private final Clock clock;
     private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
     private final Map<String, Set<Work>> inFlight = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     EngineSubscription(SubscriptionConfig<?> config, BrokerConsumer consumer, KeyOrderedExecutor lanes,
                        ExecutorService handlerPool, ExecutorService storePool, FlowControl flow, StoreAccess store,
-                       Step chain) {
+                       Step chain, Clock clock) {
         this.config = config;
         this.consumer = consumer;
         this.lanes = lanes;
@@ -57,6 +59,7 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
         this.flow = flow;
         this.store = store;
         this.chain = chain;
+        this.clock = clock;
     }
 
     boolean isStopped() {
@@ -86,9 +89,10 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
         if (store != null) {
             List<String> ids = new ArrayList<>(works.size());
             works.forEach(w -> ids.add(w.record().id()));
+            long requestedAt = clock.millis();
             List<CompletableFuture<ClaimResult>> claims = store.claimAll(ids);
             for (int i = 0; i < works.size(); i++) {
-                works.get(i).claim(claims.get(i));
+                works.get(i).claim(claims.get(i), requestedAt);
             }
         }
         boolean perKey = config.ordering() == Ordering.PER_KEY;

@@ -19,7 +19,7 @@ final class Work {
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private volatile CompletableFuture<ClaimResult> claim;
     private volatile int attempt;
-    private volatile long claimedAtNanos;
+    private volatile long claimedAtMillis;
 
     Work(InboundRecord record) {
         this.record = record;
@@ -69,13 +69,13 @@ final class Work {
         return claim;
     }
 
-    void claim(CompletableFuture<ClaimResult> claim) {
-        this.claimedAtNanos = System.nanoTime();
+    /** Attaches the claim requested for this work at {@code requestedAtMillis} (its lease starts no earlier). */
+    void claim(CompletableFuture<ClaimResult> claim, long requestedAtMillis) {
+        this.claimedAtMillis = requestedAtMillis;
         this.claim = claim;
     }
 
-    /** How long ago the prefetched claim was requested (its lease started no earlier). */
-    long claimAgeNanos() {
-        return System.nanoTime() - claimedAtNanos;
+    long claimRequestedAtMillis() {
+        return claimedAtMillis;
     }
 }
