@@ -1,7 +1,6 @@
 package dev.keel.rabbit.internal;
 
 import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Return;
 import com.rabbitmq.client.ShutdownSignalException;
@@ -99,10 +98,16 @@ final class ConfirmChannel {
             pending.put(seq, publish);
             try {
                 channel.basicPublish(exchange, routingKey, true, properties, body);
-            } catch (IOException | AlreadyClosedException e) {
+            } catch (IOException | ShutdownSignalException e) {
                 if (pending.remove(seq) != null) {
                     window.release();
                     publish.fail(unavailable("publishing failed: " + e.getMessage(), e));
+                }
+            } catch (RuntimeException e) {
+                if (pending.remove(seq) != null) {
+                    window.release();
+                    publish.fail(new PublishException("the message cannot be published (" + e + "): check its headers"
+                            + " and size", e, false));
                 }
             }
         }
