@@ -5,7 +5,6 @@ import dev.keel.testbrokers.BrokerStartException;
 import dev.keel.testbrokers.KafkaEndpoint;
 import dev.keel.testbrokers.Origin;
 import dev.keel.testbrokers.ProcessWaitException;
-import dev.keel.testbrokers.internal.BrokerControl;
 import dev.keel.testbrokers.internal.HarnessRuntime;
 import dev.keel.testbrokers.internal.Poll;
 import dev.keel.testbrokers.internal.Ports;
@@ -28,23 +27,20 @@ import java.util.Map;
  * A single-node Kafka in KRaft mode (broker and controller in one JVM) from the Maven Central jars,
  * listening on 127.0.0.1 only. Kill and restart keep its ports and data directory.
  */
-final class LocalKafka implements BrokerControl {
+final class LocalKafka extends OneProcessBroker {
     private static final String DEFAULT_JVM_OPTIONS = "-Xms128m -Xmx512m -XX:+UseSerialGC -Djava.awt.headless=true "
             + "-Dorg.slf4j.simpleLogger.defaultLogLevel=info -Dorg.slf4j.simpleLogger.showDateTime=true";
-    private static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
 
     private final HarnessRuntime runtime;
-    private final Path dir;
     private final int port;
     private final int controllerPort;
     private final String classpath;
     private final List<String> jvmOptions;
     private final Duration startTimeout;
-    private volatile ManagedProcess process;
 
     private LocalKafka(HarnessRuntime runtime, String classpath) {
+        super(runtime.run().dir("kafka"), Duration.ofSeconds(30));
         this.runtime = runtime;
-        this.dir = runtime.run().dir("kafka");
         this.port = Ports.freePort();
         this.controllerPort = Ports.freePort();
         this.classpath = classpath;
@@ -66,7 +62,7 @@ final class LocalKafka implements BrokerControl {
     }
 
     private Path config() {
-        return dir.resolve("server.properties");
+        return dir().resolve("server.properties");
     }
 
     private void writeConfig() {
@@ -79,7 +75,7 @@ final class LocalKafka implements BrokerControl {
                 "controller.listener.names=CONTROLLER",
                 "inter.broker.listener.name=PLAINTEXT",
                 "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                "log.dirs=" + dir.resolve("data").toAbsolutePath(),
+                "log.dirs=" + dir().resolve("data").toAbsolutePath(),
                 "num.partitions=1",
                 "auto.create.topics.enable=true",
                 "offsets.topic.replication.factor=1",
@@ -116,9 +112,10 @@ final class LocalKafka implements BrokerControl {
         }
     }
 
-    private void launchAndAwait() {
+    @Override
+    void launchAndAwait() {
         ManagedProcess started = launch("kafka", "kafka.Kafka", List.of(config().toString()));
-        process = started;
+        running(started);
         try {
             KafkaReadiness.await("127.0.0.1", port, startTimeout, started.onExit());
         } catch (Poll.PollFailedException e) {
@@ -130,37 +127,10 @@ final class LocalKafka implements BrokerControl {
 
     private ManagedProcess launch(String name, String mainClass, List<String> args) {
         try {
-            List<String> command = JavaCommand.command(dir.resolve("classpath.argfile"), classpath, jvmOptions, mainClass, args);
-            return runtime.launcher().launch(ProcessSpec.broker(name, command, dir, Map.of(), dir.resolve(name + ".log")));
+            List<String> command = JavaCommand.command(dir().resolve("classpath.argfile"), classpath, jvmOptions, mainClass, args);
+            return runtime.launcher().launch(ProcessSpec.broker(name, command, dir(), Map.of(), dir().resolve(name + ".log")));
         } catch (IOException e) {
             throw new BrokerStartException(BrokerKind.KAFKA, "cannot start " + mainClass + " with " + JavaCommand.javaExecutable(), e);
         }
-    }
-
-    @Override
-    public boolean supportsFaults() {
-        return true;
-    }
-
-    @Override
-    public synchronized void kill() {
-        process.kill(KILL_TIMEOUT);
-    }
-
-    @Override
-    public synchronized void restart() {
-        if (process.isAlive()) {
-            process.kill(KILL_TIMEOUT);
-        }
-        launchAndAwait();
-    }
-
-    @Override
-    public void stop() {
-        ManagedProcess current = process;
-        if (current != null) {
-            current.killNow();
-        }
-        RunDirectory.deleteTree(dir.resolve("data"));
     }
 }

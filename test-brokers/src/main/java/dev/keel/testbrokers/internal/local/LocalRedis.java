@@ -4,7 +4,6 @@ import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.BrokerStartException;
 import dev.keel.testbrokers.Origin;
 import dev.keel.testbrokers.RedisEndpoint;
-import dev.keel.testbrokers.internal.BrokerControl;
 import dev.keel.testbrokers.internal.HarnessRuntime;
 import dev.keel.testbrokers.internal.Poll;
 import dev.keel.testbrokers.internal.Ports;
@@ -24,21 +23,18 @@ import java.util.Optional;
  * A private redis-server on 127.0.0.1 and a free port, without persistence: after kill and restart
  * (same port) it is empty, like a Redis that lost its data.
  */
-final class LocalRedis implements BrokerControl {
-    private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
+final class LocalRedis extends OneProcessBroker {
     private static final String HOST = "127.0.0.1";
 
     private final HarnessRuntime runtime;
     private final Path executable;
-    private final Path dir;
     private final int port;
     private final Duration startTimeout;
-    private volatile ManagedProcess process;
 
     private LocalRedis(HarnessRuntime runtime, Path executable) {
+        super(runtime.run().dir("redis"), Duration.ofSeconds(10));
         this.runtime = runtime;
         this.executable = executable;
-        this.dir = runtime.run().dir("redis");
         this.port = Ports.freePort();
         this.startTimeout = runtime.settings().startTimeout();
     }
@@ -53,7 +49,8 @@ final class LocalRedis implements BrokerControl {
         return new Provided(new RedisEndpoint(Origin.LOCAL, HOST, redis.port, null, 0, redis), redis);
     }
 
-    private void launchAndAwait() {
+    @Override
+    void launchAndAwait() {
         Path data = runtime.run().dir("redis/data");
         List<String> command = List.of(executable.toString(),
                 "--port", String.valueOf(port), "--bind", HOST, "--protected-mode", "yes",
@@ -61,11 +58,11 @@ final class LocalRedis implements BrokerControl {
                 "--daemonize", "no", "--logfile", "");
         ManagedProcess started;
         try {
-            started = runtime.launcher().launch(ProcessSpec.broker("redis", command, dir, Map.of(), dir.resolve("redis.log")));
+            started = runtime.launcher().launch(ProcessSpec.broker("redis", command, dir(), Map.of(), dir().resolve("redis.log")));
         } catch (IOException e) {
             throw new BrokerStartException(BrokerKind.REDIS, "cannot start " + executable, e);
         }
-        process = started;
+        running(started);
         try {
             Poll.until("Redis PING at " + HOST + ":" + port, startTimeout, started.onExit(),
                     () -> RedisPing.ping(HOST, port) ? Optional.of(true) : Optional.empty());
@@ -73,32 +70,5 @@ final class LocalRedis implements BrokerControl {
             started.killNow();
             throw new BrokerStartException(BrokerKind.REDIS, e.getMessage() + started.tailMessage(), e);
         }
-    }
-
-    @Override
-    public boolean supportsFaults() {
-        return true;
-    }
-
-    @Override
-    public synchronized void kill() {
-        process.kill(KILL_TIMEOUT);
-    }
-
-    @Override
-    public synchronized void restart() {
-        if (process.isAlive()) {
-            process.kill(KILL_TIMEOUT);
-        }
-        launchAndAwait();
-    }
-
-    @Override
-    public void stop() {
-        ManagedProcess current = process;
-        if (current != null) {
-            current.killNow();
-        }
-        RunDirectory.deleteTree(dir.resolve("data"));
     }
 }
