@@ -13,13 +13,17 @@ import java.util.Objects;
  * @param topic     the topic it was consumed from
  * @param partition the partition (Kafka, RocketMQ queue id) or queue (RabbitMQ) it came from
  * @param position  its broker position: offset (Kafka, RocketMQ) or delivery tag (RabbitMQ)
+ * @param keelHeaders Keel's own headers as received ({@link KeelHeaders}: {@code keel-id}, {@code keel-key},
+ *                  {@code keel-ts}, and the {@code keel-dlt-*} cause, attempts and origin on a dead letter)
  */
-public record Delivery<T>(Message message, T payload, int attempt, String topic, String partition, long position) {
+public record Delivery<T>(Message message, T payload, int attempt, String topic, String partition, long position,
+                          Map<String, String> keelHeaders) {
 
     public Delivery {
         Objects.requireNonNull(message, "message");
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(partition, "partition");
+        keelHeaders = Map.copyOf(keelHeaders);
         if (attempt < 1) {
             throw new IllegalArgumentException("attempt must be >= 1, was " + attempt);
         }

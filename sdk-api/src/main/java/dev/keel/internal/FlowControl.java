@@ -52,25 +52,23 @@ final class FlowControl {
         return inFlight.get();
     }
 
-    boolean isStoreDown() {
-        synchronized (this) {
-            return storeDown;
-        }
+    synchronized boolean isStoreDown() {
+        return storeDown;
     }
 
-    private void update(Runnable change) {
-        boolean pause;
-        boolean resume;
-        synchronized (this) {
-            change.run();
-            boolean shouldPause = full || storeDown || held;
-            pause = shouldPause && !paused;
-            resume = !shouldPause && paused;
-            paused = shouldPause;
-        }
-        if (pause) {
+    /**
+     * Applies a change and tells the consumer under the same lock, so a pause decided before a
+     * resume can never reach the consumer after it (which would leave it paused for good).
+     * Adapters' pause and resume only flip a flag or wake their poll loop: they never call back.
+     */
+    private synchronized void update(Runnable change) {
+        change.run();
+        boolean shouldPause = full || storeDown || held;
+        if (shouldPause && !paused) {
+            paused = true;
             consumer.pause();
-        } else if (resume) {
+        } else if (!shouldPause && paused) {
+            paused = false;
             consumer.resume();
         }
     }

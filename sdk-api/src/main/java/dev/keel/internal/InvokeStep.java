@@ -38,7 +38,7 @@ final class InvokeStep<T> implements Step {
                     : new dev.keel.DecodingException("codec failed to decode the payload: " + e, e));
         }
         Delivery<T> delivery = new Delivery<>(toMessage(record), payload, work.attempt(), record.topic(),
-                record.partition(), record.position());
+                record.partition(), record.position(), keelHeaders(record));
         long start = System.nanoTime();
         try {
             handler.handle(delivery);
@@ -48,6 +48,16 @@ final class InvokeStep<T> implements Step {
             metrics.handlerLatency(record.topic(), group, Duration.ofNanos(System.nanoTime() - start), false);
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    private static Map<String, String> keelHeaders(InboundRecord record) {
+        Map<String, String> keel = new java.util.HashMap<>();
+        record.headers().forEach((name, value) -> {
+            if (KeelHeaders.isReserved(name)) {
+                keel.put(name, value);
+            }
+        });
+        return keel;
     }
 
     static Message toMessage(InboundRecord record) {

@@ -133,6 +133,16 @@ class EngineBehaviourTest {
         assertThat(registry.get("keel.dead_lettered").counter().count()).isEqualTo(1);
         StoredRecord dead = broker.records("met.DLT").get(0);
         assertThat(dead.id()).isEqualTo("id-1");
+        Map<String, Map<String, String>> deadLetters = new ConcurrentHashMap<>();
+        keel.subscribe(SubscriptionConfig.builder("met.DLT", "ops", Codec.utf8()).build(),
+                d -> deadLetters.put(d.id(), d.keelHeaders()));
+        await().atMost(PATIENCE).until(() -> deadLetters.containsKey("id-1"));
+        assertThat(deadLetters.get("id-1"))
+                .containsEntry(dev.keel.KeelHeaders.DLT_CAUSE_CLASS, IllegalArgumentException.class.getName())
+                .containsEntry(dev.keel.KeelHeaders.DLT_CAUSE_MESSAGE, "poison")
+                .containsEntry(dev.keel.KeelHeaders.DLT_ATTEMPTS, "2")
+                .containsEntry(dev.keel.KeelHeaders.DLT_ORIGIN_TOPIC, "met")
+                .containsEntry(dev.keel.KeelHeaders.DLT_REASON, "handler");
         assertThat(registry.get("keel.handler").tag("outcome", "failure").timer().count()).isEqualTo(2);
     }
 }
