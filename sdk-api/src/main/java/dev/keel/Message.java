@@ -29,7 +29,7 @@ public final class Message {
         this.id = builder.id;
         this.key = builder.key;
         this.headers = Map.copyOf(builder.headers);
-        this.payload = builder.payload.clone();
+        this.payload = builder.payload; // the builder's own copy, never modified or exposed
         this.timestamp = builder.timestamp;
     }
 

@@ -28,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,6 +49,7 @@ import org.slf4j.LoggerFactory;
 public final class DefaultPublisher implements Publisher {
 
     private static final Logger LOG = LoggerFactory.getLogger(DefaultPublisher.class);
+    private static final long SWEEP_INTERVAL_MILLIS = 50;
 
     private final Supplier<BrokerProducer> producer;
     private final PublisherConfig config;
@@ -60,8 +60,14 @@ public final class DefaultPublisher implements Publisher {
     private final Semaphore window;
     private final CircuitBreaker breaker;
     private final Retry retry;
-    private final Set<CompletableFuture<PublishReceipt>> pending = ConcurrentHashMap.newKeySet();
+    /** Each unconfirmed publish with the nano time it times out at; swept by {@link #expireOverdue()}. */
+    private final Map<CompletableFuture<PublishReceipt>, Deadline> pending = new ConcurrentHashMap<>();
+    private final ScheduledFuture<?> sweeper;
+
+    private record Deadline(long atNanos, String id, String topic) {
+    }
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Map<String, Boolean> validTopics = new ConcurrentHashMap<>();
 
     public DefaultPublisher(String name, Supplier<BrokerProducer> producer, PublisherConfig config,
                             ScheduledExecutorService scheduler, Clock clock, MetricsRecorder metrics) {
@@ -85,12 +91,26 @@ public final class DefaultPublisher implements Publisher {
                 .retryOnException(e -> isRetriable(e) && !closed.get())
                 .failAfterMaxAttempts(false)
                 .build());
+        // one periodic sweep instead of a timer per message: a timer per publish costs more than the publish
+        this.sweeper = scheduler.scheduleWithFixedDelay(this::expireOverdue, SWEEP_INTERVAL_MILLIS,
+                SWEEP_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void expireOverdue() {
+        long now = System.nanoTime();
+        pending.forEach((future, deadline) -> {
+            if (now - deadline.atNanos() >= 0) {
+                future.completeExceptionally(new KeelTimeoutException("message " + deadline.id() + " to "
+                        + deadline.topic() + " not confirmed within " + config.timeout()
+                        + "; it may still arrive, with the same id"));
+            }
+        });
     }
 
     @Override
     public CompletionStage<PublishReceipt> publish(String topic, Message message) {
         Objects.requireNonNull(message, "message");
-        if (!TopicSpec.isValidName(topic)) {
+        if (!validTopics.containsKey(topic) && !validate(topic)) {
             return Futures.failed(new IllegalArgumentException(
                     "topic must be 1-200 characters of [A-Za-z0-9._-], was '" + topic + "'"));
         }
@@ -110,12 +130,8 @@ public final class DefaultPublisher implements Publisher {
         }
         metrics.count(MetricEvent.PUBLISHED, topic, null);
         CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
-        pending.add(result);
-        ScheduledFuture<?> timer = scheduler.schedule(() -> result.completeExceptionally(new KeelTimeoutException(
-                "message " + record.id() + " to " + topic + " not confirmed within " + config.timeout()
-                        + "; it may still arrive, with the same id")), config.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        pending.put(result, new Deadline(System.nanoTime() + config.timeout().toNanos(), record.id(), topic));
         result.whenComplete((receipt, error) -> {
-            timer.cancel(false);
             window.release();
             pending.remove(result);
             if (error == null) {
@@ -139,6 +155,16 @@ public final class DefaultPublisher implements Publisher {
         return result;
     }
 
+    private boolean validate(String topic) {
+        if (topic == null || !TopicSpec.isValidName(topic)) {
+            return false;
+        }
+        if (validTopics.size() < 10_000) {
+            validTopics.put(topic, Boolean.TRUE);
+        }
+        return true;
+    }
+
     @Override
     public CompletionStage<List<PublishReceipt>> publishAll(String topic, List<Message> messages) {
         List<CompletableFuture<PublishReceipt>> futures = new ArrayList<>(messages.size());
@@ -157,8 +183,11 @@ public final class DefaultPublisher implements Publisher {
     @Override
     public CompletionStage<Void> closeAsync() {
         closed.set(true);
-        CompletableFuture<?>[] waiting = pending.toArray(CompletableFuture[]::new);
-        return CompletableFuture.allOf(waiting).handle((v, e) -> null);
+        CompletableFuture<?>[] waiting = pending.keySet().toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(waiting).handle((v, e) -> {
+            sweeper.cancel(false);
+            return null;
+        });
     }
 
     @Override
@@ -168,7 +197,8 @@ public final class DefaultPublisher implements Publisher {
             done.get(config.timeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             ClosedException closedError = new ClosedException("publisher closed before the broker confirmed");
-            pending.forEach(f -> f.completeExceptionally(closedError));
+            pending.keySet().forEach(f -> f.completeExceptionally(closedError));
+            sweeper.cancel(false);
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
