@@ -94,6 +94,7 @@ final class DedupStep implements Step {
                 store.release(lease.id(), lease.token());
                 return CompletableFuture.<Outcome>failedFuture(Futures.unwrap(error));
             }
+            work.handlerSucceeded();
             return complete(work, lease, outcome);
         }).thenCompose(stage -> stage);
     }

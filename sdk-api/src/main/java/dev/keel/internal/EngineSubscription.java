@@ -101,31 +101,37 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
         }
     }
 
-    private CompletionStage<Outcome> process(Work work) {
+    /**
+     * Runs one work in its lane. The lane is held until the work no longer needs it: until its
+     * handler succeeded (marking done and acknowledging then go on without holding back the next
+     * message of the key), or until it finished otherwise (retries and dead-lettering keep the key
+     * waiting).
+     */
+    private CompletionStage<Void> process(Work work) {
         if (!work.start()) {
-            return CompletableFuture.completedFuture(Outcome.DROPPED);
+            return CompletableFuture.completedFuture(null);
         }
         if (isStopped()) {
             finish(work, Outcome.DROPPED);
-            return CompletableFuture.completedFuture(Outcome.DROPPED);
+            return CompletableFuture.completedFuture(null);
         }
         boolean ackFirst = config.guarantee() == DeliveryGuarantee.AT_MOST_ONCE;
         if (ackFirst) {
             ack(work);
         }
-        return Futures.call(() -> chain.handle(work)).handle((outcome, error) -> {
+        Futures.call(() -> chain.handle(work)).whenComplete((outcome, error) -> {
             if (error != null) {
                 LOG.error("message {} from {} left the handling chain with an error and stays unacknowledged: {}",
                         work.record().id(), work.record().topic(), Futures.unwrap(error).toString());
                 finish(work, Outcome.DROPPED);
-                return Outcome.DROPPED;
+                return;
             }
             if (outcome != Outcome.DROPPED && !ackFirst) {
                 ack(work);
             }
             finish(work, outcome);
-            return outcome;
         });
+        return work.laneFree();
     }
 
     private void ack(Work work) {

@@ -17,6 +17,7 @@ final class Work {
     private final InboundRecord record;
     private final AtomicReference<State> state = new AtomicReference<>(State.QUEUED);
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    private final CompletableFuture<Void> laneFree = new CompletableFuture<>();
     private volatile CompletableFuture<ClaimResult> claim;
     private volatile int attempt;
     private volatile long claimedAtMillis;
@@ -38,6 +39,7 @@ final class Work {
     boolean drop() {
         if (state.compareAndSet(State.QUEUED, State.DROPPED)) {
             finished.complete(null);
+            laneFree.complete(null);
             return true;
         }
         return false;
@@ -46,6 +48,7 @@ final class Work {
     void finish() {
         state.set(State.FINISHED);
         finished.complete(null);
+        laneFree.complete(null);
     }
 
     boolean isDropped() {
@@ -54,6 +57,19 @@ final class Work {
 
     CompletableFuture<Void> finished() {
         return finished;
+    }
+
+    /**
+     * The handler returned successfully: the next message of its lane may start while this one is
+     * marked done and acknowledged (its side effect is complete, so key order is kept).
+     */
+    void handlerSucceeded() {
+        laneFree.complete(null);
+    }
+
+    /** Completes when the work no longer holds its lane: its handler succeeded, or it finished. */
+    CompletableFuture<Void> laneFree() {
+        return laneFree;
     }
 
     /** The attempt now running (1-based), set by the retry step. */
