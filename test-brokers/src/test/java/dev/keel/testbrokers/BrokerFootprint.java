@@ -1,8 +1,6 @@
 package dev.keel.testbrokers;
 
 import dev.keel.testbrokers.internal.HarnessRuntime;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,20 +11,22 @@ import java.util.Map;
 
 /**
  * Measures, one broker at a time, how long each takes to start and its resident memory right after.
- * Not part of the normal run: {@code ./mvnw -pl test-brokers install -Dtest=BrokerFootprintTest
- * -Dkeel.measure=true -Dkeel.brokers.prestart=} (empty, so they start one by one). The table goes to
- * the test output and to {@code target/keel-brokers/footprint.txt}.
+ * A measurement, not a test (figures are measured, never asserted): run it with
+ * {@code ./mvnw -q -pl test-brokers test-compile exec:java -Dexec.classpathScope=test
+ * -Dexec.mainClass=dev.keel.testbrokers.BrokerFootprint}. The table goes to standard output and to
+ * {@code target/keel-brokers/footprint.txt}.
  */
-@EnabledIfSystemProperty(named = "keel.measure", matches = "true")
-class BrokerFootprintTest {
+public final class BrokerFootprint {
     private static final Map<BrokerKind, List<String>> PROCESSES = Map.of(
             BrokerKind.KAFKA, List.of("kafka"),
             BrokerKind.ROCKET, List.of("rocketmq-namesrv", "rocketmq-broker"),
             BrokerKind.RABBIT, List.of("rabbitmq"),
             BrokerKind.REDIS, List.of("redis"));
 
-    @Test
-    void measureStartTimeAndMemory() throws IOException {
+    private BrokerFootprint() {
+    }
+
+    public static void main(String[] args) throws IOException {
         StringBuilder table = new StringBuilder("broker | start (s) | RSS (MiB) per process\n");
         for (BrokerKind kind : List.of(BrokerKind.REDIS, BrokerKind.RABBIT, BrokerKind.KAFKA, BrokerKind.ROCKET)) {
             long begin = System.nanoTime();
@@ -36,6 +36,7 @@ class BrokerFootprintTest {
         }
         System.out.print(table);
         Files.writeString(HarnessRuntime.get().run().path().getParent().resolve("footprint.txt"), table, StandardCharsets.UTF_8);
+        System.exit(0);
     }
 
     private static String rss(BrokerKind kind) throws IOException {
