@@ -1,6 +1,5 @@
 package dev.keel;
 
-import dev.keel.internal.JsonCodec;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +8,8 @@ import java.nio.ByteBuffer;
 /**
  * Turns payload values into bytes and back. {@link #decode(byte[])} throws
  * {@link DecodingException} for bytes it cannot read; the consumer then sends the message to the
- * dead letters at once, without retrying.
+ * dead letters at once, without retrying. JSON: {@code dev.keel.jackson.JsonCodec.of(type)} in the
+ * {@code sdk-jackson} module.
  */
 public interface Codec<T> {
 
@@ -52,13 +52,5 @@ public interface Codec<T> {
                 }
             }
         };
-    }
-
-    /**
-     * JSON through Jackson 3 ({@code tools.jackson.core:jackson-databind}, an optional dependency
-     * the application adds).
-     */
-    static <T> Codec<T> json(Class<T> type) {
-        return JsonCodec.of(type);
     }
 }

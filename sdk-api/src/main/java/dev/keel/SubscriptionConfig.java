@@ -132,7 +132,7 @@ public final class SubscriptionConfig<T> {
             }
             this.topic = topic;
             this.group = group;
-            this.codec = Objects.requireNonNull(codec, "codec: use Codec.bytes(), Codec.utf8() or Codec.json(type)");
+            this.codec = Objects.requireNonNull(codec, "codec: use Codec.bytes(), Codec.utf8() or JsonCodec.of(type) from sdk-jackson");
         }
 
         public Builder<T> guarantee(DeliveryGuarantee guarantee) {

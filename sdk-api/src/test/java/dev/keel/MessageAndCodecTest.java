@@ -8,8 +8,6 @@ import org.junit.jupiter.api.Test;
 
 class MessageAndCodecTest {
 
-    record Order(String id, int amount) {
-    }
 
     @Test
     void messagesWithSameFieldsShouldBeEqual() {
@@ -38,14 +36,6 @@ class MessageAndCodecTest {
     void invalidUtf8ShouldBeADecodingException() {
         assertThatThrownBy(() -> Codec.utf8().decode(new byte[] {(byte) 0xC3, (byte) 0x28}))
                 .isInstanceOf(DecodingException.class);
-    }
-
-    @Test
-    void jsonShouldRoundTripAndRejectGarbage() {
-        Codec<Order> codec = Codec.json(Order.class);
-        Order order = new Order("o-1", 42);
-        assertThat(codec.decode(codec.encode(order))).isEqualTo(order);
-        assertThatThrownBy(() -> codec.decode("{not json".getBytes())).isInstanceOf(DecodingException.class);
     }
 
     @Test

@@ -5,7 +5,7 @@ import java.util.function.IntSupplier;
 
 /**
  * Where Keel reports what it does. {@code group} is {@code null} for publish-side events.
- * {@link MicrometerMetrics} reports to Micrometer; {@link #noop()} discards.
+ * {@code dev.keel.micrometer.MicrometerMetrics} (module {@code sdk-micrometer}) reports to Micrometer; {@link #noop()} discards.
  */
 public interface MetricsRecorder {
 

@@ -1,6 +1,5 @@
 package dev.keel.retry;
 
-import io.github.resilience4j.core.IntervalFunction;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -22,7 +21,6 @@ public final class RetryPolicy {
     private final double multiplier;
     private final Duration maxBackoff;
     private final double jitter;
-    private final IntervalFunction intervals;
 
     private RetryPolicy(Builder b) {
         this.maxAttempts = b.maxAttempts;
@@ -30,9 +28,6 @@ public final class RetryPolicy {
         this.multiplier = b.multiplier;
         this.maxBackoff = b.maxBackoff;
         this.jitter = b.jitter;
-        this.intervals = jitter == 0.0
-                ? IntervalFunction.ofExponentialBackoff(initialBackoff, multiplier, maxBackoff)
-                : IntervalFunction.ofExponentialRandomBackoff(initialBackoff, multiplier, jitter, maxBackoff);
     }
 
     public static RetryPolicy ofDefaults() {
@@ -76,14 +71,6 @@ public final class RetryPolicy {
     /** Whether another attempt follows a failed attempt number {@code attempt} (1-based). */
     public boolean allowsAnotherAfter(int attempt) {
         return attempt < maxAttempts;
-    }
-
-    /** The wait before the attempt that follows failed attempt number {@code attempt} (1-based). */
-    public Duration backoffAfter(int attempt) {
-        if (attempt < 1) {
-            throw new IllegalArgumentException("attempt must be >= 1, was " + attempt);
-        }
-        return Duration.ofMillis(intervals.apply(attempt));
     }
 
     @Override

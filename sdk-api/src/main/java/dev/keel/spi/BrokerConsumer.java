@@ -5,7 +5,7 @@ import java.util.concurrent.CompletionStage;
 /**
  * An adapter's consuming side for one subscription. Acknowledgement goes through each
  * {@link InboundRecord#ack()}; offset brokers commit the highest contiguous acknowledged position
- * per partition (see {@link OffsetTracker}).
+ * per partition (see {@link dev.keel.spi.support.OffsetTracker}).
  */
 public interface BrokerConsumer {
 

@@ -52,7 +52,7 @@ class PublicApiArchitectureTest {
     @Test
     void theCheckShouldSeeThePublicApi() {
         assertThat(CLASSES.stream().filter(PublicApiArchitectureTest::isExported).map(JavaClass::getSimpleName))
-                .contains("Keel", "Publisher", "Message", "BrokerAdapter", "IdempotencyStore", "RetryPolicy");
+                .contains("Subscriber", "Publisher", "Message", "BrokerAdapter", "IdempotencyStore", "RetryPolicy");
     }
 
     @Test

@@ -22,7 +22,7 @@ import picocli.CommandLine.ParseResult;
             "Docs: docs/cli.md"})
 public final class KeelCli implements Runnable {
 
-    static final String ENGINE_LOG_LEVEL = "org.slf4j.simpleLogger.log.dev.keel.internal";
+    static final String ENGINE_LOG_LEVEL = "org.slf4j.simpleLogger.log.dev.keel.core.internal";
 
     @Option(names = "--stacktrace", scope = CommandLine.ScopeType.INHERIT,
             description = "On an error, print its stack trace after the message.")

@@ -1,5 +1,6 @@
 package dev.keel.kafka;
 
+import dev.keel.core.Keel;
 import dev.keel.kafka.internal.Redaction;
 import dev.keel.retry.DeadLetterPolicy;
 import java.time.Duration;

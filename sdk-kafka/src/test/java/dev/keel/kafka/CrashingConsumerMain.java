@@ -2,7 +2,7 @@ package dev.keel.kafka;
 
 import dev.keel.Codec;
 import dev.keel.DeliveryGuarantee;
-import dev.keel.Keel;
+import dev.keel.core.Keel;
 import dev.keel.SubscriptionConfig;
 import dev.keel.dedup.redis.RedisIdempotencyStore;
 import dev.keel.dedup.redis.RedisStoreConfig;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.keel.Codec;
 import dev.keel.DeliveryGuarantee;
-import dev.keel.Keel;
+import dev.keel.core.Keel;
 import dev.keel.KeelException;
 import dev.keel.Message;
 import dev.keel.PublisherConfig;

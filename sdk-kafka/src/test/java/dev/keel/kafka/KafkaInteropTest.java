@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.keel.Codec;
 import dev.keel.Delivery;
-import dev.keel.Keel;
+import dev.keel.core.Keel;
 import dev.keel.KeelHeaders;
 import dev.keel.Message;
 import dev.keel.PublishReceipt;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.Codec;
-import dev.keel.Keel;
+import dev.keel.core.Keel;
 import dev.keel.Message;
 import dev.keel.PublishReceipt;
 import dev.keel.TopicSpec;

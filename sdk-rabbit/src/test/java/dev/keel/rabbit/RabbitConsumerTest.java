@@ -52,7 +52,7 @@ class RabbitConsumerTest {
         Map<String, List<Integer>> byKey = new LinkedHashMap<>();
         for (InboundRecord r : sink.records()) {
             byKey.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(Integer.parseInt(Records.text(r)));
-            assertThat(r.partition()).isEqualTo(topic + ".g." + dev.keel.ordering.KeyHash.laneOf(r.key(), 4));
+            assertThat(r.partition()).isEqualTo(topic + ".g." + dev.keel.spi.support.KeyHash.laneOf(r.key(), 4));
         }
         assertThat(byKey).hasSize(10);
         byKey.values().forEach(seq -> assertThat(seq).isSorted().hasSize(20));

@@ -8,7 +8,7 @@ import dev.keel.KeelException;
 import dev.keel.PublishReceipt;
 import dev.keel.TopicSpec;
 import dev.keel.UnroutableException;
-import dev.keel.ordering.KeyHash;
+import dev.keel.spi.support.KeyHash;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.UsesBrokers;

@@ -22,7 +22,7 @@ import java.util.Set;
  *
  * <ul>
  *   <li>Topics are partitioned append-only logs. A keyed record goes to partition
- *       {@link dev.keel.ordering.KeyHash#laneOf KeyHash.laneOf(key, partitions)}, a keyless one
+ *       {@link dev.keel.spi.support.KeyHash#laneOf KeyHash.laneOf(key, partitions)}, a keyless one
  *       round-robin. A publish is confirmed at once with the partition number (as a string) and the
  *       offset. A publish to a topic never declared with {@link #ensureTopology} fails with
  *       {@link dev.keel.UnroutableException} unless the broker was built with
@@ -40,7 +40,7 @@ import java.util.Set;
  * </ul>
  *
  * <p>This object is itself an adapter (a client of the broker); {@link #connect()} returns more
- * clients of the same broker, for several {@link dev.keel.Keel} instances in one test. Closing a
+ * clients of the same broker, for several {@link dev.keel.core.Keel} instances in one test. Closing a
  * client, this one included, closes only its producer and consumers: the broker's records stay
  * readable and other clients keep working. Faults come from {@link #faults()}. Thread-safe.
  */

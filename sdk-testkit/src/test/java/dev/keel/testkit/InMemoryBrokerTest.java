@@ -12,7 +12,7 @@ import dev.keel.PublishException;
 import dev.keel.PublishReceipt;
 import dev.keel.TopicSpec;
 import dev.keel.UnroutableException;
-import dev.keel.ordering.KeyHash;
+import dev.keel.spi.support.KeyHash;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.Capability;

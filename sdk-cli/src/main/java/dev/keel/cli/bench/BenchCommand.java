@@ -1,6 +1,6 @@
 package dev.keel.cli.bench;
 
-import dev.keel.Keel;
+import dev.keel.core.Keel;
 import dev.keel.TopicSpec;
 import dev.keel.cli.DurationConverter;
 import dev.keel.cli.EnvironmentException;

@@ -1,7 +1,7 @@
 package dev.keel.cli.bench;
 
 import dev.keel.Codec;
-import dev.keel.Keel;
+import dev.keel.core.Keel;
 import dev.keel.Message;
 import dev.keel.PublishReceipt;
 import dev.keel.TopicSpec;

@@ -6,7 +6,7 @@ import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import dev.keel.cli.bench.Progress;
-import dev.keel.ordering.KeyHash;
+import dev.keel.spi.support.KeyHash;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;

@@ -34,7 +34,7 @@ public final class StoreChoice {
         return isRedis() ? "redis (" + Endpoints.redact(redisUri) + ")" : "in-memory";
     }
 
-    /** A new store; closed by {@link dev.keel.Keel#close()}. */
+    /** A new store; closed by {@link dev.keel.core.Keel#close()}. */
     public IdempotencyStore create() {
         return isRedis() ? RedisSupport.store(redisUri) : new InMemoryIdempotencyStore(Clock.systemUTC());
     }

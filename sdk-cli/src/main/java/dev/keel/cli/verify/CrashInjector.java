@@ -1,7 +1,7 @@
 package dev.keel.cli.verify;
 
 import dev.keel.Subscription;
-import dev.keel.internal.Crash;
+import dev.keel.core.internal.Crash;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;

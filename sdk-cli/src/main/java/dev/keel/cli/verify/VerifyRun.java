@@ -2,7 +2,7 @@ package dev.keel.cli.verify;
 
 import dev.keel.Codec;
 import dev.keel.DeliveryGuarantee;
-import dev.keel.Keel;
+import dev.keel.core.Keel;
 import dev.keel.Message;
 import dev.keel.PublishReceipt;
 import dev.keel.Subscription;

@@ -5,11 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.keel.Codec;
 import dev.keel.DeliveryGuarantee;
-import dev.keel.Keel;
 import dev.keel.Message;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
+import dev.keel.core.Keel;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.RedisEndpoint;
 import dev.keel.testbrokers.UniqueNames;

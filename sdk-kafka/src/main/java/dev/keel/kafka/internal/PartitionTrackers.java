@@ -1,6 +1,6 @@
 package dev.keel.kafka.internal;
 
-import dev.keel.spi.OffsetTracker;
+import dev.keel.spi.support.OffsetTracker;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;

@@ -4,7 +4,7 @@ import dev.keel.kafka.KafkaConfig;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.DeliverySink;
 import dev.keel.spi.InboundRecord;
-import dev.keel.spi.OffsetTracker;
+import dev.keel.spi.support.OffsetTracker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

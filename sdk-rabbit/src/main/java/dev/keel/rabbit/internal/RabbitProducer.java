@@ -6,7 +6,7 @@ import dev.keel.ClosedException;
 import dev.keel.KeelException;
 import dev.keel.PublishReceipt;
 import dev.keel.UnroutableException;
-import dev.keel.ordering.KeyHash;
+import dev.keel.spi.support.KeyHash;
 import dev.keel.rabbit.RabbitConfig;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.OutboundRecord;

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.keel.Codec;
 import dev.keel.DeliveryGuarantee;
-import dev.keel.Keel;
+import dev.keel.core.Keel;
 import dev.keel.KeelException;
 import dev.keel.Message;
 import dev.keel.PublishReceipt;
@@ -15,7 +15,7 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.InMemoryIdempotencyStore;
-import dev.keel.internal.Crash;
+import dev.keel.core.internal.Crash;
 import dev.keel.ordering.Ordering;
 import dev.keel.retry.DeadLetterPolicy;
 import dev.keel.retry.RetryPolicy;

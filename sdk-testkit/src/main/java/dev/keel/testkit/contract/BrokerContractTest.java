@@ -3,7 +3,7 @@ package dev.keel.testkit.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.BrokerUnavailableException;
-import dev.keel.Keel;
+import dev.keel.core.Keel;
 import dev.keel.KeelException;
 import dev.keel.Message;
 import dev.keel.PublisherConfig;

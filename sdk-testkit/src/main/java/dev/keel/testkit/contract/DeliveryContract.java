@@ -6,7 +6,7 @@ import dev.keel.BrokerUnavailableException;
 import dev.keel.ClosedException;
 import dev.keel.Codec;
 import dev.keel.DecodingException;
-import dev.keel.Keel;
+import dev.keel.core.Keel;
 import dev.keel.KeelException;
 import dev.keel.KeelHeaders;
 import dev.keel.Message;

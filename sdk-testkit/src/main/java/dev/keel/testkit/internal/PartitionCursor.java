@@ -1,6 +1,6 @@
 package dev.keel.testkit.internal;
 
-import dev.keel.spi.OffsetTracker;
+import dev.keel.spi.support.OffsetTracker;
 import java.util.HashSet;
 import java.util.Set;
 

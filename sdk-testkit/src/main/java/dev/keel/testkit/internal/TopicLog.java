@@ -1,7 +1,7 @@
 package dev.keel.testkit.internal;
 
 import dev.keel.KeelHeaders;
-import dev.keel.ordering.KeyHash;
+import dev.keel.spi.support.KeyHash;
 import dev.keel.spi.OutboundRecord;
 import dev.keel.testkit.StoredRecord;
 import java.util.ArrayList;

@@ -5,12 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import dev.keel.Codec;
 import dev.keel.DeliveryGuarantee;
-import dev.keel.Keel;
+import dev.keel.core.Keel;
 import dev.keel.Message;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
-import dev.keel.metrics.MicrometerMetrics;
+import dev.keel.micrometer.MicrometerMetrics;
 import dev.keel.ordering.Ordering;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.testkit.InMemoryBroker;

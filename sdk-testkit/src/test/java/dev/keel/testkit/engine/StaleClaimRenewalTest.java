@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.Codec;
-import dev.keel.Keel;
+import dev.keel.core.Keel;
 import dev.keel.Message;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.dedup.InMemoryIdempotencyStore;
-import dev.keel.metrics.MicrometerMetrics;
+import dev.keel.micrometer.MicrometerMetrics;
 import dev.keel.testkit.InMemoryBroker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;

@@ -1,0 +1,65 @@
+package dev.keel.spi.support;
+
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The acknowledgement state of one partition of an offset broker (Kafka, RocketMQ). Offsets are
+ * {@link #received} in increasing order (gaps allowed) and {@link #acked} in any order; the
+ * {@link #committable()} position is the offset after the highest contiguous acknowledged prefix,
+ * which is what a commit may safely store. Thread-safe.
+ */
+public final class OffsetTracker {
+
+    private final ArrayDeque<Long> pending = new ArrayDeque<>();
+    private final Set<Long> ackedAhead = new HashSet<>();
+    private long committable;
+
+    /** A tracker whose committable position starts at {@code start} (the fetch position). */
+    public OffsetTracker(long start) {
+        this.committable = start;
+    }
+
+    /** Records that {@code offset} was handed to the engine; offsets must increase. */
+    public synchronized void received(long offset) {
+        Long last = pending.peekLast();
+        if ((last != null && offset <= last) || offset < committable) {
+            throw new IllegalArgumentException("offset " + offset + " received out of order");
+        }
+        if (pending.isEmpty()) {
+            committable = offset;
+        }
+        pending.addLast(offset);
+    }
+
+    /**
+     * Records that {@code offset} was acknowledged. Each received offset is acknowledged at most
+     * once; offsets below the pending head are ignored.
+     */
+    public synchronized void acked(long offset) {
+        Long head = pending.peekFirst();
+        if (head == null || offset < head) {
+            return;
+        }
+        if (offset != head) {
+            ackedAhead.add(offset);
+            return;
+        }
+        long popped = pending.pollFirst();
+        while (!pending.isEmpty() && ackedAhead.remove(pending.peekFirst())) {
+            popped = pending.pollFirst();
+        }
+        committable = pending.isEmpty() ? popped + 1 : pending.peekFirst();
+    }
+
+    /** The offset a commit may store: everything before it has been acknowledged. */
+    public synchronized long committable() {
+        return committable;
+    }
+
+    /** How many received offsets are not yet acknowledged. */
+    public synchronized int pendingCount() {
+        return pending.size() - ackedAhead.size();
+    }
+}

@@ -1,0 +1,71 @@
+package dev.keel.spi.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeSet;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class OffsetTrackerTest {
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 42, 1234, 99_999})
+    void committablePositionShouldAlwaysBeTheContiguousAckedPrefixUnderRandomAckOrder(long seed) {
+        Random random = new Random(seed);
+        long start = random.nextInt(1000);
+        OffsetTracker tracker = new OffsetTracker(start);
+        List<Long> received = new ArrayList<>();
+        long offset = start;
+        for (int i = 0; i < 500; i++) {
+            offset += 1 + (random.nextInt(10) == 0 ? random.nextInt(5) : 0); // occasional gaps
+            received.add(offset);
+            tracker.received(offset);
+        }
+        List<Long> ackOrder = new ArrayList<>(received);
+        Collections.shuffle(ackOrder, random);
+        TreeSet<Long> unacked = new TreeSet<>(received);
+        for (long acked : ackOrder) {
+            tracker.acked(acked);
+            unacked.remove(acked);
+            long expected = unacked.isEmpty() ? received.get(received.size() - 1) + 1 : unacked.first();
+            assertThat(tracker.committable()).as("committable after acking %d", acked).isEqualTo(expected);
+            assertThat(tracker.pendingCount()).isEqualTo(unacked.size());
+        }
+    }
+
+    @Test
+    void committableShouldNotMoveBeforeTheFirstAck() {
+        OffsetTracker tracker = new OffsetTracker(10);
+        tracker.received(10);
+        tracker.received(11);
+        tracker.acked(11);
+        assertThat(tracker.committable()).isEqualTo(10);
+        tracker.acked(10);
+        assertThat(tracker.committable()).isEqualTo(12);
+    }
+
+    @Test
+    void outOfOrderReceiveShouldFail() {
+        OffsetTracker tracker = new OffsetTracker(0);
+        tracker.received(5);
+        assertThatThrownBy(() -> tracker.received(5)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("out of order");
+    }
+
+    @Test
+    void ackOfUnknownOrStaleOffsetShouldBeIgnored() {
+        OffsetTracker tracker = new OffsetTracker(0);
+        tracker.received(3);
+        tracker.acked(1);
+        assertThat(tracker.committable()).isEqualTo(3);
+        tracker.acked(3);
+        tracker.acked(3);
+        assertThat(tracker.committable()).isEqualTo(4);
+    }
+}

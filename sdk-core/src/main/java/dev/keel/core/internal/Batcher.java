@@ -1,0 +1,104 @@
+package dev.keel.core.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+
+/**
+ * Group commit for a blocking batch call: requests that arrive while a call is under way are
+ * gathered into the next call (up to {@code maxBatch}), so a round trip serves many requests under
+ * load and a lone request still goes out at once. Calls run one at a time on {@code executor}.
+ */
+public final class Batcher<I, O> {
+
+    private record Request<I, O>(I input, CompletableFuture<O> result) {
+    }
+
+    private final Function<List<I>, List<O>> call;
+    private final Executor executor;
+    private final int maxBatch;
+    private final ConcurrentLinkedQueue<Request<I, O>> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
+
+    public Batcher(Function<List<I>, List<O>> call, Executor executor, int maxBatch) {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("maxBatch must be >= 1, was " + maxBatch);
+        }
+        this.call = call;
+        this.executor = executor;
+        this.maxBatch = maxBatch;
+    }
+
+    public CompletableFuture<O> submit(I input) {
+        CompletableFuture<O> result = new CompletableFuture<>();
+        queue.add(new Request<>(input, result));
+        schedule();
+        return result;
+    }
+
+    public List<CompletableFuture<O>> submitAll(List<I> inputs) {
+        List<CompletableFuture<O>> results = new ArrayList<>(inputs.size());
+        for (I input : inputs) {
+            CompletableFuture<O> result = new CompletableFuture<>();
+            queue.add(new Request<>(input, result));
+            results.add(result);
+        }
+        schedule();
+        return results;
+    }
+
+    private void schedule() {
+        if (!queue.isEmpty() && draining.compareAndSet(false, true)) {
+            try {
+                executor.execute(this::drain);
+            } catch (RuntimeException rejected) {
+                draining.set(false);
+                Request<I, O> r;
+                while ((r = queue.poll()) != null) {
+                    r.result().completeExceptionally(rejected);
+                }
+            }
+        }
+    }
+
+    private void drain() {
+        try {
+            List<Request<I, O>> batch = new ArrayList<>();
+            Request<I, O> r;
+            while (batch.size() < maxBatch && (r = queue.poll()) != null) {
+                batch.add(r);
+            }
+            if (!batch.isEmpty()) {
+                run(batch);
+            }
+        } finally {
+            draining.set(false);
+            schedule();
+        }
+    }
+
+    private void run(List<Request<I, O>> batch) {
+        List<I> inputs = new ArrayList<>(batch.size());
+        for (Request<I, O> r : batch) {
+            inputs.add(r.input());
+        }
+        try {
+            List<O> outputs = call.apply(inputs);
+            if (outputs.size() != batch.size()) {
+                throw new IllegalStateException("batch call returned " + outputs.size() + " results for "
+                        + batch.size() + " inputs");
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).result().complete(outputs.get(i));
+            }
+        } catch (RuntimeException | Error e) {
+            for (Request<I, O> req : batch) {
+                req.result().completeExceptionally(e);
+            }
+        }
+    }
+}

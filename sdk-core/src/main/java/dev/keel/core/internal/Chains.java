@@ -1,0 +1,38 @@
+package dev.keel.core.internal;
+
+import dev.keel.DeliveryGuarantee;
+import dev.keel.MessageHandler;
+import dev.keel.SubscriptionConfig;
+import dev.keel.metrics.MetricsRecorder;
+import dev.keel.spi.BrokerProducer;
+import java.time.Clock;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Builds a subscription's handling chain in the one documented order, outermost first: metrics,
+ * dead letters, idempotency (EFFECTIVELY_ONCE only), retries (not under AT_MOST_ONCE), then decode
+ * and the application's handler.
+ */
+final class Chains {
+
+    private Chains() {
+    }
+
+    static <T> Step build(SubscriptionConfig<T> config, MessageHandler<T> handler, StoreAccess store, Delays delays,
+                          BooleanSupplier stopped, Supplier<BrokerProducer> producer, Clock clock,
+                          MetricsRecorder metrics) {
+        String group = config.group();
+        Step chain = new InvokeStep<>(config.codec(), handler, metrics, group);
+        if (config.guarantee() != DeliveryGuarantee.AT_MOST_ONCE) {
+            chain = new RetryStep(chain, config.retryPolicy(), delays, stopped, metrics, group);
+        }
+        if (config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE) {
+            chain = new DedupStep(chain, store, config.lease(), clock, config.storeRetryInterval(), delays, stopped,
+                    metrics, group);
+        }
+        chain = new DeadLetterStep(chain, producer, config.deadLetterPolicy().destinationFor(config.topic()), group,
+                clock, delays, stopped);
+        return new MetricsStep(chain, metrics, group);
+    }
+}

@@ -1,0 +1,122 @@
+package dev.keel.core.internal;
+
+import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.Lease;
+import dev.keel.dedup.LeaseOutcome;
+import dev.keel.metrics.MetricEvent;
+import dev.keel.metrics.MetricsRecorder;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * EFFECTIVELY_ONCE: runs the rest of the chain only under a claim on the message id. DUPLICATE is
+ * acknowledged without running it; BUSY (another owner's lease) is claimed again later, holding
+ * the message (not acknowledged); after success the id is marked done before the acknowledgement;
+ * after failure the claim is released. A prefetched claim with less than half its lease left is
+ * renewed (released and claimed again) before the handler runs. While the store is unavailable
+ * nothing runs: the claim (or
+ * the completion) is retried and the consumer is paused through {@link StoreAccess}.
+ */
+final class DedupStep implements Step {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DedupStep.class);
+
+    private final Step next;
+    private final StoreAccess store;
+    private final Duration lease;
+    private final Clock clock;
+    private final Duration retryInterval;
+    private final Delays delays;
+    private final BooleanSupplier stopped;
+    private final MetricsRecorder metrics;
+    private final String group;
+
+    DedupStep(Step next, StoreAccess store, Duration lease, Clock clock, Duration retryInterval, Delays delays, BooleanSupplier stopped,
+              MetricsRecorder metrics, String group) {
+        this.next = next;
+        this.store = store;
+        this.lease = lease;
+        this.clock = clock;
+        this.retryInterval = retryInterval;
+        this.delays = delays;
+        this.stopped = stopped;
+        this.metrics = metrics;
+        this.group = group;
+    }
+
+    @Override
+    public CompletionStage<Outcome> handle(Work work) {
+        CompletableFuture<ClaimResult> prefetched = work.claim();
+        if (prefetched == null) {
+            return afterClaim(work, store.claim(work.record().id()));
+        }
+        // A claim taken when the message arrived may have aged while it waited in its lane (behind a busy or
+        // retried message): with less than half its lease left, release it and claim afresh before running.
+        return afterClaim(work, prefetched.thenCompose(result -> result.isClaimed()
+                && clock.millis() - work.claimRequestedAtMillis() > lease.toMillis() / 2
+                ? store.reclaim(work.record().id(), result.token())
+                : CompletableFuture.completedFuture(result)));
+    }
+
+    private CompletionStage<Outcome> afterClaim(Work work, CompletionStage<ClaimResult> claim) {
+        // continue on the handler threads: the claim completes on a store thread, which must never run handlers
+        return claim.handleAsync((result, error) -> {
+            if (error != null) {
+                if (stopped.getAsBoolean()) {
+                    return CompletableFuture.completedFuture(Outcome.DROPPED);
+                }
+                store.unavailable(error);
+                return delays.after(retryInterval, () -> afterClaim(work, store.claim(work.record().id())));
+            }
+            store.available();
+            if (stopped.getAsBoolean()) {
+                if (result.isClaimed()) {
+                    store.release(work.record().id(), result.token());
+                }
+                return CompletableFuture.completedFuture(Outcome.DROPPED);
+            }
+            return switch (result.status()) {
+                case DUPLICATE -> CompletableFuture.completedFuture(Outcome.DUPLICATE);
+                case BUSY -> delays.after(retryInterval, () -> afterClaim(work, store.claim(work.record().id())));
+                case CLAIMED -> runClaimed(work, new Lease(work.record().id(), result.token()));
+            };
+        }, delays.executor()).thenCompose(stage -> stage);
+    }
+
+    private CompletionStage<Outcome> runClaimed(Work work, Lease lease) {
+        return Futures.call(() -> next.handle(work)).handle((outcome, error) -> {
+            if (error != null) {
+                store.release(lease.id(), lease.token());
+                return CompletableFuture.<Outcome>failedFuture(Futures.unwrap(error));
+            }
+            work.handlerSucceeded();
+            return complete(work, lease, outcome);
+        }).thenCompose(stage -> stage);
+    }
+
+    private CompletionStage<Outcome> complete(Work work, Lease lease, Outcome outcome) {
+        return store.complete(lease).handle((result, error) -> {
+            if (error != null) {
+                if (stopped.getAsBoolean()) {
+                    return CompletableFuture.completedFuture(Outcome.DROPPED);
+                }
+                store.unavailable(error);
+                return delays.after(retryInterval, () -> complete(work, lease, outcome));
+            }
+            store.available();
+            if (result == LeaseOutcome.LOST) {
+                metrics.count(MetricEvent.LEASE_LOST, work.record().topic(), group);
+                LOG.warn("claim on message {} from {} was lost before it was marked done (its lease expired, or "
+                        + "the store lost its data, e.g. a restart without persistence): another consumer may run it "
+                        + "again; keep the lease above the longest wait plus handling time", lease.id(),
+                        work.record().topic());
+            }
+            return CompletableFuture.completedFuture(outcome);
+        }).thenCompose(stage -> stage);
+    }
+}

@@ -1,0 +1,240 @@
+package dev.keel.core.internal;
+
+import dev.keel.BrokerUnavailableException;
+import dev.keel.ClosedException;
+import dev.keel.KeelException;
+import dev.keel.KeelHeaders;
+import dev.keel.KeelTimeoutException;
+import dev.keel.Message;
+import dev.keel.PublishException;
+import dev.keel.PublishReceipt;
+import dev.keel.Publisher;
+import dev.keel.PublisherConfig;
+import dev.keel.TopicSpec;
+import dev.keel.metrics.MetricEvent;
+import dev.keel.metrics.MetricsRecorder;
+import dev.keel.spi.BrokerProducer;
+import dev.keel.spi.OutboundRecord;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The publish pipeline: id assignment, the header scheme, a bounded in-flight window, an overall
+ * timeout, retries of retriable failures with the same id, and a circuit breaker in front of the
+ * broker. A publish that times out may still be delivered (the broker may confirm it late); it
+ * carries its id, so consumers under EFFECTIVELY_ONCE recognise a retried copy.
+ */
+public final class DefaultPublisher implements Publisher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultPublisher.class);
+    private static final long SWEEP_INTERVAL_MILLIS = 50;
+
+    private final Supplier<BrokerProducer> producer;
+    private final PublisherConfig config;
+    private final ScheduledExecutorService scheduler;
+    private final Clock clock;
+    private final MetricsRecorder metrics;
+    private final TimeOrderedIds ids;
+    private final Semaphore window;
+    private final CircuitBreaker breaker;
+    private final Retry retry;
+    /** Each unconfirmed publish with the nano time it times out at; swept by {@link #expireOverdue()}. */
+    private final Map<CompletableFuture<PublishReceipt>, Deadline> pending = new ConcurrentHashMap<>();
+    private final ScheduledFuture<?> sweeper;
+
+    private record Deadline(long atNanos, String id, String topic) {
+    }
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Map<String, Boolean> validTopics = new ConcurrentHashMap<>();
+
+    public DefaultPublisher(String name, Supplier<BrokerProducer> producer, PublisherConfig config,
+                            ScheduledExecutorService scheduler, Clock clock, MetricsRecorder metrics) {
+        this.producer = Objects.requireNonNull(producer, "producer");
+        this.config = Objects.requireNonNull(config, "config");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.ids = new TimeOrderedIds(clock);
+        this.window = new Semaphore(config.maxInFlight());
+        this.breaker = CircuitBreaker.of(name, CircuitBreakerConfig.custom()
+                .failureRateThreshold(config.failureRateThreshold())
+                .minimumNumberOfCalls(config.minimumCalls())
+                .slidingWindowSize(Math.max(config.minimumCalls(), 20))
+                .waitDurationInOpenState(config.openDuration())
+                .recordException(DefaultPublisher::isRetriable)
+                .build());
+        this.retry = Retry.of(name, RetryConfig.custom()
+                .maxAttempts(config.maxAttempts())
+                .intervalFunction(IntervalFunction.ofExponentialBackoff(config.retryBackoff(), 2.0))
+                .retryOnException(e -> isRetriable(e) && !closed.get())
+                .failAfterMaxAttempts(false)
+                .build());
+        // one periodic sweep instead of a timer per message: a timer per publish costs more than the publish
+        this.sweeper = scheduler.scheduleWithFixedDelay(this::expireOverdue, SWEEP_INTERVAL_MILLIS,
+                SWEEP_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void expireOverdue() {
+        long now = System.nanoTime();
+        pending.forEach((future, deadline) -> {
+            if (now - deadline.atNanos() >= 0) {
+                future.completeExceptionally(new KeelTimeoutException("message " + deadline.id() + " to "
+                        + deadline.topic() + " not confirmed within " + config.timeout()
+                        + "; it may still arrive, with the same id"));
+            }
+        });
+    }
+
+    @Override
+    public CompletionStage<PublishReceipt> publish(String topic, Message message) {
+        Objects.requireNonNull(message, "message");
+        if (!validTopics.containsKey(topic) && !validate(topic)) {
+            return Futures.failed(new IllegalArgumentException(
+                    "topic must be 1-200 characters of [A-Za-z0-9._-], was '" + topic + "'"));
+        }
+        if (closed.get()) {
+            return Futures.failed(new ClosedException("publisher is closed: create a new Keel to publish again"));
+        }
+        OutboundRecord record = toRecord(topic, message);
+        try {
+            if (!window.tryAcquire(config.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                return Futures.failed(new KeelTimeoutException("publish window of " + config.maxInFlight()
+                        + " unconfirmed messages stayed full for " + config.timeout()
+                        + ": the broker confirms too slowly or is down"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Futures.failed(new ClosedException("interrupted while waiting for room in the publish window"));
+        }
+        metrics.count(MetricEvent.PUBLISHED, topic, null);
+        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        pending.put(result, new Deadline(System.nanoTime() + config.timeout().toNanos(), record.id(), topic));
+        result.whenComplete((receipt, error) -> {
+            window.release();
+            pending.remove(result);
+            if (error == null) {
+                metrics.count(MetricEvent.CONFIRMED, topic, null);
+            } else {
+                metrics.count(MetricEvent.PUBLISH_FAILED, topic, null);
+                LOG.debug("publish of message {} to {} failed: {}", record.id(), topic, error.toString());
+            }
+        });
+        if (closed.get()) {
+            result.completeExceptionally(new ClosedException("publisher closed while publishing"));
+            return result;
+        }
+        retry.executeCompletionStage(scheduler, () -> sendOnce(record)).whenComplete((receipt, error) -> {
+            if (error == null) {
+                result.complete(receipt);
+            } else {
+                result.completeExceptionally(translate(Futures.unwrap(error)));
+            }
+        });
+        return result;
+    }
+
+    private boolean validate(String topic) {
+        if (topic == null || !TopicSpec.isValidName(topic)) {
+            return false;
+        }
+        if (validTopics.size() < 10_000) {
+            validTopics.put(topic, Boolean.TRUE);
+        }
+        return true;
+    }
+
+    @Override
+    public CompletionStage<List<PublishReceipt>> publishAll(String topic, List<Message> messages) {
+        List<CompletableFuture<PublishReceipt>> futures = new ArrayList<>(messages.size());
+        for (Message message : messages) {
+            futures.add(publish(topic, message).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<PublishReceipt> receipts = new ArrayList<>(futures.size());
+            for (CompletableFuture<PublishReceipt> f : futures) {
+                receipts.add(f.join());
+            }
+            return receipts;
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> closeAsync() {
+        closed.set(true);
+        CompletableFuture<?>[] waiting = pending.keySet().toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(waiting).handle((v, e) -> {
+            sweeper.cancel(false);
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        CompletableFuture<Void> done = closeAsync().toCompletableFuture();
+        try {
+            done.get(config.timeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            ClosedException closedError = new ClosedException("publisher closed before the broker confirmed");
+            pending.keySet().forEach(f -> f.completeExceptionally(closedError));
+            sweeper.cancel(false);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private CompletionStage<PublishReceipt> sendOnce(OutboundRecord record) {
+        return CircuitBreaker.decorateCompletionStage(breaker, () -> Futures.call(() -> producer.get().send(record)))
+                .get();
+    }
+
+    private OutboundRecord toRecord(String topic, Message message) {
+        String id = message.id() != null ? message.id() : ids.next();
+        Instant timestamp = message.timestamp() != null ? message.timestamp() : clock.instant();
+        Map<String, String> headers = new LinkedHashMap<>(message.headers());
+        headers.put(KeelHeaders.ID, id);
+        if (message.key() != null) {
+            headers.put(KeelHeaders.KEY, message.key());
+        }
+        headers.put(KeelHeaders.TIMESTAMP, Long.toString(timestamp.toEpochMilli()));
+        return new OutboundRecord(topic, id, message.key(), headers, message.payload(), timestamp);
+    }
+
+    private static boolean isRetriable(Throwable t) {
+        Throwable cause = Futures.unwrap(t);
+        return cause instanceof KeelException k && k.isRetriable();
+    }
+
+    private static KeelException translate(Throwable t) {
+        if (t instanceof KeelException k) {
+            return k;
+        }
+        if (t instanceof CallNotPermittedException) {
+            return new BrokerUnavailableException("publishing paused: the circuit breaker is open after repeated "
+                    + "broker failures; it lets trial publishes through after its open duration", t);
+        }
+        return new PublishException("publish failed: " + t, t, false);
+    }
+}

@@ -1,0 +1,51 @@
+package dev.keel.core.internal;
+
+import dev.keel.ClosedException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/** Runs a stage-returning action after a delay, on the subscription's executor, without blocking a thread. */
+final class Delays {
+
+    private final ScheduledExecutorService scheduler;
+    private final Executor executor;
+
+    Delays(ScheduledExecutorService scheduler, Executor executor) {
+        this.scheduler = scheduler;
+        this.executor = executor;
+    }
+
+    /** The subscription's handler executor. */
+    Executor executor() {
+        return executor;
+    }
+
+    <T> CompletableFuture<T> after(Duration delay, Supplier<? extends CompletionStage<T>> action) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Runnable run = () -> Futures.call(action).whenComplete((v, e) -> {
+            if (e == null) {
+                result.complete(v);
+            } else {
+                result.completeExceptionally(Futures.unwrap(e));
+            }
+        });
+        try {
+            scheduler.schedule(() -> {
+                try {
+                    executor.execute(run);
+                } catch (RejectedExecutionException e) {
+                    result.completeExceptionally(new ClosedException("subscription closed while waiting to retry"));
+                }
+            }, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new ClosedException("Keel closed while waiting to retry"));
+        }
+        return result;
+    }
+}

@@ -1,0 +1,134 @@
+package dev.keel.core.internal;
+
+import dev.keel.ClosedException;
+import dev.keel.DeliveryGuarantee;
+import dev.keel.MessageHandler;
+import dev.keel.Publisher;
+import dev.keel.PublisherConfig;
+import dev.keel.Subscription;
+import dev.keel.SubscriptionConfig;
+import dev.keel.dedup.IdempotencyStore;
+import dev.keel.metrics.MetricsRecorder;
+import dev.keel.spi.BrokerAdapter;
+import dev.keel.spi.BrokerConsumer;
+import dev.keel.spi.BrokerProducer;
+import dev.keel.spi.ConsumerSettings;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/** Wires the publish and consume pipelines for one {@link dev.keel.core.Keel}. */
+public final class Engine implements AutoCloseable {
+
+    private static final int STORE_THREADS = 2;
+
+    private final BrokerAdapter adapter;
+    private final IdempotencyStore store;
+    private final Clock clock;
+    private final MetricsRecorder metrics;
+    private final PublisherConfig publisherConfig;
+    private final ScheduledExecutorService scheduler;
+    private final boolean ownsScheduler;
+    private final Supplier<BrokerProducer> producer;
+    private final List<EngineSubscription> subscriptions = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private DefaultPublisher publisher;
+
+    public Engine(BrokerAdapter adapter, IdempotencyStore store, Clock clock, MetricsRecorder metrics,
+                  PublisherConfig publisherConfig, ScheduledExecutorService scheduler) {
+        this.adapter = Objects.requireNonNull(adapter, "adapter");
+        this.store = Objects.requireNonNull(store, "store");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.publisherConfig = Objects.requireNonNull(publisherConfig, "publisherConfig");
+        this.ownsScheduler = scheduler == null;
+        this.scheduler = scheduler != null ? scheduler : newScheduler();
+        this.producer = adapter::producer;
+    }
+
+    private static ScheduledExecutorService newScheduler() {
+        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, new NamedThreads("keel-scheduler"));
+        s.setRemoveOnCancelPolicy(true);
+        return s;
+    }
+
+    public BrokerAdapter adapter() {
+        return adapter;
+    }
+
+    public synchronized Publisher publisher() {
+        if (closed.get()) {
+            throw new ClosedException("Keel is closed");
+        }
+        if (publisher == null) {
+            publisher = new DefaultPublisher("keel-publisher", producer, publisherConfig, scheduler, clock, metrics);
+        }
+        return publisher;
+    }
+
+    public <T> Subscription subscribe(SubscriptionConfig<T> config, MessageHandler<T> handler) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(handler, "handler");
+        if (closed.get()) {
+            throw new ClosedException("Keel is closed");
+        }
+        String name = "keel-" + config.group() + "-" + config.topic();
+        ExecutorService handlerPool = Executors.newFixedThreadPool(config.lanes(), new NamedThreads(name + "-handler"));
+        boolean dedup = config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE;
+        ExecutorService storePool = dedup ? Executors.newFixedThreadPool(STORE_THREADS, new NamedThreads(name + "-store"))
+                : null;
+        BrokerConsumer consumer = adapter.consumer(new ConsumerSettings(config.topic(), config.group(),
+                config.maxInFlight(), config.revokeTimeout()));
+        FlowControl flow = new FlowControl(consumer, config.maxInFlight());
+        StoreAccess storeAccess = dedup ? new StoreAccess(store, config.topic(), config.group(), config.lease(),
+                config.retention(), storePool, flow, metrics) : null;
+        Delays delays = new Delays(scheduler, handlerPool);
+        EngineSubscription[] self = new EngineSubscription[1];
+        Step chain = Chains.build(config, handler, storeAccess, delays, () -> self[0].isStopped(), producer, clock,
+                metrics);
+        EngineSubscription subscription = new EngineSubscription(config, consumer,
+                new KeyOrderedExecutor(config.lanes(), handlerPool), handlerPool, storePool, flow, storeAccess, chain,
+                clock);
+        self[0] = subscription;
+        metrics.inFlight(config.topic(), config.group(), subscription::inFlightCount);
+        subscriptions.add(subscription);
+        consumer.start(subscription);
+        return subscription;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            CompletableFuture<?>[] closing = subscriptions.stream()
+                    .map(s -> s.closeAsync(s.closeTimeoutOf()).toCompletableFuture())
+                    .toArray(CompletableFuture[]::new);
+            CompletableFuture.allOf(closing).get(10, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception ignored) {
+            // each subscription logs its own close problems
+        } finally {
+            synchronized (this) {
+                if (publisher != null) {
+                    publisher.close();
+                }
+            }
+            adapter.close();
+            if (ownsScheduler) {
+                scheduler.shutdownNow();
+            }
+        }
+    }
+}

@@ -1,0 +1,274 @@
+package dev.keel.core.internal;
+
+import dev.keel.DeliveryGuarantee;
+import dev.keel.Subscription;
+import dev.keel.SubscriptionConfig;
+import dev.keel.dedup.ClaimResult;
+import dev.keel.ordering.Ordering;
+import dev.keel.spi.BrokerConsumer;
+import dev.keel.spi.DeliverySink;
+import dev.keel.spi.InboundRecord;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running subscription: takes records from the broker consumer, runs each through the handling
+ * chain in its key's lane, acknowledges it when the chain says so, and tracks in-flight work per
+ * partition for backpressure, rebalances and close.
+ */
+final class EngineSubscription implements Subscription, DeliverySink, Crash.Abortable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EngineSubscription.class);
+
+    enum State { RUNNING, CLOSING, CLOSED, ABORTED }
+
+    private final SubscriptionConfig<?> config;
+    private final BrokerConsumer consumer;
+    private final KeyOrderedExecutor lanes;
+    private final ExecutorService handlerPool;
+    private final ExecutorService storePool;
+    private final FlowControl flow;
+    private final StoreAccess store;
+    private final Step chain;
+    private final Clock clock;
+    private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
+    private final Map<String, Set<Work>> inFlight = new ConcurrentHashMap<>();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+
+    EngineSubscription(SubscriptionConfig<?> config, BrokerConsumer consumer, KeyOrderedExecutor lanes,
+                       ExecutorService handlerPool, ExecutorService storePool, FlowControl flow, StoreAccess store,
+                       Step chain, Clock clock) {
+        this.config = config;
+        this.consumer = consumer;
+        this.lanes = lanes;
+        this.handlerPool = handlerPool;
+        this.storePool = storePool;
+        this.flow = flow;
+        this.store = store;
+        this.chain = chain;
+        this.clock = clock;
+    }
+
+    boolean isStopped() {
+        return state.get() == State.ABORTED || state.get() == State.CLOSED;
+    }
+
+    Duration closeTimeoutOf() {
+        return config.closeTimeout();
+    }
+
+    int inFlightCount() {
+        return flow.inFlight();
+    }
+
+    @Override
+    public void accept(List<InboundRecord> records) {
+        if (state.get() != State.RUNNING || records.isEmpty()) {
+            return; // not acknowledged: the broker redelivers them to the group
+        }
+        List<Work> works = new ArrayList<>(records.size());
+        for (InboundRecord record : records) {
+            Work work = new Work(record);
+            inFlight.computeIfAbsent(record.partition(), p -> ConcurrentHashMap.newKeySet()).add(work);
+            works.add(work);
+        }
+        flow.added(works.size());
+        if (store != null) {
+            List<String> ids = new ArrayList<>(works.size());
+            works.forEach(w -> ids.add(w.record().id()));
+            long requestedAt = clock.millis();
+            List<CompletableFuture<ClaimResult>> claims = store.claimAll(ids);
+            for (int i = 0; i < works.size(); i++) {
+                works.get(i).claim(claims.get(i), requestedAt);
+            }
+        }
+        boolean perKey = config.ordering() == Ordering.PER_KEY;
+        for (Work work : works) {
+            lanes.submit(perKey ? work.record().key() : null, () -> process(work));
+        }
+    }
+
+    /**
+     * Runs one work in its lane. The lane is held until the work no longer needs it: until its
+     * handler succeeded (marking done and acknowledging then go on without holding back the next
+     * message of the key), or until it finished otherwise (retries and dead-lettering keep the key
+     * waiting).
+     */
+    private CompletionStage<Void> process(Work work) {
+        if (!work.start()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (isStopped()) {
+            finish(work, Outcome.DROPPED);
+            return CompletableFuture.completedFuture(null);
+        }
+        boolean ackFirst = config.guarantee() == DeliveryGuarantee.AT_MOST_ONCE;
+        if (ackFirst) {
+            ack(work);
+        }
+        Futures.call(() -> chain.handle(work)).whenComplete((outcome, error) -> {
+            if (error != null) {
+                LOG.error("message {} from {} left the handling chain with an error and stays unacknowledged: {}",
+                        work.record().id(), work.record().topic(), Futures.unwrap(error).toString());
+                finish(work, Outcome.DROPPED);
+                return;
+            }
+            if (outcome != Outcome.DROPPED && !ackFirst) {
+                ack(work);
+            }
+            finish(work, outcome);
+        });
+        return work.laneFree();
+    }
+
+    private void ack(Work work) {
+        if (state.get() == State.ABORTED) {
+            return;
+        }
+        try {
+            work.record().ack();
+        } catch (RuntimeException e) {
+            LOG.warn("acknowledging message {} failed; the broker will redeliver it: {}", work.record().id(), e.toString());
+        }
+    }
+
+    private void finish(Work work, Outcome outcome) {
+        Set<Work> works = inFlight.get(work.record().partition());
+        if (works != null) {
+            works.remove(work);
+        }
+        work.finish();
+        flow.finished();
+    }
+
+    @Override
+    public CompletionStage<Void> revoke(Collection<String> partitions) {
+        List<CompletableFuture<Void>> running = new ArrayList<>();
+        for (String partition : partitions) {
+            Set<Work> works = inFlight.remove(partition);
+            if (works == null) {
+                continue;
+            }
+            for (Work work : works) {
+                if (drop(work, true)) {
+                    continue;
+                }
+                running.add(work.finished());
+            }
+        }
+        return CompletableFuture.allOf(running.toArray(CompletableFuture[]::new))
+                .completeOnTimeout(null, config.revokeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Drops a queued work (releasing its claim when asked); false when it had already started. */
+    private boolean drop(Work work, boolean releaseClaim) {
+        if (!work.drop()) {
+            return false;
+        }
+        flow.finished();
+        CompletableFuture<ClaimResult> claim = work.claim();
+        if (releaseClaim && claim != null && store != null) {
+            claim.thenAccept(result -> {
+                if (result.isClaimed()) {
+                    store.release(work.record().id(), result.token());
+                }
+            });
+        }
+        return true;
+    }
+
+    @Override
+    public String topic() {
+        return config.topic();
+    }
+
+    @Override
+    public String group() {
+        return config.group();
+    }
+
+    @Override
+    public void close(Duration timeout) {
+        try {
+            closeAsync(timeout).toCompletableFuture().get(timeout.toMillis() + 30_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warn("closing the subscription to {} for group {} did not finish cleanly: {}", topic(), group(),
+                    Futures.unwrap(e).toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        close(config.closeTimeout());
+    }
+
+    @Override
+    public CompletionStage<Void> closeAsync(Duration timeout) {
+        if (!state.compareAndSet(State.RUNNING, State.CLOSING)) {
+            return closed;
+        }
+        flow.hold();
+        CompletableFuture<?>[] pending = inFlight.values().stream().flatMap(Set::stream).map(Work::finished)
+                .toArray(CompletableFuture[]::new);
+        CompletableFuture.allOf(pending)
+                .completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .thenCompose(v -> {
+                    state.set(State.CLOSED);
+                    inFlight.values().forEach(works -> works.forEach(w -> drop(w, true)));
+                    return consumer.close();
+                })
+                .whenComplete((v, e) -> {
+                    shutdownPools();
+                    if (e != null) {
+                        LOG.warn("broker consumer of {} for group {} closed with an error: {}", topic(), group(),
+                                Futures.unwrap(e).toString());
+                    }
+                    closed.complete(null);
+                });
+        return closed;
+    }
+
+    @Override
+    public void abort() {
+        State previous = state.getAndSet(State.ABORTED);
+        if (previous == State.ABORTED || previous == State.CLOSED) {
+            return;
+        }
+        flow.hold();
+        inFlight.values().forEach(works -> works.forEach(w -> drop(w, false)));
+        try {
+            consumer.abort();
+        } finally {
+            shutdownPools();
+            closed.complete(null);
+        }
+    }
+
+    private void shutdownPools() {
+        handlerPool.shutdown();
+        if (storePool != null) {
+            storePool.shutdown();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Subscription{topic=" + topic() + ", group=" + group() + ", state=" + state.get() + ", lanes="
+                + lanes.laneCount() + "}";
+    }
+}

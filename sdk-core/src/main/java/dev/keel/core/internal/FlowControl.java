@@ -1,0 +1,75 @@
+package dev.keel.core.internal;
+
+import dev.keel.spi.BrokerConsumer;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Pauses the broker consumer while the subscription holds {@code maxInFlight} unfinished messages
+ * or the idempotency store is unavailable, and resumes it when in-flight work has drained to half
+ * and the store is back. Pauses for good once the subscription is closing.
+ */
+final class FlowControl {
+
+    private final BrokerConsumer consumer;
+    private final int maxInFlight;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private boolean full;
+    private boolean storeDown;
+    private boolean held;
+    private boolean paused;
+
+    FlowControl(BrokerConsumer consumer, int maxInFlight) {
+        this.consumer = consumer;
+        this.maxInFlight = maxInFlight;
+    }
+
+    void added(int n) {
+        if (inFlight.addAndGet(n) >= maxInFlight) {
+            update(() -> full = true);
+        }
+    }
+
+    void finished() {
+        if (inFlight.decrementAndGet() <= maxInFlight / 2) {
+            update(() -> full = false);
+        }
+    }
+
+    void storeDown() {
+        update(() -> storeDown = true);
+    }
+
+    void storeUp() {
+        update(() -> storeDown = false);
+    }
+
+    /** Pauses for good: the subscription is closing. */
+    void hold() {
+        update(() -> held = true);
+    }
+
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    synchronized boolean isStoreDown() {
+        return storeDown;
+    }
+
+    /**
+     * Applies a change and tells the consumer under the same lock, so a pause decided before a
+     * resume can never reach the consumer after it (which would leave it paused for good).
+     * Adapters' pause and resume only flip a flag or wake their poll loop: they never call back.
+     */
+    private synchronized void update(Runnable change) {
+        change.run();
+        boolean shouldPause = full || storeDown || held;
+        if (shouldPause && !paused) {
+            paused = true;
+            consumer.pause();
+        } else if (!shouldPause && paused) {
+            paused = false;
+            consumer.resume();
+        }
+    }
+}

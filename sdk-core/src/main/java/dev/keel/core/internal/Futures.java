@@ -1,0 +1,36 @@
+package dev.keel.core.internal;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
+
+/** Small helpers for completion stages. */
+public final class Futures {
+
+    private Futures() {
+    }
+
+    /** The cause behind completion/execution wrappers. */
+    public static Throwable unwrap(Throwable t) {
+        Throwable cur = t;
+        while ((cur instanceof CompletionException || cur instanceof ExecutionException) && cur.getCause() != null) {
+            cur = cur.getCause();
+        }
+        return cur;
+    }
+
+    public static <T> CompletableFuture<T> failed(Throwable t) {
+        return CompletableFuture.failedFuture(t);
+    }
+
+    /** Runs {@code supplier}, turning a thrown exception into a failed stage. */
+    public static <T> CompletionStage<T> call(Supplier<? extends CompletionStage<T>> supplier) {
+        try {
+            return supplier.get();
+        } catch (RuntimeException | Error e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package dev.keel.core.internal;
+
+/** How a message left the handling chain. All but DROPPED are acknowledged. */
+enum Outcome {
+    /** The handler returned. */
+    HANDLED,
+    /** The id was already done: acknowledged without running the handler. */
+    DUPLICATE,
+    /** Dead-lettered with confirmation after its last attempt or a decoding failure. */
+    DEAD_LETTERED,
+    /** Given up on without acknowledging (revoked, closing or crashed): the broker redelivers it. */
+    DROPPED
+}

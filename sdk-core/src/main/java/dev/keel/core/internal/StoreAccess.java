@@ -1,0 +1,97 @@
+package dev.keel.core.internal;
+
+import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.IdempotencyStore;
+import dev.keel.dedup.Lease;
+import dev.keel.dedup.LeaseOutcome;
+import dev.keel.metrics.MetricEvent;
+import dev.keel.metrics.MetricsRecorder;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A subscription's use of the idempotency store: claims and completions are batched (group
+ * commit: one round trip serves every request that arrived meanwhile), calls run on the store's
+ * own threads, and an outage pauses the consumer until a call succeeds again.
+ */
+final class StoreAccess {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StoreAccess.class);
+    static final int MAX_BATCH = 500;
+
+    private final IdempotencyStore store;
+    private final String namespace;
+    private final ExecutorService executor;
+    private final Batcher<String, ClaimResult> claims;
+    private final Batcher<Lease, LeaseOutcome> completions;
+    private final FlowControl flow;
+    private final MetricsRecorder metrics;
+    private final String topic;
+    private final String group;
+
+    StoreAccess(IdempotencyStore store, String topic, String group, Duration lease, Duration retention,
+                ExecutorService executor, FlowControl flow, MetricsRecorder metrics) {
+        this.store = store;
+        this.namespace = group + ":" + topic;
+        this.executor = executor;
+        this.flow = flow;
+        this.metrics = metrics;
+        this.topic = topic;
+        this.group = group;
+        this.claims = new Batcher<>(ids -> store.claimAll(namespace, ids, lease), executor, MAX_BATCH);
+        this.completions = new Batcher<>(leases -> store.completeAll(namespace, leases, retention), executor, MAX_BATCH);
+    }
+
+    CompletableFuture<ClaimResult> claim(String id) {
+        return claims.submit(id);
+    }
+
+    List<CompletableFuture<ClaimResult>> claimAll(List<String> ids) {
+        return claims.submitAll(ids);
+    }
+
+    CompletableFuture<LeaseOutcome> complete(Lease lease) {
+        return completions.submit(lease);
+    }
+
+    /** Releases this owner's claim on {@code id}, then claims it again (a fresh lease, or DUPLICATE/BUSY). */
+    CompletableFuture<ClaimResult> reclaim(String id, String token) {
+        return CompletableFuture.runAsync(() -> store.release(namespace, id, token), executor)
+                .thenCompose(v -> claims.submit(id));
+    }
+
+    /** Best effort: a release that fails leaves the lease to expire. */
+    void release(String id, String token) {
+        try {
+            executor.execute(() -> {
+                try {
+                    store.release(namespace, id, token);
+                } catch (RuntimeException e) {
+                    LOG.debug("release of message {} failed; its lease will expire: {}", id, e.toString());
+                }
+            });
+        } catch (RuntimeException rejected) {
+            LOG.debug("release of message {} skipped while closing; its lease will expire", id);
+        }
+    }
+
+    void unavailable(Throwable error) {
+        if (!flow.isStoreDown()) {
+            LOG.warn("idempotency store unavailable, pausing consumption of {} for group {} until it returns: {}",
+                    topic, group, Futures.unwrap(error).toString());
+        }
+        metrics.count(MetricEvent.STORE_UNAVAILABLE, topic, group);
+        flow.storeDown();
+    }
+
+    void available() {
+        if (flow.isStoreDown()) {
+            LOG.info("idempotency store is back, resuming consumption of {} for group {}", topic, group);
+            flow.storeUp();
+        }
+    }
+}

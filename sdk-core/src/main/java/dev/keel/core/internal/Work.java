@@ -1,0 +1,97 @@
+package dev.keel.core.internal;
+
+import dev.keel.dedup.ClaimResult;
+import dev.keel.spi.InboundRecord;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One received record on its way through a subscription: its state (queued, running, finished or
+ * dropped), the idempotency claim taken for it, and a stage that completes when it is finished
+ * (acknowledged or dropped).
+ */
+final class Work {
+
+    enum State { QUEUED, RUNNING, FINISHED, DROPPED }
+
+    private final InboundRecord record;
+    private final AtomicReference<State> state = new AtomicReference<>(State.QUEUED);
+    private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    private final CompletableFuture<Void> laneFree = new CompletableFuture<>();
+    private volatile CompletableFuture<ClaimResult> claim;
+    private volatile int attempt;
+    private volatile long claimedAtMillis;
+
+    Work(InboundRecord record) {
+        this.record = record;
+    }
+
+    InboundRecord record() {
+        return record;
+    }
+
+    /** QUEUED → RUNNING; false when it was dropped meanwhile. */
+    boolean start() {
+        return state.compareAndSet(State.QUEUED, State.RUNNING);
+    }
+
+    /** QUEUED → DROPPED; false when it already started. */
+    boolean drop() {
+        if (state.compareAndSet(State.QUEUED, State.DROPPED)) {
+            finished.complete(null);
+            laneFree.complete(null);
+            return true;
+        }
+        return false;
+    }
+
+    void finish() {
+        state.set(State.FINISHED);
+        finished.complete(null);
+        laneFree.complete(null);
+    }
+
+    boolean isDropped() {
+        return state.get() == State.DROPPED;
+    }
+
+    CompletableFuture<Void> finished() {
+        return finished;
+    }
+
+    /**
+     * The handler returned successfully: the next message of its lane may start while this one is
+     * marked done and acknowledged (its side effect is complete, so key order is kept).
+     */
+    void handlerSucceeded() {
+        laneFree.complete(null);
+    }
+
+    /** Completes when the work no longer holds its lane: its handler succeeded, or it finished. */
+    CompletableFuture<Void> laneFree() {
+        return laneFree;
+    }
+
+    /** The attempt now running (1-based), set by the retry step. */
+    int attempt() {
+        return Math.max(attempt, record.deliveryCount());
+    }
+
+    void attempt(int attempt) {
+        this.attempt = attempt;
+    }
+
+    CompletableFuture<ClaimResult> claim() {
+        return claim;
+    }
+
+    /** Attaches the claim requested for this work at {@code requestedAtMillis} (its lease starts no earlier). */
+    void claim(CompletableFuture<ClaimResult> claim, long requestedAtMillis) {
+        this.claimedAtMillis = requestedAtMillis;
+        this.claim = claim;
+    }
+
+    long claimRequestedAtMillis() {
+        return claimedAtMillis;
+    }
+}
