@@ -18,7 +18,8 @@ import java.util.Set;
  * <p>Keel fixes the properties its guarantees rest on and refuses them in {@link Builder#property}:
  * {@code acks=all}, {@code enable.idempotence=true}, {@code enable.auto.commit=false}, the byte
  * serializers and the group id (taken from the subscription). {@link #toString()} masks the value
- * of every property whose name mentions a password, secret, JAAS config, key, token or credential.
+ * of every property whose name mentions a password, passphrase, secret, credential, token, JAAS
+ * config or user info ({@code basic.auth.user.info}), or ends in {@code .key} (key material).
  */
 public final class KafkaConfig {
 

@@ -2,6 +2,7 @@ package dev.keel.kafka;
 
 import static dev.keel.kafka.KafkaTestSupport.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.Codec;
@@ -12,16 +13,23 @@ import dev.keel.Message;
 import dev.keel.PublishReceipt;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
+import dev.keel.KeelException;
+import dev.keel.PublishException;
 import dev.keel.TopicSpec;
+import dev.keel.retry.RetryPolicy;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.UsesBrokers;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -142,5 +150,163 @@ class KafkaInteropTest {
         await().atMost(WAIT).until(() -> KafkaTestSupport.committed(bootstrap, group).values().stream()
                 .mapToLong(Long::longValue).sum() == 20);
         assertThat(calls).hasSize(10).allSatisfy((id, n) -> assertThat(n).as(id).isEqualTo(1));
+    }
+
+    // ---- binary (non-UTF-8) header values and keys, malformed keel-id: see docs/kafka.md "Interop with plain clients"
+
+    private static final String MARKER = "keel-base64:";
+    private static final byte[] BINARY_VALUE = {(byte) 0xFF, 0x00, (byte) 0xC3};
+    /** Two keys that both decode to U+FFFD U+FFFD U+0001 when read as UTF-8 with replacement. */
+    private static final byte[] KEY_A = {(byte) 0xFF, (byte) 0xFE, 0x01};
+    private static final byte[] KEY_B = {(byte) 0xFE, (byte) 0xFE, 0x01};
+
+    private static String marked(byte[] bytes) {
+        return MARKER + Base64.getEncoder().encodeToString(bytes);
+    }
+
+    private static ProducerRecord<byte[], byte[]> binaryRecord(String topic, byte[] key, String payload) {
+        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, key, utf8(payload));
+        r.headers().add("trace-bin", BINARY_VALUE);
+        r.headers().add("text", utf8("h\u00e9llo"));
+        return r;
+    }
+
+    @Test
+    void binaryHeaderValuesAndKeysFromAPlainProducerShouldArriveAsMarkedBase64AndKeepPerKeyOrder() throws Exception {
+        try (KafkaProducer<byte[], byte[]> plain = KafkaTestSupport.plainProducer(bootstrap)) {
+            for (int i = 0; i < 10; i++) {
+                plain.send(binaryRecord(topic, KEY_A, "a-" + i));
+                plain.send(binaryRecord(topic, KEY_B, "b-" + i));
+            }
+            plain.flush();
+        }
+        List<Delivery<String>> handled = new CopyOnWriteArrayList<>();
+
+        keel.subscribe(SubscriptionConfig.builder(topic, KafkaTestSupport.unique("g"), Codec.utf8()).build(),
+                handled::add);
+
+        await().atMost(WAIT).until(() -> handled.size() >= 20);
+        assertThat(marked(BINARY_VALUE)).isEqualTo("keel-base64:/wDD");
+        assertThat(handled).allSatisfy(d -> {
+            assertThat(d.headers()).containsEntry("trace-bin", "keel-base64:/wDD").containsEntry("text", "h\u00e9llo");
+            assertThat(d.key()).isEqualTo(d.payload().startsWith("a-") ? marked(KEY_A) : marked(KEY_B));
+        });
+        Map<String, List<String>> payloadsByKey = handled.stream().collect(Collectors.groupingBy(Delivery::key,
+                Collectors.mapping(Delivery::payload, Collectors.toList())));
+        assertThat(payloadsByKey).containsOnlyKeys(marked(KEY_A), marked(KEY_B));
+        for (int i = 0; i < 10; i++) {
+            assertThat(payloadsByKey.get(marked(KEY_A)).get(i)).isEqualTo("a-" + i);
+            assertThat(payloadsByKey.get(marked(KEY_B)).get(i)).isEqualTo("b-" + i);
+        }
+    }
+
+    @Test
+    void aDeadLetterOfABinaryPlainRecordShouldKeepItsKeyAndHeaderBytes() throws Exception {
+        RecordMetadata original;
+        try (KafkaProducer<byte[], byte[]> plain = KafkaTestSupport.plainProducer(bootstrap)) {
+            original = plain.send(binaryRecord(topic, KEY_A, "poison")).get();
+        }
+
+        keel.subscribe(SubscriptionConfig.builder(topic, KafkaTestSupport.unique("g"), Codec.utf8())
+                .retryPolicy(RetryPolicy.none()).build(), d -> {
+                    throw new IllegalStateException("always fails");
+                });
+
+        List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> plain = KafkaTestSupport.plainConsumer(bootstrap,
+                KafkaTestSupport.unique("plain"), topic + ".DLT")) {
+            await().atMost(WAIT).until(() -> {
+                plain.poll(Duration.ofMillis(200)).forEach(dead::add);
+                return !dead.isEmpty();
+            });
+        }
+        ConsumerRecord<byte[], byte[]> letter = dead.get(0);
+        assertThat(letter.key()).isEqualTo(KEY_A);
+        assertThat(letter.partition()).as("same key bytes, same partition").isEqualTo(original.partition());
+        assertThat(letter.headers().lastHeader("trace-bin").value()).isEqualTo(BINARY_VALUE);
+        assertThat(letter.headers().lastHeader(KeelHeaders.KEY).value()).isEqualTo(KEY_A);
+        assertThat(utf8(letter.headers().lastHeader("text").value())).isEqualTo("h\u00e9llo");
+        assertThat(utf8(letter.headers().lastHeader(KeelHeaders.ID).value()))
+                .isEqualTo(topic + "-" + original.partition() + "-" + original.offset());
+    }
+
+    @Test
+    void malformedKeelIdsFromPlainClientsShouldFallBackToTopicPartitionOffsetAndTheConsumerShouldGoOn()
+            throws Exception {
+        byte[][] malformed = {utf8(""), utf8("   "), {(byte) 0xFF}, {(byte) 0xFE}, {(byte) 0xC3}, utf8(MARKER + "/w==")};
+        List<String> expectedIds = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> plain = KafkaTestSupport.plainProducer(bootstrap)) {
+            for (int i = 0; i < malformed.length; i++) {
+                ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, utf8("m" + i), utf8("malformed-" + i));
+                r.headers().add(KeelHeaders.ID, malformed[i]);
+                RecordMetadata md = plain.send(r).get();
+                expectedIds.add(topic + "-" + md.partition() + "-" + md.offset());
+            }
+        }
+        keel.publisher().publish(topic, Message.builder("well-formed", Codec.utf8()).id("after-malformed").build())
+                .toCompletableFuture().join();
+        expectedIds.add("after-malformed");
+        String group = KafkaTestSupport.unique("g");
+        Map<String, Integer> calls = new ConcurrentHashMap<>();
+
+        keel.subscribe(SubscriptionConfig.builder(topic, group, Codec.utf8()).build(),
+                d -> calls.merge(d.id(), 1, Integer::sum));
+
+        await().atMost(WAIT).until(() -> KafkaTestSupport.committed(bootstrap, group).values().stream()
+                .mapToLong(Long::longValue).sum() == malformed.length + 1);
+        assertThat(calls.keySet()).containsExactlyInAnyOrderElementsOf(expectedIds);
+        assertThat(calls).allSatisfy((id, n) -> assertThat(n).as(id).isEqualTo(1));
+    }
+
+    @Test
+    void keelHeadersAndKeysShouldRoundTripExactlyAndMarkedValuesReachPlainClientsAsBytes() throws Exception {
+        Map<String, String> headers = Map.of("nul-and-emoji", "a\u0000b\uD83D\uDE00", "empty", "", "bin", marked(BINARY_VALUE),
+                "latin", "\u00ff\u00fe");
+        Message.Builder builder = Message.builder("round-trip", Codec.utf8()).id("rt-1").key(marked(KEY_A));
+        headers.forEach(builder::header);
+        keel.publisher().publish(topic, builder.build()).toCompletableFuture().join();
+        keel.publisher().publish(topic, Message.builder("text-key", Codec.utf8()).id("rt-2").key("\u043a\u043b\u044e\u0447")
+                .build()).toCompletableFuture().join();
+        Map<String, Delivery<String>> handled = new ConcurrentHashMap<>();
+
+        keel.subscribe(SubscriptionConfig.builder(topic, KafkaTestSupport.unique("g"), Codec.utf8()).build(),
+                d -> handled.put(d.id(), d));
+
+        await().atMost(WAIT).until(() -> handled.size() == 2);
+        assertThat(handled.get("rt-1").headers()).isEqualTo(headers);
+        assertThat(handled.get("rt-1").key()).isEqualTo(marked(KEY_A));
+        assertThat(handled.get("rt-2").key()).isEqualTo("\u043a\u043b\u044e\u0447");
+        List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> plain = KafkaTestSupport.plainConsumer(bootstrap,
+                KafkaTestSupport.unique("plain"), topic)) {
+            await().atMost(WAIT).until(() -> {
+                plain.poll(Duration.ofMillis(200)).forEach(got::add);
+                return got.size() >= 2;
+            });
+        }
+        ConsumerRecord<byte[], byte[]> binary = got.stream()
+                .filter(r -> utf8(r.headers().lastHeader(KeelHeaders.ID).value()).equals("rt-1")).findFirst().orElseThrow();
+        assertThat(binary.key()).isEqualTo(KEY_A);
+        assertThat(binary.headers().lastHeader("bin").value()).isEqualTo(BINARY_VALUE);
+        assertThat(utf8(binary.headers().lastHeader("nul-and-emoji").value())).isEqualTo("a\u0000b\uD83D\uDE00");
+    }
+
+    @Test
+    void aValueThatStartsWithTheMarkerButIsNoCanonicalBinaryShouldBeRefusedWithoutRetry() {
+        List<Message> refused = List.of(
+                Message.builder("x", Codec.utf8()).id("not-base64").header("h", MARKER + "not base64!").build(),
+                Message.builder("x", Codec.utf8()).id("plain-text").header("h", MARKER + "aGk=").build(),
+                Message.builder("x", Codec.utf8()).id("key-not-base64").key(MARKER + "%%").build(),
+                Message.builder("x", Codec.utf8()).id("lone-surrogate").header("h", "a\uD800b").build(),
+                Message.builder("x", Codec.utf8()).id(MARKER + "/w==").build());
+
+        for (Message message : refused) {
+            CompletableFuture<?> publish = keel.publisher().publish(topic, message).toCompletableFuture();
+            assertThatThrownBy(publish::join).as(message.id()).cause().isInstanceOf(PublishException.class)
+                    .hasMessageContaining("Interop with plain clients")
+                    .satisfies(e -> assertThat(((KeelException) e).isRetriable()).isFalse());
+        }
+        assertThat(keel.publisher().publish(topic, Message.builder("ok", Codec.utf8()).id("fine").build())
+                .toCompletableFuture().join().messageId()).isEqualTo("fine");
     }
 }

@@ -37,6 +37,20 @@ public final class ClientProperties {
         return p;
     }
 
+    /** The producer's {@code max.request.size}: the configured value, else kafka-clients' default. */
+    static long maxRequestSize(KafkaConfig config) {
+        String configured = config.properties().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        if (configured != null) {
+            try {
+                return Long.parseLong(configured.trim());
+            } catch (NumberFormatException e) {
+                // kafka-clients refused it when the producer was created; not reached
+            }
+        }
+        return ((Number) ProducerConfig.configDef().defaultValues().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG))
+                .longValue();
+    }
+
     public static Map<String, Object> consumer(KafkaConfig config, ConsumerSettings settings) {
         Map<String, Object> p = common(config, config.clientId() + "-" + settings.group() + "-"
                 + CONSUMER_SEQUENCE.incrementAndGet());

@@ -33,12 +33,14 @@ public final class KafkaSender implements BrokerProducer {
     private final Producer<byte[], byte[]> producer;
     private final ExecutorService completions;
     private final TopicGates gates;
+    private final long maxRequestSize;
     private volatile boolean closed;
 
     public KafkaSender(KafkaConfig config, TopicAdmin admin) {
         this.config = config;
         this.admin = admin;
         this.producer = new KafkaProducer<>(ClientProperties.producer(config));
+        this.maxRequestSize = ClientProperties.maxRequestSize(config);
         this.completions = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, config.clientId() + "-producer-completions");
             t.setDaemon(true);
@@ -95,6 +97,10 @@ public final class KafkaSender implements BrokerProducer {
     }
 
     private void fail(OutboundRecord record, Throwable error, CompletableFuture<PublishReceipt> result) {
+        if (SendErrors.isTooLarge(error)) {
+            result.completeExceptionally(SendErrors.tooLarge(record, error, maxRequestSize));
+            return;
+        }
         if (!SendErrors.mayBeMissingTopic(error)) {
             result.completeExceptionally(SendErrors.map(record.topic(), error, config.deliveryTimeout()));
             return;

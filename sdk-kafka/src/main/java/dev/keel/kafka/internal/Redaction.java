@@ -5,11 +5,19 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Masks client property values that may hold secrets, for logs and {@code toString}. */
+/**
+ * Masks client property values that may hold secrets, for logs and {@code toString}. A property is
+ * sensitive when its name (ignoring case) contains {@code password}, {@code passphrase},
+ * {@code secret}, {@code credential}, {@code token}, {@code jaas} or {@code user.info} /
+ * {@code userinfo} (Schema Registry's {@code basic.auth.user.info}), or ends in {@code .key} (key
+ * material such as {@code ssl.keystore.key}). Names that merely mention keys, such as
+ * {@code ssl.keystore.location} or {@code partitioner.ignore.keys}, stay readable.
+ */
 public final class Redaction {
 
     public static final String MASK = "[hidden]";
-    private static final List<String> SENSITIVE = List.of("password", "secret", "jaas", "key", "token", "credential");
+    private static final List<String> SENSITIVE = List.of("password", "passphrase", "secret", "credential", "token",
+            "jaas", "user.info", "userinfo");
 
     private Redaction() {
     }
@@ -17,7 +25,7 @@ public final class Redaction {
     /** Whether a property named {@code name} may hold secret material. */
     public static boolean isSensitive(String name) {
         String lower = name.toLowerCase(Locale.ROOT);
-        return SENSITIVE.stream().anyMatch(lower::contains);
+        return lower.endsWith(".key") || lower.equals("key") || SENSITIVE.stream().anyMatch(lower::contains);
     }
 
     /** A sorted copy of {@code properties} with sensitive values replaced by {@value #MASK}. */

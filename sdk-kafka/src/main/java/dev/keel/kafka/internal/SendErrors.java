@@ -5,6 +5,8 @@ import dev.keel.ClosedException;
 import dev.keel.KeelException;
 import dev.keel.KeelTimeoutException;
 import dev.keel.PublishException;
+import dev.keel.spi.OutboundRecord;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.ApiException;
@@ -32,6 +34,37 @@ final class SendErrors {
         return e instanceof UnknownTopicOrPartitionException
                 || (e instanceof TimeoutException && e.getMessage() != null
                 && e.getMessage().contains("not present in metadata"));
+    }
+
+    /** Whether {@code e} says the record exceeds a size limit of the producer or the topic. */
+    static boolean isTooLarge(Throwable e) {
+        return e instanceof RecordTooLargeException || e instanceof RecordBatchTooLargeException;
+    }
+
+    /**
+     * The non-retriable failure of a record over a size limit, naming the message, its size and the
+     * limits: the producer's {@code max.request.size} (also bounded by {@code buffer.memory}) and the
+     * topic's {@code max.message.bytes} (the broker's {@code message.max.bytes} by default).
+     */
+    static PublishException tooLarge(OutboundRecord record, Throwable e, long maxRequestSize) {
+        String id = record.id().length() > 100 ? record.id().substring(0, 100) + "..." : record.id();
+        return new PublishException("message " + id + " to " + record.topic() + ": record too large for Kafka (about "
+                + approximateSize(record) + " bytes of key, value and headers): a record must fit the producer's "
+                + "max.request.size (" + maxRequestSize + " bytes here) and the topic's max.message.bytes (the "
+                + "broker's message.max.bytes by default); raise both or send less. Kafka said: " + e.getMessage(),
+                e, false);
+    }
+
+    private static long approximateSize(OutboundRecord record) {
+        long size = record.payload().length;
+        if (record.key() != null) {
+            size += record.key().getBytes(StandardCharsets.UTF_8).length;
+        }
+        for (var header : record.headers().entrySet()) {
+            size += header.getKey().getBytes(StandardCharsets.UTF_8).length
+                    + header.getValue().getBytes(StandardCharsets.UTF_8).length;
+        }
+        return size;
     }
 
     static KeelException map(String topic, Throwable e, Duration deliveryTimeout) {

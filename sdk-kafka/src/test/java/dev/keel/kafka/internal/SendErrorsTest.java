@@ -66,6 +66,20 @@ class SendErrorsTest {
     }
 
     @Test
+    void aRecordOverALimitShouldNameTheMessageItsSizeAndTheLimits() {
+        dev.keel.spi.OutboundRecord record = new dev.keel.spi.OutboundRecord("orders", "order-1", "k",
+                java.util.Map.of("h", "v"), new byte[2000], java.time.Instant.now());
+
+        assertThat(SendErrors.tooLarge(record, new RecordTooLargeException("too big"), 1000))
+                .hasMessageContaining("message order-1 to orders: record too large")
+                .hasMessageContaining("about 2003 bytes").hasMessageContaining("max.request.size (1000 bytes here)")
+                .hasMessageContaining("max.message.bytes").hasMessageContaining("too big")
+                .satisfies(e -> assertThat(e.isRetriable()).isFalse());
+        assertThat(SendErrors.isTooLarge(new RecordTooLargeException("x"))).isTrue();
+        assertThat(SendErrors.isTooLarge(new NetworkException("x"))).isFalse();
+    }
+
+    @Test
     void aClosedProducerShouldGiveClosedException() {
         assertThat(map(new IllegalStateException("Cannot perform operation after producer has been closed")))
                 .isInstanceOf(ClosedException.class);

@@ -1,0 +1,59 @@
+package dev.keel.kafka.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keel.kafka.KafkaConfig;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Which client property values {@link Redaction} masks in {@code KafkaConfig.toString()} and logs. */
+class RedactionTest {
+
+    private static final String SECRET = "s3cr3t-v4lue";
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "basic.auth.user.info",                                 // Schema Registry user:password
+            "schema.registry.basic.auth.user.info",
+            "sasl.jaas.config",
+            "ssl.key.password",
+            "ssl.keystore.password",
+            "ssl.truststore.password",
+            "ssl.keystore.key",                                     // PEM private key
+            "sasl.oauthbearer.client.credentials.client.secret",
+            "sasl.oauthbearer.client.credentials.client.id",
+            "sasl.oauthbearer.assertion.private.key.passphrase",
+            "bearer.auth.token",
+            "bearer.auth.credentials.source",
+            "aws.secret.access.key",
+            "my.api.key",
+            "SSL.Key.Password",
+            "Basic.Auth.User.Info",
+    })
+    void propertiesHoldingSecretsShouldBeMaskedInToString(String name) {
+        KafkaConfig config = KafkaConfig.builder("h:1").property(name, SECRET).build();
+
+        assertThat(Redaction.isSensitive(name)).as(name).isTrue();
+        assertThat(config.toString()).contains(name + "=" + Redaction.MASK).doesNotContain(SECRET);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "security.protocol",
+            "sasl.mechanism",
+            "ssl.keystore.location",
+            "ssl.keystore.type",
+            "ssl.truststore.location",
+            "ssl.keymanager.algorithm",
+            "ssl.endpoint.identification.algorithm",
+            "partitioner.ignore.keys",
+            "compression.type",
+            "sasl.kerberos.service.name",
+    })
+    void ordinaryPropertiesShouldStayReadable(String name) {
+        KafkaConfig config = KafkaConfig.builder("h:1").property(name, "plain-value").build();
+
+        assertThat(Redaction.isSensitive(name)).as(name).isFalse();
+        assertThat(config.toString()).contains(name + "=plain-value");
+    }
+}
