@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.keel.Codec;
 import dev.keel.Delivery;
-import dev.keel.Keel;
+import dev.keel.core.Keel;
 import dev.keel.KeelException;
 import dev.keel.KeelHeaders;
 import dev.keel.KeelTimeoutException;
