@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * ran it: an armed {@link #claim} or {@link #claimAll} goes to the delegate (which records the claims),
  * then throws {@link StoreUnavailableException} instead of returning the answer. This is what a reply
  * timeout, a failover or a connection reset looks like to the caller after Redis ran the claim script.
+ * A caller that retries with the same tokens then finds the leases it took (CLAIMED); one that retries
+ * with new tokens finds them BUSY until they expire.
  *
  * <p>Nothing is lost until {@link #loseNextClaimReplies(int)} arms it; complete and release always
  * pass through. Thread-safe. {@link #close()} closes the delegate.
@@ -48,16 +50,16 @@ public final class LostReplyIdempotencyStore implements IdempotencyStore {
     }
 
     @Override
-    public ClaimResult claim(String namespace, String id, Duration lease) {
-        ClaimResult result = delegate.claim(namespace, id, lease);
+    public ClaimResult claim(String namespace, String id, String token, Duration lease) {
+        ClaimResult result = delegate.claim(namespace, id, token, lease);
         loseReplyIfArmed("claim");
         return result;
     }
 
     @Override
-    public List<ClaimResult> claimAll(String namespace, List<String> ids, Duration lease) {
-        List<ClaimResult> results = delegate.claimAll(namespace, ids, lease);
-        loseReplyIfArmed("claimAll of " + ids.size() + " ids");
+    public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
+        List<ClaimResult> results = delegate.claimAll(namespace, claims, lease);
+        loseReplyIfArmed("claimAll of " + claims.size() + " ids");
         return results;
     }
 
