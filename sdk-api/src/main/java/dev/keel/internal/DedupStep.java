@@ -59,10 +59,13 @@ final class DedupStep implements Step {
         }
         // A claim taken when the message arrived may have aged while it waited in its lane (behind a busy or
         // retried message): with less than half its lease left, release it and claim afresh before running.
+        // One that failed then (maybe long ago, with its whole batch) is tried again at once, with the same token,
+        // before the store is taken for down: otherwise each message of a failed batch would wait its own interval.
         return afterClaim(work, prefetched.thenCompose(result -> result.isClaimed()
                 && clock.millis() - work.claimRequestedAtMillis() > lease.toMillis() / 2
                 ? store.reclaim(work.record().id(), result.token())
-                : CompletableFuture.completedFuture(result)));
+                : CompletableFuture.completedFuture(result))
+                .exceptionallyCompose(error -> store.claim(work.record().id(), work.claimToken())));
     }
 
     private CompletionStage<Outcome> afterClaim(Work work, CompletionStage<ClaimResult> claim) {
