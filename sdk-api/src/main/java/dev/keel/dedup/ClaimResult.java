@@ -3,9 +3,9 @@ package dev.keel.dedup;
 import java.util.Objects;
 
 /**
- * The answer to a claim: {@link Status#CLAIMED} with the owner token the caller must present to
- * complete or release; {@link Status#DUPLICATE} when the id is already done; {@link Status#BUSY}
- * when another owner holds an unexpired lease on it.
+ * The answer to a claim: {@link Status#CLAIMED} with the owner token the claim was made with, which
+ * the caller presents to complete or release; {@link Status#DUPLICATE} when the id is already done;
+ * {@link Status#BUSY} when another owner (another token) holds an unexpired lease on it.
  */
 public record ClaimResult(Status status, String token) {
 

@@ -9,6 +9,11 @@ import java.util.List;
  * token) and which are done (kept for a retention period). An id is in one of three states:
  * absent, processing (owner token, lease TTL) or done (retention TTL).
  *
+ * <p>The caller chooses the owner token of a claim, and presents the same token to complete or
+ * release it. A caller that retries a claim (for example after {@link dev.keel.StoreUnavailableException},
+ * when the store may have run the claim and only the reply was lost) retries it with the same token,
+ * and finds its own lease instead of waiting it out as BUSY.
+ *
  * <p>{@code namespace} separates consumer groups and topics ({@code <group>:<topic>}). Every
  * method throws {@link dev.keel.StoreUnavailableException} when the store cannot be reached; the
  * consumer then pauses instead of running handlers unclaimed. Implementations are thread-safe.
@@ -18,8 +23,13 @@ import java.util.List;
  */
 public interface IdempotencyStore extends AutoCloseable {
 
-    /** absent → processing (CLAIMED, new token); done → DUPLICATE; processing by another → BUSY. */
-    ClaimResult claim(String namespace, String id, Duration lease);
+    /**
+     * Claims {@code id} for the owner {@code token} for {@code lease}: absent → processing by
+     * {@code token}, CLAIMED; processing by {@code token} already → lease renewed to {@code lease} from
+     * now, CLAIMED; done → DUPLICATE; processing by another token → BUSY. A CLAIMED result carries
+     * {@code token}.
+     */
+    ClaimResult claim(String namespace, String id, String token, Duration lease);
 
     /**
      * processing by {@code token} → done, kept for {@code retention}: APPLIED. Already done by
@@ -30,11 +40,14 @@ public interface IdempotencyStore extends AutoCloseable {
     /** processing by {@code token} → absent; else LOST. */
     LeaseOutcome release(String namespace, String id, String token);
 
-    /** Claims each id in order, as {@link #claim} would; the results are in the same order. */
-    default List<ClaimResult> claimAll(String namespace, List<String> ids, Duration lease) {
-        List<ClaimResult> results = new ArrayList<>(ids.size());
-        for (String id : ids) {
-            results.add(claim(namespace, id, lease));
+    /**
+     * Claims each id for its token in order, as {@link #claim} would; the results are in the same
+     * order. An id listed twice is CLAIMED, then BUSY with another token, or CLAIMED again with the same.
+     */
+    default List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
+        List<ClaimResult> results = new ArrayList<>(claims.size());
+        for (Lease claim : claims) {
+            results.add(claim(namespace, claim.id(), claim.token(), lease));
         }
         return results;
     }

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -30,14 +29,14 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     }
 
     @Override
-    public ClaimResult claim(String namespace, String id, Duration lease) {
+    public ClaimResult claim(String namespace, String id, String token, Duration lease) {
+        Objects.requireNonNull(token, "token");
         requirePositive(lease, "lease");
         Instant now = clock.instant();
-        String token = UUID.randomUUID().toString();
         ClaimResult[] result = new ClaimResult[1];
         entries.compute(key(namespace, id), (k, e) -> {
-            if (e == null || !e.expiresAt().isAfter(now)) {
-                result[0] = ClaimResult.claimed(token);
+            if (e == null || !e.expiresAt().isAfter(now) || (!e.done() && e.token().equals(token))) {
+                result[0] = ClaimResult.claimed(token); // new, or renewed for the token that holds it
                 return new Entry(token, false, now.plus(lease));
             }
             result[0] = e.done() ? ClaimResult.duplicate() : ClaimResult.busy();

@@ -21,6 +21,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,7 +71,7 @@ class KafkaConsumerCrashTest {
                 // kill only once every effect the victim made is marked done: the window between a
                 // handler's side effect and its done mark is the documented limit of EFFECTIVELY_ONCE
                 await().atMost(Duration.ofSeconds(30)).until(() -> redis.hkeys(effectsKey).stream().allMatch(
-                        id -> probe.claim(group + ":" + topic, id, LEASE).status() == ClaimResult.Status.DUPLICATE));
+                        id -> probe.claim(group + ":" + topic, id, UUID.randomUUID().toString(), LEASE).status() == ClaimResult.Status.DUPLICATE));
                 assertThat(redis.hlen(effectsKey)).isEqualTo(BLOCK_AFTER);
                 assertThat(victim.kill()).isEqualTo(137);
             }

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.UUID;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -63,7 +64,7 @@ class ConsumerKilledMidBatchTest {
                 assertThat(effected).hasSize(EFFECTS_BEFORE_KILL);
                 // kill only once every effect is marked done: the others are blocked before their effect
                 await().atMost(WAIT).until(() -> effected.stream().allMatch(id ->
-                        inspector.claim("g:" + topic, id, Duration.ofSeconds(1)).status() == ClaimResult.Status.DUPLICATE));
+                        inspector.claim("g:" + topic, id, UUID.randomUUID().toString(), Duration.ofSeconds(1)).status() == ClaimResult.Status.DUPLICATE));
                 assertThat(doomed.kill()).isEqualTo(137);
             }
             await().atMost(WAIT).until(() -> totalEffects(redis, effects) >= MESSAGES);

@@ -51,19 +51,19 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
     }
 
     @Override
-    public ClaimResult claim(String namespace, String id, Duration lease) {
+    public ClaimResult claim(String namespace, String id, String token, Duration lease) {
         claims.incrementAndGet();
         claimedIds.incrementAndGet();
         checkUp("claim");
-        return delegate.claim(namespace, id, lease);
+        return delegate.claim(namespace, id, token, lease);
     }
 
     @Override
-    public List<ClaimResult> claimAll(String namespace, List<String> ids, Duration lease) {
+    public List<ClaimResult> claimAll(String namespace, List<Lease> toClaim, Duration lease) {
         batchClaims.incrementAndGet();
-        claimedIds.addAndGet(ids.size());
+        claimedIds.addAndGet(toClaim.size());
         checkUp("claimAll");
-        return delegate.claimAll(namespace, ids, lease);
+        return delegate.claimAll(namespace, toClaim, lease);
     }
 
     @Override

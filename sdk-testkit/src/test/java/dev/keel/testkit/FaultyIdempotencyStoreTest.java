@@ -12,6 +12,7 @@ import dev.keel.dedup.LeaseOutcome;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 class FaultyIdempotencyStoreTest {
@@ -24,21 +25,22 @@ class FaultyIdempotencyStoreTest {
 
     @Test
     void shouldPassCallsThroughWhileUp() {
-        ClaimResult claim = store.claim(NS, "a", LEASE);
+        ClaimResult claim = store.claim(NS, "a", newToken(), LEASE);
         assertThat(claim.isClaimed()).isTrue();
-        assertThat(store.claim(NS, "a", LEASE).status()).isEqualTo(ClaimResult.Status.BUSY);
+        assertThat(store.claim(NS, "a", newToken(), LEASE).status()).isEqualTo(ClaimResult.Status.BUSY);
         assertThat(store.complete(NS, "a", claim.token(), RETENTION)).isEqualTo(LeaseOutcome.APPLIED);
-        assertThat(store.claim(NS, "a", LEASE).status()).isEqualTo(ClaimResult.Status.DUPLICATE);
+        assertThat(store.claim(NS, "a", newToken(), LEASE).status()).isEqualTo(ClaimResult.Status.DUPLICATE);
         assertThat(store.isCompleted("a")).isTrue();
     }
 
     @Test
     void everyCallShouldFailWhileDownAndWorkAgainWhenUp() {
-        ClaimResult claim = store.claim(NS, "a", LEASE);
+        ClaimResult claim = store.claim(NS, "a", newToken(), LEASE);
         store.down();
 
-        assertThatThrownBy(() -> store.claim(NS, "b", LEASE)).isInstanceOf(StoreUnavailableException.class);
-        assertThatThrownBy(() -> store.claimAll(NS, List.of("b"), LEASE)).isInstanceOf(StoreUnavailableException.class);
+        assertThatThrownBy(() -> store.claim(NS, "b", newToken(), LEASE)).isInstanceOf(StoreUnavailableException.class);
+        assertThatThrownBy(() -> store.claimAll(NS, List.of(new Lease("b", newToken())), LEASE))
+                .isInstanceOf(StoreUnavailableException.class);
         assertThatThrownBy(() -> store.complete(NS, "a", claim.token(), RETENTION))
                 .isInstanceOf(StoreUnavailableException.class);
         assertThatThrownBy(() -> store.completeAll(NS, List.of(new Lease("a", claim.token())), RETENTION))
@@ -50,7 +52,7 @@ class FaultyIdempotencyStoreTest {
 
         store.up();
         assertThat(store.complete(NS, "a", claim.token(), RETENTION)).isEqualTo(LeaseOutcome.APPLIED);
-        assertThat(store.claim(NS, "b", LEASE).isClaimed()).isTrue();
+        assertThat(store.claim(NS, "b", newToken(), LEASE).isClaimed()).isTrue();
     }
 
     @Test
@@ -59,10 +61,11 @@ class FaultyIdempotencyStoreTest {
         IdempotencyStore delegate = new InMemoryIdempotencyStore();
         FaultyIdempotencyStore counting = new FaultyIdempotencyStore(new BatchSpy(delegate, batches));
 
-        List<ClaimResult> claims = counting.claimAll(NS, List.of("a", "b", "c"), LEASE);
+        List<ClaimResult> claims = counting.claimAll(NS,
+                List.of(new Lease("a", newToken()), new Lease("b", newToken()), new Lease("c", newToken())), LEASE);
         counting.completeAll(NS, List.of(new Lease("a", claims.get(0).token()), new Lease("b", "not-the-token")),
                 RETENTION);
-        counting.claim(NS, "d", LEASE);
+        counting.claim(NS, "d", newToken(), LEASE);
 
         assertThat(batches).containsExactly("claimAll 3", "completeAll 2");
         assertThat(counting.batchClaims()).isEqualTo(1);
@@ -72,11 +75,15 @@ class FaultyIdempotencyStoreTest {
         assertThat(counting.completedIds()).containsExactly("a");
     }
 
+    private static String newToken() {
+        return UUID.randomUUID().toString();
+    }
+
     /** Records the batch calls that reach it. */
     private record BatchSpy(IdempotencyStore delegate, List<String> batches) implements IdempotencyStore {
         @Override
-        public ClaimResult claim(String namespace, String id, Duration lease) {
-            return delegate.claim(namespace, id, lease);
+        public ClaimResult claim(String namespace, String id, String token, Duration lease) {
+            return delegate.claim(namespace, id, token, lease);
         }
 
         @Override
@@ -90,9 +97,9 @@ class FaultyIdempotencyStoreTest {
         }
 
         @Override
-        public List<ClaimResult> claimAll(String namespace, List<String> ids, Duration lease) {
-            batches.add("claimAll " + ids.size());
-            return IdempotencyStore.super.claimAll(namespace, ids, lease);
+        public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
+            batches.add("claimAll " + claims.size());
+            return IdempotencyStore.super.claimAll(namespace, claims, lease);
         }
 
         @Override

@@ -22,7 +22,7 @@ final class RedisSupport {
         parse(uri);
         try (IdempotencyStore store = store(uri)) {
             String id = UUID.randomUUID().toString();
-            ClaimResult claim = store.claim(PREFLIGHT_NAMESPACE, id, Duration.ofSeconds(5));
+            ClaimResult claim = store.claim(PREFLIGHT_NAMESPACE, id, UUID.randomUUID().toString(), Duration.ofSeconds(5));
             if (claim.isClaimed()) {
                 store.release(PREFLIGHT_NAMESPACE, id, claim.token());
             }

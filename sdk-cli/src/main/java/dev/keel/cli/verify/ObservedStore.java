@@ -48,13 +48,13 @@ final class ObservedStore implements IdempotencyStore {
     }
 
     @Override
-    public ClaimResult claim(String namespace, String id, Duration lease) {
-        return count(delegate.claim(namespace, id, lease));
+    public ClaimResult claim(String namespace, String id, String token, Duration lease) {
+        return count(delegate.claim(namespace, id, token, lease));
     }
 
     @Override
-    public List<ClaimResult> claimAll(String namespace, List<String> ids, Duration lease) {
-        List<ClaimResult> results = delegate.claimAll(namespace, ids, lease);
+    public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
+        List<ClaimResult> results = delegate.claimAll(namespace, claims, lease);
         results.forEach(this::count);
         return results;
     }

@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * after failure the claim is released. A prefetched claim with less than half its lease left is
  * renewed (released and claimed again) before the handler runs. While the store is unavailable
  * nothing runs: the claim (or
- * the completion) is retried and the consumer is paused through {@link StoreAccess}.
+ * the completion) is retried and the consumer is paused through {@link StoreAccess}. Every claim
+ * of a delivery uses its one token, so a retry after a claim whose reply was lost finds its own
+ * lease (CLAIMED) instead of waiting it out as BUSY.
  */
 final class DedupStep implements Step {
 
@@ -53,14 +55,17 @@ final class DedupStep implements Step {
     public CompletionStage<Outcome> handle(Work work) {
         CompletableFuture<ClaimResult> prefetched = work.claim();
         if (prefetched == null) {
-            return afterClaim(work, store.claim(work.record().id()));
+            return afterClaim(work, store.claim(work.record().id(), work.claimToken()));
         }
         // A claim taken when the message arrived may have aged while it waited in its lane (behind a busy or
         // retried message): with less than half its lease left, release it and claim afresh before running.
+        // One that failed then (maybe long ago, with its whole batch) is tried again at once, with the same token,
+        // before the store is taken for down: otherwise each message of a failed batch would wait its own interval.
         return afterClaim(work, prefetched.thenCompose(result -> result.isClaimed()
                 && clock.millis() - work.claimRequestedAtMillis() > lease.toMillis() / 2
                 ? store.reclaim(work.record().id(), result.token())
-                : CompletableFuture.completedFuture(result)));
+                : CompletableFuture.completedFuture(result))
+                .exceptionallyCompose(error -> store.claim(work.record().id(), work.claimToken())));
     }
 
     private CompletionStage<Outcome> afterClaim(Work work, CompletionStage<ClaimResult> claim) {
@@ -71,7 +76,8 @@ final class DedupStep implements Step {
                     return CompletableFuture.completedFuture(Outcome.DROPPED);
                 }
                 store.unavailable(error);
-                return delays.after(retryInterval, () -> afterClaim(work, store.claim(work.record().id())));
+                return delays.after(retryInterval,
+                        () -> afterClaim(work, store.claim(work.record().id(), work.claimToken())));
             }
             store.available();
             if (stopped.getAsBoolean()) {
@@ -82,7 +88,8 @@ final class DedupStep implements Step {
             }
             return switch (result.status()) {
                 case DUPLICATE -> CompletableFuture.completedFuture(Outcome.DUPLICATE);
-                case BUSY -> delays.after(retryInterval, () -> afterClaim(work, store.claim(work.record().id())));
+                case BUSY -> delays.after(retryInterval,
+                        () -> afterClaim(work, store.claim(work.record().id(), work.claimToken())));
                 case CLAIMED -> runClaimed(work, new Lease(work.record().id(), result.token()));
             };
         }, delays.executor()).thenCompose(stage -> stage);

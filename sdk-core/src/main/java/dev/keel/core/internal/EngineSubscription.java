@@ -4,6 +4,7 @@ import dev.keel.DeliveryGuarantee;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.Lease;
 import dev.keel.ordering.Ordering;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.DeliverySink;
@@ -87,10 +88,10 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
         }
         flow.added(works.size());
         if (store != null) {
-            List<String> ids = new ArrayList<>(works.size());
-            works.forEach(w -> ids.add(w.record().id()));
+            List<Lease> toClaim = new ArrayList<>(works.size());
+            works.forEach(w -> toClaim.add(new Lease(w.record().id(), w.claimToken())));
             long requestedAt = clock.millis();
-            List<CompletableFuture<ClaimResult>> claims = store.claimAll(ids);
+            List<CompletableFuture<ClaimResult>> claims = store.claimAll(toClaim);
             for (int i = 0; i < works.size(); i++) {
                 works.get(i).claim(claims.get(i), requestedAt);
             }

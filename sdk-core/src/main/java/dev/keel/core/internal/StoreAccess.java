@@ -26,7 +26,7 @@ final class StoreAccess {
     private final IdempotencyStore store;
     private final String namespace;
     private final ExecutorService executor;
-    private final Batcher<String, ClaimResult> claims;
+    private final Batcher<Lease, ClaimResult> claims;
     private final Batcher<Lease, LeaseOutcome> completions;
     private final FlowControl flow;
     private final MetricsRecorder metrics;
@@ -42,16 +42,17 @@ final class StoreAccess {
         this.metrics = metrics;
         this.topic = topic;
         this.group = group;
-        this.claims = new Batcher<>(ids -> store.claimAll(namespace, ids, lease), executor, MAX_BATCH);
+        this.claims = new Batcher<>(batch -> store.claimAll(namespace, batch, lease), executor, MAX_BATCH);
         this.completions = new Batcher<>(leases -> store.completeAll(namespace, leases, retention), executor, MAX_BATCH);
     }
 
-    CompletableFuture<ClaimResult> claim(String id) {
-        return claims.submit(id);
+    /** Claims {@code id} for {@code token}; retried with the same token, it finds its own lease (CLAIMED). */
+    CompletableFuture<ClaimResult> claim(String id, String token) {
+        return claims.submit(new Lease(id, token));
     }
 
-    List<CompletableFuture<ClaimResult>> claimAll(List<String> ids) {
-        return claims.submitAll(ids);
+    List<CompletableFuture<ClaimResult>> claimAll(List<Lease> toClaim) {
+        return claims.submitAll(toClaim);
     }
 
     CompletableFuture<LeaseOutcome> complete(Lease lease) {
@@ -61,7 +62,7 @@ final class StoreAccess {
     /** Releases this owner's claim on {@code id}, then claims it again (a fresh lease, or DUPLICATE/BUSY). */
     CompletableFuture<ClaimResult> reclaim(String id, String token) {
         return CompletableFuture.runAsync(() -> store.release(namespace, id, token), executor)
-                .thenCompose(v -> claims.submit(id));
+                .thenCompose(v -> claims.submit(new Lease(id, token)));
     }
 
     /** Best effort: a release that fails leaves the lease to expire. */

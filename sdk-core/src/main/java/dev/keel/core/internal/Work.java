@@ -2,6 +2,7 @@ package dev.keel.core.internal;
 
 import dev.keel.dedup.ClaimResult;
 import dev.keel.spi.InboundRecord;
+import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -14,7 +15,11 @@ final class Work {
 
     enum State { QUEUED, RUNNING, FINISHED, DROPPED }
 
+    private static final TimeOrderedIds TOKENS = new TimeOrderedIds(Clock.systemUTC());
+
     private final InboundRecord record;
+    /** The owner token of every claim of this delivery: a retried claim must find the lease it may have taken. */
+    private final String claimToken = TOKENS.next();
     private final AtomicReference<State> state = new AtomicReference<>(State.QUEUED);
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private final CompletableFuture<Void> laneFree = new CompletableFuture<>();
@@ -79,6 +84,10 @@ final class Work {
 
     void attempt(int attempt) {
         this.attempt = attempt;
+    }
+
+    String claimToken() {
+        return claimToken;
     }
 
     CompletableFuture<ClaimResult> claim() {

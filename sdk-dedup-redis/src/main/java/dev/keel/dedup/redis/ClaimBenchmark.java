@@ -2,6 +2,8 @@ package dev.keel.dedup.redis;
 
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyStore;
+import dev.keel.dedup.Lease;
+import dev.keel.dedup.redis.internal.LeaseKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,16 +101,16 @@ public final class ClaimBenchmark {
                                    boolean batched) {
         if (!batched) {
             for (int i = 0; i < count; i++) {
-                expectClaimed(store.claim(namespace, idPrefix + i, DEFAULT_LEASE));
+                expectClaimed(store.claim(namespace, idPrefix + i, LeaseKeys.newToken(), DEFAULT_LEASE));
             }
             return;
         }
         for (int from = 0; from < count; from += batchSize) {
-            List<String> ids = new ArrayList<>(batchSize);
+            List<Lease> claims = new ArrayList<>(batchSize);
             for (int i = from; i < Math.min(count, from + batchSize); i++) {
-                ids.add(idPrefix + i);
+                claims.add(new Lease(idPrefix + i, LeaseKeys.newToken()));
             }
-            store.claimAll(namespace, ids, DEFAULT_LEASE).forEach(ClaimBenchmark::expectClaimed);
+            store.claimAll(namespace, claims, DEFAULT_LEASE).forEach(ClaimBenchmark::expectClaimed);
         }
     }
 

@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each id is one key, {@code <keyPrefix>:<group>:<topic>:<id>}, holding {@code p:<token>} while
  * processing (expiring after the lease) and {@code d:<token>} once done (expiring after the
- * retention). Claim, complete and release are each one atomic Lua script run, one round trip;
- * complete and release change the key only if it still holds the caller's token, and report
+ * retention). Claim, complete and release are each one atomic Lua script run, one round trip; a
+ * claim by the token that already holds the id renews its lease (CLAIMED); complete and release change the key only if it still holds the caller's token, and report
  * {@link LeaseOutcome#LOST} otherwise. {@link #claimAll} and {@link #completeAll} send a whole batch
  * in one pipelined round trip (on a cluster, one per node, in parallel), with the same results as
  * one by one.
@@ -67,10 +67,10 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     }
 
     @Override
-    public ClaimResult claim(String namespace, String id, Duration lease) {
+    public ClaimResult claim(String namespace, String id, String token, Duration lease) {
         String key = keys.key(requireNamespace(namespace), Objects.requireNonNull(id, "id"));
+        Objects.requireNonNull(token, "token");
         String pxLease = LeaseKeys.millis(requirePositive(lease, "lease"));
-        String token = LeaseKeys.newToken();
         long reply = call(() -> scripts.run(LeaseScripts.CLAIM, key, List.of(LeaseKeys.processing(token), pxLease)));
         return LeaseKeys.claimResult(reply, token);
     }
@@ -91,26 +91,27 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     }
 
     /**
-     * Claims every id in one pipelined round trip; the results are those of claiming them one by one,
-     * in order (an id listed twice is CLAIMED, then BUSY). If part of the batch fails, the ids this call
-     * did claim are released (best effort) before {@link StoreUnavailableException} is thrown.
+     * Claims every id for its token in one pipelined round trip; the results are those of claiming them
+     * one by one, in order (an id listed twice is CLAIMED, then BUSY with another token or CLAIMED again
+     * with the same). If part of the batch fails, the ids this call did claim are released (best effort)
+     * before {@link StoreUnavailableException} is thrown.
      */
     @Override
-    public List<ClaimResult> claimAll(String namespace, List<String> ids, Duration lease) {
+    public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
         requireNamespace(namespace);
-        Objects.requireNonNull(ids, "ids");
+        Objects.requireNonNull(claims, "claims");
         String pxLease = LeaseKeys.millis(requirePositive(lease, "lease"));
-        if (ids.isEmpty()) {
+        if (claims.isEmpty()) {
             return List.of();
         }
-        List<String> batchKeys = new ArrayList<>(ids.size());
-        List<String> tokens = new ArrayList<>(ids.size());
-        List<List<String>> args = new ArrayList<>(ids.size());
-        for (String id : ids) {
-            String token = LeaseKeys.newToken();
-            batchKeys.add(keys.key(namespace, Objects.requireNonNull(id, "an id in ids")));
-            tokens.add(token);
-            args.add(List.of(LeaseKeys.processing(token), pxLease));
+        List<String> batchKeys = new ArrayList<>(claims.size());
+        List<String> tokens = new ArrayList<>(claims.size());
+        List<List<String>> args = new ArrayList<>(claims.size());
+        for (Lease claim : claims) {
+            Objects.requireNonNull(claim, "a claim in claims");
+            batchKeys.add(keys.key(namespace, claim.id()));
+            tokens.add(claim.token());
+            args.add(List.of(LeaseKeys.processing(claim.token()), pxLease));
         }
         List<Reply> replies = call(() -> scripts.runAll(LeaseScripts.CLAIM, batchKeys, args));
         RuntimeException failure = firstFailure(replies);

@@ -43,15 +43,15 @@ final class ClaimRecordingStore implements IdempotencyStore {
     }
 
     @Override
-    public ClaimResult claim(String namespace, String id, Duration lease) {
-        return record(id, recordingFailures(() -> delegate.claim(namespace, id, lease)));
+    public ClaimResult claim(String namespace, String id, String token, Duration lease) {
+        return record(id, recordingFailures(() -> delegate.claim(namespace, id, token, lease)));
     }
 
     @Override
-    public List<ClaimResult> claimAll(String namespace, List<String> ids, Duration lease) {
-        List<ClaimResult> results = recordingFailures(() -> delegate.claimAll(namespace, ids, lease));
-        for (int i = 0; i < ids.size(); i++) {
-            record(ids.get(i), results.get(i));
+    public List<ClaimResult> claimAll(String namespace, List<Lease> toClaim, Duration lease) {
+        List<ClaimResult> results = recordingFailures(() -> delegate.claimAll(namespace, toClaim, lease));
+        for (int i = 0; i < toClaim.size(); i++) {
+            record(toClaim.get(i).id(), results.get(i));
         }
         return results;
     }

@@ -46,14 +46,14 @@ class RedisAccessControlTest {
     @Test
     void leastPrivilegedAclUserShouldClaimCompleteAndRelease() {
         try (RedisIdempotencyStore store = RedisIdempotencyStore.create(config().user(USER).password(PASSWORD).build())) {
-            ClaimResult a = store.claim(NS, "a", LEASE);
-            List<ClaimResult> batch = store.claimAll(NS, List.of("b", "c"), LEASE);
+            ClaimResult a = store.claim(NS, "a", NewOwners.token(), LEASE);
+            List<ClaimResult> batch = store.claimAll(NS, NewOwners.claims("b", "c"), LEASE);
 
             assertThat(store.complete(NS, "a", a.token(), LEASE)).isEqualTo(LeaseOutcome.APPLIED);
             assertThat(store.completeAll(NS, List.of(new Lease("b", batch.get(0).token())), LEASE))
                     .containsExactly(LeaseOutcome.APPLIED);
             assertThat(store.release(NS, "c", batch.get(1).token())).isEqualTo(LeaseOutcome.APPLIED);
-            assertThat(store.claimAll(NS, List.of("a", "b", "c"), LEASE)).extracting(ClaimResult::status)
+            assertThat(store.claimAll(NS, NewOwners.claims("a", "b", "c"), LEASE)).extracting(ClaimResult::status)
                     .containsExactly(ClaimResult.Status.DUPLICATE, ClaimResult.Status.DUPLICATE, ClaimResult.Status.CLAIMED);
         }
     }
@@ -62,14 +62,14 @@ class RedisAccessControlTest {
     void uriCredentialsShouldWorkLikeBuilderCredentials() {
         String uri = "redis://" + USER + ":" + PASSWORD + "@" + redis.hostPort();
         try (RedisIdempotencyStore store = RedisIdempotencyStore.create(RedisStoreConfig.custom().uri(uri).build())) {
-            assertThat(store.claim(NS, "via-uri", LEASE).isClaimed()).isTrue();
+            assertThat(store.claim(NS, "via-uri", NewOwners.token(), LEASE).isClaimed()).isTrue();
         }
     }
 
     @Test
     void wrongPasswordShouldFailWithStoreUnavailableThatNamesTheUserButNotThePassword() {
         try (RedisIdempotencyStore store = RedisIdempotencyStore.create(config().user(USER).password("wrong-pw-123").build())) {
-            assertThatThrownBy(() -> store.claim(NS, "a", LEASE)).isInstanceOf(StoreUnavailableException.class)
+            assertThatThrownBy(() -> store.claim(NS, "a", NewOwners.token(), LEASE)).isInstanceOf(StoreUnavailableException.class)
                     .hasMessageContaining("refused access for user '" + USER + "'")
                     .hasMessageContaining("check the user, password and ACL")
                     .hasMessageNotContaining("wrong-pw-123").hasMessageNotContaining(PASSWORD);
@@ -79,7 +79,7 @@ class RedisAccessControlTest {
     @Test
     void missingCredentialsShouldFailWithStoreUnavailable() {
         try (RedisIdempotencyStore store = RedisIdempotencyStore.create(config().build())) {
-            assertThatThrownBy(() -> store.claimAll(NS, List.of("a"), LEASE)).isInstanceOf(StoreUnavailableException.class)
+            assertThatThrownBy(() -> store.claimAll(NS, NewOwners.claims("a"), LEASE)).isInstanceOf(StoreUnavailableException.class)
                     .hasMessageContaining("refused access for user 'default'");
         }
     }
@@ -88,9 +88,9 @@ class RedisAccessControlTest {
     void keysOutsideTheGrantedPatternShouldFailWithStoreUnavailableNamingThePrefix() {
         try (RedisIdempotencyStore store = RedisIdempotencyStore.create(config().user(USER).password(PASSWORD)
                 .keyPrefix("other").build())) {
-            assertThatThrownBy(() -> store.claim(NS, "a", LEASE)).isInstanceOf(StoreUnavailableException.class)
+            assertThatThrownBy(() -> store.claim(NS, "a", NewOwners.token(), LEASE)).isInstanceOf(StoreUnavailableException.class)
                     .hasMessageContaining("keys 'other:*'");
-            assertThatThrownBy(() -> store.claimAll(NS, List.of("a", "b"), LEASE))
+            assertThatThrownBy(() -> store.claimAll(NS, NewOwners.claims("a", "b"), LEASE))
                     .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("keys 'other:*'");
         }
     }

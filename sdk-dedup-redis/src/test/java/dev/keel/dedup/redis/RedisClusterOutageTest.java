@@ -41,11 +41,11 @@ class RedisClusterOutageTest {
         RedisStoreConfig config = RedisStoreConfig.custom().clusterNodes(cluster.hostPorts())
                 .connectTimeout(Duration.ofMillis(500)).socketTimeout(Duration.ofMillis(500)).build();
         try (RedisIdempotencyStore store = RedisIdempotencyStore.create(config)) {
-            assertThat(store.claim(NS, "warm-up", LEASE).isClaimed()).isTrue();
+            assertThat(store.claim(NS, "warm-up", NewOwners.token(), LEASE).isClaimed()).isTrue();
             RedisServerProcess victim = cluster.nodes().get(1);
 
             victim.kill();
-            assertThatThrownBy(() -> store.claimAll(NS, ids, LEASE)).isInstanceOf(StoreUnavailableException.class)
+            assertThatThrownBy(() -> store.claimAll(NS, NewOwners.claims(ids), LEASE)).isInstanceOf(StoreUnavailableException.class)
                     .hasMessageContaining("Redis Cluster [").hasMessageContaining("consumers pause");
             victim.restart();
             cluster.awaitState();
@@ -55,7 +55,7 @@ class RedisClusterOutageTest {
             await("the store to reach the restarted master").atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(200)).ignoreException(StoreUnavailableException.class)
                     .until(() -> {
-                        after.set(store.claimAll(NS, ids, LEASE));
+                        after.set(store.claimAll(NS, NewOwners.claims(ids), LEASE));
                         return true;
                     });
             assertThat(after.get()).extracting(ClaimResult::status).containsOnly(ClaimResult.Status.CLAIMED);

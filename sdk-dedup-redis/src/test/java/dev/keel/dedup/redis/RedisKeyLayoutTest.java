@@ -56,7 +56,7 @@ class RedisKeyLayoutTest {
 
     @Test
     void claimShouldWriteAProcessingKeyWithTheLeaseAsTtl() {
-        ClaimResult claim = store.claim(NS, "order-42:created", Duration.ofSeconds(60));
+        ClaimResult claim = store.claim(NS, "order-42:created", NewOwners.token(), Duration.ofSeconds(60));
 
         String key = prefix + ":billing:orders:order-42:created";
         assertThat(raw.get(key)).isEqualTo("p:" + claim.token());
@@ -65,8 +65,20 @@ class RedisKeyLayoutTest {
     }
 
     @Test
+    void claimAgainByTheSameTokenShouldKeepTheValueAndRenewTheTtl() {
+        String token = NewOwners.token();
+        store.claim(NS, "order-1", token, Duration.ofSeconds(5));
+
+        ClaimResult again = store.claim(NS, "order-1", token, Duration.ofSeconds(60));
+
+        assertThat(again.isClaimed()).isTrue();
+        assertThat(raw.get(prefix + ":billing:orders:order-1")).isEqualTo("p:" + token);
+        assertThat(raw.pttl(prefix + ":billing:orders:order-1")).isBetween(50_000L, 60_000L);
+    }
+
+    @Test
     void completeShouldTurnTheKeyDoneWithTheRetentionAsTtl() {
-        ClaimResult claim = store.claim(NS, "order-1", Duration.ofSeconds(60));
+        ClaimResult claim = store.claim(NS, "order-1", NewOwners.token(), Duration.ofSeconds(60));
 
         store.complete(NS, "order-1", claim.token(), Duration.ofHours(24));
 
@@ -76,7 +88,7 @@ class RedisKeyLayoutTest {
 
     @Test
     void releaseShouldDeleteTheKey() {
-        ClaimResult claim = store.claim(NS, "order-1", Duration.ofSeconds(60));
+        ClaimResult claim = store.claim(NS, "order-1", NewOwners.token(), Duration.ofSeconds(60));
 
         assertThat(store.release(NS, "order-1", claim.token())).isEqualTo(LeaseOutcome.APPLIED);
 
@@ -87,7 +99,7 @@ class RedisKeyLayoutTest {
     void keyPrefixShouldBeConfigurable() {
         String custom = prefix + ".app.dedup";
         try (RedisIdempotencyStore prefixed = RedisIdempotencyStore.create(config().keyPrefix(custom).build())) {
-            prefixed.claimAll(NS, List.of("a", "b"), Duration.ofSeconds(60));
+            prefixed.claimAll(NS, NewOwners.claims("a", "b"), Duration.ofSeconds(60));
         }
 
         assertThat(raw.keys(custom + ":*")).containsExactlyInAnyOrder(custom + ":billing:orders:a", custom + ":billing:orders:b");
@@ -95,7 +107,7 @@ class RedisKeyLayoutTest {
 
     @Test
     void batchesShouldWriteTheSameKeysAsSingleCalls() {
-        List<ClaimResult> claims = store.claimAll(NS, List.of("a", "b"), Duration.ofSeconds(60));
+        List<ClaimResult> claims = store.claimAll(NS, NewOwners.claims("a", "b"), Duration.ofSeconds(60));
         store.completeAll(NS, List.of(new Lease("a", claims.get(0).token())), Duration.ofHours(1));
 
         assertThat(raw.get(prefix + ":billing:orders:a")).isEqualTo("d:" + claims.get(0).token());
@@ -106,7 +118,7 @@ class RedisKeyLayoutTest {
 
     @Test
     void subMillisecondLeaseShouldRoundUpInsteadOfFailing() {
-        ClaimResult claim = store.claim(NS, "tiny", Duration.ofNanos(1));
+        ClaimResult claim = store.claim(NS, "tiny", NewOwners.token(), Duration.ofNanos(1));
 
         assertThat(claim.isClaimed()).isTrue();
     }
@@ -115,7 +127,7 @@ class RedisKeyLayoutTest {
     void aKeyOfAnotherKindShouldBeBusyNotDoneAndNeverOverwritten() {
         raw.set(prefix + ":billing:orders:foreign", "something-else");
 
-        assertThat(store.claim(NS, "foreign", Duration.ofSeconds(60)).status()).isEqualTo(ClaimResult.Status.BUSY);
+        assertThat(store.claim(NS, "foreign", NewOwners.token(), Duration.ofSeconds(60)).status()).isEqualTo(ClaimResult.Status.BUSY);
         assertThat(raw.get(prefix + ":billing:orders:foreign")).isEqualTo("something-else");
     }
 }

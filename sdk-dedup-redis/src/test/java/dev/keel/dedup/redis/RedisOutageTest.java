@@ -38,10 +38,10 @@ class RedisOutageTest {
         try (RedisIdempotencyStore store = RedisIdempotencyStore.create(configFor(port))) {
             String expected = "Redis at 127.0.0.1:" + port + " is unreachable";
 
-            assertThatThrownBy(() -> store.claim(NS, "a", LEASE)).isInstanceOf(StoreUnavailableException.class)
+            assertThatThrownBy(() -> store.claim(NS, "a", NewOwners.token(), LEASE)).isInstanceOf(StoreUnavailableException.class)
                     .hasMessageContaining(expected).hasMessageContaining("consumers pause until it returns")
                     .satisfies(e -> assertThat(((StoreUnavailableException) e).isRetriable()).isTrue());
-            assertThatThrownBy(() -> store.claimAll(NS, List.of("a", "b"), LEASE))
+            assertThatThrownBy(() -> store.claimAll(NS, NewOwners.claims("a", "b"), LEASE))
                     .isInstanceOf(StoreUnavailableException.class).hasMessageContaining(expected);
             assertThatThrownBy(() -> store.complete(NS, "a", "t", LEASE))
                     .isInstanceOf(StoreUnavailableException.class).hasMessageContaining(expected);
@@ -59,7 +59,7 @@ class RedisOutageTest {
                 .socketTimeout(Duration.ofMillis(300)).build();
         try (RedisIdempotencyStore store = RedisIdempotencyStore.create(config)) {
             for (int attempt = 0; attempt < 2; attempt++) {
-                assertThatThrownBy(() -> store.claimAll(NS, List.of("a", "b"), LEASE))
+                assertThatThrownBy(() -> store.claimAll(NS, NewOwners.claims("a", "b"), LEASE))
                         .isInstanceOf(StoreUnavailableException.class)
                         .hasMessageContaining("Redis Cluster [" + seed + "] is unreachable")
                         .hasMessageContaining("consumers pause until it returns");
@@ -71,20 +71,20 @@ class RedisOutageTest {
     void storeShouldServeAgainOnTheFirstCallAfterRedisRestartsEmpty() throws Exception {
         try (RedisServerProcess redis = RedisServerProcess.start();
              RedisIdempotencyStore store = RedisIdempotencyStore.create(configFor(redis.port()))) {
-            ClaimResult before = store.claim(NS, "before", LEASE);
+            ClaimResult before = store.claim(NS, "before", NewOwners.token(), LEASE);
             assertThat(before.isClaimed()).isTrue();
             int pooled = fillPool(store, redis);
             assertThat(pooled).as("pooled connections, all of which the restart breaks").isGreaterThanOrEqualTo(3);
 
             redis.kill();
-            assertThatThrownBy(() -> store.claim(NS, "during", LEASE)).isInstanceOf(StoreUnavailableException.class);
-            assertThatThrownBy(() -> store.claimAll(NS, List.of("during-1", "during-2"), LEASE))
+            assertThatThrownBy(() -> store.claim(NS, "during", NewOwners.token(), LEASE)).isInstanceOf(StoreUnavailableException.class);
+            assertThatThrownBy(() -> store.claimAll(NS, NewOwners.claims("during-1", "during-2"), LEASE))
                     .isInstanceOf(StoreUnavailableException.class);
             redis.restart();
 
             // no stale pooled connection is tried; the server knows no script (NOSCRIPT → EVAL) and no key
-            assertThat(store.claim(NS, "after", LEASE).isClaimed()).isTrue();
-            assertThat(store.claimAll(NS, List.of("after-1", "after-2"), LEASE)).allMatch(ClaimResult::isClaimed);
+            assertThat(store.claim(NS, "after", NewOwners.token(), LEASE).isClaimed()).isTrue();
+            assertThat(store.claimAll(NS, NewOwners.claims("after-1", "after-2"), LEASE)).allMatch(ClaimResult::isClaimed);
             assertThat(store.complete(NS, "before", before.token(), LEASE)).as("a lease the restart erased is lost")
                     .isEqualTo(dev.keel.dedup.LeaseOutcome.LOST);
         }
@@ -101,7 +101,7 @@ class RedisOutageTest {
                     String id = "fill-" + round + "-" + t;
                     claims.add(threads.submit(() -> {
                         go.await();
-                        return store.claimAll(NS, List.of(id + "-a", id + "-b"), LEASE);
+                        return store.claimAll(NS, NewOwners.claims(id + "-a", id + "-b"), LEASE);
                     }));
                 }
                 go.countDown();
@@ -125,14 +125,14 @@ class RedisOutageTest {
         try (RedisServerProcess redis = RedisServerProcess.start();
              RedisClient raw = RedisClient.create(redis.host(), redis.port());
              RedisIdempotencyStore store = RedisIdempotencyStore.create(configFor(redis.port()))) {
-            List<ClaimResult> first = store.claimAll(NS, List.of("a", "b", "c"), LEASE);
+            List<ClaimResult> first = store.claimAll(NS, NewOwners.claims("a", "b", "c"), LEASE);
 
             raw.scriptFlush();
 
             List<Lease> leases = List.of(new Lease("a", first.get(0).token()), new Lease("b", first.get(1).token()));
             assertThat(store.completeAll(NS, leases, LEASE)).containsOnly(dev.keel.dedup.LeaseOutcome.APPLIED);
             raw.scriptFlush();
-            assertThat(store.claimAll(NS, List.of("a", "c", "d"), LEASE)).extracting(ClaimResult::status)
+            assertThat(store.claimAll(NS, NewOwners.claims("a", "c", "d"), LEASE)).extracting(ClaimResult::status)
                     .containsExactly(ClaimResult.Status.DUPLICATE, ClaimResult.Status.BUSY, ClaimResult.Status.CLAIMED);
         }
     }
@@ -142,13 +142,13 @@ class RedisOutageTest {
         try (RedisServerProcess redis = RedisServerProcess.start();
              RedisClient raw = RedisClient.create(redis.host(), redis.port());
              RedisIdempotencyStore store = RedisIdempotencyStore.create(configFor(redis.port()))) {
-            store.claim(NS, "warm-up", LEASE);
+            store.claim(NS, "warm-up", NewOwners.token(), LEASE);
             Map<String, Long> before = commandCalls(raw.info("commandstats"));
 
             for (int i = 0; i < 20; i++) {
-                store.claim(NS, "single-" + i, LEASE);
+                store.claim(NS, "single-" + i, NewOwners.token(), LEASE);
             }
-            store.claimAll(NS, List.of("batch-1", "batch-2", "batch-3"), LEASE);
+            store.claimAll(NS, NewOwners.claims("batch-1", "batch-2", "batch-3"), LEASE);
 
             Map<String, Long> calls = commandCalls(raw.info("commandstats"));
             calls.replaceAll((command, n) -> n - before.getOrDefault(command, 0L));

@@ -63,8 +63,8 @@ class RedisTlsTest {
     @Test
     void tlsWithATrustedCertificateShouldServeClaimsAndBatches() {
         try (RedisIdempotencyStore store = RedisIdempotencyStore.create(config().sslSocketFactory(trusting).build())) {
-            ClaimResult single = store.claim(NS, "a", LEASE);
-            List<ClaimResult> batch = store.claimAll(NS, List.of("a", "b"), LEASE);
+            ClaimResult single = store.claim(NS, "a", NewOwners.token(), LEASE);
+            List<ClaimResult> batch = store.claimAll(NS, NewOwners.claims("a", "b"), LEASE);
 
             assertThat(single.isClaimed()).isTrue();
             assertThat(batch).extracting(ClaimResult::status).containsExactly(ClaimResult.Status.BUSY, ClaimResult.Status.CLAIMED);
@@ -75,7 +75,7 @@ class RedisTlsTest {
     @Test
     void tlsWithAnUntrustedCertificateShouldFailWithStoreUnavailable() {
         try (RedisIdempotencyStore store = RedisIdempotencyStore.create(config().ssl(true).build())) {
-            assertThatThrownBy(() -> store.claim(NS, "a", LEASE)).isInstanceOf(StoreUnavailableException.class)
+            assertThatThrownBy(() -> store.claim(NS, "a", NewOwners.token(), LEASE)).isInstanceOf(StoreUnavailableException.class)
                     .hasMessageContaining("Redis at 127.0.0.1:" + redis.port() + " failed the TLS handshake")
                     .hasMessageContaining("trust store");
         }
@@ -84,7 +84,7 @@ class RedisTlsTest {
     @Test
     void plaintextToATlsPortShouldFailWithStoreUnavailable() {
         try (RedisIdempotencyStore store = RedisIdempotencyStore.create(config().build())) {
-            assertThatThrownBy(() -> store.claim(NS, "a", LEASE)).isInstanceOf(StoreUnavailableException.class);
+            assertThatThrownBy(() -> store.claim(NS, "a", NewOwners.token(), LEASE)).isInstanceOf(StoreUnavailableException.class);
         }
     }
 

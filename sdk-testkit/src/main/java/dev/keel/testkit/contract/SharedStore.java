@@ -21,8 +21,8 @@ final class SharedStore implements IdempotencyStore {
     }
 
     @Override
-    public ClaimResult claim(String namespace, String id, Duration lease) {
-        return delegate.claim(namespace, id, lease);
+    public ClaimResult claim(String namespace, String id, String token, Duration lease) {
+        return delegate.claim(namespace, id, token, lease);
     }
 
     @Override
@@ -36,8 +36,8 @@ final class SharedStore implements IdempotencyStore {
     }
 
     @Override
-    public List<ClaimResult> claimAll(String namespace, List<String> ids, Duration lease) {
-        return delegate.claimAll(namespace, ids, lease);
+    public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
+        return delegate.claimAll(namespace, claims, lease);
     }
 
     @Override

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The behaviour every {@link IdempotencyStore} must show, run unchanged on each store: claim,
- * complete and release with their owner tokens, lease and retention expiry, and batches that equal
- * their one-by-one counterparts, and many concurrent claimers of one id of which exactly one wins.
+ * complete and release with their owner tokens, a claim repeated by the token that holds the lease
+ * (CLAIMED, lease renewed), lease and retention expiry, and batches that equal their one-by-one
+ * counterparts, and many concurrent claimers of one id of which exactly one wins.
  *
  * <p>A store's test extends this class and implements {@link #createStore()} and {@link #elapse(Duration)}.
  * Expiry tests never sleep: they let {@link #shortTtl()} pass through {@code elapse} (a test clock
@@ -81,13 +82,37 @@ public abstract class IdempotencyStoreContractTest {
         return "g-" + UUID.randomUUID().toString().substring(0, 13) + ":contract.topic";
     }
 
+    /** A fresh owner token, as a new consumer of a message would choose. */
+    protected static String newToken() {
+        return UUID.randomUUID().toString();
+    }
+
+    /** Claims {@code id} as a new owner, with a fresh token. */
+    protected ClaimResult claimAsNewOwner(String namespace, String id, Duration lease) {
+        return store.claim(namespace, id, newToken(), lease);
+    }
+
+    /** Claims each id as a new owner (a fresh token each) in one batch. */
+    protected List<ClaimResult> claimAllAsNewOwners(String namespace, List<String> ids, Duration lease) {
+        return store.claimAll(namespace, withNewTokens(ids), lease);
+    }
+
+    /** Each id with a fresh token of its own. */
+    protected static List<Lease> withNewTokens(List<String> ids) {
+        List<Lease> claims = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            claims.add(new Lease(id, newToken()));
+        }
+        return claims;
+    }
+
     /** Awaits an expiry by claiming until a claim succeeds; returns that claim's token (the new owner's). */
     protected String awaitClaimable(String namespace, String id) {
         AtomicReference<String> owner = new AtomicReference<>();
         await("id '" + id + "' to expire and be claimable again").atMost(expiryTimeout())
                 .pollInterval(Duration.ofMillis(25))
                 .until(() -> {
-                    ClaimResult result = store.claim(namespace, id, LONG);
+                    ClaimResult result = claimAsNewOwner(namespace, id, LONG);
                     if (result.isClaimed()) {
                         owner.set(result.token());
                     }
@@ -97,48 +122,81 @@ public abstract class IdempotencyStoreContractTest {
     }
 
     @Test
-    void claimOfANewIdShouldReturnClaimedWithAToken() {
-        ClaimResult result = store.claim(ns, "order-1", LONG);
+    void claimOfANewIdShouldReturnClaimedWithTheCallersToken() {
+        ClaimResult result = store.claim(ns, "order-1", "token-1", LONG);
 
         assertThat(result.status()).isEqualTo(CLAIMED);
-        assertThat(result.token()).isNotBlank();
+        assertThat(result.token()).isEqualTo("token-1");
     }
 
     @Test
-    void claimWhileAnotherOwnerHoldsTheLeaseShouldBeBusy() {
-        store.claim(ns, "order-1", LONG);
+    void claimingWithAnotherTokenWhileLeasedShouldAnswerBusy() {
+        String owner = newToken();
+        store.claim(ns, "order-1", owner, LONG);
 
-        assertThat(store.claim(ns, "order-1", LONG).status()).isEqualTo(BUSY);
-        assertThat(store.claim(ns, "order-1", LONG).status()).isEqualTo(BUSY);
+        assertThat(claimAsNewOwner(ns, "order-1", LONG).status()).isEqualTo(BUSY);
+        assertThat(claimAsNewOwner(ns, "order-1", LONG).status()).isEqualTo(BUSY);
+        assertThat(store.complete(ns, "order-1", owner, LONG)).as("a BUSY claim takes nothing from the owner")
+                .isEqualTo(APPLIED);
+    }
+
+    @Test
+    void claimingAgainWithTheSameTokenShouldAnswerClaimedAndExtendTheLease() {
+        String token = newToken();
+        assertThat(store.claim(ns, "order-1", token, shortTtl()).status()).isEqualTo(CLAIMED);
+        // claimed just after order-1 with the same lease, so it expires no earlier than order-1's first lease
+        claimAsNewOwner(ns, "sentinel", shortTtl());
+
+        ClaimResult again = store.claim(ns, "order-1", token, LONG);
+        elapse(shortTtl());
+        awaitClaimable(ns, "sentinel");
+
+        assertThat(again.status()).isEqualTo(CLAIMED);
+        assertThat(again.token()).isEqualTo(token);
+        assertThat(claimAsNewOwner(ns, "order-1", LONG).status()).as("the renewed lease outlives the first one")
+                .isEqualTo(BUSY);
+        assertThat(store.complete(ns, "order-1", token, LONG)).isEqualTo(APPLIED);
+    }
+
+    @Test
+    void claimingAgainWithTheSameTokenAfterCompletionShouldAnswerDuplicate() {
+        String token = newToken();
+        store.claim(ns, "order-1", token, LONG);
+        store.complete(ns, "order-1", token, LONG);
+
+        assertThat(store.claim(ns, "order-1", token, LONG).status()).isEqualTo(DUPLICATE);
+    }
+
+    @Test
+    void batchClaimRetriedWithTheSameTokensShouldAnswerClaimedForEveryId() {
+        List<Lease> claims = withNewTokens(ConcurrentClaimers.idRange("retried-", 50));
+        assertThat(statuses(store.claimAll(ns, claims, LONG))).containsOnly(CLAIMED);
+
+        // the retry of a batch whose reply was lost: the caller never saw the answers, only its tokens
+        List<ClaimResult> retried = store.claimAll(ns, claims, LONG);
+
+        assertThat(statuses(retried)).containsOnly(CLAIMED).hasSize(claims.size());
+        assertThat(statuses(claimAllAsNewOwners(ns, List.of("retried-0", "retried-49"), LONG))).containsOnly(BUSY);
+        assertThat(store.completeAll(ns, claims, LONG)).containsOnly(APPLIED);
     }
 
     @Test
     void claimOfACompletedIdShouldBeDuplicate() {
-        String token = store.claim(ns, "order-1", LONG).token();
+        String token = claimAsNewOwner(ns, "order-1", LONG).token();
 
         assertThat(store.complete(ns, "order-1", token, LONG)).isEqualTo(APPLIED);
-        assertThat(store.claim(ns, "order-1", LONG).status()).isEqualTo(DUPLICATE);
+        assertThat(claimAsNewOwner(ns, "order-1", LONG).status()).isEqualTo(DUPLICATE);
     }
 
     @Test
     void releasedIdShouldBeClaimableAgainWithANewToken() {
-        String first = store.claim(ns, "order-1", LONG).token();
+        String first = claimAsNewOwner(ns, "order-1", LONG).token();
 
         assertThat(store.release(ns, "order-1", first)).isEqualTo(APPLIED);
-        ClaimResult again = store.claim(ns, "order-1", LONG);
+        ClaimResult again = claimAsNewOwner(ns, "order-1", LONG);
         assertThat(again.status()).isEqualTo(CLAIMED);
         assertThat(again.token()).isNotEqualTo(first);
         assertThat(store.complete(ns, "order-1", first, LONG)).as("the released token completes nothing").isEqualTo(LOST);
-    }
-
-    @Test
-    void tokensOfDifferentClaimsShouldDiffer() {
-        List<String> tokens = new ArrayList<>();
-        for (int i = 0; i < 200; i++) {
-            tokens.add(store.claim(ns, "id-" + i, LONG).token());
-        }
-
-        assertThat(tokens).doesNotHaveDuplicates();
     }
 
     @Test
@@ -148,7 +206,7 @@ public abstract class IdempotencyStoreContractTest {
         List<List<ClaimResult>> perClaimer = ConcurrentClaimers.run(concurrentClaimers(), n -> {
             List<ClaimResult> results = new ArrayList<>();
             for (String id : ConcurrentClaimers.rotated(ids, n)) {
-                results.add(store.claim(ns, id, LONG));
+                results.add(claimAsNewOwner(ns, id, LONG));
             }
             return results;
         });
@@ -161,7 +219,7 @@ public abstract class IdempotencyStoreContractTest {
         List<String> ids = ConcurrentClaimers.idRange("batch-contended-", 200);
 
         List<List<ClaimResult>> perClaimer = ConcurrentClaimers.run(concurrentClaimers(),
-                n -> store.claimAll(ns, ConcurrentClaimers.rotated(ids, n * 7), LONG));
+                n -> claimAllAsNewOwners(ns, ConcurrentClaimers.rotated(ids, n * 7), LONG));
 
         ConcurrentClaimers.assertExactlyOneClaimPerId(ids, perClaimer, n -> ConcurrentClaimers.rotated(ids, n * 7));
     }
@@ -173,8 +231,8 @@ public abstract class IdempotencyStoreContractTest {
 
     @Test
     void leaseExpiryShouldMakeTheIdClaimableAgain() {
-        assertThat(store.claim(ns, "order-1", shortTtl()).status()).isEqualTo(CLAIMED);
-        assertThat(store.claim(ns, "order-1", LONG).status()).isEqualTo(BUSY);
+        assertThat(claimAsNewOwner(ns, "order-1", shortTtl()).status()).isEqualTo(CLAIMED);
+        assertThat(claimAsNewOwner(ns, "order-1", LONG).status()).isEqualTo(BUSY);
 
         elapse(shortTtl());
 
@@ -183,54 +241,54 @@ public abstract class IdempotencyStoreContractTest {
 
     @Test
     void completeWithAStaleTokenShouldBeLostAndLeaveTheNewOwner() {
-        String stale = store.claim(ns, "order-1", shortTtl()).token();
+        String stale = claimAsNewOwner(ns, "order-1", shortTtl()).token();
         elapse(shortTtl());
         awaitClaimable(ns, "order-1");
 
         assertThat(store.complete(ns, "order-1", stale, LONG)).isEqualTo(LOST);
-        assertThat(store.claim(ns, "order-1", LONG).status()).as("the new owner still holds it").isEqualTo(BUSY);
+        assertThat(claimAsNewOwner(ns, "order-1", LONG).status()).as("the new owner still holds it").isEqualTo(BUSY);
     }
 
     @Test
     void releaseWithAStaleTokenShouldBeLostAndLeaveTheNewOwner() {
-        String stale = store.claim(ns, "order-1", shortTtl()).token();
+        String stale = claimAsNewOwner(ns, "order-1", shortTtl()).token();
         elapse(shortTtl());
         awaitClaimable(ns, "order-1");
 
         assertThat(store.release(ns, "order-1", stale)).isEqualTo(LOST);
-        assertThat(store.claim(ns, "order-1", LONG).status()).as("the new owner still holds it").isEqualTo(BUSY);
+        assertThat(claimAsNewOwner(ns, "order-1", LONG).status()).as("the new owner still holds it").isEqualTo(BUSY);
     }
 
     @Test
     void newOwnerShouldCompleteAfterTheStaleOwnerLostTheLease() {
-        String stale = store.claim(ns, "order-1", shortTtl()).token();
+        String stale = claimAsNewOwner(ns, "order-1", shortTtl()).token();
         elapse(shortTtl());
         String owner = awaitClaimable(ns, "order-1");
 
         assertThat(store.complete(ns, "order-1", stale, LONG)).isEqualTo(LOST);
         assertThat(store.complete(ns, "order-1", owner, LONG)).isEqualTo(APPLIED);
-        assertThat(store.claim(ns, "order-1", LONG).status()).isEqualTo(DUPLICATE);
+        assertThat(claimAsNewOwner(ns, "order-1", LONG).status()).isEqualTo(DUPLICATE);
     }
 
     @Test
     void completeAfterTheLeaseExpiredShouldBeLostAndLeaveTheIdAbsent() {
-        String token = store.claim(ns, "order-1", shortTtl()).token();
+        String token = claimAsNewOwner(ns, "order-1", shortTtl()).token();
         // claimed just after order-1 with the same lease, so it expires no earlier: awaiting it leaves order-1 untouched
-        store.claim(ns, "sentinel", shortTtl());
+        claimAsNewOwner(ns, "sentinel", shortTtl());
         elapse(shortTtl());
         awaitClaimable(ns, "sentinel");
 
         assertThat(store.complete(ns, "order-1", token, LONG)).isEqualTo(LOST);
-        assertThat(store.claim(ns, "order-1", LONG).status()).as("an expired claim is not done").isEqualTo(CLAIMED);
+        assertThat(claimAsNewOwner(ns, "order-1", LONG).status()).as("an expired claim is not done").isEqualTo(CLAIMED);
     }
 
     @Test
     void completeWithAForeignTokenShouldBeLostAndKeepTheOwner() {
-        String owner = store.claim(ns, "order-1", LONG).token();
+        String owner = claimAsNewOwner(ns, "order-1", LONG).token();
 
         assertThat(store.complete(ns, "order-1", "not-" + owner, LONG)).isEqualTo(LOST);
         assertThat(store.release(ns, "order-1", "not-" + owner)).isEqualTo(LOST);
-        assertThat(store.claim(ns, "order-1", LONG).status()).isEqualTo(BUSY);
+        assertThat(claimAsNewOwner(ns, "order-1", LONG).status()).isEqualTo(BUSY);
         assertThat(store.complete(ns, "order-1", owner, LONG)).isEqualTo(APPLIED);
     }
 
@@ -238,26 +296,26 @@ public abstract class IdempotencyStoreContractTest {
     void completeOrReleaseOfAnUnclaimedIdShouldBeLost() {
         assertThat(store.complete(ns, "never-claimed", "some-token", LONG)).isEqualTo(LOST);
         assertThat(store.release(ns, "never-claimed", "some-token")).isEqualTo(LOST);
-        assertThat(store.claim(ns, "never-claimed", LONG).status()).isEqualTo(CLAIMED);
+        assertThat(claimAsNewOwner(ns, "never-claimed", LONG).status()).isEqualTo(CLAIMED);
     }
 
     @Test
     void completeAgainByItsOwnerShouldBeAppliedButReleaseOfADoneIdLostAndItStaysDone() {
-        String token = store.claim(ns, "order-1", LONG).token();
+        String token = claimAsNewOwner(ns, "order-1", LONG).token();
         store.complete(ns, "order-1", token, LONG);
 
         assertThat(store.complete(ns, "order-1", token, LONG)).as("idempotent: a retried batch is not lost")
                 .isEqualTo(APPLIED);
         assertThat(store.complete(ns, "order-1", "not-" + token, LONG)).isEqualTo(LOST);
         assertThat(store.release(ns, "order-1", token)).isEqualTo(LOST);
-        assertThat(store.claim(ns, "order-1", LONG).status()).isEqualTo(DUPLICATE);
+        assertThat(claimAsNewOwner(ns, "order-1", LONG).status()).isEqualTo(DUPLICATE);
     }
 
     @Test
     void retentionExpiryShouldMakeADoneIdClaimableAgain() {
-        String token = store.claim(ns, "order-1", LONG).token();
+        String token = claimAsNewOwner(ns, "order-1", LONG).token();
         assertThat(store.complete(ns, "order-1", token, shortTtl())).isEqualTo(APPLIED);
-        assertThat(store.claim(ns, "order-1", LONG).status()).isEqualTo(DUPLICATE);
+        assertThat(claimAsNewOwner(ns, "order-1", LONG).status()).isEqualTo(DUPLICATE);
 
         elapse(shortTtl());
 
@@ -266,7 +324,7 @@ public abstract class IdempotencyStoreContractTest {
 
     @Test
     void doneIdShouldOutliveTheLeaseItWasClaimedWith() {
-        String token = store.claim(ns, "order-1", shortTtl()).token();
+        String token = claimAsNewOwner(ns, "order-1", shortTtl()).token();
         assertThat(store.complete(ns, "order-1", token, LONG)).isEqualTo(APPLIED);
 
         elapse(shortTtl().multipliedBy(2));
@@ -274,16 +332,16 @@ public abstract class IdempotencyStoreContractTest {
         await("the done id to stay done past its lease").during(shortTtl().multipliedBy(2))
                 .atMost(shortTtl().multipliedBy(2).plus(expiryTimeout()))
                 .pollInterval(Duration.ofMillis(50))
-                .until(() -> store.claim(ns, "order-1", LONG).status() == DUPLICATE);
+                .until(() -> claimAsNewOwner(ns, "order-1", LONG).status() == DUPLICATE);
     }
 
     @Test
     void namespacesShouldNotSeeEachOthersIds() {
         String other = newNamespace();
-        String token = store.claim(ns, "order-1", LONG).token();
+        String token = claimAsNewOwner(ns, "order-1", LONG).token();
         store.complete(ns, "order-1", token, LONG);
 
-        assertThat(store.claim(other, "order-1", LONG).status()).isEqualTo(CLAIMED);
+        assertThat(claimAsNewOwner(other, "order-1", LONG).status()).isEqualTo(CLAIMED);
         assertThat(store.complete(other, "order-1", token, LONG)).isEqualTo(LOST);
     }
 
@@ -292,10 +350,10 @@ public abstract class IdempotencyStoreContractTest {
         List<String> ids = List.of("a", "a:b", "b", "A", "ü-€-漢", "{tag}x", "{tag}y", "with space", "");
 
         for (String id : ids) {
-            assertThat(store.claim(ns, id, LONG).status()).as("claim of '%s'", id).isEqualTo(CLAIMED);
+            assertThat(claimAsNewOwner(ns, id, LONG).status()).as("claim of '%s'", id).isEqualTo(CLAIMED);
         }
         for (String id : ids) {
-            assertThat(store.claim(ns, id, LONG).status()).as("second claim of '%s'", id).isEqualTo(BUSY);
+            assertThat(claimAsNewOwner(ns, id, LONG).status()).as("second claim of '%s'", id).isEqualTo(BUSY);
         }
     }
 
@@ -303,18 +361,21 @@ public abstract class IdempotencyStoreContractTest {
     void batchClaimShouldEqualClaimingOneByOne() {
         String single = newNamespace();
         for (String namespace : List.of(ns, single)) {
-            store.complete(namespace, "done", store.claim(namespace, "done", LONG).token(), LONG);
-            store.claim(namespace, "busy", LONG);
+            store.complete(namespace, "done", claimAsNewOwner(namespace, "done", LONG).token(), LONG);
+            claimAsNewOwner(namespace, "busy", LONG);
         }
-        List<String> ids = List.of("new-1", "done", "busy", "new-1", "new-2", "done");
+        String twice = newToken();
+        List<Lease> claims = List.of(new Lease("new-1", newToken()), new Lease("done", newToken()),
+                new Lease("busy", newToken()), new Lease("new-1", newToken()), new Lease("new-2", twice),
+                new Lease("done", newToken()), new Lease("new-2", twice));
 
-        List<ClaimResult> batch = store.claimAll(ns, ids, LONG);
+        List<ClaimResult> batch = store.claimAll(ns, claims, LONG);
         List<ClaimResult> oneByOne = new ArrayList<>();
-        for (String id : ids) {
-            oneByOne.add(store.claim(single, id, LONG));
+        for (Lease claim : claims) {
+            oneByOne.add(store.claim(single, claim.id(), claim.token(), LONG));
         }
 
-        assertThat(statuses(batch)).containsExactly(CLAIMED, DUPLICATE, BUSY, BUSY, CLAIMED, DUPLICATE);
+        assertThat(statuses(batch)).containsExactly(CLAIMED, DUPLICATE, BUSY, BUSY, CLAIMED, DUPLICATE, CLAIMED);
         assertThat(statuses(batch)).isEqualTo(statuses(oneByOne));
         assertThat(store.complete(ns, "new-1", batch.get(0).token(), LONG)).isEqualTo(APPLIED);
         assertThat(store.complete(ns, "new-2", batch.get(4).token(), LONG)).isEqualTo(APPLIED);
@@ -325,9 +386,9 @@ public abstract class IdempotencyStoreContractTest {
         String single = newNamespace();
         List<List<Lease>> leasesPerNamespace = new ArrayList<>();
         for (String namespace : List.of(ns, single)) {
-            String a = store.claim(namespace, "a", LONG).token();
-            String b = store.claim(namespace, "b", LONG).token();
-            String done = store.claim(namespace, "done", LONG).token();
+            String a = claimAsNewOwner(namespace, "a", LONG).token();
+            String b = claimAsNewOwner(namespace, "b", LONG).token();
+            String done = claimAsNewOwner(namespace, "done", LONG).token();
             store.complete(namespace, "done", done, LONG);
             leasesPerNamespace.add(List.of(new Lease("a", a), new Lease("b", "foreign-token"), new Lease("unclaimed", a),
                     new Lease("done", done), new Lease("b", b), new Lease("a", a)));
@@ -341,13 +402,13 @@ public abstract class IdempotencyStoreContractTest {
 
         assertThat(batch).containsExactly(APPLIED, LOST, LOST, APPLIED, APPLIED, APPLIED);
         assertThat(batch).isEqualTo(oneByOne);
-        assertThat(statuses(store.claimAll(ns, List.of("a", "b", "unclaimed"), LONG)))
+        assertThat(statuses(claimAllAsNewOwners(ns, List.of("a", "b", "unclaimed"), LONG)))
                 .containsExactly(DUPLICATE, DUPLICATE, CLAIMED);
     }
 
     @Test
     void batchClaimsShouldExpireLikeSingleClaims() {
-        List<ClaimResult> claimed = store.claimAll(ns, List.of("x", "y"), shortTtl());
+        List<ClaimResult> claimed = claimAllAsNewOwners(ns, List.of("x", "y"), shortTtl());
         assertThat(statuses(claimed)).containsExactly(CLAIMED, CLAIMED);
 
         elapse(shortTtl());
@@ -358,22 +419,20 @@ public abstract class IdempotencyStoreContractTest {
     }
 
     @Test
-    void largeBatchShouldClaimEveryIdOnceWithDistinctTokens() {
+    void largeBatchShouldClaimEveryIdOnceForItsOwnToken() {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 1_000; i++) {
             ids.add("bulk-" + i);
         }
+        List<Lease> claims = withNewTokens(ids);
 
-        List<ClaimResult> results = store.claimAll(ns, ids, LONG);
+        List<ClaimResult> results = store.claimAll(ns, claims, LONG);
 
         assertThat(statuses(results)).containsOnly(CLAIMED).hasSize(ids.size());
-        assertThat(results.stream().map(ClaimResult::token).distinct().count()).isEqualTo(ids.size());
-        List<Lease> leases = new ArrayList<>();
-        for (int i = 0; i < ids.size(); i++) {
-            leases.add(new Lease(ids.get(i), results.get(i).token()));
-        }
-        assertThat(store.completeAll(ns, leases, LONG)).containsOnly(APPLIED).hasSize(ids.size());
-        assertThat(statuses(store.claimAll(ns, ids, LONG))).containsOnly(DUPLICATE);
+        assertThat(results.stream().map(ClaimResult::token).toList())
+                .isEqualTo(claims.stream().map(Lease::token).toList());
+        assertThat(store.completeAll(ns, claims, LONG)).containsOnly(APPLIED).hasSize(ids.size());
+        assertThat(statuses(claimAllAsNewOwners(ns, ids, LONG))).containsOnly(DUPLICATE);
     }
 
     @Test
@@ -384,11 +443,11 @@ public abstract class IdempotencyStoreContractTest {
 
     @Test
     void nonPositiveLeaseOrRetentionShouldBeRejected() {
-        String token = store.claim(ns, "order-1", LONG).token();
+        String token = claimAsNewOwner(ns, "order-1", LONG).token();
 
-        assertThatThrownBy(() -> store.claim(ns, "order-2", Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("lease");
-        assertThatThrownBy(() -> store.claimAll(ns, List.of("order-2"), Duration.ofMillis(-1)))
+        assertThatThrownBy(() -> store.claim(ns, "order-2", newToken(), Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lease");
+        assertThatThrownBy(() -> store.claimAll(ns, List.of(new Lease("order-2", newToken())), Duration.ofMillis(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lease");
         assertThatThrownBy(() -> store.complete(ns, "order-1", token, Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retention");

@@ -61,7 +61,7 @@ class StaleClaimRenewalTest {
             assertThat(registry.get("keel.lease_lost").counter().count())
                     .as("only m1, whose handler itself outlived the lease, lost its claim; m2's was renewed")
                     .isEqualTo(1.0);
-            assertThat(store.claim("g:stale", "m2", Duration.ofSeconds(60)).status())
+            assertThat(store.claim("g:stale", "m2", "a-later-delivery", Duration.ofSeconds(60)).status())
                     .as("m2 was marked done under its renewed claim").isEqualTo(dev.keel.dedup.ClaimResult.Status.DUPLICATE);
             assertThat(effects.get("m1")).hasValue(1);
             assertThat(effects.get("m2")).hasValue(1);

@@ -7,10 +7,14 @@ package dev.keel.dedup.redis.internal;
  */
 public final class LeaseScripts {
 
-    /** KEYS[1] = key, ARGV[1] = "p:" + token, ARGV[2] = lease ms. Returns 1 CLAIMED, 2 DUPLICATE, 0 BUSY. */
+    /**
+     * KEYS[1] = key, ARGV[1] = "p:" + token, ARGV[2] = lease ms. Returns 1 CLAIMED (absent, or already
+     * processing by this token: the lease is renewed, so a retried claim whose reply was lost finds its
+     * own lease), 2 DUPLICATE, 0 BUSY.
+     */
     public static final Script CLAIM = Script.of("claim", """
             local v = redis.call('GET', KEYS[1])
-            if not v then
+            if not v or v == ARGV[1] then
               redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
               return 1
             end
