@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -46,6 +47,8 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
     private final Clock clock;
     private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
     private final Map<String, Set<Work>> inFlight = new ConcurrentHashMap<>();
+    /** Under per-key ordering, the last received unfinished work of each key. */
+    private final Map<String, Work> lastOfKey = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     EngineSubscription(SubscriptionConfig<?> config, BrokerConsumer consumer, KeyOrderedExecutor lanes,
@@ -97,17 +100,42 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
         }
         boolean perKey = config.ordering() == Ordering.PER_KEY;
         for (Work work : works) {
-            lanes.submit(perKey ? work.record().key() : null, () -> process(work));
+            String key = perKey ? work.record().key() : null;
+            if (key != null) {
+                Work previous = lastOfKey.put(key, work);
+                if (previous != null) {
+                    work.previousOfKey(previous.finished());
+                }
+                work.finished().whenComplete((v, e) -> lastOfKey.remove(key, work));
+            }
+            lanes.submit(key, () -> process(work));
         }
     }
 
     /**
      * Runs one work in its lane. The lane is held until the work no longer needs it: until its
-     * handler succeeded (marking done and acknowledging then go on without holding back the next
-     * message of the key), or until it finished otherwise (retries and dead-lettering keep the key
-     * waiting).
+     * handler succeeded (marking done and acknowledging then go on while the lane runs the next
+     * message, of another key), or until it finished otherwise (retries and dead-lettering keep the
+     * lane waiting). A work whose key's previous message is not finished yet (its handler succeeded
+     * but it is not marked done) does not hold the lane: it starts on its own once that one finished,
+     * so a key never has more than one message between its side effect and being marked done.
      */
     private CompletionStage<Void> process(Work work) {
+        CompletableFuture<Void> previous = work.previousOfKey();
+        if (previous != null && !previous.isDone()) {
+            previous.whenComplete((v, e) -> {
+                try {
+                    handlerPool.execute(() -> run(work));
+                } catch (RejectedExecutionException closed) {
+                    // the subscription stopped: it drops its queued works, this one included
+                }
+            });
+            return CompletableFuture.completedFuture(null);
+        }
+        return run(work);
+    }
+
+    private CompletionStage<Void> run(Work work) {
         if (!work.start()) {
             return CompletableFuture.completedFuture(null);
         }

@@ -19,6 +19,7 @@ final class Work {
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private final CompletableFuture<Void> laneFree = new CompletableFuture<>();
     private volatile CompletableFuture<ClaimResult> claim;
+    private volatile CompletableFuture<Void> previousOfKey;
     private volatile int attempt;
     private volatile long claimedAtMillis;
 
@@ -61,7 +62,8 @@ final class Work {
 
     /**
      * The handler returned successfully: the next message of its lane may start while this one is
-     * marked done and acknowledged (its side effect is complete, so key order is kept).
+     * marked done and acknowledged. That message is of another key: the next message of this one's
+     * key waits until this one finished ({@link #previousOfKey()}).
      */
     void handlerSucceeded() {
         laneFree.complete(null);
@@ -70,6 +72,18 @@ final class Work {
     /** Completes when the work no longer holds its lane: its handler succeeded, or it finished. */
     CompletableFuture<Void> laneFree() {
         return laneFree;
+    }
+
+    /**
+     * Completes when the previous message of the same key (under per-key ordering) finished: marked
+     * done and acknowledged, or given up; {@code null} when there is none to wait for.
+     */
+    CompletableFuture<Void> previousOfKey() {
+        return previousOfKey;
+    }
+
+    void previousOfKey(CompletableFuture<Void> finished) {
+        this.previousOfKey = finished;
     }
 
     /** The attempt now running (1-based), set by the retry step. */
