@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -22,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +49,8 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
     private final Clock clock;
     private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
     private final Map<String, Set<Work>> inFlight = new ConcurrentHashMap<>();
+    /** Parked works that gave back their in-flight slot; at most maxInFlight, so parking holds bounded memory. */
+    private final Set<Work> slotsGivenBack = ConcurrentHashMap.newKeySet();
     /** Under per-key ordering, the last received unfinished work of each key. */
     private final Map<String, Work> lastOfKey = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -143,6 +147,7 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
             finish(work, Outcome.DROPPED);
             return CompletableFuture.completedFuture(null);
         }
+        work.parked().thenRun(() -> parked(work));
         boolean ackFirst = config.guarantee() == DeliveryGuarantee.AT_MOST_ONCE;
         if (ackFirst) {
             ack(work);
@@ -179,6 +184,23 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
             works.remove(work);
         }
         work.finish();
+        if (!slotsGivenBack.remove(work)) {
+            flow.finished();
+        }
+    }
+
+    /**
+     * A parked work (neither handled nor dead-lettered) gives back its in-flight slot so other keys
+     * keep flowing, unless {@code maxInFlight} parked works already did: then it keeps it, and a
+     * subscription whose dead letters all fail ends up paused instead of holding unbounded memory.
+     */
+    private void parked(Work work) {
+        synchronized (slotsGivenBack) {
+            if (slotsGivenBack.size() >= config.maxInFlight()) {
+                return;
+            }
+            slotsGivenBack.add(work);
+        }
         flow.finished();
     }
 
@@ -192,6 +214,10 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
             }
             for (Work work : works) {
                 if (drop(work, true)) {
+                    continue;
+                }
+                if (work.isParked()) {
+                    work.abandon(); // left unacknowledged for the partition's next owner
                     continue;
                 }
                 running.add(work.finished());
@@ -251,8 +277,14 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
             return closed;
         }
         flow.hold();
-        CompletableFuture<?>[] pending = inFlight.values().stream().flatMap(Set::stream).map(Work::finished)
-                .toArray(CompletableFuture[]::new);
+        // a parked work cannot finish by itself, nor can the later messages of its key waiting for it
+        List<Work> unfinished = inFlight.values().stream().flatMap(Set::stream).toList();
+        Set<String> parkedKeys = unfinished.stream().filter(Work::isParked).map(w -> w.record().key())
+                .filter(Objects::nonNull).collect(Collectors.toSet());
+        boolean perKey = config.ordering() == Ordering.PER_KEY;
+        CompletableFuture<?>[] pending = unfinished.stream()
+                .filter(w -> !w.isParked() && !(perKey && parkedKeys.contains(w.record().key())))
+                .map(Work::finished).toArray(CompletableFuture[]::new);
         CompletableFuture.allOf(pending)
                 .completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .thenCompose(v -> {

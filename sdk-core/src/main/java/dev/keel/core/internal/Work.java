@@ -18,6 +18,8 @@ final class Work {
     private final AtomicReference<State> state = new AtomicReference<>(State.QUEUED);
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private final CompletableFuture<Void> laneFree = new CompletableFuture<>();
+    private final CompletableFuture<Void> parked = new CompletableFuture<>();
+    private volatile boolean abandoned;
     private volatile CompletableFuture<ClaimResult> claim;
     private volatile CompletableFuture<Void> previousOfKey;
     private volatile int attempt;
@@ -69,9 +71,40 @@ final class Work {
         laneFree.complete(null);
     }
 
-    /** Completes when the work no longer holds its lane: its handler succeeded, or it finished. */
+    /** Completes when the work no longer holds its lane: its handler succeeded, it was parked, or it finished. */
     CompletableFuture<Void> laneFree() {
         return laneFree;
+    }
+
+    /**
+     * The work can neither finish nor be given up for now (its dead letter is refused): it gives back
+     * its lane, and through {@link #parked()} its in-flight slot, while it stays unacknowledged and
+     * its key's later messages keep waiting for it. True the first time.
+     */
+    boolean park() {
+        if (!parked.complete(null)) {
+            return false;
+        }
+        laneFree.complete(null);
+        return true;
+    }
+
+    /** Completes when the work is parked. */
+    CompletableFuture<Void> parked() {
+        return parked;
+    }
+
+    boolean isParked() {
+        return parked.isDone();
+    }
+
+    /** Its partition was revoked while it was parked: it is given up (left for redelivery) at its next try. */
+    void abandon() {
+        abandoned = true;
+    }
+
+    boolean isAbandoned() {
+        return abandoned;
     }
 
     /**
