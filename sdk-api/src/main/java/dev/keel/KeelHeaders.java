@@ -40,6 +40,12 @@ public final class KeelHeaders {
     public static final String DLT_AT = "keel-dlt-at";
     /** On a dead letter: {@code decode} when it could not be decoded, else {@code handler}. */
     public static final String DLT_REASON = "keel-dlt-reason";
+    /**
+     * On a dead letter: present when the broker refused the full dead letter for good (too large,
+     * for example) and this copy was sent instead, without the payload and the application headers;
+     * its value is the size of the left-out payload in bytes.
+     */
+    public static final String DLT_TRUNCATED = "keel-dlt-truncated";
 
     private KeelHeaders() {
     }

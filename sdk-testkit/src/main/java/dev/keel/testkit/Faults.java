@@ -27,6 +27,28 @@ public final class Faults {
     }
 
     /**
+     * Every publish to {@code topic} fails with {@code error}, neither stored nor confirmed, until
+     * {@link #clear()}: for example a dead-letter topic that refuses records for good with a
+     * non-retriable {@code new PublishException("refused", null, false)}. Replaces an earlier
+     * setting for the topic; other topics are not affected.
+     */
+    public Faults failPublishesTo(String topic, KeelException error) {
+        broker.failPublishesTo(topic, error);
+        return this;
+    }
+
+    /**
+     * Every publish larger than {@code maxBytes} (payload, key, header names and values, in UTF-8
+     * bytes) fails with {@code error}, neither stored nor confirmed, until {@link #clear()}, as a
+     * broker's record size limit does (Kafka's {@code RecordTooLargeException} reaches Keel as a
+     * non-retriable {@code PublishException}). Replaces an earlier limit.
+     */
+    public Faults failPublishesLargerThan(int maxBytes, KeelException error) {
+        broker.failPublishesLargerThan(maxBytes, error);
+        return this;
+    }
+
+    /**
      * The next {@code count} stored publishes are stored twice: the copy has the same headers (so
      * the same Keel id) at the next offset, and reaches consumers as a separate later delivery.
      */
@@ -93,7 +115,10 @@ public final class Faults {
         return broker.crashMember(topic, group);
     }
 
-    /** Clears failing and duplicating publishes, releases held publishes and restores the connection. */
+    /**
+     * Clears failing publishes (the next-N, per-topic and size faults) and duplicating ones, releases
+     * held publishes and restores the connection.
+     */
     public void clear() {
         broker.clearPublishFaults();
         broker.releasePublishes();

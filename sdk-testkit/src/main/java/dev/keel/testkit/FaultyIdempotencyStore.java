@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * An {@link IdempotencyStore} decorator for tests: an outage switch ({@link #down()} /
  * {@link #up()}: while down, every call throws {@link StoreUnavailableException} without reaching
- * the delegate) and counters of the calls made, so tests can check that claims are batched. Batch
+ * the delegate), a partial outage ({@link #failCompletions()}: claims and releases work, marking
+ * done fails) and counters of the calls made, so tests can check that claims are batched. Batch
  * calls go to the delegate's own batch methods, so a network store still answers them in one round
  * trip. Thread-safe. {@link #close()} closes the delegate.
  */
@@ -23,6 +24,7 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
 
     private final IdempotencyStore delegate;
     private volatile boolean down;
+    private volatile boolean completionsDown;
     private final AtomicLong claims = new AtomicLong();
     private final AtomicLong batchClaims = new AtomicLong();
     private final AtomicLong claimedIds = new AtomicLong();
@@ -41,9 +43,19 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
         down = true;
     }
 
-    /** Ends the outage. */
+    /**
+     * Starts a partial outage, as a slow or half-failed store (a Redis Cluster node down) can cause:
+     * claims and releases still reach the delegate, but marking done ({@link #complete} and
+     * {@link #completeAll}) throws {@link StoreUnavailableException} until {@link #up()}.
+     */
+    public void failCompletions() {
+        completionsDown = true;
+    }
+
+    /** Ends the outage, a partial one ({@link #failCompletions()}) included. */
     public void up() {
         down = false;
+        completionsDown = false;
     }
 
     public boolean isDown() {
@@ -70,6 +82,7 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
     public LeaseOutcome complete(String namespace, String id, String token, Duration retention) {
         completes.incrementAndGet();
         checkUp("complete");
+        checkCompletionsUp("complete");
         LeaseOutcome outcome = delegate.complete(namespace, id, token, retention);
         if (outcome == LeaseOutcome.APPLIED) {
             completedIds.add(id);
@@ -81,6 +94,7 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
     public List<LeaseOutcome> completeAll(String namespace, List<Lease> leases, Duration retention) {
         batchCompletes.incrementAndGet();
         checkUp("completeAll");
+        checkCompletionsUp("completeAll");
         List<LeaseOutcome> outcomes = delegate.completeAll(namespace, leases, retention);
         for (int i = 0; i < outcomes.size() && i < leases.size(); i++) {
             if (outcomes.get(i) == LeaseOutcome.APPLIED) {
@@ -132,7 +146,7 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
         return releases.get();
     }
 
-    /** Calls refused because the store was {@link #down()}. */
+    /** Calls refused because the store was {@link #down()} or completions were failing ({@link #failCompletions()}). */
     public long rejectedCalls() {
         return rejectedCalls.get();
     }
@@ -155,8 +169,17 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
         }
     }
 
+    private void checkCompletionsUp(String operation) {
+        if (completionsDown) {
+            rejectedCalls.incrementAndGet();
+            throw new StoreUnavailableException("idempotency store cannot mark messages done (injected partial "
+                    + "outage): " + operation + " refused; it returns when the test calls up()", null);
+        }
+    }
+
     @Override
     public String toString() {
-        return "FaultyIdempotencyStore{delegate=" + delegate + ", down=" + down + "}";
+        return "FaultyIdempotencyStore{delegate=" + delegate + ", down=" + down + ", completionsDown="
+                + completionsDown + "}";
     }
 }

@@ -73,6 +73,35 @@ class InMemoryBrokerFaultsTest {
     }
 
     @Test
+    void publishesToAFailingTopicShouldFailUntilClearedWhileOtherTopicsWork() throws InterruptedException {
+        broker.ensureTopology(TopicSpec.builder("orders.DLT").partitions(1).group("ops").build());
+        PublishException refused = new PublishException("refused", null, false);
+        broker.faults().failPublishesTo("orders.DLT", refused);
+
+        assertThat(failureOf(broker.producer().send(record("orders.DLT", "a", null)).toCompletableFuture()))
+                .isSameAs(refused);
+        assertThat(failureOf(broker.producer().send(record("orders.DLT", "b", null)).toCompletableFuture()))
+                .isSameAs(refused);
+        assertThat(send("c").join().offset()).isZero();
+        broker.faults().clear();
+        assertThat(broker.producer().send(record("orders.DLT", "d", null)).toCompletableFuture().join().offset())
+                .isZero();
+        assertThat(broker.records("orders.DLT")).extracting(StoredRecord::id).containsExactly("d");
+    }
+
+    @Test
+    void publishesLargerThanTheLimitShouldFailWhileSmallerOnesAreStored() throws InterruptedException {
+        PublishException tooLarge = new PublishException("record too large", null, false);
+        broker.faults().failPublishesLargerThan(40, tooLarge);
+        String small = "s";
+        String large = "l".repeat(40);
+
+        assertThat(failureOf(send(large))).isSameAs(tooLarge);
+        assertThat(send(small).join().offset()).isZero();
+        assertThat(broker.records(TOPIC)).extracting(StoredRecord::id).containsExactly(small);
+    }
+
+    @Test
     void heldPublishesShouldStayPendingUntilReleased() {
         broker.faults().holdPublishes();
         List<CompletableFuture<PublishReceipt>> sends = List.of(send("a"), send("b"), send("c"));

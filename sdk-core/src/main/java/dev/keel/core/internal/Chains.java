@@ -6,6 +6,7 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.spi.BrokerProducer;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -21,7 +22,7 @@ final class Chains {
 
     static <T> Step build(SubscriptionConfig<T> config, MessageHandler<T> handler, StoreAccess store, Delays delays,
                           BooleanSupplier stopped, Supplier<BrokerProducer> producer, Clock clock,
-                          MetricsRecorder metrics) {
+                          MetricsRecorder metrics, Duration deadLetterTimeout) {
         String group = config.group();
         Step chain = new InvokeStep<>(config.codec(), handler, metrics, group);
         if (config.guarantee() != DeliveryGuarantee.AT_MOST_ONCE) {
@@ -32,7 +33,7 @@ final class Chains {
                     metrics, group);
         }
         chain = new DeadLetterStep(chain, producer, config.deadLetterPolicy().destinationFor(config.topic()), group,
-                clock, delays, stopped);
+                clock, delays, stopped, deadLetterTimeout, metrics);
         return new MetricsStep(chain, metrics, group);
     }
 }

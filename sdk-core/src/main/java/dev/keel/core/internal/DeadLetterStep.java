@@ -1,8 +1,12 @@
 package dev.keel.core.internal;
 
 import dev.keel.DecodingException;
+import dev.keel.KeelException;
 import dev.keel.KeelHeaders;
+import dev.keel.KeelTimeoutException;
 import dev.keel.PublishReceipt;
+import dev.keel.metrics.MetricEvent;
+import dev.keel.metrics.MetricsRecorder;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.InboundRecord;
 import dev.keel.spi.OutboundRecord;
@@ -20,9 +24,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns a final failure into a dead letter: publishes the original payload, id, key and
  * application headers to the dead-letter topic with the cause, attempts and origin in
- * {@code keel-dlt-*} headers, and answers DEAD_LETTERED only once the broker confirmed it. If the
- * publish fails it is retried with backoff (the original stays unacknowledged) until it succeeds
- * or the subscription stops, in which case the message is dropped for redelivery.
+ * {@code keel-dlt-*} headers, and answers DEAD_LETTERED only once the broker confirmed it. Each
+ * send is bounded by the publish timeout. A dead letter the broker refuses for good (a
+ * non-retriable error: too large, no such topic, not allowed) is replaced by a truncated copy,
+ * without the payload and the application headers and marked {@code keel-dlt-truncated}. When
+ * neither is confirmed, the round is repeated with capped backoff, the original unacknowledged.
+ * A message whose dead letter was refused for good, or kept failing for
+ * {@value #ROUNDS_BEFORE_PARKING} rounds, is parked ({@link Work#park()}): its lane and in-flight
+ * slot go to other messages while its own key waits; the rounds go on until one is confirmed, the
+ * subscription stops or the message's partition is revoked (then it is dropped, for redelivery).
  */
 final class DeadLetterStep implements Step {
 
@@ -30,6 +40,8 @@ final class DeadLetterStep implements Step {
     private static final int MAX_CAUSE_LENGTH = 500;
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    private static final Duration MAX_PARKED_BACKOFF = Duration.ofMinutes(1);
+    static final int ROUNDS_BEFORE_PARKING = 5;
 
     private final Step next;
     private final Supplier<BrokerProducer> producer;
@@ -38,9 +50,11 @@ final class DeadLetterStep implements Step {
     private final Clock clock;
     private final Delays delays;
     private final BooleanSupplier stopped;
+    private final Duration sendTimeout;
+    private final MetricsRecorder metrics;
 
     DeadLetterStep(Step next, Supplier<BrokerProducer> producer, String destination, String group, Clock clock,
-                   Delays delays, BooleanSupplier stopped) {
+                   Delays delays, BooleanSupplier stopped, Duration sendTimeout, MetricsRecorder metrics) {
         this.next = next;
         this.producer = producer;
         this.destination = destination;
@@ -48,6 +62,8 @@ final class DeadLetterStep implements Step {
         this.clock = clock;
         this.delays = delays;
         this.stopped = stopped;
+        this.sendTimeout = sendTimeout;
+        this.metrics = metrics;
     }
 
     @Override
@@ -62,25 +78,109 @@ final class DeadLetterStep implements Step {
             }
             LOG.warn("message {} from {} failed after {} attempt(s), dead-lettering to {}: {}", work.record().id(),
                     work.record().topic(), work.attempt(), destination, cause.toString());
-            return publish(deadLetter(work, cause), FIRST_BACKOFF);
+            return round(work, deadLetter(work, cause), 1, FIRST_BACKOFF);
         }).thenCompose(stage -> stage);
     }
 
-    private CompletionStage<Outcome> publish(OutboundRecord letter, Duration backoff) {
-        return Futures.<PublishReceipt>call(() -> producer.get().send(letter)).handle((receipt, error) -> {
+    /** One round: the dead letter, then its truncated copy if the broker refused the dead letter for good. */
+    private CompletionStage<Outcome> round(Work work, OutboundRecord letter, int round, Duration backoff) {
+        return send(letter).handle((receipt, error) -> {
             if (error == null) {
-                return CompletableFuture.completedFuture(Outcome.DEAD_LETTERED);
+                return confirmed(work, false);
             }
-            if (stopped.getAsBoolean()) {
-                return CompletableFuture.completedFuture(Outcome.DROPPED);
+            Throwable failure = Futures.unwrap(error);
+            if (isRetriable(failure)) {
+                return later(work, letter, round, backoff, failure, false);
             }
-            LOG.error("dead letter for message {} not confirmed by {} ({}); the original stays unacknowledged and "
-                    + "the dead-lettering is retried in {}: make sure the topic exists (ensureTopology)",
-                    letter.id(), destination, Futures.unwrap(error).toString(), backoff);
-            Duration nextBackoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF
-                    : backoff.multipliedBy(2);
-            return delays.after(backoff, () -> publish(letter, nextBackoff));
+            if (round == 1) {
+                LOG.warn("dead letter for message {} refused by {} for good ({}); sending a copy without its "
+                        + "payload and application headers", letter.id(), destination, failure.toString());
+            }
+            // off the producer's callback thread before sending again
+            return afterDelay(work, Duration.ZERO, () -> send(truncated(work, letter)).handle((r, truncatedError) -> {
+                if (truncatedError == null) {
+                    return confirmed(work, true);
+                }
+                Throwable f = Futures.unwrap(truncatedError);
+                return later(work, letter, round, backoff, f, !isRetriable(f));
+            }).thenCompose(stage -> stage));
         }).thenCompose(stage -> stage);
+    }
+
+    private CompletionStage<Outcome> confirmed(Work work, boolean truncated) {
+        if (truncated) {
+            LOG.warn("message {} from {} dead-lettered to {} without its payload ({} bytes left out, header {})",
+                    work.record().id(), work.record().topic(), destination, work.record().payload().length,
+                    KeelHeaders.DLT_TRUNCATED);
+        }
+        if (work.isParked()) {
+            LOG.info("parked message {} from {} is dead-lettered to {} at last and acknowledged", work.record().id(),
+                    work.record().topic(), destination);
+        }
+        return CompletableFuture.completedFuture(Outcome.DEAD_LETTERED);
+    }
+
+    /** Schedules the next round after a failed one, parking the message when the failure persists. */
+    private CompletionStage<Outcome> later(Work work, OutboundRecord letter, int round, Duration backoff,
+                                           Throwable failure, boolean refusedForGood) {
+        if (stopped.getAsBoolean() || work.isAbandoned()) {
+            return CompletableFuture.completedFuture(Outcome.DROPPED);
+        }
+        if ((refusedForGood || round >= ROUNDS_BEFORE_PARKING) && work.park()) {
+            metrics.count(MetricEvent.DEAD_LETTER_FAILED, work.record().topic(), group);
+            LOG.error("message {} from {} can be neither handled nor dead-lettered to {} ({}): it is parked, "
+                    + "unacknowledged (a restart redelivers it); later messages of its key wait, other keys go on; "
+                    + "the dead-lettering is retried with backoff up to {}. Check that the dead-letter topic exists "
+                    + "and accepts the record", work.record().id(), work.record().topic(), destination,
+                    failure.toString(), MAX_PARKED_BACKOFF);
+        } else if (round == 1) {
+            LOG.warn("dead letter for message {} not confirmed by {} ({}); the original stays unacknowledged and "
+                    + "the dead-lettering is retried with backoff", letter.id(), destination, failure.toString());
+        } else {
+            LOG.debug("dead letter for message {} not confirmed by {} in round {}: {}", letter.id(), destination,
+                    round, failure.toString());
+        }
+        Duration cap = work.isParked() ? MAX_PARKED_BACKOFF : MAX_BACKOFF;
+        Duration nextBackoff = backoff.multipliedBy(2).compareTo(cap) > 0 ? cap : backoff.multipliedBy(2);
+        return afterDelay(work, backoff, () -> round(work, letter, round + 1, nextBackoff));
+    }
+
+    /** Runs {@code action} after {@code delay} on the subscription's threads; DROPPED if it stopped meanwhile. */
+    private CompletionStage<Outcome> afterDelay(Work work, Duration delay,
+                                                Supplier<? extends CompletionStage<Outcome>> action) {
+        return delays.after(delay, () -> stopped.getAsBoolean() || work.isAbandoned()
+                ? CompletableFuture.completedFuture(Outcome.DROPPED) : action.get()).handle((outcome, error) -> {
+                    if (error == null) {
+                        return CompletableFuture.completedFuture(outcome);
+                    }
+                    if (stopped.getAsBoolean()) {
+                        return CompletableFuture.completedFuture(Outcome.DROPPED);
+                    }
+                    return CompletableFuture.<Outcome>failedFuture(Futures.unwrap(error));
+                }).thenCompose(stage -> stage);
+    }
+
+    /** One send, bounded by the publish timeout (a timed-out send may still arrive: the copy has the same id). */
+    private CompletionStage<PublishReceipt> send(OutboundRecord letter) {
+        return delays.within(sendTimeout, () -> producer.get().send(letter), () -> new KeelTimeoutException(
+                "dead letter for message " + letter.id() + " not confirmed by " + destination + " within "
+                        + sendTimeout + "; it may still arrive, with the same id"));
+    }
+
+    private static boolean isRetriable(Throwable failure) {
+        return failure instanceof KeelException k && k.isRetriable();
+    }
+
+    /** The dead letter without the payload and application headers: its id, key and keel-dlt-* headers. */
+    private static OutboundRecord truncated(Work work, OutboundRecord letter) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        letter.headers().forEach((name, value) -> {
+            if (KeelHeaders.isReserved(name)) {
+                headers.put(name, value);
+            }
+        });
+        headers.put(KeelHeaders.DLT_TRUNCATED, Integer.toString(work.record().payload().length));
+        return new OutboundRecord(letter.topic(), letter.id(), letter.key(), headers, new byte[0], letter.timestamp());
     }
 
     private OutboundRecord deadLetter(Work work, Throwable cause) {

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -24,6 +25,32 @@ final class Delays {
     /** The subscription's handler executor. */
     Executor executor() {
         return executor;
+    }
+
+    /**
+     * The stage {@code action} returns, or failed with {@code timeout}'s error when it is not
+     * complete within {@code limit} (the action itself goes on; its late outcome is ignored).
+     */
+    <T> CompletableFuture<T> within(Duration limit, Supplier<? extends CompletionStage<T>> action,
+                                    Supplier<? extends Throwable> timeout) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Futures.call(action).whenComplete((v, e) -> {
+            if (e == null) {
+                result.complete(v);
+            } else {
+                result.completeExceptionally(Futures.unwrap(e));
+            }
+        });
+        if (!result.isDone()) {
+            try {
+                ScheduledFuture<?> timer = scheduler.schedule(() -> result.completeExceptionally(timeout.get()),
+                        limit.toMillis(), TimeUnit.MILLISECONDS);
+                result.whenComplete((v, e) -> timer.cancel(false));
+            } catch (RejectedExecutionException e) {
+                // Keel is closing: no timer; the stage ends with the action or with the subscription
+            }
+        }
+        return result;
     }
 
     <T> CompletableFuture<T> after(Duration delay, Supplier<? extends CompletionStage<T>> action) {

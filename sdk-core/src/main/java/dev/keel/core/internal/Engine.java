@@ -94,7 +94,7 @@ public final class Engine implements AutoCloseable {
         Delays delays = new Delays(scheduler, handlerPool);
         EngineSubscription[] self = new EngineSubscription[1];
         Step chain = Chains.build(config, handler, storeAccess, delays, () -> self[0].isStopped(), producer, clock,
-                metrics);
+                metrics, publisherConfig.timeout());
         EngineSubscription subscription = new EngineSubscription(config, consumer,
                 new KeyOrderedExecutor(config.lanes(), handlerPool), handlerPool, storePool, flow, storeAccess, chain,
                 clock);

@@ -15,13 +15,16 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +50,10 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
     private final Clock clock;
     private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
     private final Map<String, Set<Work>> inFlight = new ConcurrentHashMap<>();
+    /** Parked works that gave back their in-flight slot; at most maxInFlight, so parking holds bounded memory. */
+    private final Set<Work> slotsGivenBack = ConcurrentHashMap.newKeySet();
+    /** Under per-key ordering, the last received unfinished work of each key. */
+    private final Map<String, Work> lastOfKey = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     EngineSubscription(SubscriptionConfig<?> config, BrokerConsumer consumer, KeyOrderedExecutor lanes,
@@ -98,17 +105,42 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
         }
         boolean perKey = config.ordering() == Ordering.PER_KEY;
         for (Work work : works) {
-            lanes.submit(perKey ? work.record().key() : null, () -> process(work));
+            String key = perKey ? work.record().key() : null;
+            if (key != null) {
+                Work previous = lastOfKey.put(key, work);
+                if (previous != null) {
+                    work.previousOfKey(previous.finished());
+                }
+                work.finished().whenComplete((v, e) -> lastOfKey.remove(key, work));
+            }
+            lanes.submit(key, () -> process(work));
         }
     }
 
     /**
      * Runs one work in its lane. The lane is held until the work no longer needs it: until its
-     * handler succeeded (marking done and acknowledging then go on without holding back the next
-     * message of the key), or until it finished otherwise (retries and dead-lettering keep the key
-     * waiting).
+     * handler succeeded (marking done and acknowledging then go on while the lane runs the next
+     * message, of another key), or until it finished otherwise (retries and dead-lettering keep the
+     * lane waiting). A work whose key's previous message is not finished yet (its handler succeeded
+     * but it is not marked done) does not hold the lane: it starts on its own once that one finished,
+     * so a key never has more than one message between its side effect and being marked done.
      */
     private CompletionStage<Void> process(Work work) {
+        CompletableFuture<Void> previous = work.previousOfKey();
+        if (previous != null && !previous.isDone()) {
+            previous.whenComplete((v, e) -> {
+                try {
+                    handlerPool.execute(() -> run(work));
+                } catch (RejectedExecutionException closed) {
+                    // the subscription stopped: it drops its queued works, this one included
+                }
+            });
+            return CompletableFuture.completedFuture(null);
+        }
+        return run(work);
+    }
+
+    private CompletionStage<Void> run(Work work) {
         if (!work.start()) {
             return CompletableFuture.completedFuture(null);
         }
@@ -116,6 +148,7 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
             finish(work, Outcome.DROPPED);
             return CompletableFuture.completedFuture(null);
         }
+        work.parked().thenRun(() -> parked(work));
         boolean ackFirst = config.guarantee() == DeliveryGuarantee.AT_MOST_ONCE;
         if (ackFirst) {
             ack(work);
@@ -152,6 +185,23 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
             works.remove(work);
         }
         work.finish();
+        if (!slotsGivenBack.remove(work)) {
+            flow.finished();
+        }
+    }
+
+    /**
+     * A parked work (neither handled nor dead-lettered) gives back its in-flight slot so other keys
+     * keep flowing, unless {@code maxInFlight} parked works already did: then it keeps it, and a
+     * subscription whose dead letters all fail ends up paused instead of holding unbounded memory.
+     */
+    private void parked(Work work) {
+        synchronized (slotsGivenBack) {
+            if (slotsGivenBack.size() >= config.maxInFlight()) {
+                return;
+            }
+            slotsGivenBack.add(work);
+        }
         flow.finished();
     }
 
@@ -165,6 +215,10 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
             }
             for (Work work : works) {
                 if (drop(work, true)) {
+                    continue;
+                }
+                if (work.isParked()) {
+                    work.abandon(); // left unacknowledged for the partition's next owner
                     continue;
                 }
                 running.add(work.finished());
@@ -224,8 +278,14 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
             return closed;
         }
         flow.hold();
-        CompletableFuture<?>[] pending = inFlight.values().stream().flatMap(Set::stream).map(Work::finished)
-                .toArray(CompletableFuture[]::new);
+        // a parked work cannot finish by itself, nor can the later messages of its key waiting for it
+        List<Work> unfinished = inFlight.values().stream().flatMap(Set::stream).toList();
+        Set<String> parkedKeys = unfinished.stream().filter(Work::isParked).map(w -> w.record().key())
+                .filter(Objects::nonNull).collect(Collectors.toSet());
+        boolean perKey = config.ordering() == Ordering.PER_KEY;
+        CompletableFuture<?>[] pending = unfinished.stream()
+                .filter(w -> !w.isParked() && !(perKey && parkedKeys.contains(w.record().key())))
+                .map(Work::finished).toArray(CompletableFuture[]::new);
         CompletableFuture.allOf(pending)
                 .completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .thenCompose(v -> {

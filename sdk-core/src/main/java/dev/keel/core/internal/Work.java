@@ -23,7 +23,10 @@ final class Work {
     private final AtomicReference<State> state = new AtomicReference<>(State.QUEUED);
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private final CompletableFuture<Void> laneFree = new CompletableFuture<>();
+    private final CompletableFuture<Void> parked = new CompletableFuture<>();
+    private volatile boolean abandoned;
     private volatile CompletableFuture<ClaimResult> claim;
+    private volatile CompletableFuture<Void> previousOfKey;
     private volatile int attempt;
     private volatile long claimedAtMillis;
 
@@ -66,15 +69,59 @@ final class Work {
 
     /**
      * The handler returned successfully: the next message of its lane may start while this one is
-     * marked done and acknowledged (its side effect is complete, so key order is kept).
+     * marked done and acknowledged. That message is of another key: the next message of this one's
+     * key waits until this one finished ({@link #previousOfKey()}).
      */
     void handlerSucceeded() {
         laneFree.complete(null);
     }
 
-    /** Completes when the work no longer holds its lane: its handler succeeded, or it finished. */
+    /** Completes when the work no longer holds its lane: its handler succeeded, it was parked, or it finished. */
     CompletableFuture<Void> laneFree() {
         return laneFree;
+    }
+
+    /**
+     * The work can neither finish nor be given up for now (its dead letter is refused): it gives back
+     * its lane, and through {@link #parked()} its in-flight slot, while it stays unacknowledged and
+     * its key's later messages keep waiting for it. True the first time.
+     */
+    boolean park() {
+        if (!parked.complete(null)) {
+            return false;
+        }
+        laneFree.complete(null);
+        return true;
+    }
+
+    /** Completes when the work is parked. */
+    CompletableFuture<Void> parked() {
+        return parked;
+    }
+
+    boolean isParked() {
+        return parked.isDone();
+    }
+
+    /** Its partition was revoked while it was parked: it is given up (left for redelivery) at its next try. */
+    void abandon() {
+        abandoned = true;
+    }
+
+    boolean isAbandoned() {
+        return abandoned;
+    }
+
+    /**
+     * Completes when the previous message of the same key (under per-key ordering) finished: marked
+     * done and acknowledged, or given up; {@code null} when there is none to wait for.
+     */
+    CompletableFuture<Void> previousOfKey() {
+        return previousOfKey;
+    }
+
+    void previousOfKey(CompletableFuture<Void> finished) {
+        this.previousOfKey = finished;
     }
 
     /** The attempt now running (1-based), set by the retry step. */

@@ -113,7 +113,7 @@ public final class BrokerState {
                 after.fail(receipt, new ClosedException("the in-memory broker's producer is closed"));
             } else if (!connected) {
                 after.fail(receipt, dropped());
-            } else if ((injected = faults.takeFailure()) != null) {
+            } else if ((injected = faults.takeFailure(record)) != null) {
                 after.fail(receipt, injected);
             } else if (faults.holding()) {
                 faults.add(new PublishFaults.Held(producer, record, receipt));
@@ -197,6 +197,14 @@ public final class BrokerState {
 
     public void failNextPublishes(int count, KeelException error) {
         withLock(() -> faults.failNext(count, error));
+    }
+
+    public void failPublishesTo(String topic, KeelException error) {
+        withLock(() -> faults.failTopic(topic, error));
+    }
+
+    public void failPublishesLargerThan(int maxBytes, KeelException error) {
+        withLock(() -> faults.failLargerThan(maxBytes, error));
     }
 
     public void duplicateNextPublishes(int count) {

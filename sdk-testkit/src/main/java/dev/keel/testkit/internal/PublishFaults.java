@@ -3,15 +3,19 @@ package dev.keel.testkit.internal;
 import dev.keel.KeelException;
 import dev.keel.PublishReceipt;
 import dev.keel.spi.OutboundRecord;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * The publish-side faults injected into an in-memory broker: the next N publishes fail with a given
- * error, the next N stored records are stored twice, and publishes may be held (neither stored nor
- * confirmed) until released. Guarded by the broker lock.
+ * error, every publish to given topics or above a size fails, the next N stored records are stored
+ * twice, and publishes may be held (neither stored nor confirmed) until released. Guarded by the
+ * broker lock.
  */
 final class PublishFaults {
 
@@ -21,6 +25,9 @@ final class PublishFaults {
 
     private int failuresLeft;
     private KeelException failure;
+    private final Map<String, KeelException> failingTopics = new HashMap<>();
+    private int maxBytes = -1;
+    private KeelException tooLarge;
     private int duplicatesLeft;
     private boolean holding;
     private final List<Held> held = new ArrayList<>();
@@ -34,13 +41,51 @@ final class PublishFaults {
         this.failure = error;
     }
 
-    /** The error for this publish, or {@code null} when it is not to fail. */
-    KeelException takeFailure() {
+    void failTopic(String topic, KeelException error) {
+        Objects.requireNonNull(topic, "topic");
+        Objects.requireNonNull(error, "error");
+        failingTopics.put(topic, error);
+    }
+
+    void failLargerThan(int bytes, KeelException error) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("maxBytes must be >= 0, was " + bytes);
+        }
+        Objects.requireNonNull(error, "error");
+        this.maxBytes = bytes;
+        this.tooLarge = error;
+    }
+
+    /**
+     * The error for this publish, or {@code null} when it is not to fail: its topic's, then the size
+     * limit's, then one of the next-N failures.
+     */
+    KeelException takeFailure(OutboundRecord record) {
+        KeelException topicFailure = failingTopics.get(record.topic());
+        if (topicFailure != null) {
+            return topicFailure;
+        }
+        if (tooLarge != null && sizeOf(record) > maxBytes) {
+            return tooLarge;
+        }
         if (failuresLeft == 0) {
             return null;
         }
         failuresLeft--;
         return failure;
+    }
+
+    /** Payload, key, header names and values, in UTF-8 bytes. */
+    static int sizeOf(OutboundRecord record) {
+        int size = record.payload().length + utf8Length(record.key());
+        for (Map.Entry<String, String> header : record.headers().entrySet()) {
+            size += utf8Length(header.getKey()) + utf8Length(header.getValue());
+        }
+        return size;
+    }
+
+    private static int utf8Length(String s) {
+        return s == null ? 0 : s.getBytes(StandardCharsets.UTF_8).length;
     }
 
     void duplicateNext(int count) {
@@ -97,6 +142,9 @@ final class PublishFaults {
     void clear() {
         failuresLeft = 0;
         failure = null;
+        failingTopics.clear();
+        maxBytes = -1;
+        tooLarge = null;
         duplicatesLeft = 0;
     }
 }
