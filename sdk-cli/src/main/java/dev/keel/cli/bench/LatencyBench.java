@@ -42,7 +42,7 @@ final class LatencyBench {
         Throughput received = new Throughput();
         SubscriptionConfig<byte[]> config = SubscriptionConfig.builder(topic, "bench-latency", Codec.bytes())
                 .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.PER_KEY).lanes(s.consumeLanes())
-                .retention(ConsumeBench.RETENTION).closeTimeout(CLOSE_TIMEOUT).build();
+                .idempotencyPolicy(ConsumeBench.IDEMPOTENCY).closeTimeout(CLOSE_TIMEOUT).build();
         Subscription sub = ctx.keel.subscribe(config, d -> {
             long now = System.nanoTime();
             long sent = ByteBuffer.wrap(d.payload()).getLong();

@@ -10,6 +10,7 @@ import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.RedisEndpoint;
 import dev.keel.testbrokers.UniqueNames;
@@ -76,7 +77,8 @@ class RedisKilledUnderEffectivelyOnceTest {
 
             Subscription subscription = keel.subscribe(SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8())
                     .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).lanes(4).maxInFlight(64)
-                    .lease(Duration.ofSeconds(30)).storeRetryInterval(Duration.ofMillis(200)).build(), delivery -> {
+                    .idempotencyPolicy(IdempotencyPolicy.custom().lease(Duration.ofSeconds(30))
+                            .storeRetryInterval(Duration.ofMillis(200)).build()).build(), delivery -> {
                         gate.acquire();
                         if (store.claimsOf(delivery.id()) <= effectsOf(delivery.id())) {
                             unclaimedRuns.add(delivery.id());
