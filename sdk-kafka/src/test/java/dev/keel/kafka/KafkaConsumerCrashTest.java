@@ -57,7 +57,7 @@ class KafkaConsumerCrashTest {
             publishing.ensureTopology(TopicSpec.builder(topic).partitions(3).build());
             List<CompletableFuture<?>> sends = new ArrayList<>();
             for (int i = 0; i < MESSAGES; i++) {
-                sends.add(publishing.publisher().publish(topic, Message.builder("m-" + i, Codec.utf8()).id("m-" + i)
+                sends.add(publishing.publisher().publishAsync(topic, Message.builder("m-" + i, Codec.utf8()).id("m-" + i)
                         .key("k" + (i % 10)).build()).toCompletableFuture());
             }
             sends.forEach(CompletableFuture::join);

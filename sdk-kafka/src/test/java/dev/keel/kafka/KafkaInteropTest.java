@@ -88,7 +88,7 @@ class KafkaInteropTest {
         for (int i = 0; i < 12; i++) {
             Message message = Message.builder("order-" + i, Codec.utf8()).id("order-" + i + ":created")
                     .key("customer-" + (i % 4)).header("tenant", "acme").build();
-            receipts.add(keel.publisher().publish(topic, message).toCompletableFuture().join());
+            receipts.add(keel.publisher().publish(topic, message));
         }
 
         List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
@@ -128,8 +128,7 @@ class KafkaInteropTest {
         keel.subscribe(SubscriptionConfig.builder(topic, group, Codec.utf8()).build(),
                 delivery -> calls.merge(delivery.id(), 1, Integer::sum));
         for (int i = 0; i < 10; i++) {
-            keel.publisher().publish(topic, Message.builder("v" + i, Codec.utf8()).id("copied-" + i).key("k" + i)
-                    .build()).toCompletableFuture().join();
+            keel.publisher(topic, Codec.utf8()).message("v" + i).id("copied-" + i).key("k" + i).publish();
         }
         try (KafkaProducer<byte[], byte[]> plain = KafkaTestSupport.plainProducer(bootstrap)) {
             for (int i = 0; i < 10; i++) { // what a producer retry outside Keel, or a replay tool, would write

@@ -140,7 +140,7 @@ public final class VerifyRun {
         List<CompletableFuture<PublishReceipt>> futures = new ArrayList<>(plan.publishes().size());
         for (PublishPlan.Planned p : plan.publishes()) {
             Message message = Message.builder(p.payload(), Codec.utf8()).id(p.id()).key(p.key()).build();
-            CompletableFuture<PublishReceipt> f = keel.publisher().publish(topic, message).toCompletableFuture();
+            CompletableFuture<PublishReceipt> f = keel.publisher().publishAsync(topic, message).toCompletableFuture();
             f.whenComplete((r, e) -> progress.advance(1));
             futures.add(f);
         }

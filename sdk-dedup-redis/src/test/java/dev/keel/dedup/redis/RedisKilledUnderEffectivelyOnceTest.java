@@ -73,7 +73,7 @@ class RedisKilledUnderEffectivelyOnceTest {
 
         try (Keel keel = Keel.builder(broker).idempotencyStore(store).build()) {
             keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(4).group(GROUP).build());
-            keel.publisher().publishAll(TOPIC, messages(MESSAGES)).toCompletableFuture().join();
+            keel.publisher().publishAll(TOPIC, messages(MESSAGES));
 
             Subscription subscription = keel.subscribe(SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8())
                     .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).lanes(4).maxInFlight(64)
@@ -108,7 +108,7 @@ class RedisKilledUnderEffectivelyOnceTest {
             await("every message handled after Redis returned").atMost(PATIENCE).until(() -> effects.size() == MESSAGES);
             await("every message acknowledged").atMost(PATIENCE).until(() -> committed(broker) == MESSAGES);
             if (persistent) {
-                keel.publisher().publishAll(TOPIC, messages(BEFORE_KILL)).toCompletableFuture().join();
+                keel.publisher().publishAll(TOPIC, messages(BEFORE_KILL));
                 await("the re-published duplicates acknowledged").atMost(PATIENCE)
                         .until(() -> committed(broker) == MESSAGES + BEFORE_KILL);
             }

@@ -232,7 +232,7 @@ public abstract class BrokerContractSupport {
     final List<PublishReceipt> publishConfirmed(Keel keel, String toTopic, List<Message> messages) {
         List<CompletableFuture<PublishReceipt>> pending = new ArrayList<>();
         for (Message message : messages) {
-            pending.add(keel.publisher().publish(toTopic, message).toCompletableFuture());
+            pending.add(keel.publisher().publishAsync(toTopic, message).toCompletableFuture());
         }
         List<PublishReceipt> receipts = new ArrayList<>();
         for (CompletableFuture<PublishReceipt> receipt : pending) {

@@ -262,7 +262,7 @@ public abstract class BrokerContractTest extends DeliveryContract {
         awaitUntil("some messages handled", () -> effects.total() >= 10);
 
         faults.dropConnection();
-        Throwable failure = failureOf(() -> keel.publisher().publish(topic, message("x-lost", "key-0")));
+        Throwable failure = failureOf(() -> keel.publisher().publishAsync(topic, message("x-lost", "key-0")));
         faults.restoreConnection();
         publishConfirmed(keel, topic, after);
 
