@@ -32,7 +32,8 @@ final class Confirmations {
 
     private static RuntimeException rethrow(Throwable failure, String topic) {
         Throwable cause = failure;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
             cause = cause.getCause();
         }
         if (cause instanceof RuntimeException runtime) {

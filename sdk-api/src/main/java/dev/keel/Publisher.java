@@ -20,10 +20,11 @@ import java.util.concurrent.CompletionStage;
  * or exceptionally with the typed exception.
  *
  * <p><b>When the in-flight window is full</b> ({@link PublisherConfig#maxInFlight()} publishes await
- * confirmation), both forms wait in the calling thread for room, up to
- * {@link PublisherConfig#timeout()}; if no room frees in that time the publish fails with
- * {@link KeelTimeoutException} (thrown by {@code publish}, in the stage of {@code publishAsync})
- * without being sent. Once sent, the confirmation has its own {@link PublisherConfig#timeout()}.
+ * confirmation), both forms wait in the calling thread for room (it frees as earlier publishes are
+ * confirmed or time out), up to {@link PublisherConfig#timeout()}; if no room frees in that time
+ * the publish fails with {@link KeelTimeoutException} (thrown by {@code publish}, in the stage of
+ * {@code publishAsync}) without being sent. Once sent, the confirmation has its own
+ * {@link PublisherConfig#timeout()}.
  */
 public interface Publisher extends AutoCloseable {
 

@@ -26,9 +26,10 @@ import java.util.concurrent.CompletionStage;
  * {@link BrokerUnavailableException}, {@link ClosedException}); an interrupt while waiting sets the
  * interrupt flag again and throws {@link ClosedException}. {@code publishAsync} returns a stage
  * that completes with the receipt or exceptionally with that exception. When the publisher's
- * in-flight window is full, both wait in the calling thread for room, up to
- * {@link PublisherConfig#timeout()}, then fail with {@link KeelTimeoutException}. A message without
- * an id gets a time-ordered one at publish time.
+ * in-flight window is full, both wait in the calling thread for room (it frees as earlier
+ * publishes are confirmed or time out), up to {@link PublisherConfig#timeout()}, then fail with
+ * {@link KeelTimeoutException} without sending. A message without an id gets a time-ordered one at
+ * publish time.
  *
  * @param <T> the type of the values published
  */
@@ -86,8 +87,8 @@ public interface TypedPublisher<T> {
      * A message being prepared for a {@link TypedPublisher}: a value plus an optional id, key,
      * headers and timestamp, published by {@link #publish()} or {@link #publishAsync()}. It follows
      * the rules of {@link Message}: a blank id or a reserved header name fails the publish at once
-     * with {@link IllegalArgumentException}, before anything is sent. Not thread-safe; publishing does not consume it (publishing it twice
-     * sends two copies, with the same id if one was set).
+     * with {@link IllegalArgumentException}, before anything is sent. Not thread-safe. Publishing
+     * does not consume it: publishing it twice sends two copies, with the same id if one was set.
      *
      * @param <T> the type of the value
      */

@@ -59,7 +59,7 @@ public final class IdempotencyPolicy {
         return retention;
     }
 
-    /** How often a claim (or marking done) is tried again while the store is unavailable or the id is busy elsewhere. */
+    /** How often a claim (or marking done) is tried again while the store is unavailable or the id busy elsewhere. */
     public Duration storeRetryInterval() {
         return storeRetryInterval;
     }
