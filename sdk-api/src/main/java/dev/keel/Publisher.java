@@ -4,25 +4,69 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Publishes messages with broker confirmation. Thread-safe.
+ * Publishes byte-payload messages with broker confirmation. Thread-safe. For typed values bound to
+ * one topic and codec, use a {@link TypedPublisher} ({@code keel.publisher(topic, codec)}), which
+ * publishes through this same publisher.
  *
- * <p>A returned stage completes normally only when the broker has confirmed the message durable
- * (Kafka acks=all with idempotence, RabbitMQ publisher confirm of a routed persistent message,
- * RocketMQ SEND_OK). Otherwise it completes exceptionally with a {@link KeelException}:
- * {@link UnroutableException}, {@link PublishException}, {@link KeelTimeoutException},
- * {@link BrokerUnavailableException} or {@link ClosedException}. It never succeeds silently.
- * Retriable failures are retried with the same message id, so a consumer can recognise the copy.
+ * <p>A publish succeeds only when the broker has confirmed the message durable (Kafka acks=all
+ * with idempotence, RabbitMQ publisher confirm of a routed persistent message, RocketMQ SEND_OK).
+ * Otherwise it fails with a {@link KeelException}: {@link UnroutableException},
+ * {@link PublishException}, {@link KeelTimeoutException}, {@link BrokerUnavailableException} or
+ * {@link ClosedException}. It never succeeds silently. Retriable failures are retried with the
+ * same message id, so a consumer can recognise the copy.
+ *
+ * <p>Each method comes in two forms: {@code publish} blocks until the broker confirmed and throws
+ * the typed exception itself; {@code publishAsync} returns a stage that completes with the receipt
+ * or exceptionally with the typed exception.
+ *
+ * <p><b>When the in-flight window is full</b> ({@link PublisherConfig#maxInFlight()} publishes await
+ * confirmation), both forms wait in the calling thread for room (it frees as earlier publishes are
+ * confirmed or time out), up to {@link PublisherConfig#timeout()}; if no room frees in that time
+ * the publish fails with {@link KeelTimeoutException} (thrown by {@code publish}, in the stage of
+ * {@code publishAsync}) without being sent. Once sent, the confirmation has its own
+ * {@link PublisherConfig#timeout()}.
  */
 public interface Publisher extends AutoCloseable {
 
-    /** Publishes one message; assigns a time-ordered id when it has none. */
-    CompletionStage<PublishReceipt> publish(String topic, Message message);
+    /**
+     * Publishes one message; assigns a time-ordered id when it has none. May wait for room in the
+     * in-flight window (see the class description).
+     *
+     * @return a stage completing with the broker's receipt, or exceptionally with a {@link KeelException}
+     *         (or {@link IllegalArgumentException} for an invalid topic name)
+     */
+    CompletionStage<PublishReceipt> publishAsync(String topic, Message message);
 
     /**
      * Publishes several messages, pipelined; completes when all are confirmed, or exceptionally
      * with the first failure (the others are still published; their own outcome is not reported).
      */
-    CompletionStage<List<PublishReceipt>> publishAll(String topic, List<Message> messages);
+    CompletionStage<List<PublishReceipt>> publishAllAsync(String topic, List<Message> messages);
+
+    /**
+     * Publishes one message and waits until the broker confirmed it.
+     *
+     * @return the broker's receipt
+     * @throws KeelException the typed failure ({@link UnroutableException}, {@link PublishException},
+     *         {@link KeelTimeoutException}, {@link BrokerUnavailableException}, {@link ClosedException});
+     *         {@link ClosedException} also when the calling thread is interrupted while waiting
+     *         (its interrupt flag is set again; the message may still be confirmed, with the same id)
+     * @throws IllegalArgumentException for an invalid topic name
+     */
+    default PublishReceipt publish(String topic, Message message) {
+        return Confirmations.await(publishAsync(topic, message), topic);
+    }
+
+    /**
+     * Publishes several messages, pipelined, and waits until all are confirmed.
+     *
+     * @return the receipts, in the order of {@code messages}
+     * @throws KeelException the first failure, as {@link #publish(String, Message)} throws it (the
+     *         other messages are still published)
+     */
+    default List<PublishReceipt> publishAll(String topic, List<Message> messages) {
+        return Confirmations.await(publishAllAsync(topic, messages), topic);
+    }
 
     /** Stops accepting publishes and completes when every pending publish has completed or failed. */
     CompletionStage<Void> closeAsync();

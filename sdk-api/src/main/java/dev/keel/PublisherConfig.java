@@ -1,6 +1,7 @@
 package dev.keel;
 
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * An immutable publisher configuration: the in-flight bound, the confirmation timeout, retries of
@@ -35,29 +36,41 @@ public final class PublisherConfig {
         this.openDuration = b.openDuration;
     }
 
+    /** The defaults: the DEFAULT_* constants of this class. */
     public static PublisherConfig ofDefaults() {
         return custom().build();
     }
 
+    /** A builder preset with the defaults. */
     public static Builder custom() {
         return new Builder();
     }
 
+    /** A builder preset with every value of {@code base}. */
     public static Builder from(PublisherConfig base) {
         return new Builder().maxInFlight(base.maxInFlight).timeout(base.timeout).maxAttempts(base.maxAttempts)
                 .retryBackoff(base.retryBackoff).failureRateThreshold(base.failureRateThreshold)
                 .minimumCalls(base.minimumCalls).openDuration(base.openDuration);
     }
 
-    /** The most publishes awaiting confirmation; a publish beyond it waits for room up to {@link #timeout()}. */
+    /**
+     * The most publishes awaiting confirmation. A publish beyond it waits in the calling thread
+     * (also {@code publishAsync}) for room, up to {@link #timeout()}, then fails with
+     * {@link KeelTimeoutException} without being sent.
+     */
     public int maxInFlight() { return maxInFlight; }
 
-    /** How long a publish may take, retries included, before it fails with {@link KeelTimeoutException}. */
+    /**
+     * How long a sent publish may wait for its confirmation, retries included, before it fails with
+     * {@link KeelTimeoutException} (it may still arrive, with the same id); also how long a publish
+     * waits for room in a full in-flight window before it is sent.
+     */
     public Duration timeout() { return timeout; }
 
-    /** Attempts per publish for retriable failures (1 = no retry). */
+    /** Attempts per publish for retriable failures, the first attempt included: 1 means no retry. */
     public int maxAttempts() { return maxAttempts; }
 
+    /** The wait before the first retry of a publish; it doubles for each further one. */
     public Duration retryBackoff() { return retryBackoff; }
 
     /** Failure percentage over the recent calls at which the breaker opens. */
@@ -70,12 +83,27 @@ public final class PublisherConfig {
     public Duration openDuration() { return openDuration; }
 
     @Override
+    public boolean equals(Object o) {
+        return o instanceof PublisherConfig c && c.maxInFlight == maxInFlight && c.timeout.equals(timeout)
+                && c.maxAttempts == maxAttempts && c.retryBackoff.equals(retryBackoff)
+                && Float.compare(c.failureRateThreshold, failureRateThreshold) == 0 && c.minimumCalls == minimumCalls
+                && c.openDuration.equals(openDuration);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(maxInFlight, timeout, maxAttempts, retryBackoff, failureRateThreshold, minimumCalls,
+                openDuration);
+    }
+
+    @Override
     public String toString() {
         return "PublisherConfig{maxInFlight=" + maxInFlight + ", timeout=" + timeout + ", maxAttempts=" + maxAttempts
                 + ", retryBackoff=" + retryBackoff + ", failureRateThreshold=" + failureRateThreshold
                 + ", minimumCalls=" + minimumCalls + ", openDuration=" + openDuration + "}";
     }
 
+    /** Validates each value as it is set. */
     public static final class Builder {
         private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
         private Duration timeout = DEFAULT_TIMEOUT;
@@ -88,6 +116,7 @@ public final class PublisherConfig {
         private Builder() {
         }
 
+        /** The most publishes awaiting confirmation; at least 1. */
         public Builder maxInFlight(int maxInFlight) {
             if (maxInFlight < 1) {
                 throw new IllegalArgumentException("maxInFlight must be >= 1, was " + maxInFlight);
@@ -96,11 +125,13 @@ public final class PublisherConfig {
             return this;
         }
 
+        /** The confirmation timeout, and the longest wait for room in the window; positive. */
         public Builder timeout(Duration timeout) {
-            this.timeout = positive(timeout, "timeout");
+            this.timeout = Checks.positive(timeout, "timeout");
             return this;
         }
 
+        /** Attempts per publish, the first attempt included (1 = no retry); at least 1. */
         public Builder maxAttempts(int maxAttempts) {
             if (maxAttempts < 1) {
                 throw new IllegalArgumentException("maxAttempts must be >= 1 (1 = no retry), was " + maxAttempts);
@@ -109,11 +140,13 @@ public final class PublisherConfig {
             return this;
         }
 
+        /** The wait before the first retry of a publish; positive. */
         public Builder retryBackoff(Duration retryBackoff) {
-            this.retryBackoff = positive(retryBackoff, "retryBackoff");
+            this.retryBackoff = Checks.positive(retryBackoff, "retryBackoff");
             return this;
         }
 
+        /** Failure percentage at which the breaker opens; in (0, 100]. */
         public Builder failureRateThreshold(float failureRateThreshold) {
             if (!(failureRateThreshold > 0 && failureRateThreshold <= 100)) {
                 throw new IllegalArgumentException("failureRateThreshold must be in (0, 100], was " + failureRateThreshold);
@@ -122,6 +155,7 @@ public final class PublisherConfig {
             return this;
         }
 
+        /** Calls the breaker needs to have seen before it may open; at least 1. */
         public Builder minimumCalls(int minimumCalls) {
             if (minimumCalls < 1) {
                 throw new IllegalArgumentException("minimumCalls must be >= 1, was " + minimumCalls);
@@ -130,20 +164,15 @@ public final class PublisherConfig {
             return this;
         }
 
+        /** How long the breaker stays open; positive. */
         public Builder openDuration(Duration openDuration) {
-            this.openDuration = positive(openDuration, "openDuration");
+            this.openDuration = Checks.positive(openDuration, "openDuration");
             return this;
         }
 
+        /** The configuration. */
         public PublisherConfig build() {
             return new PublisherConfig(this);
-        }
-
-        private static Duration positive(Duration d, String what) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(what + " must be a positive duration, was " + d);
-            }
-            return d;
         }
     }
 }

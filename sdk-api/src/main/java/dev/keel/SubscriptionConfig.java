@@ -1,5 +1,6 @@
 package dev.keel;
 
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.ordering.Ordering;
 import dev.keel.retry.DeadLetterPolicy;
 import dev.keel.retry.RetryPolicy;
@@ -7,7 +8,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * An immutable subscription: what to consume, how to decode it, and the guarantees to keep.
+ * An immutable subscription: what to consume, how to decode it, and the guarantees to keep, with
+ * the {@link RetryPolicy}, {@link DeadLetterPolicy} and {@link IdempotencyPolicy} it follows.
  * Values are validated as they are set, with an {@link IllegalArgumentException} that says what is
  * allowed. Build with {@link #builder(String, String, Codec)} or {@link #from(SubscriptionConfig)}.
  */
@@ -17,11 +19,8 @@ public final class SubscriptionConfig<T> {
     public static final Ordering DEFAULT_ORDERING = Ordering.PER_KEY;
     public static final int DEFAULT_LANES = 8;
     public static final int DEFAULT_MAX_IN_FLIGHT = 512;
-    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(60);
-    public static final Duration DEFAULT_RETENTION = Duration.ofHours(24);
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_REVOKE_TIMEOUT = Duration.ofSeconds(10);
-    public static final Duration DEFAULT_STORE_RETRY_INTERVAL = Duration.ofMillis(500);
 
     private final String topic;
     private final String group;
@@ -32,11 +31,9 @@ public final class SubscriptionConfig<T> {
     private final int maxInFlight;
     private final RetryPolicy retryPolicy;
     private final DeadLetterPolicy deadLetterPolicy;
-    private final Duration lease;
-    private final Duration retention;
+    private final IdempotencyPolicy idempotencyPolicy;
     private final Duration closeTimeout;
     private final Duration revokeTimeout;
-    private final Duration storeRetryInterval;
 
     private SubscriptionConfig(Builder<T> b) {
         this.topic = b.topic;
@@ -48,23 +45,22 @@ public final class SubscriptionConfig<T> {
         this.maxInFlight = b.maxInFlight;
         this.retryPolicy = b.retryPolicy;
         this.deadLetterPolicy = b.deadLetterPolicy;
-        this.lease = b.lease;
-        this.retention = b.retention;
+        this.idempotencyPolicy = b.idempotencyPolicy;
         this.closeTimeout = b.closeTimeout;
         this.revokeTimeout = b.revokeTimeout;
-        this.storeRetryInterval = b.storeRetryInterval;
     }
 
+    /** A builder for consuming {@code topic} in {@code group}, decoding payloads with {@code codec}; the rest defaults. */
     public static <T> Builder<T> builder(String topic, String group, Codec<T> codec) {
         return new Builder<>(topic, group, codec);
     }
 
+    /** A builder preset with every value of {@code base}. */
     public static <T> Builder<T> from(SubscriptionConfig<T> base) {
         return new Builder<>(base.topic, base.group, base.codec).guarantee(base.guarantee).ordering(base.ordering)
                 .lanes(base.lanes).maxInFlight(base.maxInFlight).retryPolicy(base.retryPolicy)
-                .deadLetterPolicy(base.deadLetterPolicy).lease(base.lease).retention(base.retention)
-                .closeTimeout(base.closeTimeout).revokeTimeout(base.revokeTimeout)
-                .storeRetryInterval(base.storeRetryInterval);
+                .deadLetterPolicy(base.deadLetterPolicy).idempotencyPolicy(base.idempotencyPolicy)
+                .closeTimeout(base.closeTimeout).revokeTimeout(base.revokeTimeout);
     }
 
     public String topic() { return topic; }
@@ -87,26 +83,38 @@ public final class SubscriptionConfig<T> {
 
     public DeadLetterPolicy deadLetterPolicy() { return deadLetterPolicy; }
 
-    /** How long a claim holds an id before another consumer may take it (EFFECTIVELY_ONCE). */
-    public Duration lease() { return lease; }
-
-    /** How long a done id is remembered (EFFECTIVELY_ONCE): duplicates later than this are not caught. */
-    public Duration retention() { return retention; }
+    /** Lease, retention and store retry interval of the idempotency claims (used under EFFECTIVELY_ONCE only). */
+    public IdempotencyPolicy idempotencyPolicy() { return idempotencyPolicy; }
 
     public Duration closeTimeout() { return closeTimeout; }
 
     public Duration revokeTimeout() { return revokeTimeout; }
 
-    /** How often a claim is retried while the store is unavailable or the id is busy elsewhere. */
-    public Duration storeRetryInterval() { return storeRetryInterval; }
+    /** Equal when every value is equal; codecs are compared with their own {@code equals} (by default, identity). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SubscriptionConfig<?> c && c.topic.equals(topic) && c.group.equals(group)
+                && c.codec.equals(codec) && c.guarantee == guarantee && c.ordering == ordering && c.lanes == lanes
+                && c.maxInFlight == maxInFlight && c.retryPolicy.equals(retryPolicy)
+                && c.deadLetterPolicy.equals(deadLetterPolicy) && c.idempotencyPolicy.equals(idempotencyPolicy)
+                && c.closeTimeout.equals(closeTimeout) && c.revokeTimeout.equals(revokeTimeout);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(topic, group, codec, guarantee, ordering, lanes, maxInFlight, retryPolicy, deadLetterPolicy,
+                idempotencyPolicy, closeTimeout, revokeTimeout);
+    }
 
     @Override
     public String toString() {
-        return "SubscriptionConfig{topic=" + topic + ", group=" + group + ", guarantee=" + guarantee + ", ordering="
-                + ordering + ", lanes=" + lanes + ", maxInFlight=" + maxInFlight + ", retryPolicy=" + retryPolicy
-                + ", deadLetterPolicy=" + deadLetterPolicy + ", lease=" + lease + ", retention=" + retention + "}";
+        return "SubscriptionConfig{topic=" + topic + ", group=" + group + ", codec=" + codec + ", guarantee="
+                + guarantee + ", ordering=" + ordering + ", lanes=" + lanes + ", maxInFlight=" + maxInFlight
+                + ", retryPolicy=" + retryPolicy + ", deadLetterPolicy=" + deadLetterPolicy + ", idempotencyPolicy="
+                + idempotencyPolicy + ", closeTimeout=" + closeTimeout + ", revokeTimeout=" + revokeTimeout + "}";
     }
 
+    /** Validates each value as it is set, and lanes against maxInFlight on {@link #build()}. */
     public static final class Builder<T> {
         private final String topic;
         private final String group;
@@ -117,11 +125,9 @@ public final class SubscriptionConfig<T> {
         private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
         private RetryPolicy retryPolicy = RetryPolicy.ofDefaults();
         private DeadLetterPolicy deadLetterPolicy = DeadLetterPolicy.ofDefaults();
-        private Duration lease = DEFAULT_LEASE;
-        private Duration retention = DEFAULT_RETENTION;
+        private IdempotencyPolicy idempotencyPolicy = IdempotencyPolicy.ofDefaults();
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private Duration revokeTimeout = DEFAULT_REVOKE_TIMEOUT;
-        private Duration storeRetryInterval = DEFAULT_STORE_RETRY_INTERVAL;
 
         private Builder(String topic, String group, Codec<T> codec) {
             if (!TopicSpec.isValidName(topic)) {
@@ -171,28 +177,19 @@ public final class SubscriptionConfig<T> {
             return this;
         }
 
-        public Builder<T> lease(Duration lease) {
-            this.lease = positive(lease, "lease");
-            return this;
-        }
-
-        public Builder<T> retention(Duration retention) {
-            this.retention = positive(retention, "retention");
+        /** Lease, retention and store retry interval of the idempotency claims (EFFECTIVELY_ONCE). */
+        public Builder<T> idempotencyPolicy(IdempotencyPolicy idempotencyPolicy) {
+            this.idempotencyPolicy = Objects.requireNonNull(idempotencyPolicy, "idempotencyPolicy");
             return this;
         }
 
         public Builder<T> closeTimeout(Duration closeTimeout) {
-            this.closeTimeout = positive(closeTimeout, "closeTimeout");
+            this.closeTimeout = Checks.positive(closeTimeout, "closeTimeout");
             return this;
         }
 
         public Builder<T> revokeTimeout(Duration revokeTimeout) {
-            this.revokeTimeout = positive(revokeTimeout, "revokeTimeout");
-            return this;
-        }
-
-        public Builder<T> storeRetryInterval(Duration storeRetryInterval) {
-            this.storeRetryInterval = positive(storeRetryInterval, "storeRetryInterval");
+            this.revokeTimeout = Checks.positive(revokeTimeout, "revokeTimeout");
             return this;
         }
 
@@ -201,17 +198,7 @@ public final class SubscriptionConfig<T> {
                 throw new IllegalArgumentException("maxInFlight (" + maxInFlight + ") must be >= lanes (" + lanes
                         + "), or lanes would sit idle");
             }
-            if (retention.compareTo(lease) < 0) {
-                throw new IllegalArgumentException("retention (" + retention + ") must be >= lease (" + lease + ")");
-            }
             return new SubscriptionConfig<>(this);
-        }
-
-        private static Duration positive(Duration d, String what) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(what + " must be a positive duration, was " + d);
-            }
-            return d;
         }
     }
 }

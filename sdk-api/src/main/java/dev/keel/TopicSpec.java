@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  * A topic to declare with {@code ensureTopology}: its partition count (Kafka partitions, RocketMQ
  * queues, RabbitMQ lane queues per group), replication, and the consumer groups that read it
  * (RabbitMQ binds one set of lane queues per group; a publish to a topic with no group bound fails
- * as unroutable). Declaring is idempotent. Immutable; build with {@link #builder(String)}.
+ * as unroutable). Declaring is idempotent. Immutable; build with {@link #builder(String)} or
+ * {@link #from(TopicSpec)}.
  */
 public final class TopicSpec {
 
@@ -34,6 +35,14 @@ public final class TopicSpec {
 
     public static Builder builder(String name) {
         return new Builder(name);
+    }
+
+    /** A builder preset with every value of {@code base}, its groups included. */
+    public static Builder from(TopicSpec base) {
+        Builder b = new Builder(base.name).partitions(base.partitions).replicationFactor(base.replicationFactor)
+                .minInSyncReplicas(base.minInSyncReplicas);
+        b.groups.addAll(base.groups);
+        return b;
     }
 
     public String name() {

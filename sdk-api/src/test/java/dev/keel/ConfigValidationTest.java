@@ -3,6 +3,7 @@ package dev.keel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.retry.DeadLetterPolicy;
 import dev.keel.retry.RetryPolicy;
 import java.time.Duration;
@@ -57,15 +58,27 @@ class ConfigValidationTest {
 
     @Test
     void nonPositiveLeaseShouldFail() {
-        assertThatThrownBy(() -> SubscriptionConfig.builder("orders", "g", Codec.utf8()).lease(Duration.ZERO))
+        assertThatThrownBy(() -> IdempotencyPolicy.custom().lease(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lease must be a positive duration");
+        assertThatThrownBy(() -> IdempotencyPolicy.custom().storeRetryInterval(Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("storeRetryInterval must be a positive duration");
     }
 
     @Test
     void retentionShorterThanLeaseShouldFail() {
-        assertThatThrownBy(() -> SubscriptionConfig.builder("orders", "g", Codec.utf8()).lease(Duration.ofMinutes(10))
+        assertThatThrownBy(() -> IdempotencyPolicy.custom().lease(Duration.ofMinutes(10))
                 .retention(Duration.ofMinutes(1)).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retention");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retention (PT1M) must be >= lease (PT10M)");
+    }
+
+    @Test
+    void idempotencyPolicyShouldDefaultToTheDocumentedValues() {
+        IdempotencyPolicy defaults = SubscriptionConfig.builder("orders", "g", Codec.utf8()).build().idempotencyPolicy();
+        assertThat(defaults).isEqualTo(IdempotencyPolicy.ofDefaults());
+        assertThat(defaults.lease()).isEqualTo(IdempotencyPolicy.DEFAULT_LEASE).isEqualTo(Duration.ofSeconds(60));
+        assertThat(defaults.retention()).isEqualTo(IdempotencyPolicy.DEFAULT_RETENTION).isEqualTo(Duration.ofHours(24));
+        assertThat(defaults.storeRetryInterval()).isEqualTo(IdempotencyPolicy.DEFAULT_STORE_RETRY_INTERVAL);
     }
 
     @Test

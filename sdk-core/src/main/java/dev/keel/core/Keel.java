@@ -9,6 +9,7 @@ import dev.keel.Subscriber;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
+import dev.keel.TypedPublisher;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.InMemoryIdempotencyStore;
 import dev.keel.core.internal.Engine;
@@ -27,8 +28,8 @@ import java.util.concurrent.ScheduledExecutorService;
  * <pre>{@code
  * try (Keel keel = Keel.builder(new KafkaAdapter(kafkaConfig)).idempotencyStore(redisStore).build()) {
  *     keel.ensureTopology(TopicSpec.builder("orders").partitions(8).group("billing").build());
- *     keel.publisher().publish("orders", Message.builder("{...}", Codec.utf8()).id("order-42:created").key("order-42").build())
- *         .toCompletableFuture().join();                       // confirmed by the broker
+ *     TypedPublisher<String> orders = keel.publisher("orders", Codec.utf8());
+ *     orders.publish("order-42", "{...}");                     // returns once confirmed by the broker
  *     keel.subscribe(SubscriptionConfig.builder("orders", "billing", Codec.utf8()).build(),
  *         delivery -> bill(delivery.payload()));               // return = success, throw = retry
  * }
@@ -46,9 +47,21 @@ public final class Keel implements Subscriber, AutoCloseable {
         return new Builder(adapter);
     }
 
-    /** The shared publisher. Closing it is optional: {@link #close()} does. */
+    /** The shared publisher, for byte payloads. Closing it is optional: {@link #close()} does. */
     public Publisher publisher() {
         return engine.publisher();
+    }
+
+    /**
+     * A publisher of {@code T} values to {@code topic}, encoded with {@code codec}. Cheap: it
+     * publishes through the shared {@link #publisher()} (one in-flight window, one circuit breaker),
+     * so create one per topic and keep it, or create them as needed. {@link #close()} closes it too.
+     *
+     * @throws IllegalArgumentException if {@code topic} is not 1-200 characters of [A-Za-z0-9._-]
+     * @throws dev.keel.ClosedException if this Keel is closed
+     */
+    public <T> TypedPublisher<T> publisher(String topic, Codec<T> codec) {
+        return TypedPublisher.of(engine.publisher(), topic, codec);
     }
 
     @Override

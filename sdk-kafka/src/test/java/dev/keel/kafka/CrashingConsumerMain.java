@@ -4,6 +4,7 @@ import dev.keel.Codec;
 import dev.keel.DeliveryGuarantee;
 import dev.keel.core.Keel;
 import dev.keel.SubscriptionConfig;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.redis.RedisIdempotencyStore;
 import dev.keel.dedup.redis.RedisStoreConfig;
 import java.net.URI;
@@ -44,7 +45,8 @@ public final class CrashingConsumerMain {
         int[] handled = {0};
         CountDownLatch never = new CountDownLatch(1);
         keel.subscribe(SubscriptionConfig.builder(topic, group, Codec.utf8())
-                .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).lease(lease).build(), delivery -> {
+                .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE)
+                .idempotencyPolicy(IdempotencyPolicy.custom().lease(lease).build()).build(), delivery -> {
                     boolean block;
                     synchronized (lock) {
                         block = handled[0] >= blockAfter;

@@ -89,7 +89,7 @@ class KafkaBadInputTest {
 
     @Test
     void anEmptyPayloadShouldRoundTrip() {
-        keel.publisher().publish(topic, Message.builder(new byte[0]).id("empty").key("k").build())
+        keel.publisher().publishAsync(topic, Message.builder(new byte[0]).id("empty").key("k").build())
                 .toCompletableFuture().join();
 
         Map<String, Delivery<byte[]>> handled = consumeAll(topic);
@@ -103,7 +103,7 @@ class KafkaBadInputTest {
     @Test
     void aTenKilobyteIdShouldRoundTrip() {
         String id = "long-" + "x".repeat(10 * 1024);
-        keel.publisher().publish(topic, Message.builder(utf8("v")).id(id).key("k").build()).toCompletableFuture().join();
+        keel.publisher().publishAsync(topic, Message.builder(utf8("v")).id(id).key("k").build()).toCompletableFuture().join();
 
         Map<String, Delivery<byte[]>> handled = consumeAll(topic);
 
@@ -123,7 +123,7 @@ class KafkaBadInputTest {
         }
         Message.Builder builder = Message.builder(utf8("odd")).id("odd-headers");
         headers.forEach(builder::header);
-        keel.publisher().publish(topic, builder.build()).toCompletableFuture().join();
+        keel.publisher().publishAsync(topic, builder.build()).toCompletableFuture().join();
 
         Map<String, Delivery<byte[]>> handled = consumeAll(topic);
 
@@ -135,7 +135,7 @@ class KafkaBadInputTest {
     void aPayloadOverMaxRequestSizeShouldFailOnceNotRetriableAndTheProducerShouldGoOn() {
         byte[] huge = new byte[2 * 1024 * 1024];
         CompletableFuture<PublishReceipt> publish = keel.publisher()
-                .publish(topic, Message.builder(huge).id("too-big").key("k").build()).toCompletableFuture();
+                .publishAsync(topic, Message.builder(huge).id("too-big").key("k").build()).toCompletableFuture();
 
         assertThatThrownBy(publish::join).cause().isInstanceOf(PublishException.class)
                 .isNotInstanceOf(KeelTimeoutException.class)
@@ -150,7 +150,7 @@ class KafkaBadInputTest {
 
     @Test
     void aHeaderOverMaxRequestSizeShouldFailLikeAnOversizedPayload() {
-        CompletableFuture<PublishReceipt> publish = keel.publisher().publish(topic, Message.builder(utf8("small"))
+        CompletableFuture<PublishReceipt> publish = keel.publisher().publishAsync(topic, Message.builder(utf8("small"))
                 .id("huge-header").header("h", "x".repeat(2 * 1024 * 1024)).build()).toCompletableFuture();
 
         assertThatThrownBy(publish::join).cause().isInstanceOf(PublishException.class)
@@ -169,11 +169,11 @@ class KafkaBadInputTest {
             admin.createTopics(List.of(new NewTopic(small, 1, (short) 1)
                     .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "20000")))).all().get();
         }
-        keel.publisher().publish(small, Message.builder(utf8("before")).id("before").key("k").build())
+        keel.publisher().publishAsync(small, Message.builder(utf8("before")).id("before").key("k").build())
                 .toCompletableFuture().join();
 
         CompletableFuture<PublishReceipt> publish = keel.publisher()
-                .publish(small, Message.builder(new byte[50_000]).id("over-topic-limit").key("k").build())
+                .publishAsync(small, Message.builder(new byte[50_000]).id("over-topic-limit").key("k").build())
                 .toCompletableFuture();
 
         assertThatThrownBy(publish::join).cause().isInstanceOf(PublishException.class)
@@ -186,7 +186,7 @@ class KafkaBadInputTest {
     }
 
     private void assertNextMessageIsConfirmedAndConsumed(String toTopic) {
-        PublishReceipt next = keel.publisher().publish(toTopic, Message.builder(utf8("next")).id("next").key("k").build())
+        PublishReceipt next = keel.publisher().publishAsync(toTopic, Message.builder(utf8("next")).id("next").key("k").build())
                 .toCompletableFuture().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join();
         assertThat(next.messageId()).isEqualTo("next");
         Map<String, Delivery<byte[]>> handled = consumeAll(toTopic);

@@ -67,7 +67,7 @@ class KafkaBrokerRestartTest {
                 List<CompletableFuture<Void>> batch = new ArrayList<>();
                 for (int i = from; i < from + BATCH; i++) {
                     String id = "m-" + i;
-                    batch.add(publishing.publisher().publish(topic, Message.builder(id, Codec.utf8()).id(id)
+                    batch.add(publishing.publisher().publishAsync(topic, Message.builder(id, Codec.utf8()).id(id)
                                     .key("k" + (i % 7)).build()).toCompletableFuture()
                             .handle((receipt, error) -> {
                                 if (error == null) {

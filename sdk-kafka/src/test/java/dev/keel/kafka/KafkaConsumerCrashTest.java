@@ -10,6 +10,7 @@ import dev.keel.Message;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.redis.RedisIdempotencyStore;
 import dev.keel.dedup.redis.RedisStoreConfig;
 import dev.keel.testbrokers.BrokerKind;
@@ -57,7 +58,7 @@ class KafkaConsumerCrashTest {
             publishing.ensureTopology(TopicSpec.builder(topic).partitions(3).build());
             List<CompletableFuture<?>> sends = new ArrayList<>();
             for (int i = 0; i < MESSAGES; i++) {
-                sends.add(publishing.publisher().publish(topic, Message.builder("m-" + i, Codec.utf8()).id("m-" + i)
+                sends.add(publishing.publisher().publishAsync(topic, Message.builder("m-" + i, Codec.utf8()).id("m-" + i)
                         .key("k" + (i % 10)).build()).toCompletableFuture());
             }
             sends.forEach(CompletableFuture::join);
@@ -81,7 +82,8 @@ class KafkaConsumerCrashTest {
             try (Keel survivor = Keel.builder(new KafkaAdapter(KafkaTestSupport.config(bootstrap).build()))
                     .idempotencyStore(RedisIdempotencyStore.create(storeConfig)).build()) {
                 survivor.subscribe(SubscriptionConfig.builder(topic, group, Codec.utf8())
-                        .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).lease(LEASE).build(), delivery -> {
+                        .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE)
+                        .idempotencyPolicy(IdempotencyPolicy.custom().lease(LEASE).build()).build(), delivery -> {
                             redis.hincrBy(effectsKey, delivery.id(), 1);
                             handledBySurvivor.merge(delivery.id(), 1, Integer::sum);
                             survivorCalls.incrementAndGet();

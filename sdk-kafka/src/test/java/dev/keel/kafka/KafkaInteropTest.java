@@ -96,7 +96,7 @@ class KafkaInteropTest {
         for (int i = 0; i < 12; i++) {
             Message message = Message.builder("order-" + i, Codec.utf8()).id("order-" + i + ":created")
                     .key("customer-" + (i % 4)).header("tenant", "acme").build();
-            receipts.add(keel.publisher().publish(topic, message).toCompletableFuture().join());
+            receipts.add(keel.publisher().publish(topic, message));
         }
 
         List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
@@ -136,8 +136,7 @@ class KafkaInteropTest {
         keel.subscribe(SubscriptionConfig.builder(topic, group, Codec.utf8()).build(),
                 delivery -> calls.merge(delivery.id(), 1, Integer::sum));
         for (int i = 0; i < 10; i++) {
-            keel.publisher().publish(topic, Message.builder("v" + i, Codec.utf8()).id("copied-" + i).key("k" + i)
-                    .build()).toCompletableFuture().join();
+            keel.publisher(topic, Codec.utf8()).message("v" + i).id("copied-" + i).key("k" + i).publish();
         }
         try (KafkaProducer<byte[], byte[]> plain = KafkaTestSupport.plainProducer(bootstrap)) {
             for (int i = 0; i < 10; i++) { // what a producer retry outside Keel, or a replay tool, would write
@@ -243,7 +242,7 @@ class KafkaInteropTest {
                 expectedIds.add(topic + "-" + md.partition() + "-" + md.offset());
             }
         }
-        keel.publisher().publish(topic, Message.builder("well-formed", Codec.utf8()).id("after-malformed").build())
+        keel.publisher().publishAsync(topic, Message.builder("well-formed", Codec.utf8()).id("after-malformed").build())
                 .toCompletableFuture().join();
         expectedIds.add("after-malformed");
         String group = KafkaTestSupport.unique("g");
@@ -264,8 +263,8 @@ class KafkaInteropTest {
                 "latin", "\u00ff\u00fe");
         Message.Builder builder = Message.builder("round-trip", Codec.utf8()).id("rt-1").key(marked(KEY_A));
         headers.forEach(builder::header);
-        keel.publisher().publish(topic, builder.build()).toCompletableFuture().join();
-        keel.publisher().publish(topic, Message.builder("text-key", Codec.utf8()).id("rt-2").key("\u043a\u043b\u044e\u0447")
+        keel.publisher().publishAsync(topic, builder.build()).toCompletableFuture().join();
+        keel.publisher().publishAsync(topic, Message.builder("text-key", Codec.utf8()).id("rt-2").key("\u043a\u043b\u044e\u0447")
                 .build()).toCompletableFuture().join();
         Map<String, Delivery<String>> handled = new ConcurrentHashMap<>();
 
@@ -301,12 +300,12 @@ class KafkaInteropTest {
                 Message.builder("x", Codec.utf8()).id(MARKER + "/w==").build());
 
         for (Message message : refused) {
-            CompletableFuture<?> publish = keel.publisher().publish(topic, message).toCompletableFuture();
+            CompletableFuture<?> publish = keel.publisher().publishAsync(topic, message).toCompletableFuture();
             assertThatThrownBy(publish::join).as(message.id()).cause().isInstanceOf(PublishException.class)
                     .hasMessageContaining("Interop with plain clients")
                     .satisfies(e -> assertThat(((KeelException) e).isRetriable()).isFalse());
         }
-        assertThat(keel.publisher().publish(topic, Message.builder("ok", Codec.utf8()).id("fine").build())
+        assertThat(keel.publisher().publishAsync(topic, Message.builder("ok", Codec.utf8()).id("fine").build())
                 .toCompletableFuture().join().messageId()).isEqualTo("fine");
     }
 }

@@ -89,7 +89,7 @@ class KafkaRebalanceTest {
                 List<CompletableFuture<?>> batch = new ArrayList<>();
                 for (int k = 0; k < KEYS; k++) {
                     String key = "key-" + k;
-                    batch.add(publisherSide.publisher().publish(topic, Message.builder(key + ":" + seq, Codec.utf8())
+                    batch.add(publisherSide.publisher().publishAsync(topic, Message.builder(key + ":" + seq, Codec.utf8())
                             .id(key + ":" + seq).key(key).build()).toCompletableFuture());
                 }
                 batch.forEach(CompletableFuture::join);

@@ -81,7 +81,7 @@ class ConsumerKilledMidBatchTest {
     private static Map<Integer, String> publish(Keel keel, String topic) throws Exception {
         List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
         for (int i = 0; i < MESSAGES; i++) {
-            sent.add(keel.publisher().publish(topic, Message.builder(Integer.toString(i), Codec.utf8())
+            sent.add(keel.publisher().publishAsync(topic, Message.builder(Integer.toString(i), Codec.utf8())
                     .key("key-" + (i % KEYS)).build()).toCompletableFuture());
         }
         Map<Integer, String> ids = new HashMap<>();

@@ -4,6 +4,7 @@ import dev.keel.Codec;
 import dev.keel.DeliveryGuarantee;
 import dev.keel.core.Keel;
 import dev.keel.SubscriptionConfig;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.redis.RedisIdempotencyStore;
 import dev.keel.dedup.redis.RedisStoreConfig;
 import dev.keel.ordering.Ordering;
@@ -57,6 +58,7 @@ public final class ForkedRabbitConsumer {
 
     static SubscriptionConfig<String> subscription(String topic) {
         return SubscriptionConfig.builder(topic, "g", Codec.utf8()).guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE)
-                .ordering(Ordering.PER_KEY).lanes(8).maxInFlight(64).lease(LEASE).build();
+                .ordering(Ordering.PER_KEY).lanes(8).maxInFlight(64).idempotencyPolicy(IdempotencyPolicy.custom().lease(LEASE).build())
+                .build();
     }
 }

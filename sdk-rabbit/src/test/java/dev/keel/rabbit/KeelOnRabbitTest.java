@@ -88,8 +88,7 @@ class KeelOnRabbitTest {
                     .initialBackoff(Duration.ofMillis(10)).build()).build(), d -> {
                         throw new IllegalStateException("poison " + d.id());
                     });
-            PublishReceipt sent = keel.publisher().publish(topic, Message.builder("bad", Codec.utf8()).id("poison-1")
-                    .key("k").build()).toCompletableFuture().get(60, TimeUnit.SECONDS);
+            PublishReceipt sent = keel.publisher(topic, Codec.utf8()).message("bad").id("poison-1").key("k").publish();
             RecordingSink dead = new RecordingSink(true);
             reader.consumer(new ConsumerSettings(topic + ".DLT", "g", 16, Duration.ofSeconds(5))).start(dead);
             await().atMost(WAIT).until(() -> dead.size() >= 1);
@@ -126,7 +125,7 @@ class KeelOnRabbitTest {
     static void publish(Keel keel, String topic, int from, int to) throws Exception {
         List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
         for (int i = from; i < to; i++) {
-            sent.add(keel.publisher().publish(topic, Message.builder(Integer.toString(i), Codec.utf8())
+            sent.add(keel.publisher().publishAsync(topic, Message.builder(Integer.toString(i), Codec.utf8())
                     .key("key-" + (i % KEYS)).build()).toCompletableFuture());
         }
         CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);

@@ -71,7 +71,7 @@ final class BenchContext {
         List<CompletableFuture<PublishReceipt>> pending = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             CompletableFuture<PublishReceipt> f = keel.publisher()
-                    .publish(topic, Message.builder(payload).key("k" + (i % keys)).build()).toCompletableFuture();
+                    .publishAsync(topic, Message.builder(payload).key("k" + (i % keys)).build()).toCompletableFuture();
             f.thenRun(() -> progress.advance(1));
             pending.add(f);
         }

@@ -5,6 +5,7 @@ import dev.keel.DeliveryGuarantee;
 import dev.keel.MessageHandler;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.ordering.Ordering;
 import java.net.URI;
 import java.time.Duration;
@@ -23,7 +24,7 @@ final class ConsumeBench {
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
     static final long NAIVE_KEY_TTL_SECONDS = 600;
     /** Done ids are kept only as long as a bench needs them: the keys expire soon after the run. */
-    static final Duration RETENTION = Duration.ofMinutes(10);
+    static final IdempotencyPolicy IDEMPOTENCY = IdempotencyPolicy.custom().retention(Duration.ofMinutes(10)).build();
     static final String WARMUP_GROUP = "bench-warmup";
 
     private ConsumeBench() {
@@ -89,7 +90,7 @@ final class ConsumeBench {
         Throughput t = new Throughput();
         SubscriptionConfig<byte[]> config = SubscriptionConfig.builder(topic, group, Codec.bytes())
                 .guarantee(guarantee).ordering(Ordering.PER_KEY).lanes(ctx.settings.consumeLanes())
-                .retention(RETENTION).closeTimeout(CLOSE_TIMEOUT).build();
+                .idempotencyPolicy(IDEMPOTENCY).closeTimeout(CLOSE_TIMEOUT).build();
         Subscription sub = ctx.keel.subscribe(config, d -> {
             if (work != null) {
                 work.handle(d);

@@ -42,7 +42,7 @@ final class LatencyBench {
         Throughput received = new Throughput();
         SubscriptionConfig<byte[]> config = SubscriptionConfig.builder(topic, "bench-latency", Codec.bytes())
                 .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.PER_KEY).lanes(s.consumeLanes())
-                .retention(ConsumeBench.RETENTION).closeTimeout(CLOSE_TIMEOUT).build();
+                .idempotencyPolicy(ConsumeBench.IDEMPOTENCY).closeTimeout(CLOSE_TIMEOUT).build();
         Subscription sub = ctx.keel.subscribe(config, d -> {
             long now = System.nanoTime();
             long sent = ByteBuffer.wrap(d.payload()).getLong();
@@ -53,7 +53,7 @@ final class LatencyBench {
         });
         try {
             // one message first: the subscription has joined its group once it arrives
-            ctx.keel.publisher().publish(topic, message(WARMUP_MARK, 0, s)).toCompletableFuture()
+            ctx.keel.publisher().publishAsync(topic, message(WARMUP_MARK, 0, s)).toCompletableFuture()
                     .get(s.timeout().toMillis(), TimeUnit.MILLISECONDS);
             ctx.await(received::count, 1, "latency: waiting for the consumer to join");
             List<CompletableFuture<PublishReceipt>> pending = new ArrayList<>(s.latencyMessages());
@@ -65,7 +65,7 @@ final class LatencyBench {
                 for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
                     LockSupport.parkNanos(wait);
                 }
-                pending.add(ctx.keel.publisher().publish(topic, message(due, i, s)).toCompletableFuture());
+                pending.add(ctx.keel.publisher().publishAsync(topic, message(due, i, s)).toCompletableFuture());
                 ctx.progress.advance(1);
             }
             ctx.progress.finish();

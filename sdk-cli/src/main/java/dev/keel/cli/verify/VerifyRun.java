@@ -15,6 +15,7 @@ import dev.keel.cli.broker.BrokerOptions;
 import dev.keel.cli.broker.ObservedAdapter;
 import dev.keel.cli.broker.StoreChoice;
 import dev.keel.cli.broker.TopicCleanup;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.metrics.MetricEvent;
 import dev.keel.ordering.Ordering;
 import dev.keel.retry.RetryPolicy;
@@ -88,8 +89,9 @@ public final class VerifyRun {
             SubscriptionConfig<String> config = SubscriptionConfig.builder(topic, GROUP, Codec.utf8())
                     .guarantee(guarantee).ordering(Ordering.PER_KEY).lanes(settings.lanes())
                     .maxInFlight(Math.max(256, settings.lanes())).retryPolicy(POISON_RETRIES)
-                    .lease(settings.lease()).retention(retention())
-                    .closeTimeout(CLOSE_TIMEOUT).storeRetryInterval(Duration.ofMillis(100)).build();
+                    .idempotencyPolicy(IdempotencyPolicy.custom().lease(settings.lease()).retention(retention())
+                            .storeRetryInterval(Duration.ofMillis(100)).build())
+                    .closeTimeout(CLOSE_TIMEOUT).build();
             injector[0] = new CrashInjector(settings.seed(), settings.crashRate(), settings.maxCrashes(),
                     settings.dedup(), generation -> keel.subscribe(config, new VerifyHandler(generation, injector[0],
                     ledger)));
@@ -138,7 +140,7 @@ public final class VerifyRun {
         List<CompletableFuture<PublishReceipt>> futures = new ArrayList<>(plan.publishes().size());
         for (PublishPlan.Planned p : plan.publishes()) {
             Message message = Message.builder(p.payload(), Codec.utf8()).id(p.id()).key(p.key()).build();
-            CompletableFuture<PublishReceipt> f = keel.publisher().publish(topic, message).toCompletableFuture();
+            CompletableFuture<PublishReceipt> f = keel.publisher().publishAsync(topic, message).toCompletableFuture();
             f.whenComplete((r, e) -> progress.advance(1));
             futures.add(f);
         }

@@ -29,7 +29,7 @@ final class Chains {
             chain = new RetryStep(chain, config.retryPolicy(), delays, stopped, metrics, group);
         }
         if (config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE) {
-            chain = new DedupStep(chain, store, config.lease(), clock, config.storeRetryInterval(), delays, stopped,
+            chain = new DedupStep(chain, store, config.idempotencyPolicy(), clock, delays, stopped,
                     metrics, group);
         }
         chain = new DeadLetterStep(chain, producer, config.deadLetterPolicy().destinationFor(config.topic()), group,

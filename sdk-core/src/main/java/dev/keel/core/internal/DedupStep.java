@@ -1,6 +1,7 @@
 package dev.keel.core.internal;
 
 import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
 import dev.keel.metrics.MetricEvent;
@@ -38,13 +39,13 @@ final class DedupStep implements Step {
     private final MetricsRecorder metrics;
     private final String group;
 
-    DedupStep(Step next, StoreAccess store, Duration lease, Clock clock, Duration retryInterval, Delays delays, BooleanSupplier stopped,
+    DedupStep(Step next, StoreAccess store, IdempotencyPolicy policy, Clock clock, Delays delays, BooleanSupplier stopped,
               MetricsRecorder metrics, String group) {
         this.next = next;
         this.store = store;
-        this.lease = lease;
+        this.lease = policy.lease();
         this.clock = clock;
-        this.retryInterval = retryInterval;
+        this.retryInterval = policy.storeRetryInterval();
         this.delays = delays;
         this.stopped = stopped;
         this.metrics = metrics;

@@ -108,7 +108,7 @@ public final class DefaultPublisher implements Publisher {
     }
 
     @Override
-    public CompletionStage<PublishReceipt> publish(String topic, Message message) {
+    public CompletionStage<PublishReceipt> publishAsync(String topic, Message message) {
         Objects.requireNonNull(message, "message");
         if (!validTopics.containsKey(topic) && !validate(topic)) {
             return Futures.failed(new IllegalArgumentException(
@@ -166,10 +166,10 @@ public final class DefaultPublisher implements Publisher {
     }
 
     @Override
-    public CompletionStage<List<PublishReceipt>> publishAll(String topic, List<Message> messages) {
+    public CompletionStage<List<PublishReceipt>> publishAllAsync(String topic, List<Message> messages) {
         List<CompletableFuture<PublishReceipt>> futures = new ArrayList<>(messages.size());
         for (Message message : messages) {
-            futures.add(publish(topic, message).toCompletableFuture());
+            futures.add(publishAsync(topic, message).toCompletableFuture());
         }
         return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<PublishReceipt> receipts = new ArrayList<>(futures.size());

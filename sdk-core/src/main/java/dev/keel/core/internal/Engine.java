@@ -89,8 +89,8 @@ public final class Engine implements AutoCloseable {
         BrokerConsumer consumer = adapter.consumer(new ConsumerSettings(config.topic(), config.group(),
                 config.maxInFlight(), config.revokeTimeout()));
         FlowControl flow = new FlowControl(consumer, config.maxInFlight());
-        StoreAccess storeAccess = dedup ? new StoreAccess(store, config.topic(), config.group(), config.lease(),
-                config.retention(), storePool, flow, metrics) : null;
+        StoreAccess storeAccess = dedup ? new StoreAccess(store, config.topic(), config.group(),
+                config.idempotencyPolicy(), storePool, flow, metrics) : null;
         Delays delays = new Delays(scheduler, handlerPool);
         EngineSubscription[] self = new EngineSubscription[1];
         Step chain = Chains.build(config, handler, storeAccess, delays, () -> self[0].isStopped(), producer, clock,

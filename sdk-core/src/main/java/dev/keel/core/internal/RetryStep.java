@@ -1,6 +1,5 @@
 package dev.keel.core.internal;
 
-import dev.keel.DecodingException;
 import dev.keel.metrics.MetricEvent;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.retry.RetryPolicy;
@@ -10,8 +9,10 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Retries a failed attempt in place, after the policy's backoff, holding the message's lane (so
- * its key waits) but no thread. Decoding failures are not retried. The first attempt number is
- * the broker's delivery count, so broker redeliveries count towards the limit.
+ * its key waits) but no thread. A failure the policy does not retry ({@link RetryPolicy#shouldRetry}:
+ * decoding failures, {@code NonRetriableException}, its abortOn/retryOn classes) fails at once, at
+ * the attempt it happened, for the dead-letter step. The first attempt number is the broker's
+ * delivery count, so broker redeliveries count towards the limit.
  */
 final class RetryStep implements Step {
 
@@ -45,7 +46,7 @@ final class RetryStep implements Step {
                 return CompletableFuture.completedFuture(outcome);
             }
             Throwable cause = Futures.unwrap(error);
-            if (cause instanceof DecodingException || !policy.allowsAnotherAfter(attempt) || stopped.getAsBoolean()) {
+            if (!policy.shouldRetry(cause) || !policy.allowsAnotherAfter(attempt) || stopped.getAsBoolean()) {
                 return CompletableFuture.<Outcome>failedFuture(cause);
             }
             metrics.count(MetricEvent.RETRIED, work.record().topic(), group);

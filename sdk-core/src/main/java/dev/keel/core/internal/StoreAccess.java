@@ -1,6 +1,7 @@
 package dev.keel.core.internal;
 
 import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
@@ -33,7 +34,7 @@ final class StoreAccess {
     private final String topic;
     private final String group;
 
-    StoreAccess(IdempotencyStore store, String topic, String group, Duration lease, Duration retention,
+    StoreAccess(IdempotencyStore store, String topic, String group, IdempotencyPolicy policy,
                 ExecutorService executor, FlowControl flow, MetricsRecorder metrics) {
         this.store = store;
         this.namespace = group + ":" + topic;
@@ -42,6 +43,8 @@ final class StoreAccess {
         this.metrics = metrics;
         this.topic = topic;
         this.group = group;
+        Duration lease = policy.lease();
+        Duration retention = policy.retention();
         this.claims = new Batcher<>(batch -> store.claimAll(namespace, batch, lease), executor, MAX_BATCH);
         this.completions = new Batcher<>(leases -> store.completeAll(namespace, leases, retention), executor, MAX_BATCH);
     }

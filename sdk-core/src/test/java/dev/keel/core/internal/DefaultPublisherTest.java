@@ -1,6 +1,8 @@
 package dev.keel.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.BrokerUnavailableException;
@@ -21,8 +23,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -71,7 +75,7 @@ class DefaultPublisherTest {
     @Test
     void publishShouldCompleteOnlyWhenTheBrokerConfirms() {
         DefaultPublisher publisher = publisher(PublisherConfig.ofDefaults());
-        CompletableFuture<PublishReceipt> result = publisher.publish("orders", Message.ofText("a")).toCompletableFuture();
+        CompletableFuture<PublishReceipt> result = publisher.publishAsync("orders", Message.ofText("a")).toCompletableFuture();
         await().until(() -> producer.sent.size() == 1);
         assertThat(result).isNotDone();
         producer.confirm(0);
@@ -81,7 +85,7 @@ class DefaultPublisherTest {
     @Test
     void publishShouldAssignATimeOrderedIdAndWriteTheHeaderScheme() {
         DefaultPublisher publisher = publisher(PublisherConfig.ofDefaults());
-        publisher.publish("orders", Message.builder("a".getBytes()).key("k1").header("traceparent", "00-abc").build());
+        publisher.publishAsync("orders", Message.builder("a".getBytes()).key("k1").header("traceparent", "00-abc").build());
         await().until(() -> producer.sent.size() == 1);
         OutboundRecord record = producer.sent.get(0);
         assertThat(record.id()).matches("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
@@ -92,7 +96,7 @@ class DefaultPublisherTest {
     @Test
     void retriableFailureShouldBeRetriedWithTheSameId() {
         DefaultPublisher publisher = publisher(PublisherConfig.custom().retryBackoff(Duration.ofMillis(10)).build());
-        CompletableFuture<PublishReceipt> result = publisher.publish("orders",
+        CompletableFuture<PublishReceipt> result = publisher.publishAsync("orders",
                 Message.builder("a".getBytes()).id("order-1").build()).toCompletableFuture();
         await().until(() -> producer.sent.size() == 1);
         producer.fail(0, new BrokerUnavailableException("connection lost", null));
@@ -105,7 +109,7 @@ class DefaultPublisherTest {
     @Test
     void nonRetriableFailureShouldFailTheFutureWithoutRetry() {
         DefaultPublisher publisher = publisher(PublisherConfig.custom().retryBackoff(Duration.ofMillis(10)).build());
-        CompletableFuture<PublishReceipt> result = publisher.publish("orders", Message.ofText("a")).toCompletableFuture();
+        CompletableFuture<PublishReceipt> result = publisher.publishAsync("orders", Message.ofText("a")).toCompletableFuture();
         await().until(() -> producer.sent.size() == 1);
         producer.fail(0, new UnroutableException("no such topic"));
         assertThat(result).failsWithin(Duration.ofSeconds(5)).withThrowableThat().havingRootCause()
@@ -116,7 +120,7 @@ class DefaultPublisherTest {
     @Test
     void anUnconfirmedPublishShouldTimeOut() {
         DefaultPublisher publisher = publisher(PublisherConfig.custom().timeout(Duration.ofMillis(200)).build());
-        CompletableFuture<PublishReceipt> result = publisher.publish("orders", Message.ofText("a")).toCompletableFuture();
+        CompletableFuture<PublishReceipt> result = publisher.publishAsync("orders", Message.ofText("a")).toCompletableFuture();
         assertThat(result).failsWithin(Duration.ofSeconds(5)).withThrowableThat().havingRootCause()
                 .isInstanceOf(KeelTimeoutException.class).withMessageContaining("not confirmed within");
     }
@@ -124,10 +128,10 @@ class DefaultPublisherTest {
     @Test
     void aFullWindowShouldMakeTheNextPublishWaitForRoom() throws Exception {
         DefaultPublisher publisher = publisher(PublisherConfig.custom().maxInFlight(2).timeout(Duration.ofSeconds(30)).build());
-        publisher.publish("orders", Message.ofText("1"));
-        publisher.publish("orders", Message.ofText("2"));
+        publisher.publishAsync("orders", Message.ofText("1"));
+        publisher.publishAsync("orders", Message.ofText("2"));
         CompletableFuture<CompletableFuture<PublishReceipt>> third = new CompletableFuture<>();
-        Thread caller = new Thread(() -> third.complete(publisher.publish("orders", Message.ofText("3")).toCompletableFuture()));
+        Thread caller = new Thread(() -> third.complete(publisher.publishAsync("orders", Message.ofText("3")).toCompletableFuture()));
         caller.start();
         await().until(() -> caller.getState() == Thread.State.TIMED_WAITING);
         assertThat(third).as("the third publish waits while two are unconfirmed").isNotDone();
@@ -144,13 +148,13 @@ class DefaultPublisherTest {
         DefaultPublisher publisher = publisher(PublisherConfig.custom().maxAttempts(1).minimumCalls(4)
                 .failureRateThreshold(50).openDuration(Duration.ofMinutes(1)).build());
         for (int i = 0; i < 4; i++) {
-            CompletableFuture<PublishReceipt> f = publisher.publish("orders", Message.ofText("x")).toCompletableFuture();
+            CompletableFuture<PublishReceipt> f = publisher.publishAsync("orders", Message.ofText("x")).toCompletableFuture();
             int index = i;
             await().until(() -> producer.sent.size() == index + 1);
             producer.fail(i, new BrokerUnavailableException("down", null));
             assertThat(f).failsWithin(Duration.ofSeconds(5));
         }
-        CompletableFuture<PublishReceipt> fast = publisher.publish("orders", Message.ofText("y")).toCompletableFuture();
+        CompletableFuture<PublishReceipt> fast = publisher.publishAsync("orders", Message.ofText("y")).toCompletableFuture();
         assertThat(fast).failsWithin(Duration.ofSeconds(5)).withThrowableThat().havingCause()
                 .isInstanceOf(BrokerUnavailableException.class).withMessageContaining("circuit breaker is open");
         assertThat(producer.sent).hasSize(4);
@@ -159,26 +163,104 @@ class DefaultPublisherTest {
     @Test
     void closeShouldLeaveNoFutureHangingAndRefuseNewPublishes() {
         DefaultPublisher publisher = publisher(PublisherConfig.custom().timeout(Duration.ofMillis(300)).build());
-        CompletableFuture<PublishReceipt> confirmed = publisher.publish("orders", Message.ofText("1")).toCompletableFuture();
-        CompletableFuture<PublishReceipt> never = publisher.publish("orders", Message.ofText("2")).toCompletableFuture();
+        CompletableFuture<PublishReceipt> confirmed = publisher.publishAsync("orders", Message.ofText("1")).toCompletableFuture();
+        CompletableFuture<PublishReceipt> never = publisher.publishAsync("orders", Message.ofText("2")).toCompletableFuture();
         await().until(() -> producer.sent.size() == 2);
         producer.confirm(0);
         publisher.close();
         assertThat(confirmed).isCompleted();
         assertThat(never).isCompletedExceptionally();
-        assertThat(publisher.publish("orders", Message.ofText("3")).toCompletableFuture())
+        assertThat(publisher.publishAsync("orders", Message.ofText("3")).toCompletableFuture())
                 .failsWithin(Duration.ofSeconds(1)).withThrowableThat().havingRootCause().isInstanceOf(ClosedException.class);
     }
 
     @Test
     void publishAllShouldFailWithTheFirstFailure() {
         DefaultPublisher publisher = publisher(PublisherConfig.custom().maxAttempts(1).build());
-        CompletableFuture<List<PublishReceipt>> all = publisher.publishAll("orders",
+        CompletableFuture<List<PublishReceipt>> all = publisher.publishAllAsync("orders",
                 List.of(Message.ofText("1"), Message.ofText("2"))).toCompletableFuture();
         await().until(() -> producer.sent.size() == 2);
         producer.confirm(0);
         producer.fail(1, new PublishException("nacked", null, false));
         assertThat(all).failsWithin(Duration.ofSeconds(5)).withThrowableThat().havingRootCause()
                 .isInstanceOf(PublishException.class);
+    }
+
+    @Test
+    void blockingPublishShouldReturnTheReceiptOnlyOnceTheBrokerConfirms() throws Exception {
+        DefaultPublisher publisher = publisher(PublisherConfig.ofDefaults());
+        CompletableFuture<PublishReceipt> result = CompletableFuture.supplyAsync(
+                () -> publisher.publish("orders", Message.builder("a".getBytes()).id("order-1").build()));
+        await().until(() -> producer.sent.size() == 1);
+        assertThat(result).as("blocks while unconfirmed").isNotDone();
+        producer.confirm(0);
+        assertThat(result.get(5, TimeUnit.SECONDS).messageId()).isEqualTo("order-1");
+    }
+
+    @Test
+    void blockingPublishShouldThrowTheTypedExceptionItselfNotAWrapper() {
+        DefaultPublisher publisher = publisher(PublisherConfig.custom().maxAttempts(1).build());
+        CompletableFuture<Throwable> thrown = CompletableFuture.supplyAsync(
+                () -> catchThrowable(() -> publisher.publish("orders", Message.ofText("a"))));
+        await().until(() -> producer.sent.size() == 1);
+        producer.fail(0, new UnroutableException("no queue bound"));
+        assertThat(thrown).succeedsWithin(Duration.ofSeconds(5)).isInstanceOf(UnroutableException.class)
+                .extracting(Throwable::getMessage).isEqualTo("no queue bound");
+    }
+
+    @Test
+    void blockingPublishAllShouldThrowTheFirstTypedFailure() {
+        DefaultPublisher publisher = publisher(PublisherConfig.custom().maxAttempts(1).build());
+        CompletableFuture<Throwable> thrown = CompletableFuture.supplyAsync(() -> catchThrowable(
+                () -> publisher.publishAll("orders", List.of(Message.ofText("1"), Message.ofText("2")))));
+        await().until(() -> producer.sent.size() == 2);
+        producer.confirm(0);
+        producer.fail(1, new PublishException("nacked", null, false));
+        assertThat(thrown).succeedsWithin(Duration.ofSeconds(5)).isInstanceOf(PublishException.class);
+    }
+
+    @Test
+    void blockingPublishIntoAWindowThatStaysFullShouldThrowKeelTimeoutExceptionWithoutSending() throws Exception {
+        // room frees when a publish is confirmed or times out; a stalled scheduler keeps the first one from timing out
+        ScheduledExecutorService stalled = Executors.newSingleThreadScheduledExecutor();
+        CountDownLatch stall = new CountDownLatch(1);
+        stalled.execute(() -> {
+            try {
+                stall.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            DefaultPublisher publisher = new DefaultPublisher("test", () -> producer, PublisherConfig.custom()
+                    .maxInFlight(1).timeout(Duration.ofMillis(300)).build(), stalled, Clock.systemUTC(),
+                    MetricsRecorder.noop());
+            publisher.publishAsync("orders", Message.ofText("1"));
+            await().until(() -> producer.sent.size() == 1);
+
+            assertThatThrownBy(() -> publisher.publish("orders", Message.ofText("2")))
+                    .isInstanceOf(KeelTimeoutException.class).hasMessageContaining("publish window of 1");
+            assertThat(producer.sent).as("the second message was never sent").hasSize(1);
+        } finally {
+            stall.countDown();
+            stalled.shutdownNow();
+        }
+    }
+
+    @Test
+    void interruptedBlockingPublishShouldThrowClosedExceptionAndKeepTheInterruptFlag() throws Exception {
+        DefaultPublisher publisher = publisher(PublisherConfig.ofDefaults());
+        CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+        CompletableFuture<Boolean> flagKept = new CompletableFuture<>();
+        Thread caller = new Thread(() -> {
+            thrown.complete(catchThrowable(() -> publisher.publish("orders", Message.ofText("a"))));
+            flagKept.complete(Thread.currentThread().isInterrupted());
+        });
+        caller.start();
+        await().until(() -> producer.sent.size() == 1 && caller.getState() == Thread.State.WAITING);
+        caller.interrupt();
+        assertThat(thrown).succeedsWithin(Duration.ofSeconds(5)).isInstanceOf(ClosedException.class)
+                .extracting(Throwable::getMessage).asString().contains("interrupted", "same id");
+        assertThat(flagKept.get(5, TimeUnit.SECONDS)).isTrue();
     }
 }

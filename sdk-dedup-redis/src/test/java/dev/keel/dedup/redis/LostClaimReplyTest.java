@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 import dev.keel.Codec;
 import dev.keel.DeliveryGuarantee;
 import dev.keel.core.Keel;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.Message;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
@@ -46,10 +47,10 @@ class LostClaimReplyTest {
 
         try (Keel keel = Keel.builder(broker).idempotencyStore(store).build()) {
             keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(4).group(GROUP).build());
-            keel.publisher().publishAll(TOPIC, messages()).toCompletableFuture().join();
+            keel.publisher().publishAll(TOPIC, messages());
 
             keel.subscribe(SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8())
-                    .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).lease(LEASE).build(),
+                    .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).idempotencyPolicy(IdempotencyPolicy.custom().lease(LEASE).build()).build(),
                     delivery -> effects.computeIfAbsent(delivery.id(), id -> new AtomicInteger()).incrementAndGet());
 
             await("every message handled although the reply of a claim was lost").atMost(WELL_WITHIN_THE_LEASE)

@@ -10,6 +10,7 @@ import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.RedisEndpoint;
 import dev.keel.testbrokers.UniqueNames;
@@ -72,11 +73,12 @@ class RedisKilledUnderEffectivelyOnceTest {
 
         try (Keel keel = Keel.builder(broker).idempotencyStore(store).build()) {
             keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(4).group(GROUP).build());
-            keel.publisher().publishAll(TOPIC, messages(MESSAGES)).toCompletableFuture().join();
+            keel.publisher().publishAll(TOPIC, messages(MESSAGES));
 
             Subscription subscription = keel.subscribe(SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8())
                     .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).lanes(4).maxInFlight(64)
-                    .lease(Duration.ofSeconds(30)).storeRetryInterval(Duration.ofMillis(200)).build(), delivery -> {
+                    .idempotencyPolicy(IdempotencyPolicy.custom().lease(Duration.ofSeconds(30))
+                            .storeRetryInterval(Duration.ofMillis(200)).build()).build(), delivery -> {
                         gate.acquire();
                         if (store.claimsOf(delivery.id()) <= effectsOf(delivery.id())) {
                             unclaimedRuns.add(delivery.id());
@@ -106,7 +108,7 @@ class RedisKilledUnderEffectivelyOnceTest {
             await("every message handled after Redis returned").atMost(PATIENCE).until(() -> effects.size() == MESSAGES);
             await("every message acknowledged").atMost(PATIENCE).until(() -> committed(broker) == MESSAGES);
             if (persistent) {
-                keel.publisher().publishAll(TOPIC, messages(BEFORE_KILL)).toCompletableFuture().join();
+                keel.publisher().publishAll(TOPIC, messages(BEFORE_KILL));
                 await("the re-published duplicates acknowledged").atMost(PATIENCE)
                         .until(() -> committed(broker) == MESSAGES + BEFORE_KILL);
             }

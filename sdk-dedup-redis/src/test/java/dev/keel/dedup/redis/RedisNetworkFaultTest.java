@@ -57,7 +57,7 @@ class RedisNetworkFaultTest {
                      .connectTimeout(Duration.ofMillis(500)).socketTimeout(Duration.ofMillis(500)).build());
              Keel keel = Keel.builder(InMemoryBroker.create()).idempotencyStore(store).metrics(counting()).build()) {
             keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(4).group(GROUP).build());
-            keel.publisher().publishAll(TOPIC, messages()).toCompletableFuture().join();
+            keel.publisher().publishAll(TOPIC, messages());
 
             Subscription subscription = keel.subscribe(SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8())
                     .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).lanes(8).maxInFlight(64).build(), d -> {

@@ -13,6 +13,7 @@ import dev.keel.PublisherConfig;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.InMemoryIdempotencyStore;
 import dev.keel.core.internal.Crash;
@@ -208,7 +209,7 @@ public abstract class BrokerContractSupport {
                 .lanes(8)
                 .maxInFlight(64)
                 .retryPolicy(quickRetries(3))
-                .storeRetryInterval(Duration.ofMillis(100))
+                .idempotencyPolicy(IdempotencyPolicy.custom().storeRetryInterval(Duration.ofMillis(100)).build())
                 .closeTimeout(patience())
                 .revokeTimeout(Duration.ofSeconds(10));
     }
@@ -231,7 +232,7 @@ public abstract class BrokerContractSupport {
     final List<PublishReceipt> publishConfirmed(Keel keel, String toTopic, List<Message> messages) {
         List<CompletableFuture<PublishReceipt>> pending = new ArrayList<>();
         for (Message message : messages) {
-            pending.add(keel.publisher().publish(toTopic, message).toCompletableFuture());
+            pending.add(keel.publisher().publishAsync(toTopic, message).toCompletableFuture());
         }
         List<PublishReceipt> receipts = new ArrayList<>();
         for (CompletableFuture<PublishReceipt> receipt : pending) {

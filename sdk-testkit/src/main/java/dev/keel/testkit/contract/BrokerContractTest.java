@@ -8,6 +8,7 @@ import dev.keel.KeelException;
 import dev.keel.Message;
 import dev.keel.PublisherConfig;
 import dev.keel.Subscription;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.spi.Capability;
 import dev.keel.testkit.Faults;
 import java.time.Duration;
@@ -114,7 +115,9 @@ public abstract class BrokerContractTest extends DeliveryContract {
         cleanup(crashed::countDown);
         AtomicInteger calls = new AtomicInteger();
         int completeBeforeCrash = 10;
-        Subscription doomed = first.subscribe(subscription().lease(Duration.ofSeconds(3)).build(), d -> {
+        IdempotencyPolicy shortLease = IdempotencyPolicy.from(subscription().build().idempotencyPolicy())
+                .lease(Duration.ofSeconds(3)).build();
+        Subscription doomed = first.subscribe(subscription().idempotencyPolicy(shortLease).build(), d -> {
             if (calls.incrementAndGet() > completeBeforeCrash) {
                 crashed.await(patience().toMillis(), TimeUnit.MILLISECONDS);
                 throw new IllegalStateException("the crashed consumer's handler resumed; its outcome is discarded");
@@ -129,7 +132,7 @@ public abstract class BrokerContractTest extends DeliveryContract {
 
         crash(doomed);
         Keel second = newKeel();
-        Subscription successor = second.subscribe(subscription().lease(Duration.ofSeconds(3)).build(), effects::apply);
+        Subscription successor = second.subscribe(subscription().idempotencyPolicy(shortLease).build(), effects::apply);
 
         awaitHandled(effects, idsOf(messages));
         successor.close();
@@ -259,7 +262,7 @@ public abstract class BrokerContractTest extends DeliveryContract {
         awaitUntil("some messages handled", () -> effects.total() >= 10);
 
         faults.dropConnection();
-        Throwable failure = failureOf(() -> keel.publisher().publish(topic, message("x-lost", "key-0")));
+        Throwable failure = failureOf(() -> keel.publisher().publishAsync(topic, message("x-lost", "key-0")));
         faults.restoreConnection();
         publishConfirmed(keel, topic, after);
 

@@ -1,6 +1,7 @@
 package dev.keel.testkit.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.keel.BrokerUnavailableException;
 import dev.keel.ClosedException;
@@ -15,6 +16,7 @@ import dev.keel.PublishReceipt;
 import dev.keel.Publisher;
 import dev.keel.PublisherConfig;
 import dev.keel.Subscription;
+import dev.keel.TypedPublisher;
 import dev.keel.UnroutableException;
 import dev.keel.metrics.MetricEvent;
 import dev.keel.spi.Capability;
@@ -69,15 +71,18 @@ public abstract class DeliveryContract extends BrokerContractSupport {
     }
 
     @Test
-    void unroutablePublishShouldFailItsFuture() {
+    void unroutablePublishShouldFailItsFutureAndThrowUnroutableExceptionFromTheBlockingPublish() {
         Keel keel = newKeel();
         assumeCapability(Capability.UNROUTABLE_DETECTION);
         String nowhere = topic + "-never-declared";
 
-        Throwable failure = failureOf(() -> keel.publisher().publish(nowhere, message("u-1", "key")));
+        Throwable failure = failureOf(() -> keel.publisher().publishAsync(nowhere, message("u-1", "key")));
+        Throwable thrown = catchThrowable(() -> keel.publisher(nowhere, Codec.utf8()).message("u-2").id("u-2").key("key")
+                .publish());
 
         assertThat(failure).isInstanceOf(UnroutableException.class);
         assertThat(((KeelException) failure).isRetriable()).as("unroutable is retriable").isFalse();
+        assertThat(thrown).as("the blocking publish throws the typed error itself").isInstanceOf(UnroutableException.class);
     }
 
     @Test
@@ -87,9 +92,9 @@ public abstract class DeliveryContract extends BrokerContractSupport {
         declare(keel);
 
         faults.failNextPublishes(1, new PublishException("nacked (injected)", null, false));
-        Throwable nacked = failureOf(() -> keel.publisher().publish(topic, message("f-nacked", "key-1")));
+        Throwable nacked = failureOf(() -> keel.publisher().publishAsync(topic, message("f-nacked", "key-1")));
         faults.failNextPublishes(3, new BrokerUnavailableException("connection reset (injected)", null));
-        Throwable exhausted = failureOf(() -> keel.publisher().publish(topic, message("f-exhausted", "key-2")));
+        Throwable exhausted = failureOf(() -> keel.publisher().publishAsync(topic, message("f-exhausted", "key-2")));
         faults.failNextPublishes(2, new BrokerUnavailableException("connection reset (injected)", null));
         List<Message> delivered = new ArrayList<>(List.of(message("f-retried", "key-3")));
         for (int i = 0; i < 10; i++) {
@@ -116,11 +121,15 @@ public abstract class DeliveryContract extends BrokerContractSupport {
         Keel keel = newKeel();
         declare(keel);
         Publisher publisher = keel.publisher();
+        TypedPublisher<String> typed = keel.publisher(topic, Codec.utf8());
         publisher.close();
 
-        Throwable failure = failureOf(() -> publisher.publish(topic, message("late", "key")));
+        Throwable failure = failureOf(() -> publisher.publishAsync(topic, message("late", "key")));
+        Throwable thrown = catchThrowable(() -> typed.publish("key", "late-typed"));
 
         assertThat(failure).isInstanceOf(ClosedException.class);
+        assertThat(thrown).as("a typed publisher publishes through the shared, now closed, publisher")
+                .isInstanceOf(ClosedException.class);
     }
 
     @Test

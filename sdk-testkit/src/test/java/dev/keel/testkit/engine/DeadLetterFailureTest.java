@@ -64,7 +64,7 @@ class DeadLetterFailureTest {
     }
 
     private PublishReceipt publish(String topic, String id, String key, byte[] payload) {
-        return keel.publisher().publish(topic, Message.builder(payload).id(id).key(key).build()).toCompletableFuture()
+        return keel.publisher().publishAsync(topic, Message.builder(payload).id(id).key(key).build()).toCompletableFuture()
                 .join();
     }
 
@@ -87,7 +87,7 @@ class DeadLetterFailureTest {
         publish(topic, "after-poison", "poison-key", "same key".getBytes());
         List<CompletableFuture<?>> confirms = new ArrayList<>();
         for (int i = 0; i < 3_000; i++) {
-            confirms.add(keel.publisher().publish(topic, Message.builder(("m" + i).getBytes()).id("id-" + i)
+            confirms.add(keel.publisher().publishAsync(topic, Message.builder(("m" + i).getBytes()).id("id-" + i)
                     .key("k" + (i % 64)).build()).toCompletableFuture());
         }
         CompletableFuture.allOf(confirms.toArray(CompletableFuture[]::new)).join();

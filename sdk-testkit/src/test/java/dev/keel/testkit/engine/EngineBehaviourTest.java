@@ -53,7 +53,7 @@ class EngineBehaviourTest {
     private void publish(String topic, int count, String keyPrefix, int keys) {
         List<CompletableFuture<?>> confirms = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            confirms.add(keel.publisher().publish(topic, Message.builder(("m" + i).getBytes()).id("id-" + i)
+            confirms.add(keel.publisher().publishAsync(topic, Message.builder(("m" + i).getBytes()).id("id-" + i)
                     .key(keyPrefix + (i % keys)).build()).toCompletableFuture());
         }
         CompletableFuture.allOf(confirms.toArray(CompletableFuture[]::new)).join();

@@ -9,6 +9,7 @@ import dev.keel.core.Keel;
 import dev.keel.Message;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.InMemoryIdempotencyStore;
 import dev.keel.testkit.InMemoryBroker;
 import dev.keel.testkit.LostReplyIdempotencyStore;
@@ -42,10 +43,11 @@ class LostClaimReplyEngineTest {
             for (int i = 0; i < MESSAGES; i++) {
                 messages.add(Message.builder(("m" + i).getBytes()).id("id-" + i).key("k" + i % 16).build());
             }
-            keel.publisher().publishAll("lost", messages).toCompletableFuture().join();
+            keel.publisher().publishAll("lost", messages);
 
-            keel.subscribe(SubscriptionConfig.builder("lost", "g", Codec.bytes()).lease(Duration.ofSeconds(60))
-                    .storeRetryInterval(Duration.ofMillis(500)).build(),
+            keel.subscribe(SubscriptionConfig.builder("lost", "g", Codec.bytes())
+                    .idempotencyPolicy(IdempotencyPolicy.custom().lease(Duration.ofSeconds(60))
+                            .storeRetryInterval(Duration.ofMillis(500)).build()).build(),
                     d -> effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet());
 
             await("every message handled").atMost(Duration.ofSeconds(5)).until(effects::size, equalTo(MESSAGES));

@@ -8,6 +8,7 @@ import dev.keel.core.Keel;
 import dev.keel.Message;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.InMemoryIdempotencyStore;
 import dev.keel.micrometer.MicrometerMetrics;
 import dev.keel.testkit.InMemoryBroker;
@@ -43,8 +44,9 @@ class StaleClaimRenewalTest {
                     TopicSpec.builder("stale.DLT").partitions(1).group("ops").build());
             keel.publisher().publishAll("stale", List.of(
                     Message.builder("slow".getBytes()).id("m1").key("k").build(),
-                    Message.builder("next".getBytes()).id("m2").key("k").build())).toCompletableFuture().join();
-            keel.subscribe(SubscriptionConfig.builder("stale", "g", Codec.utf8()).lease(Duration.ofSeconds(60)).build(), d -> {
+                    Message.builder("next".getBytes()).id("m2").key("k").build()));
+            keel.subscribe(SubscriptionConfig.builder("stale", "g", Codec.utf8())
+                    .idempotencyPolicy(IdempotencyPolicy.custom().lease(Duration.ofSeconds(60)).build()).build(), d -> {
                 if (d.id().equals("m1")) {
                     firstStarted.countDown();
                     releaseFirst.await(30, TimeUnit.SECONDS);
