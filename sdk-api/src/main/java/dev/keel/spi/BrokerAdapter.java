@@ -20,6 +20,10 @@ public interface BrokerAdapter extends AutoCloseable {
     /** A new consumer for one subscription; it starts on {@link BrokerConsumer#start}. */
     BrokerConsumer consumer(ConsumerSettings settings);
 
+    /**
+     * Closes the producer and consumers this adapter created. Whoever created the adapter closes it,
+     * after the {@code Keel} built on it: Keel closes what it created, never what it was given.
+     */
     @Override
     void close();
 }

@@ -23,12 +23,4 @@ public interface BrokerConsumer {
      * Records not acknowledged are redelivered to the group.
      */
     CompletionStage<Void> close();
-
-    /**
-     * Leaves as a crash would (tests and fatal errors): commits nothing more and ignores later
-     * acknowledgements; unacknowledged records are redelivered to the group. Unlike a real crash an
-     * adapter may leave the group at once (so redelivery need not wait for a session timeout);
-     * killing the process is what tests a real crash.
-     */
-    void abort();
 }

@@ -13,6 +13,9 @@ public enum Capability {
     REDELIVERY,
     /** Messages with the same key go to the same partition or lane queue, in publish order. */
     KEY_ORDERING,
-    /** Test-only faults can be injected (failing publishes, dropped connections, duplicate deliveries). */
-    FAULT_INJECTION
+    /**
+     * The broker lives in this process, so an in-process idempotency store is as durable as the
+     * broker: with such an adapter and no store chosen, Keel uses an in-memory store of its own.
+     */
+    IN_PROCESS
 }

@@ -22,7 +22,8 @@ import picocli.CommandLine.ParseResult;
             "Docs: docs/cli.md"})
 public final class KeelCli implements Runnable {
 
-    static final String ENGINE_LOG_LEVEL = "org.slf4j.simpleLogger.log.dev.keel.core.internal";
+    /** The log level of Keel's engine (sdk-core's packages). */
+    static final String ENGINE_LOG_LEVEL = "org.slf4j.simpleLogger.log.dev.keel.core";
 
     @Option(names = "--stacktrace", scope = CommandLine.ScopeType.INHERIT,
             description = "On an error, print its stack trace after the message.")

@@ -1,7 +1,7 @@
 package dev.keel.core;
 
 import dev.keel.Codec;
-import dev.keel.Message;
+import dev.keel.DeliveryGuarantee;
 import dev.keel.MessageHandler;
 import dev.keel.Publisher;
 import dev.keel.PublisherConfig;
@@ -15,18 +15,24 @@ import dev.keel.dedup.InMemoryIdempotencyStore;
 import dev.keel.core.internal.Engine;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.spi.BrokerAdapter;
+import dev.keel.spi.Capability;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The entry point: one broker adapter, one idempotency store, one shared publisher, and the
- * subscriptions started from it. Thread-safe. Closing it closes the subscriptions (each drains for
- * up to its close timeout), the publisher and the adapter, in that order. The idempotency store is
- * not closed: it is often shared, so it stays the caller's to close.
+ * subscriptions started from it. Thread-safe.
+ *
+ * <p><b>Ownership: Keel closes what it created, never what it was given.</b> {@link #close()}
+ * closes the subscriptions (each drains for up to its close timeout), the shared publisher, the
+ * scheduler Keel created and the in-memory store Keel created, in that order. The adapter, a store
+ * and a scheduler passed to the builder stay the caller's to close, after Keel:
  *
  * <pre>{@code
- * try (Keel keel = Keel.builder(new KafkaAdapter(kafkaConfig)).idempotencyStore(redisStore).build()) {
+ * try (KafkaAdapter kafka = new KafkaAdapter(kafkaConfig);
+ *      RedisIdempotencyStore redis = RedisIdempotencyStore.create(redisConfig);
+ *      Keel keel = Keel.builder(kafka).idempotencyStore(redis).build()) {
  *     keel.ensureTopology(TopicSpec.builder("orders").partitions(8).group("billing").build());
  *     TypedPublisher<String> orders = keel.publisher("orders", Codec.utf8());
  *     orders.publish("order-42", "{...}");                     // returns once confirmed by the broker
@@ -34,15 +40,27 @@ import java.util.concurrent.ScheduledExecutorService;
  *         delivery -> bill(delivery.payload()));               // return = success, throw = retry
  * }
  * }</pre>
+ *
+ * <p><b>The idempotency store is chosen on purpose.</b> {@link DeliveryGuarantee#EFFECTIVELY_ONCE}
+ * is only as good as its store: a store in one process's memory lets every other instance of the
+ * service run each duplicate again. So with a broker outside this process, {@link Builder#build()}
+ * fails unless the builder was given a store ({@link Builder#idempotencyStore}) or told that no
+ * subscription uses EFFECTIVELY_ONCE ({@link Builder#withoutIdempotencyStore()}). Only with an
+ * adapter declaring {@link Capability#IN_PROCESS} (the broker lives in this process, so an
+ * in-memory store is as durable as the broker) does Keel create an in-memory store by itself.
  */
 public final class Keel implements Subscriber, AutoCloseable {
 
     private final Engine engine;
 
-    private Keel(Builder b) {
-        this.engine = new Engine(b.adapter, b.store, b.clock, b.metrics, b.publisherConfig, b.scheduler);
+    private Keel(Builder b, IdempotencyStore store, boolean ownsStore) {
+        this.engine = new Engine(b.adapter, store, ownsStore, b.clock, b.metrics, b.publisherConfig, b.scheduler);
     }
 
+    /**
+     * A builder of a Keel on {@code adapter}. The adapter stays the caller's: close it after the Keel
+     * (for example as the first resource of the same try-with-resources).
+     */
     public static Builder builder(BrokerAdapter adapter) {
         return new Builder(adapter);
     }
@@ -64,6 +82,12 @@ public final class Keel implements Subscriber, AutoCloseable {
         return TypedPublisher.of(engine.publisher(), topic, codec);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalStateException for EFFECTIVELY_ONCE on a Keel built
+     *                               {@link Builder#withoutIdempotencyStore() withoutIdempotencyStore()}
+     */
     @Override
     public <T> Subscription subscribe(SubscriptionConfig<T> config, MessageHandler<T> handler) {
         return engine.subscribe(config, handler);
@@ -76,14 +100,21 @@ public final class Keel implements Subscriber, AutoCloseable {
         }
     }
 
+    /**
+     * Closes the subscriptions (each drains for up to its close timeout), the shared publisher, and
+     * what Keel created itself (its scheduler, its in-memory store). Never closes the adapter, nor a
+     * store or scheduler given to the builder: their creator closes them after this. Idempotent.
+     */
     @Override
     public void close() {
         engine.close();
     }
 
+    /** Builds a {@link Keel}; each value is checked as it is set, the store choice at {@link #build()}. */
     public static final class Builder {
         private final BrokerAdapter adapter;
         private IdempotencyStore store;
+        private boolean withoutStore;
         private Clock clock = Clock.systemUTC();
         private MetricsRecorder metrics = MetricsRecorder.noop();
         private PublisherConfig publisherConfig = PublisherConfig.ofDefaults();
@@ -93,22 +124,51 @@ public final class Keel implements Subscriber, AutoCloseable {
             this.adapter = Objects.requireNonNull(adapter, "adapter");
         }
 
-        /** The store for EFFECTIVELY_ONCE; defaults to an in-memory store (one process only). */
+        /**
+         * The store EFFECTIVELY_ONCE subscriptions claim their message ids in. It stays the caller's:
+         * {@link Keel#close()} does not close it. Across processes use {@code RedisIdempotencyStore}
+         * (module sdk-dedup-redis); {@code new InMemoryIdempotencyStore()} is for a single process.
+         *
+         * @throws IllegalStateException after {@link #withoutIdempotencyStore()}
+         */
         public Builder idempotencyStore(IdempotencyStore store) {
-            this.store = Objects.requireNonNull(store, "store");
+            Objects.requireNonNull(store, "store");
+            if (withoutStore) {
+                throw new IllegalStateException("withoutIdempotencyStore() was called on this builder: choose either "
+                        + "a store or none");
+            }
+            this.store = store;
             return this;
         }
 
+        /**
+         * No idempotency store: for applications that never subscribe with EFFECTIVELY_ONCE. A
+         * subscribe with EFFECTIVELY_ONCE then fails with an IllegalStateException.
+         *
+         * @throws IllegalStateException after {@link #idempotencyStore(IdempotencyStore)}
+         */
+        public Builder withoutIdempotencyStore() {
+            if (store != null) {
+                throw new IllegalStateException("idempotencyStore(...) was called on this builder: choose either a "
+                        + "store or none");
+            }
+            this.withoutStore = true;
+            return this;
+        }
+
+        /** The clock for timestamps, ids and the in-memory store Keel may create; the system clock by default. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
+        /** Where engine events go; none by default. */
         public Builder metrics(MetricsRecorder metrics) {
             this.metrics = Objects.requireNonNull(metrics, "metrics");
             return this;
         }
 
+        /** The shared publisher's settings; {@link PublisherConfig#ofDefaults()} by default. */
         public Builder publisherConfig(PublisherConfig publisherConfig) {
             this.publisherConfig = Objects.requireNonNull(publisherConfig, "publisherConfig");
             return this;
@@ -123,11 +183,26 @@ public final class Keel implements Subscriber, AutoCloseable {
             return this;
         }
 
+        /**
+         * Builds the Keel.
+         *
+         * @throws IllegalStateException when no store was chosen ({@link #idempotencyStore} or
+         *                               {@link #withoutIdempotencyStore()}) and the adapter does not
+         *                               declare {@link Capability#IN_PROCESS}
+         */
         public Keel build() {
-            if (store == null) {
-                store = new InMemoryIdempotencyStore(clock);
+            if (store != null || withoutStore) {
+                return new Keel(this, store, false);
             }
-            return new Keel(this);
+            if (!adapter.capabilities().contains(Capability.IN_PROCESS)) {
+                throw new IllegalStateException("no idempotency store chosen for " + adapter.getClass().getSimpleName()
+                        + ", whose broker is outside this process: EFFECTIVELY_ONCE needs a store shared by every "
+                        + "instance of the service. Use .idempotencyStore(RedisIdempotencyStore.create(...)) (module "
+                        + "sdk-dedup-redis); or, for a service that runs as a single process only, opt in with "
+                        + ".idempotencyStore(new InMemoryIdempotencyStore()); or, when no subscription uses "
+                        + "EFFECTIVELY_ONCE, .withoutIdempotencyStore()");
+            }
+            return new Keel(this, new InMemoryIdempotencyStore(clock), true);
         }
     }
 }

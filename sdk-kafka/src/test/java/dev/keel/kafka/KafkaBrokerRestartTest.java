@@ -12,6 +12,7 @@ import dev.keel.Message;
 import dev.keel.PublisherConfig;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
+import dev.keel.dedup.InMemoryIdempotencyStore;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.KafkaEndpoint;
@@ -38,10 +39,15 @@ class KafkaBrokerRestartTest {
 
     private final KafkaEndpoint kafka = Brokers.kafka();
     private final List<Keel> keels = new ArrayList<>();
+    /** The adapters and stores given to {@link #keels}: theirs to close, after the Keels. */
+    private final List<AutoCloseable> given = new ArrayList<>();
 
     @AfterEach
-    void close() {
+    void close() throws Exception {
         keels.forEach(Keel::close);
+        for (AutoCloseable resource : given) {
+            resource.close();
+        }
     }
 
     @Test
@@ -50,11 +56,15 @@ class KafkaBrokerRestartTest {
         String bootstrap = kafka.bootstrapServers();
         String topic = KafkaTestSupport.unique("restart");
         KafkaConfig config = KafkaTestSupport.config(bootstrap).deliveryTimeout(Duration.ofSeconds(60)).build();
-        Keel publishing = Keel.builder(new KafkaAdapter(config))
+        KafkaAdapter publishingAdapter = new KafkaAdapter(config);
+        KafkaAdapter consumingAdapter = new KafkaAdapter(config);
+        InMemoryIdempotencyStore store = new InMemoryIdempotencyStore(); // one consumer process
+        given.addAll(List.of(publishingAdapter, consumingAdapter, store));
+        Keel publishing = Keel.builder(publishingAdapter).withoutIdempotencyStore()
                 .publisherConfig(PublisherConfig.custom().timeout(Duration.ofSeconds(90)).build()).build();
         keels.add(publishing);
         publishing.ensureTopology(TopicSpec.builder(topic).partitions(3).build());
-        Keel consuming = Keel.builder(new KafkaAdapter(config)).build();
+        Keel consuming = Keel.builder(consumingAdapter).idempotencyStore(store).build();
         keels.add(consuming);
         Set<String> handled = ConcurrentHashMap.newKeySet();
         consuming.subscribe(SubscriptionConfig.builder(topic, KafkaTestSupport.unique("group"), Codec.utf8())

@@ -98,7 +98,7 @@ class KafkaConfigTest {
              KafkaAdapter lenient = new KafkaAdapter(KafkaConfig.builder("h:1").topicAutoCreation(true).build())) {
             assertThat(strict.capabilities()).contains(dev.keel.spi.Capability.UNROUTABLE_DETECTION,
                     dev.keel.spi.Capability.CONSUMER_GROUPS, dev.keel.spi.Capability.REDELIVERY,
-                    dev.keel.spi.Capability.KEY_ORDERING).doesNotContain(dev.keel.spi.Capability.FAULT_INJECTION);
+                    dev.keel.spi.Capability.KEY_ORDERING).doesNotContain(dev.keel.spi.Capability.IN_PROCESS);
             assertThat(lenient.capabilities()).doesNotContain(dev.keel.spi.Capability.UNROUTABLE_DETECTION);
         }
     }

@@ -52,7 +52,8 @@ class KafkaConsumerCrashTest {
         String effectsKey = UniqueNames.keyPrefix("effects") + topic;
         RedisStoreConfig storeConfig = RedisStoreConfig.custom().uri(redisUri).keyPrefix(storePrefix).build();
 
-        try (Keel publishing = Keel.builder(new KafkaAdapter(KafkaTestSupport.config(bootstrap).build())).build();
+        try (KafkaAdapter publishingAdapter = new KafkaAdapter(KafkaTestSupport.config(bootstrap).build());
+             Keel publishing = Keel.builder(publishingAdapter).withoutIdempotencyStore().build();
              RedisClient redis = RedisClient.create(URI.create(redisUri));
              RedisIdempotencyStore probe = RedisIdempotencyStore.create(storeConfig)) {
             publishing.ensureTopology(TopicSpec.builder(topic).partitions(3).build());
@@ -79,8 +80,9 @@ class KafkaConsumerCrashTest {
 
             Map<String, Integer> handledBySurvivor = new ConcurrentHashMap<>();
             AtomicInteger survivorCalls = new AtomicInteger();
-            try (Keel survivor = Keel.builder(new KafkaAdapter(KafkaTestSupport.config(bootstrap).build()))
-                    .idempotencyStore(RedisIdempotencyStore.create(storeConfig)).build()) {
+            try (KafkaAdapter survivorAdapter = new KafkaAdapter(KafkaTestSupport.config(bootstrap).build());
+                 RedisIdempotencyStore survivorStore = RedisIdempotencyStore.create(storeConfig);
+                 Keel survivor = Keel.builder(survivorAdapter).idempotencyStore(survivorStore).build()) {
                 survivor.subscribe(SubscriptionConfig.builder(topic, group, Codec.utf8())
                         .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE)
                         .idempotencyPolicy(IdempotencyPolicy.custom().lease(LEASE).build()).build(), delivery -> {

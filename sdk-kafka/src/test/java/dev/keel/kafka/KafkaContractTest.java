@@ -7,8 +7,8 @@ import dev.keel.testbrokers.UsesBrokers;
 import dev.keel.testkit.contract.BrokerContractTest;
 
 /**
- * The broker-agnostic contract suite on a real Kafka. The tests that need
- * {@code FAULT_INJECTION} (an in-memory broker ability) are skipped, naming it; their real-broker
+ * The broker-agnostic contract suite on a real Kafka. The tests that inject broker faults need a
+ * {@code FaultInjectable} adapter (the in-memory broker) and are skipped, naming it; their real-broker
  * counterparts are {@link KafkaBrokerRestartTest} (connection loss) and
  * {@link KafkaInteropTest} (a broker-side duplicate).
  */

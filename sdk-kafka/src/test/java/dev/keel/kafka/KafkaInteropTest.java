@@ -16,6 +16,7 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.KeelException;
 import dev.keel.PublishException;
 import dev.keel.TopicSpec;
+import dev.keel.dedup.InMemoryIdempotencyStore;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;
@@ -46,12 +47,16 @@ class KafkaInteropTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     private final String bootstrap = Brokers.kafka().bootstrapServers();
+    private KafkaAdapter adapter;
+    private InMemoryIdempotencyStore store;
     private Keel keel;
     private String topic;
 
     @BeforeEach
     void open() {
-        keel = Keel.builder(new KafkaAdapter(KafkaTestSupport.config(bootstrap).build())).build();
+        adapter = new KafkaAdapter(KafkaTestSupport.config(bootstrap).build());
+        store = new InMemoryIdempotencyStore(); // this test runs one consumer process
+        keel = Keel.builder(adapter).idempotencyStore(store).build();
         topic = KafkaTestSupport.unique("interop");
         keel.ensureTopology(TopicSpec.builder(topic).partitions(3).build());
     }
@@ -59,6 +64,8 @@ class KafkaInteropTest {
     @AfterEach
     void close() {
         keel.close();
+        store.close();
+        adapter.close();
     }
 
     @Test

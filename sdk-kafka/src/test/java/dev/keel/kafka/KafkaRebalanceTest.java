@@ -44,20 +44,27 @@ class KafkaRebalanceTest {
     private final String bootstrap = Brokers.kafka().bootstrapServers();
     private final String storePrefix = UniqueNames.of("dedup");
     private final List<Keel> keels = new ArrayList<>();
+    /** The adapters and stores given to {@link #keels}: theirs to close, after the Keels. */
+    private final List<AutoCloseable> given = new ArrayList<>();
     private final Map<String, AtomicInteger> effects = new ConcurrentHashMap<>();
     private final Map<String, List<Integer>> sequenceByKey = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> handledBy = new ConcurrentHashMap<>();
 
     @AfterEach
-    void close() {
+    void close() throws Exception {
         keels.forEach(Keel::close);
+        for (AutoCloseable resource : given) {
+            resource.close();
+        }
     }
 
     private Keel keel() {
         RedisIdempotencyStore store = RedisIdempotencyStore.create(RedisStoreConfig.custom()
                 .uri(Brokers.redis().uri()).keyPrefix(storePrefix).build());
-        Keel keel = Keel.builder(new KafkaAdapter(KafkaTestSupport.config(bootstrap).build()))
-                .idempotencyStore(store).build();
+        KafkaAdapter adapter = new KafkaAdapter(KafkaTestSupport.config(bootstrap).build());
+        given.add(adapter);
+        given.add(store);
+        Keel keel = Keel.builder(adapter).idempotencyStore(store).build();
         keels.add(keel);
         return keel;
     }

@@ -49,8 +49,9 @@ class ConsumerKilledMidBatchTest {
         String redisUri = Brokers.redis().uri();
         try (RedisClient redis = RedisClient.create(URI.create(redisUri));
              RedisIdempotencyStore inspector = RabbitTestSupport.redisStore(dedupPrefix);
-             Keel survivor = Keel.builder(new RabbitAdapter(RabbitTestSupport.config().build()))
-                     .idempotencyStore(RabbitTestSupport.redisStore(dedupPrefix)).build()) {
+             RabbitAdapter adapter = new RabbitAdapter(RabbitTestSupport.config().build());
+             RedisIdempotencyStore store = RabbitTestSupport.redisStore(dedupPrefix);
+             Keel survivor = Keel.builder(adapter).idempotencyStore(store).build()) {
             survivor.ensureTopology(TopicSpec.builder(topic).partitions(4).group("g").build());
             try (ForkedJvm doomed = ForkedJvm.builder(ForkedRabbitConsumer.class).args(RabbitTestSupport.rabbit().uri(),
                     redisUri, dedupPrefix, topic, effects, Integer.toString(EFFECTS_BEFORE_KILL)).start()) {

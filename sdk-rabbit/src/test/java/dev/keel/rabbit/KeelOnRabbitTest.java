@@ -12,6 +12,7 @@ import dev.keel.PublishReceipt;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
+import dev.keel.dedup.redis.RedisIdempotencyStore;
 import dev.keel.ordering.Ordering;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.spi.ConsumerSettings;
@@ -28,6 +29,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The engine on RabbitMQ: Keel's publisher and subscriptions over this adapter. */
@@ -36,6 +38,16 @@ class KeelOnRabbitTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final int KEYS = 8;
+
+    /** The adapters and stores given to the test's Keels: theirs to close, after the Keels. */
+    private final List<AutoCloseable> given = new ArrayList<>();
+
+    @AfterEach
+    void closeGiven() throws Exception {
+        for (AutoCloseable resource : given) {
+            resource.close();
+        }
+    }
 
     @Test
     void effectivelyOnceSubscriptionShouldHandleEveryMessageOnceInKeyOrder() throws Exception {
@@ -117,9 +129,13 @@ class KeelOnRabbitTest {
                 .ordering(Ordering.PER_KEY).lanes(8).maxInFlight(64).build();
     }
 
-    private static Keel keel(String dedupPrefix) {
-        return Keel.builder(new RabbitAdapter(RabbitTestSupport.config().build()))
-                .idempotencyStore(RabbitTestSupport.redisStore(dedupPrefix)).build();
+    /** A Keel on a new adapter and Redis store, both closed after the test. */
+    private Keel keel(String dedupPrefix) {
+        RabbitAdapter adapter = new RabbitAdapter(RabbitTestSupport.config().build());
+        given.add(adapter);
+        RedisIdempotencyStore store = RabbitTestSupport.redisStore(dedupPrefix);
+        given.add(store);
+        return Keel.builder(adapter).idempotencyStore(store).build();
     }
 
     static void publish(Keel keel, String topic, int from, int to) throws Exception {

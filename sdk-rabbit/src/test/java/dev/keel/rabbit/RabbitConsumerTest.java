@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.keel.KeelHeaders;
 import dev.keel.PublishReceipt;
 import dev.keel.TopicSpec;
+import dev.keel.rabbit.internal.RabbitConsumer;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.InboundRecord;
@@ -113,7 +114,7 @@ class RabbitConsumerTest {
         consumer.start(sink);
         await().atMost(WAIT).until(() -> sink.size() == 30);
         sink.records().subList(0, 10).forEach(InboundRecord::ack);
-        consumer.abort();
+        ((RabbitConsumer) consumer).abort();
         sink.records().subList(10, 20).forEach(InboundRecord::ack); // after abort: ignored
 
         RecordingSink again = new RecordingSink(true);

@@ -5,7 +5,7 @@ import dev.keel.testkit.internal.BrokerState;
 import java.util.Objects;
 
 /**
- * Test-only faults of an {@link InMemoryBroker} (its {@link dev.keel.spi.Capability#FAULT_INJECTION}).
+ * Test-only faults of an {@link InMemoryBroker}, reached through {@link FaultInjectable#faults()}.
  * Thread-safe; every switch acts on the whole broker, all its clients included.
  */
 public final class Faults {

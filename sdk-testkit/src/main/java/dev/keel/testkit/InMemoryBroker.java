@@ -13,12 +13,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 
 /**
  * A broker in this process's memory, for engine tests and embedded use, with every
- * {@link Capability} including {@link Capability#FAULT_INJECTION}.
+ * {@link Capability}, {@link Capability#IN_PROCESS} included (so a Keel on it without a store
+ * chosen uses an in-memory store of its own), and injected faults ({@link FaultInjectable}).
  *
  * <ul>
  *   <li>Topics are partitioned append-only logs. A keyed record goes to partition
@@ -35,16 +35,17 @@ import java.util.Set;
  *   <li>Each consumer has a delivery thread handing batches of up to
  *       {@link Builder#maxBatchSize(int)} records, never holding more than
  *       {@code ConsumerSettings.maxInFlight} unacknowledged; {@code pause()} stops it.
- *       {@code close()} commits what was acknowledged; {@code abort()} commits nothing more and
- *       ignores later acks; either way the rest is redelivered to the remaining members.</li>
+ *       {@code close()} commits what was acknowledged and the rest is redelivered to the remaining
+ *       members; a member killed by {@link Faults#crashMember} commits nothing more.</li>
  * </ul>
  *
  * <p>This object is itself an adapter (a client of the broker); {@link #connect()} returns more
- * clients of the same broker, for several {@link dev.keel.core.Keel} instances in one test. Closing a
- * client, this one included, closes only its producer and consumers: the broker's records stay
- * readable and other clients keep working. Faults come from {@link #faults()}. Thread-safe.
+ * clients of the same broker, for several {@link dev.keel.core.Keel} instances in one test. Whoever
+ * creates a client closes it (Keel never closes an adapter it was given). Closing a client, this one
+ * included, closes only its producer and consumers: the broker's records stay readable and other
+ * clients keep working. Faults come from {@link #faults()}, on every client. Thread-safe.
  */
-public final class InMemoryBroker implements BrokerAdapter {
+public final class InMemoryBroker implements BrokerAdapter, FaultInjectable {
 
     /** Partitions of a topic created by {@link Builder#autoCreateTopics(boolean) auto-creation}. */
     public static final int DEFAULT_AUTO_CREATE_PARTITIONS = TopicSpec.DEFAULT_PARTITIONS;
@@ -58,7 +59,11 @@ public final class InMemoryBroker implements BrokerAdapter {
     private final Faults faults;
 
     private InMemoryBroker(BrokerSettings settings) {
-        this.state = new BrokerState(settings);
+        this(new BrokerState(settings));
+    }
+
+    private InMemoryBroker(BrokerState state) {
+        this.state = state;
         this.client = state.newClient();
         this.faults = new Faults(state);
     }
@@ -73,25 +78,15 @@ public final class InMemoryBroker implements BrokerAdapter {
     }
 
     /**
-     * The faults of the in-memory broker behind {@code adapter}, if it is this broker or one of its
-     * clients; empty for any other adapter.
+     * Another client (adapter) of this broker, with its own producer and consumers and the same
+     * faults and inspection; the caller closes it.
      */
-    public static Optional<Faults> faultsOf(BrokerAdapter adapter) {
-        if (adapter instanceof InMemoryBroker broker) {
-            return Optional.of(broker.faults);
-        }
-        if (adapter instanceof InMemoryClient other) {
-            return Optional.of(new Faults(other.broker()));
-        }
-        return Optional.empty();
+    public InMemoryBroker connect() {
+        return new InMemoryBroker(state);
     }
 
-    /** Another client (adapter) of this broker; the caller closes it. */
-    public BrokerAdapter connect() {
-        return state.newClient();
-    }
-
-    /** The fault switches of this broker. */
+    /** The fault switches of this broker (shared by all its clients). */
+    @Override
     public Faults faults() {
         return faults;
     }

@@ -2,9 +2,11 @@ package dev.keel.testkit;
 
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.testkit.contract.BrokerContractTest;
-import java.util.Optional;
 
-/** The whole contract suite on the in-memory broker: each adapter is a new client of one broker. */
+/**
+ * The whole contract suite on the in-memory broker: each adapter is a new client of one broker, and
+ * every client is {@link FaultInjectable}, so the fault tests run too.
+ */
 class InMemoryBrokerContractTest extends BrokerContractTest {
 
     private final InMemoryBroker broker = InMemoryBroker.create();
@@ -12,10 +14,5 @@ class InMemoryBrokerContractTest extends BrokerContractTest {
     @Override
     protected BrokerAdapter createAdapter() {
         return broker.connect();
-    }
-
-    @Override
-    protected Optional<Faults> faults(BrokerAdapter adapter) {
-        return InMemoryBroker.faultsOf(adapter);
     }
 }

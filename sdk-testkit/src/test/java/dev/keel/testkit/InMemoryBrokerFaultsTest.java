@@ -13,7 +13,6 @@ import dev.keel.KeelException;
 import dev.keel.PublishException;
 import dev.keel.PublishReceipt;
 import dev.keel.TopicSpec;
-import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.ConsumerSettings;
@@ -46,7 +45,7 @@ class InMemoryBrokerFaultsTest {
 
     @AfterEach
     void tearDown() {
-        consumers.forEach(BrokerConsumer::abort);
+        consumers.forEach(BrokerConsumer::close);
         broker.close();
     }
 
@@ -204,14 +203,17 @@ class InMemoryBrokerFaultsTest {
 
     @Test
     void closingOneClientShouldLeaveTheBrokerAndOtherClientsWorking() {
-        BrokerAdapter client = broker.connect();
+        InMemoryBroker client = broker.connect();
         publish(client, TOPIC, "a", null);
         client.close();
 
         assertThatThrownBy(client::producer).isInstanceOf(ClosedException.class);
         assertThat(publish(broker, TOPIC, "b", null).topic()).isEqualTo(TOPIC);
         assertThat(broker.records(TOPIC)).extracting(StoredRecord::id).containsExactlyInAnyOrder("a", "b");
-        assertThat(InMemoryBroker.faultsOf(client)).isPresent();
-        assertThat(InMemoryBroker.faultsOf(broker)).containsSame(broker.faults());
+        assertThat(client).isInstanceOf(FaultInjectable.class);
+        broker.faults().dropConnection();
+        assertThat(client.faults().isConnected()).as("a client's faults act on the whole broker").isFalse();
+        client.faults().restoreConnection();
+        assertThat(broker.faults().isConnected()).isTrue();
     }
 }

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Consumer groups of the in-memory broker: rebalancing, close, abort and committed offsets. */
+/** Consumer groups of the in-memory broker: rebalancing, close, crashed members and committed offsets. */
 class InMemoryBrokerGroupTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(20);
@@ -31,7 +31,7 @@ class InMemoryBrokerGroupTest {
 
     @AfterEach
     void tearDown() {
-        consumers.forEach(BrokerConsumer::abort);
+        consumers.forEach(BrokerConsumer::close);
         broker.close();
     }
 
@@ -148,14 +148,14 @@ class InMemoryBrokerGroupTest {
     }
 
     @Test
-    void abortShouldCommitNothingMoreAndIgnoreLaterAcks() {
+    void crashedMemberShouldCommitNothingMoreAndIgnoreLaterAcks() {
         publishKeyless(1, 10);
         RecordingSink a = RecordingSink.holding("A", events);
-        BrokerConsumer consumerA = start(a);
+        start(a);
         await().atMost(PATIENCE).until(() -> a.received.size() == 10);
         ack(a.received, 0, 1, 2, 3, 4);
 
-        consumerA.abort();
+        assertThat(broker.faults().crashMember(TOPIC, GROUP)).isTrue();
         ack(a.received, 5, 6, 7, 8, 9);
         assertThat(broker.committedOffsets(TOPIC, GROUP)).containsEntry(0, 5L);
 
@@ -167,16 +167,16 @@ class InMemoryBrokerGroupTest {
     }
 
     @Test
-    void withoutCommitOnAckAbortShouldRedeliverEverythingSinceTheLastCommit() {
+    void withoutCommitOnAckACrashedMemberShouldRedeliverEverythingSinceTheLastCommit() {
         broker = InMemoryBroker.builder().commitOnAck(false).build();
         publishKeyless(1, 10);
         RecordingSink a = RecordingSink.holding("A", events);
-        BrokerConsumer consumerA = start(a);
+        start(a);
         await().atMost(PATIENCE).until(() -> a.received.size() == 10);
         ack(a.received, 0, 1, 2, 3, 4);
         assertThat(broker.committedOffsets(TOPIC, GROUP)).containsEntry(0, 0L);
 
-        consumerA.abort();
+        assertThat(broker.faults().crashMember(TOPIC, GROUP)).isTrue();
         RecordingSink b = RecordingSink.holding("B", events);
         BrokerConsumer consumerB = start(b);
         await().atMost(PATIENCE).until(() -> b.received.size() == 10);

@@ -45,7 +45,7 @@ class InMemoryBrokerTest {
 
     @AfterEach
     void tearDown() {
-        consumers.forEach(BrokerConsumer::abort);
+        consumers.forEach(BrokerConsumer::close);
         broker.close();
     }
 

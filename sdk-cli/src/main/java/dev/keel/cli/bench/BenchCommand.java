@@ -1,6 +1,8 @@
 package dev.keel.cli.bench;
 
 import dev.keel.core.Keel;
+import dev.keel.dedup.IdempotencyStore;
+import dev.keel.spi.BrokerAdapter;
 import dev.keel.TopicSpec;
 import dev.keel.cli.DurationConverter;
 import dev.keel.cli.EnvironmentException;
@@ -128,7 +130,9 @@ public final class BenchCommand implements Callable<Integer> {
         report.put("run", runId);
         long started = System.nanoTime();
         List<TopicSpec> topics = new ArrayList<>();
-        try (Keel keel = Keel.builder(mode.createAdapter(broker)).idempotencyStore(store.create()).build()) {
+        try (BrokerAdapter adapter = mode.createAdapter(broker);
+             IdempotencyStore idempotencyStore = store.create();
+             Keel keel = Keel.builder(adapter).idempotencyStore(idempotencyStore).build()) {
             BenchContext ctx = new BenchContext(keel, mode, broker, store, settings, bar, runId);
             topics = ctx.topics;
             if (runs(Section.publish)) {

@@ -23,7 +23,7 @@ public interface BrokerMode {
      */
     void preflight(BrokerOptions options);
 
-    /** A new adapter; the caller closes it (through {@link dev.keel.core.Keel#close()}). */
+    /** A new adapter; the caller closes it, after the Keel built on it (Keel never closes its adapter). */
     BrokerAdapter createAdapter(BrokerOptions options);
 
     /**

@@ -16,15 +16,14 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
  * A transparent wrapper around an adapter that counts, per topic, the records the broker delivered
- * and the acknowledgements that reached it (not those a crashed consumer ignores), and lets a
- * caller see records as the broker handed them over (all headers, Keel's included). It changes
- * nothing the engine or the broker do.
+ * and the acknowledgements the engine made (a crashed subscription makes none), and lets a caller
+ * see records as the broker handed them over (all headers, Keel's included). It changes nothing the
+ * engine or the broker do. Closing it closes the adapter it wraps.
  */
 public final class ObservedAdapter implements BrokerAdapter {
 
@@ -92,7 +91,6 @@ public final class ObservedAdapter implements BrokerAdapter {
 
     private final class ObservedConsumer implements BrokerConsumer {
         private final BrokerConsumer consumer;
-        private final AtomicBoolean aborted = new AtomicBoolean();
 
         ObservedConsumer(BrokerConsumer consumer) {
             this.consumer = consumer;
@@ -127,9 +125,7 @@ public final class ObservedAdapter implements BrokerAdapter {
         private InboundRecord wrap(InboundRecord r, TopicCounters c) {
             return new InboundRecord(r.topic(), r.partition(), r.position(), r.id(), r.key(), r.headers(),
                     r.payload(), r.timestamp(), r.deliveryCount(), () -> {
-                        if (!aborted.get()) {
-                            c.acked.incrementAndGet();
-                        }
+                        c.acked.incrementAndGet();
                         r.ack();
                     });
         }
@@ -147,12 +143,6 @@ public final class ObservedAdapter implements BrokerAdapter {
         @Override
         public CompletionStage<Void> close() {
             return consumer.close();
-        }
-
-        @Override
-        public void abort() {
-            aborted.set(true);
-            consumer.abort();
         }
     }
 }

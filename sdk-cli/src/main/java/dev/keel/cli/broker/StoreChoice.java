@@ -34,7 +34,10 @@ public final class StoreChoice {
         return isRedis() ? "redis (" + Endpoints.redact(redisUri) + ")" : "in-memory";
     }
 
-    /** A new store; closed by {@link dev.keel.core.Keel#close()}. */
+    /**
+     * A new store; the caller closes it, after the Keel it is given to. Without {@code --redis} it is
+     * an in-memory store, chosen on purpose: every CLI run is a single process.
+     */
     public IdempotencyStore create() {
         return isRedis() ? RedisSupport.store(redisUri) : new InMemoryIdempotencyStore(Clock.systemUTC());
     }

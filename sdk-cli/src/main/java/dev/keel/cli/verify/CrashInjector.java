@@ -1,16 +1,18 @@
 package dev.keel.cli.verify;
 
 import dev.keel.Subscription;
-import dev.keel.core.internal.Crash;
+import dev.keel.testkit.Crash;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
@@ -18,9 +20,10 @@ import java.util.function.IntFunction;
  * Makes the consumer crash before it acks, at seeded random deliveries, and replaces it with a new
  * consumer in the same group on the same store ("generation" n+1), as a restarted process would.
  *
- * <p>A crash aborts the subscription ({@link Crash#abort}): it acks nothing more, its broker consumer
- * is aborted, and everything unacknowledged is redelivered to the next generation. Handlers of a
- * crashed generation apply no effect any more, as a dead process would not.
+ * <p>A crash ({@link Crash#crash}) stops the subscription at once: it acks nothing more, its broker
+ * consumer leaves the group committing only what was acknowledged before the crash, and everything
+ * unacknowledged is redelivered to the next generation. Handlers of a crashed generation apply no
+ * effect any more, as a dead process would not.
  *
  * <p>The one window {@link dev.keel.DeliveryGuarantee#EFFECTIVELY_ONCE} documents as not covered (a
  * crash after a handler's side effect and before its id is marked done re-runs the handler) is not
@@ -136,7 +139,14 @@ final class CrashInjector implements AutoCloseable {
         if (!effectsNotDone.isEmpty()) {
             notQuietCrashes.incrementAndGet();
         }
-        Crash.abort(subscriptions.get(generation));
+        try {
+            Crash.crash(subscriptions.get(generation)).toCompletableFuture()
+                    .get(DEFAULT_ABORT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            // the next generation starts anyway: the group hands it the partitions once the old member is gone
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         latch(generation).countDown();
         subscriptions.put(generation + 1, subscribe.apply(generation + 1));
         currentGeneration = generation + 1;

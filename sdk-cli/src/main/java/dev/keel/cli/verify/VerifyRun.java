@@ -81,7 +81,8 @@ public final class VerifyRun {
         List<TopicSpec> topics = List.of(
                 TopicSpec.builder(topic).partitions(options.partitions()).group(GROUP).build(),
                 TopicSpec.builder(topic + ".DLT").partitions(1).group(DLT_GROUP).build());
-        try (Keel keel = Keel.builder(adapter).idempotencyStore(observedStore).metrics(metrics).build()) {
+        try (adapter; observedStore;
+             Keel keel = Keel.builder(adapter).idempotencyStore(observedStore).metrics(metrics).build()) {
             keel.ensureTopology(topics.toArray(TopicSpec[]::new));
             Subscription dltSubscription = keel.subscribe(SubscriptionConfig.builder(topic + ".DLT", DLT_GROUP,
                     Codec.bytes()).guarantee(DeliveryGuarantee.AT_LEAST_ONCE).ordering(Ordering.UNORDERED)

@@ -13,7 +13,7 @@ import java.util.function.Function;
  * gathered into the next call (up to {@code maxBatch}), so a round trip serves many requests under
  * load and a lone request still goes out at once. Calls run one at a time on {@code executor}.
  */
-public final class Batcher<I, O> {
+final class Batcher<I, O> {
 
     private record Request<I, O>(I input, CompletableFuture<O> result) {
     }
@@ -24,7 +24,7 @@ public final class Batcher<I, O> {
     private final ConcurrentLinkedQueue<Request<I, O>> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
 
-    public Batcher(Function<List<I>, List<O>> call, Executor executor, int maxBatch) {
+    Batcher(Function<List<I>, List<O>> call, Executor executor, int maxBatch) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be >= 1, was " + maxBatch);
         }
@@ -33,14 +33,14 @@ public final class Batcher<I, O> {
         this.maxBatch = maxBatch;
     }
 
-    public CompletableFuture<O> submit(I input) {
+    CompletableFuture<O> submit(I input) {
         CompletableFuture<O> result = new CompletableFuture<>();
         queue.add(new Request<>(input, result));
         schedule();
         return result;
     }
 
-    public List<CompletableFuture<O>> submitAll(List<I> inputs) {
+    List<CompletableFuture<O>> submitAll(List<I> inputs) {
         List<CompletableFuture<O>> results = new ArrayList<>(inputs.size());
         for (I input : inputs) {
             CompletableFuture<O> result = new CompletableFuture<>();

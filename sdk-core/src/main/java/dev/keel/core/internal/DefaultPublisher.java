@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * broker. A publish that times out may still be delivered (the broker may confirm it late); it
  * carries its id, so consumers under EFFECTIVELY_ONCE recognise a retried copy.
  */
-public final class DefaultPublisher implements Publisher {
+final class DefaultPublisher implements Publisher {
 
     private static final Logger LOG = LoggerFactory.getLogger(DefaultPublisher.class);
     private static final long SWEEP_INTERVAL_MILLIS = 50;
@@ -69,7 +69,7 @@ public final class DefaultPublisher implements Publisher {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Map<String, Boolean> validTopics = new ConcurrentHashMap<>();
 
-    public DefaultPublisher(String name, Supplier<BrokerProducer> producer, PublisherConfig config,
+    DefaultPublisher(String name, Supplier<BrokerProducer> producer, PublisherConfig config,
                             ScheduledExecutorService scheduler, Clock clock, MetricsRecorder metrics) {
         this.producer = Objects.requireNonNull(producer, "producer");
         this.config = Objects.requireNonNull(config, "config");

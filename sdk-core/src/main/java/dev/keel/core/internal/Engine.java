@@ -26,13 +26,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
-/** Wires the publish and consume pipelines for one {@link dev.keel.core.Keel}. */
+/**
+ * Wires the publish and consume pipelines for one {@link dev.keel.core.Keel}, and closes what it
+ * created: its subscriptions, its publisher, its own scheduler and a store it was told it owns.
+ * Never the adapter.
+ */
 public final class Engine implements AutoCloseable {
 
     private static final int STORE_THREADS = 2;
 
     private final BrokerAdapter adapter;
+    /** Null when Keel was built without a store. */
     private final IdempotencyStore store;
+    private final boolean ownsStore;
     private final Clock clock;
     private final MetricsRecorder metrics;
     private final PublisherConfig publisherConfig;
@@ -43,10 +49,16 @@ public final class Engine implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private DefaultPublisher publisher;
 
-    public Engine(BrokerAdapter adapter, IdempotencyStore store, Clock clock, MetricsRecorder metrics,
-                  PublisherConfig publisherConfig, ScheduledExecutorService scheduler) {
+    /**
+     * @param store     null when no subscription may use EFFECTIVELY_ONCE
+     * @param ownsStore whether {@link #close()} closes {@code store} (Keel created it)
+     * @param scheduler null: the engine creates (and shuts down) its own
+     */
+    public Engine(BrokerAdapter adapter, IdempotencyStore store, boolean ownsStore, Clock clock,
+                  MetricsRecorder metrics, PublisherConfig publisherConfig, ScheduledExecutorService scheduler) {
         this.adapter = Objects.requireNonNull(adapter, "adapter");
-        this.store = Objects.requireNonNull(store, "store");
+        this.store = store;
+        this.ownsStore = ownsStore && store != null;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.publisherConfig = Objects.requireNonNull(publisherConfig, "publisherConfig");
@@ -80,6 +92,11 @@ public final class Engine implements AutoCloseable {
         Objects.requireNonNull(handler, "handler");
         if (closed.get()) {
             throw new ClosedException("Keel is closed");
+        }
+        if (config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE && store == null) {
+            throw new IllegalStateException("EFFECTIVELY_ONCE subscription to '" + config.topic() + "' for group '"
+                    + config.group() + "' on a Keel built withoutIdempotencyStore(): build Keel with "
+                    + ".idempotencyStore(...), or subscribe with another DeliveryGuarantee");
         }
         String name = "keel-" + config.group() + "-" + config.topic();
         ExecutorService handlerPool = Executors.newFixedThreadPool(config.lanes(), new NamedThreads(name + "-handler"));
@@ -125,9 +142,11 @@ public final class Engine implements AutoCloseable {
                     publisher.close();
                 }
             }
-            adapter.close();
             if (ownsScheduler) {
                 scheduler.shutdownNow();
+            }
+            if (ownsStore) {
+                store.close();
             }
         }
     }

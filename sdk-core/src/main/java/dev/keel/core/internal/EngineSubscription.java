@@ -3,6 +3,7 @@ package dev.keel.core.internal;
 import dev.keel.DeliveryGuarantee;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
+import dev.keel.core.testing.Crashable;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.Lease;
 import dev.keel.ordering.Ordering;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * chain in its key's lane, acknowledges it when the chain says so, and tracks in-flight work per
  * partition for backpressure, rebalances and close.
  */
-final class EngineSubscription implements Subscription, DeliverySink, Crash.Abortable {
+final class EngineSubscription implements Subscription, DeliverySink, Crashable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EngineSubscription.class);
 
@@ -207,6 +208,9 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
 
     @Override
     public CompletionStage<Void> revoke(Collection<String> partitions) {
+        if (state.get() == State.ABORTED) {
+            return CompletableFuture.completedFuture(null); // crashed: nothing more will be acknowledged
+        }
         List<CompletableFuture<Void>> running = new ArrayList<>();
         for (String partition : partitions) {
             Set<Work> works = inFlight.remove(partition);
@@ -289,8 +293,9 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
         CompletableFuture.allOf(pending)
                 .completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .thenCompose(v -> {
-                    state.set(State.CLOSED);
-                    inFlight.values().forEach(works -> works.forEach(w -> drop(w, true)));
+                    if (state.compareAndSet(State.CLOSING, State.CLOSED)) { // else crashed meanwhile
+                        inFlight.values().forEach(works -> works.forEach(w -> drop(w, true)));
+                    }
                     return consumer.close();
                 })
                 .whenComplete((v, e) -> {
@@ -305,19 +310,25 @@ final class EngineSubscription implements Subscription, DeliverySink, Crash.Abor
     }
 
     @Override
-    public void abort() {
-        State previous = state.getAndSet(State.ABORTED);
-        if (previous == State.ABORTED || previous == State.CLOSED) {
-            return;
-        }
+    public CompletionStage<Void> crash() {
+        State previous;
+        do {
+            previous = state.get();
+            if (previous == State.ABORTED || previous == State.CLOSED) {
+                return closed;
+            }
+        } while (!state.compareAndSet(previous, State.ABORTED));
         flow.hold();
         inFlight.values().forEach(works -> works.forEach(w -> drop(w, false)));
-        try {
-            consumer.abort();
-        } finally {
+        Futures.call(consumer::close).whenComplete((v, e) -> {
             shutdownPools();
+            if (e != null) {
+                LOG.warn("broker consumer of crashed subscription to {} for group {} closed with an error: {}", topic(),
+                        group(), Futures.unwrap(e).toString());
+            }
             closed.complete(null);
-        }
+        });
+        return closed;
     }
 
     private void shutdownPools() {

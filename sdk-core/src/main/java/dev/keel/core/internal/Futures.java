@@ -7,13 +7,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 
 /** Small helpers for completion stages. */
-public final class Futures {
+final class Futures {
 
     private Futures() {
     }
 
     /** The cause behind completion/execution wrappers. */
-    public static Throwable unwrap(Throwable t) {
+    static Throwable unwrap(Throwable t) {
         Throwable cur = t;
         while ((cur instanceof CompletionException || cur instanceof ExecutionException) && cur.getCause() != null) {
             cur = cur.getCause();
@@ -21,12 +21,12 @@ public final class Futures {
         return cur;
     }
 
-    public static <T> CompletableFuture<T> failed(Throwable t) {
+    static <T> CompletableFuture<T> failed(Throwable t) {
         return CompletableFuture.failedFuture(t);
     }
 
     /** Runs {@code supplier}, turning a thrown exception into a failed stage. */
-    public static <T> CompletionStage<T> call(Supplier<? extends CompletionStage<T>> supplier) {
+    static <T> CompletionStage<T> call(Supplier<? extends CompletionStage<T>> supplier) {
         try {
             return supplier.get();
         } catch (RuntimeException | Error e) {

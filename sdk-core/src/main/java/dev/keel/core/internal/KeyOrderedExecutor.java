@@ -14,13 +14,13 @@ import java.util.function.Supplier;
  * task's stage has completed (so a task waiting for a backoff holds its lane without holding a
  * thread). Tasks without a key are spread round-robin. Different lanes run in parallel.
  */
-public final class KeyOrderedExecutor {
+final class KeyOrderedExecutor {
 
     private final Lane[] lanes;
     private final Executor executor;
     private final AtomicInteger roundRobin = new AtomicInteger();
 
-    public KeyOrderedExecutor(int laneCount, Executor executor) {
+    KeyOrderedExecutor(int laneCount, Executor executor) {
         if (laneCount < 1) {
             throw new IllegalArgumentException("laneCount must be >= 1, was " + laneCount);
         }
@@ -32,16 +32,16 @@ public final class KeyOrderedExecutor {
     }
 
     /** The lane a key maps to; a null key gets the next lane round-robin. */
-    public int laneFor(String key) {
+    int laneFor(String key) {
         return key == null ? Math.floorMod(roundRobin.getAndIncrement(), lanes.length) : KeyHash.laneOf(key, lanes.length);
     }
 
     /** Queues {@code task} on {@code key}'s lane; the returned stage completes with the task's stage. */
-    public <T> CompletionStage<T> submit(String key, Supplier<? extends CompletionStage<T>> task) {
+    <T> CompletionStage<T> submit(String key, Supplier<? extends CompletionStage<T>> task) {
         return submitToLane(laneFor(key), task);
     }
 
-    public <T> CompletionStage<T> submitToLane(int lane, Supplier<? extends CompletionStage<T>> task) {
+    <T> CompletionStage<T> submitToLane(int lane, Supplier<? extends CompletionStage<T>> task) {
         CompletableFuture<T> result = new CompletableFuture<>();
         lanes[lane].enqueue(() -> {
             CompletionStage<T> stage = Futures.call(task);
@@ -57,7 +57,7 @@ public final class KeyOrderedExecutor {
         return result;
     }
 
-    public int laneCount() {
+    int laneCount() {
         return lanes.length;
     }
 

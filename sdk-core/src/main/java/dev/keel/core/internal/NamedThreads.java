@@ -4,12 +4,12 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Daemon threads named {@code <prefix>-<n>}, so thread dumps say whose they are. */
-public final class NamedThreads implements ThreadFactory {
+final class NamedThreads implements ThreadFactory {
 
     private final String prefix;
     private final AtomicInteger counter = new AtomicInteger();
 
-    public NamedThreads(String prefix) {
+    NamedThreads(String prefix) {
         this.prefix = prefix;
     }
 

@@ -9,15 +9,15 @@ import java.util.concurrent.ThreadLocalRandom;
  * random bits need to be unique, not secret: a per-thread generator avoids the lock of a shared
  * SecureRandom on the publish path.
  */
-public final class TimeOrderedIds {
+final class TimeOrderedIds {
 
     private final Clock clock;
 
-    public TimeOrderedIds(Clock clock) {
+    TimeOrderedIds(Clock clock) {
         this.clock = clock;
     }
 
-    public String next() {
+    String next() {
         long millis = clock.millis();
         ThreadLocalRandom random = ThreadLocalRandom.current();
         long msb = (millis << 16) | 0x7000L | (random.nextInt() & 0x0FFFL);

@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When Redis cannot be reached, or refuses the commands, every method throws
  * {@link StoreUnavailableException}, and the consumer pauses until Redis answers again. The store
- * connects on first use, so it can be created while Redis is down. Thread-safe; close it once
- * (Keel closes the store it was given).
+ * connects on first use, so it can be created while Redis is down. Thread-safe. Whoever creates
+ * the store closes it, once, after the Keel it was given to: Keel closes what it created, never
+ * what it was given.
  *
  * @see RedisStoreConfig
  */

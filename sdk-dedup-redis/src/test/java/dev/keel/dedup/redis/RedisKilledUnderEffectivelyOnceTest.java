@@ -67,11 +67,11 @@ class RedisKilledUnderEffectivelyOnceTest {
     private void runKilledMidStream(String uri, Runnable kill, Runnable restart, boolean persistent) {
         RedisStoreConfig config = RedisStoreConfig.custom().uri(uri).keyPrefix(UniqueNames.of("fault"))
                 .connectTimeout(Duration.ofMillis(500)).socketTimeout(Duration.ofMillis(500)).build();
-        ClaimRecordingStore store = new ClaimRecordingStore(RedisIdempotencyStore.create(config));
-        InMemoryBroker broker = InMemoryBroker.create();
         Semaphore gate = new Semaphore(BEFORE_KILL);
 
-        try (Keel keel = Keel.builder(broker).idempotencyStore(store).build()) {
+        try (InMemoryBroker broker = InMemoryBroker.create();
+             ClaimRecordingStore store = new ClaimRecordingStore(RedisIdempotencyStore.create(config));
+             Keel keel = Keel.builder(broker).idempotencyStore(store).build()) {
             keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(4).group(GROUP).build());
             keel.publisher().publishAll(TOPIC, messages(MESSAGES));
 

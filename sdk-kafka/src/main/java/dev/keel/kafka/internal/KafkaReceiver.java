@@ -15,6 +15,7 @@ import org.apache.kafka.common.KafkaException;
 /**
  * One subscription's Kafka consumer: a {@link PollLoop} on its own thread owns the KafkaConsumer;
  * pause, resume, close and abort reach it as {@link ConsumerSignals} plus a {@code wakeup()}.
+ * {@link #abort()} is this module's own crash simulation for its tests, not part of the SPI.
  */
 public final class KafkaReceiver implements BrokerConsumer {
 
@@ -71,7 +72,10 @@ public final class KafkaReceiver implements BrokerConsumer {
         return done.copy();
     }
 
-    @Override
+    /**
+     * Leaves as a crash would: commits nothing more and ignores later acknowledgements; what was not
+     * committed is redelivered to the group. For this module's tests; the SPI has no abort.
+     */
     public synchronized void abort() {
         signals.abort();
         if (consumer == null) {

@@ -123,8 +123,10 @@ public final class RabbitConsumer implements BrokerConsumer {
         return end(false);
     }
 
-    /** Leaves without sending any more acks: everything unacknowledged is redelivered. */
-    @Override
+    /**
+     * Leaves without sending any more acks: everything unacknowledged is redelivered. Used on a
+     * failed start and by this module's tests; the SPI has no abort.
+     */
     public void abort() {
         end(true);
     }

@@ -109,8 +109,8 @@ final class ConsumerSession implements BrokerConsumer {
         return CompletableFuture.completedFuture(null);
     }
 
-    @Override
-    public void abort() {
+    /** Leaves as a killed process would: commits nothing more, later acks are ignored (test faults only). */
+    void abort() {
         stop(false);
     }
 

@@ -9,8 +9,8 @@ import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
-import dev.keel.core.internal.Crash;
 import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.testkit.Crash;
 import dev.keel.testkit.FaultyIdempotencyStore;
 import dev.keel.testkit.InMemoryBroker;
 import java.time.Duration;
@@ -71,7 +71,7 @@ class DoneBeforeNextOfKeyTest {
                         + "the other key")
                 .containsExactlyInAnyOrder("k-1", "j-1");
 
-        Crash.abort(crashing);
+        Crash.crash(crashing).toCompletableFuture().join();
         first.close();
         storeClock.advance(Duration.ofMinutes(10)); // the crashed consumer's claims expire (past the default lease)
         FaultyIdempotencyStore healthy = new FaultyIdempotencyStore(shared);

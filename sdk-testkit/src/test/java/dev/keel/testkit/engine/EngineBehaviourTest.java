@@ -35,13 +35,15 @@ class EngineBehaviourTest {
 
     private final InMemoryBroker broker = InMemoryBroker.create();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final Keel keel = Keel.builder(broker.connect()).metrics(new MicrometerMetrics(registry)).build();
+    private final InMemoryBroker client = broker.connect();
+    private final Keel keel = Keel.builder(client).metrics(new MicrometerMetrics(registry)).build();
     private final CountDownLatch release = new CountDownLatch(1);
 
     @AfterEach
     void close() {
         release.countDown();
         keel.close();
+        client.close();
         broker.close();
     }
 

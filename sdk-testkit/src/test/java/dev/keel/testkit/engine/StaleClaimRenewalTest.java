@@ -38,8 +38,9 @@ class StaleClaimRenewalTest {
         CountDownLatch firstStarted = new CountDownLatch(1);
         CountDownLatch releaseFirst = new CountDownLatch(1);
         Map<String, AtomicInteger> effects = new ConcurrentHashMap<>();
-        try (Keel keel = Keel.builder(broker.connect()).idempotencyStore(store).clock(clock)
-                .metrics(new MicrometerMetrics(registry)).build()) {
+        try (InMemoryBroker client = broker.connect();
+             Keel keel = Keel.builder(client).idempotencyStore(store).clock(clock)
+                     .metrics(new MicrometerMetrics(registry)).build()) {
             keel.ensureTopology(TopicSpec.builder("stale").partitions(1).group("g").build(),
                     TopicSpec.builder("stale.DLT").partitions(1).group("ops").build());
             keel.publisher().publishAll("stale", List.of(
@@ -68,6 +69,7 @@ class StaleClaimRenewalTest {
             assertThat(effects.get("m1")).hasValue(1);
             assertThat(effects.get("m2")).hasValue(1);
         } finally {
+            store.close();
             broker.close();
         }
     }
