@@ -58,6 +58,7 @@ public final class RabbitProducer implements BrokerProducer {
             return CompletableFuture.failedFuture(new ClosedException("the RabbitMQ producer is closed"));
         }
         try {
+            PublishLimits.check(record);
             OptionalInt lanes = topology.lanesOf(record.topic());
             if (lanes.isEmpty()) {
                 return CompletableFuture.failedFuture(new UnroutableException("topic '" + record.topic()
