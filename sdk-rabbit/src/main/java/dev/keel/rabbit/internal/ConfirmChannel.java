@@ -28,8 +28,10 @@ import java.util.function.Consumer;
  * (a semaphore of {@code confirmWindow} permits) keyed by publish sequence number; acks and nacks,
  * {@code multiple} or not, settle them; a {@code basic.return} (mandatory, no queue bound) fails its
  * publish as unroutable before the broker's ack arrives; when the channel shuts down every pending
- * publish fails with a retriable {@link BrokerUnavailableException}. A closed channel is never
- * reused: its owner opens a new one, so sequence numbers never span two channels.
+ * publish fails with a retriable {@link BrokerUnavailableException}. A publish that throws (the
+ * client refused it, or the write failed) retires the channel the same way, since the client may
+ * have counted it in the sequence. A closed or retired channel is never reused: its owner opens a
+ * new one, so sequence numbers never span two channels.
  */
 final class ConfirmChannel {
 
@@ -41,6 +43,7 @@ final class ConfirmChannel {
     private final Object drainedMonitor = new Object();
     private volatile ShutdownSignalException closedBy;
     private volatile boolean closing;
+    private volatile boolean retired;
 
     private ConfirmChannel(Channel channel, int window, Executor completions) {
         this.channel = channel;
@@ -67,8 +70,9 @@ final class ConfirmChannel {
         return c;
     }
 
+    /** Whether it takes publishes: not once closed, lost or retired after a failed publish. */
     boolean isOpen() {
-        return closedBy == null && !closing && channel.isOpen();
+        return closedBy == null && !closing && !retired && channel.isOpen();
     }
 
     /**
@@ -98,18 +102,49 @@ final class ConfirmChannel {
             pending.put(seq, publish);
             try {
                 channel.basicPublish(exchange, routingKey, true, properties, body);
-            } catch (IOException | ShutdownSignalException e) {
+            } catch (IOException | RuntimeException e) {
+                // the client may have counted the publish before it threw: numbering is off from here
                 if (pending.remove(seq) != null) {
                     window.release();
-                    publish.fail(unavailable("publishing failed: " + e.getMessage(), e));
+                    publish.fail(refusedOrLost(e));
                 }
-            } catch (RuntimeException e) {
-                if (pending.remove(seq) != null) {
-                    window.release();
-                    publish.fail(new PublishException("the message cannot be published (" + e + "): check its headers"
-                            + " and size", e, false));
-                }
+                retire(e);
             }
+        }
+    }
+
+    private static KeelException refusedOrLost(Exception e) {
+        if (e instanceof IOException || e instanceof ShutdownSignalException) {
+            return unavailable("publishing failed: " + e.getMessage(), e);
+        }
+        return new PublishException("the message cannot be published (" + e + "): check its headers and size", e,
+                false);
+    }
+
+    /**
+     * A publish threw after the client may have counted it in the channel's sequence, so the
+     * broker's numbering and ours may differ by one: a later ack would settle the wrong publish.
+     * The channel is never used again: its pending publishes fail as retriable (they may or may not
+     * have been stored) and it is closed in the background (closing waits for the broker's answer);
+     * the owner opens a new one for the next publish. Called under the publish lock.
+     */
+    private void retire(Exception cause) {
+        retired = true;
+        failAll(unavailable("the publishing channel was replaced after a failed publish (" + cause
+                + ") before RabbitMQ confirmed this one; it may or may not have been stored: retry with the same id",
+                cause));
+        Thread closer = new Thread(this::closeQuietly, "keel-rabbit-retire-channel");
+        closer.setDaemon(true);
+        closer.start();
+    }
+
+    private void closeQuietly() {
+        try {
+            if (channel.isOpen()) {
+                channel.close();
+            }
+        } catch (IOException | TimeoutException | RuntimeException ignored) {
+            // closed either way
         }
     }
 
@@ -127,13 +162,7 @@ final class ConfirmChannel {
     /** Closes the channel; publishes still pending fail with {@link ClosedException}. */
     void close() {
         closing = true;
-        try {
-            if (channel.isOpen()) {
-                channel.close();
-            }
-        } catch (IOException | TimeoutException | RuntimeException ignored) {
-            // closed either way; pending publishes are failed below
-        }
+        closeQuietly();
         failAll(new ClosedException("the producer was closed before RabbitMQ confirmed the publish"));
     }
 
