@@ -103,7 +103,7 @@ public final class RabbitAdapter implements BrokerAdapter {
     public synchronized BrokerProducer producer() {
         ensureOpen();
         if (producer == null) {
-            producer = new RabbitProducer(publishConnection, topology, config, completions);
+            producer = new RabbitProducer(publishConnection, topology, config, completions, scheduler);
         }
         return producer;
     }

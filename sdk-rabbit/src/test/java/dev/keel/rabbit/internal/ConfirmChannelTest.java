@@ -73,7 +73,7 @@ class ConfirmChannelTest {
 
     private void assertRefusalRetiresTheChannel(AMQP.BasicProperties refusedProperties) throws Exception {
         Channel channel = connection.createChannel();
-        ConfirmChannel confirms = ConfirmChannel.open(channel, 1000, completions, cause -> { });
+        ConfirmChannel confirms = ConfirmChannel.open(channel, 1000, completions, cause -> { }, () -> { });
         List<CompletableFuture<PublishReceipt>> earlier = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             earlier.add(publish(confirms, properties("m" + i, Map.of())));
