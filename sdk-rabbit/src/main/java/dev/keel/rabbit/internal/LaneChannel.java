@@ -144,11 +144,11 @@ final class LaneChannel {
         if (!released.compareAndSet(false, true)) {
             return CompletableFuture.completedFuture(null);
         }
-        acks.flush();
-        acks.stop();
+        acks.flush(); // acks keep being sent during the grace, while the channel is open
         CompletableFuture<Void> closed = new CompletableFuture<>();
         Runnable closeChannel = () -> {
             try {
+                acks.drainAndStop();
                 channel.close(); // even when the broker closed it: forgets it in the connection's recovery
             } catch (IOException | TimeoutException | RuntimeException e) {
                 LOG.debug("closing the channel of '{}' failed: {}", queue, e.getMessage());
