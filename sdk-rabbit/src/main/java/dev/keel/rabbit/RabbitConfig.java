@@ -48,7 +48,11 @@ public final class RabbitConfig {
     public static final String DEFAULT_DEAD_LETTER_SUFFIX = DeadLetterPolicy.DEFAULT_SUFFIX;
     /** How often a consumer checks the group's size and hands over lanes beyond its share. */
     public static final Duration DEFAULT_REBALANCE_INTERVAL = Duration.ofSeconds(2);
-    /** How long a publish waits for room in a full confirm window before failing (retriable). */
+    /**
+     * The longest a publish holds its caller: waiting for room in a full confirm window or for the
+     * channel fails after it (retriable), and a write still in progress after it (a broker blocked
+     * by a memory or disk alarm, a stalled network) closes the publishing connection.
+     */
     public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(10);
     /** How long closing the producer waits for outstanding confirms before failing them. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
