@@ -69,6 +69,28 @@ class BlockedPublishingTest {
         }
     }
 
+    @Test
+    void closingDuringAMemoryAlarmShouldNotWaitForTheAlarmToClear() throws Exception {
+        RabbitEndpoint rabbit = RabbitTestSupport.rabbit();
+        assumeTrue(rabbit.supportsNodeCommands(), "the memory alarm is raised on the harness's private node only");
+        String topic = RabbitTestSupport.unique("blocked-close");
+        RabbitAdapter adapter = new RabbitAdapter(RabbitTestSupport.config().maxBlock(TIMEOUT).closeTimeout(TIMEOUT)
+                .build());
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(1).group("g").build());
+        adapter.producer().send(Records.keyed(topic, "k", "before")).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        rabbit.rabbitmqctl("set_vm_memory_high_watermark", "0.0000001");
+        try {
+            CompletableFuture<PublishReceipt> waiting = adapter.producer().send(Records.keyed(topic, "k", "during"))
+                    .toCompletableFuture(); // written; the broker stops reading and blocks the connection
+            CompletableFuture<Void> closed = CompletableFuture.runAsync(adapter::close);
+            assertThat(closed).as("close returns within its closeTimeout and a margin")
+                    .succeedsWithin(TIMEOUT.plusSeconds(4));
+            assertThat(waiting).isCompletedExceptionally();
+        } finally {
+            rabbit.rabbitmqctl("set_vm_memory_high_watermark", "0.4");
+        }
+    }
+
     private static CompletableFuture<PublishReceipt> publish(Keel keel, String topic, byte[] payload) {
         return keel.publisher().publish(topic, Message.builder(payload, Codec.bytes()).key("k").build())
                 .toCompletableFuture();

@@ -119,8 +119,17 @@ public final class ManagedConnection implements AutoCloseable {
         }
     }
 
+    /** Whether RabbitMQ blocks the current connection (it does not read from it: nothing closes gracefully). */
+    public boolean isBlocked() {
+        return gate.isBlocked();
+    }
+
+    /** Closes the connection; at the socket while RabbitMQ blocks it (the closing handshake would wait for the alarm). */
     @Override
     public void close() {
+        if (isBlocked()) {
+            forceClose("the adapter is closing while RabbitMQ blocks the connection");
+        }
         Connection c;
         synchronized (this) {
             closed = true;

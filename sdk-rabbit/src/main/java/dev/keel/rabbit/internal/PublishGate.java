@@ -35,6 +35,10 @@ final class PublishGate implements BlockedListener {
         LOG.info("RabbitMQ unblocked the {} connection", role);
     }
 
+    boolean isBlocked() {
+        return blockedBy != null;
+    }
+
     /** The connection is gone: whether it was blocked says nothing about the next one. */
     void forget() {
         blockedBy = null;

@@ -135,8 +135,10 @@ public final class RabbitProducer implements BrokerProducer {
             }
         }
         sweeper.cancel(false);
-        if (stuckForNanos(System.nanoTime()) > 0) { // closing a channel would queue behind that write
-            connection.forceClose("the producer is closing while a publish is still writing");
+        if (stuckForNanos(System.nanoTime()) > 0 || connection.isBlocked()) {
+            // closing a channel would queue behind that write, or wait for a broker that does not read
+            connection.forceClose("the producer is closing while a publish is still writing or RabbitMQ blocks"
+                    + " the connection");
         }
         for (int i = 0; i < channels.length(); i++) {
             ConfirmChannel c = channels.get(i);
