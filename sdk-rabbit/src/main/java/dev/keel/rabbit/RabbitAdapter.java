@@ -43,9 +43,12 @@ import org.slf4j.LoggerFactory;
  *   <li>Publishing: persistent, {@code mandatory}, with asynchronous publisher confirms over a pool
  *       of channels; a key picks lane {@code KeyHash.laneOf(key, lanes)}. A message no queue takes
  *       fails with {@link dev.keel.UnroutableException}; a lost channel fails its pending publishes
- *       with a retriable {@link dev.keel.BrokerUnavailableException}.</li>
+ *       with a retriable {@link dev.keel.BrokerUnavailableException}, and so does every publish
+ *       while the broker blocks publishers (memory or disk alarm). Ids, header names and header
+ *       size are checked against the AMQP limits before anything is sent.</li>
  *   <li>Consuming: manual acks after the engine finished a message, bounded prefetch, automatic
- *       connection recovery that resumes the subscription. Members of a group share the lanes:
+ *       connection recovery that resumes the subscription; a lane whose channel or consumer the
+ *       broker ends is reopened. Members of a group share the lanes:
  *       single-active-consumer gives each lane to one member, and members above their share
  *       hand lanes over (see {@link RabbitConfig#rebalanceInterval()}).</li>
  * </ul>
@@ -103,7 +106,7 @@ public final class RabbitAdapter implements BrokerAdapter {
     public synchronized BrokerProducer producer() {
         ensureOpen();
         if (producer == null) {
-            producer = new RabbitProducer(publishConnection, topology, config, completions);
+            producer = new RabbitProducer(publishConnection, topology, config, completions, scheduler);
         }
         return producer;
     }

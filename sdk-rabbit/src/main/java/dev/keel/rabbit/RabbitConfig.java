@@ -48,10 +48,21 @@ public final class RabbitConfig {
     public static final String DEFAULT_DEAD_LETTER_SUFFIX = DeadLetterPolicy.DEFAULT_SUFFIX;
     /** How often a consumer checks the group's size and hands over lanes beyond its share. */
     public static final Duration DEFAULT_REBALANCE_INTERVAL = Duration.ofSeconds(2);
-    /** How long a publish waits for room in a full confirm window before failing (retriable). */
+    /**
+     * The longest a publish holds its caller: waiting for room in a full confirm window or for the
+     * channel fails after it (retriable), and a write still in progress after it (a broker blocked
+     * by a memory or disk alarm, a stalled network) closes the publishing connection.
+     */
     public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(10);
     /** How long closing the producer waits for outstanding confirms before failing them. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * The most bytes a message's headers may take, encoded (per header: its UTF-8 name and value plus
+     * 6 bytes). AMQP carries all of a message's properties in one frame (128 KiB by default on
+     * RabbitMQ); a publish over this fails at once with a non-retriable {@link dev.keel.PublishException}.
+     * Ids and header names are further limited to 255 UTF-8 bytes (AMQP short strings).
+     */
+    public static final int MAX_HEADER_BYTES = 64 * 1024;
 
     private final String host;
     private final int port;

@@ -1,7 +1,9 @@
 package dev.keel.testbrokers;
 
 import dev.keel.testbrokers.internal.BrokerControl;
+import dev.keel.testbrokers.internal.RabbitNodeControl;
 
+import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
@@ -16,6 +18,7 @@ public final class RabbitEndpoint extends BrokerEndpoint {
     private final String username;
     private final String password;
     private final String virtualHost;
+    private final BrokerControl control;
 
     public RabbitEndpoint(Origin origin, String host, int port, String username, String password,
                           String virtualHost, BrokerControl control) {
@@ -25,6 +28,7 @@ public final class RabbitEndpoint extends BrokerEndpoint {
         this.username = Objects.requireNonNull(username, "username");
         this.password = Objects.requireNonNull(password, "password");
         this.virtualHost = Objects.requireNonNull(virtualHost, "virtualHost");
+        this.control = control;
     }
 
     public String host() {
@@ -51,6 +55,38 @@ public final class RabbitEndpoint extends BrokerEndpoint {
     /** {@code amqp://user:password@host:port/vhost}, for {@code ConnectionFactory.setUri}; holds the password, so never log it. */
     public String uri() {
         return "amqp://" + encode(username) + ":" + encode(password) + "@" + host + ":" + port + "/" + encode(virtualHost);
+    }
+
+    /**
+     * Whether {@link #rabbitmqctl} works: the broker is a private node the harness started for this
+     * JVM (the default without Docker), not the machine's shared service, a container or a
+     * configured broker.
+     */
+    public boolean supportsNodeCommands() {
+        return control instanceof RabbitNodeControl;
+    }
+
+    /**
+     * Runs {@code rabbitmqctl -n <node> <args>} on the harness's private node and returns its output,
+     * for faults no client can cause: {@code set_vm_memory_high_watermark 0.0000001} (a memory alarm
+     * that blocks publishers), {@code eval 'application:set_env(rabbit, consumer_timeout, 1000).'}.
+     * Settings are node-wide and every test class of this JVM shares the node: restore them in a
+     * {@code finally} block.
+     *
+     * @throws FaultInjectionUnsupportedException unless {@link #supportsNodeCommands()}
+     * @throws IllegalStateException when the command fails (the message holds its output)
+     */
+    public String rabbitmqctl(String... args) {
+        if (!(control instanceof RabbitNodeControl node)) {
+            throw new FaultInjectionUnsupportedException("rabbitmqctl is only run on the harness's private RabbitMQ "
+                    + "node, not on " + origin() + " " + address() + "; run with KEEL_BROKERS=local and without "
+                    + "KEEL_RABBIT_LOCAL=service");
+        }
+        try {
+            return node.rabbitmqctl(java.util.List.of(args));
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     @Override

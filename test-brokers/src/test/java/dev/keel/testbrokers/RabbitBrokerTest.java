@@ -44,6 +44,15 @@ class RabbitBrokerTest {
         assertThat(get(rabbit, queue)).isEqualTo("after");
     }
 
+    @Test
+    void nodeCommandsShouldRunOnTheHarnessesOwnNodeOnly(RabbitEndpoint rabbit) {
+        if (rabbit.supportsNodeCommands()) {
+            assertThat(rabbit.rabbitmqctl("eval", "application:get_env(rabbit, consumer_timeout).")).startsWith("{ok,");
+        } else {
+            assertThatThrownBy(() -> rabbit.rabbitmqctl("status")).isInstanceOf(FaultInjectionUnsupportedException.class);
+        }
+    }
+
     /** Publishes a persistent message to a durable quorum queue and waits for the broker's confirm. */
     private static void publish(RabbitEndpoint rabbit, String queue, String body) throws Exception {
         try (Connection connection = factory(rabbit).newConnection(); Channel channel = connection.createChannel()) {

@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * thread at a time sends them (the others leave theirs queued), as one {@code multiple=true} ack
  * up to the highest acked tag below the oldest still unacknowledged delivery, and single acks for
  * the rest. Each channel incarnation is an epoch: acks for deliveries of an earlier epoch (before a
- * connection recovery) are dropped, those messages are redelivered.
+ * connection recovery) are dropped, those messages are redelivered. An ack queued while another
+ * thread sends is taken along by that thread (it looks again after letting go), until the channel
+ * is closed: {@link #drainAndStop()} waits for that thread and sends the rest first.
  */
 final class AckBatcher {
 
@@ -52,7 +54,7 @@ final class AckBatcher {
         flush();
     }
 
-    /** Sends what is queued (unless another thread is doing so and will pick it up). */
+    /** Sends what is queued (unless another thread is doing so and will take it along). */
     void flush() {
         while (!acked.isEmpty() && !stopped && sending.tryLock()) {
             try {
@@ -75,9 +77,25 @@ final class AckBatcher {
         }
     }
 
-    /** Drops everything and ignores later acks. */
+    /** Drops everything and ignores later acks (the channel is aborted). */
     void stop() {
         stopped = true;
+    }
+
+    /**
+     * Before the channel closes: waits for a send in progress, sends every ack queued so far (also
+     * those queued by threads that left them to that send), then ignores later acks.
+     */
+    void drainAndStop() {
+        sending.lock();
+        try {
+            if (!stopped) {
+                send();
+            }
+            stopped = true;
+        } finally {
+            sending.unlock();
+        }
     }
 
     int unackedCount() {

@@ -21,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -28,8 +29,10 @@ import java.util.function.Consumer;
  * (a semaphore of {@code confirmWindow} permits) keyed by publish sequence number; acks and nacks,
  * {@code multiple} or not, settle them; a {@code basic.return} (mandatory, no queue bound) fails its
  * publish as unroutable before the broker's ack arrives; when the channel shuts down every pending
- * publish fails with a retriable {@link BrokerUnavailableException}. A closed channel is never
- * reused: its owner opens a new one, so sequence numbers never span two channels.
+ * publish fails with a retriable {@link BrokerUnavailableException}. A publish that throws (the
+ * client refused it, or the write failed) retires the channel the same way, since the client may
+ * have counted it in the sequence. A closed or retired channel is never reused: its owner opens a
+ * new one, so sequence numbers never span two channels.
  */
 final class ConfirmChannel {
 
@@ -37,26 +40,32 @@ final class ConfirmChannel {
     private final Executor completions;
     private final Semaphore window;
     private final ConcurrentSkipListMap<Long, PendingPublish> pending = new ConcurrentSkipListMap<>();
-    private final Object publishLock = new Object();
+    private final ReentrantLock publishLock = new ReentrantLock();
     private final Object drainedMonitor = new Object();
+    private final Runnable beforeWrite;
     private volatile ShutdownSignalException closedBy;
     private volatile boolean closing;
+    private volatile boolean retired;
+    private volatile boolean writing;
+    private volatile long writeStartedNanos;
 
-    private ConfirmChannel(Channel channel, int window, Executor completions) {
+    private ConfirmChannel(Channel channel, int window, Executor completions, Runnable beforeWrite) {
         this.channel = channel;
         this.completions = completions;
         this.window = new Semaphore(window);
+        this.beforeWrite = beforeWrite;
     }
 
     /**
      * Puts {@code channel} in confirm mode and listens to it; {@code onShutdown} hears how it ended
      * (after its pending publishes were failed). Publishes settled by the broker complete on
      * {@code completions}, never on the connection's I/O thread: a caller publishing again from a
-     * callback must not stall the reading of confirms.
+     * callback must not stall the reading of confirms. {@code beforeWrite} runs before each write
+     * and may refuse it with a {@link KeelException} (the connection is blocked).
      */
     static ConfirmChannel open(Channel channel, int window, Executor completions,
-                               Consumer<ShutdownSignalException> onShutdown) throws IOException {
-        ConfirmChannel c = new ConfirmChannel(channel, window, completions);
+                               Consumer<ShutdownSignalException> onShutdown, Runnable beforeWrite) throws IOException {
+        ConfirmChannel c = new ConfirmChannel(channel, window, completions, beforeWrite);
         channel.confirmSelect();
         channel.addConfirmListener(c::onAck, c::onNack);
         channel.addReturnListener(c::onReturn);
@@ -67,16 +76,18 @@ final class ConfirmChannel {
         return c;
     }
 
+    /** Whether it takes publishes: not once closed, lost or retired after a failed publish. */
     boolean isOpen() {
-        return closedBy == null && !closing && channel.isOpen();
+        return closedBy == null && !closing && !retired && channel.isOpen();
     }
 
     /**
      * Publishes with {@code mandatory=true}; {@code pending} settles when the broker answers. Waits up
-     * to {@code maxBlock} for room in the window.
+     * to {@code maxBlock} in all for room in the window and for a write in progress on this channel.
      */
     void publish(String exchange, String routingKey, AMQP.BasicProperties properties, byte[] body,
                  PendingPublish publish, Duration maxBlock) {
+        long deadline = System.nanoTime() + maxBlock.toNanos();
         try {
             if (!window.tryAcquire(maxBlock.toNanos(), TimeUnit.NANOSECONDS)) {
                 publish.fail(new KeelTimeoutException("no room in the confirm window for " + maxBlock.toMillis()
@@ -88,28 +99,101 @@ final class ConfirmChannel {
             publish.fail(new KeelException("interrupted while waiting for room in the confirm window", e, true));
             return;
         }
-        synchronized (publishLock) {
-            if (!isOpen()) {
+        try {
+            if (!publishLock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 window.release();
-                publish.fail(unavailable("the publishing channel is closed", closedBy));
+                publish.fail(new KeelTimeoutException("another publish on the channel was still writing after "
+                        + maxBlock.toMillis() + " ms: RabbitMQ does not read (blocked by an alarm?) or the network"
+                        + " stalled"));
                 return;
             }
-            long seq = channel.getNextPublishSeqNo();
-            pending.put(seq, publish);
-            try {
-                channel.basicPublish(exchange, routingKey, true, properties, body);
-            } catch (IOException | ShutdownSignalException e) {
-                if (pending.remove(seq) != null) {
-                    window.release();
-                    publish.fail(unavailable("publishing failed: " + e.getMessage(), e));
-                }
-            } catch (RuntimeException e) {
-                if (pending.remove(seq) != null) {
-                    window.release();
-                    publish.fail(new PublishException("the message cannot be published (" + e + "): check its headers"
-                            + " and size", e, false));
-                }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            window.release();
+            publish.fail(new KeelException("interrupted while waiting to publish", e, true));
+            return;
+        }
+        try {
+            write(exchange, routingKey, properties, body, publish);
+        } finally {
+            publishLock.unlock();
+        }
+    }
+
+    /** How long the write in progress has lasted, or 0 when none is. */
+    long writingForNanos(long now) {
+        return writing ? Math.max(1, now - writeStartedNanos) : 0;
+    }
+
+    /** Under the publish lock, holding a window permit. */
+    private void write(String exchange, String routingKey, AMQP.BasicProperties properties, byte[] body,
+                       PendingPublish publish) {
+        if (!isOpen()) {
+            window.release();
+            publish.fail(unavailable("the publishing channel is closed", closedBy));
+            return;
+        }
+        try {
+            beforeWrite.run();
+        } catch (KeelException e) {
+            window.release();
+            publish.fail(e);
+            return;
+        }
+        long seq = channel.getNextPublishSeqNo();
+        pending.put(seq, publish);
+        writeStartedNanos = System.nanoTime();
+        writing = true;
+        try {
+            channel.basicPublish(exchange, routingKey, true, properties, body);
+        } catch (IOException | RuntimeException e) {
+            // the client may have counted the publish before it threw: numbering is off from here
+            if (pending.remove(seq) != null) {
+                window.release();
+                publish.fail(refusedOrLost(e));
             }
+            retire(e);
+        } finally {
+            writing = false;
+        }
+        ShutdownSignalException shutdown = closedBy;
+        if (shutdown != null) { // closed while writing: its shutdown may have failed the others before this one
+            failAll(lost(shutdown));
+        }
+    }
+
+    private static KeelException refusedOrLost(Exception e) {
+        if (e instanceof IOException || e instanceof ShutdownSignalException) {
+            return unavailable("publishing failed: " + e.getMessage(), e);
+        }
+        return new PublishException("the message cannot be published (" + e + "): check its headers and size", e,
+                false);
+    }
+
+    /**
+     * A publish threw after the client may have counted it in the channel's sequence, so the
+     * broker's numbering and ours may differ by one: a later ack would settle the wrong publish.
+     * The channel is never used again: its pending publishes fail as retriable (they may or may not
+     * have been stored) and it is closed in the background (closing waits for the broker's answer);
+     * the owner opens a new one for the next publish. Called under the publish lock.
+     */
+    private void retire(Exception cause) {
+        retired = true;
+        failAll(unavailable("the publishing channel was replaced after a failed publish (" + cause
+                + ") before RabbitMQ confirmed this one; it may or may not have been stored: retry with the same id",
+                cause));
+        Thread closer = new Thread(this::closeQuietly, "keel-rabbit-retire-channel");
+        closer.setDaemon(true);
+        closer.start();
+    }
+
+    private void closeQuietly() {
+        try {
+            if (channel.isOpen()) {
+                channel.close();
+            }
+        } catch (IOException | TimeoutException | RuntimeException ignored) {
+            // closed either way
         }
     }
 
@@ -127,13 +211,7 @@ final class ConfirmChannel {
     /** Closes the channel; publishes still pending fail with {@link ClosedException}. */
     void close() {
         closing = true;
-        try {
-            if (channel.isOpen()) {
-                channel.close();
-            }
-        } catch (IOException | TimeoutException | RuntimeException ignored) {
-            // closed either way; pending publishes are failed below
-        }
+        closeQuietly();
         failAll(new ClosedException("the producer was closed before RabbitMQ confirmed the publish"));
     }
 
@@ -206,16 +284,19 @@ final class ConfirmChannel {
         }
     }
 
+    /** On the connection's thread: never waits for the publish lock (a write may hold it, stuck). */
     private void onShutdown(ShutdownSignalException cause) {
-        synchronized (publishLock) {
-            closedBy = cause;
-        }
+        closedBy = cause;
         if (closing && cause.isInitiatedByApplication()) {
             failAll(new ClosedException("the producer was closed before RabbitMQ confirmed the publish"));
         } else {
-            failAll(unavailable("the channel closed before RabbitMQ confirmed the publish (" + cause.getMessage()
-                    + "); it may or may not have been stored: retry with the same id", cause));
+            failAll(lost(cause));
         }
+    }
+
+    private static BrokerUnavailableException lost(ShutdownSignalException cause) {
+        return unavailable("the channel closed before RabbitMQ confirmed the publish (" + cause.getMessage()
+                + "); it may or may not have been stored: retry with the same id", cause);
     }
 
     private void failAll(KeelException failure) {

@@ -2,12 +2,15 @@ package dev.keel.rabbit.internal;
 
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.SocketConfigurators;
 import com.rabbitmq.client.impl.recovery.TopologyRecoveryRetryLogic;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.rabbit.RabbitConfig;
 import java.io.IOException;
+import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 
 /** Opens AMQP connections as {@link RabbitConfig} says. Thread-safe. */
@@ -32,7 +35,16 @@ public final class Connector {
      * @throws BrokerUnavailableException when the broker cannot be reached or refuses the login
      */
     public Connection open(String role, boolean recovering) {
+        return open(role, recovering, socket -> { });
+    }
+
+    /** As {@link #open(String, boolean)}; {@code sockets} is handed the connection's socket once it is set up. */
+    Connection open(String role, boolean recovering, Consumer<Socket> sockets) {
         ConnectionFactory factory = new ConnectionFactory();
+        factory.setSocketConfigurator(socket -> {
+            SocketConfigurators.defaultConfigurator().configure(socket);
+            sockets.accept(socket);
+        });
         factory.setHost(config.host());
         factory.setPort(config.port());
         factory.setVirtualHost(config.virtualHost());

@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * broker then returns its unacknowledged messages and single-active-consumer activates the next
  * consumer, which gets them first. Knows whether the broker has made it the lane's active
  * consumer: only the active consumer receives deliveries.
+ *
+ * <p>Reports itself lost, once, when the broker ends its consumer while it runs: the broker closed
+ * the channel (a channel error such as an acknowledgement timeout) or cancelled the consumer (its
+ * queue was deleted). The client's connection recovery does not bring those back; a connection
+ * loss, which it does recover, is not reported.
  */
 final class LaneChannel {
 
@@ -42,16 +48,24 @@ final class LaneChannel {
     private final AckBatcher acks;
     private final AtomicBoolean active = new AtomicBoolean();
     private final AtomicBoolean released = new AtomicBoolean();
+    private final AtomicBoolean consuming = new AtomicBoolean();
+    private final AtomicBoolean lost = new AtomicBoolean();
+    private final Consumer<LaneChannel> onLost;
 
-    private LaneChannel(int lane, String queue, Channel channel) {
+    private LaneChannel(int lane, String queue, Channel channel, Consumer<LaneChannel> onLost) {
         this.lane = lane;
         this.queue = queue;
         this.channel = channel;
         this.acks = new AckBatcher(channel);
+        this.onLost = onLost;
     }
 
-    /** Opens a channel on {@code connection} and starts consuming {@code queue}. */
-    static LaneChannel open(Connection connection, int lane, String queue, int prefetch, Deliveries deliveries) {
+    /**
+     * Opens a channel on {@code connection} and starts consuming {@code queue}; {@code onLost} hears
+     * (on the connection's threads: hand the work on) when the broker later ends the consumer.
+     */
+    static LaneChannel open(Connection connection, int lane, String queue, int prefetch, Deliveries deliveries,
+                            Consumer<LaneChannel> onLost) {
         Channel channel;
         try {
             channel = connection.createChannel();
@@ -62,7 +76,7 @@ final class LaneChannel {
         if (channel == null) {
             throw new BrokerUnavailableException("RabbitMQ refused another channel (channel-max reached)", null);
         }
-        LaneChannel lc = new LaneChannel(lane, queue, channel);
+        LaneChannel lc = new LaneChannel(lane, queue, channel, onLost);
         channel.addShutdownListener(lc::onShutdown);
         try {
             channel.basicQos(prefetch);
@@ -76,12 +90,20 @@ final class LaneChannel {
 
                 @Override
                 public void handleCancel(String tag) {
-                    LOG.warn("RabbitMQ cancelled consuming queue '{}' (deleted?)", queue);
+                    if (!lc.released.get()) {
+                        LOG.warn("RabbitMQ cancelled consuming queue '{}' (deleted?); the lane will be reopened", queue);
+                        lc.reportLost();
+                    }
                 }
             });
         } catch (IOException | AlreadyClosedException e) {
             lc.abort();
-            throw new BrokerUnavailableException("cannot consume queue '" + queue + "': " + e.getMessage(), e);
+            throw new BrokerUnavailableException("cannot consume queue '" + queue + "': "
+                    + (e.getCause() instanceof ShutdownSignalException s ? s.getMessage() : e.getMessage()), e);
+        }
+        lc.consuming.set(true);
+        if (!channel.isOpen()) {
+            lc.reportLost(); // closed by the broker before consuming was recorded
         }
         return lc;
     }
@@ -107,6 +129,11 @@ final class LaneChannel {
         return released.get();
     }
 
+    /** Whether the broker ended its consumer (see the class comment); its owner replaces it. */
+    boolean isLost() {
+        return lost.get();
+    }
+
     /**
      * Sends the acks made so far and, {@code settleGrace} later, closes the channel: the broker
      * returns the rest to the queue. Quorum queues apply acks lazily, and returning a channel's
@@ -117,14 +144,12 @@ final class LaneChannel {
         if (!released.compareAndSet(false, true)) {
             return CompletableFuture.completedFuture(null);
         }
-        acks.flush();
-        acks.stop();
+        acks.flush(); // acks keep being sent during the grace, while the channel is open
         CompletableFuture<Void> closed = new CompletableFuture<>();
         Runnable closeChannel = () -> {
             try {
-                if (channel.isOpen()) {
-                    channel.close();
-                }
+                acks.drainAndStop();
+                channel.close(); // even when the broker closed it: forgets it in the connection's recovery
             } catch (IOException | TimeoutException | RuntimeException e) {
                 LOG.debug("closing the channel of '{}' failed: {}", queue, e.getMessage());
             } finally {
@@ -153,12 +178,25 @@ final class LaneChannel {
     }
 
     private void onShutdown(ShutdownSignalException cause) {
-        // the connection recovers the channel and re-registers the consumer, possibly as standby
         acks.newEpoch();
         active.set(false);
-        if (!released.get()) {
-            LOG.warn("channel of queue '{}' lost ({}); unacknowledged messages will be redelivered", queue,
-                    cause.getMessage());
+        if (released.get()) {
+            return;
+        }
+        if (cause.isHardError()) {
+            // the connection recovers the channel and re-registers the consumer, possibly as standby
+            LOG.warn("channel of queue '{}' lost with the connection ({}); unacknowledged messages will be"
+                    + " redelivered", queue, cause.getMessage());
+        } else if (consuming.get()) {
+            LOG.warn("RabbitMQ closed the channel of queue '{}' ({}); the lane will be reopened and unacknowledged"
+                    + " messages redelivered", queue, cause.getMessage());
+            reportLost();
+        }
+    }
+
+    private void reportLost() {
+        if (consuming.get() && !released.get() && lost.compareAndSet(false, true)) {
+            onLost.accept(this);
         }
     }
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -33,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * {@code ceil(lanes / m)}: it revokes the lane's records from the engine (started ones finish and
  * are acknowledged), closes the lane's channel (the broker returns the rest and activates the next
  * consumer, which gets them first) and registers again, at the back of the line.
+ *
+ * <p>A lane the broker ends while it runs ({@link LaneChannel#isLost()}: its channel closed by a
+ * channel error, its consumer cancelled) is replaced the same way: revoked from the engine, its
+ * channel closed, then reopened by a {@link LaneReopener}, which retries with backoff (while its
+ * queue is missing, for instance). The broker redelivers what the lost channel had not acknowledged.
  */
 final class Lanes {
 
@@ -53,6 +59,7 @@ final class Lanes {
     private final ScheduledExecutorService scheduler;
     private final AtomicReferenceArray<LaneChannel> lanes;
     private final AtomicReferenceArray<Boolean> yielding;
+    private final LaneReopener reopener;
     private volatile Channel presence;
     private volatile boolean ended;
 
@@ -74,6 +81,7 @@ final class Lanes {
         for (int i = 0; i < count; i++) {
             yielding.set(i, false);
         }
+        this.reopener = new LaneReopener(count, this::reopen, executor, scheduler);
     }
 
     /** Joins the group: registers on the member queue and on every lane queue. */
@@ -87,7 +95,11 @@ final class Lanes {
                     + e.getMessage(), e);
         }
         for (int i = 0; i < lanes.length(); i++) {
-            lanes.set(i, LaneChannel.open(connection.get(), i, Names.laneQueue(topic, group, i), prefetch, deliveries));
+            LaneChannel lane = openLane(i);
+            lanes.set(i, lane);
+            if (lane.isLost()) {
+                onLost(lane);
+            }
         }
     }
 
@@ -99,14 +111,14 @@ final class Lanes {
         return !ended && !yielding.get(lane.lane()) && !lane.isReleased();
     }
 
-    /** One balancing round: reopens lanes lost earlier, then yields lanes beyond this member's share. */
+    /** One balancing round: reopens lanes missing since earlier, then yields lanes beyond this member's share. */
     void rebalance() {
         if (ended) {
             return;
         }
         for (int i = 0; i < lanes.length(); i++) {
             if (lanes.get(i) == null && !yielding.get(i)) {
-                reopen(i);
+                reopener.reopen(i, Duration.ZERO);
             }
         }
         int members;
@@ -156,11 +168,32 @@ final class Lanes {
     }
 
     private void yieldLane(LaneChannel lane) {
+        LOG.info("handing lane queue '{}' over to another member of group '{}'", lane.queue(), group);
+        replace(lane, Duration.ZERO);
+    }
+
+    /** The broker ended this lane's consumer: replace it (on the executor, off the connection's threads). */
+    private void onLost(LaneChannel lane) {
+        if (ended || lanes.get(lane.lane()) != lane) {
+            return; // closing, or not installed yet (installing checks isLost)
+        }
+        try {
+            executor.execute(() -> replace(lane, LaneReopener.FIRST_RETRY));
+        } catch (RejectedExecutionException e) {
+            LOG.debug("lane queue '{}' not reopened: the adapter is closing", lane.queue());
+        }
+    }
+
+    /**
+     * Revokes the lane from the engine (queued records dropped, started ones finish), closes its
+     * channel after the settle grace (the broker returns what is unacknowledged), then reopens it
+     * after {@code delay}: the new consumer registers at the back of the lane queue's line.
+     */
+    private void replace(LaneChannel lane, Duration delay) {
         int i = lane.lane();
         if (!yielding.compareAndSet(i, false, true)) {
             return;
         }
-        LOG.info("handing lane queue '{}' over to another member of group '{}'", lane.queue(), group);
         revoke.apply(lane.queue()).toCompletableFuture()
                 .orTimeout(revokeTimeout.toMillis() + REVOKE_MARGIN_MS, TimeUnit.MILLISECONDS)
                 .handle((v, e) -> lane.close(scheduler, SETTLE_GRACE))
@@ -168,24 +201,34 @@ final class Lanes {
                 .whenCompleteAsync((v, e) -> {
                     lanes.compareAndSet(i, lane, null);
                     yielding.set(i, false);
-                    reopen(i);
+                    reopener.reopen(i, delay);
                 }, executor);
     }
 
-    private void reopen(int i) {
-        if (ended) {
-            return;
+    /** One attempt of the {@link LaneReopener}: true once lane {@code i} is open or no longer wanted. */
+    private boolean reopen(int i) {
+        if (ended || lanes.get(i) != null || yielding.get(i)) {
+            return true;
         }
+        LaneChannel fresh;
         try {
-            LaneChannel fresh = LaneChannel.open(connection.get(), i, Names.laneQueue(topic, group, i), prefetch,
-                    deliveries);
-            if (ended || !lanes.compareAndSet(i, null, fresh)) {
-                fresh.abort();
-            }
+            fresh = openLane(i);
         } catch (KeelException e) {
             LOG.warn("cannot consume lane queue '{}' now, will retry: {}", Names.laneQueue(topic, group, i),
                     e.getMessage());
+            return false;
         }
+        if (ended || !lanes.compareAndSet(i, null, fresh)) {
+            fresh.abort();
+        } else if (fresh.isLost()) {
+            onLost(fresh); // ended by the broker before it was installed
+        }
+        return true;
+    }
+
+    private LaneChannel openLane(int i) {
+        return LaneChannel.open(connection.get(), i, Names.laneQueue(topic, group, i), prefetch, deliveries,
+                this::onLost);
     }
 
     private void closePresence(boolean abort) {

@@ -5,7 +5,9 @@ import com.rabbitmq.client.Connection;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.ClosedException;
 import java.io.IOException;
+import java.net.Socket;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,7 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A non-recovering connection that is reopened on demand: after it is lost, the next caller opens a
  * new one, at most once per retry interval; in between callers fail fast with a retriable
- * {@link BrokerUnavailableException}. Thread-safe.
+ * {@link BrokerUnavailableException}. Knows whether RabbitMQ blocks the current connection
+ * ({@link PublishGate}) and can close it at the socket ({@link #forceClose}), which frees a call
+ * stuck writing to it. Thread-safe.
  */
 public final class ManagedConnection implements AutoCloseable {
 
@@ -24,6 +28,8 @@ public final class ManagedConnection implements AutoCloseable {
     private final long retryIntervalNanos;
     private final LongSupplier nanoTime;
     private Connection connection;
+    private volatile PublishGate gate;
+    private Socket socket;
     private long nextAttemptNanos;
     private RuntimeException lastFailure;
     private boolean closed;
@@ -33,6 +39,7 @@ public final class ManagedConnection implements AutoCloseable {
         this.role = role;
         this.retryIntervalNanos = retryInterval.toNanos();
         this.nanoTime = nanoTime;
+        this.gate = new PublishGate(role);
     }
 
     /** The open connection, reconnecting if it was lost. */
@@ -45,11 +52,18 @@ public final class ManagedConnection implements AutoCloseable {
         }
         long now = nanoTime.getAsLong();
         if (lastFailure != null && now - nextAttemptNanos < 0) {
-            throw new BrokerUnavailableException("RabbitMQ is unreachable (next reconnection attempt in "
-                    + Duration.ofNanos(nextAttemptNanos - now).toMillis() + " ms)", lastFailure);
+            throw new BrokerUnavailableException("no RabbitMQ connection (" + lastFailure.getMessage()
+                    + "); next attempt in " + Duration.ofNanos(nextAttemptNanos - now).toMillis() + " ms", lastFailure);
         }
         try {
-            connection = connector.open(role, false);
+            AtomicReference<Socket> opened = new AtomicReference<>();
+            Connection fresh = connector.open(role, false, opened::set);
+            PublishGate freshGate = new PublishGate(role);
+            fresh.addBlockedListener(freshGate);
+            fresh.addShutdownListener(cause -> freshGate.forget()); // no unblocked comes on a dead connection
+            connection = fresh;
+            socket = opened.get();
+            gate = freshGate;
             lastFailure = null;
             LOG.info("connected to RabbitMQ ({})", role);
             return connection;
@@ -58,6 +72,14 @@ public final class ManagedConnection implements AutoCloseable {
             nextAttemptNanos = now + retryIntervalNanos;
             throw e;
         }
+    }
+
+    /**
+     * @throws BrokerUnavailableException (retriable) while RabbitMQ blocks the current connection
+     *         (a memory or disk alarm): a publish would only wait for the alarm to clear
+     */
+    public void checkNotBlocked() {
+        gate.check();
     }
 
     /** A new channel on the connection. */
@@ -74,8 +96,40 @@ public final class ManagedConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes the current connection's socket, without the closing handshake (which would queue
+     * behind a stuck write): writes in progress fail, the connection shuts down as if the network
+     * had dropped it, and no new one is opened before the retry interval.
+     */
+    public void forceClose(String reason) {
+        Socket s;
+        synchronized (this) {
+            if (connection == null || socket == null || !connection.isOpen()) {
+                return;
+            }
+            s = socket;
+            lastFailure = new BrokerUnavailableException(reason, null);
+            nextAttemptNanos = nanoTime.getAsLong() + retryIntervalNanos;
+        }
+        LOG.warn("closing the RabbitMQ {} connection: {}", role, reason);
+        try {
+            s.close();
+        } catch (IOException e) {
+            LOG.debug("closing the socket of the {} connection failed: {}", role, e.toString());
+        }
+    }
+
+    /** Whether RabbitMQ blocks the current connection (it does not read from it: nothing closes gracefully). */
+    public boolean isBlocked() {
+        return gate.isBlocked();
+    }
+
+    /** Closes the connection; at the socket while RabbitMQ blocks it (the closing handshake would wait for the alarm). */
     @Override
     public void close() {
+        if (isBlocked()) {
+            forceClose("the adapter is closing while RabbitMQ blocks the connection");
+        }
         Connection c;
         synchronized (this) {
             closed = true;

@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>After a connection loss the client library reconnects and restores channels, QoS and
  * consumers; acks for deliveries from before the loss are dropped (their messages are redelivered).
+ * A lane whose channel the broker closes, or whose consumer it cancels, is reopened by {@link Lanes}.
  */
 public final class RabbitConsumer implements BrokerConsumer {
 

@@ -1,5 +1,6 @@
 package dev.keel.rabbit.internal;
 
+import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.ClosedException;
@@ -18,9 +19,12 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,27 +33,42 @@ import org.slf4j.LoggerFactory;
  * {@code KeyHash.laneOf(key, lanes)} (routing key = lane) on the channel {@code lane mod poolSize},
  * so one key always travels through one channel, in order; a record without a key takes the next
  * lane and channel round-robin. A lost channel is replaced on the next publish. Thread-safe.
+ *
+ * <p>No publish holds its caller much beyond {@code maxBlock}: while RabbitMQ blocks the connection
+ * (a memory or disk alarm) publishes fail at once as retriable; waits for room and for the channel
+ * are bounded; and a write or channel opening that lasts over {@code maxBlock} (the broker stopped
+ * reading before it said it blocks us, or the network stalled) is ended by closing the connection's
+ * socket, found by a periodic sweep: its publishes fail as retriable, the next publish reconnects.
  */
 public final class RabbitProducer implements BrokerProducer {
 
     private static final Logger LOG = LoggerFactory.getLogger(RabbitProducer.class);
     private static final int NOT_FOUND = 404;
     private static final long COMPLETION_MARGIN_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final long MIN_SWEEP_MILLIS = 10;
+    private static final long MAX_SWEEP_MILLIS = 1_000;
 
     private final ManagedConnection connection;
     private final Topology topology;
     private final RabbitConfig config;
     private final Executor completions;
-    private final ConfirmChannel[] channels;
+    private final AtomicReferenceArray<ConfirmChannel> channels;
+    private final Object opening = new Object();
     private final AtomicLong roundRobin = new AtomicLong();
+    private final ScheduledFuture<?> sweeper;
     private volatile boolean closed;
+    private volatile long openingSinceNanos;
+    private volatile boolean openingChannel;
 
-    public RabbitProducer(ManagedConnection connection, Topology topology, RabbitConfig config, Executor completions) {
+    public RabbitProducer(ManagedConnection connection, Topology topology, RabbitConfig config, Executor completions,
+                          ScheduledExecutorService scheduler) {
         this.connection = connection;
         this.completions = completions;
         this.topology = topology;
         this.config = config;
-        this.channels = new ConfirmChannel[config.channelPoolSize()];
+        this.channels = new AtomicReferenceArray<>(config.channelPoolSize());
+        long every = Math.max(MIN_SWEEP_MILLIS, Math.min(MAX_SWEEP_MILLIS, config.maxBlock().toMillis() / 10));
+        this.sweeper = scheduler.scheduleWithFixedDelay(this::endStuckWrites, every, every, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -58,6 +77,8 @@ public final class RabbitProducer implements BrokerProducer {
             return CompletableFuture.failedFuture(new ClosedException("the RabbitMQ producer is closed"));
         }
         try {
+            PublishLimits.check(record);
+            connection.checkNotBlocked();
             OptionalInt lanes = topology.lanesOf(record.topic());
             if (lanes.isEmpty()) {
                 return CompletableFuture.failedFuture(new UnroutableException("topic '" + record.topic()
@@ -68,11 +89,11 @@ public final class RabbitProducer implements BrokerProducer {
             int slot;
             if (record.key() != null) {
                 lane = KeyHash.laneOf(record.key(), lanes.getAsInt());
-                slot = lane % channels.length;
+                slot = lane % channels.length();
             } else {
                 long next = roundRobin.getAndIncrement() & Long.MAX_VALUE;
                 lane = (int) (next % lanes.getAsInt());
-                slot = (int) (next % channels.length);
+                slot = (int) (next % channels.length());
             }
             PendingPublish pending = new PendingPublish(record.topic(), record.id(), lane);
             channel(slot).publish(Names.exchange(record.topic()), Names.routingKey(lane),
@@ -86,10 +107,9 @@ public final class RabbitProducer implements BrokerProducer {
     /** Publishes not yet confirmed, over all channels. */
     public int pendingCount() {
         int n = 0;
-        synchronized (channels) {
-            for (ConfirmChannel c : channels) {
-                n += c == null ? 0 : c.pendingCount();
-            }
+        for (int i = 0; i < channels.length(); i++) {
+            ConfirmChannel c = channels.get(i);
+            n += c == null ? 0 : c.pendingCount();
         }
         return n;
     }
@@ -97,27 +117,58 @@ public final class RabbitProducer implements BrokerProducer {
     /** Waits (up to the close timeout) for outstanding confirms, then closes the channels. */
     @Override
     public void close() {
-        ConfirmChannel[] open;
-        synchronized (channels) {
+        synchronized (opening) {
             if (closed) {
                 return;
             }
             closed = true;
-            open = channels.clone();
         }
         long deadline = System.nanoTime() + config.closeTimeout().toNanos();
-        for (ConfirmChannel c : open) {
-            if (c == null) {
-                continue;
+        for (int i = 0; i < channels.length(); i++) {
+            ConfirmChannel c = channels.get(i);
+            if (c != null) {
+                try {
+                    c.awaitSettled(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
-            try {
-                c.awaitSettled(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        }
+        sweeper.cancel(false);
+        if (stuckForNanos(System.nanoTime()) > 0 || connection.isBlocked()) {
+            // closing a channel would queue behind that write, or wait for a broker that does not read
+            connection.forceClose("the producer is closing while a publish is still writing or RabbitMQ blocks"
+                    + " the connection");
+        }
+        for (int i = 0; i < channels.length(); i++) {
+            ConfirmChannel c = channels.get(i);
+            if (c != null) {
+                c.close();
             }
-            c.close();
         }
         awaitCompletions(deadline);
+    }
+
+    /** The sweep: a write or channel opening over {@code maxBlock} is stuck; closing the socket ends it. */
+    private void endStuckWrites() {
+        long stuck = stuckForNanos(System.nanoTime());
+        if (stuck >= config.maxBlock().toNanos()) {
+            connection.forceClose("a publish has been writing to RabbitMQ for " + TimeUnit.NANOSECONDS.toMillis(stuck)
+                    + " ms, over maxBlock: the broker does not read (a memory or disk alarm?) or the network stalled;"
+                    + " its publishes fail as retriable");
+        }
+    }
+
+    /** How long the oldest write or channel opening in progress has lasted, or 0. */
+    private long stuckForNanos(long now) {
+        long longest = openingChannel ? Math.max(1, now - openingSinceNanos) : 0;
+        for (int i = 0; i < channels.length(); i++) {
+            ConfirmChannel c = channels.get(i);
+            if (c != null) {
+                longest = Math.max(longest, c.writingForNanos(now));
+            }
+        }
+        return longest;
     }
 
     /** Returns once the completions queued so far have run: every future of this producer is done. */
@@ -133,22 +184,30 @@ public final class RabbitProducer implements BrokerProducer {
     }
 
     private ConfirmChannel channel(int slot) {
-        synchronized (channels) {
+        ConfirmChannel current = channels.get(slot);
+        if (current != null && current.isOpen()) {
+            return current;
+        }
+        synchronized (opening) {
             if (closed) {
                 throw new ClosedException("the RabbitMQ producer is closed");
             }
-            ConfirmChannel current = channels[slot];
+            current = channels.get(slot);
             if (current != null && current.isOpen()) {
                 return current;
             }
+            openingSinceNanos = System.nanoTime();
+            openingChannel = true;
             try {
                 ConfirmChannel fresh = ConfirmChannel.open(connection.openChannel(), config.confirmWindow(),
-                        completions, this::onChannelShutdown);
-                channels[slot] = fresh;
+                        completions, this::onChannelShutdown, connection::checkNotBlocked);
+                channels.set(slot, fresh);
                 return fresh;
-            } catch (IOException e) {
+            } catch (IOException | AlreadyClosedException e) {
                 throw new BrokerUnavailableException("cannot put a RabbitMQ channel in confirm mode: "
                         + e.getMessage(), e);
+            } finally {
+                openingChannel = false;
             }
         }
     }

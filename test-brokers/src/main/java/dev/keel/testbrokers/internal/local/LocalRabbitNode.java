@@ -4,11 +4,11 @@ import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.BrokerStartException;
 import dev.keel.testbrokers.Origin;
 import dev.keel.testbrokers.RabbitEndpoint;
-import dev.keel.testbrokers.internal.BrokerControl;
 import dev.keel.testbrokers.internal.HarnessRuntime;
 import dev.keel.testbrokers.internal.Poll;
 import dev.keel.testbrokers.internal.Ports;
 import dev.keel.testbrokers.internal.Provided;
+import dev.keel.testbrokers.internal.RabbitNodeControl;
 import dev.keel.testbrokers.internal.process.ManagedProcess;
 import dev.keel.testbrokers.internal.process.ProcessSpec;
 import dev.keel.testbrokers.internal.process.RunDirectory;
@@ -32,8 +32,11 @@ import java.util.Optional;
  * closes, while the Erlang VM stays up; restart is {@code start_app}, with all durable state. Not a
  * kill -9, on purpose: RabbitMQ 3.10 saves its registry of quorum queues (a dets file) every three
  * minutes, so after a kill -9 the quorum queues declared in the last minutes never get a leader again.
+ *
+ * <p>Being private to this JVM, the node also takes {@code rabbitmqctl} commands from tests
+ * (a memory alarm, {@code eval} of an application setting).
  */
-final class LocalRabbitNode implements BrokerControl {
+final class LocalRabbitNode implements RabbitNodeControl {
     private static final String HOST = "127.0.0.1";
     private static final String USER = "guest";
     private static final Path DEBIAN_SCRIPT = Path.of("/usr/lib/rabbitmq/bin/rabbitmq-server");
@@ -179,6 +182,11 @@ final class LocalRabbitNode implements BrokerControl {
             throw new BrokerStartException(BrokerKind.RABBIT, "the node " + nodeName + " did not come back after "
                     + "rabbitmqctl start_app: " + e.getMessage() + current.tailMessage(), e);
         }
+    }
+
+    @Override
+    public String rabbitmqctl(List<String> args) throws IOException {
+        return ctl.run(args.toArray(String[]::new));
     }
 
     @Override

@@ -1,0 +1,15 @@
+package dev.keel.testbrokers.internal;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * A RabbitMQ node the harness started for this JVM alone, so tests may change node-wide settings
+ * on it ({@code rabbitmqctl}). Not public API: tests reach it through
+ * {@link dev.keel.testbrokers.RabbitEndpoint#rabbitmqctl}.
+ */
+public interface RabbitNodeControl extends BrokerControl {
+
+    /** Runs {@code rabbitmqctl -n <this node> <args>} and returns its output. */
+    String rabbitmqctl(List<String> args) throws IOException;
+}
