@@ -93,6 +93,15 @@ public final class Faults {
         return broker.crashMember(topic, group);
     }
 
+    /**
+     * Grows {@code topic} to {@code partitions} partitions, as an operator altering a Kafka topic
+     * would (Keel itself never changes a topic); its groups rebalance onto the new partitions.
+     */
+    public Faults addPartitions(String topic, int partitions) {
+        broker.addPartitions(topic, partitions);
+        return this;
+    }
+
     /** Clears failing and duplicating publishes, releases held publishes and restores the connection. */
     public void clear() {
         broker.clearPublishFaults();
