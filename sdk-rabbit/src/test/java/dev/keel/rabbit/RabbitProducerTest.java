@@ -117,7 +117,7 @@ class RabbitProducerTest {
     }
 
     @Test
-    void anotherProcessShouldLearnTheLaneCountFromTheBroker() throws Exception {
+    void anotherProcessShouldLearnThePartitionCountFromTheBroker() throws Exception {
         String topic = RabbitTestSupport.unique("shared");
         adapter.ensureTopology(TopicSpec.builder(topic).partitions(5).group("g").build());
         try (RabbitAdapter other = new RabbitAdapter(RabbitTestSupport.config().defaultPartitions(3).build())) {

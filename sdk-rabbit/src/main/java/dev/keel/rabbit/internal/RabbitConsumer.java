@@ -106,7 +106,7 @@ public final class RabbitConsumer implements BrokerConsumer {
         }
         long every = rebalanceInterval.toMillis();
         balancing = scheduler.scheduleWithFixedDelay(this::rebalance, every, every, TimeUnit.MILLISECONDS);
-        LOG.info("consuming topic '{}' as group '{}': {} lane queues, prefetch {} each", topic, settings.group(),
+        LOG.info("consuming topic '{}' as group '{}': {} partition queues, prefetch {} each", topic, settings.group(),
                 count, prefetch);
     }
 
