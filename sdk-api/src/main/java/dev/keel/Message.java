@@ -14,7 +14,7 @@ import java.util.Objects;
  * example an order id plus an event type) so that a retried publish is recognised as the same
  * message. When no id is set, the publisher assigns a time-ordered UUID at publish time.
  *
- * <p>Messages with the same key are delivered to the same partition, lane queue or message queue,
+ * <p>Messages with the same key are delivered to the same partition (on RabbitMQ a partition queue),
  * and handled one at a time in order under {@link dev.keel.ordering.Ordering#PER_KEY}.
  */
 public final class Message {

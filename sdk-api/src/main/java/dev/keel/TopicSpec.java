@@ -7,9 +7,11 @@ import java.util.regex.Pattern;
 
 /**
  * A topic to declare with {@code ensureTopology}: its partition count (Kafka partitions, RocketMQ
- * queues, RabbitMQ lane queues per group), replication, and the consumer groups that read it
- * (RabbitMQ binds one set of lane queues per group; a publish to a topic with no group bound fails
- * as unroutable). Declaring is idempotent. Immutable; build with {@link #builder(String)} or
+ * queues, RabbitMQ partition queues per group), replication, and the consumer groups that read it
+ * (RabbitMQ binds one set of partition queues per group; a publish to a topic with no group bound
+ * fails as unroutable). Declaring again with the same settings does nothing; with other settings it
+ * fails with a {@link TopologyException}. Dead-letter topics need no declaring: each subscription
+ * ensures its own. Immutable; build with {@link #builder(String)} or
  * {@link #from(TopicSpec)}.
  */
 public final class TopicSpec {

@@ -105,9 +105,10 @@ class ConfigValidationTest {
     }
 
     @Test
-    void deadLetterDestinationShouldDefaultToTopicDotDlt() {
-        assertThat(DeadLetterPolicy.ofDefaults().destinationFor("orders")).isEqualTo("orders.DLT");
-        assertThat(DeadLetterPolicy.toTopic("all-dead").destinationFor("orders")).isEqualTo("all-dead");
+    void deadLetterDestinationShouldBeLeftToTheAdapterByDefault() {
+        assertThat(DeadLetterPolicy.ofDefaults().destinationFor("orders")).isEmpty();
+        assertThat(DeadLetterPolicy.withSuffix("-dead").destinationFor("orders")).contains("orders-dead");
+        assertThat(DeadLetterPolicy.toTopic("all-dead").destinationFor("orders")).contains("all-dead");
     }
 
     @Test

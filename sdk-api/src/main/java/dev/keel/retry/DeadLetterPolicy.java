@@ -1,17 +1,23 @@
 package dev.keel.retry;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * Where messages go that failed their last attempt or could not be decoded: by default the topic
- * {@code <topic>.DLT}. A dead letter is published with broker confirmation, with the cause,
- * attempts and origin in {@link dev.keel.KeelHeaders} {@code keel-dlt-*} headers, before the
- * original is acknowledged; if that publish fails, the original is not acknowledged and the
- * dead-lettering is retried.
+ * Where messages go that failed their last attempt or could not be decoded. By default the broker
+ * adapter names the dead-letter topic ({@code BrokerAdapter.defaultDeadLetterTopic}:
+ * {@code <topic>.DLT} on Kafka and RabbitMQ). The subscription ensures that topic exists when it
+ * starts, with its group keeping the dead letters: it needs no declaring. A dead letter is
+ * published with broker confirmation, with the cause, attempts and origin in
+ * {@link dev.keel.KeelHeaders} {@code keel-dlt-*} headers, before the original is acknowledged; if
+ * that publish fails, the original is not acknowledged and the dead-lettering is retried.
  */
 public final class DeadLetterPolicy {
 
+    /** The suffix of the default dead-letter topic on brokers that allow it: {@code <topic>.DLT}. */
     public static final String DEFAULT_SUFFIX = ".DLT";
+
+    private static final DeadLetterPolicy DEFAULTS = new DeadLetterPolicy(null, null);
 
     private final String suffix;
     private final String destination;
@@ -21,12 +27,12 @@ public final class DeadLetterPolicy {
         this.destination = destination;
     }
 
-    /** {@code <topic>.DLT}. */
+    /** The broker adapter's default dead-letter topic: {@code <topic>.DLT} on Kafka and RabbitMQ. */
     public static DeadLetterPolicy ofDefaults() {
-        return withSuffix(DEFAULT_SUFFIX);
+        return DEFAULTS;
     }
 
-    /** {@code <topic><suffix>}. */
+    /** {@code <topic><suffix>}, whatever the broker. */
     public static DeadLetterPolicy withSuffix(String suffix) {
         if (suffix == null || suffix.isBlank()) {
             throw new IllegalArgumentException("dead-letter suffix must not be blank");
@@ -42,9 +48,16 @@ public final class DeadLetterPolicy {
         return new DeadLetterPolicy(null, destination);
     }
 
-    /** The dead-letter topic for messages from {@code topic}. */
-    public String destinationFor(String topic) {
-        return destination != null ? destination : topic + suffix;
+    /**
+     * The dead-letter topic for messages from {@code topic}; empty under {@link #ofDefaults()},
+     * where the broker adapter names it.
+     */
+    public Optional<String> destinationFor(String topic) {
+        Objects.requireNonNull(topic, "topic");
+        if (destination != null) {
+            return Optional.of(destination);
+        }
+        return suffix != null ? Optional.of(topic + suffix) : Optional.empty();
     }
 
     @Override
@@ -60,7 +73,9 @@ public final class DeadLetterPolicy {
 
     @Override
     public String toString() {
-        return destination != null ? "DeadLetterPolicy{topic=" + destination + "}"
-                : "DeadLetterPolicy{suffix=" + suffix + "}";
+        if (destination != null) {
+            return "DeadLetterPolicy{topic=" + destination + "}";
+        }
+        return suffix != null ? "DeadLetterPolicy{suffix=" + suffix + "}" : "DeadLetterPolicy{adapter default}";
     }
 }

@@ -2,16 +2,25 @@ package dev.keel.spi;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What the engine tells an adapter about a consumer it wants.
  *
- * @param topic         the topic to consume
- * @param group         the consumer group
- * @param maxInFlight   the most records the engine holds unacknowledged (a prefetch bound)
- * @param revokeTimeout how long a rebalance waits for revoked partitions' work to finish
+ * @param topic           the topic to consume
+ * @param group           the consumer group
+ * @param maxInFlight     the most records the engine holds unacknowledged (a prefetch bound)
+ * @param revokeTimeout   how long a rebalance waits for revoked partitions' work to finish
+ * @param deadLetterTopic where the subscription publishes its dead letters, resolved from its
+ *                        {@link dev.keel.retry.DeadLetterPolicy} (see
+ *                        {@link BrokerAdapter#defaultDeadLetterTopic}): the consumer ensures it
+ *                        exists and keeps them for {@code group}; empty for a consumer that
+ *                        dead-letters nothing (a raw reader)
  */
-public record ConsumerSettings(String topic, String group, int maxInFlight, Duration revokeTimeout) {
+public record ConsumerSettings(String topic, String group, int maxInFlight, Duration revokeTimeout,
+                               Optional<String> deadLetterTopic) {
+
+    /** Checks every value. */
     public ConsumerSettings {
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(group, "group");
@@ -19,5 +28,15 @@ public record ConsumerSettings(String topic, String group, int maxInFlight, Dura
             throw new IllegalArgumentException("maxInFlight must be >= 1, was " + maxInFlight);
         }
         Objects.requireNonNull(revokeTimeout, "revokeTimeout");
+        Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
+        if (deadLetterTopic.filter(topic::equals).isPresent()) {
+            throw new IllegalArgumentException("the dead-letter topic must differ from the consumed topic '" + topic
+                    + "'");
+        }
+    }
+
+    /** A consumer that dead-letters nothing (a raw reader below the engine). */
+    public ConsumerSettings(String topic, String group, int maxInFlight, Duration revokeTimeout) {
+        this(topic, group, maxInFlight, revokeTimeout, Optional.empty());
     }
 }

@@ -11,8 +11,10 @@ import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.TopologyAdmin;
 import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,13 +32,16 @@ import org.slf4j.LoggerFactory;
  *   acknowledged offset per partition is committed (asynchronously while running, synchronously on
  *   revoke and close); backpressure pauses partitions while polling goes on; a rebalance lets the
  *   engine finish or drop the revoked partitions' work, commits, then gives them up.</li>
- *   <li>{@link #ensureTopology} creates the topic and its dead-letter topic with the Admin client.</li>
+ *   <li>Topology: {@link #ensureTopology} creates the topic with the Admin client and never changes an
+ *   existing one; a consumer creates its subscription's dead-letter topic (like the consumed topic)
+ *   when it does not exist; {@link #describeTopology} and {@link #deleteTopology} describe and
+ *   delete topics.</li>
  * </ul>
  *
  * <p>Thread-safe. Closing it closes the producer and admin client; consumers are closed by their
  * subscriptions.
  */
-public final class KafkaAdapter implements BrokerAdapter {
+public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaAdapter.class);
 
@@ -46,6 +51,7 @@ public final class KafkaAdapter implements BrokerAdapter {
     private KafkaSender producer;
     private boolean closed;
 
+    /** An adapter for the cluster {@code config} names; clients are created on first use. */
     public KafkaAdapter(KafkaConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         EnumSet<Capability> caps = EnumSet.of(Capability.CONSUMER_GROUPS, Capability.REDELIVERY,
@@ -57,6 +63,7 @@ public final class KafkaAdapter implements BrokerAdapter {
         LOG.debug("Kafka adapter configured: {}", config);
     }
 
+    /** The configuration this adapter was built with. */
     public KafkaConfig config() {
         return config;
     }
@@ -67,14 +74,37 @@ public final class KafkaAdapter implements BrokerAdapter {
     }
 
     /**
-     * Creates the topic with the spec's partitions, replication factor and {@code min.insync.replicas},
-     * and its dead-letter topic ({@link KafkaConfig#deadLetterSuffix()}) alike; existing topics are
-     * left as they are. Consumer groups need no declaration on Kafka. Returns once the topics are usable.
+     * Creates the topic with the spec's partitions, replication factor and {@code min.insync.replicas}.
+     * An existing topic is checked, never changed: fewer partitions than requested, or another
+     * replication factor or {@code min.insync.replicas}, fail with a {@link dev.keel.TopologyException};
+     * more partitions than requested are accepted (a Kafka topic may have grown) and logged.
+     * Consumer groups need no declaration on Kafka. Returns once the topic is usable.
      */
     @Override
     public void ensureTopology(TopicSpec topic) {
         Objects.requireNonNull(topic, "topic");
-        admin().ensure(topic, config.deadLetterSuffix());
+        admin().ensure(topic);
+    }
+
+    /** The topic's partitions, replication factor and {@code min.insync.replicas}; Kafka reports no groups. */
+    @Override
+    public Optional<TopicSpec> describeTopology(String topic) {
+        Objects.requireNonNull(topic, "topic");
+        return admin().describe(topic);
+    }
+
+    /** Deletes the topic (its consumer groups' offsets for it go with it) and waits until it is gone. */
+    @Override
+    public void deleteTopology(String topic) {
+        Objects.requireNonNull(topic, "topic");
+        admin().delete(topic);
+        KafkaSender sender;
+        synchronized (this) {
+            sender = producer;
+        }
+        if (sender != null) {
+            sender.forgetTopic(topic);
+        }
     }
 
     @Override
@@ -86,12 +116,20 @@ public final class KafkaAdapter implements BrokerAdapter {
         return producer;
     }
 
+    /**
+     * A consumer for one subscription. Its dead-letter topic, when the settings name one, is created
+     * here if it does not exist (with the consumed topic's settings); subscribing to a topic that
+     * does not exist then fails with a non-retriable {@link dev.keel.KeelException}, unless
+     * {@link KafkaConfig#topicAutoCreation()}.
+     */
     @Override
     public BrokerConsumer consumer(ConsumerSettings settings) {
         Objects.requireNonNull(settings, "settings");
         synchronized (this) {
             ensureOpen();
         }
+        settings.deadLetterTopic().ifPresent(deadLetters ->
+                admin().ensureDeadLetterTopic(settings.topic(), deadLetters, config.topicAutoCreation()));
         return new KafkaReceiver(config, settings);
     }
 

@@ -2,7 +2,6 @@ package dev.keel.kafka;
 
 import dev.keel.core.Keel;
 import dev.keel.kafka.internal.Redaction;
-import dev.keel.retry.DeadLetterPolicy;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -39,7 +38,6 @@ public final class KafkaConfig {
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_MAX_POLL_RECORDS = 500;
     public static final String DEFAULT_AUTO_OFFSET_RESET = "earliest";
-    public static final String DEFAULT_DEAD_LETTER_SUFFIX = DeadLetterPolicy.DEFAULT_SUFFIX;
 
     /** Properties Keel sets itself; passing them through would weaken or break its guarantees. */
     public static final Set<String> RESERVED_PROPERTIES = Set.of("acks", "enable.idempotence",
@@ -61,7 +59,6 @@ public final class KafkaConfig {
     private final int maxPollRecords;
     private final String autoOffsetReset;
     private final boolean topicAutoCreation;
-    private final String deadLetterSuffix;
 
     private KafkaConfig(Builder b) {
         this.bootstrapServers = b.bootstrapServers;
@@ -77,7 +74,6 @@ public final class KafkaConfig {
         this.maxPollRecords = b.maxPollRecords;
         this.autoOffsetReset = b.autoOffsetReset;
         this.topicAutoCreation = b.topicAutoCreation;
-        this.deadLetterSuffix = b.deadLetterSuffix;
     }
 
     /** A builder for a cluster reached at {@code bootstrapServers} ({@code host:port[,host:port...]}). */
@@ -87,17 +83,11 @@ public final class KafkaConfig {
 
     /** A builder starting from {@code base}. */
     public static Builder from(KafkaConfig base) {
-        Builder b = new Builder(base.bootstrapServers).clientId(base.clientId).properties(base.properties)
+        return new Builder(base.bootstrapServers).clientId(base.clientId).properties(base.properties)
                 .deliveryTimeout(base.deliveryTimeout).requestTimeout(base.requestTimeout).maxBlock(base.maxBlock)
                 .linger(base.linger).pollTimeout(base.pollTimeout).commitInterval(base.commitInterval)
                 .closeTimeout(base.closeTimeout).maxPollRecords(base.maxPollRecords)
                 .autoOffsetReset(base.autoOffsetReset).topicAutoCreation(base.topicAutoCreation);
-        if (base.deadLetterSuffix == null) {
-            b.noDeadLetterTopics();
-        } else {
-            b.deadLetterSuffix(base.deadLetterSuffix);
-        }
-        return b;
     }
 
     public String bootstrapServers() { return bootstrapServers; }
@@ -135,12 +125,6 @@ public final class KafkaConfig {
      */
     public boolean topicAutoCreation() { return topicAutoCreation; }
 
-    /**
-     * The suffix of the dead-letter topic that {@link KafkaAdapter#ensureTopology} declares next to
-     * each topic ({@code <topic>.DLT} by default), or {@code null} when it declares none.
-     */
-    public String deadLetterSuffix() { return deadLetterSuffix; }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof KafkaConfig c && c.bootstrapServers.equals(bootstrapServers) && c.clientId.equals(clientId)
@@ -148,15 +132,13 @@ public final class KafkaConfig {
                 && c.requestTimeout.equals(requestTimeout) && c.maxBlock.equals(maxBlock) && c.linger.equals(linger)
                 && c.pollTimeout.equals(pollTimeout) && c.commitInterval.equals(commitInterval)
                 && c.closeTimeout.equals(closeTimeout) && c.maxPollRecords == maxPollRecords
-                && c.autoOffsetReset.equals(autoOffsetReset) && c.topicAutoCreation == topicAutoCreation
-                && Objects.equals(c.deadLetterSuffix, deadLetterSuffix);
+                && c.autoOffsetReset.equals(autoOffsetReset) && c.topicAutoCreation == topicAutoCreation;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(bootstrapServers, clientId, properties, deliveryTimeout, requestTimeout, maxBlock, linger,
-                pollTimeout, commitInterval, closeTimeout, maxPollRecords, autoOffsetReset, topicAutoCreation,
-                deadLetterSuffix);
+                pollTimeout, commitInterval, closeTimeout, maxPollRecords, autoOffsetReset, topicAutoCreation);
     }
 
     @Override
@@ -166,7 +148,7 @@ public final class KafkaConfig {
                 + requestTimeout + ", maxBlock=" + maxBlock + ", linger=" + linger + ", pollTimeout=" + pollTimeout
                 + ", commitInterval=" + commitInterval + ", closeTimeout=" + closeTimeout + ", maxPollRecords="
                 + maxPollRecords + ", autoOffsetReset=" + autoOffsetReset + ", topicAutoCreation=" + topicAutoCreation
-                + ", deadLetterSuffix=" + deadLetterSuffix + "}";
+                + "}";
     }
 
     public static final class Builder {
@@ -183,7 +165,6 @@ public final class KafkaConfig {
         private int maxPollRecords = DEFAULT_MAX_POLL_RECORDS;
         private String autoOffsetReset = DEFAULT_AUTO_OFFSET_RESET;
         private boolean topicAutoCreation;
-        private String deadLetterSuffix = DEFAULT_DEAD_LETTER_SUFFIX;
 
         private Builder(String bootstrapServers) {
             if (bootstrapServers == null || bootstrapServers.isBlank()) {
@@ -290,22 +271,6 @@ public final class KafkaConfig {
         /** See {@link KafkaConfig#topicAutoCreation()}. */
         public Builder topicAutoCreation(boolean topicAutoCreation) {
             this.topicAutoCreation = topicAutoCreation;
-            return this;
-        }
-
-        /** See {@link KafkaConfig#deadLetterSuffix()}; match the subscriptions' {@code DeadLetterPolicy}. */
-        public Builder deadLetterSuffix(String deadLetterSuffix) {
-            if (deadLetterSuffix == null || !deadLetterSuffix.matches("[A-Za-z0-9._-]{1,50}")) {
-                throw new IllegalArgumentException("deadLetterSuffix must be 1-50 characters of [A-Za-z0-9._-], was '"
-                        + deadLetterSuffix + "'");
-            }
-            this.deadLetterSuffix = deadLetterSuffix;
-            return this;
-        }
-
-        /** {@link KafkaAdapter#ensureTopology} declares no dead-letter topics (declare them yourself). */
-        public Builder noDeadLetterTopics() {
-            this.deadLetterSuffix = null;
             return this;
         }
 

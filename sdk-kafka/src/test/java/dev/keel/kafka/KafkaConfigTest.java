@@ -21,7 +21,6 @@ class KafkaConfigTest {
         assertThat(c.commitInterval()).isEqualTo(KafkaConfig.DEFAULT_COMMIT_INTERVAL);
         assertThat(c.autoOffsetReset()).isEqualTo("earliest");
         assertThat(c.topicAutoCreation()).isFalse();
-        assertThat(c.deadLetterSuffix()).isEqualTo(".DLT");
         assertThat(c.properties()).isEmpty();
     }
 
@@ -85,10 +84,9 @@ class KafkaConfigTest {
     void fromShouldCopyEveryField() {
         KafkaConfig a = KafkaConfig.builder("h:1").clientId("svc").property("security.protocol", "SSL")
                 .deliveryTimeout(Duration.ofSeconds(40)).maxBlock(Duration.ofSeconds(2)).commitInterval(Duration.ofSeconds(1))
-                .maxPollRecords(10).autoOffsetReset("latest").topicAutoCreation(true).noDeadLetterTopics().build();
+                .maxPollRecords(10).autoOffsetReset("latest").topicAutoCreation(true).build();
         KafkaConfig b = KafkaConfig.from(a).build();
         assertThat(b).isEqualTo(a).hasSameHashCodeAs(a);
-        assertThat(b.deadLetterSuffix()).isNull();
         assertThat(KafkaConfig.from(a).clientId("other").build()).isNotEqualTo(a);
     }
 

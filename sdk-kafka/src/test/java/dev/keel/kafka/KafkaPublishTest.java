@@ -22,14 +22,12 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -171,31 +169,6 @@ class KafkaPublishTest {
 
         assertThatThrownBy(() -> producer.send(record(topic, "after", null, "x")).toCompletableFuture().join())
                 .cause().isInstanceOf(ClosedException.class);
-    }
-
-    @Test
-    void ensureTopologyShouldCreateTopicAndDeadLetterTopicIdempotently() throws Exception {
-        String topic = KafkaTestSupport.unique("declared");
-        TopicSpec spec = TopicSpec.builder(topic).partitions(3).replicationFactor(1).minInSyncReplicas(1)
-                .group("g1").build();
-
-        adapter.ensureTopology(spec);
-        adapter.ensureTopology(spec);
-
-        try (Admin admin = KafkaTestSupport.admin(bootstrap)) {
-            Map<String, TopicDescription> d = admin.describeTopics(Set.of(topic, topic + ".DLT")).allTopicNames().get();
-            assertThat(d.get(topic).partitions()).hasSize(3);
-            assertThat(d.get(topic + ".DLT").partitions()).hasSize(3);
-            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-            String minIsr = admin.describeConfigs(Set.of(resource)).all().get().get(resource)
-                    .get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG).value();
-            assertThat(minIsr).isEqualTo("1");
-            assertThat(admin.listTopics().names().get()).doesNotContain(topic + ".DLT.DLT");
-        }
-        adapter.ensureTopology(TopicSpec.builder(topic + ".DLT").partitions(3).build());
-        try (Admin admin = KafkaTestSupport.admin(bootstrap)) {
-            assertThat(admin.listTopics().names().get()).doesNotContain(topic + ".DLT.DLT");
-        }
     }
 
     @Test

@@ -14,11 +14,13 @@ import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.TopologyAdmin;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -37,26 +39,29 @@ import org.slf4j.LoggerFactory;
  * Keel on RabbitMQ (amqp-client 5.x).
  *
  * <ul>
- *   <li>Topology: a topic is a durable direct exchange; each consumer group gets one lane queue
- *       per partition, {@code <topic>.<group>.<lane>} (quorum by default, single-active-consumer),
- *       bound with routing key {@code <lane>}, plus a dead-letter exchange and queue per group.</li>
+ *   <li>Topology: a topic is a durable direct exchange; each consumer group gets one queue per
+ *       partition, {@code <topic>.<group>.<partition>} (quorum by default, single-active-consumer),
+ *       bound with routing key {@code <partition>}, plus a dead-letter exchange and queue per group.
+ *       A consumer declares its group's queues and its subscription's dead-letter topic (with the
+ *       group's queues on it) when they do not exist; {@link #describeTopology} and
+ *       {@link #deleteTopology} describe and delete topics.</li>
  *   <li>Publishing: persistent, {@code mandatory}, with asynchronous publisher confirms over a pool
- *       of channels; a key picks lane {@code KeyHash.laneOf(key, lanes)}. A message no queue takes
+ *       of channels; a key picks partition {@code KeyHash.laneOf(key, partitions)}. A message no queue takes
  *       fails with {@link dev.keel.UnroutableException}; a lost channel fails its pending publishes
  *       with a retriable {@link dev.keel.BrokerUnavailableException}, and so does every publish
  *       while the broker blocks publishers (memory or disk alarm). Ids, header names and header
  *       size are checked against the AMQP limits before anything is sent.</li>
  *   <li>Consuming: manual acks after the engine finished a message, bounded prefetch, automatic
- *       connection recovery that resumes the subscription; a lane whose channel or consumer the
- *       broker ends is reopened. Members of a group share the lanes:
- *       single-active-consumer gives each lane to one member, and members above their share
- *       hand lanes over (see {@link RabbitConfig#rebalanceInterval()}).</li>
+ *       connection recovery that resumes the subscription; a partition whose channel or consumer the
+ *       broker ends is reopened. Members of a group share the partitions:
+ *       single-active-consumer gives each partition queue to one member, and members above their
+ *       share hand partitions over (see {@link RabbitConfig#rebalanceInterval()}).</li>
  * </ul>
  *
  * It opens two connections: {@code <name>-publish} (publishing and declarations, reopened on demand)
  * and {@code <name>-consume} (all consumers, recovered automatically). See {@code docs/rabbitmq.md}.
  */
-public final class RabbitAdapter implements BrokerAdapter {
+public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
 
     private static final Logger LOG = LoggerFactory.getLogger(RabbitAdapter.class);
     private static final int SCHEDULER_THREADS = 2;
@@ -75,18 +80,19 @@ public final class RabbitAdapter implements BrokerAdapter {
     private Connection consumeConnection;
     private boolean closed;
 
+    /** An adapter for the broker {@code config} names; connections open on first use. */
     public RabbitAdapter(RabbitConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.connector = new Connector(config);
         this.publishConnection = new ManagedConnection(connector, "publish", config.recoveryInterval(),
                 System::nanoTime);
-        this.topology = new Topology(publishConnection, config.queueType(), config.defaultLanes(),
-                config.deadLetterSuffix());
+        this.topology = new Topology(publishConnection, config.queueType(), config.defaultPartitions());
         this.dispatchExecutor = Executors.newCachedThreadPool(daemonThreads("keel-rabbit-dispatch-"));
         this.completions = Executors.newSingleThreadExecutor(daemonThreads("keel-rabbit-confirms-"));
         this.scheduler = Executors.newScheduledThreadPool(SCHEDULER_THREADS, daemonThreads("keel-rabbit-timer-"));
     }
 
+    /** The configuration this adapter was built with. */
     public RabbitConfig config() {
         return config;
     }
@@ -96,10 +102,36 @@ public final class RabbitAdapter implements BrokerAdapter {
         return CAPABILITIES;
     }
 
+    /**
+     * Declares the topic: its exchange, partition-count marker and record, and per group its
+     * partition queues, bindings, member queue and dead-letter pair. Declaring it again with the
+     * same settings does nothing; another partition count, replication factor, min-in-sync count or
+     * queue type fails with a {@link dev.keel.TopologyException} and changes nothing.
+     */
     @Override
     public void ensureTopology(TopicSpec topic) {
         ensureOpen();
         topology.ensure(topic);
+    }
+
+    /**
+     * The topic's partitions, replication factor, min-in-sync count and the groups Keel declared
+     * for it (from its record queue); empty when its exchange does not exist.
+     */
+    @Override
+    public Optional<TopicSpec> describeTopology(String topic) {
+        ensureOpen();
+        return topology.describe(Objects.requireNonNull(topic, "topic"));
+    }
+
+    /**
+     * Deletes the exchange, the partition queues, member queue and dead-letter pair of every group
+     * Keel recorded for the topic, and the marker and record queues, with their messages.
+     */
+    @Override
+    public void deleteTopology(String topic) {
+        ensureOpen();
+        topology.delete(Objects.requireNonNull(topic, "topic"));
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.keel.rabbit;
 
 import dev.keel.TopicSpec;
-import dev.keel.retry.DeadLetterPolicy;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
@@ -35,18 +34,17 @@ public final class RabbitConfig {
     public static final int DEFAULT_CONFIRM_WINDOW = 1000;
     /** Publishing channels per adapter (one key always uses the same channel, to keep its order). */
     public static final int DEFAULT_CHANNEL_POOL_SIZE = 4;
-    /** The most unacknowledged deliveries per lane queue consumer (further capped by maxInFlight / lanes). */
+    /** The most unacknowledged deliveries per partition queue consumer (further capped by maxInFlight / partitions). */
     public static final int DEFAULT_PREFETCH = 250;
     public static final QueueType DEFAULT_QUEUE_TYPE = QueueType.QUORUM;
-    /** The lane count assumed for a topic that exists but was not declared by Keel. */
-    public static final int DEFAULT_LANES = TopicSpec.DEFAULT_PARTITIONS;
+    /** The partition count assumed for a topic whose exchange exists but was not declared by Keel. */
+    public static final int DEFAULT_PARTITIONS = TopicSpec.DEFAULT_PARTITIONS;
     public static final String DEFAULT_CONNECTION_NAME = "keel";
     public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(30);
     /** Pause between reconnection attempts (consumers recover, publishers reconnect on demand). */
     public static final Duration DEFAULT_RECOVERY_INTERVAL = Duration.ofSeconds(2);
-    public static final String DEFAULT_DEAD_LETTER_SUFFIX = DeadLetterPolicy.DEFAULT_SUFFIX;
-    /** How often a consumer checks the group's size and hands over lanes beyond its share. */
+    /** How often a consumer checks the group's size and hands over partitions beyond its share. */
     public static final Duration DEFAULT_REBALANCE_INTERVAL = Duration.ofSeconds(2);
     /**
      * The longest a publish holds its caller: waiting for room in a full confirm window or for the
@@ -75,7 +73,7 @@ public final class RabbitConfig {
     private final int channelPoolSize;
     private final int prefetch;
     private final QueueType queueType;
-    private final int defaultLanes;
+    private final int defaultPartitions;
     private final String connectionName;
     private final Duration connectionTimeout;
     private final Duration heartbeat;
@@ -83,7 +81,6 @@ public final class RabbitConfig {
     private final Duration maxBlock;
     private final Duration closeTimeout;
     private final Duration rebalanceInterval;
-    private final String deadLetterSuffix;
 
     private RabbitConfig(Builder b) {
         this.host = b.host;
@@ -97,7 +94,7 @@ public final class RabbitConfig {
         this.channelPoolSize = b.channelPoolSize;
         this.prefetch = b.prefetch;
         this.queueType = b.queueType;
-        this.defaultLanes = b.defaultLanes;
+        this.defaultPartitions = b.defaultPartitions;
         this.connectionName = b.connectionName;
         this.connectionTimeout = b.connectionTimeout;
         this.heartbeat = b.heartbeat;
@@ -105,7 +102,6 @@ public final class RabbitConfig {
         this.maxBlock = b.maxBlock;
         this.closeTimeout = b.closeTimeout;
         this.rebalanceInterval = b.rebalanceInterval;
-        this.deadLetterSuffix = b.deadLetterSuffix;
     }
 
     public static Builder builder() {
@@ -121,17 +117,12 @@ public final class RabbitConfig {
         Builder b = new Builder().host(base.host).port(base.port).virtualHost(base.virtualHost)
                 .username(base.username).password(base.password).tls(base.tls).confirmWindow(base.confirmWindow)
                 .channelPoolSize(base.channelPoolSize).prefetch(base.prefetch).queueType(base.queueType)
-                .defaultLanes(base.defaultLanes).connectionName(base.connectionName)
+                .defaultPartitions(base.defaultPartitions).connectionName(base.connectionName)
                 .connectionTimeout(base.connectionTimeout).heartbeat(base.heartbeat)
                 .recoveryInterval(base.recoveryInterval).maxBlock(base.maxBlock).closeTimeout(base.closeTimeout)
                 .rebalanceInterval(base.rebalanceInterval);
         if (base.sslContext != null) {
             b.sslContext(base.sslContext);
-        }
-        if (base.deadLetterSuffix == null) {
-            b.noDeadLetterTopics();
-        } else {
-            b.deadLetterSuffix(base.deadLetterSuffix);
         }
         return b;
     }
@@ -159,7 +150,11 @@ public final class RabbitConfig {
 
     public QueueType queueType() { return queueType; }
 
-    public int defaultLanes() { return defaultLanes; }
+    /**
+     * The partition count (partition queues per group) assumed for a topic whose exchange exists
+     * without Keel's partition-count marker (declared by another tool).
+     */
+    public int defaultPartitions() { return defaultPartitions; }
 
     public String connectionName() { return connectionName; }
 
@@ -175,22 +170,14 @@ public final class RabbitConfig {
 
     public Duration rebalanceInterval() { return rebalanceInterval; }
 
-    /**
-     * The suffix of the dead-letter topic that {@code ensureTopology} declares next to each topic,
-     * with the same groups ({@code <topic>.DLT} by default), or {@code null} when it declares none.
-     * Without it, the engine's dead letters to {@code <topic>.DLT} would be unroutable.
-     */
-    public String deadLetterSuffix() { return deadLetterSuffix; }
-
     @Override
     public String toString() {
         return "RabbitConfig{" + (tls ? "amqps" : "amqp") + "://" + username + ":****@" + host + ":" + port
                 + ", virtualHost=" + virtualHost + ", confirmWindow=" + confirmWindow + ", channelPoolSize="
-                + channelPoolSize + ", prefetch=" + prefetch + ", queueType=" + queueType + ", defaultLanes="
-                + defaultLanes + ", connectionName=" + connectionName + ", connectionTimeout=" + connectionTimeout
+                + channelPoolSize + ", prefetch=" + prefetch + ", queueType=" + queueType + ", defaultPartitions="
+                + defaultPartitions + ", connectionName=" + connectionName + ", connectionTimeout=" + connectionTimeout
                 + ", heartbeat=" + heartbeat + ", recoveryInterval=" + recoveryInterval + ", maxBlock=" + maxBlock
-                + ", closeTimeout=" + closeTimeout + ", rebalanceInterval=" + rebalanceInterval
-                + ", deadLetterSuffix=" + deadLetterSuffix + "}";
+                + ", closeTimeout=" + closeTimeout + ", rebalanceInterval=" + rebalanceInterval + "}";
     }
 
     public static final class Builder {
@@ -205,7 +192,7 @@ public final class RabbitConfig {
         private int channelPoolSize = DEFAULT_CHANNEL_POOL_SIZE;
         private int prefetch = DEFAULT_PREFETCH;
         private QueueType queueType = DEFAULT_QUEUE_TYPE;
-        private int defaultLanes = DEFAULT_LANES;
+        private int defaultPartitions = DEFAULT_PARTITIONS;
         private String connectionName = DEFAULT_CONNECTION_NAME;
         private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
         private Duration heartbeat = DEFAULT_HEARTBEAT;
@@ -213,7 +200,6 @@ public final class RabbitConfig {
         private Duration maxBlock = DEFAULT_MAX_BLOCK;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private Duration rebalanceInterval = DEFAULT_REBALANCE_INTERVAL;
-        private String deadLetterSuffix = DEFAULT_DEAD_LETTER_SUFFIX;
 
         private Builder() {
         }
@@ -333,8 +319,9 @@ public final class RabbitConfig {
             return this;
         }
 
-        public Builder defaultLanes(int defaultLanes) {
-            this.defaultLanes = inRange("defaultLanes", defaultLanes, 1, 1024);
+        /** See {@link RabbitConfig#defaultPartitions()}. */
+        public Builder defaultPartitions(int defaultPartitions) {
+            this.defaultPartitions = inRange("defaultPartitions", defaultPartitions, 1, 1024);
             return this;
         }
 
@@ -374,22 +361,6 @@ public final class RabbitConfig {
 
         public Builder rebalanceInterval(Duration rebalanceInterval) {
             this.rebalanceInterval = positive("rebalanceInterval", rebalanceInterval);
-            return this;
-        }
-
-        /** See {@link RabbitConfig#deadLetterSuffix()}; match the subscriptions' {@code DeadLetterPolicy}. */
-        public Builder deadLetterSuffix(String deadLetterSuffix) {
-            if (deadLetterSuffix == null || !deadLetterSuffix.matches("[A-Za-z0-9._-]{1,50}")) {
-                throw new IllegalArgumentException("deadLetterSuffix must be 1-50 characters of [A-Za-z0-9._-], was '"
-                        + deadLetterSuffix + "'");
-            }
-            this.deadLetterSuffix = deadLetterSuffix;
-            return this;
-        }
-
-        /** {@code ensureTopology} declares no dead-letter topics (declare them yourself, with a group). */
-        public Builder noDeadLetterTopics() {
-            this.deadLetterSuffix = null;
             return this;
         }
 

@@ -91,7 +91,7 @@ class KeelOnRabbitTest {
     }
 
     @Test
-    void deadLettersShouldReachTheDeadLetterTopicDeclaredNextToTheTopic() throws Exception {
+    void deadLettersShouldReachTheDeadLetterTopicTheSubscriptionEnsured() throws Exception {
         String topic = RabbitTestSupport.unique("keel-poison");
         try (Keel keel = keel(RabbitTestSupport.unique("dedup"));
              RabbitAdapter reader = new RabbitAdapter(RabbitTestSupport.config().build())) {

@@ -18,10 +18,9 @@ class RabbitConfigTest {
         assertThat(c.channelPoolSize()).isEqualTo(RabbitConfig.DEFAULT_CHANNEL_POOL_SIZE);
         assertThat(c.prefetch()).isEqualTo(RabbitConfig.DEFAULT_PREFETCH);
         assertThat(c.queueType()).isEqualTo(QueueType.QUORUM);
-        assertThat(c.defaultLanes()).isEqualTo(RabbitConfig.DEFAULT_LANES);
+        assertThat(c.defaultPartitions()).isEqualTo(RabbitConfig.DEFAULT_PARTITIONS);
         assertThat(c.tls()).isFalse();
         assertThat(c.sslContext()).isEmpty();
-        assertThat(c.deadLetterSuffix()).isEqualTo(".DLT");
         assertThat(c.rebalanceInterval()).isEqualTo(RabbitConfig.DEFAULT_REBALANCE_INTERVAL);
     }
 
@@ -54,14 +53,11 @@ class RabbitConfigTest {
     @Test
     void fromShouldCopyEveryValue() {
         RabbitConfig c = RabbitConfig.builder().uri("amqps://u:p@h:1234/v").confirmWindow(7).channelPoolSize(3)
-                .prefetch(9).queueType(QueueType.CLASSIC).defaultLanes(5).connectionName("svc")
+                .prefetch(9).queueType(QueueType.CLASSIC).defaultPartitions(5).connectionName("svc")
                 .connectionTimeout(Duration.ofSeconds(3)).heartbeat(Duration.ofSeconds(4))
                 .recoveryInterval(Duration.ofSeconds(5)).maxBlock(Duration.ofSeconds(6))
-                .closeTimeout(Duration.ofSeconds(7)).rebalanceInterval(Duration.ofSeconds(8))
-                .deadLetterSuffix(".dead").build();
+                .closeTimeout(Duration.ofSeconds(7)).rebalanceInterval(Duration.ofSeconds(8)).build();
         assertThat(RabbitConfig.from(c).build()).usingRecursiveComparison().isEqualTo(c);
-        RabbitConfig none = RabbitConfig.builder().noDeadLetterTopics().build();
-        assertThat(RabbitConfig.from(none).build().deadLetterSuffix()).isNull();
     }
 
     @Test
@@ -78,14 +74,12 @@ class RabbitConfigTest {
                 .hasMessageContaining("channelPoolSize");
         assertThatThrownBy(() -> RabbitConfig.builder().prefetch(70_000)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("prefetch");
-        assertThatThrownBy(() -> RabbitConfig.builder().defaultLanes(2000)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("defaultLanes");
+        assertThatThrownBy(() -> RabbitConfig.builder().defaultPartitions(2000)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("defaultPartitions");
         assertThatThrownBy(() -> RabbitConfig.builder().virtualHost("")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("virtualHost");
         assertThatThrownBy(() -> RabbitConfig.builder().maxBlock(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxBlock");
-        assertThatThrownBy(() -> RabbitConfig.builder().deadLetterSuffix("a b")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("deadLetterSuffix");
         assertThatThrownBy(() -> RabbitConfig.builder().host(" ")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("host");
     }

@@ -94,7 +94,7 @@ class RabbitProducerTest {
             raw.channel().queueDeclare(topic + ".q0", true, false, false, Map.of());
             raw.channel().queueBind(topic + ".q0", topic, "0");
         }
-        try (RabbitAdapter twoLanes = new RabbitAdapter(RabbitTestSupport.config().defaultLanes(2).channelPoolSize(1).build())) {
+        try (RabbitAdapter twoLanes = new RabbitAdapter(RabbitTestSupport.config().defaultPartitions(2).channelPoolSize(1).build())) {
             List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 sent.add(twoLanes.producer().send(Records.record(topic, "id-" + i, null, "m" + i)).toCompletableFuture());
@@ -120,51 +120,16 @@ class RabbitProducerTest {
     }
 
     @Test
-    void anotherProcessShouldLearnTheLaneCountFromTheBroker() throws Exception {
+    void anotherProcessShouldLearnThePartitionCountFromTheBroker() throws Exception {
         String topic = RabbitTestSupport.unique("shared");
         adapter.ensureTopology(TopicSpec.builder(topic).partitions(5).group("g").build());
-        try (RabbitAdapter other = new RabbitAdapter(RabbitTestSupport.config().defaultLanes(3).build())) {
+        try (RabbitAdapter other = new RabbitAdapter(RabbitTestSupport.config().defaultPartitions(3).build())) {
             for (int i = 0; i < 20; i++) {
                 PublishReceipt receipt = other.producer().send(Records.keyed(topic, "key-" + i, "x"))
                         .toCompletableFuture().get(30, TimeUnit.SECONDS);
                 assertThat(receipt.partition()).isEqualTo(Integer.toString(KeyHash.laneOf("key-" + i, 5)));
             }
         }
-    }
-
-    @Test
-    void ensureTopologyShouldBeIdempotentAndRefuseAnotherLaneCount() {
-        String topic = RabbitTestSupport.unique("declared");
-        TopicSpec spec = TopicSpec.builder(topic).partitions(3).group("a").group("b").build();
-        adapter.ensureTopology(spec);
-        adapter.ensureTopology(spec);
-        try (RabbitAdapter other = new RabbitAdapter(RabbitTestSupport.config().build())) {
-            other.ensureTopology(spec);
-            assertThatThrownBy(() -> other.ensureTopology(TopicSpec.builder(topic).partitions(4).group("a").build()))
-                    .isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("lane counts and queue types cannot change");
-        }
-    }
-
-    @Test
-    void ensureTopologyShouldDeclareTheDeadLetterTopicWithTheSameGroupsUnlessToldNot() throws Exception {
-        String topic = RabbitTestSupport.unique("with-dlt");
-        adapter.ensureTopology(TopicSpec.builder(topic).partitions(2).group("a").group("b").build());
-        String bare = RabbitTestSupport.unique("without-dlt");
-        try (RabbitAdapter none = new RabbitAdapter(RabbitTestSupport.config().noDeadLetterTopics().build())) {
-            none.ensureTopology(TopicSpec.builder(bare).partitions(2).group("a").build());
-        }
-        try (RawAmqp raw = new RawAmqp(adapter.config())) {
-            for (String group : List.of("a", "b")) {
-                for (int lane = 0; lane < 2; lane++) {
-                    assertThat(raw.ready(topic + ".DLT." + group + "." + lane)).isZero();
-                }
-            }
-        }
-        assertThat(adapter.producer().send(Records.keyed(topic + ".DLT", "k", "x")).toCompletableFuture()
-                .get(30, TimeUnit.SECONDS).topic()).isEqualTo(topic + ".DLT");
-        assertThatThrownBy(() -> adapter.producer().send(Records.keyed(bare + ".DLT", "k", "x")).toCompletableFuture()
-                .get(30, TimeUnit.SECONDS)).cause().isInstanceOf(UnroutableException.class);
     }
 
     @Test

@@ -116,6 +116,15 @@ public final class Faults {
     }
 
     /**
+     * Grows {@code topic} to {@code partitions} partitions, as an operator altering a Kafka topic
+     * would (Keel itself never changes a topic); its groups rebalance onto the new partitions.
+     */
+    public Faults addPartitions(String topic, int partitions) {
+        broker.addPartitions(topic, partitions);
+        return this;
+    }
+
+    /**
      * Clears failing publishes (the next-N, per-topic and size faults) and duplicating ones, releases
      * held publishes and restores the connection.
      */

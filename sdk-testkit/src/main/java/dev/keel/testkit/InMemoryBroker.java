@@ -6,6 +6,7 @@ import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.TopologyAdmin;
 import dev.keel.testkit.internal.BrokerSettings;
 import dev.keel.testkit.internal.BrokerState;
 import dev.keel.testkit.internal.InMemoryClient;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -26,7 +28,9 @@ import java.util.Set;
  *       round-robin. A publish is confirmed at once with the partition number (as a string) and the
  *       offset. A publish to a topic never declared with {@link #ensureTopology} fails with
  *       {@link dev.keel.UnroutableException} unless the broker was built with
- *       {@link Builder#autoCreateTopics(boolean) autoCreateTopics(true)}.</li>
+ *       {@link Builder#autoCreateTopics(boolean) autoCreateTopics(true)}. A consumer whose settings
+ *       name a dead-letter topic creates it like the consumed topic when it does not exist, and
+ *       adds its group to it.</li>
  *   <li>Consumer groups commit an offset per partition (the contiguous acknowledged prefix). A new
  *       group starts at the beginning. Partition {@code p} belongs to member {@code p mod n} (in
  *       join order); when a member joins or leaves, each moving partition is revoked from its live
@@ -45,7 +49,7 @@ import java.util.Set;
  * included, closes only its producer and consumers: the broker's records stay readable and other
  * clients keep working. Faults come from {@link #faults()}, on every client. Thread-safe.
  */
-public final class InMemoryBroker implements BrokerAdapter, FaultInjectable {
+public final class InMemoryBroker implements BrokerAdapter, TopologyAdmin, FaultInjectable {
 
     /** Partitions of a topic created by {@link Builder#autoCreateTopics(boolean) auto-creation}. */
     public static final int DEFAULT_AUTO_CREATE_PARTITIONS = TopicSpec.DEFAULT_PARTITIONS;
@@ -96,9 +100,26 @@ public final class InMemoryBroker implements BrokerAdapter, FaultInjectable {
         return client.capabilities();
     }
 
+    /**
+     * Creates the topic and adds its groups. An existing topic is checked, never changed: fewer
+     * partitions than requested, or another replication factor or min-in-sync count, fail with a
+     * {@link dev.keel.TopologyException}; more partitions are accepted, as on Kafka.
+     */
     @Override
     public void ensureTopology(TopicSpec topic) {
         client.ensureTopology(topic);
+    }
+
+    /** The topic as declared (auto-created ones with the defaults), with every group that joined or was declared. */
+    @Override
+    public Optional<TopicSpec> describeTopology(String topic) {
+        return client.describeTopology(topic);
+    }
+
+    /** Forgets the topic, its records and its groups (close their subscriptions first). */
+    @Override
+    public void deleteTopology(String topic) {
+        client.deleteTopology(topic);
     }
 
     @Override

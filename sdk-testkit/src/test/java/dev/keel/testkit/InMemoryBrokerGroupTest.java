@@ -192,7 +192,7 @@ class InMemoryBrokerGroupTest {
         start(a);
         await().atMost(PATIENCE).until(() -> a.received.size() == 2);
 
-        broker.ensureTopology(TopicSpec.builder(TOPIC).partitions(4).build());
+        broker.faults().addPartitions(TOPIC, 4);
         for (int i = 0; i < 4; i++) {
             publish(broker, TOPIC, "n" + i, null);
         }

@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.zip.CRC32C;
 
 /**
- * The key to lane function Keel uses everywhere a key picks one of N lanes (consumer lanes,
- * RabbitMQ lane queues): a CRC32C of the key's UTF-8 bytes, mixed by the MurmurHash3 finalizer,
+ * The key to lane function Keel uses everywhere a key picks one of N (a subscription's handler
+ * lanes, RabbitMQ partition queues, in-memory partitions): a CRC32C of the key's UTF-8 bytes, mixed by the MurmurHash3 finalizer,
  * modulo N. The mixing matters: CRC is linear, so similar keys ({@code k0}..{@code k9}) would
  * otherwise share a few lanes. Stable across JVMs and releases: changing it would reorder keys in
  * flight.

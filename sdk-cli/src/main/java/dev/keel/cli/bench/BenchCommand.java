@@ -152,7 +152,7 @@ public final class BenchCommand implements Callable<Integer> {
                     + "use fewer --messages or a longer --timeout.", e);
         } finally {
             bar.finish();
-            String cleanup = TopicCleanup.run(mode, broker, topics);
+            String cleanup = TopicCleanup.run(mode, broker, topics.stream().map(TopicSpec::name).toList());
             if (cleanup != null) {
                 spec.commandLine().getErr().println("keel: warning: " + cleanup);
             }

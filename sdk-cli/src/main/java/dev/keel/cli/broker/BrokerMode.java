@@ -1,8 +1,11 @@
 package dev.keel.cli.broker;
 
-import dev.keel.TopicSpec;
+import dev.keel.cli.EnvironmentException;
 import dev.keel.spi.BrokerAdapter;
+import dev.keel.spi.TopologyAdmin;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One {@code --broker} choice: how to reach the broker, check it answers, and build its Keel
@@ -38,10 +41,22 @@ public interface BrokerMode {
     }
 
     /**
-     * Deletes what {@code ensureTopology} declared for these topics (the CLI's own scratch topics),
-     * so runs leave nothing behind on a real broker. Best effort: throws only what the caller reports
-     * as a note. Nothing to do for an embedded broker.
+     * Deletes these topics (the CLI's own scratch topics) and the default dead-letter topics their
+     * subscriptions ensured, with everything Keel created for them, through a new adapter's
+     * {@link TopologyAdmin}: runs leave nothing behind on a real broker. Throws what the caller
+     * reports as a note.
      */
-    default void deleteTopics(BrokerOptions options, List<TopicSpec> topics) throws Exception {
+    default void deleteTopics(BrokerOptions options, List<String> topics) {
+        try (BrokerAdapter adapter = createAdapter(options)) {
+            if (!(adapter instanceof TopologyAdmin admin)) {
+                throw new EnvironmentException("the " + name() + " adapter cannot delete topics (no TopologyAdmin)");
+            }
+            Set<String> scratch = new LinkedHashSet<>();
+            for (String topic : topics) {
+                scratch.add(topic);
+                scratch.add(adapter.defaultDeadLetterTopic(topic));
+            }
+            scratch.forEach(admin::deleteTopology);
+        }
     }
 }

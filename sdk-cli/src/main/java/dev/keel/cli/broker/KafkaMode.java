@@ -1,20 +1,15 @@
 package dev.keel.cli.broker;
 
-import dev.keel.TopicSpec;
 import dev.keel.cli.bench.Progress;
 import dev.keel.kafka.KafkaAdapter;
 import dev.keel.kafka.KafkaConfig;
 import dev.keel.spi.BrokerAdapter;
 import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -25,7 +20,6 @@ final class KafkaMode implements BrokerMode {
 
     static final String NAME = "kafka";
     static final int DEFAULT_PORT = 9092;
-    static final Duration CLEANUP_TIMEOUT = Duration.ofSeconds(30);
 
     @Override
     public String name() {
@@ -48,23 +42,12 @@ final class KafkaMode implements BrokerMode {
 
     @Override
     public BrokerAdapter createAdapter(BrokerOptions options) {
-        // the CLI declares its dead-letter topics itself, the same way on every broker
-        return new KafkaAdapter(KafkaConfig.builder(options.bootstrapServers()).clientId("keel-cli")
-                .noDeadLetterTopics().build());
+        return new KafkaAdapter(KafkaConfig.builder(options.bootstrapServers()).clientId("keel-cli").build());
     }
 
     @Override
     public List<RawPublishBaseline> rawPublishBaselines(BrokerOptions options) {
         return List.of(new RawKafkaProducer(options.bootstrapServers()));
-    }
-
-    @Override
-    public void deleteTopics(BrokerOptions options, List<TopicSpec> topics) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers(),
-                AdminClientConfig.CLIENT_ID_CONFIG, "keel-cli-cleanup"))) {
-            admin.deleteTopics(topics.stream().map(TopicSpec::name).toList()).all()
-                    .get(CLEANUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        }
     }
 
     /** kafka-clients used well: async send, acks=all, idempotent, the same linger as Keel's producer. */

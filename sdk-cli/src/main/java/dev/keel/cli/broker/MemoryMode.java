@@ -34,6 +34,11 @@ final class MemoryMode implements BrokerMode {
         return List.of();
     }
 
+    /** Nothing to delete: the embedded broker ends with the run's adapter. */
+    @Override
+    public void deleteTopics(BrokerOptions options, List<String> topics) {
+    }
+
     @Override
     public String rawBaselinesMissingReason() {
         return "the in-memory broker has no client of its own to compare with";

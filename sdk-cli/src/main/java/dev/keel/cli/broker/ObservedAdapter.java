@@ -80,6 +80,11 @@ public final class ObservedAdapter implements BrokerAdapter {
     }
 
     @Override
+    public String defaultDeadLetterTopic(String topic) {
+        return delegate.defaultDeadLetterTopic(topic);
+    }
+
+    @Override
     public BrokerConsumer consumer(ConsumerSettings settings) {
         return new ObservedConsumer(delegate.consumer(settings));
     }

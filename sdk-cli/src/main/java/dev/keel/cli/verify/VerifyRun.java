@@ -29,9 +29,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One verify run: declares a fresh topic, starts the dead-letter reader and the consumer (with the
- * crash injector), publishes the plan with confirmation, waits until every confirmed message is
- * accounted for, and checks the guarantees. See docs/cli.md.
+ * One verify run: declares a fresh topic, starts the consumer (with the crash injector; its
+ * subscription ensures the dead-letter topic) and the dead-letter reader, publishes the plan with
+ * confirmation, waits until every confirmed message is accounted for, checks the guarantees, and
+ * deletes the run's topics whatever happened. See docs/cli.md.
  */
 public final class VerifyRun {
 
@@ -68,7 +69,8 @@ public final class VerifyRun {
         DeadLetterCollector deadLetters = new DeadLetterCollector();
         CountingMetrics metrics = new CountingMetrics();
         ObservedAdapter adapter = new ObservedAdapter(mode.createAdapter(options));
-        adapter.observe(topic + ".DLT", deadLetters::observeRaw);
+        String deadLetterTopic = adapter.defaultDeadLetterTopic(topic);
+        adapter.observe(deadLetterTopic, deadLetters::observeRaw);
         CrashInjector[] injector = new CrashInjector[1];
         ObservedStore observedStore = new ObservedStore(store.create(), id -> injector[0].settled(id));
         DeliveryGuarantee guarantee = settings.dedup() ? DeliveryGuarantee.EFFECTIVELY_ONCE
@@ -78,15 +80,11 @@ public final class VerifyRun {
                 + ", PER_KEY, " + settings.lanes() + " lanes, topic " + topic;
         PublishOutcome outcome;
         int crashes;
-        List<TopicSpec> topics = List.of(
-                TopicSpec.builder(topic).partitions(options.partitions()).group(GROUP).build(),
-                TopicSpec.builder(topic + ".DLT").partitions(1).group(DLT_GROUP).build());
+        // deleted with their default dead-letter topics: <topic>.DLT, and that of the dead-letter reader
+        List<String> scratch = List.of(topic, deadLetterTopic);
         try (adapter; observedStore;
              Keel keel = Keel.builder(adapter).idempotencyStore(observedStore).metrics(metrics).build()) {
-            keel.ensureTopology(topics.toArray(TopicSpec[]::new));
-            Subscription dltSubscription = keel.subscribe(SubscriptionConfig.builder(topic + ".DLT", DLT_GROUP,
-                    Codec.bytes()).guarantee(DeliveryGuarantee.AT_LEAST_ONCE).ordering(Ordering.UNORDERED)
-                    .lanes(2).retryPolicy(RetryPolicy.none()).closeTimeout(CLOSE_TIMEOUT).build(), deadLetters);
+            keel.ensureTopology(TopicSpec.builder(topic).partitions(options.partitions()).group(GROUP).build());
             SubscriptionConfig<String> config = SubscriptionConfig.builder(topic, GROUP, Codec.utf8())
                     .guarantee(guarantee).ordering(Ordering.PER_KEY).lanes(settings.lanes())
                     .maxInFlight(Math.max(256, settings.lanes())).retryPolicy(POISON_RETRIES)
@@ -97,7 +95,10 @@ public final class VerifyRun {
                     settings.dedup(), generation -> keel.subscribe(config, new VerifyHandler(generation, injector[0],
                     ledger)));
             try (CrashInjector crashInjector = injector[0]) {
-                crashInjector.start();
+                crashInjector.start(); // the subscription ensures the dead-letter topic, kept for its group
+                Subscription dltSubscription = keel.subscribe(SubscriptionConfig.builder(deadLetterTopic, DLT_GROUP,
+                        Codec.bytes()).guarantee(DeliveryGuarantee.AT_LEAST_ONCE).ordering(Ordering.UNORDERED)
+                        .lanes(2).retryPolicy(RetryPolicy.none()).closeTimeout(CLOSE_TIMEOUT).build(), deadLetters);
                 outcome = publish(keel, topic, plan);
                 awaitAccounted(plan, outcome, adapter, topic, deadLetters);
                 crashInjector.quiesce();
@@ -111,10 +112,10 @@ public final class VerifyRun {
             }
         } finally {
             progress.finish();
-        }
-        String cleanup = TopicCleanup.run(mode, options, topics);
-        if (cleanup != null) {
-            notes.add(cleanup);
+            String cleanup = TopicCleanup.run(mode, options, scratch);
+            if (cleanup != null) {
+                notes.add(cleanup);
+            }
         }
         check(plan, outcome, deadLetters);
         explainDuplicates(observedStore);

@@ -20,9 +20,10 @@ final class Chains {
     private Chains() {
     }
 
-    static <T> Step build(SubscriptionConfig<T> config, MessageHandler<T> handler, StoreAccess store, Delays delays,
-                          BooleanSupplier stopped, Supplier<BrokerProducer> producer, Clock clock,
-                          MetricsRecorder metrics, Duration deadLetterTimeout) {
+    /** {@code deadLetterTopic}: the subscription's dead-letter policy resolved through its adapter. */
+    static <T> Step build(SubscriptionConfig<T> config, String deadLetterTopic, MessageHandler<T> handler,
+                          StoreAccess store, Delays delays, BooleanSupplier stopped, Supplier<BrokerProducer> producer,
+                          Clock clock, MetricsRecorder metrics, Duration deadLetterTimeout) {
         String group = config.group();
         Step chain = new InvokeStep<>(config.codec(), handler, metrics, group);
         if (config.guarantee() != DeliveryGuarantee.AT_MOST_ONCE) {
@@ -32,8 +33,8 @@ final class Chains {
             chain = new DedupStep(chain, store, config.idempotencyPolicy(), clock, delays, stopped,
                     metrics, group);
         }
-        chain = new DeadLetterStep(chain, producer, config.deadLetterPolicy().destinationFor(config.topic()), group,
-                clock, delays, stopped, deadLetterTimeout, metrics);
+        chain = new DeadLetterStep(chain, producer, deadLetterTopic, group, clock, delays, stopped, deadLetterTimeout,
+                metrics);
         return new MetricsStep(chain, metrics, group);
     }
 }

@@ -16,6 +16,7 @@ import dev.keel.spi.ConsumerSettings;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -103,15 +104,17 @@ public final class Engine implements AutoCloseable {
         boolean dedup = config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE;
         ExecutorService storePool = dedup ? Executors.newFixedThreadPool(STORE_THREADS, new NamedThreads(name + "-store"))
                 : null;
+        String deadLetterTopic = config.deadLetterPolicy().destinationFor(config.topic())
+                .orElseGet(() -> adapter.defaultDeadLetterTopic(config.topic()));
         BrokerConsumer consumer = adapter.consumer(new ConsumerSettings(config.topic(), config.group(),
-                config.maxInFlight(), config.revokeTimeout()));
+                config.maxInFlight(), config.revokeTimeout(), Optional.of(deadLetterTopic)));
         FlowControl flow = new FlowControl(consumer, config.maxInFlight());
         StoreAccess storeAccess = dedup ? new StoreAccess(store, config.topic(), config.group(),
                 config.idempotencyPolicy(), storePool, flow, metrics) : null;
         Delays delays = new Delays(scheduler, handlerPool);
         EngineSubscription[] self = new EngineSubscription[1];
-        Step chain = Chains.build(config, handler, storeAccess, delays, () -> self[0].isStopped(), producer, clock,
-                metrics, publisherConfig.timeout());
+        Step chain = Chains.build(config, deadLetterTopic, handler, storeAccess, delays, () -> self[0].isStopped(),
+                producer, clock, metrics, publisherConfig.timeout());
         EngineSubscription subscription = new EngineSubscription(config, consumer,
                 new KeyOrderedExecutor(config.lanes(), handlerPool), handlerPool, storePool, flow, storeAccess, chain,
                 clock);

@@ -117,6 +117,13 @@ public final class KafkaSender implements BrokerProducer {
         });
     }
 
+    /** Forgets that {@code topic} exists (it was deleted): the next send to it checks again. */
+    public void forgetTopic(String topic) {
+        if (gates != null) {
+            gates.forget(topic);
+        }
+    }
+
     /** Flushes what is pending (up to the close timeout); what is left fails, none hangs. */
     @Override
     public void close() {

@@ -4,11 +4,13 @@ import dev.keel.BrokerUnavailableException;
 import dev.keel.KeelException;
 import dev.keel.KeelTimeoutException;
 import dev.keel.TopicSpec;
+import dev.keel.TopologyException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -18,12 +20,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.AuthenticationException;
@@ -34,7 +38,10 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Topic declaration and existence checks through the Kafka Admin client. Thread-safe. */
+/**
+ * Topic declaration, description, deletion and existence checks through the Kafka Admin client.
+ * Never changes an existing topic. Thread-safe.
+ */
 public final class TopicAdmin implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
@@ -49,37 +56,79 @@ public final class TopicAdmin implements AutoCloseable {
     }
 
     /**
-     * Creates {@code spec}'s topic, and its dead-letter topic {@code <name><deadLetterSuffix>} when
-     * the suffix is not null, with the spec's partitions, replication factor and
-     * {@code min.insync.replicas}; topics that exist already are left as they are. Returns when the
-     * topics are visible with a leader for every partition.
+     * Creates {@code spec}'s topic with its partitions, replication factor and
+     * {@code min.insync.replicas}, or checks the existing one: fewer partitions than requested, or
+     * another replication factor or {@code min.insync.replicas}, fail with a
+     * {@link TopologyException} and change nothing; more partitions than requested are accepted
+     * (Kafka topics grow; keys moved when it grew) and logged. Returns when the topic is visible
+     * with a leader serving every partition.
      */
-    public void ensure(TopicSpec spec, String deadLetterSuffix) {
-        List<NewTopic> topics = new ArrayList<>();
-        topics.add(newTopic(spec.name(), spec));
-        if (deadLetterSuffix != null && !spec.name().endsWith(deadLetterSuffix)) {
-            topics.add(newTopic(spec.name() + deadLetterSuffix, spec));
-        }
+    public void ensure(TopicSpec spec) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        for (Map.Entry<String, KafkaFuture<Void>> created : admin.createTopics(topics).values().entrySet()) {
-            try {
-                created.getValue().get(remaining(deadline), TimeUnit.NANOSECONDS);
-                LOG.info("Created Kafka topic {} ({} partitions, replication factor {}, min.insync.replicas {})",
-                        created.getKey(), spec.partitions(), spec.replicationFactor(), spec.minInSyncReplicas());
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw failure("declaring topic " + created.getKey(), e.getCause());
-                }
-            } catch (TimeoutException e) {
-                throw new KeelTimeoutException("Kafka did not confirm creating topic " + created.getKey() + " within "
-                        + timeout + "; is the cluster at the configured bootstrap servers reachable?", e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new KeelException("interrupted while declaring topic " + created.getKey(), e, true);
-            }
+        boolean created = describeNow(spec.name(), deadline).isEmpty() && create(spec.name(), spec, deadline);
+        TopicDescription description = awaitVisible(spec.name(), deadline);
+        if (!created) {
+            check(spec, description, deadline);
         }
-        for (NewTopic topic : topics) {
-            awaitWritable(awaitVisible(topic.name(), spec.partitions(), deadline), deadline);
+        awaitWritable(description, deadline);
+    }
+
+    /**
+     * Makes sure a subscription's dead-letter topic exists: an existing one is used as it is;
+     * otherwise it is created with the partitions, replication factor and
+     * {@code min.insync.replicas} of {@code origin}. Fails with a non-retriable
+     * {@link KeelException} when {@code origin} does not exist, unless {@code autoCreation} (then
+     * the broker creates both on first use and nothing is done here).
+     */
+    public void ensureDeadLetterTopic(String origin, String deadLetterTopic, boolean autoCreation) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (describeNow(deadLetterTopic, deadline).isPresent()) {
+            return;
+        }
+        Optional<TopicSpec> source = describe(origin, deadline);
+        if (source.isEmpty()) {
+            if (autoCreation) {
+                return;
+            }
+            throw new KeelException("topic " + origin + " does not exist on Kafka: declare it with ensureTopology "
+                    + "before subscribing", false);
+        }
+        TopicSpec like = source.get();
+        TopicSpec spec = TopicSpec.builder(deadLetterTopic).partitions(like.partitions())
+                .replicationFactor(like.replicationFactor()).minInSyncReplicas(like.minInSyncReplicas()).build();
+        if (create(deadLetterTopic, spec, deadline)) {
+            LOG.info("Created Kafka dead-letter topic {} for topic {}", deadLetterTopic, origin);
+        }
+        awaitWritable(awaitVisible(deadLetterTopic, deadline), deadline);
+    }
+
+    /** The topic's partitions, replication factor and {@code min.insync.replicas} (no groups); empty when absent. */
+    public Optional<TopicSpec> describe(String topic) {
+        return describe(topic, System.nanoTime() + timeout.toNanos());
+    }
+
+    /** Deletes the topic and waits until Kafka no longer lists it; nothing happens when it does not exist. */
+    public void delete(String topic) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            admin.deleteTopics(Set.of(topic)).all().get(remaining(deadline), TimeUnit.NANOSECONDS);
+            LOG.info("Deleted Kafka topic {}", topic);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                throw failure("deleting topic " + topic, e.getCause());
+            }
+            return;
+        } catch (TimeoutException e) {
+            throw new KeelTimeoutException("Kafka did not confirm deleting topic " + topic + " within " + timeout, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KeelException("interrupted while deleting topic " + topic, e, true);
+        }
+        while (describeNow(topic, deadline).isPresent()) {
+            if (System.nanoTime() >= deadline) {
+                throw new KeelTimeoutException("topic " + topic + " was still listed " + timeout + " after its deletion");
+            }
+            LockSupport.parkNanos(VISIBILITY_POLL_NANOS);
         }
     }
 
@@ -157,17 +206,12 @@ public final class TopicAdmin implements AutoCloseable {
         return specs;
     }
 
-    private TopicDescription awaitVisible(String topic, int declaredPartitions, long deadline) {
+    private TopicDescription awaitVisible(String topic, long deadline) {
         while (true) {
             try {
                 TopicDescription d = admin.describeTopics(Set.of(topic)).allTopicNames()
                         .get(remaining(deadline), TimeUnit.NANOSECONDS).get(topic);
                 if (d != null && d.partitions().stream().map(TopicPartitionInfo::leader).allMatch(l -> l != null)) {
-                    if (d.partitions().size() != declaredPartitions) {
-                        LOG.warn("Kafka topic {} exists with {} partitions, not the {} declared; left as it is "
-                                + "(changing it would move keys between partitions)", topic, d.partitions().size(),
-                                declaredPartitions);
-                    }
                     return d;
                 }
             } catch (ExecutionException e) {
@@ -187,9 +231,104 @@ public final class TopicAdmin implements AutoCloseable {
         }
     }
 
-    private static NewTopic newTopic(String name, TopicSpec spec) {
-        return new NewTopic(name, spec.partitions(), (short) spec.replicationFactor())
+    /** Creates the topic; false when it exists already (another process created it meanwhile). */
+    private boolean create(String name, TopicSpec spec, long deadline) {
+        NewTopic topic = new NewTopic(name, spec.partitions(), (short) spec.replicationFactor())
                 .configs(Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(spec.minInSyncReplicas())));
+        try {
+            admin.createTopics(List.of(topic)).all().get(remaining(deadline), TimeUnit.NANOSECONDS);
+            LOG.info("Created Kafka topic {} ({} partitions, replication factor {}, min.insync.replicas {})", name,
+                    spec.partitions(), spec.replicationFactor(), spec.minInSyncReplicas());
+            return true;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof TopicExistsException) {
+                return false;
+            }
+            throw failure("declaring topic " + name, e.getCause());
+        } catch (TimeoutException e) {
+            throw new KeelTimeoutException("Kafka did not confirm creating topic " + name + " within " + timeout
+                    + "; is the cluster at the configured bootstrap servers reachable?", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KeelException("interrupted while declaring topic " + name, e, true);
+        }
+    }
+
+    /** Compares an existing topic with the requested spec; see {@link #ensure}. */
+    private void check(TopicSpec spec, TopicDescription existing, long deadline) {
+        int partitions = existing.partitions().size();
+        int replicas = replicationFactorOf(existing);
+        int minInSync = minInSyncReplicasOf(spec.name(), deadline);
+        List<String> differences = new ArrayList<>();
+        if (partitions < spec.partitions()) {
+            differences.add("partitions " + partitions + " (requested " + spec.partitions() + ")");
+        }
+        if (replicas != spec.replicationFactor()) {
+            differences.add("replication factor " + replicas + " (requested " + spec.replicationFactor() + ")");
+        }
+        if (minInSync != spec.minInSyncReplicas()) {
+            differences.add("min.insync.replicas " + minInSync + " (requested " + spec.minInSyncReplicas() + ")");
+        }
+        if (!differences.isEmpty()) {
+            throw new TopologyException(spec.name(), "Kafka topic " + spec.name() + " exists with other settings: "
+                    + String.join(", ", differences) + ". Keel does not change an existing topic: declare it as it is,"
+                    + " change it with Kafka's tools, or delete it (deleteTopology) or use another name");
+        }
+        if (partitions > spec.partitions()) {
+            LOG.info("Kafka topic {} has {} partitions, more than the {} declared; used as it is", spec.name(),
+                    partitions, spec.partitions());
+        }
+    }
+
+    private Optional<TopicSpec> describe(String topic, long deadline) {
+        Optional<TopicDescription> found = describeNow(topic, deadline);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        int replicas = replicationFactorOf(found.get());
+        int minInSync = minInSyncReplicasOf(topic, deadline);
+        return Optional.of(TopicSpec.builder(topic).partitions(found.get().partitions().size())
+                .replicationFactor(replicas).minInSyncReplicas(Math.min(minInSync, replicas)).build());
+    }
+
+    /** One describe of the topic: empty when Kafka does not know it. */
+    private Optional<TopicDescription> describeNow(String topic, long deadline) {
+        try {
+            return Optional.ofNullable(admin.describeTopics(Set.of(topic)).allTopicNames()
+                    .get(remaining(deadline), TimeUnit.NANOSECONDS).get(topic));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return Optional.empty();
+            }
+            throw failure("describing topic " + topic, e.getCause());
+        } catch (TimeoutException e) {
+            throw new KeelTimeoutException("Kafka did not describe topic " + topic + " within " + timeout, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KeelException("interrupted while describing topic " + topic, e, true);
+        }
+    }
+
+    private static int replicationFactorOf(TopicDescription topic) {
+        return topic.partitions().isEmpty() ? 0 : topic.partitions().get(0).replicas().size();
+    }
+
+    private int minInSyncReplicasOf(String topic, long deadline) {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try {
+            Config config = admin.describeConfigs(Set.of(resource)).all().get(remaining(deadline), TimeUnit.NANOSECONDS)
+                    .get(resource);
+            ConfigEntry entry = config == null ? null : config.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+            return entry == null || entry.value() == null ? 1 : Integer.parseInt(entry.value());
+        } catch (ExecutionException e) {
+            throw failure("describing the configuration of topic " + topic, e.getCause());
+        } catch (TimeoutException e) {
+            throw new KeelTimeoutException("Kafka did not describe the configuration of topic " + topic + " within "
+                    + timeout, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KeelException("interrupted while describing topic " + topic, e, true);
+        }
     }
 
     private static long remaining(long deadline) {

@@ -27,8 +27,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Consumes one group's lane queues of a topic as one member of the group ({@link Lanes}): manual
- * acks, {@code basic.qos} of {@code min(prefetch, maxInFlight / lanes)} per lane queue.
+ * Consumes one group's partition queues of a topic as one member of the group ({@link Lanes}):
+ * manual acks, {@code basic.qos} of {@code min(prefetch, maxInFlight / partitions)} per partition
+ * queue. On start it ensures what the subscription needs: the group's queues on the topic and, when
+ * the settings name one, the dead-letter topic with the group's queues on it (so dead letters are
+ * kept for the group, never unroutable).
  *
  * <p>Deliveries are handed to the sink in batches, in delivery order, by one dispatch task at a
  * time on the adapter's executor. {@link #pause()} stops handing them on; the broker stops sending
@@ -91,6 +94,7 @@ public final class RabbitConsumer implements BrokerConsumer {
                 + "' does not exist on RabbitMQ: declare it (with group '" + settings.group()
                 + "') with ensureTopology before subscribing", false));
         topology.ensureGroup(topic, settings.group(), count);
+        settings.deadLetterTopic().ifPresent(dlt -> topology.ensureDeadLetters(topic, settings.group(), dlt));
         int prefetch = Math.max(1, Math.min(configuredPrefetch, settings.maxInFlight() / count));
         Lanes l = new Lanes(topic, settings.group(), count, prefetch, connection, topology, this::onDelivery,
                 this::revoke, settings.revokeTimeout(), executor, scheduler);
@@ -103,7 +107,7 @@ public final class RabbitConsumer implements BrokerConsumer {
         }
         long every = rebalanceInterval.toMillis();
         balancing = scheduler.scheduleWithFixedDelay(this::rebalance, every, every, TimeUnit.MILLISECONDS);
-        LOG.info("consuming topic '{}' as group '{}': {} lane queues, prefetch {} each", topic, settings.group(),
+        LOG.info("consuming topic '{}' as group '{}': {} partition queues, prefetch {} each", topic, settings.group(),
                 count, prefetch);
     }
 

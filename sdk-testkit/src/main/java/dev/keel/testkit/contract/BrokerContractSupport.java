@@ -17,7 +17,6 @@ import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.InMemoryIdempotencyStore;
 import dev.keel.ordering.Ordering;
-import dev.keel.retry.DeadLetterPolicy;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.Capability;
@@ -72,7 +71,10 @@ public abstract class BrokerContractSupport {
     protected FaultyIdempotencyStore store;
     /** The engine events of every Keel instance of this test. */
     CountingMetrics metrics;
-    /** This test's topic, consumer group, dead-letter topic and dead-letter reader group. */
+    /**
+     * This test's topic, consumer group, dead-letter topic (the adapter's default, known once the
+     * first adapter of the test exists) and dead-letter reader group.
+     */
     protected String topic;
     protected String group;
     protected String deadLetters;
@@ -113,7 +115,7 @@ public abstract class BrokerContractSupport {
         String base = "keel-ct-" + UUID.randomUUID().toString().substring(0, 8);
         topic = base;
         group = base + "-g";
-        deadLetters = DeadLetterPolicy.ofDefaults().destinationFor(topic);
+        deadLetters = null;
         deadLetterReader = base + "-dlt-reader";
         store = new FaultyIdempotencyStore(createStore());
         metrics = new CountingMetrics();
@@ -157,6 +159,9 @@ public abstract class BrokerContractSupport {
             capabilities = Set.copyOf(adapter.capabilities());
         }
         cleanup(adapter);
+        if (deadLetters == null) {
+            deadLetters = adapter.defaultDeadLetterTopic(topic);
+        }
         Keel keel = Keel.builder(adapter).idempotencyStore(new SharedStore(store)).metrics(metrics)
                 .publisherConfig(publisherConfig).build();
         synchronized (adapters) {
@@ -169,12 +174,25 @@ public abstract class BrokerContractSupport {
     final BrokerAdapter newAdapter() {
         BrokerAdapter adapter = createAdapter();
         cleanup(adapter);
+        if (deadLetters == null) {
+            deadLetters = adapter.defaultDeadLetterTopic(topic);
+        }
         return adapter;
     }
 
-    /** Declares the topic with the group, and the dead-letter topic with its reader group. */
+    /** The adapter behind {@code keel}. */
+    final BrokerAdapter adapterOf(Keel keel) {
+        synchronized (adapters) {
+            return adapters.get(keel);
+        }
+    }
+
+    /**
+     * Declares the topic with the group. The dead-letter topic needs no declaring: the group's
+     * subscription ensures it.
+     */
     final void declare(Keel keel) {
-        keel.ensureTopology(topic(topic).group(group).build(), topic(deadLetters).group(deadLetterReader).build());
+        keel.ensureTopology(topic(topic).group(group).build());
     }
 
     final void assumeCapability(Capability capability) {
@@ -298,9 +316,18 @@ public abstract class BrokerContractSupport {
 
     // ---- readers -------------------------------------------------------------------------------
 
-    /** Reads the dead-letter topic (below the engine, so the {@code keel-dlt-*} headers show). */
+    /**
+     * Reads the dead-letter topic in a group of its own (below the engine, so the
+     * {@code keel-dlt-*} headers show): start it once the subscription ensured that topic, before
+     * anything is dead-lettered (on RabbitMQ a new group gets only later messages).
+     */
     final RawReader readDeadLetters() {
-        RawReader reader = RawReader.start(newAdapter(), deadLetters, deadLetterReader);
+        return read(deadLetters, deadLetterReader);
+    }
+
+    /** Reads {@code topic} as {@code readerGroup} below the engine, acknowledging everything. */
+    final RawReader read(String fromTopic, String readerGroup) {
+        RawReader reader = RawReader.start(newAdapter(), fromTopic, readerGroup);
         cleanup(reader);
         return reader;
     }

@@ -34,9 +34,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The publishing and handling half of the contract: confirmations, typed publish failures,
- * duplicates, dead letters. Run through {@link BrokerContractTest}.
+ * duplicates, dead letters. Run through {@link BrokerContractTest}; {@link TopologyContract} comes
+ * before it.
  */
-public abstract class DeliveryContract extends BrokerContractSupport {
+public abstract class DeliveryContract extends TopologyContract {
 
     @Test
     void confirmedPublishesShouldAllBeConsumedOnce() {
@@ -181,7 +182,6 @@ public abstract class DeliveryContract extends BrokerContractSupport {
     void poisonMessageShouldGoToDeadLettersAfterMaxAttemptsWhileTheRestFlows() {
         Keel keel = newKeel();
         declare(keel);
-        RawReader deadLetterReader = readDeadLetters();
         Effects effects = new Effects();
         List<Integer> poisonAttempts = new CopyOnWriteArrayList<>();
         Subscription subscription = keel.subscribe(subscription().retryPolicy(quickRetries(3)).build(), d -> {
@@ -191,6 +191,7 @@ public abstract class DeliveryContract extends BrokerContractSupport {
             }
             effects.apply(d);
         });
+        RawReader deadLetterReader = readDeadLetters();
         List<Message> messages = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
             messages.add(i == 7 ? message("poison", "key-2") : message("p-" + i, "key-" + (i % 5)));
@@ -217,9 +218,9 @@ public abstract class DeliveryContract extends BrokerContractSupport {
     void undecodableMessageShouldGoToDeadLettersAtOnce() {
         Keel keel = newKeel();
         declare(keel);
-        RawReader deadLetterReader = readDeadLetters();
         Effects effects = new Effects();
         Subscription subscription = keel.subscribe(subscription().build(), effects::apply);
+        RawReader deadLetterReader = readDeadLetters();
         byte[] invalidUtf8 = {(byte) 0xC3, (byte) 0x28, (byte) 0xFF};
         List<Message> healthy = new ArrayList<>();
         for (int i = 0; i < 10; i++) {

@@ -5,6 +5,7 @@ import dev.keel.ClosedException;
 import dev.keel.KeelException;
 import dev.keel.PublishReceipt;
 import dev.keel.TopicSpec;
+import dev.keel.TopologyException;
 import dev.keel.UnroutableException;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.OutboundRecord;
@@ -15,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -66,16 +68,20 @@ public final class BrokerState {
         return new InMemoryClient(this);
     }
 
+    /**
+     * Creates the topic, or checks the existing one: fewer partitions than requested, or another
+     * replication factor or min-in-sync count, fail with a {@link TopologyException} and change
+     * nothing (more partitions are accepted, as on Kafka). Then adds the spec's groups.
+     */
     public void ensureTopology(TopicSpec spec) {
         Objects.requireNonNull(spec, "spec");
-        List<GroupState> toRebalance = new ArrayList<>();
         lock.lock();
         try {
             TopicLog log = topics.get(spec.name());
             if (log == null) {
-                createTopic(spec.name(), spec.partitions());
-            } else if (log.grow(spec.partitions())) {
-                toRebalance.addAll(groupsOf(spec.name()).values());
+                createTopic(spec.name(), spec.partitions(), spec.replicationFactor(), spec.minInSyncReplicas());
+            } else {
+                check(spec, log);
             }
             for (String group : spec.groups()) {
                 group(spec.name(), group);
@@ -83,19 +89,98 @@ public final class BrokerState {
         } finally {
             lock.unlock();
         }
+    }
+
+    private static void check(TopicSpec spec, TopicLog log) {
+        List<String> differences = new ArrayList<>();
+        if (log.partitionCount() < spec.partitions()) {
+            differences.add("partitions " + log.partitionCount() + " (requested " + spec.partitions() + ")");
+        }
+        if (log.replicationFactor() != spec.replicationFactor()) {
+            differences.add("replication factor " + log.replicationFactor() + " (requested "
+                    + spec.replicationFactor() + ")");
+        }
+        if (log.minInSyncReplicas() != spec.minInSyncReplicas()) {
+            differences.add("minInSyncReplicas " + log.minInSyncReplicas() + " (requested "
+                    + spec.minInSyncReplicas() + ")");
+        }
+        if (!differences.isEmpty()) {
+            throw new TopologyException(spec.name(), "topic '" + spec.name() + "' exists on the in-memory broker with "
+                    + "other settings: " + String.join(", ", differences) + ". Declare it as it is, or delete it "
+                    + "(deleteTopology) or use another name");
+        }
+    }
+
+    /** The topic as declared, with its groups; empty when it does not exist. */
+    public Optional<TopicSpec> describeTopology(String topic) {
+        lock.lock();
+        try {
+            TopicLog log = topics.get(topic);
+            if (log == null) {
+                return Optional.empty();
+            }
+            TopicSpec.Builder spec = TopicSpec.builder(topic).partitions(log.partitionCount())
+                    .replicationFactor(log.replicationFactor()).minInSyncReplicas(log.minInSyncReplicas());
+            groupsOf(topic).keySet().forEach(spec::group);
+            return Optional.of(spec.build());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Forgets the topic, its records and its groups; nothing happens when it does not exist. */
+    public void deleteTopology(String topic) {
+        lock.lock();
+        try {
+            topics.remove(topic);
+            groups.remove(topic);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Adds partitions to a topic, as an operator growing a Kafka topic would; the groups rebalance. */
+    public void addPartitions(String topic, int partitions) {
+        List<GroupState> toRebalance = new ArrayList<>();
+        lock.lock();
+        try {
+            TopicLog log = topics.get(topic);
+            if (log == null) {
+                throw new IllegalArgumentException("topic '" + topic + "' is not declared");
+            }
+            if (log.grow(partitions)) {
+                toRebalance.addAll(groupsOf(topic).values());
+            }
+        } finally {
+            lock.unlock();
+        }
         toRebalance.forEach(rebalancer::request);
     }
 
+    /**
+     * A consumer of an existing topic (or an auto-created one). Its dead-letter topic, when the
+     * settings name one, is created like the consumed topic if it does not exist, and the
+     * consumer's group is added to it.
+     */
     ConsumerSession newConsumer(ConsumerSettings consumerSettings) {
         lock.lock();
         try {
-            if (!topics.containsKey(consumerSettings.topic())) {
+            TopicLog log = topics.get(consumerSettings.topic());
+            if (log == null) {
                 if (!settings.autoCreateTopics()) {
                     throw new KeelException("topic '" + consumerSettings.topic() + "' is not declared on the in-memory "
                             + "broker: declare it with ensureTopology first (or build the broker with "
                             + "autoCreateTopics(true))", false);
                 }
-                createTopic(consumerSettings.topic(), settings.autoCreatePartitions());
+                log = createTopic(consumerSettings.topic(), settings.autoCreatePartitions());
+            }
+            Optional<String> deadLetters = consumerSettings.deadLetterTopic();
+            if (deadLetters.isPresent()) {
+                if (!topics.containsKey(deadLetters.get())) {
+                    createTopic(deadLetters.get(), log.partitionCount(), log.replicationFactor(),
+                            log.minInSyncReplicas());
+                }
+                group(deadLetters.get(), consumerSettings.group());
             }
             return new ConsumerSession(this, consumerSettings, group(consumerSettings.topic(), consumerSettings.group()));
         } finally {
@@ -163,11 +248,16 @@ public final class BrokerState {
     }
 
     private TopicLog createTopic(String name, int partitions) {
+        return createTopic(name, partitions, TopicSpec.DEFAULT_REPLICATION_FACTOR,
+                TopicSpec.DEFAULT_MIN_IN_SYNC_REPLICAS);
+    }
+
+    private TopicLog createTopic(String name, int partitions, int replicationFactor, int minInSyncReplicas) {
         if (!TopicSpec.isValidName(name)) {
             throw new IllegalArgumentException("topic name must be 1-200 characters of [A-Za-z0-9._-], was '" + name
                     + "'");
         }
-        TopicLog log = new TopicLog(name, partitions);
+        TopicLog log = new TopicLog(name, partitions, replicationFactor, minInSyncReplicas);
         topics.put(name, log);
         return log;
     }

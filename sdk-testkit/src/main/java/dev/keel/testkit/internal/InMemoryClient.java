@@ -7,17 +7,19 @@ import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.TopologyAdmin;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * One client of an in-memory broker, as an adapter: closing it closes its producer and its
  * consumers (gracefully), not the broker nor other clients. Thread-safe.
  */
-public final class InMemoryClient implements BrokerAdapter {
+public final class InMemoryClient implements BrokerAdapter, TopologyAdmin {
 
     private static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.allOf(Capability.class));
 
@@ -44,6 +46,18 @@ public final class InMemoryClient implements BrokerAdapter {
     public void ensureTopology(TopicSpec topic) {
         checkOpen();
         broker.ensureTopology(topic);
+    }
+
+    @Override
+    public Optional<TopicSpec> describeTopology(String topic) {
+        checkOpen();
+        return broker.describeTopology(topic);
+    }
+
+    @Override
+    public void deleteTopology(String topic) {
+        checkOpen();
+        broker.deleteTopology(topic);
     }
 
     @Override

@@ -15,16 +15,29 @@ import java.util.List;
 final class TopicLog {
 
     private final String name;
+    private final int replicationFactor;
+    private final int minInSyncReplicas;
     private final List<List<StoredRecord>> partitions = new ArrayList<>();
     private long roundRobin;
 
-    TopicLog(String name, int partitionCount) {
+    TopicLog(String name, int partitionCount, int replicationFactor, int minInSyncReplicas) {
         this.name = name;
+        this.replicationFactor = replicationFactor;
+        this.minInSyncReplicas = minInSyncReplicas;
         grow(partitionCount);
     }
 
     String name() {
         return name;
+    }
+
+    /** As declared: the in-memory broker keeps one copy whatever it says. */
+    int replicationFactor() {
+        return replicationFactor;
+    }
+
+    int minInSyncReplicas() {
+        return minInSyncReplicas;
     }
 
     int partitionCount() {

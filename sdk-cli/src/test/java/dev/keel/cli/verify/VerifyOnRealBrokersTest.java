@@ -1,0 +1,82 @@
+package dev.keel.cli.verify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keel.cli.CliRun;
+import dev.keel.cli.ExitCodes;
+import dev.keel.kafka.KafkaAdapter;
+import dev.keel.kafka.KafkaConfig;
+import dev.keel.rabbit.RabbitAdapter;
+import dev.keel.rabbit.RabbitConfig;
+import dev.keel.spi.TopologyAdmin;
+import dev.keel.testbrokers.KafkaEndpoint;
+import dev.keel.testbrokers.RabbitEndpoint;
+import dev.keel.testbrokers.RealBrokers;
+import dev.keel.testbrokers.RedisEndpoint;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** {@code keel verify} on the harness's real Kafka, RabbitMQ and Redis: a short run passes and leaves no topic behind. */
+@ExtendWith(RealBrokers.class)
+class VerifyOnRealBrokersTest {
+
+    private static final String[] SHORT_RUN = {"--messages", "150", "--keys", "10", "--crash-rate", "0",
+        "--duplicate-rate", "0.05", "--poison-rate", "0.05", "--seed", "20251120", "--partitions", "2",
+        "--timeout", "60s", "--no-progress"};
+
+    @Test
+    void verifyOnRabbitShouldPassTwiceInARowAndDeleteItsTopics(RabbitEndpoint rabbit, RedisEndpoint redis) {
+        try (RabbitAdapter admin = new RabbitAdapter(RabbitConfig.builder().uri(rabbit.uri()).build())) {
+            for (int run = 0; run < 2; run++) {
+                CliRun result = verify("--broker", "rabbit", "--rabbit-uri", rabbit.uri(), "--redis", redis.uri());
+
+                assertPassed(result, "broker rabbit");
+                assertNothingLeft(admin, topicOf(result));
+            }
+        }
+    }
+
+    @Test
+    void verifyOnKafkaShouldPassAndDeleteItsTopics(KafkaEndpoint kafka, RedisEndpoint redis) {
+        CliRun result = verify("--broker", "kafka", "--bootstrap-servers", kafka.bootstrapServers(), "--redis",
+                redis.uri());
+
+        assertPassed(result, "broker kafka");
+        try (KafkaAdapter admin = new KafkaAdapter(KafkaConfig.builder(kafka.bootstrapServers()).build())) {
+            assertNothingLeft(admin, topicOf(result));
+        }
+    }
+
+    private static CliRun verify(String... broker) {
+        String[] args = new String[1 + broker.length + SHORT_RUN.length];
+        args[0] = "verify";
+        System.arraycopy(broker, 0, args, 1, broker.length);
+        System.arraycopy(SHORT_RUN, 0, args, 1 + broker.length, SHORT_RUN.length);
+        return CliRun.of(args);
+    }
+
+    private static void assertPassed(CliRun result, String broker) {
+        assertThat(result.exitCode()).as(result.out() + result.err()).isEqualTo(ExitCodes.OK);
+        assertThat(result.out()).contains(broker).contains("store redis").contains("PASS: no violation")
+                .doesNotContain("could not delete");
+        Matcher deadLettered = Pattern.compile("dead-lettered\\s+(\\d+) of (\\d+)").matcher(result.out());
+        assertThat(deadLettered.find()).as(result.out()).isTrue();
+        assertThat(Long.parseLong(deadLettered.group(1))).isPositive()
+                .isEqualTo(Long.parseLong(deadLettered.group(2)));
+    }
+
+    private static void assertNothingLeft(TopologyAdmin admin, String topic) {
+        for (String name : List.of(topic, topic + ".DLT", topic + ".DLT.DLT")) {
+            assertThat(admin.describeTopology(name)).as(name).isEmpty();
+        }
+    }
+
+    private static String topicOf(CliRun result) {
+        Matcher m = Pattern.compile("topic (keel-verify-\\S+)").matcher(result.out());
+        assertThat(m.find()).as(result.out()).isTrue();
+        return m.group(1);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.keel.rabbit.internal;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.GetResponse;
+import dev.keel.TopicSpec;
+import dev.keel.rabbit.QueueType;
+import java.io.IOException;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What Keel declared for a topic, kept on the broker (AMQP cannot list queues nor read queue
+ * arguments back): the classic queue {@code T.keel-topology} holds one persistent empty message per
+ * entry, its headers naming the topic's partitions, replication factor and min-in-sync count, and
+ * for a group entry the group. It is never consumed: a reader takes the messages with
+ * {@code basic.get} without acknowledging them and closes its channel, which returns them. A reader
+ * that finds the same entry twice (two processes declared it at once) acknowledges the extra copy,
+ * so the record does not grow. Stateless.
+ */
+final class TopologyRecord {
+
+    static final String GROUP = "keel-group";
+    static final String PARTITIONS = "keel-partitions";
+    static final String REPLICATION_FACTOR = "keel-replication-factor";
+    static final String MIN_IN_SYNC_REPLICAS = "keel-min-insync-replicas";
+    /** The key of the topic's own entry in {@link #read}'s map. */
+    static final String TOPIC = "";
+
+    private TopologyRecord() {
+    }
+
+    /** One declaration: the topic itself ({@code group} empty) or one of its groups, with the topic's settings. */
+    record Entry(String group, int partitions, int replicationFactor, int minInSyncReplicas) {
+
+        static Entry topic(TopicSpec spec) {
+            return new Entry(TOPIC, spec.partitions(), spec.replicationFactor(), spec.minInSyncReplicas());
+        }
+
+        Entry forGroup(String name) {
+            return new Entry(name, partitions, replicationFactor, minInSyncReplicas);
+        }
+    }
+
+    /**
+     * The entries of {@code topic} by group ({@link #TOPIC} for the topic's own), read on
+     * {@code channel}, which the caller must close afterwards (that returns the messages); empty
+     * when the record queue does not exist, which closes the channel (404).
+     */
+    static Map<String, Entry> read(Channel channel, String topic) throws IOException {
+        String queue = Names.topologyRecord(topic);
+        int count = channel.queueDeclarePassive(queue).getMessageCount();
+        Map<String, Entry> entries = new TreeMap<>();
+        for (int i = 0; i < count; i++) {
+            GetResponse response = channel.basicGet(queue, false);
+            if (response == null) {
+                break;
+            }
+            Entry entry = parse(response.getProps());
+            if (entry != null && entries.containsKey(entry.group())) {
+                channel.basicAck(response.getEnvelope().getDeliveryTag(), false);
+            } else if (entry != null) {
+                entries.put(entry.group(), entry);
+            }
+        }
+        return entries;
+    }
+
+    /** Declares the record queue and appends {@code entries} in one transaction. */
+    static void append(Channel channel, String topic, Collection<Entry> entries) throws IOException {
+        String queue = Names.topologyRecord(topic);
+        channel.queueDeclare(queue, true, false, false, Map.of("x-queue-type", QueueType.CLASSIC.argument()));
+        if (entries.isEmpty()) {
+            return;
+        }
+        channel.txSelect();
+        for (Entry entry : entries) {
+            Map<String, Object> headers = new HashMap<>();
+            if (!entry.group().isEmpty()) {
+                headers.put(GROUP, entry.group());
+            }
+            headers.put(PARTITIONS, entry.partitions());
+            headers.put(REPLICATION_FACTOR, entry.replicationFactor());
+            headers.put(MIN_IN_SYNC_REPLICAS, entry.minInSyncReplicas());
+            channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().deliveryMode(2).headers(headers).build(),
+                    new byte[0]);
+        }
+        channel.txCommit();
+    }
+
+    private static Entry parse(AMQP.BasicProperties properties) {
+        Map<String, Object> headers = properties.getHeaders();
+        if (headers == null || !(headers.get(PARTITIONS) instanceof Number partitions)
+                || !(headers.get(REPLICATION_FACTOR) instanceof Number replication)
+                || !(headers.get(MIN_IN_SYNC_REPLICAS) instanceof Number minInSync)) {
+            return null; // not an entry this version understands: left as it is
+        }
+        Object group = headers.get(GROUP);
+        return new Entry(group == null ? TOPIC : group.toString(), partitions.intValue(), replication.intValue(),
+                minInSync.intValue());
+    }
+}
