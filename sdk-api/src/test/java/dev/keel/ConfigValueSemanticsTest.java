@@ -131,7 +131,10 @@ class ConfigValueSemanticsTest {
         changes.put("destination", c -> DeadLetterPolicy.toTopic("all-dead"));
 
         // built by factories, without from(): equal values come from equal factory calls
-        assertThat(DeadLetterPolicy.withSuffix(DeadLetterPolicy.DEFAULT_SUFFIX)).isEqualTo(base).hasSameHashCodeAs(base);
+        // the default leaves the name to the adapter: it is not the same value as an explicit ".DLT" suffix
+        assertThat(DeadLetterPolicy.ofDefaults()).isEqualTo(base).hasSameHashCodeAs(base);
+        assertThat(DeadLetterPolicy.withSuffix(DeadLetterPolicy.DEFAULT_SUFFIX)).isNotEqualTo(base)
+                .isEqualTo(DeadLetterPolicy.withSuffix(DeadLetterPolicy.DEFAULT_SUFFIX));
         assertThat(DeadLetterPolicy.toTopic("all-dead")).isEqualTo(DeadLetterPolicy.toTopic("all-dead"));
         assertValueSemantics(DeadLetterPolicy.class, base, null, changes);
     }
