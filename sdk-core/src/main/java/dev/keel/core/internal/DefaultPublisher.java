@@ -66,6 +66,62 @@ final class DefaultPublisher implements Publisher {
 
     private record Deadline(long atNanos, String id, String topic) {
     }
+
+    /**
+     * One publish's place in the in-flight window. It is given back once, when no attempt of the
+     * publish is running at the broker and none will start: when its sends and retries finished, or
+     * when it was abandoned (its stage completed: confirmed, failed, timed out, closed) and the
+     * attempt then running, if any, has finished. So the window bounds the sends outstanding at the
+     * broker, not only the stages awaiting completion.
+     */
+    private final class Slot {
+        private boolean abandoned;
+        private boolean sending;
+        private boolean freed;
+
+        /** False once abandoned: the attempt must not start. */
+        synchronized boolean startAttempt() {
+            if (abandoned) {
+                return false;
+            }
+            sending = true;
+            return true;
+        }
+
+        void attemptEnded() {
+            synchronized (this) {
+                sending = false;
+                if (!abandoned) {
+                    return;
+                }
+            }
+            free();
+        }
+
+        void abandon() {
+            synchronized (this) {
+                abandoned = true;
+                if (sending) {
+                    return;
+                }
+            }
+            free();
+        }
+
+        void finished() {
+            free();
+        }
+
+        private void free() {
+            synchronized (this) {
+                if (freed) {
+                    return;
+                }
+                freed = true;
+            }
+            window.release();
+        }
+    }
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Map<String, Boolean> validTopics = new ConcurrentHashMap<>();
 
@@ -129,10 +185,12 @@ final class DefaultPublisher implements Publisher {
             return Futures.failed(new ClosedException("interrupted while waiting for room in the publish window"));
         }
         metrics.count(MetricEvent.PUBLISHED, topic, null);
+        Slot slot = new Slot();
         CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
         pending.put(result, new Deadline(System.nanoTime() + config.timeout().toNanos(), record.id(), topic));
         result.whenComplete((receipt, error) -> {
-            window.release();
+            // confirmed, failed, timed out or closed: no attempt starts after this; the slot frees once none runs
+            slot.abandon();
             pending.remove(result);
             if (error == null) {
                 metrics.count(MetricEvent.CONFIRMED, topic, null);
@@ -145,7 +203,8 @@ final class DefaultPublisher implements Publisher {
             result.completeExceptionally(new ClosedException("publisher closed while publishing"));
             return result;
         }
-        retry.executeCompletionStage(scheduler, () -> sendOnce(record)).whenComplete((receipt, error) -> {
+        retry.executeCompletionStage(scheduler, () -> attempt(record, slot)).whenComplete((receipt, error) -> {
+            slot.finished();
             if (error == null) {
                 result.complete(receipt);
             } else {
@@ -203,6 +262,22 @@ final class DefaultPublisher implements Publisher {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** One attempt, unless the publish was abandoned (timed out, closed): then none starts, and no retry. */
+    private CompletionStage<PublishReceipt> attempt(OutboundRecord record, Slot slot) {
+        if (!slot.startAttempt()) {
+            return Futures.failed(new PublishException("publish of message " + record.id()
+                    + " abandoned: it timed out or the publisher closed", null, false));
+        }
+        CompletionStage<PublishReceipt> sent;
+        try {
+            sent = sendOnce(record);
+        } catch (RuntimeException e) {
+            slot.attemptEnded();
+            throw e;
+        }
+        return sent.whenComplete((receipt, error) -> slot.attemptEnded());
     }
 
     private CompletionStage<PublishReceipt> sendOnce(OutboundRecord record) {
