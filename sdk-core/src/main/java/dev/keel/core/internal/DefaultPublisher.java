@@ -31,6 +31,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
@@ -42,8 +43,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The publish pipeline: id assignment, the header scheme, a bounded in-flight window, an overall
- * timeout, retries of retriable failures with the same id, and a circuit breaker in front of the
- * broker. A publish that times out may still be delivered (the broker may confirm it late); it
+ * timeout, retries of retriable failures with the same id, a circuit breaker in front of the
+ * broker, and (opt-in) one publish at a time per key. A publish that times out may still be delivered (the broker may confirm it late); it
  * carries its id, so consumers under EFFECTIVELY_ONCE recognise a retried copy.
  */
 final class DefaultPublisher implements Publisher {
@@ -124,6 +125,11 @@ final class DefaultPublisher implements Publisher {
     }
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Map<String, Boolean> validTopics = new ConcurrentHashMap<>();
+    /** With {@link PublisherConfig#sequentialPerKey()}: the last publish of each key, done when its sends are. */
+    private final Map<TopicKey, CompletableFuture<Void>> keyTails = new ConcurrentHashMap<>();
+
+    private record TopicKey(String topic, String key) {
+    }
 
     DefaultPublisher(String name, Supplier<BrokerProducer> producer, PublisherConfig config,
                             ScheduledExecutorService scheduler, Clock clock, MetricsRecorder metrics) {
@@ -203,7 +209,33 @@ final class DefaultPublisher implements Publisher {
             result.completeExceptionally(new ClosedException("publisher closed while publishing"));
             return result;
         }
-        retry.executeCompletionStage(scheduler, () -> attempt(record, slot)).whenComplete((receipt, error) -> {
+        if (!config.sequentialPerKey() || record.key() == null) {
+            send(record, slot, result);
+            return result;
+        }
+        // one publish of a key at a time: this one starts when the previous one of its key has finished
+        TopicKey topicKey = new TopicKey(topic, record.key());
+        CompletableFuture<Void> finished = new CompletableFuture<>();
+        CompletableFuture<Void> previous = keyTails.put(topicKey, finished);
+        Runnable start = () -> send(record, slot, result).whenComplete((receipt, error) -> {
+            keyTails.remove(topicKey, finished);
+            finished.complete(null);
+        });
+        if (previous == null) {
+            start.run();
+        } else {
+            previous.whenComplete((v, e) -> runOnScheduler(start));
+        }
+        return result;
+    }
+
+    /**
+     * Sends with retries; completes {@code result} with the outcome and returns a stage that
+     * completes once no attempt runs any more (also when {@code result} timed out earlier).
+     */
+    private CompletionStage<PublishReceipt> send(OutboundRecord record, Slot slot,
+                                                 CompletableFuture<PublishReceipt> result) {
+        return retry.executeCompletionStage(scheduler, () -> attempt(record, slot)).whenComplete((receipt, error) -> {
             slot.finished();
             if (error == null) {
                 result.complete(receipt);
@@ -211,7 +243,15 @@ final class DefaultPublisher implements Publisher {
                 result.completeExceptionally(translate(Futures.unwrap(error)));
             }
         });
-        return result;
+    }
+
+    /** Off the previous publish's completing thread (maybe the broker client's own); inline once shut down. */
+    private void runOnScheduler(Runnable task) {
+        try {
+            scheduler.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run();
+        }
     }
 
     private boolean validate(String topic) {

@@ -327,4 +327,50 @@ class DefaultPublisherTest {
         await().during(Duration.ofMillis(1_000)).atMost(Duration.ofSeconds(5)).until(() -> producer.sent.size() == 2);
         assertThat(producer.sent).extracting(OutboundRecord::id).containsExactly("first", "second");
     }
+
+    @Test
+    void sequentialPerKeyShouldSendAKeysNextPublishOnlyOnceThePreviousOneFinished() {
+        DefaultPublisher publisher = publisher(PublisherConfig.custom().sequentialPerKey(true).build());
+        CompletableFuture<PublishReceipt> m1 = publisher.publishAsync("orders",
+                Message.builder("1".getBytes()).id("m1").key("k").build()).toCompletableFuture();
+        CompletableFuture<PublishReceipt> m2 = publisher.publishAsync("orders",
+                Message.builder("2".getBytes()).id("m2").key("k").build()).toCompletableFuture();
+        CompletableFuture<PublishReceipt> other = publisher.publishAsync("orders",
+                Message.builder("x".getBytes()).id("x").key("j").build()).toCompletableFuture();
+        CompletableFuture<PublishReceipt> keyless = publisher.publishAsync("orders",
+                Message.builder("y".getBytes()).id("y").build()).toCompletableFuture();
+        await().until(() -> producer.sent.size() == 3);
+        assertThat(producer.sent).as("m2 waits for m1; other keys and keyless messages do not")
+                .extracting(OutboundRecord::id).containsExactly("m1", "x", "y");
+
+        producer.confirm(0);
+        await().until(() -> producer.sent.size() == 4);
+        assertThat(producer.sent.get(3).id()).isEqualTo("m2");
+        producer.confirm(1);
+        producer.confirm(2);
+        producer.confirm(3);
+        assertThat(List.of(m1, m2, other, keyless)).allSatisfy(f -> assertThat(f).succeedsWithin(Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void sequentialPerKeyShouldNeverSendAPublishThatTimedOutWhileWaitingForTheOneBefore() {
+        DefaultPublisher publisher = publisher(PublisherConfig.custom().sequentialPerKey(true)
+                .timeout(Duration.ofSeconds(1)).build());
+        CompletableFuture<PublishReceipt> m1 = publisher.publishAsync("orders",
+                Message.builder("1".getBytes()).id("m1").key("k").build()).toCompletableFuture();
+        CompletableFuture<PublishReceipt> m2 = publisher.publishAsync("orders",
+                Message.builder("2".getBytes()).id("m2").key("k").build()).toCompletableFuture();
+        assertThat(m1).failsWithin(Duration.ofSeconds(5));
+        assertThat(m2).failsWithin(Duration.ofSeconds(5)).withThrowableThat().havingRootCause()
+                .isInstanceOf(KeelTimeoutException.class);
+        CompletableFuture<PublishReceipt> m3 = publisher.publishAsync("orders",
+                Message.builder("3".getBytes()).id("m3").key("k").build()).toCompletableFuture();
+
+        producer.confirm(0);
+        await().until(() -> producer.sent.size() == 2);
+        assertThat(producer.sent).as("m1 sent, m2 abandoned unsent, m3 after m1 finished")
+                .extracting(OutboundRecord::id).containsExactly("m1", "m3");
+        producer.confirm(1);
+        assertThat(m3).succeedsWithin(Duration.ofSeconds(5));
+    }
 }
