@@ -33,7 +33,9 @@ final class Chains {
                     metrics, group);
         }
         chain = new DeadLetterStep(chain, producer, config.deadLetterPolicy().destinationFor(config.topic()), group,
-                clock, delays, stopped, deadLetterTimeout, metrics);
+                clock, delays, stopped, deadLetterTimeout, metrics,
+                config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE ? store : null,
+                config.idempotencyPolicy().storeRetryInterval());
         return new MetricsStep(chain, metrics, group);
     }
 }
