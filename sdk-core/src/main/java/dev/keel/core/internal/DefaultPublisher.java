@@ -31,7 +31,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
@@ -44,8 +43,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The publish pipeline: id assignment, the header scheme, a bounded in-flight window, an overall
  * timeout, retries of retriable failures with the same id, a circuit breaker in front of the
- * broker, and (opt-in) one publish at a time per key. A publish that times out may still be delivered (the broker may confirm it late); it
- * carries its id, so consumers under EFFECTIVELY_ONCE recognise a retried copy.
+ * broker, and (opt-in) one publish at a time per key. A publish that times out may still be
+ * delivered (the broker may confirm it late); it carries its id, so consumers under
+ * EFFECTIVELY_ONCE recognise a retried copy. Its window slot stays taken until its send at the
+ * broker finished, and it starts no further retry.
  */
 final class DefaultPublisher implements Publisher {
 
@@ -67,66 +68,10 @@ final class DefaultPublisher implements Publisher {
 
     private record Deadline(long atNanos, String id, String topic) {
     }
-
-    /**
-     * One publish's place in the in-flight window. It is given back once, when no attempt of the
-     * publish is running at the broker and none will start: when its sends and retries finished, or
-     * when it was abandoned (its stage completed: confirmed, failed, timed out, closed) and the
-     * attempt then running, if any, has finished. So the window bounds the sends outstanding at the
-     * broker, not only the stages awaiting completion.
-     */
-    private final class Slot {
-        private boolean abandoned;
-        private boolean sending;
-        private boolean freed;
-
-        /** False once abandoned: the attempt must not start. */
-        synchronized boolean startAttempt() {
-            if (abandoned) {
-                return false;
-            }
-            sending = true;
-            return true;
-        }
-
-        void attemptEnded() {
-            synchronized (this) {
-                sending = false;
-                if (!abandoned) {
-                    return;
-                }
-            }
-            free();
-        }
-
-        void abandon() {
-            synchronized (this) {
-                abandoned = true;
-                if (sending) {
-                    return;
-                }
-            }
-            free();
-        }
-
-        void finished() {
-            free();
-        }
-
-        private void free() {
-            synchronized (this) {
-                if (freed) {
-                    return;
-                }
-                freed = true;
-            }
-            window.release();
-        }
-    }
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Map<String, Boolean> validTopics = new ConcurrentHashMap<>();
-    /** With {@link PublisherConfig#sequentialPerKey()}: the last publish of each key, done when its sends are. */
-    private final Map<TopicKey, CompletableFuture<Void>> keyTails = new ConcurrentHashMap<>();
+    /** With {@link PublisherConfig#sequentialPerKey()}: one publish of a key at a time, until its sends finished. */
+    private final KeySequencer keys;
 
     private record TopicKey(String topic, String key) {
     }
@@ -140,6 +85,7 @@ final class DefaultPublisher implements Publisher {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.ids = new TimeOrderedIds(clock);
         this.window = new Semaphore(config.maxInFlight());
+        this.keys = new KeySequencer(scheduler);
         this.breaker = CircuitBreaker.of(name, CircuitBreakerConfig.custom()
                 .failureRateThreshold(config.failureRateThreshold())
                 .minimumNumberOfCalls(config.minimumCalls())
@@ -213,19 +159,8 @@ final class DefaultPublisher implements Publisher {
             send(record, slot, result);
             return result;
         }
-        // one publish of a key at a time: this one starts when the previous one of its key has finished
-        TopicKey topicKey = new TopicKey(topic, record.key());
-        CompletableFuture<Void> finished = new CompletableFuture<>();
-        CompletableFuture<Void> previous = keyTails.put(topicKey, finished);
-        Runnable start = () -> send(record, slot, result).whenComplete((receipt, error) -> {
-            keyTails.remove(topicKey, finished);
-            finished.complete(null);
-        });
-        if (previous == null) {
-            start.run();
-        } else {
-            previous.whenComplete((v, e) -> runOnScheduler(start));
-        }
+        // sent once the previous publish of its key has finished (its sends, not only its stage)
+        keys.submit(new TopicKey(topic, record.key()), () -> send(record, slot, result));
         return result;
     }
 
@@ -243,15 +178,6 @@ final class DefaultPublisher implements Publisher {
                 result.completeExceptionally(translate(Futures.unwrap(error)));
             }
         });
-    }
-
-    /** Off the previous publish's completing thread (maybe the broker client's own); inline once shut down. */
-    private void runOnScheduler(Runnable task) {
-        try {
-            scheduler.execute(task);
-        } catch (RejectedExecutionException e) {
-            task.run();
-        }
     }
 
     private boolean validate(String topic) {
@@ -351,5 +277,61 @@ final class DefaultPublisher implements Publisher {
                     + "broker failures; it lets trial publishes through after its open duration", t);
         }
         return new PublishException("publish failed: " + t, t, false);
+    }
+
+    /**
+     * One publish's place in the in-flight window. It is given back once, when no attempt of the
+     * publish is running at the broker and none will start: when its sends and retries finished, or
+     * when it was abandoned (its stage completed: confirmed, failed, timed out, closed) and the
+     * attempt then running, if any, has finished. So the window bounds the sends outstanding at the
+     * broker, not only the stages awaiting completion.
+     */
+    private final class Slot {
+        private boolean abandoned;
+        private boolean sending;
+        private boolean freed;
+
+        /** False once abandoned: the attempt must not start. */
+        synchronized boolean startAttempt() {
+            if (abandoned) {
+                return false;
+            }
+            sending = true;
+            return true;
+        }
+
+        void attemptEnded() {
+            synchronized (this) {
+                sending = false;
+                if (!abandoned) {
+                    return;
+                }
+            }
+            free();
+        }
+
+        void abandon() {
+            synchronized (this) {
+                abandoned = true;
+                if (sending) {
+                    return;
+                }
+            }
+            free();
+        }
+
+        void finished() {
+            free();
+        }
+
+        private void free() {
+            synchronized (this) {
+                if (freed) {
+                    return;
+                }
+                freed = true;
+            }
+            window.release();
+        }
     }
 }
