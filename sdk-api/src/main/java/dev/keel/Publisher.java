@@ -19,12 +19,23 @@ import java.util.concurrent.CompletionStage;
  * the typed exception itself; {@code publishAsync} returns a stage that completes with the receipt
  * or exceptionally with the typed exception.
  *
- * <p><b>When the in-flight window is full</b> ({@link PublisherConfig#maxInFlight()} publishes await
- * confirmation), both forms wait in the calling thread for room (it frees as earlier publishes are
- * confirmed or time out), up to {@link PublisherConfig#timeout()}; if no room frees in that time
- * the publish fails with {@link KeelTimeoutException} (thrown by {@code publish}, in the stage of
- * {@code publishAsync}) without being sent. Once sent, the confirmation has its own
- * {@link PublisherConfig#timeout()}.
+ * <p><b>When the in-flight window is full</b> ({@link PublisherConfig#maxInFlight()} publishes are
+ * in flight), both forms wait in the calling thread for room, up to {@link PublisherConfig#timeout()};
+ * if no room frees in that time the publish fails with {@link KeelTimeoutException} (thrown by
+ * {@code publish}, in the stage of {@code publishAsync}) without being sent. Once sent, the
+ * confirmation has its own {@link PublisherConfig#timeout()}. Room frees when a publish was
+ * confirmed or failed. A publish that timed out starts no further retry, but its room frees only
+ * once its send still running at the broker, if any, has finished (confirmed or failed): so the
+ * window bounds the sends outstanding at the broker too, also while the broker is slow.
+ *
+ * <p><b>Order.</b> Messages with one key go to one partition (queue). A publish made after the
+ * previous publish of its key completed (the blocking call returned, or its stage completed) is
+ * stored after it, retries included. Concurrent publishes of one key (several {@code publishAsync}
+ * stages outstanding, or {@code publishAll}) are sent pipelined: if the broker fails one with a
+ * retriable error, Keel sends it again after its backoff, and by then the later messages of its key
+ * may be stored already, so an engine retry can reorder them (retries inside the broker client keep
+ * order, such as those of Kafka's idempotent producer). {@link PublisherConfig#sequentialPerKey()}
+ * keeps them in order, at the cost of one broker round trip per message of a key.
  */
 public interface Publisher extends AutoCloseable {
 

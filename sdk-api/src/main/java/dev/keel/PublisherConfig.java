@@ -5,8 +5,8 @@ import java.util.Objects;
 
 /**
  * An immutable publisher configuration: the in-flight bound, the confirmation timeout, retries of
- * retriable failures, and the circuit breaker that makes publishes fail fast while the broker is
- * failing. Build with {@link #custom()}, {@link #ofDefaults()} or {@link #from(PublisherConfig)}.
+ * retriable failures, the circuit breaker that makes publishes fail fast while the broker is
+ * failing, and whether concurrent publishes of one key are sent one at a time. Build with {@link #custom()}, {@link #ofDefaults()} or {@link #from(PublisherConfig)}.
  */
 public final class PublisherConfig {
 
@@ -17,6 +17,7 @@ public final class PublisherConfig {
     public static final float DEFAULT_FAILURE_RATE_THRESHOLD = 50.0f;
     public static final int DEFAULT_MINIMUM_CALLS = 20;
     public static final Duration DEFAULT_OPEN_DURATION = Duration.ofSeconds(10);
+    public static final boolean DEFAULT_SEQUENTIAL_PER_KEY = false;
 
     private final int maxInFlight;
     private final Duration timeout;
@@ -25,6 +26,7 @@ public final class PublisherConfig {
     private final float failureRateThreshold;
     private final int minimumCalls;
     private final Duration openDuration;
+    private final boolean sequentialPerKey;
 
     private PublisherConfig(Builder b) {
         this.maxInFlight = b.maxInFlight;
@@ -34,6 +36,7 @@ public final class PublisherConfig {
         this.failureRateThreshold = b.failureRateThreshold;
         this.minimumCalls = b.minimumCalls;
         this.openDuration = b.openDuration;
+        this.sequentialPerKey = b.sequentialPerKey;
     }
 
     /** The defaults: the DEFAULT_* constants of this class. */
@@ -50,13 +53,16 @@ public final class PublisherConfig {
     public static Builder from(PublisherConfig base) {
         return new Builder().maxInFlight(base.maxInFlight).timeout(base.timeout).maxAttempts(base.maxAttempts)
                 .retryBackoff(base.retryBackoff).failureRateThreshold(base.failureRateThreshold)
-                .minimumCalls(base.minimumCalls).openDuration(base.openDuration);
+                .minimumCalls(base.minimumCalls).openDuration(base.openDuration)
+                .sequentialPerKey(base.sequentialPerKey);
     }
 
     /**
-     * The most publishes awaiting confirmation. A publish beyond it waits in the calling thread
-     * (also {@code publishAsync}) for room, up to {@link #timeout()}, then fails with
-     * {@link KeelTimeoutException} without being sent.
+     * The most publishes in flight: awaiting confirmation, or timed out while a send or retry of
+     * theirs is still running at the broker (a timed-out publish starts no further retry, and gives
+     * its room back once its last send finished), so at most this many sends are outstanding at the
+     * broker. A publish beyond it waits in the calling thread (also {@code publishAsync}) for room,
+     * up to {@link #timeout()}, then fails with {@link KeelTimeoutException} without being sent.
      */
     public int maxInFlight() { return maxInFlight; }
 
@@ -82,25 +88,36 @@ public final class PublisherConfig {
     /** How long the breaker stays open (publishes fail fast) before it lets trial calls through. */
     public Duration openDuration() { return openDuration; }
 
+    /**
+     * Whether publishes of one key (on one topic) are sent one at a time: a publish is sent only
+     * once the previous publish of its key was confirmed or failed for good, its retries included.
+     * This keeps concurrent publishes of a key in order through retries (otherwise a retried
+     * message can land after the next message of its key); keyless messages and other keys are not
+     * held back. It costs throughput for a busy key (one broker round trip per message), and the
+     * wait counts into each publish's {@link #timeout()}. Default {@value #DEFAULT_SEQUENTIAL_PER_KEY}.
+     */
+    public boolean sequentialPerKey() { return sequentialPerKey; }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof PublisherConfig c && c.maxInFlight == maxInFlight && c.timeout.equals(timeout)
                 && c.maxAttempts == maxAttempts && c.retryBackoff.equals(retryBackoff)
                 && Float.compare(c.failureRateThreshold, failureRateThreshold) == 0 && c.minimumCalls == minimumCalls
-                && c.openDuration.equals(openDuration);
+                && c.openDuration.equals(openDuration) && c.sequentialPerKey == sequentialPerKey;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(maxInFlight, timeout, maxAttempts, retryBackoff, failureRateThreshold, minimumCalls,
-                openDuration);
+                openDuration, sequentialPerKey);
     }
 
     @Override
     public String toString() {
         return "PublisherConfig{maxInFlight=" + maxInFlight + ", timeout=" + timeout + ", maxAttempts=" + maxAttempts
                 + ", retryBackoff=" + retryBackoff + ", failureRateThreshold=" + failureRateThreshold
-                + ", minimumCalls=" + minimumCalls + ", openDuration=" + openDuration + "}";
+                + ", minimumCalls=" + minimumCalls + ", openDuration=" + openDuration
+                + ", sequentialPerKey=" + sequentialPerKey + "}";
     }
 
     /** Validates each value as it is set. */
@@ -112,6 +129,7 @@ public final class PublisherConfig {
         private float failureRateThreshold = DEFAULT_FAILURE_RATE_THRESHOLD;
         private int minimumCalls = DEFAULT_MINIMUM_CALLS;
         private Duration openDuration = DEFAULT_OPEN_DURATION;
+        private boolean sequentialPerKey = DEFAULT_SEQUENTIAL_PER_KEY;
 
         private Builder() {
         }
@@ -167,6 +185,15 @@ public final class PublisherConfig {
         /** How long the breaker stays open; positive. */
         public Builder openDuration(Duration openDuration) {
             this.openDuration = Checks.positive(openDuration, "openDuration");
+            return this;
+        }
+
+        /**
+         * Whether publishes of one key are sent one at a time, each once the previous one of its key
+         * was confirmed or failed (see {@link PublisherConfig#sequentialPerKey()}).
+         */
+        public Builder sequentialPerKey(boolean sequentialPerKey) {
+            this.sequentialPerKey = sequentialPerKey;
             return this;
         }
 

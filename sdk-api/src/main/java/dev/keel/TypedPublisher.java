@@ -27,7 +27,8 @@ import java.util.concurrent.CompletionStage;
  * interrupt flag again and throws {@link ClosedException}. {@code publishAsync} returns a stage
  * that completes with the receipt or exceptionally with that exception. When the publisher's
  * in-flight window is full, both wait in the calling thread for room (it frees as earlier
- * publishes are confirmed or time out), up to {@link PublisherConfig#timeout()}, then fail with
+ * publishes are confirmed or fail, a timed-out one once its send at the broker has finished; see
+ * {@link Publisher}), up to {@link PublisherConfig#timeout()}, then fail with
  * {@link KeelTimeoutException} without sending. A message without an id gets a time-ordered one at
  * publish time.
  *

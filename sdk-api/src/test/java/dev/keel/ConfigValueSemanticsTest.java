@@ -76,6 +76,7 @@ class ConfigValueSemanticsTest {
         changes.put("failureRateThreshold", c -> PublisherConfig.from(c).failureRateThreshold(75.5f).build());
         changes.put("minimumCalls", c -> PublisherConfig.from(c).minimumCalls(3).build());
         changes.put("openDuration", c -> PublisherConfig.from(c).openDuration(Duration.ofMinutes(2)).build());
+        changes.put("sequentialPerKey", c -> PublisherConfig.from(c).sequentialPerKey(true).build());
 
         assertValueSemantics(PublisherConfig.class, base, c -> PublisherConfig.from(c).build(), changes);
     }

@@ -33,8 +33,10 @@ final class Chains {
             chain = new DedupStep(chain, store, config.idempotencyPolicy(), clock, delays, stopped,
                     metrics, group);
         }
-        chain = new DeadLetterStep(chain, producer, deadLetterTopic, group, clock, delays, stopped, deadLetterTimeout,
-                metrics);
+        chain = new DeadLetterStep(chain, producer, deadLetterTopic, group,
+                clock, delays, stopped, deadLetterTimeout, metrics,
+                config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE ? store : null,
+                config.idempotencyPolicy().storeRetryInterval());
         return new MetricsStep(chain, metrics, group);
     }
 }

@@ -5,6 +5,8 @@ import dev.keel.KeelException;
 import dev.keel.KeelHeaders;
 import dev.keel.KeelTimeoutException;
 import dev.keel.PublishReceipt;
+import dev.keel.dedup.Lease;
+import dev.keel.dedup.LeaseOutcome;
 import dev.keel.metrics.MetricEvent;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.spi.BrokerProducer;
@@ -33,6 +35,13 @@ import org.slf4j.LoggerFactory;
  * {@value #ROUNDS_BEFORE_PARKING} rounds, is parked ({@link Work#park()}): its lane and in-flight
  * slot go to other messages while its own key waits; the rounds go on until one is confirmed, the
  * subscription stops or the message's partition is revoked (then it is dropped, for redelivery).
+ *
+ * <p>Under EFFECTIVELY_ONCE a confirmed dead letter then marks the id done in the idempotency store
+ * (claimed afresh with the delivery's token, then completed) before the acknowledgement, so a
+ * redelivery after a crash between the dead letter and the acknowledgement is acknowledged as a
+ * duplicate instead of being dead-lettered again. While the store is unreachable this is retried
+ * (the consumer pauses through {@link StoreAccess}); an id another consumer holds meanwhile is left
+ * to it.
  */
 final class DeadLetterStep implements Step {
 
@@ -42,6 +51,18 @@ final class DeadLetterStep implements Step {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     private static final Duration MAX_PARKED_BACKOFF = Duration.ofMinutes(1);
     static final int ROUNDS_BEFORE_PARKING = 5;
+    /** Claim-and-complete tries when a late release of the handling claim undid the fresh claim. */
+    private static final int MARK_DONE_TRIES = 3;
+
+    /** What marking a dead-lettered id done came to. */
+    private enum Mark {
+        /** Done now, or already. */
+        DONE,
+        /** Another consumer holds the id (it was redelivered to it meanwhile): left to it. */
+        HELD_ELSEWHERE,
+        /** Claimed, but the completion found no claim: the handling claim's release ran after the claim. */
+        UNDONE
+    }
 
     private final Step next;
     private final Supplier<BrokerProducer> producer;
@@ -52,9 +73,13 @@ final class DeadLetterStep implements Step {
     private final BooleanSupplier stopped;
     private final Duration sendTimeout;
     private final MetricsRecorder metrics;
+    /** EFFECTIVELY_ONCE only, else null: where a confirmed dead letter marks its id done. */
+    private final StoreAccess store;
+    private final Duration storeRetryInterval;
 
     DeadLetterStep(Step next, Supplier<BrokerProducer> producer, String destination, String group, Clock clock,
-                   Delays delays, BooleanSupplier stopped, Duration sendTimeout, MetricsRecorder metrics) {
+                   Delays delays, BooleanSupplier stopped, Duration sendTimeout, MetricsRecorder metrics,
+                   StoreAccess store, Duration storeRetryInterval) {
         this.next = next;
         this.producer = producer;
         this.destination = destination;
@@ -64,6 +89,8 @@ final class DeadLetterStep implements Step {
         this.stopped = stopped;
         this.sendTimeout = sendTimeout;
         this.metrics = metrics;
+        this.store = store;
+        this.storeRetryInterval = storeRetryInterval;
     }
 
     @Override
@@ -117,7 +144,51 @@ final class DeadLetterStep implements Step {
             LOG.info("parked message {} from {} is dead-lettered to {} at last and acknowledged", work.record().id(),
                     work.record().topic(), destination);
         }
-        return CompletableFuture.completedFuture(Outcome.DEAD_LETTERED);
+        if (store == null) {
+            return CompletableFuture.completedFuture(Outcome.DEAD_LETTERED);
+        }
+        return markDone(work, 1);
+    }
+
+    /**
+     * Marks the dead-lettered id done, so a redelivery is a duplicate. The handling claim was
+     * released when the handler failed: the id is claimed again with the delivery's token and
+     * completed. Already done (DUPLICATE) is fine; held by another consumer (BUSY) is left to it.
+     */
+    private CompletionStage<Outcome> markDone(Work work, int tries) {
+        String id = work.record().id();
+        return store.claim(id, work.claimToken()).thenCompose(claim -> switch (claim.status()) {
+            case CLAIMED -> store.complete(new Lease(id, claim.token()))
+                    .thenApply(done -> done == LeaseOutcome.APPLIED ? Mark.DONE : Mark.UNDONE);
+            case DUPLICATE -> CompletableFuture.completedFuture(Mark.DONE);
+            case BUSY -> CompletableFuture.completedFuture(Mark.HELD_ELSEWHERE);
+        }).handleAsync((mark, error) -> {
+            if (stopped.getAsBoolean() || work.isAbandoned()) {
+                // the dead letter is confirmed: acknowledging is right wherever the engine still may
+                return CompletableFuture.completedFuture(Outcome.DEAD_LETTERED);
+            }
+            if (error != null) {
+                store.unavailable(error);
+                return delays.after(storeRetryInterval, () -> markDone(work, tries));
+            }
+            store.available();
+            return switch (mark) {
+                case DONE -> CompletableFuture.completedFuture(Outcome.DEAD_LETTERED);
+                case HELD_ELSEWHERE -> {
+                    LOG.debug("dead-lettered message {} is held by another consumer now; it is not marked "
+                            + "done here", id);
+                    yield CompletableFuture.completedFuture(Outcome.DEAD_LETTERED);
+                }
+                case UNDONE -> {
+                    if (tries < MARK_DONE_TRIES) {
+                        yield markDone(work, tries + 1);
+                    }
+                    LOG.warn("dead-lettered message {} from {} could not be marked done; a redelivery would "
+                            + "dead-letter it again", id, work.record().topic());
+                    yield CompletableFuture.completedFuture(Outcome.DEAD_LETTERED);
+                }
+            };
+        }, delays.executor()).thenCompose(stage -> stage);
     }
 
     /** Schedules the next round after a failed one, parking the message when the failure persists. */

@@ -42,9 +42,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The publish pipeline: id assignment, the header scheme, a bounded in-flight window, an overall
- * timeout, retries of retriable failures with the same id, and a circuit breaker in front of the
- * broker. A publish that times out may still be delivered (the broker may confirm it late); it
- * carries its id, so consumers under EFFECTIVELY_ONCE recognise a retried copy.
+ * timeout, retries of retriable failures with the same id, a circuit breaker in front of the
+ * broker, and (opt-in) one publish at a time per key. A publish that times out may still be
+ * delivered (the broker may confirm it late); it carries its id, so consumers under
+ * EFFECTIVELY_ONCE recognise a retried copy. Its window slot stays taken until its send at the
+ * broker finished, and it starts no further retry.
  */
 final class DefaultPublisher implements Publisher {
 
@@ -68,6 +70,11 @@ final class DefaultPublisher implements Publisher {
     }
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Map<String, Boolean> validTopics = new ConcurrentHashMap<>();
+    /** With {@link PublisherConfig#sequentialPerKey()}: one publish of a key at a time, until its sends finished. */
+    private final KeySequencer keys;
+
+    private record TopicKey(String topic, String key) {
+    }
 
     DefaultPublisher(String name, Supplier<BrokerProducer> producer, PublisherConfig config,
                             ScheduledExecutorService scheduler, Clock clock, MetricsRecorder metrics) {
@@ -78,6 +85,7 @@ final class DefaultPublisher implements Publisher {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.ids = new TimeOrderedIds(clock);
         this.window = new Semaphore(config.maxInFlight());
+        this.keys = new KeySequencer(scheduler);
         this.breaker = CircuitBreaker.of(name, CircuitBreakerConfig.custom()
                 .failureRateThreshold(config.failureRateThreshold())
                 .minimumNumberOfCalls(config.minimumCalls())
@@ -129,10 +137,12 @@ final class DefaultPublisher implements Publisher {
             return Futures.failed(new ClosedException("interrupted while waiting for room in the publish window"));
         }
         metrics.count(MetricEvent.PUBLISHED, topic, null);
+        Slot slot = new Slot();
         CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
         pending.put(result, new Deadline(System.nanoTime() + config.timeout().toNanos(), record.id(), topic));
         result.whenComplete((receipt, error) -> {
-            window.release();
+            // confirmed, failed, timed out or closed: no attempt starts after this; the slot frees once none runs
+            slot.abandon();
             pending.remove(result);
             if (error == null) {
                 metrics.count(MetricEvent.CONFIRMED, topic, null);
@@ -145,14 +155,29 @@ final class DefaultPublisher implements Publisher {
             result.completeExceptionally(new ClosedException("publisher closed while publishing"));
             return result;
         }
-        retry.executeCompletionStage(scheduler, () -> sendOnce(record)).whenComplete((receipt, error) -> {
+        if (!config.sequentialPerKey() || record.key() == null) {
+            send(record, slot, result);
+            return result;
+        }
+        // sent once the previous publish of its key has finished (its sends, not only its stage)
+        keys.submit(new TopicKey(topic, record.key()), () -> send(record, slot, result));
+        return result;
+    }
+
+    /**
+     * Sends with retries; completes {@code result} with the outcome and returns a stage that
+     * completes once no attempt runs any more (also when {@code result} timed out earlier).
+     */
+    private CompletionStage<PublishReceipt> send(OutboundRecord record, Slot slot,
+                                                 CompletableFuture<PublishReceipt> result) {
+        return retry.executeCompletionStage(scheduler, () -> attempt(record, slot)).whenComplete((receipt, error) -> {
+            slot.finished();
             if (error == null) {
                 result.complete(receipt);
             } else {
                 result.completeExceptionally(translate(Futures.unwrap(error)));
             }
         });
-        return result;
     }
 
     private boolean validate(String topic) {
@@ -205,6 +230,22 @@ final class DefaultPublisher implements Publisher {
         }
     }
 
+    /** One attempt, unless the publish was abandoned (timed out, closed): then none starts, and no retry. */
+    private CompletionStage<PublishReceipt> attempt(OutboundRecord record, Slot slot) {
+        if (!slot.startAttempt()) {
+            return Futures.failed(new PublishException("publish of message " + record.id()
+                    + " abandoned: it timed out or the publisher closed", null, false));
+        }
+        CompletionStage<PublishReceipt> sent;
+        try {
+            sent = sendOnce(record);
+        } catch (RuntimeException e) {
+            slot.attemptEnded();
+            throw e;
+        }
+        return sent.whenComplete((receipt, error) -> slot.attemptEnded());
+    }
+
     private CompletionStage<PublishReceipt> sendOnce(OutboundRecord record) {
         return CircuitBreaker.decorateCompletionStage(breaker, () -> Futures.call(() -> producer.get().send(record)))
                 .get();
@@ -236,5 +277,61 @@ final class DefaultPublisher implements Publisher {
                     + "broker failures; it lets trial publishes through after its open duration", t);
         }
         return new PublishException("publish failed: " + t, t, false);
+    }
+
+    /**
+     * One publish's place in the in-flight window. It is given back once, when no attempt of the
+     * publish is running at the broker and none will start: when its sends and retries finished, or
+     * when it was abandoned (its stage completed: confirmed, failed, timed out, closed) and the
+     * attempt then running, if any, has finished. So the window bounds the sends outstanding at the
+     * broker, not only the stages awaiting completion.
+     */
+    private final class Slot {
+        private boolean abandoned;
+        private boolean sending;
+        private boolean freed;
+
+        /** False once abandoned: the attempt must not start. */
+        synchronized boolean startAttempt() {
+            if (abandoned) {
+                return false;
+            }
+            sending = true;
+            return true;
+        }
+
+        void attemptEnded() {
+            synchronized (this) {
+                sending = false;
+                if (!abandoned) {
+                    return;
+                }
+            }
+            free();
+        }
+
+        void abandon() {
+            synchronized (this) {
+                abandoned = true;
+                if (sending) {
+                    return;
+                }
+            }
+            free();
+        }
+
+        void finished() {
+            free();
+        }
+
+        private void free() {
+            synchronized (this) {
+                if (freed) {
+                    return;
+                }
+                freed = true;
+            }
+            window.release();
+        }
     }
 }

@@ -19,14 +19,18 @@ import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.OutboundRecord;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,12 +41,17 @@ class DefaultPublisherTest {
     static final class HeldProducer implements BrokerProducer {
         final List<OutboundRecord> sent = new CopyOnWriteArrayList<>();
         final List<CompletableFuture<PublishReceipt>> pending = new CopyOnWriteArrayList<>();
+        /** Sends not yet confirmed or failed, and the most there ever were at once. */
+        final AtomicInteger outstanding = new AtomicInteger();
+        final AtomicInteger maxOutstanding = new AtomicInteger();
 
         @Override
         public CompletionStage<PublishReceipt> send(OutboundRecord record) {
-            sent.add(record);
             CompletableFuture<PublishReceipt> f = new CompletableFuture<>();
+            maxOutstanding.accumulateAndGet(outstanding.incrementAndGet(), Math::max);
+            f.whenComplete((receipt, error) -> outstanding.decrementAndGet());
             pending.add(f);
+            sent.add(record);
             return f;
         }
 
@@ -262,5 +271,98 @@ class DefaultPublisherTest {
         assertThat(thrown).succeedsWithin(Duration.ofSeconds(5)).isInstanceOf(ClosedException.class)
                 .extracting(Throwable::getMessage).asString().contains("interrupted", "same id");
         assertThat(flagKept.get(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void timedOutPublishesShouldKeepTheirWindowSlotsUntilTheirSendsFinishSoSendsAtTheBrokerStayBounded()
+            throws Exception {
+        DefaultPublisher publisher = publisher(PublisherConfig.custom().maxInFlight(10)
+                .timeout(Duration.ofMillis(100)).build());
+        ExecutorService callers = Executors.newFixedThreadPool(20);
+        try {
+            List<Future<CompletableFuture<PublishReceipt>>> calls = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                String text = "m" + i;
+                calls.add(callers.submit(() -> publisher.publishAsync("orders", Message.ofText(text))
+                        .toCompletableFuture()));
+            }
+            for (Future<CompletableFuture<PublishReceipt>> call : calls) {
+                assertThat(call.get(30, TimeUnit.SECONDS)).failsWithin(Duration.ofSeconds(30)).withThrowableThat()
+                        .havingRootCause().isInstanceOf(KeelTimeoutException.class);
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        assertThat(producer.maxOutstanding.get()).as("sends outstanding at the broker at once, all confirms held")
+                .isLessThanOrEqualTo(10);
+        assertThat(producer.sent).as("publishes sent").hasSize(10);
+
+        for (int i = 0; i < producer.sent.size(); i++) {
+            producer.confirm(i);
+        }
+        publisher.publishAsync("orders", Message.builder("n".getBytes()).id("next").build());
+        await().until(() -> producer.sent.size() == 11);
+        assertThat(producer.sent.get(10).id()).as("room frees once the timed-out sends finished").isEqualTo("next");
+    }
+
+    @Test
+    void aTimedOutPublishShouldStopItsRetriesAndFreeItsSlotWhenNoAttemptIsOutstanding() {
+        DefaultPublisher publisher = publisher(PublisherConfig.custom().maxInFlight(1).timeout(Duration.ofMillis(200))
+                .maxAttempts(5).retryBackoff(Duration.ofSeconds(1)).build());
+        CompletableFuture<PublishReceipt> first = publisher.publishAsync("orders",
+                Message.builder("a".getBytes()).id("first").build()).toCompletableFuture();
+        await().until(() -> producer.sent.size() == 1);
+        producer.fail(0, new BrokerUnavailableException("connection lost", null));
+        assertThat(first).failsWithin(Duration.ofSeconds(5)).withThrowableThat().havingRootCause()
+                .isInstanceOf(KeelTimeoutException.class);
+
+        publisher.publishAsync("orders", Message.builder("b".getBytes()).id("second").build());
+        await("the only slot is free again").until(() -> producer.sent.size() == 2);
+        // the abandoned retry of "first" was due 1 s after its failure: it must never start
+        await().during(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(5)).until(() -> producer.sent.size() == 2);
+        assertThat(producer.sent).extracting(OutboundRecord::id).containsExactly("first", "second");
+    }
+
+    @Test
+    void sequentialPerKeyShouldSendAKeysNextPublishOnlyOnceThePreviousOneFinished() {
+        DefaultPublisher publisher = publisher(PublisherConfig.custom().sequentialPerKey(true).build());
+        CompletableFuture<PublishReceipt> m1 = publisher.publishAsync("orders",
+                Message.builder("1".getBytes()).id("m1").key("k").build()).toCompletableFuture();
+        CompletableFuture<PublishReceipt> m2 = publisher.publishAsync("orders",
+                Message.builder("2".getBytes()).id("m2").key("k").build()).toCompletableFuture();
+        CompletableFuture<PublishReceipt> other = publisher.publishAsync("orders",
+                Message.builder("x".getBytes()).id("x").key("j").build()).toCompletableFuture();
+        CompletableFuture<PublishReceipt> keyless = publisher.publishAsync("orders",
+                Message.builder("y".getBytes()).id("y").build()).toCompletableFuture();
+        await().until(() -> producer.sent.size() == 3);
+        assertThat(producer.sent).as("m2 waits for m1; other keys and keyless messages do not")
+                .extracting(OutboundRecord::id).containsExactly("m1", "x", "y");
+
+        producer.confirm(0);
+        await().until(() -> producer.sent.size() == 4);
+        assertThat(producer.sent.get(3).id()).isEqualTo("m2");
+        producer.confirm(1);
+        producer.confirm(2);
+        producer.confirm(3);
+        assertThat(List.of(m1, m2, other, keyless)).allSatisfy(f -> assertThat(f).succeedsWithin(Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void sequentialPerKeyShouldNeverSendAPublishThatTimedOutWhileWaitingForTheOneBefore() {
+        DefaultPublisher publisher = publisher(PublisherConfig.custom().sequentialPerKey(true)
+                .timeout(Duration.ofSeconds(1)).build());
+        CompletableFuture<PublishReceipt> m1 = publisher.publishAsync("orders",
+                Message.builder("1".getBytes()).id("m1").key("k").build()).toCompletableFuture();
+        CompletableFuture<PublishReceipt> m2 = publisher.publishAsync("orders",
+                Message.builder("2".getBytes()).id("m2").key("k").build()).toCompletableFuture();
+        assertThat(m1).failsWithin(Duration.ofSeconds(5));
+        assertThat(m2).failsWithin(Duration.ofSeconds(5)).withThrowableThat().havingRootCause()
+                .isInstanceOf(KeelTimeoutException.class);
+        publisher.publishAsync("orders", Message.builder("3".getBytes()).id("m3").key("k").build());
+
+        producer.confirm(0);
+        await().until(() -> producer.sent.size() == 2);
+        assertThat(producer.sent).as("m1 sent, m2 abandoned unsent, m3 after m1 finished")
+                .extracting(OutboundRecord::id).containsExactly("m1", "m3");
     }
 }
