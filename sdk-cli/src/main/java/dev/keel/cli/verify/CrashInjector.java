@@ -2,6 +2,7 @@ package dev.keel.cli.verify;
 
 import dev.keel.Subscription;
 import dev.keel.core.internal.Crash;
+import dev.keel.spi.support.DaemonThreads;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -44,11 +45,7 @@ final class CrashInjector implements AutoCloseable {
     private final Map<Integer, Subscription> subscriptions = new ConcurrentHashMap<>();
     private final Map<Integer, CountDownLatch> abortedLatches = new ConcurrentHashMap<>();
     private final AtomicInteger notQuietCrashes = new AtomicInteger();
-    private final ExecutorService crasher = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "keel-verify-crasher");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService crasher = Executors.newSingleThreadExecutor(DaemonThreads.named("keel-verify-crasher"));
     private int crashes;
     private int crashedGeneration = -1;
     private volatile int currentGeneration;

@@ -13,6 +13,7 @@ import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.support.DaemonThreads;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
@@ -56,7 +57,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private static ScheduledExecutorService newScheduler() {
-        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, new NamedThreads("keel-scheduler"));
+        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("keel-scheduler"));
         s.setRemoveOnCancelPolicy(true);
         return s;
     }
@@ -82,9 +83,9 @@ public final class Engine implements AutoCloseable {
             throw new ClosedException("Keel is closed");
         }
         String name = "keel-" + config.group() + "-" + config.topic();
-        ExecutorService handlerPool = Executors.newFixedThreadPool(config.lanes(), new NamedThreads(name + "-handler"));
+        ExecutorService handlerPool = Executors.newFixedThreadPool(config.lanes(), DaemonThreads.named(name + "-handler"));
         boolean dedup = config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE;
-        ExecutorService storePool = dedup ? Executors.newFixedThreadPool(STORE_THREADS, new NamedThreads(name + "-store"))
+        ExecutorService storePool = dedup ? Executors.newFixedThreadPool(STORE_THREADS, DaemonThreads.named(name + "-store"))
                 : null;
         BrokerConsumer consumer = adapter.consumer(new ConsumerSettings(config.topic(), config.group(),
                 config.maxInFlight(), config.revokeTimeout()));
