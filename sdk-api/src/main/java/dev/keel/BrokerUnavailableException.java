@@ -5,6 +5,7 @@ package dev.keel;
  * failures. Retriable: try again later.
  */
 public class BrokerUnavailableException extends KeelException {
+    private static final long serialVersionUID = 1L;
     public BrokerUnavailableException(String message, Throwable cause) {
         super(message, cause, true);
     }

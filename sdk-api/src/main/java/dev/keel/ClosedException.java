@@ -5,6 +5,7 @@ package dev.keel;
  * waiting for it was interrupted. Not retriable on it.
  */
 public class ClosedException extends KeelException {
+    private static final long serialVersionUID = 1L;
     public ClosedException(String message) {
         super(message, null, false);
     }

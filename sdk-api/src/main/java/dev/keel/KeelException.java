@@ -5,6 +5,7 @@ package dev.keel;
  * again may succeed (a broker briefly away) or not (a rejected or unroutable message).
  */
 public class KeelException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
 
     private final boolean retriable;
 

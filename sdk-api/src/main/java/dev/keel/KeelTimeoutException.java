@@ -2,6 +2,7 @@ package dev.keel;
 
 /** An operation did not complete within its configured timeout. Retriable. */
 public class KeelTimeoutException extends KeelException {
+    private static final long serialVersionUID = 1L;
     public KeelTimeoutException(String message) {
         super(message, null, true);
     }

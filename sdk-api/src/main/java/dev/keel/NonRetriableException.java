@@ -19,6 +19,8 @@ package dev.keel;
  */
 public class NonRetriableException extends KeelException {
 
+    private static final long serialVersionUID = 1L;
+
     /** With a message saying why the message can never be handled. */
     public NonRetriableException(String message) {
         super(message, null, false);

@@ -11,6 +11,8 @@ import java.util.Objects;
  */
 public class TopologyException extends KeelException {
 
+    private static final long serialVersionUID = 1L;
+
     private final String topic;
 
     /**

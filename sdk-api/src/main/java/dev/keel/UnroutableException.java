@@ -5,6 +5,7 @@ package dev.keel;
  * group is bound to it. Declare the topology with {@code ensureTopology} first. Not retriable.
  */
 public class UnroutableException extends PublishException {
+    private static final long serialVersionUID = 1L;
     public UnroutableException(String message) {
         super(message, null, false);
     }

@@ -227,6 +227,7 @@ public final class RetryPolicy {
          * abort (the default). {@link #abortOn} wins over this.
          */
         @SafeVarargs
+        @SuppressWarnings("varargs") // the array is only read and copied, never stored or exposed
         public final Builder retryOn(Class<? extends Throwable>... failures) {
             this.retryOn = classes(failures, "retryOn");
             return this;
@@ -238,6 +239,7 @@ public final class RetryPolicy {
          * Replaces the classes set before; wins over {@link #retryOn}.
          */
         @SafeVarargs
+        @SuppressWarnings("varargs") // the array is only read and copied, never stored or exposed
         public final Builder abortOn(Class<? extends Throwable>... failures) {
             this.abortOn = classes(failures, "abortOn");
             return this;

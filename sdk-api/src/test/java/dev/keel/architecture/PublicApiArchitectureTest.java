@@ -14,11 +14,14 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** No Kafka, AMQP, RocketMQ, Jedis, Spring or resilience4j type in a public signature of sdk-api. */
+/**
+ * No Kafka, AMQP, RocketMQ, Jedis, Spring, resilience4j, Micrometer or Jackson type in a public signature of
+ * sdk-api: the quick check on sdk-api alone. integration-tests' ModuleBoundariesTest checks the rules across modules.
+ */
 class PublicApiArchitectureTest {
 
     private static final List<String> FORBIDDEN = List.of("org.apache.kafka.", "com.rabbitmq.", "org.apache.rocketmq.",
-            "redis.clients.", "org.springframework.", "io.github.resilience4j.");
+            "redis.clients.", "org.springframework.", "io.github.resilience4j.", "io.micrometer.", "tools.jackson.");
 
     private static final JavaClasses CLASSES = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)

@@ -6,6 +6,7 @@ package dev.keel.cli;
  * without a stack trace and the process exits with {@link ExitCodes#USAGE_OR_ENVIRONMENT}.
  */
 public final class EnvironmentException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
 
     public EnvironmentException(String message) {
         super(message);

@@ -15,6 +15,7 @@ import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.TopologyAdmin;
+import dev.keel.spi.support.DaemonThreads;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.EnumSet;
@@ -27,10 +28,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,9 +86,9 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
         this.publishConnection = new ManagedConnection(connector, "publish", config.recoveryInterval(),
                 System::nanoTime);
         this.topology = new Topology(publishConnection, config.queueType(), config.defaultPartitions());
-        this.dispatchExecutor = Executors.newCachedThreadPool(daemonThreads("keel-rabbit-dispatch-"));
-        this.completions = Executors.newSingleThreadExecutor(daemonThreads("keel-rabbit-confirms-"));
-        this.scheduler = Executors.newScheduledThreadPool(SCHEDULER_THREADS, daemonThreads("keel-rabbit-timer-"));
+        this.dispatchExecutor = Executors.newCachedThreadPool(DaemonThreads.named("keel-rabbit-dispatch"));
+        this.completions = Executors.newSingleThreadExecutor(DaemonThreads.named("keel-rabbit-confirms"));
+        this.scheduler = Executors.newScheduledThreadPool(SCHEDULER_THREADS, DaemonThreads.named("keel-rabbit-timer"));
     }
 
     /** The configuration this adapter was built with. */
@@ -210,14 +209,5 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
         if (closed) {
             throw new ClosedException("the RabbitMQ adapter is closed");
         }
-    }
-
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

@@ -1,6 +1,7 @@
 package dev.keel.cli.verify;
 
 import dev.keel.Subscription;
+import dev.keel.spi.support.DaemonThreads;
 import dev.keel.testkit.Crash;
 import java.time.Duration;
 import java.util.Map;
@@ -47,11 +48,7 @@ final class CrashInjector implements AutoCloseable {
     private final Map<Integer, Subscription> subscriptions = new ConcurrentHashMap<>();
     private final Map<Integer, CountDownLatch> abortedLatches = new ConcurrentHashMap<>();
     private final AtomicInteger notQuietCrashes = new AtomicInteger();
-    private final ExecutorService crasher = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "keel-verify-crasher");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService crasher = Executors.newSingleThreadExecutor(DaemonThreads.named("keel-verify-crasher"));
     private int crashes;
     private int crashedGeneration = -1;
     private volatile int currentGeneration;

@@ -6,6 +6,7 @@ package dev.keel.cli.verify;
  * process would not.
  */
 final class SimulatedCrash extends RuntimeException {
+    private static final long serialVersionUID = 1L;
     SimulatedCrash(int generation) {
         super("simulated crash of consumer generation " + generation + " (injected by keel verify)", null, false,
                 false);

@@ -13,6 +13,7 @@ import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.support.DaemonThreads;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
@@ -69,7 +70,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private static ScheduledExecutorService newScheduler() {
-        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, new NamedThreads("keel-scheduler"));
+        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("keel-scheduler"));
         s.setRemoveOnCancelPolicy(true);
         return s;
     }
@@ -100,9 +101,9 @@ public final class Engine implements AutoCloseable {
                     + ".idempotencyStore(...), or subscribe with another DeliveryGuarantee");
         }
         String name = "keel-" + config.group() + "-" + config.topic();
-        ExecutorService handlerPool = Executors.newFixedThreadPool(config.lanes(), new NamedThreads(name + "-handler"));
+        ExecutorService handlerPool = Executors.newFixedThreadPool(config.lanes(), DaemonThreads.named(name + "-handler"));
         boolean dedup = config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE;
-        ExecutorService storePool = dedup ? Executors.newFixedThreadPool(STORE_THREADS, new NamedThreads(name + "-store"))
+        ExecutorService storePool = dedup ? Executors.newFixedThreadPool(STORE_THREADS, DaemonThreads.named(name + "-store"))
                 : null;
         String deadLetterTopic = config.deadLetterPolicy().destinationFor(config.topic())
                 .orElseGet(() -> adapter.defaultDeadLetterTopic(config.topic()));

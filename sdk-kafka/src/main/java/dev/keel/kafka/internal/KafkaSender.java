@@ -6,6 +6,7 @@ import dev.keel.PublishReceipt;
 import dev.keel.kafka.KafkaConfig;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.OutboundRecord;
+import dev.keel.spi.support.DaemonThreads;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
@@ -41,11 +42,8 @@ public final class KafkaSender implements BrokerProducer {
         this.admin = admin;
         this.producer = new KafkaProducer<>(ClientProperties.producer(config));
         this.maxRequestSize = ClientProperties.maxRequestSize(config);
-        this.completions = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, config.clientId() + "-producer-completions");
-            t.setDaemon(true);
-            return t;
-        });
+        this.completions = Executors.newSingleThreadExecutor(
+                DaemonThreads.named(config.clientId() + "-producer-completions"));
         this.gates = config.topicAutoCreation() ? null : new TopicGates(admin, completions);
     }
 

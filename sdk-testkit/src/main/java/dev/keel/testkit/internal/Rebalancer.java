@@ -1,5 +1,6 @@
 package dev.keel.testkit.internal;
 
+import dev.keel.spi.support.DaemonThreads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -14,7 +15,6 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,14 +32,9 @@ final class Rebalancer {
     private static final int MAX_ROUNDS = 1_000;
 
     private final BrokerState broker;
-    private static final AtomicInteger THREADS = new AtomicInteger();
 
     private final ExecutorService executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), r -> {
-                Thread t = new Thread(r, "keel-inmemory-rebalance-" + THREADS.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
+            new SynchronousQueue<>(), DaemonThreads.named("keel-inmemory-rebalance"));
     private final Set<GroupState> running = new HashSet<>();
     private final Set<GroupState> pending = new HashSet<>();
 

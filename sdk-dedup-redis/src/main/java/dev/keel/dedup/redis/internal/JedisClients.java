@@ -31,6 +31,9 @@ final class JedisClients {
                 .poolConfig(pool).build();
     }
 
+    // ssl(boolean) and sslSocketFactory(..) are deprecated in Jedis 8 for SslOptions, which cannot carry the
+    // SSLSocketFactory that RedisStoreConfig accepts; moving to SslOptions is a config change, not a lint fix
+    @SuppressWarnings("deprecation")
     static JedisClientConfig clientConfig(RedisStoreConfig config) {
         DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(Math.toIntExact(config.connectTimeout().toMillis()))

@@ -2,9 +2,9 @@ package dev.keel.dedup.redis.internal;
 
 import dev.keel.ClosedException;
 import dev.keel.dedup.redis.RedisStoreConfig;
+import dev.keel.spi.support.DaemonThreads;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.ConnectionPool;
 import redis.clients.jedis.RedisClient;
@@ -28,7 +28,8 @@ public final class RedisConnection implements AutoCloseable {
 
     public RedisConnection(RedisStoreConfig config) {
         this.config = config;
-        this.pipelineThreads = config.isCluster() ? Executors.newFixedThreadPool(DEFAULT_PIPELINE_THREADS, daemonThreads())
+        this.pipelineThreads = config.isCluster()
+                ? Executors.newFixedThreadPool(DEFAULT_PIPELINE_THREADS, DaemonThreads.named("keel-redis-pipeline"))
                 : null;
     }
 
@@ -104,14 +105,5 @@ public final class RedisConnection implements AutoCloseable {
         if (pipelineThreads != null) {
             pipelineThreads.shutdownNow();
         }
-    }
-
-    private static java.util.concurrent.ThreadFactory daemonThreads() {
-        AtomicInteger counter = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, "keel-redis-pipeline-" + counter.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

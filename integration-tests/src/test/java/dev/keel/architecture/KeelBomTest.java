@@ -1,0 +1,109 @@
+package dev.keel.architecture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
+
+/** keel-bom manages exactly Keel's jar modules that have code, at Keel's version, and slf4j-api at Keel's. */
+class KeelBomTest {
+
+    private static final Path ROOT = Path.of(System.getProperty("keel.root", "..")).normalize();
+
+    @Test
+    void bomShouldManageExactlyTheJarModulesWithCode() throws Exception {
+        List<String> withCode = new ArrayList<>();
+        for (String module : childrenNamed(read(ROOT.resolve("pom.xml")).getDocumentElement(), "modules", "module")) {
+            Element pom = read(ROOT.resolve(module).resolve("pom.xml")).getDocumentElement();
+            String packaging = childText(pom, "packaging");
+            if ((packaging == null || packaging.equals("jar")) && hasMainCode(ROOT.resolve(module))) {
+                withCode.add(childText(pom, "artifactId"));
+            }
+        }
+        assertThat(withCode).as("modules found").contains("sdk-api", "sdk-core");
+        assertThat(managed().get("dev.keel").keySet()).as("dev.keel artifacts managed by keel-bom")
+                .containsExactlyInAnyOrderElementsOf(withCode);
+    }
+
+    @Test
+    void bomShouldManageKeelArtifactsAtTheBomsOwnVersion() throws Exception {
+        assertThat(managed().get("dev.keel").values()).containsOnly("${project.version}");
+    }
+
+    @Test
+    void bomShouldManageSlf4jApiAtTheVersionKeelUses() throws Exception {
+        Element parent = read(ROOT.resolve("pom.xml")).getDocumentElement();
+        Element bom = read(ROOT.resolve("keel-bom/pom.xml")).getDocumentElement();
+        String keelSlf4j = childText(firstChild(parent, "properties"), "slf4j.version");
+        assertThat(managed().get("org.slf4j")).containsEntry("slf4j-api", "${slf4j.version}");
+        assertThat(childText(firstChild(bom, "properties"), "slf4j.version")).isEqualTo(keelSlf4j);
+    }
+
+    /** groupId to (artifactId to version) of keel-bom's dependencyManagement. */
+    private static Map<String, Map<String, String>> managed() throws Exception {
+        Element bom = read(ROOT.resolve("keel-bom/pom.xml")).getDocumentElement();
+        Map<String, Map<String, String>> result = new TreeMap<>();
+        NodeList deps = firstChild(firstChild(bom, "dependencyManagement"), "dependencies")
+                .getElementsByTagName("dependency");
+        for (int i = 0; i < deps.getLength(); i++) {
+            Element d = (Element) deps.item(i);
+            result.computeIfAbsent(childText(d, "groupId"), g -> new TreeMap<>())
+                    .put(childText(d, "artifactId"), childText(d, "version"));
+        }
+        return result;
+    }
+
+    private static boolean hasMainCode(Path module) throws IOException {
+        Path main = module.resolve("src/main/java");
+        if (!Files.isDirectory(main)) {
+            return false;
+        }
+        try (Stream<Path> files = Files.walk(main)) {
+            return files.anyMatch(f -> f.toString().endsWith(".java"));
+        }
+    }
+
+    private static Document read(Path pom) throws Exception {
+        return DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(pom.toFile());
+    }
+
+    private static Element firstChild(Element parent, String name) {
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && e.getTagName().equals(name)) {
+                return e;
+            }
+        }
+        throw new AssertionError("no <" + name + "> in <" + parent.getTagName() + ">");
+    }
+
+    private static String childText(Element parent, String name) {
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && e.getTagName().equals(name)) {
+                return e.getTextContent().trim();
+            }
+        }
+        return null;
+    }
+
+    private static List<String> childrenNamed(Element root, String container, String name) {
+        List<String> result = new ArrayList<>();
+        for (Node n = firstChild(root, container).getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && e.getTagName().equals(name)) {
+                result.add(e.getTextContent().trim());
+            }
+        }
+        return result;
+    }
+}

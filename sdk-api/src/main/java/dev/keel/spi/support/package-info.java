@@ -1,0 +1,8 @@
+/**
+ * Small helpers that several adapters share, so each broker behaves the same: the key-to-lane function
+ * ({@link dev.keel.spi.support.KeyHash}), the per-partition acknowledgement state of offset brokers
+ * ({@link dev.keel.spi.support.OffsetTracker}) and the daemon thread factory of Keel's pools
+ * ({@link dev.keel.spi.support.DaemonThreads}). Part of the SPI: stable for adapter authors, of no use to
+ * applications.
+ */
+package dev.keel.spi.support;

@@ -1,0 +1,4 @@
+/**
+ * The broker harness's child-process management. Not API: may change without notice.
+ */
+package dev.keel.testbrokers.internal.process;
