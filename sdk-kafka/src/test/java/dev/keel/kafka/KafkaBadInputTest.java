@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import dev.keel.Codec;
 import dev.keel.Delivery;
 import dev.keel.core.Keel;
+import dev.keel.dedup.InMemoryIdempotencyStore;
 import dev.keel.KeelException;
 import dev.keel.KeelHeaders;
 import dev.keel.KeelTimeoutException;
@@ -52,13 +53,15 @@ class KafkaBadInputTest {
 
     private final String bootstrap = Brokers.kafka().bootstrapServers();
     private CountingAdapter adapter;
+    private InMemoryIdempotencyStore store;
     private Keel keel;
     private String topic;
 
     @BeforeEach
     void open() {
         adapter = new CountingAdapter(new KafkaAdapter(KafkaTestSupport.config(bootstrap).build()));
-        keel = Keel.builder(adapter).build();
+        store = new InMemoryIdempotencyStore(); // this test runs one consumer process
+        keel = Keel.builder(adapter).idempotencyStore(store).build();
         topic = KafkaTestSupport.unique("bad-input");
         keel.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
     }
@@ -66,6 +69,8 @@ class KafkaBadInputTest {
     @AfterEach
     void close() {
         keel.close();
+        store.close();
+        adapter.close();
     }
 
     private Map<String, Delivery<byte[]>> consumeAll(String fromTopic) {

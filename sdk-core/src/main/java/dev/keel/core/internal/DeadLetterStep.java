@@ -101,7 +101,7 @@ final class DeadLetterStep implements Step {
             }
             Throwable cause = Futures.unwrap(error);
             if (stopped.getAsBoolean()) {
-                return CompletableFuture.completedFuture(Outcome.DROPPED);
+                return dropped(work);
             }
             LOG.warn("message {} from {} failed after {} attempt(s), dead-lettering to {}: {}", work.record().id(),
                     work.record().topic(), work.attempt(), destination, cause.toString());
@@ -151,9 +151,22 @@ final class DeadLetterStep implements Step {
     }
 
     /**
-     * Marks the dead-lettered id done, so a redelivery is a duplicate. The handling claim was
-     * released when the handler failed: the id is claimed again with the delivery's token and
-     * completed. Already done (DUPLICATE) is fine; held by another consumer (BUSY) is left to it.
+     * Left unacknowledged for redelivery: under EFFECTIVELY_ONCE the handling claim, which the
+     * idempotency step kept for the dead-lettering, is released so the redelivery need not wait
+     * for its lease.
+     */
+    private CompletionStage<Outcome> dropped(Work work) {
+        if (store != null) {
+            store.release(work.record().id(), work.claimToken());
+        }
+        return CompletableFuture.completedFuture(Outcome.DROPPED);
+    }
+
+    /**
+     * Marks the dead-lettered id done, so a redelivery is a duplicate. The handling claim is still
+     * held by the delivery's token (the idempotency step keeps it on failure): claiming again with
+     * that token renews it, and it is completed. Already done (DUPLICATE) is fine; held by another
+     * consumer (BUSY: the claim expired meanwhile) is left to it.
      */
     private CompletionStage<Outcome> markDone(Work work, int tries) {
         String id = work.record().id();
@@ -195,7 +208,7 @@ final class DeadLetterStep implements Step {
     private CompletionStage<Outcome> later(Work work, OutboundRecord letter, int round, Duration backoff,
                                            Throwable failure, boolean refusedForGood) {
         if (stopped.getAsBoolean() || work.isAbandoned()) {
-            return CompletableFuture.completedFuture(Outcome.DROPPED);
+            return dropped(work);
         }
         if ((refusedForGood || round >= ROUNDS_BEFORE_PARKING) && work.park()) {
             metrics.count(MetricEvent.DEAD_LETTER_FAILED, work.record().topic(), group);

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * EFFECTIVELY_ONCE: runs the rest of the chain only under a claim on the message id. DUPLICATE is
  * acknowledged without running it; BUSY (another owner's lease) is claimed again later, holding
  * the message (not acknowledged); after success the id is marked done before the acknowledgement;
- * after failure the claim is released. A prefetched claim with less than half its lease left is
+ * after failure the claim is kept for the dead-lettering, which completes or releases it. A prefetched claim with less than half its lease left is
  * renewed (released and claimed again) before the handler runs. While the store is unavailable
  * nothing runs: the claim (or
  * the completion) is retried and the consumer is paused through {@link StoreAccess}. Every claim
@@ -99,7 +99,9 @@ final class DedupStep implements Step {
     private CompletionStage<Outcome> runClaimed(Work work, Lease lease) {
         return Futures.call(() -> next.handle(work)).handle((outcome, error) -> {
             if (error != null) {
-                store.release(lease.id(), lease.token());
+                // the claim stays: the dead-lettering around this step completes it once the dead letter is
+                // confirmed (so a copy of the message arriving meanwhile is BUSY, then DUPLICATE, and is never
+                // run or dead-lettered twice), or releases it when the message is dropped for redelivery
                 return CompletableFuture.<Outcome>failedFuture(Futures.unwrap(error));
             }
             work.handlerSucceeded();
