@@ -66,7 +66,7 @@ class RabbitNetworkFaultTest {
     private final List<String> outOfOrder = Collections.synchronizedList(new ArrayList<>());
     private final Set<String> published = ConcurrentHashMap.newKeySet();
     private final Set<String> confirmed = ConcurrentHashMap.newKeySet();
-    private final List<Throwable> publishFailures = Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, Throwable> publishFailures = new ConcurrentHashMap<>();
     private final Map<MetricEvent, AtomicInteger> events = new ConcurrentHashMap<>();
     private final AtomicBoolean publishing = new AtomicBoolean(true);
     private final AtomicInteger held = new AtomicInteger();
@@ -88,25 +88,29 @@ class RabbitNetworkFaultTest {
                     d -> handle(d.id(), d.payload()));
             Thread publisher = new Thread(() -> publishRounds(keel.publisher(), topic), "netfault-publisher");
             publisher.start();
-            awaitProgress("messages confirmed and handled before any fault", PATIENCE);
+            try {
+                awaitProgress("messages confirmed and handled before any fault", PATIENCE);
 
-            // handlers are running when the connections reset: their acks belong to the lost channels
-            holdHandlers();
-            proxy.cut();
-            releaseHandlers();
-            awaitProgress("publishing and consuming resumed after the connections were reset", RESUME_PATIENCE);
+                // handlers are running when the connections reset: their acks belong to the lost channels
+                holdHandlers();
+                proxy.cut();
+                releaseHandlers();
+                awaitProgress("publishing and consuming resumed after the connections were reset", RESUME_PATIENCE);
 
-            int failedBefore = count(MetricEvent.PUBLISH_FAILED);
-            holdHandlers();
-            proxy.blackHole(true);
-            releaseHandlers(); // their acks go into the black hole
-            await("a publish failed: the client noticed the black hole").atMost(PATIENCE)
-                    .until(() -> count(MetricEvent.PUBLISH_FAILED) > failedBefore);
-            proxy.heal();
-            awaitProgress("publishing and consuming resumed after the black hole healed", RESUME_PATIENCE);
-
-            publishing.set(false);
-            publisher.join(PATIENCE.toMillis());
+                int failedBefore = count(MetricEvent.PUBLISH_FAILED);
+                holdHandlers();
+                proxy.blackHole(true);
+                releaseHandlers(); // their acks go into the black hole
+                await("a publish failed: the client noticed the black hole").atMost(PATIENCE)
+                        .until(() -> count(MetricEvent.PUBLISH_FAILED) > failedBefore);
+                proxy.heal();
+                awaitProgress("publishing and consuming resumed after the black hole healed", RESUME_PATIENCE);
+            } finally {
+                proxy.heal();
+                publishing.set(false);
+                releaseHandlers();
+                publisher.join(PATIENCE.toMillis());
+            }
             assertThat(publisher.isAlive()).as("publisher stopped").isFalse();
             await("every confirmed message handled").atMost(RESUME_PATIENCE)
                     .until(() -> effects.keySet().containsAll(confirmed));
@@ -115,7 +119,7 @@ class RabbitNetworkFaultTest {
         LOG.info("published {}, confirmed {}, failed {}, handled {}, duplicates skipped {}, store unavailable {}",
                 published.size(), confirmed.size(), publishFailures.size(), effects.size(),
                 count(MetricEvent.DUPLICATE_SKIPPED), count(MetricEvent.STORE_UNAVAILABLE));
-        assertThat(publishFailures).as("publishes that failed during the faults").isNotEmpty()
+        assertThat(publishFailures.values()).as("publishes that failed during the faults").isNotEmpty()
                 .allSatisfy(e -> assertThat(e).isInstanceOf(KeelException.class)
                         .matches(k -> ((KeelException) k).isRetriable(), "retriable"));
         assertThat(effects.keySet()).as("every confirmed message handled").containsAll(confirmed)
@@ -149,7 +153,7 @@ class RabbitNetworkFaultTest {
                             if (error == null) {
                                 confirmed.add(id);
                             } else {
-                                publishFailures.add(error instanceof CompletionException c ? c.getCause() : error);
+                                publishFailures.put(id, error instanceof CompletionException c ? c.getCause() : error);
                             }
                         }));
             }
@@ -191,7 +195,9 @@ class RabbitNetworkFaultTest {
         int seq = Integer.parseInt(keyAndSeq[1]);
         Integer previous = lastSeqPerKey.put(keyAndSeq[0], seq);
         if (previous != null && previous >= seq) {
-            outOfOrder.add(payload + " after " + previous);
+            Throwable failure = publishFailures.get(id);
+            outOfOrder.add(payload + " after " + previous + (failure == null ? " (confirmed)"
+                    : " (its publish failed: " + failure + ")"));
         }
     }
 
