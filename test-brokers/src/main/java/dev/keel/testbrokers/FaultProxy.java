@@ -40,9 +40,9 @@ public final class FaultProxy implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ProxyFaults faults = new ProxyFaults();
 
-    private FaultProxy(InetSocketAddress target) throws IOException {
+    private FaultProxy(int listenPort, InetSocketAddress target) throws IOException {
         this.target = target;
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.server = new ServerSocket(listenPort, 50, InetAddress.getLoopbackAddress());
         Thread acceptor = new Thread(this::acceptLoop, "fault-proxy-" + server.getLocalPort());
         acceptor.setDaemon(true);
         acceptor.start();
@@ -55,15 +55,36 @@ public final class FaultProxy implements AutoCloseable {
      * @throws UncheckedIOException     when the proxy cannot listen
      */
     public static FaultProxy to(String host, int port) {
+        return start(0, host, port);
+    }
+
+    /**
+     * Starts a proxy listening on 127.0.0.1:{@code listenPort} that forwards to {@code host:port}:
+     * for a server that must know the proxy's port before the proxy starts, such as a Kafka broker
+     * advertising it as a listener's address.
+     *
+     * @throws IllegalArgumentException when {@code host} is not a loopback address or
+     *                                  {@code listenPort} is not in 1-65535
+     * @throws UncheckedIOException     when the proxy cannot listen on that port
+     */
+    public static FaultProxy on(int listenPort, String host, int port) {
+        if (listenPort < 1 || listenPort > 65535) {
+            throw new IllegalArgumentException("listenPort must be in 1-65535, was " + listenPort);
+        }
+        return start(listenPort, host, port);
+    }
+
+    private static FaultProxy start(int listenPort, String host, int port) {
         Objects.requireNonNull(host, "host");
         InetSocketAddress target = new InetSocketAddress(host, port);
         if (target.getAddress() == null || !target.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("a fault proxy forwards to loopback addresses only, not " + host);
         }
         try {
-            return new FaultProxy(target);
+            return new FaultProxy(listenPort, target);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start a fault proxy to " + host + ":" + port, e);
+            throw new UncheckedIOException("cannot start a fault proxy on port " + listenPort + " to " + host + ":"
+                    + port, e);
         }
     }
 

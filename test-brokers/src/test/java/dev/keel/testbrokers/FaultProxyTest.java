@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.keel.testbrokers.internal.Ports;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -123,6 +124,23 @@ class FaultProxyTest {
     void nonLoopbackTargetsShouldBeRefused() {
         assertThatThrownBy(() -> FaultProxy.to("192.0.2.1", 80)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("loopback");
+    }
+
+    @Test
+    void proxyStartedOnAGivenPortShouldListenThereAndForward() throws IOException {
+        int port = Ports.freePort();
+        try (FaultProxy fixed = FaultProxy.on(port, "127.0.0.1", echo.getLocalPort());
+             Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(1_000);
+            assertThat(fixed.port()).isEqualTo(port);
+            assertThat(roundTrip(s, "fixed")).isEqualTo("fixed");
+        }
+    }
+
+    @Test
+    void listenPortOutOfRangeShouldBeRefused() {
+        assertThatThrownBy(() -> FaultProxy.on(0, "127.0.0.1", echo.getLocalPort()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("listenPort");
     }
 
     private Socket connect() throws IOException {

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -45,6 +46,34 @@ class KafkaBrokerTest {
         send(kafka, topic, "after");
 
         assertThat(consumeAll(kafka, topic, 2)).containsExactly("before", "after");
+    }
+
+    @Test
+    void proxiedListenerShouldCarryTheConnectionsToThePartitionLeaderThroughTheProxy(KafkaEndpoint kafka)
+            throws Exception {
+        assumeTrue(kafka.hasProxiedListener(), "only the harness's local Kafka has a proxied listener");
+        String topic = UniqueNames.of("proxied");
+        FaultProxy proxy = kafka.proxy();
+        Map<String, Object> config = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.proxiedBootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 1_000,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 3_000,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(config)) {
+            producer.send(new ProducerRecord<>(topic, "key", "before")).get(60, TimeUnit.SECONDS);
+            proxy.blackHole(true); // the producer now knows the leader: only a proxied leader address loses this one
+            try {
+                assertThatThrownBy(() -> producer.send(new ProducerRecord<>(topic, "key", "lost")).get(60, TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
+            } finally {
+                proxy.heal();
+            }
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> producer
+                    .send(new ProducerRecord<>(topic, "key", "after")).get(10, TimeUnit.SECONDS) != null);
+        }
+        assertThat(consumeAll(kafka, topic, 2)).startsWith("before").contains("after").doesNotContain("lost");
     }
 
     private static void send(KafkaEndpoint kafka, String topic, String value) throws Exception {

@@ -2,6 +2,7 @@ package dev.keel.testbrokers.internal.local;
 
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.BrokerStartException;
+import dev.keel.testbrokers.FaultProxy;
 import dev.keel.testbrokers.KafkaEndpoint;
 import dev.keel.testbrokers.Origin;
 import dev.keel.testbrokers.ProcessWaitException;
@@ -16,6 +17,7 @@ import dev.keel.testbrokers.internal.process.RunDirectory;
 import org.apache.kafka.common.Uuid;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +27,9 @@ import java.util.Map;
 
 /**
  * A single-node Kafka in KRaft mode (broker and controller in one JVM) from the Maven Central jars,
- * listening on 127.0.0.1 only. Kill and restart keep its ports and data directory.
+ * listening on 127.0.0.1 only. Kill and restart keep its ports and data directory. A second client
+ * listener, {@code PROXIED}, is advertised at the port of a {@link FaultProxy} that forwards to it,
+ * so that clients bootstrapped there open every connection through the proxy.
  */
 final class LocalKafka extends OneProcessBroker {
     private static final String DEFAULT_JVM_OPTIONS = "-Xms128m -Xmx512m -XX:+UseSerialGC -Djava.awt.headless=true "
@@ -34,6 +38,8 @@ final class LocalKafka extends OneProcessBroker {
     private final HarnessRuntime runtime;
     private final int port;
     private final int controllerPort;
+    private final int proxiedPort;
+    private final int proxyPort;
     private final String classpath;
     private final List<String> jvmOptions;
     private final Duration startTimeout;
@@ -43,6 +49,8 @@ final class LocalKafka extends OneProcessBroker {
         this.runtime = runtime;
         this.port = Ports.freePort();
         this.controllerPort = Ports.freePort();
+        this.proxiedPort = Ports.freePort();
+        this.proxyPort = Ports.freePort();
         this.classpath = classpath;
         this.jvmOptions = JavaCommand.splitOptions(runtime.settings().jvmOptions("kafka").orElse(DEFAULT_JVM_OPTIONS));
         this.startTimeout = runtime.settings().startTimeout();
@@ -54,7 +62,18 @@ final class LocalKafka extends OneProcessBroker {
         kafka.writeConfig();
         kafka.format();
         kafka.launchAndAwait();
-        return new Provided(new KafkaEndpoint(Origin.LOCAL, kafka.bootstrapServers(), kafka), kafka);
+        FaultProxy proxy = kafka.startProxy();
+        runtime.atShutdown(proxy::close);
+        return new Provided(new KafkaEndpoint(Origin.LOCAL, kafka.bootstrapServers(), kafka, proxy), kafka);
+    }
+
+    /** The proxy in front of the PROXIED listener; it outlives kills and restarts of the broker. */
+    private FaultProxy startProxy() {
+        try {
+            return FaultProxy.on(proxyPort, "127.0.0.1", proxiedPort);
+        } catch (UncheckedIOException e) {
+            throw new BrokerStartException(BrokerKind.KAFKA, "cannot start the fault proxy of the PROXIED listener", e);
+        }
     }
 
     private String bootstrapServers() {
@@ -70,11 +89,12 @@ final class LocalKafka extends OneProcessBroker {
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",PROXIED://127.0.0.1:" + proxiedPort
+                        + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port + ",PROXIED://127.0.0.1:" + proxyPort,
                 "controller.listener.names=CONTROLLER",
                 "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,PROXIED:PLAINTEXT,CONTROLLER:PLAINTEXT",
                 "log.dirs=" + dir().resolve("data").toAbsolutePath(),
                 "num.partitions=1",
                 "auto.create.topics.enable=true",
