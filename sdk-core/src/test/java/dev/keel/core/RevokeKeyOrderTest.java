@@ -34,7 +34,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,9 +49,6 @@ class RevokeKeyOrderTest {
     private static final int PER_KEY = 20;
 
     @Test
-    @Disabled("engine defect, reported by fix/netfault: EngineSubscription.revoke drops a queued message by completing"
-            + " its 'finished' stage, which at once starts the next message of its key (waiting on that stage) before"
-            + " the loop reaches and drops it")
     void revokeShouldDropTheWaitingMessagesOfAKeyInsteadOfStartingThem() throws Exception {
         Queue<String> ranAfterRevoke = new ConcurrentLinkedQueue<>();
         for (int round = 0; round < ROUNDS; round++) {
@@ -166,10 +162,6 @@ class RevokeKeyOrderTest {
                     @Override
                     public CompletionStage<Void> close() {
                         return CompletableFuture.completedFuture(null);
-                    }
-
-                    @Override
-                    public void abort() {
                     }
                 };
             }

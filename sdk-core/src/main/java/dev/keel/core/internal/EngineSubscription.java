@@ -212,13 +212,17 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
             return CompletableFuture.completedFuture(null); // crashed: nothing more will be acknowledged
         }
         List<CompletableFuture<Void>> running = new ArrayList<>();
+        List<Work> dropped = new ArrayList<>();
+        // first mark every queued work of the partitions dropped, then complete them: completing one at a time
+        // would let a key's next message start the moment its predecessor was dropped, ahead of its redelivery
         for (String partition : partitions) {
             Set<Work> works = inFlight.remove(partition);
             if (works == null) {
                 continue;
             }
             for (Work work : works) {
-                if (drop(work, true)) {
+                if (work.markDropped()) {
+                    dropped.add(work);
                     continue;
                 }
                 if (work.isParked()) {
@@ -227,6 +231,10 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
                 }
                 running.add(work.finished());
             }
+        }
+        for (Work work : dropped) {
+            work.completeDropped();
+            afterDrop(work, true);
         }
         return CompletableFuture.allOf(running.toArray(CompletableFuture[]::new))
                 .completeOnTimeout(null, config.revokeTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -237,6 +245,12 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
         if (!work.drop()) {
             return false;
         }
+        afterDrop(work, releaseClaim);
+        return true;
+    }
+
+    /** Gives back a dropped work's in-flight slot and, when asked, its claim. */
+    private void afterDrop(Work work, boolean releaseClaim) {
         flow.finished();
         CompletableFuture<ClaimResult> claim = work.claim();
         if (releaseClaim && claim != null && store != null) {
@@ -246,7 +260,6 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
                 }
             });
         }
-        return true;
     }
 
     @Override

@@ -45,12 +45,26 @@ final class Work {
 
     /** QUEUED → DROPPED; false when it already started. */
     boolean drop() {
-        if (state.compareAndSet(State.QUEUED, State.DROPPED)) {
-            finished.complete(null);
-            laneFree.complete(null);
+        if (markDropped()) {
+            completeDropped();
             return true;
         }
         return false;
+    }
+
+    /**
+     * QUEUED → DROPPED without completing its stages yet; false when it already started. A revoke
+     * marks every queued work of its partitions first and completes them after, so no later
+     * message of a key can start in the moment between its predecessor's drop and its own.
+     */
+    boolean markDropped() {
+        return state.compareAndSet(State.QUEUED, State.DROPPED);
+    }
+
+    /** Completes the stages of a work {@link #markDropped() marked dropped}. */
+    void completeDropped() {
+        finished.complete(null);
+        laneFree.complete(null);
     }
 
     void finish() {
