@@ -158,7 +158,7 @@ class KafkaNetworkFaultTest {
                 String key = "k" + k;
                 String id = key + "-" + seq;
                 published.add(id);
-                round.add(publisher.publish(topic, Message.builder(key + ":" + seq, Codec.utf8()).id(id).key(key)
+                round.add(publisher.publishAsync(topic, Message.builder(key + ":" + seq, Codec.utf8()).id(id).key(key)
                         .build()).toCompletableFuture().whenComplete((receipt, error) -> {
                             if (error == null) {
                                 confirmed.add(id);
