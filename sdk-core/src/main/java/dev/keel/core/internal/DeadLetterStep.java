@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * A message whose dead letter was refused for good, or kept failing for
  * {@value #ROUNDS_BEFORE_PARKING} rounds, is parked ({@link Work#park()}): its lane and in-flight
  * slot go to other messages while its own key waits; the rounds go on until one is confirmed, the
- * subscription stops or the message's partition is revoked (then it is dropped, for redelivery).
+ * subscription stops or the message's partition is revoked (then it is dropped, for redelivery). A
+ * message whose partition was revoked before its dead-lettering began is not dead-lettered: it is
+ * dropped, unacknowledged, for the partition's next owner.
  */
 final class DeadLetterStep implements Step {
 
@@ -73,8 +75,8 @@ final class DeadLetterStep implements Step {
                 return CompletableFuture.completedFuture(outcome);
             }
             Throwable cause = Futures.unwrap(error);
-            if (stopped.getAsBoolean()) {
-                return CompletableFuture.completedFuture(Outcome.DROPPED);
+            if (stopped.getAsBoolean() || work.isAbandoned()) {
+                return CompletableFuture.completedFuture(Outcome.DROPPED); // revoked: the next owner decides
             }
             LOG.warn("message {} from {} failed after {} attempt(s), dead-lettering to {}: {}", work.record().id(),
                     work.record().topic(), work.attempt(), destination, cause.toString());
