@@ -122,6 +122,7 @@ final class LeaseKeeper {
                 return;
             }
             lastRenewalAt = now;
+            held.removeIf(w -> w.finished().isDone()); // given up without a word (the chain failed): nothing to keep
             if (held.isEmpty()) {
                 failed = false;
                 return;
