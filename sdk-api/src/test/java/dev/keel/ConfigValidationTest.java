@@ -73,10 +73,29 @@ class ConfigValidationTest {
     }
 
     @Test
+    void leaseShorterThanOneSecondShouldFail() {
+        assertThatThrownBy(() -> IdempotencyPolicy.custom().lease(Duration.ofMillis(999)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lease must be at least PT1S");
+        assertThat(IdempotencyPolicy.custom().lease(Duration.ofSeconds(1)).storeRetryInterval(Duration.ofMillis(200))
+                .build().renewalInterval()).isEqualTo(Duration.ofMillis(333));
+    }
+
+    @Test
+    void leaseShorterThanFiveStoreRetryIntervalsShouldFail() {
+        assertThatThrownBy(() -> IdempotencyPolicy.custom().lease(Duration.ofSeconds(2))
+                .storeRetryInterval(Duration.ofMillis(500)).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lease (PT2S) must be >= 5 x storeRetryInterval (PT0.5S)");
+        assertThat(IdempotencyPolicy.custom().lease(Duration.ofMillis(2500)).storeRetryInterval(Duration.ofMillis(500))
+                .build().lease()).isEqualTo(Duration.ofMillis(2500));
+    }
+
+    @Test
     void idempotencyPolicyShouldDefaultToTheDocumentedValues() {
         IdempotencyPolicy defaults = SubscriptionConfig.builder("orders", "g", Codec.utf8()).build().idempotencyPolicy();
         assertThat(defaults).isEqualTo(IdempotencyPolicy.ofDefaults());
-        assertThat(defaults.lease()).isEqualTo(IdempotencyPolicy.DEFAULT_LEASE).isEqualTo(Duration.ofSeconds(60));
+        assertThat(defaults.lease()).isEqualTo(IdempotencyPolicy.DEFAULT_LEASE).isEqualTo(Duration.ofSeconds(10));
+        assertThat(defaults.renewalInterval()).as("a third of the lease").isEqualTo(Duration.ofMillis(3333));
         assertThat(defaults.retention()).isEqualTo(IdempotencyPolicy.DEFAULT_RETENTION).isEqualTo(Duration.ofHours(24));
         assertThat(defaults.storeRetryInterval()).isEqualTo(IdempotencyPolicy.DEFAULT_STORE_RETRY_INTERVAL);
     }

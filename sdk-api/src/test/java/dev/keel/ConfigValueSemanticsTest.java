@@ -103,9 +103,9 @@ class ConfigValueSemanticsTest {
     void idempotencyPolicyShouldBeAValueOverAllItsFields() {
         IdempotencyPolicy base = IdempotencyPolicy.ofDefaults();
         Map<String, UnaryOperator<IdempotencyPolicy>> changes = new LinkedHashMap<>();
-        changes.put("lease", c -> IdempotencyPolicy.from(c).lease(Duration.ofSeconds(10)).build());
+        changes.put("lease", c -> IdempotencyPolicy.from(c).lease(Duration.ofSeconds(20)).build());
         changes.put("retention", c -> IdempotencyPolicy.from(c).retention(Duration.ofHours(1)).build());
-        changes.put("storeRetryInterval", c -> IdempotencyPolicy.from(c).storeRetryInterval(Duration.ofSeconds(2)).build());
+        changes.put("storeRetryInterval", c -> IdempotencyPolicy.from(c).storeRetryInterval(Duration.ofSeconds(1)).build());
 
         assertValueSemantics(IdempotencyPolicy.class, base, c -> IdempotencyPolicy.from(c).build(), changes);
     }

@@ -10,11 +10,31 @@ import java.util.Objects;
  * the id is busy elsewhere ({@link #storeRetryInterval()}). Immutable; values are validated as
  * they are set, with an {@link IllegalArgumentException} that says what is allowed. Build with
  * {@link #custom()}, {@link #ofDefaults()} or {@link #from(IdempotencyPolicy)}.
+ *
+ * <p><b>The lease is a liveness lease.</b> A subscription renews every claim it holds (messages
+ * waiting in their lane, running, retrying, or waiting to be marked done) every
+ * {@link #renewalInterval()} (a third of the lease), in one batch. So a message may be handled
+ * and retried for longer than the lease without losing its claim, and the lease only says how
+ * soon the claims of a consumer that died (kill -9, a lost host) expire and another consumer of
+ * the group may take its messages over. Keep it short; lengthen it only if the store can be
+ * unreachable, or the process stalled (long GC pauses), for longer than two thirds of it.
  */
 public final class IdempotencyPolicy {
 
-    /** The default {@link #lease()}: 60 seconds. */
-    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(60);
+    /**
+     * The default {@link #lease()}: 10 seconds. Claims are renewed every third of it, so it bounds
+     * how long a dead consumer's messages wait for another consumer, not how long a handler may run.
+     */
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
+    /** The shortest {@link #lease()}: 1 second (renewed every 333 ms). */
+    public static final Duration MIN_LEASE = Duration.ofSeconds(1);
+    /**
+     * A lease is at least this many {@link #storeRetryInterval()}s, so a renewal that fails (the
+     * store briefly unreachable) is tried again several times before the lease runs out.
+     */
+    public static final int MIN_LEASE_IN_RETRY_INTERVALS = 5;
+    /** The {@link #renewalInterval()} is the lease divided by this. */
+    public static final int RENEWALS_PER_LEASE = 3;
     /** The default {@link #retention()}: 24 hours. */
     public static final Duration DEFAULT_RETENTION = Duration.ofHours(24);
     /** The default {@link #storeRetryInterval()}: 500 milliseconds. */
@@ -30,7 +50,7 @@ public final class IdempotencyPolicy {
         this.storeRetryInterval = b.storeRetryInterval;
     }
 
-    /** The defaults: lease 60 s, retention 24 h, store retry interval 500 ms. */
+    /** The defaults: lease 10 s, retention 24 h, store retry interval 500 ms. */
     public static IdempotencyPolicy ofDefaults() {
         return custom().build();
     }
@@ -46,12 +66,21 @@ public final class IdempotencyPolicy {
     }
 
     /**
-     * How long a claim holds an id before another consumer may take it. It must exceed the
-     * handler's running time: a claim that waited in its lane past half its lease is renewed before
-     * the handler runs, but not while it runs.
+     * How long a claim holds an id, unless renewed, before another consumer may take it. The
+     * subscription renews its claims every {@link #renewalInterval()} while it holds them, however
+     * long their handling and retries take; so this is how long the messages of a consumer that died
+     * wait before another consumer may run them.
      */
     public Duration lease() {
         return lease;
+    }
+
+    /**
+     * How often a subscription renews, in one batch, every claim it holds: a third of the
+     * {@link #lease()}, in whole milliseconds. A renewal that fails is tried again every {@link #storeRetryInterval()}.
+     */
+    public Duration renewalInterval() {
+        return Duration.ofMillis(lease.toMillis() / RENEWALS_PER_LEASE);
     }
 
     /** How long a done id is remembered: a duplicate arriving later than this is processed again. */
@@ -90,9 +119,17 @@ public final class IdempotencyPolicy {
         private Builder() {
         }
 
-        /** How long a claim holds an id; positive. */
+        /**
+         * How long a claim holds an id unless renewed; at least {@link #MIN_LEASE} (1 s), at least
+         * {@link #MIN_LEASE_IN_RETRY_INTERVALS} store retry intervals, and at most the retention.
+         */
         public Builder lease(Duration lease) {
-            this.lease = positive(lease, "lease");
+            positive(lease, "lease");
+            if (lease.compareTo(MIN_LEASE) < 0) {
+                throw new IllegalArgumentException("lease must be at least " + MIN_LEASE + ", was " + lease
+                        + ": a subscription renews its claims every third of the lease");
+            }
+            this.lease = lease;
             return this;
         }
 
@@ -111,12 +148,19 @@ public final class IdempotencyPolicy {
         /**
          * The policy.
          *
-         * @throws IllegalArgumentException if retention is shorter than lease
+         * @throws IllegalArgumentException if retention is shorter than lease, or the lease shorter than
+         *                                  {@link #MIN_LEASE_IN_RETRY_INTERVALS} store retry intervals
          */
         public IdempotencyPolicy build() {
             if (retention.compareTo(lease) < 0) {
                 throw new IllegalArgumentException("retention (" + retention + ") must be >= lease (" + lease
                         + "): a done id must be remembered at least as long as a claim holds it");
+            }
+            if (lease.compareTo(storeRetryInterval.multipliedBy(MIN_LEASE_IN_RETRY_INTERVALS)) < 0) {
+                throw new IllegalArgumentException("lease (" + lease + ") must be >= " + MIN_LEASE_IN_RETRY_INTERVALS
+                        + " x storeRetryInterval (" + storeRetryInterval + "): claims are renewed every third of the "
+                        + "lease, and a renewal that fails is tried again every storeRetryInterval; lengthen the "
+                        + "lease or shorten storeRetryInterval");
             }
             return new IdempotencyPolicy(this);
         }

@@ -34,10 +34,12 @@ import org.slf4j.LoggerFactory;
  * A message whose dead letter was refused for good, or kept failing for
  * {@value #ROUNDS_BEFORE_PARKING} rounds, is parked ({@link Work#park()}): its lane and in-flight
  * slot go to other messages while its own key waits; the rounds go on until one is confirmed, the
- * subscription stops or the message's partition is revoked (then it is dropped, for redelivery).
+ * subscription stops or the message's partition is revoked (then it is dropped, for redelivery). A
+ * message whose partition was revoked before its dead-lettering began is not dead-lettered: it is
+ * dropped, unacknowledged, for the partition's next owner.
  *
  * <p>Under EFFECTIVELY_ONCE a confirmed dead letter then marks the id done in the idempotency store
- * (claimed afresh with the delivery's token, then completed) before the acknowledgement, so a
+ * (the claim the idempotency step kept, renewed with the delivery's token, then completed) before the acknowledgement, so a
  * redelivery after a crash between the dead letter and the acknowledgement is acknowledged as a
  * duplicate instead of being dead-lettered again. While the store is unreachable this is retried
  * (the consumer pauses through {@link StoreAccess}); an id another consumer holds meanwhile is left
@@ -100,8 +102,8 @@ final class DeadLetterStep implements Step {
                 return CompletableFuture.completedFuture(outcome);
             }
             Throwable cause = Futures.unwrap(error);
-            if (stopped.getAsBoolean()) {
-                return dropped(work);
+            if (stopped.getAsBoolean() || work.isAbandoned()) {
+                return dropped(work); // stopped or revoked: the next owner decides
             }
             LOG.warn("message {} from {} failed after {} attempt(s), dead-lettering to {}: {}", work.record().id(),
                     work.record().topic(), work.attempt(), destination, cause.toString());
@@ -147,7 +149,8 @@ final class DeadLetterStep implements Step {
         if (store == null) {
             return CompletableFuture.completedFuture(Outcome.DEAD_LETTERED);
         }
-        return markDone(work, 1);
+        // whatever the mark's outcome, this subscription renews the claim no more
+        return markDone(work, 1).whenComplete((outcome, error) -> store.leases().done(work));
     }
 
     /**
@@ -157,7 +160,7 @@ final class DeadLetterStep implements Step {
      */
     private CompletionStage<Outcome> dropped(Work work) {
         if (store != null) {
-            store.release(work.record().id(), work.claimToken());
+            store.leases().release(work); // after any renewal under way, which would otherwise bring it back
         }
         return CompletableFuture.completedFuture(Outcome.DROPPED);
     }

@@ -16,14 +16,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * EFFECTIVELY_ONCE: runs the rest of the chain only under a claim on the message id. DUPLICATE is
- * acknowledged without running it; BUSY (another owner's lease) is claimed again later, holding
- * the message (not acknowledged); after success the id is marked done before the acknowledgement;
- * after failure the claim is kept for the dead-lettering, which completes or releases it. A prefetched claim with less than half its lease left is
- * renewed (released and claimed again) before the handler runs. While the store is unavailable
- * nothing runs: the claim (or
- * the completion) is retried and the consumer is paused through {@link StoreAccess}. Every claim
- * of a delivery uses its one token, so a retry after a claim whose reply was lost finds its own
- * lease (CLAIMED) instead of waiting it out as BUSY.
+ * acknowledged without running it. BUSY (another owner's lease) gives back the lane and waits in
+ * {@link BusyWaits}, claimed again with every other waiting message in one batch each tick, while
+ * the message stays unacknowledged and its key's later messages wait behind it. A claim held is
+ * renewed by the subscription's {@link LeaseKeeper} for as long as the message runs, retries or
+ * waits to be marked done; after success the id is marked done before the acknowledgement; after
+ * failure the claim stays held (and renewed) for the dead-lettering, which completes or releases it. A prefetched claim that no renewal reached for half its lease (the
+ * store was unreachable) is renewed before the handler runs. While the store is unavailable nothing
+ * runs: the claim (or the completion) is retried and the consumer is paused through
+ * {@link StoreAccess}. Every claim of a delivery uses its one token, so a retry after a claim whose
+ * reply was lost finds its own lease (CLAIMED) instead of waiting it out as BUSY. A message whose
+ * partition was revoked is given up (DROPPED, its claim released).
  */
 final class DedupStep implements Step {
 
@@ -31,6 +34,8 @@ final class DedupStep implements Step {
 
     private final Step next;
     private final StoreAccess store;
+    private final LeaseKeeper leases;
+    private final BusyWaits busyWaits;
     private final Duration lease;
     private final Clock clock;
     private final Duration retryInterval;
@@ -43,6 +48,8 @@ final class DedupStep implements Step {
               MetricsRecorder metrics, String group) {
         this.next = next;
         this.store = store;
+        this.leases = store.leases();
+        this.busyWaits = store.busyWaits();
         this.lease = policy.lease();
         this.clock = clock;
         this.retryInterval = policy.storeRetryInterval();
@@ -56,41 +63,64 @@ final class DedupStep implements Step {
     public CompletionStage<Outcome> handle(Work work) {
         CompletableFuture<ClaimResult> prefetched = work.claim();
         if (prefetched == null) {
-            return afterClaim(work, store.claim(work.record().id(), work.claimToken()));
+            return afterClaim(work, claim(work));
         }
-        // A claim taken when the message arrived may have aged while it waited in its lane (behind a busy or
-        // retried message): with less than half its lease left, release it and claim afresh before running.
-        // One that failed then (maybe long ago, with its whole batch) is tried again at once, with the same token,
-        // before the store is taken for down: otherwise each message of a failed batch would wait its own interval.
-        return afterClaim(work, prefetched.thenCompose(result -> result.isClaimed()
-                && clock.millis() - work.claimRequestedAtMillis() > lease.toMillis() / 2
-                ? store.reclaim(work.record().id(), result.token())
-                : CompletableFuture.completedFuture(result))
-                .exceptionallyCompose(error -> store.claim(work.record().id(), work.claimToken())));
+        // The heartbeat renews a prefetched claim while it waits in its lane; one it could not reach for half
+        // the lease (the store was unreachable) is renewed now, with the same token, before the handler runs.
+        // A BUSY answer that is older than a retry interval (the message waited behind its key's previous one)
+        // is asked again at once rather than at the next tick. One that failed then (maybe long ago, with its
+        // whole batch) is tried again at once, with the same token, before the store is taken for down:
+        // otherwise each message of a failed batch would wait its own interval.
+        return afterClaim(work, prefetched.thenCompose(result -> {
+            long age = clock.millis() - work.claimRequestedAtMillis();
+            boolean stale = result.isClaimed() ? age > lease.toMillis() / 2
+                    : result.status() == ClaimResult.Status.BUSY && age >= retryInterval.toMillis();
+            return stale ? claim(work) : CompletableFuture.completedFuture(result);
+        }).exceptionallyCompose(error -> claim(work)));
+    }
+
+    private CompletableFuture<ClaimResult> claim(Work work) {
+        long requestedAt = clock.millis();
+        return store.claim(work.record().id(), work.claimToken()).thenApply(result -> {
+            if (result.isClaimed()) {
+                work.renewed(requestedAt);
+            }
+            return result;
+        });
+    }
+
+    private boolean givenUp(Work work) {
+        return stopped.getAsBoolean() || work.isAbandoned();
     }
 
     private CompletionStage<Outcome> afterClaim(Work work, CompletionStage<ClaimResult> claim) {
         // continue on the handler threads: the claim completes on a store thread, which must never run handlers
         return claim.handleAsync((result, error) -> {
             if (error != null) {
-                if (stopped.getAsBoolean()) {
+                if (givenUp(work)) {
                     return CompletableFuture.completedFuture(Outcome.DROPPED);
                 }
                 store.unavailable(error);
-                return delays.after(retryInterval,
-                        () -> afterClaim(work, store.claim(work.record().id(), work.claimToken())));
+                return delays.after(retryInterval, () -> afterClaim(work, claim(work)));
             }
             store.available();
-            if (stopped.getAsBoolean()) {
+            if (result.isClaimed()) {
+                leases.claimed(work);
+            } else if (result.status() == ClaimResult.Status.BUSY) {
+                leases.busy(work); // a claim it held (prefetched, then not renewed in time) is lost
+            }
+            if (givenUp(work)) {
                 if (result.isClaimed()) {
-                    store.release(work.record().id(), result.token());
+                    leases.release(work);
                 }
                 return CompletableFuture.completedFuture(Outcome.DROPPED);
             }
             return switch (result.status()) {
                 case DUPLICATE -> CompletableFuture.completedFuture(Outcome.DUPLICATE);
-                case BUSY -> delays.after(retryInterval,
-                        () -> afterClaim(work, store.claim(work.record().id(), work.claimToken())));
+                case BUSY -> {
+                    work.leaveLane();
+                    yield afterClaim(work, busyWaits.await(work));
+                }
                 case CLAIMED -> runClaimed(work, new Lease(work.record().id(), result.token()));
             };
         }, delays.executor()).thenCompose(stage -> stage);
@@ -119,11 +149,12 @@ final class DedupStep implements Step {
                 return delays.after(retryInterval, () -> complete(work, lease, outcome));
             }
             store.available();
-            if (result == LeaseOutcome.LOST) {
+            leases.done(work);
+            if (result == LeaseOutcome.LOST && work.leaseLost()) {
                 metrics.count(MetricEvent.LEASE_LOST, work.record().topic(), group);
-                LOG.warn("claim on message {} from {} was lost before it was marked done (its lease expired, or "
-                        + "the store lost its data, e.g. a restart without persistence): another consumer may run it "
-                        + "again; keep the lease above the longest wait plus handling time", lease.id(),
+                LOG.warn("claim on message {} from {} was lost before it was marked done (its lease expired while "
+                        + "renewals failed or this process stalled, or the store lost its data, e.g. a restart "
+                        + "without persistence): another consumer may run it again", lease.id(),
                         work.record().topic());
             }
             return CompletableFuture.completedFuture(outcome);

@@ -111,17 +111,18 @@ public final class Engine implements AutoCloseable {
                 config.maxInFlight(), config.revokeTimeout(), Optional.of(deadLetterTopic)));
         FlowControl flow = new FlowControl(consumer, config.maxInFlight());
         StoreAccess storeAccess = dedup ? new StoreAccess(store, config.topic(), config.group(),
-                config.idempotencyPolicy(), storePool, flow, metrics) : null;
+                config.idempotencyPolicy(), storePool, flow, metrics, clock) : null;
         Delays delays = new Delays(scheduler, handlerPool);
         EngineSubscription[] self = new EngineSubscription[1];
         Step chain = Chains.build(config, deadLetterTopic, handler, storeAccess, delays, () -> self[0].isStopped(),
                 producer, clock, metrics, publisherConfig.timeout());
         EngineSubscription subscription = new EngineSubscription(config, consumer,
                 new KeyOrderedExecutor(config.lanes(), handlerPool), handlerPool, storePool, flow, storeAccess, chain,
-                clock);
+                clock, scheduler);
         self[0] = subscription;
         metrics.inFlight(config.topic(), config.group(), subscription::inFlightCount);
         subscriptions.add(subscription);
+        subscription.start();
         consumer.start(subscription);
         return subscription;
     }

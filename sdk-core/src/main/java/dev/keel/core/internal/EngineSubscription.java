@@ -23,6 +23,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -32,11 +34,15 @@ import org.slf4j.LoggerFactory;
 /**
  * A running subscription: takes records from the broker consumer, runs each through the handling
  * chain in its key's lane, acknowledges it when the chain says so, and tracks in-flight work per
- * partition for backpressure, rebalances and close.
+ * partition for backpressure, rebalances and close. One periodic tick on the engine's scheduler
+ * (every store retry interval) claims again the messages waiting for ids another consumer holds,
+ * renews the claims the subscription holds when due, and watches for stalls.
  */
 final class EngineSubscription implements Subscription, DeliverySink, Crashable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EngineSubscription.class);
+    /** The tick of a subscription without idempotency claims: the stall watch only. */
+    private static final Duration TICK_WITHOUT_STORE = Duration.ofSeconds(1);
 
     enum State { RUNNING, CLOSING, CLOSED, ABORTED }
 
@@ -49,6 +55,9 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
     private final StoreAccess store;
     private final Step chain;
     private final Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private final StallWatch stallWatch;
+    private volatile ScheduledFuture<?> ticker;
     private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
     private final Map<String, Set<Work>> inFlight = new ConcurrentHashMap<>();
     /** Parked works that gave back their in-flight slot; at most maxInFlight, so parking holds bounded memory. */
@@ -59,7 +68,7 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
 
     EngineSubscription(SubscriptionConfig<?> config, BrokerConsumer consumer, KeyOrderedExecutor lanes,
                        ExecutorService handlerPool, ExecutorService storePool, FlowControl flow, StoreAccess store,
-                       Step chain, Clock clock) {
+                       Step chain, Clock clock, ScheduledExecutorService scheduler) {
         this.config = config;
         this.consumer = consumer;
         this.lanes = lanes;
@@ -69,6 +78,51 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
         this.store = store;
         this.chain = chain;
         this.clock = clock;
+        this.scheduler = scheduler;
+        this.stallWatch = new StallWatch(clock, config.topic(), config.group(),
+                store != null ? config.idempotencyPolicy().lease() : null);
+    }
+
+    /** Starts the periodic tick; called once, before the consumer starts delivering. */
+    void start() {
+        long period = store != null ? config.idempotencyPolicy().storeRetryInterval().toMillis()
+                : TICK_WITHOUT_STORE.toMillis();
+        try {
+            ticker = scheduler.scheduleWithFixedDelay(this::tick, period, period, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.warn("the scheduler refused the tick of the subscription to {} for group {}: claims will not be "
+                    + "renewed and BUSY messages not claimed again (is the scheduler given to Keel shut down?)",
+                    topic(), group());
+        }
+    }
+
+    private void tick() {
+        try {
+            if (isStopped()) {
+                return;
+            }
+            if (store != null) {
+                store.busyWaits().tick();
+                store.leases().tick();
+            }
+            stallWatch.check(new StallWatch.Counts(flow.inFlight(),
+                    store != null ? store.busyWaits().size() : 0,
+                    store != null ? store.busyWaits().waitingLongerThan(
+                            config.idempotencyPolicy().lease().toMillis()) : 0,
+                    store != null ? store.leases().size() : 0, slotsGivenBack.size()));
+        } catch (RuntimeException | Error e) {
+            LOG.warn("tick of the subscription to {} for group {} failed: {}", topic(), group(), e.toString());
+        }
+    }
+
+    private void stopTicking() {
+        ScheduledFuture<?> t = ticker;
+        if (t != null) {
+            t.cancel(false);
+        }
+        if (store != null) {
+            store.busyWaits().stop();
+        }
     }
 
     boolean isStopped() {
@@ -101,7 +155,14 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
             long requestedAt = clock.millis();
             List<CompletableFuture<ClaimResult>> claims = store.claimAll(toClaim);
             for (int i = 0; i < works.size(); i++) {
-                works.get(i).claim(claims.get(i), requestedAt);
+                Work work = works.get(i);
+                work.claim(claims.get(i), requestedAt);
+                // renewed from now on, while it waits in its lane too
+                claims.get(i).thenAccept(result -> {
+                    if (result.isClaimed()) {
+                        store.leases().hold(work);
+                    }
+                });
             }
         }
         boolean perKey = config.ordering() == Ordering.PER_KEY;
@@ -186,6 +247,7 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
             works.remove(work);
         }
         work.finish();
+        stallWatch.progressed();
         if (!slotsGivenBack.remove(work)) {
             flow.finished();
         }
@@ -225,8 +287,10 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
                     dropped.add(work);
                     continue;
                 }
+                // retried no more, waits for no claim or dead letter: left unacknowledged, its claim released,
+                // for the partition's next owner; a handler running now finishes its attempt
+                work.abandon();
                 if (work.isParked()) {
-                    work.abandon(); // left unacknowledged for the partition's next owner
                     continue;
                 }
                 running.add(work.finished());
@@ -256,9 +320,11 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
         if (releaseClaim && claim != null && store != null) {
             claim.thenAccept(result -> {
                 if (result.isClaimed()) {
-                    store.release(work.record().id(), result.token());
+                    store.leases().release(work);
                 }
             });
+        } else if (store != null) {
+            store.leases().done(work); // crashed: renewed no more, left to expire
         }
     }
 
@@ -307,6 +373,7 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
                 .completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .thenCompose(v -> {
                     if (state.compareAndSet(State.CLOSING, State.CLOSED)) { // else crashed meanwhile
+                        stopTicking();
                         inFlight.values().forEach(works -> works.forEach(w -> drop(w, true)));
                     }
                     return consumer.close();
@@ -332,6 +399,7 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
             }
         } while (!state.compareAndSet(previous, State.ABORTED));
         flow.hold();
+        stopTicking();
         inFlight.values().forEach(works -> works.forEach(w -> drop(w, false)));
         Futures.call(consumer::close).whenComplete((v, e) -> {
             shutdownPools();

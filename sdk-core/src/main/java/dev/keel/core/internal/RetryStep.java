@@ -5,6 +5,7 @@ import dev.keel.metrics.MetricsRecorder;
 import dev.keel.retry.RetryPolicy;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -12,7 +13,9 @@ import java.util.function.BooleanSupplier;
  * its key waits) but no thread. A failure the policy does not retry ({@link RetryPolicy#shouldRetry}:
  * decoding failures, {@code NonRetriableException}, its abortOn/retryOn classes) fails at once, at
  * the attempt it happened, for the dead-letter step. The first attempt number is the broker's
- * delivery count, so broker redeliveries count towards the limit.
+ * delivery count, so broker redeliveries count towards the limit. A message whose partition was
+ * revoked ({@link Work#abandon()}) is retried no more, at once even in the middle of a backoff: its
+ * last failure goes on, and the outer steps release its claim and give it up without dead-lettering.
  */
 final class RetryStep implements Step {
 
@@ -46,11 +49,22 @@ final class RetryStep implements Step {
                 return CompletableFuture.completedFuture(outcome);
             }
             Throwable cause = Futures.unwrap(error);
-            if (!policy.shouldRetry(cause) || !policy.allowsAnotherAfter(attempt) || stopped.getAsBoolean()) {
+            if (!policy.shouldRetry(cause) || !policy.allowsAnotherAfter(attempt) || stopped.getAsBoolean()
+                    || work.isAbandoned()) {
                 return CompletableFuture.<Outcome>failedFuture(cause);
             }
             metrics.count(MetricEvent.RETRIED, work.record().topic(), group);
-            return delays.after(backoff.after(attempt), () -> attempt(work, attempt + 1));
+            CompletableFuture<Outcome> retried = delays.after(backoff.after(attempt), () -> work.isAbandoned()
+                    ? CompletableFuture.failedFuture(cause) : attempt(work, attempt + 1));
+            // revoked during the backoff: stop waiting, on the handler threads (not the revoking one)
+            work.abandoned().thenRun(() -> {
+                try {
+                    delays.executor().execute(() -> retried.completeExceptionally(cause));
+                } catch (RejectedExecutionException closing) {
+                    retried.completeExceptionally(cause);
+                }
+            });
+            return retried;
         }).thenCompose(stage -> stage);
     }
 }

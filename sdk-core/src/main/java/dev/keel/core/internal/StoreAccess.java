@@ -7,6 +7,7 @@ import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
 import dev.keel.metrics.MetricEvent;
 import dev.keel.metrics.MetricsRecorder;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -17,7 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A subscription's use of the idempotency store: claims and completions are batched (group
  * commit: one round trip serves every request that arrived meanwhile), calls run on the store's
- * own threads, and an outage pauses the consumer until a call succeeds again.
+ * own threads, and an outage pauses the consumer until a call succeeds again. It owns the
+ * subscription's {@link LeaseKeeper} (the claims it holds, renewed) and {@link BusyWaits} (the
+ * messages waiting for ids another consumer holds).
  */
 final class StoreAccess {
 
@@ -33,9 +36,11 @@ final class StoreAccess {
     private final MetricsRecorder metrics;
     private final String topic;
     private final String group;
+    private final LeaseKeeper leases;
+    private final BusyWaits busyWaits;
 
     StoreAccess(IdempotencyStore store, String topic, String group, IdempotencyPolicy policy,
-                ExecutorService executor, FlowControl flow, MetricsRecorder metrics) {
+                ExecutorService executor, FlowControl flow, MetricsRecorder metrics, Clock clock) {
         this.store = store;
         this.namespace = group + ":" + topic;
         this.executor = executor;
@@ -47,6 +52,18 @@ final class StoreAccess {
         Duration retention = policy.retention();
         this.claims = new Batcher<>(batch -> store.claimAll(namespace, batch, lease), executor, MAX_BATCH);
         this.completions = new Batcher<>(leases -> store.completeAll(namespace, leases, retention), executor, MAX_BATCH);
+        this.leases = new LeaseKeeper(this, clock, policy.renewalInterval(), metrics, topic, group);
+        this.busyWaits = new BusyWaits(this, clock, metrics, topic, group);
+    }
+
+    /** The claims this subscription holds, renewed by its heartbeat. */
+    LeaseKeeper leases() {
+        return leases;
+    }
+
+    /** The messages waiting for ids another consumer holds. */
+    BusyWaits busyWaits() {
+        return busyWaits;
     }
 
     /** Claims {@code id} for {@code token}; retried with the same token, it finds its own lease (CLAIMED). */
@@ -58,17 +75,19 @@ final class StoreAccess {
         return claims.submitAll(toClaim);
     }
 
+    /** Renews leases this owner holds: a claim with the token that holds the lease renews it (CLAIMED). */
+    List<CompletableFuture<ClaimResult>> renewAll(List<Lease> held) {
+        return claims.submitAll(held);
+    }
+
     CompletableFuture<LeaseOutcome> complete(Lease lease) {
         return completions.submit(lease);
     }
 
-    /** Releases this owner's claim on {@code id}, then claims it again (a fresh lease, or DUPLICATE/BUSY). */
-    CompletableFuture<ClaimResult> reclaim(String id, String token) {
-        return CompletableFuture.runAsync(() -> store.release(namespace, id, token), executor)
-                .thenCompose(v -> claims.submit(new Lease(id, token)));
-    }
-
-    /** Best effort: a release that fails leaves the lease to expire. */
+    /**
+     * Best effort: a release that fails leaves the lease to expire. A claim the subscription holds is
+     * released through {@link LeaseKeeper#release}, which orders it after a renewal under way.
+     */
     void release(String id, String token) {
         try {
             executor.execute(() -> {

@@ -4,12 +4,13 @@ import dev.keel.dedup.ClaimResult;
 import dev.keel.spi.InboundRecord;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One received record on its way through a subscription: its state (queued, running, finished or
- * dropped), the idempotency claim taken for it, and a stage that completes when it is finished
- * (acknowledged or dropped).
+ * dropped), the idempotency claim taken for it (and whether the subscription still holds it), and a
+ * stage that completes when it is finished (acknowledged or dropped).
  */
 final class Work {
 
@@ -24,7 +25,10 @@ final class Work {
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private final CompletableFuture<Void> laneFree = new CompletableFuture<>();
     private final CompletableFuture<Void> parked = new CompletableFuture<>();
-    private volatile boolean abandoned;
+    private final CompletableFuture<Void> abandoned = new CompletableFuture<>();
+    /** The claim was completed, released or lost: it is no longer renewed. */
+    private volatile boolean leaseEnded;
+    private final AtomicBoolean leaseLost = new AtomicBoolean();
     private volatile CompletableFuture<ClaimResult> claim;
     private volatile CompletableFuture<Void> previousOfKey;
     private volatile int attempt;
@@ -96,6 +100,15 @@ final class Work {
     }
 
     /**
+     * The work waits for something that may take long and needs no lane (its id is held by another
+     * consumer): the lane runs other messages meanwhile, while this one's key stays held back behind it
+     * ({@link #previousOfKey()} of the key's next message completes only when this one finished).
+     */
+    void leaveLane() {
+        laneFree.complete(null);
+    }
+
+    /**
      * The work can neither finish nor be given up for now (its dead letter is refused): it gives back
      * its lane, and through {@link #parked()} its in-flight slot, while it stays unacknowledged and
      * its key's later messages keep waiting for it. True the first time.
@@ -117,13 +130,45 @@ final class Work {
         return parked.isDone();
     }
 
-    /** Its partition was revoked while it was parked: it is given up (left for redelivery) at its next try. */
+    /**
+     * Its partition was revoked: it is given up, unacknowledged and not dead-lettered, at its next step
+     * (its next retry, claim or dead-letter round, at once if it is waiting for one), and its claim
+     * is released, for the partition's next owner.
+     */
     void abandon() {
-        abandoned = true;
+        abandoned.complete(null);
     }
 
     boolean isAbandoned() {
+        return abandoned.isDone();
+    }
+
+    /** Completes when the work is abandoned. */
+    CompletableFuture<Void> abandoned() {
         return abandoned;
+    }
+
+    /** The subscription no longer holds the claim (completed, released or lost); it is renewed no more. */
+    void endLease() {
+        leaseEnded = true;
+    }
+
+    /** The work holds a claim again (a new claim answered CLAIMED after the previous one was lost). */
+    void resumeLease() {
+        leaseEnded = false;
+    }
+
+    boolean isLeaseEnded() {
+        return leaseEnded;
+    }
+
+    /** Records that the claim was found lost; true the first time, so it is reported once. */
+    boolean leaseLost() {
+        return leaseLost.compareAndSet(false, true);
+    }
+
+    boolean isLeaseLost() {
+        return leaseLost.get();
     }
 
     /**
@@ -161,6 +206,12 @@ final class Work {
         this.claim = claim;
     }
 
+    /** The claim was renewed by a request made at {@code requestedAtMillis}. */
+    void renewed(long requestedAtMillis) {
+        this.claimedAtMillis = Math.max(claimedAtMillis, requestedAtMillis);
+    }
+
+    /** When the claim was last requested or renewed (its lease runs from no earlier). */
     long claimRequestedAtMillis() {
         return claimedAtMillis;
     }

@@ -33,7 +33,7 @@ class LostClaimReplyTest {
     private static final String TOPIC = "orders";
     private static final String GROUP = "billing";
     private static final int MESSAGES = 500;
-    private static final Duration LEASE = Duration.ofSeconds(60); // the default, stated for the reader
+    private static final Duration LEASE = Duration.ofSeconds(60); // long, so waiting a lease out would show
     private static final Duration WELL_WITHIN_THE_LEASE = Duration.ofSeconds(5);
 
     @Test

@@ -1,0 +1,66 @@
+package dev.keel.testkit.engine;
+
+import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.IdempotencyStore;
+import dev.keel.dedup.Lease;
+import dev.keel.dedup.LeaseOutcome;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A store decorator that records every claim call (single or batched) with its leases, so a test can
+ * see renewals (a claim with the token that already holds the id) and how claims were batched.
+ */
+final class ClaimLog implements IdempotencyStore {
+
+    private final IdempotencyStore delegate;
+    private final List<List<Lease>> calls = new CopyOnWriteArrayList<>();
+
+    ClaimLog(IdempotencyStore delegate) {
+        this.delegate = delegate;
+    }
+
+    /** Every claim call so far, each with its leases in order. */
+    List<List<Lease>> calls() {
+        return List.copyOf(calls);
+    }
+
+    /** How many times {@code id} was claimed, renewals included. */
+    long claimsOf(String id) {
+        return calls.stream().flatMap(List::stream).filter(l -> l.id().equals(id)).count();
+    }
+
+    @Override
+    public ClaimResult claim(String namespace, String id, String token, Duration lease) {
+        calls.add(List.of(new Lease(id, token)));
+        return delegate.claim(namespace, id, token, lease);
+    }
+
+    @Override
+    public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
+        calls.add(new ArrayList<>(claims));
+        return delegate.claimAll(namespace, claims, lease);
+    }
+
+    @Override
+    public LeaseOutcome complete(String namespace, String id, String token, Duration retention) {
+        return delegate.complete(namespace, id, token, retention);
+    }
+
+    @Override
+    public List<LeaseOutcome> completeAll(String namespace, List<Lease> leases, Duration retention) {
+        return delegate.completeAll(namespace, leases, retention);
+    }
+
+    @Override
+    public LeaseOutcome release(String namespace, String id, String token) {
+        return delegate.release(namespace, id, token);
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
