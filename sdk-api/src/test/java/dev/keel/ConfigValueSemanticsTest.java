@@ -130,6 +130,7 @@ class ConfigValueSemanticsTest {
         Map<String, UnaryOperator<DeadLetterPolicy>> changes = new LinkedHashMap<>();
         changes.put("suffix", c -> DeadLetterPolicy.withSuffix(".dead"));
         changes.put("destination", c -> DeadLetterPolicy.toTopic("all-dead"));
+        changes.put("enabled", c -> DeadLetterPolicy.none());
 
         // built by factories, without from(): equal values come from equal factory calls
         // the default leaves the name to the adapter: it is not the same value as an explicit ".DLT" suffix

@@ -17,6 +17,7 @@ import dev.keel.kafka.KafkaAdapter;
 import dev.keel.kafka.KafkaConfig;
 import dev.keel.rabbit.RabbitAdapter;
 import dev.keel.rabbit.RabbitConfig;
+import dev.keel.retry.DeadLetterPolicy;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;
@@ -74,7 +75,7 @@ class QuickStartOnRealBrokersTest {
                         effects.computeIfAbsent(delivery.id(), id -> new AtomicInteger()).incrementAndGet();
                     });
             keel.subscribe(SubscriptionConfig.builder(orders + ".DLT", "billing", Codec.utf8())
-                    .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build(),
+                    .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).deadLetterPolicy(DeadLetterPolicy.none()).build(),
                     delivery -> {
                         deadLetters.put(delivery.id(),
                                 delivery.keelHeaders().getOrDefault(KeelHeaders.DLT_CAUSE_CLASS, "?"));

@@ -17,14 +17,17 @@ public final class DeadLetterPolicy {
     /** The suffix of the default dead-letter topic on brokers that allow it: {@code <topic>.DLT}. */
     public static final String DEFAULT_SUFFIX = ".DLT";
 
-    private static final DeadLetterPolicy DEFAULTS = new DeadLetterPolicy(null, null);
+    private static final DeadLetterPolicy DEFAULTS = new DeadLetterPolicy(null, null, true);
+    private static final DeadLetterPolicy NONE = new DeadLetterPolicy(null, null, false);
 
     private final String suffix;
     private final String destination;
+    private final boolean enabled;
 
-    private DeadLetterPolicy(String suffix, String destination) {
+    private DeadLetterPolicy(String suffix, String destination, boolean enabled) {
         this.suffix = suffix;
         this.destination = destination;
+        this.enabled = enabled;
     }
 
     /** The broker adapter's default dead-letter topic: {@code <topic>.DLT} on Kafka and RabbitMQ. */
@@ -37,7 +40,7 @@ public final class DeadLetterPolicy {
         if (suffix == null || suffix.isBlank()) {
             throw new IllegalArgumentException("dead-letter suffix must not be blank");
         }
-        return new DeadLetterPolicy(suffix, null);
+        return new DeadLetterPolicy(suffix, null, true);
     }
 
     /** One fixed dead-letter topic whatever the origin. */
@@ -45,12 +48,28 @@ public final class DeadLetterPolicy {
         if (destination == null || destination.isBlank()) {
             throw new IllegalArgumentException("dead-letter topic must not be blank");
         }
-        return new DeadLetterPolicy(null, destination);
+        return new DeadLetterPolicy(null, destination, true);
+    }
+
+    /**
+     * No dead-letter topic, for subscriptions that read dead letters themselves (a subscription to
+     * {@code orders.DLT} would otherwise get an {@code orders.DLT.DLT} of its own). A message that
+     * fails its last attempt, or cannot be decoded, is then logged at ERROR and left
+     * unacknowledged: nothing is lost, and the broker redelivers it after a restart or a
+     * rebalance (Kafka commits stop before it until then; RabbitMQ holds it on its channel).
+     */
+    public static DeadLetterPolicy none() {
+        return NONE;
+    }
+
+    /** False for {@link #none()}: failed messages are not dead-lettered. */
+    public boolean isEnabled() {
+        return enabled;
     }
 
     /**
      * The dead-letter topic for messages from {@code topic}; empty under {@link #ofDefaults()},
-     * where the broker adapter names it.
+     * where the broker adapter names it, and under {@link #none()}.
      */
     public Optional<String> destinationFor(String topic) {
         Objects.requireNonNull(topic, "topic");
@@ -63,16 +82,19 @@ public final class DeadLetterPolicy {
     @Override
     public boolean equals(Object o) {
         return o instanceof DeadLetterPolicy p && Objects.equals(p.suffix, suffix)
-                && Objects.equals(p.destination, destination);
+                && Objects.equals(p.destination, destination) && p.enabled == enabled;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(suffix, destination);
+        return Objects.hash(suffix, destination, enabled);
     }
 
     @Override
     public String toString() {
+        if (!enabled) {
+            return "DeadLetterPolicy{none}";
+        }
         if (destination != null) {
             return "DeadLetterPolicy{topic=" + destination + "}";
         }

@@ -105,6 +105,13 @@ final class DeadLetterStep implements Step {
             if (stopped.getAsBoolean() || work.isAbandoned()) {
                 return dropped(work); // stopped or revoked: the next owner decides
             }
+            if (destination == null) {
+                LOG.error("message {} from {} failed after {} attempt(s) and its subscription has no dead-letter topic "
+                        + "(DeadLetterPolicy.none()): left unacknowledged for redelivery after a restart or "
+                        + "rebalance: {}", work.record().id(), work.record().topic(), work.attempt(), cause.toString());
+                metrics.count(MetricEvent.DEAD_LETTER_FAILED, work.record().topic(), group);
+                return dropped(work);
+            }
             LOG.warn("message {} from {} failed after {} attempt(s), dead-lettering to {}: {}", work.record().id(),
                     work.record().topic(), work.attempt(), destination, cause.toString());
             return round(work, deadLetter(work, cause), 1, FIRST_BACKOFF);

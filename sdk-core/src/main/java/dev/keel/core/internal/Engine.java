@@ -105,10 +105,12 @@ public final class Engine implements AutoCloseable {
         boolean dedup = config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE;
         ExecutorService storePool = dedup ? Executors.newFixedThreadPool(STORE_THREADS, DaemonThreads.named(name + "-store"))
                 : null;
-        String deadLetterTopic = config.deadLetterPolicy().destinationFor(config.topic())
-                .orElseGet(() -> adapter.defaultDeadLetterTopic(config.topic()));
+        // null under DeadLetterPolicy.none(): no dead-letter topic is ensured or published to
+        String deadLetterTopic = !config.deadLetterPolicy().isEnabled() ? null
+                : config.deadLetterPolicy().destinationFor(config.topic())
+                        .orElseGet(() -> adapter.defaultDeadLetterTopic(config.topic()));
         BrokerConsumer consumer = adapter.consumer(new ConsumerSettings(config.topic(), config.group(),
-                config.maxInFlight(), config.revokeTimeout(), Optional.of(deadLetterTopic)));
+                config.maxInFlight(), config.revokeTimeout(), Optional.ofNullable(deadLetterTopic)));
         FlowControl flow = new FlowControl(consumer, config.maxInFlight());
         StoreAccess storeAccess = dedup ? new StoreAccess(store, config.topic(), config.group(),
                 config.idempotencyPolicy(), storePool, flow, metrics, clock) : null;
