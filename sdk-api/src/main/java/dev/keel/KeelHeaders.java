@@ -1,7 +1,5 @@
 package dev.keel;
 
-import java.util.Map;
-
 /**
  * The one header scheme Keel writes on every broker (Kafka record headers, AMQP message headers,
  * RocketMQ user properties). Values are UTF-8 strings. Application headers pass through unchanged;
@@ -53,14 +51,5 @@ public final class KeelHeaders {
     /** Whether {@code name} is in Keel's reserved namespace. */
     public static boolean isReserved(String name) {
         return name.startsWith(PREFIX);
-    }
-
-    /**
-     * The id a received message is known by: the {@link #ID} header when present, otherwise the
-     * broker's own stable id ({@code nativeId}, e.g. Kafka {@code topic-partition-offset}).
-     */
-    public static String idOf(Map<String, String> headers, String nativeId) {
-        String id = headers.get(ID);
-        return id != null && !id.isBlank() ? id : nativeId;
     }
 }

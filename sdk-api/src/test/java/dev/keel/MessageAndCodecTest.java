@@ -3,6 +3,7 @@ package dev.keel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.keel.spi.support.InboundIds;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +41,7 @@ class MessageAndCodecTest {
 
     @Test
     void idOfShouldPreferTheKeelHeader() {
-        assertThat(KeelHeaders.idOf(java.util.Map.of(KeelHeaders.ID, "biz-1"), "t-0-5")).isEqualTo("biz-1");
-        assertThat(KeelHeaders.idOf(java.util.Map.of(), "t-0-5")).isEqualTo("t-0-5");
+        assertThat(InboundIds.idOf(java.util.Map.of(KeelHeaders.ID, "biz-1"), "t-0-5")).isEqualTo("biz-1");
+        assertThat(InboundIds.idOf(java.util.Map.of(), "t-0-5")).isEqualTo("t-0-5");
     }
 }

@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * One message an adapter received, handed to the engine through {@link DeliverySink}.
  *
- * <p>{@code id} is {@link dev.keel.KeelHeaders#idOf} of the headers and the broker's own stable id
+ * <p>{@code id} is {@link dev.keel.spi.support.InboundIds#idOf} of the headers and the broker's own stable id
  * (Kafka {@code topic-partition-offset}, RabbitMQ {@code message-id}, RocketMQ message id).
  * {@code deliveryCount} is 1 unless the broker reports earlier deliveries. {@code headers} hold
  * every header as received, Keel's included. The engine calls {@link #ack()} at most once, from any

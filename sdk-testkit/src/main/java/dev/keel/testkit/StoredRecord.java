@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param topic     the topic
  * @param partition the partition number
  * @param offset    its offset in the partition (0, 1, 2, ...)
- * @param id        {@link dev.keel.KeelHeaders#idOf} of its headers and the native id
+ * @param id        {@link dev.keel.spi.support.InboundIds#idOf} of its headers and the native id
  *                  {@code topic-partition-offset}
  * @param key       the ordering key, or {@code null}
  * @param headers   every header as published, Keel's included

@@ -1,5 +1,6 @@
 package dev.keel.rabbit.internal;
 
+import dev.keel.spi.support.InboundIds;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Envelope;
@@ -181,7 +182,7 @@ public final class RabbitConsumer implements BrokerConsumer {
         acks.delivered(tag);
         long epoch = acks.epoch();
         Map<String, String> headers = AmqpMessages.headers(properties);
-        String id = KeelHeaders.idOf(headers, AmqpMessages.nativeId(properties, lane.queue()));
+        String id = InboundIds.idOf(headers, AmqpMessages.nativeId(properties, lane.queue()));
         InboundRecord record = new InboundRecord(settings.topic(), lane.queue(), tag, id,
                 headers.get(KeelHeaders.KEY), headers, body,
                 AmqpMessages.timestamp(headers, properties, clock.instant()),

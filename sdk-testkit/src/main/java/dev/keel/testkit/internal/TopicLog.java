@@ -1,6 +1,6 @@
 package dev.keel.testkit.internal;
 
-import dev.keel.KeelHeaders;
+import dev.keel.spi.support.InboundIds;
 import dev.keel.spi.support.KeyHash;
 import dev.keel.spi.OutboundRecord;
 import dev.keel.testkit.StoredRecord;
@@ -62,7 +62,7 @@ final class TopicLog {
     StoredRecord append(int partition, OutboundRecord record) {
         List<StoredRecord> log = partitions.get(partition);
         long offset = log.size();
-        String id = KeelHeaders.idOf(record.headers(), StoredRecord.nativeId(name, partition, offset));
+        String id = InboundIds.idOf(record.headers(), StoredRecord.nativeId(name, partition, offset));
         StoredRecord stored = new StoredRecord(name, partition, offset, id, record.key(), record.headers(),
                 record.payload().clone(), record.timestamp());
         log.add(stored);
@@ -73,7 +73,7 @@ final class TopicLog {
     StoredRecord appendCopy(StoredRecord original) {
         List<StoredRecord> log = partitions.get(original.partition());
         long offset = log.size();
-        String id = KeelHeaders.idOf(original.headers(), StoredRecord.nativeId(name, original.partition(), offset));
+        String id = InboundIds.idOf(original.headers(), StoredRecord.nativeId(name, original.partition(), offset));
         StoredRecord copy = new StoredRecord(name, original.partition(), offset, id, original.key(), original.headers(),
                 original.payload(), original.timestamp());
         log.add(copy);
