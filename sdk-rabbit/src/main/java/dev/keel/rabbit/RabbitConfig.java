@@ -13,10 +13,12 @@ import javax.net.ssl.SSLContext;
 /**
  * How {@link RabbitAdapter} reaches RabbitMQ and shapes its topology. Immutable; every value is
  * validated as it is set, with an {@link IllegalArgumentException} that says what is allowed.
- * {@link #toString()} never shows the password.
+ * Build with {@link #custom()}, {@link #ofDefaults()} or {@link #from(RabbitConfig)}. A value:
+ * {@link #equals(Object)} compares every setting (a TLS context by identity). {@link #toString()}
+ * never shows the password, and shows a TLS context by its class name only.
  *
  * <pre>{@code
- * RabbitConfig config = RabbitConfig.builder()
+ * RabbitConfig config = RabbitConfig.custom()
  *         .uri("amqps://app:secret@rabbit.internal:5671/orders")
  *         .queueType(QueueType.QUORUM)
  *         .build();
@@ -104,12 +106,19 @@ public final class RabbitConfig {
         this.rebalanceInterval = b.rebalanceInterval;
     }
 
-    public static Builder builder() {
+    /** A builder preset with the defaults (the DEFAULT_* constants of this class). */
+    public static Builder custom() {
         return new Builder();
     }
 
+    /** The same as {@link #custom()}, kept for existing callers; prefer {@link #custom()}. */
+    public static Builder builder() {
+        return custom();
+    }
+
+    /** The defaults: a plain AMQP connection to {@code guest@localhost:5672}, vhost {@code /}. */
     public static RabbitConfig ofDefaults() {
-        return builder().build();
+        return custom().build();
     }
 
     /** A builder holding every value of {@code base}. */
@@ -171,9 +180,30 @@ public final class RabbitConfig {
     public Duration rebalanceInterval() { return rebalanceInterval; }
 
     @Override
+    public boolean equals(Object o) {
+        return o instanceof RabbitConfig c && c.host.equals(host) && c.port == port
+                && c.virtualHost.equals(virtualHost) && c.username.equals(username) && c.password.equals(password)
+                && c.tls == tls && c.sslContext == sslContext && c.confirmWindow == confirmWindow
+                && c.channelPoolSize == channelPoolSize && c.prefetch == prefetch && c.queueType == queueType
+                && c.defaultPartitions == defaultPartitions && c.connectionName.equals(connectionName)
+                && c.connectionTimeout.equals(connectionTimeout) && c.heartbeat.equals(heartbeat)
+                && c.recoveryInterval.equals(recoveryInterval) && c.maxBlock.equals(maxBlock)
+                && c.closeTimeout.equals(closeTimeout) && c.rebalanceInterval.equals(rebalanceInterval);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(host, port, virtualHost, username, password, tls, sslContext, confirmWindow,
+                channelPoolSize, prefetch, queueType, defaultPartitions, connectionName, connectionTimeout, heartbeat,
+                recoveryInterval, maxBlock, closeTimeout, rebalanceInterval);
+    }
+
+    /** Every setting but the password (masked); a TLS context by its class name only. */
+    @Override
     public String toString() {
         return "RabbitConfig{" + (tls ? "amqps" : "amqp") + "://" + username + ":****@" + host + ":" + port
-                + ", virtualHost=" + virtualHost + ", confirmWindow=" + confirmWindow + ", channelPoolSize="
+                + ", virtualHost=" + virtualHost + ", sslContext="
+                + (sslContext == null ? "<default>" : sslContext.getClass().getSimpleName()) + ", confirmWindow=" + confirmWindow + ", channelPoolSize="
                 + channelPoolSize + ", prefetch=" + prefetch + ", queueType=" + queueType + ", defaultPartitions="
                 + defaultPartitions + ", connectionName=" + connectionName + ", connectionTimeout=" + connectionTimeout
                 + ", heartbeat=" + heartbeat + ", recoveryInterval=" + recoveryInterval + ", maxBlock=" + maxBlock

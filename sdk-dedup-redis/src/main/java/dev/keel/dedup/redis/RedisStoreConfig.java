@@ -15,8 +15,9 @@ import javax.net.ssl.SSLSocketFactory;
  *
  * <p>Build with {@link #custom()}, {@link #ofDefaults()} or {@link #from(RedisStoreConfig)}. Each value
  * is checked as it is set and the whole at {@link Builder#build()}, with an
- * {@link IllegalArgumentException} that says what is allowed. {@link #toString()} never shows the
- * password.
+ * {@link IllegalArgumentException} that says what is allowed. A value: {@link #equals(Object)}
+ * compares every setting (a TLS socket factory by identity). {@link #toString()} never shows the
+ * password, and shows a TLS socket factory by its class name only.
  *
  * <pre>{@code
  * RedisStoreConfig config = RedisStoreConfig.custom()
@@ -73,10 +74,12 @@ public final class RedisStoreConfig {
         return custom().build();
     }
 
+    /** A builder preset with the defaults (the DEFAULT_* constants of this class). */
     public static Builder custom() {
         return new Builder();
     }
 
+    /** A builder preset with every value of {@code base}. */
     public static Builder from(RedisStoreConfig base) {
         Builder b = new Builder().host(base.host).port(base.port).ssl(base.ssl).database(base.database)
                 .keyPrefix(base.keyPrefix).connectTimeout(base.connectTimeout).socketTimeout(base.socketTimeout)
@@ -130,11 +133,29 @@ public final class RedisStoreConfig {
     }
 
     @Override
+    public boolean equals(Object o) {
+        return o instanceof RedisStoreConfig c && c.host.equals(host) && c.port == port
+                && c.clusterNodes.equals(clusterNodes) && Objects.equals(c.user, user)
+                && Objects.equals(c.password, password) && c.ssl == ssl && c.sslSocketFactory == sslSocketFactory
+                && c.database == database && c.keyPrefix.equals(keyPrefix) && c.connectTimeout.equals(connectTimeout)
+                && c.socketTimeout.equals(socketTimeout) && c.poolSize == poolSize;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(host, port, clusterNodes, user, password, ssl, sslSocketFactory, database, keyPrefix,
+                connectTimeout, socketTimeout, poolSize);
+    }
+
+    /** Every setting but the password (masked); a TLS socket factory by its class name only. */
+    @Override
     public String toString() {
         return "RedisStoreConfig{endpoint=" + (isCluster() ? "cluster " + clusterNodes : host + ":" + port)
                 + ", user=" + (user == null ? "<default>" : user)
                 + ", password=" + (password == null ? "<none>" : "****")
-                + ", ssl=" + ssl + ", database=" + database + ", keyPrefix=" + keyPrefix
+                + ", ssl=" + ssl + ", sslSocketFactory="
+                + (sslSocketFactory == null ? "<default>" : sslSocketFactory.getClass().getSimpleName())
+                + ", database=" + database + ", keyPrefix=" + keyPrefix
                 + ", connectTimeout=" + connectTimeout + ", socketTimeout=" + socketTimeout
                 + ", poolSize=" + poolSize + "}";
     }
