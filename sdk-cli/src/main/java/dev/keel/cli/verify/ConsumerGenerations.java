@@ -160,7 +160,7 @@ final class ConsumerGenerations implements AutoCloseable {
         });
     }
 
-    /** Whether a crash or a session drop is being carried out or waits to be. */
+    /** Waits until every crash or session drop decided so far has been carried out (its successor started). */
     void quiesce() {
         CountDownLatch idle = new CountDownLatch(1);
         switcher.execute(idle::countDown);

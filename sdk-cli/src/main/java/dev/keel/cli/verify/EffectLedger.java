@@ -37,6 +37,7 @@ public final class EffectLedger {
         }
     }
 
+    /** Whether the effect of {@code id} was applied at least once. */
     public boolean applied(String id) {
         return effects.containsKey(id);
     }

@@ -104,11 +104,6 @@ public enum FaultKind {
         return out;
     }
 
-    /** The kinds by label, comma-separated, in declaration order. */
-    public static String labels(Set<FaultKind> kinds) {
-        return kinds.isEmpty() ? NONE : kinds.stream().map(FaultKind::label).collect(Collectors.joining(","));
-    }
-
     private static FaultKind byLabel(String name) {
         for (FaultKind kind : values()) {
             if (kind.label.equals(name)) {

@@ -74,7 +74,7 @@ public final class FaultPlan {
                 case SLOW_STORE -> "slow-store +" + amount + "ms " + seconds(duration);
                 case NETWORK_CUT -> "network-cut[" + flavor + "] " + seconds(duration);
                 case FAILING_DEAD_LETTER -> "failing-dead-letter[" + flavor + "] " + seconds(duration);
-                case OVERSIZED -> "oversized[" + flavor + " " + mebibytes(amount) + "]";
+                case OVERSIZED -> "oversized[" + flavor + " " + size(amount) + "]";
                 case FAILING_DONE -> "failing-done " + seconds(duration);
                 case CHANNEL_CLOSE -> "channel-close";
             };
@@ -149,6 +149,7 @@ public final class FaultPlan {
         return faults.stream().filter(f -> f.kind() == kind).toList();
     }
 
+    /** Whether the round has no fault. */
     public boolean isEmpty() {
         return faults.isEmpty();
     }
@@ -242,7 +243,7 @@ public final class FaultPlan {
         return String.format(Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);
     }
 
-    private static String mebibytes(int bytes) {
+    private static String size(int bytes) {
         return bytes >= 1024 * 1024 ? String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0))
                 : bytes >= 1024 ? String.format(Locale.ROOT, "%.0f KiB", bytes / 1024.0) : bytes + " B";
     }

@@ -1,6 +1,5 @@
 package dev.keel.cli.verify;
 
-import dev.keel.KeelException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -17,6 +16,7 @@ final class FaultTally {
         long injected;
         Duration on = Duration.ZERO;
         long refused;
+        long notJudged;
     }
 
     private final Map<FaultKind, Totals> totals = new EnumMap<>(FaultKind.class);
@@ -24,7 +24,7 @@ final class FaultTally {
 
     /** Adds one round: its plan, when its faults ran, its publish outcome and the claim replies it lost. */
     void add(FaultPlan plan, Map<FaultPlan.Fault, FaultDriver.Run> runs, ConsumerGenerations generations,
-             PublishOutcome outcome, long roundLostReplies) {
+             PublishOutcome outcome, boolean brokerCut, long roundLostReplies) {
         for (FaultPlan.Fault f : plan.faults()) {
             Totals t = totals.computeIfAbsent(f.kind(), k -> new Totals());
             t.planned++;
@@ -42,21 +42,14 @@ final class FaultTally {
             }
         }
         for (PublishOutcome.Oversized o : outcome.oversized) {
-            if (refusedTyped(o)) {
+            PublishOutcome.Verdict verdict = o.verdict(brokerCut);
+            if (verdict == PublishOutcome.Verdict.REFUSED) {
                 totals.get(FaultKind.OVERSIZED).refused++;
+            } else if (verdict == PublishOutcome.Verdict.NOT_JUDGED) {
+                totals.get(FaultKind.OVERSIZED).notJudged++;
             }
         }
         lostReplies += roundLostReplies;
-    }
-
-    /** Whether an oversized publish failed with a non-retriable KeelException. */
-    static boolean refusedTyped(PublishOutcome.Oversized o) {
-        for (Throwable t = o.error(); t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof KeelException k) {
-                return !k.isRetriable();
-            }
-        }
-        return false;
     }
 
     /** The report's fault table: kind, planned, injected, what they did. */
@@ -80,7 +73,9 @@ final class FaultTally {
             }
             case LOST_CLAIM_REPLY -> lostReplies + " claim replies lost after the store ran the claim";
             case CHANNEL_CLOSE -> "sessions dropped; the old consumer's handlers ran on beside the new one";
-            case OVERSIZED -> t.refused + " of " + t.injected + " refused with a typed, non-retriable error";
+            case OVERSIZED -> t.refused + " of " + t.injected + " refused with a typed, non-retriable error"
+                    + (t.notJudged > 0 ? ", " + t.notJudged + " not judged (failed retriably while the broker was cut)"
+                    : "");
             default -> String.format(Locale.ROOT, "on for %.1f s in all", t.on.toMillis() / 1000.0);
         };
     }

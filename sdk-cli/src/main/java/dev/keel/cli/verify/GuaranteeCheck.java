@@ -116,22 +116,25 @@ final class GuaranteeCheck {
 
     /**
      * Each oversized message must fail with a non-retriable {@link KeelException} (the same message
-     * would fail again) and never arrive; while the broker's connection was not cut, no healthy
-     * publish of its round may fail.
+     * would fail again) and never arrive; while the broker's connection was cut, a retriable failure
+     * is not judged (the broker never saw the message). While it was not cut, no healthy publish of
+     * its round may fail.
      */
     private void checkOversized(RoundData round, Violations violations, Map<String, Integer> seqOf) {
         List<PublishOutcome.Oversized> oversized = round.outcome().oversized;
         for (PublishOutcome.Oversized o : oversized) {
             String what = shortId(o.id()) + " (" + o.fault().describe() + ")";
             seqOf.put(o.id(), 0);
-            if (o.confirmed()) {
-                violations.add(ViolationKind.OVERSIZED, what + " was confirmed: expected a typed refusal");
-                continue;
-            }
-            KeelException typed = keelCause(o.error());
-            if (typed == null || typed.isRetriable()) {
-                violations.add(ViolationKind.OVERSIZED, what + " failed with " + describe(o.error())
+            switch (o.verdict(round.brokerCut())) {
+                case ACCEPTED -> {
+                    violations.add(ViolationKind.OVERSIZED, what + " was confirmed: expected a typed refusal");
+                    continue;
+                }
+                case UNTYPED -> violations.add(ViolationKind.OVERSIZED, what + " failed with " + describe(o.error())
                         + ": expected a non-retriable KeelException saying what is too large");
+                default -> {
+                    // refused as it should be, or failed while the broker was cut: its size never judged
+                }
             }
             if (ledger.applied(o.id()) || deadLetters.contains(o.id())) {
                 violations.add(ViolationKind.OVERSIZED, what + " was delivered, though its publish failed");
@@ -217,17 +220,8 @@ final class GuaranteeCheck {
         return rounds.stream().anyMatch(r -> r.owns(id));
     }
 
-    private static KeelException keelCause(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof KeelException k) {
-                return k;
-            }
-        }
-        return null;
-    }
-
     static String describe(Throwable error) {
-        KeelException k = keelCause(error);
+        KeelException k = PublishOutcome.keelCause(error);
         Throwable shown = k != null ? k : error;
         String message = String.valueOf(shown.getMessage());
         return shown.getClass().getSimpleName() + (k != null ? (k.isRetriable() ? " (retriable)" : "") : "")

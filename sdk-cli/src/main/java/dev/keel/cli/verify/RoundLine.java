@@ -18,7 +18,8 @@ final class RoundLine {
         PublishPlan plan = round.plan();
         List<String> faults = new ArrayList<>();
         for (FaultPlan.Fault f : round.faults().faults()) {
-            faults.add(f.describe() + outcome(f, runs.get(f), generations, disruptions, round.outcome(), lostReplies));
+            faults.add(f.describe() + outcome(f, runs.get(f), generations, disruptions, round.outcome(),
+                    round.brokerCut(), lostReplies));
         }
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "round %d (%.1f s): %d messages, %d "
                         + "duplicate publishes, %d poison; faults: %s", round.number(), elapsed.toMillis() / 1000.0,
@@ -46,7 +47,8 @@ final class RoundLine {
     }
 
     private static String outcome(FaultPlan.Fault f, FaultDriver.Run run, ConsumerGenerations generations,
-                                  List<ConsumerDisruption> disruptions, PublishOutcome publishes, long lostReplies) {
+                                  List<ConsumerDisruption> disruptions, PublishOutcome publishes, boolean brokerCut,
+                                  long lostReplies) {
         return switch (f.kind()) {
             case CRASH, CHANNEL_CLOSE -> {
                 if (!generations.fired(f)) {
@@ -64,8 +66,7 @@ final class RoundLine {
                         + (recovery == null ? "not recovered" : "recovered " + DurationText.seconds(recovery)) + ")";
             }
             case OVERSIZED -> publishes.oversized.stream().filter(o -> o.fault() == f).findFirst()
-                    .map(o -> o.confirmed() ? " ACCEPTED" : FaultTally.refusedTyped(o) ? " refused"
-                            : " failed untyped").orElse("");
+                    .map(o -> " " + o.verdict(brokerCut).label()).orElse("");
             case LOST_CLAIM_REPLY -> run == null || !run.started() ? " (not reached)" : " (" + lostReplies + " lost)";
             default -> run == null || !run.started() ? " (not reached)" : "";
         };

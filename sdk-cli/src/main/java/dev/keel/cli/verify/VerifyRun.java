@@ -249,7 +249,7 @@ public final class VerifyRun {
         GuaranteeCheck.Summary summary = new GuaranteeCheck(ledger, deadLetters, generations.disruptions(),
                 brokerOrder(c.embedded(), topic), c.store().lostIds()).check(List.of(data), violations);
         long lostRepliesInRound = switches.lostReplies() - lostRepliesAtStart;
-        tally.add(faults, runs, generations, outcome, lostRepliesInRound);
+        tally.add(faults, runs, generations, outcome, brokerCut, lostRepliesInRound);
         if (violations.total() > 0) {
             failedRounds++;
         }

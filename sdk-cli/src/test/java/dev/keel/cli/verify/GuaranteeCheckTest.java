@@ -139,6 +139,18 @@ class GuaranteeCheckTest {
     }
 
     @Test
+    void aRetriableOversizedFailureWhileTheBrokerWasCutShouldNotBeJudged() {
+        apply("r-0", "r-1", "r-2");
+        RoundData round = confirmedRound(true);
+        round.outcome().oversized.add(oversized("r-o0", new BrokerUnavailableException("circuit breaker open", null)));
+
+        check(List.of(), PUBLISH_ORDER, round);
+
+        assertThat(violations.total()).isZero();
+        assertThat(round.outcome().oversized.get(0).verdict(true)).isEqualTo(PublishOutcome.Verdict.NOT_JUDGED);
+    }
+
+    @Test
     void aHealthyPublishFailingBesideOversizedOnesShouldCountUnlessTheBrokerWasCut() {
         apply("r-0", "r-2");
         PublishOutcome outcome = new PublishOutcome();
