@@ -46,7 +46,7 @@ final class FaultSwitches {
         this.generations = generations;
     }
 
-    /** On the embedded broker: refuse records above {@link SizeLimits#EMBEDDED_MAX_RECORD_BYTES}, as a real broker does. */
+    /** On the embedded broker: refuses records above {@link SizeLimits#EMBEDDED_MAX_RECORD_BYTES}, as brokers do. */
     void limitRecordSize() {
         if (broker != null) {
             recordSizeLimited = true;

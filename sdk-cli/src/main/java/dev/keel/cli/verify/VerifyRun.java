@@ -106,68 +106,67 @@ public final class VerifyRun {
         InMemoryBroker embedded = raw instanceof InMemoryBroker b ? b : null;
         DeliveryGuarantee guarantee = settings.dedup() ? DeliveryGuarantee.EFFECTIVELY_ONCE
                 : DeliveryGuarantee.AT_LEAST_ONCE;
-        boolean proxied = store.isRedis() && env.proxyableRedis()
-                && (settings.faults().contains(FaultKind.NETWORK_CUT) || settings.faults().contains(FaultKind.SLOW_STORE));
+        boolean proxied = store.isRedis() && env.proxyableRedis() && (settings.faults().contains(FaultKind.NETWORK_CUT)
+                || settings.faults().contains(FaultKind.SLOW_STORE));
         String setup = "broker " + mode.name() + " (" + mode.endpoint(options) + "), store " + store.description()
                 + (proxied ? " through a proxy on 127.0.0.1" : "") + ", " + guarantee
                 + (settings.dedup() ? "" : " (--unsafe-no-dedup: dedup off on purpose)") + ", PER_KEY, "
                 + settings.lanes() + " lanes, topic " + topic;
         printHeader(setup, env);
         ConsumerGenerations[] generationsRef = new ConsumerGenerations[1];
-        List<String> scratch;
-        ObservedStore observedStore;
-        LostReplyIdempotencyStore lostReplies;
         ObservedAdapter adapter = new ObservedAdapter(raw);
         String deadLetterTopic = adapter.defaultDeadLetterTopic(topic);
         // deleted with their default dead-letter topics: <topic>.DLT, and that of the dead-letter reader
-        scratch = List.of(topic, deadLetterTopic);
+        List<String> scratch = List.of(topic, deadLetterTopic);
         adapter.observe(deadLetterTopic, deadLetters::observeRaw);
         adapter.observe(topic, r -> delivered.add(r.id()));
-        LoopbackProxy proxy = null;
+        ObservedStore observedStore;
+        LostReplyIdempotencyStore lostReplies;
         try {
-            if (proxied) {
-                InetSocketAddress redis = store.redisAddress();
-                proxy = LoopbackProxy.to(redis.getHostString(), redis.getPort());
-            }
-            IdempotencyStore base = proxy != null ? store.createThrough(proxy.host(), proxy.port()) : store.create();
-            SlowIdempotencyStore slow = new SlowIdempotencyStore(base);
-            FaultyIdempotencyStore failing = new FaultyIdempotencyStore(slow);
-            lostReplies = new LostReplyIdempotencyStore(failing);
-            observedStore = new ObservedStore(lostReplies, id -> generationsRef[0].settled(id));
-            try (adapter; LoopbackProxy p = proxy; observedStore;
-                 Keel keel = Keel.builder(adapter).idempotencyStore(observedStore).metrics(metrics)
-                         .publisherConfig(PublisherConfig.custom().openDuration(BREAKER_OPEN).build()).build()) {
-                keel.ensureTopology(TopicSpec.builder(topic).partitions(options.partitions()).group(GROUP).build());
-                SubscriptionConfig<String> config = SubscriptionConfig.builder(topic, GROUP, Codec.utf8())
-                        .guarantee(guarantee).ordering(Ordering.PER_KEY).lanes(settings.lanes())
-                        .maxInFlight(Math.max(256, settings.lanes())).retryPolicy(POISON_RETRIES)
-                        .idempotencyPolicy(IdempotencyPolicy.custom().lease(settings.lease()).retention(retention())
-                                .storeRetryInterval(Duration.ofMillis(100)).build())
-                        .closeTimeout(CLOSE_TIMEOUT).build();
-                generationsRef[0] = new ConsumerGenerations(generation -> keel.subscribe(config,
-                        new VerifyHandler(generation, generationsRef[0], ledger, handled)), settings.dedup(),
-                        this::inFlightNow);
-                try (ConsumerGenerations generations = generationsRef[0]) {
-                    generations.start(); // the subscription ensures the dead-letter topic, kept for its group
-                    Subscription dltSubscription = keel.subscribe(SubscriptionConfig.builder(deadLetterTopic,
-                            DLT_GROUP, Codec.bytes()).guarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                            .ordering(Ordering.UNORDERED).lanes(2).retryPolicy(RetryPolicy.none())
-                            .closeTimeout(CLOSE_TIMEOUT).build(), deadLetters);
-                    FaultSwitches switches = new FaultSwitches(slow, failing, lostReplies, proxy,
-                            embedded != null ? embedded.faults() : null, topic, GROUP, deadLetterTopic, generations);
-                    if (settings.faults().contains(FaultKind.OVERSIZED)) {
-                        switches.limitRecordSize();
-                    }
-                    long deadline = settings.rounds() ? started + settings.duration().toNanos() : started;
-                    for (int n = 1; ; n++) {
-                        round(n, runId, new Context(keel, topic, adapter, generations, switches, env, limits,
-                                embedded, observedStore));
-                        if (!settings.rounds() || System.nanoTime() >= deadline) {
-                            break;
+            try (adapter; LoopbackProxy proxy = proxied ? proxyTo(store) : null) {
+                IdempotencyStore base = proxy != null ? store.createThrough(proxy.host(), proxy.port())
+                        : store.create();
+                SlowIdempotencyStore slow = new SlowIdempotencyStore(base);
+                FaultyIdempotencyStore failing = new FaultyIdempotencyStore(slow);
+                lostReplies = new LostReplyIdempotencyStore(failing);
+                observedStore = new ObservedStore(lostReplies, id -> generationsRef[0].settled(id));
+                try (observedStore; Keel keel = Keel.builder(adapter).idempotencyStore(observedStore).metrics(metrics)
+                        .publisherConfig(PublisherConfig.custom().openDuration(BREAKER_OPEN).build()).build()) {
+                    keel.ensureTopology(TopicSpec.builder(topic).partitions(options.partitions()).group(GROUP)
+                            .build());
+                    SubscriptionConfig<String> config = SubscriptionConfig.builder(topic, GROUP, Codec.utf8())
+                            .guarantee(guarantee).ordering(Ordering.PER_KEY).lanes(settings.lanes())
+                            .maxInFlight(Math.max(256, settings.lanes())).retryPolicy(POISON_RETRIES)
+                            .idempotencyPolicy(IdempotencyPolicy.custom().lease(settings.lease())
+                                    .retention(retention()).storeRetryInterval(Duration.ofMillis(100)).build())
+                            .closeTimeout(CLOSE_TIMEOUT).build();
+                    generationsRef[0] = new ConsumerGenerations(generation -> keel.subscribe(config,
+                            new VerifyHandler(generation, generationsRef[0], ledger, handled)), settings.dedup(),
+                            this::inFlightNow);
+                    try (ConsumerGenerations generations = generationsRef[0]) {
+                        generations.start(); // the subscription ensures the dead-letter topic, kept for its group
+                        Subscription dltSubscription = keel.subscribe(SubscriptionConfig.builder(deadLetterTopic,
+                                DLT_GROUP, Codec.bytes()).guarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                                .ordering(Ordering.UNORDERED).lanes(2).retryPolicy(RetryPolicy.none())
+                                .closeTimeout(CLOSE_TIMEOUT).build(), deadLetters);
+                        FaultSwitches switches = new FaultSwitches(slow, failing, lostReplies, proxy,
+                                embedded != null ? embedded.faults() : null, topic, GROUP, deadLetterTopic,
+                                generations);
+                        if (settings.faults().contains(FaultKind.OVERSIZED)) {
+                            switches.limitRecordSize();
                         }
+                        Context context = new Context(keel, topic, adapter, generations, switches, env, limits,
+                                embedded, observedStore);
+                        long deadline = settings.rounds() ? started + settings.duration().toNanos() : started;
+                        for (int n = 1; ; n++) {
+                            round(n, runId, context);
+                            if (!settings.rounds() || System.nanoTime() >= deadline) {
+                                break;
+                            }
+                        }
+                        generations.closeAll(CLOSE_TIMEOUT);
+                        dltSubscription.close(CLOSE_TIMEOUT);
                     }
-                    generations.closeAll(CLOSE_TIMEOUT);
-                    dltSubscription.close(CLOSE_TIMEOUT);
                 }
             }
         } finally {
@@ -185,15 +184,21 @@ public final class VerifyRun {
                 Duration.ofNanos(System.nanoTime() - started));
     }
 
+    /** A proxy on 127.0.0.1 in front of the Redis of {@code --redis}, for network-cut and slow-store. */
+    private static LoopbackProxy proxyTo(StoreChoice store) {
+        InetSocketAddress redis = store.redisAddress();
+        return LoopbackProxy.to(redis.getHostString(), redis.getPort());
+    }
+
     private void printHeader(String setup, FaultEnvironment env) {
         out.println("keel verify: " + setup);
         out.println("seed " + settings.seed() + ": rerun with --seed " + settings.seed());
-        String faults = settings.faults().isEmpty() ? "none"
-                : settings.faults().stream().map(k -> k == FaultKind.CRASH ? "crash (crash-rate " + settings.crashRate()
-                        + ", at most " + settings.maxCrashes() + " a round)" : k.label()).collect(Collectors.joining(", "));
+        String faults = settings.faults().isEmpty() ? "none" : settings.faults().stream()
+                .map(k -> k == FaultKind.CRASH ? "crash (crash-rate " + settings.crashRate() + ", at most "
+                        + settings.maxCrashes() + " a round)" : k.label()).collect(Collectors.joining(", "));
         List<String> leftOut = FaultKind.leftOut(env);
-        out.println(String.format(Locale.ROOT, "workload: %d messages over %d keys%s, duplicate-rate %s, poison-rate %s; "
-                        + "faults: %s%s", settings.messages(), settings.keys(),
+        out.println(String.format(Locale.ROOT, "workload: %d messages over %d keys%s, duplicate-rate %s, "
+                        + "poison-rate %s; faults: %s%s", settings.messages(), settings.keys(),
                 settings.rounds() ? " a round, rounds for " + DurationText.of(settings.duration()) : "",
                 settings.duplicateRate(), settings.poisonRate(), faults,
                 leftOut.isEmpty() || settings.faults().size() + leftOut.size() < FaultKind.values().length ? ""
@@ -367,7 +372,7 @@ public final class VerifyRun {
         return false;
     }
 
-    /** After the faults of a round stopped: until no delivery came for {@link #SETTLE}, at most {@link #MAX_SETTLE_WAIT}. */
+    /** After a round's faults stopped: until no delivery came for {@link #SETTLE}, {@link #MAX_SETTLE_WAIT} at most. */
     private static void awaitQuiet(ObservedAdapter.TopicCounters counters) {
         long deadline = System.nanoTime() + MAX_SETTLE_WAIT.toNanos();
         while (System.nanoTime() - counters.lastDeliveryNanos() <= SETTLE.toNanos() && System.nanoTime() < deadline) {

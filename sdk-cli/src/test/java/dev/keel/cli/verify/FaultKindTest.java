@@ -10,7 +10,8 @@ class FaultKindTest {
 
     @Test
     void allShouldSelectEveryKindOnTheEmbeddedBroker() {
-        assertThat(FaultKind.parse("all", FaultEnvironment.of("memory", null))).isEqualTo(EnumSet.allOf(FaultKind.class));
+        assertThat(FaultKind.parse("all", FaultEnvironment.of("memory", null)))
+                .isEqualTo(EnumSet.allOf(FaultKind.class));
     }
 
     @Test

@@ -87,7 +87,8 @@ class FaultPlanTest {
         for (long seed = 1; seed <= 30; seed++) {
             FaultPlan plan = FaultPlan.create(seed, 1, Set.of(FaultKind.CRASH), true, publishes(1),
                     settings(seed, false), EMBEDDED, SizeLimits.of("memory"));
-            assertThat(plan.of(FaultKind.CRASH)).allSatisfy(c -> assertThat(c.flavor()).isEqualTo(FaultPlan.BEFORE_EFFECT));
+            assertThat(plan.of(FaultKind.CRASH))
+                    .allSatisfy(c -> assertThat(c.flavor()).isEqualTo(FaultPlan.BEFORE_EFFECT));
         }
     }
 

@@ -20,7 +20,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** {@code keel verify} on the harness's real Kafka, RabbitMQ and Redis: a short run passes and leaves no topic behind. */
+/**
+ * {@code keel verify} on the harness's real Kafka, RabbitMQ and Redis: a short run passes, also with every fault
+ * the broker supports, and leaves no topic behind.
+ */
 @ExtendWith(RealBrokers.class)
 class VerifyOnRealBrokersTest {
 
@@ -67,7 +70,7 @@ class VerifyOnRealBrokersTest {
         return CliRun.of(args.toArray(String[]::new));
     }
 
-    /** Each kind has a row in the fault table, planned once (a single round plans every kind). */
+    /** Each kind has a row in the fault table (a single round plans every kind), every oversized one refused. */
     private static void assertFaultsInjected(CliRun result, String... kinds) {
         for (String kind : kinds) {
             assertThat(result.out()).as(kind).containsPattern("(?m)^  " + kind + "\\s+[1-9]");
