@@ -53,17 +53,25 @@ final class FaultTally {
     }
 
     /** The report's fault table: kind, planned, injected, what they did. */
-    List<VerifyReport.FaultRow> rows(List<ConsumerDisruption> disruptions, GuaranteeCheck.Summary summary) {
+    List<VerifyReport.FaultRow> rows(List<ConsumerDisruption> disruptions, GuaranteeCheck.Summary summary,
+                                     boolean dedup) {
         List<VerifyReport.FaultRow> rows = new ArrayList<>();
         totals.forEach((kind, t) -> rows.add(new VerifyReport.FaultRow(kind.label(), t.planned, t.injected,
-                detail(kind, t, disruptions, summary))));
+                detail(kind, t, disruptions, summary, dedup))));
         return rows;
     }
 
     private String detail(FaultKind kind, Totals t, List<ConsumerDisruption> disruptions,
-                          GuaranteeCheck.Summary summary) {
+                          GuaranteeCheck.Summary summary, boolean dedup) {
+        if (!dedup && (kind == FaultKind.LOST_CLAIM_REPLY || kind == FaultKind.FAILING_DONE
+                || kind == FaultKind.SLOW_STORE)) {
+            return "no store is used without dedup: nothing to act on";
+        }
         return switch (kind) {
             case CRASH -> {
+                if (!dedup) {
+                    yield "no crash window without dedup: every repeat is a duplicate effect";
+                }
                 List<ConsumerDisruption> crashes = disruptions.stream().filter(d -> d.kind() == FaultKind.CRASH)
                         .toList();
                 long inWindow = crashes.stream().filter(d -> !d.window().isEmpty()).count();

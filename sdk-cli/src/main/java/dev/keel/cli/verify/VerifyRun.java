@@ -436,7 +436,7 @@ public final class VerifyRun {
                 duplicatePublishes, confirmed, unconfirmed, ledger.distinctApplied(), store.duplicates(),
                 Math.max(0, deliveredCount - confirmed), generations.crashes(), summary.windowRepeats(), poison,
                 deadLettered, metrics.count(MetricEvent.RETRIED, topic), lostReplies.lostReplies());
-        return new VerifyReport(settings, counts, tally.rows(generations.disruptions(), summary),
+        return new VerifyReport(settings, counts, tally.rows(generations.disruptions(), summary, settings.dedup()),
                 generations.disruptions(), summary.repeatsByCrash(), violations, notes, elapsed);
     }
 
