@@ -85,6 +85,16 @@ class BadUsageTest {
     }
 
     @Test
+    void aFaultTheBrokerCannotInjectShouldBeRefusedNamingIt() {
+        CliRun run = CliRun.of("verify", "--broker", "rabbit", "--faults", "crash,channel-close");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("--faults channel-close is not supported on --broker rabbit")
+                .contains("--faults all picks every kind this broker supports");
+        assertNoStackTrace(run);
+    }
+
+    @Test
     void noCommandShouldNameTheCommands() {
         CliRun run = CliRun.of();
 

@@ -2,10 +2,15 @@ package dev.keel.cli.broker;
 
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.InMemoryIdempotencyStore;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Clock;
 
 /** The idempotency store chosen by {@code --redis}: Redis, or the in-memory store when absent. */
 public final class StoreChoice {
+
+    /** The Redis port when {@code --redis} names none. */
+    public static final int DEFAULT_REDIS_PORT = 6379;
 
     private final String redisUri;
 
@@ -40,5 +45,27 @@ public final class StoreChoice {
      */
     public IdempotencyStore create() {
         return isRedis() ? RedisSupport.store(redisUri) : new InMemoryIdempotencyStore(Clock.systemUTC());
+    }
+
+    /** The Redis host and port of {@code --redis}; only when {@link #isRedis()}. */
+    public InetSocketAddress redisAddress() {
+        URI uri = RedisSupport.parse(redisUri);
+        return InetSocketAddress.createUnresolved(uri.getHost(), uri.getPort() == -1 ? DEFAULT_REDIS_PORT
+                : uri.getPort());
+    }
+
+    /**
+     * The Redis store reached through {@code host:port} (a proxy in front of {@code --redis}) instead
+     * of the URI's own address; credentials, database and scheme stay those of the URI.
+     */
+    public IdempotencyStore createThrough(String host, int port) {
+        if (!isRedis()) {
+            throw new IllegalStateException("no --redis to reach through a proxy");
+        }
+        URI uri = RedisSupport.parse(redisUri);
+        String through = uri.getScheme() + "://" + (uri.getRawUserInfo() != null ? uri.getRawUserInfo() + "@" : "")
+                + host + ":" + port + (uri.getRawPath() != null ? uri.getRawPath() : "")
+                + (uri.getRawQuery() != null ? "?" + uri.getRawQuery() : "");
+        return RedisSupport.store(through);
     }
 }

@@ -1,45 +1,51 @@
 package dev.keel.cli.verify;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The side effects of verify's handler: how many times each id's effect was applied, and for each
- * key the highest sequence number applied so far. A second effect of an id is a duplicate; an
- * effect of a new id with a lower sequence number than one already applied on its key is out of
- * order. Thread-safe.
+ * key the effects in the order they were applied. {@link GuaranteeCheck} judges them afterwards (a
+ * repeat may be one the crash window admits; the expected order may be the broker's). Thread-safe.
  */
 public final class EffectLedger {
 
-    private final Map<String, AtomicInteger> effects = new ConcurrentHashMap<>();
-    private final Map<String, Integer> lastSeqByKey = new ConcurrentHashMap<>();
-    private final Violations violations;
-
-    public EffectLedger(Violations violations) {
-        this.violations = violations;
+    /**
+     * One effect applied.
+     *
+     * @param id     the message id
+     * @param seq    its sequence number on its key
+     * @param repeat whether the id's effect had been applied before
+     */
+    public record Applied(String id, int seq, boolean repeat) {
     }
+
+    private final Map<String, AtomicInteger> effects = new ConcurrentHashMap<>();
+    private final Map<String, List<Applied>> byKey = new ConcurrentHashMap<>();
 
     /** Applies the effect of message {@code id}, the {@code seq}-th message of {@code key}. */
     public void apply(String id, String key, int seq) {
-        int times = effects.computeIfAbsent(id, x -> new AtomicInteger()).incrementAndGet();
-        if (times > 1) {
-            violations.add(ViolationKind.DUPLICATE_EFFECT, id + " applied " + times + " times");
-            return;
+        List<Applied> events = byKey.computeIfAbsent(key, k -> new ArrayList<>());
+        synchronized (events) {
+            int times = effects.computeIfAbsent(id, x -> new AtomicInteger()).incrementAndGet();
+            events.add(new Applied(id, seq, times > 1));
         }
-        lastSeqByKey.compute(key, (k, last) -> {
-            if (last != null && seq < last) {
-                violations.add(ViolationKind.OUT_OF_ORDER,
-                        "key " + key + ": seq " + seq + " (" + id + ") applied after seq " + last);
-                return last;
-            }
-            return seq;
-        });
     }
 
+    /** Whether the effect of {@code id} was applied at least once. */
     public boolean applied(String id) {
         return effects.containsKey(id);
+    }
+
+    /** How many times the effect of {@code id} was applied. */
+    public int times(String id) {
+        AtomicInteger n = effects.get(id);
+        return n == null ? 0 : n.get();
     }
 
     /** Distinct ids applied. */
@@ -47,23 +53,35 @@ public final class EffectLedger {
         return effects.size();
     }
 
-    /** Every effect applied, duplicates included. */
+    /** Every effect applied, repeats included. */
     public long totalApplied() {
         return effects.values().stream().mapToLong(AtomicInteger::get).sum();
     }
 
-    public Set<String> appliedIds() {
-        return effects.keySet();
-    }
-
-    /** The ids applied more than once. */
+    /** The ids applied more than once, sorted. */
     public Set<String> duplicatedIds() {
-        Set<String> ids = new java.util.TreeSet<>();
+        Set<String> ids = new TreeSet<>();
         effects.forEach((id, n) -> {
             if (n.get() > 1) {
                 ids.add(id);
             }
         });
         return ids;
+    }
+
+    /** The keys with at least one effect. */
+    public Set<String> keys() {
+        return Set.copyOf(byKey.keySet());
+    }
+
+    /** The effects of {@code key}, in the order they were applied. */
+    public List<Applied> events(String key) {
+        List<Applied> events = byKey.get(key);
+        if (events == null) {
+            return List.of();
+        }
+        synchronized (events) {
+            return List.copyOf(events);
+        }
     }
 }

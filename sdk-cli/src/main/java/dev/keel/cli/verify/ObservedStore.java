@@ -13,7 +13,8 @@ import java.util.function.Consumer;
 
 /**
  * A transparent wrapper around the idempotency store that counts the duplicates it reported and
- * tells verify when an id was completed or released (its claim settled).
+ * tells verify when an id was completed (marked done, or found its lease lost) or released: its
+ * claim settled, its effect out of the crash window. A complete that throws settles nothing.
  */
 final class ObservedStore implements IdempotencyStore {
 
@@ -61,24 +62,19 @@ final class ObservedStore implements IdempotencyStore {
 
     @Override
     public LeaseOutcome complete(String namespace, String id, String token, Duration retention) {
-        try {
-            return outcome(id, delegate.complete(namespace, id, token, retention));
-        } finally {
-            settled.accept(id);
-        }
+        LeaseOutcome outcome = outcome(id, delegate.complete(namespace, id, token, retention));
+        settled.accept(id); // a complete that failed leaves the id in the window: the engine tries again
+        return outcome;
     }
 
     @Override
     public List<LeaseOutcome> completeAll(String namespace, List<Lease> leases, Duration retention) {
-        try {
-            List<LeaseOutcome> outcomes = delegate.completeAll(namespace, leases, retention);
-            for (int i = 0; i < outcomes.size(); i++) {
-                outcome(leases.get(i).id(), outcomes.get(i));
-            }
-            return outcomes;
-        } finally {
-            leases.forEach(l -> settled.accept(l.id()));
+        List<LeaseOutcome> outcomes = delegate.completeAll(namespace, leases, retention);
+        for (int i = 0; i < outcomes.size(); i++) {
+            outcome(leases.get(i).id(), outcomes.get(i));
         }
+        leases.forEach(l -> settled.accept(l.id()));
+        return outcomes;
     }
 
     @Override

@@ -25,9 +25,10 @@ public final class PublishPlan {
             return id + "|" + key + "|" + seq + "|" + (poison ? "P" : "E");
         }
 
+        /** Parses a payload back; anything after the fourth field (an oversized payload's padding) is ignored. */
         public static Planned parse(String payload) {
-            String[] parts = payload.split("\\|");
-            if (parts.length != 4) {
+            String[] parts = payload.split("\\|", 5);
+            if (parts.length < 4) {
                 throw new IllegalArgumentException("not a keel verify payload (expected id|key|seq|kind)");
             }
             return new Planned(parts[0], parts[1], Integer.parseInt(parts[2]), "P".equals(parts[3]), false);
@@ -42,8 +43,17 @@ public final class PublishPlan {
         this.originals = List.copyOf(originals);
     }
 
+    /** The plan of a single-round run: ids {@code <runId>-<n>}, keys {@code k<n>}, drawn from the run's seed. */
     public static PublishPlan create(String runId, VerifySettings s) {
-        SplittableRandom random = new SplittableRandom(s.seed());
+        return create(runId + "-", "k", s.seed(), s);
+    }
+
+    /**
+     * A plan with ids {@code <idPrefix><n>} and keys {@code <keyPrefix><n>}, drawn from {@code seed}:
+     * each round of a run has its own prefixes and seed.
+     */
+    public static PublishPlan create(String idPrefix, String keyPrefix, long seed, VerifySettings s) {
+        SplittableRandom random = new SplittableRandom(seed);
         int[] nextSeq = new int[s.keys()];
         List<Planned> originals = new ArrayList<>(s.messages());
         List<Planned> publishes = new ArrayList<>(s.messages() + s.messages() / 10);
@@ -57,7 +67,7 @@ public final class PublishPlan {
             }
             int k = random.nextInt(s.keys());
             boolean poison = random.nextDouble() < s.poisonRate();
-            Planned p = new Planned(runId + "-" + i, "k" + k, nextSeq[k]++, poison, false);
+            Planned p = new Planned(idPrefix + i, keyPrefix + k, nextSeq[k]++, poison, false);
             originals.add(p);
             publishes.add(p);
             if (!poison && random.nextDouble() < s.duplicateRate()) {

@@ -20,10 +20,13 @@ import picocli.CommandLine.Spec;
 /** {@code keel verify}: checks Keel's guarantees under injected faults. */
 @Command(name = "verify", sortOptions = false, mixinStandardHelpOptions = true,
         description = {
-            "Publishes N messages over K keys with confirmed publish, injects faults (consumer crashes before ack, "
-                + "duplicate publishes of the same id, poison messages), consumes under EFFECTIVELY_ONCE with "
-                + "PER_KEY ordering, and checks: no confirmed message lost, each id's effect applied once, per-key "
-                + "order, every poison message in the dead letters with its cause.",
+            "Publishes N messages over K keys with confirmed publish (with duplicate publishes of the same id and "
+                + "poison messages), injects faults (--faults), consumes under EFFECTIVELY_ONCE with PER_KEY "
+                + "ordering, and checks: no confirmed message lost, each id's effect applied once (beyond what the "
+                + "crash window admits), per-key order, every poison message in the dead letters with its cause, "
+                + "oversized messages refused with a typed error.",
+            "With --duration it runs rounds until the time is up, drawing each round's faults from --seed, and "
+                + "prints one line per round.",
             "Without --broker it runs on the embedded in-memory broker and store: nothing to install."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every check passed", "1:a guarantee was violated (the report says which, and where)",
@@ -37,9 +40,10 @@ public final class VerifyCommand implements Callable<Integer> {
     @Mixin
     private BrokerOptions broker = new BrokerOptions();
 
-    @Option(names = "--messages", paramLabel = "N", defaultValue = "" + VerifySettings.DEFAULT_MESSAGES,
-            description = "Distinct messages to publish. Default: ${DEFAULT-VALUE}.")
-    private int messages;
+    @Option(names = "--messages", paramLabel = "N",
+            description = "Distinct messages to publish (per round). Default: " + VerifySettings.DEFAULT_MESSAGES
+                    + ", " + VerifySettings.DEFAULT_ROUND_MESSAGES + " with --duration.")
+    private Integer messages;
 
     @Option(names = "--keys", paramLabel = "K", defaultValue = "" + VerifySettings.DEFAULT_KEYS,
             description = "Ordering keys the messages are spread over. Default: ${DEFAULT-VALUE}.")
@@ -49,12 +53,24 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "Handler lanes (parallelism across keys). Default: ${DEFAULT-VALUE}.")
     private int lanes;
 
+    @Option(names = "--faults", paramLabel = "KIND[,KIND...]", defaultValue = "crash",
+            description = "Faults to inject: crash, lost-claim-reply, failing-done, slow-store, network-cut, "
+                    + "channel-close, failing-dead-letter, oversized; 'all' (every kind this broker and store "
+                    + "support) or 'none'. Default: ${DEFAULT-VALUE}.")
+    private String faults;
+
+    @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Run rounds until this much time has passed (e.g. 90s, 5m), each with faults drawn from "
+                    + "the seed, checked after each round and overall. Default: one round.")
+    private Duration duration;
+
     @Option(names = "--crash-rate", paramLabel = "p", defaultValue = "" + VerifySettings.DEFAULT_CRASH_RATE,
-            description = "Probability that a delivery crashes the consumer before it acks. Default: ${DEFAULT-VALUE}.")
+            description = "With the crash fault: probability that a message crashes the consumer handling it. "
+                    + "Default: ${DEFAULT-VALUE}.")
     private double crashRate;
 
     @Option(names = "--max-crashes", paramLabel = "C", defaultValue = "" + VerifySettings.DEFAULT_MAX_CRASHES,
-            description = "The most consumer crashes in one run. Default: ${DEFAULT-VALUE}.")
+            description = "The most consumer crashes in one round. Default: ${DEFAULT-VALUE}.")
     private int maxCrashes;
 
     @Option(names = "--duplicate-rate", paramLabel = "p", defaultValue = "" + VerifySettings.DEFAULT_DUPLICATE_RATE,
@@ -66,7 +82,8 @@ public final class VerifyCommand implements Callable<Integer> {
     private double poisonRate;
 
     @Option(names = "--seed", paramLabel = "S",
-            description = "Seed of every random choice; the report prints it. Default: random.")
+            description = "Seed of every random choice (workload and fault plan); every run prints it. "
+                    + "Default: random.")
     private Long seed;
 
     @Option(names = "--lease", paramLabel = "DURATION", defaultValue = "2s",
@@ -75,7 +92,8 @@ public final class VerifyCommand implements Callable<Integer> {
     private Duration lease;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "120s", converter = DurationConverter.class,
-            description = "How long to wait for every message to be accounted for. Default: ${DEFAULT-VALUE}.")
+            description = "How long to wait for every message of a round to be accounted for. "
+                    + "Default: ${DEFAULT-VALUE}.")
     private Duration timeout;
 
     @Option(names = "--unsafe-no-dedup",
@@ -89,19 +107,22 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        BrokerMode mode = BrokerModes.lookup(broker.broker());
         VerifySettings settings;
         try {
-            settings = new VerifySettings(messages, keys, lanes, crashRate, maxCrashes, duplicateRate, poisonRate,
+            int n = messages != null ? messages : duration != null ? VerifySettings.DEFAULT_ROUND_MESSAGES
+                    : VerifySettings.DEFAULT_MESSAGES;
+            settings = new VerifySettings(n, keys, lanes, crashRate, maxCrashes, duplicateRate, poisonRate,
                     seed != null ? seed : ThreadLocalRandom.current().nextLong(1, 1_000_000_000L), !unsafeNoDedup,
-                    lease, timeout);
+                    lease, timeout, FaultKind.parse(faults, FaultEnvironment.of(mode.name(), broker.redis())),
+                    duration);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        BrokerMode mode = BrokerModes.lookup(broker.broker());
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean showProgress = progress != null ? progress : System.console() != null;
-        VerifyReport report = new VerifyRun(mode, broker, settings, Progress.to(err, showProgress)).run();
+        VerifyReport report = new VerifyRun(mode, broker, settings, Progress.to(err, showProgress), out).run();
         report.print(out);
         return report.passed() ? ExitCodes.OK : ExitCodes.VIOLATIONS;
     }

@@ -2,31 +2,40 @@ package dev.keel.cli.verify;
 
 import dev.keel.Delivery;
 import dev.keel.MessageHandler;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * verify's application: parses the payload, lets the crash injector decide whether this consumer
- * crashes now, fails poison messages every time, and otherwise applies the message's effect.
+ * verify's application: parses the payload, lets the consumer generations decide whether this
+ * consumer crashes now (before the effect, or right after it: in the crash window), fails poison
+ * messages every time, and otherwise applies the message's effect.
  */
 final class VerifyHandler implements MessageHandler<String> {
 
     private final int generation;
-    private final CrashInjector crashes;
+    private final ConsumerGenerations generations;
     private final EffectLedger ledger;
+    private final LongAdder handled;
 
-    VerifyHandler(int generation, CrashInjector crashes, EffectLedger ledger) {
+    /**
+     * @param handled counts every handler call: time-based faults start after a number of them
+     */
+    VerifyHandler(int generation, ConsumerGenerations generations, EffectLedger ledger, LongAdder handled) {
         this.generation = generation;
-        this.crashes = crashes;
+        this.generations = generations;
         this.ledger = ledger;
+        this.handled = handled;
     }
 
     @Override
     public void handle(Delivery<String> delivery) {
         PublishPlan.Planned p = PublishPlan.Planned.parse(delivery.payload());
-        crashes.beforeHandling(generation);
+        handled.increment();
+        generations.beforeHandling(generation, delivery.id());
         if (p.poison()) {
             throw new PoisonMessageException(delivery.id());
         }
-        crashes.beforeEffect(generation, delivery.id());
+        generations.beforeEffect(generation, delivery.id(), p.key());
         ledger.apply(delivery.id(), p.key(), p.seq());
+        generations.afterEffect(generation, delivery.id());
     }
 }

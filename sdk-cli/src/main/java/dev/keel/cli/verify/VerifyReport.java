@@ -3,65 +3,120 @@ package dev.keel.cli.verify;
 import dev.keel.cli.TextTable;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 
 /**
- * What a verify run saw, and whether every guarantee held.
+ * What a verify run saw over all its rounds, and whether every guarantee held. The header and the
+ * round lines are printed by the run as it goes; this prints the rest.
  *
- * @param setup             one line: broker, store, guarantee, ordering, lanes
- * @param settings          the workload and faults
- * @param published         distinct messages published
- * @param duplicatePublishes second publishes of an id
- * @param confirmed         publishes the broker confirmed
- * @param unconfirmed       publishes that failed (not promised, not checked)
- * @param processed         distinct ids whose effect was applied
- * @param duplicatesSkipped deliveries the store recognised as done and the engine skipped
- * @param redeliveries      deliveries beyond one per confirmed publish
- * @param crashes           consumer crashes injected
- * @param poison            poison messages confirmed
- * @param deadLettered      poison messages found in the dead letters
- * @param retries           in-place handler retries the engine reported
- * @param violations        what went wrong
- * @param notes             remarks (timeouts, crashes that could not wait for quiet)
- * @param elapsed           wall time of the run
+ * @param settings       the workload and faults
+ * @param counts         the measures
+ * @param faults         per fault kind: planned, injected, what they did
+ * @param disruptions    every crash and dropped session, in order
+ * @param repeatsByCrash per crash, the ids of its window that were repeated
+ * @param violations     what went wrong
+ * @param notes          remarks (timeouts, unconfirmed publishes, lost leases)
+ * @param elapsed        wall time of the run
  */
-public record VerifyReport(String setup, VerifySettings settings, long published, long duplicatePublishes,
-                           long confirmed, long unconfirmed, long processed, long duplicatesSkipped,
-                           long redeliveries, int crashes, long poison, long deadLettered, long retries,
+public record VerifyReport(VerifySettings settings, Counts counts, List<FaultRow> faults,
+                           List<ConsumerDisruption> disruptions, Map<ConsumerDisruption, Integer> repeatsByCrash,
                            Violations violations, List<String> notes, Duration elapsed) {
 
+    /** The most disruptions listed one by one; the rest are summed up. */
+    static final int MAX_DISRUPTION_ROWS = 20;
+
+    /**
+     * The measures, summed over every round.
+     *
+     * @param rounds             rounds run
+     * @param failedRounds       rounds whose own check found a violation
+     * @param published          distinct messages published
+     * @param duplicatePublishes second publishes of an id
+     * @param confirmed          publishes the broker confirmed
+     * @param unconfirmed        publishes that failed (not promised, not checked)
+     * @param processed          distinct ids whose effect was applied
+     * @param duplicatesSkipped  deliveries the store recognised as done and the engine skipped
+     * @param redeliveries       deliveries beyond one per confirmed publish
+     * @param crashes            consumer crashes carried out
+     * @param windowRepeats      effects repeated as the crash window admits
+     * @param poison             poison messages confirmed
+     * @param deadLettered       poison messages found in the dead letters
+     * @param retries            in-place handler retries the engine reported
+     * @param lostReplies        claim replies lost after the store ran the claim
+     */
+    public record Counts(int rounds, long failedRounds, long published, long duplicatePublishes, long confirmed,
+                         long unconfirmed, long processed, long duplicatesSkipped, long redeliveries, long crashes,
+                         long windowRepeats, long poison, long deadLettered, long retries, long lostReplies) {
+    }
+
+    /**
+     * One fault kind's line.
+     *
+     * @param kind     its {@code --faults} name
+     * @param planned  how many the rounds planned
+     * @param injected how many were carried out (a crash target may be handled elsewhere; a fault may
+     *                 start after its round ended)
+     * @param detail   what they did
+     */
+    public record FaultRow(String kind, long planned, long injected, String detail) {
+    }
+
+    public VerifyReport {
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(counts, "counts");
+        faults = List.copyOf(faults);
+        disruptions = List.copyOf(disruptions);
+        repeatsByCrash = Map.copyOf(repeatsByCrash);
+        notes = List.copyOf(notes);
+    }
+
+    /** Whether every guarantee held: no violation of any kind. */
     public boolean passed() {
         return violations.total() == 0;
     }
 
+    /** Prints the measures, faults, crashes, violations, notes and the verdict with the seed. */
     public void print(PrintWriter out) {
-        out.println("keel verify: " + setup);
-        out.println(String.format(Locale.ROOT, "workload: %d messages over %d keys, seed %d; faults: crash-rate %s "
-                        + "(at most %d), duplicate-rate %s, poison-rate %s", settings.messages(), settings.keys(),
-                settings.seed(), settings.crashRate(), settings.maxCrashes(), settings.duplicateRate(),
-                settings.poisonRate()));
         out.println();
-        TextTable counts = new TextTable("measure", "count>", "meaning");
-        counts.row("published", published, "distinct messages published with confirmation");
-        counts.row("duplicate publishes", duplicatePublishes, "the same id published a second time, later");
-        counts.row("confirmed", confirmed, "publishes the broker confirmed");
-        if (unconfirmed > 0) {
-            counts.row("unconfirmed", unconfirmed, "publishes that failed (not promised, not checked)");
+        TextTable table = new TextTable("measure", "count>", "meaning");
+        if (settings.rounds()) {
+            table.row("rounds", counts.rounds(), "rounds run, each checked on its own and all together at the end");
         }
-        counts.row("processed", processed, "distinct ids whose effect was applied");
-        counts.row("duplicates skipped", duplicatesSkipped, "deliveries of ids already done, acked unhandled");
-        counts.row("redeliveries", redeliveries, "deliveries beyond one per confirmed publish");
-        counts.row("crashes", crashes, "consumers crashed before ack, replaced in the same group");
-        counts.row("retries", retries, "in-place handler retries");
-        counts.row("dead-lettered", deadLettered + " of " + poison, "poison messages found in the dead letters");
-        counts.print(out, "  ");
-        out.println();
-        TextTable table = new TextTable("violation", "count>", "what it means");
-        for (ViolationKind kind : ViolationKind.values()) {
-            table.row(kind.label(), violations.count(kind), kind.meaning());
+        table.row("published", counts.published(), "distinct messages published with confirmation");
+        table.row("duplicate publishes", counts.duplicatePublishes(), "the same id published a second time, later");
+        table.row("confirmed", counts.confirmed(), "publishes the broker confirmed");
+        if (counts.unconfirmed() > 0) {
+            table.row("unconfirmed", counts.unconfirmed(), "publishes that failed (not promised, not checked)");
         }
+        table.row("processed", counts.processed(), "distinct ids whose effect was applied");
+        table.row("duplicates skipped", counts.duplicatesSkipped(), "deliveries of ids already done, acked unhandled");
+        table.row("redeliveries", counts.redeliveries(), "deliveries beyond one per confirmed publish");
+        table.row("crashes", counts.crashes(), "consumers crashed before ack, replaced in the same group");
+        table.row("window repeats", counts.windowRepeats(), "effects repeated as the crash window admits (README)");
+        table.row("retries", counts.retries(), "in-place handler retries");
+        table.row("dead-lettered", counts.deadLettered() + " of " + counts.poison(),
+                "poison messages found in the dead letters");
         table.print(out, "  ");
+        if (!faults.isEmpty()) {
+            out.println();
+            TextTable faultTable = new TextTable("fault", "planned>", "injected>", "what it did");
+            faults.forEach(f -> faultTable.row(f.kind(), f.planned(), f.injected(), f.detail()));
+            faultTable.print(out, "  ");
+        }
+        if (!disruptions.isEmpty()) {
+            out.println();
+            printDisruptions(out);
+        }
+        out.println();
+        TextTable violationTable = new TextTable("violation", "count>", "what it means");
+        for (ViolationKind kind : ViolationKind.values()) {
+            violationTable.row(kind.label(), violations.count(kind), kind.meaning());
+        }
+        violationTable.print(out, "  ");
         for (ViolationKind kind : ViolationKind.values()) {
             List<String> examples = violations.examples(kind);
             if (!examples.isEmpty()) {
@@ -72,12 +127,42 @@ public record VerifyReport(String setup, VerifySettings settings, long published
         notes.forEach(n -> out.println("note: " + n));
         out.println();
         String took = String.format(Locale.ROOT, "%.1f s", elapsed.toMillis() / 1000.0);
+        String rounds = settings.rounds() ? " in " + counts.rounds() + " round(s)" : "";
         if (passed()) {
-            out.println("PASS: no violation (" + took + ")");
+            out.println("PASS: no violation" + rounds + " (" + took + ")");
         } else {
-            out.println("FAIL: " + violations.total() + " violation(s) (" + took + "); rerun with --seed "
-                    + settings.seed() + " to repeat the same workload");
+            out.println("FAIL: " + violations.total() + " violation(s)" + rounds
+                    + (settings.rounds() ? ", " + counts.failedRounds() + " round(s) failed" : "") + " (" + took
+                    + ")");
         }
+        out.println("seed " + settings.seed() + ": rerun with --seed " + settings.seed());
         out.flush();
+    }
+
+    /**
+     * One row per crash or dropped session: its round, the consumer generation, the ids in its
+     * window (applied, not marked done) and how many of them were repeated, the messages in flight,
+     * and the recovery time: until every message in flight at that moment was accounted for.
+     */
+    private void printDisruptions(PrintWriter out) {
+        TextTable table = new TextTable("consumer taken away", "round>", "consumer>", "in window>", "repeated>",
+                "in flight>", "recovered after>");
+        for (ConsumerDisruption d : disruptions.subList(0, Math.min(MAX_DISRUPTION_ROWS, disruptions.size()))) {
+            boolean crash = d.kind() == FaultKind.CRASH;
+            table.row(d.trigger(), d.round(), d.generation(), crash ? d.window().size() : "-",
+                    crash ? repeatsByCrash.getOrDefault(d, 0) : "-", d.inFlight(),
+                    d.recovery() == null ? "not recovered" : DurationText.seconds(d.recovery()));
+        }
+        table.print(out, "  ");
+        List<Duration> recoveries = disruptions.stream().map(ConsumerDisruption::recovery).filter(Objects::nonNull)
+                .sorted(Comparator.naturalOrder()).toList();
+        if (disruptions.size() > MAX_DISRUPTION_ROWS) {
+            out.println("  ... and " + (disruptions.size() - MAX_DISRUPTION_ROWS) + " more");
+        }
+        if (!recoveries.isEmpty()) {
+            out.println("  recovery: median " + DurationText.seconds(recoveries.get(recoveries.size() / 2)) + ", max "
+                    + DurationText.seconds(recoveries.get(recoveries.size() - 1)) + " over " + recoveries.size()
+                    + " (until every message in flight at that moment was applied or dead-lettered)");
+        }
     }
 }

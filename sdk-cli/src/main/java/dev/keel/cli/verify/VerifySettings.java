@@ -1,6 +1,10 @@
 package dev.keel.cli.verify;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
 
 /**
  * One verify run's workload and faults, validated at once.
@@ -15,11 +19,13 @@ import java.time.Duration;
  * @param seed          seeds every random choice
  * @param dedup         false only in the deliberately broken mode (AT_LEAST_ONCE, no idempotency)
  * @param lease         the idempotency lease; a crashed consumer's claims expire after it
- * @param timeout       how long to wait for every message to be accounted for
+ * @param timeout       how long to wait for every message of a round to be accounted for
+ * @param faults        the fault kinds to inject ({@code --faults})
+ * @param duration      run rounds until this much time has passed; {@code null}: one round
  */
 public record VerifySettings(int messages, int keys, int lanes, double crashRate, int maxCrashes,
                              double duplicateRate, double poisonRate, long seed, boolean dedup, Duration lease,
-                             Duration timeout) {
+                             Duration timeout, Set<FaultKind> faults, Duration duration) {
 
     public static final int DEFAULT_MESSAGES = 2000;
     public static final int DEFAULT_KEYS = 50;
@@ -30,6 +36,12 @@ public record VerifySettings(int messages, int keys, int lanes, double crashRate
     public static final double DEFAULT_POISON_RATE = 0.01;
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(2);
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
+    /** Messages per round with {@code --duration} when {@code --messages} is not given. */
+    public static final int DEFAULT_ROUND_MESSAGES = 500;
+    /** The faults without {@code --faults}: consumer crashes, as before the other kinds existed. */
+    public static final Set<FaultKind> DEFAULT_FAULTS = Set.of(FaultKind.CRASH);
+    /** The shortest {@code --duration}. */
+    public static final Duration MIN_DURATION = Duration.ofSeconds(1);
 
     public VerifySettings {
         if (messages < 1 || messages > 10_000_000) {
@@ -53,6 +65,17 @@ public record VerifySettings(int messages, int keys, int lanes, double crashRate
         if (timeout == null || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("--timeout must be a positive duration, was " + timeout);
         }
+        Objects.requireNonNull(faults, "faults");
+        faults = faults.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(faults));
+        if (duration != null && duration.compareTo(MIN_DURATION) < 0) {
+            throw new IllegalArgumentException("--duration must be at least " + MIN_DURATION.toSeconds() + "s, was "
+                    + duration);
+        }
+    }
+
+    /** Whether the run is rounds until {@link #duration} is up, rather than one round. */
+    public boolean rounds() {
+        return duration != null;
     }
 
     private static void rate(double p, String flag) {

@@ -6,13 +6,14 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class PublishPlanTest {
 
     private static VerifySettings settings(long seed) {
         return new VerifySettings(1000, 10, 4, 0.0, 0, 0.05, 0.02, seed, true, Duration.ofSeconds(2),
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10), Set.of(), null);
     }
 
     @Test

@@ -53,6 +53,37 @@ class VerifyCommandTest {
         assertThat(countOf(run.out(), "lost\\s+(\\d+)\\s")).isZero();
     }
 
+    @Test
+    void aRandomisedRunWithEveryFaultShouldPassRoundAfterRoundAndPrintItsSeed() {
+        // outages in a fault plan last up to 3 s: the lease stays above that (see docs/cli.md, "What a failing
+        // round means" for what a store outage longer than the lease does today)
+        CliRun run = CliRun.of("verify", "--faults", "all", "--seed", "42", "--duration", "20s", "--lease", "5s",
+                "--no-progress");
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(ExitCodes.OK);
+        String[] lines = run.out().split("\\R");
+        assertThat(lines[1]).isEqualTo("seed 42: rerun with --seed 42");
+        assertThat(lines[lines.length - 1]).isEqualTo("seed 42: rerun with --seed 42");
+        assertThat(run.out()).containsPattern("(?m)^round 1 \\(\\d+\\.\\d s\\): 500 messages, .*; faults: .*; PASS$")
+                .containsPattern("(?m)^round 2 ").contains("PASS: no violation in ");
+        assertThat(countOf(run.out(), "rounds\\s+(\\d+)")).isGreaterThanOrEqualTo(2);
+        assertThat(run.out()).containsPattern("(?m)^  fault\\s+planned\\s+injected\\s+what it did$");
+        for (ViolationKind kind : ViolationKind.values()) {
+            assertThat(countOf(run.out(), Pattern.quote(kind.label()) + "\\s+(\\d+)\\s")).as(kind.label()).isZero();
+        }
+    }
+
+    @Test
+    void theBrokenModeShouldFailUnderFaultsToo() {
+        CliRun run = CliRun.of("verify", "--faults", "crash,channel-close,lost-claim-reply", "--messages", "600",
+                "--keys", "20", "--duplicate-rate", "0.05", "--crash-rate", "0.005", "--seed", SEED,
+                "--unsafe-no-dedup", "--no-progress");
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(ExitCodes.VIOLATIONS);
+        assertThat(countOf(run.out(), "duplicate effect\\s+(\\d+)\\s")).isPositive();
+        assertThat(run.out()).contains("seed " + SEED + ": rerun with --seed " + SEED);
+    }
+
     private static long countOf(String report, String regex) {
         Matcher m = Pattern.compile(regex).matcher(report);
         assertThat(m.find()).as("'" + regex + "' in:\n" + report).isTrue();

@@ -13,16 +13,22 @@ import dev.keel.testbrokers.KafkaEndpoint;
 import dev.keel.testbrokers.RabbitEndpoint;
 import dev.keel.testbrokers.RealBrokers;
 import dev.keel.testbrokers.RedisEndpoint;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** {@code keel verify} on the harness's real Kafka, RabbitMQ and Redis: a short run passes and leaves no topic behind. */
+/**
+ * {@code keel verify} on the harness's real Kafka, RabbitMQ and Redis: a short run passes, also with every fault
+ * the broker supports, and leaves no topic behind.
+ */
 @ExtendWith(RealBrokers.class)
 class VerifyOnRealBrokersTest {
 
+    /** Every fault the broker supports; the lease above the longest planned outage (3 s), see docs/cli.md. */
+    private static final String[] ALL_FAULTS = {"--faults", "all", "--lease", "5s"};
     private static final String[] SHORT_RUN = {"--messages", "150", "--keys", "10", "--crash-rate", "0",
         "--duplicate-rate", "0.05", "--poison-rate", "0.05", "--seed", "20251120", "--partitions", "2",
         "--timeout", "60s", "--no-progress"};
@@ -31,9 +37,14 @@ class VerifyOnRealBrokersTest {
     void verifyOnRabbitShouldPassTwiceInARowAndDeleteItsTopics(RabbitEndpoint rabbit, RedisEndpoint redis) {
         try (RabbitAdapter admin = new RabbitAdapter(RabbitConfig.builder().uri(rabbit.uri()).build())) {
             for (int run = 0; run < 2; run++) {
-                CliRun result = verify("--broker", "rabbit", "--rabbit-uri", rabbit.uri(), "--redis", redis.uri());
+                CliRun result = verify(run == 0 ? new String[0] : ALL_FAULTS, "--broker", "rabbit", "--rabbit-uri",
+                        rabbit.uri(), "--redis", redis.uri());
 
                 assertPassed(result, "broker rabbit");
+                if (run == 1) {
+                    assertFaultsInjected(result, "lost-claim-reply", "failing-done", "slow-store", "network-cut",
+                            "oversized");
+                }
                 assertNothingLeft(admin, topicOf(result));
             }
         }
@@ -41,21 +52,31 @@ class VerifyOnRealBrokersTest {
 
     @Test
     void verifyOnKafkaShouldPassAndDeleteItsTopics(KafkaEndpoint kafka, RedisEndpoint redis) {
-        CliRun result = verify("--broker", "kafka", "--bootstrap-servers", kafka.bootstrapServers(), "--redis",
-                redis.uri());
+        CliRun result = verify(ALL_FAULTS, "--broker", "kafka", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--redis", redis.uri());
 
         assertPassed(result, "broker kafka");
+        assertFaultsInjected(result, "lost-claim-reply", "failing-done", "slow-store", "network-cut", "oversized");
         try (KafkaAdapter admin = new KafkaAdapter(KafkaConfig.builder(kafka.bootstrapServers()).build())) {
             assertNothingLeft(admin, topicOf(result));
         }
     }
 
-    private static CliRun verify(String... broker) {
-        String[] args = new String[1 + broker.length + SHORT_RUN.length];
-        args[0] = "verify";
-        System.arraycopy(broker, 0, args, 1, broker.length);
-        System.arraycopy(SHORT_RUN, 0, args, 1 + broker.length, SHORT_RUN.length);
-        return CliRun.of(args);
+    private static CliRun verify(String[] faults, String... broker) {
+        List<String> args = new ArrayList<>(List.of("verify"));
+        args.addAll(List.of(broker));
+        args.addAll(List.of(SHORT_RUN));
+        args.addAll(List.of(faults));
+        return CliRun.of(args.toArray(String[]::new));
+    }
+
+    /** Each kind has a row in the fault table (a single round plans every kind), every oversized one refused. */
+    private static void assertFaultsInjected(CliRun result, String... kinds) {
+        for (String kind : kinds) {
+            assertThat(result.out()).as(kind).containsPattern("(?m)^  " + kind + "\\s+[1-9]");
+        }
+        assertThat(result.out()).contains("store redis").contains("through a proxy on 127.0.0.1")
+                .containsPattern("oversized\\s+\\d+\\s+\\d+\\s+(\\d+) of \\1 refused");
     }
 
     private static void assertPassed(CliRun result, String broker) {

@@ -1,0 +1,47 @@
+package dev.keel.cli.verify;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.Objects;
+
+/**
+ * What a verify run's faults can act on: the broker mode, and whether there is a Redis store that a
+ * proxy on this machine can stand in front of (plain {@code redis://} on a loopback address).
+ *
+ * @param broker          the {@code --broker} name
+ * @param redis           whether {@code --redis} was given
+ * @param proxyableRedis  whether that Redis is plain {@code redis://} on a loopback address
+ */
+public record FaultEnvironment(String broker, boolean redis, boolean proxyableRedis) {
+
+    /** The embedded broker's {@code --broker} name. */
+    public static final String EMBEDDED = "memory";
+
+    public FaultEnvironment {
+        Objects.requireNonNull(broker, "broker");
+        if (proxyableRedis && !redis) {
+            throw new IllegalArgumentException("a proxyable Redis needs --redis");
+        }
+    }
+
+    /** The environment of {@code --broker broker} with {@code --redis redisUri} ({@code null}: none). */
+    public static FaultEnvironment of(String broker, String redisUri) {
+        return new FaultEnvironment(broker, redisUri != null, redisUri != null && isLoopbackRedis(redisUri));
+    }
+
+    /** Whether the run is on the embedded in-memory broker. */
+    public boolean embeddedBroker() {
+        return EMBEDDED.equals(broker);
+    }
+
+    private static boolean isLoopbackRedis(String uri) {
+        try {
+            URI parsed = URI.create(uri);
+            return "redis".equals(parsed.getScheme()) && parsed.getHost() != null
+                    && InetAddress.getByName(parsed.getHost()).isLoopbackAddress();
+        } catch (IllegalArgumentException | UnknownHostException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package dev.keel.cli.verify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.EnumSet;
+import org.junit.jupiter.api.Test;
+
+class FaultKindTest {
+
+    @Test
+    void allShouldSelectEveryKindOnTheEmbeddedBroker() {
+        assertThat(FaultKind.parse("all", FaultEnvironment.of("memory", null)))
+                .isEqualTo(EnumSet.allOf(FaultKind.class));
+    }
+
+    @Test
+    void allShouldLeaveOutWhatARealBrokerWithoutRedisCannotDo() {
+        assertThat(FaultKind.parse("all", FaultEnvironment.of("rabbit", null))).containsExactly(FaultKind.CRASH,
+                FaultKind.LOST_CLAIM_REPLY, FaultKind.FAILING_DONE, FaultKind.SLOW_STORE, FaultKind.OVERSIZED);
+        assertThat(FaultKind.parse("all", FaultEnvironment.of("kafka", "redis://127.0.0.1:6379")))
+                .contains(FaultKind.NETWORK_CUT).doesNotContain(FaultKind.CHANNEL_CLOSE, FaultKind.FAILING_DEAD_LETTER);
+    }
+
+    @Test
+    void aKindTheBrokerDoesNotSupportShouldBeRefusedNamingIt() {
+        assertThatThrownBy(() -> FaultKind.parse("crash,channel-close", FaultEnvironment.of("rabbit", null)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--faults channel-close is not supported on --broker rabbit")
+                .hasMessageContaining("--broker memory");
+        assertThatThrownBy(() -> FaultKind.parse("network-cut", FaultEnvironment.of("rabbit", "redis://10.1.2.3:6379")))
+                .hasMessageContaining("--faults network-cut is not supported on --broker rabbit with --redis");
+    }
+
+    @Test
+    void anUnknownKindShouldListTheChoices() {
+        assertThatThrownBy(() -> FaultKind.parse("crash,meteor", FaultEnvironment.of("memory", null)))
+                .hasMessageContaining("unknown kind 'meteor'").hasMessageContaining("lost-claim-reply");
+    }
+
+    @Test
+    void noneShouldSelectNothing() {
+        assertThat(FaultKind.parse("none", FaultEnvironment.of("memory", null))).isEmpty();
+    }
+}
