@@ -139,6 +139,20 @@ final class DedupStep implements Step {
         }).thenCompose(stage -> stage);
     }
 
+    private CompletionStage<Outcome> reclaimAfterLoss(Work work, Lease lease, Outcome outcome) {
+        return store.claim(lease.id(), lease.token()).handle((claim, error) -> {
+            if (error != null) {
+                if (stopped.getAsBoolean()) {
+                    return CompletableFuture.completedFuture(Outcome.DROPPED);
+                }
+                store.unavailable(error);
+                return delays.after(retryInterval, () -> reclaimAfterLoss(work, lease, outcome));
+            }
+            // CLAIMED: complete again (APPLIED now). DUPLICATE or BUSY: another delivery has it; completing reports LOST
+            return complete(work, lease, outcome);
+        }).thenCompose(stage -> stage);
+    }
+
     private CompletionStage<Outcome> complete(Work work, Lease lease, Outcome outcome) {
         return store.complete(lease).handle((result, error) -> {
             if (error != null) {
@@ -149,6 +163,12 @@ final class DedupStep implements Step {
                 return delays.after(retryInterval, () -> complete(work, lease, outcome));
             }
             store.available();
+            if (result == LeaseOutcome.LOST && !work.isReclaimedAfterLoss()) {
+                // the lease expired before the id was marked done (the store was away longer than the lease): claim it
+                // again with the same token; if no one else took it meanwhile, it is marked done after all
+                work.reclaimedAfterLoss();
+                return reclaimAfterLoss(work, lease, outcome);
+            }
             leases.done(work);
             if (result == LeaseOutcome.LOST && work.leaseLost()) {
                 metrics.count(MetricEvent.LEASE_LOST, work.record().topic(), group);

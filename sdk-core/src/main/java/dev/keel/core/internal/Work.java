@@ -18,6 +18,8 @@ final class Work {
 
     private static final TimeOrderedIds TOKENS = new TimeOrderedIds(Clock.systemUTC());
 
+    /** Touched only by the one step that completes this work's claim, in sequence. */
+    private volatile boolean reclaimedAfterLoss;
     private final InboundRecord record;
     /** The owner token of every claim of this delivery: a retried claim must find the lease it may have taken. */
     private final String claimToken = TOKENS.next();
@@ -75,6 +77,15 @@ final class Work {
         state.set(State.FINISHED);
         finished.complete(null);
         laneFree.complete(null);
+    }
+
+    /** Whether the id was already claimed again after its completion found the lease lost. */
+    boolean isReclaimedAfterLoss() {
+        return reclaimedAfterLoss;
+    }
+
+    void reclaimedAfterLoss() {
+        reclaimedAfterLoss = true;
     }
 
     boolean isDropped() {
