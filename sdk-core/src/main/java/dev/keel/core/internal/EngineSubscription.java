@@ -64,6 +64,8 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
     private final Set<Work> slotsGivenBack = ConcurrentHashMap.newKeySet();
     /** Under per-key ordering, the last received unfinished work of each key. */
     private final Map<String, Work> lastOfKey = new ConcurrentHashMap<>();
+    /** Under idempotency claims, the last received unfinished work of each id. */
+    private final Map<String, Work> lastOfId = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     EngineSubscription(SubscriptionConfig<?> config, BrokerConsumer consumer, KeyOrderedExecutor lanes,
@@ -150,12 +152,24 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
         }
         flow.added(works.size());
         if (store != null) {
-            List<Lease> toClaim = new ArrayList<>(works.size());
-            works.forEach(w -> toClaim.add(new Lease(w.record().id(), w.claimToken())));
+            // a copy of an id still in flight here (a duplicate publish, a redelivery) is claimed only when it runs:
+            // under per-key ordering it runs after the earlier copy, which would otherwise wait BUSY for ever for the
+            // claim this one holds (renewed while it waits behind it)
+            List<Work> toPrefetch = new ArrayList<>(works.size());
+            for (Work work : works) {
+                String id = work.record().id();
+                Work earlier = lastOfId.put(id, work);
+                work.finished().whenComplete((v, e) -> lastOfId.remove(id, work));
+                if (earlier == null || earlier.finished().isDone()) {
+                    toPrefetch.add(work);
+                }
+            }
+            List<Lease> toClaim = new ArrayList<>(toPrefetch.size());
+            toPrefetch.forEach(w -> toClaim.add(new Lease(w.record().id(), w.claimToken())));
             long requestedAt = clock.millis();
             List<CompletableFuture<ClaimResult>> claims = store.claimAll(toClaim);
-            for (int i = 0; i < works.size(); i++) {
-                Work work = works.get(i);
+            for (int i = 0; i < toPrefetch.size(); i++) {
+                Work work = toPrefetch.get(i);
                 work.claim(claims.get(i), requestedAt);
                 // renewed from now on, while it waits in its lane too
                 claims.get(i).thenAccept(result -> {
