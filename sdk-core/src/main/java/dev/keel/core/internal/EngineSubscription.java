@@ -231,8 +231,13 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
         }
         Futures.call(() -> chain.handle(work)).whenComplete((outcome, error) -> {
             if (error != null) {
-                LOG.error("message {} from {} left the handling chain with an error and stays unacknowledged: {}",
-                        work.record().id(), work.record().topic(), Futures.unwrap(error).toString());
+                if (isStopped()) { // crashed or closed: its pools refuse work; the broker redelivers it
+                    LOG.debug("message {} from {} stopped with its subscription: {}", work.record().id(),
+                            work.record().topic(), Futures.unwrap(error).toString());
+                } else {
+                    LOG.error("message {} from {} left the handling chain with an error and stays unacknowledged: {}",
+                            work.record().id(), work.record().topic(), Futures.unwrap(error).toString());
+                }
                 finish(work, Outcome.DROPPED);
                 return;
             }
