@@ -6,6 +6,8 @@ import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
+import dev.keel.dedup.redis.internal.Call;
+import dev.keel.dedup.redis.internal.KeyGroups;
 import dev.keel.dedup.redis.internal.LeaseKeys;
 import dev.keel.dedup.redis.internal.LeaseScripts;
 import dev.keel.dedup.redis.internal.RedisConnection;
@@ -29,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * retention). Claim, complete and release are each one atomic Lua script run, one round trip; a
  * claim by the token that already holds the id renews its lease (CLAIMED); complete and release change the key only if it still holds the caller's token, and report
  * {@link LeaseOutcome#LOST} otherwise. {@link #claimAll} and {@link #completeAll} send a whole batch
- * in one pipelined round trip (on a cluster, one per node, in parallel), with the same results as
- * one by one.
+ * in one round trip as one script run per 512 ids (on a cluster, per hash slot, pipelined per node
+ * and the nodes in parallel), with the same results as one by one.
  *
  * <p>When Redis cannot be reached, or refuses the commands, every method throws
  * {@link StoreUnavailableException}, and the consumer pauses until Redis answers again. The store
@@ -92,10 +94,11 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     }
 
     /**
-     * Claims every id for its token in one pipelined round trip; the results are those of claiming them
-     * one by one, in order (an id listed twice is CLAIMED, then BUSY with another token or CLAIMED again
-     * with the same). If part of the batch fails, the ids this call did claim are released (best effort)
-     * before {@link StoreUnavailableException} is thrown.
+     * Claims every id for its token in one round trip; the results are those of claiming them one by
+     * one, in order (an id listed twice is CLAIMED, then BUSY with another token or CLAIMED again with
+     * the same). One script run claims up to {@link KeyGroups#DEFAULT_MAX_KEYS} ids (on a cluster, the ids
+     * of one hash slot), and the runs of a batch are pipelined. If part of the batch fails, the ids this
+     * call did claim are released (best effort) before {@link StoreUnavailableException} is thrown.
      */
     @Override
     public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
@@ -105,32 +108,34 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         if (claims.isEmpty()) {
             return List.of();
         }
-        List<String> batchKeys = new ArrayList<>(claims.size());
-        List<String> tokens = new ArrayList<>(claims.size());
-        List<List<String>> args = new ArrayList<>(claims.size());
-        for (Lease claim : claims) {
-            Objects.requireNonNull(claim, "a claim in claims");
-            batchKeys.add(keys.key(namespace, claim.id()));
-            tokens.add(claim.token());
-            args.add(List.of(LeaseKeys.processing(claim.token()), pxLease));
+        List<String> batchKeys = keysOf(namespace, claims, "a claim in claims");
+        List<List<Integer>> groups = groupsOf(batchKeys);
+        List<Call> calls = new ArrayList<>(groups.size());
+        for (List<Integer> group : groups) {
+            List<String> args = new ArrayList<>(group.size() + 1);
+            args.add(pxLease);
+            group.forEach(i -> args.add(LeaseKeys.processing(claims.get(i).token())));
+            calls.add(callOf(batchKeys, group, args));
         }
-        List<Reply> replies = call(() -> scripts.runAll(LeaseScripts.CLAIM, batchKeys, args));
-        RuntimeException failure = firstFailure(replies);
+        List<Reply> replies = call(() -> scripts.runAll(LeaseScripts.CLAIM_ALL, calls));
+        long[] answers = new long[claims.size()];
+        RuntimeException failure = spread(replies, groups, answers);
         if (failure != null) {
-            releaseClaimed(batchKeys, tokens, replies);
+            releaseClaimed(batchKeys, claims, groups, replies, answers);
             throw fail(failure);
         }
-        List<ClaimResult> results = new ArrayList<>(replies.size());
-        for (int i = 0; i < replies.size(); i++) {
-            results.add(LeaseKeys.claimResult(replies.get(i).value(), tokens.get(i)));
+        List<ClaimResult> results = new ArrayList<>(answers.length);
+        for (int i = 0; i < answers.length; i++) {
+            results.add(LeaseKeys.claimResult(answers[i], claims.get(i).token()));
         }
         return results;
     }
 
     /**
-     * Completes every lease in one pipelined round trip; the results are those of completing them one
-     * by one, in order. If part of the batch fails, {@link StoreUnavailableException} is thrown; the
-     * entries that did complete stay done (completing them again reports LOST).
+     * Completes every lease in one round trip, grouped into script runs as {@link #claimAll} does; the
+     * results are those of completing them one by one, in order. If part of the batch fails,
+     * {@link StoreUnavailableException} is thrown; the entries that did complete stay done (completing
+     * them again with the same token reports APPLIED).
      */
     @Override
     public List<LeaseOutcome> completeAll(String namespace, List<Lease> leases, Duration retention) {
@@ -140,21 +145,27 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         if (leases.isEmpty()) {
             return List.of();
         }
-        List<String> batchKeys = new ArrayList<>(leases.size());
-        List<List<String>> args = new ArrayList<>(leases.size());
-        for (Lease lease : leases) {
-            Objects.requireNonNull(lease, "a lease in leases");
-            batchKeys.add(keys.key(namespace, lease.id()));
-            args.add(completeArgs(lease.token(), pxRetention));
+        List<String> batchKeys = keysOf(namespace, leases, "a lease in leases");
+        List<List<Integer>> groups = groupsOf(batchKeys);
+        List<Call> calls = new ArrayList<>(groups.size());
+        for (List<Integer> group : groups) {
+            List<String> args = new ArrayList<>(2 * group.size() + 1);
+            args.add(pxRetention);
+            for (int i : group) {
+                args.add(LeaseKeys.processing(leases.get(i).token()));
+                args.add(LeaseKeys.done(leases.get(i).token()));
+            }
+            calls.add(callOf(batchKeys, group, args));
         }
-        List<Reply> replies = call(() -> scripts.runAll(LeaseScripts.COMPLETE, batchKeys, args));
-        RuntimeException failure = firstFailure(replies);
+        List<Reply> replies = call(() -> scripts.runAll(LeaseScripts.COMPLETE_ALL, calls));
+        long[] answers = new long[leases.size()];
+        RuntimeException failure = spread(replies, groups, answers);
         if (failure != null) {
             throw fail(failure);
         }
-        List<LeaseOutcome> results = new ArrayList<>(replies.size());
-        for (Reply reply : replies) {
-            results.add(LeaseKeys.outcome(reply.value()));
+        List<LeaseOutcome> results = new ArrayList<>(answers.length);
+        for (long answer : answers) {
+            results.add(LeaseKeys.outcome(answer));
         }
         return results;
     }
@@ -173,12 +184,61 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         return List.of(LeaseKeys.processing(token), LeaseKeys.done(token), pxRetention);
     }
 
-    private void releaseClaimed(List<String> batchKeys, List<String> tokens, List<Reply> replies) {
-        for (int i = 0; i < replies.size(); i++) {
-            Reply reply = replies.get(i);
-            if (!reply.failed() && reply.value() == LeaseScripts.CLAIMED) {
+    private List<String> keysOf(String namespace, List<Lease> leases, String what) {
+        List<String> batchKeys = new ArrayList<>(leases.size());
+        for (Lease lease : leases) {
+            Objects.requireNonNull(lease, what);
+            batchKeys.add(keys.key(namespace, lease.id()));
+        }
+        return batchKeys;
+    }
+
+    private List<List<Integer>> groupsOf(List<String> batchKeys) {
+        return KeyGroups.of(batchKeys, connection.isCluster(), KeyGroups.DEFAULT_MAX_KEYS);
+    }
+
+    private static Call callOf(List<String> batchKeys, List<Integer> group, List<String> args) {
+        List<String> groupKeys = new ArrayList<>(group.size());
+        group.forEach(i -> groupKeys.add(batchKeys.get(i)));
+        return new Call(groupKeys, args);
+    }
+
+    /** Puts each run's answers at their batch indexes; returns the first failure, or null. */
+    private static RuntimeException spread(List<Reply> replies, List<List<Integer>> groups, long[] answers) {
+        RuntimeException failure = null;
+        for (int g = 0; g < groups.size(); g++) {
+            Reply reply = replies.get(g);
+            if (reply.failed()) {
+                failure = failure != null ? failure : reply.error();
+                continue;
+            }
+            List<Long> values = reply.longs();
+            List<Integer> group = groups.get(g);
+            if (values.size() != group.size()) {
+                throw new IllegalStateException("a batch script answered " + values.size() + " results for "
+                        + group.size() + " keys");
+            }
+            for (int k = 0; k < group.size(); k++) {
+                answers[group.get(k)] = values.get(k);
+            }
+        }
+        return failure;
+    }
+
+    /** After a partly failed batch: releases what the runs that did answer claimed, best effort. */
+    private void releaseClaimed(List<String> batchKeys, List<Lease> claims, List<List<Integer>> groups,
+                                List<Reply> replies, long[] answers) {
+        for (int g = 0; g < groups.size(); g++) {
+            if (replies.get(g).failed()) {
+                continue;
+            }
+            for (int i : groups.get(g)) {
+                if (answers[i] != LeaseScripts.CLAIMED) {
+                    continue;
+                }
                 try {
-                    scripts.run(LeaseScripts.RELEASE, batchKeys.get(i), List.of(LeaseKeys.processing(tokens.get(i))));
+                    scripts.run(LeaseScripts.RELEASE, batchKeys.get(i),
+                            List.of(LeaseKeys.processing(claims.get(i).token())));
                 } catch (RuntimeException e) {
                     log.debug("Could not release a claim of a failed batch; it expires with its lease", e);
                 }
@@ -209,15 +269,6 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
             log.debug("{}", failure.getMessage());
         }
         return failure;
-    }
-
-    private static RuntimeException firstFailure(List<Reply> replies) {
-        for (Reply reply : replies) {
-            if (reply.failed()) {
-                return reply.error();
-            }
-        }
-        return null;
     }
 
     private static String requireNamespace(String namespace) {

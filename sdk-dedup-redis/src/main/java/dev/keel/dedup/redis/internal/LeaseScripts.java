@@ -49,6 +49,50 @@ public final class LeaseScripts {
             return 0
             """);
 
+    /**
+     * {@link #CLAIM} over a batch: KEYS = the keys, ARGV[1] = lease ms, ARGV[1 + i] = "p:" + token of KEYS[i].
+     * Runs the claims in order (a key listed twice sees the first claim) and returns one answer per key.
+     * One script run claims the whole batch, so a batch costs Redis one command, not one per id.
+     */
+    public static final Script CLAIM_ALL = Script.of("claim-all", """
+            local answers = {}
+            for i, key in ipairs(KEYS) do
+              local mine = ARGV[i + 1]
+              local v = redis.call('GET', key)
+              if not v or v == mine then
+                redis.call('SET', key, mine, 'PX', ARGV[1])
+                answers[i] = 1
+              elseif string.sub(v, 1, 2) == 'd:' then
+                answers[i] = 2
+              else
+                answers[i] = 0
+              end
+            end
+            return answers
+            """);
+
+    /**
+     * {@link #COMPLETE} over a batch: KEYS = the keys, ARGV[1] = retention ms, ARGV[2i] = "p:" + token and
+     * ARGV[2i + 1] = "d:" + token of KEYS[i]. Returns one answer per key, in order.
+     */
+    public static final Script COMPLETE_ALL = Script.of("complete-all", """
+            local answers = {}
+            for i, key in ipairs(KEYS) do
+              local processing = ARGV[2 * i]
+              local done = ARGV[2 * i + 1]
+              local v = redis.call('GET', key)
+              if v == processing then
+                redis.call('SET', key, done, 'PX', ARGV[1])
+                answers[i] = 1
+              elseif v == done then
+                answers[i] = 1
+              else
+                answers[i] = 0
+              end
+            end
+            return answers
+            """);
+
     public static final long CLAIMED = 1;
     public static final long DUPLICATE = 2;
     public static final long BUSY = 0;

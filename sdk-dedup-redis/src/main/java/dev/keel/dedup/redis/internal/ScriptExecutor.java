@@ -15,7 +15,8 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  * node added later) answers NOSCRIPT without running anything; the call is then repeated with EVAL,
  * which runs the script and caches it on that server. Either way a call is one script run.
  *
- * <p>Batches go in one pipeline (on a cluster one per node, synced in parallel). Entries that come
+ * <p>Batches of script runs (each over one key, or over several keys of one hash slot) go in one
+ * pipeline (on a cluster one per node, synced in parallel). Entries that come
  * back NOSCRIPT are repeated together in a second pipeline with EVAL; entries a cluster redirected
  * (MOVED/ASK, the slot map changed) are repeated one by one through the client, which follows
  * redirections. Neither reply runs the script, so repeating is safe. Other failures are handed back
@@ -32,20 +33,24 @@ public final class ScriptExecutor {
 
     /** Runs {@code script} on {@code key}; Jedis exceptions pass through. */
     public long run(Script script, String key, List<String> args) {
-        List<String> keys = List.of(key);
+        return (Long) run(script, new Call(List.of(key), args));
+    }
+
+    /** Runs {@code script} once; Jedis exceptions pass through. */
+    public Object run(Script script, Call call) {
         try {
-            return (Long) connection.client().evalsha(script.sha1(), keys, args);
+            return connection.client().evalsha(script.sha1(), call.keys(), call.args());
         } catch (JedisNoScriptException e) {
-            return (Long) connection.client().eval(script.body(), keys, args);
+            return connection.client().eval(script.body(), call.keys(), call.args());
         }
     }
 
-    /** Runs {@code script} once per key in one pipelined round trip; replies in the order of {@code keys}. */
-    public List<Reply> runAll(Script script, List<String> keys, List<List<String>> args) {
-        List<Reply> replies = pipelined(script, keys, args, true);
+    /** Runs {@code script} once per call, all in one pipelined round trip; replies in the order of {@code calls}. */
+    public List<Reply> runAll(Script script, List<Call> calls) {
+        List<Reply> replies = pipelined(script, calls, true);
         List<Integer> noScript = indexesFailedWith(replies, JedisNoScriptException.class);
         if (!noScript.isEmpty()) {
-            List<Reply> again = pipelined(script, select(keys, noScript), select(args, noScript), false);
+            List<Reply> again = pipelined(script, select(calls, noScript), false);
             for (int i = 0; i < noScript.size(); i++) {
                 replies.set(noScript.get(i), again.get(i));
             }
@@ -54,29 +59,28 @@ public final class ScriptExecutor {
         if (!redirected.isEmpty()) {
             connection.refreshTopology();
             for (int i : redirected) {
-                replies.set(i, runOne(script, keys.get(i), args.get(i)));
+                replies.set(i, runOne(script, calls.get(i)));
             }
         }
         return replies;
     }
 
-    private Reply runOne(Script script, String key, List<String> args) {
+    private Reply runOne(Script script, Call call) {
         try {
-            return Reply.of(run(script, key, args));
+            return Reply.of(run(script, call));
         } catch (RuntimeException e) {
             return Reply.failed(e);
         }
     }
 
-    private List<Reply> pipelined(Script script, List<String> keys, List<List<String>> args, boolean bySha) {
-        List<Response<Object>> responses = new ArrayList<>(keys.size());
-        List<RuntimeException> sendErrors = new ArrayList<>(keys.size());
+    private List<Reply> pipelined(Script script, List<Call> calls, boolean bySha) {
+        List<Response<Object>> responses = new ArrayList<>(calls.size());
+        List<RuntimeException> sendErrors = new ArrayList<>(calls.size());
         try (AbstractPipeline pipeline = connection.pipeline()) {
-            for (int i = 0; i < keys.size(); i++) {
-                List<String> key = List.of(keys.get(i));
+            for (Call call : calls) {
                 try {
-                    responses.add(bySha ? pipeline.evalsha(script.sha1(), key, args.get(i))
-                            : pipeline.eval(script.body(), key, args.get(i)));
+                    responses.add(bySha ? pipeline.evalsha(script.sha1(), call.keys(), call.args())
+                            : pipeline.eval(script.body(), call.keys(), call.args()));
                     sendErrors.add(null);
                 } catch (JedisException e) {
                     // a cluster node that cannot be reached fails only its own entries; the others go on
@@ -99,7 +103,7 @@ public final class ScriptExecutor {
     /** A reply, or its error; a cluster node that failed during sync leaves its responses unset. */
     private static Reply replyOf(Response<Object> response) {
         try {
-            return Reply.of((Long) response.get());
+            return Reply.of(response.get());
         } catch (IllegalStateException e) {
             return Reply.failed(new JedisConnectionException(
                     "no reply: the connection to this entry's Redis node failed during the pipelined batch", e));
