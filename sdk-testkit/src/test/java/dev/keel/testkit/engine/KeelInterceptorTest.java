@@ -1,6 +1,7 @@
 package dev.keel.testkit.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.Codec;
@@ -150,6 +151,29 @@ class KeelInterceptorTest {
         assertThat(stage).failsWithin(PATIENCE).withThrowableThat().havingRootCause()
                 .isInstanceOf(IllegalStateException.class).withMessage("interceptor broke");
         assertThat(broker.records(TOPIC)).isEmpty();
+    }
+
+    @Test
+    void anInterceptorReturningNothingShouldFailWithAMessageNamingIt() {
+        KeelInterceptor broken = new KeelInterceptor() {
+            @Override
+            public CompletionStage<PublishReceipt> interceptPublish(String topic, Message message, PublishCall next) {
+                return null;
+            }
+
+            @Override
+            public <T> MessageHandler<T> interceptHandler(SubscriptionConfig<T> config, MessageHandler<T> handler) {
+                return null;
+            }
+        };
+        start(broken);
+
+        assertThat(keel.publisher().publishAsync(TOPIC, Message.ofText("x"))).failsWithin(PATIENCE)
+                .withThrowableThat().havingRootCause().isInstanceOf(NullPointerException.class)
+                .withMessageContaining("interceptPublish returned no stage");
+        assertThatThrownBy(() -> keel.subscribe(SubscriptionConfig.builder(TOPIC, GROUP, Codec.bytes()).build(),
+                d -> { })).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("interceptHandler returned null");
     }
 
     @Test
