@@ -15,7 +15,10 @@ public final class KeelHeaders {
     public static final String KEY = "keel-key";
     /** Publish time, epoch milliseconds. */
     public static final String TIMESTAMP = "keel-ts";
-    /** W3C trace context, passed through when the application sets it. */
+    /**
+     * W3C trace context, passed through as the application or a tracing {@link KeelInterceptor} set it;
+     * a dead letter keeps it, also a truncated one.
+     */
     public static final String TRACEPARENT = "traceparent";
     /** W3C trace state, passed through when the application sets it. */
     public static final String TRACESTATE = "tracestate";

@@ -2,6 +2,7 @@ package dev.keel.core;
 
 import dev.keel.Codec;
 import dev.keel.DeliveryGuarantee;
+import dev.keel.KeelInterceptor;
 import dev.keel.MessageHandler;
 import dev.keel.Publisher;
 import dev.keel.PublisherConfig;
@@ -13,10 +14,13 @@ import dev.keel.TypedPublisher;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.InMemoryIdempotencyStore;
 import dev.keel.core.internal.Engine;
+import dev.keel.core.internal.Interceptors;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.Capability;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -52,9 +56,11 @@ import java.util.concurrent.ScheduledExecutorService;
 public final class Keel implements Subscriber, AutoCloseable {
 
     private final Engine engine;
+    private final Interceptors interceptors;
 
     private Keel(Builder b, IdempotencyStore store, boolean ownsStore) {
         this.engine = new Engine(b.adapter, store, ownsStore, b.clock, b.metrics, b.publisherConfig, b.scheduler);
+        this.interceptors = new Interceptors(b.interceptors, b.clock);
     }
 
     /**
@@ -67,7 +73,7 @@ public final class Keel implements Subscriber, AutoCloseable {
 
     /** The shared publisher, for byte payloads. Closing it is optional: {@link #close()} does. */
     public Publisher publisher() {
-        return engine.publisher();
+        return interceptors.publisher(engine.publisher());
     }
 
     /**
@@ -79,7 +85,7 @@ public final class Keel implements Subscriber, AutoCloseable {
      * @throws dev.keel.ClosedException if this Keel is closed
      */
     public <T> TypedPublisher<T> publisher(String topic, Codec<T> codec) {
-        return TypedPublisher.of(engine.publisher(), topic, codec);
+        return TypedPublisher.of(publisher(), topic, codec);
     }
 
     /**
@@ -90,7 +96,7 @@ public final class Keel implements Subscriber, AutoCloseable {
      */
     @Override
     public <T> Subscription subscribe(SubscriptionConfig<T> config, MessageHandler<T> handler) {
-        return engine.subscribe(config, handler);
+        return engine.subscribe(config, interceptors.handler(config, handler));
     }
 
     /** Declares topics, partitions and groups, idempotently. */
@@ -119,6 +125,7 @@ public final class Keel implements Subscriber, AutoCloseable {
         private MetricsRecorder metrics = MetricsRecorder.noop();
         private PublisherConfig publisherConfig = PublisherConfig.ofDefaults();
         private ScheduledExecutorService scheduler;
+        private final List<KeelInterceptor> interceptors = new ArrayList<>();
 
         private Builder(BrokerAdapter adapter) {
             this.adapter = Objects.requireNonNull(adapter, "adapter");
@@ -180,6 +187,17 @@ public final class Keel implements Subscriber, AutoCloseable {
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /**
+         * Adds middleware that sees every publish and decorates every subscription's handler, such as
+         * tracing ({@code ObservationInterceptor}, module sdk-observation). Several may be added: they
+         * apply in the order added, the first outermost. A handler decorator runs around each attempt,
+         * inside Keel's metrics, dead-letter, idempotency and retry middleware (see {@link KeelInterceptor}).
+         */
+        public Builder interceptor(KeelInterceptor interceptor) {
+            interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
             return this;
         }
 

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * {@code keel-dlt-*} headers, and answers DEAD_LETTERED only once the broker confirmed it. Each
  * send is bounded by the publish timeout. A dead letter the broker refuses for good (a
  * non-retriable error: too large, no such topic, not allowed) is replaced by a truncated copy,
- * without the payload and the application headers and marked {@code keel-dlt-truncated}. When
+ * without the payload and the application headers (the W3C trace context stays) and marked
+ * {@code keel-dlt-truncated}. When
  * neither is confirmed, the round is repeated with capped backoff, the original unacknowledged.
  * A message whose dead letter was refused for good, or kept failing for
  * {@value #ROUNDS_BEFORE_PARKING} rounds, is parked ({@link Work#park()}): its lane and in-flight
@@ -265,11 +266,15 @@ final class DeadLetterStep implements Step {
         return failure instanceof KeelException k && k.isRetriable();
     }
 
-    /** The dead letter without the payload and application headers: its id, key and keel-dlt-* headers. */
+    /**
+     * The dead letter without the payload and application headers: its id, key and keel-dlt-* headers,
+     * and the W3C trace context, so the dead letter stays in the original message's trace.
+     */
     private static OutboundRecord truncated(Work work, OutboundRecord letter) {
         Map<String, String> headers = new LinkedHashMap<>();
         letter.headers().forEach((name, value) -> {
-            if (KeelHeaders.isReserved(name)) {
+            if (KeelHeaders.isReserved(name) || name.equals(KeelHeaders.TRACEPARENT)
+                    || name.equals(KeelHeaders.TRACESTATE)) {
                 headers.put(name, value);
             }
         });

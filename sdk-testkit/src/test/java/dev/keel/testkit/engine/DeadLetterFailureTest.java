@@ -182,6 +182,31 @@ class DeadLetterFailureTest {
     }
 
     @Test
+    void aTruncatedDeadLetterShouldKeepTheW3cTraceContextOfTheOriginal() {
+        String topic = "large-traced";
+        keel(PublisherConfig.ofDefaults());
+        declare(topic, 1);
+        String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        keel.publisher().publish(topic, Message.builder("x".repeat(900).getBytes()).id("big").key("k")
+                .header(KeelHeaders.TRACEPARENT, traceparent).header(KeelHeaders.TRACESTATE, "vendor=1")
+                .header("app-header", "dropped with the payload").build());
+        broker.faults().failPublishesLargerThan(1_000,
+                new PublishException("record too large (injected)", null, false));
+
+        keel.subscribe(config(topic), d -> {
+            throw new IllegalStateException("cannot handle it");
+        });
+
+        await().atMost(PATIENCE).until(() -> broker.committedOffsets(topic, GROUP).get(0) == 1L);
+        assertThat(broker.records(topic + ".DLT")).singleElement().satisfies(dead -> {
+            assertThat(dead.headers()).containsEntry(KeelHeaders.DLT_TRUNCATED, "900")
+                    .containsEntry(KeelHeaders.TRACEPARENT, traceparent)
+                    .containsEntry(KeelHeaders.TRACESTATE, "vendor=1")
+                    .doesNotContainKey("app-header");
+        });
+    }
+
+    @Test
     void eachDeadLetterSendShouldBeBoundedByThePublishTimeout() {
         String topic = "slow-dlt";
         keel(PublisherConfig.custom().timeout(Duration.ofMillis(300)).build());
