@@ -58,6 +58,15 @@ public final class OffsetTracker {
         return committable;
     }
 
+    /**
+     * The acknowledged offsets above the {@link #committable()} position, ascending: work already
+     * done beyond the first gap, which a broker that can store it with a commit (Kafka's commit
+     * metadata) may record so that the next owner skips it.
+     */
+    public synchronized long[] ackedAbove() {
+        return ackedAhead.stream().mapToLong(Long::longValue).sorted().toArray();
+    }
+
     /** How many received offsets are not yet acknowledged. */
     public synchronized int pendingCount() {
         return pending.size() - ackedAhead.size();

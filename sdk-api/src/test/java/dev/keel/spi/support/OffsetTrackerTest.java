@@ -36,6 +36,9 @@ class OffsetTrackerTest {
             long expected = unacked.isEmpty() ? received.get(received.size() - 1) + 1 : unacked.first();
             assertThat(tracker.committable()).as("committable after acking %d", acked).isEqualTo(expected);
             assertThat(tracker.pendingCount()).isEqualTo(unacked.size());
+            long committable = tracker.committable();
+            assertThat(tracker.ackedAbove()).as("acked above %d", committable).containsExactly(received.stream()
+                    .filter(o -> o > committable && !unacked.contains(o)).mapToLong(Long::longValue).toArray());
         }
     }
 

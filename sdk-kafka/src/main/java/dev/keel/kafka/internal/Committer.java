@@ -7,6 +7,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.OffsetMetadataTooLarge;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,10 +50,20 @@ final class Committer {
         }
         consumer.commitAsync(offsets, (committed, error) -> {
             if (error != null) {
-                trackers.commitFailed(offsets);
+                failed(offsets, error);
                 LOG.debug("Kafka offset commit failed, will retry: {}", error.toString());
             }
         });
+    }
+
+    private void failed(Map<TopicPartition, OffsetAndMetadata> offsets, Exception error) {
+        trackers.commitFailed(offsets);
+        if (error instanceof OffsetMetadataTooLarge) {
+            trackers.stopRecordingDoneAbove();
+            LOG.warn("The broker refused the commit metadata that records work done above the committed offset "
+                    + "(offset.metadata.max.bytes below {}); commits carry offsets only from now on, and such work "
+                    + "is delivered again to the next owner", OffsetRanges.MAX_CHARS);
+        }
     }
 
     /** Commits synchronously what advanced on {@code partitions} (all owned ones when null). */
@@ -77,7 +88,7 @@ final class Committer {
                     return;
                 }
             } catch (KafkaException e) {
-                trackers.commitFailed(offsets);
+                failed(offsets, e);
                 LOG.warn("Kafka offset commit failed ({}); the records after the last commit will be redelivered",
                         e.toString());
                 return;

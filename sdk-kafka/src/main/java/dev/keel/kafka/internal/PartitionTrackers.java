@@ -10,18 +10,41 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * The acknowledgement state of the partitions one consumer owns: an {@link OffsetTracker} per
- * partition (acks arrive from any thread) and the offsets already handed to a commit (poll thread
- * only). A partition's tracker is dropped when it is revoked: acks that still reach the old
- * tracker change nothing that will be committed.
+ * partition (acks arrive from any thread), the work a previous owner recorded as done above its
+ * committed offset, and the commits already requested (poll thread only). A commit carries the
+ * committable offset and, in its metadata, the offsets acknowledged above it ({@link OffsetRanges}),
+ * so that the next owner skips them. A partition's state is dropped when it is revoked: acks that
+ * still reach the old tracker change nothing that will be committed.
  */
 final class PartitionTrackers {
 
     private final String topic;
     private final Map<Integer, OffsetTracker> trackers = new ConcurrentHashMap<>();
-    private final Map<Integer, Long> requested = new HashMap<>();
+    /** Offsets a previous owner acknowledged above its commit, read when the partition was assigned. */
+    private final Map<Integer, OffsetRanges> doneBefore = new HashMap<>();
+    private final Map<Integer, OffsetAndMetadata> requested = new HashMap<>();
+    /** False once the broker refused a commit's metadata as too large: commits then carry offsets only. */
+    private volatile boolean recordDoneAbove = true;
 
     PartitionTrackers(String topic) {
         this.topic = topic;
+    }
+
+    /** Remembers what the partition's last commit recorded as done above its offset. */
+    void assigned(int partition, OffsetAndMetadata committed) {
+        OffsetRanges done = committed == null ? OffsetRanges.NONE
+                : OffsetRanges.parse(committed.offset(), committed.metadata());
+        if (done.isEmpty()) {
+            doneBefore.remove(partition);
+        } else {
+            doneBefore.put(partition, done);
+        }
+    }
+
+    /** Whether a previous owner already acknowledged {@code offset}: it is then not delivered again. */
+    boolean doneBefore(int partition, long offset) {
+        OffsetRanges done = doneBefore.get(partition);
+        return done != null && done.contains(offset);
     }
 
     /** Registers a record handed to the engine and returns the tracker its ack must reach. */
@@ -39,12 +62,12 @@ final class PartitionTrackers {
         return tracker;
     }
 
-    /** Offsets that advanced since the last commit request, for every owned partition. */
+    /** Offsets and metadata that changed since the last commit request, for every owned partition. */
     Map<TopicPartition, OffsetAndMetadata> toCommit() {
         return toCommit(trackers.keySet());
     }
 
-    /** Offsets that advanced since the last commit request, for {@code partitions}; marks them requested. */
+    /** Offsets and metadata that changed since the last commit request, for {@code partitions}; marks them requested. */
     Map<TopicPartition, OffsetAndMetadata> toCommit(Collection<Integer> partitions) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (Integer partition : partitions) {
@@ -53,10 +76,15 @@ final class PartitionTrackers {
                 continue;
             }
             long committable = tracker.committable();
-            Long last = requested.get(partition);
-            if (last == null || committable > last) {
-                offsets.put(new TopicPartition(topic, partition), new OffsetAndMetadata(committable));
-                requested.put(partition, committable);
+            OffsetRanges done = OffsetRanges.of(tracker.ackedAbove())
+                    .union(doneBefore.getOrDefault(partition, OffsetRanges.NONE));
+            OffsetAndMetadata next = new OffsetAndMetadata(committable,
+                    recordDoneAbove ? done.toMetadata(committable) : "");
+            OffsetAndMetadata last = requested.get(partition);
+            if (last == null || committable > last.offset()
+                    || (committable == last.offset() && !next.metadata().equals(last.metadata()))) {
+                offsets.put(new TopicPartition(topic, partition), next);
+                requested.put(partition, next);
             }
         }
         return offsets;
@@ -64,7 +92,16 @@ final class PartitionTrackers {
 
     /** A commit of {@code offsets} failed: request them again next time. */
     void commitFailed(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        offsets.forEach((tp, om) -> requested.remove(tp.partition(), om.offset()));
+        offsets.forEach((tp, om) -> requested.remove(tp.partition(), om));
+    }
+
+    /**
+     * The broker refused the metadata as too large (its {@code offset.metadata.max.bytes} is below
+     * {@link OffsetRanges#MAX_CHARS}): from now on commits carry offsets only, and work done above a
+     * gap is delivered again to the next owner, as without this record.
+     */
+    void stopRecordingDoneAbove() {
+        recordDoneAbove = false;
     }
 
     /** Forgets revoked or lost partitions. */
@@ -72,6 +109,7 @@ final class PartitionTrackers {
         for (Integer partition : partitions) {
             trackers.remove(partition);
             requested.remove(partition);
+            doneBefore.remove(partition);
         }
     }
 

@@ -135,11 +135,18 @@ final class PollLoop implements Runnable {
         for (ConsumerRecord<byte[], byte[]> r : records) {
             OffsetTracker tracker = trackers.received(r.partition(), r.offset());
             long offset = r.offset();
+            if (trackers.doneBefore(r.partition(), offset)) {
+                tracker.acked(offset); // a previous owner finished it: recorded in its commit, not run again
+                continue;
+            }
             batch.add(RecordMapping.fromKafka(r, () -> {
                 if (!signals.aborted()) {
                     tracker.acked(offset);
                 }
             }));
+        }
+        if (batch.isEmpty()) {
+            return;
         }
         try {
             sink.accept(batch);

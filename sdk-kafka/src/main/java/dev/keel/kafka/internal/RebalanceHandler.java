@@ -3,12 +3,16 @@ package dev.keel.kafka.internal;
 import dev.keel.spi.DeliverySink;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,12 +21,15 @@ import org.slf4j.LoggerFactory;
  * Hands partitions over cleanly in a rebalance, on the poll thread: before giving partitions up
  * it lets the engine finish or drop their in-flight work ({@link DeliverySink#revoke}, waited for
  * up to the revoke bound plus a margin), commits what was acknowledged, then forgets them. Lost
- * partitions (the group moved on without us) are dropped without a commit.
+ * partitions (the group moved on without us) are dropped without a commit. On assignment it reads
+ * what the partitions' last commits recorded as done above their offsets, so that work is skipped.
  */
 final class RebalanceHandler implements ConsumerRebalanceListener {
 
     /** Extra wait beyond the engine's own revoke bound, for its completion to reach us. */
     static final Duration REVOKE_MARGIN = Duration.ofSeconds(2);
+    /** How long reading the committed offsets of newly assigned partitions may take. */
+    static final Duration COMMITTED_READ_TIMEOUT = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(RebalanceHandler.class);
 
     private final Consumer<byte[], byte[]> consumer;
@@ -76,10 +83,28 @@ final class RebalanceHandler implements ConsumerRebalanceListener {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-        if (!partitions.isEmpty() && signals.pauseWanted()) {
+        if (partitions.isEmpty()) {
+            return;
+        }
+        if (signals.pauseWanted()) {
             consumer.pause(partitions);
         }
+        readDoneBefore(partitions);
         LOG.debug("Assigned partitions {}", ids(partitions));
+    }
+
+    /** Reads what the last commits recorded as done above their offsets; without it that work just runs again. */
+    private void readDoneBefore(Collection<TopicPartition> partitions) {
+        try {
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions),
+                    COMMITTED_READ_TIMEOUT);
+            for (TopicPartition partition : partitions) {
+                trackers.assigned(partition.partition(), committed.get(partition));
+            }
+        } catch (KafkaException e) {
+            LOG.debug("Could not read the committed metadata of {}; work done above the committed offsets runs "
+                    + "again: {}", ids(partitions), e.toString());
+        }
     }
 
     private void awaitEngine(List<Integer> ids) {
