@@ -196,13 +196,7 @@ final class DefaultPublisher implements Publisher {
         for (Message message : messages) {
             futures.add(publishAsync(topic, message).toCompletableFuture());
         }
-        return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            List<PublishReceipt> receipts = new ArrayList<>(futures.size());
-            for (CompletableFuture<PublishReceipt> f : futures) {
-                receipts.add(f.join());
-            }
-            return receipts;
-        });
+        return Futures.allInOrder(futures);
     }
 
     @Override

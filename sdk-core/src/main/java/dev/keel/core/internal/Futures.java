@@ -1,5 +1,7 @@
 package dev.keel.core.internal;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -19,6 +21,17 @@ final class Futures {
             cur = cur.getCause();
         }
         return cur;
+    }
+
+    /** A stage completing with every future's result, in order, once all completed; failing as the first failed. */
+    static <T> CompletionStage<List<T>> allInOrder(List<CompletableFuture<T>> futures) {
+        return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<T> results = new ArrayList<>(futures.size());
+            for (CompletableFuture<T> f : futures) {
+                results.add(f.join());
+            }
+            return results;
+        });
     }
 
     static <T> CompletableFuture<T> failed(Throwable t) {

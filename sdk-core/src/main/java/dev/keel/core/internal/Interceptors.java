@@ -96,13 +96,7 @@ public final class Interceptors {
             for (Message message : messages) {
                 futures.add(publishAsync(topic, message).toCompletableFuture());
             }
-            return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).thenApply(v -> {
-                List<PublishReceipt> receipts = new ArrayList<>(futures.size());
-                for (CompletableFuture<PublishReceipt> f : futures) {
-                    receipts.add(f.join());
-                }
-                return receipts;
-            });
+            return Futures.allInOrder(futures);
         }
 
         @Override
