@@ -64,6 +64,40 @@ class KeelAutoConfigurationTest {
     }
 
     @Test
+    void connectionDetailsBeansShouldWireKeelWithoutConnectionProperties() {
+        // what a @ServiceConnection container registers: connection details beans, no keel.* properties
+        runner.withPropertyValues("keel.broker=rabbit")
+                .withBean(KeelRabbitConnectionDetails.class, () -> new KeelRabbitConnectionDetails() {
+                    @Override
+                    public String uri() {
+                        return "amqp://127.0.0.1:5672";
+                    }
+
+                    @Override
+                    public String username() {
+                        return "from-container";
+                    }
+
+                    @Override
+                    public String password() {
+                        return "secret";
+                    }
+                })
+                .withBean(KeelRedisConnectionDetails.class, () -> () -> "redis://127.0.0.1:6379")
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(RabbitAdapter.class)
+                            .hasSingleBean(RedisIdempotencyStore.class).hasSingleBean(Keel.class);
+                    assertThat(context.getBean(RabbitAdapter.class).config().username()).isEqualTo("from-container");
+                    assertThat(context.getBeansOfType(KeelRedisConnectionDetails.class)).hasSize(1);
+                });
+        runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class))
+                .withPropertyValues("keel.idempotency.store=in-memory")
+                .withBean(KeelKafkaConnectionDetails.class, () -> () -> "127.0.0.1:19092")
+                .run(context -> assertThat(context.getBean(KafkaAdapter.class).config().bootstrapServers())
+                        .isEqualTo("127.0.0.1:19092"));
+    }
+
+    @Test
     void kafkaWithoutBootstrapServersShouldFailNamingTheProperty() {
         runner.withPropertyValues("keel.broker=kafka", "keel.idempotency.store=in-memory").run(context -> {
             assertThat(context).hasFailed();
