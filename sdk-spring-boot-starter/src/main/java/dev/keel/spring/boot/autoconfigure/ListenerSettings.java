@@ -11,9 +11,9 @@ import java.time.Duration;
  */
 public class ListenerSettings {
 
-    /** The topic (per listener only: overrides the annotation's). */
+    /** The topic (per listener only: overrides the annotation's; not read from the defaults). */
     private String topic;
-    /** The consumer group (overrides the annotation's). */
+    /** The consumer group (per listener only: overrides the annotation's; not read from the defaults). */
     private String group;
     /** AT_MOST_ONCE, AT_LEAST_ONCE or EFFECTIVELY_ONCE (Keel's default). */
     private DeliveryGuarantee guarantee;

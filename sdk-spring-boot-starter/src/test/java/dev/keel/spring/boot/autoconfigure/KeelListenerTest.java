@@ -83,6 +83,19 @@ class KeelListenerTest {
     }
 
     @Test
+    void listenersBehindAnInterfaceProxyShouldBeFoundOnTheTargetClassAndCalledThroughTheProxy() {
+        runner.withBean("shipping", Shipping.class, ShippingService::new).withUserConfiguration(InterfaceProxying.class)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    Shipping proxy = context.getBean(Shipping.class);
+                    assertThat(AopUtils.isJdkDynamicProxy(proxy)).isTrue();
+                    publish(context.getBean(Publisher.class), "orders", "order-4");
+                    await().atMost(PATIENCE).until(() -> proxy.shipped().contains("order-4"));
+                    assertThat(context.getBean(InterfaceProxying.class).advised.get()).isGreaterThanOrEqualTo(1);
+                });
+    }
+
+    @Test
     void endpointBeansShouldBeSubscribedByTheSameRegistry() {
         List<String> seen = new CopyOnWriteArrayList<>();
         runner.withBean("auditEndpoint", KeelListenerEndpoint.class, () -> KeelListenerEndpoint.of("audit-endpoint",
@@ -161,6 +174,51 @@ class KeelListenerTest {
         @KeelListener(topic = "orders", group = "shipping")
         public void ship(Order order) {
             orders.add(order);
+        }
+    }
+
+    public interface Shipping {
+        void ship(String order);
+
+        List<String> shipped();
+    }
+
+    /** The annotation is on the implementation only; the JDK proxy's class has none. */
+    static class ShippingService implements Shipping {
+        private final List<String> shipped = new CopyOnWriteArrayList<>();
+
+        @Override
+        @KeelListener(topic = "orders", group = "shipping")
+        public void ship(String order) {
+            shipped.add(order);
+        }
+
+        @Override
+        public List<String> shipped() {
+            return shipped;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class InterfaceProxying {
+        final AtomicInteger advised = new AtomicInteger();
+
+        @Bean
+        static BeanNameAutoProxyCreator interfaceProxyCreator() {
+            BeanNameAutoProxyCreator creator = new BeanNameAutoProxyCreator();
+            creator.setBeanNames("shipping");
+            creator.setInterceptorNames("shippingInterceptor");
+            return creator;
+        }
+
+        @Bean
+        MethodInterceptor shippingInterceptor() {
+            return invocation -> {
+                if (invocation.getMethod().getName().equals("ship")) {
+                    advised.incrementAndGet();
+                }
+                return invocation.proceed();
+            };
         }
     }
 
