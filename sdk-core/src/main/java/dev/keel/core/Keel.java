@@ -18,7 +18,6 @@ import dev.keel.metrics.MetricsRecorder;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.Capability;
 import java.time.Clock;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -108,7 +107,7 @@ public final class Keel implements Subscriber, AutoCloseable {
      * {@link Subscription#state()}: for health checks (a {@link Subscription.State#FAILED} one
      * stopped without draining; a {@link Subscription.State#PAUSED} one waits for its store).
      */
-    public List<Subscription> subscriptions() {
+    public java.util.List<Subscription> subscriptions() {
         return engine.subscriptions();
     }
 
