@@ -2,6 +2,9 @@ package dev.keel;
 
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A running subscription. Acknowledgement rules: a message is acknowledged (Kafka: its offset
@@ -16,11 +19,46 @@ public interface Subscription extends AutoCloseable {
 
     String group();
 
+    /** Where a subscription is in its life; see {@link #state()}. */
+    enum State {
+        /** Fetching and handling messages (also while briefly paused because its in-flight work is full). */
+        RUNNING,
+        /**
+         * Paused because the idempotency store cannot be reached: it fetches nothing and runs no
+         * handler unclaimed (fail closed), and resumes by itself once a store call succeeds again.
+         */
+        PAUSED,
+        /** {@code close} was called: it fetches nothing more and lets in-flight messages finish. */
+        CLOSING,
+        /** Closed gracefully. */
+        CLOSED,
+        /**
+         * Stopped without draining (its process or consumer crashed): it acknowledges nothing more,
+         * and the group gets every message it had not acknowledged again.
+         */
+        FAILED
+    }
+
+    /** The subscription's state now; changes as the store comes and goes and as it closes. */
+    State state();
+
     /**
      * Stops fetching, lets in-flight messages finish for up to {@code timeout}, acknowledges what
-     * finished and leaves the rest to be redelivered.
+     * finished and leaves the rest to be redelivered. Waits for {@link #closeAsync(Duration)},
+     * for at most {@code timeout} plus {@link #CLOSE_GRACE}.
      */
-    void close(Duration timeout);
+    default void close(Duration timeout) {
+        try {
+            closeAsync(timeout).toCompletableFuture().get(timeout.plus(CLOSE_GRACE).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // what finished was acknowledged; the rest is redelivered to the group
+        }
+    }
+
+    /** How long {@link #close(Duration)} waits beyond its timeout for the broker consumer to leave. */
+    Duration CLOSE_GRACE = Duration.ofSeconds(30);
 
     CompletionStage<Void> closeAsync(Duration timeout);
 

@@ -61,6 +61,20 @@ public interface IdempotencyStore extends AutoCloseable {
         return results;
     }
 
+    /**
+     * Checks that the store answers, for health checks: one round trip that changes nothing.
+     * By default a {@link #release} of an id nobody holds (answered LOST); stores with a cheaper
+     * probe may override it.
+     *
+     * @throws dev.keel.StoreUnavailableException when the store cannot be reached
+     */
+    default void ping() {
+        release(PING_NAMESPACE, PING_NAMESPACE, PING_NAMESPACE);
+    }
+
+    /** The namespace, id and token of the {@link #ping()} probe: no consumer group uses it. */
+    String PING_NAMESPACE = "keel-ping";
+
     @Override
     void close();
 }

@@ -6,6 +6,7 @@ import dev.keel.KeelInterceptor;
 import dev.keel.MessageHandler;
 import dev.keel.Publisher;
 import dev.keel.PublisherConfig;
+import dev.keel.PublisherState;
 import dev.keel.Subscriber;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
@@ -97,6 +98,23 @@ public final class Keel implements Subscriber, AutoCloseable {
     @Override
     public <T> Subscription subscribe(SubscriptionConfig<T> config, MessageHandler<T> handler) {
         return engine.subscribe(config, interceptors.handler(config, handler));
+    }
+
+    /**
+     * Whether the shared publisher accepts publishes now (its circuit breaker's view), for health
+     * checks: {@link PublisherState#CIRCUIT_OPEN} while publishes fail fast after repeated failures.
+     */
+    public PublisherState publisherState() {
+        return engine.publisherState();
+    }
+
+    /**
+     * The subscriptions started on this Keel and not closed yet, each with its
+     * {@link Subscription#state()}: for health checks (a {@link Subscription.State#FAILED} one
+     * stopped without draining; a {@link Subscription.State#PAUSED} one waits for its store).
+     */
+    public java.util.List<Subscription> subscriptions() {
+        return engine.subscriptions();
     }
 
     /** Declares topics, partitions and groups, idempotently. */

@@ -85,6 +85,11 @@ class CrashTest {
             }
 
             @Override
+            public State state() {
+                return State.RUNNING;
+            }
+
+            @Override
             public void close(Duration timeout) {
             }
 

@@ -8,6 +8,7 @@ import dev.keel.KeelTimeoutException;
 import dev.keel.Message;
 import dev.keel.PublishException;
 import dev.keel.PublishReceipt;
+import dev.keel.PublisherState;
 import dev.keel.Publisher;
 import dev.keel.PublisherConfig;
 import dev.keel.TopicSpec;
@@ -69,6 +70,7 @@ final class DefaultPublisher implements Publisher {
     private record Deadline(long atNanos, String id, String topic) {
     }
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile long openedAtMillis;
     private final Map<String, Boolean> validTopics = new ConcurrentHashMap<>();
     /** With {@link PublisherConfig#sequentialPerKey()}: one publish of a key at a time, until its sends finished. */
     private final KeySequencer keys;
@@ -93,6 +95,12 @@ final class DefaultPublisher implements Publisher {
                 .waitDurationInOpenState(config.openDuration())
                 .recordException(DefaultPublisher::isRetriable)
                 .build());
+        // when the breaker last opened: it lets a trial publish through once its open duration passed
+        breaker.getEventPublisher().onStateTransition(e -> {
+            if (e.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+                openedAtMillis = clock.millis();
+            }
+        });
         this.retry = Retry.of(name, RetryConfig.custom()
                 .maxAttempts(config.maxAttempts())
                 .intervalFunction(IntervalFunction.ofExponentialBackoff(config.retryBackoff(), 2.0))
@@ -113,6 +121,23 @@ final class DefaultPublisher implements Publisher {
                         + "; it may still arrive, with the same id"));
             }
         });
+    }
+
+    /**
+     * Whether publishes reach the broker now. The breaker stays OPEN until the first publish after its
+     * open duration; from then on that publish would be a trial, so this answers CIRCUIT_HALF_OPEN.
+     */
+    PublisherState state() {
+        if (closed.get()) {
+            return PublisherState.CLOSED;
+        }
+        return switch (breaker.getState()) {
+            case OPEN -> clock.millis() - openedAtMillis < config.openDuration().toMillis()
+                    ? PublisherState.CIRCUIT_OPEN : PublisherState.CIRCUIT_HALF_OPEN;
+            case FORCED_OPEN -> PublisherState.CIRCUIT_OPEN;
+            case HALF_OPEN -> PublisherState.CIRCUIT_HALF_OPEN;
+            default -> PublisherState.ACCEPTING;
+        };
     }
 
     @Override

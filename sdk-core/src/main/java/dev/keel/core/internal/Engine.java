@@ -5,6 +5,7 @@ import dev.keel.DeliveryGuarantee;
 import dev.keel.MessageHandler;
 import dev.keel.Publisher;
 import dev.keel.PublisherConfig;
+import dev.keel.PublisherState;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.dedup.IdempotencyStore;
@@ -87,6 +88,20 @@ public final class Engine implements AutoCloseable {
             publisher = new DefaultPublisher("keel-publisher", producer, publisherConfig, scheduler, clock, metrics);
         }
         return publisher;
+    }
+
+    /** The shared publisher's state; ACCEPTING before its first use, CLOSED once the engine is closed. */
+    public synchronized PublisherState publisherState() {
+        if (closed.get()) {
+            return PublisherState.CLOSED;
+        }
+        return publisher == null ? PublisherState.ACCEPTING : publisher.state();
+    }
+
+    /** The subscriptions started here and not closed yet (closing or failed ones included). */
+    public List<Subscription> subscriptions() {
+        return subscriptions.stream().filter(s -> s.state() != Subscription.State.CLOSED)
+                .map(Subscription.class::cast).toList();
     }
 
     public <T> Subscription subscribe(SubscriptionConfig<T> config, MessageHandler<T> handler) {

@@ -348,6 +348,16 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
     }
 
     @Override
+    public Subscription.State state() {
+        return switch (state.get()) {
+            case RUNNING -> flow.isStoreDown() ? Subscription.State.PAUSED : Subscription.State.RUNNING;
+            case CLOSING -> Subscription.State.CLOSING;
+            case CLOSED -> Subscription.State.CLOSED;
+            case ABORTED -> Subscription.State.FAILED;
+        };
+    }
+
+    @Override
     public String topic() {
         return config.topic();
     }

@@ -1,0 +1,29 @@
+package dev.keel.spring.boot.autoconfigure;
+
+import dev.keel.core.Keel;
+import dev.keel.dedup.IdempotencyStore;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * The {@code keel} health contributor ({@link KeelHealthIndicator}), with Spring Boot's
+ * {@code spring-boot-health} module on the class path; {@code management.health.keel.enabled=false}
+ * turns it off.
+ */
+@AutoConfiguration(after = KeelAutoConfiguration.class)
+@ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+@ConditionalOnBean(Keel.class)
+@ConditionalOnEnabledHealthIndicator("keel")
+public class KeelHealthAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean(name = "keelHealthIndicator")
+    KeelHealthIndicator keelHealthIndicator(Keel keel, ObjectProvider<IdempotencyStore> store) {
+        return new KeelHealthIndicator(keel, store.getIfUnique());
+    }
+}

@@ -1,0 +1,294 @@
+package dev.keel.spring.boot.autoconfigure;
+
+import dev.keel.PublisherConfig;
+import dev.keel.TopicSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
+
+/**
+ * Keel's settings under {@code keel.*}. Secrets (passwords, credentials in URIs, Kafka client
+ * properties holding credentials) are masked in {@code /actuator/configprops} and never logged;
+ * this class has no {@code toString} of its own for that reason.
+ */
+@ConfigurationProperties("keel")
+public class KeelProperties {
+
+    /**
+     * The broker adapter to use: kafka, rabbit or rocket. Required when more than one Keel adapter
+     * is on the class path; otherwise the one present is used.
+     */
+    private String broker;
+
+    private final Kafka kafka = new Kafka();
+    private final Rabbit rabbit = new Rabbit();
+    private final Rocket rocket = new Rocket();
+    private final Redis redis = new Redis();
+    private final Idempotency idempotency = new Idempotency();
+    private final Publisher publisher = new Publisher();
+    /** Topics declared at startup, before any listener subscribes, by name. */
+    private final Map<String, Topic> topics = new LinkedHashMap<>();
+    private final Listener listener = new Listener();
+    /** Per-listener settings, by listener id; they override the listener's annotation and the defaults. */
+    private final Map<String, ListenerSettings> listeners = new LinkedHashMap<>();
+
+    public String getBroker() { return broker; }
+
+    public void setBroker(String broker) { this.broker = broker; }
+
+    public Kafka getKafka() { return kafka; }
+
+    public Rabbit getRabbit() { return rabbit; }
+
+    public Rocket getRocket() { return rocket; }
+
+    public Redis getRedis() { return redis; }
+
+    public Idempotency getIdempotency() { return idempotency; }
+
+    public Publisher getPublisher() { return publisher; }
+
+    public Map<String, Topic> getTopics() { return topics; }
+
+    public Listener getListener() { return listener; }
+
+    public Map<String, ListenerSettings> getListeners() { return listeners; }
+
+    /** Kafka adapter settings (module sdk-kafka). */
+    public static class Kafka {
+        /** Comma-separated host:port pairs of the Kafka brokers. */
+        private String bootstrapServers;
+        /** The client id prefix of Keel's producer and consumers. */
+        private String clientId;
+        /**
+         * Further kafka-clients properties (security, SASL, SSL...). Values of keys that name
+         * credentials (sasl.jaas.config, *password*, *secret*) are masked in the actuator.
+         */
+        private final Map<String, String> properties = new LinkedHashMap<>();
+
+        public String getBootstrapServers() { return bootstrapServers; }
+
+        public void setBootstrapServers(String bootstrapServers) { this.bootstrapServers = bootstrapServers; }
+
+        public String getClientId() { return clientId; }
+
+        public void setClientId(String clientId) { this.clientId = clientId; }
+
+        public Map<String, String> getProperties() { return properties; }
+    }
+
+    /** RabbitMQ adapter settings (module sdk-rabbit). */
+    public static class Rabbit {
+        /** An AMQP URI, amqp[s]://user:password@host:port/vhost; masked in the actuator. */
+        private String uri;
+        /** The host, when no uri is given. */
+        private String host;
+        /** The port, when no uri is given. */
+        private Integer port;
+        /** The virtual host, when no uri is given. */
+        private String virtualHost;
+        /** The user name; overrides the uri's. */
+        private String username;
+        /** The password; overrides the uri's. Masked in the actuator. */
+        private String password;
+
+        public String getUri() { return uri; }
+
+        public void setUri(String uri) { this.uri = uri; }
+
+        public String getHost() { return host; }
+
+        public void setHost(String host) { this.host = host; }
+
+        public Integer getPort() { return port; }
+
+        public void setPort(Integer port) { this.port = port; }
+
+        public String getVirtualHost() { return virtualHost; }
+
+        public void setVirtualHost(String virtualHost) { this.virtualHost = virtualHost; }
+
+        public String getUsername() { return username; }
+
+        public void setUsername(String username) { this.username = username; }
+
+        public String getPassword() { return password; }
+
+        public void setPassword(String password) { this.password = password; }
+    }
+
+    /** RocketMQ adapter settings (module sdk-rocket), read once that adapter is on the class path. */
+    public static class Rocket {
+        /** host:port of the RocketMQ name server(s), separated by semicolons. */
+        private String nameServer;
+
+        public String getNameServer() { return nameServer; }
+
+        public void setNameServer(String nameServer) { this.nameServer = nameServer; }
+    }
+
+    /** The Redis idempotency store (module sdk-dedup-redis); set uri or host to use it. */
+    public static class Redis {
+        /** redis[s]://[[user]:password@]host[:port][/database]; masked in the actuator. */
+        private String uri;
+        /** The host, when no uri is given. */
+        private String host;
+        /** The port, when no uri is given. */
+        private Integer port;
+        /** The ACL user; overrides the uri's. */
+        private String username;
+        /** The password; overrides the uri's. Masked in the actuator. */
+        private String password;
+        /** The prefix of every key the store writes. */
+        private String keyPrefix;
+
+        public String getUri() { return uri; }
+
+        public void setUri(String uri) { this.uri = uri; }
+
+        public String getHost() { return host; }
+
+        public void setHost(String host) { this.host = host; }
+
+        public Integer getPort() { return port; }
+
+        public void setPort(Integer port) { this.port = port; }
+
+        public String getUsername() { return username; }
+
+        public void setUsername(String username) { this.username = username; }
+
+        public String getPassword() { return password; }
+
+        public void setPassword(String password) { this.password = password; }
+
+        public String getKeyPrefix() { return keyPrefix; }
+
+        public void setKeyPrefix(String keyPrefix) { this.keyPrefix = keyPrefix; }
+    }
+
+    /** How EFFECTIVELY_ONCE listeners remember message ids. */
+    public static class Idempotency {
+        /**
+         * The store: redis (the default when keel.redis.uri or keel.redis.host is set), in-memory
+         * (one process only: other instances would run each duplicate again) or none (no listener
+         * uses EFFECTIVELY_ONCE). Unset and no store: startup fails, so the choice is made on purpose.
+         */
+        private StoreType store;
+
+        public StoreType getStore() { return store; }
+
+        public void setStore(StoreType store) { this.store = store; }
+    }
+
+    /** The idempotency store choices of {@code keel.idempotency.store}. */
+    public enum StoreType {
+        /** The Redis store, shared by every instance. */
+        REDIS,
+        /** A store in this process's memory: for a service that runs as a single instance only. */
+        IN_MEMORY,
+        /** No store: EFFECTIVELY_ONCE listeners fail to start. */
+        NONE
+    }
+
+    /** The shared publisher's settings. */
+    public static class Publisher {
+        /** Publishes in flight at most; a further publish waits for room up to the timeout. */
+        private int maxInFlight = PublisherConfig.DEFAULT_MAX_IN_FLIGHT;
+        /** How long a publish may wait for room and then for its confirmation. */
+        private Duration timeout = PublisherConfig.DEFAULT_TIMEOUT;
+        /** Attempts of a publish, the first included (1 = no retry). */
+        private int maxAttempts = PublisherConfig.DEFAULT_MAX_ATTEMPTS;
+        /** The first backoff between attempts, doubled at each retry. */
+        private Duration retryBackoff = PublisherConfig.DEFAULT_RETRY_BACKOFF;
+        /** Percentage of failed publishes that opens the circuit breaker. */
+        private float failureRateThreshold = PublisherConfig.DEFAULT_FAILURE_RATE_THRESHOLD;
+        /** Publishes the breaker sees before it computes a failure rate. */
+        private int minimumCalls = PublisherConfig.DEFAULT_MINIMUM_CALLS;
+        /** How long the open breaker fails publishes fast before it lets trial publishes through. */
+        private Duration openDuration = PublisherConfig.DEFAULT_OPEN_DURATION;
+        /** Send a key's next publish only once its previous one was confirmed (keeps order across retries). */
+        private boolean sequentialPerKey = PublisherConfig.DEFAULT_SEQUENTIAL_PER_KEY;
+
+        public int getMaxInFlight() { return maxInFlight; }
+
+        public void setMaxInFlight(int maxInFlight) { this.maxInFlight = maxInFlight; }
+
+        public Duration getTimeout() { return timeout; }
+
+        public void setTimeout(Duration timeout) { this.timeout = timeout; }
+
+        public int getMaxAttempts() { return maxAttempts; }
+
+        public void setMaxAttempts(int maxAttempts) { this.maxAttempts = maxAttempts; }
+
+        public Duration getRetryBackoff() { return retryBackoff; }
+
+        public void setRetryBackoff(Duration retryBackoff) { this.retryBackoff = retryBackoff; }
+
+        public float getFailureRateThreshold() { return failureRateThreshold; }
+
+        public void setFailureRateThreshold(float failureRateThreshold) {
+            this.failureRateThreshold = failureRateThreshold;
+        }
+
+        public int getMinimumCalls() { return minimumCalls; }
+
+        public void setMinimumCalls(int minimumCalls) { this.minimumCalls = minimumCalls; }
+
+        public Duration getOpenDuration() { return openDuration; }
+
+        public void setOpenDuration(Duration openDuration) { this.openDuration = openDuration; }
+
+        public boolean isSequentialPerKey() { return sequentialPerKey; }
+
+        public void setSequentialPerKey(boolean sequentialPerKey) { this.sequentialPerKey = sequentialPerKey; }
+
+        PublisherConfig toConfig() {
+            return PublisherConfig.custom().maxInFlight(maxInFlight).timeout(timeout).maxAttempts(maxAttempts)
+                    .retryBackoff(retryBackoff).failureRateThreshold(failureRateThreshold).minimumCalls(minimumCalls)
+                    .openDuration(openDuration).sequentialPerKey(sequentialPerKey).build();
+        }
+    }
+
+    /** A topic declared at startup. */
+    public static class Topic {
+        /** Partitions (RabbitMQ: lane queues per group). */
+        private int partitions = TopicSpec.DEFAULT_PARTITIONS;
+        /** Replicas of each partition (Kafka). */
+        private int replicationFactor = TopicSpec.DEFAULT_REPLICATION_FACTOR;
+        /** Replicas that must confirm a publish (Kafka). */
+        private int minInSyncReplicas = TopicSpec.DEFAULT_MIN_IN_SYNC_REPLICAS;
+        /** Consumer groups to declare with the topic, besides those of this application's listeners. */
+        private List<String> groups = new ArrayList<>();
+
+        public int getPartitions() { return partitions; }
+
+        public void setPartitions(int partitions) { this.partitions = partitions; }
+
+        public int getReplicationFactor() { return replicationFactor; }
+
+        public void setReplicationFactor(int replicationFactor) { this.replicationFactor = replicationFactor; }
+
+        public int getMinInSyncReplicas() { return minInSyncReplicas; }
+
+        public void setMinInSyncReplicas(int minInSyncReplicas) { this.minInSyncReplicas = minInSyncReplicas; }
+
+        public List<String> getGroups() { return groups; }
+
+        public void setGroups(List<String> groups) { this.groups = groups; }
+    }
+
+    /** Settings of every listener. */
+    public static class Listener {
+        /** Settings every listener starts from; its annotation and keel.listeners.&lt;id&gt;.* override them. */
+        @NestedConfigurationProperty
+        private final ListenerSettings defaults = new ListenerSettings();
+
+        public ListenerSettings getDefaults() { return defaults; }
+    }
+}

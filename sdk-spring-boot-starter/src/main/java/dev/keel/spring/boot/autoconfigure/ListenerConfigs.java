@@ -1,0 +1,120 @@
+package dev.keel.spring.boot.autoconfigure;
+
+import dev.keel.DeliveryGuarantee;
+import dev.keel.SubscriptionConfig;
+import dev.keel.dedup.IdempotencyPolicy;
+import dev.keel.ordering.Ordering;
+import dev.keel.retry.DeadLetterPolicy;
+import dev.keel.retry.RetryPolicy;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Builds a listener's {@link SubscriptionConfig} from its layers: Keel's defaults (with the
+ * starter's close timeout), {@code keel.listener.defaults.*}, the annotation, then
+ * {@code keel.listeners.<id>.*}. Each layer sets only what it names.
+ */
+final class ListenerConfigs {
+
+    /**
+     * A listener's close timeout unless set: below Spring Boot's default shutdown phase timeout
+     * (30 s), leaving {@link ShutdownPhase#CLOSE_MARGIN} and more for the consumer to leave.
+     */
+    static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(20);
+
+    private ListenerConfigs() {
+    }
+
+    static SubscriptionConfig<Object> of(AnnotatedListener listener, ListenerSettings defaults,
+                                         ListenerSettings overrides) {
+        String topic = overrides != null && overrides.getTopic() != null ? overrides.getTopic() : listener.topic();
+        String group = overrides != null && overrides.getGroup() != null ? overrides.getGroup() : listener.group();
+        SubscriptionConfig<Object> config = SubscriptionConfig.builder(topic, group, listener.codec())
+                .closeTimeout(DEFAULT_CLOSE_TIMEOUT).build();
+        config = apply(config, defaults);
+        SubscriptionConfig.Builder<Object> annotated = SubscriptionConfig.from(config);
+        if (!listener.guarantee().isEmpty()) {
+            annotated.guarantee(parse(DeliveryGuarantee.class, listener.guarantee(), listener.source()));
+        }
+        if (!listener.ordering().isEmpty()) {
+            annotated.ordering(parse(Ordering.class, listener.ordering(), listener.source()));
+        }
+        if (listener.lanes() > 0) {
+            annotated.lanes(listener.lanes());
+        }
+        if (listener.maxInFlight() > 0) {
+            annotated.maxInFlight(listener.maxInFlight());
+        }
+        return apply(annotated.build(), overrides);
+    }
+
+    /** {@code base} with what {@code settings} sets; topic and group are not changed here. */
+    static <T> SubscriptionConfig<T> apply(SubscriptionConfig<T> base, ListenerSettings settings) {
+        if (settings == null) {
+            return base;
+        }
+        SubscriptionConfig.Builder<T> b = SubscriptionConfig.from(base);
+        if (settings.getGuarantee() != null) {
+            b.guarantee(settings.getGuarantee());
+        }
+        if (settings.getOrdering() != null) {
+            b.ordering(settings.getOrdering());
+        }
+        if (settings.getLanes() != null) {
+            b.lanes(settings.getLanes());
+        }
+        if (settings.getMaxInFlight() != null) {
+            b.maxInFlight(settings.getMaxInFlight());
+        }
+        if (settings.getCloseTimeout() != null) {
+            b.closeTimeout(settings.getCloseTimeout());
+        }
+        ListenerSettings.Idempotency idempotency = settings.getIdempotency();
+        if (idempotency.getLease() != null || idempotency.getRetention() != null) {
+            IdempotencyPolicy.Builder policy = IdempotencyPolicy.from(base.idempotencyPolicy());
+            if (idempotency.getLease() != null) {
+                policy.lease(idempotency.getLease());
+            }
+            if (idempotency.getRetention() != null) {
+                policy.retention(idempotency.getRetention());
+            }
+            b.idempotencyPolicy(policy.build());
+        }
+        ListenerSettings.Retry retry = settings.getRetry();
+        if (retry.getMaxAttempts() != null || retry.getInitialBackoff() != null || retry.getMultiplier() != null
+                || retry.getMaxBackoff() != null) {
+            RetryPolicy.Builder policy = RetryPolicy.from(base.retryPolicy());
+            if (retry.getMaxAttempts() != null) {
+                policy.maxAttempts(retry.getMaxAttempts());
+            }
+            if (retry.getInitialBackoff() != null) {
+                policy.initialBackoff(retry.getInitialBackoff());
+            }
+            if (retry.getMultiplier() != null) {
+                policy.multiplier(retry.getMultiplier());
+            }
+            if (retry.getMaxBackoff() != null) {
+                policy.maxBackoff(retry.getMaxBackoff());
+            }
+            b.retryPolicy(policy.build());
+        }
+        ListenerSettings.DeadLetter deadLetter = settings.getDeadLetter();
+        if (Boolean.FALSE.equals(deadLetter.getEnabled())) {
+            b.deadLetterPolicy(DeadLetterPolicy.none());
+        } else if (deadLetter.getTopic() != null) {
+            b.deadLetterPolicy(DeadLetterPolicy.toTopic(deadLetter.getTopic()));
+        } else if (Boolean.TRUE.equals(deadLetter.getEnabled())) {
+            b.deadLetterPolicy(DeadLetterPolicy.ofDefaults());
+        }
+        return b.build();
+    }
+
+    private static <E extends Enum<E>> E parse(Class<E> type, String value, String source) {
+        try {
+            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("@KeelListener method " + source + ": '" + value + "' is not a "
+                    + type.getSimpleName() + " (one of " + java.util.Arrays.toString(type.getEnumConstants()) + ")");
+        }
+    }
+}

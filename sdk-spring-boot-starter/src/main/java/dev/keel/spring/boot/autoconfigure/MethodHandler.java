@@ -1,0 +1,44 @@
+package dev.keel.spring.boot.autoconfigure;
+
+import dev.keel.Delivery;
+import dev.keel.MessageHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+
+/**
+ * Calls a {@code @KeelListener} method with the delivery or its payload. What the method throws
+ * reaches Keel's retry rules unwrapped, so {@code abortOn}/{@code retryOn} match the real exception.
+ */
+final class MethodHandler implements MessageHandler<Object> {
+
+    private final Object bean;
+    private final Method method;
+    private final boolean wantsDelivery;
+
+    MethodHandler(Object bean, Method method, boolean wantsDelivery) {
+        this.bean = bean;
+        this.method = method;
+        this.wantsDelivery = wantsDelivery;
+    }
+
+    @Override
+    public void handle(Delivery<Object> delivery) throws Exception {
+        try {
+            method.invoke(bean, wantsDelivery ? delivery : delivery.payload());
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof Exception exception) {
+                throw exception;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return method.getDeclaringClass().getSimpleName() + "." + method.getName();
+    }
+}

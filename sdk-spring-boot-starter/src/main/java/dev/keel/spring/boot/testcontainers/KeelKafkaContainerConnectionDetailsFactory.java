@@ -1,0 +1,31 @@
+package dev.keel.spring.boot.testcontainers;
+
+import dev.keel.spring.boot.autoconfigure.KeelKafkaConnectionDetails;
+import org.springframework.boot.testcontainers.service.connection.ContainerConnectionDetailsFactory;
+import org.springframework.boot.testcontainers.service.connection.ContainerConnectionSource;
+import org.testcontainers.kafka.KafkaContainer;
+
+/**
+ * {@link KeelKafkaConnectionDetails} from a {@code @ServiceConnection} {@link KafkaContainer}
+ * (Apache Kafka images): the container's bootstrap servers, once it runs.
+ */
+class KeelKafkaContainerConnectionDetailsFactory
+        extends ContainerConnectionDetailsFactory<KafkaContainer, KeelKafkaConnectionDetails> {
+
+    @Override
+    protected KeelKafkaConnectionDetails getContainerConnectionDetails(ContainerConnectionSource<KafkaContainer> source) {
+        return new Details(source);
+    }
+
+    static final class Details extends ContainerConnectionDetails<KafkaContainer> implements KeelKafkaConnectionDetails {
+
+        Details(ContainerConnectionSource<KafkaContainer> source) {
+            super(source);
+        }
+
+        @Override
+        public String bootstrapServers() {
+            return getContainer().getBootstrapServers();
+        }
+    }
+}

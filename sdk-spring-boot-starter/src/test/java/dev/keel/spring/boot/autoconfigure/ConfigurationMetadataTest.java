@@ -1,0 +1,81 @@
+package dev.keel.spring.boot.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keel.PublisherConfig;
+import java.io.InputStream;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * The property metadata the configuration processor generated (what IDEs complete and document):
+ * every property of issue 13's list is there, described, with the engine's real defaults.
+ */
+class ConfigurationMetadataTest {
+
+    private static final Map<String, JsonNode> PROPERTIES = new HashMap<>();
+
+    @BeforeAll
+    static void read() throws Exception {
+        try (InputStream in = ConfigurationMetadataTest.class.getResourceAsStream(
+                "/META-INF/spring-configuration-metadata.json")) {
+            assertThat(in).as("generated metadata").isNotNull();
+            JsonNode root = new ObjectMapper().readTree(in);
+            root.get("properties").forEach(p -> PROPERTIES.put(p.get("name").asString(), p));
+        }
+    }
+
+    @Test
+    void everyDocumentedGroupOfPropertiesShouldBeInTheMetadata() {
+        assertThat(PROPERTIES).containsKeys("keel.broker", "keel.kafka.bootstrap-servers", "keel.kafka.properties",
+                "keel.rabbit.uri", "keel.rabbit.password", "keel.rocket.name-server", "keel.redis.uri",
+                "keel.redis.password", "keel.idempotency.store", "keel.publisher.max-in-flight",
+                "keel.publisher.open-duration", "keel.topics", "keel.listeners",
+                "keel.listener.defaults.guarantee", "keel.listener.defaults.ordering", "keel.listener.defaults.lanes",
+                "keel.listener.defaults.max-in-flight", "keel.listener.defaults.close-timeout",
+                "keel.listener.defaults.idempotency.retention", "keel.listener.defaults.retry.max-attempts",
+                "keel.listener.defaults.dead-letter.enabled");
+    }
+
+    @Test
+    void everyPropertyShouldHaveADescription() {
+        PROPERTIES.forEach((name, p) -> assertThat(p.has("description")).as(name + " has a description").isTrue());
+    }
+
+    @Test
+    void typesShouldBeTheEnumsAndDurationsUsersWrite() {
+        assertThat(type("keel.listener.defaults.guarantee")).isEqualTo("dev.keel.DeliveryGuarantee");
+        assertThat(type("keel.listener.defaults.close-timeout")).isEqualTo("java.time.Duration");
+        assertThat(type("keel.idempotency.store")).endsWith("KeelProperties$StoreType");
+    }
+
+    @Test
+    void documentedDefaultsShouldBeTheEnginesDefaults() {
+        KeelProperties.Publisher bound = new KeelProperties.Publisher();
+        assertThat(PROPERTIES.get("keel.publisher.max-in-flight").get("defaultValue").asInt())
+                .isEqualTo(PublisherConfig.DEFAULT_MAX_IN_FLIGHT).isEqualTo(bound.getMaxInFlight());
+        assertThat(PROPERTIES.get("keel.publisher.max-attempts").get("defaultValue").asInt())
+                .isEqualTo(PublisherConfig.DEFAULT_MAX_ATTEMPTS);
+        assertThat(PROPERTIES.get("keel.publisher.minimum-calls").get("defaultValue").asInt())
+                .isEqualTo(PublisherConfig.DEFAULT_MINIMUM_CALLS);
+        assertThat(PROPERTIES.get("keel.publisher.failure-rate-threshold").get("defaultValue").asDouble())
+                .isEqualTo(PublisherConfig.DEFAULT_FAILURE_RATE_THRESHOLD);
+        assertThat(PROPERTIES.get("keel.publisher.timeout").get("defaultValue").asString()).isEqualTo("30s");
+        assertThat(PublisherConfig.DEFAULT_TIMEOUT).hasSeconds(30);
+        assertThat(PROPERTIES.get("keel.publisher.open-duration").get("defaultValue").asString()).isEqualTo("10s");
+        assertThat(PublisherConfig.DEFAULT_OPEN_DURATION).hasSeconds(10);
+        assertThat(PROPERTIES.get("keel.publisher.retry-backoff").get("defaultValue").asString()).isEqualTo("100ms");
+        assertThat(PublisherConfig.DEFAULT_RETRY_BACKOFF).hasMillis(100);
+        assertThat(PROPERTIES.get("keel.listener.defaults.close-timeout").get("defaultValue").asString())
+                .isEqualTo("20s");
+        assertThat(ListenerConfigs.DEFAULT_CLOSE_TIMEOUT).hasSeconds(20);
+    }
+
+    private static String type(String name) {
+        return PROPERTIES.get(name).get("type").asString();
+    }
+}

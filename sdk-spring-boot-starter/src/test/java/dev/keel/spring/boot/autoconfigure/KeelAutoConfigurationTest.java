@@ -1,0 +1,228 @@
+package dev.keel.spring.boot.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keel.Publisher;
+import dev.keel.core.Keel;
+import dev.keel.dedup.IdempotencyStore;
+import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.dedup.redis.RedisIdempotencyStore;
+import dev.keel.kafka.KafkaAdapter;
+import dev.keel.metrics.MetricsRecorder;
+import dev.keel.micrometer.MicrometerMetrics;
+import dev.keel.rabbit.RabbitAdapter;
+import dev.keel.spi.BrokerAdapter;
+import dev.keel.testkit.InMemoryBroker;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Every condition and back-off of the Keel auto-configurations, on contexts that are never refreshed twice. */
+class KeelAutoConfigurationTest {
+
+    static final AutoConfigurations KEEL = AutoConfigurations.of(KeelBrokerAutoConfiguration.class,
+            KeelStoreAutoConfiguration.class, KeelMetricsAutoConfiguration.class, KeelAutoConfiguration.class,
+            KeelHealthAutoConfiguration.class);
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner().withConfiguration(KEEL);
+
+    @Test
+    void severalAdaptersWithoutKeelBrokerShouldFailNamingThem() {
+        runner.withPropertyValues("keel.idempotency.store=in-memory").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("several Keel broker adapters")
+                    .hasMessageContaining("kafka, rabbit").hasMessageContaining("set keel.broker");
+        });
+    }
+
+    @Test
+    void theOnlyAdapterOnTheClassPathShouldBeUsedWithoutKeelBroker() {
+        runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class))
+                .withPropertyValues("keel.kafka.bootstrap-servers=127.0.0.1:9092", "keel.idempotency.store=in-memory")
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(KafkaAdapter.class).hasSingleBean(Keel.class)
+                            .hasSingleBean(Publisher.class);
+                    assertThat(context.getBean(KafkaAdapter.class).config().bootstrapServers())
+                            .isEqualTo("127.0.0.1:9092");
+                });
+    }
+
+    @Test
+    void keelBrokerShouldSelectTheRabbitAdapter() {
+        runner.withPropertyValues("keel.broker=rabbit", "keel.rabbit.uri=amqp://app:s3cret@127.0.0.1:5672/%2F",
+                "keel.idempotency.store=in-memory").run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(RabbitAdapter.class)
+                            .doesNotHaveBean(KafkaAdapter.class);
+                    assertThat(context.getBean(RabbitAdapter.class).config().username()).isEqualTo("app");
+                });
+    }
+
+    @Test
+    void connectionDetailsBeansShouldWireKeelWithoutConnectionProperties() {
+        // what a @ServiceConnection container registers: connection details beans, no keel.* properties
+        runner.withPropertyValues("keel.broker=rabbit")
+                .withBean(KeelRabbitConnectionDetails.class, () -> new KeelRabbitConnectionDetails() {
+                    @Override
+                    public String uri() {
+                        return "amqp://127.0.0.1:5672";
+                    }
+
+                    @Override
+                    public String username() {
+                        return "from-container";
+                    }
+
+                    @Override
+                    public String password() {
+                        return "secret";
+                    }
+                })
+                .withBean(KeelRedisConnectionDetails.class, () -> () -> "redis://127.0.0.1:6379")
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(RabbitAdapter.class)
+                            .hasSingleBean(RedisIdempotencyStore.class).hasSingleBean(Keel.class);
+                    assertThat(context.getBean(RabbitAdapter.class).config().username()).isEqualTo("from-container");
+                    assertThat(context.getBeansOfType(KeelRedisConnectionDetails.class)).hasSize(1);
+                });
+        runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class))
+                .withPropertyValues("keel.idempotency.store=in-memory")
+                .withBean(KeelKafkaConnectionDetails.class, () -> () -> "127.0.0.1:19092")
+                .run(context -> assertThat(context.getBean(KafkaAdapter.class).config().bootstrapServers())
+                        .isEqualTo("127.0.0.1:19092"));
+    }
+
+    @Test
+    void kafkaWithoutBootstrapServersShouldFailNamingTheProperty() {
+        runner.withPropertyValues("keel.broker=kafka", "keel.idempotency.store=in-memory").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("keel.kafka.bootstrap-servers");
+        });
+    }
+
+    @Test
+    void anAdapterNotOnTheClassPathShouldFailNamingItsModule() {
+        runner.withPropertyValues("keel.broker=rocket", "keel.idempotency.store=in-memory").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("keel.broker=rocket")
+                    .hasMessageContaining("sdk-rocket");
+        });
+        runner.withPropertyValues("keel.broker=pulsar").run(context ->
+                assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("kafka, rabbit, rocket"));
+    }
+
+    @Test
+    void anAdapterBeanOfTheApplicationShouldWin() {
+        runner.withBean(BrokerAdapter.class, InMemoryBroker::create).run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(BrokerAdapter.class).doesNotHaveBean(KafkaAdapter.class)
+                    .doesNotHaveBean(RabbitAdapter.class).hasSingleBean(Keel.class);
+        });
+    }
+
+    @Test
+    void noStoreWithABrokerOutsideThisProcessShouldFailNamingTheChoices() {
+        runner.withBean(BrokerAdapter.class, RemoteBroker::new).run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("keel.redis.uri")
+                    .hasMessageContaining("keel.idempotency.store=in-memory").hasMessageContaining("single instance")
+                    .hasMessageContaining("keel.idempotency.store=none");
+        });
+    }
+
+    @Test
+    void inMemoryStoreShouldBeUsedOnlyWhenChosen() {
+        runner.withBean(BrokerAdapter.class, RemoteBroker::new).withPropertyValues("keel.idempotency.store=in-memory")
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(InMemoryIdempotencyStore.class)
+                        .hasSingleBean(Keel.class));
+    }
+
+    @Test
+    void storeNoneShouldBuildKeelWithoutAStore() {
+        runner.withBean(BrokerAdapter.class, RemoteBroker::new).withPropertyValues("keel.idempotency.store=none")
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(IdempotencyStore.class)
+                        .hasSingleBean(Keel.class));
+    }
+
+    @Test
+    void redisPropertiesShouldCreateTheRedisStore() {
+        runner.withBean(BrokerAdapter.class, RemoteBroker::new).withPropertyValues("keel.redis.uri=redis://127.0.0.1:6379",
+                "keel.redis.key-prefix=keel-boot-test:").run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(RedisIdempotencyStore.class);
+                    assertThat(context.getBean(RedisIdempotencyStore.class).config().keyPrefix())
+                            .isEqualTo("keel-boot-test:");
+                });
+    }
+
+    @Test
+    void storeRedisWithoutRedisPropertiesShouldFail() {
+        runner.withBean(BrokerAdapter.class, RemoteBroker::new).withPropertyValues("keel.idempotency.store=redis")
+                .run(context -> assertThat(context.getStartupFailure()).rootCause()
+                        .hasMessageContaining("keel.idempotency.store=redis").hasMessageContaining("keel.redis.uri"));
+    }
+
+    @Test
+    void aStoreBeanOfTheApplicationShouldWinOverRedisProperties() {
+        runner.withBean(BrokerAdapter.class, RemoteBroker::new)
+                .withBean("myStore", IdempotencyStore.class, InMemoryIdempotencyStore::new)
+                .withPropertyValues("keel.redis.uri=redis://127.0.0.1:6379")
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(RedisIdempotencyStore.class)
+                        .hasSingleBean(IdempotencyStore.class).hasSingleBean(Keel.class));
+    }
+
+    @Test
+    void aMeterRegistryShouldGetKeelsMicrometerMetrics() {
+        runner.withBean(BrokerAdapter.class, InMemoryBroker::create)
+                .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+                .run(context -> assertThat(context).hasSingleBean(MicrometerMetrics.class));
+        runner.withBean(BrokerAdapter.class, InMemoryBroker::create)
+                .run(context -> assertThat(context).doesNotHaveBean(MetricsRecorder.class));
+        runner.withBean(BrokerAdapter.class, InMemoryBroker::create)
+                .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+                .withClassLoader(new FilteredClassLoader(MicrometerMetrics.class))
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(MetricsRecorder.class));
+    }
+
+    @Test
+    void aMetricsRecorderOfTheApplicationShouldWin() {
+        runner.withBean(BrokerAdapter.class, InMemoryBroker::create)
+                .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+                .withBean(MetricsRecorder.class, MetricsRecorder::noop)
+                .run(context -> assertThat(context).hasSingleBean(MetricsRecorder.class)
+                        .doesNotHaveBean(MicrometerMetrics.class));
+    }
+
+    @Test
+    void aKeelBeanOfTheApplicationShouldWin() {
+        runner.withUserConfiguration(OwnKeel.class).run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(Keel.class);
+            assertThat(context.getBean(Keel.class)).isSameAs(context.getBean(OwnKeel.class).keel);
+        });
+    }
+
+    @Test
+    void builderCustomizersShouldBeApplied() {
+        AtomicBoolean customized = new AtomicBoolean();
+        runner.withBean(BrokerAdapter.class, InMemoryBroker::create)
+                .withBean(KeelBuilderCustomizer.class, () -> builder -> customized.set(true))
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(customized).isTrue();
+                });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnKeel {
+        final InMemoryBroker broker = InMemoryBroker.create();
+        final Keel keel = Keel.builder(broker).build();
+
+        @Bean
+        Keel myKeel() {
+            return keel;
+        }
+    }
+}

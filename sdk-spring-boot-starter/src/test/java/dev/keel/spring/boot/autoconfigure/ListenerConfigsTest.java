@@ -1,0 +1,60 @@
+package dev.keel.spring.boot.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.keel.Codec;
+import dev.keel.DeliveryGuarantee;
+import dev.keel.SubscriptionConfig;
+import dev.keel.ordering.Ordering;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The layers of a listener's settings: Keel's defaults, keel.listener.defaults, the annotation, keel.listeners.&lt;id&gt;. */
+class ListenerConfigsTest {
+
+    @SuppressWarnings("unchecked")
+    private static AnnotatedListener listener(String guarantee, int lanes) {
+        return new AnnotatedListener("bean.bill", "billing", "orders", "billing", guarantee, "", lanes, 0,
+                (Codec<Object>) (Codec<?>) Codec.utf8(), d -> { });
+    }
+
+    @Test
+    void withNoLayerSetKeelsDefaultsShouldApplyWithTheStartersCloseTimeout() {
+        SubscriptionConfig<Object> config = ListenerConfigs.of(listener("", 0), new ListenerSettings(), null);
+        assertThat(config.guarantee()).isEqualTo(SubscriptionConfig.DEFAULT_GUARANTEE);
+        assertThat(config.lanes()).isEqualTo(SubscriptionConfig.DEFAULT_LANES);
+        assertThat(config.closeTimeout()).isEqualTo(ListenerConfigs.DEFAULT_CLOSE_TIMEOUT);
+    }
+
+    @Test
+    void theAnnotationShouldOverrideTheDefaultsAndThePerListenerPropertiesTheAnnotation() {
+        ListenerSettings defaults = new ListenerSettings();
+        defaults.setLanes(4);
+        defaults.setGuarantee(DeliveryGuarantee.AT_MOST_ONCE);
+        defaults.setOrdering(Ordering.UNORDERED);
+        defaults.getRetry().setMaxAttempts(2);
+        ListenerSettings overrides = new ListenerSettings();
+        overrides.setLanes(16);
+        overrides.setGroup("billing-v2");
+        overrides.getIdempotency().setRetention(Duration.ofDays(7));
+        overrides.getDeadLetter().setEnabled(false);
+
+        SubscriptionConfig<Object> config = ListenerConfigs.of(listener("at-least-once", 2), defaults, overrides);
+
+        assertThat(config.guarantee()).as("annotation over defaults").isEqualTo(DeliveryGuarantee.AT_LEAST_ONCE);
+        assertThat(config.ordering()).as("defaults").isEqualTo(Ordering.UNORDERED);
+        assertThat(config.lanes()).as("per-listener over annotation").isEqualTo(16);
+        assertThat(config.group()).isEqualTo("billing-v2");
+        assertThat(config.retryPolicy().maxAttempts()).isEqualTo(2);
+        assertThat(config.idempotencyPolicy().retention()).isEqualTo(Duration.ofDays(7));
+        assertThat(config.deadLetterPolicy().isEnabled()).isFalse();
+    }
+
+    @Test
+    void anUnknownGuaranteeInTheAnnotationShouldFailNamingTheChoices() {
+        assertThatThrownBy(() -> ListenerConfigs.of(listener("exactly-once", 0), new ListenerSettings(), null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bean.bill")
+                .hasMessageContaining("EFFECTIVELY_ONCE");
+    }
+}

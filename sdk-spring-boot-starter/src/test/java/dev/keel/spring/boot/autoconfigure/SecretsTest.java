@@ -1,0 +1,46 @@
+package dev.keel.spring.boot.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.actuate.context.properties.ConfigurationPropertiesReportEndpoint;
+import org.springframework.boot.actuate.endpoint.SanitizingFunction;
+import org.springframework.boot.actuate.endpoint.Show;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+/** Secrets never appear in /actuator/configprops (even with show-values=always) nor in the startup output. */
+@ExtendWith(OutputCaptureExtension.class)
+class SecretsTest {
+
+    private static final String SECRET = "s3cret-Pa55";
+
+    @Test
+    void configpropsShouldMaskKeelsSecretsEvenWhenValuesAreShown(CapturedOutput output) {
+        new ApplicationContextRunner().withConfiguration(KeelAutoConfigurationTest.KEEL)
+                .withPropertyValues("keel.broker=rabbit", "keel.rabbit.uri=amqp://app:" + SECRET + "@127.0.0.1:5672/%2F",
+                        "keel.rabbit.password=" + SECRET, "keel.redis.password=" + SECRET,
+                        "keel.redis.uri=redis://:" + SECRET + "@127.0.0.1:6379", "keel.idempotency.store=none",
+                        "keel.kafka.properties.sasl.jaas.config=PlainLoginModule required password=\"" + SECRET + "\";",
+                        "keel.kafka.properties.security.protocol=SASL_SSL",
+                        "keel.kafka.bootstrap-servers=127.0.0.1:9092")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    List<SanitizingFunction> functions = context.getBeanProvider(SanitizingFunction.class).stream()
+                            .toList();
+                    assertThat(functions).isNotEmpty();
+                    ConfigurationPropertiesReportEndpoint endpoint = new ConfigurationPropertiesReportEndpoint(
+                            functions, Show.ALWAYS);
+                    endpoint.setApplicationContext(context);
+                    String report = String.valueOf(endpoint.configurationPropertiesWithPrefix("keel").getContexts()
+                            .values().iterator().next().getBeans().values().iterator().next().getProperties());
+
+                    assertThat(report).doesNotContain(SECRET).contains("******").contains("SASL_SSL")
+                            .contains("127.0.0.1:9092");
+                    assertThat(output).doesNotContain(SECRET);
+                });
+    }
+}
