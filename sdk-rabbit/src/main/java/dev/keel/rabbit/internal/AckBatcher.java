@@ -17,11 +17,12 @@ import org.slf4j.LoggerFactory;
  * thread at a time sends them (the others leave theirs queued), as one {@code multiple=true} ack
  * up to the highest acked tag below the oldest still unacknowledged delivery, and single acks for
  * the rest. Each channel incarnation is an epoch: acks for deliveries of an earlier epoch (before a
- * connection recovery) are dropped, those messages are redelivered. Each queued ack carries its epoch,
- * checked again where it is sent, under the lock that starts a new epoch: an ack queued while the
- * channel was being replaced is never sent on the new channel, whose tags name other messages. An ack queued while another
- * thread sends is taken along by that thread (it looks again after letting go), until the channel
- * is closed: {@link #drainAndStop()} waits for that thread and sends the rest first.
+ * connection recovery) are dropped, those messages are redelivered. Each queued ack carries its
+ * epoch, checked again where it is sent, under the lock that starts a new epoch: an ack queued while
+ * the channel was being replaced is never sent on the new channel, whose tags name other messages.
+ * An ack queued while another thread sends is taken along by that thread (it looks again after
+ * letting go), until the channel is closed: {@link #drainAndStop()} waits for that thread and sends
+ * the rest first.
  */
 final class AckBatcher {
 
