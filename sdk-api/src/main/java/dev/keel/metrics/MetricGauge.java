@@ -11,8 +11,11 @@ package dev.keel.metrics;
  *   {@link MetricEvent#CLAIM_BUSY}).</li>
  *   <li>{@link #STALLED_LANES}: lanes whose current message has held them for longer than the stall
  *   threshold (30 s): a slow or blocked handler, or long retries or dead-lettering.</li>
+ *   <li>{@link #BROKER_BACKLOG}: records of the subscription's partitions still on the broker (or
+ *   fetched and not yet received), as of the consumer's last fetch; registered only where the adapter
+ *   can tell cheaply ({@code BrokerConsumer.backlog()}: Kafka does).</li>
  * </ul>
  */
 public enum MetricGauge {
-    UNACKNOWLEDGED, BUSY_WAITING, STALLED_LANES
+    UNACKNOWLEDGED, BUSY_WAITING, STALLED_LANES, BROKER_BACKLOG
 }

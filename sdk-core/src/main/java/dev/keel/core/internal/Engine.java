@@ -127,6 +127,10 @@ public final class Engine implements AutoCloseable {
         metrics.gauge(MetricGauge.UNACKNOWLEDGED, config.topic(), config.group(), subscription::unacknowledgedCount);
         metrics.gauge(MetricGauge.BUSY_WAITING, config.topic(), config.group(), subscription::busyWaitingCount);
         metrics.gauge(MetricGauge.STALLED_LANES, config.topic(), config.group(), subscription::stalledLaneCount);
+        if (consumer.backlog() >= 0) {
+            metrics.gauge(MetricGauge.BROKER_BACKLOG, config.topic(), config.group(),
+                    () -> (int) Math.min(Integer.MAX_VALUE, Math.max(0, consumer.backlog())));
+        }
         subscriptions.add(subscription);
         subscription.start();
         consumer.start(subscription);
