@@ -6,9 +6,11 @@ package dev.keel.metrics;
  * message; the dead-lettering goes on with backoff). {@link #CLAIM_BUSY} counts messages whose id
  * another consumer held when they came to run: each waits (off its lane, its key held back) and is
  * claimed again with the other waiting messages in one batch; counted once per wait, not per try.
+ * {@link #LANE_STALLED} counts stall episodes of a lane: its current message held it for longer than
+ * the stall threshold (once per episode, however long it lasts; see {@link MetricGauge#STALLED_LANES}).
  */
 public enum MetricEvent {
     PUBLISHED, CONFIRMED, PUBLISH_FAILED,
     DELIVERED, HANDLED, DUPLICATE_SKIPPED, RETRIED, DEAD_LETTERED, LEASE_LOST, STORE_UNAVAILABLE,
-    DEAD_LETTER_FAILED, CLAIM_BUSY
+    DEAD_LETTER_FAILED, CLAIM_BUSY, LANE_STALLED
 }

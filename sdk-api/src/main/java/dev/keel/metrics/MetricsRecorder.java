@@ -16,6 +16,13 @@ public interface MetricsRecorder {
     /** Registers a live in-flight count for a subscription. */
     void inFlight(String topic, String group, IntSupplier inFlight);
 
+    /**
+     * Registers a live value of a subscription, read whenever the metrics are collected; once per
+     * gauge and subscription. The default discards it, so existing recorders need not change.
+     */
+    default void gauge(MetricGauge gauge, String topic, String group, IntSupplier value) {
+    }
+
     static MetricsRecorder noop() {
         return NoopMetrics.INSTANCE;
     }

@@ -23,4 +23,13 @@ public interface BrokerConsumer {
      * Records not acknowledged are redelivered to the group.
      */
     CompletionStage<Void> close();
+
+    /**
+     * How many records of the subscription's partitions wait on the broker (or were fetched and not
+     * yet handed to the sink), as of the adapter's last fetch; {@code -1} (the default) when the
+     * adapter cannot tell cheaply. Read from any thread, whenever metrics are collected.
+     */
+    default long backlog() {
+        return -1;
+    }
 }

@@ -10,7 +10,6 @@ import dev.keel.Delivery;
 import dev.keel.core.Keel;
 import dev.keel.dedup.InMemoryIdempotencyStore;
 import dev.keel.KeelException;
-import dev.keel.KeelHeaders;
 import dev.keel.KeelTimeoutException;
 import dev.keel.Message;
 import dev.keel.PublishException;
@@ -27,7 +26,6 @@ import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.UsesBrokers;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,14 +36,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Odd and oversized input through the whole stack (publisher, adapter, broker, consumer) on a real Kafka. */
+/**
+ * Odd and oversized input through the whole stack (publisher, adapter, broker, consumer) on a real Kafka:
+ * the Kafka-only cases. Empty and maximal payloads, long ids and header names, odd keys and raw headers
+ * are in the shared suite ({@link KafkaBadInputContractTest}).
+ */
 @UsesBrokers(BrokerKind.KAFKA)
 class KafkaBadInputTest {
 
@@ -78,43 +78,6 @@ class KafkaBadInputTest {
         keel.subscribe(SubscriptionConfig.builder(fromTopic, KafkaTestSupport.unique("g"), Codec.bytes()).build(),
                 d -> handled.put(d.id(), d));
         return handled;
-    }
-
-    private List<ConsumerRecord<byte[], byte[]>> plainRead(String fromTopic, int count) {
-        List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> plain = KafkaTestSupport.plainConsumer(bootstrap,
-                KafkaTestSupport.unique("plain"), fromTopic)) {
-            await().atMost(WAIT).until(() -> {
-                plain.poll(Duration.ofMillis(200)).forEach(got::add);
-                return got.size() >= count;
-            });
-        }
-        return got;
-    }
-
-    @Test
-    void anEmptyPayloadShouldRoundTrip() {
-        keel.publisher().publishAsync(topic, Message.builder(new byte[0]).id("empty").key("k").build())
-                .toCompletableFuture().join();
-
-        Map<String, Delivery<byte[]>> handled = consumeAll(topic);
-
-        await().atMost(WAIT).until(() -> handled.containsKey("empty"));
-        assertThat(handled.get("empty").payload()).isEmpty();
-        assertThat(handled.get("empty").key()).isEqualTo("k");
-        assertThat(plainRead(topic, 1).get(0).value()).isNotNull().isEmpty();
-    }
-
-    @Test
-    void aTenKilobyteIdShouldRoundTrip() {
-        String id = "long-" + "x".repeat(10 * 1024);
-        keel.publisher().publishAsync(topic, Message.builder(utf8("v")).id(id).key("k").build()).toCompletableFuture().join();
-
-        Map<String, Delivery<byte[]>> handled = consumeAll(topic);
-
-        await().atMost(WAIT).until(() -> handled.containsKey(id));
-        assertThat(handled).containsOnlyKeys(id);
-        assertThat(utf8(plainRead(topic, 1).get(0).headers().lastHeader(KeelHeaders.ID).value())).isEqualTo(id);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.keel.micrometer;
 
 import dev.keel.metrics.MetricEvent;
+import dev.keel.metrics.MetricGauge;
 import dev.keel.metrics.MetricsRecorder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -14,8 +15,9 @@ import java.util.function.IntSupplier;
 
 /**
  * Micrometer meters: counters {@code keel.<event>} (for example {@code keel.dead_lettered}), the
- * timer {@code keel.handler} with an {@code outcome} tag, and the gauge {@code keel.in_flight}; all
- * tagged {@code topic} and, for consumers, {@code group}. Needs {@code io.micrometer:micrometer-core}
+ * timer {@code keel.handler} with an {@code outcome} tag, the gauge {@code keel.in_flight}, and the
+ * progress gauges {@code keel.<gauge>} (for example {@code keel.busy_waiting}, see {@link MetricGauge}); all
+ * tagged {@code topic} and, for consumers, {@code group}. Gauges hold their value source strongly. Needs {@code io.micrometer:micrometer-core}
  * on the class path (an optional dependency).
  */
 public final class MicrometerMetrics implements MetricsRecorder {
@@ -40,7 +42,18 @@ public final class MicrometerMetrics implements MetricsRecorder {
 
     @Override
     public void inFlight(String topic, String group, IntSupplier inFlight) {
-        Gauge.builder("keel.in_flight", inFlight, s -> s.getAsInt()).tags(tags(topic, group)).register(registry);
+        register("keel.in_flight", topic, group, inFlight);
+    }
+
+    @Override
+    public void gauge(MetricGauge gauge, String topic, String group, IntSupplier value) {
+        register("keel." + gauge.name().toLowerCase(Locale.ROOT), topic, group, value);
+    }
+
+    private void register(String name, String topic, String group, IntSupplier value) {
+        // strongly held: the supplier is usually a method reference nobody else keeps, which a weak gauge would lose
+        Gauge.builder(name, value, s -> s.getAsInt()).tags(tags(topic, group)).strongReference(true)
+                .register(registry);
     }
 
     private static Tags tags(String topic, String group) {

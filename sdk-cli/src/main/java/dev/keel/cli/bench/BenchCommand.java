@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
                 + "(Keel / the raw client used well, and for RabbitMQ / a naive waitForConfirms per message); consume "
                 + "throughput (EFFECTIVELY_ONCE with batched claims / AT_LEAST_ONCE, and / a naive dedup of two Redis "
                 + "round trips per message); key-ordered lanes / sequential processing; end-to-end latency "
-                + "percentiles.",
+                + "percentiles; recovery after a consumer crash (EFFECTIVELY_ONCE, default lease).",
             "Without --broker it runs on the embedded in-memory broker: raw-client rows are then n/a."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the run completed", "2:bad flag or value, unreachable broker or Redis, a measurement "
@@ -93,11 +93,11 @@ public final class BenchCommand implements Callable<Integer> {
     private Duration timeout;
 
     @Option(names = "--only", paramLabel = "SECTION", split = ",",
-            description = "Run only these sections: publish, consume, lanes, latency. Default: all.")
+            description = "Run only these sections: publish, consume, lanes, latency, recovery. Default: all.")
     private Set<Section> only;
 
     /** The measurements, in the order they run. */
-    enum Section { publish, consume, lanes, latency }
+    enum Section { publish, consume, lanes, latency, recovery }
 
     @Option(names = "--json", description = "Print the results as one JSON object instead of tables.")
     private boolean json;
@@ -133,7 +133,8 @@ public final class BenchCommand implements Callable<Integer> {
         try (BrokerAdapter adapter = mode.createAdapter(broker);
              IdempotencyStore idempotencyStore = store.create();
              Keel keel = Keel.builder(adapter).idempotencyStore(idempotencyStore).build()) {
-            BenchContext ctx = new BenchContext(keel, mode, broker, store, settings, bar, runId);
+            BenchContext ctx = new BenchContext(keel, adapter, idempotencyStore, mode, broker, store, settings, bar,
+                    runId);
             topics = ctx.topics;
             if (runs(Section.publish)) {
                 PublishBench.run(ctx, report);
@@ -146,6 +147,9 @@ public final class BenchCommand implements Callable<Integer> {
             }
             if (runs(Section.latency)) {
                 LatencyBench.run(ctx, report);
+            }
+            if (runs(Section.recovery)) {
+                RecoveryBench.run(ctx, report);
             }
         } catch (TimeoutException e) {
             throw new EnvironmentException("bench: " + e.getMessage() + ". The broker is too slow or stuck: check it, "

@@ -2,6 +2,8 @@ package dev.keel.cli.bench;
 
 import dev.keel.Codec;
 import dev.keel.core.Keel;
+import dev.keel.dedup.IdempotencyStore;
+import dev.keel.spi.BrokerAdapter;
 import dev.keel.Message;
 import dev.keel.PublishReceipt;
 import dev.keel.TopicSpec;
@@ -20,6 +22,8 @@ import java.util.function.LongSupplier;
 final class BenchContext {
 
     final Keel keel;
+    final BrokerAdapter adapter;
+    final IdempotencyStore idempotencyStore;
     final BrokerMode mode;
     final BrokerOptions options;
     final StoreChoice store;
@@ -28,9 +32,11 @@ final class BenchContext {
     final String runId;
     final List<TopicSpec> topics = new ArrayList<>();
 
-    BenchContext(Keel keel, BrokerMode mode, BrokerOptions options, StoreChoice store, BenchSettings settings,
-                 Progress progress, String runId) {
+    BenchContext(Keel keel, BrokerAdapter adapter, IdempotencyStore idempotencyStore, BrokerMode mode,
+                 BrokerOptions options, StoreChoice store, BenchSettings settings, Progress progress, String runId) {
         this.keel = keel;
+        this.adapter = adapter;
+        this.idempotencyStore = idempotencyStore;
         this.mode = mode;
         this.options = options;
         this.store = store;

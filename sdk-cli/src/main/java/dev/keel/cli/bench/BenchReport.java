@@ -75,6 +75,18 @@ public final class BenchReport {
             return this;
         }
 
+        public Section seconds(String id, String label, double seconds) {
+            fields.put(id, round(seconds, 2));
+            rows.add(new String[] {label, String.format(Locale.ROOT, "%.2f", seconds), "s"});
+            return this;
+        }
+
+        public Section count(String id, String label, long count, String unit) {
+            fields.put(id, count);
+            rows.add(new String[] {label, String.format(Locale.ROOT, "%,d", count), unit});
+            return this;
+        }
+
         public Section na(String id, String label, String reason) {
             fields.put(id, null);
             fields.put(id + "_na", reason);

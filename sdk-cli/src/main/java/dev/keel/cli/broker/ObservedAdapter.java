@@ -102,6 +102,11 @@ public final class ObservedAdapter implements BrokerAdapter {
         }
 
         @Override
+        public long backlog() {
+            return consumer.backlog();
+        }
+
+        @Override
         public void start(DeliverySink sink) {
             consumer.start(new DeliverySink() {
                 @Override

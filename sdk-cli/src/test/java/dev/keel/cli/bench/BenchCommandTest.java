@@ -46,6 +46,14 @@ class BenchCommandTest {
             assertThat(latency.get(p).isNumber()).as(p).isTrue();
         }
         assertThat(latency.get("p50_ms").asDouble()).isLessThanOrEqualTo(latency.get("max_ms").asDouble());
+
+        JsonNode recovery = json.get("recovery");
+        assertThat(recovery.get("messages").asInt()).isEqualTo(300);
+        assertThat(recovery.get("held_by_crashed").asInt()).as("the crashed consumer held claims").isPositive();
+        assertThat(recovery.get("before_crash_msgs_per_sec").asDouble()).isPositive();
+        assertThat(recovery.get("recovery_sec").asDouble())
+                .isGreaterThanOrEqualTo(recovery.get("successor_first_sec").asDouble()).isPositive();
+        assertThat(recovery.has("after_recovery_msgs_per_sec")).isTrue();
     }
 
     @Test

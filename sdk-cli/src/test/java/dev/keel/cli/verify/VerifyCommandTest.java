@@ -55,10 +55,8 @@ class VerifyCommandTest {
 
     @Test
     void aRandomisedRunWithEveryFaultShouldPassRoundAfterRoundAndPrintItsSeed() {
-        // outages in a fault plan last up to 3 s: the lease stays above that (see docs/cli.md, "What a failing
-        // round means" for what a store outage longer than the lease does today)
-        CliRun run = CliRun.of("verify", "--faults", "all", "--seed", "42", "--duration", "20s", "--lease", "5s",
-                "--no-progress");
+        // keel verify's own default lease (2 s, renewed every third of it by the heartbeat), no --lease
+        CliRun run = CliRun.of("verify", "--faults", "all", "--seed", "42", "--duration", "20s", "--no-progress");
 
         assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(ExitCodes.OK);
         String[] lines = run.out().split("\\R");

@@ -9,6 +9,7 @@ import dev.keel.PublisherState;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.dedup.IdempotencyStore;
+import dev.keel.metrics.MetricGauge;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
@@ -134,10 +135,17 @@ public final class Engine implements AutoCloseable {
         Step chain = Chains.build(config, deadLetterTopic, handler, storeAccess, delays, () -> self[0].isStopped(),
                 producer, clock, metrics, publisherConfig.timeout());
         EngineSubscription subscription = new EngineSubscription(config, consumer,
-                new KeyOrderedExecutor(config.lanes(), handlerPool), handlerPool, storePool, flow, storeAccess, chain,
-                clock, scheduler);
+                new KeyOrderedExecutor(config.lanes(), handlerPool, clock), handlerPool, storePool, flow, storeAccess,
+                chain, clock, scheduler, metrics);
         self[0] = subscription;
         metrics.inFlight(config.topic(), config.group(), subscription::inFlightCount);
+        metrics.gauge(MetricGauge.UNACKNOWLEDGED, config.topic(), config.group(), subscription::unacknowledgedCount);
+        metrics.gauge(MetricGauge.BUSY_WAITING, config.topic(), config.group(), subscription::busyWaitingCount);
+        metrics.gauge(MetricGauge.STALLED_LANES, config.topic(), config.group(), subscription::stalledLaneCount);
+        if (consumer.backlog() >= 0) {
+            metrics.gauge(MetricGauge.BROKER_BACKLOG, config.topic(), config.group(),
+                    () -> (int) Math.min(Integer.MAX_VALUE, Math.max(0, consumer.backlog())));
+        }
         subscriptions.add(subscription);
         subscription.start();
         consumer.start(subscription);

@@ -6,6 +6,7 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.core.testing.Crashable;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.Lease;
+import dev.keel.metrics.MetricsRecorder;
 import dev.keel.ordering.Ordering;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.DeliverySink;
@@ -57,6 +58,7 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private final StallWatch stallWatch;
+    private final LaneStallWatch laneStalls;
     private volatile ScheduledFuture<?> ticker;
     private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
     private final Map<String, Set<Work>> inFlight = new ConcurrentHashMap<>();
@@ -70,7 +72,7 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
 
     EngineSubscription(SubscriptionConfig<?> config, BrokerConsumer consumer, KeyOrderedExecutor lanes,
                        ExecutorService handlerPool, ExecutorService storePool, FlowControl flow, StoreAccess store,
-                       Step chain, Clock clock, ScheduledExecutorService scheduler) {
+                       Step chain, Clock clock, ScheduledExecutorService scheduler, MetricsRecorder metrics) {
         this.config = config;
         this.consumer = consumer;
         this.lanes = lanes;
@@ -83,6 +85,7 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
         this.scheduler = scheduler;
         this.stallWatch = new StallWatch(clock, config.topic(), config.group(),
                 store != null ? config.idempotencyPolicy().lease() : null);
+        this.laneStalls = new LaneStallWatch(lanes, clock, metrics, config.topic(), config.group());
     }
 
     /** Starts the periodic tick; called once, before the consumer starts delivering. */
@@ -112,6 +115,7 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
                     store != null ? store.busyWaits().waitingLongerThan(
                             config.idempotencyPolicy().lease().toMillis()) : 0,
                     store != null ? store.leases().size() : 0, slotsGivenBack.size()));
+            laneStalls.check();
         } catch (RuntimeException | Error e) {
             LOG.warn("tick of the subscription to {} for group {} failed: {}", topic(), group(), e.toString());
         }
@@ -137,6 +141,23 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
 
     int inFlightCount() {
         return flow.inFlight();
+    }
+
+    /** Messages received and not finished yet (parked ones included). */
+    int unacknowledgedCount() {
+        int n = 0;
+        for (Set<Work> works : inFlight.values()) {
+            n += works.size();
+        }
+        return n;
+    }
+
+    int busyWaitingCount() {
+        return store != null ? store.busyWaits().size() : 0;
+    }
+
+    int stalledLaneCount() {
+        return laneStalls.stalledLanes();
     }
 
     @Override

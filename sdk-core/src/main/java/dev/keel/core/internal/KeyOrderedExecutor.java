@@ -1,6 +1,7 @@
 package dev.keel.core.internal;
 
 import dev.keel.spi.support.KeyHash;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -12,15 +13,22 @@ import java.util.function.Supplier;
  * N lanes over an executor. A task submitted with a key runs in lane {@code hash(key) mod N}; each
  * lane runs one task at a time, in submission order, and starts the next only when the previous
  * task's stage has completed (so a task waiting for a backoff holds its lane without holding a
- * thread). Tasks without a key are spread round-robin. Different lanes run in parallel.
+ * thread). Tasks without a key are spread round-robin. Different lanes run in parallel. Each lane
+ * tells since when (on the given clock) its current task has held it, to find stalled lanes.
  */
 final class KeyOrderedExecutor {
 
     private final Lane[] lanes;
     private final Executor executor;
     private final AtomicInteger roundRobin = new AtomicInteger();
+    private final Clock clock;
 
     KeyOrderedExecutor(int laneCount, Executor executor) {
+        this(laneCount, executor, Clock.systemUTC());
+    }
+
+    KeyOrderedExecutor(int laneCount, Executor executor, Clock clock) {
+        this.clock = clock;
         if (laneCount < 1) {
             throw new IllegalArgumentException("laneCount must be >= 1, was " + laneCount);
         }
@@ -61,10 +69,22 @@ final class KeyOrderedExecutor {
         return lanes.length;
     }
 
+    /** Since when (clock millis) {@code lane}'s current task has held it; -1 when the lane is idle. */
+    long heldSince(int lane) {
+        return lanes[lane].heldSince;
+    }
+
+    /** How many tasks {@code lane} has started: a different count means it moved on. */
+    long started(int lane) {
+        return lanes[lane].started;
+    }
+
     /** One FIFO lane: at most one task's stage outstanding at a time. */
     private final class Lane {
         private final ArrayDeque<Supplier<CompletionStage<?>>> queue = new ArrayDeque<>();
         private boolean busy;
+        private volatile long heldSince = -1;
+        private volatile long started;
 
         void enqueue(Supplier<CompletionStage<?>> task) {
             synchronized (this) {
@@ -98,13 +118,18 @@ final class KeyOrderedExecutor {
         }
 
         private void run(Supplier<CompletionStage<?>> task) {
+            heldSince = clock.millis();
+            started++; // written by one task at a time: a lane runs its tasks one after another
             CompletionStage<?> stage;
             try {
                 stage = task.get();
             } catch (RuntimeException | Error e) {
                 stage = CompletableFuture.failedFuture(e);
             }
-            stage.whenComplete((v, e) -> runNext());
+            stage.whenComplete((v, e) -> {
+                heldSince = -1;
+                runNext();
+            });
         }
     }
 }

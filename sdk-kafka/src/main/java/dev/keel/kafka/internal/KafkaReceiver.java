@@ -6,6 +6,7 @@ import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.DeliverySink;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -24,6 +25,8 @@ public final class KafkaReceiver implements BrokerConsumer {
     private final ConsumerSignals signals = new ConsumerSignals();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private volatile Consumer<byte[], byte[]> consumer;
+    /** Written by the poll loop after each poll. */
+    private final AtomicLong backlog = new AtomicLong();
 
     public KafkaReceiver(KafkaConfig config, ConsumerSettings settings) {
         this.config = Objects.requireNonNull(config, "config");
@@ -42,10 +45,16 @@ public final class KafkaReceiver implements BrokerConsumer {
             throw new KeelException("cannot create the Kafka consumer for topic " + settings.topic() + " group "
                     + settings.group() + ": " + e.getMessage(), e, false);
         }
-        Thread thread = new Thread(new PollLoop(consumer, sink, signals, config, settings, done),
+        Thread thread = new Thread(new PollLoop(consumer, sink, signals, config, settings, done, backlog),
                 config.clientId() + "-poll-" + settings.topic() + "-" + settings.group());
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** The lag of the owned partitions behind their fetch positions, plus records fetched and held back. */
+    @Override
+    public long backlog() {
+        return backlog.get();
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -41,9 +42,11 @@ final class PollLoop implements Runnable {
     private final CompletableFuture<Void> done;
     /** Records a poll returned after the engine asked for a pause; handed over on resume. */
     private final List<ConsumerRecord<byte[], byte[]>> held = new ArrayList<>();
+    private final AtomicLong backlog;
 
     PollLoop(Consumer<byte[], byte[]> consumer, DeliverySink sink, ConsumerSignals signals, KafkaConfig config,
-             ConsumerSettings settings, CompletableFuture<Void> done) {
+             ConsumerSettings settings, CompletableFuture<Void> done, AtomicLong backlog) {
+        this.backlog = backlog;
         this.consumer = consumer;
         this.sink = sink;
         this.signals = signals;
@@ -81,6 +84,7 @@ final class PollLoop implements Runnable {
                     held.clear();
                 }
                 committer.commitIfDue();
+                backlog.set(backlog());
                 backoffNanos = 0;
             } catch (WakeupException e) {
                 // a resume, close or abort wants attention: the loop condition and pause state are read again
@@ -124,6 +128,15 @@ final class PollLoop implements Runnable {
             consumer.resume(paused);
         }
         return false;
+    }
+
+    /** The owned partitions' lag behind their fetch positions (known locally after a fetch), plus what is held. */
+    private long backlog() {
+        long lag = held.size();
+        for (TopicPartition partition : consumer.assignment()) {
+            lag += consumer.currentLag(partition).orElse(0);
+        }
+        return lag;
     }
 
     private void dropHeld(List<Integer> partitions) {

@@ -17,9 +17,12 @@ import org.slf4j.LoggerFactory;
  * thread at a time sends them (the others leave theirs queued), as one {@code multiple=true} ack
  * up to the highest acked tag below the oldest still unacknowledged delivery, and single acks for
  * the rest. Each channel incarnation is an epoch: acks for deliveries of an earlier epoch (before a
- * connection recovery) are dropped, those messages are redelivered. An ack queued while another
- * thread sends is taken along by that thread (it looks again after letting go), until the channel
- * is closed: {@link #drainAndStop()} waits for that thread and sends the rest first.
+ * connection recovery) are dropped, those messages are redelivered. Each queued ack carries its
+ * epoch, checked again where it is sent, under the lock that starts a new epoch: an ack queued while
+ * the channel was being replaced is never sent on the new channel, whose tags name other messages.
+ * An ack queued while another thread sends is taken along by that thread (it looks again after
+ * letting go), until the channel is closed: {@link #drainAndStop()} waits for that thread and sends
+ * the rest first.
  */
 final class AckBatcher {
 
@@ -27,13 +30,23 @@ final class AckBatcher {
 
     private final Channel channel;
     private final ConcurrentSkipListSet<Long> unacked = new ConcurrentSkipListSet<>();
-    private final ConcurrentLinkedQueue<Long> acked = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Ack> acked = new ConcurrentLinkedQueue<>();
     private final ReentrantLock sending = new ReentrantLock();
     private volatile long epoch;
     private volatile boolean stopped;
+    /** Runs between an ack's epoch check and its queueing: a test's way into that window. */
+    private final Runnable afterEpochCheck;
+
+    private record Ack(long epoch, long tag) {
+    }
 
     AckBatcher(Channel channel) {
+        this(channel, () -> { });
+    }
+
+    AckBatcher(Channel channel, Runnable afterEpochCheck) {
         this.channel = channel;
+        this.afterEpochCheck = afterEpochCheck;
     }
 
     long epoch() {
@@ -50,7 +63,8 @@ final class AckBatcher {
         if (stopped || epoch != this.epoch) {
             return;
         }
-        acked.add(tag);
+        afterEpochCheck.run();
+        acked.add(new Ack(epoch, tag));
         flush();
     }
 
@@ -104,10 +118,11 @@ final class AckBatcher {
 
     private void send() {
         List<Long> tags = new ArrayList<>();
-        Long tag;
-        while ((tag = acked.poll()) != null) {
-            if (unacked.remove(tag)) {
-                tags.add(tag);
+        Ack ack;
+        while ((ack = acked.poll()) != null) {
+            // under the sending lock, which a new epoch takes too: the epoch cannot change before the send
+            if (ack.epoch() == epoch && unacked.remove(ack.tag())) {
+                tags.add(ack.tag());
             }
         }
         if (tags.isEmpty()) {

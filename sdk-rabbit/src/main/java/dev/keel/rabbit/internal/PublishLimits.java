@@ -26,6 +26,7 @@ final class PublishLimits {
      *         would be refused again
      */
     static void check(OutboundRecord record) {
+        checkEncodable(record);
         int idBytes = utf8Length(record.id());
         if (idBytes > MAX_SHORT_STRING_BYTES) {
             throw refused("its id is " + idBytes + " bytes in UTF-8; RabbitMQ's message-id (an AMQP short string)"
@@ -45,6 +46,33 @@ final class PublishLimits {
                     + RabbitConfig.MAX_HEADER_BYTES + " (RabbitMQ carries all properties in one frame): put large"
                     + " data in the payload");
         }
+    }
+
+    /** Text with an unpaired surrogate has no UTF-8 form: the client would write '?' in its place. */
+    private static void checkEncodable(OutboundRecord record) {
+        String where = !encodable(record.id()) ? "its id"
+                : record.key() != null && !encodable(record.key()) ? "its key" : null;
+        for (Map.Entry<String, String> header : record.headers().entrySet()) {
+            if (where == null && (!encodable(header.getKey()) || !encodable(header.getValue()))) {
+                where = "a header";
+            }
+        }
+        if (where != null) {
+            throw refused(where + " has an unpaired UTF-16 surrogate, which UTF-8 cannot encode (the client would"
+                    + " send '?' instead): fix the text, or carry binary data in the payload");
+        }
+    }
+
+    private static boolean encodable(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static PublishException refused(String why) {

@@ -223,7 +223,12 @@ public abstract class BrokerContractSupport {
 
     /** EFFECTIVELY_ONCE, PER_KEY over 8 lanes, quick retries and store retries, generous close. */
     final SubscriptionConfig.Builder<String> subscription() {
-        return SubscriptionConfig.builder(topic, group, Codec.utf8())
+        return subscription(Codec.utf8());
+    }
+
+    /** {@link #subscription()} with another codec. */
+    final <T> SubscriptionConfig.Builder<T> subscription(Codec<T> codec) {
+        return SubscriptionConfig.builder(topic, group, codec)
                 .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE)
                 .ordering(Ordering.PER_KEY)
                 .lanes(8)

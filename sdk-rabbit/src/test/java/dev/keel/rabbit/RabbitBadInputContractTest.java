@@ -1,0 +1,60 @@
+package dev.keel.rabbit;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.LongString;
+import com.rabbitmq.client.impl.LongStringHelper;
+import dev.keel.spi.BrokerAdapter;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.UsesBrokers;
+import dev.keel.testkit.contract.BadInputContract;
+import dev.keel.testkit.contract.InputLimits;
+import dev.keel.testkit.contract.InputLimits.Limit;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The bad-input suite on the harness's RabbitMQ. Ids and header names are AMQP short strings (at most
+ * 255 bytes); payloads are probed up to 1 MiB, not up to RabbitMQ's {@code max_message_size}
+ * (128 MiB by default). A header value that is not UTF-8 reaches handlers decoded as UTF-8 with each
+ * malformed sequence replaced by U+FFFD (docs/rabbitmq.md). Raw messages go to the topic's exchange
+ * with routing key {@code 0}, the group's first partition queue.
+ */
+@UsesBrokers(BrokerKind.RABBIT)
+class RabbitBadInputContractTest extends BadInputContract {
+
+    private static final int SHORT_STRING_BYTES = 255;
+    private static final int PROBED_PAYLOAD_BYTES = 1024 * 1024;
+
+    @Override
+    protected BrokerAdapter createAdapter() {
+        return new RabbitAdapter(RabbitTestSupport.config().build());
+    }
+
+    @Override
+    protected InputLimits limits() {
+        return new InputLimits(Limit.atMost(SHORT_STRING_BYTES), Limit.atMost(SHORT_STRING_BYTES),
+                Limit.notProbedAbove(PROBED_PAYLOAD_BYTES));
+    }
+
+    @Override
+    protected void publishRaw(String toTopic, String key, Map<String, byte[]> headers, byte[] payload)
+            throws Exception {
+        Map<String, Object> amqpHeaders = new LinkedHashMap<>();
+        headers.forEach((name, value) -> {
+            LongString text = LongStringHelper.asLongString(value);
+            amqpHeaders.put(name, text);
+        });
+        try (RawAmqp raw = new RawAmqp(RabbitTestSupport.config().build())) {
+            raw.channel().confirmSelect();
+            raw.channel().basicPublish(toTopic, "0", true,
+                    new AMQP.BasicProperties.Builder().deliveryMode(2).headers(amqpHeaders).build(), payload);
+            raw.channel().waitForConfirmsOrDie(30_000);
+        }
+    }
+
+    @Override
+    protected String textOfNonUtf8(byte[] value) {
+        return new String(value, StandardCharsets.UTF_8);
+    }
+}
