@@ -27,7 +27,7 @@ public final class JdbcSchema {
 
     /** The tables a script creates. */
     public enum Part {
-        /** {@code <prefix>outbox} and {@code <prefix>outbox_lane}, for {@code Outbox} and {@code OutboxRelay}. */
+        /** {@code <prefix>outbox} and {@code <prefix>outbox_lane}, for {@link Outbox} and {@link OutboxRelay}. */
         OUTBOX("keel_outbox.sql"),
         /** {@code <prefix>inbox}, for {@code dev.keel.dedup.jdbc.JdbcIdempotencyStore}. */
         INBOX("keel_inbox.sql");
