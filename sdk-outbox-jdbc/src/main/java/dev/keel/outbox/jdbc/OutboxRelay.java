@@ -125,15 +125,22 @@ public final class OutboxRelay implements AutoCloseable {
             return rounds.drain(() -> closed);
         } finally {
             draining.unlock();
+            rescheduleIfWanted();
         }
     }
 
-    /** Asks for a drain; one runs at a time, and a wake during a drain makes it run once more. */
+    /**
+     * Asks for a drain. Wakes coalesce: while one is pending, further wakes (a burst of commits) add
+     * nothing; one drain runs at a time, and a wake during a drain makes another run after it.
+     */
     private void wake() {
-        wanted.set(true);
-        if (closed) {
+        if (closed || wanted.getAndSet(true)) {
             return;
         }
+        schedule();
+    }
+
+    private void schedule() {
         try {
             scheduler.execute(this::drainWanted);
         } catch (RejectedExecutionException e) {
@@ -143,7 +150,7 @@ public final class OutboxRelay implements AutoCloseable {
 
     private void drainWanted() {
         if (!draining.tryLock()) {
-            return; // the running drain sees the wanted flag when it ends
+            return; // the drain running now schedules another one when it ends, if a wake came meanwhile
         }
         try {
             while (!closed && wanted.getAndSet(false)) {
@@ -153,6 +160,14 @@ public final class OutboxRelay implements AutoCloseable {
             LOG.warn("outbox relay round failed, trying again within {}: {}", config.pollInterval(), e.toString());
         } finally {
             draining.unlock();
+        }
+        rescheduleIfWanted();
+    }
+
+    /** A wake that came while the lock was held (and whose drain task found it taken) is served now. */
+    private void rescheduleIfWanted() {
+        if (started.get() && !closed && wanted.get()) {
+            schedule();
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The SQL of the inbox table. Each operation runs inside the caller's transaction: it makes sure a
@@ -137,7 +138,7 @@ public final class InboxTable {
 
     private InboxRows lock(Connection connection, String namespace, Iterable<String> ids, long now)
             throws SQLException {
-        List<String> sorted = new ArrayList<>(new java.util.TreeSet<String>(toList(ids)));
+        List<String> sorted = new ArrayList<>(new TreeSet<>(toList(ids)));
         Map<String, InboxRows.Row> found = new HashMap<>();
         for (int from = 0; from < sorted.size(); from += CHUNK) {
             List<String> chunk = sorted.subList(from, Math.min(sorted.size(), from + CHUNK));
