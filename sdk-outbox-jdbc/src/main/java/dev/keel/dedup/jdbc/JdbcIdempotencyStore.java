@@ -1,0 +1,233 @@
+package dev.keel.dedup.jdbc;
+
+import dev.keel.MessageHandler;
+import dev.keel.StoreUnavailableException;
+import dev.keel.SubscriptionConfig;
+import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.IdempotencyStore;
+import dev.keel.dedup.Lease;
+import dev.keel.dedup.LeaseOutcome;
+import dev.keel.outbox.jdbc.JdbcSchema;
+import dev.keel.outbox.jdbc.internal.Dialect;
+import dev.keel.outbox.jdbc.internal.InboxTable;
+import dev.keel.outbox.jdbc.internal.Transactions;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import javax.sql.DataSource;
+
+/**
+ * An {@link IdempotencyStore} in a PostgreSQL or MariaDB/MySQL table, {@code <prefix>inbox} (create it
+ * with the script {@link JdbcSchema.Part#INBOX}; the store never creates it): the JDBC inbox.
+ *
+ * <p>Used as the subscription's store it behaves like the Redis store: a row per claimed id, with
+ * its owner token, state (processing or done) and expiry; a batch of claims or completions is one
+ * transaction of a few statements (insert the missing rows, lock the rows in id order, write back
+ * the changed ones in one JDBC batch), not a round trip per id. Expired rows count as absent;
+ * {@link #purgeExpired()} deletes them in batches: run it periodically.
+ *
+ * <p>What the Redis store cannot give: {@link #transactional(SubscriptionConfig, TransactionalHandler)}
+ * wraps a handler that writes its effect to the same database, so that the effect and the done mark
+ * commit in one transaction. A consumer killed at any point then leaves both or neither, and the
+ * message's next delivery finds it done: no repeated effect.
+ *
+ * <p>When the database cannot be reached, or a statement fails, every method throws
+ * {@link StoreUnavailableException}, and the consumer pauses until the database answers again.
+ * Thread-safe. The data source stays the caller's: {@link #close()} closes nothing.
+ */
+public final class JdbcIdempotencyStore implements IdempotencyStore {
+
+    /** The longest namespace ({@code <group>:<topic>}), in UTF-8 bytes. */
+    public static final int MAX_NAMESPACE_BYTES = 255;
+    /** The longest message id, in UTF-8 bytes. */
+    public static final int MAX_ID_BYTES = 512;
+    /** The longest owner token, in UTF-8 bytes. */
+    public static final int MAX_TOKEN_BYTES = 128;
+
+    private final DataSource dataSource;
+    private final JdbcStoreConfig config;
+    private volatile InboxTable table;
+
+    private JdbcIdempotencyStore(DataSource dataSource, JdbcStoreConfig config) {
+        this.dataSource = dataSource;
+        this.config = config;
+    }
+
+    /** A store on {@code dataSource} (ideally a connection pool); no connection is made until the first call. */
+    public static JdbcIdempotencyStore create(DataSource dataSource, JdbcStoreConfig config) {
+        return new JdbcIdempotencyStore(Objects.requireNonNull(dataSource, "dataSource"),
+                Objects.requireNonNull(config, "config"));
+    }
+
+    public JdbcStoreConfig config() {
+        return config;
+    }
+
+    @Override
+    public ClaimResult claim(String namespace, String id, String token, Duration lease) {
+        return claimAll(namespace, List.of(new Lease(checkId(id), checkToken(token))), lease).get(0);
+    }
+
+    @Override
+    public LeaseOutcome complete(String namespace, String id, String token, Duration retention) {
+        return completeAll(namespace, List.of(new Lease(checkId(id), checkToken(token))), retention).get(0);
+    }
+
+    @Override
+    public LeaseOutcome release(String namespace, String id, String token) {
+        checkNamespace(namespace);
+        Lease lease = new Lease(checkId(id), checkToken(token));
+        long now = config.clock().millis();
+        return call("release", (table, connection) -> table.release(connection, namespace, lease, now));
+    }
+
+    /** Claims every lease in one transaction; the results are those of claiming them one by one, in order. */
+    @Override
+    public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
+        checkNamespace(namespace);
+        long leaseMillis = positiveMillis(lease, "lease");
+        checkLeases(claims, "claims");
+        if (claims.isEmpty()) {
+            return List.of();
+        }
+        long now = config.clock().millis();
+        return call("claim", (table, connection) -> table.claimAll(connection, namespace, claims, now, leaseMillis));
+    }
+
+    /** Completes every lease in one transaction; the results are those of completing them one by one, in order. */
+    @Override
+    public List<LeaseOutcome> completeAll(String namespace, List<Lease> leases, Duration retention) {
+        checkNamespace(namespace);
+        long retentionMillis = positiveMillis(retention, "retention");
+        checkLeases(leases, "leases");
+        if (leases.isEmpty()) {
+            return List.of();
+        }
+        long now = config.clock().millis();
+        return call("complete", (table, connection) ->
+                table.completeAll(connection, namespace, leases, now, retentionMillis));
+    }
+
+    /**
+     * Deletes the rows whose lease or retention has run out, {@link JdbcStoreConfig#purgeBatchSize()}
+     * rows per transaction, until none is left; returns how many it deleted. Expired rows already count
+     * as absent: this only keeps the table small. Run it periodically (every few minutes), from one
+     * instance or several.
+     */
+    public long purgeExpired() {
+        long now = config.clock().millis();
+        int batch = config.purgeBatchSize();
+        long total = 0;
+        int deleted;
+        do {
+            deleted = call("purge", (table, connection) -> table.deleteExpired(connection, now, batch));
+            total += deleted;
+        } while (deleted == batch);
+        return total;
+    }
+
+    /**
+     * A handler for the subscription {@code subscription} (its group, topic and idempotency policy)
+     * that runs {@code handler} in a transaction which also marks the message done in this store's
+     * table: it locks the message's row, skips the effect if the row is done already, runs
+     * {@code handler} on the transaction's connection, marks the row done (for the policy's
+     * retention) and commits. A crash at any point commits both or neither. Subscribe it under
+     * {@code EFFECTIVELY_ONCE} with this store as the Keel's idempotency store; it holds under
+     * {@code AT_LEAST_ONCE} too (the row is then created by the handler itself).
+     */
+    public <T> MessageHandler<T> transactional(SubscriptionConfig<T> subscription, TransactionalHandler<T> handler) {
+        Objects.requireNonNull(subscription, "subscription");
+        Objects.requireNonNull(handler, "handler");
+        String namespace = checkNamespace(subscription.group() + ":" + subscription.topic());
+        return new TransactionalInbox<>(this, namespace, subscription.idempotencyPolicy(), handler);
+    }
+
+    /** The data source the transactional handlers take their connections from. */
+    DataSource dataSource() {
+        return dataSource;
+    }
+
+    /** Nothing to close: the data source stays the caller's. */
+    @Override
+    public void close() {
+        // the data source is the caller's to close
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcIdempotencyStore{" + config + "}";
+    }
+
+    /** An inbox operation on a connection in a transaction. */
+    @FunctionalInterface
+    interface TableWork<T> {
+        T run(InboxTable table, Connection connection) throws SQLException;
+    }
+
+    private <T> T call(String operation, TableWork<T> work) {
+        try {
+            return Transactions.inTransaction(dataSource, connection -> work.run(table(connection), connection));
+        } catch (SQLException e) {
+            throw failure(operation, e);
+        }
+    }
+
+    InboxTable table(Connection connection) throws SQLException {
+        InboxTable current = table;
+        if (current == null) {
+            current = new InboxTable(config.tablePrefix(), Dialect.of(connection));
+            table = current;
+        }
+        return current;
+    }
+
+    StoreUnavailableException failure(String operation, SQLException e) {
+        if (Transactions.isMissingTable(e)) {
+            return new StoreUnavailableException("JDBC inbox " + operation + " failed: table " + config.tablePrefix()
+                    + "inbox does not exist; create it with the script " + JdbcSchema.Part.INBOX + " shipped in"
+                    + " sdk-outbox-jdbc (dev/keel/outbox/jdbc/sql/<database>/keel_inbox.sql)", e);
+        }
+        return new StoreUnavailableException("JDBC inbox " + operation + " failed (SQLState " + e.getSQLState() + "): "
+                + e.getMessage(), e);
+    }
+
+    private static String checkNamespace(String namespace) {
+        return checkLength(namespace, "namespace", MAX_NAMESPACE_BYTES);
+    }
+
+    private static String checkId(String id) {
+        return checkLength(id, "id", MAX_ID_BYTES);
+    }
+
+    private static String checkToken(String token) {
+        return checkLength(token, "token", MAX_TOKEN_BYTES);
+    }
+
+    private static String checkLength(String value, String what, int maxBytes) {
+        Objects.requireNonNull(value, what);
+        if (value.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
+            throw new IllegalArgumentException(what + " must be at most " + maxBytes + " UTF-8 bytes, was "
+                    + value.getBytes(StandardCharsets.UTF_8).length + " (the inbox table's column is that wide)");
+        }
+        return value;
+    }
+
+    private static void checkLeases(List<Lease> leases, String what) {
+        Objects.requireNonNull(leases, what);
+        for (Lease lease : leases) {
+            Objects.requireNonNull(lease, "a lease in " + what);
+            checkId(lease.id());
+            checkToken(lease.token());
+        }
+    }
+
+    private static long positiveMillis(Duration duration, String what) {
+        if (duration == null || duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException(what + " must be a positive duration, was " + duration);
+        }
+        return Math.max(1, duration.toMillis());
+    }
+}

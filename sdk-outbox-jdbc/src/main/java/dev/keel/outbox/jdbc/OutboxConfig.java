@@ -1,0 +1,170 @@
+package dev.keel.outbox.jdbc;
+
+import dev.keel.outbox.jdbc.internal.Names;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of the {@link Outbox} and its {@link OutboxRelay}: one config for both, so the table they
+ * share is named in one place. Immutable; values are validated as they are set, with an
+ * {@link IllegalArgumentException} that says what is allowed. Build with {@link #custom()},
+ * {@link #ofDefaults()} or {@link #from(OutboxConfig)}.
+ */
+public final class OutboxConfig {
+
+    /** The default {@link #tablePrefix()}: {@code keel_}, as in the shipped scripts ({@code keel_outbox}). */
+    public static final String DEFAULT_TABLE_PREFIX = Names.DEFAULT_TABLE_PREFIX;
+    /** The default {@link #batchSize()}: 500 rows per relay round. */
+    public static final int DEFAULT_BATCH_SIZE = 500;
+    /** The largest {@link #batchSize()}. */
+    public static final int MAX_BATCH_SIZE = 10_000;
+    /** The default {@link #lanesPerRound()}: 4 of the table's lanes (16 in the shipped script). */
+    public static final int DEFAULT_LANES_PER_ROUND = 4;
+    /** The default {@link #pollInterval()}: 1 second. */
+    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+    /** The default {@link #confirmTimeout()}: 60 seconds. */
+    public static final Duration DEFAULT_CONFIRM_TIMEOUT = Duration.ofSeconds(60);
+
+    private final String tablePrefix;
+    private final int batchSize;
+    private final int lanesPerRound;
+    private final Duration pollInterval;
+    private final Duration confirmTimeout;
+    private final Clock clock;
+
+    private OutboxConfig(Builder b) {
+        this.tablePrefix = b.tablePrefix;
+        this.batchSize = b.batchSize;
+        this.lanesPerRound = b.lanesPerRound;
+        this.pollInterval = b.pollInterval;
+        this.confirmTimeout = b.confirmTimeout;
+        this.clock = b.clock;
+    }
+
+    /** The defaults (the DEFAULT_* constants of this class). */
+    public static OutboxConfig ofDefaults() {
+        return custom().build();
+    }
+
+    public static Builder custom() {
+        return new Builder();
+    }
+
+    public static Builder from(OutboxConfig base) {
+        return new Builder().tablePrefix(base.tablePrefix).batchSize(base.batchSize).lanesPerRound(base.lanesPerRound)
+                .pollInterval(base.pollInterval).confirmTimeout(base.confirmTimeout).clock(base.clock);
+    }
+
+    /** The tables are {@code <tablePrefix>outbox} and {@code <tablePrefix>outbox_lane}. */
+    public String tablePrefix() { return tablePrefix; }
+
+    /** The most rows a relay reads, publishes and deletes in one round (one transaction). */
+    public int batchSize() { return batchSize; }
+
+    /**
+     * How many lanes a relay locks per round. Fewer than the table's lanes lets several relays work at
+     * once; each key belongs to one lane, so its messages are published by one relay at a time, in order.
+     */
+    public int lanesPerRound() { return lanesPerRound; }
+
+    /**
+     * How long an idle relay waits before it looks for rows again. On PostgreSQL a commit wakes the relay
+     * at once (LISTEN/NOTIFY) and this is only a safety net; on MariaDB/MySQL it is the longest wait from
+     * commit to publish.
+     */
+    public Duration pollInterval() { return pollInterval; }
+
+    /**
+     * How long a round waits for the broker's confirmations; rows not confirmed in that time stay and
+     * are published again (with the same message id) in a later round.
+     */
+    public Duration confirmTimeout() { return confirmTimeout; }
+
+    /** The clock of the rows' {@code created_at} (epoch milliseconds). */
+    public Clock clock() { return clock; }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof OutboxConfig c && c.tablePrefix.equals(tablePrefix) && c.batchSize == batchSize
+                && c.lanesPerRound == lanesPerRound && c.pollInterval.equals(pollInterval)
+                && c.confirmTimeout.equals(confirmTimeout) && c.clock.equals(clock);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(tablePrefix, batchSize, lanesPerRound, pollInterval, confirmTimeout, clock);
+    }
+
+    @Override
+    public String toString() {
+        return "OutboxConfig{tablePrefix=" + tablePrefix + ", batchSize=" + batchSize + ", lanesPerRound="
+                + lanesPerRound + ", pollInterval=" + pollInterval + ", confirmTimeout=" + confirmTimeout
+                + ", clock=" + clock + "}";
+    }
+
+    /** Validates each value as it is set. */
+    public static final class Builder {
+        private String tablePrefix = DEFAULT_TABLE_PREFIX;
+        private int batchSize = DEFAULT_BATCH_SIZE;
+        private int lanesPerRound = DEFAULT_LANES_PER_ROUND;
+        private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+        private Duration confirmTimeout = DEFAULT_CONFIRM_TIMEOUT;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {
+        }
+
+        /** A letter or {@code _} and up to 39 letters, digits or {@code _}; the scripts' {@code keel_} replaced by it. */
+        public Builder tablePrefix(String tablePrefix) {
+            this.tablePrefix = Names.checkPrefix(tablePrefix);
+            return this;
+        }
+
+        /** In [1, {@value #MAX_BATCH_SIZE}]. */
+        public Builder batchSize(int batchSize) {
+            if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+                throw new IllegalArgumentException("batchSize must be in [1, " + MAX_BATCH_SIZE + "], was " + batchSize);
+            }
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /** At least 1; more than the table's lanes means all of them. */
+        public Builder lanesPerRound(int lanesPerRound) {
+            if (lanesPerRound < 1) {
+                throw new IllegalArgumentException("lanesPerRound must be >= 1, was " + lanesPerRound);
+            }
+            this.lanesPerRound = lanesPerRound;
+            return this;
+        }
+
+        /** Between 10 ms and 10 minutes. */
+        public Builder pollInterval(Duration pollInterval) {
+            this.pollInterval = between(pollInterval, "pollInterval", Duration.ofMillis(10), Duration.ofMinutes(10));
+            return this;
+        }
+
+        /** Between 100 ms and 1 hour. */
+        public Builder confirmTimeout(Duration confirmTimeout) {
+            this.confirmTimeout = between(confirmTimeout, "confirmTimeout", Duration.ofMillis(100), Duration.ofHours(1));
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public OutboxConfig build() {
+            return new OutboxConfig(this);
+        }
+
+        private static Duration between(Duration value, String what, Duration min, Duration max) {
+            if (value == null || value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+                throw new IllegalArgumentException(what + " must be between " + min + " and " + max + ", was " + value);
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,206 @@
+package dev.keel.outbox.jdbc;
+
+import dev.keel.Publisher;
+import dev.keel.outbox.jdbc.internal.Dialect;
+import dev.keel.outbox.jdbc.internal.PgListener;
+import dev.keel.outbox.jdbc.internal.RelayRounds;
+import java.sql.SQLException;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The publishing side of the transactional outbox: publishes the committed rows of the outbox table
+ * through a Keel {@link Publisher} and deletes each row only after the broker confirmed its message.
+ *
+ * <p><b>Rounds.</b> Each round is one database transaction: it locks a group of lanes with
+ * {@code SELECT ... FOR UPDATE SKIP LOCKED}, reads up to {@link OutboxConfig#batchSize()} of their
+ * oldest rows in sequence order, publishes them pipelined, waits for the confirmations, deletes the
+ * confirmed rows in one statement and commits: a few round trips per batch, not per row. Every key
+ * belongs to one lane (a hash of the key), so several relays on one table share the lanes and never
+ * publish a row at the same time; a key's messages are published in sequence order, by one relay at a
+ * time. Give the relay a publisher built with {@code PublisherConfig.sequentialPerKey(true)} to keep
+ * that order through the publisher's own retries.
+ *
+ * <p><b>Crashes.</b> A relay that dies before its round committed leaves the rows (and frees the lanes
+ * when its connection drops): another relay publishes them again with the same message ids, so each
+ * message is on the wire at most twice in that case and the consumers' idempotency store applies it once.
+ * A row the broker did not confirm (failed, or not within {@link OutboxConfig#confirmTimeout()}) stays
+ * and is published again in a later round.
+ *
+ * <p><b>Latency without hot polling.</b> On PostgreSQL the insert notifies the relay on commit
+ * (LISTEN/NOTIFY, on a connection of the relay's own) and it publishes at once; on MariaDB/MySQL it looks
+ * every {@link OutboxConfig#pollInterval()} (also the safety net on PostgreSQL).
+ *
+ * <p><b>Lifecycle.</b> {@link #start()} starts it, {@link #close()} stops it after the round under way.
+ * It owns what it creates (its thread, the listening connection) and closes nothing it was given: the
+ * data source, the publisher and a scheduler passed in stay the caller's.
+ */
+public final class OutboxRelay implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
+
+    private final DataSource dataSource;
+    private final OutboxConfig config;
+    private final RelayRounds rounds;
+    private final ScheduledExecutorService scheduler;
+    private final boolean ownsScheduler;
+    private final ReentrantLock draining = new ReentrantLock();
+    private final AtomicBoolean wanted = new AtomicBoolean();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private volatile boolean closed;
+    private ScheduledFuture<?> poll;
+    private PgListener listener;
+
+    private OutboxRelay(DataSource dataSource, Publisher publisher, OutboxConfig config,
+                        ScheduledExecutorService scheduler, boolean ownsScheduler) {
+        this.dataSource = dataSource;
+        this.config = config;
+        this.rounds = new RelayRounds(dataSource, publisher, config.tablePrefix(), config.batchSize(),
+                config.lanesPerRound(), config.confirmTimeout());
+        this.scheduler = scheduler;
+        this.ownsScheduler = ownsScheduler;
+    }
+
+    /** A relay with a thread of its own, which {@link #close()} stops. Not started yet. */
+    public static OutboxRelay create(DataSource dataSource, Publisher publisher, OutboxConfig config) {
+        ScheduledExecutorService own = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "keel-outbox-relay");
+            thread.setDaemon(true);
+            return thread;
+        });
+        return new OutboxRelay(Objects.requireNonNull(dataSource, "dataSource"), Objects.requireNonNull(publisher,
+                "publisher"), Objects.requireNonNull(config, "config"), own, true);
+    }
+
+    /** A relay that runs its rounds on {@code scheduler}, which stays the caller's. Not started yet. */
+    public static OutboxRelay create(DataSource dataSource, Publisher publisher, OutboxConfig config,
+                                     ScheduledExecutorService scheduler) {
+        return new OutboxRelay(Objects.requireNonNull(dataSource, "dataSource"), Objects.requireNonNull(publisher,
+                "publisher"), Objects.requireNonNull(config, "config"), Objects.requireNonNull(scheduler, "scheduler"),
+                false);
+    }
+
+    public OutboxConfig config() {
+        return config;
+    }
+
+    /**
+     * Starts publishing: at once, then whenever a commit notifies (PostgreSQL) and at least every
+     * {@link OutboxConfig#pollInterval()}.
+     *
+     * @throws IllegalStateException if started before or closed
+     * @throws SQLException          if the database cannot be reached to find its dialect
+     */
+    public void start() throws SQLException {
+        if (closed || !started.compareAndSet(false, true)) {
+            throw new IllegalStateException("an outbox relay starts once, and not after close()");
+        }
+        Dialect dialect = rounds.table().dialect();
+        poll = scheduler.scheduleWithFixedDelay(this::wake, 0, config.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        if (dialect == Dialect.POSTGRESQL) {
+            listener = new PgListener(dataSource, rounds.table().channel(), config.pollInterval(), this::wake);
+            listener.start();
+        }
+    }
+
+    /**
+     * Publishes what is pending now, in the calling thread, until a whole pass over the lanes finds
+     * nothing (or a publish fails); returns how many messages it published. For tools and tests; a
+     * started relay does this on its own.
+     *
+     * @throws SQLException when the database fails; the rows stay
+     */
+    public long publishPending() throws SQLException {
+        draining.lock();
+        try {
+            return rounds.drain(() -> closed);
+        } finally {
+            draining.unlock();
+            rescheduleIfWanted();
+        }
+    }
+
+    /**
+     * Asks for a drain. Wakes coalesce: while one is pending, further wakes (a burst of commits) add
+     * nothing; one drain runs at a time, and a wake during a drain makes another run after it.
+     */
+    private void wake() {
+        if (closed || wanted.getAndSet(true)) {
+            return;
+        }
+        schedule();
+    }
+
+    private void schedule() {
+        try {
+            scheduler.execute(this::drainWanted);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("outbox relay: drain not scheduled, the scheduler is shut down");
+        }
+    }
+
+    private void drainWanted() {
+        if (!draining.tryLock()) {
+            return; // the drain running now schedules another one when it ends, if a wake came meanwhile
+        }
+        try {
+            while (!closed && wanted.getAndSet(false)) {
+                rounds.drain(() -> closed);
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("outbox relay round failed, trying again within {}: {}", config.pollInterval(), e.toString());
+        } finally {
+            draining.unlock();
+        }
+        rescheduleIfWanted();
+    }
+
+    /** A wake that came while the lock was held (and whose drain task found it taken) is served now. */
+    private void rescheduleIfWanted() {
+        if (started.get() && !closed && wanted.get()) {
+            schedule();
+        }
+    }
+
+    /**
+     * Stops: no new round starts, the round under way finishes (waiting at most the confirm timeout),
+     * and the relay's own thread and listening connection are closed. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (poll != null) {
+            poll.cancel(false);
+        }
+        if (listener != null) {
+            listener.close();
+        }
+        try {
+            if (draining.tryLock(config.confirmTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+                draining.unlock();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (ownsScheduler) {
+            scheduler.shutdownNow();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "OutboxRelay{" + config + "}";
+    }
+}

@@ -1,0 +1,188 @@
+package dev.keel.outbox.jdbc.internal;
+
+import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.Lease;
+import dev.keel.dedup.LeaseOutcome;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The SQL of the inbox table. Each operation runs inside the caller's transaction: it makes sure a
+ * row exists for every id (insert if absent, so the next step can lock it), locks the rows in id
+ * order ({@code SELECT ... FOR UPDATE}), applies the store's rules in memory ({@link InboxRows}) and
+ * writes back the changed rows in one JDBC batch: a constant number of round trips per batch.
+ */
+public final class InboxTable {
+
+    /** The most ids put into one statement. */
+    public static final int CHUNK = 500;
+    private static final String COLUMNS = "namespace, message_id, token, state, expires_at";
+
+    private final String table;
+    private final Dialect dialect;
+
+    public InboxTable(String tablePrefix, Dialect dialect) {
+        this.table = Names.checkPrefix(tablePrefix) + "inbox";
+        this.dialect = dialect;
+    }
+
+    public String table() {
+        return table;
+    }
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    /** Claims the leases in order (see the store contract). */
+    public List<ClaimResult> claimAll(Connection connection, String namespace, List<Lease> leases, long now,
+                                      long leaseMillis) throws SQLException {
+        Map<String, String> firstTokens = new LinkedHashMap<>();
+        for (Lease lease : leases) {
+            firstTokens.putIfAbsent(lease.id(), lease.token());
+        }
+        insertIfAbsent(connection, namespace, firstTokens, now + leaseMillis);
+        InboxRows rows = lock(connection, namespace, firstTokens.keySet(), now);
+        List<ClaimResult> results = rows.claimAll(leases, leaseMillis);
+        write(connection, namespace, rows.changed());
+        return results;
+    }
+
+    /** Completes the leases in order (see the store contract). */
+    public List<LeaseOutcome> completeAll(Connection connection, String namespace, List<Lease> leases, long now,
+                                          long retentionMillis) throws SQLException {
+        List<String> ids = leases.stream().map(Lease::id).distinct().toList();
+        InboxRows rows = lock(connection, namespace, ids, now);
+        List<LeaseOutcome> results = rows.completeAll(leases, retentionMillis);
+        write(connection, namespace, rows.changed());
+        return results;
+    }
+
+    /** Deletes the row of a live claim held by {@code lease}'s token; else LOST. */
+    public LeaseOutcome release(Connection connection, String namespace, Lease lease, long now) throws SQLException {
+        InboxRows rows = lock(connection, namespace, List.of(lease.id()), now);
+        if (!rows.releasable(lease)) {
+            return LeaseOutcome.LOST;
+        }
+        try (PreparedStatement delete = connection.prepareStatement(
+                "DELETE FROM " + table + " WHERE namespace = ? AND message_id = ?")) {
+            dialect.bindText(delete, 1, namespace);
+            dialect.bindText(delete, 2, lease.id());
+            delete.executeUpdate();
+        }
+        return LeaseOutcome.APPLIED;
+    }
+
+    /**
+     * For a transactional handler: makes sure {@code id} has a row (a claim with {@code token} if it
+     * had none), locks it until the transaction ends, and tells whether it is done already.
+     */
+    public boolean lockForEffect(Connection connection, String namespace, String id, String token, long now,
+                                 long leaseMillis) throws SQLException {
+        Map<String, String> one = Map.of(id, token);
+        insertIfAbsent(connection, namespace, one, now + leaseMillis);
+        return lock(connection, namespace, one.keySet(), now).isDone(id);
+    }
+
+    /** Marks the locked row of {@code id} done until {@code expiresAt}, keeping its owner token. */
+    public void markDone(Connection connection, String namespace, String id, long expiresAt) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("UPDATE " + table
+                + " SET state = ?, expires_at = ? WHERE namespace = ? AND message_id = ?")) {
+            update.setString(1, String.valueOf(InboxRows.DONE));
+            update.setLong(2, expiresAt);
+            dialect.bindText(update, 3, namespace);
+            dialect.bindText(update, 4, id);
+            if (update.executeUpdate() != 1) {
+                throw new SQLException("the inbox row of message " + id + " vanished inside its transaction");
+            }
+        }
+    }
+
+    /** Deletes at most {@code limit} rows expired at {@code now}; returns how many. */
+    public int deleteExpired(Connection connection, long now, int limit) throws SQLException {
+        try (PreparedStatement delete = connection.prepareStatement(dialect.deleteExpired(table))) {
+            delete.setLong(1, now);
+            delete.setInt(2, limit);
+            return delete.executeUpdate();
+        }
+    }
+
+    private void insertIfAbsent(Connection connection, String namespace, Map<String, String> tokens, long expiresAt)
+            throws SQLException {
+        List<Map.Entry<String, String>> sorted = new ArrayList<>(new TreeMap<>(tokens).entrySet());
+        for (int from = 0; from < sorted.size(); from += CHUNK) {
+            List<Map.Entry<String, String>> chunk = sorted.subList(from, Math.min(sorted.size(), from + CHUNK));
+            try (PreparedStatement insert = connection.prepareStatement(
+                    dialect.insertIfAbsent(table, COLUMNS, "(?, ?, ?, ?, ?)", chunk.size()))) {
+                int p = 1;
+                for (Map.Entry<String, String> entry : chunk) {
+                    dialect.bindText(insert, p++, namespace);
+                    dialect.bindText(insert, p++, entry.getKey());
+                    dialect.bindText(insert, p++, entry.getValue());
+                    insert.setString(p++, String.valueOf(InboxRows.PROCESSING));
+                    insert.setLong(p++, expiresAt);
+                }
+                insert.executeUpdate();
+            }
+        }
+    }
+
+    private InboxRows lock(Connection connection, String namespace, Iterable<String> ids, long now)
+            throws SQLException {
+        List<String> sorted = new ArrayList<>(new TreeSet<>(toList(ids)));
+        Map<String, InboxRows.Row> found = new HashMap<>();
+        for (int from = 0; from < sorted.size(); from += CHUNK) {
+            List<String> chunk = sorted.subList(from, Math.min(sorted.size(), from + CHUNK));
+            try (PreparedStatement select = connection.prepareStatement("SELECT message_id, token, state, expires_at FROM "
+                    + table + " WHERE namespace = ? AND message_id IN (" + Dialect.placeholders(chunk.size())
+                    + ") ORDER BY message_id FOR UPDATE")) {
+                dialect.bindText(select, 1, namespace);
+                for (int i = 0; i < chunk.size(); i++) {
+                    dialect.bindText(select, i + 2, chunk.get(i));
+                }
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        found.put(dialect.readText(rows, 1), new InboxRows.Row(dialect.readText(rows, 2),
+                                rows.getString(3).charAt(0), rows.getLong(4)));
+                    }
+                }
+            }
+        }
+        return new InboxRows(found, now);
+    }
+
+    private void write(Connection connection, String namespace, Map<String, InboxRows.Row> changed)
+            throws SQLException {
+        if (changed.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement update = connection.prepareStatement("UPDATE " + table
+                + " SET token = ?, state = ?, expires_at = ? WHERE namespace = ? AND message_id = ?")) {
+            for (Map.Entry<String, InboxRows.Row> entry : new TreeMap<>(changed).entrySet()) {
+                InboxRows.Row row = entry.getValue();
+                dialect.bindText(update, 1, row.token());
+                update.setString(2, String.valueOf(row.state()));
+                update.setLong(3, row.expiresAt());
+                dialect.bindText(update, 4, namespace);
+                dialect.bindText(update, 5, entry.getKey());
+                update.addBatch();
+            }
+            update.executeBatch();
+        }
+    }
+
+    private static List<String> toList(Iterable<String> ids) {
+        List<String> list = new ArrayList<>();
+        ids.forEach(list::add);
+        return list;
+    }
+}

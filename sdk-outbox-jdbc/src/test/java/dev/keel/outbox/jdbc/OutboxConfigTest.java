@@ -1,0 +1,40 @@
+package dev.keel.outbox.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.keel.dedup.jdbc.JdbcStoreConfig;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The configs validate each value as it is set, and are values. */
+class OutboxConfigTest {
+
+    @Test
+    void invalidValuesShouldBeRejectedWithWhatIsAllowed() {
+        assertThatThrownBy(() -> OutboxConfig.custom().tablePrefix("keel; DROP TABLE x"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tablePrefix");
+        assertThatThrownBy(() -> OutboxConfig.custom().batchSize(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batchSize");
+        assertThatThrownBy(() -> OutboxConfig.custom().lanesPerRound(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lanesPerRound");
+        assertThatThrownBy(() -> OutboxConfig.custom().pollInterval(Duration.ofMillis(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pollInterval");
+        assertThatThrownBy(() -> OutboxConfig.custom().confirmTimeout(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("confirmTimeout");
+        assertThatThrownBy(() -> JdbcStoreConfig.custom().purgeBatchSize(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("purgeBatchSize");
+        assertThatThrownBy(() -> JdbcStoreConfig.custom().tablePrefix("1abc"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tablePrefix");
+    }
+
+    @Test
+    void configsShouldBeValuesAndCopyable() {
+        OutboxConfig config = OutboxConfig.custom().tablePrefix("app_").batchSize(10).build();
+
+        assertThat(OutboxConfig.from(config).build()).isEqualTo(config).hasSameHashCodeAs(config);
+        assertThat(config).isNotEqualTo(OutboxConfig.ofDefaults());
+        assertThat(JdbcStoreConfig.from(JdbcStoreConfig.ofDefaults()).build()).isEqualTo(JdbcStoreConfig.ofDefaults());
+        assertThat(OutboxConfig.ofDefaults().tablePrefix()).isEqualTo(OutboxConfig.DEFAULT_TABLE_PREFIX);
+    }
+}

@@ -1,0 +1,238 @@
+package dev.keel.outbox.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.Message;
+import dev.keel.PublishException;
+import dev.keel.PublishReceipt;
+import dev.keel.Publisher;
+import dev.keel.PublisherConfig;
+import dev.keel.TopicSpec;
+import dev.keel.core.Keel;
+import dev.keel.kafka.KafkaAdapter;
+import dev.keel.outbox.jdbc.testing.KafkaWire;
+import dev.keel.outbox.jdbc.testing.TestDatabase;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.Brokers;
+import dev.keel.testbrokers.UniqueNames;
+import dev.keel.testbrokers.UsesBrokers;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The relay on the real databases and a real Kafka: what commits is published once, in key order; nothing else. */
+@UsesBrokers(BrokerKind.KAFKA)
+class OutboxRelayTest {
+
+    private static final int KEYS = 7;
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void committedMessagesShouldBePublishedOnceInKeyOrderAndRolledBackOnesNever(TestDatabase db) throws Exception {
+        String prefix = TestDatabase.newPrefix();
+        db.create(JdbcSchema.Part.OUTBOX, prefix);
+        String topic = UniqueNames.of("outbox");
+        OutboxConfig config = OutboxConfig.custom().tablePrefix(prefix).pollInterval(Duration.ofMillis(200)).build();
+        DataSource dataSource = db.dataSource();
+        try (Keel keel = keel(topic); KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), topic);
+             OutboxRelay relay = OutboxRelay.create(dataSource, keel.publisher(), config)) {
+            relay.start();
+            Outbox outbox = Outbox.create(config);
+            List<String> committed = new ArrayList<>();
+            try (Connection connection = dataSource.getConnection()) {
+                connection.setAutoCommit(false);
+                for (int i = 0; i < 200; i++) {
+                    outbox.publish(connection, topic, message(i));
+                    if (i % 4 == 3) {
+                        connection.rollback();
+                    } else {
+                        connection.commit();
+                        committed.add("m-" + i);
+                    }
+                }
+            }
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> distinctIds(wire) >= committed.size());
+            // keep reading for a second, so that a copy published twice would show
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10)).until(() -> distinctIds(wire) >= committed.size());
+            assertThat(wire.countsById().keySet()).containsExactlyInAnyOrderElementsOf(committed);
+            assertThat(wire.countsById().values()).as("copies per id").containsOnly(1);
+            assertInKeyOrder(wire.idsByKey());
+            await().atMost(Duration.ofSeconds(10)).until(() -> countRows(dataSource, prefix) == 0);
+        } finally {
+            db.drop(prefix);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void twoRelaysShouldShareTheLanesAndNeverPublishARowTwice(TestDatabase db) throws Exception {
+        String prefix = TestDatabase.newPrefix();
+        db.create(JdbcSchema.Part.OUTBOX, prefix);
+        String topic = UniqueNames.of("outbox2");
+        OutboxConfig config = OutboxConfig.custom().tablePrefix(prefix).batchSize(50).lanesPerRound(4)
+                .pollInterval(Duration.ofMillis(50)).build();
+        DataSource dataSource = db.dataSource();
+        int writers = 4;
+        int perWriter = 250;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        try (Keel keel = keel(topic); KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), topic);
+             OutboxRelay first = OutboxRelay.create(dataSource, keel.publisher(), config);
+             OutboxRelay second = OutboxRelay.create(dataSource, keel.publisher(), config)) {
+            first.start();
+            second.start();
+            Outbox outbox = Outbox.create(config);
+            List<Future<?>> writes = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                writes.add(pool.submit(() -> {
+                    try (Connection connection = dataSource.getConnection()) {
+                        connection.setAutoCommit(false);
+                        for (int i = 0; i < perWriter; i++) {
+                            // one writer per key: its transactions are what orders the key's messages
+                            outbox.publish(connection, topic, Message.builder(bytes("p")).id("w" + writer + "-" + i)
+                                    .key("key-" + writer).build());
+                            if (i % 10 == 9) {
+                                connection.commit();
+                            }
+                        }
+                        connection.commit();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> write : writes) {
+                write.get();
+            }
+            int total = writers * perWriter;
+
+            await().atMost(Duration.ofSeconds(90)).until(() -> distinctIds(wire) >= total);
+            // keep reading for a second, so that a copy published twice would show
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10)).until(() -> distinctIds(wire) >= total);
+            assertThat(wire.countsById()).hasSize(total);
+            assertThat(wire.countsById().values()).as("copies per id").containsOnly(1);
+            for (Map.Entry<String, List<String>> key : wire.idsByKey().entrySet()) {
+                List<Integer> order = key.getValue().stream().map(id -> Integer.parseInt(id.substring(id.indexOf('-') + 1)))
+                        .toList();
+                assertThat(order).as("order of %s", key.getKey()).isSorted();
+            }
+        } finally {
+            pool.shutdownNow();
+            db.drop(prefix);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void rowsTheBrokerDidNotConfirmShouldStayAndBePublishedLaterWithTheirIds(TestDatabase db) throws Exception {
+        String prefix = TestDatabase.newPrefix();
+        db.create(JdbcSchema.Part.OUTBOX, prefix);
+        String topic = UniqueNames.of("outbox3");
+        OutboxConfig config = OutboxConfig.custom().tablePrefix(prefix).lanesPerRound(16).build();
+        DataSource dataSource = db.dataSource();
+        try (Keel keel = keel(topic); KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), topic)) {
+            FailingPublisher failing = new FailingPublisher(keel.publisher(), 5);
+            Outbox outbox = Outbox.create(config);
+            try (Connection connection = dataSource.getConnection()) {
+                connection.setAutoCommit(false);
+                for (int i = 0; i < 20; i++) {
+                    outbox.publish(connection, topic, message(i));
+                }
+                connection.commit();
+            }
+            try (OutboxRelay relay = OutboxRelay.create(dataSource, failing, config)) {
+                assertThat(relay.publishPending()).isEqualTo(15);
+                assertThat(countRows(dataSource, prefix)).as("the 5 failed rows stay").isEqualTo(5);
+                assertThat(relay.publishPending()).isEqualTo(5);
+            }
+
+            assertThat(countRows(dataSource, prefix)).isZero();
+            await().atMost(Duration.ofSeconds(30)).until(() -> wire.poll().size() >= 20);
+            assertThat(wire.countsById()).hasSize(20);
+            assertThat(wire.countsById().values()).containsOnly(1);
+        } finally {
+            db.drop(prefix);
+        }
+    }
+
+    static int distinctIds(KafkaWire wire) {
+        wire.poll();
+        return wire.countsById().size();
+    }
+
+    static Keel keel(String topic) {
+        Keel keel = Keel.builder(new KafkaAdapter(KafkaWire.config(Brokers.kafka().bootstrapServers()).build()))
+                .withoutIdempotencyStore()
+                .publisherConfig(PublisherConfig.custom().sequentialPerKey(true).build()).build();
+        keel.ensureTopology(TopicSpec.builder(topic).partitions(3).build());
+        return keel;
+    }
+
+    static Message message(int i) {
+        return Message.builder(bytes("payload-" + i)).id("m-" + i).key("k" + (i % KEYS)).build();
+    }
+
+    static void assertInKeyOrder(Map<String, List<String>> idsByKey) {
+        for (Map.Entry<String, List<String>> key : idsByKey.entrySet()) {
+            List<Integer> order = key.getValue().stream().map(id -> Integer.parseInt(id.substring(2))).toList();
+            assertThat(order).as("order of key %s", key.getKey()).isSorted();
+        }
+    }
+
+    static long countRows(DataSource dataSource, String prefix) throws Exception {
+        try (Connection connection = dataSource.getConnection()) {
+            return OutboxTest.ids(connection, prefix).size();
+        }
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Fails the first {@code failures} publishes as the broker would (a typed, retriable failure), then passes through. */
+    static final class FailingPublisher implements Publisher {
+        private final Publisher delegate;
+        private final AtomicInteger failuresLeft;
+
+        FailingPublisher(Publisher delegate, int failures) {
+            this.delegate = delegate;
+            this.failuresLeft = new AtomicInteger(failures);
+        }
+
+        @Override
+        public CompletionStage<PublishReceipt> publishAsync(String topic, Message message) {
+            if (failuresLeft.getAndDecrement() > 0) {
+                return CompletableFuture.failedFuture(new PublishException("injected: broker refused " + message.id(),
+                        null, true));
+            }
+            return delegate.publishAsync(topic, message);
+        }
+
+        @Override
+        public CompletionStage<List<PublishReceipt>> publishAllAsync(String topic, List<Message> messages) {
+            throw new UnsupportedOperationException("the relay publishes one by one, pipelined");
+        }
+
+        @Override
+        public CompletionStage<Void> closeAsync() {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

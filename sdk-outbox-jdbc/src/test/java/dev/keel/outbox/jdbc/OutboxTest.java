@@ -1,0 +1,126 @@
+package dev.keel.outbox.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.keel.Message;
+import dev.keel.outbox.jdbc.internal.Dialect;
+import dev.keel.outbox.jdbc.internal.OutboxTable;
+import dev.keel.outbox.jdbc.testing.TestDatabase;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The writing side on the real databases: the row joins the caller's transaction, and nothing else. */
+class OutboxTest {
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aRolledBackTransactionShouldLeaveNoOutboxRowAndACommittedOneExactlyOne(TestDatabase db) throws Exception {
+        String prefix = TestDatabase.newPrefix();
+        db.create(JdbcSchema.Part.OUTBOX, prefix);
+        try (Connection connection = db.dataSource().getConnection()) {
+            Outbox outbox = Outbox.create(OutboxConfig.custom().tablePrefix(prefix).build());
+            connection.setAutoCommit(false);
+            outbox.publish(connection, "orders", Message.builder(bytes("rolled back")).id("order-1").build());
+            connection.rollback();
+            outbox.publish(connection, "orders", Message.builder(bytes("committed")).id("order-2").key("k").build());
+            connection.commit();
+
+            assertThat(ids(connection, prefix)).containsExactly("order-2");
+        } finally {
+            db.drop(prefix);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aStoredRowShouldReadBackAsTheSameMessageWithAnIdAssignedWhenItHadNone(TestDatabase db) throws Exception {
+        String prefix = TestDatabase.newPrefix();
+        db.create(JdbcSchema.Part.OUTBOX, prefix);
+        try (Connection connection = db.dataSource().getConnection()) {
+            Outbox outbox = Outbox.create(OutboxConfig.custom().tablePrefix(prefix).build());
+            connection.setAutoCommit(false);
+            Message message = Message.builder(bytes("ü-€ payload")).key("customer-7").header("type", "created")
+                    .header("trace", "ä b").timestamp(Instant.ofEpochMilli(1_700_000_000_123L)).build();
+            String id = outbox.publish(connection, "orders", message);
+            connection.commit();
+
+            OutboxTable table = new OutboxTable(prefix, Dialect.of(connection));
+            List<OutboxTable.Row> rows = table.pending(connection, 1, List.of(0), 10);
+            assertThat(id).isNotBlank();
+            assertThat(rows).hasSize(1);
+            assertThat(rows.get(0).topic()).isEqualTo("orders");
+            assertThat(rows.get(0).message()).isEqualTo(message.toBuilder().id(id).build());
+        } finally {
+            db.drop(prefix);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void publishOnAnAutoCommitConnectionShouldFailAndWriteNothing(TestDatabase db) throws Exception {
+        String prefix = TestDatabase.newPrefix();
+        db.create(JdbcSchema.Part.OUTBOX, prefix);
+        try (Connection connection = db.dataSource().getConnection()) {
+            Outbox outbox = Outbox.create(OutboxConfig.custom().tablePrefix(prefix).build());
+            connection.setAutoCommit(true);
+
+            assertThatThrownBy(() -> outbox.publish(connection, "orders", Message.ofText("x")))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("auto-commit");
+            assertThat(ids(connection, prefix)).isEmpty();
+        } finally {
+            db.drop(prefix);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aMissingTableShouldBeReportedWithTheScriptToApply(TestDatabase db) throws Exception {
+        try (Connection connection = db.dataSource().getConnection()) {
+            Outbox outbox = Outbox.create(OutboxConfig.custom().tablePrefix(TestDatabase.newPrefix()).build());
+            connection.setAutoCommit(false);
+
+            assertThatThrownBy(() -> outbox.publish(connection, "orders", Message.ofText("x")))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("keel_outbox.sql");
+            connection.rollback();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void blankTopicOrOversizedIdShouldBeRejected(TestDatabase db) throws Exception {
+        try (Connection connection = db.dataSource().getConnection()) {
+            Outbox outbox = Outbox.create(OutboxConfig.ofDefaults());
+            connection.setAutoCommit(false);
+
+            assertThatThrownBy(() -> outbox.publish(connection, " ", Message.ofText("x")))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("topic");
+            assertThatThrownBy(() -> outbox.publish(connection, "orders",
+                    Message.builder(bytes("x")).id("i".repeat(256)).build()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("message id");
+            connection.rollback();
+        }
+    }
+
+    static List<String> ids(Connection connection, String prefix) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT message_id FROM " + prefix + "outbox ORDER BY seq")) {
+            List<String> ids = new java.util.ArrayList<>();
+            while (rows.next()) {
+                ids.add(rows.getString(1));
+            }
+            return ids;
+        }
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}

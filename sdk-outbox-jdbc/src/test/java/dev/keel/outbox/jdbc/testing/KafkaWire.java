@@ -1,0 +1,86 @@
+package dev.keel.outbox.jdbc.testing;
+
+import dev.keel.KeelHeaders;
+import dev.keel.kafka.KafkaConfig;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * What is on the wire of a Kafka topic, read with a plain consumer of its own group: every record's
+ * Keel id and key, in partition order, duplicates included.
+ */
+public final class KafkaWire implements AutoCloseable {
+
+    /** One record: its Keel id, key and partition. */
+    public record Copy(String id, String key, int partition) {
+    }
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final List<Copy> copies = new ArrayList<>();
+
+    public KafkaWire(String bootstrap, String topic) {
+        consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, "wire-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+        consumer.subscribe(Set.of(topic));
+    }
+
+    /** A Kafka adapter config with test-friendly timeouts. */
+    public static KafkaConfig.Builder config(String bootstrap) {
+        return KafkaConfig.builder(bootstrap).clientId("keel-outbox-test").maxBlock(Duration.ofSeconds(5))
+                .commitInterval(Duration.ofMillis(50))
+                .property(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000")
+                .property(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
+    }
+
+    /** Polls once more and returns every record read so far. */
+    public synchronized List<Copy> poll() {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+            copies.add(new Copy(header(record, KeelHeaders.ID), header(record, KeelHeaders.KEY), record.partition()));
+        }
+        return List.copyOf(copies);
+    }
+
+    /** How many copies of each id were read so far. */
+    public synchronized Map<String, Integer> countsById() {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (Copy copy : copies) {
+            counts.merge(copy.id(), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    /** The ids of each key in the order they were read (a key lives in one partition). */
+    public synchronized Map<String, List<String>> idsByKey() {
+        Map<String, List<String>> byKey = new LinkedHashMap<>();
+        for (Copy copy : copies) {
+            byKey.computeIfAbsent(String.valueOf(copy.key()), k -> new ArrayList<>()).add(copy.id());
+        }
+        return byKey;
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public synchronized void close() {
+        consumer.close();
+    }
+}

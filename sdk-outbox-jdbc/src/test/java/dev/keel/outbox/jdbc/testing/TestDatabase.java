@@ -1,0 +1,137 @@
+package dev.keel.outbox.jdbc.testing;
+
+import dev.keel.outbox.jdbc.JdbcSchema;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+/**
+ * The real databases the tests use, from a JDBC URL and user in a system property or environment
+ * variable, with the local defaults: PostgreSQL {@code jdbc:postgresql://127.0.0.1:5432/test} as
+ * {@code postgres}, MariaDB {@code jdbc:mariadb://127.0.0.1:3306/test?sslMode=disable} as {@code root}, no passwords.
+ * Each test creates its tables under a table prefix of its own ({@link #newPrefix()}), so runs never collide.
+ */
+public enum TestDatabase {
+    POSTGRESQL("postgresql", "jdbc:postgresql://127.0.0.1:5432/test", "postgres"),
+    MARIADB("mariadb", "jdbc:mariadb://127.0.0.1:3306/test?sslMode=disable", "root");
+
+    private final String name;
+    private final String defaultUrl;
+    private final String defaultUser;
+
+    TestDatabase(String name, String defaultUrl, String defaultUser) {
+        this.name = name;
+        this.defaultUrl = defaultUrl;
+        this.defaultUser = defaultUser;
+    }
+
+    /** {@code keel.jdbc.<db>.url} / {@code KEEL_JDBC_<DB>_URL}, else the local default. */
+    public String url() {
+        return setting("url", defaultUrl);
+    }
+
+    public String user() {
+        return setting("user", defaultUser);
+    }
+
+    public String password() {
+        return setting("password", "");
+    }
+
+    private String setting(String what, String fallback) {
+        String property = System.getProperty("keel.jdbc." + name + "." + what);
+        if (property != null) {
+            return property;
+        }
+        String env = System.getenv("KEEL_JDBC_" + name.toUpperCase(Locale.ROOT) + "_" + what.toUpperCase(Locale.ROOT));
+        return env != null ? env : fallback;
+    }
+
+    /** A data source that opens a new connection per call (no pool: the tests need none). */
+    public DataSource dataSource() {
+        return new SimpleDataSource(url(), user(), password());
+    }
+
+    /** A table prefix no other test uses. */
+    public static String newPrefix() {
+        return "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 12) + "_";
+    }
+
+    /** Creates the tables of {@code part} under {@code prefix}. */
+    public void create(JdbcSchema.Part part, String prefix) {
+        try (Connection connection = dataSource().getConnection()) {
+            JdbcSchema.apply(connection, part, prefix);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create the " + part + " tables on " + url(), e);
+        }
+    }
+
+    /** Drops the tables {@code prefix} created, best effort. */
+    public void drop(String prefix) {
+        try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+            for (String table : new String[] {"outbox", "outbox_lane", "inbox", "effects"}) {
+                statement.execute("DROP TABLE IF EXISTS " + prefix + table);
+            }
+        } catch (SQLException e) {
+            // best effort: a leftover table under a random prefix harms no other run
+        }
+    }
+
+    /** A minimal {@link DataSource} over {@link DriverManager}. */
+    public record SimpleDataSource(String url, String user, String password) implements DataSource {
+        @Override
+        public Connection getConnection() throws SQLException {
+            return DriverManager.getConnection(url, user, password);
+        }
+
+        @Override
+        public Connection getConnection(String username, String pass) throws SQLException {
+            return DriverManager.getConnection(url, username, pass);
+        }
+
+        @Override
+        public PrintWriter getLogWriter() {
+            return null;
+        }
+
+        @Override
+        public void setLogWriter(PrintWriter out) {
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) {
+        }
+
+        @Override
+        public int getLoginTimeout() {
+            return 0;
+        }
+
+        @Override
+        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+            throw new SQLFeatureNotSupportedException();
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> type) throws SQLException {
+            throw new SQLException("not a wrapper");
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> type) {
+            return false;
+        }
+
+        @Override
+        public String toString() {
+            return "SimpleDataSource{" + url + " as " + user + "}";
+        }
+    }
+}
