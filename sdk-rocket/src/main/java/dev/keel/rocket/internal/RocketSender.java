@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -35,7 +36,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The adapter's shared producer: one {@code DefaultMQProducer} with its own retries off (a client
- * retry could duplicate or move a message to another queue; the engine retries with the same id).
+ * retry could move a message to another queue). A batch that fails retriably is sent again to the
+ * same queue before anything behind it, until the send timeout; then it fails (the engine may retry
+ * it with the same id) together with what waits behind it.
  * A keyed message goes to queue {@code KeyHash.laneOf(key, queues)}, an unkeyed one round-robin;
  * each queue has one request in flight ({@link QueueLane}). Only {@code SEND_OK} confirms. Stages
  * complete on a thread of the adapter, never on the client's I/O threads.
@@ -43,11 +46,15 @@ import org.slf4j.LoggerFactory;
 public final class RocketSender implements BrokerProducer {
 
     private static final Logger LOG = LoggerFactory.getLogger(RocketSender.class);
+    /** The first pause before a failed batch is sent again in place; it doubles up to the maximum. */
+    static final long RETRY_BACKOFF_MILLIS = 20;
+    static final long MAX_RETRY_BACKOFF_MILLIS = 1000;
 
     private final RocketConfig config;
     private final DefaultMQProducer producer;
     private final ExecutorService completions;
     private final ExecutorService checks;
+    private final ScheduledExecutorService retries;
     private final TopicRoutes routes;
     private final Map<MessageQueue, QueueLane> lanes = new ConcurrentHashMap<>();
     private final Set<QueueLane.Pending> outstanding = ConcurrentHashMap.newKeySet();
@@ -75,6 +82,8 @@ public final class RocketSender implements BrokerProducer {
                 DaemonThreads.named(config.clientId() + "-rocket-producer-completions"));
         this.checks = Executors.newSingleThreadExecutor(DaemonThreads.named(config.clientId() + "-rocket-routes"));
         this.routes = new TopicRoutes(admin, checks);
+        this.retries = Executors.newSingleThreadScheduledExecutor(
+                DaemonThreads.named(config.clientId() + "-rocket-producer-retries"));
     }
 
     @Override
@@ -120,28 +129,27 @@ public final class RocketSender implements BrokerProducer {
         return result;
     }
 
-    private void dispatch(QueueLane lane, List<QueueLane.Pending> first) {
-        List<QueueLane.Pending> batch = first;
-        while (batch != null && !trySend(lane, batch)) {
-            batch = lane.next();
+    private void dispatch(QueueLane lane, List<QueueLane.Pending> batch) {
+        if (batch != null) {
+            send(lane, batch, System.nanoTime() + config.sendTimeout().toNanos(), 1);
         }
     }
 
-    /** Sends one batch; false when it failed at once (its futures are failed, the lane may go on). */
-    private boolean trySend(QueueLane lane, List<QueueLane.Pending> batch) {
+    /** Sends one batch (attempt {@code attempt}); its outcome arrives in {@link #onDone}. */
+    private void send(QueueLane lane, List<QueueLane.Pending> batch, long deadline, int attempt) {
         SendCallback callback = new SendCallback() {
             @Override
             public void onSuccess(SendResult sendResult) {
-                onDone(lane, batch, sendResult, null);
+                onDone(lane, batch, deadline, attempt, sendResult, null);
             }
 
             @Override
             public void onException(Throwable e) {
-                onDone(lane, batch, null, e);
+                onDone(lane, batch, deadline, attempt, null, e);
             }
         };
         try {
-            long timeout = config.sendTimeout().toMillis();
+            long timeout = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
             if (batch.size() == 1) {
                 producer.send(batch.get(0).message(), lane.queue(), callback, timeout);
             } else {
@@ -149,28 +157,31 @@ public final class RocketSender implements BrokerProducer {
                 batch.forEach(p -> messages.add(p.message()));
                 producer.send(messages, lane.queue(), callback, timeout);
             }
-            return true;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            complete(lane, batch, null, e);
-            return false;
+            onDone(lane, batch, deadline, attempt, null, e);
         }
     }
 
-    private void onDone(QueueLane lane, List<QueueLane.Pending> batch, SendResult sendResult, Throwable error) {
+    private void onDone(QueueLane lane, List<QueueLane.Pending> batch, long deadline, int attempt,
+                        SendResult sendResult, Throwable error) {
         try {
-            completions.execute(() -> {
-                complete(lane, batch, sendResult, error);
-                dispatch(lane, lane.next());
-            });
+            completions.execute(() -> settle(lane, batch, deadline, attempt, sendResult, error));
         } catch (RejectedExecutionException closing) {
-            complete(lane, batch, sendResult, error);
+            fail(lane, batch, new ClosedException("the RocketMQ producer is closed"));
         }
     }
 
-    private void complete(QueueLane lane, List<QueueLane.Pending> batch, SendResult sendResult, Throwable error) {
+    /**
+     * Completes a batch the broker confirmed and sends the lane's next one. A retriable failure is
+     * retried in place, on the same queue and before anything queued behind it, until the send
+     * timeout: an engine retry would come after later messages of the same keys. When the batch
+     * finally fails, what waits behind it fails with it, so nothing overtakes it.
+     */
+    private void settle(QueueLane lane, List<QueueLane.Pending> batch, long deadline, int attempt,
+                        SendResult sendResult, Throwable error) {
         String topic = lane.queue().getTopic();
         if (error == null && sendResult.getSendStatus() == SendStatus.SEND_OK) {
             long base = sendResult.getQueueOffset();
@@ -180,14 +191,35 @@ public final class RocketSender implements BrokerProducer {
                 OutboundRecord record = batch.get(i).record();
                 batch.get(i).result().complete(new PublishReceipt(topic, record.id(), partition, base + i));
             }
+            dispatch(lane, lane.next());
             return;
         }
         KeelException failure = error == null ? SendErrors.notOk(topic, sendResult.getSendStatus())
                 : SendErrors.map(topic, error, config.sendTimeout());
+        long backoff = Math.min(MAX_RETRY_BACKOFF_MILLIS, RETRY_BACKOFF_MILLIS << Math.min(attempt - 1, 10));
+        if (failure.isRetriable() && !closed
+                && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff) - deadline < 0) {
+            LOG.debug("Send of {} message(s) to RocketMQ queue {} failed (attempt {}), retrying in place: {}",
+                    batch.size(), Names.partition(lane.queue()), attempt, failure.getMessage());
+            try {
+                retries.schedule(() -> send(lane, batch, deadline, attempt + 1), backoff, TimeUnit.MILLISECONDS);
+                return;
+            } catch (RejectedExecutionException closing) {
+                // closing: fail below
+            }
+        }
         if (failure instanceof UnroutableException) {
             routes.forget(topic);
         }
+        fail(lane, batch, failure);
+    }
+
+    /** Fails {@code batch} and everything waiting behind it on its lane, then frees the lane. */
+    private void fail(QueueLane lane, List<QueueLane.Pending> batch, KeelException failure) {
         batch.forEach(p -> p.result().completeExceptionally(failure));
+        List<QueueLane.Pending> behind = lane.clear();
+        behind.forEach(p -> p.result().completeExceptionally(failure));
+        dispatch(lane, lane.next());
     }
 
     /** Forgets that {@code topic} exists (it was deleted): the next send to it checks again. */
@@ -216,6 +248,7 @@ public final class RocketSender implements BrokerProducer {
             LOG.warn("Closing the RocketMQ producer failed: {}", e.toString());
         }
         checks.shutdownNow();
+        retries.shutdownNow();
         completions.shutdown();
         try {
             if (!completions.awaitTermination(config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
