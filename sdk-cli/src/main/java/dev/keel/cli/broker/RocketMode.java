@@ -7,16 +7,20 @@ import dev.keel.rocket.RocketConfig;
 import dev.keel.spi.BrokerAdapter;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.rocketmq.client.consumer.DefaultLitePullConsumer;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendCallback;
 import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.SendStatus;
 import org.apache.rocketmq.client.producer.selector.SelectMessageQueueByHash;
+import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageExt;
 
 /** Apache RocketMQ through {@code --namesrv}. */
 final class RocketMode implements BrokerMode {
@@ -51,6 +55,11 @@ final class RocketMode implements BrokerMode {
     @Override
     public List<RawPublishBaseline> rawPublishBaselines(BrokerOptions options) {
         return List.of(new RawRocketProducer(options.namesrv(), RAW_IN_FLIGHT));
+    }
+
+    @Override
+    public Optional<RawConsumeBaseline> rawConsumeBaseline(BrokerOptions options) {
+        return Optional.of(new RawRocketConsumer(options.namesrv()));
     }
 
     /** The raw producer's bound on sends in flight, as RocketMQ's own benchmark bounds its async sends. */
@@ -132,6 +141,53 @@ final class RocketMode implements BrokerMode {
                 throw new IllegalStateException("raw RocketMQ send failed: " + failure.get(), failure.get());
             }
             return confirmed.get();
+        }
+    }
+
+    /** rocketmq-client's lite pull consumer with its defaults (auto-commit), from the first offset. */
+    static final class RawRocketConsumer implements RawConsumeBaseline {
+        private final String nameServer;
+
+        RawRocketConsumer(String nameServer) {
+            this.nameServer = nameServer;
+        }
+
+        @Override
+        public String id() {
+            return "rocket_lite_pull";
+        }
+
+        @Override
+        public String description() {
+            return "raw rocketmq-client DefaultLitePullConsumer (auto-commit)";
+        }
+
+        @Override
+        public long consume(String topic, String group, int messages, Progress progress) throws Exception {
+            // the RocketMQ group Keel derives for Keel group `group` on `topic` (docs/rocketmq.md)
+            DefaultLitePullConsumer consumer = new DefaultLitePullConsumer(group + "_" + topic);
+            consumer.setNamesrvAddr(nameServer);
+            consumer.setInstanceName("keel-cli-raw-" + System.nanoTime());
+            consumer.setVipChannelEnabled(false);
+            consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+            consumer.subscribe(topic, "*");
+            consumer.start();
+            long received = 0;
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            try {
+                while (received < messages) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the raw lite pull consumer read only " + received + " of "
+                                + messages + " messages in 5 minutes");
+                    }
+                    List<MessageExt> batch = consumer.poll(100);
+                    received += batch.size();
+                    progress.advance(batch.size());
+                }
+            } finally {
+                consumer.shutdown();
+            }
+            return received;
         }
     }
 }
