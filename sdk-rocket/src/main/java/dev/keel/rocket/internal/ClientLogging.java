@@ -1,26 +1,27 @@
 package dev.keel.rocket.internal;
 
-import java.nio.file.Path;
-
 /**
- * Keeps rocketmq-client's own log file out of the user's home directory. The client logs through a
- * shaded logback whose file appender writes to {@code ${rocketmq.log.root}}, by default
- * {@code ~/logs/rocketmqlogs}: unless the application chose a root, Keel points it at the system's
- * temporary directory before the first client class loads.
+ * Keeps rocketmq-client's logging out of files. The client logs through a logback shaded into its
+ * own packages, configured by the first of several files in its jars; the ones of
+ * {@code rocketmq-client} and {@code rocketmq-tools} write under {@code ~/logs/rocketmqlogs}. Unless the
+ * application chose a configuration ({@value #CONFIGURATION_FILE}), Keel points it, before the first
+ * client class loads, at {@value #KEEL_CONFIGURATION}: no files, warnings and errors handed to the
+ * application's SLF4J ({@code -Drocketmq.log.level=info} for more).
  */
 public final class ClientLogging {
 
-    /** The system property rocketmq-client reads for its log directory. */
-    public static final String LOG_ROOT = "rocketmq.log.root";
+    /** The system property the client's logback reads its configuration file from. */
+    public static final String CONFIGURATION_FILE = "rmq.logback.configurationFile";
+    /** Keel's configuration, a resource of this module. */
+    public static final String KEEL_CONFIGURATION = "dev/keel/rocket/internal/rocketmq-client-logback.xml";
 
     private ClientLogging() {
     }
 
-    /** Sets {@value #LOG_ROOT} to {@code <java.io.tmpdir>/rocketmq-client-logs} unless it is set. */
+    /** Sets {@value #CONFIGURATION_FILE} to {@value #KEEL_CONFIGURATION} unless it is set. */
     public static synchronized void keepOutOfHome() {
-        if (System.getProperty(LOG_ROOT) == null) {
-            System.setProperty(LOG_ROOT, Path.of(System.getProperty("java.io.tmpdir"), "rocketmq-client-logs")
-                    .toString());
+        if (System.getProperty(CONFIGURATION_FILE) == null) {
+            System.setProperty(CONFIGURATION_FILE, KEEL_CONFIGURATION);
         }
     }
 }
