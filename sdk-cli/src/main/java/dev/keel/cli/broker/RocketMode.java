@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.rocketmq.client.consumer.DefaultLitePullConsumer;
+import org.apache.rocketmq.client.exception.MQBrokerException;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendCallback;
 import org.apache.rocketmq.client.producer.SendResult;
@@ -21,6 +22,7 @@ import org.apache.rocketmq.client.producer.selector.SelectMessageQueueByHash;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.remoting.protocol.ResponseCode;
 
 /** Apache RocketMQ through {@code --namesrv}. */
 final class RocketMode implements BrokerMode {
@@ -63,7 +65,11 @@ final class RocketMode implements BrokerMode {
     }
 
     /** The raw producer's bound on sends in flight, as RocketMQ's own benchmark bounds its async sends. */
-    static final int RAW_IN_FLIGHT = 1000;
+    static final int RAW_IN_FLIGHT = 256;
+    /** The raw consumer's pull batch: the same as Keel's consumers use (the client's default is 10). */
+    static final int RAW_PULL_BATCH = 32;
+    /** How often the raw producer sends a message again that the broker's flow control refused. */
+    static final int MAX_BUSY_RESENDS = 100;
 
     static RocketConfig config(BrokerOptions options) {
         try {
@@ -90,7 +96,7 @@ final class RocketMode implements BrokerMode {
 
         @Override
         public String description() {
-            return "raw rocketmq-client: async send, at most " + inFlight + " in flight, SEND_OK only";
+            return "raw rocketmq-client: async send, at most " + inFlight + " in flight, SEND_OK only, busy resent";
         }
 
         @Override
@@ -112,6 +118,8 @@ final class RocketMode implements BrokerMode {
                     String key = "k" + (i % keys);
                     message.setKeys(key);
                     producer.send(message, selector, key, new SendCallback() {
+                        private int busy;
+
                         @Override
                         public void onSuccess(SendResult result) {
                             if (result.getSendStatus() == SendStatus.SEND_OK) {
@@ -126,6 +134,17 @@ final class RocketMode implements BrokerMode {
 
                         @Override
                         public void onException(Throwable e) {
+                            // the broker's flow control (SYSTEM_BUSY) refused it unstored: send it again, as a
+                            // raw client must; anything else fails the run
+                            if (e instanceof MQBrokerException b && b.getResponseCode() == ResponseCode.SYSTEM_BUSY
+                                    && busy++ < MAX_BUSY_RESENDS) {
+                                try {
+                                    producer.send(message, selector, key, this);
+                                    return;
+                                } catch (Exception again) {
+                                    e = again;
+                                }
+                            }
                             failure.compareAndSet(null, e);
                             window.release();
                         }
@@ -159,7 +178,7 @@ final class RocketMode implements BrokerMode {
 
         @Override
         public String description() {
-            return "raw rocketmq-client DefaultLitePullConsumer (auto-commit)";
+            return "raw rocketmq-client DefaultLitePullConsumer (auto-commit, pull batch " + RAW_PULL_BATCH + ")";
         }
 
         @Override
@@ -170,6 +189,7 @@ final class RocketMode implements BrokerMode {
             consumer.setInstanceName("keel-cli-raw-" + System.nanoTime());
             consumer.setVipChannelEnabled(false);
             consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+            consumer.setPullBatchSize(RAW_PULL_BATCH);
             consumer.subscribe(topic, "*");
             consumer.start();
             long received = 0;

@@ -5,8 +5,8 @@ package dev.keel.rocket.internal;
  * own packages, configured by the first of several files in its jars; the ones of
  * {@code rocketmq-client} and {@code rocketmq-tools} write under {@code ~/logs/rocketmqlogs}. Unless the
  * application chose a configuration ({@value #CONFIGURATION_FILE}), Keel points it, before the first
- * client class loads, at {@value #KEEL_CONFIGURATION}: no files, warnings and errors handed to the
- * application's SLF4J ({@code -Drocketmq.log.level=info} for more).
+ * client class loads, at {@value #KEEL_CONFIGURATION}: no files, errors handed to the
+ * application's SLF4J ({@code -Drocketmq.log.level=warn} or {@code info} for more).
  */
 public final class ClientLogging {
 

@@ -34,6 +34,8 @@ final class PollLoop implements Runnable {
 
     /** Extra wait beyond the engine's own revoke bound, for its completion to reach us. */
     static final Duration REVOKE_MARGIN = Duration.ofSeconds(2);
+    /** How long a pause lasts before the client's queues are paused too. */
+    static final Duration CLIENT_PAUSE_AFTER = Duration.ofSeconds(2);
     private static final Logger LOG = LoggerFactory.getLogger(PollLoop.class);
 
     private final DefaultLitePullConsumer consumer;
@@ -46,6 +48,7 @@ final class PollLoop implements Runnable {
     /** The queues the client assigned to this consumer (under {@link #lock}). */
     private Set<MessageQueue> owned = Set.of();
     private boolean pauseApplied;
+    private long pausedSince = -1;
     private volatile boolean pauseWanted;
     private volatile boolean closing;
     private volatile boolean aborted;
@@ -94,7 +97,6 @@ final class PollLoop implements Runnable {
     @Override
     public void run() {
         try {
-            rebalanceNow();
             while (!closing) {
                 boolean paused;
                 synchronized (lock) {
@@ -139,7 +141,7 @@ final class PollLoop implements Runnable {
             Set<MessageQueue> removed = RocketReceiver.minus(owned, assigned);
             Set<MessageQueue> added = RocketReceiver.minus(assigned, owned);
             owned = Set.copyOf(assigned);
-            if (!added.isEmpty() && (pauseWanted || pauseApplied)) {
+            if (!added.isEmpty() && pauseApplied) {
                 consumer.pause(added);
             }
             if (!removed.isEmpty()) {
@@ -154,15 +156,26 @@ final class PollLoop implements Runnable {
         }
     }
 
-    /** Pauses every owned queue while the engine wants a pause, resumes them after; true when paused. */
+    /**
+     * While the engine wants a pause nothing is polled, so nothing is delivered; the client keeps
+     * pulling only until its buffer (bound to the subscription's in-flight) is full. A pause that
+     * lasts {@link #CLIENT_PAUSE_AFTER} also pauses every owned queue in the client, which stops
+     * pulling; the client resumes a paused queue only after a second, too slow for the short
+     * pauses of backpressure. True when paused.
+     */
     private boolean applyPause() {
         if (pauseWanted) {
-            if (!pauseApplied) {
+            long now = System.nanoTime();
+            if (pausedSince < 0) {
+                pausedSince = now;
+            }
+            if (!pauseApplied && now - pausedSince >= CLIENT_PAUSE_AFTER.toNanos()) {
                 consumer.pause(owned);
                 pauseApplied = true;
             }
             return true;
         }
+        pausedSince = -1;
         if (pauseApplied) {
             consumer.resume(owned);
             pauseApplied = false;
