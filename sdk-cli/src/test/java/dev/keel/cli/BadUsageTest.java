@@ -46,11 +46,12 @@ class BadUsageTest {
     }
 
     @Test
-    void rocketShouldSayItIsNotAvailableYet() {
-        CliRun run = CliRun.of("bench", "--broker", "rocket");
+    void anUnreachableRocketMqShouldSayWhatToDo() throws IOException {
+        CliRun run = CliRun.of("bench", "--broker", "rocket", "--namesrv", "127.0.0.1:" + closedPort());
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
-        assertThat(run.err()).contains("not available yet").contains("RocketMQ adapter");
+        assertThat(run.err()).contains("cannot reach a RocketMQ name server at 127.0.0.1:").contains("--namesrv")
+                .contains("--broker memory");
         assertNoStackTrace(run);
     }
 

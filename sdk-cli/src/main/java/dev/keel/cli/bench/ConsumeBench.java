@@ -5,10 +5,14 @@ import dev.keel.DeliveryGuarantee;
 import dev.keel.MessageHandler;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
+import dev.keel.cli.broker.RawConsumeBaseline;
 import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.ordering.Ordering;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
@@ -26,6 +30,8 @@ final class ConsumeBench {
     /** Done ids are kept only as long as a bench needs them: the keys expire soon after the run. */
     static final IdempotencyPolicy IDEMPOTENCY = IdempotencyPolicy.custom().retention(Duration.ofMinutes(10)).build();
     static final String WARMUP_GROUP = "bench-warmup";
+    /** The group of the raw client's consume baseline, where the broker has one. */
+    static final String RAW_GROUP = "bench-raw";
 
     private ConsumeBench() {
     }
@@ -37,15 +43,30 @@ final class ConsumeBench {
         BenchReport.Section section = report.section("consume", "consume (" + s.messages() + " messages, PER_KEY, "
                 + s.consumeLanes() + " lanes, idempotency store: " + ctx.store.description() + ")")
                 .field("messages", s.messages()).field("store", ctx.store.description());
-        String[] groups = redis ? new String[] {WARMUP_GROUP, "bench-alo", "bench-eo", "bench-naive"}
-                : new String[] {WARMUP_GROUP, "bench-alo", "bench-eo"};
-        String topic = ctx.declare("consume", ctx.options.partitions(), groups);
+        Optional<RawConsumeBaseline> raw = ctx.mode.rawConsumeBaseline(ctx.options);
+        List<String> groups = new ArrayList<>(List.of(WARMUP_GROUP, "bench-alo", "bench-eo"));
+        if (redis) {
+            groups.add("bench-naive");
+        }
+        if (raw.isPresent()) {
+            groups.add(RAW_GROUP);
+        }
+        String topic = ctx.declare("consume", ctx.options.partitions(), groups.toArray(String[]::new));
         ctx.preload(topic, s.messages(), s.keys(), "preload consume topic");
         // one unmeasured pass first, so that the first measured variant does not pay for JIT warm-up
         measure(ctx, topic, WARMUP_GROUP, DeliveryGuarantee.AT_LEAST_ONCE, null, "consume warm-up");
 
         double alo = measure(ctx, topic, "bench-alo", DeliveryGuarantee.AT_LEAST_ONCE, null, "consume AT_LEAST_ONCE");
         section.rate("at_least_once_msgs_per_sec", "AT_LEAST_ONCE", alo);
+        if (raw.isPresent()) {
+            RawConsumeBaseline baseline = raw.get();
+            ctx.progress.start("consume " + baseline.id(), s.messages());
+            long start = System.nanoTime();
+            long received = baseline.consume(topic, RAW_GROUP, s.messages(), ctx.progress);
+            double rawRate = received * 1e9 / (System.nanoTime() - start);
+            section.rate(baseline.id() + "_msgs_per_sec", baseline.description(), rawRate);
+            section.ratio("alo_over_" + baseline.id(), "ratio AT_LEAST_ONCE / " + baseline.id(), alo / rawRate);
+        }
         double eo = measure(ctx, topic, "bench-eo", DeliveryGuarantee.EFFECTIVELY_ONCE, null,
                 "consume EFFECTIVELY_ONCE");
         section.rate("effectively_once_msgs_per_sec", "EFFECTIVELY_ONCE, batched claims (" + storeName + ")", eo);

@@ -5,6 +5,7 @@ import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.TopologyAdmin;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -34,6 +35,11 @@ public interface BrokerMode {
      * there is no raw client (see {@link #rawBaselinesMissingReason()}).
      */
     List<RawPublishBaseline> rawPublishBaselines(BrokerOptions options);
+
+    /** The raw-client consume baseline {@code bench} compares Keel with; empty when it has none. */
+    default Optional<RawConsumeBaseline> rawConsumeBaseline(BrokerOptions options) {
+        return Optional.empty();
+    }
 
     /** Why {@link #rawPublishBaselines} is empty; {@code null} when it is not. */
     default String rawBaselinesMissingReason() {

@@ -36,7 +36,7 @@ public final class BrokerOptions {
     private String redis;
 
     @Option(names = "--partitions", paramLabel = "P", defaultValue = "4",
-            description = "Partitions (Kafka partitions, RabbitMQ partition queues per group) of the topics created. Default: ${DEFAULT-VALUE}.")
+            description = "Partitions (Kafka partitions, RabbitMQ partition queues per group, RocketMQ queues per broker) of the topics created. Default: ${DEFAULT-VALUE}.")
     private int partitions = 4;
 
     @Option(names = "--keep-topics",

@@ -1,15 +1,34 @@
 package dev.keel.cli.broker;
 
 import dev.keel.cli.EnvironmentException;
+import dev.keel.cli.bench.Progress;
+import dev.keel.rocket.RocketAdapter;
+import dev.keel.rocket.RocketConfig;
 import dev.keel.spi.BrokerAdapter;
+import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.rocketmq.client.consumer.DefaultLitePullConsumer;
+import org.apache.rocketmq.client.exception.MQBrokerException;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.SendCallback;
+import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.client.producer.SendStatus;
+import org.apache.rocketmq.client.producer.selector.SelectMessageQueueByHash;
+import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
+import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.remoting.protocol.ResponseCode;
 
-/** RocketMQ: named so the flag is recognised, refused clearly until its adapter lands. */
+/** Apache RocketMQ through {@code --namesrv}. */
 final class RocketMode implements BrokerMode {
 
     static final String NAME = "rocket";
-    static final String NOT_AVAILABLE = "--broker rocket is not available yet: the RocketMQ adapter (sdk-rocket) "
-            + "has not landed. Use --broker memory (embedded), kafka or rabbit.";
+    static final int DEFAULT_PORT = 9876;
 
     @Override
     public String name() {
@@ -23,16 +42,172 @@ final class RocketMode implements BrokerMode {
 
     @Override
     public void preflight(BrokerOptions options) {
-        throw new EnvironmentException(NOT_AVAILABLE);
+        InetSocketAddress first = Endpoints.firstHostPort(options.namesrv().replace(';', ','), DEFAULT_PORT,
+                "--namesrv");
+        Endpoints.requireReachable("a RocketMQ name server", first.getHostString(), first.getPort(),
+                "Start a RocketMQ name server and broker there (docs/rocketmq.md, 'Setup') or point --namesrv at "
+                        + "one; --broker memory needs nothing installed.");
     }
 
     @Override
     public BrokerAdapter createAdapter(BrokerOptions options) {
-        throw new EnvironmentException(NOT_AVAILABLE);
+        return new RocketAdapter(config(options));
     }
 
     @Override
     public List<RawPublishBaseline> rawPublishBaselines(BrokerOptions options) {
-        throw new EnvironmentException(NOT_AVAILABLE);
+        return List.of(new RawRocketProducer(options.namesrv(), RAW_IN_FLIGHT));
+    }
+
+    @Override
+    public Optional<RawConsumeBaseline> rawConsumeBaseline(BrokerOptions options) {
+        return Optional.of(new RawRocketConsumer(options.namesrv()));
+    }
+
+    /** The raw producer's bound on sends in flight, as RocketMQ's own benchmark bounds its async sends. */
+    static final int RAW_IN_FLIGHT = 256;
+    /** The raw consumer's pull batch: the same as Keel's consumers use (the client's default is 10). */
+    static final int RAW_PULL_BATCH = 32;
+    /** How often the raw producer sends a message again that the broker's flow control refused. */
+    static final int MAX_BUSY_RESENDS = 100;
+
+    static RocketConfig config(BrokerOptions options) {
+        try {
+            return RocketConfig.custom().nameServer(options.namesrv()).clientId("keel-cli").build();
+        } catch (IllegalArgumentException e) {
+            throw new EnvironmentException("--namesrv: " + e.getMessage(), e);
+        }
+    }
+
+    /** rocketmq-client used well: async sends bounded by a semaphore, the client's hash queue selector. */
+    static final class RawRocketProducer implements RawPublishBaseline {
+        private final String nameServer;
+        private final int inFlight;
+
+        RawRocketProducer(String nameServer, int inFlight) {
+            this.nameServer = nameServer;
+            this.inFlight = inFlight;
+        }
+
+        @Override
+        public String id() {
+            return "rocket_async_send";
+        }
+
+        @Override
+        public String description() {
+            return "raw rocketmq-client: async send, at most " + inFlight + " in flight, SEND_OK only, busy resent";
+        }
+
+        @Override
+        public long publish(String topic, int messages, int keys, byte[] payload, Progress progress) throws Exception {
+            DefaultMQProducer producer = new DefaultMQProducer("keel-cli-raw-" + ProcessHandle.current().pid());
+            producer.setNamesrvAddr(nameServer);
+            producer.setInstanceName("keel-cli-raw-" + System.nanoTime());
+            producer.setRetryTimesWhenSendAsyncFailed(0);
+            producer.setVipChannelEnabled(false);
+            producer.start();
+            Semaphore window = new Semaphore(inFlight);
+            AtomicLong confirmed = new AtomicLong();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            SelectMessageQueueByHash selector = new SelectMessageQueueByHash();
+            try {
+                for (int i = 0; i < messages && failure.get() == null; i++) {
+                    window.acquire();
+                    Message message = new Message(topic, payload);
+                    String key = "k" + (i % keys);
+                    message.setKeys(key);
+                    producer.send(message, selector, key, new SendCallback() {
+                        private int busy;
+
+                        @Override
+                        public void onSuccess(SendResult result) {
+                            if (result.getSendStatus() == SendStatus.SEND_OK) {
+                                confirmed.incrementAndGet();
+                                progress.advance(1);
+                            } else {
+                                failure.compareAndSet(null, new IllegalStateException("send status "
+                                        + result.getSendStatus()));
+                            }
+                            window.release();
+                        }
+
+                        @Override
+                        public void onException(Throwable e) {
+                            // the broker's flow control (SYSTEM_BUSY) refused it unstored: send it again, as a
+                            // raw client must; anything else fails the run
+                            if (e instanceof MQBrokerException b && b.getResponseCode() == ResponseCode.SYSTEM_BUSY
+                                    && busy++ < MAX_BUSY_RESENDS) {
+                                try {
+                                    producer.send(message, selector, key, this);
+                                    return;
+                                } catch (Exception again) {
+                                    e = again;
+                                }
+                            }
+                            failure.compareAndSet(null, e);
+                            window.release();
+                        }
+                    });
+                }
+                if (!window.tryAcquire(inFlight, 60, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("raw RocketMQ sends not confirmed within 60 s");
+                }
+            } finally {
+                producer.shutdown();
+            }
+            if (failure.get() != null) {
+                throw new IllegalStateException("raw RocketMQ send failed: " + failure.get(), failure.get());
+            }
+            return confirmed.get();
+        }
+    }
+
+    /** rocketmq-client's lite pull consumer with its defaults (auto-commit), from the first offset. */
+    static final class RawRocketConsumer implements RawConsumeBaseline {
+        private final String nameServer;
+
+        RawRocketConsumer(String nameServer) {
+            this.nameServer = nameServer;
+        }
+
+        @Override
+        public String id() {
+            return "rocket_lite_pull";
+        }
+
+        @Override
+        public String description() {
+            return "raw rocketmq-client DefaultLitePullConsumer (auto-commit, pull batch " + RAW_PULL_BATCH + ")";
+        }
+
+        @Override
+        public long consume(String topic, String group, int messages, Progress progress) throws Exception {
+            // the RocketMQ group Keel derives for Keel group `group` on `topic` (docs/rocketmq.md)
+            DefaultLitePullConsumer consumer = new DefaultLitePullConsumer(group + "_" + topic);
+            consumer.setNamesrvAddr(nameServer);
+            consumer.setInstanceName("keel-cli-raw-" + System.nanoTime());
+            consumer.setVipChannelEnabled(false);
+            consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+            consumer.setPullBatchSize(RAW_PULL_BATCH);
+            consumer.subscribe(topic, "*");
+            consumer.start();
+            long received = 0;
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            try {
+                while (received < messages) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the raw lite pull consumer read only " + received + " of "
+                                + messages + " messages in 5 minutes");
+                    }
+                    List<MessageExt> batch = consumer.poll(100);
+                    received += batch.size();
+                    progress.advance(batch.size());
+                }
+            } finally {
+                consumer.shutdown();
+            }
+            return received;
+        }
     }
 }

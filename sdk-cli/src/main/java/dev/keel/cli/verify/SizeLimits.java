@@ -1,6 +1,7 @@
 package dev.keel.cli.verify;
 
 import dev.keel.rabbit.RabbitConfig;
+import dev.keel.rocket.RocketConfig;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,6 +22,8 @@ public record SizeLimits(int idBytes, int headerBytes, int payloadBytes) {
     public static final int EMBEDDED_MAX_RECORD_BYTES = 1024 * 1024;
     /** Kafka: the producer's {@code max.request.size} default. */
     public static final int KAFKA_MAX_REQUEST_BYTES = 1024 * 1024;
+    /** RocketMQ: a message's properties (its headers, and the id twice: keel-id and KEYS) fit 32 KiB. */
+    public static final int ROCKET_MAX_PROPERTIES_BYTES = 32 * 1024;
     /** RabbitMQ: the message-id is an AMQP short string. */
     public static final int RABBIT_MAX_ID_BYTES = 255;
 
@@ -41,6 +44,8 @@ public record SizeLimits(int idBytes, int headerBytes, int payloadBytes) {
         return switch (broker) {
             case "rabbit" -> new SizeLimits(RABBIT_MAX_ID_BYTES, RabbitConfig.MAX_HEADER_BYTES, 0);
             case "kafka" -> new SizeLimits(KAFKA_MAX_REQUEST_BYTES, KAFKA_MAX_REQUEST_BYTES, KAFKA_MAX_REQUEST_BYTES);
+            case "rocket" -> new SizeLimits(ROCKET_MAX_PROPERTIES_BYTES, ROCKET_MAX_PROPERTIES_BYTES,
+                    RocketConfig.DEFAULT_MAX_MESSAGE_BYTES);
             default -> new SizeLimits(EMBEDDED_MAX_RECORD_BYTES, EMBEDDED_MAX_RECORD_BYTES,
                     EMBEDDED_MAX_RECORD_BYTES);
         };

@@ -8,11 +8,14 @@ import dev.keel.kafka.KafkaAdapter;
 import dev.keel.kafka.KafkaConfig;
 import dev.keel.rabbit.RabbitAdapter;
 import dev.keel.rabbit.RabbitConfig;
+import dev.keel.rocket.RocketAdapter;
+import dev.keel.rocket.RocketConfig;
 import dev.keel.spi.TopologyAdmin;
 import dev.keel.testbrokers.KafkaEndpoint;
 import dev.keel.testbrokers.RabbitEndpoint;
 import dev.keel.testbrokers.RealBrokers;
 import dev.keel.testbrokers.RedisEndpoint;
+import dev.keel.testbrokers.RocketEndpoint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -21,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * {@code keel verify} on the harness's real Kafka, RabbitMQ and Redis: a short run passes, also with every fault
+ * {@code keel verify} on the harness's real Kafka, RabbitMQ, RocketMQ and Redis: a short run passes, also with every fault
  * the broker supports, and leaves no topic behind.
  */
 @ExtendWith(RealBrokers.class)
@@ -59,6 +62,23 @@ class VerifyOnRealBrokersTest {
         assertFaultsInjected(result, "lost-claim-reply", "failing-done", "slow-store", "network-cut", "oversized");
         try (KafkaAdapter admin = new KafkaAdapter(KafkaConfig.builder(kafka.bootstrapServers()).build())) {
             assertNothingLeft(admin, topicOf(result));
+        }
+    }
+
+    @Test
+    void verifyOnRocketShouldPassAndDeleteItsTopics(RocketEndpoint rocket, RedisEndpoint redis) {
+        CliRun result = verify(ALL_FAULTS, "--broker", "rocket", "--namesrv", rocket.nameServerAddress(),
+                "--redis", redis.uri());
+
+        assertPassed(result, "broker rocket");
+        assertFaultsInjected(result, "lost-claim-reply", "failing-done", "slow-store", "network-cut", "oversized");
+        try (RocketAdapter admin = new RocketAdapter(RocketConfig.custom().nameServer(rocket.nameServerAddress())
+                .build())) {
+            String topic = topicOf(result);
+            for (String name : List.of(topic, admin.defaultDeadLetterTopic(topic),
+                    admin.defaultDeadLetterTopic(admin.defaultDeadLetterTopic(topic)))) {
+                assertThat(admin.describeTopology(name)).as(name).isEmpty();
+            }
         }
     }
 

@@ -1,0 +1,188 @@
+package dev.keel.rocket;
+
+import dev.keel.ClosedException;
+import dev.keel.KeelException;
+import dev.keel.TopicSpec;
+import dev.keel.rocket.internal.Names;
+import dev.keel.rocket.internal.RocketAdmin;
+import dev.keel.rocket.internal.RocketReceiver;
+import dev.keel.rocket.internal.RocketSender;
+import dev.keel.spi.BrokerAdapter;
+import dev.keel.spi.BrokerConsumer;
+import dev.keel.spi.BrokerProducer;
+import dev.keel.spi.Capability;
+import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.TopologyAdmin;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keel on Apache RocketMQ, through the remoting client ({@code rocketmq-client} 5.x, which talks to
+ * 4.x and 5.x name servers and brokers).
+ *
+ * <ul>
+ *   <li>Publishing: one shared {@code DefaultMQProducer} with its own retries off; a keyed message goes
+ *   to the queue Keel's {@code KeyHash} picks, with one request in flight per queue (what arrives
+ *   meanwhile goes as one batch), so a key's messages are stored in publish order. Only {@code SEND_OK}
+ *   confirms; the receipt carries {@code broker:queueId} and the queue offset. A publish to a topic
+ *   the name server does not route fails with {@link dev.keel.UnroutableException}, and the broker
+ *   never creates it.</li>
+ *   <li>Consuming: one {@code DefaultLitePullConsumer} per subscription, auto-commit off, in the
+ *   RocketMQ group {@code <group>_<topic>} (every member of a RocketMQ group must subscribe to the
+ *   same topics); only the highest contiguous acknowledged offset per queue is written.</li>
+ *   <li>Topology: topics and subscription groups through {@code DefaultMQAdminExt}.</li>
+ * </ul>
+ *
+ * <p>Thread-safe. Closing it closes the producer and admin client; consumers are closed by their
+ * subscriptions.
+ */
+public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RocketAdapter.class);
+
+    private final RocketConfig config;
+    private final Set<Capability> capabilities = Set.copyOf(EnumSet.of(Capability.UNROUTABLE_DETECTION,
+            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING));
+    private RocketAdmin admin;
+    private RocketSender producer;
+    private boolean closed;
+
+    /** An adapter for the name server {@code config} names; clients are created on first use. */
+    public RocketAdapter(RocketConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        dev.keel.rocket.internal.ClientLogging.keepOutOfHome();
+        LOG.debug("RocketMQ adapter configured: {}", config);
+    }
+
+    /** The configuration this adapter was built with. */
+    public RocketConfig config() {
+        return config;
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return capabilities;
+    }
+
+    /**
+     * Creates the topic with {@code partitions} queues on every master and a subscription group
+     * {@code <group>_<topic>} for each of its groups; returns once the name server routes it. An
+     * existing topic is checked, never changed: another queue count or replication factor fails with
+     * a {@link dev.keel.TopologyException}. RocketMQ replicates per broker (master plus slaves), so
+     * the replication factor must be what the brokers have.
+     */
+    @Override
+    public void ensureTopology(TopicSpec topic) {
+        Objects.requireNonNull(topic, "topic");
+        admin().ensure(topic);
+    }
+
+    /** The topic's queues per master and its brokers' replication; RocketMQ groups are not reported. */
+    @Override
+    public Optional<TopicSpec> describeTopology(String topic) {
+        Objects.requireNonNull(topic, "topic");
+        if (Names.topicProblem(topic) != null) {
+            return Optional.empty();
+        }
+        return admin().describe(topic);
+    }
+
+    /** Deletes the topic from every broker and the name server, with the Keel groups that consumed it. */
+    @Override
+    public void deleteTopology(String topic) {
+        Objects.requireNonNull(topic, "topic");
+        if (Names.topicProblem(topic) != null) {
+            return;
+        }
+        admin().delete(topic);
+        RocketSender sender;
+        synchronized (this) {
+            sender = producer;
+        }
+        if (sender != null) {
+            sender.forgetTopic(topic);
+        }
+    }
+
+    @Override
+    public synchronized BrokerProducer producer() {
+        ensureOpen();
+        if (producer == null) {
+            producer = new RocketSender(config, admin());
+        }
+        return producer;
+    }
+
+    /**
+     * A consumer for one subscription, in RocketMQ group {@code <group>_<topic>}. The topic must
+     * exist; the group's subscription group and the dead-letter topic (like the consumed topic, with
+     * the subscription's group keeping its letters) are created here when missing.
+     */
+    @Override
+    public BrokerConsumer consumer(ConsumerSettings settings) {
+        Objects.requireNonNull(settings, "settings");
+        synchronized (this) {
+            ensureOpen();
+        }
+        String problem = Names.topicProblem(settings.topic());
+        if (problem == null) {
+            problem = Names.groupProblem(settings.group());
+        }
+        if (problem != null) {
+            throw new KeelException("cannot subscribe to '" + settings.topic() + "' as group '" + settings.group()
+                    + "': " + problem, false);
+        }
+        if (admin().describe(settings.topic()).isEmpty()) {
+            throw new KeelException("RocketMQ topic '" + settings.topic() + "' does not exist: declare it with "
+                    + "ensureTopology before subscribing", false);
+        }
+        admin().ensure(TopicSpec.from(admin().describe(settings.topic()).orElseThrow()).group(settings.group())
+                .build());
+        settings.deadLetterTopic().ifPresent(deadLetters ->
+                admin().ensureDeadLetters(settings.topic(), deadLetters, settings.group()));
+        return new RocketReceiver(config, settings);
+    }
+
+    /** {@code <topic>_DLT}: RocketMQ topic names allow no dot. */
+    @Override
+    public String defaultDeadLetterTopic(String topic) {
+        return Names.deadLetterTopic(topic);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (producer != null) {
+            producer.close();
+        }
+        if (admin != null) {
+            admin.close();
+        }
+    }
+
+    private synchronized RocketAdmin admin() {
+        ensureOpen();
+        if (admin == null) {
+            admin = new RocketAdmin(config);
+        }
+        return admin;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new ClosedException("the RocketMQ adapter is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RocketAdapter{" + config + "}";
+    }
+}

@@ -1,0 +1,270 @@
+package dev.keel.rocket;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * An immutable configuration of a {@link RocketAdapter}: where the name server is and Keel's own
+ * timeouts and intervals. Build with {@link #custom()} (preset with the {@code DEFAULT_*} values),
+ * {@link #from(RocketConfig)} or take {@link #ofDefaults()}; every setter validates at once with an
+ * {@link IllegalArgumentException}.
+ *
+ * <p>Keel fixes what its guarantees rest on and offers no setting for it: the producer's own retries
+ * are off (the engine retries with the same id), offsets are committed by Keel only
+ * (auto-commit off), a new group starts at the first offset, and every consumer gets its own client
+ * instance. No credentials are held, so {@link #toString()} has nothing to hide.
+ */
+public final class RocketConfig {
+
+    public static final String DEFAULT_NAME_SERVER = "127.0.0.1:9876";
+    /** The prefix of the producer group, instance names and Keel's thread names. */
+    public static final String DEFAULT_CLIENT_ID = "keel";
+    /** How long one send (or one batch of sends to a queue) may take before it fails with a timeout. */
+    public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(10);
+    /** How long an admin request (route, topic, group) may take. */
+    public static final Duration DEFAULT_ADMIN_TIMEOUT = Duration.ofSeconds(10);
+    /** The longest one consumer poll blocks; bounds how quickly pause, resume and close take effect. */
+    public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(100);
+    /** How often acknowledged offsets are written to the broker while consuming. */
+    public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofMillis(500);
+    /**
+     * How often a consumer asks its client to rebalance on its own, besides the broker's
+     * notification when a member joins or leaves: RocketMQ's own default period.
+     */
+    public static final Duration DEFAULT_REBALANCE_INTERVAL = Duration.ofSeconds(20);
+    /** How long closing a client may take (final commits, leaving the group, pending sends). */
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    /** The most messages sent to one queue in one request (what arrived while the previous was in flight). */
+    public static final int DEFAULT_MAX_BATCH_MESSAGES = 128;
+    /** The largest body a message may have: RocketMQ's default {@code maxMessageSize}, 4 MiB. */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+    private final String nameServer;
+    private final String clientId;
+    private final Duration sendTimeout;
+    private final Duration adminTimeout;
+    private final Duration pollTimeout;
+    private final Duration commitInterval;
+    private final Duration rebalanceInterval;
+    private final Duration closeTimeout;
+    private final int maxBatchMessages;
+    private final int maxMessageBytes;
+
+    private RocketConfig(Builder b) {
+        this.nameServer = b.nameServer;
+        this.clientId = b.clientId;
+        this.sendTimeout = b.sendTimeout;
+        this.adminTimeout = b.adminTimeout;
+        this.pollTimeout = b.pollTimeout;
+        this.commitInterval = b.commitInterval;
+        this.rebalanceInterval = b.rebalanceInterval;
+        this.closeTimeout = b.closeTimeout;
+        this.maxBatchMessages = b.maxBatchMessages;
+        this.maxMessageBytes = b.maxMessageBytes;
+    }
+
+    /** A builder preset with the defaults (the {@code DEFAULT_*} constants of this class). */
+    public static Builder custom() {
+        return new Builder();
+    }
+
+    /** The defaults: a name server on {@value #DEFAULT_NAME_SERVER}. */
+    public static RocketConfig ofDefaults() {
+        return custom().build();
+    }
+
+    /** A builder starting from {@code base}. */
+    public static Builder from(RocketConfig base) {
+        Objects.requireNonNull(base, "base");
+        return custom().nameServer(base.nameServer).clientId(base.clientId).sendTimeout(base.sendTimeout)
+                .adminTimeout(base.adminTimeout).pollTimeout(base.pollTimeout).commitInterval(base.commitInterval)
+                .rebalanceInterval(base.rebalanceInterval).closeTimeout(base.closeTimeout)
+                .maxBatchMessages(base.maxBatchMessages).maxMessageBytes(base.maxMessageBytes);
+    }
+
+    /** The name server address list, {@code host:port[;host:port...]}. */
+    public String nameServer() {
+        return nameServer;
+    }
+
+    /** The prefix of the producer group, client instance names and thread names. */
+    public String clientId() {
+        return clientId;
+    }
+
+    public Duration sendTimeout() {
+        return sendTimeout;
+    }
+
+    public Duration adminTimeout() {
+        return adminTimeout;
+    }
+
+    public Duration pollTimeout() {
+        return pollTimeout;
+    }
+
+    public Duration commitInterval() {
+        return commitInterval;
+    }
+
+    /** How often a consumer triggers a rebalance of its own (RocketMQ's default period unless set lower). */
+    public Duration rebalanceInterval() {
+        return rebalanceInterval;
+    }
+
+    public Duration closeTimeout() {
+        return closeTimeout;
+    }
+
+    public int maxBatchMessages() {
+        return maxBatchMessages;
+    }
+
+    /** The largest message body accepted; must not exceed the broker's {@code maxMessageSize}. */
+    public int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RocketConfig c && c.nameServer.equals(nameServer) && c.clientId.equals(clientId)
+                && c.sendTimeout.equals(sendTimeout) && c.adminTimeout.equals(adminTimeout)
+                && c.pollTimeout.equals(pollTimeout) && c.commitInterval.equals(commitInterval)
+                && c.rebalanceInterval.equals(rebalanceInterval) && c.closeTimeout.equals(closeTimeout)
+                && c.maxBatchMessages == maxBatchMessages && c.maxMessageBytes == maxMessageBytes;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(nameServer, clientId, sendTimeout, adminTimeout, pollTimeout, commitInterval,
+                rebalanceInterval, closeTimeout, maxBatchMessages, maxMessageBytes);
+    }
+
+    @Override
+    public String toString() {
+        return "RocketConfig{nameServer=" + nameServer + ", clientId=" + clientId + ", sendTimeout=" + sendTimeout
+                + ", adminTimeout=" + adminTimeout + ", pollTimeout=" + pollTimeout + ", commitInterval="
+                + commitInterval + ", rebalanceInterval=" + rebalanceInterval + ", closeTimeout=" + closeTimeout
+                + ", maxBatchMessages=" + maxBatchMessages + ", maxMessageBytes=" + maxMessageBytes + "}";
+    }
+
+    /** Builds a {@link RocketConfig}; each setter checks its value at once. */
+    public static final class Builder {
+        private String nameServer = DEFAULT_NAME_SERVER;
+        private String clientId = DEFAULT_CLIENT_ID;
+        private Duration sendTimeout = DEFAULT_SEND_TIMEOUT;
+        private Duration adminTimeout = DEFAULT_ADMIN_TIMEOUT;
+        private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
+        private Duration commitInterval = DEFAULT_COMMIT_INTERVAL;
+        private Duration rebalanceInterval = DEFAULT_REBALANCE_INTERVAL;
+        private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+        private int maxBatchMessages = DEFAULT_MAX_BATCH_MESSAGES;
+        private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+
+        private Builder() {
+        }
+
+        /** The name server list, {@code host:port} separated by {@code ;}, e.g. {@code 127.0.0.1:9876}. */
+        public Builder nameServer(String nameServer) {
+            Objects.requireNonNull(nameServer, "nameServer");
+            if (nameServer.isBlank()) {
+                throw new IllegalArgumentException("nameServer must be host:port[;host:port...], was blank");
+            }
+            for (String address : nameServer.split(";")) {
+                int colon = address.lastIndexOf(':');
+                if (colon <= 0 || colon == address.length() - 1) {
+                    throw new IllegalArgumentException("nameServer must be host:port[;host:port...], e.g. "
+                            + DEFAULT_NAME_SERVER + "; '" + address + "' has no port");
+                }
+                try {
+                    int port = Integer.parseInt(address.substring(colon + 1).trim());
+                    if (port < 1 || port > 65535) {
+                        throw new IllegalArgumentException("nameServer port must be in [1, 65535], was " + port);
+                    }
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("nameServer must be host:port[;host:port...]; '" + address
+                            + "' has a port that is not a number", e);
+                }
+            }
+            this.nameServer = nameServer.trim();
+            return this;
+        }
+
+        /** Letters, digits, {@code -} and {@code _} only, up to 40 characters (it prefixes group names). */
+        public Builder clientId(String clientId) {
+            Objects.requireNonNull(clientId, "clientId");
+            if (!clientId.matches("[a-zA-Z0-9_-]{1,40}")) {
+                throw new IllegalArgumentException("clientId must be 1 to 40 letters, digits, '-' or '_', was '"
+                        + clientId + "'");
+            }
+            this.clientId = clientId;
+            return this;
+        }
+
+        public Builder sendTimeout(Duration sendTimeout) {
+            this.sendTimeout = positive("sendTimeout", sendTimeout);
+            return this;
+        }
+
+        public Builder adminTimeout(Duration adminTimeout) {
+            this.adminTimeout = positive("adminTimeout", adminTimeout);
+            return this;
+        }
+
+        public Builder pollTimeout(Duration pollTimeout) {
+            this.pollTimeout = positive("pollTimeout", pollTimeout);
+            return this;
+        }
+
+        public Builder commitInterval(Duration commitInterval) {
+            this.commitInterval = positive("commitInterval", commitInterval);
+            return this;
+        }
+
+        /** At least 100 ms; shorter than the default makes a consumer notice group changes it missed sooner. */
+        public Builder rebalanceInterval(Duration rebalanceInterval) {
+            positive("rebalanceInterval", rebalanceInterval);
+            if (rebalanceInterval.toMillis() < 100) {
+                throw new IllegalArgumentException("rebalanceInterval must be at least 100 ms, was " + rebalanceInterval);
+            }
+            this.rebalanceInterval = rebalanceInterval;
+            return this;
+        }
+
+        public Builder closeTimeout(Duration closeTimeout) {
+            this.closeTimeout = positive("closeTimeout", closeTimeout);
+            return this;
+        }
+
+        public Builder maxBatchMessages(int maxBatchMessages) {
+            if (maxBatchMessages < 1 || maxBatchMessages > 1024) {
+                throw new IllegalArgumentException("maxBatchMessages must be in [1, 1024], was " + maxBatchMessages);
+            }
+            this.maxBatchMessages = maxBatchMessages;
+            return this;
+        }
+
+        /** In [1, 4 MiB]: RocketMQ brokers refuse larger bodies by default ({@code maxMessageSize}). */
+        public Builder maxMessageBytes(int maxMessageBytes) {
+            if (maxMessageBytes < 1 || maxMessageBytes > DEFAULT_MAX_MESSAGE_BYTES) {
+                throw new IllegalArgumentException("maxMessageBytes must be in [1, " + DEFAULT_MAX_MESSAGE_BYTES
+                        + "], was " + maxMessageBytes);
+            }
+            this.maxMessageBytes = maxMessageBytes;
+            return this;
+        }
+
+        public RocketConfig build() {
+            return new RocketConfig(this);
+        }
+
+        private static Duration positive(String name, Duration value) {
+            Objects.requireNonNull(value, name);
+            if (value.isNegative() || value.isZero() || value.toMillis() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(name + " must be positive and below 24 days, was " + value);
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.keel.rocket.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
+import org.apache.rocketmq.common.message.MessageQueue;
+
+/**
+ * RocketMQ's naming rules and Keel's names on RocketMQ: legal topics and groups, the RocketMQ
+ * consumer group of a Keel group on a topic, the default dead-letter topic and the partition name
+ * of a message queue.
+ */
+public final class Names {
+
+    /** What RocketMQ allows in topic and group names. */
+    static final Pattern LEGAL = Pattern.compile("^[%|a-zA-Z0-9_-]+$");
+    public static final int MAX_TOPIC_LENGTH = 127;
+    public static final int MAX_GROUP_LENGTH = 120;
+    /** Appended to a topic for its default dead-letter topic (RocketMQ names allow no dot). */
+    public static final String DEAD_LETTER_SUFFIX = "_DLT";
+    private static final String SEPARATOR = "_";
+
+    private Names() {
+    }
+
+    /** Why {@code topic} is not a legal RocketMQ topic name, or {@code null} when it is. */
+    public static String topicProblem(String topic) {
+        if (topic == null || topic.isEmpty()) {
+            return "a RocketMQ topic name must not be empty";
+        }
+        if (topic.length() > MAX_TOPIC_LENGTH) {
+            return "RocketMQ topic names are at most " + MAX_TOPIC_LENGTH + " characters, '" + shorten(topic)
+                    + "' has " + topic.length();
+        }
+        if (!LEGAL.matcher(topic).matches()) {
+            return "RocketMQ topic names allow only letters, digits, '-', '_', '%' and '|' (no dots), was '"
+                    + shorten(topic) + "'";
+        }
+        if (topic.startsWith("%") || topic.toUpperCase(Locale.ROOT).startsWith("RMQ_SYS_") || topic.equals("TBW102")) {
+            return "'" + shorten(topic) + "' is a RocketMQ system topic name (%RETRY%, %DLQ%, rmq_sys_, TBW102)";
+        }
+        return null;
+    }
+
+    /** Why {@code group} cannot name a Keel group on RocketMQ, or {@code null} when it can. */
+    public static String groupProblem(String group) {
+        if (group == null || group.isEmpty()) {
+            return "a consumer group name must not be empty";
+        }
+        if (!LEGAL.matcher(group).matches() || group.contains("%")) {
+            return "a consumer group on RocketMQ allows only letters, digits, '-', '_' and '|', was '" + shorten(group)
+                    + "'";
+        }
+        return null;
+    }
+
+    /**
+     * The RocketMQ consumer group of Keel group {@code group} on {@code topic}: {@code <group>_<topic>}.
+     * All members of a RocketMQ group must subscribe to the same topics, so a Keel group consuming two
+     * topics is two RocketMQ groups. A name over {@value #MAX_GROUP_LENGTH} characters is cut and ends in
+     * a hash of the whole, so it stays unique and stable.
+     */
+    public static String rocketGroup(String group, String topic) {
+        String name = group + SEPARATOR + topic;
+        if (name.length() <= MAX_GROUP_LENGTH) {
+            return name;
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(name.getBytes(StandardCharsets.UTF_8));
+        String hash = String.format(Locale.ROOT, "%08x", crc.getValue());
+        return name.substring(0, MAX_GROUP_LENGTH - hash.length() - 1) + SEPARATOR + hash;
+    }
+
+    /** {@code <topic>_DLT}. */
+    public static String deadLetterTopic(String topic) {
+        return topic + DEAD_LETTER_SUFFIX;
+    }
+
+    /** The partition name of a queue, as in receipts and deliveries: {@code <broker>:<queueId>}. */
+    public static String partition(MessageQueue queue) {
+        return partition(queue.getBrokerName(), queue.getQueueId());
+    }
+
+    /** {@code <broker>:<queueId>}. */
+    public static String partition(String brokerName, int queueId) {
+        return brokerName + ":" + queueId;
+    }
+
+    static String shorten(String s) {
+        return s.length() > 60 ? s.substring(0, 60) + "..." : s;
+    }
+}

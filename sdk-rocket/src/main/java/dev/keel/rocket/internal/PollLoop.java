@@ -1,0 +1,273 @@
+package dev.keel.rocket.internal;
+
+import dev.keel.rocket.RocketConfig;
+import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.DeliverySink;
+import dev.keel.spi.InboundRecord;
+import dev.keel.spi.support.OffsetTracker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.rocketmq.client.consumer.DefaultLitePullConsumer;
+import org.apache.rocketmq.client.consumer.store.OffsetStore;
+import org.apache.rocketmq.client.consumer.store.ReadOffsetType;
+import org.apache.rocketmq.client.impl.MQClientManager;
+import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.common.message.MessageQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The thread that owns one lite pull consumer. Under one lock it applies pause and resume, polls,
+ * hands messages to the engine and writes acknowledged offsets; the client's rebalance thread takes
+ * the same lock to hand queues over ({@link #queuesChanged}). Offsets are written with the offset
+ * store's confirmed (not one-way) update: periodically, for a queue taken away, and on close.
+ */
+final class PollLoop implements Runnable {
+
+    /** Extra wait beyond the engine's own revoke bound, for its completion to reach us. */
+    static final Duration REVOKE_MARGIN = Duration.ofSeconds(2);
+    /** How long a pause lasts before the client's queues are paused too. */
+    static final Duration CLIENT_PAUSE_AFTER = Duration.ofSeconds(2);
+    private static final Logger LOG = LoggerFactory.getLogger(PollLoop.class);
+
+    private final DefaultLitePullConsumer consumer;
+    private final DeliverySink sink;
+    private final RocketConfig config;
+    private final ConsumerSettings settings;
+    private final CompletableFuture<Void> done;
+    private final QueueTrackers trackers = new QueueTrackers();
+    private final Object lock = new Object();
+    /** The queues the client assigned to this consumer (under {@link #lock}). */
+    private Set<MessageQueue> owned = Set.of();
+    private boolean pauseApplied;
+    private long pausedSince = -1;
+    private volatile boolean pauseWanted;
+    private volatile boolean closing;
+    private volatile boolean aborted;
+    private volatile Thread thread;
+    private long lastCommitNanos = System.nanoTime();
+    private long lastRebalanceNanos = System.nanoTime();
+
+    PollLoop(DefaultLitePullConsumer consumer, DeliverySink sink, RocketConfig config, ConsumerSettings settings,
+             CompletableFuture<Void> done) {
+        this.consumer = consumer;
+        this.sink = sink;
+        this.config = config;
+        this.settings = settings;
+        this.done = done;
+    }
+
+    void thread(Thread thread) {
+        this.thread = thread;
+    }
+
+    void pauseWanted(boolean wanted) {
+        pauseWanted = wanted;
+        if (!wanted) {
+            wake();
+        }
+    }
+
+    void close(boolean abort) {
+        if (abort) {
+            aborted = true;
+        }
+        closing = true;
+        wake();
+    }
+
+    Set<MessageQueue> owned() {
+        synchronized (lock) {
+            return owned;
+        }
+    }
+
+    long committed(MessageQueue queue) {
+        return consumer.getOffsetStore().readOffset(queue, ReadOffsetType.READ_FROM_STORE);
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (!closing) {
+                boolean paused;
+                synchronized (lock) {
+                    paused = applyPause();
+                    if (!paused) {
+                        deliver(consumer.poll(config.pollTimeout().toMillis()));
+                    }
+                    if (System.nanoTime() - lastCommitNanos >= config.commitInterval().toNanos()) {
+                        commit(owned);
+                        lastCommitNanos = System.nanoTime();
+                    }
+                }
+                rebalanceIfDue();
+                if (paused && !closing) {
+                    LockSupport.parkNanos(config.pollTimeout().toNanos());
+                }
+            }
+            synchronized (lock) {
+                commit(owned);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("RocketMQ consumer of topic {} group {} stopped on an unexpected error", settings.topic(),
+                    settings.group(), e);
+        } finally {
+            try {
+                consumer.shutdown();
+            } catch (RuntimeException e) {
+                LOG.warn("Closing the RocketMQ consumer of topic {} group {} failed: {}", settings.topic(),
+                        settings.group(), e.toString());
+            }
+            done.complete(null);
+        }
+    }
+
+    /**
+     * The client's queue-change callback (its rebalance thread), called after it stopped pulling the
+     * queues it took away. Lets the engine finish or drop their in-flight work (bounded), writes what
+     * was acknowledged, then forgets them; queues assigned while paused are paused at once.
+     */
+    void queuesChanged(String topic, Set<MessageQueue> all, Set<MessageQueue> assigned) {
+        synchronized (lock) {
+            Set<MessageQueue> removed = RocketReceiver.minus(owned, assigned);
+            Set<MessageQueue> added = RocketReceiver.minus(assigned, owned);
+            owned = Set.copyOf(assigned);
+            if (!added.isEmpty() && pauseApplied) {
+                consumer.pause(added);
+            }
+            if (!removed.isEmpty()) {
+                if (!closing) {
+                    awaitEngine(RocketReceiver.partitions(removed));
+                }
+                commit(removed);
+                trackers.remove(removed);
+            }
+            LOG.debug("RocketMQ group {}: queues {} taken away, {} assigned", settings.group(),
+                    RocketReceiver.partitions(removed), RocketReceiver.partitions(added));
+        }
+    }
+
+    /**
+     * While the engine wants a pause nothing is polled, so nothing is delivered; the client keeps
+     * pulling only until its buffer (bound to the subscription's in-flight) is full. A pause that
+     * lasts {@link #CLIENT_PAUSE_AFTER} also pauses every owned queue in the client, which stops
+     * pulling; the client resumes a paused queue only after a second, too slow for the short
+     * pauses of backpressure. True when paused.
+     */
+    private boolean applyPause() {
+        if (pauseWanted) {
+            long now = System.nanoTime();
+            if (pausedSince < 0) {
+                pausedSince = now;
+            }
+            if (!pauseApplied && now - pausedSince >= CLIENT_PAUSE_AFTER.toNanos()) {
+                consumer.pause(owned);
+                pauseApplied = true;
+            }
+            return true;
+        }
+        pausedSince = -1;
+        if (pauseApplied) {
+            consumer.resume(owned);
+            pauseApplied = false;
+        }
+        return false;
+    }
+
+    private void deliver(List<MessageExt> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        List<InboundRecord> batch = new ArrayList<>(messages.size());
+        for (MessageExt m : messages) {
+            MessageQueue queue = new MessageQueue(m.getTopic(), m.getBrokerName(), m.getQueueId());
+            long offset = m.getQueueOffset();
+            OffsetTracker tracker = trackers.received(queue, offset);
+            batch.add(MessageMapping.fromRocket(m, () -> {
+                if (!aborted) {
+                    tracker.acked(offset);
+                }
+            }));
+        }
+        try {
+            sink.accept(batch);
+        } catch (RuntimeException e) {
+            LOG.error("The engine refused {} messages of topic {} group {}; they stay unacknowledged", batch.size(),
+                    settings.topic(), settings.group(), e);
+        }
+    }
+
+    /** Writes the committable offsets of {@code queues} that advanced, each confirmed by the broker. */
+    private void commit(Set<MessageQueue> queues) {
+        if (aborted) {
+            return;
+        }
+        OffsetStore store = consumer.getOffsetStore();
+        for (Map.Entry<MessageQueue, Long> entry : trackers.advanced(queues).entrySet()) {
+            MessageQueue queue = entry.getKey();
+            long offset = entry.getValue();
+            try {
+                if (owned.contains(queue)) {
+                    store.updateOffset(queue, offset, false); // what the client itself persists stays in step
+                }
+                store.updateConsumeOffsetToBroker(queue, offset, false);
+                trackers.written(queue, offset);
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                LOG.warn("Writing offset {} of RocketMQ queue {} for group {} failed ({}); the messages after the "
+                        + "last written offset will be redelivered", offset, Names.partition(queue), settings.group(),
+                        e.toString());
+            }
+        }
+    }
+
+    private void awaitEngine(List<String> partitions) {
+        Duration bound = settings.revokeTimeout().plus(REVOKE_MARGIN);
+        try {
+            sink.revoke(partitions).toCompletableFuture().get(bound.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("In-flight work of revoked queues {} did not finish within {}; writing what was acknowledged, "
+                    + "the rest is redelivered to the new owner", partitions, bound);
+        } catch (ExecutionException e) {
+            LOG.warn("Revoking queues {} failed in the engine ({}); writing what was acknowledged", partitions,
+                    e.getCause().toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.warn("Revoking queues {} failed in the engine ({}); writing what was acknowledged", partitions,
+                    e.toString());
+        }
+    }
+
+    private void rebalanceIfDue() {
+        if (config.rebalanceInterval().compareTo(RocketConfig.DEFAULT_REBALANCE_INTERVAL) >= 0) {
+            return; // the client's own period
+        }
+        if (System.nanoTime() - lastRebalanceNanos >= config.rebalanceInterval().toNanos()) {
+            rebalanceNow();
+        }
+    }
+
+    private void rebalanceNow() {
+        lastRebalanceNanos = System.nanoTime();
+        MQClientManager.getInstance().getOrCreateMQClientInstance(consumer).rebalanceImmediately();
+    }
+
+    private void wake() {
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+}

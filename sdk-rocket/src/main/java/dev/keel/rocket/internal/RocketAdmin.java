@@ -1,0 +1,316 @@
+package dev.keel.rocket.internal;
+
+import dev.keel.BrokerUnavailableException;
+import dev.keel.KeelException;
+import dev.keel.TopicSpec;
+import dev.keel.TopologyException;
+import dev.keel.rocket.RocketConfig;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.apache.rocketmq.client.exception.MQClientException;
+import org.apache.rocketmq.common.MixAll;
+import org.apache.rocketmq.common.TopicConfig;
+import org.apache.rocketmq.common.constant.PermName;
+import org.apache.rocketmq.common.message.MessageQueue;
+import org.apache.rocketmq.remoting.protocol.ResponseCode;
+import org.apache.rocketmq.remoting.protocol.body.ClusterInfo;
+import org.apache.rocketmq.remoting.protocol.route.BrokerData;
+import org.apache.rocketmq.remoting.protocol.route.QueueData;
+import org.apache.rocketmq.remoting.protocol.route.TopicRouteData;
+import org.apache.rocketmq.remoting.protocol.subscription.SubscriptionGroupConfig;
+import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Topics and subscription groups through {@code DefaultMQAdminExt}: creates a topic with its queue
+ * count on every master, idempotently, and waits until the name server routes it; describes and
+ * deletes. Routes answered here are also what the producer sends by. Thread-safe.
+ */
+public final class RocketAdmin implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RocketAdmin.class);
+    private static final long ROUTE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    private final RocketConfig config;
+    private final DefaultMQAdminExt admin;
+
+    public RocketAdmin(RocketConfig config) {
+        this.config = config;
+        this.admin = new DefaultMQAdminExt(config.adminTimeout().toMillis());
+        admin.setNamesrvAddr(config.nameServer());
+        admin.setInstanceName(ClientNames.instance(config, "admin"));
+        admin.setAdminExtGroup(config.clientId() + "-admin-" + ClientNames.unique());
+        try {
+            admin.start();
+        } catch (MQClientException e) {
+            throw new BrokerUnavailableException("cannot start the RocketMQ admin client for name server "
+                    + config.nameServer() + ": " + e.getErrorMessage(), e);
+        }
+    }
+
+    /** The writable queues of {@code topic} in the name server's route, sorted; empty when it does not exist. */
+    public Optional<List<MessageQueue>> writableQueues(String topic) {
+        return route(topic).map(route -> {
+            List<MessageQueue> queues = new ArrayList<>();
+            for (QueueData q : sorted(route)) {
+                if (PermName.isWriteable(q.getPerm())) {
+                    for (int i = 0; i < q.getWriteQueueNums(); i++) {
+                        queues.add(new MessageQueue(topic, q.getBrokerName(), i));
+                    }
+                }
+            }
+            return queues.isEmpty() ? null : List.copyOf(queues);
+        });
+    }
+
+    /** The topic as the broker has it: queues per master and replicas (master plus slaves); no groups. */
+    public Optional<TopicSpec> describe(String topic) {
+        return route(topic).map(route -> {
+            List<QueueData> queues = sorted(route);
+            if (queues.isEmpty()) {
+                return null;
+            }
+            return TopicSpec.builder(topic).partitions(queues.get(0).getWriteQueueNums())
+                    .replicationFactor(replicas(route)).build();
+        });
+    }
+
+    /** Creates the topic and its groups' subscription groups when missing; checks an existing one. */
+    public void ensure(TopicSpec spec) {
+        String problem = Names.topicProblem(spec.name());
+        if (problem != null) {
+            throw new TopologyException(spec.name(), problem);
+        }
+        for (String group : spec.groups()) {
+            String groupProblem = Names.groupProblem(group);
+            if (groupProblem != null) {
+                throw new TopologyException(spec.name(), groupProblem);
+            }
+        }
+        Map<String, BrokerData> masters = masters();
+        int available = masters.values().stream().mapToInt(b -> b.getBrokerAddrs().size()).min().orElse(1);
+        Optional<TopicSpec> existing = describe(spec.name());
+        if (existing.isPresent()) {
+            check(spec, existing.get());
+        } else {
+            if (spec.replicationFactor() != available) {
+                throw new TopologyException(spec.name(), "RocketMQ topic " + spec.name() + ": RocketMQ replicates per "
+                        + "broker, not per topic, and these brokers have replication factor " + available
+                        + " (master plus slaves); requested " + spec.replicationFactor()
+                        + ": declare the topic with replication factor " + available);
+            }
+            createTopic(spec.name(), spec.partitions(), masters);
+        }
+        if (spec.minInSyncReplicas() > 1) {
+            throw new TopologyException(spec.name(), "RocketMQ has no per-topic min.insync.replicas (requested "
+                    + spec.minInSyncReplicas() + "): run the brokers as SYNC_MASTER for synchronous replication "
+                    + "and declare minInSyncReplicas 1");
+        }
+        for (String group : spec.groups()) {
+            createGroup(Names.rocketGroup(group, spec.name()), masters);
+        }
+        awaitRoute(spec.name());
+    }
+
+    /** The dead-letter topic of a subscription: created like {@code origin} when missing, kept for {@code group}. */
+    public void ensureDeadLetters(String origin, String deadLetters, String group) {
+        String problem = Names.topicProblem(deadLetters);
+        if (problem != null) {
+            throw new TopologyException(deadLetters, "the dead-letter topic of " + origin + ": " + problem);
+        }
+        Map<String, BrokerData> masters = masters();
+        if (describe(deadLetters).isEmpty()) {
+            int queues = describe(origin).map(TopicSpec::partitions).orElse(TopicSpec.DEFAULT_PARTITIONS);
+            createTopic(deadLetters, queues, masters);
+        }
+        createGroup(Names.rocketGroup(group, deadLetters), masters);
+        awaitRoute(deadLetters);
+    }
+
+    /** Deletes the topic on every broker and the name server, and the Keel groups that consumed it. */
+    public void delete(String topic) {
+        if (route(topic).isEmpty()) {
+            return;
+        }
+        Map<String, BrokerData> masters = masters();
+        try {
+            for (String group : admin.queryTopicConsumeByWho(topic).getGroupList()) {
+                if (group.endsWith("_" + topic)) {
+                    for (BrokerData broker : masters.values()) {
+                        admin.deleteSubscriptionGroup(broker.getBrokerAddrs().get(MixAll.MASTER_ID), group, true);
+                    }
+                }
+            }
+        } catch (Exception e) {
+            LOG.debug("Could not list the groups of RocketMQ topic {} for deletion: {}", topic, e.toString());
+        }
+        Set<String> clusters = new java.util.HashSet<>();
+        masters.values().forEach(b -> clusters.add(b.getCluster()));
+        try {
+            for (String cluster : clusters) {
+                admin.deleteTopic(topic, cluster);
+            }
+        } catch (Exception e) {
+            throw failure("deleting RocketMQ topic " + topic, e);
+        }
+        await("topic " + topic + " to leave the name server's route", () -> route(topic).isEmpty());
+    }
+
+    private void check(TopicSpec spec, TopicSpec existing) {
+        if (existing.partitions() != spec.partitions()) {
+            throw new TopologyException(spec.name(), "RocketMQ topic " + spec.name() + " exists with "
+                    + existing.partitions() + " queues per broker; requested " + spec.partitions()
+                    + ". Keel never changes a topic's queue count (keys would move to other queues): declare "
+                    + existing.partitions() + ", or delete the topic first");
+        }
+        if (existing.replicationFactor() != spec.replicationFactor()) {
+            throw new TopologyException(spec.name(), "RocketMQ topic " + spec.name() + " has replication factor "
+                    + existing.replicationFactor() + " (its brokers' master plus slaves); requested "
+                    + spec.replicationFactor());
+        }
+    }
+
+    private void createTopic(String topic, int queues, Map<String, BrokerData> masters) {
+        TopicConfig topicConfig = new TopicConfig(topic, queues, queues, PermName.PERM_READ | PermName.PERM_WRITE);
+        try {
+            for (BrokerData broker : masters.values()) {
+                admin.createAndUpdateTopicConfig(broker.getBrokerAddrs().get(MixAll.MASTER_ID), topicConfig);
+            }
+        } catch (Exception e) {
+            throw failure("creating RocketMQ topic " + topic, e);
+        }
+        LOG.debug("Created RocketMQ topic {} with {} queues on {} master(s)", topic, queues, masters.size());
+    }
+
+    private void createGroup(String group, Map<String, BrokerData> masters) {
+        try {
+            for (BrokerData broker : masters.values()) {
+                String address = broker.getBrokerAddrs().get(MixAll.MASTER_ID);
+                SubscriptionGroupConfig existing = admin.examineSubscriptionGroupConfig(address, group);
+                if (existing == null) {
+                    SubscriptionGroupConfig groupConfig = new SubscriptionGroupConfig();
+                    groupConfig.setGroupName(group);
+                    admin.createAndUpdateSubscriptionGroupConfig(address, groupConfig);
+                }
+            }
+        } catch (Exception e) {
+            if (isNotFound(e)) {
+                createGroupUnchecked(group, masters);
+                return;
+            }
+            throw failure("creating RocketMQ subscription group " + group, e);
+        }
+    }
+
+    private void createGroupUnchecked(String group, Map<String, BrokerData> masters) {
+        SubscriptionGroupConfig groupConfig = new SubscriptionGroupConfig();
+        groupConfig.setGroupName(group);
+        try {
+            for (BrokerData broker : masters.values()) {
+                admin.createAndUpdateSubscriptionGroupConfig(broker.getBrokerAddrs().get(MixAll.MASTER_ID),
+                        groupConfig);
+            }
+        } catch (Exception e) {
+            throw failure("creating RocketMQ subscription group " + group, e);
+        }
+    }
+
+    private Map<String, BrokerData> masters() {
+        ClusterInfo cluster;
+        try {
+            cluster = admin.examineBrokerClusterInfo();
+        } catch (Exception e) {
+            throw failure("asking name server " + config.nameServer() + " for the brokers", e);
+        }
+        Map<String, BrokerData> masters = new TreeMap<>();
+        cluster.getBrokerAddrTable().forEach((name, broker) -> {
+            if (broker.getBrokerAddrs().containsKey(MixAll.MASTER_ID)) {
+                masters.put(name, broker);
+            }
+        });
+        if (masters.isEmpty()) {
+            throw new BrokerUnavailableException("name server " + config.nameServer() + " knows no RocketMQ master "
+                    + "broker: start a broker registered with it", null);
+        }
+        return masters;
+    }
+
+    private Optional<TopicRouteData> route(String topic) {
+        try {
+            TopicRouteData route = admin.examineTopicRouteInfo(topic);
+            return route == null || route.getQueueDatas() == null || route.getQueueDatas().isEmpty()
+                    ? Optional.empty() : Optional.of(route);
+        } catch (Exception e) {
+            if (isNotFound(e)) {
+                return Optional.empty();
+            }
+            throw failure("asking name server " + config.nameServer() + " for the route of topic " + topic, e);
+        }
+    }
+
+    private void awaitRoute(String topic) {
+        await("the name server to route topic " + topic, () -> writableQueues(topic).isPresent());
+    }
+
+    private void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + config.adminTimeout().toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new KeelException("timed out after " + config.adminTimeout() + " waiting for " + what, true);
+            }
+            LockSupport.parkNanos(ROUTE_POLL_NANOS);
+        }
+    }
+
+    private static List<QueueData> sorted(TopicRouteData route) {
+        List<QueueData> queues = new ArrayList<>(route.getQueueDatas());
+        queues.sort(Comparator.comparing(QueueData::getBrokerName));
+        return queues;
+    }
+
+    private static int replicas(TopicRouteData route) {
+        return route.getBrokerDatas().stream().mapToInt(b -> b.getBrokerAddrs().size()).min().orElse(1);
+    }
+
+    private static boolean isNotFound(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof MQClientException c && (c.getResponseCode() == ResponseCode.TOPIC_NOT_EXIST
+                    || c.getResponseCode() == ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST)) {
+                return true;
+            }
+            if (t instanceof org.apache.rocketmq.client.exception.MQBrokerException b
+                    && (b.getResponseCode() == ResponseCode.TOPIC_NOT_EXIST
+                    || b.getResponseCode() == ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static KeelException failure(String what, Exception e) {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        if (e instanceof KeelException k) {
+            return k;
+        }
+        if (e instanceof org.apache.rocketmq.remoting.exception.RemotingException) {
+            return new BrokerUnavailableException(what + " failed: " + e.getMessage(), e);
+        }
+        return new KeelException(what + " failed: " + e, e, true);
+    }
+
+    @Override
+    public void close() {
+        admin.shutdown();
+    }
+}

@@ -1,0 +1,147 @@
+package dev.keel.rocket.internal;
+
+import dev.keel.KeelException;
+import dev.keel.rocket.RocketConfig;
+import dev.keel.spi.BrokerConsumer;
+import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.DeliverySink;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.rocketmq.client.consumer.DefaultLitePullConsumer;
+import org.apache.rocketmq.client.exception.MQClientException;
+import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
+import org.apache.rocketmq.common.message.MessageQueue;
+
+/**
+ * One subscription's RocketMQ consumer: a {@code DefaultLitePullConsumer} with auto-commit off and
+ * a client instance of its own, driven by a {@link PollLoop} thread. Pause, resume, close and abort
+ * are flags the poll thread applies. {@link #abort()} is this module's crash simulation for its
+ * tests, not part of the SPI.
+ */
+public final class RocketReceiver implements BrokerConsumer {
+
+    /** The most messages one pull fetches from one queue. */
+    static final int MAX_PULL_BATCH = 32;
+
+    private final RocketConfig config;
+    private final ConsumerSettings settings;
+    private final String rocketGroup;
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+    private volatile PollLoop loop;
+    private volatile boolean closedBeforeStart;
+
+    public RocketReceiver(RocketConfig config, ConsumerSettings settings) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.rocketGroup = Names.rocketGroup(settings.group(), settings.topic());
+    }
+
+    /** The RocketMQ consumer group this consumer joins. */
+    public String rocketGroup() {
+        return rocketGroup;
+    }
+
+    @Override
+    public synchronized void start(DeliverySink sink) {
+        Objects.requireNonNull(sink, "sink");
+        if (loop != null || closedBeforeStart) {
+            throw new IllegalStateException("a RocketMQ consumer starts once, and not after close");
+        }
+        DefaultLitePullConsumer consumer = new DefaultLitePullConsumer(rocketGroup);
+        consumer.setNamesrvAddr(config.nameServer());
+        consumer.setInstanceName(ClientNames.instance(config, "consumer"));
+        consumer.setVipChannelEnabled(false);
+        consumer.setAutoCommit(false);
+        consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        int batch = Math.min(MAX_PULL_BATCH, settings.maxInFlight());
+        consumer.setPullBatchSize(batch);
+        consumer.setPullThresholdForAll(Math.max(batch, settings.maxInFlight()));
+        consumer.setPullThresholdForQueue(Math.max(batch, settings.maxInFlight()));
+        consumer.setPollTimeoutMillis(config.pollTimeout().toMillis());
+        PollLoop poll = new PollLoop(consumer, sink, config, settings, done);
+        try {
+            consumer.subscribe(settings.topic(), "*", poll::queuesChanged);
+            consumer.start();
+        } catch (MQClientException | IllegalStateException e) {
+            consumer.shutdown();
+            throw new KeelException("cannot start the RocketMQ consumer for topic " + settings.topic() + " group "
+                    + settings.group() + " (RocketMQ group " + rocketGroup + "): " + e.getMessage(), e, false);
+        }
+        loop = poll;
+        Thread thread = new Thread(poll, config.clientId() + "-rocket-poll-" + settings.topic() + "-"
+                + settings.group());
+        thread.setDaemon(true);
+        poll.thread(thread);
+        thread.start();
+    }
+
+    @Override
+    public void pause() {
+        PollLoop l = loop;
+        if (l != null) {
+            l.pauseWanted(true);
+        }
+    }
+
+    @Override
+    public void resume() {
+        PollLoop l = loop;
+        if (l != null) {
+            l.pauseWanted(false);
+        }
+    }
+
+    @Override
+    public synchronized CompletionStage<Void> close() {
+        if (loop == null) {
+            closedBeforeStart = true;
+            done.complete(null);
+        } else {
+            loop.close(false);
+        }
+        return done.copy();
+    }
+
+    /**
+     * Leaves as a crash would: commits nothing more and ignores later acknowledgements; what was not
+     * committed is redelivered to the group. For this module's tests; the SPI has no abort.
+     */
+    public synchronized CompletionStage<Void> abort() {
+        if (loop == null) {
+            closedBeforeStart = true;
+            done.complete(null);
+        } else {
+            loop.close(true);
+        }
+        return done.copy();
+    }
+
+    /** The queues this consumer owns now (for tests). */
+    public Set<MessageQueue> ownedQueues() {
+        PollLoop l = loop;
+        return l == null ? Set.of() : l.owned();
+    }
+
+    /** The offset the broker has for {@code queue} in this consumer's group (for tests). */
+    public long committed(MessageQueue queue) {
+        PollLoop l = loop;
+        if (l == null) {
+            throw new IllegalStateException("not started");
+        }
+        return l.committed(queue);
+    }
+
+    static Set<MessageQueue> minus(Set<MessageQueue> a, Set<MessageQueue> b) {
+        Set<MessageQueue> result = new HashSet<>(a);
+        result.removeAll(b);
+        return result;
+    }
+
+    static List<String> partitions(Set<MessageQueue> queues) {
+        return queues.stream().map(Names::partition).sorted().toList();
+    }
+}

@@ -1,0 +1,261 @@
+package dev.keel.rocket.internal;
+
+import dev.keel.ClosedException;
+import dev.keel.KeelException;
+import dev.keel.PublishException;
+import dev.keel.PublishReceipt;
+import dev.keel.UnroutableException;
+import dev.keel.rocket.RocketConfig;
+import dev.keel.spi.BrokerProducer;
+import dev.keel.spi.OutboundRecord;
+import dev.keel.spi.support.DaemonThreads;
+import dev.keel.spi.support.KeyHash;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.rocketmq.client.exception.MQClientException;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.SendCallback;
+import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.client.producer.SendStatus;
+import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The adapter's shared producer: one {@code DefaultMQProducer} with its own retries off (a client
+ * retry could move a message to another queue). A batch that fails retriably is sent again to the
+ * same queue before anything behind it, until the send timeout; then it fails (the engine may retry
+ * it with the same id) together with what waits behind it.
+ * A keyed message goes to queue {@code KeyHash.laneOf(key, queues)}, an unkeyed one round-robin;
+ * each queue has one request in flight ({@link QueueLane}). Only {@code SEND_OK} confirms. Stages
+ * complete on a thread of the adapter, never on the client's I/O threads.
+ */
+public final class RocketSender implements BrokerProducer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RocketSender.class);
+    /** The first pause before a failed batch is sent again in place; it doubles up to the maximum. */
+    static final long RETRY_BACKOFF_MILLIS = 20;
+    static final long MAX_RETRY_BACKOFF_MILLIS = 1000;
+
+    private final RocketConfig config;
+    private final DefaultMQProducer producer;
+    private final ExecutorService completions;
+    private final ExecutorService checks;
+    private final ScheduledExecutorService retries;
+    private final TopicRoutes routes;
+    private final Map<MessageQueue, QueueLane> lanes = new ConcurrentHashMap<>();
+    private final Set<QueueLane.Pending> outstanding = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger roundRobin = new AtomicInteger();
+    private volatile boolean closed;
+
+    public RocketSender(RocketConfig config, RocketAdmin admin) {
+        this.config = config;
+        this.producer = new DefaultMQProducer(config.clientId() + "-producer");
+        producer.setNamesrvAddr(config.nameServer());
+        producer.setInstanceName(ClientNames.instance(config, "producer"));
+        producer.setRetryTimesWhenSendFailed(0);
+        producer.setRetryTimesWhenSendAsyncFailed(0);
+        producer.setSendLatencyFaultEnable(false);
+        producer.setVipChannelEnabled(false);
+        producer.setSendMsgTimeout((int) config.sendTimeout().toMillis());
+        producer.setMaxMessageSize(Math.max(config.maxMessageBytes(), QueueLane.MAX_BATCH_BYTES * 2));
+        try {
+            producer.start();
+        } catch (MQClientException e) {
+            throw new KeelException("cannot start the RocketMQ producer for name server " + config.nameServer() + ": "
+                    + e.getErrorMessage(), e, true);
+        }
+        this.completions = Executors.newSingleThreadExecutor(
+                DaemonThreads.named(config.clientId() + "-rocket-producer-completions"));
+        this.checks = Executors.newSingleThreadExecutor(DaemonThreads.named(config.clientId() + "-rocket-routes"));
+        this.routes = new TopicRoutes(admin, checks);
+        this.retries = Executors.newSingleThreadScheduledExecutor(
+                DaemonThreads.named(config.clientId() + "-rocket-producer-retries"));
+    }
+
+    @Override
+    public CompletionStage<PublishReceipt> send(OutboundRecord record) {
+        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(new ClosedException("the RocketMQ producer is closed"));
+            return result;
+        }
+        String problem = Names.topicProblem(record.topic());
+        if (problem != null) {
+            result.completeExceptionally(new PublishException("cannot publish message to '"
+                    + Names.shorten(record.topic()) + "': " + problem, null, false));
+            return result;
+        }
+        Message message;
+        try {
+            message = MessageMapping.toRocket(record, config.maxMessageBytes());
+        } catch (KeelException e) {
+            result.completeExceptionally(e);
+            return result;
+        }
+        int bytes = record.payload().length + 256 + record.headers().size() * 64;
+        QueueLane.Pending pending = new QueueLane.Pending(record, message, result, bytes);
+        outstanding.add(pending);
+        result.whenComplete((r, e) -> outstanding.remove(pending));
+        routes.whenRouted(record.topic(), (queues, failure) -> {
+            if (failure != null) {
+                result.completeExceptionally(failure);
+            } else if (closed) {
+                result.completeExceptionally(new ClosedException("the RocketMQ producer is closed"));
+            } else {
+                MessageQueue queue = record.key() == null
+                        ? queues.get(Math.floorMod(roundRobin.getAndIncrement(), queues.size()))
+                        : queues.get(KeyHash.laneOf(record.key(), queues.size()));
+                QueueLane lane = lanes.computeIfAbsent(queue, q -> new QueueLane(q, config.maxBatchMessages()));
+                List<QueueLane.Pending> batch = lane.add(pending);
+                if (batch != null) {
+                    dispatch(lane, batch);
+                }
+            }
+        });
+        return result;
+    }
+
+    private void dispatch(QueueLane lane, List<QueueLane.Pending> batch) {
+        if (batch != null) {
+            send(lane, batch, System.nanoTime() + config.sendTimeout().toNanos(), 1);
+        }
+    }
+
+    /** Sends one batch (attempt {@code attempt}); its outcome arrives in {@link #onDone}. */
+    private void send(QueueLane lane, List<QueueLane.Pending> batch, long deadline, int attempt) {
+        SendCallback callback = new SendCallback() {
+            @Override
+            public void onSuccess(SendResult sendResult) {
+                onDone(lane, batch, deadline, attempt, sendResult, null);
+            }
+
+            @Override
+            public void onException(Throwable e) {
+                onDone(lane, batch, deadline, attempt, null, e);
+            }
+        };
+        try {
+            long timeout = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            if (batch.size() == 1) {
+                producer.send(batch.get(0).message(), lane.queue(), callback, timeout);
+            } else {
+                List<Message> messages = new ArrayList<>(batch.size());
+                batch.forEach(p -> messages.add(p.message()));
+                producer.send(messages, lane.queue(), callback, timeout);
+            }
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            onDone(lane, batch, deadline, attempt, null, e);
+        }
+    }
+
+    private void onDone(QueueLane lane, List<QueueLane.Pending> batch, long deadline, int attempt,
+                        SendResult sendResult, Throwable error) {
+        try {
+            completions.execute(() -> settle(lane, batch, deadline, attempt, sendResult, error));
+        } catch (RejectedExecutionException closing) {
+            fail(lane, batch, new ClosedException("the RocketMQ producer is closed"));
+        }
+    }
+
+    /**
+     * Completes a batch the broker confirmed and sends the lane's next one. A retriable failure is
+     * retried in place, on the same queue and before anything queued behind it, until the send
+     * timeout: an engine retry would come after later messages of the same keys. When the batch
+     * finally fails, what waits behind it fails with it, so nothing overtakes it.
+     */
+    private void settle(QueueLane lane, List<QueueLane.Pending> batch, long deadline, int attempt,
+                        SendResult sendResult, Throwable error) {
+        String topic = lane.queue().getTopic();
+        if (error == null && sendResult.getSendStatus() == SendStatus.SEND_OK) {
+            long base = sendResult.getQueueOffset();
+            String partition = Names.partition(sendResult.getMessageQueue() == null ? lane.queue()
+                    : sendResult.getMessageQueue());
+            for (int i = 0; i < batch.size(); i++) {
+                OutboundRecord record = batch.get(i).record();
+                batch.get(i).result().complete(new PublishReceipt(topic, record.id(), partition, base + i));
+            }
+            dispatch(lane, lane.next());
+            return;
+        }
+        KeelException failure = error == null ? SendErrors.notOk(topic, sendResult.getSendStatus())
+                : SendErrors.map(topic, error, config.sendTimeout());
+        long backoff = Math.min(MAX_RETRY_BACKOFF_MILLIS, RETRY_BACKOFF_MILLIS << Math.min(attempt - 1, 10));
+        if (failure.isRetriable() && !closed
+                && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff) - deadline < 0) {
+            LOG.debug("Send of {} message(s) to RocketMQ queue {} failed (attempt {}), retrying in place: {}",
+                    batch.size(), Names.partition(lane.queue()), attempt, failure.getMessage());
+            try {
+                retries.schedule(() -> send(lane, batch, deadline, attempt + 1), backoff, TimeUnit.MILLISECONDS);
+                return;
+            } catch (RejectedExecutionException closing) {
+                // closing: fail below
+            }
+        }
+        if (failure instanceof UnroutableException) {
+            routes.forget(topic);
+        }
+        fail(lane, batch, failure);
+    }
+
+    /** Fails {@code batch} and everything waiting behind it on its lane, then frees the lane. */
+    private void fail(QueueLane lane, List<QueueLane.Pending> batch, KeelException failure) {
+        batch.forEach(p -> p.result().completeExceptionally(failure));
+        List<QueueLane.Pending> behind = lane.clear();
+        behind.forEach(p -> p.result().completeExceptionally(failure));
+        dispatch(lane, lane.next());
+    }
+
+    /** Forgets that {@code topic} exists (it was deleted): the next send to it checks again. */
+    public void forgetTopic(String topic) {
+        routes.forget(topic);
+    }
+
+    /** Waits (up to the close timeout) for what is pending; what is left fails, none hangs. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        long deadline = System.nanoTime() + config.closeTimeout().toNanos();
+        while (!outstanding.isEmpty() && System.nanoTime() - deadline < 0) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+        ClosedException closing = new ClosedException("the RocketMQ producer closed before the broker confirmed "
+                + "the message (within closeTimeout " + config.closeTimeout() + ")");
+        lanes.values().forEach(lane -> lane.clear().forEach(p -> p.result().completeExceptionally(closing)));
+        List.copyOf(outstanding).forEach(p -> p.result().completeExceptionally(closing));
+        try {
+            producer.shutdown();
+        } catch (RuntimeException e) {
+            LOG.warn("Closing the RocketMQ producer failed: {}", e.toString());
+        }
+        checks.shutdownNow();
+        retries.shutdownNow();
+        completions.shutdown();
+        try {
+            if (!completions.awaitTermination(config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("RocketMQ producer completions did not finish within {}", config.closeTimeout());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

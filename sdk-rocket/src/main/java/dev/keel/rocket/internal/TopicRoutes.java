@@ -1,0 +1,109 @@
+package dev.keel.rocket.internal;
+
+import dev.keel.KeelException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiConsumer;
+import org.apache.rocketmq.common.message.MessageQueue;
+
+/**
+ * The writable queues of each topic the producer sends to, checked with the name server before the
+ * first send: a topic that does not exist fails at once with {@link dev.keel.UnroutableException}
+ * and is never created by the broker's auto-creation (the client would otherwise send it along the
+ * {@code TBW102} template route). Sends that arrive while a topic is checked wait in order and go
+ * on (or fail) together, so per-key order holds from the first message. Thread-safe.
+ */
+final class TopicRoutes {
+
+    private final RocketAdmin admin;
+    private final Executor checks;
+    private final Map<String, List<MessageQueue>> known = new ConcurrentHashMap<>();
+    private final Map<String, List<BiConsumer<List<MessageQueue>, KeelException>>> waiting = new HashMap<>();
+
+    TopicRoutes(RocketAdmin admin, Executor checks) {
+        this.admin = admin;
+        this.checks = checks;
+    }
+
+    /**
+     * Runs {@code action} with the topic's queues once they are known (at once, on this thread, when
+     * they already are), or with the failure. Actions for one topic run in the order given.
+     */
+    void whenRouted(String topic, BiConsumer<List<MessageQueue>, KeelException> action) {
+        List<MessageQueue> queues = known.get(topic);
+        if (queues != null) {
+            action.accept(queues, null);
+            return;
+        }
+        boolean check;
+        synchronized (this) {
+            queues = known.get(topic);
+            if (queues == null) {
+                List<BiConsumer<List<MessageQueue>, KeelException>> list = waiting.get(topic);
+                check = list == null;
+                if (check) {
+                    list = new ArrayList<>();
+                    waiting.put(topic, list);
+                }
+                list.add(action);
+            } else {
+                check = false;
+            }
+        }
+        if (queues != null) {
+            action.accept(queues, null);
+        } else if (check) {
+            try {
+                checks.execute(() -> settle(topic));
+            } catch (RejectedExecutionException closing) {
+                fail(topic, new dev.keel.ClosedException("the RocketMQ producer is closed"));
+            }
+        }
+    }
+
+    /** Forgets the topic's queues (deleted, or the broker said it does not exist): the next send checks again. */
+    void forget(String topic) {
+        known.remove(topic);
+    }
+
+    private void settle(String topic) {
+        Optional<List<MessageQueue>> queues;
+        try {
+            queues = admin.writableQueues(topic);
+        } catch (KeelException e) {
+            fail(topic, e);
+            return;
+        } catch (RuntimeException e) {
+            fail(topic, new KeelException("checking that RocketMQ topic " + topic + " exists failed: " + e, e, true));
+            return;
+        }
+        if (queues.isEmpty()) {
+            fail(topic, SendErrors.missingTopic(topic, null));
+            return;
+        }
+        synchronized (this) {
+            // the waiting actions run before the topic counts as known, so none is overtaken by a later send
+            List<BiConsumer<List<MessageQueue>, KeelException>> actions = waiting.remove(topic);
+            if (actions != null) {
+                actions.forEach(a -> a.accept(queues.get(), null));
+            }
+            known.put(topic, queues.get());
+        }
+    }
+
+    private void fail(String topic, KeelException failure) {
+        List<BiConsumer<List<MessageQueue>, KeelException>> actions;
+        synchronized (this) {
+            actions = waiting.remove(topic);
+        }
+        if (actions != null) {
+            actions.forEach(a -> a.accept(null, failure));
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package dev.keel.rocket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.keel.Codec;
+import dev.keel.DeliveryGuarantee;
+import dev.keel.KeelException;
+import dev.keel.Message;
+import dev.keel.PublisherConfig;
+import dev.keel.SubscriptionConfig;
+import dev.keel.TopicSpec;
+import dev.keel.core.Keel;
+import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.InboundRecord;
+import dev.keel.rocket.internal.RocketReceiver;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.Brokers;
+import dev.keel.testbrokers.RocketEndpoint;
+import dev.keel.testbrokers.UsesBrokers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The broker is killed with kill -9 and restarted while messages flow: no confirmed message is lost
+ * (redeliveries are expected and skipped by the idempotency store).
+ */
+@UsesBrokers(BrokerKind.ROCKET)
+class RocketBrokerRestartTest {
+
+    private static final int BEFORE_KILL = 300;
+    private static final int AFTER_RESTART = 300;
+    private static final int BATCH = 20;
+
+    private final RocketEndpoint rocket = Brokers.rocket();
+    private final List<Keel> keels = new ArrayList<>();
+    /** The adapters, consumers and stores given to {@link #keels}: theirs to close, after the Keels. */
+    private final List<AutoCloseable> given = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        keels.forEach(Keel::close);
+        for (AutoCloseable resource : given) {
+            resource.close();
+        }
+    }
+
+    @Test
+    void confirmedMessagesShouldSurviveABrokerKilledAndRestartedMidStream() throws Exception {
+        assumeTrue(rocket.supportsFaults(), "this RocketMQ is not owned by the harness (KEEL_ROCKET_NAMESRV is set)");
+        String topic = RocketTestSupport.unique("restart");
+        RocketConfig config = RocketTestSupport.config().sendTimeout(Duration.ofSeconds(5)).build();
+        RocketAdapter publishingAdapter = new RocketAdapter(config);
+        RocketAdapter consumingAdapter = new RocketAdapter(config);
+        InMemoryIdempotencyStore store = new InMemoryIdempotencyStore(); // one consumer process
+        given.addAll(List.of(publishingAdapter, consumingAdapter, store));
+        Keel publishing = Keel.builder(publishingAdapter).withoutIdempotencyStore()
+                .publisherConfig(PublisherConfig.custom().timeout(Duration.ofSeconds(120)).build()).build();
+        keels.add(publishing);
+        publishing.ensureTopology(TopicSpec.builder(topic).partitions(3).build());
+        Keel consuming = Keel.builder(consumingAdapter).idempotencyStore(store).build();
+        keels.add(consuming);
+        Set<String> handled = ConcurrentHashMap.newKeySet();
+        consuming.subscribe(SubscriptionConfig.builder(topic, RocketTestSupport.unique("group"), Codec.utf8())
+                .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).build(), delivery -> handled.add(delivery.id()));
+
+        Set<String> confirmed = ConcurrentHashMap.newKeySet();
+        AtomicInteger confirmedAfterRestart = new AtomicInteger();
+        AtomicBoolean restarted = new AtomicBoolean();
+        List<Throwable> failures = new ArrayList<>();
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+        CompletableFuture<Void> stream = CompletableFuture.runAsync(() -> {
+            // publishes batches until, after the restart, AFTER_RESTART more were confirmed: publishes fail
+            // fast while the broker is down (the circuit breaker opens), the stream goes on regardless
+            for (int from = 0; confirmedAfterRestart.get() < AFTER_RESTART && System.nanoTime() < giveUp;
+                 from += BATCH) {
+                boolean afterRestart = restarted.get();
+                List<CompletableFuture<Boolean>> batch = new ArrayList<>();
+                for (int i = from; i < from + BATCH; i++) {
+                    String id = "m-" + i;
+                    batch.add(publishing.publisher().publishAsync(topic, Message.builder(id, Codec.utf8()).id(id)
+                                    .key("k" + (i % 7)).build()).toCompletableFuture()
+                            .handle((receipt, error) -> {
+                                if (error == null) {
+                                    confirmed.add(id);
+                                    return true;
+                                }
+                                synchronized (failures) {
+                                    failures.add(error instanceof CompletionException ? error.getCause() : error);
+                                }
+                                return false;
+                            }));
+                }
+                long ok = batch.stream().filter(CompletableFuture::join).count();
+                if (afterRestart) {
+                    confirmedAfterRestart.addAndGet((int) ok);
+                }
+                if (ok == 0) {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200)); // pace a stream that fails fast
+                }
+            }
+        });
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> confirmed.size() >= BEFORE_KILL);
+        rocket.kill();
+        rocket.restart();
+        restarted.set(true);
+        stream.get(300, TimeUnit.SECONDS);
+
+        assertThat(confirmedAfterRestart.get()).as("publishing went on after the restart")
+                .isGreaterThanOrEqualTo(AFTER_RESTART);
+        synchronized (failures) {
+            assertThat(failures).allSatisfy(e -> assertThat(e).isInstanceOf(KeelException.class));
+        }
+        await().atMost(Duration.ofSeconds(180)).untilAsserted(() -> assertThat(handled).containsAll(confirmed));
+        assertThat(readAll(publishingAdapter, topic, confirmed.size())).containsAll(confirmed);
+    }
+
+    /** Every id in the topic, read below the engine by a new group from the first offset. */
+    private Set<String> readAll(RocketAdapter adapter, String topic, int atLeast) {
+        RecordingSink sink = new RecordingSink();
+        sink.ackAll(true);
+        RocketReceiver audit = (RocketReceiver) adapter.consumer(new ConsumerSettings(topic,
+                RocketTestSupport.unique("audit"), 1000, Duration.ofSeconds(10)));
+        given.add(0, () -> audit.close().toCompletableFuture().join());
+        audit.start(sink);
+        await().atMost(Duration.ofSeconds(120)).until(() -> sink.records.stream().map(InboundRecord::id)
+                .distinct().count() >= atLeast);
+        Set<String> ids = ConcurrentHashMap.newKeySet();
+        sink.records.forEach(r -> ids.add(r.id()));
+        return ids;
+    }
+}

@@ -1,0 +1,70 @@
+package dev.keel.rocket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** RocketConfig: defaults, copies, and every setter refusing bad values at once. */
+class RocketConfigTest {
+
+    @Test
+    void defaultsShouldBeTheNamedConstants() {
+        RocketConfig config = RocketConfig.ofDefaults();
+
+        assertThat(config.nameServer()).isEqualTo(RocketConfig.DEFAULT_NAME_SERVER);
+        assertThat(config.clientId()).isEqualTo(RocketConfig.DEFAULT_CLIENT_ID);
+        assertThat(config.sendTimeout()).isEqualTo(RocketConfig.DEFAULT_SEND_TIMEOUT);
+        assertThat(config.rebalanceInterval()).isEqualTo(RocketConfig.DEFAULT_REBALANCE_INTERVAL);
+        assertThat(config.maxMessageBytes()).isEqualTo(RocketConfig.DEFAULT_MAX_MESSAGE_BYTES);
+    }
+
+    @Test
+    void fromShouldCopyEverySettingAndEqualTheOriginal() {
+        RocketConfig original = RocketConfig.custom().nameServer("ns-1:9876;ns-2:9876").clientId("billing")
+                .sendTimeout(Duration.ofSeconds(3)).adminTimeout(Duration.ofSeconds(4))
+                .pollTimeout(Duration.ofMillis(50)).commitInterval(Duration.ofSeconds(1))
+                .rebalanceInterval(Duration.ofSeconds(2)).closeTimeout(Duration.ofSeconds(5)).maxBatchMessages(64)
+                .maxMessageBytes(1024).build();
+
+        RocketConfig copy = RocketConfig.from(original).build();
+
+        assertThat(copy).isEqualTo(original).hasSameHashCodeAs(original);
+        assertThat(copy.toString()).contains("ns-1:9876;ns-2:9876").contains("billing");
+    }
+
+    @Test
+    void nameServerWithoutAPortShouldFail() {
+        assertThatThrownBy(() -> RocketConfig.custom().nameServer("localhost"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("host:port");
+        assertThatThrownBy(() -> RocketConfig.custom().nameServer("localhost:x"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a number");
+        assertThatThrownBy(() -> RocketConfig.custom().nameServer(" "))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void clientIdThatCannotPrefixAGroupNameShouldFail() {
+        assertThatThrownBy(() -> RocketConfig.custom().clientId("billing.v2"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("billing.v2");
+    }
+
+    @Test
+    void nonPositiveOrTooShortDurationsShouldFail() {
+        assertThatThrownBy(() -> RocketConfig.custom().sendTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sendTimeout");
+        assertThatThrownBy(() -> RocketConfig.custom().commitInterval(Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("commitInterval");
+        assertThatThrownBy(() -> RocketConfig.custom().rebalanceInterval(Duration.ofMillis(10)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 100 ms");
+    }
+
+    @Test
+    void batchAndBodyLimitsOutsideTheirRangesShouldFail() {
+        assertThatThrownBy(() -> RocketConfig.custom().maxBatchMessages(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBatchMessages");
+        assertThatThrownBy(() -> RocketConfig.custom().maxMessageBytes(RocketConfig.DEFAULT_MAX_MESSAGE_BYTES + 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxMessageBytes");
+    }
+}

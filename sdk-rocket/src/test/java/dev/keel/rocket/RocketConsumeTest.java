@@ -1,0 +1,94 @@
+package dev.keel.rocket;
+
+import static dev.keel.rocket.RocketTestSupport.record;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.TopicSpec;
+import dev.keel.spi.BrokerProducer;
+import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.InboundRecord;
+import dev.keel.rocket.internal.RocketReceiver;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.UsesBrokers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.rocketmq.common.message.MessageQueue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The consumer side at the SPI level: contiguous commits, pause across rebalances. */
+@UsesBrokers(BrokerKind.ROCKET)
+class RocketConsumeTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
+    private final RocketAdapter adapter = RocketTestSupport.adapter();
+    private final String topic = RocketTestSupport.unique("consume");
+    private final String group = RocketTestSupport.unique("g");
+    private final List<RocketReceiver> receivers = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        receivers.forEach(r -> r.close().toCompletableFuture().join());
+        adapter.close();
+    }
+
+    @Test
+    void onlyTheContiguousAcknowledgedPrefixShouldBeCommitted() {
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
+        publish(10);
+        RecordingSink sink = new RecordingSink();
+        RocketReceiver receiver = start(sink);
+        await().atMost(PATIENCE).until(() -> sink.records.size() == 10);
+        MessageQueue queue = receiver.ownedQueues().iterator().next();
+
+        for (int offset : new int[] {0, 1, 2, 4, 5, 7}) {
+            sink.records.get(offset).ack();
+        }
+        await().atMost(PATIENCE).until(() -> receiver.committed(queue) == 3);
+        sink.records.get(3).ack();
+        await().atMost(PATIENCE).until(() -> receiver.committed(queue) == 6);
+        sink.records.get(6).ack();
+        sink.records.subList(8, 10).forEach(InboundRecord::ack);
+
+        await().atMost(PATIENCE).until(() -> receiver.committed(queue) == 10);
+    }
+
+    @Test
+    void queuesAssignedWhilePausedShouldStayPaused() {
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(4).build());
+        RecordingSink first = new RecordingSink();
+        first.ackAll(true);
+        RocketReceiver one = start(first);
+        await().atMost(PATIENCE).until(() -> one.ownedQueues().size() == 4);
+        RecordingSink second = new RecordingSink();
+        second.ackAll(true);
+        RocketReceiver two = start(second);
+        await().atMost(PATIENCE).until(() -> one.ownedQueues().size() == 2 && two.ownedQueues().size() == 2);
+
+        one.pause();
+        two.close().toCompletableFuture().join();
+        await().atMost(PATIENCE).until(() -> one.ownedQueues().size() == 4);
+        publish(40);
+
+        await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(8)).until(() -> first.records.isEmpty());
+        one.resume();
+        await().atMost(PATIENCE).until(() -> first.records.size() == 40);
+    }
+
+    private void publish(int count) {
+        BrokerProducer producer = adapter.producer();
+        for (int i = 0; i < count; i++) {
+            producer.send(record(topic, "m-" + i, "key-" + i, "m-" + i)).toCompletableFuture().join();
+        }
+    }
+
+    private RocketReceiver start(RecordingSink sink) {
+        RocketReceiver receiver = (RocketReceiver) adapter.consumer(new ConsumerSettings(topic, group, 1000,
+                Duration.ofSeconds(10)));
+        receivers.add(receiver);
+        receiver.start(sink);
+        return receiver;
+    }
+}
