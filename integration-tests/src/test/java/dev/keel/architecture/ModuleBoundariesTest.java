@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 class ModuleBoundariesTest {
 
     private static final Set<String> KEEL_MODULES = Set.of("sdk-api", "sdk-core", "sdk-jackson", "sdk-micrometer",
-            "sdk-testkit", "sdk-dedup-redis", "sdk-kafka", "sdk-rabbit", "test-brokers", "sdk-cli");
+            "sdk-testkit", "sdk-dedup-redis", "sdk-kafka", "sdk-rabbit", "test-brokers", "sdk-cli",
+            "sdk-spring-boot-starter");
 
     private static final List<String> FORBIDDEN_IN_API = List.of("org.apache.kafka.", "com.rabbitmq.",
             "org.apache.rocketmq.", "redis.clients.", "org.springframework.", "io.github.resilience4j.",
