@@ -32,7 +32,7 @@ class ModuleBoundariesTest {
 
     private static final Set<String> KEEL_MODULES = Set.of("sdk-api", "sdk-core", "sdk-jackson", "sdk-micrometer",
             "sdk-observation", "sdk-testkit", "sdk-dedup-redis", "sdk-outbox-jdbc", "sdk-kafka", "sdk-rabbit",
-            "sdk-rocket", "test-brokers", "sdk-cli");
+            "sdk-rocket", "test-brokers", "sdk-cli", "sdk-spring-boot-starter");
 
     private static final List<String> FORBIDDEN_IN_API = List.of("org.apache.kafka.", "com.rabbitmq.",
             "org.apache.rocketmq.", "redis.clients.", "org.springframework.", "io.github.resilience4j.",

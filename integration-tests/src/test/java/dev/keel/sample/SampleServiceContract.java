@@ -1,0 +1,204 @@
+package dev.keel.sample;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.Subscription;
+import dev.keel.core.Keel;
+import dev.keel.testbrokers.Brokers;
+import dev.keel.testbrokers.FaultProxy;
+import dev.keel.testbrokers.RedisEndpoint;
+import dev.keel.testbrokers.UniqueNames;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.web.client.RestClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The sample orders service ({@link SampleApplication}) started as an application, on a real
+ * broker (the subclass names it) with the harness's Redis and the machine's PostgreSQL: billing is
+ * EFFECTIVELY_ONCE, a context closed mid-stream loses nothing and repeats no effect in the next
+ * one, {@code /actuator/health} follows Redis, and Keel's meters are in {@code /actuator/metrics}.
+ * Each test has its own topic, Redis key prefix and database schema.
+ */
+abstract class SampleServiceContract {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(120);
+    private static final int ORDERS = 200;
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final String topic = UniqueNames.of("orders");
+    private final String keyPrefix = UniqueNames.keyPrefix("sample");
+    private final String schema = UniqueNames.of("sample").replace('-', '_').toLowerCase(Locale.ROOT);
+    private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
+    private BillingTables tables;
+
+    /** The broker's properties: {@code keel.broker} and its address. */
+    abstract List<String> brokerProperties();
+
+    @BeforeEach
+    void openTables() throws Exception {
+        tables = new BillingTables(schema);
+    }
+
+    @AfterEach
+    void closeEverything() throws Exception {
+        contexts.forEach(ConfigurableApplicationContext::close);
+        tables.close();
+    }
+
+    @Test
+    void everyOrderShouldGetExactlyOneInvoiceEvenWhenPlacementsAreRetried() {
+        ConfigurableApplicationContext app = start(Brokers.redis().uri());
+        OrderService orders = app.getBean(OrderService.class);
+        int retried = 20;
+        placeOrders(orders, 0, ORDERS);
+        placeOrders(orders, 0, retried); // a client retrying its first placements: the same order ids again
+
+        MeterRegistry meters = app.getBean(MeterRegistry.class);
+        // every delivery accounted for: run by the handler, or skipped as a duplicate
+        await().atMost(PATIENCE).until(() -> tables.invoices() >= ORDERS
+                && tables.executions() + duplicatesSkipped(meters) >= ORDERS + retried);
+        assertThat(tables.invoices()).as("invoice rows").isEqualTo(ORDERS);
+        assertThat(tables.invoicedOrders()).as("orders invoiced").isEqualTo(ORDERS);
+        assertThat(tables.executions()).as("billing handler runs").isEqualTo(ORDERS);
+        assertThat(duplicatesSkipped(meters)).isEqualTo(retried);
+    }
+
+    @Test
+    void aContextClosedMidStreamShouldLoseNothingAndRepeatNoEffectInTheNextContext() throws Exception {
+        // at most 16 messages held by the listener: the rest stays at the broker when the context closes
+        String inFlight = "--keel.listeners.billing.max-in-flight=16";
+        ConfigurableApplicationContext first = start(Brokers.redis().uri(), inFlight);
+        Subscription billing = billingSubscription(first);
+        tables.lockInvoices(); // the handlers that start now stay in flight, inside their insert
+        placeOrders(first.getBean(OrderService.class), 0, ORDERS);
+        await().atMost(PATIENCE).until(() -> tables.executions() > 0);
+
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(first::close);
+        await().atMost(PATIENCE).until(() -> billing.state() == Subscription.State.CLOSING);
+        tables.unlockInvoices(); // the messages in flight finish while the context closes
+        closing.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+        long billedByFirst = tables.invoices();
+        assertThat(billedByFirst).as("orders billed before the close: some, not all").isBetween(1L, ORDERS - 1L);
+        assertThat(tables.executions()).as("every handler run of the first context finished its invoice")
+                .isEqualTo(billedByFirst);
+
+        start(Brokers.redis().uri(), inFlight);
+        await().atMost(PATIENCE).until(() -> tables.invoices() >= ORDERS);
+        assertThat(tables.invoices()).as("invoice rows").isEqualTo(ORDERS);
+        assertThat(tables.invoicedOrders()).as("orders invoiced").isEqualTo(ORDERS);
+        assertThat(tables.executions()).as("billing handler runs over both contexts").isEqualTo(ORDERS);
+        assertThat(tables.repeatedOrders()).as("orders billed twice").isZero();
+    }
+
+    @Test
+    void healthShouldBeDownWhileRedisIsUnreachableAndUpAfter() {
+        RedisEndpoint redis = Brokers.redis();
+        try (FaultProxy proxy = FaultProxy.to(redis.host(), redis.port())) {
+            ConfigurableApplicationContext app = start(redisUri(redis, proxy));
+            await().atMost(PATIENCE).until(() -> keelStatus(app).equals("UP"));
+
+            proxy.refuse(true);
+            proxy.cut();
+            await().atMost(PATIENCE).until(() -> keelStatus(app).equals("DOWN"));
+            Http down = get(app, "/actuator/health");
+            assertThat(down.status()).isEqualTo(503);
+            assertThat(down.body().path("status").asString()).isEqualTo("DOWN");
+            assertThat(down.body().path("components").path("keel").path("details").path("store").asString())
+                    .startsWith("DOWN");
+            placeOrders(app.getBean(OrderService.class), 0, 1); // published while the store is unreachable
+
+            proxy.heal();
+            await().atMost(PATIENCE).until(() -> keelStatus(app).equals("UP"));
+            assertThat(get(app, "/actuator/health").status()).isEqualTo(200);
+            await().atMost(PATIENCE).until(() -> tables.invoices() >= 1);
+            assertThat(tables.executions()).as("the order placed during the outage, billed once").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void keelMetersShouldBeVisibleThroughTheActuator() {
+        ConfigurableApplicationContext app = start(Brokers.redis().uri());
+        int placed = 20;
+        placeOrders(app.getBean(OrderService.class), 0, placed);
+        await().atMost(PATIENCE).until(() -> tables.invoices() >= placed
+                && measurement(app, "keel.handler", "COUNT") >= placed);
+
+        List<String> names = new ArrayList<>();
+        get(app, "/actuator/metrics").body().path("names").forEach(name -> names.add(name.asString()));
+        assertThat(names).contains("keel.published", "keel.handler", "keel.in_flight");
+        assertThat(measurement(app, "keel.handler", "COUNT")).isEqualTo(placed);
+        assertThat(measurement(app, "keel.published", "COUNT")).isEqualTo(placed);
+    }
+
+    private ConfigurableApplicationContext start(String redisUri, String... more) {
+        List<String> args = new ArrayList<>(brokerProperties());
+        args.addAll(List.of(more));
+        args.addAll(List.of("--server.port=0", "--keel.redis.uri=" + redisUri, "--keel.redis.key-prefix=" + keyPrefix,
+                "--sample.orders-topic=" + topic, "--sample.schema=" + schema,
+                "--keel.topics." + topic + ".partitions=4"));
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(SampleApplication.class)
+                .run(args.toArray(String[]::new));
+        contexts.add(context);
+        return context;
+    }
+
+    private static void placeOrders(OrderService orders, int from, int to) {
+        for (int i = from; i < to; i++) {
+            orders.place(new OrderPlaced("order-" + i, "customer-" + (i % 7), 1_000L + i));
+        }
+    }
+
+    private Subscription billingSubscription(ConfigurableApplicationContext app) {
+        return app.getBean(Keel.class).subscriptions().stream().filter(s -> s.topic().equals(topic))
+                .findFirst().orElseThrow();
+    }
+
+    private double duplicatesSkipped(MeterRegistry meters) {
+        return meters.find("keel.duplicate_skipped").tag("topic", topic).counters().stream()
+                .mapToDouble(Counter::count).sum();
+    }
+
+    private String keelStatus(ConfigurableApplicationContext app) {
+        return get(app, "/actuator/health").body().path("components").path("keel").path("status").asString();
+    }
+
+    private double measurement(ConfigurableApplicationContext app, String meter, String statistic) {
+        Http response = get(app, "/actuator/metrics/" + meter + "?tag=topic:" + topic);
+        if (response.status() != 200) {
+            return 0; // not registered yet
+        }
+        Stream<JsonNode> measurements = response.body().path("measurements").valueStream();
+        return measurements.filter(m -> m.path("statistic").asString().equals(statistic))
+                .mapToDouble(m -> m.path("value").asDouble()).sum();
+    }
+
+    private static Http get(ConfigurableApplicationContext app, String path) {
+        int port = app.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
+        return RestClient.create("http://127.0.0.1:" + port).get().uri(path)
+                .exchange((request, response) -> new Http(response.getStatusCode().value(),
+                        JSON.readTree(response.getBody())));
+    }
+
+    private static String redisUri(RedisEndpoint redis, FaultProxy proxy) {
+        String auth = redis.password().map(p -> ":" + p + "@").orElse("");
+        return "redis://" + auth + proxy.host() + ":" + proxy.port() + "/" + redis.database();
+    }
+
+    private record Http(int status, JsonNode body) {
+    }
+}
