@@ -1,5 +1,12 @@
 package dev.keel.sample;
 
+import dev.keel.observation.KeelProcessContext;
+import dev.keel.observation.KeelPublishContext;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
+import org.springframework.context.ApplicationContextInitializer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -145,14 +152,51 @@ abstract class SampleServiceContract {
         assertThat(measurement(app, "keel.published", "COUNT")).isEqualTo(placed);
     }
 
+    @Test
+    void everyPublishAndEveryDeliveryShouldBeObservedForTracing() {
+        List<Observation.Context> observed = new CopyOnWriteArrayList<>();
+        ObservationHandler<Observation.Context> recorder = new ObservationHandler<>() {
+            @Override
+            public void onStop(Observation.Context context) {
+                observed.add(context);
+            }
+
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return context instanceof KeelPublishContext || context instanceof KeelProcessContext;
+            }
+        };
+        ConfigurableApplicationContext app = start(Brokers.redis().uri(),
+                context -> context.getBeanFactory().registerSingleton("keelObservationRecorder", recorder));
+        int placed = 5;
+        placeOrders(app.getBean(OrderService.class), 0, placed);
+        await().atMost(PATIENCE).until(() -> tables.invoices() >= placed);
+        List<String> ids = IntStream.range(0, placed).mapToObj(i -> "order-" + i).toList();
+
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            assertThat(observed.stream().filter(KeelPublishContext.class::isInstance).map(KeelPublishContext.class::cast)
+                    .filter(c -> c.topic().equals(topic)).map(c -> c.message().id()))
+                    .as("publishes observed, by order id").containsAll(ids);
+            assertThat(observed.stream().filter(KeelProcessContext.class::isInstance).map(KeelProcessContext.class::cast)
+                    .filter(c -> c.delivery().topic().equals(topic)).map(c -> c.delivery().message().id()))
+                    .as("deliveries observed, by order id").containsAll(ids);
+        });
+    }
+
     private ConfigurableApplicationContext start(String redisUri, String... more) {
+        return start(redisUri, context -> { }, more);
+    }
+
+    private ConfigurableApplicationContext start(String redisUri,
+                                                 ApplicationContextInitializer<ConfigurableApplicationContext> initializer,
+                                                 String... more) {
         List<String> args = new ArrayList<>(brokerProperties());
         args.addAll(List.of(more));
         args.addAll(List.of("--server.port=0", "--keel.redis.uri=" + redisUri, "--keel.redis.key-prefix=" + keyPrefix,
                 "--sample.orders-topic=" + topic, "--sample.schema=" + schema,
                 "--keel.topics." + topic + ".partitions=4"));
         ConfigurableApplicationContext context = new SpringApplicationBuilder(SampleApplication.class)
-                .run(args.toArray(String[]::new));
+                .initializers(initializer).run(args.toArray(String[]::new));
         contexts.add(context);
         return context;
     }
