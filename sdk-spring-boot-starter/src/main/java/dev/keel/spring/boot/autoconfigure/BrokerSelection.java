@@ -54,8 +54,9 @@ record BrokerSelection(String selected, String problem) {
             return new BrokerSelection(present.get(0), null);
         }
         if (present.isEmpty()) {
-            return new BrokerSelection(null, "no Keel broker adapter on the class path: add sdk-kafka or sdk-rabbit "
-                    + "(and its keel.kafka.* or keel.rabbit.* properties), or define a BrokerAdapter bean");
+            return new BrokerSelection(null, "no Keel broker adapter on the class path: add sdk-kafka, sdk-rabbit or "
+                    + "sdk-rocket (and its keel.kafka.*, keel.rabbit.* or keel.rocket.* properties), or define a "
+                    + "BrokerAdapter bean");
         }
         return new BrokerSelection(null, "several Keel broker adapters are on the class path (" + String.join(", ", present)
                 + "): set keel.broker to the one to use");

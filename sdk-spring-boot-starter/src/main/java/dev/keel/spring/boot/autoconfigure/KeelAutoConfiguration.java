@@ -13,6 +13,7 @@ import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -35,10 +36,11 @@ public class KeelAutoConfiguration {
     @ConditionalOnMissingBean
     Keel keel(ObjectProvider<BrokerAdapter> adapters, ObjectProvider<IdempotencyStore> stores,
               ObjectProvider<MetricsRecorder> metrics, ObjectProvider<KeelBuilderCustomizer> customizers,
-              KeelProperties properties) {
+              KeelProperties properties, ApplicationContext context) {
         BrokerAdapter adapter = adapters.getIfAvailable();
         if (adapter == null) {
-            BrokerSelection selection = BrokerSelection.select(properties.getBroker(), getClass().getClassLoader());
+            // the class loader the conditions saw (ConditionalOnKeelBroker), not this class's
+            BrokerSelection selection = BrokerSelection.select(properties.getBroker(), context.getClassLoader());
             throw new IllegalStateException(selection.problem() != null ? selection.problem()
                     : "Keel selected the " + selection.selected() + " adapter but none was created");
         }

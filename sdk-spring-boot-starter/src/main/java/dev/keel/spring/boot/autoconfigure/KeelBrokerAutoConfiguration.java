@@ -4,7 +4,10 @@ import dev.keel.kafka.KafkaAdapter;
 import dev.keel.kafka.KafkaConfig;
 import dev.keel.rabbit.RabbitAdapter;
 import dev.keel.rabbit.RabbitConfig;
+import dev.keel.rocket.RocketAdapter;
+import dev.keel.rocket.RocketConfig;
 import dev.keel.spi.BrokerAdapter;
+import java.util.function.Consumer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -18,13 +21,12 @@ import org.springframework.context.annotation.Import;
 /**
  * The {@link BrokerAdapter} of the adapter {@code keel.broker} and the class path select (see
  * {@link ConditionalOnKeelBroker}); a {@code BrokerAdapter} bean of the application's wins. The
- * adapter is closed by the context after Keel. A RocketMQ adapter is wired the same way once its
- * module exists: a configuration guarded by {@code @ConditionalOnClass(name = "dev.keel.rocket.RocketAdapter")}
- * and {@code @ConditionalOnKeelBroker("rocket")}, reading {@code keel.rocket.*}.
+ * adapter is closed by the context after Keel.
  */
 @AutoConfiguration
 @EnableConfigurationProperties(KeelProperties.class)
-@Import({KeelBrokerAutoConfiguration.Kafka.class, KeelBrokerAutoConfiguration.Rabbit.class})
+@Import({KeelBrokerAutoConfiguration.Kafka.class, KeelBrokerAutoConfiguration.Rabbit.class,
+        KeelBrokerAutoConfiguration.Rocket.class})
 public class KeelBrokerAutoConfiguration {
 
     /** Kafka (module sdk-kafka). */
@@ -80,6 +82,50 @@ public class KeelBrokerAutoConfiguration {
                 config.password(connection.password());
             }
             return new RabbitAdapter(config.build());
+        }
+    }
+
+    /** RocketMQ (module sdk-rocket). */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "dev.keel.rocket.RocketAdapter")
+    @ConditionalOnKeelBroker("rocket")
+    static class Rocket {
+
+        @Bean
+        @ConditionalOnMissingBean(KeelRocketConnectionDetails.class)
+        @ConditionalOnProperty(prefix = "keel.rocket", name = "name-server")
+        KeelRocketConnectionDetails keelRocketConnectionDetails(KeelProperties properties) {
+            return new PropertiesConnectionDetails.Rocket(properties.getRocket());
+        }
+
+        @Bean
+        @ConditionalOnMissingBean(BrokerAdapter.class)
+        RocketAdapter keelRocketAdapter(ObjectProvider<KeelRocketConnectionDetails> details,
+                KeelProperties properties) {
+            KeelRocketConnectionDetails connection = details.getIfAvailable();
+            if (connection == null) {
+                throw new IllegalStateException("Keel uses RocketMQ but keel.rocket.name-server is not set: set it "
+                        + "(host:port;...), or define a BrokerAdapter bean");
+            }
+            KeelProperties.Rocket rocket = properties.getRocket();
+            RocketConfig.Builder config = RocketConfig.custom().nameServer(connection.nameServer());
+            apply(rocket.getClientId(), config::clientId);
+            apply(rocket.getSendTimeout(), config::sendTimeout);
+            apply(rocket.getAdminTimeout(), config::adminTimeout);
+            apply(rocket.getPollTimeout(), config::pollTimeout);
+            apply(rocket.getCommitInterval(), config::commitInterval);
+            apply(rocket.getRebalanceInterval(), config::rebalanceInterval);
+            apply(rocket.getCloseTimeout(), config::closeTimeout);
+            apply(rocket.getMaxBatchMessages(), config::maxBatchMessages);
+            apply(rocket.getMaxMessageBytes(), config::maxMessageBytes);
+            return new RocketAdapter(config.build());
+        }
+
+        /** Sets what the application set; the rest keeps RocketConfig's defaults. */
+        private static <T> void apply(T value, Consumer<T> setter) {
+            if (value != null) {
+                setter.accept(value);
+            }
         }
     }
 }

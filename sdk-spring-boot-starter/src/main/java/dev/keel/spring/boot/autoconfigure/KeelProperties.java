@@ -121,14 +121,71 @@ public class KeelProperties {
         public void setPassword(String password) { this.password = password; }
     }
 
-    /** RocketMQ adapter settings (module sdk-rocket), read once that adapter is on the class path. */
+    /**
+     * RocketMQ adapter settings (module sdk-rocket). Unset settings keep the adapter's defaults
+     * ({@code RocketConfig}'s {@code DEFAULT_*} values).
+     */
     public static class Rocket {
         /** host:port of the RocketMQ name server(s), separated by semicolons. */
         private String nameServer;
+        /** The prefix of the producer group, client instance names and thread names (default keel). */
+        private String clientId;
+        /** How long a publish may take, in-place resends included (default 10s). */
+        private Duration sendTimeout;
+        /** Bound of each topology request, and of waiting until the name server routes a new topic (default 10s). */
+        private Duration adminTimeout;
+        /** Longest block of one consumer poll: bounds how fast pause, resume and close act (default 100ms). */
+        private Duration pollTimeout;
+        /** How often acknowledged offsets are written to the broker (default 500ms). */
+        private Duration commitInterval;
+        /** How often a consumer rebalances on its own (default 20s); lower notices group changes sooner. */
+        private Duration rebalanceInterval;
+        /** Bound of closing the adapter: pending publishes, final commits (default 10s). */
+        private Duration closeTimeout;
+        /** The most messages sent to one queue in one request (default 128). */
+        private Integer maxBatchMessages;
+        /** The largest body accepted, in bytes: the brokers' maxMessageSize (default 4 MiB). */
+        private Integer maxMessageBytes;
 
         public String getNameServer() { return nameServer; }
 
         public void setNameServer(String nameServer) { this.nameServer = nameServer; }
+
+        public String getClientId() { return clientId; }
+
+        public void setClientId(String clientId) { this.clientId = clientId; }
+
+        public Duration getSendTimeout() { return sendTimeout; }
+
+        public void setSendTimeout(Duration sendTimeout) { this.sendTimeout = sendTimeout; }
+
+        public Duration getAdminTimeout() { return adminTimeout; }
+
+        public void setAdminTimeout(Duration adminTimeout) { this.adminTimeout = adminTimeout; }
+
+        public Duration getPollTimeout() { return pollTimeout; }
+
+        public void setPollTimeout(Duration pollTimeout) { this.pollTimeout = pollTimeout; }
+
+        public Duration getCommitInterval() { return commitInterval; }
+
+        public void setCommitInterval(Duration commitInterval) { this.commitInterval = commitInterval; }
+
+        public Duration getRebalanceInterval() { return rebalanceInterval; }
+
+        public void setRebalanceInterval(Duration rebalanceInterval) { this.rebalanceInterval = rebalanceInterval; }
+
+        public Duration getCloseTimeout() { return closeTimeout; }
+
+        public void setCloseTimeout(Duration closeTimeout) { this.closeTimeout = closeTimeout; }
+
+        public Integer getMaxBatchMessages() { return maxBatchMessages; }
+
+        public void setMaxBatchMessages(Integer maxBatchMessages) { this.maxBatchMessages = maxBatchMessages; }
+
+        public Integer getMaxMessageBytes() { return maxMessageBytes; }
+
+        public void setMaxMessageBytes(Integer maxMessageBytes) { this.maxMessageBytes = maxMessageBytes; }
     }
 
     /** The Redis idempotency store (module sdk-dedup-redis); set uri or host to use it. */

@@ -43,6 +43,13 @@ final class PropertiesConnectionDetails {
         }
     }
 
+    record Rocket(KeelProperties.Rocket properties) implements KeelRocketConnectionDetails {
+        @Override
+        public String nameServer() {
+            return properties.getNameServer();
+        }
+    }
+
     record Redis(KeelProperties.Redis properties) implements KeelRedisConnectionDetails {
         @Override
         public String uri() {

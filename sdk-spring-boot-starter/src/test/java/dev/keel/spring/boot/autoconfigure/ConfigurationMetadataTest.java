@@ -32,7 +32,10 @@ class ConfigurationMetadataTest {
     @Test
     void everyDocumentedGroupOfPropertiesShouldBeInTheMetadata() {
         assertThat(PROPERTIES).containsKeys("keel.broker", "keel.kafka.bootstrap-servers", "keel.kafka.properties",
-                "keel.rabbit.uri", "keel.rabbit.password", "keel.rocket.name-server", "keel.redis.uri",
+                "keel.rabbit.uri", "keel.rabbit.password", "keel.rocket.name-server", "keel.rocket.client-id",
+                "keel.rocket.send-timeout", "keel.rocket.admin-timeout", "keel.rocket.poll-timeout",
+                "keel.rocket.commit-interval", "keel.rocket.rebalance-interval", "keel.rocket.close-timeout",
+                "keel.rocket.max-batch-messages", "keel.rocket.max-message-bytes", "keel.redis.uri",
                 "keel.redis.password", "keel.idempotency.store", "keel.publisher.max-in-flight",
                 "keel.publisher.open-duration", "keel.topics", "keel.listeners",
                 "keel.listener.defaults.guarantee", "keel.listener.defaults.ordering", "keel.listener.defaults.lanes",

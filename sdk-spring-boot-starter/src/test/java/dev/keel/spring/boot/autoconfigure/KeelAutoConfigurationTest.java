@@ -11,6 +11,9 @@ import dev.keel.kafka.KafkaAdapter;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.micrometer.MicrometerMetrics;
 import dev.keel.rabbit.RabbitAdapter;
+import dev.keel.rocket.RocketAdapter;
+import dev.keel.rocket.RocketConfig;
+import java.time.Duration;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.testkit.InMemoryBroker;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -37,13 +40,13 @@ class KeelAutoConfigurationTest {
         runner.withPropertyValues("keel.idempotency.store=in-memory").run(context -> {
             assertThat(context).hasFailed();
             assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("several Keel broker adapters")
-                    .hasMessageContaining("kafka, rabbit").hasMessageContaining("set keel.broker");
+                    .hasMessageContaining("kafka, rabbit, rocket").hasMessageContaining("set keel.broker");
         });
     }
 
     @Test
     void theOnlyAdapterOnTheClassPathShouldBeUsedWithoutKeelBroker() {
-        runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class))
+        runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class, RocketAdapter.class))
                 .withPropertyValues("keel.kafka.bootstrap-servers=127.0.0.1:9092", "keel.idempotency.store=in-memory")
                 .run(context -> {
                     assertThat(context).hasNotFailed().hasSingleBean(KafkaAdapter.class).hasSingleBean(Keel.class)
@@ -90,7 +93,7 @@ class KeelAutoConfigurationTest {
                     assertThat(context.getBean(RabbitAdapter.class).config().username()).isEqualTo("from-container");
                     assertThat(context.getBeansOfType(KeelRedisConnectionDetails.class)).hasSize(1);
                 });
-        runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class))
+        runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class, RocketAdapter.class))
                 .withPropertyValues("keel.idempotency.store=in-memory")
                 .withBean(KeelKafkaConnectionDetails.class, () -> () -> "127.0.0.1:19092")
                 .run(context -> assertThat(context.getBean(KafkaAdapter.class).config().bootstrapServers())
@@ -107,7 +110,8 @@ class KeelAutoConfigurationTest {
 
     @Test
     void anAdapterNotOnTheClassPathShouldFailNamingItsModule() {
-        runner.withPropertyValues("keel.broker=rocket", "keel.idempotency.store=in-memory").run(context -> {
+        runner.withClassLoader(new FilteredClassLoader(RocketAdapter.class))
+                .withPropertyValues("keel.broker=rocket", "keel.idempotency.store=in-memory").run(context -> {
             assertThat(context).hasFailed();
             assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("keel.broker=rocket")
                     .hasMessageContaining("sdk-rocket");
@@ -117,10 +121,66 @@ class KeelAutoConfigurationTest {
     }
 
     @Test
+    void keelBrokerShouldSelectTheRocketAdapterWithItsSettings() {
+        runner.withPropertyValues("keel.broker=rocket", "keel.rocket.name-server=ns-1:9876;ns-2:9876",
+                "keel.rocket.client-id=billing", "keel.rocket.send-timeout=3s", "keel.rocket.rebalance-interval=5s",
+                "keel.rocket.max-message-bytes=1048576", "keel.idempotency.store=in-memory").run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(RocketAdapter.class)
+                            .doesNotHaveBean(KafkaAdapter.class).doesNotHaveBean(RabbitAdapter.class)
+                            .hasSingleBean(Keel.class);
+                    RocketConfig config = context.getBean(RocketAdapter.class).config();
+                    assertThat(config.nameServer()).isEqualTo("ns-1:9876;ns-2:9876");
+                    assertThat(config.clientId()).isEqualTo("billing");
+                    assertThat(config.sendTimeout()).isEqualTo(Duration.ofSeconds(3));
+                    assertThat(config.rebalanceInterval()).isEqualTo(Duration.ofSeconds(5));
+                    assertThat(config.maxMessageBytes()).isEqualTo(1024 * 1024);
+                    assertThat(config.commitInterval()).as("unset: the adapter's default")
+                            .isEqualTo(RocketConfig.DEFAULT_COMMIT_INTERVAL);
+                    assertThat(config.maxBatchMessages()).isEqualTo(RocketConfig.DEFAULT_MAX_BATCH_MESSAGES);
+                });
+    }
+
+    @Test
+    void rocketWithoutANameServerShouldFailNamingTheProperty() {
+        runner.withPropertyValues("keel.broker=rocket", "keel.idempotency.store=in-memory").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("keel.rocket.name-server")
+                    .hasMessageContaining("BrokerAdapter bean");
+        });
+    }
+
+    @Test
+    void anInvalidRocketSettingShouldFailNamingIt() {
+        runner.withPropertyValues("keel.broker=rocket", "keel.rocket.name-server=127.0.0.1:9876",
+                "keel.rocket.max-batch-messages=0", "keel.idempotency.store=in-memory").run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(context.getStartupFailure()).rootCause()
+                            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBatchMessages");
+                });
+    }
+
+    @Test
+    void aRocketConnectionDetailsBeanShouldWireTheAdapterWithoutTheProperty() {
+        runner.withPropertyValues("keel.broker=rocket", "keel.idempotency.store=in-memory")
+                .withBean(KeelRocketConnectionDetails.class, () -> () -> "127.0.0.1:19876")
+                .run(context -> assertThat(context.getBean(RocketAdapter.class).config().nameServer())
+                        .isEqualTo("127.0.0.1:19876"));
+    }
+
+    @Test
+    void anAdapterBeanOfTheApplicationShouldWinOverTheRocketProperties() {
+        runner.withBean(BrokerAdapter.class, InMemoryBroker::create)
+                .withPropertyValues("keel.broker=rocket", "keel.rocket.name-server=127.0.0.1:9876").run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(BrokerAdapter.class)
+                            .doesNotHaveBean(RocketAdapter.class).hasSingleBean(Keel.class);
+                });
+    }
+
+    @Test
     void anAdapterBeanOfTheApplicationShouldWin() {
         runner.withBean(BrokerAdapter.class, InMemoryBroker::create).run(context -> {
             assertThat(context).hasNotFailed().hasSingleBean(BrokerAdapter.class).doesNotHaveBean(KafkaAdapter.class)
-                    .doesNotHaveBean(RabbitAdapter.class).hasSingleBean(Keel.class);
+                    .doesNotHaveBean(RabbitAdapter.class).doesNotHaveBean(RocketAdapter.class).hasSingleBean(Keel.class);
         });
     }
 
