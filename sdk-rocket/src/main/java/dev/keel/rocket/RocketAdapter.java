@@ -58,6 +58,18 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
         LOG.debug("RocketMQ adapter configured: {}", config);
     }
 
+    /**
+     * The RocketMQ consumer group in which Keel group {@code group} consumes {@code topic}:
+     * {@code <group>_<topic>_<hash>}, {@code <hash>} being 8 hex digits of the CRC-32C of
+     * {@code group + '\0' + topic} (names over 120 characters are cut before the hash). Use it to
+     * look a Keel group up with RocketMQ's tools, or to read its committed offsets with a plain client.
+     */
+    public static String rocketGroupOf(String group, String topic) {
+        Objects.requireNonNull(group, "group");
+        Objects.requireNonNull(topic, "topic");
+        return Names.rocketGroup(group, topic);
+    }
+
     /** The configuration this adapter was built with. */
     public RocketConfig config() {
         return config;
@@ -70,7 +82,8 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
 
     /**
      * Creates the topic with {@code partitions} queues on every master and a subscription group
-     * {@code <group>_<topic>} for each of its groups; returns once the name server routes it. An
+     * {@link #rocketGroupOf rocketGroupOf(group, topic)} for each of its groups; returns once the name
+     * server routes it. An
      * existing topic is checked, never changed: another queue count or replication factor fails with
      * a {@link dev.keel.TopologyException}. RocketMQ replicates per broker (master plus slaves), so
      * the replication factor must be what the brokers have.
@@ -91,7 +104,10 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
         return admin().describe(topic);
     }
 
-    /** Deletes the topic from every broker and the name server, with the Keel groups that consumed it. */
+    /**
+     * Deletes the topic from every broker and the name server, with the RocketMQ groups Keel made for
+     * it (see {@link #rocketGroupOf}); groups of other applications that consumed it are kept.
+     */
     @Override
     public void deleteTopology(String topic) {
         Objects.requireNonNull(topic, "topic");

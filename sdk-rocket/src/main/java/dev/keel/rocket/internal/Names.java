@@ -56,20 +56,46 @@ public final class Names {
     }
 
     /**
-     * The RocketMQ consumer group of Keel group {@code group} on {@code topic}: {@code <group>_<topic>}.
-     * All members of a RocketMQ group must subscribe to the same topics, so a Keel group consuming two
-     * topics is two RocketMQ groups. A name over {@value #MAX_GROUP_LENGTH} characters is cut and ends in
-     * a hash of the whole, so it stays unique and stable.
+     * The RocketMQ consumer group of Keel group {@code group} on {@code topic}:
+     * {@code <group>_<topic>_<hash>}, where {@code <hash>} is the CRC-32C of {@code group + '\0' + topic}
+     * as 8 hex digits. Group and topic may both contain {@code '_'}, so the hash is what keeps group
+     * {@code a} on topic {@code b_c} apart from group {@code a_b} on topic {@code c}. All members of a
+     * RocketMQ group must subscribe to the same topics, so a Keel group consuming two topics is two
+     * RocketMQ groups. A name over {@value #MAX_GROUP_LENGTH} characters is cut before the hash.
      */
     public static String rocketGroup(String group, String topic) {
+        String hash = hash(group + '\0' + topic);
         String name = group + SEPARATOR + topic;
-        if (name.length() <= MAX_GROUP_LENGTH) {
-            return name;
+        int room = MAX_GROUP_LENGTH - hash.length() - SEPARATOR.length();
+        return (name.length() <= room ? name : name.substring(0, room)) + SEPARATOR + hash;
+    }
+
+    /**
+     * Whether {@code rocketGroup} is provably the RocketMQ group Keel made for some Keel group on
+     * {@code topic}: it is {@code rocketGroup(g, topic)} for the {@code g} its name spells, or for one
+     * of {@code knownGroups} (needed for names cut to {@value #MAX_GROUP_LENGTH} characters).
+     */
+    public static boolean isKeelGroupOf(String rocketGroup, String topic, Iterable<String> knownGroups) {
+        String tail = SEPARATOR + topic + SEPARATOR;
+        int hashStart = rocketGroup.length() - 8;
+        if (hashStart > tail.length() && rocketGroup.startsWith(tail, hashStart - tail.length())) {
+            String group = rocketGroup.substring(0, hashStart - tail.length());
+            if (rocketGroup.equals(rocketGroup(group, topic))) {
+                return true;
+            }
         }
+        for (String known : knownGroups) {
+            if (rocketGroup.equals(rocketGroup(known, topic))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String hash(String text) {
         CRC32C crc = new CRC32C();
-        crc.update(name.getBytes(StandardCharsets.UTF_8));
-        String hash = String.format(Locale.ROOT, "%08x", crc.getValue());
-        return name.substring(0, MAX_GROUP_LENGTH - hash.length() - 1) + SEPARATOR + hash;
+        crc.update(text.getBytes(StandardCharsets.UTF_8));
+        return String.format(Locale.ROOT, "%08x", crc.getValue());
     }
 
     /** {@code <topic>_DLT}. */

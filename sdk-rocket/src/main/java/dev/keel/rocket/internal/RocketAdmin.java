@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -42,6 +43,8 @@ public final class RocketAdmin implements AutoCloseable {
 
     private final RocketConfig config;
     private final DefaultMQAdminExt admin;
+    /** The Keel groups this client declared: what proves a cut RocketMQ group name is Keel's own. */
+    private final Set<String> knownGroups = ConcurrentHashMap.newKeySet();
 
     public RocketAdmin(RocketConfig config) {
         this.config = config;
@@ -116,6 +119,7 @@ public final class RocketAdmin implements AutoCloseable {
                     + "and declare minInSyncReplicas 1");
         }
         for (String group : spec.groups()) {
+            knownGroups.add(group);
             createGroup(Names.rocketGroup(group, spec.name()), masters);
         }
         awaitRoute(spec.name());
@@ -132,11 +136,15 @@ public final class RocketAdmin implements AutoCloseable {
             int queues = describe(origin).map(TopicSpec::partitions).orElse(TopicSpec.DEFAULT_PARTITIONS);
             createTopic(deadLetters, queues, masters);
         }
+        knownGroups.add(group);
         createGroup(Names.rocketGroup(group, deadLetters), masters);
         awaitRoute(deadLetters);
     }
 
-    /** Deletes the topic on every broker and the name server, and the Keel groups that consumed it. */
+    /**
+     * Deletes the topic on every broker and the name server, and the RocketMQ groups that consumed it
+     * which Keel provably made ({@link Names#isKeelGroupOf}); other groups on the topic are left alone.
+     */
     public void delete(String topic) {
         if (route(topic).isEmpty()) {
             return;
@@ -144,7 +152,7 @@ public final class RocketAdmin implements AutoCloseable {
         Map<String, BrokerData> masters = masters();
         try {
             for (String group : admin.queryTopicConsumeByWho(topic).getGroupList()) {
-                if (group.endsWith("_" + topic)) {
+                if (Names.isKeelGroupOf(group, topic, knownGroups)) {
                     for (BrokerData broker : masters.values()) {
                         admin.deleteSubscriptionGroup(broker.getBrokerAddrs().get(MixAll.MASTER_ID), group, true);
                     }
