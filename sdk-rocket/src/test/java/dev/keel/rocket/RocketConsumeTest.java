@@ -14,11 +14,12 @@ import dev.keel.testbrokers.UsesBrokers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.apache.rocketmq.common.message.MessageQueue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The consumer side at the SPI level: contiguous commits, pause across rebalances. */
+/** The consumer side at the SPI level: contiguous commits, pause across rebalances, revoke and abort. */
 @UsesBrokers(BrokerKind.ROCKET)
 class RocketConsumeTest {
 
@@ -77,6 +78,57 @@ class RocketConsumeTest {
         await().atMost(PATIENCE).until(() -> first.records.size() == 40);
     }
 
+    @Test
+    void revokeShouldBeBoundedAndCommitTheAcknowledgedPrefixAndLaterAcksShouldChangeNothing() {
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(2).build());
+        publish(20);
+        RecordingSink first = new RecordingSink();
+        first.onRevoke(partitions -> new CompletableFuture<>()); // an engine that never finishes its work
+        RocketReceiver one = start(first, Duration.ofSeconds(1));
+        await().atMost(PATIENCE).until(() -> first.records.size() == 20);
+        // acknowledge all but the third message of each queue: the contiguous prefix is 2 per queue
+        first.records.stream().filter(r -> r.position() != 2).forEach(InboundRecord::ack);
+
+        RecordingSink second = new RecordingSink();
+        RocketReceiver two = start(second, Duration.ofSeconds(1));
+        await().atMost(PATIENCE).until(() -> one.ownedQueues().size() == 1 && two.ownedQueues().size() == 1);
+        MessageQueue moved = two.ownedQueues().iterator().next();
+        String movedPartition = moved.getBrokerName() + ":" + moved.getQueueId();
+
+        await().atMost(PATIENCE).alias("revoked although the engine never finished")
+                .until(() -> first.revokes.contains(List.of(movedPartition)));
+        assertThat(two.committed(moved)).as("committed on revoke: the contiguous acknowledged prefix").isEqualTo(2);
+        first.records.stream().filter(r -> r.partition().equals(movedPartition)).forEach(InboundRecord::ack);
+        await().atMost(PATIENCE).until(() -> second.records.stream().anyMatch(r -> r.position() == 2));
+        assertThat(second.records.stream().mapToLong(InboundRecord::position).min()).as("redelivered from")
+                .hasValue(2);
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                .until(() -> two.committed(moved) == 2);
+    }
+
+    @Test
+    void acksAfterAbortShouldChangeNothing() {
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
+        publish(10);
+        RecordingSink first = new RecordingSink();
+        RocketReceiver one = start(first);
+        await().atMost(PATIENCE).until(() -> first.records.size() == 10);
+        MessageQueue queue = one.ownedQueues().iterator().next();
+        first.records.subList(0, 5).forEach(InboundRecord::ack);
+        await().atMost(PATIENCE).until(() -> one.committed(queue) == 5);
+
+        one.abort().toCompletableFuture().join();
+        first.records.subList(5, 10).forEach(InboundRecord::ack);
+
+        RecordingSink second = new RecordingSink();
+        RocketReceiver two = start(second);
+        await().atMost(PATIENCE).until(() -> second.records.size() >= 5);
+        assertThat(second.records.subList(0, 5).stream().map(InboundRecord::id).toList())
+                .as("what was acknowledged only after the abort is redelivered")
+                .containsExactly("m-5", "m-6", "m-7", "m-8", "m-9");
+        assertThat(two.committed(queue)).isEqualTo(5);
+    }
+
     private void publish(int count) {
         BrokerProducer producer = adapter.producer();
         for (int i = 0; i < count; i++) {
@@ -85,8 +137,12 @@ class RocketConsumeTest {
     }
 
     private RocketReceiver start(RecordingSink sink) {
+        return start(sink, Duration.ofSeconds(10));
+    }
+
+    private RocketReceiver start(RecordingSink sink, Duration revokeTimeout) {
         RocketReceiver receiver = (RocketReceiver) adapter.consumer(new ConsumerSettings(topic, group, 1000,
-                Duration.ofSeconds(10)));
+                revokeTimeout));
         receivers.add(receiver);
         receiver.start(sink);
         return receiver;
