@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 import org.apache.rocketmq.common.message.MessageQueue;
+import org.apache.rocketmq.common.topic.TopicValidator;
 
 /**
  * RocketMQ's naming rules and Keel's names on RocketMQ: legal topics and groups, the RocketMQ
@@ -37,8 +38,10 @@ public final class Names {
             return "RocketMQ topic names allow only letters, digits, '-', '_', '%' and '|' (no dots), was '"
                     + shorten(topic) + "'";
         }
-        if (topic.startsWith("%") || topic.toUpperCase(Locale.ROOT).startsWith("RMQ_SYS_") || topic.equals("TBW102")) {
-            return "'" + shorten(topic) + "' is a RocketMQ system topic name (%RETRY%, %DLQ%, rmq_sys_, TBW102)";
+        if (topic.startsWith("%") || topic.toUpperCase(Locale.ROOT).startsWith("RMQ_SYS_")
+                || TopicValidator.isSystemTopic(topic) || TopicValidator.isNotAllowedSendTopic(topic)) {
+            return "'" + shorten(topic) + "' is a RocketMQ system topic name (%RETRY%, %DLQ%, rmq_sys_, TBW102, "
+                    + "SCHEDULE_TOPIC_XXXX, the broker and cluster names, ...)";
         }
         return null;
     }
@@ -98,9 +101,18 @@ public final class Names {
         return String.format(Locale.ROOT, "%08x", crc.getValue());
     }
 
-    /** {@code <topic>_DLT}. */
+    /**
+     * {@code <topic>_DLT}; when that is over {@value #MAX_TOPIC_LENGTH} characters, the topic is cut
+     * and followed by {@code _} and 8 hex digits of its CRC-32C before {@code _DLT}, so it stays legal
+     * and unique.
+     */
     public static String deadLetterTopic(String topic) {
-        return topic + DEAD_LETTER_SUFFIX;
+        if (topic.length() + DEAD_LETTER_SUFFIX.length() <= MAX_TOPIC_LENGTH) {
+            return topic + DEAD_LETTER_SUFFIX;
+        }
+        String hash = hash(topic);
+        int room = MAX_TOPIC_LENGTH - DEAD_LETTER_SUFFIX.length() - hash.length() - SEPARATOR.length();
+        return topic.substring(0, room) + SEPARATOR + hash + DEAD_LETTER_SUFFIX;
     }
 
     /** The partition name of a queue, as in receipts and deliveries: {@code <broker>:<queueId>}. */

@@ -60,4 +60,20 @@ class NamesTest {
         assertThat(Names.deadLetterTopic("orders")).isEqualTo("orders_DLT");
         assertThat(Names.topicProblem(Names.deadLetterTopic("orders"))).isNull();
     }
+
+    @Test
+    void deadLetterTopicOfALongTopicShouldStayLegalAndUnique() {
+        String a = Names.deadLetterTopic("a".repeat(125) + "-1");
+        String b = Names.deadLetterTopic("a".repeat(125) + "-2");
+
+        assertThat(a).hasSize(Names.MAX_TOPIC_LENGTH).endsWith(Names.DEAD_LETTER_SUFFIX).isNotEqualTo(b);
+        assertThat(Names.topicProblem(a)).isNull();
+    }
+
+    @Test
+    void everySystemTopicOfRocketMqShouldBeRefused() {
+        assertThat(Names.topicProblem("SCHEDULE_TOPIC_XXXX")).contains("system topic");
+        assertThat(Names.topicProblem("RMQ_SYS_TRANS_HALF_TOPIC")).contains("system topic");
+        assertThat(Names.topicProblem("OFFSET_MOVED_EVENT")).contains("system topic");
+    }
 }
