@@ -10,12 +10,15 @@ import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.InboundRecord;
 import dev.keel.rocket.internal.RocketReceiver;
 import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.UsesBrokers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.rocketmq.common.message.MessageQueue;
+import org.apache.rocketmq.remoting.protocol.admin.OffsetWrapper;
+import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -69,11 +72,15 @@ class RocketConsumeTest {
         await().atMost(PATIENCE).until(() -> one.ownedQueues().size() == 2 && two.ownedQueues().size() == 2);
 
         one.pause();
+        await().atMost(PATIENCE).until(one::clientPaused);
         two.close().toCompletableFuture().join();
         await().atMost(PATIENCE).until(() -> one.ownedQueues().size() == 4);
         publish(40);
 
-        await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(8)).until(() -> first.records.isEmpty());
+        // the broker records how far the group pulled each queue: the client must not pull any of them,
+        // neither its own queues nor the two it was assigned while paused
+        await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(8))
+                .until(() -> first.records.isEmpty() && highestPullOffset() <= 0);
         one.resume();
         await().atMost(PATIENCE).until(() -> first.records.size() == 40);
     }
@@ -127,6 +134,19 @@ class RocketConsumeTest {
                 .as("what was acknowledged only after the abort is redelivered")
                 .containsExactly("m-5", "m-6", "m-7", "m-8", "m-9");
         assertThat(two.committed(queue)).isEqualTo(5);
+    }
+
+    private long highestPullOffset() throws Exception {
+        DefaultMQAdminExt tools = new DefaultMQAdminExt(10_000);
+        tools.setNamesrvAddr(Brokers.rocket().nameServerAddress());
+        tools.setInstanceName(RocketTestSupport.unique("consume-tools"));
+        tools.start();
+        try {
+            return tools.examineConsumeStats(RocketAdapter.rocketGroupOf(group, topic)).getOffsetTable().values()
+                    .stream().mapToLong(OffsetWrapper::getPullOffset).max().orElse(0);
+        } finally {
+            tools.shutdown();
+        }
     }
 
     private void publish(int count) {
