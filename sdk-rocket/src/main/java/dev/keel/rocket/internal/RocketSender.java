@@ -63,6 +63,7 @@ public final class RocketSender implements BrokerProducer {
     private final Map<MessageQueue, QueueLane> lanes = new ConcurrentHashMap<>();
     private final Set<QueueLane.Pending> outstanding = ConcurrentHashMap.newKeySet();
     private final AtomicInteger roundRobin = new AtomicInteger();
+    private final AtomicInteger largestRequest = new AtomicInteger();
     private volatile boolean closed;
 
     public RocketSender(RocketConfig config, RocketAdmin admin) {
@@ -161,6 +162,7 @@ public final class RocketSender implements BrokerProducer {
                 onDone(lane, batch, deadline, attempt, null, e);
             }
         };
+        largestRequest.accumulateAndGet(batch.size(), Math::max);
         try {
             long timeout = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
             if (batch.size() == 1) {
@@ -252,6 +254,11 @@ public final class RocketSender implements BrokerProducer {
             }
         }
         dispatch(lane, lane.next());
+    }
+
+    /** The most messages one request to the broker carried so far (for tests). */
+    public int largestRequest() {
+        return largestRequest.get();
     }
 
     /** Forgets that {@code topic} exists (it was deleted): the next send to it checks again. */
