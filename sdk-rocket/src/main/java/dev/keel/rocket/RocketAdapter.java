@@ -134,7 +134,7 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
     }
 
     /**
-     * A consumer for one subscription, in RocketMQ group {@code <group>_<topic>}. The topic must
+     * A consumer for one subscription, in RocketMQ group {@link #rocketGroupOf}. The topic must
      * exist; the group's subscription group and the dead-letter topic (like the consumed topic, with
      * the subscription's group keeping its letters) are created here when missing.
      */
@@ -163,23 +163,34 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
         return new RocketReceiver(config, settings);
     }
 
-    /** {@code <topic>_DLT}: RocketMQ topic names allow no dot. */
+    /**
+     * {@code <topic>_DLT}: RocketMQ topic names allow no dot. A topic too long for that is cut and
+     * followed by a hash, so the name stays within 127 characters.
+     */
     @Override
     public String defaultDeadLetterTopic(String topic) {
         return Names.deadLetterTopic(topic);
     }
 
+    /** Closes the producer (waiting up to closeTimeout for pending publishes) and the admin client. */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        RocketSender closingProducer;
+        RocketAdmin closingAdmin;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            closingProducer = producer;
+            closingAdmin = admin;
         }
-        closed = true;
-        if (producer != null) {
-            producer.close();
+        // outside the lock: other threads calling the adapter meanwhile fail at once with ClosedException
+        if (closingProducer != null) {
+            closingProducer.close();
         }
-        if (admin != null) {
-            admin.close();
+        if (closingAdmin != null) {
+            closingAdmin.close();
         }
     }
 
