@@ -199,36 +199,32 @@ public final class RocketAdmin implements AutoCloseable {
         LOG.debug("Created RocketMQ topic {} with {} queues on {} master(s)", topic, queues, masters.size());
     }
 
+    /** Creates the subscription group on each master that lacks it; an existing one is never overwritten. */
     private void createGroup(String group, Map<String, BrokerData> masters) {
-        try {
-            for (BrokerData broker : masters.values()) {
-                String address = broker.getBrokerAddrs().get(MixAll.MASTER_ID);
-                SubscriptionGroupConfig existing = admin.examineSubscriptionGroupConfig(address, group);
-                if (existing == null) {
-                    SubscriptionGroupConfig groupConfig = new SubscriptionGroupConfig();
-                    groupConfig.setGroupName(group);
-                    admin.createAndUpdateSubscriptionGroupConfig(address, groupConfig);
+        for (BrokerData broker : masters.values()) {
+            String address = broker.getBrokerAddrs().get(MixAll.MASTER_ID);
+            try {
+                if (groupExists(address, group)) {
+                    continue;
                 }
+                SubscriptionGroupConfig groupConfig = new SubscriptionGroupConfig();
+                groupConfig.setGroupName(group);
+                admin.createAndUpdateSubscriptionGroupConfig(address, groupConfig);
+            } catch (Exception e) {
+                throw failure("creating RocketMQ subscription group " + group + " on broker "
+                        + broker.getBrokerName(), e);
             }
-        } catch (Exception e) {
-            if (isNotFound(e)) {
-                createGroupUnchecked(group, masters);
-                return;
-            }
-            throw failure("creating RocketMQ subscription group " + group, e);
         }
     }
 
-    private void createGroupUnchecked(String group, Map<String, BrokerData> masters) {
-        SubscriptionGroupConfig groupConfig = new SubscriptionGroupConfig();
-        groupConfig.setGroupName(group);
+    private boolean groupExists(String address, String group) throws Exception {
         try {
-            for (BrokerData broker : masters.values()) {
-                admin.createAndUpdateSubscriptionGroupConfig(broker.getBrokerAddrs().get(MixAll.MASTER_ID),
-                        groupConfig);
-            }
+            return admin.examineSubscriptionGroupConfig(address, group) != null;
         } catch (Exception e) {
-            throw failure("creating RocketMQ subscription group " + group, e);
+            if (isNotFound(e)) {
+                return false;
+            }
+            throw e;
         }
     }
 
