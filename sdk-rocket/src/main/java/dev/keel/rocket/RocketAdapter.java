@@ -58,6 +58,18 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
         LOG.debug("RocketMQ adapter configured: {}", config);
     }
 
+    /**
+     * The RocketMQ consumer group in which Keel group {@code group} consumes {@code topic}:
+     * {@code <group>_<topic>_<hash>}, {@code <hash>} being 8 hex digits of the CRC-32C of
+     * {@code group + '\0' + topic} (names over 120 characters are cut before the hash). Use it to
+     * look a Keel group up with RocketMQ's tools, or to read its committed offsets with a plain client.
+     */
+    public static String rocketGroupOf(String group, String topic) {
+        Objects.requireNonNull(group, "group");
+        Objects.requireNonNull(topic, "topic");
+        return Names.rocketGroup(group, topic);
+    }
+
     /** The configuration this adapter was built with. */
     public RocketConfig config() {
         return config;
@@ -70,7 +82,8 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
 
     /**
      * Creates the topic with {@code partitions} queues on every master and a subscription group
-     * {@code <group>_<topic>} for each of its groups; returns once the name server routes it. An
+     * {@link #rocketGroupOf rocketGroupOf(group, topic)} for each of its groups; returns once the name
+     * server routes it. An
      * existing topic is checked, never changed: another queue count or replication factor fails with
      * a {@link dev.keel.TopologyException}. RocketMQ replicates per broker (master plus slaves), so
      * the replication factor must be what the brokers have.
@@ -91,7 +104,10 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
         return admin().describe(topic);
     }
 
-    /** Deletes the topic from every broker and the name server, with the Keel groups that consumed it. */
+    /**
+     * Deletes the topic from every broker and the name server, with the RocketMQ groups Keel made for
+     * it (see {@link #rocketGroupOf}); groups of other applications that consumed it are kept.
+     */
     @Override
     public void deleteTopology(String topic) {
         Objects.requireNonNull(topic, "topic");
@@ -118,7 +134,7 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
     }
 
     /**
-     * A consumer for one subscription, in RocketMQ group {@code <group>_<topic>}. The topic must
+     * A consumer for one subscription, in RocketMQ group {@link #rocketGroupOf}. The topic must
      * exist; the group's subscription group and the dead-letter topic (like the consumed topic, with
      * the subscription's group keeping its letters) are created here when missing.
      */
@@ -147,23 +163,34 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
         return new RocketReceiver(config, settings);
     }
 
-    /** {@code <topic>_DLT}: RocketMQ topic names allow no dot. */
+    /**
+     * {@code <topic>_DLT}: RocketMQ topic names allow no dot. A topic too long for that is cut and
+     * followed by a hash, so the name stays within 127 characters.
+     */
     @Override
     public String defaultDeadLetterTopic(String topic) {
         return Names.deadLetterTopic(topic);
     }
 
+    /** Closes the producer (waiting up to closeTimeout for pending publishes) and the admin client. */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        RocketSender closingProducer;
+        RocketAdmin closingAdmin;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            closingProducer = producer;
+            closingAdmin = admin;
         }
-        closed = true;
-        if (producer != null) {
-            producer.close();
+        // outside the lock: other threads calling the adapter meanwhile fail at once with ClosedException
+        if (closingProducer != null) {
+            closingProducer.close();
         }
-        if (admin != null) {
-            admin.close();
+        if (closingAdmin != null) {
+            closingAdmin.close();
         }
     }
 

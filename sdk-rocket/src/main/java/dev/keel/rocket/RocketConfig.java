@@ -222,11 +222,16 @@ public final class RocketConfig {
             return this;
         }
 
-        /** At least 100 ms; shorter than the default makes a consumer notice group changes it missed sooner. */
+        /**
+         * In [100 ms, {@link #DEFAULT_REBALANCE_INTERVAL}]: shorter than the default makes a consumer notice
+         * group changes it missed sooner; the client rebalances every 20 s on its own, so longer is refused.
+         */
         public Builder rebalanceInterval(Duration rebalanceInterval) {
             positive("rebalanceInterval", rebalanceInterval);
-            if (rebalanceInterval.toMillis() < 100) {
-                throw new IllegalArgumentException("rebalanceInterval must be at least 100 ms, was " + rebalanceInterval);
+            if (rebalanceInterval.toMillis() < 100 || rebalanceInterval.compareTo(DEFAULT_REBALANCE_INTERVAL) > 0) {
+                throw new IllegalArgumentException("rebalanceInterval must be in [100 ms, "
+                        + DEFAULT_REBALANCE_INTERVAL.toSeconds() + " s] (the RocketMQ client rebalances every 20 s on "
+                        + "its own, so a longer period cannot be had), was " + rebalanceInterval);
             }
             this.rebalanceInterval = rebalanceInterval;
             return this;

@@ -57,7 +57,10 @@ class RocketConfigTest {
         assertThatThrownBy(() -> RocketConfig.custom().commitInterval(Duration.ofMillis(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("commitInterval");
         assertThatThrownBy(() -> RocketConfig.custom().rebalanceInterval(Duration.ofMillis(10)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 100 ms");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[100 ms, 20 s]");
+        assertThatThrownBy(() -> RocketConfig.custom().rebalanceInterval(Duration.ofSeconds(30)))
+                .as("the client rebalances every 20 s anyway: a longer period would be silently ignored")
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[100 ms, 20 s]");
     }
 
     @Test

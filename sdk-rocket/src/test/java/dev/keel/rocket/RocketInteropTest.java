@@ -11,7 +11,6 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
 import dev.keel.dedup.InMemoryIdempotencyStore;
-import dev.keel.rocket.internal.Names;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.UsesBrokers;
@@ -89,7 +88,7 @@ class RocketInteropTest {
         keel.publisher().publishAsync(topic, Message.builder("hello", Codec.utf8()).id("greeting-1").key("k")
                 .header("lang", "en").build()).toCompletableFuture().join();
 
-        DefaultLitePullConsumer plain = new DefaultLitePullConsumer(Names.rocketGroup(
+        DefaultLitePullConsumer plain = new DefaultLitePullConsumer(RocketAdapter.rocketGroupOf(
                 RocketTestSupport.unique("plain-readers"), topic));
         plain.setNamesrvAddr(Brokers.rocket().nameServerAddress());
         plain.setInstanceName(RocketTestSupport.unique("plain"));

@@ -13,6 +13,7 @@ import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.InboundRecord;
 import dev.keel.rocket.internal.RocketReceiver;
+import dev.keel.rocket.internal.RocketSender;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.UsesBrokers;
 import java.time.Duration;
@@ -111,6 +112,8 @@ class RocketPublishTest {
         }
         List<PublishReceipt> receipts = pending.stream().map(CompletableFuture::join).toList();
 
+        assertThat(((RocketSender) producer).largestRequest()).as("messages in the largest request")
+                .isGreaterThan(1);
         for (int i = 0; i < receipts.size(); i++) {
             assertThat(receipts.get(i).messageId()).isEqualTo("b-" + i);
             assertThat(receipts.get(i).offset()).as("offset of message %d", i).isEqualTo(i);

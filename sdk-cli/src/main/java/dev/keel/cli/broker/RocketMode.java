@@ -183,8 +183,9 @@ final class RocketMode implements BrokerMode {
 
         @Override
         public long consume(String topic, String group, int messages, Progress progress) throws Exception {
-            // the RocketMQ group Keel derives for Keel group `group` on `topic` (docs/rocketmq.md)
-            DefaultLitePullConsumer consumer = new DefaultLitePullConsumer(group + "_" + topic);
+            // the RocketMQ group Keel derives for Keel group `group` on `topic`, so deleting the topic removes it
+            DefaultLitePullConsumer consumer =
+                    new DefaultLitePullConsumer(RocketAdapter.rocketGroupOf(group, topic));
             consumer.setNamesrvAddr(nameServer);
             consumer.setInstanceName("keel-cli-raw-" + System.nanoTime());
             consumer.setVipChannelEnabled(false);

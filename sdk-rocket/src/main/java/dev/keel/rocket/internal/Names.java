@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 import org.apache.rocketmq.common.message.MessageQueue;
+import org.apache.rocketmq.common.topic.TopicValidator;
 
 /**
  * RocketMQ's naming rules and Keel's names on RocketMQ: legal topics and groups, the RocketMQ
@@ -37,8 +38,10 @@ public final class Names {
             return "RocketMQ topic names allow only letters, digits, '-', '_', '%' and '|' (no dots), was '"
                     + shorten(topic) + "'";
         }
-        if (topic.startsWith("%") || topic.toUpperCase(Locale.ROOT).startsWith("RMQ_SYS_") || topic.equals("TBW102")) {
-            return "'" + shorten(topic) + "' is a RocketMQ system topic name (%RETRY%, %DLQ%, rmq_sys_, TBW102)";
+        if (topic.startsWith("%") || topic.toUpperCase(Locale.ROOT).startsWith("RMQ_SYS_")
+                || TopicValidator.isSystemTopic(topic) || TopicValidator.isNotAllowedSendTopic(topic)) {
+            return "'" + shorten(topic) + "' is a RocketMQ system topic name (%RETRY%, %DLQ%, rmq_sys_, TBW102, "
+                    + "SCHEDULE_TOPIC_XXXX, the broker and cluster names, ...)";
         }
         return null;
     }
@@ -56,25 +59,60 @@ public final class Names {
     }
 
     /**
-     * The RocketMQ consumer group of Keel group {@code group} on {@code topic}: {@code <group>_<topic>}.
-     * All members of a RocketMQ group must subscribe to the same topics, so a Keel group consuming two
-     * topics is two RocketMQ groups. A name over {@value #MAX_GROUP_LENGTH} characters is cut and ends in
-     * a hash of the whole, so it stays unique and stable.
+     * The RocketMQ consumer group of Keel group {@code group} on {@code topic}:
+     * {@code <group>_<topic>_<hash>}, where {@code <hash>} is the CRC-32C of {@code group + '\0' + topic}
+     * as 8 hex digits. Group and topic may both contain {@code '_'}, so the hash is what keeps group
+     * {@code a} on topic {@code b_c} apart from group {@code a_b} on topic {@code c}. All members of a
+     * RocketMQ group must subscribe to the same topics, so a Keel group consuming two topics is two
+     * RocketMQ groups. A name over {@value #MAX_GROUP_LENGTH} characters is cut before the hash.
      */
     public static String rocketGroup(String group, String topic) {
+        String hash = hash(group + '\0' + topic);
         String name = group + SEPARATOR + topic;
-        if (name.length() <= MAX_GROUP_LENGTH) {
-            return name;
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(name.getBytes(StandardCharsets.UTF_8));
-        String hash = String.format(Locale.ROOT, "%08x", crc.getValue());
-        return name.substring(0, MAX_GROUP_LENGTH - hash.length() - 1) + SEPARATOR + hash;
+        int room = MAX_GROUP_LENGTH - hash.length() - SEPARATOR.length();
+        return (name.length() <= room ? name : name.substring(0, room)) + SEPARATOR + hash;
     }
 
-    /** {@code <topic>_DLT}. */
+    /**
+     * Whether {@code rocketGroup} is provably the RocketMQ group Keel made for some Keel group on
+     * {@code topic}: it is {@code rocketGroup(g, topic)} for the {@code g} its name spells, or for one
+     * of {@code knownGroups} (needed for names cut to {@value #MAX_GROUP_LENGTH} characters).
+     */
+    public static boolean isKeelGroupOf(String rocketGroup, String topic, Iterable<String> knownGroups) {
+        String tail = SEPARATOR + topic + SEPARATOR;
+        int hashStart = rocketGroup.length() - 8;
+        if (hashStart > tail.length() && rocketGroup.startsWith(tail, hashStart - tail.length())) {
+            String group = rocketGroup.substring(0, hashStart - tail.length());
+            if (rocketGroup.equals(rocketGroup(group, topic))) {
+                return true;
+            }
+        }
+        for (String known : knownGroups) {
+            if (rocketGroup.equals(rocketGroup(known, topic))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String hash(String text) {
+        CRC32C crc = new CRC32C();
+        crc.update(text.getBytes(StandardCharsets.UTF_8));
+        return String.format(Locale.ROOT, "%08x", crc.getValue());
+    }
+
+    /**
+     * {@code <topic>_DLT}; when that is over {@value #MAX_TOPIC_LENGTH} characters, the topic is cut
+     * and followed by {@code _} and 8 hex digits of its CRC-32C before {@code _DLT}, so it stays legal
+     * and unique.
+     */
     public static String deadLetterTopic(String topic) {
-        return topic + DEAD_LETTER_SUFFIX;
+        if (topic.length() + DEAD_LETTER_SUFFIX.length() <= MAX_TOPIC_LENGTH) {
+            return topic + DEAD_LETTER_SUFFIX;
+        }
+        String hash = hash(topic);
+        int room = MAX_TOPIC_LENGTH - DEAD_LETTER_SUFFIX.length() - hash.length() - SEPARATOR.length();
+        return topic.substring(0, room) + SEPARATOR + hash + DEAD_LETTER_SUFFIX;
     }
 
     /** The partition name of a queue, as in receipts and deliveries: {@code <broker>:<queueId>}. */

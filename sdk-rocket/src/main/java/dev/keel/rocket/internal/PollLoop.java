@@ -90,6 +90,13 @@ final class PollLoop implements Runnable {
         }
     }
 
+    /** Whether a lasting pause has been applied to the client's queues (it stopped pulling them). */
+    boolean clientPaused() {
+        synchronized (lock) {
+            return pauseApplied;
+        }
+    }
+
     long committed(MessageQueue queue) {
         return consumer.getOffsetStore().readOffset(queue, ReadOffsetType.READ_FROM_STORE);
     }

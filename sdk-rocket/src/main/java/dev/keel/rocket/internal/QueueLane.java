@@ -16,7 +16,7 @@ import org.apache.rocketmq.common.message.MessageQueue;
  */
 final class QueueLane {
 
-    /** A batch stays well below RocketMQ's 4 MiB request limit. */
+    /** A batch stays well below RocketMQ's 4 MiB request limit (by encoded size, properties included). */
     static final int MAX_BATCH_BYTES = 1024 * 1024;
 
     /** One message on its way, with the future its publisher waits on. */
@@ -27,6 +27,8 @@ final class QueueLane {
     private final int maxBatchMessages;
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
     private boolean inFlight;
+    /** How many of the first waiting messages go one per request (a batch of them was refused). */
+    private int singles;
 
     QueueLane(MessageQueue queue, int maxBatchMessages) {
         this.queue = queue;
@@ -56,14 +58,31 @@ final class QueueLane {
         return drain();
     }
 
-    /** Removes everything waiting (the producer closes). */
+    /**
+     * Puts a batch the client or broker refused as a whole back in front, to go one message per
+     * request, so only the message(s) at fault fail. Call while the batch's request is in flight,
+     * then {@link #next()}.
+     */
+    synchronized void requeueSingly(List<Pending> batch) {
+        for (int i = batch.size() - 1; i >= 0; i--) {
+            waiting.addFirst(batch.get(i));
+        }
+        singles += batch.size();
+    }
+
+    /** Removes everything waiting (the producer closes, or what waits must not overtake a failure). */
     synchronized List<Pending> clear() {
         List<Pending> left = new ArrayList<>(waiting);
         waiting.clear();
+        singles = 0;
         return left;
     }
 
     private List<Pending> drain() {
+        if (singles > 0) {
+            singles--;
+            return new ArrayList<>(List.of(waiting.pollFirst()));
+        }
         List<Pending> batch = new ArrayList<>();
         int bytes = 0;
         while (!waiting.isEmpty() && batch.size() < maxBatchMessages) {

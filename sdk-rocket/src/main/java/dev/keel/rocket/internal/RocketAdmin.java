@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -42,6 +43,8 @@ public final class RocketAdmin implements AutoCloseable {
 
     private final RocketConfig config;
     private final DefaultMQAdminExt admin;
+    /** The Keel groups this client declared: what proves a cut RocketMQ group name is Keel's own. */
+    private final Set<String> knownGroups = ConcurrentHashMap.newKeySet();
 
     public RocketAdmin(RocketConfig config) {
         this.config = config;
@@ -116,6 +119,7 @@ public final class RocketAdmin implements AutoCloseable {
                     + "and declare minInSyncReplicas 1");
         }
         for (String group : spec.groups()) {
+            knownGroups.add(group);
             createGroup(Names.rocketGroup(group, spec.name()), masters);
         }
         awaitRoute(spec.name());
@@ -132,11 +136,15 @@ public final class RocketAdmin implements AutoCloseable {
             int queues = describe(origin).map(TopicSpec::partitions).orElse(TopicSpec.DEFAULT_PARTITIONS);
             createTopic(deadLetters, queues, masters);
         }
+        knownGroups.add(group);
         createGroup(Names.rocketGroup(group, deadLetters), masters);
         awaitRoute(deadLetters);
     }
 
-    /** Deletes the topic on every broker and the name server, and the Keel groups that consumed it. */
+    /**
+     * Deletes the topic on every broker and the name server, and the RocketMQ groups that consumed it
+     * which Keel provably made ({@link Names#isKeelGroupOf}); other groups on the topic are left alone.
+     */
     public void delete(String topic) {
         if (route(topic).isEmpty()) {
             return;
@@ -144,7 +152,7 @@ public final class RocketAdmin implements AutoCloseable {
         Map<String, BrokerData> masters = masters();
         try {
             for (String group : admin.queryTopicConsumeByWho(topic).getGroupList()) {
-                if (group.endsWith("_" + topic)) {
+                if (Names.isKeelGroupOf(group, topic, knownGroups)) {
                     for (BrokerData broker : masters.values()) {
                         admin.deleteSubscriptionGroup(broker.getBrokerAddrs().get(MixAll.MASTER_ID), group, true);
                     }
@@ -191,36 +199,32 @@ public final class RocketAdmin implements AutoCloseable {
         LOG.debug("Created RocketMQ topic {} with {} queues on {} master(s)", topic, queues, masters.size());
     }
 
+    /** Creates the subscription group on each master that lacks it; an existing one is never overwritten. */
     private void createGroup(String group, Map<String, BrokerData> masters) {
-        try {
-            for (BrokerData broker : masters.values()) {
-                String address = broker.getBrokerAddrs().get(MixAll.MASTER_ID);
-                SubscriptionGroupConfig existing = admin.examineSubscriptionGroupConfig(address, group);
-                if (existing == null) {
-                    SubscriptionGroupConfig groupConfig = new SubscriptionGroupConfig();
-                    groupConfig.setGroupName(group);
-                    admin.createAndUpdateSubscriptionGroupConfig(address, groupConfig);
+        for (BrokerData broker : masters.values()) {
+            String address = broker.getBrokerAddrs().get(MixAll.MASTER_ID);
+            try {
+                if (groupExists(address, group)) {
+                    continue;
                 }
+                SubscriptionGroupConfig groupConfig = new SubscriptionGroupConfig();
+                groupConfig.setGroupName(group);
+                admin.createAndUpdateSubscriptionGroupConfig(address, groupConfig);
+            } catch (Exception e) {
+                throw failure("creating RocketMQ subscription group " + group + " on broker "
+                        + broker.getBrokerName(), e);
             }
-        } catch (Exception e) {
-            if (isNotFound(e)) {
-                createGroupUnchecked(group, masters);
-                return;
-            }
-            throw failure("creating RocketMQ subscription group " + group, e);
         }
     }
 
-    private void createGroupUnchecked(String group, Map<String, BrokerData> masters) {
-        SubscriptionGroupConfig groupConfig = new SubscriptionGroupConfig();
-        groupConfig.setGroupName(group);
+    private boolean groupExists(String address, String group) throws Exception {
         try {
-            for (BrokerData broker : masters.values()) {
-                admin.createAndUpdateSubscriptionGroupConfig(broker.getBrokerAddrs().get(MixAll.MASTER_ID),
-                        groupConfig);
-            }
+            return admin.examineSubscriptionGroupConfig(address, group) != null;
         } catch (Exception e) {
-            throw failure("creating RocketMQ subscription group " + group, e);
+            if (isNotFound(e)) {
+                return false;
+            }
+            throw e;
         }
     }
 

@@ -126,6 +126,12 @@ public final class RocketReceiver implements BrokerConsumer {
         return l == null ? Set.of() : l.owned();
     }
 
+    /** Whether a lasting pause reached the client, which then stops pulling (for tests). */
+    public boolean clientPaused() {
+        PollLoop l = loop;
+        return l != null && l.clientPaused();
+    }
+
     /** The offset the broker has for {@code queue} in this consumer's group (for tests). */
     public long committed(MessageQueue queue) {
         PollLoop l = loop;

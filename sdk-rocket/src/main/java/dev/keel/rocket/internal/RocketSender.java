@@ -10,6 +10,7 @@ import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.OutboundRecord;
 import dev.keel.spi.support.DaemonThreads;
 import dev.keel.spi.support.KeyHash;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,7 @@ import org.apache.rocketmq.client.producer.SendCallback;
 import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.SendStatus;
 import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageDecoder;
 import org.apache.rocketmq.common.message.MessageQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +51,8 @@ public final class RocketSender implements BrokerProducer {
     /** The first pause before a failed batch is sent again in place; it doubles up to the maximum. */
     static final long RETRY_BACKOFF_MILLIS = 20;
     static final long MAX_RETRY_BACKOFF_MILLIS = 1000;
+    /** A batch entry's fixed header (size, magic, CRC, flag, lengths) and the UNIQ_KEY property the client adds. */
+    static final int BATCH_ENTRY_OVERHEAD = 128;
 
     private final RocketConfig config;
     private final DefaultMQProducer producer;
@@ -59,6 +63,7 @@ public final class RocketSender implements BrokerProducer {
     private final Map<MessageQueue, QueueLane> lanes = new ConcurrentHashMap<>();
     private final Set<QueueLane.Pending> outstanding = ConcurrentHashMap.newKeySet();
     private final AtomicInteger roundRobin = new AtomicInteger();
+    private final AtomicInteger largestRequest = new AtomicInteger();
     private volatile boolean closed;
 
     public RocketSender(RocketConfig config, RocketAdmin admin) {
@@ -106,7 +111,7 @@ public final class RocketSender implements BrokerProducer {
             result.completeExceptionally(e);
             return result;
         }
-        int bytes = record.payload().length + 256 + record.headers().size() * 64;
+        int bytes = encodedBytes(message);
         QueueLane.Pending pending = new QueueLane.Pending(record, message, result, bytes);
         outstanding.add(pending);
         result.whenComplete((r, e) -> outstanding.remove(pending));
@@ -129,6 +134,15 @@ public final class RocketSender implements BrokerProducer {
         return result;
     }
 
+    /**
+     * What {@code message} takes in a batch request: its body, its properties as the client encodes
+     * them, and the per-message header plus the unique id the client adds.
+     */
+    static int encodedBytes(Message message) {
+        String properties = MessageDecoder.messageProperties2String(message.getProperties());
+        return message.getBody().length + properties.getBytes(StandardCharsets.UTF_8).length + BATCH_ENTRY_OVERHEAD;
+    }
+
     private void dispatch(QueueLane lane, List<QueueLane.Pending> batch) {
         if (batch != null) {
             send(lane, batch, System.nanoTime() + config.sendTimeout().toNanos(), 1);
@@ -148,6 +162,7 @@ public final class RocketSender implements BrokerProducer {
                 onDone(lane, batch, deadline, attempt, null, e);
             }
         };
+        largestRequest.accumulateAndGet(batch.size(), Math::max);
         try {
             long timeout = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
             if (batch.size() == 1) {
@@ -178,7 +193,7 @@ public final class RocketSender implements BrokerProducer {
      * Completes a batch the broker confirmed and sends the lane's next one. A retriable failure is
      * retried in place, on the same queue and before anything queued behind it, until the send
      * timeout: an engine retry would come after later messages of the same keys. When the batch
-     * finally fails, what waits behind it fails with it, so nothing overtakes it.
+     * finally fails, see {@link #fail}.
      */
     private void settle(QueueLane lane, List<QueueLane.Pending> batch, long deadline, int attempt,
                         SendResult sendResult, Throwable error) {
@@ -191,6 +206,13 @@ public final class RocketSender implements BrokerProducer {
                 OutboundRecord record = batch.get(i).record();
                 batch.get(i).result().complete(new PublishReceipt(topic, record.id(), partition, base + i));
             }
+            dispatch(lane, lane.next());
+            return;
+        }
+        if (error != null && batch.size() > 1 && SendErrors.isIllegal(error)) {
+            LOG.debug("RocketMQ refused a batch of {} message(s) to queue {} as illegal; sending them one by one",
+                    batch.size(), Names.partition(lane.queue()));
+            lane.requeueSingly(batch);
             dispatch(lane, lane.next());
             return;
         }
@@ -208,18 +230,35 @@ public final class RocketSender implements BrokerProducer {
                 // closing: fail below
             }
         }
-        if (failure instanceof UnroutableException) {
+        if (failure instanceof UnroutableException || (error != null && SendErrors.isNoPermission(error))) {
             routes.forget(topic);
         }
         fail(lane, batch, failure);
     }
 
-    /** Fails {@code batch} and everything waiting behind it on its lane, then frees the lane. */
+    /**
+     * Fails {@code batch} with {@code failure} and sends the lane's next batch. When the failure is
+     * retriable, the engine may send the batch again later, so what waits behind it fails first,
+     * unsent and retriable (it would overtake the retry); after a permanent failure it goes on.
+     */
     private void fail(QueueLane lane, List<QueueLane.Pending> batch, KeelException failure) {
         batch.forEach(p -> p.result().completeExceptionally(failure));
-        List<QueueLane.Pending> behind = lane.clear();
-        behind.forEach(p -> p.result().completeExceptionally(failure));
+        if (failure.isRetriable()) {
+            List<QueueLane.Pending> behind = lane.clear();
+            if (!behind.isEmpty()) {
+                PublishException held = new PublishException("not sent: an earlier message on RocketMQ queue "
+                        + Names.partition(lane.queue()) + " of topic " + lane.queue().getTopic()
+                        + " failed and may be retried, and this one would overtake it; it is retried with the same "
+                        + "id (" + failure.getMessage() + ")", failure, true);
+                behind.forEach(p -> p.result().completeExceptionally(held));
+            }
+        }
         dispatch(lane, lane.next());
+    }
+
+    /** The most messages one request to the broker carried so far (for tests). */
+    public int largestRequest() {
+        return largestRequest.get();
     }
 
     /** Forgets that {@code topic} exists (it was deleted): the next send to it checks again. */

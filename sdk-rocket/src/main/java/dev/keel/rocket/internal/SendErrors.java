@@ -41,6 +41,28 @@ final class SendErrors {
                 + "ensureTopology (Keel never lets the broker create topics on first publish)", cause);
     }
 
+    /** Whether the client or broker refused the request as illegal ({@code MESSAGE_ILLEGAL}). */
+    static boolean isIllegal(Throwable e) {
+        return code(e) == ResponseCode.MESSAGE_ILLEGAL;
+    }
+
+    /** Whether the broker refused the request for want of permission ({@code NO_PERMISSION}). */
+    static boolean isNoPermission(Throwable e) {
+        return code(e) == ResponseCode.NO_PERMISSION;
+    }
+
+    private static int code(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof MQBrokerException b) {
+                return b.getResponseCode();
+            }
+            if (t instanceof MQClientException c && c.getResponseCode() > 0) {
+                return c.getResponseCode();
+            }
+        }
+        return -1;
+    }
+
     static KeelException map(String topic, Throwable e, Duration timeout) {
         String where = " (topic " + topic + ")";
         if (e instanceof KeelException k) {
@@ -90,8 +112,8 @@ final class SendErrors {
             case ResponseCode.MESSAGE_ILLEGAL -> new PublishException("RocketMQ refused the message as illegal" + where
                     + " (too large a body or properties, or a bad property): " + message, e, false);
             case ResponseCode.NO_PERMISSION -> new PublishException("RocketMQ refused the publish" + where
-                    + ": no permission (the topic or broker is not writable, or the ACL forbids it): " + message, e,
-                    false);
+                    + ": no permission (the broker's write permission is off, as before a restart, or the topic is "
+                    + "read-only, or an ACL forbids it); it is retried with a fresh route: " + message, e, true);
             case ResponseCode.FLUSH_DISK_TIMEOUT, ResponseCode.FLUSH_SLAVE_TIMEOUT, ResponseCode.SLAVE_NOT_AVAILABLE ->
                     new PublishException("RocketMQ did not confirm the message durable" + where + ": " + message, e,
                             true);

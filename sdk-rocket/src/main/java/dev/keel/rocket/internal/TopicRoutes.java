@@ -6,24 +6,40 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.apache.rocketmq.common.message.MessageQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The writable queues of each topic the producer sends to, checked with the name server before the
  * first send: a topic that does not exist fails at once with {@link dev.keel.UnroutableException}
  * and is never created by the broker's auto-creation (the client would otherwise send it along the
  * {@code TBW102} template route). Sends that arrive while a topic is checked wait in order and go
- * on (or fail) together, so per-key order holds from the first message. Thread-safe.
+ * on (or fail) together, so per-key order holds from the first message. A known route is checked
+ * again in the background after {@link #REFRESH_NANOS} (brokers added, write permission removed for a
+ * restart), and at once after the producer {@link #forget forgets} it. Thread-safe.
  */
 final class TopicRoutes {
 
+    private static final Logger LOG = LoggerFactory.getLogger(TopicRoutes.class);
+
+    /** How long a known route is used before it is checked again in the background. */
+    static final long REFRESH_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    /** A topic's writable queues and when the name server said so. */
+    private record Route(List<MessageQueue> queues, long checkedAt) {
+    }
+
     private final RocketAdmin admin;
     private final Executor checks;
-    private final Map<String, List<MessageQueue>> known = new ConcurrentHashMap<>();
+    private final Map<String, Route> known = new ConcurrentHashMap<>();
+    private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
     private final Map<String, List<BiConsumer<List<MessageQueue>, KeelException>>> waiting = new HashMap<>();
 
     TopicRoutes(RocketAdmin admin, Executor checks) {
@@ -36,14 +52,17 @@ final class TopicRoutes {
      * they already are), or with the failure. Actions for one topic run in the order given.
      */
     void whenRouted(String topic, BiConsumer<List<MessageQueue>, KeelException> action) {
-        List<MessageQueue> queues = known.get(topic);
-        if (queues != null) {
-            action.accept(queues, null);
+        Route route = known.get(topic);
+        if (route != null) {
+            refreshIfOld(topic, route);
+            action.accept(route.queues(), null);
             return;
         }
         boolean check;
+        List<MessageQueue> queues;
         synchronized (this) {
-            queues = known.get(topic);
+            route = known.get(topic);
+            queues = route == null ? null : route.queues();
             if (queues == null) {
                 List<BiConsumer<List<MessageQueue>, KeelException>> list = waiting.get(topic);
                 check = list == null;
@@ -72,6 +91,31 @@ final class TopicRoutes {
         known.remove(topic);
     }
 
+    private void refreshIfOld(String topic, Route route) {
+        if (System.nanoTime() - route.checkedAt() < REFRESH_NANOS || !refreshing.add(topic)) {
+            return;
+        }
+        try {
+            checks.execute(() -> {
+                try {
+                    Optional<List<MessageQueue>> queues = admin.writableQueues(topic);
+                    if (queues.isPresent()) {
+                        known.replace(topic, route, new Route(queues.get(), System.nanoTime()));
+                    } else {
+                        known.remove(topic, route);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.debug("Refreshing the route of RocketMQ topic {} failed, keeping the known one: {}", topic,
+                            e.toString());
+                } finally {
+                    refreshing.remove(topic);
+                }
+            });
+        } catch (RejectedExecutionException closing) {
+            refreshing.remove(topic);
+        }
+    }
+
     private void settle(String topic) {
         Optional<List<MessageQueue>> queues;
         try {
@@ -93,7 +137,7 @@ final class TopicRoutes {
             if (actions != null) {
                 actions.forEach(a -> a.accept(queues.get(), null));
             }
-            known.put(topic, queues.get());
+            known.put(topic, new Route(queues.get(), System.nanoTime()));
         }
     }
 

@@ -2,14 +2,22 @@ package dev.keel.rocket.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** RocketMQ's naming rules and the RocketMQ group of a Keel group on a topic. */
 class NamesTest {
 
     @Test
-    void rocketGroupShouldJoinGroupAndTopic() {
-        assertThat(Names.rocketGroup("billing", "orders")).isEqualTo("billing_orders");
+    void rocketGroupShouldJoinGroupTopicAndAHashOfBoth() {
+        assertThat(Names.rocketGroup("billing", "orders")).matches("billing_orders_[0-9a-f]{8}")
+                .isEqualTo(Names.rocketGroup("billing", "orders"));
+        assertThat(Names.groupProblem(Names.rocketGroup("billing", "orders"))).isNull();
+    }
+
+    @Test
+    void rocketGroupShouldNotCollideWhenGroupAndTopicContainUnderscores() {
+        assertThat(Names.rocketGroup("a", "b_c")).isNotEqualTo(Names.rocketGroup("a_b", "c"));
     }
 
     @Test
@@ -21,6 +29,20 @@ class NamesTest {
         assertThat(a).hasSize(Names.MAX_GROUP_LENGTH).isEqualTo(Names.rocketGroup("group-a-" + "x".repeat(40), topic));
         assertThat(a).isNotEqualTo(b);
         assertThat(Names.groupProblem(a)).isNull();
+    }
+
+    @Test
+    void onlyGroupsKeelMadeShouldCountAsKeelGroupsOfATopic() {
+        assertThat(Names.isKeelGroupOf(Names.rocketGroup("billing", "orders"), "orders", List.of())).isTrue();
+        assertThat(Names.isKeelGroupOf(Names.rocketGroup("a_b", "c"), "c", List.of())).isTrue();
+        assertThat(Names.isKeelGroupOf("legacy_orders", "orders", List.of())).isFalse();
+        assertThat(Names.isKeelGroupOf("legacy_orders_0badcafe", "orders", List.of())).isFalse();
+        assertThat(Names.isKeelGroupOf(Names.rocketGroup("billing", "orders"), "old_orders", List.of())).isFalse();
+        String longGroup = "g".repeat(100);
+        String longTopic = "t".repeat(60);
+        String cut = Names.rocketGroup(longGroup, longTopic);
+        assertThat(Names.isKeelGroupOf(cut, longTopic, List.of())).as("a cut name proves nothing alone").isFalse();
+        assertThat(Names.isKeelGroupOf(cut, longTopic, List.of("other", longGroup))).isTrue();
     }
 
     @Test
@@ -37,5 +59,21 @@ class NamesTest {
     void defaultDeadLetterTopicShouldBeALegalName() {
         assertThat(Names.deadLetterTopic("orders")).isEqualTo("orders_DLT");
         assertThat(Names.topicProblem(Names.deadLetterTopic("orders"))).isNull();
+    }
+
+    @Test
+    void deadLetterTopicOfALongTopicShouldStayLegalAndUnique() {
+        String a = Names.deadLetterTopic("a".repeat(125) + "-1");
+        String b = Names.deadLetterTopic("a".repeat(125) + "-2");
+
+        assertThat(a).hasSize(Names.MAX_TOPIC_LENGTH).endsWith(Names.DEAD_LETTER_SUFFIX).isNotEqualTo(b);
+        assertThat(Names.topicProblem(a)).isNull();
+    }
+
+    @Test
+    void everySystemTopicOfRocketMqShouldBeRefused() {
+        assertThat(Names.topicProblem("SCHEDULE_TOPIC_XXXX")).contains("system topic");
+        assertThat(Names.topicProblem("RMQ_SYS_TRANS_HALF_TOPIC")).contains("system topic");
+        assertThat(Names.topicProblem("OFFSET_MOVED_EVENT")).contains("system topic");
     }
 }
