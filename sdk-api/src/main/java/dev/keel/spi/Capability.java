@@ -17,5 +17,23 @@ public enum Capability {
      * The broker lives in this process, so an in-process idempotency store is as durable as the
      * broker: with such an adapter and no store chosen, Keel uses an in-memory store of its own.
      */
-    IN_PROCESS
+    IN_PROCESS,
+    /**
+     * A message published with a delivery time ({@code Message.Builder#deliverAt}) reaches consumers
+     * no earlier than that time. Natively or emulated by Keel: docs/capabilities.md says which.
+     */
+    DELAYED_DELIVERY,
+    /**
+     * An unordered subscription can retry a failed message later, from a retry destination with a
+     * backoff delay, while the rest of its partition keeps flowing.
+     */
+    NON_BLOCKING_RETRY,
+    /** A group can be rewound to a point in time, and reads again what the broker still retains. */
+    REPLAY,
+    /** A broadcast subscription: every instance receives every message of the topic. */
+    BROADCAST,
+    /** A subscription's header filter runs on the broker: skipped messages never reach the client. */
+    BROKER_FILTER,
+    /** Messages carry a priority, and a waiting message of higher priority is delivered first. */
+    PRIORITY
 }
