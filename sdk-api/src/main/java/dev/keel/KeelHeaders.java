@@ -47,6 +47,11 @@ public final class KeelHeaders {
      * its value is the size of the left-out payload in bytes.
      */
     public static final String DLT_TRUNCATED = "keel-dlt-truncated";
+    /**
+     * The message's priority, 0-9 ({@code Message.Builder#priority}); written whenever one is set, also
+     * on brokers without priorities, where it is only informative.
+     */
+    public static final String PRIORITY = "keel-priority";
 
     private KeelHeaders() {
     }
