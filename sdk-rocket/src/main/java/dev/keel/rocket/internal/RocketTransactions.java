@@ -2,7 +2,6 @@ package dev.keel.rocket.internal;
 
 import dev.keel.ClosedException;
 import dev.keel.KeelException;
-import dev.keel.KeelHeaders;
 import dev.keel.Message;
 import dev.keel.PublishException;
 import dev.keel.rocket.HalfMessage;
@@ -15,10 +14,8 @@ import dev.keel.rocket.TransactionalPublisher;
 import dev.keel.spi.InboundRecord;
 import dev.keel.spi.OutboundRecord;
 import dev.keel.spi.support.DaemonThreads;
+import dev.keel.spi.support.OutboundRecords;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
@@ -203,15 +200,8 @@ public final class RocketTransactions implements TransactionalPublisher {
 
     /** Keel's header scheme, as the engine's publisher writes it: id (a random UUID when unset), key, timestamp. */
     private OutboundRecord toRecord(String topic, Message message) {
-        String id = message.id() != null ? message.id() : UUID.randomUUID().toString();
-        Instant timestamp = message.timestamp() != null ? message.timestamp() : clock.instant();
-        Map<String, String> headers = new LinkedHashMap<>(message.headers());
-        headers.put(KeelHeaders.ID, id);
-        if (message.key() != null) {
-            headers.put(KeelHeaders.KEY, message.key());
-        }
-        headers.put(KeelHeaders.TIMESTAMP, Long.toString(timestamp.toEpochMilli()));
-        return new OutboundRecord(topic, id, message.key(), headers, message.payload(), timestamp);
+        return OutboundRecords.of(topic, message, message.id() != null ? message.id() : UUID.randomUUID().toString(),
+                message.timestamp() != null ? message.timestamp() : clock.instant());
     }
 
     private static LocalTransactionState toState(TransactionOutcome outcome) {
