@@ -130,7 +130,9 @@ public final class RocketTransactions implements TransactionalPublisher {
         }
         if (result.getSendStatus() != SendStatus.SEND_OK) {
             // the client rolled the half message back and never ran the local transaction
-            throw SendErrors.notOk(topic, result.getSendStatus());
+            throw new PublishException("RocketMQ did not confirm the half message of " + record.id() + " to " + topic
+                    + " durable (" + result.getSendStatus() + "): it was rolled back and the local transaction did not "
+                    + "run; publish again", null, true);
         }
         if (call.failure != null) {
             throw new PublishException("the local transaction of transactional message " + record.id() + " to "
