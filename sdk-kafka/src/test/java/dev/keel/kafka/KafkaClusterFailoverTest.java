@@ -29,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -54,6 +55,7 @@ class KafkaClusterFailoverTest {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final Map<String, AtomicInteger> effects = new ConcurrentHashMap<>();
     private final Map<String, List<Integer>> handledPerKey = new ConcurrentHashMap<>();
+    private final AtomicLong longestBatchNanos = new AtomicLong();
 
     @BeforeAll
     static void startCluster() {
@@ -84,6 +86,7 @@ class KafkaClusterFailoverTest {
         int leader = cluster.leaderOf(topic, 0);
         cluster.kill(leader);
         stream.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        report("partition leader");
 
         assertThat(failures).allSatisfy(e -> assertThat(e).isInstanceOf(KeelException.class));
         assertThat(confirmed.size()).as("publishing went on on the two live nodes").isGreaterThan(MESSAGES / 2);
@@ -104,6 +107,7 @@ class KafkaClusterFailoverTest {
         await().atMost(PATIENCE).until(() -> confirmed.size() >= MESSAGES / 3);
         cluster.kill(cluster.controllerLeader());
         stream.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        report("controller quorum leader");
 
         assertThat(failures).allSatisfy(e -> assertThat(e).isInstanceOf(KeelException.class));
         await().atMost(PATIENCE).until(() -> effects.keySet().containsAll(confirmed));
@@ -157,8 +161,17 @@ class KafkaClusterFailoverTest {
                 });
     }
 
+    /**
+     * A figure for docs/high-availability.md, not a check: the longest a batch of publishes took to complete,
+     * which the failover's wait for a new leader and the clients' metadata refresh dominate.
+     */
+    private void report(String what) {
+        System.out.printf("%s killed: the longest batch of %d publishes took %d ms%n", what, BATCH,
+                longestBatchNanos.get() / 1_000_000);
+    }
+
     /** Publishes the stream in batches, each message once (its failures recorded, not retried). */
-    private static void publish(Keel keel, String topic, Set<String> confirmed, List<Throwable> failures) {
+    private void publish(Keel keel, String topic, Set<String> confirmed, List<Throwable> failures) {
         for (int from = 0; from < MESSAGES; from += BATCH) {
             List<CompletableFuture<Void>> batch = new ArrayList<>();
             for (int i = from; i < from + BATCH; i++) {
@@ -174,7 +187,9 @@ class KafkaClusterFailoverTest {
                         }));
             }
             // one batch at a time: a key's next batch is published after its previous one completed
+            long started = System.nanoTime();
             batch.forEach(CompletableFuture::join);
+            longestBatchNanos.accumulateAndGet(System.nanoTime() - started, Math::max);
         }
     }
 
