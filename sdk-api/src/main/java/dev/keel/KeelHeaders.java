@@ -47,6 +47,11 @@ public final class KeelHeaders {
      * its value is the size of the left-out payload in bytes.
      */
     public static final String DLT_TRUNCATED = "keel-dlt-truncated";
+    /**
+     * On a delayed message: when it is due, epoch milliseconds. Kept on every hop (delay topics and
+     * queues), so whoever forwards it knows when.
+     */
+    public static final String DELIVER_AT = "keel-deliver-at";
 
     private KeelHeaders() {
     }

@@ -55,7 +55,7 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
     public KafkaAdapter(KafkaConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         EnumSet<Capability> caps = EnumSet.of(Capability.CONSUMER_GROUPS, Capability.REDELIVERY,
-                Capability.KEY_ORDERING);
+                Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY);
         if (!config.topicAutoCreation()) {
             caps.add(Capability.UNROUTABLE_DETECTION);
         }

@@ -46,7 +46,7 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
 
     private final RocketConfig config;
     private final Set<Capability> capabilities = Set.copyOf(EnumSet.of(Capability.UNROUTABLE_DETECTION,
-            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING));
+            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY));
     private RocketAdmin admin;
     private RocketSender producer;
     private boolean closed;
