@@ -3,6 +3,9 @@ package dev.keel.kafka;
 import dev.keel.ClosedException;
 import dev.keel.TopicSpec;
 import dev.keel.kafka.internal.ClientProperties;
+import dev.keel.kafka.internal.DelayForwarder;
+import dev.keel.kafka.internal.DelayTopics;
+import dev.keel.kafka.internal.ForwardingConsumer;
 import dev.keel.kafka.internal.KafkaReceiver;
 import dev.keel.kafka.internal.KafkaSender;
 import dev.keel.kafka.internal.TopicAdmin;
@@ -12,6 +15,7 @@ import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.TopologyAdmin;
+import java.time.Clock;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
@@ -130,7 +134,11 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
         }
         settings.deadLetterTopic().ifPresent(deadLetters ->
                 admin().ensureDeadLetterTopic(settings.topic(), deadLetters, config.topicAutoCreation()));
-        return new KafkaReceiver(config, settings);
+        // delayed delivery: every consumer of the topic also runs its delay forwarder (group keel-delay-<topic>)
+        admin().ensureDeadLetterTopic(settings.topic(), DelayTopics.delayTopic(settings.topic()),
+                config.topicAutoCreation());
+        return new ForwardingConsumer(new KafkaReceiver(config, settings),
+                new DelayForwarder(config, settings.topic(), Clock.systemUTC()));
     }
 
     @Override
