@@ -10,17 +10,11 @@ import dev.keel.Message;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
 import dev.keel.dedup.InMemoryIdempotencyStore;
-import dev.keel.spi.BrokerAdapter;
-import dev.keel.spi.BrokerConsumer;
-import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
-import dev.keel.spi.ConsumerSettings;
 import dev.keel.testkit.InMemoryBroker;
 import dev.keel.testkit.StoredRecord;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumSet;
-import java.util.Set;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +24,7 @@ class DelayedPublishEngineTest {
     @Test
     void delayedPublishOnAnAdapterWithoutDelayedDeliveryShouldFailWithIllegalArgument() {
         try (InMemoryBroker broker = InMemoryBroker.create();
-             Keel keel = Keel.builder(new WithoutDelays(broker)).idempotencyStore(new InMemoryIdempotencyStore())
+             Keel keel = Keel.builder(new OutOfProcessAdapter(broker.connect(), Capability.DELAYED_DELIVERY)).idempotencyStore(new InMemoryIdempotencyStore())
                      .build()) {
             keel.ensureTopology(TopicSpec.builder("t").build());
             Message delayed = Message.builder("x", Codec.utf8()).delay(Duration.ofSeconds(5)).build();
@@ -65,42 +59,6 @@ class DelayedPublishEngineTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> !broker.records("t").isEmpty());
             StoredRecord stored = broker.records("t").get(0);
             assertThat(stored.headers()).containsEntry(KeelHeaders.DELIVER_AT, Long.toString(due.toEpochMilli()));
-        }
-    }
-
-    /** The in-memory broker without {@link Capability#DELAYED_DELIVERY}. */
-    private static final class WithoutDelays implements BrokerAdapter {
-        private final BrokerAdapter delegate;
-
-        WithoutDelays(InMemoryBroker broker) {
-            this.delegate = broker.connect();
-        }
-
-        @Override
-        public Set<Capability> capabilities() {
-            Set<Capability> capabilities = EnumSet.copyOf(delegate.capabilities());
-            capabilities.remove(Capability.DELAYED_DELIVERY);
-            return Set.copyOf(capabilities);
-        }
-
-        @Override
-        public void ensureTopology(TopicSpec topic) {
-            delegate.ensureTopology(topic);
-        }
-
-        @Override
-        public BrokerProducer producer() {
-            return delegate.producer();
-        }
-
-        @Override
-        public BrokerConsumer consumer(ConsumerSettings settings) {
-            return delegate.consumer(settings);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }
