@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.keel.Codec;
 import dev.keel.KeelHeaders;
 import dev.keel.Message;
+import dev.keel.PublishReceipt;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
 import dev.keel.dedup.InMemoryIdempotencyStore;
@@ -59,6 +60,23 @@ class DelayedPublishEngineTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> !broker.records("t").isEmpty());
             StoredRecord stored = broker.records("t").get(0);
             assertThat(stored.headers()).containsEntry(KeelHeaders.DELIVER_AT, Long.toString(due.toEpochMilli()));
+        }
+    }
+
+    @Test
+    void aTypedPublishShouldCarryItsDelay() {
+        try (InMemoryBroker broker = InMemoryBroker.create();
+             Keel keel = Keel.builder(broker.connect()).build()) {
+            keel.ensureTopology(TopicSpec.builder("t").build());
+            Instant before = Instant.now();
+
+            PublishReceipt receipt = keel.publisher("t", Codec.utf8()).message("x").id("typed-1")
+                    .delay(Duration.ofMillis(300)).publish();
+
+            assertThat(receipt.partition()).isEqualTo("delayed");
+            await().atMost(Duration.ofSeconds(30)).until(() -> !broker.records("t").isEmpty());
+            long due = Long.parseLong(broker.records("t").get(0).headers().get(KeelHeaders.DELIVER_AT));
+            assertThat(due).isGreaterThanOrEqualTo(before.plusMillis(300).toEpochMilli());
         }
     }
 }
