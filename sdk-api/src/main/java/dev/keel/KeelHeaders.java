@@ -52,6 +52,11 @@ public final class KeelHeaders {
      * on brokers without priorities, where it is only informative.
      */
     public static final String PRIORITY = "keel-priority";
+    /**
+     * On a delayed message: when it is due, epoch milliseconds. Kept on every hop (delay topics and
+     * queues), so whoever forwards it knows when.
+     */
+    public static final String DELIVER_AT = "keel-deliver-at";
 
     private KeelHeaders() {
     }

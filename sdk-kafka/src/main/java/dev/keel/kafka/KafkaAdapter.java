@@ -3,6 +3,9 @@ package dev.keel.kafka;
 import dev.keel.ClosedException;
 import dev.keel.TopicSpec;
 import dev.keel.kafka.internal.ClientProperties;
+import dev.keel.kafka.internal.DelayForwarder;
+import dev.keel.kafka.internal.DelayTopics;
+import dev.keel.kafka.internal.ForwardingConsumer;
 import dev.keel.kafka.internal.KafkaPipeline;
 import dev.keel.kafka.internal.KafkaReceiver;
 import dev.keel.kafka.internal.KafkaSender;
@@ -13,6 +16,7 @@ import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.TopologyAdmin;
+import java.time.Clock;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
@@ -56,7 +60,7 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
     public KafkaAdapter(KafkaConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         EnumSet<Capability> caps = EnumSet.of(Capability.CONSUMER_GROUPS, Capability.REDELIVERY,
-                Capability.KEY_ORDERING);
+                Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY);
         if (!config.topicAutoCreation()) {
             caps.add(Capability.UNROUTABLE_DETECTION);
         }
@@ -94,11 +98,15 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
         return admin().describe(topic);
     }
 
-    /** Deletes the topic (its consumer groups' offsets for it go with it) and waits until it is gone. */
+    /**
+     * Deletes the topic and its delay topic (their consumer groups' offsets go with them) and waits
+     * until they are gone.
+     */
     @Override
     public void deleteTopology(String topic) {
         Objects.requireNonNull(topic, "topic");
         admin().delete(topic);
+        admin().delete(DelayTopics.delayTopic(topic));
         KafkaSender sender;
         synchronized (this) {
             sender = producer;
@@ -131,7 +139,11 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
         }
         settings.deadLetterTopic().ifPresent(deadLetters ->
                 admin().ensureDeadLetterTopic(settings.topic(), deadLetters, config.topicAutoCreation()));
-        return new KafkaReceiver(config, settings);
+        // delayed delivery: every consumer of the topic also runs its delay forwarder (group keel-delay-<topic>)
+        admin().ensureDeadLetterTopic(settings.topic(), DelayTopics.delayTopic(settings.topic()),
+                config.topicAutoCreation());
+        return new ForwardingConsumer(new KafkaReceiver(config, settings),
+                new DelayForwarder(config, settings.topic(), Clock.systemUTC()));
     }
 
     @Override

@@ -47,7 +47,7 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
 
     private final RocketConfig config;
     private final Set<Capability> capabilities = Set.copyOf(EnumSet.of(Capability.UNROUTABLE_DETECTION,
-            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.BROKER_FILTER));
+            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.BROKER_FILTER, Capability.DELAYED_DELIVERY));
     private RocketAdmin admin;
     private RocketSender producer;
     private boolean closed;

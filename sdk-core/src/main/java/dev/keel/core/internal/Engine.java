@@ -12,6 +12,7 @@ import dev.keel.dedup.IdempotencyStore;
 import dev.keel.metrics.MetricGauge;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.spi.BrokerAdapter;
+import dev.keel.spi.Capability;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.ConsumerSettings;
@@ -86,7 +87,8 @@ public final class Engine implements AutoCloseable {
             throw new ClosedException("Keel is closed");
         }
         if (publisher == null) {
-            publisher = new DefaultPublisher("keel-publisher", producer, publisherConfig, scheduler, clock, metrics);
+            publisher = new DefaultPublisher("keel-publisher", producer, publisherConfig, scheduler, clock, metrics,
+                    adapter.capabilities().contains(Capability.DELAYED_DELIVERY));
         }
         return publisher;
     }

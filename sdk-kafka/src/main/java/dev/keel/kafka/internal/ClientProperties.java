@@ -71,6 +71,20 @@ public final class ClientProperties {
         return p;
     }
 
+    /** The delay forwarder's consumer: group {@code group}, from the earliest record, manual commits. */
+    public static Map<String, Object> forwarder(KafkaConfig config, String group) {
+        Map<String, Object> p = common(config, config.clientId() + "-" + group + "-" + CONSUMER_SEQUENCE.incrementAndGet());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
+        p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.closeTimeout().toMillis());
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return p;
+    }
+
     public static Map<String, Object> admin(KafkaConfig config) {
         Map<String, Object> p = common(config, config.clientId() + "-admin");
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
