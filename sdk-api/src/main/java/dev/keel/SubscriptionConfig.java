@@ -34,6 +34,7 @@ public final class SubscriptionConfig<T> {
     private final IdempotencyPolicy idempotencyPolicy;
     private final Duration closeTimeout;
     private final Duration revokeTimeout;
+    private final boolean broadcast;
 
     private SubscriptionConfig(Builder<T> b) {
         this.topic = b.topic;
@@ -48,6 +49,7 @@ public final class SubscriptionConfig<T> {
         this.idempotencyPolicy = b.idempotencyPolicy;
         this.closeTimeout = b.closeTimeout;
         this.revokeTimeout = b.revokeTimeout;
+        this.broadcast = b.broadcast;
     }
 
     /** A builder for consuming {@code topic} in {@code group}, decoding payloads with {@code codec}; the rest defaults. */
@@ -60,7 +62,7 @@ public final class SubscriptionConfig<T> {
         return new Builder<>(base.topic, base.group, base.codec).guarantee(base.guarantee).ordering(base.ordering)
                 .lanes(base.lanes).maxInFlight(base.maxInFlight).retryPolicy(base.retryPolicy)
                 .deadLetterPolicy(base.deadLetterPolicy).idempotencyPolicy(base.idempotencyPolicy)
-                .closeTimeout(base.closeTimeout).revokeTimeout(base.revokeTimeout);
+                .closeTimeout(base.closeTimeout).revokeTimeout(base.revokeTimeout).broadcast(base.broadcast);
     }
 
     public String topic() { return topic; }
@@ -90,6 +92,12 @@ public final class SubscriptionConfig<T> {
 
     public Duration revokeTimeout() { return revokeTimeout; }
 
+    /**
+     * Whether every instance of the service receives every message (see
+     * {@link Builder#broadcast(boolean)}); false by default: the group's instances share them.
+     */
+    public boolean broadcast() { return broadcast; }
+
     /** Equal when every value is equal; codecs are compared with their own {@code equals} (by default, identity). */
     @Override
     public boolean equals(Object o) {
@@ -97,13 +105,14 @@ public final class SubscriptionConfig<T> {
                 && c.codec.equals(codec) && c.guarantee == guarantee && c.ordering == ordering && c.lanes == lanes
                 && c.maxInFlight == maxInFlight && c.retryPolicy.equals(retryPolicy)
                 && c.deadLetterPolicy.equals(deadLetterPolicy) && c.idempotencyPolicy.equals(idempotencyPolicy)
-                && c.closeTimeout.equals(closeTimeout) && c.revokeTimeout.equals(revokeTimeout);
+                && c.closeTimeout.equals(closeTimeout) && c.revokeTimeout.equals(revokeTimeout)
+                && c.broadcast == broadcast;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(topic, group, codec, guarantee, ordering, lanes, maxInFlight, retryPolicy, deadLetterPolicy,
-                idempotencyPolicy, closeTimeout, revokeTimeout);
+                idempotencyPolicy, closeTimeout, revokeTimeout, broadcast);
     }
 
     @Override
@@ -111,7 +120,7 @@ public final class SubscriptionConfig<T> {
         return "SubscriptionConfig{topic=" + topic + ", group=" + group + ", codec=" + codec + ", guarantee="
                 + guarantee + ", ordering=" + ordering + ", lanes=" + lanes + ", maxInFlight=" + maxInFlight
                 + ", retryPolicy=" + retryPolicy + ", deadLetterPolicy=" + deadLetterPolicy + ", idempotencyPolicy="
-                + idempotencyPolicy + ", closeTimeout=" + closeTimeout + ", revokeTimeout=" + revokeTimeout + "}";
+                + idempotencyPolicy + ", closeTimeout=" + closeTimeout + ", revokeTimeout=" + revokeTimeout + ", broadcast=" + broadcast + "}";
     }
 
     /** Validates each value as it is set, and lanes against maxInFlight on {@link #build()}. */
@@ -128,6 +137,7 @@ public final class SubscriptionConfig<T> {
         private IdempotencyPolicy idempotencyPolicy = IdempotencyPolicy.ofDefaults();
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private Duration revokeTimeout = DEFAULT_REVOKE_TIMEOUT;
+        private boolean broadcast;
 
         private Builder(String topic, String group, Codec<T> codec) {
             if (!TopicSpec.isValidName(topic)) {
@@ -190,6 +200,19 @@ public final class SubscriptionConfig<T> {
 
         public Builder<T> revokeTimeout(Duration revokeTimeout) {
             this.revokeTimeout = Checks.positive(revokeTimeout, "revokeTimeout");
+            return this;
+        }
+
+        /**
+         * Broadcast: every instance of the service receives every message of the topic, instead of
+         * sharing them with the group's other instances. Each instance is known by its Keel's
+         * {@code instanceId}, and its idempotency marks are its own (one instance having run a message
+         * does not make it a duplicate for another). An instance receives what is published after it
+         * subscribed (RabbitMQ, RocketMQ, Kafka alike); see the adapters' docs for restarts. Needs an
+         * adapter with {@code Capability.BROADCAST}.
+         */
+        public Builder<T> broadcast(boolean broadcast) {
+            this.broadcast = broadcast;
             return this;
         }
 

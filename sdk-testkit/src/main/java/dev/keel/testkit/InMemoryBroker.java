@@ -7,6 +7,10 @@ import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.TopologyAdmin;
+import dev.keel.spi.ReplayAdmin;
+import dev.keel.PartitionRewind;
+import java.time.Instant;
+import java.util.function.Consumer;
 import dev.keel.testkit.internal.BrokerSettings;
 import dev.keel.testkit.internal.BrokerState;
 import dev.keel.testkit.internal.InMemoryClient;
@@ -49,7 +53,7 @@ import java.util.Set;
  * included, closes only its producer and consumers: the broker's records stay readable and other
  * clients keep working. Faults come from {@link #faults()}, on every client. Thread-safe.
  */
-public final class InMemoryBroker implements BrokerAdapter, TopologyAdmin, FaultInjectable {
+public final class InMemoryBroker implements BrokerAdapter, TopologyAdmin, ReplayAdmin, FaultInjectable {
 
     /** Partitions of a topic created by {@link Builder#autoCreateTopics(boolean) auto-creation}. */
     public static final int DEFAULT_AUTO_CREATE_PARTITIONS = TopicSpec.DEFAULT_PARTITIONS;
@@ -136,6 +140,22 @@ public final class InMemoryBroker implements BrokerAdapter, TopologyAdmin, Fault
     @Override
     public void close() {
         client.close();
+    }
+
+    /** Its logs keep every record: a group goes back to any time. */
+    @Override
+    public List<PartitionRewind> planRewind(String topic, String group, Instant from) {
+        return client.planRewind(topic, group, from);
+    }
+
+    @Override
+    public void readIds(String topic, List<PartitionRewind> ranges, Consumer<List<String>> ids) {
+        client.readIds(topic, ranges, ids);
+    }
+
+    @Override
+    public void rewind(String topic, String group, List<PartitionRewind> rewinds) {
+        client.rewind(topic, group, rewinds);
     }
 
     // ---- inspection ----------------------------------------------------------------------------

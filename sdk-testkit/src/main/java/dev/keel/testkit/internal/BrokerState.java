@@ -182,7 +182,9 @@ public final class BrokerState {
                 }
                 group(deadLetters.get(), consumerSettings.group());
             }
-            return new ConsumerSession(this, consumerSettings, group(consumerSettings.topic(), consumerSettings.group()));
+            String groupName = consumerSettings.broadcastInstance().map(i -> consumerSettings.group() + "." + i)
+                    .orElse(consumerSettings.group()); // broadcast: a group of this instance's own
+            return new ConsumerSession(this, consumerSettings, group(consumerSettings.topic(), groupName));
         } finally {
             lock.unlock();
         }
@@ -458,6 +460,16 @@ public final class BrokerState {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The topic's log, or null; under {@link #lock()}. */
+    TopicLog log(String topic) {
+        return topics.get(topic);
+    }
+
+    /** The group of the topic, created when missing; under {@link #lock()}. */
+    GroupState groupOf(String topic, String group) {
+        return group(topic, group);
     }
 
     private void withLock(Runnable action) {

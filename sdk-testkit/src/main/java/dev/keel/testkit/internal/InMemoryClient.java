@@ -8,6 +8,10 @@ import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.TopologyAdmin;
+import dev.keel.spi.ReplayAdmin;
+import dev.keel.PartitionRewind;
+import java.time.Instant;
+import java.util.function.Consumer;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -19,7 +23,7 @@ import java.util.Set;
  * One client of an in-memory broker, as an adapter: closing it closes its producer and its
  * consumers (gracefully), not the broker nor other clients. Thread-safe.
  */
-public final class InMemoryClient implements BrokerAdapter, TopologyAdmin {
+public final class InMemoryClient implements BrokerAdapter, TopologyAdmin, ReplayAdmin {
 
     private static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.allOf(Capability.class));
 
@@ -76,6 +80,24 @@ public final class InMemoryClient implements BrokerAdapter, TopologyAdmin {
         ConsumerSession consumer = broker.newConsumer(settings);
         consumers.add(consumer);
         return consumer;
+    }
+
+    @Override
+    public List<PartitionRewind> planRewind(String topic, String group, Instant from) {
+        checkOpen();
+        return new InMemoryReplay(broker).planRewind(topic, group, from);
+    }
+
+    @Override
+    public void readIds(String topic, List<PartitionRewind> ranges, Consumer<List<String>> ids) {
+        checkOpen();
+        new InMemoryReplay(broker).readIds(topic, ranges, ids);
+    }
+
+    @Override
+    public void rewind(String topic, String group, List<PartitionRewind> rewinds) {
+        checkOpen();
+        new InMemoryReplay(broker).rewind(topic, group, rewinds);
     }
 
     @Override
