@@ -4,6 +4,12 @@ import dev.keel.ClosedException;
 import dev.keel.TopicSpec;
 import dev.keel.kafka.internal.ClientProperties;
 import dev.keel.kafka.internal.KafkaReceiver;
+import dev.keel.kafka.internal.KafkaReplay;
+import dev.keel.PartitionRewind;
+import dev.keel.spi.ReplayAdmin;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Consumer;
 import dev.keel.kafka.internal.KafkaSender;
 import dev.keel.kafka.internal.TopicAdmin;
 import dev.keel.spi.BrokerAdapter;
@@ -41,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. Closing it closes the producer and admin client; consumers are closed by their
  * subscriptions.
  */
-public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
+public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayAdmin {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaAdapter.class);
 
@@ -55,7 +61,7 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
     public KafkaAdapter(KafkaConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         EnumSet<Capability> caps = EnumSet.of(Capability.CONSUMER_GROUPS, Capability.REDELIVERY,
-                Capability.KEY_ORDERING);
+                Capability.KEY_ORDERING, Capability.REPLAY, Capability.BROADCAST);
         if (!config.topicAutoCreation()) {
             caps.add(Capability.UNROUTABLE_DETECTION);
         }
@@ -131,6 +137,33 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
         settings.deadLetterTopic().ifPresent(deadLetters ->
                 admin().ensureDeadLetterTopic(settings.topic(), deadLetters, config.topicAutoCreation()));
         return new KafkaReceiver(config, settings);
+    }
+
+    /**
+     * Per partition: the group's committed offset (the end when it has none) and the first offset
+     * stored at or after {@code from} (Kafka's {@code offsetsForTimes}: by record timestamp).
+     */
+    @Override
+    public List<PartitionRewind> planRewind(String topic, String group, Instant from) {
+        return replay().planRewind(topic, group, from);
+    }
+
+    @Override
+    public void readIds(String topic, List<PartitionRewind> ranges, Consumer<List<String>> ids) {
+        replay().readIds(topic, ranges, ids);
+    }
+
+    /** {@code alterConsumerGroupOffsets}: Kafka refuses it while the group has members. */
+    @Override
+    public void rewind(String topic, String group, List<PartitionRewind> rewinds) {
+        replay().rewind(topic, group, rewinds);
+    }
+
+    private KafkaReplay replay() {
+        synchronized (this) {
+            ensureOpen();
+        }
+        return new KafkaReplay(config);
     }
 
     @Override

@@ -1,5 +1,11 @@
 package dev.keel.rocket;
 
+import dev.keel.PartitionRewind;
+import dev.keel.rocket.internal.RocketReplay;
+import dev.keel.spi.ReplayAdmin;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Consumer;
 import dev.keel.ClosedException;
 import dev.keel.KeelException;
 import dev.keel.TopicSpec;
@@ -40,13 +46,14 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. Closing it closes the producer and admin client; consumers are closed by their
  * subscriptions.
  */
-public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
+public final class RocketAdapter implements BrokerAdapter, TopologyAdmin, ReplayAdmin {
 
     private static final Logger LOG = LoggerFactory.getLogger(RocketAdapter.class);
 
     private final RocketConfig config;
     private final Set<Capability> capabilities = Set.copyOf(EnumSet.of(Capability.UNROUTABLE_DETECTION,
-            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING));
+            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.REPLAY,
+            Capability.BROADCAST));
     private RocketAdmin admin;
     private RocketSender producer;
     private boolean closed;
@@ -192,6 +199,26 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
         if (closingAdmin != null) {
             closingAdmin.close();
         }
+    }
+
+    /**
+     * Per queue: the group's offset (the end when it has none) and {@code searchOffset(from)}, the
+     * first message the broker stored at or after {@code from}.
+     */
+    @Override
+    public List<PartitionRewind> planRewind(String topic, String group, Instant from) {
+        return new RocketReplay(config, admin()).planRewind(topic, group, from);
+    }
+
+    @Override
+    public void readIds(String topic, List<PartitionRewind> ranges, Consumer<List<String>> ids) {
+        new RocketReplay(config, admin()).readIds(topic, ranges, ids);
+    }
+
+    /** {@code updateConsumeOffset} on each queue's master, once the group has no member online. */
+    @Override
+    public void rewind(String topic, String group, List<PartitionRewind> rewinds) {
+        new RocketReplay(config, admin()).rewind(topic, group, rewinds);
     }
 
     private synchronized RocketAdmin admin() {
