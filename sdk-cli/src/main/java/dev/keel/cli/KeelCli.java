@@ -1,9 +1,9 @@
 package dev.keel.cli;
 
-import dev.keel.cli.replay.ReplayCommand;
 import dev.keel.KeelException;
 import dev.keel.cli.bench.BenchCommand;
 import dev.keel.cli.verify.VerifyCommand;
+import dev.keel.cli.replay.ReplayCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,15 +1,11 @@
 package dev.keel.kafka;
 
 import dev.keel.ClosedException;
+import dev.keel.PartitionRewind;
 import dev.keel.TopicSpec;
 import dev.keel.kafka.internal.ClientProperties;
 import dev.keel.kafka.internal.KafkaReceiver;
 import dev.keel.kafka.internal.KafkaReplay;
-import dev.keel.PartitionRewind;
-import dev.keel.spi.ReplayAdmin;
-import java.time.Instant;
-import java.util.List;
-import java.util.function.Consumer;
 import dev.keel.kafka.internal.KafkaSender;
 import dev.keel.kafka.internal.TopicAdmin;
 import dev.keel.spi.BrokerAdapter;
@@ -17,11 +13,15 @@ import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.ReplayAdmin;
 import dev.keel.spi.TopologyAdmin;
+import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

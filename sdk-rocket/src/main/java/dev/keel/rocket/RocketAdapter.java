@@ -1,28 +1,28 @@
 package dev.keel.rocket;
 
-import dev.keel.PartitionRewind;
-import dev.keel.rocket.internal.RocketReplay;
-import dev.keel.spi.ReplayAdmin;
-import java.time.Instant;
-import java.util.List;
-import java.util.function.Consumer;
 import dev.keel.ClosedException;
 import dev.keel.KeelException;
+import dev.keel.PartitionRewind;
 import dev.keel.TopicSpec;
 import dev.keel.rocket.internal.Names;
 import dev.keel.rocket.internal.RocketAdmin;
 import dev.keel.rocket.internal.RocketReceiver;
+import dev.keel.rocket.internal.RocketReplay;
 import dev.keel.rocket.internal.RocketSender;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.ReplayAdmin;
 import dev.keel.spi.TopologyAdmin;
+import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,25 +1,25 @@
 package dev.keel.testkit;
 
+import dev.keel.PartitionRewind;
 import dev.keel.TopicSpec;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
-import dev.keel.spi.TopologyAdmin;
 import dev.keel.spi.ReplayAdmin;
-import dev.keel.PartitionRewind;
-import java.time.Instant;
-import java.util.function.Consumer;
+import dev.keel.spi.TopologyAdmin;
 import dev.keel.testkit.internal.BrokerSettings;
 import dev.keel.testkit.internal.BrokerState;
 import dev.keel.testkit.internal.InMemoryClient;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * A broker in this process's memory, for engine tests and embedded use, with every

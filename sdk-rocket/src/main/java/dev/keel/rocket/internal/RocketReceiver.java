@@ -1,6 +1,5 @@
 package dev.keel.rocket.internal;
 
-import org.apache.rocketmq.remoting.protocol.heartbeat.MessageModel;
 import dev.keel.KeelException;
 import dev.keel.rocket.RocketConfig;
 import dev.keel.spi.BrokerConsumer;
@@ -16,6 +15,7 @@ import org.apache.rocketmq.client.consumer.DefaultLitePullConsumer;
 import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.MessageQueue;
+import org.apache.rocketmq.remoting.protocol.heartbeat.MessageModel;
 
 /**
  * One subscription's RocketMQ consumer: a {@code DefaultLitePullConsumer} with auto-commit off and

@@ -1,23 +1,23 @@
 package dev.keel.testkit.internal;
 
 import dev.keel.ClosedException;
+import dev.keel.PartitionRewind;
 import dev.keel.TopicSpec;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
-import dev.keel.spi.TopologyAdmin;
 import dev.keel.spi.ReplayAdmin;
-import dev.keel.PartitionRewind;
+import dev.keel.spi.TopologyAdmin;
 import java.time.Instant;
-import java.util.function.Consumer;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * One client of an in-memory broker, as an adapter: closing it closes its producer and its
