@@ -184,7 +184,15 @@ public final class BrokerState {
             }
             String groupName = consumerSettings.broadcastInstance().map(i -> consumerSettings.group() + "." + i)
                     .orElse(consumerSettings.group()); // broadcast: a group of this instance's own
-            return new ConsumerSession(this, consumerSettings, group(consumerSettings.topic(), groupName));
+            boolean newBroadcastGroup = consumerSettings.broadcast()
+                    && !groupsOf(consumerSettings.topic()).containsKey(groupName);
+            GroupState state = group(consumerSettings.topic(), groupName);
+            if (newBroadcastGroup) { // a new broadcast instance reads what is published from now on, as on the brokers
+                for (int p = 0; p < log.partitionCount(); p++) {
+                    state.commit(p, log.endOffset(p));
+                }
+            }
+            return new ConsumerSession(this, consumerSettings, state);
         } finally {
             lock.unlock();
         }
