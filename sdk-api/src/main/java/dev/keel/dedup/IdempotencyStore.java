@@ -75,6 +75,19 @@ public interface IdempotencyStore extends AutoCloseable {
     /** The namespace, id and token of the {@link #ping()} probe: no consumer group uses it. */
     String PING_NAMESPACE = "keel-ping";
 
+    /**
+     * Forgets the done marks of {@code ids}, so that a replayed message with one of these ids runs
+     * again (a replay with {@code reprocess}). An id that is processing (a lease held now) is left
+     * as it is; an absent id stays absent. Returns how many marks were forgotten. Stores over a
+     * network answer a batch in few round trips.
+     *
+     * @throws UnsupportedOperationException by default: this store cannot forget ids
+     */
+    default int forgetAll(String namespace, List<String> ids) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot forget done ids: replay "
+                + "with reprocess needs a store that implements forgetAll (the in-memory, Redis and JDBC stores do)");
+    }
+
     @Override
     void close();
 }

@@ -218,6 +218,24 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         return outcome[0];
     }
 
+    /** {@inheritDoc} Done entries are dropped; entries processing under a lease are kept. */
+    @Override
+    public int forgetAll(String namespace, List<String> ids) {
+        Objects.requireNonNull(namespace, "namespace");
+        int[] forgotten = {0};
+        for (String id : ids) {
+            entries.computeIfPresent(key(namespace, Objects.requireNonNull(id, "id")), (k, e) -> {
+                if (e.done()) {
+                    count.decrementAndGet();
+                    forgotten[0]++;
+                    return null;
+                }
+                return e;
+            });
+        }
+        return forgotten[0];
+    }
+
     /** Drops every expired entry now, in one pass. */
     public void purgeExpired() {
         Instant now = clock.instant();

@@ -3,6 +3,7 @@ package dev.keel.cli;
 import dev.keel.KeelException;
 import dev.keel.cli.bench.BenchCommand;
 import dev.keel.cli.verify.VerifyCommand;
+import dev.keel.cli.replay.ReplayCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,7 +17,7 @@ import picocli.CommandLine.ParseResult;
  * (what is wrong, what to do) and an exit code, never a bare stack trace.
  */
 @Command(name = "keel", mixinStandardHelpOptions = true, versionProvider = KeelCli.Version.class,
-        subcommands = {VerifyCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {VerifyCommand.class, BenchCommand.class, ReplayCommand.class, CommandLine.HelpCommand.class},
         description = "Reliable messaging over Kafka, RabbitMQ and RocketMQ: check and measure Keel's guarantees.",
         footer = {"", "Start with:  ./keel verify      (embedded broker, nothing to install)",
             "Docs: docs/cli.md"})

@@ -1,6 +1,7 @@
 package dev.keel.kafka;
 
 import dev.keel.ClosedException;
+import dev.keel.PartitionRewind;
 import dev.keel.TopicSpec;
 import dev.keel.kafka.internal.ClientProperties;
 import dev.keel.kafka.internal.DelayForwarder;
@@ -8,6 +9,7 @@ import dev.keel.kafka.internal.DelayTopics;
 import dev.keel.kafka.internal.ForwardingConsumer;
 import dev.keel.kafka.internal.KafkaPipeline;
 import dev.keel.kafka.internal.KafkaReceiver;
+import dev.keel.kafka.internal.KafkaReplay;
 import dev.keel.kafka.internal.KafkaSender;
 import dev.keel.kafka.internal.TopicAdmin;
 import dev.keel.spi.BrokerAdapter;
@@ -15,12 +17,16 @@ import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.ReplayAdmin;
 import dev.keel.spi.TopologyAdmin;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. Closing it closes the producer and admin client; consumers are closed by their
  * subscriptions.
  */
-public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
+public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayAdmin {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaAdapter.class);
 
@@ -60,7 +66,7 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
     public KafkaAdapter(KafkaConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         EnumSet<Capability> caps = EnumSet.of(Capability.CONSUMER_GROUPS, Capability.REDELIVERY,
-                Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY);
+                Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY, Capability.REPLAY, Capability.BROADCAST);
         if (!config.topicAutoCreation()) {
             caps.add(Capability.UNROUTABLE_DETECTION);
         }
@@ -144,6 +150,33 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
                 config.topicAutoCreation());
         return new ForwardingConsumer(new KafkaReceiver(config, settings),
                 new DelayForwarder(config, settings.topic(), Clock.systemUTC()));
+    }
+
+    /**
+     * Per partition: the group's committed offset (the end when it has none) and the first offset
+     * stored at or after {@code from} (Kafka's {@code offsetsForTimes}: by record timestamp).
+     */
+    @Override
+    public List<PartitionRewind> planRewind(String topic, String group, Instant from) {
+        return replay().planRewind(topic, group, from);
+    }
+
+    @Override
+    public void readIds(String topic, List<PartitionRewind> ranges, Consumer<List<String>> ids) {
+        replay().readIds(topic, ranges, ids);
+    }
+
+    /** {@code alterConsumerGroupOffsets}: Kafka refuses it while the group has members. */
+    @Override
+    public void rewind(String topic, String group, List<PartitionRewind> rewinds) {
+        replay().rewind(topic, group, rewinds);
+    }
+
+    private KafkaReplay replay() {
+        synchronized (this) {
+            ensureOpen();
+        }
+        return new KafkaReplay(config);
     }
 
     @Override

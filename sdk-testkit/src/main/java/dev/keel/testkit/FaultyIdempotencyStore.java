@@ -115,6 +115,12 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
     }
 
     @Override
+    public int forgetAll(String namespace, List<String> ids) {
+        checkUp("forgetAll");
+        return delegate.forgetAll(namespace, ids);
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

@@ -53,6 +53,7 @@ public final class Engine implements AutoCloseable {
     private final List<EngineSubscription> subscriptions = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private DefaultPublisher publisher;
+    private final String instanceId;
 
     /**
      * @param store     null when no subscription may use EFFECTIVELY_ONCE
@@ -61,6 +62,14 @@ public final class Engine implements AutoCloseable {
      */
     public Engine(BrokerAdapter adapter, IdempotencyStore store, boolean ownsStore, Clock clock,
                   MetricsRecorder metrics, PublisherConfig publisherConfig, ScheduledExecutorService scheduler) {
+        this(adapter, store, ownsStore, clock, metrics, publisherConfig, scheduler, Broadcasts.randomInstanceId());
+    }
+
+    /** @param instanceId this instance's id, for broadcast subscriptions */
+    public Engine(BrokerAdapter adapter, IdempotencyStore store, boolean ownsStore, Clock clock,
+                  MetricsRecorder metrics, PublisherConfig publisherConfig, ScheduledExecutorService scheduler,
+                  String instanceId) {
+        this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
         this.adapter = Objects.requireNonNull(adapter, "adapter");
         this.store = store;
         this.ownsStore = ownsStore && store != null;
@@ -80,6 +89,16 @@ public final class Engine implements AutoCloseable {
 
     public BrokerAdapter adapter() {
         return adapter;
+    }
+
+    /** This instance's id (broadcast subscriptions). */
+    public String instanceId() {
+        return instanceId;
+    }
+
+    /** The store this engine claims in; null when built without one. */
+    public IdempotencyStore store() {
+        return store;
     }
 
     public synchronized Publisher publisher() {
@@ -127,11 +146,14 @@ public final class Engine implements AutoCloseable {
         String deadLetterTopic = !config.deadLetterPolicy().isEnabled() ? null
                 : config.deadLetterPolicy().destinationFor(config.topic())
                         .orElseGet(() -> adapter.defaultDeadLetterTopic(config.topic()));
+        Optional<String> broadcastInstance = Broadcasts.check(adapter, config, instanceId);
         BrokerConsumer consumer = adapter.consumer(new ConsumerSettings(config.topic(), config.group(),
-                config.maxInFlight(), config.revokeTimeout(), Optional.ofNullable(deadLetterTopic), config.filter()));
+                config.maxInFlight(), config.revokeTimeout(), Optional.ofNullable(deadLetterTopic), config.filter(),
+                broadcastInstance));
         FlowControl flow = new FlowControl(consumer, config.maxInFlight());
         StoreAccess storeAccess = dedup ? new StoreAccess(store, config.topic(), config.group(),
-                config.idempotencyPolicy(), storePool, flow, metrics, clock) : null;
+                Broadcasts.namespace(config, instanceId), config.idempotencyPolicy(), storePool, flow, metrics, clock)
+                : null;
         Delays delays = new Delays(scheduler, handlerPool);
         EngineSubscription[] self = new EngineSubscription[1];
         Step chain = Chains.build(config, deadLetterTopic, handler, storeAccess, delays, () -> self[0].isStopped(),

@@ -41,8 +41,14 @@ final class StoreAccess {
 
     StoreAccess(IdempotencyStore store, String topic, String group, IdempotencyPolicy policy,
                 ExecutorService executor, FlowControl flow, MetricsRecorder metrics, Clock clock) {
+        this(store, topic, group, namespaceOf(group, topic), policy, executor, flow, metrics, clock);
+    }
+
+    /** As above, with the store namespace given (a broadcast subscription's is its instance's own). */
+    StoreAccess(IdempotencyStore store, String topic, String group, String namespace, IdempotencyPolicy policy,
+                ExecutorService executor, FlowControl flow, MetricsRecorder metrics, Clock clock) {
         this.store = store;
-        this.namespace = group + ":" + topic;
+        this.namespace = namespace;
         this.executor = executor;
         this.flow = flow;
         this.metrics = metrics;
@@ -54,6 +60,11 @@ final class StoreAccess {
         this.completions = new Batcher<>(leases -> store.completeAll(namespace, leases, retention), executor, MAX_BATCH);
         this.leases = new LeaseKeeper(this, clock, policy.renewalInterval(), metrics, topic, group);
         this.busyWaits = new BusyWaits(this, clock, metrics, topic, group);
+    }
+
+    /** The store namespace of {@code group}'s claims on {@code topic}: {@code <group>:<topic>}. */
+    static String namespaceOf(String group, String topic) {
+        return group + ":" + topic;
     }
 
     /** The claims this subscription holds, renewed by its heartbeat. */

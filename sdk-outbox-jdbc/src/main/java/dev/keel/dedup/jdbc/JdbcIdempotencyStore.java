@@ -129,6 +129,18 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         return total;
     }
 
+    /** Deletes the done rows of {@code ids} in one transaction (rows processing under a lease stay). */
+    @Override
+    public int forgetAll(String namespace, List<String> ids) {
+        checkNamespace(namespace);
+        Objects.requireNonNull(ids, "ids");
+        ids.forEach(JdbcIdempotencyStore::checkId);
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        return call("forget", (table, connection) -> table.forgetAll(connection, namespace, ids));
+    }
+
     /**
      * A handler for the subscription {@code subscription} (its group, topic and idempotency policy)
      * that runs {@code handler} in a transaction which also marks the message done in this store's

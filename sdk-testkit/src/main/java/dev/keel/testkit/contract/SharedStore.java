@@ -46,6 +46,11 @@ final class SharedStore implements IdempotencyStore {
     }
 
     @Override
+    public int forgetAll(String namespace, List<String> ids) {
+        return delegate.forgetAll(namespace, ids);
+    }
+
+    @Override
     public void close() {
         // the suite closes the shared store after the test
     }

@@ -93,6 +93,22 @@ public final class LeaseScripts {
             return answers
             """);
 
+    /**
+     * Forgets done ids: KEYS = the keys; deletes each key that exists and is not processing (a held
+     * lease). Returns how many it deleted.
+     */
+    public static final Script FORGET_ALL = Script.of("forget-all", """
+            local forgotten = 0
+            for i, key in ipairs(KEYS) do
+              local v = redis.call('GET', key)
+              if v and string.sub(v, 1, 2) ~= 'p:' then
+                redis.call('DEL', key)
+                forgotten = forgotten + 1
+              end
+            end
+            return forgotten
+            """);
+
     public static final long CLAIMED = 1;
     public static final long DUPLICATE = 2;
     public static final long BUSY = 0;

@@ -116,6 +116,27 @@ public final class InboxTable {
         }
     }
 
+    /** Deletes the rows of {@code ids} that are not processing (held under a lease); returns how many. */
+    public int forgetAll(Connection connection, String namespace, List<String> ids) throws SQLException {
+        List<String> sorted = new ArrayList<>(new TreeSet<>(ids));
+        int deleted = 0;
+        for (int from = 0; from < sorted.size(); from += CHUNK) {
+            List<String> chunk = sorted.subList(from, Math.min(sorted.size(), from + CHUNK));
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table
+                    + " WHERE namespace = ? AND state <> ? AND message_id IN ("
+                    + String.join(", ", java.util.Collections.nCopies(chunk.size(), "?")) + ")")) {
+                int p = 1;
+                delete.setString(p++, namespace);
+                delete.setString(p++, String.valueOf(InboxRows.PROCESSING));
+                for (String id : chunk) {
+                    delete.setString(p++, id);
+                }
+                deleted += delete.executeUpdate();
+            }
+        }
+        return deleted;
+    }
+
     private void insertIfAbsent(Connection connection, String namespace, Map<String, String> tokens, long expiresAt)
             throws SQLException {
         List<Map.Entry<String, String>> sorted = new ArrayList<>(new TreeMap<>(tokens).entrySet());
