@@ -47,6 +47,12 @@ public final class KeelHeaders {
      * its value is the size of the left-out payload in bytes.
      */
     public static final String DLT_TRUNCATED = "keel-dlt-truncated";
+    /**
+     * On a message re-driven from its dead-letter topic to its origin (same id): when it was re-driven,
+     * epoch milliseconds. Under EFFECTIVELY_ONCE such a message may claim an id that was dead-lettered
+     * (a plain redelivery of the original may not), so a re-drive runs it once more, and once only.
+     */
+    public static final String REDRIVEN_AT = "keel-redriven-at";
 
     private KeelHeaders() {
     }
