@@ -1,5 +1,6 @@
 package dev.keel.deadletter;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,11 +20,17 @@ import java.util.Optional;
  * other groups on the same dead-letter topic are acknowledged in this group's view only.
  *
  * <p><b>Reading.</b> The dead-letter topic is read as the group (the group that keeps its dead
- * letters), until nothing more arrives for a quiet period. Listing acknowledges nothing, so closing
+ * letters), until nothing more arrives for a quiet period ({@link #DEFAULT_QUIET}; {@link #DEFAULT_FIRST_WAIT}
+ * for the first letter). Listing acknowledges nothing, so closing
  * the read gives everything back; on RabbitMQ a listing shows at most the group's prefetch per
  * partition queue. Not thread-safe: one operation at a time.
  */
 public interface DeadLetters {
+
+    /** How long a read waits for the first dead letter (while its consumer joins) before it takes the topic as empty. */
+    Duration DEFAULT_FIRST_WAIT = Duration.ofSeconds(30);
+    /** How long a read waits for the next dead letter before it takes the topic as read to its end. */
+    Duration DEFAULT_QUIET = Duration.ofSeconds(3);
 
     /** The dead-letter topic read. */
     String deadLetterTopic();

@@ -16,7 +16,9 @@ import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.support.DaemonThreads;
+import dev.keel.deadletter.DeadLetters;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -79,6 +81,12 @@ public final class Engine implements AutoCloseable {
 
     public BrokerAdapter adapter() {
         return adapter;
+    }
+
+    /** The dead letters {@code group} keeps on {@code deadLetterTopic}; read with the given waits. */
+    public DeadLetters deadLetters(String group, String deadLetterTopic, Duration firstWait, Duration quiet) {
+        return new DefaultDeadLetters(adapter, group, deadLetterTopic, clock, publisherConfig.timeout(), firstWait,
+                quiet);
     }
 
     public synchronized Publisher publisher() {
