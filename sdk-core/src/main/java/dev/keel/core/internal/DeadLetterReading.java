@@ -65,9 +65,9 @@ final class DeadLetterReading implements DeliverySink, AutoCloseable {
         }
     }
 
-    /** How many records were taken so far. */
-    int taken() {
-        return taken;
+    /** How many records were received so far: taken, or waiting to be. */
+    int received() {
+        return taken + arrived.size();
     }
 
     @Override

@@ -96,7 +96,7 @@ final class DefaultDeadLetters implements DeadLetters {
                 }
                 counts.examined++;
                 handle(record, letter, filter, counts);
-                listener.progress(counts.result(), reading.taken());
+                listener.progress(counts.result(), reading.received());
             }
         }
         RedriveResult result = counts.result();
