@@ -88,6 +88,10 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     /** Claims every lease in one transaction; the results are those of claiming them one by one, in order. */
     @Override
     public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
+        return claimAll(namespace, claims, lease, false);
+    }
+
+    private List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease, boolean redriven) {
         checkNamespace(namespace);
         long leaseMillis = positiveMillis(lease, "lease");
         checkLeases(claims, "claims");
@@ -95,7 +99,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             return List.of();
         }
         long now = config.clock().millis();
-        return call("claim", (table, connection) -> table.claimAll(connection, namespace, claims, now, leaseMillis));
+        return call("claim", (table, connection) ->
+                table.claimAll(connection, namespace, claims, now, leaseMillis, redriven));
     }
 
     /** Completes every lease in one transaction; the results are those of completing them one by one, in order. */
@@ -131,15 +136,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     /** Claims every re-driven lease in one transaction, as {@link #claimAll} does, taking dead ids too. */
     @Override
     public List<ClaimResult> claimAllRedriven(String namespace, List<Lease> claims, Duration lease) {
-        checkNamespace(namespace);
-        long leaseMillis = positiveMillis(lease, "lease");
-        checkLeases(claims, "claims");
-        if (claims.isEmpty()) {
-            return List.of();
-        }
-        long now = config.clock().millis();
-        return call("claim", (table, connection) ->
-                table.claimAll(connection, namespace, claims, now, leaseMillis, true));
+        return claimAll(namespace, claims, lease, true);
     }
 
     /**

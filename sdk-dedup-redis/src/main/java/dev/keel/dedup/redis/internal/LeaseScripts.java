@@ -57,22 +57,7 @@ public final class LeaseScripts {
      * Runs the claims in order (a key listed twice sees the first claim) and returns one answer per key.
      * One script run claims the whole batch, so a batch costs Redis one command, not one per id.
      */
-    public static final Script CLAIM_ALL = Script.of("claim-all", """
-            local answers = {}
-            for i, key in ipairs(KEYS) do
-              local mine = ARGV[i + 1]
-              local v = redis.call('GET', key)
-              if not v or v == mine then
-                redis.call('SET', key, mine, 'PX', ARGV[1])
-                answers[i] = 1
-              elseif string.sub(v, 1, 2) == 'd:' or string.sub(v, 1, 2) == 'x:' then
-                answers[i] = 2
-              else
-                answers[i] = 0
-              end
-            end
-            return answers
-            """);
+    public static final Script CLAIM_ALL = Script.of("claim-all", claimAll(false));
 
     /**
      * {@link #COMPLETE} over a batch: KEYS = the keys, ARGV[1] = retention ms, ARGV[2i] = "p:" + token and
@@ -101,22 +86,7 @@ public final class LeaseScripts {
      * ({@code x:<token>}) is taken too: dead → processing by the caller's token, CLAIMED. A done id
      * stays DUPLICATE, so a re-drive repeated by mistake runs nothing.
      */
-    public static final Script CLAIM_ALL_REDRIVEN = Script.of("claim-all-redriven", """
-            local answers = {}
-            for i, key in ipairs(KEYS) do
-              local mine = ARGV[i + 1]
-              local v = redis.call('GET', key)
-              if not v or v == mine or string.sub(v, 1, 2) == 'x:' then
-                redis.call('SET', key, mine, 'PX', ARGV[1])
-                answers[i] = 1
-              elseif string.sub(v, 1, 2) == 'd:' then
-                answers[i] = 2
-              else
-                answers[i] = 0
-              end
-            end
-            return answers
-            """);
+    public static final Script CLAIM_ALL_REDRIVEN = Script.of("claim-all-redriven", claimAll(true));
 
     public static final long CLAIMED = 1;
     public static final long DUPLICATE = 2;
@@ -125,5 +95,28 @@ public final class LeaseScripts {
     public static final long LOST = 0;
 
     private LeaseScripts() {
+    }
+
+    /** The batch claim; {@code redriven}: a dead id ({@code x:}) is taken, else it is a duplicate like a done one. */
+    private static String claimAll(boolean redriven) {
+        String takes = redriven ? "not v or v == mine or string.sub(v, 1, 2) == 'x:'" : "not v or v == mine";
+        String duplicate = redriven ? "string.sub(v, 1, 2) == 'd:'"
+                : "string.sub(v, 1, 2) == 'd:' or string.sub(v, 1, 2) == 'x:'";
+        return """
+                local answers = {}
+                for i, key in ipairs(KEYS) do
+                  local mine = ARGV[i + 1]
+                  local v = redis.call('GET', key)
+                  if %s then
+                    redis.call('SET', key, mine, 'PX', ARGV[1])
+                    answers[i] = 1
+                  elseif %s then
+                    answers[i] = 2
+                  else
+                    answers[i] = 0
+                  end
+                end
+                return answers
+                """.formatted(takes, duplicate);
     }
 }
