@@ -2,6 +2,7 @@ package dev.keel.testkit.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keel.BrokerUnavailableException;
 import dev.keel.KeelHeaders;
 import dev.keel.Message;
 import dev.keel.Subscription;
@@ -9,9 +10,11 @@ import dev.keel.core.Keel;
 import dev.keel.deadletter.DeadLetter;
 import dev.keel.deadletter.DeadLetterFilter;
 import dev.keel.deadletter.DeadLetters;
+import dev.keel.deadletter.RedriveListener;
 import dev.keel.deadletter.RedriveResult;
 import dev.keel.metrics.MetricEvent;
 import dev.keel.spi.OutboundRecord;
+import dev.keel.testkit.Faults;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,6 +107,28 @@ public abstract class RedriveContract extends DeliveryContract {
         assertThat(deadLetters.list(DeadLetterFilter.all())).as("the letter the filter left out stays")
                 .extracting(DeadLetter::id).containsExactly(OTHER_CAUSE);
         subscription.close();
+    }
+
+    @Test
+    void deadLetterWhoseRedrivePublishFailsStaysOnTheDeadLetterTopic() {
+        Keel keel = newKeel();
+        Faults faults = faultsOf(keel);
+        declare(keel);
+        Subscription subscription = keel.subscribe(subscription().build(), d -> {
+            throw new IllegalStateException("always broken");
+        });
+        publishConfirmed(keel, topic, List.of(message("poison-1", keyOf("poison-1"))));
+        awaitUntil("the dead letter", () -> metrics.count(MetricEvent.DEAD_LETTERED) >= 1);
+        subscription.close();
+        DeadLetters deadLetters = keel.deadLetters(topic, group);
+
+        faults.failPublishesTo(topic, new BrokerUnavailableException("the origin topic refuses publishes", null));
+        RedriveResult result = deadLetters.redrive(DeadLetterFilter.all(), RedriveListener.NONE);
+        faults.clear();
+
+        assertThat(result).isEqualTo(new RedriveResult(1, 0, 0, 1));
+        assertThat(deadLetters.list(DeadLetterFilter.all())).as("not acknowledged without a confirmed re-publish")
+                .extracting(DeadLetter::id).containsExactly("poison-1");
     }
 
     private static String keyOf(String id) {
