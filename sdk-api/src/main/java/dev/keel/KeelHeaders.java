@@ -48,6 +48,11 @@ public final class KeelHeaders {
      */
     public static final String DLT_TRUNCATED = "keel-dlt-truncated";
     /**
+     * The message's priority, 0-9 ({@code Message.Builder#priority}); written whenever one is set, also
+     * on brokers without priorities, where it is only informative.
+     */
+    public static final String PRIORITY = "keel-priority";
+    /**
      * On a message re-driven from its dead-letter topic to its origin (same id): when it was re-driven,
      * epoch milliseconds. Under EFFECTIVELY_ONCE such a message may claim an id that was dead-lettered
      * (a plain redelivery of the original may not), so a re-drive runs it once more, and once only.

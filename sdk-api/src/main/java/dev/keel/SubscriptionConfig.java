@@ -6,6 +6,7 @@ import dev.keel.retry.DeadLetterPolicy;
 import dev.keel.retry.RetryPolicy;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * An immutable subscription: what to consume, how to decode it, and the guarantees to keep, with
@@ -34,6 +35,7 @@ public final class SubscriptionConfig<T> {
     private final IdempotencyPolicy idempotencyPolicy;
     private final Duration closeTimeout;
     private final Duration revokeTimeout;
+    private final HeaderFilter filter;
 
     private SubscriptionConfig(Builder<T> b) {
         this.topic = b.topic;
@@ -48,6 +50,7 @@ public final class SubscriptionConfig<T> {
         this.idempotencyPolicy = b.idempotencyPolicy;
         this.closeTimeout = b.closeTimeout;
         this.revokeTimeout = b.revokeTimeout;
+        this.filter = b.filter;
     }
 
     /** A builder for consuming {@code topic} in {@code group}, decoding payloads with {@code codec}; the rest defaults. */
@@ -57,10 +60,13 @@ public final class SubscriptionConfig<T> {
 
     /** A builder preset with every value of {@code base}. */
     public static <T> Builder<T> from(SubscriptionConfig<T> base) {
-        return new Builder<>(base.topic, base.group, base.codec).guarantee(base.guarantee).ordering(base.ordering)
+        Builder<T> b = new Builder<>(base.topic, base.group, base.codec).guarantee(base.guarantee)
+                .ordering(base.ordering)
                 .lanes(base.lanes).maxInFlight(base.maxInFlight).retryPolicy(base.retryPolicy)
                 .deadLetterPolicy(base.deadLetterPolicy).idempotencyPolicy(base.idempotencyPolicy)
                 .closeTimeout(base.closeTimeout).revokeTimeout(base.revokeTimeout);
+        b.filter = base.filter;
+        return b;
     }
 
     public String topic() { return topic; }
@@ -90,6 +96,12 @@ public final class SubscriptionConfig<T> {
 
     public Duration revokeTimeout() { return revokeTimeout; }
 
+    /**
+     * Which messages reach the handler, by their headers; empty (the default) for every message. See
+     * {@link HeaderFilter} for where it runs (broker or client) and what happens to the others.
+     */
+    public Optional<HeaderFilter> filter() { return Optional.ofNullable(filter); }
+
     /** Equal when every value is equal; codecs are compared with their own {@code equals} (by default, identity). */
     @Override
     public boolean equals(Object o) {
@@ -97,13 +109,14 @@ public final class SubscriptionConfig<T> {
                 && c.codec.equals(codec) && c.guarantee == guarantee && c.ordering == ordering && c.lanes == lanes
                 && c.maxInFlight == maxInFlight && c.retryPolicy.equals(retryPolicy)
                 && c.deadLetterPolicy.equals(deadLetterPolicy) && c.idempotencyPolicy.equals(idempotencyPolicy)
-                && c.closeTimeout.equals(closeTimeout) && c.revokeTimeout.equals(revokeTimeout);
+                && c.closeTimeout.equals(closeTimeout) && c.revokeTimeout.equals(revokeTimeout)
+                && Objects.equals(c.filter, filter);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(topic, group, codec, guarantee, ordering, lanes, maxInFlight, retryPolicy, deadLetterPolicy,
-                idempotencyPolicy, closeTimeout, revokeTimeout);
+                idempotencyPolicy, closeTimeout, revokeTimeout, filter);
     }
 
     @Override
@@ -111,7 +124,7 @@ public final class SubscriptionConfig<T> {
         return "SubscriptionConfig{topic=" + topic + ", group=" + group + ", codec=" + codec + ", guarantee="
                 + guarantee + ", ordering=" + ordering + ", lanes=" + lanes + ", maxInFlight=" + maxInFlight
                 + ", retryPolicy=" + retryPolicy + ", deadLetterPolicy=" + deadLetterPolicy + ", idempotencyPolicy="
-                + idempotencyPolicy + ", closeTimeout=" + closeTimeout + ", revokeTimeout=" + revokeTimeout + "}";
+                + idempotencyPolicy + ", closeTimeout=" + closeTimeout + ", revokeTimeout=" + revokeTimeout + ", filter=" + filter + "}";
     }
 
     /** Validates each value as it is set, and lanes against maxInFlight on {@link #build()}. */
@@ -128,6 +141,7 @@ public final class SubscriptionConfig<T> {
         private IdempotencyPolicy idempotencyPolicy = IdempotencyPolicy.ofDefaults();
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private Duration revokeTimeout = DEFAULT_REVOKE_TIMEOUT;
+        private HeaderFilter filter;
 
         private Builder(String topic, String group, Codec<T> codec) {
             if (!TopicSpec.isValidName(topic)) {
@@ -190,6 +204,15 @@ public final class SubscriptionConfig<T> {
 
         public Builder<T> revokeTimeout(Duration revokeTimeout) {
             this.revokeTimeout = Checks.positive(revokeTimeout, "revokeTimeout");
+            return this;
+        }
+
+        /**
+         * Only messages matching {@code filter} reach the handler; the others are acknowledged
+         * unhandled (or, where the broker filters, never delivered). See {@link HeaderFilter}.
+         */
+        public Builder<T> filter(HeaderFilter filter) {
+            this.filter = Objects.requireNonNull(filter, "filter: leave it unset for every message");
             return this;
         }
 

@@ -61,6 +61,7 @@ class ConfigValueSemanticsTest {
                 .idempotencyPolicy(IdempotencyPolicy.custom().lease(Duration.ofSeconds(5)).build()).build());
         changes.put("closeTimeout", c -> SubscriptionConfig.from(c).closeTimeout(Duration.ofSeconds(1)).build());
         changes.put("revokeTimeout", c -> SubscriptionConfig.from(c).revokeTimeout(Duration.ofSeconds(1)).build());
+        changes.put("filter", c -> SubscriptionConfig.from(c).filter(HeaderFilter.equalTo("region", "eu")).build());
 
         assertValueSemantics(SubscriptionConfig.class, base, c -> SubscriptionConfig.from(c).build(), changes);
     }
@@ -120,6 +121,7 @@ class ConfigValueSemanticsTest {
         changes.put("replicationFactor", c -> TopicSpec.from(c).replicationFactor(4).build());
         changes.put("minInSyncReplicas", c -> TopicSpec.from(c).minInSyncReplicas(1).build());
         changes.put("groups", c -> TopicSpec.from(c).group("shipping").build());
+        changes.put("maxPriority", c -> TopicSpec.from(c).maxPriority(5).build());
 
         assertValueSemantics(TopicSpec.class, base, c -> TopicSpec.from(c).build(), changes);
     }

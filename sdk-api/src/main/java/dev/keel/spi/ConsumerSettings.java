@@ -1,5 +1,6 @@
 package dev.keel.spi;
 
+import dev.keel.HeaderFilter;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,9 +17,12 @@ import java.util.Optional;
  *                        {@link BrokerAdapter#defaultDeadLetterTopic}): the consumer ensures it
  *                        exists and keeps them for {@code group}; empty for a consumer that
  *                        dead-letters nothing (a raw reader)
+ * @param filter          the subscription's header filter: an adapter that declares
+ *                        {@link Capability#BROKER_FILTER} has the broker apply it; others ignore it
+ *                        (the engine filters what they deliver); empty for every message
  */
 public record ConsumerSettings(String topic, String group, int maxInFlight, Duration revokeTimeout,
-                               Optional<String> deadLetterTopic) {
+                               Optional<String> deadLetterTopic, Optional<HeaderFilter> filter) {
 
     /** Checks every value. */
     public ConsumerSettings {
@@ -33,6 +37,13 @@ public record ConsumerSettings(String topic, String group, int maxInFlight, Dura
             throw new IllegalArgumentException("the dead-letter topic must differ from the consumed topic '" + topic
                     + "'");
         }
+        Objects.requireNonNull(filter, "filter");
+    }
+
+    /** A subscription without a header filter. */
+    public ConsumerSettings(String topic, String group, int maxInFlight, Duration revokeTimeout,
+                            Optional<String> deadLetterTopic) {
+        this(topic, group, maxInFlight, revokeTimeout, deadLetterTopic, Optional.empty());
     }
 
     /** A consumer that dead-letters nothing (a raw reader below the engine). */

@@ -152,9 +152,14 @@ public final class Keel implements Subscriber, AutoCloseable {
         }
     }
 
-    /** Declares topics, partitions and groups, idempotently. */
+    /**
+     * Declares topics, partitions and groups, idempotently. A topic with
+     * {@link TopicSpec#maxPriority()} fails with a {@link dev.keel.TopologyException} on an adapter
+     * without {@link Capability#PRIORITY}.
+     */
     public void ensureTopology(TopicSpec... topics) {
         for (TopicSpec topic : topics) {
+            dev.keel.core.internal.TopologyChecks.checkDeclarable(engine.adapter(), topic);
             engine.adapter().ensureTopology(topic);
         }
     }

@@ -66,6 +66,9 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
     private static final int SCHEDULER_THREADS = 2;
     private static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.UNROUTABLE_DETECTION,
             Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING);
+    /** Classic lane queues also take {@code x-max-priority}; quorum queues of RabbitMQ 3.10 do not. */
+    private static final Set<Capability> CLASSIC_CAPABILITIES = Set.copyOf(EnumSet.of(Capability.UNROUTABLE_DETECTION,
+            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.PRIORITY));
 
     private final RabbitConfig config;
     private final Connector connector;
@@ -98,7 +101,7 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
 
     @Override
     public Set<Capability> capabilities() {
-        return CAPABILITIES;
+        return config.queueType() == QueueType.CLASSIC ? CLASSIC_CAPABILITIES : CAPABILITIES;
     }
 
     /**

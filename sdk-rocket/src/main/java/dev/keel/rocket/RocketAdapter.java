@@ -46,7 +46,7 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
 
     private final RocketConfig config;
     private final Set<Capability> capabilities = Set.copyOf(EnumSet.of(Capability.UNROUTABLE_DETECTION,
-            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING));
+            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.BROKER_FILTER));
     private RocketAdmin admin;
     private RocketSender producer;
     private boolean closed;
@@ -158,6 +158,9 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
         }
         admin().ensure(TopicSpec.from(admin().describe(settings.topic()).orElseThrow()).group(settings.group())
                 .build());
+        if (settings.filter().isPresent()) {
+            admin().requirePropertyFilter(settings.topic());
+        }
         settings.deadLetterTopic().ifPresent(deadLetters ->
                 admin().ensureDeadLetters(settings.topic(), deadLetters, settings.group()));
         return new RocketReceiver(config, settings);

@@ -19,7 +19,9 @@ import java.util.Set;
 
 /**
  * A broker in this process's memory, for engine tests and embedded use, with every
- * {@link Capability}, {@link Capability#IN_PROCESS} included (so a Keel on it without a store
+ * {@link Capability} but {@link Capability#BROKER_FILTER} (a subscription's header filter runs in
+ * the engine) and {@link Capability#PRIORITY} (its partition logs keep publish order),
+ * {@link Capability#IN_PROCESS} included (so a Keel on it without a store
  * chosen uses an in-memory store of its own), and injected faults ({@link FaultInjectable}).
  *
  * <ul>

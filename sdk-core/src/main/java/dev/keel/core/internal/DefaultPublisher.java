@@ -279,6 +279,9 @@ final class DefaultPublisher implements Publisher {
             headers.put(KeelHeaders.KEY, message.key());
         }
         headers.put(KeelHeaders.TIMESTAMP, Long.toString(timestamp.toEpochMilli()));
+        if (message.priority() != null) {
+            headers.put(KeelHeaders.PRIORITY, Integer.toString(message.priority()));
+        }
         return new OutboundRecord(topic, id, message.key(), headers, message.payload(), timestamp);
     }
 

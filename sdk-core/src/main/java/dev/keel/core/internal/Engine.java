@@ -134,7 +134,7 @@ public final class Engine implements AutoCloseable {
                 : config.deadLetterPolicy().destinationFor(config.topic())
                         .orElseGet(() -> adapter.defaultDeadLetterTopic(config.topic()));
         BrokerConsumer consumer = adapter.consumer(new ConsumerSettings(config.topic(), config.group(),
-                config.maxInFlight(), config.revokeTimeout(), Optional.ofNullable(deadLetterTopic)));
+                config.maxInFlight(), config.revokeTimeout(), Optional.ofNullable(deadLetterTopic), config.filter()));
         FlowControl flow = new FlowControl(consumer, config.maxInFlight());
         StoreAccess storeAccess = dedup ? new StoreAccess(store, config.topic(), config.group(),
                 config.idempotencyPolicy(), storePool, flow, metrics, clock) : null;

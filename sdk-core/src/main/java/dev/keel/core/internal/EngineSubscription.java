@@ -177,6 +177,9 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
             // claim this one holds (renewed while it waits behind it)
             List<Work> toPrefetch = new ArrayList<>(works.size());
             for (Work work : works) {
+                if (!FilterStep.passes(config, work.record())) {
+                    continue; // skipped by the header filter: never claimed
+                }
                 String id = work.record().id();
                 Work earlier = lastOfId.put(id, work);
                 work.finished().whenComplete((v, e) -> lastOfId.remove(id, work));

@@ -9,5 +9,7 @@ enum Outcome {
     /** Dead-lettered with confirmation after its last attempt or a decoding failure. */
     DEAD_LETTERED,
     /** Given up on without acknowledging (revoked, closing or crashed): the broker redelivers it. */
-    DROPPED
+    DROPPED,
+    /** Skipped by the subscription's header filter: acknowledged without running the handler. */
+    FILTERED
 }

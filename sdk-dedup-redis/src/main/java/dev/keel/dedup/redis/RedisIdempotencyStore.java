@@ -289,7 +289,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     }
 
     private StoreUnavailableException fail(RuntimeException error) {
-        connection.discardIdleConnections();
+        connection.afterFailure();
         StoreUnavailableException failure = StoreFailures.translate(error, config);
         if (reachable.compareAndSet(true, false)) {
             log.warn("{}", failure.getMessage());

@@ -64,7 +64,7 @@ public final class RocketReceiver implements BrokerConsumer {
         consumer.setPollTimeoutMillis(config.pollTimeout().toMillis());
         PollLoop poll = new PollLoop(consumer, sink, config, settings, done);
         try {
-            consumer.subscribe(settings.topic(), "*", poll::queuesChanged);
+            BrokerFilters.subscribe(consumer, settings.topic(), settings.filter(), poll::queuesChanged);
             consumer.start();
         } catch (MQClientException | IllegalStateException e) {
             consumer.shutdown();

@@ -21,7 +21,9 @@ import java.util.Set;
  */
 public final class InMemoryClient implements BrokerAdapter, TopologyAdmin {
 
-    private static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.allOf(Capability.class));
+    /** All but BROKER_FILTER (header filters run in the engine) and PRIORITY (partition logs keep publish order). */
+    private static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.complementOf(EnumSet.of(
+            Capability.BROKER_FILTER, Capability.PRIORITY)));
 
     private final BrokerState broker;
     private final List<ConsumerSession> consumers = new ArrayList<>();

@@ -117,6 +117,7 @@ public final class ContainerBrokers {
                 "autoCreateSubscriptionGroup=true",
                 "mappedFileSizeCommitLog=67108864",
                 "flushDiskType=ASYNC_FLUSH",
+                "enablePropertyFilter=true",
                 "");
         GenericContainer<?> container = new GenericContainer<>(image(settings, "rocket", "apache/rocketmq:5.4.0"))
                 .withExposedPorts(ROCKET_NAMESRV_PORT)

@@ -102,7 +102,9 @@ final class LocalRocket implements BrokerControl {
                 "autoCreateTopicEnable=true",
                 "autoCreateSubscriptionGroup=true",
                 "registerNameServerPeriod=10000",
-                "flushDiskType=ASYNC_FLUSH"));
+                "flushDiskType=ASYNC_FLUSH",
+                // SQL92 property filters, which sdk-rocket uses for a subscription's header filter
+                "enablePropertyFilter=true"));
     }
 
     private void write(String name, List<String> lines) {
