@@ -3,6 +3,7 @@ package dev.keel.kafka;
 import dev.keel.ClosedException;
 import dev.keel.TopicSpec;
 import dev.keel.kafka.internal.ClientProperties;
+import dev.keel.kafka.internal.KafkaPipeline;
 import dev.keel.kafka.internal.KafkaReceiver;
 import dev.keel.kafka.internal.KafkaSender;
 import dev.keel.kafka.internal.TopicAdmin;
@@ -145,6 +146,22 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
         if (admin != null) {
             admin.close();
         }
+    }
+
+    /**
+     * Starts a consume-transform-produce loop on Kafka transactions: {@code transform} maps each record of
+     * the pipeline's input topic to records for other topics, and each batch's outputs and input offsets
+     * commit in one transaction, so {@code read_committed} readers see every input's outputs exactly once.
+     * Side effects of the transform outside Kafka are not covered. Yours to close (closing the adapter does
+     * not close it). See docs/kafka.md, "Transactional pipelines".
+     */
+    public TransactionalPipeline transactionalPipeline(PipelineConfig pipeline, RecordTransform transform) {
+        Objects.requireNonNull(pipeline, "pipeline");
+        Objects.requireNonNull(transform, "transform");
+        synchronized (this) {
+            ensureOpen();
+        }
+        return new KafkaPipeline(config, pipeline, transform);
     }
 
     private synchronized TopicAdmin admin() {

@@ -7,6 +7,7 @@ import dev.keel.rocket.internal.Names;
 import dev.keel.rocket.internal.RocketAdmin;
 import dev.keel.rocket.internal.RocketReceiver;
 import dev.keel.rocket.internal.RocketSender;
+import dev.keel.rocket.internal.RocketTransactions;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
@@ -195,6 +196,36 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
         if (closingAdmin != null) {
             closingAdmin.close();
         }
+    }
+
+    /**
+     * A publisher of RocketMQ transactional messages in producer group {@code producerGroup}: each message is
+     * stored as a half message, your local transaction runs, and its outcome commits or drops the message;
+     * when the outcome is lost, the broker asks a live producer of the group, whose {@code checker} answers
+     * from your database. Every process of the group must use an equivalent checker. The publisher registers
+     * with the brokers of {@code topics} at once, so a restarted process answers check-backs before it
+     * publishes again. Yours to close (closing the adapter does not close it). See docs/rocketmq.md,
+     * "Transactional messages".
+     *
+     * @throws IllegalArgumentException          the group name is not a legal RocketMQ group name
+     * @throws dev.keel.UnroutableException one of {@code topics} does not exist
+     */
+    public TransactionalPublisher transactionalPublisher(String producerGroup, Set<String> topics,
+                                                         TransactionChecker checker) {
+        Objects.requireNonNull(producerGroup, "producerGroup");
+        Objects.requireNonNull(checker, "checker");
+        Set<String> declared = Set.copyOf(Objects.requireNonNull(topics, "topics"));
+        String problem = Names.groupProblem(producerGroup);
+        if (problem != null) {
+            throw new IllegalArgumentException("producer group '" + producerGroup + "': " + problem);
+        }
+        for (String topic : declared) {
+            String topicProblem = Names.topicProblem(topic);
+            if (topicProblem != null) {
+                throw new IllegalArgumentException("topic '" + topic + "': " + topicProblem);
+            }
+        }
+        return new RocketTransactions(config, admin(), producerGroup, declared, checker);
     }
 
     private synchronized RocketAdmin admin() {

@@ -21,9 +21,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A Redis Cluster master killed with kill -9 in the middle of an EFFECTIVELY_ONCE stream (on the
@@ -31,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * resumes once its replica is promoted, every message has its effect once, and with
  * {@link RedisStoreConfig.Builder#waitForReplicas} the done marks made before the kill survive it: the
  * same messages published again are all skipped.
+ * Tagged {@code cluster}: runs with {@code -Pcluster} (docs/high-availability.md).
  */
+@Tag("cluster")
 class RedisMasterFailoverUnderEffectivelyOnceTest {
 
     private static final String TOPIC = "orders";
@@ -39,8 +40,6 @@ class RedisMasterFailoverUnderEffectivelyOnceTest {
     private static final int MESSAGES = 300;
     private static final int BEFORE_KILL = 100;
     private static final Duration PATIENCE = Duration.ofSeconds(90);
-
-    private static final Logger LOG = LoggerFactory.getLogger(RedisMasterFailoverUnderEffectivelyOnceTest.class);
 
     private final Map<String, AtomicInteger> effects = new ConcurrentHashMap<>();
     private final AtomicInteger handled = new AtomicInteger();
@@ -94,7 +93,7 @@ class RedisMasterFailoverUnderEffectivelyOnceTest {
 
             await("every message handled after the failover").atMost(PATIENCE).until(() -> effects.size() == MESSAGES);
             // a figure for docs/high-availability.md, not a check: how long the killed master's ids waited
-            LOG.info("every message handled {} ms after the master was killed (replica waits: {})",
+            System.out.printf("every message handled %d ms after the master was killed (replica waits: %s)%n",
                     (System.nanoTime() - killedAt) / 1_000_000, durable);
             await("every message acknowledged").atMost(PATIENCE).until(() -> committed(broker) == MESSAGES);
             if (durable) {

@@ -12,6 +12,7 @@ import dev.keel.testbrokers.UniqueNames;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
@@ -22,7 +23,9 @@ import redis.clients.jedis.Jedis;
  * (retriable) instead, and succeeds once a replica has it, so no "done" is reported that a failover
  * can take back. The replica is kept from replicating by pausing it (SIGSTOP) and closing its link before the
  * completion.
+ * Tagged {@code cluster}: runs with {@code -Pcluster} (docs/high-availability.md).
  */
+@Tag("cluster")
 class RedisReplicaFailoverTest {
 
     private static final Duration LEASE = Duration.ofMinutes(5);
