@@ -13,6 +13,7 @@ import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.TypedPublisher;
+import dev.keel.deadletter.DeadLetters;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.InMemoryIdempotencyStore;
 import dev.keel.core.internal.Engine;
@@ -120,6 +121,40 @@ public final class Keel implements Subscriber, AutoCloseable {
      */
     public java.util.List<Subscription> subscriptions() {
         return engine.subscriptions();
+    }
+
+    /**
+     * The dead letters {@code group} left for {@code topic} on the adapter's default dead-letter topic
+     * ({@link BrokerAdapter#defaultDeadLetterTopic}): to list, inspect and re-drive them. Cheap: nothing
+     * is read until an operation runs.
+     *
+     * @throws IllegalArgumentException when {@code topic} or {@code group} is empty
+     */
+    public DeadLetters deadLetters(String topic, String group) {
+        requireName(topic, "topic");
+        return deadLetters(topic, group, engine.adapter().defaultDeadLetterTopic(topic));
+    }
+
+    /**
+     * The dead letters {@code group} left on {@code deadLetterTopic} (for a subscription whose
+     * {@link dev.keel.retry.DeadLetterPolicy} names another topic than the default).
+     *
+     * @throws IllegalArgumentException when a name is empty, or the dead-letter topic is {@code topic}
+     */
+    public DeadLetters deadLetters(String topic, String group, String deadLetterTopic) {
+        requireName(topic, "topic");
+        requireName(group, "group");
+        requireName(deadLetterTopic, "deadLetterTopic");
+        if (topic.equals(deadLetterTopic)) {
+            throw new IllegalArgumentException("the dead-letter topic must differ from the topic '" + topic + "'");
+        }
+        return engine.deadLetters(group, deadLetterTopic, DeadLetters.DEFAULT_FIRST_WAIT, DeadLetters.DEFAULT_QUIET);
+    }
+
+    private static void requireName(String name, String what) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException(what + " must be non-empty, was '" + name + "'");
+        }
     }
 
     /**

@@ -17,7 +17,9 @@ import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.support.DaemonThreads;
+import dev.keel.deadletter.DeadLetters;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -99,6 +101,12 @@ public final class Engine implements AutoCloseable {
     /** The store this engine claims in; null when built without one. */
     public IdempotencyStore store() {
         return store;
+    }
+
+    /** The dead letters {@code group} keeps on {@code deadLetterTopic}; read with the given waits. */
+    public DeadLetters deadLetters(String group, String deadLetterTopic, Duration firstWait, Duration quiet) {
+        return new DefaultDeadLetters(adapter, group, deadLetterTopic, clock, publisherConfig.timeout(), firstWait,
+                quiet);
     }
 
     public synchronized Publisher publisher() {
