@@ -12,6 +12,7 @@ import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,7 +41,8 @@ final class InboxConsumers implements AutoCloseable {
     private final Map<String, CrashPoint> planned;
     private final boolean unsafeOutside;
     private final DataSource dataSource;
-    private final Map<Integer, Subscription> generations = new ConcurrentHashMap<>();
+    /** Completes when the generation's subscribe returned: its handlers may run (and crash) before that. */
+    private final Map<Integer, CompletableFuture<Subscription>> generations = new ConcurrentHashMap<>();
     private final Set<Integer> dead = ConcurrentHashMap.newKeySet();
     private final Map<CrashPoint, AtomicInteger> crashed = new ConcurrentHashMap<>();
     private final LongAdder attempts = new LongAdder();
@@ -70,7 +72,12 @@ final class InboxConsumers implements AutoCloseable {
     }
 
     void start() {
-        generations.put(0, keel.subscribe(config, handler(0)));
+        subscribe(0);
+    }
+
+    private void subscribe(int generation) {
+        generations.computeIfAbsent(generation, g -> new CompletableFuture<>())
+                .complete(keel.subscribe(config, handler(generation)));
     }
 
     private MessageHandler<String> handler(int generation) {
@@ -119,10 +126,11 @@ final class InboxConsumers implements AutoCloseable {
         if (!planned.remove(id, point)) {
             return;
         }
-        crashed.get(point).incrementAndGet();
-        dead.add(generation);
-        Crash.crash(generations.get(generation));
-        restarter.execute(() -> generations.put(generation + 1, keel.subscribe(config, handler(generation + 1))));
+        if (dead.add(generation)) {   // one crash and one successor per generation, also when two lanes hit one
+            crashed.get(point).incrementAndGet();
+            generations.computeIfAbsent(generation, g -> new CompletableFuture<>()).thenAccept(Crash::crash);
+            restarter.execute(() -> subscribe(generation + 1));
+        }
         throw new ConsumerCrashed();
     }
 
@@ -144,8 +152,8 @@ final class InboxConsumers implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         generations.forEach((generation, subscription) -> {
-            if (!dead.contains(generation)) {
-                subscription.close(Duration.ofSeconds(10));
+            if (!dead.contains(generation) && subscription.isDone()) {
+                subscription.join().close(Duration.ofSeconds(10));
             }
         });
     }

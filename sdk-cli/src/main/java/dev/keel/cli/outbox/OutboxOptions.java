@@ -92,6 +92,16 @@ public final class OutboxOptions {
         return this;
     }
 
+    public OutboxOptions user(String user) {
+        this.user = user;
+        return this;
+    }
+
+    public OutboxOptions passwordEnv(String passwordEnv) {
+        this.passwordEnv = passwordEnv;
+        return this;
+    }
+
     public OutboxOptions unsafeOutsideTransaction(boolean unsafe) {
         this.unsafeOutsideTransaction = unsafe;
         return this;
