@@ -11,7 +11,7 @@ import dev.keel.cli.broker.BrokerMode;
 import dev.keel.cli.broker.BrokerModes;
 import dev.keel.cli.broker.BrokerOptions;
 import dev.keel.cli.outbox.OutboxBench;
-import dev.keel.cli.outbox.OutboxOptions;
+import dev.keel.cli.outbox.DatabaseOptions;
 import dev.keel.cli.broker.StoreChoice;
 import dev.keel.cli.broker.TopicCleanup;
 import java.io.PrintWriter;
@@ -102,18 +102,8 @@ public final class BenchCommand implements Callable<Integer> {
     /** The measurements, in the order they run. */
     enum Section { publish, consume, lanes, latency, recovery, outbox }
 
-    @Option(names = "--outbox", paramLabel = "JDBC_URL",
-            description = "Database of the outbox section (jdbc:postgresql:..., jdbc:mariadb:...); its tables are "
-                    + "created under a random prefix and dropped. With --db-user and --db-password-env.")
-    private String outboxUrl;
-
-    @Option(names = "--db-user", paramLabel = "USER",
-            description = "Database user of the outbox section. Default: postgres, or root on MariaDB/MySQL.")
-    private String dbUser;
-
-    @Option(names = "--db-password-env", paramLabel = "VAR",
-            description = "Environment variable holding the database password of the outbox section.")
-    private String dbPasswordEnv;
+    @Mixin
+    private DatabaseOptions outboxDatabase = new DatabaseOptions();
 
     @Option(names = "--json", description = "Print the results as one JSON object instead of tables.")
     private boolean json;
@@ -131,7 +121,7 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        if (only != null && only.contains(Section.outbox) && outboxUrl == null) {
+        if (only != null && only.contains(Section.outbox) && outboxDatabase.url() == null) {
             throw new ParameterException(spec.commandLine(), "--only outbox needs --outbox JDBC_URL, e.g. "
                     + "--outbox jdbc:postgresql://127.0.0.1:5432/test");
         }
@@ -171,9 +161,9 @@ public final class BenchCommand implements Callable<Integer> {
             if (runs(Section.recovery)) {
                 RecoveryBench.run(ctx, report);
             }
-            if (outboxUrl != null && runs(Section.outbox)) {
+            if (outboxDatabase.url() != null && runs(Section.outbox)) {
                 OutboxBench.run(keel, ctx.declare("outbox", broker.partitions(), PublishBench.SINK_GROUP),
-                        new OutboxOptions().url(outboxUrl).user(dbUser).passwordEnv(dbPasswordEnv), runId,
+                        outboxDatabase, runId,
                         settings.messages(), settings.latencyMessages(), settings.keys(), settings.timeout(), report);
             }
         } catch (TimeoutException e) {

@@ -1,5 +1,6 @@
 package dev.keel.cli.outbox;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The flags of {@code keel verify --outbox}. */
@@ -10,21 +11,8 @@ public final class OutboxOptions {
     public static final int DEFAULT_RELAY_CRASHES = 3;
     public static final int DEFAULT_CONSUMER_CRASHES = 4;
 
-    @Option(names = "--outbox", paramLabel = "JDBC_URL",
-            description = "Verify the transactional outbox and the JDBC inbox on this database instead (e.g. "
-                    + "jdbc:postgresql://127.0.0.1:5432/test, jdbc:mariadb://127.0.0.1:3306/test): transactions "
-                    + "write business rows and outbox rows, some roll back; relays publish, crash and are replaced; "
-                    + "consumers apply each message with the JDBC inbox and crash. Tables are created under a "
-                    + "random prefix and dropped afterwards.")
-    private String url;
-
-    @Option(names = "--db-user", paramLabel = "USER",
-            description = "Database user (--outbox). Default: postgres on PostgreSQL, root on MariaDB/MySQL.")
-    private String user;
-
-    @Option(names = "--db-password-env", paramLabel = "VAR",
-            description = "Name of the environment variable holding the database password (--outbox). Default: none.")
-    private String passwordEnv;
+    @Mixin
+    private DatabaseOptions database = new DatabaseOptions();
 
     @Option(names = "--relays", paramLabel = "R", defaultValue = "" + DEFAULT_RELAYS,
             description = "Relays publishing the outbox at once (--outbox). Default: ${DEFAULT-VALUE}.")
@@ -51,19 +39,9 @@ public final class OutboxOptions {
                     + "the effect then repeat it, and verify reports the duplicate effects. Exits 1.")
     private boolean unsafeOutsideTransaction;
 
-    /** The JDBC URL, or {@code null} when {@code --outbox} was not given. */
-    public String url() {
-        return url;
-    }
-
-    public String user() {
-        return user;
-    }
-
-    /** The password from the named environment variable, or empty. */
-    public String password() {
-        String value = passwordEnv == null ? null : System.getenv(passwordEnv);
-        return value == null ? "" : value;
+    /** The database flags. */
+    public DatabaseOptions database() {
+        return database;
     }
 
     public boolean unsafeOutsideTransaction() {
@@ -86,22 +64,7 @@ public final class OutboxOptions {
         return consumerCrashes;
     }
 
-    /** For tests and programmatic use. */
-    public OutboxOptions url(String url) {
-        this.url = url;
-        return this;
-    }
-
-    public OutboxOptions user(String user) {
-        this.user = user;
-        return this;
-    }
-
-    public OutboxOptions passwordEnv(String passwordEnv) {
-        this.passwordEnv = passwordEnv;
-        return this;
-    }
-
+    /** For programmatic use. */
     public OutboxOptions unsafeOutsideTransaction(boolean unsafe) {
         this.unsafeOutsideTransaction = unsafe;
         return this;

@@ -79,7 +79,8 @@ public final class OutboxVerify {
         this.lease = lease;
         this.timeout = timeout;
         this.out = out;
-        this.db = new OutboxDatabase(options.url(), options.user(), options.password(), runId + "_");
+        this.db = new OutboxDatabase(options.database().url(), options.database().user(),
+                options.database().password(), runId + "_");
     }
 
     /** Runs, prints the report and returns the exit code. */

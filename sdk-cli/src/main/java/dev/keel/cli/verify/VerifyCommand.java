@@ -113,7 +113,7 @@ public final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         BrokerMode mode = BrokerModes.lookup(broker.broker());
-        if (outbox.url() != null) {
+        if (outbox.database().url() != null) {
             return outboxRun(mode);
         }
         VerifySettings settings;

@@ -53,6 +53,14 @@ class OutboxVerifyTest {
         assertThat(run.err()).contains("jdbc:postgresql:");
     }
 
+    @Test
+    void benchOnlyOutboxWithoutADatabaseShouldBeABadFlag() {
+        CliRun run = CliRun.of("bench", "--only", "outbox");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("--only outbox needs --outbox JDBC_URL");
+    }
+
     private static long countOf(String text, String regex) {
         Matcher m = Pattern.compile(regex).matcher(text);
         assertThat(m.find()).as(regex + " in " + text).isTrue();
