@@ -52,6 +52,17 @@ public final class KeelHeaders {
      * on brokers without priorities, where it is only informative.
      */
     public static final String PRIORITY = "keel-priority";
+    /**
+     * On a delayed message: when it is due, epoch milliseconds. Kept on every hop (delay topics and
+     * queues), so whoever forwards it knows when.
+     */
+    public static final String DELIVER_AT = "keel-deliver-at";
+    /**
+     * On a message re-driven from its dead-letter topic to its origin (same id): when it was re-driven,
+     * epoch milliseconds. Under EFFECTIVELY_ONCE such a message may claim an id that was dead-lettered
+     * (a plain redelivery of the original may not), so a re-drive runs it once more, and once only.
+     */
+    public static final String REDRIVEN_AT = "keel-redriven-at";
 
     private KeelHeaders() {
     }

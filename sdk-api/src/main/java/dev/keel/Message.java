@@ -1,5 +1,6 @@
 package dev.keel;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -16,6 +17,11 @@ import java.util.Objects;
  *
  * <p>Messages with the same key are delivered to the same partition (on RabbitMQ a partition queue),
  * and handled one at a time in order under {@link dev.keel.ordering.Ordering#PER_KEY}.
+ *
+ * <p>A message may carry a delivery time ({@link Builder#deliverAt} or {@link Builder#delay}): it then
+ * reaches consumers no earlier than that time, on adapters that declare
+ * {@link dev.keel.spi.Capability#DELAYED_DELIVERY}. Its order relative to other messages of the same
+ * key is not promised.
  */
 public final class Message {
 
@@ -30,6 +36,8 @@ public final class Message {
     private final byte[] payload;
     private final Instant timestamp;
     private final Integer priority;
+    private final Instant deliverAt;
+    private final Duration delay;
 
     private Message(Builder builder) {
         this.id = builder.id;
@@ -38,6 +46,8 @@ public final class Message {
         this.payload = builder.payload; // the builder's own copy, never modified or exposed
         this.timestamp = builder.timestamp;
         this.priority = builder.priority;
+        this.deliverAt = builder.deliverAt;
+        this.delay = builder.delay;
     }
 
     /** A builder for a message with the given payload bytes (copied). */
@@ -59,6 +69,8 @@ public final class Message {
     /** A builder preset with this message's fields. */
     public Builder toBuilder() {
         Builder b = new Builder(payload).id(id).key(key).timestamp(timestamp);
+        b.deliverAt = deliverAt;
+        b.delay = delay;
         b.headers.putAll(headers);
         b.priority = priority;
         return b;
@@ -104,6 +116,16 @@ public final class Message {
         return priority;
     }
 
+    /** The delivery time set with {@link Builder#deliverAt}, or {@code null}. */
+    public Instant deliverAt() {
+        return deliverAt;
+    }
+
+    /** The delay set with {@link Builder#delay} (counted from the publish), or {@code null}. */
+    public Duration delay() {
+        return delay;
+    }
+
     /** The payload decoded with {@code codec}. */
     public <T> T payload(Codec<T> codec) {
         return codec.decode(payload);
@@ -119,19 +141,21 @@ public final class Message {
         }
         return Objects.equals(id, other.id) && Objects.equals(key, other.key)
                 && headers.equals(other.headers) && Arrays.equals(payload, other.payload)
-                && Objects.equals(timestamp, other.timestamp) && Objects.equals(priority, other.priority);
+                && Objects.equals(timestamp, other.timestamp) && Objects.equals(priority, other.priority)
+                && Objects.equals(deliverAt, other.deliverAt) && Objects.equals(delay, other.delay);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(id, key, headers, Arrays.hashCode(payload), timestamp, priority);
+        return Objects.hash(id, key, headers, Arrays.hashCode(payload), timestamp, priority, deliverAt, delay);
     }
 
     /** Never prints the payload, only its size. */
     @Override
     public String toString() {
         return "Message{id=" + id + ", key=" + key + ", headers=" + headers.keySet()
-                + ", payloadBytes=" + payload.length + ", timestamp=" + timestamp + ", priority=" + priority + "}";
+                + ", payloadBytes=" + payload.length + ", timestamp=" + timestamp + ", priority=" + priority
+                + (deliverAt != null ? ", deliverAt=" + deliverAt : "") + (delay != null ? ", delay=" + delay : "") + "}";
     }
 
     /** Builds a {@link Message}; validates on {@link #build()}. */
@@ -142,6 +166,8 @@ public final class Message {
         private final byte[] payload;
         private Instant timestamp;
         private Integer priority;
+        private Instant deliverAt;
+        private Duration delay;
 
         private Builder(byte[] payload) {
             this.payload = Objects.requireNonNull(payload, "payload").clone();
@@ -176,6 +202,35 @@ public final class Message {
                         + "], was " + priority);
             }
             this.priority = priority;
+            return this;
+        }
+
+        /**
+         * Delivers the message no earlier than {@code time} ({@code null}: at once). A time at or
+         * before the publish is published as an ordinary message, without a delay (so a due time
+         * computed on a clock a little ahead, or re-published late, is not an error). The adapter
+         * refuses a time past its maximum delay with a {@link DelayTooLongException}. Replaces a
+         * {@link #delay} set before.
+         */
+        public Builder deliverAt(Instant time) {
+            this.deliverAt = time;
+            this.delay = null;
+            return this;
+        }
+
+        /**
+         * Delivers the message no earlier than {@code delay} after the publish call (the publisher's
+         * clock); zero or {@code null} means at once. Replaces a {@link #deliverAt} set before.
+         *
+         * @throws IllegalArgumentException when {@code delay} is negative
+         */
+        public Builder delay(Duration delay) {
+            if (delay != null && delay.isNegative()) {
+                throw new IllegalArgumentException("delay must not be negative, was " + delay
+                        + ": use Duration.ZERO (or no delay) to deliver at once");
+            }
+            this.delay = delay;
+            this.deliverAt = null;
             return this;
         }
 

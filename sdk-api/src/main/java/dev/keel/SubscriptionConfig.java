@@ -36,6 +36,7 @@ public final class SubscriptionConfig<T> {
     private final Duration closeTimeout;
     private final Duration revokeTimeout;
     private final HeaderFilter filter;
+    private final boolean broadcast;
 
     private SubscriptionConfig(Builder<T> b) {
         this.topic = b.topic;
@@ -51,6 +52,7 @@ public final class SubscriptionConfig<T> {
         this.closeTimeout = b.closeTimeout;
         this.revokeTimeout = b.revokeTimeout;
         this.filter = b.filter;
+        this.broadcast = b.broadcast;
     }
 
     /** A builder for consuming {@code topic} in {@code group}, decoding payloads with {@code codec}; the rest defaults. */
@@ -64,7 +66,7 @@ public final class SubscriptionConfig<T> {
                 .ordering(base.ordering)
                 .lanes(base.lanes).maxInFlight(base.maxInFlight).retryPolicy(base.retryPolicy)
                 .deadLetterPolicy(base.deadLetterPolicy).idempotencyPolicy(base.idempotencyPolicy)
-                .closeTimeout(base.closeTimeout).revokeTimeout(base.revokeTimeout);
+                .closeTimeout(base.closeTimeout).revokeTimeout(base.revokeTimeout).broadcast(base.broadcast);
         b.filter = base.filter;
         return b;
     }
@@ -102,6 +104,12 @@ public final class SubscriptionConfig<T> {
      */
     public Optional<HeaderFilter> filter() { return Optional.ofNullable(filter); }
 
+    /**
+     * Whether every instance of the service receives every message (see
+     * {@link Builder#broadcast(boolean)}); false by default: the group's instances share them.
+     */
+    public boolean broadcast() { return broadcast; }
+
     /** Equal when every value is equal; codecs are compared with their own {@code equals} (by default, identity). */
     @Override
     public boolean equals(Object o) {
@@ -110,13 +118,13 @@ public final class SubscriptionConfig<T> {
                 && c.maxInFlight == maxInFlight && c.retryPolicy.equals(retryPolicy)
                 && c.deadLetterPolicy.equals(deadLetterPolicy) && c.idempotencyPolicy.equals(idempotencyPolicy)
                 && c.closeTimeout.equals(closeTimeout) && c.revokeTimeout.equals(revokeTimeout)
-                && Objects.equals(c.filter, filter);
+                && Objects.equals(c.filter, filter) && c.broadcast == broadcast;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(topic, group, codec, guarantee, ordering, lanes, maxInFlight, retryPolicy, deadLetterPolicy,
-                idempotencyPolicy, closeTimeout, revokeTimeout, filter);
+                idempotencyPolicy, closeTimeout, revokeTimeout, filter, broadcast);
     }
 
     @Override
@@ -124,7 +132,8 @@ public final class SubscriptionConfig<T> {
         return "SubscriptionConfig{topic=" + topic + ", group=" + group + ", codec=" + codec + ", guarantee="
                 + guarantee + ", ordering=" + ordering + ", lanes=" + lanes + ", maxInFlight=" + maxInFlight
                 + ", retryPolicy=" + retryPolicy + ", deadLetterPolicy=" + deadLetterPolicy + ", idempotencyPolicy="
-                + idempotencyPolicy + ", closeTimeout=" + closeTimeout + ", revokeTimeout=" + revokeTimeout + ", filter=" + filter + "}";
+                + idempotencyPolicy + ", closeTimeout=" + closeTimeout + ", revokeTimeout=" + revokeTimeout + ", filter=" + filter
+                + ", broadcast=" + broadcast + "}";
     }
 
     /** Validates each value as it is set, and lanes against maxInFlight on {@link #build()}. */
@@ -142,6 +151,7 @@ public final class SubscriptionConfig<T> {
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private Duration revokeTimeout = DEFAULT_REVOKE_TIMEOUT;
         private HeaderFilter filter;
+        private boolean broadcast;
 
         private Builder(String topic, String group, Codec<T> codec) {
             if (!TopicSpec.isValidName(topic)) {
@@ -213,6 +223,19 @@ public final class SubscriptionConfig<T> {
          */
         public Builder<T> filter(HeaderFilter filter) {
             this.filter = Objects.requireNonNull(filter, "filter: leave it unset for every message");
+            return this;
+        }
+
+        /**
+         * Broadcast: every instance of the service receives every message of the topic, instead of
+         * sharing them with the group's other instances. Each instance is known by its Keel's
+         * {@code instanceId}, and its idempotency marks are its own (one instance having run a message
+         * does not make it a duplicate for another). An instance receives what is published after it
+         * subscribed (RabbitMQ, RocketMQ, Kafka alike); see the adapters' docs for restarts. Needs an
+         * adapter with {@code Capability.BROADCAST}.
+         */
+        public Builder<T> broadcast(boolean broadcast) {
+            this.broadcast = broadcast;
             return this;
         }
 

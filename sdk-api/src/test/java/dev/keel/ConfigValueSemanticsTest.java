@@ -62,6 +62,7 @@ class ConfigValueSemanticsTest {
         changes.put("closeTimeout", c -> SubscriptionConfig.from(c).closeTimeout(Duration.ofSeconds(1)).build());
         changes.put("revokeTimeout", c -> SubscriptionConfig.from(c).revokeTimeout(Duration.ofSeconds(1)).build());
         changes.put("filter", c -> SubscriptionConfig.from(c).filter(HeaderFilter.equalTo("region", "eu")).build());
+        changes.put("broadcast", c -> SubscriptionConfig.from(c).broadcast(true).build());
 
         assertValueSemantics(SubscriptionConfig.class, base, c -> SubscriptionConfig.from(c).build(), changes);
     }

@@ -20,9 +20,16 @@ import java.util.Optional;
  * @param filter          the subscription's header filter: an adapter that declares
  *                        {@link Capability#BROKER_FILTER} has the broker apply it; others ignore it
  *                        (the engine filters what they deliver); empty for every message
+ * @param broadcastInstance present for a broadcast subscription: the id of this instance of the
+ *                        service. The consumer then receives every message of the topic, whatever
+ *                        the other instances of {@code group} receive (Kafka: group
+ *                        {@code <group>.<instance>}; RabbitMQ: an exclusive queue of this instance;
+ *                        RocketMQ: BROADCASTING). Empty (the default): the group's members share the
+ *                        messages
  */
 public record ConsumerSettings(String topic, String group, int maxInFlight, Duration revokeTimeout,
-                               Optional<String> deadLetterTopic, Optional<HeaderFilter> filter) {
+                               Optional<String> deadLetterTopic, Optional<HeaderFilter> filter,
+                               Optional<String> broadcastInstance) {
 
     /** Checks every value. */
     public ConsumerSettings {
@@ -38,12 +45,18 @@ public record ConsumerSettings(String topic, String group, int maxInFlight, Dura
                     + "'");
         }
         Objects.requireNonNull(filter, "filter");
+        Objects.requireNonNull(broadcastInstance, "broadcastInstance");
     }
 
-    /** A subscription without a header filter. */
+    /** A consumer without a header filter that shares the group's messages with the group's other members. */
     public ConsumerSettings(String topic, String group, int maxInFlight, Duration revokeTimeout,
                             Optional<String> deadLetterTopic) {
-        this(topic, group, maxInFlight, revokeTimeout, deadLetterTopic, Optional.empty());
+        this(topic, group, maxInFlight, revokeTimeout, deadLetterTopic, Optional.empty(), Optional.empty());
+    }
+
+    /** Whether this is a broadcast consumer (see {@link #broadcastInstance()}). */
+    public boolean broadcast() {
+        return broadcastInstance.isPresent();
     }
 
     /** A consumer that dead-letters nothing (a raw reader below the engine). */

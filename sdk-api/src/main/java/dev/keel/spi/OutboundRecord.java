@@ -10,9 +10,19 @@ import java.util.Objects;
  * ({@link dev.keel.KeelHeaders}: id, key, timestamp) plus the application's headers: the adapter
  * writes all of them as broker headers/properties, and carries {@code key} natively where the broker
  * has a key (Kafka record key, RocketMQ keys/queue selector, RabbitMQ lane routing).
+ *
+ * <p>{@code deliverAt}, when not {@code null}, is when the message is due: the adapter delivers it no
+ * earlier (the engine sends one only to adapters declaring {@link Capability#DELAYED_DELIVERY}). The
+ * headers then also hold it as {@link dev.keel.KeelHeaders#DELIVER_AT}.
  */
 public record OutboundRecord(String topic, String id, String key, Map<String, String> headers, byte[] payload,
-                             Instant timestamp) {
+                             Instant timestamp, Instant deliverAt) {
+
+    /** An undelayed record. */
+    public OutboundRecord(String topic, String id, String key, Map<String, String> headers, byte[] payload,
+                          Instant timestamp) {
+        this(topic, id, key, headers, payload, timestamp, null);
+    }
 
     public OutboundRecord {
         Objects.requireNonNull(topic, "topic");
@@ -25,16 +35,28 @@ public record OutboundRecord(String topic, String id, String key, Map<String, St
     @Override
     public boolean equals(Object o) {
         return o instanceof OutboundRecord r && r.topic.equals(topic) && r.id.equals(id) && Objects.equals(r.key, key)
-                && r.headers.equals(headers) && Arrays.equals(r.payload, payload) && r.timestamp.equals(timestamp);
+                && r.headers.equals(headers) && Arrays.equals(r.payload, payload) && r.timestamp.equals(timestamp)
+                && Objects.equals(r.deliverAt, deliverAt);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(topic, id, key, headers, Arrays.hashCode(payload), timestamp);
+        return Objects.hash(topic, id, key, headers, Arrays.hashCode(payload), timestamp, deliverAt);
     }
 
     @Override
     public String toString() {
-        return "OutboundRecord{topic=" + topic + ", id=" + id + ", key=" + key + ", payloadBytes=" + payload.length + "}";
+        return "OutboundRecord{topic=" + topic + ", id=" + id + ", key=" + key + ", payloadBytes=" + payload.length
+                + (deliverAt != null ? ", deliverAt=" + deliverAt : "") + "}";
+    }
+
+    /** Whether the record is delayed. */
+    public boolean delayed() {
+        return deliverAt != null;
+    }
+
+    /** This record sent to {@code destination} (same id, key, headers, payload and delivery time). */
+    public OutboundRecord withTopic(String destination) {
+        return new OutboundRecord(destination, id, key, headers, payload, timestamp, deliverAt);
     }
 }

@@ -1,10 +1,15 @@
 package dev.keel.kafka;
 
 import dev.keel.ClosedException;
+import dev.keel.PartitionRewind;
 import dev.keel.TopicSpec;
 import dev.keel.kafka.internal.ClientProperties;
+import dev.keel.kafka.internal.DelayForwarder;
+import dev.keel.kafka.internal.DelayTopics;
+import dev.keel.kafka.internal.ForwardingConsumer;
 import dev.keel.kafka.internal.KafkaPipeline;
 import dev.keel.kafka.internal.KafkaReceiver;
+import dev.keel.kafka.internal.KafkaReplay;
 import dev.keel.kafka.internal.KafkaSender;
 import dev.keel.kafka.internal.TopicAdmin;
 import dev.keel.spi.BrokerAdapter;
@@ -12,11 +17,16 @@ import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.ReplayAdmin;
 import dev.keel.spi.TopologyAdmin;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. Closing it closes the producer and admin client; consumers are closed by their
  * subscriptions.
  */
-public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
+public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayAdmin {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaAdapter.class);
 
@@ -56,7 +66,7 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
     public KafkaAdapter(KafkaConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         EnumSet<Capability> caps = EnumSet.of(Capability.CONSUMER_GROUPS, Capability.REDELIVERY,
-                Capability.KEY_ORDERING);
+                Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY, Capability.REPLAY, Capability.BROADCAST);
         if (!config.topicAutoCreation()) {
             caps.add(Capability.UNROUTABLE_DETECTION);
         }
@@ -94,11 +104,15 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
         return admin().describe(topic);
     }
 
-    /** Deletes the topic (its consumer groups' offsets for it go with it) and waits until it is gone. */
+    /**
+     * Deletes the topic and its delay topic (their consumer groups' offsets go with them) and waits
+     * until they are gone.
+     */
     @Override
     public void deleteTopology(String topic) {
         Objects.requireNonNull(topic, "topic");
         admin().delete(topic);
+        admin().delete(DelayTopics.delayTopic(topic));
         KafkaSender sender;
         synchronized (this) {
             sender = producer;
@@ -131,7 +145,38 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
         }
         settings.deadLetterTopic().ifPresent(deadLetters ->
                 admin().ensureDeadLetterTopic(settings.topic(), deadLetters, config.topicAutoCreation()));
-        return new KafkaReceiver(config, settings);
+        // delayed delivery: every consumer of the topic also runs its delay forwarder (group keel-delay-<topic>)
+        admin().ensureDeadLetterTopic(settings.topic(), DelayTopics.delayTopic(settings.topic()),
+                config.topicAutoCreation());
+        return new ForwardingConsumer(new KafkaReceiver(config, settings),
+                new DelayForwarder(config, settings.topic(), Clock.systemUTC()));
+    }
+
+    /**
+     * Per partition: the group's committed offset (the end when it has none) and the first offset
+     * stored at or after {@code from} (Kafka's {@code offsetsForTimes}: by record timestamp).
+     */
+    @Override
+    public List<PartitionRewind> planRewind(String topic, String group, Instant from) {
+        return replay().planRewind(topic, group, from);
+    }
+
+    @Override
+    public void readIds(String topic, List<PartitionRewind> ranges, Consumer<List<String>> ids) {
+        replay().readIds(topic, ranges, ids);
+    }
+
+    /** {@code alterConsumerGroupOffsets}: Kafka refuses it while the group has members. */
+    @Override
+    public void rewind(String topic, String group, List<PartitionRewind> rewinds) {
+        replay().rewind(topic, group, rewinds);
+    }
+
+    private KafkaReplay replay() {
+        synchronized (this) {
+            ensureOpen();
+        }
+        return new KafkaReplay(config);
     }
 
     @Override

@@ -38,6 +38,12 @@ public final class KafkaConfig {
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_MAX_POLL_RECORDS = 500;
     public static final String DEFAULT_AUTO_OFFSET_RESET = "earliest";
+    /**
+     * The longest delay of a delayed publish: 6 days, below the 7 days a broker keeps the delay
+     * topic's records by default ({@code log.retention.hours}), with a day to spare for a forwarder
+     * outage.
+     */
+    public static final Duration MAX_DELAY = Duration.ofDays(6);
 
     /** Properties Keel sets itself; passing them through would weaken or break its guarantees. */
     public static final Set<String> RESERVED_PROPERTIES = Set.of("acks", "enable.idempotence",

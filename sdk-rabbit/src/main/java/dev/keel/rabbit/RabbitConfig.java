@@ -57,6 +57,11 @@ public final class RabbitConfig {
     /** How long closing the producer waits for outstanding confirms before failing them. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
     /**
+     * The longest delay of a delayed publish (its delay queue's {@code x-message-ttl}, a 32-bit
+     * signed number of milliseconds): 24 days.
+     */
+    public static final Duration MAX_DELAY = Duration.ofDays(24);
+    /**
      * The most bytes a message's headers may take, encoded (per header: its UTF-8 name and value plus
      * 6 bytes). AMQP carries all of a message's properties in one frame (128 KiB by default on
      * RabbitMQ); a publish over this fails at once with a non-retriable {@link dev.keel.PublishException}.

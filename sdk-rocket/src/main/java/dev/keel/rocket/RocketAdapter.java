@@ -2,10 +2,12 @@ package dev.keel.rocket;
 
 import dev.keel.ClosedException;
 import dev.keel.KeelException;
+import dev.keel.PartitionRewind;
 import dev.keel.TopicSpec;
 import dev.keel.rocket.internal.Names;
 import dev.keel.rocket.internal.RocketAdmin;
 import dev.keel.rocket.internal.RocketReceiver;
+import dev.keel.rocket.internal.RocketReplay;
 import dev.keel.rocket.internal.RocketSender;
 import dev.keel.rocket.internal.RocketTransactions;
 import dev.keel.spi.BrokerAdapter;
@@ -13,11 +15,15 @@ import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.ReplayAdmin;
 import dev.keel.spi.TopologyAdmin;
+import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,13 +47,14 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. Closing it closes the producer and admin client; consumers are closed by their
  * subscriptions.
  */
-public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
+public final class RocketAdapter implements BrokerAdapter, TopologyAdmin, ReplayAdmin {
 
     private static final Logger LOG = LoggerFactory.getLogger(RocketAdapter.class);
 
     private final RocketConfig config;
     private final Set<Capability> capabilities = Set.copyOf(EnumSet.of(Capability.UNROUTABLE_DETECTION,
-            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.BROKER_FILTER));
+            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.BROKER_FILTER,
+            Capability.DELAYED_DELIVERY, Capability.REPLAY, Capability.BROADCAST));
     private RocketAdmin admin;
     private RocketSender producer;
     private boolean closed;
@@ -226,6 +233,26 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
             }
         }
         return new RocketTransactions(config, admin(), producerGroup, declared, checker);
+    }
+
+    /**
+     * Per queue: the group's offset (the end when it has none) and {@code searchOffset(from)}, the
+     * first message the broker stored at or after {@code from}.
+     */
+    @Override
+    public List<PartitionRewind> planRewind(String topic, String group, Instant from) {
+        return new RocketReplay(config, admin()).planRewind(topic, group, from);
+    }
+
+    @Override
+    public void readIds(String topic, List<PartitionRewind> ranges, Consumer<List<String>> ids) {
+        new RocketReplay(config, admin()).readIds(topic, ranges, ids);
+    }
+
+    /** {@code updateConsumeOffset} on each queue's master, once the group has no member online. */
+    @Override
+    public void rewind(String topic, String group, List<PartitionRewind> rewinds) {
+        new RocketReplay(config, admin()).rewind(topic, group, rewinds);
     }
 
     private synchronized RocketAdmin admin() {

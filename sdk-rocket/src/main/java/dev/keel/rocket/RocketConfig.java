@@ -38,6 +38,8 @@ public final class RocketConfig {
     public static final int DEFAULT_MAX_BATCH_MESSAGES = 128;
     /** The largest body a message may have: RocketMQ's default {@code maxMessageSize}, 4 MiB. */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+    /** The longest delay of a delayed publish: the broker's default {@code timerMaxDelaySec} (3 days). */
+    public static final Duration DEFAULT_MAX_DELAY = Duration.ofDays(3);
 
     private final String nameServer;
     private final String clientId;
@@ -49,6 +51,7 @@ public final class RocketConfig {
     private final Duration closeTimeout;
     private final int maxBatchMessages;
     private final int maxMessageBytes;
+    private final Duration maxDelay;
 
     private RocketConfig(Builder b) {
         this.nameServer = b.nameServer;
@@ -61,6 +64,7 @@ public final class RocketConfig {
         this.closeTimeout = b.closeTimeout;
         this.maxBatchMessages = b.maxBatchMessages;
         this.maxMessageBytes = b.maxMessageBytes;
+        this.maxDelay = b.maxDelay;
     }
 
     /** A builder preset with the defaults (the {@code DEFAULT_*} constants of this class). */
@@ -79,7 +83,8 @@ public final class RocketConfig {
         return custom().nameServer(base.nameServer).clientId(base.clientId).sendTimeout(base.sendTimeout)
                 .adminTimeout(base.adminTimeout).pollTimeout(base.pollTimeout).commitInterval(base.commitInterval)
                 .rebalanceInterval(base.rebalanceInterval).closeTimeout(base.closeTimeout)
-                .maxBatchMessages(base.maxBatchMessages).maxMessageBytes(base.maxMessageBytes);
+                .maxBatchMessages(base.maxBatchMessages).maxMessageBytes(base.maxMessageBytes)
+                .maxDelay(base.maxDelay);
     }
 
     /** The name server address list, {@code host:port[;host:port...]}. */
@@ -126,19 +131,25 @@ public final class RocketConfig {
         return maxMessageBytes;
     }
 
+    /** The longest delay a delayed publish may ask for; set it to the broker's {@code timerMaxDelaySec}. */
+    public Duration maxDelay() {
+        return maxDelay;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof RocketConfig c && c.nameServer.equals(nameServer) && c.clientId.equals(clientId)
                 && c.sendTimeout.equals(sendTimeout) && c.adminTimeout.equals(adminTimeout)
                 && c.pollTimeout.equals(pollTimeout) && c.commitInterval.equals(commitInterval)
                 && c.rebalanceInterval.equals(rebalanceInterval) && c.closeTimeout.equals(closeTimeout)
-                && c.maxBatchMessages == maxBatchMessages && c.maxMessageBytes == maxMessageBytes;
+                && c.maxBatchMessages == maxBatchMessages && c.maxMessageBytes == maxMessageBytes
+                && c.maxDelay.equals(maxDelay);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(nameServer, clientId, sendTimeout, adminTimeout, pollTimeout, commitInterval,
-                rebalanceInterval, closeTimeout, maxBatchMessages, maxMessageBytes);
+                rebalanceInterval, closeTimeout, maxBatchMessages, maxMessageBytes, maxDelay);
     }
 
     @Override
@@ -146,7 +157,8 @@ public final class RocketConfig {
         return "RocketConfig{nameServer=" + nameServer + ", clientId=" + clientId + ", sendTimeout=" + sendTimeout
                 + ", adminTimeout=" + adminTimeout + ", pollTimeout=" + pollTimeout + ", commitInterval="
                 + commitInterval + ", rebalanceInterval=" + rebalanceInterval + ", closeTimeout=" + closeTimeout
-                + ", maxBatchMessages=" + maxBatchMessages + ", maxMessageBytes=" + maxMessageBytes + "}";
+                + ", maxBatchMessages=" + maxBatchMessages + ", maxMessageBytes=" + maxMessageBytes + ", maxDelay="
+                + maxDelay + "}";
     }
 
     /** Builds a {@link RocketConfig}; each setter checks its value at once. */
@@ -161,6 +173,7 @@ public final class RocketConfig {
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private int maxBatchMessages = DEFAULT_MAX_BATCH_MESSAGES;
         private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+        private Duration maxDelay = DEFAULT_MAX_DELAY;
 
         private Builder() {
         }
@@ -257,6 +270,21 @@ public final class RocketConfig {
                         + "], was " + maxMessageBytes);
             }
             this.maxMessageBytes = maxMessageBytes;
+            return this;
+        }
+
+        /**
+         * The longest delay a delayed publish may ask for (longer ones fail with a
+         * {@link dev.keel.DelayTooLongException}): the broker's {@code timerMaxDelaySec}, which the
+         * broker would otherwise refuse. Positive.
+         */
+        public Builder maxDelay(Duration maxDelay) {
+            Objects.requireNonNull(maxDelay, "maxDelay");
+            if (maxDelay.isNegative() || maxDelay.isZero()) {
+                throw new IllegalArgumentException("maxDelay must be positive (the broker's timerMaxDelaySec), was "
+                        + maxDelay);
+            }
+            this.maxDelay = maxDelay;
             return this;
         }
 

@@ -56,7 +56,7 @@ class RocketFilterRefusedTest {
         adapter.ensureTopology(TopicSpec.builder(topic).partitions(1).group("g").build());
         setPropertyFilter(false);
         ConsumerSettings settings = new ConsumerSettings(topic, "g", 16, Duration.ofSeconds(5), Optional.empty(),
-                Optional.of(HeaderFilter.equalTo("region", "eu")));
+                Optional.of(HeaderFilter.equalTo("region", "eu")), Optional.empty());
 
         assertThatThrownBy(() -> adapter.consumer(settings)).isInstanceOf(TopologyException.class)
                 .hasMessageContaining("enablePropertyFilter=true").hasMessageContaining("broker.conf");

@@ -115,6 +115,34 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
     }
 
     @Override
+    public int forgetAll(String namespace, List<String> ids) {
+        checkUp("forgetAll");
+        return delegate.forgetAll(namespace, ids);
+    }
+
+    @Override
+    public LeaseOutcome markDead(String namespace, String id, String token, Duration retention) {
+        checkCompletionsUp("markDead");
+        return delegate.markDead(namespace, id, token, retention);
+    }
+
+    @Override
+    public ClaimResult claimRedriven(String namespace, String id, String token, Duration lease) {
+        claims.incrementAndGet();
+        claimedIds.incrementAndGet();
+        checkUp("claimRedriven");
+        return delegate.claimRedriven(namespace, id, token, lease);
+    }
+
+    @Override
+    public List<ClaimResult> claimAllRedriven(String namespace, List<Lease> toClaim, Duration lease) {
+        batchClaims.incrementAndGet();
+        claimedIds.addAndGet(toClaim.size());
+        checkUp("claimAllRedriven");
+        return delegate.claimAllRedriven(namespace, toClaim, lease);
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

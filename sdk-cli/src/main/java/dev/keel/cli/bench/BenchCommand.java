@@ -10,6 +10,8 @@ import dev.keel.cli.ExitCodes;
 import dev.keel.cli.broker.BrokerMode;
 import dev.keel.cli.broker.BrokerModes;
 import dev.keel.cli.broker.BrokerOptions;
+import dev.keel.cli.outbox.OutboxBench;
+import dev.keel.cli.outbox.DatabaseOptions;
 import dev.keel.cli.broker.StoreChoice;
 import dev.keel.cli.broker.TopicCleanup;
 import java.io.PrintWriter;
@@ -33,7 +35,8 @@ import picocli.CommandLine.Spec;
                 + "(Keel / the raw client used well, and for RabbitMQ / a naive waitForConfirms per message); consume "
                 + "throughput (EFFECTIVELY_ONCE with batched claims / AT_LEAST_ONCE, and / a naive dedup of two Redis "
                 + "round trips per message); key-ordered lanes / sequential processing; end-to-end latency "
-                + "percentiles; recovery after a consumer crash (EFFECTIVELY_ONCE, default lease).",
+                + "percentiles; recovery after a consumer crash (EFFECTIVELY_ONCE, default lease); delayed-delivery "
+                + "lateness (p50/p99/max after the due time).",
             "Without --broker it runs on the embedded in-memory broker: raw-client rows are then n/a."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the run completed", "2:bad flag or value, unreachable broker or Redis, a measurement "
@@ -88,16 +91,24 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Publish rate (msg/s) of the latency measurement. Default: ${DEFAULT-VALUE}.")
     private int latencyRate;
 
+    @Option(names = "--delay-messages", paramLabel = "N", defaultValue = "" + DelayBench.DEFAULT_MESSAGES,
+            description = "Messages of the delay-accuracy measurement (delays 1-3 s). Default: ${DEFAULT-VALUE}.")
+    private int delayMessages;
+
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m", converter = DurationConverter.class,
             description = "The longest one measurement may take. Default: ${DEFAULT-VALUE}.")
     private Duration timeout;
 
     @Option(names = "--only", paramLabel = "SECTION", split = ",",
-            description = "Run only these sections: publish, consume, lanes, latency, recovery. Default: all.")
+            description = "Run only these sections: publish, consume, lanes, latency, recovery, delay, outbox (needs "
+                    + "--outbox). Default: all (outbox only with --outbox).")
     private Set<Section> only;
 
     /** The measurements, in the order they run. */
-    enum Section { publish, consume, lanes, latency, recovery }
+    enum Section { publish, consume, lanes, latency, recovery, delay, outbox }
+
+    @Mixin
+    private DatabaseOptions outboxDatabase = new DatabaseOptions();
 
     @Option(names = "--json", description = "Print the results as one JSON object instead of tables.")
     private boolean json;
@@ -114,6 +125,13 @@ public final class BenchCommand implements Callable<Integer> {
                     handlerLatency, latencyMessages, latencyRate, timeout);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (delayMessages < 1) {
+            throw new ParameterException(spec.commandLine(), "--delay-messages must be at least 1, was " + delayMessages);
+        }
+        if (only != null && only.contains(Section.outbox) && outboxDatabase.url() == null) {
+            throw new ParameterException(spec.commandLine(), "--only outbox needs --outbox JDBC_URL, e.g. "
+                    + "--outbox jdbc:postgresql://127.0.0.1:5432/test");
         }
         BrokerMode mode = BrokerModes.lookup(broker.broker());
         mode.preflight(broker);
@@ -150,6 +168,14 @@ public final class BenchCommand implements Callable<Integer> {
             }
             if (runs(Section.recovery)) {
                 RecoveryBench.run(ctx, report);
+            }
+            if (runs(Section.delay)) {
+                DelayBench.run(ctx, report, delayMessages);
+            }
+            if (outboxDatabase.url() != null && runs(Section.outbox)) {
+                OutboxBench.run(keel, ctx.declare("outbox", broker.partitions(), PublishBench.SINK_GROUP),
+                        outboxDatabase, runId,
+                        settings.messages(), settings.latencyMessages(), settings.keys(), settings.timeout(), report);
             }
         } catch (TimeoutException e) {
             throw new EnvironmentException("bench: " + e.getMessage() + ". The broker is too slow or stuck: check it, "

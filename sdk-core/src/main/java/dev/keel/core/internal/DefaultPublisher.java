@@ -74,12 +74,21 @@ final class DefaultPublisher implements Publisher {
     private final Map<String, Boolean> validTopics = new ConcurrentHashMap<>();
     /** With {@link PublisherConfig#sequentialPerKey()}: one publish of a key at a time, until its sends finished. */
     private final KeySequencer keys;
+    /** Whether the adapter declares DELAYED_DELIVERY. */
+    private final boolean delays;
 
     private record TopicKey(String topic, String key) {
     }
 
     DefaultPublisher(String name, Supplier<BrokerProducer> producer, PublisherConfig config,
                             ScheduledExecutorService scheduler, Clock clock, MetricsRecorder metrics) {
+        this(name, producer, config, scheduler, clock, metrics, true);
+    }
+
+    /** With {@code delays} false, a delayed publish fails at once: the adapter lacks DELAYED_DELIVERY. */
+    DefaultPublisher(String name, Supplier<BrokerProducer> producer, PublisherConfig config,
+                     ScheduledExecutorService scheduler, Clock clock, MetricsRecorder metrics, boolean delays) {
+        this.delays = delays;
         this.producer = Objects.requireNonNull(producer, "producer");
         this.config = Objects.requireNonNull(config, "config");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
@@ -151,6 +160,9 @@ final class DefaultPublisher implements Publisher {
             return Futures.failed(new ClosedException("publisher is closed: create a new Keel to publish again"));
         }
         OutboundRecord record = toRecord(topic, message);
+        if (record.delayed() && !delays) {
+            return Futures.failed(DelayedPublishes.unsupported(record));
+        }
         try {
             if (!window.tryAcquire(config.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 return Futures.failed(new KeelTimeoutException("publish window of " + config.maxInFlight()
@@ -282,7 +294,11 @@ final class DefaultPublisher implements Publisher {
         if (message.priority() != null) {
             headers.put(KeelHeaders.PRIORITY, Integer.toString(message.priority()));
         }
-        return new OutboundRecord(topic, id, message.key(), headers, message.payload(), timestamp);
+        Instant deliverAt = DelayedPublishes.dueTime(message, clock);
+        if (deliverAt != null) {
+            headers.put(KeelHeaders.DELIVER_AT, Long.toString(deliverAt.toEpochMilli()));
+        }
+        return new OutboundRecord(topic, id, message.key(), headers, message.payload(), timestamp, deliverAt);
     }
 
     private static boolean isRetriable(Throwable t) {

@@ -12,11 +12,14 @@ import dev.keel.dedup.IdempotencyStore;
 import dev.keel.metrics.MetricGauge;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.spi.BrokerAdapter;
+import dev.keel.spi.Capability;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.support.DaemonThreads;
+import dev.keel.deadletter.DeadLetters;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -52,6 +55,7 @@ public final class Engine implements AutoCloseable {
     private final List<EngineSubscription> subscriptions = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private DefaultPublisher publisher;
+    private final String instanceId;
 
     /**
      * @param store     null when no subscription may use EFFECTIVELY_ONCE
@@ -60,6 +64,14 @@ public final class Engine implements AutoCloseable {
      */
     public Engine(BrokerAdapter adapter, IdempotencyStore store, boolean ownsStore, Clock clock,
                   MetricsRecorder metrics, PublisherConfig publisherConfig, ScheduledExecutorService scheduler) {
+        this(adapter, store, ownsStore, clock, metrics, publisherConfig, scheduler, Broadcasts.randomInstanceId());
+    }
+
+    /** @param instanceId this instance's id, for broadcast subscriptions */
+    public Engine(BrokerAdapter adapter, IdempotencyStore store, boolean ownsStore, Clock clock,
+                  MetricsRecorder metrics, PublisherConfig publisherConfig, ScheduledExecutorService scheduler,
+                  String instanceId) {
+        this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
         this.adapter = Objects.requireNonNull(adapter, "adapter");
         this.store = store;
         this.ownsStore = ownsStore && store != null;
@@ -81,12 +93,29 @@ public final class Engine implements AutoCloseable {
         return adapter;
     }
 
+    /** This instance's id (broadcast subscriptions). */
+    public String instanceId() {
+        return instanceId;
+    }
+
+    /** The store this engine claims in; null when built without one. */
+    public IdempotencyStore store() {
+        return store;
+    }
+
+    /** The dead letters {@code group} keeps on {@code deadLetterTopic}; read with the given waits. */
+    public DeadLetters deadLetters(String group, String deadLetterTopic, Duration firstWait, Duration quiet) {
+        return new DefaultDeadLetters(adapter, group, deadLetterTopic, clock, publisherConfig.timeout(), firstWait,
+                quiet);
+    }
+
     public synchronized Publisher publisher() {
         if (closed.get()) {
             throw new ClosedException("Keel is closed");
         }
         if (publisher == null) {
-            publisher = new DefaultPublisher("keel-publisher", producer, publisherConfig, scheduler, clock, metrics);
+            publisher = new DefaultPublisher("keel-publisher", producer, publisherConfig, scheduler, clock, metrics,
+                    adapter.capabilities().contains(Capability.DELAYED_DELIVERY));
         }
         return publisher;
     }
@@ -125,11 +154,14 @@ public final class Engine implements AutoCloseable {
         String deadLetterTopic = !config.deadLetterPolicy().isEnabled() ? null
                 : config.deadLetterPolicy().destinationFor(config.topic())
                         .orElseGet(() -> adapter.defaultDeadLetterTopic(config.topic()));
+        Optional<String> broadcastInstance = Broadcasts.check(adapter, config, instanceId);
         BrokerConsumer consumer = adapter.consumer(new ConsumerSettings(config.topic(), config.group(),
-                config.maxInFlight(), config.revokeTimeout(), Optional.ofNullable(deadLetterTopic), config.filter()));
+                config.maxInFlight(), config.revokeTimeout(), Optional.ofNullable(deadLetterTopic), config.filter(),
+                broadcastInstance));
         FlowControl flow = new FlowControl(consumer, config.maxInFlight());
         StoreAccess storeAccess = dedup ? new StoreAccess(store, config.topic(), config.group(),
-                config.idempotencyPolicy(), storePool, flow, metrics, clock) : null;
+                Broadcasts.namespace(config, instanceId), config.idempotencyPolicy(), storePool, flow, metrics, clock)
+                : null;
         Delays delays = new Delays(scheduler, handlerPool);
         EngineSubscription[] self = new EngineSubscription[1];
         Step chain = Chains.build(config, deadLetterTopic, handler, storeAccess, delays, () -> self[0].isStopped(),

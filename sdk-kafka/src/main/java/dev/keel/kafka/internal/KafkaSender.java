@@ -7,6 +7,7 @@ import dev.keel.kafka.KafkaConfig;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.OutboundRecord;
 import dev.keel.spi.support.DaemonThreads;
+import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
@@ -36,6 +37,7 @@ public final class KafkaSender implements BrokerProducer {
     private final TopicGates gates;
     private final long maxRequestSize;
     private volatile boolean closed;
+    private final DelayTopicCreator delayTopics;
 
     public KafkaSender(KafkaConfig config, TopicAdmin admin) {
         this.config = config;
@@ -45,6 +47,7 @@ public final class KafkaSender implements BrokerProducer {
         this.completions = Executors.newSingleThreadExecutor(
                 DaemonThreads.named(config.clientId() + "-producer-completions"));
         this.gates = config.topicAutoCreation() ? null : new TopicGates(admin, completions);
+        this.delayTopics = new DelayTopicCreator(admin, config.topicAutoCreation());
     }
 
     @Override
@@ -52,18 +55,41 @@ public final class KafkaSender implements BrokerProducer {
         CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
         if (closed) {
             result.completeExceptionally(new ClosedException("the Kafka producer is closed"));
-        } else if (gates == null) {
-            sendNow(record, result);
+            return result;
+        }
+        boolean delayed;
+        try {
+            delayed = DelayTopics.goesToDelayTopic(record, Clock.systemUTC());
+        } catch (KeelException e) {
+            result.completeExceptionally(e);
+            return result;
+        }
+        if (gates == null) {
+            route(record, delayed, result);
         } else {
             gates.whenOpen(record.topic(), failure -> {
                 if (failure != null) {
                     result.completeExceptionally(failure);
                 } else {
-                    sendNow(record, result);
+                    route(record, delayed, result);
                 }
             });
         }
         return result;
+    }
+
+    /** A delayed record goes to its topic's delay topic (created on first use). */
+    private void route(OutboundRecord record, boolean delayed, CompletableFuture<PublishReceipt> result) {
+        if (!delayed) {
+            sendNow(record, result);
+            return;
+        }
+        try {
+            sendNow(delayTopics.toDelayTopic(record), result);
+        } catch (RuntimeException e) {
+            result.completeExceptionally(e instanceof KeelException k ? k
+                    : new KeelException("cannot create the delay topic of " + record.topic() + ": " + e, e, true));
+        }
     }
 
     private void sendNow(OutboundRecord record, CompletableFuture<PublishReceipt> result) {
@@ -71,6 +97,7 @@ public final class KafkaSender implements BrokerProducer {
             result.completeExceptionally(new ClosedException("the Kafka producer is closed"));
             return;
         }
+
         try {
             producer.send(RecordMapping.toKafka(record), (metadata, error) -> {
                 try {

@@ -12,6 +12,7 @@ import dev.keel.rabbit.RabbitConfig;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.OutboundRecord;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
@@ -59,6 +60,7 @@ public final class RabbitProducer implements BrokerProducer {
     private volatile boolean closed;
     private volatile long openingSinceNanos;
     private volatile boolean openingChannel;
+    private final DelayQueues delays;
 
     public RabbitProducer(ManagedConnection connection, Topology topology, RabbitConfig config, Executor completions,
                           ScheduledExecutorService scheduler) {
@@ -67,6 +69,7 @@ public final class RabbitProducer implements BrokerProducer {
         this.topology = topology;
         this.config = config;
         this.channels = new AtomicReferenceArray<>(config.channelPoolSize());
+        this.delays = new DelayQueues(connection, config.queueType(), Clock.systemUTC());
         long every = Math.max(MIN_SWEEP_MILLIS, Math.min(MAX_SWEEP_MILLIS, config.maxBlock().toMillis() / 10));
         this.sweeper = scheduler.scheduleWithFixedDelay(this::endStuckWrites, every, every, TimeUnit.MILLISECONDS);
     }
@@ -96,7 +99,9 @@ public final class RabbitProducer implements BrokerProducer {
                 slot = (int) (next % channels.length());
             }
             PendingPublish pending = new PendingPublish(record.topic(), record.id(), lane);
-            channel(slot).publish(Names.exchange(record.topic()), Names.routingKey(lane),
+            String delayQueue = delays.queueFor(record, lane);
+            channel(slot).publish(delayQueue == null ? Names.exchange(record.topic()) : "",
+                    delayQueue == null ? Names.routingKey(lane) : delayQueue,
                     AmqpMessages.properties(record), record.payload(), pending, config.maxBlock());
             return pending.future();
         } catch (KeelException e) {

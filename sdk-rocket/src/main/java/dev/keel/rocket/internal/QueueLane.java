@@ -79,15 +79,15 @@ final class QueueLane {
     }
 
     private List<Pending> drain() {
-        if (singles > 0) {
-            singles--;
+        if (singles > 0 || TimerMessages.alone(waiting.peekFirst().record())) {
+            singles = Math.max(0, singles - 1);
             return new ArrayList<>(List.of(waiting.pollFirst()));
         }
         List<Pending> batch = new ArrayList<>();
         int bytes = 0;
         while (!waiting.isEmpty() && batch.size() < maxBatchMessages) {
             Pending head = waiting.peekFirst();
-            if (!batch.isEmpty() && bytes + head.bytes() > MAX_BATCH_BYTES) {
+            if (!batch.isEmpty() && (bytes + head.bytes() > MAX_BATCH_BYTES || TimerMessages.alone(head.record()))) {
                 break;
             }
             batch.add(waiting.pollFirst());

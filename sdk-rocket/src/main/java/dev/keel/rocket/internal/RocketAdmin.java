@@ -329,7 +329,7 @@ public final class RocketAdmin implements AutoCloseable {
         return false;
     }
 
-    private static KeelException failure(String what, Exception e) {
+    static KeelException failure(String what, Exception e) {
         if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
         }
@@ -340,6 +340,23 @@ public final class RocketAdmin implements AutoCloseable {
             return new BrokerUnavailableException(what + " failed: " + e.getMessage(), e);
         }
         return new KeelException(what + " failed: " + e, e, true);
+    }
+
+    /** The admin client, for {@link RocketReplay}. */
+    DefaultMQAdminExt client() {
+        return admin;
+    }
+
+    /** The master address of each broker routing {@code topic}; empty when the topic does not exist. */
+    Map<String, String> masterAddresses(String topic) {
+        Map<String, String> addresses = new TreeMap<>();
+        route(topic).ifPresent(r -> r.getBrokerDatas().forEach(b -> {
+            String master = b.getBrokerAddrs().get(MixAll.MASTER_ID);
+            if (master != null) {
+                addresses.put(b.getBrokerName(), master);
+            }
+        }));
+        return addresses;
     }
 
     @Override

@@ -11,6 +11,7 @@ import dev.keel.spi.OutboundRecord;
 import dev.keel.spi.support.DaemonThreads;
 import dev.keel.spi.support.KeyHash;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -107,6 +108,7 @@ public final class RocketSender implements BrokerProducer {
         Message message;
         try {
             message = MessageMapping.toRocket(record, config.maxMessageBytes());
+            TimerMessages.apply(record, message, config, Clock.systemUTC());
         } catch (KeelException e) {
             result.completeExceptionally(e);
             return result;
