@@ -6,6 +6,8 @@ import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
@@ -88,6 +90,7 @@ public final class RabbitConfig {
     private final Duration maxBlock;
     private final Duration closeTimeout;
     private final Duration rebalanceInterval;
+    private final List<String> addresses;
 
     private RabbitConfig(Builder b) {
         this.host = b.host;
@@ -109,6 +112,7 @@ public final class RabbitConfig {
         this.maxBlock = b.maxBlock;
         this.closeTimeout = b.closeTimeout;
         this.rebalanceInterval = b.rebalanceInterval;
+        this.addresses = b.addresses;
     }
 
     /** A builder preset with the defaults (the DEFAULT_* constants of this class). */
@@ -134,7 +138,7 @@ public final class RabbitConfig {
                 .defaultPartitions(base.defaultPartitions).connectionName(base.connectionName)
                 .connectionTimeout(base.connectionTimeout).heartbeat(base.heartbeat)
                 .recoveryInterval(base.recoveryInterval).maxBlock(base.maxBlock).closeTimeout(base.closeTimeout)
-                .rebalanceInterval(base.rebalanceInterval);
+                .rebalanceInterval(base.rebalanceInterval).addresses(base.addresses);
         if (base.sslContext != null) {
             b.sslContext(base.sslContext);
         }
@@ -184,6 +188,12 @@ public final class RabbitConfig {
 
     public Duration rebalanceInterval() { return rebalanceInterval; }
 
+    /**
+     * The nodes of a cluster as {@code host:port}, tried in turn (in random order) when a connection is
+     * opened or reopened; empty means {@link #host()}:{@link #port()} alone.
+     */
+    public List<String> addresses() { return addresses; }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof RabbitConfig c && c.host.equals(host) && c.port == port
@@ -193,14 +203,15 @@ public final class RabbitConfig {
                 && c.defaultPartitions == defaultPartitions && c.connectionName.equals(connectionName)
                 && c.connectionTimeout.equals(connectionTimeout) && c.heartbeat.equals(heartbeat)
                 && c.recoveryInterval.equals(recoveryInterval) && c.maxBlock.equals(maxBlock)
-                && c.closeTimeout.equals(closeTimeout) && c.rebalanceInterval.equals(rebalanceInterval);
+                && c.closeTimeout.equals(closeTimeout) && c.rebalanceInterval.equals(rebalanceInterval)
+                && c.addresses.equals(addresses);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(host, port, virtualHost, username, password, tls, sslContext, confirmWindow,
                 channelPoolSize, prefetch, queueType, defaultPartitions, connectionName, connectionTimeout, heartbeat,
-                recoveryInterval, maxBlock, closeTimeout, rebalanceInterval);
+                recoveryInterval, maxBlock, closeTimeout, rebalanceInterval, addresses);
     }
 
     /** Every setting but the password (masked); a TLS context by its class name only. */
@@ -212,7 +223,8 @@ public final class RabbitConfig {
                 + channelPoolSize + ", prefetch=" + prefetch + ", queueType=" + queueType + ", defaultPartitions="
                 + defaultPartitions + ", connectionName=" + connectionName + ", connectionTimeout=" + connectionTimeout
                 + ", heartbeat=" + heartbeat + ", recoveryInterval=" + recoveryInterval + ", maxBlock=" + maxBlock
-                + ", closeTimeout=" + closeTimeout + ", rebalanceInterval=" + rebalanceInterval + "}";
+                + ", closeTimeout=" + closeTimeout + ", rebalanceInterval=" + rebalanceInterval
+                + ", addresses=" + addresses + "}";
     }
 
     public static final class Builder {
@@ -235,6 +247,7 @@ public final class RabbitConfig {
         private Duration maxBlock = DEFAULT_MAX_BLOCK;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private Duration rebalanceInterval = DEFAULT_REBALANCE_INTERVAL;
+        private List<String> addresses = List.of();
 
         private Builder() {
         }
@@ -397,6 +410,49 @@ public final class RabbitConfig {
         public Builder rebalanceInterval(Duration rebalanceInterval) {
             this.rebalanceInterval = positive("rebalanceInterval", rebalanceInterval);
             return this;
+        }
+
+        /**
+         * The nodes of a cluster, comma-separated {@code host:port} (port optional: 5672, or 5671 with
+         * TLS set before); the adapter connects to a live one and reconnects to another when it fails.
+         * Credentials, vhost and TLS come from the other settings ({@link #uri} still sets them).
+         */
+        public Builder addresses(String addresses) {
+            Objects.requireNonNull(addresses, "addresses");
+            return addresses(List.of(addresses.split(",", -1)));
+        }
+
+        /** As {@link #addresses(String)}, one {@code host[:port]} per element; an empty list clears them. */
+        public Builder addresses(List<String> addresses) {
+            Objects.requireNonNull(addresses, "addresses");
+            List<String> parsed = new ArrayList<>();
+            for (String address : addresses) {
+                parsed.add(address(address));
+            }
+            this.addresses = List.copyOf(parsed);
+            return this;
+        }
+
+        private String address(String address) {
+            String a = address == null ? "" : address.trim();
+            int colon = a.lastIndexOf(':');
+            String host = colon < 0 ? a : a.substring(0, colon);
+            if (host.isBlank() || host.contains(",") || host.contains("/")) {
+                throw new IllegalArgumentException("addresses must be host:port pairs separated by commas "
+                        + "(e.g. rabbit-1:5672,rabbit-2:5672), got '" + address + "'");
+            }
+            if (colon < 0) {
+                return host + ":" + (tls ? DEFAULT_TLS_PORT : DEFAULT_PORT);
+            }
+            try {
+                int p = Integer.parseInt(a.substring(colon + 1));
+                if (p >= 1 && p <= 65535) {
+                    return host + ":" + p;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException("addresses: the port of '" + address + "' must be a number in [1, 65535]");
         }
 
         public RabbitConfig build() {

@@ -83,4 +83,17 @@ class RabbitConfigTest {
         assertThatThrownBy(() -> RabbitConfig.builder().host(" ")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("host");
     }
+
+    @Test
+    void addressesShouldBeParsedAtOnceAndKeptInOrder() {
+        RabbitConfig config = RabbitConfig.builder().addresses(" r1:5672, r2 ,r3:5673").build();
+        assertThat(config.addresses()).containsExactly("r1:5672", "r2:5672", "r3:5673");
+        assertThat(RabbitConfig.from(config).build().addresses())
+                .isEqualTo(config.addresses());
+        assertThatThrownBy(() -> RabbitConfig.builder().addresses("r1:5672,,r2")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("host:port");
+        assertThatThrownBy(() -> RabbitConfig.builder().addresses("r1:x")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("port");
+        assertThatThrownBy(() -> RabbitConfig.builder().addresses("r1:70000")).isInstanceOf(IllegalArgumentException.class);
+    }
 }

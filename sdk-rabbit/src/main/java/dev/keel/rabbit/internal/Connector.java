@@ -1,5 +1,6 @@
 package dev.keel.rabbit.internal;
 
+import com.rabbitmq.client.Address;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.SocketConfigurators;
@@ -9,6 +10,7 @@ import dev.keel.rabbit.RabbitConfig;
 import java.io.IOException;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
@@ -71,12 +73,25 @@ public final class Connector {
             factory.enableHostnameVerification();
         }
         try {
-            return factory.newConnection(config.connectionName() + "-" + role);
+            return factory.newConnection(addresses(), config.connectionName() + "-" + role);
         } catch (IOException | TimeoutException e) {
-            throw new BrokerUnavailableException("cannot connect to RabbitMQ at " + config.host() + ":" + config.port()
+            throw new BrokerUnavailableException("cannot connect to RabbitMQ at " + where()
                     + " vhost '" + config.virtualHost() + "' as '" + config.username() + "': " + describe(e)
                     + "; check that the broker runs and the credentials and vhost are right", e);
         }
+    }
+
+    /** The configured cluster addresses (the client tries them in random order), else host and port. */
+    private List<Address> addresses() {
+        if (config.addresses().isEmpty()) {
+            return List.of(new Address(config.host(), config.port()));
+        }
+        return config.addresses().stream().map(Address::parseAddress).toList();
+    }
+
+    private String where() {
+        return config.addresses().isEmpty() ? config.host() + ":" + config.port()
+                : "any of " + String.join(",", config.addresses());
     }
 
     private static String describe(Throwable e) {
