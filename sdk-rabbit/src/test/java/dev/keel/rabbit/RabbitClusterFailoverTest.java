@@ -1,0 +1,213 @@
+package dev.keel.rabbit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.Codec;
+import dev.keel.DeliveryGuarantee;
+import dev.keel.KeelException;
+import dev.keel.Message;
+import dev.keel.PublisherConfig;
+import dev.keel.SubscriptionConfig;
+import dev.keel.TopicSpec;
+import dev.keel.core.Keel;
+import dev.keel.dedup.redis.RedisIdempotencyStore;
+import dev.keel.rabbit.internal.Names;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.RabbitCluster;
+import dev.keel.testbrokers.UniqueNames;
+import dev.keel.testbrokers.UsesBrokers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A three-node RabbitMQ cluster (the harness's {@link RabbitCluster}), Keel's lane queues as quorum
+ * queues over the three nodes, and the node leading a lane killed with kill -9 (or its application
+ * stopped) while messages flow under EFFECTIVELY_ONCE with Redis: nothing confirmed is lost, no effect
+ * runs twice, each key's messages are handled in publish order. The adapter is given all three
+ * addresses. Tagged {@code cluster}: runs with {@code -Pcluster} (docs/high-availability.md).
+ */
+@Tag("cluster")
+@UsesBrokers(BrokerKind.REDIS)
+class RabbitClusterFailoverTest {
+
+    private static final int MESSAGES = 15_000;
+    private static final int BATCH = 25;
+    private static final int KEYS = 13;
+    private static final int PARTITIONS = 3;
+    private static final Duration PATIENCE = Duration.ofSeconds(180);
+    /** The adapter's pause between reconnection attempts, and the stream's pause after a failed batch. */
+    private static final Duration RECOVERY_INTERVAL = Duration.ofMillis(500);
+
+    private static RabbitCluster cluster;
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Map<String, AtomicInteger> effects = new ConcurrentHashMap<>();
+    private final Map<String, List<Integer>> handledPerKey = new ConcurrentHashMap<>();
+    private final AtomicLong failedAtNanos = new AtomicLong();
+    private final AtomicLong resumedAtNanos = new AtomicLong();
+
+    @BeforeAll
+    static void startCluster() {
+        cluster = RabbitCluster.local();
+    }
+
+    @AfterEach
+    void closeAndHeal() throws Exception {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            resources.get(i).close();
+        }
+        cluster.heal();
+    }
+
+    @Test
+    void theNodeLeadingALaneKilledMidStreamShouldLoseNoConfirmedMessageAndRepeatNoEffect() throws Exception {
+        streamWhileFailing("rha-kill", "lane leader killed (kill -9)", cluster::kill);
+    }
+
+    @Test
+    void theNodeLeadingALaneStoppedMidStreamShouldLoseNoConfirmedMessageAndRepeatNoEffect() throws Exception {
+        streamWhileFailing("rha-stop", "lane leader stopped (stop_app)", cluster::stopApp);
+    }
+
+    @Test
+    void aClientGivenAllAddressesShouldConnectToALiveNode() {
+        String down = cluster.nodeNames().get(0);
+        cluster.stopApp(down);
+        String topic = RabbitTestSupport.unique("rha-addr");
+        Keel keel = keel();
+        keel.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
+        subscribe(keel, topic);
+        for (int i = 0; i < 20; i++) {
+            keel.publisher().publish(topic, Message.builder(String.valueOf(i), Codec.utf8()).id(topic + "-" + i)
+                    .key("k").build());
+        }
+        await().atMost(PATIENCE).until(() -> effects.size() == 20);
+        assertEffectsOnceInKeyOrder();
+    }
+
+    /**
+     * Publishes and consumes the stream on a new topic, fails the node leading lane 0 once a third is
+     * confirmed, and checks that every confirmed message took effect once, in key order.
+     */
+    private void streamWhileFailing(String prefix, String what, Consumer<String> fail) throws Exception {
+        String topic = RabbitTestSupport.unique(prefix);
+        String group = RabbitTestSupport.unique("billing");
+        Keel keel = keel();
+        keel.ensureTopology(TopicSpec.builder(topic).partitions(PARTITIONS).build());
+        subscribe(keel, topic, group);
+        String lane = Names.laneQueue(topic, group, 0);
+        String leader = cluster.leaderOf(lane); // asked before the stream: rabbitmqctl takes seconds
+
+        Set<String> confirmed = ConcurrentHashMap.newKeySet();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> stream = CompletableFuture.runAsync(() -> publish(keel, topic, confirmed, failures));
+        await().atMost(PATIENCE).until(() -> confirmed.size() >= MESSAGES / 10);
+        long failedAt = System.nanoTime();
+        failedAtNanos.set(failedAt);
+        int confirmedBefore = confirmed.size();
+        fail.accept(leader);
+        int confirmedWhileFailing = confirmed.size();
+        stream.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(confirmedWhileFailing).as("the node failed mid-stream").isLessThan(MESSAGES);
+        assertThat(confirmed.size()).as("publishing went on after the failure; %d failed, the last: %s", failures.size(),
+                failures.stream().map(e -> e.getMessage().replaceAll("[0-9]+", "N")).distinct().toList()).isGreaterThan(confirmedWhileFailing);
+        assertThat(failures).allSatisfy(e -> assertThat(e).isInstanceOf(KeelException.class));
+        await().atMost(PATIENCE).until(() -> effects.keySet().containsAll(confirmed));
+        long recoveredAt = System.nanoTime();
+        assertThat(cluster.leaderOf(lane)).as("lane 0 has a new leader").isNotEqualTo(leader);
+        report(what + " after " + confirmedBefore + " of " + MESSAGES + " confirmed", failures,
+                (resumedAtNanos.get() - failedAt) / 1_000_000, (recoveredAt - failedAt) / 1_000_000);
+        assertEffectsOnceInKeyOrder();
+    }
+
+    private Keel keel() {
+        RabbitAdapter adapter = new RabbitAdapter(RabbitConfig.builder().uri(cluster.uri())
+                .addresses(cluster.addresses()).connectionName("keel-ha")
+                .recoveryInterval(RECOVERY_INTERVAL).rebalanceInterval(Duration.ofMillis(500)).build());
+        resources.add(adapter);
+        RedisIdempotencyStore store = RabbitTestSupport.redisStore(UniqueNames.keyPrefix("rabbit-ha"));
+        resources.add(store);
+        Keel keel = Keel.builder(adapter).idempotencyStore(store)
+                .publisherConfig(PublisherConfig.custom().timeout(Duration.ofSeconds(40))
+                        .openDuration(Duration.ofSeconds(1)).sequentialPerKey(true).build()).build();
+        resources.add(keel);
+        return keel;
+    }
+
+    private void subscribe(Keel keel, String topic) {
+        subscribe(keel, topic, RabbitTestSupport.unique("billing"));
+    }
+
+    private void subscribe(Keel keel, String topic, String group) {
+        keel.subscribe(SubscriptionConfig.builder(topic, group, Codec.utf8())
+                .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).build(), delivery -> {
+                    effects.computeIfAbsent(delivery.id(), id -> new AtomicInteger()).incrementAndGet();
+                    handledPerKey.computeIfAbsent(delivery.key(), k -> new CopyOnWriteArrayList<>())
+                            .add(Integer.parseInt(delivery.payload()));
+                });
+    }
+
+    /**
+     * Figures for docs/high-availability.md, not checks: the longest a batch of publishes took, and the
+     * time from the failure until every confirmed message had taken effect.
+     */
+    private void report(String what, List<Throwable> failures, long resumedMillis, long allConsumedMillis) {
+        System.out.printf("%s: publishes confirmed again %d ms after the failure; %d publishes failed (%s); "
+                + "every confirmed message consumed %d ms after the failure%n", what, resumedMillis, failures.size(),
+                failures.stream().map(e -> e.getMessage().replaceAll("[0-9]+", "N")).distinct().toList(),
+                allConsumedMillis);
+    }
+
+    /** Publishes the stream in batches, each message once (its failures recorded, not retried). */
+    private void publish(Keel keel, String topic, Set<String> confirmed, List<Throwable> failures) {
+        for (int from = 0; from < MESSAGES; from += BATCH) {
+            List<CompletableFuture<Void>> batch = new ArrayList<>();
+            int failedBefore = failures.size();
+            for (int i = from; i < from + BATCH; i++) {
+                String id = topic + "-" + i;
+                batch.add(keel.publisher().publishAsync(topic, Message.builder(String.valueOf(i), Codec.utf8()).id(id)
+                        .key("k" + (i % KEYS)).build()).toCompletableFuture().handle((receipt, error) -> {
+                            if (error == null) {
+                                confirmed.add(id);
+                                if (failedAtNanos.get() != 0) {
+                                    resumedAtNanos.compareAndSet(0, System.nanoTime());
+                                }
+                            } else {
+                                failures.add(error instanceof CompletionException ? error.getCause() : error);
+                            }
+                            return null;
+                        }));
+            }
+            // one batch at a time: a key's next batch is published after its previous one completed
+            batch.forEach(CompletableFuture::join);
+            if (failures.size() > failedBefore) {
+                // as an application would back off: publishes fail fast until the adapter reconnects, and
+                // without a pause the rest of the stream would fail within one reconnection interval
+                LockSupport.parkNanos(RECOVERY_INTERVAL.toNanos());
+            }
+        }
+    }
+
+    private void assertEffectsOnceInKeyOrder() {
+        assertThat(effects.values()).allSatisfy(n -> assertThat(n.get()).as("effects of one message").isEqualTo(1));
+        handledPerKey.forEach((key, sequence) -> assertThat(sequence).as("order of key " + key).isSorted());
+    }
+}
