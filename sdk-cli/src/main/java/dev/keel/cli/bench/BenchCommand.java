@@ -37,7 +37,8 @@ import picocli.CommandLine.Spec;
                 + "throughput (EFFECTIVELY_ONCE with batched claims / AT_LEAST_ONCE, and / a naive dedup of two Redis "
                 + "round trips per message); key-ordered lanes / sequential processing; end-to-end latency "
                 + "percentiles; recovery after a consumer crash (EFFECTIVELY_ONCE, default lease); delayed-delivery "
-                + "lateness (p50/p99/max after the due time).",
+                + "lateness (p50/p99/max after the due time); with --outbox, the outbox relay and the JDBC inbox (plain and "
+                + "transactional) against the Redis store.",
             "Without --broker it runs on the embedded in-memory broker: raw-client rows are then n/a."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the run completed", "2:bad flag or value, unreachable broker or Redis, a measurement "
