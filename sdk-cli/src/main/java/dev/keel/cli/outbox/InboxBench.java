@@ -1,5 +1,7 @@
 package dev.keel.cli.outbox;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.keel.Codec;
 import dev.keel.Delivery;
 import dev.keel.DeliveryGuarantee;
@@ -62,7 +64,11 @@ public final class InboxBench {
                 .field("messages", backlog).field("store", storeName);
         db.createTables();
         String effects = db.prefix + "effects";
-        try (ConnectionPool pool = new ConnectionPool(db, lanes + 4)) {
+        HikariConfig poolConfig = new HikariConfig();
+        poolConfig.setDataSource(db);
+        poolConfig.setMaximumPoolSize(lanes + 4);
+        poolConfig.setPoolName("keel-bench-inbox");
+        try (HikariDataSource pool = new HikariDataSource(poolConfig)) {
             JdbcIdempotencyStore store = JdbcIdempotencyStore.create(pool,
                     JdbcStoreConfig.custom().tablePrefix(db.prefix).build());
             // closed before the pool; it owns neither the adapter (the bench's) nor a publisher (never asked for)
