@@ -3,6 +3,7 @@ package dev.keel;
 import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.ordering.Ordering;
 import dev.keel.retry.DeadLetterPolicy;
+import dev.keel.retry.RetryMode;
 import dev.keel.retry.RetryPolicy;
 import java.time.Duration;
 import java.util.Objects;
@@ -21,6 +22,7 @@ public final class SubscriptionConfig<T> {
     public static final int DEFAULT_MAX_IN_FLIGHT = 512;
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_REVOKE_TIMEOUT = Duration.ofSeconds(10);
+    public static final RetryMode DEFAULT_RETRY_MODE = RetryMode.IN_PLACE;
 
     private final String topic;
     private final String group;
@@ -34,6 +36,7 @@ public final class SubscriptionConfig<T> {
     private final IdempotencyPolicy idempotencyPolicy;
     private final Duration closeTimeout;
     private final Duration revokeTimeout;
+    private final RetryMode retryMode;
 
     private SubscriptionConfig(Builder<T> b) {
         this.topic = b.topic;
@@ -48,6 +51,7 @@ public final class SubscriptionConfig<T> {
         this.idempotencyPolicy = b.idempotencyPolicy;
         this.closeTimeout = b.closeTimeout;
         this.revokeTimeout = b.revokeTimeout;
+        this.retryMode = b.retryMode;
     }
 
     /** A builder for consuming {@code topic} in {@code group}, decoding payloads with {@code codec}; the rest defaults. */
@@ -60,7 +64,7 @@ public final class SubscriptionConfig<T> {
         return new Builder<>(base.topic, base.group, base.codec).guarantee(base.guarantee).ordering(base.ordering)
                 .lanes(base.lanes).maxInFlight(base.maxInFlight).retryPolicy(base.retryPolicy)
                 .deadLetterPolicy(base.deadLetterPolicy).idempotencyPolicy(base.idempotencyPolicy)
-                .closeTimeout(base.closeTimeout).revokeTimeout(base.revokeTimeout);
+                .closeTimeout(base.closeTimeout).revokeTimeout(base.revokeTimeout).retryMode(base.retryMode);
     }
 
     public String topic() { return topic; }
@@ -90,6 +94,9 @@ public final class SubscriptionConfig<T> {
 
     public Duration revokeTimeout() { return revokeTimeout; }
 
+    /** Where a failed message waits between attempts: in place (the default) or on the retry topic. */
+    public RetryMode retryMode() { return retryMode; }
+
     /** Equal when every value is equal; codecs are compared with their own {@code equals} (by default, identity). */
     @Override
     public boolean equals(Object o) {
@@ -97,13 +104,14 @@ public final class SubscriptionConfig<T> {
                 && c.codec.equals(codec) && c.guarantee == guarantee && c.ordering == ordering && c.lanes == lanes
                 && c.maxInFlight == maxInFlight && c.retryPolicy.equals(retryPolicy)
                 && c.deadLetterPolicy.equals(deadLetterPolicy) && c.idempotencyPolicy.equals(idempotencyPolicy)
-                && c.closeTimeout.equals(closeTimeout) && c.revokeTimeout.equals(revokeTimeout);
+                && c.closeTimeout.equals(closeTimeout) && c.revokeTimeout.equals(revokeTimeout)
+                && c.retryMode == retryMode;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(topic, group, codec, guarantee, ordering, lanes, maxInFlight, retryPolicy, deadLetterPolicy,
-                idempotencyPolicy, closeTimeout, revokeTimeout);
+                idempotencyPolicy, closeTimeout, revokeTimeout, retryMode);
     }
 
     @Override
@@ -111,7 +119,8 @@ public final class SubscriptionConfig<T> {
         return "SubscriptionConfig{topic=" + topic + ", group=" + group + ", codec=" + codec + ", guarantee="
                 + guarantee + ", ordering=" + ordering + ", lanes=" + lanes + ", maxInFlight=" + maxInFlight
                 + ", retryPolicy=" + retryPolicy + ", deadLetterPolicy=" + deadLetterPolicy + ", idempotencyPolicy="
-                + idempotencyPolicy + ", closeTimeout=" + closeTimeout + ", revokeTimeout=" + revokeTimeout + "}";
+                + idempotencyPolicy + ", closeTimeout=" + closeTimeout + ", revokeTimeout=" + revokeTimeout
+                + ", retryMode=" + retryMode + "}";
     }
 
     /** Validates each value as it is set, and lanes against maxInFlight on {@link #build()}. */
@@ -128,6 +137,7 @@ public final class SubscriptionConfig<T> {
         private IdempotencyPolicy idempotencyPolicy = IdempotencyPolicy.ofDefaults();
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private Duration revokeTimeout = DEFAULT_REVOKE_TIMEOUT;
+        private RetryMode retryMode = DEFAULT_RETRY_MODE;
 
         private Builder(String topic, String group, Codec<T> codec) {
             if (!TopicSpec.isValidName(topic)) {
@@ -193,7 +203,27 @@ public final class SubscriptionConfig<T> {
             return this;
         }
 
+        /**
+         * Where a failed message waits between attempts ({@link RetryMode}). {@link RetryMode#NON_BLOCKING}
+         * needs {@link dev.keel.ordering.Ordering#UNORDERED}: {@link #build()} rejects it with PER_KEY.
+         */
+        public Builder<T> retryMode(RetryMode retryMode) {
+            this.retryMode = Objects.requireNonNull(retryMode, "retryMode");
+            return this;
+        }
+
         public SubscriptionConfig<T> build() {
+            if (retryMode == RetryMode.NON_BLOCKING && ordering == Ordering.PER_KEY) {
+                throw new IllegalArgumentException("retryMode NON_BLOCKING moves a failed message behind later "
+                        + "messages of its key, but ordering PER_KEY needs in-place retries (the key waits for its "
+                        + "failed message): use ordering(Ordering.UNORDERED) with NON_BLOCKING, or keep "
+                        + "RetryMode.IN_PLACE for per-key order");
+            }
+            if (retryMode == RetryMode.NON_BLOCKING && guarantee == DeliveryGuarantee.AT_MOST_ONCE) {
+                throw new IllegalArgumentException("retryMode NON_BLOCKING retries failed messages, but AT_MOST_ONCE "
+                        + "acknowledges before the handler runs and never retries: use AT_LEAST_ONCE or "
+                        + "EFFECTIVELY_ONCE with NON_BLOCKING, or keep RetryMode.IN_PLACE");
+            }
             if (maxInFlight < lanes) {
                 throw new IllegalArgumentException("maxInFlight (" + maxInFlight + ") must be >= lanes (" + lanes
                         + "), or lanes would sit idle");
