@@ -9,5 +9,10 @@ enum Outcome {
     /** Dead-lettered with confirmation after its last attempt or a decoding failure. */
     DEAD_LETTERED,
     /** Given up on without acknowledging (revoked, closing or crashed): the broker redelivers it. */
-    DROPPED
+    DROPPED,
+    /**
+     * Failed, and a retry copy was confirmed on the retry topic (non-blocking retry): acknowledged,
+     * with its claim released rather than marked done.
+     */
+    RETRY_SCHEDULED
 }
