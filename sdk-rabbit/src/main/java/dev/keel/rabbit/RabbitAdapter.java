@@ -65,7 +65,8 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
     private static final Logger LOG = LoggerFactory.getLogger(RabbitAdapter.class);
     private static final int SCHEDULER_THREADS = 2;
     private static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.UNROUTABLE_DETECTION,
-            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY);
+            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY,
+            Capability.NON_BLOCKING_RETRY);
 
     private final RabbitConfig config;
     private final Connector connector;

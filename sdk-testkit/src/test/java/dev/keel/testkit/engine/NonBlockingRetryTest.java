@@ -8,6 +8,7 @@ import dev.keel.DeliveryGuarantee;
 import dev.keel.KeelHeaders;
 import dev.keel.MessageHandler;
 import dev.keel.NonRetriableException;
+import dev.keel.PublishException;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
@@ -188,6 +189,26 @@ class NonBlockingRetryTest {
         await().atMost(PATIENCE).until(() -> committed(TOPIC) == 1L && committed(RETRY) == 1L);
         assertThat(effects.get("flaky")).as("the original's redelivery and the retry copy share one id's state")
                 .hasValue(1);
+        assertThat(broker.records(DLT)).isEmpty();
+    }
+
+    @Test
+    void retryPublishFailingShouldFallBackToInPlaceRetriesNeverAcknowledgingAnUnretriedMessage() {
+        declare();
+        broker.faults().failPublishesTo(RETRY, new PublishException("retry topic refuses", null, true));
+        publish("flaky");
+        AtomicInteger runs = new AtomicInteger();
+
+        subscribe(policy(3, Duration.ofMillis(20)), 8, d -> {
+            if (runs.incrementAndGet() < 3) {
+                throw new IllegalStateException("fails twice");
+            }
+        });
+
+        await().atMost(PATIENCE).until(() -> committed(TOPIC) == 1L);
+        assertThat(effects.get("flaky")).as("handled in place on its third attempt").hasValue(1);
+        assertThat(runs).hasValue(3);
+        assertThat(broker.records(RETRY)).isEmpty();
         assertThat(broker.records(DLT)).isEmpty();
     }
 
