@@ -98,11 +98,15 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
         return admin().describe(topic);
     }
 
-    /** Deletes the topic (its consumer groups' offsets for it go with it) and waits until it is gone. */
+    /**
+     * Deletes the topic and its delay topic (their consumer groups' offsets go with them) and waits
+     * until they are gone.
+     */
     @Override
     public void deleteTopology(String topic) {
         Objects.requireNonNull(topic, "topic");
         admin().delete(topic);
+        admin().delete(DelayTopics.delayTopic(topic));
         KafkaSender sender;
         synchronized (this) {
             sender = producer;

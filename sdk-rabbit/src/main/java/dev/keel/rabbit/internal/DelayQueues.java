@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 
@@ -25,18 +24,29 @@ import java.util.concurrent.TimeoutException;
  * its TTL ends. It is published to that queue through the default exchange, and confirmed once
  * stored there. A queue's messages all have the same TTL, so the head always expires first and a
  * short delay never waits behind a long one. Delays are rounded UP to a bucket
- * ({@link #bucketMillis}): never early, late by at most one bucket step. Thread-safe.
+ * ({@link #bucketMillis}): never early, late by at most one bucket step.
+ *
+ * <p>A delay queue deletes itself once unused for {@code 2 × bucket + 1 h} ({@code x-expires}), so
+ * the queues of deleted topics and of delays no longer used go away. Every message leaves its queue
+ * after {@code bucket}; a producer declares the queue again before publishing to it when its last
+ * declaration is older than {@link #REDECLARE_AFTER_MILLIS}, so a queue never expires with messages
+ * in it. Thread-safe.
  */
 public final class DelayQueues {
 
     /** The smallest bucket step: delays are rounded up to a multiple of it at least. */
     static final long MIN_STEP_MILLIS = 100;
     private static final String PREFIX = ".keel-delay.";
+    /** Added to twice the bucket for a delay queue's {@code x-expires}. */
+    static final long EXPIRY_MARGIN_MILLIS = 3_600_000;
+    /** A producer declares a delay queue again before using it when it last did so longer ago. */
+    static final long REDECLARE_AFTER_MILLIS = EXPIRY_MARGIN_MILLIS / 2;
 
     private final ManagedConnection connection;
     private final QueueType queueType;
     private final Clock clock;
-    private final Set<String> declared = ConcurrentHashMap.newKeySet();
+    /** Delay queues this producer declared, with when (epoch millis). */
+    private final Map<String, Long> declared = new ConcurrentHashMap<>();
 
     public DelayQueues(ManagedConnection connection, QueueType queueType, Clock clock) {
         this.connection = connection;
@@ -63,9 +73,11 @@ public final class DelayQueues {
         }
         long bucket = bucketMillis(delay);
         String queue = name(record.topic(), partition, bucket);
-        if (!declared.contains(queue)) {
+        long now = clock.millis();
+        Long last = declared.get(queue);
+        if (last == null || now - last > REDECLARE_AFTER_MILLIS) {
             declare(record.topic(), partition, bucket, queue);
-            declared.add(queue);
+            declared.put(queue, now);
         }
         return queue;
     }
@@ -93,6 +105,7 @@ public final class DelayQueues {
         args.put("x-message-ttl", bucket);
         args.put("x-dead-letter-exchange", Names.exchange(topic));
         args.put("x-dead-letter-routing-key", Names.routingKey(partition));
+        args.put("x-expires", 2 * bucket + EXPIRY_MARGIN_MILLIS);
         if (queueType == QueueType.QUORUM) {
             // dead-lettered with confirms inside the broker, not dropped if the exchange is briefly unavailable
             args.put("x-dead-letter-strategy", "at-least-once");

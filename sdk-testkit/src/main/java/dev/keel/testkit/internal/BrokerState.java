@@ -10,6 +10,7 @@ import dev.keel.UnroutableException;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.OutboundRecord;
 import dev.keel.testkit.StoredRecord;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -30,6 +31,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class BrokerState {
 
     private final BrokerSettings settings;
+    private final DelayTimer delays;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
     private final Map<String, TopicLog> topics = new HashMap<>();
@@ -40,6 +42,12 @@ public final class BrokerState {
 
     public BrokerState(BrokerSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.delays = new DelayTimer(this, Clock.systemUTC());
+    }
+
+    /** Where delayed publishes wait until due. */
+    DelayTimer delays() {
+        return delays;
     }
 
     BrokerSettings settings() {

@@ -29,6 +29,9 @@ final class InMemoryProducer implements BrokerProducer {
         if (refusal != null) {
             return CompletableFuture.failedFuture(refusal);
         }
+        if (broker.delays().isDelayed(record)) {
+            return broker.delays().schedule(record);
+        }
         return broker.publish(this, record);
     }
 

@@ -1,0 +1,106 @@
+package dev.keel.testkit.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.Codec;
+import dev.keel.KeelHeaders;
+import dev.keel.Message;
+import dev.keel.TopicSpec;
+import dev.keel.core.Keel;
+import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.spi.BrokerAdapter;
+import dev.keel.spi.BrokerConsumer;
+import dev.keel.spi.BrokerProducer;
+import dev.keel.spi.Capability;
+import dev.keel.spi.ConsumerSettings;
+import dev.keel.testkit.InMemoryBroker;
+import dev.keel.testkit.StoredRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
+
+/** The engine's side of delayed delivery: the due time it computes, and the refusal without the capability. */
+class DelayedPublishEngineTest {
+
+    @Test
+    void delayedPublishOnAnAdapterWithoutDelayedDeliveryShouldFailWithIllegalArgument() {
+        try (InMemoryBroker broker = InMemoryBroker.create();
+             Keel keel = Keel.builder(new WithoutDelays(broker)).idempotencyStore(new InMemoryIdempotencyStore())
+                     .build()) {
+            keel.ensureTopology(TopicSpec.builder("t").build());
+            Message delayed = Message.builder("x", Codec.utf8()).delay(Duration.ofSeconds(5)).build();
+
+            assertThatThrownBy(() -> keel.publisher().publishAsync("t", delayed).toCompletableFuture().join())
+                    .isInstanceOf(CompletionException.class).cause()
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("DELAYED_DELIVERY");
+            assertThat(broker.records("t")).isEmpty();
+            // a due time already past is an ordinary publish, also there
+            Message past = Message.builder("y", Codec.utf8()).deliverAt(Instant.now().minusSeconds(1)).build();
+            keel.publisher().publishAsync("t", past).toCompletableFuture().join();
+            assertThat(broker.records("t")).singleElement()
+                    .satisfies(r -> assertThat(r.headers()).doesNotContainKey(KeelHeaders.DELIVER_AT));
+        }
+    }
+
+    @Test
+    void aNegativeDelayShouldBeRefusedAtOnce() {
+        Message.Builder builder = Message.builder("x", Codec.utf8());
+        assertThatThrownBy(() -> builder.delay(Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("negative");
+    }
+
+    @Test
+    void theDueTimeShouldTravelAsAHeader() {
+        try (InMemoryBroker broker = InMemoryBroker.create();
+             Keel keel = Keel.builder(broker.connect()).build()) {
+            keel.ensureTopology(TopicSpec.builder("t").build());
+            Instant due = Instant.now().plusMillis(200);
+            keel.publisher().publishAsync("t", Message.builder("x", Codec.utf8()).deliverAt(due).build())
+                    .toCompletableFuture().join();
+            await().atMost(Duration.ofSeconds(30)).until(() -> !broker.records("t").isEmpty());
+            StoredRecord stored = broker.records("t").get(0);
+            assertThat(stored.headers()).containsEntry(KeelHeaders.DELIVER_AT, Long.toString(due.toEpochMilli()));
+        }
+    }
+
+    /** The in-memory broker without {@link Capability#DELAYED_DELIVERY}. */
+    private static final class WithoutDelays implements BrokerAdapter {
+        private final BrokerAdapter delegate;
+
+        WithoutDelays(InMemoryBroker broker) {
+            this.delegate = broker.connect();
+        }
+
+        @Override
+        public Set<Capability> capabilities() {
+            Set<Capability> capabilities = EnumSet.copyOf(delegate.capabilities());
+            capabilities.remove(Capability.DELAYED_DELIVERY);
+            return Set.copyOf(capabilities);
+        }
+
+        @Override
+        public void ensureTopology(TopicSpec topic) {
+            delegate.ensureTopology(topic);
+        }
+
+        @Override
+        public BrokerProducer producer() {
+            return delegate.producer();
+        }
+
+        @Override
+        public BrokerConsumer consumer(ConsumerSettings settings) {
+            return delegate.consumer(settings);
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+}
