@@ -61,6 +61,8 @@ class ConfigValueSemanticsTest {
                 .idempotencyPolicy(IdempotencyPolicy.custom().lease(Duration.ofSeconds(5)).build()).build());
         changes.put("closeTimeout", c -> SubscriptionConfig.from(c).closeTimeout(Duration.ofSeconds(1)).build());
         changes.put("revokeTimeout", c -> SubscriptionConfig.from(c).revokeTimeout(Duration.ofSeconds(1)).build());
+        changes.put("retryMode", c -> SubscriptionConfig.from(c).ordering(Ordering.UNORDERED)
+                .retryMode(dev.keel.retry.RetryMode.NON_BLOCKING).build());
 
         assertValueSemantics(SubscriptionConfig.class, base, c -> SubscriptionConfig.from(c).build(), changes);
     }
