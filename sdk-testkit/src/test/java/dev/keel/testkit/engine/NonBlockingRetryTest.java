@@ -1,6 +1,7 @@
 package dev.keel.testkit.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.Codec;
@@ -19,10 +20,15 @@ import dev.keel.ordering.Ordering;
 import dev.keel.retry.RetryMode;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.spi.BrokerAdapter;
+import dev.keel.spi.BrokerConsumer;
+import dev.keel.spi.BrokerProducer;
+import dev.keel.spi.Capability;
+import dev.keel.spi.ConsumerSettings;
 import dev.keel.testkit.Crash;
 import dev.keel.testkit.InMemoryBroker;
 import dev.keel.testkit.StoredRecord;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -213,11 +219,49 @@ class NonBlockingRetryTest {
     }
 
     @Test
+    void adapterWithoutNonBlockingRetryShouldRefuseTheSubscriptionSayingWhatToDo() {
+        BrokerAdapter delegate = adapter;
+        adapter = new BrokerAdapter() {
+            @Override
+            public Set<Capability> capabilities() {
+                Set<Capability> caps = EnumSet.copyOf(delegate.capabilities());
+                caps.remove(Capability.NON_BLOCKING_RETRY);
+                return caps;
+            }
+
+            @Override
+            public void ensureTopology(TopicSpec topic) {
+                delegate.ensureTopology(topic);
+            }
+
+            @Override
+            public BrokerProducer producer() {
+                return delegate.producer();
+            }
+
+            @Override
+            public BrokerConsumer consumer(ConsumerSettings settings) {
+                return delegate.consumer(settings);
+            }
+
+            @Override
+            public void close() {
+                delegate.close();
+            }
+        };
+        declare();
+
+        assertThatThrownBy(() -> subscribe(policy(3, Duration.ofMillis(10)), 8, d -> { }))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("NON_BLOCKING_RETRY")
+                .hasMessageContaining("RetryMode.IN_PLACE");
+        assertThat(broker.topics()).doesNotContain(RETRY);
+    }
+
+    @Test
     void perKeyOrderingShouldRejectNonBlockingRetryWithTheReason() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8())
+        assertThatThrownBy(() -> SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8())
                         .ordering(Ordering.PER_KEY).retryMode(RetryMode.NON_BLOCKING).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PER_KEY")
                 .hasMessageContaining("in-place").hasMessageContaining("UNORDERED");
-        assertThat(Set.of(RetryMode.values())).contains(RetryMode.IN_PLACE);
     }
 }
