@@ -1,5 +1,6 @@
 package dev.keel;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -100,6 +101,8 @@ public interface TypedPublisher<T> {
         private String id;
         private String key;
         private Instant timestamp;
+        private Instant deliverAt;
+        private Duration delay;
 
         Outgoing(TypedPublisher<T> publisher, T value) {
             this.publisher = Objects.requireNonNull(publisher, "publisher");
@@ -137,6 +140,20 @@ public interface TypedPublisher<T> {
             return this;
         }
 
+        /** Delivers no earlier than {@code time}: see {@link Message.Builder#deliverAt}. */
+        public Outgoing<T> deliverAt(Instant time) {
+            this.deliverAt = time;
+            this.delay = null;
+            return this;
+        }
+
+        /** Delivers no earlier than {@code delay} after the publish: see {@link Message.Builder#delay}. */
+        public Outgoing<T> delay(Duration delay) {
+            this.delay = delay;
+            this.deliverAt = null;
+            return this;
+        }
+
         /**
          * This message with its value encoded by {@code codec}: what a {@link TypedPublisher} sends.
          *
@@ -145,6 +162,11 @@ public interface TypedPublisher<T> {
         public Message toMessage(Codec<? super T> codec) {
             Message.Builder builder = Message.builder(codec.encode(value)).id(id).key(key).timestamp(timestamp);
             headers.forEach(builder::header);
+            if (delay != null) {
+                builder.delay(delay);
+            } else if (deliverAt != null) {
+                builder.deliverAt(deliverAt);
+            }
             return builder.build();
         }
 

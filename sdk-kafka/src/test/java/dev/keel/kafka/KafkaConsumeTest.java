@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.keel.KeelHeaders;
 import dev.keel.TopicSpec;
-import dev.keel.kafka.internal.KafkaReceiver;
+import dev.keel.kafka.internal.ForwardingConsumer;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.InboundRecord;
@@ -151,7 +151,7 @@ class KafkaConsumeTest {
         first.records.subList(0, 3).forEach(InboundRecord::ack);
         await().atMost(WAIT).until(() -> Long.valueOf(3).equals(committed().get(0)));
 
-        ((KafkaReceiver) consumer).abort();
+        ((ForwardingConsumer) consumer).abort();
         first.records.subList(3, 10).forEach(InboundRecord::ack);
         consumer.close().toCompletableFuture().join();
         consumers.remove(consumer);

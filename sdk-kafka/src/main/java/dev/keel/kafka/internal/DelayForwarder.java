@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -58,7 +59,10 @@ public final class DelayForwarder {
 
     /** Creates the clients and starts the poll thread. */
     public synchronized void start() {
-        producer = new KafkaProducer<>(ClientProperties.producer(config));
+        Map<String, Object> producerProperties = ClientProperties.producer(config);
+        producerProperties.put(CommonClientConfigs.CLIENT_ID_CONFIG, config.clientId() + "-"
+                + DelayTopics.forwarderGroup(topic) + "-producer-" + System.identityHashCode(this));
+        producer = new KafkaProducer<>(producerProperties);
         consumer = new KafkaConsumer<>(ClientProperties.forwarder(config, DelayTopics.forwarderGroup(topic)));
         thread = DaemonThreads.named(config.clientId() + "-delay-forwarder-" + topic).newThread(this::run);
         thread.start();
@@ -127,14 +131,19 @@ public final class DelayForwarder {
 
     private CompletableFuture<Void> forward(ConsumerRecord<byte[], byte[]> record) {
         CompletableFuture<Void> sent = new CompletableFuture<>();
-        producer.send(new ProducerRecord<>(topic, null, record.key(), record.value(), record.headers()),
-                (metadata, error) -> {
-                    if (error == null) {
-                        sent.complete(null);
-                    } else {
-                        sent.completeExceptionally(error);
-                    }
-                });
+        try {
+            producer.send(new ProducerRecord<>(topic, null, record.key(), record.value(), record.headers()),
+                    (metadata, error) -> {
+                        if (error == null) {
+                            sent.complete(null);
+                        } else {
+                            sent.completeExceptionally(error);
+                        }
+                    });
+        } catch (RuntimeException e) {
+            // refused before it was sent (no metadata within max.block.ms, ...): forwarded again on a later turn
+            sent.completeExceptionally(e);
+        }
         return sent;
     }
 

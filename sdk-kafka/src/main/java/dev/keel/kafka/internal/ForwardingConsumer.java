@@ -10,10 +10,10 @@ import java.util.concurrent.CompletionStage;
  */
 public final class ForwardingConsumer implements BrokerConsumer {
 
-    private final BrokerConsumer consumer;
+    private final KafkaReceiver consumer;
     private final DelayForwarder forwarder;
 
-    public ForwardingConsumer(BrokerConsumer consumer, DelayForwarder forwarder) {
+    public ForwardingConsumer(KafkaReceiver consumer, DelayForwarder forwarder) {
         this.consumer = consumer;
         this.forwarder = forwarder;
     }
@@ -43,5 +43,11 @@ public final class ForwardingConsumer implements BrokerConsumer {
     @Override
     public long backlog() {
         return consumer.backlog();
+    }
+
+    /** {@link KafkaReceiver#abort()} (for this module's tests), and the forwarder stops as on close. */
+    public void abort() {
+        consumer.abort();
+        forwarder.close();
     }
 }

@@ -7,20 +7,15 @@ import static org.awaitility.Awaitility.await;
 import dev.keel.Codec;
 import dev.keel.KeelHeaders;
 import dev.keel.Message;
+import dev.keel.PublishReceipt;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
 import dev.keel.dedup.InMemoryIdempotencyStore;
-import dev.keel.spi.BrokerAdapter;
-import dev.keel.spi.BrokerConsumer;
-import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
-import dev.keel.spi.ConsumerSettings;
 import dev.keel.testkit.InMemoryBroker;
 import dev.keel.testkit.StoredRecord;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumSet;
-import java.util.Set;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +25,7 @@ class DelayedPublishEngineTest {
     @Test
     void delayedPublishOnAnAdapterWithoutDelayedDeliveryShouldFailWithIllegalArgument() {
         try (InMemoryBroker broker = InMemoryBroker.create();
-             Keel keel = Keel.builder(new WithoutDelays(broker)).idempotencyStore(new InMemoryIdempotencyStore())
+             Keel keel = Keel.builder(new OutOfProcessAdapter(broker.connect(), Capability.DELAYED_DELIVERY)).idempotencyStore(new InMemoryIdempotencyStore())
                      .build()) {
             keel.ensureTopology(TopicSpec.builder("t").build());
             Message delayed = Message.builder("x", Codec.utf8()).delay(Duration.ofSeconds(5)).build();
@@ -68,39 +63,20 @@ class DelayedPublishEngineTest {
         }
     }
 
-    /** The in-memory broker without {@link Capability#DELAYED_DELIVERY}. */
-    private static final class WithoutDelays implements BrokerAdapter {
-        private final BrokerAdapter delegate;
+    @Test
+    void aTypedPublishShouldCarryItsDelay() {
+        try (InMemoryBroker broker = InMemoryBroker.create();
+             Keel keel = Keel.builder(broker.connect()).build()) {
+            keel.ensureTopology(TopicSpec.builder("t").build());
+            Instant before = Instant.now();
 
-        WithoutDelays(InMemoryBroker broker) {
-            this.delegate = broker.connect();
-        }
+            PublishReceipt receipt = keel.publisher("t", Codec.utf8()).message("x").id("typed-1")
+                    .delay(Duration.ofMillis(300)).publish();
 
-        @Override
-        public Set<Capability> capabilities() {
-            Set<Capability> capabilities = EnumSet.copyOf(delegate.capabilities());
-            capabilities.remove(Capability.DELAYED_DELIVERY);
-            return Set.copyOf(capabilities);
-        }
-
-        @Override
-        public void ensureTopology(TopicSpec topic) {
-            delegate.ensureTopology(topic);
-        }
-
-        @Override
-        public BrokerProducer producer() {
-            return delegate.producer();
-        }
-
-        @Override
-        public BrokerConsumer consumer(ConsumerSettings settings) {
-            return delegate.consumer(settings);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
+            assertThat(receipt.partition()).isEqualTo("delayed");
+            await().atMost(Duration.ofSeconds(30)).until(() -> !broker.records("t").isEmpty());
+            long due = Long.parseLong(broker.records("t").get(0).headers().get(KeelHeaders.DELIVER_AT));
+            assertThat(due).isGreaterThanOrEqualTo(before.plusMillis(300).toEpochMilli());
         }
     }
 }

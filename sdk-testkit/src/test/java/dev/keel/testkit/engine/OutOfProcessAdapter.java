@@ -16,10 +16,17 @@ import java.util.Set;
 final class OutOfProcessAdapter implements BrokerAdapter {
 
     private final BrokerAdapter delegate;
+    private final Set<Capability> withheld;
     private boolean closed;
 
     OutOfProcessAdapter(BrokerAdapter delegate) {
+        this(delegate, Capability.IN_PROCESS);
+    }
+
+    /** Withholds {@code withheld} too (besides {@link Capability#IN_PROCESS}). */
+    OutOfProcessAdapter(BrokerAdapter delegate, Capability... withheld) {
         this.delegate = delegate;
+        this.withheld = EnumSet.of(Capability.IN_PROCESS, withheld);
     }
 
     boolean isClosed() {
@@ -29,7 +36,7 @@ final class OutOfProcessAdapter implements BrokerAdapter {
     @Override
     public Set<Capability> capabilities() {
         Set<Capability> capabilities = EnumSet.copyOf(delegate.capabilities());
-        capabilities.remove(Capability.IN_PROCESS);
+        capabilities.removeAll(withheld);
         return Set.copyOf(capabilities);
     }
 
