@@ -33,7 +33,7 @@ public abstract class NonBlockingRetryContract extends BrokerContractSupport {
     /** Attempts of the poison message. */
     public static final int MAX_ATTEMPTS = 3;
     /** The wait before each retry: the poison message's last attempt comes no earlier than twice this. */
-    public static final Duration BACKOFF = Duration.ofSeconds(2);
+    public static final Duration BACKOFF = Duration.ofSeconds(3);
     private static final int GOOD = 20;
 
     /** The sequence number of each handler call, per id (several for the poison message). */
