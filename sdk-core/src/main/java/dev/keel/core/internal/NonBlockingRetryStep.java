@@ -109,8 +109,9 @@ final class NonBlockingRetryStep implements Step {
         if (givenUp(work)) {
             return CompletableFuture.failedFuture(cause);
         }
-        return delays.after(wait, () -> givenUp(work) ? CompletableFuture.failedFuture(cause)
-                : attempt(work, attempt + 1));
+        // revoked during the backoff: stops waiting at once
+        return delays.retryAfter(wait, work, cause, () -> stopped.getAsBoolean()
+                ? CompletableFuture.failedFuture(cause) : attempt(work, attempt + 1));
     }
 
     private boolean givenUp(Work work) {

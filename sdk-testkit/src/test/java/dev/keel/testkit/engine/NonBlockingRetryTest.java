@@ -20,18 +20,13 @@ import dev.keel.ordering.Ordering;
 import dev.keel.retry.RetryMode;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.spi.BrokerAdapter;
-import dev.keel.spi.BrokerConsumer;
-import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
-import dev.keel.spi.ConsumerSettings;
 import dev.keel.testkit.Crash;
 import dev.keel.testkit.InMemoryBroker;
 import dev.keel.testkit.StoredRecord;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -220,35 +215,7 @@ class NonBlockingRetryTest {
 
     @Test
     void adapterWithoutNonBlockingRetryShouldRefuseTheSubscriptionSayingWhatToDo() {
-        BrokerAdapter delegate = adapter;
-        adapter = new BrokerAdapter() {
-            @Override
-            public Set<Capability> capabilities() {
-                Set<Capability> caps = EnumSet.copyOf(delegate.capabilities());
-                caps.remove(Capability.NON_BLOCKING_RETRY);
-                return caps;
-            }
-
-            @Override
-            public void ensureTopology(TopicSpec topic) {
-                delegate.ensureTopology(topic);
-            }
-
-            @Override
-            public BrokerProducer producer() {
-                return delegate.producer();
-            }
-
-            @Override
-            public BrokerConsumer consumer(ConsumerSettings settings) {
-                return delegate.consumer(settings);
-            }
-
-            @Override
-            public void close() {
-                delegate.close();
-            }
-        };
+        adapter = new OutOfProcessAdapter(adapter, Capability.NON_BLOCKING_RETRY);
         declare();
 
         assertThatThrownBy(() -> subscribe(policy(3, Duration.ofMillis(10)), 8, d -> { }))
