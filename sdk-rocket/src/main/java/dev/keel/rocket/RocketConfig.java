@@ -40,8 +40,6 @@ public final class RocketConfig {
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
     /** The longest delay of a delayed publish: the broker's default {@code timerMaxDelaySec} (3 days). */
     public static final Duration DEFAULT_MAX_DELAY = Duration.ofDays(3);
-    /** The broker's timer wheel precision: its default {@code timerPrecisionMs} (1 s). */
-    public static final Duration DEFAULT_TIMER_PRECISION = Duration.ofSeconds(1);
 
     private final String nameServer;
     private final String clientId;
@@ -54,7 +52,6 @@ public final class RocketConfig {
     private final int maxBatchMessages;
     private final int maxMessageBytes;
     private final Duration maxDelay;
-    private final Duration timerPrecision;
 
     private RocketConfig(Builder b) {
         this.nameServer = b.nameServer;
@@ -68,7 +65,6 @@ public final class RocketConfig {
         this.maxBatchMessages = b.maxBatchMessages;
         this.maxMessageBytes = b.maxMessageBytes;
         this.maxDelay = b.maxDelay;
-        this.timerPrecision = b.timerPrecision;
     }
 
     /** A builder preset with the defaults (the {@code DEFAULT_*} constants of this class). */
@@ -88,7 +84,7 @@ public final class RocketConfig {
                 .adminTimeout(base.adminTimeout).pollTimeout(base.pollTimeout).commitInterval(base.commitInterval)
                 .rebalanceInterval(base.rebalanceInterval).closeTimeout(base.closeTimeout)
                 .maxBatchMessages(base.maxBatchMessages).maxMessageBytes(base.maxMessageBytes)
-                .maxDelay(base.maxDelay).timerPrecision(base.timerPrecision);
+                .maxDelay(base.maxDelay);
     }
 
     /** The name server address list, {@code host:port[;host:port...]}. */
@@ -140,11 +136,6 @@ public final class RocketConfig {
         return maxDelay;
     }
 
-    /** The broker's {@code timerPrecisionMs}: a timer message is sent that much later, so it is never early. */
-    public Duration timerPrecision() {
-        return timerPrecision;
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof RocketConfig c && c.nameServer.equals(nameServer) && c.clientId.equals(clientId)
@@ -152,13 +143,13 @@ public final class RocketConfig {
                 && c.pollTimeout.equals(pollTimeout) && c.commitInterval.equals(commitInterval)
                 && c.rebalanceInterval.equals(rebalanceInterval) && c.closeTimeout.equals(closeTimeout)
                 && c.maxBatchMessages == maxBatchMessages && c.maxMessageBytes == maxMessageBytes
-                && c.maxDelay.equals(maxDelay) && c.timerPrecision.equals(timerPrecision);
+                && c.maxDelay.equals(maxDelay);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(nameServer, clientId, sendTimeout, adminTimeout, pollTimeout, commitInterval,
-                rebalanceInterval, closeTimeout, maxBatchMessages, maxMessageBytes, maxDelay, timerPrecision);
+                rebalanceInterval, closeTimeout, maxBatchMessages, maxMessageBytes, maxDelay);
     }
 
     @Override
@@ -167,7 +158,7 @@ public final class RocketConfig {
                 + ", adminTimeout=" + adminTimeout + ", pollTimeout=" + pollTimeout + ", commitInterval="
                 + commitInterval + ", rebalanceInterval=" + rebalanceInterval + ", closeTimeout=" + closeTimeout
                 + ", maxBatchMessages=" + maxBatchMessages + ", maxMessageBytes=" + maxMessageBytes + ", maxDelay="
-                + maxDelay + ", timerPrecision=" + timerPrecision + "}";
+                + maxDelay + "}";
     }
 
     /** Builds a {@link RocketConfig}; each setter checks its value at once. */
@@ -183,7 +174,6 @@ public final class RocketConfig {
         private int maxBatchMessages = DEFAULT_MAX_BATCH_MESSAGES;
         private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
         private Duration maxDelay = DEFAULT_MAX_DELAY;
-        private Duration timerPrecision = DEFAULT_TIMER_PRECISION;
 
         private Builder() {
         }
@@ -295,17 +285,6 @@ public final class RocketConfig {
                         + maxDelay);
             }
             this.maxDelay = maxDelay;
-            return this;
-        }
-
-        /** The broker's {@code timerPrecisionMs}, in [1 ms, 1 min]. */
-        public Builder timerPrecision(Duration timerPrecision) {
-            Objects.requireNonNull(timerPrecision, "timerPrecision");
-            if (timerPrecision.toMillis() < 1 || timerPrecision.compareTo(Duration.ofMinutes(1)) > 0) {
-                throw new IllegalArgumentException("timerPrecision must be in [1 ms, 1 min] (the broker's "
-                        + "timerPrecisionMs), was " + timerPrecision);
-            }
-            this.timerPrecision = timerPrecision;
             return this;
         }
 

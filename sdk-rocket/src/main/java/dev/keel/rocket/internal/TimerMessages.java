@@ -11,9 +11,8 @@ import org.apache.rocketmq.common.message.Message;
  * Delayed publishes as RocketMQ timer messages ({@code setDeliverTimeMs}, RocketMQ 5 with
  * {@code timerWheelEnable}, its default). The broker keeps a timer message in its timer wheel and
  * then stores it in the topic, in the queue it was sent to (so the key's queue is kept). The wheel
- * works in slots of {@code timerPrecisionMs} and releases a slot at its start, up to that much
- * early: the deliver time is set one precision later, so a message is never early and at most
- * one precision (plus scheduling) late.
+ * works in slots of {@code timerPrecisionMs} (1 s by default) and releases a slot once its time
+ * has passed: never early, late by up to one precision plus the broker's scheduling.
  */
 final class TimerMessages {
 
@@ -35,7 +34,7 @@ final class TimerMessages {
             throw new DelayTooLongException(record.id(), delay, config.maxDelay(),
                     "raise the broker's timerMaxDelaySec and RocketConfig.maxDelay together");
         }
-        message.setDeliverTimeMs(due + config.timerPrecision().toMillis() - 1);
+        message.setDeliverTimeMs(due);
     }
 
     /** Whether a pending message must go in a request of its own (a batch is not timed by the broker). */
