@@ -48,6 +48,11 @@ public final class KeelHeaders {
      */
     public static final String DLT_TRUNCATED = "keel-dlt-truncated";
     /**
+     * The message's priority, 0-9 ({@code Message.Builder#priority}); written whenever one is set, also
+     * on brokers without priorities, where it is only informative.
+     */
+    public static final String PRIORITY = "keel-priority";
+    /**
      * On a delayed message: when it is due, epoch milliseconds. Kept on every hop (delay topics and
      * queues), so whoever forwards it knows when.
      */
@@ -63,6 +68,12 @@ public final class KeelHeaders {
     public static final String RETRY_CAUSE_MESSAGE = "keel-retry-cause-message";
     /** On a message in a retry topic: the topic it was first consumed from (its dead letter's origin). */
     public static final String RETRY_ORIGIN_TOPIC = "keel-retry-origin-topic";
+    /**
+     * On a message re-driven from its dead-letter topic to its origin (same id): when it was re-driven,
+     * epoch milliseconds. Under EFFECTIVELY_ONCE such a message may claim an id that was dead-lettered
+     * (a plain redelivery of the original may not), so a re-drive runs it once more, and once only.
+     */
+    public static final String REDRIVEN_AT = "keel-redriven-at";
 
     private KeelHeaders() {
     }

@@ -25,11 +25,17 @@ import java.util.Objects;
  */
 public final class Message {
 
+    /** The lowest priority. */
+    public static final int MIN_PRIORITY = 0;
+    /** The highest priority. */
+    public static final int MAX_PRIORITY = 9;
+
     private final String id;
     private final String key;
     private final Map<String, String> headers;
     private final byte[] payload;
     private final Instant timestamp;
+    private final Integer priority;
     private final Instant deliverAt;
     private final Duration delay;
 
@@ -39,6 +45,7 @@ public final class Message {
         this.headers = Map.copyOf(builder.headers);
         this.payload = builder.payload; // the builder's own copy, never modified or exposed
         this.timestamp = builder.timestamp;
+        this.priority = builder.priority;
         this.deliverAt = builder.deliverAt;
         this.delay = builder.delay;
     }
@@ -65,6 +72,7 @@ public final class Message {
         b.deliverAt = deliverAt;
         b.delay = delay;
         b.headers.putAll(headers);
+        b.priority = priority;
         return b;
     }
 
@@ -98,6 +106,16 @@ public final class Message {
         return timestamp;
     }
 
+    /**
+     * The priority, {@value #MIN_PRIORITY}-{@value #MAX_PRIORITY} (higher first), or {@code null} for
+     * none. Honoured where the adapter declares {@code Capability.PRIORITY} (RabbitMQ with classic queues,
+     * on a topic declared with {@code TopicSpec.Builder#maxPriority}); elsewhere it travels only as
+     * the {@link KeelHeaders#PRIORITY} header and changes no delivery order.
+     */
+    public Integer priority() {
+        return priority;
+    }
+
     /** The delivery time set with {@link Builder#deliverAt}, or {@code null}. */
     public Instant deliverAt() {
         return deliverAt;
@@ -123,20 +141,20 @@ public final class Message {
         }
         return Objects.equals(id, other.id) && Objects.equals(key, other.key)
                 && headers.equals(other.headers) && Arrays.equals(payload, other.payload)
-                && Objects.equals(timestamp, other.timestamp) && Objects.equals(deliverAt, other.deliverAt)
-                && Objects.equals(delay, other.delay);
+                && Objects.equals(timestamp, other.timestamp) && Objects.equals(priority, other.priority)
+                && Objects.equals(deliverAt, other.deliverAt) && Objects.equals(delay, other.delay);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(id, key, headers, Arrays.hashCode(payload), timestamp, deliverAt, delay);
+        return Objects.hash(id, key, headers, Arrays.hashCode(payload), timestamp, priority, deliverAt, delay);
     }
 
     /** Never prints the payload, only its size. */
     @Override
     public String toString() {
         return "Message{id=" + id + ", key=" + key + ", headers=" + headers.keySet()
-                + ", payloadBytes=" + payload.length + ", timestamp=" + timestamp
+                + ", payloadBytes=" + payload.length + ", timestamp=" + timestamp + ", priority=" + priority
                 + (deliverAt != null ? ", deliverAt=" + deliverAt : "") + (delay != null ? ", delay=" + delay : "") + "}";
     }
 
@@ -147,6 +165,7 @@ public final class Message {
         private final Map<String, String> headers = new LinkedHashMap<>();
         private final byte[] payload;
         private Instant timestamp;
+        private Integer priority;
         private Instant deliverAt;
         private Duration delay;
 
@@ -173,6 +192,16 @@ public final class Message {
 
         public Builder timestamp(Instant timestamp) {
             this.timestamp = timestamp;
+            return this;
+        }
+
+        /** The priority, {@value #MIN_PRIORITY} (lowest) to {@value #MAX_PRIORITY}; see {@link Message#priority()}. */
+        public Builder priority(int priority) {
+            if (priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
+                throw new IllegalArgumentException("priority must be in [" + MIN_PRIORITY + ", " + MAX_PRIORITY
+                        + "], was " + priority);
+            }
+            this.priority = priority;
             return this;
         }
 

@@ -7,6 +7,7 @@ import dev.keel.retry.RetryMode;
 import dev.keel.retry.RetryPolicy;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * An immutable subscription: what to consume, how to decode it, and the guarantees to keep, with
@@ -37,6 +38,8 @@ public final class SubscriptionConfig<T> {
     private final Duration closeTimeout;
     private final Duration revokeTimeout;
     private final RetryMode retryMode;
+    private final HeaderFilter filter;
+    private final boolean broadcast;
 
     private SubscriptionConfig(Builder<T> b) {
         this.topic = b.topic;
@@ -52,6 +55,8 @@ public final class SubscriptionConfig<T> {
         this.closeTimeout = b.closeTimeout;
         this.revokeTimeout = b.revokeTimeout;
         this.retryMode = b.retryMode;
+        this.filter = b.filter;
+        this.broadcast = b.broadcast;
     }
 
     /** A builder for consuming {@code topic} in {@code group}, decoding payloads with {@code codec}; the rest defaults. */
@@ -61,10 +66,14 @@ public final class SubscriptionConfig<T> {
 
     /** A builder preset with every value of {@code base}. */
     public static <T> Builder<T> from(SubscriptionConfig<T> base) {
-        return new Builder<>(base.topic, base.group, base.codec).guarantee(base.guarantee).ordering(base.ordering)
+        Builder<T> b = new Builder<>(base.topic, base.group, base.codec).guarantee(base.guarantee)
+                .ordering(base.ordering)
                 .lanes(base.lanes).maxInFlight(base.maxInFlight).retryPolicy(base.retryPolicy)
                 .deadLetterPolicy(base.deadLetterPolicy).idempotencyPolicy(base.idempotencyPolicy)
-                .closeTimeout(base.closeTimeout).revokeTimeout(base.revokeTimeout).retryMode(base.retryMode);
+                .closeTimeout(base.closeTimeout).revokeTimeout(base.revokeTimeout).broadcast(base.broadcast)
+                .retryMode(base.retryMode);
+        b.filter = base.filter;
+        return b;
     }
 
     public String topic() { return topic; }
@@ -96,6 +105,17 @@ public final class SubscriptionConfig<T> {
 
     /** Where a failed message waits between attempts: in place (the default) or on the retry topic. */
     public RetryMode retryMode() { return retryMode; }
+    /**
+     * Which messages reach the handler, by their headers; empty (the default) for every message. See
+     * {@link HeaderFilter} for where it runs (broker or client) and what happens to the others.
+     */
+    public Optional<HeaderFilter> filter() { return Optional.ofNullable(filter); }
+
+    /**
+     * Whether every instance of the service receives every message (see
+     * {@link Builder#broadcast(boolean)}); false by default: the group's instances share them.
+     */
+    public boolean broadcast() { return broadcast; }
 
     /** Equal when every value is equal; codecs are compared with their own {@code equals} (by default, identity). */
     @Override
@@ -105,13 +125,13 @@ public final class SubscriptionConfig<T> {
                 && c.maxInFlight == maxInFlight && c.retryPolicy.equals(retryPolicy)
                 && c.deadLetterPolicy.equals(deadLetterPolicy) && c.idempotencyPolicy.equals(idempotencyPolicy)
                 && c.closeTimeout.equals(closeTimeout) && c.revokeTimeout.equals(revokeTimeout)
-                && c.retryMode == retryMode;
+                && c.retryMode == retryMode && Objects.equals(c.filter, filter) && c.broadcast == broadcast;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(topic, group, codec, guarantee, ordering, lanes, maxInFlight, retryPolicy, deadLetterPolicy,
-                idempotencyPolicy, closeTimeout, revokeTimeout, retryMode);
+                idempotencyPolicy, closeTimeout, revokeTimeout, retryMode, filter, broadcast);
     }
 
     @Override
@@ -120,7 +140,7 @@ public final class SubscriptionConfig<T> {
                 + guarantee + ", ordering=" + ordering + ", lanes=" + lanes + ", maxInFlight=" + maxInFlight
                 + ", retryPolicy=" + retryPolicy + ", deadLetterPolicy=" + deadLetterPolicy + ", idempotencyPolicy="
                 + idempotencyPolicy + ", closeTimeout=" + closeTimeout + ", revokeTimeout=" + revokeTimeout
-                + ", retryMode=" + retryMode + "}";
+                + ", retryMode=" + retryMode + ", filter=" + filter + ", broadcast=" + broadcast + "}";
     }
 
     /** Validates each value as it is set, and lanes against maxInFlight on {@link #build()}. */
@@ -138,6 +158,8 @@ public final class SubscriptionConfig<T> {
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private Duration revokeTimeout = DEFAULT_REVOKE_TIMEOUT;
         private RetryMode retryMode = DEFAULT_RETRY_MODE;
+        private HeaderFilter filter;
+        private boolean broadcast;
 
         private Builder(String topic, String group, Codec<T> codec) {
             if (!TopicSpec.isValidName(topic)) {
@@ -212,12 +234,39 @@ public final class SubscriptionConfig<T> {
             return this;
         }
 
+        /**
+         * Only messages matching {@code filter} reach the handler; the others are acknowledged
+         * unhandled (or, where the broker filters, never delivered). See {@link HeaderFilter}.
+         */
+        public Builder<T> filter(HeaderFilter filter) {
+            this.filter = Objects.requireNonNull(filter, "filter: leave it unset for every message");
+            return this;
+        }
+
+        /**
+         * Broadcast: every instance of the service receives every message of the topic, instead of
+         * sharing them with the group's other instances. Each instance is known by its Keel's
+         * {@code instanceId}, and its idempotency marks are its own (one instance having run a message
+         * does not make it a duplicate for another). An instance receives what is published after it
+         * subscribed (RabbitMQ, RocketMQ, Kafka alike); see the adapters' docs for restarts. Needs an
+         * adapter with {@code Capability.BROADCAST}.
+         */
+        public Builder<T> broadcast(boolean broadcast) {
+            this.broadcast = broadcast;
+            return this;
+        }
+
         public SubscriptionConfig<T> build() {
             if (retryMode == RetryMode.NON_BLOCKING && ordering == Ordering.PER_KEY) {
                 throw new IllegalArgumentException("retryMode NON_BLOCKING moves a failed message behind later "
                         + "messages of its key, but ordering PER_KEY needs in-place retries (the key waits for its "
                         + "failed message): use ordering(Ordering.UNORDERED) with NON_BLOCKING, or keep "
                         + "RetryMode.IN_PLACE for per-key order");
+            }
+            if (retryMode == RetryMode.NON_BLOCKING && broadcast) {
+                throw new IllegalArgumentException("retryMode NON_BLOCKING declares one retry topic per group, but a "
+                        + "broadcast subscription's instances each get every message: keep RetryMode.IN_PLACE with "
+                        + "broadcast(true)");
             }
             if (retryMode == RetryMode.NON_BLOCKING && guarantee == DeliveryGuarantee.AT_MOST_ONCE) {
                 throw new IllegalArgumentException("retryMode NON_BLOCKING retries failed messages, but AT_MOST_ONCE "

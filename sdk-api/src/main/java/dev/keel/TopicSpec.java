@@ -19,6 +19,8 @@ public final class TopicSpec {
     public static final int DEFAULT_PARTITIONS = 8;
     public static final int DEFAULT_REPLICATION_FACTOR = 1;
     public static final int DEFAULT_MIN_IN_SYNC_REPLICAS = 1;
+    /** No message priorities: messages are delivered in publish order whatever their priority. */
+    public static final int DEFAULT_MAX_PRIORITY = 0;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,200}");
 
     private final String name;
@@ -26,6 +28,7 @@ public final class TopicSpec {
     private final int replicationFactor;
     private final int minInSyncReplicas;
     private final Set<String> groups;
+    private final int maxPriority;
 
     private TopicSpec(Builder b) {
         this.name = b.name;
@@ -33,6 +36,7 @@ public final class TopicSpec {
         this.replicationFactor = b.replicationFactor;
         this.minInSyncReplicas = b.minInSyncReplicas;
         this.groups = Set.copyOf(b.groups);
+        this.maxPriority = b.maxPriority;
     }
 
     public static Builder builder(String name) {
@@ -42,7 +46,7 @@ public final class TopicSpec {
     /** A builder preset with every value of {@code base}, its groups included. */
     public static Builder from(TopicSpec base) {
         Builder b = new Builder(base.name).partitions(base.partitions).replicationFactor(base.replicationFactor)
-                .minInSyncReplicas(base.minInSyncReplicas);
+                .minInSyncReplicas(base.minInSyncReplicas).maxPriority(base.maxPriority);
         b.groups.addAll(base.groups);
         return b;
     }
@@ -67,6 +71,16 @@ public final class TopicSpec {
         return groups;
     }
 
+    /**
+     * The highest message priority the topic's queues honour, 0 (the default: none) to
+     * {@link Message#MAX_PRIORITY}; a message's priority above it counts as this. Only adapters that
+     * declare {@code Capability.PRIORITY} accept a topic with priorities (RabbitMQ: {@code x-max-priority}
+     * on classic queues); others refuse to declare it.
+     */
+    public int maxPriority() {
+        return maxPriority;
+    }
+
     /** Whether {@code name} is a valid topic or group name on every supported broker. */
     public static boolean isValidName(String name) {
         return name != null && NAME.matcher(name).matches();
@@ -76,18 +90,19 @@ public final class TopicSpec {
     public boolean equals(Object o) {
         return o instanceof TopicSpec t && t.name.equals(name) && t.partitions == partitions
                 && t.replicationFactor == replicationFactor && t.minInSyncReplicas == minInSyncReplicas
-                && t.groups.equals(groups);
+                && t.groups.equals(groups) && t.maxPriority == maxPriority;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, partitions, replicationFactor, minInSyncReplicas, groups);
+        return Objects.hash(name, partitions, replicationFactor, minInSyncReplicas, groups, maxPriority);
     }
 
     @Override
     public String toString() {
         return "TopicSpec{name=" + name + ", partitions=" + partitions + ", replicationFactor=" + replicationFactor
-                + ", minInSyncReplicas=" + minInSyncReplicas + ", groups=" + new TreeSet<>(groups) + "}";
+                + ", minInSyncReplicas=" + minInSyncReplicas + ", groups=" + new TreeSet<>(groups) + ", maxPriority="
+                + maxPriority + "}";
     }
 
     public static final class Builder {
@@ -96,6 +111,7 @@ public final class TopicSpec {
         private int replicationFactor = DEFAULT_REPLICATION_FACTOR;
         private int minInSyncReplicas = DEFAULT_MIN_IN_SYNC_REPLICAS;
         private final Set<String> groups = new TreeSet<>();
+        private int maxPriority = DEFAULT_MAX_PRIORITY;
 
         private Builder(String name) {
             if (!isValidName(name)) {
@@ -135,6 +151,16 @@ public final class TopicSpec {
                         + group + "'");
             }
             groups.add(group);
+            return this;
+        }
+
+        /** See {@link TopicSpec#maxPriority()}: 0 (none) to {@link Message#MAX_PRIORITY}. */
+        public Builder maxPriority(int maxPriority) {
+            if (maxPriority < 0 || maxPriority > Message.MAX_PRIORITY) {
+                throw new IllegalArgumentException("maxPriority must be in [0, " + Message.MAX_PRIORITY + "], was "
+                        + maxPriority);
+            }
+            this.maxPriority = maxPriority;
             return this;
         }
 

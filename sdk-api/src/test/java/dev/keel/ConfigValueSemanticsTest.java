@@ -63,6 +63,8 @@ class ConfigValueSemanticsTest {
         changes.put("revokeTimeout", c -> SubscriptionConfig.from(c).revokeTimeout(Duration.ofSeconds(1)).build());
         changes.put("retryMode", c -> SubscriptionConfig.from(c).ordering(Ordering.UNORDERED)
                 .retryMode(dev.keel.retry.RetryMode.NON_BLOCKING).build());
+        changes.put("filter", c -> SubscriptionConfig.from(c).filter(HeaderFilter.equalTo("region", "eu")).build());
+        changes.put("broadcast", c -> SubscriptionConfig.from(c).broadcast(true).build());
 
         assertValueSemantics(SubscriptionConfig.class, base, c -> SubscriptionConfig.from(c).build(), changes);
     }
@@ -122,6 +124,7 @@ class ConfigValueSemanticsTest {
         changes.put("replicationFactor", c -> TopicSpec.from(c).replicationFactor(4).build());
         changes.put("minInSyncReplicas", c -> TopicSpec.from(c).minInSyncReplicas(1).build());
         changes.put("groups", c -> TopicSpec.from(c).group("shipping").build());
+        changes.put("maxPriority", c -> TopicSpec.from(c).maxPriority(5).build());
 
         assertValueSemantics(TopicSpec.class, base, c -> TopicSpec.from(c).build(), changes);
     }

@@ -17,22 +17,26 @@ import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
 
-/** keel-bom manages exactly Keel's jar modules that have code, at Keel's version, and slf4j-api at Keel's. */
+/**
+ * keel-bom manages exactly Keel's published jar modules (those with code, and the per-broker starters that only
+ * gather dependencies), at Keel's version, and slf4j-api at Keel's.
+ */
 class KeelBomTest {
 
     private static final Path ROOT = Path.of(System.getProperty("keel.root", "..")).normalize();
 
     @Test
-    void bomShouldManageExactlyTheJarModulesWithCode() throws Exception {
+    void bomShouldManageExactlyThePublishedJarModules() throws Exception {
         List<String> withCode = new ArrayList<>();
         for (String module : childrenNamed(read(ROOT.resolve("pom.xml")).getDocumentElement(), "modules", "module")) {
             Element pom = read(ROOT.resolve(module).resolve("pom.xml")).getDocumentElement();
             String packaging = childText(pom, "packaging");
-            if ((packaging == null || packaging.equals("jar")) && hasMainCode(ROOT.resolve(module))) {
+            if ((packaging == null || packaging.equals("jar"))
+                    && (hasMainCode(ROOT.resolve(module)) || gathersKeelModules(pom))) {
                 withCode.add(childText(pom, "artifactId"));
             }
         }
-        assertThat(withCode).as("modules found").contains("sdk-api", "sdk-core");
+        assertThat(withCode).as("modules found").contains("sdk-api", "sdk-core", "sdk-spring-boot-starter-kafka");
         assertThat(managed().get("dev.keel").keySet()).as("dev.keel artifacts managed by keel-bom")
                 .containsExactlyInAnyOrderElementsOf(withCode);
     }
@@ -63,6 +67,18 @@ class KeelBomTest {
                     .put(childText(d, "artifactId"), childText(d, "version"));
         }
         return result;
+    }
+
+    /** A module without code that brings Keel modules to its users (a compile-scope dev.keel dependency): a starter. */
+    private static boolean gathersKeelModules(Element pom) {
+        NodeList deps = firstChild(pom, "dependencies").getElementsByTagName("dependency");
+        for (int i = 0; i < deps.getLength(); i++) {
+            Element d = (Element) deps.item(i);
+            if ("dev.keel".equals(childText(d, "groupId")) && childText(d, "scope") == null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean hasMainCode(Path module) throws IOException {

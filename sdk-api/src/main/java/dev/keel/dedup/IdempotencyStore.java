@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * Where a consumer group records which message ids are being processed (a lease with an owner
  * token) and which are done (kept for a retention period). An id is in one of three states:
- * absent, processing (owner token, lease TTL) or done (retention TTL).
+ * absent, processing (owner token, lease TTL) or done (retention TTL), and, on stores that
+ * override {@link #markDead}, dead (dead-lettered, retention TTL).
  *
  * <p>The caller chooses the owner token of a claim, and presents the same token to complete or
  * release it. A caller that retries a claim (for example after {@link dev.keel.StoreUnavailableException},
@@ -74,6 +75,52 @@ public interface IdempotencyStore extends AutoCloseable {
 
     /** The namespace, id and token of the {@link #ping()} probe: no consumer group uses it. */
     String PING_NAMESPACE = "keel-ping";
+
+    /**
+     * Forgets the done marks of {@code ids}, so that a replayed message with one of these ids runs
+     * again (a replay with {@code reprocess}). An id that is processing (a lease held now) is left
+     * as it is; an absent id stays absent. Returns how many marks were forgotten. Stores over a
+     * network answer a batch in few round trips.
+     *
+     * @throws UnsupportedOperationException by default: this store cannot forget ids
+     */
+    default int forgetAll(String namespace, List<String> ids) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot forget done ids: replay "
+                + "with reprocess needs a store that implements forgetAll (the in-memory, Redis and JDBC stores do)");
+    }
+
+    /**
+     * The dead-lettered state, for re-drives: processing by {@code token} → dead, kept for
+     * {@code retention}: APPLIED. Already dead by {@code token} → APPLIED again, unchanged. Else LOST.
+     * A dead id answers a plain {@link #claim} DUPLICATE (a redelivery of the original is skipped,
+     * acknowledged), but {@link #claimRedriven} may take it again.
+     *
+     * <p>By default this is {@link #complete}: a store that does not override it cannot tell dead from
+     * done, and a re-driven message is then skipped as a duplicate (acknowledged without running). The
+     * in-memory, Redis and JDBC stores override it, with {@link #claimRedriven} and {@link #claimAllRedriven}.
+     */
+    default LeaseOutcome markDead(String namespace, String id, String token, Duration retention) {
+        return complete(namespace, id, token, retention);
+    }
+
+    /**
+     * Claims {@code id} for a message re-driven from its dead-letter topic (header
+     * {@link dev.keel.KeelHeaders#REDRIVEN_AT}): as {@link #claim}, except that a dead id is taken too
+     * (dead → processing by {@code token}, CLAIMED). A done id stays DUPLICATE, so a re-drive repeated
+     * by mistake applies the message once. By default this is {@link #claim} (see {@link #markDead}).
+     */
+    default ClaimResult claimRedriven(String namespace, String id, String token, Duration lease) {
+        return claim(namespace, id, token, lease);
+    }
+
+    /** Claims each re-driven id in order, as {@link #claimRedriven} would; the results are in the same order. */
+    default List<ClaimResult> claimAllRedriven(String namespace, List<Lease> claims, Duration lease) {
+        List<ClaimResult> results = new ArrayList<>(claims.size());
+        for (Lease claim : claims) {
+            results.add(claimRedriven(namespace, claim.id(), claim.token(), lease));
+        }
+        return results;
+    }
 
     @Override
     void close();

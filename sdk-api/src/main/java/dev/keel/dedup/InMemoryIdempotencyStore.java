@@ -46,9 +46,18 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     /** The least time, on the store's clock, between two purges of a full store. */
     static final Duration FULL_PURGE_INTERVAL = Duration.ofSeconds(1);
 
-    private record Entry(String token, boolean done, Instant expiresAt) {
+    private record Entry(String token, boolean done, Instant expiresAt, boolean dead) {
+        Entry(String token, boolean done, Instant expiresAt) {
+            this(token, done, expiresAt, false);
+        }
+
         boolean expiredAt(Instant now) {
             return !expiresAt.isAfter(now);
+        }
+
+        /** Done or dead: no longer processing. */
+        boolean finished() {
+            return done || dead;
         }
     }
 
@@ -100,14 +109,29 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
      */
     @Override
     public ClaimResult claim(String namespace, String id, String token, Duration lease) {
+        return claim(namespace, id, token, lease, false);
+    }
+
+    /** {@inheritDoc} A dead id is taken (dead → processing); see {@link #claim} for the rest. */
+    @Override
+    public ClaimResult claimRedriven(String namespace, String id, String token, Duration lease) {
+        return claim(namespace, id, token, lease, true);
+    }
+
+    @Override
+    public List<ClaimResult> claimAllRedriven(String namespace, List<Lease> claims, Duration lease) {
+        return claimAll(namespace, claims, lease, true);
+    }
+
+    private ClaimResult claim(String namespace, String id, String token, Duration lease, boolean redriven) {
         Objects.requireNonNull(token, "token");
         requirePositive(lease, "lease");
         String key = key(namespace, id);
         try {
-            ClaimResult result = tryClaim(key, token, lease);
+            ClaimResult result = tryClaim(key, token, lease, redriven);
             if (result == null) {
                 purgeWhenFull();
-                result = tryClaim(key, token, lease);
+                result = tryClaim(key, token, lease, redriven);
             }
             if (result == null) {
                 throw new StoreUnavailableException("the in-memory idempotency store is full: it holds its maximum of "
@@ -127,10 +151,14 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
      */
     @Override
     public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
+        return claimAll(namespace, claims, lease, false);
+    }
+
+    private List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease, boolean redriven) {
         List<ClaimResult> results = new ArrayList<>(claims.size());
         try {
             for (Lease claim : claims) {
-                results.add(claim(namespace, claim.id(), claim.token(), lease));
+                results.add(claim(namespace, claim.id(), claim.token(), lease, redriven));
             }
         } catch (StoreUnavailableException e) {
             for (int i = 0; i < results.size(); i++) {
@@ -144,16 +172,20 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     }
 
     /** Claims {@code key}; null when it is new and no room is left. */
-    private ClaimResult tryClaim(String key, String token, Duration lease) {
+    private ClaimResult tryClaim(String key, String token, Duration lease, boolean redriven) {
         Instant now = clock.instant();
         ClaimResult[] result = new ClaimResult[1];
         entries.compute(key, (k, e) -> {
             if (e != null && !e.expiredAt(now)) {
-                if (!e.done() && e.token().equals(token)) {
+                if (e.dead() && redriven) {
+                    result[0] = ClaimResult.claimed(token); // a re-driven copy takes the dead-lettered id
+                    return new Entry(token, false, now.plus(lease));
+                }
+                if (!e.finished() && e.token().equals(token)) {
                     result[0] = ClaimResult.claimed(token); // renewed for the token that holds it
                     return new Entry(token, false, now.plus(lease));
                 }
-                result[0] = e.done() ? ClaimResult.duplicate() : ClaimResult.busy();
+                result[0] = e.finished() ? ClaimResult.duplicate() : ClaimResult.busy();
                 return e;
             }
             if (e == null && !reserve()) {
@@ -183,6 +215,13 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         return transition(namespace, id, token, new Entry(token, true, clock.instant().plus(retention)));
     }
 
+    /** {@inheritDoc} The dead state is kept apart from done: {@link #claimRedriven} may take it again. */
+    @Override
+    public LeaseOutcome markDead(String namespace, String id, String token, Duration retention) {
+        requirePositive(retention, "retention");
+        return transition(namespace, id, token, new Entry(token, false, clock.instant().plus(retention), true));
+    }
+
     @Override
     public LeaseOutcome release(String namespace, String id, String token) {
         return transition(namespace, id, token, null);
@@ -200,14 +239,14 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
                     count.decrementAndGet();
                     return null;
                 }
-                if (!e.done() && e.token().equals(token)) {
+                if (!e.finished() && e.token().equals(token)) {
                     outcome[0] = LeaseOutcome.APPLIED;
                     if (next == null) {
                         count.decrementAndGet();
                     }
                     return next;
                 }
-                if (e.done() && next != null && e.token().equals(token)) {
+                if (next != null && e.done() == next.done() && e.dead() == next.dead() && e.token().equals(token)) {
                     outcome[0] = LeaseOutcome.APPLIED; // completed again by its owner: idempotent
                 }
                 return e;
@@ -216,6 +255,24 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
             sweepStep();
         }
         return outcome[0];
+    }
+
+    /** {@inheritDoc} Done entries are dropped; entries processing under a lease are kept. */
+    @Override
+    public int forgetAll(String namespace, List<String> ids) {
+        Objects.requireNonNull(namespace, "namespace");
+        int[] forgotten = {0};
+        for (String id : ids) {
+            entries.computeIfPresent(key(namespace, Objects.requireNonNull(id, "id")), (k, e) -> {
+                if (e.done()) {
+                    count.decrementAndGet();
+                    forgotten[0]++;
+                    return null;
+                }
+                return e;
+            });
+        }
+        return forgotten[0];
     }
 
     /** Drops every expired entry now, in one pass. */

@@ -1,5 +1,6 @@
 package dev.keel.spi;
 
+import dev.keel.HeaderFilter;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,9 +17,19 @@ import java.util.Optional;
  *                        {@link BrokerAdapter#defaultDeadLetterTopic}): the consumer ensures it
  *                        exists and keeps them for {@code group}; empty for a consumer that
  *                        dead-letters nothing (a raw reader)
+ * @param filter          the subscription's header filter: an adapter that declares
+ *                        {@link Capability#BROKER_FILTER} has the broker apply it; others ignore it
+ *                        (the engine filters what they deliver); empty for every message
+ * @param broadcastInstance present for a broadcast subscription: the id of this instance of the
+ *                        service. The consumer then receives every message of the topic, whatever
+ *                        the other instances of {@code group} receive (Kafka: group
+ *                        {@code <group>.<instance>}; RabbitMQ: an exclusive queue of this instance;
+ *                        RocketMQ: BROADCASTING). Empty (the default): the group's members share the
+ *                        messages
  */
 public record ConsumerSettings(String topic, String group, int maxInFlight, Duration revokeTimeout,
-                               Optional<String> deadLetterTopic) {
+                               Optional<String> deadLetterTopic, Optional<HeaderFilter> filter,
+                               Optional<String> broadcastInstance) {
 
     /** Checks every value. */
     public ConsumerSettings {
@@ -33,6 +44,19 @@ public record ConsumerSettings(String topic, String group, int maxInFlight, Dura
             throw new IllegalArgumentException("the dead-letter topic must differ from the consumed topic '" + topic
                     + "'");
         }
+        Objects.requireNonNull(filter, "filter");
+        Objects.requireNonNull(broadcastInstance, "broadcastInstance");
+    }
+
+    /** A consumer without a header filter that shares the group's messages with the group's other members. */
+    public ConsumerSettings(String topic, String group, int maxInFlight, Duration revokeTimeout,
+                            Optional<String> deadLetterTopic) {
+        this(topic, group, maxInFlight, revokeTimeout, deadLetterTopic, Optional.empty(), Optional.empty());
+    }
+
+    /** Whether this is a broadcast consumer (see {@link #broadcastInstance()}). */
+    public boolean broadcast() {
+        return broadcastInstance.isPresent();
     }
 
     /** A consumer that dead-letters nothing (a raw reader below the engine). */

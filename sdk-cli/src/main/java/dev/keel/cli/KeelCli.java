@@ -2,7 +2,9 @@ package dev.keel.cli;
 
 import dev.keel.KeelException;
 import dev.keel.cli.bench.BenchCommand;
+import dev.keel.cli.dlq.DlqCommand;
 import dev.keel.cli.verify.VerifyCommand;
+import dev.keel.cli.replay.ReplayCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,7 +18,8 @@ import picocli.CommandLine.ParseResult;
  * (what is wrong, what to do) and an exit code, never a bare stack trace.
  */
 @Command(name = "keel", mixinStandardHelpOptions = true, versionProvider = KeelCli.Version.class,
-        subcommands = {VerifyCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {VerifyCommand.class, BenchCommand.class, ReplayCommand.class, DlqCommand.class,
+                CommandLine.HelpCommand.class},
         description = "Reliable messaging over Kafka, RabbitMQ and RocketMQ: check and measure Keel's guarantees.",
         footer = {"", "Start with:  ./keel verify      (embedded broker, nothing to install)",
             "Docs: docs/cli.md"})
@@ -34,7 +37,7 @@ public final class KeelCli implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: choose verify or bench");
+        throw new ParameterException(spec.commandLine(), "missing command: choose verify, bench, replay or dlq");
     }
 
     public static void main(String[] args) {

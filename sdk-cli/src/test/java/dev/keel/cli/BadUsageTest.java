@@ -86,6 +86,15 @@ class BadUsageTest {
     }
 
     @Test
+    void waitingForRedisReplicasWithoutRedisShouldSayWhatToDo() {
+        CliRun run = CliRun.of("bench", "--redis-wait-replicas", "1");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("--redis-wait-replicas needs --redis");
+        assertNoStackTrace(run);
+    }
+
+    @Test
     void aFaultTheBrokerCannotInjectShouldBeRefusedNamingIt() {
         CliRun run = CliRun.of("verify", "--broker", "rabbit", "--faults", "crash,channel-close");
 

@@ -7,19 +7,24 @@ import dev.keel.MessageHandler;
 import dev.keel.Publisher;
 import dev.keel.PublisherConfig;
 import dev.keel.PublisherState;
+import dev.keel.ReplayResult;
 import dev.keel.Subscriber;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.TypedPublisher;
+import dev.keel.deadletter.DeadLetters;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.InMemoryIdempotencyStore;
 import dev.keel.core.internal.Engine;
+import dev.keel.core.internal.Broadcasts;
 import dev.keel.core.internal.Interceptors;
+import dev.keel.core.internal.Replays;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.Capability;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -60,7 +65,8 @@ public final class Keel implements Subscriber, AutoCloseable {
     private final Interceptors interceptors;
 
     private Keel(Builder b, IdempotencyStore store, boolean ownsStore) {
-        this.engine = new Engine(b.adapter, store, ownsStore, b.clock, b.metrics, b.publisherConfig, b.scheduler);
+        this.engine = new Engine(b.adapter, store, ownsStore, b.clock, b.metrics, b.publisherConfig, b.scheduler,
+                b.instanceId != null ? b.instanceId : Broadcasts.randomInstanceId());
         this.interceptors = new Interceptors(b.interceptors, b.clock);
     }
 
@@ -119,11 +125,85 @@ public final class Keel implements Subscriber, AutoCloseable {
         return engine.subscriptions();
     }
 
-    /** Declares topics, partitions and groups, idempotently. */
+    /**
+     * The dead letters {@code group} left for {@code topic} on the adapter's default dead-letter topic
+     * ({@link BrokerAdapter#defaultDeadLetterTopic}): to list, inspect and re-drive them. Cheap: nothing
+     * is read until an operation runs.
+     *
+     * @throws IllegalArgumentException when {@code topic} or {@code group} is empty
+     */
+    public DeadLetters deadLetters(String topic, String group) {
+        requireName(topic, "topic");
+        return deadLetters(topic, group, engine.adapter().defaultDeadLetterTopic(topic));
+    }
+
+    /**
+     * The dead letters {@code group} left on {@code deadLetterTopic} (for a subscription whose
+     * {@link dev.keel.retry.DeadLetterPolicy} names another topic than the default).
+     *
+     * @throws IllegalArgumentException when a name is empty, or the dead-letter topic is {@code topic}
+     */
+    public DeadLetters deadLetters(String topic, String group, String deadLetterTopic) {
+        requireName(topic, "topic");
+        requireName(group, "group");
+        requireName(deadLetterTopic, "deadLetterTopic");
+        if (topic.equals(deadLetterTopic)) {
+            throw new IllegalArgumentException("the dead-letter topic must differ from the topic '" + topic + "'");
+        }
+        return engine.deadLetters(group, deadLetterTopic, DeadLetters.DEFAULT_FIRST_WAIT, DeadLetters.DEFAULT_QUIET);
+    }
+
+    private static void requireName(String name, String what) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException(what + " must be non-empty, was '" + name + "'");
+        }
+    }
+
+    /**
+     * Declares topics, partitions and groups, idempotently. A topic with
+     * {@link TopicSpec#maxPriority()} fails with a {@link dev.keel.TopologyException} on an adapter
+     * without {@link Capability#PRIORITY}.
+     */
     public void ensureTopology(TopicSpec... topics) {
         for (TopicSpec topic : topics) {
+            dev.keel.core.internal.TopologyChecks.checkDeclarable(engine.adapter(), topic);
             engine.adapter().ensureTopology(topic);
         }
+    }
+
+    /**
+     * Rewinds {@code group} of {@code topic} to {@code from}: the group reads again every message the
+     * broker still retains from that time on (Kafka: {@code offsetsForTimes}; RocketMQ:
+     * {@code searchOffset}). A partition whose position is already before that time keeps it. Under
+     * EFFECTIVELY_ONCE the messages the group already handled are skipped as duplicates while their
+     * done marks are retained ({@link dev.keel.dedup.IdempotencyPolicy#retention()}); use
+     * {@link #reprocess} to run them again. The group must have no active member: close its
+     * subscriptions (every instance) first, replay, then subscribe again. Not for broadcast
+     * subscriptions.
+     *
+     * @return per partition, the group's position before and after
+     * @throws dev.keel.GroupActiveException  when the group has active members
+     * @throws UnsupportedOperationException when the adapter does not declare {@link Capability#REPLAY}
+     *                                       (RabbitMQ: consumed messages are gone)
+     */
+    public ReplayResult replay(String topic, String group, Instant from) {
+        return Replays.replay(engine.adapter(), engine.store(), topic, group, from, false);
+    }
+
+    /**
+     * {@link #replay}, after forgetting the group's done marks of the replayed range (the ids are read
+     * from the broker), so that under EFFECTIVELY_ONCE every replayed message runs again, once.
+     *
+     * @throws IllegalStateException          on a Keel built {@link Builder#withoutIdempotencyStore()}
+     * @throws UnsupportedOperationException when the store cannot forget ids
+     */
+    public ReplayResult reprocess(String topic, String group, Instant from) {
+        return Replays.replay(engine.adapter(), engine.store(), topic, group, from, true);
+    }
+
+    /** This instance's id: its broadcast subscriptions' own group and idempotency namespace. */
+    public String instanceId() {
+        return engine.instanceId();
     }
 
     /**
@@ -146,6 +226,7 @@ public final class Keel implements Subscriber, AutoCloseable {
         private PublisherConfig publisherConfig = PublisherConfig.ofDefaults();
         private ScheduledExecutorService scheduler;
         private final List<KeelInterceptor> interceptors = new ArrayList<>();
+        private String instanceId;
 
         private Builder(BrokerAdapter adapter) {
             this.adapter = Objects.requireNonNull(adapter, "adapter");
@@ -218,6 +299,19 @@ public final class Keel implements Subscriber, AutoCloseable {
          */
         public Builder interceptor(KeelInterceptor interceptor) {
             interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+            return this;
+        }
+
+        /**
+         * This instance's id, for broadcast subscriptions (each instance of the service receives every
+         * message, and keeps its own idempotency marks): 1-64 characters of [A-Za-z0-9._-], unique
+         * among the running instances, and best stable across restarts (a pod or host name). By
+         * default a random one per Keel: a restarted instance is then a new one (on Kafka a new
+         * consumer group, which starts at the end of the topic, so what was published while it was
+         * down is not delivered to it).
+         */
+        public Builder instanceId(String instanceId) {
+            this.instanceId = Broadcasts.checkInstanceId(instanceId);
             return this;
         }
 

@@ -1,12 +1,15 @@
 package dev.keel.kafka;
 
 import dev.keel.ClosedException;
+import dev.keel.PartitionRewind;
 import dev.keel.TopicSpec;
 import dev.keel.kafka.internal.ClientProperties;
 import dev.keel.kafka.internal.DelayForwarder;
 import dev.keel.kafka.internal.DelayTopics;
 import dev.keel.kafka.internal.ForwardingConsumer;
+import dev.keel.kafka.internal.KafkaPipeline;
 import dev.keel.kafka.internal.KafkaReceiver;
+import dev.keel.kafka.internal.KafkaReplay;
 import dev.keel.kafka.internal.KafkaSender;
 import dev.keel.kafka.internal.TopicAdmin;
 import dev.keel.spi.BrokerAdapter;
@@ -14,12 +17,16 @@ import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.ReplayAdmin;
 import dev.keel.spi.TopologyAdmin;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. Closing it closes the producer and admin client; consumers are closed by their
  * subscriptions.
  */
-public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
+public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayAdmin {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaAdapter.class);
 
@@ -59,7 +66,7 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
     public KafkaAdapter(KafkaConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         EnumSet<Capability> caps = EnumSet.of(Capability.CONSUMER_GROUPS, Capability.REDELIVERY,
-                Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY,
+                Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY, Capability.REPLAY, Capability.BROADCAST,
                 Capability.NON_BLOCKING_RETRY);
         if (!config.topicAutoCreation()) {
             caps.add(Capability.UNROUTABLE_DETECTION);
@@ -146,6 +153,33 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
                 new DelayForwarder(config, settings.topic(), Clock.systemUTC()));
     }
 
+    /**
+     * Per partition: the group's committed offset (the end when it has none) and the first offset
+     * stored at or after {@code from} (Kafka's {@code offsetsForTimes}: by record timestamp).
+     */
+    @Override
+    public List<PartitionRewind> planRewind(String topic, String group, Instant from) {
+        return replay().planRewind(topic, group, from);
+    }
+
+    @Override
+    public void readIds(String topic, List<PartitionRewind> ranges, Consumer<List<String>> ids) {
+        replay().readIds(topic, ranges, ids);
+    }
+
+    /** {@code alterConsumerGroupOffsets}: Kafka refuses it while the group has members. */
+    @Override
+    public void rewind(String topic, String group, List<PartitionRewind> rewinds) {
+        replay().rewind(topic, group, rewinds);
+    }
+
+    private KafkaReplay replay() {
+        synchronized (this) {
+            ensureOpen();
+        }
+        return new KafkaReplay(config);
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {
@@ -158,6 +192,22 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin {
         if (admin != null) {
             admin.close();
         }
+    }
+
+    /**
+     * Starts a consume-transform-produce loop on Kafka transactions: {@code transform} maps each record of
+     * the pipeline's input topic to records for other topics, and each batch's outputs and input offsets
+     * commit in one transaction, so {@code read_committed} readers see every input's outputs exactly once.
+     * Side effects of the transform outside Kafka are not covered. Yours to close (closing the adapter does
+     * not close it). See docs/kafka.md, "Transactional pipelines".
+     */
+    public TransactionalPipeline transactionalPipeline(PipelineConfig pipeline, RecordTransform transform) {
+        Objects.requireNonNull(pipeline, "pipeline");
+        Objects.requireNonNull(transform, "transform");
+        synchronized (this) {
+            ensureOpen();
+        }
+        return new KafkaPipeline(config, pipeline, transform);
     }
 
     private synchronized TopicAdmin admin() {

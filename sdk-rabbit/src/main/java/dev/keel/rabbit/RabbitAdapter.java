@@ -4,6 +4,7 @@ import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.Connection;
 import dev.keel.ClosedException;
 import dev.keel.TopicSpec;
+import dev.keel.rabbit.internal.BroadcastConsumer;
 import dev.keel.rabbit.internal.Connector;
 import dev.keel.rabbit.internal.ManagedConnection;
 import dev.keel.rabbit.internal.RabbitConsumer;
@@ -65,8 +66,12 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
     private static final Logger LOG = LoggerFactory.getLogger(RabbitAdapter.class);
     private static final int SCHEDULER_THREADS = 2;
     private static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.UNROUTABLE_DETECTION,
-            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY,
+            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY, Capability.BROADCAST,
             Capability.NON_BLOCKING_RETRY);
+    /** Classic lane queues also take {@code x-max-priority}; quorum queues of RabbitMQ 3.10 do not. */
+    private static final Set<Capability> CLASSIC_CAPABILITIES = Set.copyOf(EnumSet.of(Capability.UNROUTABLE_DETECTION,
+            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY, Capability.PRIORITY,
+            Capability.BROADCAST, Capability.NON_BLOCKING_RETRY));
 
     private final RabbitConfig config;
     private final Connector connector;
@@ -99,7 +104,7 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
 
     @Override
     public Set<Capability> capabilities() {
-        return CAPABILITIES;
+        return config.queueType() == QueueType.CLASSIC ? CLASSIC_CAPABILITIES : CAPABILITIES;
     }
 
     /**
@@ -143,9 +148,16 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
         return producer;
     }
 
+    /**
+     * A consumer of the group's partition queues; for a broadcast subscription, of an exclusive
+     * auto-delete queue of its own bound to every partition (see docs/rabbitmq.md, "Broadcast").
+     */
     @Override
     public BrokerConsumer consumer(ConsumerSettings settings) {
         ensureOpen();
+        if (settings.broadcast()) {
+            return new BroadcastConsumer(settings, topology, this::consumeConnection, Clock.systemUTC(), () -> { });
+        }
         AtomicReference<RabbitConsumer> self = new AtomicReference<>();
         RabbitConsumer consumer = new RabbitConsumer(settings, topology, this::consumeConnection, config.prefetch(),
                 dispatchExecutor, scheduler, config.rebalanceInterval(), Clock.systemUTC(),

@@ -2,21 +2,28 @@ package dev.keel.rocket;
 
 import dev.keel.ClosedException;
 import dev.keel.KeelException;
+import dev.keel.PartitionRewind;
 import dev.keel.TopicSpec;
 import dev.keel.rocket.internal.Names;
 import dev.keel.rocket.internal.RocketAdmin;
 import dev.keel.rocket.internal.RocketReceiver;
+import dev.keel.rocket.internal.RocketReplay;
 import dev.keel.rocket.internal.RocketSender;
+import dev.keel.rocket.internal.RocketTransactions;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.ReplayAdmin;
 import dev.keel.spi.TopologyAdmin;
+import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,13 +47,14 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. Closing it closes the producer and admin client; consumers are closed by their
  * subscriptions.
  */
-public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
+public final class RocketAdapter implements BrokerAdapter, TopologyAdmin, ReplayAdmin {
 
     private static final Logger LOG = LoggerFactory.getLogger(RocketAdapter.class);
 
     private final RocketConfig config;
     private final Set<Capability> capabilities = Set.copyOf(EnumSet.of(Capability.UNROUTABLE_DETECTION,
-            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY,
+            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.BROKER_FILTER,
+            Capability.DELAYED_DELIVERY, Capability.REPLAY, Capability.BROADCAST,
             Capability.NON_BLOCKING_RETRY));
     private RocketAdmin admin;
     private RocketSender producer;
@@ -159,6 +167,9 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
         }
         admin().ensure(TopicSpec.from(admin().describe(settings.topic()).orElseThrow()).group(settings.group())
                 .build());
+        if (settings.filter().isPresent()) {
+            admin().requirePropertyFilter(settings.topic());
+        }
         settings.deadLetterTopic().ifPresent(deadLetters ->
                 admin().ensureDeadLetters(settings.topic(), deadLetters, settings.group()));
         return new RocketReceiver(config, settings);
@@ -203,6 +214,56 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin {
         if (closingAdmin != null) {
             closingAdmin.close();
         }
+    }
+
+    /**
+     * A publisher of RocketMQ transactional messages in producer group {@code producerGroup}: each message is
+     * stored as a half message, your local transaction runs, and its outcome commits or drops the message;
+     * when the outcome is lost, the broker asks a live producer of the group, whose {@code checker} answers
+     * from your database. Every process of the group must use an equivalent checker. The publisher registers
+     * with the brokers of {@code topics} at once, so a restarted process answers check-backs before it
+     * publishes again. Yours to close (closing the adapter does not close it). See docs/rocketmq.md,
+     * "Transactional messages".
+     *
+     * @throws IllegalArgumentException          the group name is not a legal RocketMQ group name
+     * @throws dev.keel.UnroutableException one of {@code topics} does not exist
+     */
+    public TransactionalPublisher transactionalPublisher(String producerGroup, Set<String> topics,
+                                                         TransactionChecker checker) {
+        Objects.requireNonNull(producerGroup, "producerGroup");
+        Objects.requireNonNull(checker, "checker");
+        Set<String> declared = Set.copyOf(Objects.requireNonNull(topics, "topics"));
+        String problem = Names.groupProblem(producerGroup);
+        if (problem != null) {
+            throw new IllegalArgumentException("producer group '" + producerGroup + "': " + problem);
+        }
+        for (String topic : declared) {
+            String topicProblem = Names.topicProblem(topic);
+            if (topicProblem != null) {
+                throw new IllegalArgumentException("topic '" + topic + "': " + topicProblem);
+            }
+        }
+        return new RocketTransactions(config, admin(), producerGroup, declared, checker);
+    }
+
+    /**
+     * Per queue: the group's offset (the end when it has none) and {@code searchOffset(from)}, the
+     * first message the broker stored at or after {@code from}.
+     */
+    @Override
+    public List<PartitionRewind> planRewind(String topic, String group, Instant from) {
+        return new RocketReplay(config, admin()).planRewind(topic, group, from);
+    }
+
+    @Override
+    public void readIds(String topic, List<PartitionRewind> ranges, Consumer<List<String>> ids) {
+        new RocketReplay(config, admin()).readIds(topic, ranges, ids);
+    }
+
+    /** {@code updateConsumeOffset} on each queue's master, once the group has no member online. */
+    @Override
+    public void rewind(String topic, String group, List<PartitionRewind> rewinds) {
+        new RocketReplay(config, admin()).rewind(topic, group, rewinds);
     }
 
     private synchronized RocketAdmin admin() {

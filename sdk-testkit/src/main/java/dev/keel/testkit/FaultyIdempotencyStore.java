@@ -33,6 +33,7 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
     private final AtomicLong releases = new AtomicLong();
     private final AtomicLong rejectedCalls = new AtomicLong();
     private final Set<String> completedIds = ConcurrentHashMap.newKeySet();
+    private final Set<String> claimedIdSet = ConcurrentHashMap.newKeySet();
 
     public FaultyIdempotencyStore(IdempotencyStore delegate) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -66,6 +67,7 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
     public ClaimResult claim(String namespace, String id, String token, Duration lease) {
         claims.incrementAndGet();
         claimedIds.incrementAndGet();
+        claimedIdSet.add(id);
         checkUp("claim");
         return delegate.claim(namespace, id, token, lease);
     }
@@ -74,6 +76,7 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
     public List<ClaimResult> claimAll(String namespace, List<Lease> toClaim, Duration lease) {
         batchClaims.incrementAndGet();
         claimedIds.addAndGet(toClaim.size());
+        toClaim.forEach(claimed -> claimedIdSet.add(claimed.id()));
         checkUp("claimAll");
         return delegate.claimAll(namespace, toClaim, lease);
     }
@@ -109,6 +112,34 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
         releases.incrementAndGet();
         checkUp("release");
         return delegate.release(namespace, id, token);
+    }
+
+    @Override
+    public int forgetAll(String namespace, List<String> ids) {
+        checkUp("forgetAll");
+        return delegate.forgetAll(namespace, ids);
+    }
+
+    @Override
+    public LeaseOutcome markDead(String namespace, String id, String token, Duration retention) {
+        checkCompletionsUp("markDead");
+        return delegate.markDead(namespace, id, token, retention);
+    }
+
+    @Override
+    public ClaimResult claimRedriven(String namespace, String id, String token, Duration lease) {
+        claims.incrementAndGet();
+        claimedIds.incrementAndGet();
+        checkUp("claimRedriven");
+        return delegate.claimRedriven(namespace, id, token, lease);
+    }
+
+    @Override
+    public List<ClaimResult> claimAllRedriven(String namespace, List<Lease> toClaim, Duration lease) {
+        batchClaims.incrementAndGet();
+        claimedIds.addAndGet(toClaim.size());
+        checkUp("claimAllRedriven");
+        return delegate.claimAllRedriven(namespace, toClaim, lease);
     }
 
     @Override
@@ -175,6 +206,11 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
             throw new StoreUnavailableException("idempotency store cannot mark messages done (injected partial "
                     + "outage): " + operation + " refused; it returns when the test calls up()", null);
         }
+    }
+
+    /** Every id passed to {@link #claim} or {@link #claimAll} (failed calls included), each once. */
+    public Set<String> everClaimedIds() {
+        return Set.copyOf(claimedIdSet);
     }
 
     @Override

@@ -1,25 +1,31 @@
 package dev.keel.testkit;
 
+import dev.keel.PartitionRewind;
 import dev.keel.TopicSpec;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.ReplayAdmin;
 import dev.keel.spi.TopologyAdmin;
 import dev.keel.testkit.internal.BrokerSettings;
 import dev.keel.testkit.internal.BrokerState;
 import dev.keel.testkit.internal.InMemoryClient;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * A broker in this process's memory, for engine tests and embedded use, with every
- * {@link Capability}, {@link Capability#IN_PROCESS} included (so a Keel on it without a store
+ * {@link Capability} but {@link Capability#BROKER_FILTER} (a subscription's header filter runs in
+ * the engine) and {@link Capability#PRIORITY} (its partition logs keep publish order),
+ * {@link Capability#IN_PROCESS} included (so a Keel on it without a store
  * chosen uses an in-memory store of its own), and injected faults ({@link FaultInjectable}).
  *
  * <ul>
@@ -49,7 +55,7 @@ import java.util.Set;
  * included, closes only its producer and consumers: the broker's records stay readable and other
  * clients keep working. Faults come from {@link #faults()}, on every client. Thread-safe.
  */
-public final class InMemoryBroker implements BrokerAdapter, TopologyAdmin, FaultInjectable {
+public final class InMemoryBroker implements BrokerAdapter, TopologyAdmin, ReplayAdmin, FaultInjectable {
 
     /** Partitions of a topic created by {@link Builder#autoCreateTopics(boolean) auto-creation}. */
     public static final int DEFAULT_AUTO_CREATE_PARTITIONS = TopicSpec.DEFAULT_PARTITIONS;
@@ -136,6 +142,22 @@ public final class InMemoryBroker implements BrokerAdapter, TopologyAdmin, Fault
     @Override
     public void close() {
         client.close();
+    }
+
+    /** Its logs keep every record: a group goes back to any time. */
+    @Override
+    public List<PartitionRewind> planRewind(String topic, String group, Instant from) {
+        return client.planRewind(topic, group, from);
+    }
+
+    @Override
+    public void readIds(String topic, List<PartitionRewind> ranges, Consumer<List<String>> ids) {
+        client.readIds(topic, ranges, ids);
+    }
+
+    @Override
+    public void rewind(String topic, String group, List<PartitionRewind> rewinds) {
+        client.rewind(topic, group, rewinds);
     }
 
     // ---- inspection ----------------------------------------------------------------------------

@@ -10,6 +10,8 @@ import dev.keel.cli.ExitCodes;
 import dev.keel.cli.broker.BrokerMode;
 import dev.keel.cli.broker.BrokerModes;
 import dev.keel.cli.broker.BrokerOptions;
+import dev.keel.cli.outbox.OutboxBench;
+import dev.keel.cli.outbox.DatabaseOptions;
 import dev.keel.cli.broker.StoreChoice;
 import dev.keel.cli.broker.TopicCleanup;
 import java.io.PrintWriter;
@@ -98,11 +100,15 @@ public final class BenchCommand implements Callable<Integer> {
     private Duration timeout;
 
     @Option(names = "--only", paramLabel = "SECTION", split = ",",
-            description = "Run only these sections: publish, consume, lanes, latency, recovery, delay. Default: all.")
+            description = "Run only these sections: publish, consume, lanes, latency, recovery, delay, outbox (needs "
+                    + "--outbox). Default: all (outbox only with --outbox).")
     private Set<Section> only;
 
     /** The measurements, in the order they run. */
-    enum Section { publish, consume, lanes, latency, recovery, delay }
+    enum Section { publish, consume, lanes, latency, recovery, delay, outbox }
+
+    @Mixin
+    private DatabaseOptions outboxDatabase = new DatabaseOptions();
 
     @Option(names = "--json", description = "Print the results as one JSON object instead of tables.")
     private boolean json;
@@ -122,6 +128,10 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (delayMessages < 1) {
             throw new ParameterException(spec.commandLine(), "--delay-messages must be at least 1, was " + delayMessages);
+        }
+        if (only != null && only.contains(Section.outbox) && outboxDatabase.url() == null) {
+            throw new ParameterException(spec.commandLine(), "--only outbox needs --outbox JDBC_URL, e.g. "
+                    + "--outbox jdbc:postgresql://127.0.0.1:5432/test");
         }
         BrokerMode mode = BrokerModes.lookup(broker.broker());
         mode.preflight(broker);
@@ -161,6 +171,11 @@ public final class BenchCommand implements Callable<Integer> {
             }
             if (runs(Section.delay)) {
                 DelayBench.run(ctx, report, delayMessages);
+            }
+            if (outboxDatabase.url() != null && runs(Section.outbox)) {
+                OutboxBench.run(keel, ctx.declare("outbox", broker.partitions(), PublishBench.SINK_GROUP),
+                        outboxDatabase, runId,
+                        settings.messages(), settings.latencyMessages(), settings.keys(), settings.timeout(), report);
             }
         } catch (TimeoutException e) {
             throw new EnvironmentException("bench: " + e.getMessage() + ". The broker is too slow or stuck: check it, "

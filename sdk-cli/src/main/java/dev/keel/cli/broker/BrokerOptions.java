@@ -35,6 +35,11 @@ public final class BrokerOptions {
             description = "Redis idempotency store, e.g. redis://127.0.0.1:6379. Default: the in-memory store.")
     private String redis;
 
+    @Option(names = "--redis-wait-replicas", paramLabel = "N", defaultValue = "0",
+            description = "With --redis: every claim and completion waits until N replicas of the Redis master have it "
+                    + "(Redis WAIT, 1 s at most; then the consumer retries). Default: ${DEFAULT-VALUE} (off).")
+    private int redisWaitReplicas;
+
     @Option(names = "--partitions", paramLabel = "P", defaultValue = "4",
             description = "Partitions (Kafka partitions, RabbitMQ partition queues per group, RocketMQ queues per broker) of the topics created. Default: ${DEFAULT-VALUE}.")
     private int partitions = 4;
@@ -66,6 +71,11 @@ public final class BrokerOptions {
     /** The Redis URI, or {@code null} for the in-memory store. */
     public String redis() {
         return redis;
+    }
+
+    /** How many Redis replicas each claim and completion waits for; 0 for none. */
+    public int redisWaitReplicas() {
+        return redisWaitReplicas;
     }
 
     public int partitions() {

@@ -13,6 +13,8 @@ import java.util.UUID;
 final class RedisSupport {
 
     static final String PREFLIGHT_NAMESPACE = "keel-cli:preflight";
+    /** How long a claim or completion waits for --redis-wait-replicas replicas (below the 2 s socket timeout). */
+    static final Duration WAIT_TIMEOUT = Duration.ofSeconds(1);
 
     private RedisSupport() {
     }
@@ -20,7 +22,7 @@ final class RedisSupport {
     /** One claim and release on a scratch namespace, through the store itself (AUTH and TLS included). */
     static void preflight(String uri) {
         parse(uri);
-        try (IdempotencyStore store = store(uri)) {
+        try (IdempotencyStore store = store(uri, 0)) {
             String id = UUID.randomUUID().toString();
             ClaimResult claim = store.claim(PREFLIGHT_NAMESPACE, id, UUID.randomUUID().toString(), Duration.ofSeconds(5));
             if (claim.isClaimed()) {
@@ -36,9 +38,11 @@ final class RedisSupport {
         }
     }
 
-    static IdempotencyStore store(String uri) {
+    /** The store at {@code uri}; with {@code waitReplicas} above 0, each claim and completion waits for them. */
+    static IdempotencyStore store(String uri, int waitReplicas) {
         try {
-            return RedisIdempotencyStore.create(RedisStoreConfig.custom().uri(uri).build());
+            return RedisIdempotencyStore.create(RedisStoreConfig.custom().uri(uri)
+                    .waitForReplicas(waitReplicas, WAIT_TIMEOUT).build());
         } catch (IllegalArgumentException e) {
             throw new EnvironmentException("--redis: " + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package dev.keel.cli.broker;
 
+import dev.keel.cli.EnvironmentException;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.InMemoryIdempotencyStore;
 import java.net.InetSocketAddress;
@@ -13,14 +14,20 @@ public final class StoreChoice {
     public static final int DEFAULT_REDIS_PORT = 6379;
 
     private final String redisUri;
+    private final int waitReplicas;
 
-    private StoreChoice(String redisUri) {
+    private StoreChoice(String redisUri, int waitReplicas) {
         this.redisUri = redisUri;
+        this.waitReplicas = waitReplicas;
     }
 
     /** Checks that Redis answers when one is given; throws EnvironmentException saying what to do. */
     public static StoreChoice from(BrokerOptions options) {
-        StoreChoice choice = new StoreChoice(options.redis());
+        if (options.redisWaitReplicas() < 0 || options.redisWaitReplicas() > 0 && options.redis() == null) {
+            throw new EnvironmentException("--redis-wait-replicas needs --redis and a count of 0 or more, was "
+                    + options.redisWaitReplicas());
+        }
+        StoreChoice choice = new StoreChoice(options.redis(), options.redisWaitReplicas());
         if (choice.isRedis()) {
             RedisSupport.preflight(options.redis());
         }
@@ -36,7 +43,8 @@ public final class StoreChoice {
     }
 
     public String description() {
-        return isRedis() ? "redis (" + Endpoints.redact(redisUri) + ")" : "in-memory";
+        return isRedis() ? "redis (" + Endpoints.redact(redisUri) + (waitReplicas > 0 ? ", waiting for " + waitReplicas
+                + " replica(s)" : "") + ")" : "in-memory";
     }
 
     /**
@@ -44,7 +52,7 @@ public final class StoreChoice {
      * an in-memory store, chosen on purpose: every CLI run is a single process.
      */
     public IdempotencyStore create() {
-        return isRedis() ? RedisSupport.store(redisUri) : new InMemoryIdempotencyStore(Clock.systemUTC());
+        return isRedis() ? RedisSupport.store(redisUri, waitReplicas) : new InMemoryIdempotencyStore(Clock.systemUTC());
     }
 
     /** The Redis host and port of {@code --redis}; only when {@link #isRedis()}. */
@@ -66,6 +74,6 @@ public final class StoreChoice {
         String through = uri.getScheme() + "://" + (uri.getRawUserInfo() != null ? uri.getRawUserInfo() + "@" : "")
                 + host + ":" + port + (uri.getRawPath() != null ? uri.getRawPath() : "")
                 + (uri.getRawQuery() != null ? "?" + uri.getRawQuery() : "");
-        return RedisSupport.store(through);
+        return RedisSupport.store(through, waitReplicas);
     }
 }

@@ -6,6 +6,8 @@ import dev.keel.cli.bench.Progress;
 import dev.keel.cli.broker.BrokerMode;
 import dev.keel.cli.broker.BrokerModes;
 import dev.keel.cli.broker.BrokerOptions;
+import dev.keel.cli.outbox.OutboxOptions;
+import dev.keel.cli.outbox.OutboxVerify;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -39,6 +41,9 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @Mixin
     private BrokerOptions broker = new BrokerOptions();
+
+    @Mixin
+    private OutboxOptions outbox = new OutboxOptions();
 
     @Option(names = "--messages", paramLabel = "N",
             description = "Distinct messages to publish (per round). Default: " + VerifySettings.DEFAULT_MESSAGES
@@ -106,8 +111,11 @@ public final class VerifyCommand implements Callable<Integer> {
     private Boolean progress;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         BrokerMode mode = BrokerModes.lookup(broker.broker());
+        if (outbox.database().url() != null) {
+            return outboxRun(mode);
+        }
         VerifySettings settings;
         try {
             int n = messages != null ? messages : duration != null ? VerifySettings.DEFAULT_ROUND_MESSAGES
@@ -125,5 +133,17 @@ public final class VerifyCommand implements Callable<Integer> {
         VerifyReport report = new VerifyRun(mode, broker, settings, Progress.to(err, showProgress), out).run();
         report.print(out);
         return report.passed() ? ExitCodes.OK : ExitCodes.VIOLATIONS;
+    }
+
+    private int outboxRun(BrokerMode mode) throws Exception {
+        OutboxVerify run;
+        try {
+            run = new OutboxVerify(mode, broker, outbox, messages != null ? messages : VerifySettings.DEFAULT_MESSAGES,
+                    keys, lanes, seed != null ? seed : ThreadLocalRandom.current().nextLong(1, 1_000_000_000L), lease,
+                    timeout, spec.commandLine().getOut());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        return run.run();
     }
 }

@@ -2,7 +2,6 @@ package dev.keel.core.internal;
 
 import dev.keel.ClosedException;
 import dev.keel.dedup.ClaimResult;
-import dev.keel.dedup.Lease;
 import dev.keel.metrics.MetricEvent;
 import dev.keel.metrics.MetricsRecorder;
 import java.time.Clock;
@@ -77,9 +76,9 @@ final class BusyWaits {
         if (batch.isEmpty()) {
             return;
         }
-        List<Lease> leases = new ArrayList<>(batch.size());
-        batch.forEach(w -> leases.add(new Lease(w.work().record().id(), w.work().claimToken())));
-        List<CompletableFuture<ClaimResult>> results = store.claimAll(leases);
+        List<Work> works = new ArrayList<>(batch.size());
+        batch.forEach(w -> works.add(w.work()));
+        List<CompletableFuture<ClaimResult>> results = store.claimAllOf(works);
         CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
                 .whenComplete((v, e) -> claimed(batch, results));
     }

@@ -11,7 +11,8 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * Builds a subscription's handling chain in the one documented order, outermost first: metrics,
+ * Builds a subscription's handling chain in the one documented order, outermost first: the header
+ * filter (when the subscription has one), metrics,
  * dead letters, idempotency (EFFECTIVELY_ONCE only), retries (not under AT_MOST_ONCE), then decode
  * and the application's handler.
  */
@@ -45,6 +46,7 @@ final class Chains {
                 clock, delays, stopped, deadLetterTimeout, metrics,
                 config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE ? store : null,
                 config.idempotencyPolicy().storeRetryInterval());
-        return new MetricsStep(chain, metrics, group);
+        chain = new MetricsStep(chain, metrics, group);
+        return config.filter().isPresent() ? new FilterStep(chain, config.filter().get(), metrics, group) : chain;
     }
 }

@@ -39,10 +39,12 @@ import org.slf4j.LoggerFactory;
  * message whose partition was revoked before its dead-lettering began is not dead-lettered: it is
  * dropped, unacknowledged, for the partition's next owner.
  *
- * <p>Under EFFECTIVELY_ONCE a confirmed dead letter then marks the id done in the idempotency store
- * (the claim the idempotency step kept, renewed with the delivery's token, then completed) before the acknowledgement, so a
+ * <p>Under EFFECTIVELY_ONCE a confirmed dead letter then marks the id dead in the idempotency store
+ * (the claim the idempotency step kept, renewed with the delivery's token, then marked with
+ * {@link dev.keel.dedup.IdempotencyStore#markDead}) before the acknowledgement, so a
  * redelivery after a crash between the dead letter and the acknowledgement is acknowledged as a
- * duplicate instead of being dead-lettered again. While the store is unreachable this is retried
+ * duplicate instead of being dead-lettered again, while a copy re-driven from the dead-letter topic
+ * (header {@link KeelHeaders#REDRIVEN_AT}) may claim it and run once more. While the store is unreachable this is retried
  * (the consumer pauses through {@link StoreAccess}); an id another consumer holds meanwhile is left
  * to it.
  */
@@ -182,7 +184,7 @@ final class DeadLetterStep implements Step {
     private CompletionStage<Outcome> markDone(Work work, int tries) {
         String id = work.record().id();
         return store.claim(id, work.claimToken()).thenCompose(claim -> switch (claim.status()) {
-            case CLAIMED -> store.complete(new Lease(id, claim.token()))
+            case CLAIMED -> store.markDead(new Lease(id, claim.token()))
                     .thenApply(done -> done == LeaseOutcome.APPLIED ? Mark.DONE : Mark.UNDONE);
             case DUPLICATE -> CompletableFuture.completedFuture(Mark.DONE);
             case BUSY -> CompletableFuture.completedFuture(Mark.HELD_ELSEWHERE);

@@ -81,7 +81,7 @@ final class DedupStep implements Step {
 
     private CompletableFuture<ClaimResult> claim(Work work) {
         long requestedAt = clock.millis();
-        return store.claim(work.record().id(), work.claimToken()).thenApply(result -> {
+        return store.claim(work).thenApply(result -> {
             if (result.isClaimed()) {
                 work.renewed(requestedAt);
             }

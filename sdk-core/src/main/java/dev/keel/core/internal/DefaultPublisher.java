@@ -291,6 +291,9 @@ final class DefaultPublisher implements Publisher {
             headers.put(KeelHeaders.KEY, message.key());
         }
         headers.put(KeelHeaders.TIMESTAMP, Long.toString(timestamp.toEpochMilli()));
+        if (message.priority() != null) {
+            headers.put(KeelHeaders.PRIORITY, Integer.toString(message.priority()));
+        }
         Instant deliverAt = DelayedPublishes.dueTime(message, clock);
         if (deliverAt != null) {
             headers.put(KeelHeaders.DELIVER_AT, Long.toString(deliverAt.toEpochMilli()));

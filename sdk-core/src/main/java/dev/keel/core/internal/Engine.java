@@ -18,7 +18,9 @@ import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.support.DaemonThreads;
+import dev.keel.deadletter.DeadLetters;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -54,6 +56,7 @@ public final class Engine implements AutoCloseable {
     private final List<EngineSubscription> subscriptions = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private DefaultPublisher publisher;
+    private final String instanceId;
 
     /**
      * @param store     null when no subscription may use EFFECTIVELY_ONCE
@@ -62,6 +65,14 @@ public final class Engine implements AutoCloseable {
      */
     public Engine(BrokerAdapter adapter, IdempotencyStore store, boolean ownsStore, Clock clock,
                   MetricsRecorder metrics, PublisherConfig publisherConfig, ScheduledExecutorService scheduler) {
+        this(adapter, store, ownsStore, clock, metrics, publisherConfig, scheduler, Broadcasts.randomInstanceId());
+    }
+
+    /** @param instanceId this instance's id, for broadcast subscriptions */
+    public Engine(BrokerAdapter adapter, IdempotencyStore store, boolean ownsStore, Clock clock,
+                  MetricsRecorder metrics, PublisherConfig publisherConfig, ScheduledExecutorService scheduler,
+                  String instanceId) {
+        this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
         this.adapter = Objects.requireNonNull(adapter, "adapter");
         this.store = store;
         this.ownsStore = ownsStore && store != null;
@@ -81,6 +92,22 @@ public final class Engine implements AutoCloseable {
 
     public BrokerAdapter adapter() {
         return adapter;
+    }
+
+    /** This instance's id (broadcast subscriptions). */
+    public String instanceId() {
+        return instanceId;
+    }
+
+    /** The store this engine claims in; null when built without one. */
+    public IdempotencyStore store() {
+        return store;
+    }
+
+    /** The dead letters {@code group} keeps on {@code deadLetterTopic}; read with the given waits. */
+    public DeadLetters deadLetters(String group, String deadLetterTopic, Duration firstWait, Duration quiet) {
+        return new DefaultDeadLetters(adapter, group, deadLetterTopic, clock, publisherConfig.timeout(), firstWait,
+                quiet);
     }
 
     public synchronized Publisher publisher() {
@@ -149,10 +176,14 @@ public final class Engine implements AutoCloseable {
         boolean dedup = config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE;
         ExecutorService storePool = dedup ? Executors.newFixedThreadPool(STORE_THREADS, DaemonThreads.named(name + "-store"))
                 : null;
+        Optional<String> broadcastInstance = Broadcasts.check(adapter, config, instanceId);
         BrokerConsumer consumer = adapter.consumer(new ConsumerSettings(config.topic(), config.group(),
-                config.maxInFlight(), config.revokeTimeout(), Optional.ofNullable(deadLetterTopic)));
+                config.maxInFlight(), config.revokeTimeout(), Optional.ofNullable(deadLetterTopic), config.filter(),
+                broadcastInstance));
         FlowControl flow = new FlowControl(consumer, config.maxInFlight());
-        StoreAccess storeAccess = dedup ? new StoreAccess(store, namespaceTopic, config.group(),
+        String namespace = config.broadcast() ? Broadcasts.namespace(config, instanceId)
+                : StoreAccess.namespaceOf(config.group(), namespaceTopic);
+        StoreAccess storeAccess = dedup ? new StoreAccess(store, config.topic(), config.group(), namespace,
                 config.idempotencyPolicy(), storePool, flow, metrics, clock) : null;
         Delays delays = new Delays(scheduler, handlerPool);
         EngineSubscription[] self = new EngineSubscription[1];

@@ -5,7 +5,6 @@ import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.core.testing.Crashable;
 import dev.keel.dedup.ClaimResult;
-import dev.keel.dedup.Lease;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.ordering.Ordering;
 import dev.keel.spi.BrokerConsumer;
@@ -178,6 +177,9 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
             // claim this one holds (renewed while it waits behind it)
             List<Work> toPrefetch = new ArrayList<>(works.size());
             for (Work work : works) {
+                if (!FilterStep.passes(config, work.record())) {
+                    continue; // skipped by the header filter: never claimed
+                }
                 String id = work.record().id();
                 Work earlier = lastOfId.put(id, work);
                 work.finished().whenComplete((v, e) -> lastOfId.remove(id, work));
@@ -185,10 +187,8 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
                     toPrefetch.add(work);
                 }
             }
-            List<Lease> toClaim = new ArrayList<>(toPrefetch.size());
-            toPrefetch.forEach(w -> toClaim.add(new Lease(w.record().id(), w.claimToken())));
             long requestedAt = clock.millis();
-            List<CompletableFuture<ClaimResult>> claims = store.claimAll(toClaim);
+            List<CompletableFuture<ClaimResult>> claims = store.claimAllOf(toPrefetch);
             for (int i = 0; i < toPrefetch.size(); i++) {
                 Work work = toPrefetch.get(i);
                 work.claim(claims.get(i), requestedAt);

@@ -63,6 +63,7 @@ final class InvokeStep<T> implements Step {
     static Message toMessage(InboundRecord record) {
         Message.Builder builder = Message.builder(record.payload()).id(record.id()).key(record.key())
                 .timestamp(record.timestamp());
+        Priorities.of(record).ifPresent(builder::priority);
         for (Map.Entry<String, String> h : record.headers().entrySet()) {
             if (!KeelHeaders.isReserved(h.getKey())) {
                 builder.header(h.getKey(), h.getValue());

@@ -14,5 +14,7 @@ enum Outcome {
      * Failed, and a retry copy was confirmed on the retry topic (non-blocking retry): acknowledged,
      * with its claim released rather than marked done.
      */
-    RETRY_SCHEDULED
+    RETRY_SCHEDULED,
+    /** Skipped by the subscription's header filter: acknowledged without running the handler. */
+    FILTERED
 }

@@ -45,10 +45,13 @@ final class RetryTopics {
 
     /** {@code config} with the retry topic as the consumed topic, every other setting the same. */
     static <T> SubscriptionConfig<T> consuming(SubscriptionConfig<T> config, String retryTopic) {
-        return SubscriptionConfig.builder(retryTopic, config.group(), config.codec()).guarantee(config.guarantee())
-                .ordering(config.ordering()).lanes(config.lanes()).maxInFlight(config.maxInFlight())
-                .retryPolicy(config.retryPolicy()).deadLetterPolicy(config.deadLetterPolicy())
-                .idempotencyPolicy(config.idempotencyPolicy()).closeTimeout(config.closeTimeout())
-                .revokeTimeout(config.revokeTimeout()).retryMode(config.retryMode()).build();
+        SubscriptionConfig.Builder<T> b = SubscriptionConfig.builder(retryTopic, config.group(), config.codec())
+                .guarantee(config.guarantee()).ordering(config.ordering()).lanes(config.lanes())
+                .maxInFlight(config.maxInFlight()).retryPolicy(config.retryPolicy())
+                .deadLetterPolicy(config.deadLetterPolicy()).idempotencyPolicy(config.idempotencyPolicy())
+                .closeTimeout(config.closeTimeout()).revokeTimeout(config.revokeTimeout())
+                .broadcast(config.broadcast()).retryMode(config.retryMode());
+        config.filter().ifPresent(b::filter);
+        return b.build();
     }
 }

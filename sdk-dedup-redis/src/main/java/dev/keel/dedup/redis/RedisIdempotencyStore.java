@@ -12,6 +12,7 @@ import dev.keel.dedup.redis.internal.LeaseKeys;
 import dev.keel.dedup.redis.internal.LeaseScripts;
 import dev.keel.dedup.redis.internal.RedisConnection;
 import dev.keel.dedup.redis.internal.Reply;
+import dev.keel.dedup.redis.internal.Script;
 import dev.keel.dedup.redis.internal.ScriptExecutor;
 import dev.keel.dedup.redis.internal.StoreFailures;
 import java.time.Duration;
@@ -27,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * An {@link IdempotencyStore} in Redis (standalone or Redis Cluster), on Jedis 8.
  *
  * <p>Each id is one key, {@code <keyPrefix>:<group>:<topic>:<id>}, holding {@code p:<token>} while
- * processing (expiring after the lease) and {@code d:<token>} once done (expiring after the
- * retention). Claim, complete and release are each one atomic Lua script run, one round trip; a
+ * processing (expiring after the lease), {@code d:<token>} once done and {@code x:<token>} once
+ * dead-lettered ({@link #markDead}; both expiring after the retention). A dead id is a duplicate to
+ * {@link #claim}; only {@link #claimRedriven} (a copy re-driven from the dead-letter topic) takes it again. Claim, complete and release are each one atomic Lua script run, one round trip; a
  * claim by the token that already holds the id renews its lease (CLAIMED); complete and release change the key only if it still holds the caller's token, and report
  * {@link LeaseOutcome#LOST} otherwise. {@link #claimAll} and {@link #completeAll} send a whole batch
  * in one round trip as one script run per 512 ids (on a cluster, per hash slot, pipelined per node
@@ -102,6 +104,10 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
      */
     @Override
     public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
+        return claimAll(namespace, claims, lease, LeaseScripts.CLAIM_ALL);
+    }
+
+    private List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease, Script script) {
         requireNamespace(namespace);
         Objects.requireNonNull(claims, "claims");
         String pxLease = LeaseKeys.millis(requirePositive(lease, "lease"));
@@ -117,7 +123,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
             group.forEach(i -> args.add(LeaseKeys.processing(claims.get(i).token())));
             calls.add(callOf(batchKeys, group, args));
         }
-        List<Reply> replies = call(() -> scripts.runAll(LeaseScripts.CLAIM_ALL, calls));
+        List<Reply> replies = call(() -> scripts.runAll(script, calls));
         long[] answers = new long[claims.size()];
         RuntimeException failure = spread(replies, groups, answers);
         if (failure != null) {
@@ -168,6 +174,57 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
             results.add(LeaseKeys.outcome(answer));
         }
         return results;
+    }
+
+    /**
+     * Deletes the done marks of {@code ids} (a key processing under a lease stays), grouped into
+     * pipelined script runs as {@link #claimAll} does: one round trip.
+     */
+    @Override
+    public int forgetAll(String namespace, List<String> ids) {
+        requireNamespace(namespace);
+        Objects.requireNonNull(ids, "ids");
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        List<String> batchKeys = new ArrayList<>(ids.size());
+        ids.forEach(id -> batchKeys.add(keys.key(namespace, Objects.requireNonNull(id, "id"))));
+        List<List<Integer>> groups = groupsOf(batchKeys);
+        List<Call> calls = new ArrayList<>(groups.size());
+        for (List<Integer> group : groups) {
+            calls.add(callOf(batchKeys, group, List.of()));
+        }
+        List<Reply> replies = call(() -> scripts.runAll(LeaseScripts.FORGET_ALL, calls));
+        int forgotten = 0;
+        for (Reply reply : replies) {
+            if (reply.failed()) {
+                throw fail(reply.error());
+            }
+            forgotten += ((Number) reply.value()).intValue();
+        }
+        return forgotten;
+    }
+
+    /** {@inheritDoc} One script run, one round trip: {@code p:<token>} → {@code x:<token>}. */
+    @Override
+    public LeaseOutcome markDead(String namespace, String id, String token, Duration retention) {
+        String key = keys.key(requireNamespace(namespace), Objects.requireNonNull(id, "id"));
+        Objects.requireNonNull(token, "token");
+        List<String> args = List.of(LeaseKeys.processing(token), LeaseKeys.dead(token),
+                LeaseKeys.millis(requirePositive(retention, "retention")));
+        return LeaseKeys.outcome(call(() -> scripts.run(LeaseScripts.COMPLETE, key, args)));
+    }
+
+    @Override
+    public ClaimResult claimRedriven(String namespace, String id, String token, Duration lease) {
+        return claimAllRedriven(namespace, List.of(new Lease(Objects.requireNonNull(id, "id"),
+                Objects.requireNonNull(token, "token"))), lease).get(0);
+    }
+
+    /** {@inheritDoc} Batched and grouped as {@link #claimAll} is. */
+    @Override
+    public List<ClaimResult> claimAllRedriven(String namespace, List<Lease> claims, Duration lease) {
+        return claimAll(namespace, claims, lease, LeaseScripts.CLAIM_ALL_REDRIVEN);
     }
 
     @Override
@@ -261,7 +318,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     }
 
     private StoreUnavailableException fail(RuntimeException error) {
-        connection.discardIdleConnections();
+        connection.afterFailure();
         StoreUnavailableException failure = StoreFailures.translate(error, config);
         if (reachable.compareAndSet(true, false)) {
             log.warn("{}", failure.getMessage());

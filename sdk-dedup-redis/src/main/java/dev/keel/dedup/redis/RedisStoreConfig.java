@@ -37,9 +37,13 @@ public final class RedisStoreConfig {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(2);
     public static final int DEFAULT_POOL_SIZE = 16;
+    /** By default no write waits for replicas (Redis replication is asynchronous). */
+    public static final int DEFAULT_REPLICA_ACKS = 0;
+    public static final Duration DEFAULT_REPLICA_ACK_TIMEOUT = Duration.ofSeconds(1);
 
     private static final int MAX_KEY_PREFIX_LENGTH = 100;
     private static final int MAX_POOL_SIZE = 1024;
+    private static final int MAX_REPLICA_ACKS = 16;
 
     private final String host;
     private final int port;
@@ -53,6 +57,8 @@ public final class RedisStoreConfig {
     private final Duration connectTimeout;
     private final Duration socketTimeout;
     private final int poolSize;
+    private final int replicaAcks;
+    private final Duration replicaAckTimeout;
 
     private RedisStoreConfig(Builder b) {
         this.host = b.host;
@@ -67,6 +73,8 @@ public final class RedisStoreConfig {
         this.connectTimeout = b.connectTimeout;
         this.socketTimeout = b.socketTimeout;
         this.poolSize = b.poolSize;
+        this.replicaAcks = b.replicaAcks;
+        this.replicaAckTimeout = b.replicaAckTimeout;
     }
 
     /** A standalone Redis on localhost:6379, no authentication, no TLS. */
@@ -83,7 +91,7 @@ public final class RedisStoreConfig {
     public static Builder from(RedisStoreConfig base) {
         Builder b = new Builder().host(base.host).port(base.port).ssl(base.ssl).database(base.database)
                 .keyPrefix(base.keyPrefix).connectTimeout(base.connectTimeout).socketTimeout(base.socketTimeout)
-                .poolSize(base.poolSize);
+                .poolSize(base.poolSize).waitForReplicas(base.replicaAcks, base.replicaAckTimeout);
         b.clusterNodes = new ArrayList<>(base.clusterNodes);
         b.user = base.user;
         b.password = base.password;
@@ -127,6 +135,15 @@ public final class RedisStoreConfig {
     /** The most connections held per Redis node. */
     public int poolSize() { return poolSize; }
 
+    /**
+     * How many replicas must acknowledge each claim and completion before the store answers; 0 (the
+     * default) answers as soon as the master has it. See {@link Builder#waitForReplicas}.
+     */
+    public int replicaAcks() { return replicaAcks; }
+
+    /** How long a claim or completion waits for {@link #replicaAcks()} replicas. */
+    public Duration replicaAckTimeout() { return replicaAckTimeout; }
+
     /** Where Redis runs, for messages: {@code host:port}, or the cluster's seed nodes. */
     public String describeEndpoint() {
         return isCluster() ? "Redis Cluster " + clusterNodes : "Redis at " + host + ":" + port;
@@ -138,13 +155,14 @@ public final class RedisStoreConfig {
                 && c.clusterNodes.equals(clusterNodes) && Objects.equals(c.user, user)
                 && Objects.equals(c.password, password) && c.ssl == ssl && c.sslSocketFactory == sslSocketFactory
                 && c.database == database && c.keyPrefix.equals(keyPrefix) && c.connectTimeout.equals(connectTimeout)
-                && c.socketTimeout.equals(socketTimeout) && c.poolSize == poolSize;
+                && c.socketTimeout.equals(socketTimeout) && c.poolSize == poolSize && c.replicaAcks == replicaAcks
+                && c.replicaAckTimeout.equals(replicaAckTimeout);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(host, port, clusterNodes, user, password, ssl, sslSocketFactory, database, keyPrefix,
-                connectTimeout, socketTimeout, poolSize);
+                connectTimeout, socketTimeout, poolSize, replicaAcks, replicaAckTimeout);
     }
 
     /** Every setting but the password (masked); a TLS socket factory by its class name only. */
@@ -157,7 +175,8 @@ public final class RedisStoreConfig {
                 + (sslSocketFactory == null ? "<default>" : sslSocketFactory.getClass().getSimpleName())
                 + ", database=" + database + ", keyPrefix=" + keyPrefix
                 + ", connectTimeout=" + connectTimeout + ", socketTimeout=" + socketTimeout
-                + ", poolSize=" + poolSize + "}";
+                + ", poolSize=" + poolSize + ", replicaAcks=" + replicaAcks + ", replicaAckTimeout=" + replicaAckTimeout
+                + "}";
     }
 
     public static final class Builder {
@@ -173,6 +192,8 @@ public final class RedisStoreConfig {
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration socketTimeout = DEFAULT_SOCKET_TIMEOUT;
         private int poolSize = DEFAULT_POOL_SIZE;
+        private int replicaAcks = DEFAULT_REPLICA_ACKS;
+        private Duration replicaAckTimeout = DEFAULT_REPLICA_ACK_TIMEOUT;
 
         private Builder() {
         }
@@ -307,7 +328,30 @@ public final class RedisStoreConfig {
             return this;
         }
 
+        /**
+         * Makes every claim and completion wait (Redis {@code WAIT}) until {@code replicas} replicas of its
+         * master have it, for at most {@code timeout}; when fewer do, the call fails with a retriable
+         * {@link dev.keel.StoreUnavailableException}, so the consumer does not act on a mark that a failover
+         * could lose: it retries with the same owner token (and does not acknowledge the message meanwhile).
+         * This closes the window of asynchronous replication in which a master that fails right after a
+         * completion takes the done mark with it (a later copy of the message would run again); it costs a
+         * wait for the replica on every batch. {@code replicas} 0 turns it off. The timeout must be shorter
+         * than the {@link #socketTimeout socket timeout}, which bounds the wait's reply.
+         */
+        public Builder waitForReplicas(int replicas, Duration timeout) {
+            if (replicas < 0 || replicas > MAX_REPLICA_ACKS) {
+                throw new IllegalArgumentException("replicas must be in [0, " + MAX_REPLICA_ACKS + "], was " + replicas);
+            }
+            this.replicaAckTimeout = RedisUris.checkTimeout(timeout, "timeout");
+            this.replicaAcks = replicas;
+            return this;
+        }
+
         public RedisStoreConfig build() {
+            if (replicaAcks > 0 && replicaAckTimeout.compareTo(socketTimeout) >= 0) {
+                throw new IllegalArgumentException("the replica wait timeout (" + replicaAckTimeout
+                        + ") must be shorter than socketTimeout (" + socketTimeout + "), which bounds its reply");
+            }
             if (!clusterNodes.isEmpty() && database != 0) {
                 throw new IllegalArgumentException("database must be 0 with Redis Cluster (a cluster has only database 0), was "
                         + database);

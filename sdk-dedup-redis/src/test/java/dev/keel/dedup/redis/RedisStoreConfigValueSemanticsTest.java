@@ -38,6 +38,9 @@ class RedisStoreConfigValueSemanticsTest {
         changes.put("connectTimeout", c -> RedisStoreConfig.from(c).connectTimeout(Duration.ofSeconds(5)).build());
         changes.put("socketTimeout", c -> RedisStoreConfig.from(c).socketTimeout(Duration.ofSeconds(5)).build());
         changes.put("poolSize", c -> RedisStoreConfig.from(c).poolSize(4).build());
+        changes.put("replicaAcks", c -> RedisStoreConfig.from(c).waitForReplicas(1, c.replicaAckTimeout()).build());
+        changes.put("replicaAckTimeout", c -> RedisStoreConfig.from(c).waitForReplicas(c.replicaAcks(),
+                Duration.ofMillis(300)).build());
 
         assertValueSemantics(RedisStoreConfig.class, base, c -> RedisStoreConfig.from(c).build(), changes,
                 Map.of("password", "other-secret"));

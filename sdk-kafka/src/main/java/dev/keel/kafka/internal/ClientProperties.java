@@ -59,9 +59,11 @@ public final class ClientProperties {
             p.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
                     CooperativeStickyAssignor.class.getName());
         }
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.group());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.broadcastInstance().map(i -> settings.group() + "." + i)
+                .orElse(settings.group()));
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, config.autoOffsetReset());
+        // a broadcast instance's group is new when the instance is: it reads what is published from now on
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, settings.broadcast() ? "latest" : config.autoOffsetReset());
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(config.maxPollRecords(), settings.maxInFlight()));
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, config.topicAutoCreation());
         p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
@@ -80,6 +82,17 @@ public final class ClientProperties {
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
         p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.closeTimeout().toMillis());
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return p;
+    }
+
+    /** A consumer in no group, assigned partitions by hand: reads a replayed range. */
+    public static Map<String, Object> reader(KafkaConfig config) {
+        Map<String, Object> p = common(config, config.clientId() + "-replay-reader");
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         return p;

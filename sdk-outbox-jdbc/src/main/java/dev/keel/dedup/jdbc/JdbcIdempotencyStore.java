@@ -9,6 +9,7 @@ import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
 import dev.keel.outbox.jdbc.JdbcSchema;
 import dev.keel.outbox.jdbc.internal.Dialect;
+import dev.keel.outbox.jdbc.internal.InboxRows;
 import dev.keel.outbox.jdbc.internal.InboxTable;
 import dev.keel.outbox.jdbc.internal.Transactions;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +25,7 @@ import javax.sql.DataSource;
  * with the script {@link JdbcSchema.Part#INBOX}; the store never creates it): the JDBC inbox.
  *
  * <p>Used as the subscription's store it behaves like the Redis store: a row per claimed id, with
- * its owner token, state (processing or done) and expiry; a batch of claims or completions is one
+ * its owner token, state (processing, done, or dead: dead-lettered, see {@link #markDead}) and expiry; a batch of claims or completions is one
  * transaction of a few statements (insert the missing rows, lock the rows in id order, write back
  * the changed ones in one JDBC batch), not a round trip per id. Expired rows count as absent;
  * {@link #purgeExpired()} deletes them in batches: run it periodically.
@@ -87,6 +88,10 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     /** Claims every lease in one transaction; the results are those of claiming them one by one, in order. */
     @Override
     public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
+        return claimAll(namespace, claims, lease, false);
+    }
+
+    private List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease, boolean redriven) {
         checkNamespace(namespace);
         long leaseMillis = positiveMillis(lease, "lease");
         checkLeases(claims, "claims");
@@ -94,7 +99,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             return List.of();
         }
         long now = config.clock().millis();
-        return call("claim", (table, connection) -> table.claimAll(connection, namespace, claims, now, leaseMillis));
+        return call("claim", (table, connection) ->
+                table.claimAll(connection, namespace, claims, now, leaseMillis, redriven));
     }
 
     /** Completes every lease in one transaction; the results are those of completing them one by one, in order. */
@@ -109,6 +115,28 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         long now = config.clock().millis();
         return call("complete", (table, connection) ->
                 table.completeAll(connection, namespace, leases, now, retentionMillis));
+    }
+
+    /** {@inheritDoc} The row's state becomes X (dead), apart from D (done). */
+    @Override
+    public LeaseOutcome markDead(String namespace, String id, String token, Duration retention) {
+        checkNamespace(namespace);
+        long retentionMillis = positiveMillis(retention, "retention");
+        List<Lease> one = List.of(new Lease(checkId(id), checkToken(token)));
+        long now = config.clock().millis();
+        return call("mark dead", (table, connection) ->
+                table.completeAll(connection, namespace, one, now, retentionMillis, InboxRows.DEAD)).get(0);
+    }
+
+    @Override
+    public ClaimResult claimRedriven(String namespace, String id, String token, Duration lease) {
+        return claimAllRedriven(namespace, List.of(new Lease(checkId(id), checkToken(token))), lease).get(0);
+    }
+
+    /** Claims every re-driven lease in one transaction, as {@link #claimAll} does, taking dead ids too. */
+    @Override
+    public List<ClaimResult> claimAllRedriven(String namespace, List<Lease> claims, Duration lease) {
+        return claimAll(namespace, claims, lease, true);
     }
 
     /**
@@ -127,6 +155,18 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             total += deleted;
         } while (deleted == batch);
         return total;
+    }
+
+    /** Deletes the done rows of {@code ids} in one transaction (rows processing under a lease stay). */
+    @Override
+    public int forgetAll(String namespace, List<String> ids) {
+        checkNamespace(namespace);
+        Objects.requireNonNull(ids, "ids");
+        ids.forEach(JdbcIdempotencyStore::checkId);
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        return call("forget", (table, connection) -> table.forgetAll(connection, namespace, ids));
     }
 
     /**

@@ -32,6 +32,7 @@ public final class OutboxConfig {
     private final Duration pollInterval;
     private final Duration confirmTimeout;
     private final Clock clock;
+    private final boolean listen;
 
     private OutboxConfig(Builder b) {
         this.tablePrefix = b.tablePrefix;
@@ -40,6 +41,7 @@ public final class OutboxConfig {
         this.pollInterval = b.pollInterval;
         this.confirmTimeout = b.confirmTimeout;
         this.clock = b.clock;
+        this.listen = b.listen;
     }
 
     /** The defaults (the DEFAULT_* constants of this class). */
@@ -53,7 +55,7 @@ public final class OutboxConfig {
 
     public static Builder from(OutboxConfig base) {
         return new Builder().tablePrefix(base.tablePrefix).batchSize(base.batchSize).lanesPerRound(base.lanesPerRound)
-                .pollInterval(base.pollInterval).confirmTimeout(base.confirmTimeout).clock(base.clock);
+                .pollInterval(base.pollInterval).confirmTimeout(base.confirmTimeout).clock(base.clock).listen(base.listen);
     }
 
     /** The tables are {@code <tablePrefix>outbox} and {@code <tablePrefix>outbox_lane}. */
@@ -84,23 +86,29 @@ public final class OutboxConfig {
     /** The clock of the rows' {@code created_at} (epoch milliseconds). */
     public Clock clock() { return clock; }
 
+    /**
+     * On PostgreSQL, whether the relay LISTENs for commits (on a connection of its own) and publishes at
+     * once; when {@code false} it only polls every {@link #pollInterval()}. Ignored on MariaDB/MySQL.
+     */
+    public boolean listen() { return listen; }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof OutboxConfig c && c.tablePrefix.equals(tablePrefix) && c.batchSize == batchSize
                 && c.lanesPerRound == lanesPerRound && c.pollInterval.equals(pollInterval)
-                && c.confirmTimeout.equals(confirmTimeout) && c.clock.equals(clock);
+                && c.confirmTimeout.equals(confirmTimeout) && c.clock.equals(clock) && c.listen == listen;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(tablePrefix, batchSize, lanesPerRound, pollInterval, confirmTimeout, clock);
+        return Objects.hash(tablePrefix, batchSize, lanesPerRound, pollInterval, confirmTimeout, clock, listen);
     }
 
     @Override
     public String toString() {
         return "OutboxConfig{tablePrefix=" + tablePrefix + ", batchSize=" + batchSize + ", lanesPerRound="
                 + lanesPerRound + ", pollInterval=" + pollInterval + ", confirmTimeout=" + confirmTimeout
-                + ", clock=" + clock + "}";
+                + ", clock=" + clock + ", listen=" + listen + "}";
     }
 
     /** Validates each value as it is set. */
@@ -111,6 +119,7 @@ public final class OutboxConfig {
         private Duration pollInterval = DEFAULT_POLL_INTERVAL;
         private Duration confirmTimeout = DEFAULT_CONFIRM_TIMEOUT;
         private Clock clock = Clock.systemUTC();
+        private boolean listen = true;
 
         private Builder() {
         }
@@ -153,6 +162,12 @@ public final class OutboxConfig {
 
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** {@code false}: poll only, also on PostgreSQL (default {@code true}: LISTEN/NOTIFY there). */
+        public Builder listen(boolean listen) {
+            this.listen = listen;
             return this;
         }
 

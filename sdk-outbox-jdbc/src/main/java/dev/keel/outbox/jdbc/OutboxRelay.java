@@ -106,7 +106,7 @@ public final class OutboxRelay implements AutoCloseable {
         }
         Dialect dialect = rounds.table().dialect();
         poll = scheduler.scheduleWithFixedDelay(this::wake, 0, config.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
-        if (dialect == Dialect.POSTGRESQL) {
+        if (dialect == Dialect.POSTGRESQL && config.listen()) {
             listener = new PgListener(dataSource, rounds.table().channel(), config.pollInterval(), this::wake);
             listener.start();
         }

@@ -37,4 +37,15 @@ class OutboxConfigTest {
         assertThat(JdbcStoreConfig.from(JdbcStoreConfig.ofDefaults()).build()).isEqualTo(JdbcStoreConfig.ofDefaults());
         assertThat(OutboxConfig.ofDefaults().tablePrefix()).isEqualTo(OutboxConfig.DEFAULT_TABLE_PREFIX);
     }
+
+    @Test
+    void listeningShouldBeOnByDefaultAndKeptByCopies() {
+        OutboxConfig pollOnly = OutboxConfig.custom().listen(false).build();
+
+        assertThat(OutboxConfig.ofDefaults().listen()).isTrue();
+        assertThat(pollOnly.listen()).isFalse();
+        assertThat(OutboxConfig.from(pollOnly).build()).isEqualTo(pollOnly);
+        assertThat(pollOnly).isNotEqualTo(OutboxConfig.ofDefaults());
+        assertThat(pollOnly.toString()).contains("listen=false");
+    }
 }

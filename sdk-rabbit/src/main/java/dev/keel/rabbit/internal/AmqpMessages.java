@@ -34,6 +34,7 @@ public final class AmqpMessages {
                 .messageId(record.id())
                 .timestamp(Date.from(record.timestamp()))
                 .headers(new HashMap<>(record.headers()))
+                .priority(QueuePriorities.of(record))
                 .build();
     }
 

@@ -64,6 +64,7 @@ public final class Topology {
     public void ensure(TopicSpec spec) {
         String topic = spec.name();
         checkFits(spec);
+        QueuePriorities.checkSupported(spec, queueType);
         Map<String, Entry> recorded = record(topic);
         List<String> differences = new ArrayList<>();
         int marked = markerCount(topic);
@@ -78,6 +79,10 @@ public final class Topology {
         if (declared != null && declared.minInSyncReplicas() != spec.minInSyncReplicas()) {
             differences.add("minInSyncReplicas " + declared.minInSyncReplicas() + " (requested "
                     + spec.minInSyncReplicas() + ")");
+        }
+        if (declared != null && declared.maxPriority() != spec.maxPriority()) {
+            differences.add("maxPriority " + declared.maxPriority() + " (requested " + spec.maxPriority()
+                    + "; RabbitMQ cannot change the x-max-priority of existing queues)");
         }
         if (!differences.isEmpty()) {
             throw new TopologyException(topic, "RabbitMQ topic '" + topic + "' exists with other settings: "
@@ -103,7 +108,7 @@ public final class Topology {
             Entry settings = recorded.getOrDefault(TopologyRecord.TOPIC, new Entry(TopologyRecord.TOPIC, n,
                     TopicSpec.DEFAULT_REPLICATION_FACTOR, TopicSpec.DEFAULT_MIN_IN_SYNC_REPLICAS));
             run(topic, "declare group '" + group + "' of topic '" + topic + "'", channel -> {
-                declareGroup(channel, topic, group, n, settings.replicationFactor());
+                declareGroup(channel, topic, group, n, settings.replicationFactor(), settings.maxPriority());
                 TopologyRecord.append(channel, topic, List.of(settings.forGroup(group)));
                 return null;
             });
@@ -183,7 +188,7 @@ public final class Topology {
         int partitions = marked > 0 ? marked : declared != null ? declared.partitions() : defaultPartitions;
         TopicSpec.Builder spec = TopicSpec.builder(topic).partitions(partitions);
         if (declared != null) {
-            spec.replicationFactor(declared.replicationFactor())
+            spec.maxPriority(declared.maxPriority()).replicationFactor(declared.replicationFactor())
                     .minInSyncReplicas(Math.min(declared.minInSyncReplicas(), declared.replicationFactor()));
         }
         recorded.keySet().stream().filter(group -> !group.equals(TopologyRecord.TOPIC)).forEach(spec::group);
@@ -252,7 +257,7 @@ public final class Topology {
             channel.exchangeDeclare(Names.exchange(topic), BuiltinExchangeType.DIRECT, true, false, Map.of());
             declareMarker(channel, topic, n);
             for (String group : spec.groups()) {
-                declareGroup(channel, topic, group, n, spec.replicationFactor());
+                declareGroup(channel, topic, group, n, spec.replicationFactor(), spec.maxPriority());
             }
             TopologyRecord.append(channel, topic, entries);
             return null;
@@ -336,8 +341,8 @@ public final class Topology {
         channel.txCommit();
     }
 
-    private void declareGroup(Channel channel, String topic, String group, int n, int replicationFactor)
-            throws IOException {
+    private void declareGroup(Channel channel, String topic, String group, int n, int replicationFactor,
+                              int maxPriority) throws IOException {
         String dlx = Names.deadLetterExchange(topic, group);
         channel.exchangeDeclare(dlx, BuiltinExchangeType.FANOUT, true, false, Map.of());
         channel.queueDeclare(Names.deadLetterQueue(topic, group), true, false, false, queueArgs(replicationFactor));
@@ -347,6 +352,7 @@ public final class Topology {
         Map<String, Object> partitionArgs = queueArgs(replicationFactor);
         partitionArgs.put("x-single-active-consumer", true);
         partitionArgs.put("x-dead-letter-exchange", dlx);
+        QueuePriorities.addArgument(partitionArgs, maxPriority);
         for (int partition = 0; partition < n; partition++) {
             String queue = Names.laneQueue(topic, group, partition);
             channel.queueDeclare(queue, true, false, false, partitionArgs);

@@ -26,6 +26,8 @@ final class TopologyRecord {
     static final String PARTITIONS = "keel-partitions";
     static final String REPLICATION_FACTOR = "keel-replication-factor";
     static final String MIN_IN_SYNC_REPLICAS = "keel-min-insync-replicas";
+    /** Written only when above 0, so records of topics without priorities stay as older releases wrote them. */
+    static final String MAX_PRIORITY = "keel-max-priority";
     /** The key of the topic's own entry in {@link #read}'s map. */
     static final String TOPIC = "";
 
@@ -33,14 +35,20 @@ final class TopologyRecord {
     }
 
     /** One declaration: the topic itself ({@code group} empty) or one of its groups, with the topic's settings. */
-    record Entry(String group, int partitions, int replicationFactor, int minInSyncReplicas) {
+    record Entry(String group, int partitions, int replicationFactor, int minInSyncReplicas, int maxPriority) {
+
+        /** An entry of a topic without message priorities. */
+        Entry(String group, int partitions, int replicationFactor, int minInSyncReplicas) {
+            this(group, partitions, replicationFactor, minInSyncReplicas, 0);
+        }
 
         static Entry topic(TopicSpec spec) {
-            return new Entry(TOPIC, spec.partitions(), spec.replicationFactor(), spec.minInSyncReplicas());
+            return new Entry(TOPIC, spec.partitions(), spec.replicationFactor(), spec.minInSyncReplicas(),
+                    spec.maxPriority());
         }
 
         Entry forGroup(String name) {
-            return new Entry(name, partitions, replicationFactor, minInSyncReplicas);
+            return new Entry(name, partitions, replicationFactor, minInSyncReplicas, maxPriority);
         }
     }
 
@@ -84,6 +92,9 @@ final class TopologyRecord {
             headers.put(PARTITIONS, entry.partitions());
             headers.put(REPLICATION_FACTOR, entry.replicationFactor());
             headers.put(MIN_IN_SYNC_REPLICAS, entry.minInSyncReplicas());
+            if (entry.maxPriority() > 0) {
+                headers.put(MAX_PRIORITY, entry.maxPriority());
+            }
             channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().deliveryMode(2).headers(headers).build(),
                     new byte[0]);
         }
@@ -99,6 +110,6 @@ final class TopologyRecord {
         }
         Object group = headers.get(GROUP);
         return new Entry(group == null ? TOPIC : group.toString(), partitions.intValue(), replication.intValue(),
-                minInSync.intValue());
+                minInSync.intValue(), headers.get(MAX_PRIORITY) instanceof Number p ? p.intValue() : 0);
     }
 }

@@ -228,6 +228,35 @@ public final class RocketAdmin implements AutoCloseable {
         }
     }
 
+    /**
+     * Checks that every master broker routing {@code topic} filters by SQL92 properties
+     * ({@code enablePropertyFilter=true}), which a subscription's header filter needs; a
+     * {@link TopologyException} naming the broker otherwise (a broker that refuses is never silently
+     * bypassed: its messages would reach the handler unfiltered or not at all).
+     */
+    public void requirePropertyFilter(String topic) {
+        TopicRouteData route = route(topic).orElseThrow(() -> new KeelException("RocketMQ topic '" + topic
+                + "' does not exist: declare it with ensureTopology before subscribing", false));
+        for (BrokerData broker : route.getBrokerDatas()) {
+            String address = broker.getBrokerAddrs().get(MixAll.MASTER_ID);
+            if (address == null) {
+                continue;
+            }
+            String enabled;
+            try {
+                enabled = admin.getBrokerConfig(address).getProperty("enablePropertyFilter", "false");
+            } catch (Exception e) {
+                throw failure("asking broker " + broker.getBrokerName() + " for its configuration", e);
+            }
+            if (!Boolean.parseBoolean(enabled.trim())) {
+                throw new TopologyException(topic, "RocketMQ broker '" + broker.getBrokerName() + "' does not filter "
+                        + "by message properties (enablePropertyFilter=" + enabled + "): a subscription with a header "
+                        + "filter needs enablePropertyFilter=true in the configuration of every broker of topic '"
+                        + topic + "' (broker.conf, then restart the broker), or subscribe without a filter");
+            }
+        }
+    }
+
     private Map<String, BrokerData> masters() {
         ClusterInfo cluster;
         try {
@@ -300,7 +329,7 @@ public final class RocketAdmin implements AutoCloseable {
         return false;
     }
 
-    private static KeelException failure(String what, Exception e) {
+    static KeelException failure(String what, Exception e) {
         if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
         }
@@ -311,6 +340,23 @@ public final class RocketAdmin implements AutoCloseable {
             return new BrokerUnavailableException(what + " failed: " + e.getMessage(), e);
         }
         return new KeelException(what + " failed: " + e, e, true);
+    }
+
+    /** The admin client, for {@link RocketReplay}. */
+    DefaultMQAdminExt client() {
+        return admin;
+    }
+
+    /** The master address of each broker routing {@code topic}; empty when the topic does not exist. */
+    Map<String, String> masterAddresses(String topic) {
+        Map<String, String> addresses = new TreeMap<>();
+        route(topic).ifPresent(r -> r.getBrokerDatas().forEach(b -> {
+            String master = b.getBrokerAddrs().get(MixAll.MASTER_ID);
+            if (master != null) {
+                addresses.put(b.getBrokerName(), master);
+            }
+        }));
+        return addresses;
     }
 
     @Override

@@ -15,6 +15,7 @@ import org.apache.rocketmq.client.consumer.DefaultLitePullConsumer;
 import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.MessageQueue;
+import org.apache.rocketmq.remoting.protocol.heartbeat.MessageModel;
 
 /**
  * One subscription's RocketMQ consumer: a {@code DefaultLitePullConsumer} with auto-commit off and
@@ -57,6 +58,13 @@ public final class RocketReceiver implements BrokerConsumer {
         consumer.setVipChannelEnabled(false);
         consumer.setAutoCommit(false);
         consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        settings.broadcastInstance().ifPresent(instance -> {
+            // every instance gets every message; its offsets are its own, kept by the client in a local file
+            // named after the instance (so a restart under the same instance id resumes where it was)
+            consumer.setMessageModel(MessageModel.BROADCASTING);
+            consumer.setInstanceName(config.clientId() + "-broadcast-" + instance);
+            consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_LAST_OFFSET);
+        });
         int batch = Math.min(MAX_PULL_BATCH, settings.maxInFlight());
         consumer.setPullBatchSize(batch);
         consumer.setPullThresholdForAll(Math.max(batch, settings.maxInFlight()));
@@ -64,7 +72,7 @@ public final class RocketReceiver implements BrokerConsumer {
         consumer.setPollTimeoutMillis(config.pollTimeout().toMillis());
         PollLoop poll = new PollLoop(consumer, sink, config, settings, done);
         try {
-            consumer.subscribe(settings.topic(), "*", poll::queuesChanged);
+            BrokerFilters.subscribe(consumer, settings.topic(), settings.filter(), poll::queuesChanged);
             consumer.start();
         } catch (MQClientException | IllegalStateException e) {
             consumer.shutdown();

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * {@link #patience()}; nothing is timed. This half covers ordering, crashes, outages and group
  * changes; {@link DeliveryContract} covers publishing, duplicates and dead letters.
  */
-public abstract class BrokerContractTest extends DeliveryContract {
+public abstract class BrokerContractTest extends RedriveContract {
 
     private static final int KEYS = 16;
     private static final int PER_KEY = 25;

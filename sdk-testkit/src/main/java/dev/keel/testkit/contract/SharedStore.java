@@ -46,6 +46,26 @@ final class SharedStore implements IdempotencyStore {
     }
 
     @Override
+    public int forgetAll(String namespace, List<String> ids) {
+        return delegate.forgetAll(namespace, ids);
+    }
+
+    @Override
+    public LeaseOutcome markDead(String namespace, String id, String token, Duration retention) {
+        return delegate.markDead(namespace, id, token, retention);
+    }
+
+    @Override
+    public ClaimResult claimRedriven(String namespace, String id, String token, Duration lease) {
+        return delegate.claimRedriven(namespace, id, token, lease);
+    }
+
+    @Override
+    public List<ClaimResult> claimAllRedriven(String namespace, List<Lease> claims, Duration lease) {
+        return delegate.claimAllRedriven(namespace, claims, lease);
+    }
+
+    @Override
     public void close() {
         // the suite closes the shared store after the test
     }

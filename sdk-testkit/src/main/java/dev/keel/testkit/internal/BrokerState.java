@@ -190,7 +190,17 @@ public final class BrokerState {
                 }
                 group(deadLetters.get(), consumerSettings.group());
             }
-            return new ConsumerSession(this, consumerSettings, group(consumerSettings.topic(), consumerSettings.group()));
+            String groupName = consumerSettings.broadcastInstance().map(i -> consumerSettings.group() + "." + i)
+                    .orElse(consumerSettings.group()); // broadcast: a group of this instance's own
+            boolean newBroadcastGroup = consumerSettings.broadcast()
+                    && !groupsOf(consumerSettings.topic()).containsKey(groupName);
+            GroupState state = group(consumerSettings.topic(), groupName);
+            if (newBroadcastGroup) { // a new broadcast instance reads what is published from now on, as on the brokers
+                for (int p = 0; p < log.partitionCount(); p++) {
+                    state.commit(p, log.endOffset(p));
+                }
+            }
+            return new ConsumerSession(this, consumerSettings, state);
         } finally {
             lock.unlock();
         }
@@ -466,6 +476,16 @@ public final class BrokerState {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The topic's log, or null; under {@link #lock()}. */
+    TopicLog log(String topic) {
+        return topics.get(topic);
+    }
+
+    /** The group of the topic, created when missing; under {@link #lock()}. */
+    GroupState groupOf(String topic, String group) {
+        return group(topic, group);
     }
 
     private void withLock(Runnable action) {

@@ -1,27 +1,33 @@
 package dev.keel.testkit.internal;
 
 import dev.keel.ClosedException;
+import dev.keel.PartitionRewind;
 import dev.keel.TopicSpec;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.ReplayAdmin;
 import dev.keel.spi.TopologyAdmin;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * One client of an in-memory broker, as an adapter: closing it closes its producer and its
  * consumers (gracefully), not the broker nor other clients. Thread-safe.
  */
-public final class InMemoryClient implements BrokerAdapter, TopologyAdmin {
+public final class InMemoryClient implements BrokerAdapter, TopologyAdmin, ReplayAdmin {
 
-    private static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.allOf(Capability.class));
+    /** All but BROKER_FILTER (header filters run in the engine) and PRIORITY (partition logs keep publish order). */
+    private static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.complementOf(EnumSet.of(
+            Capability.BROKER_FILTER, Capability.PRIORITY)));
 
     private final BrokerState broker;
     private final List<ConsumerSession> consumers = new ArrayList<>();
@@ -76,6 +82,24 @@ public final class InMemoryClient implements BrokerAdapter, TopologyAdmin {
         ConsumerSession consumer = broker.newConsumer(settings);
         consumers.add(consumer);
         return consumer;
+    }
+
+    @Override
+    public List<PartitionRewind> planRewind(String topic, String group, Instant from) {
+        checkOpen();
+        return new InMemoryReplay(broker).planRewind(topic, group, from);
+    }
+
+    @Override
+    public void readIds(String topic, List<PartitionRewind> ranges, Consumer<List<String>> ids) {
+        checkOpen();
+        new InMemoryReplay(broker).readIds(topic, ranges, ids);
+    }
+
+    @Override
+    public void rewind(String topic, String group, List<PartitionRewind> rewinds) {
+        checkOpen();
+        new InMemoryReplay(broker).rewind(topic, group, rewinds);
     }
 
     @Override

@@ -454,6 +454,27 @@ public abstract class IdempotencyStoreContractTest {
         assertThat(store.complete(ns, "order-1", token, LONG)).as("a rejected call changes nothing").isEqualTo(APPLIED);
     }
 
+    @Test
+    void forgottenDoneIdsShouldRunAgainWhileHeldLeasesStay() {
+        String done1 = "done-1";
+        String done2 = "done-2";
+        String held = "held-1";
+        store.complete(ns, done1, claimAsNewOwner(ns, done1, LONG).token(), LONG);
+        store.complete(ns, done2, claimAsNewOwner(ns, done2, LONG).token(), LONG);
+        claimAsNewOwner(ns, held, LONG);
+        String otherNamespace = newNamespace();
+        store.complete(otherNamespace, done1, claimAsNewOwner(otherNamespace, done1, LONG).token(), LONG);
+
+        int forgotten = store.forgetAll(ns, List.of(done1, done2, held, "never-seen"));
+
+        assertThat(forgotten).as("done marks forgotten").isEqualTo(2);
+        assertThat(statuses(claimAllAsNewOwners(ns, List.of(done1, done2, held), LONG)))
+                .containsExactly(CLAIMED, CLAIMED, BUSY);
+        assertThat(claimAsNewOwner(otherNamespace, done1, LONG).status()).as("another namespace's mark")
+                .isEqualTo(DUPLICATE);
+        assertThat(store.forgetAll(ns, List.of())).isZero();
+    }
+
     protected static List<ClaimResult.Status> statuses(List<ClaimResult> results) {
         return results.stream().map(ClaimResult::status).toList();
     }

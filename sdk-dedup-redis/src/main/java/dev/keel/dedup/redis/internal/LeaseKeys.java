@@ -14,6 +14,7 @@ public final class LeaseKeys {
 
     private static final String PROCESSING = "p:";
     private static final String DONE = "d:";
+    private static final String DEAD = "x:";
 
     private final String prefix;
 
@@ -31,6 +32,10 @@ public final class LeaseKeys {
 
     public static String done(String token) {
         return DONE + token;
+    }
+
+    public static String dead(String token) {
+        return DEAD + token;
     }
 
     /** A fresh owner token: random, unique in practice (122 random bits), cheap to make. */

@@ -1,16 +1,18 @@
 package dev.keel.dedup.redis.internal;
 
 /**
- * The three state changes of an id, each one atomic Lua script over one key. A key holds
- * {@code p:<token>} while processing (PX = lease) and {@code d:<token>} once done (PX = retention);
- * an absent key is an id never seen or long forgotten.
+ * The state changes of an id, each one atomic Lua script over one key. A key holds
+ * {@code p:<token>} while processing (PX = lease), {@code d:<token>} once done and {@code x:<token>}
+ * once dead-lettered (PX = retention); an absent key is an id never seen or long forgotten. A dead id
+ * is a duplicate to {@link #CLAIM}; only {@link #CLAIM_ALL_REDRIVEN} (a re-driven copy) takes it again.
+ * {@link #COMPLETE} with {@code x:<token>} as its second argument marks an id dead.
  */
 public final class LeaseScripts {
 
     /**
      * KEYS[1] = key, ARGV[1] = "p:" + token, ARGV[2] = lease ms. Returns 1 CLAIMED (absent, or already
      * processing by this token: the lease is renewed, so a retried claim whose reply was lost finds its
-     * own lease), 2 DUPLICATE, 0 BUSY.
+     * own lease), 2 DUPLICATE (done or dead), 0 BUSY.
      */
     public static final Script CLAIM = Script.of("claim", """
             local v = redis.call('GET', KEYS[1])
@@ -18,7 +20,8 @@ public final class LeaseScripts {
               redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
               return 1
             end
-            if string.sub(v, 1, 2) == 'd:' then
+            local state = string.sub(v, 1, 2)
+            if state == 'd:' or state == 'x:' then
               return 2
             end
             return 0
@@ -54,22 +57,7 @@ public final class LeaseScripts {
      * Runs the claims in order (a key listed twice sees the first claim) and returns one answer per key.
      * One script run claims the whole batch, so a batch costs Redis one command, not one per id.
      */
-    public static final Script CLAIM_ALL = Script.of("claim-all", """
-            local answers = {}
-            for i, key in ipairs(KEYS) do
-              local mine = ARGV[i + 1]
-              local v = redis.call('GET', key)
-              if not v or v == mine then
-                redis.call('SET', key, mine, 'PX', ARGV[1])
-                answers[i] = 1
-              elseif string.sub(v, 1, 2) == 'd:' then
-                answers[i] = 2
-              else
-                answers[i] = 0
-              end
-            end
-            return answers
-            """);
+    public static final Script CLAIM_ALL = Script.of("claim-all", claimAll(false));
 
     /**
      * {@link #COMPLETE} over a batch: KEYS = the keys, ARGV[1] = retention ms, ARGV[2i] = "p:" + token and
@@ -93,6 +81,29 @@ public final class LeaseScripts {
             return answers
             """);
 
+    /**
+     * Forgets done ids: KEYS = the keys; deletes each key that exists and is not processing (a held
+     * lease). Returns how many it deleted.
+     */
+    public static final Script FORGET_ALL = Script.of("forget-all", """
+            local forgotten = 0
+            for i, key in ipairs(KEYS) do
+              local v = redis.call('GET', key)
+              if v and string.sub(v, 1, 2) ~= 'p:' then
+                redis.call('DEL', key)
+                forgotten = forgotten + 1
+              end
+            end
+            return forgotten
+            """);
+
+    /**
+     * {@link #CLAIM_ALL} for re-driven copies, same arguments and answers, except that a dead id
+     * ({@code x:<token>}) is taken too: dead → processing by the caller's token, CLAIMED. A done id
+     * stays DUPLICATE, so a re-drive repeated by mistake runs nothing.
+     */
+    public static final Script CLAIM_ALL_REDRIVEN = Script.of("claim-all-redriven", claimAll(true));
+
     public static final long CLAIMED = 1;
     public static final long DUPLICATE = 2;
     public static final long BUSY = 0;
@@ -100,5 +111,28 @@ public final class LeaseScripts {
     public static final long LOST = 0;
 
     private LeaseScripts() {
+    }
+
+    /** The batch claim; {@code redriven}: a dead id ({@code x:}) is taken, else it is a duplicate like a done one. */
+    private static String claimAll(boolean redriven) {
+        String takes = redriven ? "not v or v == mine or string.sub(v, 1, 2) == 'x:'" : "not v or v == mine";
+        String duplicate = redriven ? "string.sub(v, 1, 2) == 'd:'"
+                : "string.sub(v, 1, 2) == 'd:' or string.sub(v, 1, 2) == 'x:'";
+        return """
+                local answers = {}
+                for i, key in ipairs(KEYS) do
+                  local mine = ARGV[i + 1]
+                  local v = redis.call('GET', key)
+                  if %s then
+                    redis.call('SET', key, mine, 'PX', ARGV[1])
+                    answers[i] = 1
+                  elseif %s then
+                    answers[i] = 2
+                  else
+                    answers[i] = 0
+                  end
+                end
+                return answers
+                """.formatted(takes, duplicate);
     }
 }

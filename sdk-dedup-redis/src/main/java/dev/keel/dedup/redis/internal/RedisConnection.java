@@ -3,8 +3,10 @@ package dev.keel.dedup.redis.internal;
 import dev.keel.ClosedException;
 import dev.keel.dedup.redis.RedisStoreConfig;
 import dev.keel.spi.support.DaemonThreads;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.ConnectionPool;
 import redis.clients.jedis.RedisClient;
@@ -20,11 +22,13 @@ public final class RedisConnection implements AutoCloseable {
 
     /** Threads that sync a cluster pipeline's per-node parts in parallel. */
     static final int DEFAULT_PIPELINE_THREADS = 4;
+    static final Duration TOPOLOGY_REFRESH_INTERVAL = Duration.ofMillis(500);
 
     private final RedisStoreConfig config;
     private final ExecutorService pipelineThreads;
     private volatile UnifiedJedis client;
     private volatile boolean closed;
+    private final AtomicLong lastTopologyRefresh = new AtomicLong(System.nanoTime() - TOPOLOGY_REFRESH_INTERVAL.toNanos());
 
     public RedisConnection(RedisStoreConfig config) {
         this.config = config;
@@ -78,6 +82,27 @@ public final class RedisConnection implements AutoCloseable {
      * Drops idle pooled connections after a connection failure: once Redis is back (a restart closes
      * every socket) the next command opens a fresh connection instead of failing once per stale one.
      */
+    /**
+     * After a failed call: drops idle connections (they may be broken), and on a cluster reloads which node
+     * serves which slot, at most once per {@link #TOPOLOGY_REFRESH_INTERVAL}. A master that died is answered
+     * by its promoted replica only once the slots are reloaded: a failed connection brings no redirect.
+     */
+    public void afterFailure() {
+        discardIdleConnections();
+        if (!isCluster()) {
+            return;
+        }
+        long now = System.nanoTime();
+        long last = lastTopologyRefresh.get();
+        if (now - last >= TOPOLOGY_REFRESH_INTERVAL.toNanos() && lastTopologyRefresh.compareAndSet(last, now)) {
+            try {
+                refreshTopology();
+            } catch (RuntimeException ignored) {
+                // no node answered: the next failure tries again
+            }
+        }
+    }
+
     public void discardIdleConnections() {
         UnifiedJedis c = client;
         try {

@@ -38,6 +38,14 @@ public final class ScriptExecutor {
 
     /** Runs {@code script} once; Jedis exceptions pass through. */
     public Object run(Script script, Call call) {
+        if (connection.config().replicaAcks() > 0) {
+            // the wait for replicas must follow the script on the same connection: through a pipeline of one
+            Reply reply = runAll(script, List.of(call)).get(0);
+            if (reply.failed()) {
+                throw reply.error();
+            }
+            return reply.value();
+        }
         try {
             return connection.client().evalsha(script.sha1(), call.keys(), call.args());
         } catch (JedisNoScriptException e) {
@@ -58,8 +66,17 @@ public final class ScriptExecutor {
         List<Integer> redirected = indexesFailedWith(replies, JedisRedirectionException.class);
         if (!redirected.isEmpty()) {
             connection.refreshTopology();
-            for (int i : redirected) {
-                replies.set(i, runOne(script, calls.get(i)));
+            if (connection.config().replicaAcks() > 0) {
+                // once more, pipelined with their waits for replicas, to the nodes the new topology names (with
+                // the script's body: a promoted replica may not have it cached)
+                List<Reply> again = pipelined(script, select(calls, redirected), false);
+                for (int i = 0; i < redirected.size(); i++) {
+                    replies.set(redirected.get(i), again.get(i));
+                }
+            } else {
+                for (int i : redirected) {
+                    replies.set(i, runOne(script, calls.get(i)));
+                }
             }
         }
         return replies;
@@ -75,12 +92,18 @@ public final class ScriptExecutor {
 
     private List<Reply> pipelined(Script script, List<Call> calls, boolean bySha) {
         List<Response<Object>> responses = new ArrayList<>(calls.size());
+        List<Response<Long>> replicaAcks = new ArrayList<>(calls.size());
         List<RuntimeException> sendErrors = new ArrayList<>(calls.size());
+        int replicas = connection.config().replicaAcks();
+        long waitMillis = connection.config().replicaAckTimeout().toMillis();
         try (AbstractPipeline pipeline = connection.pipeline()) {
             for (Call call : calls) {
                 try {
                     responses.add(bySha ? pipeline.evalsha(script.sha1(), call.keys(), call.args())
                             : pipeline.eval(script.body(), call.keys(), call.args()));
+                    // WAIT covers every earlier write of this connection: on a cluster, the pipeline's
+                    // connection to the node of this call's keys
+                    replicaAcks.add(replicas > 0 ? pipeline.waitReplicas(call.keys().get(0), replicas, waitMillis) : null);
                     sendErrors.add(null);
                 } catch (JedisException e) {
                     // a cluster node that cannot be reached fails only its own entries; the others go on
@@ -88,6 +111,7 @@ public final class ScriptExecutor {
                         throw e;
                     }
                     responses.add(null);
+                    replicaAcks.add(null);
                     sendErrors.add(e);
                 }
             }
@@ -95,12 +119,24 @@ public final class ScriptExecutor {
         }
         List<Reply> replies = new ArrayList<>(responses.size());
         for (int i = 0; i < responses.size(); i++) {
-            replies.add(sendErrors.get(i) != null ? Reply.failed(sendErrors.get(i)) : replyOf(responses.get(i)));
+            Reply reply = sendErrors.get(i) != null ? Reply.failed(sendErrors.get(i)) : replyOf(responses.get(i));
+            replies.add(reply.failed() || replicaAcks.get(i) == null ? reply : replicated(reply, replicaAcks.get(i)));
         }
         return replies;
     }
 
     /** A reply, or its error; a cluster node that failed during sync leaves its responses unset. */
+    private Reply replicated(Reply reply, Response<Long> acknowledged) {
+        int asked = connection.config().replicaAcks();
+        try {
+            long count = acknowledged.get();
+            return count >= asked ? reply
+                    : Reply.failed(new NotReplicatedException(count, asked, connection.config().replicaAckTimeout()));
+        } catch (RuntimeException e) {
+            return Reply.failed(e);
+        }
+    }
+
     private static Reply replyOf(Response<Object> response) {
         try {
             return Reply.of(response.get());

@@ -33,6 +33,12 @@ public final class StoreFailures {
                     + " javax.net.ssl.trustStore) holds its CA, and that its certificate names the host;"
                     + " consumers pause until it succeeds", error);
         }
+        NotReplicatedException lagging = find(error, NotReplicatedException.class);
+        if (lagging != null) {
+            return new StoreUnavailableException(where + ": " + lagging.getMessage()
+                    + "; the consumer retries with the same owner token until the replicas have it (a replica"
+                    + " down or a failover under way)", error);
+        }
         JedisDataException rejected = find(error, JedisDataException.class);
         if (rejected != null) {
             return new StoreUnavailableException(where + " rejected a lease command (" + rejected.getMessage()

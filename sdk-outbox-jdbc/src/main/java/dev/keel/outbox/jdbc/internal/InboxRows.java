@@ -20,6 +20,8 @@ public final class InboxRows {
     public static final char PROCESSING = 'P';
     /** Done: the id's effect was applied. */
     public static final char DONE = 'D';
+    /** Dead: the id was dead-lettered; a duplicate to a plain claim, claimable by a re-driven one. */
+    public static final char DEAD = 'X';
 
     /** One row: owner token, state, and the epoch millisecond it expires at. */
     public record Row(String token, char state, long expiresAt) {
@@ -50,35 +52,47 @@ public final class InboxRows {
 
     /** Claims each lease in order, as the store contract says. */
     public List<ClaimResult> claimAll(List<Lease> leases, long leaseMillis) {
-        return leases.stream().map(lease -> claim(lease, leaseMillis)).toList();
+        return claimAll(leases, leaseMillis, false);
     }
 
-    private ClaimResult claim(Lease lease, long leaseMillis) {
+    /** Claims each lease in order; {@code redriven} claims take dead ids too (dead → processing). */
+    public List<ClaimResult> claimAll(List<Lease> leases, long leaseMillis, boolean redriven) {
+        return leases.stream().map(lease -> claim(lease, leaseMillis, redriven)).toList();
+    }
+
+    private ClaimResult claim(Lease lease, long leaseMillis, boolean redriven) {
         Row row = live(lease.id());
-        if (row == null || (row.state() == PROCESSING && row.token().equals(lease.token()))) {
+        if (row == null || (row.state() == PROCESSING && row.token().equals(lease.token()))
+                || (redriven && row.state() == DEAD)) {
             Row claimed = new Row(lease.token(), PROCESSING, now + leaseMillis);
             if (!claimed.equals(rows.get(lease.id()))) {
                 put(lease.id(), claimed);
             }
             return ClaimResult.claimed(lease.token());
         }
-        return row.state() == DONE ? ClaimResult.duplicate() : ClaimResult.busy();
+        return row.state() == PROCESSING ? ClaimResult.busy() : ClaimResult.duplicate();
     }
 
     /** Completes each lease in order, as the store contract says. */
     public List<LeaseOutcome> completeAll(List<Lease> leases, long retentionMillis) {
-        return leases.stream().map(lease -> complete(lease, retentionMillis)).toList();
+        return completeAll(leases, retentionMillis, DONE);
     }
 
-    private LeaseOutcome complete(Lease lease, long retentionMillis) {
+    /** Completes each lease in order into {@code finalState} (DONE, or DEAD for a dead letter). */
+    public List<LeaseOutcome> completeAll(List<Lease> leases, long retentionMillis, char finalState) {
+        return leases.stream().map(lease -> complete(lease, retentionMillis, finalState)).toList();
+    }
+
+    private LeaseOutcome complete(Lease lease, long retentionMillis, char finalState) {
         Row row = live(lease.id());
         if (row == null || !row.token().equals(lease.token())) {
             return LeaseOutcome.LOST;
         }
         if (row.state() == PROCESSING) {
-            put(lease.id(), new Row(lease.token(), DONE, now + retentionMillis));
+            put(lease.id(), new Row(lease.token(), finalState, now + retentionMillis));
+            return LeaseOutcome.APPLIED;
         }
-        return LeaseOutcome.APPLIED;
+        return row.state() == finalState ? LeaseOutcome.APPLIED : LeaseOutcome.LOST;
     }
 
     /** Whether {@code lease} holds a live claim (processing by its token); releasing it deletes the row. */

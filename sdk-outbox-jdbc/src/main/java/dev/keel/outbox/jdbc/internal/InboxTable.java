@@ -46,13 +46,19 @@ public final class InboxTable {
     /** Claims the leases in order (see the store contract). */
     public List<ClaimResult> claimAll(Connection connection, String namespace, List<Lease> leases, long now,
                                       long leaseMillis) throws SQLException {
+        return claimAll(connection, namespace, leases, now, leaseMillis, false);
+    }
+
+    /** Claims the leases in order; {@code redriven} claims take dead ids too (see the store contract). */
+    public List<ClaimResult> claimAll(Connection connection, String namespace, List<Lease> leases, long now,
+                                      long leaseMillis, boolean redriven) throws SQLException {
         Map<String, String> firstTokens = new LinkedHashMap<>();
         for (Lease lease : leases) {
             firstTokens.putIfAbsent(lease.id(), lease.token());
         }
         insertIfAbsent(connection, namespace, firstTokens, now + leaseMillis);
         InboxRows rows = lock(connection, namespace, firstTokens.keySet(), now);
-        List<ClaimResult> results = rows.claimAll(leases, leaseMillis);
+        List<ClaimResult> results = rows.claimAll(leases, leaseMillis, redriven);
         write(connection, namespace, rows.changed());
         return results;
     }
@@ -60,9 +66,15 @@ public final class InboxTable {
     /** Completes the leases in order (see the store contract). */
     public List<LeaseOutcome> completeAll(Connection connection, String namespace, List<Lease> leases, long now,
                                           long retentionMillis) throws SQLException {
+        return completeAll(connection, namespace, leases, now, retentionMillis, InboxRows.DONE);
+    }
+
+    /** Completes the leases in order into {@code finalState} (InboxRows.DONE, or DEAD for dead letters). */
+    public List<LeaseOutcome> completeAll(Connection connection, String namespace, List<Lease> leases, long now,
+                                          long retentionMillis, char finalState) throws SQLException {
         List<String> ids = leases.stream().map(Lease::id).distinct().toList();
         InboxRows rows = lock(connection, namespace, ids, now);
-        List<LeaseOutcome> results = rows.completeAll(leases, retentionMillis);
+        List<LeaseOutcome> results = rows.completeAll(leases, retentionMillis, finalState);
         write(connection, namespace, rows.changed());
         return results;
     }
@@ -114,6 +126,27 @@ public final class InboxTable {
             delete.setInt(2, limit);
             return delete.executeUpdate();
         }
+    }
+
+    /** Deletes the rows of {@code ids} that are not processing (held under a lease); returns how many. */
+    public int forgetAll(Connection connection, String namespace, List<String> ids) throws SQLException {
+        List<String> sorted = new ArrayList<>(new TreeSet<>(ids));
+        int deleted = 0;
+        for (int from = 0; from < sorted.size(); from += CHUNK) {
+            List<String> chunk = sorted.subList(from, Math.min(sorted.size(), from + CHUNK));
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table
+                    + " WHERE namespace = ? AND state <> ? AND message_id IN ("
+                    + String.join(", ", java.util.Collections.nCopies(chunk.size(), "?")) + ")")) {
+                int p = 1;
+                delete.setString(p++, namespace);
+                delete.setString(p++, String.valueOf(InboxRows.PROCESSING));
+                for (String id : chunk) {
+                    delete.setString(p++, id);
+                }
+                deleted += delete.executeUpdate();
+            }
+        }
+        return deleted;
     }
 
     private void insertIfAbsent(Connection connection, String namespace, Map<String, String> tokens, long expiresAt)

@@ -61,6 +61,9 @@ public class KeelAutoConfiguration {
         } else if (type == KeelProperties.StoreType.REDIS) {
             throw new IllegalStateException("keel.idempotency.store=redis but no Redis store is configured: set "
                     + "keel.redis.uri (redis://host:port) with module sdk-dedup-redis on the class path");
+        } else if (type == KeelProperties.StoreType.JDBC) {
+            throw new IllegalStateException("keel.idempotency.store=jdbc but no JDBC inbox is configured: it needs "
+                    + "module sdk-outbox-jdbc and spring-jdbc on the class path and exactly one DataSource bean");
         } else if (!adapter.capabilities().contains(Capability.IN_PROCESS)) {
             throw new IllegalStateException("Keel has no idempotency store, which EFFECTIVELY_ONCE listeners need: "
                     + "set keel.redis.uri (redis://host:port, module sdk-dedup-redis) for a store shared by every "

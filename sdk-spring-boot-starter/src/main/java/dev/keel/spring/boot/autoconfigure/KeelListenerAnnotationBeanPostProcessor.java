@@ -2,6 +2,7 @@ package dev.keel.spring.boot.autoconfigure;
 
 import dev.keel.Codec;
 import dev.keel.Delivery;
+import dev.keel.MessageHandler;
 import dev.keel.spring.KeelListener;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -49,9 +50,10 @@ final class KeelListenerAnnotationBeanPostProcessor implements BeanPostProcessor
                 (MethodIntrospector.MetadataLookup<KeelListener>) m ->
                         AnnotatedElementUtils.findMergedAnnotation(m, KeelListener.class));
         methods.forEach((method, annotation) -> {
-            if (method.getParameterCount() != 1) {
+            if (method.getParameterCount() != 1 && InboxListeners.connectionIndex(method) < 0) {
                 throw new IllegalStateException("@KeelListener method " + describe(beanName, method) + " must take "
-                        + "one parameter, a Delivery<T> or the payload T; it takes " + method.getParameterCount());
+                        + "one parameter, a Delivery<T> or the payload T (plus a java.sql.Connection for the JDBC "
+                        + "inbox's transaction); it takes " + method.getParameterCount());
             }
             Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
             ReflectionUtils.makeAccessible(invocable);
@@ -69,7 +71,8 @@ final class KeelListenerAnnotationBeanPostProcessor implements BeanPostProcessor
             String topic = resolve(a.topic());
             String group = resolve(a.group());
             String id = a.id().isEmpty() ? group + "-" + topic : resolve(a.id());
-            ResolvableType parameter = ResolvableType.forMethodParameter(f.method(), 0);
+            int connectionIndex = InboxListeners.connectionIndex(f.method());
+            ResolvableType parameter = ResolvableType.forMethodParameter(f.method(), connectionIndex == 0 ? 1 : 0);
             boolean wantsDelivery = Delivery.class.equals(parameter.resolve());
             ResolvableType payload = wantsDelivery ? parameter.getGeneric(0) : parameter;
             if (payload.resolve() == null) {
@@ -77,9 +80,11 @@ final class KeelListenerAnnotationBeanPostProcessor implements BeanPostProcessor
                         + "concrete payload type: declare Delivery<T> with T a class, e.g. Delivery<String>");
             }
             Codec<Object> codec = codec(source, payload, resolve(a.codec()));
+            MessageHandler<Object> handler = InboxListeners.wantsInbox(f.method(), connectionIndex, beanFactory)
+                    ? InboxListeners.handler(source, f.bean(), f.invocable(), wantsDelivery, connectionIndex, beanFactory)
+                    : new MethodHandler(f.bean(), f.invocable(), wantsDelivery);
             listeners.add(new AnnotatedListener(source, id, topic, group, resolve(a.guarantee()),
-                    resolve(a.ordering()), a.lanes(), a.maxInFlight(), codec,
-                    new MethodHandler(f.bean(), f.invocable(), wantsDelivery)));
+                    resolve(a.ordering()), a.lanes(), a.maxInFlight(), codec, handler));
         }
         return listeners;
     }

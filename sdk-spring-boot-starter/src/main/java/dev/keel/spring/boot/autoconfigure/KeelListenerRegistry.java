@@ -86,7 +86,9 @@ public class KeelListenerRegistry implements SmartLifecycle {
         for (AnnotatedListener listener : annotated.get()) {
             SubscriptionConfig<Object> config = ListenerConfigs.of(listener, defaults,
                     properties.getListeners().get(listener.id()));
-            definitions.add(new Definition(listener.id(), listener.source(), config, listener.handler()));
+            MessageHandler<Object> handler = listener.handler() instanceof SubscriptionBoundHandler bound
+                    ? bound.bind(config) : listener.handler();
+            definitions.add(new Definition(listener.id(), listener.source(), config, handler));
         }
         endpoints.get().forEach(endpoint -> definitions.add(definition(endpoint)));
         for (Definition d : definitions) {

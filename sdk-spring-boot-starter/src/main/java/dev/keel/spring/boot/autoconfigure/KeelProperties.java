@@ -249,7 +249,9 @@ public class KeelProperties {
         /** A store in this process's memory: for a service that runs as a single instance only. */
         IN_MEMORY,
         /** No store: EFFECTIVELY_ONCE listeners fail to start. */
-        NONE
+        NONE,
+        /** The JDBC inbox on the application's DataSource (module sdk-outbox-jdbc). */
+        JDBC
     }
 
     /** The shared publisher's settings. */

@@ -23,8 +23,13 @@ final class MethodHandler implements MessageHandler<Object> {
 
     @Override
     public void handle(Delivery<Object> delivery) throws Exception {
+        call(bean, method, wantsDelivery ? delivery : delivery.payload());
+    }
+
+    /** Calls {@code method} on {@code bean}; what it throws is thrown unwrapped. */
+    static void call(Object bean, Method method, Object... args) throws Exception {
         try {
-            method.invoke(bean, wantsDelivery ? delivery : delivery.payload());
+            method.invoke(bean, args);
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
             if (cause instanceof Exception exception) {

@@ -78,6 +78,21 @@ class ConfigurationMetadataTest {
         assertThat(ListenerConfigs.DEFAULT_CLOSE_TIMEOUT).hasSeconds(20);
     }
 
+    @Test
+    void theOutboxAndInboxPropertiesShouldBeInTheMetadataWithTheirDefaults() {
+        assertThat(PROPERTIES).containsKeys("keel.outbox.enabled", "keel.outbox.relay-enabled",
+                "keel.outbox.table-prefix", "keel.outbox.poll-interval", "keel.outbox.batch-size",
+                "keel.outbox.lanes-per-round", "keel.outbox.confirm-timeout", "keel.outbox.listen",
+                "keel.inbox.table-prefix", "keel.inbox.purge-interval");
+        assertThat(PROPERTIES.get("keel.outbox.poll-interval").get("defaultValue").asString()).isEqualTo("1s");
+        assertThat(dev.keel.outbox.jdbc.OutboxConfig.DEFAULT_POLL_INTERVAL).hasSeconds(1);
+        assertThat(PROPERTIES.get("keel.outbox.confirm-timeout").get("defaultValue").asString()).isEqualTo("60s");
+        assertThat(dev.keel.outbox.jdbc.OutboxConfig.DEFAULT_CONFIRM_TIMEOUT).hasSeconds(60);
+        assertThat(PROPERTIES.get("keel.outbox.batch-size").get("defaultValue").asInt())
+                .isEqualTo(dev.keel.outbox.jdbc.OutboxConfig.DEFAULT_BATCH_SIZE);
+        assertThat(PROPERTIES.get("keel.outbox.listen").get("defaultValue").asBoolean()).isTrue();
+    }
+
     private static String type(String name) {
         return PROPERTIES.get(name).get("type").asString();
     }

@@ -117,6 +117,9 @@ public final class ContainerBrokers {
                 "autoCreateSubscriptionGroup=true",
                 "mappedFileSizeCommitLog=67108864",
                 "flushDiskType=ASYNC_FLUSH",
+                "enablePropertyFilter=true",
+                "transactionTimeOut=1000",
+                "transactionCheckInterval=1000",
                 "");
         GenericContainer<?> container = new GenericContainer<>(image(settings, "rocket", "apache/rocketmq:5.4.0"))
                 .withExposedPorts(ROCKET_NAMESRV_PORT)

@@ -102,7 +102,13 @@ final class LocalRocket implements BrokerControl {
                 "autoCreateTopicEnable=true",
                 "autoCreateSubscriptionGroup=true",
                 "registerNameServerPeriod=10000",
-                "flushDiskType=ASYNC_FLUSH"));
+                "flushDiskType=ASYNC_FLUSH",
+                // SQL92 property filters, which sdk-rocket uses for a subscription's header filter
+                "enablePropertyFilter=true",
+                // transactional messages: check-back a half message once it is 1 s old, every second
+                // (defaults: 6 s and 30 s), so check-back tests finish in seconds
+                "transactionTimeOut=1000",
+                "transactionCheckInterval=1000"));
     }
 
     private void write(String name, List<String> lines) {

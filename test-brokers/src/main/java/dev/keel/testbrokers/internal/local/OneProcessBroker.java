@@ -28,6 +28,10 @@ abstract class OneProcessBroker implements BrokerControl {
         return dir;
     }
 
+    final ManagedProcess process() {
+        return process;
+    }
+
     final void running(ManagedProcess process) {
         this.process = process;
     }

@@ -1,0 +1,53 @@
+package dev.keel.cli.dlq;
+
+import dev.keel.deadletter.DeadLetter;
+import dev.keel.deadletter.DeadLetterFilter;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+
+/** How {@code keel dlq} writes dead letters and filters. */
+final class DlqText {
+
+    private DlqText() {
+    }
+
+    static DeadLetterFilter filterOrUsageError(DlqOptions options, CommandSpec spec) {
+        try {
+            return options.filter();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    static String simpleName(String className) {
+        if (className == null) {
+            return "?";
+        }
+        int dot = Math.max(className.lastIndexOf('.'), className.lastIndexOf('$'));
+        return className.substring(dot + 1);
+    }
+
+    static String origin(DeadLetter letter) {
+        if (letter.originTopic() == null) {
+            return "?";
+        }
+        return letter.originTopic() + "/" + letter.originPartition()
+                + (letter.originPosition() >= 0 ? "@" + letter.originPosition() : "");
+    }
+
+    static String describe(DlqOptions options) {
+        List<String> parts = new ArrayList<>();
+        if (options.cause != null) {
+            parts.add("--cause " + options.cause);
+        }
+        if (options.from != null) {
+            parts.add("--from " + options.from);
+        }
+        if (options.until != null) {
+            parts.add("--until " + options.until);
+        }
+        return parts.isEmpty() ? "all" : String.join(" ", parts);
+    }
+}

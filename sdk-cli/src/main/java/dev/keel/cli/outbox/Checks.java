@@ -1,0 +1,100 @@
+package dev.keel.cli.outbox;
+
+import java.io.PrintWriter;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** What {@code verify --outbox} found in the database and on the wire, and its verdict. */
+final class Checks {
+
+    private static final int EXAMPLES = 5;
+
+    private final long committed;
+    private final long effects;
+    private final long outboxLeft;
+    private final List<String> lost = new ArrayList<>();
+    private final List<String> duplicateEffects = new ArrayList<>();
+    private final List<String> rolledBackPublished = new ArrayList<>();
+    private final List<String> rolledBackApplied = new ArrayList<>();
+    private final List<String> outOfOrder = new ArrayList<>();
+
+    private Checks(long committed, long effects, long outboxLeft) {
+        this.committed = committed;
+        this.effects = effects;
+        this.outboxLeft = outboxLeft;
+    }
+
+    static Checks of(OutboxDatabase db, Set<String> rolledBack, Set<String> onTheWire) throws SQLException {
+        Map<String, Integer> orders = db.committedOrders();
+        List<String[]> effects = db.effects();
+        Checks checks = new Checks(orders.size(), effects.size(), db.count("outbox"));
+        Map<String, Integer> applied = new HashMap<>();
+        Map<String, Integer> lastSeq = new HashMap<>();
+        for (String[] e : effects) {
+            String id = e[0];
+            int seq = Integer.parseInt(e[2]);
+            if (applied.merge(id, 1, Integer::sum) == 2) {
+                checks.duplicateEffects.add(id);
+            }
+            if (rolledBack.contains(id) || !orders.containsKey(id)) {
+                checks.rolledBackApplied.add(id);
+            }
+            Integer previous = lastSeq.put(e[1], seq);
+            if (previous != null && previous > seq) {
+                checks.outOfOrder.add(e[1] + ": " + previous + " then " + seq);
+            }
+        }
+        orders.keySet().stream().filter(id -> !applied.containsKey(id)).sorted().forEach(checks.lost::add);
+        rolledBack.stream().filter(onTheWire::contains).sorted().forEach(checks.rolledBackPublished::add);
+        return checks;
+    }
+
+    boolean passed() {
+        return lost.isEmpty() && duplicateEffects.isEmpty() && rolledBackPublished.isEmpty()
+                && rolledBackApplied.isEmpty() && outOfOrder.isEmpty() && outboxLeft == 0;
+    }
+
+    void print(PrintWriter out, int transactions, int rolledBack, long deliveries, int relayCrashes, long republished,
+               InboxConsumers consumers, double seconds) {
+        row(out, "transactions", transactions, "each an order row and its outbox row");
+        row(out, "committed", committed, "order rows committed: each event must be applied exactly once");
+        row(out, "rolled back", rolledBack, "transactions rolled back: their events must never appear");
+        row(out, "relay crashes", relayCrashes, "relays that lost confirmations before deleting, replaced");
+        row(out, "republished", republished, "messages the relays published twice or more, with the same id");
+        row(out, "deliveries", deliveries, "records the consumers received (copies and redeliveries after crashes)");
+        row(out, "consumer crashes", consumers.crashes(InboxConsumers.CrashPoint.AFTER_COMMIT)
+                + consumers.crashes(InboxConsumers.CrashPoint.IN_TRANSACTION), String.format(Locale.ROOT,
+                "%d after the inbox commit, before the ack; %d inside the transaction",
+                consumers.crashes(InboxConsumers.CrashPoint.AFTER_COMMIT),
+                consumers.crashes(InboxConsumers.CrashPoint.IN_TRANSACTION)));
+        row(out, "inbox transactions", consumers.attempts(), "handler runs inside an inbox transaction");
+        row(out, "effects", effects, "effect rows");
+        out.println("  lost " + lost.size() + " · duplicate effect " + duplicateEffects.size()
+                + " · rolled-back published " + rolledBackPublished.size() + " · rolled-back applied "
+                + rolledBackApplied.size() + " · out of order " + outOfOrder.size() + " · outbox rows left "
+                + outboxLeft);
+        examples(out, "lost", lost);
+        examples(out, "duplicate effect", duplicateEffects);
+        examples(out, "rolled-back published", rolledBackPublished);
+        examples(out, "rolled-back applied", rolledBackApplied);
+        examples(out, "out of order", outOfOrder);
+        out.println((passed() ? "PASS: no violation" : "FAIL: violations above")
+                + String.format(Locale.ROOT, " (%.1f s)", seconds));
+    }
+
+    private static void row(PrintWriter out, String name, long value, String meaning) {
+        out.println(String.format(Locale.ROOT, "  %-20s %6d  %s", name, value, meaning));
+    }
+
+    private static void examples(PrintWriter out, String what, List<String> ids) {
+        if (!ids.isEmpty()) {
+            out.println("  " + what + ": " + String.join(", ", ids.subList(0, Math.min(EXAMPLES, ids.size())))
+                    + (ids.size() > EXAMPLES ? ", ..." : ""));
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package dev.keel.cli.outbox;
+
+import dev.keel.Message;
+import dev.keel.PublishReceipt;
+import dev.keel.Publisher;
+import dev.keel.cli.bench.BenchReport;
+import dev.keel.core.Keel;
+import dev.keel.outbox.jdbc.Outbox;
+import dev.keel.outbox.jdbc.OutboxConfig;
+import dev.keel.outbox.jdbc.OutboxRelay;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+
+/**
+ * {@code keel bench --only outbox}: the relay's throughput on a backlog against Keel's publisher used
+ * directly, and commit-to-publish latency (from the writer's commit returning to the broker's
+ * confirmation of the relay's publish) with LISTEN/NOTIFY and with polling only.
+ */
+public final class OutboxBench {
+
+    /** The most rows of the throughput measurement (inserting them is not what is measured). */
+    public static final int MAX_BACKLOG = 20_000;
+    private static final int INSERT_BATCH = 500;
+    private static final int LATENCY_RATE = 10;
+
+    private OutboxBench() {
+    }
+
+    /** Runs on {@code topic} (declared by the caller) and adds the {@code outbox} section to {@code report}. */
+    public static void run(Keel keel, String topic, DatabaseOptions options, String runId, int messages,
+                           int latencyMessages, int keys, Duration timeout, BenchReport report) throws Exception {
+        OutboxDatabase db = new OutboxDatabase(options.url(), options.user(), options.password(), runId + "_");
+        int backlog = Math.min(messages, MAX_BACKLOG);
+        int latency = Math.min(latencyMessages, 150);
+        BenchReport.Section section = report.section("outbox", "transactional outbox on " + db.endpoint() + " ("
+                + backlog + "-row backlog; commit-to-publish latency over " + latency + " commits at "
+                + LATENCY_RATE + "/s)").field("messages", backlog);
+        db.createTables();
+        try {
+            OutboxConfig config = OutboxConfig.custom().tablePrefix(db.prefix).build();
+            Outbox outbox = Outbox.create(config);
+            long start = System.nanoTime();
+            List<CompletableFuture<PublishReceipt>> direct = new java.util.ArrayList<>(backlog);
+            for (int i = 0; i < backlog; i++) {
+                direct.add(keel.publisher().publishAsync(topic, message("d" + i, i % keys)).toCompletableFuture());
+            }
+            CompletableFuture.allOf(direct.toArray(CompletableFuture[]::new)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            double directRate = backlog * 1e9 / (System.nanoTime() - start);
+
+            insertBacklog(db, outbox, topic, backlog, keys);
+            start = System.nanoTime();
+            try (OutboxRelay relay = OutboxRelay.create(db, keel.publisher(), config)) {
+                relay.start();
+                awaitEmpty(db, timeout);
+            }
+            double relayRate = backlog * 1e9 / (System.nanoTime() - start);
+            section.rate("relay_msgs_per_sec", "relay, backlog drained", relayRate);
+            section.rate("direct_msgs_per_sec", "Keel publisher directly (publishAsync, pipelined)", directRate);
+            section.ratio("relay_over_direct", "ratio relay / direct", relayRate / directRate);
+
+            Histogram notify = latency(db, keel, outbox, OutboxConfig.from(config).build(), topic, latency, keys,
+                    timeout);
+            Histogram poll = latency(db, keel, outbox, OutboxConfig.from(config).listen(false).build(), topic, latency,
+                    keys, timeout);
+            section.millis("notify_p50_ms", "commit to publish, LISTEN/NOTIFY: p50", notify.getValueAtPercentile(50) / 1000.0);
+            section.millis("notify_p99_ms", "commit to publish, LISTEN/NOTIFY: p99", notify.getValueAtPercentile(99) / 1000.0);
+            section.millis("poll_p50_ms", "commit to publish, polling every " + config.pollInterval().toMillis()
+                    + " ms: p50", poll.getValueAtPercentile(50) / 1000.0);
+            section.millis("poll_p99_ms", "commit to publish, polling: p99", poll.getValueAtPercentile(99) / 1000.0);
+        } finally {
+            db.dropTables();
+        }
+    }
+
+    private static Message message(String id, int key) {
+        return Message.builder(("payload-" + id).getBytes(StandardCharsets.UTF_8)).id(id).key("k" + key).build();
+    }
+
+    private static void insertBacklog(OutboxDatabase db, Outbox outbox, String topic, int rows, int keys)
+            throws Exception {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            for (int i = 0; i < rows; i++) {
+                outbox.publish(c, topic, message("b" + i, i % keys));
+                if ((i + 1) % INSERT_BATCH == 0 || i == rows - 1) {
+                    c.commit();
+                }
+            }
+        }
+    }
+
+    private static void awaitEmpty(OutboxDatabase db, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (db.count("outbox") > 0) {
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("the outbox relay did not drain the backlog within " + timeout);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /**
+     * Commits one row at a time at {@link #LATENCY_RATE}/s, sparse enough for the relay to go idle between
+     * commits (what LISTEN/NOTIFY is for); the relay's confirmations close each sample.
+     */
+    private static Histogram latency(OutboxDatabase db, Keel keel, Outbox outbox, OutboxConfig config, String topic,
+                                     int commits, int keys, Duration timeout) throws Exception {
+        Map<String, Long> committedAt = new ConcurrentHashMap<>();
+        Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
+        Publisher timed = new TimedPublisher(keel.publisher(), (id, confirmedAt) -> {
+            Long committed = committedAt.get(id);
+            if (committed != null) {
+                synchronized (histogram) {
+                    histogram.recordValue(Math.max(0, confirmedAt - committed) / 1000);
+                }
+            }
+        });
+        String tag = config.listen() ? "n" : "p";
+        try (OutboxRelay relay = OutboxRelay.create(db, timed, config); Connection c = db.getConnection()) {
+            relay.start();
+            c.setAutoCommit(false);
+            long interval = 1_000_000_000L / LATENCY_RATE;
+            long next = System.nanoTime();
+            for (int i = 0; i < commits; i++) {
+                LockSupport.parkNanos(next - System.nanoTime());
+                next += interval;
+                String id = tag + i;
+                outbox.publish(c, topic, message(id, i % keys));
+                c.commit();
+                committedAt.put(id, System.nanoTime());
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (histogram.getTotalCount() < commits && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+        }
+        return histogram;
+    }
+
+    /** Keel's publisher, telling when each message was confirmed. */
+    private record TimedPublisher(Publisher delegate, java.util.function.ObjLongConsumer<String> confirmed)
+            implements Publisher {
+        @Override
+        public CompletionStage<PublishReceipt> publishAsync(String topic, Message message) {
+            return delegate.publishAsync(topic, message).thenApply(receipt -> {
+                confirmed.accept(message.id(), System.nanoTime());
+                return receipt;
+            });
+        }
+
+        @Override
+        public CompletionStage<List<PublishReceipt>> publishAllAsync(String topic, List<Message> messages) {
+            throw new UnsupportedOperationException("the relay publishes one message at a time");
+        }
+
+        @Override
+        public CompletionStage<Void> closeAsync() {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

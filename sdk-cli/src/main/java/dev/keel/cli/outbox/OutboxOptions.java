@@ -1,0 +1,72 @@
+package dev.keel.cli.outbox;
+
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The flags of {@code keel verify --outbox}. */
+public final class OutboxOptions {
+
+    public static final int DEFAULT_RELAYS = 2;
+    public static final double DEFAULT_ROLLBACK_RATE = 0.2;
+    public static final int DEFAULT_RELAY_CRASHES = 3;
+    public static final int DEFAULT_CONSUMER_CRASHES = 4;
+
+    @Mixin
+    private DatabaseOptions database = new DatabaseOptions();
+
+    @Option(names = "--relays", paramLabel = "R", defaultValue = "" + DEFAULT_RELAYS,
+            description = "Relays publishing the outbox at once (--outbox). Default: ${DEFAULT-VALUE}.")
+    private int relays = DEFAULT_RELAYS;
+
+    @Option(names = "--rollback-rate", paramLabel = "p", defaultValue = "" + DEFAULT_ROLLBACK_RATE,
+            description = "Probability that a transaction rolls back after its outbox insert (--outbox). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    private double rollbackRate = DEFAULT_ROLLBACK_RATE;
+
+    @Option(names = "--relay-crashes", paramLabel = "C", defaultValue = "" + DEFAULT_RELAY_CRASHES,
+            description = "Relays crashed between the broker's confirmation and the row's delete, then replaced "
+                    + "(--outbox). Default: ${DEFAULT-VALUE}.")
+    private int relayCrashes = DEFAULT_RELAY_CRASHES;
+
+    @Option(names = "--consumer-crashes", paramLabel = "C", defaultValue = "" + DEFAULT_CONSUMER_CRASHES,
+            description = "Consumers crashed inside the inbox transaction or right after its commit, before the "
+                    + "ack (--outbox). Default: ${DEFAULT-VALUE}.")
+    private int consumerCrashes = DEFAULT_CONSUMER_CRASHES;
+
+    @Option(names = "--unsafe-effect-outside-transaction",
+            description = "Deliberately broken mode (--outbox): the consumer commits its effect on a connection of "
+                    + "its own, before and apart from the inbox's done mark, as with the Redis store: crashes after "
+                    + "the effect then repeat it, and verify reports the duplicate effects. Exits 1.")
+    private boolean unsafeOutsideTransaction;
+
+    /** The database flags. */
+    public DatabaseOptions database() {
+        return database;
+    }
+
+    public boolean unsafeOutsideTransaction() {
+        return unsafeOutsideTransaction;
+    }
+
+    public int relays() {
+        return relays;
+    }
+
+    public double rollbackRate() {
+        return rollbackRate;
+    }
+
+    public int relayCrashes() {
+        return relayCrashes;
+    }
+
+    public int consumerCrashes() {
+        return consumerCrashes;
+    }
+
+    /** For programmatic use. */
+    public OutboxOptions unsafeOutsideTransaction(boolean unsafe) {
+        this.unsafeOutsideTransaction = unsafe;
+        return this;
+    }
+}

@@ -1,0 +1,69 @@
+package dev.keel.cli.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keel.cli.CliRun;
+import dev.keel.cli.ExitCodes;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code keel verify --outbox} on the real PostgreSQL (127.0.0.1:5432, database {@code test}, or
+ * {@code KEEL_JDBC_POSTGRESQL_URL}) and the embedded broker: it passes with relay and consumer
+ * crashes, and it catches the effect committed apart from the done mark.
+ */
+class OutboxVerifyTest {
+
+    private static final String SEED = "20261122";
+
+    private static String url() {
+        String env = System.getenv("KEEL_JDBC_POSTGRESQL_URL");
+        return env != null ? env : "jdbc:postgresql://127.0.0.1:5432/test";
+    }
+
+    @Test
+    void everyCommittedRowShouldBeAppliedOnceDespiteRelayAndConsumerCrashes() {
+        CliRun run = CliRun.of("verify", "--outbox", url(), "--messages", "400", "--keys", "20", "--lease", "1s",
+                "--relay-crashes", "3", "--consumer-crashes", "6", "--seed", SEED);
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(ExitCodes.OK);
+        assertThat(run.out()).contains("PASS: no violation");
+        assertThat(countOf(run.out(), "rolled back\\s+(\\d+)")).isPositive();
+        assertThat(countOf(run.out(), "relay crashes\\s+(\\d+)")).isEqualTo(3);
+        assertThat(countOf(run.out(), "(\\d+) after the inbox commit")).as(run.out()).isPositive();
+        assertThat(countOf(run.out(), "committed\\s+(\\d+)")).isEqualTo(countOf(run.out(), "effects\\s+(\\d+)"));
+    }
+
+    @Test
+    void anEffectCommittedApartFromTheDoneMarkShouldBeCaughtAsADuplicateEffect() {
+        CliRun run = CliRun.of("verify", "--outbox", url(), "--messages", "400", "--keys", "20", "--lease", "1s",
+                "--consumer-crashes", "8", "--seed", SEED, "--unsafe-effect-outside-transaction");
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(ExitCodes.VIOLATIONS);
+        assertThat(countOf(run.out(), "duplicate effect (\\d+)")).isPositive();
+        assertThat(run.out()).contains("FAIL:");
+    }
+
+    @Test
+    void aUrlOfAnotherDatabaseShouldBeABadFlag() {
+        CliRun run = CliRun.of("verify", "--outbox", "jdbc:sqlite:orders.db");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("jdbc:postgresql:");
+    }
+
+    @Test
+    void benchOnlyOutboxWithoutADatabaseShouldBeABadFlag() {
+        CliRun run = CliRun.of("bench", "--only", "outbox");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("--only outbox needs --outbox JDBC_URL");
+    }
+
+    private static long countOf(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        assertThat(m.find()).as(regex + " in " + text).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+}

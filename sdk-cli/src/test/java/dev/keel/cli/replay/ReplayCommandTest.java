@@ -1,0 +1,110 @@
+package dev.keel.cli.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.Codec;
+import dev.keel.DeliveryGuarantee;
+import dev.keel.Subscription;
+import dev.keel.SubscriptionConfig;
+import dev.keel.TopicSpec;
+import dev.keel.TypedPublisher;
+import dev.keel.cli.CliRun;
+import dev.keel.cli.ExitCodes;
+import dev.keel.core.Keel;
+import dev.keel.dedup.redis.RedisIdempotencyStore;
+import dev.keel.dedup.redis.RedisStoreConfig;
+import dev.keel.kafka.KafkaAdapter;
+import dev.keel.kafka.KafkaConfig;
+import dev.keel.testbrokers.KafkaEndpoint;
+import dev.keel.testbrokers.RabbitEndpoint;
+import dev.keel.testbrokers.RealBrokers;
+import dev.keel.testbrokers.RedisEndpoint;
+import java.io.BufferedReader;
+import java.io.PrintWriter;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import picocli.CommandLine;
+
+/** {@code keel replay} on the harness's real Kafka, Redis and RabbitMQ. */
+@ExtendWith(RealBrokers.class)
+class ReplayCommandTest {
+
+    private static final int MESSAGES = 6;
+
+    private final String topic = "keel-cli-replay-" + UUID.randomUUID().toString().substring(0, 8);
+    private final String group = topic + "-g";
+    private final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+
+    @Test
+    void replayShouldRewindTheGroupToTheTimeGiven(KafkaEndpoint kafka, RedisEndpoint redis) {
+        Instant before = Instant.now().minusSeconds(1);
+        consumeOnce(kafka, redis);
+        String[] common = {"replay", "--broker", "kafka", "--bootstrap-servers", kafka.bootstrapServers(), "--topic",
+            topic, "--group", group, "--from", before.toString()};
+
+        CliRun replay = CliRun.of(common);
+
+        assertThat(replay.exitCode()).as(replay.err()).isEqualTo(ExitCodes.OK);
+        assertThat(replay.out()).contains("Rewound: " + MESSAGES + " messages to read again");
+    }
+
+    @Test
+    void reprocessShouldChangeNothingUnlessConfirmedAndThenForgetTheDoneMarks(KafkaEndpoint kafka,
+                                                                               RedisEndpoint redis) {
+        consumeOnce(kafka, redis);
+        StringWriter out = new StringWriter();
+        CommandLine cli = new CommandLine(new ReplayCommand(() -> new BufferedReader(new StringReader("n\n"))));
+        cli.setOut(new PrintWriter(out, true));
+
+        int code = cli.execute("--broker", "kafka", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", topic,
+                "--group", group, "--from", "1h", "--reprocess", "--redis", redis.uri());
+
+        assertThat(code).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(out.toString()).contains("[y/N]").contains("Not confirmed: nothing changed.");
+
+        CliRun confirmed = CliRun.of("replay", "--broker", "kafka", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--topic", topic, "--group", group, "--from", "1h", "--reprocess", "--yes", "--redis", redis.uri());
+
+        assertThat(confirmed.exitCode()).as(confirmed.err()).isEqualTo(ExitCodes.OK);
+        assertThat(confirmed.out()).as("the group was still at the end")
+                .contains("Rewound: " + MESSAGES + " messages to read again, " + MESSAGES + " done marks forgotten");
+    }
+
+    @Test
+    void replayOnRabbitShouldSayItIsNotOffered(RabbitEndpoint rabbit) {
+        CliRun run = CliRun.of("replay", "--broker", "rabbit", "--rabbit-uri", rabbit.uri(), "--topic", topic,
+                "--group", group, "--from", "15m");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("offers no replay");
+    }
+
+    /** Declares the topic, consumes {@value #MESSAGES} messages under EFFECTIVELY_ONCE in the group, and stops. */
+    private void consumeOnce(KafkaEndpoint kafka, RedisEndpoint redis) {
+        try (KafkaAdapter adapter = new KafkaAdapter(KafkaConfig.builder(kafka.bootstrapServers()).build());
+             RedisIdempotencyStore store = RedisIdempotencyStore.create(RedisStoreConfig.custom().uri(redis.uri())
+                     .build());
+             Keel keel = Keel.builder(adapter).idempotencyStore(store).build()) {
+            keel.ensureTopology(TopicSpec.builder(topic).partitions(2).group(group).build());
+            Subscription subscription = keel.subscribe(SubscriptionConfig.builder(topic, group, Codec.utf8())
+                    .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).build(),
+                    d -> runs.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet());
+            TypedPublisher<String> publisher = keel.publisher(topic, Codec.utf8());
+            for (int i = 0; i < MESSAGES; i++) {
+                publisher.publish("key-" + i, "m-" + i);
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> runs.size() == MESSAGES);
+            subscription.close();
+        }
+    }
+
+}

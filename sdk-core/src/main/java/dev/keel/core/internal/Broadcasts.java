@@ -1,0 +1,60 @@
+package dev.keel.core.internal;
+
+import dev.keel.SubscriptionConfig;
+import dev.keel.TopicSpec;
+import dev.keel.spi.BrokerAdapter;
+import dev.keel.spi.Capability;
+import java.util.Optional;
+import java.util.UUID;
+
+/** The rules of broadcast subscriptions: which adapters offer them, and whose idempotency marks they use. */
+public final class Broadcasts {
+
+    private Broadcasts() {
+    }
+
+    /** A new random instance id: {@code i-} and 8 hex digits. */
+    public static String randomInstanceId() {
+        return "i-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /**
+     * Checks an instance id given to the builder: like a group name, and short enough to be added to one.
+     *
+     * @throws IllegalArgumentException when it is not 1-64 characters of [A-Za-z0-9._-]
+     */
+    public static String checkInstanceId(String instanceId) {
+        if (instanceId == null || instanceId.length() > 64 || !TopicSpec.isValidName(instanceId)) {
+            throw new IllegalArgumentException("instanceId must be 1-64 characters of [A-Za-z0-9._-], was '"
+                    + instanceId + "'");
+        }
+        return instanceId;
+    }
+
+    /**
+     * This instance's id when {@code config} is a broadcast subscription, else empty.
+     *
+     * @throws UnsupportedOperationException when the adapter does not declare {@link Capability#BROADCAST}
+     */
+    static Optional<String> check(BrokerAdapter adapter, SubscriptionConfig<?> config, String instanceId) {
+        if (!config.broadcast()) {
+            return Optional.empty();
+        }
+        if (!adapter.capabilities().contains(Capability.BROADCAST)) {
+            throw new UnsupportedOperationException("broadcast subscription to '" + config.topic() + "' for group '"
+                    + config.group() + "': " + adapter.getClass().getSimpleName() + " does not offer broadcast "
+                    + "(Capability.BROADCAST); subscribe without broadcast(true)");
+        }
+        return Optional.of(instanceId);
+    }
+
+    /**
+     * The idempotency namespace of a subscription: {@code <group>:<topic>}, or for a broadcast one
+     * {@code <group>.<instance>:<topic>}, so that one instance having run a message is no duplicate
+     * for another.
+     */
+    static String namespace(SubscriptionConfig<?> config, String instanceId) {
+        String group = config.broadcast() ? config.group() + "." + instanceId : config.group();
+        return StoreAccess.namespaceOf(group, config.topic());
+    }
+}

@@ -1,0 +1,238 @@
+package dev.keel.kafka.internal;
+
+import dev.keel.KeelHeaders;
+import dev.keel.Message;
+import dev.keel.kafka.KafkaConfig;
+import dev.keel.kafka.PipelineConfig;
+import dev.keel.kafka.PipelineOutput;
+import dev.keel.kafka.RecordTransform;
+import dev.keel.kafka.TransactionalPipeline;
+import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.InboundRecord;
+import dev.keel.spi.OutboundRecord;
+import dev.keel.spi.support.DaemonThreads;
+import dev.keel.spi.support.OutboundRecords;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link TransactionalPipeline} on one transactional {@code KafkaProducer} and one {@code read_committed}
+ * consumer, owned by one thread. Per poll: begin, transform and send every record's outputs, send the
+ * batch's next offsets with the consumer's group metadata, commit. Any failure but a fatal one aborts and
+ * rewinds the consumer to its committed offsets, so the batch is processed again. Logs ids, never payloads.
+ */
+public final class KafkaPipeline implements TransactionalPipeline {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaPipeline.class);
+    /** The pause after an aborted transaction before the batch is read again. */
+    static final long RETRY_BACKOFF_MILLIS = 200;
+
+    private final KafkaConfig config;
+    private final PipelineConfig pipeline;
+    private final RecordTransform transform;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile Throwable failure;
+
+    /** Creates the clients, fences earlier owners of the transactional id, and starts the loop. */
+    public KafkaPipeline(KafkaConfig config, PipelineConfig pipeline, RecordTransform transform) {
+        this.config = config;
+        this.pipeline = pipeline;
+        this.transform = transform;
+        Map<String, Object> producerProperties = ClientProperties.producer(config);
+        producerProperties.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, pipeline.transactionalId());
+        producerProperties.put(ProducerConfig.CLIENT_ID_CONFIG, config.clientId() + "-pipeline-"
+                + pipeline.transactionalId());
+        this.producer = new KafkaProducer<>(producerProperties);
+        try {
+            producer.initTransactions();   // fences an earlier owner of the id and aborts what it left open
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
+        }
+        Map<String, Object> consumerProperties = ClientProperties.consumer(config, new ConsumerSettings(
+                pipeline.inputTopic(), pipeline.group(), pipeline.maxBatch(), config.closeTimeout()));
+        consumerProperties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumerProperties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumerProperties.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, pipeline.maxBatch());
+        this.consumer = new KafkaConsumer<>(consumerProperties);
+        consumer.subscribe(List.of(pipeline.inputTopic()));
+        this.thread = DaemonThreads.named(config.clientId() + "-pipeline-" + pipeline.transactionalId())
+                .newThread(this::run);
+        thread.start();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running && thread.isAlive();
+    }
+
+    @Override
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(config.closeTimeout().toMillis() + 1_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "KafkaPipeline{" + pipeline + "}";
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
+                if (!records.isEmpty() && running) {
+                    processInTransaction(records);
+                }
+            }
+        } catch (WakeupException | InterruptException closing) {
+            // close() woke the loop
+        } catch (RuntimeException e) {
+            failure = e;
+            LOG.error("Transactional pipeline {} stopped: {}", pipeline.transactionalId(), e.toString());
+        } finally {
+            running = false;
+            closeQuietly();
+        }
+    }
+
+    private void processInTransaction(ConsumerRecords<byte[], byte[]> records) {
+        producer.beginTransaction();
+        try {
+            Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                Message input = toMessage(RecordMapping.fromKafka(record, () -> { }));
+                List<PipelineOutput> outputs = transform.apply(input);
+                for (int i = 0; i < outputs.size(); i++) {
+                    producer.send(RecordMapping.toKafka(toRecord(input.id(), i, outputs.get(i))));
+                }
+                next.put(new TopicPartition(record.topic(), record.partition()),
+                        new OffsetAndMetadata(record.offset() + 1));
+            }
+            producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
+            producer.commitTransaction();
+        } catch (ProducerFencedException | OutOfOrderSequenceException | InvalidProducerEpochException
+                 | AuthorizationException | UnsupportedVersionException fatal) {
+            throw fatal;
+        } catch (WakeupException | InterruptException closing) {
+            abortAndRewind(closing);
+            throw closing;
+        } catch (Exception e) {
+            abortAndRewind(e);
+            LOG.warn("Transactional pipeline {} aborted a batch of {} record(s) and reads it again: {}",
+                    pipeline.transactionalId(), records.count(), e.toString());
+            pause();
+        }
+    }
+
+    /** Aborts the open transaction and moves the consumer back to its committed offsets (or the reset policy). */
+    private void abortAndRewind(Exception cause) {
+        try {
+            producer.abortTransaction();
+        } catch (ProducerFencedException | InvalidProducerEpochException fatal) {
+            fatal.addSuppressed(cause);
+            throw fatal;
+        }
+        Set<TopicPartition> assigned = consumer.assignment();
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
+        for (TopicPartition partition : assigned) {
+            OffsetAndMetadata offset = committed.get(partition);
+            if (offset != null) {
+                consumer.seek(partition, offset);
+            } else if ("latest".equals(config.autoOffsetReset())) {
+                consumer.seekToEnd(List.of(partition));
+            } else {
+                consumer.seekToBeginning(List.of(partition));
+            }
+        }
+    }
+
+    private void pause() {
+        try {
+            TimeUnit.MILLISECONDS.sleep(RETRY_BACKOFF_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    /** The input as the transform sees it: Keel's headers become the id, key and timestamp. */
+    private static Message toMessage(InboundRecord record) {
+        Message.Builder builder = Message.builder(record.payload()).id(record.id()).key(record.key())
+                .timestamp(record.timestamp());
+        record.headers().forEach((name, value) -> {
+            if (!KeelHeaders.isReserved(name)) {
+                builder.header(name, value);
+            }
+        });
+        return builder.build();
+    }
+
+    private OutboundRecord toRecord(String inputId, int index, PipelineOutput output) {
+        if (output.topic().equals(pipeline.inputTopic())) {
+            throw new IllegalArgumentException("a transform wrote to its own input topic " + output.topic()
+                    + ": the pipeline would read its output again");
+        }
+        Message message = output.message();
+        return OutboundRecords.of(output.topic(), message, message.id() != null ? message.id() : inputId + "-" + index,
+                message.timestamp() != null ? message.timestamp() : Instant.now());
+    }
+
+    private void closeQuietly() {
+        CloseOptions options = CloseOptions.timeout(config.closeTimeout())
+                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                consumer.close(options);
+                break;
+            } catch (WakeupException e) {
+                // close() woke a consumer that had already returned from poll: close again
+            } catch (RuntimeException e) {
+                LOG.debug("Closing the pipeline consumer failed: {}", e.toString());
+                break;
+            }
+        }
+        try {
+            producer.close(config.closeTimeout());
+        } catch (RuntimeException e) {
+            LOG.debug("Closing the pipeline producer failed: {}", e.toString());
+        }
+    }
+}

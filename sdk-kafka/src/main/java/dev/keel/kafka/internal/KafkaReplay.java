@@ -1,0 +1,166 @@
+package dev.keel.kafka.internal;
+
+import dev.keel.GroupActiveException;
+import dev.keel.KeelException;
+import dev.keel.KeelTimeoutException;
+import dev.keel.PartitionRewind;
+import dev.keel.kafka.KafkaConfig;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupNotEmptyException;
+import org.apache.kafka.common.errors.UnknownMemberIdException;
+
+/**
+ * Replay on Kafka: the position of a time per partition ({@code ListOffsets} by timestamp, what
+ * {@code offsetsForTimes} asks), the group's committed offsets and members through the Admin
+ * client, and {@code alterConsumerGroupOffsets} to move them, which Kafka allows only while the
+ * group has no member. Each call uses an Admin client of its own, closed before it returns.
+ */
+public final class KafkaReplay {
+
+    private static final Duration POLL = Duration.ofMillis(200);
+
+    private final KafkaConfig config;
+    private final Duration timeout;
+
+    public KafkaReplay(KafkaConfig config) {
+        this.config = config;
+        this.timeout = config.deliveryTimeout();
+    }
+
+    public List<PartitionRewind> planRewind(String topic, String group, Instant from) {
+        try (Admin admin = Admin.create(ClientProperties.admin(config))) {
+            checkIdle(admin, topic, group);
+            TopicDescription description = get(admin.describeTopics(Set.of(topic)).allTopicNames(),
+                    "describing topic " + topic).get(topic);
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            Map<TopicPartition, OffsetSpec> atTime = new HashMap<>();
+            description.partitions().forEach(p -> {
+                latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+                atTime.put(new TopicPartition(topic, p.partition()), OffsetSpec.forTimestamp(from.toEpochMilli()));
+            });
+            Map<TopicPartition, ListOffsetsResultInfo> ends = get(admin.listOffsets(latest).all(),
+                    "reading the end offsets of " + topic);
+            Map<TopicPartition, ListOffsetsResultInfo> times = get(admin.listOffsets(atTime).all(),
+                    "searching the offsets of " + from + " in " + topic);
+            Map<TopicPartition, OffsetAndMetadata> committed = get(admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata(), "reading the committed offsets of group " + group);
+            List<PartitionRewind> plan = new ArrayList<>();
+            description.partitions().forEach(p -> {
+                TopicPartition tp = new TopicPartition(topic, p.partition());
+                long end = ends.get(tp).offset();
+                OffsetAndMetadata position = committed.get(tp);
+                long before = position == null ? end : position.offset();
+                long found = times.get(tp).offset(); // -1: nothing stored at or after that time
+                long after = Math.min(before, found < 0 ? end : found);
+                plan.add(new PartitionRewind(Integer.toString(p.partition()), before, after));
+            });
+            return plan;
+        }
+    }
+
+    public void rewind(String topic, String group, List<PartitionRewind> rewinds) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (PartitionRewind rewind : rewinds) {
+            if (rewind.after() < rewind.before()) {
+                offsets.put(partition(topic, rewind), new OffsetAndMetadata(rewind.after()));
+            }
+        }
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try (Admin admin = Admin.create(ClientProperties.admin(config))) {
+            checkIdle(admin, topic, group);
+            try {
+                get(admin.alterConsumerGroupOffsets(group, offsets).all(), "moving the offsets of group " + group);
+            } catch (KeelException e) {
+                if (e.getCause() instanceof UnknownMemberIdException || e.getCause() instanceof GroupNotEmptyException) {
+                    throw new GroupActiveException(topic, group, 1); // a member joined meanwhile
+                }
+                throw e;
+            }
+        }
+    }
+
+    public void readIds(String topic, List<PartitionRewind> ranges, java.util.function.Consumer<List<String>> ids) {
+        Map<TopicPartition, Long> until = new HashMap<>();
+        for (PartitionRewind range : ranges) {
+            if (range.after() < range.before()) {
+                until.put(partition(topic, range), range.before());
+            }
+        }
+        if (until.isEmpty()) {
+            return;
+        }
+        try (KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(ClientProperties.reader(config))) {
+            reader.assign(until.keySet());
+            for (PartitionRewind range : ranges) {
+                if (range.after() < range.before()) {
+                    reader.seek(partition(topic, range), range.after());
+                }
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!until.isEmpty()) {
+                List<String> batch = new ArrayList<>();
+                for (ConsumerRecord<byte[], byte[]> r : reader.poll(POLL)) {
+                    Long end = until.get(new TopicPartition(r.topic(), r.partition()));
+                    if (end != null && r.offset() < end) {
+                        batch.add(RecordMapping.fromKafka(r, () -> { }).id());
+                    }
+                }
+                if (!batch.isEmpty()) {
+                    ids.accept(batch);
+                    deadline = System.nanoTime() + timeout.toNanos();
+                }
+                until.entrySet().removeIf(e -> reader.position(e.getKey()) >= e.getValue());
+                if (!until.isEmpty() && System.nanoTime() > deadline) {
+                    throw new KeelTimeoutException("reading the replayed range of " + topic + " made no progress for "
+                            + timeout + "; partitions left: " + until.keySet());
+                }
+            }
+        }
+    }
+
+    private void checkIdle(Admin admin, String topic, String group) {
+        ConsumerGroupDescription description = get(admin.describeConsumerGroups(Set.of(group)).all(),
+                "describing group " + group).get(group);
+        if (description != null && !description.members().isEmpty()) {
+            throw new GroupActiveException(topic, group, description.members().size());
+        }
+    }
+
+    private static TopicPartition partition(String topic, PartitionRewind rewind) {
+        return new TopicPartition(topic, Integer.parseInt(rewind.partition()));
+    }
+
+    private <T> T get(KafkaFuture<T> future, String what) {
+        try {
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw TopicAdmin.failure(what, e.getCause());
+        } catch (TimeoutException e) {
+            throw new KeelTimeoutException("Kafka did not answer " + what + " within " + timeout, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KeelException("interrupted while " + what, e, true);
+        }
+    }
+}

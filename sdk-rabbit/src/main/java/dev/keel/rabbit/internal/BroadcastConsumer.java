@@ -1,0 +1,187 @@
+package dev.keel.rabbit.internal;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.Recoverable;
+import com.rabbitmq.client.RecoveryListener;
+import com.rabbitmq.client.ShutdownSignalException;
+import dev.keel.KeelException;
+import dev.keel.KeelHeaders;
+import dev.keel.rabbit.QueueType;
+import dev.keel.spi.BrokerConsumer;
+import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.DeliverySink;
+import dev.keel.spi.InboundRecord;
+import dev.keel.spi.support.InboundIds;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A broadcast subscription's consumer: an exclusive, auto-delete classic queue of this instance,
+ * {@code <topic>.<group>.broadcast.<instance>}, bound to the topic's exchange with every partition's
+ * routing key, so it gets every message of the topic; manual acks, {@code basic.qos} of
+ * {@code maxInFlight} (the broker stops sending when the engine holds that many, so {@link #pause()}
+ * needs to do nothing more). The queue lives as long as the consumer: it receives what is published
+ * while it exists, and is deleted (with what it holds) when the consumer closes or its connection
+ * is lost for good. After a recovered connection loss, acks of earlier deliveries are dropped (their
+ * messages come again).
+ */
+public final class BroadcastConsumer implements BrokerConsumer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BroadcastConsumer.class);
+
+    private final ConsumerSettings settings;
+    private final Topology topology;
+    private final Supplier<Connection> connection;
+    private final Clock clock;
+    private final String queue;
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean ended = new AtomicBoolean();
+    /** Counts channel recoveries: an ack from an earlier epoch names a delivery tag the channel no longer knows. */
+    private final AtomicLong epoch = new AtomicLong();
+    private final Runnable onEnded;
+    private volatile Channel channel;
+
+    public BroadcastConsumer(ConsumerSettings settings, Topology topology, Supplier<Connection> connection,
+                             Clock clock, Runnable onEnded) {
+        this.settings = settings;
+        this.topology = topology;
+        this.connection = connection;
+        this.clock = clock;
+        this.onEnded = onEnded;
+        this.queue = queueName(settings.topic(), settings.group(), settings.broadcastInstance().orElseThrow());
+    }
+
+    /** {@code <topic>.<group>.broadcast.<instance>}, checked against the AMQP name limit. */
+    static String queueName(String topic, String group, String instance) {
+        String name = topic + "." + group + ".broadcast." + instance;
+        if (name.getBytes(StandardCharsets.UTF_8).length > Names.MAX_NAME_BYTES) {
+            throw new IllegalArgumentException("topic '" + topic + "', group '" + group + "' and instance '" + instance
+                    + "' make the RabbitMQ queue name '" + name + "' longer than " + Names.MAX_NAME_BYTES
+                    + " bytes: use shorter names");
+        }
+        return name;
+    }
+
+    @Override
+    public void start(DeliverySink sink) {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("consumer already started");
+        }
+        String topic = settings.topic();
+        int count = topology.lanesOf(topic).orElseThrow(() -> new KeelException("topic '" + topic
+                + "' does not exist on RabbitMQ: declare it with ensureTopology before subscribing", false));
+        settings.deadLetterTopic().ifPresent(dlt -> topology.ensureDeadLetters(topic, settings.group(), dlt));
+        try {
+            Channel c = connection.get().createChannel();
+            c.basicQos(settings.maxInFlight());
+            c.queueDeclare(queue, false, true, true, Map.of("x-queue-type", QueueType.CLASSIC.argument()));
+            for (int partition = 0; partition < count; partition++) {
+                c.queueBind(queue, Names.exchange(topic), Names.routingKey(partition));
+            }
+            if (c instanceof Recoverable recoverable) {
+                recoverable.addRecoveryListener(new RecoveryListener() {
+                    @Override
+                    public void handleRecovery(Recoverable recovered) {
+                        epoch.incrementAndGet();
+                    }
+
+                    @Override
+                    public void handleRecoveryStarted(Recoverable recovering) {
+                        epoch.incrementAndGet();
+                    }
+                });
+            }
+            channel = c;
+            c.basicConsume(queue, false, new Deliveries(c, sink));
+        } catch (IOException | RuntimeException e) {
+            end();
+            throw new KeelException("cannot start the broadcast consumer of topic '" + topic + "' for group '"
+                    + settings.group() + "' (queue " + queue + "): " + e.getMessage(), e, e instanceof IOException);
+        }
+        LOG.info("consuming every message of topic '{}' as broadcast instance queue {}", topic, queue);
+    }
+
+    @Override
+    public void pause() {
+        // the prefetch of maxInFlight bounds what the broker sends
+    }
+
+    @Override
+    public void resume() {
+        // see pause()
+    }
+
+    /** Cancels consuming and deletes the queue; what was not acknowledged goes with it. */
+    @Override
+    public CompletionStage<Void> close() {
+        end();
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private void end() {
+        if (!ended.compareAndSet(false, true)) {
+            return;
+        }
+        Channel c = channel;
+        if (c != null) {
+            try {
+                c.queueDelete(queue);
+                c.close();
+            } catch (IOException | ShutdownSignalException | java.util.concurrent.TimeoutException e) {
+                LOG.debug("closing broadcast queue {} failed ({}); it is deleted with its connection", queue,
+                        e.toString());
+            }
+        }
+        onEnded.run();
+    }
+
+    private final class Deliveries extends DefaultConsumer {
+        private final DeliverySink sink;
+
+        Deliveries(Channel channel, DeliverySink sink) {
+            super(channel);
+            this.sink = sink;
+        }
+
+        @Override
+        public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties,
+                                   byte[] body) {
+            if (ended.get()) {
+                return;
+            }
+            long tag = envelope.getDeliveryTag();
+            long deliveredIn = epoch.get();
+            Map<String, String> headers = AmqpMessages.headers(properties);
+            String id = InboundIds.idOf(headers, AmqpMessages.nativeId(properties, queue));
+            InboundRecord record = new InboundRecord(settings.topic(), queue, tag, id, headers.get(KeelHeaders.KEY),
+                    headers, body, AmqpMessages.timestamp(headers, properties, clock.instant()),
+                    AmqpMessages.deliveryCount(properties, envelope.isRedeliver()), () -> ack(deliveredIn, tag));
+            sink.accept(List.of(record));
+        }
+
+        private void ack(long deliveredIn, long tag) {
+            if (ended.get() || deliveredIn != epoch.get()) {
+                return; // the channel was recovered or closed: the message comes again, or went with the queue
+            }
+            try {
+                getChannel().basicAck(tag, false);
+            } catch (IOException | ShutdownSignalException e) {
+                LOG.debug("ack of delivery {} on {} failed ({}); the message comes again", tag, queue, e.toString());
+            }
+        }
+    }
+}

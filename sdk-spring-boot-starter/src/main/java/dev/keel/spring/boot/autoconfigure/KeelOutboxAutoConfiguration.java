@@ -1,0 +1,59 @@
+package dev.keel.spring.boot.autoconfigure;
+
+import dev.keel.core.Keel;
+import dev.keel.outbox.jdbc.Outbox;
+import dev.keel.outbox.jdbc.OutboxRelay;
+import dev.keel.spring.TransactionalOutbox;
+import javax.sql.DataSource;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * The transactional outbox when module sdk-outbox-jdbc, spring-jdbc and one {@code DataSource} are
+ * present: an {@link Outbox}, a {@link TransactionalOutbox} that writes into the current Spring
+ * transaction, and (unless {@code keel.outbox.relay-enabled=false}) an {@link OutboxRelay} publishing
+ * the committed rows through Keel's shared publisher, started and stopped by
+ * {@link OutboxRelayLifecycle}: after Keel exists and before the listeners subscribe, and stopped
+ * after the listeners drained (their outbox rows still go out) and before the context closes Keel.
+ */
+@AutoConfiguration(after = KeelAutoConfiguration.class,
+        afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
+@ConditionalOnClass({Outbox.class, org.springframework.jdbc.datasource.DataSourceUtils.class})
+@ConditionalOnProperty(name = "keel.outbox.enabled", havingValue = "true", matchIfMissing = true)
+@ConditionalOnSingleCandidate(DataSource.class)
+@EnableConfigurationProperties({KeelOutboxProperties.class, KeelProperties.class})
+public class KeelOutboxAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    Outbox keelOutbox(KeelOutboxProperties properties) {
+        return Outbox.create(properties.toConfig());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    TransactionalOutbox keelTransactionalOutbox(Outbox outbox, DataSource dataSource) {
+        return new TransactionalOutbox(outbox, dataSource);
+    }
+
+    /** Closed by its lifecycle when the context stops, and again (a no-op) when it is destroyed. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    @ConditionalOnBean(Keel.class)
+    @ConditionalOnProperty(name = "keel.outbox.relay-enabled", havingValue = "true", matchIfMissing = true)
+    OutboxRelay keelOutboxRelay(DataSource dataSource, Keel keel, Outbox outbox) {
+        return OutboxRelay.create(dataSource, keel.publisher(), outbox.config());
+    }
+
+    @Bean
+    @ConditionalOnBean(OutboxRelay.class)
+    OutboxRelayLifecycle keelOutboxRelayLifecycle(OutboxRelay relay, KeelProperties properties) {
+        return new OutboxRelayLifecycle(relay, properties.getPublisher().isSequentialPerKey());
+    }
+}

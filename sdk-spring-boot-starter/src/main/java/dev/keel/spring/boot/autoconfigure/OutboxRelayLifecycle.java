@@ -1,0 +1,73 @@
+package dev.keel.spring.boot.autoconfigure;
+
+import dev.keel.outbox.jdbc.OutboxRelay;
+import java.sql.SQLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
+
+/**
+ * Starts the {@link OutboxRelay} when the context starts and closes it when the context stops. Its
+ * phase is just below the listener registry's: it starts before the listeners subscribe and stops
+ * after they drained, so rows their handlers wrote while draining are still published; Keel (and its
+ * publisher) closes after every lifecycle has stopped. A relay starts once: a context that is stopped
+ * and started again keeps its relay closed (and says so).
+ */
+public final class OutboxRelayLifecycle implements SmartLifecycle {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OutboxRelayLifecycle.class);
+    /** Starts before, and stops after, {@link KeelListenerRegistry#PHASE}. */
+    public static final int PHASE = KeelListenerRegistry.PHASE - 1;
+
+    private final OutboxRelay relay;
+    private final boolean sequentialPerKey;
+    private volatile boolean running;
+    private boolean stopped;
+
+    OutboxRelayLifecycle(OutboxRelay relay, boolean sequentialPerKey) {
+        this.relay = relay;
+        this.sequentialPerKey = sequentialPerKey;
+    }
+
+    @Override
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        if (stopped) {
+            LOG.warn("the Keel outbox relay was stopped with its context and does not start again: restart the"
+                    + " application to publish the outbox");
+            return;
+        }
+        if (!sequentialPerKey) {
+            LOG.info("Keel outbox relay: keel.publisher.sequential-per-key=false, so a publish retry may swap two"
+                    + " messages of one key; set it to true to keep each key's order through retries");
+        }
+        try {
+            relay.start();
+        } catch (SQLException e) {
+            throw new CannotGetJdbcConnectionException("the Keel outbox relay cannot reach its database", e);
+        }
+        running = true;
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (running) {
+            relay.close();
+            running = false;
+            stopped = true;
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
+    }
+}

@@ -1,0 +1,19 @@
+package dev.keel.spring.boot.autoconfigure;
+
+import dev.keel.MessageHandler;
+import dev.keel.SubscriptionConfig;
+
+/**
+ * A listener's handler that needs its final {@link SubscriptionConfig} (after every property layer)
+ * to become the handler Keel runs: the JDBC inbox's, whose done marks are kept per group and topic
+ * with the subscription's idempotency policy.
+ */
+interface SubscriptionBoundHandler extends MessageHandler<Object> {
+
+    MessageHandler<Object> bind(SubscriptionConfig<Object> config);
+
+    @Override
+    default void handle(dev.keel.Delivery<Object> delivery) {
+        throw new IllegalStateException("a subscription-bound handler runs only once bound to its subscription");
+    }
+}

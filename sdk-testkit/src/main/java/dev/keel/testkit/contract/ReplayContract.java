@@ -1,0 +1,135 @@
+package dev.keel.testkit.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.keel.DeliveryGuarantee;
+import dev.keel.GroupActiveException;
+import dev.keel.Message;
+import dev.keel.ReplayResult;
+import dev.keel.Subscription;
+import dev.keel.core.Keel;
+import dev.keel.metrics.MetricEvent;
+import dev.keel.spi.Capability;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Replay ({@link Capability#REPLAY}): a group rewound to a time reads again what the broker keeps
+ * from that time on; under EFFECTIVELY_ONCE what was done is skipped, unless the replay reprocesses.
+ * Skipped, naming the capability, on adapters that do not declare it. Each adapter's test module
+ * runs it through a subclass that supplies the adapter.
+ */
+public abstract class ReplayContract extends BrokerContractSupport {
+
+    static final int BEFORE = 8;
+    static final int AFTER = 8;
+
+    private List<Message> before;
+    private List<Message> after;
+
+    @BeforeEach
+    final void messages() {
+        before = new ArrayList<>();
+        after = new ArrayList<>();
+        for (int i = 0; i < BEFORE; i++) {
+            before.add(message("before-" + i, "key-" + i));
+        }
+        for (int i = 0; i < AFTER; i++) {
+            after.add(message("after-" + i, "key-" + i));
+        }
+    }
+
+    @Test
+    void aRewoundGroupShouldReadAgainFromTheTimeItWasRewoundTo() {
+        assumeCapability(Capability.REPLAY);
+        Keel keel = newKeel();
+        Effects effects = new Effects();
+        Instant middle = consumeAroundAMiddle(keel, DeliveryGuarantee.AT_LEAST_ONCE, effects);
+
+        ReplayResult result = keel.replay(topic, group, middle);
+
+        assertThat(result.messages()).as("messages rewound over " + result.partitions()).isEqualTo(AFTER);
+        assertThat(result.forgotten()).isZero();
+        keel.subscribe(subscription().guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build(), effects::apply);
+        awaitUntil("every message after the middle read again",
+                () -> idsOf(after).stream().allMatch(id -> effects.count(id) == 2));
+        idsOf(before).forEach(id -> assertThat(effects.count(id)).as("before the middle: " + id).isEqualTo(1));
+    }
+
+    @Test
+    void aReplayUnderEffectivelyOnceShouldSkipWhatWasDone() {
+        assumeCapability(Capability.REPLAY);
+        Keel keel = newKeel();
+        Effects effects = new Effects();
+        Instant middle = consumeAroundAMiddle(keel, DeliveryGuarantee.EFFECTIVELY_ONCE, effects);
+        long skippedBefore = metrics.count(MetricEvent.DUPLICATE_SKIPPED);
+
+        ReplayResult result = keel.replay(topic, group, middle);
+
+        assertThat(result.messages()).isEqualTo(AFTER);
+        keel.subscribe(subscription().build(), effects::apply);
+        awaitUntil("every replayed message skipped as a duplicate",
+                () -> metrics.count(MetricEvent.DUPLICATE_SKIPPED) - skippedBefore >= AFTER);
+        assertThat(effects.repeated()).as("messages run twice").isEmpty();
+    }
+
+    @Test
+    void aReprocessShouldRunTheReplayedRangeAgainOnce() {
+        assumeCapability(Capability.REPLAY);
+        Keel keel = newKeel();
+        Effects effects = new Effects();
+        Instant middle = consumeAroundAMiddle(keel, DeliveryGuarantee.EFFECTIVELY_ONCE, effects);
+
+        ReplayResult result = keel.reprocess(topic, group, middle);
+
+        assertThat(result.messages()).isEqualTo(AFTER);
+        assertThat(result.forgotten()).as("done marks forgotten").isEqualTo(AFTER);
+        keel.subscribe(subscription().build(), effects::apply);
+        awaitUntil("every message after the middle run again",
+                () -> idsOf(after).stream().allMatch(id -> effects.count(id) == 2));
+        List<Message> later = List.of(message("later-0", "key-0"));
+        publishConfirmed(keel, topic, later);
+        awaitHandled(effects, idsOf(later));
+        idsOf(before).forEach(id -> assertThat(effects.count(id)).as("before the middle: " + id).isEqualTo(1));
+        idsOf(after).forEach(id -> assertThat(effects.count(id)).as("after the middle: " + id).isEqualTo(2));
+    }
+
+    @Test
+    void replayingAGroupWithActiveMembersShouldFailSayingToStopThem() {
+        assumeCapability(Capability.REPLAY);
+        Keel keel = newKeel();
+        declare(keel);
+        Effects effects = new Effects();
+        keel.subscribe(subscription().build(), effects::apply);
+        publishConfirmed(keel, topic, before);
+        awaitHandled(effects, idsOf(before));
+
+        assertThatThrownBy(() -> keel.replay(topic, group, Instant.now().minusSeconds(60)))
+                .isInstanceOf(GroupActiveException.class)
+                .hasMessageContaining(group)
+                .hasMessageContaining("stop");
+    }
+
+    /**
+     * Declares the topic, consumes {@link #before}, takes the middle time, publishes and consumes
+     * {@link #after}, and closes the subscription: the group is then idle at the end of the topic.
+     */
+    private Instant consumeAroundAMiddle(Keel keel, DeliveryGuarantee guarantee, Effects effects) {
+        declare(keel);
+        Subscription subscription = keel.subscribe(subscription().guarantee(guarantee).build(), effects::apply);
+        publishConfirmed(keel, topic, before);
+        awaitHandled(effects, idsOf(before));
+        // every message before it was stored at an earlier millisecond; every one after it, at a later one
+        Instant middle = Instant.now().truncatedTo(ChronoUnit.MILLIS).plusMillis(1);
+        awaitUntil("the clock past the middle", () -> Instant.now().isAfter(middle.plusMillis(1)));
+        publishConfirmed(keel, topic, after);
+        awaitHandled(effects, idsOf(after));
+        subscription.close();
+        return middle;
+    }
+}
