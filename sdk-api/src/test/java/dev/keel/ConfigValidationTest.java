@@ -124,6 +124,10 @@ class ConfigValidationTest {
                 .ordering(dev.keel.ordering.Ordering.UNORDERED).guarantee(DeliveryGuarantee.AT_MOST_ONCE)
                 .retryMode(dev.keel.retry.RetryMode.NON_BLOCKING).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("AT_MOST_ONCE");
+        assertThatThrownBy(() -> SubscriptionConfig.builder("orders", "g", Codec.utf8())
+                .ordering(dev.keel.ordering.Ordering.UNORDERED).broadcast(true)
+                .retryMode(dev.keel.retry.RetryMode.NON_BLOCKING).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("broadcast");
         assertThat(SubscriptionConfig.builder("orders", "g", Codec.utf8()).ordering(dev.keel.ordering.Ordering.UNORDERED)
                 .retryMode(dev.keel.retry.RetryMode.NON_BLOCKING).build().retryMode())
                 .isEqualTo(dev.keel.retry.RetryMode.NON_BLOCKING);
