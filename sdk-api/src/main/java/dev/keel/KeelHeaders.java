@@ -58,6 +58,17 @@ public final class KeelHeaders {
      */
     public static final String DELIVER_AT = "keel-deliver-at";
     /**
+     * On a message in a retry topic (non-blocking retry): the number of the attempt it is due for
+     * (2 for the first retry). Read only by the subscription consuming the retry topic.
+     */
+    public static final String RETRY_ATTEMPT = "keel-retry-attempt";
+    /** On a message in a retry topic: the exception class of the attempt that failed last. */
+    public static final String RETRY_CAUSE_CLASS = "keel-retry-cause-class";
+    /** On a message in a retry topic: the failure message of that attempt (truncated, never the payload). */
+    public static final String RETRY_CAUSE_MESSAGE = "keel-retry-cause-message";
+    /** On a message in a retry topic: the topic it was first consumed from (its dead letter's origin). */
+    public static final String RETRY_ORIGIN_TOPIC = "keel-retry-origin-topic";
+    /**
      * On a message re-driven from its dead-letter topic to its origin (same id): when it was re-driven,
      * epoch milliseconds. Under EFFECTIVELY_ONCE such a message may claim an id that was dead-lettered
      * (a plain redelivery of the original may not), so a re-drive runs it once more, and once only.

@@ -3,6 +3,7 @@ package dev.keel;
 import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.ordering.Ordering;
 import dev.keel.retry.DeadLetterPolicy;
+import dev.keel.retry.RetryMode;
 import dev.keel.retry.RetryPolicy;
 import java.time.Duration;
 import java.util.Objects;
@@ -22,6 +23,7 @@ public final class SubscriptionConfig<T> {
     public static final int DEFAULT_MAX_IN_FLIGHT = 512;
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_REVOKE_TIMEOUT = Duration.ofSeconds(10);
+    public static final RetryMode DEFAULT_RETRY_MODE = RetryMode.IN_PLACE;
 
     private final String topic;
     private final String group;
@@ -35,6 +37,7 @@ public final class SubscriptionConfig<T> {
     private final IdempotencyPolicy idempotencyPolicy;
     private final Duration closeTimeout;
     private final Duration revokeTimeout;
+    private final RetryMode retryMode;
     private final HeaderFilter filter;
     private final boolean broadcast;
 
@@ -51,6 +54,7 @@ public final class SubscriptionConfig<T> {
         this.idempotencyPolicy = b.idempotencyPolicy;
         this.closeTimeout = b.closeTimeout;
         this.revokeTimeout = b.revokeTimeout;
+        this.retryMode = b.retryMode;
         this.filter = b.filter;
         this.broadcast = b.broadcast;
     }
@@ -66,7 +70,8 @@ public final class SubscriptionConfig<T> {
                 .ordering(base.ordering)
                 .lanes(base.lanes).maxInFlight(base.maxInFlight).retryPolicy(base.retryPolicy)
                 .deadLetterPolicy(base.deadLetterPolicy).idempotencyPolicy(base.idempotencyPolicy)
-                .closeTimeout(base.closeTimeout).revokeTimeout(base.revokeTimeout).broadcast(base.broadcast);
+                .closeTimeout(base.closeTimeout).revokeTimeout(base.revokeTimeout).broadcast(base.broadcast)
+                .retryMode(base.retryMode);
         b.filter = base.filter;
         return b;
     }
@@ -98,6 +103,8 @@ public final class SubscriptionConfig<T> {
 
     public Duration revokeTimeout() { return revokeTimeout; }
 
+    /** Where a failed message waits between attempts: in place (the default) or on the retry topic. */
+    public RetryMode retryMode() { return retryMode; }
     /**
      * Which messages reach the handler, by their headers; empty (the default) for every message. See
      * {@link HeaderFilter} for where it runs (broker or client) and what happens to the others.
@@ -118,13 +125,13 @@ public final class SubscriptionConfig<T> {
                 && c.maxInFlight == maxInFlight && c.retryPolicy.equals(retryPolicy)
                 && c.deadLetterPolicy.equals(deadLetterPolicy) && c.idempotencyPolicy.equals(idempotencyPolicy)
                 && c.closeTimeout.equals(closeTimeout) && c.revokeTimeout.equals(revokeTimeout)
-                && Objects.equals(c.filter, filter) && c.broadcast == broadcast;
+                && c.retryMode == retryMode && Objects.equals(c.filter, filter) && c.broadcast == broadcast;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(topic, group, codec, guarantee, ordering, lanes, maxInFlight, retryPolicy, deadLetterPolicy,
-                idempotencyPolicy, closeTimeout, revokeTimeout, filter, broadcast);
+                idempotencyPolicy, closeTimeout, revokeTimeout, retryMode, filter, broadcast);
     }
 
     @Override
@@ -132,8 +139,8 @@ public final class SubscriptionConfig<T> {
         return "SubscriptionConfig{topic=" + topic + ", group=" + group + ", codec=" + codec + ", guarantee="
                 + guarantee + ", ordering=" + ordering + ", lanes=" + lanes + ", maxInFlight=" + maxInFlight
                 + ", retryPolicy=" + retryPolicy + ", deadLetterPolicy=" + deadLetterPolicy + ", idempotencyPolicy="
-                + idempotencyPolicy + ", closeTimeout=" + closeTimeout + ", revokeTimeout=" + revokeTimeout + ", filter=" + filter
-                + ", broadcast=" + broadcast + "}";
+                + idempotencyPolicy + ", closeTimeout=" + closeTimeout + ", revokeTimeout=" + revokeTimeout
+                + ", retryMode=" + retryMode + ", filter=" + filter + ", broadcast=" + broadcast + "}";
     }
 
     /** Validates each value as it is set, and lanes against maxInFlight on {@link #build()}. */
@@ -150,6 +157,7 @@ public final class SubscriptionConfig<T> {
         private IdempotencyPolicy idempotencyPolicy = IdempotencyPolicy.ofDefaults();
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private Duration revokeTimeout = DEFAULT_REVOKE_TIMEOUT;
+        private RetryMode retryMode = DEFAULT_RETRY_MODE;
         private HeaderFilter filter;
         private boolean broadcast;
 
@@ -218,6 +226,15 @@ public final class SubscriptionConfig<T> {
         }
 
         /**
+         * Where a failed message waits between attempts ({@link RetryMode}). {@link RetryMode#NON_BLOCKING}
+         * needs {@link dev.keel.ordering.Ordering#UNORDERED}: {@link #build()} rejects it with PER_KEY.
+         */
+        public Builder<T> retryMode(RetryMode retryMode) {
+            this.retryMode = Objects.requireNonNull(retryMode, "retryMode");
+            return this;
+        }
+
+        /**
          * Only messages matching {@code filter} reach the handler; the others are acknowledged
          * unhandled (or, where the broker filters, never delivered). See {@link HeaderFilter}.
          */
@@ -240,6 +257,22 @@ public final class SubscriptionConfig<T> {
         }
 
         public SubscriptionConfig<T> build() {
+            if (retryMode == RetryMode.NON_BLOCKING && ordering == Ordering.PER_KEY) {
+                throw new IllegalArgumentException("retryMode NON_BLOCKING moves a failed message behind later "
+                        + "messages of its key, but ordering PER_KEY needs in-place retries (the key waits for its "
+                        + "failed message): use ordering(Ordering.UNORDERED) with NON_BLOCKING, or keep "
+                        + "RetryMode.IN_PLACE for per-key order");
+            }
+            if (retryMode == RetryMode.NON_BLOCKING && broadcast) {
+                throw new IllegalArgumentException("retryMode NON_BLOCKING declares one retry topic per group, but a "
+                        + "broadcast subscription's instances each get every message: keep RetryMode.IN_PLACE with "
+                        + "broadcast(true)");
+            }
+            if (retryMode == RetryMode.NON_BLOCKING && guarantee == DeliveryGuarantee.AT_MOST_ONCE) {
+                throw new IllegalArgumentException("retryMode NON_BLOCKING retries failed messages, but AT_MOST_ONCE "
+                        + "acknowledges before the handler runs and never retries: use AT_LEAST_ONCE or "
+                        + "EFFECTIVELY_ONCE with NON_BLOCKING, or keep RetryMode.IN_PLACE");
+            }
             if (maxInFlight < lanes) {
                 throw new IllegalArgumentException("maxInFlight (" + maxInFlight + ") must be >= lanes (" + lanes
                         + "), or lanes would sit idle");

@@ -115,6 +115,25 @@ class ConfigValidationTest {
     }
 
     @Test
+    void nonBlockingRetryShouldBeRejectedWithPerKeyOrderingAndAtMostOnce() {
+        assertThatThrownBy(() -> SubscriptionConfig.builder("orders", "g", Codec.utf8())
+                .retryMode(dev.keel.retry.RetryMode.NON_BLOCKING).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PER_KEY")
+                .hasMessageContaining("Ordering.UNORDERED");
+        assertThatThrownBy(() -> SubscriptionConfig.builder("orders", "g", Codec.utf8())
+                .ordering(dev.keel.ordering.Ordering.UNORDERED).guarantee(DeliveryGuarantee.AT_MOST_ONCE)
+                .retryMode(dev.keel.retry.RetryMode.NON_BLOCKING).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("AT_MOST_ONCE");
+        assertThatThrownBy(() -> SubscriptionConfig.builder("orders", "g", Codec.utf8())
+                .ordering(dev.keel.ordering.Ordering.UNORDERED).broadcast(true)
+                .retryMode(dev.keel.retry.RetryMode.NON_BLOCKING).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("broadcast");
+        assertThat(SubscriptionConfig.builder("orders", "g", Codec.utf8()).ordering(dev.keel.ordering.Ordering.UNORDERED)
+                .retryMode(dev.keel.retry.RetryMode.NON_BLOCKING).build().retryMode())
+                .isEqualTo(dev.keel.retry.RetryMode.NON_BLOCKING);
+    }
+
+    @Test
     void subscriptionConfigFromBaseShouldKeepEveryValue() {
         SubscriptionConfig<String> base = SubscriptionConfig.builder("orders", "g", Codec.utf8()).lanes(3)
                 .maxInFlight(30).guarantee(DeliveryGuarantee.AT_LEAST_ONCE).deadLetterPolicy(DeadLetterPolicy.toTopic("dlq"))

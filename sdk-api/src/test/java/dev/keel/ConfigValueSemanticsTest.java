@@ -61,6 +61,8 @@ class ConfigValueSemanticsTest {
                 .idempotencyPolicy(IdempotencyPolicy.custom().lease(Duration.ofSeconds(5)).build()).build());
         changes.put("closeTimeout", c -> SubscriptionConfig.from(c).closeTimeout(Duration.ofSeconds(1)).build());
         changes.put("revokeTimeout", c -> SubscriptionConfig.from(c).revokeTimeout(Duration.ofSeconds(1)).build());
+        changes.put("retryMode", c -> SubscriptionConfig.from(c).ordering(Ordering.UNORDERED)
+                .retryMode(dev.keel.retry.RetryMode.NON_BLOCKING).build());
         changes.put("filter", c -> SubscriptionConfig.from(c).filter(HeaderFilter.equalTo("region", "eu")).build());
         changes.put("broadcast", c -> SubscriptionConfig.from(c).broadcast(true).build());
 

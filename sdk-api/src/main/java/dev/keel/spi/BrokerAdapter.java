@@ -51,6 +51,16 @@ public interface BrokerAdapter extends AutoCloseable {
     }
 
     /**
+     * The retry topic of {@code group}'s non-blocking retries ({@link dev.keel.retry.RetryMode#NON_BLOCKING})
+     * of messages from {@code topic}: {@code <topic>.<group>.retry}, unless the broker does not allow
+     * that name and the adapter chooses a legal one. The engine declares it with
+     * {@link #ensureTopology} for {@code group} only.
+     */
+    default String retryTopic(String topic, String group) {
+        return topic + "." + group + ".retry";
+    }
+
+    /**
      * Closes the producer and consumers this adapter created. Whoever created the adapter closes it,
      * after the {@code Keel} built on it: Keel closes what it created, never what it was given.
      */

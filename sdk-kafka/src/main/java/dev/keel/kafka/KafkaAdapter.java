@@ -66,7 +66,8 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
     public KafkaAdapter(KafkaConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         EnumSet<Capability> caps = EnumSet.of(Capability.CONSUMER_GROUPS, Capability.REDELIVERY,
-                Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY, Capability.REPLAY, Capability.BROADCAST);
+                Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY, Capability.REPLAY, Capability.BROADCAST,
+                Capability.NON_BLOCKING_RETRY);
         if (!config.topicAutoCreation()) {
             caps.add(Capability.UNROUTABLE_DETECTION);
         }

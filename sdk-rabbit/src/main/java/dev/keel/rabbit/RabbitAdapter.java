@@ -66,11 +66,12 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
     private static final Logger LOG = LoggerFactory.getLogger(RabbitAdapter.class);
     private static final int SCHEDULER_THREADS = 2;
     private static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.UNROUTABLE_DETECTION,
-            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY, Capability.BROADCAST);
+            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY, Capability.BROADCAST,
+            Capability.NON_BLOCKING_RETRY);
     /** Classic lane queues also take {@code x-max-priority}; quorum queues of RabbitMQ 3.10 do not. */
     private static final Set<Capability> CLASSIC_CAPABILITIES = Set.copyOf(EnumSet.of(Capability.UNROUTABLE_DETECTION,
             Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY, Capability.PRIORITY,
-            Capability.BROADCAST));
+            Capability.BROADCAST, Capability.NON_BLOCKING_RETRY));
 
     private final RabbitConfig config;
     private final Connector connector;

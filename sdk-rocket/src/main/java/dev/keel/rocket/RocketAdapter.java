@@ -54,7 +54,8 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin, Replay
     private final RocketConfig config;
     private final Set<Capability> capabilities = Set.copyOf(EnumSet.of(Capability.UNROUTABLE_DETECTION,
             Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.BROKER_FILTER,
-            Capability.DELAYED_DELIVERY, Capability.REPLAY, Capability.BROADCAST));
+            Capability.DELAYED_DELIVERY, Capability.REPLAY, Capability.BROADCAST,
+            Capability.NON_BLOCKING_RETRY));
     private RocketAdmin admin;
     private RocketSender producer;
     private boolean closed;
@@ -181,6 +182,16 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin, Replay
     @Override
     public String defaultDeadLetterTopic(String topic) {
         return Names.deadLetterTopic(topic);
+    }
+
+    /**
+     * {@code <topic>_<group>_RETRY}: RocketMQ topic names allow no dot (and {@code %RETRY%<group>} is
+     * RocketMQ's own retry topic, which Keel does not use). Cut and hashed like the dead-letter topic
+     * when too long.
+     */
+    @Override
+    public String retryTopic(String topic, String group) {
+        return Names.retryTopic(topic, group);
     }
 
     /** Closes the producer (waiting up to closeTimeout for pending publishes) and the admin client. */

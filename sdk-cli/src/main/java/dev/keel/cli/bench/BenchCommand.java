@@ -10,6 +10,7 @@ import dev.keel.cli.ExitCodes;
 import dev.keel.cli.broker.BrokerMode;
 import dev.keel.cli.broker.BrokerModes;
 import dev.keel.cli.broker.BrokerOptions;
+import dev.keel.cli.outbox.InboxBench;
 import dev.keel.cli.outbox.OutboxBench;
 import dev.keel.cli.outbox.DatabaseOptions;
 import dev.keel.cli.broker.StoreChoice;
@@ -36,7 +37,8 @@ import picocli.CommandLine.Spec;
                 + "throughput (EFFECTIVELY_ONCE with batched claims / AT_LEAST_ONCE, and / a naive dedup of two Redis "
                 + "round trips per message); key-ordered lanes / sequential processing; end-to-end latency "
                 + "percentiles; recovery after a consumer crash (EFFECTIVELY_ONCE, default lease); delayed-delivery "
-                + "lateness (p50/p99/max after the due time).",
+                + "lateness (p50/p99/max after the due time); with --outbox, the outbox relay and the JDBC inbox (plain and "
+                + "transactional) against the Redis store.",
             "Without --broker it runs on the embedded in-memory broker: raw-client rows are then n/a."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the run completed", "2:bad flag or value, unreachable broker or Redis, a measurement "
@@ -100,12 +102,12 @@ public final class BenchCommand implements Callable<Integer> {
     private Duration timeout;
 
     @Option(names = "--only", paramLabel = "SECTION", split = ",",
-            description = "Run only these sections: publish, consume, lanes, latency, recovery, delay, outbox (needs "
-                    + "--outbox). Default: all (outbox only with --outbox).")
+            description = "Run only these sections: publish, consume, lanes, latency, recovery, delay, outbox, inbox "
+                    + "(these two need --outbox). Default: all (outbox and inbox only with --outbox).")
     private Set<Section> only;
 
     /** The measurements, in the order they run. */
-    enum Section { publish, consume, lanes, latency, recovery, delay, outbox }
+    enum Section { publish, consume, lanes, latency, recovery, delay, outbox, inbox }
 
     @Mixin
     private DatabaseOptions outboxDatabase = new DatabaseOptions();
@@ -129,9 +131,11 @@ public final class BenchCommand implements Callable<Integer> {
         if (delayMessages < 1) {
             throw new ParameterException(spec.commandLine(), "--delay-messages must be at least 1, was " + delayMessages);
         }
-        if (only != null && only.contains(Section.outbox) && outboxDatabase.url() == null) {
-            throw new ParameterException(spec.commandLine(), "--only outbox needs --outbox JDBC_URL, e.g. "
-                    + "--outbox jdbc:postgresql://127.0.0.1:5432/test");
+        for (Section database : new Section[] {Section.outbox, Section.inbox}) {
+            if (only != null && only.contains(database) && outboxDatabase.url() == null) {
+                throw new ParameterException(spec.commandLine(), "--only " + database + " needs --outbox JDBC_URL, "
+                        + "e.g. --outbox jdbc:postgresql://127.0.0.1:5432/test");
+            }
         }
         BrokerMode mode = BrokerModes.lookup(broker.broker());
         mode.preflight(broker);
@@ -176,6 +180,14 @@ public final class BenchCommand implements Callable<Integer> {
                 OutboxBench.run(keel, ctx.declare("outbox", broker.partitions(), PublishBench.SINK_GROUP),
                         outboxDatabase, runId,
                         settings.messages(), settings.latencyMessages(), settings.keys(), settings.timeout(), report);
+            }
+            if (outboxDatabase.url() != null && runs(Section.inbox)) {
+                int backlog = InboxBench.backlog(settings.messages());
+                String topic = ctx.declare("inbox", broker.partitions(), InboxBench.GROUPS.toArray(String[]::new));
+                ctx.preload(topic, backlog, settings.keys(), "preload inbox topic");
+                InboxBench.run(keel, adapter, topic, backlog, settings.consumeLanes(),
+                        store.isRedis() ? "Redis store" : "in-memory store", outboxDatabase, runId,
+                        settings.timeout(), report);
             }
         } catch (TimeoutException e) {
             throw new EnvironmentException("bench: " + e.getMessage() + ". The broker is too slow or stuck: check it, "

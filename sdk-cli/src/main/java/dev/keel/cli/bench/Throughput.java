@@ -6,25 +6,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * Counts handled messages and times them from the first to the last, so that group joins and
  * start-up before the first message do not count.
  */
-final class Throughput {
+public final class Throughput {
 
     private final AtomicLong count = new AtomicLong();
     private final AtomicLong firstNanos = new AtomicLong();
     private volatile long lastNanos;
 
-    void record() {
+    public void record() {
         long now = System.nanoTime();
         firstNanos.compareAndSet(0, now);
         lastNanos = now;
         count.incrementAndGet();
     }
 
-    long count() {
+    public long count() {
         return count.get();
     }
 
     /** Messages per second between the first and the last message (the first one opens the clock). */
-    double perSecond() {
+    public double perSecond() {
         long n = count.get();
         long elapsed = lastNanos - firstNanos.get();
         if (n < 2 || elapsed <= 0) {

@@ -85,6 +85,11 @@ public final class ObservedAdapter implements BrokerAdapter {
     }
 
     @Override
+    public String retryTopic(String topic, String group) {
+        return delegate.retryTopic(topic, group);
+    }
+
+    @Override
     public BrokerConsumer consumer(ConsumerSettings settings) {
         return new ObservedConsumer(delegate.consumer(settings));
     }

@@ -21,13 +21,21 @@ final class Chains {
     private Chains() {
     }
 
-    /** {@code deadLetterTopic}: the subscription's dead-letter policy resolved through its adapter. */
-    static <T> Step build(SubscriptionConfig<T> config, String deadLetterTopic, MessageHandler<T> handler,
-                          StoreAccess store, Delays delays, BooleanSupplier stopped, Supplier<BrokerProducer> producer,
-                          Clock clock, MetricsRecorder metrics, Duration deadLetterTimeout) {
+    /**
+     * {@code deadLetterTopic}: the subscription's dead-letter policy resolved through its adapter.
+     * {@code retryTopic}: non-null under {@code RetryMode.NON_BLOCKING}; the retries then go through
+     * {@link NonBlockingRetryStep} instead of {@link RetryStep}, in the same place of the chain.
+     */
+    static <T> Step build(SubscriptionConfig<T> config, String deadLetterTopic, String retryTopic,
+                          MessageHandler<T> handler, StoreAccess store, Delays delays, BooleanSupplier stopped,
+                          Supplier<BrokerProducer> producer, Clock clock, MetricsRecorder metrics,
+                          Duration deadLetterTimeout) {
         String group = config.group();
         Step chain = new InvokeStep<>(config.codec(), handler, metrics, group);
-        if (config.guarantee() != DeliveryGuarantee.AT_MOST_ONCE) {
+        if (retryTopic != null) {
+            chain = new NonBlockingRetryStep(chain, config.retryPolicy(), retryTopic,
+                    new Sends(producer, delays, deadLetterTimeout), clock, delays, stopped, metrics, group);
+        } else if (config.guarantee() != DeliveryGuarantee.AT_MOST_ONCE) {
             chain = new RetryStep(chain, config.retryPolicy(), delays, stopped, metrics, group);
         }
         if (config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE) {

@@ -294,7 +294,9 @@ final class DeadLetterStep implements Step {
         headers.put(KeelHeaders.DLT_CAUSE_CLASS, cause.getClass().getName());
         headers.put(KeelHeaders.DLT_CAUSE_MESSAGE, truncate(String.valueOf(cause.getMessage())));
         headers.put(KeelHeaders.DLT_ATTEMPTS, Integer.toString(work.attempt()));
-        headers.put(KeelHeaders.DLT_ORIGIN_TOPIC, record.topic());
+        // a retry copy's origin is the topic it was first consumed from, where a re-drive sends it
+        headers.put(KeelHeaders.DLT_ORIGIN_TOPIC, record.headers().getOrDefault(KeelHeaders.RETRY_ORIGIN_TOPIC,
+                record.topic()));
         headers.put(KeelHeaders.DLT_ORIGIN_PARTITION, record.partition());
         headers.put(KeelHeaders.DLT_ORIGIN_POSITION, Long.toString(record.position()));
         headers.put(KeelHeaders.DLT_GROUP, group);

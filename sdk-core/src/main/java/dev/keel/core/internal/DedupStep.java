@@ -135,6 +135,11 @@ final class DedupStep implements Step {
                 return CompletableFuture.<Outcome>failedFuture(Futures.unwrap(error));
             }
             work.handlerSucceeded();
+            if (outcome == Outcome.RETRY_SCHEDULED) {
+                // retried later from the retry topic, under the same id: released, not marked done
+                leases.release(work);
+                return CompletableFuture.completedFuture(outcome);
+            }
             return complete(work, lease, outcome);
         }).thenCompose(stage -> stage);
     }

@@ -75,4 +75,22 @@ final class Delays {
         }
         return result;
     }
+
+    /**
+     * The next attempt of {@code work}, after {@code delay}; failed with {@code cause} at once when the
+     * work is abandoned (its partition revoked) meanwhile, on the executor (not the revoking thread).
+     */
+    <T> CompletableFuture<T> retryAfter(Duration delay, Work work, Throwable cause,
+                                        Supplier<? extends CompletionStage<T>> attempt) {
+        CompletableFuture<T> retried = after(delay, () -> work.isAbandoned()
+                ? CompletableFuture.failedFuture(cause) : attempt.get());
+        work.abandoned().thenRun(() -> {
+            try {
+                executor.execute(() -> retried.completeExceptionally(cause));
+            } catch (RejectedExecutionException closing) {
+                retried.completeExceptionally(cause);
+            }
+        });
+        return retried;
+    }
 }

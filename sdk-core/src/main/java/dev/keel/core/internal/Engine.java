@@ -11,6 +11,7 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.metrics.MetricGauge;
 import dev.keel.metrics.MetricsRecorder;
+import dev.keel.retry.RetryMode;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.Capability;
 import dev.keel.spi.BrokerConsumer;
@@ -145,26 +146,48 @@ public final class Engine implements AutoCloseable {
                     + config.group() + "' on a Keel built withoutIdempotencyStore(): build Keel with "
                     + ".idempotencyStore(...), or subscribe with another DeliveryGuarantee");
         }
+        // null under DeadLetterPolicy.none(): no dead-letter topic is ensured or published to
+        String deadLetterTopic = !config.deadLetterPolicy().isEnabled() ? null
+                : config.deadLetterPolicy().destinationFor(config.topic())
+                        .orElseGet(() -> adapter.defaultDeadLetterTopic(config.topic()));
+        if (config.retryMode() == RetryMode.NON_BLOCKING) {
+            String retryTopic = RetryTopics.declare(adapter, config);
+            EngineSubscription origin = start(config, config.topic(), deadLetterTopic, retryTopic, handler);
+            try {
+                return new RetryingSubscription(origin, start(RetryTopics.consuming(config, retryTopic), config.topic(),
+                        deadLetterTopic, retryTopic, handler));
+            } catch (RuntimeException | Error e) {
+                origin.close();
+                throw e;
+            }
+        }
+        return start(config, config.topic(), deadLetterTopic, null, handler);
+    }
+
+    /**
+     * Starts one engine subscription consuming {@code config}'s topic. {@code namespaceTopic}: the
+     * topic of its idempotency namespace (the origin topic also when it consumes the retry topic);
+     * {@code retryTopic}: null unless its retries are non-blocking.
+     */
+    private <T> EngineSubscription start(SubscriptionConfig<T> config, String namespaceTopic, String deadLetterTopic,
+                                         String retryTopic, MessageHandler<T> handler) {
         String name = "keel-" + config.group() + "-" + config.topic();
         ExecutorService handlerPool = Executors.newFixedThreadPool(config.lanes(), DaemonThreads.named(name + "-handler"));
         boolean dedup = config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE;
         ExecutorService storePool = dedup ? Executors.newFixedThreadPool(STORE_THREADS, DaemonThreads.named(name + "-store"))
                 : null;
-        // null under DeadLetterPolicy.none(): no dead-letter topic is ensured or published to
-        String deadLetterTopic = !config.deadLetterPolicy().isEnabled() ? null
-                : config.deadLetterPolicy().destinationFor(config.topic())
-                        .orElseGet(() -> adapter.defaultDeadLetterTopic(config.topic()));
         Optional<String> broadcastInstance = Broadcasts.check(adapter, config, instanceId);
         BrokerConsumer consumer = adapter.consumer(new ConsumerSettings(config.topic(), config.group(),
                 config.maxInFlight(), config.revokeTimeout(), Optional.ofNullable(deadLetterTopic), config.filter(),
                 broadcastInstance));
         FlowControl flow = new FlowControl(consumer, config.maxInFlight());
-        StoreAccess storeAccess = dedup ? new StoreAccess(store, config.topic(), config.group(),
-                Broadcasts.namespace(config, instanceId), config.idempotencyPolicy(), storePool, flow, metrics, clock)
-                : null;
+        String namespace = config.broadcast() ? Broadcasts.namespace(config, instanceId)
+                : StoreAccess.namespaceOf(config.group(), namespaceTopic);
+        StoreAccess storeAccess = dedup ? new StoreAccess(store, config.topic(), config.group(), namespace,
+                config.idempotencyPolicy(), storePool, flow, metrics, clock) : null;
         Delays delays = new Delays(scheduler, handlerPool);
         EngineSubscription[] self = new EngineSubscription[1];
-        Step chain = Chains.build(config, deadLetterTopic, handler, storeAccess, delays, () -> self[0].isStopped(),
+        Step chain = Chains.build(config, deadLetterTopic, retryTopic, handler, storeAccess, delays, () -> self[0].isStopped(),
                 producer, clock, metrics, publisherConfig.timeout());
         EngineSubscription subscription = new EngineSubscription(config, consumer,
                 new KeyOrderedExecutor(config.lanes(), handlerPool, clock), handlerPool, storePool, flow, storeAccess,

@@ -10,6 +10,11 @@ enum Outcome {
     DEAD_LETTERED,
     /** Given up on without acknowledging (revoked, closing or crashed): the broker redelivers it. */
     DROPPED,
+    /**
+     * Failed, and a retry copy was confirmed on the retry topic (non-blocking retry): acknowledged,
+     * with its claim released rather than marked done.
+     */
+    RETRY_SCHEDULED,
     /** Skipped by the subscription's header filter: acknowledged without running the handler. */
     FILTERED
 }

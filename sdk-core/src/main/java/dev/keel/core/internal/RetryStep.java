@@ -5,7 +5,6 @@ import dev.keel.metrics.MetricsRecorder;
 import dev.keel.retry.RetryPolicy;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -54,17 +53,8 @@ final class RetryStep implements Step {
                 return CompletableFuture.<Outcome>failedFuture(cause);
             }
             metrics.count(MetricEvent.RETRIED, work.record().topic(), group);
-            CompletableFuture<Outcome> retried = delays.after(backoff.after(attempt), () -> work.isAbandoned()
-                    ? CompletableFuture.failedFuture(cause) : attempt(work, attempt + 1));
-            // revoked during the backoff: stop waiting, on the handler threads (not the revoking one)
-            work.abandoned().thenRun(() -> {
-                try {
-                    delays.executor().execute(() -> retried.completeExceptionally(cause));
-                } catch (RejectedExecutionException closing) {
-                    retried.completeExceptionally(cause);
-                }
-            });
-            return retried;
+            // revoked during the backoff: stops waiting at once
+            return delays.retryAfter(backoff.after(attempt), work, cause, () -> attempt(work, attempt + 1));
         }).thenCompose(stage -> stage);
     }
 }

@@ -171,7 +171,9 @@ class DefaultPublisherTest {
 
     @Test
     void closeShouldLeaveNoFutureHangingAndRefuseNewPublishes() {
-        DefaultPublisher publisher = publisher(PublisherConfig.custom().timeout(Duration.ofMillis(300)).build());
+        // the timeout bounds how long close waits for the unconfirmed one; it must also outlast the moment between
+        // the first publish and its confirmation below, which a loaded machine can stretch past a few hundred ms
+        DefaultPublisher publisher = publisher(PublisherConfig.custom().timeout(Duration.ofSeconds(3)).build());
         CompletableFuture<PublishReceipt> confirmed = publisher.publishAsync("orders", Message.ofText("1")).toCompletableFuture();
         CompletableFuture<PublishReceipt> never = publisher.publishAsync("orders", Message.ofText("2")).toCompletableFuture();
         await().until(() -> producer.sent.size() == 2);

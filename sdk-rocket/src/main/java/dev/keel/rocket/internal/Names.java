@@ -21,6 +21,7 @@ public final class Names {
     /** Appended to a topic for its default dead-letter topic (RocketMQ names allow no dot). */
     public static final String DEAD_LETTER_SUFFIX = "_DLT";
     private static final String SEPARATOR = "_";
+    private static final String RETRY_SUFFIX = "_RETRY";
 
     private Names() {
     }
@@ -127,5 +128,20 @@ public final class Names {
 
     static String shorten(String s) {
         return s.length() > 60 ? s.substring(0, 60) + "..." : s;
+    }
+
+    /**
+     * {@code <topic>_<group>_RETRY} (dots in the group become {@code _}: RocketMQ topic names allow
+     * none); when over {@value #MAX_TOPIC_LENGTH} characters, cut and followed by {@code _} and 8 hex
+     * digits of the CRC-32C of both names, like {@link #deadLetterTopic}.
+     */
+    public static String retryTopic(String topic, String group) {
+        String name = topic + SEPARATOR + group.replace('.', '_');
+        if (name.length() + RETRY_SUFFIX.length() <= MAX_TOPIC_LENGTH) {
+            return name + RETRY_SUFFIX;
+        }
+        String hash = hash(topic + "\n" + group);
+        int room = MAX_TOPIC_LENGTH - RETRY_SUFFIX.length() - hash.length() - SEPARATOR.length();
+        return name.substring(0, room) + SEPARATOR + hash + RETRY_SUFFIX;
     }
 }

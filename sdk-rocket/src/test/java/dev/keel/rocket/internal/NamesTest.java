@@ -76,4 +76,14 @@ class NamesTest {
         assertThat(Names.topicProblem("RMQ_SYS_TRANS_HALF_TOPIC")).contains("system topic");
         assertThat(Names.topicProblem("OFFSET_MOVED_EVENT")).contains("system topic");
     }
+
+    @Test
+    void retryTopicShouldBeLegalForADottedGroupAndStayUniqueWhenLong() {
+        assertThat(Names.retryTopic("orders", "billing.eu")).isEqualTo("orders_billing_eu_RETRY");
+        assertThat(Names.topicProblem(Names.retryTopic("orders", "billing.eu"))).isNull();
+        String a = Names.retryTopic("a".repeat(100), "g".repeat(40) + "1");
+        String b = Names.retryTopic("a".repeat(100), "g".repeat(40) + "2");
+        assertThat(a).hasSizeLessThanOrEqualTo(Names.MAX_TOPIC_LENGTH).isNotEqualTo(b).endsWith("_RETRY");
+        assertThat(Names.topicProblem(a)).isNull();
+    }
 }

@@ -1,0 +1,57 @@
+package dev.keel.core.internal;
+
+import dev.keel.SubscriptionConfig;
+import dev.keel.TopicSpec;
+import dev.keel.spi.BrokerAdapter;
+import dev.keel.spi.Capability;
+import dev.keel.spi.TopologyAdmin;
+import java.util.Optional;
+
+/**
+ * The retry topic of a non-blocking-retry subscription: named by the adapter
+ * ({@link BrokerAdapter#retryTopic}), declared for the subscription's group only, like the origin
+ * topic where the adapter can describe it (partitions, replication), and consumed with the
+ * subscription's own settings.
+ */
+final class RetryTopics {
+
+    private RetryTopics() {
+    }
+
+    /**
+     * Checks that the adapter declares NON_BLOCKING_RETRY, declares the retry topic for the
+     * subscription's group (idempotently) and returns its name.
+     */
+    static String declare(BrokerAdapter adapter, SubscriptionConfig<?> config) {
+        if (!adapter.capabilities().contains(Capability.NON_BLOCKING_RETRY)) {
+            throw new IllegalStateException("subscription to '" + config.topic() + "' for group '" + config.group()
+                    + "' asks for RetryMode.NON_BLOCKING, but this broker adapter does not declare NON_BLOCKING_RETRY "
+                    + "(it needs delayed delivery): use RetryMode.IN_PLACE, or an adapter that declares it");
+        }
+        String name = adapter.retryTopic(config.topic(), config.group());
+        if (!TopicSpec.isValidName(name) || name.equals(config.topic())) {
+            throw new IllegalArgumentException("the retry topic '" + name + "' of topic '" + config.topic()
+                    + "' and group '" + config.group() + "' is no legal topic name (1-200 characters of "
+                    + "[A-Za-z0-9._-]): use a shorter group or topic name, or RetryMode.IN_PLACE");
+        }
+        Optional<TopicSpec> origin = adapter instanceof TopologyAdmin admin ? admin.describeTopology(config.topic())
+                : Optional.empty();
+        TopicSpec.Builder spec = TopicSpec.builder(name).group(config.group());
+        origin.ifPresent(o -> spec.partitions(o.partitions()).replicationFactor(o.replicationFactor())
+                .minInSyncReplicas(o.minInSyncReplicas()));
+        adapter.ensureTopology(spec.build());
+        return name;
+    }
+
+    /** {@code config} with the retry topic as the consumed topic, every other setting the same. */
+    static <T> SubscriptionConfig<T> consuming(SubscriptionConfig<T> config, String retryTopic) {
+        SubscriptionConfig.Builder<T> b = SubscriptionConfig.builder(retryTopic, config.group(), config.codec())
+                .guarantee(config.guarantee()).ordering(config.ordering()).lanes(config.lanes())
+                .maxInFlight(config.maxInFlight()).retryPolicy(config.retryPolicy())
+                .deadLetterPolicy(config.deadLetterPolicy()).idempotencyPolicy(config.idempotencyPolicy())
+                .closeTimeout(config.closeTimeout()).revokeTimeout(config.revokeTimeout())
+                .broadcast(config.broadcast()).retryMode(config.retryMode());
+        config.filter().ifPresent(b::filter);
+        return b.build();
+    }
+}
