@@ -109,7 +109,7 @@ class BadUsageTest {
         CliRun run = CliRun.of();
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
-        assertThat(run.err()).contains("choose verify or bench");
+        assertThat(run.err()).contains("choose verify, bench, replay or dlq");
     }
 
     private static int closedPort() throws IOException {
