@@ -184,17 +184,29 @@ public final class TopicAdmin implements AutoCloseable {
         admin.close(timeout);
     }
 
+    /**
+     * Waits until every partition's leader answers a ListOffsets. A retriable refusal (on a cluster,
+     * a broker that has not yet learnt of a just-created topic, or a leader that moved) is asked
+     * again until the deadline.
+     */
     private void awaitWritable(TopicDescription topic, long deadline) {
-        try {
-            admin.listOffsets(latestOffsets(topic)).all().get(remaining(deadline), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            throw failure("waiting for the leaders of topic " + topic.name(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new KeelTimeoutException("the partitions of topic " + topic.name() + " were not served within "
-                    + timeout, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KeelException("interrupted while waiting for topic " + topic.name(), e, true);
+        while (true) {
+            try {
+                admin.listOffsets(latestOffsets(topic)).all().get(remaining(deadline), TimeUnit.NANOSECONDS);
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof RetriableException) || System.nanoTime() >= deadline) {
+                    throw failure("waiting for the leaders of topic " + topic.name(), e.getCause());
+                }
+                LOG.debug("Leaders of topic {} not served yet ({}); asking again", topic.name(), e.getCause().toString());
+                LockSupport.parkNanos(VISIBILITY_POLL_NANOS);
+            } catch (TimeoutException e) {
+                throw new KeelTimeoutException("the partitions of topic " + topic.name() + " were not served within "
+                        + timeout, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KeelException("interrupted while waiting for topic " + topic.name(), e, true);
+            }
         }
     }
 
