@@ -19,7 +19,8 @@ import org.w3c.dom.NodeList;
 
 /**
  * keel-bom manages exactly Keel's published jar modules (those with code, and the per-broker starters that only
- * gather dependencies), at Keel's version, and slf4j-api at Keel's.
+ * gather dependencies), at Keel's version, and slf4j-api at Keel's. A module that is not published (its pom sets
+ * {@code maven.deploy.skip}, as keel-benchmarks does) is not in the BOM.
  */
 class KeelBomTest {
 
@@ -31,7 +32,7 @@ class KeelBomTest {
         for (String module : childrenNamed(read(ROOT.resolve("pom.xml")).getDocumentElement(), "modules", "module")) {
             Element pom = read(ROOT.resolve(module).resolve("pom.xml")).getDocumentElement();
             String packaging = childText(pom, "packaging");
-            if ((packaging == null || packaging.equals("jar"))
+            if ((packaging == null || packaging.equals("jar")) && !skipsDeploy(pom)
                     && (hasMainCode(ROOT.resolve(module)) || gathersKeelModules(pom))) {
                 withCode.add(childText(pom, "artifactId"));
             }
@@ -67,6 +68,16 @@ class KeelBomTest {
                     .put(childText(d, "artifactId"), childText(d, "version"));
         }
         return result;
+    }
+
+    /** A module that is not published: its own pom sets the property {@code maven.deploy.skip} to true. */
+    private static boolean skipsDeploy(Element pom) {
+        for (Node n = pom.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && e.getTagName().equals("properties")) {
+                return "true".equals(childText(e, "maven.deploy.skip"));
+            }
+        }
+        return false;
     }
 
     /** A module without code that brings Keel modules to its users (a compile-scope dev.keel dependency): a starter. */
