@@ -67,6 +67,10 @@ public final class RocketSender implements BrokerProducer {
     private final AtomicInteger largestRequest = new AtomicInteger();
     private volatile boolean closed;
 
+    /** A message added to its queue's lane, and the batch to send now ({@code null} while one is in flight). */
+    private record Added(QueueLane lane, List<QueueLane.Pending> batch) {
+    }
+
     public RocketSender(RocketConfig config, RocketAdmin admin) {
         this.config = config;
         this.producer = new DefaultMQProducer(config.clientId() + "-producer");
@@ -127,17 +131,14 @@ public final class RocketSender implements BrokerProducer {
                         ? queues.get(Math.floorMod(roundRobin.getAndIncrement(), queues.size()))
                         : queues.get(KeyHash.laneOf(record.key(), queues.size()));
                 // added under the map's lock of the queue, so a lane is never pruned between lookup and add
-                Object[] toSend = new Object[2];
+                Added[] added = new Added[1];
                 lanes.compute(queue, (q, existing) -> {
                     QueueLane lane = existing != null ? existing : new QueueLane(q, config.maxBatchMessages());
-                    toSend[0] = lane;
-                    toSend[1] = lane.add(pending);
+                    added[0] = new Added(lane, lane.add(pending));
                     return lane;
                 });
-                @SuppressWarnings("unchecked")
-                List<QueueLane.Pending> batch = (List<QueueLane.Pending>) toSend[1];
-                if (batch != null) {
-                    dispatch((QueueLane) toSend[0], batch);
+                if (added[0].batch() != null) {
+                    dispatch(added[0].lane(), added[0].batch());
                 }
             }
         });
