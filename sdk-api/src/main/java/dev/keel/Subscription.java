@@ -1,6 +1,7 @@
 package dev.keel;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,14 @@ public interface Subscription extends AutoCloseable {
 
     /** The subscription's state now; changes as the store comes and goes and as it closes. */
     State state();
+
+    /**
+     * Why the subscription {@link State#FAILED failed} when its broker consumer stopped on an error
+     * (for health checks and logs); empty while it has not failed that way.
+     */
+    default Optional<Throwable> failure() {
+        return Optional.empty();
+    }
 
     /**
      * Stops fetching, lets in-flight messages finish for up to {@code timeout}, acknowledges what

@@ -26,4 +26,14 @@ public interface DeliverySink {
      * must expect it in a revoke-time commit.
      */
     CompletionStage<Void> revoke(Collection<String> partitions);
+
+    /**
+     * The adapter's consumer stopped for good on an error it could not handle (its fetching thread
+     * died): the subscription fails ({@link dev.keel.Subscription.State#FAILED}, with {@code cause}
+     * as {@link dev.keel.Subscription#failure()}) and acknowledges nothing more; what it had not
+     * acknowledged is redelivered to the group. Called once, after the adapter stopped fetching, on
+     * the adapter's thread. A sink that wraps another must pass it on.
+     */
+    default void failed(Throwable cause) {
+    }
 }

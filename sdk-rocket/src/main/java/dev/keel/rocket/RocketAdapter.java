@@ -93,9 +93,11 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin, Replay
      * Creates the topic with {@code partitions} queues on every master and a subscription group
      * {@link #rocketGroupOf rocketGroupOf(group, topic)} for each of its groups; returns once the name
      * server routes it. An
-     * existing topic is checked, never changed: another queue count or replication factor fails with
-     * a {@link dev.keel.TopologyException}. RocketMQ replicates per broker (master plus slaves), so
-     * the replication factor must be what the brokers have.
+     * existing topic is checked on every master that has it, never changed: another queue count or
+     * replication factor fails with a {@link dev.keel.TopologyException}; masters that lack it get it
+     * with the same queue count (a declaration that stopped half way is finished; a master that
+     * cannot be reached fails the call, naming it). RocketMQ replicates per broker (master plus
+     * slaves), so the replication factor must be what the brokers have.
      */
     @Override
     public void ensureTopology(TopicSpec topic) {

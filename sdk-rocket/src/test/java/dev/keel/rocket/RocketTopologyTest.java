@@ -1,11 +1,16 @@
 package dev.keel.rocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import dev.keel.KeelException;
 import dev.keel.TopicSpec;
+import dev.keel.rocket.internal.RocketSender;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.UsesBrokers;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.rocketmq.common.MixAll;
@@ -66,6 +71,43 @@ class RocketTopologyTest {
                     .isNotNull();
             assertThat(groupExists(master, keelRocketGroup)).as("Keel's group %s", keelRocketGroup).isFalse();
         }
+    }
+
+    @Test
+    void aTopicMissingOnAMasterShouldNotCountAsDeclared() throws Exception {
+        String topic = RocketTestSupport.unique("partial");
+        TopicSpec spec = TopicSpec.builder(topic).partitions(2).build();
+        adapter.ensureTopology(spec);
+        String cluster = tools.examineBrokerClusterInfo().getBrokerAddrTable().values().iterator().next().getCluster();
+        String missing = RocketTestSupport.unique("absent-master");
+        try (RegisteredMaster absent = new RegisteredMaster(Brokers.rocket().nameServerAddress(), cluster, missing,
+                "127.0.0.1:1")) {
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> tools.examineBrokerClusterInfo().getBrokerAddrTable().containsKey(missing));
+
+            // the topic is on the harness's master only: declaring it again must create it on the other
+            // master, which cannot be reached here, so the declaration fails naming that master
+            assertThatThrownBy(() -> adapter.ensureTopology(spec)).isInstanceOf(KeelException.class)
+                    .hasMessageContaining(missing);
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> !tools.examineBrokerClusterInfo().getBrokerAddrTable().containsKey(missing));
+        adapter.ensureTopology(spec);
+    }
+
+    @Test
+    void deleteTopologyShouldDropTheProducersSendStateOfTheTopic() {
+        String topic = RocketTestSupport.unique("dropped");
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(4).build());
+        RocketSender producer = (RocketSender) adapter.producer();
+        for (int i = 0; i < 8; i++) {
+            producer.send(RocketTestSupport.record(topic, "m-" + i, "key-" + i, "m")).toCompletableFuture().join();
+        }
+        assertThat(producer.lanesOf(topic)).as("queues with send state while the topic is used").isPositive();
+
+        adapter.deleteTopology(topic);
+
+        assertThat(producer.lanesOf(topic)).as("queues of the deleted topic with send state").isZero();
     }
 
     private boolean groupExists(String master, String group) {

@@ -134,6 +134,11 @@ public final class ObservedAdapter implements BrokerAdapter {
                 public CompletionStage<Void> revoke(Collection<String> partitions) {
                     return sink.revoke(partitions);
                 }
+
+                @Override
+                public void failed(Throwable cause) {
+                    sink.failed(cause);
+                }
             });
         }
 

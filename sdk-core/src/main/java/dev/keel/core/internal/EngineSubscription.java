@@ -17,6 +17,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -68,6 +69,8 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
     /** Under idempotency claims, the last received unfinished work of each id. */
     private final Map<String, Work> lastOfId = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    /** Why the broker consumer stopped on its own, when it did ({@link #failed}). */
+    private volatile Throwable failure;
 
     EngineSubscription(SubscriptionConfig<?> config, BrokerConsumer consumer, KeyOrderedExecutor lanes,
                        ExecutorService handlerPool, ExecutorService storePool, FlowControl flow, StoreAccess store,
@@ -437,6 +440,25 @@ final class EngineSubscription implements Subscription, DeliverySink, Crashable 
                     closed.complete(null);
                 });
         return closed;
+    }
+
+    @Override
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    /** The broker consumer stopped on an error: the subscription fails as a crash would, keeping the cause. */
+    @Override
+    public void failed(Throwable cause) {
+        State now = state.get();
+        if (now == State.CLOSED || now == State.ABORTED) {
+            return;
+        }
+        failure = cause;
+        LOG.error("the broker consumer of {} for group {} stopped on an error ({}): the subscription FAILED, "
+                + "acknowledges nothing more, and the group gets what it had not acknowledged again", topic(), group(),
+                String.valueOf(cause));
+        crash();
     }
 
     @Override

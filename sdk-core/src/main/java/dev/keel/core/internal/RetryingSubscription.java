@@ -3,6 +3,7 @@ package dev.keel.core.internal;
 import dev.keel.Subscription;
 import dev.keel.core.testing.Crashable;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -41,6 +42,11 @@ final class RetryingSubscription implements Subscription, Crashable {
             }
         }
         return State.CLOSED;
+    }
+
+    @Override
+    public Optional<Throwable> failure() {
+        return origin.failure().or(retries::failure);
     }
 
     @Override

@@ -103,6 +103,7 @@ final class PollLoop implements Runnable {
 
     @Override
     public void run() {
+        Throwable failure = null;
         try {
             while (!closing) {
                 boolean paused;
@@ -124,9 +125,12 @@ final class PollLoop implements Runnable {
             synchronized (lock) {
                 commit(owned);
             }
-        } catch (RuntimeException e) {
-            LOG.error("RocketMQ consumer of topic {} group {} stopped on an unexpected error", settings.topic(),
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            LOG.error("RocketMQ consumer of topic {} group {} stopped on an unexpected error; the subscription fails "
+                    + "and what it had not acknowledged is redelivered to the group", settings.topic(),
                     settings.group(), e);
+            commitAfterFailure();
         } finally {
             try {
                 consumer.shutdown();
@@ -134,7 +138,35 @@ final class PollLoop implements Runnable {
                 LOG.warn("Closing the RocketMQ consumer of topic {} group {} failed: {}", settings.topic(),
                         settings.group(), e.toString());
             }
-            done.complete(null);
+            if (failure == null) {
+                done.complete(null);
+            } else {
+                reportFailure(failure);
+            }
+        }
+    }
+
+    /** Writes what was acknowledged before the failure (the contiguous prefix only), best effort. */
+    private void commitAfterFailure() {
+        try {
+            synchronized (lock) {
+                commit(owned);
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.warn("Writing the offsets of RocketMQ group {} after its consumer failed did not work either ({}); "
+                    + "more is redelivered", settings.group(), e.toString());
+        }
+    }
+
+    /** Fails the subscription (the engine's sink) and then this consumer's close stage, with the cause. */
+    private void reportFailure(Throwable failure) {
+        try {
+            sink.failed(failure);
+        } catch (RuntimeException | Error e) {
+            LOG.warn("The engine did not take the failure of the RocketMQ consumer of topic {} group {}: {}",
+                    settings.topic(), settings.group(), e.toString());
+        } finally {
+            done.completeExceptionally(failure);
         }
     }
 
@@ -205,12 +237,9 @@ final class PollLoop implements Runnable {
                 }
             }));
         }
-        try {
-            sink.accept(batch);
-        } catch (RuntimeException e) {
-            LOG.error("The engine refused {} messages of topic {} group {}; they stay unacknowledged", batch.size(),
-                    settings.topic(), settings.group(), e);
-        }
+        // a throw here leaves the batch unacknowledged forever: it ends this loop and fails the subscription
+        // (run), rather than let the queues' commits stall behind it while later messages flow
+        sink.accept(batch);
     }
 
     /** Writes the committable offsets of {@code queues} that advanced, each confirmed by the broker. */

@@ -70,6 +70,11 @@ final class QueueLane {
         singles += batch.size();
     }
 
+    /** Nothing in flight and nothing waiting: the lane holds no state worth keeping. */
+    synchronized boolean idle() {
+        return !inFlight && waiting.isEmpty();
+    }
+
     /** Removes everything waiting (the producer closes, or what waits must not overtake a failure). */
     synchronized List<Pending> clear() {
         List<Pending> left = new ArrayList<>(waiting);

@@ -75,7 +75,11 @@ public final class RocketAdmin implements AutoCloseable {
         });
     }
 
-    /** The topic as the broker has it: queues per master and replicas (master plus slaves); no groups. */
+    /**
+     * The topic as the brokers have it: the queue count per master (of the first master by name that
+     * has it; {@link #ensure} checks every master) and replicas (master plus slaves); no groups.
+     * Present when any master has the topic.
+     */
     public Optional<TopicSpec> describe(String topic) {
         return route(topic).map(route -> {
             List<QueueData> queues = sorted(route);
@@ -87,7 +91,10 @@ public final class RocketAdmin implements AutoCloseable {
         });
     }
 
-    /** Creates the topic and its groups' subscription groups when missing; checks an existing one. */
+    /**
+     * Creates the topic and its groups' subscription groups when missing; checks an existing one on
+     * every master that has it, and creates it on the masters that lack it (with the same queue count).
+     */
     public void ensure(TopicSpec spec) {
         String problem = Names.topicProblem(spec.name());
         if (problem != null) {
@@ -101,9 +108,12 @@ public final class RocketAdmin implements AutoCloseable {
         }
         Map<String, BrokerData> masters = masters();
         int available = masters.values().stream().mapToInt(b -> b.getBrokerAddrs().size()).min().orElse(1);
-        Optional<TopicSpec> existing = describe(spec.name());
-        if (existing.isPresent()) {
-            check(spec, existing.get());
+        Optional<TopicRouteData> route = route(spec.name());
+        TopicPlacement placement = TopicPlacement.of(route.orElse(null), masters.keySet());
+        if (placement.exists()) {
+            check(spec, placement, replicas(route.get()));
+            // on only some masters: a declaration that stopped half way, or masters added since; completed here
+            createTopic(spec.name(), spec.partitions(), only(masters, placement.missing()));
         } else {
             if (spec.replicationFactor() != available) {
                 throw new TopologyException(spec.name(), "RocketMQ topic " + spec.name() + ": RocketMQ replicates per "
@@ -132,9 +142,11 @@ public final class RocketAdmin implements AutoCloseable {
             throw new TopologyException(deadLetters, "the dead-letter topic of " + origin + ": " + problem);
         }
         Map<String, BrokerData> masters = masters();
-        if (describe(deadLetters).isEmpty()) {
-            int queues = describe(origin).map(TopicSpec::partitions).orElse(TopicSpec.DEFAULT_PARTITIONS);
-            createTopic(deadLetters, queues, masters);
+        TopicPlacement placement = TopicPlacement.of(route(deadLetters).orElse(null), masters.keySet());
+        if (!placement.missing().isEmpty()) {
+            int queues = placement.exists() ? placement.queues().values().iterator().next()
+                    : describe(origin).map(TopicSpec::partitions).orElse(TopicSpec.DEFAULT_PARTITIONS);
+            createTopic(deadLetters, queues, only(masters, placement.missing()));
         }
         knownGroups.add(group);
         createGroup(Names.rocketGroup(group, deadLetters), masters);
@@ -173,28 +185,44 @@ public final class RocketAdmin implements AutoCloseable {
         await("topic " + topic + " to leave the name server's route", () -> route(topic).isEmpty());
     }
 
-    private void check(TopicSpec spec, TopicSpec existing) {
-        if (existing.partitions() != spec.partitions()) {
-            throw new TopologyException(spec.name(), "RocketMQ topic " + spec.name() + " exists with "
-                    + existing.partitions() + " queues per broker; requested " + spec.partitions()
-                    + ". Keel never changes a topic's queue count (keys would move to other queues): declare "
-                    + existing.partitions() + ", or delete the topic first");
+    /** Checks the topic's queue count on every master that has it, and the brokers' replication. */
+    private static void check(TopicSpec spec, TopicPlacement placement, int replicas) {
+        Map<String, Integer> wrong = placement.mismatched(spec.partitions());
+        if (!wrong.isEmpty()) {
+            StringBuilder found = new StringBuilder();
+            wrong.forEach((broker, queues) -> found.append(found.length() == 0 ? "" : ", ").append(broker)
+                    .append(queues < 0 ? " has different read and write queue counts" : " has " + queues + " queues"));
+            throw new TopologyException(spec.name(), "RocketMQ topic " + spec.name() + " exists with another queue "
+                    + "count on some master(s) (" + found + "); requested " + spec.partitions() + " queues on every "
+                    + "master. Keel never changes a topic's queue count (keys would move to other queues): declare "
+                    + "the count the topic has, or delete the topic first");
         }
-        if (existing.replicationFactor() != spec.replicationFactor()) {
+        if (replicas != spec.replicationFactor()) {
             throw new TopologyException(spec.name(), "RocketMQ topic " + spec.name() + " has replication factor "
-                    + existing.replicationFactor() + " (its brokers' master plus slaves); requested "
-                    + spec.replicationFactor());
+                    + replicas + " (its brokers' master plus slaves); requested " + spec.replicationFactor());
         }
     }
 
+    private static Map<String, BrokerData> only(Map<String, BrokerData> masters, Set<String> names) {
+        Map<String, BrokerData> some = new TreeMap<>(masters);
+        some.keySet().retainAll(names);
+        return some;
+    }
+
     private void createTopic(String topic, int queues, Map<String, BrokerData> masters) {
+        if (masters.isEmpty()) {
+            return;
+        }
         TopicConfig topicConfig = new TopicConfig(topic, queues, queues, PermName.PERM_READ | PermName.PERM_WRITE);
-        try {
-            for (BrokerData broker : masters.values()) {
-                admin.createAndUpdateTopicConfig(broker.getBrokerAddrs().get(MixAll.MASTER_ID), topicConfig);
+        for (BrokerData broker : masters.values()) {
+            String address = broker.getBrokerAddrs().get(MixAll.MASTER_ID);
+            try {
+                admin.createAndUpdateTopicConfig(address, topicConfig);
+            } catch (Exception e) {
+                throw failure("creating RocketMQ topic " + topic + " on master broker " + broker.getBrokerName() + " ("
+                        + address + "; a Keel topic has its queues on every master, declare it again once that "
+                        + "broker is reachable)", e);
             }
-        } catch (Exception e) {
-            throw failure("creating RocketMQ topic " + topic, e);
         }
         LOG.debug("Created RocketMQ topic {} with {} queues on {} master(s)", topic, queues, masters.size());
     }

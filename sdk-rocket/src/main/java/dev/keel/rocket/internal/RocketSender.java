@@ -67,6 +67,10 @@ public final class RocketSender implements BrokerProducer {
     private final AtomicInteger largestRequest = new AtomicInteger();
     private volatile boolean closed;
 
+    /** A message added to its queue's lane, and the batch to send now ({@code null} while one is in flight). */
+    private record Added(QueueLane lane, List<QueueLane.Pending> batch) {
+    }
+
     public RocketSender(RocketConfig config, RocketAdmin admin) {
         this.config = config;
         this.producer = new DefaultMQProducer(config.clientId() + "-producer");
@@ -126,10 +130,15 @@ public final class RocketSender implements BrokerProducer {
                 MessageQueue queue = record.key() == null
                         ? queues.get(Math.floorMod(roundRobin.getAndIncrement(), queues.size()))
                         : queues.get(KeyHash.laneOf(record.key(), queues.size()));
-                QueueLane lane = lanes.computeIfAbsent(queue, q -> new QueueLane(q, config.maxBatchMessages()));
-                List<QueueLane.Pending> batch = lane.add(pending);
-                if (batch != null) {
-                    dispatch(lane, batch);
+                // added under the map's lock of the queue, so a lane is never pruned between lookup and add
+                Added[] added = new Added[1];
+                lanes.compute(queue, (q, existing) -> {
+                    QueueLane lane = existing != null ? existing : new QueueLane(q, config.maxBatchMessages());
+                    added[0] = new Added(lane, lane.add(pending));
+                    return lane;
+                });
+                if (added[0].batch() != null) {
+                    dispatch(added[0].lane(), added[0].batch());
                 }
             }
         });
@@ -148,7 +157,14 @@ public final class RocketSender implements BrokerProducer {
     private void dispatch(QueueLane lane, List<QueueLane.Pending> batch) {
         if (batch != null) {
             send(lane, batch, System.nanoTime() + config.sendTimeout().toNanos(), 1);
+        } else if (!routes.isKnown(lane.queue().getTopic())) {
+            prune(lane.queue()); // the lane went idle after its topic was forgotten
         }
+    }
+
+    /** Drops the lane of {@code queue} when nothing is in flight or waiting on it; a busy one stays. */
+    private void prune(MessageQueue queue) {
+        lanes.computeIfPresent(queue, (q, lane) -> lane.idle() ? null : lane);
     }
 
     /** Sends one batch (attempt {@code attempt}); its outcome arrives in {@link #onDone}. */
@@ -266,6 +282,12 @@ public final class RocketSender implements BrokerProducer {
     /** Forgets that {@code topic} exists (it was deleted): the next send to it checks again. */
     public void forgetTopic(String topic) {
         routes.forget(topic);
+        lanes.keySet().stream().filter(q -> q.getTopic().equals(topic)).toList().forEach(this::prune);
+    }
+
+    /** How many queues of {@code topic} this producer keeps send state for (for tests). */
+    public long lanesOf(String topic) {
+        return lanes.keySet().stream().filter(q -> q.getTopic().equals(topic)).count();
     }
 
     /** Waits (up to the close timeout) for what is pending; what is left fails, none hangs. */

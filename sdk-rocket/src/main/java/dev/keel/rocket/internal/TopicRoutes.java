@@ -86,6 +86,11 @@ final class TopicRoutes {
         }
     }
 
+    /** Whether the topic's queues are known (it was checked and not forgotten since). */
+    boolean isKnown(String topic) {
+        return known.containsKey(topic);
+    }
+
     /** Forgets the topic's queues (deleted, or the broker said it does not exist): the next send checks again. */
     void forget(String topic) {
         known.remove(topic);
