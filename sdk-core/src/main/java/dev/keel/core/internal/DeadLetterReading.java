@@ -1,5 +1,6 @@
 package dev.keel.core.internal;
 
+import dev.keel.KeelException;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.ConsumerSettings;
@@ -34,6 +35,7 @@ final class DeadLetterReading implements DeliverySink, AutoCloseable {
     private final BrokerConsumer consumer;
     private final Duration firstWait;
     private final Duration quiet;
+    private volatile Throwable failure;
     private int taken;
 
     private DeadLetterReading(BrokerConsumer consumer, Duration firstWait, Duration quiet) {
@@ -51,8 +53,16 @@ final class DeadLetterReading implements DeliverySink, AutoCloseable {
         return reading;
     }
 
-    /** The next record, or null once none arrived for the quiet period. */
+    /**
+     * The next record, or null once none arrived for the quiet period. Fails with a retriable
+     * {@link KeelException} when the broker's consumer failed meanwhile (what was read and not
+     * acknowledged stays in the dead-letter topic).
+     */
     InboundRecord next() {
+        if (failure != null) {
+            throw new KeelException("reading the dead letters failed: the broker's consumer stopped (" + failure
+                    + "); nothing was lost, read them again", failure, true);
+        }
         try {
             InboundRecord record = arrived.poll((taken == 0 ? firstWait : quiet).toMillis(), TimeUnit.MILLISECONDS);
             if (record != null) {
@@ -73,6 +83,11 @@ final class DeadLetterReading implements DeliverySink, AutoCloseable {
     @Override
     public void accept(List<InboundRecord> records) {
         arrived.addAll(records);
+    }
+
+    @Override
+    public void failed(Throwable cause) {
+        failure = cause;
     }
 
     @Override
