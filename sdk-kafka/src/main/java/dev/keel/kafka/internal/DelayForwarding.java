@@ -78,7 +78,9 @@ public final class DelayForwarding implements AutoCloseable {
         }
         Watch watch = watches.computeIfAbsent(consumer.topic(), Watch::new);
         watch.waiting.add(consumer);
-        checkNow(watch);
+        if (!watch.checking) {
+            checkNow(watch); // else the answer in flight serves this subscription too
+        }
     }
 
     /** {@code consumer} no longer waits (it closes); the last one of a topic ends its checks. */
