@@ -116,10 +116,12 @@ class KafkaLazyDelayForwardingTest {
 
     /** Publishes one record due {@link #SHORT_DELAY} from now; returns its due time (epoch millis). */
     private long publishDelayed(KafkaAdapter adapter, String id) {
-        Instant due = Instant.now().plus(SHORT_DELAY);
+        long start = System.currentTimeMillis();
+        Instant due = Instant.ofEpochMilli(start).plus(SHORT_DELAY);
         adapter.producer().send(new OutboundRecord(topic, id, "key-1", Map.of(KeelHeaders.ID, id,
                 KeelHeaders.DELIVER_AT, Long.toString(due.toEpochMilli())), KafkaTestSupport.utf8(id), Instant.now(),
                 due)).toCompletableFuture().join();
+        System.out.printf("delayed publish of %s: %d ms%n", id, System.currentTimeMillis() - start);
         return due.toEpochMilli();
     }
 
