@@ -5,6 +5,7 @@ import dev.keel.PartitionRewind;
 import dev.keel.TopicSpec;
 import dev.keel.kafka.internal.ClientProperties;
 import dev.keel.kafka.internal.DelayForwarder;
+import dev.keel.kafka.internal.DelayForwarding;
 import dev.keel.kafka.internal.DelayTopics;
 import dev.keel.kafka.internal.ForwardingConsumer;
 import dev.keel.kafka.internal.KafkaPipeline;
@@ -19,6 +20,7 @@ import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.ReplayAdmin;
 import dev.keel.spi.TopologyAdmin;
+import dev.keel.spi.support.DaemonThreads;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -26,6 +28,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +50,10 @@ import org.slf4j.LoggerFactory;
  *   existing one; a consumer creates its subscription's dead-letter topic (like the consumed topic)
  *   when it does not exist; {@link #describeTopology} and {@link #deleteTopology} describe and
  *   delete topics.</li>
+ *   <li>Delayed delivery: a delayed publish to {@code T} goes to the delay topic {@code T.keel-delay},
+ *   created by the first delayed publish; a subscription of {@code T} runs a delay forwarder only once
+ *   that topic exists: at once when it exists at subscribe or this adapter created it, otherwise within
+ *   {@link KafkaConfig#delayTopicCheckInterval()} (docs/kafka.md, "Delayed delivery").</li>
  * </ul>
  *
  * <p>Thread-safe. Closing it closes the producer and admin client; consumers are closed by their
@@ -60,6 +67,7 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
     private final Set<Capability> capabilities;
     private TopicAdmin admin;
     private KafkaSender producer;
+    private DelayForwarding forwarding;
     private boolean closed;
 
     /** An adapter for the cluster {@code config} names; clients are created on first use. */
@@ -127,7 +135,7 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
     public synchronized BrokerProducer producer() {
         ensureOpen();
         if (producer == null) {
-            producer = new KafkaSender(config, admin());
+            producer = new KafkaSender(config, admin(), this::delayTopicReady);
         }
         return producer;
     }
@@ -136,7 +144,8 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
      * A consumer for one subscription. Its dead-letter topic, when the settings name one, is created
      * here if it does not exist (with the consumed topic's settings); subscribing to a topic that
      * does not exist then fails with a non-retriable {@link dev.keel.KeelException}, unless
-     * {@link KafkaConfig#topicAutoCreation()}.
+     * {@link KafkaConfig#topicAutoCreation()}. It creates no delay topic: once started, it runs its
+     * topic's delay forwarder from the time the delay topic exists.
      */
     @Override
     public BrokerConsumer consumer(ConsumerSettings settings) {
@@ -146,11 +155,36 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
         }
         settings.deadLetterTopic().ifPresent(deadLetters ->
                 admin().ensureDeadLetterTopic(settings.topic(), deadLetters, config.topicAutoCreation()));
-        // delayed delivery: every consumer of the topic also runs its delay forwarder (group keel-delay-<topic>)
-        admin().ensureDeadLetterTopic(settings.topic(), DelayTopics.delayTopic(settings.topic()),
-                config.topicAutoCreation());
-        return new ForwardingConsumer(new KafkaReceiver(config, settings),
-                new DelayForwarder(config, settings.topic(), Clock.systemUTC()));
+        // delayed delivery: the consumer runs its topic's delay forwarder (group keel-delay-<topic>) once the
+        // delay topic exists; the first delayed publish creates it
+        String topic = settings.topic();
+        return new ForwardingConsumer(new KafkaReceiver(config, settings), topic,
+                () -> new DelayForwarder(config, topic, Clock.systemUTC()), forwarding());
+    }
+
+    /** The adapter's lazy starter of delay forwarders, created with the first consumer. */
+    private synchronized DelayForwarding forwarding() {
+        ensureOpen();
+        if (forwarding == null) {
+            ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1,
+                    DaemonThreads.named(config.clientId() + "-delay-topic-checks"));
+            scheduler.setRemoveOnCancelPolicy(true);
+            TopicAdmin topics = admin();
+            forwarding = new DelayForwarding(topic -> topics.exists(DelayTopics.delayTopic(topic)),
+                    config.delayTopicCheckInterval(), scheduler);
+        }
+        return forwarding;
+    }
+
+    /** This adapter's producer made {@code topic}'s delay topic ready: its subscriptions start forwarding now. */
+    private void delayTopicReady(String topic) {
+        DelayForwarding starter;
+        synchronized (this) {
+            starter = forwarding;
+        }
+        if (starter != null) {
+            starter.delayTopicReady(topic);
+        }
     }
 
     /**
@@ -186,6 +220,9 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
             return;
         }
         closed = true;
+        if (forwarding != null) {
+            forwarding.close();
+        }
         if (producer != null) {
             producer.close();
         }

@@ -44,6 +44,14 @@ public final class KafkaConfig {
      * outage.
      */
     public static final Duration MAX_DELAY = Duration.ofDays(6);
+    /**
+     * How often a subscription whose topic has no delay topic yet checks whether one appeared (one
+     * {@code describeTopics} per topic and adapter), so that delayed messages published by another
+     * process are forwarded. A delay topic created by this adapter's own publisher is noticed at once.
+     */
+    public static final Duration DEFAULT_DELAY_TOPIC_CHECK_INTERVAL = Duration.ofSeconds(5);
+    /** The shortest {@link #delayTopicCheckInterval()} accepted: the check is meant to be cheap and rare. */
+    public static final Duration MIN_DELAY_TOPIC_CHECK_INTERVAL = Duration.ofMillis(100);
 
     /** Properties Keel sets itself; passing them through would weaken or break its guarantees. */
     public static final Set<String> RESERVED_PROPERTIES = Set.of("acks", "enable.idempotence",
@@ -65,6 +73,7 @@ public final class KafkaConfig {
     private final int maxPollRecords;
     private final String autoOffsetReset;
     private final boolean topicAutoCreation;
+    private final Duration delayTopicCheckInterval;
 
     private KafkaConfig(Builder b) {
         this.bootstrapServers = b.bootstrapServers;
@@ -80,6 +89,7 @@ public final class KafkaConfig {
         this.maxPollRecords = b.maxPollRecords;
         this.autoOffsetReset = b.autoOffsetReset;
         this.topicAutoCreation = b.topicAutoCreation;
+        this.delayTopicCheckInterval = b.delayTopicCheckInterval;
     }
 
     /** A builder for a cluster reached at {@code bootstrapServers} ({@code host:port[,host:port...]}). */
@@ -93,7 +103,8 @@ public final class KafkaConfig {
                 .deliveryTimeout(base.deliveryTimeout).requestTimeout(base.requestTimeout).maxBlock(base.maxBlock)
                 .linger(base.linger).pollTimeout(base.pollTimeout).commitInterval(base.commitInterval)
                 .closeTimeout(base.closeTimeout).maxPollRecords(base.maxPollRecords)
-                .autoOffsetReset(base.autoOffsetReset).topicAutoCreation(base.topicAutoCreation);
+                .autoOffsetReset(base.autoOffsetReset).topicAutoCreation(base.topicAutoCreation)
+                .delayTopicCheckInterval(base.delayTopicCheckInterval);
     }
 
     public String bootstrapServers() { return bootstrapServers; }
@@ -131,6 +142,13 @@ public final class KafkaConfig {
      */
     public boolean topicAutoCreation() { return topicAutoCreation; }
 
+    /**
+     * How soon at the latest a running subscription notices that its topic's delay topic was created
+     * by another process, and starts forwarding delayed messages (see docs/kafka.md, "Delayed
+     * delivery"). Until then it runs no forwarder and costs one {@code describeTopics} per interval.
+     */
+    public Duration delayTopicCheckInterval() { return delayTopicCheckInterval; }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof KafkaConfig c && c.bootstrapServers.equals(bootstrapServers) && c.clientId.equals(clientId)
@@ -138,13 +156,15 @@ public final class KafkaConfig {
                 && c.requestTimeout.equals(requestTimeout) && c.maxBlock.equals(maxBlock) && c.linger.equals(linger)
                 && c.pollTimeout.equals(pollTimeout) && c.commitInterval.equals(commitInterval)
                 && c.closeTimeout.equals(closeTimeout) && c.maxPollRecords == maxPollRecords
-                && c.autoOffsetReset.equals(autoOffsetReset) && c.topicAutoCreation == topicAutoCreation;
+                && c.autoOffsetReset.equals(autoOffsetReset) && c.topicAutoCreation == topicAutoCreation
+                && c.delayTopicCheckInterval.equals(delayTopicCheckInterval);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(bootstrapServers, clientId, properties, deliveryTimeout, requestTimeout, maxBlock, linger,
-                pollTimeout, commitInterval, closeTimeout, maxPollRecords, autoOffsetReset, topicAutoCreation);
+                pollTimeout, commitInterval, closeTimeout, maxPollRecords, autoOffsetReset, topicAutoCreation,
+                delayTopicCheckInterval);
     }
 
     @Override
@@ -154,7 +174,7 @@ public final class KafkaConfig {
                 + requestTimeout + ", maxBlock=" + maxBlock + ", linger=" + linger + ", pollTimeout=" + pollTimeout
                 + ", commitInterval=" + commitInterval + ", closeTimeout=" + closeTimeout + ", maxPollRecords="
                 + maxPollRecords + ", autoOffsetReset=" + autoOffsetReset + ", topicAutoCreation=" + topicAutoCreation
-                + "}";
+                + ", delayTopicCheckInterval=" + delayTopicCheckInterval + "}";
     }
 
     public static final class Builder {
@@ -171,6 +191,7 @@ public final class KafkaConfig {
         private int maxPollRecords = DEFAULT_MAX_POLL_RECORDS;
         private String autoOffsetReset = DEFAULT_AUTO_OFFSET_RESET;
         private boolean topicAutoCreation;
+        private Duration delayTopicCheckInterval = DEFAULT_DELAY_TOPIC_CHECK_INTERVAL;
 
         private Builder(String bootstrapServers) {
             if (bootstrapServers == null || bootstrapServers.isBlank()) {
@@ -277,6 +298,20 @@ public final class KafkaConfig {
         /** See {@link KafkaConfig#topicAutoCreation()}. */
         public Builder topicAutoCreation(boolean topicAutoCreation) {
             this.topicAutoCreation = topicAutoCreation;
+            return this;
+        }
+
+        /**
+         * See {@link KafkaConfig#delayTopicCheckInterval()}; at least
+         * {@link KafkaConfig#MIN_DELAY_TOPIC_CHECK_INTERVAL}.
+         */
+        public Builder delayTopicCheckInterval(Duration delayTopicCheckInterval) {
+            Duration interval = positive(delayTopicCheckInterval, "delayTopicCheckInterval");
+            if (interval.compareTo(MIN_DELAY_TOPIC_CHECK_INTERVAL) < 0) {
+                throw new IllegalArgumentException("delayTopicCheckInterval must be >= "
+                        + MIN_DELAY_TOPIC_CHECK_INTERVAL + " (it is a periodic broker request), was " + interval);
+            }
+            this.delayTopicCheckInterval = interval;
             return this;
         }
 

@@ -21,7 +21,19 @@ class KafkaConfigTest {
         assertThat(c.commitInterval()).isEqualTo(KafkaConfig.DEFAULT_COMMIT_INTERVAL);
         assertThat(c.autoOffsetReset()).isEqualTo("earliest");
         assertThat(c.topicAutoCreation()).isFalse();
+        assertThat(c.delayTopicCheckInterval()).isEqualTo(KafkaConfig.DEFAULT_DELAY_TOPIC_CHECK_INTERVAL);
         assertThat(c.properties()).isEmpty();
+    }
+
+    @Test
+    void delayTopicCheckIntervalBelowTheMinimumShouldFail() {
+        assertThatThrownBy(() -> KafkaConfig.builder("h:1").delayTopicCheckInterval(Duration.ofMillis(99)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("delayTopicCheckInterval must be >= PT0.1S");
+        assertThatThrownBy(() -> KafkaConfig.builder("h:1").delayTopicCheckInterval(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("delayTopicCheckInterval must be > 0");
+        assertThat(KafkaConfig.builder("h:1").delayTopicCheckInterval(Duration.ofMillis(100)).build()
+                .delayTopicCheckInterval()).isEqualTo(Duration.ofMillis(100));
     }
 
     @Test

@@ -38,6 +38,8 @@ class KafkaConfigValueSemanticsTest {
         changes.put("maxPollRecords", c -> KafkaConfig.from(c).maxPollRecords(10).build());
         changes.put("autoOffsetReset", c -> KafkaConfig.from(c).autoOffsetReset("latest").build());
         changes.put("topicAutoCreation", c -> KafkaConfig.from(c).topicAutoCreation(true).build());
+        changes.put("delayTopicCheckInterval",
+                c -> KafkaConfig.from(c).delayTopicCheckInterval(Duration.ofSeconds(1)).build());
 
         assertValueSemantics(KafkaConfig.class, base, c -> KafkaConfig.from(c).build(), changes, Map.of());
     }

@@ -5,6 +5,8 @@ import dev.keel.spi.InboundRecord;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,11 +18,15 @@ final class RecordingSink implements DeliverySink {
     final List<InboundRecord> records = new CopyOnWriteArrayList<>();
     final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
     final List<List<String>> revokes = new CopyOnWriteArrayList<>();
+    /** When each id was first handed over (wall clock, epoch millis). */
+    final Map<String, Long> arrivals = new ConcurrentHashMap<>();
     private volatile Function<Collection<String>, CompletionStage<Void>> onRevoke =
             partitions -> CompletableFuture.completedFuture(null);
 
     @Override
     public void accept(List<InboundRecord> batch) {
+        long now = System.currentTimeMillis();
+        batch.forEach(r -> arrivals.putIfAbsent(r.id(), now));
         batchSizes.add(batch.size());
         records.addAll(batch);
     }

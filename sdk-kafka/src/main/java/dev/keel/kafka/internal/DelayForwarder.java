@@ -63,7 +63,12 @@ public final class DelayForwarder {
         producerProperties.put(CommonClientConfigs.CLIENT_ID_CONFIG, config.clientId() + "-"
                 + DelayTopics.forwarderGroup(topic) + "-producer-" + System.identityHashCode(this));
         producer = new KafkaProducer<>(producerProperties);
-        consumer = new KafkaConsumer<>(ClientProperties.forwarder(config, DelayTopics.forwarderGroup(topic)));
+        try {
+            consumer = new KafkaConsumer<>(ClientProperties.forwarder(config, DelayTopics.forwarderGroup(topic)));
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
+        }
         thread = DaemonThreads.named(config.clientId() + "-delay-forwarder-" + topic).newThread(this::run);
         thread.start();
     }

@@ -2,26 +2,58 @@ package dev.keel.kafka.internal;
 
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.DeliverySink;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
- * A subscription's consumer together with its topic's {@link DelayForwarder}: the forwarder runs
- * while the subscription does, so delayed records reach the topic whenever something consumes it.
+ * A subscription's consumer together with its topic's {@link DelayForwarder}, started lazily: the
+ * forwarder runs from the time its topic's delay topic exists ({@link DelayForwarding} tells)
+ * until the subscription closes, so delayed records reach the topic whenever something consumes it,
+ * and a topic nobody delays messages on costs no delay topic and no forwarder.
  */
-public final class ForwardingConsumer implements BrokerConsumer {
+public final class ForwardingConsumer implements BrokerConsumer, DelayForwarding.Waiter {
 
     private final KafkaReceiver consumer;
-    private final DelayForwarder forwarder;
+    private final String topic;
+    private final Supplier<DelayForwarder> forwarders;
+    private final DelayForwarding forwarding;
+    /** Guarded by {@code this}: null until the delay topic exists. */
+    private DelayForwarder forwarder;
+    private boolean closed;
 
-    public ForwardingConsumer(KafkaReceiver consumer, DelayForwarder forwarder) {
+    /**
+     * @param forwarders creates the (unstarted) forwarder of {@code topic}, once its delay topic exists
+     * @param forwarding tells when that is
+     */
+    public ForwardingConsumer(KafkaReceiver consumer, String topic, Supplier<DelayForwarder> forwarders,
+                              DelayForwarding forwarding) {
         this.consumer = consumer;
-        this.forwarder = forwarder;
+        this.topic = topic;
+        this.forwarders = forwarders;
+        this.forwarding = forwarding;
     }
 
     @Override
     public void start(DeliverySink sink) {
         consumer.start(sink);
-        forwarder.start();
+        forwarding.watch(this);
+    }
+
+    @Override
+    public String topic() {
+        return topic;
+    }
+
+    /** Starts the forwarder, unless it runs already or the subscription closed. */
+    @Override
+    public synchronized void startForwarder() {
+        if (closed || forwarder != null) {
+            return;
+        }
+        DelayForwarder created = forwarders.get();
+        created.start();
+        forwarder = created;
     }
 
     @Override
@@ -36,7 +68,7 @@ public final class ForwardingConsumer implements BrokerConsumer {
 
     @Override
     public CompletionStage<Void> close() {
-        CompletionStage<Void> forwarding = forwarder.close();
+        CompletionStage<Void> forwarding = stopForwarding();
         return consumer.close().thenCombine(forwarding, (a, b) -> null);
     }
 
@@ -48,6 +80,16 @@ public final class ForwardingConsumer implements BrokerConsumer {
     /** {@link KafkaReceiver#abort()} (for this module's tests), and the forwarder stops as on close. */
     public void abort() {
         consumer.abort();
-        forwarder.close();
+        stopForwarding();
+    }
+
+    private CompletionStage<Void> stopForwarding() {
+        forwarding.unwatch(this);
+        DelayForwarder running;
+        synchronized (this) {
+            closed = true;
+            running = forwarder;
+        }
+        return running == null ? CompletableFuture.completedFuture(null) : running.close();
     }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -39,7 +40,8 @@ public final class KafkaSender implements BrokerProducer {
     private volatile boolean closed;
     private final DelayTopicCreator delayTopics;
 
-    public KafkaSender(KafkaConfig config, TopicAdmin admin) {
+    /** {@code delayTopicReady} hears the topic whose delay topic this sender has made ready (first delayed send). */
+    public KafkaSender(KafkaConfig config, TopicAdmin admin, Consumer<String> delayTopicReady) {
         this.config = config;
         this.admin = admin;
         this.producer = new KafkaProducer<>(ClientProperties.producer(config));
@@ -47,7 +49,7 @@ public final class KafkaSender implements BrokerProducer {
         this.completions = Executors.newSingleThreadExecutor(
                 DaemonThreads.named(config.clientId() + "-producer-completions"));
         this.gates = config.topicAutoCreation() ? null : new TopicGates(admin, completions);
-        this.delayTopics = new DelayTopicCreator(admin, config.topicAutoCreation());
+        this.delayTopics = new DelayTopicCreator(admin, config.topicAutoCreation(), delayTopicReady);
     }
 
     @Override
@@ -147,6 +149,7 @@ public final class KafkaSender implements BrokerProducer {
         if (gates != null) {
             gates.forget(topic);
         }
+        delayTopics.forget(topic);
     }
 
     /** Flushes what is pending (up to the close timeout); what is left fails, none hangs. */
