@@ -43,6 +43,8 @@ final class PollLoop implements Runnable {
     /** Records a poll returned after the engine asked for a pause; handed over on resume. */
     private final List<ConsumerRecord<byte[], byte[]>> held = new ArrayList<>();
     private final AtomicLong backlog;
+    /** What stopped the loop, set on the poll thread only. */
+    private Throwable failure;
 
     PollLoop(Consumer<byte[], byte[]> consumer, DeliverySink sink, ConsumerSignals signals, KafkaConfig config,
              ConsumerSettings settings, CompletableFuture<Void> done, AtomicLong backlog) {
@@ -65,12 +67,34 @@ final class PollLoop implements Runnable {
                             this::dropHeld));
             loop();
             committer.commitSync(null);
-        } catch (RuntimeException e) {
-            LOG.error("Kafka consumer of topic {} group {} stopped on an unexpected error", settings.topic(),
-                    settings.group(), e);
+        } catch (RuntimeException | Error e) {
+            if (signals.closing()) {
+                LOG.warn("Kafka consumer of topic {} group {}: closing met an error: {}", settings.topic(),
+                        settings.group(), e.toString());
+                return; // the finally block still closes the consumer and completes the close
+            }
+            failure = e;
+            LOG.error("Kafka consumer of topic {} group {} stopped on an unexpected error; the subscription fails and "
+                    + "the group gets what it had not acknowledged again", settings.topic(), settings.group(), e);
+            commitAcknowledged();
         } finally {
             closeConsumer();
-            done.complete(null);
+            if (failure == null) {
+                done.complete(null);
+            } else {
+                sink.failed(failure);
+                done.completeExceptionally(failure);
+            }
+        }
+    }
+
+    /** After a failure: commits what was acknowledged (the contiguous prefix), if Kafka takes it. */
+    private void commitAcknowledged() {
+        try {
+            committer.commitSync(null);
+        } catch (RuntimeException e) {
+            LOG.warn("Kafka consumer of topic {} group {}: committing the acknowledged offsets after the failure "
+                    + "failed ({}); they are delivered again", settings.topic(), settings.group(), e.toString());
         }
     }
 
@@ -161,12 +185,7 @@ final class PollLoop implements Runnable {
         if (batch.isEmpty()) {
             return;
         }
-        try {
-            sink.accept(batch);
-        } catch (RuntimeException e) {
-            LOG.error("The engine refused {} records of topic {} group {}; they stay unacknowledged", batch.size(),
-                    settings.topic(), settings.group(), e);
-        }
+        sink.accept(batch); // throwing ends the loop and fails the subscription: never a silent gap in the commits
     }
 
     private void closeConsumer() {

@@ -170,7 +170,12 @@ public final class BroadcastConsumer implements BrokerConsumer {
             InboundRecord record = new InboundRecord(settings.topic(), queue, tag, id, headers.get(KeelHeaders.KEY),
                     headers, body, AmqpMessages.timestamp(headers, properties, clock.instant()),
                     AmqpMessages.deliveryCount(properties, envelope.isRedeliver()), () -> ack(deliveredIn, tag));
-            sink.accept(List.of(record));
+            try {
+                sink.accept(List.of(record));
+            } catch (RuntimeException | Error e) {
+                LOG.error("the delivery sink failed; the broadcast subscription of {} fails", queue, e);
+                sink.failed(e);
+            }
         }
 
         private void ack(long deliveredIn, long tag) {

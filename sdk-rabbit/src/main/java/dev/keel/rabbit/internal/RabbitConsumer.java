@@ -215,11 +215,17 @@ public final class RabbitConsumer implements BrokerConsumer {
                 }
                 batch.clear();
             }
-        } catch (RuntimeException e) {
-            LOG.error("the delivery sink failed; the messages it did not take are redelivered after a restart", e);
-        } finally {
+        } catch (RuntimeException | Error e) {
+            // the subscription fails (its close closes the channels: what was not acknowledged goes back to the
+            // queues) rather than stall with these messages taken and never acknowledged
+            dispatching = false;
             dispatchScheduled.set(false);
+            LOG.error("the delivery sink failed; the subscription fails and its unacknowledged messages are requeued",
+                    e);
+            sink.failed(e);
+            return;
         }
+        dispatchScheduled.set(false);
         scheduleDispatch();
     }
 

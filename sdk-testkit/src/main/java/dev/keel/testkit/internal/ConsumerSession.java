@@ -228,9 +228,13 @@ final class ConsumerSession implements BrokerConsumer {
                 }
                 try {
                     sink.accept(batch);
-                } catch (RuntimeException e) {
-                    LOG.warn("DeliverySink.accept failed for {} records of {}/{}; they stay unacknowledged until "
-                            + "redelivered", batch.size(), settings.topic(), settings.group(), e);
+                } catch (RuntimeException | Error e) {
+                    // fail the subscription rather than stall with this batch never acknowledged; its close gives
+                    // the group back what was not acknowledged
+                    LOG.warn("DeliverySink.accept failed for {} records of {}/{}; the subscription fails",
+                            batch.size(), settings.topic(), settings.group(), e);
+                    sink.failed(e);
+                    return;
                 }
             }
         } catch (InterruptedException e) {

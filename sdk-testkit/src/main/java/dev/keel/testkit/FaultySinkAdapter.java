@@ -1,4 +1,4 @@
-package dev.keel.rocket;
+package dev.keel.testkit;
 
 import dev.keel.TopicSpec;
 import dev.keel.spi.BrokerAdapter;
@@ -15,16 +15,19 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The real RocketMQ adapter with one fault on the engine's side of the SPI: the engine's
- * {@link DeliverySink#accept} throws {@code fault} once, for the first batch of the given group.
+ * A real adapter with one fault on the engine's side of the SPI: the engine's
+ * {@link DeliverySink#accept} throws {@code fault} once, for the first batch of the given group
+ * (an {@link Error} or a {@link RuntimeException}). What an adapter must do then: fail the
+ * subscription with the cause ({@link DeliverySink#failed}), never stall in silence. Closing it
+ * closes the wrapped adapter.
  */
-final class FaultySinkAdapter implements BrokerAdapter {
+public final class FaultySinkAdapter implements BrokerAdapter {
 
-    private final RocketAdapter adapter;
+    private final BrokerAdapter adapter;
     private final String faultyGroup;
     private final AtomicReference<Throwable> fault;
 
-    FaultySinkAdapter(RocketAdapter adapter, String faultyGroup, Throwable fault) {
+    public FaultySinkAdapter(BrokerAdapter adapter, String faultyGroup, Throwable fault) {
         this.adapter = adapter;
         this.faultyGroup = faultyGroup;
         this.fault = new AtomicReference<>(fault);
@@ -102,6 +105,11 @@ final class FaultySinkAdapter implements BrokerAdapter {
             @Override
             public CompletionStage<Void> close() {
                 return consumer.close();
+            }
+
+            @Override
+            public long backlog() {
+                return consumer.backlog();
             }
         };
     }
