@@ -19,24 +19,24 @@ import dev.keel.spi.OutboundRecord;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.core.IntervalFunction;
-import io.github.resilience4j.retry.Retry;
-import io.github.resilience4j.retry.RetryConfig;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,13 +62,14 @@ final class DefaultPublisher implements Publisher {
     private final TimeOrderedIds ids;
     private final Semaphore window;
     private final CircuitBreaker breaker;
-    private final Retry retry;
-    /** Each unconfirmed publish with the nano time it times out at; swept by {@link #expireOverdue()}. */
-    private final Map<CompletableFuture<PublishReceipt>, Deadline> pending = new ConcurrentHashMap<>();
+    private final long timeoutNanos;
+    /**
+     * Publishes in the order they were sent, each with the nano time it times out at; swept by
+     * {@link #expireOverdue()}, which also drops the completed ones: one lock-free append per publish
+     * instead of a map entry put and removed.
+     */
+    private final ConcurrentLinkedQueue<Publish> pending = new ConcurrentLinkedQueue<>();
     private final ScheduledFuture<?> sweeper;
-
-    private record Deadline(long atNanos, String id, String topic) {
-    }
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile long openedAtMillis;
     private final Map<String, Boolean> validTopics = new ConcurrentHashMap<>();
@@ -104,18 +105,9 @@ final class DefaultPublisher implements Publisher {
                 .waitDurationInOpenState(config.openDuration())
                 .recordException(DefaultPublisher::isRetriable)
                 .build());
-        // when the breaker last opened: it lets a trial publish through once its open duration passed
-        breaker.getEventPublisher().onStateTransition(e -> {
-            if (e.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
-                openedAtMillis = clock.millis();
-            }
-        });
-        this.retry = Retry.of(name, RetryConfig.custom()
-                .maxAttempts(config.maxAttempts())
-                .intervalFunction(IntervalFunction.ofExponentialBackoff(config.retryBackoff(), 2.0))
-                .retryOnException(e -> isRetriable(e) && !closed.get())
-                .failAfterMaxAttempts(false)
-                .build());
+        // No listener on the breaker's events: with one, resilience4j builds an event (with a ZonedDateTime)
+        // for every call. When it last opened is noted by the call that opened it (see Publish#accept).
+        this.timeoutNanos = config.timeout().toNanos();
         // one periodic sweep instead of a timer per message: a timer per publish costs more than the publish
         this.sweeper = scheduler.scheduleWithFixedDelay(this::expireOverdue, SWEEP_INTERVAL_MILLIS,
                 SWEEP_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
@@ -123,12 +115,9 @@ final class DefaultPublisher implements Publisher {
 
     private void expireOverdue() {
         long now = System.nanoTime();
-        pending.forEach((future, deadline) -> {
-            if (now - deadline.atNanos() >= 0) {
-                future.completeExceptionally(new KeelTimeoutException("message " + deadline.id() + " to "
-                        + deadline.topic() + " not confirmed within " + config.timeout()
-                        + "; it may still arrive, with the same id"));
-            }
+        pending.removeIf(publish -> {
+            publish.expireIfOverdue(now);
+            return publish.result.isDone();
         });
     }
 
@@ -164,7 +153,7 @@ final class DefaultPublisher implements Publisher {
             return Futures.failed(DelayedPublishes.unsupported(record));
         }
         try {
-            if (!window.tryAcquire(config.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!window.tryAcquire() && !window.tryAcquire(config.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 return Futures.failed(new KeelTimeoutException("publish window of " + config.maxInFlight()
                         + " unconfirmed messages stayed full for " + config.timeout()
                         + ": the broker confirms too slowly or is down"));
@@ -174,47 +163,22 @@ final class DefaultPublisher implements Publisher {
             return Futures.failed(new ClosedException("interrupted while waiting for room in the publish window"));
         }
         metrics.count(MetricEvent.PUBLISHED, topic, null);
-        Slot slot = new Slot();
-        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
-        pending.put(result, new Deadline(System.nanoTime() + config.timeout().toNanos(), record.id(), topic));
-        result.whenComplete((receipt, error) -> {
-            // confirmed, failed, timed out or closed: no attempt starts after this; the slot frees once none runs
-            slot.abandon();
-            pending.remove(result);
-            if (error == null) {
-                metrics.count(MetricEvent.CONFIRMED, topic, null);
-            } else {
-                metrics.count(MetricEvent.PUBLISH_FAILED, topic, null);
-                LOG.debug("publish of message {} to {} failed: {}", record.id(), topic, error.toString());
-            }
-        });
+        Publish publish = new Publish(record, System.nanoTime() + timeoutNanos);
+        CompletableFuture<PublishReceipt> result = publish.result;
+        pending.add(publish);
+        // confirmed, failed, timed out, closed or cancelled: no attempt starts after this; the slot frees once none runs
+        result.whenComplete((receipt, error) -> publish.completed(error));
         if (closed.get()) {
             result.completeExceptionally(new ClosedException("publisher closed while publishing"));
             return result;
         }
         if (!config.sequentialPerKey() || record.key() == null) {
-            send(record, slot, result);
+            publish.attempt();
             return result;
         }
         // sent once the previous publish of its key has finished (its sends, not only its stage)
-        keys.submit(new TopicKey(topic, record.key()), () -> send(record, slot, result));
+        keys.submit(new TopicKey(topic, record.key()), publish::start);
         return result;
-    }
-
-    /**
-     * Sends with retries; completes {@code result} with the outcome and returns a stage that
-     * completes once no attempt runs any more (also when {@code result} timed out earlier).
-     */
-    private CompletionStage<PublishReceipt> send(OutboundRecord record, Slot slot,
-                                                 CompletableFuture<PublishReceipt> result) {
-        return retry.executeCompletionStage(scheduler, () -> attempt(record, slot)).whenComplete((receipt, error) -> {
-            slot.finished();
-            if (error == null) {
-                result.complete(receipt);
-            } else {
-                result.completeExceptionally(translate(Futures.unwrap(error)));
-            }
-        });
     }
 
     private boolean validate(String topic) {
@@ -239,7 +203,7 @@ final class DefaultPublisher implements Publisher {
     @Override
     public CompletionStage<Void> closeAsync() {
         closed.set(true);
-        CompletableFuture<?>[] waiting = pending.keySet().toArray(CompletableFuture[]::new);
+        CompletableFuture<?>[] waiting = pending.stream().map(p -> p.result).toArray(CompletableFuture[]::new);
         return CompletableFuture.allOf(waiting).handle((v, e) -> {
             sweeper.cancel(false);
             return null;
@@ -253,7 +217,7 @@ final class DefaultPublisher implements Publisher {
             done.get(config.timeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             ClosedException closedError = new ClosedException("publisher closed before the broker confirmed");
-            pending.keySet().forEach(f -> f.completeExceptionally(closedError));
+            pending.forEach(p -> p.result.completeExceptionally(closedError));
             sweeper.cancel(false);
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -261,31 +225,11 @@ final class DefaultPublisher implements Publisher {
         }
     }
 
-    /** One attempt, unless the publish was abandoned (timed out, closed): then none starts, and no retry. */
-    private CompletionStage<PublishReceipt> attempt(OutboundRecord record, Slot slot) {
-        if (!slot.startAttempt()) {
-            return Futures.failed(new PublishException("publish of message " + record.id()
-                    + " abandoned: it timed out or the publisher closed", null, false));
-        }
-        CompletionStage<PublishReceipt> sent;
-        try {
-            sent = sendOnce(record);
-        } catch (RuntimeException e) {
-            slot.attemptEnded();
-            throw e;
-        }
-        return sent.whenComplete((receipt, error) -> slot.attemptEnded());
-    }
-
-    private CompletionStage<PublishReceipt> sendOnce(OutboundRecord record) {
-        return CircuitBreaker.decorateCompletionStage(breaker, () -> Futures.call(() -> producer.get().send(record)))
-                .get();
-    }
-
     private OutboundRecord toRecord(String topic, Message message) {
         String id = message.id() != null ? message.id() : ids.next();
         Instant timestamp = message.timestamp() != null ? message.timestamp() : clock.instant();
-        Map<String, String> headers = new LinkedHashMap<>(message.headers());
+        Map<String, String> headers = new HashMap<>(message.headers().size() + 8); // the record copies it anyway
+        headers.putAll(message.headers());
         headers.put(KeelHeaders.ID, id);
         if (message.key() != null) {
             headers.put(KeelHeaders.KEY, message.key());
@@ -318,27 +262,111 @@ final class DefaultPublisher implements Publisher {
     }
 
     /**
-     * One publish's place in the in-flight window. It is given back once, when no attempt of the
-     * publish is running at the broker and none will start: when its sends and retries finished, or
-     * when it was abandoned (its stage completed: confirmed, failed, timed out, closed) and the
-     * attempt then running, if any, has finished. So the window bounds the sends outstanding at the
-     * broker, not only the stages awaiting completion.
+     * One publish: its stage, its attempts (retries of retriable failures with backoff, each through
+     * the circuit breaker) and its place in the in-flight window. The place is given back once, when
+     * no attempt of the publish is running at the broker and none will start: when its sends and
+     * retries finished, or when it was abandoned (its stage completed: confirmed, failed, timed out,
+     * closed) and the attempt then running, if any, has finished. So the window bounds the sends
+     * outstanding at the broker, not only the stages awaiting completion. One object per publish, and
+     * no decorator chain: this is the publish hot path.
      */
-    private final class Slot {
+    private final class Publish implements BiConsumer<PublishReceipt, Throwable> {
+        final OutboundRecord record;
+        final long deadlineNanos;
+        final CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        /** With sequentialPerKey: completes once no attempt runs and none will start. */
+        private CompletableFuture<Void> finishedStage;
+        private int attempts;
+        private long attemptStartedNanos;
         private boolean abandoned;
         private boolean sending;
         private boolean freed;
 
-        /** False once abandoned: the attempt must not start. */
-        synchronized boolean startAttempt() {
-            if (abandoned) {
-                return false;
-            }
-            sending = true;
-            return true;
+        Publish(OutboundRecord record, long deadlineNanos) {
+            this.record = record;
+            this.deadlineNanos = deadlineNanos;
         }
 
-        void attemptEnded() {
+        /** Starts the first attempt and answers a stage completing once no attempt runs any more. */
+        CompletionStage<Void> start() {
+            CompletableFuture<Void> finished;
+            synchronized (this) {
+                finished = finishedStage = new CompletableFuture<>();
+            }
+            attempt();
+            return finished;
+        }
+
+        /** One attempt, unless the publish was abandoned (timed out, closed): then none starts, and no retry. */
+        void attempt() {
+            boolean start;
+            synchronized (this) {
+                start = !abandoned;
+                if (start) {
+                    sending = true;
+                    attempts++;
+                }
+            }
+            if (!start) {
+                finish();
+                return;
+            }
+            if (!breaker.tryAcquirePermission()) {
+                attemptEnded();
+                outcome(null, CallNotPermittedException.createCallNotPermittedException(breaker));
+                return;
+            }
+            attemptStartedNanos = System.nanoTime();
+            CompletionStage<PublishReceipt> sent;
+            try {
+                sent = producer.get().send(record);
+            } catch (RuntimeException | Error e) {
+                accept(null, e);
+                return;
+            }
+            sent.whenComplete(this);
+        }
+
+        /** The end of an attempt at the broker: tells the breaker, then retries or completes. */
+        @Override
+        public void accept(PublishReceipt receipt, Throwable error) {
+            long took = System.nanoTime() - attemptStartedNanos;
+            CircuitBreaker.State before = breaker.getState();
+            if (error == null) {
+                breaker.onResult(took, TimeUnit.NANOSECONDS, receipt);
+            } else if (error instanceof Exception) {
+                breaker.onError(took, TimeUnit.NANOSECONDS, error);
+            } else {
+                breaker.releasePermission();
+            }
+            if (before != CircuitBreaker.State.OPEN && breaker.getState() == CircuitBreaker.State.OPEN) {
+                openedAtMillis = clock.millis(); // this call opened it: trial publishes pass once its open duration passed
+            }
+            attemptEnded();
+            outcome(receipt, error);
+        }
+
+        private void outcome(PublishReceipt receipt, Throwable error) {
+            if (error == null) {
+                finish();
+                result.complete(receipt);
+                return;
+            }
+            Throwable cause = Futures.unwrap(error);
+            if (attempts < config.maxAttempts() && isRetriable(cause) && !closed.get() && !result.isDone()) {
+                long backoff = (long) (config.retryBackoff().toMillis() * Math.pow(2.0, attempts - 1));
+                try {
+                    scheduler.schedule(this::attempt, backoff, TimeUnit.MILLISECONDS);
+                    return;
+                } catch (RejectedExecutionException shutDown) {
+                    // the scheduler stopped: fail with this attempt's error
+                }
+            }
+            finish();
+            result.completeExceptionally(translate(cause));
+        }
+
+        private void attemptEnded() {
             synchronized (this) {
                 sending = false;
                 if (!abandoned) {
@@ -348,18 +376,38 @@ final class DefaultPublisher implements Publisher {
             free();
         }
 
-        void abandon() {
+        /** The stage completed (in any way, also from outside). */
+        void completed(Throwable error) {
             synchronized (this) {
                 abandoned = true;
                 if (sending) {
+                    metrics(error);
                     return;
                 }
             }
             free();
+            metrics(error);
         }
 
-        void finished() {
+        private void metrics(Throwable error) {
+            if (error == null) {
+                metrics.count(MetricEvent.CONFIRMED, record.topic(), null);
+            } else {
+                metrics.count(MetricEvent.PUBLISH_FAILED, record.topic(), null);
+                LOG.debug("publish of message {} to {} failed: {}", record.id(), record.topic(), error.toString());
+            }
+        }
+
+        /** No attempt runs or will start: sends and retries are over. */
+        private void finish() {
             free();
+            CompletableFuture<Void> finished;
+            synchronized (this) {
+                finished = finishedStage;
+            }
+            if (finished != null) {
+                finished.complete(null);
+            }
         }
 
         private void free() {
@@ -370,6 +418,14 @@ final class DefaultPublisher implements Publisher {
                 freed = true;
             }
             window.release();
+        }
+
+        void expireIfOverdue(long now) {
+            if (now - deadlineNanos >= 0 && !result.isDone()) {
+                result.completeExceptionally(new KeelTimeoutException("message " + record.id() + " to "
+                        + record.topic() + " not confirmed within " + config.timeout()
+                        + "; it may still arrive, with the same id"));
+            }
         }
     }
 }

@@ -12,8 +12,10 @@ final class FlowControl {
 
     private final BrokerConsumer consumer;
     private final int maxInFlight;
+    private static final Runnable NOTHING = () -> { };
     private final AtomicInteger inFlight = new AtomicInteger();
-    private boolean full;
+    /** Written under the lock; read without it by {@link #finished()}, so a message that finishes takes no lock. */
+    private volatile boolean full;
     private boolean storeDown;
     private boolean held;
     private boolean paused;
@@ -25,13 +27,17 @@ final class FlowControl {
 
     void added(int n) {
         if (inFlight.addAndGet(n) >= maxInFlight) {
-            update(() -> full = true);
+            update(NOTHING);
         }
     }
 
+    /**
+     * Takes the lock only while full: either it sees {@code full} set, or the update that would set
+     * it reads the in-flight count after this decrement and finds it below the bound.
+     */
     void finished() {
-        if (inFlight.decrementAndGet() <= maxInFlight / 2) {
-            update(() -> full = false);
+        if (inFlight.decrementAndGet() <= maxInFlight / 2 && full) {
+            update(NOTHING);
         }
     }
 
@@ -63,6 +69,12 @@ final class FlowControl {
      */
     private synchronized void update(Runnable change) {
         change.run();
+        int now = inFlight.get();
+        if (now >= maxInFlight) {
+            full = true;
+        } else if (now <= maxInFlight / 2) {
+            full = false;
+        }
         boolean shouldPause = full || storeDown || held;
         if (shouldPause && !paused) {
             paused = true;

@@ -48,6 +48,35 @@ class BatcherTest {
     }
 
     @Test
+    void aSlowCallbackOfOneBatchShouldNotHoldBackTheNextCall() throws Exception {
+        ExecutorService twoThreads = Executors.newFixedThreadPool(2);
+        try {
+            CountDownLatch callbackRegistered = new CountDownLatch(1);
+            Batcher<Integer, Integer> batcher = new Batcher<>(inputs -> {
+                if (inputs.contains(1)) {
+                    await(callbackRegistered); // so the callback runs where the result is completed
+                }
+                return new ArrayList<>(inputs);
+            }, twoThreads, 100);
+            CountDownLatch callbackEntered = new CountDownLatch(1);
+            CountDownLatch releaseCallback = new CountDownLatch(1);
+            CompletableFuture<Integer> first = batcher.submit(1);
+            first.thenRun(() -> {
+                callbackEntered.countDown();
+                await(releaseCallback);
+            });
+            callbackRegistered.countDown();
+            assertThat(callbackEntered.await(10, TimeUnit.SECONDS)).isTrue();
+            // the first batch's callback still runs on its store thread: the next call goes out on the other
+            CompletableFuture<Integer> second = batcher.submit(2);
+            assertThat(second).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(2);
+            releaseCallback.countDown();
+        } finally {
+            twoThreads.shutdownNow();
+        }
+    }
+
+    @Test
     void aFailingCallShouldFailEveryRequestOfItsBatch() {
         Batcher<Integer, Integer> batcher = new Batcher<>(inputs -> {
             throw new IllegalStateException("store down");

@@ -1,5 +1,10 @@
 package dev.keel.core.internal;
 
+import java.util.concurrent.atomic.AtomicReference;
+import java.time.ZoneOffset;
+import java.time.ZoneId;
+import java.time.Instant;
+import dev.keel.PublisherState;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -167,6 +172,44 @@ class DefaultPublisherTest {
         assertThat(fast).failsWithin(Duration.ofSeconds(5)).withThrowableThat().havingCause()
                 .isInstanceOf(BrokerUnavailableException.class).withMessageContaining("circuit breaker is open");
         assertThat(producer.sent).hasSize(4);
+    }
+
+    @Test
+    void stateShouldSayCircuitOpenOnceFailuresOpenedTheBreakerThenHalfOpenAfterItsOpenDuration() {
+        Clock start = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+        AtomicReference<Clock> clock = new AtomicReference<>(start);
+        Clock moving = new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return clock.get().instant();
+            }
+        };
+        DefaultPublisher publisher = new DefaultPublisher("test", () -> producer, PublisherConfig.custom()
+                .maxAttempts(1).minimumCalls(4).failureRateThreshold(50).openDuration(Duration.ofMinutes(1)).build(),
+                scheduler, moving, MetricsRecorder.noop());
+        assertThat(publisher.state()).isEqualTo(PublisherState.ACCEPTING);
+        for (int i = 0; i < 4; i++) {
+            CompletableFuture<PublishReceipt> f = publisher.publishAsync("orders", Message.ofText("x")).toCompletableFuture();
+            int index = i;
+            await().until(() -> producer.sent.size() == index + 1);
+            producer.fail(i, new BrokerUnavailableException("down", null));
+            assertThat(f).failsWithin(Duration.ofSeconds(5));
+        }
+        assertThat(publisher.state()).isEqualTo(PublisherState.CIRCUIT_OPEN);
+        clock.set(Clock.offset(start, Duration.ofSeconds(59)));
+        assertThat(publisher.state()).isEqualTo(PublisherState.CIRCUIT_OPEN);
+        clock.set(Clock.offset(start, Duration.ofSeconds(61)));
+        assertThat(publisher.state()).isEqualTo(PublisherState.CIRCUIT_HALF_OPEN);
     }
 
     @Test

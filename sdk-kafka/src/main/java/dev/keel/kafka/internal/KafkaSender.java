@@ -10,10 +10,12 @@ import dev.keel.spi.support.DaemonThreads;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -25,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * The adapter's shared producer: one idempotent {@code acks=all} KafkaProducer. A send's stage
  * completes after the broker acknowledged the record (with its partition and offset), or with a
  * typed {@link KeelException}. Stages complete on a dedicated thread, never on the producer's I/O
- * thread, so a caller that publishes again from a completion cannot stall the producer.
+ * thread, so a caller that publishes again from a completion cannot stall the producer. The I/O
+ * thread only appends each acknowledged record to a queue; the completion thread is woken once per
+ * run of acknowledgements (a produce response acknowledges a batch of records), not once per record.
  */
 public final class KafkaSender implements BrokerProducer {
 
@@ -35,6 +39,9 @@ public final class KafkaSender implements BrokerProducer {
     private final TopicAdmin admin;
     private final Producer<byte[], byte[]> producer;
     private final ExecutorService completions;
+    /** Acknowledged sends not completed yet, drained in order on {@link #completions}. */
+    private final ConcurrentLinkedQueue<Runnable> acknowledged = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
     private final TopicGates gates;
     private final long maxRequestSize;
     private volatile boolean closed;
@@ -102,15 +109,39 @@ public final class KafkaSender implements BrokerProducer {
 
         try {
             producer.send(RecordMapping.toKafka(record), (metadata, error) -> {
-                try {
-                    completions.execute(() -> complete(record, metadata, error, result));
-                } catch (RejectedExecutionException closing) {
-                    complete(record, metadata, error, result);
-                }
+                acknowledged.add(() -> complete(record, metadata, error, result));
+                scheduleDrain();
             });
         } catch (RuntimeException e) {
             fail(record, e, result);
         }
+    }
+
+    /** Starts a drain on the completion thread unless one is under way (it will see what was just added). */
+    private void scheduleDrain() {
+        if (!acknowledged.isEmpty() && draining.compareAndSet(false, true)) {
+            try {
+                completions.execute(this::drain);
+            } catch (RejectedExecutionException closing) {
+                drain();
+            }
+        }
+    }
+
+    private void drain() {
+        try {
+            Runnable completion;
+            while ((completion = acknowledged.poll()) != null) {
+                try {
+                    completion.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("A publish completion failed: {}", e.toString());
+                }
+            }
+        } finally {
+            draining.set(false);
+        }
+        scheduleDrain(); // one added after the last poll and before the flag cleared
     }
 
     private void complete(OutboundRecord record, RecordMetadata metadata, Exception error,
