@@ -86,7 +86,11 @@ public final class SubscriptionConfig<T> {
 
     public Ordering ordering() { return ordering; }
 
-    /** Handler parallelism: lanes under PER_KEY (lane = hash(key) mod lanes), worker count when unordered. */
+    /**
+     * Handler parallelism: at most this many messages are handled at once. Under PER_KEY any key with
+     * a message ready takes any free lane (one message per key at a time, in order); unordered, the
+     * worker count.
+     */
     public int lanes() { return lanes; }
 
     /** The most messages held unacknowledged; the broker is paused when reached. */

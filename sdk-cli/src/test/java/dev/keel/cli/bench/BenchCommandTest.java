@@ -39,6 +39,7 @@ class BenchCommandTest {
         assertThat(lanes.get("lanes_msgs_per_sec").asDouble()).isPositive();
         assertThat(lanes.get("sequential_msgs_per_sec").asDouble()).isPositive();
         assertThat(lanes.has("lanes_over_sequential")).isTrue();
+        assertThat(lanes.get("lanes_efficiency").asDouble()).isPositive();
 
         JsonNode latency = json.get("latency");
         assertThat(latency.get("messages").asInt()).isEqualTo(100);

@@ -9,7 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds the lanes of a subscription that stall, on the injected clock: a lane whose current message
+ * Finds the lanes of a subscription that stall, on the injected clock: a lane (one of the
+ * subscription's {@code lanes} worker slots, which any key takes when free) whose current message
  * has held it for {@link #STALL_AFTER} or longer. One WARN per stall episode (naming the lane and how
  * long), however long it lasts and however often it is checked, {@link MetricEvent#LANE_STALLED}
  * counted once, and one INFO when the lane moves on.
@@ -66,8 +67,9 @@ final class LaneStallWatch {
                 stalledSince[lane] = since;
                 metrics.count(MetricEvent.LANE_STALLED, topic, group);
                 log.warn("lane {} of the subscription to {} for group {} has been held by one message for {} s (a "
-                        + "slow or blocked handler, or long retries or dead-lettering): the keys of this lane wait "
-                        + "behind it; logged once, until it moves again", lane, topic, group, (now - since) / 1000);
+                        + "slow or blocked handler, or long retries or dead-lettering): the later messages of its "
+                        + "key wait behind it, and the other keys have one lane fewer; logged once, until it moves "
+                        + "again", lane, topic, group, (now - since) / 1000);
             }
         }
     }
