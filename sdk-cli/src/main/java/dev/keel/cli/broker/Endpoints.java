@@ -40,17 +40,24 @@ public final class Endpoints {
      * @throws EnvironmentException when none answers, naming each
      */
     public static void requireAnyReachable(String what, String list, int defaultPort, String flag, String hint) {
+        List<InetSocketAddress> addresses = hostPorts(list, defaultPort, flag);
+        if (addresses.size() == 1) {
+            requireReachable(what, addresses.get(0).getHostString(), addresses.get(0).getPort(), hint);
+            return;
+        }
         List<String> failures = new ArrayList<>();
-        for (InetSocketAddress address : hostPorts(list, defaultPort, flag)) {
-            try {
-                requireReachable(what, address.getHostString(), address.getPort(), hint);
+        for (InetSocketAddress address : addresses) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(address.getHostString(), address.getPort()),
+                        (int) DEFAULT_CONNECT_TIMEOUT.toMillis());
                 return;
-            } catch (EnvironmentException e) {
-                failures.add(address.getHostString() + ":" + address.getPort());
+            } catch (IOException | IllegalArgumentException e) {
+                failures.add(address.getHostString() + ":" + address.getPort() + " (" + e.getClass().getSimpleName()
+                        + ": " + e.getMessage() + ")");
             }
         }
-        throw new EnvironmentException("cannot reach " + what + " at " + (failures.size() == 1 ? "" : "any of ")
-                + String.join(", ", failures) + ". " + hint);
+        throw new EnvironmentException("cannot reach " + what + " at any of " + String.join(", ", failures) + ". "
+                + hint);
     }
 
     /** Every {@code host:port} of a comma-separated list, with {@code defaultPort} where absent. */

@@ -29,7 +29,7 @@ final class RedisSupport {
         } catch (EnvironmentException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new EnvironmentException("cannot reach " + target.description() + " ("
+            throw new EnvironmentException("cannot reach " + (target.cluster() ? "" : "Redis at ") + target.description() + " ("
                     + e.getClass().getSimpleName() + ": " + e.getMessage() + "). Start Redis there (e.g. "
                     + "'redis-server --port 6379 --save \"\" --appendonly no') or leave out --redis to use the "
                     + "in-memory store.", e);

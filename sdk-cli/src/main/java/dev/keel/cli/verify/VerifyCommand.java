@@ -30,6 +30,8 @@ import picocli.CommandLine.Spec;
                 + "oversized messages refused with a typed error.",
             "With --duration it runs rounds until the time is up, drawing each round's faults from --seed, and "
                 + "prints one line per round.",
+            "On a cluster, --kill-node kills a node mid-stream and starts it again through its --node-control "
+                + "command, and the same checks run (docs/high-availability.md).",
             "Without --broker it runs on the embedded in-memory broker and store: nothing to install."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every check passed", "1:a guarantee was violated (the report says which, and where)",

@@ -51,7 +51,7 @@ class NodeKillUsageTest {
                 "--no-progress");
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
-        assertThat(run.err()).contains("cannot reach Kafka at any of 127.0.0.1:1, 127.0.0.1:2");
+        assertThat(run.err()).contains("cannot reach Kafka at any of 127.0.0.1:1 (").contains(", 127.0.0.1:2 (");
     }
 
     @Test
