@@ -1,6 +1,7 @@
 package dev.keel.cli.verify;
 
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +54,7 @@ public final class NodeCommand {
     static Result run(NodeControl node, String action, Duration timeout) {
         long started = System.nanoTime();
         ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", node.command(action))
-                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Map<String, String> env = builder.environment();
         env.put("KEEL_NODE", node.name());
         env.put("KEEL_ACTION", action);

@@ -13,13 +13,10 @@ final class PauseMeter {
     private final LongSupplier nanoTime;
     private final AtomicLong last;
     private final AtomicLong longest = new AtomicLong();
-    private final AtomicLong longestEndedAt = new AtomicLong(-1);
-    private final long startedAt;
 
     PauseMeter(LongSupplier nanoTime) {
         this.nanoTime = nanoTime;
-        this.startedAt = nanoTime.getAsLong();
-        this.last = new AtomicLong(startedAt);
+        this.last = new AtomicLong(nanoTime.getAsLong());
     }
 
     static PauseMeter started() {
@@ -29,23 +26,10 @@ final class PauseMeter {
     void mark() {
         long now = nanoTime.getAsLong();
         long gap = now - last.getAndAccumulate(now, Math::max);
-        if (gap > longest.get()) {
-            synchronized (this) {
-                if (gap > longest.get()) {
-                    longest.set(gap);
-                    longestEndedAt.set(now);
-                }
-            }
-        }
+        longest.accumulateAndGet(gap, Math::max);
     }
 
     Duration longest() {
         return Duration.ofNanos(longest.get());
-    }
-
-    /** When the longest pause ended, from the meter's start; {@code null} before any event. */
-    synchronized Duration longestEndedAfter() {
-        long at = longestEndedAt.get();
-        return at < 0 ? null : Duration.ofNanos(at - startedAt);
     }
 }
