@@ -27,13 +27,24 @@ public final class BrokerOptions {
             showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER)
     private String rabbitUri = DEFAULT_RABBIT;
 
+    @Option(names = "--rabbit-addresses", paramLabel = "HOST:PORT[,...]",
+            description = "RabbitMQ cluster nodes (--broker rabbit): the client connects to a live one and moves to "
+                    + "another when it fails; credentials, vhost and TLS still come from --rabbit-uri. "
+                    + "Default: the --rabbit-uri host alone.")
+    private String rabbitAddresses;
+
     @Option(names = "--namesrv", paramLabel = "HOST:PORT", defaultValue = DEFAULT_NAMESRV,
             description = "RocketMQ name server (--broker rocket). Default: ${DEFAULT-VALUE}.")
     private String namesrv = DEFAULT_NAMESRV;
 
     @Option(names = "--redis", paramLabel = "URI",
-            description = "Redis idempotency store, e.g. redis://127.0.0.1:6379. Default: the in-memory store.")
+            description = "Redis idempotency store, e.g. redis://127.0.0.1:6379; a Redis Cluster by its seed nodes, "
+                    + "redis://[user:password@]host:port,host:port,... Default: the in-memory store.")
     private String redis;
+
+    @Option(names = "--redis-cluster",
+            description = "The --redis URI names a Redis Cluster node (implied when it names several).")
+    private boolean redisCluster;
 
     @Option(names = "--redis-wait-replicas", paramLabel = "N", defaultValue = "0",
             description = "With --redis: every claim and completion waits until N replicas of the Redis master have it "
@@ -43,6 +54,16 @@ public final class BrokerOptions {
     @Option(names = "--partitions", paramLabel = "P", defaultValue = "4",
             description = "Partitions (Kafka partitions, RabbitMQ partition queues per group, RocketMQ queues per broker) of the topics created. Default: ${DEFAULT-VALUE}.")
     private int partitions = 4;
+
+    @Option(names = "--replication-factor", paramLabel = "R", defaultValue = "1",
+            description = "Replicas of each partition of the topics created (Kafka replicas, RabbitMQ quorum queue "
+                    + "members); 3 on a three-node cluster. Default: ${DEFAULT-VALUE}.")
+    private int replicationFactor = 1;
+
+    @Option(names = "--min-insync-replicas", paramLabel = "M", defaultValue = "1",
+            description = "Kafka: replicas that must have a message before its publish is confirmed (min.insync."
+                    + "replicas of the topics created); 2 with --replication-factor 3. Default: ${DEFAULT-VALUE}.")
+    private int minInSyncReplicas = 1;
 
     @Option(names = "--keep-topics",
             description = "Keep the scratch topics (queues) this run declared on the broker; by default they are deleted.")
@@ -66,6 +87,39 @@ public final class BrokerOptions {
 
     public String namesrv() {
         return namesrv;
+    }
+
+    /** The cluster node addresses of {@code --rabbit-addresses}, or {@code null} for the URI's host alone. */
+    public String rabbitAddresses() {
+        return rabbitAddresses;
+    }
+
+    /** Whether {@code --redis} names a Redis Cluster: {@code --redis-cluster}, or several hosts in the URI. */
+    public boolean redisCluster() {
+        return redis != null && (redisCluster || RedisTarget.hostCount(redis) > 1);
+    }
+
+    public int replicationFactor() {
+        return replicationFactor;
+    }
+
+    public int minInSyncReplicas() {
+        return minInSyncReplicas;
+    }
+
+    /**
+     * Checks {@code --replication-factor} and {@code --min-insync-replicas} together.
+     *
+     * @throws IllegalArgumentException saying which flag to change
+     */
+    public void checkReplication() {
+        if (replicationFactor < 1 || replicationFactor > 32) {
+            throw new IllegalArgumentException("--replication-factor must be in [1, 32], was " + replicationFactor);
+        }
+        if (minInSyncReplicas < 1 || minInSyncReplicas > replicationFactor) {
+            throw new IllegalArgumentException("--min-insync-replicas must be in [1, --replication-factor="
+                    + replicationFactor + "], was " + minInSyncReplicas);
+        }
     }
 
     /** The Redis URI, or {@code null} for the in-memory store. */

@@ -6,6 +6,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Reachability checks and printable endpoints. */
 public final class Endpoints {
@@ -29,6 +31,42 @@ public final class Endpoints {
             throw new EnvironmentException("cannot reach " + what + " at " + host + ":" + port + " ("
                     + e.getClass().getSimpleName() + ": " + e.getMessage() + "). " + hint);
         }
+    }
+
+    /**
+     * Checks that at least one of the comma-separated {@code host:port} addresses answers (a cluster
+     * with a node down is still reachable); {@code defaultPort} where a port is absent.
+     *
+     * @throws EnvironmentException when none answers, naming each
+     */
+    public static void requireAnyReachable(String what, String list, int defaultPort, String flag, String hint) {
+        List<InetSocketAddress> addresses = hostPorts(list, defaultPort, flag);
+        if (addresses.size() == 1) {
+            requireReachable(what, addresses.get(0).getHostString(), addresses.get(0).getPort(), hint);
+            return;
+        }
+        List<String> failures = new ArrayList<>();
+        for (InetSocketAddress address : addresses) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(address.getHostString(), address.getPort()),
+                        (int) DEFAULT_CONNECT_TIMEOUT.toMillis());
+                return;
+            } catch (IOException | IllegalArgumentException e) {
+                failures.add(address.getHostString() + ":" + address.getPort() + " (" + e.getClass().getSimpleName()
+                        + ": " + e.getMessage() + ")");
+            }
+        }
+        throw new EnvironmentException("cannot reach " + what + " at any of " + String.join(", ", failures) + ". "
+                + hint);
+    }
+
+    /** Every {@code host:port} of a comma-separated list, with {@code defaultPort} where absent. */
+    public static List<InetSocketAddress> hostPorts(String list, int defaultPort, String flag) {
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        for (String part : list.split(",", -1)) {
+            addresses.add(firstHostPort(part, defaultPort, flag));
+        }
+        return addresses;
     }
 
     /** Splits {@code host:port} (the first of a comma-separated list), with {@code defaultPort} when absent. */

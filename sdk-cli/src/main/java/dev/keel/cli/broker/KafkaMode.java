@@ -4,7 +4,6 @@ import dev.keel.cli.bench.Progress;
 import dev.keel.kafka.KafkaAdapter;
 import dev.keel.kafka.KafkaConfig;
 import dev.keel.spi.BrokerAdapter;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -33,9 +32,7 @@ final class KafkaMode implements BrokerMode {
 
     @Override
     public void preflight(BrokerOptions options) {
-        InetSocketAddress first = Endpoints.firstHostPort(options.bootstrapServers(), DEFAULT_PORT,
-                "--bootstrap-servers");
-        Endpoints.requireReachable("Kafka", first.getHostString(), first.getPort(),
+        Endpoints.requireAnyReachable("Kafka", options.bootstrapServers(), DEFAULT_PORT, "--bootstrap-servers",
                 "Start a Kafka broker there (docs/cli.md, 'Running against real brokers') or point "
                         + "--bootstrap-servers at one; --broker memory needs nothing installed.");
     }

@@ -20,13 +20,16 @@ final class RabbitMode implements BrokerMode {
 
     @Override
     public String endpoint(BrokerOptions options) {
-        return Endpoints.redact(options.rabbitUri());
+        return Endpoints.redact(options.rabbitUri()) + (options.rabbitAddresses() == null ? ""
+                : " on nodes " + String.join(",", config(options).addresses()));
     }
 
     @Override
     public void preflight(BrokerOptions options) {
         RabbitConfig config = config(options);
-        Endpoints.requireReachable("RabbitMQ", config.host(), config.port(),
+        String nodes = config.addresses().isEmpty() ? config.host() + ":" + config.port()
+                : String.join(",", config.addresses());
+        Endpoints.requireAnyReachable("RabbitMQ", nodes, DEFAULT_PORT, "--rabbit-addresses",
                 "Start RabbitMQ there (e.g. 'systemctl start rabbitmq-server', docs/cli.md) or point --rabbit-uri "
                         + "at one; --broker memory needs nothing installed.");
     }
@@ -45,7 +48,15 @@ final class RabbitMode implements BrokerMode {
 
     static RabbitConfig config(BrokerOptions options) {
         try {
-            return RabbitConfig.builder().uri(options.rabbitUri()).connectionName("keel-cli").build();
+            RabbitConfig.Builder b = RabbitConfig.builder().uri(options.rabbitUri()).connectionName("keel-cli");
+            if (options.rabbitAddresses() != null) {
+                try {
+                    b.addresses(options.rabbitAddresses());
+                } catch (IllegalArgumentException e) {
+                    throw new EnvironmentException("--rabbit-addresses: " + e.getMessage(), e);
+                }
+            }
+            return b.build();
         } catch (IllegalArgumentException e) {
             throw new EnvironmentException("--rabbit-uri: " + e.getMessage() + ", e.g. "
                     + "amqp://guest:guest@127.0.0.1:5672/%2F", e);

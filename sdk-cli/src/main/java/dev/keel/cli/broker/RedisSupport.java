@@ -3,7 +3,6 @@ package dev.keel.cli.broker;
 import dev.keel.cli.EnvironmentException;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.redis.RedisIdempotencyStore;
-import dev.keel.dedup.redis.RedisStoreConfig;
 import dev.keel.dedup.ClaimResult;
 import java.net.URI;
 import java.time.Duration;
@@ -20,9 +19,8 @@ final class RedisSupport {
     }
 
     /** One claim and release on a scratch namespace, through the store itself (AUTH and TLS included). */
-    static void preflight(String uri) {
-        parse(uri);
-        try (IdempotencyStore store = store(uri, 0)) {
+    static void preflight(RedisTarget target) {
+        try (IdempotencyStore store = store(target, 0)) {
             String id = UUID.randomUUID().toString();
             ClaimResult claim = store.claim(PREFLIGHT_NAMESPACE, id, UUID.randomUUID().toString(), Duration.ofSeconds(5));
             if (claim.isClaimed()) {
@@ -31,7 +29,7 @@ final class RedisSupport {
         } catch (EnvironmentException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new EnvironmentException("cannot reach Redis at " + Endpoints.redact(uri) + " ("
+            throw new EnvironmentException("cannot reach " + (target.cluster() ? "" : "Redis at ") + target.description() + " ("
                     + e.getClass().getSimpleName() + ": " + e.getMessage() + "). Start Redis there (e.g. "
                     + "'redis-server --port 6379 --save \"\" --appendonly no') or leave out --redis to use the "
                     + "in-memory store.", e);
@@ -39,10 +37,9 @@ final class RedisSupport {
     }
 
     /** The store at {@code uri}; with {@code waitReplicas} above 0, each claim and completion waits for them. */
-    static IdempotencyStore store(String uri, int waitReplicas) {
+    static IdempotencyStore store(RedisTarget target, int waitReplicas) {
         try {
-            return RedisIdempotencyStore.create(RedisStoreConfig.custom().uri(uri)
-                    .waitForReplicas(waitReplicas, WAIT_TIMEOUT).build());
+            return RedisIdempotencyStore.create(target.config(waitReplicas, WAIT_TIMEOUT));
         } catch (IllegalArgumentException e) {
             throw new EnvironmentException("--redis: " + e.getMessage(), e);
         }

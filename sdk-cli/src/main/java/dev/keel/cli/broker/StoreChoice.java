@@ -14,10 +14,12 @@ public final class StoreChoice {
     public static final int DEFAULT_REDIS_PORT = 6379;
 
     private final String redisUri;
+    private final RedisTarget target;
     private final int waitReplicas;
 
-    private StoreChoice(String redisUri, int waitReplicas) {
+    private StoreChoice(String redisUri, RedisTarget target, int waitReplicas) {
         this.redisUri = redisUri;
+        this.target = target;
         this.waitReplicas = waitReplicas;
     }
 
@@ -27,9 +29,11 @@ public final class StoreChoice {
             throw new EnvironmentException("--redis-wait-replicas needs --redis and a count of 0 or more, was "
                     + options.redisWaitReplicas());
         }
-        StoreChoice choice = new StoreChoice(options.redis(), options.redisWaitReplicas());
+        RedisTarget target = options.redis() == null ? null
+                : RedisTarget.parse(options.redis(), options.redisCluster());
+        StoreChoice choice = new StoreChoice(options.redis(), target, options.redisWaitReplicas());
         if (choice.isRedis()) {
-            RedisSupport.preflight(options.redis());
+            RedisSupport.preflight(target);
         }
         return choice;
     }
@@ -43,7 +47,7 @@ public final class StoreChoice {
     }
 
     public String description() {
-        return isRedis() ? "redis (" + Endpoints.redact(redisUri) + (waitReplicas > 0 ? ", waiting for " + waitReplicas
+        return isRedis() ? "redis (" + target.description() + (waitReplicas > 0 ? ", waiting for " + waitReplicas
                 + " replica(s)" : "") + ")" : "in-memory";
     }
 
@@ -52,10 +56,15 @@ public final class StoreChoice {
      * an in-memory store, chosen on purpose: every CLI run is a single process.
      */
     public IdempotencyStore create() {
-        return isRedis() ? RedisSupport.store(redisUri, waitReplicas) : new InMemoryIdempotencyStore(Clock.systemUTC());
+        return isRedis() ? RedisSupport.store(target, waitReplicas) : new InMemoryIdempotencyStore(Clock.systemUTC());
     }
 
-    /** The Redis host and port of {@code --redis}; only when {@link #isRedis()}. */
+    /** Whether {@code --redis} names a Redis Cluster (a proxy cannot stand in front of one). */
+    public boolean isCluster() {
+        return isRedis() && target.cluster();
+    }
+
+    /** The Redis host and port of {@code --redis}; only when {@link #isRedis()} and not a cluster. */
     public InetSocketAddress redisAddress() {
         URI uri = RedisSupport.parse(redisUri);
         return InetSocketAddress.createUnresolved(uri.getHost(), uri.getPort() == -1 ? DEFAULT_REDIS_PORT
@@ -67,13 +76,13 @@ public final class StoreChoice {
      * of the URI's own address; credentials, database and scheme stay those of the URI.
      */
     public IdempotencyStore createThrough(String host, int port) {
-        if (!isRedis()) {
-            throw new IllegalStateException("no --redis to reach through a proxy");
+        if (!isRedis() || isCluster()) {
+            throw new IllegalStateException("no standalone --redis to reach through a proxy");
         }
         URI uri = RedisSupport.parse(redisUri);
         String through = uri.getScheme() + "://" + (uri.getRawUserInfo() != null ? uri.getRawUserInfo() + "@" : "")
                 + host + ":" + port + (uri.getRawPath() != null ? uri.getRawPath() : "")
                 + (uri.getRawQuery() != null ? "?" + uri.getRawQuery() : "");
-        return RedisSupport.store(through, waitReplicas);
+        return RedisSupport.store(RedisTarget.parse(through, false), waitReplicas);
     }
 }

@@ -27,7 +27,13 @@ public record FaultEnvironment(String broker, boolean redis, boolean proxyableRe
 
     /** The environment of {@code --broker broker} with {@code --redis redisUri} ({@code null}: none). */
     public static FaultEnvironment of(String broker, String redisUri) {
-        return new FaultEnvironment(broker, redisUri != null, redisUri != null && isLoopbackRedis(redisUri));
+        return of(broker, redisUri, false);
+    }
+
+    /** As {@link #of(String, String)}; a Redis Cluster is never proxyable (its nodes redirect clients to each other). */
+    public static FaultEnvironment of(String broker, String redisUri, boolean redisCluster) {
+        return new FaultEnvironment(broker, redisUri != null, redisUri != null && !redisCluster
+                && isLoopbackRedis(redisUri));
     }
 
     /** Whether the run is on the embedded in-memory broker. */

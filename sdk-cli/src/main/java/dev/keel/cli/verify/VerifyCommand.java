@@ -10,6 +10,7 @@ import dev.keel.cli.outbox.OutboxOptions;
 import dev.keel.cli.outbox.OutboxVerify;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine.Command;
@@ -29,10 +30,13 @@ import picocli.CommandLine.Spec;
                 + "oversized messages refused with a typed error.",
             "With --duration it runs rounds until the time is up, drawing each round's faults from --seed, and "
                 + "prints one line per round.",
+            "On a cluster, --kill-node kills a node mid-stream and starts it again through its --node-control "
+                + "command, and the same checks run (docs/high-availability.md).",
             "Without --broker it runs on the embedded in-memory broker and store: nothing to install."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every check passed", "1:a guarantee was violated (the report says which, and where)",
-            "2:bad flag or value, unreachable broker or Redis, broker not available yet",
+            "2:bad flag or value, unreachable broker or Redis, broker not available yet, a --node-control command "
+                + "that failed",
             "3:internal error in keel (please report it)"})
 public final class VerifyCommand implements Callable<Integer> {
 
@@ -106,6 +110,35 @@ public final class VerifyCommand implements Callable<Integer> {
                     + "duplicates crashes and duplicate publishes cause. Exits 1.")
     private boolean unsafeNoDedup;
 
+    @Option(names = "--kill-node", paramLabel = "NAME[,NAME...]", split = ",",
+            description = "Kill this broker node mid-stream and start it again, through its --node-control command; "
+                    + "with several names (or --duration rounds) round n kills the n-th, cycling. The report says "
+                    + "when each node went down, for how long the stream paused, and which publishes failed.")
+    private List<String> killNodes;
+
+    @Option(names = "--node-control", paramLabel = "NAME=COMMAND",
+            description = "How to kill and start node NAME (repeat per node): a shell command (run by /bin/sh -c) "
+                    + "with {action} replaced by kill or start and {node} by NAME, e.g. "
+                    + "'kafka-2=ssh kafka-2 sudo /opt/keel/node.sh {action}'. It must return once the node is "
+                    + "down (kill) or back (start), exit 0 on success; KEEL_NODE and KEEL_ACTION are also set.")
+    private List<String> nodeControls;
+
+    @Option(names = "--kill-at", paramLabel = "FRACTION", defaultValue = "" + NodeKillSettings.DEFAULT_AT,
+            description = "With --kill-node: the fraction of a round's publishes sent before the kill; the rest "
+                    + "are published while the node is down. Default: ${DEFAULT-VALUE}.")
+    private double killAt;
+
+    @Option(names = "--down-for", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
+            description = "With --kill-node: how long the node stays down before its start command. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    private Duration downFor;
+
+    @Option(names = "--control-timeout", paramLabel = "DURATION", defaultValue = "120s",
+            converter = DurationConverter.class,
+            description = "With --kill-node: how long one kill or start command may take before it is killed "
+                    + "and the run reports it (exit 2). Default: ${DEFAULT-VALUE}.")
+    private Duration controlTimeout;
+
     @Option(names = "--progress", negatable = true,
             description = "Progress bar on stderr. Default: on when stderr is a terminal.")
     private Boolean progress;
@@ -113,7 +146,22 @@ public final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         BrokerMode mode = BrokerModes.lookup(broker.broker());
+        NodeKillSettings nodeKills;
+        try {
+            broker.checkReplication();
+            nodeKills = NodeKillSettings.of(killNodes, nodeControls, killAt, downFor, controlTimeout);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (nodeKills != null && FaultEnvironment.EMBEDDED.equals(mode.name())) {
+            throw new ParameterException(spec.commandLine(), "--kill-node needs a real broker cluster (--broker "
+                    + "kafka, rabbit or rocket): the embedded broker has no node to kill");
+        }
         if (outbox.database().url() != null) {
+            if (nodeKills != null) {
+                throw new ParameterException(spec.commandLine(), "--kill-node is not supported with the outbox "
+                        + "check (--outbox) yet; run them separately");
+            }
             return outboxRun(mode);
         }
         VerifySettings settings;
@@ -122,7 +170,7 @@ public final class VerifyCommand implements Callable<Integer> {
                     : VerifySettings.DEFAULT_MESSAGES;
             settings = new VerifySettings(n, keys, lanes, crashRate, maxCrashes, duplicateRate, poisonRate,
                     seed != null ? seed : ThreadLocalRandom.current().nextLong(1, 1_000_000_000L), !unsafeNoDedup,
-                    lease, timeout, FaultKind.parse(faults, FaultEnvironment.of(mode.name(), broker.redis())),
+                    lease, timeout, FaultKind.parse(faults, FaultEnvironment.of(mode.name(), broker.redis(), broker.redisCluster())),
                     duration);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
@@ -130,9 +178,13 @@ public final class VerifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean showProgress = progress != null ? progress : System.console() != null;
-        VerifyReport report = new VerifyRun(mode, broker, settings, Progress.to(err, showProgress), out).run();
+        VerifyReport report = new VerifyRun(mode, broker, settings, nodeKills, Progress.to(err, showProgress), out)
+                .run();
         report.print(out);
-        return report.passed() ? ExitCodes.OK : ExitCodes.VIOLATIONS;
+        if (!report.passed()) {
+            return ExitCodes.VIOLATIONS;
+        }
+        return report.controlFailed() ? ExitCodes.USAGE_OR_ENVIRONMENT : ExitCodes.OK;
     }
 
     private int outboxRun(BrokerMode mode) throws Exception {

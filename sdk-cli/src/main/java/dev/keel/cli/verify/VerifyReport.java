@@ -20,11 +20,12 @@ import java.util.Objects;
  * @param repeatsByCrash per crash, the ids of its window that were repeated
  * @param violations     what went wrong
  * @param notes          remarks (timeouts, unconfirmed publishes, lost leases)
+ * @param outages        the node kills of {@code --kill-node}, one per round; empty without it
  * @param elapsed        wall time of the run
  */
 public record VerifyReport(VerifySettings settings, Counts counts, List<FaultRow> faults,
                            List<ConsumerDisruption> disruptions, Map<ConsumerDisruption, Integer> repeatsByCrash,
-                           Violations violations, List<String> notes, Duration elapsed) {
+                           Violations violations, List<String> notes, List<OutageRow> outages, Duration elapsed) {
 
     /** The most disruptions listed one by one; the rest are summed up. */
     static final int MAX_DISRUPTION_ROWS = 20;
@@ -65,6 +66,19 @@ public record VerifyReport(VerifySettings settings, Counts counts, List<FaultRow
     public record FaultRow(String kind, long planned, long injected, String detail) {
     }
 
+    /**
+     * One round's node kill and what the stream went through.
+     *
+     * @param round         the round
+     * @param outage        the node, when it was killed and started, and the control commands' results
+     * @param confirmPause  the longest pause between two publish confirmations in the round
+     * @param deliveryPause the longest pause between two deliveries in the round
+     * @param unconfirmed   publishes of the round that failed
+     */
+    public record OutageRow(int round, NodeOutage outage, Duration confirmPause, Duration deliveryPause,
+                            long unconfirmed) {
+    }
+
     public VerifyReport {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(counts, "counts");
@@ -72,11 +86,17 @@ public record VerifyReport(VerifySettings settings, Counts counts, List<FaultRow
         disruptions = List.copyOf(disruptions);
         repeatsByCrash = Map.copyOf(repeatsByCrash);
         notes = List.copyOf(notes);
+        outages = List.copyOf(outages);
     }
 
     /** Whether every guarantee held: no violation of any kind. */
     public boolean passed() {
         return violations.total() == 0;
+    }
+
+    /** Whether a {@code --node-control} command failed or a node was not killed: the outage was not proven. */
+    public boolean controlFailed() {
+        return outages.stream().anyMatch(o -> o.outage().controlFailed());
     }
 
     /** Prints the measures, faults, crashes, violations, notes and the verdict with the seed. */
@@ -124,12 +144,20 @@ public record VerifyReport(VerifySettings settings, Counts counts, List<FaultRow
                 examples.forEach(e -> out.println("    - " + e));
             }
         }
+        if (!outages.isEmpty()) {
+            out.println();
+            printOutages(out);
+        }
         notes.forEach(n -> out.println("note: " + n));
         out.println();
         String took = String.format(Locale.ROOT, "%.1f s", elapsed.toMillis() / 1000.0);
         String rounds = settings.rounds() ? " in " + counts.rounds() + " round(s)" : "";
-        if (passed()) {
-            out.println("PASS: no violation" + rounds + " (" + took + ")");
+        if (passed() && controlFailed()) {
+            out.println("NOT PROVEN: no violation" + rounds + ", but a node was not killed and started as asked "
+                    + "(see node kills above) (" + took + ")");
+        } else if (passed()) {
+            out.println("PASS: no violation" + rounds + (outages.isEmpty() ? "" : ", " + outages.size()
+                    + " node kill(s)") + " (" + took + ")");
         } else {
             out.println("FAIL: " + violations.total() + " violation(s)" + rounds
                     + (settings.rounds() ? ", " + counts.failedRounds() + " round(s) failed" : "") + " (" + took
@@ -137,6 +165,32 @@ public record VerifyReport(VerifySettings settings, Counts counts, List<FaultRow
         }
         out.println("seed " + settings.seed() + ": rerun with --seed " + settings.seed());
         out.flush();
+    }
+
+    /**
+     * One row per node kill: when in its round, how long the control commands took, how long the
+     * node was down, the longest pauses of the stream, and the publishes that failed meanwhile.
+     */
+    private void printOutages(PrintWriter out) {
+        out.println("node kills (--kill-node):");
+        TextTable table = new TextTable("round>", "node", "killed at>", "kill took>", "down>", "start took>",
+                "longest pause: confirms>", "deliveries>", "unconfirmed>");
+        for (OutageRow row : outages) {
+            NodeOutage o = row.outage();
+            table.row(row.round(), o.node(), seconds(o.killedAfter()), o.kill() == null ? "-" : seconds(o.kill().took()),
+                    seconds(o.downFor()), o.start() == null ? "-" : seconds(o.start().took()),
+                    seconds(row.confirmPause()), seconds(row.deliveryPause()), row.unconfirmed());
+        }
+        table.print(out, "  ");
+        out.println("  killed at: into the round; down: from the kill command's return to the start command; longest "
+                + "pause: between two publish confirmations, two deliveries");
+        for (OutageRow row : outages) {
+            row.outage().problems().forEach(p -> out.println("  round " + row.round() + ": " + p));
+        }
+    }
+
+    private static String seconds(Duration d) {
+        return d == null ? "-" : DurationText.seconds(d);
     }
 
     /**

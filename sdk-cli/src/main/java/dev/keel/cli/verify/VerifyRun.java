@@ -77,14 +77,20 @@ public final class VerifyRun {
     private final Set<String> delivered = ConcurrentHashMap.newKeySet();
     private final FaultTally tally = new FaultTally();
     private final List<RoundData> rounds = new ArrayList<>();
+    private final NodeKillSettings nodeKills;
+    private final List<VerifyReport.OutageRow> outages = new ArrayList<>();
+    private volatile PauseMeter deliveryPauses = PauseMeter.started();
+    private volatile PauseMeter confirmPauses = PauseMeter.started();
     private long confirmedSoFar;
     private long failedRounds;
 
     /**
-     * @param out where the header and one line per round go as the run goes
+     * @param nodeKills the node each round kills and how ({@code --kill-node}); {@code null}: none
+     * @param out       where the header and one line per round go as the run goes
      */
-    public VerifyRun(BrokerMode mode, BrokerOptions options, VerifySettings settings, Progress progress,
-                     PrintWriter out) {
+    public VerifyRun(BrokerMode mode, BrokerOptions options, VerifySettings settings, NodeKillSettings nodeKills,
+                     Progress progress, PrintWriter out) {
+        this.nodeKills = nodeKills;
         this.mode = mode;
         this.options = options;
         this.settings = settings;
@@ -97,7 +103,7 @@ public final class VerifyRun {
         String runId = "v" + Long.toString(System.currentTimeMillis(), 36)
                 + Long.toString(Math.abs(settings.seed() % 1296), 36);
         String topic = "keel-verify-" + runId;
-        FaultEnvironment env = FaultEnvironment.of(mode.name(), options.redis());
+        FaultEnvironment env = FaultEnvironment.of(mode.name(), options.redis(), options.redisCluster());
         SizeLimits limits = SizeLimits.of(mode.name());
         mode.preflight(options);
         StoreChoice store = StoreChoice.from(options);
@@ -119,7 +125,10 @@ public final class VerifyRun {
         // deleted with their default dead-letter topics: <topic>.DLT, and that of the dead-letter reader
         List<String> scratch = List.of(topic, deadLetterTopic);
         adapter.observe(deadLetterTopic, deadLetters::observeRaw);
-        adapter.observe(topic, r -> delivered.add(r.id()));
+        adapter.observe(topic, r -> {
+            delivered.add(r.id());
+            deliveryPauses.mark();
+        });
         ObservedStore observedStore;
         LostReplyIdempotencyStore lostReplies;
         try {
@@ -132,8 +141,9 @@ public final class VerifyRun {
                 observedStore = new ObservedStore(lostReplies, id -> generationsRef[0].settled(id));
                 try (observedStore; Keel keel = Keel.builder(adapter).idempotencyStore(observedStore).metrics(metrics)
                         .publisherConfig(PublisherConfig.custom().openDuration(BREAKER_OPEN).build()).build()) {
-                    keel.ensureTopology(TopicSpec.builder(topic).partitions(options.partitions()).group(GROUP)
-                            .build());
+                    keel.ensureTopology(TopicSpec.builder(topic).partitions(options.partitions())
+                            .replicationFactor(options.replicationFactor())
+                            .minInSyncReplicas(options.minInSyncReplicas()).group(GROUP).build());
                     SubscriptionConfig<String> config = SubscriptionConfig.builder(topic, GROUP, Codec.utf8())
                             .guarantee(guarantee).ordering(Ordering.PER_KEY).lanes(settings.lanes())
                             .maxInFlight(Math.max(256, settings.lanes())).retryPolicy(POISON_RETRIES)
@@ -203,6 +213,12 @@ public final class VerifyRun {
                 settings.duplicateRate(), settings.poisonRate(), faults,
                 leftOut.isEmpty() || settings.faults().size() + leftOut.size() < FaultKind.values().length ? ""
                         : " (not on this broker: " + String.join("; ", leftOut) + ")"));
+        if (nodeKills != null) {
+            out.println(String.format(Locale.ROOT, "node kills: %s, one a round, after %d%% of its publishes (the "
+                            + "rest are published while it is down), down for %s, then started again",
+                    String.join(" then ", nodeKills.kills()), Math.round(nodeKills.at() * 100),
+                    DurationText.of(nodeKills.downFor())));
+        }
         out.println();
         out.flush();
     }
@@ -228,6 +244,10 @@ public final class VerifyRun {
         long handledAtStart = handled.sum();
         long lostRepliesAtStart = switches.lostReplies();
         generations.arm(n, faults.of(FaultKind.CRASH));
+        NodeKiller killer = nodeKills != null ? new NodeKiller(nodeKills.nodeOfRound(n), nodeKills, roundStart) : null;
+        confirmPauses = PauseMeter.started();
+        deliveryPauses = PauseMeter.started();
+        NodeOutage outage = null;
         FaultDriver driver = new FaultDriver(faults.faults(), switches, () -> handled.sum() - handledAtStart,
                 () -> generations.updateRecovery(this::accounted));
         driver.start();
@@ -235,9 +255,12 @@ public final class VerifyRun {
         Map<FaultPlan.Fault, FaultDriver.Run> runs;
         boolean timedOut;
         try {
-            outcome = publish(keel, topic, plan, faults.of(FaultKind.OVERSIZED), idPrefix, keyPrefix);
+            outcome = publish(keel, topic, plan, faults.of(FaultKind.OVERSIZED), idPrefix, keyPrefix, killer);
             timedOut = !awaitAccounted(plan, outcome, c.adapter(), topic);
         } finally {
+            if (killer != null) {
+                outage = killer.finish();
+            }
             runs = driver.finish();
             generations.disarm();
         }
@@ -271,11 +294,31 @@ public final class VerifyRun {
         progress.finish();
         out.println(RoundLine.of(data, runs, generations, disruptions, summary, violations, lostRepliesInRound,
                 Duration.ofNanos(System.nanoTime() - roundStart)));
+        if (outage != null) {
+            VerifyReport.OutageRow row = new VerifyReport.OutageRow(n, outage, confirmPauses.longest(),
+                    deliveryPauses.longest(), outcome.failedPublishes);
+            outages.add(row);
+            out.println("  " + outageLine(row));
+        }
         out.flush();
     }
 
+    /** The round line's addition: which node went down when, and how long the stream paused. */
+    private static String outageLine(VerifyReport.OutageRow row) {
+        NodeOutage o = row.outage();
+        if (!o.killed()) {
+            return "node " + o.node() + " not killed: " + String.join("; ", o.problems());
+        }
+        return "node " + o.node() + " killed " + DurationText.seconds(o.killedAfter()) + " into the round, "
+                + (o.start() == null ? "not started again" : o.start().succeeded() ? "started again after "
+                + DurationText.seconds(o.downFor()) + " down (start took " + DurationText.seconds(o.start().took())
+                + ")" : "its start failed") + "; longest pause " + DurationText.seconds(row.confirmPause())
+                + " between confirmations, " + DurationText.seconds(row.deliveryPause()) + " between deliveries; "
+                + row.unconfirmed() + " publish(es) not confirmed";
+    }
+
     private PublishOutcome publish(Keel keel, String topic, PublishPlan plan, List<FaultPlan.Fault> oversized,
-                                   String idPrefix, String keyPrefix) {
+                                   String idPrefix, String keyPrefix, NodeKiller killer) {
         progress.start("publish", plan.publishes().size());
         Map<Integer, List<FaultPlan.Fault>> oversizedAt = oversized.stream()
                 .collect(Collectors.groupingBy(FaultPlan.Fault::at));
@@ -283,7 +326,12 @@ public final class VerifyRun {
         List<CompletableFuture<PublishReceipt>> oversizedFutures = new ArrayList<>();
         List<Message> oversizedMessages = new ArrayList<>();
         List<FaultPlan.Fault> oversizedFaults = new ArrayList<>();
+        int killAt = killer == null ? -1 : (int) Math.floor(plan.publishes().size() * nodeKills.at());
         for (int i = 0; i < plan.publishes().size(); i++) {
+            if (i == killAt) {
+                killer.trigger();
+                killer.awaitKilled();
+            }
             for (FaultPlan.Fault f : oversizedAt.getOrDefault(i, List.of())) {
                 Message m = oversizedMessage(f, oversizedMessages.size(), idPrefix, keyPrefix);
                 oversizedMessages.add(m);
@@ -293,7 +341,12 @@ public final class VerifyRun {
             PublishPlan.Planned p = plan.publishes().get(i);
             Message message = Message.builder(p.payload(), Codec.utf8()).id(p.id()).key(p.key()).build();
             CompletableFuture<PublishReceipt> f = publishAsync(keel, topic, message);
-            f.whenComplete((r, e) -> progress.advance(1));
+            f.whenComplete((r, e) -> {
+                progress.advance(1);
+                if (e == null) {
+                    confirmPauses.mark();
+                }
+            });
             futures.add(f);
         }
         PublishOutcome outcome = new PublishOutcome();
@@ -437,7 +490,7 @@ public final class VerifyRun {
                 Math.max(0, deliveredCount - confirmed), generations.crashes(), summary.windowRepeats(), poison,
                 deadLettered, metrics.count(MetricEvent.RETRIED, topic), lostReplies.lostReplies());
         return new VerifyReport(settings, counts, tally.rows(generations.disruptions(), summary, settings.dedup()),
-                generations.disruptions(), summary.repeatsByCrash(), violations, notes, elapsed);
+                generations.disruptions(), summary.repeatsByCrash(), violations, notes, outages, elapsed);
     }
 
     /**

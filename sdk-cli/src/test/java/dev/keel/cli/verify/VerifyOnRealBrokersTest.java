@@ -82,6 +82,20 @@ class VerifyOnRealBrokersTest {
         }
     }
 
+    /** Also: of the --rabbit-addresses, one has nothing listening; the run connects through the live one. */
+    @Test
+    void aFailingNodeControlCommandShouldMakeTheRunNotProvenWithExitTwo(RabbitEndpoint rabbit) {
+        String live = rabbit.host() + ":" + rabbit.port();
+        CliRun result = verify(new String[] {"--faults", "none"}, "--broker", "rabbit", "--rabbit-uri", rabbit.uri(),
+                "--rabbit-addresses", "127.0.0.1:1," + live, "--kill-node", "r1", "--node-control", "r1=echo 'cannot reach r1' >&2; exit 4 # {action}",
+                "--down-for", "0s");
+
+        assertThat(result.exitCode()).as(result.out() + result.err()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(result.out()).contains("on nodes 127.0.0.1:1," + live).contains("node r1 not killed: kill r1 failed with exit status 4; its last output: "
+                        + "cannot reach r1")
+                .contains("NOT PROVEN: no violation, but a node was not killed and started as asked");
+    }
+
     private static CliRun verify(String[] faults, String... broker) {
         List<String> args = new ArrayList<>(List.of("verify"));
         args.addAll(List.of(broker));
