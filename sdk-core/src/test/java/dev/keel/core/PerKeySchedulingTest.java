@@ -6,12 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.keel.Codec;
 import dev.keel.DeliveryGuarantee;
 import dev.keel.SubscriptionConfig;
-import dev.keel.TopicSpec;
-import dev.keel.spi.BrokerAdapter;
-import dev.keel.spi.BrokerConsumer;
-import dev.keel.spi.BrokerProducer;
-import dev.keel.spi.Capability;
-import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.DeliverySink;
 import dev.keel.spi.InboundRecord;
 import dev.keel.spi.support.KeyHash;
@@ -22,8 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -49,7 +41,7 @@ class PerKeySchedulingTest {
         AtomicReference<DeliverySink> sink = new AtomicReference<>();
         CountDownLatch release = new CountDownLatch(1);
         Set<String> handled = ConcurrentHashMap.newKeySet();
-        try (Keel keel = Keel.builder(adapter(sink)).withoutIdempotencyStore().build()) {
+        try (Keel keel = Keel.builder(new SinkCapturingAdapter(sink)).withoutIdempotencyStore().build()) {
             keel.subscribe(SubscriptionConfig.builder("t", "g", Codec.utf8())
                     .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).lanes(lanes).build(), d -> {
                         if (d.payload().startsWith(slow + ":")) {
@@ -81,7 +73,7 @@ class PerKeySchedulingTest {
         AtomicInteger running = new AtomicInteger();
         AtomicInteger maxRunning = new AtomicInteger();
         AtomicInteger total = new AtomicInteger();
-        try (Keel keel = Keel.builder(adapter(sink)).withoutIdempotencyStore().build()) {
+        try (Keel keel = Keel.builder(new SinkCapturingAdapter(sink)).withoutIdempotencyStore().build()) {
             keel.subscribe(SubscriptionConfig.builder("t", "g", Codec.utf8())
                     .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).lanes(16).maxInFlight(keys * perKey).build(), d -> {
                         maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
@@ -130,51 +122,5 @@ class PerKeySchedulingTest {
     private static InboundRecord record(long position, String key, int seq) {
         return new InboundRecord("t", "0", position, key + "-" + seq, key, Map.of(),
                 (key + ":" + seq).getBytes(StandardCharsets.UTF_8), Instant.now(), 1, () -> { });
-    }
-
-    /** An adapter whose consumer only hands its sink to the test, which plays the broker. */
-    private static BrokerAdapter adapter(AtomicReference<DeliverySink> sink) {
-        return new BrokerAdapter() {
-            @Override
-            public Set<Capability> capabilities() {
-                return Set.of(Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING);
-            }
-
-            @Override
-            public void ensureTopology(TopicSpec topic) {
-            }
-
-            @Override
-            public BrokerProducer producer() {
-                throw new UnsupportedOperationException("this test only consumes");
-            }
-
-            @Override
-            public BrokerConsumer consumer(ConsumerSettings settings) {
-                return new BrokerConsumer() {
-                    @Override
-                    public void start(DeliverySink s) {
-                        sink.set(s);
-                    }
-
-                    @Override
-                    public void pause() {
-                    }
-
-                    @Override
-                    public void resume() {
-                    }
-
-                    @Override
-                    public CompletionStage<Void> close() {
-                        return CompletableFuture.completedFuture(null);
-                    }
-                };
-            }
-
-            @Override
-            public void close() {
-            }
-        };
     }
 }

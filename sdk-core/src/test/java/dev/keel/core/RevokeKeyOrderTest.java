@@ -6,16 +6,10 @@ import static org.awaitility.Awaitility.await;
 import dev.keel.Codec;
 import dev.keel.DeliveryGuarantee;
 import dev.keel.SubscriptionConfig;
-import dev.keel.TopicSpec;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.InMemoryIdempotencyStore;
 import dev.keel.dedup.LeaseOutcome;
-import dev.keel.spi.BrokerAdapter;
-import dev.keel.spi.BrokerConsumer;
-import dev.keel.spi.BrokerProducer;
-import dev.keel.spi.Capability;
-import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.DeliverySink;
 import dev.keel.spi.InboundRecord;
 import java.nio.charset.StandardCharsets;
@@ -26,8 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -58,7 +50,7 @@ class RevokeKeyOrderTest {
             AtomicInteger firstHandled = new AtomicInteger();
             AtomicInteger firstMarking = new AtomicInteger();
             IdempotencyStore store = slowToMarkFirstMessagesDone(markingDone, firstMarking);
-            try (Keel keel = Keel.builder(adapter(sink)).idempotencyStore(store).build()) {
+            try (Keel keel = Keel.builder(new SinkCapturingAdapter(sink)).idempotencyStore(store).build()) {
                 keel.subscribe(SubscriptionConfig.builder("t", "g", Codec.utf8())
                         .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).lanes(32).maxInFlight(10_000).build(), d -> {
                             if (d.payload().endsWith(":1")) {
@@ -118,52 +110,6 @@ class RevokeKeyOrderTest {
             @Override
             public LeaseOutcome release(String namespace, String id, String token) {
                 return memory.release(namespace, id, token);
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-    }
-
-    /** An adapter whose consumer only hands its sink to the test, which plays the broker. */
-    private static BrokerAdapter adapter(AtomicReference<DeliverySink> sink) {
-        return new BrokerAdapter() {
-            @Override
-            public Set<Capability> capabilities() {
-                return Set.of(Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING);
-            }
-
-            @Override
-            public void ensureTopology(TopicSpec topic) {
-            }
-
-            @Override
-            public BrokerProducer producer() {
-                throw new UnsupportedOperationException("this test only consumes");
-            }
-
-            @Override
-            public BrokerConsumer consumer(ConsumerSettings settings) {
-                return new BrokerConsumer() {
-                    @Override
-                    public void start(DeliverySink s) {
-                        sink.set(s);
-                    }
-
-                    @Override
-                    public void pause() {
-                    }
-
-                    @Override
-                    public void resume() {
-                    }
-
-                    @Override
-                    public CompletionStage<Void> close() {
-                        return CompletableFuture.completedFuture(null);
-                    }
-                };
             }
 
             @Override

@@ -1,9 +1,5 @@
 package dev.keel.core.internal;
 
-import java.util.concurrent.atomic.AtomicReference;
-import java.time.ZoneOffset;
-import java.time.ZoneId;
-import java.time.Instant;
 import dev.keel.PublisherState;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -176,24 +172,7 @@ class DefaultPublisherTest {
 
     @Test
     void stateShouldSayCircuitOpenOnceFailuresOpenedTheBreakerThenHalfOpenAfterItsOpenDuration() {
-        Clock start = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
-        AtomicReference<Clock> clock = new AtomicReference<>(start);
-        Clock moving = new Clock() {
-            @Override
-            public ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return clock.get().instant();
-            }
-        };
+        ManualClock moving = new ManualClock();
         DefaultPublisher publisher = new DefaultPublisher("test", () -> producer, PublisherConfig.custom()
                 .maxAttempts(1).minimumCalls(4).failureRateThreshold(50).openDuration(Duration.ofMinutes(1)).build(),
                 scheduler, moving, MetricsRecorder.noop());
@@ -206,9 +185,9 @@ class DefaultPublisherTest {
             assertThat(f).failsWithin(Duration.ofSeconds(5));
         }
         assertThat(publisher.state()).isEqualTo(PublisherState.CIRCUIT_OPEN);
-        clock.set(Clock.offset(start, Duration.ofSeconds(59)));
+        moving.advance(Duration.ofSeconds(59));
         assertThat(publisher.state()).isEqualTo(PublisherState.CIRCUIT_OPEN);
-        clock.set(Clock.offset(start, Duration.ofSeconds(61)));
+        moving.advance(Duration.ofSeconds(2));
         assertThat(publisher.state()).isEqualTo(PublisherState.CIRCUIT_HALF_OPEN);
     }
 

@@ -5,16 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.keel.metrics.MetricEvent;
 import dev.keel.metrics.MetricsRecorder;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +19,7 @@ import org.slf4j.event.Level;
 class LaneStallWatchTest {
 
     private final ExecutorService pool = Executors.newFixedThreadPool(2);
-    private final TestClock clock = new TestClock();
+    private final ManualClock clock = new ManualClock();
     private final RecordingLogger log = new RecordingLogger();
     private final AtomicInteger stallsCounted = new AtomicInteger();
     private final MetricsRecorder metrics = new MetricsRecorder() {
@@ -120,29 +115,5 @@ class LaneStallWatchTest {
         }
         assertThat(log.lines()).isEmpty();
         assertThat(stallsCounted).hasValue(0);
-    }
-
-    /** A clock the test moves by hand. */
-    private static final class TestClock extends Clock {
-        private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
-
-        void advance(Duration d) {
-            now.updateAndGet(t -> t.plus(d));
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
     }
 }

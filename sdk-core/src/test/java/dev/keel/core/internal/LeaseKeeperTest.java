@@ -16,7 +16,6 @@ import dev.keel.spi.InboundRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -63,7 +62,7 @@ class LeaseKeeperTest {
         };
         Work work = new Work(record("m1"));
         assertThat(data.claim(NS, "m1", work.claimToken(), LEASE).isClaimed()).isTrue();
-        MutableClock clock = new MutableClock();
+        ManualClock clock = new ManualClock();
         LeaseKeeper keeper = access(store, clock).leases();
         keeper.hold(work);
 
@@ -86,7 +85,7 @@ class LeaseKeeperTest {
     @Test
     void aClaimAnsweredAfterItsWorkWasDroppedShouldNotBeRenewed() {
         Work work = new Work(record("m1"));
-        MutableClock clock = new MutableClock();
+        ManualClock clock = new ManualClock();
         LeaseKeeper keeper = access(data, clock).leases();
         keeper.release(work); // dropped before its prefetched claim was answered
         keeper.hold(work);    // the answer arrives: CLAIMED
@@ -108,29 +107,6 @@ class LeaseKeeperTest {
             latch.await(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static final class MutableClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
         }
     }
 
