@@ -1,20 +1,14 @@
 package dev.keel.cli.broker;
 
-import dev.keel.TopicSpec;
 import dev.keel.spi.BrokerAdapter;
-import dev.keel.spi.BrokerConsumer;
-import dev.keel.spi.BrokerProducer;
-import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.DeliverySink;
 import dev.keel.spi.InboundRecord;
+import dev.keel.spi.support.ForwardingBrokerAdapter;
+import dev.keel.spi.support.ForwardingDeliverySink;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -25,14 +19,13 @@ import java.util.function.Consumer;
  * see records as the broker handed them over (all headers, Keel's included). It changes nothing the
  * engine or the broker do. Closing it closes the adapter it wraps.
  */
-public final class ObservedAdapter implements BrokerAdapter {
+public final class ObservedAdapter extends ForwardingBrokerAdapter {
 
-    private final BrokerAdapter delegate;
     private final Map<String, TopicCounters> counters = new ConcurrentHashMap<>();
     private final Map<String, Consumer<InboundRecord>> observers = new ConcurrentHashMap<>();
 
     public ObservedAdapter(BrokerAdapter delegate) {
-        this.delegate = Objects.requireNonNull(delegate, "delegate");
+        super(delegate);
     }
 
     /** Counters of one topic. */
@@ -65,104 +58,31 @@ public final class ObservedAdapter implements BrokerAdapter {
     }
 
     @Override
-    public Set<Capability> capabilities() {
-        return delegate.capabilities();
-    }
-
-    @Override
-    public void ensureTopology(TopicSpec topic) {
-        delegate.ensureTopology(topic);
-    }
-
-    @Override
-    public BrokerProducer producer() {
-        return delegate.producer();
-    }
-
-    @Override
-    public String defaultDeadLetterTopic(String topic) {
-        return delegate.defaultDeadLetterTopic(topic);
-    }
-
-    @Override
-    public String retryTopic(String topic, String group) {
-        return delegate.retryTopic(topic, group);
-    }
-
-    @Override
-    public BrokerConsumer consumer(ConsumerSettings settings) {
-        return new ObservedConsumer(delegate.consumer(settings));
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
-    }
-
-    private final class ObservedConsumer implements BrokerConsumer {
-        private final BrokerConsumer consumer;
-
-        ObservedConsumer(BrokerConsumer consumer) {
-            this.consumer = consumer;
-        }
-
-        @Override
-        public long backlog() {
-            return consumer.backlog();
-        }
-
-        @Override
-        public void start(DeliverySink sink) {
-            consumer.start(new DeliverySink() {
-                @Override
-                public void accept(List<InboundRecord> records) {
-                    List<InboundRecord> wrapped = new ArrayList<>(records.size());
-                    for (InboundRecord r : records) {
-                        TopicCounters c = counters(r.topic());
-                        c.delivered.incrementAndGet();
-                        c.lastDeliveryNanos = System.nanoTime();
-                        Consumer<InboundRecord> observer = observers.get(r.topic());
-                        if (observer != null) {
-                            observer.accept(r);
-                        }
-                        wrapped.add(wrap(r, c));
+    protected DeliverySink sinkFor(ConsumerSettings settings, DeliverySink engineSink) {
+        return new ForwardingDeliverySink(engineSink) {
+            @Override
+            public void accept(List<InboundRecord> records) {
+                List<InboundRecord> wrapped = new ArrayList<>(records.size());
+                for (InboundRecord r : records) {
+                    TopicCounters c = counters(r.topic());
+                    c.delivered.incrementAndGet();
+                    c.lastDeliveryNanos = System.nanoTime();
+                    Consumer<InboundRecord> observer = observers.get(r.topic());
+                    if (observer != null) {
+                        observer.accept(r);
                     }
-                    sink.accept(wrapped);
+                    wrapped.add(wrap(r, c));
                 }
+                super.accept(wrapped);
+            }
+        };
+    }
 
-                @Override
-                public CompletionStage<Void> revoke(Collection<String> partitions) {
-                    return sink.revoke(partitions);
-                }
-
-                @Override
-                public void failed(Throwable cause) {
-                    sink.failed(cause);
-                }
-            });
-        }
-
-        private InboundRecord wrap(InboundRecord r, TopicCounters c) {
-            return new InboundRecord(r.topic(), r.partition(), r.position(), r.id(), r.key(), r.headers(),
-                    r.payload(), r.timestamp(), r.deliveryCount(), () -> {
-                        c.acked.incrementAndGet();
-                        r.ack();
-                    });
-        }
-
-        @Override
-        public void pause() {
-            consumer.pause();
-        }
-
-        @Override
-        public void resume() {
-            consumer.resume();
-        }
-
-        @Override
-        public CompletionStage<Void> close() {
-            return consumer.close();
-        }
+    private static InboundRecord wrap(InboundRecord r, TopicCounters c) {
+        return new InboundRecord(r.topic(), r.partition(), r.position(), r.id(), r.key(), r.headers(),
+                r.payload(), r.timestamp(), r.deliveryCount(), () -> {
+                    c.acked.incrementAndGet();
+                    r.ack();
+                });
     }
 }

@@ -1,18 +1,13 @@
 package dev.keel.testkit.engine;
 
-import dev.keel.TopicSpec;
 import dev.keel.spi.BrokerAdapter;
-import dev.keel.spi.BrokerConsumer;
-import dev.keel.spi.BrokerProducer;
-import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.DeliverySink;
 import dev.keel.spi.InboundRecord;
-import java.util.Collection;
+import dev.keel.spi.support.ForwardingBrokerAdapter;
+import dev.keel.spi.support.ForwardingDeliverySink;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -21,15 +16,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * this lands a crash exactly between what the engine did before the ack (a confirmed dead letter,
  * say) and the ack itself.
  */
-final class LostAckAdapter implements BrokerAdapter {
+final class LostAckAdapter extends ForwardingBrokerAdapter {
 
-    private final BrokerAdapter delegate;
     private final String id;
     private final AtomicBoolean armed = new AtomicBoolean(true);
     private final CompletableFuture<Void> lost = new CompletableFuture<>();
 
     LostAckAdapter(BrokerAdapter delegate, String id) {
-        this.delegate = delegate;
+        super(delegate);
         this.id = id;
     }
 
@@ -39,52 +33,11 @@ final class LostAckAdapter implements BrokerAdapter {
     }
 
     @Override
-    public Set<Capability> capabilities() {
-        return delegate.capabilities();
-    }
-
-    @Override
-    public void ensureTopology(TopicSpec topic) {
-        delegate.ensureTopology(topic);
-    }
-
-    @Override
-    public BrokerProducer producer() {
-        return delegate.producer();
-    }
-
-    @Override
-    public BrokerConsumer consumer(ConsumerSettings settings) {
-        BrokerConsumer consumer = delegate.consumer(settings);
-        return new BrokerConsumer() {
+    protected DeliverySink sinkFor(ConsumerSettings settings, DeliverySink engineSink) {
+        return new ForwardingDeliverySink(engineSink) {
             @Override
-            public void start(DeliverySink sink) {
-                consumer.start(new DeliverySink() {
-                    @Override
-                    public void accept(List<InboundRecord> records) {
-                        sink.accept(records.stream().map(LostAckAdapter.this::losingAck).toList());
-                    }
-
-                    @Override
-                    public CompletionStage<Void> revoke(Collection<String> partitions) {
-                        return sink.revoke(partitions);
-                    }
-                });
-            }
-
-            @Override
-            public void pause() {
-                consumer.pause();
-            }
-
-            @Override
-            public void resume() {
-                consumer.resume();
-            }
-
-            @Override
-            public CompletionStage<Void> close() {
-                return consumer.close();
+            public void accept(List<InboundRecord> records) {
+                super.accept(records.stream().map(LostAckAdapter.this::losingAck).toList());
             }
         };
     }
@@ -101,10 +54,5 @@ final class LostAckAdapter implements BrokerAdapter {
                         r.ack();
                     }
                 });
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }
