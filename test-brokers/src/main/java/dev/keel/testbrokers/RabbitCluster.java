@@ -45,6 +45,19 @@ public final class RabbitCluster {
         return cluster.leaderOf(queue);
     }
 
+    /**
+     * One entry per consumer on {@code queue} now, {@code true} for the one the broker delivers to
+     * (with single-active-consumer, at most one is).
+     */
+    public List<Boolean> consumerActivityOf(String queue) {
+        return cluster.consumerActivityOf(queue);
+    }
+
+    /** Runs {@code rabbitmqctl <args>} on a node that serves (for diagnostics) and returns its output. */
+    public String rabbitmqctl(String... args) {
+        return cluster.rabbitmqctl(args);
+    }
+
     /** kill -9 of the node's Erlang VM. */
     public void kill(String nodeName) {
         cluster.kill(nodeName);

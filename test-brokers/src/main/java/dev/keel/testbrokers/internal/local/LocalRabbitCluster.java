@@ -88,6 +88,28 @@ public final class LocalRabbitCluster {
         throw new IllegalStateException("no quorum queue " + queue + " with a leader; queues:\n" + table);
     }
 
+    /**
+     * One entry per consumer registered on {@code queue} (vhost {@code /}) now, {@code true} for the
+     * consumer the broker delivers to ({@code rabbitmqctl list_consumers}' {@code active}: with
+     * single-active-consumer, one of them; the others wait).
+     */
+    public List<Boolean> consumerActivityOf(String queue) {
+        String table = anyLive().ctl("list_consumers", "--no-table-headers", "queue_name", "active");
+        List<Boolean> activity = new ArrayList<>();
+        for (String line : table.split("\n")) {
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length == 2 && fields[0].equals(queue)) {
+                activity.add(Boolean.parseBoolean(fields[1]));
+            }
+        }
+        return activity;
+    }
+
+    /** Runs {@code rabbitmqctl <args>} on a node that serves and returns its output. */
+    public String rabbitmqctl(String... args) {
+        return anyLive().ctl(args);
+    }
+
     /** kill -9 of the node's Erlang VM. */
     public void kill(String nodeName) {
         node(nodeName).kill();
