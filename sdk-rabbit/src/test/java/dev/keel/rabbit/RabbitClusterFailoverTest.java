@@ -12,6 +12,7 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
 import dev.keel.dedup.redis.RedisIdempotencyStore;
+import dev.keel.ordering.Ordering;
 import dev.keel.rabbit.internal.Names;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.RabbitCluster;
@@ -31,6 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -48,6 +51,8 @@ import org.junit.jupiter.api.Test;
 class RabbitClusterFailoverTest {
 
     private static final int MESSAGES = 15_000;
+    /** The two-member test's stream: long enough to span the failover, short enough to keep it under a minute. */
+    private static final int SAC_MESSAGES = 6_000;
     private static final int BATCH = 25;
     private static final int KEYS = 13;
     private static final int PARTITIONS = 3;
@@ -62,6 +67,8 @@ class RabbitClusterFailoverTest {
     private final Map<String, List<Integer>> handledPerKey = new ConcurrentHashMap<>();
     private final Gaps confirmGaps = new Gaps();
     private final Gaps effectGaps = new Gaps();
+    private final KeyRuns keyRuns = new KeyRuns();
+    private final Map<String, AtomicInteger> handledBy = new ConcurrentHashMap<>();
 
     @BeforeAll
     static void startCluster() {
@@ -84,6 +91,73 @@ class RabbitClusterFailoverTest {
     @Test
     void theNodeLeadingALaneStoppedMidStreamShouldLoseNoConfirmedMessageAndRepeatNoEffect() throws Exception {
         streamWhileFailing("rha-stop", "lane leader stopped (stop_app)", cluster::stopApp);
+    }
+
+    @Test
+    void twoMembersShouldKeepOneActiveConsumerPerLaneAndKeyOrderWhenALaneLeaderIsKilled() throws Exception {
+        String topic = RabbitTestSupport.unique("rha-sac");
+        String group = RabbitTestSupport.unique("billing");
+        String store = UniqueNames.keyPrefix("rabbit-ha-sac");
+        Keel first = keel("keel-ha-a", store);
+        Keel second = keel("keel-ha-b", store);
+        first.ensureTopology(TopicSpec.builder(topic).partitions(PARTITIONS).build());
+        subscribe(first, topic, group, "a");
+        subscribe(second, topic, group, "b");
+        List<String> lanes = IntStream.range(0, PARTITIONS).mapToObj(p -> Names.laneQueue(topic, group, p)).toList();
+        await().atMost(PATIENCE).untilAsserted(() -> assertOneActiveConsumerPerMember(lanes, "none"));
+        // the lane to fail: one whose leader also holds the channel of its active consumer, when there is
+        // one (the member consuming it then loses its connection too), else lane 0
+        String lane = lanes.stream().filter(q -> cluster.consumersOf(q).stream()
+                .anyMatch(c -> c.getValue() && c.getKey().equals(cluster.leaderOf(q)))).findFirst().orElse(lanes.get(0));
+        String leader = cluster.leaderOf(lane);
+        boolean activeConsumerOnLeader = cluster.consumersOf(lane).stream()
+                .anyMatch(c -> c.getValue() && c.getKey().equals(leader));
+
+        Set<String> confirmed = ConcurrentHashMap.newKeySet();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> stream = CompletableFuture.runAsync(
+                () -> publish(first, topic, SAC_MESSAGES, confirmed, failures));
+        await().atMost(PATIENCE).until(() -> confirmed.size() >= SAC_MESSAGES / 10);
+        long failedAt = System.nanoTime();
+        cluster.kill(leader);
+        int confirmedWhileFailing = confirmed.size();
+        stream.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(confirmedWhileFailing).as("the node was killed mid-stream").isLessThan(SAC_MESSAGES);
+        assertThat(failures).allSatisfy(e -> assertThat(e).isInstanceOf(KeelException.class));
+        await().atMost(PATIENCE).until(() -> effects.keySet().containsAll(confirmed));
+        long recoveredAt = System.nanoTime();
+        assertThat(cluster.leaderOf(lane)).as("the lane has a new leader").isNotEqualTo(leader);
+        // while the node is down, the consumers of channels on it stay listed, inactive (the queue suspects
+        // them down until the node returns): count the live nodes' consumers
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertOneActiveConsumerPerMember(lanes, leader));
+        long ghosts = lanes.stream().flatMap(q -> cluster.consumersOf(q).stream())
+                .filter(c -> c.getKey().equals(leader)).count();
+        report("two members, lane leader killed (kill -9), the lane's active consumer "
+                + (activeConsumerOnLeader ? "on it" : "elsewhere") + "; messages handled per instance " + handledBy + "; "
+                + ghosts + " consumers of the dead node listed, inactive", failures, (recoveredAt - failedAt) / 1_000_000);
+        assertEffectsOnceInKeyOrder();
+
+        cluster.heal();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertOneActiveConsumerPerMember(lanes, "none"));
+    }
+
+    /**
+     * Each lane has one consumer of each of the two members on the live nodes, exactly one consumer
+     * active; consumers of channels on {@code deadNode} are listed but none is active.
+     */
+    private static void assertOneActiveConsumerPerMember(List<String> lanes, String deadNode) {
+        for (String lane : lanes) {
+            List<Map.Entry<String, Boolean>> consumers = cluster.consumersOf(lane);
+            Supplier<String> described = () -> "consumers of " + lane + " (node of the channel=active): " + consumers
+                    + "; all consumers, channels and connections:\n"
+                    + cluster.rabbitmqctl("list_consumers", "queue_name", "channel_pid", "consumer_tag", "active")
+                    + cluster.rabbitmqctl("list_channels", "pid", "name", "consumer_count")
+                    + cluster.rabbitmqctl("list_connections", "name", "client_properties");
+            assertThat(consumers.stream().filter(Map.Entry::getValue)).as(described).hasSize(1)
+                    .allSatisfy(active -> assertThat(active.getKey()).isNotEqualTo(deadNode));
+            assertThat(consumers.stream().filter(c -> !c.getKey().equals(deadNode))).as(described).hasSize(2);
+        }
     }
 
     @Test
@@ -138,11 +212,16 @@ class RabbitClusterFailoverTest {
     }
 
     private Keel keel() {
+        return keel("keel-ha", UniqueNames.keyPrefix("rabbit-ha"));
+    }
+
+    /** One Keel instance; instances of one group share {@code storePrefix}, their idempotency store. */
+    private Keel keel(String connectionName, String storePrefix) {
         RabbitAdapter adapter = new RabbitAdapter(RabbitConfig.builder().uri(cluster.uri())
-                .addresses(cluster.addresses()).connectionName("keel-ha")
+                .addresses(cluster.addresses()).connectionName(connectionName)
                 .recoveryInterval(RECOVERY_INTERVAL).rebalanceInterval(Duration.ofMillis(500)).build());
         resources.add(adapter);
-        RedisIdempotencyStore store = RabbitTestSupport.redisStore(UniqueNames.keyPrefix("rabbit-ha"));
+        RedisIdempotencyStore store = RabbitTestSupport.redisStore(storePrefix);
         resources.add(store);
         Keel keel = Keel.builder(adapter).idempotencyStore(store)
                 .publisherConfig(PublisherConfig.custom().timeout(Duration.ofSeconds(40))
@@ -156,13 +235,48 @@ class RabbitClusterFailoverTest {
     }
 
     private void subscribe(Keel keel, String topic, String group) {
-        keel.subscribe(SubscriptionConfig.builder(topic, group, Codec.utf8())
+        subscribe(keel, topic, group, "the only instance");
+    }
+
+    /** Subscribes {@code instance} (a name for the records) to the group with PER_KEY ordering. */
+    private void subscribe(Keel keel, String topic, String group, String instance) {
+        keel.subscribe(SubscriptionConfig.builder(topic, group, Codec.utf8()).ordering(Ordering.PER_KEY)
                 .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).build(), delivery -> {
-                    effects.computeIfAbsent(delivery.id(), id -> new AtomicInteger()).incrementAndGet();
-                    effectGaps.tick();
-                    handledPerKey.computeIfAbsent(delivery.key(), k -> new CopyOnWriteArrayList<>())
-                            .add(Integer.parseInt(delivery.payload()));
+                    keyRuns.start(delivery.key(), instance, delivery.id());
+                    try {
+                        effects.computeIfAbsent(delivery.id(), id -> new AtomicInteger()).incrementAndGet();
+                        effectGaps.tick();
+                        handledPerKey.computeIfAbsent(delivery.key(), k -> new CopyOnWriteArrayList<>())
+                                .add(Integer.parseInt(delivery.payload()));
+                        handledBy.computeIfAbsent(instance, i -> new AtomicInteger()).incrementAndGet();
+                    } finally {
+                        keyRuns.end(delivery.key(), instance);
+                    }
                 });
+    }
+
+    /**
+     * Per key, the instance running a handler for it now; a handler of the key starting while another
+     * runs (on any instance) is recorded as an overlap.
+     */
+    private static final class KeyRuns {
+        private final Map<String, String> running = new ConcurrentHashMap<>();
+        private final List<String> overlaps = new CopyOnWriteArrayList<>();
+
+        void start(String key, String instance, String id) {
+            String other = running.putIfAbsent(key, instance);
+            if (other != null) {
+                overlaps.add("key " + key + ": " + instance + " started " + id + " while " + other + " ran one");
+            }
+        }
+
+        void end(String key, String instance) {
+            running.remove(key, instance);
+        }
+
+        List<String> overlaps() {
+            return overlaps;
+        }
     }
 
     /** The longest time between two successive events: how long publishing or consuming stood still. */
@@ -198,7 +312,11 @@ class RabbitClusterFailoverTest {
 
     /** Publishes the stream in batches, each message once (its failures recorded, not retried). */
     private void publish(Keel keel, String topic, Set<String> confirmed, List<Throwable> failures) {
-        for (int from = 0; from < MESSAGES; from += BATCH) {
+        publish(keel, topic, MESSAGES, confirmed, failures);
+    }
+
+    private void publish(Keel keel, String topic, int messages, Set<String> confirmed, List<Throwable> failures) {
+        for (int from = 0; from < messages; from += BATCH) {
             List<CompletableFuture<Void>> batch = new ArrayList<>();
             int failedBefore = failures.size();
             for (int i = from; i < from + BATCH; i++) {
@@ -225,6 +343,7 @@ class RabbitClusterFailoverTest {
     }
 
     private void assertEffectsOnceInKeyOrder() {
+        assertThat(keyRuns.overlaps()).as("handlers of one key running at once").isEmpty();
         assertThat(effects.values()).allSatisfy(n -> assertThat(n.get()).as("effects of one message").isEqualTo(1));
         handledPerKey.forEach((key, sequence) -> assertThat(sequence).as("order of key " + key).isSorted());
     }

@@ -2,6 +2,7 @@ package dev.keel.testbrokers;
 
 import dev.keel.testbrokers.internal.local.LocalRabbitCluster;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A three-node RabbitMQ cluster for failover tests: disc nodes of the installed {@code rabbitmq-server}
@@ -43,6 +44,19 @@ public final class RabbitCluster {
     /** The node leading the quorum queue {@code queue} now. */
     public String leaderOf(String queue) {
         return cluster.leaderOf(queue);
+    }
+
+    /**
+     * The consumers on {@code queue} now: each as the node its channel lives on, and {@code true} for
+     * the one the broker delivers to (with single-active-consumer, at most one is).
+     */
+    public List<Map.Entry<String, Boolean>> consumersOf(String queue) {
+        return cluster.consumersOf(queue);
+    }
+
+    /** Runs {@code rabbitmqctl <args>} on a node that serves (for diagnostics) and returns its output. */
+    public String rabbitmqctl(String... args) {
+        return cluster.rabbitmqctl(args);
     }
 
     /** kill -9 of the node's Erlang VM. */

@@ -10,7 +10,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A RabbitMQ cluster of three disc nodes of the installed package, local processes on 127.0.0.1 sharing
@@ -18,6 +21,9 @@ import java.util.UUID;
  * use. Nodes are named by their Erlang node name.
  */
 public final class LocalRabbitCluster {
+    /** An Erlang pid as rabbitmqctl prints it, {@code <node.N.N.N>}. */
+    private static final Pattern PID = Pattern.compile("<(.+)\\.\\d+\\.\\d+\\.\\d+>");
+
     private static final int NODES = 3;
     private static volatile LocalRabbitCluster instance;
 
@@ -86,6 +92,29 @@ public final class LocalRabbitCluster {
             }
         }
         throw new IllegalStateException("no quorum queue " + queue + " with a leader; queues:\n" + table);
+    }
+
+    /**
+     * The consumers registered on {@code queue} (vhost {@code /}) now, each as the node of its channel
+     * and whether it is the consumer the broker delivers to ({@code rabbitmqctl list_consumers}'
+     * {@code channel_pid} and {@code active}).
+     */
+    public List<Map.Entry<String, Boolean>> consumersOf(String queue) {
+        String table = anyLive().ctl("list_consumers", "--no-table-headers", "queue_name", "channel_pid", "active");
+        List<Map.Entry<String, Boolean>> consumers = new ArrayList<>();
+        for (String line : table.split("\n")) {
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length == 3 && fields[0].equals(queue)) {
+                Matcher pid = PID.matcher(fields[1]);
+                consumers.add(Map.entry(pid.matches() ? pid.group(1) : fields[1], Boolean.parseBoolean(fields[2])));
+            }
+        }
+        return consumers;
+    }
+
+    /** Runs {@code rabbitmqctl <args>} on a node that serves and returns its output. */
+    public String rabbitmqctl(String... args) {
+        return anyLive().ctl(args);
     }
 
     /** kill -9 of the node's Erlang VM. */
