@@ -10,6 +10,8 @@ import com.rabbitmq.client.ConfirmListener;
 import dev.keel.spi.support.KeyHash;
 import java.io.IOException;
 import java.net.URI;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -24,6 +26,7 @@ final class RawRabbitLatency implements RawLatencyBaseline {
 
     static final int PREFETCH = 250;
     static final long CONFIRM_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(30);
+    static final long CLOSE_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(10);
 
     private final URI uri;
     private final int partitions;
@@ -70,9 +73,9 @@ final class RawRabbitLatency implements RawLatencyBaseline {
             publisher.confirmSelect();
             Semaphore room = new Semaphore(window);
             publisher.addReturnListener(r -> failure.compareAndSet(null, "a message was returned unroutable"));
+            // confirms may come out of order (quorum queues) and cover several tags at once: track each tag
+            ConcurrentNavigableMap<Long, Boolean> outstanding = new ConcurrentSkipListMap<>();
             publisher.addConfirmListener(new ConfirmListener() {
-                private long settled;
-
                 @Override
                 public void handleAck(long tag, boolean multiple) {
                     settle(tag, multiple);
@@ -85,10 +88,15 @@ final class RawRabbitLatency implements RawLatencyBaseline {
                 }
 
                 private void settle(long tag, boolean multiple) {
-                    // confirms arrive in order on one channel: a multiple ack settles everything up to tag
-                    long n = multiple ? tag - settled : 1;
-                    settled = multiple ? tag : Math.max(settled, tag);
-                    room.release((int) n);
+                    int n;
+                    if (multiple) {
+                        ConcurrentNavigableMap<Long, Boolean> done = outstanding.headMap(tag, true);
+                        n = done.size();
+                        done.clear();
+                    } else {
+                        n = outstanding.remove(tag) != null ? 1 : 0;
+                    }
+                    room.release(n);
                 }
             });
             AMQP.BasicProperties persistent = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
@@ -98,6 +106,7 @@ final class RawRabbitLatency implements RawLatencyBaseline {
                     if (!room.tryAcquire(CONFIRM_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
                         throw new IOException("no confirm from RabbitMQ within " + CONFIRM_TIMEOUT_MS + " ms");
                     }
+                    outstanding.put(publisher.getNextPublishSeqNo(), Boolean.TRUE);
                     publisher.basicPublish(topic, Integer.toString(KeyHash.laneOf(key, partitions)), true,
                             persistent, payload);
                 }
@@ -113,7 +122,8 @@ final class RawRabbitLatency implements RawLatencyBaseline {
                         Thread.currentThread().interrupt();
                         throw new java.io.InterruptedIOException("interrupted while waiting for confirms");
                     } finally {
-                        connection.close();
+                        // bounded: a loaded broker may never answer close-ok; then the socket is dropped
+                        connection.close((int) CLOSE_TIMEOUT_MS);
                     }
                     if (failure.get() != null) {
                         throw new IOException(failure.get());
