@@ -78,6 +78,8 @@ public final class BenchReport {
         private final String title;
         private final Map<String, Object> fields = new LinkedHashMap<>();
         private final List<Row> rows = new ArrayList<>();
+        /** How many runs this section's figures come from. */
+        private int runs = 1;
 
         private Section(String id, String title) {
             this.id = id;
@@ -161,6 +163,8 @@ public final class BenchReport {
         combined.put("repeat", runs.size());
         for (Section s : first.sections) {
             Section c = combined.section(s.id, s.title);
+            c.runs = (int) runs.stream().filter(run -> run.sections.stream().anyMatch(x -> x.id.equals(s.id)))
+                    .count();
             s.fields.forEach((k, v) -> {
                 if (s.rows.stream().noneMatch(r -> k.equals(r.id()) || k.equals(r.id() + "_na"))) {
                     c.fields.put(k, v);
@@ -187,12 +191,12 @@ public final class BenchReport {
         header.forEach(out::println);
         for (Section s : sections) {
             out.println();
-            out.println(repeat > 1 ? s.title + ", median of " + repeat + " runs" : s.title);
-            TextTable table = repeat > 1 ? new TextTable("measure", "median>", "min - max>", "unit")
+            out.println(s.runs > 1 ? s.title + ", median of " + s.runs + " runs" : s.title);
+            TextTable table = s.runs > 1 ? new TextTable("measure", "median>", "min - max>", "unit")
                     : new TextTable("measure", "value>", "unit");
             for (Row r : s.rows) {
                 String value = r.value() == null ? "n/a" : r.kind().format(r.value());
-                if (repeat > 1) {
+                if (s.runs > 1) {
                     String range = r.spread() == null ? "" : r.kind().format(r.spread().min()) + " - "
                             + r.kind().format(r.spread().max());
                     table.row(r.label(), value, range, r.unit());

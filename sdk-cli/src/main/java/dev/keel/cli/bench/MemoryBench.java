@@ -66,8 +66,10 @@ final class MemoryBench {
         section.rate("msgs_per_sec", "consume rate", result.get("msgs_per_sec").asDouble());
         section.count("out_of_memory_errors", "OutOfMemoryError in the consumer JVM", 0, "");
         if (result.has("backlog_heap_bytes")) {
-            section.megabytes("backlog_heap_mib", "heap after preload (the embedded broker's backlog)",
-                    result.get("backlog_heap_bytes").asLong() / MIB);
+            section.megabytes("backlog_heap_mib", "heap after GC before consuming (with the embedded broker's "
+                    + "backlog)", mib(result, "backlog_heap_bytes"));
+        } else if (result.has("start_heap_bytes")) {
+            section.megabytes("start_heap_mib", "heap after GC before consuming", mib(result, "start_heap_bytes"));
         }
         section.megabytes("peak_heap_after_gc_mib", "peak heap after GC", mib(result, "peak_heap_after_gc_bytes"));
         section.megabytes("first_third_max_mib", "highest heap after GC, first third of the run",

@@ -101,8 +101,13 @@ public final class MemoryProbe implements Callable<Integer> {
                 // the embedded broker lives in this JVM: its backlog is written here, and counted apart
                 keel.ensureTopology(TopicSpec.builder(topic).partitions(broker.partitions()).group(group).build());
                 preload(keel);
-                System.gc();
-                result.put("backlog_heap_bytes", usedHeap());
+            }
+            // one collection before consuming: the heap the run starts from (clients, and the embedded backlog)
+            System.gc();
+            List<HeapWatch.Sample> before = watch.samples();
+            if (!before.isEmpty()) {
+                result.put(embedded ? "backlog_heap_bytes" : "start_heap_bytes",
+                        before.get(before.size() - 1).usedAfter());
             }
             Throughput t = new Throughput();
             SubscriptionConfig<byte[]> config = SubscriptionConfig.builder(topic, group, Codec.bytes())
@@ -171,11 +176,6 @@ public final class MemoryProbe implements Callable<Integer> {
                         failures.get(0));
             }
         }
-    }
-
-    private static long usedHeap() {
-        Runtime r = Runtime.getRuntime();
-        return r.totalMemory() - r.freeMemory();
     }
 
     /** For the parent: how long the child may take beyond the consume timeout (JVM start, close). */
