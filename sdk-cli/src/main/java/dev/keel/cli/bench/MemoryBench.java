@@ -33,11 +33,17 @@ final class MemoryBench {
     static final String HEAP = "256m";
     static final String GROUP = "bench-memory";
     static final double MIB = 1024.0 * 1024.0;
+    static final String OUT_OF_MEMORY = "java.lang.OutOfMemoryError";
 
     private MemoryBench() {
     }
 
     static void run(BenchContext ctx, BenchReport report, int requested) throws Exception {
+        run(ctx, report, requested, HEAP);
+    }
+
+    /** With another heap limit ({@code -Xmx} value), for tests. */
+    static void run(BenchContext ctx, BenchReport report, int requested, String heap) throws Exception {
         BenchSettings s = ctx.settings;
         boolean embedded = ctx.mode.name().equals(BrokerOptions.DEFAULT_BROKER);
         int backlog = embedded ? Math.min(requested, EMBEDDED_MAX_MESSAGES) : requested;
@@ -49,13 +55,13 @@ final class MemoryBench {
             ctx.preload(topic, backlog, s.keys(), "memory: preload backlog");
         }
         BenchReport.Section section = report.section("memory", "consumer memory, a backlog of " + backlog
-                + " messages consumed in a JVM with -Xmx" + HEAP + " (PER_KEY, " + s.consumeLanes() + " lanes"
+                + " messages consumed in a JVM with -Xmx" + heap + " (PER_KEY, " + s.consumeLanes() + " lanes"
                 + (embedded ? "; the embedded broker's backlog is in the same heap" : "") + "; runs once)")
-                .field("messages", backlog).field("heap_limit", "-Xmx" + HEAP);
+                .field("messages", backlog).field("heap_limit", "-Xmx" + heap);
         if (backlog < requested) {
             section.field("capped_from", requested);
         }
-        JsonNode result = runChild(ctx, topic, backlog);
+        JsonNode result = runChild(ctx, topic, backlog, heap);
         if (result == null) {
             section.count("out_of_memory_errors", "OutOfMemoryError in the consumer JVM", 1, "");
             return;
@@ -93,11 +99,11 @@ final class MemoryBench {
     }
 
     /** Runs the child; its result, or {@code null} when it ran out of memory. */
-    private static JsonNode runChild(BenchContext ctx, String topic, int backlog) throws Exception {
+    private static JsonNode runChild(BenchContext ctx, String topic, int backlog, String heap) throws Exception {
         BenchSettings s = ctx.settings;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path stderr = Files.createTempFile("keel-bench-memory", ".log");
-        List<String> command = List.of(java, "-Xmx" + HEAP, "-XX:+ExitOnOutOfMemoryError",
+        List<String> command = List.of(java, "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError",
                 "-cp", System.getProperty("java.class.path"), MemoryProbe.class.getName());
         Process child = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
         long timeoutSeconds = s.timeout().toSeconds();
@@ -120,8 +126,9 @@ final class MemoryBench {
                     in.write(arg + "\n");
                 }
             }
-            ctx.progress.start("memory: consuming in a -Xmx" + HEAP + " JVM", backlog);
+            ctx.progress.start("memory: consuming in a -Xmx" + heap + " JVM", backlog);
             String resultLine = null;
+            boolean outOfMemory = false;
             try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
                     StandardCharsets.UTF_8))) {
                 for (String line = out.readLine(); line != null; line = out.readLine()) {
@@ -129,6 +136,9 @@ final class MemoryBench {
                         ctx.progress.set(Long.parseLong(line.substring(MemoryProbe.PROGRESS.length()).trim()));
                     } else if (line.startsWith(MemoryProbe.RESULT)) {
                         resultLine = line.substring(MemoryProbe.RESULT.length());
+                    } else if (line.contains(OUT_OF_MEMORY)) {
+                        // -XX:+ExitOnOutOfMemoryError says "Terminating due to java.lang.OutOfMemoryError" on stdout
+                        outOfMemory = true;
                     }
                 }
             } finally {
@@ -136,7 +146,7 @@ final class MemoryBench {
             }
             int exit = child.waitFor();
             String log = Files.readString(stderr);
-            if (log.contains("OutOfMemoryError")) {
+            if (outOfMemory || log.contains(OUT_OF_MEMORY)) {
                 return null;
             }
             if (System.nanoTime() > deadline) {
