@@ -36,14 +36,19 @@ import picocli.CommandLine.Spec;
                 + "(Keel / the raw client used well, and for RabbitMQ / a naive waitForConfirms per message); consume "
                 + "throughput (EFFECTIVELY_ONCE with batched claims / AT_LEAST_ONCE, and / a naive dedup of two Redis "
                 + "round trips per message); key-ordered lanes / sequential processing; end-to-end latency "
-                + "percentiles; recovery after a consumer crash (EFFECTIVELY_ONCE, default lease); delayed-delivery "
-                + "lateness (p50/p99/max after the due time); with --outbox, the outbox relay and the JDBC inbox (plain and "
-                + "transactional) against the Redis store.",
+                + "percentiles, Keel and the raw client at the same rate (added p50/p99); recovery after a consumer "
+                + "crash (EFFECTIVELY_ONCE, default lease); delayed-delivery lateness (p50/p99/max after the due "
+                + "time); consumer heap under a large backlog in a -Xmx256m JVM; with --outbox, the outbox relay "
+                + "and the JDBC inbox (plain and transactional) against the Redis store.",
+            "--repeat N runs the sections N times and reports medians with their range.",
             "Without --broker it runs on the embedded in-memory broker: raw-client rows are then n/a."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the run completed", "2:bad flag or value, unreachable broker or Redis, a measurement "
             + "timed out", "3:internal error in keel (please report it)"})
 public final class BenchCommand implements Callable<Integer> {
+
+    /** The most runs {@code --repeat} takes. */
+    static final int MAX_REPEAT = 20;
 
     @Spec
     private CommandSpec spec;
@@ -97,23 +102,38 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Messages of the delay-accuracy measurement (delays 1-3 s). Default: ${DEFAULT-VALUE}.")
     private int delayMessages;
 
+    @Option(names = "--memory-messages", paramLabel = "N", defaultValue = "" + MemoryBench.DEFAULT_MESSAGES,
+            description = "Backlog of the memory measurement, consumed in a JVM with -Xmx" + MemoryBench.HEAP
+                    + " (on --broker memory at most " + MemoryBench.EMBEDDED_MAX_MESSAGES + ": the embedded "
+                    + "broker's backlog shares that heap). Default: ${DEFAULT-VALUE}.")
+    private int memoryMessages;
+
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "1",
+            description = "Run the selected sections N times (Keel and the raw client interleaved within each run) "
+                    + "and report the median and range (min - max) of every measure; the memory section runs "
+                    + "once. Default: ${DEFAULT-VALUE}.")
+    private int repeat;
+
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m", converter = DurationConverter.class,
             description = "The longest one measurement may take. Default: ${DEFAULT-VALUE}.")
     private Duration timeout;
 
     @Option(names = "--only", paramLabel = "SECTION", split = ",",
-            description = "Run only these sections: publish, consume, lanes, latency, recovery, delay, outbox, inbox "
-                    + "(these two need --outbox). Default: all (outbox and inbox only with --outbox).")
+            description = "Run only these sections: publish, consume, lanes, latency, recovery, delay, memory, outbox, "
+                    + "inbox (these two need --outbox). Default: all (outbox and inbox only with --outbox).")
     private Set<Section> only;
 
     /** The measurements, in the order they run. */
-    enum Section { publish, consume, lanes, latency, recovery, delay, outbox, inbox }
+    enum Section { publish, consume, lanes, latency, recovery, delay, memory, outbox, inbox }
 
     @Mixin
     private DatabaseOptions outboxDatabase = new DatabaseOptions();
 
     @Option(names = "--json", description = "Print the results as one JSON object instead of tables.")
     private boolean json;
+
+    @Option(names = "--csv", description = "Print the results as CSV, one line per measure, instead of tables.")
+    private boolean csv;
 
     @Option(names = "--progress", negatable = true,
             description = "Progress bars on stderr. Default: on when stderr is a terminal.")
@@ -127,6 +147,17 @@ public final class BenchCommand implements Callable<Integer> {
                     handlerLatency, latencyMessages, latencyRate, timeout);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (repeat < 1 || repeat > MAX_REPEAT) {
+            throw new ParameterException(spec.commandLine(), "--repeat must be in [1, " + MAX_REPEAT + "], was "
+                    + repeat);
+        }
+        if (memoryMessages < 1) {
+            throw new ParameterException(spec.commandLine(), "--memory-messages must be at least 1, was "
+                    + memoryMessages);
+        }
+        if (json && csv) {
+            throw new ParameterException(spec.commandLine(), "--json and --csv are exclusive: choose one");
         }
         if (delayMessages < 1) {
             throw new ParameterException(spec.commandLine(), "--delay-messages must be at least 1, was " + delayMessages);
@@ -143,51 +174,27 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Progress bar = Progress.to(spec.commandLine().getErr(), progress != null ? progress : System.console() != null);
         String runId = "b" + Long.toString(System.currentTimeMillis(), 36);
-        BenchReport report = new BenchReport(mode.name(), mode.endpoint(broker), store.description());
-        report.headerLine("keel bench: broker " + mode.name() + " (" + mode.endpoint(broker) + "), store "
+        String header = "keel bench: broker " + mode.name() + " (" + mode.endpoint(broker) + "), store "
                 + store.description() + ", " + broker.partitions() + " partitions, " + settings.payloadBytes()
-                + "-byte payloads, run " + runId);
-        report.put("partitions", broker.partitions());
-        report.put("payload_bytes", settings.payloadBytes());
-        report.put("run", runId);
+                + "-byte payloads, run " + runId + (repeat > 1 ? ", " + repeat + " runs" : "");
+        List<BenchReport> runs = new ArrayList<>();
         long started = System.nanoTime();
         List<TopicSpec> topics = new ArrayList<>();
         try (BrokerAdapter adapter = mode.createAdapter(broker);
              IdempotencyStore idempotencyStore = store.create();
              Keel keel = Keel.builder(adapter).idempotencyStore(idempotencyStore).build()) {
-            BenchContext ctx = new BenchContext(keel, adapter, idempotencyStore, mode, broker, store, settings, bar,
+            BenchContext base = new BenchContext(keel, adapter, idempotencyStore, mode, broker, store, settings, bar,
                     runId);
-            topics = ctx.topics;
-            if (runs(Section.publish)) {
-                PublishBench.run(ctx, report);
-            }
-            if (runs(Section.consume)) {
-                ConsumeBench.run(ctx, report);
-            }
-            if (runs(Section.lanes)) {
-                LanesBench.run(ctx, report);
-            }
-            if (runs(Section.latency)) {
-                LatencyBench.run(ctx, report);
-            }
-            if (runs(Section.recovery)) {
-                RecoveryBench.run(ctx, report);
-            }
-            if (runs(Section.delay)) {
-                DelayBench.run(ctx, report, delayMessages);
-            }
-            if (outboxDatabase.url() != null && runs(Section.outbox)) {
-                OutboxBench.run(keel, ctx.declare("outbox", broker.partitions(), PublishBench.SINK_GROUP),
-                        outboxDatabase, runId,
-                        settings.messages(), settings.latencyMessages(), settings.keys(), settings.timeout(), report);
-            }
-            if (outboxDatabase.url() != null && runs(Section.inbox)) {
-                int backlog = InboxBench.backlog(settings.messages());
-                String topic = ctx.declare("inbox", broker.partitions(), InboxBench.GROUPS.toArray(String[]::new));
-                ctx.preload(topic, backlog, settings.keys(), "preload inbox topic");
-                InboxBench.run(keel, adapter, topic, backlog, settings.consumeLanes(),
-                        store.isRedis() ? "Redis store" : "in-memory store", outboxDatabase, runId,
-                        settings.timeout(), report);
+            topics = base.topics;
+            for (int round = 1; round <= repeat; round++) {
+                BenchContext ctx = repeat == 1 ? base : base.round(round);
+                BenchReport report = new BenchReport(mode.name(), mode.endpoint(broker), store.description());
+                report.headerLine(header);
+                report.put("partitions", broker.partitions());
+                report.put("payload_bytes", settings.payloadBytes());
+                report.put("run", runId);
+                runs.add(report);
+                runSections(ctx, report, round);
             }
         } catch (TimeoutException e) {
             throw new EnvironmentException("bench: " + e.getMessage() + ". The broker is too slow or stuck: check it, "
@@ -199,13 +206,55 @@ public final class BenchCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("keel: warning: " + cleanup);
             }
         }
+        BenchReport report = repeat == 1 ? runs.get(0) : BenchReport.combine(runs);
         report.put("elapsed_sec", Math.round((System.nanoTime() - started) / 1e7) / 100.0);
         if (json) {
             report.printJson(out);
+        } else if (csv) {
+            report.printCsv(out);
         } else {
             report.printTable(out);
         }
         return ExitCodes.OK;
+    }
+
+    /** One run of the selected sections; the memory section only in the first. */
+    private void runSections(BenchContext ctx, BenchReport report, int round) throws Exception {
+        BenchSettings settings = ctx.settings;
+        if (runs(Section.publish)) {
+            PublishBench.run(ctx, report);
+        }
+        if (runs(Section.consume)) {
+            ConsumeBench.run(ctx, report);
+        }
+        if (runs(Section.lanes)) {
+            LanesBench.run(ctx, report);
+        }
+        if (runs(Section.latency)) {
+            LatencyBench.run(ctx, report);
+        }
+        if (runs(Section.recovery)) {
+            RecoveryBench.run(ctx, report);
+        }
+        if (runs(Section.delay)) {
+            DelayBench.run(ctx, report, delayMessages);
+        }
+        if (round == 1 && runs(Section.memory)) {
+            MemoryBench.run(ctx, report, memoryMessages);
+        }
+        if (outboxDatabase.url() != null && runs(Section.outbox)) {
+            OutboxBench.run(ctx.keel, ctx.declare("outbox", broker.partitions(), PublishBench.SINK_GROUP),
+                    outboxDatabase, ctx.runId,
+                    settings.messages(), settings.latencyMessages(), settings.keys(), settings.timeout(), report);
+        }
+        if (outboxDatabase.url() != null && runs(Section.inbox)) {
+            int backlog = InboxBench.backlog(settings.messages());
+            String topic = ctx.declare("inbox", broker.partitions(), InboxBench.GROUPS.toArray(String[]::new));
+            ctx.preload(topic, backlog, settings.keys(), "preload inbox topic");
+            InboxBench.run(ctx.keel, ctx.adapter, topic, backlog, settings.consumeLanes(),
+                    ctx.store.isRedis() ? "Redis store" : "in-memory store", outboxDatabase, ctx.runId,
+                    settings.timeout(), report);
+        }
     }
 
     private boolean runs(Section section) {

@@ -30,10 +30,17 @@ final class BenchContext {
     final BenchSettings settings;
     final Progress progress;
     final String runId;
-    final List<TopicSpec> topics = new ArrayList<>();
+    final List<TopicSpec> topics;
 
     BenchContext(Keel keel, BrokerAdapter adapter, IdempotencyStore idempotencyStore, BrokerMode mode,
                  BrokerOptions options, StoreChoice store, BenchSettings settings, Progress progress, String runId) {
+        this(keel, adapter, idempotencyStore, mode, options, store, settings, progress, runId, new ArrayList<>());
+    }
+
+    private BenchContext(Keel keel, BrokerAdapter adapter, IdempotencyStore idempotencyStore, BrokerMode mode,
+                         BrokerOptions options, StoreChoice store, BenchSettings settings, Progress progress,
+                         String runId, List<TopicSpec> topics) {
+        this.topics = topics;
         this.keel = keel;
         this.adapter = adapter;
         this.idempotencyStore = idempotencyStore;
@@ -43,6 +50,15 @@ final class BenchContext {
         this.settings = settings;
         this.progress = progress;
         this.runId = runId;
+    }
+
+    /**
+     * The context of run {@code round} of a {@code --repeat}: the same clients, fresh topic names
+     * ({@code keel-bench-<run>-r<round>-<name>}), declared topics listed in this context's list for clean-up.
+     */
+    BenchContext round(int round) {
+        return new BenchContext(keel, adapter, idempotencyStore, mode, options, store, settings, progress,
+                runId + "-r" + round, topics);
     }
 
     /** Declares {@code keel-bench-<run>-<name>} with the groups that will read it; returns its name. */

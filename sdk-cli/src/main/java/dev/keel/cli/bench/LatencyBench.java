@@ -6,11 +6,13 @@ import dev.keel.Message;
 import dev.keel.PublishReceipt;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
+import dev.keel.cli.broker.RawLatencyBaseline;
 import dev.keel.ordering.Ordering;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -20,71 +22,129 @@ import org.HdrHistogram.Histogram;
 /**
  * End-to-end latency, from the publish call to the handler, under EFFECTIVELY_ONCE and PER_KEY, at
  * a steady publish rate (open loop: each message has its scheduled send time, so a stall shows up
- * in the percentiles instead of slowing the sender down).
+ * in the percentiles instead of slowing the sender down); then the raw client of the broker at the
+ * same rate, payloads and keys, so that the latency Keel adds is a measured difference.
  */
 final class LatencyBench {
 
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
     static final long WARMUP_MARK = Long.MIN_VALUE;
     static final long HIGHEST_MICROS = TimeUnit.MINUTES.toMicros(10);
+    static final String GROUP = "bench-latency";
+    static final String RAW_GROUP = "bench-latency-raw";
 
     private LatencyBench() {
     }
 
+    /** Publishes one message (message {@code i}, carrying its scheduled send time). */
+    @FunctionalInterface
+    private interface Sender {
+        void send(int i, byte[] payload, String key) throws Exception;
+    }
+
     static void run(BenchContext ctx, BenchReport report) throws Exception {
         BenchSettings s = ctx.settings;
+        Optional<RawLatencyBaseline> baseline = ctx.mode.rawLatencyBaseline(ctx.options);
         BenchReport.Section section = report.section("latency", "end-to-end latency, publish to handler ("
                 + s.latencyMessages() + " messages at " + s.latencyRate() + " msg/s, EFFECTIVELY_ONCE, PER_KEY, "
-                + s.consumeLanes() + " lanes)")
+                + s.consumeLanes() + " lanes)" + baseline.map(b -> "; then at the same rate " + b.description())
+                .orElse(""))
                 .field("messages", s.latencyMessages()).field("rate_msgs_per_sec", s.latencyRate());
-        String topic = ctx.declare("latency", ctx.options.partitions(), "bench-latency");
+        Histogram keel = keel(ctx);
+        section.millis("p50_ms", "Keel p50", micros(keel, 50));
+        section.millis("p95_ms", "Keel p95", micros(keel, 95));
+        section.millis("p99_ms", "Keel p99", micros(keel, 99));
+        section.millis("p999_ms", "Keel p99.9", micros(keel, 99.9));
+        section.millis("max_ms", "Keel max", keel.getMaxValue() / 1000.0);
+        if (baseline.isEmpty()) {
+            String reason = ctx.mode.rawBaselinesMissingReason();
+            section.na("raw_p50_ms", "raw client p50", reason);
+            section.na("raw_p99_ms", "raw client p99", reason);
+            section.na("added_p99_ms", "added p99 (Keel - raw)", reason);
+            return;
+        }
+        RawLatencyBaseline rawClient = baseline.get();
+        section.field("raw_client", rawClient.description());
+        Histogram raw = raw(ctx, rawClient);
+        section.millis("raw_p50_ms", "raw client p50", micros(raw, 50));
+        section.millis("raw_p99_ms", "raw client p99", micros(raw, 99));
+        section.millis("raw_max_ms", "raw client max", raw.getMaxValue() / 1000.0);
+        section.millis("added_p50_ms", "added p50 (Keel - raw)", micros(keel, 50) - micros(raw, 50));
+        section.millis("added_p99_ms", "added p99 (Keel - raw)", micros(keel, 99) - micros(raw, 99));
+    }
+
+    private static Histogram keel(BenchContext ctx) throws Exception {
+        BenchSettings s = ctx.settings;
+        String topic = ctx.declare("latency", ctx.options.partitions(), GROUP);
         Histogram histogram = new ConcurrentHistogram(HIGHEST_MICROS, 3);
         Throughput received = new Throughput();
-        SubscriptionConfig<byte[]> config = SubscriptionConfig.builder(topic, "bench-latency", Codec.bytes())
+        SubscriptionConfig<byte[]> config = SubscriptionConfig.builder(topic, GROUP, Codec.bytes())
                 .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.PER_KEY).lanes(s.consumeLanes())
                 .idempotencyPolicy(ConsumeBench.IDEMPOTENCY).closeTimeout(CLOSE_TIMEOUT).build();
         Subscription sub = ctx.keel.subscribe(config, d -> {
-            long now = System.nanoTime();
-            long sent = ByteBuffer.wrap(d.payload()).getLong();
-            if (sent != WARMUP_MARK) {
-                histogram.recordValue(Math.min(HIGHEST_MICROS, Math.max(0, (now - sent) / 1000)));
-            }
+            record(histogram, d.payload());
             received.record();
         });
         try {
-            // one message first: the subscription has joined its group once it arrives
-            ctx.keel.publisher().publishAsync(topic, message(WARMUP_MARK, 0, s)).toCompletableFuture()
-                    .get(s.timeout().toMillis(), TimeUnit.MILLISECONDS);
-            ctx.await(received::count, 1, "latency: waiting for the consumer to join");
             List<CompletableFuture<PublishReceipt>> pending = new ArrayList<>(s.latencyMessages());
-            long interval = 1_000_000_000L / s.latencyRate();
-            long start = System.nanoTime();
-            ctx.progress.start("latency: publishing at " + s.latencyRate() + " msg/s", s.latencyMessages());
-            for (int i = 0; i < s.latencyMessages(); i++) {
-                long due = start + i * interval;
-                for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
-                    LockSupport.parkNanos(wait);
-                }
-                pending.add(ctx.keel.publisher().publishAsync(topic, message(due, i, s)).toCompletableFuture());
-                ctx.progress.advance(1);
-            }
-            ctx.progress.finish();
-            ctx.await(received::count, s.latencyMessages() + 1L, "latency: receiving");
+            measure(ctx, "Keel", received, (i, payload, key) -> pending.add(ctx.keel.publisher()
+                    .publishAsync(topic, Message.builder(payload).key(key).build()).toCompletableFuture()));
             CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
         } finally {
             sub.close(CLOSE_TIMEOUT);
         }
-        section.millis("p50_ms", "p50", histogram.getValueAtPercentile(50) / 1000.0);
-        section.millis("p95_ms", "p95", histogram.getValueAtPercentile(95) / 1000.0);
-        section.millis("p99_ms", "p99", histogram.getValueAtPercentile(99) / 1000.0);
-        section.millis("p999_ms", "p99.9", histogram.getValueAtPercentile(99.9) / 1000.0);
-        section.millis("max_ms", "max", histogram.getMaxValue() / 1000.0);
+        return histogram;
+    }
+
+    private static Histogram raw(BenchContext ctx, RawLatencyBaseline baseline) throws Exception {
+        String topic = ctx.declare("latency-raw", ctx.options.partitions(), RAW_GROUP);
+        Histogram histogram = new ConcurrentHistogram(HIGHEST_MICROS, 3);
+        Throughput received = new Throughput();
+        try (RawLatencyBaseline.Session session = baseline.open(topic, RAW_GROUP, payload -> {
+            record(histogram, payload);
+            received.record();
+        })) {
+            measure(ctx, baseline.id(), received, (i, payload, key) -> session.publish(key, payload));
+        }
+        return histogram;
+    }
+
+    /** One message first (the consumer has joined once it arrives), then the paced messages, then waits for all. */
+    private static void measure(BenchContext ctx, String who, Throughput received, Sender sender) throws Exception {
+        BenchSettings s = ctx.settings;
+        sender.send(-1, payload(WARMUP_MARK, s), "k0");
+        ctx.await(received::count, 1, "latency (" + who + "): waiting for the consumer to join");
+        long interval = 1_000_000_000L / s.latencyRate();
+        long start = System.nanoTime();
+        ctx.progress.start("latency (" + who + "): publishing at " + s.latencyRate() + " msg/s", s.latencyMessages());
+        for (int i = 0; i < s.latencyMessages(); i++) {
+            long due = start + i * interval;
+            for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+                LockSupport.parkNanos(wait);
+            }
+            sender.send(i, payload(due, s), "k" + (i % s.keys()));
+            ctx.progress.advance(1);
+        }
+        ctx.progress.finish();
+        ctx.await(received::count, s.latencyMessages() + 1L, "latency (" + who + "): receiving");
+    }
+
+    private static void record(Histogram histogram, byte[] payload) {
+        long now = System.nanoTime();
+        long sent = ByteBuffer.wrap(payload).getLong();
+        if (sent != WARMUP_MARK) {
+            histogram.recordValue(Math.min(HIGHEST_MICROS, Math.max(0, (now - sent) / 1000)));
+        }
+    }
+
+    private static double micros(Histogram histogram, double percentile) {
+        return histogram.getValueAtPercentile(percentile) / 1000.0;
     }
 
     /** The payload starts with the scheduled send time (nanoTime of this process). */
-    private static Message message(long sendNanos, int i, BenchSettings s) {
+    private static byte[] payload(long sendNanos, BenchSettings s) {
         ByteBuffer payload = ByteBuffer.allocate(Math.max(Long.BYTES, s.payloadBytes()));
         payload.putLong(sendNanos);
-        return Message.builder(payload.array()).key("k" + (i % s.keys())).build();
+        return payload.array();
     }
 }

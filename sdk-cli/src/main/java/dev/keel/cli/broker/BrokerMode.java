@@ -41,6 +41,14 @@ public interface BrokerMode {
         return Optional.empty();
     }
 
+    /**
+     * The raw-client end-to-end latency baseline {@code bench} runs at the same rate as Keel's latency
+     * measurement; empty when the broker has no client of its own.
+     */
+    default Optional<RawLatencyBaseline> rawLatencyBaseline(BrokerOptions options) {
+        return Optional.empty();
+    }
+
     /** Why {@link #rawPublishBaselines} is empty; {@code null} when it is not. */
     default String rawBaselinesMissingReason() {
         return null;

@@ -7,6 +7,7 @@ import dev.keel.spi.BrokerAdapter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -45,6 +46,11 @@ final class KafkaMode implements BrokerMode {
     @Override
     public List<RawPublishBaseline> rawPublishBaselines(BrokerOptions options) {
         return List.of(new RawKafkaProducer(options.bootstrapServers()));
+    }
+
+    @Override
+    public Optional<RawLatencyBaseline> rawLatencyBaseline(BrokerOptions options) {
+        return Optional.of(new RawKafkaLatency(options.bootstrapServers()));
     }
 
     /** kafka-clients used well: async send, acks=all, idempotent, the same linger as Keel's producer. */

@@ -6,6 +6,7 @@ import dev.keel.rabbit.RabbitConfig;
 import dev.keel.spi.BrokerAdapter;
 import java.net.URI;
 import java.util.List;
+import java.util.Optional;
 
 /** RabbitMQ through {@code --rabbit-uri}. */
 final class RabbitMode implements BrokerMode {
@@ -44,6 +45,12 @@ final class RabbitMode implements BrokerMode {
         URI uri = URI.create(options.rabbitUri());
         return List.of(new RawRabbitPublisher(uri, options.partitions(), RabbitConfig.DEFAULT_CONFIRM_WINDOW),
                 new RawRabbitPublisher(uri, options.partitions(), 1));
+    }
+
+    @Override
+    public Optional<RawLatencyBaseline> rawLatencyBaseline(BrokerOptions options) {
+        return Optional.of(new RawRabbitLatency(URI.create(options.rabbitUri()), options.partitions(),
+                RabbitConfig.DEFAULT_CONFIRM_WINDOW));
     }
 
     static RabbitConfig config(BrokerOptions options) {

@@ -64,6 +64,11 @@ final class RocketMode implements BrokerMode {
         return Optional.of(new RawRocketConsumer(options.namesrv()));
     }
 
+    @Override
+    public Optional<RawLatencyBaseline> rawLatencyBaseline(BrokerOptions options) {
+        return Optional.of(new RawRocketLatency(options.namesrv(), RAW_IN_FLIGHT));
+    }
+
     /** The raw producer's bound on sends in flight, as RocketMQ's own benchmark bounds its async sends. */
     static final int RAW_IN_FLIGHT = 256;
     /** The raw consumer's pull batch: the same as Keel's consumers use (the client's default is 10). */

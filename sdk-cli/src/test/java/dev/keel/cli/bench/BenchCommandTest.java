@@ -14,7 +14,7 @@ class BenchCommandTest {
     void benchOnTheEmbeddedBrokerShouldPrintEveryMeasurementAsJson() {
         CliRun run = CliRun.of("bench", "--messages", "300", "--keys", "10", "--lane-messages", "40",
                 "--lane-keys", "20", "--lanes", "4", "--handler-latency", "1ms", "--latency-messages", "100",
-                "--latency-rate", "1000", "--json", "--no-progress");
+                "--latency-rate", "1000", "--memory-messages", "2000", "--json", "--no-progress");
 
         assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
         JsonNode json = JsonMapper.builder().build().readTree(run.out());
@@ -47,6 +47,12 @@ class BenchCommandTest {
             assertThat(latency.get(p).isNumber()).as(p).isTrue();
         }
         assertThat(latency.get("p50_ms").asDouble()).isLessThanOrEqualTo(latency.get("max_ms").asDouble());
+        assertThat(latency.get("added_p99_ms").isNull()).isTrue();
+        assertThat(latency.get("added_p99_ms_na").asString()).contains("in-memory broker");
+
+        JsonNode memory = json.get("memory");
+        assertThat(memory.get("consumed").asInt()).isEqualTo(2000);
+        assertThat(memory.get("out_of_memory_errors").asInt()).isZero();
 
         JsonNode recovery = json.get("recovery");
         assertThat(recovery.get("messages").asInt()).isEqualTo(300);
@@ -66,5 +72,40 @@ class BenchCommandTest {
         assertThat(run.out()).contains("publish, confirmed by the broker").contains("Keel publisher")
                 .contains("n/a").contains("key-ordered lanes vs sequential").contains("ratio 2 lanes / sequential")
                 .doesNotContain("end-to-end latency");
+    }
+
+    @Test
+    void repeatShouldReportTheMedianAndRangeOfEachMeasureAndMemoryOnce() {
+        CliRun run = CliRun.of("bench", "--only", "latency,memory", "--repeat", "2", "--keys", "10",
+                "--latency-messages", "100", "--latency-rate", "1000", "--memory-messages", "30000", "--json",
+                "--no-progress");
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        JsonNode json = JsonMapper.builder().build().readTree(run.out());
+        assertThat(json.get("repeat").asInt()).isEqualTo(2);
+        JsonNode latency = json.get("latency");
+        assertThat(latency.get("p99_ms_runs").size()).isEqualTo(2);
+        assertThat(latency.get("p99_ms_min").asDouble()).isLessThanOrEqualTo(latency.get("p99_ms").asDouble())
+                .isLessThanOrEqualTo(latency.get("p99_ms_max").asDouble());
+        assertThat(latency.get("added_p99_ms_na").asString()).contains("in-memory broker");
+
+        JsonNode memory = json.get("memory");
+        assertThat(memory.get("consumed_runs").size()).as("the memory section runs once").isEqualTo(1);
+        assertThat(memory.get("consumed").asInt()).isEqualTo(30000);
+        assertThat(memory.get("out_of_memory_errors").asInt()).isZero();
+        assertThat(memory.get("guarantee").asString()).isEqualTo("AT_LEAST_ONCE");
+        assertThat(memory.get("backlog_heap_mib").asDouble()).isPositive();
+        assertThat(memory.get("peak_heap_after_gc_mib").asDouble()).isPositive().isLessThan(256);
+        assertThat(memory.get("collections").asInt()).isPositive();
+    }
+
+    @Test
+    void csvShouldPrintOneLinePerMeasure() {
+        CliRun run = CliRun.of("bench", "--only", "lanes", "--lane-messages", "20", "--lanes", "2",
+                "--handler-latency", "0ms", "--csv", "--no-progress");
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        assertThat(run.out().lines().findFirst()).hasValue("section,id,label,value,min,max,unit,runs");
+        assertThat(run.out()).contains("lanes,lanes_msgs_per_sec,");
     }
 }

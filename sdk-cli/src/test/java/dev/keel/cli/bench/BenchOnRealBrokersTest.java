@@ -1,0 +1,74 @@
+package dev.keel.cli.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keel.cli.CliRun;
+import dev.keel.cli.ExitCodes;
+import dev.keel.testbrokers.KafkaEndpoint;
+import dev.keel.testbrokers.RabbitEndpoint;
+import dev.keel.testbrokers.RealBrokers;
+import dev.keel.testbrokers.RedisEndpoint;
+import dev.keel.testbrokers.RocketEndpoint;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The latency section's raw-client baseline and the memory section's child JVM on the harness's real
+ * brokers: a short run of each measures both Keel and the raw client (the raw client reads the
+ * groups Keel declared) and the child consumes the whole backlog.
+ */
+@ExtendWith(RealBrokers.class)
+class BenchOnRealBrokersTest {
+
+    private static final String[] SHORT_RUN = {"--only", "latency,memory", "--keys", "10", "--partitions", "2",
+        "--latency-messages", "200", "--latency-rate", "500", "--memory-messages", "3000", "--timeout", "90s",
+        "--json", "--no-progress"};
+
+    @Test
+    void latencyAndMemoryOnKafkaShouldMeasureTheRawClientAndTheChildJvm(KafkaEndpoint kafka, RedisEndpoint redis) {
+        assertMeasured(bench("--broker", "kafka", "--bootstrap-servers", kafka.bootstrapServers(), "--redis",
+                redis.uri()), "kafka-clients");
+    }
+
+    @Test
+    void latencyAndMemoryOnRabbitShouldMeasureTheRawClientAndTheChildJvm(RabbitEndpoint rabbit, RedisEndpoint redis) {
+        assertMeasured(bench("--broker", "rabbit", "--rabbit-uri", rabbit.uri(), "--redis", redis.uri()),
+                "amqp-client");
+    }
+
+    @Test
+    void latencyAndMemoryOnRocketShouldMeasureTheRawClientAndTheChildJvm(RocketEndpoint rocket, RedisEndpoint redis) {
+        assertMeasured(bench("--broker", "rocket", "--namesrv", rocket.nameServerAddress(), "--redis", redis.uri()),
+                "rocketmq-client");
+    }
+
+    private static CliRun bench(String... broker) {
+        List<String> args = new ArrayList<>(List.of("bench"));
+        args.addAll(List.of(broker));
+        args.addAll(List.of(SHORT_RUN));
+        return CliRun.of(args.toArray(String[]::new));
+    }
+
+    private static void assertMeasured(CliRun run, String rawClient) {
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(ExitCodes.OK);
+        assertThat(run.err()).doesNotContain("could not delete");
+        JsonNode json = JsonMapper.builder().build().readTree(run.out());
+        JsonNode latency = json.get("latency");
+        assertThat(latency.get("raw_client").asString()).contains(rawClient);
+        assertThat(latency.get("raw_p50_ms").asDouble()).isPositive()
+                .isLessThanOrEqualTo(latency.get("raw_max_ms").asDouble());
+        assertThat(latency.get("added_p99_ms").asDouble())
+                .isEqualTo(latency.get("p99_ms").asDouble() - latency.get("raw_p99_ms").asDouble(),
+                        org.assertj.core.data.Offset.offset(0.01));
+        JsonNode memory = json.get("memory");
+        assertThat(memory.get("consumed").asInt()).isEqualTo(3000);
+        assertThat(memory.get("guarantee").asString()).isEqualTo("EFFECTIVELY_ONCE");
+        assertThat(memory.get("out_of_memory_errors").asInt()).isZero();
+        assertThat(memory.has("backlog_heap_mib")).as("the backlog is on the broker").isFalse();
+        assertThat(memory.get("peak_heap_after_gc_mib").asDouble()).isPositive().isLessThan(256);
+    }
+}
