@@ -229,6 +229,11 @@ final class PollLoop implements Runnable {
         List<InboundRecord> batch = new ArrayList<>(messages.size());
         for (MessageExt m : messages) {
             MessageQueue queue = new MessageQueue(m.getTopic(), m.getBrokerName(), m.getQueueId());
+            if (!owned.contains(queue)) {
+                // the client pulls a queue it was assigned before it calls queuesChanged: owned from its first
+                // message on, or a close before that callback would commit nothing of it
+                owned = RocketReceiver.plus(owned, queue);
+            }
             long offset = m.getQueueOffset();
             OffsetTracker tracker = trackers.received(queue, offset);
             batch.add(MessageMapping.fromRocket(m, () -> {

@@ -149,6 +149,12 @@ public final class RocketReceiver implements BrokerConsumer {
         return l.committed(queue);
     }
 
+    static Set<MessageQueue> plus(Set<MessageQueue> a, MessageQueue b) {
+        Set<MessageQueue> result = new HashSet<>(a);
+        result.add(b);
+        return Set.copyOf(result);
+    }
+
     static Set<MessageQueue> minus(Set<MessageQueue> a, Set<MessageQueue> b) {
         Set<MessageQueue> result = new HashSet<>(a);
         result.removeAll(b);
