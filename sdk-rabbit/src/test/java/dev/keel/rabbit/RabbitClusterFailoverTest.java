@@ -36,8 +36,11 @@ import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * A three-node RabbitMQ cluster (the harness's {@link RabbitCluster}), Keel's lane queues as quorum
@@ -48,6 +51,9 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("cluster")
 @UsesBrokers(BrokerKind.REDIS)
+// the two-member test last: it kills a node too, and a kill right after its node came back can leave quorum queues
+// without a majority while that node still catches up (seen as publishes refused until the stream timed out)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RabbitClusterFailoverTest {
 
     private static final int MESSAGES = 15_000;
@@ -94,6 +100,7 @@ class RabbitClusterFailoverTest {
     }
 
     @Test
+    @Order(Integer.MAX_VALUE)
     void twoMembersShouldKeepOneActiveConsumerPerLaneAndKeyOrderWhenALaneLeaderIsKilled() throws Exception {
         String topic = RabbitTestSupport.unique("rha-sac");
         String group = RabbitTestSupport.unique("billing");
