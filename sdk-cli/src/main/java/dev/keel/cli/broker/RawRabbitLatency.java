@@ -6,15 +6,11 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
-import com.rabbitmq.client.ConfirmListener;
 import dev.keel.spi.support.KeyHash;
 import java.io.IOException;
 import java.net.URI;
-import java.util.concurrent.ConcurrentNavigableMap;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.Semaphore;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -56,7 +52,6 @@ final class RawRabbitLatency implements RawLatencyBaseline {
         factory.setAutomaticRecoveryEnabled(false);
         Connection connection = factory.newConnection("keel-cli-raw-latency");
         try {
-            AtomicReference<String> failure = new AtomicReference<>();
             for (int p = 0; p < partitions; p++) {
                 Channel channel = connection.createChannel();
                 channel.basicQos(PREFETCH);
@@ -71,62 +66,27 @@ final class RawRabbitLatency implements RawLatencyBaseline {
             }
             Channel publisher = connection.createChannel();
             publisher.confirmSelect();
-            Semaphore room = new Semaphore(window);
-            publisher.addReturnListener(r -> failure.compareAndSet(null, "a message was returned unroutable"));
-            // confirms may come out of order (quorum queues) and cover several tags at once: track each tag
-            ConcurrentNavigableMap<Long, Boolean> outstanding = new ConcurrentSkipListMap<>();
-            publisher.addConfirmListener(new ConfirmListener() {
-                @Override
-                public void handleAck(long tag, boolean multiple) {
-                    settle(tag, multiple);
-                }
-
-                @Override
-                public void handleNack(long tag, boolean multiple) {
-                    failure.compareAndSet(null, "RabbitMQ nacked message " + tag);
-                    settle(tag, multiple);
-                }
-
-                private void settle(long tag, boolean multiple) {
-                    int n;
-                    if (multiple) {
-                        ConcurrentNavigableMap<Long, Boolean> done = outstanding.headMap(tag, true);
-                        n = done.size();
-                        done.clear();
-                    } else {
-                        n = outstanding.remove(tag) != null ? 1 : 0;
-                    }
-                    room.release(n);
-                }
-            });
+            ConfirmWindow confirms = new ConfirmWindow(publisher, window, Duration.ofMillis(CONFIRM_TIMEOUT_MS), n -> { });
+            publisher.addReturnListener(r -> confirms.fail("a message was returned unroutable"));
             AMQP.BasicProperties persistent = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
             return new Session() {
                 @Override
                 public void publish(String key, byte[] payload) throws Exception {
-                    if (!room.tryAcquire(CONFIRM_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
-                        throw new IOException("no confirm from RabbitMQ within " + CONFIRM_TIMEOUT_MS + " ms");
-                    }
-                    outstanding.put(publisher.getNextPublishSeqNo(), Boolean.TRUE);
-                    publisher.basicPublish(topic, Integer.toString(KeyHash.laneOf(key, partitions)), true,
-                            persistent, payload);
+                    String routingKey = Integer.toString(KeyHash.laneOf(key, partitions));
+                    confirms.publish(publisher, () -> publisher.basicPublish(topic, routingKey, true, persistent,
+                            payload));
                 }
 
                 @Override
                 public void close() throws IOException {
                     try {
-                        if (!room.tryAcquire(window, CONFIRM_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
-                            throw new IOException("not every message confirmed by RabbitMQ within "
-                                    + CONFIRM_TIMEOUT_MS + " ms");
-                        }
+                        confirms.awaitAll();
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new java.io.InterruptedIOException("interrupted while waiting for confirms");
                     } finally {
                         // bounded: a loaded broker may never answer close-ok; then the socket is dropped
                         connection.close((int) CLOSE_TIMEOUT_MS);
-                    }
-                    if (failure.get() != null) {
-                        throw new IOException(failure.get());
                     }
                 }
             };

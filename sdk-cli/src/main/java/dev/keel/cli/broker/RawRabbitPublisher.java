@@ -2,7 +2,6 @@ package dev.keel.cli.broker;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import dev.keel.cli.bench.Progress;
@@ -10,12 +9,7 @@ import dev.keel.spi.support.KeyHash;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.concurrent.ConcurrentNavigableMap;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Raw amqp-client publishing to the exchange and lane routing keys Keel declared (so the same
@@ -87,49 +81,16 @@ final class RawRabbitPublisher implements RawPublishBaseline {
 
     private long publishAsync(Channel channel, String topic, int messages, int keys, byte[] payload,
                               AMQP.BasicProperties props, Progress progress) throws Exception {
-        ConcurrentNavigableMap<Long, Boolean> outstanding = new ConcurrentSkipListMap<>();
-        Semaphore room = new Semaphore(window);
         AtomicLong confirmed = new AtomicLong();
-        AtomicReference<String> nacked = new AtomicReference<>();
-        channel.addConfirmListener(new ConfirmListener() {
-            @Override
-            public void handleAck(long tag, boolean multiple) {
-                settle(tag, multiple);
-            }
-
-            @Override
-            public void handleNack(long tag, boolean multiple) {
-                nacked.compareAndSet(null, "RabbitMQ nacked message " + tag);
-                settle(tag, multiple);
-            }
-
-            private void settle(long tag, boolean multiple) {
-                int n;
-                if (multiple) {
-                    ConcurrentNavigableMap<Long, Boolean> done = outstanding.headMap(tag, true);
-                    n = done.size();
-                    done.clear();
-                } else {
-                    n = outstanding.remove(tag) != null ? 1 : 0;
-                }
-                confirmed.addAndGet(n);
-                progress.advance(n);
-                room.release(n);
-            }
+        ConfirmWindow confirms = new ConfirmWindow(channel, window, CONFIRM_TIMEOUT, n -> {
+            confirmed.addAndGet(n);
+            progress.advance(n);
         });
         for (int i = 0; i < messages; i++) {
-            if (!room.tryAcquire(CONFIRM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new IOException("no confirm from RabbitMQ within " + CONFIRM_TIMEOUT);
-            }
-            outstanding.put(channel.getNextPublishSeqNo(), Boolean.TRUE);
-            channel.basicPublish(topic, routingKey(i, keys), true, props, payload);
+            String routingKey = routingKey(i, keys);
+            confirms.publish(channel, () -> channel.basicPublish(topic, routingKey, true, props, payload));
         }
-        if (!room.tryAcquire(window, CONFIRM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new IOException("not every message confirmed by RabbitMQ within " + CONFIRM_TIMEOUT);
-        }
-        if (nacked.get() != null) {
-            throw new IOException(nacked.get());
-        }
+        confirms.awaitAll();
         return confirmed.get();
     }
 
