@@ -1,12 +1,14 @@
 package dev.keel.cli.bench;
 
 import dev.keel.cli.broker.RawPublishBaseline;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Publish throughput with broker confirms: Keel's publisher against the raw client(s) of the broker. */
 final class PublishBench {
 
-    static final int WARMUP_MESSAGES = 1000;
+    /** Messages each publisher sends before any is measured, so that JIT warm-up does not favour the one measured last. */
+    static final int WARMUP_MESSAGES = 5000;
     static final String SINK_GROUP = "bench-sink";
 
     private PublishBench() {
@@ -19,29 +21,37 @@ final class PublishBench {
                 + s.messages() + " messages of " + s.payloadBytes() + " B over " + s.keys() + " keys)")
                 .field("messages", s.messages());
         String topic = ctx.declare("publish", partitions, SINK_GROUP);
+        List<RawPublishBaseline> baselines = ctx.mode.rawPublishBaselines(ctx.options);
+        byte[] payload = ctx.payload();
+        // every publisher warms up before the first measurement: the raw client shares the JVM (and the broker
+        // client's code) with Keel, so warming each just before its own measurement favoured the later ones
         ctx.preload(topic, Math.min(WARMUP_MESSAGES, s.messages()), s.keys(), "publish warm-up (Keel)");
+        List<String> rawTopics = new ArrayList<>();
+        for (RawPublishBaseline baseline : baselines) {
+            String rawTopic = ctx.declare("publish-" + baseline.id().replace('_', '-'), partitions, SINK_GROUP);
+            rawTopics.add(rawTopic);
+            int warmup = Math.min(WARMUP_MESSAGES, baseline.messagesFor(s.messages()));
+            ctx.progress.start("publish warm-up (" + baseline.id() + ")", warmup);
+            baseline.publish(rawTopic, warmup, s.keys(), payload, ctx.progress);
+            ctx.progress.finish();
+        }
         long start = System.nanoTime();
         ctx.preload(topic, s.messages(), s.keys(), "publish (Keel)");
         double keel = s.messages() * 1e9 / (System.nanoTime() - start);
         section.rate("keel_msgs_per_sec", "Keel publisher", keel);
 
-        List<RawPublishBaseline> baselines = ctx.mode.rawPublishBaselines(ctx.options);
         if (baselines.isEmpty()) {
             String reason = ctx.mode.rawBaselinesMissingReason();
             section.na("raw_msgs_per_sec", "raw client used well", reason);
             section.na("keel_over_raw", "ratio Keel / raw client", reason);
             return;
         }
-        byte[] payload = ctx.payload();
-        for (RawPublishBaseline baseline : baselines) {
-            String rawTopic = ctx.declare("publish-" + baseline.id().replace('_', '-'), partitions, SINK_GROUP);
+        for (int i = 0; i < baselines.size(); i++) {
+            RawPublishBaseline baseline = baselines.get(i);
             int messages = baseline.messagesFor(s.messages());
-            int warmup = Math.min(WARMUP_MESSAGES, messages);
-            ctx.progress.start("publish warm-up (" + baseline.id() + ")", warmup);
-            baseline.publish(rawTopic, warmup, s.keys(), payload, ctx.progress);
             ctx.progress.start("publish (" + baseline.id() + ")", messages);
             long rawStart = System.nanoTime();
-            long confirmed = baseline.publish(rawTopic, messages, s.keys(), payload, ctx.progress);
+            long confirmed = baseline.publish(rawTopics.get(i), messages, s.keys(), payload, ctx.progress);
             double raw = confirmed * 1e9 / (System.nanoTime() - rawStart);
             ctx.progress.finish();
             String suffix = messages == s.messages() ? "" : " (" + messages + " messages)";
