@@ -49,6 +49,7 @@ final class RecoveryBench {
         Throughput before = new Throughput();
         Throughput after = new Throughput();
         CompletableFuture<Void> crashNow = new CompletableFuture<>();
+        CompletableFuture<Void> crashed = new CompletableFuture<>();
         AtomicLong successorFirst = new AtomicLong(-1);
         AtomicLong recoveredAt = new AtomicLong(-1);
         AtomicLong successorTotal = new AtomicLong();
@@ -59,6 +60,9 @@ final class RecoveryBench {
             Subscription crashing = keel.subscribe(config, d -> {
                 handled.add(d.id()); // also after the crash: the effect of a handler still running is applied
                 if (crashNow.isDone()) {
+                    // a handler running when the process dies never finishes: held until the crash happened, so
+                    // that a fast consumer cannot finish the rest of its claims between the trigger and the crash
+                    awaitQuietly(crashed, ctx);
                     return;
                 }
                 before.record();
@@ -68,7 +72,9 @@ final class RecoveryBench {
             });
             ctx.await(before::count, crashAfter, "recovery: first consumer");
             long crashedAt = System.nanoTime();
-            wait(Crash.crash(crashing).toCompletableFuture(), ctx);
+            CompletableFuture<Void> crash = Crash.crash(crashing).toCompletableFuture();
+            crashed.complete(null);
+            wait(crash, ctx);
             Set<String> held = tracker.held();
             Subscription successor = keel.subscribe(config, d -> {
                 successorFirst.compareAndSet(-1, System.nanoTime());
@@ -106,6 +112,17 @@ final class RecoveryBench {
                 section.na("after_recovery_msgs_per_sec", "successor rate after recovery", reason);
                 section.na("after_over_before", "ratio after recovery / before the crash", reason);
             }
+        }
+    }
+
+    /** Waits for {@code f} at most the run's timeout; gives up quietly (the run's own checks report a stall). */
+    private static void awaitQuietly(CompletableFuture<Void> f, BenchContext ctx) {
+        try {
+            f.get(ctx.settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // the crash did not come: the run fails on its own timeout
         }
     }
 
