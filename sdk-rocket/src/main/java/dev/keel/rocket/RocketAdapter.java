@@ -147,7 +147,10 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin, Replay
     /**
      * A consumer for one subscription, in RocketMQ group {@link #rocketGroupOf}. The topic must
      * exist; the group's subscription group and the dead-letter topic (like the consumed topic, with
-     * the subscription's group keeping its letters) are created here when missing.
+     * the subscription's group keeping its letters) are created here when missing. A header filter
+     * runs on the brokers as an SQL92 property selector when every master broker of the topic has
+     * {@code enablePropertyFilter=true}; otherwise the consumer takes every message, the engine skips
+     * (and acknowledges) those that do not match, and one WARN line names the topic and the broker.
      */
     @Override
     public BrokerConsumer consumer(ConsumerSettings settings) {
@@ -169,12 +172,25 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin, Replay
         }
         admin().ensure(TopicSpec.from(admin().describe(settings.topic()).orElseThrow()).group(settings.group())
                 .build());
+        ConsumerSettings receiving = settings;
         if (settings.filter().isPresent()) {
-            admin().requirePropertyFilter(settings.topic());
+            Optional<String> refusal = admin().propertyFilterRefusal(settings.topic());
+            if (refusal.isPresent()) {
+                // the broker would refuse the SQL92 selector: take every message and let the engine's filter skip
+                // (and acknowledge) the others in the client
+                LOG.warn("Header filter of group '{}' on topic '{}' runs in the client, not on the broker: {}. "
+                        + "Every message of the topic is delivered and those that do not match are acknowledged "
+                        + "unhandled; set enablePropertyFilter=true in broker.conf of every broker of the topic "
+                        + "(then restart it) to filter on the broker", settings.group(), settings.topic(),
+                        refusal.get());
+                receiving = new ConsumerSettings(settings.topic(), settings.group(), settings.maxInFlight(),
+                        settings.revokeTimeout(), settings.deadLetterTopic(), Optional.empty(),
+                        settings.broadcastInstance());
+            }
         }
         settings.deadLetterTopic().ifPresent(deadLetters ->
                 admin().ensureDeadLetters(settings.topic(), deadLetters, settings.group()));
-        return new RocketReceiver(config, settings);
+        return new RocketReceiver(config, receiving);
     }
 
     /**

@@ -64,6 +64,40 @@ class BenchCommandTest {
     }
 
     @Test
+    void delayOnTheEmbeddedBrokerShouldReportLatenessPercentilesAndNoEarlyArrival() {
+        CliRun run = CliRun.of("bench", "--only", "delay", "--delay-messages", "40", "--json", "--no-progress");
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        JsonNode json = JsonMapper.builder().build().readTree(run.out());
+        assertThat(json.get("broker").asString()).isEqualTo("memory");
+        JsonNode delay = json.get("delay");
+        assertThat(delay).as("the delay section").isNotNull();
+        assertThat(delay.get("messages").asInt()).isEqualTo(40);
+        // figures present and consistent; how large they are is for a quiet machine, not a test
+        for (String p : new String[] {"p50_ms", "p99_ms", "max_ms"}) {
+            assertThat(delay.get(p)).as(p).isNotNull();
+            assertThat(delay.get(p).isNumber()).as(p).isTrue();
+            assertThat(delay.get(p).asDouble()).as(p).isGreaterThanOrEqualTo(0);
+        }
+        assertThat(delay.get("p50_ms").asDouble()).isLessThanOrEqualTo(delay.get("p99_ms").asDouble());
+        assertThat(delay.get("p99_ms").asDouble()).isLessThanOrEqualTo(delay.get("max_ms").asDouble());
+        assertThat(delay.get("early").asInt()).as("messages that arrived before their due time").isZero();
+        assertThat(delay.has("earliest_ms")).as("printed only when a message arrived early").isFalse();
+    }
+
+    @Test
+    void delayTableShouldShowLatenessPercentilesAndZeroArrivedEarly() {
+        CliRun run = CliRun.of("bench", "--only", "delay", "--delay-messages", "20", "--no-progress");
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        assertThat(run.out()).contains("delayed delivery: lateness after the due time (20 messages, delays 1-3 s")
+                .containsPattern("(?m)^\\s*lateness p50\\s+[0-9.,]+\\s+ms\\s*$")
+                .containsPattern("(?m)^\\s*lateness p99\\s+[0-9.,]+\\s+ms\\s*$")
+                .containsPattern("(?m)^\\s*arrived early\\s+0\\s+messages\\s*$")
+                .doesNotContain("earliest (before due)");
+    }
+
+    @Test
     void benchShouldPrintATableByDefault() {
         CliRun run = CliRun.of("bench", "--only", "publish,lanes", "--messages", "100", "--lane-messages", "20",
                 "--lanes", "2", "--handler-latency", "0ms", "--no-progress");

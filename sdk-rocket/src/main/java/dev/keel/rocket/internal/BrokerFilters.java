@@ -10,7 +10,8 @@ import org.apache.rocketmq.client.exception.MQClientException;
 /**
  * Subscribes a consumer to its topic, with the subscription's header filter as a broker-side SQL92
  * property filter when it has one ({@code MessageSelector.bySql}; the broker needs
- * {@code enablePropertyFilter=true}, checked by {@link RocketAdmin#requirePropertyFilter}).
+ * {@code enablePropertyFilter=true}, checked by {@link RocketAdmin#propertyFilterRefusal}: where a
+ * broker refuses, the adapter passes no filter here and the engine filters in the client).
  */
 final class BrokerFilters {
 

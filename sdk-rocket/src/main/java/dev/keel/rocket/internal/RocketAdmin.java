@@ -257,12 +257,11 @@ public final class RocketAdmin implements AutoCloseable {
     }
 
     /**
-     * Checks that every master broker routing {@code topic} filters by SQL92 properties
-     * ({@code enablePropertyFilter=true}), which a subscription's header filter needs; a
-     * {@link TopologyException} naming the broker otherwise (a broker that refuses is never silently
-     * bypassed: its messages would reach the handler unfiltered or not at all).
+     * Whether every master broker routing {@code topic} filters by SQL92 properties
+     * ({@code enablePropertyFilter=true}), which a broker-side header filter needs: empty when they
+     * all do, otherwise why not, naming the first broker that refuses and its setting.
      */
-    public void requirePropertyFilter(String topic) {
+    public Optional<String> propertyFilterRefusal(String topic) {
         TopicRouteData route = route(topic).orElseThrow(() -> new KeelException("RocketMQ topic '" + topic
                 + "' does not exist: declare it with ensureTopology before subscribing", false));
         for (BrokerData broker : route.getBrokerDatas()) {
@@ -277,12 +276,11 @@ public final class RocketAdmin implements AutoCloseable {
                 throw failure("asking broker " + broker.getBrokerName() + " for its configuration", e);
             }
             if (!Boolean.parseBoolean(enabled.trim())) {
-                throw new TopologyException(topic, "RocketMQ broker '" + broker.getBrokerName() + "' does not filter "
-                        + "by message properties (enablePropertyFilter=" + enabled + "): a subscription with a header "
-                        + "filter needs enablePropertyFilter=true in the configuration of every broker of topic '"
-                        + topic + "' (broker.conf, then restart the broker), or subscribe without a filter");
+                return Optional.of("RocketMQ broker '" + broker.getBrokerName() + "' does not filter by message "
+                        + "properties (enablePropertyFilter=" + enabled.trim() + ")");
             }
         }
+        return Optional.empty();
     }
 
     private Map<String, BrokerData> masters() {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -71,18 +72,28 @@ public abstract class DelayedDeliveryContract extends BrokerContractSupport {
         assumeCapability(Capability.DELAYED_DELIVERY);
         declare(first);
         Effects effects = new Effects();
-        Subscription before = first.subscribe(subscription().build(), recording(effects));
+        Set<String> handledBefore = ConcurrentHashMap.newKeySet();
+        Set<String> handledAfter = ConcurrentHashMap.newKeySet();
+        Subscription before = first.subscribe(subscription().build(), recording(effects, handledBefore));
         // due 2-3 s from now: the subscription closes while they wait (a slow publish may let a few through)
         List<Message> delayed = delayedMessages("r", 12, Duration.ofSeconds(2));
+        long publishStart = System.currentTimeMillis();
         publishConfirmed(first, topic, delayed);
+        long publishMillis = System.currentTimeMillis() - publishStart;
         before.close();
 
         Keel second = newKeel();
-        Subscription after = second.subscribe(subscription().build(), recording(effects));
+        Subscription after = second.subscribe(subscription().build(), recording(effects, handledAfter));
         cleanup(after);
 
         awaitHandled(effects, idsOf(delayed));
-        assertThat(effects.repeated()).isEmpty();
+        // the restart happened while messages were still waiting, and those reached the second subscription
+        assertThat(handledAfter).as("ids handled by the subscription started after the restart (publishing took"
+                + " %d ms; handled before the restart: %s)", publishMillis, handledBefore).isNotEmpty();
+        assertThat(handledBefore).as("ids handled both before and after the restart")
+                .doesNotContainAnyElementsOf(handledAfter);
+        assertThat(effects.missing(idsOf(delayed))).as("ids lost").isEmpty();
+        assertThat(effects.repeated()).as("ids handled twice").isEmpty();
         assertDueAndOnTime(delayed);
     }
 
@@ -107,6 +118,11 @@ public abstract class DelayedDeliveryContract extends BrokerContractSupport {
     }
 
     private MessageHandler<String> recording(Effects effects) {
+        return recording(effects, ConcurrentHashMap.newKeySet());
+    }
+
+    /** Records arrivals and due times, applies the effect, and adds each handled id to {@code handled}. */
+    private MessageHandler<String> recording(Effects effects, Set<String> handled) {
         return d -> {
             arrivals.putIfAbsent(d.id(), System.currentTimeMillis());
             String due = d.keelHeaders().get(KeelHeaders.DELIVER_AT);
@@ -114,6 +130,7 @@ public abstract class DelayedDeliveryContract extends BrokerContractSupport {
                 dueTimes.putIfAbsent(d.id(), Long.parseLong(due));
             }
             effects.apply(d);
+            handled.add(d.id());
         };
     }
 
