@@ -32,7 +32,11 @@ public enum Capability {
     REPLAY,
     /** A broadcast subscription: every instance receives every message of the topic. */
     BROADCAST,
-    /** A subscription's header filter runs on the broker: skipped messages never reach the client. */
+    /**
+     * A subscription's header filter can run on the broker, so skipped messages need not reach the client.
+     * A broker that refuses it (RocketMQ without {@code enablePropertyFilter}) gets the subscription without
+     * a broker filter, with a WARN; the engine filters every delivery client-side in any case.
+     */
     BROKER_FILTER,
     /** Messages carry a priority, and a waiting message of higher priority is delivered first. */
     PRIORITY

@@ -18,8 +18,9 @@ import java.util.Optional;
  *                        exists and keeps them for {@code group}; empty for a consumer that
  *                        dead-letters nothing (a raw reader)
  * @param filter          the subscription's header filter: an adapter that declares
- *                        {@link Capability#BROKER_FILTER} has the broker apply it; others ignore it
- *                        (the engine filters what they deliver); empty for every message
+ *                        {@link Capability#BROKER_FILTER} has the broker apply it where the broker
+ *                        allows; others ignore it (the engine filters what they deliver, in every
+ *                        case); empty for every message
  * @param broadcastInstance present for a broadcast subscription: the id of this instance of the
  *                        service. The consumer then receives every message of the topic, whatever
  *                        the other instances of {@code group} receive (Kafka: group
