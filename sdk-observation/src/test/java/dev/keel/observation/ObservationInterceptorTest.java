@@ -231,6 +231,34 @@ class ObservationInterceptorTest {
     }
 
     @Test
+    void theTracestateOfAnIncomingMessageShouldBeContinuedAndCarriedOnByAPublishFromItsHandler() {
+        start();
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        String spanId = "00f067aa0ba902b7";
+        // published by another service's tracer: traceparent and tracestate as it set them
+        try (Keel plain = Keel.builder(broker.connect()).build()) {
+            plain.publisher().publish(TOPIC, Message.builder("order", Codec.utf8()).id("o1")
+                    .header(KeelHeaders.TRACEPARENT, "00-" + traceId + "-" + spanId + "-01")
+                    .header(KeelHeaders.TRACESTATE, "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7").build());
+        }
+
+        keel.subscribe(subscription(TOPIC).build(),
+                delivery -> keel.publisher("invoices", Codec.utf8()).message("invoice").id("i1").publish());
+
+        await().atMost(PATIENCE).until(() -> tracing.finished(SpanKind.CONSUMER).size() == 1
+                && tracing.finished(SpanKind.PRODUCER).size() == 1);
+        SpanData consumer = tracing.finished(SpanKind.CONSUMER).get(0);
+        assertThat(consumer.getTraceId()).isEqualTo(traceId);
+        assertThat(consumer.getParentSpanId()).isEqualTo(spanId);
+        assertThat(consumer.getSpanContext().getTraceState().asMap())
+                .isEqualTo(Map.of("congo", "t61rcWkgMzE", "rojo", "00f067aa0ba902b7"));
+        Map<String, String> invoice = stored("invoices", "i1").headers();
+        assertThat(invoice.get(KeelHeaders.TRACESTATE)).as("the tracestate header of the handler's publish")
+                .isEqualTo("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
+        assertThat(parse(invoice.get(KeelHeaders.TRACEPARENT))[0]).isEqualTo(traceId);
+    }
+
+    @Test
     void aFailedPublishShouldEndItsProducerSpanWithTheError() {
         start();
 

@@ -55,6 +55,9 @@ public class KeelBrokerAutoConfiguration {
             if (properties.getKafka().getClientId() != null) {
                 config.clientId(properties.getKafka().getClientId());
             }
+            if (properties.getKafka().getDelayTopicCheckInterval() != null) {
+                config.delayTopicCheckInterval(properties.getKafka().getDelayTopicCheckInterval());
+            }
             return new KafkaAdapter(config.build());
         }
     }

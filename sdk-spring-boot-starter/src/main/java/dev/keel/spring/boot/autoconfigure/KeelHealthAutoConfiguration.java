@@ -18,10 +18,14 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(after = KeelAutoConfiguration.class)
 @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
 @ConditionalOnBean(Keel.class)
-@ConditionalOnEnabledHealthIndicator("keel")
 public class KeelHealthAutoConfiguration {
 
+    /**
+     * {@code @ConditionalOnEnabledHealthIndicator} (a spring-boot-health type) is on the method, so it is
+     * evaluated only once the class's {@code @ConditionalOnClass} found spring-boot-health.
+     */
     @Bean
+    @ConditionalOnEnabledHealthIndicator("keel")
     @ConditionalOnMissingBean(name = "keelHealthIndicator")
     KeelHealthIndicator keelHealthIndicator(Keel keel, ObjectProvider<IdempotencyStore> store) {
         return new KeelHealthIndicator(keel, store.getIfUnique());

@@ -51,11 +51,31 @@ public class KeelListenerRegistry implements SmartLifecycle {
 
     KeelListenerRegistry(Keel keel, KeelProperties properties, Supplier<List<AnnotatedListener>> annotated,
                          Supplier<Stream<KeelListenerEndpoint<?>>> endpoints, Duration phaseTimeout) {
+        rejectDefaultTopicAndGroup(properties.getListener().getDefaults());
         this.keel = keel;
         this.properties = properties;
         this.annotated = annotated;
         this.endpoints = endpoints;
         this.phaseTimeout = phaseTimeout;
+    }
+
+    /**
+     * A listener's topic and group come from its annotation or endpoint, or from
+     * {@code keel.listeners.<id>.topic/.group}: one default topic or group for every listener would
+     * put them all on one topic or in one group, so {@code keel.listener.defaults.topic/.group} fail
+     * the startup instead of being ignored.
+     */
+    static void rejectDefaultTopicAndGroup(ListenerSettings defaults) {
+        rejectDefault("topic", defaults.getTopic());
+        rejectDefault("group", defaults.getGroup());
+    }
+
+    private static void rejectDefault(String name, String value) {
+        if (value != null) {
+            throw new IllegalStateException("keel.listener.defaults." + name + " is not supported (it would be every "
+                    + "listener's " + name + "): set the " + name + " per listener, in @KeelListener(" + name
+                    + " = \"...\") or keel.listeners.<id>." + name + ", and remove keel.listener.defaults." + name);
+        }
     }
 
     @Override

@@ -69,6 +69,11 @@ public class KeelProperties {
          * credentials (sasl.jaas.config, *password*, *secret*) are masked in the actuator.
          */
         private final Map<String, String> properties = new LinkedHashMap<>();
+        /**
+         * How soon at the latest a running subscription notices a delay topic that another process
+         * created, and starts forwarding its delayed messages (default 5s, at least 100ms).
+         */
+        private Duration delayTopicCheckInterval;
 
         public String getBootstrapServers() { return bootstrapServers; }
 
@@ -79,6 +84,12 @@ public class KeelProperties {
         public void setClientId(String clientId) { this.clientId = clientId; }
 
         public Map<String, String> getProperties() { return properties; }
+
+        public Duration getDelayTopicCheckInterval() { return delayTopicCheckInterval; }
+
+        public void setDelayTopicCheckInterval(Duration delayTopicCheckInterval) {
+            this.delayTopicCheckInterval = delayTopicCheckInterval;
+        }
     }
 
     /** RabbitMQ adapter settings (module sdk-rabbit). */

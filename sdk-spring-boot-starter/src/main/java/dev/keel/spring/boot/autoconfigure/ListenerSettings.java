@@ -11,9 +11,15 @@ import java.time.Duration;
  */
 public class ListenerSettings {
 
-    /** The topic (per listener only: overrides the annotation's; not read from the defaults). */
+    /**
+     * The topic, per listener only (keel.listeners.&lt;id&gt;.topic): overrides the annotation's. Set under
+     * keel.listener.defaults it fails the startup.
+     */
     private String topic;
-    /** The consumer group (per listener only: overrides the annotation's; not read from the defaults). */
+    /**
+     * The consumer group, per listener only (keel.listeners.&lt;id&gt;.group): overrides the annotation's. Set under
+     * keel.listener.defaults it fails the startup.
+     */
     private String group;
     /** AT_MOST_ONCE, AT_LEAST_ONCE or EFFECTIVELY_ONCE (Keel's default). */
     private DeliveryGuarantee guarantee;

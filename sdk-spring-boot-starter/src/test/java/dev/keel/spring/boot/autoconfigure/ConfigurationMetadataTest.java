@@ -76,6 +76,10 @@ class ConfigurationMetadataTest {
         assertThat(PROPERTIES.get("keel.listener.defaults.close-timeout").get("defaultValue").asString())
                 .isEqualTo("20s");
         assertThat(ListenerConfigs.DEFAULT_CLOSE_TIMEOUT).hasSeconds(20);
+        assertThat(type("keel.kafka.delay-topic-check-interval")).isEqualTo("java.time.Duration");
+        assertThat(PROPERTIES.get("keel.kafka.delay-topic-check-interval").get("defaultValue").asString())
+                .isEqualTo("5s");
+        assertThat(dev.keel.kafka.KafkaConfig.DEFAULT_DELAY_TOPIC_CHECK_INTERVAL).hasSeconds(5);
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.InMemoryIdempotencyStore;
 import dev.keel.dedup.redis.RedisIdempotencyStore;
 import dev.keel.kafka.KafkaAdapter;
+import dev.keel.kafka.KafkaConfig;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.micrometer.MicrometerMetrics;
 import dev.keel.rabbit.RabbitAdapter;
@@ -54,6 +55,25 @@ class KeelAutoConfigurationTest {
                     assertThat(context.getBean(KafkaAdapter.class).config().bootstrapServers())
                             .isEqualTo("127.0.0.1:9092");
                 });
+    }
+
+    @Test
+    void keelKafkaDelayTopicCheckIntervalShouldReachTheAdapter() {
+        ApplicationContextRunner kafka = runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class,
+                RocketAdapter.class)).withPropertyValues("keel.kafka.bootstrap-servers=127.0.0.1:9092",
+                "keel.idempotency.store=in-memory");
+        kafka.withPropertyValues("keel.kafka.delay-topic-check-interval=30s").run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(KafkaAdapter.class).config().delayTopicCheckInterval())
+                    .isEqualTo(Duration.ofSeconds(30));
+        });
+        kafka.run(context -> assertThat(context.getBean(KafkaAdapter.class).config().delayTopicCheckInterval())
+                .as("unset: the adapter's default").isEqualTo(KafkaConfig.DEFAULT_DELAY_TOPIC_CHECK_INTERVAL));
+        kafka.withPropertyValues("keel.kafka.delay-topic-check-interval=10ms").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause().isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("delayTopicCheckInterval");
+        });
     }
 
     @Test

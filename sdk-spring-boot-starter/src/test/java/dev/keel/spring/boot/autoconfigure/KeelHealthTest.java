@@ -87,9 +87,13 @@ class KeelHealthTest {
     void theIndicatorShouldBackOffWhenDisabledOrReplaced() {
         runner.withPropertyValues("management.health.keel.enabled=false")
                 .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(KeelHealthIndicator.class));
-        runner.withBean("keelHealthIndicator", KeelHealthIndicator.class,
-                () -> new KeelHealthIndicator(Keel.builder(InMemoryBroker.create()).build(), null))
-                .run(context -> assertThat(context).hasSingleBean(KeelHealthIndicator.class));
+        try (Keel own = Keel.builder(InMemoryBroker.create()).build()) {
+            KeelHealthIndicator mine = new KeelHealthIndicator(own, null);
+            runner.withBean("keelHealthIndicator", KeelHealthIndicator.class, () -> mine).run(context -> {
+                assertThat(context).hasNotFailed().hasSingleBean(KeelHealthIndicator.class);
+                assertThat(context.getBean(KeelHealthIndicator.class)).isSameAs(mine);
+            });
+        }
     }
 
     public static class Listener {

@@ -118,6 +118,23 @@ class KeelListenerTest {
     }
 
     @Test
+    void aDefaultTopicOrGroupShouldFailTheStartupInsteadOfBeingIgnored() {
+        runner.withBean("listeners", Listeners.class).withPropertyValues("keel.listener.defaults.topic=payments")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(context.getStartupFailure()).rootCause().isInstanceOf(IllegalStateException.class)
+                            .hasMessageContaining("keel.listener.defaults.topic is not supported")
+                            .hasMessageContaining("keel.listeners.<id>.topic");
+                });
+        runner.withBean("listeners", Listeners.class).withPropertyValues("keel.listener.defaults.group=payments")
+                .run(context -> assertThat(context.getStartupFailure()).rootCause()
+                        .hasMessageContaining("keel.listener.defaults.group is not supported")
+                        .hasMessageContaining("@KeelListener(group = \"...\")"));
+        runner.withBean("listeners", Listeners.class).withPropertyValues("keel.listeners.billing-orders.group=billing-v2")
+                .run(context -> assertThat(context).as("per listener, a group is an override").hasNotFailed());
+    }
+
+    @Test
     void aListenerMethodWithTwoParametersShouldFail() {
         runner.withUserConfiguration(TwoParameters.class).run(context ->
                 assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("must take one parameter"));

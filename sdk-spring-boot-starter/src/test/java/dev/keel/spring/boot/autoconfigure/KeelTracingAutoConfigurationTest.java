@@ -56,6 +56,38 @@ class KeelTracingAutoConfigurationTest {
     }
 
     @Test
+    void anObservationInterceptorOfTheApplicationShouldWin() {
+        List<String> started = new CopyOnWriteArrayList<>();
+        ObservationRegistry mine = ObservationRegistry.create();
+        mine.observationConfig().observationHandler(new ObservationHandler<Observation.Context>() {
+            @Override
+            public void onStart(Observation.Context context) {
+                started.add(context.getName());
+            }
+
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return true;
+            }
+        });
+        ObservationInterceptor own = new ObservationInterceptor(mine, ObservationInterceptor.KAFKA);
+        // the context's registry observes nothing: only the application's interceptor's registry does
+        runner.withBean(ObservationRegistry.class, ObservationRegistry::create)
+                .withBean("myInterceptor", ObservationInterceptor.class, () -> own).run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(ObservationInterceptor.class)
+                            .doesNotHaveBean("keelObservationInterceptor");
+                    assertThat(context.getBean(ObservationInterceptor.class)).isSameAs(own);
+                    context.getBean(Keel.class).ensureTopology(TopicSpec.builder("orders").partitions(1).build());
+
+                    context.getBean(Publisher.class).publish("orders",
+                            Message.builder("o-1".getBytes(StandardCharsets.UTF_8)).key("k").build());
+
+                    assertThat(started).as("Keel was built with the application's interceptor")
+                            .contains(DefaultKeelPublishObservationConvention.NAME);
+                });
+    }
+
+    @Test
     void withoutAnObservationRegistryNothingShouldBeTraced() {
         runner.run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(ObservationInterceptor.class)
                 .doesNotHaveBean(KeelBuilderCustomizer.class));
