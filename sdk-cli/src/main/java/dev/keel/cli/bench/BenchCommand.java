@@ -16,8 +16,11 @@ import dev.keel.cli.outbox.DatabaseOptions;
 import dev.keel.cli.broker.StoreChoice;
 import dev.keel.cli.broker.TopicCleanup;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -39,7 +42,8 @@ import picocli.CommandLine.Spec;
                 + "percentiles, Keel and the raw client at the same rate (added p50/p99); recovery after a consumer "
                 + "crash (EFFECTIVELY_ONCE, default lease); delayed-delivery lateness (p50/p99/max after the due "
                 + "time); consumer heap under a large backlog in a -Xmx256m JVM; with --outbox, the outbox relay "
-                + "and the JDBC inbox (plain and transactional) against the Redis store.",
+                + "and the JDBC inbox (plain and transactional) against the Redis store; with --only pc (Kafka), "
+                + "key-ordered lanes / Confluent Parallel Consumer on the same topic.",
             "--repeat N runs the sections N times and reports medians with their range.",
             "Without --broker it runs on the embedded in-memory broker: raw-client rows are then n/a."},
         exitCodeListHeading = "%nExit codes:%n",
@@ -120,11 +124,21 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--only", paramLabel = "SECTION", split = ",",
             description = "Run only these sections: publish, consume, lanes, latency, recovery, delay, memory, outbox, "
-                    + "inbox (these two need --outbox). Default: all (outbox and inbox only with --outbox).")
+                    + "inbox (these two need --outbox), pc (Kafka only, needs --parallel-consumer-jar). Default: all "
+                    + "but pc (outbox and inbox only with --outbox).")
     private Set<Section> only;
 
+    @Option(names = "--parallel-consumer-jar", paramLabel = "PATH",
+            description = "The Confluent Parallel Consumer baseline jar the pc section runs in its own JVM (built by "
+                    + "the repository's parallel-consumer-baseline module: " + ParallelConsumerBench.JAR_IN_BUILD
+                    + ").")
+    private Path parallelConsumerJar;
+
     /** The measurements, in the order they run. */
-    enum Section { publish, consume, lanes, latency, recovery, delay, memory, outbox, inbox }
+    enum Section { publish, consume, lanes, latency, recovery, delay, memory, outbox, inbox, pc }
+
+    /** Sections that run only when named in {@code --only}. */
+    private static final Set<Section> ON_REQUEST = EnumSet.of(Section.pc);
 
     @Mixin
     private DatabaseOptions outboxDatabase = new DatabaseOptions();
@@ -167,6 +181,9 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--only " + database + " needs --outbox JDBC_URL, "
                         + "e.g. --outbox jdbc:postgresql://127.0.0.1:5432/test");
             }
+        }
+        if (only != null && only.contains(Section.pc)) {
+            checkParallelConsumer();
         }
         BrokerMode mode = BrokerModes.lookup(broker.broker());
         mode.preflight(broker);
@@ -242,6 +259,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (round == 1 && runs(Section.memory)) {
             MemoryBench.run(ctx, report, memoryMessages);
         }
+        if (runs(Section.pc)) {
+            ParallelConsumerBench.run(ctx, report, parallelConsumerJar);
+        }
         if (outboxDatabase.url() != null && runs(Section.outbox)) {
             OutboxBench.run(ctx.keel, ctx.declare("outbox", broker.partitions(), PublishBench.SINK_GROUP),
                     outboxDatabase, ctx.runId,
@@ -258,6 +278,30 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private boolean runs(Section section) {
-        return only == null || only.isEmpty() || only.contains(section);
+        if (only == null || only.isEmpty()) {
+            return !ON_REQUEST.contains(section);
+        }
+        return only.contains(section);
+    }
+
+    /** {@code --only pc}: Kafka, the baseline jar, a handler time in whole milliseconds. */
+    private void checkParallelConsumer() {
+        if (!"kafka".equals(broker.broker())) {
+            throw new ParameterException(spec.commandLine(), "--only pc compares with Confluent Parallel Consumer, "
+                    + "which runs on Kafka only: add --broker kafka (was --broker " + broker.broker() + ")");
+        }
+        if (parallelConsumerJar == null) {
+            throw new ParameterException(spec.commandLine(), "--only pc needs --parallel-consumer-jar PATH: build it "
+                    + "with ./mvnw -pl parallel-consumer-baseline -am package and pass "
+                    + ParallelConsumerBench.JAR_IN_BUILD);
+        }
+        if (!Files.isRegularFile(parallelConsumerJar)) {
+            throw new ParameterException(spec.commandLine(), "--parallel-consumer-jar: no such file: "
+                    + parallelConsumerJar);
+        }
+        if (handlerLatency.toNanos() % 1_000_000 != 0) {
+            throw new ParameterException(spec.commandLine(), "--only pc needs --handler-latency in whole "
+                    + "milliseconds (the Parallel Consumer baseline takes milliseconds), was " + handlerLatency);
+        }
     }
 }

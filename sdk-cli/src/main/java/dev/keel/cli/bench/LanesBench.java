@@ -41,7 +41,7 @@ final class LanesBench {
         section.ratio("lanes_efficiency", "ratio / " + s.lanes() + " lanes", parallel / sequential / s.lanes());
     }
 
-    private static double measure(BenchContext ctx, String topic, String group, int lanes, long latencyNanos)
+    static double measure(BenchContext ctx, String topic, String group, int lanes, long latencyNanos)
             throws Exception {
         Throughput t = new Throughput();
         SubscriptionConfig<byte[]> config = SubscriptionConfig.builder(topic, group, Codec.bytes())

@@ -61,6 +61,8 @@ class BenchCommandTest {
         assertThat(recovery.get("recovery_sec").asDouble())
                 .isGreaterThanOrEqualTo(recovery.get("successor_first_sec").asDouble()).isPositive();
         assertThat(recovery.has("after_recovery_msgs_per_sec")).isTrue();
+
+        assertThat(json.has("pc")).as("the Parallel Consumer section runs only with --only pc").isFalse();
     }
 
     @Test
@@ -141,5 +143,23 @@ class BenchCommandTest {
         assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
         assertThat(run.out().lines().findFirst()).hasValue("section,id,label,value,min,max,unit,runs");
         assertThat(run.out()).contains("lanes,lanes_msgs_per_sec,");
+    }
+
+    @Test
+    void onlyPcWithoutTheParallelConsumerJarShouldFailWithAClearError() {
+        CliRun run = CliRun.of("bench", "--broker", "kafka", "--bootstrap-servers", "127.0.0.1:1", "--only", "pc",
+                "--no-progress");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("--only pc needs --parallel-consumer-jar PATH")
+                .contains("parallel-consumer-baseline/target/parallel-consumer-baseline.jar");
+    }
+
+    @Test
+    void onlyPcOnAnotherBrokerThanKafkaShouldFailWithAClearError() {
+        CliRun run = CliRun.of("bench", "--only", "pc", "--parallel-consumer-jar", "any.jar", "--no-progress");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("runs on Kafka only").contains("--broker memory");
     }
 }
