@@ -13,6 +13,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,6 +40,17 @@ public final class DlqRedriveCommand implements Callable<Integer> {
     @Option(names = "--progress", negatable = true, fallbackValue = "true",
             description = "Draw a progress bar on stderr. Default: when stderr is a terminal.")
     private Boolean progress;
+
+    private final Supplier<BufferedReader> input;
+
+    public DlqRedriveCommand() {
+        this(() -> new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
+    }
+
+    /** With the answer to the confirmation read from {@code input} (for tests). */
+    public DlqRedriveCommand(Supplier<BufferedReader> input) {
+        this.input = input;
+    }
 
     @Override
     public Integer call() throws IOException {
@@ -72,7 +84,7 @@ public final class DlqRedriveCommand implements Callable<Integer> {
     private boolean confirmed(PrintWriter out, String what) throws IOException {
         out.print("Re-drive the " + what + " to their origin topic? [y/N] ");
         out.flush();
-        String answer = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        String answer = input.get().readLine();
         return answer != null && answer.strip().toLowerCase(Locale.ROOT).startsWith("y");
     }
 }

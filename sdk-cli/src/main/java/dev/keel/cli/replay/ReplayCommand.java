@@ -12,6 +12,8 @@ import dev.keel.cli.broker.BrokerOptions;
 import dev.keel.cli.broker.StoreChoice;
 import dev.keel.core.Keel;
 import dev.keel.dedup.IdempotencyStore;
+import dev.keel.dedup.redis.RedisIdempotencyStore;
+import dev.keel.dedup.redis.RedisStoreConfig;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ReplayAdmin;
@@ -59,8 +61,14 @@ public final class ReplayCommand implements Callable<Integer> {
     private Instant from;
 
     @Option(names = "--reprocess", description = "Forget the group's done marks of the replayed messages first "
-            + "(in the --redis store, key prefix 'keel'), so that they run again. Asks to confirm unless --yes.")
+            + "(in the --redis store, under --key-prefix), so that they run again. Asks to confirm unless --yes. "
+            + "Only a Redis store: the CLI cannot reach a JDBC store's done marks.")
     private boolean reprocess;
+
+    @Option(names = "--key-prefix", paramLabel = "PREFIX", defaultValue = RedisStoreConfig.DEFAULT_KEY_PREFIX,
+            description = "With --reprocess: the key prefix of the application's Redis store "
+                    + "(RedisStoreConfig.keyPrefix). Default: ${DEFAULT-VALUE}.")
+    private String keyPrefix;
 
     @Option(names = "--yes", description = "Do not ask to confirm --reprocess.")
     private boolean yes;
@@ -86,7 +94,11 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         if (reprocess && !StoreChoice.from(broker).isRedis()) {
             throw new EnvironmentException("--reprocess forgets done marks in the application's idempotency store: "
-                    + "give it with --redis redis://HOST:PORT");
+                    + "give it with --redis redis://HOST:PORT (a JDBC store is not supported by the CLI: call "
+                    + "keel.reprocess(topic, group, from) from the application)");
+        }
+        if (keyPrefix.isBlank()) {
+            throw new EnvironmentException("--key-prefix must not be blank");
         }
         PrintWriter out = spec.commandLine().getOut();
         BrokerMode mode = BrokerModes.lookup(broker.broker());
@@ -119,9 +131,22 @@ public final class ReplayCommand implements Callable<Integer> {
                 return keel.replay(topic, group, from);
             }
         }
-        try (IdempotencyStore store = StoreChoice.from(broker).create();
+        try (IdempotencyStore store = redisStoreUnderKeyPrefix();
              Keel keel = Keel.builder(adapter).idempotencyStore(store).build()) {
             return keel.reprocess(topic, group, from);
+        }
+    }
+
+    /** The --redis store (as every command builds it) under --key-prefix instead of its default. */
+    private IdempotencyStore redisStoreUnderKeyPrefix() {
+        RedisStoreConfig config;
+        try (IdempotencyStore store = StoreChoice.from(broker).create()) {
+            config = ((RedisIdempotencyStore) store).config();
+        }
+        try {
+            return RedisIdempotencyStore.create(RedisStoreConfig.from(config).keyPrefix(keyPrefix).build());
+        } catch (IllegalArgumentException e) {
+            throw new EnvironmentException("--key-prefix: " + e.getMessage(), e);
         }
     }
 

@@ -16,10 +16,14 @@ import dev.keel.dedup.redis.RedisIdempotencyStore;
 import dev.keel.dedup.redis.RedisStoreConfig;
 import dev.keel.kafka.KafkaAdapter;
 import dev.keel.kafka.KafkaConfig;
+import dev.keel.rocket.RocketAdapter;
+import dev.keel.rocket.RocketConfig;
+import dev.keel.spi.BrokerAdapter;
 import dev.keel.testbrokers.KafkaEndpoint;
 import dev.keel.testbrokers.RabbitEndpoint;
 import dev.keel.testbrokers.RealBrokers;
 import dev.keel.testbrokers.RedisEndpoint;
+import dev.keel.testbrokers.RocketEndpoint;
 import java.io.BufferedReader;
 import java.io.PrintWriter;
 import java.io.StringReader;
@@ -34,7 +38,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import picocli.CommandLine;
 
-/** {@code keel replay} on the harness's real Kafka, Redis and RabbitMQ. */
+/** {@code keel replay} on the harness's real Kafka, RocketMQ, Redis and RabbitMQ. */
 @ExtendWith(RealBrokers.class)
 class ReplayCommandTest {
 
@@ -80,6 +84,35 @@ class ReplayCommandTest {
     }
 
     @Test
+    void reprocessShouldForgetTheDoneMarksUnderTheKeyPrefixGiven(KafkaEndpoint kafka, RedisEndpoint redis) {
+        String keyPrefix = "billing-" + UUID.randomUUID().toString().substring(0, 8);
+        consumeOnce(kafkaAdapter(kafka), redis, keyPrefix);
+
+        CliRun run = CliRun.of("replay", "--broker", "kafka", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--topic", topic, "--group", group, "--from", "1h", "--reprocess", "--yes", "--redis", redis.uri(),
+                "--key-prefix", keyPrefix);
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        assertThat(run.out()).as("the marks are under '" + keyPrefix + "', not the default 'keel'")
+                .contains("Rewound: " + MESSAGES + " messages to read again, " + MESSAGES + " done marks forgotten");
+    }
+
+    @Test
+    void replayShouldRewindTheGroupOnRocket(RocketEndpoint rocket, RedisEndpoint redis) {
+        Instant before = Instant.now().minusSeconds(1);
+        consumeOnce(new RocketAdapter(RocketConfig.custom().nameServer(rocket.nameServerAddress())
+                .rebalanceInterval(Duration.ofMillis(500)).commitInterval(Duration.ofMillis(200)).build()),
+                redis, RedisStoreConfig.DEFAULT_KEY_PREFIX);
+
+        CliRun replay = CliRun.of("replay", "--broker", "rocket", "--namesrv", rocket.nameServerAddress(), "--topic",
+                topic, "--group", group, "--from", before.toString());
+
+        assertThat(replay.exitCode()).as(replay.err()).isEqualTo(ExitCodes.OK);
+        assertThat(replay.out()).contains("Group '" + group + "' of topic '" + topic + "' on name server "
+                + rocket.nameServerAddress()).contains("Rewound: " + MESSAGES + " messages to read again");
+    }
+
+    @Test
     void replayOnRabbitShouldSayItIsNotOffered(RabbitEndpoint rabbit) {
         CliRun run = CliRun.of("replay", "--broker", "rabbit", "--rabbit-uri", rabbit.uri(), "--topic", topic,
                 "--group", group, "--from", "15m");
@@ -88,11 +121,22 @@ class ReplayCommandTest {
         assertThat(run.err()).contains("offers no replay");
     }
 
-    /** Declares the topic, consumes {@value #MESSAGES} messages under EFFECTIVELY_ONCE in the group, and stops. */
     private void consumeOnce(KafkaEndpoint kafka, RedisEndpoint redis) {
-        try (KafkaAdapter adapter = new KafkaAdapter(KafkaConfig.builder(kafka.bootstrapServers()).build());
+        consumeOnce(kafkaAdapter(kafka), redis, RedisStoreConfig.DEFAULT_KEY_PREFIX);
+    }
+
+    private static KafkaAdapter kafkaAdapter(KafkaEndpoint kafka) {
+        return new KafkaAdapter(KafkaConfig.builder(kafka.bootstrapServers()).build());
+    }
+
+    /**
+     * Declares the topic, consumes {@value #MESSAGES} messages under EFFECTIVELY_ONCE in the group
+     * (Redis store under {@code keyPrefix}), and stops; closes {@code adapter}.
+     */
+    private void consumeOnce(BrokerAdapter adapter, RedisEndpoint redis, String keyPrefix) {
+        try (adapter;
              RedisIdempotencyStore store = RedisIdempotencyStore.create(RedisStoreConfig.custom().uri(redis.uri())
-                     .build());
+                     .keyPrefix(keyPrefix).build());
              Keel keel = Keel.builder(adapter).idempotencyStore(store).build()) {
             keel.ensureTopology(TopicSpec.builder(topic).partitions(2).group(group).build());
             Subscription subscription = keel.subscribe(SubscriptionConfig.builder(topic, group, Codec.utf8())

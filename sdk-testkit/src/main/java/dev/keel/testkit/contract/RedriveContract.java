@@ -16,6 +16,7 @@ import dev.keel.metrics.MetricEvent;
 import dev.keel.spi.OutboundRecord;
 import dev.keel.testkit.Faults;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,8 @@ import org.junit.jupiter.api.Test;
  * Dead-letter re-drive ({@code keel.deadLetters(topic, group)}) under EFFECTIVELY_ONCE: poison
  * messages that fail because of a flag in the handler are dead-lettered and listed (without being
  * removed); a redelivered original is not run; once the flag is fixed a re-drive runs each once; a
- * re-drive repeated by mistake runs none again; a dead letter the filter leaves out stays. Every
+ * re-drive repeated by mistake runs none again; a dead letter the filter leaves out stays; a
+ * time window re-drives only what was dead-lettered within it. Every
  * adapter runs it (dead letters are offered everywhere): through {@link BrokerContractTest}.
  */
 public abstract class RedriveContract extends DeliveryContract {
@@ -106,6 +108,49 @@ public abstract class RedriveContract extends DeliveryContract {
         }
         assertThat(deadLetters.list(DeadLetterFilter.all())).as("the letter the filter left out stays")
                 .extracting(DeadLetter::id).containsExactly(OTHER_CAUSE);
+        subscription.close();
+    }
+
+    @Test
+    void aRedriveByTimeRangeShouldRedriveOnlyTheDeadLettersOfThatWindow() {
+        Keel keel = newKeel();
+        declare(keel);
+        AtomicBoolean broken = new AtomicBoolean(true);
+        Effects effects = new Effects();
+        Subscription subscription = keel.subscribe(subscription().build(), d -> {
+            if (broken.get()) {
+                throw new IllegalStateException("the flag is broken");
+            }
+            effects.apply(d);
+        });
+        List<Message> early = List.of(message("early-1", keyOf("early-1")), message("early-2", keyOf("early-2")));
+        List<Message> late = List.of(message("late-1", keyOf("late-1")), message("late-2", keyOf("late-2")));
+        publishConfirmed(keel, topic, early);
+        awaitUntil("the early dead letters", () -> metrics.count(MetricEvent.DEAD_LETTERED) >= 2);
+        // every early letter was dead-lettered at an earlier millisecond; every late one, at a later one
+        Instant middle = Instant.now().truncatedTo(ChronoUnit.MILLIS).plusMillis(1);
+        awaitUntil("the clock past the middle", () -> Instant.now().isAfter(middle.plusMillis(1)));
+        publishConfirmed(keel, topic, late);
+        awaitUntil("the late dead letters", () -> metrics.count(MetricEvent.DEAD_LETTERED) >= 4);
+        broken.set(false);
+        DeadLetters deadLetters = keel.deadLetters(topic, group);
+
+        RedriveResult lateOnly = deadLetters.redrive(DeadLetterFilter.all().withTimeRange(middle, null),
+                RedriveListener.NONE);
+
+        assertThat(lateOnly).isEqualTo(new RedriveResult(4, 2, 2, 0));
+        awaitHandled(effects, idsOf(late));
+        assertThat(deadLetters.list(DeadLetterFilter.all())).as("the letters before the window stay")
+                .extracting(DeadLetter::id).containsExactlyInAnyOrder("early-1", "early-2");
+
+        RedriveResult earlyOnly = deadLetters.redrive(DeadLetterFilter.all().withTimeRange(null, middle),
+                RedriveListener.NONE);
+
+        assertThat(earlyOnly).isEqualTo(new RedriveResult(2, 2, 0, 0));
+        awaitHandled(effects, idsOf(early));
+        for (String id : List.of("early-1", "early-2", "late-1", "late-2")) {
+            assertThat(effects.count(id)).as("effects of %s", id).isEqualTo(1);
+        }
         subscription.close();
     }
 

@@ -10,19 +10,22 @@ import dev.keel.ReplayResult;
 import dev.keel.Subscription;
 import dev.keel.core.Keel;
 import dev.keel.metrics.MetricEvent;
+import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.Capability;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Replay ({@link Capability#REPLAY}): a group rewound to a time reads again what the broker keeps
  * from that time on; under EFFECTIVELY_ONCE what was done is skipped, unless the replay reprocesses.
- * Skipped, naming the capability, on adapters that do not declare it. Each adapter's test module
- * runs it through a subclass that supplies the adapter.
+ * Skipped, naming the capability, on adapters that do not declare it; there, a replay and a
+ * reprocess are refused naming the capability instead. Each adapter's test module runs it through a
+ * subclass that supplies the adapter.
  */
 public abstract class ReplayContract extends BrokerContractSupport {
 
@@ -113,6 +116,24 @@ public abstract class ReplayContract extends BrokerContractSupport {
                 .isInstanceOf(GroupActiveException.class)
                 .hasMessageContaining(group)
                 .hasMessageContaining("stop");
+    }
+
+    @Test
+    void aReplayShouldBeRefusedNamingTheCapabilityWhereItIsNotDeclared() {
+        try (BrokerAdapter probe = createAdapter()) {
+            Assumptions.assumeFalse(probe.capabilities().contains(Capability.REPLAY),
+                    "adapter declares capability " + Capability.REPLAY);
+        }
+        Keel keel = newKeel();
+        declare(keel);
+        Instant from = Instant.now().minusSeconds(60);
+
+        assertThatThrownBy(() -> keel.replay(topic, group, from))
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("Capability.REPLAY");
+        assertThatThrownBy(() -> keel.reprocess(topic, group, from))
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("Capability.REPLAY");
     }
 
     /**
