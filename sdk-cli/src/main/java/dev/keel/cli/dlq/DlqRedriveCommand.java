@@ -63,7 +63,7 @@ public final class DlqRedriveCommand implements Callable<Integer> {
                     + " matching " + DlqText.describe(options);
             if (!yes && !confirmed(out, what)) {
                 out.println("nothing re-driven");
-                return ExitCodes.OK;
+                return ExitCodes.USAGE_OR_ENVIRONMENT; // as a refused `keel replay --reprocess`: nothing was done
             }
             out.println("keel dlq redrive: broker " + mode.name() + " (" + mode.endpoint(options.broker) + "), " + what);
             RedriveBar bar = new RedriveBar(spec.commandLine().getErr(),

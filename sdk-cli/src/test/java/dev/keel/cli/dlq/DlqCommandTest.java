@@ -127,7 +127,7 @@ class DlqCommandTest {
                     () -> new BufferedReader(new StringReader("n\n"))));
             refusing.setOut(new PrintWriter(refusedOut, true));
             int refusedCode = refusing.execute(flags.toArray(String[]::new));
-            assertThat(refusedCode).isEqualTo(ExitCodes.OK);
+            assertThat(refusedCode).as("a refused re-drive exits as a refused replay --reprocess").isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
             assertThat(refusedOut.toString()).contains("[y/N]").contains("nothing re-driven");
             System.out.println("$ ./keel dlq redrive " + String.join(" ", flags) + "\n"
                     + refusedOut.toString().replace("[y/N] ", "[y/N] n" + System.lineSeparator()));
