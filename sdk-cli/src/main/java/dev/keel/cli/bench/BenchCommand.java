@@ -243,7 +243,7 @@ public final class BenchCommand implements Callable<Integer> {
             MemoryBench.run(ctx, report, memoryMessages);
         }
         if (outboxDatabase.url() != null && runs(Section.outbox)) {
-            OutboxBench.run(ctx.keel, ctx.declare("outbox", broker.partitions(), PublishBench.SINK_GROUP),
+            OutboxBench.run(ctx.adapter, ctx.declare("outbox", broker.partitions(), PublishBench.SINK_GROUP),
                     outboxDatabase, ctx.runId,
                     settings.messages(), settings.latencyMessages(), settings.keys(), settings.timeout(), report);
         }
