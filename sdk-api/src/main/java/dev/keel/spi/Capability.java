@@ -39,5 +39,21 @@ public enum Capability {
      */
     BROKER_FILTER,
     /** Messages carry a priority, and a waiting message of higher priority is delivered first. */
-    PRIORITY
+    PRIORITY,
+    /**
+     * The adapter offers a native transactional consume-transform-produce pipeline: the records a batch
+     * produces and the offsets of the records it consumed commit in one broker transaction, so each
+     * input's outputs appear exactly once to {@code read_committed} readers. An optional API of the
+     * adapter (on Kafka, {@code KafkaAdapter.transactionalPipeline}); effects outside the broker are not
+     * covered. docs/outbox-inbox.md compares it with the JDBC outbox and inbox.
+     */
+    TRANSACTIONAL_PIPELINE,
+    /**
+     * The adapter offers native transactional publishing: a message is stored unseen (a half message),
+     * the application's local transaction runs, and the message becomes visible only if it commits; the
+     * broker checks back when the outcome is lost. An optional API of the adapter (on RocketMQ,
+     * {@code RocketAdapter.transactionalPublisher}); key order is not kept. docs/outbox-inbox.md
+     * compares it with the JDBC outbox.
+     */
+    TRANSACTIONAL_PUBLISH
 }

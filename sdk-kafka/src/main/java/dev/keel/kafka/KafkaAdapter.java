@@ -75,7 +75,7 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
         this.config = Objects.requireNonNull(config, "config");
         EnumSet<Capability> caps = EnumSet.of(Capability.CONSUMER_GROUPS, Capability.REDELIVERY,
                 Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY, Capability.REPLAY, Capability.BROADCAST,
-                Capability.NON_BLOCKING_RETRY);
+                Capability.NON_BLOCKING_RETRY, Capability.TRANSACTIONAL_PIPELINE);
         if (!config.topicAutoCreation()) {
             caps.add(Capability.UNROUTABLE_DETECTION);
         }

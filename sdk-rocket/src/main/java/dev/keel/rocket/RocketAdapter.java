@@ -55,7 +55,7 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin, Replay
     private final Set<Capability> capabilities = Set.copyOf(EnumSet.of(Capability.UNROUTABLE_DETECTION,
             Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.BROKER_FILTER,
             Capability.DELAYED_DELIVERY, Capability.REPLAY, Capability.BROADCAST,
-            Capability.NON_BLOCKING_RETRY));
+            Capability.NON_BLOCKING_RETRY, Capability.TRANSACTIONAL_PUBLISH));
     private RocketAdmin admin;
     private RocketSender producer;
     private boolean closed;

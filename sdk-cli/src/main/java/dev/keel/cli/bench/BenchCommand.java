@@ -263,7 +263,7 @@ public final class BenchCommand implements Callable<Integer> {
             ParallelConsumerBench.run(ctx, report, parallelConsumerJar);
         }
         if (outboxDatabase.url() != null && runs(Section.outbox)) {
-            OutboxBench.run(ctx.keel, ctx.declare("outbox", broker.partitions(), PublishBench.SINK_GROUP),
+            OutboxBench.run(ctx.adapter, ctx.declare("outbox", broker.partitions(), PublishBench.SINK_GROUP),
                     outboxDatabase, ctx.runId,
                     settings.messages(), settings.latencyMessages(), settings.keys(), settings.timeout(), report);
         }

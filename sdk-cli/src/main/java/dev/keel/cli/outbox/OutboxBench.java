@@ -3,11 +3,13 @@ package dev.keel.cli.outbox;
 import dev.keel.Message;
 import dev.keel.PublishReceipt;
 import dev.keel.Publisher;
+import dev.keel.PublisherConfig;
 import dev.keel.cli.bench.BenchReport;
 import dev.keel.core.Keel;
 import dev.keel.outbox.jdbc.Outbox;
 import dev.keel.outbox.jdbc.OutboxConfig;
 import dev.keel.outbox.jdbc.OutboxRelay;
+import dev.keel.spi.BrokerAdapter;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Duration;
@@ -23,8 +25,10 @@ import org.HdrHistogram.Histogram;
 
 /**
  * {@code keel bench --only outbox}: the relay's throughput on a backlog against Keel's publisher used
- * directly, and commit-to-publish latency (from the writer's commit returning to the broker's
- * confirmation of the relay's publish) with LISTEN/NOTIFY and with polling only.
+ * directly, and commit-to-publish latency (from the writer's call to {@code commit()} to the broker's
+ * confirmation of the relay's publish) with LISTEN/NOTIFY and with polling only, against a direct
+ * publish's call-to-confirmation latency at the same rate. Relay and direct publishes use one publisher
+ * configured as the docs recommend for a relay ({@code sequentialPerKey(true)}), on the bench's adapter.
  */
 public final class OutboxBench {
 
@@ -36,8 +40,11 @@ public final class OutboxBench {
     private OutboxBench() {
     }
 
-    /** Runs on {@code topic} (declared by the caller) and adds the {@code outbox} section to {@code report}. */
-    public static void run(Keel keel, String topic, DatabaseOptions options, String runId, int messages,
+    /**
+     * Runs on {@code topic} (declared by the caller) and adds the {@code outbox} section to {@code report}.
+     * Publishes through a Keel of its own over {@code adapter}, which stays the caller's.
+     */
+    public static void run(BrokerAdapter adapter, String topic, DatabaseOptions options, String runId, int messages,
                            int latencyMessages, int keys, Duration timeout, BenchReport report) throws Exception {
         OutboxDatabase db = new OutboxDatabase(options.url(), options.user(), options.password(), runId + "_");
         int backlog = Math.min(messages, MAX_BACKLOG);
@@ -46,7 +53,9 @@ public final class OutboxBench {
                 + backlog + "-row backlog; commit-to-publish latency over " + latency + " commits at "
                 + LATENCY_RATE + "/s)").field("messages", backlog);
         db.createTables();
-        try {
+        // a relay's publisher as the docs recommend; it owns neither the adapter nor a store
+        try (Keel keel = Keel.builder(adapter).withoutIdempotencyStore()
+                .publisherConfig(PublisherConfig.custom().sequentialPerKey(true).build()).build()) {
             OutboxConfig config = OutboxConfig.custom().tablePrefix(db.prefix).build();
             Outbox outbox = Outbox.create(config);
             long start = System.nanoTime();
@@ -65,13 +74,19 @@ public final class OutboxBench {
             }
             double relayRate = backlog * 1e9 / (System.nanoTime() - start);
             section.rate("relay_msgs_per_sec", "relay, backlog drained", relayRate);
-            section.rate("direct_msgs_per_sec", "Keel publisher directly (publishAsync, pipelined)", directRate);
+            section.rate("direct_msgs_per_sec", "Keel publisher directly (publishAsync, pipelined, same publisher)",
+                    directRate);
             section.ratio("relay_over_direct", "ratio relay / direct", relayRate / directRate);
 
+            Histogram directLatency = directLatency(keel, topic, latency, keys, timeout);
             Histogram notify = latency(db, keel, outbox, OutboxConfig.from(config).build(), topic, latency, keys,
                     timeout);
             Histogram poll = latency(db, keel, outbox, OutboxConfig.from(config).listen(false).build(), topic, latency,
                     keys, timeout);
+            section.millis("direct_p50_ms", "publish to confirm, Keel publisher directly: p50",
+                    directLatency.getValueAtPercentile(50) / 1000.0);
+            section.millis("direct_p99_ms", "publish to confirm, Keel publisher directly: p99",
+                    directLatency.getValueAtPercentile(99) / 1000.0);
             section.millis("notify_p50_ms", "commit to publish, LISTEN/NOTIFY: p50", notify.getValueAtPercentile(50) / 1000.0);
             section.millis("notify_p99_ms", "commit to publish, LISTEN/NOTIFY: p99", notify.getValueAtPercentile(99) / 1000.0);
             section.millis("poll_p50_ms", "commit to publish, polling every " + config.pollInterval().toMillis()
@@ -110,8 +125,38 @@ public final class OutboxBench {
     }
 
     /**
+     * The baseline of the commit-to-publish latency: the same messages published directly at the same
+     * rate, each sample from the call to {@code publishAsync} to the broker's confirmation.
+     */
+    private static Histogram directLatency(Keel keel, String topic, int publishes, int keys, Duration timeout)
+            throws Exception {
+        Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
+        List<CompletableFuture<PublishReceipt>> sent = new java.util.ArrayList<>(publishes);
+        long interval = 1_000_000_000L / LATENCY_RATE;
+        long next = System.nanoTime();
+        for (int i = 0; i < publishes; i++) {
+            LockSupport.parkNanos(next - System.nanoTime());
+            next += interval;
+            long calledAt = System.nanoTime();
+            sent.add(keel.publisher().publishAsync(topic, message("l" + i, i % keys)).thenApply(receipt -> {
+                long micros = Math.max(0, System.nanoTime() - calledAt) / 1000;
+                synchronized (histogram) {
+                    histogram.recordValue(micros);
+                }
+                return receipt;
+            }).toCompletableFuture());
+        }
+        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        synchronized (histogram) {
+            return histogram.copy();
+        }
+    }
+
+    /**
      * Commits one row at a time at {@link #LATENCY_RATE}/s, sparse enough for the relay to go idle between
-     * commits (what LISTEN/NOTIFY is for); the relay's confirmations close each sample.
+     * commits (what LISTEN/NOTIFY is for); the relay's confirmations close each sample. A sample starts
+     * before {@code commit()} is called (the relay may confirm before {@code commit()} returns), and the
+     * run fails unless every commit has its sample.
      */
     private static Histogram latency(OutboxDatabase db, Keel keel, Outbox outbox, OutboxConfig config, String topic,
                                      int commits, int keys, Duration timeout) throws Exception {
@@ -136,15 +181,26 @@ public final class OutboxBench {
                 next += interval;
                 String id = tag + i;
                 outbox.publish(c, topic, message(id, i % keys));
-                c.commit();
                 committedAt.put(id, System.nanoTime());
+                c.commit();
             }
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (histogram.getTotalCount() < commits && System.nanoTime() < deadline) {
+            while (samples(histogram) < commits && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
         }
+        long samples = samples(histogram);
+        if (samples != commits) {
+            throw new TimeoutException("commit-to-publish latency (" + (config.listen() ? "LISTEN/NOTIFY" : "polling")
+                    + "): " + samples + " of " + commits + " commits were confirmed within " + timeout);
+        }
         return histogram;
+    }
+
+    private static long samples(Histogram histogram) {
+        synchronized (histogram) {
+            return histogram.getTotalCount();
+        }
     }
 
     /** Keel's publisher, telling when each message was confirmed. */

@@ -8,6 +8,10 @@ import dev.keel.PublishException;
 import dev.keel.PublishReceipt;
 import dev.keel.Publisher;
 import dev.keel.PublisherConfig;
+import dev.keel.spi.BrokerAdapter;
+import dev.keel.spi.BrokerProducer;
+import dev.keel.spi.OutboundRecord;
+import dev.keel.spi.support.ForwardingBrokerAdapter;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
 import dev.keel.kafka.KafkaAdapter;
@@ -29,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -87,47 +92,58 @@ class OutboxRelayTest {
                 .pollInterval(Duration.ofMillis(50)).build();
         DataSource dataSource = db.dataSource();
         int writers = 4;
-        int perWriter = 250;
+        int keysPerWriter = 4; // 16 keys, spread over the 16 lanes
+        int perWriter = 256;
         ExecutorService pool = Executors.newFixedThreadPool(writers);
-        try (Keel keel = keel(topic); KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), topic);
-             OutboxRelay first = OutboxRelay.create(dataSource, keel.publisher(), config);
-             OutboxRelay second = OutboxRelay.create(dataSource, keel.publisher(), config)) {
-            first.start();
-            second.start();
-            Outbox outbox = Outbox.create(config);
-            List<Future<?>> writes = new ArrayList<>();
-            for (int w = 0; w < writers; w++) {
-                int writer = w;
-                writes.add(pool.submit(() -> {
-                    try (Connection connection = dataSource.getConnection()) {
-                        connection.setAutoCommit(false);
-                        for (int i = 0; i < perWriter; i++) {
-                            // one writer per key: its transactions are what orders the key's messages
-                            outbox.publish(connection, topic, Message.builder(bytes("p")).id("w" + writer + "-" + i)
-                                    .key("key-" + writer).build());
-                            if (i % 10 == 9) {
-                                connection.commit();
+        try (Keel keel = keel(topic); KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), topic)) {
+            CountingPublisher firstPublisher = new CountingPublisher(keel.publisher());
+            CountingPublisher secondPublisher = new CountingPublisher(keel.publisher());
+            try (OutboxRelay first = OutboxRelay.create(dataSource, firstPublisher, config);
+                 OutboxRelay second = OutboxRelay.create(dataSource, secondPublisher, config)) {
+                first.start();
+                second.start();
+                Outbox outbox = Outbox.create(config);
+                List<Future<?>> writes = new ArrayList<>();
+                for (int w = 0; w < writers; w++) {
+                    int writer = w;
+                    writes.add(pool.submit(() -> {
+                        try (Connection connection = dataSource.getConnection()) {
+                            connection.setAutoCommit(false);
+                            for (int i = 0; i < perWriter; i++) {
+                                // each key has one writer: its transactions are what orders the key's messages
+                                outbox.publish(connection, topic, Message.builder(bytes("p")).id("w" + writer + "-" + i)
+                                        .key("key-" + writer + "-" + (i % keysPerWriter)).build());
+                                if (i % 10 == 9) {
+                                    connection.commit();
+                                }
                             }
+                            connection.commit();
                         }
-                        connection.commit();
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> write : writes) {
-                write.get();
-            }
-            int total = writers * perWriter;
+                        return null;
+                    }));
+                }
+                for (Future<?> write : writes) {
+                    write.get();
+                }
+                int total = writers * perWriter;
 
-            await().atMost(Duration.ofSeconds(90)).until(() -> distinctIds(wire) >= total);
-            // keep reading for a second, so that a copy published twice would show
-            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10)).until(() -> distinctIds(wire) >= total);
-            assertThat(wire.countsById()).hasSize(total);
-            assertThat(wire.countsById().values()).as("copies per id").containsOnly(1);
-            for (Map.Entry<String, List<String>> key : wire.idsByKey().entrySet()) {
-                List<Integer> order = key.getValue().stream().map(id -> Integer.parseInt(id.substring(id.indexOf('-') + 1)))
-                        .toList();
-                assertThat(order).as("order of %s", key.getKey()).isSorted();
+                await().atMost(Duration.ofSeconds(90)).until(() -> distinctIds(wire) >= total);
+                await().atMost(Duration.ofSeconds(30)).until(() -> countRows(dataSource, prefix) == 0);
+                // keep reading for a second, so that a copy published twice would show
+                await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10))
+                        .until(() -> distinctIds(wire) >= total);
+                assertThat(firstPublisher.published()).as("rows the first relay published").isPositive();
+                assertThat(secondPublisher.published()).as("rows the second relay published").isPositive();
+                assertThat(firstPublisher.published() + secondPublisher.published())
+                        .as("publishes of both relays together: each row once").isEqualTo(total);
+                assertThat(wire.countsById()).hasSize(total);
+                assertThat(wire.countsById().values()).as("copies per id").containsOnly(1);
+                assertThat(wire.idsByKey()).hasSize(writers * keysPerWriter);
+                for (Map.Entry<String, List<String>> key : wire.idsByKey().entrySet()) {
+                    List<Integer> order = key.getValue().stream()
+                            .map(id -> Integer.parseInt(id.substring(id.indexOf('-') + 1))).toList();
+                    assertThat(order).as("order of %s", key.getKey()).isSorted();
+                }
             }
         } finally {
             pool.shutdownNow();
@@ -144,6 +160,7 @@ class OutboxRelayTest {
         OutboxConfig config = OutboxConfig.custom().tablePrefix(prefix).lanesPerRound(16).build();
         DataSource dataSource = db.dataSource();
         try (Keel keel = keel(topic); KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), topic)) {
+            // the first 5 publishes (m-0 to m-4, keys k0 to k4) fail; only keys k5 and k6 have no failed row
             FailingPublisher failing = new FailingPublisher(keel.publisher(), 5);
             Outbox outbox = Outbox.create(config);
             try (Connection connection = dataSource.getConnection()) {
@@ -154,18 +171,81 @@ class OutboxRelayTest {
                 connection.commit();
             }
             try (OutboxRelay relay = OutboxRelay.create(dataSource, failing, config)) {
+                assertThat(relay.publishPending()).as("rows of k5 and k6").isEqualTo(5);
+                try (Connection connection = dataSource.getConnection()) {
+                    assertThat(OutboxTest.ids(connection, prefix)).as("the failed rows and the later rows of their keys")
+                            .hasSize(15).doesNotContain("m-5", "m-6", "m-12", "m-13", "m-19");
+                }
                 assertThat(relay.publishPending()).isEqualTo(15);
-                assertThat(countRows(dataSource, prefix)).as("the 5 failed rows stay").isEqualTo(5);
-                assertThat(relay.publishPending()).isEqualTo(5);
             }
 
             assertThat(countRows(dataSource, prefix)).isZero();
-            await().atMost(Duration.ofSeconds(30)).until(() -> wire.poll().size() >= 20);
+            // the 10 later rows of k0 to k4 were confirmed once before being kept: 30 copies, 10 ids twice
+            await().atMost(Duration.ofSeconds(30)).until(() -> wire.poll().size() >= 30);
             assertThat(wire.countsById()).hasSize(20);
-            assertThat(wire.countsById().values()).containsOnly(1);
+            assertThat(wire.countsById().values()).containsOnly(1, 2);
+            assertInKeyOrder(lastCopies(wire.idsByKey()));
         } finally {
             db.drop(prefix);
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void laterRowsOfAKeyWhosePublishFailedShouldStayBehindItAndGoOutAgainAfterIt(TestDatabase db) throws Exception {
+        String prefix = TestDatabase.newPrefix();
+        db.create(JdbcSchema.Part.OUTBOX, prefix);
+        String topic = UniqueNames.of("outbox4");
+        OutboxConfig config = OutboxConfig.custom().tablePrefix(prefix).lanesPerRound(16).build();
+        DataSource dataSource = db.dataSource();
+        String bootstrap = Brokers.kafka().bootstrapServers();
+        RefusingAdapter adapter = new RefusingAdapter(new KafkaAdapter(KafkaWire.config(bootstrap).build()), "m-3");
+        try (Keel keel = Keel.builder(adapter).withoutIdempotencyStore()
+                .publisherConfig(PublisherConfig.custom().sequentialPerKey(true).build()).build();
+             KafkaWire wire = new KafkaWire(bootstrap, topic)) {
+            keel.ensureTopology(TopicSpec.builder(topic).partitions(3).build());
+            Outbox outbox = Outbox.create(config);
+            try (Connection connection = dataSource.getConnection()) {
+                connection.setAutoCommit(false);
+                for (int i = 0; i < 20; i++) {
+                    outbox.publish(connection, topic, message(i)); // k3 holds m-3, m-10, m-17
+                }
+                connection.commit();
+            }
+            try (OutboxRelay relay = OutboxRelay.create(dataSource, keel.publisher(), config)) {
+                assertThat(relay.publishPending()).as("every row but k3's").isEqualTo(17);
+                try (Connection connection = dataSource.getConnection()) {
+                    assertThat(OutboxTest.ids(connection, prefix)).as("rows left after the refused m-3")
+                            .containsExactlyInAnyOrder("m-3", "m-10", "m-17");
+                }
+                adapter.refuse(null);
+                assertThat(relay.publishPending()).isEqualTo(3);
+            }
+
+            assertThat(countRows(dataSource, prefix)).isZero();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                wire.poll();
+                List<String> k3 = wire.idsByKey().get("k3");
+                return k3 != null && k3.size() >= 5;
+            });
+            assertThat(wire.idsByKey().get("k3")).as("k3 on the wire: m-10 and m-17 went out while m-3 was refused,"
+                    + " then all three in order").containsExactly("m-10", "m-17", "m-3", "m-10", "m-17");
+        } finally {
+            db.drop(prefix);
+        }
+    }
+
+    /** Each key's ids by their last copy on the wire: the order a deduplicating consumer keeps last. */
+    static Map<String, List<String>> lastCopies(Map<String, List<String>> idsByKey) {
+        Map<String, List<String>> last = new java.util.HashMap<>();
+        for (Map.Entry<String, List<String>> key : idsByKey.entrySet()) {
+            List<String> ids = new ArrayList<>(key.getValue());
+            java.util.Collections.reverse(ids);
+            List<String> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(ids));
+            java.util.Collections.reverse(distinct);
+            last.put(key.getKey(), distinct);
+        }
+        return last;
     }
 
     static int distinctIds(KafkaWire wire) {
@@ -200,6 +280,74 @@ class OutboxRelayTest {
 
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Counts the publishes it passes to Keel's publisher. */
+    static final class CountingPublisher implements Publisher {
+        private final Publisher delegate;
+        private final AtomicInteger published = new AtomicInteger();
+
+        CountingPublisher(Publisher delegate) {
+            this.delegate = delegate;
+        }
+
+        int published() {
+            return published.get();
+        }
+
+        @Override
+        public CompletionStage<PublishReceipt> publishAsync(String topic, Message message) {
+            published.incrementAndGet();
+            return delegate.publishAsync(topic, message);
+        }
+
+        @Override
+        public CompletionStage<List<PublishReceipt>> publishAllAsync(String topic, List<Message> messages) {
+            throw new UnsupportedOperationException("the relay publishes one by one, pipelined");
+        }
+
+        @Override
+        public CompletionStage<Void> closeAsync() {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** The real Kafka adapter whose producer refuses every send of one message id, for good (not retriable). */
+    static final class RefusingAdapter extends ForwardingBrokerAdapter {
+        private final AtomicReference<String> refused;
+
+        RefusingAdapter(BrokerAdapter adapter, String refusedId) {
+            super(adapter);
+            this.refused = new AtomicReference<>(refusedId);
+        }
+
+        void refuse(String id) {
+            refused.set(id);
+        }
+
+        @Override
+        public BrokerProducer producer() {
+            BrokerProducer producer = delegate().producer();
+            return new BrokerProducer() {
+                @Override
+                public CompletionStage<PublishReceipt> send(OutboundRecord record) {
+                    if (record.id().equals(refused.get())) {
+                        return CompletableFuture.failedFuture(new PublishException("injected: broker refused "
+                                + record.id(), null, false));
+                    }
+                    return producer.send(record);
+                }
+
+                @Override
+                public void close() {
+                    producer.close();
+                }
+            };
+        }
     }
 
     /** Fails the first {@code failures} publishes as the broker would (a typed, retriable failure), then passes through. */

@@ -6,7 +6,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -19,16 +21,22 @@ import org.slf4j.LoggerFactory;
 /**
  * The relay's work: rounds, each one transaction that locks a group of lanes ({@code FOR UPDATE SKIP
  * LOCKED}: lanes another relay holds are skipped), reads the oldest pending rows of those lanes in
- * sequence order, publishes them pipelined, waits for the broker's confirmations, deletes the
- * confirmed rows and commits. A crash before the commit leaves every row in place (and the lanes
+ * sequence order, publishes them pipelined, waits for the broker's confirmations, deletes each key's
+ * confirmed prefix and commits. A row is deleted only when it and every earlier row of its key (on its
+ * topic) in the round were confirmed: after a failed or timed-out publish, the later rows of that key
+ * stay even if the broker confirmed them, and go out again after it in a later round, with the same
+ * ids (consumers deduplicate). A crash before the commit leaves every row in place (and the lanes
  * free), so its messages are published again, with the same ids. Not thread-safe: one drain at a time.
  */
 public final class RelayRounds {
 
     private static final Logger LOG = LoggerFactory.getLogger(RelayRounds.class);
 
-    /** What one round did. */
-    public record Round(int read, int confirmed, int failed) {
+    /**
+     * What one round did: rows read, rows confirmed and deleted, rows whose publish failed or was not
+     * confirmed in time, and rows kept although confirmed because an earlier row of their key failed.
+     */
+    public record Round(int read, int confirmed, int failed, int kept) {
     }
 
     private final DataSource dataSource;
@@ -76,8 +84,9 @@ public final class RelayRounds {
             Round round = round(all.get((nextGroup % groups) * lanesPerRound), all.size());
             published += round.confirmed();
             if (round.failed() > 0) {
-                LOG.warn("outbox relay: {} of {} messages were not confirmed by the broker; they stay in {} and are"
-                        + " published again (same ids) in a later round", round.failed(), round.read(), table.table());
+                LOG.warn("outbox relay: {} of {} messages were not confirmed by the broker, and {} later messages of"
+                        + " their keys are kept behind them; they stay in {} and are published again (same ids) in a"
+                        + " later round", round.failed(), round.read(), round.kept(), table.table());
                 break;
             }
             readInCycle += round.read();
@@ -123,18 +132,28 @@ public final class RelayRounds {
             return Transactions.inTransaction(connection, tx -> {
                 List<Integer> locked = table.lockLanes(tx, fromLane, lanesPerRound);
                 if (locked.isEmpty()) {
-                    return new Round(0, 0, 0);
+                    return new Round(0, 0, 0, 0);
                 }
                 List<OutboxTable.Row> rows = table.pending(tx, laneCount, locked, batchSize);
-                List<Long> confirmed = publish(rows);
-                table.delete(tx, confirmed);
-                return new Round(rows.size(), confirmed.size(), rows.size() - confirmed.size());
+                return publish(rows, confirmed -> table.delete(tx, confirmed));
             });
         }
     }
 
-    /** Publishes the rows pipelined, in order; returns the sequence numbers the broker confirmed in time. */
-    private List<Long> publish(List<OutboxTable.Row> rows) {
+    /** Deletes confirmed rows in the round's transaction. */
+    private interface Deletion {
+        void delete(List<Long> seqs) throws SQLException;
+    }
+
+    /** A row's ordering scope: its topic and key; keyless rows are ordered with nothing. */
+    private record KeyOnTopic(String topic, String key) {
+    }
+
+    /**
+     * Publishes the rows pipelined, in order, and deletes each key's confirmed prefix: a row confirmed in
+     * time whose key had no earlier failure in this round.
+     */
+    private Round publish(List<OutboxTable.Row> rows, Deletion deletion) throws SQLException {
         List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>(rows.size());
         for (OutboxTable.Row row : rows) {
             CompletableFuture<PublishReceipt> future;
@@ -147,18 +166,32 @@ public final class RelayRounds {
         }
         long deadline = System.nanoTime() + confirmTimeout.toNanos();
         List<Long> confirmed = new ArrayList<>(rows.size());
+        Set<KeyOnTopic> failedKeys = new HashSet<>();
+        int failed = 0;
+        int kept = 0;
         for (int i = 0; i < rows.size(); i++) {
+            OutboxTable.Row row = rows.get(i);
+            KeyOnTopic key = row.message().key() == null ? null : new KeyOnTopic(row.topic(), row.message().key());
+            if (key != null && failedKeys.contains(key)) {
+                kept++; // behind a failed row of its key: deleting it would let it overtake that row
+                continue;
+            }
             try {
                 sent.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                confirmed.add(rows.get(i).seq());
+                confirmed.add(row.seq());
             } catch (ExecutionException | TimeoutException e) {
-                LOG.debug("outbox message {} to {} not confirmed: {}", rows.get(i).message().id(), rows.get(i).topic(),
-                        e.toString());
+                failed++;
+                if (key != null) {
+                    failedKeys.add(key);
+                }
+                LOG.debug("outbox message {} to {} not confirmed: {}", row.message().id(), row.topic(), e.toString());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                failed = rows.size() - confirmed.size() - kept; // this row and the rest: outcome unknown, kept
                 break;
             }
         }
-        return confirmed;
+        deletion.delete(confirmed);
+        return new Round(rows.size(), confirmed.size(), failed, kept);
     }
 }

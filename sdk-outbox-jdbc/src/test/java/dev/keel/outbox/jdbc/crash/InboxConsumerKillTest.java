@@ -26,10 +26,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * A consumer JVM on real Kafka and PostgreSQL is killed with kill -9 between a message's effect and its
+ * A consumer JVM on real Kafka and PostgreSQL (then MariaDB) is killed with kill -9 between a message's effect and its
  * acknowledgement (and, in the transactional run, with other messages inside their uncommitted
  * transactions); a second consumer of the group finishes the stream. With the transactional inbox every
  * message has exactly one effect. The same kill without it repeats an effect: the window the inbox closes.
@@ -41,24 +42,26 @@ class InboxConsumerKillTest {
     private static final int BLOCK_AFTER = 120;
     private static final Duration LEASE = Duration.ofSeconds(3);
 
-    @Test
-    void theTransactionalInboxShouldLeaveExactlyOneEffectPerMessageWhenTheConsumerIsKilled() throws Exception {
-        Map<String, Integer> effects = killAndFinish("transactional", "blocking after the commit of");
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void theTransactionalInboxShouldLeaveExactlyOneEffectPerMessageWhenTheConsumerIsKilled(TestDatabase db)
+            throws Exception {
+        Map<String, Integer> effects = killAndFinish(db, "transactional", "blocking after the commit of");
 
         assertThat(effects).hasSize(MESSAGES);
         assertThat(effects.values()).as("effects per message id").containsOnly(1);
     }
 
-    @Test
-    void withoutTheTransactionalInboxTheSameKillShouldRepeatTheEffectItInterrupted() throws Exception {
-        Map<String, Integer> effects = killAndFinish("plain", "blocking after the effect of");
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void withoutTheTransactionalInboxTheSameKillShouldRepeatTheEffectItInterrupted(TestDatabase db) throws Exception {
+        Map<String, Integer> effects = killAndFinish(db, "plain", "blocking after the effect of");
 
         assertThat(effects).hasSize(MESSAGES);
         assertThat(effects.values()).as("the interrupted message's effect is applied again").contains(2);
     }
 
-    private Map<String, Integer> killAndFinish(String mode, String blockedLine) throws Exception {
-        TestDatabase db = TestDatabase.POSTGRESQL;
+    private Map<String, Integer> killAndFinish(TestDatabase db, String mode, String blockedLine) throws Exception {
         DataSource dataSource = db.dataSource();
         String prefix = TestDatabase.newPrefix();
         db.create(JdbcSchema.Part.INBOX, prefix);
