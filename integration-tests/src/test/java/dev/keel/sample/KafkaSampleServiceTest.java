@@ -13,4 +13,9 @@ class KafkaSampleServiceTest extends SampleServiceContract {
     List<String> brokerProperties() {
         return List.of("--keel.broker=kafka", "--keel.kafka.bootstrap-servers=" + Brokers.kafka().bootstrapServers());
     }
+
+    @Override
+    String messagingSystem() {
+        return "kafka";
+    }
 }

@@ -13,4 +13,9 @@ class RabbitSampleServiceTest extends SampleServiceContract {
     List<String> brokerProperties() {
         return List.of("--keel.broker=rabbit", "--keel.rabbit.uri=" + Brokers.rabbit().uri());
     }
+
+    @Override
+    String messagingSystem() {
+        return "rabbitmq";
+    }
 }

@@ -13,4 +13,9 @@ class RocketSampleServiceTest extends SampleServiceContract {
     List<String> brokerProperties() {
         return List.of("--keel.broker=rocket", "--keel.rocket.name-server=" + Brokers.rocket().nameServerAddress());
     }
+
+    @Override
+    String messagingSystem() {
+        return "rocketmq";
+    }
 }

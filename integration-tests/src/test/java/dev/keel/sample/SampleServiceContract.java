@@ -1,15 +1,10 @@
 package dev.keel.sample;
 
-import dev.keel.observation.KeelProcessContext;
-import dev.keel.observation.KeelPublishContext;
-import io.micrometer.observation.Observation;
-import io.micrometer.observation.ObservationHandler;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.IntStream;
-import org.springframework.context.ApplicationContextInitializer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import brave.Span;
+import brave.handler.MutableSpan;
 import dev.keel.Subscription;
 import dev.keel.core.Keel;
 import dev.keel.testbrokers.Brokers;
@@ -24,11 +19,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.web.client.RestClient;
 import tools.jackson.databind.JsonNode;
@@ -38,7 +35,8 @@ import tools.jackson.databind.json.JsonMapper;
  * The sample orders service ({@link SampleApplication}) started as an application, on a real
  * broker (the subclass names it) with the harness's Redis and the machine's PostgreSQL: billing is
  * EFFECTIVELY_ONCE, a context closed mid-stream loses nothing and repeats no effect in the next
- * one, {@code /actuator/health} follows Redis, and Keel's meters are in {@code /actuator/metrics}.
+ * one, {@code /actuator/health} follows Redis, Keel's meters are in {@code /actuator/metrics}, and a
+ * real test tracer ({@link TestTracer}) sees each order's consumer span continue its producer span.
  * Each test has its own topic, Redis key prefix and database schema.
  */
 abstract class SampleServiceContract {
@@ -51,10 +49,14 @@ abstract class SampleServiceContract {
     private final String keyPrefix = UniqueNames.keyPrefix("sample");
     private final String schema = UniqueNames.of("sample").replace('-', '_').toLowerCase(Locale.ROOT);
     private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
+    private final TestTracer tracer = new TestTracer();
     private BillingTables tables;
 
     /** The broker's properties: {@code keel.broker} and its address. */
     abstract List<String> brokerProperties();
+
+    /** The broker as OpenTelemetry's {@code messaging.system} attribute names it. */
+    abstract String messagingSystem();
 
     @BeforeEach
     void openTables() throws Exception {
@@ -65,6 +67,7 @@ abstract class SampleServiceContract {
     void closeEverything() throws Exception {
         contexts.forEach(ConfigurableApplicationContext::close);
         tables.close();
+        tracer.close();
     }
 
     @Test
@@ -153,34 +156,49 @@ abstract class SampleServiceContract {
     }
 
     @Test
-    void everyPublishAndEveryDeliveryShouldBeObservedForTracing() {
-        List<Observation.Context> observed = new CopyOnWriteArrayList<>();
-        ObservationHandler<Observation.Context> recorder = new ObservationHandler<>() {
-            @Override
-            public void onStop(Observation.Context context) {
-                observed.add(context);
-            }
-
-            @Override
-            public boolean supportsContext(Observation.Context context) {
-                return context instanceof KeelPublishContext || context instanceof KeelProcessContext;
-            }
-        };
-        ConfigurableApplicationContext app = start(Brokers.redis().uri(),
-                context -> context.getBeanFactory().registerSingleton("keelObservationRecorder", recorder));
+    void eachOrderShouldBeTracedFromItsPublishToItsDeliveryThroughTheTestTracer() {
+        ConfigurableApplicationContext app = start(Brokers.redis().uri(), tracer::attachTo);
         int placed = 5;
         placeOrders(app.getBean(OrderService.class), 0, placed);
         await().atMost(PATIENCE).until(() -> tables.invoices() >= placed);
         List<String> ids = IntStream.range(0, placed).mapToObj(i -> "order-" + i).toList();
-
         await().atMost(PATIENCE).untilAsserted(() -> {
-            assertThat(observed.stream().filter(KeelPublishContext.class::isInstance).map(KeelPublishContext.class::cast)
-                    .filter(c -> c.topic().equals(topic)).map(c -> c.message().id()))
-                    .as("publishes observed, by order id").containsAll(ids);
-            assertThat(observed.stream().filter(KeelProcessContext.class::isInstance).map(KeelProcessContext.class::cast)
-                    .filter(c -> c.delivery().topic().equals(topic)).map(c -> c.delivery().message().id()))
-                    .as("deliveries observed, by order id").containsAll(ids);
+            assertThat(ordersIn(tracer.finished(Span.Kind.PRODUCER))).as("orders with a producer span").containsAll(ids);
+            assertThat(ordersIn(tracer.finished(Span.Kind.CONSUMER))).as("orders with a consumer span").containsAll(ids);
         });
+
+        for (String id : ids) {
+            MutableSpan producer = spansOf(Span.Kind.PRODUCER, id).get(0);
+            assertThat(spansOf(Span.Kind.PRODUCER, id)).as("producer spans of %s", id).hasSize(1);
+            assertThat(producer.name()).isEqualTo("send " + topic);
+            assertMessagingAttributes(producer, id);
+            // a redelivery (a rebalance, say) is one more consumer span: each continues the same producer span
+            for (MutableSpan consumer : spansOf(Span.Kind.CONSUMER, id)) {
+                assertThat(List.of(consumer.traceId(), String.valueOf(consumer.parentId())))
+                        .as("trace id and parent span id of the consumer span of %s, from the traceparent header", id)
+                        .containsExactly(producer.traceId(), producer.id());
+                assertThat(consumer.name()).isEqualTo("process " + topic);
+                assertMessagingAttributes(consumer, id);
+                assertThat(consumer.tag("messaging.consumer.group.name")).isEqualTo("billing");
+            }
+        }
+    }
+
+    /** The order ids of the spans of this test's topic. */
+    private List<String> ordersIn(List<MutableSpan> spans) {
+        return spans.stream().filter(s -> topic.equals(s.tag("messaging.destination.name")))
+                .map(s -> s.tag("messaging.message.id")).toList();
+    }
+
+    private List<MutableSpan> spansOf(Span.Kind kind, String orderId) {
+        return tracer.finished(kind).stream().filter(s -> topic.equals(s.tag("messaging.destination.name"))
+                && orderId.equals(s.tag("messaging.message.id"))).toList();
+    }
+
+    private void assertMessagingAttributes(MutableSpan span, String orderId) {
+        assertThat(span.tag("messaging.system")).as("messaging.system of %s", span).isEqualTo(messagingSystem());
+        assertThat(span.tag("messaging.destination.name")).as("messaging.destination.name of %s", span).isEqualTo(topic);
+        assertThat(span.tag("messaging.message.id")).as("messaging.message.id of %s", span).isEqualTo(orderId);
     }
 
     private ConfigurableApplicationContext start(String redisUri, String... more) {
