@@ -282,23 +282,15 @@ class OutboxRelayTest {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Counts the publishes it passes to Keel's publisher. */
-    static final class CountingPublisher implements Publisher {
-        private final Publisher delegate;
-        private final AtomicInteger published = new AtomicInteger();
+    /**
+     * A publisher in front of Keel's, for the relay under test: one by one only (the relay pipelines single
+     * publishes), and closing it leaves the publisher behind it open (the test closes that one).
+     */
+    abstract static class PublisherWrapper implements Publisher {
+        final Publisher delegate;
 
-        CountingPublisher(Publisher delegate) {
+        PublisherWrapper(Publisher delegate) {
             this.delegate = delegate;
-        }
-
-        int published() {
-            return published.get();
-        }
-
-        @Override
-        public CompletionStage<PublishReceipt> publishAsync(String topic, Message message) {
-            published.incrementAndGet();
-            return delegate.publishAsync(topic, message);
         }
 
         @Override
@@ -314,6 +306,26 @@ class OutboxRelayTest {
         @Override
         public void close() {
         }
+    }
+
+    /** Counts the publishes it passes to Keel's publisher. */
+    static final class CountingPublisher extends PublisherWrapper {
+        private final AtomicInteger published = new AtomicInteger();
+
+        CountingPublisher(Publisher delegate) {
+            super(delegate);
+        }
+
+        int published() {
+            return published.get();
+        }
+
+        @Override
+        public CompletionStage<PublishReceipt> publishAsync(String topic, Message message) {
+            published.incrementAndGet();
+            return delegate.publishAsync(topic, message);
+        }
+
     }
 
     /** The real Kafka adapter whose producer refuses every send of one message id, for good (not retriable). */
@@ -351,12 +363,11 @@ class OutboxRelayTest {
     }
 
     /** Fails the first {@code failures} publishes as the broker would (a typed, retriable failure), then passes through. */
-    static final class FailingPublisher implements Publisher {
-        private final Publisher delegate;
+    static final class FailingPublisher extends PublisherWrapper {
         private final AtomicInteger failuresLeft;
 
         FailingPublisher(Publisher delegate, int failures) {
-            this.delegate = delegate;
+            super(delegate);
             this.failuresLeft = new AtomicInteger(failures);
         }
 
@@ -369,18 +380,5 @@ class OutboxRelayTest {
             return delegate.publishAsync(topic, message);
         }
 
-        @Override
-        public CompletionStage<List<PublishReceipt>> publishAllAsync(String topic, List<Message> messages) {
-            throw new UnsupportedOperationException("the relay publishes one by one, pipelined");
-        }
-
-        @Override
-        public CompletionStage<Void> closeAsync() {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }
