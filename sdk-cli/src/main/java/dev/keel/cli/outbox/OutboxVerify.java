@@ -106,7 +106,7 @@ public final class OutboxVerify {
         out.println("outbox on " + db.endpoint() + " (tables " + db.prefix + "*), broker " + mode.name() + " ("
                 + mode.endpoint(brokerOptions) + "), " + options.relays() + " relays, JDBC inbox"
                 + (options.unsafeOutsideTransaction() ? " with the effect OUTSIDE its transaction (unsafe, on purpose)"
-                : "") + (options.kill9() ? " in a separate JVM killed with kill -9" : "") + ", EFFECTIVELY_ONCE, "
+                : "") + (options.kill9() ? " in a separate JVM killed with kill -9 (so is the producer)" : "") + ", EFFECTIVELY_ONCE, "
                 + "PER_KEY, " + lanes + " lanes, topic " + topic);
         db.createTables();
         Random random = new Random(seed);
@@ -119,6 +119,11 @@ public final class OutboxVerify {
         long republished;
         InboxConsumers consumers = null;
         KilledConsumers killed = null;
+        KilledProducers producers = options.kill9() ? new KilledProducers(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-Xmx128m", "-cp", System.getProperty("java.class.path"),
+                ProducerProcess.class.getName(), db.prefix, options.database().user() != null
+                        ? options.database().user() : ""), consumerEnvironment()) : null;
         String cleanup;
         try (ObservedAdapter adapter = new ObservedAdapter(mode.createAdapter(brokerOptions))) {
             adapter.observe(topic, r -> {
@@ -147,7 +152,7 @@ public final class OutboxVerify {
                     consumers.start();
                 }
                 try (CrashingRelays relays = new CrashingRelays(db, keel.publisher(), outboxConfig, options.relays())) {
-                    produce(db, Outbox.create(outboxConfig), topic, random, rolledBack, relays);
+                    produce(db, Outbox.create(outboxConfig), topic, random, rolledBack, relays, producers);
                     awaitSettled(db, onTheWire, copies);
                     relayCrashes = relays.crashes();
                     republished = relays.republished();
@@ -172,7 +177,7 @@ public final class OutboxVerify {
         checks.print(out, messages, rolledBack.size(), copies.get(), killed != null
                 ? "records a listening group of this process received (the consumer is a separate process)"
                 : "records the consumers received (copies and redeliveries after crashes)", relayCrashes, republished,
-                killed != null ? killed.rows() : consumers.rows(), seconds);
+                killed != null ? concat(killed.rows(), producers.rows()) : consumers.rows(), seconds);
         if (cleanup != null) {
             out.println("note: " + cleanup);
         }
@@ -180,6 +185,12 @@ public final class OutboxVerify {
             killed.unexpectedExits().forEach(e -> out.println("note: " + e));
         }
         return checks.passed() ? ExitCodes.OK : ExitCodes.VIOLATIONS;
+    }
+
+    private static List<Checks.Row> concat(List<Checks.Row> a, List<Checks.Row> b) {
+        List<Checks.Row> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /** The inbox subscription: the same in this process and in a {@link ConsumerProcess}. */
@@ -239,7 +250,7 @@ public final class OutboxVerify {
      * are serialised, as ordering by key needs); relay crashes are spread over the run.
      */
     private void produce(OutboxDatabase db, Outbox outbox, String topic, Random random, Set<String> rolledBack,
-                         CrashingRelays relays) throws Exception {
+                         CrashingRelays relays, KilledProducers producers) throws Exception {
         String runId = db.prefix.substring(0, db.prefix.length() - 1);
         boolean[] rollback = new boolean[messages];
         int[] keyOf = new int[messages];
@@ -250,6 +261,26 @@ public final class OutboxVerify {
         int crashEvery = Math.max(1, messages / (options.relayCrashes() + 1));
         int[] crashTargets = random.ints(options.relayCrashes(), 0, options.relays()).toArray();
         int[] crashDelays = random.ints(options.relayCrashes(), 1, 40).toArray();
+        if (options.kill9()) {
+            List<String> lines = new ArrayList<>();
+            List<String> ids = new ArrayList<>();
+            int[] seq = new int[keys];
+            for (int n = 0; n < messages; n++) {
+                ids.add(id(runId, n));
+                lines.add(n + " " + topic + " " + id(runId, n) + " " + keyOf[n] + " " + ++seq[keyOf[n]] + " "
+                        + (rollback[n] ? "rollback" : "commit"));
+                if (rollback[n]) {
+                    rolledBack.add(id(runId, n));
+                }
+            }
+            producers.run(lines, ids, rolledBack, options.consumerCrashes(), new Random(seed * 31 + 11), db, n -> {
+                if (n > 0 && n % crashEvery == 0 && n / crashEvery <= crashTargets.length) {
+                    int crash = n / crashEvery - 1;
+                    relays.crashAfter(crashTargets[crash], crashDelays[crash]);
+                }
+            });
+            return;
+        }
         ExecutorService writers = Executors.newFixedThreadPool(WRITERS);
         try {
             Future<?>[] done = new Future<?>[WRITERS];
@@ -287,7 +318,7 @@ public final class OutboxVerify {
         }
     }
 
-    private static void write(Connection c, Outbox outbox, String topic, String id, int key, int seq, String prefix)
+    static void write(Connection c, Outbox outbox, String topic, String id, int key, int seq, String prefix)
             throws SQLException {
         try (PreparedStatement insert = c.prepareStatement("INSERT INTO " + prefix
                 + "orders (id, order_key, seq) VALUES (?, ?, ?)")) {

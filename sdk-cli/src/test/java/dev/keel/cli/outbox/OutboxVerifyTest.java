@@ -15,7 +15,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code keel verify --outbox} on the real PostgreSQL (127.0.0.1:5432, database {@code test}, or
  * {@code KEEL_JDBC_POSTGRESQL_URL}) and the embedded broker: it passes with relay and consumer
  * crashes, and it catches the effect committed apart from the done mark; with {@code --kill-9} on
- * the harness's real Kafka, it passes with the consumer process killed with SIGKILL.
+ * the harness's real Kafka, it passes with the consumer and producer processes killed with SIGKILL.
  */
 class OutboxVerifyTest {
 
@@ -51,14 +51,16 @@ class OutboxVerifyTest {
 
     @Test
     @ExtendWith(RealBrokers.class)
-    void everyCommittedRowShouldBeAppliedOnceWhenTheConsumerProcessIsKilledNine(KafkaEndpoint kafka) {
+    void everyCommittedRowShouldBeAppliedOnceWhenConsumerAndProducerProcessesAreKilledNine(KafkaEndpoint kafka) {
         CliRun run = CliRun.of("verify", "--outbox", url(), "--kill-9", "--broker", "kafka", "--bootstrap-servers",
                 kafka.bootstrapServers(), "--partitions", "2", "--messages", "300", "--keys", "10", "--lease", "2s",
                 "--relay-crashes", "1", "--consumer-crashes", "3", "--timeout", "180s", "--seed", SEED);
+        System.out.println("KILL9-BOOTSTRAP " + kafka.bootstrapServers() + "\n" + run.out() + run.err());
 
         assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(ExitCodes.OK);
         assertThat(run.out()).contains("PASS: no violation");
         assertThat(countOf(run.out(), "consumer kills\\s+(\\d+)")).as(run.out()).isGreaterThanOrEqualTo(1);
+        assertThat(countOf(run.out(), "producer kills\\s+(\\d+)")).as(run.out()).isGreaterThanOrEqualTo(1);
         assertThat(countOf(run.out(), "duplicate effect (\\d+)")).isZero();
         assertThat(countOf(run.out(), "committed\\s+(\\d+)")).isEqualTo(countOf(run.out(), "effects\\s+(\\d+)"));
         assertThat(run.out()).doesNotContain("exited by itself");
