@@ -40,9 +40,9 @@ public final class OutboxOptions {
     private boolean unsafeOutsideTransaction;
 
     @Option(names = "--kill-9",
-            description = "Run the inbox consumer as a separate JVM and kill it with SIGKILL (kill -9) at random "
-                    + "times drawn from the seed, --consumer-crashes times, starting a new one after each kill "
-                    + "(--outbox). Needs a real broker (--broker kafka, rabbit or rocket): a child process cannot "
+            description = "Run the producer and the inbox consumer as separate JVMs and kill each with SIGKILL "
+                    + "(kill -9) at random times drawn from the seed, --consumer-crashes times, starting a new one "
+                    + "after each kill (--outbox). Needs a real broker (--broker kafka, rabbit or rocket): a child process cannot "
                     + "reach the embedded one.")
     private boolean kill9;
 
@@ -55,7 +55,7 @@ public final class OutboxOptions {
         return unsafeOutsideTransaction;
     }
 
-    /** Whether the consumer runs as a child process killed with SIGKILL ({@code --kill-9}). */
+    /** Whether the producer and the consumer run as child processes killed with SIGKILL ({@code --kill-9}). */
     public boolean kill9() {
         return kill9;
     }

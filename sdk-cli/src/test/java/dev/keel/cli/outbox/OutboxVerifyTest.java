@@ -55,7 +55,6 @@ class OutboxVerifyTest {
         CliRun run = CliRun.of("verify", "--outbox", url(), "--kill-9", "--broker", "kafka", "--bootstrap-servers",
                 kafka.bootstrapServers(), "--partitions", "2", "--messages", "300", "--keys", "10", "--lease", "2s",
                 "--relay-crashes", "1", "--consumer-crashes", "3", "--timeout", "180s", "--seed", SEED);
-        System.out.println("KILL9-BOOTSTRAP " + kafka.bootstrapServers() + "\n" + run.out() + run.err());
 
         assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(ExitCodes.OK);
         assertThat(run.out()).contains("PASS: no violation");
