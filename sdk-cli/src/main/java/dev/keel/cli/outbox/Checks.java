@@ -59,20 +59,24 @@ final class Checks {
                 && rolledBackApplied.isEmpty() && outOfOrder.isEmpty() && outboxLeft == 0;
     }
 
-    void print(PrintWriter out, int transactions, int rolledBack, long deliveries, int relayCrashes, long republished,
-               InboxConsumers consumers, double seconds) {
+    /** A line of the report: a figure and what it means. */
+    record Row(String name, long value, String meaning) {
+    }
+
+    /**
+     * @param consumerRows what the consumers went through (their crashes or kills), printed after the
+     *                     deliveries
+     */
+    void print(PrintWriter out, int transactions, int rolledBack, long deliveries, String deliveriesMeaning,
+               int relayCrashes, long republished,
+               List<Row> consumerRows, double seconds) {
         row(out, "transactions", transactions, "each an order row and its outbox row");
         row(out, "committed", committed, "order rows committed: each event must be applied exactly once");
         row(out, "rolled back", rolledBack, "transactions rolled back: their events must never appear");
         row(out, "relay crashes", relayCrashes, "relays that lost confirmations before deleting, replaced");
         row(out, "republished", republished, "messages the relays published twice or more, with the same id");
-        row(out, "deliveries", deliveries, "records the consumers received (copies and redeliveries after crashes)");
-        row(out, "consumer crashes", consumers.crashes(InboxConsumers.CrashPoint.AFTER_COMMIT)
-                + consumers.crashes(InboxConsumers.CrashPoint.IN_TRANSACTION), String.format(Locale.ROOT,
-                "%d after the inbox commit, before the ack; %d inside the transaction",
-                consumers.crashes(InboxConsumers.CrashPoint.AFTER_COMMIT),
-                consumers.crashes(InboxConsumers.CrashPoint.IN_TRANSACTION)));
-        row(out, "inbox transactions", consumers.attempts(), "handler runs inside an inbox transaction");
+        row(out, "deliveries", deliveries, deliveriesMeaning);
+        consumerRows.forEach(r -> row(out, r.name(), r.value(), r.meaning()));
         row(out, "effects", effects, "effect rows");
         out.println("  lost " + lost.size() + " · duplicate effect " + duplicateEffects.size()
                 + " · rolled-back published " + rolledBackPublished.size() + " · rolled-back applied "

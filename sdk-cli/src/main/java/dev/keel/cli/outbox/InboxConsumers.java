@@ -10,6 +10,8 @@ import dev.keel.testkit.Crash;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -106,6 +108,11 @@ final class InboxConsumers implements AutoCloseable {
     }
 
     private void applyEffect(Connection connection, Delivery<String> delivery) throws Exception {
+        applyEffect(connection, delivery, effects);
+    }
+
+    /** The effect of a delivery: a row in {@code effects}, on the given connection (in its transaction). */
+    static void applyEffect(Connection connection, Delivery<String> delivery, String effects) throws Exception {
         String[] keyAndSeq = delivery.payload().split(":", 2);
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + effects
                 + " (message_id, order_key, seq) VALUES (?, ?, ?)")) {
@@ -141,6 +148,15 @@ final class InboxConsumers implements AutoCloseable {
     /** Handler runs inside an inbox transaction (each delivery not found done by the store). */
     long attempts() {
         return attempts.sum();
+    }
+
+    /** The report's lines on these consumers. */
+    List<Checks.Row> rows() {
+        return List.of(new Checks.Row("consumer crashes", crashes(CrashPoint.AFTER_COMMIT)
+                        + crashes(CrashPoint.IN_TRANSACTION), String.format(Locale.ROOT,
+                        "%d after the inbox commit, before the ack; %d inside the transaction",
+                        crashes(CrashPoint.AFTER_COMMIT), crashes(CrashPoint.IN_TRANSACTION))),
+                new Checks.Row("inbox transactions", attempts(), "handler runs inside an inbox transaction"));
     }
 
     @Override

@@ -39,6 +39,13 @@ public final class OutboxOptions {
                     + "the effect then repeat it, and verify reports the duplicate effects. Exits 1.")
     private boolean unsafeOutsideTransaction;
 
+    @Option(names = "--kill-9",
+            description = "Run the producer and the inbox consumer as separate JVMs and kill each with SIGKILL "
+                    + "(kill -9) at random times drawn from the seed, --consumer-crashes times, starting a new one "
+                    + "after each kill (--outbox). Needs a real broker (--broker kafka, rabbit or rocket): a child process cannot "
+                    + "reach the embedded one.")
+    private boolean kill9;
+
     /** The database flags. */
     public DatabaseOptions database() {
         return database;
@@ -46,6 +53,11 @@ public final class OutboxOptions {
 
     public boolean unsafeOutsideTransaction() {
         return unsafeOutsideTransaction;
+    }
+
+    /** Whether the producer and the consumer run as child processes killed with SIGKILL ({@code --kill-9}). */
+    public boolean kill9() {
+        return kill9;
     }
 
     public int relays() {

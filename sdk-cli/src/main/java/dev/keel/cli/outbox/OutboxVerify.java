@@ -4,6 +4,7 @@ import dev.keel.Codec;
 import dev.keel.DeliveryGuarantee;
 import dev.keel.Message;
 import dev.keel.PublisherConfig;
+import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.cli.ExitCodes;
@@ -24,7 +25,9 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +50,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class OutboxVerify {
 
     private static final String GROUP = "verify-inbox";
+    /** With --kill-9: a group of this process that only records what is on the wire (the consumer is elsewhere). */
+    private static final String WIRE_GROUP = "verify-wire";
     private static final int WRITERS = 2;
 
     private final BrokerMode mode;
@@ -68,6 +73,13 @@ public final class OutboxVerify {
                 || options.rollbackRate() < 0 || options.rollbackRate() >= 1 || messages < 1 || keys < 1) {
             throw new IllegalArgumentException("--relays must be >= 1, --relay-crashes and --consumer-crashes >= 0, "
                     + "--rollback-rate in [0, 1), --messages and --keys >= 1");
+        }
+        if (options.kill9() && "memory".equals(mode.name())) {
+            throw new IllegalArgumentException("--kill-9 needs a real broker (--broker kafka, rabbit or rocket): the "
+                    + "consumer it kills runs in a separate JVM, which cannot reach the embedded broker");
+        }
+        if (options.kill9() && options.unsafeOutsideTransaction()) {
+            throw new IllegalArgumentException("--kill-9 and --unsafe-effect-outside-transaction do not go together");
         }
         this.mode = mode;
         this.brokerOptions = brokerOptions;
@@ -94,7 +106,7 @@ public final class OutboxVerify {
         out.println("outbox on " + db.endpoint() + " (tables " + db.prefix + "*), broker " + mode.name() + " ("
                 + mode.endpoint(brokerOptions) + "), " + options.relays() + " relays, JDBC inbox"
                 + (options.unsafeOutsideTransaction() ? " with the effect OUTSIDE its transaction (unsafe, on purpose)"
-                : "") + ", EFFECTIVELY_ONCE, "
+                : "") + (options.kill9() ? " in a separate JVM killed with kill -9 (so is the producer)" : "") + ", EFFECTIVELY_ONCE, "
                 + "PER_KEY, " + lanes + " lanes, topic " + topic);
         db.createTables();
         Random random = new Random(seed);
@@ -105,7 +117,13 @@ public final class OutboxVerify {
         Checks checks;
         int relayCrashes;
         long republished;
-        InboxConsumers consumers;
+        InboxConsumers consumers = null;
+        KilledConsumers killed = null;
+        KilledProducers producers = options.kill9() ? new KilledProducers(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-Xmx128m", "-cp", System.getProperty("java.class.path"),
+                ProducerProcess.class.getName(), db.prefix, options.database().user() != null
+                        ? options.database().user() : ""), consumerEnvironment()) : null;
         String cleanup;
         try (ObservedAdapter adapter = new ObservedAdapter(mode.createAdapter(brokerOptions))) {
             adapter.observe(topic, r -> {
@@ -118,36 +136,99 @@ public final class OutboxVerify {
                     .batchSize(200).lanesPerRound(4).confirmTimeout(Duration.ofSeconds(30)).build();
             try (Keel keel = Keel.builder(adapter).idempotencyStore(store)
                     .publisherConfig(PublisherConfig.custom().sequentialPerKey(true).build()).build()) {
-                keel.ensureTopology(TopicSpec.builder(topic).partitions(brokerOptions.partitions()).group(GROUP).build());
-                SubscriptionConfig<String> config = SubscriptionConfig.builder(topic, GROUP, Codec.utf8())
-                        .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.PER_KEY).lanes(lanes)
-                        .retryPolicy(RetryPolicy.custom().maxAttempts(1_000).initialBackoff(Duration.ofMillis(50))
-                                .maxBackoff(Duration.ofSeconds(1)).build())
-                        .idempotencyPolicy(IdempotencyPolicy.custom().lease(lease).storeRetryInterval(Duration.ofMillis(100)).build())
-                        .closeTimeout(Duration.ofSeconds(10)).build();
-                consumers = new InboxConsumers(keel, store, config, db.prefix + "effects", consumerCrashes,
-                        options.unsafeOutsideTransaction(), db);
-                consumers.start();
+                TopicSpec.Builder spec = TopicSpec.builder(topic).partitions(brokerOptions.partitions()).group(GROUP);
+                keel.ensureTopology((options.kill9() ? spec.group(WIRE_GROUP) : spec).build());
+                SubscriptionConfig<String> config = subscription(topic, GROUP, lanes, lease);
+                Subscription wire = null;
+                if (options.kill9()) {
+                    wire = keel.subscribe(SubscriptionConfig.builder(topic, WIRE_GROUP, Codec.utf8())
+                            .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build(), delivery -> { });
+                    killed = new KilledConsumers(consumerCommand(topic), consumerEnvironment(), options.consumerCrashes(),
+                            Math.round(messages * (1 - options.rollbackRate())), new Random(seed * 31 + 9));
+                    killed.start();
+                } else {
+                    consumers = new InboxConsumers(keel, store, config, db.prefix + "effects", consumerCrashes,
+                            options.unsafeOutsideTransaction(), db);
+                    consumers.start();
+                }
                 try (CrashingRelays relays = new CrashingRelays(db, keel.publisher(), outboxConfig, options.relays())) {
-                    produce(db, Outbox.create(outboxConfig), topic, random, rolledBack, relays);
+                    produce(db, Outbox.create(outboxConfig), topic, random, rolledBack, relays, producers);
                     awaitSettled(db, onTheWire, copies);
                     relayCrashes = relays.crashes();
                     republished = relays.republished();
                 }
-                consumers.close();
+                if (killed != null) {
+                    killed.close();
+                    wire.close(Duration.ofSeconds(10));
+                } else {
+                    consumers.close();
+                }
                 checks = Checks.of(db, rolledBack, onTheWire);
             }
         } finally {
+            if (killed != null) {
+                killed.close();   // again after a failure: no consumer process outlives the run
+            }
             cleanup = TopicCleanup.run(mode, brokerOptions, List.of(topic));
             String dropped = db.dropTables();
             cleanup = cleanup != null ? cleanup : dropped;
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        checks.print(out, messages, rolledBack.size(), copies.get(), relayCrashes, republished, consumers, seconds);
+        checks.print(out, messages, rolledBack.size(), copies.get(), killed != null
+                ? "records a listening group of this process received (the consumer is a separate process)"
+                : "records the consumers received (copies and redeliveries after crashes)", relayCrashes, republished,
+                killed != null ? concat(killed.rows(), producers.rows()) : consumers.rows(), seconds);
         if (cleanup != null) {
             out.println("note: " + cleanup);
         }
+        if (killed != null) {
+            killed.unexpectedExits().forEach(e -> out.println("note: " + e));
+        }
         return checks.passed() ? ExitCodes.OK : ExitCodes.VIOLATIONS;
+    }
+
+    private static List<Checks.Row> concat(List<Checks.Row> a, List<Checks.Row> b) {
+        List<Checks.Row> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /** The inbox subscription: the same in this process and in a {@link ConsumerProcess}. */
+    static SubscriptionConfig<String> subscription(String topic, String group, int lanes, Duration lease) {
+        return SubscriptionConfig.builder(topic, group, Codec.utf8())
+                .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.PER_KEY).lanes(lanes)
+                .retryPolicy(RetryPolicy.custom().maxAttempts(1_000).initialBackoff(Duration.ofMillis(50))
+                        .maxBackoff(Duration.ofSeconds(1)).build())
+                .idempotencyPolicy(IdempotencyPolicy.custom().lease(lease).storeRetryInterval(Duration.ofMillis(100)).build())
+                .closeTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /** The command line of a {@link ConsumerProcess}: this JVM's java and class path; no secret on it. */
+    private List<String> consumerCommand(String topic) {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), ConsumerProcess.class.getName(),
+                "--broker", mode.name(), "--bootstrap-servers", brokerOptions.bootstrapServers(),
+                "--namesrv", brokerOptions.namesrv(), "--partitions", Integer.toString(brokerOptions.partitions()),
+                "--replication-factor", Integer.toString(brokerOptions.replicationFactor()),
+                "--min-insync-replicas", Integer.toString(brokerOptions.minInSyncReplicas()),
+                "--prefix", db.prefix, "--topic", topic, "--group", GROUP, "--lanes", Integer.toString(lanes),
+                "--lease-ms", Long.toString(lease.toMillis())));
+        if (brokerOptions.rabbitAddresses() != null) {
+            command.addAll(List.of("--rabbit-addresses", brokerOptions.rabbitAddresses()));
+        }
+        if (options.database().user() != null) {
+            command.addAll(List.of("--db-user", options.database().user()));
+        }
+        return command;
+    }
+
+    /** What a {@link ConsumerProcess} must not get on its command line (visible to every user of the machine). */
+    private Map<String, String> consumerEnvironment() {
+        return Map.of(ConsumerProcess.RABBIT_URI_ENV, brokerOptions.rabbitUri(),
+                ConsumerProcess.DB_URL_ENV, options.database().url(),
+                ConsumerProcess.DB_PASSWORD_ENV, options.database().password());
     }
 
     private Map<String, InboxConsumers.CrashPoint> planConsumerCrashes(Random random, String runId) {
@@ -169,7 +250,7 @@ public final class OutboxVerify {
      * are serialised, as ordering by key needs); relay crashes are spread over the run.
      */
     private void produce(OutboxDatabase db, Outbox outbox, String topic, Random random, Set<String> rolledBack,
-                         CrashingRelays relays) throws Exception {
+                         CrashingRelays relays, KilledProducers producers) throws Exception {
         String runId = db.prefix.substring(0, db.prefix.length() - 1);
         boolean[] rollback = new boolean[messages];
         int[] keyOf = new int[messages];
@@ -180,6 +261,26 @@ public final class OutboxVerify {
         int crashEvery = Math.max(1, messages / (options.relayCrashes() + 1));
         int[] crashTargets = random.ints(options.relayCrashes(), 0, options.relays()).toArray();
         int[] crashDelays = random.ints(options.relayCrashes(), 1, 40).toArray();
+        if (options.kill9()) {
+            List<String> lines = new ArrayList<>();
+            List<String> ids = new ArrayList<>();
+            int[] seq = new int[keys];
+            for (int n = 0; n < messages; n++) {
+                ids.add(id(runId, n));
+                lines.add(n + " " + topic + " " + id(runId, n) + " " + keyOf[n] + " " + ++seq[keyOf[n]] + " "
+                        + (rollback[n] ? "rollback" : "commit"));
+                if (rollback[n]) {
+                    rolledBack.add(id(runId, n));
+                }
+            }
+            producers.run(lines, ids, rolledBack, options.consumerCrashes(), new Random(seed * 31 + 11), db, n -> {
+                if (n > 0 && n % crashEvery == 0 && n / crashEvery <= crashTargets.length) {
+                    int crash = n / crashEvery - 1;
+                    relays.crashAfter(crashTargets[crash], crashDelays[crash]);
+                }
+            });
+            return;
+        }
         ExecutorService writers = Executors.newFixedThreadPool(WRITERS);
         try {
             Future<?>[] done = new Future<?>[WRITERS];
@@ -217,7 +318,7 @@ public final class OutboxVerify {
         }
     }
 
-    private static void write(Connection c, Outbox outbox, String topic, String id, int key, int seq, String prefix)
+    static void write(Connection c, Outbox outbox, String topic, String id, int key, int seq, String prefix)
             throws SQLException {
         try (PreparedStatement insert = c.prepareStatement("INSERT INTO " + prefix
                 + "orders (id, order_key, seq) VALUES (?, ?, ?)")) {

@@ -4,14 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.cli.CliRun;
 import dev.keel.cli.ExitCodes;
+import dev.keel.testbrokers.KafkaEndpoint;
+import dev.keel.testbrokers.RealBrokers;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@code keel verify --outbox} on the real PostgreSQL (127.0.0.1:5432, database {@code test}, or
  * {@code KEEL_JDBC_POSTGRESQL_URL}) and the embedded broker: it passes with relay and consumer
- * crashes, and it catches the effect committed apart from the done mark.
+ * crashes, and it catches the effect committed apart from the done mark; with {@code --kill-9} on
+ * the harness's real Kafka, it passes with the consumer and producer processes killed with SIGKILL.
  */
 class OutboxVerifyTest {
 
@@ -43,6 +47,30 @@ class OutboxVerifyTest {
         assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(ExitCodes.VIOLATIONS);
         assertThat(countOf(run.out(), "duplicate effect (\\d+)")).isPositive();
         assertThat(run.out()).contains("FAIL:");
+    }
+
+    @Test
+    @ExtendWith(RealBrokers.class)
+    void everyCommittedRowShouldBeAppliedOnceWhenConsumerAndProducerProcessesAreKilledNine(KafkaEndpoint kafka) {
+        CliRun run = CliRun.of("verify", "--outbox", url(), "--kill-9", "--broker", "kafka", "--bootstrap-servers",
+                kafka.bootstrapServers(), "--partitions", "2", "--messages", "300", "--keys", "10", "--lease", "2s",
+                "--relay-crashes", "1", "--consumer-crashes", "3", "--timeout", "180s", "--seed", SEED);
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(ExitCodes.OK);
+        assertThat(run.out()).contains("PASS: no violation");
+        assertThat(countOf(run.out(), "consumer kills\\s+(\\d+)")).as(run.out()).isGreaterThanOrEqualTo(1);
+        assertThat(countOf(run.out(), "producer kills\\s+(\\d+)")).as(run.out()).isGreaterThanOrEqualTo(1);
+        assertThat(countOf(run.out(), "duplicate effect (\\d+)")).isZero();
+        assertThat(countOf(run.out(), "committed\\s+(\\d+)")).isEqualTo(countOf(run.out(), "effects\\s+(\\d+)"));
+        assertThat(run.out()).doesNotContain("exited by itself");
+    }
+
+    @Test
+    void kill9OnTheEmbeddedBrokerShouldBeABadFlag() {
+        CliRun run = CliRun.of("verify", "--outbox", url(), "--kill-9");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("--kill-9 needs a real broker");
     }
 
     @Test
