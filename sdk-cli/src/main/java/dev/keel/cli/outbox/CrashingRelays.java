@@ -6,7 +6,9 @@ import dev.keel.Publisher;
 import dev.keel.outbox.jdbc.OutboxConfig;
 import dev.keel.outbox.jdbc.OutboxRelay;
 import java.sql.SQLException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,9 +53,15 @@ final class CrashingRelays implements AutoCloseable {
         }
     }
 
-    /** Crashes relay {@code index} after {@code publishes} more of its publishes. */
+    /**
+     * Crashes relay {@code index} after {@code publishes} more of its publishes. A crash planned while that
+     * relay already waits for one, or is being replaced, waits for the next relay of that position: a plan
+     * never overwrites or loses another.
+     */
     void crashAfter(int index, int publishes) {
-        slots.get(index % slots.size()).current.crashAfter(publishes);
+        synchronized (slots) {
+            slots.get(index % slots.size()).plan(publishes);
+        }
     }
 
     /** Messages the relays sent to the broker more than once (each time with the same id). */
@@ -83,11 +91,26 @@ final class CrashingRelays implements AutoCloseable {
     private final class Slot {
         private volatile CrashablePublisher current;
         private OutboxRelay relay;
+        /** Crashes planned for the relays this position starts next (under {@code slots}'s lock). */
+        private final Deque<Integer> planned = new ArrayDeque<>();
 
         void startNew() throws SQLException {
             current = new CrashablePublisher(publisher, this::crashed, sends);
+            Integer next = planned.poll();
+            if (next != null) {
+                current.crashAfter(next);
+            }
             relay = OutboxRelay.create(dataSource, current, config);
             relay.start();
+        }
+
+        /** Arms the current relay, or keeps the plan for the next one when this one is armed or dead. */
+        void plan(int publishes) {
+            if (current.armedOrDead()) {
+                planned.add(publishes);
+            } else {
+                current.crashAfter(publishes);
+            }
         }
 
         private void crashed() {
@@ -121,6 +144,10 @@ final class CrashingRelays implements AutoCloseable {
 
         void crashAfter(int publishes) {
             untilCrash.set(Math.max(1, publishes));
+        }
+
+        boolean armedOrDead() {
+            return dead.get() || untilCrash.get() > 0;
         }
 
         @Override
