@@ -118,8 +118,6 @@ public final class ContainerBrokers {
                 "mappedFileSizeCommitLog=67108864",
                 "flushDiskType=ASYNC_FLUSH",
                 "enablePropertyFilter=true",
-                // timer messages (delayed delivery) are released within 100 ms of their due time instead of 1 s (default 1000)
-                "timerPrecisionMs=100",
                 "transactionTimeOut=1000",
                 "transactionCheckInterval=1000",
                 "");

@@ -105,8 +105,6 @@ final class LocalRocket implements BrokerControl {
                 "flushDiskType=ASYNC_FLUSH",
                 // SQL92 property filters, which sdk-rocket uses for a subscription's header filter
                 "enablePropertyFilter=true",
-                // timer messages (delayed delivery) are released within 100 ms of their due time instead of 1 s (default 1000)
-                "timerPrecisionMs=100",
                 // transactional messages: check-back a half message once it is 1 s old, every second
                 // (defaults: 6 s and 30 s), so check-back tests finish in seconds
                 "transactionTimeOut=1000",
