@@ -15,14 +15,11 @@ import dev.keel.cli.ExitCodes;
 import dev.keel.core.Keel;
 import dev.keel.dedup.redis.RedisIdempotencyStore;
 import dev.keel.dedup.redis.RedisStoreConfig;
-import dev.keel.kafka.KafkaAdapter;
-import dev.keel.kafka.KafkaConfig;
 import dev.keel.metrics.MetricEvent;
 import dev.keel.rabbit.RabbitAdapter;
 import dev.keel.rabbit.RabbitConfig;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.spi.BrokerAdapter;
-import dev.keel.testbrokers.KafkaEndpoint;
 import dev.keel.testbrokers.RabbitEndpoint;
 import dev.keel.testbrokers.RealBrokers;
 import dev.keel.testbrokers.RedisEndpoint;
@@ -44,7 +41,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import picocli.CommandLine;
 
 /**
- * {@code keel dlq list|show|redrive} end to end on the harness's real RabbitMQ and Kafka, with a
+ * {@code keel dlq list|show|redrive} end to end on the harness's real RabbitMQ, with a
  * Redis store: an {@code EFFECTIVELY_ONCE} subscription (3 attempts) whose handler throws for three of
  * five orders while a flag is broken dead-letters them; the CLI lists and shows them; the flag is
  * fixed; a refused confirmation re-drives nothing; {@code redrive --yes --progress} re-drives the
@@ -68,13 +65,6 @@ class DlqCommandTest {
     void poisonOrdersShouldBeListedShownAndRedrivenOnceEachOnRabbit(RabbitEndpoint rabbit, RedisEndpoint redis) {
         try (RabbitAdapter adapter = new RabbitAdapter(RabbitConfig.builder().uri(rabbit.uri()).build())) {
             scenario(adapter, redis, "--broker", "rabbit", "--rabbit-uri", rabbit.uri());
-        }
-    }
-
-    @Test
-    void poisonOrdersShouldBeListedShownAndRedrivenOnceEachOnKafka(KafkaEndpoint kafka, RedisEndpoint redis) {
-        try (KafkaAdapter adapter = new KafkaAdapter(KafkaConfig.builder(kafka.bootstrapServers()).build())) {
-            scenario(adapter, redis, "--broker", "kafka", "--bootstrap-servers", kafka.bootstrapServers());
         }
     }
 
