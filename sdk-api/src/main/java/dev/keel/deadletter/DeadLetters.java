@@ -20,8 +20,8 @@ import java.util.Optional;
  * other groups on the same dead-letter topic are acknowledged in this group's view only.
  *
  * <p><b>Reading.</b> The dead-letter topic is read as the group (the group that keeps its dead
- * letters), until nothing more arrives for a quiet period ({@link #DEFAULT_QUIET}; {@link #DEFAULT_FIRST_WAIT}
- * for the first letter). Listing acknowledges nothing, so closing
+ * letters), until nothing more arrives for a quiet period ({@link #DEFAULT_QUIET} unless
+ * {@link #withQuietPeriod} chose another; {@link #DEFAULT_FIRST_WAIT} for the first letter). Listing acknowledges nothing, so closing
  * the read gives everything back; on RabbitMQ a listing shows at most the group's prefetch per
  * partition queue. Not thread-safe: one operation at a time.
  */
@@ -46,6 +46,19 @@ public interface DeadLetters {
      * {@code listener} after each; returns the totals.
      */
     RedriveResult redrive(DeadLetterFilter filter, RedriveListener listener);
+
+    /** How long a read waits for the next dead letter before it takes the topic as read to its end. */
+    Duration quietPeriod();
+
+    /**
+     * The same dead letters, read with another quiet period: shorter where the broker is near and
+     * quick (a local broker, a test), longer where letters may arrive in bursts far apart (a loaded
+     * broker far away). Too short a period ends a read before every letter arrived: what was not read
+     * stays on the dead-letter topic, for the next read.
+     *
+     * @throws IllegalArgumentException when {@code quiet} is not between 1 ms and 1 hour
+     */
+    DeadLetters withQuietPeriod(Duration quiet);
 
     /** The dead letter of message {@code id}, if the group has one. */
     default Optional<DeadLetter> find(String id) {

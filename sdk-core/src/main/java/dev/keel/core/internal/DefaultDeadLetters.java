@@ -34,6 +34,9 @@ final class DefaultDeadLetters implements DeadLetters {
 
     private static final Logger LOG = LoggerFactory.getLogger(DefaultDeadLetters.class);
 
+    private static final Duration MIN_QUIET = Duration.ofMillis(1);
+    private static final Duration MAX_QUIET = Duration.ofHours(1);
+
     private final BrokerAdapter adapter;
     private final String group;
     private final String deadLetterTopic;
@@ -61,6 +64,21 @@ final class DefaultDeadLetters implements DeadLetters {
     @Override
     public String group() {
         return group;
+    }
+
+    @Override
+    public Duration quietPeriod() {
+        return quiet;
+    }
+
+    @Override
+    public DeadLetters withQuietPeriod(Duration quiet) {
+        Objects.requireNonNull(quiet, "quiet");
+        if (quiet.compareTo(MIN_QUIET) < 0 || quiet.compareTo(MAX_QUIET) > 0) {
+            throw new IllegalArgumentException("the quiet period must be positive, between " + MIN_QUIET.toMillis()
+                    + " ms and " + MAX_QUIET.toHours() + " h (reads wait in whole milliseconds), was " + quiet);
+        }
+        return new DefaultDeadLetters(adapter, group, deadLetterTopic, clock, publishTimeout, firstWait, quiet);
     }
 
     @Override
