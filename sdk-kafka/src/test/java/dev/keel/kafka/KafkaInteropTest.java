@@ -174,6 +174,9 @@ class KafkaInteropTest {
         ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, key, utf8(payload));
         r.headers().add("trace-bin", BINARY_VALUE);
         r.headers().add("text", utf8("h\u00e9llo"));
+        // Kafka allows a header name twice; the last value is the one read, as Kafka's lastHeader reads it
+        r.headers().add("tag", utf8("first"));
+        r.headers().add("tag", utf8("last"));
         return r;
     }
 
@@ -194,7 +197,8 @@ class KafkaInteropTest {
         await().atMost(WAIT).until(() -> handled.size() >= 20);
         assertThat(marked(BINARY_VALUE)).isEqualTo("keel-base64:/wDD");
         assertThat(handled).allSatisfy(d -> {
-            assertThat(d.headers()).containsEntry("trace-bin", "keel-base64:/wDD").containsEntry("text", "h\u00e9llo");
+            assertThat(d.headers()).containsEntry("trace-bin", "keel-base64:/wDD").containsEntry("text", "h\u00e9llo")
+                    .containsEntry("tag", "last");
             assertThat(d.key()).isEqualTo(d.payload().startsWith("a-") ? marked(KEY_A) : marked(KEY_B));
         });
         Map<String, List<String>> payloadsByKey = handled.stream().collect(Collectors.groupingBy(Delivery::key,

@@ -26,6 +26,8 @@ final class BytesAsText {
 
     /** Starts the base64 form of bytes that are not UTF-8 text. */
     static final String MARKER = "keel-base64:";
+    /** What the JDK's lenient UTF-8 decoder puts in place of a malformed sequence. */
+    private static final char REPLACEMENT = '\uFFFD';
 
     private BytesAsText() {
     }
@@ -61,15 +63,12 @@ final class BytesAsText {
 
     /** The text of {@code bytes} when they are valid UTF-8, else null. */
     private static String decodeUtf8(byte[] bytes) {
-        boolean ascii = true;
-        for (byte b : bytes) {
-            if (b < 0) {
-                ascii = false;
-                break;
-            }
-        }
-        if (ascii) {
-            return new String(bytes, StandardCharsets.ISO_8859_1); // the same text, and the fastest decode
+        // the JDK's decoder replaces every malformed sequence by U+FFFD: without one in the result (the
+        // common case, one vectorised pass), the bytes were valid UTF-8; with one, it may also be genuine
+        // text, which only a strict decode tells
+        String lenient = new String(bytes, StandardCharsets.UTF_8);
+        if (lenient.indexOf(REPLACEMENT) < 0) {
+            return lenient;
         }
         try {
             return StandardCharsets.UTF_8.newDecoder()

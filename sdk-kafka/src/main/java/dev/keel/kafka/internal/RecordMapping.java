@@ -25,6 +25,14 @@ import org.slf4j.LoggerFactory;
 final class RecordMapping {
 
     private static final Logger LOG = LoggerFactory.getLogger(RecordMapping.class);
+    private static final String[] PARTITION_NAMES = new String[1024];
+
+    static {
+        for (int i = 0; i < PARTITION_NAMES.length; i++) {
+            PARTITION_NAMES[i] = String.valueOf(i);
+        }
+    }
+
     private static final String SEE = "; see docs/kafka.md, \"Interop with plain clients\"";
 
     private RecordMapping() {
@@ -54,25 +62,49 @@ final class RecordMapping {
      * blank; otherwise (absent, blank, not UTF-8) it is {@code topic-partition-offset}.
      */
     static InboundRecord fromKafka(ConsumerRecord<byte[], byte[]> r, InboundRecord.Acknowledger acknowledger) {
-        Map<String, String> headers = new HashMap<>();
-        for (Header h : r.headers()) {
-            headers.put(h.key(), h.value() == null ? "" : BytesAsText.text(h.value()));
-        }
-        String nativeId = r.topic() + "-" + r.partition() + "-" + r.offset();
-        String keelId = headers.get(KeelHeaders.ID);
-        String id = nativeId;
-        if (keelId != null) {
-            if (keelId.isBlank() || keelId.startsWith(BytesAsText.MARKER)) {
+        Map<String, String> headers = headers(r.headers().toArray());
+        String id = headers.get(KeelHeaders.ID);
+        if (id == null || id.isBlank() || id.startsWith(BytesAsText.MARKER)) {
+            // the broker's own stable id, built only when the record has no usable keel-id (a per-record cost)
+            String nativeId = r.topic() + "-" + r.partition() + "-" + r.offset();
+            if (id != null) {
                 LOG.debug("Record {} has a keel-id that is blank or not UTF-8 text; its id is {}", nativeId, nativeId);
-            } else {
-                id = keelId;
             }
+            id = nativeId;
         }
         String key = r.key() == null ? null : BytesAsText.text(r.key());
         byte[] payload = r.value() == null ? new byte[0] : r.value();
         Instant timestamp = Instant.ofEpochMilli(Math.max(0, r.timestamp()));
-        return new InboundRecord(r.topic(), String.valueOf(r.partition()), r.offset(), id, key, headers, payload,
+        return new InboundRecord(r.topic(), partition(r.partition()), r.offset(), id, key, headers, payload,
                 timestamp, 1, acknowledger);
+    }
+
+    /**
+     * The headers as text, in an immutable map built once (the record keeps it as it is); when a name
+     * repeats, the last value wins, as Kafka's {@code lastHeader} reads it.
+     */
+    private static Map<String, String> headers(Header[] kafka) {
+        @SuppressWarnings("unchecked")
+        Map.Entry<String, String>[] entries = (Map.Entry<String, String>[]) new Map.Entry<?, ?>[kafka.length];
+        for (int i = 0; i < kafka.length; i++) {
+            byte[] value = kafka[i].value();
+            entries[i] = Map.entry(kafka[i].key(), value == null ? "" : BytesAsText.text(value));
+        }
+        try {
+            return Map.ofEntries(entries);
+        } catch (IllegalArgumentException repeatedName) {
+            Map<String, String> lastWins = new HashMap<>();
+            for (Map.Entry<String, String> e : entries) {
+                lastWins.put(e.getKey(), e.getValue());
+            }
+            return lastWins;
+        }
+    }
+
+    /** The partition's number as text; the first ones are made once, not per record. */
+    static String partition(int partition) {
+        return partition >= 0 && partition < PARTITION_NAMES.length ? PARTITION_NAMES[partition]
+                : String.valueOf(partition);
     }
 
     private static String name(OutboundRecord record, String name) {

@@ -24,7 +24,7 @@ class BytesAsTextTest {
     @Test
     void utf8TextShouldBeItselfBothWays() {
         for (String text : List.of("", "order-42", "h\u00e9llo", "\u043a\u043b\u044e\u0447", "a\u0000b",
-                "\uD83D\uDE00", "keel-base64", "x keel-base64:/w==")) {
+                "\uD83D\uDE00", "keel-base64", "x keel-base64:/w==", "\uFFFD", "price \uFFFD unknown")) {
             assertThat(BytesAsText.text(text.getBytes(StandardCharsets.UTF_8))).isEqualTo(text);
             assertThat(BytesAsText.bytes(text)).isEqualTo(text.getBytes(StandardCharsets.UTF_8));
         }
@@ -40,6 +40,8 @@ class BytesAsTextTest {
             assertThat(BytesAsText.bytes(text)).isEqualTo(b);
         }
         assertThat(BytesAsText.text(bytes(0xFF, 0x00, 0xC3))).isEqualTo("keel-base64:/wDD");
+        // a genuine U+FFFD (EF BF BD) next to a malformed byte: not text, though the lenient decode has U+FFFD anyway
+        assertThat(BytesAsText.text(bytes(0xEF, 0xBF, 0xBD, 0xFF))).startsWith(BytesAsText.MARKER);
     }
 
     @Test
