@@ -43,7 +43,9 @@ import picocli.CommandLine.Spec;
                 + "crash (EFFECTIVELY_ONCE, default lease); delayed-delivery lateness (p50/p99/max after the due "
                 + "time); consumer heap under a large backlog in a -Xmx256m JVM; with --outbox, the outbox relay "
                 + "and the JDBC inbox (plain and transactional) against the Redis store; with --only pc (Kafka), "
-                + "key-ordered lanes / Confluent Parallel Consumer on the same topic.",
+                + "Keel / Confluent Parallel Consumer on the same topics: key-ordered lanes, an empty handler on "
+                + "several partitions (with the raw client's poll loop), and the handlers run twice when a "
+                + "consumer joins at 30%.",
             "--repeat N runs the sections N times and reports medians with their range.",
             "Without --broker it runs on the embedded in-memory broker: raw-client rows are then n/a."},
         exitCodeListHeading = "%nExit codes:%n",
@@ -112,6 +114,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "broker's backlog shares that heap). Default: ${DEFAULT-VALUE}.")
     private int memoryMessages;
 
+    @Option(names = "--join-messages", paramLabel = "N", defaultValue = "" + DEFAULT_JOIN_MESSAGES,
+            description = "Messages of the pc section's join workload (a second consumer joins at 30%). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    private int joinMessages;
+
     @Option(names = "--repeat", paramLabel = "N", defaultValue = "1",
             description = "Run the selected sections N times (Keel and the raw client interleaved within each run) "
                     + "and report the median and range (min - max) of every measure; the memory section runs "
@@ -133,6 +140,8 @@ public final class BenchCommand implements Callable<Integer> {
                     + "the repository's parallel-consumer-baseline module: " + ParallelConsumerBench.JAR_IN_BUILD
                     + ").")
     private Path parallelConsumerJar;
+
+    static final int DEFAULT_JOIN_MESSAGES = 20_000;
 
     /** The measurements, in the order they run. */
     enum Section { publish, consume, lanes, latency, recovery, delay, memory, outbox, inbox, pc }
@@ -172,6 +181,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (json && csv) {
             throw new ParameterException(spec.commandLine(), "--json and --csv are exclusive: choose one");
+        }
+        if (joinMessages < 10) {
+            throw new ParameterException(spec.commandLine(), "--join-messages must be at least 10, was " + joinMessages);
         }
         if (delayMessages < 1) {
             throw new ParameterException(spec.commandLine(), "--delay-messages must be at least 1, was " + delayMessages);
@@ -260,7 +272,7 @@ public final class BenchCommand implements Callable<Integer> {
             MemoryBench.run(ctx, report, memoryMessages);
         }
         if (runs(Section.pc)) {
-            ParallelConsumerBench.run(ctx, report, parallelConsumerJar);
+            ParallelConsumerBench.run(ctx, report, parallelConsumerJar, joinMessages);
         }
         if (outboxDatabase.url() != null && runs(Section.outbox)) {
             OutboxBench.run(ctx.adapter, ctx.declare("outbox", broker.partitions(), PublishBench.SINK_GROUP),

@@ -63,10 +63,7 @@ final class ConsumeBench {
         section.rate("at_least_once_msgs_per_sec", "AT_LEAST_ONCE", alo);
         if (raw.isPresent()) {
             RawConsumeBaseline baseline = raw.get();
-            ctx.progress.start("consume " + baseline.id(), s.messages());
-            long start = System.nanoTime();
-            long received = baseline.consume(topic, RAW_GROUP, s.messages(), ctx.progress);
-            double rawRate = received * 1e9 / (System.nanoTime() - start);
+            double rawRate = RawConsume.measure(ctx, baseline, topic, RAW_GROUP, "consume " + baseline.id());
             section.rate(baseline.id() + "_msgs_per_sec", baseline.description(), rawRate);
             section.ratio("alo_over_" + baseline.id(), "ratio AT_LEAST_ONCE / " + baseline.id(), alo / rawRate);
         }

@@ -1,15 +1,19 @@
 package dev.keel.cli.broker;
 
 import dev.keel.cli.bench.Progress;
+import dev.keel.cli.bench.Throughput;
 import dev.keel.kafka.KafkaAdapter;
 import dev.keel.kafka.KafkaConfig;
 import dev.keel.spi.BrokerAdapter;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -49,8 +53,65 @@ final class KafkaMode implements BrokerMode {
     }
 
     @Override
+    public Optional<RawConsumeBaseline> rawConsumeBaseline(BrokerOptions options) {
+        return Optional.of(new RawKafkaConsumer(options.bootstrapServers()));
+    }
+
+    @Override
     public Optional<RawLatencyBaseline> rawLatencyBaseline(BrokerOptions options) {
         return Optional.of(new RawKafkaLatency(options.bootstrapServers()));
+    }
+
+    /** How long the raw poll loop may take before it gives up. */
+    static final Duration RAW_CONSUME_TIMEOUT = Duration.ofMinutes(5);
+
+    /**
+     * A raw kafka-clients poll loop as an at-least-once consumer writes it: manual commits, one async
+     * commit of the polled positions after each non-empty poll, the same {@code max.poll.records} as
+     * Keel's consumers (kafka-clients' default), no work per record but counting it.
+     */
+    static final class RawKafkaConsumer implements RawConsumeBaseline {
+        private final String bootstrapServers;
+
+        RawKafkaConsumer(String bootstrapServers) {
+            this.bootstrapServers = bootstrapServers;
+        }
+
+        @Override
+        public String id() {
+            return "kafka_poll_loop";
+        }
+
+        @Override
+        public String description() {
+            return "raw kafka-clients poll loop (commitAsync after each poll)";
+        }
+
+        @Override
+        public void consume(String topic, String group, int messages, Progress progress, Throughput throughput) {
+            Map<String, Object> props = RawKafkaLatency.consumerProps(bootstrapServers, "keel-cli-raw-" + group, group);
+            long received = 0;
+            long deadline = System.nanoTime() + RAW_CONSUME_TIMEOUT.toNanos();
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+                consumer.subscribe(List.of(topic));
+                while (received < messages) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the raw poll loop read only " + received + " of " + messages
+                                + " messages in " + RAW_CONSUME_TIMEOUT.toMinutes() + " minutes");
+                    }
+                    ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
+                    if (!records.isEmpty()) {
+                        for (int i = records.count(); i > 0; i--) {
+                            throughput.record();
+                        }
+                        received += records.count();
+                        progress.advance(records.count());
+                        consumer.commitAsync();
+                    }
+                }
+                consumer.commitSync();
+            }
+        }
     }
 
     /** kafka-clients used well: async send, acks=all, idempotent, the same linger as Keel's producer. */

@@ -1,6 +1,7 @@
 package dev.keel.cli.broker;
 
 import dev.keel.cli.bench.Progress;
+import dev.keel.cli.bench.Throughput;
 
 /**
  * A raw broker client consuming without Keel: the baseline Keel's AT_LEAST_ONCE consume is measured
@@ -16,9 +17,8 @@ public interface RawConsumeBaseline {
 
     /**
      * Reads {@code topic} from its first message as the broker group of Keel group {@code group} (declared
-     * through the adapter) until {@code messages} were received.
-     *
-     * @return how many were received
+     * through the adapter) until {@code messages} were received, recording each in {@code throughput} as
+     * Keel's bench handlers do (so that the rate, too, is timed from the first message to the last).
      */
-    long consume(String topic, String group, int messages, Progress progress) throws Exception;
+    void consume(String topic, String group, int messages, Progress progress, Throughput throughput) throws Exception;
 }

@@ -46,6 +46,18 @@ final class RawKafkaLatency implements RawLatencyBaseline {
                 + " ms), poll loop committing each batch";
     }
 
+    /** A raw consumer of {@code group}: from the earliest record, manual commits, bytes. */
+    static Map<String, Object> consumerProps(String bootstrapServers, String clientId, String group) {
+        return Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.CLIENT_ID_CONFIG, clientId,
+                ConsumerConfig.GROUP_ID_CONFIG, group,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    }
+
     @Override
     public Session open(String topic, String group, Consumer<byte[]> onPayload) {
         Map<String, Object> producerProps = Map.of(
@@ -56,14 +68,7 @@ final class RawKafkaLatency implements RawLatencyBaseline {
                 ProducerConfig.LINGER_MS_CONFIG, (int) KafkaConfig.DEFAULT_LINGER.toMillis(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        Map<String, Object> consumerProps = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.CLIENT_ID_CONFIG, "keel-cli-raw-latency",
-                ConsumerConfig.GROUP_ID_CONFIG, group,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        Map<String, Object> consumerProps = consumerProps(bootstrapServers, "keel-cli-raw-latency", group);
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps);
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps);
         AtomicReference<Exception> failure = new AtomicReference<>();

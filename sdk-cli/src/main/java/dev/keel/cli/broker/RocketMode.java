@@ -2,6 +2,7 @@ package dev.keel.cli.broker;
 
 import dev.keel.cli.EnvironmentException;
 import dev.keel.cli.bench.Progress;
+import dev.keel.cli.bench.Throughput;
 import dev.keel.rocket.RocketAdapter;
 import dev.keel.rocket.RocketConfig;
 import dev.keel.spi.BrokerAdapter;
@@ -187,7 +188,8 @@ final class RocketMode implements BrokerMode {
         }
 
         @Override
-        public long consume(String topic, String group, int messages, Progress progress) throws Exception {
+        public void consume(String topic, String group, int messages, Progress progress, Throughput throughput)
+                throws Exception {
             // the RocketMQ group Keel derives for Keel group `group` on `topic`, so deleting the topic removes it
             DefaultLitePullConsumer consumer =
                     new DefaultLitePullConsumer(RocketAdapter.rocketGroupOf(group, topic));
@@ -207,13 +209,15 @@ final class RocketMode implements BrokerMode {
                                 + messages + " messages in 5 minutes");
                     }
                     List<MessageExt> batch = consumer.poll(100);
+                    for (int i = batch.size(); i > 0; i--) {
+                        throughput.record();
+                    }
                     received += batch.size();
                     progress.advance(batch.size());
                 }
             } finally {
                 consumer.shutdown();
             }
-            return received;
         }
     }
 }

@@ -43,10 +43,12 @@ class BenchCommandTest {
 
         JsonNode latency = json.get("latency");
         assertThat(latency.get("messages").asInt()).isEqualTo(100);
-        for (String p : new String[] {"p50_ms", "p95_ms", "p99_ms", "p999_ms", "max_ms"}) {
+        for (String p : new String[] {"confirm_p50_ms", "confirm_p99_ms", "p50_ms", "p95_ms", "p99_ms", "p999_ms",
+            "max_ms"}) {
             assertThat(latency.get(p).isNumber()).as(p).isTrue();
         }
         assertThat(latency.get("p50_ms").asDouble()).isLessThanOrEqualTo(latency.get("max_ms").asDouble());
+        assertThat(latency.get("confirm_p50_ms").asDouble()).isLessThanOrEqualTo(latency.get("confirm_p99_ms").asDouble());
         assertThat(latency.get("added_p99_ms").isNull()).isTrue();
         assertThat(latency.get("added_p99_ms_na").asString()).contains("in-memory broker");
 

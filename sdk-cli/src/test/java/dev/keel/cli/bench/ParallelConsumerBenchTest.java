@@ -33,7 +33,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The Confluent Parallel Consumer baseline jar (built by the parallel-consumer-baseline module, which
  * sdk-cli's build orders first) on the harness's real Kafka: the jar alone consumes every message in
- * key order, and {@code keel bench --only pc} reports Keel's and its rates side by side. No speed is
+ * key order, and {@code keel bench --only pc} reports Keel and it side by side in the three workloads
+ * (key-ordered lanes, an empty handler next to the raw client, a consumer joining). No speed is
  * asserted.
  */
 @ExtendWith(RealBrokers.class)
@@ -68,6 +69,7 @@ class ParallelConsumerBenchTest {
         String line = out.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow();
         JsonNode result = JsonMapper.builder().build().readTree(line);
         assertThat(result.get("messages").asLong()).as(line).isEqualTo(messages);
+        assertThat(result.get("distinct").asLong()).as(line).isEqualTo(messages);
         assertThat(result.get("orderViolations").asLong()).as(line).isZero();
         assertThat(result.get("rate").asDouble()).as(line).isPositive();
     }
@@ -76,19 +78,41 @@ class ParallelConsumerBenchTest {
     void benchOnlyPcShouldReportKeelAndParallelConsumerSideBySide(KafkaEndpoint kafka) {
         CliRun run = CliRun.of("bench", "--broker", "kafka", "--bootstrap-servers", kafka.bootstrapServers(),
                 "--only", "pc", "--parallel-consumer-jar", JAR.toString(), "--lane-messages", "200", "--lane-keys",
-                "20", "--lanes", "4", "--handler-latency", "1ms", "--repeat", "2", "--timeout", "120s", "--json",
+                "20", "--lanes", "4", "--handler-latency", "1ms", "--messages", "400", "--keys", "40",
+                "--partitions", "2", "--join-messages", "300", "--repeat", "2", "--timeout", "120s", "--json",
                 "--no-progress");
 
         assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
-        JsonNode pc = JsonMapper.builder().build().readTree(run.out()).get("pc");
+        JsonNode report = JsonMapper.builder().build().readTree(run.out());
+        JsonNode pc = report.get("pc");
         assertThat(pc).as(run.out()).isNotNull();
         assertThat(pc.get("messages").asInt()).isEqualTo(200);
         assertThat(pc.get("concurrency").asInt()).isEqualTo(4);
         assertThat(pc.get("keel_msgs_per_sec").asDouble()).isPositive();
         assertThat(pc.get("pc_msgs_per_sec").asDouble()).isPositive();
         assertThat(pc.get("keel_over_pc").asDouble()).isPositive();
-        assertThat(pc.get("keel_over_pc_runs")).as("one ratio per run of --repeat 2").hasSize(2);
         assertThat(pc.get("pc_order_violations").asLong()).isZero();
+        assertThat(pc.get("keel_over_pc_runs")).as("one ratio per run of --repeat 2").hasSize(2);
+
+        JsonNode throughput = report.get("pc_throughput");
+        assertThat(throughput).as(run.out()).isNotNull();
+        assertThat(throughput.get("messages").asInt()).isEqualTo(400);
+        assertThat(throughput.get("partitions").asInt()).isEqualTo(2);
+        assertThat(throughput.get("keel_msgs_per_sec").asDouble()).isPositive();
+        assertThat(throughput.get("raw_msgs_per_sec").asDouble()).isPositive();
+        assertThat(throughput.get("keel_over_raw").asDouble()).isPositive();
+        assertThat(throughput.get("keel_over_pc").asDouble()).isPositive();
+
+        // both sides ran until every message was handled; the re-runs are counted, whatever their number
+        JsonNode join = report.get("pc_join");
+        assertThat(join).as(run.out()).isNotNull();
+        assertThat(join.get("messages").asInt()).isEqualTo(300);
+        assertThat(join.get("keel_handled_twice").asLong()).isNotNegative();
+        assertThat(join.get("pc_handled_twice").asLong()).isNotNegative();
+        // whether the joiner got partitions before the end depends on timing; the count says which it was
+        assertThat(join.get("keel_handled_by_joiner").asLong()).isNotNegative();
+        assertThat(join.get("pc_handled_by_joiner").asLong()).isNotNegative();
+        assertThat(join.get("keel_handled_twice_runs")).as("one count per run of --repeat 2").hasSize(2);
     }
 
     private static void produce(String bootstrap, String topic, int count, int keys) throws Exception {
