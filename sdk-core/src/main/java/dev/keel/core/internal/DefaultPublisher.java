@@ -277,6 +277,8 @@ final class DefaultPublisher implements Publisher {
         /** With sequentialPerKey: completes once no attempt runs and none will start. */
         private CompletableFuture<Void> finishedStage;
         private int attempts;
+        /** The error of this publish's last attempt at the broker, told when a retry is then refused by the breaker. */
+        private Throwable lastBrokerError;
         private long attemptStartedNanos;
         private boolean abandoned;
         private boolean sending;
@@ -353,6 +355,9 @@ final class DefaultPublisher implements Publisher {
                 return;
             }
             Throwable cause = Futures.unwrap(error);
+            if (!(cause instanceof CallNotPermittedException)) {
+                lastBrokerError = cause;
+            }
             if (attempts < config.maxAttempts() && isRetriable(cause) && !closed.get() && !result.isDone()) {
                 long backoff = (long) (config.retryBackoff().toMillis() * Math.pow(2.0, attempts - 1));
                 try {
@@ -363,7 +368,11 @@ final class DefaultPublisher implements Publisher {
                 }
             }
             finish();
-            result.completeExceptionally(translate(cause));
+            KeelException failure = translate(cause);
+            if (cause instanceof CallNotPermittedException && lastBrokerError != null) {
+                failure.addSuppressed(lastBrokerError); // what the broker said before the breaker refused the retry
+            }
+            result.completeExceptionally(failure);
         }
 
         private void attemptEnded() {

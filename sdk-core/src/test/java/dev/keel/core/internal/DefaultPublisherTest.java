@@ -171,6 +171,27 @@ class DefaultPublisherTest {
     }
 
     @Test
+    void aRetryTheOpenBreakerRefusesShouldCarryWhatTheBrokerSaidBefore() {
+        // the backoff outlasts the two failures below: both retries find the breaker open
+        DefaultPublisher publisher = publisher(PublisherConfig.custom().maxAttempts(3).minimumCalls(2)
+                .failureRateThreshold(50).retryBackoff(Duration.ofMillis(500)).openDuration(Duration.ofMinutes(1)).build());
+        CompletableFuture<PublishReceipt> first = publisher.publishAsync("orders", Message.ofText("1")).toCompletableFuture();
+        CompletableFuture<PublishReceipt> second = publisher.publishAsync("orders", Message.ofText("2")).toCompletableFuture();
+        await().until(() -> producer.sent.size() == 2);
+        producer.fail(0, new PublishException("RabbitMQ refused the message (nack)", null, true));
+        producer.fail(1, new BrokerUnavailableException("connection to node-1 lost", null));
+
+        assertThat(first).failsWithin(Duration.ofSeconds(5)).withThrowableThat().havingCause()
+                .isInstanceOf(BrokerUnavailableException.class).withMessageContaining("circuit breaker is open")
+                .satisfies(e -> assertThat(e.getSuppressed()).extracting(Throwable::getMessage)
+                        .containsExactly("RabbitMQ refused the message (nack)"));
+        assertThat(second).failsWithin(Duration.ofSeconds(5)).withThrowableThat().havingCause()
+                .satisfies(e -> assertThat(e.getSuppressed()).extracting(Throwable::getMessage)
+                        .containsExactly("connection to node-1 lost"));
+        assertThat(producer.sent).as("no retry reached the broker").hasSize(2);
+    }
+
+    @Test
     void stateShouldSayCircuitOpenOnceFailuresOpenedTheBreakerThenHalfOpenAfterItsOpenDuration() {
         ManualClock moving = new ManualClock();
         DefaultPublisher publisher = new DefaultPublisher("test", () -> producer, PublisherConfig.custom()
