@@ -33,7 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -64,11 +66,10 @@ class RabbitClusterFailoverTest {
     private static final int PARTITIONS = 3;
     private static final Duration PATIENCE = Duration.ofSeconds(180);
     /**
-     * How long a stream may take to finish once a lane leader failed. After a kill -9, publishing is at
-     * times refused for two minutes or more (docs/high-availability.md); 180 s was not always enough in CI
-     * rehearsals, so the streams wait longer, and the report shows how long recovery took.
+     * How long a stream may take to finish once a lane leader failed: it takes seconds, and publishing
+     * recovers within seconds (a channel nacked by the broker is replaced); the bound is generous.
      */
-    private static final Duration STREAM_PATIENCE = Duration.ofSeconds(420);
+    private static final Duration STREAM_PATIENCE = Duration.ofSeconds(180);
     /** The adapter's pause between reconnection attempts, and the stream's pause after a failed batch. */
     private static final Duration RECOVERY_INTERVAL = Duration.ofMillis(500);
 
@@ -137,6 +138,7 @@ class RabbitClusterFailoverTest {
         stream.get(STREAM_PATIENCE.toSeconds(), TimeUnit.SECONDS);
 
         assertThat(confirmedWhileFailing).as("the node was killed mid-stream").isLessThan(SAC_MESSAGES);
+        assertPublishingWentOn(SAC_MESSAGES, confirmedWhileFailing, confirmed, failures);
         assertThat(failures).allSatisfy(e -> assertThat(e).isInstanceOf(KeelException.class));
         await().atMost(STREAM_PATIENCE).until(() -> effects.keySet().containsAll(confirmed));
         long recoveredAt = System.nanoTime();
@@ -213,8 +215,7 @@ class RabbitClusterFailoverTest {
         stream.get(STREAM_PATIENCE.toSeconds(), TimeUnit.SECONDS);
 
         assertThat(confirmedWhileFailing).as("the node failed mid-stream").isLessThan(MESSAGES);
-        assertThat(confirmed.size()).as("publishing went on after the failure; %d failed, the last: %s", failures.size(),
-                failures.stream().map(e -> e.getMessage().replaceAll("[0-9]+", "N")).distinct().toList()).isGreaterThan(confirmedWhileFailing);
+        assertPublishingWentOn(MESSAGES, confirmedWhileFailing, confirmed, failures);
         assertThat(failures).allSatisfy(e -> assertThat(e).isInstanceOf(KeelException.class));
         await().atMost(STREAM_PATIENCE).until(() -> effects.keySet().containsAll(confirmed));
         long recoveredAt = System.nanoTime();
@@ -319,7 +320,7 @@ class RabbitClusterFailoverTest {
         System.out.printf("%s: the longest pause between two confirms %d ms, between two effects %d ms; "
                 + "%d publishes failed (%s); every confirmed message consumed %d ms after the failure%n", what,
                 confirmGaps.longestMillis(), effectGaps.longestMillis(), failures.size(),
-                failures.stream().map(e -> e.getMessage().replaceAll("[0-9]+", "N")).distinct().toList(),
+                distinct(failures),
                 allConsumedMillis);
     }
 
@@ -353,6 +354,35 @@ class RabbitClusterFailoverTest {
                 LockSupport.parkNanos(RECOVERY_INTERVAL.toNanos());
             }
         }
+    }
+
+    /**
+     * Most of the messages published after the failure were confirmed: publishing recovered within
+     * seconds instead of being refused until the node returned (RabbitMQ 3.10 nacks every publish of
+     * a channel that first reached a quorum queue while its record still named the dead leader).
+     */
+    private static void assertPublishingWentOn(int messages, int confirmedWhileFailing, Set<String> confirmed,
+                                               List<Throwable> failures) {
+        int publishedAfter = messages - confirmedWhileFailing;
+        assertThat(confirmed.size() - confirmedWhileFailing).as(() -> "confirmed of the " + publishedAfter
+                + " messages published after the failure; " + failures.size() + " failed, the last: "
+                + distinct(failures) + "; the cluster now: " + clusterStatus()).isGreaterThan(publishedAfter / 2);
+    }
+
+    /** rabbitmqctl cluster_status on a node that serves, or why none answers. */
+    private static String clusterStatus() {
+        try {
+            return cluster.rabbitmqctl("cluster_status");
+        } catch (IllegalStateException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** The failures' distinct messages (digits as N), each with what the broker said before the breaker refused it. */
+    private static List<String> distinct(List<Throwable> failures) {
+        return failures.stream().map(e -> Stream.concat(Stream.of(e), Stream.of(e.getSuppressed()))
+                .map(t -> t.getMessage().replaceAll("[0-9]+", "N")).collect(Collectors.joining("; before: ")))
+                .distinct().toList();
     }
 
     private void assertEffectsOnceInKeyOrder() {

@@ -21,8 +21,11 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One publishing channel in confirm mode with asynchronous confirms: publishes wait in a window
@@ -33,8 +36,16 @@ import java.util.function.Consumer;
  * client refused it, or the write failed) retires the channel the same way, since the client may
  * have counted it in the sequence. A closed or retired channel is never reused: its owner opens a
  * new one, so sequence numbers never span two channels.
+ *
+ * <p>A nack replaces the channel too, gently: it takes no new publish, its pending publishes are
+ * still settled by the broker, and it closes once none is left. RabbitMQ 3.10 keeps, per channel,
+ * the quorum queue leader it first tried: a channel that first published to a queue while the
+ * queue's record still named a leader on a node that had just died has every later publish to that
+ * queue nacked until that node returns, while a new channel publishes normally.
  */
 final class ConfirmChannel {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConfirmChannel.class);
 
     private final Channel channel;
     private final Executor completions;
@@ -46,6 +57,9 @@ final class ConfirmChannel {
     private volatile ShutdownSignalException closedBy;
     private volatile boolean closing;
     private volatile boolean retired;
+    /** Set by a nack: no new publish; closed once the pending ones are settled. */
+    private volatile boolean replaced;
+    private final AtomicBoolean closeStarted = new AtomicBoolean();
     private volatile boolean writing;
     private volatile long writeStartedNanos;
 
@@ -76,9 +90,9 @@ final class ConfirmChannel {
         return c;
     }
 
-    /** Whether it takes publishes: not once closed, lost or retired after a failed publish. */
+    /** Whether it takes publishes: not once closed, lost, retired after a failed publish or replaced after a nack. */
     boolean isOpen() {
-        return closedBy == null && !closing && !retired && channel.isOpen();
+        return closedBy == null && !closing && !retired && !replaced && channel.isOpen();
     }
 
     /**
@@ -130,7 +144,9 @@ final class ConfirmChannel {
                        PendingPublish publish) {
         if (!isOpen()) {
             window.release();
-            publish.fail(unavailable("the publishing channel is closed", closedBy));
+            publish.fail(unavailable(replaced && closedBy == null
+                    ? "the publishing channel is being replaced after RabbitMQ refused a message on it; retry"
+                    : "the publishing channel is closed", closedBy));
             return;
         }
         try {
@@ -182,7 +198,40 @@ final class ConfirmChannel {
         failAll(unavailable("the publishing channel was replaced after a failed publish (" + cause
                 + ") before RabbitMQ confirmed this one; it may or may not have been stored: retry with the same id",
                 cause));
-        Thread closer = new Thread(this::closeQuietly, "keel-rabbit-retire-channel");
+        inBackground(this::closeQuietly);
+    }
+
+    /**
+     * After a nack, once no publish is pending: closes the channel. A write that passed its check just
+     * before the nack may still add a publish: the check is made again under the publish lock (later
+     * writes find the channel not open), and if one was added the channel closes when it is settled.
+     */
+    private void closeWhenDrained() {
+        if (!closeStarted.compareAndSet(false, true)) {
+            return;
+        }
+        inBackground(() -> {
+            boolean drained;
+            publishLock.lock();
+            try {
+                drained = pending.isEmpty();
+            } finally {
+                publishLock.unlock();
+            }
+            if (drained) {
+                closeQuietly();
+                return;
+            }
+            closeStarted.set(false);
+            if (pending.isEmpty()) { // settled meanwhile, and its settling found the close under way
+                closeWhenDrained();
+            }
+        });
+    }
+
+    /** Closing waits for the broker's answer: on a thread of its own, never a caller's or the connection's. */
+    private static void inBackground(Runnable closing) {
+        Thread closer = new Thread(closing, "keel-rabbit-retire-channel");
         closer.setDaemon(true);
         closer.start();
     }
@@ -224,6 +273,11 @@ final class ConfirmChannel {
     }
 
     private void onNack(long tag, boolean multiple) {
+        if (!replaced) {
+            replaced = true; // before the settling: a publish retried at once must find a new channel
+            LOG.info("RabbitMQ refused a publish (nack) on channel {}: the next publishes go on a new channel",
+                    channel.getChannelNumber());
+        }
         settle(tag, multiple, "RabbitMQ refused the message (nack): the queue could not take it; retry later");
     }
 
@@ -318,6 +372,9 @@ final class ConfirmChannel {
         if (pending.isEmpty()) {
             synchronized (drainedMonitor) {
                 drainedMonitor.notifyAll();
+            }
+            if (replaced) {
+                closeWhenDrained();
             }
         }
     }

@@ -37,6 +37,8 @@ import org.junit.jupiter.api.Test;
 class ConfirmChannelTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
+    /** The routing key of a queue that refuses every message. */
+    private static final String FULL = "full";
 
     private Connection connection;
     private ExecutorService completions;
@@ -52,6 +54,10 @@ class ConfirmChannelTest {
             admin.exchangeDeclare(exchange, BuiltinExchangeType.DIRECT, false, true, Map.of());
             String queue = admin.queueDeclare().getQueue();
             admin.queueBind(queue, exchange, "0");
+            // takes nothing: RabbitMQ nacks every publish routed to it
+            String full = admin.queueDeclare("", false, true, true,
+                    Map.of("x-max-length", 0, "x-overflow", "reject-publish")).getQueue();
+            admin.queueBind(full, exchange, FULL);
         }
     }
 
@@ -69,6 +75,45 @@ class ConfirmChannelTest {
     @Test
     void headersOverTheFrameSizeShouldRetireTheChannelAndSettleEveryEarlierPublish() throws Exception {
         assertRefusalRetiresTheChannel(properties("big-headers", Map.of("big", "y".repeat(300 * 1024))));
+    }
+
+    /**
+     * A nack takes the channel out of use (RabbitMQ 3.10 may nack every later publish of a channel to
+     * a quorum queue whose leader it first tried on a node that then died), but nothing pending on it
+     * is lost: the publishes before and after the nack are confirmed or fail as retriable, and the
+     * channel closes once none is pending.
+     */
+    @Test
+    void aNackShouldTakeTheChannelOutOfUseAndCloseItOncePendingPublishesSettled() throws Exception {
+        Channel channel = connection.createChannel();
+        ConfirmChannel confirms = ConfirmChannel.open(channel, 1000, completions, cause -> { }, () -> { });
+        List<CompletableFuture<PublishReceipt>> before = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            before.add(publish(confirms, "0", properties("b" + i, Map.of())));
+        }
+        CompletableFuture<PublishReceipt> refused = publish(confirms, FULL, properties("refused", Map.of()));
+        List<CompletableFuture<PublishReceipt>> after = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            after.add(publish(confirms, "0", properties("a" + i, Map.of())));
+        }
+
+        assertThat(refused).failsWithin(WAIT).withThrowableOfType(ExecutionException.class)
+                .havingCause().isInstanceOf(PublishException.class).withMessageContaining("nack")
+                .satisfies(e -> assertThat(((KeelException) e).isRetriable()).isTrue());
+        assertThat(confirms.isOpen()).as("a channel the broker nacked takes no new publish").isFalse();
+        for (CompletableFuture<PublishReceipt> f : before) {
+            assertThat(f).succeedsWithin(WAIT);
+        }
+        for (CompletableFuture<PublishReceipt> f : after) { // written before the nack arrived, or refused at once
+            try {
+                f.get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                assertThat(e.getCause()).isInstanceOf(BrokerUnavailableException.class)
+                        .satisfies(c -> assertThat(((KeelException) c).isRetriable()).isTrue());
+            }
+        }
+        await().atMost(WAIT).until(() -> !channel.isOpen());
+        assertThat(confirms.pendingCount()).isZero();
     }
 
     private void assertRefusalRetiresTheChannel(AMQP.BasicProperties refusedProperties) throws Exception {
@@ -99,8 +144,13 @@ class ConfirmChannelTest {
     }
 
     private CompletableFuture<PublishReceipt> publish(ConfirmChannel confirms, AMQP.BasicProperties properties) {
+        return publish(confirms, "0", properties);
+    }
+
+    private CompletableFuture<PublishReceipt> publish(ConfirmChannel confirms, String routingKey,
+                                                      AMQP.BasicProperties properties) {
         PendingPublish pending = new PendingPublish(exchange, properties.getMessageId(), 0);
-        confirms.publish(exchange, "0", properties, "payload".getBytes(StandardCharsets.UTF_8), pending,
+        confirms.publish(exchange, routingKey, properties, "payload".getBytes(StandardCharsets.UTF_8), pending,
                 Duration.ofSeconds(5));
         return pending.future();
     }
