@@ -150,6 +150,40 @@ class RabbitProducerTest {
                 .topic()).isEqualTo(topic);
     }
 
+    /**
+     * While a queue bound to lane 0 refuses everything, lane 0's publishes are nacked (retriable) and
+     * their channel is replaced; once it takes messages again, the next publishes of the same key are
+     * confirmed (on the new channel).
+     */
+    @Test
+    void afterANackTheNextPublishesOfTheKeyShouldBeConfirmed() throws Exception {
+        String topic = RabbitTestSupport.unique("nacked");
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(1).group("g").build());
+        BrokerProducer producer = adapter.producer();
+        try (RawAmqp raw = new RawAmqp(adapter.config())) {
+            String full = raw.channel().queueDeclare("", false, true, true,
+                    Map.of("x-max-length", 0, "x-overflow", "reject-publish")).getQueue();
+            raw.channel().queueBind(full, topic, "0");
+            List<CompletableFuture<PublishReceipt>> refused = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                refused.add(producer.send(Records.keyed(topic, "k", "refused-" + i)).toCompletableFuture());
+            }
+            for (CompletableFuture<PublishReceipt> f : refused) {
+                assertThat(f).failsWithin(Duration.ofSeconds(10))
+                        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                        .withCauseInstanceOf(KeelException.class)
+                        .satisfies(e -> assertThat(((KeelException) e.getCause()).isRetriable()).isTrue());
+            }
+            raw.channel().queueUnbind(full, topic, "0");
+        }
+        List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            sent.add(producer.send(Records.keyed(topic, "k", "m" + i)).toCompletableFuture());
+        }
+        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        assertThat(sent).allSatisfy(f -> assertThat(f).isCompleted());
+    }
+
     @Test
     void closeShouldSettleEveryPendingPublish() {
         String topic = RabbitTestSupport.unique("closing");

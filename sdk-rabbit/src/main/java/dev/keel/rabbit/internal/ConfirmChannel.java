@@ -59,6 +59,7 @@ final class ConfirmChannel {
     private volatile boolean retired;
     /** Set by a nack: no new publish; closed once the pending ones are settled. */
     private volatile boolean replaced;
+    private volatile long replacedAtNanos;
     private final AtomicBoolean closeStarted = new AtomicBoolean();
     private volatile boolean writing;
     private volatile long writeStartedNanos;
@@ -246,6 +247,32 @@ final class ConfirmChannel {
         }
     }
 
+    /** Whether a nack took it out of use (it may still be waiting for the broker's answers). */
+    boolean replacedByNack() {
+        return replaced;
+    }
+
+    /** Whether the AMQP channel itself is closed (or closing): nothing more will be settled on it. */
+    boolean closed() {
+        return closedBy != null || closeStarted.get() || !channel.isOpen();
+    }
+
+    /**
+     * For a channel a nack took out of use: if the broker has not answered for everything pending on
+     * it within {@code limit} since the nack, fails what is left as retriable and closes it, so that a
+     * confirm that never comes (a queue without a leader) cannot keep it open for ever.
+     */
+    void abandonIfDrainingLonger(Duration limit, long now) {
+        if (!replaced || closed() || now - replacedAtNanos < limit.toNanos()) {
+            return;
+        }
+        closeStarted.set(true);
+        failAll(unavailable("RabbitMQ had not confirmed this publish " + limit.toMillis() + " ms after it refused"
+                + " another one on the same channel; the channel was closed and the message may or may not have been"
+                + " stored: retry with the same id", null));
+        inBackground(this::closeQuietly);
+    }
+
     /** Waits up to {@code timeout} for every pending publish to be settled. */
     void awaitSettled(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -274,6 +301,7 @@ final class ConfirmChannel {
 
     private void onNack(long tag, boolean multiple) {
         if (!replaced) {
+            replacedAtNanos = System.nanoTime();
             replaced = true; // before the settling: a publish retried at once must find a new channel
             LOG.info("RabbitMQ refused a publish (nack) on channel {}: the next publishes go on a new channel",
                     channel.getChannelNumber());

@@ -14,9 +14,13 @@ import dev.keel.spi.OutboundRecord;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -54,6 +58,8 @@ public final class RabbitProducer implements BrokerProducer {
     private final RabbitConfig config;
     private final Executor completions;
     private final AtomicReferenceArray<ConfirmChannel> channels;
+    /** Channels a nack took out of use, still waiting for the broker's answers to their pending publishes. */
+    private final Set<ConfirmChannel> draining = ConcurrentHashMap.newKeySet();
     private final Object opening = new Object();
     private final AtomicLong roundRobin = new AtomicLong();
     private final ScheduledFuture<?> sweeper;
@@ -109,14 +115,26 @@ public final class RabbitProducer implements BrokerProducer {
         }
     }
 
-    /** Publishes not yet confirmed, over all channels. */
+    /** Publishes not yet confirmed, over all channels (those being replaced after a nack included). */
     public int pendingCount() {
         int n = 0;
-        for (int i = 0; i < channels.length(); i++) {
-            ConfirmChannel c = channels.get(i);
-            n += c == null ? 0 : c.pendingCount();
+        for (ConfirmChannel c : allChannels()) {
+            n += c.pendingCount();
         }
         return n;
+    }
+
+    /** The pool's channels and those being replaced after a nack. */
+    private List<ConfirmChannel> allChannels() {
+        List<ConfirmChannel> all = new ArrayList<>(channels.length() + draining.size());
+        for (int i = 0; i < channels.length(); i++) {
+            ConfirmChannel c = channels.get(i);
+            if (c != null) {
+                all.add(c);
+            }
+        }
+        all.addAll(draining);
+        return all;
     }
 
     /** Waits (up to the close timeout) for outstanding confirms, then closes the channels. */
@@ -129,14 +147,12 @@ public final class RabbitProducer implements BrokerProducer {
             closed = true;
         }
         long deadline = System.nanoTime() + config.closeTimeout().toNanos();
-        for (int i = 0; i < channels.length(); i++) {
-            ConfirmChannel c = channels.get(i);
-            if (c != null) {
-                try {
-                    c.awaitSettled(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+        List<ConfirmChannel> all = allChannels();
+        for (ConfirmChannel c : all) {
+            try {
+                c.awaitSettled(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
         sweeper.cancel(false);
@@ -145,18 +161,27 @@ public final class RabbitProducer implements BrokerProducer {
             connection.forceClose("the producer is closing while a publish is still writing or RabbitMQ blocks"
                     + " the connection");
         }
-        for (int i = 0; i < channels.length(); i++) {
-            ConfirmChannel c = channels.get(i);
-            if (c != null) {
-                c.close();
-            }
+        for (ConfirmChannel c : all) {
+            c.close();
         }
+        draining.clear();
         awaitCompletions(deadline);
     }
 
-    /** The sweep: a write or channel opening over {@code maxBlock} is stuck; closing the socket ends it. */
+    /**
+     * The sweep: a write or channel opening over {@code maxBlock} is stuck; closing the socket ends it.
+     * It also lets go of channels replaced after a nack once they closed, and closes those still
+     * waiting for confirms {@code closeTimeout} after their nack.
+     */
     private void endStuckWrites() {
-        long stuck = stuckForNanos(System.nanoTime());
+        long now = System.nanoTime();
+        for (ConfirmChannel c : draining) {
+            c.abandonIfDrainingLonger(config.closeTimeout(), now);
+            if (c.closed()) {
+                draining.remove(c);
+            }
+        }
+        long stuck = stuckForNanos(now);
         if (stuck >= config.maxBlock().toNanos()) {
             connection.forceClose("a publish has been writing to RabbitMQ for " + TimeUnit.NANOSECONDS.toMillis(stuck)
                     + " ms, over maxBlock: the broker does not read (a memory or disk alarm?) or the network stalled;"
@@ -167,11 +192,8 @@ public final class RabbitProducer implements BrokerProducer {
     /** How long the oldest write or channel opening in progress has lasted, or 0. */
     private long stuckForNanos(long now) {
         long longest = openingChannel ? Math.max(1, now - openingSinceNanos) : 0;
-        for (int i = 0; i < channels.length(); i++) {
-            ConfirmChannel c = channels.get(i);
-            if (c != null) {
-                longest = Math.max(longest, c.writingForNanos(now));
-            }
+        for (ConfirmChannel c : allChannels()) {
+            longest = Math.max(longest, c.writingForNanos(now));
         }
         return longest;
     }
@@ -206,6 +228,9 @@ public final class RabbitProducer implements BrokerProducer {
             try {
                 ConfirmChannel fresh = ConfirmChannel.open(connection.openChannel(), config.confirmWindow(),
                         completions, this::onChannelShutdown, connection::checkNotBlocked);
+                if (current != null && current.replacedByNack() && !current.closed()) {
+                    draining.add(current); // its pending publishes still wait for the broker's answers
+                }
                 channels.set(slot, fresh);
                 return fresh;
             } catch (IOException | AlreadyClosedException e) {
