@@ -252,9 +252,9 @@ final class ConfirmChannel {
         return replaced;
     }
 
-    /** Whether the AMQP channel itself is closed (or closing): nothing more will be settled on it. */
+    /** Whether the AMQP channel itself is closed: nothing more will be settled on it. */
     boolean closed() {
-        return closedBy != null || closeStarted.get() || !channel.isOpen();
+        return closedBy != null || !channel.isOpen();
     }
 
     /**
@@ -266,7 +266,9 @@ final class ConfirmChannel {
         if (!replaced || closed() || now - replacedAtNanos < limit.toNanos()) {
             return;
         }
-        closeStarted.set(true);
+        if (!closeStarted.compareAndSet(false, true)) {
+            return; // a close is under way already
+        }
         failAll(unavailable("RabbitMQ had not confirmed this publish " + limit.toMillis() + " ms after it refused"
                 + " another one on the same channel; the channel was closed and the message may or may not have been"
                 + " stored: retry with the same id", null));
