@@ -18,9 +18,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Translates between Keel's records and Kafka's: the key travels as the record key (so Kafka's own
- * partitioner places it, as for any plain producer), headers as record headers. Keys and header
- * values map between bytes and strings with {@link BytesAsText}: UTF-8 text as itself, other bytes
- * as {@code keel-base64:<base64>} (docs/kafka.md, "Interop with plain clients").
+ * partitioner places it, as for any plain producer), the timestamp as the record timestamp, the other
+ * headers as record headers. {@link KeelHeaders#KEY} and {@link KeelHeaders#TIMESTAMP} are not written:
+ * they would repeat the record key and timestamp. Keys and header values map between bytes and strings
+ * with {@link BytesAsText}: UTF-8 text as itself, other bytes as {@code keel-base64:<base64>}
+ * (docs/kafka.md, "Interop with plain clients").
  */
 final class RecordMapping {
 
@@ -50,16 +52,27 @@ final class RecordMapping {
                     + " an id is text");
         }
         List<Header> headers = new ArrayList<>(record.headers().size());
-        record.headers().forEach((name, value) -> headers.add(new RecordHeader(name(record, name),
-                bytes(record, value, "the value of header '" + name + "'"))));
+        record.headers().forEach((name, value) -> {
+            if (!carriedNatively(name)) {
+                headers.add(new RecordHeader(name(record, name), bytes(record, value,
+                        "the value of header '" + name + "'")));
+            }
+        });
         byte[] key = record.key() == null ? null : bytes(record, record.key(), "its key");
         return new ProducerRecord<>(record.topic(), null, record.timestamp().toEpochMilli(), key, record.payload(),
                 headers);
     }
 
+    /** Whether the header repeats what the record carries itself (key, timestamp), so is not written. */
+    private static boolean carriedNatively(String name) {
+        return name.equals(KeelHeaders.KEY) || name.equals(KeelHeaders.TIMESTAMP);
+    }
+
     /**
      * The record's Keel view. Its id is the {@code keel-id} header when that is UTF-8 text that is not
-     * blank; otherwise (absent, blank, not UTF-8) it is {@code topic-partition-offset}.
+     * blank; otherwise (absent, blank, not UTF-8) it is {@code topic-partition-offset}. Its key is the record
+     * key and its timestamp the record timestamp, unless the record has a {@code keel-ts} header (written by
+     * Keel before the timestamp travelled natively): that publish time wins when it is a number.
      */
     static InboundRecord fromKafka(ConsumerRecord<byte[], byte[]> r, InboundRecord.Acknowledger acknowledger) {
         Map<String, String> headers = headers(r.headers().toArray());
@@ -74,9 +87,23 @@ final class RecordMapping {
         }
         String key = r.key() == null ? null : BytesAsText.text(r.key());
         byte[] payload = r.value() == null ? new byte[0] : r.value();
-        Instant timestamp = Instant.ofEpochMilli(Math.max(0, r.timestamp()));
+        Instant timestamp = Instant.ofEpochMilli(Math.max(0, timestampMillis(r, headers)));
         return new InboundRecord(r.topic(), partition(r.partition()), r.offset(), id, key, headers, payload,
                 timestamp, 1, acknowledger);
+    }
+
+    /** The record timestamp, or the {@code keel-ts} header of a record an earlier Keel wrote. */
+    private static long timestampMillis(ConsumerRecord<byte[], byte[]> r, Map<String, String> headers) {
+        String written = headers.get(KeelHeaders.TIMESTAMP); // absent on records of this version: one lookup
+        if (written != null) {
+            try {
+                return Long.parseLong(written.strip());
+            } catch (NumberFormatException e) {
+                LOG.debug("Record {}-{}-{} has a keel-ts that is not a number; its timestamp is the record's",
+                        r.topic(), r.partition(), r.offset());
+            }
+        }
+        return r.timestamp();
     }
 
     /**

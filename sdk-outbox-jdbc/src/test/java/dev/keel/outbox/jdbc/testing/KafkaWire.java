@@ -51,7 +51,8 @@ public final class KafkaWire implements AutoCloseable {
     /** Polls once more and returns every record read so far. */
     public synchronized List<Copy> poll() {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-            copies.add(new Copy(header(record, KeelHeaders.ID), header(record, KeelHeaders.KEY), record.partition()));
+            copies.add(new Copy(header(record, KeelHeaders.ID),
+                    record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8), record.partition()));
         }
         return List.copyOf(copies);
     }
