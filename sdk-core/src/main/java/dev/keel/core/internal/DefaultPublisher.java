@@ -22,7 +22,6 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -228,21 +227,30 @@ final class DefaultPublisher implements Publisher {
     private OutboundRecord toRecord(String topic, Message message) {
         String id = message.id() != null ? message.id() : ids.next();
         Instant timestamp = message.timestamp() != null ? message.timestamp() : clock.instant();
-        Map<String, String> headers = new HashMap<>(message.headers().size() + 8); // the record copies it anyway
-        headers.putAll(message.headers());
-        headers.put(KeelHeaders.ID, id);
-        if (message.key() != null) {
-            headers.put(KeelHeaders.KEY, message.key());
-        }
-        headers.put(KeelHeaders.TIMESTAMP, Long.toString(timestamp.toEpochMilli()));
-        if (message.priority() != null) {
-            headers.put(KeelHeaders.PRIORITY, Integer.toString(message.priority()));
-        }
         Instant deliverAt = DelayedPublishes.dueTime(message, clock);
-        if (deliverAt != null) {
-            headers.put(KeelHeaders.DELIVER_AT, Long.toString(deliverAt.toEpochMilli()));
+        // built immutable once, so the record keeps it without a copy; a message has no keel-* header of its
+        // own (Message.Builder refuses them), so no name repeats
+        @SuppressWarnings("unchecked")
+        Map.Entry<String, String>[] headers = (Map.Entry<String, String>[]) new Map.Entry<?, ?>[
+                message.headers().size() + 2 + (message.key() != null ? 1 : 0)
+                        + (message.priority() != null ? 1 : 0) + (deliverAt != null ? 1 : 0)];
+        int n = 0;
+        for (Map.Entry<String, String> header : message.headers().entrySet()) {
+            headers[n++] = header;
         }
-        return new OutboundRecord(topic, id, message.key(), headers, message.payload(), timestamp, deliverAt);
+        headers[n++] = Map.entry(KeelHeaders.ID, id);
+        if (message.key() != null) {
+            headers[n++] = Map.entry(KeelHeaders.KEY, message.key());
+        }
+        headers[n++] = Map.entry(KeelHeaders.TIMESTAMP, Long.toString(timestamp.toEpochMilli()));
+        if (message.priority() != null) {
+            headers[n++] = Map.entry(KeelHeaders.PRIORITY, Integer.toString(message.priority()));
+        }
+        if (deliverAt != null) {
+            headers[n] = Map.entry(KeelHeaders.DELIVER_AT, Long.toString(deliverAt.toEpochMilli()));
+        }
+        return new OutboundRecord(topic, id, message.key(), Map.ofEntries(headers), message.payload(), timestamp,
+                deliverAt);
     }
 
     private static boolean isRetriable(Throwable t) {
