@@ -14,7 +14,10 @@ import java.util.Objects;
  * @param partition the partition (Kafka, RocketMQ queue id) or queue (RabbitMQ) it came from
  * @param position  its broker position: offset (Kafka, RocketMQ) or delivery tag (RabbitMQ)
  * @param keelHeaders Keel's own headers as received ({@link KeelHeaders}: {@code keel-id}, {@code keel-key},
- *                  {@code keel-ts}, and the {@code keel-dlt-*} cause, attempts and origin on a dead letter)
+ *                  {@code keel-ts}, and the {@code keel-dlt-*} cause, attempts and origin on a dead letter).
+ *                  On Kafka the key and timestamp travel in the record, not as {@code keel-key} and
+ *                  {@code keel-ts}: those appear only on records written by an earlier Keel version; read
+ *                  {@link #key()} and the message's timestamp instead
  */
 public record Delivery<T>(Message message, T payload, int attempt, String topic, String partition, long position,
                           Map<String, String> keelHeaders) {

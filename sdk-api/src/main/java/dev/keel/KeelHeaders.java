@@ -2,7 +2,8 @@ package dev.keel;
 
 /**
  * The one header scheme Keel writes on every broker (Kafka record headers, AMQP message headers,
- * RocketMQ user properties). Values are UTF-8 strings. Application headers pass through unchanged;
+ * RocketMQ user properties), except that Kafka carries the key and the timestamp in the record itself,
+ * so {@link #KEY} and {@link #TIMESTAMP} are not written there. Values are UTF-8 strings. Application headers pass through unchanged;
  * names starting with {@value #PREFIX} are reserved.
  */
 public final class KeelHeaders {
@@ -11,9 +12,15 @@ public final class KeelHeaders {
     public static final String PREFIX = "keel-";
     /** The idempotency id of the message. */
     public static final String ID = "keel-id";
-    /** The ordering key (also carried natively where the broker has one, e.g. the Kafka record key). */
+    /**
+     * The ordering key (also carried natively where the broker has one). Not written on Kafka, where the
+     * record key carries it; a Kafka record written by an earlier Keel version may still have it.
+     */
     public static final String KEY = "keel-key";
-    /** Publish time, epoch milliseconds. */
+    /**
+     * Publish time, epoch milliseconds. Not written on Kafka, where the record timestamp carries it; on a
+     * Kafka record written by an earlier Keel version it is read, and wins over the record timestamp.
+     */
     public static final String TIMESTAMP = "keel-ts";
     /**
      * W3C trace context, passed through as the application or a tracing {@link KeelInterceptor} set it;

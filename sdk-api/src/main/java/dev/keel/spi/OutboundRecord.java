@@ -8,8 +8,9 @@ import java.util.Objects;
 /**
  * What the engine hands an adapter to publish. {@code headers} already hold Keel's scheme
  * ({@link dev.keel.KeelHeaders}: id, key, timestamp) plus the application's headers: the adapter
- * writes all of them as broker headers/properties, and carries {@code key} natively where the broker
- * has a key (Kafka record key, RocketMQ keys/queue selector, RabbitMQ lane routing).
+ * writes them as broker headers/properties, and carries {@code key} natively where the broker
+ * has a key (Kafka record key, RocketMQ keys/queue selector, RabbitMQ lane routing). An adapter whose
+ * broker carries the key and timestamp in the record itself may leave out those two headers (Kafka does).
  *
  * <p>{@code deliverAt}, when not {@code null}, is when the message is due: the adapter delivers it no
  * earlier (the engine sends one only to adapters declaring {@link Capability#DELAYED_DELIVERY}). The
