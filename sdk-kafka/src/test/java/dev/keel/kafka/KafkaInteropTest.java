@@ -32,7 +32,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -106,14 +105,7 @@ class KafkaInteropTest {
             receipts.add(keel.publisher().publish(topic, message));
         }
 
-        List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> plain = KafkaTestSupport.plainConsumer(bootstrap,
-                KafkaTestSupport.unique("plain"), topic)) {
-            await().atMost(WAIT).until(() -> {
-                plain.poll(Duration.ofMillis(200)).forEach(got::add);
-                return got.size() >= 12;
-            });
-        }
+        List<ConsumerRecord<byte[], byte[]>> got = KafkaTestSupport.readPlainly(bootstrap, topic, 12, WAIT);
         assertThat(got).hasSize(12);
         Map<String, Integer> partitionOfKey = new HashMap<>();
         try (KafkaProducer<byte[], byte[]> plain = KafkaTestSupport.plainProducer(bootstrap)) {
@@ -223,14 +215,7 @@ class KafkaInteropTest {
                     throw new IllegalStateException("always fails");
                 });
 
-        List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> plain = KafkaTestSupport.plainConsumer(bootstrap,
-                KafkaTestSupport.unique("plain"), topic + ".DLT")) {
-            await().atMost(WAIT).until(() -> {
-                plain.poll(Duration.ofMillis(200)).forEach(dead::add);
-                return !dead.isEmpty();
-            });
-        }
+        List<ConsumerRecord<byte[], byte[]>> dead = KafkaTestSupport.readPlainly(bootstrap, topic + ".DLT", 1, WAIT);
         ConsumerRecord<byte[], byte[]> letter = dead.get(0);
         assertThat(letter.key()).isEqualTo(KEY_A);
         assertThat(letter.partition()).as("same key bytes, same partition").isEqualTo(original.partition());
@@ -288,14 +273,7 @@ class KafkaInteropTest {
         assertThat(handled.get("rt-1").headers()).isEqualTo(headers);
         assertThat(handled.get("rt-1").key()).isEqualTo(marked(KEY_A));
         assertThat(handled.get("rt-2").key()).isEqualTo("\u043a\u043b\u044e\u0447");
-        List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> plain = KafkaTestSupport.plainConsumer(bootstrap,
-                KafkaTestSupport.unique("plain"), topic)) {
-            await().atMost(WAIT).until(() -> {
-                plain.poll(Duration.ofMillis(200)).forEach(got::add);
-                return got.size() >= 2;
-            });
-        }
+        List<ConsumerRecord<byte[], byte[]>> got = KafkaTestSupport.readPlainly(bootstrap, topic, 2, WAIT);
         ConsumerRecord<byte[], byte[]> binary = got.stream()
                 .filter(r -> utf8(r.headers().lastHeader(KeelHeaders.ID).value()).equals("rt-1")).findFirst().orElseThrow();
         assertThat(binary.key()).isEqualTo(KEY_A);

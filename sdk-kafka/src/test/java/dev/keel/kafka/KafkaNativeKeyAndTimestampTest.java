@@ -19,14 +19,12 @@ import dev.keel.testbrokers.UsesBrokers;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.record.TimestampType;
@@ -180,14 +178,7 @@ class KafkaNativeKeyAndTimestampTest {
     }
 
     private List<ConsumerRecord<byte[], byte[]>> readPlainly(String from, int count) {
-        List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> plain = KafkaTestSupport.plainConsumer(bootstrap,
-                KafkaTestSupport.unique("plain"), from)) {
-            await().atMost(WAIT).until(() -> {
-                plain.poll(Duration.ofMillis(200)).forEach(got::add);
-                return got.size() >= count;
-            });
-        }
+        List<ConsumerRecord<byte[], byte[]>> got = KafkaTestSupport.readPlainly(bootstrap, from, count, WAIT);
         assertThat(got).hasSize(count);
         return got;
     }

@@ -2,6 +2,7 @@ package dev.keel.kafka;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -18,6 +20,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
 
 /** Shared helpers of the Kafka adapter tests: names, configs, plain clients. */
 final class KafkaTestSupport {
@@ -80,6 +83,19 @@ final class KafkaTestSupport {
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
         consumer.subscribe(Set.of(topic));
         return consumer;
+    }
+
+    /** Reads {@code topic} from the start in a new group with a plain consumer until {@code count} records came. */
+    static List<ConsumerRecord<byte[], byte[]>> readPlainly(String bootstrap, String topic, int count,
+                                                           Duration wait) {
+        List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> plain = plainConsumer(bootstrap, unique("plain"), topic)) {
+            Awaitility.await().atMost(wait).until(() -> {
+                plain.poll(Duration.ofMillis(200)).forEach(got::add);
+                return got.size() >= count;
+            });
+        }
+        return got;
     }
 
     static byte[] utf8(String s) {
