@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * headers and payload, so the same id, the publish time and the key's partition of {@code T}), commits
  * the delay topic up to the first record not yet confirmed by {@code T}, pauses a partition whose
  * buffer is full and resumes it when there is room, and polls for at most the time until the next
- * record is due. It never sleeps. A crash between a forward and its commit forwards that record again (same id: the
- * consumer's idempotency store drops the copy).
+ * record is due. It never sleeps. A crash between a forward and its commit forwards that record again
+ * (same id: the consumer's idempotency store drops the copy).
  */
 public final class DelayForwarder {
 
