@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
                 + "and the JDBC inbox (plain and transactional) against the Redis store; with --only pc (Kafka), "
                 + "Keel / Confluent Parallel Consumer on the same topics: key-ordered lanes, an empty handler on "
                 + "several partitions (with the raw client's poll loop), and the handlers run twice when a "
-                + "consumer joins at 30%.",
+                + "consumer joins at 30%%.",
             "--repeat N runs the sections N times and reports medians with their range.",
             "Without --broker it runs on the embedded in-memory broker: raw-client rows are then n/a."},
         exitCodeListHeading = "%nExit codes:%n",
@@ -115,7 +115,7 @@ public final class BenchCommand implements Callable<Integer> {
     private int memoryMessages;
 
     @Option(names = "--join-messages", paramLabel = "N", defaultValue = "" + DEFAULT_JOIN_MESSAGES,
-            description = "Messages of the pc section's join workload (a second consumer joins at 30%). "
+            description = "Messages of the pc section's join workload (a second consumer joins at 30%%). "
                     + "Default: ${DEFAULT-VALUE}.")
     private int joinMessages;
 
