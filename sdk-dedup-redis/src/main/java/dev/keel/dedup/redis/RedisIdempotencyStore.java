@@ -32,11 +32,15 @@ import org.slf4j.LoggerFactory;
  * <p>Each id is one key, {@code <keyPrefix>:<group>:<topic>:<id>}, holding {@code p:<token>} while
  * processing (expiring after the lease), {@code d:<token>} once done and {@code x:<token>} once
  * dead-lettered ({@link #markDead}; both expiring after the retention). A dead id is a duplicate to
- * {@link #claim}; only {@link #claimRedriven} (a copy re-driven from the dead-letter topic) takes it again. Claim, complete and release are each one atomic Lua script run, one round trip; a
- * claim by the token that already holds the id renews its lease (CLAIMED); complete and release change the key only if it still holds the caller's token, and report
- * {@link LeaseOutcome#LOST} otherwise. {@link #claimAll} and {@link #completeAll} send a whole batch
- * in one round trip as one script run per 512 ids (on a cluster, per hash slot, pipelined per node
- * and the nodes in parallel), with the same results as one by one.
+ * {@link #claim}; only {@link #claimRedriven} (a copy re-driven from the dead-letter topic) takes it again.
+ * Each operation is one round trip: a claim is one {@code SET ... NX PX ... GET} on Redis 7.0 and later
+ * (on an older server, and for an id its own token already holds, one atomic Lua script run); complete
+ * and release are each one atomic Lua script run. A claim by the token that already holds the id renews
+ * its lease (CLAIMED); complete and release change the key only if it still holds the caller's token,
+ * and report {@link LeaseOutcome#LOST} otherwise. {@link #claimAll} and {@link #completeAll} send a
+ * whole batch in one round trip (claims as one command per id, completions as one script run per 512
+ * ids; on a cluster, per hash slot, pipelined per node and the nodes in parallel), with the same results
+ * as one by one.
  *
  * <p>When Redis cannot be reached, or refuses the commands, every method throws
  * {@link StoreUnavailableException}, and the consumer pauses until Redis answers again. The store
