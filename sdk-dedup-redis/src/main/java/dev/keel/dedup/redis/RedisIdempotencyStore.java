@@ -14,6 +14,7 @@ import dev.keel.dedup.redis.internal.RedisConnection;
 import dev.keel.dedup.redis.internal.Reply;
 import dev.keel.dedup.redis.internal.Script;
 import dev.keel.dedup.redis.internal.ScriptExecutor;
+import dev.keel.dedup.redis.internal.SetClaims;
 import dev.keel.dedup.redis.internal.StoreFailures;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,11 +32,15 @@ import org.slf4j.LoggerFactory;
  * <p>Each id is one key, {@code <keyPrefix>:<group>:<topic>:<id>}, holding {@code p:<token>} while
  * processing (expiring after the lease), {@code d:<token>} once done and {@code x:<token>} once
  * dead-lettered ({@link #markDead}; both expiring after the retention). A dead id is a duplicate to
- * {@link #claim}; only {@link #claimRedriven} (a copy re-driven from the dead-letter topic) takes it again. Claim, complete and release are each one atomic Lua script run, one round trip; a
- * claim by the token that already holds the id renews its lease (CLAIMED); complete and release change the key only if it still holds the caller's token, and report
- * {@link LeaseOutcome#LOST} otherwise. {@link #claimAll} and {@link #completeAll} send a whole batch
- * in one round trip as one script run per 512 ids (on a cluster, per hash slot, pipelined per node
- * and the nodes in parallel), with the same results as one by one.
+ * {@link #claim}; only {@link #claimRedriven} (a copy re-driven from the dead-letter topic) takes it again.
+ * Each operation is one round trip: a claim is one {@code SET ... NX PX ... GET} on Redis 7.0 and later
+ * (on an older server, and for an id its own token already holds, one atomic Lua script run); complete
+ * and release are each one atomic Lua script run. A claim by the token that already holds the id renews
+ * its lease (CLAIMED); complete and release change the key only if it still holds the caller's token,
+ * and report {@link LeaseOutcome#LOST} otherwise. {@link #claimAll} and {@link #completeAll} send a
+ * whole batch in one round trip (claims as one command per id, completions as one script run per 512
+ * ids; on a cluster, per hash slot, pipelined per node and the nodes in parallel), with the same results
+ * as one by one.
  *
  * <p>When Redis cannot be reached, or refuses the commands, every method throws
  * {@link StoreUnavailableException}, and the consumer pauses until Redis answers again. The store
@@ -51,33 +57,41 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     private final RedisStoreConfig config;
     private final RedisConnection connection;
     private final ScriptExecutor scripts;
+    private final SetClaims setClaims;
     private final LeaseKeys keys;
     /** Whether the last call reached Redis; only for logging the change once, not every failed call. */
     private final AtomicBoolean reachable = new AtomicBoolean(true);
 
-    private RedisIdempotencyStore(RedisStoreConfig config) {
+    private RedisIdempotencyStore(RedisStoreConfig config, boolean claimBySet) {
         this.config = config;
         this.connection = new RedisConnection(config);
         this.scripts = new ScriptExecutor(connection);
+        this.setClaims = new SetClaims(connection, claimBySet);
         this.keys = new LeaseKeys(config.keyPrefix());
     }
 
     /** A store for {@code config}; no connection is made until the first call. */
     public static RedisIdempotencyStore create(RedisStoreConfig config) {
-        return new RedisIdempotencyStore(Objects.requireNonNull(config, "config"));
+        return new RedisIdempotencyStore(Objects.requireNonNull(config, "config"), true);
+    }
+
+    /**
+     * A store that claims by script only, as it does on a server older than Redis 7.0: keeps that path
+     * proven by the contract suite on a newer server.
+     */
+    static RedisIdempotencyStore createClaimingByScript(RedisStoreConfig config) {
+        return new RedisIdempotencyStore(Objects.requireNonNull(config, "config"), false);
     }
 
     public RedisStoreConfig config() {
         return config;
     }
 
+    /** {@inheritDoc} Claimed as a batch of one ({@link #claimAll}). */
     @Override
     public ClaimResult claim(String namespace, String id, String token, Duration lease) {
-        String key = keys.key(requireNamespace(namespace), Objects.requireNonNull(id, "id"));
-        Objects.requireNonNull(token, "token");
-        String pxLease = LeaseKeys.millis(requirePositive(lease, "lease"));
-        long reply = call(() -> scripts.run(LeaseScripts.CLAIM, key, List.of(LeaseKeys.processing(token), pxLease)));
-        return LeaseKeys.claimResult(reply, token);
+        return claimAll(namespace, List.of(new Lease(Objects.requireNonNull(id, "id"),
+                Objects.requireNonNull(token, "token"))), lease).get(0);
     }
 
     @Override
@@ -98,9 +112,12 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     /**
      * Claims every id for its token in one round trip; the results are those of claiming them one by
      * one, in order (an id listed twice is CLAIMED, then BUSY with another token or CLAIMED again with
-     * the same). One script run claims up to {@link KeyGroups#DEFAULT_MAX_KEYS} ids (on a cluster, the ids
-     * of one hash slot), and the runs of a batch are pipelined. If part of the batch fails, the ids this
-     * call did claim are released (best effort) before {@link StoreUnavailableException} is thrown.
+     * the same). On Redis 7.0 and later each id is one pipelined {@code SET key p:<token> NX PX <lease> GET}
+     * ({@link SetClaims}); only the ids their own token already holds are claimed again by script, which
+     * renews their lease. On an older server (or when claiming by script was chosen) one script run claims
+     * up to {@link KeyGroups#DEFAULT_MAX_KEYS} ids (on a cluster, the ids of one hash slot), and the runs of a
+     * batch are pipelined. If part of the batch fails, the ids this call did claim are released (best
+     * effort) before {@link StoreUnavailableException} is thrown.
      */
     @Override
     public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
@@ -115,7 +132,69 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
             return List.of();
         }
         List<String> batchKeys = keysOf(namespace, claims, "a claim in claims");
-        List<List<Integer>> groups = groupsOf(batchKeys);
+        Long[] answers = new Long[claims.size()];
+        List<Integer> byScript = new ArrayList<>(claims.size());
+        RuntimeException failure = null;
+        if (script == LeaseScripts.CLAIM_ALL && setClaims.supported()) {
+            List<String> values = new ArrayList<>(claims.size());
+            claims.forEach(c -> values.add(LeaseKeys.processing(c.token())));
+            List<Reply> replies = call(() -> setClaims.claimAll(batchKeys, values, pxLease));
+            failure = setClaims.supported() ? spreadSetClaims(replies, answers, byScript) : null;
+        }
+        if (!setClaims.supported() || script != LeaseScripts.CLAIM_ALL) {
+            byScript.clear();
+            IntStream.range(0, claims.size()).forEach(byScript::add);
+        }
+        if (!byScript.isEmpty()) {
+            try {
+                failure = firstOf(failure, claimByScript(script, batchKeys, claims, byScript, pxLease, answers));
+            } catch (KeelException e) {
+                releaseClaimed(batchKeys, claims, answers);
+                throw e;
+            }
+        }
+        if (failure != null) {
+            releaseClaimed(batchKeys, claims, answers);
+            throw fail(failure);
+        }
+        List<ClaimResult> results = new ArrayList<>(answers.length);
+        for (int i = 0; i < answers.length; i++) {
+            results.add(LeaseKeys.claimResult(answers[i], claims.get(i).token()));
+        }
+        return results;
+    }
+
+    /**
+     * Puts the answers of the SET claims at their batch indexes, and the indexes their own token already
+     * held (to be renewed by script) into {@code renew}; returns the first failure, or null.
+     */
+    private static RuntimeException spreadSetClaims(List<Reply> replies, Long[] answers, List<Integer> renew) {
+        RuntimeException failure = null;
+        for (int i = 0; i < replies.size(); i++) {
+            Reply reply = replies.get(i);
+            if (reply.failed()) {
+                failure = firstOf(failure, reply.error());
+            } else if ((Long) reply.value() == SetClaims.RENEW) {
+                renew.add(i);
+            } else {
+                answers[i] = (Long) reply.value();
+            }
+        }
+        return failure;
+    }
+
+    /**
+     * Claims the ids at {@code indexes} of the batch by script, grouped into runs as {@link KeyGroups} says,
+     * and puts their answers at those indexes; returns the first failure of a run, or null.
+     */
+    private RuntimeException claimByScript(Script script, List<String> batchKeys, List<Lease> claims,
+                                           List<Integer> indexes, String pxLease, Long[] answers) {
+        List<String> subsetKeys = new ArrayList<>(indexes.size());
+        indexes.forEach(i -> subsetKeys.add(batchKeys.get(i)));
+        List<List<Integer>> groups = new ArrayList<>();
+        for (List<Integer> group : groupsOf(subsetKeys)) {
+            groups.add(group.stream().map(indexes::get).toList());
+        }
         List<Call> calls = new ArrayList<>(groups.size());
         for (List<Integer> group : groups) {
             List<String> args = new ArrayList<>(group.size() + 1);
@@ -124,17 +203,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
             calls.add(callOf(batchKeys, group, args));
         }
         List<Reply> replies = call(() -> scripts.runAll(script, calls));
-        long[] answers = new long[claims.size()];
-        RuntimeException failure = spread(replies, groups, answers);
-        if (failure != null) {
-            releaseClaimed(batchKeys, claims, groups, replies, answers);
-            throw fail(failure);
-        }
-        List<ClaimResult> results = new ArrayList<>(answers.length);
-        for (int i = 0; i < answers.length; i++) {
-            results.add(LeaseKeys.claimResult(answers[i], claims.get(i).token()));
-        }
-        return results;
+        return spread(replies, groups, answers);
     }
 
     /**
@@ -164,7 +233,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
             calls.add(callOf(batchKeys, group, args));
         }
         List<Reply> replies = call(() -> scripts.runAll(LeaseScripts.COMPLETE_ALL, calls));
-        long[] answers = new long[leases.size()];
+        Long[] answers = new Long[leases.size()];
         RuntimeException failure = spread(replies, groups, answers);
         if (failure != null) {
             throw fail(failure);
@@ -261,12 +330,12 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     }
 
     /** Puts each run's answers at their batch indexes; returns the first failure, or null. */
-    private static RuntimeException spread(List<Reply> replies, List<List<Integer>> groups, long[] answers) {
+    private static RuntimeException spread(List<Reply> replies, List<List<Integer>> groups, Long[] answers) {
         RuntimeException failure = null;
         for (int g = 0; g < groups.size(); g++) {
             Reply reply = replies.get(g);
             if (reply.failed()) {
-                failure = failure != null ? failure : reply.error();
+                failure = firstOf(failure, reply.error());
                 continue;
             }
             List<Long> values = reply.longs();
@@ -282,23 +351,20 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         return failure;
     }
 
-    /** After a partly failed batch: releases what the runs that did answer claimed, best effort. */
-    private void releaseClaimed(List<String> batchKeys, List<Lease> claims, List<List<Integer>> groups,
-                                List<Reply> replies, long[] answers) {
-        for (int g = 0; g < groups.size(); g++) {
-            if (replies.get(g).failed()) {
+    private static RuntimeException firstOf(RuntimeException first, RuntimeException next) {
+        return first != null ? first : next;
+    }
+
+    /** After a partly failed batch: releases what it did claim (the ids answered CLAIMED), best effort. */
+    private void releaseClaimed(List<String> batchKeys, List<Lease> claims, Long[] answers) {
+        for (int i = 0; i < answers.length; i++) {
+            if (answers[i] == null || answers[i] != LeaseScripts.CLAIMED) {
                 continue;
             }
-            for (int i : groups.get(g)) {
-                if (answers[i] != LeaseScripts.CLAIMED) {
-                    continue;
-                }
-                try {
-                    scripts.run(LeaseScripts.RELEASE, batchKeys.get(i),
-                            List.of(LeaseKeys.processing(claims.get(i).token())));
-                } catch (RuntimeException e) {
-                    log.debug("Could not release a claim of a failed batch; it expires with its lease", e);
-                }
+            try {
+                scripts.run(LeaseScripts.RELEASE, batchKeys.get(i), List.of(LeaseKeys.processing(claims.get(i).token())));
+            } catch (RuntimeException e) {
+                log.debug("Could not release a claim of a failed batch; it expires with its lease", e);
             }
         }
     }

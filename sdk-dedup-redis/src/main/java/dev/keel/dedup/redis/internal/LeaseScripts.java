@@ -4,28 +4,10 @@ package dev.keel.dedup.redis.internal;
  * The state changes of an id, each one atomic Lua script over one key. A key holds
  * {@code p:<token>} while processing (PX = lease), {@code d:<token>} once done and {@code x:<token>}
  * once dead-lettered (PX = retention); an absent key is an id never seen or long forgotten. A dead id
- * is a duplicate to {@link #CLAIM}; only {@link #CLAIM_ALL_REDRIVEN} (a re-driven copy) takes it again.
+ * is a duplicate to {@link #CLAIM_ALL}; only {@link #CLAIM_ALL_REDRIVEN} (a re-driven copy) takes it again.
  * {@link #COMPLETE} with {@code x:<token>} as its second argument marks an id dead.
  */
 public final class LeaseScripts {
-
-    /**
-     * KEYS[1] = key, ARGV[1] = "p:" + token, ARGV[2] = lease ms. Returns 1 CLAIMED (absent, or already
-     * processing by this token: the lease is renewed, so a retried claim whose reply was lost finds its
-     * own lease), 2 DUPLICATE (done or dead), 0 BUSY.
-     */
-    public static final Script CLAIM = Script.of("claim", """
-            local v = redis.call('GET', KEYS[1])
-            if not v or v == ARGV[1] then
-              redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-              return 1
-            end
-            local state = string.sub(v, 1, 2)
-            if state == 'd:' or state == 'x:' then
-              return 2
-            end
-            return 0
-            """);
 
     /**
      * KEYS[1] = key, ARGV[1] = "p:" + token, ARGV[2] = "d:" + token, ARGV[3] = retention ms. Returns 1 APPLIED
@@ -53,8 +35,11 @@ public final class LeaseScripts {
             """);
 
     /**
-     * {@link #CLAIM} over a batch: KEYS = the keys, ARGV[1] = lease ms, ARGV[1 + i] = "p:" + token of KEYS[i].
-     * Runs the claims in order (a key listed twice sees the first claim) and returns one answer per key.
+     * Claims a batch: KEYS = the keys, ARGV[1] = lease ms, ARGV[1 + i] = "p:" + token of KEYS[i]. Per key, in
+     * order (a key listed twice sees the first claim), 1 CLAIMED (absent, or already processing by this
+     * token: the lease is renewed, so a retried claim whose reply was lost finds its own lease), 2 DUPLICATE
+     * (done or dead), 0 BUSY; returns one answer per key. On Redis 7.0 and later the store sends new ids a
+     * plain SET instead ({@link SetClaims}) and runs this only for ids their own token already holds.
      * One script run claims the whole batch, so a batch costs Redis one command, not one per id.
      */
     public static final Script CLAIM_ALL = Script.of("claim-all", claimAll(false));
