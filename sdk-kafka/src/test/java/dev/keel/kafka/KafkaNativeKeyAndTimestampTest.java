@@ -92,7 +92,7 @@ class KafkaNativeKeyAndTimestampTest {
     }
 
     @Test
-    void aRecordOfAnEarlierKeelShouldBeDeliveredWithTheKeyAndTimestampOfItsHeaders() throws Exception {
+    void aRecordOfAnEarlierKeelShouldBeDeliveredWithItsRecordKeyAndTheTimestampOfItsKeelTsHeader() throws Exception {
         keel.ensureTopology(TopicSpec.builder(topic).partitions(3).build());
         // as an earlier Keel wrote it: key and keel-key agree; a forwarded delayed message's keel-ts held its
         // publish time while its record timestamp was the forward time
@@ -159,7 +159,33 @@ class KafkaNativeKeyAndTimestampTest {
         Delivery<String> d = handled.get("d-1");
         assertThat(d.key()).isEqualTo("k");
         assertThat(d.message().timestamp()).as("the publish time, not the forward time").isEqualTo(PUBLISHED);
-        assertThat(d.keelHeaders()).doesNotContainKeys(KeelHeaders.KEY, KeelHeaders.TIMESTAMP);
+        assertThat(d.keelHeaders()).doesNotContainKey(KeelHeaders.KEY)
+                .as("the forward carries the publish time").containsEntry(KeelHeaders.TIMESTAMP,
+                        Long.toString(PUBLISHED.toEpochMilli()));
+    }
+
+    @Test
+    void aDelayedMessageShouldBeForwardedWithTheForwardTimeSoATopicRefusingOldTimestampsTakesIt() throws Exception {
+        // the topic refuses records more than 10 minutes older than the broker's clock; the message was published
+        // (by its timestamp) an hour ago, so a forward stamped with the publish time would be refused for ever
+        try (Admin admin = KafkaTestSupport.admin(bootstrap)) {
+            admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1)
+                    .configs(Map.of("message.timestamp.before.max.ms", "600000")))).all().get();
+        }
+        long before = System.currentTimeMillis();
+        Map<String, Delivery<String>> handled = new ConcurrentHashMap<>();
+        Subscription subscription = keel.subscribe(SubscriptionConfig.builder(topic, KafkaTestSupport.unique("g"),
+                Codec.utf8()).build(), d -> handled.put(d.id(), d));
+        keel.publisher().publish(topic, Message.builder("later", Codec.utf8()).id("d-2").key("k")
+                .timestamp(PUBLISHED).delay(Duration.ofMillis(300)).build());
+
+        await().atMost(WAIT).until(() -> handled.containsKey("d-2"));
+        subscription.close();
+        assertThat(handled.get("d-2").message().timestamp()).as("delivered with its publish time").isEqualTo(PUBLISHED);
+        ConsumerRecord<byte[], byte[]> forwarded = readPlainly(topic, 1).get(0);
+        assertThat(forwarded.timestamp()).as("stamped when forwarded").isGreaterThanOrEqualTo(before);
+        assertThat(utf8(forwarded.headers().lastHeader(KeelHeaders.TIMESTAMP).value()))
+                .isEqualTo(Long.toString(PUBLISHED.toEpochMilli()));
     }
 
     @Test

@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * Moves due records from {@code T.keel-delay} to {@code T}: one consumer in the group
  * {@code keel-delay-T} (shared by every forwarder of {@code T}, so each record is forwarded by one
  * of them) and an idempotent {@code acks=all} producer. Each assigned partition's records wait in a
- * {@link DelayBuffer}; on each turn the poll thread forwards those that are due (same key, timestamp,
- * headers and payload, so the same id, the publish time and the key's partition of {@code T}), commits
+ * {@link DelayBuffer}; on each turn the poll thread forwards those that are due (same key, headers and
+ * payload, so the same id and the key's partition of {@code T}; the publish time as a {@code keel-ts} header,
+ * the record stamped with the forward time: see {@link ForwardedRecords}), commits
  * the delay topic up to the first record not yet confirmed by {@code T}, pauses a partition whose
  * buffer is full and resumes it when there is room, and polls for at most the time until the next
  * record is due. It never sleeps. A crash between a forward and its commit forwards that record again
@@ -137,9 +138,11 @@ public final class DelayForwarder {
     private CompletableFuture<Void> forward(ConsumerRecord<byte[], byte[]> record) {
         CompletableFuture<Void> sent = new CompletableFuture<>();
         try {
-            // the delay topic's record timestamp is the message's publish time, and stays so on the topic
-            Long timestamp = record.timestamp() >= 0 ? record.timestamp() : null;
-            producer.send(new ProducerRecord<>(topic, null, timestamp, record.key(), record.value(), record.headers()),
+            // stamped with the forward time (null: the producer's clock), so that the topic's retention and
+            // message.timestamp.before.max.ms count from the forward, not from a publish time a delay (or a retry
+            // copy's delays) ago; the publish time travels as keel-ts, which the consumer reads as the timestamp
+            producer.send(new ProducerRecord<>(topic, null, null, record.key(), record.value(),
+                            ForwardedRecords.withPublishTime(record)),
                     (metadata, error) -> {
                         if (error == null) {
                             sent.complete(null);

@@ -71,8 +71,9 @@ final class RecordMapping {
     /**
      * The record's Keel view. Its id is the {@code keel-id} header when that is UTF-8 text that is not
      * blank; otherwise (absent, blank, not UTF-8) it is {@code topic-partition-offset}. Its key is the record
-     * key and its timestamp the record timestamp, unless the record has a {@code keel-ts} header (written by
-     * Keel before the timestamp travelled natively): that publish time wins when it is a number.
+     * key and its timestamp the record timestamp, unless the record has a {@code keel-ts} header (a delayed
+     * record's forward, see {@link ForwardedRecords}, or a record of a Keel from before the timestamp travelled
+     * natively): that publish time wins when it is a number.
      */
     static InboundRecord fromKafka(ConsumerRecord<byte[], byte[]> r, InboundRecord.Acknowledger acknowledger) {
         Map<String, String> headers = headers(r.headers().toArray());
@@ -92,7 +93,7 @@ final class RecordMapping {
                 timestamp, 1, acknowledger);
     }
 
-    /** The record timestamp, or the {@code keel-ts} header of a record an earlier Keel wrote. */
+    /** The record timestamp, or the {@code keel-ts} header of a forwarded record or of one an earlier Keel wrote. */
     private static long timestampMillis(ConsumerRecord<byte[], byte[]> r, Map<String, String> headers) {
         String written = headers.get(KeelHeaders.TIMESTAMP); // absent on records of this version: one lookup
         if (written != null) {

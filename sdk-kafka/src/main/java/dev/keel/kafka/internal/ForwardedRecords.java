@@ -1,0 +1,30 @@
+package dev.keel.kafka.internal;
+
+import dev.keel.KeelHeaders;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * The headers of a delayed record forwarded from {@code T.keel-delay} to {@code T}. The forward is stamped with
+ * the time it is made, not with the publish time: Kafka judges a record by its timestamp (the topic's retention,
+ * {@code message.timestamp.before.max.ms}), and a record as old as its publish time plus its delay (plus, for a
+ * retry copy, the delays of its earlier attempts) could be refused or deleted as soon as it arrives. The publish
+ * time therefore travels as a {@code keel-ts} header on forwarded records only, which {@link RecordMapping}
+ * reads as the delivery's timestamp.
+ */
+final class ForwardedRecords {
+
+    private ForwardedRecords() {
+    }
+
+    /** The record's headers plus {@code keel-ts} = its timestamp (kept as it is when the record has one). */
+    static Headers withPublishTime(ConsumerRecord<byte[], byte[]> record) {
+        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+        if (headers.lastHeader(KeelHeaders.TIMESTAMP) == null && record.timestamp() >= 0) {
+            headers.add(KeelHeaders.TIMESTAMP, Long.toString(record.timestamp()).getBytes(StandardCharsets.UTF_8));
+        }
+        return headers;
+    }
+}
