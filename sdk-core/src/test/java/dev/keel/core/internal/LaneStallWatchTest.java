@@ -109,6 +109,11 @@ class LaneStallWatchTest {
         for (int i = 0; i < 20; i++) {
             CompletableFuture<Void> task = new CompletableFuture<>();
             lanes.submit("k", () -> task);
+            long submitted = i + 1;
+            // the lane picks it up on a pool thread: its clock starts then, so time passes only once it runs (a
+            // pool thread lagging behind this loop would otherwise see the clock run on while it still held the
+            // previous message)
+            await().atMost(Duration.ofSeconds(10)).until(() -> lanes.started(0) + lanes.started(1) == submitted);
             clock.advance(Duration.ofSeconds(5)); // 100 s of work, none of it longer than 5 s
             watch.check();
             task.complete(null);
