@@ -168,10 +168,7 @@ class KafkaNativeKeyAndTimestampTest {
     void aDelayedMessageShouldBeForwardedWithTheForwardTimeSoATopicRefusingOldTimestampsTakesIt() throws Exception {
         // the topic refuses records more than 10 minutes older than the broker's clock; the message was published
         // (by its timestamp) an hour ago, so a forward stamped with the publish time would be refused for ever
-        try (Admin admin = KafkaTestSupport.admin(bootstrap)) {
-            admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1)
-                    .configs(Map.of("message.timestamp.before.max.ms", "600000")))).all().get();
-        }
+        createTopic(2, Map.of("message.timestamp.before.max.ms", "600000"));
         long before = System.currentTimeMillis();
         Map<String, Delivery<String>> handled = new ConcurrentHashMap<>();
         Subscription subscription = keel.subscribe(SubscriptionConfig.builder(topic, KafkaTestSupport.unique("g"),
@@ -190,10 +187,7 @@ class KafkaNativeKeyAndTimestampTest {
 
     @Test
     void onALogAppendTimeTopicTheTimestampShouldBeTheBrokersAppendTime() throws Exception {
-        try (Admin admin = KafkaTestSupport.admin(bootstrap)) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)
-                    .configs(Map.of("message.timestamp.type", "LogAppendTime")))).all().get();
-        }
+        createTopic(1, Map.of("message.timestamp.type", "LogAppendTime"));
         long before = System.currentTimeMillis();
         keel.publisher().publish(topic, Message.builder("v", Codec.utf8()).id("a-1").key("k")
                 .timestamp(PUBLISHED).build());
@@ -201,6 +195,12 @@ class KafkaNativeKeyAndTimestampTest {
         Delivery<String> d = consume(topic, 1).get("a-1");
         assertThat(d.message().timestamp()).as("the append time, not the one the message was published with")
                 .isAfterOrEqualTo(Instant.ofEpochMilli(before - 1_000)).isNotEqualTo(PUBLISHED);
+    }
+
+    private void createTopic(int partitions, Map<String, String> configs) throws Exception {
+        try (Admin admin = KafkaTestSupport.admin(bootstrap)) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all().get();
+        }
     }
 
     private List<ConsumerRecord<byte[], byte[]>> readPlainly(String from, int count) {
