@@ -8,6 +8,7 @@ import dev.keel.StoreUnavailableException;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.Lease;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.awaitility.Awaitility;
@@ -76,10 +77,32 @@ class ReplicaAcksPerBatchTest {
                         .hasMessageContaining("acknowledged by 0 of the 1 replicas"));
     }
 
+    @Test
+    void claimAllWithTheReplicaDownShouldReleaseItsNewIdsAndKeepTheLeasesItsTokensHeld() {
+        List<Lease> held = NewOwners.claims(ids("held-", 20));
+        List<Lease> fresh = NewOwners.claims(ids("new-", 20));
+        assertThat(store.claimAll(NS, held, LEASE)).allMatch(ClaimResult::isClaimed);
+        stopReplica();
+
+        List<Lease> renewalsAndNewIds = new ArrayList<>(held);
+        renewalsAndNewIds.addAll(fresh);
+        assertThatThrownBy(() -> store.claimAll(NS, renewalsAndNewIds, LEASE)).isInstanceOf(StoreUnavailableException.class);
+
+        for (Lease lease : held) {
+            assertThat(raw.get(key(lease))).as("lease of held %s", lease.id()).isEqualTo("p:" + lease.token());
+            assertThat(raw.pttl(key(lease))).as("PTTL of held %s", lease.id()).isPositive();
+        }
+        assertThat(fresh).allSatisfy(lease -> assertThat(raw.exists(key(lease))).as("new %s, released", lease.id()).isFalse());
+    }
+
     private void stopReplica() {
         replica.kill();
         Awaitility.await("the master to see its replica gone").atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(50)).until(() -> raw.info("replication").contains("connected_slaves:0"));
+    }
+
+    private static String key(Lease lease) {
+        return "keel:" + NS + ":" + lease.id();
     }
 
     private static List<String> ids() {
