@@ -62,6 +62,16 @@ public final class SetClaims {
         SetNxGet command = new SetNxGet(SetParams.setParams().nx().px(Long.parseLong(pxLease)));
         List<Reply> replies = pipelines.send(entries, command);
         pipelines.repeatRedirected(replies, entries, command);
+        return answers(replies, values);
+    }
+
+    /**
+     * The claims' answers from the replies of their SETs. If one reply is the server's rejection of the
+     * command ({@link SetClaimSupport#rejected}), switches SET claims off for good ({@link #supported()} false
+     * afterwards) and hands the replies back unchanged: they mean nothing, and the caller claims the whole
+     * batch again by script.
+     */
+    List<Reply> answers(List<Reply> replies, List<String> values) {
         List<Reply> answers = new ArrayList<>(replies.size());
         for (int i = 0; i < replies.size(); i++) {
             Reply reply = replies.get(i);
