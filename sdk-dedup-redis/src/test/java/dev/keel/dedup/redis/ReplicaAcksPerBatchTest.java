@@ -15,7 +15,9 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.Response;
 
 /**
  * {@code waitForReplicas} on a private master with one replica: a pipelined batch waits for its replicas
@@ -37,11 +39,11 @@ class ReplicaAcksPerBatchTest {
 
     @BeforeEach
     void start() {
-        master = RedisServerProcess.start();
+        master = RedisServerProcess.start("--repl-diskless-sync-delay", "0"); // the replica syncs at once, not after 5 s
         replica = RedisServerProcess.start("--replicaof", master.host(), String.valueOf(master.port()));
         raw = RedisClient.create(master.host(), master.port());
-        Awaitility.await("the replica online").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
-                .until(() -> raw.info("replication").contains("state=online"));
+        Awaitility.await("the replica acknowledging writes").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(this::replicaAcknowledgesAWrite);
         store = RedisIdempotencyStore.create(RedisStoreConfig.custom().host(master.host()).port(master.port())
                 .waitForReplicas(1, ACK_TIMEOUT).build());
     }
@@ -93,6 +95,16 @@ class ReplicaAcksPerBatchTest {
             assertThat(raw.pttl(key(lease))).as("PTTL of held %s", lease.id()).isPositive();
         }
         assertThat(fresh).allSatisfy(lease -> assertThat(raw.exists(key(lease))).as("new %s, released", lease.id()).isFalse());
+    }
+
+    /** A write, then WAIT on the same connection: a WAIT after no write would count a replica still syncing. */
+    private boolean replicaAcknowledgesAWrite() {
+        try (AbstractPipeline pipeline = raw.pipelined()) {
+            pipeline.set("readiness", "1");
+            Response<Long> acknowledged = pipeline.waitReplicas("readiness", 1, 100);
+            pipeline.sync();
+            return acknowledged.get() >= 1;
+        }
     }
 
     private void stopReplica() {
