@@ -121,7 +121,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
      * renews their lease. On an older server (or when claiming by script was chosen) one script run claims
      * up to {@link KeyGroups#DEFAULT_MAX_KEYS} ids (on a cluster, the ids of one hash slot), and the runs of a
      * batch are pipelined. If part of the batch fails, the ids this call newly claimed are released (best
-     * effort, {@link ClaimReleases}) before {@link StoreUnavailableException} is thrown; the ids their own tokens
+     * effort, in one round trip) before {@link StoreUnavailableException} is thrown; the ids their own tokens
      * already held keep their leases (after a failed SET they are not renewed either).
      */
     @Override
