@@ -7,6 +7,7 @@ import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
 import dev.keel.dedup.redis.internal.Call;
+import dev.keel.dedup.redis.internal.ClaimReleases;
 import dev.keel.dedup.redis.internal.KeyGroups;
 import dev.keel.dedup.redis.internal.LeaseKeys;
 import dev.keel.dedup.redis.internal.LeaseScripts;
@@ -33,14 +34,15 @@ import org.slf4j.LoggerFactory;
  * processing (expiring after the lease), {@code d:<token>} once done and {@code x:<token>} once
  * dead-lettered ({@link #markDead}; both expiring after the retention). A dead id is a duplicate to
  * {@link #claim}; only {@link #claimRedriven} (a copy re-driven from the dead-letter topic) takes it again.
- * Each operation is one round trip: a claim is one {@code SET ... NX PX ... GET} on Redis 7.0 and later
- * (on an older server, and for an id its own token already holds, one atomic Lua script run); complete
- * and release are each one atomic Lua script run. A claim by the token that already holds the id renews
- * its lease (CLAIMED); complete and release change the key only if it still holds the caller's token,
- * and report {@link LeaseOutcome#LOST} otherwise. {@link #claimAll} and {@link #completeAll} send a
- * whole batch in one round trip (claims as one command per id, completions as one script run per 512
- * ids; on a cluster, per hash slot, pipelined per node and the nodes in parallel), with the same results
- * as one by one.
+ * A claim of a new id is one round trip, one {@code SET ... NX PX ... GET} on Redis 7.0 and later (on an
+ * older server one atomic Lua script run); a claim of an id its own token already holds (a retry, a
+ * renewal) takes two on 7.0 and later: the {@code SET}, which finds the lease, then the claim script, which
+ * renews it. Complete and release are each one round trip, one atomic Lua script run. A claim by the token
+ * that already holds the id renews its lease (CLAIMED); complete and release change the key only if it still
+ * holds the caller's token, and report {@link LeaseOutcome#LOST} otherwise. {@link #claimAll} and
+ * {@link #completeAll} send a whole batch in one pipelined round trip (claims as one command per id, plus one
+ * more round trip for the ids their own tokens hold; completions as one script run per 512 ids; on a cluster,
+ * per hash slot, pipelined per node and the nodes in parallel), with the same results as one by one.
  *
  * <p>When Redis cannot be reached, or refuses the commands, every method throws
  * {@link StoreUnavailableException}, and the consumer pauses until Redis answers again. The store
@@ -58,6 +60,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     private final RedisConnection connection;
     private final ScriptExecutor scripts;
     private final SetClaims setClaims;
+    private final ClaimReleases releases;
     private final LeaseKeys keys;
     /** Whether the last call reached Redis; only for logging the change once, not every failed call. */
     private final AtomicBoolean reachable = new AtomicBoolean(true);
@@ -67,6 +70,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         this.connection = new RedisConnection(config);
         this.scripts = new ScriptExecutor(connection);
         this.setClaims = new SetClaims(connection, claimBySet);
+        this.releases = new ClaimReleases(scripts);
         this.keys = new LeaseKeys(config.keyPrefix());
     }
 
@@ -116,8 +120,9 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
      * ({@link SetClaims}); only the ids their own token already holds are claimed again by script, which
      * renews their lease. On an older server (or when claiming by script was chosen) one script run claims
      * up to {@link KeyGroups#DEFAULT_MAX_KEYS} ids (on a cluster, the ids of one hash slot), and the runs of a
-     * batch are pipelined. If part of the batch fails, the ids this call did claim are released (best
-     * effort) before {@link StoreUnavailableException} is thrown.
+     * batch are pipelined. If part of the batch fails, the ids this call newly claimed are released (best
+     * effort, in one round trip) before {@link StoreUnavailableException} is thrown; the ids their own tokens
+     * already held keep their leases (after a failed SET they are not renewed either).
      */
     @Override
     public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
@@ -134,28 +139,36 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         List<String> batchKeys = keysOf(namespace, claims, "a claim in claims");
         Long[] answers = new Long[claims.size()];
         List<Integer> byScript = new ArrayList<>(claims.size());
-        RuntimeException failure = null;
         if (script == LeaseScripts.CLAIM_ALL && setClaims.supported()) {
             List<String> values = new ArrayList<>(claims.size());
             claims.forEach(c -> values.add(LeaseKeys.processing(c.token())));
             List<Reply> replies = call(() -> setClaims.claimAll(batchKeys, values, pxLease));
-            failure = setClaims.supported() ? spreadSetClaims(replies, answers, byScript) : null;
+            if (setClaims.supported()) {
+                RuntimeException failure = spreadSetClaims(replies, answers, byScript);
+                if (failure != null) {
+                    // the ids their own tokens hold (RENEW) stay as they are: renewing them would make them this
+                    // call's to release, and their messages may still be running
+                    releases.releaseNewlyClaimed(batchKeys, claims, answers);
+                    throw fail(failure);
+                }
+            }
         }
         if (!setClaims.supported() || script != LeaseScripts.CLAIM_ALL) {
             byScript.clear();
             IntStream.range(0, claims.size()).forEach(byScript::add);
         }
         if (!byScript.isEmpty()) {
+            RuntimeException failure;
             try {
-                failure = firstOf(failure, claimByScript(script, batchKeys, claims, byScript, pxLease, answers));
+                failure = claimByScript(script, batchKeys, claims, byScript, pxLease, answers);
             } catch (KeelException e) {
-                releaseClaimed(batchKeys, claims, answers);
+                releases.releaseNewlyClaimed(batchKeys, claims, answers);
                 throw e;
             }
-        }
-        if (failure != null) {
-            releaseClaimed(batchKeys, claims, answers);
-            throw fail(failure);
+            if (failure != null) {
+                releases.releaseNewlyClaimed(batchKeys, claims, answers);
+                throw fail(failure);
+            }
         }
         List<ClaimResult> results = new ArrayList<>(answers.length);
         for (int i = 0; i < answers.length; i++) {
@@ -165,19 +178,21 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     }
 
     /**
-     * Puts the answers of the SET claims at their batch indexes, and the indexes their own token already
-     * held (to be renewed by script) into {@code renew}; returns the first failure, or null.
+     * Puts the answers of the SET claims at their batch indexes (also of a SET that ran but whose wait for
+     * replicas failed), and the indexes their own token already held (to be renewed by script) into
+     * {@code renew}; returns the first failure, or null.
      */
     private static RuntimeException spreadSetClaims(List<Reply> replies, Long[] answers, List<Integer> renew) {
         RuntimeException failure = null;
         for (int i = 0; i < replies.size(); i++) {
             Reply reply = replies.get(i);
+            if (reply.ran()) {
+                answers[i] = (Long) reply.value();
+            }
             if (reply.failed()) {
                 failure = firstOf(failure, reply.error());
-            } else if ((Long) reply.value() == SetClaims.RENEW) {
+            } else if (answers[i] == SetClaims.RENEW) {
                 renew.add(i);
-            } else {
-                answers[i] = (Long) reply.value();
             }
         }
         return failure;
@@ -336,6 +351,8 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
             Reply reply = replies.get(g);
             if (reply.failed()) {
                 failure = firstOf(failure, reply.error());
+            }
+            if (!reply.ran()) {
                 continue;
             }
             List<Long> values = reply.longs();
@@ -353,20 +370,6 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
 
     private static RuntimeException firstOf(RuntimeException first, RuntimeException next) {
         return first != null ? first : next;
-    }
-
-    /** After a partly failed batch: releases what it did claim (the ids answered CLAIMED), best effort. */
-    private void releaseClaimed(List<String> batchKeys, List<Lease> claims, Long[] answers) {
-        for (int i = 0; i < answers.length; i++) {
-            if (answers[i] == null || answers[i] != LeaseScripts.CLAIMED) {
-                continue;
-            }
-            try {
-                scripts.run(LeaseScripts.RELEASE, batchKeys.get(i), List.of(LeaseKeys.processing(claims.get(i).token())));
-            } catch (RuntimeException e) {
-                log.debug("Could not release a claim of a failed batch; it expires with its lease", e);
-            }
-        }
     }
 
     private <T> T call(Supplier<T> operation) {

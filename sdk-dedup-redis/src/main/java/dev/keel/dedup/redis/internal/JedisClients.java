@@ -10,6 +10,7 @@ import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.providers.ClusterConnectionProvider;
 
 /** Builds the Jedis 8 client a {@link RedisStoreConfig} describes: {@link RedisClient} or {@link RedisClusterClient}. */
 final class JedisClients {
@@ -19,16 +20,24 @@ final class JedisClients {
     private JedisClients() {
     }
 
-    /** A standalone client connects lazily; a cluster client reads the slot map from a seed node now. */
-    static UnifiedJedis create(RedisStoreConfig config) {
-        JedisClientConfig clientConfig = clientConfig(config);
-        ConnectionPoolConfig pool = poolConfig(config);
-        if (config.isCluster()) {
-            return RedisClusterClient.builder().nodes(seedNodes(config)).clientConfig(clientConfig).poolConfig(pool)
-                    .build();
-        }
-        return RedisClient.builder().hostAndPort(config.host(), config.port()).clientConfig(clientConfig)
-                .poolConfig(pool).build();
+    /** A standalone client; it connects lazily. */
+    static UnifiedJedis standalone(RedisStoreConfig config) {
+        return RedisClient.builder().hostAndPort(config.host(), config.port()).clientConfig(clientConfig(config))
+                .poolConfig(poolConfig(config)).build();
+    }
+
+    /**
+     * The connections of a cluster client, kept by the store to tell which node serves a key; reads the slot
+     * map from a seed node now. The client made on it ({@link #cluster}) closes it.
+     */
+    static ClusterConnectionProvider clusterConnections(RedisStoreConfig config) {
+        return new ClusterConnectionProvider(seedNodes(config), clientConfig(config), poolConfig(config));
+    }
+
+    /** A cluster client on {@code connections}, as Jedis would build it on its own. */
+    static UnifiedJedis cluster(RedisStoreConfig config, ClusterConnectionProvider connections) {
+        return RedisClusterClient.builder().nodes(seedNodes(config)).clientConfig(clientConfig(config))
+                .poolConfig(poolConfig(config)).connectionProvider(connections).build();
     }
 
     // ssl(boolean) and sslSocketFactory(..) are deprecated in Jedis 8 for SslOptions, which cannot carry the

@@ -56,7 +56,7 @@ public final class LeaseKeys {
     }
 
     public static ClaimResult claimResult(long reply, String token) {
-        if (reply == LeaseScripts.CLAIMED) {
+        if (reply == LeaseScripts.CLAIMED || reply == LeaseScripts.RENEWED) {
             return ClaimResult.claimed(token);
         }
         if (reply == LeaseScripts.DUPLICATE) {
@@ -65,7 +65,7 @@ public final class LeaseKeys {
         if (reply == LeaseScripts.BUSY) {
             return ClaimResult.busy();
         }
-        throw new IllegalStateException("the claim script answered " + reply + ", expected 0, 1 or 2");
+        throw new IllegalStateException("the claim script answered " + reply + ", expected 0, 1, 2 or 3");
     }
 
     public static LeaseOutcome outcome(long reply) {

@@ -36,8 +36,9 @@ public final class LeaseScripts {
 
     /**
      * Claims a batch: KEYS = the keys, ARGV[1] = lease ms, ARGV[1 + i] = "p:" + token of KEYS[i]. Per key, in
-     * order (a key listed twice sees the first claim), 1 CLAIMED (absent, or already processing by this
-     * token: the lease is renewed, so a retried claim whose reply was lost finds its own lease), 2 DUPLICATE
+     * order (a key listed twice sees the first claim), 1 CLAIMED (absent: claimed now), 3 RENEWED (already
+     * processing by this token: the lease is renewed, so a retried claim whose reply was lost finds its own
+     * lease; CLAIMED to the caller, but not this call's claim to release when its batch fails), 2 DUPLICATE
      * (done or dead), 0 BUSY; returns one answer per key. On Redis 7.0 and later the store sends new ids a
      * plain SET instead ({@link SetClaims}) and runs this only for ids their own token already holds.
      * One script run claims the whole batch, so a batch costs Redis one command, not one per id.
@@ -90,6 +91,8 @@ public final class LeaseScripts {
     public static final Script CLAIM_ALL_REDRIVEN = Script.of("claim-all-redriven", claimAll(true));
 
     public static final long CLAIMED = 1;
+    /** A claim of an id its own token already held: the lease renewed; CLAIMED to the caller. */
+    public static final long RENEWED = 3;
     public static final long DUPLICATE = 2;
     public static final long BUSY = 0;
     public static final long APPLIED = 1;
@@ -100,7 +103,7 @@ public final class LeaseScripts {
 
     /** The batch claim; {@code redriven}: a dead id ({@code x:}) is taken, else it is a duplicate like a done one. */
     private static String claimAll(boolean redriven) {
-        String takes = redriven ? "not v or v == mine or string.sub(v, 1, 2) == 'x:'" : "not v or v == mine";
+        String takes = redriven ? "not v or string.sub(v, 1, 2) == 'x:'" : "not v";
         String duplicate = redriven ? "string.sub(v, 1, 2) == 'd:'"
                 : "string.sub(v, 1, 2) == 'd:' or string.sub(v, 1, 2) == 'x:'";
         return """
@@ -111,6 +114,9 @@ public final class LeaseScripts {
                   if %s then
                     redis.call('SET', key, mine, 'PX', ARGV[1])
                     answers[i] = 1
+                  elseif v == mine then
+                    redis.call('SET', key, mine, 'PX', ARGV[1])
+                    answers[i] = 3
                   elseif %s then
                     answers[i] = 2
                   else

@@ -11,8 +11,8 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
 
 /**
  * Sends one command per entry of a batch in one pipelined round trip (on a cluster one pipeline per
- * node, synced in parallel), each followed by {@code WAIT} on the same connection when writes must be
- * acknowledged by replicas ({@code RedisStoreConfig.replicaAcks}). Failures are handed back per entry:
+ * node, synced in parallel), followed by one {@code WAIT} per connection when writes must be acknowledged
+ * by replicas ({@code RedisStoreConfig.replicaAcks}; {@link ReplicaWaits}). Failures are handed back per entry:
  * on a cluster, a node that cannot be reached fails its own entries while the other nodes answer theirs;
  * on a standalone server a broken connection fails the whole batch (thrown).
  *
@@ -39,51 +39,64 @@ public final class Pipelines {
         this.connection = connection;
     }
 
-    /** Sends every entry's command in one pipelined round trip; replies in the order of {@code entries}. */
+    /**
+     * Sends every entry's command in one pipelined round trip, then waits for replicas once per connection
+     * when they must acknowledge ({@link ReplicaWaits}); replies in the order of {@code entries}.
+     */
     public <E> List<Reply> send(List<E> entries, Command<E> command) {
+        return send(entries, command, connection.config().replicaAcks() > 0);
+    }
+
+    /**
+     * {@link #send(List, Command)}; {@code awaitReplicas} false sends no WAIT whatever the config says (for
+     * best-effort writes, such as releasing the claims of a failed batch, that gain nothing from one).
+     */
+    public <E> List<Reply> send(List<E> entries, Command<E> command, boolean awaitReplicas) {
         List<Response<?>> responses = new ArrayList<>(entries.size());
-        List<Response<Long>> replicaAcks = new ArrayList<>(entries.size());
         List<RuntimeException> sendErrors = new ArrayList<>(entries.size());
-        int replicas = connection.config().replicaAcks();
-        long waitMillis = connection.config().replicaAckTimeout().toMillis();
+        ReplicaWaits waits = new ReplicaWaits(connection, awaitReplicas ? connection.config().replicaAcks() : 0);
         try (AbstractPipeline pipeline = connection.pipeline()) {
             for (E entry : entries) {
                 try {
                     responses.add(command.send(pipeline, entry));
-                    // WAIT covers every earlier write of this connection: on a cluster, the pipeline's
-                    // connection to the node of this entry's key
-                    replicaAcks.add(replicas > 0 ? pipeline.waitReplicas(command.key(entry), replicas, waitMillis) : null);
                     sendErrors.add(null);
+                    waits.entry(command.key(entry));
                 } catch (JedisException e) {
                     // a cluster node that cannot be reached fails only its own entries; the others go on
                     if (!connection.isCluster()) {
                         throw e;
                     }
                     responses.add(null);
-                    replicaAcks.add(null);
                     sendErrors.add(e);
+                    waits.entry(null);
                 }
             }
+            waits.append(pipeline);
             pipeline.sync();
         }
         List<Reply> replies = new ArrayList<>(responses.size());
         for (int i = 0; i < responses.size(); i++) {
             Reply reply = sendErrors.get(i) != null ? Reply.failed(sendErrors.get(i)) : replyOf(responses.get(i));
-            replies.add(reply.failed() || replicaAcks.get(i) == null ? reply : replicated(reply, replicaAcks.get(i)));
+            replies.add(waits.judge(i, reply));
         }
         return replies;
     }
 
     /** Repeats the entries whose reply is a redirection, and puts their new replies in their place. */
     public <E> void repeatRedirected(List<Reply> replies, List<E> entries, Command<E> command) {
+        repeatRedirected(replies, entries, command, connection.config().replicaAcks() > 0);
+    }
+
+    /** {@link #repeatRedirected(List, List, Command)}, waiting for replicas only if {@code awaitReplicas}. */
+    public <E> void repeatRedirected(List<Reply> replies, List<E> entries, Command<E> command, boolean awaitReplicas) {
         List<Integer> redirected = indexesFailedWith(replies, JedisRedirectionException.class);
         if (redirected.isEmpty()) {
             return;
         }
         connection.refreshTopology();
-        if (connection.config().replicaAcks() > 0) {
+        if (awaitReplicas) {
             // once more, pipelined with their waits for replicas, to the nodes the new topology names
-            List<Reply> again = send(select(entries, redirected), command);
+            List<Reply> again = send(select(entries, redirected), command, true);
             for (int i = 0; i < redirected.size(); i++) {
                 replies.set(redirected.get(i), again.get(i));
             }
@@ -97,18 +110,6 @@ public final class Pipelines {
     private <E> Reply runOne(Command<E> command, E entry) {
         try {
             return Reply.of(command.run(connection.client(), entry));
-        } catch (RuntimeException e) {
-            return Reply.failed(e);
-        }
-    }
-
-    /** A reply, or its error; a cluster node that failed during sync leaves its responses unset. */
-    private Reply replicated(Reply reply, Response<Long> acknowledged) {
-        int asked = connection.config().replicaAcks();
-        try {
-            long count = acknowledged.get();
-            return count >= asked ? reply
-                    : Reply.failed(new NotReplicatedException(count, asked, connection.config().replicaAckTimeout()));
         } catch (RuntimeException e) {
             return Reply.failed(e);
         }

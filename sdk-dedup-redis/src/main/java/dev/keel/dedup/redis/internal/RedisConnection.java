@@ -12,6 +12,8 @@ import redis.clients.jedis.ConnectionPool;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.providers.ClusterConnectionProvider;
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
  * The one Jedis client of a store, made on first use (so that a store can be created while Redis is
@@ -24,9 +26,13 @@ public final class RedisConnection implements AutoCloseable {
     static final int DEFAULT_PIPELINE_THREADS = 4;
     static final Duration TOPOLOGY_REFRESH_INTERVAL = Duration.ofMillis(500);
 
+    private static final Object STANDALONE = "standalone";
+
     private final RedisStoreConfig config;
     private final ExecutorService pipelineThreads;
     private volatile UnifiedJedis client;
+    /** A cluster client's connections (null for a standalone server): which node serves a slot. */
+    private volatile ClusterConnectionProvider clusterConnections;
     private volatile boolean closed;
     private final AtomicLong lastTopologyRefresh = new AtomicLong(System.nanoTime() - TOPOLOGY_REFRESH_INTERVAL.toNanos());
 
@@ -52,7 +58,18 @@ public final class RedisConnection implements AutoCloseable {
                 throw new ClosedException("the Redis idempotency store is closed");
             }
             if (client == null) {
-                client = JedisClients.create(config);
+                if (config.isCluster()) {
+                    ClusterConnectionProvider connections = JedisClients.clusterConnections(config);
+                    try {
+                        client = JedisClients.cluster(config, connections);
+                    } catch (RuntimeException e) {
+                        connections.close();
+                        throw e;
+                    }
+                    clusterConnections = connections;
+                } else {
+                    client = JedisClients.standalone(config);
+                }
             }
             return client;
         }
@@ -65,6 +82,16 @@ public final class RedisConnection implements AutoCloseable {
             return cluster.pipelined(pipelineThreads);
         }
         return c.pipelined();
+    }
+
+    /**
+     * The node whose connection a pipeline uses for {@code key}, as the cluster's slot map says now
+     * (the pipeline routes by the same map); one and the same for every key of a standalone server.
+     */
+    public Object nodeOf(String key) {
+        client();
+        ClusterConnectionProvider connections = clusterConnections;
+        return connections == null ? STANDALONE : connections.getNode(JedisClusterCRC16.getSlot(key));
     }
 
     public boolean isCluster() {

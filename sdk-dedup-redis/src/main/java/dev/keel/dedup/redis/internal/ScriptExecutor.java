@@ -47,18 +47,26 @@ public final class ScriptExecutor {
         return runBySha(connection.client(), script, call);
     }
 
-    /** Runs {@code script} once per call, all in one pipelined round trip; replies in the order of {@code calls}. */
+    /**
+     * Runs {@code script} once per call, all in one pipelined round trip, waiting for replicas once per
+     * connection when the config asks so; replies in the order of {@code calls}.
+     */
     public List<Reply> runAll(Script script, List<Call> calls) {
-        List<Reply> replies = pipelines.send(calls, new ScriptCommand(script, true));
+        return runAll(script, calls, connection.config().replicaAcks() > 0);
+    }
+
+    /** {@link #runAll(Script, List)}; {@code awaitReplicas} false sends no WAIT (best-effort writes). */
+    public List<Reply> runAll(Script script, List<Call> calls, boolean awaitReplicas) {
+        List<Reply> replies = pipelines.send(calls, new ScriptCommand(script, true), awaitReplicas);
         List<Integer> noScript = Pipelines.indexesFailedWith(replies, JedisNoScriptException.class);
         ScriptCommand byBody = new ScriptCommand(script, false);
         if (!noScript.isEmpty()) {
-            List<Reply> again = pipelines.send(Pipelines.select(calls, noScript), byBody);
+            List<Reply> again = pipelines.send(Pipelines.select(calls, noScript), byBody, awaitReplicas);
             for (int i = 0; i < noScript.size(); i++) {
                 replies.set(noScript.get(i), again.get(i));
             }
         }
-        pipelines.repeatRedirected(replies, calls, byBody);
+        pipelines.repeatRedirected(replies, calls, byBody, awaitReplicas);
         return replies;
     }
 

@@ -50,7 +50,8 @@ public final class SetClaims {
     /**
      * Sets each key to its value ({@code p:<token>}) unless it exists, in one round trip; one reply per
      * key, in order: {@link LeaseScripts#CLAIMED}, {@link LeaseScripts#DUPLICATE}, {@link LeaseScripts#BUSY},
-     * {@link #RENEW}, or the entry's failure. Jedis exceptions of a broken connection pass through. If the
+     * {@link #RENEW}, or the entry's failure (with its answer too when the SET ran and only its wait for
+     * replicas failed, {@link Reply#ran()}). Jedis exceptions of a broken connection pass through. If the
      * server rejected the command, {@link #supported()} is false afterwards and the replies mean nothing.
      */
     public List<Reply> claimAll(List<String> keys, List<String> values, String pxLease) {
@@ -61,6 +62,16 @@ public final class SetClaims {
         SetNxGet command = new SetNxGet(SetParams.setParams().nx().px(Long.parseLong(pxLease)));
         List<Reply> replies = pipelines.send(entries, command);
         pipelines.repeatRedirected(replies, entries, command);
+        return answers(replies, values);
+    }
+
+    /**
+     * The claims' answers from the replies of their SETs. If one reply is the server's rejection of the
+     * command ({@link SetClaimSupport#rejected}), switches SET claims off for good ({@link #supported()} false
+     * afterwards) and hands the replies back unchanged: they mean nothing, and the caller claims the whole
+     * batch again by script.
+     */
+    List<Reply> answers(List<Reply> replies, List<String> values) {
         List<Reply> answers = new ArrayList<>(replies.size());
         for (int i = 0; i < replies.size(); i++) {
             Reply reply = replies.get(i);
@@ -68,7 +79,9 @@ public final class SetClaims {
                 switchOff(reply.error());
                 return replies;
             }
-            answers.add(reply.failed() ? reply : Reply.of(answer((String) reply.value(), values.get(i))));
+            String mine = values.get(i);
+            // a SET that ran keeps its answer even when its wait for replicas failed: the caller needs it
+            answers.add(reply.map(old -> answer((String) old, mine)));
         }
         return answers;
     }
