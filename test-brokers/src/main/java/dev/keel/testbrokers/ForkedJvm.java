@@ -99,6 +99,18 @@ public final class ForkedJvm implements AutoCloseable {
         return process.awaitExit(KILL_TIMEOUT);
     }
 
+    /**
+     * SIGTERM, as a service manager stops a service: the JVM runs its shutdown hooks (a Spring
+     * context closes gracefully), then exits. Waits until it exited; returns the exit code (143 when
+     * it ended on the signal).
+     *
+     * @throws ProcessWaitException when it still runs after {@code timeout}
+     */
+    public int terminate(Duration timeout) {
+        process.terminate();
+        return process.awaitExit(timeout);
+    }
+
     /** Kills the JVM if it still runs. */
     @Override
     public void close() {

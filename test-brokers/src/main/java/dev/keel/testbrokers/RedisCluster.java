@@ -33,6 +33,39 @@ public final class RedisCluster {
         return cluster.masterOf(key);
     }
 
+    /** The port of the master serving hash slot {@code slot} now (during a migration: the source). */
+    public int masterOfSlot(int slot) {
+        return cluster.masterOfSlot(slot);
+    }
+
+    /** The ports of the live masters. */
+    public List<Integer> masters() {
+        return cluster.masters();
+    }
+
+    /**
+     * Starts moving hash slot {@code slot} to the master at {@code targetPort}, as {@code redis-cli --cluster
+     * reshard} does: {@code CLUSTER SETSLOT slot IMPORTING} on the target, then {@code MIGRATING} on the source.
+     * Until {@link #endSlotMigration}, the source serves the slot's keys it still has and answers ASK for the
+     * others.
+     */
+    public void beginSlotMigration(int slot, int targetPort) {
+        cluster.beginSlotMigration(slot, targetPort);
+    }
+
+    /** Moves {@code keys} (of the migrating {@code slot}) from the source to the target with {@code MIGRATE}. */
+    public void migrateKeys(int slot, int targetPort, List<String> keys) {
+        cluster.migrateKeys(slot, targetPort, keys);
+    }
+
+    /**
+     * Ends the migration: moves the slot's remaining keys, then assigns it to the target on every master
+     * ({@code CLUSTER SETSLOT slot NODE}). A client with the old slot map then gets MOVED from the source.
+     */
+    public void endSlotMigration(int slot, int targetPort) {
+        cluster.endSlotMigration(slot, targetPort);
+    }
+
     /** The port of a live replica of the master at {@code masterPort}. */
     public int replicaOf(int masterPort) {
         return cluster.replicaOf(masterPort);

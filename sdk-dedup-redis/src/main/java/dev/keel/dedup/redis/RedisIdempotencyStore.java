@@ -6,21 +6,25 @@ import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
-import dev.keel.dedup.redis.internal.Call;
 import dev.keel.dedup.redis.internal.ClaimReleases;
+import dev.keel.dedup.redis.internal.EvictionPolicyCheck;
 import dev.keel.dedup.redis.internal.KeyGroups;
 import dev.keel.dedup.redis.internal.LeaseKeys;
 import dev.keel.dedup.redis.internal.LeaseScripts;
+import dev.keel.dedup.redis.internal.NodeMemory;
 import dev.keel.dedup.redis.internal.RedisConnection;
 import dev.keel.dedup.redis.internal.Reply;
 import dev.keel.dedup.redis.internal.Script;
 import dev.keel.dedup.redis.internal.ScriptExecutor;
+import dev.keel.dedup.redis.internal.ScriptRuns;
 import dev.keel.dedup.redis.internal.SetClaims;
 import dev.keel.dedup.redis.internal.StoreFailures;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
@@ -44,9 +48,15 @@ import org.slf4j.LoggerFactory;
  * more round trip for the ids their own tokens hold; completions as one script run per 512 ids; on a cluster,
  * per hash slot, pipelined per node and the nodes in parallel), with the same results as one by one.
  *
- * <p>When Redis cannot be reached, or refuses the commands, every method throws
- * {@link StoreUnavailableException}, and the consumer pauses until Redis answers again. The store
- * connects on first use, so it can be created while Redis is down. Thread-safe. Whoever creates
+ * <p>When Redis cannot be reached, or refuses a command for a while ({@code OOM}, {@code READONLY},
+ * {@code CLUSTERDOWN}, a slot migration left half-done), every method throws {@link StoreUnavailableException}
+ * (retriable), and the consumer pauses until Redis answers again. When Redis refuses for a reason that waiting
+ * does not cure (credentials, ACL permissions, a key of another type under the prefix) it throws
+ * {@link RedisRefusedException} (not retriable), naming the user and what to grant. The store
+ * connects on first use, so it can be created while Redis is down. Once it has first reached Redis it reads each
+ * master's {@code maxmemory-policy} and logs a WARN for one that may evict keys (every key of the store has a TTL,
+ * so an evicting policy drops done marks under memory pressure); {@link #health()} reports the policies and the
+ * evictions on demand. Thread-safe. Whoever creates
  * the store closes it, once, after the Keel it was given to: Keel closes what it created, never
  * what it was given.
  *
@@ -59,9 +69,11 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     private final RedisStoreConfig config;
     private final RedisConnection connection;
     private final ScriptExecutor scripts;
+    private final ScriptRuns scriptRuns;
     private final SetClaims setClaims;
     private final ClaimReleases releases;
     private final LeaseKeys keys;
+    private final EvictionPolicyCheck evictionPolicy;
     /** Whether the last call reached Redis; only for logging the change once, not every failed call. */
     private final AtomicBoolean reachable = new AtomicBoolean(true);
 
@@ -69,9 +81,11 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         this.config = config;
         this.connection = new RedisConnection(config);
         this.scripts = new ScriptExecutor(connection);
+        this.scriptRuns = new ScriptRuns(scripts);
         this.setClaims = new SetClaims(connection, claimBySet);
         this.releases = new ClaimReleases(scripts);
         this.keys = new LeaseKeys(config.keyPrefix());
+        this.evictionPolicy = new EvictionPolicyCheck(connection);
     }
 
     /** A store for {@code config}; no connection is made until the first call. */
@@ -103,14 +117,14 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         String key = keys.key(requireNamespace(namespace), Objects.requireNonNull(id, "id"));
         List<String> args = completeArgs(Objects.requireNonNull(token, "token"),
                 LeaseKeys.millis(requirePositive(retention, "retention")));
-        return LeaseKeys.outcome(call(() -> scripts.run(LeaseScripts.COMPLETE, key, args)));
+        return LeaseKeys.outcome(answered(call(() -> scripts.run(LeaseScripts.COMPLETE, key, args))));
     }
 
     @Override
     public LeaseOutcome release(String namespace, String id, String token) {
         String key = keys.key(requireNamespace(namespace), Objects.requireNonNull(id, "id"));
         List<String> args = List.of(LeaseKeys.processing(Objects.requireNonNull(token, "token")));
-        return LeaseKeys.outcome(call(() -> scripts.run(LeaseScripts.RELEASE, key, args)));
+        return LeaseKeys.outcome(answered(call(() -> scripts.run(LeaseScripts.RELEASE, key, args))));
     }
 
     /**
@@ -121,8 +135,9 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
      * renews their lease. On an older server (or when claiming by script was chosen) one script run claims
      * up to {@link KeyGroups#DEFAULT_MAX_KEYS} ids (on a cluster, the ids of one hash slot), and the runs of a
      * batch are pipelined. If part of the batch fails, the ids this call newly claimed are released (best
-     * effort, in one round trip) before {@link StoreUnavailableException} is thrown; the ids their own tokens
-     * already held keep their leases (after a failed SET they are not renewed either).
+     * effort, in one round trip) before the failure ({@link StoreUnavailableException} or
+     * {@link RedisRefusedException}) is thrown; the ids their own tokens already held keep their leases
+     * (after a failed SET they are not renewed either).
      */
     @Override
     public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
@@ -174,7 +189,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         for (int i = 0; i < answers.length; i++) {
             results.add(LeaseKeys.claimResult(answers[i], claims.get(i).token()));
         }
-        return results;
+        return answered(results);
     }
 
     /**
@@ -210,22 +225,20 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         for (List<Integer> group : groupsOf(subsetKeys)) {
             groups.add(group.stream().map(indexes::get).toList());
         }
-        List<Call> calls = new ArrayList<>(groups.size());
-        for (List<Integer> group : groups) {
+        ScriptRuns.Result runs = call(() -> scriptRuns.run(script, batchKeys, groups, group -> {
             List<String> args = new ArrayList<>(group.size() + 1);
             args.add(pxLease);
             group.forEach(i -> args.add(LeaseKeys.processing(claims.get(i).token())));
-            calls.add(callOf(batchKeys, group, args));
-        }
-        List<Reply> replies = call(() -> scripts.runAll(script, calls));
-        return spread(replies, groups, answers);
+            return args;
+        }));
+        return runs.spread(answers);
     }
 
     /**
      * Completes every lease in one round trip, grouped into script runs as {@link #claimAll} does; the
      * results are those of completing them one by one, in order. If part of the batch fails,
-     * {@link StoreUnavailableException} is thrown; the entries that did complete stay done (completing
-     * them again with the same token reports APPLIED).
+     * {@link StoreUnavailableException} (or {@link RedisRefusedException}) is thrown; the entries that did
+     * complete stay done (completing them again with the same token reports APPLIED).
      */
     @Override
     public List<LeaseOutcome> completeAll(String namespace, List<Lease> leases, Duration retention) {
@@ -236,20 +249,18 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
             return List.of();
         }
         List<String> batchKeys = keysOf(namespace, leases, "a lease in leases");
-        List<List<Integer>> groups = groupsOf(batchKeys);
-        List<Call> calls = new ArrayList<>(groups.size());
-        for (List<Integer> group : groups) {
-            List<String> args = new ArrayList<>(2 * group.size() + 1);
-            args.add(pxRetention);
-            for (int i : group) {
-                args.add(LeaseKeys.processing(leases.get(i).token()));
-                args.add(LeaseKeys.done(leases.get(i).token()));
-            }
-            calls.add(callOf(batchKeys, group, args));
-        }
-        List<Reply> replies = call(() -> scripts.runAll(LeaseScripts.COMPLETE_ALL, calls));
+        ScriptRuns.Result runs = call(() -> scriptRuns.run(LeaseScripts.COMPLETE_ALL, batchKeys, groupsOf(batchKeys),
+                group -> {
+                    List<String> args = new ArrayList<>(2 * group.size() + 1);
+                    args.add(pxRetention);
+                    for (int i : group) {
+                        args.add(LeaseKeys.processing(leases.get(i).token()));
+                        args.add(LeaseKeys.done(leases.get(i).token()));
+                    }
+                    return args;
+                }));
         Long[] answers = new Long[leases.size()];
-        RuntimeException failure = spread(replies, groups, answers);
+        RuntimeException failure = runs.spread(answers);
         if (failure != null) {
             throw fail(failure);
         }
@@ -257,7 +268,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         for (long answer : answers) {
             results.add(LeaseKeys.outcome(answer));
         }
-        return results;
+        return answered(results);
     }
 
     /**
@@ -273,12 +284,8 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         }
         List<String> batchKeys = new ArrayList<>(ids.size());
         ids.forEach(id -> batchKeys.add(keys.key(namespace, Objects.requireNonNull(id, "id"))));
-        List<List<Integer>> groups = groupsOf(batchKeys);
-        List<Call> calls = new ArrayList<>(groups.size());
-        for (List<Integer> group : groups) {
-            calls.add(callOf(batchKeys, group, List.of()));
-        }
-        List<Reply> replies = call(() -> scripts.runAll(LeaseScripts.FORGET_ALL, calls));
+        List<Reply> replies = call(() -> scriptRuns.run(LeaseScripts.FORGET_ALL, batchKeys, groupsOf(batchKeys),
+                group -> List.of()).replies());
         int forgotten = 0;
         for (Reply reply : replies) {
             if (reply.failed()) {
@@ -286,7 +293,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
             }
             forgotten += ((Number) reply.value()).intValue();
         }
-        return forgotten;
+        return answered(forgotten);
     }
 
     /** {@inheritDoc} One script run, one round trip: {@code p:<token>} → {@code x:<token>}. */
@@ -296,7 +303,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         Objects.requireNonNull(token, "token");
         List<String> args = List.of(LeaseKeys.processing(token), LeaseKeys.dead(token),
                 LeaseKeys.millis(requirePositive(retention, "retention")));
-        return LeaseKeys.outcome(call(() -> scripts.run(LeaseScripts.COMPLETE, key, args)));
+        return LeaseKeys.outcome(answered(call(() -> scripts.run(LeaseScripts.COMPLETE, key, args))));
     }
 
     @Override
@@ -309,6 +316,24 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     @Override
     public List<ClaimResult> claimAllRedriven(String namespace, List<Lease> claims, Duration lease) {
         return claimAll(namespace, claims, lease, LeaseScripts.CLAIM_ALL_REDRIVEN);
+    }
+
+    /**
+     * How Redis keeps this store's keys now: each master's {@code maxmemory-policy} and the keys it has evicted,
+     * read with {@code INFO} (or {@code CONFIG GET}), two commands per master. A master that refuses both (an ACL
+     * user granted neither) is listed with neither value; that is not a failure. For health checks: an evicting
+     * policy, or evictions, mean that done marks may have been dropped and duplicates run again.
+     *
+     * @throws StoreUnavailableException when a master cannot be reached
+     */
+    public RedisStoreHealth health() {
+        return answered(call(() -> new RedisStoreHealth(evictionPolicy.read().stream()
+                .map(RedisIdempotencyStore::nodeHealth).toList())));
+    }
+
+    private static RedisStoreHealth.Node nodeHealth(NodeMemory node) {
+        return new RedisStoreHealth.Node(node.address(), Optional.ofNullable(node.policy()),
+                node.evictedKeys() == null ? OptionalLong.empty() : OptionalLong.of(node.evictedKeys()));
     }
 
     @Override
@@ -338,47 +363,14 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         return KeyGroups.of(batchKeys, connection.isCluster(), KeyGroups.DEFAULT_MAX_KEYS);
     }
 
-    private static Call callOf(List<String> batchKeys, List<Integer> group, List<String> args) {
-        List<String> groupKeys = new ArrayList<>(group.size());
-        group.forEach(i -> groupKeys.add(batchKeys.get(i)));
-        return new Call(groupKeys, args);
-    }
-
-    /** Puts each run's answers at their batch indexes; returns the first failure, or null. */
-    private static RuntimeException spread(List<Reply> replies, List<List<Integer>> groups, Long[] answers) {
-        RuntimeException failure = null;
-        for (int g = 0; g < groups.size(); g++) {
-            Reply reply = replies.get(g);
-            if (reply.failed()) {
-                failure = firstOf(failure, reply.error());
-            }
-            if (!reply.ran()) {
-                continue;
-            }
-            List<Long> values = reply.longs();
-            List<Integer> group = groups.get(g);
-            if (values.size() != group.size()) {
-                throw new IllegalStateException("a batch script answered " + values.size() + " results for "
-                        + group.size() + " keys");
-            }
-            for (int k = 0; k < group.size(); k++) {
-                answers[group.get(k)] = values.get(k);
-            }
-        }
-        return failure;
-    }
-
     private static RuntimeException firstOf(RuntimeException first, RuntimeException next) {
         return first != null ? first : next;
     }
 
+    /** Runs {@code operation}; a Jedis exception (the whole call failed) becomes the store's error. */
     private <T> T call(Supplier<T> operation) {
         try {
-            T result = operation.get();
-            if (reachable.compareAndSet(false, true)) {
-                log.info("{} answers again", config.describeEndpoint());
-            }
-            return result;
+            return operation.get();
         } catch (KeelException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -386,9 +378,22 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         }
     }
 
-    private StoreUnavailableException fail(RuntimeException error) {
+    /**
+     * Marks a public call that succeeded as a whole (every entry of its batch answered): logs once that Redis
+     * answers again after a failure, and checks the eviction policy the first time. A call whose pipelined
+     * entries failed is not one: it goes through {@link #fail}, and must not log "answers again" before it.
+     */
+    private <T> T answered(T result) {
+        if (reachable.compareAndSet(false, true)) {
+            log.info("{} answers again", config.describeEndpoint());
+        }
+        evictionPolicy.once();
+        return result;
+    }
+
+    private KeelException fail(RuntimeException error) {
         connection.afterFailure();
-        StoreUnavailableException failure = StoreFailures.translate(error, config);
+        KeelException failure = StoreFailures.translate(error, config);
         if (reachable.compareAndSet(true, false)) {
             log.warn("{}", failure.getMessage());
         } else {

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A test decorator over a real store that remembers how many CLAIMED answers each id got and how
- * many calls failed with {@link StoreUnavailableException}, so a handler can check it runs under a claim.
+ * many calls failed with {@link StoreUnavailableException} or {@link RedisRefusedException}, so a handler can
+ * check it runs under a claim.
  */
 final class ClaimRecordingStore implements IdempotencyStore {
 
@@ -22,6 +23,7 @@ final class ClaimRecordingStore implements IdempotencyStore {
     private final Map<String, AtomicInteger> claims = new ConcurrentHashMap<>();
     private final AtomicInteger claimed = new AtomicInteger();
     private final AtomicLong unavailable = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
 
     ClaimRecordingStore(IdempotencyStore delegate) {
         this.delegate = delegate;
@@ -40,6 +42,11 @@ final class ClaimRecordingStore implements IdempotencyStore {
     /** Calls that failed with StoreUnavailableException so far. */
     long unavailableCalls() {
         return unavailable.get();
+    }
+
+    /** Calls that failed with RedisRefusedException so far. */
+    long refusedCalls() {
+        return refused.get();
     }
 
     @Override
@@ -90,6 +97,9 @@ final class ClaimRecordingStore implements IdempotencyStore {
             return call.get();
         } catch (StoreUnavailableException e) {
             unavailable.incrementAndGet();
+            throw e;
+        } catch (RedisRefusedException e) {
+            refused.incrementAndGet();
             throw e;
         }
     }

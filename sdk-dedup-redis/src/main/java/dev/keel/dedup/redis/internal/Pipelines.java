@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
-import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisAskDataException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
-import redis.clients.jedis.exceptions.JedisRedirectionException;
+import redis.clients.jedis.exceptions.JedisMovedDataException;
 
 /**
  * Sends one command per entry of a batch in one pipelined round trip (on a cluster one pipeline per
@@ -16,27 +16,31 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  * on a cluster, a node that cannot be reached fails its own entries while the other nodes answer theirs;
  * on a standalone server a broken connection fails the whole batch (thrown).
  *
- * <p>Entries a cluster redirected (MOVED/ASK: the slot map changed) ran nothing, so repeating them is
- * safe: {@link #repeatRedirected} reloads the slot map and repeats them one by one through the client,
- * which follows redirections, or, when replicas must acknowledge, pipelined again with their waits.
+ * <p>Entries a cluster redirected (MOVED: the slot map changed; ASK: the slot is migrating) ran nothing, so
+ * repeating them is safe: {@link #repeatRedirected} follows MOVED by reloading the slot map and sending the entries
+ * again, and ASK by sending them to the node it names, each after {@code ASKING} ({@link AskRedirects}); both
+ * pipelined, with their waits for replicas on the connection that wrote.
  */
 public final class Pipelines {
 
-    /** One entry's command: how it is sent in a pipeline, and how it runs alone through the client. */
+    /** One entry's command: how it is sent in a pipeline. */
     public interface Command<E> {
 
         Response<?> send(AbstractPipeline pipeline, E entry);
-
-        Object run(UnifiedJedis client, E entry);
 
         /** A key of the entry: names the cluster node whose connection the wait for replicas must use. */
         String key(E entry);
     }
 
+    /** Redirections followed per entry before its redirection is its failure: a migration under way takes one. */
+    static final int MAX_REDIRECTIONS = 3;
+
     private final RedisConnection connection;
+    private final AskRedirects askRedirects;
 
     public Pipelines(RedisConnection connection) {
         this.connection = connection;
+        this.askRedirects = new AskRedirects(connection);
     }
 
     /**
@@ -87,35 +91,38 @@ public final class Pipelines {
         repeatRedirected(replies, entries, command, connection.config().replicaAcks() > 0);
     }
 
-    /** {@link #repeatRedirected(List, List, Command)}, waiting for replicas only if {@code awaitReplicas}. */
+    /**
+     * {@link #repeatRedirected(List, List, Command)}, waiting for replicas only if {@code awaitReplicas}. Follows
+     * at most {@link #MAX_REDIRECTIONS} redirections per entry (as a cluster client does); an entry still
+     * redirected after that keeps the redirection as its failure.
+     */
     public <E> void repeatRedirected(List<Reply> replies, List<E> entries, Command<E> command, boolean awaitReplicas) {
-        List<Integer> redirected = indexesFailedWith(replies, JedisRedirectionException.class);
-        if (redirected.isEmpty()) {
-            return;
-        }
-        connection.refreshTopology();
-        if (awaitReplicas) {
-            // once more, pipelined with their waits for replicas, to the nodes the new topology names
-            List<Reply> again = send(select(entries, redirected), command, true);
-            for (int i = 0; i < redirected.size(); i++) {
-                replies.set(redirected.get(i), again.get(i));
+        for (int round = 0; round < MAX_REDIRECTIONS; round++) {
+            List<Integer> moved = indexesFailedWith(replies, JedisMovedDataException.class);
+            if (!moved.isEmpty()) {
+                // once more, to the nodes the reloaded slot map names
+                connection.refreshTopology();
+                put(replies, moved, send(select(entries, moved), command, awaitReplicas));
             }
-            return;
-        }
-        for (int i : redirected) {
-            replies.set(i, runOne(command, entries.get(i)));
-        }
-    }
-
-    private <E> Reply runOne(Command<E> command, E entry) {
-        try {
-            return Reply.of(command.run(connection.client(), entry));
-        } catch (RuntimeException e) {
-            return Reply.failed(e);
+            List<Integer> asked = indexesFailedWith(replies, JedisAskDataException.class);
+            if (!asked.isEmpty()) {
+                List<JedisAskDataException> redirections = new ArrayList<>(asked.size());
+                asked.forEach(i -> redirections.add((JedisAskDataException) replies.get(i).error()));
+                put(replies, asked, askRedirects.follow(select(entries, asked), redirections, command, awaitReplicas));
+            }
+            if (moved.isEmpty() && asked.isEmpty()) {
+                return;
+            }
         }
     }
 
-    private static Reply replyOf(Response<?> response) {
+    private static void put(List<Reply> replies, List<Integer> indexes, List<Reply> again) {
+        for (int i = 0; i < indexes.size(); i++) {
+            replies.set(indexes.get(i), again.get(i));
+        }
+    }
+
+    static Reply replyOf(Response<?> response) {
         try {
             return Reply.of(response.get());
         } catch (IllegalStateException e) {

@@ -4,16 +4,21 @@ import dev.keel.ClosedException;
 import dev.keel.dedup.redis.RedisStoreConfig;
 import dev.keel.spi.support.DaemonThreads;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPool;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.providers.ClusterConnectionProvider;
 import redis.clients.jedis.util.JedisClusterCRC16;
+import redis.clients.jedis.util.Pool;
 
 /**
  * The one Jedis client of a store, made on first use (so that a store can be created while Redis is
@@ -94,6 +99,34 @@ public final class RedisConnection implements AutoCloseable {
         return connections == null ? STANDALONE : connections.getNode(JedisClusterCRC16.getSlot(key));
     }
 
+    /**
+     * A pooled connection to the cluster node at {@code node} (an ASK redirection's target, which the slot map
+     * does not name for the key); the caller closes it, which gives it back to its pool.
+     */
+    public Connection connectionTo(HostAndPort node) {
+        client();
+        ClusterConnectionProvider connections = clusterConnections;
+        if (connections == null) {
+            throw new IllegalStateException("a standalone server redirects nothing");
+        }
+        return connections.getConnection(node);
+    }
+
+    /**
+     * The connection pool of each master, by {@code host:port}: the one server, or every master a cluster's slot
+     * map names now.
+     */
+    public Map<String, Pool<Connection>> masters() {
+        UnifiedJedis c = client();
+        Map<String, Pool<Connection>> masters = new LinkedHashMap<>();
+        if (c instanceof RedisClient standalone) {
+            masters.put(config.host() + ":" + config.port(), standalone.getPool());
+        } else {
+            masters.putAll(clusterConnections.getPrimaryNodesConnectionMap());
+        }
+        return masters;
+    }
+
     public boolean isCluster() {
         return config.isCluster();
     }
@@ -105,10 +138,6 @@ public final class RedisConnection implements AutoCloseable {
         }
     }
 
-    /**
-     * Drops idle pooled connections after a connection failure: once Redis is back (a restart closes
-     * every socket) the next command opens a fresh connection instead of failing once per stale one.
-     */
     /**
      * After a failed call: drops idle connections (they may be broken), and on a cluster reloads which node
      * serves which slot, at most once per {@link #TOPOLOGY_REFRESH_INTERVAL}. A master that died is answered
@@ -130,6 +159,10 @@ public final class RedisConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Drops idle pooled connections: once Redis is back (a restart closes every socket) the next command opens
+     * a fresh connection instead of failing once per stale one.
+     */
     public void discardIdleConnections() {
         UnifiedJedis c = client;
         try {

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisException;
@@ -15,20 +16,30 @@ import redis.clients.jedis.exceptions.JedisException;
  * covers every earlier write of its connection. Its count then applies to every entry sent on that
  * connection. One WAIT per entry would run one after another on the server: one replica round trip per
  * id, and with a replica down one whole timeout per id.
+ *
+ * <p>A pipeline to one node (the target of ASK redirections, {@link AskRedirects}) has one connection: its WAIT
+ * goes after its last entry, whatever the slot map says of their keys.
  */
 final class ReplicaWaits {
 
     private final RedisConnection connection;
     private final int asked;
+    private final Function<String, Object> nodeOf;
     private final List<Object> nodeOfEntry = new ArrayList<>();
     private final Map<Object, String> lastKeyOfNode = new LinkedHashMap<>();
     private final Map<Object, Response<Long>> acks = new HashMap<>();
     private final Map<Object, RuntimeException> waitErrors = new HashMap<>();
 
-    /** {@code asked}: replicas that must acknowledge; 0 waits for none. */
+    /** {@code asked}: replicas that must acknowledge; 0 waits for none. Entries go to their key's node. */
     ReplicaWaits(RedisConnection connection, int asked) {
+        this(connection, asked, connection::nodeOf);
+    }
+
+    /** {@code nodeOf}: the connection (node) an entry with that key is sent on. */
+    ReplicaWaits(RedisConnection connection, int asked, Function<String, Object> nodeOf) {
         this.connection = connection;
         this.asked = asked;
+        this.nodeOf = nodeOf;
     }
 
     /** Records the next entry of the batch: sent with its key, or ({@code key} null) not sent. */
@@ -37,7 +48,7 @@ final class ReplicaWaits {
             nodeOfEntry.add(null);
             return;
         }
-        Object node = connection.nodeOf(key);
+        Object node = nodeOf.apply(key);
         nodeOfEntry.add(node);
         lastKeyOfNode.put(node, key);
     }

@@ -15,9 +15,9 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * <p>Batches of script runs (each over one key, or over several keys of one hash slot) go in one
  * pipeline ({@link Pipelines}: on a cluster one per node, synced in parallel). Entries that come back
  * NOSCRIPT are repeated together in a second pipeline with EVAL; entries a cluster redirected
- * (MOVED/ASK, the slot map changed) are repeated as {@link Pipelines#repeatRedirected} does, with the
- * script's body when pipelined (a promoted replica may not have it cached). Neither reply runs the
- * script, so repeating is safe.
+ * (MOVED: the slot map changed; ASK: the slot is migrating) are repeated as {@link Pipelines#repeatRedirected}
+ * does, with the script's body (a promoted replica, or the node a slot migrates to, may not have it cached).
+ * Neither reply runs the script, so repeating is safe.
  */
 public final class ScriptExecutor {
 
@@ -78,18 +78,13 @@ public final class ScriptExecutor {
         }
     }
 
-    /** A script run: pipelined by SHA-1 or with the body; alone, by SHA-1 and then the body on NOSCRIPT. */
+    /** A script run, pipelined: by SHA-1 or with the body. */
     private record ScriptCommand(Script script, boolean bySha) implements Pipelines.Command<Call> {
 
         @Override
         public Response<?> send(AbstractPipeline pipeline, Call call) {
             return bySha ? pipeline.evalsha(script.sha1(), call.keys(), call.args())
                     : pipeline.eval(script.body(), call.keys(), call.args());
-        }
-
-        @Override
-        public Object run(UnifiedJedis client, Call call) {
-            return runBySha(client, script, call);
         }
 
         @Override

@@ -6,7 +6,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
-import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.SetParams;
 
 /**
@@ -117,11 +116,6 @@ public final class SetClaims {
         @Override
         public Response<?> send(AbstractPipeline pipeline, SetEntry entry) {
             return pipeline.setGet(entry.key(), entry.value(), params);
-        }
-
-        @Override
-        public Object run(UnifiedJedis client, SetEntry entry) {
-            return client.setGet(entry.key(), entry.value(), params);
         }
 
         @Override

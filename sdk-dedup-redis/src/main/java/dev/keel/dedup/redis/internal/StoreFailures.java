@@ -1,30 +1,56 @@
 package dev.keel.dedup.redis.internal;
 
+import dev.keel.KeelException;
 import dev.keel.StoreUnavailableException;
+import dev.keel.dedup.redis.RedisRefusedException;
 import dev.keel.dedup.redis.RedisStoreConfig;
+import java.util.ArrayList;
+import java.util.List;
 import javax.net.ssl.SSLException;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisRedirectionException;
 
 /**
- * Turns what Jedis throws into the one error the engine acts on, {@link StoreUnavailableException}
- * (consumers pause, fail closed), with a message that says where Redis was expected and what to do.
- * Messages name the endpoint and the user, never the password.
+ * Turns what Jedis throws into the errors the engine acts on, with a message that says where Redis was expected
+ * and what to do: {@link RedisRefusedException} (not retriable) when Redis refused the commands for a reason that
+ * waiting does not cure (credentials, ACL permissions, a key of another type under the prefix, a command the
+ * server renamed or disabled), else
+ * {@link StoreUnavailableException} (retriable: consumers pause, fail closed). Messages name the endpoint and the
+ * user, never the password.
  */
 public final class StoreFailures {
+
+    private static final String WRONG_TYPE = "WRONGTYPE";
+    private static final String UNKNOWN_COMMAND = "ERR unknown command";
 
     private StoreFailures() {
     }
 
-    public static StoreUnavailableException translate(RuntimeException error, RedisStoreConfig config) {
+    public static KeelException translate(RuntimeException error, RedisStoreConfig config) {
         String where = config.describeEndpoint();
+        // a cluster client that could read no slot map keeps the seed nodes' refusals as suppressed exceptions
         JedisAccessControlException denied = find(error, JedisAccessControlException.class);
         if (denied != null) {
-            return new StoreUnavailableException(where + " refused access for user '"
+            return new RedisRefusedException(where + " refused access for user '"
                     + (config.user() == null ? "default" : config.user()) + "' (" + denied.getMessage()
-                    + "): check the user, password and ACL (the store needs GET, SET, DEL, EVAL and EVALSHA on keys '"
-                    + config.keyPrefix() + ":*'); consumers pause until access is granted", error);
+                    + "): check the user, password and ACL (the store needs " + neededCommands(config) + " on keys '"
+                    + config.keyPrefix() + ":*'); retrying does not help until that is fixed", error);
+        }
+        JedisDataException refused = find(error, JedisDataException.class);
+        String reply = refused == null || refused.getMessage() == null ? "" : refused.getMessage();
+        if (reply.startsWith(UNKNOWN_COMMAND)) {
+            return new RedisRefusedException(where + " does not know a command the store sends (" + reply
+                    + "): the store needs " + neededCommands(config) + ", and a server that renamed or disabled one"
+                    + " (rename-command, or a managed service without scripting) cannot serve it; retrying does not"
+                    + " help until that is changed", error);
+        }
+        if (reply.startsWith(WRONG_TYPE)) {
+            return new RedisRefusedException(where + " refused a lease command (" + reply
+                    + "): a key under the store's prefix '" + config.keyPrefix() + ":*' holds another type of value, so"
+                    + " something other than this store writes there; give the store a keyPrefix of its own (or a"
+                    + " database of its own), or delete that key", error);
         }
         SSLException tls = find(error, SSLException.class);
         if (tls != null) {
@@ -39,7 +65,19 @@ public final class StoreFailures {
                     + "; the consumer retries with the same owner token until the replicas have it (a replica"
                     + " down or a failover under way)", error);
         }
+        JedisRedirectionException redirected = find(error, JedisRedirectionException.class);
+        if (redirected != null) {
+            return new StoreUnavailableException(where + " kept redirecting a lease command for hash slot "
+                    + redirected.getSlot() + " (" + redirected.getMessage() + ", after following "
+                    + Pipelines.MAX_REDIRECTIONS + " redirections): the slot is moving between nodes, or a migration"
+                    + " was left half-done (a slot MIGRATING on one node but not IMPORTING on the other: see redis-cli"
+                    + " --cluster check, and --cluster fix); consumers pause until one node serves the slot", error);
+        }
         JedisDataException rejected = find(error, JedisDataException.class);
+        if (rejected != null && ScriptRuns.isTryAgain(rejected)) {
+            return new StoreUnavailableException(where + " refused a lease command while its hash slot migrates ("
+                    + rejected.getMessage() + "); consumers pause until the slot's keys are on one node", error);
+        }
         if (rejected != null) {
             return new StoreUnavailableException(where + " rejected a lease command (" + rejected.getMessage()
                     + "); consumers pause until Redis accepts writes again", error);
@@ -62,10 +100,28 @@ public final class StoreFailures {
                 + deepest.getMessage();
     }
 
+    /** The commands the store sends, as an ACL names them: its user needs them all. */
+    static String neededCommands(RedisStoreConfig config) {
+        List<String> commands = new ArrayList<>(List.of("GET", "SET", "DEL", "EVAL", "EVALSHA"));
+        if (config.replicaAcks() > 0) {
+            commands.add("WAIT");
+        }
+        if (config.isCluster()) {
+            commands.addAll(List.of("CLUSTER|SLOTS", "ASKING"));
+        }
+        return String.join(", ", commands.subList(0, commands.size() - 1)) + " and " + commands.get(commands.size() - 1);
+    }
+
+    /** The first exception of {@code type} in the cause chain of {@code error}, or among its suppressed ones. */
     private static <T extends Throwable> T find(Throwable error, Class<T> type) {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (type.isInstance(t)) {
                 return type.cast(t);
+            }
+            for (Throwable suppressed : t.getSuppressed()) {
+                if (type.isInstance(suppressed)) {
+                    return type.cast(suppressed);
+                }
             }
         }
         return null;

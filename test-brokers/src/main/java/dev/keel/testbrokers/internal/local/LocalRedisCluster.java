@@ -79,6 +79,68 @@ public final class LocalRedisCluster {
         throw new IllegalStateException("no live master serves slot " + slot);
     }
 
+    /** The port of the master that serves hash slot {@code slot} now (during a migration: the source). */
+    public int masterOfSlot(int slot) {
+        for (ClusterView.Node node : view().nodes()) {
+            if (node.isLiveMaster() && node.serves(slot)) {
+                return node.port();
+            }
+        }
+        throw new IllegalStateException("no live master serves slot " + slot);
+    }
+
+    /** The ports of the live masters. */
+    public List<Integer> masters() {
+        return view().nodes().stream().filter(ClusterView.Node::isLiveMaster).map(ClusterView.Node::port).toList();
+    }
+
+    /** Marks {@code slot} IMPORTING on the master at {@code targetPort}, then MIGRATING on the master serving it. */
+    public void beginSlotMigration(int slot, int targetPort) {
+        int source = masterOfSlot(slot);
+        ClusterView view = view();
+        expectOk(cli.run(targetPort, "cluster", "setslot", String.valueOf(slot), "importing", view.idOf(source)));
+        expectOk(cli.run(source, "cluster", "setslot", String.valueOf(slot), "migrating", view.idOf(targetPort)));
+    }
+
+    /** Moves {@code keys} of a migrating {@code slot} from its source to the master at {@code targetPort} (MIGRATE). */
+    public void migrateKeys(int slot, int targetPort, List<String> keys) {
+        List<String> args = new ArrayList<>(List.of("migrate", RedisClusterNode.HOST, String.valueOf(targetPort), "",
+                "0", "5000", "keys"));
+        args.addAll(keys);
+        String reply = cli.run(masterOfSlot(slot), args.toArray(String[]::new)).trim();
+        if (!reply.equals("OK") && !reply.equals("NOKEY")) {
+            throw new IllegalStateException("MIGRATE of " + keys.size() + " keys of slot " + slot + " failed: " + reply);
+        }
+    }
+
+    /**
+     * Ends a migration: moves the keys of {@code slot} still on its source, then assigns the slot to the master at
+     * {@code targetPort} on the target, the source and every other master (CLUSTER SETSLOT ... NODE).
+     */
+    public void endSlotMigration(int slot, int targetPort) {
+        int source = masterOfSlot(slot);
+        while (true) {
+            List<String> left = cli.run(source, "cluster", "getkeysinslot", String.valueOf(slot), "100").lines()
+                    .map(String::trim).filter(k -> !k.isEmpty()).toList();
+            if (left.isEmpty()) {
+                break;
+            }
+            migrateKeys(slot, targetPort, left);
+        }
+        String targetId = view().idOf(targetPort);
+        List<Integer> order = new ArrayList<>(List.of(targetPort, source));
+        masters().stream().filter(p -> !order.contains(p)).forEach(order::add);
+        for (int port : order) {
+            expectOk(cli.run(port, "cluster", "setslot", String.valueOf(slot), "node", targetId));
+        }
+    }
+
+    private static void expectOk(String reply) {
+        if (!reply.trim().equals("OK")) {
+            throw new IllegalStateException("redis-cli answered " + reply.trim() + ", expected OK");
+        }
+    }
+
     /** The port of a replica of the master at {@code masterPort}. */
     public int replicaOf(int masterPort) {
         ClusterView view = view();

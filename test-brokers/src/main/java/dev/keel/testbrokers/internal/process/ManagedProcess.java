@@ -125,6 +125,15 @@ public final class ManagedProcess {
         closeInput();
     }
 
+    /**
+     * SIGTERM: the process may run its shutdown hooks; does not wait. Through its handle, not
+     * {@code Process.destroy()}, which also closes the pipes: that would end the watchdog's read
+     * and so kill -9 the process, and lose what it prints while it stops.
+     */
+    public void terminate() {
+        process.toHandle().destroy();
+    }
+
     /** Kill -9 without waiting; for shutdown hooks. */
     public void killNow() {
         process.destroyForcibly();
