@@ -25,10 +25,12 @@ import javax.sql.DataSource;
  * with the script {@link JdbcSchema.Part#INBOX}; the store never creates it): the JDBC inbox.
  *
  * <p>Used as the subscription's store it behaves like the Redis store: a row per claimed id, with
- * its owner token, state (processing, done, or dead: dead-lettered, see {@link #markDead}) and expiry; a batch of claims or completions is one
- * transaction of a few statements (insert the missing rows, lock the rows in id order, write back
- * the changed ones in one JDBC batch), not a round trip per id. Expired rows count as absent;
- * {@link #purgeExpired()} deletes them in batches: run it periodically.
+ * its owner token, state (processing, done, or dead: dead-lettered, see {@link #markDead}) and expiry; a
+ * batch of claims or completions is one transaction of a few statements (insert the missing rows, lock
+ * the rows in id order, write back the changed ones in one JDBC batch), not a round trip per id. Expired
+ * rows count as absent; {@link #purgeExpired()} deletes them in batches: run it periodically. A claim
+ * answered CLAIMED always has its row written, also when a purge deleted the expired row it found
+ * between its statements, and a completion reports APPLIED only for a row it updated.
  *
  * <p>What the Redis store cannot give: {@link #transactional(SubscriptionConfig, TransactionalHandler)}
  * wraps a handler that writes its effect to the same database, so that the effect and the done mark
@@ -172,9 +174,12 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     /**
      * A handler for the subscription {@code subscription} (its group, topic and idempotency policy)
      * that runs {@code handler} in a transaction which also marks the message done in this store's
-     * table: it locks the message's row, skips the effect if the row is done already, runs
-     * {@code handler} on the transaction's connection, marks the row done (for the policy's
-     * retention) and commits. A crash at any point commits both or neither. Subscribe it under
+     * table: it reads the message's row without locking it, skips the effect if the row is done
+     * already, runs {@code handler} on the transaction's connection, marks the row done (for the
+     * policy's retention) and commits. A crash at any point commits both or neither. The row is locked
+     * only from the done mark to the commit, so the subscription's lease renewals and claims never wait
+     * for a running handler; when two consumers ran the same message's effect, the one whose done mark
+     * comes second finds the row done and rolls its effect back. Subscribe it under
      * {@code EFFECTIVELY_ONCE} with this store as the Keel's idempotency store; it holds under
      * {@code AT_LEAST_ONCE} too (the row is then created by the handler itself).
      */

@@ -8,7 +8,9 @@ import java.sql.Connection;
  * inside the transaction that also marks the message done in the inbox: the effect and the done mark
  * commit together or not at all. Do not commit, roll back or close the connection; throw to roll the
  * effect back (the message is then retried as the subscription's retry policy says). The transaction runs
- * at READ COMMITTED and holds the message's inbox row locked until it ends, so keep it short.
+ * at READ COMMITTED. It locks the message's inbox row only after this method returned (the done mark, then
+ * the commit), so a long handler holds back no lease renewal or claim; the locks your own statements take
+ * are held until the commit, as in any transaction.
  *
  * <p>Get a {@link dev.keel.MessageHandler} for it from
  * {@link JdbcIdempotencyStore#transactional(dev.keel.SubscriptionConfig, TransactionalHandler)}.

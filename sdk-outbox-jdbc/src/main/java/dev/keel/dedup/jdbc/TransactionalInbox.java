@@ -13,9 +13,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The handler {@link JdbcIdempotencyStore#transactional} returns: one transaction per delivery that
- * locks the message's inbox row, runs the effect unless the row is done, marks it done and commits.
- * The done mark keeps the row's owner token, so the engine's own completion afterwards (with the
- * token it claimed with) finds its claim done and reports it applied.
+ * reads the message's inbox row (without a lock), runs the effect unless the row is done, then marks
+ * it done and commits. The row is locked only from the done mark to the commit, never while the
+ * handler runs, so the subscription's lease renewals and claims of that row (and of the rows of other
+ * ids in their batches) never wait on a handler. Two transactions that applied the same message's
+ * effect meet at the done mark: the second waits for the first's commit, finds the row done and rolls
+ * its own effect back. The done mark keeps the row's owner token, so the engine's own completion
+ * afterwards (with the token it claimed with) finds its claim done and reports it applied.
  */
 final class TransactionalInbox<T> implements MessageHandler<T> {
 
@@ -39,20 +43,25 @@ final class TransactionalInbox<T> implements MessageHandler<T> {
         try (Connection connection = store.dataSource().getConnection()) {
             Transactions.inTransaction(connection, tx -> {
                 InboxTable table = store.table(tx);
-                long now = store.config().clock().millis();
-                String token = "inbox-" + UUID.randomUUID();
-                if (table.lockForEffect(tx, namespace, delivery.id(), token, now, policy.lease().toMillis())) {
+                if (table.isDone(tx, namespace, delivery.id(), store.config().clock().millis())) {
                     LOG.debug("message {} from {} is done already; its effect is not applied again", delivery.id(),
                             delivery.topic());
                     return null;
                 }
                 runHandler(delivery, tx);
-                table.markDone(tx, namespace, delivery.id(), store.config().clock().millis()
-                        + policy.retention().toMillis());
+                long now = store.config().clock().millis();
+                String token = "inbox-" + UUID.randomUUID(); // the row's owner if no claim made it (AT_LEAST_ONCE)
+                if (!table.markDoneAfterEffect(tx, namespace, delivery.id(), token, now, policy.lease().toMillis(),
+                        now + policy.retention().toMillis())) {
+                    throw new DoneMeanwhile();
+                }
                 return null;
             });
         } catch (HandlerFailure failure) {
             throw failure.cause;
+        } catch (DoneMeanwhile doneMeanwhile) {
+            LOG.debug("message {} from {} was marked done by another consumer while its effect ran here; this"
+                    + " effect is rolled back", delivery.id(), delivery.topic());
         } catch (SQLException e) {
             throw store.failure("transactional handling", e);
         }
@@ -63,6 +72,15 @@ final class TransactionalInbox<T> implements MessageHandler<T> {
             handler.handle(delivery, tx);
         } catch (Exception e) {
             throw new HandlerFailure(e);
+        }
+    }
+
+    /** Rolls the effect back: another transaction committed the message's done mark first. */
+    private static final class DoneMeanwhile extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        DoneMeanwhile() {
+            super(null, null, false, false);
         }
     }
 

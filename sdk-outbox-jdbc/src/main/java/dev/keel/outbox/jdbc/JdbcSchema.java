@@ -18,10 +18,11 @@ import java.util.Objects;
  * database: {@code dev/keel/outbox/jdbc/sql/postgresql/keel_outbox.sql}, {@code .../keel_inbox.sql},
  * and the same under {@code sql/mariadb/} (MariaDB 10.6+ and MySQL 8.0+).
  *
- * <p>Keel never creates tables on its own. In production, copy the scripts into your migration
- * tool (Flyway, Liquibase) or run them once with {@code psql -f} / {@code mariadb <}; a missing table
- * is reported with a message that names the script. {@link #apply} runs a script over a connection,
- * for tests and local development.
+ * <p>Keel never creates or alters tables on its own. In production, copy the scripts into your
+ * migration tool (Flyway, Liquibase) or run them once with {@code psql -f} / {@code mariadb <}; a
+ * missing table, or an outbox table of an earlier layout, is reported with a message that names the
+ * script to apply ({@link Part#OUTBOX_V2_UPGRADE} for the latter). {@link #apply} runs a script over
+ * a connection, for tests and local development.
  */
 public final class JdbcSchema {
 
@@ -30,7 +31,13 @@ public final class JdbcSchema {
         /** {@code <prefix>outbox} and {@code <prefix>outbox_lane}, for {@link Outbox} and {@link OutboxRelay}. */
         OUTBOX("keel_outbox.sql"),
         /** {@code <prefix>inbox}, for {@code dev.keel.dedup.jdbc.JdbcIdempotencyStore}. */
-        INBOX("keel_inbox.sql");
+        INBOX("keel_inbox.sql"),
+        /**
+         * Upgrades a {@code <prefix>outbox} created by the first {@link #OUTBOX} script: adds the columns
+         * {@code deliver_at}, {@code priority}, {@code parked_at} and {@code park_cause} and the index of
+         * parked rows. Run it once on such a table; a new table from {@link #OUTBOX} has them already.
+         */
+        OUTBOX_V2_UPGRADE("keel_outbox_v2_upgrade.sql");
 
         private final String file;
 

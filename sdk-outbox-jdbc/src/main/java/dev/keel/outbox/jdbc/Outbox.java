@@ -3,10 +3,12 @@ package dev.keel.outbox.jdbc;
 import dev.keel.Message;
 import dev.keel.outbox.jdbc.internal.Dialect;
 import dev.keel.outbox.jdbc.internal.OutboxTable;
-import dev.keel.outbox.jdbc.internal.Transactions;
+import dev.keel.outbox.jdbc.internal.OutboxSchema;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -18,7 +20,10 @@ import java.util.UUID;
  *
  * <p>The message keeps its id, or gets a random UUID here when it has none, so that every copy the
  * relay may publish (after a relay crash, before it deleted the row) carries the same id and the
- * consumers' idempotency store recognises it. Thread-safe; holds no connection.
+ * consumers' idempotency store recognises it. Every field of the message goes into the row and is
+ * published by the relay: id, key, headers, payload, timestamp, priority, and its delivery time
+ * ({@code deliverAt}, or a {@code delay} counted from this call, kept as the due time it gives).
+ * Thread-safe; holds no connection.
  */
 public final class Outbox {
 
@@ -48,7 +53,9 @@ public final class Outbox {
      * @throws IllegalStateException    if {@code connection} is in auto-commit mode (there would be no
      *                                  transaction to share with the business rows)
      * @throws IllegalArgumentException if the topic, id or key is blank or longer than {@value #MAX_NAME_BYTES} bytes
-     * @throws SQLException             as the insert throws it; the caller's transaction should roll back
+     * @throws SQLException             as the insert throws it, or, for a missing table or one of an earlier
+     *                                  layout, one naming the script to apply; the caller's transaction
+     *                                  should roll back
      */
     public String publish(Connection connection, String topic, Message message) throws SQLException {
         Objects.requireNonNull(connection, "connection");
@@ -64,17 +71,29 @@ public final class Outbox {
         }
         Message withId = message.id() != null ? message : message.toBuilder().id(UUID.randomUUID().toString()).build();
         check(withId.id(), "message id");
+        Instant due = dueTime(withId);
         try {
-            table(connection).insert(connection, topic, withId, config.clock().millis());
+            table(connection).insert(connection, topic, withId, due, config.clock().millis());
         } catch (SQLException e) {
-            if (Transactions.isMissingTable(e)) {
-                throw new SQLException("table " + config.tablePrefix() + "outbox does not exist: create it with the"
-                        + " script " + JdbcSchema.Part.OUTBOX + " shipped in sdk-outbox-jdbc"
-                        + " (dev/keel/outbox/jdbc/sql/<database>/keel_outbox.sql)", e.getSQLState(), e);
-            }
-            throw e;
+            throw OutboxSchema.translate(e, config.tablePrefix() + "outbox");
         }
         return withId.id();
+    }
+
+    /**
+     * The due time the row keeps: {@code deliverAt}, or this call's time on the config's clock plus the
+     * {@code delay} (so the delay counts from the outbox publish, not from the relay's), rounded up to
+     * the millisecond; {@code null} for none or a zero delay.
+     */
+    private Instant dueTime(Message message) {
+        Instant due = message.deliverAt() != null ? message.deliverAt()
+                : message.delay() != null && !message.delay().isZero() ? config.clock().instant().plus(message.delay())
+                : null;
+        if (due == null) {
+            return null;
+        }
+        Instant millis = due.truncatedTo(ChronoUnit.MILLIS);
+        return millis.equals(due) ? due : millis.plusMillis(1);
     }
 
     private OutboxTable table(Connection connection) throws SQLException {

@@ -1,5 +1,6 @@
 package dev.keel.outbox.jdbc;
 
+import dev.keel.metrics.MetricsRecorder;
 import dev.keel.outbox.jdbc.internal.Names;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,6 +34,7 @@ public final class OutboxConfig {
     private final Duration confirmTimeout;
     private final Clock clock;
     private final boolean listen;
+    private final MetricsRecorder metrics;
 
     private OutboxConfig(Builder b) {
         this.tablePrefix = b.tablePrefix;
@@ -42,6 +44,7 @@ public final class OutboxConfig {
         this.confirmTimeout = b.confirmTimeout;
         this.clock = b.clock;
         this.listen = b.listen;
+        this.metrics = b.metrics;
     }
 
     /** The defaults (the DEFAULT_* constants of this class). */
@@ -55,7 +58,8 @@ public final class OutboxConfig {
 
     public static Builder from(OutboxConfig base) {
         return new Builder().tablePrefix(base.tablePrefix).batchSize(base.batchSize).lanesPerRound(base.lanesPerRound)
-                .pollInterval(base.pollInterval).confirmTimeout(base.confirmTimeout).clock(base.clock).listen(base.listen);
+                .pollInterval(base.pollInterval).confirmTimeout(base.confirmTimeout).clock(base.clock).listen(base.listen)
+                .metrics(base.metrics);
     }
 
     /** The tables are {@code <tablePrefix>outbox} and {@code <tablePrefix>outbox_lane}. */
@@ -79,12 +83,21 @@ public final class OutboxConfig {
 
     /**
      * How long a round waits for the broker's confirmations; rows not confirmed in that time stay and
-     * are published again (with the same message id) in a later round.
+     * are published again (with the same message id) in a later round, after a poll interval.
      */
     public Duration confirmTimeout() { return confirmTimeout; }
 
-    /** The clock of the rows' {@code created_at} (epoch milliseconds). */
+    /**
+     * The clock of the rows' {@code created_at} and {@code parked_at} (epoch milliseconds), and the time
+     * a message's {@code delay} counts from when {@link Outbox#publish} stores it as its due time.
+     */
     public Clock clock() { return clock; }
+
+    /**
+     * Where the relay reports the rows it parks ({@code MetricEvent.OUTBOX_PARKED}, tagged with the row's
+     * topic); by default nowhere. Give it the recorder the application's Keel reports to.
+     */
+    public MetricsRecorder metrics() { return metrics; }
 
     /**
      * On PostgreSQL, whether the relay LISTENs for commits (on a connection of its own) and publishes at
@@ -96,19 +109,20 @@ public final class OutboxConfig {
     public boolean equals(Object o) {
         return o instanceof OutboxConfig c && c.tablePrefix.equals(tablePrefix) && c.batchSize == batchSize
                 && c.lanesPerRound == lanesPerRound && c.pollInterval.equals(pollInterval)
-                && c.confirmTimeout.equals(confirmTimeout) && c.clock.equals(clock) && c.listen == listen;
+                && c.confirmTimeout.equals(confirmTimeout) && c.clock.equals(clock) && c.listen == listen
+                && c.metrics.equals(metrics);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(tablePrefix, batchSize, lanesPerRound, pollInterval, confirmTimeout, clock, listen);
+        return Objects.hash(tablePrefix, batchSize, lanesPerRound, pollInterval, confirmTimeout, clock, listen, metrics);
     }
 
     @Override
     public String toString() {
         return "OutboxConfig{tablePrefix=" + tablePrefix + ", batchSize=" + batchSize + ", lanesPerRound="
                 + lanesPerRound + ", pollInterval=" + pollInterval + ", confirmTimeout=" + confirmTimeout
-                + ", clock=" + clock + ", listen=" + listen + "}";
+                + ", clock=" + clock + ", listen=" + listen + ", metrics=" + metrics + "}";
     }
 
     /** Validates each value as it is set. */
@@ -120,6 +134,7 @@ public final class OutboxConfig {
         private Duration confirmTimeout = DEFAULT_CONFIRM_TIMEOUT;
         private Clock clock = Clock.systemUTC();
         private boolean listen = true;
+        private MetricsRecorder metrics = MetricsRecorder.noop();
 
         private Builder() {
         }
@@ -168,6 +183,12 @@ public final class OutboxConfig {
         /** {@code false}: poll only, also on PostgreSQL (default {@code true}: LISTEN/NOTIFY there). */
         public Builder listen(boolean listen) {
             this.listen = listen;
+            return this;
+        }
+
+        /** Where the relay reports parked rows (default: {@link MetricsRecorder#noop()}). */
+        public Builder metrics(MetricsRecorder metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
             return this;
         }
 

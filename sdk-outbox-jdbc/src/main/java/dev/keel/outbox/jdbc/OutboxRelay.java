@@ -23,18 +23,27 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Rounds.</b> Each round is one database transaction: it locks a group of lanes with
  * {@code SELECT ... FOR UPDATE SKIP LOCKED}, reads up to {@link OutboxConfig#batchSize()} of their
- * oldest rows in sequence order, publishes them pipelined, waits for the confirmations, deletes the
- * confirmed rows in one statement and commits: a few round trips per batch, not per row. Every key
- * belongs to one lane (a hash of the key), so several relays on one table share the lanes and never
- * publish a row at the same time; a key's messages are published in sequence order, by one relay at a
- * time. Give the relay a publisher built with {@code PublisherConfig.sequentialPerKey(true)} to keep
- * that order through the publisher's own retries.
+ * oldest publishable rows in sequence order, publishes them, waits for the confirmations, deletes the
+ * confirmed rows in one statement, parks the refused ones and commits: a few round trips per batch, not
+ * per row. Every key belongs to one lane (a hash of the key), so several relays on one table share the
+ * lanes and never publish a row at the same time. A key's messages (same topic and key) are published
+ * one at a time, in sequence order: the next only once the broker confirmed the one before; messages of
+ * different keys are published pipelined.
+ *
+ * <p><b>Failures.</b> A row the broker did not confirm (a retriable failure, or no confirm within
+ * {@link OutboxConfig#confirmTimeout()}) stays, and the later rows of its key stay unsent behind it; the
+ * relay goes on with the other lanes and tries that group of lanes again after
+ * {@link OutboxConfig#pollInterval()}. A row refused for good (not retriable: too large, unroutable, a
+ * delay past the broker's maximum, an invalid topic name) is <em>parked</em>: {@code parked_at} and
+ * {@code park_cause} are set, it is counted as {@code MetricEvent.OUTBOX_PARKED} on
+ * {@link OutboxConfig#metrics()} and logged at WARN, and the relay never picks it again. The later rows
+ * of its key wait behind it, unsent, so the key's order holds, until it is re-queued (both columns set
+ * back to {@code NULL}) or deleted; rows of other keys go on. No row the broker confirmed is sent again,
+ * except after a crash (below).
  *
  * <p><b>Crashes.</b> A relay that dies before its round committed leaves the rows (and frees the lanes
  * when its connection drops): another relay publishes them again with the same message ids, so each
  * message is on the wire at most twice in that case and the consumers' idempotency store applies it once.
- * A row the broker did not confirm (failed, or not within {@link OutboxConfig#confirmTimeout()}) stays
- * and is published again in a later round.
  *
  * <p><b>Latency without hot polling.</b> On PostgreSQL the insert notifies the relay on commit
  * (LISTEN/NOTIFY, on a connection of the relay's own) and it publishes at once; on MariaDB/MySQL it looks
@@ -65,7 +74,7 @@ public final class OutboxRelay implements AutoCloseable {
         this.dataSource = dataSource;
         this.config = config;
         this.rounds = new RelayRounds(dataSource, publisher, config.tablePrefix(), config.batchSize(),
-                config.lanesPerRound(), config.confirmTimeout());
+                config.lanesPerRound(), config.confirmTimeout(), config.pollInterval(), config.clock(), config.metrics());
         this.scheduler = scheduler;
         this.ownsScheduler = ownsScheduler;
     }
@@ -98,12 +107,15 @@ public final class OutboxRelay implements AutoCloseable {
      * {@link OutboxConfig#pollInterval()}.
      *
      * @throws IllegalStateException if started before or closed
-     * @throws SQLException          if the database cannot be reached to find its dialect
+     * @throws SQLException          if the database cannot be reached to find its dialect, or the outbox
+     *                               table is missing or of an earlier layout (the message names the script
+     *                               to apply: {@link JdbcSchema.Part#OUTBOX_V2_UPGRADE} for the latter)
      */
     public void start() throws SQLException {
         if (closed || !started.compareAndSet(false, true)) {
             throw new IllegalStateException("an outbox relay starts once, and not after close()");
         }
+        rounds.checkTable();
         Dialect dialect = rounds.table().dialect();
         poll = scheduler.scheduleWithFixedDelay(this::wake, 0, config.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
         if (dialect == Dialect.POSTGRESQL && config.listen()) {
@@ -113,16 +125,18 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     /**
-     * Publishes what is pending now, in the calling thread, until a whole pass over the lanes finds
-     * nothing (or a publish fails); returns how many messages it published. For tools and tests; a
-     * started relay does this on its own.
+     * Publishes what is pending now, in the calling thread, until a whole pass over the lanes publishes
+     * or parks nothing; returns how many messages it published. Lanes whose publish failed are tried
+     * once per call (a started relay waits a poll interval before it tries them again). For tools and
+     * tests; a started relay does this on its own.
      *
-     * @throws SQLException when the database fails; the rows stay
+     * @throws SQLException when the database fails (a missing table, or one of an earlier layout, named
+     *                      with the script to apply); the rows stay
      */
     public long publishPending() throws SQLException {
         draining.lock();
         try {
-            return rounds.drain(() -> closed);
+            return rounds.drain(() -> closed, false);
         } finally {
             draining.unlock();
             rescheduleIfWanted();
@@ -154,7 +168,7 @@ public final class OutboxRelay implements AutoCloseable {
         }
         try {
             while (!closed && wanted.getAndSet(false)) {
-                rounds.drain(() -> closed);
+                rounds.drain(() -> closed, true);
             }
         } catch (SQLException | RuntimeException e) {
             LOG.warn("outbox relay round failed, trying again within {}: {}", config.pollInterval(), e.toString());

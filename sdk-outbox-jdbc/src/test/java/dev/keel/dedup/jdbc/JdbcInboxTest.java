@@ -23,6 +23,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -119,6 +124,44 @@ class JdbcInboxTest {
             assertThat(store.claim(namespace(subscription), "m-1", "other", LONG).status())
                     .isEqualTo(ClaimResult.Status.DUPLICATE);
         } finally {
+            db.drop(prefix);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void twoTransactionalHandlersOfOneMessageAtOnceShouldCommitOneEffect(TestDatabase db) throws Exception {
+        String prefix = TestDatabase.newPrefix();
+        db.create(JdbcSchema.Part.INBOX, prefix);
+        createEffects(db.dataSource(), prefix);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (JdbcIdempotencyStore store = store(db, prefix)) {
+            SubscriptionConfig<String> subscription = subscription();
+            assertThat(store.claim(namespace(subscription), "m-1", "first-consumer", LONG).isClaimed()).isTrue();
+            CountDownLatch effectApplied = new CountDownLatch(1);
+            CountDownLatch otherCommitted = new CountDownLatch(1);
+            MessageHandler<String> slow = store.transactional(subscription, (delivery, connection) -> {
+                effect(connection, prefix, delivery.id());
+                effectApplied.countDown();
+                assertThat(otherCommitted.await(30, TimeUnit.SECONDS)).isTrue();
+            });
+            MessageHandler<String> fast = store.transactional(subscription,
+                    (delivery, connection) -> effect(connection, prefix, delivery.id()));
+
+            Future<?> first = pool.submit(() -> {
+                slow.handle(delivery("m-1"));
+                return null;
+            });
+            assertThat(effectApplied.await(30, TimeUnit.SECONDS)).isTrue();
+            fast.handle(delivery("m-1")); // a second consumer (its lease lost to a stall) runs it meanwhile
+            otherCommitted.countDown();
+            first.get(30, TimeUnit.SECONDS);
+
+            assertThat(effects(db.dataSource(), prefix)).as("effects committed").isEqualTo(1);
+            assertThat(store.complete(namespace(subscription), "m-1", "first-consumer", LONG))
+                    .as("the first claim's completion: its row was marked done").isEqualTo(LeaseOutcome.APPLIED);
+        } finally {
+            pool.shutdownNow();
             db.drop(prefix);
         }
     }

@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.keel.Message;
 import dev.keel.outbox.jdbc.internal.Dialect;
 import dev.keel.outbox.jdbc.internal.OutboxTable;
+import dev.keel.outbox.jdbc.testing.MutableClock;
 import dev.keel.outbox.jdbc.testing.TestDatabase;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -58,6 +60,52 @@ class OutboxTest {
             assertThat(rows).hasSize(1);
             assertThat(rows.get(0).topic()).isEqualTo("orders");
             assertThat(rows.get(0).message()).isEqualTo(message.toBuilder().id(id).build());
+        } finally {
+            db.drop(prefix);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void everyFieldOfTheMessageShouldReadBackFromItsRowDeliveryTimeAndPriorityIncluded(TestDatabase db)
+            throws Exception {
+        String prefix = TestDatabase.newPrefix();
+        db.create(JdbcSchema.Part.OUTBOX, prefix);
+        try (Connection connection = db.dataSource().getConnection()) {
+            Outbox outbox = Outbox.create(OutboxConfig.custom().tablePrefix(prefix).build());
+            connection.setAutoCommit(false);
+            Message message = Message.builder(bytes("due later")).id("order-1").key("customer-7").header("type", "created")
+                    .timestamp(Instant.ofEpochMilli(1_700_000_000_123L)).priority(7)
+                    .deliverAt(Instant.ofEpochMilli(1_900_000_000_456L)).build();
+            outbox.publish(connection, "orders", message);
+            connection.commit();
+
+            List<OutboxTable.Row> rows = new OutboxTable(prefix, Dialect.of(connection)).pending(connection, 1, List.of(0), 10);
+            assertThat(rows).hasSize(1);
+            assertThat(rows.get(0).message()).isEqualTo(message);
+        } finally {
+            db.drop(prefix);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aDelayShouldBeStoredAsTheDueTimeItGivesAtTheOutboxPublish(TestDatabase db) throws Exception {
+        String prefix = TestDatabase.newPrefix();
+        db.create(JdbcSchema.Part.OUTBOX, prefix);
+        MutableClock clock = new MutableClock();
+        try (Connection connection = db.dataSource().getConnection()) {
+            Outbox outbox = Outbox.create(OutboxConfig.custom().tablePrefix(prefix).clock(clock).build());
+            connection.setAutoCommit(false);
+            outbox.publish(connection, "orders", Message.builder(bytes("x")).id("order-1")
+                    .delay(Duration.ofMinutes(10)).build());
+            connection.commit();
+
+            List<OutboxTable.Row> rows = new OutboxTable(prefix, Dialect.of(connection)).pending(connection, 1, List.of(0), 10);
+            assertThat(rows).hasSize(1);
+            assertThat(rows.get(0).message().deliverAt()).as("due time")
+                    .isEqualTo(clock.instant().plus(Duration.ofMinutes(10)));
+            assertThat(rows.get(0).message().delay()).isNull();
         } finally {
             db.drop(prefix);
         }

@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,12 +20,17 @@ import java.util.TreeSet;
  * The SQL of the inbox table. Each operation runs inside the caller's transaction: it makes sure a
  * row exists for every id (insert if absent, so the next step can lock it), locks the rows in id
  * order ({@code SELECT ... FOR UPDATE}), applies the store's rules in memory ({@link InboxRows}) and
- * writes back the changed rows in one JDBC batch: a constant number of round trips per batch.
+ * writes back the changed rows in one JDBC batch: a constant number of round trips per batch. A claim
+ * whose row a concurrent purge deleted between the insert and the lock inserts it again, so every
+ * claim answered CLAIMED has its row written; a write that finds no row fails the transaction
+ * (which is then run again) instead of reporting success.
  */
 public final class InboxTable {
 
     /** The most ids put into one statement. */
     public static final int CHUNK = 500;
+    /** How many times a row deleted under a transaction (by a concurrent purge) is inserted again. */
+    static final int MAX_VANISHED_ROW_RETRIES = 3;
     private static final String COLUMNS = "namespace, message_id, token, state, expires_at";
 
     private final String table;
@@ -57,7 +63,7 @@ public final class InboxTable {
             firstTokens.putIfAbsent(lease.id(), lease.token());
         }
         insertIfAbsent(connection, namespace, firstTokens, now + leaseMillis);
-        InboxRows rows = lock(connection, namespace, firstTokens.keySet(), now);
+        InboxRows rows = new InboxRows(lockInserting(connection, namespace, firstTokens, now + leaseMillis), now);
         List<ClaimResult> results = rows.claimAll(leases, leaseMillis, redriven);
         write(connection, namespace, rows.changed());
         return results;
@@ -73,7 +79,7 @@ public final class InboxTable {
     public List<LeaseOutcome> completeAll(Connection connection, String namespace, List<Lease> leases, long now,
                                           long retentionMillis, char finalState) throws SQLException {
         List<String> ids = leases.stream().map(Lease::id).distinct().toList();
-        InboxRows rows = lock(connection, namespace, ids, now);
+        InboxRows rows = new InboxRows(lock(connection, namespace, ids), now);
         List<LeaseOutcome> results = rows.completeAll(leases, retentionMillis, finalState);
         write(connection, namespace, rows.changed());
         return results;
@@ -81,7 +87,7 @@ public final class InboxTable {
 
     /** Deletes the row of a live claim held by {@code lease}'s token; else LOST. */
     public LeaseOutcome release(Connection connection, String namespace, Lease lease, long now) throws SQLException {
-        InboxRows rows = lock(connection, namespace, List.of(lease.id()), now);
+        InboxRows rows = new InboxRows(lock(connection, namespace, List.of(lease.id())), now);
         if (!rows.releasable(lease)) {
             return LeaseOutcome.LOST;
         }
@@ -89,34 +95,66 @@ public final class InboxTable {
                 "DELETE FROM " + table + " WHERE namespace = ? AND message_id = ?")) {
             dialect.bindText(delete, 1, namespace);
             dialect.bindText(delete, 2, lease.id());
-            delete.executeUpdate();
+            if (delete.executeUpdate() != 1) {
+                throw vanished(1);
+            }
         }
         return LeaseOutcome.APPLIED;
     }
 
     /**
-     * For a transactional handler: makes sure {@code id} has a row (a claim with {@code token} if it
-     * had none), locks it until the transaction ends, and tells whether it is done already.
+     * For a transactional handler, before its effect: whether {@code id} is done (and not past its
+     * retention), read without a lock, so that nothing else waits on the handler while it runs.
      */
-    public boolean lockForEffect(Connection connection, String namespace, String id, String token, long now,
-                                 long leaseMillis) throws SQLException {
-        Map<String, String> one = Map.of(id, token);
-        insertIfAbsent(connection, namespace, one, now + leaseMillis);
-        return lock(connection, namespace, one.keySet(), now).isDone(id);
-    }
-
-    /** Marks the locked row of {@code id} done until {@code expiresAt}, keeping its owner token. */
-    public void markDone(Connection connection, String namespace, String id, long expiresAt) throws SQLException {
-        try (PreparedStatement update = connection.prepareStatement("UPDATE " + table
-                + " SET state = ?, expires_at = ? WHERE namespace = ? AND message_id = ?")) {
-            update.setString(1, String.valueOf(InboxRows.DONE));
-            update.setLong(2, expiresAt);
-            dialect.bindText(update, 3, namespace);
-            dialect.bindText(update, 4, id);
-            if (update.executeUpdate() != 1) {
-                throw new SQLException("the inbox row of message " + id + " vanished inside its transaction");
+    public boolean isDone(Connection connection, String namespace, String id, long now) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT token, state, expires_at FROM " + table
+                + " WHERE namespace = ? AND message_id = ?")) {
+            dialect.bindText(select, 1, namespace);
+            dialect.bindText(select, 2, id);
+            try (ResultSet rows = select.executeQuery()) {
+                if (!rows.next()) {
+                    return false;
+                }
+                InboxRows.Row row = new InboxRows.Row(dialect.readText(rows, 1), rows.getString(2).charAt(0),
+                        rows.getLong(3));
+                return new InboxRows(Map.of(id, row), now).isDone(id);
             }
         }
+    }
+
+    /**
+     * For a transactional handler, after its effect, in the effect's transaction: marks the row of
+     * {@code id} done until {@code doneUntil} unless it is done already, keeping its owner token (a
+     * missing row is first inserted as a claim of {@code token}). Locks the row only from here to the
+     * commit. Returns {@code false} when another transaction marked it done meanwhile (its commit came
+     * first): the caller must roll its effect back.
+     */
+    public boolean markDoneAfterEffect(Connection connection, String namespace, String id, String token, long now,
+                                       long leaseMillis, long doneUntil) throws SQLException {
+        for (int attempt = 0; attempt < MAX_VANISHED_ROW_RETRIES; attempt++) {
+            try (PreparedStatement update = connection.prepareStatement("UPDATE " + table
+                    + " SET state = ?, expires_at = ? WHERE namespace = ? AND message_id = ?"
+                    + " AND NOT (state = ? AND expires_at > ?)")) {
+                update.setString(1, String.valueOf(InboxRows.DONE));
+                update.setLong(2, doneUntil);
+                dialect.bindText(update, 3, namespace);
+                dialect.bindText(update, 4, id);
+                update.setString(5, String.valueOf(InboxRows.DONE));
+                update.setLong(6, now);
+                if (update.executeUpdate() == 1) {
+                    return true;
+                }
+            }
+            // no row to mark: done by another transaction (whose commit we waited for), or never claimed, or purged
+            InboxRows rows = new InboxRows(lock(connection, namespace, List.of(id)), now);
+            if (rows.isDone(id)) {
+                return false;
+            }
+            if (rows.row(id) == null) {
+                insertIfAbsent(connection, namespace, Map.of(id, token), now + leaseMillis);
+            }
+        }
+        throw vanished(1);
     }
 
     /** Deletes at most {@code limit} rows expired at {@code now}; returns how many. */
@@ -169,7 +207,27 @@ public final class InboxTable {
         }
     }
 
-    private InboxRows lock(Connection connection, String namespace, Iterable<String> ids, long now)
+    /**
+     * Locks the rows of the ids of {@code tokens}; a row deleted since it was inserted (a concurrent
+     * {@code purgeExpired} took an expired row that the insert left in place) is inserted again as a
+     * claim of its token and locked, so that every id has a row locked by this transaction.
+     */
+    private Map<String, InboxRows.Row> lockInserting(Connection connection, String namespace, Map<String, String> tokens,
+                                                     long expiresAt) throws SQLException {
+        Map<String, InboxRows.Row> found = lock(connection, namespace, tokens.keySet());
+        for (int attempt = 0; found.size() < tokens.size(); attempt++) {
+            Map<String, String> missing = new TreeMap<>(tokens);
+            missing.keySet().removeAll(found.keySet());
+            if (attempt == MAX_VANISHED_ROW_RETRIES) {
+                throw vanished(missing.size());
+            }
+            insertIfAbsent(connection, namespace, missing, expiresAt);
+            found.putAll(lock(connection, namespace, missing.keySet()));
+        }
+        return found;
+    }
+
+    private Map<String, InboxRows.Row> lock(Connection connection, String namespace, Iterable<String> ids)
             throws SQLException {
         List<String> sorted = new ArrayList<>(new TreeSet<>(toList(ids)));
         Map<String, InboxRows.Row> found = new HashMap<>();
@@ -190,7 +248,7 @@ public final class InboxTable {
                 }
             }
         }
-        return new InboxRows(found, now);
+        return found;
     }
 
     private void write(Connection connection, String namespace, Map<String, InboxRows.Row> changed)
@@ -209,8 +267,22 @@ public final class InboxTable {
                 dialect.bindText(update, 5, entry.getKey());
                 update.addBatch();
             }
-            update.executeBatch();
+            int[] counts = update.executeBatch();
+            long missed = Arrays.stream(counts).filter(count -> count == 0).count();
+            if (missed > 0) {
+                // the rows were locked by this transaction: an update that finds none must not be reported done
+                throw vanished((int) missed);
+            }
         }
+    }
+
+    /**
+     * A row this transaction locked or inserted is gone: the transaction is rolled back and run again
+     * ({@link Transactions#isTransient}), never reported as written.
+     */
+    private SQLException vanished(int rows) {
+        return new SQLException(rows + " row(s) of " + table + " vanished inside the transaction that held them"
+                + " (a concurrent purge?); the transaction is rolled back and run again", Transactions.RETRY_STATE);
     }
 
     private static List<String> toList(Iterable<String> ids) {

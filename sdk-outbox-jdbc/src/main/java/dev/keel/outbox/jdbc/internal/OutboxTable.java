@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,12 +14,30 @@ import java.util.Map;
 /** The SQL of the outbox and lane tables; every method runs in the caller's transaction. */
 public final class OutboxTable {
 
-    /** A pending row: its sequence number, topic and the message to publish. */
-    public record Row(long seq, String topic, Message message) {
+    /**
+     * A pending row: its sequence number, topic, message id and key, and the message to publish; or,
+     * for a row that cannot be read back as a message (edited by hand), no message and the reason.
+     */
+    public record Row(long seq, String topic, String id, String key, Message message, String unreadable) {
+
+        /** A row read back as {@code message}. */
+        public Row(long seq, String topic, Message message) {
+            this(seq, topic, message.id(), message.key(), message, null);
+        }
     }
 
+    /** A row to park, and why: the cause that refused it for good. */
+    public record Parking(long seq, String cause) {
+    }
+
+    /** The longest {@code park_cause} stored, in characters (the column's width). */
+    public static final int MAX_CAUSE_CHARS = 1000;
+
+    /** The columns added by the v2 upgrade script, which this version reads and writes. */
+    static final String V2_COLUMNS = "deliver_at, priority, parked_at, park_cause";
+
     private static final String INSERT_COLUMNS =
-            "(topic, message_id, message_key, key_hash, headers, payload, message_ts, created_at)";
+            "(topic, message_id, message_key, key_hash, headers, payload, message_ts, created_at, deliver_at, priority)";
 
     private final String table;
     private final String laneTable;
@@ -48,9 +67,13 @@ public final class OutboxTable {
         return (key != null ? key : id).hashCode() & 0x7fffffff;
     }
 
-    /** Inserts one message (its id already set); on PostgreSQL, notifies the relays on commit in the same statement. */
-    public void insert(Connection connection, String topic, Message message, long now) throws SQLException {
-        String values = " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    /**
+     * Inserts one message (its id already set) due at {@code deliverAt} ({@code null}: at once); on
+     * PostgreSQL, notifies the relays on commit in the same statement.
+     */
+    public void insert(Connection connection, String topic, Message message, Instant deliverAt, long now)
+            throws SQLException {
+        String values = " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         String sql = dialect == Dialect.POSTGRESQL
                 ? "WITH inserted AS (INSERT INTO " + table + " " + INSERT_COLUMNS + values
                         + " RETURNING seq) SELECT pg_notify(?, '') FROM inserted"
@@ -62,19 +85,32 @@ public final class OutboxTable {
             insert.setInt(4, keyHash(message.key(), message.id()));
             insert.setBytes(5, HeaderCodec.encode(message.headers()));
             insert.setBytes(6, message.payload());
-            if (message.timestamp() == null) {
-                insert.setNull(7, java.sql.Types.BIGINT);
-            } else {
-                insert.setLong(7, message.timestamp().toEpochMilli());
-            }
+            setMillis(insert, 7, message.timestamp());
             insert.setLong(8, now);
+            setMillis(insert, 9, deliverAt);
+            if (message.priority() == null) {
+                insert.setNull(10, Types.SMALLINT);
+            } else {
+                insert.setInt(10, message.priority());
+            }
             if (dialect == Dialect.POSTGRESQL) {
-                insert.setString(9, channel());
+                insert.setString(11, channel());
                 // the row is inserted; the notification is sent when the transaction commits
                 insert.executeQuery().close();
             } else {
                 insert.executeUpdate();
             }
+        }
+    }
+
+    /**
+     * Fails unless the table has the columns this version reads and writes (a table created by an
+     * earlier script lacks them): see {@link OutboxSchema#translate}.
+     */
+    public void checkColumns(Connection connection) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT seq, " + V2_COLUMNS + " FROM " + table
+                + " WHERE 1 = 0")) {
+            select.executeQuery().close(); // the columns exist
         }
     }
 
@@ -106,12 +142,19 @@ public final class OutboxTable {
         return locked;
     }
 
-    /** The oldest pending rows of {@code lanes} (of {@code laneCount}), at most {@code limit}, in sequence order. */
+    /**
+     * The oldest publishable rows of {@code lanes} (of {@code laneCount}), at most {@code limit}, in
+     * sequence order: rows that are not parked and have no parked row of their key (topic and key)
+     * before them.
+     */
     public List<Row> pending(Connection connection, int laneCount, List<Integer> lanes, int limit) throws SQLException {
         List<Row> pending = new ArrayList<>();
-        try (PreparedStatement select = connection.prepareStatement("SELECT seq, topic, message_id, message_key, headers,"
-                + " payload, message_ts FROM " + table + " WHERE MOD(key_hash, ?) IN (" + Dialect.placeholders(lanes.size())
-                + ") ORDER BY seq LIMIT ?")) {
+        try (PreparedStatement select = connection.prepareStatement("SELECT o.seq, o.topic, o.message_id,"
+                + " o.message_key, o.headers, o.payload, o.message_ts, o.deliver_at, o.priority FROM " + table + " o"
+                + " WHERE MOD(o.key_hash, ?) IN (" + Dialect.placeholders(lanes.size()) + ") AND o.parked_at IS NULL"
+                + " AND NOT EXISTS (SELECT 1 FROM " + table + " p WHERE p.parked_at IS NOT NULL AND p.topic = o.topic"
+                + " AND p.message_key = o.message_key AND p.seq < o.seq)"
+                + " ORDER BY o.seq LIMIT ?")) {
             int p = 1;
             select.setInt(p++, laneCount);
             for (int lane : lanes) {
@@ -120,20 +163,39 @@ public final class OutboxTable {
             select.setInt(p, limit);
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
-                    Message.Builder message = Message.builder(rows.getBytes(6)).id(rows.getString(3))
-                            .key(rows.getString(4));
-                    for (Map.Entry<String, String> header : HeaderCodec.decode(rows.getBytes(5)).entrySet()) {
-                        message.header(header.getKey(), header.getValue());
-                    }
-                    long timestamp = rows.getLong(7);
-                    if (!rows.wasNull()) {
-                        message.timestamp(Instant.ofEpochMilli(timestamp));
-                    }
-                    pending.add(new Row(rows.getLong(1), rows.getString(2), message.build()));
+                    pending.add(read(rows));
                 }
             }
         }
         return pending;
+    }
+
+    private static Row read(ResultSet rows) throws SQLException {
+        long seq = rows.getLong(1);
+        String topic = rows.getString(2);
+        String id = rows.getString(3);
+        String key = rows.getString(4);
+        try {
+            Message.Builder message = Message.builder(rows.getBytes(6)).id(id).key(key);
+            for (Map.Entry<String, String> header : HeaderCodec.decode(rows.getBytes(5)).entrySet()) {
+                message.header(header.getKey(), header.getValue());
+            }
+            Instant timestamp = millis(rows, 7);
+            if (timestamp != null) {
+                message.timestamp(timestamp);
+            }
+            Instant deliverAt = millis(rows, 8);
+            if (deliverAt != null) {
+                message.deliverAt(deliverAt);
+            }
+            int priority = rows.getInt(9);
+            if (!rows.wasNull()) {
+                message.priority(priority);
+            }
+            return new Row(seq, topic, id, key, message.build(), null);
+        } catch (RuntimeException e) {
+            return new Row(seq, topic, id, key, null, "the row cannot be read back as a message: " + e.getMessage());
+        }
     }
 
     /** Deletes the rows with these sequence numbers. */
@@ -148,5 +210,47 @@ public final class OutboxTable {
                 delete.executeUpdate();
             }
         }
+    }
+
+    /** Parks these rows at {@code now}, each with its cause (cut to {@value #MAX_CAUSE_CHARS} characters). */
+    public void park(Connection connection, List<Parking> parkings, long now) throws SQLException {
+        if (parkings.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement update = connection.prepareStatement("UPDATE " + table
+                + " SET parked_at = ?, park_cause = ? WHERE seq = ?")) {
+            for (Parking parking : parkings) {
+                update.setLong(1, now);
+                update.setString(2, cut(parking.cause()));
+                update.setLong(3, parking.seq());
+                update.addBatch();
+            }
+            update.executeBatch();
+        }
+    }
+
+    /** {@code cause} cut to {@value #MAX_CAUSE_CHARS} characters, never inside a surrogate pair. */
+    static String cut(String cause) {
+        if (cause.length() <= MAX_CAUSE_CHARS) {
+            return cause;
+        }
+        int end = MAX_CAUSE_CHARS - 3;
+        if (Character.isHighSurrogate(cause.charAt(end - 1))) {
+            end--;
+        }
+        return cause.substring(0, end) + "...";
+    }
+
+    private static void setMillis(PreparedStatement statement, int index, Instant instant) throws SQLException {
+        if (instant == null) {
+            statement.setNull(index, Types.BIGINT);
+        } else {
+            statement.setLong(index, instant.toEpochMilli());
+        }
+    }
+
+    private static Instant millis(ResultSet rows, int column) throws SQLException {
+        long millis = rows.getLong(column);
+        return rows.wasNull() ? null : Instant.ofEpochMilli(millis);
     }
 }

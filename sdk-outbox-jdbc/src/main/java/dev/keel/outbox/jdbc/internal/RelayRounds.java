@@ -1,18 +1,17 @@
 package dev.keel.outbox.jdbc.internal;
 
-import dev.keel.PublishReceipt;
 import dev.keel.Publisher;
+import dev.keel.metrics.MetricEvent;
+import dev.keel.metrics.MetricsRecorder;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -20,23 +19,36 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The relay's work: rounds, each one transaction that locks a group of lanes ({@code FOR UPDATE SKIP
- * LOCKED}: lanes another relay holds are skipped), reads the oldest pending rows of those lanes in
- * sequence order, publishes them pipelined, waits for the broker's confirmations, deletes each key's
- * confirmed prefix and commits. A row is deleted only when it and every earlier row of its key (on its
- * topic) in the round were confirmed: after a failed or timed-out publish, the later rows of that key
- * stay even if the broker confirmed them, and go out again after it in a later round, with the same
- * ids (consumers deduplicate). A crash before the commit leaves every row in place (and the lanes
- * free), so its messages are published again, with the same ids. Not thread-safe: one drain at a time.
+ * LOCKED}: lanes another relay holds are skipped), reads the oldest publishable rows of those lanes in
+ * sequence order, publishes them ({@link RoundSends}: one at a time per key, pipelined across keys),
+ * deletes the confirmed rows, parks the rows refused for good, and commits.
+ *
+ * <p>A drain works every group of lanes in turn, as long as a pass over them moves a row (publishes or
+ * parks it). A group whose round had a retriable failure (or a publish not confirmed in time) is left
+ * for the rest of the drain, and, in the relay's own drains, for a poll interval: the other groups go
+ * on, and the failed rows, with the rows of their keys behind them, are tried again then. A refused
+ * row is parked ({@code parked_at}, {@code park_cause}; counted as {@link MetricEvent#OUTBOX_PARKED},
+ * logged at WARN with its id and cause) and never picked again; the later rows of its key are not
+ * picked either until it is re-queued or deleted. A crash before the commit leaves every row in place
+ * (and the lanes free), so its messages are published again, with the same ids. Not thread-safe: one
+ * drain at a time.
  */
 public final class RelayRounds {
 
     private static final Logger LOG = LoggerFactory.getLogger(RelayRounds.class);
 
     /**
-     * What one round did: rows read, rows confirmed and deleted, rows whose publish failed or was not
-     * confirmed in time, and rows kept although confirmed because an earlier row of their key failed.
+     * What one round did: rows read, confirmed and deleted, parked, failed (retriably, or not confirmed
+     * in time), and held back unsent behind a failed or parked row of their key; and whether the
+     * publisher was found closed.
      */
-    public record Round(int read, int confirmed, int failed, int kept) {
+    public record Round(int read, int confirmed, int parked, int failed, int held, boolean publisherClosed) {
+        static final Round EMPTY = new Round(0, 0, 0, 0, 0, false);
+
+        /** Rows that left the relay's work: published, or parked. */
+        int moved() {
+            return confirmed + parked;
+        }
     }
 
     private final DataSource dataSource;
@@ -45,18 +57,31 @@ public final class RelayRounds {
     private final int batchSize;
     private final int lanesPerRound;
     private final Duration confirmTimeout;
+    private final long retryDelayNanos;
+    private final Clock clock;
+    private final MetricsRecorder metrics;
+    /** Per group of lanes whose last round failed: the nano time before which the relay's drains skip it. */
+    private final Map<Integer, Long> retryAfter = new HashMap<>();
     private OutboxTable table;
     private List<Integer> lanes;
     private int nextGroup;
 
+    /**
+     * Rounds of {@code batchSize} rows over {@code lanesPerRound} lanes, each waiting at most
+     * {@code confirmTimeout} for its confirms; a group of lanes whose round failed is tried again after
+     * {@code retryDelay}; rows are parked at {@code clock}'s time and counted on {@code metrics}.
+     */
     public RelayRounds(DataSource dataSource, Publisher publisher, String tablePrefix, int batchSize, int lanesPerRound,
-                       Duration confirmTimeout) {
+                       Duration confirmTimeout, Duration retryDelay, Clock clock, MetricsRecorder metrics) {
         this.dataSource = dataSource;
         this.publisher = publisher;
         this.tablePrefix = tablePrefix;
         this.batchSize = batchSize;
         this.lanesPerRound = lanesPerRound;
         this.confirmTimeout = confirmTimeout;
+        this.retryDelayNanos = retryDelay.toNanos();
+        this.clock = clock;
+        this.metrics = metrics;
     }
 
     /** The table, its dialect found on a first connection. */
@@ -69,40 +94,76 @@ public final class RelayRounds {
         return table;
     }
 
+    /** Fails, naming the script to apply, unless the table exists with every column this version needs. */
+    public void checkTable() throws SQLException {
+        OutboxTable outbox = table();
+        try (Connection connection = dataSource.getConnection()) {
+            outbox.checkColumns(connection);
+        } catch (SQLException e) {
+            throw OutboxSchema.translate(e, outbox.table());
+        }
+    }
+
     /**
-     * Publishes pending rows, round after round over every group of lanes, until a whole cycle over
-     * the lanes finds nothing, a round has a failed publish (those rows stay for a later drain), or
-     * {@code stopped} says so. Returns how many rows were published and deleted.
+     * Publishes pending rows, round after round over every group of lanes, until a whole pass over the
+     * lanes moves no row, the publisher is found closed, or {@code stopped} says so. A group whose round
+     * failed is not worked again in this drain; with {@code honourRetryDelay}, neither until its retry
+     * delay has passed. Returns how many rows were published and deleted.
+     *
+     * @throws SQLException when the database fails (a missing table or column told as such); the rows stay
      */
-    public long drain(BooleanSupplier stopped) throws SQLException {
+    public long drain(BooleanSupplier stopped, boolean honourRetryDelay) throws SQLException {
+        try {
+            return drainGroups(stopped, honourRetryDelay);
+        } catch (SQLException e) {
+            throw OutboxSchema.translate(e, tablePrefix + "outbox");
+        }
+    }
+
+    private long drainGroups(BooleanSupplier stopped, boolean honourRetryDelay) throws SQLException {
         List<Integer> all = lanes();
         int groups = (all.size() + lanesPerRound - 1) / lanesPerRound;
+        Set<Integer> failedInDrain = new HashSet<>();
         long published = 0;
-        int readInCycle = 0;
-        int roundsInCycle = 0;
-        while (!stopped.getAsBoolean()) {
-            Round round = round(all.get((nextGroup % groups) * lanesPerRound), all.size());
-            published += round.confirmed();
-            if (round.failed() > 0) {
-                LOG.warn("outbox relay: {} of {} messages were not confirmed by the broker, and {} later messages of"
-                        + " their keys are kept behind them; they stay in {} and are published again (same ids) in a"
-                        + " later round", round.failed(), round.read(), round.kept(), table.table());
-                break;
-            }
-            readInCycle += round.read();
-            if (round.read() >= batchSize) {
-                continue; // this group has more
-            }
-            nextGroup = (nextGroup + 1) % groups;
-            if (++roundsInCycle >= groups) {
-                if (readInCycle == 0) {
-                    break;
+        boolean moved = true;
+        while (moved && !stopped.getAsBoolean() && !Thread.currentThread().isInterrupted()) {
+            moved = false;
+            for (int step = 0; step < groups && !stopped.getAsBoolean(); step++) {
+                int group = nextGroup;
+                nextGroup = (nextGroup + 1) % groups;
+                if (failedInDrain.contains(group) || (honourRetryDelay && waiting(group))) {
+                    continue;
                 }
-                readInCycle = 0;
-                roundsInCycle = 0;
+                Round round;
+                do {
+                    round = round(all.get(group * lanesPerRound), all.size());
+                    published += round.confirmed();
+                    moved |= round.moved() > 0;
+                    if (round.publisherClosed()) {
+                        LOG.warn("outbox relay: the publisher is closed, so nothing is published; the rows stay in {}"
+                                + " (close the relay before the Keel whose publisher it uses)", table.table());
+                        return published;
+                    }
+                } while (round.failed() == 0 && round.read() >= batchSize && round.moved() > 0
+                        && !stopped.getAsBoolean());
+                if (round.failed() > 0) {
+                    failedInDrain.add(group);
+                    retryAfter.put(group, System.nanoTime() + retryDelayNanos);
+                    LOG.warn("outbox relay: {} of {} messages were not confirmed by the broker (a retriable failure, or"
+                            + " no confirm within {}); they and {} later messages of their keys stay in {}, unsent, and"
+                            + " are tried again in {}; other lanes go on", round.failed(), round.read(), confirmTimeout,
+                            round.held(), table.table(), Duration.ofNanos(retryDelayNanos));
+                } else {
+                    retryAfter.remove(group);
+                }
             }
         }
         return published;
+    }
+
+    private boolean waiting(int group) {
+        Long after = retryAfter.get(group);
+        return after != null && System.nanoTime() - after < 0;
     }
 
     private List<Integer> lanes() throws SQLException {
@@ -128,70 +189,42 @@ public final class RelayRounds {
     }
 
     private Round round(int fromLane, int laneCount) throws SQLException {
+        RoundSends.Outcome[] outcome = new RoundSends.Outcome[1];
+        Round round;
         try (Connection connection = dataSource.getConnection()) {
-            return Transactions.inTransaction(connection, tx -> {
+            round = Transactions.inTransaction(connection, tx -> {
                 List<Integer> locked = table.lockLanes(tx, fromLane, lanesPerRound);
                 if (locked.isEmpty()) {
-                    return new Round(0, 0, 0, 0);
+                    return Round.EMPTY;
                 }
                 List<OutboxTable.Row> rows = table.pending(tx, laneCount, locked, batchSize);
-                return publish(rows, confirmed -> table.delete(tx, confirmed));
+                if (rows.isEmpty()) {
+                    return Round.EMPTY;
+                }
+                RoundSends.Outcome sent = RoundSends.send(publisher, rows, confirmTimeout);
+                table.delete(tx, sent.confirmed());
+                table.park(tx, sent.refused().stream()
+                        .map(r -> new OutboxTable.Parking(r.row().seq(), r.cause())).toList(), clock.millis());
+                outcome[0] = sent;
+                return new Round(rows.size(), sent.confirmed().size(), sent.refused().size(), sent.failed(),
+                        sent.held(), sent.publisherClosed());
             });
         }
-    }
-
-    /** Deletes confirmed rows in the round's transaction. */
-    private interface Deletion {
-        void delete(List<Long> seqs) throws SQLException;
-    }
-
-    /** A row's ordering scope: its topic and key; keyless rows are ordered with nothing. */
-    private record KeyOnTopic(String topic, String key) {
-    }
-
-    /**
-     * Publishes the rows pipelined, in order, and deletes each key's confirmed prefix: a row confirmed in
-     * time whose key had no earlier failure in this round.
-     */
-    private Round publish(List<OutboxTable.Row> rows, Deletion deletion) throws SQLException {
-        List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>(rows.size());
-        for (OutboxTable.Row row : rows) {
-            CompletableFuture<PublishReceipt> future;
-            try {
-                future = publisher.publishAsync(row.topic(), row.message()).toCompletableFuture();
-            } catch (RuntimeException e) {
-                future = CompletableFuture.failedFuture(e);
-            }
-            sent.add(future);
+        if (outcome[0] != null) {
+            reportParked(outcome[0].refused());
         }
-        long deadline = System.nanoTime() + confirmTimeout.toNanos();
-        List<Long> confirmed = new ArrayList<>(rows.size());
-        Set<KeyOnTopic> failedKeys = new HashSet<>();
-        int failed = 0;
-        int kept = 0;
-        for (int i = 0; i < rows.size(); i++) {
-            OutboxTable.Row row = rows.get(i);
-            KeyOnTopic key = row.message().key() == null ? null : new KeyOnTopic(row.topic(), row.message().key());
-            if (key != null && failedKeys.contains(key)) {
-                kept++; // behind a failed row of its key: deleting it would let it overtake that row
-                continue;
-            }
-            try {
-                sent.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                confirmed.add(row.seq());
-            } catch (ExecutionException | TimeoutException e) {
-                failed++;
-                if (key != null) {
-                    failedKeys.add(key);
-                }
-                LOG.debug("outbox message {} to {} not confirmed: {}", row.message().id(), row.topic(), e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                failed = rows.size() - confirmed.size() - kept; // this row and the rest: outcome unknown, kept
-                break;
-            }
+        return round;
+    }
+
+    /** After the commit: each parked row counted and told, with what to do about it. */
+    private void reportParked(List<RoundSends.Refusal> refusals) {
+        for (RoundSends.Refusal refusal : refusals) {
+            OutboxTable.Row row = refusal.row();
+            metrics.count(MetricEvent.OUTBOX_PARKED, row.topic(), null);
+            LOG.warn("outbox relay: message {} to '{}' (row seq {}) was refused for good and is parked in {}: {}."
+                    + " The later messages of its key wait behind it. Once the cause is fixed, re-queue it (UPDATE {}"
+                    + " SET parked_at = NULL, park_cause = NULL WHERE seq = {}) or delete it", row.id(), row.topic(),
+                    row.seq(), table.table(), refusal.cause(), table.table(), row.seq());
         }
-        deletion.delete(confirmed);
-        return new Round(rows.size(), confirmed.size(), failed, kept);
     }
 }

@@ -11,6 +11,12 @@ import javax.sql.DataSource;
  */
 public final class Transactions {
 
+    /**
+     * The SQLState of a serialization failure: what a transaction that found its own rows changed under
+     * it reports, so that it is run again like one the database aborted.
+     */
+    public static final String RETRY_STATE = "40001";
+
     /** How many times a transaction aborted by a deadlock is run again before its error is thrown. */
     public static final int MAX_DEADLOCK_RETRIES = 10;
 
@@ -88,12 +94,18 @@ public final class Transactions {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException sql) {
                 String state = sql.getSQLState();
-                if ("40001".equals(state) || "40P01".equals(state) || sql.getErrorCode() == 1213) {
+                if (RETRY_STATE.equals(state) || "40P01".equals(state) || sql.getErrorCode() == 1213) {
                     return true;
                 }
             }
         }
         return false;
+    }
+
+    /** A column that does not exist: the table is of an earlier layout. */
+    public static boolean isMissingColumn(SQLException e) {
+        String state = e.getSQLState();
+        return "42703".equals(state) || "42S22".equals(state) || e.getErrorCode() == 1054;
     }
 
     /** A table or relation that does not exist: the schema was not applied. */

@@ -12,6 +12,7 @@ import dev.keel.dedup.jdbc.JdbcIdempotencyStore;
 import dev.keel.dedup.jdbc.JdbcStoreConfig;
 import dev.keel.kafka.KafkaAdapter;
 import dev.keel.outbox.jdbc.JdbcSchema;
+import dev.keel.outbox.jdbc.testing.Effects;
 import dev.keel.outbox.jdbc.testing.KafkaWire;
 import dev.keel.outbox.jdbc.testing.TestDatabase;
 import dev.keel.testbrokers.BrokerKind;

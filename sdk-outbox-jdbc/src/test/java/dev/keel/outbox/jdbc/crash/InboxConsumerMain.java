@@ -9,6 +9,7 @@ import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.jdbc.JdbcIdempotencyStore;
 import dev.keel.dedup.jdbc.JdbcStoreConfig;
 import dev.keel.kafka.KafkaAdapter;
+import dev.keel.outbox.jdbc.testing.Effects;
 import dev.keel.outbox.jdbc.testing.KafkaWire;
 import dev.keel.outbox.jdbc.testing.TestDatabase;
 import java.sql.Connection;

@@ -15,6 +15,7 @@ import dev.keel.outbox.jdbc.JdbcSchema;
 import dev.keel.outbox.jdbc.Outbox;
 import dev.keel.outbox.jdbc.OutboxConfig;
 import dev.keel.outbox.jdbc.OutboxRelay;
+import dev.keel.outbox.jdbc.testing.Effects;
 import dev.keel.outbox.jdbc.testing.KafkaWire;
 import dev.keel.outbox.jdbc.testing.TestDatabase;
 import dev.keel.testbrokers.BrokerKind;

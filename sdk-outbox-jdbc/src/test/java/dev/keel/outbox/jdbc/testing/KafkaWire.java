@@ -10,9 +10,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -22,8 +29,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class KafkaWire implements AutoCloseable {
 
-    /** One record: its Keel id, key and partition. */
-    public record Copy(String id, String key, int partition) {
+    /** One record: its Keel id, key, partition and headers. */
+    public record Copy(String id, String key, int partition, Map<String, String> headers) {
     }
 
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -48,11 +55,36 @@ public final class KafkaWire implements AutoCloseable {
                 .property(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
     }
 
+    /** Creates {@code topic} with {@code partitions} partitions and the topic configs {@code configs}. */
+    public static void createTopic(String bootstrap, String topic, int partitions, Map<String, String> configs)
+            throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all()
+                    .get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Sets the topic configs {@code configs} of {@code topic}. */
+    public static void alterTopic(String bootstrap, String topic, Map<String, String> configs) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            List<AlterConfigOp> ops = configs.entrySet().stream()
+                    .map(e -> new AlterConfigOp(new ConfigEntry(e.getKey(), e.getValue()), AlterConfigOp.OpType.SET))
+                    .toList();
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), ops)).all()
+                    .get(30, TimeUnit.SECONDS);
+        }
+    }
+
     /** Polls once more and returns every record read so far. */
     public synchronized List<Copy> poll() {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+            Map<String, String> headers = new LinkedHashMap<>();
+            for (Header header : record.headers()) {
+                headers.put(header.key(), new String(header.value(), StandardCharsets.UTF_8));
+            }
             copies.add(new Copy(header(record, KeelHeaders.ID),
-                    record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8), record.partition()));
+                    record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8), record.partition(),
+                    Map.copyOf(headers)));
         }
         return List.copyOf(copies);
     }

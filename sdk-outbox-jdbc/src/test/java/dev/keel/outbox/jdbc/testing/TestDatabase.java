@@ -59,6 +59,15 @@ public enum TestDatabase {
         return new SimpleDataSource(url(), user(), password());
     }
 
+    /**
+     * A data source whose sessions wait at most 1 s for a row lock (PostgreSQL {@code lock_timeout}, MariaDB
+     * {@code innodb_lock_wait_timeout}; the defaults are no limit and 50 s), then fail the statement.
+     */
+    public DataSource dataSourceWithShortLockWaits() {
+        String setting = this == MARIADB ? "sessionVariables=innodb_lock_wait_timeout=1" : "options=-c%20lock_timeout=1000";
+        return new SimpleDataSource(url() + (url().contains("?") ? "&" : "?") + setting, user(), password());
+    }
+
     /** A table prefix no other test uses. */
     public static String newPrefix() {
         return "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 12) + "_";

@@ -6,6 +6,10 @@
 -- One row per message waiting to be published; the relay deletes it once the broker confirmed it.
 -- seq gives the publish order; key_hash (a non-negative hash of the key, or of the id when the
 -- message has no key) selects the lane, so one key's messages are always published by one relay at a time.
+-- deliver_at (epoch ms) and priority are the message's due time and priority, published with it.
+-- A row the broker or the publisher refused for good is parked: parked_at (epoch ms) and park_cause are
+-- set, the relay never picks it again, and the later rows of its key (topic and key) wait behind it until
+-- it is re-queued (both set back to NULL) or deleted.
 CREATE TABLE keel_outbox (
     seq         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     topic       VARCHAR(255) NOT NULL,
@@ -15,8 +19,14 @@ CREATE TABLE keel_outbox (
     headers     BYTEA NOT NULL,
     payload     BYTEA NOT NULL,
     message_ts  BIGINT,
-    created_at  BIGINT NOT NULL
+    created_at  BIGINT NOT NULL,
+    deliver_at  BIGINT,
+    priority    SMALLINT,
+    parked_at   BIGINT,
+    park_cause  VARCHAR(1000)
 );
+
+CREATE INDEX keel_outbox_parked ON keel_outbox (topic, message_key, seq) WHERE parked_at IS NOT NULL;
 
 -- The lanes: a relay publishes the messages of the lanes it holds locked (FOR UPDATE SKIP LOCKED),
 -- so relays share the work and never publish one row at the same time. The number of rows is the

@@ -1,4 +1,4 @@
-package dev.keel.outbox.jdbc.crash;
+package dev.keel.outbox.jdbc.testing;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -10,19 +10,19 @@ import java.util.Map;
 import javax.sql.DataSource;
 
 /** The test's side effect: a row per application of a message in {@code <prefix>effects}, duplicates kept. */
-final class Effects {
+public final class Effects {
 
     private Effects() {
     }
 
-    static void createTable(DataSource dataSource, String prefix) throws SQLException {
+    public static void createTable(DataSource dataSource, String prefix) throws SQLException {
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
             statement.execute("CREATE TABLE " + prefix + "effects (message_id VARCHAR(255) NOT NULL)");
         }
     }
 
     /** Applies the effect of {@code id} on {@code connection}, in its current transaction. */
-    static void apply(Connection connection, String prefix, String id) throws SQLException {
+    public static void apply(Connection connection, String prefix, String id) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + prefix
                 + "effects (message_id) VALUES (?)")) {
             insert.setString(1, id);
@@ -31,7 +31,7 @@ final class Effects {
     }
 
     /** How many times each message's effect was applied (committed). */
-    static Map<String, Integer> counts(DataSource dataSource, String prefix) throws SQLException {
+    public static Map<String, Integer> counts(DataSource dataSource, String prefix) throws SQLException {
         Map<String, Integer> counts = new HashMap<>();
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
              ResultSet rows = statement.executeQuery("SELECT message_id, COUNT(*) FROM " + prefix

@@ -1,0 +1,152 @@
+package dev.keel.outbox.jdbc.internal;
+
+import dev.keel.Publisher;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The publishes of one round's rows. A key's rows (same topic and key) go out one at a time, in
+ * sequence order: the next is published only once the broker confirmed the one before. Rows of
+ * different keys, and keyless rows, are published pipelined. So when a row fails or is refused, the
+ * later rows of its key have not been sent: they stay, unsent, and no row the broker confirmed ever
+ * needs to be sent again to keep its key's order. All of it on the calling thread: the publishers'
+ * callbacks only queue the index of the row whose publish completed.
+ */
+final class RoundSends {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RoundSends.class);
+
+    /** A row the broker or the publisher refused for good, and why. */
+    record Refusal(OutboxTable.Row row, String cause) {
+    }
+
+    /**
+     * What the round's publishes came to: the confirmed rows' sequence numbers; the refused rows; how
+     * many failed retriably or were not confirmed within the confirm timeout; how many were not sent
+     * (behind a failed or refused row of their key, or not reached within the timeout); and whether
+     * the publisher was found closed.
+     */
+    record Outcome(List<Long> confirmed, List<Refusal> refused, int failed, int held, boolean publisherClosed) {
+    }
+
+    /** A row's ordering scope: its topic and key. */
+    private record KeyOnTopic(String topic, String key) {
+    }
+
+    private final Publisher publisher;
+    private final List<OutboxTable.Row> rows;
+    private final List<ArrayDeque<Integer>> chainOf;
+    private final CompletableFuture<?>[] futures;
+    private final BlockingQueue<Integer> completed = new LinkedBlockingQueue<>();
+    private final List<Long> confirmed = new ArrayList<>();
+    private final List<Refusal> refused = new ArrayList<>();
+    private final long deadline;
+    private int outstanding;
+    private int failed;
+    private boolean publisherClosed;
+
+    private RoundSends(Publisher publisher, List<OutboxTable.Row> rows, Duration confirmTimeout) {
+        this.publisher = publisher;
+        this.rows = rows;
+        this.futures = new CompletableFuture<?>[rows.size()];
+        this.deadline = System.nanoTime() + confirmTimeout.toNanos();
+        this.chainOf = new ArrayList<>(rows.size());
+        Map<KeyOnTopic, ArrayDeque<Integer>> chains = new HashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+            OutboxTable.Row row = rows.get(i);
+            ArrayDeque<Integer> chain = row.key() == null ? new ArrayDeque<>()
+                    : chains.computeIfAbsent(new KeyOnTopic(row.topic(), row.key()), k -> new ArrayDeque<>());
+            chain.addLast(i);
+            chainOf.add(chain);
+        }
+    }
+
+    /**
+     * Publishes {@code rows} (in sequence order) as described above and waits, at most
+     * {@code confirmTimeout} in all, for their outcomes. An interrupt ends the wait: the rows not yet
+     * confirmed count as failed, and the thread stays interrupted.
+     */
+    static Outcome send(Publisher publisher, List<OutboxTable.Row> rows, Duration confirmTimeout) {
+        return new RoundSends(publisher, rows, confirmTimeout).run();
+    }
+
+    private Outcome run() {
+        for (int i = 0; i < rows.size(); i++) {
+            if (chainOf.get(i).peekFirst() == i) {
+                start(i);
+            }
+        }
+        try {
+            while (outstanding > 0) {
+                long wait = deadline - System.nanoTime();
+                Integer done = wait > 0 ? completed.poll(wait, TimeUnit.NANOSECONDS) : completed.poll();
+                if (done == null) {
+                    break; // not confirmed within the confirm timeout: they count as failed below
+                }
+                outstanding--;
+                settle(done);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        failed += outstanding;
+        int held = rows.size() - confirmed.size() - refused.size() - failed;
+        return new Outcome(confirmed, refused, failed, held, publisherClosed);
+    }
+
+    /** Publishes row {@code i}; an unreadable row is refused at once, unsent. */
+    private void start(int i) {
+        OutboxTable.Row row = rows.get(i);
+        if (row.message() == null) {
+            refused.add(new Refusal(row, row.unreadable()));
+            return;
+        }
+        CompletableFuture<?> future;
+        try {
+            future = publisher.publishAsync(row.topic(), row.message()).toCompletableFuture();
+        } catch (RuntimeException e) {
+            future = CompletableFuture.failedFuture(e);
+        }
+        futures[i] = future;
+        outstanding++;
+        future.whenComplete((receipt, error) -> completed.add(i));
+    }
+
+    /** Row {@code i}'s publish completed: records how, and publishes the next row of its key if confirmed. */
+    private void settle(int i) {
+        OutboxTable.Row row = rows.get(i);
+        Throwable error = futures[i].handle((receipt, failure) -> failure).join();
+        if (error == null) {
+            confirmed.add(row.seq());
+            ArrayDeque<Integer> chain = chainOf.get(i);
+            chain.pollFirst();
+            Integer next = chain.peekFirst();
+            if (next != null && !publisherClosed && !Thread.currentThread().isInterrupted()
+                    && deadline - System.nanoTime() > 0) {
+                start(next);
+            }
+            return;
+        }
+        switch (Refusals.of(error)) {
+            case REFUSED -> refused.add(new Refusal(row, Refusals.describe(error)));
+            case CLOSED -> {
+                publisherClosed = true;
+                failed++;
+            }
+            default -> {
+                failed++;
+                LOG.debug("outbox message {} to {} not confirmed: {}", row.id(), row.topic(), Refusals.describe(error));
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+-- Keel transactional outbox for PostgreSQL 12 or later.
+-- Apply it with your migration tool (Flyway, Liquibase, psql -f); Keel never creates tables itself.
+-- Every name starts with keel_: to use another prefix, replace keel_ throughout (the configs'
+-- tablePrefix must then match).
+
+-- One row per message waiting to be published; the relay deletes it once the broker confirmed it.
+-- seq gives the publish order; key_hash (a non-negative hash of the key, or of the id when the
+-- message has no key) selects the lane, so one key's messages are always published by one relay at a time.
+CREATE TABLE keel_outbox (
+    seq         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    topic       VARCHAR(255) NOT NULL,
+    message_id  VARCHAR(255) NOT NULL,
+    message_key VARCHAR(255),
+    key_hash    INTEGER NOT NULL,
+    headers     BYTEA NOT NULL,
+    payload     BYTEA NOT NULL,
+    message_ts  BIGINT,
+    created_at  BIGINT NOT NULL
+);
+
+-- The lanes: a relay publishes the messages of the lanes it holds locked (FOR UPDATE SKIP LOCKED),
+-- so relays share the work and never publish one row at the same time. The number of rows is the
+-- number of lanes (16 here); change it only while no relay runs.
+CREATE TABLE keel_outbox_lane (
+    lane INTEGER PRIMARY KEY
+);
+
+INSERT INTO keel_outbox_lane (lane) VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12), (13), (14), (15);
