@@ -1,6 +1,7 @@
 package dev.keel.kafka;
 
 import dev.keel.ClosedException;
+import dev.keel.KeelException;
 import dev.keel.PartitionRewind;
 import dev.keel.TopicSpec;
 import dev.keel.kafka.internal.ClientProperties;
@@ -153,13 +154,21 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
         synchronized (this) {
             ensureOpen();
         }
+        if (!config.topicAutoCreation() && admin().describe(settings.topic()).isEmpty()) {
+            // a consumer of a missing topic would report itself running, find the topic only at a later metadata
+            // refresh once it is declared, and (starting at the end) skip what was published meanwhile
+            throw new KeelException("topic " + settings.topic() + " does not exist on Kafka: declare it with "
+                    + "ensureTopology before subscribing", false);
+        }
         settings.deadLetterTopic().ifPresent(deadLetters ->
                 admin().ensureDeadLetterTopic(settings.topic(), deadLetters, config.topicAutoCreation()));
         // delayed delivery: the consumer runs its topic's delay forwarder (group keel-delay-<topic>) once the
         // delay topic exists; the first delayed publish creates it
         String topic = settings.topic();
+        TopicAdmin topics = admin();
         return new ForwardingConsumer(new KafkaReceiver(config, settings), topic,
-                () -> new DelayForwarder(config, topic, Clock.systemUTC()), forwarding());
+                () -> new DelayForwarder(config, topic, defaultDeadLetterTopic(topic), topics, Clock.systemUTC()),
+                forwarding());
     }
 
     /** The adapter's lazy starter of delay forwarders, created with the first consumer. */

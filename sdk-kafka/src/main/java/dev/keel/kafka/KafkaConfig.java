@@ -146,6 +146,8 @@ public final class KafkaConfig {
      * How soon at the latest a running subscription notices that its topic's delay topic was created
      * by another process, and starts forwarding delayed messages (see docs/kafka.md, "Delayed
      * delivery"). Until then it runs no forwarder and costs one {@code describeTopics} per interval.
+     * Also how old a producer's knowledge of a topic's limits may get before a delayed publish reads
+     * them again and brings the delay topic in step (in the background).
      */
     public Duration delayTopicCheckInterval() { return delayTopicCheckInterval; }
 

@@ -16,11 +16,17 @@ public interface TransactionalPipeline extends AutoCloseable {
 
     /**
      * Why the loop stopped on its own: for example another instance with the same {@code transactional.id}
-     * fenced this one ({@code ProducerFencedException}). Empty while it runs and after a plain close.
+     * fenced this one ({@code ProducerFencedException}). Empty while it runs and after a plain close. Timeouts
+     * and a transaction aborted by the coordinator for its age never stop it: the commit is repeated, or the batch
+     * runs again.
      */
     Optional<Throwable> failure();
 
-    /** Stops the loop, aborting the open transaction (its batch is processed again by the next owner). */
+    /**
+     * Stops the loop and waits for it up to the adapter's {@code closeTimeout} plus a second. A batch still being
+     * transformed is aborted, never committed, also when the transform returns after this method did (its records
+     * are processed again by the next owner); a commit already sent is completed, or aborted, by the coordinator.
+     */
     @Override
     void close();
 }

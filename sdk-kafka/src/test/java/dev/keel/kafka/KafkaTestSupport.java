@@ -10,6 +10,9 @@ import java.util.Set;
 import dev.keel.testbrokers.UniqueNames;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -18,6 +21,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.awaitility.Awaitility;
@@ -48,8 +52,50 @@ final class KafkaTestSupport {
     }
 
     static void createTopic(String bootstrap, String topic, int partitions) throws Exception {
+        createTopic(bootstrap, topic, partitions, Map.of());
+    }
+
+    static void createTopic(String bootstrap, String topic, int partitions, Map<String, String> configs)
+            throws Exception {
         try (Admin admin = admin(bootstrap)) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all().get();
+        }
+    }
+
+    /** Sets {@code configs} on the topic, as Kafka's tools would (an operator changing it). */
+    static void alterTopic(String bootstrap, String topic, Map<String, String> configs) throws Exception {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        List<AlterConfigOp> ops = configs.entrySet().stream()
+                .map(e -> new AlterConfigOp(new ConfigEntry(e.getKey(), e.getValue()), AlterConfigOp.OpType.SET))
+                .toList();
+        try (Admin admin = admin(bootstrap)) {
+            admin.incrementalAlterConfigs(Map.of(resource, ops)).all().get();
+        }
+    }
+
+    /** The topic's effective value of config {@code name} (null when the topic does not exist). */
+    static String topicConfig(String bootstrap, String topic, String name) throws Exception {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try (Admin admin = admin(bootstrap)) {
+            if (!admin.listTopics().names().get().contains(topic)) {
+                return null;
+            }
+            ConfigEntry entry = admin.describeConfigs(Set.of(resource)).all().get().get(resource).get(name);
+            return entry == null ? null : entry.value();
+        }
+    }
+
+    /** The end offset of each partition of {@code topic}, by partition number. */
+    static Map<Integer, Long> endOffsets(String bootstrap, String topic) throws Exception {
+        try (Admin admin = admin(bootstrap)) {
+            int partitions = admin.describeTopics(Set.of(topic)).allTopicNames().get().get(topic).partitions().size();
+            Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                specs.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+            Map<Integer, Long> out = new HashMap<>();
+            admin.listOffsets(specs).all().get().forEach((tp, info) -> out.put(tp.partition(), info.offset()));
+            return out;
         }
     }
 

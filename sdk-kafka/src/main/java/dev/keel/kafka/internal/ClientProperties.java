@@ -63,7 +63,8 @@ public final class ClientProperties {
                 .orElse(settings.group()));
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // a broadcast instance's group is new when the instance is: it reads what is published from now on
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, settings.broadcast() ? "latest" : config.autoOffsetReset());
+        // (from where each partition ended when it started: StartPositions)
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, startsAtLatest(config, settings) ? "latest" : "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(config.maxPollRecords(), settings.maxInFlight()));
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, config.topicAutoCreation());
         p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
@@ -73,9 +74,26 @@ public final class ClientProperties {
         return p;
     }
 
-    /** The delay forwarder's consumer: group {@code group}, from the earliest record, manual commits. */
+    /** Whether a consumer with these settings starts at the end of partitions its group has no offset for. */
+    static boolean startsAtLatest(KafkaConfig config, ConsumerSettings settings) {
+        return settings.broadcast() || "latest".equals(config.autoOffsetReset());
+    }
+
+    /**
+     * The delay forwarder's consumer: group {@code group}, from the earliest record, manual commits, at most
+     * {@link KafkaConfig#DEFAULT_MAX_POLL_RECORDS} records a poll (what it commits about its buffer stays bounded:
+     * {@link ForwardedOffsets}), and incremental rebalances (cooperative-sticky on the classic protocol, whatever
+     * assignor the properties name for subscriptions; the {@code consumer} protocol is incremental itself), so a
+     * forwarder joining or leaving moves only the partitions that change owner.
+     */
     public static Map<String, Object> forwarder(KafkaConfig config, String group) {
         Map<String, Object> p = common(config, config.clientId() + "-" + group + "-" + CONSUMER_SEQUENCE.incrementAndGet());
+        if ("consumer".equalsIgnoreCase(String.valueOf(p.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG)))) {
+            p.remove(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG);
+        } else {
+            p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        }
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, KafkaConfig.DEFAULT_MAX_POLL_RECORDS);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

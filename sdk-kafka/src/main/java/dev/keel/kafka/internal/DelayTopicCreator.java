@@ -1,48 +1,174 @@
 package dev.keel.kafka.internal;
 
+import dev.keel.KeelException;
 import dev.keel.spi.OutboundRecord;
-import java.util.Set;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates a topic's delay topic (like the topic: partitions, replication, {@code min.insync.replicas})
- * the first time this producer sends a delayed record to it, and then tells {@code onReady} (the
- * topic's name), so that this adapter's subscriptions of the topic start their delay forwarders at
- * once. Thread-safe.
+ * Creates a topic's delay topic the first time this producer sends a delayed record to it (like the topic:
+ * partitions, replication, {@code min.insync.replicas}, and its limits: {@link DelayTopicLimits}; never compacted),
+ * or brings an existing one's limits in step with the topic's, and then tells {@code onReady} (the topic's name),
+ * so that this adapter's subscriptions of the topic start their delay forwarders at once. Afterwards a delayed send
+ * reads the topic's limits again when they are older than {@code checkInterval} (in the background: that send is
+ * checked against the limits known), and changes the delay topic where they differ, so that a limit an operator
+ * changes on the topic reaches the delay topic within an interval of the next delayed publish. A record the topic
+ * refuses whatever the delay topic's settings (no key, compacted topic) is refused here. Thread-safe.
  */
 final class DelayTopicCreator {
 
     private static final Logger LOG = LoggerFactory.getLogger(DelayTopicCreator.class);
 
+    /** What is known of one topic's limits. */
+    private static final class State {
+        volatile DelayTopicLimits limits;
+        volatile long checkedNanos = System.nanoTime();
+        final AtomicBoolean checking = new AtomicBoolean();
+        /** A failure to keep the delay topic in step was logged at WARN (later ones are not). */
+        volatile boolean warnedNotInStep;
+        volatile boolean warnedCompacted;
+
+        State(DelayTopicLimits limits) {
+            this.limits = limits;
+        }
+    }
+
     private final TopicAdmin admin;
     private final boolean autoCreation;
     private final Consumer<String> onReady;
-    private final Set<String> ensured = ConcurrentHashMap.newKeySet();
+    private final long checkIntervalNanos;
+    private final Map<String, State> states = new ConcurrentHashMap<>();
 
-    DelayTopicCreator(TopicAdmin admin, boolean autoCreation, Consumer<String> onReady) {
+    DelayTopicCreator(TopicAdmin admin, boolean autoCreation, Duration checkInterval, Consumer<String> onReady) {
         this.admin = admin;
         this.autoCreation = autoCreation;
+        this.checkIntervalNanos = checkInterval.toNanos();
         this.onReady = onReady;
     }
 
-    /** {@code record} bound for its topic's delay topic, created first if needed (blocks then). */
+    /**
+     * {@code record} bound for its topic's delay topic, created first if needed (blocks then).
+     *
+     * @throws KeelException when the delay topic cannot be made ready, or the topic refuses the record
+     */
     OutboundRecord toDelayTopic(OutboundRecord record) {
-        String delayTopic = DelayTopics.delayTopic(record.topic());
-        if (!ensured.contains(delayTopic)) {
-            admin.ensureDeadLetterTopic(record.topic(), delayTopic, autoCreation);
-            if (ensured.add(delayTopic)) {
-                LOG.debug("Kafka delay topic {} is ready", delayTopic);
-                onReady.accept(record.topic());
+        String topic = record.topic();
+        State state = states.get(topic);
+        if (state == null) {
+            State prepared = prepare(topic);
+            state = states.putIfAbsent(topic, prepared);
+            if (state == null) {
+                state = prepared;
+                LOG.debug("Kafka delay topic of {} is ready ({})", topic, prepared.limits);
+                onReady.accept(topic);
             }
+        } else if (System.nanoTime() - state.checkedNanos >= checkIntervalNanos) {
+            refresh(topic, state);
         }
-        return record.withTopic(delayTopic);
+        state.limits.check(record);
+        return record.withTopic(DelayTopics.delayTopic(topic));
     }
 
-    /** Forgets that {@code topic}'s delay topic exists (it was deleted): the next delayed send ensures it again. */
+    /** Forgets {@code topic}'s delay topic (it was deleted): the next delayed send ensures it again. */
     void forget(String topic) {
-        ensured.remove(DelayTopics.delayTopic(topic));
+        states.remove(topic);
+    }
+
+    private State prepare(String topic) {
+        DelayTopicLimits limits = join(limitsOf(topic));
+        boolean created = admin.ensureLike(topic, DelayTopics.delayTopic(topic), autoCreation, limits.forCreation());
+        State state = new State(limits);
+        if (!created && limits != DelayTopicLimits.UNKNOWN) {
+            try {
+                join(keepInStep(topic, limits, state));
+            } catch (KeelException e) {
+                // logged by keepInStep; the delay topic is used as it is
+            }
+        }
+        return state;
+    }
+
+    /** Reads the topic's limits again and brings the delay topic in step, unless a check is under way. */
+    private void refresh(String topic, State state) {
+        if (!state.checking.compareAndSet(false, true)) {
+            return;
+        }
+        limitsOf(topic).thenCompose(limits -> {
+            state.limits = limits;
+            return limits == DelayTopicLimits.UNKNOWN ? CompletableFuture.completedFuture(null)
+                    : keepInStep(topic, limits, state);
+        }).whenComplete((done, error) -> {
+            if (error != null) {
+                LOG.debug("Checking the limits of the delay topic of {} failed (checked again later): {}", topic,
+                        error.toString());
+            }
+            state.checkedNanos = System.nanoTime();
+            state.checking.set(false);
+        });
+    }
+
+    /** The topic's limits; {@link DelayTopicLimits#UNKNOWN} when it does not exist (yet). */
+    private CompletionStage<DelayTopicLimits> limitsOf(String topic) {
+        return admin.configs(topic).handle((configs, error) -> {
+            if (error == null) {
+                return DelayTopicLimits.of(configs);
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause()
+                    : error;
+            if (cause instanceof UnknownTopicOrPartitionException) {
+                return DelayTopicLimits.UNKNOWN;
+            }
+            throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
+        });
+    }
+
+    /** Sets on the delay topic the limits of {@code limits} it differs in. */
+    private CompletionStage<Void> keepInStep(String topic, DelayTopicLimits limits, State state) {
+        String delayTopic = DelayTopics.delayTopic(topic);
+        return admin.configs(delayTopic).thenCompose(configs -> {
+            if (configs.getOrDefault(TopicConfig.CLEANUP_POLICY_CONFIG, "").contains(TopicConfig.CLEANUP_POLICY_COMPACT)
+                    && !state.warnedCompacted) {
+                state.warnedCompacted = true;
+                LOG.warn("Kafka delay topic {} is compacted: compaction drops the waiting delayed messages of a key "
+                        + "but the last; set its cleanup.policy to delete", delayTopic);
+            }
+            Map<String, String> differing = limits.differences(configs);
+            if (differing.isEmpty()) {
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            return admin.setConfigs(delayTopic, differing).whenComplete((done, error) -> {
+                if (error == null) {
+                    LOG.info("Kafka delay topic {} now has {}'s {}", delayTopic, topic, differing);
+                } else if (!state.warnedNotInStep) {
+                    state.warnedNotInStep = true;
+                    LOG.warn("Could not give Kafka delay topic {} the limits of {} ({}): {}. Delayed messages {} "
+                                    + "refuses when they are due go to its dead-letter topic; allow this client to "
+                                    + "alter the configuration of {}", delayTopic, topic, differing, error.toString(),
+                            topic, delayTopic);
+                }
+            });
+        });
+    }
+
+    private static <T> T join(CompletionStage<T> stage) {
+        try {
+            return stage.toCompletableFuture().join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof KeelException k) {
+                throw k;
+            }
+            throw new KeelException("Kafka failed: " + cause, cause, true);
+        }
     }
 }

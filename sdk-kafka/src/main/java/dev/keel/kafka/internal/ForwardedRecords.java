@@ -3,6 +3,7 @@ package dev.keel.kafka.internal;
 import dev.keel.KeelHeaders;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -11,12 +12,24 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * the time it is made, not with the publish time: Kafka judges a record by its timestamp (the topic's retention,
  * {@code message.timestamp.before.max.ms}), and a record as old as its publish time plus its delay (plus, for a
  * retry copy, the delays of its earlier attempts) could be refused or deleted as soon as it arrives. The publish
- * time therefore travels as a {@code keel-ts} header on forwarded records only, which {@link RecordMapping}
- * reads as the delivery's timestamp.
+ * time therefore travels as a {@code keel-ts} header on delayed records only (written when the record enters the
+ * delay topic, so that it is stored as large as its forward will be, and kept by the forward), which
+ * {@link RecordMapping} reads as the delivery's timestamp.
  */
 final class ForwardedRecords {
 
     private ForwardedRecords() {
+    }
+
+    /**
+     * Adds {@code keel-ts} = the record's timestamp to a delayed record bound for the delay topic, so that it is as
+     * large as its forward will be (a forward keeps the {@code keel-ts} it finds).
+     */
+    static void addPublishTime(ProducerRecord<byte[], byte[]> delayed) {
+        if (delayed.headers().lastHeader(KeelHeaders.TIMESTAMP) == null && delayed.timestamp() != null) {
+            delayed.headers().add(KeelHeaders.TIMESTAMP,
+                    Long.toString(delayed.timestamp()).getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     /** The record's headers plus {@code keel-ts} = its timestamp (kept as it is when the record has one). */

@@ -12,7 +12,7 @@ import dev.keel.spi.InboundRecord;
 import dev.keel.spi.OutboundRecord;
 import dev.keel.spi.support.DaemonThreads;
 import dev.keel.spi.support.OutboundRecords;
-import java.time.Duration;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -26,12 +26,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
@@ -40,10 +38,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link TransactionalPipeline} on one transactional {@code KafkaProducer} and one {@code read_committed}
- * consumer, owned by one thread. Per poll: begin, transform and send every record's outputs, send the
- * batch's next offsets with the consumer's group metadata, commit. Any failure but a fatal one aborts and
- * rewinds the consumer to its committed offsets, so the batch is processed again. Logs ids, never payloads.
+ * {@link TransactionalPipeline} on one transactional producer ({@link PipelineProducer}) and one
+ * {@code read_committed} consumer, owned by one thread. Per poll: begin, transform and send every record's outputs,
+ * send the batch's next offsets with the consumer's group metadata, commit (a commit that timed out is repeated).
+ * Any failure but a fatal one aborts and moves the consumer back to the batch's first records, so the batch is
+ * processed again. Logs ids, never payloads.
  */
 public final class KafkaPipeline implements TransactionalPipeline {
 
@@ -54,7 +53,7 @@ public final class KafkaPipeline implements TransactionalPipeline {
     private final KafkaConfig config;
     private final PipelineConfig pipeline;
     private final RecordTransform transform;
-    private final KafkaProducer<byte[], byte[]> producer;
+    private final PipelineProducer producer;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread thread;
     private volatile boolean running = true;
@@ -69,13 +68,7 @@ public final class KafkaPipeline implements TransactionalPipeline {
         producerProperties.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, pipeline.transactionalId());
         producerProperties.put(ProducerConfig.CLIENT_ID_CONFIG, config.clientId() + "-pipeline-"
                 + pipeline.transactionalId());
-        this.producer = new KafkaProducer<>(producerProperties);
-        try {
-            producer.initTransactions();   // fences an earlier owner of the id and aborts what it left open
-        } catch (RuntimeException e) {
-            producer.close(Duration.ZERO);
-            throw e;
-        }
+        this.producer = new PipelineProducer(producerProperties, () -> running, Clock.systemUTC());
         Map<String, Object> consumerProperties = ClientProperties.consumer(config, new ConsumerSettings(
                 pipeline.inputTopic(), pipeline.group(), pipeline.maxBatch(), config.closeTimeout()));
         consumerProperties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -134,54 +127,100 @@ public final class KafkaPipeline implements TransactionalPipeline {
     }
 
     private void processInTransaction(ConsumerRecords<byte[], byte[]> records) {
-        producer.beginTransaction();
+        Map<TopicPartition, Long> batchStart = firstOffsets(records);
+        producer.begin();
         try {
-            Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
-            for (ConsumerRecord<byte[], byte[]> record : records) {
-                Message input = toMessage(RecordMapping.fromKafka(record, () -> { }));
-                List<PipelineOutput> outputs = transform.apply(input);
-                for (int i = 0; i < outputs.size(); i++) {
-                    producer.send(RecordMapping.toKafka(toRecord(input.id(), i, outputs.get(i))));
-                }
-                next.put(new TopicPartition(record.topic(), record.partition()),
-                        new OffsetAndMetadata(record.offset() + 1));
+            Map<TopicPartition, OffsetAndMetadata> next = transformAndSend(records);
+            if (!running) {
+                // closed while the batch was transformed: nothing of it commits once close() was called
+                abortAndRewind(batchStart);
+                return;
             }
-            producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
-            producer.commitTransaction();
-        } catch (ProducerFencedException | OutOfOrderSequenceException | InvalidProducerEpochException
-                 | AuthorizationException | UnsupportedVersionException fatal) {
+            producer.sendOffsets(next, consumer.groupMetadata());
+            producer.commit();
+        } catch (ProducerFencedException fenced) {
+            renewAndRewind(fenced, batchStart);
+        } catch (OutOfOrderSequenceException | AuthorizationException | UnsupportedVersionException fatal) {
             throw fatal;
-        } catch (WakeupException | InterruptException closing) {
-            abortAndRewind(closing);
-            throw closing;
+        } catch (InterruptException interrupted) {
+            running = false;
+            throw interrupted;
         } catch (Exception e) {
-            abortAndRewind(e);
-            LOG.warn("Transactional pipeline {} aborted a batch of {} record(s) and reads it again: {}",
+            // a throwing transform, a refused or timed-out send, InvalidProducerEpochException (the coordinator
+            // aborted a transaction older than transaction.timeout.ms; the abort takes the new epoch), ...
+            LOG.warn("Transactional pipeline {} aborts a batch of {} record(s) and reads it again: {}",
                     pipeline.transactionalId(), records.count(), e.toString());
+            try {
+                abortAndRewind(batchStart);
+            } catch (ProducerFencedException fenced) {
+                fenced.addSuppressed(e);
+                renewAndRewind(fenced, batchStart);
+                return;
+            }
             pause();
         }
     }
 
-    /** Aborts the open transaction and moves the consumer back to its committed offsets (or the reset policy). */
-    private void abortAndRewind(Exception cause) {
-        try {
-            producer.abortTransaction();
-        } catch (ProducerFencedException | InvalidProducerEpochException fatal) {
-            fatal.addSuppressed(cause);
-            throw fatal;
-        }
-        Set<TopicPartition> assigned = consumer.assignment();
-        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
-        for (TopicPartition partition : assigned) {
-            OffsetAndMetadata offset = committed.get(partition);
-            if (offset != null) {
-                consumer.seek(partition, offset);
-            } else if ("latest".equals(config.autoOffsetReset())) {
-                consumer.seekToEnd(List.of(partition));
-            } else {
-                consumer.seekToBeginning(List.of(partition));
+    /** Runs the transform on every record and sends its outputs; returns the offsets that follow the batch. */
+    private Map<TopicPartition, OffsetAndMetadata> transformAndSend(ConsumerRecords<byte[], byte[]> records)
+            throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            Message input = toMessage(RecordMapping.fromKafka(record, () -> { }));
+            List<PipelineOutput> outputs = transform.apply(input);
+            for (int i = 0; i < outputs.size(); i++) {
+                producer.send(RecordMapping.toKafka(toRecord(input.id(), i, outputs.get(i))));
             }
+            next.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
         }
+        return next;
+    }
+
+    /**
+     * A fenced producer is defunct. If its transaction had outlived {@code transaction.timeout.ms}, the coordinator
+     * fenced it (it aborts such a transaction and bumps the epoch): a new producer takes the id and the batch runs
+     * again. Otherwise another instance with the same transactional id did, and the pipeline stops.
+     */
+    private void renewAndRewind(ProducerFencedException fenced, Map<TopicPartition, Long> batchStart) {
+        if (!producer.outlivedTimeout()) {
+            throw fenced;
+        }
+        LOG.warn("Transactional pipeline {}: a batch ran longer than transaction.timeout.ms ({} ms), so the transaction "
+                + "coordinator aborted it and fenced the producer; a new producer takes the transactional id and the "
+                + "batch is read again: {}", pipeline.transactionalId(), producer.transactionTimeout().toMillis(),
+                fenced.toString());
+        if (producer.renew()) {
+            rewind(batchStart);
+            pause();
+        }
+    }
+
+    /**
+     * Aborts the open transaction and moves the consumer back to the first record of the batch on each partition,
+     * so every record of the batch is read again (the committed offset, or for a partition without one the reset
+     * policy, could lie after it).
+     */
+    private void abortAndRewind(Map<TopicPartition, Long> batchStart) {
+        if (producer.abort()) {
+            rewind(batchStart);
+        }
+    }
+
+    private void rewind(Map<TopicPartition, Long> batchStart) {
+        Set<TopicPartition> assigned = consumer.assignment();
+        batchStart.forEach((partition, offset) -> {
+            if (assigned.contains(partition)) {
+                consumer.seek(partition, offset);
+            }
+        });
+    }
+
+    private static Map<TopicPartition, Long> firstOffsets(ConsumerRecords<byte[], byte[]> records) {
+        Map<TopicPartition, Long> first = new HashMap<>();
+        for (TopicPartition partition : records.partitions()) {
+            first.put(partition, records.records(partition).get(0).offset());
+        }
+        return first;
     }
 
     private void pause() {

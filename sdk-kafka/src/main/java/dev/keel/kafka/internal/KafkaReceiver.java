@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RetriableException;
 
 /**
  * One subscription's Kafka consumer: a {@link PollLoop} on its own thread owns the KafkaConsumer;
@@ -39,16 +40,39 @@ public final class KafkaReceiver implements BrokerConsumer {
         if (consumer != null || signals.closing()) {
             throw new IllegalStateException("a Kafka consumer starts once, and not after close");
         }
+        Consumer<byte[], byte[]> created;
         try {
-            consumer = new KafkaConsumer<>(ClientProperties.consumer(config, settings));
+            created = new KafkaConsumer<>(ClientProperties.consumer(config, settings));
         } catch (KafkaException e) {
             throw new KeelException("cannot create the Kafka consumer for topic " + settings.topic() + " group "
                     + settings.group() + ": " + e.getMessage(), e, false);
         }
-        Thread thread = new Thread(new PollLoop(consumer, sink, signals, config, settings, done, backlog),
+        StartPositions startPositions = startPositions(created);
+        consumer = created;
+        Thread thread = new Thread(new PollLoop(consumer, sink, signals, config, settings, done, backlog,
+                startPositions),
                 config.clientId() + "-poll-" + settings.topic() + "-" + settings.group());
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /**
+     * A consumer that starts at the end of the partitions its group has no offset for (a broadcast
+     * instance, or {@code autoOffsetReset=latest}) starts at their end as of now, before
+     * {@link #start} returns; the others start at the committed offsets, else the earliest.
+     */
+    private StartPositions startPositions(Consumer<byte[], byte[]> created) {
+        if (!ClientProperties.startsAtLatest(config, settings)) {
+            return StartPositions.none();
+        }
+        try {
+            return StartPositions.atEnd(created, settings.topic(), config.requestTimeout());
+        } catch (KafkaException e) {
+            created.close();
+            throw new KeelException("cannot read where the Kafka consumer for topic " + settings.topic() + " group "
+                    + settings.group() + " starts (the end of each partition without a committed offset): "
+                    + e.getMessage(), e, e instanceof RetriableException);
+        }
     }
 
     /** The lag of the owned partitions behind their fetch positions, plus records fetched and held back. */

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +57,8 @@ public final class KafkaSender implements BrokerProducer {
         this.completions = Executors.newSingleThreadExecutor(
                 DaemonThreads.named(config.clientId() + "-producer-completions"));
         this.gates = config.topicAutoCreation() ? null : new TopicGates(admin, completions);
-        this.delayTopics = new DelayTopicCreator(admin, config.topicAutoCreation(), delayTopicReady);
+        this.delayTopics = new DelayTopicCreator(admin, config.topicAutoCreation(), config.delayTopicCheckInterval(),
+                delayTopicReady);
     }
 
     @Override
@@ -90,30 +92,43 @@ public final class KafkaSender implements BrokerProducer {
     /** A delayed record goes to its topic's delay topic (created on first use). */
     private void route(OutboundRecord record, boolean delayed, CompletableFuture<PublishReceipt> result) {
         if (!delayed) {
-            sendNow(record, result);
+            sendNow(record, null, result);
             return;
         }
+        OutboundRecord toDelayTopic;
         try {
-            sendNow(delayTopics.toDelayTopic(record), result);
+            toDelayTopic = delayTopics.toDelayTopic(record);
         } catch (RuntimeException e) {
             result.completeExceptionally(e instanceof KeelException k ? k
                     : new KeelException("cannot create the delay topic of " + record.topic() + ": " + e, e, true));
+            return;
         }
+        sendNow(toDelayTopic, record, result);
     }
 
-    private void sendNow(OutboundRecord record, CompletableFuture<PublishReceipt> result) {
+    /**
+     * @param delayedFrom the record as published when {@code record} is its copy for the delay topic (which then
+     *                    carries its publish time as {@code keel-ts} already, so that it is as large as its forward
+     *                    and the delay topic's copy of the topic's {@code max.message.bytes} refuses what the
+     *                    forward would be refused for), else null
+     */
+    private void sendNow(OutboundRecord record, OutboundRecord delayedFrom, CompletableFuture<PublishReceipt> result) {
         if (closed) {
             result.completeExceptionally(new ClosedException("the Kafka producer is closed"));
             return;
         }
 
         try {
-            producer.send(RecordMapping.toKafka(record), (metadata, error) -> {
-                acknowledged.add(() -> complete(record, metadata, error, result));
+            ProducerRecord<byte[], byte[]> kafkaRecord = RecordMapping.toKafka(record);
+            if (delayedFrom != null) {
+                ForwardedRecords.addPublishTime(kafkaRecord);
+            }
+            producer.send(kafkaRecord, (metadata, error) -> {
+                acknowledged.add(() -> complete(record, delayedFrom, metadata, error, result));
                 scheduleDrain();
             });
         } catch (RuntimeException e) {
-            fail(record, e, result);
+            fail(record, delayedFrom, e, result);
         }
     }
 
@@ -144,19 +159,21 @@ public final class KafkaSender implements BrokerProducer {
         scheduleDrain(); // one added after the last poll and before the flag cleared
     }
 
-    private void complete(OutboundRecord record, RecordMetadata metadata, Exception error,
-                          CompletableFuture<PublishReceipt> result) {
+    private void complete(OutboundRecord record, OutboundRecord delayedFrom, RecordMetadata metadata,
+                          Exception error, CompletableFuture<PublishReceipt> result) {
         if (error == null) {
             result.complete(new PublishReceipt(record.topic(), record.id(), String.valueOf(metadata.partition()),
                     metadata.offset()));
         } else {
-            fail(record, error, result);
+            fail(record, delayedFrom, error, result);
         }
     }
 
-    private void fail(OutboundRecord record, Throwable error, CompletableFuture<PublishReceipt> result) {
+    private void fail(OutboundRecord record, OutboundRecord delayedFrom, Throwable error,
+                      CompletableFuture<PublishReceipt> result) {
         if (SendErrors.isTooLarge(error)) {
-            result.completeExceptionally(SendErrors.tooLarge(record, error, maxRequestSize));
+            result.completeExceptionally(delayedFrom == null ? SendErrors.tooLarge(record, error, maxRequestSize)
+                    : SendErrors.tooLargeDelayed(delayedFrom, record.topic(), error, maxRequestSize));
             return;
         }
         if (!SendErrors.mayBeMissingTopic(error)) {
@@ -167,6 +184,9 @@ public final class KafkaSender implements BrokerProducer {
             if (Boolean.FALSE.equals(exists)) {
                 if (gates != null) {
                     gates.forget(record.topic());
+                }
+                if (delayedFrom != null) {
+                    delayTopics.forget(delayedFrom.topic()); // deleted: the next delayed send creates it again
                 }
                 result.completeExceptionally(TopicGates.missingTopic(record.topic(), error));
             } else {

@@ -43,12 +43,15 @@ final class PollLoop implements Runnable {
     /** Records a poll returned after the engine asked for a pause; handed over on resume. */
     private final List<ConsumerRecord<byte[], byte[]>> held = new ArrayList<>();
     private final AtomicLong backlog;
+    private final StartPositions startPositions;
     /** What stopped the loop, set on the poll thread only. */
     private Throwable failure;
 
     PollLoop(Consumer<byte[], byte[]> consumer, DeliverySink sink, ConsumerSignals signals, KafkaConfig config,
-             ConsumerSettings settings, CompletableFuture<Void> done, AtomicLong backlog) {
+             ConsumerSettings settings, CompletableFuture<Void> done, AtomicLong backlog,
+             StartPositions startPositions) {
         this.backlog = backlog;
+        this.startPositions = startPositions;
         this.consumer = consumer;
         this.sink = sink;
         this.signals = signals;
@@ -64,7 +67,7 @@ final class PollLoop implements Runnable {
         try {
             consumer.subscribe(List.of(settings.topic()),
                     new RebalanceHandler(consumer, sink, trackers, committer, signals, settings.revokeTimeout(),
-                            this::dropHeld));
+                            this::dropHeld, startPositions));
             loop();
             committer.commitSync(null);
         } catch (RuntimeException | Error e) {

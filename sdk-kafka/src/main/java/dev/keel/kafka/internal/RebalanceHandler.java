@@ -39,11 +39,13 @@ final class RebalanceHandler implements ConsumerRebalanceListener {
     private final ConsumerSignals signals;
     private final Duration revokeBound;
     private final java.util.function.Consumer<List<Integer>> dropUndelivered;
+    private final StartPositions startPositions;
 
     RebalanceHandler(Consumer<byte[], byte[]> consumer, DeliverySink sink, PartitionTrackers trackers,
                      Committer committer, ConsumerSignals signals, Duration revokeTimeout,
-                     java.util.function.Consumer<List<Integer>> dropUndelivered) {
+                     java.util.function.Consumer<List<Integer>> dropUndelivered, StartPositions startPositions) {
         this.dropUndelivered = dropUndelivered;
+        this.startPositions = startPositions;
         this.consumer = consumer;
         this.sink = sink;
         this.trackers = trackers;
@@ -89,21 +91,26 @@ final class RebalanceHandler implements ConsumerRebalanceListener {
         if (signals.pauseWanted()) {
             consumer.pause(partitions);
         }
-        readDoneBefore(partitions);
+        startPositions.apply(consumer, partitions, readDoneBefore(partitions));
         LOG.debug("Assigned partitions {}", ids(partitions));
     }
 
-    /** Reads what the last commits recorded as done above their offsets; without it that work just runs again. */
-    private void readDoneBefore(Collection<TopicPartition> partitions) {
+    /**
+     * Reads what the last commits recorded as done above their offsets; without it that work just runs again.
+     * Returns the committed offsets read, or null if they could not be read.
+     */
+    private Map<TopicPartition, OffsetAndMetadata> readDoneBefore(Collection<TopicPartition> partitions) {
         try {
             Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions),
                     COMMITTED_READ_TIMEOUT);
             for (TopicPartition partition : partitions) {
                 trackers.assigned(partition.partition(), committed.get(partition));
             }
+            return committed;
         } catch (KafkaException e) {
             LOG.debug("Could not read the committed metadata of {}; work done above the committed offsets runs "
                     + "again: {}", ids(partitions), e.toString());
+            return null;
         }
     }
 

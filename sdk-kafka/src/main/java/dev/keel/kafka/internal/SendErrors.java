@@ -8,6 +8,7 @@ import dev.keel.PublishException;
 import dev.keel.spi.OutboundRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.AuthenticationException;
@@ -42,6 +43,16 @@ final class SendErrors {
     }
 
     /**
+     * Whether the broker refused this record itself, for good: too large for the topic, or invalid for it (a
+     * compacted topic refuses a record without a key). Sending it again changes nothing; other records may pass.
+     * Not a refusal of every record (authorization, a missing topic) nor one of its timestamp (a forward is
+     * stamped anew each time it is sent).
+     */
+    static boolean refusesRecordForGood(Throwable e) {
+        return isTooLarge(e) || e instanceof InvalidRecordException;
+    }
+
+    /**
      * The non-retriable failure of a record over a size limit, naming the message, its size and the
      * limits: the producer's {@code max.request.size} (also bounded by {@code buffer.memory}) and the
      * topic's {@code max.message.bytes} (the broker's {@code message.max.bytes} by default).
@@ -53,6 +64,19 @@ final class SendErrors {
                 + "max.request.size (" + maxRequestSize + " bytes here) and the topic's max.message.bytes (the "
                 + "broker's message.max.bytes by default); raise both or send less. Kafka said: " + e.getMessage(),
                 e, false);
+    }
+
+    /**
+     * {@link #tooLarge} for a delayed message, which Kafka refused as too large for {@code delayTopic}: that topic
+     * has its topic's {@code max.message.bytes}, and the message was published to the topic, so it is named as the
+     * destination.
+     */
+    static PublishException tooLargeDelayed(OutboundRecord published, String delayTopic, Throwable e,
+                                            long maxRequestSize) {
+        PublishException plain = tooLarge(published, e, maxRequestSize);
+        return new PublishException(plain.getMessage() + " (a delayed message is stored in " + delayTopic
+                + " until it is due, which has the max.message.bytes of " + published.topic() + ", with its "
+                + "keel-deliver-at and keel-ts headers, about 50 bytes more)", e, false);
     }
 
     private static long approximateSize(OutboundRecord record) {

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -40,7 +41,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Topic declaration, description, deletion and existence checks through the Kafka Admin client.
- * Never changes an existing topic. Thread-safe.
+ * Never changes an existing topic, except the configuration {@link #setConfigs} is asked to set (a delay topic's
+ * limits, kept in step with its topic's: {@link DelayTopicCreator}). Thread-safe.
  */
 public final class TopicAdmin implements AutoCloseable {
 
@@ -81,25 +83,75 @@ public final class TopicAdmin implements AutoCloseable {
      * the broker creates both on first use and nothing is done here).
      */
     public void ensureDeadLetterTopic(String origin, String deadLetterTopic, boolean autoCreation) {
+        ensureLike(origin, deadLetterTopic, autoCreation, Map.of());
+    }
+
+    /**
+     * Like {@link #ensureDeadLetterTopic}, for a topic Keel derives from {@code origin} (a dead-letter or delay
+     * topic), created with {@code configs} on top of the settings it copies. Returns whether this call created it.
+     */
+    public boolean ensureLike(String origin, String name, boolean autoCreation, Map<String, String> configs) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        if (describeNow(deadLetterTopic, deadline).isPresent()) {
-            return;
+        if (describeNow(name, deadline).isPresent()) {
+            return false;
         }
         Optional<TopicSpec> source = describe(origin, deadline);
         if (source.isEmpty()) {
             if (autoCreation) {
-                return;
+                return false;
             }
             throw new KeelException("topic " + origin + " does not exist on Kafka: declare it with ensureTopology "
                     + "before subscribing", false);
         }
         TopicSpec like = source.get();
-        TopicSpec spec = TopicSpec.builder(deadLetterTopic).partitions(like.partitions())
+        TopicSpec spec = TopicSpec.builder(name).partitions(like.partitions())
                 .replicationFactor(like.replicationFactor()).minInSyncReplicas(like.minInSyncReplicas()).build();
-        if (create(deadLetterTopic, spec, deadline)) {
-            LOG.info("Created Kafka dead-letter topic {} for topic {}", deadLetterTopic, origin);
+        boolean created = create(name, spec, configs, deadline);
+        if (created) {
+            LOG.info("Created Kafka topic {} for topic {}{}", name, origin, configs.isEmpty() ? "" : " " + configs);
         }
-        awaitWritable(awaitVisible(deadLetterTopic, deadline), deadline);
+        awaitWritable(awaitVisible(name, deadline), deadline);
+        return created;
+    }
+
+    /**
+     * The topic's effective configuration, name to value (defaults included; sensitive values null). Fails with
+     * Kafka's {@link UnknownTopicOrPartitionException} when the topic does not exist, else with a typed
+     * {@link KeelException}.
+     */
+    public CompletionStage<Map<String, String>> configs(String topic) {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        CompletableFuture<Map<String, String>> result = new CompletableFuture<>();
+        admin.describeConfigs(Set.of(resource)).all().whenComplete((configs, error) -> {
+            Throwable cause = unwrap(error);
+            if (cause instanceof UnknownTopicOrPartitionException) {
+                result.completeExceptionally(cause);
+            } else if (cause != null) {
+                result.completeExceptionally(failure("describing the configuration of topic " + topic, cause));
+            } else {
+                Map<String, String> values = new HashMap<>();
+                configs.get(resource).entries().forEach(entry -> values.put(entry.name(), entry.value()));
+                result.complete(values);
+            }
+        });
+        return result;
+    }
+
+    /** Sets {@code configs} on the topic (the rest of its configuration stays); fails with a typed {@link KeelException}. */
+    public CompletionStage<Void> setConfigs(String topic, Map<String, String> configs) {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        List<AlterConfigOp> ops = new ArrayList<>();
+        configs.forEach((name, value) -> ops.add(new AlterConfigOp(new ConfigEntry(name, value),
+                AlterConfigOp.OpType.SET)));
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        admin.incrementalAlterConfigs(Map.of(resource, ops)).all().whenComplete((done, error) -> {
+            if (error == null) {
+                result.complete(null);
+            } else {
+                result.completeExceptionally(failure("changing the configuration of topic " + topic, unwrap(error)));
+            }
+        });
+        return result;
     }
 
     /** The topic's partitions, replication factor and {@code min.insync.replicas} (no groups); empty when absent. */
@@ -245,8 +297,14 @@ public final class TopicAdmin implements AutoCloseable {
 
     /** Creates the topic; false when it exists already (another process created it meanwhile). */
     private boolean create(String name, TopicSpec spec, long deadline) {
-        NewTopic topic = new NewTopic(name, spec.partitions(), (short) spec.replicationFactor())
-                .configs(Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(spec.minInSyncReplicas())));
+        return create(name, spec, Map.of(), deadline);
+    }
+
+    /** Creates the topic with {@code configs} besides the spec's; false when it exists already. */
+    private boolean create(String name, TopicSpec spec, Map<String, String> configs, long deadline) {
+        Map<String, String> all = new HashMap<>(configs);
+        all.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(spec.minInSyncReplicas()));
+        NewTopic topic = new NewTopic(name, spec.partitions(), (short) spec.replicationFactor()).configs(all);
         try {
             admin.createTopics(List.of(topic)).all().get(remaining(deadline), TimeUnit.NANOSECONDS);
             LOG.info("Created Kafka topic {} ({} partitions, replication factor {}, min.insync.replicas {})", name,

@@ -1,0 +1,68 @@
+package dev.keel.kafka;
+
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerInterceptor;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerInterceptor;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Injects a fault from inside a producer Keel creates ({@code interceptor.classes}): once armed, the first
+ * acknowledged record runs the armed action on the producer's I/O thread. A transactional producer with a long
+ * {@code linger.ms} sends its records only when {@code commitTransaction()} flushes them, and sends the
+ * {@code EndTxn} request only after they are acknowledged, so the action runs between the flush and the
+ * commit request: a fault turned on there hits the commit itself. Also a consumer interceptor that does nothing,
+ * since a {@link KafkaConfig}'s pass-through properties reach Keel's consumers as well.
+ */
+public final class AckTrigger implements ProducerInterceptor<byte[], byte[]>, ConsumerInterceptor<byte[], byte[]> {
+
+    private static final AtomicReference<Runnable> ARMED = new AtomicReference<>();
+
+    /** Runs {@code action} once, at the next acknowledged record of any producer using this interceptor. */
+    static void arm(Runnable action) {
+        ARMED.set(action);
+    }
+
+    static void disarm() {
+        ARMED.set(null);
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> onSend(ProducerRecord<byte[], byte[]> record) {
+        return record;
+    }
+
+    @Override
+    public void onAcknowledgement(RecordMetadata metadata, Exception exception) {
+        if (exception == null) {
+            Runnable action = ARMED.getAndSet(null);
+            if (action != null) {
+                action.run();
+            }
+        }
+    }
+
+    @Override
+    public ConsumerRecords<byte[], byte[]> onConsume(ConsumerRecords<byte[], byte[]> records) {
+        return records;
+    }
+
+    @Override
+    public void onCommit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        // nothing: the pipeline's consumer never commits itself
+    }
+
+    @Override
+    public void close() {
+        // nothing held
+    }
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+        // nothing to configure
+    }
+}
