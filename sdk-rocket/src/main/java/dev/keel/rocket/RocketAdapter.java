@@ -238,7 +238,8 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin, Replay
      * A publisher of RocketMQ transactional messages in producer group {@code producerGroup}: each message is
      * stored as a half message, your local transaction runs, and its outcome commits or drops the message;
      * when the outcome is lost, the broker asks a live producer of the group, whose {@code checker} answers
-     * from your database. Every process of the group must use an equivalent checker. The publisher registers
+     * from your database (each publisher answers for its own transactions while it runs them or knows their
+     * outcome). Every process of the group must use an equivalent checker. The publisher registers
      * with the brokers of {@code topics} at once, so a restarted process answers check-backs before it
      * publishes again. Yours to close (closing the adapter does not close it). See docs/rocketmq.md,
      * "Transactional messages".

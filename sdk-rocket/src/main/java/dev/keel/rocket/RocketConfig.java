@@ -21,7 +21,10 @@ public final class RocketConfig {
     public static final String DEFAULT_CLIENT_ID = "keel";
     /** How long one send (or one batch of sends to a queue) may take before it fails with a timeout. */
     public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(10);
-    /** How long an admin request (route, topic, group) may take. */
+    /**
+     * How long an admin request (route, topic, group) may take, and how long a subscription's start
+     * waits for its consumer's first assignment of queues.
+     */
     public static final Duration DEFAULT_ADMIN_TIMEOUT = Duration.ofSeconds(10);
     /** The longest one consumer poll blocks; bounds how quickly pause, resume and close take effect. */
     public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(100);
@@ -40,6 +43,11 @@ public final class RocketConfig {
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
     /** The longest delay of a delayed publish: the broker's default {@code timerMaxDelaySec} (3 days). */
     public static final Duration DEFAULT_MAX_DELAY = Duration.ofDays(3);
+    /**
+     * No check immunity on transactional messages: the broker first checks one back once it is its
+     * {@code transactionTimeOut} old (6 s by default) and accepts the producer's outcome whenever it comes.
+     */
+    public static final Duration DEFAULT_TRANSACTION_CHECK_IMMUNITY = Duration.ZERO;
 
     private final String nameServer;
     private final String clientId;
@@ -52,6 +60,7 @@ public final class RocketConfig {
     private final int maxBatchMessages;
     private final int maxMessageBytes;
     private final Duration maxDelay;
+    private final Duration transactionCheckImmunity;
 
     private RocketConfig(Builder b) {
         this.nameServer = b.nameServer;
@@ -65,6 +74,7 @@ public final class RocketConfig {
         this.maxBatchMessages = b.maxBatchMessages;
         this.maxMessageBytes = b.maxMessageBytes;
         this.maxDelay = b.maxDelay;
+        this.transactionCheckImmunity = b.transactionCheckImmunity;
     }
 
     /** A builder preset with the defaults (the {@code DEFAULT_*} constants of this class). */
@@ -84,7 +94,7 @@ public final class RocketConfig {
                 .adminTimeout(base.adminTimeout).pollTimeout(base.pollTimeout).commitInterval(base.commitInterval)
                 .rebalanceInterval(base.rebalanceInterval).closeTimeout(base.closeTimeout)
                 .maxBatchMessages(base.maxBatchMessages).maxMessageBytes(base.maxMessageBytes)
-                .maxDelay(base.maxDelay);
+                .maxDelay(base.maxDelay).transactionCheckImmunity(base.transactionCheckImmunity);
     }
 
     /** The name server address list, {@code host:port[;host:port...]}. */
@@ -101,6 +111,7 @@ public final class RocketConfig {
         return sendTimeout;
     }
 
+    /** The bound of each admin request, and of a subscription's wait for its first queues (see the default). */
     public Duration adminTimeout() {
         return adminTimeout;
     }
@@ -136,6 +147,14 @@ public final class RocketConfig {
         return maxDelay;
     }
 
+    /**
+     * The check immunity of transactional messages ({@code CHECK_IMMUNITY_TIME_IN_SECONDS}), in whole seconds;
+     * zero when not set (see {@link Builder#transactionCheckImmunity}).
+     */
+    public Duration transactionCheckImmunity() {
+        return transactionCheckImmunity;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof RocketConfig c && c.nameServer.equals(nameServer) && c.clientId.equals(clientId)
@@ -143,13 +162,13 @@ public final class RocketConfig {
                 && c.pollTimeout.equals(pollTimeout) && c.commitInterval.equals(commitInterval)
                 && c.rebalanceInterval.equals(rebalanceInterval) && c.closeTimeout.equals(closeTimeout)
                 && c.maxBatchMessages == maxBatchMessages && c.maxMessageBytes == maxMessageBytes
-                && c.maxDelay.equals(maxDelay);
+                && c.maxDelay.equals(maxDelay) && c.transactionCheckImmunity.equals(transactionCheckImmunity);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(nameServer, clientId, sendTimeout, adminTimeout, pollTimeout, commitInterval,
-                rebalanceInterval, closeTimeout, maxBatchMessages, maxMessageBytes, maxDelay);
+                rebalanceInterval, closeTimeout, maxBatchMessages, maxMessageBytes, maxDelay, transactionCheckImmunity);
     }
 
     @Override
@@ -158,7 +177,7 @@ public final class RocketConfig {
                 + ", adminTimeout=" + adminTimeout + ", pollTimeout=" + pollTimeout + ", commitInterval="
                 + commitInterval + ", rebalanceInterval=" + rebalanceInterval + ", closeTimeout=" + closeTimeout
                 + ", maxBatchMessages=" + maxBatchMessages + ", maxMessageBytes=" + maxMessageBytes + ", maxDelay="
-                + maxDelay + "}";
+                + maxDelay + ", transactionCheckImmunity=" + transactionCheckImmunity + "}";
     }
 
     /** Builds a {@link RocketConfig}; each setter checks its value at once. */
@@ -174,6 +193,7 @@ public final class RocketConfig {
         private int maxBatchMessages = DEFAULT_MAX_BATCH_MESSAGES;
         private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
         private Duration maxDelay = DEFAULT_MAX_DELAY;
+        private Duration transactionCheckImmunity = DEFAULT_TRANSACTION_CHECK_IMMUNITY;
 
         private Builder() {
         }
@@ -285,6 +305,26 @@ public final class RocketConfig {
                         + maxDelay);
             }
             this.maxDelay = maxDelay;
+            return this;
+        }
+
+        /**
+         * How long the broker leaves a transactional message of a {@link TransactionalPublisher} unchecked
+         * (RocketMQ's per-message {@code CHECK_IMMUNITY_TIME_IN_SECONDS}, in whole seconds, rounded up): no producer
+         * of the group is asked about it before it is this old. Past it, the broker (RocketMQ 5) refuses the
+         * producer's own outcome and only a check-back settles the message; the publish then returns the outcome
+         * {@link TransactionOutcome#UNKNOWN}. Set it longer than your local transactions take, and shorter than the
+         * broker gives up: {@code transactionTimeOut + transactionCheckMax * transactionCheckInterval}. Zero (the
+         * default) sends no immunity: the broker's {@code transactionTimeOut} applies and late outcomes are accepted.
+         */
+        public Builder transactionCheckImmunity(Duration transactionCheckImmunity) {
+            Objects.requireNonNull(transactionCheckImmunity, "transactionCheckImmunity");
+            if (transactionCheckImmunity.isNegative() || transactionCheckImmunity.compareTo(Duration.ofDays(1)) > 0) {
+                throw new IllegalArgumentException("transactionCheckImmunity must be zero (not set) or positive and at "
+                        + "most a day, was " + transactionCheckImmunity);
+            }
+            long seconds = transactionCheckImmunity.getSeconds() + (transactionCheckImmunity.getNano() > 0 ? 1 : 0);
+            this.transactionCheckImmunity = Duration.ofSeconds(seconds);
             return this;
         }
 

@@ -21,7 +21,9 @@ public interface TransactionalPublisher extends AutoCloseable {
     /**
      * Stores {@code message} as a half message on {@code topic}, runs {@code localTransaction} on this
      * thread, and sends its outcome; returns once the half message was confirmed ({@code SEND_OK}) and the
-     * outcome was sent.
+     * broker answered the outcome ({@link TransactionReceipt#outcome()} says whether it took it). While the local
+     * transaction runs, and until the broker confirmed its outcome, this publisher answers the broker's check-backs
+     * of the message itself ({@code UNKNOWN}, then the outcome) without asking the {@link TransactionChecker}.
      *
      * @throws dev.keel.UnroutableException the topic does not exist (the local transaction did not run)
      * @throws dev.keel.PublishException    the half message was not stored, so the local transaction did not
@@ -38,7 +40,11 @@ public interface TransactionalPublisher extends AutoCloseable {
      */
     String producerGroup();
 
-    /** Stops the producer; the broker asks other live producers of the group about open transactions. */
+    /**
+     * Refuses new publishes, waits up to the adapter's {@code closeTimeout} for those under way to send their
+     * outcome, then stops the producer. A publish whose local transaction is still open after that returns the
+     * outcome {@code UNKNOWN}: the broker asks the group's other live producers (or this process once restarted).
+     */
     @Override
     void close();
 }

@@ -129,6 +129,76 @@ class RocketBrokerRestartTest {
         assertThat(readAll(publishingAdapter, topic, confirmed.size())).containsAll(confirmed);
     }
 
+    /**
+     * Subscriptions that were running when the broker was killed receive again once it is back: what is
+     * published right after the restarted broker confirms publishes reaches a clustered subscription and
+     * each broadcast instance (ADVERSARY pattern 8: "running" after a broker restart).
+     */
+    @Test
+    void subscriptionsShouldReceiveWhatIsPublishedRightAfterTheBrokerRestarted() throws Exception {
+        assumeTrue(rocket.supportsFaults(), "this RocketMQ is not owned by the harness (KEEL_ROCKET_NAMESRV is set)");
+        String topic = RocketTestSupport.unique("restart-receive");
+        String group = RocketTestSupport.unique("group");
+        RocketConfig config = RocketTestSupport.config().sendTimeout(Duration.ofSeconds(5)).build();
+        RocketAdapter publishingAdapter = new RocketAdapter(config);
+        given.add(publishingAdapter);
+        Keel publishing = Keel.builder(publishingAdapter).withoutIdempotencyStore()
+                .publisherConfig(PublisherConfig.custom().timeout(Duration.ofSeconds(10)).build()).build();
+        keels.add(publishing);
+        publishing.ensureTopology(TopicSpec.builder(topic).partitions(3).group(group).build());
+        Set<String> clustered = ConcurrentHashMap.newKeySet();
+        Set<String> firstInstance = ConcurrentHashMap.newKeySet();
+        Set<String> secondInstance = ConcurrentHashMap.newKeySet();
+        subscriber(config, null).subscribe(SubscriptionConfig.builder(topic, group, Codec.utf8())
+                .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build(), d -> clustered.add(d.id()));
+        subscriber(config, "a").subscribe(SubscriptionConfig.builder(topic, group + "-b", Codec.utf8())
+                .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).broadcast(true).build(), d -> firstInstance.add(d.id()));
+        subscriber(config, "b").subscribe(SubscriptionConfig.builder(topic, group + "-b", Codec.utf8())
+                .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).broadcast(true).build(), d -> secondInstance.add(d.id()));
+        List<String> before = publishUntilConfirmed(publishing, topic, "before", 6);
+        await("every subscription received what was published before the kill").atMost(Duration.ofSeconds(60))
+                .until(() -> clustered.containsAll(before) && firstInstance.containsAll(before)
+                        && secondInstance.containsAll(before));
+
+        rocket.kill();
+        rocket.restart();
+        List<String> after = publishUntilConfirmed(publishing, topic, "after", 6);
+
+        await("every subscription received what was published after the restart").atMost(Duration.ofSeconds(120))
+                .untilAsserted(() -> {
+                    assertThat(clustered).as("clustered").containsAll(after);
+                    assertThat(firstInstance).as("broadcast instance a").containsAll(after);
+                    assertThat(secondInstance).as("broadcast instance b").containsAll(after);
+                });
+    }
+
+    /** A Keel on an adapter of its own, with the given broadcast instance id (or a random one). */
+    private Keel subscriber(RocketConfig config, String instanceId) {
+        RocketAdapter adapter = new RocketAdapter(config);
+        given.add(adapter);
+        Keel.Builder builder = Keel.builder(adapter).withoutIdempotencyStore();
+        if (instanceId != null) {
+            builder.instanceId(RocketTestSupport.unique(instanceId));
+        }
+        Keel keel = builder.build();
+        keels.add(keel);
+        return keel;
+    }
+
+    /** Publishes {@code count} keyed messages, each again until confirmed (the broker may still be starting). */
+    private static List<String> publishUntilConfirmed(Keel keel, String topic, String prefix, int count) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String id = prefix + "-" + i;
+            Message message = Message.builder(id, Codec.utf8()).id(id).key("k" + i).build();
+            await("confirmed: " + id).atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
+                    .ignoreExceptions().until(() -> keel.publisher().publishAsync(topic, message).toCompletableFuture()
+                            .get(30, TimeUnit.SECONDS) != null);
+            ids.add(id);
+        }
+        return ids;
+    }
+
     /** Every id in the topic, read below the engine by a new group from the first offset. */
     private Set<String> readAll(RocketAdapter adapter, String topic, int atLeast) {
         RecordingSink sink = new RecordingSink();

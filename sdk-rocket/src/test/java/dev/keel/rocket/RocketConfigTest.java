@@ -18,6 +18,20 @@ class RocketConfigTest {
         assertThat(config.sendTimeout()).isEqualTo(RocketConfig.DEFAULT_SEND_TIMEOUT);
         assertThat(config.rebalanceInterval()).isEqualTo(RocketConfig.DEFAULT_REBALANCE_INTERVAL);
         assertThat(config.maxMessageBytes()).isEqualTo(RocketConfig.DEFAULT_MAX_MESSAGE_BYTES);
+        assertThat(config.transactionCheckImmunity()).isEqualTo(RocketConfig.DEFAULT_TRANSACTION_CHECK_IMMUNITY)
+                .isZero();
+    }
+
+    @Test
+    void transactionCheckImmunityShouldBeWholeSecondsRoundedUpAndAtMostADay() {
+        assertThat(RocketConfig.custom().transactionCheckImmunity(Duration.ofMillis(1500)).build()
+                .transactionCheckImmunity()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(RocketConfig.custom().transactionCheckImmunity(Duration.ZERO).build().transactionCheckImmunity())
+                .isZero();
+        assertThatThrownBy(() -> RocketConfig.custom().transactionCheckImmunity(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("transactionCheckImmunity");
+        assertThatThrownBy(() -> RocketConfig.custom().transactionCheckImmunity(Duration.ofDays(2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most a day");
     }
 
     @Test
@@ -26,7 +40,8 @@ class RocketConfigTest {
                 .sendTimeout(Duration.ofSeconds(3)).adminTimeout(Duration.ofSeconds(4))
                 .pollTimeout(Duration.ofMillis(50)).commitInterval(Duration.ofSeconds(1))
                 .rebalanceInterval(Duration.ofSeconds(2)).closeTimeout(Duration.ofSeconds(5)).maxBatchMessages(64)
-                .maxMessageBytes(1024).build();
+                .maxMessageBytes(1024).maxDelay(Duration.ofHours(1)).transactionCheckImmunity(Duration.ofSeconds(30))
+                .build();
 
         RocketConfig copy = RocketConfig.from(original).build();
 

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 class RocketConsumeTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(60);
-    private final RocketAdapter adapter = RocketTestSupport.adapter();
+    /** Rebalances every 500 ms: these tests are about queues changing hands. */
+    private final RocketAdapter adapter = new RocketAdapter(RocketTestSupport.quickRebalances().build());
     private final String topic = RocketTestSupport.unique("consume");
     private final String group = RocketTestSupport.unique("g");
     private final List<RocketReceiver> receivers = new ArrayList<>();

@@ -11,7 +11,11 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
-/** The adapter configuration of this module's tests: the harness's RocketMQ, quick rebalances and commits. */
+/**
+ * The adapter configuration of this module's tests: the harness's RocketMQ and quick commits, with
+ * RocketMQ's own rebalance period (what applications get), so a consumer that needs a rebalance
+ * before it receives shows in the tests. Tests about group changes ask for {@link #quickRebalances()}.
+ */
 final class RocketTestSupport {
 
     /** A rebalance period short enough that group changes show within the tests' patience, without sleeping. */
@@ -22,7 +26,12 @@ final class RocketTestSupport {
 
     static RocketConfig.Builder config() {
         return RocketConfig.custom().nameServer(Brokers.rocket().nameServerAddress()).clientId("keel-test")
-                .rebalanceInterval(TEST_REBALANCE_INTERVAL).commitInterval(Duration.ofMillis(200));
+                .commitInterval(Duration.ofMillis(200));
+    }
+
+    /** {@link #config()} with consumers that also rebalance every {@link #TEST_REBALANCE_INTERVAL}. */
+    static RocketConfig.Builder quickRebalances() {
+        return config().rebalanceInterval(TEST_REBALANCE_INTERVAL);
     }
 
     static RocketAdapter adapter() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.keel.ClosedException;
 import dev.keel.Codec;
 import dev.keel.DeliveryGuarantee;
 import dev.keel.KeelHeaders;
@@ -23,11 +24,14 @@ import dev.keel.testbrokers.UsesBrokers;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
 import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
@@ -204,6 +208,206 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
+    void aCheckBackWhileTheLocalTransactionRunsIsAnsweredUnknownWithoutAskingTheChecker() throws Exception {
+        String id = OrdersTable.uniqueId("long");
+        AtomicReference<TransactionOutcome> answeredWhileRunning = new AtomicReference<>();
+
+        // the row is not visible until the local transaction commits: the checker would answer ROLLBACK
+        TransactionReceipt receipt = publisher.publish(topic, Message.builder("order 9", Codec.utf8()).id(id).build(),
+                half -> {
+                    try (Connection c = OrdersTable.begin()) {
+                        orders.insert(c, "order-9", half.id());
+                        // checked twice by the broker, or answered by the checker
+                        await().atMost(PATIENCE).until(() -> HalfMessages.checks(id) >= 2 || checked.containsKey(id));
+                        answeredWhileRunning.set(checked.get(id));
+                        c.commit();
+                    }
+                    return TransactionOutcome.COMMIT;
+                });
+
+        assertThat(answeredWhileRunning).as("the checker's answer about the transaction while it ran").hasValue(null);
+        assertThat(receipt.outcome()).isEqualTo(TransactionOutcome.COMMIT);
+        await().atMost(PATIENCE).until(() -> handled.containsKey(id));
+        String marker = publishCommitted("order-10");
+        await().atMost(PATIENCE).until(() -> handled.containsKey(marker));
+        assertThat(handled.get(id)).hasValue(1);
+    }
+
+    @Test
+    void anotherProducerOfTheGroupAskedWhileTheTransactionRunsAnswersUnknown() throws Exception {
+        String id = OrdersTable.uniqueId("elsewhere");
+        Map<String, TransactionOutcome> otherChecked = new ConcurrentHashMap<>();
+        AtomicReference<TransactionOutcome> otherAnswer = new AtomicReference<>();
+
+        try (RocketAdapter otherAdapter = new RocketAdapter(RocketTestSupport.config().clientId("keel-other").build());
+             TransactionalPublisher other = otherAdapter.transactionalPublisher(group, Set.of(topic), half -> {
+                 TransactionOutcome outcome = orders.check(half);
+                 otherChecked.put(half.id(), outcome);
+                 return outcome;
+             })) {
+            // the broker asks the group's producers in turn: the other one is asked while this transaction runs
+            TransactionReceipt receipt = publisher.publish(topic, Message.builder("order 12", Codec.utf8()).id(id)
+                    .build(), half -> {
+                        try (Connection c = OrdersTable.begin()) {
+                            orders.insert(c, "order-12", half.id());
+                            await().atMost(PATIENCE).until(() -> otherChecked.containsKey(id));
+                            otherAnswer.set(otherChecked.get(id));
+                            c.commit();
+                        }
+                        return TransactionOutcome.COMMIT;
+                    });
+            assertThat(receipt.outcome()).isEqualTo(TransactionOutcome.COMMIT);
+            assertThat(other.producerGroup()).isEqualTo(group);
+        }
+
+        assertThat(otherAnswer).as("the other producer's answer while the transaction ran")
+                .hasValue(TransactionOutcome.UNKNOWN);
+        await().atMost(PATIENCE).until(() -> handled.containsKey(id));
+        String marker = publishCommitted("order-13");
+        await().atMost(PATIENCE).until(() -> handled.containsKey(marker));
+        assertThat(handled.get(id)).hasValue(1);
+    }
+
+    @Test
+    void aPublisherClosedDuringItsLocalTransactionReportsTheOutcomeUnknownAndTheGroupSettlesIt() throws Exception {
+        String id = OrdersTable.uniqueId("closed");
+        String closingGroup = RocketTestSupport.unique("tx-closing");
+        Map<String, TransactionOutcome> closingChecked = new ConcurrentHashMap<>();
+        Map<String, TransactionOutcome> restartedChecked = new ConcurrentHashMap<>();
+        TransactionReceipt receipt;
+
+        try (RocketAdapter closingAdapter = new RocketAdapter(RocketTestSupport.config().clientId("keel-closing")
+                .closeTimeout(Duration.ofSeconds(2)).build())) {
+            TransactionalPublisher closing = closingAdapter.transactionalPublisher(closingGroup, Set.of(topic),
+                    half -> {
+                        TransactionOutcome outcome = orders.check(half);
+                        closingChecked.put(half.id(), outcome);
+                        return outcome;
+                    });
+            receipt = closing.publish(topic, Message.builder("order 11", Codec.utf8()).id(id).build(), half -> {
+                try (Connection c = OrdersTable.begin()) {
+                    orders.insert(c, "order-11", half.id());
+                    await().atMost(PATIENCE).until(() -> HalfMessages.checks(id) >= 2 || closingChecked.containsKey(id));
+                    // the application stops while this transaction is still open, for longer than closeTimeout
+                    CompletableFuture<Void> stopping = CompletableFuture.runAsync(closing::close);
+                    await().atMost(PATIENCE).until(stopping::isDone);
+                    c.commit();
+                }
+                return TransactionOutcome.COMMIT;
+            });
+        }
+
+        assertThat(receipt.outcome()).as("the outcome the broker got").isEqualTo(TransactionOutcome.UNKNOWN);
+        // the process restarts: its producer of the group answers the broker's next check from the database
+        try (TransactionalPublisher restarted = adapter.transactionalPublisher(closingGroup, Set.of(topic), half -> {
+            TransactionOutcome outcome = orders.check(half);
+            restartedChecked.put(half.id(), outcome);
+            return outcome;
+        })) {
+            await().atMost(PATIENCE).until(() -> handled.containsKey(id));
+            assertThat(restartedChecked).containsEntry(id, TransactionOutcome.COMMIT);
+            assertThat(restarted.producerGroup()).isEqualTo(closingGroup);
+        }
+        String marker = publishCommitted("order-14");
+        await().atMost(PATIENCE).until(() -> handled.containsKey(marker));
+        assertThat(handled.get(id)).hasValue(1);
+    }
+
+    @Test
+    void aCloseDuringALocalTransactionWaitsForItsOutcomeToReachTheBroker() throws Exception {
+        String id = OrdersTable.uniqueId("graceful");
+        String closingGroup = RocketTestSupport.unique("tx-graceful");
+        String missing = RocketTestSupport.unique("tx-missing");
+        AtomicReference<Thread> closer = new AtomicReference<>();
+        TransactionalPublisher closing = adapter.transactionalPublisher(closingGroup, Set.of(topic), orders::check);
+
+        TransactionReceipt receipt = closing.publish(topic, Message.builder("order 19", Codec.utf8()).id(id).build(),
+                half -> {
+                    try (Connection c = OrdersTable.begin()) {
+                        orders.insert(c, "order-19", half.id());
+                        // the application stops while this transaction is open; it ends well within closeTimeout
+                        Thread stopping = new Thread(closing::close, "closing");
+                        closer.set(stopping);
+                        stopping.start();
+                        await().atMost(PATIENCE).until(() -> refusesPublishes(closing, missing));
+                        await().atMost(PATIENCE).until(() -> !stopping.isAlive()
+                                || stopping.getState() == Thread.State.TIMED_WAITING);
+                        c.commit();
+                    }
+                    return TransactionOutcome.COMMIT;
+                });
+        closer.get().join(PATIENCE.toMillis());
+
+        assertThat(receipt.outcome()).isEqualTo(TransactionOutcome.COMMIT);
+        // no producer of the group is left to answer a check-back: only the publish's own outcome delivers it
+        await().atMost(PATIENCE).until(() -> handled.containsKey(id));
+        String marker = publishCommitted("order-20");
+        await().atMost(PATIENCE).until(() -> handled.containsKey(marker));
+        assertThat(handled.get(id)).hasValue(1);
+    }
+
+    @Test
+    void noProducerOfTheGroupIsAskedAboutAMessageDuringItsCheckImmunity() throws Exception {
+        String id = OrdersTable.uniqueId("immune");
+        String immuneGroup = RocketTestSupport.unique("tx-immune");
+        Duration immunity = Duration.ofSeconds(4);
+        Map<String, Duration> otherAskedAt = new ConcurrentHashMap<>();
+        TransactionReceipt receipt;
+
+        try (RocketAdapter immuneAdapter = new RocketAdapter(RocketTestSupport.config().clientId("keel-immune")
+                .transactionCheckImmunity(immunity).build());
+             TransactionalPublisher immune = immuneAdapter.transactionalPublisher(immuneGroup, Set.of(topic),
+                     orders::check);
+             TransactionalPublisher other = adapter.transactionalPublisher(immuneGroup, Set.of(topic), half -> {
+                 otherAskedAt.merge(half.id(), half.age(Instant.now()), (a, b) -> a.compareTo(b) < 0 ? a : b);
+                 return orders.check(half);
+             })) {
+            // 2.5 s: without the immunity the broker (checking every second) asks the group's producers by then
+            receipt = immune.publish(topic, Message.builder("order 15", Codec.utf8()).id(id).build(),
+                    half -> commitWhenOlderThan(half, "order-15", Duration.ofMillis(2500)));
+            await().atMost(PATIENCE).until(() -> handled.containsKey(id));
+            assertThat(other.producerGroup()).isEqualTo(immuneGroup);
+        }
+
+        assertThat(receipt.outcome()).isEqualTo(TransactionOutcome.COMMIT);
+        // (once the immunity is over the broker may still check it: a copy with the same id, deduplicated)
+        assertThat(otherAskedAt.getOrDefault(id, immunity)).as("age of the message at its first check-back")
+                .isGreaterThanOrEqualTo(immunity);
+        String marker = publishCommitted("order-16");
+        await().atMost(PATIENCE).until(() -> handled.containsKey(marker));
+        assertThat(handled.get(id)).hasValue(1);
+    }
+
+    @Test
+    void anOutcomeTheBrokerRefusesIsReportedUnknownAndThisProcessAnswersItsCheckBack() throws Exception {
+        String id = OrdersTable.uniqueId("refused");
+        String immuneGroup = RocketTestSupport.unique("tx-refused");
+        Duration immunity = Duration.ofSeconds(2);
+        Map<String, TransactionOutcome> asked = new ConcurrentHashMap<>();
+        TransactionReceipt receipt;
+
+        try (RocketAdapter immuneAdapter = new RocketAdapter(RocketTestSupport.config().clientId("keel-refused")
+                .transactionCheckImmunity(immunity).build());
+             // a checker that cannot see the row yet (a lagging replica): it would roll the message back
+             TransactionalPublisher immune = immuneAdapter.transactionalPublisher(immuneGroup, Set.of(topic), half -> {
+                 asked.put(half.id(), TransactionOutcome.ROLLBACK);
+                 return TransactionOutcome.ROLLBACK;
+             })) {
+            // past the immunity the broker refuses the producer's outcome: only a check-back settles the message
+            receipt = immune.publish(topic, Message.builder("order 17", Codec.utf8()).id(id).build(),
+                    half -> commitWhenOlderThan(half, "order-17", immunity.plusSeconds(1)));
+            assertThat(receipt.outcome()).as("the outcome the broker took from the publish")
+                    .isEqualTo(TransactionOutcome.UNKNOWN);
+            await().atMost(PATIENCE).until(() -> handled.containsKey(id));
+        }
+
+        assertThat(asked).as("the checker's answers (the publishing process knew the outcome)").isEmpty();
+        String marker = publishCommitted("order-18");
+        await().atMost(PATIENCE).until(() -> handled.containsKey(marker));
+        assertThat(handled.get(id)).hasValue(1);
+    }
+
+    @Test
     void aTopicThatDoesNotExistFailsBeforeTheLocalTransactionRuns() {
         AtomicBoolean ran = new AtomicBoolean();
         String missing = RocketTestSupport.unique("tx-missing");
@@ -216,6 +420,28 @@ class RocketTransactionalPublishTest {
         assertThatThrownBy(() -> adapter.transactionalPublisher("no spaces allowed", Set.of(topic),
                 half -> TransactionOutcome.UNKNOWN)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("producer group");
+    }
+
+    /** Whether {@code publisher} refuses new publishes as closed (probed with a topic that does not exist). */
+    private static boolean refusesPublishes(TransactionalPublisher publisher, String missingTopic) {
+        try {
+            publisher.publish(missingTopic, Message.ofText("probe"), half -> TransactionOutcome.ROLLBACK);
+            return false;
+        } catch (ClosedException closed) {
+            return true;
+        } catch (UnroutableException open) {
+            return false;
+        }
+    }
+
+    /** A local transaction that inserts the order row and commits once the half message is older than {@code age}. */
+    private TransactionOutcome commitWhenOlderThan(HalfMessage half, String orderId, Duration age) throws Exception {
+        try (Connection c = OrdersTable.begin()) {
+            orders.insert(c, orderId, half.id());
+            await().atMost(PATIENCE).until(() -> half.age(Instant.now()).compareTo(age) > 0);
+            c.commit();
+        }
+        return TransactionOutcome.COMMIT;
     }
 
     /** Publishes a message whose order commits; returns its id. */

@@ -43,6 +43,7 @@ final class PollLoop implements Runnable {
     private final RocketConfig config;
     private final ConsumerSettings settings;
     private final CompletableFuture<Void> done;
+    private final FirstAssignment firstAssignment;
     private final QueueTrackers trackers = new QueueTrackers();
     private final Object lock = new Object();
     /** The queues the client assigned to this consumer (under {@link #lock}). */
@@ -57,12 +58,13 @@ final class PollLoop implements Runnable {
     private long lastRebalanceNanos = System.nanoTime();
 
     PollLoop(DefaultLitePullConsumer consumer, DeliverySink sink, RocketConfig config, ConsumerSettings settings,
-             CompletableFuture<Void> done) {
+             CompletableFuture<Void> done, FirstAssignment firstAssignment) {
         this.consumer = consumer;
         this.sink = sink;
         this.config = config;
         this.settings = settings;
         this.done = done;
+        this.firstAssignment = firstAssignment;
     }
 
     void thread(Thread thread) {
@@ -193,6 +195,7 @@ final class PollLoop implements Runnable {
             LOG.debug("RocketMQ group {}: queues {} taken away, {} assigned", settings.group(),
                     RocketReceiver.partitions(removed), RocketReceiver.partitions(added));
         }
+        firstAssignment.queuesChanged();
     }
 
     /**

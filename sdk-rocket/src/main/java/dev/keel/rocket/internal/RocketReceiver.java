@@ -13,9 +13,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.rocketmq.client.consumer.DefaultLitePullConsumer;
 import org.apache.rocketmq.client.exception.MQClientException;
+import org.apache.rocketmq.client.impl.MQClientManager;
+import org.apache.rocketmq.client.impl.factory.MQClientInstance;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.MessageQueue;
 import org.apache.rocketmq.remoting.protocol.heartbeat.MessageModel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One subscription's RocketMQ consumer: a {@code DefaultLitePullConsumer} with auto-commit off and
@@ -27,6 +31,7 @@ public final class RocketReceiver implements BrokerConsumer {
 
     /** The most messages one pull fetches from one queue. */
     static final int MAX_PULL_BATCH = 32;
+    private static final Logger LOG = LoggerFactory.getLogger(RocketReceiver.class);
 
     private final RocketConfig config;
     private final ConsumerSettings settings;
@@ -46,6 +51,14 @@ public final class RocketReceiver implements BrokerConsumer {
         return rocketGroup;
     }
 
+    /**
+     * Starts the consumer and returns once its client has made its first assignment of queues, so
+     * that it receives what is published from then on (see {@link FirstAssignment}). A new
+     * broadcast instance's start offsets are fixed before that ({@link StartOffsets}), and a group's
+     * queue without an offset starts at its first message, so if the assignment takes longer than
+     * the adapter's admin timeout this returns anyway (logging a warning) and still misses nothing
+     * published after it returned: it receives it later.
+     */
     @Override
     public synchronized void start(DeliverySink sink) {
         Objects.requireNonNull(sink, "sink");
@@ -57,24 +70,34 @@ public final class RocketReceiver implements BrokerConsumer {
         consumer.setInstanceName(ClientNames.instance(config, "consumer"));
         consumer.setVipChannelEnabled(false);
         consumer.setAutoCommit(false);
+        // a group's queue without an offset starts at its first message; a new broadcast instance has the
+        // queues it finds at start fixed at their end first (StartOffsets), so this applies to queues added later
         consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
         settings.broadcastInstance().ifPresent(instance -> {
             // every instance gets every message; its offsets are its own, kept by the client in a local file
             // named after the instance (so a restart under the same instance id resumes where it was)
             consumer.setMessageModel(MessageModel.BROADCASTING);
             consumer.setInstanceName(config.clientId() + "-broadcast-" + instance);
-            consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_LAST_OFFSET);
         });
+        FirstAssignment firstAssignment = new FirstAssignment();
+        consumer.setAllocateMessageQueueStrategy(firstAssignment.counting(consumer.getAllocateMessageQueueStrategy()));
         int batch = Math.min(MAX_PULL_BATCH, settings.maxInFlight());
         consumer.setPullBatchSize(batch);
         consumer.setPullThresholdForAll(Math.max(batch, settings.maxInFlight()));
         consumer.setPullThresholdForQueue(Math.max(batch, settings.maxInFlight()));
         consumer.setPollTimeoutMillis(config.pollTimeout().toMillis());
-        PollLoop poll = new PollLoop(consumer, sink, config, settings, done);
+        PollLoop poll = new PollLoop(consumer, sink, config, settings, done, firstAssignment);
         try {
             BrokerFilters.subscribe(consumer, settings.topic(), settings.filter(), poll::queuesChanged);
             consumer.start();
-        } catch (MQClientException | IllegalStateException e) {
+            MQClientInstance client = MQClientManager.getInstance().getOrCreateMQClientInstance(consumer);
+            if (settings.broadcast()) {
+                StartOffsets.atEndOfEachNewQueue(consumer, client, settings.topic());
+            }
+            // known to the brokers at once (the client's first heartbeat is a second away), then rebalanced
+            client.sendHeartbeatToAllBrokerWithLock();
+            client.rebalanceImmediately();
+        } catch (MQClientException | RuntimeException e) {
             consumer.shutdown();
             throw new KeelException("cannot start the RocketMQ consumer for topic " + settings.topic() + " group "
                     + settings.group() + " (RocketMQ group " + rocketGroup + "): " + e.getMessage(), e, false);
@@ -85,6 +108,20 @@ public final class RocketReceiver implements BrokerConsumer {
         thread.setDaemon(true);
         poll.thread(thread);
         thread.start();
+        awaitFirstAssignment(firstAssignment);
+    }
+
+    private void awaitFirstAssignment(FirstAssignment firstAssignment) {
+        try {
+            if (!firstAssignment.await(config.adminTimeout())) {
+                LOG.warn("The RocketMQ consumer of topic {} group {} was assigned no queue within {} (the adapter's "
+                        + "adminTimeout); it receives once a later rebalance of its client succeeds (at the latest "
+                        + "every {}); what is published meanwhile waits for it in the topic's queues",
+                        settings.topic(), settings.group(), config.adminTimeout(), config.rebalanceInterval());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override

@@ -15,32 +15,41 @@ import dev.keel.spi.InboundRecord;
 import dev.keel.spi.OutboundRecord;
 import dev.keel.spi.support.DaemonThreads;
 import dev.keel.spi.support.OutboundRecords;
+import java.net.UnknownHostException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.apache.rocketmq.client.exception.MQBrokerException;
 import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.client.impl.factory.MQClientInstance;
 import org.apache.rocketmq.client.impl.producer.TopicPublishInfo;
 import org.apache.rocketmq.client.producer.LocalTransactionState;
+import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.SendStatus;
 import org.apache.rocketmq.client.producer.TransactionListener;
 import org.apache.rocketmq.client.producer.TransactionMQProducer;
-import org.apache.rocketmq.client.producer.TransactionSendResult;
+import org.apache.rocketmq.common.message.MessageAccessor;
+import org.apache.rocketmq.common.message.MessageClientIDSetter;
+import org.apache.rocketmq.common.message.MessageConst;
 import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.remoting.exception.RemotingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link TransactionalPublisher} on a {@code TransactionMQProducer} of its own producer group. The
- * client sends the half message synchronously (its in-place resends off, so a failed half message never
- * ran the local transaction), runs the {@link LocalTransaction} on the publishing thread through the
- * listener (the call's transaction travels as the listener's argument), and sends the outcome one-way.
- * Check-backs run the {@link TransactionChecker} on a thread of this publisher. Nothing here logs payloads.
+ * {@link TransactionalPublisher} on a {@code TransactionMQProducer} of its own producer group. A publish sends the
+ * half message synchronously (the client's in-place resends off, so a failed half message never ran the local
+ * transaction), runs the {@link LocalTransaction} on the publishing thread, and sends its outcome waiting for the
+ * broker's answer ({@link TransactionEnds}). Check-backs are answered on a thread of this publisher: from
+ * {@link InFlightTransactions} for this process's own transactions (UNKNOWN while the local transaction runs, its
+ * outcome until the broker confirmed it), by the {@link TransactionChecker} for any other. Nothing here logs payloads.
  */
 public final class RocketTransactions implements TransactionalPublisher {
 
@@ -51,23 +60,12 @@ public final class RocketTransactions implements TransactionalPublisher {
     private final String group;
     private final TransactionChecker checker;
     private final TransactionMQProducer producer;
+    private final TransactionEnds ends;
     private final ExecutorService checks;
     private final Set<String> routed = ConcurrentHashMap.newKeySet();
+    private final InFlightTransactions known = new InFlightTransactions();
+    private final PublishGate gate = new PublishGate();
     private final Clock clock = Clock.systemUTC();
-    private volatile boolean closed;
-
-    /** One call's local transaction and what it did, handed to the listener as its argument. */
-    private static final class Call {
-        final LocalTransaction transaction;
-        final HalfMessage half;
-        TransactionOutcome outcome = TransactionOutcome.UNKNOWN;
-        Exception failure;
-
-        Call(LocalTransaction transaction, HalfMessage half) {
-            this.transaction = transaction;
-            this.half = half;
-        }
-    }
 
     /**
      * Starts the producer of {@code group} and registers it with the brokers of {@code topics}, so that
@@ -91,6 +89,7 @@ public final class RocketTransactions implements TransactionalPublisher {
         producer.setMaxMessageSize(config.maxMessageBytes() + MessageMapping.MAX_PROPERTY_BYTES);
         producer.setExecutorService(checks);
         producer.setTransactionListener(new Listener());
+        this.ends = new TransactionEnds(producer, group, config.sendTimeout());
         try {
             producer.start();
         } catch (MQClientException e) {
@@ -106,9 +105,17 @@ public final class RocketTransactions implements TransactionalPublisher {
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(message, "message");
         Objects.requireNonNull(localTransaction, "localTransaction");
-        if (closed) {
+        if (!gate.enter()) {
             throw new ClosedException("the RocketMQ transactional publisher of group " + group + " is closed");
         }
+        try {
+            return publishOpen(topic, message, localTransaction);
+        } finally {
+            gate.leave();
+        }
+    }
+
+    private TransactionReceipt publishOpen(String topic, Message message, LocalTransaction localTransaction) {
         String problem = Names.topicProblem(topic);
         if (problem != null) {
             throw new PublishException("cannot publish a transactional message to '" + Names.shorten(topic) + "': "
@@ -116,30 +123,98 @@ public final class RocketTransactions implements TransactionalPublisher {
         }
         checkRouted(topic);
         OutboundRecord record = toRecord(topic, message);
-        org.apache.rocketmq.common.message.Message rocket = MessageMapping.toRocket(record, config.maxMessageBytes());
-        Call call = new Call(localTransaction, new HalfMessage(topic, record.id(), record.key(), record.headers()));
-        TransactionSendResult result;
+        org.apache.rocketmq.common.message.Message half = toHalf(record);
+        String transactionId = MessageClientIDSetter.getUniqID(half);
+        Instant sentAt = clock.instant();
+        known.begin(transactionId);     // before the send: a check-back may come before send() returns
+        SendResult sent = sendHalf(topic, record.id(), transactionId, half);
+        TransactionOutcome outcome = TransactionOutcome.UNKNOWN;
+        Exception failure = null;
         try {
-            result = producer.sendMessageInTransaction(rocket, call);
-        } catch (MQClientException | RuntimeException e) {
+            outcome = localTransaction.execute(new HalfMessage(topic, record.id(), record.key(), record.headers(),
+                    sentAt));
+            outcome = outcome == null ? TransactionOutcome.UNKNOWN : outcome;
+        } catch (Exception e) {
+            failure = e;
+        } finally {
+            known.ended(transactionId, outcome);
+        }
+        TransactionOutcome taken = outcome == TransactionOutcome.UNKNOWN ? TransactionOutcome.UNKNOWN
+                : end(topic, record.id(), transactionId, sent, outcome);
+        if (failure != null) {
+            throw new PublishException("the local transaction of transactional message " + record.id() + " to "
+                    + topic + " threw; its outcome is UNKNOWN, so the broker asks the TransactionChecker of group "
+                    + group + " whether it committed: " + failure, failure, false);
+        }
+        String brokerTransactionId = sent.getTransactionId() != null ? sent.getTransactionId() : transactionId;
+        return new TransactionReceipt(topic, record.id(), brokerTransactionId, taken);
+    }
+
+    /** The message as a half message of this group, with its RocketMQ transaction id set (and its check immunity). */
+    private org.apache.rocketmq.common.message.Message toHalf(OutboundRecord record) {
+        org.apache.rocketmq.common.message.Message half = MessageMapping.toRocket(record, config.maxMessageBytes());
+        MessageAccessor.putProperty(half, MessageConst.PROPERTY_TRANSACTION_PREPARED, "true");
+        MessageAccessor.putProperty(half, MessageConst.PROPERTY_PRODUCER_GROUP, group);
+        if (!config.transactionCheckImmunity().isZero()) {
+            MessageAccessor.putProperty(half, MessageConst.PROPERTY_CHECK_IMMUNITY_TIME_IN_SECONDS,
+                    String.valueOf(config.transactionCheckImmunity().getSeconds()));
+        }
+        MessageClientIDSetter.setUniqID(half);
+        return half;
+    }
+
+    /** Sends the half message and waits for {@code SEND_OK}; on any other answer the local transaction never runs. */
+    private SendResult sendHalf(String topic, String id, String transactionId,
+                                org.apache.rocketmq.common.message.Message half) {
+        SendResult sent;
+        try {
+            sent = producer.send(half);
+        } catch (MQClientException | RemotingException | MQBrokerException | InterruptedException
+                 | RuntimeException e) {
+            known.forget(transactionId);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             KeelException failure = SendErrors.map(topic, e, config.sendTimeout());
             if (failure instanceof dev.keel.UnroutableException) {
                 routed.remove(topic);
             }
             throw failure;
         }
-        if (result.getSendStatus() != SendStatus.SEND_OK) {
-            // the client rolled the half message back and never ran the local transaction
-            throw new PublishException("RocketMQ did not confirm the half message of " + record.id() + " to " + topic
-                    + " durable (" + result.getSendStatus() + "): it was rolled back and the local transaction did not "
+        if (sent.getSendStatus() != SendStatus.SEND_OK) {
+            // stored, but not as durably as asked: roll it back, as rocketmq-client does, and never run the transaction
+            known.forget(transactionId);
+            end(topic, id, transactionId, sent, TransactionOutcome.ROLLBACK);
+            throw new PublishException("RocketMQ did not confirm the half message of " + id + " to " + topic
+                    + " durable (" + sent.getSendStatus() + "): it was rolled back and the local transaction did not "
                     + "run; publish again", null, true);
         }
-        if (call.failure != null) {
-            throw new PublishException("the local transaction of transactional message " + record.id() + " to "
-                    + topic + " threw; its outcome was sent as UNKNOWN, so the broker asks the TransactionChecker of "
-                    + "group " + group + " whether it committed: " + call.failure, call.failure, false);
+        return sent;
+    }
+
+    /**
+     * Sends the local transaction's outcome and returns it when the broker took it; otherwise (refused, unanswered,
+     * the producer closed) UNKNOWN: the broker asks the group's producers, and this one answers with the outcome.
+     */
+    private TransactionOutcome end(String topic, String id, String transactionId, SendResult sent,
+                                   TransactionOutcome outcome) {
+        String refusal;
+        try {
+            refusal = ends.end(topic, sent, outcome);
+        } catch (RemotingException | UnknownHostException | RuntimeException e) {
+            refusal = e.toString();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            refusal = e.toString();
         }
-        return new TransactionReceipt(topic, record.id(), result.getTransactionId(), call.outcome);
+        if (refusal == null) {
+            known.forget(transactionId);
+            return outcome;
+        }
+        LOG.warn("The broker did not confirm the {} of transactional message {} (topic {}, group {}): {}; its check-back "
+                + "settles the message (this producer answers {} while it runs)", outcome, id, topic, group, refusal,
+                outcome);
+        return TransactionOutcome.UNKNOWN;
     }
 
     @Override
@@ -147,12 +222,25 @@ public final class RocketTransactions implements TransactionalPublisher {
         return group;
     }
 
+    /**
+     * Lets no more publishes in, waits up to {@code closeTimeout} for those under way to send their outcome
+     * (check-backs are still answered meanwhile), then stops the producer.
+     */
     @Override
     public void close() {
-        if (closed) {
+        if (!gate.close()) {
             return;
         }
-        closed = true;
+        try {
+            int left = gate.awaitNone(config.closeTimeout().toMillis());
+            if (left > 0) {
+                LOG.warn("Closing the RocketMQ transactional publisher of group {} with {} publish(es) still under way "
+                        + "after {}: their outcome is left to the check-back of the group's producers", group, left,
+                        config.closeTimeout());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             producer.shutdown();
         } catch (RuntimeException e) {
@@ -214,26 +302,26 @@ public final class RocketTransactions implements TransactionalPublisher {
         };
     }
 
+    /** Answers check-backs; rocketmq-client calls {@code executeLocalTransaction} only from its own publish. */
     private final class Listener implements TransactionListener {
 
         @Override
         public LocalTransactionState executeLocalTransaction(org.apache.rocketmq.common.message.Message msg,
                                                              Object arg) {
-            Call call = (Call) arg;
-            try {
-                TransactionOutcome outcome = call.transaction.execute(call.half);
-                call.outcome = outcome == null ? TransactionOutcome.UNKNOWN : outcome;
-            } catch (Exception e) {
-                call.failure = e;
-                call.outcome = TransactionOutcome.UNKNOWN;
-            }
-            return toState(call.outcome);
+            return LocalTransactionState.UNKNOW;
         }
 
         @Override
         public LocalTransactionState checkLocalTransaction(MessageExt msg) {
             InboundRecord record = MessageMapping.fromRocket(msg, () -> { });
-            HalfMessage half = new HalfMessage(record.topic(), record.id(), record.key(), record.headers());
+            Optional<TransactionOutcome> own = known.answer(MessageClientIDSetter.getUniqID(msg));
+            if (own.isPresent()) {
+                LOG.debug("Check-back of this producer's transactional message {} (topic {}) answered {}", record.id(),
+                        record.topic(), own.get());
+                return toState(own.get());
+            }
+            HalfMessage half = new HalfMessage(record.topic(), record.id(), record.key(), record.headers(),
+                    Instant.ofEpochMilli(msg.getBornTimestamp()));
             try {
                 TransactionOutcome outcome = checker.check(half);
                 LOG.debug("Check-back of transactional message {} (topic {}) answered {}", half.id(), half.topic(),
