@@ -51,15 +51,19 @@ import org.slf4j.LoggerFactory;
  *       with a retriable {@link dev.keel.BrokerUnavailableException}, and so does every publish
  *       while the broker blocks publishers (memory or disk alarm). Ids, header names and header
  *       size are checked against the AMQP limits before anything is sent.</li>
- *   <li>Consuming: manual acks after the engine finished a message, bounded prefetch, automatic
- *       connection recovery that resumes the subscription; a partition whose channel or consumer the
- *       broker ends is reopened. Members of a group share the partitions:
+ *   <li>Consuming: manual acks after the engine finished a message, bounded prefetch. A partition
+ *       whose consumer ends (its connection lost, its channel closed or its consumer cancelled by
+ *       the broker) is revoked from the engine at once, since the broker hands it and its
+ *       unacknowledged messages to the next member, and is consumed again, on a new connection if
+ *       need be, once what was running finished. Members of a group share the partitions:
  *       single-active-consumer gives each partition queue to one member, and members above their
  *       share hand partitions over (see {@link RabbitConfig#rebalanceInterval()}).</li>
  * </ul>
  *
- * It opens two connections: {@code <name>-publish} (publishing and declarations, reopened on demand)
- * and {@code <name>-consume} (all consumers, recovered automatically). See {@code docs/rabbitmq.md}.
+ * It opens two connections: {@code <name>-publish} (publishing and declarations) and
+ * {@code <name>-consume} (the partition consumers), both reopened on demand after a loss, and a
+ * third, {@code <name>-broadcast}, recovered automatically, once a broadcast subscription starts.
+ * See {@code docs/rabbitmq.md}.
  */
 public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
 
@@ -81,8 +85,9 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
     private final ScheduledExecutorService scheduler;
     private final ExecutorService completions;
     private final List<RabbitConsumer> consumers = new CopyOnWriteArrayList<>();
+    private final ManagedConnection consumeConnection;
     private RabbitProducer producer;
-    private Connection consumeConnection;
+    private Connection broadcastConnection;
     private boolean closed;
 
     /** An adapter for the broker {@code config} names; connections open on first use. */
@@ -90,6 +95,8 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
         this.config = Objects.requireNonNull(config, "config");
         this.connector = new Connector(config);
         this.publishConnection = new ManagedConnection(connector, "publish", config.recoveryInterval(),
+                System::nanoTime);
+        this.consumeConnection = new ManagedConnection(connector, "consume", config.recoveryInterval(),
                 System::nanoTime);
         this.topology = new Topology(publishConnection, config.queueType(), config.defaultPartitions());
         this.dispatchExecutor = Executors.newCachedThreadPool(DaemonThreads.named("keel-rabbit-dispatch"));
@@ -156,10 +163,10 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
     public BrokerConsumer consumer(ConsumerSettings settings) {
         ensureOpen();
         if (settings.broadcast()) {
-            return new BroadcastConsumer(settings, topology, this::consumeConnection, Clock.systemUTC(), () -> { });
+            return new BroadcastConsumer(settings, topology, this::broadcastConnection, Clock.systemUTC(), () -> { });
         }
         AtomicReference<RabbitConsumer> self = new AtomicReference<>();
-        RabbitConsumer consumer = new RabbitConsumer(settings, topology, this::consumeConnection, config.prefetch(),
+        RabbitConsumer consumer = new RabbitConsumer(settings, topology, consumeConnection::get, config.prefetch(),
                 dispatchExecutor, scheduler, config.rebalanceInterval(), Clock.systemUTC(),
                 () -> consumers.remove(self.get()));
         self.set(consumer);
@@ -178,7 +185,7 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
             }
             closed = true;
             p = producer;
-            c = consumeConnection;
+            c = broadcastConnection;
         }
         for (RabbitConsumer consumer : consumers) {
             try {
@@ -196,9 +203,10 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
             try {
                 c.close();
             } catch (IOException | AlreadyClosedException e) {
-                LOG.debug("closing the consume connection failed: {}", e.getMessage());
+                LOG.debug("closing the broadcast connection failed: {}", e.getMessage());
             }
         }
+        consumeConnection.close();
         publishConnection.close();
         scheduler.shutdownNow();
         completions.shutdown();
@@ -210,12 +218,13 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
         return "RabbitAdapter{" + config + "}";
     }
 
-    private synchronized Connection consumeConnection() {
+    /** The broadcast consumers' connection: the client's automatic recovery declares their queues again. */
+    private synchronized Connection broadcastConnection() {
         ensureOpen();
-        if (consumeConnection == null) {
-            consumeConnection = connector.open("consume", true);
+        if (broadcastConnection == null) {
+            broadcastConnection = connector.open("broadcast", true);
         }
-        return consumeConnection;
+        return broadcastConnection;
     }
 
     private synchronized void ensureOpen() {

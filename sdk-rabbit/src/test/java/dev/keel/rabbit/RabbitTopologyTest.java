@@ -9,6 +9,7 @@ import dev.keel.TopologyException;
 import dev.keel.UnroutableException;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.support.KeyHash;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.UsesBrokers;
 import java.io.IOException;
@@ -135,13 +136,14 @@ class RabbitTopologyTest {
         List<String> left = new ArrayList<>();
         for (String name : List.of("a", "b", "c")) {
             for (String queue : List.of(topic + "." + name + ".0", topic + "." + name + ".1", topic + "." + name + ".dlq",
-                    topic + "." + name + ".members")) {
+                    topic + "." + name + ".members", topic + "." + name + ".keel-members")) {
                 if (queueExists(queue)) {
                     left.add(queue);
                 }
             }
         }
-        for (String queue : List.of(topic + ".keel-lanes", topic + ".keel-topology")) {
+        for (String queue : List.of(topic + ".keel-lanes", topic + ".keel-topology", topic + ".keel-partitions",
+                topic + ".keel-record")) {
             if (queueExists(queue)) {
                 left.add(queue);
             }
@@ -150,6 +152,57 @@ class RabbitTopologyTest {
         adapter.deleteTopology(topic); // nothing left: silent
         adapter.ensureTopology(TopicSpec.builder(topic).partitions(3).group("a").build());
         assertThat(adapter.describeTopology(topic)).contains(TopicSpec.builder(topic).partitions(3).group("a").build());
+    }
+
+    @Test
+    void aTopicDeclaredByTheReleasedVersionShouldKeepWorkingAndBeCopiedIntoQuorumQueues() throws Exception {
+        String topic = RabbitTestSupport.unique("released");
+        try (RawAmqp raw = new RawAmqp(adapter.config())) {
+            ReleasedTopology.declare(raw.channel(), topic, "g", 3);
+        }
+        TopicSpec spec = TopicSpec.builder(topic).partitions(3).group("g").build();
+        // this version, before anything is copied: it reads the classic marker and record
+        try (RabbitAdapter fresh = new RabbitAdapter(RabbitTestSupport.config().build())) {
+            assertThat(fresh.describeTopology(topic)).contains(spec);
+            String partition = fresh.producer().send(Records.keyed(topic, "k1", "x")).toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS).partition();
+            assertThat(partition).isEqualTo(Integer.toString(KeyHash.laneOf("k1", 3)));
+        }
+        assertThat(queueExists(topic + ".keel-partitions")).as("nothing copied by reading").isFalse();
+
+        // a subscription copies what its group needs; declaring the topic copies the rest
+        start(new ConsumerSettings(topic, "g", 16, Duration.ofSeconds(5)));
+        adapter.ensureTopology(spec);
+
+        try (RawAmqp raw = new RawAmqp(adapter.config())) {
+            assertThat(raw.ready(topic + ".keel-partitions")).as("the quorum marker").isEqualTo(3);
+            assertThat(raw.ready(topic + ".keel-record")).as("the quorum record: the topic and group g").isEqualTo(2);
+            assertThat(raw.ready(topic + ".g.keel-members")).as("the quorum member queue").isZero();
+        }
+        adapter.ensureTopology(spec);
+        assertThat(adapter.describeTopology(topic)).contains(spec);
+        adapter.deleteTopology(topic);
+        for (String queue : List.of(topic + ".keel-lanes", topic + ".keel-topology", topic + ".keel-partitions",
+                topic + ".keel-record", topic + ".g.members", topic + ".g.keel-members", topic + ".g.0")) {
+            assertThat(queueExists(queue)).as(queue + " deleted").isFalse();
+        }
+    }
+
+    @Test
+    void anAdapterWithClassicQueuesShouldKeepTheMetadataInClassicQueuesAsBefore() throws Exception {
+        String topic = RabbitTestSupport.unique("classic-meta");
+        try (RabbitAdapter classic = new RabbitAdapter(RabbitTestSupport.config().queueType(QueueType.CLASSIC)
+                .build())) {
+            classic.ensureTopology(TopicSpec.builder(topic).partitions(2).group("g").build());
+            assertThat(classic.describeTopology(topic)).contains(TopicSpec.builder(topic).partitions(2).group("g")
+                    .build());
+        }
+        assertThat(queueExists(topic + ".keel-lanes")).isTrue();
+        assertThat(queueExists(topic + ".keel-topology")).isTrue();
+        assertThat(queueExists(topic + ".g.members")).isTrue();
+        assertThat(queueExists(topic + ".keel-partitions")).isFalse();
+        assertThat(queueExists(topic + ".keel-record")).isFalse();
+        assertThat(queueExists(topic + ".g.keel-members")).isFalse();
     }
 
     private void start(ConsumerSettings settings) {

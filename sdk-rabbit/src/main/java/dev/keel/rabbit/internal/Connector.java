@@ -30,9 +30,10 @@ public final class Connector {
 
     /**
      * A new connection named {@code <connectionName>-<role>}. With {@code recovering} the client
-     * reconnects by itself and recovers channels, QoS and consumers (consumers use this); without it
-     * a lost connection stays closed and its owner opens a new one (publishers do, so that confirm
-     * sequence numbers never span two channels).
+     * reconnects by itself and recovers channels, QoS, queues and consumers (broadcast consumers use
+     * this); without it a lost connection stays closed and its owner opens a new one (publishers do,
+     * so that confirm sequence numbers never span two channels, and partition consumers do, so that a
+     * lost partition is revoked from the engine before it is consumed again).
      *
      * @throws BrokerUnavailableException when the broker cannot be reached or refuses the login
      */

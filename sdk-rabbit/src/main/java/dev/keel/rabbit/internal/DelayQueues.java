@@ -115,7 +115,7 @@ public final class DelayQueues {
         try {
             channel.queueDeclare(queue, true, false, false, args);
         } catch (IOException e) {
-            if (Topology.replyCode(e) == 406) {
+            if (BrokerCalls.replyCode(e) == 406) {
                 throw new TopologyException(topic, "the delay queue '" + queue + "' exists with other settings: "
                         + "delete it once it is empty (Keel declares it again)", e);
             }

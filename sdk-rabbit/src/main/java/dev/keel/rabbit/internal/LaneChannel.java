@@ -27,10 +27,12 @@ import org.slf4j.LoggerFactory;
  * consumer, which gets them first. Knows whether the broker has made it the lane's active
  * consumer: only the active consumer receives deliveries.
  *
- * <p>Reports itself lost, once, when the broker ends its consumer while it runs: the broker closed
+ * <p>Reports itself lost, once, when its consumer ends while it runs and this side did not end it:
+ * the connection was lost (the consuming connection does not recover by itself), the broker closed
  * the channel (a channel error such as an acknowledgement timeout) or cancelled the consumer (its
- * queue was deleted). The client's connection recovery does not bring those back; a connection
- * loss, which it does recover, is not reported.
+ * queue was deleted). In each case the broker has already made the next consumer in line active
+ * and will redeliver what this channel had not acknowledged to it: the owner must stop the lane's
+ * records at once. The report comes on the thread that learnt of the loss (the connection's).
  */
 final class LaneChannel {
 
@@ -62,7 +64,8 @@ final class LaneChannel {
 
     /**
      * Opens a channel on {@code connection} and starts consuming {@code queue}; {@code onLost} hears
-     * (on the connection's threads: hand the work on) when the broker later ends the consumer.
+     * when the consumer later ends without this side ending it (on the connection's threads: it must
+     * not block, and should hand longer work on).
      */
     static LaneChannel open(Connection connection, int lane, String queue, int prefetch, Deliveries deliveries,
                             Consumer<LaneChannel> onLost) {
@@ -180,18 +183,17 @@ final class LaneChannel {
     private void onShutdown(ShutdownSignalException cause) {
         acks.newEpoch();
         active.set(false);
-        if (released.get()) {
+        if (released.get() || !consuming.get()) {
             return;
         }
         if (cause.isHardError()) {
-            // the connection recovers the channel and re-registers the consumer, possibly as standby
-            LOG.warn("channel of queue '{}' lost with the connection ({}); unacknowledged messages will be"
-                    + " redelivered", queue, cause.getMessage());
-        } else if (consuming.get()) {
+            LOG.warn("channel of queue '{}' lost with its connection ({}); the lane will be reopened and"
+                    + " unacknowledged messages redelivered", queue, cause.getMessage());
+        } else {
             LOG.warn("RabbitMQ closed the channel of queue '{}' ({}); the lane will be reopened and unacknowledged"
                     + " messages redelivered", queue, cause.getMessage());
-            reportLost();
         }
+        reportLost();
     }
 
     private void reportLost() {

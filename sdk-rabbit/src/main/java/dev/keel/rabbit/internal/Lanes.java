@@ -4,7 +4,6 @@ import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
-import dev.keel.BrokerUnavailableException;
 import dev.keel.KeelException;
 import java.io.IOException;
 import java.time.Duration;
@@ -17,6 +16,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -29,16 +29,23 @@ import org.slf4j.LoggerFactory;
  * <p>Every member registers a consumer on every lane queue; single-active-consumer lets one of them
  * receive a lane's messages, the others stand by (and take over at once when it goes away). Alone
  * that gives failover but no sharing: the first member would keep every lane. So each member also
- * registers on the group's member queue, whose consumer count is the group's size {@code m}, and
+ * registers on the group's member queue ({@link Topology#membersQueue}), whose consumer count is the
+ * group's size {@code m}, and
  * periodically ({@link #rebalance()}) yields the lanes it is active on beyond its share
  * {@code ceil(lanes / m)}: it revokes the lane's records from the engine (started ones finish and
  * are acknowledged), closes the lane's channel (the broker returns the rest and activates the next
- * consumer, which gets them first) and registers again, at the back of the line.
+ * consumer, which gets them first) and registers again, at the back of the line. A lane that comes
+ * straight back to it makes it stop handing lanes over until the count changes ({@link HandOverGuard}).
  *
- * <p>A lane the broker ends while it runs ({@link LaneChannel#isLost()}: its channel closed by a
- * channel error, its consumer cancelled) is replaced the same way: revoked from the engine, its
- * channel closed, then reopened by a {@link LaneReopener}, which retries with backoff (while its
- * queue is missing, for instance). The broker redelivers what the lost channel had not acknowledged.
+ * <p>A lane whose consumer ends while it runs ({@link LaneChannel#isLost()}: its connection lost,
+ * its channel closed by a channel error, its consumer cancelled) is replaced the same way, except
+ * that the revoke is made at once, on the thread that learnt of the loss: the broker has already
+ * made the next member active and redelivers the lane's unacknowledged messages to it, so nothing
+ * this member still holds may start. Then its channel is closed and, once the records that were
+ * running have finished (their acks are dropped: the channel is gone), the lane is reopened by a
+ * {@link LaneReopener}, which retries with backoff (while the connection or the queue is missing),
+ * and registers at the back of the line: a standby when another member took over. The member
+ * registration is reopened by the balancing rounds when its channel was lost.
  */
 final class Lanes {
 
@@ -60,6 +67,9 @@ final class Lanes {
     private final AtomicReferenceArray<LaneChannel> lanes;
     private final AtomicReferenceArray<Boolean> yielding;
     private final LaneReopener reopener;
+    private final HandOverGuard guard;
+    private final Object presenceLock = new Object();
+    private final AtomicBoolean registering = new AtomicBoolean();
     private volatile Channel presence;
     private volatile boolean ended;
 
@@ -82,18 +92,15 @@ final class Lanes {
             yielding.set(i, false);
         }
         this.reopener = new LaneReopener(count, this::reopen, executor, scheduler);
+        this.guard = new HandOverGuard(count);
     }
 
-    /** Joins the group: registers on the member queue and on every lane queue. */
+    /**
+     * Joins the group: registers on the member queue (when that fails, the balancing rounds try
+     * again: it only counts members) and on every lane queue.
+     */
     void open() {
-        try {
-            Channel channel = connection.get().createChannel();
-            channel.basicConsume(Names.membersQueue(topic, group), false, new DefaultConsumer(channel));
-            presence = channel;
-        } catch (IOException | AlreadyClosedException e) {
-            throw new BrokerUnavailableException("cannot join group '" + group + "' of topic '" + topic + "': "
-                    + e.getMessage(), e);
-        }
+        registerPresence();
         for (int i = 0; i < lanes.length(); i++) {
             LaneChannel lane = openLane(i);
             lanes.set(i, lane);
@@ -116,6 +123,21 @@ final class Lanes {
         if (ended) {
             return;
         }
+        Channel registered = presence;
+        if ((registered == null || !registered.isOpen()) && registering.compareAndSet(false, true)) {
+            try {
+                // on the executor: reconnecting may take up to the connection timeout, the scheduler is shared
+                executor.execute(() -> {
+                    try {
+                        registerPresence();
+                    } finally {
+                        registering.set(false);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                registering.set(false);
+            }
+        }
         for (int i = 0; i < lanes.length(); i++) {
             if (lanes.get(i) == null && !yielding.get(i)) {
                 reopener.reopen(i, Duration.ZERO);
@@ -129,14 +151,25 @@ final class Lanes {
             return;
         }
         int share = (lanes.length() + members - 1) / members;
+        guard.startRound(members);
         List<LaneChannel> active = new ArrayList<>();
         for (int i = 0; i < lanes.length(); i++) {
             LaneChannel lane = lanes.get(i);
             if (lane != null && lane.isActive() && !yielding.get(i)) {
                 active.add(lane);
+                if (guard.activeOn(i, members)) {
+                    LOG.info("lane queue '{}' came back to this member after it handed it over: group '{}' has fewer"
+                            + " live members than the {} its member queue counts (a member whose node is down is"
+                            + " still listed); no more hand-overs until the count changes", lane.queue(), group,
+                            members);
+                }
             }
         }
+        if (guard.holdsBack()) {
+            return;
+        }
         for (int k = share; k < active.size(); k++) {
+            guard.handedOver(active.get(k).lane());
             yieldLane(active.get(k));
         }
     }
@@ -172,30 +205,40 @@ final class Lanes {
         replace(lane, Duration.ZERO);
     }
 
-    /** The broker ended this lane's consumer: replace it (on the executor, off the connection's threads). */
+    /**
+     * This lane's consumer ended (see {@link LaneChannel}): the next member is active already, so the
+     * lane is revoked from the engine now, on this (the connection's) thread, then replaced.
+     */
     private void onLost(LaneChannel lane) {
         if (ended || lanes.get(lane.lane()) != lane) {
             return; // closing, or not installed yet (installing checks isLost)
         }
         try {
-            executor.execute(() -> replace(lane, LaneReopener.FIRST_RETRY));
+            replace(lane, LaneReopener.FIRST_RETRY);
         } catch (RejectedExecutionException e) {
             LOG.debug("lane queue '{}' not reopened: the adapter is closing", lane.queue());
         }
     }
 
     /**
-     * Revokes the lane from the engine (queued records dropped, started ones finish), closes its
-     * channel after the settle grace (the broker returns what is unacknowledged), then reopens it
-     * after {@code delay}: the new consumer registers at the back of the lane queue's line.
+     * Revokes the lane from the engine at once (queued records dropped, started ones finish), then,
+     * once they finished, closes its channel after the settle grace (the broker returns what is
+     * unacknowledged) and reopens it after {@code delay}: the new consumer registers at the back of
+     * the lane queue's line.
      */
     private void replace(LaneChannel lane, Duration delay) {
         int i = lane.lane();
         if (!yielding.compareAndSet(i, false, true)) {
             return;
         }
-        revoke.apply(lane.queue()).toCompletableFuture()
-                .orTimeout(revokeTimeout.toMillis() + REVOKE_MARGIN_MS, TimeUnit.MILLISECONDS)
+        CompletableFuture<Void> revoked;
+        try {
+            revoked = revoke.apply(lane.queue()).toCompletableFuture();
+        } catch (RuntimeException e) {
+            LOG.warn("revoking lane queue '{}' from the engine failed: {}", lane.queue(), e.toString());
+            revoked = CompletableFuture.failedFuture(e);
+        }
+        revoked.orTimeout(revokeTimeout.toMillis() + REVOKE_MARGIN_MS, TimeUnit.MILLISECONDS)
                 .handle((v, e) -> lane.close(scheduler, SETTLE_GRACE))
                 .thenCompose(closed -> closed)
                 .whenCompleteAsync((v, e) -> {
@@ -203,6 +246,37 @@ final class Lanes {
                     yielding.set(i, false);
                     reopener.reopen(i, delay);
                 }, executor);
+    }
+
+    /** Registers this member on the group's member queue; logs and leaves it to the next round when that fails. */
+    private void registerPresence() {
+        synchronized (presenceLock) {
+            registerPresenceLocked();
+        }
+    }
+
+    private void registerPresenceLocked() {
+        Channel previous = presence;
+        if (previous != null) {
+            presence = null;
+            closeQuietly(previous, true);
+        }
+        Channel channel = null;
+        try {
+            channel = connection.get().createChannel();
+            channel.basicConsume(topology.membersQueue(topic, group), false, new DefaultConsumer(channel));
+            if (ended) {
+                closeQuietly(channel, true);
+                return;
+            }
+            presence = channel;
+        } catch (IOException | AlreadyClosedException | KeelException e) {
+            if (channel != null) {
+                closeQuietly(channel, true);
+            }
+            LOG.warn("cannot register as a member of group '{}' of topic '{}' now (members are counted to share the"
+                    + " partitions; will retry): {}", group, topic, e.getMessage());
+        }
     }
 
     /** One attempt of the {@link LaneReopener}: true once lane {@code i} is open or no longer wanted. */
@@ -232,10 +306,16 @@ final class Lanes {
     }
 
     private void closePresence(boolean abort) {
-        Channel channel = presence;
-        if (channel == null) {
-            return;
+        synchronized (presenceLock) {
+            Channel channel = presence;
+            presence = null;
+            if (channel != null) {
+                closeQuietly(channel, abort);
+            }
         }
+    }
+
+    private static void closeQuietly(Channel channel, boolean abort) {
         try {
             if (abort) {
                 channel.abort();

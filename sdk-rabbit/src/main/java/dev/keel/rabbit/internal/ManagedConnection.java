@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A non-recovering connection that is reopened on demand: after it is lost, the next caller opens a
  * new one, at most once per retry interval; in between callers fail fast with a retriable
- * {@link BrokerUnavailableException}. Knows whether RabbitMQ blocks the current connection
- * ({@link PublishGate}) and can close it at the socket ({@link #forceClose}), which frees a call
- * stuck writing to it. Thread-safe.
+ * {@link BrokerUnavailableException}. The publishing side and the partition consumers each use one.
+ * Knows whether RabbitMQ blocks the current connection ({@link PublishGate}) and can close it at the
+ * socket ({@link #forceClose}), which frees a call stuck writing to it. Thread-safe.
  */
 public final class ManagedConnection implements AutoCloseable {
 

@@ -1,22 +1,22 @@
 package dev.keel.rabbit.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The names of what Keel declares on RabbitMQ for a topic {@code T} and consumer group {@code G}:
  * exchange {@code T} (direct), partition queues {@code T.G.<i>} bound with routing key {@code <i>},
- * dead-letter exchange {@code T.G.dlx} and queue {@code T.G.dlq}, the group's member queue
- * {@code T.G.members} (never holds messages), the partition-count marker queue {@code T.keel-lanes}
- * and the topology record queue {@code T.keel-topology} (what was declared: the topic's settings and
- * its groups).
+ * dead-letter exchange {@code T.G.dlx} and queue {@code T.G.dlq}; and the metadata queues named by
+ * {@link MetadataQueues}: the partition-count marker ({@code T.keel-partitions}, or classic
+ * {@code T.keel-lanes}), the record of what was declared ({@code T.keel-record}, or classic
+ * {@code T.keel-topology}) and the group's member queue ({@code T.G.keel-members}, or classic
+ * {@code T.G.members}), which never holds messages.
  */
 public final class Names {
 
     /** AMQP short strings (exchange and queue names) hold at most 255 bytes. */
     public static final int MAX_NAME_BYTES = 255;
-    /** The marker queue's suffix; the name stays as it was so that existing topics keep working. */
-    public static final String LANES_MARKER_SUFFIX = ".keel-lanes";
-    public static final String TOPOLOGY_RECORD_SUFFIX = ".keel-topology";
 
     private Names() {
     }
@@ -42,26 +42,15 @@ public final class Names {
         return topic + "." + group + ".dlq";
     }
 
-    /** A classic queue whose consumer count is the number of running members of the group. */
-    public static String membersQueue(String topic, String group) {
-        return topic + "." + group + ".members";
-    }
-
-    /** A classic queue holding N empty messages: the topic's partition count. */
-    public static String lanesMarker(String topic) {
-        return topic + LANES_MARKER_SUFFIX;
-    }
-
-    /** A classic queue holding one message per declaration: the topic's settings and each group. */
-    public static String topologyRecord(String topic) {
-        return topic + TOPOLOGY_RECORD_SUFFIX;
-    }
-
     /** Fails with a clear message when a topic and group make a queue name longer than AMQP allows. */
     public static void checkFits(String topic, String group, int partitions) {
-        String longest = laneQueue(topic, group, partitions - 1);
-        String[] names = {longest, deadLetterExchange(topic, group), deadLetterQueue(topic, group),
-            membersQueue(topic, group), lanesMarker(topic), topologyRecord(topic)};
+        List<String> names = new ArrayList<>(List.of(laneQueue(topic, group, partitions - 1),
+                deadLetterExchange(topic, group), deadLetterQueue(topic, group)));
+        for (MetadataQueues form : MetadataQueues.values()) {
+            names.add(form.marker(topic));
+            names.add(form.record(topic));
+            names.add(form.members(topic, group));
+        }
         for (String name : names) {
             if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
                 throw new IllegalArgumentException("topic '" + topic + "' with group '" + group

@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
  * is not cancelled on pause: that would pass the lanes to another member while this one still holds
  * unacknowledged messages of the same keys.
  *
- * <p>After a connection loss the client library reconnects and restores channels, QoS and
- * consumers; acks for deliveries from before the loss are dropped (their messages are redelivered).
- * A lane whose channel the broker closes, or whose consumer it cancels, is reopened by {@link Lanes}.
+ * <p>A lane whose consumer ends (its connection lost, its channel closed or its consumer cancelled by
+ * the broker) is revoked from the engine at once and reopened by {@link Lanes}, on a new connection
+ * after a connection loss; acks for deliveries of the lost channel are dropped (their messages are
+ * redelivered, first to the member the broker made active meanwhile).
  */
 public final class RabbitConsumer implements BrokerConsumer {
 

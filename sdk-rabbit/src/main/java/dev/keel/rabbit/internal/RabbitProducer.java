@@ -246,7 +246,7 @@ public final class RabbitProducer implements BrokerProducer {
         if (cause.isInitiatedByApplication()) {
             return;
         }
-        if (Topology.replyCode(cause) == NOT_FOUND) {
+        if (BrokerCalls.replyCode(cause) == NOT_FOUND) {
             topology.forgetLanes(); // an exchange was deleted under us: look topics up again
         }
         LOG.warn("RabbitMQ publishing channel closed: {}", cause.getMessage());

@@ -1,10 +1,7 @@
 package dev.keel.rabbit.internal;
 
-import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.ShutdownSignalException;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.KeelException;
 import dev.keel.TopicSpec;
@@ -20,7 +17,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,48 +26,51 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The partition count N of a topic is what publishers need to route a key to partition
  * {@code KeyHash.laneOf(key, N)}. AMQP cannot read exchange arguments back, so {@code ensure} also
- * keeps N in the broker as the message count of the marker queue {@code T.keel-lanes} (classic,
- * {@code x-max-length=N}, N empty persistent messages, never consumed). A process that did not
- * declare the topic reads N with one passive declare of that queue. The topic's other settings and
- * its groups are kept in {@link TopologyRecord} {@code T.keel-topology}, read when declaring,
- * describing and deleting. Declaring a topic again with another N, replication factor or
- * min-in-sync count fails with a {@link TopologyException} before anything is declared; other
- * queue arguments that differ (the queue type) are refused by the broker and reported the same way.
+ * keeps N in the broker as the message count of the topic's marker queue, and the topic's other
+ * settings and its groups in its record queue ({@link TopologyRecord}); each group's member queue
+ * counts its running members. These metadata queues ({@link TopicMetadata}) are quorum queues when
+ * the partition queues are (they survive the loss of a node), classic ones otherwise and for topics
+ * declared by earlier releases, whose metadata a quorum adapter copies into quorum queues when it
+ * declares the topic or one of its groups. A process that did not declare the topic reads N with a
+ * passive declare of the marker. Declaring a topic again with another N, replication factor or
+ * min-in-sync count fails with a {@link TopologyException} before anything is declared; other queue
+ * arguments that differ (the queue type) are refused by the broker and reported the same way.
  */
 public final class Topology {
 
     private static final Logger LOG = LoggerFactory.getLogger(Topology.class);
-    private static final int NOT_FOUND = 404;
-    private static final int PRECONDITION_FAILED = 406;
 
-    private final ManagedConnection connection;
+    private final BrokerCalls calls;
+    private final TopicMetadata metadata;
     private final QueueType queueType;
     private final int defaultPartitions;
     private final Map<String, Integer> lanes = new ConcurrentHashMap<>();
     private final Set<String> declaredGroups = ConcurrentHashMap.newKeySet();
 
     public Topology(ManagedConnection connection, QueueType queueType, int defaultPartitions) {
-        this.connection = connection;
+        this.calls = new BrokerCalls(connection);
+        this.metadata = new TopicMetadata(calls, MetadataQueues.writtenWith(queueType));
         this.queueType = queueType;
         this.defaultPartitions = defaultPartitions;
     }
 
     /**
-     * Declares the topic as {@code spec} says: exchange, partition-count marker, and per group its
-     * partition queues, bindings, member queue and dead-letter pair; then records it. An existing
-     * topic with other settings fails with a {@link TopologyException} naming both.
+     * Declares the topic as {@code spec} says: partition-count marker, exchange, and per group its
+     * partition queues, bindings, member queue and dead-letter pair; then records it (copying what
+     * an earlier release recorded into the quorum form). An existing topic with other settings fails
+     * with a {@link TopologyException} naming both.
      */
     public void ensure(TopicSpec spec) {
         String topic = spec.name();
         checkFits(spec);
         QueuePriorities.checkSupported(spec, queueType);
-        Map<String, Entry> recorded = record(topic);
+        TopicMetadata.Recorded recorded = metadata.record(topic);
         List<String> differences = new ArrayList<>();
-        int marked = markerCount(topic);
+        int marked = metadata.partitions(topic);
         if (marked > 0 && marked != spec.partitions()) {
             differences.add("partitions " + marked + " (requested " + spec.partitions() + ")");
         }
-        Entry declared = recorded.get(TopologyRecord.TOPIC);
+        Entry declared = recorded.topicEntry();
         if (declared != null && declared.replicationFactor() != spec.replicationFactor()) {
             differences.add("replication factor " + declared.replicationFactor() + " (requested "
                     + spec.replicationFactor() + ")");
@@ -95,24 +94,32 @@ public final class Topology {
 
     /**
      * Declares one group's queues on an existing topic with {@code n} partitions, unless the topic's
-     * record already has the group (another process declared it: its queues are used as they are);
-     * once per process.
+     * record already has the group (another process declared it: its queues are used as they are,
+     * its member queue declared when missing, and what an earlier release recorded copied into the
+     * quorum form); once per process.
      */
     public void ensureGroup(String topic, String group, int n) {
         Names.checkFits(topic, group, n);
         if (declaredGroups.contains(topic + '\n' + group)) {
             return;
         }
-        Map<String, Entry> recorded = record(topic);
-        if (!recorded.containsKey(group)) {
-            Entry settings = recorded.getOrDefault(TopologyRecord.TOPIC, new Entry(TopologyRecord.TOPIC, n,
+        TopicMetadata.Recorded recorded = metadata.record(topic);
+        if (!recorded.entries().containsKey(group)) {
+            Entry settings = recorded.entries().getOrDefault(TopologyRecord.TOPIC, new Entry(TopologyRecord.TOPIC, n,
                     TopicSpec.DEFAULT_REPLICATION_FACTOR, TopicSpec.DEFAULT_MIN_IN_SYNC_REPLICAS));
-            run(topic, "declare group '" + group + "' of topic '" + topic + "'", channel -> {
+            calls.run(topic, "declare group '" + group + "' of topic '" + topic + "'", channel -> {
                 declareGroup(channel, topic, group, n, settings.replicationFactor(), settings.maxPriority());
-                TopologyRecord.append(channel, topic, List.of(settings.forGroup(group)));
+                metadata.append(channel, topic, List.of(settings.forGroup(group)));
                 return null;
             });
+        } else {
+            calls.run(topic, "declare the member queue of group '" + group + "' of topic '" + topic + "'",
+                    channel -> {
+                        metadata.declareMembers(channel, topic, group);
+                        return null;
+                    });
         }
+        metadata.migrate(topic, recorded, n);
         declaredGroups.add(topic + '\n' + group);
     }
 
@@ -129,13 +136,14 @@ public final class Topology {
             return;
         }
         int n = lanesOf(topic).orElseThrow(() -> missing(topic, group));
-        Entry like = record(topic).getOrDefault(TopologyRecord.TOPIC, new Entry(TopologyRecord.TOPIC, n,
-                TopicSpec.DEFAULT_REPLICATION_FACTOR, TopicSpec.DEFAULT_MIN_IN_SYNC_REPLICAS));
+        Entry like = metadata.record(topic).entries().getOrDefault(TopologyRecord.TOPIC,
+                new Entry(TopologyRecord.TOPIC, n, TopicSpec.DEFAULT_REPLICATION_FACTOR,
+                        TopicSpec.DEFAULT_MIN_IN_SYNC_REPLICAS));
         TopicSpec spec = TopicSpec.builder(deadLetterTopic).partitions(n).replicationFactor(like.replicationFactor())
                 .minInSyncReplicas(Math.min(like.minInSyncReplicas(), like.replicationFactor())).group(group).build();
         checkFits(spec);
         try {
-            declare(spec, record(deadLetterTopic));
+            declare(spec, metadata.record(deadLetterTopic));
             LOG.info("declared dead-letter topic '{}' of topic '{}' ({} partitions) with group '{}'", deadLetterTopic,
                     topic, n, group);
         } catch (TopologyException raced) {
@@ -148,16 +156,18 @@ public final class Topology {
     /**
      * The topic's partition count: as declared in this process, else as its marker queue says, else
      * {@link dev.keel.rabbit.RabbitConfig#defaultPartitions()} when the exchange exists without a
-     * marker; empty when the topic's exchange does not exist. Found counts are remembered.
+     * marker (in either form); empty when the topic's exchange does not exist. Found counts are
+     * remembered.
      *
-     * @throws BrokerUnavailableException (retriable) while another process is declaring the topic
+     * @throws BrokerUnavailableException (retriable) while another process is declaring the topic, or
+     *         while its only marker is a classic queue on a node that is down
      */
     public OptionalInt lanesOf(String topic) {
         Integer known = lanes.get(topic);
         if (known != null) {
             return OptionalInt.of(known);
         }
-        int marked = markerCount(topic);
+        int marked = metadata.partitions(topic);
         if (marked == 0) {
             throw new BrokerUnavailableException("topic '" + topic + "' is being declared by another process;"
                     + " try again in a moment", null);
@@ -179,32 +189,35 @@ public final class Topology {
      * exchange does not exist.
      */
     public Optional<TopicSpec> describe(String topic) {
-        int marked = markerCount(topic);
+        int marked = metadata.partitions(topic);
         if (marked < 0 && !exchangeExists(topic)) {
             return Optional.empty();
         }
-        Map<String, Entry> recorded = record(topic);
-        Entry declared = recorded.get(TopologyRecord.TOPIC);
+        TopicMetadata.Recorded recorded = metadata.record(topic);
+        Entry declared = recorded.topicEntry();
         int partitions = marked > 0 ? marked : declared != null ? declared.partitions() : defaultPartitions;
         TopicSpec.Builder spec = TopicSpec.builder(topic).partitions(partitions);
         if (declared != null) {
             spec.maxPriority(declared.maxPriority()).replicationFactor(declared.replicationFactor())
                     .minInSyncReplicas(Math.min(declared.minInSyncReplicas(), declared.replicationFactor()));
         }
-        recorded.keySet().stream().filter(group -> !group.equals(TopologyRecord.TOPIC)).forEach(spec::group);
+        recorded.entries().keySet().stream().filter(group -> !group.equals(TopologyRecord.TOPIC))
+                .forEach(spec::group);
         return Optional.of(spec.build());
     }
 
     /**
-     * Deletes the exchange, the marker and record queues, and for every recorded group its
-     * partition queues, dead-letter pair and member queue, with their messages. Deleting what
-     * does not exist does nothing.
+     * Deletes the exchange, the metadata queues of both forms, and for every recorded group its
+     * partition queues, dead-letter pair and member queues, with their messages. Deleting what does
+     * not exist does nothing.
      */
     public void delete(String topic) {
-        Map<String, Entry> recorded = record(topic);
-        int marked = markerCount(topic);
-        run(topic, "delete topic '" + topic + "'", channel -> {
-            for (Entry entry : recorded.values()) {
+        TopicMetadata.Recorded recorded = metadata.record(topic);
+        int marked = metadata.partitions(topic);
+        List<String> groups = recorded.entries().keySet().stream().filter(g -> !g.equals(TopologyRecord.TOPIC))
+                .toList();
+        calls.run(topic, "delete topic '" + topic + "'", channel -> {
+            for (Entry entry : recorded.entries().values()) {
                 if (entry.group().equals(TopologyRecord.TOPIC)) {
                     continue;
                 }
@@ -215,23 +228,27 @@ public final class Topology {
                 }
                 channel.queueDelete(Names.deadLetterQueue(topic, group));
                 channel.exchangeDelete(Names.deadLetterExchange(topic, group));
-                channel.queueDelete(Names.membersQueue(topic, group));
             }
-            channel.queueDelete(Names.lanesMarker(topic));
-            channel.queueDelete(Names.topologyRecord(topic));
+            for (String queue : metadata.queues(topic, groups)) {
+                channel.queueDelete(queue);
+            }
             channel.exchangeDelete(Names.exchange(topic));
             return null;
         });
         lanes.remove(topic);
         declaredGroups.removeIf(key -> key.startsWith(topic + '\n'));
-        LOG.info("deleted topic '{}' and the queues of its groups {}", topic,
-                recorded.keySet().stream().filter(g -> !g.isEmpty()).toList());
+        metadata.forget(topic);
+        LOG.info("deleted topic '{}' and the queues of its groups {}", topic, groups);
     }
 
-    /** How many consumers are registered on the group's member queue (running members of the group). */
+    /** How many members of the group are running (registered on its member queues). */
     public int memberCount(String topic, String group) {
-        return run(topic, "count the members of group '" + group + "'",
-                channel -> channel.queueDeclarePassive(Names.membersQueue(topic, group)).getConsumerCount());
+        return metadata.memberCount(topic, group);
+    }
+
+    /** The member queue this adapter's consumers of the group register on. */
+    public String membersQueue(String topic, String group) {
+        return metadata.written().members(topic, group);
     }
 
     /** Forgets every partition count (an exchange vanished), so the next publishes ask the broker again. */
@@ -240,26 +257,39 @@ public final class Topology {
         declaredGroups.clear();
     }
 
-    private void declare(TopicSpec spec, Map<String, Entry> recorded) {
+    private void declare(TopicSpec spec, TopicMetadata.Recorded recorded) {
         String topic = spec.name();
         int n = spec.partitions();
         List<Entry> entries = new ArrayList<>();
         Entry settings = Entry.topic(spec);
-        if (!recorded.containsKey(TopologyRecord.TOPIC)) {
-            entries.add(settings);
+        Set<String> inWritten = recorded.inWritten();
+        if (!inWritten.contains(TopologyRecord.TOPIC)) {
+            entries.add(recorded.entries().getOrDefault(TopologyRecord.TOPIC, settings));
         }
         for (String group : spec.groups()) {
-            if (!recorded.containsKey(group)) {
-                entries.add(settings.forGroup(group));
+            if (!inWritten.contains(group)) {
+                entries.add(recorded.entries().getOrDefault(group, settings.forGroup(group)));
             }
         }
-        run(topic, "declare topic '" + topic + "'", channel -> {
+        // groups only an earlier release recorded (not in this spec): copied into the quorum form too
+        List<String> others = recorded.missingFromWritten().stream().map(Entry::group)
+                .filter(g -> !g.equals(TopologyRecord.TOPIC) && !spec.groups().contains(g)).toList();
+        boolean migrating = metadata.written() == MetadataQueues.QUORUM;
+        calls.run(topic, "declare topic '" + topic + "'", channel -> {
+            // the marker first: a process that sees the exchange also sees the whole marker
+            metadata.declareMarker(channel, topic, n);
             channel.exchangeDeclare(Names.exchange(topic), BuiltinExchangeType.DIRECT, true, false, Map.of());
-            declareMarker(channel, topic, n);
             for (String group : spec.groups()) {
                 declareGroup(channel, topic, group, n, spec.replicationFactor(), spec.maxPriority());
             }
-            TopologyRecord.append(channel, topic, entries);
+            List<Entry> appended = new ArrayList<>(entries);
+            if (migrating) {
+                for (String group : others) {
+                    metadata.declareMembers(channel, topic, group);
+                    appended.add(recorded.entries().get(group));
+                }
+            }
+            metadata.append(channel, topic, appended);
             return null;
         });
         lanes.put(topic, n);
@@ -275,42 +305,14 @@ public final class Topology {
         Names.checkFits(spec.name(), "g", spec.partitions());
     }
 
-    /** The marker queue's message count: N, 0 while being declared, -1 when there is no marker. */
-    private int markerCount(String topic) {
-        return run(topic, "look up topic '" + topic + "'", channel -> {
-            try {
-                return channel.queueDeclarePassive(Names.lanesMarker(topic)).getMessageCount();
-            } catch (IOException e) {
-                if (replyCode(e) == NOT_FOUND) {
-                    return -1;
-                }
-                throw e;
-            }
-        });
-    }
-
     private boolean exchangeExists(String topic) {
-        return run(topic, "look up topic '" + topic + "'", channel -> {
+        return calls.run(topic, "look up topic '" + topic + "'", channel -> {
             try {
                 channel.exchangeDeclarePassive(Names.exchange(topic));
                 return true;
             } catch (IOException e) {
-                if (replyCode(e) == NOT_FOUND) {
+                if (BrokerCalls.replyCode(e) == BrokerCalls.NOT_FOUND) {
                     return false;
-                }
-                throw e;
-            }
-        });
-    }
-
-    /** The topic's record; empty when it has none (not declared, or declared by an older release). */
-    private Map<String, Entry> record(String topic) {
-        return run(topic, "read the topology of topic '" + topic + "'", channel -> {
-            try {
-                return TopologyRecord.read(channel, topic);
-            } catch (IOException e) {
-                if (replyCode(e) == NOT_FOUND) {
-                    return Map.of();
                 }
                 throw e;
             }
@@ -322,33 +324,13 @@ public final class Topology {
                 + "') with ensureTopology before subscribing", false);
     }
 
-    private void declareMarker(Channel channel, String topic, int n) throws IOException {
-        Map<String, Object> args = new HashMap<>();
-        args.put("x-queue-type", QueueType.CLASSIC.argument());
-        args.put("x-max-length", n);
-        args.put("x-overflow", "drop-head");
-        String marker = Names.lanesMarker(topic);
-        int count = channel.queueDeclare(marker, true, false, false, args).getMessageCount();
-        if (count >= n) {
-            return;
-        }
-        // one transaction, so that readers see 0 (declaration in progress) or N, not a count between
-        channel.txSelect();
-        AMQP.BasicProperties persistent = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
-        for (int i = 0; i < n; i++) {
-            channel.basicPublish("", marker, persistent, new byte[0]);
-        }
-        channel.txCommit();
-    }
-
     private void declareGroup(Channel channel, String topic, String group, int n, int replicationFactor,
                               int maxPriority) throws IOException {
         String dlx = Names.deadLetterExchange(topic, group);
         channel.exchangeDeclare(dlx, BuiltinExchangeType.FANOUT, true, false, Map.of());
         channel.queueDeclare(Names.deadLetterQueue(topic, group), true, false, false, queueArgs(replicationFactor));
         channel.queueBind(Names.deadLetterQueue(topic, group), dlx, "");
-        channel.queueDeclare(Names.membersQueue(topic, group), true, false, false,
-                Map.of("x-queue-type", QueueType.CLASSIC.argument()));
+        metadata.declareMembers(channel, topic, group);
         Map<String, Object> partitionArgs = queueArgs(replicationFactor);
         partitionArgs.put("x-single-active-consumer", true);
         partitionArgs.put("x-dead-letter-exchange", dlx);
@@ -367,68 +349,5 @@ public final class Topology {
             args.put("x-quorum-initial-group-size", replicationFactor);
         }
         return args;
-    }
-
-    private <T> T run(String topic, String what, ChannelWork<T> work) {
-        Channel channel = connection.openChannel();
-        try {
-            return work.apply(channel);
-        } catch (IOException e) {
-            if (replyCode(e) == PRECONDITION_FAILED) {
-                throw new TopologyException(topic, "cannot " + what + ": RabbitMQ has it with other settings ("
-                        + replyText(e) + "). Keel does not change an existing topic: declare it as it is, or delete it"
-                        + " (deleteTopology) or use another name", e);
-            }
-            throw new BrokerUnavailableException("cannot " + what + ": " + describe(e), e);
-        } catch (TimeoutException e) {
-            throw new BrokerUnavailableException("cannot " + what + ": RabbitMQ did not confirm in time", e);
-        } catch (AlreadyClosedException e) {
-            throw new BrokerUnavailableException("cannot " + what + ": the connection was lost", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KeelException("interrupted while trying to " + what, e, true);
-        } finally {
-            closeQuietly(channel);
-        }
-    }
-
-    static int replyCode(Throwable e) {
-        ShutdownSignalException signal = signal(e);
-        return signal != null && signal.getReason() instanceof AMQP.Channel.Close close ? close.getReplyCode() : -1;
-    }
-
-    private static String replyText(Throwable e) {
-        ShutdownSignalException signal = signal(e);
-        return signal != null && signal.getReason() instanceof AMQP.Channel.Close close ? close.getReplyText()
-                : String.valueOf(e.getMessage());
-    }
-
-    private static String describe(IOException e) {
-        ShutdownSignalException signal = signal(e);
-        return signal != null ? String.valueOf(signal.getMessage()) : String.valueOf(e.getMessage());
-    }
-
-    private static ShutdownSignalException signal(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ShutdownSignalException s) {
-                return s;
-            }
-        }
-        return null;
-    }
-
-    private static void closeQuietly(Channel channel) {
-        try {
-            if (channel.isOpen()) {
-                channel.close();
-            }
-        } catch (IOException | TimeoutException | RuntimeException ignored) {
-            // the channel is gone either way
-        }
-    }
-
-    @FunctionalInterface
-    private interface ChannelWork<T> {
-        T apply(Channel channel) throws IOException, InterruptedException, TimeoutException;
     }
 }

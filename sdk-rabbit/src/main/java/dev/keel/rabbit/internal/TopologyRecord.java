@@ -4,7 +4,6 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.GetResponse;
 import dev.keel.TopicSpec;
-import dev.keel.rabbit.QueueType;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.HashMap;
@@ -13,12 +12,12 @@ import java.util.TreeMap;
 
 /**
  * What Keel declared for a topic, kept on the broker (AMQP cannot list queues nor read queue
- * arguments back): the classic queue {@code T.keel-topology} holds one persistent empty message per
- * entry, its headers naming the topic's partitions, replication factor and min-in-sync count, and
- * for a group entry the group. It is never consumed: a reader takes the messages with
- * {@code basic.get} without acknowledging them and closes its channel, which returns them. A reader
- * that finds the same entry twice (two processes declared it at once) acknowledges the extra copy,
- * so the record does not grow. Stateless.
+ * arguments back): a record queue ({@link MetadataQueues#record}: {@code T.keel-record}, quorum, or
+ * {@code T.keel-topology}, classic) holds one persistent empty message per entry, its headers naming
+ * the topic's partitions, replication factor and min-in-sync count, and for a group entry the group.
+ * It is never consumed: a reader takes the messages with {@code basic.get} without acknowledging
+ * them and closes its channel, which returns them. A reader that finds the same entry twice (two
+ * processes declared it at once) acknowledges the extra copy, so the record does not grow. Stateless.
  */
 final class TopologyRecord {
 
@@ -53,12 +52,11 @@ final class TopologyRecord {
     }
 
     /**
-     * The entries of {@code topic} by group ({@link #TOPIC} for the topic's own), read on
-     * {@code channel}, which the caller must close afterwards (that returns the messages); empty
-     * when the record queue does not exist, which closes the channel (404).
+     * The entries in record queue {@code queue} by group ({@link #TOPIC} for the topic's own), read on
+     * {@code channel}, which the caller must close afterwards (that returns the messages). When the
+     * queue does not exist (or its node is down) the broker closes the channel (404) and this throws.
      */
-    static Map<String, Entry> read(Channel channel, String topic) throws IOException {
-        String queue = Names.topologyRecord(topic);
+    static Map<String, Entry> read(Channel channel, String queue) throws IOException {
         int count = channel.queueDeclarePassive(queue).getMessageCount();
         Map<String, Entry> entries = new TreeMap<>();
         for (int i = 0; i < count; i++) {
@@ -76,10 +74,11 @@ final class TopologyRecord {
         return entries;
     }
 
-    /** Declares the record queue and appends {@code entries} in one transaction. */
-    static void append(Channel channel, String topic, Collection<Entry> entries) throws IOException {
-        String queue = Names.topologyRecord(topic);
-        channel.queueDeclare(queue, true, false, false, Map.of("x-queue-type", QueueType.CLASSIC.argument()));
+    /** Declares the topic's record queue of form {@code form} and appends {@code entries} in one transaction. */
+    static void append(Channel channel, MetadataQueues form, String topic, Collection<Entry> entries)
+            throws IOException {
+        String queue = form.record(topic);
+        channel.queueDeclare(queue, true, false, false, form.recordArguments());
         if (entries.isEmpty()) {
             return;
         }

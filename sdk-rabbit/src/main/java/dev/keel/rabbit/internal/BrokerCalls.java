@@ -1,0 +1,110 @@
+package dev.keel.rabbit.internal;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.AlreadyClosedException;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.ShutdownSignalException;
+import dev.keel.BrokerUnavailableException;
+import dev.keel.KeelException;
+import dev.keel.TopologyException;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs declarations and look-ups of {@link Topology} and {@link TopicMetadata}, each on a channel of
+ * its own on the publishing connection (a refused AMQP method closes its channel), and turns what
+ * went wrong into Keel's errors: {@code PRECONDITION_FAILED} into a {@link TopologyException}, the
+ * rest into a retriable {@link BrokerUnavailableException}. Thread-safe.
+ */
+final class BrokerCalls {
+
+    static final int NOT_FOUND = 404;
+    static final int PRECONDITION_FAILED = 406;
+
+    /** One call's work on a channel that is closed afterwards. */
+    @FunctionalInterface
+    interface ChannelWork<T> {
+        T apply(Channel channel) throws IOException, InterruptedException, TimeoutException;
+    }
+
+    private final ManagedConnection connection;
+
+    BrokerCalls(ManagedConnection connection) {
+        this.connection = connection;
+    }
+
+    /** Runs {@code work} on a new channel; {@code what} completes "cannot ..." in error messages. */
+    <T> T run(String topic, String what, ChannelWork<T> work) {
+        Channel channel = connection.openChannel();
+        try {
+            return work.apply(channel);
+        } catch (IOException e) {
+            if (replyCode(e) == PRECONDITION_FAILED) {
+                throw new TopologyException(topic, "cannot " + what + ": RabbitMQ has it with other settings ("
+                        + replyText(e) + "). Keel does not change an existing topic: declare it as it is, or delete it"
+                        + " (deleteTopology) or use another name", e);
+            }
+            throw new BrokerUnavailableException("cannot " + what + ": " + describe(e), e);
+        } catch (TimeoutException e) {
+            throw new BrokerUnavailableException("cannot " + what + ": RabbitMQ did not confirm in time", e);
+        } catch (AlreadyClosedException e) {
+            throw new BrokerUnavailableException("cannot " + what + ": the connection was lost", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KeelException("interrupted while trying to " + what, e, true);
+        } finally {
+            closeQuietly(channel);
+        }
+    }
+
+    /** The reply code of the channel close behind {@code e}, or -1. */
+    static int replyCode(Throwable e) {
+        ShutdownSignalException signal = signal(e);
+        return signal != null && signal.getReason() instanceof AMQP.Channel.Close close ? close.getReplyCode() : -1;
+    }
+
+    /**
+     * Whether the broker refused {@code e}'s method because the queue's node is down: RabbitMQ answers
+     * a method on a classic queue whose node is down with {@code NOT_FOUND - home node '...' of durable
+     * queue '...' in vhost '...' is down or inaccessible}, the code it also uses for a queue that does
+     * not exist.
+     */
+    static boolean queueNodeDown(Throwable e) {
+        if (replyCode(e) != NOT_FOUND) {
+            return false;
+        }
+        String text = replyText(e).toLowerCase(Locale.ROOT);
+        return text.contains("home node") || text.contains("down or inaccessible");
+    }
+
+    static String replyText(Throwable e) {
+        ShutdownSignalException signal = signal(e);
+        return signal != null && signal.getReason() instanceof AMQP.Channel.Close close ? close.getReplyText()
+                : String.valueOf(e.getMessage());
+    }
+
+    private static String describe(IOException e) {
+        ShutdownSignalException signal = signal(e);
+        return signal != null ? String.valueOf(signal.getMessage()) : String.valueOf(e.getMessage());
+    }
+
+    private static ShutdownSignalException signal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ShutdownSignalException s) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private static void closeQuietly(Channel channel) {
+        try {
+            if (channel.isOpen()) {
+                channel.close();
+            }
+        } catch (IOException | TimeoutException | RuntimeException ignored) {
+            // the channel is gone either way
+        }
+    }
+}
