@@ -42,11 +42,23 @@ public final class KeelHeaders {
     public static final String DLT_ORIGIN_PARTITION = "keel-dlt-origin-partition";
     /** On a dead letter: its broker position (offset or delivery tag) at origin. */
     public static final String DLT_ORIGIN_POSITION = "keel-dlt-origin-position";
-    /** On a dead letter: the consumer group that gave up on it. */
+    /**
+     * On a dead letter: the consumer group that gave up on it (absent on one no group received: a delayed message
+     * its Kafka topic refused when it was due).
+     */
     public static final String DLT_GROUP = "keel-dlt-group";
+    /**
+     * On a dead letter of a broadcast subscription: the instance ({@code Keel.Builder.instanceId}) that
+     * gave up on it, so that a re-drive reaches that instance only.
+     */
+    public static final String DLT_INSTANCE = "keel-dlt-instance";
     /** On a dead letter: when it was dead-lettered, epoch milliseconds. */
     public static final String DLT_AT = "keel-dlt-at";
-    /** On a dead letter: {@code decode} when it could not be decoded, else {@code handler}. */
+    /**
+     * On a dead letter: {@code decode} when it could not be decoded, {@code forward} when Kafka's delay forwarder
+     * could not forward a delayed message because its topic refused it for good (no group then), else
+     * {@code handler}.
+     */
     public static final String DLT_REASON = "keel-dlt-reason";
     /**
      * On a dead letter: present when the broker refused the full dead letter for good (too large,
@@ -81,6 +93,26 @@ public final class KeelHeaders {
      * (a plain redelivery of the original may not), so a re-drive runs it once more, and once only.
      */
     public static final String REDRIVEN_AT = "keel-redriven-at";
+    /**
+     * On a message re-driven from its dead-letter topic: the consumer group it was re-driven for. Only
+     * that group runs it; every other group of the topic acknowledges it without running it (counted
+     * as filtered). A copy with {@link #REDRIVEN_AT} and without this header was re-driven by an
+     * earlier Keel: under EFFECTIVELY_ONCE a group runs it only if it holds the id dead-lettered.
+     */
+    public static final String REDRIVEN_GROUP = "keel-redriven-group";
+    /**
+     * On a message re-driven from a broadcast subscription's dead letter: the instance it was
+     * re-driven for ({@link #DLT_INSTANCE} of the dead letter); the group's other instances
+     * acknowledge it without running it.
+     */
+    public static final String REDRIVEN_INSTANCE = "keel-redriven-instance";
+    /**
+     * On a message re-driven from its dead-letter topic: which dead letter it was re-driven from (that
+     * letter's {@link #DLT_AT}). Under EFFECTIVELY_ONCE, once a copy re-driven from a letter has failed
+     * and been dead-lettered again, a copy from the same letter (redelivered, or re-driven again by
+     * mistake) is acknowledged without running; a copy from the new dead letter runs.
+     */
+    public static final String REDRIVEN_LETTER = "keel-redriven-letter";
 
     private KeelHeaders() {
     }

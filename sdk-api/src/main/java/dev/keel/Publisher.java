@@ -1,6 +1,8 @@
 package dev.keel;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -49,10 +51,18 @@ public interface Publisher extends AutoCloseable {
     CompletionStage<PublishReceipt> publishAsync(String topic, Message message);
 
     /**
-     * Publishes several messages, pipelined; completes when all are confirmed, or exceptionally
-     * with the first failure (the others are still published; their own outcome is not reported).
+     * Publishes several messages, pipelined (each through {@link #publishAsync}, in order); completes
+     * when all are confirmed, with the receipts in the order of {@code messages}, or exceptionally
+     * with a failure (the others are still published; their own outcome is not reported).
      */
-    CompletionStage<List<PublishReceipt>> publishAllAsync(String topic, List<Message> messages);
+    default CompletionStage<List<PublishReceipt>> publishAllAsync(String topic, List<Message> messages) {
+        List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>(messages.size());
+        for (Message message : messages) {
+            sent.add(publishAsync(topic, message).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new))
+                .thenApply(v -> sent.stream().map(CompletableFuture::join).toList());
+    }
 
     /**
      * Publishes one message and waits until the broker confirmed it.

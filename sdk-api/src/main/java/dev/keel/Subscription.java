@@ -29,7 +29,10 @@ public interface Subscription extends AutoCloseable {
          * handler unclaimed (fail closed), and resumes by itself once a store call succeeds again.
          */
         PAUSED,
-        /** {@code close} was called: it fetches nothing more and lets in-flight messages finish. */
+        /**
+         * {@code close} was called: it fetches nothing more, starts none of the messages it holds,
+         * and lets the handlers running finish.
+         */
         CLOSING,
         /** Closed gracefully. */
         CLOSED,
@@ -52,9 +55,17 @@ public interface Subscription extends AutoCloseable {
     }
 
     /**
-     * Stops fetching, lets in-flight messages finish for up to {@code timeout}, acknowledges what
-     * finished and leaves the rest to be redelivered. Waits for {@link #closeAsync(Duration)},
-     * for at most {@code timeout} plus {@link #CLOSE_GRACE}.
+     * A graceful stop. From the call on, no message the subscription holds starts: each goes back to
+     * the broker unacknowledged (its idempotency claim released), as does one waiting for a retry's
+     * backoff, a claim another consumer holds or a dead letter. The handlers running finish; those
+     * that return are marked done (EFFECTIVELY_ONCE) and acknowledged, then the broker consumer
+     * commits and leaves, and the close returns: as soon as the running handlers are done, not
+     * after {@code timeout}. A handler still running when {@code timeout} ends is named in a WARN
+     * and not acknowledged: the broker delivers its message again; under EFFECTIVELY_ONCE its id is
+     * still marked done if it returns while the store is open (the redelivery is then skipped),
+     * otherwise it runs again once its lease expires, as after a crash. So give {@code timeout} more
+     * than the slowest handler takes. Waits for {@link #closeAsync(Duration)}, for at most
+     * {@code timeout} plus {@link #CLOSE_GRACE}.
      */
     default void close(Duration timeout) {
         try {

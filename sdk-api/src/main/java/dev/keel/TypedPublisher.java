@@ -89,7 +89,8 @@ public interface TypedPublisher<T> {
      * A message being prepared for a {@link TypedPublisher}: a value plus an optional id, key,
      * headers and timestamp, published by {@link #publish()} or {@link #publishAsync()}. It follows
      * the rules of {@link Message}: a blank id or a reserved header name fails the publish at once
-     * with {@link IllegalArgumentException}, before anything is sent. Not thread-safe. Publishing
+     * with {@link IllegalArgumentException}, and a codec that throws (or returns {@code null}) fails
+     * it with {@link EncodingException}, both before anything is sent. Not thread-safe. Publishing
      * does not consume it: publishing it twice sends two copies, with the same id if one was set.
      *
      * @param <T> the type of the value
@@ -158,9 +159,10 @@ public interface TypedPublisher<T> {
          * This message with its value encoded by {@code codec}: what a {@link TypedPublisher} sends.
          *
          * @throws IllegalArgumentException for a blank id or a reserved header name
+         * @throws EncodingException        when the codec throws or returns {@code null}
          */
         public Message toMessage(Codec<? super T> codec) {
-            Message.Builder builder = Message.builder(codec.encode(value)).id(id).key(key).timestamp(timestamp);
+            Message.Builder builder = Message.builder(encode(codec)).id(id).key(key).timestamp(timestamp);
             headers.forEach(builder::header);
             if (delay != null) {
                 builder.delay(delay);
@@ -168,6 +170,21 @@ public interface TypedPublisher<T> {
                 builder.deliverAt(deliverAt);
             }
             return builder.build();
+        }
+
+        private byte[] encode(Codec<? super T> codec) {
+            byte[] payload;
+            try {
+                payload = codec.encode(value);
+            } catch (RuntimeException e) {
+                throw new EncodingException("the codec " + codec.getClass().getName() + " failed to encode the value "
+                        + "for " + publisher.topic() + " (nothing was published): " + e, e);
+            }
+            if (payload == null) {
+                throw new EncodingException("the codec " + codec.getClass().getName() + " encoded the value for "
+                        + publisher.topic() + " as null (nothing was published)", null);
+            }
+            return payload;
         }
 
         /**

@@ -17,7 +17,8 @@ import java.util.Objects;
  * @param originPartition the partition or queue it came from
  * @param originPosition its broker position at origin (offset or delivery tag), -1 when unknown
  * @param deadLetteredAt when it was dead-lettered, or null when unknown
- * @param reason         {@code handler} or {@code decode}
+ * @param reason         {@code handler}, {@code decode}, or {@code forward} (Kafka: the topic refused a delayed
+ *                       message for good when it was due)
  * @param payloadBytes   the size of the payload it carries
  * @param truncated      whether it was dead-lettered without its payload (it cannot be re-driven)
  */

@@ -54,9 +54,14 @@ public final class DeadLetterPolicy {
     /**
      * No dead-letter topic, for subscriptions that read dead letters themselves (a subscription to
      * {@code orders.DLT} would otherwise get an {@code orders.DLT.DLT} of its own). A message that
-     * fails its last attempt, or cannot be decoded, is then logged at ERROR and left
-     * unacknowledged: nothing is lost, and the broker redelivers it after a restart or a
-     * rebalance (Kafka commits stop before it until then; RabbitMQ holds it on its channel).
+     * fails its last attempt, or cannot be decoded, is then logged at ERROR (counted as
+     * {@code DEAD_LETTER_FAILED}), parked and handled again, one attempt at a time with backoff
+     * growing to one minute, until an attempt succeeds: it stays unacknowledged meanwhile (nothing is
+     * lost), its key's later messages wait behind it (per-key order holds), other keys go on, and its
+     * in-flight slot is given back. A close or a rebalance gives it up, unacknowledged, for the next
+     * consumer. On RabbitMQ a message kept unacknowledged beyond the broker's
+     * {@code consumer_timeout} (30 minutes by default) makes the broker close the channel, and the
+     * message is delivered again.
      */
     public static DeadLetterPolicy none() {
         return NONE;

@@ -9,7 +9,14 @@ import java.util.concurrent.CompletionStage;
  */
 public interface BrokerConsumer {
 
-    /** Joins the group and starts handing records to {@code sink}. Called once. */
+    /**
+     * Joins the group and starts handing records to {@code sink}. Called once. Returns once the
+     * consumer receives: a record published after it returns reaches the group (this consumer, if
+     * it is given the record's partition), also when the group is new and when the consumer starts
+     * at the end of its partitions (a broadcast instance). A client that receives only after its
+     * first assignment waits for it here, and where it starts "at the end", fixes that end before
+     * returning rather than at its first fetch.
+     */
     void start(DeliverySink sink);
 
     /** Stops fetching soon (group membership is kept). Idempotent; callable from any thread. */

@@ -13,13 +13,13 @@ import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.TypedPublisher;
+import dev.keel.core.internal.Broadcasts;
+import dev.keel.core.internal.Engine;
+import dev.keel.core.internal.Interceptors;
+import dev.keel.core.internal.deadletters.Replays;
 import dev.keel.deadletter.DeadLetters;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.InMemoryIdempotencyStore;
-import dev.keel.core.internal.Engine;
-import dev.keel.core.internal.Broadcasts;
-import dev.keel.core.internal.Interceptors;
-import dev.keel.core.internal.Replays;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.Capability;
@@ -67,7 +67,7 @@ public final class Keel implements Subscriber, AutoCloseable {
     private Keel(Builder b, IdempotencyStore store, boolean ownsStore) {
         this.engine = new Engine(b.adapter, store, ownsStore, b.clock, b.metrics, b.publisherConfig, b.scheduler,
                 b.instanceId != null ? b.instanceId : Broadcasts.randomInstanceId());
-        this.interceptors = new Interceptors(b.interceptors, b.clock);
+        this.interceptors = new Interceptors(b.interceptors, b.clock, engine.extensionFailures());
     }
 
     /**
@@ -112,6 +112,17 @@ public final class Keel implements Subscriber, AutoCloseable {
      */
     public PublisherState publisherState() {
         return engine.publisherState();
+    }
+
+    /**
+     * How many times user code plugged into this Keel besides the handlers threw: the metrics
+     * recorder, an interceptor's decorated handler after the application's handler returned, a
+     * re-drive listener. Keel logs each such failure (the first of each kind at WARN with its stack
+     * trace, then every thousandth), ignores it and goes on: it is never taken for the handler's
+     * outcome, and the message is acknowledged as if the extension had not failed.
+     */
+    public long extensionFailures() {
+        return engine.extensionFailures().count();
     }
 
     /**
@@ -191,9 +202,16 @@ public final class Keel implements Subscriber, AutoCloseable {
     }
 
     /**
-     * {@link #replay}, after forgetting the group's done marks of the replayed range (the ids are read
-     * from the broker), so that under EFFECTIVELY_ONCE every replayed message runs again, once.
+     * {@link #replay}, after forgetting the group's done (and dead) marks of the replayed range (the ids
+     * are read from the broker), so that under EFFECTIVELY_ONCE every replayed message runs again, once.
+     * The marks are forgotten before the rewind, so no member that joins after the rewind finds them; a
+     * rewind refused because a member joined meanwhile puts them back (kept for the default retention
+     * from then on).
      *
+     * @throws dev.keel.GroupActiveException  when the group has active members (nothing changed)
+     * @throws dev.keel.ReprocessException    when it failed after planning (while forgetting the marks, or
+     *                                        at the rewind): the message says what was forgotten, restored
+     *                                        and rewound; once the cause is gone, the same call completes it
      * @throws IllegalStateException          on a Keel built {@link Builder#withoutIdempotencyStore()}
      * @throws UnsupportedOperationException when the store cannot forget ids
      */

@@ -2,6 +2,7 @@ package dev.keel.core.internal;
 
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
+import dev.keel.core.internal.claims.Claims;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.Capability;
 import java.util.Optional;
@@ -55,6 +56,6 @@ public final class Broadcasts {
      */
     static String namespace(SubscriptionConfig<?> config, String instanceId) {
         String group = config.broadcast() ? config.group() + "." + instanceId : config.group();
-        return StoreAccess.namespaceOf(group, config.topic());
+        return Claims.namespaceOf(group, config.topic());
     }
 }

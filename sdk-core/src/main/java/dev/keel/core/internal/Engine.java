@@ -8,17 +8,31 @@ import dev.keel.PublisherConfig;
 import dev.keel.PublisherState;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
+import dev.keel.core.internal.chain.Delays;
+import dev.keel.core.internal.chain.EngineContext;
+import dev.keel.core.internal.chain.Sends;
+import dev.keel.core.internal.chain.Step;
+import dev.keel.core.internal.chain.StepContext;
+import dev.keel.core.internal.claims.Claiming;
+import dev.keel.core.internal.claims.Claims;
+import dev.keel.core.internal.consume.Chains;
+import dev.keel.core.internal.consume.EngineSubscription;
+import dev.keel.core.internal.consume.FlowControl;
+import dev.keel.core.internal.consume.RetryingSubscription;
+import dev.keel.core.internal.deadletters.DefaultDeadLetters;
+import dev.keel.core.internal.publish.DefaultPublisher;
+import dev.keel.core.internal.util.ExtensionFailures;
+import dev.keel.deadletter.DeadLetters;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.metrics.MetricGauge;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.retry.RetryMode;
 import dev.keel.spi.BrokerAdapter;
-import dev.keel.spi.Capability;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
+import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.support.DaemonThreads;
-import dev.keel.deadletter.DeadLetters;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -47,28 +61,25 @@ public final class Engine implements AutoCloseable {
     /** Null when Keel was built without a store. */
     private final IdempotencyStore store;
     private final boolean ownsStore;
-    private final Clock clock;
-    private final MetricsRecorder metrics;
+    /** The clock, scheduler and (guarded) metrics every part of this engine shares. */
+    private final EngineContext context;
     private final PublisherConfig publisherConfig;
-    private final ScheduledExecutorService scheduler;
     private final boolean ownsScheduler;
     private final Supplier<BrokerProducer> producer;
     private final List<EngineSubscription> subscriptions = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private DefaultPublisher publisher;
     private final String instanceId;
+    /** Failures of the application's extensions (metrics recorder, interceptors, re-drive listeners). */
+    private final ExtensionFailures extensionFailures = new ExtensionFailures();
 
     /**
-     * @param store     null when no subscription may use EFFECTIVELY_ONCE
-     * @param ownsStore whether {@link #close()} closes {@code store} (Keel created it)
-     * @param scheduler null: the engine creates (and shuts down) its own
+     * @param store      null when no subscription may use EFFECTIVELY_ONCE
+     * @param ownsStore  whether {@link #close()} closes {@code store} (Keel created it)
+     * @param metrics    the application's recorder; the engine guards each call ({@link GuardedMetrics})
+     * @param scheduler  null: the engine creates (and shuts down) its own
+     * @param instanceId this instance's id, for broadcast subscriptions
      */
-    public Engine(BrokerAdapter adapter, IdempotencyStore store, boolean ownsStore, Clock clock,
-                  MetricsRecorder metrics, PublisherConfig publisherConfig, ScheduledExecutorService scheduler) {
-        this(adapter, store, ownsStore, clock, metrics, publisherConfig, scheduler, Broadcasts.randomInstanceId());
-    }
-
-    /** @param instanceId this instance's id, for broadcast subscriptions */
     public Engine(BrokerAdapter adapter, IdempotencyStore store, boolean ownsStore, Clock clock,
                   MetricsRecorder metrics, PublisherConfig publisherConfig, ScheduledExecutorService scheduler,
                   String instanceId) {
@@ -76,11 +87,10 @@ public final class Engine implements AutoCloseable {
         this.adapter = Objects.requireNonNull(adapter, "adapter");
         this.store = store;
         this.ownsStore = ownsStore && store != null;
-        this.clock = Objects.requireNonNull(clock, "clock");
-        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.context = new EngineContext(clock, scheduler != null ? scheduler : newScheduler(),
+                GuardedMetrics.of(Objects.requireNonNull(metrics, "metrics"), extensionFailures));
         this.publisherConfig = Objects.requireNonNull(publisherConfig, "publisherConfig");
         this.ownsScheduler = scheduler == null;
-        this.scheduler = scheduler != null ? scheduler : newScheduler();
         this.producer = adapter::producer;
     }
 
@@ -106,8 +116,13 @@ public final class Engine implements AutoCloseable {
 
     /** The dead letters {@code group} keeps on {@code deadLetterTopic}; read with the given waits. */
     public DeadLetters deadLetters(String group, String deadLetterTopic, Duration firstWait, Duration quiet) {
-        return new DefaultDeadLetters(adapter, group, deadLetterTopic, clock, publisherConfig.timeout(), firstWait,
-                quiet);
+        return new DefaultDeadLetters(adapter, group, deadLetterTopic, context.clock(), publisherConfig.timeout(), firstWait,
+                quiet, extensionFailures);
+    }
+
+    /** Where failures of the application's extensions are counted and logged. */
+    public ExtensionFailures extensionFailures() {
+        return extensionFailures;
     }
 
     public synchronized Publisher publisher() {
@@ -115,7 +130,8 @@ public final class Engine implements AutoCloseable {
             throw new ClosedException("Keel is closed");
         }
         if (publisher == null) {
-            publisher = new DefaultPublisher("keel-publisher", producer, publisherConfig, scheduler, clock, metrics,
+            publisher = new DefaultPublisher("keel-publisher", producer, publisherConfig, context.scheduler(), context.clock(),
+                    context.metrics(),
                     adapter.capabilities().contains(Capability.DELAYED_DELIVERY));
         }
         return publisher;
@@ -173,26 +189,35 @@ public final class Engine implements AutoCloseable {
                                          String retryTopic, MessageHandler<T> handler) {
         String name = "keel-" + config.group() + "-" + config.topic();
         ExecutorService handlerPool = Executors.newFixedThreadPool(config.lanes(), DaemonThreads.named(name + "-handler"));
-        boolean dedup = config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE;
-        ExecutorService storePool = dedup ? Executors.newFixedThreadPool(STORE_THREADS, DaemonThreads.named(name + "-store"))
-                : null;
         Optional<String> broadcastInstance = Broadcasts.check(adapter, config, instanceId);
         BrokerConsumer consumer = adapter.consumer(new ConsumerSettings(config.topic(), config.group(),
                 config.maxInFlight(), config.revokeTimeout(), Optional.ofNullable(deadLetterTopic), config.filter(),
                 broadcastInstance));
         FlowControl flow = new FlowControl(consumer, config.maxInFlight());
-        String namespace = config.broadcast() ? Broadcasts.namespace(config, instanceId)
-                : StoreAccess.namespaceOf(config.group(), namespaceTopic);
-        StoreAccess storeAccess = dedup ? new StoreAccess(store, config.topic(), config.group(), namespace,
-                config.idempotencyPolicy(), storePool, flow, metrics, clock) : null;
-        Delays delays = new Delays(scheduler, handlerPool);
+        Claims claims = config.guarantee() != DeliveryGuarantee.EFFECTIVELY_ONCE ? null
+                : new Claims(store, config.topic(), config.group(), config.broadcast()
+                        ? Broadcasts.namespace(config, instanceId) : Claims.namespaceOf(config.group(), namespaceTopic),
+                        config.idempotencyPolicy(),
+                        Executors.newFixedThreadPool(STORE_THREADS, DaemonThreads.named(name + "-store")), flow,
+                        context.metrics(), context.clock());
+        Delays delays = new Delays(context.scheduler(), handlerPool);
         EngineSubscription[] self = new EngineSubscription[1];
-        Step chain = Chains.build(config, deadLetterTopic, retryTopic, handler, storeAccess, delays, () -> self[0].isStopped(),
-                producer, clock, metrics, publisherConfig.timeout());
-        EngineSubscription subscription = new EngineSubscription(config, consumer,
-                new KeyOrderedExecutor(config.lanes(), handlerPool, clock), handlerPool, storePool, flow, storeAccess,
-                chain, clock, scheduler, metrics);
+        StepContext steps = new StepContext(config.group(), context, delays, () -> self[0].isStopped());
+        Step chain = Chains.build(config, handler, new Chains.Destinations(Optional.ofNullable(deadLetterTopic),
+                Optional.ofNullable(retryTopic), broadcastInstance), claims,
+                new Sends(producer, delays, publisherConfig.timeout()), steps);
+        EngineSubscription subscription = new EngineSubscription(config, consumer, flow,
+                claims != null ? claims : Claiming.NONE, chain, handlerPool, context);
         self[0] = subscription;
+        registerGauges(config, consumer, subscription);
+        subscriptions.add(subscription);
+        subscription.start();
+        consumer.start(subscription);
+        return subscription;
+    }
+
+    private void registerGauges(SubscriptionConfig<?> config, BrokerConsumer consumer, EngineSubscription subscription) {
+        MetricsRecorder metrics = context.metrics();
         metrics.inFlight(config.topic(), config.group(), subscription::inFlightCount);
         metrics.gauge(MetricGauge.UNACKNOWLEDGED, config.topic(), config.group(), subscription::unacknowledgedCount);
         metrics.gauge(MetricGauge.BUSY_WAITING, config.topic(), config.group(), subscription::busyWaitingCount);
@@ -201,10 +226,6 @@ public final class Engine implements AutoCloseable {
             metrics.gauge(MetricGauge.BROKER_BACKLOG, config.topic(), config.group(),
                     () -> (int) Math.min(Integer.MAX_VALUE, Math.max(0, consumer.backlog())));
         }
-        subscriptions.add(subscription);
-        subscription.start();
-        consumer.start(subscription);
-        return subscription;
     }
 
     @Override
@@ -228,7 +249,7 @@ public final class Engine implements AutoCloseable {
                 }
             }
             if (ownsScheduler) {
-                scheduler.shutdownNow();
+                context.scheduler().shutdownNow();
             }
             if (ownsStore) {
                 store.close();

@@ -7,11 +7,12 @@ import dev.keel.PublishReceipt;
 import dev.keel.Publisher;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
+import dev.keel.core.internal.util.ExtensionFailures;
+import dev.keel.core.internal.util.Futures;
+import dev.keel.core.internal.util.TimeOrderedIds;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -21,14 +22,24 @@ import java.util.concurrent.CompletionStage;
  */
 public final class Interceptors {
 
+    /**
+     * Set while an intercepted handler runs on this thread: whether the application's handler returned
+     * within it. Handlers are called synchronously, so the decoration runs the application's handler
+     * on the thread that called it (one that hands it to another thread makes a failure after it count
+     * as the attempt's).
+     */
+    private static final ThreadLocal<boolean[]> RETURNED = new ThreadLocal<>();
+
     private final List<KeelInterceptor> interceptors;
     private final TimeOrderedIds ids;
+    private final ExtensionFailures failures;
     private Publisher delegate;
     private Publisher intercepted;
 
-    public Interceptors(List<KeelInterceptor> interceptors, Clock clock) {
+    public Interceptors(List<KeelInterceptor> interceptors, Clock clock, ExtensionFailures failures) {
         this.interceptors = List.copyOf(interceptors);
         this.ids = new TimeOrderedIds(Objects.requireNonNull(clock, "clock"));
+        this.failures = Objects.requireNonNull(failures, "failures");
     }
 
     /** {@code publisher} with every publish passing through the interceptors; the same wrapper for the same publisher. */
@@ -43,10 +54,51 @@ public final class Interceptors {
         return intercepted;
     }
 
-    /** {@code handler} decorated by each interceptor, the first registered outermost. */
+    /**
+     * {@code handler} decorated by each interceptor, the first registered outermost. An exception the
+     * decoration throws after the application's handler returned is the interceptors' failure, not
+     * the attempt's: counted and logged by {@link ExtensionFailures}, and the attempt succeeded (its
+     * effect is applied: running it again would repeat it). One thrown before the handler returned
+     * (before it ran, or its own) fails the attempt as usual.
+     */
     public <T> MessageHandler<T> handler(SubscriptionConfig<T> config, MessageHandler<T> handler) {
         Objects.requireNonNull(config, "config");
-        MessageHandler<T> decorated = Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(handler, "handler");
+        if (interceptors.isEmpty()) {
+            return handler;
+        }
+        MessageHandler<T> application = delivery -> {
+            handler.handle(delivery);
+            boolean[] returned = RETURNED.get();
+            if (returned != null) {
+                returned[0] = true;
+            }
+        };
+        MessageHandler<T> decorated = decorate(config, application);
+        return delivery -> {
+            boolean[] outer = RETURNED.get();
+            boolean[] returned = new boolean[1];
+            RETURNED.set(returned);
+            try {
+                decorated.handle(delivery);
+            } catch (Exception | LinkageError | AssertionError e) {
+                if (!returned[0]) {
+                    throw e;
+                }
+                failures.failed("an interceptor's handler of " + config.topic() + " for group " + config.group()
+                        + ", after the application's handler returned,", e);
+            } finally {
+                if (outer == null) {
+                    RETURNED.remove();
+                } else {
+                    RETURNED.set(outer);
+                }
+            }
+        };
+    }
+
+    private <T> MessageHandler<T> decorate(SubscriptionConfig<T> config, MessageHandler<T> handler) {
+        MessageHandler<T> decorated = handler;
         for (int i = interceptors.size() - 1; i >= 0; i--) {
             KeelInterceptor interceptor = interceptors.get(i);
             decorated = Objects.requireNonNull(interceptor.interceptHandler(config, decorated),
@@ -88,15 +140,6 @@ public final class Interceptors {
             } catch (RuntimeException e) {
                 return Futures.failed(e);
             }
-        }
-
-        @Override
-        public CompletionStage<List<PublishReceipt>> publishAllAsync(String topic, List<Message> messages) {
-            List<CompletableFuture<PublishReceipt>> futures = new ArrayList<>(messages.size());
-            for (Message message : messages) {
-                futures.add(publishAsync(topic, message).toCompletableFuture());
-            }
-            return Futures.allInOrder(futures);
         }
 
         @Override

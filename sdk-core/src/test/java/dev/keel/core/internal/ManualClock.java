@@ -8,13 +8,13 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** A UTC clock the test moves by hand, starting at 2026-01-01T00:00:00Z. Thread-safe. */
-final class ManualClock extends Clock {
+public final class ManualClock extends Clock {
 
-    static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+    public static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
 
     private final AtomicReference<Instant> now = new AtomicReference<>(START);
 
-    void advance(Duration d) {
+    public void advance(Duration d) {
         now.updateAndGet(t -> t.plus(d));
     }
 

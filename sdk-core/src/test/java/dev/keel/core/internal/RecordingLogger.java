@@ -8,17 +8,17 @@ import org.slf4j.helpers.LegacyAbstractLogger;
 import org.slf4j.helpers.MessageFormatter;
 
 /** A logger that keeps each line as "LEVEL message", for tests that check what is logged. */
-final class RecordingLogger extends LegacyAbstractLogger {
+public final class RecordingLogger extends LegacyAbstractLogger {
 
     private static final long serialVersionUID = 1L;
 
     private final List<String> lines = new CopyOnWriteArrayList<>();
 
-    List<String> lines() {
+    public List<String> lines() {
         return lines;
     }
 
-    List<String> lines(Level level) {
+    public List<String> lines(Level level) {
         return lines.stream().filter(l -> l.startsWith(level + " ")).toList();
     }
 

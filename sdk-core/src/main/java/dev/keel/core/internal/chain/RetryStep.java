@@ -1,0 +1,40 @@
+package dev.keel.core.internal.chain;
+
+import dev.keel.retry.RetryPolicy;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Retries a failed attempt in place, after the policy's backoff, holding the message's lane (so
+ * its key waits) but no thread. A failure the policy does not retry ({@link RetryPolicy#shouldRetry}:
+ * decoding failures, {@code NonRetriableException}, its abortOn/retryOn classes) fails at once, at
+ * the attempt it happened, for the dead-letter step. The first attempt number is the broker's
+ * delivery count, so broker redeliveries count towards the limit. A message whose partition was
+ * revoked ({@link Work#abandon()}) is retried no more, at once even in the middle of a backoff: its
+ * last failure goes on, and the outer steps release its claim and give it up without dead-lettering.
+ */
+public final class RetryStep implements Step {
+
+    private final Step next;
+    private final Retries retries;
+    private final StepContext context;
+
+    public RetryStep(Step next, RetryPolicy policy, StepContext context) {
+        this.next = next;
+        this.retries = new Retries(policy, context);
+        this.context = context;
+    }
+
+    @Override
+    public CompletionStage<Outcome> handle(Work work) {
+        return attempt(work, work.nextAttempt(work.record().deliveryCount()));
+    }
+
+    private CompletionStage<Outcome> attempt(Work work, int attempt) {
+        work.attempt(attempt);
+        return Attempts.run(next, work, cause -> retries.another(work, attempt, cause)
+                // revoked during the backoff: stops waiting at once
+                ? context.delays().retryAfter(retries.backoffAfter(attempt), work, cause, () -> attempt(work, attempt + 1))
+                : CompletableFuture.failedFuture(cause));
+    }
+}

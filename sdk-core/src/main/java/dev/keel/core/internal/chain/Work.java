@@ -1,0 +1,169 @@
+package dev.keel.core.internal.chain;
+
+import dev.keel.spi.InboundRecord;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One received record on its way through a subscription: its state (queued, running, finished or
+ * dropped), where it stands in its lane and its key, its attempt, and a stage that completes when it
+ * is finished (acknowledged or dropped). Its idempotency claim is the claims' own
+ * ({@code dev.keel.core.internal.claims}).
+ */
+public final class Work {
+
+    public enum State { QUEUED, RUNNING, FINISHED, DROPPED }
+
+    private final InboundRecord record;
+    private final AtomicReference<State> state = new AtomicReference<>(State.QUEUED);
+    private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    private final CompletableFuture<Void> laneFree = new CompletableFuture<>();
+    private final CompletableFuture<Void> parked = new CompletableFuture<>();
+    private final CompletableFuture<Void> abandoned = new CompletableFuture<>();
+    private volatile CompletableFuture<Void> previousOfKey;
+    private volatile int attempt;
+
+    public Work(InboundRecord record) {
+        this.record = record;
+    }
+
+    public InboundRecord record() {
+        return record;
+    }
+
+    /** QUEUED → RUNNING; false when it was dropped meanwhile. */
+    public boolean start() {
+        return state.compareAndSet(State.QUEUED, State.RUNNING);
+    }
+
+    /** QUEUED → DROPPED; false when it already started. */
+    public boolean drop() {
+        if (markDropped()) {
+            completeDropped();
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * QUEUED → DROPPED without completing its stages yet; false when it already started. A revoke
+     * marks every queued work of its partitions first and completes them after, so no later
+     * message of a key can start in the moment between its predecessor's drop and its own.
+     */
+    public boolean markDropped() {
+        return state.compareAndSet(State.QUEUED, State.DROPPED);
+    }
+
+    /** Completes the stages of a work {@link #markDropped() marked dropped}. */
+    public void completeDropped() {
+        finished.complete(null);
+        laneFree.complete(null);
+    }
+
+    public void finish() {
+        state.set(State.FINISHED);
+        finished.complete(null);
+        laneFree.complete(null);
+    }
+
+    public boolean isDropped() {
+        return state.get() == State.DROPPED;
+    }
+
+    public CompletableFuture<Void> finished() {
+        return finished;
+    }
+
+    /**
+     * The handler returned successfully: the next message of its lane may start while this one is
+     * marked done and acknowledged. That message is of another key: the next message of this one's
+     * key waits until this one finished ({@link #previousOfKey()}).
+     */
+    public void handlerSucceeded() {
+        laneFree.complete(null);
+    }
+
+    /** Completes when the work no longer holds its lane: its handler succeeded, it was parked, or it finished. */
+    public CompletableFuture<Void> laneFree() {
+        return laneFree;
+    }
+
+    /**
+     * The work waits for something that may take long and needs no lane (its id is held by another
+     * consumer): the lane runs other messages meanwhile, while this one's key stays held back behind it
+     * ({@link #previousOfKey()} of the key's next message completes only when this one finished).
+     */
+    public void leaveLane() {
+        laneFree.complete(null);
+    }
+
+    /**
+     * The work can neither finish nor be given up for now (its dead letter is refused): it gives back
+     * its lane, and through {@link #parked()} its in-flight slot, while it stays unacknowledged and
+     * its key's later messages keep waiting for it. True the first time.
+     */
+    public boolean park() {
+        if (!parked.complete(null)) {
+            return false;
+        }
+        laneFree.complete(null);
+        return true;
+    }
+
+    /** Completes when the work is parked. */
+    public CompletableFuture<Void> parked() {
+        return parked;
+    }
+
+    public boolean isParked() {
+        return parked.isDone();
+    }
+
+    /**
+     * Its partition was revoked: it is given up, unacknowledged and not dead-lettered, at its next step
+     * (its next retry, claim or dead-letter round, at once if it is waiting for one), and its claim
+     * is released, for the partition's next owner.
+     */
+    public void abandon() {
+        abandoned.complete(null);
+    }
+
+    public boolean isAbandoned() {
+        return abandoned.isDone();
+    }
+
+    /** Completes when the work is abandoned. */
+    public CompletableFuture<Void> abandoned() {
+        return abandoned;
+    }
+
+    /**
+     * Completes when the previous message of the same key (under per-key ordering) finished: marked
+     * done and acknowledged, or given up; {@code null} when there is none to wait for.
+     */
+    public CompletableFuture<Void> previousOfKey() {
+        return previousOfKey;
+    }
+
+    public void previousOfKey(CompletableFuture<Void> finished) {
+        this.previousOfKey = finished;
+    }
+
+    /** The attempt now running (1-based), set by the retry step. */
+    public int attempt() {
+        return Math.max(attempt, record.deliveryCount());
+    }
+
+    public void attempt(int attempt) {
+        this.attempt = attempt;
+    }
+
+    /**
+     * The number of the attempt a retry step starts with: {@code first} for the message's first run,
+     * and the next after the last one made when the chain runs it again (a message handled again
+     * after its attempts ran out, without dead letters, goes on counting).
+     */
+    public int nextAttempt(int first) {
+        return attempt > 0 ? attempt + 1 : first;
+    }
+}

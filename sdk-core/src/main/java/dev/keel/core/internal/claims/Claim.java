@@ -1,0 +1,100 @@
+package dev.keel.core.internal.claims;
+
+import dev.keel.core.internal.chain.Work;
+import dev.keel.core.internal.util.TimeOrderedIds;
+import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.Lease;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The idempotency claim of one received message: the token every claim of this delivery uses (so a
+ * claim retried after a lost reply finds its own lease), the claim requested for it, when it was last
+ * requested or renewed, and whether the subscription still holds it. Created by {@link Claims} when
+ * the message arrives (or when it first runs), dropped with the message.
+ */
+final class Claim {
+
+    private static final TimeOrderedIds TOKENS = new TimeOrderedIds(Clock.systemUTC());
+
+    private final Work work;
+    private final String token = TOKENS.next();
+    private volatile CompletableFuture<ClaimResult> requested;
+    private volatile long requestedAtMillis;
+    /** Completed, released or lost: renewed no more. */
+    private volatile boolean ended;
+    private final AtomicBoolean lost = new AtomicBoolean();
+    /** Touched only by the one step that completes the claim, in sequence. */
+    private volatile boolean reclaimedAfterLoss;
+
+    Claim(Work work) {
+        this.work = work;
+    }
+
+    Work work() {
+        return work;
+    }
+
+    String id() {
+        return work.record().id();
+    }
+
+    String token() {
+        return token;
+    }
+
+    /** The store's lease of this claim: the id and this delivery's token. */
+    Lease lease() {
+        return new Lease(id(), token);
+    }
+
+    /** The claim requested for the message (prefetched when it arrived, or when it ran); null before. */
+    CompletableFuture<ClaimResult> requested() {
+        return requested;
+    }
+
+    /** Attaches the claim requested at {@code requestedAtMillis} (its lease starts no earlier). */
+    void requested(CompletableFuture<ClaimResult> claim, long requestedAtMillis) {
+        this.requestedAtMillis = requestedAtMillis;
+        this.requested = claim;
+    }
+
+    /** The claim was renewed by a request made at {@code requestedAtMillis}. */
+    void renewed(long requestedAtMillis) {
+        this.requestedAtMillis = Math.max(this.requestedAtMillis, requestedAtMillis);
+    }
+
+    /** When the claim was last requested or renewed (its lease runs from no earlier). */
+    long requestedAtMillis() {
+        return requestedAtMillis;
+    }
+
+    /** The subscription no longer holds the claim (completed, released or lost): it is renewed no more. */
+    void end() {
+        ended = true;
+    }
+
+    /** The claim is held again (a new claim answered CLAIMED after the previous one was lost). */
+    void resume() {
+        ended = false;
+    }
+
+    boolean isEnded() {
+        return ended;
+    }
+
+    /** Records that the claim was found lost; true the first time, so it is reported once. */
+    boolean lost() {
+        return lost.compareAndSet(false, true);
+    }
+
+    /** Whether the id was claimed again after its completion found the lease lost. */
+    boolean isReclaimedAfterLoss() {
+        return reclaimedAfterLoss;
+    }
+
+    void reclaimedAfterLoss() {
+        reclaimedAfterLoss = true;
+    }
+}

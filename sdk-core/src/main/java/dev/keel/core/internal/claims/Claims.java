@@ -1,0 +1,179 @@
+package dev.keel.core.internal.claims;
+
+import dev.keel.core.internal.chain.DeadLetterMarks;
+import dev.keel.core.internal.chain.StepContext;
+import dev.keel.core.internal.chain.Work;
+import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.IdempotencyPolicy;
+import dev.keel.dedup.IdempotencyStore;
+import dev.keel.metrics.MetricsRecorder;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * The idempotency claims of one EFFECTIVELY_ONCE subscription: the {@link Claim} of each message in
+ * flight, requested in one batch when messages arrive, the claims held and renewed
+ * ({@link LeaseKeeper}), the messages waiting for an id another consumer holds ({@link BusyWaits}),
+ * and the store calls behind them ({@link StoreAccess}), on a pool of its own.
+ */
+public final class Claims implements Claiming {
+
+    /** The lease of a claim made only to learn an id's state: it expires by itself right after its answer. */
+    public static final Duration PROBE_LEASE = RedriveClaims.PROBE_LEASE;
+
+    private final StoreAccess store;
+    private final LeaseKeeper leases;
+    private final BusyWaits busyWaits;
+    private final ExecutorService storePool;
+    private final Clock clock;
+    private final IdempotencyPolicy policy;
+    private final Map<Work, Claim> byWork = new ConcurrentHashMap<>();
+    /** The last received unfinished message of each id: a later copy is claimed only when it runs. */
+    private final Map<String, Work> lastOfId = new ConcurrentHashMap<>();
+
+    /**
+     * @param namespace the subscription's namespace in the store ({@link #namespaceOf}, or a broadcast
+     *                  instance's own)
+     * @param storePool the threads of the store calls, shut down by {@link #close()}
+     * @param pauses    told when the store cannot be reached, and when it answers again
+     */
+    public Claims(IdempotencyStore store, String topic, String group, String namespace, IdempotencyPolicy policy,
+                  ExecutorService storePool, StorePauses pauses, MetricsRecorder metrics, Clock clock) {
+        this.store = new StoreAccess(store, topic, group, namespace, policy, storePool, pauses, metrics);
+        this.leases = new LeaseKeeper(this.store, clock, policy.renewalInterval(), metrics, topic, group);
+        this.busyWaits = new BusyWaits(this.store, clock, metrics, topic, group);
+        this.storePool = storePool;
+        this.clock = clock;
+        this.policy = policy;
+    }
+
+    /** The store namespace of {@code group}'s claims on {@code topic}: {@code <group>:<topic>}. */
+    public static String namespaceOf(String group, String topic) {
+        return group + ":" + topic;
+    }
+
+    /**
+     * Requests the claims of the messages received, in one batch, unless a copy of the same id is still
+     * in flight here (a duplicate publish, a redelivery): such a copy is claimed only when it runs, after
+     * the earlier one, which would otherwise wait BUSY for ever for the claim this one holds.
+     */
+    @Override
+    public void received(List<Work> works) {
+        List<Claim> toClaim = new ArrayList<>(works.size());
+        for (Work work : works) {
+            String id = work.record().id();
+            Work earlier = lastOfId.put(id, work);
+            work.finished().whenComplete((v, e) -> lastOfId.remove(id, work));
+            if (earlier == null || earlier.finished().isDone()) {
+                toClaim.add(of(work));
+            }
+        }
+        if (toClaim.isEmpty()) {
+            return;
+        }
+        long requestedAt = clock.millis();
+        List<CompletableFuture<ClaimResult>> results = store.claimAll(toClaim);
+        for (int i = 0; i < toClaim.size(); i++) {
+            Claim claim = toClaim.get(i);
+            claim.requested(results.get(i), requestedAt);
+            // renewed from now on, while it waits in its lane too
+            results.get(i).thenAccept(result -> {
+                if (result.isClaimed()) {
+                    leases.hold(claim);
+                }
+            });
+        }
+    }
+
+    /** The claim of {@code work}, made when first asked for; it goes with the message when it finished. */
+    Claim of(Work work) {
+        Claim existing = byWork.get(work);
+        if (existing != null) {
+            return existing;
+        }
+        Claim claim = new Claim(work);
+        Claim raced = byWork.putIfAbsent(work, claim);
+        if (raced != null) {
+            return raced;
+        }
+        work.finished().whenComplete((v, e) -> byWork.remove(work, claim));
+        return claim;
+    }
+
+    @Override
+    public void tick() {
+        busyWaits.tick();
+        leases.tick();
+    }
+
+    @Override
+    public void dropped(Work work, boolean release) {
+        Claim claim = byWork.get(work);
+        if (claim == null) {
+            return;
+        }
+        CompletableFuture<ClaimResult> requested = claim.requested();
+        if (release && requested != null) {
+            requested.thenAccept(result -> {
+                if (result.isClaimed()) {
+                    leases.release(claim);
+                }
+            });
+        } else {
+            leases.done(claim); // crashed: renewed no more, left to expire
+        }
+    }
+
+    @Override
+    public ClaimCounts counts() {
+        return new ClaimCounts(busyWaits.size(), busyWaits.waitingLongerThan(policy.lease().toMillis()),
+                leases.size());
+    }
+
+    @Override
+    public void stop() {
+        busyWaits.stop();
+    }
+
+    @Override
+    public void close() {
+        storePool.shutdown();
+    }
+
+    @Override
+    public Optional<Duration> tickInterval() {
+        return Optional.of(policy.storeRetryInterval());
+    }
+
+    /** What the dead-letter step of this subscription leaves to its claims. */
+    public DeadLetterMarks deadLetterMarks(StepContext context) {
+        return new DeadMarks(this::of, store, leases, context.delays(), context.stopped(), policy.storeRetryInterval());
+    }
+
+    StoreAccess store() {
+        return store;
+    }
+
+    LeaseKeeper leases() {
+        return leases;
+    }
+
+    BusyWaits busyWaits() {
+        return busyWaits;
+    }
+
+    IdempotencyPolicy policy() {
+        return policy;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+}

@@ -1,0 +1,185 @@
+package dev.keel.core.internal.claims;
+
+import dev.keel.core.internal.chain.Delays;
+import dev.keel.core.internal.chain.Outcome;
+import dev.keel.core.internal.chain.Step;
+import dev.keel.core.internal.chain.StepContext;
+import dev.keel.core.internal.chain.Work;
+import dev.keel.core.internal.util.Futures;
+import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.LeaseOutcome;
+import dev.keel.metrics.MetricEvent;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * EFFECTIVELY_ONCE: runs the rest of the chain only under a claim on the message id. DUPLICATE is
+ * acknowledged without running it. BUSY (another owner's lease) gives back the lane and waits in
+ * {@link BusyWaits}, claimed again with every other waiting message in one batch each tick, while
+ * the message stays unacknowledged and its key's later messages wait behind it. A claim held is
+ * renewed by the subscription's {@link LeaseKeeper} for as long as the message runs, retries or
+ * waits to be marked done; after success the id is marked done before the acknowledgement; after
+ * failure the claim stays held (and renewed) for the dead-lettering, which marks or releases it
+ * ({@link DeadMarks}). A prefetched claim that no renewal reached for half its lease (the store was
+ * unreachable) is renewed before the handler runs. While the store is unavailable nothing runs: the
+ * claim (or the completion) is retried and the consumer is paused. Every claim of a delivery uses its
+ * one token, so a retry after a claim whose reply was lost finds its own lease (CLAIMED) instead of
+ * waiting it out as BUSY. A message whose partition was revoked is given up (DROPPED, its claim
+ * released).
+ */
+public final class DedupStep implements Step {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DedupStep.class);
+
+    private final Step next;
+    private final Claims claims;
+    private final StoreAccess store;
+    private final LeaseKeeper leases;
+    private final Clock clock;
+    private final Duration lease;
+    private final Duration retryInterval;
+    private final Delays delays;
+    private final BooleanSupplier stopped;
+    private final StepContext context;
+
+    public DedupStep(Step next, Claims claims, StepContext context) {
+        this.next = next;
+        this.claims = claims;
+        this.store = claims.store();
+        this.leases = claims.leases();
+        this.clock = claims.clock();
+        this.lease = claims.policy().lease();
+        this.retryInterval = claims.policy().storeRetryInterval();
+        this.delays = context.delays();
+        this.stopped = context.stopped();
+        this.context = context;
+    }
+
+    @Override
+    public CompletionStage<Outcome> handle(Work work) {
+        Claim claim = claims.of(work);
+        CompletableFuture<ClaimResult> prefetched = claim.requested();
+        if (prefetched == null) {
+            return afterClaim(claim, claim(claim));
+        }
+        // The heartbeat renews a prefetched claim while it waits in its lane; one it could not reach for half
+        // the lease (the store was unreachable) is renewed now, with the same token, before the handler runs.
+        // A BUSY answer that is older than a retry interval (the message waited behind its key's previous one)
+        // is asked again at once rather than at the next tick. One that failed then (maybe long ago, with its
+        // whole batch) is tried again at once, with the same token, before the store is taken for down:
+        // otherwise each message of a failed batch would wait its own interval.
+        return afterClaim(claim, prefetched.thenCompose(result -> {
+            long age = clock.millis() - claim.requestedAtMillis();
+            boolean stale = result.isClaimed() ? age > lease.toMillis() / 2
+                    : result.status() == ClaimResult.Status.BUSY && age >= retryInterval.toMillis();
+            return stale ? claim(claim) : CompletableFuture.completedFuture(result);
+        }).exceptionallyCompose(error -> claim(claim)));
+    }
+
+    private CompletableFuture<ClaimResult> claim(Claim claim) {
+        long requestedAt = clock.millis();
+        return store.claim(claim).thenApply(result -> {
+            if (result.isClaimed()) {
+                claim.renewed(requestedAt);
+            }
+            return result;
+        });
+    }
+
+    private CompletionStage<Outcome> afterClaim(Claim claim, CompletionStage<ClaimResult> answer) {
+        Work work = claim.work();
+        // continue on the handler threads: the claim completes on a store thread, which must never run handlers
+        return answer.handleAsync((result, error) -> {
+            if (error != null) {
+                if (context.givenUp(work)) {
+                    return CompletableFuture.completedFuture(Outcome.DROPPED);
+                }
+                store.unavailable(error);
+                return delays.after(retryInterval, () -> afterClaim(claim, claim(claim)));
+            }
+            store.available();
+            if (result.isClaimed()) {
+                leases.claimed(claim);
+            } else if (result.status() == ClaimResult.Status.BUSY) {
+                leases.busy(claim); // a claim it held (prefetched, then not renewed in time) is lost
+            }
+            if (context.givenUp(work)) {
+                if (result.isClaimed()) {
+                    leases.release(claim);
+                }
+                return CompletableFuture.completedFuture(Outcome.DROPPED);
+            }
+            return switch (result.status()) {
+                case DUPLICATE -> CompletableFuture.completedFuture(Outcome.DUPLICATE);
+                case BUSY -> {
+                    work.leaveLane();
+                    yield afterClaim(claim, claims.busyWaits().await(claim));
+                }
+                case CLAIMED -> runClaimed(claim);
+            };
+        }, delays.executor()).thenCompose(stage -> stage);
+    }
+
+    private CompletionStage<Outcome> runClaimed(Claim claim) {
+        Work work = claim.work();
+        // on failure the claim stays: the dead-lettering around this step marks it dead once the dead letter is
+        // confirmed (so a copy of the message arriving meanwhile is BUSY, then DUPLICATE, and is never run or
+        // dead-lettered twice), or releases it when the message is dropped for redelivery
+        return Futures.call(() -> next.handle(work)).thenCompose(outcome -> {
+            work.handlerSucceeded();
+            if (outcome == Outcome.RETRY_SCHEDULED) {
+                // retried later from the retry topic, under the same id: released, not marked done
+                leases.release(claim);
+                return CompletableFuture.completedFuture(outcome);
+            }
+            return complete(claim, outcome);
+        });
+    }
+
+    private CompletionStage<Outcome> reclaimAfterLoss(Claim claim, Outcome outcome) {
+        return store.claim(claim.id(), claim.token()).handle((answer, error) -> {
+            if (error != null) {
+                if (stopped.getAsBoolean()) {
+                    return CompletableFuture.completedFuture(Outcome.DROPPED);
+                }
+                store.unavailable(error);
+                return delays.after(retryInterval, () -> reclaimAfterLoss(claim, outcome));
+            }
+            // CLAIMED: complete again (APPLIED now). DUPLICATE or BUSY: another delivery has it; completing reports LOST
+            return complete(claim, outcome);
+        }).thenCompose(stage -> stage);
+    }
+
+    private CompletionStage<Outcome> complete(Claim claim, Outcome outcome) {
+        return store.complete(claim.lease()).handle((result, error) -> {
+            if (error != null) {
+                if (stopped.getAsBoolean()) {
+                    return CompletableFuture.completedFuture(Outcome.DROPPED);
+                }
+                store.unavailable(error);
+                return delays.after(retryInterval, () -> complete(claim, outcome));
+            }
+            store.available();
+            if (result == LeaseOutcome.LOST && !claim.isReclaimedAfterLoss()) {
+                // the lease expired before the id was marked done (the store was away longer than the lease): claim it
+                // again with the same token; if no one else took it meanwhile, it is marked done after all
+                claim.reclaimedAfterLoss();
+                return reclaimAfterLoss(claim, outcome);
+            }
+            leases.done(claim);
+            if (result == LeaseOutcome.LOST && claim.lost()) {
+                context.count(MetricEvent.LEASE_LOST, claim.work());
+                LOG.warn("claim on message {} from {} was lost before it was marked done (its lease expired while "
+                        + "renewals failed or this process stalled, or the store lost its data, e.g. a restart "
+                        + "without persistence): another consumer may run it again", claim.id(),
+                        claim.work().record().topic());
+            }
+            return CompletableFuture.completedFuture(outcome);
+        }).thenCompose(stage -> stage);
+    }
+}

@@ -1,0 +1,184 @@
+package dev.keel.core.internal.claims;
+
+import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.Lease;
+import dev.keel.metrics.MetricEvent;
+import dev.keel.metrics.MetricsRecorder;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The claims a subscription holds, kept alive by a heartbeat: every renewal interval (a third of
+ * the lease, on the injected clock) one batched claim with each claim's own token renews every
+ * claim still held, whatever its message is doing (waiting in its lane, running, retrying, waiting
+ * to be marked done). So the lease only bounds how long a dead consumer's claims outlive it, never
+ * how long a message may be handled. A renewal that fails is tried again at the next tick (every
+ * store retry interval); a renewal that finds the id held by another owner reports the lease lost,
+ * once. A release waits for a renewal under way that may include it, so a renewal never brings a
+ * released claim back.
+ */
+final class LeaseKeeper {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseKeeper.class);
+
+    private final StoreAccess store;
+    private final Clock clock;
+    private final long intervalMillis;
+    private final MetricsRecorder metrics;
+    private final String topic;
+    private final String group;
+    /** Guarded by this. */
+    private final Set<Claim> held = new HashSet<>();
+    /** The renewal under way, or a completed stage; guarded by this. */
+    private CompletableFuture<Void> renewal = CompletableFuture.completedFuture(null);
+    /** Guarded by this. */
+    private long lastRenewalAt;
+    /** The last renewal failed: the next tick tries again. Guarded by this. */
+    private boolean failed;
+
+    LeaseKeeper(StoreAccess store, Clock clock, Duration renewalInterval, MetricsRecorder metrics, String topic,
+                String group) {
+        this.store = store;
+        this.clock = clock;
+        this.intervalMillis = renewalInterval.toMillis();
+        this.metrics = metrics;
+        this.topic = topic;
+        this.group = group;
+        this.lastRenewalAt = clock.millis();
+    }
+
+    /**
+     * A prefetched claim was answered CLAIMED: it is renewed until it ends, unless it ended already
+     * (its message was dropped and the claim released meanwhile).
+     */
+    synchronized void hold(Claim claim) {
+        if (!claim.isEnded()) {
+            held.add(claim);
+        }
+    }
+
+    /** The step about to run the message holds its claim (CLAIMED): renewed until it ends, even after a lost one. */
+    synchronized void claimed(Claim claim) {
+        claim.resume();
+        held.add(claim);
+    }
+
+    /** A claim found its id held by another owner: a claim it held is lost, and reported once. */
+    void busy(Claim claim) {
+        boolean wasHeld;
+        synchronized (this) {
+            wasHeld = held.remove(claim);
+            claim.end();
+        }
+        if (wasHeld) {
+            lost(claim);
+        }
+    }
+
+    private void lost(Claim claim) {
+        if (claim.lost()) {
+            metrics.count(MetricEvent.LEASE_LOST, topic, group);
+            LOG.warn("claim on message {} from {} was lost before it was marked done: another consumer took the id "
+                    + "after its lease expired (renewals failed or this process stalled for longer than the lease), "
+                    + "and may run it too", claim.id(), topic);
+        }
+    }
+
+    /** The claim was marked done (or found lost): it is renewed no more. */
+    synchronized void done(Claim claim) {
+        claim.end();
+        held.remove(claim);
+    }
+
+    /** Releases the claim in the store (best effort), once no renewal that may include it is under way. */
+    void release(Claim claim) {
+        CompletableFuture<Void> pending;
+        synchronized (this) {
+            claim.end();
+            held.remove(claim);
+            pending = renewal;
+        }
+        pending.whenComplete((v, e) -> store.release(claim.id(), claim.token()));
+    }
+
+    synchronized int size() {
+        return held.size();
+    }
+
+    /** Renews every held claim when a renewal is due (or the last one failed) and none is under way. */
+    void tick() {
+        long now = clock.millis();
+        List<Claim> due;
+        CompletableFuture<Void> current;
+        synchronized (this) {
+            if (!renewal.isDone() || (!failed && now - lastRenewalAt < intervalMillis)) {
+                return;
+            }
+            lastRenewalAt = now;
+            // given up without a word (the chain failed): nothing to keep
+            held.removeIf(c -> c.work().finished().isDone());
+            if (held.isEmpty()) {
+                failed = false;
+                return;
+            }
+            due = new ArrayList<>(held);
+            current = new CompletableFuture<>();
+            renewal = current;
+        }
+        List<Lease> leases = new ArrayList<>(due.size());
+        due.forEach(c -> leases.add(c.lease()));
+        List<CompletableFuture<ClaimResult>> results = store.renewAll(leases);
+        CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
+            try {
+                renewed(due, results, now);
+            } finally {
+                current.complete(null);
+            }
+        });
+    }
+
+    private void renewed(List<Claim> due, List<CompletableFuture<ClaimResult>> results, long requestedAt) {
+        Throwable error = null;
+        int lost = 0;
+        for (int i = 0; i < due.size(); i++) {
+            Claim claim = due.get(i);
+            CompletableFuture<ClaimResult> result = results.get(i);
+            if (result.isCompletedExceptionally()) {
+                error = result.handle((r, e) -> e).join();
+                continue;
+            }
+            ClaimResult answer = result.join();
+            if (answer.isClaimed()) {
+                claim.renewed(requestedAt);
+            } else if (answer.status() == ClaimResult.Status.BUSY && stillHeld(claim)) {
+                // another owner took the id: its lease had expired (the store unreachable or this process
+                // stalled for longer than the lease)
+                lost++;
+                busy(claim);
+            }
+            // DUPLICATE: the id is done, by this subscription a moment ago or by another; marking it done says which
+        }
+        synchronized (this) {
+            failed = error != null;
+        }
+        if (error != null) {
+            store.unavailable(error);
+        } else {
+            store.available();
+        }
+        if (lost > 1) {
+            LOG.warn("{} claims of topic {} for group {} were lost at one renewal", lost, topic, group);
+        }
+    }
+
+    private synchronized boolean stillHeld(Claim claim) {
+        return held.contains(claim);
+    }
+}

@@ -1,0 +1,155 @@
+package dev.keel.core.internal.claims;
+
+import dev.keel.core.internal.util.Batcher;
+import dev.keel.core.internal.util.Futures;
+import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.IdempotencyPolicy;
+import dev.keel.dedup.IdempotencyStore;
+import dev.keel.dedup.Lease;
+import dev.keel.dedup.LeaseOutcome;
+import dev.keel.metrics.MetricEvent;
+import dev.keel.metrics.MetricsRecorder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A subscription's calls to the idempotency store, in its namespace: claims and completions are
+ * batched (group commit: one round trip serves every request that arrived meanwhile), calls run on
+ * the store's own threads, and an outage pauses the consumer ({@link StorePauses}) until a call
+ * succeeds again. Copies re-driven from a dead-letter topic are claimed by its {@link RedriveClaims}.
+ */
+final class StoreAccess {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StoreAccess.class);
+    /** The most ids one store call carries. */
+    static final int MAX_BATCH = 500;
+
+    private final IdempotencyStore store;
+    private final String namespace;
+    private final ExecutorService executor;
+    private final Batcher<Lease, ClaimResult> claims;
+    private final Batcher<Lease, LeaseOutcome> completions;
+    private final RedriveClaims redrivenClaims;
+    private final Duration retention;
+    private final StorePauses pauses;
+    private final MetricsRecorder metrics;
+    private final String topic;
+    private final String group;
+
+    StoreAccess(IdempotencyStore store, String topic, String group, String namespace, IdempotencyPolicy policy,
+                ExecutorService executor, StorePauses pauses, MetricsRecorder metrics) {
+        this.store = store;
+        this.namespace = namespace;
+        this.executor = executor;
+        this.pauses = pauses;
+        this.metrics = metrics;
+        this.topic = topic;
+        this.group = group;
+        Duration lease = policy.lease();
+        this.retention = policy.retention();
+        this.claims = new Batcher<>(batch -> store.claimAll(namespace, batch, lease), executor, MAX_BATCH);
+        this.completions = new Batcher<>(leases -> store.completeAll(namespace, leases, retention), executor,
+                MAX_BATCH);
+        this.redrivenClaims = new RedriveClaims(store, namespace, lease, retention, executor, this::markDead, topic,
+                group, MAX_BATCH);
+    }
+
+    /** Claims {@code id} for {@code token}; retried with the same token, it finds its own lease (CLAIMED). */
+    CompletableFuture<ClaimResult> claim(String id, String token) {
+        return claims.submit(new Lease(id, token));
+    }
+
+    /**
+     * Claims each message's id with its token, in one batch per kind; the results are in the order of
+     * {@code toClaim}. A copy re-driven from its dead-letter topic is claimed by {@link RedriveClaims}:
+     * it may take a dead id, once per dead letter; any other message finds a dead id a duplicate.
+     */
+    List<CompletableFuture<ClaimResult>> claimAll(List<Claim> toClaim) {
+        List<Lease> plain = new ArrayList<>();
+        List<Claim> redriven = new ArrayList<>();
+        for (Claim claim : toClaim) {
+            if (RedriveClaims.claimsOf(claim)) {
+                redriven.add(claim);
+            } else {
+                plain.add(claim.lease());
+            }
+        }
+        List<CompletableFuture<ClaimResult>> plainResults = plain.isEmpty() ? List.of() : claims.submitAll(plain);
+        List<CompletableFuture<ClaimResult>> redrivenResults =
+                redriven.isEmpty() ? List.of() : redrivenClaims.claimAll(redriven);
+        List<CompletableFuture<ClaimResult>> results = new ArrayList<>(toClaim.size());
+        int p = 0;
+        int r = 0;
+        for (Claim claim : toClaim) {
+            results.add(RedriveClaims.claimsOf(claim) ? redrivenResults.get(r++) : plainResults.get(p++));
+        }
+        return results;
+    }
+
+    /** Claims one message's id with its token, as {@link #claimAll} would. */
+    CompletableFuture<ClaimResult> claim(Claim claim) {
+        return RedriveClaims.claimsOf(claim) ? redrivenClaims.claim(claim) : claims.submit(claim.lease());
+    }
+
+    /**
+     * For a re-driven copy dead-lettered again, before its id is marked dead: marks the letter it came
+     * from used ({@link RedriveClaims#markLetterUsed}); true at once for any other message.
+     */
+    CompletableFuture<Boolean> markLetterUsed(Claim claim) {
+        return redrivenClaims.markLetterUsed(claim);
+    }
+
+    /** Marks a dead-lettered id dead (not done), so a re-driven copy may run it again; on the store's threads. */
+    CompletableFuture<LeaseOutcome> markDead(Lease lease) {
+        return CompletableFuture.supplyAsync(() -> store.markDead(namespace, lease.id(), lease.token(), retention),
+                executor);
+    }
+
+    /** Renews leases this owner holds: a claim with the token that holds the lease renews it (CLAIMED). */
+    List<CompletableFuture<ClaimResult>> renewAll(List<Lease> held) {
+        return claims.submitAll(held);
+    }
+
+    CompletableFuture<LeaseOutcome> complete(Lease lease) {
+        return completions.submit(lease);
+    }
+
+    /**
+     * Best effort: a release that fails leaves the lease to expire. A claim the subscription holds is
+     * released through {@link LeaseKeeper#release}, which orders it after a renewal under way.
+     */
+    void release(String id, String token) {
+        try {
+            executor.execute(() -> {
+                try {
+                    store.release(namespace, id, token);
+                } catch (RuntimeException e) {
+                    LOG.debug("release of message {} failed; its lease will expire: {}", id, e.toString());
+                }
+            });
+        } catch (RuntimeException rejected) {
+            LOG.debug("release of message {} skipped while closing; its lease will expire", id);
+        }
+    }
+
+    void unavailable(Throwable error) {
+        if (!pauses.isStoreDown()) {
+            LOG.warn("idempotency store unavailable, pausing consumption of {} for group {} until it returns: {}",
+                    topic, group, Futures.unwrap(error).toString());
+        }
+        metrics.count(MetricEvent.STORE_UNAVAILABLE, topic, group);
+        pauses.storeDown();
+    }
+
+    void available() {
+        if (pauses.isStoreDown()) {
+            LOG.info("idempotency store is back, resuming consumption of {} for group {}", topic, group);
+            pauses.storeUp();
+        }
+    }
+}

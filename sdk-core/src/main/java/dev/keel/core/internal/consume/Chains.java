@@ -1,0 +1,79 @@
+package dev.keel.core.internal.consume;
+
+import dev.keel.DeliveryGuarantee;
+import dev.keel.MessageHandler;
+import dev.keel.SubscriptionConfig;
+import dev.keel.core.internal.chain.DeadLetterMarks;
+import dev.keel.core.internal.chain.DeadLetterStep;
+import dev.keel.core.internal.chain.FilterStep;
+import dev.keel.core.internal.chain.InvokeStep;
+import dev.keel.core.internal.chain.KeepHandlingStep;
+import dev.keel.core.internal.chain.MetricsStep;
+import dev.keel.core.internal.chain.NonBlockingRetryStep;
+import dev.keel.core.internal.chain.RedriveTarget;
+import dev.keel.core.internal.chain.RetryStep;
+import dev.keel.core.internal.chain.Sends;
+import dev.keel.core.internal.chain.Step;
+import dev.keel.core.internal.chain.StepContext;
+import dev.keel.core.internal.claims.Claims;
+import dev.keel.core.internal.claims.DedupStep;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * Builds a subscription's handling chain. This is the one place its order is written; each step
+ * wraps the next:
+ * <ol>
+ *   <li>filter: what this subscription does not run (its header filter, a copy re-driven for another
+ *       group or instance) is acknowledged unrun;</li>
+ *   <li>metrics: deliveries and how each ended;</li>
+ *   <li>dead letters: a final failure is dead-lettered (or, without dead letters, handled again until it
+ *       succeeds);</li>
+ *   <li>idempotency: the claim on the message id (EFFECTIVELY_ONCE only);</li>
+ *   <li>retries: in place, or through the retry topic (not under AT_MOST_ONCE);</li>
+ *   <li>decode, then the application's handler (decorated by the interceptors).</li>
+ * </ol>
+ */
+public final class Chains {
+
+    /**
+     * Where a chain sends copies of messages.
+     *
+     * @param deadLetterTopic   the dead-letter topic; empty under {@code DeadLetterPolicy.none()}
+     * @param retryTopic        the retry topic under {@code RetryMode.NON_BLOCKING}, else empty
+     * @param broadcastInstance this instance's id when the subscription is a broadcast one
+     */
+    public record Destinations(Optional<String> deadLetterTopic, Optional<String> retryTopic,
+                               Optional<String> broadcastInstance) {
+    }
+
+    private Chains() {
+    }
+
+    /**
+     * @param claims the subscription's idempotency claims under EFFECTIVELY_ONCE; null otherwise
+     * @param sends  the engine's own sends (retry copies, dead letters)
+     */
+    public static <T> Step build(SubscriptionConfig<T> config, MessageHandler<T> handler, Destinations to,
+                                 Claims claims, Sends sends, StepContext context) {
+        DeadLetterMarks marks = claims != null ? claims.deadLetterMarks(context) : DeadLetterMarks.NONE;
+        List<UnaryOperator<Step>> outermostFirst = List.of(
+                next -> new FilterStep(next, config.filter(),
+                        new RedriveTarget(config.group(), to.broadcastInstance()), context),
+                next -> new MetricsStep(next, context),
+                next -> to.deadLetterTopic()
+                        .<Step>map(topic -> new DeadLetterStep(next, topic, to.broadcastInstance(), sends, marks, context))
+                        .orElseGet(() -> new KeepHandlingStep(next, marks, context)),
+                next -> claims != null ? new DedupStep(next, claims, context) : next,
+                next -> to.retryTopic()
+                        .<Step>map(topic -> new NonBlockingRetryStep(next, config.retryPolicy(), topic, sends, context))
+                        .orElseGet(() -> config.guarantee() != DeliveryGuarantee.AT_MOST_ONCE
+                                ? new RetryStep(next, config.retryPolicy(), context) : next));
+        Step chain = new InvokeStep<>(config.codec(), handler, context);
+        for (int i = outermostFirst.size() - 1; i >= 0; i--) {
+            chain = outermostFirst.get(i).apply(chain);
+        }
+        return chain;
+    }
+}

@@ -1,0 +1,157 @@
+package dev.keel.core.internal.consume;
+
+import dev.keel.core.internal.chain.Work;
+import dev.keel.core.internal.claims.Claiming;
+import dev.keel.spi.InboundRecord;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * The messages a subscription received and has not finished, by partition, and the in-flight slots
+ * they take ({@link FlowControl}): each takes one from its arrival until it finished or was dropped,
+ * unless it is parked (neither handled nor dead-lettered yet) and gave its slot back. Dropping a
+ * message that never ran gives its claim back too ({@link Claiming#dropped}).
+ */
+final class InFlight {
+
+    /** What {@link #giveUp} did: how many queued messages it returned to the broker, and the stages of the running ones. */
+    record GivenUp(int returned, List<CompletableFuture<Void>> running) {
+    }
+
+    private final FlowControl flow;
+    private final Claiming claims;
+    private final int maxInFlight;
+    private final Map<String, Set<Work>> byPartition = new ConcurrentHashMap<>();
+    /** Parked works that gave back their in-flight slot; at most maxInFlight, so parking holds bounded memory. */
+    private final Set<Work> slotsGivenBack = ConcurrentHashMap.newKeySet();
+
+    InFlight(FlowControl flow, Claiming claims, int maxInFlight) {
+        this.flow = flow;
+        this.claims = claims;
+        this.maxInFlight = maxInFlight;
+    }
+
+    /** A work for each record, registered under its partition, each taking an in-flight slot. */
+    List<Work> add(List<InboundRecord> records) {
+        List<Work> works = new ArrayList<>(records.size());
+        for (InboundRecord record : records) {
+            Work work = new Work(record);
+            byPartition.computeIfAbsent(record.partition(), p -> ConcurrentHashMap.newKeySet()).add(work);
+            works.add(work);
+        }
+        flow.added(works.size());
+        return works;
+    }
+
+    /** {@code work} finished (acknowledged, or left for redelivery): its slot, unless given back already, is free. */
+    void finished(Work work) {
+        Set<Work> works = byPartition.get(work.record().partition());
+        if (works != null) {
+            works.remove(work);
+        }
+        work.finish();
+        if (!slotsGivenBack.remove(work)) {
+            flow.finished();
+        }
+    }
+
+    /**
+     * A parked work gives back its in-flight slot so other keys keep flowing, unless
+     * {@code maxInFlight} parked works already did: then it keeps it, and a subscription whose dead
+     * letters all fail ends up paused instead of holding unbounded memory.
+     */
+    void parked(Work work) {
+        synchronized (slotsGivenBack) {
+            if (slotsGivenBack.size() >= maxInFlight) {
+                return;
+            }
+            slotsGivenBack.add(work);
+        }
+        flow.finished();
+    }
+
+    /** Takes the works of {@code partitions} out of the registry (their partitions were revoked). */
+    List<Work> remove(Collection<String> partitions) {
+        List<Work> works = new ArrayList<>();
+        for (String partition : partitions) {
+            Set<Work> ofPartition = byPartition.remove(partition);
+            if (ofPartition != null) {
+                works.addAll(ofPartition);
+            }
+        }
+        return works;
+    }
+
+    Stream<Work> all() {
+        return byPartition.values().stream().flatMap(Set::stream);
+    }
+
+    /** Messages received and not finished yet (parked ones included). */
+    int unacknowledged() {
+        int n = 0;
+        for (Set<Work> works : byPartition.values()) {
+            n += works.size();
+        }
+        return n;
+    }
+
+    int slotsGivenBack() {
+        return slotsGivenBack.size();
+    }
+
+    /**
+     * Starts none of {@code works} that has not started (each is dropped, unacknowledged, its claim
+     * released, for the broker to deliver again) and gives up the started ones at their next step
+     * (no further retry, claim or dead-letter round): a handler running now finishes its attempt,
+     * and if it succeeds it is marked done and acknowledged. Returns the stages of the started ones
+     * that are not parked.
+     */
+    GivenUp giveUp(Collection<Work> works) {
+        List<CompletableFuture<Void>> running = new ArrayList<>();
+        List<Work> dropped = new ArrayList<>();
+        // first mark every queued work dropped, then complete them: completing one at a time would let a key's next
+        // message start the moment its predecessor was dropped, ahead of its redelivery
+        for (Work work : works) {
+            if (work.markDropped()) {
+                dropped.add(work);
+                continue;
+            }
+            // retried no more, waits for no claim or dead letter: left unacknowledged, its claim released,
+            // for the partition's next owner; a handler running now finishes its attempt
+            work.abandon();
+            if (!work.isParked() && !work.finished().isDone()) {
+                running.add(work.finished());
+            }
+        }
+        for (Work work : dropped) {
+            afterDrop(work, true);
+            work.completeDropped();
+        }
+        return new GivenUp(dropped.size(), running);
+    }
+
+    /**
+     * Drops every work that has not started: its claim is released ({@code release}), or left to
+     * expire (a crash, which releases nothing).
+     */
+    void dropQueued(boolean release) {
+        all().forEach(work -> {
+            if (work.markDropped()) {
+                afterDrop(work, release);
+                work.completeDropped();
+            }
+        });
+    }
+
+    /** Gives back a dropped work's in-flight slot and its claim (released, or left to expire). */
+    private void afterDrop(Work work, boolean release) {
+        flow.finished();
+        claims.dropped(work, release);
+    }
+}

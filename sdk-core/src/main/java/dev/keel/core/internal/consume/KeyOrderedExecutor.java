@@ -1,0 +1,211 @@
+package dev.keel.core.internal.consume;
+
+import dev.keel.core.internal.util.Futures;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Supplier;
+
+/**
+ * Per-key scheduling over N lanes. A lane is a worker slot, not a hash bucket: any key with a task
+ * ready takes any free lane. Each key runs one task at a time, in submission order, and its next
+ * task becomes ready only when the previous task's stage has completed (so a task waiting for a
+ * backoff holds its lane without holding a thread). At most N tasks' stages are outstanding at once.
+ * Tasks without a key run in any free lane, with no order among them. Ready keys take free lanes
+ * first come, first served, and a key goes to the back of the line after each task, so one busy key
+ * cannot starve the others.
+ *
+ * <p>Memory: a key has an entry only while it has a task queued or running; the entry goes when its
+ * last task completes, so any number of distinct keys passing through leaves nothing behind. Queued
+ * tasks are the caller's to bound (the subscription's {@code maxInFlight} pauses the broker).
+ *
+ * <p>Each lane tells since when (on the given clock) its current task has held it and how many tasks
+ * it has started, to find stalled lanes.
+ */
+public final class KeyOrderedExecutor {
+
+    private final Executor executor;
+    private final Clock clock;
+    private final int laneCount;
+    /** Since when (clock millis) each lane's current task has held it; -1 when free. */
+    private final AtomicLongArray heldSince;
+    /** How many tasks each lane has started. */
+    private final AtomicLongArray started;
+
+    // guarded by this
+    private final Map<String, KeyQueue> keys = new HashMap<>();
+    /** Keys whose next task may start (a {@link KeyQueue}) and keyless tasks (a {@link Task}), in arrival order. */
+    private final ArrayDeque<Object> ready = new ArrayDeque<>();
+    /** The free lanes, the most recently freed first. */
+    private final int[] freeLanes;
+    private int freeCount;
+
+    public KeyOrderedExecutor(int laneCount, Executor executor) {
+        this(laneCount, executor, Clock.systemUTC());
+    }
+
+    public KeyOrderedExecutor(int laneCount, Executor executor, Clock clock) {
+        if (laneCount < 1) {
+            throw new IllegalArgumentException("laneCount must be >= 1, was " + laneCount);
+        }
+        this.executor = executor;
+        this.clock = clock;
+        this.laneCount = laneCount;
+        this.heldSince = new AtomicLongArray(laneCount);
+        this.started = new AtomicLongArray(laneCount);
+        this.freeLanes = new int[laneCount];
+        for (int i = 0; i < laneCount; i++) {
+            heldSince.set(i, -1);
+            freeLanes[i] = laneCount - 1 - i; // lane 0 on top
+        }
+        this.freeCount = laneCount;
+    }
+
+    /**
+     * Queues {@code task} behind the earlier tasks of {@code key} (null: no key, runs in any free
+     * lane); the returned stage completes with the task's stage.
+     */
+    public <T> CompletionStage<T> submit(String key, Supplier<? extends CompletionStage<T>> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Task queued = new Task(() -> {
+            CompletionStage<T> stage = Futures.call(task);
+            stage.whenComplete((v, e) -> {
+                if (e == null) {
+                    result.complete(v);
+                } else {
+                    result.completeExceptionally(e);
+                }
+            });
+            return stage;
+        });
+        synchronized (this) {
+            if (key == null) {
+                ready.addLast(queued);
+            } else {
+                KeyQueue queue = keys.computeIfAbsent(key, KeyQueue::new);
+                queue.tasks.addLast(queued);
+                if (!queue.running && queue.tasks.size() == 1) {
+                    ready.addLast(queue);
+                }
+            }
+        }
+        dispatch();
+        return result;
+    }
+
+    public int laneCount() {
+        return laneCount;
+    }
+
+    /** Since when (clock millis) {@code lane}'s current task has held it; -1 when the lane is free. */
+    public long heldSince(int lane) {
+        return heldSince.get(lane);
+    }
+
+    /** How many tasks {@code lane} has started: a different count means it moved on. */
+    public long started(int lane) {
+        return started.get(lane);
+    }
+
+    /** How many keys have a task queued or running now (the only keys the executor holds state for). */
+    public synchronized int trackedKeys() {
+        return keys.size();
+    }
+
+    /** How many tasks wait for a lane or for their key's previous task. */
+    public synchronized int queuedTasks() {
+        int n = 0;
+        for (Object entry : ready) {
+            n += entry instanceof Task ? 1 : 0;
+        }
+        for (KeyQueue queue : keys.values()) {
+            n += queue.tasks.size();
+        }
+        return n;
+    }
+
+    /** Starts ready tasks while lanes are free. */
+    private void dispatch() {
+        while (true) {
+            Task task;
+            KeyQueue queue = null;
+            int lane;
+            synchronized (this) {
+                if (freeCount == 0 || ready.isEmpty()) {
+                    return;
+                }
+                Object next = ready.pollFirst();
+                if (next instanceof KeyQueue q) {
+                    queue = q;
+                    task = q.tasks.pollFirst();
+                    q.running = true;
+                } else {
+                    task = (Task) next;
+                }
+                lane = freeLanes[--freeCount];
+            }
+            Task toRun = task;
+            KeyQueue of = queue;
+            try {
+                executor.execute(() -> run(lane, of, toRun));
+            } catch (RuntimeException rejected) {
+                // the executor is shut down: the subscription is closing and drops what is queued
+                synchronized (this) {
+                    keys.values().forEach(q -> q.tasks.clear());
+                    keys.clear();
+                    ready.clear();
+                    freeLanes[freeCount++] = lane;
+                }
+                return;
+            }
+        }
+    }
+
+    private void run(int lane, KeyQueue queue, Task task) {
+        heldSince.set(lane, clock.millis());
+        started.incrementAndGet(lane);
+        CompletionStage<?> stage;
+        try {
+            stage = task.body.get();
+        } catch (RuntimeException | Error e) {
+            stage = CompletableFuture.failedFuture(e);
+        }
+        stage.whenComplete((v, e) -> completed(lane, queue));
+    }
+
+    private void completed(int lane, KeyQueue queue) {
+        heldSince.set(lane, -1);
+        synchronized (this) {
+            freeLanes[freeCount++] = lane;
+            if (queue != null) {
+                queue.running = false;
+                if (queue.tasks.isEmpty()) {
+                    keys.remove(queue.key, queue);
+                } else {
+                    ready.addLast(queue);
+                }
+            }
+        }
+        dispatch();
+    }
+
+    /** One queued task. */
+    private record Task(Supplier<CompletionStage<?>> body) {
+    }
+
+    /** The queued tasks of one key; exists only while the key has a task queued or running. Guarded by the executor. */
+    private static final class KeyQueue {
+        final String key;
+        final ArrayDeque<Task> tasks = new ArrayDeque<>(2);
+        boolean running;
+
+        KeyQueue(String key) {
+            this.key = key;
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package dev.keel.core.internal.consume;
+
+import dev.keel.core.internal.chain.Outcome;
+import dev.keel.core.internal.chain.Step;
+import dev.keel.core.internal.chain.Work;
+import dev.keel.core.internal.util.Futures;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a subscription's messages through its chain in their lanes ({@link KeyOrderedExecutor}):
+ * under per-key ordering each message waits for its key's previous one to finish, and each is
+ * acknowledged when the chain's outcome says so (before the chain under AT_MOST_ONCE), then
+ * finished in the {@link InFlight} registry.
+ */
+final class LaneRunner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LaneRunner.class);
+
+    private final KeyOrderedExecutor lanes;
+    private final ExecutorService handlerPool;
+    private final Step chain;
+    private final InFlight inFlight;
+    private final boolean perKey;
+    private final boolean ackFirst;
+    /** The subscription closed or crashed: it starts nothing more. */
+    private final BooleanSupplier stopped;
+    /** The subscription crashed: it acknowledges nothing more. */
+    private final BooleanSupplier aborted;
+    private final Runnable progressed;
+    /** Under per-key ordering, the last received unfinished work of each key. */
+    private final Map<String, Work> lastOfKey = new ConcurrentHashMap<>();
+
+    /**
+     * @param perKey     whether a key's messages run one at a time, in order
+     * @param ackFirst   AT_MOST_ONCE: acknowledged before the chain runs
+     * @param progressed told whenever a message finished (the stall watch)
+     */
+    LaneRunner(KeyOrderedExecutor lanes, ExecutorService handlerPool, Step chain, InFlight inFlight, boolean perKey,
+               boolean ackFirst, BooleanSupplier stopped, BooleanSupplier aborted, Runnable progressed) {
+        this.lanes = lanes;
+        this.handlerPool = handlerPool;
+        this.chain = chain;
+        this.inFlight = inFlight;
+        this.perKey = perKey;
+        this.ackFirst = ackFirst;
+        this.stopped = stopped;
+        this.aborted = aborted;
+        this.progressed = progressed;
+    }
+
+    /** Queues {@code works}, in arrival order, each behind its key's previous unfinished message. */
+    void submit(List<Work> works) {
+        for (Work work : works) {
+            String key = perKey ? work.record().key() : null;
+            if (key != null) {
+                Work previous = lastOfKey.put(key, work);
+                if (previous != null) {
+                    work.previousOfKey(previous.finished());
+                }
+                work.finished().whenComplete((v, e) -> lastOfKey.remove(key, work));
+            }
+            lanes.submit(key, () -> process(work));
+        }
+    }
+
+    /**
+     * Runs one work in its lane. The lane is held until the work no longer needs it: until its
+     * handler succeeded (marking done and acknowledging then go on while the lane runs the next
+     * message, of another key), or until it finished otherwise (retries and dead-lettering keep the
+     * lane waiting). A work whose key's previous message is not finished yet (its handler succeeded
+     * but it is not marked done) does not hold the lane: it starts on its own once that one finished,
+     * so a key never has more than one message between its side effect and being marked done.
+     */
+    private CompletionStage<Void> process(Work work) {
+        CompletableFuture<Void> previous = work.previousOfKey();
+        if (previous != null && !previous.isDone()) {
+            previous.whenComplete((v, e) -> {
+                try {
+                    handlerPool.execute(() -> run(work));
+                } catch (RejectedExecutionException closed) {
+                    // the subscription stopped: it drops its queued works, this one included
+                }
+            });
+            return CompletableFuture.completedFuture(null);
+        }
+        return run(work);
+    }
+
+    private CompletionStage<Void> run(Work work) {
+        if (!work.start()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (stopped.getAsBoolean()) {
+            finish(work);
+            return CompletableFuture.completedFuture(null);
+        }
+        work.parked().thenRun(() -> inFlight.parked(work));
+        if (ackFirst) {
+            ack(work);
+        }
+        Futures.call(() -> chain.handle(work)).whenComplete((outcome, error) -> {
+            if (error != null) {
+                if (stopped.getAsBoolean()) { // crashed or closed: its pools refuse work; the broker redelivers it
+                    LOG.debug("message {} from {} stopped with its subscription: {}", work.record().id(),
+                            work.record().topic(), Futures.unwrap(error).toString());
+                } else {
+                    LOG.error("message {} from {} left the handling chain with an error and stays unacknowledged: {}",
+                            work.record().id(), work.record().topic(), Futures.unwrap(error).toString());
+                }
+                finish(work);
+                return;
+            }
+            if (outcome != Outcome.DROPPED && !ackFirst) {
+                ack(work);
+            }
+            finish(work);
+        });
+        return work.laneFree();
+    }
+
+    private void ack(Work work) {
+        if (aborted.getAsBoolean()) {
+            return;
+        }
+        try {
+            work.record().ack();
+        } catch (RuntimeException e) {
+            LOG.warn("acknowledging message {} failed; the broker will redeliver it: {}", work.record().id(),
+                    e.toString());
+        }
+    }
+
+    private void finish(Work work) {
+        inFlight.finished(work);
+        progressed.run();
+    }
+
+    int laneCount() {
+        return lanes.laneCount();
+    }
+}

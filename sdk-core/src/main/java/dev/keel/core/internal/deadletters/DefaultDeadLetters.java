@@ -1,0 +1,185 @@
+package dev.keel.core.internal.deadletters;
+
+import dev.keel.core.internal.util.ExtensionFailures;
+import dev.keel.deadletter.DeadLetter;
+import dev.keel.deadletter.DeadLetterFilter;
+import dev.keel.deadletter.DeadLetters;
+import dev.keel.deadletter.RedriveListener;
+import dev.keel.deadletter.RedriveResult;
+import dev.keel.spi.BrokerAdapter;
+import dev.keel.spi.InboundRecord;
+import dev.keel.spi.OutboundRecord;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link DeadLetters} on any adapter, through its ordinary consumer and producer: the dead-letter
+ * topic is read as the group ({@link DeadLetterReading}); a listing acknowledges nothing; a re-drive
+ * publishes each matching letter to its origin as a copy for this group only
+ * ({@link DeadLetterRecords#redriven}) and acknowledges it once that publish is confirmed,
+ * and keeps each other letter of the group by re-appending it (confirmed) before acknowledging it.
+ * Letters of other groups are acknowledged in this group's view only. A letter whose id this
+ * operation already handled (its own re-appended copy, or a re-driven copy dead-lettered again
+ * meanwhile) is left unacknowledged: it goes back to the group when the read ends.
+ */
+public final class DefaultDeadLetters implements DeadLetters {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultDeadLetters.class);
+
+    private static final Duration MIN_QUIET = Duration.ofMillis(1);
+    private static final Duration MAX_QUIET = Duration.ofHours(1);
+
+    private final BrokerAdapter adapter;
+    private final String group;
+    private final String deadLetterTopic;
+    private final Clock clock;
+    private final Duration publishTimeout;
+    private final Duration firstWait;
+    private final Duration quiet;
+
+    /** Where a re-drive listener's failure is counted: it stops nothing. */
+    private final ExtensionFailures failures;
+
+    public DefaultDeadLetters(BrokerAdapter adapter, String group, String deadLetterTopic, Clock clock,
+                       Duration publishTimeout, Duration firstWait, Duration quiet, ExtensionFailures failures) {
+        this.failures = failures;
+        this.adapter = adapter;
+        this.group = group;
+        this.deadLetterTopic = deadLetterTopic;
+        this.clock = clock;
+        this.publishTimeout = publishTimeout;
+        this.firstWait = firstWait;
+        this.quiet = quiet;
+    }
+
+    @Override
+    public String deadLetterTopic() {
+        return deadLetterTopic;
+    }
+
+    @Override
+    public String group() {
+        return group;
+    }
+
+    @Override
+    public Duration quietPeriod() {
+        return quiet;
+    }
+
+    @Override
+    public DeadLetters withQuietPeriod(Duration quiet) {
+        Objects.requireNonNull(quiet, "quiet");
+        if (quiet.compareTo(MIN_QUIET) < 0 || quiet.compareTo(MAX_QUIET) > 0) {
+            throw new IllegalArgumentException("the quiet period must be positive, between " + MIN_QUIET.toMillis()
+                    + " ms and " + MAX_QUIET.toHours() + " h (reads wait in whole milliseconds), was " + quiet);
+        }
+        return new DefaultDeadLetters(adapter, group, deadLetterTopic, clock, publishTimeout, firstWait, quiet, failures);
+    }
+
+    @Override
+    public List<DeadLetter> list(DeadLetterFilter filter) {
+        Objects.requireNonNull(filter, "filter");
+        List<DeadLetter> letters = new ArrayList<>();
+        try (DeadLetterReading reading = DeadLetterReading.start(adapter, deadLetterTopic, group, firstWait, quiet)) {
+            for (InboundRecord record = reading.next(); record != null; record = reading.next()) {
+                DeadLetter letter = DeadLetterRecords.describe(record);
+                if (DeadLetterRecords.belongsTo(letter, group) && filter.matches(letter)) {
+                    letters.add(letter);
+                }
+            }
+        }
+        return letters;
+    }
+
+    @Override
+    public RedriveResult redrive(DeadLetterFilter filter, RedriveListener listener) {
+        Objects.requireNonNull(filter, "filter");
+        Objects.requireNonNull(listener, "listener");
+        Counts counts = new Counts();
+        Set<String> handled = new HashSet<>();
+        try (DeadLetterReading reading = DeadLetterReading.start(adapter, deadLetterTopic, group, firstWait, quiet)) {
+            for (InboundRecord record = reading.next(); record != null; record = reading.next()) {
+                DeadLetter letter = DeadLetterRecords.describe(record);
+                if (!DeadLetterRecords.belongsTo(letter, group)) {
+                    record.ack(); // another group's: its own view keeps it
+                    continue;
+                }
+                if (!handled.add(letter.id())) {
+                    continue; // handled in this re-drive already: left for the next one
+                }
+                counts.examined++;
+                handle(record, letter, filter, counts);
+                RedriveResult soFar = counts.result();
+                int received = reading.received();
+                failures.guard("RedriveListener.progress", () -> listener.progress(soFar, received));
+            }
+        }
+        RedriveResult result = counts.result();
+        LOG.info("re-drive of {} for group {}: {}", deadLetterTopic, group, result);
+        return result;
+    }
+
+    private void handle(InboundRecord record, DeadLetter letter, DeadLetterFilter filter, Counts counts) {
+        boolean matches = filter.matches(letter);
+        if (matches && letter.truncated()) {
+            LOG.warn("dead letter {} was dead-lettered without its payload: it cannot be re-driven and is kept",
+                    letter.id());
+        } else if (matches && letter.originTopic() == null) {
+            LOG.warn("dead letter {} names no origin topic: it cannot be re-driven and is kept", letter.id());
+        } else if (matches) {
+            if (publish(DeadLetterRecords.redriven(record, letter.originTopic(), group, clock.millis()))) {
+                record.ack();
+                counts.redriven++;
+            } else {
+                counts.failed++;
+            }
+            return;
+        }
+        if (publish(DeadLetterRecords.reappended(record, deadLetterTopic))) {
+            record.ack();
+        }
+        counts.kept++; // re-appended, or still in place unacknowledged
+    }
+
+    /** Publishes and waits for the broker's confirmation; false when it failed or timed out. */
+    private boolean publish(OutboundRecord record) {
+        try {
+            adapter.producer().send(record).toCompletableFuture().get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            LOG.warn("publishing dead letter {} to {} failed; it stays on {}: {}", record.id(), record.topic(),
+                    deadLetterTopic, String.valueOf(e.getCause()));
+            return false;
+        } catch (TimeoutException e) {
+            LOG.warn("publishing dead letter {} to {} not confirmed within {}; it stays on {} (the copy may still "
+                    + "arrive, with the same id)", record.id(), record.topic(), publishTimeout, deadLetterTopic);
+            return false;
+        }
+    }
+
+    /** The counts of one re-drive; touched by its one thread. */
+    private static final class Counts {
+        int examined;
+        int redriven;
+        int kept;
+        int failed;
+
+        RedriveResult result() {
+            return new RedriveResult(examined, redriven, kept, failed);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The publish pipeline behind the shared publisher. Not API. */
+package dev.keel.core.internal.publish;

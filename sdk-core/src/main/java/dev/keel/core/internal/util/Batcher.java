@@ -1,0 +1,120 @@
+package dev.keel.core.internal.util;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+
+/**
+ * Group commit for a blocking batch call: requests that arrive while a call is under way are
+ * gathered into the next call (up to {@code maxBatch}), so a round trip serves many requests under
+ * load and a lone request still goes out at once. Calls run one at a time on {@code executor}; a
+ * batch's results are completed after the next call was handed to {@code executor}, so with more
+ * than one thread the callbacks of one batch overlap the next round trip.
+ */
+public final class Batcher<I, O> {
+
+    private record Request<I, O>(I input, CompletableFuture<O> result) {
+    }
+
+    private final Function<List<I>, List<O>> call;
+    private final Executor executor;
+    private final int maxBatch;
+    private final ConcurrentLinkedQueue<Request<I, O>> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
+
+    public Batcher(Function<List<I>, List<O>> call, Executor executor, int maxBatch) {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("maxBatch must be >= 1, was " + maxBatch);
+        }
+        this.call = call;
+        this.executor = executor;
+        this.maxBatch = maxBatch;
+    }
+
+    public CompletableFuture<O> submit(I input) {
+        CompletableFuture<O> result = new CompletableFuture<>();
+        queue.add(new Request<>(input, result));
+        schedule();
+        return result;
+    }
+
+    public List<CompletableFuture<O>> submitAll(List<I> inputs) {
+        List<CompletableFuture<O>> results = new ArrayList<>(inputs.size());
+        for (I input : inputs) {
+            CompletableFuture<O> result = new CompletableFuture<>();
+            queue.add(new Request<>(input, result));
+            results.add(result);
+        }
+        schedule();
+        return results;
+    }
+
+    private void schedule() {
+        if (!queue.isEmpty() && draining.compareAndSet(false, true)) {
+            try {
+                executor.execute(this::drain);
+            } catch (RuntimeException rejected) {
+                draining.set(false);
+                Request<I, O> r;
+                while ((r = queue.poll()) != null) {
+                    r.result().completeExceptionally(rejected);
+                }
+            }
+        }
+    }
+
+    /**
+     * One call, then the next drain is scheduled before this batch's results are completed: their
+     * callbacks (the work that continues after a claim or a completion) run on this thread while the
+     * next call's round trip is already under way on another, instead of delaying it.
+     */
+    private void drain() {
+        Runnable settle = null;
+        try {
+            List<Request<I, O>> batch = new ArrayList<>();
+            Request<I, O> r;
+            while (batch.size() < maxBatch && (r = queue.poll()) != null) {
+                batch.add(r);
+            }
+            if (!batch.isEmpty()) {
+                settle = run(batch);
+            }
+        } finally {
+            draining.set(false);
+            schedule();
+        }
+        if (settle != null) {
+            settle.run();
+        }
+    }
+
+    /** Makes the call; answers what completes the batch's results (never throws). */
+    private Runnable run(List<Request<I, O>> batch) {
+        List<I> inputs = new ArrayList<>(batch.size());
+        for (Request<I, O> r : batch) {
+            inputs.add(r.input());
+        }
+        try {
+            List<O> outputs = call.apply(inputs);
+            if (outputs.size() != batch.size()) {
+                throw new IllegalStateException("batch call returned " + outputs.size() + " results for "
+                        + batch.size() + " inputs");
+            }
+            return () -> {
+                for (int i = 0; i < batch.size(); i++) {
+                    batch.get(i).result().complete(outputs.get(i));
+                }
+            };
+        } catch (RuntimeException | Error e) {
+            return () -> {
+                for (Request<I, O> req : batch) {
+                    req.result().completeExceptionally(e);
+                }
+            };
+        }
+    }
+}

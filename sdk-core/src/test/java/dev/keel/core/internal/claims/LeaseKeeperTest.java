@@ -1,0 +1,169 @@
+package dev.keel.core.internal.claims;
+
+import dev.keel.core.internal.chain.Work;
+import dev.keel.core.internal.consume.FlowControl;
+import dev.keel.core.internal.ManualClock;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.IdempotencyPolicy;
+import dev.keel.dedup.IdempotencyStore;
+import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.dedup.Lease;
+import dev.keel.dedup.LeaseOutcome;
+import dev.keel.metrics.MetricsRecorder;
+import dev.keel.spi.BrokerConsumer;
+import dev.keel.spi.DeliverySink;
+import dev.keel.spi.InboundRecord;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class LeaseKeeperTest {
+
+    private static final String NS = "g:t";
+    private static final Duration LEASE = Duration.ofSeconds(10);
+
+    private final ExecutorService storeThreads = Executors.newFixedThreadPool(2);
+    private final InMemoryIdempotencyStore data = new InMemoryIdempotencyStore();
+
+    @AfterEach
+    void close() {
+        storeThreads.shutdownNow();
+    }
+
+    @Test
+    void aRenewalShouldNotBringBackAClaimReleasedWhileItWasUnderWay() throws Exception {
+        CountDownLatch renewalReachedStore = new CountDownLatch(1);
+        CountDownLatch letRenewalFinish = new CountDownLatch(1);
+        AtomicInteger releases = new AtomicInteger();
+        IdempotencyStore store = new Delegating(data) {
+            @Override
+            public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
+                renewalReachedStore.countDown();
+                waitFor(letRenewalFinish);
+                return super.claimAll(namespace, claims, lease);
+            }
+
+            @Override
+            public LeaseOutcome release(String namespace, String id, String token) {
+                releases.incrementAndGet();
+                return super.release(namespace, id, token);
+            }
+        };
+        ManualClock clock = new ManualClock();
+        Claims claims = claims(store, clock);
+        Claim claim = claims.of(new Work(record("m1")));
+        assertThat(data.claim(NS, "m1", claim.token(), LEASE).isClaimed()).isTrue();
+        LeaseKeeper keeper = claims.leases();
+        keeper.hold(claim);
+
+        clock.advance(Duration.ofSeconds(4)); // past the renewal interval (a third of the lease)
+        keeper.tick();
+        assertThat(renewalReachedStore.await(10, TimeUnit.SECONDS)).isTrue();
+        keeper.release(claim); // the handler failed meanwhile: give the id back
+        await("no release reaches the store while the renewal is under way").during(Duration.ofMillis(300))
+                .atMost(Duration.ofSeconds(5)).until(() -> releases.get() == 0);
+        letRenewalFinish.countDown();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> releases.get() == 1);
+        assertThat(data.claim(NS, "m1", "next-owner", LEASE).isClaimed())
+                .as("the id is free for the next owner, not held by the renewal").isTrue();
+        clock.advance(Duration.ofSeconds(4));
+        keeper.tick();
+        assertThat(keeper.size()).isZero();
+    }
+
+    @Test
+    void aClaimAnsweredAfterItsWorkWasDroppedShouldNotBeRenewed() {
+        ManualClock clock = new ManualClock();
+        Claims claims = claims(data, clock);
+        Claim claim = claims.of(new Work(record("m1")));
+        LeaseKeeper keeper = claims.leases();
+        keeper.release(claim); // dropped before its prefetched claim was answered
+        keeper.hold(claim);    // the answer arrives: CLAIMED
+        assertThat(keeper.size()).isZero();
+    }
+
+    private Claims claims(IdempotencyStore store, Clock clock) {
+        FlowControl flow = new FlowControl(new IdleConsumer(), 10);
+        return new Claims(store, "t", "g", NS, IdempotencyPolicy.custom().lease(LEASE).build(), storeThreads, flow,
+                MetricsRecorder.noop(), clock);
+    }
+
+    private static InboundRecord record(String id) {
+        return new InboundRecord("t", "0", 0, id, "k", Map.of(), new byte[0], Instant.EPOCH, 1, () -> { });
+    }
+
+    private static void waitFor(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static final class IdleConsumer implements BrokerConsumer {
+        @Override
+        public void start(DeliverySink sink) {
+        }
+
+        @Override
+        public void pause() {
+        }
+
+        @Override
+        public void resume() {
+        }
+
+        @Override
+        public CompletionStage<Void> close() {
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    private static class Delegating implements IdempotencyStore {
+        private final IdempotencyStore delegate;
+
+        Delegating(IdempotencyStore delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public ClaimResult claim(String namespace, String id, String token, Duration lease) {
+            return delegate.claim(namespace, id, token, lease);
+        }
+
+        @Override
+        public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
+            return delegate.claimAll(namespace, claims, lease);
+        }
+
+        @Override
+        public LeaseOutcome complete(String namespace, String id, String token, Duration retention) {
+            return delegate.complete(namespace, id, token, retention);
+        }
+
+        @Override
+        public LeaseOutcome release(String namespace, String id, String token) {
+            return delegate.release(namespace, id, token);
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.keel.core.internal.util;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class BatcherTest {
+
+    private final ExecutorService pool = Executors.newSingleThreadExecutor();
+
+    @AfterEach
+    void shutdown() {
+        pool.shutdownNow();
+    }
+
+    @Test
+    void requestsArrivingDuringACallShouldShareTheNextCall() throws Exception {
+        CountDownLatch firstCallEntered = new CountDownLatch(1);
+        CountDownLatch releaseFirstCall = new CountDownLatch(1);
+        List<Integer> callSizes = new CopyOnWriteArrayList<>();
+        Batcher<Integer, Integer> batcher = new Batcher<>(inputs -> {
+            callSizes.add(inputs.size());
+            firstCallEntered.countDown();
+            await(releaseFirstCall);
+            List<Integer> out = new ArrayList<>();
+            inputs.forEach(i -> out.add(i * 10));
+            return out;
+        }, pool, 100);
+        CompletableFuture<Integer> first = batcher.submit(1);
+        assertThat(firstCallEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        List<CompletableFuture<Integer>> rest = batcher.submitAll(List.of(2, 3, 4, 5));
+        releaseFirstCall.countDown();
+        assertThat(first).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(10);
+        for (int i = 0; i < rest.size(); i++) {
+            assertThat(rest.get(i)).succeedsWithin(Duration.ofSeconds(10)).isEqualTo((i + 2) * 10);
+        }
+        assertThat(callSizes).containsExactly(1, 4);
+    }
+
+    @Test
+    void aSlowCallbackOfOneBatchShouldNotHoldBackTheNextCall() throws Exception {
+        ExecutorService twoThreads = Executors.newFixedThreadPool(2);
+        try {
+            CountDownLatch callbackRegistered = new CountDownLatch(1);
+            Batcher<Integer, Integer> batcher = new Batcher<>(inputs -> {
+                if (inputs.contains(1)) {
+                    await(callbackRegistered); // so the callback runs where the result is completed
+                }
+                return new ArrayList<>(inputs);
+            }, twoThreads, 100);
+            CountDownLatch callbackEntered = new CountDownLatch(1);
+            CountDownLatch releaseCallback = new CountDownLatch(1);
+            CompletableFuture<Integer> first = batcher.submit(1);
+            first.thenRun(() -> {
+                callbackEntered.countDown();
+                await(releaseCallback);
+            });
+            callbackRegistered.countDown();
+            assertThat(callbackEntered.await(10, TimeUnit.SECONDS)).isTrue();
+            // the first batch's callback still runs on its store thread: the next call goes out on the other
+            CompletableFuture<Integer> second = batcher.submit(2);
+            assertThat(second).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(2);
+            releaseCallback.countDown();
+        } finally {
+            twoThreads.shutdownNow();
+        }
+    }
+
+    @Test
+    void aFailingCallShouldFailEveryRequestOfItsBatch() {
+        Batcher<Integer, Integer> batcher = new Batcher<>(inputs -> {
+            throw new IllegalStateException("store down");
+        }, pool, 10);
+        List<CompletableFuture<Integer>> results = batcher.submitAll(List.of(1, 2, 3));
+        results.forEach(r -> assertThat(r).failsWithin(Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void batchesShouldNotExceedMaxBatch() {
+        List<Integer> callSizes = new CopyOnWriteArrayList<>();
+        Batcher<Integer, Integer> batcher = new Batcher<>(inputs -> {
+            callSizes.add(inputs.size());
+            return inputs;
+        }, pool, 3);
+        List<CompletableFuture<Integer>> results = batcher.submitAll(List.of(1, 2, 3, 4, 5, 6, 7));
+        results.forEach(r -> assertThat(r).succeedsWithin(Duration.ofSeconds(10)));
+        assertThat(callSizes).allMatch(n -> n <= 3);
+        assertThat(callSizes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(7);
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

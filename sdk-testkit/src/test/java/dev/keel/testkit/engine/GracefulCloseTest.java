@@ -1,0 +1,165 @@
+package dev.keel.testkit.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.Codec;
+import dev.keel.DeliveryGuarantee;
+import dev.keel.Message;
+import dev.keel.Subscription;
+import dev.keel.SubscriptionConfig;
+import dev.keel.TopicSpec;
+import dev.keel.core.Keel;
+import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.ordering.Ordering;
+import dev.keel.retry.RetryPolicy;
+import dev.keel.testkit.InMemoryBroker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A graceful close ({@code Subscription.close}, a SIGTERM through Spring) starts no buffered message
+ * once it begins: the handlers running finish and are marked done and acknowledged, what never
+ * started goes back to the broker, and the close returns as soon as the running ones are finished,
+ * not after its timeout. A successor in the group then runs each message exactly once.
+ */
+class GracefulCloseTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final String TOPIC = "graceful";
+    private static final String GROUP = "g";
+    private static final int LANES = 4;
+    private static final int BACKLOG = 60;
+
+    private final InMemoryBroker broker = InMemoryBroker.create();
+    private final InMemoryIdempotencyStore store = new InMemoryIdempotencyStore();
+    private final Map<String, AtomicInteger> effects = new ConcurrentHashMap<>();
+
+    @AfterEach
+    void close() {
+        store.close();
+        broker.close();
+    }
+
+    @Test
+    void aCloseShouldStartNoBufferedMessageAndReturnOnceTheRunningHandlersAreMarkedDone() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        AtomicInteger running = new AtomicInteger();
+        AtomicBoolean closing = new AtomicBoolean();
+        AtomicInteger startedWhileClosing = new AtomicInteger();
+        try (Keel keel = Keel.builder(broker.connect()).idempotencyStore(store).build()) {
+            publishBacklog(keel);
+            Subscription first = keel.subscribe(config(Duration.ofSeconds(60)), d -> {
+                if (closing.get()) {
+                    startedWhileClosing.incrementAndGet();
+                }
+                running.incrementAndGet();
+                effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet();
+                gate.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            });
+            await().atMost(PATIENCE).until(() -> running.get() == LANES);
+
+            closing.set(true);
+            CompletableFuture<Void> closed = first.closeAsync(Duration.ofSeconds(60)).toCompletableFuture();
+            gate.countDown();
+            closed.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+
+            assertThat(startedWhileClosing.get()).as("buffered messages started after the close began").isZero();
+            assertThat(effects).as("the handlers running when the close began, and no other").hasSize(LANES);
+
+            keel.subscribe(config(Duration.ofSeconds(60)),
+                    d -> effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet());
+            await().atMost(PATIENCE).until(() -> effects.size() == BACKLOG);
+            await().during(Duration.ofMillis(300)).atMost(PATIENCE)
+                    .until(() -> effects.values().stream().allMatch(n -> n.get() == 1));
+        }
+    }
+
+    @Test
+    void aCloseShouldGiveUpAMessageWaitingForItsRetryAtOnce() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        try (Keel keel = Keel.builder(broker.connect()).idempotencyStore(store).build()) {
+            keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group(GROUP).build());
+            SubscriptionConfig<String> slowRetries = SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8())
+                    .retryPolicy(RetryPolicy.custom().maxAttempts(5).initialBackoff(Duration.ofMinutes(5))
+                            .maxBackoff(Duration.ofMinutes(5)).build())
+                    .closeTimeout(Duration.ofMinutes(2)).build();
+            Subscription first = keel.subscribe(slowRetries, d -> {
+                attempts.incrementAndGet();
+                throw new IllegalStateException("not yet");
+            });
+            keel.publisher(TOPIC, Codec.utf8()).message("m").id("retried").key("k").publish();
+            await().atMost(PATIENCE).until(() -> attempts.get() == 1);
+
+            first.closeAsync(Duration.ofMinutes(2)).toCompletableFuture().get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+
+            assertThat(first.state()).isEqualTo(Subscription.State.CLOSED);
+            keel.subscribe(SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8()).build(),
+                    d -> effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet());
+            await().atMost(PATIENCE).until(() -> effects.containsKey("retried"));
+        }
+    }
+
+    /**
+     * A retry's attempt that is running when the close begins is a running handler like any other: the
+     * close waits for it, and when it succeeds it is marked done, so the next consumer does not run it
+     * again. (Giving up the message at once, as for one waiting out its backoff, released its claim
+     * while the handler was still applying its effect.)
+     */
+    @Test
+    void aRetryAttemptRunningWhenTheCloseBeginsShouldFinishAndBeMarkedDone() throws Exception {
+        CountDownLatch secondAttemptRunning = new CountDownLatch(1);
+        CountDownLatch gate = new CountDownLatch(1);
+        try (Keel keel = Keel.builder(broker.connect()).idempotencyStore(store).build()) {
+            keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group(GROUP).build());
+            SubscriptionConfig<String> retried = SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8())
+                    .retryPolicy(RetryPolicy.custom().maxAttempts(3).initialBackoff(Duration.ofMillis(10)).build())
+                    .closeTimeout(Duration.ofMinutes(1)).build();
+            Subscription first = keel.subscribe(retried, d -> {
+                if (d.attempt() == 1) {
+                    throw new IllegalStateException("first attempt fails");
+                }
+                secondAttemptRunning.countDown();
+                gate.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+                effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet();
+            });
+            keel.publisher(TOPIC, Codec.utf8()).message("m").id("retried").key("k").publish();
+            assertThat(secondAttemptRunning.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+            CompletableFuture<Void> closed = first.closeAsync(Duration.ofMinutes(1)).toCompletableFuture();
+            gate.countDown();
+            closed.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+
+            keel.subscribe(SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8()).build(),
+                    d -> effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet());
+            keel.publisher(TOPIC, Codec.utf8()).message("m").id("after").key("k").publish();
+            await().atMost(PATIENCE).until(() -> effects.containsKey("after"));
+            assertThat(effects.get("retried")).as("runs of the message whose retry ran during the close").hasValue(1);
+        }
+    }
+
+    private void publishBacklog(Keel keel) {
+        keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group(GROUP).build());
+        List<Message> messages = new ArrayList<>();
+        for (int i = 0; i < BACKLOG; i++) {
+            messages.add(Message.builder(("m" + i).getBytes()).id("m-" + i).key("k" + i).build());
+        }
+        keel.publisher().publishAll(TOPIC, messages);
+    }
+
+    private static SubscriptionConfig<String> config(Duration closeTimeout) {
+        return SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8())
+                .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.PER_KEY).lanes(LANES)
+                .closeTimeout(closeTimeout).build();
+    }
+}
