@@ -9,6 +9,7 @@ import dev.keel.Subscription;
 import dev.keel.core.Keel;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.FaultProxy;
+import dev.keel.testbrokers.ForkedJvm;
 import dev.keel.testbrokers.RedisEndpoint;
 import dev.keel.testbrokers.UniqueNames;
 import io.micrometer.core.instrument.Counter;
@@ -44,6 +45,7 @@ abstract class SampleServiceContract {
     private static final Duration PATIENCE = Duration.ofSeconds(120);
     private static final int ORDERS = 200;
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final String SHORT_LEASE = "--keel.listeners.billing.idempotency.lease=PT3S";
 
     private final String topic = UniqueNames.of("orders");
     private final String keyPrefix = UniqueNames.keyPrefix("sample");
@@ -113,6 +115,43 @@ abstract class SampleServiceContract {
         assertThat(tables.invoicedOrders()).as("orders invoiced").isEqualTo(ORDERS);
         assertThat(tables.executions()).as("billing handler runs over both contexts").isEqualTo(ORDERS);
         assertThat(tables.repeatedOrders()).as("orders billed twice").isZero();
+    }
+
+    /**
+     * The service in a JVM of its own, with a backlog and a slow handler (its effect first, then half a
+     * second more), stopped by SIGTERM as a service manager stops it: the close starts no buffered
+     * message, the handlers running finish and are marked done, and the next instance bills the rest,
+     * so no order is billed twice. Before the close started no buffered message, it kept starting them
+     * until its timeout and left the handlers running then with their invoice written and not marked
+     * done: billed again by the next instance.
+     */
+    @Test
+    void aSigtermWithABacklogAndASlowHandlerShouldRepeatNoEffect() {
+        List<String> firstServiceLines;
+        List<String> args = new ArrayList<>(serviceArguments(Brokers.redis().uri()));
+        args.addAll(List.of("--sample.place-orders=" + ORDERS, "--sample.billing-pause=PT0.5S", SHORT_LEASE,
+                "--keel.listeners.billing.close-timeout=PT3S"));
+        try (ForkedJvm service = ForkedJvm.builder(SampleApplication.class).name("orders-service")
+                .args(args.toArray(String[]::new)).start()) {
+            service.awaitLineContaining("placed " + ORDERS + " orders", PATIENCE);
+            await().atMost(PATIENCE).until(() -> tables.invoices() > 0);
+
+            service.terminate(PATIENCE);
+            firstServiceLines = service.lines();
+        }
+        long billedByFirst = tables.invoices();
+        assertThat(billedByFirst).as("orders billed before the SIGTERM: some, not all").isBetween(1L, ORDERS - 1L);
+
+        start(Brokers.redis().uri(), SHORT_LEASE);
+        await().atMost(PATIENCE).until(() -> tables.invoices() >= ORDERS);
+        // an effect left unmarked by the first JVM runs again once its lease (3 s) expires: give it twice that
+        await().during(Duration.ofSeconds(6)).atMost(PATIENCE).untilAsserted(() -> assertThat(
+                List.of(tables.repeatedOrders(), tables.executions()))
+                .as("orders billed twice, and billing handler runs over both instances")
+                .containsExactly(0L, (long) ORDERS));
+        assertThat(tables.invoicedOrders()).as("orders invoiced").isEqualTo(ORDERS);
+        assertThat(firstServiceLines).as("the first service's log of its close")
+                .anyMatch(line -> line.contains("closing the subscription to " + topic));
     }
 
     @Test
@@ -208,20 +247,26 @@ abstract class SampleServiceContract {
     private ConfigurableApplicationContext start(String redisUri,
                                                  ApplicationContextInitializer<ConfigurableApplicationContext> initializer,
                                                  String... more) {
-        List<String> args = new ArrayList<>(brokerProperties());
+        List<String> args = new ArrayList<>(serviceArguments(redisUri));
         args.addAll(List.of(more));
-        args.addAll(List.of("--server.port=0", "--keel.redis.uri=" + redisUri, "--keel.redis.key-prefix=" + keyPrefix,
-                "--sample.orders-topic=" + topic, "--sample.schema=" + schema,
-                "--keel.topics." + topic + ".partitions=4"));
         ConfigurableApplicationContext context = new SpringApplicationBuilder(SampleApplication.class)
                 .initializers(initializer).run(args.toArray(String[]::new));
         contexts.add(context);
         return context;
     }
 
+    /** The service's arguments: the broker, Redis, this test's topic and schema, any free HTTP port. */
+    private List<String> serviceArguments(String redisUri) {
+        List<String> args = new ArrayList<>(brokerProperties());
+        args.addAll(List.of("--server.port=0", "--keel.redis.uri=" + redisUri, "--keel.redis.key-prefix=" + keyPrefix,
+                "--sample.orders-topic=" + topic, "--sample.schema=" + schema,
+                "--keel.topics." + topic + ".partitions=4"));
+        return args;
+    }
+
     private static void placeOrders(OrderService orders, int from, int to) {
         for (int i = from; i < to; i++) {
-            orders.place(new OrderPlaced("order-" + i, "customer-" + (i % 7), 1_000L + i));
+            orders.place(SampleOrders.order(i));
         }
     }
 

@@ -96,10 +96,12 @@ class BadUsageTest {
 
     @Test
     void aFaultTheBrokerCannotInjectShouldBeRefusedNamingIt() {
-        CliRun run = CliRun.of("verify", "--broker", "rabbit", "--faults", "crash,channel-close");
+        CliRun run = CliRun.of("verify", "--broker", "rabbit", "--rabbit-uri", "amqp://guest:guest@10.255.255.1:5672/%2F",
+                "--faults", "crash,channel-close");
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
         assertThat(run.err()).contains("--faults channel-close is not supported on --broker rabbit")
+                .contains("needs a RabbitMQ on 127.0.0.1")
                 .contains("--faults all picks every kind this broker supports");
         assertNoStackTrace(run);
     }

@@ -35,7 +35,11 @@ public @interface KeelListener {
     /** The topic to consume. */
     String topic();
 
-    /** The consumer group; each group gets every message, members of one group share them. */
+    /**
+     * The consumer group; each group gets every message, members of one group share them. Two
+     * listeners of one application on the same topic and group fail the startup
+     * ({@link ListenerConflictException}).
+     */
     String group();
 
     /**

@@ -7,6 +7,7 @@ import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,7 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * An {@link IdempotencyStore} decorator for tests: an outage switch ({@link #down()} /
  * {@link #up()}: while down, every call throws {@link StoreUnavailableException} without reaching
  * the delegate), a partial outage ({@link #failCompletions()}: claims and releases work, marking
- * done fails) and counters of the calls made, so tests can check that claims are batched. Batch
+ * done fails), actions run once before or after the next call of a kind ({@link #beforeNext},
+ * {@link #afterNext}: a crash, an outage or a member joining at an exact step) and counters of the
+ * calls made, so tests can check that claims are batched. Batch
  * calls go to the delegate's own batch methods, so a network store still answers them in one round
  * trip. Thread-safe. {@link #close()} closes the delegate.
  */
@@ -34,6 +37,16 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
     private final AtomicLong rejectedCalls = new AtomicLong();
     private final Set<String> completedIds = ConcurrentHashMap.newKeySet();
     private final Set<String> claimedIdSet = ConcurrentHashMap.newKeySet();
+    private final Map<Call, Runnable> before = new ConcurrentHashMap<>();
+    private final Map<Call, Runnable> after = new ConcurrentHashMap<>();
+
+    /** The kinds of call {@link #beforeNext} and {@link #afterNext} attach an action to. */
+    public enum Call {
+        /** {@link #forgetAll}. */
+        FORGET_ALL,
+        /** {@link #markDead}. */
+        MARK_DEAD
+    }
 
     public FaultyIdempotencyStore(IdempotencyStore delegate) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -61,6 +74,25 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
 
     public boolean isDown() {
         return down;
+    }
+
+    /**
+     * Runs {@code action} once, in the calling thread, right before the next {@code call} (before
+     * the outage switch is looked at, so the action may start an outage that fails that call).
+     * Replaces an action attached before and not run yet.
+     */
+    public void beforeNext(Call call, Runnable action) {
+        before.put(Objects.requireNonNull(call, "call"), Objects.requireNonNull(action, "action"));
+    }
+
+    /**
+     * Runs {@code action} once, in the calling thread, right after the next {@code call} that the
+     * delegate answered, before its answer is returned: for example a crash of the subscription
+     * between marking an id dead and acknowledging the message. Replaces an action attached before
+     * and not run yet.
+     */
+    public void afterNext(Call call, Runnable action) {
+        after.put(Objects.requireNonNull(call, "call"), Objects.requireNonNull(action, "action"));
     }
 
     @Override
@@ -116,14 +148,28 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
 
     @Override
     public int forgetAll(String namespace, List<String> ids) {
+        run(before, Call.FORGET_ALL);
         checkUp("forgetAll");
-        return delegate.forgetAll(namespace, ids);
+        int forgotten = delegate.forgetAll(namespace, ids);
+        run(after, Call.FORGET_ALL);
+        return forgotten;
     }
 
     @Override
     public LeaseOutcome markDead(String namespace, String id, String token, Duration retention) {
+        run(before, Call.MARK_DEAD);
+        checkUp("markDead");
         checkCompletionsUp("markDead");
-        return delegate.markDead(namespace, id, token, retention);
+        LeaseOutcome outcome = delegate.markDead(namespace, id, token, retention);
+        run(after, Call.MARK_DEAD);
+        return outcome;
+    }
+
+    private static void run(Map<Call, Runnable> actions, Call call) {
+        Runnable action = actions.remove(call);
+        if (action != null) {
+            action.run();
+        }
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.keel.cli.broker;
 import dev.keel.cli.EnvironmentException;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.TopologyAdmin;
+import java.net.InetSocketAddress;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -29,6 +30,25 @@ public interface BrokerMode {
 
     /** A new adapter; the caller closes it, after the Keel built on it (Keel never closes its adapter). */
     BrokerAdapter createAdapter(BrokerOptions options);
+
+    /**
+     * The broker's one address when a TCP proxy on this machine can stand between a client and it
+     * (the broker is on a loopback address and clients find no other address of it), for faults that
+     * reset a client's connections; empty otherwise (the default).
+     */
+    default Optional<InetSocketAddress> loopbackAddress(BrokerOptions options) {
+        return Optional.empty();
+    }
+
+    /**
+     * A new adapter that connects to {@code host:port} (a proxy in front of {@link #loopbackAddress})
+     * instead of the broker's own address, its connections named {@code connectionName}.
+     *
+     * @throws UnsupportedOperationException when {@link #loopbackAddress} is empty
+     */
+    default BrokerAdapter createAdapterThrough(BrokerOptions options, String host, int port, String connectionName) {
+        throw new UnsupportedOperationException("--broker " + name() + " cannot be reached through a proxy");
+    }
 
     /**
      * The raw-client publish baselines {@code bench} compares Keel with, best first; empty when

@@ -21,11 +21,27 @@ import java.util.function.Consumer;
  */
 public final class ObservedAdapter extends ForwardingBrokerAdapter {
 
-    private final Map<String, TopicCounters> counters = new ConcurrentHashMap<>();
-    private final Map<String, Consumer<InboundRecord>> observers = new ConcurrentHashMap<>();
+    private final Map<String, TopicCounters> counters;
+    private final Map<String, Consumer<InboundRecord>> observers;
 
     public ObservedAdapter(BrokerAdapter delegate) {
+        this(delegate, new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
+    }
+
+    private ObservedAdapter(BrokerAdapter delegate, Map<String, TopicCounters> counters,
+                            Map<String, Consumer<InboundRecord>> observers) {
         super(delegate);
+        this.counters = counters;
+        this.observers = observers;
+    }
+
+    /**
+     * A wrapper around {@code other}, another adapter on the same broker, that counts into this one's
+     * counters and calls this one's observers: several adapters observed as one. Closing it closes
+     * {@code other}.
+     */
+    public ObservedAdapter alongside(BrokerAdapter other) {
+        return new ObservedAdapter(other, counters, observers);
     }
 
     /** Counters of one topic. */

@@ -4,7 +4,10 @@ import dev.keel.cli.EnvironmentException;
 import dev.keel.rabbit.RabbitAdapter;
 import dev.keel.rabbit.RabbitConfig;
 import dev.keel.spi.BrokerAdapter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Optional;
 
@@ -38,6 +41,33 @@ final class RabbitMode implements BrokerMode {
     @Override
     public BrokerAdapter createAdapter(BrokerOptions options) {
         return new RabbitAdapter(config(options));
+    }
+
+    /** Present for a plain {@code amqp://} URI on a loopback address and no {@code --rabbit-addresses}. */
+    @Override
+    public Optional<InetSocketAddress> loopbackAddress(BrokerOptions options) {
+        if (options.rabbitAddresses() != null) {
+            return Optional.empty();
+        }
+        RabbitConfig config = config(options);
+        if (config.tls()) {
+            return Optional.empty();
+        }
+        try {
+            InetAddress host = InetAddress.getByName(config.host());
+            return host.isLoopbackAddress() ? Optional.of(new InetSocketAddress(host, config.port())) : Optional.empty();
+        } catch (UnknownHostException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public BrokerAdapter createAdapterThrough(BrokerOptions options, String host, int port, String connectionName) {
+        if (loopbackAddress(options).isEmpty()) {
+            throw new UnsupportedOperationException("--broker rabbit is reached through a proxy only on this machine");
+        }
+        return new RabbitAdapter(RabbitConfig.from(config(options)).host(host).port(port)
+                .connectionName(connectionName).build());
     }
 
     @Override

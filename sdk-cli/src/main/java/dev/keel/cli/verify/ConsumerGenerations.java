@@ -31,8 +31,10 @@ import java.util.function.Supplier;
  *       only what was acknowledged) and generation n+1 starts, as a restarted process would.
  *       Handlers of a crashed generation apply no effect any more, as a dead process would not.</li>
  *   <li><b>channel-close</b>: the broker drops the live consumer's session while its process lives
- *       on; generation n+1 starts in its place. The old one's handlers run on (its acks are ignored)
- *       until the round ends: two consumers briefly handle the same messages.</li>
+ *       on (the embedded broker's {@code crashMember}; on RabbitMQ the generation's own connection,
+ *       through a proxy of its own, is reset); generation n+1 starts in its place. The old one lives
+ *       on until the round ends: what its handlers were running finishes (its acks are lost with the
+ *       session), and on RabbitMQ it reconnects as a member of the group.</li>
  * </ul>
  *
  * <p>Each disruption records the ids in its crash window and how long the run took to recover.
@@ -41,11 +43,35 @@ final class ConsumerGenerations implements AutoCloseable {
 
     static final Duration DEFAULT_ABORT_WAIT = Duration.ofSeconds(30);
 
+    /**
+     * One generation's consumer: its subscription, what was opened for it alone (closed after it,
+     * may be {@code null}) and how its broker session is dropped ({@code null}: by the broker's own
+     * switch, given to {@link #dropSession}).
+     */
+    record Generation(Subscription subscription, AutoCloseable owned, Runnable dropSession) {
+
+        /** A generation that is its subscription alone. */
+        static Generation of(Subscription subscription) {
+            return new Generation(subscription, null, null);
+        }
+
+        void close(Duration timeout) {
+            subscription.close(timeout);
+            if (owned != null) {
+                try {
+                    owned.close();
+                } catch (Exception e) {
+                    // the consumer is closed; what it owned goes with the run
+                }
+            }
+        }
+    }
+
     private final Object lock = new Object();
-    private final IntFunction<Subscription> subscribe;
+    private final IntFunction<Generation> subscribe;
     private final boolean trackWindow;
     private final Supplier<Set<String>> inFlight;
-    private final Map<Integer, Subscription> subscriptions = new ConcurrentHashMap<>();
+    private final Map<Integer, Generation> subscriptions = new ConcurrentHashMap<>();
     private final Set<Integer> dead = ConcurrentHashMap.newKeySet();
     private final Set<Integer> zombies = ConcurrentHashMap.newKeySet();
     private final Map<Integer, CountDownLatch> abortedLatches = new ConcurrentHashMap<>();
@@ -68,7 +94,7 @@ final class ConsumerGenerations implements AutoCloseable {
      * @param trackWindow true under dedup: track the ids between their effect and being marked done
      * @param inFlight    the messages delivered and not yet accounted for, right now
      */
-    ConsumerGenerations(IntFunction<Subscription> subscribe, boolean trackWindow, Supplier<Set<String>> inFlight) {
+    ConsumerGenerations(IntFunction<Generation> subscribe, boolean trackWindow, Supplier<Set<String>> inFlight) {
         this.subscribe = subscribe;
         this.trackWindow = trackWindow;
         this.inFlight = inFlight;
@@ -139,8 +165,9 @@ final class ConsumerGenerations implements AutoCloseable {
     }
 
     /**
-     * channel-close: runs {@code dropSession} (the broker drops the live consumer's session), then
-     * starts the next generation; the old one lives on until {@link #closeZombies}.
+     * channel-close: runs {@code dropSession} (the broker drops the live consumer's session), or the
+     * live generation's own when it is {@code null}, then starts the next generation; the old one lives
+     * on until {@link #closeZombies}.
      */
     void dropSession(FaultPlan.Fault fault, Runnable dropSession) {
         switcher.execute(() -> {
@@ -155,7 +182,8 @@ final class ConsumerGenerations implements AutoCloseable {
             disruption.inFlight(inFlight.get());
             disruptions.add(disruption);
             fired.add(fault);
-            dropSession.run();
+            Generation live = subscriptions.get(generation);
+            (dropSession != null ? dropSession : live.dropSession()).run();
             next(generation);
         });
     }
@@ -177,10 +205,10 @@ final class ConsumerGenerations implements AutoCloseable {
     /** Closes the consumers whose broker session was dropped (their handlers ran on until now). */
     void closeZombies(Duration timeout) {
         for (Integer generation : List.copyOf(zombies)) {
-            Subscription s = subscriptions.remove(generation);
+            Generation g = subscriptions.remove(generation);
             zombies.remove(generation);
-            if (s != null) {
-                s.close(timeout);
+            if (g != null) {
+                g.close(timeout);
             }
         }
     }
@@ -205,7 +233,8 @@ final class ConsumerGenerations implements AutoCloseable {
     /** The live subscription (the latest generation). */
     Subscription current() {
         synchronized (lock) {
-            return subscriptions.get(current);
+            Generation g = subscriptions.get(current);
+            return g == null ? null : g.subscription();
         }
     }
 
@@ -239,8 +268,9 @@ final class ConsumerGenerations implements AutoCloseable {
     }
 
     private void crash(int generation) {
+        Generation crashed = subscriptions.get(generation);
         try {
-            Crash.crash(subscriptions.get(generation)).toCompletableFuture()
+            Crash.crash(crashed.subscription()).toCompletableFuture()
                     .get(DEFAULT_ABORT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             // the next generation starts anyway: the group hands it the partitions once the old member is gone
@@ -249,11 +279,18 @@ final class ConsumerGenerations implements AutoCloseable {
         }
         latch(generation).countDown();
         subscriptions.remove(generation);
+        if (crashed.owned() != null) {
+            try {
+                crashed.owned().close(); // a crashed process's connections are gone too
+            } catch (Exception e) {
+                // nothing more to do for a crashed consumer
+            }
+        }
         next(generation);
     }
 
     private void next(int generation) {
-        Subscription next = subscribe.apply(generation + 1);
+        Generation next = subscribe.apply(generation + 1);
         subscriptions.put(generation + 1, next);
         synchronized (lock) {
             current = generation + 1;
@@ -278,9 +315,9 @@ final class ConsumerGenerations implements AutoCloseable {
     void closeAll(Duration timeout) {
         quiesce();
         closeZombies(timeout);
-        List<Subscription> open = new ArrayList<>(subscriptions.values());
+        List<Generation> open = new ArrayList<>(subscriptions.values());
         subscriptions.clear();
-        open.forEach(s -> s.close(timeout));
+        open.forEach(g -> g.close(timeout));
     }
 
     @Override

@@ -6,17 +6,22 @@ import java.net.UnknownHostException;
 import java.util.Objects;
 
 /**
- * What a verify run's faults can act on: the broker mode, and whether there is a Redis store that a
- * proxy on this machine can stand in front of (plain {@code redis://} on a loopback address).
+ * What a verify run's faults can act on: the broker mode, whether a proxy on this machine can stand
+ * in front of the broker ({@link dev.keel.cli.broker.BrokerMode#loopbackAddress}), and whether there
+ * is a Redis store that such a proxy can stand in front of (plain {@code redis://} on a loopback
+ * address).
  *
  * @param broker          the {@code --broker} name
  * @param redis           whether {@code --redis} was given
  * @param proxyableRedis  whether that Redis is plain {@code redis://} on a loopback address
+ * @param proxyableBroker whether the broker's consumers can be connected through a proxy on this machine
  */
-public record FaultEnvironment(String broker, boolean redis, boolean proxyableRedis) {
+public record FaultEnvironment(String broker, boolean redis, boolean proxyableRedis, boolean proxyableBroker) {
 
     /** The embedded broker's {@code --broker} name. */
     public static final String EMBEDDED = "memory";
+    /** RabbitMQ's {@code --broker} name. */
+    public static final String RABBIT = "rabbit";
 
     public FaultEnvironment {
         Objects.requireNonNull(broker, "broker");
@@ -32,8 +37,13 @@ public record FaultEnvironment(String broker, boolean redis, boolean proxyableRe
 
     /** As {@link #of(String, String)}; a Redis Cluster is never proxyable (its nodes redirect clients to each other). */
     public static FaultEnvironment of(String broker, String redisUri, boolean redisCluster) {
+        return of(broker, redisUri, redisCluster, false);
+    }
+
+    /** As {@link #of(String, String, boolean)}, with a broker a proxy on this machine can stand in front of or not. */
+    public static FaultEnvironment of(String broker, String redisUri, boolean redisCluster, boolean proxyableBroker) {
         return new FaultEnvironment(broker, redisUri != null, redisUri != null && !redisCluster
-                && isLoopbackRedis(redisUri));
+                && isLoopbackRedis(redisUri), proxyableBroker);
     }
 
     /** Whether the run is on the embedded in-memory broker. */

@@ -17,8 +17,8 @@ public enum FaultKind {
     FAILING_DONE("failing-done", "marking ids done fails for a while, then works again"),
     SLOW_STORE("slow-store", "every store call takes longer for a while"),
     NETWORK_CUT("network-cut", "connections are cut for a while: the embedded broker's, the store's with --redis"),
-    CHANNEL_CLOSE("channel-close", "the broker drops the consumer's session; its handlers run on, a new member "
-            + "takes over"),
+    CHANNEL_CLOSE("channel-close", "the consumer's broker session is dropped while its process lives on (on "
+            + "RabbitMQ its connection is reset through a proxy); a new member takes over"),
     FAILING_DEAD_LETTER("failing-dead-letter", "publishes to the dead-letter topic fail for a while"),
     OVERSIZED("oversized", "messages with an oversized id, header or payload: each must fail with a typed error");
 
@@ -55,7 +55,13 @@ public enum FaultKind {
                     + "plain redis:// Redis on 127.0.0.1 (or localhost)"
                     : "on --broker " + env.broker() + " it cuts the idempotency store's connection: give --redis "
                     + "with a Redis on this machine";
-            case CHANNEL_CLOSE, FAILING_DEAD_LETTER -> env.embeddedBroker() ? null
+            case CHANNEL_CLOSE -> env.embeddedBroker() || env.proxyableBroker() ? null
+                    : FaultEnvironment.RABBIT.equals(env.broker()) ? "on --broker rabbit it resets the consumer's "
+                    + "connection through a proxy on this machine, which needs a RabbitMQ on 127.0.0.1 (or "
+                    + "localhost), a plain amqp:// URI and no --rabbit-addresses"
+                    : "it uses the embedded broker's fault switches, or a proxy in front of a RabbitMQ on this "
+                    + "machine: use --broker memory or --broker rabbit";
+            case FAILING_DEAD_LETTER -> env.embeddedBroker() ? null
                     : "it uses the embedded broker's fault switches: use --broker memory";
             default -> null;
         };

@@ -12,7 +12,7 @@ import java.time.Duration;
  * The switches a verify run's faults turn: the store wrappers (lost claim replies, failing
  * completions, latency), the proxy in front of Redis (cut, black hole, latency), the embedded
  * broker's fault switches (dropped connection, failing dead letters, dropped member, size limit)
- * and the consumer generations (channel-close). Each fault has a {@link #start} and a
+ * and the consumer generations (channel-close: on a real broker through each consumer's own proxy). Each fault has a {@link #start} and a
  * {@link #stop}; which switches exist depends on the broker and store.
  */
 final class FaultSwitches {
@@ -87,7 +87,9 @@ final class FaultSwitches {
                 }
             }
             case FAILING_DEAD_LETTER -> embedded().failPublishesTo(deadLetterTopic, deadLetterError(fault));
-            case CHANNEL_CLOSE -> generations.dropSession(fault, () -> embedded().crashMember(topic, group));
+            case CHANNEL_CLOSE -> generations.dropSession(fault, broker != null
+                    ? () -> broker.crashMember(topic, group)
+                    : null); // the live consumer's own: its connection reset through its proxy
             case CRASH, OVERSIZED -> throw new IllegalArgumentException(fault.kind().label() + " is not switched on "
                     + "by time: crashes fire in the handler, oversized messages are published");
         }

@@ -80,7 +80,7 @@ final class FaultTally {
                         + summary.windowRepeats() + " of those repeated";
             }
             case LOST_CLAIM_REPLY -> lostReplies + " claim replies lost after the store ran the claim";
-            case CHANNEL_CLOSE -> "sessions dropped; the old consumer's handlers ran on beside the new one";
+            case CHANNEL_CLOSE -> "sessions dropped while the consumer lived on; a new consumer took over";
             case OVERSIZED -> t.refused + " of " + t.injected + " refused with a typed, non-retriable error"
                     + (t.notJudged > 0 ? ", " + t.notJudged + " not judged (failed retriably while the broker was cut)"
                     : "");

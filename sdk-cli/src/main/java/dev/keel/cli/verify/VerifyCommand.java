@@ -170,7 +170,8 @@ public final class VerifyCommand implements Callable<Integer> {
                     : VerifySettings.DEFAULT_MESSAGES;
             settings = new VerifySettings(n, keys, lanes, crashRate, maxCrashes, duplicateRate, poisonRate,
                     seed != null ? seed : ThreadLocalRandom.current().nextLong(1, 1_000_000_000L), !unsafeNoDedup,
-                    lease, timeout, FaultKind.parse(faults, FaultEnvironment.of(mode.name(), broker.redis(), broker.redisCluster())),
+                    lease, timeout, FaultKind.parse(faults, FaultEnvironment.of(mode.name(), broker.redis(),
+                            broker.redisCluster(), mode.loopbackAddress(broker).isPresent())),
                     duration);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());

@@ -103,7 +103,8 @@ public final class VerifyRun {
         String runId = "v" + Long.toString(System.currentTimeMillis(), 36)
                 + Long.toString(Math.abs(settings.seed() % 1296), 36);
         String topic = "keel-verify-" + runId;
-        FaultEnvironment env = FaultEnvironment.of(mode.name(), options.redis(), options.redisCluster());
+        FaultEnvironment env = FaultEnvironment.of(mode.name(), options.redis(), options.redisCluster(),
+                mode.loopbackAddress(options).isPresent());
         SizeLimits limits = SizeLimits.of(mode.name());
         mode.preflight(options);
         StoreChoice store = StoreChoice.from(options);
@@ -114,8 +115,11 @@ public final class VerifyRun {
                 : DeliveryGuarantee.AT_LEAST_ONCE;
         boolean proxied = store.isRedis() && env.proxyableRedis() && (settings.faults().contains(FaultKind.NETWORK_CUT)
                 || settings.faults().contains(FaultKind.SLOW_STORE));
-        String setup = "broker " + mode.name() + " (" + mode.endpoint(options) + "), store " + store.description()
-                + (proxied ? " through a proxy on 127.0.0.1" : "") + ", " + guarantee
+        // channel-close on a real broker: each consumer generation connects through a proxy of its own
+        boolean ownConsumers = embedded == null && settings.faults().contains(FaultKind.CHANNEL_CLOSE);
+        String setup = "broker " + mode.name() + " (" + mode.endpoint(options) + ")"
+                + (ownConsumers ? ", each consumer through a proxy of its own on 127.0.0.1" : "") + ", store "
+                + store.description() + (proxied ? " through a proxy on 127.0.0.1" : "") + ", " + guarantee
                 + (settings.dedup() ? "" : " (--unsafe-no-dedup: dedup off on purpose)") + ", PER_KEY, "
                 + settings.lanes() + " lanes, topic " + topic;
         printHeader(setup, env);
@@ -150,9 +154,12 @@ public final class VerifyRun {
                             .idempotencyPolicy(IdempotencyPolicy.custom().lease(settings.lease())
                                     .retention(retention()).storeRetryInterval(Duration.ofMillis(100)).build())
                             .closeTimeout(CLOSE_TIMEOUT).build();
-                    generationsRef[0] = new ConsumerGenerations(generation -> keel.subscribe(config,
-                            new VerifyHandler(generation, generationsRef[0], ledger, handled)), settings.dedup(),
-                            this::inFlightNow);
+                    generationsRef[0] = new ConsumerGenerations(generation -> {
+                        VerifyHandler handler = new VerifyHandler(generation, generationsRef[0], ledger, handled);
+                        return ownConsumers
+                                ? ownConsumer(generation, config, handler, adapter, observedStore, metrics)
+                                : ConsumerGenerations.Generation.of(keel.subscribe(config, handler));
+                    }, settings.dedup(), this::inFlightNow);
                     try (ConsumerGenerations generations = generationsRef[0]) {
                         generations.start(); // the subscription ensures the dead-letter topic, kept for its group
                         Subscription dltSubscription = keel.subscribe(SubscriptionConfig.builder(deadLetterTopic,
@@ -192,6 +199,39 @@ public final class VerifyRun {
         explainDuplicates(observedStore);
         return report(summary, violations, generationsRef[0], observedStore, lostReplies, adapter, metrics, topic,
                 Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    /**
+     * A consumer generation with a Keel, an adapter and a proxy on 127.0.0.1 of its own, for
+     * channel-close on a real broker: resetting its proxy's connections drops its broker session and
+     * nobody else's. Its deliveries and acks count with the run's ({@link ObservedAdapter#alongside}).
+     */
+    private ConsumerGenerations.Generation ownConsumer(int generation, SubscriptionConfig<String> config,
+                                                       VerifyHandler handler, ObservedAdapter observed,
+                                                       IdempotencyStore store, CountingMetrics metrics) {
+        InetSocketAddress broker = mode.loopbackAddress(options).orElseThrow();
+        LoopbackProxy proxy = LoopbackProxy.to(broker.getHostString(), broker.getPort());
+        List<AutoCloseable> opened = new ArrayList<>(List.of(proxy));
+        Runnable closeAll = () -> {
+            for (int i = opened.size() - 1; i >= 0; i--) {
+                try {
+                    opened.get(i).close();
+                } catch (Exception e) {
+                    notes.add("consumer " + generation + ": closing failed: " + e);
+                }
+            }
+        };
+        try {
+            ObservedAdapter adapter = observed.alongside(mode.createAdapterThrough(options, proxy.host(), proxy.port(),
+                    "keel-verify-consumer-" + generation));
+            opened.add(adapter);
+            Keel keel = Keel.builder(adapter).idempotencyStore(store).metrics(metrics).build();
+            opened.add(keel);
+            return new ConsumerGenerations.Generation(keel.subscribe(config, handler), closeAll::run, proxy::cut);
+        } catch (RuntimeException e) {
+            closeAll.run();
+            throw e;
+        }
     }
 
     /** A proxy on 127.0.0.1 in front of the Redis of {@code --redis}, for network-cut and slow-store. */

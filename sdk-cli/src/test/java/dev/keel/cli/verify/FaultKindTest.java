@@ -23,11 +23,22 @@ class FaultKindTest {
     }
 
     @Test
+    void channelCloseShouldBeSupportedOnARabbitMqAProxyOnThisMachineCanStandInFrontOf() {
+        FaultEnvironment local = FaultEnvironment.of("rabbit", null, false, true);
+        assertThat(FaultKind.parse("all", local)).contains(FaultKind.CHANNEL_CLOSE)
+                .doesNotContain(FaultKind.FAILING_DEAD_LETTER);
+        assertThat(FaultKind.parse("channel-close", local)).containsExactly(FaultKind.CHANNEL_CLOSE);
+    }
+
+    @Test
     void aKindTheBrokerDoesNotSupportShouldBeRefusedNamingIt() {
         assertThatThrownBy(() -> FaultKind.parse("crash,channel-close", FaultEnvironment.of("rabbit", null)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("--faults channel-close is not supported on --broker rabbit")
-                .hasMessageContaining("--broker memory");
+                .hasMessageContaining("needs a RabbitMQ on 127.0.0.1");
+        assertThatThrownBy(() -> FaultKind.parse("channel-close", FaultEnvironment.of("kafka", null)))
+                .hasMessageContaining("--faults channel-close is not supported on --broker kafka")
+                .hasMessageContaining("use --broker memory or --broker rabbit");
         assertThatThrownBy(() -> FaultKind.parse("network-cut", FaultEnvironment.of("rabbit", "redis://10.1.2.3:6379")))
                 .hasMessageContaining("--faults network-cut is not supported on --broker rabbit with --redis");
     }

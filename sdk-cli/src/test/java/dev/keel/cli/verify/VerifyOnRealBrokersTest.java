@@ -53,6 +53,36 @@ class VerifyOnRealBrokersTest {
         }
     }
 
+    /**
+     * channel-close on RabbitMQ: each consumer connects through a proxy of its own and the live one's
+     * connection is reset mid-round; a new member takes over while the old one reconnects. Verify
+     * passes, and fails with duplicate effects under --unsafe-no-dedup (no duplicate publishes, no
+     * crashes: the redeliveries after the dropped sessions alone), which shows the check can fail.
+     */
+    @Test
+    void verifyOnRabbitShouldDropConsumerSessionsAndPassAndFailThemWithoutDedup(RabbitEndpoint rabbit,
+                                                                              RedisEndpoint redis) {
+        List<String> channelClose = List.of("verify", "--broker", "rabbit", "--rabbit-uri", rabbit.uri(),
+                "--faults", "channel-close", "--duplicate-rate", "0", "--poison-rate", "0.02", "--keys", "10",
+                "--duration", "6s", "--seed", "20251121", "--timeout", "60s", "--no-progress");
+        List<String> safe = new ArrayList<>(channelClose);
+        safe.addAll(List.of("--redis", redis.uri()));
+        CliRun result = CliRun.of(safe.toArray(String[]::new));
+        System.out.println(result.out()); // the report, for docs/cli.md
+
+        assertThat(result.exitCode()).as(result.out() + result.err()).isEqualTo(ExitCodes.OK);
+        assertThat(result.out()).contains("each consumer through a proxy of its own on 127.0.0.1")
+                .contains("PASS: no violation").containsPattern("(?m)^  channel-close\\s+[1-9]");
+
+        List<String> broken = new ArrayList<>(channelClose);
+        broken.add("--unsafe-no-dedup");
+        CliRun unsafe = CliRun.of(broken.toArray(String[]::new));
+        System.out.println(unsafe.out());
+
+        assertThat(unsafe.exitCode()).as(unsafe.out() + unsafe.err()).isEqualTo(ExitCodes.VIOLATIONS);
+        assertThat(unsafe.out()).containsPattern("duplicate effect\\s+[1-9]");
+    }
+
     @Test
     void verifyOnKafkaShouldPassAndDeleteItsTopics(KafkaEndpoint kafka, RedisEndpoint redis) {
         CliRun result = verify(ALL_FAULTS, "--broker", "kafka", "--bootstrap-servers", kafka.bootstrapServers(),

@@ -228,7 +228,16 @@ public abstract class BrokerContractSupport {
 
     /** {@link #subscription()} with another codec. */
     final <T> SubscriptionConfig.Builder<T> subscription(Codec<T> codec) {
-        return SubscriptionConfig.builder(topic, group, codec)
+        return subscription(group, codec);
+    }
+
+    /** {@link #subscription()} in another consumer group of the test's topic. */
+    final SubscriptionConfig.Builder<String> subscriptionIn(String consumerGroup) {
+        return subscription(consumerGroup, Codec.utf8());
+    }
+
+    private <T> SubscriptionConfig.Builder<T> subscription(String consumerGroup, Codec<T> codec) {
+        return SubscriptionConfig.builder(topic, consumerGroup, codec)
                 .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE)
                 .ordering(Ordering.PER_KEY)
                 .lanes(8)
@@ -317,6 +326,27 @@ public abstract class BrokerContractSupport {
         await("every message handled").atMost(patience()).pollInterval(Duration.ofMillis(50))
                 .untilAsserted(() -> assertThat(effects.missing(ids))
                         .as("ids never handled").isEmpty());
+    }
+
+    /**
+     * Waits until {@code id} has no mark in the store namespace {@code <consumerGroup>:<topic>}: its
+     * done mark expired. Looks with a claim of a millisecond's lease, which leaves nothing behind.
+     */
+    final void awaitNoMark(String consumerGroup, String id) {
+        String namespace = consumerGroup + ":" + topic;
+        awaitUntil("the mark of " + id + " in " + namespace + " expired", () -> store.claim(namespace, id,
+                "probe-" + UUID.randomUUID(), Duration.ofMillis(1)).isClaimed());
+    }
+
+    /**
+     * Publishes {@code id} with {@code key} and waits until each handler applied it: each consumer
+     * group of the handlers has then taken everything published before it with that key.
+     */
+    final void flush(Keel keel, String id, String key, List<FixableHandler> handlers) {
+        publishConfirmed(keel, topic, List.of(message(id, key)));
+        for (FixableHandler handler : handlers) {
+            awaitHandled(handler.effects, List.of(id));
+        }
     }
 
     // ---- readers -------------------------------------------------------------------------------

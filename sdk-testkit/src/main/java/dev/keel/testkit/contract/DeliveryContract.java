@@ -34,10 +34,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The publishing and handling half of the contract: confirmations, typed publish failures,
- * duplicates, dead letters. Run through {@link BrokerContractTest}; {@link TopologyContract} comes
- * before it.
+ * duplicates, dead letters. Run through {@link BrokerContractTest}; {@link TopologyContract} and
+ * {@link ReceiveOnSubscribeContract} come before it.
  */
-public abstract class DeliveryContract extends TopologyContract {
+public abstract class DeliveryContract extends ReceiveOnSubscribeContract {
 
     @Test
     void confirmedPublishesShouldAllBeConsumedOnce() {

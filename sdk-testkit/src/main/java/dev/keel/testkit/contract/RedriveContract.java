@@ -15,7 +15,6 @@ import dev.keel.deadletter.RedriveResult;
 import dev.keel.metrics.MetricEvent;
 import dev.keel.spi.OutboundRecord;
 import dev.keel.testkit.Faults;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -35,16 +34,10 @@ import org.junit.jupiter.api.Test;
  * time window re-drives only what was dead-lettered within it. Every
  * adapter runs it (dead letters are offered everywhere): through {@link BrokerContractTest}.
  */
-public abstract class RedriveContract extends DeliveryContract {
+public abstract class RedriveContract extends RedriveScopeContract {
 
     private static final List<String> POISON = List.of("poison-1", "poison-2", "poison-3");
     private static final String OTHER_CAUSE = "other-cause";
-    /**
-     * The quiet period that ends each read of the dead letters: shorter than the default 3 s, which
-     * would make these tests wait 3 s after every read; long enough for letters already on a local
-     * broker to arrive, also with two modules' tests sharing the cores.
-     */
-    private static final Duration READ_QUIET = Duration.ofSeconds(2);
 
     @Test
     void redrivenPoisonMessagesRunOnceEachAndARepeatedRedriveRunsNone() {
@@ -187,10 +180,10 @@ public abstract class RedriveContract extends DeliveryContract {
         return "k-" + id;
     }
 
-    /** What a re-drive publishes for {@code id}: same id and key, the re-driven header. */
+    /** What a re-drive for the group publishes for {@code id}: same id and key, the re-driven headers. */
     private OutboundRecord redrivenCopy(String id) {
         return new OutboundRecord(topic, id, keyOf(id), Map.of(KeelHeaders.ID, id, KeelHeaders.KEY, keyOf(id),
-                KeelHeaders.REDRIVEN_AT, Long.toString(System.currentTimeMillis())),
+                KeelHeaders.REDRIVEN_AT, Long.toString(System.currentTimeMillis()), KeelHeaders.REDRIVEN_GROUP, group),
                 id.getBytes(java.nio.charset.StandardCharsets.UTF_8), Instant.now());
     }
 }

@@ -12,7 +12,9 @@ import org.springframework.boot.health.contributor.Health;
 /**
  * The {@code keel} health contributor: DOWN when a subscription has failed (stopped without
  * draining), the shared publisher's circuit breaker is open, or the idempotency store does not
- * answer a ping; UP otherwise. Details: the publisher state, each subscription's state, the store's.
+ * answer a ping; UP otherwise. Details: the publisher state, each subscription's state, the store's, and
+ * how many times the application's extensions (metrics recorder, interceptors) threw
+ * ({@code Keel.extensionFailures()}).
  * Not part of liveness (a broker or Redis outage is not cured by a restart); add it to readiness
  * with {@code management.endpoint.health.group.readiness.include=readinessState,keel}.
  */
@@ -40,6 +42,8 @@ public class KeelHealthIndicator extends AbstractHealthIndicator {
             down |= s.state() == Subscription.State.FAILED;
         }
         builder.withDetail("subscriptions", subscriptions);
+        // failures of the application's extensions (metrics recorder, interceptors): ignored by Keel, shown here
+        builder.withDetail("extensionFailures", keel.extensionFailures());
         if (store != null) {
             try {
                 store.ping();

@@ -6,8 +6,10 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
 import dev.keel.spring.KeelListenerEndpoint;
+import dev.keel.spring.ListenerConflictException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -22,7 +24,8 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * Every listener of the application, {@code @KeelListener} methods and {@link KeelListenerEndpoint}
- * beans alike. A {@link SmartLifecycle}: it starts once every singleton exists (declares the
+ * beans alike, each with an id of its own and no two on one topic in one group
+ * ({@link ListenerConflictException}). A {@link SmartLifecycle}: it starts once every singleton exists (declares the
  * {@code keel.topics.*} topics, then subscribes each listener) and stops before the context closes
  * Keel, closing every subscription in parallel, each with its close timeout: in-flight messages
  * finish and are acknowledged, the rest is redelivered to the group. Handlers can still publish
@@ -108,7 +111,8 @@ public class KeelListenerRegistry implements SmartLifecycle {
                     properties.getListeners().get(listener.id()));
             MessageHandler<Object> handler = listener.handler() instanceof SubscriptionBoundHandler bound
                     ? bound.bind(config) : listener.handler();
-            definitions.add(new Definition(listener.id(), listener.source(), config, handler));
+            definitions.add(new Definition(listener.id(), "@KeelListener method " + listener.source(), config,
+                    handler));
         }
         endpoints.get().forEach(endpoint -> definitions.add(definition(endpoint)));
         for (Definition d : definitions) {
@@ -118,12 +122,32 @@ public class KeelListenerRegistry implements SmartLifecycle {
             }
             checkCloseTimeout(d);
         }
+        rejectSharedGroups(definitions);
         for (String configured : properties.getListeners().keySet()) {
             if (!ids.contains(configured)) {
                 LOG.warn("keel.listeners.{}.* names no listener (listener ids: {})", configured, ids);
             }
         }
         return definitions;
+    }
+
+    /**
+     * Two listeners with one topic and group (after the {@code keel.listeners.<id>.*} overrides) would be
+     * two members of the group in one application, each getting some of the messages: refused.
+     */
+    private static void rejectSharedGroups(List<Definition> definitions) {
+        Map<List<String>, Definition> byTopicAndGroup = new HashMap<>();
+        for (Definition d : definitions) {
+            Definition first = byTopicAndGroup.putIfAbsent(List.of(d.config().topic(), d.config().group()), d);
+            if (first != null) {
+                throw new ListenerConflictException(d.config().topic(), d.config().group(), describe(first),
+                        describe(d));
+            }
+        }
+    }
+
+    private static String describe(Definition d) {
+        return "'" + d.id() + "' (" + d.source() + ")";
     }
 
     @SuppressWarnings("unchecked")

@@ -37,7 +37,8 @@ class KeelHealthTest {
             Health health = context.getBean(KeelHealthIndicator.class).health();
             assertThat(health.getStatus()).isEqualTo(Status.UP);
             assertThat(health.getDetails()).containsEntry("publisher", "ACCEPTING").containsEntry("store", "UP")
-                    .containsEntry("subscriptions", Map.of("orders/billing", "RUNNING"));
+                    .containsEntry("subscriptions", Map.of("orders/billing", "RUNNING"))
+                    .containsEntry("extensionFailures", 0L);
         });
     }
 
