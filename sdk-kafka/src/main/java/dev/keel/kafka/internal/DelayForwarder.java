@@ -65,6 +65,8 @@ public final class DelayForwarder {
     /** Assigned partitions whose committed offsets could not be read yet: paused until they are. */
     private final Set<TopicPartition> unread = new HashSet<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    /** Completed with the error when the poll thread stopped on its own, not by {@link #close()}. */
+    private final CompletableFuture<RuntimeException> failed = new CompletableFuture<>();
     private final Outcomes outcomes = new Outcomes();
     private volatile boolean running = true;
     private int metadataBudget = ForwardedOffsets.MAX_CHARS;
@@ -114,6 +116,7 @@ public final class DelayForwarder {
     }
 
     private void run() {
+        RuntimeException failure = null;
         try {
             consumer.subscribe(List.of(DelayTopics.delayTopic(topic)), new Rebalance());
             while (running) {
@@ -122,10 +125,23 @@ public final class DelayForwarder {
         } catch (WakeupException e) {
             // closing
         } catch (RuntimeException e) {
-            LOG.error("The delay forwarder of {} stopped: {}", topic, e.toString());
+            failure = e;
+            LOG.error("The delay forwarder of {} stopped: {} (its subscription starts a new one)", topic,
+                    e.toString());
         } finally {
             shutdown();
         }
+        if (failure != null && running) {
+            failed.complete(failure);
+        }
+    }
+
+    /**
+     * Completes with the error that stopped the poll thread on its own (an unexpected failure, not a close), after
+     * its clients are closed and what it forwarded is committed; never completes for a forwarder that is closed.
+     */
+    public CompletionStage<RuntimeException> failure() {
+        return failed;
     }
 
     /** One turn: settle sends, forward what is due, commit what is done, pause or resume, poll. */

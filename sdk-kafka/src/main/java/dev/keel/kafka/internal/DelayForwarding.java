@@ -100,6 +100,29 @@ public final class DelayForwarding implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts {@code consumer}'s forwarder again after {@code backoff}, on the scheduler's thread (its previous one
+     * stopped on an unexpected error); nothing once this is closed.
+     */
+    public void restartLater(Waiter consumer, Duration backoff) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+        }
+        try {
+            scheduler.schedule(() -> {
+                try {
+                    consumer.startForwarder();
+                } catch (RuntimeException e) {
+                    LOG.error("The delay forwarder of {} did not start again: {}", consumer.topic(), e.toString());
+                }
+            }, backoff.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed meanwhile
+        }
+    }
+
     /** The topics whose subscriptions wait for their delay topic (for this module's tests). */
     synchronized Set<String> waitingTopics() {
         return Set.copyOf(watches.keySet());

@@ -2,6 +2,7 @@ package dev.keel.kafka.internal;
 
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.DeliverySink;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -10,9 +11,14 @@ import java.util.function.Supplier;
  * A subscription's consumer together with its topic's {@link DelayForwarder}, started lazily: the
  * forwarder runs from the time its topic's delay topic exists ({@link DelayForwarding} tells)
  * until the subscription closes, so delayed records reach the topic whenever something consumes it,
- * and a topic nobody delays messages on costs no delay topic and no forwarder.
+ * and a topic nobody delays messages on costs no delay topic and no forwarder. A forwarder that stops on an
+ * unexpected error is replaced by a new one after a backoff (1 s, doubling to at most a minute; back to 1 s after
+ * one ran for {@link #MAX_BACKOFF}), so delayed records keep coming while the subscription runs.
  */
 public final class ForwardingConsumer implements BrokerConsumer, DelayForwarding.Waiter {
+
+    static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
 
     private final KafkaReceiver consumer;
     private final String topic;
@@ -20,6 +26,10 @@ public final class ForwardingConsumer implements BrokerConsumer, DelayForwarding
     private final DelayForwarding forwarding;
     /** Guarded by {@code this}: null until the delay topic exists. */
     private DelayForwarder forwarder;
+    /** Guarded by {@code this}: when the running forwarder started (nanoTime). */
+    private long startedNanos;
+    /** Guarded by {@code this}: the wait before the next restart. */
+    private Duration backoff = FIRST_BACKOFF;
     private boolean closed;
 
     /**
@@ -54,6 +64,25 @@ public final class ForwardingConsumer implements BrokerConsumer, DelayForwarding
         DelayForwarder created = forwarders.get();
         created.start();
         forwarder = created;
+        startedNanos = System.nanoTime();
+        created.failure().thenAccept(error -> stoppedOnError(created));
+    }
+
+    /** {@code failed} stopped on its own: a new forwarder starts after the backoff, unless this closed. */
+    private void stoppedOnError(DelayForwarder failed) {
+        Duration wait;
+        synchronized (this) {
+            if (closed || forwarder != failed) {
+                return;
+            }
+            forwarder = null;
+            if (Duration.ofNanos(System.nanoTime() - startedNanos).compareTo(MAX_BACKOFF) >= 0) {
+                backoff = FIRST_BACKOFF;
+            }
+            wait = backoff;
+            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+        }
+        forwarding.restartLater(this, wait);
     }
 
     @Override
