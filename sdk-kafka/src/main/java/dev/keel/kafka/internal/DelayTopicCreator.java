@@ -1,5 +1,6 @@
 package dev.keel.kafka.internal;
 
+import dev.keel.DelayTooLongException;
 import dev.keel.KeelException;
 import dev.keel.spi.OutboundRecord;
 import java.time.Duration;
@@ -28,6 +29,8 @@ import org.slf4j.LoggerFactory;
 final class DelayTopicCreator {
 
     private static final Logger LOG = LoggerFactory.getLogger(DelayTopicCreator.class);
+    /** A delayed record is refused unless the delay topic keeps it this long past its due time. */
+    private static final Duration MARGIN = Duration.ofHours(1);
 
     /** What is known of one topic's limits. */
     private static final class State {
@@ -37,6 +40,8 @@ final class DelayTopicCreator {
         /** A failure to keep the delay topic in step was logged at WARN (later ones are not). */
         volatile boolean warnedNotInStep;
         volatile boolean warnedCompacted;
+        /** The delay topic's {@code retention.ms} as last read or set; a longer delay is refused. */
+        volatile long delayTopicRetentionMillis = Long.MAX_VALUE;
 
         State(DelayTopicLimits limits) {
             this.limits = limits;
@@ -76,7 +81,19 @@ final class DelayTopicCreator {
             refresh(topic, state);
         }
         state.limits.check(record);
+        checkRetention(record, state.delayTopicRetentionMillis);
         return record.withTopic(DelayTopics.delayTopic(topic));
+    }
+
+    /** Refuses a delay the delay topic would not keep the record for (its retention could not be raised). */
+    private static void checkRetention(OutboundRecord record, long retentionMillis) {
+        long delay = record.deliverAt().toEpochMilli() - System.currentTimeMillis();
+        if (retentionMillis != Long.MAX_VALUE && delay > retentionMillis - MARGIN.toMillis()) {
+            throw new DelayTooLongException(record.id(), Duration.ofMillis(delay),
+                    Duration.ofMillis(Math.max(0, retentionMillis - MARGIN.toMillis())),
+                    "raise retention.ms of Kafka topic " + DelayTopics.delayTopic(record.topic()) + " (now "
+                            + retentionMillis + " ms) to at least " + DelayTopicLimits.MIN_RETENTION.toMillis());
+        }
     }
 
     /** Forgets {@code topic}'s delay topic (it was deleted): the next delayed send ensures it again. */
@@ -143,12 +160,17 @@ final class DelayTopicCreator {
                         + "but the last; set its cleanup.policy to delete", delayTopic);
             }
             Map<String, String> differing = limits.differences(configs);
+            state.delayTopicRetentionMillis = DelayTopicLimits.retentionMillis(configs);
             if (differing.isEmpty()) {
                 return CompletableFuture.<Void>completedFuture(null);
             }
             return admin.setConfigs(delayTopic, differing).whenComplete((done, error) -> {
                 if (error == null) {
-                    LOG.info("Kafka delay topic {} now has {}'s {}", delayTopic, topic, differing);
+                    if (differing.containsKey(TopicConfig.RETENTION_MS_CONFIG)) {
+                        state.delayTopicRetentionMillis = DelayTopicLimits.MIN_RETENTION.toMillis();
+                    }
+                    LOG.info("Kafka delay topic {} now has {} (the limits of {}, a retention above the longest "
+                            + "delay)", delayTopic, differing, topic);
                 } else if (!state.warnedNotInStep) {
                     state.warnedNotInStep = true;
                     LOG.warn("Could not give Kafka delay topic {} the limits of {} ({}): {}. Delayed messages {} "

@@ -1,7 +1,9 @@
 package dev.keel.kafka.internal;
 
 import dev.keel.PublishException;
+import dev.keel.kafka.KafkaConfig;
 import dev.keel.spi.OutboundRecord;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -14,9 +16,14 @@ import org.apache.kafka.common.config.TopicConfig;
  * {@code max.message.bytes} (copied to the delay topic, and kept in step when {@code T} changes), and a record
  * without a key when {@code T} is compacted (checked by the publisher: the delay topic itself must not be
  * compacted, or it would drop the waiting records of a key but the last). {@code T}'s timestamp limits are not
- * copied: a forward is stamped with the time it is made. Immutable.
+ * copied: a forward is stamped with the time it is made. The delay topic keeps its records at least
+ * {@link #MIN_RETENTION} (the longest delay and a day), whatever the broker's default retention: a record deleted
+ * before it is due would be lost. Immutable.
  */
 final class DelayTopicLimits {
+
+    /** The shortest {@code retention.ms} a delay topic gets: the longest delay and a day. */
+    static final Duration MIN_RETENTION = KafkaConfig.MAX_DELAY.plus(Duration.ofDays(1));
 
     /** The settings of {@code T} its delay topic copies. */
     static final Set<String> COPIED = Set.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
@@ -44,14 +51,18 @@ final class DelayTopicLimits {
         return new DelayTopicLimits(copied, policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT));
     }
 
-    /** The configuration a new delay topic gets: the copied limits, and never compacted. */
+    /** The configuration a new delay topic gets: the copied limits, never compacted, kept long enough. */
     Map<String, String> forCreation() {
         Map<String, String> configs = new HashMap<>(copied);
         configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+        configs.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(MIN_RETENTION.toMillis()));
         return configs;
     }
 
-    /** The copied limits the delay topic's effective configuration differs from. */
+    /**
+     * The settings the delay topic's effective configuration must change: the copied limits it differs in, and its
+     * {@code retention.ms} when under {@link #MIN_RETENTION}.
+     */
     Map<String, String> differences(Map<String, String> delayTopicConfigs) {
         Map<String, String> differing = new HashMap<>();
         copied.forEach((name, value) -> {
@@ -59,7 +70,21 @@ final class DelayTopicLimits {
                 differing.put(name, value);
             }
         });
+        if (retentionMillis(delayTopicConfigs) < MIN_RETENTION.toMillis()) {
+            differing.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(MIN_RETENTION.toMillis()));
+        }
         return differing;
+    }
+
+    /** A topic's {@code retention.ms} in its effective configuration; {@code Long.MAX_VALUE} for none (-1) or unknown. */
+    static long retentionMillis(Map<String, String> topicConfigs) {
+        String value = topicConfigs.get(TopicConfig.RETENTION_MS_CONFIG);
+        try {
+            long millis = value == null ? -1 : Long.parseLong(value.trim());
+            return millis < 0 ? Long.MAX_VALUE : millis;
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /**
