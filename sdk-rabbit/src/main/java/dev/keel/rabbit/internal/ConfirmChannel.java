@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
@@ -62,6 +63,8 @@ final class ConfirmChannel {
     private volatile long replacedAtNanos;
     private final AtomicBoolean closeStarted = new AtomicBoolean();
     private volatile boolean writing;
+    /** Counted down once the channel's shutdown was heard (its pending publishes failed). */
+    private final CountDownLatch shutdownHeard = new CountDownLatch(1);
     private volatile long writeStartedNanos;
 
     private ConfirmChannel(Channel channel, int window, Executor completions, Runnable beforeWrite) {
@@ -376,6 +379,15 @@ final class ConfirmChannel {
         } else {
             failAll(lost(cause));
         }
+        shutdownHeard.countDown();
+    }
+
+    /**
+     * Waits up to {@code timeout} for the channel's shutdown to be heard (a closed socket is heard by the connection's
+     * reading thread, a moment after it was closed), so that its pending publishes have failed when this returns.
+     */
+    void awaitShutdown(Duration timeout) throws InterruptedException {
+        shutdownHeard.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     private static BrokerUnavailableException lost(ShutdownSignalException cause) {

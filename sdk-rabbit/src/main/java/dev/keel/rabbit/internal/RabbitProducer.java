@@ -160,6 +160,14 @@ public final class RabbitProducer implements BrokerProducer {
             // closing a channel would queue behind that write, or wait for a broker that does not read
             connection.forceClose("the producer is closing while a publish is still writing or RabbitMQ blocks"
                     + " the connection");
+            for (ConfirmChannel c : all) {
+                try {
+                    // their publishes fail when the connection's thread hears the closed socket, not at once
+                    c.awaitShutdown(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
         for (ConfirmChannel c : all) {
             c.close();
