@@ -1,10 +1,13 @@
 package dev.keel.spring.boot.autoconfigure;
 
 import dev.keel.core.Keel;
+import dev.keel.metrics.MetricsRecorder;
 import dev.keel.outbox.jdbc.Outbox;
+import dev.keel.outbox.jdbc.OutboxConfig;
 import dev.keel.outbox.jdbc.OutboxRelay;
 import dev.keel.spring.TransactionalOutbox;
 import javax.sql.DataSource;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -18,7 +21,8 @@ import org.springframework.context.annotation.Bean;
  * The transactional outbox when module sdk-outbox-jdbc, spring-jdbc and one {@code DataSource} are
  * present: an {@link Outbox}, a {@link TransactionalOutbox} that writes into the current Spring
  * transaction, and (unless {@code keel.outbox.relay-enabled=false}) an {@link OutboxRelay} publishing
- * the committed rows through Keel's shared publisher, started and stopped by
+ * the committed rows through Keel's shared publisher (its metrics, parked rows among them, go to the
+ * context's {@link MetricsRecorder} when there is one), started and stopped by
  * {@link OutboxRelayLifecycle}: after Keel exists and before the listeners subscribe, and stopped
  * after the listeners drained (their outbox rows still go out) and before the context closes Keel.
  */
@@ -32,8 +36,10 @@ public class KeelOutboxAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    Outbox keelOutbox(KeelOutboxProperties properties) {
-        return Outbox.create(properties.toConfig());
+    Outbox keelOutbox(KeelOutboxProperties properties, ObjectProvider<MetricsRecorder> metrics) {
+        OutboxConfig config = properties.toConfig();
+        MetricsRecorder recorder = metrics.getIfUnique();
+        return Outbox.create(recorder == null ? config : OutboxConfig.from(config).metrics(recorder).build());
     }
 
     @Bean
@@ -53,7 +59,7 @@ public class KeelOutboxAutoConfiguration {
 
     @Bean
     @ConditionalOnBean(OutboxRelay.class)
-    OutboxRelayLifecycle keelOutboxRelayLifecycle(OutboxRelay relay, KeelProperties properties) {
-        return new OutboxRelayLifecycle(relay, properties.getPublisher().isSequentialPerKey());
+    OutboxRelayLifecycle keelOutboxRelayLifecycle(OutboxRelay relay) {
+        return new OutboxRelayLifecycle(relay);
     }
 }

@@ -21,13 +21,11 @@ public final class OutboxRelayLifecycle implements SmartLifecycle {
     public static final int PHASE = KeelListenerRegistry.PHASE - 1;
 
     private final OutboxRelay relay;
-    private final boolean sequentialPerKey;
     private volatile boolean running;
     private boolean stopped;
 
-    OutboxRelayLifecycle(OutboxRelay relay, boolean sequentialPerKey) {
+    OutboxRelayLifecycle(OutboxRelay relay) {
         this.relay = relay;
-        this.sequentialPerKey = sequentialPerKey;
     }
 
     @Override
@@ -39,10 +37,6 @@ public final class OutboxRelayLifecycle implements SmartLifecycle {
             LOG.warn("the Keel outbox relay was stopped with its context and does not start again: restart the"
                     + " application to publish the outbox");
             return;
-        }
-        if (!sequentialPerKey) {
-            LOG.info("Keel outbox relay: keel.publisher.sequential-per-key=false, so a publish retry may swap two"
-                    + " messages of one key; set it to true to keep each key's order through retries");
         }
         try {
             relay.start();

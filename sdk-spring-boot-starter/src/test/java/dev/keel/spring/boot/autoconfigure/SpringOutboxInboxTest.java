@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import dev.keel.Delivery;
 import dev.keel.Message;
 import dev.keel.Publisher;
+import dev.keel.metrics.MetricEvent;
+import dev.keel.metrics.MetricsRecorder;
 import dev.keel.outbox.jdbc.Outbox;
 import dev.keel.outbox.jdbc.OutboxRelay;
 import dev.keel.spi.BrokerAdapter;
@@ -24,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -110,6 +113,25 @@ class SpringOutboxInboxTest {
                 assertThat(context).hasSingleBean(TransactionalOutbox.class).doesNotHaveBean(OutboxRelay.class));
         runner.withPropertyValues("keel.outbox.enabled=false").run(context ->
                 assertThat(context).doesNotHaveBean(Outbox.class).doesNotHaveBean(OutboxRelay.class));
+    }
+
+    @Test
+    void theOutboxShouldReportToTheContextsMetricsRecorder() {
+        MetricsRecorder recorder = new MetricsRecorder() {
+            @Override
+            public void count(MetricEvent event, String topic, String group) {
+            }
+
+            @Override
+            public void handlerLatency(String topic, String group, Duration latency, boolean success) {
+            }
+
+            @Override
+            public void inFlight(String topic, String group, IntSupplier inFlight) {
+            }
+        };
+        runner.withBean(MetricsRecorder.class, () -> recorder).run(context ->
+                assertThat(context.getBean(Outbox.class).config().metrics()).isSameAs(recorder));
     }
 
     @Test
