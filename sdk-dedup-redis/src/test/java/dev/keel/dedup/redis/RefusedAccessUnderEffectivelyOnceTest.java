@@ -38,7 +38,8 @@ class RefusedAccessUnderEffectivelyOnceTest {
     void aRefusedUserShouldPauseConsumptionUntilAccessIsGranted() {
         Map<String, AtomicInteger> effects = new ConcurrentHashMap<>();
         // the user may run the store's commands, but on no key under its prefix yet
-        try (RedisServerProcess redis = RedisServerProcess.start("--user", USER, "on", ">" + PASSWORD, "resetkeys",
+        try (CapturedLog log = CapturedLog.start();
+             RedisServerProcess redis = RedisServerProcess.start("--user", USER, "on", ">" + PASSWORD, "resetkeys",
                 "~other:*", "-@all", "+get", "+set", "+del", "+eval", "+evalsha");
              InMemoryBroker broker = InMemoryBroker.create();
              ClaimRecordingStore store = new ClaimRecordingStore(RedisIdempotencyStore.create(RedisStoreConfig.custom()
@@ -56,6 +57,10 @@ class RefusedAccessUnderEffectivelyOnceTest {
             await("nothing handled or acknowledged while refused").during(Duration.ofSeconds(2)).atMost(PATIENCE)
                     .until(() -> effects.isEmpty() && committed(broker) == 0);
             assertThat(store.refusedCalls()).as("the consumer kept trying").isGreaterThan(refusedBefore);
+            assertThat(log.linesContaining("idempotency store refused the request (not an outage"))
+                    .as("the pause is logged as a refusal, not as an outage").isPositive();
+            assertThat(log.linesContaining("idempotency store unavailable")).isZero();
+            assertThat(log.text()).doesNotContain(PASSWORD);
 
             try (Jedis admin = new Jedis(redis.host(), redis.port())) {
                 admin.aclSetUser(USER, "~keel:*");

@@ -1,5 +1,6 @@
 package dev.keel.core.internal.claims;
 
+import dev.keel.KeelException;
 import dev.keel.core.internal.util.Batcher;
 import dev.keel.core.internal.util.Futures;
 import dev.keel.dedup.ClaimResult;
@@ -139,8 +140,14 @@ final class StoreAccess {
 
     void unavailable(Throwable error) {
         if (!pauses.isStoreDown()) {
-            LOG.warn("idempotency store unavailable, pausing consumption of {} for group {} until it returns: {}",
-                    topic, group, Futures.unwrap(error).toString());
+            Throwable cause = Futures.unwrap(error);
+            if (cause instanceof KeelException refusal && !refusal.isRetriable()) {
+                LOG.error("idempotency store refused the request (not an outage: it answered), pausing consumption of "
+                        + "{} for group {} and trying again until the cause is fixed: {}", topic, group, cause.toString());
+            } else {
+                LOG.warn("idempotency store unavailable, pausing consumption of {} for group {} until it returns: {}",
+                        topic, group, cause.toString());
+            }
         }
         metrics.count(MetricEvent.STORE_UNAVAILABLE, topic, group);
         pauses.storeDown();
