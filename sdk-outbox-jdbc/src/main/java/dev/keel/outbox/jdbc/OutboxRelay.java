@@ -108,8 +108,9 @@ public final class OutboxRelay implements AutoCloseable {
      *
      * @throws IllegalStateException if started before or closed
      * @throws SQLException          if the database cannot be reached to find its dialect, or the outbox
-     *                               table is missing or of an earlier layout (the message names the script
-     *                               to apply: {@link JdbcSchema.Part#OUTBOX_V2_UPGRADE} for the latter)
+     *                               table is of an earlier layout (the message names the script to apply:
+     *                               {@link JdbcSchema.Part#OUTBOX_V2_UPGRADE})
+     * @throws OutboxTableMissingException if the outbox table does not exist
      */
     public void start() throws SQLException {
         if (closed || !started.compareAndSet(false, true)) {

@@ -1,5 +1,6 @@
 package dev.keel.outbox.jdbc.internal;
 
+import dev.keel.outbox.jdbc.OutboxTableMissingException;
 import java.sql.SQLException;
 
 /**
@@ -24,8 +25,8 @@ public final class OutboxSchema {
      */
     public static SQLException translate(SQLException e, String table) {
         if (Transactions.isMissingTable(e)) {
-            return new SQLException("table " + table + " does not exist: create it with the script " + CREATE_SCRIPT
-                    + " shipped in sdk-outbox-jdbc", e.getSQLState(), e.getErrorCode(), e);
+            return new OutboxTableMissingException("table " + table + " does not exist: create it with the script "
+                    + CREATE_SCRIPT + " shipped in sdk-outbox-jdbc", e);
         }
         if (Transactions.isMissingColumn(e)) {
             return new SQLException("table " + table + " lacks the columns " + OutboxTable.V2_COLUMNS + " of this Keel"

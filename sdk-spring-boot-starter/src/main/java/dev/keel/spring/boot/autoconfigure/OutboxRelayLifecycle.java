@@ -1,6 +1,7 @@
 package dev.keel.spring.boot.autoconfigure;
 
 import dev.keel.outbox.jdbc.OutboxRelay;
+import dev.keel.outbox.jdbc.OutboxTableMissingException;
 import java.sql.SQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,7 +13,8 @@ import org.springframework.jdbc.CannotGetJdbcConnectionException;
  * phase is just below the listener registry's: it starts before the listeners subscribe and stops
  * after they drained, so rows their handlers wrote while draining are still published; Keel (and its
  * publisher) closes after every lifecycle has stopped. A relay starts once: a context that is stopped
- * and started again keeps its relay closed (and says so).
+ * and started again keeps its relay closed (and says so). Without the outbox table (a service that has a
+ * {@code DataSource} but does not use the outbox) the relay does not run, and a WARN says so.
  */
 public final class OutboxRelayLifecycle implements SmartLifecycle {
 
@@ -40,6 +42,11 @@ public final class OutboxRelayLifecycle implements SmartLifecycle {
         }
         try {
             relay.start();
+        } catch (OutboxTableMissingException e) {
+            // a DataSource alone configures the outbox: a service without its table does not use it
+            LOG.warn("the Keel outbox relay does not run: {}. Set keel.outbox.enabled=false if this service does not"
+                    + " use the outbox; once the table exists, restart the application", e.getMessage());
+            return;
         } catch (SQLException e) {
             throw new CannotGetJdbcConnectionException("the Keel outbox relay cannot reach its database", e);
         }

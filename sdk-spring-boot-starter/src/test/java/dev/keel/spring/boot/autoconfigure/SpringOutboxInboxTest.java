@@ -116,6 +116,14 @@ class SpringOutboxInboxTest {
     }
 
     @Test
+    void aServiceWithADataSourceButNoOutboxTableShouldStartWithoutARelay() {
+        runner.withPropertyValues("keel.outbox.table-prefix=" + db.prefix + "absent_").run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(OutboxRelayLifecycle.class);
+            assertThat(context.getBean(OutboxRelayLifecycle.class).isRunning()).isFalse();
+        });
+    }
+
+    @Test
     void theOutboxShouldReportToTheContextsMetricsRecorder() {
         MetricsRecorder recorder = new MetricsRecorder() {
             @Override
