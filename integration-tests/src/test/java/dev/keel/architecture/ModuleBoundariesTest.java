@@ -34,6 +34,10 @@ class ModuleBoundariesTest {
             "sdk-observation", "sdk-testkit", "sdk-dedup-redis", "sdk-outbox-jdbc", "sdk-kafka", "sdk-rabbit",
             "sdk-rocket", "test-brokers", "sdk-cli", "sdk-spring-boot-starter");
 
+    /** Modules that plug into the engine through sdk-api: they must not reach into the engine or other modules. */
+    private static final Set<String> API_ONLY_MODULES = Set.of("sdk-kafka", "sdk-rabbit", "sdk-rocket",
+            "sdk-dedup-redis", "sdk-outbox-jdbc", "sdk-observation", "sdk-micrometer", "sdk-jackson");
+
     private static final List<String> FORBIDDEN_IN_API = List.of("org.apache.kafka.", "com.rabbitmq.",
             "org.apache.rocketmq.", "redis.clients.", "org.springframework.", "io.github.resilience4j.",
             "io.micrometer.", "tools.jackson.", "com.fasterxml.jackson.");
@@ -97,19 +101,39 @@ class ModuleBoundariesTest {
     }
 
     @Test
-    void sdkApiShouldDependOnlyOnTheJdkSlf4jAndItself() {
+    void sdkApiShouldDependOnlyOnTheJdkAndItself() {
         Set<String> violations = new TreeSet<>();
         for (JavaClass type : classesOf("sdk-api")) {
             for (Dependency dependency : type.getDirectDependenciesFromSelf()) {
                 JavaClass target = dependency.getTargetClass().getBaseComponentType();
-                boolean allowed = isJdk(target) || target.getName().startsWith("org.slf4j.")
-                        || moduleOf(target).filter("sdk-api"::equals).isPresent();
+                boolean allowed = isJdk(target) || moduleOf(target).filter("sdk-api"::equals).isPresent();
                 if (!allowed) {
                     violations.add(topLevel(type) + " -> " + target.getName() + ", e.g. " + dependency.getDescription());
                 }
             }
         }
-        assertThat(violations).as("sdk-api dependencies beyond the JDK, slf4j-api and sdk-api").isEmpty();
+        assertThat(violations).as("sdk-api dependencies beyond the JDK and sdk-api").isEmpty();
+    }
+
+    @Test
+    void adaptersAndStoresShouldUseOnlyTheApiOfKeel() {
+        Set<String> violations = new TreeSet<>();
+        for (String module : API_ONLY_MODULES) {
+            for (JavaClass type : classesOf(module)) {
+                for (Dependency dependency : type.getDirectDependenciesFromSelf()) {
+                    JavaClass target = dependency.getTargetClass().getBaseComponentType();
+                    Optional<String> owner = moduleOf(target);
+                    if (owner.isPresent() && KEEL_MODULES.contains(owner.get()) && !owner.get().equals(module)
+                            && !owner.get().equals("sdk-api")) {
+                        violations.add(module + ": " + topLevel(type) + " -> " + target.getName() + " (" + owner.get()
+                                + "), e.g. " + dependency.getDescription());
+                    }
+                }
+            }
+        }
+        assertThat(violations).as("adapters and stores use Keel's sdk-api only (the SPI and the public API): move"
+                + " what they need from the engine to sdk-api's dev.keel.spi.support, or take it as a parameter")
+                .isEmpty();
     }
 
     @Test

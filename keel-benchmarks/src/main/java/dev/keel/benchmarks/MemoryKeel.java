@@ -2,7 +2,7 @@ package dev.keel.benchmarks;
 
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.testkit.InMemoryBroker;
 import java.time.Clock;
 

@@ -19,7 +19,7 @@ import dev.keel.core.internal.Interceptors;
 import dev.keel.core.internal.deadletters.Replays;
 import dev.keel.deadletter.DeadLetters;
 import dev.keel.dedup.IdempotencyStore;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.Capability;

@@ -8,7 +8,7 @@ import dev.keel.DeliveryGuarantee;
 import dev.keel.SubscriptionConfig;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyStore;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.dedup.LeaseOutcome;
 import dev.keel.spi.DeliverySink;
 import dev.keel.spi.InboundRecord;

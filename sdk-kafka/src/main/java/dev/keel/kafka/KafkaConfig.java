@@ -1,6 +1,5 @@
 package dev.keel.kafka;
 
-import dev.keel.core.Keel;
 import dev.keel.kafka.internal.Redaction;
 import java.time.Duration;
 import java.util.LinkedHashMap;

@@ -8,7 +8,7 @@ import static org.awaitility.Awaitility.await;
 import dev.keel.Codec;
 import dev.keel.Delivery;
 import dev.keel.core.Keel;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.KeelException;
 import dev.keel.KeelTimeoutException;
 import dev.keel.Message;
@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Odd and oversized input through the whole stack (publisher, adapter, broker, consumer) on a real Kafka:
  * the Kafka-only cases. Empty and maximal payloads, long ids and header names, odd keys and raw headers
- * are in the shared suite ({@link KafkaBadInputContractTest}).
+ * are in the shared suite ({@link KafkaAdapterContractTest}).
  */
 @UsesBrokers(BrokerKind.KAFKA)
 class KafkaBadInputTest {

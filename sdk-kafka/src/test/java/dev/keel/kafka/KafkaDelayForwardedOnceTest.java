@@ -12,7 +12,7 @@ import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.core.Keel;
 import dev.keel.dedup.IdempotencyPolicy;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.OutboundRecord;

@@ -16,7 +16,7 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.KeelException;
 import dev.keel.PublishException;
 import dev.keel.TopicSpec;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;

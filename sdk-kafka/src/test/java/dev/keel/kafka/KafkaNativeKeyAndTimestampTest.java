@@ -12,7 +12,7 @@ import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.UsesBrokers;

@@ -132,7 +132,7 @@ class RabbitProducerTest {
         }
     }
 
-    /** Ids and header names past 255 bytes: {@link RabbitBadInputContractTest}. */
+    /** Ids and header names past 255 bytes: {@link RabbitAdapterContractTest}. */
     @Test
     void headersOverTheLimitsShouldFailUpFrontNamingTheLimit() throws Exception {
         String topic = RabbitTestSupport.unique("big-headers");

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 /**
  * What RocketMQ cannot carry fails at once with a clear, typed, non-retriable error; the producer stays healthy.
  * The RocketMQ-only cases: the limits every adapter shares (ids, header names, payloads, keys) are
- * {@link RocketBadInputContractTest}'s.
+ * {@link RocketAdapterContractTest}'s.
  */
 @UsesBrokers(BrokerKind.ROCKET)
 class RocketBadInputTest {

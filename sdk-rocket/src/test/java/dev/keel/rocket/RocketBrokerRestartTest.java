@@ -12,7 +12,7 @@ import dev.keel.PublisherConfig;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.InboundRecord;
 import dev.keel.rocket.internal.RocketReceiver;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.keel.StoreUnavailableException;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyStore;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
 import java.time.Duration;

@@ -2,7 +2,7 @@ package dev.keel.cli.broker;
 
 import dev.keel.cli.EnvironmentException;
 import dev.keel.dedup.IdempotencyStore;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;

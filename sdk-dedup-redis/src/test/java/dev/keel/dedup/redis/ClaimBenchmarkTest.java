@@ -3,7 +3,7 @@ package dev.keel.dedup.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.RedisClient;
 

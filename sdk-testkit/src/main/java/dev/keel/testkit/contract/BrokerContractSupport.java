@@ -15,7 +15,7 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.IdempotencyStore;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.ordering.Ordering;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.spi.BrokerAdapter;
@@ -87,17 +87,17 @@ public abstract class BrokerContractSupport {
 
     /** The store behind the suite's {@link FaultyIdempotencyStore}; one per test. */
     protected IdempotencyStore createStore() {
-        return new InMemoryIdempotencyStore();
+        return owner() != null ? owner().createStore() : new InMemoryIdempotencyStore();
     }
 
     /** How the suite declares a topic (partitions, replication); groups are added by the suite. */
     protected TopicSpec.Builder topic(String name) {
-        return TopicSpec.builder(name).partitions(DEFAULT_PARTITIONS);
+        return owner() != null ? owner().topic(name) : TopicSpec.builder(name).partitions(DEFAULT_PARTITIONS);
     }
 
     /** The bound of every wait. */
     protected Duration patience() {
-        return DEFAULT_PATIENCE;
+        return owner() != null ? owner().patience() : DEFAULT_PATIENCE;
     }
 
     /**
@@ -105,7 +105,16 @@ public abstract class BrokerContractSupport {
      * until its broker consumer has left the group.
      */
     protected void crash(Subscription subscription) {
-        join(Crash.crash(subscription));
+        if (owner() != null) {
+            owner().crash(subscription);
+        } else {
+            join(Crash.crash(subscription));
+        }
+    }
+
+    /** The entry point this area runs under, whose hooks it takes; null when subclassed on its own. */
+    AdapterContract owner() {
+        return null;
     }
 
     // ---- lifecycle -----------------------------------------------------------------------------

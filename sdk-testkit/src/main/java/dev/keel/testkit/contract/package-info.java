@@ -1,7 +1,8 @@
 /**
- * The broker contract: {@link dev.keel.testkit.contract.BrokerContractTest} holds the tests every adapter
- * must pass on its real broker (ordering, crashes, outages, rebalances, dead letters); an adapter's
- * test subclasses it and implements the hooks of
- * {@link dev.keel.testkit.contract.BrokerContractSupport}.
+ * The broker contract. {@link dev.keel.testkit.contract.AdapterContract} is its one entry point: an adapter's
+ * test subclasses it once, implements its hooks, and runs every area (the core suite
+ * {@link dev.keel.testkit.contract.BrokerContractTest}, bad input, consumer failure, routing, and the optional
+ * capabilities, each skipped naming the capability it needs) on its real broker. Each area class can also be
+ * subclassed on its own, for a mode of the adapter that changes one area only. See docs/writing-an-adapter.md.
  */
 package dev.keel.testkit.contract;

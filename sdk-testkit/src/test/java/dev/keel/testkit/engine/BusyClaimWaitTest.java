@@ -10,7 +10,7 @@ import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyPolicy;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.dedup.Lease;
 import dev.keel.micrometer.MicrometerMetrics;
 import dev.keel.testkit.InMemoryBroker;

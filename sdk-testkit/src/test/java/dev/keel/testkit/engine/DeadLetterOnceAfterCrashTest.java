@@ -12,7 +12,7 @@ import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyPolicy;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.testkit.Crash;
 import dev.keel.testkit.FaultyIdempotencyStore;

@@ -10,7 +10,7 @@ import dev.keel.Message;
 import dev.keel.PublishReceipt;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.spi.Capability;
 import dev.keel.testkit.InMemoryBroker;
 import dev.keel.testkit.StoredRecord;

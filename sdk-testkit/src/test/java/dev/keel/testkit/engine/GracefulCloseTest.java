@@ -10,7 +10,7 @@ import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.ordering.Ordering;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.testkit.InMemoryBroker;

@@ -16,7 +16,7 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
 import dev.keel.dedup.IdempotencyPolicy;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.testkit.Crash;
 import dev.keel.testkit.FaultyIdempotencyStore;
 import dev.keel.testkit.InMemoryBroker;

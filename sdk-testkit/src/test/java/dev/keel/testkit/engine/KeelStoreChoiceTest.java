@@ -12,7 +12,7 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
 import dev.keel.dedup.ClaimResult;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.micrometer.MicrometerMetrics;
 import dev.keel.testkit.InMemoryBroker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -9,7 +9,7 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
 import dev.keel.dedup.IdempotencyPolicy;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.metrics.MetricEvent;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.testkit.FaultyIdempotencyStore;

@@ -10,7 +10,7 @@ import dev.keel.Message;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.dedup.IdempotencyPolicy;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.testkit.InMemoryBroker;
 import dev.keel.testkit.LostReplyIdempotencyStore;
 import java.time.Duration;

@@ -15,7 +15,7 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.TypedPublisher;
 import dev.keel.core.Keel;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.ordering.Ordering;
 import dev.keel.retry.RetryMode;
 import dev.keel.retry.RetryPolicy;

@@ -11,7 +11,7 @@ import dev.keel.core.Keel;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.IdempotencyStore;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
 import dev.keel.testkit.InMemoryBroker;

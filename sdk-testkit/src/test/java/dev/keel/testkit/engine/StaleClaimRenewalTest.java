@@ -10,7 +10,7 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyPolicy;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.micrometer.MicrometerMetrics;
 import dev.keel.testkit.InMemoryBroker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

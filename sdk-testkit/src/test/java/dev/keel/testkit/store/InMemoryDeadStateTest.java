@@ -1,7 +1,7 @@
 package dev.keel.testkit.store;
 
 import dev.keel.dedup.IdempotencyStore;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 
 /** The dead-lettered state on the in-memory store. */
 class InMemoryDeadStateTest extends DeadStateContractTest {

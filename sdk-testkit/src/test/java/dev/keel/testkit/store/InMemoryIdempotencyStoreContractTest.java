@@ -1,7 +1,7 @@
 package dev.keel.testkit.store;
 
 import dev.keel.dedup.IdempotencyStore;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -9,7 +9,7 @@ import static org.awaitility.Awaitility.await;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.IdempotencyStore;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
 import dev.keel.metrics.MetricsRecorder;

@@ -4,7 +4,7 @@ import dev.keel.core.internal.ManualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.dedup.ClaimResult;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package dev.keel.spring.boot.autoconfigure;
 
 import dev.keel.dedup.IdempotencyStore;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.dedup.redis.RedisIdempotencyStore;
 import dev.keel.dedup.redis.RedisStoreConfig;
 import org.springframework.boot.autoconfigure.AutoConfiguration;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.keel.Publisher;
 import dev.keel.core.Keel;
 import dev.keel.dedup.IdempotencyStore;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.dedup.redis.RedisIdempotencyStore;
 import dev.keel.kafka.KafkaAdapter;
 import dev.keel.kafka.KafkaConfig;

@@ -9,7 +9,7 @@ import dev.keel.Publisher;
 import dev.keel.Subscription;
 import dev.keel.core.Keel;
 import dev.keel.dedup.IdempotencyStore;
-import dev.keel.dedup.InMemoryIdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spring.KeelListener;
 import dev.keel.testkit.Crash;

@@ -87,7 +87,7 @@ class KeelJdbcBackOffTest {
                         .doesNotHaveBean(InboxPurge.class));
         runner.withBean(BrokerAdapter.class, RemoteBroker::new).withPropertyValues("keel.idempotency.store=jdbc")
                 .withBean(DataSource.class, () -> db.dataSource)
-                .withBean("myStore", IdempotencyStore.class, dev.keel.dedup.InMemoryIdempotencyStore::new)
+                .withBean("myStore", IdempotencyStore.class, dev.keel.core.InMemoryIdempotencyStore::new)
                 .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(JdbcIdempotencyStore.class)
                         .doesNotHaveBean(InboxPurge.class));
     }

@@ -1,9 +1,13 @@
-package dev.keel.dedup;
+package dev.keel.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keel.StoreUnavailableException;
+import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.IdempotencyStore;
+import dev.keel.dedup.Lease;
+import dev.keel.dedup.LeaseOutcome;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

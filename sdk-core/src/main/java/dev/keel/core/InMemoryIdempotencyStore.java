@@ -1,6 +1,10 @@
-package dev.keel.dedup;
+package dev.keel.core;
 
 import dev.keel.StoreUnavailableException;
+import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.IdempotencyStore;
+import dev.keel.dedup.Lease;
+import dev.keel.dedup.LeaseOutcome;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -4,26 +4,32 @@ import dev.keel.spi.BrokerAdapter;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.UsesBrokers;
-import dev.keel.testkit.contract.BadInputContract;
+import dev.keel.testkit.contract.AdapterContract;
 import dev.keel.testkit.contract.InputLimits;
 import dev.keel.testkit.contract.InputLimits.Limit;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
- * The bad-input suite on a real Kafka. Ids, header names and payloads share one limit, the
- * producer's {@code max.request.size} (1 MiB): up to about 1,000,000 bytes goes through, past 1 MiB is
- * refused. A header value that is not UTF-8 reaches handlers as {@code keel-base64:} and its base64
- * (docs/kafka.md, "Interop with plain clients"). The Kafka-only cases stay in {@link KafkaBadInputTest}.
+ * The whole contract on a real Kafka. The core tests that inject broker faults need a {@code FaultInjectable}
+ * adapter (the in-memory broker) and are skipped, naming it; their real-broker counterparts are
+ * {@link KafkaBrokerRestartTest} (connection loss) and {@link KafkaInteropTest} (a broker-side duplicate). Ids,
+ * header names and payloads share one limit, the producer's {@code max.request.size} (1 MiB): up to about
+ * 1,000,000 bytes goes through, past 1 MiB is refused; a header value that is not UTF-8 reaches handlers as
+ * {@code keel-base64:} and its base64 (docs/kafka.md, "Interop with plain clients"). Filters are client-side,
+ * priorities not offered (skipped naming {@code PRIORITY}); delays go through the delay topic and its forwarder,
+ * up to {@link KafkaConfig#MAX_DELAY}.
  */
 @UsesBrokers(BrokerKind.KAFKA)
-class KafkaBadInputContractTest extends BadInputContract {
+class KafkaAdapterContractTest extends AdapterContract {
 
     /** Below {@code max.request.size} with room for the record's other fields. */
     private static final int LARGEST_ACCEPTED = 1_000_000;
@@ -37,9 +43,14 @@ class KafkaBadInputContractTest extends BadInputContract {
     }
 
     @Override
-    protected InputLimits limits() {
+    protected InputLimits inputLimits() {
         Limit limit = new Limit(LARGEST_ACCEPTED, MAX_REQUEST_BYTES + 1);
         return new InputLimits(limit, limit, limit);
+    }
+
+    @Override
+    protected Optional<Duration> maxDelay() {
+        return Optional.of(KafkaConfig.MAX_DELAY);
     }
 
     @Override

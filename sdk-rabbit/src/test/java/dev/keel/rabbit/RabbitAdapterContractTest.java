@@ -6,22 +6,26 @@ import com.rabbitmq.client.impl.LongStringHelper;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.UsesBrokers;
-import dev.keel.testkit.contract.BadInputContract;
+import dev.keel.testkit.contract.AdapterContract;
 import dev.keel.testkit.contract.InputLimits;
 import dev.keel.testkit.contract.InputLimits.Limit;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * The bad-input suite on the harness's RabbitMQ. Ids and header names are AMQP short strings (at most
- * 255 bytes); payloads are probed up to 1 MiB, not up to RabbitMQ's {@code max_message_size}
- * (128 MiB by default). A header value that is not UTF-8 reaches handlers decoded as UTF-8 with each
- * malformed sequence replaced by U+FFFD (docs/rabbitmq.md). Raw messages go to the topic's exchange
- * with routing key {@code 0}, the group's first partition queue.
+ * The whole contract on the harness's RabbitMQ, with the default (quorum) lane queues: no priorities there
+ * (skipped naming {@code PRIORITY}; {@link RabbitRoutingContractTest} runs them on classic queues) and no replay
+ * (skipped naming {@code REPLAY}). Ids and header names are AMQP short strings (at most 255 bytes); payloads are
+ * probed up to 1 MiB, not up to RabbitMQ's {@code max_message_size} (128 MiB by default). A header value that is
+ * not UTF-8 reaches handlers decoded as UTF-8 with each malformed sequence replaced by U+FFFD (docs/rabbitmq.md).
+ * Raw messages go to the topic's exchange with routing key {@code 0}, the group's first partition queue. Delays
+ * go through per-delay TTL queues, up to {@link RabbitConfig#MAX_DELAY}.
  */
 @UsesBrokers(BrokerKind.RABBIT)
-class RabbitBadInputContractTest extends BadInputContract {
+class RabbitAdapterContractTest extends AdapterContract {
 
     private static final int SHORT_STRING_BYTES = 255;
     private static final int PROBED_PAYLOAD_BYTES = 1024 * 1024;
@@ -32,9 +36,14 @@ class RabbitBadInputContractTest extends BadInputContract {
     }
 
     @Override
-    protected InputLimits limits() {
+    protected InputLimits inputLimits() {
         return new InputLimits(Limit.atMost(SHORT_STRING_BYTES), Limit.atMost(SHORT_STRING_BYTES),
                 Limit.notProbedAbove(PROBED_PAYLOAD_BYTES));
+    }
+
+    @Override
+    protected Optional<Duration> maxDelay() {
+        return Optional.of(RabbitConfig.MAX_DELAY);
     }
 
     @Override

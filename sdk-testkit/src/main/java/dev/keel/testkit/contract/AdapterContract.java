@@ -1,0 +1,227 @@
+package dev.keel.testkit.contract;
+
+import dev.keel.Subscription;
+import dev.keel.TopicSpec;
+import dev.keel.dedup.IdempotencyStore;
+import dev.keel.core.InMemoryIdempotencyStore;
+import dev.keel.spi.BrokerAdapter;
+import dev.keel.testkit.Crash;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Nested;
+
+/**
+ * The one entry point of the broker contract for an adapter author: subclass it once in the adapter's test module,
+ * annotate it with what starts the real broker (for example {@code @UsesBrokers(BrokerKind.KAFKA)}), and implement
+ * its hooks. Every area of the contract then runs on that broker as a {@link Nested} class of the subclass:
+ * <ul>
+ *   <li>{@link Core}: ordering, crashes, outages, rebalances, dead letters, re-drive, receive-on-subscribe
+ *       ({@link BrokerContractTest});</li>
+ *   <li>{@link BadInput}: what the broker refuses and what it lets through ({@link BadInputContract});</li>
+ *   <li>{@link ConsumerFailure}: the engine's side failing under the consumer ({@link ConsumerFailureContract});</li>
+ *   <li>{@link Routing}: header filters and priorities ({@link RoutingContract});</li>
+ *   <li>{@link DelayedDelivery}, {@link NonBlockingRetry}, {@link Replay}, {@link Broadcast}: the optional
+ *       capabilities, each skipped naming the {@link dev.keel.spi.Capability} the adapter does not declare.</li>
+ * </ul>
+ * A mode of the adapter worth the whole contract again (another queue type, say) is a second subclass; a mode that
+ * changes one area only subclasses that area's contract directly. See docs/writing-an-adapter.md.
+ */
+public abstract class AdapterContract {
+
+    /** A new adapter on the test's real broker, configured as an application would (short timeouts are fine). */
+    protected abstract BrokerAdapter createAdapter();
+
+    /** What this adapter accepts and refuses (sizes of ids, header names and payloads). */
+    protected abstract InputLimits inputLimits();
+
+    /**
+     * The longest delay this adapter accepts (as {@link #createAdapter()} configures it), or empty for no limit.
+     * Not asked of an adapter that does not declare {@code DELAYED_DELIVERY}.
+     */
+    protected Optional<Duration> maxDelay() {
+        return Optional.empty();
+    }
+
+    /**
+     * Publishes one message with the broker's own client, below Keel (see
+     * {@link BadInputContract#publishRaw}). The default skips the tests that need it, saying the broker has no
+     * plain client.
+     */
+    protected void publishRaw(String toTopic, String key, Map<String, byte[]> headers, byte[] payload)
+            throws Exception {
+        Assumptions.abort("this broker has no plain client to publish raw headers with (publishRaw not provided)");
+    }
+
+    /** The text a handler sees for a header value whose bytes are not UTF-8; given with {@link #publishRaw}. */
+    protected String textOfNonUtf8(byte[] value) {
+        throw new UnsupportedOperationException("textOfNonUtf8 must be given with publishRaw");
+    }
+
+    /** The store behind the suite's {@code FaultyIdempotencyStore}; one per test. */
+    protected IdempotencyStore createStore() {
+        return new InMemoryIdempotencyStore();
+    }
+
+    /** How the suite declares a topic (partitions, replication); groups are added by the suite. */
+    protected TopicSpec.Builder topic(String name) {
+        return TopicSpec.builder(name).partitions(BrokerContractSupport.DEFAULT_PARTITIONS);
+    }
+
+    /** The bound of every wait. */
+    protected Duration patience() {
+        return BrokerContractSupport.DEFAULT_PATIENCE;
+    }
+
+    /**
+     * Makes {@code subscription} behave as if its process died ({@link Crash#crash}), and waits until its broker
+     * consumer has left the group.
+     */
+    protected void crash(Subscription subscription) {
+        try {
+            Crash.crash(subscription).toCompletableFuture().get(patience().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AssertionError("the crash of " + subscription + " did not complete within " + patience(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** Ordering, crashes, outages, rebalances, dead letters, re-drive and receive-on-subscribe. */
+    @Nested
+    class Core extends BrokerContractTest {
+        @Override
+        AdapterContract owner() {
+            return AdapterContract.this;
+        }
+
+        @Override
+        protected BrokerAdapter createAdapter() {
+            return AdapterContract.this.createAdapter();
+        }
+    }
+
+    /** What the broker refuses and what it lets through, with a clear error and the channel kept healthy. */
+    @Nested
+    class BadInput extends BadInputContract {
+        @Override
+        AdapterContract owner() {
+            return AdapterContract.this;
+        }
+
+        @Override
+        protected BrokerAdapter createAdapter() {
+            return AdapterContract.this.createAdapter();
+        }
+
+        @Override
+        protected InputLimits limits() {
+            return inputLimits();
+        }
+
+        @Override
+        protected void publishRaw(String toTopic, String key, Map<String, byte[]> headers, byte[] payload)
+                throws Exception {
+            AdapterContract.this.publishRaw(toTopic, key, headers, payload);
+        }
+
+        @Override
+        protected String textOfNonUtf8(byte[] value) {
+            return AdapterContract.this.textOfNonUtf8(value);
+        }
+    }
+
+    /** The engine's side of the SPI failing under the consumer: a visible failure, nothing lost. */
+    @Nested
+    class ConsumerFailure extends ConsumerFailureContract {
+        @Override
+        AdapterContract owner() {
+            return AdapterContract.this;
+        }
+
+        @Override
+        protected BrokerAdapter createAdapter() {
+            return AdapterContract.this.createAdapter();
+        }
+    }
+
+    /** Header filters, and priorities where {@code PRIORITY} is declared. */
+    @Nested
+    class Routing extends RoutingContract {
+        @Override
+        AdapterContract owner() {
+            return AdapterContract.this;
+        }
+
+        @Override
+        protected BrokerAdapter createAdapter() {
+            return AdapterContract.this.createAdapter();
+        }
+    }
+
+    /** {@code DELAYED_DELIVERY}: never early, never lost, never twice. */
+    @Nested
+    class DelayedDelivery extends DelayedDeliveryContract {
+        @Override
+        AdapterContract owner() {
+            return AdapterContract.this;
+        }
+
+        @Override
+        protected BrokerAdapter createAdapter() {
+            return AdapterContract.this.createAdapter();
+        }
+
+        @Override
+        protected Optional<Duration> maxDelay() {
+            return AdapterContract.this.maxDelay();
+        }
+    }
+
+    /** {@code NON_BLOCKING_RETRY}: a poison message does not hold up the messages behind it. */
+    @Nested
+    class NonBlockingRetry extends NonBlockingRetryContract {
+        @Override
+        AdapterContract owner() {
+            return AdapterContract.this;
+        }
+
+        @Override
+        protected BrokerAdapter createAdapter() {
+            return AdapterContract.this.createAdapter();
+        }
+    }
+
+    /** {@code REPLAY}: a group rewound to a time reads again from there. */
+    @Nested
+    class Replay extends ReplayContract {
+        @Override
+        AdapterContract owner() {
+            return AdapterContract.this;
+        }
+
+        @Override
+        protected BrokerAdapter createAdapter() {
+            return AdapterContract.this.createAdapter();
+        }
+    }
+
+    /** {@code BROADCAST}: every instance of a broadcast group receives every message. */
+    @Nested
+    class Broadcast extends BroadcastContract {
+        @Override
+        AdapterContract owner() {
+            return AdapterContract.this;
+        }
+
+        @Override
+        protected BrokerAdapter createAdapter() {
+            return AdapterContract.this.createAdapter();
+        }
+    }
+}
