@@ -46,12 +46,12 @@ class QuickStartOnRealBrokersTest {
 
     @Test
     void quickStartShouldWorkOnKafka() throws Exception {
-        runQuickStart(() -> new KafkaAdapter(KafkaConfig.builder(Brokers.kafka().bootstrapServers()).build()));
+        runQuickStart(() -> new KafkaAdapter(KafkaConfig.custom().bootstrapServers(Brokers.kafka().bootstrapServers()).build()));
     }
 
     @Test
     void quickStartShouldWorkOnRabbitMq() throws Exception {
-        runQuickStart(() -> new RabbitAdapter(RabbitConfig.builder().uri(Brokers.rabbit().uri()).build()));
+        runQuickStart(() -> new RabbitAdapter(RabbitConfig.custom().uri(Brokers.rabbit().uri()).build()));
     }
 
     private static void runQuickStart(Supplier<BrokerAdapter> adapters) throws Exception {

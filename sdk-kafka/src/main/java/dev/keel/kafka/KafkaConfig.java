@@ -11,7 +11,7 @@ import java.util.Set;
 /**
  * An immutable configuration of a {@link KafkaAdapter}: where the cluster is, the client
  * properties passed through to kafka-clients (TLS, SASL, tuning), and Keel's own timeouts. Build
- * with {@link #builder(String)} or {@link #from(KafkaConfig)}; every setter validates at once.
+ * with {@link #custom()} (or take {@link #ofDefaults()}) or {@link #from(KafkaConfig)}; every setter validates at once.
  *
  * <p>Keel fixes the properties its guarantees rest on and refuses them in {@link Builder#property}:
  * {@code acks=all}, {@code enable.idempotence=true}, {@code enable.auto.commit=false}, the byte
@@ -22,6 +22,8 @@ import java.util.Set;
 public final class KafkaConfig {
 
     public static final String DEFAULT_CLIENT_ID = "keel";
+    /** The cluster {@link #custom()} and {@link #ofDefaults()} reach unless told otherwise. */
+    public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
     /** How long the producer tries to get a record acknowledged, retries included. */
     public static final Duration DEFAULT_DELIVERY_TIMEOUT = Duration.ofSeconds(20);
     /** How long one broker request may take. */
@@ -91,14 +93,22 @@ public final class KafkaConfig {
         this.delayTopicCheckInterval = b.delayTopicCheckInterval;
     }
 
-    /** A builder for a cluster reached at {@code bootstrapServers} ({@code host:port[,host:port...]}). */
-    public static Builder builder(String bootstrapServers) {
-        return new Builder(bootstrapServers);
+    /**
+     * A builder with every default, for a cluster at {@value #DEFAULT_BOOTSTRAP_SERVERS} until
+     * {@link Builder#bootstrapServers(String)} says otherwise.
+     */
+    public static Builder custom() {
+        return new Builder();
+    }
+
+    /** The defaults: a plain connection to {@value #DEFAULT_BOOTSTRAP_SERVERS}. */
+    public static KafkaConfig ofDefaults() {
+        return custom().build();
     }
 
     /** A builder starting from {@code base}. */
     public static Builder from(KafkaConfig base) {
-        return new Builder(base.bootstrapServers).clientId(base.clientId).properties(base.properties)
+        return new Builder().bootstrapServers(base.bootstrapServers).clientId(base.clientId).properties(base.properties)
                 .deliveryTimeout(base.deliveryTimeout).requestTimeout(base.requestTimeout).maxBlock(base.maxBlock)
                 .linger(base.linger).pollTimeout(base.pollTimeout).commitInterval(base.commitInterval)
                 .closeTimeout(base.closeTimeout).maxPollRecords(base.maxPollRecords)
@@ -179,7 +189,7 @@ public final class KafkaConfig {
     }
 
     public static final class Builder {
-        private final String bootstrapServers;
+        private String bootstrapServers = DEFAULT_BOOTSTRAP_SERVERS;
         private String clientId = DEFAULT_CLIENT_ID;
         private final Map<String, String> properties = new LinkedHashMap<>();
         private Duration deliveryTimeout = DEFAULT_DELIVERY_TIMEOUT;
@@ -194,7 +204,11 @@ public final class KafkaConfig {
         private boolean topicAutoCreation;
         private Duration delayTopicCheckInterval = DEFAULT_DELAY_TOPIC_CHECK_INTERVAL;
 
-        private Builder(String bootstrapServers) {
+        private Builder() {
+        }
+
+        /** The cluster's bootstrap servers, {@code host:port[,host:port...]} (default {@value #DEFAULT_BOOTSTRAP_SERVERS}). */
+        public Builder bootstrapServers(String bootstrapServers) {
             if (bootstrapServers == null || bootstrapServers.isBlank()) {
                 throw new IllegalArgumentException("bootstrapServers must be host:port[,host:port...], was '"
                         + bootstrapServers + "'");
@@ -206,6 +220,7 @@ public final class KafkaConfig {
                 }
             }
             this.bootstrapServers = bootstrapServers.trim();
+            return this;
         }
 
         public Builder clientId(String clientId) {

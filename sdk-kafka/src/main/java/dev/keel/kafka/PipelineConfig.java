@@ -33,6 +33,11 @@ public final class PipelineConfig {
         return new Builder(inputTopic, group, transactionalId);
     }
 
+    /** A builder starting from {@code base}. */
+    public static Builder from(PipelineConfig base) {
+        return new Builder(base.inputTopic, base.group, base.transactionalId).maxBatch(base.maxBatch);
+    }
+
     public String inputTopic() {
         return inputTopic;
     }
@@ -47,6 +52,17 @@ public final class PipelineConfig {
 
     public int maxBatch() {
         return maxBatch;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PipelineConfig c && c.inputTopic.equals(inputTopic) && c.group.equals(group)
+                && c.transactionalId.equals(transactionalId) && c.maxBatch == maxBatch;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(inputTopic, group, transactionalId, maxBatch);
     }
 
     @Override

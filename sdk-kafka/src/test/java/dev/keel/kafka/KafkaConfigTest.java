@@ -11,7 +11,7 @@ class KafkaConfigTest {
 
     @Test
     void defaultsShouldBeTheNamedConstants() {
-        KafkaConfig c = KafkaConfig.builder("127.0.0.1:9092").build();
+        KafkaConfig c = KafkaConfig.custom().bootstrapServers("127.0.0.1:9092").build();
         assertThat(c.bootstrapServers()).isEqualTo("127.0.0.1:9092");
         assertThat(c.clientId()).isEqualTo(KafkaConfig.DEFAULT_CLIENT_ID);
         assertThat(c.deliveryTimeout()).isEqualTo(KafkaConfig.DEFAULT_DELIVERY_TIMEOUT);
@@ -27,45 +27,45 @@ class KafkaConfigTest {
 
     @Test
     void delayTopicCheckIntervalBelowTheMinimumShouldFail() {
-        assertThatThrownBy(() -> KafkaConfig.builder("h:1").delayTopicCheckInterval(Duration.ofMillis(99)))
+        assertThatThrownBy(() -> KafkaConfig.custom().bootstrapServers("h:1").delayTopicCheckInterval(Duration.ofMillis(99)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("delayTopicCheckInterval must be >= PT0.1S");
-        assertThatThrownBy(() -> KafkaConfig.builder("h:1").delayTopicCheckInterval(Duration.ZERO))
+        assertThatThrownBy(() -> KafkaConfig.custom().bootstrapServers("h:1").delayTopicCheckInterval(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("delayTopicCheckInterval must be > 0");
-        assertThat(KafkaConfig.builder("h:1").delayTopicCheckInterval(Duration.ofMillis(100)).build()
+        assertThat(KafkaConfig.custom().bootstrapServers("h:1").delayTopicCheckInterval(Duration.ofMillis(100)).build()
                 .delayTopicCheckInterval()).isEqualTo(Duration.ofMillis(100));
     }
 
     @Test
     void blankOrMalformedBootstrapServersShouldFail() {
-        assertThatThrownBy(() -> KafkaConfig.builder(" ")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> KafkaConfig.custom().bootstrapServers(" ")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("bootstrapServers");
-        assertThatThrownBy(() -> KafkaConfig.builder("localhost")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> KafkaConfig.custom().bootstrapServers("localhost")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'localhost' is not host:port");
-        assertThat(KafkaConfig.builder("a:1, b:2").build().bootstrapServers()).isEqualTo("a:1, b:2");
+        assertThat(KafkaConfig.custom().bootstrapServers("a:1, b:2").build().bootstrapServers()).isEqualTo("a:1, b:2");
     }
 
     @Test
     void propertiesKeelReliesOnShouldBeRefused() {
         for (String reserved : new String[] {"acks", "enable.idempotence", "enable.auto.commit", "group.id"}) {
-            assertThatThrownBy(() -> KafkaConfig.builder("h:1").property(reserved, "x"))
+            assertThatThrownBy(() -> KafkaConfig.custom().bootstrapServers("h:1").property(reserved, "x"))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'" + reserved + "' is set by Keel");
         }
     }
 
     @Test
     void nonPositiveDurationsShouldFail() {
-        assertThatThrownBy(() -> KafkaConfig.builder("h:1").pollTimeout(Duration.ZERO))
+        assertThatThrownBy(() -> KafkaConfig.custom().bootstrapServers("h:1").pollTimeout(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pollTimeout must be > 0");
-        assertThatThrownBy(() -> KafkaConfig.builder("h:1").deliveryTimeout(Duration.ofSeconds(-1)))
+        assertThatThrownBy(() -> KafkaConfig.custom().bootstrapServers("h:1").deliveryTimeout(Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("deliveryTimeout must be > 0");
-        assertThatThrownBy(() -> KafkaConfig.builder("h:1").maxPollRecords(0))
+        assertThatThrownBy(() -> KafkaConfig.custom().bootstrapServers("h:1").maxPollRecords(0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxPollRecords must be >= 1");
     }
 
     @Test
     void deliveryTimeoutShorterThanRequestTimeoutPlusLingerShouldFail() {
-        assertThatThrownBy(() -> KafkaConfig.builder("h:1").deliveryTimeout(Duration.ofSeconds(5))
+        assertThatThrownBy(() -> KafkaConfig.custom().bootstrapServers("h:1").deliveryTimeout(Duration.ofSeconds(5))
                 .requestTimeout(Duration.ofSeconds(5)).linger(Duration.ofMillis(5)).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("deliveryTimeout (PT5S) must be >= requestTimeout + linger");
@@ -73,14 +73,14 @@ class KafkaConfigTest {
 
     @Test
     void autoOffsetResetShouldAcceptOnlyEarliestOrLatest() {
-        assertThat(KafkaConfig.builder("h:1").autoOffsetReset("LATEST").build().autoOffsetReset()).isEqualTo("latest");
-        assertThatThrownBy(() -> KafkaConfig.builder("h:1").autoOffsetReset("none"))
+        assertThat(KafkaConfig.custom().bootstrapServers("h:1").autoOffsetReset("LATEST").build().autoOffsetReset()).isEqualTo("latest");
+        assertThatThrownBy(() -> KafkaConfig.custom().bootstrapServers("h:1").autoOffsetReset("none"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'earliest' or 'latest'");
     }
 
     @Test
     void toStringShouldMaskSecretsAndKeepTheRest() {
-        KafkaConfig c = KafkaConfig.builder("h:1").properties(Map.of(
+        KafkaConfig c = KafkaConfig.custom().bootstrapServers("h:1").properties(Map.of(
                 "security.protocol", "SASL_SSL",
                 "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"p4ss\";",
                 "ssl.truststore.password", "tr0st",
@@ -94,7 +94,7 @@ class KafkaConfigTest {
 
     @Test
     void fromShouldCopyEveryField() {
-        KafkaConfig a = KafkaConfig.builder("h:1").clientId("svc").property("security.protocol", "SSL")
+        KafkaConfig a = KafkaConfig.custom().bootstrapServers("h:1").clientId("svc").property("security.protocol", "SSL")
                 .deliveryTimeout(Duration.ofSeconds(40)).maxBlock(Duration.ofSeconds(2)).commitInterval(Duration.ofSeconds(1))
                 .maxPollRecords(10).autoOffsetReset("latest").topicAutoCreation(true).build();
         KafkaConfig b = KafkaConfig.from(a).build();
@@ -104,8 +104,8 @@ class KafkaConfigTest {
 
     @Test
     void capabilitiesShouldDeclareUnroutableDetectionOnlyWithoutAutoCreation() {
-        try (KafkaAdapter strict = new KafkaAdapter(KafkaConfig.builder("h:1").build());
-             KafkaAdapter lenient = new KafkaAdapter(KafkaConfig.builder("h:1").topicAutoCreation(true).build())) {
+        try (KafkaAdapter strict = new KafkaAdapter(KafkaConfig.custom().bootstrapServers("h:1").build());
+             KafkaAdapter lenient = new KafkaAdapter(KafkaConfig.custom().bootstrapServers("h:1").topicAutoCreation(true).build())) {
             assertThat(strict.capabilities()).contains(dev.keel.spi.Capability.UNROUTABLE_DETECTION,
                     dev.keel.spi.Capability.CONSUMER_GROUPS, dev.keel.spi.Capability.REDELIVERY,
                     dev.keel.spi.Capability.KEY_ORDERING).doesNotContain(dev.keel.spi.Capability.IN_PROCESS);

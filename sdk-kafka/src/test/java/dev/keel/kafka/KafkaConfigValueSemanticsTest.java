@@ -21,10 +21,10 @@ class KafkaConfigValueSemanticsTest {
 
     @Test
     void kafkaConfigShouldBeAValueOverAllItsFields() {
-        KafkaConfig base = KafkaConfig.builder("broker-1:9092,broker-2:9092").property("security.protocol", "SSL")
+        KafkaConfig base = KafkaConfig.custom().bootstrapServers("broker-1:9092,broker-2:9092").property("security.protocol", "SSL")
                 .build();
         Map<String, UnaryOperator<KafkaConfig>> changes = new LinkedHashMap<>();
-        changes.put("bootstrapServers", c -> KafkaConfig.builder("broker-3:9092").property("security.protocol", "SSL")
+        changes.put("bootstrapServers", c -> KafkaConfig.custom().bootstrapServers("broker-3:9092").property("security.protocol", "SSL")
                 .build());
         changes.put("clientId", c -> KafkaConfig.from(c).clientId("billing").build());
         changes.put("properties", c -> KafkaConfig.from(c).property("compression.type", "zstd").build());
@@ -45,8 +45,29 @@ class KafkaConfigValueSemanticsTest {
     }
 
     @Test
+    void pipelineConfigShouldBeAValueOverAllItsFields() {
+        PipelineConfig base = PipelineConfig.builder("orders", "billing", "billing-1").maxBatch(100).build();
+        Map<String, UnaryOperator<PipelineConfig>> changes = new LinkedHashMap<>();
+        changes.put("inputTopic", c -> PipelineConfig.builder("payments", "billing", "billing-1").maxBatch(100).build());
+        changes.put("group", c -> PipelineConfig.builder("orders", "shipping", "billing-1").maxBatch(100).build());
+        changes.put("transactionalId",
+                c -> PipelineConfig.builder("orders", "billing", "billing-2").maxBatch(100).build());
+        changes.put("maxBatch", c -> PipelineConfig.from(c).maxBatch(7).build());
+
+        assertValueSemantics(PipelineConfig.class, base, c -> PipelineConfig.from(c).build(), changes, Map.of());
+    }
+
+    @Test
+    void theDefaultsShouldReachALocalClusterAndCustomShouldStartFromThem() {
+        assertThat(KafkaConfig.ofDefaults().bootstrapServers()).isEqualTo(KafkaConfig.DEFAULT_BOOTSTRAP_SERVERS);
+        assertThat(KafkaConfig.custom().build()).isEqualTo(KafkaConfig.ofDefaults());
+        assertThat(KafkaConfig.custom().bootstrapServers("broker-1:9092").build().bootstrapServers())
+                .isEqualTo("broker-1:9092");
+    }
+
+    @Test
     void secretPropertiesShouldBreakEqualityButStayOutOfToString() {
-        KafkaConfig base = KafkaConfig.builder("h:1").property("security.protocol", "SASL_SSL").build();
+        KafkaConfig base = KafkaConfig.custom().bootstrapServers("h:1").property("security.protocol", "SASL_SSL").build();
         Map<String, String> secrets = Map.of(
                 "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"j4as\";",
                 "basic.auth.user.info", "registry-user:us3r-info",

@@ -39,7 +39,7 @@ final class KafkaTestSupport {
 
     /** A config with test-friendly timeouts. */
     static KafkaConfig.Builder config(String bootstrap) {
-        return KafkaConfig.builder(bootstrap)
+        return KafkaConfig.custom().bootstrapServers(bootstrap)
                 .clientId("keel-test")
                 .maxBlock(Duration.ofSeconds(5))
                 .commitInterval(Duration.ofMillis(50))

@@ -44,7 +44,7 @@ class KafkaTracingTest {
 
     @BeforeEach
     void open() {
-        kafka = new KafkaAdapter(KafkaConfig.builder(Brokers.kafka().bootstrapServers())
+        kafka = new KafkaAdapter(KafkaConfig.custom().bootstrapServers(Brokers.kafka().bootstrapServers())
                 .clientId("keel-observation-test")
                 .maxBlock(Duration.ofSeconds(5))
                 .commitInterval(Duration.ofMillis(50))

@@ -34,7 +34,7 @@ class RabbitTracingTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     private final TestTracing tracing = new TestTracing();
-    private final RabbitAdapter rabbit = new RabbitAdapter(RabbitConfig.builder().uri(Brokers.rabbit().uri())
+    private final RabbitAdapter rabbit = new RabbitAdapter(RabbitConfig.custom().uri(Brokers.rabbit().uri())
             .connectionName("keel-observation-test").build());
     private final Keel keel = Keel.builder(rabbit).withoutIdempotencyStore()
             .interceptor(new ObservationInterceptor(tracing.registry, ObservationInterceptor.RABBITMQ)).build();

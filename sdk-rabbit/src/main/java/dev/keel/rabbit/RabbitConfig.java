@@ -120,11 +120,6 @@ public final class RabbitConfig {
         return new Builder();
     }
 
-    /** The same as {@link #custom()}, kept for existing callers; prefer {@link #custom()}. */
-    public static Builder builder() {
-        return custom();
-    }
-
     /** The defaults: a plain AMQP connection to {@code guest@localhost:5672}, vhost {@code /}. */
     public static RabbitConfig ofDefaults() {
         return custom().build();

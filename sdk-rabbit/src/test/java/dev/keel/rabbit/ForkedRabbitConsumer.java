@@ -43,7 +43,7 @@ public final class ForkedRabbitConsumer {
         RedisClient redis = RedisClient.create(URI.create(redisUri));
         RedisIdempotencyStore store = RedisIdempotencyStore.create(RedisStoreConfig.custom().uri(redisUri)
                 .keyPrefix(dedupPrefix).build());
-        Keel keel = Keel.builder(new RabbitAdapter(RabbitConfig.builder().uri(rabbitUri).connectionName("keel-forked")
+        Keel keel = Keel.builder(new RabbitAdapter(RabbitConfig.custom().uri(rabbitUri).connectionName("keel-forked")
                 .build())).idempotencyStore(store).build();
         keel.subscribe(subscription(topic), d -> {
             if (!permits.tryAcquire()) {

@@ -231,7 +231,7 @@ class RabbitClusterFailoverTest {
 
     /** One Keel instance; instances of one group share {@code storePrefix}, their idempotency store. */
     private Keel keel(String connectionName, String storePrefix) {
-        RabbitAdapter adapter = new RabbitAdapter(RabbitConfig.builder().uri(cluster.uri())
+        RabbitAdapter adapter = new RabbitAdapter(RabbitConfig.custom().uri(cluster.uri())
                 .addresses(cluster.addresses()).connectionName(connectionName)
                 .recoveryInterval(RECOVERY_INTERVAL).rebalanceInterval(Duration.ofMillis(500)).build());
         resources.add(adapter);

@@ -174,7 +174,7 @@ class RabbitClusterMetadataTest {
     }
 
     private RabbitAdapter adapterOn(List<String> nodes, String connectionName) {
-        RabbitAdapter adapter = new RabbitAdapter(RabbitConfig.builder()
+        RabbitAdapter adapter = new RabbitAdapter(RabbitConfig.custom()
                 .uri("amqp://guest:guest@" + cluster.addressOf(nodes.get(0)) + "/%2F")
                 .addresses(nodes.stream().map(cluster::addressOf).toList()).connectionName(connectionName)
                 .recoveryInterval(Duration.ofMillis(500)).rebalanceInterval(Duration.ofMillis(500)).build());

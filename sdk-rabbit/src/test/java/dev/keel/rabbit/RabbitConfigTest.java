@@ -26,7 +26,7 @@ class RabbitConfigTest {
 
     @Test
     void uriShouldSetHostPortVhostCredentialsAndTls() {
-        RabbitConfig c = RabbitConfig.builder().uri("amqps://app%40corp:s%3Acret@rabbit.internal:5999/orders%2Fprod").build();
+        RabbitConfig c = RabbitConfig.custom().uri("amqps://app%40corp:s%3Acret@rabbit.internal:5999/orders%2Fprod").build();
         assertThat(c.host()).isEqualTo("rabbit.internal");
         assertThat(c.port()).isEqualTo(5999);
         assertThat(c.username()).isEqualTo("app@corp");
@@ -37,13 +37,13 @@ class RabbitConfigTest {
 
     @Test
     void tlsWithoutPortShouldUseTheTlsPort() {
-        assertThat(RabbitConfig.builder().uri("amqps://h").build().port()).isEqualTo(RabbitConfig.DEFAULT_TLS_PORT);
-        assertThat(RabbitConfig.builder().uri("amqp://h/%2F").build().virtualHost()).isEqualTo("/");
+        assertThat(RabbitConfig.custom().uri("amqps://h").build().port()).isEqualTo(RabbitConfig.DEFAULT_TLS_PORT);
+        assertThat(RabbitConfig.custom().uri("amqp://h/%2F").build().virtualHost()).isEqualTo("/");
     }
 
     @Test
     void toStringShouldNeverShowThePassword() {
-        RabbitConfig c = RabbitConfig.builder().uri("amqp://app:topsecret@h:5672/v").build();
+        RabbitConfig c = RabbitConfig.custom().uri("amqp://app:topsecret@h:5672/v").build();
         assertThat(c.toString()).doesNotContain("topsecret").contains("****").contains("app");
         try (RabbitAdapter adapter = new RabbitAdapter(c)) {
             assertThat(adapter.toString()).doesNotContain("topsecret");
@@ -52,7 +52,7 @@ class RabbitConfigTest {
 
     @Test
     void fromShouldCopyEveryValue() {
-        RabbitConfig c = RabbitConfig.builder().uri("amqps://u:p@h:1234/v").confirmWindow(7).channelPoolSize(3)
+        RabbitConfig c = RabbitConfig.custom().uri("amqps://u:p@h:1234/v").confirmWindow(7).channelPoolSize(3)
                 .prefetch(9).queueType(QueueType.CLASSIC).defaultPartitions(5).connectionName("svc")
                 .connectionTimeout(Duration.ofSeconds(3)).heartbeat(Duration.ofSeconds(4))
                 .recoveryInterval(Duration.ofSeconds(5)).maxBlock(Duration.ofSeconds(6))
@@ -62,38 +62,38 @@ class RabbitConfigTest {
 
     @Test
     void invalidValuesShouldFailAtOnceWithWhatIsAllowed() {
-        assertThatThrownBy(() -> RabbitConfig.builder().uri("http://h")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> RabbitConfig.custom().uri("http://h")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("amqp or amqps");
-        assertThatThrownBy(() -> RabbitConfig.builder().uri("amqp://h/a/b")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> RabbitConfig.custom().uri("amqp://h/a/b")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("one segment");
-        assertThatThrownBy(() -> RabbitConfig.builder().port(0)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> RabbitConfig.custom().port(0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[1, 65535]");
-        assertThatThrownBy(() -> RabbitConfig.builder().confirmWindow(0)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> RabbitConfig.custom().confirmWindow(0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("confirmWindow");
-        assertThatThrownBy(() -> RabbitConfig.builder().channelPoolSize(0)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> RabbitConfig.custom().channelPoolSize(0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("channelPoolSize");
-        assertThatThrownBy(() -> RabbitConfig.builder().prefetch(70_000)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> RabbitConfig.custom().prefetch(70_000)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("prefetch");
-        assertThatThrownBy(() -> RabbitConfig.builder().defaultPartitions(2000)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> RabbitConfig.custom().defaultPartitions(2000)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("defaultPartitions");
-        assertThatThrownBy(() -> RabbitConfig.builder().virtualHost("")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> RabbitConfig.custom().virtualHost("")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("virtualHost");
-        assertThatThrownBy(() -> RabbitConfig.builder().maxBlock(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> RabbitConfig.custom().maxBlock(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxBlock");
-        assertThatThrownBy(() -> RabbitConfig.builder().host(" ")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> RabbitConfig.custom().host(" ")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("host");
     }
 
     @Test
     void addressesShouldBeParsedAtOnceAndKeptInOrder() {
-        RabbitConfig config = RabbitConfig.builder().addresses(" r1:5672, r2 ,r3:5673").build();
+        RabbitConfig config = RabbitConfig.custom().addresses(" r1:5672, r2 ,r3:5673").build();
         assertThat(config.addresses()).containsExactly("r1:5672", "r2:5672", "r3:5673");
         assertThat(RabbitConfig.from(config).build().addresses())
                 .isEqualTo(config.addresses());
-        assertThatThrownBy(() -> RabbitConfig.builder().addresses("r1:5672,,r2")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> RabbitConfig.custom().addresses("r1:5672,,r2")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("host:port");
-        assertThatThrownBy(() -> RabbitConfig.builder().addresses("r1:x")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> RabbitConfig.custom().addresses("r1:x")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("port");
-        assertThatThrownBy(() -> RabbitConfig.builder().addresses("r1:70000")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RabbitConfig.custom().addresses("r1:70000")).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -58,7 +58,7 @@ class RabbitConfigValueSemanticsTest {
     @Test
     void customShouldBeTheDefaultsAndBuilderTheSameEntryPoint() {
         assertThat(RabbitConfig.custom().build()).isEqualTo(RabbitConfig.ofDefaults())
-                .isEqualTo(RabbitConfig.builder().build()).hasSameHashCodeAs(RabbitConfig.ofDefaults());
+                .isEqualTo(RabbitConfig.custom().build()).hasSameHashCodeAs(RabbitConfig.ofDefaults());
     }
 
     /**

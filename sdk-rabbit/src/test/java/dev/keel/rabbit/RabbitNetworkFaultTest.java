@@ -130,7 +130,7 @@ class RabbitNetworkFaultTest {
     }
 
     private RabbitConfig throughProxy(RabbitEndpoint rabbit, FaultProxy proxy) {
-        return RabbitConfig.builder().host(proxy.host()).port(proxy.port()).virtualHost(rabbit.virtualHost())
+        return RabbitConfig.custom().host(proxy.host()).port(proxy.port()).virtualHost(rabbit.virtualHost())
                 .username(rabbit.username()).password(rabbit.password()).connectionName("keel-netfault")
                 .heartbeat(Duration.ofSeconds(1)).connectionTimeout(Duration.ofSeconds(2))
                 .recoveryInterval(Duration.ofMillis(500)).maxBlock(Duration.ofSeconds(5)).build();

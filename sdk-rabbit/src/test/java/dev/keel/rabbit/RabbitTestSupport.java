@@ -19,7 +19,7 @@ final class RabbitTestSupport {
 
     /** A config for the test broker with quick reconnection. */
     static RabbitConfig.Builder config() {
-        return RabbitConfig.builder().uri(rabbit().uri()).connectionName("keel-test")
+        return RabbitConfig.custom().uri(rabbit().uri()).connectionName("keel-test")
                 .recoveryInterval(Duration.ofMillis(500)).rebalanceInterval(Duration.ofMillis(500));
     }
 

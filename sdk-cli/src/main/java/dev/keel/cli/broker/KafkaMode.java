@@ -44,7 +44,7 @@ final class KafkaMode implements BrokerMode {
 
     @Override
     public BrokerAdapter createAdapter(BrokerOptions options) {
-        return new KafkaAdapter(KafkaConfig.builder(options.bootstrapServers()).clientId("keel-cli").build());
+        return new KafkaAdapter(KafkaConfig.custom().bootstrapServers(options.bootstrapServers()).clientId("keel-cli").build());
     }
 
     @Override

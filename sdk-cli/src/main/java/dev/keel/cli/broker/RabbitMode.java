@@ -85,7 +85,7 @@ final class RabbitMode implements BrokerMode {
 
     static RabbitConfig config(BrokerOptions options) {
         try {
-            RabbitConfig.Builder b = RabbitConfig.builder().uri(options.rabbitUri()).connectionName("keel-cli");
+            RabbitConfig.Builder b = RabbitConfig.custom().uri(options.rabbitUri()).connectionName("keel-cli");
             if (options.rabbitAddresses() != null) {
                 try {
                     b.addresses(options.rabbitAddresses());

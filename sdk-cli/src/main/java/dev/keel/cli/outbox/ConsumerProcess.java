@@ -123,7 +123,7 @@ public final class ConsumerProcess implements Callable<Integer> {
      */
     private BrokerAdapter adapter(BrokerMode mode) {
         if ("kafka".equals(mode.name())) {
-            return new KafkaAdapter(KafkaConfig.builder(broker.bootstrapServers()).clientId("keel-cli-inbox")
+            return new KafkaAdapter(KafkaConfig.custom().bootstrapServers(broker.bootstrapServers()).clientId("keel-cli-inbox")
                     .property("session.timeout.ms", "6000").property("heartbeat.interval.ms", "1000").build());
         }
         return mode.createAdapter(broker);

@@ -63,7 +63,7 @@ class DlqCommandTest {
 
     @Test
     void poisonOrdersShouldBeListedShownAndRedrivenOnceEachOnRabbit(RabbitEndpoint rabbit, RedisEndpoint redis) {
-        try (RabbitAdapter adapter = new RabbitAdapter(RabbitConfig.builder().uri(rabbit.uri()).build())) {
+        try (RabbitAdapter adapter = new RabbitAdapter(RabbitConfig.custom().uri(rabbit.uri()).build())) {
             scenario(adapter, redis, "--broker", "rabbit", "--rabbit-uri", rabbit.uri());
         }
     }

@@ -126,7 +126,7 @@ class ReplayCommandTest {
     }
 
     private static KafkaAdapter kafkaAdapter(KafkaEndpoint kafka) {
-        return new KafkaAdapter(KafkaConfig.builder(kafka.bootstrapServers()).build());
+        return new KafkaAdapter(KafkaConfig.custom().bootstrapServers(kafka.bootstrapServers()).build());
     }
 
     /**

@@ -38,7 +38,7 @@ class VerifyOnRealBrokersTest {
 
     @Test
     void verifyOnRabbitShouldPassTwiceInARowAndDeleteItsTopics(RabbitEndpoint rabbit, RedisEndpoint redis) {
-        try (RabbitAdapter admin = new RabbitAdapter(RabbitConfig.builder().uri(rabbit.uri()).build())) {
+        try (RabbitAdapter admin = new RabbitAdapter(RabbitConfig.custom().uri(rabbit.uri()).build())) {
             for (int run = 0; run < 2; run++) {
                 CliRun result = verify(run == 0 ? new String[0] : ALL_FAULTS, "--broker", "rabbit", "--rabbit-uri",
                         rabbit.uri(), "--redis", redis.uri());
@@ -90,7 +90,7 @@ class VerifyOnRealBrokersTest {
 
         assertPassed(result, "broker kafka");
         assertFaultsInjected(result, "lost-claim-reply", "failing-done", "slow-store", "network-cut", "oversized");
-        try (KafkaAdapter admin = new KafkaAdapter(KafkaConfig.builder(kafka.bootstrapServers()).build())) {
+        try (KafkaAdapter admin = new KafkaAdapter(KafkaConfig.custom().bootstrapServers(kafka.bootstrapServers()).build())) {
             assertNothingLeft(admin, topicOf(result));
         }
     }

@@ -31,7 +31,7 @@ class RedactionTest {
             "Basic.Auth.User.Info",
     })
     void propertiesHoldingSecretsShouldBeMaskedInToString(String name) {
-        KafkaConfig config = KafkaConfig.builder("h:1").property(name, SECRET).build();
+        KafkaConfig config = KafkaConfig.custom().bootstrapServers("h:1").property(name, SECRET).build();
 
         assertThat(Redaction.isSensitive(name)).as(name).isTrue();
         assertThat(config.toString()).contains(name + "=" + Redaction.MASK).doesNotContain(SECRET);
@@ -51,7 +51,7 @@ class RedactionTest {
             "sasl.kerberos.service.name",
     })
     void ordinaryPropertiesShouldStayReadable(String name) {
-        KafkaConfig config = KafkaConfig.builder("h:1").property(name, "plain-value").build();
+        KafkaConfig config = KafkaConfig.custom().bootstrapServers("h:1").property(name, "plain-value").build();
 
         assertThat(Redaction.isSensitive(name)).as(name).isFalse();
         assertThat(config.toString()).contains(name + "=plain-value");

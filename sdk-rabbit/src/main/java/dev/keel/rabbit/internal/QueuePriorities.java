@@ -26,7 +26,7 @@ final class QueuePriorities {
             throw new TopologyException(spec.name(), "topic '" + spec.name() + "' asks for message priorities "
                     + "(maxPriority " + spec.maxPriority() + "), which need classic lane queues: " + queueType
                     + " queues do not support x-max-priority. Build the RabbitAdapter with "
-                    + "RabbitConfig.builder().queueType(QueueType.CLASSIC), or declare the topic without maxPriority");
+                    + "RabbitConfig.custom().queueType(QueueType.CLASSIC), or declare the topic without maxPriority");
         }
     }
 

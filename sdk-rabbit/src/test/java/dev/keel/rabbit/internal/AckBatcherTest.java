@@ -41,7 +41,7 @@ class AckBatcherTest {
 
     @BeforeEach
     void open() throws Exception {
-        connection = new Connector(RabbitConfig.builder().uri(Brokers.rabbit().uri()).connectionName("keel-test")
+        connection = new Connector(RabbitConfig.custom().uri(Brokers.rabbit().uri()).connectionName("keel-test")
                 .build()).open("ack-batcher-test", false);
         queue = UniqueNames.of("acks");
         try (Channel admin = connection.createChannel()) {

@@ -46,7 +46,7 @@ class ConfirmChannelTest {
 
     @BeforeEach
     void open() throws Exception {
-        connection = new Connector(RabbitConfig.builder().uri(Brokers.rabbit().uri()).connectionName("keel-test")
+        connection = new Connector(RabbitConfig.custom().uri(Brokers.rabbit().uri()).connectionName("keel-test")
                 .build()).open("confirm-channel-test", false);
         completions = Executors.newSingleThreadExecutor();
         exchange = UniqueNames.of("confirms");

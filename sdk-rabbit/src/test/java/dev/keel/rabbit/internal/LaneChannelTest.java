@@ -42,7 +42,7 @@ class LaneChannelTest {
 
     @BeforeEach
     void open() throws Exception {
-        connection = new Connector(RabbitConfig.builder().uri(Brokers.rabbit().uri()).connectionName("keel-test")
+        connection = new Connector(RabbitConfig.custom().uri(Brokers.rabbit().uri()).connectionName("keel-test")
                 .build()).open("lane-channel-test", false);
         scheduler = Executors.newSingleThreadScheduledExecutor();
         queue = UniqueNames.of("lane");

@@ -27,7 +27,7 @@ class TopicMetadataTest {
 
     @BeforeEach
     void open() {
-        Connector connector = new Connector(RabbitConfig.builder().uri(Brokers.rabbit().uri())
+        Connector connector = new Connector(RabbitConfig.custom().uri(Brokers.rabbit().uri())
                 .connectionName("keel-test").build());
         publishing = new ManagedConnection(connector, "publish", Duration.ofSeconds(1), System::nanoTime);
         members = connector.open("members", false);

@@ -49,7 +49,7 @@ public final class KafkaWire implements AutoCloseable {
 
     /** A Kafka adapter config with test-friendly timeouts. */
     public static KafkaConfig.Builder config(String bootstrap) {
-        return KafkaConfig.builder(bootstrap).clientId("keel-outbox-test").maxBlock(Duration.ofSeconds(5))
+        return KafkaConfig.custom().bootstrapServers(bootstrap).clientId("keel-outbox-test").maxBlock(Duration.ofSeconds(5))
                 .commitInterval(Duration.ofMillis(50))
                 .property(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000")
                 .property(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");

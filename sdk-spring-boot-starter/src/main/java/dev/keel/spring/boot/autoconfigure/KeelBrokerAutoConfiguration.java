@@ -50,7 +50,7 @@ public class KeelBrokerAutoConfiguration {
                 throw new IllegalStateException("Keel uses Kafka but keel.kafka.bootstrap-servers is not set: set it "
                         + "(host:port,...), or define a BrokerAdapter bean");
             }
-            KafkaConfig.Builder config = KafkaConfig.builder(connection.bootstrapServers())
+            KafkaConfig.Builder config = KafkaConfig.custom().bootstrapServers(connection.bootstrapServers())
                     .properties(properties.getKafka().getProperties());
             if (properties.getKafka().getClientId() != null) {
                 config.clientId(properties.getKafka().getClientId());
