@@ -32,7 +32,7 @@ class ModuleBoundariesTest {
 
     private static final Set<String> KEEL_MODULES = Set.of("sdk-api", "sdk-core", "sdk-jackson", "sdk-micrometer",
             "sdk-observation", "sdk-testkit", "sdk-dedup-redis", "sdk-outbox-jdbc", "sdk-kafka", "sdk-rabbit",
-            "sdk-rocket", "test-brokers", "sdk-cli", "sdk-spring-boot-starter");
+            "sdk-rocket", "sdk-faults", "test-brokers", "sdk-cli", "sdk-spring-boot-starter");
 
     /** Modules that plug into the engine through sdk-api: they must not reach into the engine or other modules. */
     private static final Set<String> API_ONLY_MODULES = Set.of("sdk-kafka", "sdk-rabbit", "sdk-rocket",

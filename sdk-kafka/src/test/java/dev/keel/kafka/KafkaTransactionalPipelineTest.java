@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.keel.KeelHeaders;
 import dev.keel.Message;
+import dev.keel.faults.FaultProxy;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;
-import dev.keel.testbrokers.FaultProxy;
 import dev.keel.testbrokers.ForkedJvm;
 import dev.keel.testbrokers.KafkaEndpoint;
 import dev.keel.testbrokers.UsesBrokers;

@@ -1,7 +1,7 @@
 package dev.keel.testbrokers;
 
+import dev.keel.faults.FaultProxy;
 import dev.keel.testbrokers.internal.BrokerControl;
-
 import java.util.Objects;
 
 /**

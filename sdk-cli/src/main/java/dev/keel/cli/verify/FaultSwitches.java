@@ -3,8 +3,9 @@ package dev.keel.cli.verify;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.KeelException;
 import dev.keel.PublishException;
-import dev.keel.testkit.FaultyIdempotencyStore;
+import dev.keel.faults.FaultProxy;
 import dev.keel.testkit.Faults;
+import dev.keel.testkit.FaultyIdempotencyStore;
 import dev.keel.testkit.LostReplyIdempotencyStore;
 import java.time.Duration;
 
@@ -20,7 +21,7 @@ final class FaultSwitches {
     private final SlowIdempotencyStore slow;
     private final FaultyIdempotencyStore failing;
     private final LostReplyIdempotencyStore lostReplies;
-    private final LoopbackProxy proxy;
+    private final FaultProxy proxy;
     private final Faults broker;
     private final String topic;
     private final String group;
@@ -33,7 +34,7 @@ final class FaultSwitches {
      * @param broker the embedded broker's fault switches, or {@code null} on a real broker
      */
     FaultSwitches(SlowIdempotencyStore slow, FaultyIdempotencyStore failing, LostReplyIdempotencyStore lostReplies,
-                  LoopbackProxy proxy, Faults broker, String topic, String group, String deadLetterTopic,
+                  FaultProxy proxy, Faults broker, String topic, String group, String deadLetterTopic,
                   ConsumerGenerations generations) {
         this.slow = slow;
         this.failing = failing;
@@ -148,7 +149,7 @@ final class FaultSwitches {
         return broker;
     }
 
-    private LoopbackProxy proxy() {
+    private FaultProxy proxy() {
         if (proxy == null) {
             throw new IllegalStateException("this fault needs the proxy in front of Redis");
         }

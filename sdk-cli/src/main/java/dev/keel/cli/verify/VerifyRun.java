@@ -18,6 +18,7 @@ import dev.keel.cli.broker.TopicCleanup;
 import dev.keel.core.Keel;
 import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.IdempotencyStore;
+import dev.keel.faults.FaultProxy;
 import dev.keel.metrics.MetricEvent;
 import dev.keel.ordering.Ordering;
 import dev.keel.retry.RetryPolicy;
@@ -136,7 +137,7 @@ public final class VerifyRun {
         ObservedStore observedStore;
         LostReplyIdempotencyStore lostReplies;
         try {
-            try (adapter; LoopbackProxy proxy = proxied ? proxyTo(store) : null) {
+            try (adapter; FaultProxy proxy = proxied ? proxyTo(store) : null) {
                 IdempotencyStore base = proxy != null ? store.createThrough(proxy.host(), proxy.port())
                         : store.create();
                 SlowIdempotencyStore slow = new SlowIdempotencyStore(base);
@@ -210,7 +211,7 @@ public final class VerifyRun {
                                                        VerifyHandler handler, ObservedAdapter observed,
                                                        IdempotencyStore store, CountingMetrics metrics) {
         InetSocketAddress broker = mode.loopbackAddress(options).orElseThrow();
-        LoopbackProxy proxy = LoopbackProxy.to(broker.getHostString(), broker.getPort());
+        FaultProxy proxy = FaultProxy.to(broker.getHostString(), broker.getPort());
         List<AutoCloseable> opened = new ArrayList<>(List.of(proxy));
         Runnable closeAll = () -> {
             for (int i = opened.size() - 1; i >= 0; i--) {
@@ -235,9 +236,9 @@ public final class VerifyRun {
     }
 
     /** A proxy on 127.0.0.1 in front of the Redis of {@code --redis}, for network-cut and slow-store. */
-    private static LoopbackProxy proxyTo(StoreChoice store) {
+    private static FaultProxy proxyTo(StoreChoice store) {
         InetSocketAddress redis = store.redisAddress();
-        return LoopbackProxy.to(redis.getHostString(), redis.getPort());
+        return FaultProxy.to(redis.getHostString(), redis.getPort());
     }
 
     private void printHeader(String setup, FaultEnvironment env) {

@@ -1,8 +1,8 @@
 package dev.keel.testbrokers.internal.local;
 
+import dev.keel.faults.FaultProxy;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.BrokerStartException;
-import dev.keel.testbrokers.FaultProxy;
 import dev.keel.testbrokers.KafkaEndpoint;
 import dev.keel.testbrokers.Origin;
 import dev.keel.testbrokers.ProcessWaitException;
@@ -14,8 +14,6 @@ import dev.keel.testbrokers.internal.process.JavaCommand;
 import dev.keel.testbrokers.internal.process.ManagedProcess;
 import dev.keel.testbrokers.internal.process.ProcessSpec;
 import dev.keel.testbrokers.internal.process.RunDirectory;
-import org.apache.kafka.common.Uuid;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.Uuid;
 
 /**
  * A single-node Kafka in KRaft mode (broker and controller in one JVM) from the Maven Central jars,

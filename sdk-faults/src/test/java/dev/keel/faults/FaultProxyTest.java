@@ -1,10 +1,9 @@
-package dev.keel.testbrokers;
+package dev.keel.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.keel.testbrokers.internal.Ports;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -128,7 +127,10 @@ class FaultProxyTest {
 
     @Test
     void proxyStartedOnAGivenPortShouldListenThereAndForward() throws IOException {
-        int port = Ports.freePort();
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
         try (FaultProxy fixed = FaultProxy.on(port, "127.0.0.1", echo.getLocalPort());
              Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(1_000);

@@ -1,4 +1,4 @@
-package dev.keel.testbrokers;
+package dev.keel.faults;
 
 import java.time.Duration;
 import java.util.Objects;
