@@ -55,8 +55,18 @@ final class ConsumerGenerations implements AutoCloseable {
             return new Generation(subscription, null, null);
         }
 
+        /** Closes with the subscription's own close timeout, as a shutdown hook does. */
+        void closeGracefully() {
+            subscription.close();
+            closeOwned();
+        }
+
         void close(Duration timeout) {
             subscription.close(timeout);
+            closeOwned();
+        }
+
+        private void closeOwned() {
             if (owned != null) {
                 try {
                     owned.close();
@@ -85,6 +95,8 @@ final class ConsumerGenerations implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private final Duration stopTimeout;
+    private volatile long slowHandlerMillis;
     private int current;
     private boolean switching;
     private int round;
@@ -95,9 +107,61 @@ final class ConsumerGenerations implements AutoCloseable {
      * @param inFlight    the messages delivered and not yet accounted for, right now
      */
     ConsumerGenerations(IntFunction<Generation> subscribe, boolean trackWindow, Supplier<Set<String>> inFlight) {
+        this(subscribe, trackWindow, inFlight, null);
+    }
+
+    /**
+     * @param stopTimeout the close timeout of a graceful stop; {@code null}: the subscription's own
+     *                    ({@code --unsafe-stop-timeout} shortens it on purpose)
+     */
+    ConsumerGenerations(IntFunction<Generation> subscribe, boolean trackWindow, Supplier<Set<String>> inFlight,
+                        Duration stopTimeout) {
         this.subscribe = subscribe;
         this.trackWindow = trackWindow;
         this.inFlight = inFlight;
+        this.stopTimeout = stopTimeout;
+    }
+
+    /** graceful-stop: every handler call takes {@code delay} from now on ({@link Duration#ZERO}: none). */
+    void slowHandlers(Duration delay) {
+        slowHandlerMillis = delay.toMillis();
+    }
+
+    /** How long the handler called now should take (its work, simulated), in milliseconds. */
+    long handlerDelayMillis() {
+        return slowHandlerMillis;
+    }
+
+    /**
+     * graceful-stop: closes the live consumer as a SIGTERM's shutdown hook does ({@link Subscription#close}: nothing
+     * buffered starts, running handlers finish and are acknowledged, the rest goes back to the broker), then starts
+     * the next generation. No repeat is admitted for it: the disruption has no crash window.
+     */
+    void stopGracefully(FaultPlan.Fault fault) {
+        switcher.execute(() -> {
+            int generation;
+            synchronized (lock) {
+                if (switching) {
+                    return; // another replacement is under way: this stop is not reached
+                }
+                generation = current;
+                switching = true;
+            }
+            ConsumerDisruption disruption = new ConsumerDisruption(round, FaultKind.GRACEFUL_STOP, generation,
+                    fault.describe(), System.nanoTime(), Map.of());
+            disruption.inFlight(inFlight.get());
+            disruptions.add(disruption);
+            fired.add(fault);
+            Generation live = subscriptions.remove(generation);
+            if (live != null) {
+                if (stopTimeout != null) {
+                    live.close(stopTimeout);
+                } else {
+                    live.closeGracefully();
+                }
+            }
+            next(generation);
+        });
     }
 
     void start() {

@@ -19,6 +19,8 @@ public enum FaultKind {
     NETWORK_CUT("network-cut", "connections are cut for a while: the embedded broker's, the store's with --redis"),
     CHANNEL_CLOSE("channel-close", "the consumer's broker session is dropped while its process lives on (on "
             + "RabbitMQ its connection is reset through a proxy); a new member takes over"),
+    GRACEFUL_STOP("graceful-stop", "handlers turn slow for a while, so a backlog builds, then the live consumer is "
+            + "closed gracefully (as a SIGTERM's shutdown hook closes it) and a new consumer starts in the group"),
     FAILING_DEAD_LETTER("failing-dead-letter", "publishes to the dead-letter topic fail for a while"),
     OVERSIZED("oversized", "messages with an oversized id, header or payload: each must fail with a typed error");
 

@@ -33,6 +33,9 @@ public final class FaultPlan {
 
     /** Crash flavours: after the message's effect and before it is marked done, or before its effect. */
     public static final String IN_WINDOW = "window";
+    /** How long a handler takes while a graceful-stop fault is on: slow enough to build a backlog. */
+    static final int MIN_SLOW_HANDLER_MS = 50;
+    static final int MAX_SLOW_HANDLER_MS = 300;
     public static final String BEFORE_EFFECT = "before-effect";
     /** Network-cut flavours. */
     public static final String CUT_BROKER = "broker";
@@ -77,6 +80,7 @@ public final class FaultPlan {
                 case OVERSIZED -> "oversized[" + flavor + " " + size(amount) + "]";
                 case FAILING_DONE -> "failing-done " + seconds(duration);
                 case CHANNEL_CLOSE -> "channel-close";
+                case GRACEFUL_STOP -> "graceful-stop after " + seconds(duration) + " of " + amount + " ms handlers";
             };
         }
     }
@@ -133,6 +137,9 @@ public final class FaultPlan {
                         Duration.ZERO, 0));
                 case FAILING_DEAD_LETTER -> faults.add(new Fault(kind, start(random, messages), null, null,
                         random.nextBoolean() ? RETRIABLE : REFUSED, outage(random), 0));
+                case GRACEFUL_STOP -> faults.add(new Fault(kind, start(random, messages), null, null, null,
+                        outage(random), MIN_SLOW_HANDLER_MS + random.nextInt(MAX_SLOW_HANDLER_MS - MIN_SLOW_HANDLER_MS
+                        + 1)));
                 case OVERSIZED -> oversized(random, publishes, limits, faults);
             }
         }

@@ -88,6 +88,7 @@ final class FaultSwitches {
                 }
             }
             case FAILING_DEAD_LETTER -> embedded().failPublishesTo(deadLetterTopic, deadLetterError(fault));
+            case GRACEFUL_STOP -> generations.slowHandlers(Duration.ofMillis(fault.amount()));
             case CHANNEL_CLOSE -> generations.dropSession(fault, broker != null
                     ? () -> broker.crashMember(topic, group)
                     : null); // the live consumer's own: its connection reset through its proxy
@@ -120,6 +121,10 @@ final class FaultSwitches {
             case FAILING_DEAD_LETTER -> {
                 embedded().clear(); // the only way to lift a per-topic failure; brokers faults never overlap
                 applyRecordSizeLimit();
+            }
+            case GRACEFUL_STOP -> {
+                generations.stopGracefully(fault); // its running handlers finish at the speed they started with
+                generations.slowHandlers(Duration.ZERO);
             }
             default -> {
                 // instant faults: nothing to undo

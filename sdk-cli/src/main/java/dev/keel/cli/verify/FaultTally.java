@@ -30,7 +30,7 @@ final class FaultTally {
             t.planned++;
             FaultDriver.Run run = runs.get(f);
             boolean injected = switch (f.kind()) {
-                case CRASH, CHANNEL_CLOSE -> generations.fired(f);
+                case CRASH, CHANNEL_CLOSE, GRACEFUL_STOP -> generations.fired(f);
                 case OVERSIZED -> true;
                 default -> run != null && run.started();
             };
@@ -81,6 +81,8 @@ final class FaultTally {
             }
             case LOST_CLAIM_REPLY -> lostReplies + " claim replies lost after the store ran the claim";
             case CHANNEL_CLOSE -> "sessions dropped while the consumer lived on; a new consumer took over";
+            case GRACEFUL_STOP -> "consumers closed gracefully with a backlog and slow handlers; a new consumer took "
+                    + "over (no repeat is admitted: a graceful stop has no crash window)";
             case OVERSIZED -> t.refused + " of " + t.injected + " refused with a typed, non-retriable error"
                     + (t.notJudged > 0 ? ", " + t.notJudged + " not judged (failed retriably while the broker was cut)"
                     : "");

@@ -50,7 +50,7 @@ final class RoundLine {
                                   List<ConsumerDisruption> disruptions, PublishOutcome publishes, boolean brokerCut,
                                   long lostReplies) {
         return switch (f.kind()) {
-            case CRASH, CHANNEL_CLOSE -> {
+            case CRASH, CHANNEL_CLOSE, GRACEFUL_STOP -> {
                 if (!generations.fired(f)) {
                     yield f.kind() == FaultKind.CRASH ? " (not hit)" : " (not reached)";
                 }

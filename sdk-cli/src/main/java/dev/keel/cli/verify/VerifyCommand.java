@@ -110,6 +110,12 @@ public final class VerifyCommand implements Callable<Integer> {
                     + "duplicates crashes and duplicate publishes cause. Exits 1.")
     private boolean unsafeNoDedup;
 
+    @Option(names = "--unsafe-stop-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Deliberately broken mode for --faults graceful-stop: close the consumer within this "
+                    + "timeout (shorter than its handlers, e.g. 0ms), so handlers still running are abandoned "
+                    + "unacknowledged; with --unsafe-no-dedup verify sees their messages applied twice. Exits 1.")
+    private Duration unsafeStopTimeout;
+
     @Option(names = "--kill-node", paramLabel = "NAME[,NAME...]", split = ",",
             description = "Kill this broker node mid-stream and start it again, through its --node-control command; "
                     + "with several names (or --duration rounds) round n kills the n-th, cycling. The report says "
@@ -179,8 +185,13 @@ public final class VerifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean showProgress = progress != null ? progress : System.console() != null;
-        VerifyReport report = new VerifyRun(mode, broker, settings, nodeKills, Progress.to(err, showProgress), out)
-                .run();
+        if (unsafeStopTimeout != null && (unsafeStopTimeout.isNegative()
+                || !settings.faults().contains(FaultKind.GRACEFUL_STOP))) {
+            throw new ParameterException(spec.commandLine(), "--unsafe-stop-timeout needs --faults with graceful-stop"
+                    + " and a duration of 0 or more, was " + unsafeStopTimeout);
+        }
+        VerifyReport report = new VerifyRun(mode, broker, settings, nodeKills, Progress.to(err, showProgress), out,
+                unsafeStopTimeout).run();
         report.print(out);
         if (!report.passed()) {
             return ExitCodes.VIOLATIONS;

@@ -2,6 +2,7 @@ package dev.keel.cli.verify;
 
 import dev.keel.Delivery;
 import dev.keel.MessageHandler;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -34,8 +35,22 @@ final class VerifyHandler implements MessageHandler<String> {
         if (p.poison()) {
             throw new PoisonMessageException(delivery.id());
         }
+        long work = generations.handlerDelayMillis();
+        if (work > 0) {
+            pretendToWork(work);
+        }
         generations.beforeEffect(generation, delivery.id(), p.key());
         ledger.apply(delivery.id(), p.key(), p.seq());
         generations.afterEffect(generation, delivery.id());
+    }
+
+    /** The handler's own work, simulated (graceful-stop makes handlers slow): the workload, not a wait for a result. */
+    private static void pretendToWork(long millis) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while handling", e);
+        }
     }
 }

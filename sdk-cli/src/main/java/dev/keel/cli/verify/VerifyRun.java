@@ -66,6 +66,7 @@ public final class VerifyRun {
     private final LongAdder handled = new LongAdder();
     private final NodeKillSettings nodeKills;
     private final VerifyRounds driver;
+    private final Duration unsafeStopTimeout;
 
     /**
      * @param nodeKills the node each round kills and how ({@code --kill-node}); {@code null}: none
@@ -73,6 +74,16 @@ public final class VerifyRun {
      */
     public VerifyRun(BrokerMode mode, BrokerOptions options, VerifySettings settings, NodeKillSettings nodeKills,
                      Progress progress, PrintWriter out) {
+        this(mode, options, settings, nodeKills, progress, out, null);
+    }
+
+    /**
+     * @param unsafeStopTimeout the close timeout of graceful-stop's closes, shorter than the handlers on purpose
+     *                          ({@code --unsafe-stop-timeout}); {@code null}: the subscription's own
+     */
+    public VerifyRun(BrokerMode mode, BrokerOptions options, VerifySettings settings, NodeKillSettings nodeKills,
+                     Progress progress, PrintWriter out, Duration unsafeStopTimeout) {
+        this.unsafeStopTimeout = unsafeStopTimeout;
         this.nodeKills = nodeKills;
         this.mode = mode;
         this.options = options;
@@ -105,7 +116,9 @@ public final class VerifyRun {
         String setup = "broker " + mode.name() + " (" + mode.endpoint(options) + ")"
                 + (ownConsumers ? ", each consumer through a proxy of its own on 127.0.0.1" : "") + ", store "
                 + store.description() + (proxied ? " through a proxy on 127.0.0.1" : "") + ", " + guarantee
-                + (settings.dedup() ? "" : " (--unsafe-no-dedup: dedup off on purpose)") + ", PER_KEY, "
+                + (settings.dedup() ? "" : " (--unsafe-no-dedup: dedup off on purpose)")
+                + (unsafeStopTimeout == null ? "" : ", graceful stops close within " + unsafeStopTimeout.toMillis()
+                + " ms (--unsafe-stop-timeout: shorter than the handlers on purpose)") + ", PER_KEY, "
                 + settings.lanes() + " lanes, topic " + topic;
         printHeader(setup, env);
         ConsumerGenerations[] generationsRef = new ConsumerGenerations[1];
@@ -141,7 +154,7 @@ public final class VerifyRun {
                         return ownConsumers
                                 ? ownConsumer(generation, config, handler, adapter, observedStore, metrics)
                                 : ConsumerGenerations.Generation.of(keel.subscribe(config, handler));
-                    }, settings.dedup(), driver::inFlightNow);
+                    }, settings.dedup(), driver::inFlightNow, unsafeStopTimeout);
                     try (ConsumerGenerations generations = generationsRef[0]) {
                         generations.start(); // the subscription ensures the dead-letter topic, kept for its group
                         Subscription dltSubscription = keel.subscribe(SubscriptionConfig.builder(deadLetterTopic,

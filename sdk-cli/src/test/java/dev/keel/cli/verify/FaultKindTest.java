@@ -17,7 +17,8 @@ class FaultKindTest {
     @Test
     void allShouldLeaveOutWhatARealBrokerWithoutRedisCannotDo() {
         assertThat(FaultKind.parse("all", FaultEnvironment.of("rabbit", null))).containsExactly(FaultKind.CRASH,
-                FaultKind.LOST_CLAIM_REPLY, FaultKind.FAILING_DONE, FaultKind.SLOW_STORE, FaultKind.OVERSIZED);
+                FaultKind.LOST_CLAIM_REPLY, FaultKind.FAILING_DONE, FaultKind.SLOW_STORE, FaultKind.GRACEFUL_STOP,
+                FaultKind.OVERSIZED);
         assertThat(FaultKind.parse("all", FaultEnvironment.of("kafka", "redis://127.0.0.1:6379")))
                 .contains(FaultKind.NETWORK_CUT).doesNotContain(FaultKind.CHANNEL_CLOSE, FaultKind.FAILING_DEAD_LETTER);
     }
