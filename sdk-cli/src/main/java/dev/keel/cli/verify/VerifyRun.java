@@ -139,7 +139,10 @@ public final class VerifyRun {
                 lostReplies = new LostReplyIdempotencyStore(failing);
                 observedStore = new ObservedStore(lostReplies, id -> generationsRef[0].settled(id));
                 try (observedStore; Keel keel = Keel.builder(adapter).idempotencyStore(observedStore).metrics(metrics)
-                        .publisherConfig(PublisherConfig.custom().openDuration(BREAKER_OPEN).build()).build()) {
+                        // on a real broker the order checked is the publish order, which is the broker's only when a
+                        // key's publishes go one at a time (a retried publish could land behind a later one otherwise)
+                        .publisherConfig(PublisherConfig.custom().openDuration(BREAKER_OPEN)
+                                .sequentialPerKey(embedded == null).build()).build()) {
                     keel.ensureTopology(TopicSpec.builder(topic).partitions(options.partitions())
                             .replicationFactor(options.replicationFactor())
                             .minInSyncReplicas(options.minInSyncReplicas()).group(GROUP).build());
