@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -186,6 +187,36 @@ class RabbitTopologyTest {
                 topic + ".keel-record", topic + ".g.members", topic + ".g.keel-members", topic + ".g.0")) {
             assertThat(queueExists(queue)).as(queue + " deleted").isFalse();
         }
+    }
+
+    /**
+     * A reader of a topic's record holds its messages while it reads, and a queue counts only its ready messages:
+     * a delete that read the record meanwhile saw no group and left every group's queues behind (a CI rehearsal
+     * caught it with a consumer reading the record at the time). Here another client holds the whole record for
+     * 200 ms while the topic is deleted.
+     */
+    @Test
+    void aDeleteWhileAnotherClientReadsTheRecordShouldStillRemoveEveryGroupsQueues() throws Exception {
+        String topic = RabbitTestSupport.unique("held");
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(2).group("a").group("b").build());
+        CompletableFuture<Void> deleted;
+        try (RawAmqp raw = new RawAmqp(adapter.config())) {
+            while (raw.channel().basicGet(topic + ".keel-record", false) != null) {
+                // held unacknowledged until the channel closes, as a reader holds them
+            }
+            deleted = CompletableFuture.runAsync(() -> adapter.deleteTopology(topic));
+            Thread.sleep(200); // the fault's length: the record stays held this long, whatever the delete does
+        }
+        deleted.get(30, TimeUnit.SECONDS);
+
+        List<String> left = new ArrayList<>();
+        for (String queue : List.of(topic + ".a.0", topic + ".a.1", topic + ".b.0", topic + ".b.1", topic + ".a.dlq",
+                topic + ".b.dlq", topic + ".keel-record", topic + ".keel-partitions")) {
+            if (queueExists(queue)) {
+                left.add(queue);
+            }
+        }
+        assertThat(left).as("queues left behind").isEmpty();
     }
 
     @Test

@@ -5,6 +5,7 @@ import com.rabbitmq.client.Channel;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.rabbit.internal.TopologyRecord.Entry;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +31,9 @@ import org.slf4j.LoggerFactory;
 final class TopicMetadata {
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicMetadata.class);
+    /** Between two reads of a record, and how long a record is read again until two reads agree. */
+    private static final Duration REREAD_PAUSE = Duration.ofMillis(10);
+    private static final Duration REREAD_FOR = Duration.ofSeconds(1);
 
     private final BrokerCalls calls;
     private final MetadataQueues written;
@@ -46,7 +51,16 @@ final class TopicMetadata {
     }
 
     /** What a topic's record queues hold: the entries by group, and which of them the written form has. */
-    record Recorded(Map<String, Entry> entries, Set<String> inWritten) {
+    record Recorded(Map<String, Entry> entries, Set<String> inWritten, boolean exists) {
+
+        /** Both reads' entries, this one's first. */
+        Recorded union(Recorded other) {
+            Map<String, Entry> all = new TreeMap<>(other.entries);
+            all.putAll(entries);
+            Set<String> written = new HashSet<>(other.inWritten);
+            written.addAll(inWritten);
+            return new Recorded(all, Set.copyOf(written), exists || other.exists);
+        }
 
         Entry topicEntry() {
             return entries.get(TopologyRecord.TOPIC);
@@ -88,6 +102,25 @@ final class TopicMetadata {
      *         and there is no quorum record to fall back on
      */
     Recorded record(String topic) {
+        // A reader takes the record's messages for the time of its read (basic.get, then the channel's close returns
+        // them), and a queue reports only its ready messages: a read during another client's read sees a part of
+        // the record, or none of it. Read again until two reads in a row agree on a record that is not empty
+        // (entries are only ever added), within a bound; what every read saw is kept.
+        Recorded merged = recordOnce(topic);
+        long deadline = System.nanoTime() + REREAD_FOR.toNanos();
+        while (merged.exists()) {
+            pause();
+            Recorded again = recordOnce(topic).union(merged);
+            boolean stable = again.entries().keySet().equals(merged.entries().keySet()) && !again.entries().isEmpty();
+            merged = again;
+            if (stable || System.nanoTime() >= deadline) {
+                break;
+            }
+        }
+        return merged;
+    }
+
+    private Recorded recordOnce(String topic) {
         RecordRead mine = read(topic, written);
         RecordRead other = read(topic, written.other());
         if (other.nodeDown() && !mine.exists()) {
@@ -99,7 +132,16 @@ final class TopicMetadata {
         }
         Map<String, Entry> entries = new TreeMap<>(other.entries());
         entries.putAll(mine.entries());
-        return new Recorded(entries, Set.copyOf(mine.entries().keySet()));
+        return new Recorded(entries, Set.copyOf(mine.entries().keySet()), mine.exists() || other.exists());
+    }
+
+    private static void pause() {
+        try {
+            TimeUnit.MILLISECONDS.sleep(REREAD_PAUSE.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BrokerUnavailableException("interrupted while reading a topic's record", e);
+        }
     }
 
     /**
