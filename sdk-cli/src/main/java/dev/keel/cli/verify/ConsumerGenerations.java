@@ -315,8 +315,10 @@ final class ConsumerGenerations implements AutoCloseable {
             switching = true;
             dead.add(generation);
             effectsNotDone.forEach((effectId, g) -> {
-                if (g == generation) {
-                    window.put(effectId, keyOf.getOrDefault(effectId, "?"));
+                String key = keyOf.get(effectId);
+                // no key: settle() (not under the lock) is removing it right now: marked done, out of the window
+                if (g == generation && key != null) {
+                    window.put(effectId, key);
                 }
             });
         }
