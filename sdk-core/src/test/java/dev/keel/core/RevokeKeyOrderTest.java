@@ -10,6 +10,8 @@ import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.dedup.LeaseOutcome;
+import dev.keel.metrics.MetricEvent;
+import dev.keel.metrics.MetricsRecorder;
 import dev.keel.spi.DeliverySink;
 import dev.keel.spi.InboundRecord;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +28,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -70,6 +73,60 @@ class RevokeKeyOrderTest {
         }
         assertThat(ranAfterRevoke).as("messages of the revoked partition that ran (their predecessor was dropped)")
                 .isEmpty();
+    }
+
+    /**
+     * The same with a key's first message waiting for its id, which another consumer holds (BUSY, off its lane):
+     * giving that message up completed its wait at once, and before this fix the key's next message, not yet marked
+     * dropped, started on the revoked partition; its redelivery then found it done, after its predecessor's
+     * redelivery had run, so the key ran out of order ({@code keel verify --broker rabbit --faults
+     * crash,channel-close}: 'seq 31 (by consumer 3, attempt 3) applied after seq 32 by consumer 2, attempt 2').
+     */
+    @Test
+    void revokeShouldDropTheMessagesWaitingBehindABusyOneInsteadOfStartingThem() throws Exception {
+        Queue<String> ranAfterRevoke = new ConcurrentLinkedQueue<>();
+        for (int round = 0; round < ROUNDS; round++) {
+            String keyPrefix = "r" + round + "k";
+            AtomicReference<DeliverySink> sink = new AtomicReference<>();
+            AtomicInteger busy = new AtomicInteger();
+            InMemoryIdempotencyStore store = new InMemoryIdempotencyStore(Clock.systemUTC());
+            for (int k = 0; k < KEYS; k++) {
+                store.claim("g:t", keyPrefix + k + "-1", "another-consumer", Duration.ofMinutes(5));
+            }
+            try (Keel keel = Keel.builder(new SinkCapturingAdapter(sink)).idempotencyStore(store)
+                    .metrics(countingBusy(busy)).build()) {
+                keel.subscribe(SubscriptionConfig.builder("t", "g", Codec.utf8())
+                        .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).lanes(32).maxInFlight(10_000).build(),
+                        d -> ranAfterRevoke.add(d.payload()));
+                await().until(() -> sink.get() != null);
+                sink.get().accept(records(keyPrefix));
+                // every key's first message waits for its id; the later ones wait behind it
+                await().until(() -> busy.get() >= KEYS);
+
+                sink.get().revoke(List.of("0")).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+        }
+        assertThat(ranAfterRevoke).as("messages of the revoked partition that ran (their predecessor was given up)")
+                .isEmpty();
+    }
+
+    private static MetricsRecorder countingBusy(AtomicInteger busy) {
+        return new MetricsRecorder() {
+            @Override
+            public void count(MetricEvent event, String topic, String group) {
+                if (event == MetricEvent.CLAIM_BUSY) {
+                    busy.incrementAndGet();
+                }
+            }
+
+            @Override
+            public void handlerLatency(String topic, String group, Duration latency, boolean success) {
+            }
+
+            @Override
+            public void inFlight(String topic, String group, IntSupplier inFlight) {
+            }
+        };
     }
 
     private static List<InboundRecord> records(String keyPrefix) {

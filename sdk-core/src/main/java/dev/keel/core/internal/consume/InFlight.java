@@ -115,13 +115,18 @@ final class InFlight {
     GivenUp giveUp(Collection<Work> works) {
         List<CompletableFuture<Void>> running = new ArrayList<>();
         List<Work> dropped = new ArrayList<>();
-        // first mark every queued work dropped, then complete them: completing one at a time would let a key's next
-        // message start the moment its predecessor was dropped, ahead of its redelivery
+        List<Work> started = new ArrayList<>();
+        // first mark every queued work dropped, and only then give up the started ones and complete the dropped ones:
+        // either would let a key's next message start the moment its predecessor ended (a message waiting for a claim
+        // ends at once when given up), ahead of its redelivery, were that message not marked dropped already
         for (Work work : works) {
             if (work.markDropped()) {
                 dropped.add(work);
-                continue;
+            } else {
+                started.add(work);
             }
+        }
+        for (Work work : started) {
             // retried no more, waits for no claim or dead letter: left unacknowledged, its claim released,
             // for the partition's next owner; a handler running now finishes its attempt
             work.abandon();
