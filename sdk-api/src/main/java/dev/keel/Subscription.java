@@ -62,9 +62,10 @@ public interface Subscription extends AutoCloseable {
      * commits and leaves, and the close returns: as soon as the running handlers are done, not
      * after {@code timeout}. A handler still running when {@code timeout} ends is named in a WARN
      * and not acknowledged: the broker delivers its message again; under EFFECTIVELY_ONCE its id is
-     * still marked done if it returns while the store is open (the redelivery is then skipped),
-     * otherwise it runs again once its lease expires, as after a crash. So give {@code timeout} more
-     * than the slowest handler takes. Waits for {@link #closeAsync(Duration)}, for at most
+     * still marked done if it returns while the store is open (the redelivery is then skipped; its
+     * claim is no longer renewed, so after its lease expired only if no other consumer claimed the
+     * message meanwhile), otherwise it runs again once its lease expires, as after a crash. So give
+     * {@code timeout} more than the slowest handler takes. Waits for {@link #closeAsync(Duration)}, for at most
      * {@code timeout} plus {@link #CLOSE_GRACE}.
      */
     default void close(Duration timeout) {

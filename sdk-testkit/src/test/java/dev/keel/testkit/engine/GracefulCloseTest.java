@@ -11,6 +11,7 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
 import dev.keel.core.InMemoryIdempotencyStore;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.ordering.Ordering;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.testkit.InMemoryBroker;
@@ -145,6 +146,44 @@ class GracefulCloseTest {
             keel.publisher(TOPIC, Codec.utf8()).message("m").id("after").key("k").publish();
             await().atMost(PATIENCE).until(() -> effects.containsKey("after"));
             assertThat(effects.get("retried")).as("runs of the message whose retry ran during the close").hasValue(1);
+        }
+    }
+
+    /**
+     * A handler still running when the close's timeout expires is not acknowledged, but when it returns while the
+     * store is open its id is marked done (as the close's WARN says), so the redelivery is skipped. Before, the close
+     * shut the store calls down at its timeout: the late handler's done mark was dropped and, once its lease expired,
+     * a successor ran its message again (seen by an outside probe: 8 of 8 such handlers applied twice on RabbitMQ).
+     */
+    @Test
+    void aHandlerStillRunningAtTheCloseTimeoutShouldBeMarkedDoneWhenItReturns() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
+        try (Keel keel = Keel.builder(broker.connect()).idempotencyStore(store).build()) {
+            keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group(GROUP).build());
+            SubscriptionConfig<String> shortLease = SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8())
+                    .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.PER_KEY)
+                    .idempotencyPolicy(IdempotencyPolicy.custom().lease(Duration.ofSeconds(2))
+                            .storeRetryInterval(Duration.ofMillis(100)).build())
+                    .closeTimeout(Duration.ofMillis(100)).build();
+            Subscription first = keel.subscribe(shortLease, d -> {
+                started.countDown();
+                gate.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+                effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet();
+            });
+            keel.publisher(TOPIC, Codec.utf8()).message("m").id("late").key("k").publish();
+            assertThat(started.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+            first.closeAsync(Duration.ofMillis(100)).toCompletableFuture().get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            gate.countDown(); // the straggler returns after the close, well within its lease
+
+            await().atMost(PATIENCE).until(() -> effects.containsKey("late"));
+            // a successor gets "late" again (never acknowledged), then "after" behind it on the same key
+            keel.subscribe(shortLease, d -> effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet());
+            keel.publisher(TOPIC, Codec.utf8()).message("m").id("after").key("k").publish();
+            await().atMost(PATIENCE).until(() -> effects.containsKey("after"));
+
+            assertThat(effects.get("late")).as("runs of the message whose handler outlived the close timeout").hasValue(1);
         }
     }
 

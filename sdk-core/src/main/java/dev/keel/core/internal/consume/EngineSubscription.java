@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class EngineSubscription implements Subscription, DeliverySink, Crashable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EngineSubscription.class);
+    /** How long a closed subscription keeps its store calls open for handlers its close's timeout left running. */
+    static final Duration STRAGGLER_WAIT = Duration.ofMinutes(10);
 
     /** Where the subscription is in its life; see {@link #state()} for the application's view. */
     public enum State { RUNNING, CLOSING, CLOSED, ABORTED }
@@ -171,7 +173,8 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
      * acknowledged; a message waiting for a retry, a claim or a dead letter is given up at once. The
      * consumer is closed (committing what was acknowledged) once the running handlers finished, or
      * at {@code timeout}: a handler still running then is left to finish, and is marked done if it
-     * returns while the store is open, but it is not acknowledged.
+     * returns while the store is open (its claim is no longer renewed: once its lease expired, only if
+     * no other consumer claimed the message meanwhile), but it is not acknowledged.
      */
     @Override
     public CompletionStage<Void> closeAsync(Duration timeout) {
@@ -195,7 +198,8 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
                     return consumer.close();
                 })
                 .whenComplete((v, e) -> {
-                    shutdownPools();
+                    handlerPool.shutdown();
+                    closeClaimsAfter(running);
                     if (e != null) {
                         LOG.warn("broker consumer of {} for group {} closed with an error: {}", topic(), group(),
                                 Futures.unwrap(e).toString());
@@ -207,6 +211,18 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         return closed;
     }
 
+    /**
+     * Closes the claims' store calls once the handlers that were running when the close began have finished (at
+     * most {@link #STRAGGLER_WAIT}): a handler the close's timeout left running is marked done when it returns, so
+     * its redelivery is skipped. Closing them at the timeout dropped that done mark, and a successor ran the message
+     * again once its lease expired.
+     */
+    private void closeClaimsAfter(List<CompletableFuture<Void>> running) {
+        CompletableFuture.allOf(running.toArray(CompletableFuture[]::new))
+                .completeOnTimeout(null, STRAGGLER_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((v, e) -> claims.close());
+    }
+
     /** Names the handlers that the close's timeout left running: their messages are not acknowledged. */
     private void warnOfStragglers(int runningAtStart, Duration timeout) {
         List<String> stragglers = inFlight.all().filter(w -> !w.finished().isDone() && !w.isParked())
@@ -215,7 +231,8 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
             LOG.warn("the close timeout ({}) of the subscription to {} for group {} expired with {} of {} handler(s) "
                     + "still running (message ids {}): they are not acknowledged, so the broker delivers them again; "
                     + "under EFFECTIVELY_ONCE one that returns while the store is open is marked done and its "
-                    + "redelivery skipped, else it runs again once its lease expires. Give closeTimeout more than "
+                    + "redelivery skipped (its lease is no longer renewed: after it expired, only if no other "
+                    + "consumer claimed the message meanwhile), else it runs again. Give closeTimeout more than "
                     + "your slowest handler takes", timeout, topic(), group(), stragglers.size(), runningAtStart,
                     stragglers.size() > 10 ? stragglers.subList(0, 10) + "..." : stragglers);
         }
