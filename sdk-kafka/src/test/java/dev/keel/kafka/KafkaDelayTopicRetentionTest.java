@@ -60,6 +60,29 @@ class KafkaDelayTopicRetentionTest {
                         TopicConfig.RETENTION_MS_CONFIG))).isGreaterThanOrEqualTo(MIN_RETENTION));
     }
 
+    /** Set explicitly: the test broker's {@code log.retention.bytes} is -1 already, a production broker's may not be. */
+    @Test
+    void aNewDelayTopicShouldNotDeleteRecordsBySize() throws Exception {
+        KafkaTestSupport.createTopic(bootstrap, topic, 1);
+
+        publish("first", Duration.ofMinutes(5));
+
+        assertThat(KafkaTestSupport.topicConfig(bootstrap, DelayTopics.delayTopic(topic),
+                TopicConfig.RETENTION_BYTES_CONFIG)).isEqualTo("-1");
+    }
+
+    @Test
+    void anExistingDelayTopicWithASizeLimitShouldLoseItAtTheFirstDelayedPublish() throws Exception {
+        KafkaTestSupport.createTopic(bootstrap, topic, 1);
+        KafkaTestSupport.createTopic(bootstrap, DelayTopics.delayTopic(topic), 1,
+                Map.of(TopicConfig.RETENTION_BYTES_CONFIG, "1048576"));
+
+        publish("first", Duration.ofMinutes(5));
+
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(KafkaTestSupport.topicConfig(bootstrap,
+                DelayTopics.delayTopic(topic), TopicConfig.RETENTION_BYTES_CONFIG)).isEqualTo("-1"));
+    }
+
     private void publish(String id, Duration delay) {
         Instant due = Instant.now().plus(delay);
         adapter.producer().send(new OutboundRecord(topic, id, "k", Map.of(KeelHeaders.ID, id,

@@ -17,13 +17,16 @@ import org.apache.kafka.common.config.TopicConfig;
  * without a key when {@code T} is compacted (checked by the publisher: the delay topic itself must not be
  * compacted, or it would drop the waiting records of a key but the last). {@code T}'s timestamp limits are not
  * copied: a forward is stamped with the time it is made. The delay topic keeps its records at least
- * {@link #MIN_RETENTION} (the longest delay and a day), whatever the broker's default retention: a record deleted
- * before it is due would be lost. Immutable.
+ * {@link #MIN_RETENTION} (the longest delay and a day), whatever the broker's default retention, and deletes none
+ * by size ({@code retention.bytes} -1, whatever {@code log.retention.bytes} says): a record deleted before it is due
+ * would be lost. Immutable.
  */
 final class DelayTopicLimits {
 
     /** The shortest {@code retention.ms} a delay topic gets: the longest delay and a day. */
     static final Duration MIN_RETENTION = KafkaConfig.MAX_DELAY.plus(Duration.ofDays(1));
+    /** {@code retention.bytes} of a delay topic: no size limit, which would delete records before they are due. */
+    static final String UNLIMITED = "-1";
 
     /** The settings of {@code T} its delay topic copies. */
     static final Set<String> COPIED = Set.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
@@ -56,6 +59,7 @@ final class DelayTopicLimits {
         Map<String, String> configs = new HashMap<>(copied);
         configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
         configs.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(MIN_RETENTION.toMillis()));
+        configs.put(TopicConfig.RETENTION_BYTES_CONFIG, UNLIMITED);
         return configs;
     }
 
@@ -73,7 +77,20 @@ final class DelayTopicLimits {
         if (retentionMillis(delayTopicConfigs) < MIN_RETENTION.toMillis()) {
             differing.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(MIN_RETENTION.toMillis()));
         }
+        if (limitsSize(delayTopicConfigs)) {
+            differing.put(TopicConfig.RETENTION_BYTES_CONFIG, UNLIMITED);
+        }
         return differing;
+    }
+
+    /** Whether a topic's effective {@code retention.bytes} deletes records by size (anything but -1 or unknown). */
+    static boolean limitsSize(Map<String, String> topicConfigs) {
+        String value = topicConfigs.get(TopicConfig.RETENTION_BYTES_CONFIG);
+        try {
+            return value != null && Long.parseLong(value.trim()) >= 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     /** A topic's {@code retention.ms} in its effective configuration; {@code Long.MAX_VALUE} for none (-1) or unknown. */
