@@ -158,10 +158,10 @@ final class Lanes {
             if (lane != null && lane.isActive() && !yielding.get(i)) {
                 active.add(lane);
                 if (guard.activeOn(i, members)) {
-                    LOG.info("lane queue '{}' came back to this member after it handed it over: group '{}' has fewer"
-                            + " live members than the {} its member queue counts (a member whose node is down is"
-                            + " still listed); no more hand-overs until the count changes", lane.queue(), group,
-                            members);
+                    LOG.info("lane queue '{}' came back to this member after it handed it over: no other member "
+                            + "of group '{}' was waiting on it, though its member queue counts {} (a member whose node "
+                            + "is down is still listed, or another member is reconnecting and has not consumed it "
+                            + "again yet); no more hand-overs until the count changes", lane.queue(), group, members);
                 }
             }
         }
