@@ -9,6 +9,7 @@ import dev.keel.spring.KeelListenerEndpoint;
 import dev.keel.spring.ListenerConflictException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -38,7 +39,8 @@ public class KeelListenerRegistry implements SmartLifecycle {
     public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
     /** A listener ready to subscribe. */
-    private record Definition(String id, String source, SubscriptionConfig<Object> config, MessageHandler<Object> handler) {
+    private record Definition(String id, String source, SubscriptionConfig<Object> config, MessageHandler<Object> handler,
+                              boolean autoStartup) {
     }
 
     private final Keel keel;
@@ -50,6 +52,8 @@ public class KeelListenerRegistry implements SmartLifecycle {
     }
 
     private final Map<String, Running> subscriptions = new LinkedHashMap<>();
+    /** Every listener, started or not, by id; filled at start. */
+    private final Map<String, Definition> defined = new LinkedHashMap<>();
     private volatile boolean running;
 
     KeelListenerRegistry(Keel keel, KeelProperties properties, Supplier<List<AnnotatedListener>> annotated,
@@ -88,11 +92,16 @@ public class KeelListenerRegistry implements SmartLifecycle {
         }
         List<Definition> definitions = definitions();
         declareTopics(definitions);
+        defined.clear();
+        definitions.forEach(d -> defined.put(d.id(), d));
         try {
             for (Definition d : definitions) {
-                subscriptions.put(d.id(), new Running(keel.subscribe(d.config(), d.handler()), d.config().closeTimeout()));
-                LOG.info("Keel listener {} subscribed to {} for group {} ({})", d.id(), d.config().topic(),
-                        d.config().group(), d.config().guarantee());
+                if (d.autoStartup()) {
+                    subscribe(d);
+                } else {
+                    LOG.info("Keel listener {} is not started (keel.listeners.{}.auto-startup=false): start it with "
+                            + "KeelListenerRegistry.start(\"{}\")", d.id(), d.id(), d.id());
+                }
             }
         } catch (RuntimeException e) {
             subscriptions.values().forEach(r -> r.subscription().close(Duration.ZERO));
@@ -100,6 +109,69 @@ public class KeelListenerRegistry implements SmartLifecycle {
             throw e;
         }
         running = true;
+    }
+
+    private void subscribe(Definition d) {
+        subscriptions.put(d.id(), new Running(keel.subscribe(d.config(), d.handler()), d.config().closeTimeout()));
+        LOG.info("Keel listener {} subscribed to {} for group {} ({})", d.id(), d.config().topic(),
+                d.config().group(), d.config().guarantee());
+    }
+
+    /** Every listener's id, started or not (known once the registry started). */
+    public synchronized Set<String> listenerIds() {
+        return Collections.unmodifiableSet(new LinkedHashSet<>(defined.keySet()));
+    }
+
+    /** Whether listener {@code id} is subscribed. */
+    public synchronized boolean isRunning(String id) {
+        known(id);
+        return subscriptions.containsKey(id);
+    }
+
+    /**
+     * Subscribes listener {@code id} (one with {@code auto-startup=false}, or one {@link #stop(String) stopped});
+     * nothing when it is running already.
+     *
+     * @throws IllegalArgumentException when no listener has that id
+     * @throws IllegalStateException    before the application started its listeners, or after they stopped
+     */
+    public synchronized void start(String id) {
+        Definition d = known(id);
+        if (!running) {
+            throw new IllegalStateException("Keel's listeners are not running (the application has not started or "
+                    + "is stopping): listener '" + id + "' cannot be started now");
+        }
+        if (!subscriptions.containsKey(id)) {
+            subscribe(d);
+        }
+    }
+
+    /**
+     * Closes listener {@code id}'s subscription gracefully, with its close timeout (running handlers finish and are
+     * acknowledged, what it held goes back to the broker), and returns once it is closed; nothing when it is not
+     * running. What arrives meanwhile waits in the broker for its next {@link #start(String)}.
+     *
+     * @throws IllegalArgumentException when no listener has that id
+     */
+    public void stop(String id) {
+        Running stopping;
+        synchronized (this) {
+            known(id);
+            stopping = subscriptions.remove(id);
+        }
+        if (stopping != null) {
+            stopping.subscription().close(stopping.closeTimeout());
+            LOG.info("Keel listener {} stopped", id);
+        }
+    }
+
+    private Definition known(String id) {
+        Definition d = defined.get(id);
+        if (d == null) {
+            throw new IllegalArgumentException("no Keel listener has the id '" + id + "' (listener ids: "
+                    + defined.keySet() + ")");
+        }
+        return d;
     }
 
     private List<Definition> definitions() {
@@ -112,7 +184,7 @@ public class KeelListenerRegistry implements SmartLifecycle {
             MessageHandler<Object> handler = listener.handler() instanceof SubscriptionBoundHandler bound
                     ? bound.bind(config) : listener.handler();
             definitions.add(new Definition(listener.id(), "@KeelListener method " + listener.source(), config,
-                    handler));
+                    handler, autoStartup(listener.id())));
         }
         endpoints.get().forEach(endpoint -> definitions.add(definition(endpoint)));
         for (Definition d : definitions) {
@@ -154,7 +226,17 @@ public class KeelListenerRegistry implements SmartLifecycle {
     private Definition definition(KeelListenerEndpoint<?> endpoint) {
         KeelListenerEndpoint<Object> e = (KeelListenerEndpoint<Object>) endpoint;
         SubscriptionConfig<Object> config = ListenerConfigs.apply(e.config(), properties.getListeners().get(e.id()));
-        return new Definition(e.id(), "KeelListenerEndpoint " + e.id(), config, e.handler());
+        return new Definition(e.id(), "KeelListenerEndpoint " + e.id(), config, e.handler(), autoStartup(e.id()));
+    }
+
+    /** {@code keel.listeners.<id>.auto-startup}, else {@code keel.listener.defaults.auto-startup}, else true. */
+    private boolean autoStartup(String id) {
+        ListenerSettings own = properties.getListeners().get(id);
+        if (own != null && own.getAutoStartup() != null) {
+            return own.getAutoStartup();
+        }
+        Boolean fallback = properties.getListener().getDefaults().getAutoStartup();
+        return fallback == null || fallback;
     }
 
     private void checkCloseTimeout(Definition d) {

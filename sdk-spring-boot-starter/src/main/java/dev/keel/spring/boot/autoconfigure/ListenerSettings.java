@@ -34,6 +34,11 @@ public class ListenerSettings {
      * spring.lifecycle.timeout-per-shutdown-phase (30 s by default), which should exceed it.
      */
     private Duration closeTimeout;
+    /**
+     * Whether the listener subscribes when the application starts; true by default. With false it subscribes only
+     * when started through KeelListenerRegistry.start(id).
+     */
+    private Boolean autoStartup;
     private final Idempotency idempotency = new Idempotency();
     private final Retry retry = new Retry();
     private final DeadLetter deadLetter = new DeadLetter();
@@ -65,6 +70,10 @@ public class ListenerSettings {
     public Duration getCloseTimeout() { return closeTimeout; }
 
     public void setCloseTimeout(Duration closeTimeout) { this.closeTimeout = closeTimeout; }
+
+    public Boolean getAutoStartup() { return autoStartup; }
+
+    public void setAutoStartup(Boolean autoStartup) { this.autoStartup = autoStartup; }
 
     public Idempotency getIdempotency() { return idempotency; }
 
