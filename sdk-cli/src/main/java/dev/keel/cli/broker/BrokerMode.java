@@ -51,6 +51,15 @@ public interface BrokerMode {
     }
 
     /**
+     * How to drop the broker session of every member of {@code group} from outside their processes,
+     * which live on (the broker fences them: they lose what they were assigned and join again), for
+     * {@code keel verify}'s channel-close; empty when the broker offers no such operation (the default).
+     */
+    default Optional<Runnable> groupSessionDrop(BrokerOptions options, String group) {
+        return Optional.empty();
+    }
+
+    /**
      * The raw-client publish baselines {@code bench} compares Keel with, best first; empty when
      * there is no raw client (see {@link #rawBaselinesMissingReason()}).
      */

@@ -10,8 +10,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -24,6 +30,7 @@ final class KafkaMode implements BrokerMode {
 
     static final String NAME = "kafka";
     static final int DEFAULT_PORT = 9092;
+    private static final Duration SESSION_DROP_TIMEOUT = Duration.ofSeconds(30);
 
     @Override
     public String name() {
@@ -45,6 +52,26 @@ final class KafkaMode implements BrokerMode {
     @Override
     public BrokerAdapter createAdapter(BrokerOptions options) {
         return new KafkaAdapter(KafkaConfig.custom().bootstrapServers(options.bootstrapServers()).clientId("keel-cli").build());
+    }
+
+    /**
+     * The group coordinator removes every member of {@code group} ({@code Admin.removeMembersFromConsumerGroup}
+     * without members: KIP-571): each is fenced, loses its partitions at its next heartbeat and joins again.
+     */
+    @Override
+    public Optional<Runnable> groupSessionDrop(BrokerOptions options, String group) {
+        return Optional.of(() -> {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    options.bootstrapServers(), AdminClientConfig.CLIENT_ID_CONFIG, "keel-cli-session-drop"))) {
+                admin.removeMembersFromConsumerGroup(group, new RemoveMembersFromConsumerGroupOptions()).all()
+                        .get(SESSION_DROP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while removing the members of group " + group, e);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new IllegalStateException("Kafka did not remove the members of group " + group + ": " + e, e);
+            }
+        });
     }
 
     @Override

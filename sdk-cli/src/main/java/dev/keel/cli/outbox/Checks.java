@@ -22,6 +22,11 @@ final class Checks {
     private final List<String> rolledBackPublished = new ArrayList<>();
     private final List<String> rolledBackApplied = new ArrayList<>();
     private final List<String> outOfOrder = new ArrayList<>();
+    private final List<String> refusedNotParked = new ArrayList<>();
+    private final List<String> parkedWithoutCause = new ArrayList<>();
+    private final List<String> healthyParked = new ArrayList<>();
+    private long refused;
+    private long parked;
 
     private Checks(long committed, long effects, long outboxLeft) {
         this.committed = committed;
@@ -29,10 +34,26 @@ final class Checks {
         this.outboxLeft = outboxLeft;
     }
 
-    static Checks of(OutboxDatabase db, Set<String> rolledBack, Set<String> onTheWire) throws SQLException {
+    /**
+     * @param refused the rows written for good refusal (id to why): each must be parked with a cause
+     */
+    static Checks of(OutboxDatabase db, Set<String> rolledBack, Set<String> onTheWire, Map<String, String> refused)
+            throws SQLException {
         Map<String, Integer> orders = db.committedOrders();
         List<String[]> effects = db.effects();
-        Checks checks = new Checks(orders.size(), effects.size(), db.count("outbox"));
+        Checks checks = new Checks(orders.size(), effects.size(), db.pendingOutboxRows());
+        Map<String, String> parked = db.parkedRows();
+        checks.refused = refused.size();
+        checks.parked = parked.size();
+        refused.keySet().stream().filter(id -> !parked.containsKey(id)).sorted()
+                .forEach(id -> checks.refusedNotParked.add(id + " (" + refused.get(id) + ")"));
+        parked.forEach((id, cause) -> {
+            if (!refused.containsKey(id)) {
+                checks.healthyParked.add(id + " (" + cause + ")");
+            } else if (cause == null || cause.isBlank()) {
+                checks.parkedWithoutCause.add(id);
+            }
+        });
         Map<String, Integer> applied = new HashMap<>();
         Map<String, Integer> lastSeq = new HashMap<>();
         for (String[] e : effects) {
@@ -56,7 +77,8 @@ final class Checks {
 
     boolean passed() {
         return lost.isEmpty() && duplicateEffects.isEmpty() && rolledBackPublished.isEmpty()
-                && rolledBackApplied.isEmpty() && outOfOrder.isEmpty() && outboxLeft == 0;
+                && rolledBackApplied.isEmpty() && outOfOrder.isEmpty() && outboxLeft == 0 && refusedNotParked.isEmpty()
+                && parkedWithoutCause.isEmpty() && healthyParked.isEmpty();
     }
 
     /** A line of the report: a figure and what it means. */
@@ -78,15 +100,21 @@ final class Checks {
         row(out, "deliveries", deliveries, deliveriesMeaning);
         consumerRows.forEach(r -> row(out, r.name(), r.value(), r.meaning()));
         row(out, "effects", effects, "effect rows");
+        row(out, "refused rows", refused, "rows the relay can never publish: each must be parked with its cause");
+        row(out, "parked", parked, "rows parked in the outbox table");
         out.println("  lost " + lost.size() + " · duplicate effect " + duplicateEffects.size()
                 + " · rolled-back published " + rolledBackPublished.size() + " · rolled-back applied "
                 + rolledBackApplied.size() + " · out of order " + outOfOrder.size() + " · outbox rows left "
-                + outboxLeft);
+                + outboxLeft + " · refused not parked " + refusedNotParked.size() + " · parked without cause "
+                + parkedWithoutCause.size() + " · healthy row parked " + healthyParked.size());
         examples(out, "lost", lost);
         examples(out, "duplicate effect", duplicateEffects);
         examples(out, "rolled-back published", rolledBackPublished);
         examples(out, "rolled-back applied", rolledBackApplied);
         examples(out, "out of order", outOfOrder);
+        examples(out, "refused not parked", refusedNotParked);
+        examples(out, "parked without cause", parkedWithoutCause);
+        examples(out, "healthy row parked", healthyParked);
         out.println((passed() ? "PASS: no violation" : "FAIL: violations above")
                 + String.format(Locale.ROOT, " (%.1f s)", seconds));
     }

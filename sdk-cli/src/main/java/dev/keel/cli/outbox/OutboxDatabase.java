@@ -101,6 +101,28 @@ final class OutboxDatabase implements DataSource {
         return effects;
     }
 
+    /** The outbox rows not parked: what the relays still have to publish. */
+    long pendingOutboxRows() throws SQLException {
+        try (Connection c = getConnection(); Statement s = c.createStatement();
+             ResultSet rows = s.executeQuery("SELECT count(*) FROM " + prefix + "outbox WHERE parked_at IS NULL")) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+
+    /** The parked outbox rows: message id to park cause ({@code null} when none was written). */
+    Map<String, String> parkedRows() throws SQLException {
+        Map<String, String> parked = new HashMap<>();
+        try (Connection c = getConnection(); Statement s = c.createStatement();
+             ResultSet rows = s.executeQuery("SELECT message_id, park_cause FROM " + prefix
+                     + "outbox WHERE parked_at IS NOT NULL")) {
+            while (rows.next()) {
+                parked.put(rows.getString(1), rows.getString(2));
+            }
+        }
+        return parked;
+    }
+
     long count(String table) throws SQLException {
         try (Connection c = getConnection(); Statement s = c.createStatement();
              ResultSet rows = s.executeQuery("SELECT count(*) FROM " + prefix + table)) {

@@ -10,6 +10,7 @@ public final class OutboxOptions {
     public static final double DEFAULT_ROLLBACK_RATE = 0.2;
     public static final int DEFAULT_RELAY_CRASHES = 3;
     public static final int DEFAULT_CONSUMER_CRASHES = 4;
+    public static final int DEFAULT_REFUSED_ROWS = 4;
 
     @Mixin
     private DatabaseOptions database = new DatabaseOptions();
@@ -32,6 +33,12 @@ public final class OutboxOptions {
             description = "Consumers crashed inside the inbox transaction or right after its commit, before the "
                     + "ack (--outbox). Default: ${DEFAULT-VALUE}.")
     private int consumerCrashes = DEFAULT_CONSUMER_CRASHES;
+
+    @Option(names = "--refused-rows", paramLabel = "N", defaultValue = "" + DEFAULT_REFUSED_ROWS,
+            description = "Committed outbox rows the relay cannot publish for good (an invalid topic name, or a topic "
+                    + "the broker does not have where it reports that): each must be parked with its cause while the "
+                    + "rest flow (--outbox, not with --kill-9). Default: ${DEFAULT-VALUE}.")
+    private int refusedRows = DEFAULT_REFUSED_ROWS;
 
     @Option(names = "--unsafe-effect-outside-transaction",
             description = "Deliberately broken mode (--outbox): the consumer commits its effect on a connection of "
@@ -58,6 +65,10 @@ public final class OutboxOptions {
     /** Whether the producer and the consumer run as child processes killed with SIGKILL ({@code --kill-9}). */
     public boolean kill9() {
         return kill9;
+    }
+
+    public int refusedRows() {
+        return refusedRows;
     }
 
     public int relays() {

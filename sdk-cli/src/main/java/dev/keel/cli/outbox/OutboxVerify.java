@@ -20,6 +20,7 @@ import dev.keel.ordering.Ordering;
 import dev.keel.outbox.jdbc.Outbox;
 import dev.keel.outbox.jdbc.OutboxConfig;
 import dev.keel.retry.RetryPolicy;
+import dev.keel.spi.Capability;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -70,8 +71,10 @@ public final class OutboxVerify {
     public OutboxVerify(BrokerMode mode, BrokerOptions brokerOptions, OutboxOptions options, int messages, int keys,
                         int lanes, long seed, Duration lease, Duration timeout, PrintWriter out) {
         if (options.relays() < 1 || options.relayCrashes() < 0 || options.consumerCrashes() < 0
-                || options.rollbackRate() < 0 || options.rollbackRate() >= 1 || messages < 1 || keys < 1) {
-            throw new IllegalArgumentException("--relays must be >= 1, --relay-crashes and --consumer-crashes >= 0, "
+                || options.rollbackRate() < 0 || options.rollbackRate() >= 1 || messages < 1 || keys < 1
+                || options.refusedRows() < 0) {
+            throw new IllegalArgumentException("--relays must be >= 1, --relay-crashes, --consumer-crashes and "
+                    + "--refused-rows >= 0, "
                     + "--rollback-rate in [0, 1), --messages and --keys >= 1");
         }
         if (options.kill9() && "memory".equals(mode.name())) {
@@ -112,6 +115,7 @@ public final class OutboxVerify {
         Random random = new Random(seed);
         Map<String, InboxConsumers.CrashPoint> consumerCrashes = planConsumerCrashes(random, runId);
         Set<String> rolledBack = ConcurrentHashMap.newKeySet();
+        Map<String, String> refused = new ConcurrentHashMap<>(); // id -> why the relay cannot publish it
         Set<String> onTheWire = ConcurrentHashMap.newKeySet();
         AtomicLong copies = new AtomicLong();
         Checks checks;
@@ -152,7 +156,9 @@ public final class OutboxVerify {
                     consumers.start();
                 }
                 try (CrashingRelays relays = new CrashingRelays(db, keel.publisher(), outboxConfig, options.relays())) {
-                    produce(db, Outbox.create(outboxConfig), topic, random, rolledBack, relays, producers);
+                    produce(db, Outbox.create(outboxConfig), topic, random, rolledBack, relays, producers,
+                            new RefusedRows(topic, adapter.capabilities().contains(Capability.UNROUTABLE_DETECTION),
+                                    options.kill9() ? 0 : options.refusedRows(), refused));
                     awaitSettled(db, onTheWire, copies);
                     relayCrashes = relays.crashes();
                     republished = relays.republished();
@@ -163,7 +169,7 @@ public final class OutboxVerify {
                 } else {
                     consumers.close();
                 }
-                checks = Checks.of(db, rolledBack, onTheWire);
+                checks = Checks.of(db, rolledBack, onTheWire, refused);
             }
         } finally {
             if (killed != null) {
@@ -250,7 +256,7 @@ public final class OutboxVerify {
      * are serialised, as ordering by key needs); relay crashes are spread over the run.
      */
     private void produce(OutboxDatabase db, Outbox outbox, String topic, Random random, Set<String> rolledBack,
-                         CrashingRelays relays, KilledProducers producers) throws Exception {
+                         CrashingRelays relays, KilledProducers producers, RefusedRows refusedRows) throws Exception {
         String runId = db.prefix.substring(0, db.prefix.length() - 1);
         boolean[] rollback = new boolean[messages];
         int[] keyOf = new int[messages];
@@ -291,6 +297,9 @@ public final class OutboxVerify {
                     try (Connection c = db.getConnection()) {
                         c.setAutoCommit(false);
                         for (int n = 0; n < messages; n++) {
+                            if (writer == 0) {
+                                refusedRows.writeDue(c, outbox, n, messages, runId);
+                            }
                             if (writer == 0 && n > 0 && n % crashEvery == 0 && n / crashEvery <= crashTargets.length) {
                                 int crash = n / crashEvery - 1;
                                 relays.crashAfter(crashTargets[crash], crashDelays[crash]);
@@ -339,7 +348,7 @@ public final class OutboxVerify {
         long deadline = System.nanoTime() + timeout.toNanos();
         long committed = db.count("orders");
         while (System.nanoTime() < deadline
-                && (db.count("outbox") > 0 || db.committedOrders().keySet().stream().filter(onTheWire::contains).count()
+                && (db.pendingOutboxRows() > 0 || db.committedOrders().keySet().stream().filter(onTheWire::contains).count()
                 < committed || db.effects().stream().map(e -> e[0]).distinct().count() < committed)) {
             Thread.sleep(200);
         }

@@ -21,8 +21,9 @@ public final class EffectLedger {
      * @param id     the message id
      * @param seq    its sequence number on its key
      * @param repeat whether the id's effect had been applied before
+     * @param where  which consumer applied it, from which partition and delivery attempt (for the report), or ""
      */
-    public record Applied(String id, int seq, boolean repeat) {
+    public record Applied(String id, int seq, boolean repeat, String where) {
     }
 
     private final Map<String, AtomicInteger> effects = new ConcurrentHashMap<>();
@@ -30,10 +31,15 @@ public final class EffectLedger {
 
     /** Applies the effect of message {@code id}, the {@code seq}-th message of {@code key}. */
     public void apply(String id, String key, int seq) {
+        apply(id, key, seq, "");
+    }
+
+    /** As {@link #apply(String, String, int)}, saying where it was applied (consumer, partition, attempt). */
+    public void apply(String id, String key, int seq, String where) {
         List<Applied> events = byKey.computeIfAbsent(key, k -> new ArrayList<>());
         synchronized (events) {
             int times = effects.computeIfAbsent(id, x -> new AtomicInteger()).incrementAndGet();
-            events.add(new Applied(id, seq, times > 1));
+            events.add(new Applied(id, seq, times > 1, where));
         }
     }
 

@@ -22,6 +22,8 @@ public record FaultEnvironment(String broker, boolean redis, boolean proxyableRe
     public static final String EMBEDDED = "memory";
     /** RabbitMQ's {@code --broker} name. */
     public static final String RABBIT = "rabbit";
+    /** Kafka's {@code --broker} name. */
+    public static final String KAFKA = "kafka";
 
     public FaultEnvironment {
         Objects.requireNonNull(broker, "broker");
@@ -44,6 +46,11 @@ public record FaultEnvironment(String broker, boolean redis, boolean proxyableRe
     public static FaultEnvironment of(String broker, String redisUri, boolean redisCluster, boolean proxyableBroker) {
         return new FaultEnvironment(broker, redisUri != null, redisUri != null && !redisCluster
                 && isLoopbackRedis(redisUri), proxyableBroker);
+    }
+
+    /** Whether the broker drops a consumer group's sessions on request (Kafka's coordinator removes its members). */
+    public boolean groupSessionsDroppable() {
+        return KAFKA.equals(broker);
     }
 
     /** Whether the run is on the embedded in-memory broker. */

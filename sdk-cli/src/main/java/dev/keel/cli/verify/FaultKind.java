@@ -18,7 +18,8 @@ public enum FaultKind {
     SLOW_STORE("slow-store", "every store call takes longer for a while"),
     NETWORK_CUT("network-cut", "connections are cut for a while: the embedded broker's, the store's with --redis"),
     CHANNEL_CLOSE("channel-close", "the consumer's broker session is dropped while its process lives on (on "
-            + "RabbitMQ its connection is reset through a proxy); a new member takes over"),
+            + "RabbitMQ its connection is reset through a proxy; on Kafka the coordinator removes the group's "
+            + "members, which lose their partitions and join again); a new member takes over"),
     GRACEFUL_STOP("graceful-stop", "handlers turn slow for a while, so a backlog builds, then the live consumer is "
             + "closed gracefully (as a SIGTERM's shutdown hook closes it) and a new consumer starts in the group"),
     FAILING_DEAD_LETTER("failing-dead-letter", "publishes to the dead-letter topic fail for a while"),
@@ -57,12 +58,13 @@ public enum FaultKind {
                     + "plain redis:// Redis on 127.0.0.1 (or localhost)"
                     : "on --broker " + env.broker() + " it cuts the idempotency store's connection: give --redis "
                     + "with a Redis on this machine";
-            case CHANNEL_CLOSE -> env.embeddedBroker() || env.proxyableBroker() ? null
+            case CHANNEL_CLOSE -> env.embeddedBroker() || env.proxyableBroker() || env.groupSessionsDroppable() ? null
                     : FaultEnvironment.RABBIT.equals(env.broker()) ? "on --broker rabbit it resets the consumer's "
                     + "connection through a proxy on this machine, which needs a RabbitMQ on 127.0.0.1 (or "
                     + "localhost), a plain amqp:// URI and no --rabbit-addresses"
-                    : "it uses the embedded broker's fault switches, or a proxy in front of a RabbitMQ on this "
-                    + "machine: use --broker memory or --broker rabbit";
+                    : "RocketMQ offers no way to drop a consumer's session from outside its process, and its "
+                    + "clients connect to the broker addresses the name server gives, so no proxy can stand between: "
+                    + "use --broker memory, kafka or rabbit";
             case FAILING_DEAD_LETTER -> env.embeddedBroker() ? null
                     : "it uses the embedded broker's fault switches: use --broker memory";
             default -> null;

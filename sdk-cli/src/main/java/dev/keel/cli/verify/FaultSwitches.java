@@ -18,6 +18,8 @@ import java.time.Duration;
  */
 final class FaultSwitches {
 
+    /** channel-close on a broker that can drop a group's sessions itself (Kafka); {@code null} elsewhere. */
+    private final Runnable groupSessionDrop;
     private final SlowIdempotencyStore slow;
     private final FaultyIdempotencyStore failing;
     private final LostReplyIdempotencyStore lostReplies;
@@ -35,7 +37,8 @@ final class FaultSwitches {
      */
     FaultSwitches(SlowIdempotencyStore slow, FaultyIdempotencyStore failing, LostReplyIdempotencyStore lostReplies,
                   FaultProxy proxy, Faults broker, String topic, String group, String deadLetterTopic,
-                  ConsumerGenerations generations) {
+                  ConsumerGenerations generations, Runnable groupSessionDrop) {
+        this.groupSessionDrop = groupSessionDrop;
         this.slow = slow;
         this.failing = failing;
         this.lostReplies = lostReplies;
@@ -91,7 +94,7 @@ final class FaultSwitches {
             case GRACEFUL_STOP -> generations.slowHandlers(Duration.ofMillis(fault.amount()));
             case CHANNEL_CLOSE -> generations.dropSession(fault, broker != null
                     ? () -> broker.crashMember(topic, group)
-                    : null); // the live consumer's own: its connection reset through its proxy
+                    : groupSessionDrop); // null: the live consumer's own, its connection reset through its proxy
             case CRASH, OVERSIZED -> throw new IllegalArgumentException(fault.kind().label() + " is not switched on "
                     + "by time: crashes fire in the handler, oversized messages are published");
         }

@@ -207,13 +207,17 @@ final class GuaranteeCheck {
                 }
                 if (order < lastOrder) {
                     violations.add(ViolationKind.OUT_OF_ORDER, "key " + key + ": seq " + e.seq() + " ("
-                            + shortId(e.id()) + ") applied after seq " + last.seq());
+                            + shortId(e.id()) + where(e) + ") applied after seq " + last.seq() + where(last));
                     continue;
                 }
                 lastOrder = order;
                 last = e;
             }
         }
+    }
+
+    private static String where(EffectLedger.Applied e) {
+        return e.where().isEmpty() ? "" : " by " + e.where();
     }
 
     private static boolean owned(Collection<RoundData> rounds, String id) {

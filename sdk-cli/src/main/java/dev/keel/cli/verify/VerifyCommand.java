@@ -8,9 +8,16 @@ import dev.keel.cli.broker.BrokerModes;
 import dev.keel.cli.broker.BrokerOptions;
 import dev.keel.cli.outbox.OutboxOptions;
 import dev.keel.cli.outbox.OutboxVerify;
+import dev.keel.cli.verify.features.FeatureKind;
+import dev.keel.cli.verify.features.FeatureResult;
+import dev.keel.cli.verify.features.FeatureRun;
+import dev.keel.cli.verify.features.FeatureSettings;
+import dev.keel.spi.BrokerAdapter;
+import dev.keel.spi.Capability;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine.Command;
@@ -145,6 +152,32 @@ public final class VerifyCommand implements Callable<Integer> {
                     + "and the run reports it (exit 2). Default: ${DEFAULT-VALUE}.")
     private Duration controlTimeout;
 
+    @Option(names = "--features", paramLabel = "KIND[,KIND...]",
+            description = "After the run above, run feature workloads, each on its own topic with a consumer "
+                    + "restarted mid-operation: delay, nonblocking-retry, redrive, outbox (the --outbox check, needs "
+                    + "--outbox), or 'all' (every one this broker supports; outbox with --outbox). Default: none.")
+    private String features;
+
+    @Option(names = "--feature-messages", paramLabel = "N", defaultValue = "" + FeatureSettings.DEFAULT_MESSAGES,
+            description = "Messages each feature workload publishes. Default: ${DEFAULT-VALUE}.")
+    private int featureMessages;
+
+    @Option(names = "--unsafe-ignore-delay",
+            description = "Deliberately broken mode for --features delay: publish the delayed messages without "
+                    + "their delay, to see verify catch them delivered early. Exits 1.")
+    private boolean unsafeIgnoreDelay;
+
+    @Option(names = "--unsafe-no-retry",
+            description = "Deliberately broken mode for --features nonblocking-retry: retry nothing, to see verify "
+                    + "catch transient failures lost to the dead letters. Exits 1.")
+    private boolean unsafeNoRetry;
+
+    @Option(names = "--unsafe-redrive-copy",
+            description = "Deliberately broken mode for --features redrive: publish the dead letters again as plain "
+                    + "copies instead of re-driving them, to see verify catch copies reaching another group and "
+                    + "skipped by the idempotency store. Exits 1.")
+    private boolean unsafeRedriveCopy;
+
     @Option(names = "--progress", negatable = true,
             description = "Progress bar on stderr. Default: on when stderr is a terminal.")
     private Boolean progress;
@@ -163,7 +196,7 @@ public final class VerifyCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--kill-node needs a real broker cluster (--broker "
                     + "kafka, rabbit or rocket): the embedded broker has no node to kill");
         }
-        if (outbox.database().url() != null) {
+        if (outbox.database().url() != null && features == null) {
             if (nodeKills != null) {
                 throw new ParameterException(spec.commandLine(), "--kill-node is not supported with the outbox "
                         + "check (--outbox) yet; run them separately");
@@ -190,13 +223,54 @@ public final class VerifyCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--unsafe-stop-timeout needs --faults with graceful-stop"
                     + " and a duration of 0 or more, was " + unsafeStopTimeout);
         }
+        if (features == null && (unsafeIgnoreDelay || unsafeNoRetry || unsafeRedriveCopy)) {
+            throw new ParameterException(spec.commandLine(), "--unsafe-ignore-delay, --unsafe-no-retry and "
+                    + "--unsafe-redrive-copy need --features with the workload they break");
+        }
+        FeatureSettings featureSettings = features == null ? null : featureSettings(mode, settings);
         VerifyReport report = new VerifyRun(mode, broker, settings, nodeKills, Progress.to(err, showProgress), out,
                 unsafeStopTimeout).run();
         report.print(out);
-        if (!report.passed()) {
+        boolean featuresPassed = true;
+        if (featureSettings != null) {
+            out.println();
+            featuresPassed = new FeatureRun(mode, broker, featureSettings, out).run().stream()
+                    .allMatch(FeatureResult::passed);
+            if (featureSettings.features().contains(FeatureKind.OUTBOX)) {
+                out.println();
+                out.println("keel verify --features outbox: the outbox and inbox check of --outbox");
+                featuresPassed &= outboxRun(mode) == ExitCodes.OK;
+            }
+        }
+        if (!report.passed() || !featuresPassed) {
             return ExitCodes.VIOLATIONS;
         }
         return report.controlFailed() ? ExitCodes.USAGE_OR_ENVIRONMENT : ExitCodes.OK;
+    }
+
+    /** --features and its switches, checked before anything runs; the adapter is asked what it supports. */
+    private FeatureSettings featureSettings(BrokerMode mode, VerifySettings settings) throws Exception {
+        Set<Capability> capabilities;
+        try (BrokerAdapter probe = mode.createAdapter(broker)) {
+            capabilities = probe.capabilities();
+        }
+        try {
+            FeatureSettings parsed = new FeatureSettings(FeatureKind.parse(features, capabilities, outbox.database().url() != null), settings.seed(),
+                    featureMessages, keys, broker.partitions(), lease, timeout, unsafeIgnoreDelay, unsafeNoRetry,
+                    unsafeRedriveCopy);
+            requireFeature(unsafeIgnoreDelay, "--unsafe-ignore-delay", FeatureKind.DELAY, parsed);
+            requireFeature(unsafeNoRetry, "--unsafe-no-retry", FeatureKind.NONBLOCKING_RETRY, parsed);
+            requireFeature(unsafeRedriveCopy, "--unsafe-redrive-copy", FeatureKind.REDRIVE, parsed);
+            return parsed;
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private static void requireFeature(boolean on, String flag, FeatureKind kind, FeatureSettings settings) {
+        if (on && !settings.features().contains(kind)) {
+            throw new IllegalArgumentException(flag + " needs --features with " + kind.label());
+        }
     }
 
     private int outboxRun(BrokerMode mode) throws Exception {

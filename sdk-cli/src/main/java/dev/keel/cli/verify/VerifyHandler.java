@@ -40,7 +40,8 @@ final class VerifyHandler implements MessageHandler<String> {
             pretendToWork(work);
         }
         generations.beforeEffect(generation, delivery.id(), p.key());
-        ledger.apply(delivery.id(), p.key(), p.seq());
+        ledger.apply(delivery.id(), p.key(), p.seq(), "consumer " + generation + ", partition "
+                + delivery.partition() + ", attempt " + delivery.attempt());
         generations.afterEffect(generation, delivery.id());
     }
 

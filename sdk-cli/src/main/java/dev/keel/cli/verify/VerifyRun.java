@@ -112,7 +112,8 @@ public final class VerifyRun {
         boolean proxied = store.isRedis() && env.proxyableRedis() && (settings.faults().contains(FaultKind.NETWORK_CUT)
                 || settings.faults().contains(FaultKind.SLOW_STORE));
         // channel-close on a real broker: each consumer generation connects through a proxy of its own
-        boolean ownConsumers = embedded == null && settings.faults().contains(FaultKind.CHANNEL_CLOSE);
+        boolean ownConsumers = embedded == null && settings.faults().contains(FaultKind.CHANNEL_CLOSE)
+                && mode.groupSessionDrop(options, GROUP).isEmpty();
         String setup = "broker " + mode.name() + " (" + mode.endpoint(options) + ")"
                 + (ownConsumers ? ", each consumer through a proxy of its own on 127.0.0.1" : "") + ", store "
                 + store.description() + (proxied ? " through a proxy on 127.0.0.1" : "") + ", " + guarantee
@@ -166,7 +167,7 @@ public final class VerifyRun {
                                 .closeTimeout(CLOSE_TIMEOUT).build(), deadLetters);
                         FaultSwitches switches = new FaultSwitches(slow, failing, lostReplies, proxy,
                                 embedded != null ? embedded.faults() : null, topic, GROUP, deadLetterTopic,
-                                generations);
+                                generations, mode.groupSessionDrop(options, GROUP).orElse(null));
                         if (settings.faults().contains(FaultKind.OVERSIZED)) {
                             switches.limitRecordSize();
                         }

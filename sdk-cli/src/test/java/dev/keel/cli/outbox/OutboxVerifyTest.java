@@ -38,6 +38,10 @@ class OutboxVerifyTest {
         assertThat(countOf(run.out(), "relay crashes\\s+(\\d+)")).as(run.out()).isBetween(1L, 3L);
         assertThat(countOf(run.out(), "(\\d+) after the inbox commit")).as(run.out()).isPositive();
         assertThat(countOf(run.out(), "committed\\s+(\\d+)")).isEqualTo(countOf(run.out(), "effects\\s+(\\d+)"));
+        // rows refused for good (an invalid topic name, an undeclared topic) parked with their cause, the rest flowed
+        assertThat(countOf(run.out(), "refused rows\\s+(\\d+)")).isEqualTo(4);
+        assertThat(countOf(run.out(), "parked\\s+(\\d+)")).isEqualTo(4);
+        assertThat(run.out()).contains("refused not parked 0 · parked without cause 0 · healthy row parked 0");
     }
 
     @Test

@@ -20,6 +20,8 @@ class FaultKindTest {
                 FaultKind.LOST_CLAIM_REPLY, FaultKind.FAILING_DONE, FaultKind.SLOW_STORE, FaultKind.GRACEFUL_STOP,
                 FaultKind.OVERSIZED);
         assertThat(FaultKind.parse("all", FaultEnvironment.of("kafka", "redis://127.0.0.1:6379")))
+                .contains(FaultKind.NETWORK_CUT).doesNotContain(FaultKind.FAILING_DEAD_LETTER);
+        assertThat(FaultKind.parse("all", FaultEnvironment.of("rocket", "redis://127.0.0.1:6379")))
                 .contains(FaultKind.NETWORK_CUT).doesNotContain(FaultKind.CHANNEL_CLOSE, FaultKind.FAILING_DEAD_LETTER);
     }
 
@@ -32,14 +34,19 @@ class FaultKindTest {
     }
 
     @Test
+    void channelCloseShouldBeSupportedOnKafkaWhoseCoordinatorDropsTheGroupsSessions() {
+        assertThat(FaultKind.parse("all", FaultEnvironment.of("kafka", null))).contains(FaultKind.CHANNEL_CLOSE);
+    }
+
+    @Test
     void aKindTheBrokerDoesNotSupportShouldBeRefusedNamingIt() {
         assertThatThrownBy(() -> FaultKind.parse("crash,channel-close", FaultEnvironment.of("rabbit", null)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("--faults channel-close is not supported on --broker rabbit")
                 .hasMessageContaining("needs a RabbitMQ on 127.0.0.1");
-        assertThatThrownBy(() -> FaultKind.parse("channel-close", FaultEnvironment.of("kafka", null)))
-                .hasMessageContaining("--faults channel-close is not supported on --broker kafka")
-                .hasMessageContaining("use --broker memory or --broker rabbit");
+        assertThatThrownBy(() -> FaultKind.parse("channel-close", FaultEnvironment.of("rocket", null)))
+                .hasMessageContaining("--faults channel-close is not supported on --broker rocket")
+                .hasMessageContaining("use --broker memory, kafka or rabbit");
         assertThatThrownBy(() -> FaultKind.parse("network-cut", FaultEnvironment.of("rabbit", "redis://10.1.2.3:6379")))
                 .hasMessageContaining("--faults network-cut is not supported on --broker rabbit with --redis");
     }

@@ -83,13 +83,44 @@ class VerifyOnRealBrokersTest {
         assertThat(unsafe.out()).containsPattern("duplicate effect\\s+[1-9]");
     }
 
+    /**
+     * channel-close on Kafka: the group coordinator removes the group's members mid-round (their processes live
+     * on: fenced, they lose their partitions and join again) and a new member joins. Verify passes, and fails with
+     * duplicate effects under --unsafe-no-dedup (the records done but not yet committed when the partitions moved
+     * run again), which shows the check can fail.
+     */
+    @Test
+    void verifyOnKafkaShouldDropTheGroupsSessionsAndPassAndFailThemWithoutDedup(KafkaEndpoint kafka,
+                                                                               RedisEndpoint redis) {
+        List<String> channelClose = List.of("verify", "--broker", "kafka", "--bootstrap-servers",
+                kafka.bootstrapServers(), "--partitions", "4", "--faults", "channel-close", "--duplicate-rate", "0",
+                "--poison-rate", "0.02", "--keys", "10", "--duration", "6s", "--seed", "20261124", "--timeout", "60s",
+                "--no-progress");
+        List<String> safe = new ArrayList<>(channelClose);
+        safe.addAll(List.of("--redis", redis.uri()));
+        CliRun result = CliRun.of(safe.toArray(String[]::new));
+        System.out.println(result.out()); // the report, for docs/cli.md
+
+        assertThat(result.exitCode()).as(result.out() + result.err()).isEqualTo(ExitCodes.OK);
+        assertThat(result.out()).contains("PASS: no violation").containsPattern("(?m)^  channel-close\\s+[1-9]");
+
+        List<String> broken = new ArrayList<>(channelClose);
+        broken.add("--unsafe-no-dedup");
+        CliRun unsafe = CliRun.of(broken.toArray(String[]::new));
+        System.out.println(unsafe.out());
+
+        assertThat(unsafe.exitCode()).as(unsafe.out() + unsafe.err()).isEqualTo(ExitCodes.VIOLATIONS);
+        assertThat(unsafe.out()).containsPattern("duplicate effect\\s+[1-9]");
+    }
+
     @Test
     void verifyOnKafkaShouldPassAndDeleteItsTopics(KafkaEndpoint kafka, RedisEndpoint redis) {
         CliRun result = verify(ALL_FAULTS, "--broker", "kafka", "--bootstrap-servers", kafka.bootstrapServers(),
                 "--redis", redis.uri());
 
         assertPassed(result, "broker kafka");
-        assertFaultsInjected(result, "lost-claim-reply", "failing-done", "slow-store", "network-cut", "oversized");
+        assertFaultsInjected(result, "lost-claim-reply", "failing-done", "slow-store", "network-cut", "channel-close",
+                "oversized");
         try (KafkaAdapter admin = new KafkaAdapter(KafkaConfig.custom().bootstrapServers(kafka.bootstrapServers()).build())) {
             assertNothingLeft(admin, topicOf(result));
         }
