@@ -131,4 +131,12 @@ class FaultPlanTest {
     private static List<FaultPlan> rounds(long seed) {
         return IntStream.rangeClosed(1, 20).mapToObj(r -> plan(seed, r, ALL, false, EMBEDDED)).toList();
     }
+
+    @Test
+    void aGracefulStopsSlowHandlersShouldStartWithTheRoundSoABacklogBuildsHoweverFastTheBroker() {
+        for (int round = 1; round <= 20; round++) {
+            plan(42 + round, round, EnumSet.of(FaultKind.GRACEFUL_STOP), true, EMBEDDED).faults()
+                    .forEach(f -> assertThat(f.at()).as(f.describe()).isZero());
+        }
+    }
 }
