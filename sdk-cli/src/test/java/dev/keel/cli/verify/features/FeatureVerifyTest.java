@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -67,6 +68,7 @@ class FeatureVerifyTest {
     }
 
     @Test
+    @Tag("proof") // in .ci/run's -Pproof step: the default suite runs the embedded broker and RabbitMQ
     void everyFeatureOnKafkaWithRedisShouldKeepItsPromises(KafkaEndpoint kafka, RedisEndpoint redis) {
         CliRun run = run(List.of("--timeout", "90s", "--broker", "kafka", "--bootstrap-servers",
                 kafka.bootstrapServers(), "--redis", redis.uri()));
@@ -75,6 +77,7 @@ class FeatureVerifyTest {
     }
 
     @Test
+    @Tag("proof") // in .ci/run's -Pproof step: the default suite runs the embedded broker and RabbitMQ
     void everyFeatureOnRocketWithRedisShouldKeepItsPromises(RocketEndpoint rocket, RedisEndpoint redis) {
         CliRun run = run(List.of("--timeout", "90s", "--broker", "rocket", "--namesrv", rocket.nameServerAddress(),
                 "--redis", redis.uri()));
@@ -102,7 +105,7 @@ class FeatureVerifyTest {
 
     @Test
     void deadLettersPublishedAgainAsCopiesShouldBeCaughtReachingTheOtherGroup() {
-        CliRun run = run(List.of("--timeout", "20s", "--unsafe-redrive-copy"));
+        CliRun run = run(List.of("--timeout", "12s", "--unsafe-redrive-copy"));
 
         assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(ExitCodes.VIOLATIONS);
         assertThat(run.out()).contains("FAIL redrive").containsPattern("re-drive reached another group: [1-9]")
