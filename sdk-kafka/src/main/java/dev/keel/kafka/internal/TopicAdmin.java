@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -51,10 +52,12 @@ public final class TopicAdmin implements AutoCloseable {
 
     private final Admin admin;
     private final Duration timeout;
+    private final String servers;
 
     public TopicAdmin(Map<String, Object> adminProperties, Duration timeout) {
         this.admin = Admin.create(adminProperties);
         this.timeout = timeout;
+        this.servers = String.valueOf(adminProperties.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
     }
 
     /**
@@ -127,7 +130,7 @@ public final class TopicAdmin implements AutoCloseable {
             if (cause instanceof UnknownTopicOrPartitionException) {
                 result.completeExceptionally(cause);
             } else if (cause != null) {
-                result.completeExceptionally(failure("describing the configuration of topic " + topic, cause));
+                result.completeExceptionally(failed("describing the configuration of topic " + topic, cause));
             } else {
                 Map<String, String> values = new HashMap<>();
                 configs.get(resource).entries().forEach(entry -> values.put(entry.name(), entry.value()));
@@ -148,7 +151,7 @@ public final class TopicAdmin implements AutoCloseable {
             if (error == null) {
                 result.complete(null);
             } else {
-                result.completeExceptionally(failure("changing the configuration of topic " + topic, unwrap(error)));
+                result.completeExceptionally(failed("changing the configuration of topic " + topic, unwrap(error)));
             }
         });
         return result;
@@ -167,7 +170,7 @@ public final class TopicAdmin implements AutoCloseable {
             LOG.info("Deleted Kafka topic {}", topic);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                throw failure("deleting topic " + topic, e.getCause());
+                throw failed("deleting topic " + topic, e.getCause());
             }
             return;
         } catch (TimeoutException e) {
@@ -198,7 +201,7 @@ public final class TopicAdmin implements AutoCloseable {
             if (cause instanceof UnknownTopicOrPartitionException) {
                 result.complete(false);
             } else if (cause != null) {
-                result.completeExceptionally(failure("checking that topic " + topic + " exists", cause));
+                result.completeExceptionally(failed("checking that topic " + topic + " exists", cause));
             } else {
                 admin.listOffsets(latestOffsets(descriptions.get(topic))).all().whenComplete((offsets, notServed) -> {
                     Throwable why = unwrap(notServed);
@@ -207,7 +210,7 @@ public final class TopicAdmin implements AutoCloseable {
                     } else if (why instanceof UnknownTopicOrPartitionException) {
                         result.complete(false);
                     } else {
-                        result.completeExceptionally(failure("checking that topic " + topic + " is served", why));
+                        result.completeExceptionally(failed("checking that topic " + topic + " is served", why));
                     }
                 });
             }
@@ -225,7 +228,7 @@ public final class TopicAdmin implements AutoCloseable {
             } else if (cause instanceof UnknownTopicOrPartitionException) {
                 result.complete(false);
             } else {
-                result.completeExceptionally(failure("checking that topic " + topic + " exists", cause));
+                result.completeExceptionally(failed("checking that topic " + topic + " exists", cause));
             }
         });
         return result;
@@ -248,7 +251,7 @@ public final class TopicAdmin implements AutoCloseable {
                 return;
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof RetriableException) || System.nanoTime() >= deadline) {
-                    throw failure("waiting for the leaders of topic " + topic.name(), e.getCause());
+                    throw failed("waiting for the leaders of topic " + topic.name(), e.getCause());
                 }
                 LOG.debug("Leaders of topic {} not served yet ({}); asking again", topic.name(), e.getCause().toString());
                 LockSupport.parkNanos(VISIBILITY_POLL_NANOS);
@@ -280,7 +283,7 @@ public final class TopicAdmin implements AutoCloseable {
                 }
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                    throw failure("waiting for topic " + topic, e.getCause());
+                    throw failed("waiting for topic " + topic, e.getCause());
                 }
             } catch (TimeoutException e) {
                 throw new KeelTimeoutException("topic " + topic + " was not ready within " + timeout, e);
@@ -314,10 +317,10 @@ public final class TopicAdmin implements AutoCloseable {
             if (e.getCause() instanceof TopicExistsException) {
                 return false;
             }
-            throw failure("declaring topic " + name, e.getCause());
+            throw failed("declaring topic " + name, e.getCause());
         } catch (TimeoutException e) {
             throw new KeelTimeoutException("Kafka did not confirm creating topic " + name + " within " + timeout
-                    + "; is the cluster at the configured bootstrap servers reachable?", e);
+                    + "; is the cluster at " + servers + " (the bootstrap servers) reachable?", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KeelException("interrupted while declaring topic " + name, e, true);
@@ -370,7 +373,7 @@ public final class TopicAdmin implements AutoCloseable {
             if (e.getCause() instanceof UnknownTopicOrPartitionException) {
                 return Optional.empty();
             }
-            throw failure("describing topic " + topic, e.getCause());
+            throw failed("describing topic " + topic, e.getCause());
         } catch (TimeoutException e) {
             throw new KeelTimeoutException("Kafka did not describe topic " + topic + " within " + timeout, e);
         } catch (InterruptedException e) {
@@ -391,7 +394,7 @@ public final class TopicAdmin implements AutoCloseable {
             ConfigEntry entry = config == null ? null : config.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
             return entry == null || entry.value() == null ? 1 : Integer.parseInt(entry.value());
         } catch (ExecutionException e) {
-            throw failure("describing the configuration of topic " + topic, e.getCause());
+            throw failed("describing the configuration of topic " + topic, e.getCause());
         } catch (TimeoutException e) {
             throw new KeelTimeoutException("Kafka did not describe the configuration of topic " + topic + " within "
                     + timeout, e);
@@ -412,14 +415,25 @@ public final class TopicAdmin implements AutoCloseable {
         return t;
     }
 
+    /** {@link #failure(String, Throwable)} naming this admin's bootstrap servers. */
+    private KeelException failed(String what, Throwable cause) {
+        return failure(what, cause, servers);
+    }
+
     static KeelException failure(String what, Throwable cause) {
+        return failure(what, cause, null);
+    }
+
+    /** @param servers the bootstrap servers to name in a timeout, or null */
+    static KeelException failure(String what, Throwable cause, String servers) {
         if (cause instanceof AuthorizationException || cause instanceof AuthenticationException) {
             return new KeelException("Kafka refused " + what + ": " + cause.getMessage()
                     + "; check the client's credentials and ACLs", cause, false);
         }
         if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
-            return new BrokerUnavailableException("Kafka did not answer " + what + " in time: " + cause.getMessage(),
-                    cause);
+            return new BrokerUnavailableException("Kafka" + (servers == null ? "" : " at " + servers)
+                    + " did not answer " + what + " in time: " + cause.getMessage()
+                    + (servers == null ? "" : "; check that the bootstrap servers are right and reachable"), cause);
         }
         if (cause instanceof RetriableException) {
             return new KeelException("Kafka failed " + what + " (retriable): " + cause.getMessage(), cause, true);
