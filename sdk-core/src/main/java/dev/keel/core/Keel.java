@@ -137,6 +137,18 @@ public final class Keel implements Subscriber, AutoCloseable {
     }
 
     /**
+     * The adapter's default dead-letter topic for {@code topic} ({@link BrokerAdapter#defaultDeadLetterTopic}:
+     * {@code orders.DLT} for {@code orders} on Kafka and RabbitMQ, {@code orders_DLT} on RocketMQ): where a
+     * subscription with {@link dev.keel.retry.DeadLetterPolicy#ofDefaults()} sends what failed its last attempt.
+     *
+     * @throws IllegalArgumentException when {@code topic} is empty
+     */
+    public String defaultDeadLetterTopic(String topic) {
+        requireName(topic, "topic");
+        return engine.adapter().defaultDeadLetterTopic(topic);
+    }
+
+    /**
      * The dead letters {@code group} left for {@code topic} on the adapter's default dead-letter topic
      * ({@link BrokerAdapter#defaultDeadLetterTopic}): to list, inspect and re-drive them. Cheap: nothing
      * is read until an operation runs.

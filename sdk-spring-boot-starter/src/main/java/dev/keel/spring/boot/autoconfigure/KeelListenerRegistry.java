@@ -179,8 +179,17 @@ public class KeelListenerRegistry implements SmartLifecycle {
         Set<String> ids = new LinkedHashSet<>();
         ListenerSettings defaults = properties.getListener().getDefaults();
         for (AnnotatedListener listener : annotated.get()) {
-            SubscriptionConfig<Object> config = ListenerConfigs.of(listener, defaults,
-                    properties.getListeners().get(listener.id()));
+            ListenerSettings own = properties.getListeners().get(listener.id());
+            SubscriptionConfig<Object> config = ListenerConfigs.of(listener, defaults, own);
+            SubscriptionConfig<Object> reader = ListenerConfigs.forDeadLetterReader(config, own,
+                    keel::defaultDeadLetterTopic);
+            if (reader != config) {
+                LOG.info("Keel listener {} reads the dead letters of topic {}: what fails its last attempt is not "
+                        + "dead-lettered again but kept and retried (DeadLetterPolicy.none()); set "
+                        + "keel.listeners.{}.dead-letter.topic to send it elsewhere", listener.id(), config.topic(),
+                        listener.id());
+                config = reader;
+            }
             MessageHandler<Object> handler = listener.handler() instanceof SubscriptionBoundHandler bound
                     ? bound.bind(config) : listener.handler();
             definitions.add(new Definition(listener.id(), "@KeelListener method " + listener.source(), config,

@@ -8,6 +8,7 @@ import dev.keel.retry.DeadLetterPolicy;
 import dev.keel.retry.RetryPolicy;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 
 /**
  * Builds a listener's {@link SubscriptionConfig} from its layers: Keel's defaults (with the
@@ -107,6 +108,42 @@ final class ListenerConfigs {
             b.deadLetterPolicy(DeadLetterPolicy.ofDefaults());
         }
         return b.build();
+    }
+
+    /**
+     * A listener that reads dead letters gets {@link DeadLetterPolicy#none()}, as the Java API's dead-letter readers
+     * do: its topic is the adapter's default dead-letter topic of another topic ({@code orders.DLT}), or the fixed
+     * dead-letter topic its settings name ({@code keel.listener.defaults.dead-letter.topic}), which would otherwise
+     * get a dead-letter topic of its own ({@code orders.DLT.DLT}) or send its failures to itself. Its own
+     * {@code keel.listeners.<id>.dead-letter.enabled} or {@code .topic} still decides when set.
+     *
+     * @param defaultDeadLetterTopic the adapter's naming, {@code orders} to {@code orders.DLT}
+     * @return {@code config}, or {@code config} with {@code DeadLetterPolicy.none()} for a dead-letter reader
+     */
+    static <T> SubscriptionConfig<T> forDeadLetterReader(SubscriptionConfig<T> config, ListenerSettings own,
+                                                         UnaryOperator<String> defaultDeadLetterTopic) {
+        boolean ownChoice = own != null
+                && (own.getDeadLetter().getEnabled() != null || own.getDeadLetter().getTopic() != null);
+        if (ownChoice || !config.deadLetterPolicy().isEnabled() || !readsDeadLetters(config, defaultDeadLetterTopic)) {
+            return config;
+        }
+        return SubscriptionConfig.from(config).deadLetterPolicy(DeadLetterPolicy.none()).build();
+    }
+
+    /** Whether {@code config}'s topic is a dead-letter topic: its own dead-letter destination, or another's default one. */
+    static boolean readsDeadLetters(SubscriptionConfig<?> config, UnaryOperator<String> defaultDeadLetterTopic) {
+        String topic = config.topic();
+        if (config.deadLetterPolicy().destinationFor(topic).map(topic::equals).orElse(false)) {
+            return true;
+        }
+        String probe = "t";
+        String probeDeadLetters = defaultDeadLetterTopic.apply(probe);
+        if (!probeDeadLetters.startsWith(probe) || probeDeadLetters.length() == probe.length()) {
+            return false; // a naming that is not a suffix: nothing to recognise
+        }
+        String suffix = probeDeadLetters.substring(probe.length());
+        return topic.length() > suffix.length() && topic.endsWith(suffix)
+                && defaultDeadLetterTopic.apply(topic.substring(0, topic.length() - suffix.length())).equals(topic);
     }
 
     private static <E extends Enum<E>> E parse(Class<E> type, String value, String source) {

@@ -7,7 +7,9 @@ import dev.keel.Codec;
 import dev.keel.DeliveryGuarantee;
 import dev.keel.SubscriptionConfig;
 import dev.keel.ordering.Ordering;
+import dev.keel.retry.DeadLetterPolicy;
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /** The layers of a listener's settings: Keel's defaults, keel.listener.defaults, the annotation, keel.listeners.&lt;id&gt;. */
@@ -56,5 +58,49 @@ class ListenerConfigsTest {
         assertThatThrownBy(() -> ListenerConfigs.of(listener("exactly-once", 0), new ListenerSettings(), null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bean.bill")
                 .hasMessageContaining("EFFECTIVELY_ONCE");
+    }
+
+    private static final UnaryOperator<String> DOT_DLT = topic -> topic + DeadLetterPolicy.DEFAULT_SUFFIX;
+
+    private static SubscriptionConfig<String> on(String topic, DeadLetterPolicy policy) {
+        return SubscriptionConfig.builder(topic, "readers", Codec.utf8()).deadLetterPolicy(policy).build();
+    }
+
+    @Test
+    void aListenerOnAnotherTopicsDeadLettersShouldGetNoDeadLetterTopicOfItsOwn() {
+        SubscriptionConfig<String> config = ListenerConfigs.forDeadLetterReader(on("orders.DLT",
+                DeadLetterPolicy.ofDefaults()), null, DOT_DLT);
+
+        assertThat(config.deadLetterPolicy()).isSameAs(DeadLetterPolicy.none());
+    }
+
+    @Test
+    void aListenerOnTheFixedDeadLetterTopicItsSettingsNameShouldNotSendItsFailuresToItself() {
+        SubscriptionConfig<String> config = ListenerConfigs.forDeadLetterReader(on("all-failures",
+                DeadLetterPolicy.toTopic("all-failures")), null, DOT_DLT);
+
+        assertThat(config.deadLetterPolicy()).isSameAs(DeadLetterPolicy.none());
+    }
+
+    @Test
+    void aDeadLetterTopicShouldBeRecognisedByTheAdaptersOwnNaming() {
+        UnaryOperator<String> underscore = topic -> topic + "_DLT";
+
+        assertThat(ListenerConfigs.readsDeadLetters(on("orders_DLT", DeadLetterPolicy.ofDefaults()), underscore))
+                .isTrue();
+        assertThat(ListenerConfigs.readsDeadLetters(on("orders.DLT", DeadLetterPolicy.ofDefaults()), underscore))
+                .isFalse();
+        assertThat(ListenerConfigs.readsDeadLetters(on("orders", DeadLetterPolicy.ofDefaults()), DOT_DLT)).isFalse();
+        assertThat(ListenerConfigs.readsDeadLetters(on(".DLT", DeadLetterPolicy.ofDefaults()), DOT_DLT))
+                .as("a bare suffix names no origin topic").isFalse();
+    }
+
+    @Test
+    void aDeadLetterReadersOwnDeadLetterSettingShouldStillDecide() {
+        ListenerSettings own = new ListenerSettings();
+        own.getDeadLetter().setTopic("failed-dead-letters");
+        SubscriptionConfig<String> configured = on("orders.DLT", DeadLetterPolicy.toTopic("failed-dead-letters"));
+
+        assertThat(ListenerConfigs.forDeadLetterReader(configured, own, DOT_DLT)).isSameAs(configured);
     }
 }
