@@ -119,10 +119,14 @@ public final class OutboxRelay implements AutoCloseable {
         rounds.checkTable();
         Dialect dialect = rounds.table().dialect();
         poll = scheduler.scheduleWithFixedDelay(this::wake, 0, config.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
-        if (dialect == Dialect.POSTGRESQL && config.listen()) {
+        boolean listening = dialect == Dialect.POSTGRESQL && config.listen();
+        if (listening) {
             listener = new PgListener(dataSource, rounds.table().channel(), config.pollInterval(), this::wake);
             listener.start();
         }
+        LOG.info("Keel outbox relay started on table {} ({}): polling every {}{}, {} lanes a round, batches of {}",
+                rounds.table().table(), dialect, config.pollInterval(), listening ? " and woken by each commit's NOTIFY"
+                        : "", config.lanesPerRound(), config.batchSize());
     }
 
     /**
@@ -211,6 +215,9 @@ public final class OutboxRelay implements AutoCloseable {
         }
         if (ownsScheduler) {
             scheduler.shutdownNow();
+        }
+        if (started.get()) {
+            LOG.info("Keel outbox relay stopped; rows not yet published stay in the table for the next relay");
         }
     }
 
