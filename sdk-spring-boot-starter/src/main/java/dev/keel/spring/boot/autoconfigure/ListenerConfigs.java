@@ -142,8 +142,9 @@ final class ListenerConfigs {
             return false; // a naming that is not a suffix: nothing to recognise
         }
         String suffix = probeDeadLetters.substring(probe.length());
-        return topic.length() > suffix.length() && topic.endsWith(suffix)
-                && defaultDeadLetterTopic.apply(topic.substring(0, topic.length() - suffix.length())).equals(topic);
+        // the suffix alone, not a round trip through the naming: a long name's dead-letter topic is shortened
+        // (RocketMQ: a hash before the suffix), so no origin topic maps back to it
+        return topic.length() > suffix.length() && topic.endsWith(suffix);
     }
 
     private static <E extends Enum<E>> E parse(Class<E> type, String value, String source) {

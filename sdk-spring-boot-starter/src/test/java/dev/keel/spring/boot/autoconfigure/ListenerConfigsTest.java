@@ -91,6 +91,10 @@ class ListenerConfigsTest {
         assertThat(ListenerConfigs.readsDeadLetters(on("orders.DLT", DeadLetterPolicy.ofDefaults()), underscore))
                 .isFalse();
         assertThat(ListenerConfigs.readsDeadLetters(on("orders", DeadLetterPolicy.ofDefaults()), DOT_DLT)).isFalse();
+        UnaryOperator<String> shortened = topic -> (topic.length() > 20 ? topic.substring(0, 12) + "-a1b2c3d4" : topic)
+                + "_DLT";
+        assertThat(ListenerConfigs.readsDeadLetters(on("a-very-long-topi-a1b2c3d4_DLT", DeadLetterPolicy.ofDefaults()),
+                shortened)).as("a shortened dead-letter topic name").isTrue();
         assertThat(ListenerConfigs.readsDeadLetters(on(".DLT", DeadLetterPolicy.ofDefaults()), DOT_DLT))
                 .as("a bare suffix names no origin topic").isFalse();
     }
