@@ -4,8 +4,11 @@ import dev.keel.Publisher;
 import dev.keel.outbox.jdbc.internal.Dialect;
 import dev.keel.outbox.jdbc.internal.PgListener;
 import dev.keel.outbox.jdbc.internal.RelayRounds;
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -127,6 +130,21 @@ public final class OutboxRelay implements AutoCloseable {
         LOG.info("Keel outbox relay started on table {} ({}): polling every {}{}, {} lanes a round, batches of {}",
                 rounds.table().table(), dialect, config.pollInterval(), listening ? " and woken by each commit's NOTIFY"
                         : "", config.lanesPerRound(), config.batchSize());
+    }
+
+    /**
+     * What waits in the outbox table now: pending rows, parked rows and the oldest pending row's age, in one query
+     * (a scan of the table: for health checks and gauges, not for every message). Works before {@link #start()} and
+     * after {@link #close()}.
+     *
+     * @throws SQLException when the database cannot be read
+     */
+    public OutboxBacklog backlog() throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            long[] counts = rounds.table().backlog(connection);
+            return new OutboxBacklog(counts[0], counts[1], counts[2] < 0 ? Optional.empty()
+                    : Optional.of(Instant.ofEpochMilli(counts[2])), config.clock().instant());
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,6 +56,22 @@ public final class OutboxTable {
 
     public String table() {
         return table;
+    }
+
+    /**
+     * Pending rows, parked rows and the oldest pending row's {@code created_at} (epoch ms, or -1 when none is
+     * pending), in one read.
+     */
+    public long[] backlog(Connection connection) throws SQLException {
+        String sql = "SELECT SUM(CASE WHEN parked_at IS NULL THEN 1 ELSE 0 END), "
+                + "SUM(CASE WHEN parked_at IS NULL THEN 0 ELSE 1 END), "
+                + "MIN(CASE WHEN parked_at IS NULL THEN created_at END) FROM " + table;
+        try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
+            rows.next();
+            long oldest = rows.getLong(3);
+            boolean none = rows.wasNull();
+            return new long[] {rows.getLong(1), rows.getLong(2), none ? -1 : oldest};
+        }
     }
 
     /** The LISTEN/NOTIFY channel of this outbox on PostgreSQL: the table's name. */

@@ -15,7 +15,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 /**
  * The transactional outbox when module sdk-outbox-jdbc, spring-jdbc and one {@code DataSource} are
@@ -61,5 +63,33 @@ public class KeelOutboxAutoConfiguration {
     @ConditionalOnBean(OutboxRelay.class)
     OutboxRelayLifecycle keelOutboxRelayLifecycle(OutboxRelay relay) {
         return new OutboxRelayLifecycle(relay);
+    }
+
+    /** The {@code keel.outbox.*} backlog gauges, bound by Spring Boot to every meter registry. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.micrometer.core.instrument.binder.MeterBinder")
+    static class BacklogMeters {
+
+        @Bean
+        @ConditionalOnBean(Keel.class) // as the relay is (a member class's conditions come before the relay bean)
+        @ConditionalOnProperty(name = "keel.outbox.relay-enabled", havingValue = "true", matchIfMissing = true)
+        OutboxBacklogMeters keelOutboxBacklogMeters(OutboxRelay relay, OutboxRelayLifecycle lifecycle) {
+            return new OutboxBacklogMeters(relay, lifecycle::isRunning);
+        }
+    }
+
+    /** The {@code keelOutbox} health contributor; {@code management.health.keel-outbox.enabled=false} turns it off. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+    static class BacklogHealth {
+
+        @Bean
+        @ConditionalOnBean(Keel.class) // as the relay is (a member class's conditions come before the relay bean)
+        @ConditionalOnProperty(name = "keel.outbox.relay-enabled", havingValue = "true", matchIfMissing = true)
+        @ConditionalOnEnabledHealthIndicator("keel-outbox")
+        @ConditionalOnMissingBean(name = "keelOutboxHealthIndicator")
+        OutboxHealthIndicator keelOutboxHealthIndicator(OutboxRelay relay, OutboxRelayLifecycle lifecycle) {
+            return new OutboxHealthIndicator(relay, lifecycle);
+        }
     }
 }

@@ -24,6 +24,7 @@ public final class OutboxRelayLifecycle implements SmartLifecycle {
 
     private final OutboxRelay relay;
     private volatile boolean running;
+    private volatile String notRunning = "not started yet";
     private boolean stopped;
 
     OutboxRelayLifecycle(OutboxRelay relay) {
@@ -46,6 +47,7 @@ public final class OutboxRelayLifecycle implements SmartLifecycle {
             // a DataSource alone configures the outbox: a service without its table does not use it
             LOG.warn("the Keel outbox relay does not run: {}. Set keel.outbox.enabled=false if this service does not"
                     + " use the outbox; once the table exists, restart the application", e.getMessage());
+            notRunning = "not running: no outbox table";
             return;
         } catch (SQLException e) {
             throw new CannotGetJdbcConnectionException("the Keel outbox relay cannot reach its database", e);
@@ -59,12 +61,18 @@ public final class OutboxRelayLifecycle implements SmartLifecycle {
             relay.close();
             running = false;
             stopped = true;
+            notRunning = "stopped with its context";
         }
     }
 
     @Override
     public boolean isRunning() {
         return running;
+    }
+
+    /** "running", or why not: not started yet, no outbox table, stopped with its context. */
+    String state() {
+        return running ? "running" : notRunning;
     }
 
     @Override

@@ -1,0 +1,38 @@
+package dev.keel.spring.boot.autoconfigure;
+
+import dev.keel.outbox.jdbc.OutboxBacklog;
+import dev.keel.outbox.jdbc.OutboxRelay;
+import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
+
+/**
+ * The {@code keelOutbox} health contributor: the relay's state and, while it runs, the outbox's backlog as details
+ * ({@code pending}, {@code parked}, {@code oldestPendingAge}); UP when the outbox table can be read, DOWN when it
+ * cannot. A relay that does not run (a service with a {@code DataSource} but no outbox table) is UP with its
+ * reason. A backlog or parked rows do
+ * not make it DOWN (the relay publishes them, or an operator re-queues them): alert on the
+ * {@code keel.outbox.*} gauges instead.
+ */
+public class OutboxHealthIndicator extends AbstractHealthIndicator {
+
+    private final OutboxRelay relay;
+    private final OutboxRelayLifecycle lifecycle;
+
+    OutboxHealthIndicator(OutboxRelay relay, OutboxRelayLifecycle lifecycle) {
+        super("Keel outbox health check failed");
+        this.relay = relay;
+        this.lifecycle = lifecycle;
+    }
+
+    @Override
+    protected void doHealthCheck(Health.Builder builder) throws Exception {
+        builder.withDetail("relay", lifecycle.state());
+        if (!lifecycle.isRunning()) {
+            builder.up();
+            return;
+        }
+        OutboxBacklog backlog = relay.backlog();
+        builder.up().withDetail("pending", backlog.pending()).withDetail("parked", backlog.parked())
+                .withDetail("oldestPendingAge", backlog.oldestPendingAge().toString());
+    }
+}

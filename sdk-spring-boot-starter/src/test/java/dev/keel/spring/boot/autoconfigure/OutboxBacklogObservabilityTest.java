@@ -1,0 +1,108 @@
+package dev.keel.spring.boot.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.BrokerUnavailableException;
+import dev.keel.Message;
+import dev.keel.PublishException;
+import dev.keel.outbox.jdbc.Outbox;
+import dev.keel.spi.BrokerAdapter;
+import dev.keel.testkit.InMemoryBroker;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+/**
+ * The outbox relay is observable, on the real PostgreSQL: the {@code keelOutbox} health contributor and the
+ * {@code keel.outbox.*} gauges show rows waiting (a topic failing retriably), rows parked (refused for good) and
+ * the oldest pending row's age, and the backlog drains to zero once the broker takes the rows.
+ */
+class OutboxBacklogObservabilityTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
+
+    private PostgresForTests db;
+    private InMemoryBroker broker;
+    private ApplicationContextRunner runner;
+
+    @BeforeEach
+    void createTables() throws Exception {
+        db = new PostgresForTests().create();
+        broker = InMemoryBroker.create();
+        runner = new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(KeelBrokerAutoConfiguration.class,
+                        KeelStoreAutoConfiguration.class, KeelAutoConfiguration.class, KeelOutboxAutoConfiguration.class))
+                .withBean(BrokerAdapter.class, () -> broker)
+                .withBean(DataSource.class, () -> db.dataSource)
+                .withPropertyValues("keel.outbox.table-prefix=" + db.prefix, "keel.inbox.table-prefix=" + db.prefix,
+                        "keel.outbox.poll-interval=200ms", "keel.topics.orders.partitions=1",
+                        "keel.topics.invoices.partitions=1", "keel.idempotency.store=in-memory",
+                        "keel.publisher.max-attempts=1", "keel.publisher.minimum-calls=1000",
+                        "keel.publisher.open-duration=200ms");
+    }
+
+    @AfterEach
+    void dropTables() throws Exception {
+        db.drop();
+    }
+
+    @Test
+    void theHealthAndTheGaugesShouldShowPendingAndParkedRowsUntilTheyDrain() {
+        broker.faults().failPublishesTo("orders", new PublishException("orders refuses it for good", null, false))
+                .failPublishesTo("invoices", new BrokerUnavailableException("invoices is down for now", null));
+        runner.run(context -> {
+            Outbox outbox = context.getBean(Outbox.class);
+            try (Connection connection = db.dataSource.getConnection()) {
+                connection.setAutoCommit(false);
+                outbox.publish(connection, "orders", Message.ofText("refused"));
+                outbox.publish(connection, "invoices", Message.ofText("waiting-1"));
+                outbox.publish(connection, "invoices", Message.ofText("waiting-2"));
+                connection.commit();
+            }
+            OutboxHealthIndicator health = context.getBean(OutboxHealthIndicator.class);
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            context.getBean(OutboxBacklogMeters.class).bindTo(registry);
+
+            await().atMost(PATIENCE).until(() -> Long.valueOf(1).equals(details(health).get("parked")));
+            assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+            assertThat(details(health)).containsEntry("pending", 2L).containsEntry("relay", "running");
+            assertThat(registry.get("keel.outbox.pending").gauge().value()).isEqualTo(2.0);
+            assertThat(registry.get("keel.outbox.parked").gauge().value()).isEqualTo(1.0);
+            assertThat(registry.get("keel.outbox.oldest.age").gauge().value()).isNotNaN().isGreaterThanOrEqualTo(0.0);
+
+            broker.faults().clear();
+
+            await().atMost(PATIENCE).until(() -> Long.valueOf(0).equals(details(health).get("pending")));
+            assertThat(details(health)).containsEntry("parked", 1L).containsEntry("oldestPendingAge", "PT0S");
+        });
+    }
+
+    @Test
+    void aServiceWithoutAnOutboxTableShouldStayHealthyAndSayTheRelayDoesNotRun() {
+        runner.withPropertyValues("keel.outbox.table-prefix=" + db.prefix + "absent_").run(context -> {
+            OutboxHealthIndicator health = context.getBean(OutboxHealthIndicator.class);
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            context.getBean(OutboxBacklogMeters.class).bindTo(registry);
+
+            assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+            assertThat(details(health)).containsEntry("relay", "not running: no outbox table")
+                    .doesNotContainKey("pending");
+            assertThat(registry.get("keel.outbox.pending").gauge().value()).isNaN();
+        });
+    }
+
+    private static Map<String, Object> details(OutboxHealthIndicator health) {
+        Health h = health.health();
+        return h.getDetails();
+    }
+}
