@@ -40,6 +40,7 @@ public final class SubscriptionConfig<T> {
     private final RetryMode retryMode;
     private final HeaderFilter filter;
     private final boolean broadcast;
+    private final boolean shareGroup;
 
     private SubscriptionConfig(Builder<T> b) {
         this.topic = b.topic;
@@ -57,6 +58,7 @@ public final class SubscriptionConfig<T> {
         this.retryMode = b.retryMode;
         this.filter = b.filter;
         this.broadcast = b.broadcast;
+        this.shareGroup = b.shareGroup;
     }
 
     /** A builder for consuming {@code topic} in {@code group}, decoding payloads with {@code codec}; the rest defaults. */
@@ -71,7 +73,7 @@ public final class SubscriptionConfig<T> {
                 .lanes(base.lanes).maxInFlight(base.maxInFlight).retryPolicy(base.retryPolicy)
                 .deadLetterPolicy(base.deadLetterPolicy).idempotencyPolicy(base.idempotencyPolicy)
                 .closeTimeout(base.closeTimeout).revokeTimeout(base.revokeTimeout).broadcast(base.broadcast)
-                .retryMode(base.retryMode);
+                .retryMode(base.retryMode).shareGroup(base.shareGroup);
         b.filter = base.filter;
         return b;
     }
@@ -121,6 +123,12 @@ public final class SubscriptionConfig<T> {
      */
     public boolean broadcast() { return broadcast; }
 
+    /**
+     * Whether the group's members share the messages one by one instead of owning partitions (see
+     * {@link Builder#shareGroup(boolean)}); false by default.
+     */
+    public boolean shareGroup() { return shareGroup; }
+
     /** Equal when every value is equal; codecs are compared with their own {@code equals} (by default, identity). */
     @Override
     public boolean equals(Object o) {
@@ -129,13 +137,14 @@ public final class SubscriptionConfig<T> {
                 && c.maxInFlight == maxInFlight && c.retryPolicy.equals(retryPolicy)
                 && c.deadLetterPolicy.equals(deadLetterPolicy) && c.idempotencyPolicy.equals(idempotencyPolicy)
                 && c.closeTimeout.equals(closeTimeout) && c.revokeTimeout.equals(revokeTimeout)
-                && c.retryMode == retryMode && Objects.equals(c.filter, filter) && c.broadcast == broadcast;
+                && c.retryMode == retryMode && Objects.equals(c.filter, filter) && c.broadcast == broadcast
+                && c.shareGroup == shareGroup;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(topic, group, codec, guarantee, ordering, lanes, maxInFlight, retryPolicy, deadLetterPolicy,
-                idempotencyPolicy, closeTimeout, revokeTimeout, retryMode, filter, broadcast);
+                idempotencyPolicy, closeTimeout, revokeTimeout, retryMode, filter, broadcast, shareGroup);
     }
 
     @Override
@@ -144,7 +153,8 @@ public final class SubscriptionConfig<T> {
                 + guarantee + ", ordering=" + ordering + ", lanes=" + lanes + ", maxInFlight=" + maxInFlight
                 + ", retryPolicy=" + retryPolicy + ", deadLetterPolicy=" + deadLetterPolicy + ", idempotencyPolicy="
                 + idempotencyPolicy + ", closeTimeout=" + closeTimeout + ", revokeTimeout=" + revokeTimeout
-                + ", retryMode=" + retryMode + ", filter=" + filter + ", broadcast=" + broadcast + "}";
+                + ", retryMode=" + retryMode + ", filter=" + filter + ", broadcast=" + broadcast + ", shareGroup="
+                + shareGroup + "}";
     }
 
     /** Validates each value as it is set, and lanes against maxInFlight on {@link #build()}. */
@@ -164,6 +174,7 @@ public final class SubscriptionConfig<T> {
         private RetryMode retryMode = DEFAULT_RETRY_MODE;
         private HeaderFilter filter;
         private boolean broadcast;
+        private boolean shareGroup;
 
         private Builder(String topic, String group, Codec<T> codec) {
             if (!TopicSpec.isValidName(topic)) {
@@ -260,7 +271,39 @@ public final class SubscriptionConfig<T> {
             return this;
         }
 
+        /**
+         * Share-group consumption: the group's members take the topic's messages one by one, any member any
+         * message, with no partition owned by a member, so a group can have more members than the topic has
+         * partitions, a slow message holds up no other, and a member joining or leaving moves no partition.
+         * Each message is acknowledged on its own: accepted once handled (under EFFECTIVELY_ONCE once marked
+         * done), handed back to the broker after a retriable failure's backoff (the broker counts the
+         * deliveries, which are the attempts), dead-lettered after the last attempt or a failure the retry
+         * policy does not retry. There is no order: {@link #build()} refuses it with
+         * {@link dev.keel.ordering.Ordering#PER_KEY} (the default), with {@link RetryMode#NON_BLOCKING} and with
+         * {@link #broadcast(boolean)}. Needs an adapter with {@code Capability.SHARED_CONSUMPTION} (Kafka share
+         * groups, docs/kafka.md "Share groups").
+         */
+        public Builder<T> shareGroup(boolean shareGroup) {
+            this.shareGroup = shareGroup;
+            return this;
+        }
+
         public SubscriptionConfig<T> build() {
+            if (shareGroup && ordering == Ordering.PER_KEY) {
+                throw new IllegalArgumentException("a share group gives no order: its members take any message of "
+                        + "any partition, so ordering PER_KEY cannot hold; set ordering(Ordering.UNORDERED) with "
+                        + "shareGroup(true), or use a classic group (shareGroup(false)) for per-key order");
+            }
+            if (shareGroup && retryMode == RetryMode.NON_BLOCKING) {
+                throw new IllegalArgumentException("a share group retries through the broker (a failed message is "
+                        + "handed back after its backoff and redelivered to any member), so it has no retry topic: "
+                        + "keep RetryMode.IN_PLACE with shareGroup(true)");
+            }
+            if (shareGroup && broadcast) {
+                throw new IllegalArgumentException("a share group shares each message among its members, a broadcast "
+                        + "subscription gives every instance every message: choose one of shareGroup(true) and "
+                        + "broadcast(true)");
+            }
             if (retryMode == RetryMode.NON_BLOCKING && ordering == Ordering.PER_KEY) {
                 throw new IllegalArgumentException("retryMode NON_BLOCKING moves a failed message behind later "
                         + "messages of its key, but ordering PER_KEY needs in-place retries (the key waits for its "

@@ -134,6 +134,24 @@ class ConfigValidationTest {
     }
 
     @Test
+    void aShareGroupShouldBeRejectedWithPerKeyOrderingNonBlockingRetryAndBroadcast() {
+        assertThatThrownBy(() -> SubscriptionConfig.builder("orders", "g", Codec.utf8()).shareGroup(true).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PER_KEY")
+                .hasMessageContaining("ordering(Ordering.UNORDERED)");
+        assertThatThrownBy(() -> SubscriptionConfig.builder("orders", "g", Codec.utf8())
+                .ordering(dev.keel.ordering.Ordering.UNORDERED).shareGroup(true)
+                .retryMode(dev.keel.retry.RetryMode.NON_BLOCKING).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("RetryMode.IN_PLACE");
+        assertThatThrownBy(() -> SubscriptionConfig.builder("orders", "g", Codec.utf8())
+                .ordering(dev.keel.ordering.Ordering.UNORDERED).shareGroup(true).broadcast(true).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("broadcast(true)");
+        SubscriptionConfig<String> shared = SubscriptionConfig.builder("orders", "g", Codec.utf8())
+                .ordering(dev.keel.ordering.Ordering.UNORDERED).shareGroup(true).build();
+        assertThat(shared.shareGroup()).isTrue();
+        assertThat(SubscriptionConfig.from(shared).build().shareGroup()).isTrue();
+    }
+
+    @Test
     void subscriptionConfigFromBaseShouldKeepEveryValue() {
         SubscriptionConfig<String> base = SubscriptionConfig.builder("orders", "g", Codec.utf8()).lanes(3)
                 .maxInFlight(30).guarantee(DeliveryGuarantee.AT_LEAST_ONCE).deadLetterPolicy(DeadLetterPolicy.toTopic("dlq"))

@@ -65,6 +65,7 @@ class ConfigValueSemanticsTest {
                 .retryMode(dev.keel.retry.RetryMode.NON_BLOCKING).build());
         changes.put("filter", c -> SubscriptionConfig.from(c).filter(HeaderFilter.equalTo("region", "eu")).build());
         changes.put("broadcast", c -> SubscriptionConfig.from(c).broadcast(true).build());
+        changes.put("shareGroup", c -> SubscriptionConfig.from(c).ordering(Ordering.UNORDERED).shareGroup(true).build());
 
         assertValueSemantics(SubscriptionConfig.class, base, c -> SubscriptionConfig.from(c).build(), changes);
     }

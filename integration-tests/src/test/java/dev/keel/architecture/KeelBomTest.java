@@ -19,7 +19,8 @@ import org.w3c.dom.NodeList;
 
 /**
  * keel-bom manages exactly Keel's published jar modules (those with code, and the per-broker starters that only
- * gather dependencies), at Keel's version, and slf4j-api at Keel's. A module that is not published (its pom sets
+ * gather dependencies), at Keel's version; slf4j-api, the broker and store clients, Jackson, Micrometer and
+ * resilience4j at the versions Keel is built with. A module that is not published (its pom sets
  * {@code maven.deploy.skip}, as keel-benchmarks does) is not in the BOM.
  */
 class KeelBomTest {
@@ -54,6 +55,61 @@ class KeelBomTest {
         String keelSlf4j = childText(firstChild(parent, "properties"), "slf4j.version");
         assertThat(managed().get("org.slf4j")).containsEntry("slf4j-api", "${slf4j.version}");
         assertThat(childText(firstChild(bom, "properties"), "slf4j.version")).isEqualTo(keelSlf4j);
+    }
+
+    /**
+     * The clients Keel is built and tested with, at their versions: a Spring Boot application importing keel-bom gets
+     * them unless Spring Boot's own dependency management wins (its parent: docs/spring-boot.md, "Client versions").
+     * Each is written in keel-bom as {@code ${property}}, and keel-bom's property equals the parent's.
+     */
+    @Test
+    void bomShouldManageTheClientsAtTheVersionsKeelIsBuiltWith() throws Exception {
+        Map<String, String> clients = Map.of(
+                "org.apache.kafka:kafka-clients", "kafka.version",
+                "com.rabbitmq:amqp-client", "amqp-client.version",
+                "org.apache.rocketmq:rocketmq-client", "rocketmq.version",
+                "org.apache.rocketmq:rocketmq-tools", "rocketmq.version",
+                "redis.clients:jedis", "jedis.version",
+                "tools.jackson:jackson-bom", "jackson.version",
+                "io.micrometer:micrometer-bom", "micrometer.version",
+                "io.micrometer:micrometer-tracing-bom", "micrometer-tracing.version",
+                "io.github.resilience4j:resilience4j-bom", "resilience4j.version");
+        Element parentProperties = firstChild(read(ROOT.resolve("pom.xml")).getDocumentElement(), "properties");
+        Element bomProperties = firstChild(read(ROOT.resolve("keel-bom/pom.xml")).getDocumentElement(), "properties");
+        Map<String, Map<String, String>> managed = managed();
+        clients.forEach((client, property) -> {
+            String[] ga = client.split(":");
+            assertThat(managed.getOrDefault(ga[0], Map.of())).as("keel-bom manages %s", client)
+                    .containsEntry(ga[1], "${" + property + "}");
+            assertThat(childText(bomProperties, property)).as("keel-bom's %s", property)
+                    .isEqualTo(childText(parentProperties, property));
+        });
+    }
+
+    /** The RocketMQ clients come with the exclusions Keel builds with (what a client never needs: docs/rocketmq.md). */
+    @Test
+    void bomShouldExcludeFromTheRocketMqClientsWhatKeelExcludes() throws Exception {
+        for (String artifact : List.of("rocketmq-client", "rocketmq-tools")) {
+            assertThat(exclusions(ROOT.resolve("keel-bom/pom.xml"), artifact)).as("keel-bom's exclusions of %s", artifact)
+                    .isNotEmpty().isEqualTo(exclusions(ROOT.resolve("pom.xml"), artifact));
+        }
+    }
+
+    private static List<String> exclusions(Path pom, String artifactId) throws Exception {
+        NodeList deps = firstChild(firstChild(read(pom).getDocumentElement(), "dependencyManagement"), "dependencies")
+                .getElementsByTagName("dependency");
+        List<String> result = new ArrayList<>();
+        for (int i = 0; i < deps.getLength(); i++) {
+            Element d = (Element) deps.item(i);
+            if (artifactId.equals(childText(d, "artifactId"))) {
+                NodeList excluded = d.getElementsByTagName("exclusion");
+                for (int j = 0; j < excluded.getLength(); j++) {
+                    Element e = (Element) excluded.item(j);
+                    result.add(childText(e, "groupId") + ":" + childText(e, "artifactId"));
+                }
+            }
+        }
+        return result;
     }
 
     /** groupId to (artifactId to version) of keel-bom's dependencyManagement. */

@@ -13,14 +13,23 @@ import java.sql.Statement;
  */
 final class BillingTables implements AutoCloseable {
 
-    static final String URL = "jdbc:postgresql://127.0.0.1:5432/test";
+    /** Where the service's database is, as the test reaches it. */
+    record Database(String url, String user, String password) {
+        /** The machine's PostgreSQL, as the sample's application.properties names it. */
+        static final Database MACHINE = new Database("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "");
+
+        @Override
+        public String toString() {
+            return url + " as " + user; // never the password
+        }
+    }
 
     private final String schema;
     private final Connection connection;
 
-    BillingTables(String schema) throws SQLException {
+    BillingTables(Database database, String schema) throws SQLException {
         this.schema = schema;
-        this.connection = DriverManager.getConnection(URL, "postgres", "");
+        this.connection = DriverManager.getConnection(database.url(), database.user(), database.password());
     }
 
     /** Invoice rows. */

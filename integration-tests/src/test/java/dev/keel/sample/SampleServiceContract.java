@@ -7,10 +7,9 @@ import brave.Span;
 import brave.handler.MutableSpan;
 import dev.keel.Subscription;
 import dev.keel.core.Keel;
-import dev.keel.faults.FaultProxy;
+import dev.keel.sample.BillingTables.Database;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.ForkedJvm;
-import dev.keel.testbrokers.RedisEndpoint;
 import dev.keel.testbrokers.UniqueNames;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -34,11 +33,11 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The sample orders service ({@link SampleApplication}) started as an application, on a real
- * broker (the subclass names it) with the harness's Redis and the machine's PostgreSQL: billing is
- * EFFECTIVELY_ONCE, a context closed mid-stream loses nothing and repeats no effect in the next
- * one, {@code /actuator/health} follows Redis, Keel's meters are in {@code /actuator/metrics}, and a
- * real test tracer ({@link TestTracer}) sees each order's consumer span continue its producer span.
- * Each test has its own topic, Redis key prefix and database schema.
+ * broker (the subclass names it) with the harness's Redis and the machine's PostgreSQL, unless the
+ * subclass gives others: billing is EFFECTIVELY_ONCE, a context closed mid-stream loses nothing and
+ * repeats no effect in the next one, {@code /actuator/health} follows Redis, Keel's meters are in
+ * {@code /actuator/metrics}, and a real test tracer ({@link TestTracer}) sees each order's consumer
+ * span continue its producer span. Each test has its own topic, Redis key prefix and database schema.
  */
 abstract class SampleServiceContract {
 
@@ -54,15 +53,42 @@ abstract class SampleServiceContract {
     private final TestTracer tracer = new TestTracer();
     private BillingTables tables;
 
-    /** The broker's properties: {@code keel.broker} and its address. */
+    /** The broker's properties: {@code keel.broker} and, unless the connection comes from elsewhere, its address. */
     abstract List<String> brokerProperties();
 
     /** The broker as OpenTelemetry's {@code messaging.system} attribute names it. */
     abstract String messagingSystem();
 
+    /** The service's Redis, as properties: the harness's Redis. */
+    List<String> redisProperties() {
+        return List.of("--keel.redis.uri=" + Brokers.redis().uri());
+    }
+
+    /** Registers, in each context the test starts, the connections no property gives: none here. */
+    ApplicationContextInitializer<ConfigurableApplicationContext> connections() {
+        return context -> { };
+    }
+
+    /** The service's database as the test reaches it: the machine's PostgreSQL, as application.properties says. */
+    Database database() {
+        return Database.MACHINE;
+    }
+
+    /** The properties of a service in a JVM of its own, where the addresses can only come from properties. */
+    List<String> forkedServiceProperties() {
+        List<String> properties = new ArrayList<>(brokerProperties());
+        properties.addAll(redisProperties());
+        return properties;
+    }
+
+    /** Makes Redis unavailable to a service and available again: a fault proxy before the harness's Redis. */
+    RedisOutage redisOutage() {
+        return RedisOutage.throughProxy(Brokers.redis());
+    }
+
     @BeforeEach
     void openTables() throws Exception {
-        tables = new BillingTables(schema);
+        tables = new BillingTables(database(), schema);
     }
 
     @AfterEach
@@ -74,7 +100,7 @@ abstract class SampleServiceContract {
 
     @Test
     void everyOrderShouldGetExactlyOneInvoiceEvenWhenPlacementsAreRetried() {
-        ConfigurableApplicationContext app = start(Brokers.redis().uri());
+        ConfigurableApplicationContext app = start();
         OrderService orders = app.getBean(OrderService.class);
         int retried = 20;
         placeOrders(orders, 0, ORDERS);
@@ -94,7 +120,7 @@ abstract class SampleServiceContract {
     void aContextClosedMidStreamShouldLoseNothingAndRepeatNoEffectInTheNextContext() throws Exception {
         // at most 16 messages held by the listener: the rest stays at the broker when the context closes
         String inFlight = "--keel.listeners.billing.max-in-flight=16";
-        ConfigurableApplicationContext first = start(Brokers.redis().uri(), inFlight);
+        ConfigurableApplicationContext first = start(inFlight);
         Subscription billing = billingSubscription(first);
         tables.lockInvoices(); // the handlers that start now stay in flight, inside their insert
         placeOrders(first.getBean(OrderService.class), 0, ORDERS);
@@ -109,7 +135,7 @@ abstract class SampleServiceContract {
         assertThat(tables.executions()).as("every handler run of the first context finished its invoice")
                 .isEqualTo(billedByFirst);
 
-        start(Brokers.redis().uri(), inFlight);
+        start(inFlight);
         await().atMost(PATIENCE).until(() -> tables.invoices() >= ORDERS);
         assertThat(tables.invoices()).as("invoice rows").isEqualTo(ORDERS);
         assertThat(tables.invoicedOrders()).as("orders invoiced").isEqualTo(ORDERS);
@@ -128,7 +154,8 @@ abstract class SampleServiceContract {
     @Test
     void aSigtermWithABacklogAndASlowHandlerShouldRepeatNoEffect() {
         List<String> firstServiceLines;
-        List<String> args = new ArrayList<>(serviceArguments(Brokers.redis().uri()));
+        List<String> args = new ArrayList<>(forkedServiceProperties());
+        args.addAll(commonArguments());
         args.addAll(List.of("--sample.place-orders=" + ORDERS, "--sample.billing-pause=PT0.5S", SHORT_LEASE,
                 "--keel.listeners.billing.close-timeout=PT3S"));
         try (ForkedJvm service = ForkedJvm.builder(SampleApplication.class).name("orders-service")
@@ -142,7 +169,7 @@ abstract class SampleServiceContract {
         long billedByFirst = tables.invoices();
         assertThat(billedByFirst).as("orders billed before the SIGTERM: some, not all").isBetween(1L, ORDERS - 1L);
 
-        start(Brokers.redis().uri(), SHORT_LEASE);
+        start(SHORT_LEASE);
         await().atMost(PATIENCE).until(() -> tables.invoices() >= ORDERS);
         // an effect left unmarked by the first JVM runs again once its lease (3 s) expires: give it twice that
         await().during(Duration.ofSeconds(6)).atMost(PATIENCE).untilAsserted(() -> assertThat(
@@ -150,19 +177,20 @@ abstract class SampleServiceContract {
                 .as("orders billed twice, and billing handler runs over both instances")
                 .containsExactly(0L, (long) ORDERS));
         assertThat(tables.invoicedOrders()).as("orders invoiced").isEqualTo(ORDERS);
-        assertThat(firstServiceLines).as("the first service's log of its close")
-                .anyMatch(line -> line.contains("closing the subscription to " + topic));
+        assertThat(firstServiceLines).as("the first service's log of its close: what ran, what went back, how long")
+                .anyMatch(line -> line.matches(".*closing the subscription to " + java.util.regex.Pattern.quote(topic) + " for group billing: \\d+ "
+                        + "handler\\(s\\) running, \\d+ buffered message\\(s\\) returned to the broker unstarted.*"))
+                .anyMatch(line -> line.matches(".*closed the subscription to " + java.util.regex.Pattern.quote(topic)
+                        + " for group billing in \\d+ ms.*"));
     }
 
     @Test
     void healthShouldBeDownWhileRedisIsUnreachableAndUpAfter() {
-        RedisEndpoint redis = Brokers.redis();
-        try (FaultProxy proxy = FaultProxy.to(redis.host(), redis.port())) {
-            ConfigurableApplicationContext app = start(redisUri(redis, proxy));
+        try (RedisOutage outage = redisOutage()) {
+            ConfigurableApplicationContext app = start(outage.serviceProperties(), connections());
             await().atMost(PATIENCE).until(() -> keelStatus(app).equals("UP"));
 
-            proxy.refuse(true);
-            proxy.cut();
+            outage.begin();
             await().atMost(PATIENCE).until(() -> keelStatus(app).equals("DOWN"));
             Http down = get(app, "/actuator/health");
             assertThat(down.status()).isEqualTo(503);
@@ -171,7 +199,7 @@ abstract class SampleServiceContract {
                     .startsWith("DOWN");
             placeOrders(app.getBean(OrderService.class), 0, 1); // published while the store is unreachable
 
-            proxy.heal();
+            outage.end();
             await().atMost(PATIENCE).until(() -> keelStatus(app).equals("UP"));
             assertThat(get(app, "/actuator/health").status()).isEqualTo(200);
             await().atMost(PATIENCE).until(() -> tables.invoices() >= 1);
@@ -181,7 +209,7 @@ abstract class SampleServiceContract {
 
     @Test
     void keelMetersShouldBeVisibleThroughTheActuator() {
-        ConfigurableApplicationContext app = start(Brokers.redis().uri());
+        ConfigurableApplicationContext app = start();
         int placed = 20;
         placeOrders(app.getBean(OrderService.class), 0, placed);
         await().atMost(PATIENCE).until(() -> tables.invoices() >= placed
@@ -196,7 +224,10 @@ abstract class SampleServiceContract {
 
     @Test
     void eachOrderShouldBeTracedFromItsPublishToItsDeliveryThroughTheTestTracer() {
-        ConfigurableApplicationContext app = start(Brokers.redis().uri(), tracer::attachTo);
+        ConfigurableApplicationContext app = start(redisProperties(), context -> {
+            connections().initialize(context);
+            tracer.attachTo(context);
+        });
         int placed = 5;
         placeOrders(app.getBean(OrderService.class), 0, placed);
         await().atMost(PATIENCE).until(() -> tables.invoices() >= placed);
@@ -240,14 +271,17 @@ abstract class SampleServiceContract {
         assertThat(span.tag("messaging.message.id")).as("messaging.message.id of %s", span).isEqualTo(orderId);
     }
 
-    private ConfigurableApplicationContext start(String redisUri, String... more) {
-        return start(redisUri, context -> { }, more);
+    /** Starts the service in this JVM, with the subclass's connections and Redis. */
+    private ConfigurableApplicationContext start(String... more) {
+        return start(redisProperties(), connections(), more);
     }
 
-    private ConfigurableApplicationContext start(String redisUri,
+    private ConfigurableApplicationContext start(List<String> redis,
                                                  ApplicationContextInitializer<ConfigurableApplicationContext> initializer,
                                                  String... more) {
-        List<String> args = new ArrayList<>(serviceArguments(redisUri));
+        List<String> args = new ArrayList<>(brokerProperties());
+        args.addAll(redis);
+        args.addAll(commonArguments());
         args.addAll(List.of(more));
         ConfigurableApplicationContext context = new SpringApplicationBuilder(SampleApplication.class)
                 .initializers(initializer).run(args.toArray(String[]::new));
@@ -255,13 +289,11 @@ abstract class SampleServiceContract {
         return context;
     }
 
-    /** The service's arguments: the broker, Redis, this test's topic and schema, any free HTTP port. */
-    private List<String> serviceArguments(String redisUri) {
-        List<String> args = new ArrayList<>(brokerProperties());
-        args.addAll(List.of("--server.port=0", "--keel.redis.uri=" + redisUri, "--keel.redis.key-prefix=" + keyPrefix,
+    /** The arguments every service of the test gets: this test's topic, key prefix and schema, any free HTTP port. */
+    private List<String> commonArguments() {
+        return List.of("--server.port=0", "--keel.redis.key-prefix=" + keyPrefix,
                 "--sample.orders-topic=" + topic, "--sample.schema=" + schema,
-                "--keel.topics." + topic + ".partitions=4"));
-        return args;
+                "--keel.topics." + topic + ".partitions=4");
     }
 
     private static void placeOrders(OrderService orders, int from, int to) {
@@ -299,11 +331,6 @@ abstract class SampleServiceContract {
         return RestClient.create("http://127.0.0.1:" + port).get().uri(path)
                 .exchange((request, response) -> new Http(response.getStatusCode().value(),
                         JSON.readTree(response.getBody())));
-    }
-
-    private static String redisUri(RedisEndpoint redis, FaultProxy proxy) {
-        String auth = redis.password().map(p -> ":" + p + "@").orElse("");
-        return "redis://" + auth + proxy.host() + ":" + proxy.port() + "/" + redis.database();
     }
 
     private record Http(int status, JsonNode body) {

@@ -36,7 +36,7 @@ public interface BrokerAdapter extends AutoCloseable {
      * {@link ConsumerSettings#deadLetterTopic()} is present, that topic, created like the consumed
      * topic if it does not exist, with the subscription's group keeping the dead letters (an
      * existing dead-letter topic is used as it is). Subscribing to a topic that does not exist fails
-     * with a non-retriable {@link dev.keel.KeelException} saying to declare it (unless the adapter is
+     * with a {@link dev.keel.TopicNotFoundException} naming it and saying to declare it (unless the adapter is
      * configured to create topics on first use).
      */
     BrokerConsumer consumer(ConsumerSettings settings);

@@ -55,5 +55,17 @@ public enum Capability {
      * {@code RocketAdapter.transactionalPublisher}); key order is not kept. docs/outbox-inbox.md
      * compares it with the JDBC outbox.
      */
-    TRANSACTIONAL_PUBLISH
+    TRANSACTIONAL_PUBLISH,
+    /**
+     * Shared consumption ({@code SubscriptionConfig.Builder#shareGroup(true)}): the members of a group take
+     * the topic's messages one by one, any member any message, with no partition owned by one member, and
+     * each message is acknowledged on its own: accepted, or handed back ({@link InboundRecord#release()}) for
+     * the broker to deliver again, to any member, with its delivery count raised
+     * ({@link InboundRecord#deliveryCount()}). A member that dies holds its messages only until the broker's
+     * lock on them expires. No order is kept, so a subscription in this mode has none of
+     * {@link #KEY_ORDERING}, {@link #BROADCAST}, {@link #NON_BLOCKING_RETRY} and {@link #REPLAY}. Native on
+     * Kafka (share groups, KIP-932); RabbitMQ's competing consumers of one queue and RocketMQ's
+     * SimpleConsumer match it too (docs/capabilities.md says which adapter declares it).
+     */
+    SHARED_CONSUMPTION
 }

@@ -27,10 +27,14 @@ import java.util.Optional;
  *                        {@code <group>.<instance>}; RabbitMQ: an exclusive queue of this instance;
  *                        RocketMQ: BROADCASTING). Empty (the default): the group's members share the
  *                        messages
+ * @param shared          a shared consumer ({@link Capability#SHARED_CONSUMPTION}; Kafka: a share group): the
+ *                        group's members take the messages one by one with no partition owned by a member,
+ *                        and each record can also be {@link InboundRecord#release() released}. Never with
+ *                        {@code broadcastInstance}
  */
 public record ConsumerSettings(String topic, String group, int maxInFlight, Duration revokeTimeout,
                                Optional<String> deadLetterTopic, Optional<HeaderFilter> filter,
-                               Optional<String> broadcastInstance) {
+                               Optional<String> broadcastInstance, boolean shared) {
 
     /** Checks every value. */
     public ConsumerSettings {
@@ -47,6 +51,16 @@ public record ConsumerSettings(String topic, String group, int maxInFlight, Dura
         }
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(broadcastInstance, "broadcastInstance");
+        if (shared && broadcastInstance.isPresent()) {
+            throw new IllegalArgumentException("a shared consumer cannot be a broadcast one");
+        }
+    }
+
+    /** A consumer whose group's members own partitions (not {@link #shared()}). */
+    public ConsumerSettings(String topic, String group, int maxInFlight, Duration revokeTimeout,
+                            Optional<String> deadLetterTopic, Optional<HeaderFilter> filter,
+                            Optional<String> broadcastInstance) {
+        this(topic, group, maxInFlight, revokeTimeout, deadLetterTopic, filter, broadcastInstance, false);
     }
 
     /** A consumer without a header filter that shares the group's messages with the group's other members. */

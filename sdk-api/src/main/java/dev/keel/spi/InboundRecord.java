@@ -16,10 +16,31 @@ import java.util.Objects;
  */
 public final class InboundRecord {
 
-    /** The adapter's acknowledgement action for one record. */
+    /**
+     * The adapter's acknowledgement actions for one record: {@link #ack()}, and for a record of a shared
+     * consumer ({@link ConsumerSettings#shared()}) also {@link #release()}.
+     */
     @FunctionalInterface
     public interface Acknowledger {
         void ack();
+
+        /**
+         * Hands the record back to the broker, which delivers it again (to any member of the group) with a
+         * higher delivery count. Only a shared consumer's records can be released; the default refuses.
+         */
+        default void release() {
+            throw new UnsupportedOperationException("this consumer cannot hand a record back to the broker: only "
+                    + "a shared consumer (ConsumerSettings.shared()) can");
+        }
+
+        /**
+         * Whether {@link #release()} would have the broker deliver the record again: false when the adapter
+         * cannot release, and when this delivery is the last the broker allows (its delivery limit), where a
+         * released record would be archived or dead-lettered by the broker instead. False by default.
+         */
+        default boolean releasable() {
+            return false;
+        }
     }
 
     private final String topic;
@@ -90,6 +111,21 @@ public final class InboundRecord {
 
     public void ack() {
         acknowledger.ack();
+    }
+
+    /**
+     * Hands the record back to the broker for another delivery ({@link Capability#SHARED_CONSUMPTION}); the
+     * engine calls at most one of {@link #ack()} and this, once.
+     *
+     * @throws UnsupportedOperationException when the record's consumer is not a shared one
+     */
+    public void release() {
+        acknowledger.release();
+    }
+
+    /** Whether {@link #release()} would have the broker deliver the record again (see {@link Acknowledger#releasable()}). */
+    public boolean releasable() {
+        return acknowledger.releasable();
     }
 
     @Override

@@ -107,6 +107,16 @@ class BadUsageTest {
     }
 
     @Test
+    void aShareGroupOnABrokerWithoutShareGroupsShouldBeRefusedNamingTheCapability() {
+        CliRun run = CliRun.of("verify", "--share-group", "--messages", "10");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("--share-group needs a broker with share groups")
+                .contains("Capability.SHARED_CONSUMPTION").contains("--broker kafka");
+        assertNoStackTrace(run);
+    }
+
+    @Test
     void noCommandShouldNameTheCommands() {
         CliRun run = CliRun.of();
 

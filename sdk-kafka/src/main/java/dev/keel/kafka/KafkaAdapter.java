@@ -1,9 +1,10 @@
 package dev.keel.kafka;
 
 import dev.keel.ClosedException;
-import dev.keel.KeelException;
 import dev.keel.PartitionRewind;
+import dev.keel.TopicNotFoundException;
 import dev.keel.TopicSpec;
+import dev.keel.kafka.internal.AbortableConsumer;
 import dev.keel.kafka.internal.ClientProperties;
 import dev.keel.kafka.internal.DelayForwarder;
 import dev.keel.kafka.internal.DelayForwarding;
@@ -13,6 +14,7 @@ import dev.keel.kafka.internal.KafkaPipeline;
 import dev.keel.kafka.internal.KafkaReceiver;
 import dev.keel.kafka.internal.KafkaReplay;
 import dev.keel.kafka.internal.KafkaSender;
+import dev.keel.kafka.internal.ShareReceiver;
 import dev.keel.kafka.internal.TopicAdmin;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
@@ -63,6 +65,8 @@ import org.slf4j.LoggerFactory;
 public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayAdmin {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaAdapter.class);
+    /** What {@link #shareGroupId(String)} appends to a Keel group's name. */
+    public static final String SHARE_GROUP_SUFFIX = ".share";
 
     private final KafkaConfig config;
     private final Set<Capability> capabilities;
@@ -76,7 +80,7 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
         this.config = Objects.requireNonNull(config, "config");
         EnumSet<Capability> caps = EnumSet.of(Capability.CONSUMER_GROUPS, Capability.REDELIVERY,
                 Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY, Capability.REPLAY, Capability.BROADCAST,
-                Capability.NON_BLOCKING_RETRY, Capability.TRANSACTIONAL_PIPELINE);
+                Capability.NON_BLOCKING_RETRY, Capability.TRANSACTIONAL_PIPELINE, Capability.SHARED_CONSUMPTION);
         if (!config.topicAutoCreation()) {
             caps.add(Capability.UNROUTABLE_DETECTION);
         }
@@ -144,9 +148,12 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
     /**
      * A consumer for one subscription. Its dead-letter topic, when the settings name one, is created
      * here if it does not exist (with the consumed topic's settings); subscribing to a topic that
-     * does not exist then fails with a non-retriable {@link dev.keel.KeelException}, unless
+     * does not exist then fails with a {@link dev.keel.TopicNotFoundException}, unless
      * {@link KafkaConfig#topicAutoCreation()}. It creates no delay topic: once started, it runs its
-     * topic's delay forwarder from the time the delay topic exists.
+     * topic's delay forwarder from the time the delay topic exists. A {@link ConsumerSettings#shared() shared}
+     * consumer is {@link KafkaConfig#shareConsumers()} members of a Kafka share group (docs/kafka.md, "Share
+     * groups"); its {@code start} fails with a non-retriable {@link dev.keel.KeelException} on a cluster without
+     * share groups.
      */
     @Override
     public BrokerConsumer consumer(ConsumerSettings settings) {
@@ -154,11 +161,12 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
         synchronized (this) {
             ensureOpen();
         }
-        if (!config.topicAutoCreation() && admin().describe(settings.topic()).isEmpty()) {
+        Optional<TopicSpec> described = admin().describe(settings.topic());
+        if (!config.topicAutoCreation() && described.isEmpty()) {
             // a consumer of a missing topic would report itself running, find the topic only at a later metadata
             // refresh once it is declared, and (starting at the end) skip what was published meanwhile
-            throw new KeelException("topic " + settings.topic() + " does not exist on Kafka: declare it with "
-                    + "ensureTopology before subscribing", false);
+            throw new TopicNotFoundException(settings.topic(), "topic " + settings.topic() + " does not exist on "
+                    + "Kafka: declare it with ensureTopology before subscribing");
         }
         settings.deadLetterTopic().ifPresent(deadLetters ->
                 admin().ensureDeadLetterTopic(settings.topic(), deadLetters, config.topicAutoCreation()));
@@ -166,9 +174,24 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
         // delay topic exists; the first delayed publish creates it
         String topic = settings.topic();
         TopicAdmin topics = admin();
-        return new ForwardingConsumer(new KafkaReceiver(config, settings), topic,
+        AbortableConsumer receiver = settings.shared()
+                ? new ShareReceiver(config, settings, shareGroupId(settings.group()), topics,
+                        described.map(TopicSpec::partitions).orElse(1))
+                : new KafkaReceiver(config, settings);
+        return new ForwardingConsumer(receiver, topic,
                 () -> new DelayForwarder(config, topic, defaultDeadLetterTopic(topic), topics, Clock.systemUTC()),
                 forwarding());
+    }
+
+    /**
+     * The Kafka share group that a share-group subscription of Keel group {@code group} joins:
+     * {@code <group>.share}. Kafka keeps one namespace for groups of every type, so a share group named like
+     * the Keel group would lock out the classic groups Keel reads under that name (its dead letters, a
+     * subscription of the same group in classic mode during a migration); the group's Kafka settings
+     * ({@code share.record.lock.duration.ms}, {@code share.delivery.count.limit}) are set on this name.
+     */
+    public static String shareGroupId(String group) {
+        return Objects.requireNonNull(group, "group") + SHARE_GROUP_SUFFIX;
     }
 
     /** The adapter's lazy starter of delay forwarders, created with the first consumer. */

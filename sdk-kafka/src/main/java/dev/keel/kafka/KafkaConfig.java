@@ -53,13 +53,17 @@ public final class KafkaConfig {
     public static final Duration DEFAULT_DELAY_TOPIC_CHECK_INTERVAL = Duration.ofSeconds(5);
     /** The shortest {@link #delayTopicCheckInterval()} accepted: the check is meant to be cheap and rare. */
     public static final Duration MIN_DELAY_TOPIC_CHECK_INTERVAL = Duration.ofMillis(100);
+    /** Share consumers (members of the share group) per share-group subscription, unless set. */
+    public static final int DEFAULT_SHARE_CONSUMERS = 2;
+    /** The most share consumers one share-group subscription may have ({@code group.share.max.size} is 200). */
+    public static final int MAX_SHARE_CONSUMERS = 64;
 
     /** Properties Keel sets itself; passing them through would weaken or break its guarantees. */
     public static final Set<String> RESERVED_PROPERTIES = Set.of("acks", "enable.idempotence",
             "enable.auto.commit", "group.id", "key.serializer", "value.serializer", "key.deserializer",
             "value.deserializer", "bootstrap.servers", "client.id", "delivery.timeout.ms", "request.timeout.ms",
             "max.block.ms", "linger.ms", "auto.offset.reset", "max.poll.records", "allow.auto.create.topics",
-            "transactional.id");
+            "transactional.id", "share.acknowledgement.mode", "share.acquire.mode");
 
     private final String bootstrapServers;
     private final String clientId;
@@ -75,6 +79,7 @@ public final class KafkaConfig {
     private final String autoOffsetReset;
     private final boolean topicAutoCreation;
     private final Duration delayTopicCheckInterval;
+    private final int shareConsumers;
 
     private KafkaConfig(Builder b) {
         this.bootstrapServers = b.bootstrapServers;
@@ -91,6 +96,7 @@ public final class KafkaConfig {
         this.autoOffsetReset = b.autoOffsetReset;
         this.topicAutoCreation = b.topicAutoCreation;
         this.delayTopicCheckInterval = b.delayTopicCheckInterval;
+        this.shareConsumers = b.shareConsumers;
     }
 
     /**
@@ -113,7 +119,7 @@ public final class KafkaConfig {
                 .linger(base.linger).pollTimeout(base.pollTimeout).commitInterval(base.commitInterval)
                 .closeTimeout(base.closeTimeout).maxPollRecords(base.maxPollRecords)
                 .autoOffsetReset(base.autoOffsetReset).topicAutoCreation(base.topicAutoCreation)
-                .delayTopicCheckInterval(base.delayTopicCheckInterval);
+                .delayTopicCheckInterval(base.delayTopicCheckInterval).shareConsumers(base.shareConsumers);
     }
 
     public String bootstrapServers() { return bootstrapServers; }
@@ -160,6 +166,16 @@ public final class KafkaConfig {
      */
     public Duration delayTopicCheckInterval() { return delayTopicCheckInterval; }
 
+    /**
+     * How many share consumers (members of the share group) a share-group subscription runs
+     * ({@code SubscriptionConfig.Builder#shareGroup(true)}), default {@value #DEFAULT_SHARE_CONSUMERS}. Each fetches
+     * a batch of records and fetches the next only once every record of its batch is decided (kafka-clients'
+     * explicit acknowledgement), so a slow or retrying message holds up its own consumer's batch and no other:
+     * more consumers keep the subscription's lanes busy around slow messages, at the cost of a connection and a
+     * group member each (docs/kafka.md, "Share groups").
+     */
+    public int shareConsumers() { return shareConsumers; }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof KafkaConfig c && c.bootstrapServers.equals(bootstrapServers) && c.clientId.equals(clientId)
@@ -168,14 +184,14 @@ public final class KafkaConfig {
                 && c.pollTimeout.equals(pollTimeout) && c.commitInterval.equals(commitInterval)
                 && c.closeTimeout.equals(closeTimeout) && c.maxPollRecords == maxPollRecords
                 && c.autoOffsetReset.equals(autoOffsetReset) && c.topicAutoCreation == topicAutoCreation
-                && c.delayTopicCheckInterval.equals(delayTopicCheckInterval);
+                && c.delayTopicCheckInterval.equals(delayTopicCheckInterval) && c.shareConsumers == shareConsumers;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(bootstrapServers, clientId, properties, deliveryTimeout, requestTimeout, maxBlock, linger,
                 pollTimeout, commitInterval, closeTimeout, maxPollRecords, autoOffsetReset, topicAutoCreation,
-                delayTopicCheckInterval);
+                delayTopicCheckInterval, shareConsumers);
     }
 
     @Override
@@ -185,7 +201,7 @@ public final class KafkaConfig {
                 + requestTimeout + ", maxBlock=" + maxBlock + ", linger=" + linger + ", pollTimeout=" + pollTimeout
                 + ", commitInterval=" + commitInterval + ", closeTimeout=" + closeTimeout + ", maxPollRecords="
                 + maxPollRecords + ", autoOffsetReset=" + autoOffsetReset + ", topicAutoCreation=" + topicAutoCreation
-                + ", delayTopicCheckInterval=" + delayTopicCheckInterval + "}";
+                + ", delayTopicCheckInterval=" + delayTopicCheckInterval + ", shareConsumers=" + shareConsumers + "}";
     }
 
     public static final class Builder {
@@ -203,6 +219,7 @@ public final class KafkaConfig {
         private String autoOffsetReset = DEFAULT_AUTO_OFFSET_RESET;
         private boolean topicAutoCreation;
         private Duration delayTopicCheckInterval = DEFAULT_DELAY_TOPIC_CHECK_INTERVAL;
+        private int shareConsumers = DEFAULT_SHARE_CONSUMERS;
 
         private Builder() {
         }
@@ -328,6 +345,16 @@ public final class KafkaConfig {
                         + MIN_DELAY_TOPIC_CHECK_INTERVAL + " (it is a periodic broker request), was " + interval);
             }
             this.delayTopicCheckInterval = interval;
+            return this;
+        }
+
+        /** See {@link KafkaConfig#shareConsumers()}; from 1 to {@link KafkaConfig#MAX_SHARE_CONSUMERS}. */
+        public Builder shareConsumers(int shareConsumers) {
+            if (shareConsumers < 1 || shareConsumers > MAX_SHARE_CONSUMERS) {
+                throw new IllegalArgumentException("shareConsumers must be in [1, " + MAX_SHARE_CONSUMERS + "], was "
+                        + shareConsumers);
+            }
+            this.shareConsumers = shareConsumers;
             return this;
         }
 

@@ -17,6 +17,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The whole contract on a real Kafka. The core tests that inject broker faults need a {@code FaultInjectable}
@@ -29,6 +30,7 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  * up to {@link KafkaConfig#MAX_DELAY}.
  */
 @UsesBrokers(BrokerKind.KAFKA)
+@Tag("containers") // also in the containers suite (-Pcontainers): the same tests on containers
 class KafkaAdapterContractTest extends AdapterContract {
 
     /** Below {@code max.request.size} with room for the record's other fields. */

@@ -40,6 +40,7 @@ class KafkaConfigValueSemanticsTest {
         changes.put("topicAutoCreation", c -> KafkaConfig.from(c).topicAutoCreation(true).build());
         changes.put("delayTopicCheckInterval",
                 c -> KafkaConfig.from(c).delayTopicCheckInterval(Duration.ofSeconds(1)).build());
+        changes.put("shareConsumers", c -> KafkaConfig.from(c).shareConsumers(5).build());
 
         assertValueSemantics(KafkaConfig.class, base, c -> KafkaConfig.from(c).build(), changes, Map.of());
     }

@@ -73,6 +73,17 @@ final class KafkaTestSupport {
         }
     }
 
+    /** Sets {@code configs} on the share group {@code group} (it need not exist yet), as kafka-configs.sh would. */
+    static void alterShareGroup(String bootstrap, String group, Map<String, String> configs) throws Exception {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
+        List<AlterConfigOp> ops = configs.entrySet().stream()
+                .map(e -> new AlterConfigOp(new ConfigEntry(e.getKey(), e.getValue()), AlterConfigOp.OpType.SET))
+                .toList();
+        try (Admin admin = admin(bootstrap)) {
+            admin.incrementalAlterConfigs(Map.of(resource, ops)).all().get();
+        }
+    }
+
     /** The topic's effective value of config {@code name} (null when the topic does not exist). */
     static String topicConfig(String bootstrap, String topic, String name) throws Exception {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The whole contract on the harness's RabbitMQ, with the default (quorum) lane queues: no priorities there
@@ -25,6 +26,7 @@ import java.util.Optional;
  * go through per-delay TTL queues, up to {@link RabbitConfig#MAX_DELAY}.
  */
 @UsesBrokers(BrokerKind.RABBIT)
+@Tag("containers") // also in the containers suite (-Pcontainers): the same tests on containers
 class RabbitAdapterContractTest extends AdapterContract {
 
     private static final int SHORT_STRING_BYTES = 255;

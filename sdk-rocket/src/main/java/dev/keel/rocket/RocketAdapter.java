@@ -3,6 +3,7 @@ package dev.keel.rocket;
 import dev.keel.ClosedException;
 import dev.keel.KeelException;
 import dev.keel.PartitionRewind;
+import dev.keel.TopicNotFoundException;
 import dev.keel.TopicSpec;
 import dev.keel.rocket.internal.Names;
 import dev.keel.rocket.internal.RocketAdmin;
@@ -167,8 +168,8 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin, Replay
                     + "': " + problem, false);
         }
         if (admin().describe(settings.topic()).isEmpty()) {
-            throw new KeelException("RocketMQ topic '" + settings.topic() + "' does not exist: declare it with "
-                    + "ensureTopology before subscribing", false);
+            throw new TopicNotFoundException(settings.topic(), "RocketMQ topic '" + settings.topic() + "' does not "
+                    + "exist: declare it with ensureTopology before subscribing");
         }
         admin().ensure(TopicSpec.from(admin().describe(settings.topic()).orElseThrow()).group(settings.group())
                 .build());

@@ -16,6 +16,7 @@ import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.SendStatus;
 import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageAccessor;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The whole contract on the harness's real RocketMQ. The core tests that inject broker faults need a
@@ -33,6 +34,7 @@ import org.apache.rocketmq.common.message.MessageAccessor;
  * messages, up to {@link RocketConfig#DEFAULT_MAX_DELAY}.
  */
 @UsesBrokers(BrokerKind.ROCKET)
+@Tag("containers") // also in the containers suite (-Pcontainers): the same tests on containers
 class RocketAdapterContractTest extends AdapterContract {
 
     /** The adapter's bound of a message's properties (RocketMQ's 2-byte length, less room for its own). */

@@ -85,9 +85,9 @@ class InMemoryBrokerTest {
     }
 
     @Test
-    void shouldDeclareEveryCapabilityButBrokerFilterAndPriority() {
+    void shouldDeclareEveryCapabilityButBrokerFilterPriorityAndSharedConsumption() {
         assertThat(broker.capabilities()).containsExactlyInAnyOrderElementsOf(java.util.EnumSet.complementOf(
-                java.util.EnumSet.of(Capability.BROKER_FILTER, Capability.PRIORITY)));
+                java.util.EnumSet.of(Capability.BROKER_FILTER, Capability.PRIORITY, Capability.SHARED_CONSUMPTION)));
     }
 
     @Test

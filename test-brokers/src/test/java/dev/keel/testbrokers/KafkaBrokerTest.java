@@ -6,7 +6,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -74,6 +81,41 @@ class KafkaBrokerTest {
                     .send(new ProducerRecord<>(topic, "key", "after")).get(10, TimeUnit.SECONDS) != null);
         }
         assertThat(consumeAll(kafka, topic, 2)).startsWith("before").contains("after").doesNotContain("lost");
+    }
+
+    @Test
+    void shareGroupsShouldBeEnabledWithLocksAsShortAsASecond(KafkaEndpoint kafka) throws Exception {
+        assumeTrue(kafka.supportsFaults(), "only the harness's own Kafka is formatted with share groups");
+        String topic = UniqueNames.of("share");
+        String group = UniqueNames.of("share-group");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            assertThat(admin.describeFeatures().featureMetadata().get(60, TimeUnit.SECONDS).finalizedFeatures()
+                    .get("share.version").maxVersionLevel()).as("share.version").isGreaterThanOrEqualTo((short) 2);
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
+            admin.incrementalAlterConfigs(Map.of(resource, List.of(
+                    new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms", "1000"), AlterConfigOp.OpType.SET),
+                    new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET))))
+                    .all().get(60, TimeUnit.SECONDS);
+        }
+        send(kafka, topic, "queued");
+        Map<String, Object> config = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, group,
+                "share.acknowledgement.mode", "explicit",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        List<Integer> locks = new ArrayList<>();
+        try (KafkaShareConsumer<String, String> consumer = new KafkaShareConsumer<>(config)) {
+            consumer.subscribe(List.of(topic));
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    consumer.acknowledge(record, AcknowledgeType.ACCEPT);
+                    locks.add(consumer.acquisitionLockTimeoutMs().orElse(-1));
+                }
+                return !locks.isEmpty();
+            });
+        }
+        assertThat(locks).containsExactly(1000);
     }
 
     private static void send(KafkaEndpoint kafka, String topic, String value) throws Exception {

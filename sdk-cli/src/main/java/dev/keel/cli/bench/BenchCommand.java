@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
             "Measures, in one run on the same broker and settings, with ratios: publish throughput with confirms "
                 + "(Keel / the raw client used well, and for RabbitMQ / a naive waitForConfirms per message); consume "
                 + "throughput (EFFECTIVELY_ONCE with batched claims / AT_LEAST_ONCE, and / a naive dedup of two Redis "
-                + "round trips per message); key-ordered lanes / sequential processing; end-to-end latency "
+                + "round trips per message); share groups (Kafka): a share group / a classic group with lanes, and "
+                + "/ a raw KafkaShareConsumer loop; key-ordered lanes / sequential processing; end-to-end latency "
                 + "percentiles, Keel and the raw client at the same rate (added p50/p99); recovery after a consumer "
                 + "crash (EFFECTIVELY_ONCE, default lease); delayed-delivery lateness (p50/p99/max after the due "
                 + "time); consumer heap under a large backlog in a -Xmx256m JVM; with --outbox, the outbox relay "
@@ -130,7 +131,8 @@ public final class BenchCommand implements Callable<Integer> {
     private Duration timeout;
 
     @Option(names = "--only", paramLabel = "SECTION", split = ",",
-            description = "Run only these sections: publish, consume, lanes, latency, recovery, delay, memory, outbox, "
+            description = "Run only these sections: publish, consume, share, lanes, latency, recovery, delay, memory, "
+                    + "outbox, "
                     + "inbox (these two need --outbox), pc (Kafka only, needs --parallel-consumer-jar). Default: all "
                     + "but pc (outbox and inbox only with --outbox).")
     private Set<Section> only;
@@ -144,7 +146,7 @@ public final class BenchCommand implements Callable<Integer> {
     static final int DEFAULT_JOIN_MESSAGES = 20_000;
 
     /** The measurements, in the order they run. */
-    enum Section { publish, consume, lanes, latency, recovery, delay, memory, outbox, inbox, pc }
+    enum Section { publish, consume, share, lanes, latency, recovery, delay, memory, outbox, inbox, pc }
 
     /** Sections that run only when named in {@code --only}. */
     private static final Set<Section> ON_REQUEST = EnumSet.of(Section.pc);
@@ -255,6 +257,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (runs(Section.consume)) {
             ConsumeBench.run(ctx, report);
+        }
+        if (runs(Section.share)) {
+            ShareGroupBench.run(ctx, report);
         }
         if (runs(Section.lanes)) {
             LanesBench.run(ctx, report);

@@ -71,6 +71,14 @@ public interface BrokerMode {
     }
 
     /**
+     * The raw share-consumer baseline of {@code bench}'s share section (a broker with share groups); empty when it
+     * has none.
+     */
+    default Optional<RawConsumeBaseline> rawShareConsumeBaseline(BrokerOptions options) {
+        return Optional.empty();
+    }
+
+    /**
      * The raw-client end-to-end latency baseline {@code bench} runs at the same rate as Keel's latency
      * measurement; empty when the broker has no client of its own.
      */

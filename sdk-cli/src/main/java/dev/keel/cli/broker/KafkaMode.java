@@ -85,6 +85,11 @@ final class KafkaMode implements BrokerMode {
     }
 
     @Override
+    public Optional<RawConsumeBaseline> rawShareConsumeBaseline(BrokerOptions options) {
+        return Optional.of(new RawKafkaShareConsumer(options.bootstrapServers()));
+    }
+
+    @Override
     public Optional<RawLatencyBaseline> rawLatencyBaseline(BrokerOptions options) {
         return Optional.of(new RawKafkaLatency(options.bootstrapServers()));
     }

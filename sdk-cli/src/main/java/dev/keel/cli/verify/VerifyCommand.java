@@ -152,6 +152,14 @@ public final class VerifyCommand implements Callable<Integer> {
                     + "and the run reports it (exit 2). Default: ${DEFAULT-VALUE}.")
     private Duration controlTimeout;
 
+    @Option(names = "--share-group",
+            description = "Consume as a share group (SubscriptionConfig.Builder.shareGroup(true), unordered): the "
+                    + "members take the messages one by one, retries go back through the broker (its delivery "
+                    + "count is the attempt), and per-key order is not checked. Needs a broker with share groups "
+                    + "(--broker kafka, Kafka 4.2 or later); channel-close is left out (Kafka cannot drop a share "
+                    + "group member's session from outside). Applies to the main run, not to --features.")
+    private boolean shareGroup;
+
     @Option(names = "--features", paramLabel = "KIND[,KIND...]",
             description = "After the run above, run feature workloads, each on its own topic with a consumer "
                     + "restarted mid-operation: delay, nonblocking-retry, redrive, outbox (the --outbox check, needs "
@@ -196,7 +204,14 @@ public final class VerifyCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--kill-node needs a real broker cluster (--broker "
                     + "kafka, rabbit or rocket): the embedded broker has no node to kill");
         }
+        if (shareGroup) {
+            requireSharedConsumption(mode);
+        }
         if (outbox.database().url() != null && features == null) {
+            if (shareGroup) {
+                throw new ParameterException(spec.commandLine(), "--share-group is not supported with the outbox "
+                        + "check (--outbox): run them separately");
+            }
             if (nodeKills != null) {
                 throw new ParameterException(spec.commandLine(), "--kill-node is not supported with the outbox "
                         + "check (--outbox) yet; run them separately");
@@ -209,9 +224,7 @@ public final class VerifyCommand implements Callable<Integer> {
                     : VerifySettings.DEFAULT_MESSAGES;
             settings = new VerifySettings(n, keys, lanes, crashRate, maxCrashes, duplicateRate, poisonRate,
                     seed != null ? seed : ThreadLocalRandom.current().nextLong(1, 1_000_000_000L), !unsafeNoDedup,
-                    lease, timeout, FaultKind.parse(faults, FaultEnvironment.of(mode.name(), broker.redis(),
-                            broker.redisCluster(), mode.loopbackAddress(broker).isPresent())),
-                    duration);
+                    lease, timeout, faultKinds(mode), duration);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -229,7 +242,7 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         FeatureSettings featureSettings = features == null ? null : featureSettings(mode, settings);
         VerifyReport report = new VerifyRun(mode, broker, settings, nodeKills, Progress.to(err, showProgress), out,
-                unsafeStopTimeout).run();
+                unsafeStopTimeout).shareGroup(shareGroup).run();
         report.print(out);
         boolean featuresPassed = true;
         if (featureSettings != null) {
@@ -246,6 +259,38 @@ public final class VerifyCommand implements Callable<Integer> {
             return ExitCodes.VIOLATIONS;
         }
         return report.controlFailed() ? ExitCodes.USAGE_OR_ENVIRONMENT : ExitCodes.OK;
+    }
+
+    /**
+     * The --faults kinds for this broker; with --share-group, channel-close is left out of 'all' and refused when named
+     * (Kafka removes a classic group's members on request, not a share group's).
+     */
+    private Set<FaultKind> faultKinds(BrokerMode mode) {
+        Set<FaultKind> kinds = FaultKind.parse(faults, FaultEnvironment.of(mode.name(), broker.redis(),
+                broker.redisCluster(), mode.loopbackAddress(broker).isPresent()));
+        if (!shareGroup || !kinds.contains(FaultKind.CHANNEL_CLOSE)) {
+            return kinds;
+        }
+        if (java.util.Arrays.stream(faults.split(",")).anyMatch(k -> k.trim().equalsIgnoreCase(
+                FaultKind.CHANNEL_CLOSE.label()))) {
+            throw new IllegalArgumentException("--faults channel-close is not supported with --share-group: Kafka "
+                    + "drops a classic group's sessions on request, but has no way to remove a share group's member "
+                    + "from outside its process");
+        }
+        Set<FaultKind> without = java.util.EnumSet.copyOf(kinds);
+        without.remove(FaultKind.CHANNEL_CLOSE);
+        return java.util.Collections.unmodifiableSet(without);
+    }
+
+    /** --share-group needs an adapter that declares SHARED_CONSUMPTION. */
+    private void requireSharedConsumption(BrokerMode mode) throws Exception {
+        try (BrokerAdapter probe = mode.createAdapter(broker)) {
+            if (!probe.capabilities().contains(Capability.SHARED_CONSUMPTION)) {
+                throw new ParameterException(spec.commandLine(), "--share-group needs a broker with share groups "
+                        + "(Capability.SHARED_CONSUMPTION): --broker kafka (Kafka 4.2 or later); --broker "
+                        + mode.name() + " has none");
+            }
+        }
     }
 
     /** --features and its switches, checked before anything runs; the adapter is asked what it supports. */

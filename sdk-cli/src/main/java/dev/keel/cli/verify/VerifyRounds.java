@@ -50,6 +50,7 @@ final class VerifyRounds {
     private volatile PauseMeter confirmPauses = PauseMeter.started();
     private long confirmedSoFar;
     private long failedRounds;
+    private boolean perKeyOrder = true;
 
     VerifyRounds(VerifySettings settings, NodeKillSettings nodeKills, Progress progress, PrintWriter out,
                  EffectLedger ledger, DeadLetterCollector deadLetters, List<String> notes, LongAdder handled,
@@ -63,6 +64,11 @@ final class VerifyRounds {
         this.notes = notes;
         this.handled = handled;
         this.delivered = delivered;
+    }
+
+    /** Whether each round checks per-key order (true by default; a share group keeps none). */
+    void checkPerKeyOrder(boolean check) {
+        perKeyOrder = check;
     }
 
     /** A delivery of the run's topic came (for the longest pause between deliveries). */
@@ -140,7 +146,7 @@ final class VerifyRounds {
         Violations violations = new Violations();
         List<ConsumerDisruption> disruptions = generations.disruptions().stream().filter(d -> d.round() == n).toList();
         GuaranteeCheck.Summary summary = new GuaranteeCheck(ledger, deadLetters, generations.disruptions(),
-                brokerOrder(c.embedded(), topic), c.store().lostIds()).check(List.of(data), violations);
+                brokerOrder(c.embedded(), topic), c.store().lostIds(), perKeyOrder).check(List.of(data), violations);
         long lostRepliesInRound = switches.lostReplies() - lostRepliesAtStart;
         tally.add(faults, runs, generations, outcome, brokerCut, lostRepliesInRound);
         if (violations.total() > 0) {

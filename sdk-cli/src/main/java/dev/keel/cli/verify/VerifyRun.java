@@ -67,6 +67,7 @@ public final class VerifyRun {
     private final NodeKillSettings nodeKills;
     private final VerifyRounds driver;
     private final Duration unsafeStopTimeout;
+    private boolean shareGroup;
 
     /**
      * @param nodeKills the node each round kills and how ({@code --kill-node}); {@code null}: none
@@ -94,6 +95,16 @@ public final class VerifyRun {
                 ConcurrentHashMap.newKeySet());
     }
 
+    /**
+     * Consumes as a share group ({@code --share-group}): {@code shareGroup(true)}, unordered, so per-key order is
+     * not checked. The broker's adapter must declare {@code SHARED_CONSUMPTION}.
+     */
+    public VerifyRun shareGroup(boolean shareGroup) {
+        this.shareGroup = shareGroup;
+        driver.checkPerKeyOrder(!shareGroup);
+        return this;
+    }
+
     public VerifyReport run() {
         long started = System.nanoTime();
         String runId = "v" + Long.toString(System.currentTimeMillis(), 36)
@@ -119,7 +130,8 @@ public final class VerifyRun {
                 + store.description() + (proxied ? " through a proxy on 127.0.0.1" : "") + ", " + guarantee
                 + (settings.dedup() ? "" : " (--unsafe-no-dedup: dedup off on purpose)")
                 + (unsafeStopTimeout == null ? "" : ", graceful stops close within " + unsafeStopTimeout.toMillis()
-                + " ms (--unsafe-stop-timeout: shorter than the handlers on purpose)") + ", PER_KEY, "
+                + " ms (--unsafe-stop-timeout: shorter than the handlers on purpose)")
+                + (shareGroup ? ", share group (unordered: no per-key order to check), " : ", PER_KEY, ")
                 + settings.lanes() + " lanes, topic " + topic;
         printHeader(setup, env);
         ConsumerGenerations[] generationsRef = new ConsumerGenerations[1];
@@ -148,7 +160,8 @@ public final class VerifyRun {
                             .replicationFactor(options.replicationFactor())
                             .minInSyncReplicas(options.minInSyncReplicas()).group(GROUP).build());
                     SubscriptionConfig<String> config = SubscriptionConfig.builder(topic, GROUP, Codec.utf8())
-                            .guarantee(guarantee).ordering(Ordering.PER_KEY).lanes(settings.lanes())
+                            .guarantee(guarantee).lanes(settings.lanes())
+                            .ordering(shareGroup ? Ordering.UNORDERED : Ordering.PER_KEY).shareGroup(shareGroup)
                             .maxInFlight(Math.max(256, settings.lanes())).retryPolicy(POISON_RETRIES)
                             .idempotencyPolicy(IdempotencyPolicy.custom().lease(settings.lease())
                                     .retention(retention()).storeRetryInterval(Duration.ofMillis(100)).build())
@@ -194,7 +207,8 @@ public final class VerifyRun {
         }
         Violations violations = new Violations();
         GuaranteeCheck.Summary summary = new GuaranteeCheck(ledger, deadLetters, generationsRef[0].disruptions(),
-                VerifyRounds.brokerOrder(embedded, topic), observedStore.lostIds()).check(driver.rounds(), violations);
+                VerifyRounds.brokerOrder(embedded, topic), observedStore.lostIds(), !shareGroup)
+                .check(driver.rounds(), violations);
         explainDuplicates(observedStore);
         return report(summary, violations, generationsRef[0], observedStore, lostReplies, adapter, metrics, topic,
                 Duration.ofNanos(System.nanoTime() - started));

@@ -148,6 +148,14 @@ class BenchCommandTest {
     }
 
     @Test
+    void theShareSectionOnABrokerWithoutShareGroupsShouldSayItIsNotApplicableNamingTheCapability() {
+        CliRun run = CliRun.of("bench", "--only", "share", "--messages", "50", "--no-progress");
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(ExitCodes.OK);
+        assertThat(run.out()).contains("share groups").contains("n/a").contains("SHARED_CONSUMPTION");
+    }
+
+    @Test
     void onlyPcWithoutTheParallelConsumerJarShouldFailWithAClearError() {
         CliRun run = CliRun.of("bench", "--broker", "kafka", "--bootstrap-servers", "127.0.0.1:1", "--only", "pc",
                 "--no-progress");

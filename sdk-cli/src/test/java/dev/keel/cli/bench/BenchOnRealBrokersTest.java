@@ -46,6 +46,26 @@ class BenchOnRealBrokersTest {
                 "rocketmq-client");
     }
 
+    /** The share section on Kafka: a share group, a classic group with lanes and the raw share-consumer loop. */
+    @Test
+    void shareSectionOnKafkaShouldMeasureTheShareGroupTheClassicGroupAndTheRawShareConsumer(KafkaEndpoint kafka,
+                                                                                          RedisEndpoint redis) {
+        CliRun run = CliRun.of("bench", "--broker", "kafka", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--redis", redis.uri(), "--only", "share", "--messages", "3000", "--keys", "10", "--partitions", "2",
+                "--timeout", "90s", "--json", "--no-progress");
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(ExitCodes.OK);
+        assertThat(run.err()).doesNotContain("could not delete");
+        JsonNode share = JsonMapper.builder().build().readTree(run.out()).get("share");
+        for (String rate : List.of("classic_lanes_msgs_per_sec", "share_group_msgs_per_sec",
+                "kafka_share_poll_loop_msgs_per_sec", "share_group_eo_msgs_per_sec")) {
+            assertThat(share.get(rate).asDouble()).as(rate).isPositive();
+        }
+        assertThat(share.get("share_over_classic").asDouble()).isEqualTo(share.get("share_group_msgs_per_sec")
+                .asDouble() / share.get("classic_lanes_msgs_per_sec").asDouble(), org.assertj.core.data.Offset.offset(0.01));
+        assertThat(share.has("share_over_kafka_share_poll_loop")).isTrue();
+    }
+
     private static CliRun bench(String... broker) {
         List<String> args = new ArrayList<>(List.of("bench"));
         args.addAll(List.of(broker));

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -124,6 +125,41 @@ class VerifyOnRealBrokersTest {
         try (KafkaAdapter admin = new KafkaAdapter(KafkaConfig.custom().bootstrapServers(kafka.bootstrapServers()).build())) {
             assertNothingLeft(admin, topicOf(result));
         }
+    }
+
+    /**
+     * {@code --share-group} on Kafka, with crashes and every other fault the broker supports: each crash closes a
+     * consumer mid-handling and a new member of the share group takes over; verify passes (nothing lost, each effect
+     * once beyond the crash window, every poison message dead-lettered with its cause) without checking order, leaves
+     * channel-close out, and fails with duplicate effects under --unsafe-no-dedup, which shows the check can fail.
+     */
+    @Test
+    @Tag("proof") // about 70 s: with keel verify's other longer proofs (-Pproof)
+    void verifyOnKafkaAsAShareGroupShouldPassWithCrashesAndFailWithoutDedup(KafkaEndpoint kafka, RedisEndpoint redis) {
+        List<String> run = List.of("verify", "--broker", "kafka", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--share-group", "--messages", "300", "--keys", "10", "--crash-rate", "0.02", "--max-crashes", "3",
+                "--duplicate-rate", "0.05", "--poison-rate", "0.05", "--seed", "20261201", "--partitions", "2",
+                "--timeout", "90s", "--lease", "5s", "--no-progress");
+        List<String> safe = new ArrayList<>(run);
+        safe.addAll(List.of("--faults", "all", "--redis", redis.uri()));
+        CliRun result = CliRun.of(safe.toArray(String[]::new));
+        System.out.println(result.out()); // the report, for docs/cli.md
+
+        assertPassed(result, "broker kafka");
+        assertThat(result.out()).contains("share group (unordered").containsPattern("(?m)^  crash\\s+[1-9]")
+                .doesNotContainPattern("(?m)^  channel-close\\s+[1-9]");
+        assertFaultsInjected(result, "lost-claim-reply", "failing-done", "slow-store", "network-cut", "oversized");
+        try (KafkaAdapter admin = new KafkaAdapter(KafkaConfig.custom().bootstrapServers(kafka.bootstrapServers()).build())) {
+            assertNothingLeft(admin, topicOf(result));
+        }
+
+        List<String> broken = new ArrayList<>(run);
+        broken.addAll(List.of("--faults", "crash", "--unsafe-no-dedup"));
+        CliRun unsafe = CliRun.of(broken.toArray(String[]::new));
+        System.out.println(unsafe.out());
+
+        assertThat(unsafe.exitCode()).as(unsafe.out() + unsafe.err()).isEqualTo(ExitCodes.VIOLATIONS);
+        assertThat(unsafe.out()).containsPattern("duplicate effect\\s+[1-9]");
     }
 
     @Test

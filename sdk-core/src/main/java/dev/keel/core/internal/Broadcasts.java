@@ -8,7 +8,10 @@ import dev.keel.spi.Capability;
 import java.util.Optional;
 import java.util.UUID;
 
-/** The rules of broadcast subscriptions: which adapters offer them, and whose idempotency marks they use. */
+/**
+ * The rules of the consumption modes beside a classic group: broadcast subscriptions (which adapters offer
+ * them, and whose idempotency marks they use) and share groups (which adapters offer them).
+ */
 public final class Broadcasts {
 
     private Broadcasts() {
@@ -47,6 +50,19 @@ public final class Broadcasts {
                     + "(Capability.BROADCAST); subscribe without broadcast(true)");
         }
         return Optional.of(instanceId);
+    }
+
+    /**
+     * Checks that the adapter offers share groups when {@code config} asks for one.
+     *
+     * @throws UnsupportedOperationException when it does not declare {@link Capability#SHARED_CONSUMPTION}
+     */
+    static void checkShareGroup(BrokerAdapter adapter, SubscriptionConfig<?> config) {
+        if (config.shareGroup() && !adapter.capabilities().contains(Capability.SHARED_CONSUMPTION)) {
+            throw new UnsupportedOperationException("share-group subscription to '" + config.topic() + "' for group '"
+                    + config.group() + "': " + adapter.getClass().getSimpleName() + " does not offer shared "
+                    + "consumption (Capability.SHARED_CONSUMPTION); subscribe without shareGroup(true)");
+        }
     }
 
     /**

@@ -162,6 +162,7 @@ public final class Engine implements AutoCloseable {
                     + config.group() + "' on a Keel built withoutIdempotencyStore(): build Keel with "
                     + ".idempotencyStore(...), or subscribe with another DeliveryGuarantee");
         }
+        Broadcasts.checkShareGroup(adapter, config);
         // null under DeadLetterPolicy.none(): no dead-letter topic is ensured or published to
         String deadLetterTopic = !config.deadLetterPolicy().isEnabled() ? null
                 : config.deadLetterPolicy().destinationFor(config.topic())
@@ -192,7 +193,7 @@ public final class Engine implements AutoCloseable {
         Optional<String> broadcastInstance = Broadcasts.check(adapter, config, instanceId);
         BrokerConsumer consumer = adapter.consumer(new ConsumerSettings(config.topic(), config.group(),
                 config.maxInFlight(), config.revokeTimeout(), Optional.ofNullable(deadLetterTopic), config.filter(),
-                broadcastInstance));
+                broadcastInstance, config.shareGroup()));
         FlowControl flow = new FlowControl(consumer, config.maxInFlight());
         Claims claims = config.guarantee() != DeliveryGuarantee.EFFECTIVELY_ONCE ? null
                 : new Claims(store, config.topic(), config.group(), config.broadcast()
@@ -212,7 +213,14 @@ public final class Engine implements AutoCloseable {
         registerGauges(config, consumer, subscription);
         subscriptions.add(subscription);
         subscription.start();
-        consumer.start(subscription);
+        try {
+            consumer.start(subscription);
+        } catch (RuntimeException | Error e) {
+            // a consumer that cannot start (a cluster without share groups, a refused group setting): nothing stays
+            subscriptions.remove(subscription);
+            subscription.close(Duration.ZERO);
+            throw e;
+        }
         return subscription;
     }
 

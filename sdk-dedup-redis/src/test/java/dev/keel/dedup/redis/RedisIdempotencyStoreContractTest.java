@@ -5,8 +5,10 @@ import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.UniqueNames;
 import dev.keel.testkit.store.IdempotencyStoreContractTest;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 
 /** The store contract on the harness's standalone Redis, under a key prefix of its own, on real time. */
+@Tag("containers") // also in the containers suite (-Pcontainers): the same tests on containers
 class RedisIdempotencyStoreContractTest extends IdempotencyStoreContractTest {
 
     private static final String KEY_PREFIX = UniqueNames.of("contract");

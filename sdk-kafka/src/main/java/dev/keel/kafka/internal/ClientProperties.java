@@ -3,6 +3,7 @@ package dev.keel.kafka.internal;
 import dev.keel.kafka.KafkaConfig;
 import dev.keel.spi.ConsumerSettings;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -66,6 +67,35 @@ public final class ClientProperties {
         // (from where each partition ended when it started: StartPositions)
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, startsAtLatest(config, settings) ? "latest" : "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(config.maxPollRecords(), settings.maxInFlight()));
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, config.topicAutoCreation());
+        p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
+        p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.closeTimeout().toMillis());
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return p;
+    }
+
+    /** Consumer properties kafka-clients' share consumer refuses (ShareConsumerConfig); left out of its properties. */
+    private static final List<String> NOT_FOR_SHARE_CONSUMERS = List.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG, ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+            ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+            ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, ConsumerConfig.GROUP_PROTOCOL_CONFIG,
+            ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG);
+
+    /**
+     * One share consumer of a share-group subscription: explicit acknowledgement (each record acknowledged on its
+     * own), {@code record_limit} acquisition (a poll acquires at most {@code maxPollRecords} records and nothing is
+     * prefetched, so no lock runs down in a buffer), and the pass-through properties the share consumer accepts.
+     */
+    public static Map<String, Object> shareConsumer(KafkaConfig config, String shareGroupId, int maxPollRecords) {
+        Map<String, Object> p = common(config, config.clientId() + "-" + shareGroupId + "-"
+                + CONSUMER_SEQUENCE.incrementAndGet());
+        NOT_FOR_SHARE_CONSUMERS.forEach(p::remove);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, shareGroupId);
+        p.put("share.acknowledgement.mode", "explicit");
+        p.put("share.acquire.mode", "record_limit");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, config.topicAutoCreation());
         p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
         p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.closeTimeout().toMillis());

@@ -20,7 +20,7 @@ public final class ForwardingConsumer implements BrokerConsumer, DelayForwarding
     static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
     static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
 
-    private final KafkaReceiver consumer;
+    private final AbortableConsumer consumer;
     private final String topic;
     private final Supplier<DelayForwarder> forwarders;
     private final DelayForwarding forwarding;
@@ -36,7 +36,7 @@ public final class ForwardingConsumer implements BrokerConsumer, DelayForwarding
      * @param forwarders creates the (unstarted) forwarder of {@code topic}, once its delay topic exists
      * @param forwarding tells when that is
      */
-    public ForwardingConsumer(KafkaReceiver consumer, String topic, Supplier<DelayForwarder> forwarders,
+    public ForwardingConsumer(AbortableConsumer consumer, String topic, Supplier<DelayForwarder> forwarders,
                               DelayForwarding forwarding) {
         this.consumer = consumer;
         this.topic = topic;
@@ -106,7 +106,7 @@ public final class ForwardingConsumer implements BrokerConsumer, DelayForwarding
         return consumer.backlog();
     }
 
-    /** {@link KafkaReceiver#abort()} (for this module's tests), and the forwarder stops as on close. */
+    /** {@link AbortableConsumer#abort()} (for this module's tests), and the forwarder stops as on close. */
     public void abort() {
         consumer.abort();
         stopForwarding();

@@ -19,7 +19,7 @@ import org.apache.kafka.common.errors.RetriableException;
  * pause, resume, close and abort reach it as {@link ConsumerSignals} plus a {@code wakeup()}.
  * {@link #abort()} is this module's own crash simulation for its tests, not part of the SPI.
  */
-public final class KafkaReceiver implements BrokerConsumer {
+public final class KafkaReceiver implements AbortableConsumer {
 
     private final KafkaConfig config;
     private final ConsumerSettings settings;
@@ -109,6 +109,7 @@ public final class KafkaReceiver implements BrokerConsumer {
      * Leaves as a crash would: commits nothing more and ignores later acknowledgements; what was not
      * committed is redelivered to the group. For this module's tests; the SPI has no abort.
      */
+    @Override
     public synchronized void abort() {
         signals.abort();
         if (consumer == null) {

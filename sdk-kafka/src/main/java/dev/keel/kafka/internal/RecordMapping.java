@@ -76,6 +76,12 @@ final class RecordMapping {
      * natively): that publish time wins when it is a number.
      */
     static InboundRecord fromKafka(ConsumerRecord<byte[], byte[]> r, InboundRecord.Acknowledger acknowledger) {
+        return fromKafka(r, acknowledger, 1);
+    }
+
+    /** {@link #fromKafka(ConsumerRecord, InboundRecord.Acknowledger)} with the broker's count of this delivery (share groups). */
+    static InboundRecord fromKafka(ConsumerRecord<byte[], byte[]> r, InboundRecord.Acknowledger acknowledger,
+                                   int deliveryCount) {
         Map<String, String> headers = headers(r.headers().toArray());
         String id = headers.get(KeelHeaders.ID);
         if (id == null || id.isBlank() || id.startsWith(BytesAsText.MARKER)) {
@@ -90,7 +96,7 @@ final class RecordMapping {
         byte[] payload = r.value() == null ? new byte[0] : r.value();
         Instant timestamp = Instant.ofEpochMilli(Math.max(0, timestampMillis(r, headers)));
         return new InboundRecord(r.topic(), partition(r.partition()), r.offset(), id, key, headers, payload,
-                timestamp, 1, acknowledger);
+                timestamp, deliveryCount, acknowledger);
     }
 
     /** The record timestamp, or the {@code keel-ts} header of a forwarded record or of one an earlier Keel wrote. */

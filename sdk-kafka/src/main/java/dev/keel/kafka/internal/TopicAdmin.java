@@ -3,6 +3,7 @@ package dev.keel.kafka.internal;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.KeelException;
 import dev.keel.KeelTimeoutException;
+import dev.keel.TopicNotFoundException;
 import dev.keel.TopicSpec;
 import dev.keel.TopologyException;
 import java.time.Duration;
@@ -60,6 +61,11 @@ public final class TopicAdmin implements AutoCloseable {
         this.servers = String.valueOf(adminProperties.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
     }
 
+    /** The Admin client itself, for this package's other admin tasks (share groups); closed with this. */
+    Admin client() {
+        return admin;
+    }
+
     /**
      * Creates {@code spec}'s topic with its partitions, replication factor and
      * {@code min.insync.replicas}, or checks the existing one: fewer partitions than requested, or
@@ -103,8 +109,8 @@ public final class TopicAdmin implements AutoCloseable {
             if (autoCreation) {
                 return false;
             }
-            throw new KeelException("topic " + origin + " does not exist on Kafka: declare it with ensureTopology "
-                    + "before subscribing", false);
+            throw new TopicNotFoundException(origin, "topic " + origin + " does not exist on Kafka: declare it with "
+                    + "ensureTopology before subscribing");
         }
         TopicSpec like = source.get();
         TopicSpec spec = TopicSpec.builder(name).partitions(like.partitions())

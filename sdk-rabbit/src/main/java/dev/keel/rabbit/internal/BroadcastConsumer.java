@@ -10,6 +10,7 @@ import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.keel.KeelException;
 import dev.keel.KeelHeaders;
+import dev.keel.TopicNotFoundException;
 import dev.keel.rabbit.QueueType;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.ConsumerSettings;
@@ -82,8 +83,8 @@ public final class BroadcastConsumer implements BrokerConsumer {
             throw new IllegalStateException("consumer already started");
         }
         String topic = settings.topic();
-        int count = topology.lanesOf(topic).orElseThrow(() -> new KeelException("topic '" + topic
-                + "' does not exist on RabbitMQ: declare it with ensureTopology before subscribing", false));
+        int count = topology.lanesOf(topic).orElseThrow(() -> new TopicNotFoundException(topic, "topic '" + topic
+                + "' does not exist on RabbitMQ: declare it with ensureTopology before subscribing"));
         settings.deadLetterTopic().ifPresent(dlt -> topology.ensureDeadLetters(topic, settings.group(), dlt));
         try {
             Channel c = connection.get().createChannel();

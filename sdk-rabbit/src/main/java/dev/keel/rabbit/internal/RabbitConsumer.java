@@ -1,10 +1,10 @@
 package dev.keel.rabbit.internal;
 
+import dev.keel.TopicNotFoundException;
 import dev.keel.spi.support.InboundIds;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Envelope;
-import dev.keel.KeelException;
 import dev.keel.KeelHeaders;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.ConsumerSettings;
@@ -92,9 +92,9 @@ public final class RabbitConsumer implements BrokerConsumer {
         }
         this.sink = sink;
         String topic = settings.topic();
-        int count = topology.lanesOf(topic).orElseThrow(() -> new KeelException("topic '" + topic
+        int count = topology.lanesOf(topic).orElseThrow(() -> new TopicNotFoundException(topic, "topic '" + topic
                 + "' does not exist on RabbitMQ: declare it (with group '" + settings.group()
-                + "') with ensureTopology before subscribing", false));
+                + "') with ensureTopology before subscribing"));
         topology.ensureGroup(topic, settings.group(), count);
         settings.deadLetterTopic().ifPresent(dlt -> topology.ensureDeadLetters(topic, settings.group(), dlt));
         int prefetch = Math.max(1, Math.min(configuredPrefetch, settings.maxInFlight() / count));

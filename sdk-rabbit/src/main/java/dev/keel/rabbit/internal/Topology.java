@@ -4,6 +4,7 @@ import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.KeelException;
+import dev.keel.TopicNotFoundException;
 import dev.keel.TopicSpec;
 import dev.keel.TopologyException;
 import dev.keel.rabbit.QueueType;
@@ -320,8 +321,8 @@ public final class Topology {
     }
 
     private static KeelException missing(String topic, String group) {
-        return new KeelException("topic '" + topic + "' does not exist on RabbitMQ: declare it (with group '" + group
-                + "') with ensureTopology before subscribing", false);
+        return new TopicNotFoundException(topic, "topic '" + topic + "' does not exist on RabbitMQ: declare it (with "
+                + "group '" + group + "') with ensureTopology before subscribing");
     }
 
     private void declareGroup(Channel channel, String topic, String group, int n, int replicationFactor,

@@ -72,6 +72,16 @@ public abstract class AdapterContract {
         return TopicSpec.builder(name).partitions(BrokerContractSupport.DEFAULT_PARTITIONS);
     }
 
+    /**
+     * Whether every subscription of the suite is a share-group one ({@code SubscriptionConfig.Builder#shareGroup(true)},
+     * unordered): a second subclass that returns true runs the whole contract again in that mode, for an adapter that
+     * declares {@link dev.keel.spi.Capability#SHARED_CONSUMPTION}; what the mode rules out (key order, broadcast,
+     * non-blocking retry, replay) skips, naming the capability.
+     */
+    protected boolean shareGroups() {
+        return false;
+    }
+
     /** The bound of every wait. */
     protected Duration patience() {
         return BrokerContractSupport.DEFAULT_PATIENCE;

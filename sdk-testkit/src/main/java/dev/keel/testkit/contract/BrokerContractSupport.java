@@ -59,6 +59,12 @@ public abstract class BrokerContractSupport {
     public static final Duration DEFAULT_PATIENCE = Duration.ofSeconds(60);
     /** Partitions (or lanes) of the topics the suite declares, unless {@link #topic(String)} says otherwise. */
     public static final int DEFAULT_PARTITIONS = 4;
+    /**
+     * What a share-group subscription does not have, whatever the adapter declares ({@link Capability#SHARED_CONSUMPTION}):
+     * the tests needing one of these skip in share-group mode, naming it.
+     */
+    static final Set<Capability> RULED_OUT_BY_SHARE_GROUPS = Set.of(Capability.KEY_ORDERING, Capability.BROADCAST,
+            Capability.NON_BLOCKING_RETRY, Capability.REPLAY);
     /** Keyed sentinels published to flush out what a group left unacknowledged (covers every partition). */
     static final int SENTINELS = 64;
     static final String SENTINEL_PREFIX = "sentinel-";
@@ -112,6 +118,15 @@ public abstract class BrokerContractSupport {
         }
     }
 
+    /**
+     * Whether the suite's subscriptions are share-group ones ({@code shareGroup(true)}, unordered): the adapter must
+     * declare {@link Capability#SHARED_CONSUMPTION}, and the tests of what that mode rules out
+     * ({@link #RULED_OUT_BY_SHARE_GROUPS}) skip, naming the capability. False by default.
+     */
+    protected boolean shareGroups() {
+        return owner() != null && owner().shareGroups();
+    }
+
     /** The entry point this area runs under, whose hooks it takes; null when subclassed on its own. */
     AdapterContract owner() {
         return null;
@@ -128,6 +143,9 @@ public abstract class BrokerContractSupport {
         deadLetterReader = base + "-dlt-reader";
         store = new FaultyIdempotencyStore(createStore());
         metrics = new CountingMetrics();
+        if (shareGroups()) {
+            assumeCapability(Capability.SHARED_CONSUMPTION);
+        }
     }
 
     @AfterEach
@@ -211,10 +229,17 @@ public abstract class BrokerContractSupport {
             }
         }
         Assumptions.assumeTrue(capabilities.contains(capability), "adapter lacks capability " + capability);
+        Assumptions.assumeFalse(shareGroups() && RULED_OUT_BY_SHARE_GROUPS.contains(capability), "a share-group "
+                + "subscription lacks capability " + capability + " (ruled out by " + Capability.SHARED_CONSUMPTION + ")");
     }
 
     final boolean has(Capability capability) {
-        return capabilities.contains(capability);
+        return capabilities.contains(capability) && !(shareGroups() && RULED_OUT_BY_SHARE_GROUPS.contains(capability));
+    }
+
+    /** {@code builder} in the suite's consumption mode: a share group (unordered) when {@link #shareGroups()}. */
+    final <T> SubscriptionConfig.Builder<T> inMode(SubscriptionConfig.Builder<T> builder) {
+        return shareGroups() ? builder.shareGroup(true).ordering(Ordering.UNORDERED) : builder;
     }
 
     /** The faults behind {@code keel}'s adapter; skips the test when the adapter is not {@link FaultInjectable}. */
@@ -230,7 +255,10 @@ public abstract class BrokerContractSupport {
 
     // ---- messages and subscriptions ------------------------------------------------------------
 
-    /** EFFECTIVELY_ONCE, PER_KEY over 8 lanes, quick retries and store retries, generous close. */
+    /**
+     * EFFECTIVELY_ONCE, PER_KEY over 8 lanes (a share group, unordered, when {@link #shareGroups()}), quick retries
+     * and store retries, generous close.
+     */
     final SubscriptionConfig.Builder<String> subscription() {
         return subscription(Codec.utf8());
     }
@@ -246,9 +274,9 @@ public abstract class BrokerContractSupport {
     }
 
     private <T> SubscriptionConfig.Builder<T> subscription(String consumerGroup, Codec<T> codec) {
-        return SubscriptionConfig.builder(topic, consumerGroup, codec)
+        return inMode(SubscriptionConfig.builder(topic, consumerGroup, codec)
                 .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE)
-                .ordering(Ordering.PER_KEY)
+                .ordering(Ordering.PER_KEY))
                 .lanes(8)
                 .maxInFlight(64)
                 .retryPolicy(quickRetries(3))
@@ -382,7 +410,7 @@ public abstract class BrokerContractSupport {
      * behind whatever is left, and everything but the sentinels that arrives is returned.
      */
     final List<String> leftoversOf(Keel publisher) {
-        RawReader reader = RawReader.start(newAdapter(), topic, group);
+        RawReader reader = RawReader.start(newAdapter(), topic, group, shareGroups());
         cleanup(reader);
         List<Message> sentinels = new ArrayList<>();
         for (int i = 0; i < SENTINELS; i++) {

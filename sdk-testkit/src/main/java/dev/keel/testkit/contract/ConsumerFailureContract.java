@@ -62,7 +62,7 @@ public abstract class ConsumerFailureContract extends BrokerContractSupport {
     }
 
     private SubscriptionConfig<String> config() {
-        return SubscriptionConfig.builder(topic, group, Codec.utf8()).guarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        return inMode(SubscriptionConfig.builder(topic, group, Codec.utf8()).guarantee(DeliveryGuarantee.AT_LEAST_ONCE))
                 .build();
     }
 }

@@ -8,6 +8,7 @@ import dev.keel.spi.InboundRecord;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,12 +25,18 @@ final class RawReader implements DeliverySink, AutoCloseable {
     private final List<InboundRecord> records = new CopyOnWriteArrayList<>();
     private final BrokerConsumer consumer;
 
-    private RawReader(BrokerAdapter adapter, String topic, String group) {
-        this.consumer = adapter.consumer(new ConsumerSettings(topic, group, MAX_IN_FLIGHT, Duration.ofSeconds(10)));
+    private RawReader(BrokerAdapter adapter, String topic, String group, boolean shared) {
+        this.consumer = adapter.consumer(new ConsumerSettings(topic, group, MAX_IN_FLIGHT, Duration.ofSeconds(10),
+                Optional.empty(), Optional.empty(), Optional.empty(), shared));
     }
 
     static RawReader start(BrokerAdapter adapter, String topic, String group) {
-        RawReader reader = new RawReader(adapter, topic, group);
+        return start(adapter, topic, group, false);
+    }
+
+    /** A reader in {@code group}, a shared consumer of it (a share group) when {@code shared}. */
+    static RawReader start(BrokerAdapter adapter, String topic, String group, boolean shared) {
+        RawReader reader = new RawReader(adapter, topic, group, shared);
         reader.consumer.start(reader);
         return reader;
     }

@@ -4,6 +4,7 @@ import dev.keel.BrokerUnavailableException;
 import dev.keel.ClosedException;
 import dev.keel.KeelException;
 import dev.keel.PublishReceipt;
+import dev.keel.TopicNotFoundException;
 import dev.keel.TopicSpec;
 import dev.keel.TopologyException;
 import dev.keel.UnroutableException;
@@ -176,9 +177,9 @@ public final class BrokerState {
             TopicLog log = topics.get(consumerSettings.topic());
             if (log == null) {
                 if (!settings.autoCreateTopics()) {
-                    throw new KeelException("topic '" + consumerSettings.topic() + "' is not declared on the in-memory "
-                            + "broker: declare it with ensureTopology first (or build the broker with "
-                            + "autoCreateTopics(true))", false);
+                    throw new TopicNotFoundException(consumerSettings.topic(), "topic '" + consumerSettings.topic()
+                            + "' is not declared on the in-memory broker: declare it with ensureTopology first (or "
+                            + "build the broker with autoCreateTopics(true))");
                 }
                 log = createTopic(consumerSettings.topic(), settings.autoCreatePartitions());
             }

@@ -25,9 +25,12 @@ import java.util.function.Consumer;
  */
 public final class InMemoryClient implements BrokerAdapter, TopologyAdmin, ReplayAdmin {
 
-    /** All but BROKER_FILTER (header filters run in the engine) and PRIORITY (partition logs keep publish order). */
+    /**
+     * All but BROKER_FILTER (header filters run in the engine), PRIORITY (partition logs keep publish order) and
+     * SHARED_CONSUMPTION (its groups own partitions; share groups are tested on a real Kafka).
+     */
     private static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.complementOf(EnumSet.of(
-            Capability.BROKER_FILTER, Capability.PRIORITY)));
+            Capability.BROKER_FILTER, Capability.PRIORITY, Capability.SHARED_CONSUMPTION)));
 
     private final BrokerState broker;
     private final List<ConsumerSession> consumers = new ArrayList<>();

@@ -1,6 +1,7 @@
 package dev.keel.testkit.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.Codec;
@@ -59,6 +60,19 @@ class EngineBehaviourTest {
                     .key(keyPrefix + (i % keys)).build()).toCompletableFuture());
         }
         CompletableFuture.allOf(confirms.toArray(CompletableFuture[]::new)).join();
+    }
+
+    @Test
+    void aShareGroupOnAnAdapterWithoutSharedConsumptionShouldBeRefusedNamingTheCapability() {
+        declare("shared", 1, "g");
+        SubscriptionConfig<byte[]> shared = SubscriptionConfig.builder("shared", "g", Codec.bytes())
+                .ordering(Ordering.UNORDERED).shareGroup(true).build();
+
+        assertThatThrownBy(() -> keel.subscribe(shared, d -> { }))
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("Capability.SHARED_CONSUMPTION")
+                .hasMessageContaining("shareGroup(true)");
+        assertThat(keel.subscriptions()).isEmpty();
     }
 
     @Test

@@ -27,6 +27,8 @@ import java.util.concurrent.Executors;
  */
 public final class BrokerRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(BrokerRegistry.class);
+    /** The system property naming where a broker of this JVM came from: {@code keel.brokers.origin.kafka}. */
+    public static final String ORIGIN_PROPERTY = "keel.brokers.origin.";
     private static BrokerRegistry instance;
 
     private final HarnessRuntime runtime;
@@ -93,9 +95,17 @@ public final class BrokerRegistry {
         long begin = System.nanoTime();
         Provided provided = provide(kind, selection);
         runtime.atShutdown(provided.control()::stop);
-        LOG.info("{}: ready at {} after {} ms", kind.displayName(), provided.endpoint().address(),
-                (System.nanoTime() - begin) / 1_000_000);
+        String origin = originOf(provided);
+        LOG.info("{}: ready, {}, after {} ms", kind.displayName(), origin, (System.nanoTime() - begin) / 1_000_000);
+        // for the test report: Surefire lists the test JVM's system properties in each TEST-*.xml
+        System.setProperty(ORIGIN_PROPERTY + kind.name().toLowerCase(Locale.ROOT), origin);
         return provided.endpoint();
+    }
+
+    /** {@code container apache/kafka:4.4.0 at localhost:32768}, {@code local at 127.0.0.1:29192}. */
+    static String originOf(Provided provided) {
+        String runs = provided.runs().isEmpty() ? "" : " " + provided.runs();
+        return provided.endpoint().origin().name().toLowerCase(Locale.ROOT) + runs + " at " + provided.endpoint().address();
     }
 
     private Provided provide(BrokerKind kind, OriginSelector.Selection selection) {

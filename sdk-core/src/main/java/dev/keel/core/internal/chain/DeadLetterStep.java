@@ -66,8 +66,9 @@ public final class DeadLetterStep implements Step {
             if (context.givenUp(work)) {
                 return dropped(work); // stopped or revoked: the next owner decides
             }
-            LOG.warn("message {} from {} failed after {} attempt(s), dead-lettering to {}: {}", work.record().id(),
-                    work.record().topic(), work.attempt(), letters.destination(), cause.toString());
+            LogContext.run(work, context.group(), () ->
+                    LOG.warn("message {} from {} failed after {} attempt(s), dead-lettering to {}: {}", work.record().id(),
+                            work.record().topic(), work.attempt(), letters.destination(), cause.toString()));
             return round(work, letters.of(work, cause), 1, FIRST_BACKOFF);
         });
     }
@@ -83,8 +84,9 @@ public final class DeadLetterStep implements Step {
                 return later(work, letter, round, backoff, failure, false);
             }
             if (round == 1) {
-                LOG.warn("dead letter for message {} refused by {} for good ({}); sending a copy without its "
-                        + "payload and application headers", letter.id(), letters.destination(), failure.toString());
+                LogContext.run(work, context.group(), () ->
+                        LOG.warn("dead letter for message {} refused by {} for good ({}); sending a copy without its "
+                                + "payload and application headers", letter.id(), letters.destination(), failure.toString()));
             }
             // off the producer's callback thread before sending again
             return afterDelay(work, Duration.ZERO, () -> sends.send(DeadLetterCopies.truncated(work, letter))
@@ -100,13 +102,15 @@ public final class DeadLetterStep implements Step {
 
     private CompletionStage<Outcome> confirmed(Work work, boolean truncated) {
         if (truncated) {
-            LOG.warn("message {} from {} dead-lettered to {} without its payload ({} bytes left out, header {})",
-                    work.record().id(), work.record().topic(), letters.destination(), work.record().payload().length,
-                    KeelHeaders.DLT_TRUNCATED);
+            LogContext.run(work, context.group(), () ->
+                    LOG.warn("message {} from {} dead-lettered to {} without its payload ({} bytes left out, header {})",
+                            work.record().id(), work.record().topic(), letters.destination(), work.record().payload().length,
+                            KeelHeaders.DLT_TRUNCATED));
         }
         if (work.isParked()) {
-            LOG.info("parked message {} from {} is dead-lettered to {} at last and acknowledged", work.record().id(),
-                    work.record().topic(), letters.destination());
+            LogContext.run(work, context.group(), () ->
+                    LOG.info("parked message {} from {} is dead-lettered to {} at last and acknowledged", work.record().id(),
+                            work.record().topic(), letters.destination()));
         }
         return marks.deadLettered(work);
     }
@@ -125,15 +129,17 @@ public final class DeadLetterStep implements Step {
         }
         if ((refusedForGood || round >= ROUNDS_BEFORE_PARKING) && work.park()) {
             context.count(MetricEvent.DEAD_LETTER_FAILED, work);
-            LOG.error("message {} from {} can be neither handled nor dead-lettered to {} ({}): it is parked, "
-                    + "unacknowledged (a restart redelivers it); later messages of its key wait, other keys go on; "
-                    + "the dead-lettering is retried with backoff up to {}. Check that the dead-letter topic exists "
-                    + "and accepts the record", work.record().id(), work.record().topic(), letters.destination(),
-                    failure.toString(), MAX_PARKED_BACKOFF);
+            LogContext.run(work, context.group(), () ->
+                    LOG.error("message {} from {} can be neither handled nor dead-lettered to {} ({}): it is parked, "
+                            + "unacknowledged (a restart redelivers it); later messages of its key wait, other keys go on; "
+                            + "the dead-lettering is retried with backoff up to {}. Check that the dead-letter topic exists "
+                            + "and accepts the record", work.record().id(), work.record().topic(), letters.destination(),
+                            failure.toString(), MAX_PARKED_BACKOFF));
         } else if (round == 1) {
-            LOG.warn("dead letter for message {} not confirmed by {} ({}); the original stays unacknowledged and "
-                    + "the dead-lettering is retried with backoff", letter.id(), letters.destination(),
-                    failure.toString());
+            LogContext.run(work, context.group(), () ->
+                    LOG.warn("dead letter for message {} not confirmed by {} ({}); the original stays unacknowledged and "
+                            + "the dead-lettering is retried with backoff", letter.id(), letters.destination(),
+                            failure.toString()));
         } else {
             LOG.debug("dead letter for message {} not confirmed by {} in round {}: {}", letter.id(),
                     letters.destination(), round, failure.toString());

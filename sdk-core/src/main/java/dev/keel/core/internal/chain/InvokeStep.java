@@ -38,10 +38,13 @@ public final class InvokeStep<T> implements Step {
                 record.partition(), record.position(), keelHeaders(record));
         long start = System.nanoTime();
         Throwable failure = null;
+        LogContext log = LogContext.open(record, context.group()); // the handler's own log lines carry it
         try {
             handler.handle(delivery);
         } catch (Exception | Error e) {
             failure = e;
+        } finally {
+            log.close();
         }
         // after the handler's outcome is known, and outside its try: the recorder's own failure is not the handler's
         context.metrics().handlerLatency(record.topic(), context.group(), Duration.ofNanos(System.nanoTime() - start), failure == null);

@@ -42,10 +42,11 @@ public final class KeepHandlingStep implements Step {
     private CompletionStage<Outcome> handledAgain(Work work, Throwable cause, Duration backoff) {
         if (work.park()) {
             context.count(MetricEvent.DEAD_LETTER_FAILED, work);
-            LOG.error("message {} from {} failed after {} attempt(s) and its subscription has no dead-letter topic "
-                    + "(DeadLetterPolicy.none()): it is parked, unacknowledged, and handled again with backoff up to "
-                    + "{} until it succeeds; later messages of its key wait, other keys go on: {}",
-                    work.record().id(), work.record().topic(), work.attempt(), MAX_BACKOFF, cause.toString());
+            LogContext.run(work, context.group(), () ->
+                    LOG.error("message {} from {} failed after {} attempt(s) and its subscription has no dead-letter topic "
+                            + "(DeadLetterPolicy.none()): it is parked, unacknowledged, and handled again with backoff up to "
+                            + "{} until it succeeds; later messages of its key wait, other keys go on: {}",
+                            work.record().id(), work.record().topic(), work.attempt(), MAX_BACKOFF, cause.toString()));
         } else {
             LOG.debug("parked message {} from {} failed again at attempt {}: {}", work.record().id(),
                     work.record().topic(), work.attempt(), cause.toString());
@@ -59,8 +60,9 @@ public final class KeepHandlingStep implements Step {
                         return error == null ? CompletableFuture.completedFuture(outcome) : dropped(work);
                     }
                     if (error == null) {
-                        LOG.info("parked message {} from {} succeeded at attempt {}; its key goes on",
-                                work.record().id(), work.record().topic(), work.attempt());
+                        LogContext.run(work, context.group(), () ->
+                                LOG.info("parked message {} from {} succeeded at attempt {}; its key goes on",
+                                        work.record().id(), work.record().topic(), work.attempt()));
                         return CompletableFuture.completedFuture(outcome);
                     }
                     return handledAgain(work, Futures.unwrap(error), nextBackoff);

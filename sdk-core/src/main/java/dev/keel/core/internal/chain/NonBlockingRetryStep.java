@@ -59,8 +59,9 @@ public final class NonBlockingRetryStep implements Step {
             try {
                 return Math.max(1, Integer.parseInt(carried)) + record.deliveryCount() - 1;
             } catch (NumberFormatException e) {
-                LOG.warn("message {} from {} has an unreadable {} header; counting its attempts from its "
-                        + "delivery count", record.id(), record.topic(), KeelHeaders.RETRY_ATTEMPT);
+                LogContext.run(record, context.group(), () ->
+                        LOG.warn("message {} from {} has an unreadable {} header; counting its attempts from its "
+                                + "delivery count", record.id(), record.topic(), KeelHeaders.RETRY_ATTEMPT));
             }
         }
         return record.deliveryCount();
@@ -78,8 +79,9 @@ public final class NonBlockingRetryStep implements Step {
                 if (sendError == null) {
                     return CompletableFuture.completedFuture(Outcome.RETRY_SCHEDULED);
                 }
-                LOG.warn("retry copy of message {} not confirmed by {} ({}); retrying it in place after {}",
-                        work.record().id(), retryTopic, Futures.unwrap(sendError).toString(), wait);
+                LogContext.run(work, context.group(), () ->
+                        LOG.warn("retry copy of message {} not confirmed by {} ({}); retrying it in place after {}",
+                                work.record().id(), retryTopic, Futures.unwrap(sendError).toString(), wait));
                 return inPlace(work, attempt, wait, cause);
             }).thenCompose(stage -> stage);
         });

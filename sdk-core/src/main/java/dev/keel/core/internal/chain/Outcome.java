@@ -1,6 +1,6 @@
 package dev.keel.core.internal.chain;
 
-/** How a message left the handling chain. All but DROPPED are acknowledged. */
+/** How a message left the handling chain. All but DROPPED and RELEASED are acknowledged. */
 public enum Outcome {
     /** The handler returned. */
     HANDLED,
@@ -16,5 +16,11 @@ public enum Outcome {
      */
     RETRY_SCHEDULED,
     /** Skipped by the subscription's header filter: acknowledged without running the handler. */
-    FILTERED
+    FILTERED,
+    /**
+     * Failed, and handed back to the broker after its backoff for another delivery (shared consumption,
+     * {@link SharedRetryStep}): released rather than acknowledged, with its claim released rather than
+     * marked done.
+     */
+    RELEASED
 }

@@ -1,6 +1,7 @@
 package dev.keel.core.internal.claims;
 
 import dev.keel.core.internal.chain.Delays;
+import dev.keel.core.internal.chain.LogContext;
 import dev.keel.core.internal.chain.Outcome;
 import dev.keel.core.internal.chain.Step;
 import dev.keel.core.internal.chain.StepContext;
@@ -132,8 +133,9 @@ public final class DedupStep implements Step {
         // dead-lettered twice), or releases it when the message is dropped for redelivery
         return Futures.call(() -> next.handle(work)).thenCompose(outcome -> {
             work.handlerSucceeded();
-            if (outcome == Outcome.RETRY_SCHEDULED) {
-                // retried later from the retry topic, under the same id: released, not marked done
+            if (outcome == Outcome.RETRY_SCHEDULED || outcome == Outcome.RELEASED) {
+                // retried later from the retry topic, or redelivered by the broker, under the same id: released,
+                // not marked done
                 leases.release(claim);
                 return CompletableFuture.completedFuture(outcome);
             }
@@ -174,10 +176,11 @@ public final class DedupStep implements Step {
             leases.done(claim);
             if (result == LeaseOutcome.LOST && claim.lost()) {
                 context.count(MetricEvent.LEASE_LOST, claim.work());
-                LOG.warn("claim on message {} from {} was lost before it was marked done (its lease expired while "
-                        + "renewals failed or this process stalled, or the store lost its data, e.g. a restart "
-                        + "without persistence): another consumer may run it again", claim.id(),
-                        claim.work().record().topic());
+                LogContext.run(claim.work(), context.group(), () ->
+                        LOG.warn("claim on message {} from {} was lost before it was marked done (its lease expired "
+                                + "while renewals failed or this process stalled, or the store lost its data, e.g. a "
+                                + "restart without persistence): another consumer may run it again", claim.id(),
+                                claim.work().record().topic()));
             }
             return CompletableFuture.completedFuture(outcome);
         }).thenCompose(stage -> stage);

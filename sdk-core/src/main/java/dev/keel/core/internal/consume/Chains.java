@@ -13,6 +13,7 @@ import dev.keel.core.internal.chain.NonBlockingRetryStep;
 import dev.keel.core.internal.chain.RedriveTarget;
 import dev.keel.core.internal.chain.RetryStep;
 import dev.keel.core.internal.chain.Sends;
+import dev.keel.core.internal.chain.SharedRetryStep;
 import dev.keel.core.internal.chain.Step;
 import dev.keel.core.internal.chain.StepContext;
 import dev.keel.core.internal.claims.Claims;
@@ -31,7 +32,8 @@ import java.util.function.UnaryOperator;
  *   <li>dead letters: a final failure is dead-lettered (or, without dead letters, handled again until it
  *       succeeds);</li>
  *   <li>idempotency: the claim on the message id (EFFECTIVELY_ONCE only);</li>
- *   <li>retries: in place, or through the retry topic (not under AT_MOST_ONCE);</li>
+ *   <li>retries: in place, through the retry topic, or through the broker for a share group (not under
+ *       AT_MOST_ONCE);</li>
  *   <li>decode, then the application's handler (decorated by the interceptors).</li>
  * </ol>
  */
@@ -68,12 +70,20 @@ public final class Chains {
                 next -> claims != null ? new DedupStep(next, claims, context) : next,
                 next -> to.retryTopic()
                         .<Step>map(topic -> new NonBlockingRetryStep(next, config.retryPolicy(), topic, sends, context))
-                        .orElseGet(() -> config.guarantee() != DeliveryGuarantee.AT_MOST_ONCE
-                                ? new RetryStep(next, config.retryPolicy(), context) : next));
+                        .orElseGet(() -> retryInPlace(config, next, context)));
         Step chain = new InvokeStep<>(config.codec(), handler, context);
         for (int i = outermostFirst.size() - 1; i >= 0; i--) {
             chain = outermostFirst.get(i).apply(chain);
         }
         return chain;
+    }
+
+    /** Retries without a retry topic: through the broker for a share group, else in place; none under AT_MOST_ONCE. */
+    private static Step retryInPlace(SubscriptionConfig<?> config, Step next, StepContext context) {
+        if (config.guarantee() == DeliveryGuarantee.AT_MOST_ONCE) {
+            return next;
+        }
+        return config.shareGroup() ? new SharedRetryStep(next, config.retryPolicy(), context)
+                : new RetryStep(next, config.retryPolicy(), context);
     }
 }

@@ -73,7 +73,7 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         this.inFlight = new InFlight(flow, claims, config.maxInFlight());
         this.runner = new LaneRunner(lanes, handlerPool, chain, inFlight, config.ordering() == Ordering.PER_KEY,
                 config.guarantee() == DeliveryGuarantee.AT_MOST_ONCE, this::isStopped,
-                () -> state.get() == State.ABORTED, stallWatch::progressed);
+                () -> state.get() == State.ABORTED, stallWatch::progressed, config.group());
         this.laneStalls = new LaneStallWatch(lanes, engine.clock(), engine.metrics(), config.topic(), config.group());
         this.tick = new SubscriptionTick(engine.scheduler(), claims, stallWatch, laneStalls, flow::inFlight,
                 inFlight::slotsGivenBack, this::isStopped, config.topic() + " for group " + config.group());

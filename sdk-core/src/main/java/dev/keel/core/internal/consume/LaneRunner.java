@@ -1,5 +1,6 @@
 package dev.keel.core.internal.consume;
 
+import dev.keel.core.internal.chain.LogContext;
 import dev.keel.core.internal.chain.Outcome;
 import dev.keel.core.internal.chain.Step;
 import dev.keel.core.internal.chain.Work;
@@ -18,8 +19,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs a subscription's messages through its chain in their lanes ({@link KeyOrderedExecutor}):
  * under per-key ordering each message waits for its key's previous one to finish, and each is
- * acknowledged when the chain's outcome says so (before the chain under AT_MOST_ONCE), then
- * finished in the {@link InFlight} registry.
+ * acknowledged when the chain's outcome says so (before the chain under AT_MOST_ONCE), or released
+ * back to the broker ({@link Outcome#RELEASED}, shared consumption), then finished in the
+ * {@link InFlight} registry.
  */
 final class LaneRunner {
 
@@ -36,6 +38,8 @@ final class LaneRunner {
     /** The subscription crashed: it acknowledges nothing more. */
     private final BooleanSupplier aborted;
     private final Runnable progressed;
+    /** The subscription's group, for the log context of its messages. */
+    private final String group;
     /** Under per-key ordering, the last received unfinished work of each key. */
     private final Map<String, Work> lastOfKey = new ConcurrentHashMap<>();
 
@@ -43,9 +47,10 @@ final class LaneRunner {
      * @param perKey     whether a key's messages run one at a time, in order
      * @param ackFirst   AT_MOST_ONCE: acknowledged before the chain runs
      * @param progressed told whenever a message finished (the stall watch)
+     * @param group      the subscription's group, named in the log context of its messages
      */
     LaneRunner(KeyOrderedExecutor lanes, ExecutorService handlerPool, Step chain, InFlight inFlight, boolean perKey,
-               boolean ackFirst, BooleanSupplier stopped, BooleanSupplier aborted, Runnable progressed) {
+               boolean ackFirst, BooleanSupplier stopped, BooleanSupplier aborted, Runnable progressed, String group) {
         this.lanes = lanes;
         this.handlerPool = handlerPool;
         this.chain = chain;
@@ -55,6 +60,7 @@ final class LaneRunner {
         this.stopped = stopped;
         this.aborted = aborted;
         this.progressed = progressed;
+        this.group = group;
     }
 
     /** Queues {@code works}, in arrival order, each behind its key's previous unfinished message. */
@@ -113,13 +119,16 @@ final class LaneRunner {
                     LOG.debug("message {} from {} stopped with its subscription: {}", work.record().id(),
                             work.record().topic(), Futures.unwrap(error).toString());
                 } else {
-                    LOG.error("message {} from {} left the handling chain with an error and stays unacknowledged: {}",
-                            work.record().id(), work.record().topic(), Futures.unwrap(error).toString());
+                    LogContext.run(work, group, () ->
+                            LOG.error("message {} from {} left the handling chain with an error and stays unacknowledged: "
+                                    + "{}", work.record().id(), work.record().topic(), Futures.unwrap(error).toString()));
                 }
                 finish(work);
                 return;
             }
-            if (outcome != Outcome.DROPPED && !ackFirst) {
+            if (outcome == Outcome.RELEASED) {
+                release(work);
+            } else if (outcome != Outcome.DROPPED && !ackFirst) {
                 ack(work);
             }
             finish(work);
@@ -134,8 +143,22 @@ final class LaneRunner {
         try {
             work.record().ack();
         } catch (RuntimeException e) {
-            LOG.warn("acknowledging message {} failed; the broker will redeliver it: {}", work.record().id(),
-                    e.toString());
+            LogContext.run(work, group, () ->
+                    LOG.warn("acknowledging message {} failed; the broker will redeliver it: {}", work.record().id(),
+                            e.toString()));
+        }
+    }
+
+    /** Hands the record back to the broker for another delivery (shared consumption). */
+    private void release(Work work) {
+        if (aborted.getAsBoolean()) {
+            return;
+        }
+        try {
+            work.record().release();
+        } catch (RuntimeException e) {
+            LOG.warn("handing message {} back to the broker failed; it is delivered again once its lock expires: {}",
+                    work.record().id(), e.toString());
         }
     }
 

@@ -2,8 +2,8 @@ package dev.keel.spring.boot.autoconfigure;
 
 import dev.keel.MessageHandler;
 import dev.keel.dedup.IdempotencyStore;
+import dev.keel.spring.ListenerDefinitionException;
 import java.lang.reflect.Method;
-import java.sql.Connection;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.annotation.AnnotatedElementUtils;
@@ -11,7 +11,7 @@ import org.springframework.util.ClassUtils;
 
 /**
  * Which {@code @KeelListener} methods run in the JDBC inbox's transaction, and their handlers: a
- * method that takes a {@link Connection} (it must have the JDBC inbox), and a {@code @Transactional}
+ * method that takes a {@link java.sql.Connection} (it must have the JDBC inbox), and a {@code @Transactional}
  * method (or one of a {@code @Transactional} class) when the idempotency store is the JDBC inbox. The
  * JDBC classes are touched only in those cases, so the starter works without sdk-outbox-jdbc.
  */
@@ -24,19 +24,9 @@ final class InboxListeners {
     private InboxListeners() {
     }
 
-    /** The index of the method's {@code Connection} parameter when it has two parameters and one is; else -1. */
-    static int connectionIndex(Method method) {
-        if (method.getParameterCount() != 2) {
-            return -1;
-        }
-        Class<?>[] types = method.getParameterTypes();
-        boolean first = types[0] == Connection.class;
-        boolean second = types[1] == Connection.class;
-        return first == second ? -1 : first ? 0 : 1;
-    }
-
-    static boolean wantsInbox(Method method, int connectionIndex, ConfigurableListableBeanFactory beanFactory) {
-        if (connectionIndex >= 0) {
+    static boolean wantsInbox(Method method, ListenerParameters parameters,
+                              ConfigurableListableBeanFactory beanFactory) {
+        if (parameters.takesConnection()) {
             return true;
         }
         boolean transactional = AnnotatedElementUtils.isAnnotated(method, TRANSACTIONAL)
@@ -44,22 +34,23 @@ final class InboxListeners {
         return transactional && jdbcStore(beanFactory) != null;
     }
 
-    static MessageHandler<Object> handler(String source, Object bean, Method invocable, boolean wantsDelivery,
-                                          int connectionIndex, ConfigurableListableBeanFactory beanFactory) {
+    static MessageHandler<Object> handler(String source, Object bean, Method invocable, ListenerParameters parameters,
+                                          ConfigurableListableBeanFactory beanFactory) {
         Object store = jdbcStore(beanFactory);
         if (store == null) {
-            throw new IllegalStateException("@KeelListener method " + source + " takes a java.sql.Connection, the "
-                    + "transaction of the JDBC inbox, but the idempotency store is not the JDBC inbox: set "
+            throw new ListenerDefinitionException("@KeelListener method " + source, "it takes a java.sql.Connection, "
+                    + "the transaction of the JDBC inbox, but the idempotency store is not the JDBC inbox", "Set "
                     + "keel.idempotency.store=jdbc (module sdk-outbox-jdbc and spring-jdbc, with one DataSource), "
                     + "or remove the Connection parameter");
         }
         DataSource dataSource = beanFactory.getBeanProvider(DataSource.class).getIfUnique();
         if (dataSource == null) {
-            throw new IllegalStateException("@KeelListener method " + source + " runs in the JDBC inbox's "
-                    + "transaction, which needs exactly one DataSource bean (the inbox's)");
+            throw new ListenerDefinitionException("@KeelListener method " + source, "it runs in the JDBC inbox's "
+                    + "transaction, which needs exactly one DataSource bean (the inbox's)", "Define exactly one "
+                    + "DataSource bean");
         }
-        return new InboxMethodHandler(bean, invocable, wantsDelivery, connectionIndex,
-                (dev.keel.dedup.jdbc.JdbcIdempotencyStore) store, dataSource);
+        return new InboxMethodHandler(bean, invocable, parameters, (dev.keel.dedup.jdbc.JdbcIdempotencyStore) store,
+                dataSource);
     }
 
     /** The JDBC inbox if it is the idempotency store (and spring-jdbc is present), else null. */

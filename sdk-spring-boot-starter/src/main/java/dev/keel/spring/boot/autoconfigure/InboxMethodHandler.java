@@ -25,21 +25,16 @@ final class InboxMethodHandler implements SubscriptionBoundHandler {
 
     private final Object bean;
     private final Method method;
-    private final boolean wantsDelivery;
-    private final int connectionIndex;
+    private final ListenerParameters parameters;
     private final JdbcIdempotencyStore store;
     private final DataSource dataSource;
 
-    /**
-     * @param connectionIndex the index of the method's {@code Connection} parameter, or -1; the other
-     *                        parameter is the delivery or its payload
-     */
-    InboxMethodHandler(Object bean, Method method, boolean wantsDelivery, int connectionIndex,
-                       JdbcIdempotencyStore store, DataSource dataSource) {
+    /** @param parameters what the method's parameters receive, the inbox's {@code Connection} among them or not */
+    InboxMethodHandler(Object bean, Method method, ListenerParameters parameters, JdbcIdempotencyStore store,
+                       DataSource dataSource) {
         this.bean = bean;
         this.method = method;
-        this.wantsDelivery = wantsDelivery;
-        this.connectionIndex = connectionIndex;
+        this.parameters = parameters;
         this.store = store;
         this.dataSource = dataSource;
     }
@@ -54,12 +49,7 @@ final class InboxMethodHandler implements SubscriptionBoundHandler {
             throw new IllegalStateException("a transaction of the DataSource is already bound to the thread that runs"
                     + " Keel listener " + this + ": the inbox's transaction cannot be the listener's");
         }
-        Object[] args = new Object[method.getParameterCount()];
-        int payloadIndex = connectionIndex == 0 ? 1 : 0;
-        args[payloadIndex] = wantsDelivery ? delivery : delivery.payload();
-        if (connectionIndex >= 0) {
-            args[connectionIndex] = connection;
-        }
+        Object[] args = parameters.arguments(delivery, connection);
         InboxConnectionHolder holder = new InboxConnectionHolder(connection);
         TransactionSynchronizationManager.bindResource(dataSource, holder);
         // synchronization active: a participating @Transactional does not end the transaction state it found

@@ -44,6 +44,7 @@ public class KeelAutoConfiguration {
             throw new IllegalStateException(selection.problem() != null ? selection.problem()
                     : "Keel selected the " + selection.selected() + " adapter but none was created");
         }
+        ClientVersions.warnOfMismatches(context.getClassLoader());
         Keel.Builder builder = Keel.builder(adapter).publisherConfig(properties.getPublisher().toConfig());
         chooseStore(builder, adapter, stores.getIfAvailable(), properties.getIdempotency().getStore());
         metrics.ifAvailable(builder::metrics);

@@ -30,6 +30,15 @@ import org.springframework.context.annotation.Import;
 public class KeelBrokerAutoConfiguration {
 
     /** Kafka (module sdk-kafka). */
+    /** A config's refusal of a value, prefixed with the properties it comes from ({@code keel.kafka: ...}). */
+    static <T> T refused(String prefix, java.util.function.Supplier<T> config) {
+        try {
+            return config.get();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(prefix + ".*: " + e.getMessage(), e);
+        }
+    }
+
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "dev.keel.kafka.KafkaAdapter")
     @ConditionalOnKeelBroker("kafka")
@@ -50,15 +59,17 @@ public class KeelBrokerAutoConfiguration {
                 throw new IllegalStateException("Keel uses Kafka but keel.kafka.bootstrap-servers is not set: set it "
                         + "(host:port,...), or define a BrokerAdapter bean");
             }
-            KafkaConfig.Builder config = KafkaConfig.custom().bootstrapServers(connection.bootstrapServers())
-                    .properties(properties.getKafka().getProperties());
-            if (properties.getKafka().getClientId() != null) {
-                config.clientId(properties.getKafka().getClientId());
-            }
-            if (properties.getKafka().getDelayTopicCheckInterval() != null) {
-                config.delayTopicCheckInterval(properties.getKafka().getDelayTopicCheckInterval());
-            }
-            return new KafkaAdapter(config.build());
+            return new KafkaAdapter(refused("keel.kafka", () -> {
+                KafkaConfig.Builder config = KafkaConfig.custom().bootstrapServers(connection.bootstrapServers())
+                        .properties(properties.getKafka().getProperties());
+                if (properties.getKafka().getClientId() != null) {
+                    config.clientId(properties.getKafka().getClientId());
+                }
+                if (properties.getKafka().getDelayTopicCheckInterval() != null) {
+                    config.delayTopicCheckInterval(properties.getKafka().getDelayTopicCheckInterval());
+                }
+                return config.build();
+            }));
         }
     }
 
@@ -77,14 +88,16 @@ public class KeelBrokerAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(BrokerAdapter.class)
         RabbitAdapter keelRabbitAdapter(KeelRabbitConnectionDetails connection) {
-            RabbitConfig.Builder config = RabbitConfig.custom().uri(connection.uri());
-            if (connection.username() != null) {
-                config.username(connection.username());
-            }
-            if (connection.password() != null) {
-                config.password(connection.password());
-            }
-            return new RabbitAdapter(config.build());
+            return new RabbitAdapter(refused("keel.rabbit", () -> {
+                RabbitConfig.Builder config = RabbitConfig.custom().uri(connection.uri());
+                if (connection.username() != null) {
+                    config.username(connection.username());
+                }
+                if (connection.password() != null) {
+                    config.password(connection.password());
+                }
+                return config.build();
+            }));
         }
     }
 
@@ -111,17 +124,19 @@ public class KeelBrokerAutoConfiguration {
                         + "(host:port;...), or define a BrokerAdapter bean");
             }
             KeelProperties.Rocket rocket = properties.getRocket();
-            RocketConfig.Builder config = RocketConfig.custom().nameServer(connection.nameServer());
-            apply(rocket.getClientId(), config::clientId);
-            apply(rocket.getSendTimeout(), config::sendTimeout);
-            apply(rocket.getAdminTimeout(), config::adminTimeout);
-            apply(rocket.getPollTimeout(), config::pollTimeout);
-            apply(rocket.getCommitInterval(), config::commitInterval);
-            apply(rocket.getRebalanceInterval(), config::rebalanceInterval);
-            apply(rocket.getCloseTimeout(), config::closeTimeout);
-            apply(rocket.getMaxBatchMessages(), config::maxBatchMessages);
-            apply(rocket.getMaxMessageBytes(), config::maxMessageBytes);
-            return new RocketAdapter(config.build());
+            return new RocketAdapter(refused("keel.rocket", () -> {
+                RocketConfig.Builder config = RocketConfig.custom().nameServer(connection.nameServer());
+                apply(rocket.getClientId(), config::clientId);
+                apply(rocket.getSendTimeout(), config::sendTimeout);
+                apply(rocket.getAdminTimeout(), config::adminTimeout);
+                apply(rocket.getPollTimeout(), config::pollTimeout);
+                apply(rocket.getCommitInterval(), config::commitInterval);
+                apply(rocket.getRebalanceInterval(), config::rebalanceInterval);
+                apply(rocket.getCloseTimeout(), config::closeTimeout);
+                apply(rocket.getMaxBatchMessages(), config::maxBatchMessages);
+                apply(rocket.getMaxMessageBytes(), config::maxMessageBytes);
+                return config.build();
+            }));
         }
 
         /** Sets what the application set; the rest keeps RocketConfig's defaults. */

@@ -3,7 +3,9 @@ package dev.keel.spring.boot.autoconfigure;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.KeelException;
 import dev.keel.StoreUnavailableException;
+import dev.keel.TopicNotFoundException;
 import dev.keel.TopologyException;
+import dev.keel.spring.ListenerDefinitionException;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 
@@ -21,23 +23,41 @@ public final class KeelFailureAnalyzer extends AbstractFailureAnalyzer<KeelExcep
     static final String STORE_ACTION = "Start Redis or make it reachable, and check keel.redis.uri (or "
             + "keel.redis.host and keel.redis.port); a service that only ever runs as one process may choose "
             + "keel.idempotency.store=in-memory instead.";
-    static final String TOPOLOGY_ACTION = "Declare the topic as the listeners need it: keel.topics.<topic>.partitions "
-            + "(and keel.topics.<topic>.groups) make the starter declare it at startup; if it exists with other "
-            + "settings, align keel.topics.<topic>.* with the broker's, or use a new topic name.";
     static final String OTHER_ACTION = "Fix what the description names; docs/spring-boot.md lists every keel.* "
             + "property.";
+
+    /** The prefix of a topic's {@code keel.topics} properties, in brackets when the name has a dot. */
+    static String topicProperties(String topic) {
+        return topic.contains(".") ? "keel.topics[" + topic + "]" : "keel.topics." + topic;
+    }
 
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, KeelException cause) {
         String message = String.valueOf(cause.getMessage());
+        if (cause instanceof ListenerDefinitionException listener) {
+            return new FailureAnalysis("Keel listener " + listener.listener() + " cannot be subscribed as declared: "
+                    + listener.problem() + ".", listener.action() + ".", cause);
+        }
         if (cause instanceof BrokerUnavailableException) {
             return new FailureAnalysis("Keel could not reach the broker: " + message, BROKER_ACTION, cause);
         }
         if (cause instanceof StoreUnavailableException) {
             return new FailureAnalysis("Keel could not reach the idempotency store: " + message, STORE_ACTION, cause);
         }
-        if (cause instanceof TopologyException || message.contains("ensureTopology")) {
-            return new FailureAnalysis("Keel could not use a topic as declared: " + message, TOPOLOGY_ACTION, cause);
+        if (cause instanceof TopicNotFoundException missing) {
+            String topic = topicProperties(missing.topic());
+            return new FailureAnalysis("Keel cannot subscribe to topic '" + missing.topic() + "': it does not exist "
+                    + "on the broker, and Keel creates a topic only when the application declares it.", "Declare it, "
+                    + "so that the starter creates it at startup before the listeners subscribe: " + topic
+                    + ".partitions=<partitions> (also " + topic + ".replication-factor and " + topic
+                    + ".min-in-sync-replicas). Or create it on the broker, or correct the topic's name in "
+                    + "@KeelListener(topic = ...) or keel.listeners.<id>.topic.", cause);
+        }
+        if (cause instanceof TopologyException conflict) {
+            String topic = topicProperties(conflict.topic());
+            return new FailureAnalysis("Keel could not use a topic as declared: " + message, "Align " + topic
+                    + ".partitions, " + topic + ".replication-factor and " + topic + ".min-in-sync-replicas with "
+                    + "what the broker has, or give the topic a new name: Keel never changes an existing topic.", cause);
         }
         return new FailureAnalysis("Keel failed to start: " + message, OTHER_ACTION, cause);
     }

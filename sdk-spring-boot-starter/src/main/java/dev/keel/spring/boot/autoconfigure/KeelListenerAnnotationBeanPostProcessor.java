@@ -1,12 +1,16 @@
 package dev.keel.spring.boot.autoconfigure;
 
 import dev.keel.Codec;
-import dev.keel.Delivery;
+import dev.keel.DeliveryGuarantee;
 import dev.keel.MessageHandler;
+import dev.keel.ordering.Ordering;
 import dev.keel.spring.KeelListener;
+import dev.keel.spring.ListenerDefinitionException;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.springframework.aop.framework.AopProxyUtils;
@@ -32,7 +36,8 @@ final class KeelListenerAnnotationBeanPostProcessor implements BeanPostProcessor
 
     private static final String JSON_CODEC = "dev.keel.jackson.JsonCodec";
 
-    private record Found(Object bean, String beanName, Method method, Method invocable, KeelListener annotation) {
+    private record Found(Object bean, String beanName, Method method, Method invocable, KeelListener annotation,
+                         ListenerParameters parameters) {
     }
 
     private final List<Found> found = new CopyOnWriteArrayList<>();
@@ -50,16 +55,37 @@ final class KeelListenerAnnotationBeanPostProcessor implements BeanPostProcessor
                 (MethodIntrospector.MetadataLookup<KeelListener>) m ->
                         AnnotatedElementUtils.findMergedAnnotation(m, KeelListener.class));
         methods.forEach((method, annotation) -> {
-            if (method.getParameterCount() != 1 && InboxListeners.connectionIndex(method) < 0) {
-                throw new IllegalStateException("@KeelListener method " + describe(beanName, method) + " must take "
-                        + "one parameter, a Delivery<T> or the payload T (plus a java.sql.Connection for the JDBC "
-                        + "inbox's transaction); it takes " + method.getParameterCount());
-            }
+            String source = describe(beanName, method);
+            ListenerParameters parameters = ListenerParameters.of(source, method);
+            checkAttributes(source, annotation);
             Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
             ReflectionUtils.makeAccessible(invocable);
-            found.add(new Found(bean, beanName, method, invocable, annotation));
+            found.add(new Found(bean, beanName, method, invocable, annotation, parameters));
         });
         return bean;
+    }
+
+    /** The attributes that need no placeholder resolved: checked as soon as the bean exists. */
+    private static void checkAttributes(String source, KeelListener a) {
+        String where = "@KeelListener method " + source;
+        if (a.guarantee().length > 1) {
+            throw new ListenerDefinitionException(where, "it names " + a.guarantee().length + " guarantees "
+                    + Arrays.toString(a.guarantee()), "Name one: guarantee = DeliveryGuarantee.AT_LEAST_ONCE (one of "
+                    + Arrays.toString(DeliveryGuarantee.values()) + "), or none for the defaults'");
+        }
+        if (a.ordering().length > 1) {
+            throw new ListenerDefinitionException(where, "it names " + a.ordering().length + " orderings "
+                    + Arrays.toString(a.ordering()), "Name one: ordering = Ordering.UNORDERED (one of "
+                    + Arrays.toString(Ordering.values()) + "), or none for the defaults'");
+        }
+        if (a.lanes() < 0) {
+            throw new ListenerDefinitionException(where, "lanes = " + a.lanes() + " is below 0", "Set lanes to 1 or "
+                    + "more, or leave it out (0) for keel.listener.defaults.lanes");
+        }
+        if (a.maxInFlight() < 0) {
+            throw new ListenerDefinitionException(where, "maxInFlight = " + a.maxInFlight() + " is below 0",
+                    "Set maxInFlight to 1 or more, or leave it out (0) for keel.listener.defaults.max-in-flight");
+        }
     }
 
     /** The listeners found so far, with placeholders, payload types and codecs resolved. */
@@ -68,30 +94,54 @@ final class KeelListenerAnnotationBeanPostProcessor implements BeanPostProcessor
         for (Found f : found) {
             KeelListener a = f.annotation();
             String source = describe(f.beanName(), f.method());
-            String topic = resolve(a.topic());
-            String group = resolve(a.group());
-            String id = a.id().isEmpty() ? group + "-" + topic : resolve(a.id());
-            int connectionIndex = InboxListeners.connectionIndex(f.method());
-            ResolvableType parameter = ResolvableType.forMethodParameter(f.method(), connectionIndex == 0 ? 1 : 0);
-            boolean wantsDelivery = Delivery.class.equals(parameter.resolve());
-            ResolvableType payload = wantsDelivery ? parameter.getGeneric(0) : parameter;
-            if (payload.resolve() == null) {
-                throw new IllegalStateException("@KeelListener method " + source + " takes a Delivery without a "
-                        + "concrete payload type: declare Delivery<T> with T a class, e.g. Delivery<String>");
-            }
-            Codec<Object> codec = codec(source, payload, resolve(a.codec()));
-            MessageHandler<Object> handler = InboxListeners.wantsInbox(f.method(), connectionIndex, beanFactory)
-                    ? InboxListeners.handler(source, f.bean(), f.invocable(), wantsDelivery, connectionIndex, beanFactory)
-                    : new MethodHandler(f.bean(), f.invocable(), wantsDelivery);
-            listeners.add(new AnnotatedListener(source, id, topic, group, resolve(a.guarantee()),
-                    resolve(a.ordering()), a.lanes(), a.maxInFlight(), codec, handler));
+            String where = "@KeelListener method " + source;
+            String topic = required(where, "topic", a.topic());
+            String group = required(where, "group", a.group());
+            String id = a.id().isEmpty() ? group + "-" + topic : required(where, "id", a.id());
+            Boolean autoStartup = autoStartup(where, resolve(a.autoStartup()));
+            ResolvableType payload = f.parameters().payloadType();
+            Codec<Object> codec = codec(where, payload, resolve(a.codec()));
+            MessageHandler<Object> handler = InboxListeners.wantsInbox(f.method(), f.parameters(), beanFactory)
+                    ? InboxListeners.handler(source, f.bean(), f.invocable(), f.parameters(), beanFactory)
+                    : new MethodHandler(f.bean(), f.invocable(), f.parameters());
+            listeners.add(new AnnotatedListener(source, id, topic, group,
+                    a.guarantee().length == 0 ? null : a.guarantee()[0], a.ordering().length == 0 ? null : a.ordering()[0],
+                    a.lanes(), a.maxInFlight(), autoStartup, codec, handler));
         }
         return listeners;
     }
 
+    private String required(String where, String attribute, String value) {
+        String resolved = resolve(value);
+        if (resolved == null || resolved.isBlank()) {
+            throw new ListenerDefinitionException(where, attribute + " = \"" + value + "\" is empty",
+                    "Set @KeelListener(" + attribute + " = \"...\") to a non-empty value, or define the property its "
+                            + "placeholder names");
+        }
+        return resolved;
+    }
+
+    private static Boolean autoStartup(String where, String value) {
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> Boolean.TRUE;
+            case "false" -> Boolean.FALSE;
+            default -> throw new ListenerDefinitionException(where, "autoStartup = \"" + value + "\" is neither true "
+                    + "nor false", "Set autoStartup to \"true\" or \"false\" (or a placeholder resolving to one), or "
+                    + "leave it out for keel.listener.defaults.auto-startup");
+        };
+    }
+
     @SuppressWarnings("unchecked")
-    private Codec<Object> codec(String source, ResolvableType payload, String beanName) {
+    private Codec<Object> codec(String where, ResolvableType payload, String beanName) {
         if (!beanName.isEmpty()) {
+            if (!beanFactory.containsBean(beanName) || !beanFactory.isTypeMatch(beanName, Codec.class)) {
+                throw new ListenerDefinitionException(where, "codec = \"" + beanName + "\" names no Codec bean",
+                        "Define a Codec bean of that name, or name an existing one ("
+                                + String.join(", ", beanFactory.getBeanNamesForType(Codec.class)) + ")");
+            }
             return beanFactory.getBean(beanName, Codec.class);
         }
         String[] candidates = beanFactory.getBeanNamesForType(ResolvableType.forClassWithGenerics(Codec.class, payload));
@@ -99,8 +149,8 @@ final class KeelListenerAnnotationBeanPostProcessor implements BeanPostProcessor
             return beanFactory.getBean(candidates[0], Codec.class);
         }
         if (candidates.length > 1) {
-            throw new IllegalStateException("@KeelListener method " + source + ": several Codec<" + payload
-                    + "> beans (" + String.join(", ", candidates) + "); name one with @KeelListener(codec = \"...\")");
+            throw new ListenerDefinitionException(where, "there are several Codec<" + payload + "> beans ("
+                    + String.join(", ", candidates) + ")", "Name one with @KeelListener(codec = \"...\")");
         }
         Class<?> type = payload.resolve();
         if (type == String.class) {
@@ -112,9 +162,8 @@ final class KeelListenerAnnotationBeanPostProcessor implements BeanPostProcessor
         if (ClassUtils.isPresent(JSON_CODEC, beanFactory.getBeanClassLoader())) {
             return (Codec<Object>) JsonCodecs.of(type);
         }
-        throw new IllegalStateException("@KeelListener method " + source + " takes " + type.getName()
-                + ", which needs a codec: add module sdk-jackson (JSON), or define a Codec<" + type.getSimpleName()
-                + "> bean");
+        throw new ListenerDefinitionException(where, "it takes " + type.getName() + ", which needs a codec",
+                "Add module sdk-jackson (JSON), or define a Codec<" + type.getSimpleName() + "> bean");
     }
 
     private String resolve(String value) {

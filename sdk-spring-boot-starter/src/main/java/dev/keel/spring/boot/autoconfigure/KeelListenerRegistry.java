@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -37,6 +38,8 @@ public class KeelListenerRegistry implements SmartLifecycle {
     private static final Logger LOG = LoggerFactory.getLogger(KeelListenerRegistry.class);
     /** Starts after most lifecycles and stops before them (a higher phase stops earlier). */
     public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
+    /** The name of the non-daemon thread that keeps the JVM running while a listener is subscribed. */
+    static final String KEEP_ALIVE = "keel-listeners-keep-alive";
 
     /** A listener ready to subscribe. */
     private record Definition(String id, String source, SubscriptionConfig<Object> config, MessageHandler<Object> handler,
@@ -55,6 +58,8 @@ public class KeelListenerRegistry implements SmartLifecycle {
     /** Every listener, started or not, by id; filled at start. */
     private final Map<String, Definition> defined = new LinkedHashMap<>();
     private volatile boolean running;
+    /** Holds the JVM while a listener runs (Keel's consumer threads are daemons); null otherwise. */
+    private CountDownLatch keepAlive;
 
     KeelListenerRegistry(Keel keel, KeelProperties properties, Supplier<List<AnnotatedListener>> annotated,
                          Supplier<Stream<KeelListenerEndpoint<?>>> endpoints, Duration phaseTimeout) {
@@ -99,7 +104,8 @@ public class KeelListenerRegistry implements SmartLifecycle {
                 if (d.autoStartup()) {
                     subscribe(d);
                 } else {
-                    LOG.info("Keel listener {} is not started (keel.listeners.{}.auto-startup=false): start it with "
+                    LOG.info("Keel listener {} is not started (auto-startup false: keel.listeners.{}.auto-startup, the "
+                            + "annotation's autoStartup or keel.listener.defaults.auto-startup): start it with "
                             + "KeelListenerRegistry.start(\"{}\")", d.id(), d.id(), d.id());
                 }
             }
@@ -109,6 +115,32 @@ public class KeelListenerRegistry implements SmartLifecycle {
             throw e;
         }
         running = true;
+        keepAliveWhileSubscribed();
+    }
+
+    /**
+     * A non-daemon thread while at least one listener is subscribed, none otherwise: an application whose only work
+     * is its listeners (no web server) keeps running, as with spring-kafka's containers, and one without a running
+     * listener ends when its own work ends.
+     */
+    private synchronized void keepAliveWhileSubscribed() {
+        boolean wanted = running && !subscriptions.isEmpty();
+        if (wanted && keepAlive == null) {
+            CountDownLatch latch = new CountDownLatch(1);
+            Thread thread = new Thread(() -> {
+                try {
+                    latch.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, KEEP_ALIVE);
+            thread.setDaemon(false);
+            thread.start();
+            keepAlive = latch;
+        } else if (!wanted && keepAlive != null) {
+            keepAlive.countDown();
+            keepAlive = null;
+        }
     }
 
     private void subscribe(Definition d) {
@@ -143,6 +175,7 @@ public class KeelListenerRegistry implements SmartLifecycle {
         }
         if (!subscriptions.containsKey(id)) {
             subscribe(d);
+            keepAliveWhileSubscribed();
         }
     }
 
@@ -162,6 +195,7 @@ public class KeelListenerRegistry implements SmartLifecycle {
         if (stopping != null) {
             stopping.subscription().close(stopping.closeTimeout());
             LOG.info("Keel listener {} stopped", id);
+            keepAliveWhileSubscribed();
         }
     }
 
@@ -193,7 +227,7 @@ public class KeelListenerRegistry implements SmartLifecycle {
             MessageHandler<Object> handler = listener.handler() instanceof SubscriptionBoundHandler bound
                     ? bound.bind(config) : listener.handler();
             definitions.add(new Definition(listener.id(), "@KeelListener method " + listener.source(), config,
-                    handler, autoStartup(listener.id())));
+                    handler, autoStartup(listener.id(), listener.autoStartup())));
         }
         endpoints.get().forEach(endpoint -> definitions.add(definition(endpoint)));
         for (Definition d : definitions) {
@@ -234,15 +268,26 @@ public class KeelListenerRegistry implements SmartLifecycle {
     @SuppressWarnings("unchecked")
     private Definition definition(KeelListenerEndpoint<?> endpoint) {
         KeelListenerEndpoint<Object> e = (KeelListenerEndpoint<Object>) endpoint;
-        SubscriptionConfig<Object> config = ListenerConfigs.apply(e.config(), properties.getListeners().get(e.id()));
-        return new Definition(e.id(), "KeelListenerEndpoint " + e.id(), config, e.handler(), autoStartup(e.id()));
+        SubscriptionConfig<Object> config;
+        try {
+            config = ListenerConfigs.apply(e.config(), properties.getListeners().get(e.id()));
+        } catch (IllegalArgumentException refusal) {
+            throw ListenerConfigs.invalid("'" + e.id() + "' (KeelListenerEndpoint)", e.id(), refusal);
+        }
+        return new Definition(e.id(), "KeelListenerEndpoint " + e.id(), config, e.handler(), autoStartup(e.id(), null));
     }
 
-    /** {@code keel.listeners.<id>.auto-startup}, else {@code keel.listener.defaults.auto-startup}, else true. */
-    private boolean autoStartup(String id) {
+    /**
+     * {@code keel.listeners.<id>.auto-startup}, else the annotation's {@code autoStartup}, else
+     * {@code keel.listener.defaults.auto-startup}, else true.
+     */
+    private boolean autoStartup(String id, Boolean annotated) {
         ListenerSettings own = properties.getListeners().get(id);
         if (own != null && own.getAutoStartup() != null) {
             return own.getAutoStartup();
+        }
+        if (annotated != null) {
+            return annotated;
         }
         Boolean fallback = properties.getListener().getDefaults().getAutoStartup();
         return fallback == null || fallback;
@@ -287,7 +332,8 @@ public class KeelListenerRegistry implements SmartLifecycle {
                 .map(r -> r.subscription().closeAsync(r.closeTimeout()).toCompletableFuture())
                 .toArray(CompletableFuture[]::new);
         subscriptions.clear();
-        return CompletableFuture.allOf(closing);
+        // the JVM is held until every subscription has closed: its handlers finish, then it may end
+        return CompletableFuture.allOf(closing).whenComplete((v, e) -> keepAliveWhileSubscribed());
     }
 
     @Override

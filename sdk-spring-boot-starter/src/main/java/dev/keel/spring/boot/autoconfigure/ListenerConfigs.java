@@ -1,13 +1,12 @@
 package dev.keel.spring.boot.autoconfigure;
 
-import dev.keel.DeliveryGuarantee;
 import dev.keel.SubscriptionConfig;
 import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.ordering.Ordering;
 import dev.keel.retry.DeadLetterPolicy;
 import dev.keel.retry.RetryPolicy;
+import dev.keel.spring.ListenerDefinitionException;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.function.UnaryOperator;
 
 /**
@@ -30,23 +29,37 @@ final class ListenerConfigs {
                                          ListenerSettings overrides) {
         String topic = overrides != null && overrides.getTopic() != null ? overrides.getTopic() : listener.topic();
         String group = overrides != null && overrides.getGroup() != null ? overrides.getGroup() : listener.group();
-        SubscriptionConfig<Object> config = SubscriptionConfig.builder(topic, group, listener.codec())
-                .closeTimeout(DEFAULT_CLOSE_TIMEOUT).build();
-        config = apply(config, defaults);
-        SubscriptionConfig.Builder<Object> annotated = SubscriptionConfig.from(config);
-        if (!listener.guarantee().isEmpty()) {
-            annotated.guarantee(parse(DeliveryGuarantee.class, listener.guarantee(), listener.source()));
+        String where = "'" + listener.id() + "' (@KeelListener method " + listener.source() + ")";
+        try {
+            SubscriptionConfig<Object> config = SubscriptionConfig.builder(topic, group, listener.codec())
+                    .closeTimeout(DEFAULT_CLOSE_TIMEOUT).build();
+            config = apply(config, defaults);
+            SubscriptionConfig.Builder<Object> annotated = SubscriptionConfig.from(config);
+            if (listener.guarantee() != null) {
+                annotated.guarantee(listener.guarantee());
+            }
+            if (listener.ordering() != null) {
+                annotated.ordering(listener.ordering());
+            }
+            if (listener.lanes() > 0) {
+                annotated.lanes(listener.lanes());
+            }
+            if (listener.maxInFlight() > 0) {
+                annotated.maxInFlight(listener.maxInFlight());
+            }
+            return apply(annotated.build(), overrides);
+        } catch (IllegalArgumentException e) {
+            throw invalid(where, listener.id(), e);
         }
-        if (!listener.ordering().isEmpty()) {
-            annotated.ordering(parse(Ordering.class, listener.ordering(), listener.source()));
-        }
-        if (listener.lanes() > 0) {
-            annotated.lanes(listener.lanes());
-        }
-        if (listener.maxInFlight() > 0) {
-            annotated.maxInFlight(listener.maxInFlight());
-        }
-        return apply(annotated.build(), overrides);
+    }
+
+    /**
+     * A setting out of its range, as {@link SubscriptionConfig} and its policies refuse it, named with its listener
+     * and the places that set it.
+     */
+    static ListenerDefinitionException invalid(String where, String id, IllegalArgumentException refusal) {
+        return new ListenerDefinitionException(where, refusal.getMessage(), "Correct the value in the listener's "
+                + "@KeelListener attributes, keel.listeners." + id + ".* or keel.listener.defaults.*", refusal);
     }
 
     /** {@code base} with what {@code settings} sets; topic and group are not changed here. */
@@ -57,6 +70,12 @@ final class ListenerConfigs {
         SubscriptionConfig.Builder<T> b = SubscriptionConfig.from(base);
         if (settings.getGuarantee() != null) {
             b.guarantee(settings.getGuarantee());
+        }
+        if (settings.getShareGroup() != null) {
+            b.shareGroup(settings.getShareGroup());
+            if (settings.getShareGroup() && settings.getOrdering() == null) {
+                b.ordering(Ordering.UNORDERED); // a share group keeps no order: unless this layer says otherwise
+            }
         }
         if (settings.getOrdering() != null) {
             b.ordering(settings.getOrdering());
@@ -147,12 +166,4 @@ final class ListenerConfigs {
         return topic.length() > suffix.length() && topic.endsWith(suffix);
     }
 
-    private static <E extends Enum<E>> E parse(Class<E> type, String value, String source) {
-        try {
-            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("@KeelListener method " + source + ": '" + value + "' is not a "
-                    + type.getSimpleName() + " (one of " + java.util.Arrays.toString(type.getEnumConstants()) + ")");
-        }
-    }
 }

@@ -27,6 +27,12 @@ public class ListenerSettings {
     private Ordering ordering;
     /** Handler threads; messages of one key stay in one lane. */
     private Integer lanes;
+    /**
+     * true: consume as a share group (Kafka 4.2+ share groups, docs/kafka.md "Share groups"): the members take the
+     * messages one by one, any member any message, unordered; it sets ordering UNORDERED unless the same layer sets
+     * ordering. false: a classic group (the default).
+     */
+    private Boolean shareGroup;
     /** Unfinished messages at most before the consumer pauses fetching. */
     private Integer maxInFlight;
     /**
@@ -58,6 +64,10 @@ public class ListenerSettings {
     public Ordering getOrdering() { return ordering; }
 
     public void setOrdering(Ordering ordering) { this.ordering = ordering; }
+
+    public Boolean getShareGroup() { return shareGroup; }
+
+    public void setShareGroup(Boolean shareGroup) { this.shareGroup = shareGroup; }
 
     public Integer getLanes() { return lanes; }
 

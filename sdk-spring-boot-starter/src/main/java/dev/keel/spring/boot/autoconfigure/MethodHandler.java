@@ -6,24 +6,24 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 
 /**
- * Calls a {@code @KeelListener} method with the delivery or its payload. What the method throws
+ * Calls a {@code @KeelListener} method with what its parameters ask for ({@link ListenerParameters}). What the method throws
  * reaches Keel's retry rules unwrapped, so {@code abortOn}/{@code retryOn} match the real exception.
  */
 final class MethodHandler implements MessageHandler<Object> {
 
     private final Object bean;
     private final Method method;
-    private final boolean wantsDelivery;
+    private final ListenerParameters parameters;
 
-    MethodHandler(Object bean, Method method, boolean wantsDelivery) {
+    MethodHandler(Object bean, Method method, ListenerParameters parameters) {
         this.bean = bean;
         this.method = method;
-        this.wantsDelivery = wantsDelivery;
+        this.parameters = parameters;
     }
 
     @Override
     public void handle(Delivery<Object> delivery) throws Exception {
-        call(bean, method, wantsDelivery ? delivery : delivery.payload());
+        call(bean, method, parameters.arguments(delivery, null));
     }
 
     /** Calls {@code method} on {@code bean}; what it throws is thrown unwrapped. */

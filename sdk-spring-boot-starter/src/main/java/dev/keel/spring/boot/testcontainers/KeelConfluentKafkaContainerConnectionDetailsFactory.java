@@ -12,13 +12,15 @@ class KeelConfluentKafkaContainerConnectionDetailsFactory
     @Override
     protected KeelKafkaConnectionDetails getContainerConnectionDetails(
             ContainerConnectionSource<ConfluentKafkaContainer> source) {
-        return new Details(source);
+        return new KeelConfluentKafkaContainerConnectionDetails(source);
     }
 
-    static final class Details extends ContainerConnectionDetails<ConfluentKafkaContainer>
+    /** Named uniquely: Spring Boot names a {@code @ServiceConnection}'s bean after this class's short name. */
+    static final class KeelConfluentKafkaContainerConnectionDetails
+            extends ContainerConnectionDetails<ConfluentKafkaContainer>
             implements KeelKafkaConnectionDetails {
 
-        Details(ContainerConnectionSource<ConfluentKafkaContainer> source) {
+        KeelConfluentKafkaContainerConnectionDetails(ContainerConnectionSource<ConfluentKafkaContainer> source) {
             super(source);
         }
 

@@ -14,12 +14,14 @@ class KeelKafkaContainerConnectionDetailsFactory
 
     @Override
     protected KeelKafkaConnectionDetails getContainerConnectionDetails(ContainerConnectionSource<KafkaContainer> source) {
-        return new Details(source);
+        return new KeelKafkaContainerConnectionDetails(source);
     }
 
-    static final class Details extends ContainerConnectionDetails<KafkaContainer> implements KeelKafkaConnectionDetails {
+    /** Named uniquely: Spring Boot names a {@code @ServiceConnection}'s bean after this class's short name. */
+    static final class KeelKafkaContainerConnectionDetails extends ContainerConnectionDetails<KafkaContainer>
+            implements KeelKafkaConnectionDetails {
 
-        Details(ContainerConnectionSource<KafkaContainer> source) {
+        KeelKafkaContainerConnectionDetails(ContainerConnectionSource<KafkaContainer> source) {
             super(source);
         }
 

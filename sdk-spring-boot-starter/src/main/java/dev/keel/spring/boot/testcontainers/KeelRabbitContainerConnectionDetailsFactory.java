@@ -15,13 +15,14 @@ class KeelRabbitContainerConnectionDetailsFactory
     @Override
     protected KeelRabbitConnectionDetails getContainerConnectionDetails(
             ContainerConnectionSource<RabbitMQContainer> source) {
-        return new Details(source);
+        return new KeelRabbitContainerConnectionDetails(source);
     }
 
-    static final class Details extends ContainerConnectionDetails<RabbitMQContainer>
+    /** Named uniquely: Spring Boot names a {@code @ServiceConnection}'s bean after this class's short name. */
+    static final class KeelRabbitContainerConnectionDetails extends ContainerConnectionDetails<RabbitMQContainer>
             implements KeelRabbitConnectionDetails {
 
-        Details(ContainerConnectionSource<RabbitMQContainer> source) {
+        KeelRabbitContainerConnectionDetails(ContainerConnectionSource<RabbitMQContainer> source) {
             super(source);
         }
 

@@ -23,12 +23,14 @@ class KeelRedisContainerConnectionDetailsFactory
 
     @Override
     protected KeelRedisConnectionDetails getContainerConnectionDetails(ContainerConnectionSource<Container<?>> source) {
-        return new Details(source);
+        return new KeelRedisContainerConnectionDetails(source);
     }
 
-    static final class Details extends ContainerConnectionDetails<Container<?>> implements KeelRedisConnectionDetails {
+    /** Named uniquely: Spring Boot names a {@code @ServiceConnection}'s bean after this class's short name. */
+    static final class KeelRedisContainerConnectionDetails extends ContainerConnectionDetails<Container<?>>
+            implements KeelRedisConnectionDetails {
 
-        Details(ContainerConnectionSource<Container<?>> source) {
+        KeelRedisContainerConnectionDetails(ContainerConnectionSource<Container<?>> source) {
             super(source);
         }
 

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.keel.Codec;
 import dev.keel.Delivery;
+import dev.keel.DeliveryGuarantee;
 import dev.keel.Message;
 import dev.keel.Publisher;
 import dev.keel.SubscriptionConfig;
@@ -137,7 +138,7 @@ class KeelListenerTest {
     @Test
     void aListenerMethodWithTwoParametersShouldFail() {
         runner.withUserConfiguration(TwoParameters.class).run(context ->
-                assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("must take one parameter"));
+                assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("it takes two payload parameters"));
     }
 
     @Test
@@ -176,7 +177,7 @@ class KeelListenerTest {
             deliveries.add(delivery.id() + ":" + delivery.payload());
         }
 
-        @KeelListener(topic = "${audit.topic:orders}", group = "audit", guarantee = "AT_LEAST_ONCE")
+        @KeelListener(topic = "${audit.topic:orders}", group = "audit", guarantee = DeliveryGuarantee.AT_LEAST_ONCE)
         public void audit(String payload) {
             payloads.add(payload);
         }

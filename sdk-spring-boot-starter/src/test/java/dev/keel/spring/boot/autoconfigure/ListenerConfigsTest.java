@@ -8,6 +8,7 @@ import dev.keel.DeliveryGuarantee;
 import dev.keel.SubscriptionConfig;
 import dev.keel.ordering.Ordering;
 import dev.keel.retry.DeadLetterPolicy;
+import dev.keel.spring.ListenerDefinitionException;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -16,14 +17,14 @@ import org.junit.jupiter.api.Test;
 class ListenerConfigsTest {
 
     @SuppressWarnings("unchecked")
-    private static AnnotatedListener listener(String guarantee, int lanes) {
-        return new AnnotatedListener("bean.bill", "billing", "orders", "billing", guarantee, "", lanes, 0,
+    private static AnnotatedListener listener(DeliveryGuarantee guarantee, int lanes) {
+        return new AnnotatedListener("bean.bill", "billing", "orders", "billing", guarantee, null, lanes, 0, null,
                 (Codec<Object>) (Codec<?>) Codec.utf8(), d -> { });
     }
 
     @Test
     void withNoLayerSetKeelsDefaultsShouldApplyWithTheStartersCloseTimeout() {
-        SubscriptionConfig<Object> config = ListenerConfigs.of(listener("", 0), new ListenerSettings(), null);
+        SubscriptionConfig<Object> config = ListenerConfigs.of(listener(null, 0), new ListenerSettings(), null);
         assertThat(config.guarantee()).isEqualTo(SubscriptionConfig.DEFAULT_GUARANTEE);
         assertThat(config.lanes()).isEqualTo(SubscriptionConfig.DEFAULT_LANES);
         assertThat(config.closeTimeout()).isEqualTo(ListenerConfigs.DEFAULT_CLOSE_TIMEOUT);
@@ -42,7 +43,7 @@ class ListenerConfigsTest {
         overrides.getIdempotency().setRetention(Duration.ofDays(7));
         overrides.getDeadLetter().setEnabled(false);
 
-        SubscriptionConfig<Object> config = ListenerConfigs.of(listener("at-least-once", 2), defaults, overrides);
+        SubscriptionConfig<Object> config = ListenerConfigs.of(listener(DeliveryGuarantee.AT_LEAST_ONCE, 2), defaults, overrides);
 
         assertThat(config.guarantee()).as("annotation over defaults").isEqualTo(DeliveryGuarantee.AT_LEAST_ONCE);
         assertThat(config.ordering()).as("defaults").isEqualTo(Ordering.UNORDERED);
@@ -54,10 +55,53 @@ class ListenerConfigsTest {
     }
 
     @Test
-    void anUnknownGuaranteeInTheAnnotationShouldFailNamingTheChoices() {
-        assertThatThrownBy(() -> ListenerConfigs.of(listener("exactly-once", 0), new ListenerSettings(), null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bean.bill")
-                .hasMessageContaining("EFFECTIVELY_ONCE");
+    void aPerListenerShareGroupShouldMakeTheListenerAnUnorderedShareGroup() {
+        ListenerSettings overrides = new ListenerSettings();
+        overrides.setShareGroup(true);
+
+        SubscriptionConfig<Object> config = ListenerConfigs.of(listener(null, 0), new ListenerSettings(), overrides);
+
+        assertThat(config.shareGroup()).isTrue();
+        assertThat(config.ordering()).isEqualTo(Ordering.UNORDERED);
+        assertThat(ListenerConfigs.of(listener(null, 0), new ListenerSettings(), null).shareGroup())
+                .as("a classic group by default").isFalse();
+    }
+
+    @Test
+    void aShareGroupWithPerKeyOrderingInTheSameLayerShouldFailSayingWhy() {
+        ListenerSettings overrides = new ListenerSettings();
+        overrides.setShareGroup(true);
+        overrides.setOrdering(Ordering.PER_KEY);
+
+        assertThatThrownBy(() -> ListenerConfigs.of(listener(null, 0), new ListenerSettings(), overrides))
+                .isInstanceOf(ListenerDefinitionException.class).hasMessageContaining("share group gives no order")
+                .hasMessageContaining("UNORDERED");
+    }
+
+    @Test
+    void aShareGroupInTheDefaultsShouldBeTurnedOffPerListener() {
+        ListenerSettings defaults = new ListenerSettings();
+        defaults.setShareGroup(true);
+        ListenerSettings overrides = new ListenerSettings();
+        overrides.setShareGroup(false);
+        overrides.setOrdering(Ordering.PER_KEY);
+
+        SubscriptionConfig<Object> config = ListenerConfigs.of(listener(null, 0), defaults, overrides);
+
+        assertThat(config.shareGroup()).isFalse();
+        assertThat(config.ordering()).isEqualTo(Ordering.PER_KEY);
+        assertThat(ListenerConfigs.of(listener(null, 0), defaults, null).shareGroup()).isTrue();
+    }
+
+    @Test
+    void aSettingOutOfRangeShouldFailNamingTheListenerAndWhereItIsSet() {
+        ListenerSettings overrides = new ListenerSettings();
+        overrides.setLanes(0);
+
+        assertThatThrownBy(() -> ListenerConfigs.of(listener(null, 0), new ListenerSettings(), overrides))
+                .isInstanceOf(ListenerDefinitionException.class).hasMessageContaining("'billing'")
+                .hasMessageContaining("bean.bill").hasMessageContaining("lanes")
+                .hasMessageContaining("keel.listeners.billing.*");
     }
 
     private static final UnaryOperator<String> DOT_DLT = topic -> topic + DeadLetterPolicy.DEFAULT_SUFFIX;

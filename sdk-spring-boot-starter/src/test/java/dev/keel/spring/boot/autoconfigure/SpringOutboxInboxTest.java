@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.Delivery;
+import dev.keel.DeliveryGuarantee;
 import dev.keel.Message;
 import dev.keel.Publisher;
 import dev.keel.metrics.MetricEvent;
@@ -267,7 +268,7 @@ class SpringOutboxInboxTest {
     static class Audit {
         final List<String> ids = new CopyOnWriteArrayList<>();
 
-        @KeelListener(topic = "orders", group = "audit", guarantee = "AT_LEAST_ONCE")
+        @KeelListener(topic = "orders", group = "audit", guarantee = DeliveryGuarantee.AT_LEAST_ONCE)
         public void audit(Delivery<String> delivery) {
             ids.add(delivery.id());
         }
@@ -328,7 +329,7 @@ class SpringOutboxInboxTest {
     static class InvoiceAudit {
         final List<String> ids = new CopyOnWriteArrayList<>();
 
-        @KeelListener(topic = "invoices", group = "audit", guarantee = "AT_LEAST_ONCE")
+        @KeelListener(topic = "invoices", group = "audit", guarantee = DeliveryGuarantee.AT_LEAST_ONCE)
         public void audit(Delivery<String> delivery) {
             ids.add(delivery.id());
         }

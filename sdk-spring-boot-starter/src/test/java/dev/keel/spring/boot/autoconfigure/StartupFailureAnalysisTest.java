@@ -54,7 +54,7 @@ class StartupFailureAnalysisTest {
                 .isInstanceOf(RuntimeException.class);
 
         assertThat(output).contains("APPLICATION FAILED TO START").contains("Keel could not use a topic as declared")
-                .contains(topic).contains("keel.topics.<topic>.partitions");
+                .contains(topic).contains("Align keel.topics." + topic + ".partitions");
     }
 
     private static void start(String... properties) {

@@ -2,6 +2,7 @@ package dev.keel.testbrokers.internal.containers;
 
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.BrokerStartException;
+import dev.keel.testbrokers.ContainerImages;
 import dev.keel.testbrokers.KafkaEndpoint;
 import dev.keel.testbrokers.Origin;
 import dev.keel.testbrokers.RabbitEndpoint;
@@ -18,15 +19,14 @@ import org.testcontainers.images.builder.Transferable;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.rabbitmq.RabbitMQContainer;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.List;
-import java.util.Properties;
 
 /**
- * The Testcontainers variant of each broker. Containers are stopped at the end of the run (and by
- * Ryuk if the JVM dies); fault injection is not offered for them, since a restarted container
- * gets new host ports: run with {@code KEEL_BROKERS=local} for fault tests.
+ * The Testcontainers variant of each broker, on the images of {@link ContainerImages} (or those the settings
+ * name): Testcontainers' own modules where there is one ({@code KafkaContainer}, {@code RabbitMQContainer}), the
+ * way users start them. Containers are stopped at the end of the run (and by Ryuk if the JVM dies); fault
+ * injection is not offered for them, since a restarted container gets new host ports: run with
+ * {@code KEEL_BROKERS=local} for fault tests.
  */
 public final class ContainerBrokers {
     private static final String NO_FAULTS = "the broker runs in a container; run with KEEL_BROKERS=local for fault tests";
@@ -57,38 +57,30 @@ public final class ContainerBrokers {
     }
 
     private static Provided kafka(Settings settings) {
-        KafkaContainer container = new KafkaContainer(image(settings, "kafka", "apache/kafka:" + kafkaClientsVersion()))
+        String image = image(settings, "kafka", ContainerImages.KAFKA);
+        // the official image's heap (kafka-server-start.sh's default) is 1 GiB; the local Kafka gets 512 MiB
+        KafkaContainer container = new KafkaContainer(image)
+                .withEnv("KAFKA_HEAP_OPTS", "-Xms128m -Xmx512m")
                 .withStartupTimeout(settings.startTimeout());
         container.start();
         NoFaultControl control = new NoFaultControl(NO_FAULTS, container::stop);
-        return new Provided(new KafkaEndpoint(Origin.CONTAINER, container.getBootstrapServers(), control), control);
-    }
-
-    /** The version of kafka-clients on the class path, so the container matches the client. */
-    private static String kafkaClientsVersion() {
-        Properties properties = new Properties();
-        try (InputStream in = org.apache.kafka.common.Uuid.class.getResourceAsStream("/kafka/kafka-version.properties")) {
-            if (in != null) {
-                properties.load(in);
-            }
-        } catch (IOException e) {
-            // fall back to latest
-        }
-        return properties.getProperty("version", "latest");
+        return new Provided(new KafkaEndpoint(Origin.CONTAINER, container.getBootstrapServers(), control), control, image);
     }
 
     private static Provided rabbit(Settings settings) {
-        RabbitMQContainer container = new RabbitMQContainer(image(settings, "rabbit", "rabbitmq:3.13"))
-                .withStartupTimeout(settings.startTimeout());
+        String image = image(settings, "rabbit", ContainerImages.RABBITMQ);
+        RabbitMQContainer container = new RabbitMQContainer(image).withStartupTimeout(settings.startTimeout());
         container.start();
         NoFaultControl control = new NoFaultControl(NO_FAULTS, container::stop);
         RabbitEndpoint endpoint = new RabbitEndpoint(Origin.CONTAINER, container.getHost(), container.getAmqpPort(),
                 container.getAdminUsername(), container.getAdminPassword(), "/", control);
-        return new Provided(endpoint, control);
+        return new Provided(endpoint, control, image);
     }
 
+    /** A {@code GenericContainer}: Testcontainers has no Redis module; the image's default command, without persistence. */
     private static Provided redis(Settings settings) {
-        GenericContainer<?> container = new GenericContainer<>(image(settings, "redis", "redis:7.4"))
+        String image = image(settings, "redis", ContainerImages.REDIS);
+        GenericContainer<?> container = new GenericContainer<>(image)
                 .withExposedPorts(6379)
                 .withCommand("redis-server", "--save", "", "--appendonly", "no")
                 .waitingFor(Wait.forLogMessage(".*Ready to accept connections.*", 1))
@@ -97,12 +89,15 @@ public final class ContainerBrokers {
         NoFaultControl control = new NoFaultControl(NO_FAULTS, container::stop);
         RedisEndpoint endpoint = new RedisEndpoint(Origin.CONTAINER, container.getHost(), container.getMappedPort(6379),
                 null, 0, control);
-        return new Provided(endpoint, control);
+        return new Provided(endpoint, control, image);
     }
 
     /**
      * Name server and broker in one container. The broker registers {@code brokerIP1:port} with the
      * name server and clients connect there, so its port is bound to the same number on the host.
+     * A {@code GenericContainer} rather than Testcontainers' RocketMQ module: the broker needs the
+     * settings the local broker has (SQL92 property filters, transaction check-back every second,
+     * a 64 MiB commit log), which that module's fixed configuration does not offer.
      */
     private static Provided rocket(Settings settings) {
         int brokerPort = Ports.freeBlock(-2, 0, 1);
@@ -121,7 +116,8 @@ public final class ContainerBrokers {
                 "transactionTimeOut=1000",
                 "transactionCheckInterval=1000",
                 "");
-        GenericContainer<?> container = new GenericContainer<>(image(settings, "rocket", "apache/rocketmq:5.4.0"))
+        String image = image(settings, "rocket", ContainerImages.ROCKETMQ);
+        GenericContainer<?> container = new GenericContainer<>(image)
                 .withExposedPorts(ROCKET_NAMESRV_PORT)
                 .withCopyToContainer(Transferable.of(config), "/home/rocketmq/keel-broker.conf")
                 .withEnv("JAVA_OPT_EXT", "-Xms256m -Xmx512m")
@@ -133,6 +129,6 @@ public final class ContainerBrokers {
         container.start();
         NoFaultControl control = new NoFaultControl(NO_FAULTS, container::stop);
         String nameServer = container.getHost() + ":" + container.getMappedPort(ROCKET_NAMESRV_PORT);
-        return new Provided(new RocketEndpoint(Origin.CONTAINER, nameServer, control), control);
+        return new Provided(new RocketEndpoint(Origin.CONTAINER, nameServer, control), control, image);
     }
 }

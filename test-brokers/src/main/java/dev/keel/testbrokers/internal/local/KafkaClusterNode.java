@@ -84,6 +84,7 @@ final class KafkaClusterNode extends OneProcessBroker {
                 "share.coordinator.state.topic.num.partitions=10",
                 "group.initial.rebalance.delay.ms=0",
                 "unclean.leader.election.enable=false",
+                String.join("\n", KafkaShareGroups.SERVER_PROPERTIES),
                 "");
         try {
             Files.createDirectories(dir());
@@ -96,7 +97,7 @@ final class KafkaClusterNode extends OneProcessBroker {
     /** Formats the log directory with the cluster's id, once; restarts reuse it. */
     void format(String clusterId, Duration timeout) {
         ManagedProcess storageTool = launch("kafka-storage-format", "kafka.tools.StorageTool",
-                List.of("format", "-t", clusterId, "-c", config().toString()));
+                formatArguments(clusterId));
         int exit;
         try {
             exit = storageTool.awaitExit(timeout);
@@ -108,6 +109,12 @@ final class KafkaClusterNode extends OneProcessBroker {
             throw new BrokerStartException(BrokerKind.KAFKA, "formatting node " + nodeId + " failed with exit code "
                     + exit + storageTool.tailMessage());
         }
+    }
+
+    private List<String> formatArguments(String clusterId) {
+        List<String> args = new java.util.ArrayList<>(List.of("format", "-t", clusterId, "-c", config().toString()));
+        args.addAll(KafkaShareGroups.FORMAT_FEATURES);
+        return args;
     }
 
     @Override

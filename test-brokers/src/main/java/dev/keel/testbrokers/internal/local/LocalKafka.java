@@ -106,6 +106,7 @@ final class LocalKafka extends OneProcessBroker {
                 "share.coordinator.state.topic.min.isr=1",
                 "share.coordinator.state.topic.num.partitions=10",
                 "group.initial.rebalance.delay.ms=0",
+                String.join("\n", KafkaShareGroups.SERVER_PROPERTIES),
                 "");
         try {
             Files.writeString(config(), properties, StandardCharsets.UTF_8);
@@ -117,7 +118,7 @@ final class LocalKafka extends OneProcessBroker {
     /** Formats the data directory once; restarts reuse it. */
     private void format() {
         ManagedProcess storageTool = launch("kafka-storage-format", "kafka.tools.StorageTool",
-                List.of("format", "-t", Uuid.randomUuid().toString(), "-c", config().toString()));
+                formatArguments(Uuid.randomUuid().toString()));
         int exit;
         try {
             exit = storageTool.awaitExit(startTimeout);
@@ -129,6 +130,12 @@ final class LocalKafka extends OneProcessBroker {
             throw new BrokerStartException(BrokerKind.KAFKA, "formatting the log directory failed with exit code "
                     + exit + storageTool.tailMessage());
         }
+    }
+
+    private List<String> formatArguments(String clusterId) {
+        List<String> args = new java.util.ArrayList<>(List.of("format", "-t", clusterId, "-c", config().toString()));
+        args.addAll(KafkaShareGroups.FORMAT_FEATURES);
+        return args;
     }
 
     @Override

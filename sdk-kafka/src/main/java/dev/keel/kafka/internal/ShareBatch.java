@@ -1,0 +1,153 @@
+package dev.keel.kafka.internal;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ShareConsumer;
+
+/**
+ * The records one share consumer holds: those its polls returned that it has not yet acknowledged to the client.
+ * kafka-clients' explicit acknowledgement wants every one of them acknowledged (ACCEPT, RELEASE, or RENEW) before
+ * the next poll, and takes an acknowledgement only for a record the last poll returned: a renewed record cannot be
+ * acknowledged again until a poll returns it once more. So each record here is either returned (it can be
+ * acknowledged now) or renewing (its renewal was sent; a poll will return it). The engine's decision for a record
+ * ({@link #decide}) waits here until the record can take it. Only the share consumer's own thread uses it.
+ */
+final class ShareBatch {
+
+    /** One record held, from its first return until it is acknowledged to the client (or lost). */
+    static final class Held {
+        private ConsumerRecord<byte[], byte[]> record;
+        private final int deliveryCount;
+        private AcknowledgeType decided;
+        private boolean renewing;
+
+        private Held(ConsumerRecord<byte[], byte[]> record) {
+            this.record = record;
+            this.deliveryCount = record.deliveryCount().map(Short::intValue).filter(c -> c > 0).orElse(1);
+        }
+
+        ConsumerRecord<byte[], byte[]> record() {
+            return record;
+        }
+
+        /** The broker's count of this delivery (1 for the first). */
+        int deliveryCount() {
+            return deliveryCount;
+        }
+    }
+
+    private record Position(int partition, long offset) {
+    }
+
+    private final Map<Position, Held> held = new HashMap<>();
+
+    /**
+     * Takes what a poll returned: a record held and renewing is returned again (and takes the decision that waited
+     * for it); any other is new, and is returned for the engine.
+     */
+    List<Held> received(Iterable<ConsumerRecord<byte[], byte[]>> records) {
+        List<Held> fresh = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            Position position = new Position(record.partition(), record.offset());
+            Held known = held.get(position);
+            if (known != null) {
+                known.record = record;
+                known.renewing = false;
+            } else {
+                Held created = new Held(record);
+                held.put(position, created);
+                fresh.add(created);
+            }
+        }
+        return fresh;
+    }
+
+    /** The engine decided {@code record}'s outcome; ignored when the record is no longer held (acknowledged, lost). */
+    void decide(Held record, AcknowledgeType type) {
+        Held current = held.get(new Position(record.record.partition(), record.record.offset()));
+        if (current == record && record.decided == null) {
+            record.decided = type;
+        }
+    }
+
+    /** Acknowledges every returned record with its decision, and lets them go; how many. */
+    int acknowledgeDecided(ShareConsumer<byte[], byte[]> consumer) {
+        int acknowledged = 0;
+        for (Iterator<Held> it = held.values().iterator(); it.hasNext(); ) {
+            Held h = it.next();
+            if (!h.renewing && h.decided != null) {
+                consumer.acknowledge(h.record, h.decided);
+                it.remove();
+                acknowledged++;
+            }
+        }
+        return acknowledged;
+    }
+
+    /** Renews the lock of every returned record not decided yet; how many (they are renewing until returned). */
+    int renewUndecided(ShareConsumer<byte[], byte[]> consumer) {
+        int renewed = 0;
+        for (Held h : held.values()) {
+            if (!h.renewing && h.decided == null) {
+                consumer.acknowledge(h.record, AcknowledgeType.RENEW);
+                h.renewing = true;
+                renewed++;
+            }
+        }
+        return renewed;
+    }
+
+    /** Releases every returned record not decided yet (a stopping consumer); how many. */
+    int releaseUndecided(ShareConsumer<byte[], byte[]> consumer) {
+        int released = 0;
+        for (Iterator<Held> it = held.values().iterator(); it.hasNext(); ) {
+            Held h = it.next();
+            if (!h.renewing && h.decided == null) {
+                consumer.acknowledge(h.record, AcknowledgeType.RELEASE);
+                it.remove();
+                released++;
+            }
+        }
+        return released;
+    }
+
+    /** Whether a renewed record has not been returned yet. */
+    boolean renewing() {
+        return held.values().stream().anyMatch(h -> h.renewing);
+    }
+
+    /**
+     * Lets go of the renewing records of {@code partition} (every partition when negative): their renewal failed
+     * or they did not come back, so this consumer can no longer acknowledge them; the broker delivers them again
+     * once their lock expires. How many.
+     */
+    int loseRenewing(int partition) {
+        int lost = 0;
+        for (Iterator<Held> it = held.values().iterator(); it.hasNext(); ) {
+            Held h = it.next();
+            if (h.renewing && (partition < 0 || h.record.partition() == partition)) {
+                it.remove();
+                lost++;
+            }
+        }
+        return lost;
+    }
+
+    /** Whether every record held is decided and returned, so one acknowledgement round empties the batch. */
+    boolean allDecided() {
+        return held.values().stream().allMatch(h -> h.decided != null && !h.renewing);
+    }
+
+    boolean isEmpty() {
+        return held.isEmpty();
+    }
+
+    int size() {
+        return held.size();
+    }
+}

@@ -1,0 +1,301 @@
+package dev.keel.kafka.internal;
+
+import dev.keel.spi.DeliverySink;
+import dev.keel.spi.InboundRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.clients.consumer.ShareConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member of a share-group subscription: a thread that owns one {@link KafkaShareConsumer} in explicit
+ * acknowledgement mode and works batch by batch, as that mode requires (every record a poll returned must be
+ * acknowledged before the next poll):
+ * <ol>
+ *   <li>poll a batch (at most the consumer's {@code max.poll.records}) and hand it to the engine;</li>
+ *   <li>as the engine decides records, acknowledge them (ACCEPT, or RELEASE for a retry) and send those
+ *       acknowledgements at most every {@code commitInterval} ({@code commitAsync}: no fetch), so no decided
+ *       record waits for the slowest one of its batch;</li>
+ *   <li>at half the acquisition lock's duration, renew the lock of every record still running or waiting: RENEW
+ *       each, send the renewals with {@code commitSync}, then poll until the client returns the renewed records
+ *       (only then can they be acknowledged again). Sending the renewals before polling matters: a poll that
+ *       carries renewals also fetches, and the records it acquires stay in the client, unreturned, while the
+ *       renewals go on; their locks expire there, again and again, until the broker archives them unread (seen
+ *       with kafka-clients 4.4: docs/kafka.md, "Share groups");</li>
+ *   <li>once every record of the batch is decided, poll the next one (which carries the last acknowledgements).</li>
+ * </ol>
+ * A slow or retrying record therefore holds up its own member's next batch and no other member. On close the
+ * decided records are acknowledged and the undecided ones released; after a failure (or an abort) nothing more is
+ * acknowledged, and closing the client releases what it held.
+ */
+final class ShareMember implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ShareMember.class);
+    private static final Decision WAKE = new Decision(null, null);
+
+    /** The engine's decision about one record; {@link #WAKE} only wakes the member. */
+    private record Decision(ShareBatch.Held record, AcknowledgeType type) {
+    }
+
+    private final String name;
+    private final Map<String, Object> properties;
+    private final String topic;
+    private final DeliverySink sink;
+    private final ShareReceiver owner;
+    private final Duration pollTimeout;
+    private final Duration commitInterval;
+    private final Duration requestTimeout;
+    private final Duration closeTimeout;
+    private final BlockingQueue<Decision> decisions = new LinkedBlockingQueue<>();
+    private final ShareBatch batch = new ShareBatch();
+    private volatile ShareConsumer<byte[], byte[]> consumer;
+    private long renewAtNanos;
+    private long renewSentNanos;
+    private long lastCommitNanos;
+    private boolean uncommitted;
+
+    ShareMember(String name, Map<String, Object> properties, String topic, DeliverySink sink, ShareReceiver owner,
+                Duration pollTimeout, Duration commitInterval, Duration requestTimeout, Duration closeTimeout) {
+        this.name = name;
+        this.properties = properties;
+        this.topic = topic;
+        this.sink = sink;
+        this.owner = owner;
+        this.pollTimeout = pollTimeout;
+        this.commitInterval = commitInterval;
+        this.requestTimeout = requestTimeout;
+        this.closeTimeout = closeTimeout;
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** The engine decided {@code record} (from any thread). */
+    void decide(ShareBatch.Held record, AcknowledgeType type) {
+        decisions.add(new Decision(record, type));
+    }
+
+    /** Wakes the member from a wait or a poll (close, resume; any thread). */
+    void wake() {
+        decisions.add(WAKE);
+        ShareConsumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+    }
+
+    @Override
+    public void run() {
+        Throwable failure = null;
+        ShareConsumer<byte[], byte[]> created = null;
+        try {
+            created = new KafkaShareConsumer<>(properties);
+            created.setAcknowledgementCommitCallback((offsets, error) -> {
+                if (error != null) {
+                    LOG.warn("share consumer {}: acknowledging {} record(s) failed ({}): their lock had expired or "
+                            + "moved, so the broker delivers them again", name,
+                            offsets.values().stream().mapToInt(java.util.Set::size).sum(), error.toString());
+                }
+            });
+            consumer = created;
+            created.subscribe(List.of(topic));
+            loop(created);
+        } catch (Throwable e) {
+            failure = e;
+        } finally {
+            if (created != null) {
+                closeClient(created, failure == null && !owner.aborted());
+            } else {
+                owner.fetchingStopped();
+            }
+            owner.memberStopped(this, failure);
+        }
+    }
+
+    private void loop(ShareConsumer<byte[], byte[]> c) throws InterruptedException {
+        while (!owner.closing()) {
+            try {
+                step(c);
+            } catch (WakeupException e) {
+                // a close or a resume: the loop looks at the signals again
+            }
+        }
+    }
+
+    private void step(ShareConsumer<byte[], byte[]> c) throws InterruptedException {
+        drainDecisions();
+        owner.refreshSettings();
+        int acknowledged = batch.acknowledgeDecided(c);
+        uncommitted |= acknowledged > 0;
+        if (batch.isEmpty()) {
+            if (owner.paused()) {
+                awaitDecision(pollTimeout.toNanos());
+                return;
+            }
+            received(c.poll(pollTimeout)); // carries the batch's last acknowledgements
+            uncommitted = false;
+            return;
+        }
+        if (batch.renewing()) {
+            awaitRenewed(c);
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - renewAtNanos >= 0) {
+            renew(c);
+            return;
+        }
+        if (uncommitted && now - lastCommitNanos >= commitInterval.toNanos()) {
+            c.commitAsync(); // an acknowledgement only: no fetch
+            uncommitted = false;
+            lastCommitNanos = now;
+        }
+        long wait = renewAtNanos - now;
+        if (uncommitted) {
+            wait = Math.min(wait, lastCommitNanos + commitInterval.toNanos() - now);
+        }
+        awaitDecision(Math.max(1, wait));
+    }
+
+    /** Renews every undecided record's lock and sends the renewals, so the next poll fetches nothing new. */
+    private void renew(ShareConsumer<byte[], byte[]> c) {
+        int renewed = batch.renewUndecided(c);
+        renewSentNanos = System.nanoTime();
+        Map<TopicIdPartition, Optional<KafkaException>> results = c.commitSync(requestTimeout);
+        uncommitted = false;
+        lastCommitNanos = System.nanoTime();
+        results.forEach((partition, error) -> error.ifPresent(e -> {
+            int lost = batch.loseRenewing(partition.partition());
+            if (lost > 0) {
+                LOG.warn("share consumer {}: renewing the lock of {} record(s) of {} failed ({}); the broker delivers "
+                        + "them again once it expires", name, lost, partition.topicPartition(), e.toString());
+            }
+        }));
+        LOG.debug("share consumer {}: renewed the locks of {} record(s)", name, renewed);
+        renewAtNanos = renewSentNanos + owner.lockDuration(c).toNanos() / 2;
+    }
+
+    /** Polls until the renewed records are returned, renewing again those returned meanwhile and still undecided. */
+    private void awaitRenewed(ShareConsumer<byte[], byte[]> c) {
+        if (batch.renewUndecided(c) > 0) {
+            c.commitSync(requestTimeout);
+        }
+        received(c.poll(pollTimeout));
+        if (batch.renewing() && System.nanoTime() - renewSentNanos > requestTimeout.toNanos()) {
+            int lost = batch.loseRenewing(-1);
+            LOG.warn("share consumer {}: {} renewed record(s) did not come back within {}; the broker delivers them "
+                    + "again once their lock expires", name, lost, requestTimeout);
+        }
+    }
+
+    /** Takes a poll's records: renewed ones are held again, new ones go to the engine (unless it is closing). */
+    private void received(ConsumerRecords<byte[], byte[]> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        List<ShareBatch.Held> fresh = batch.received(records);
+        if (fresh.isEmpty() || owner.closing()) {
+            return; // when closing they stay held, undecided: released with the rest
+        }
+        ShareConsumer<byte[], byte[]> c = consumer;
+        renewAtNanos = System.nanoTime() + owner.lockDuration(c).toNanos() / 2;
+        List<InboundRecord> inbound = new ArrayList<>(fresh.size());
+        for (ShareBatch.Held held : fresh) {
+            inbound.add(RecordMapping.fromKafka(held.record(), new Acknowledger(held), held.deliveryCount()));
+        }
+        sink.accept(inbound);
+    }
+
+    private void drainDecisions() {
+        for (Decision d = decisions.poll(); d != null; d = decisions.poll()) {
+            apply(d);
+        }
+    }
+
+    private void awaitDecision(long nanos) throws InterruptedException {
+        Decision d = decisions.poll(nanos, TimeUnit.NANOSECONDS);
+        if (d != null) {
+            apply(d);
+        }
+    }
+
+    private void apply(Decision d) {
+        if (d.record() != null && !owner.aborted()) {
+            batch.decide(d.record(), d.type());
+        }
+    }
+
+    /**
+     * Closes the client; gracefully, it first acknowledges what was decided and releases the rest. A member holding
+     * nothing closes at once (its fetch in flight, if any, is abandoned); one holding records waits (at most the
+     * close timeout) until no member of this subscription can fetch any more before it releases them, so that a
+     * released record does not go to a sibling that is about to close too: each acquisition counts towards the
+     * broker's delivery limit, and such a record would lose a delivery for nothing.
+     */
+    private void closeClient(ShareConsumer<byte[], byte[]> c, boolean graceful) {
+        boolean holding = !batch.isEmpty();
+        if (holding) {
+            owner.fetchingStopped();
+            owner.awaitFetchingStopped(closeTimeout);
+        }
+        try {
+            if (graceful) {
+                drainDecisions();
+                batch.acknowledgeDecided(c);
+                int released = batch.releaseUndecided(c);
+                if (released > 0) {
+                    LOG.debug("share consumer {}: released {} record(s) not handled at close", name, released);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("share consumer {}: acknowledging at close failed: {}", name, e.toString());
+        }
+        try {
+            c.close(closeTimeout);
+        } catch (RuntimeException e) {
+            LOG.warn("share consumer {}: close failed: {}", name, e.toString());
+        } finally {
+            if (!holding) {
+                owner.fetchingStopped();
+            }
+        }
+    }
+
+    /** A record's acknowledgements go to its member's thread; whether a release redelivers it, the group's limit says. */
+    private final class Acknowledger implements InboundRecord.Acknowledger {
+        private final ShareBatch.Held held;
+
+        private Acknowledger(ShareBatch.Held held) {
+            this.held = held;
+        }
+
+        @Override
+        public void ack() {
+            decide(held, AcknowledgeType.ACCEPT);
+        }
+
+        @Override
+        public void release() {
+            decide(held, AcknowledgeType.RELEASE);
+        }
+
+        @Override
+        public boolean releasable() {
+            return held.deliveryCount() < owner.deliveryLimit();
+        }
+    }
+}

@@ -1,0 +1,221 @@
+package dev.keel.kafka.internal;
+
+import dev.keel.kafka.KafkaConfig;
+import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.DeliverySink;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ShareConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A share-group subscription's consumer ({@link ConsumerSettings#shared()}): {@link KafkaConfig#shareConsumers()}
+ * {@link ShareMember}s of the group, each a thread with its own share consumer. Before they start it checks that
+ * the cluster offers share groups and prepares the group ({@link ShareGroupAdmin#prepare}); it keeps the group's
+ * delivery limit and lock duration, read again at most every {@link #SETTINGS_REFRESH} (a limit lowered on the
+ * broker is known within that time). When the group starts new partitions at their end
+ * ({@code share.auto.offset.reset=latest}) and has no member yet, the partitions it never read are started at their
+ * end as of {@link #start} ({@link ShareGroupAdmin#startAtEnd}), so what is published after it returns reaches the
+ * group. {@link #start} returns once the members run. Pausing stops the members from fetching new
+ * batches; they still acknowledge and renew what they hold. The first member to fail stops the others, and the
+ * sink hears of the failure once all stopped.
+ */
+public final class ShareReceiver implements AbortableConsumer {
+
+    static final Duration SETTINGS_REFRESH = Duration.ofSeconds(30);
+    private static final Logger LOG = LoggerFactory.getLogger(ShareReceiver.class);
+
+    private final KafkaConfig config;
+    private final ConsumerSettings settings;
+    private final ShareGroupAdmin admin;
+    /** The Kafka share group's id (not the Keel group's name: KafkaAdapter.shareGroupId). */
+    private final String groupId;
+    private final int partitions;
+    private final List<ShareMember> members = new ArrayList<>();
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+    private final AtomicInteger running = new AtomicInteger();
+    /** Members that may still fetch: counted down as each can fetch no more (closing). */
+    private volatile java.util.concurrent.CountDownLatch fetching = new java.util.concurrent.CountDownLatch(0);
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final AtomicBoolean refreshing = new AtomicBoolean();
+    private volatile ShareGroupSettings group = ShareGroupSettings.KAFKA_DEFAULTS;
+    private volatile long settingsReadNanos;
+    private volatile boolean paused;
+    private volatile boolean closing;
+    private volatile boolean aborted;
+    private DeliverySink sink;
+
+    /**
+     * @param groupId    the Kafka share group's id
+     * @param partitions how many partitions the topic has (a {@code latest} start fixes where each starts)
+     */
+    public ShareReceiver(KafkaConfig config, ConsumerSettings settings, String groupId, TopicAdmin topics,
+                         int partitions) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.groupId = Objects.requireNonNull(groupId, "groupId");
+        this.admin = new ShareGroupAdmin(topics.client(), config.requestTimeout());
+        this.partitions = partitions;
+    }
+
+    @Override
+    public synchronized void start(DeliverySink sink) {
+        Objects.requireNonNull(sink, "sink");
+        if (this.sink != null || closing) {
+            throw new IllegalStateException("a Kafka share consumer starts once, and not after close");
+        }
+        this.sink = sink;
+        try {
+            group = admin.prepare(groupId, config.autoOffsetReset());
+            if ("latest".equals(group.autoOffsetReset())) {
+                admin.startAtEnd(groupId, settings.topic(), partitions);
+            }
+        } catch (RuntimeException e) {
+            closing = true;
+            done.complete(null); // no member started: closing has nothing to wait for
+            throw e;
+        }
+        settingsReadNanos = System.nanoTime();
+        if (!group.renewEnabled()) {
+            LOG.warn("share group {} does not allow lock renewal (share.renew.acknowledge.enable=false): a message "
+                    + "handled for longer than the lock duration ({}) is delivered again to another member meanwhile",
+                    groupId, group.lockDuration());
+        }
+        int count = config.shareConsumers();
+        int maxPollRecords = Math.max(1, Math.min(config.maxPollRecords(), settings.maxInFlight() / count));
+        for (int i = 1; i <= count; i++) {
+            String name = config.clientId() + "-share-" + settings.topic() + "-" + groupId + "-" + i;
+            members.add(new ShareMember(name, ClientProperties.shareConsumer(config, groupId, maxPollRecords),
+                    settings.topic(), sink, this, config.pollTimeout(), config.commitInterval(),
+                    config.requestTimeout(), config.closeTimeout()));
+        }
+        running.set(count);
+        fetching = new java.util.concurrent.CountDownLatch(count);
+        for (ShareMember member : members) {
+            Thread thread = new Thread(member, member.name());
+            thread.setDaemon(true);
+            thread.start();
+        }
+        LOG.info("share-group subscription to {} for group {} started: {} share consumer(s) of at most {} record(s) a "
+                + "batch; delivery limit {}, lock duration {}", settings.topic(), groupId, count,
+                maxPollRecords, group.deliveryLimit(), group.lockDuration());
+    }
+
+    @Override
+    public void pause() {
+        paused = true;
+    }
+
+    @Override
+    public void resume() {
+        if (paused) {
+            paused = false;
+            members.forEach(ShareMember::wake);
+        }
+    }
+
+    @Override
+    public synchronized CompletionStage<Void> close() {
+        closing = true;
+        if (sink == null) {
+            done.complete(null);
+        }
+        members.forEach(ShareMember::wake);
+        return done.copy();
+    }
+
+    /** Leaves as a crash would: acknowledges nothing more; closing the clients releases what they held. */
+    @Override
+    public synchronized void abort() {
+        aborted = true;
+        close();
+    }
+
+    boolean paused() {
+        return paused;
+    }
+
+    boolean closing() {
+        return closing;
+    }
+
+    boolean aborted() {
+        return aborted;
+    }
+
+    /** A member can fetch no more (it is closing). */
+    void fetchingStopped() {
+        fetching.countDown();
+    }
+
+    /** Waits (at most {@code timeout}) until no member can fetch any more. */
+    void awaitFetchingStopped(Duration timeout) {
+        try {
+            fetching.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The group's delivery limit: a record delivered this many times is not delivered again. */
+    int deliveryLimit() {
+        return group.deliveryLimit();
+    }
+
+    /** The lock duration the broker last told {@code consumer}, else the group's. */
+    Duration lockDuration(ShareConsumer<byte[], byte[]> consumer) {
+        return consumer.acquisitionLockTimeoutMs().filter(ms -> ms > 0).map(Duration::ofMillis)
+                .orElse(group.lockDuration());
+    }
+
+    /** Reads the group's settings again in the background once they are older than {@link #SETTINGS_REFRESH}. */
+    void refreshSettings() {
+        if (System.nanoTime() - settingsReadNanos < SETTINGS_REFRESH.toNanos() || !refreshing.compareAndSet(false, true)) {
+            return;
+        }
+        admin.read(groupId).whenComplete((read, error) -> {
+            if (error == null) {
+                if (read.deliveryLimit() != group.deliveryLimit()) {
+                    LOG.info("share group {}: delivery limit now {}", groupId, read.deliveryLimit());
+                }
+                group = read;
+            } else {
+                LOG.debug("share group {}: reading its settings failed, keeping the last ones: {}", groupId,
+                        error.toString());
+            }
+            settingsReadNanos = System.nanoTime();
+            refreshing.set(false);
+        });
+    }
+
+    /** A member's thread ended; the first failure stops the others, and the last one to end tells the sink. */
+    void memberStopped(ShareMember member, Throwable cause) {
+        if (cause != null && !closing) {
+            LOG.error("share consumer {} of {} stopped: {}", member.name(), settings.topic(), cause.toString());
+            failure.compareAndSet(null, cause);
+            aborted = true;
+            closing = true;
+            members.forEach(ShareMember::wake);
+        }
+        if (running.decrementAndGet() == 0) {
+            Throwable failed = failure.get();
+            if (failed != null) {
+                try {
+                    sink.failed(failed);
+                } finally {
+                    done.complete(null);
+                }
+            } else {
+                done.complete(null);
+            }
+        }
+    }
+}
