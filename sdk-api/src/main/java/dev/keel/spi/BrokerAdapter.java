@@ -54,10 +54,20 @@ public interface BrokerAdapter extends AutoCloseable {
      * The retry topic of {@code group}'s non-blocking retries ({@link dev.keel.retry.RetryMode#NON_BLOCKING})
      * of messages from {@code topic}: {@code <topic>.<group>.retry}, unless the broker does not allow
      * that name and the adapter chooses a legal one. The engine declares it with
-     * {@link #ensureTopology} for {@code group} only.
+     * {@link #ensureRetryTopic} for {@code group} only.
      */
     default String retryTopic(String topic, String group) {
         return topic + "." + group + ".retry";
+    }
+
+    /**
+     * Declares {@code retryTopic}, the retry topic ({@link #retryTopic}) of a group's non-blocking retries of messages
+     * from {@code topic}, as {@link #ensureTopology} does, so that it takes every record {@code topic} takes: an
+     * adapter whose topics have limits of their own gives it {@code topic}'s (Kafka: {@code max.message.bytes}).
+     * By default {@link #ensureTopology}.
+     */
+    default void ensureRetryTopic(String topic, TopicSpec retryTopic) {
+        ensureTopology(retryTopic);
     }
 
     /**

@@ -111,6 +111,17 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
         admin().ensure(topic);
     }
 
+    /**
+     * Declares the retry topic as {@link #ensureTopology} does, with {@code topic}'s {@code max.message.bytes} (an
+     * existing retry topic's lower one is raised to it), so that a retry copy of every record {@code topic} took fits.
+     */
+    @Override
+    public void ensureRetryTopic(String topic, TopicSpec retryTopic) {
+        Objects.requireNonNull(topic, "topic");
+        Objects.requireNonNull(retryTopic, "retryTopic");
+        admin().ensureDerived(topic, retryTopic);
+    }
+
     /** The topic's partitions, replication factor and {@code min.insync.replicas}; Kafka reports no groups. */
     @Override
     public Optional<TopicSpec> describeTopology(String topic) {

@@ -2,9 +2,11 @@ package dev.keel.kafka;
 
 import static dev.keel.kafka.KafkaTestSupport.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.KeelHeaders;
+import dev.keel.TopologyException;
 import dev.keel.kafka.internal.DelayTopics;
 import dev.keel.spi.OutboundRecord;
 import dev.keel.testbrokers.BrokerKind;
@@ -13,6 +15,7 @@ import dev.keel.testbrokers.UsesBrokers;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -81,6 +84,20 @@ class KafkaDelayTopicRetentionTest {
 
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(KafkaTestSupport.topicConfig(bootstrap,
                 DelayTopics.delayTopic(topic), TopicConfig.RETENTION_BYTES_CONFIG)).isEqualTo("-1"));
+    }
+
+    @Test
+    void aDelayedPublishToACompactedDelayTopicShouldFailWithATopologyExceptionSayingWhatToDo() throws Exception {
+        // created by hand like its compacted topic: compaction would drop the waiting messages of a key but the last
+        KafkaTestSupport.createTopic(bootstrap, topic, 1, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, "compact"));
+        KafkaTestSupport.createTopic(bootstrap, DelayTopics.delayTopic(topic), 1,
+                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, "compact"));
+
+        Throwable failure = catchThrowable(() -> publish("first", Duration.ofMinutes(5)));
+
+        assertThat(failure).isInstanceOf(CompletionException.class).cause().isInstanceOf(TopologyException.class)
+                .hasMessageContaining(DelayTopics.delayTopic(topic)).hasMessageContaining("cleanup.policy=delete");
+        assertThat(((TopologyException) failure.getCause()).isRetriable()).isFalse();
     }
 
     private void publish(String id, Duration delay) {

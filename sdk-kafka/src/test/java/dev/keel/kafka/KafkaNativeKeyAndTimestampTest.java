@@ -186,6 +186,25 @@ class KafkaNativeKeyAndTimestampTest {
     }
 
     @Test
+    void aDelayedMessageWithAnOldTimestampShouldBeStoredInTheDelayTopicWithThePublishTimeSoRetentionCannotDeleteIt() {
+        // an event time older than the delay topic's 7-day retention: a delay-topic record stamped with it would be
+        // deleted by the next retention check, before it is due (confirmed, never delivered)
+        Instant eventTime = Instant.now().minus(Duration.ofDays(8)).truncatedTo(ChronoUnit.MILLIS);
+        keel.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
+        long before = System.currentTimeMillis();
+        keel.publisher().publish(topic, Message.builder("old event", Codec.utf8()).id("old-1").key("k")
+                .timestamp(eventTime).delay(Duration.ofSeconds(2)).build());
+
+        ConsumerRecord<byte[], byte[]> waiting = readPlainly(topic + ".keel-delay", 1).get(0);
+        assertThat(waiting.timestamp()).as("the delay-topic record is stamped with the time of the delayed publish")
+                .isGreaterThanOrEqualTo(before);
+        assertThat(utf8(waiting.headers().lastHeader(KeelHeaders.TIMESTAMP).value()))
+                .as("the message's own timestamp travels as keel-ts").isEqualTo(Long.toString(eventTime.toEpochMilli()));
+        assertThat(consume(topic, 1).get("old-1").message().timestamp()).as("delivered with its own timestamp")
+                .isEqualTo(eventTime);
+    }
+
+    @Test
     void onALogAppendTimeTopicTheTimestampShouldBeTheBrokersAppendTime() throws Exception {
         createTopic(1, Map.of("message.timestamp.type", "LogAppendTime"));
         long before = System.currentTimeMillis();

@@ -95,6 +95,11 @@ public abstract class ForwardingBrokerAdapter implements BrokerAdapter {
     }
 
     @Override
+    public void ensureRetryTopic(String topic, TopicSpec retryTopic) {
+        delegate.ensureRetryTopic(topic, retryTopic);
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

@@ -10,8 +10,8 @@ import java.util.Optional;
 /**
  * The retry topic of a non-blocking-retry subscription: named by the adapter
  * ({@link BrokerAdapter#retryTopic}), declared for the subscription's group only, like the origin
- * topic where the adapter can describe it (partitions, replication), and consumed with the
- * subscription's own settings.
+ * topic where the adapter can describe it (partitions, replication; the adapter adds the limits it must share,
+ * {@link BrokerAdapter#ensureRetryTopic}), and consumed with the subscription's own settings.
  */
 final class RetryTopics {
 
@@ -39,7 +39,7 @@ final class RetryTopics {
         TopicSpec.Builder spec = TopicSpec.builder(name).group(config.group());
         origin.ifPresent(o -> spec.partitions(o.partitions()).replicationFactor(o.replicationFactor())
                 .minInSyncReplicas(o.minInSyncReplicas()));
-        adapter.ensureTopology(spec.build());
+        adapter.ensureRetryTopic(config.topic(), spec.build());
         return name;
     }
 

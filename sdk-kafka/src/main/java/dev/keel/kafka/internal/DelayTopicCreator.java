@@ -2,6 +2,7 @@ package dev.keel.kafka.internal;
 
 import dev.keel.DelayTooLongException;
 import dev.keel.KeelException;
+import dev.keel.TopologyException;
 import dev.keel.spi.OutboundRecord;
 import java.time.Duration;
 import java.util.Map;
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * reads the topic's limits again when they are older than {@code checkInterval} (in the background: that send is
  * checked against the limits known), and changes the delay topic where they differ, so that a limit an operator
  * changes on the topic reaches the delay topic within an interval of the next delayed publish. A record the topic
- * refuses whatever the delay topic's settings (no key, compacted topic) is refused here. Thread-safe.
+ * refuses whatever the delay topic's settings (no key, compacted topic) is refused here, and so is every delayed
+ * record while the delay topic is compacted (a {@link TopologyException} saying what to do). Thread-safe.
  */
 final class DelayTopicCreator {
 
@@ -39,7 +41,8 @@ final class DelayTopicCreator {
         final AtomicBoolean checking = new AtomicBoolean();
         /** A failure to keep the delay topic in step was logged at WARN (later ones are not). */
         volatile boolean warnedNotInStep;
-        volatile boolean warnedCompacted;
+        /** The delay topic is compacted, as last read: delayed sends are refused until it is not. */
+        volatile boolean compacted;
         /** The delay topic's {@code retention.ms} as last read or set; a longer delay is refused. */
         volatile long delayTopicRetentionMillis = Long.MAX_VALUE;
 
@@ -81,6 +84,9 @@ final class DelayTopicCreator {
             refresh(topic, state);
         }
         state.limits.check(record);
+        if (state.compacted) {
+            throw compacted(topic);
+        }
         checkRetention(record, state.delayTopicRetentionMillis);
         return record.withTopic(DelayTopics.delayTopic(topic));
     }
@@ -94,6 +100,17 @@ final class DelayTopicCreator {
                     "raise retention.ms of Kafka topic " + DelayTopics.delayTopic(record.topic()) + " (now "
                             + retentionMillis + " ms) to at least " + DelayTopicLimits.MIN_RETENTION.toMillis());
         }
+    }
+
+    /** The refusal of a delayed send to {@code topic} while its delay topic is compacted. */
+    private static TopologyException compacted(String topic) {
+        String delayTopic = DelayTopics.delayTopic(topic);
+        return new TopologyException(delayTopic, "Kafka delay topic " + delayTopic + " is compacted (its "
+                + "cleanup.policy contains compact): compaction would drop the waiting delayed messages of a key but "
+                + "the last, so delayed publishes to " + topic + " are refused. Set cleanup.policy=delete on "
+                + delayTopic + " (kafka-configs.sh --alter --entity-type topics --entity-name " + delayTopic
+                + " --add-config cleanup.policy=delete), or delete it while nothing waits in it and let Keel create it"
+                + "; delayed publishes are taken again within KafkaConfig.delayTopicCheckInterval of the change");
     }
 
     /** Forgets {@code topic}'s delay topic (it was deleted): the next delayed send ensures it again. */
@@ -153,12 +170,17 @@ final class DelayTopicCreator {
     private CompletionStage<Void> keepInStep(String topic, DelayTopicLimits limits, State state) {
         String delayTopic = DelayTopics.delayTopic(topic);
         return admin.configs(delayTopic).thenCompose(configs -> {
-            if (configs.getOrDefault(TopicConfig.CLEANUP_POLICY_CONFIG, "").contains(TopicConfig.CLEANUP_POLICY_COMPACT)
-                    && !state.warnedCompacted) {
-                state.warnedCompacted = true;
-                LOG.warn("Kafka delay topic {} is compacted: compaction drops the waiting delayed messages of a key "
-                        + "but the last; set its cleanup.policy to delete", delayTopic);
+            boolean compacted = configs.getOrDefault(TopicConfig.CLEANUP_POLICY_CONFIG, "")
+                    .contains(TopicConfig.CLEANUP_POLICY_COMPACT);
+            if (compacted && !state.compacted) {
+                LOG.error("Kafka delay topic {} is compacted: compaction drops the waiting delayed messages of a key "
+                        + "but the last, so delayed publishes to {} are refused (TopologyException) until its "
+                        + "cleanup.policy is delete", delayTopic, topic);
+            } else if (!compacted && state.compacted) {
+                LOG.info("Kafka delay topic {} is no longer compacted: delayed publishes to {} are taken again",
+                        delayTopic, topic);
             }
+            state.compacted = compacted;
             Map<String, String> differing = limits.differences(configs);
             state.delayTopicRetentionMillis = DelayTopicLimits.retentionMillis(configs);
             if (differing.isEmpty()) {

@@ -14,7 +14,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * retry copy, the delays of its earlier attempts) could be refused or deleted as soon as it arrives. The publish
  * time therefore travels as a {@code keel-ts} header on delayed records only (written when the record enters the
  * delay topic, so that it is stored as large as its forward will be, and kept by the forward), which
- * {@link RecordMapping} reads as the delivery's timestamp.
+ * {@link RecordMapping} reads as the delivery's timestamp. For the same reason the record in the delay topic is
+ * stamped with the time of the delayed publish, not with the publish time the message carries.
  */
 final class ForwardedRecords {
 
@@ -22,14 +23,20 @@ final class ForwardedRecords {
     }
 
     /**
-     * Adds {@code keel-ts} = the record's timestamp to a delayed record bound for the delay topic, so that it is as
-     * large as its forward will be (a forward keeps the {@code keel-ts} it finds).
+     * The delayed record as the delay topic stores it: {@code keel-ts} = the record's timestamp added (unless it
+     * has one), so that it is as large as its forward will be (a forward keeps the {@code keel-ts} it finds), and
+     * stamped with the time of the delayed publish (a null timestamp: the producer's clock), not with the
+     * message's timestamp. The delay topic's retention counts from the record timestamp: a message whose own
+     * timestamp (an event time, {@code Message.timestamp}) is older than that retention would be deleted from the
+     * delay topic before it is due.
      */
-    static void addPublishTime(ProducerRecord<byte[], byte[]> delayed) {
+    static ProducerRecord<byte[], byte[]> forDelayTopic(ProducerRecord<byte[], byte[]> delayed) {
         if (delayed.headers().lastHeader(KeelHeaders.TIMESTAMP) == null && delayed.timestamp() != null) {
             delayed.headers().add(KeelHeaders.TIMESTAMP,
                     Long.toString(delayed.timestamp()).getBytes(StandardCharsets.UTF_8));
         }
+        return new ProducerRecord<>(delayed.topic(), delayed.partition(), null, delayed.key(), delayed.value(),
+                delayed.headers());
     }
 
     /** The record's headers plus {@code keel-ts} = its timestamp (kept as it is when the record has one). */

@@ -119,10 +119,8 @@ public final class KafkaSender implements BrokerProducer {
         }
 
         try {
-            ProducerRecord<byte[], byte[]> kafkaRecord = RecordMapping.toKafka(record);
-            if (delayedFrom != null) {
-                ForwardedRecords.addPublishTime(kafkaRecord);
-            }
+            ProducerRecord<byte[], byte[]> kafkaRecord = delayedFrom == null ? RecordMapping.toKafka(record)
+                    : ForwardedRecords.forDelayTopic(RecordMapping.toKafka(record));
             producer.send(kafkaRecord, (metadata, error) -> {
                 acknowledged.add(() -> complete(record, delayedFrom, metadata, error, result));
                 scheduleDrain();

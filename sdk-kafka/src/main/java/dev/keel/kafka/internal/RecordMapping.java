@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Translates between Keel's records and Kafka's: the key travels as the record key (so Kafka's own
  * partitioner places it, as for any plain producer), the timestamp as the record timestamp, the other
- * headers as record headers. {@link KeelHeaders#KEY} and {@link KeelHeaders#TIMESTAMP} are not written:
- * they would repeat the record key and timestamp. Keys and header values map between bytes and strings
+ * headers as record headers. {@link KeelHeaders#KEY} and {@link KeelHeaders#TIMESTAMP} are not written when
+ * they would repeat the record key and timestamp (a {@code keel-ts} that differs, the publish time of a copy Keel
+ * stamped with the time it wrote it, is written). Keys and header values map between bytes and strings
  * with {@link BytesAsText}: UTF-8 text as itself, other bytes as {@code keel-base64:<base64>}
  * (docs/kafka.md, "Interop with plain clients").
  */
@@ -52,8 +53,9 @@ final class RecordMapping {
                     + " an id is text");
         }
         List<Header> headers = new ArrayList<>(record.headers().size());
+        String timestamp = Long.toString(record.timestamp().toEpochMilli());
         record.headers().forEach((name, value) -> {
-            if (!carriedNatively(name)) {
+            if (!carriedNatively(name, value, timestamp)) {
                 headers.add(new RecordHeader(name(record, name), bytes(record, value,
                         "the value of header '" + name + "'")));
             }
@@ -63,9 +65,13 @@ final class RecordMapping {
                 headers);
     }
 
-    /** Whether the header repeats what the record carries itself (key, timestamp), so is not written. */
-    private static boolean carriedNatively(String name) {
-        return name.equals(KeelHeaders.KEY) || name.equals(KeelHeaders.TIMESTAMP);
+    /**
+     * Whether the header repeats what the record carries itself (key, timestamp), so is not written. A
+     * {@code keel-ts} other than the record's timestamp is written: a copy Keel makes of a message (dead letter,
+     * re-drive, retry copy) is stamped with the time it is written and carries the publish time so.
+     */
+    private static boolean carriedNatively(String name, String value, String timestamp) {
+        return name.equals(KeelHeaders.KEY) || name.equals(KeelHeaders.TIMESTAMP) && value.strip().equals(timestamp);
     }
 
     /**

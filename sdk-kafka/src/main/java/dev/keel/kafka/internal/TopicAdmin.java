@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Topic declaration, description, deletion and existence checks through the Kafka Admin client.
  * Never changes an existing topic, except the configuration {@link #setConfigs} is asked to set (a delay topic's
- * limits, kept in step with its topic's: {@link DelayTopicCreator}). Thread-safe.
+ * limits, kept in step with its topic's: {@link DelayTopicCreator}) and a {@code max.message.bytes} of a dead-letter
+ * or retry topic below its origin's ({@link #ensureDeadLetterTopic}, {@link #ensureDerived}). Thread-safe.
  */
 public final class TopicAdmin implements AutoCloseable {
 
@@ -75,24 +76,117 @@ public final class TopicAdmin implements AutoCloseable {
      * with a leader serving every partition.
      */
     public void ensure(TopicSpec spec) {
+        ensure(spec, Map.of());
+    }
+
+    /** {@link #ensure(TopicSpec)}, creating the topic with {@code configs}; returns whether this call created it. */
+    private boolean ensure(TopicSpec spec, Map<String, String> configs) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        boolean created = describeNow(spec.name(), deadline).isEmpty() && create(spec.name(), spec, deadline);
+        boolean created = describeNow(spec.name(), deadline).isEmpty() && create(spec.name(), spec, configs, deadline);
         TopicDescription description = awaitVisible(spec.name(), deadline);
         if (!created) {
             check(spec, description, deadline);
         }
         awaitWritable(description, deadline);
+        return created;
     }
 
     /**
-     * Makes sure a subscription's dead-letter topic exists: an existing one is used as it is;
-     * otherwise it is created with the partitions, replication factor and
-     * {@code min.insync.replicas} of {@code origin}. Fails with a non-retriable
-     * {@link KeelException} when {@code origin} does not exist, unless {@code autoCreation} (then
-     * the broker creates both on first use and nothing is done here).
+     * Declares {@code spec}'s topic as {@link #ensure(TopicSpec)} does, for a topic Keel derives from {@code origin}
+     * (a non-blocking retry topic), so that it takes every record {@code origin} takes: created with
+     * {@code origin}'s {@link #INHERITED} settings, and an existing one's raised to them (never lowered).
+     */
+    public void ensureDerived(String origin, TopicSpec spec) {
+        Map<String, String> inherited = inheritedConfigs(origin);
+        if (!ensure(spec, inherited)) {
+            raiseTo(origin, spec.name(), inherited);
+        }
+    }
+
+    /**
+     * Makes sure a subscription's dead-letter topic exists: otherwise it is created with the partitions, replication
+     * factor and {@code min.insync.replicas} of {@code origin}, and its {@link #INHERITED} settings (so that it takes
+     * the dead letter of every record {@code origin} took); an existing one is used as it is, except that a
+     * {@code max.message.bytes} below {@code origin}'s is raised to it. Fails with a non-retriable
+     * {@link KeelException} when {@code origin} does not exist, unless {@code autoCreation} (then the broker creates
+     * both on first use and nothing is done here).
      */
     public void ensureDeadLetterTopic(String origin, String deadLetterTopic, boolean autoCreation) {
-        ensureLike(origin, deadLetterTopic, autoCreation, Map.of());
+        Map<String, String> inherited = inheritedConfigs(origin);
+        if (!ensureLike(origin, deadLetterTopic, autoCreation, inherited)) {
+            raiseTo(origin, deadLetterTopic, inherited);
+        }
+    }
+
+    /** The settings of a topic that the topics Keel derives from it (dead-letter, retry, delay topics) copy. */
+    static final Set<String> INHERITED = Set.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+
+    /**
+     * {@code origin}'s {@link #INHERITED} settings; none when it does not exist or its configuration cannot be read
+     * (logged: the derived topic then gets the broker's defaults).
+     */
+    private Map<String, String> inheritedConfigs(String origin) {
+        Map<String, String> configs;
+        try {
+            configs = configs(origin).toCompletableFuture().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                LOG.warn("Could not read the configuration of Kafka topic {} ({}): the topics Keel derives from it "
+                        + "(dead-letter, retry topics) get the broker's max.message.bytes, not its own; allow this "
+                        + "client DescribeConfigs on {}", origin, e.getCause().toString(), origin);
+            }
+            return Map.of();
+        } catch (TimeoutException e) {
+            LOG.warn("Reading the configuration of Kafka topic {} took longer than {}: the topics Keel derives from "
+                    + "it get the broker's max.message.bytes", origin, timeout);
+            return Map.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KeelException("interrupted while reading the configuration of topic " + origin, e, true);
+        }
+        Map<String, String> inherited = new HashMap<>();
+        for (String name : INHERITED) {
+            String value = configs.get(name);
+            if (value != null) {
+                inherited.put(name, value);
+            }
+        }
+        return inherited;
+    }
+
+    /** Raises {@code name}'s {@code max.message.bytes} to {@code inherited}'s when it is lower (a WARN if it cannot). */
+    private void raiseTo(String origin, String name, Map<String, String> inherited) {
+        long wanted = bytes(inherited.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG));
+        if (wanted < 0) {
+            return;
+        }
+        Map<String, String> raised = Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Long.toString(wanted));
+        try {
+            long now = bytes(configs(name).toCompletableFuture().get(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                    .get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG));
+            if (now < 0 || now >= wanted) {
+                return;
+            }
+            setConfigs(name, raised).toCompletableFuture().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            LOG.info("Kafka topic {} now has max.message.bytes {} (was {}), as {} has", name, wanted, now, origin);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("Could not give Kafka topic {} the max.message.bytes of {} ({}): {}. Records {} takes and {} "
+                            + "refuses as too large are dead-lettered without payload or retried in place; allow this "
+                            + "client to alter the configuration of {}, or raise it yourself", name, origin, wanted,
+                    e instanceof ExecutionException ? e.getCause().toString() : e.toString(), origin, name, name);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KeelException("interrupted while changing the configuration of topic " + name, e, true);
+        }
+    }
+
+    /** A byte count of a configuration value; -1 when absent or not a number. */
+    private static long bytes(String value) {
+        try {
+            return value == null ? -1 : Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /**
@@ -302,11 +396,6 @@ public final class TopicAdmin implements AutoCloseable {
             }
             LockSupport.parkNanos(VISIBILITY_POLL_NANOS);
         }
-    }
-
-    /** Creates the topic; false when it exists already (another process created it meanwhile). */
-    private boolean create(String name, TopicSpec spec, long deadline) {
-        return create(name, spec, Map.of(), deadline);
     }
 
     /** Creates the topic with {@code configs} besides the spec's; false when it exists already. */

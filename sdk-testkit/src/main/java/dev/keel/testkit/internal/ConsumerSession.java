@@ -1,11 +1,13 @@
 package dev.keel.testkit.internal;
 
 import dev.keel.ClosedException;
+import dev.keel.KeelHeaders;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.DeliverySink;
 import dev.keel.spi.InboundRecord;
 import dev.keel.testkit.StoredRecord;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -300,7 +302,23 @@ final class ConsumerSession implements BrokerConsumer {
         unacked++;
         int deliveryCount = group.countDelivery(cursor.partition, offset);
         return new InboundRecord(stored.topic(), String.valueOf(cursor.partition), offset, stored.id(), stored.key(),
-                stored.headers(), stored.payload(), stored.timestamp(), deliveryCount, () -> ack(cursor, offset));
+                stored.headers(), stored.payload(), timestamp(stored), deliveryCount, () -> ack(cursor, offset));
+    }
+
+    /**
+     * The {@code keel-ts} header when it is a number, else the stored timestamp, as the real adapters read it: a
+     * copy Keel makes (dead letter, re-drive, retry copy) is stamped when written and carries the publish time so.
+     */
+    private static Instant timestamp(StoredRecord stored) {
+        String ts = stored.headers().get(KeelHeaders.TIMESTAMP);
+        if (ts != null) {
+            try {
+                return Instant.ofEpochMilli(Long.parseLong(ts.strip()));
+            } catch (NumberFormatException e) {
+                // the stored timestamp
+            }
+        }
+        return stored.timestamp();
     }
 
     @Override

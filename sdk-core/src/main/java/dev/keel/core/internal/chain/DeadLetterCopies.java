@@ -5,13 +5,15 @@ import dev.keel.KeelHeaders;
 import dev.keel.spi.InboundRecord;
 import dev.keel.spi.OutboundRecord;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * The dead letters of one subscription: a failed message's payload, id, key and application
  * headers, with the cause, attempts and origin in {@code keel-dlt-*} headers; and, for a dead letter
- * the broker refuses for good, its truncated copy.
+ * the broker refuses for good, its truncated copy. A dead letter is stamped with the time it is written, with the
+ * message's timestamp (its publish time) as {@code keel-ts}.
  */
 final class DeadLetterCopies {
 
@@ -50,9 +52,19 @@ final class DeadLetterCopies {
         if (instance != null) {
             headers.put(KeelHeaders.DLT_INSTANCE, instance);
         }
-        headers.put(KeelHeaders.DLT_AT, Long.toString(clock.millis()));
+        Instant now = clock.instant();
+        headers.put(KeelHeaders.DLT_AT, Long.toString(now.toEpochMilli()));
         headers.put(KeelHeaders.DLT_REASON, cause instanceof DecodingException ? "decode" : "handler");
-        return new OutboundRecord(destination, record.id(), record.key(), headers, record.payload(), record.timestamp());
+        // stamped when written (the dead-letter topic's retention and timestamp window count from then); the
+        // publish time travels as keel-ts, which the adapters read as the delivery's timestamp
+        headers.put(KeelHeaders.TIMESTAMP, Long.toString(record.timestamp().toEpochMilli()));
+        return new OutboundRecord(destination, record.id(), record.key(), headers, record.payload(), now);
+    }
+
+    /** {@code letter} stamped with the time it is sent again (a later round of a dead-lettering). */
+    OutboundRecord restamped(OutboundRecord letter) {
+        return new OutboundRecord(letter.topic(), letter.id(), letter.key(), letter.headers(), letter.payload(),
+                clock.instant(), letter.deliverAt());
     }
 
     /**

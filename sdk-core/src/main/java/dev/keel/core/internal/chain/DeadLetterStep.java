@@ -146,7 +146,8 @@ public final class DeadLetterStep implements Step {
         }
         Duration cap = work.isParked() ? MAX_PARKED_BACKOFF : MAX_BACKOFF;
         Duration nextBackoff = backoff.multipliedBy(2).compareTo(cap) > 0 ? cap : backoff.multipliedBy(2);
-        return afterDelay(work, backoff, () -> round(work, letter, round + 1, nextBackoff));
+        // stamped again: a dead-letter topic's timestamp window judges the time of this send, not of the first
+        return afterDelay(work, backoff, () -> round(work, letters.restamped(letter), round + 1, nextBackoff));
     }
 
     /** Runs {@code action} after {@code delay} on the subscription's threads; DROPPED if it stopped meanwhile. */

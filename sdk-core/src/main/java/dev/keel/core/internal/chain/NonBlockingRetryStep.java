@@ -115,7 +115,9 @@ public final class NonBlockingRetryStep implements Step {
         } else {
             headers.remove(KeelHeaders.DELIVER_AT);
         }
-        return new OutboundRecord(retryTopic, record.id(), record.key(), headers, record.payload(), record.timestamp(),
-                due);
+        // stamped when written, the publish time travelling as keel-ts (read as the delivery's timestamp)
+        headers.put(KeelHeaders.TIMESTAMP, Long.toString(record.timestamp().toEpochMilli()));
+        return new OutboundRecord(retryTopic, record.id(), record.key(), headers, record.payload(),
+                context.clock().instant(), due);
     }
 }

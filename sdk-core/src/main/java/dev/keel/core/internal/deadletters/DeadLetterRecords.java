@@ -36,7 +36,8 @@ public final class DeadLetterRecords {
      * headers, without the {@code keel-dlt-*} headers, with {@link KeelHeaders#REDRIVEN_AT},
      * {@link KeelHeaders#REDRIVEN_GROUP}, the letter's instance as {@link KeelHeaders#REDRIVEN_INSTANCE}
      * (a broadcast subscription's letter) and its {@link KeelHeaders#DLT_AT} as
-     * {@link KeelHeaders#REDRIVEN_LETTER} (when it has one).
+     * {@link KeelHeaders#REDRIVEN_LETTER} (when it has one). Stamped with {@code nowMillis} (the origin's retention and
+     * timestamp window count from the re-drive), the message's timestamp travelling as {@link KeelHeaders#TIMESTAMP}.
      */
     public static OutboundRecord redriven(InboundRecord record, String originTopic, String group, long nowMillis) {
         Map<String, String> headers = new LinkedHashMap<>();
@@ -59,19 +60,21 @@ public final class DeadLetterRecords {
         if (letter != null) {
             headers.put(KeelHeaders.REDRIVEN_LETTER, letter);
         }
+        headers.put(KeelHeaders.TIMESTAMP, Long.toString(record.timestamp().toEpochMilli()));
         return new OutboundRecord(originTopic, record.id(), record.key(), headers, record.payload(),
-                record.timestamp());
+                Instant.ofEpochMilli(nowMillis));
     }
 
-    /** The same dead letter appended again to its topic: kept, at the end. */
-    public static OutboundRecord reappended(InboundRecord record, String deadLetterTopic) {
+    /** The same dead letter appended again to its topic at {@code nowMillis}: kept, at the end. */
+    public static OutboundRecord reappended(InboundRecord record, String deadLetterTopic, long nowMillis) {
         Map<String, String> headers = new LinkedHashMap<>(record.headers());
         headers.put(KeelHeaders.ID, record.id());
         if (record.key() != null) {
             headers.put(KeelHeaders.KEY, record.key());
         }
+        headers.put(KeelHeaders.TIMESTAMP, Long.toString(record.timestamp().toEpochMilli()));
         return new OutboundRecord(deadLetterTopic, record.id(), record.key(), headers, record.payload(),
-                record.timestamp());
+                Instant.ofEpochMilli(nowMillis));
     }
 
     private static long number(String text, long otherwise) {

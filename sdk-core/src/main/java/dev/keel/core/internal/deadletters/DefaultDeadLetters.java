@@ -146,7 +146,7 @@ public final class DefaultDeadLetters implements DeadLetters {
             }
             return;
         }
-        if (publish(DeadLetterRecords.reappended(record, deadLetterTopic))) {
+        if (publish(DeadLetterRecords.reappended(record, deadLetterTopic, clock.millis()))) {
             record.ack();
         }
         counts.kept++; // re-appended, or still in place unacknowledged
