@@ -15,6 +15,7 @@ import dev.keel.core.internal.chain.Step;
 import dev.keel.core.internal.chain.StepContext;
 import dev.keel.core.internal.claims.Claiming;
 import dev.keel.core.internal.claims.Claims;
+import dev.keel.core.internal.claims.StoreOutageReports;
 import dev.keel.core.internal.consume.Chains;
 import dev.keel.core.internal.consume.EngineSubscription;
 import dev.keel.core.internal.consume.FlowControl;
@@ -206,7 +207,9 @@ public final class Engine implements AutoCloseable {
         StepContext steps = new StepContext(config.group(), context, delays, () -> self[0].isStopped());
         Step chain = Chains.build(config, handler, new Chains.Destinations(Optional.ofNullable(deadLetterTopic),
                 Optional.ofNullable(retryTopic), broadcastInstance), claims,
-                new Sends(producer, delays, publisherConfig.timeout()), steps);
+                new Sends(producer, delays, publisherConfig.timeout()),
+                claims != null ? claims.outages()
+                        : new StoreOutageReports(config.topic(), config.group(), flow, context.metrics()), steps);
         EngineSubscription subscription = new EngineSubscription(config, consumer, flow,
                 claims != null ? claims : Claiming.NONE, chain, handlerPool, context);
         self[0] = subscription;

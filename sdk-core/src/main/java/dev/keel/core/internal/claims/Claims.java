@@ -2,6 +2,7 @@ package dev.keel.core.internal.claims;
 
 import dev.keel.core.internal.chain.DeadLetterMarks;
 import dev.keel.core.internal.chain.StepContext;
+import dev.keel.core.internal.chain.StoreOutages;
 import dev.keel.core.internal.chain.Work;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyPolicy;
@@ -155,6 +156,11 @@ public final class Claims implements Claiming {
     /** What the dead-letter step of this subscription leaves to its claims. */
     public DeadLetterMarks deadLetterMarks(StepContext context) {
         return new DeadMarks(this::of, store, leases, context.delays(), context.stopped(), policy.storeRetryInterval());
+    }
+
+    /** Where the subscription reports store outages (and the consumer pauses), its claims' and its handler's. */
+    public StoreOutages outages() {
+        return store.outages();
     }
 
     StoreAccess store() {
