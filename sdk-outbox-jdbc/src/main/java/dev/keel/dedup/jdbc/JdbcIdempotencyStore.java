@@ -1,5 +1,6 @@
 package dev.keel.dedup.jdbc;
 
+import dev.keel.KeelException;
 import dev.keel.MessageHandler;
 import dev.keel.StoreUnavailableException;
 import dev.keel.SubscriptionConfig;
@@ -8,6 +9,7 @@ import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
 import dev.keel.outbox.jdbc.JdbcSchema;
+import dev.keel.outbox.jdbc.internal.DatabaseRefusals;
 import dev.keel.outbox.jdbc.internal.Dialect;
 import dev.keel.outbox.jdbc.internal.InboxRows;
 import dev.keel.outbox.jdbc.internal.InboxTable;
@@ -38,7 +40,9 @@ import javax.sql.DataSource;
  * message's next delivery finds it done: no repeated effect.
  *
  * <p>When the database cannot be reached, or a statement fails, every method throws
- * {@link StoreUnavailableException}, and the consumer pauses until the database answers again.
+ * {@link StoreUnavailableException}, and the consumer pauses until the database answers again. When the database
+ * refuses (wrong credentials, a missing privilege) they throw the non-retriable {@link JdbcRefusedException},
+ * saying what to fix; the consumer pauses too, logging it at ERROR, until it is fixed.
  * Thread-safe. The data source stays the caller's: {@link #close()} closes nothing.
  */
 public final class JdbcIdempotencyStore implements IdempotencyStore {
@@ -229,7 +233,18 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         return current;
     }
 
-    StoreUnavailableException failure(String operation, SQLException e) {
+    KeelException failure(String operation, SQLException e) {
+        DatabaseRefusals.Kind refusal = DatabaseRefusals.of(e);
+        if (refusal != null) {
+            String what = "JDBC inbox " + operation + " refused by the database (SQLState " + e.getSQLState()
+                    + ", error code " + e.getErrorCode() + "): " + e.getMessage() + ": ";
+            return new JdbcRefusedException(what + (refusal == DatabaseRefusals.Kind.CREDENTIALS
+                    ? "the login was rejected; check the user and password of the data source (and that the user"
+                    + " exists, may connect from this host and is not locked or expired)"
+                    : "the data source's user lacks a privilege; grant it SELECT, INSERT, UPDATE and DELETE on table "
+                    + config.tablePrefix() + "inbox") + ". Not an outage: retrying does not help until that is fixed",
+                    e);
+        }
         if (Transactions.isMissingTable(e)) {
             return new StoreUnavailableException("JDBC inbox " + operation + " failed: table " + config.tablePrefix()
                     + "inbox does not exist; create it with the script " + JdbcSchema.Part.INBOX + " shipped in"
