@@ -3,6 +3,7 @@ package dev.keel.dedup.redis;
 import dev.keel.KeelException;
 import dev.keel.StoreUnavailableException;
 import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
@@ -419,9 +420,14 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         return namespace;
     }
 
+    /** A positive duration of at most {@link IdempotencyPolicy#MAX_RETENTION}. */
     private static Duration requirePositive(Duration d, String what) {
         if (d == null || d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(what + " must be positive, was " + d);
+        }
+        if (d.compareTo(IdempotencyPolicy.MAX_RETENTION) > 0) {
+            throw new IllegalArgumentException(what + " must be at most " + IdempotencyPolicy.MAX_RETENTION
+                    + " (IdempotencyPolicy.MAX_RETENTION), was " + d + ": Redis refuses an expiry that far out");
         }
         return d;
     }

@@ -5,6 +5,7 @@ import dev.keel.MessageHandler;
 import dev.keel.StoreUnavailableException;
 import dev.keel.SubscriptionConfig;
 import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
@@ -284,9 +285,14 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         }
     }
 
+    /** A positive duration of at most {@link IdempotencyPolicy#MAX_RETENTION}, in milliseconds (at least 1). */
     private static long positiveMillis(Duration duration, String what) {
         if (duration == null || duration.isNegative() || duration.isZero()) {
             throw new IllegalArgumentException(what + " must be a positive duration, was " + duration);
+        }
+        if (duration.compareTo(IdempotencyPolicy.MAX_RETENTION) > 0) {
+            throw new IllegalArgumentException(what + " must be at most " + IdempotencyPolicy.MAX_RETENTION
+                    + " (IdempotencyPolicy.MAX_RETENTION), was " + duration + ": the row's expiry is now + " + what);
         }
         return Math.max(1, duration.toMillis());
     }
