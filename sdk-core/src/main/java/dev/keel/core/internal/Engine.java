@@ -190,6 +190,11 @@ public final class Engine implements AutoCloseable {
     private <T> EngineSubscription start(SubscriptionConfig<T> config, String namespaceTopic, String deadLetterTopic,
                                          String retryTopic, MessageHandler<T> handler) {
         String name = "keel-" + config.group() + "-" + config.topic();
+        String namespace = config.broadcast() ? Broadcasts.namespace(config, instanceId)
+                : Claims.namespaceOf(config.group(), namespaceTopic);
+        if (config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE) {
+            Claims.checkNamespaces(store, namespace); // a namespace the store can never hold fails here, not later
+        }
         ExecutorService handlerPool = Executors.newFixedThreadPool(config.lanes(), DaemonThreads.named(name + "-handler"));
         Optional<String> broadcastInstance = Broadcasts.check(adapter, config, instanceId);
         BrokerConsumer consumer = adapter.consumer(new ConsumerSettings(config.topic(), config.group(),
@@ -197,9 +202,7 @@ public final class Engine implements AutoCloseable {
                 broadcastInstance, config.shareGroup()));
         FlowControl flow = new FlowControl(consumer, config.maxInFlight());
         Claims claims = config.guarantee() != DeliveryGuarantee.EFFECTIVELY_ONCE ? null
-                : new Claims(store, config.topic(), config.group(), config.broadcast()
-                        ? Broadcasts.namespace(config, instanceId) : Claims.namespaceOf(config.group(), namespaceTopic),
-                        config.idempotencyPolicy(),
+                : new Claims(store, config.topic(), config.group(), namespace, config.idempotencyPolicy(),
                         Executors.newFixedThreadPool(STORE_THREADS, DaemonThreads.named(name + "-store")), flow,
                         context.metrics(), context.clock());
         Delays delays = new Delays(context.scheduler(), handlerPool);

@@ -55,6 +55,17 @@ public final class Claims implements Claiming {
         this.policy = policy;
     }
 
+    /**
+     * Asks {@code store} whether it can hold the namespaces a subscription with claims in {@code namespace} uses
+     * (also that of its re-driven letters).
+     *
+     * @throws IllegalArgumentException from the store, when it can never hold one
+     */
+    public static void checkNamespaces(IdempotencyStore store, String namespace) {
+        store.checkNamespace(namespace);
+        store.checkNamespace(RedriveClaims.usedLettersNamespace(namespace));
+    }
+
     /** The store namespace of {@code group}'s claims on {@code topic}: {@code <group>:<topic>}. */
     public static String namespaceOf(String group, String topic) {
         return group + ":" + topic;
