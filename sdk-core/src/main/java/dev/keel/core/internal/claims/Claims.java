@@ -83,8 +83,9 @@ public final class Claims implements Claiming {
             String id = work.record().id();
             Work earlier = lastOfId.put(id, work);
             work.finished().whenComplete((v, e) -> lastOfId.remove(id, work));
-            if (earlier == null || earlier.finished().isDone()) {
-                toClaim.add(of(work));
+            Claim claim = of(work);
+            if ((earlier == null || earlier.finished().isDone()) && claim.unstorable() == null) {
+                toClaim.add(claim);
             }
         }
         if (toClaim.isEmpty()) {
@@ -111,6 +112,11 @@ public final class Claims implements Claiming {
             return existing;
         }
         Claim claim = new Claim(work);
+        try {
+            store.checkId(work.record().id());
+        } catch (IllegalArgumentException unstorable) {
+            claim.unstorable(unstorable); // never claimed: dead-lettered at once (DedupStep)
+        }
         Claim raced = byWork.putIfAbsent(work, claim);
         if (raced != null) {
             return raced;

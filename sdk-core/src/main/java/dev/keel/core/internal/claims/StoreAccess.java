@@ -51,6 +51,13 @@ final class StoreAccess {
                 group, MAX_BATCH);
     }
 
+    /**
+     * Throws the store's {@link IllegalArgumentException} when it can never hold {@code id}; no round trip.
+     */
+    void checkId(String id) {
+        store.checkId(id);
+    }
+
     /** Claims {@code id} for {@code token}; retried with the same token, it finds its own lease (CLAIMED). */
     CompletableFuture<ClaimResult> claim(String id, String token) {
         return claims.submit(new Lease(id, token));
