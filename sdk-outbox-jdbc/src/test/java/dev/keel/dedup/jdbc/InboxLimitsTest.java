@@ -11,8 +11,10 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.TypedPublisher;
 import dev.keel.core.Keel;
+import dev.keel.dedup.IdempotencyStore;
 import dev.keel.outbox.jdbc.JdbcSchema;
 import dev.keel.outbox.jdbc.testing.TestDatabase;
+import dev.keel.testkit.FaultyIdempotencyStore;
 import dev.keel.testkit.InMemoryBroker;
 import java.time.Duration;
 import java.util.Set;
@@ -63,12 +65,23 @@ class InboxLimitsTest {
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
     void aGroupAndTopicTooLongForTheInboxShouldBeRefusedAtSubscribe(TestDatabase db) {
+        refusedAtSubscribe(db, false);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aGroupAndTopicTooLongShouldBeRefusedAtSubscribeThroughATestkitDecoratorToo(TestDatabase db) {
+        refusedAtSubscribe(db, true);
+    }
+
+    private static void refusedAtSubscribe(TestDatabase db, boolean decorated) {
         String prefix = TestDatabase.newPrefix();
         db.create(JdbcSchema.Part.INBOX, prefix);
         String topic = "t".repeat(180);
         String group = "billing-" + "g".repeat(80);
-        JdbcIdempotencyStore store = JdbcIdempotencyStore.create(db.dataSource(),
+        JdbcIdempotencyStore jdbc = JdbcIdempotencyStore.create(db.dataSource(),
                 JdbcStoreConfig.custom().tablePrefix(prefix).build());
+        IdempotencyStore store = decorated ? new FaultyIdempotencyStore(jdbc) : jdbc;
         try (InMemoryBroker broker = InMemoryBroker.create();
              Keel keel = Keel.builder(broker).idempotencyStore(store).build()) {
             keel.ensureTopology(TopicSpec.builder(topic).partitions(1).group(group).build());
