@@ -204,6 +204,26 @@ class JdbcInboxTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aTransactionalHandlerShouldFailAMessageWhoseIdTheInboxCannotHoldNotReportAnOutage(TestDatabase db)
+            throws Exception {
+        String prefix = TestDatabase.newPrefix();
+        db.create(JdbcSchema.Part.INBOX, prefix);
+        createEffects(db.dataSource(), prefix);
+        try (JdbcIdempotencyStore store = store(db, prefix)) {
+            MessageHandler<String> handler = store.transactional(subscription(),
+                    (delivery, connection) -> effect(connection, prefix, "long-id"));
+
+            // an outage would pause the consumer for ever (the engine retries a StoreUnavailableException in place)
+            assertThatThrownBy(() -> handler.handle(delivery("i".repeat(600))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("id must be at most 512");
+            assertThat(effects(db.dataSource(), prefix)).isZero();
+        } finally {
+            db.drop(prefix);
+        }
+    }
+
     private static JdbcIdempotencyStore store(TestDatabase db, String prefix) {
         return JdbcIdempotencyStore.create(db.dataSource(), JdbcStoreConfig.custom().tablePrefix(prefix).build());
     }
