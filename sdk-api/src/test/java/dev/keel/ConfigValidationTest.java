@@ -73,6 +73,15 @@ class ConfigValidationTest {
     }
 
     @Test
+    void retentionBeyondTheMaximumShouldFailAtBuildNamingTheBound() {
+        assertThatThrownBy(() -> IdempotencyPolicy.custom().retention(Duration.ofMillis(Long.MAX_VALUE)).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("retention (PT2562047788015H12M55.807S) must be at most PT876000H");
+        assertThat(IdempotencyPolicy.custom().retention(IdempotencyPolicy.MAX_RETENTION).build().retention())
+                .isEqualTo(Duration.ofDays(36_500));
+    }
+
+    @Test
     void leaseShorterThanOneSecondShouldFail() {
         assertThatThrownBy(() -> IdempotencyPolicy.custom().lease(Duration.ofMillis(999)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lease must be at least PT1S");

@@ -37,6 +37,12 @@ public final class IdempotencyPolicy {
     public static final int RENEWALS_PER_LEASE = 3;
     /** The default {@link #retention()}: 24 hours. */
     public static final Duration DEFAULT_RETENTION = Duration.ofHours(24);
+    /**
+     * The longest {@link #retention()}: 36,500 days (about 100 years), as good as "forever" for a done mark, and
+     * far enough from the end of a {@code long} of epoch milliseconds that every store can write "now +
+     * retention" (past that, Redis refuses the expiry and a table's expiry column overflows).
+     */
+    public static final Duration MAX_RETENTION = Duration.ofDays(36_500);
     /** The default {@link #storeRetryInterval()}: 500 milliseconds. */
     public static final Duration DEFAULT_STORE_RETRY_INTERVAL = Duration.ofMillis(500);
 
@@ -133,7 +139,7 @@ public final class IdempotencyPolicy {
             return this;
         }
 
-        /** How long a done id is remembered; positive, and at least the lease. */
+        /** How long a done id is remembered; positive, at least the lease and at most {@link #MAX_RETENTION}. */
         public Builder retention(Duration retention) {
             this.retention = positive(retention, "retention");
             return this;
@@ -148,10 +154,16 @@ public final class IdempotencyPolicy {
         /**
          * The policy.
          *
-         * @throws IllegalArgumentException if retention is shorter than lease, or the lease shorter than
+         * @throws IllegalArgumentException if retention is longer than {@link #MAX_RETENTION} or shorter than lease,
+         *                                  or the lease shorter than
          *                                  {@link #MIN_LEASE_IN_RETRY_INTERVALS} store retry intervals
          */
         public IdempotencyPolicy build() {
+            if (retention.compareTo(MAX_RETENTION) > 0) {
+                throw new IllegalArgumentException("retention (" + retention + ") must be at most " + MAX_RETENTION
+                        + " (IdempotencyPolicy.MAX_RETENTION, 36,500 days): a store writes each done mark's expiry as"
+                        + " now + retention, which a longer one makes overflow or Redis refuse");
+            }
             if (retention.compareTo(lease) < 0) {
                 throw new IllegalArgumentException("retention (" + retention + ") must be >= lease (" + lease
                         + "): a done id must be remembered at least as long as a claim holds it");

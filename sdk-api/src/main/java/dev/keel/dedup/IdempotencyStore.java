@@ -63,6 +63,29 @@ public interface IdempotencyStore extends AutoCloseable {
     }
 
     /**
+     * Checks, without a round trip, that this store can hold the ids of {@code namespace}; the engine calls it
+     * when a subscription starts (for each namespace it will use), so that a subscription the store could never
+     * serve fails at {@code subscribe} instead of pausing for ever. By default every namespace is accepted.
+     *
+     * @throws IllegalArgumentException saying why, when the store can never hold that namespace (too long)
+     */
+    default void checkNamespace(String namespace) {
+        // every namespace is accepted
+    }
+
+    /**
+     * Checks, without a round trip, that this store can hold the message id {@code id}. The engine calls it
+     * before claiming: a message whose id can never be stored is not claimed; it fails at once, not retried,
+     * and goes to the dead letters with this exception as its cause, so its key and the rest of its partition
+     * go on. By default every id is accepted.
+     *
+     * @throws IllegalArgumentException saying why, when the store can never hold that id (too long)
+     */
+    default void checkId(String id) {
+        // every id is accepted
+    }
+
+    /**
      * Checks that the store answers, for health checks: one round trip that changes nothing.
      * By default a {@link #release} of an id nobody holds (answered LOST); stores with a cheaper
      * probe may override it.

@@ -264,4 +264,16 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
         return "FaultyIdempotencyStore{delegate=" + delegate + ", down=" + down + ", completionsDown="
                 + completionsDown + "}";
     }
+
+    /** Delegated: what the wrapped store can hold. */
+    @Override
+    public void checkNamespace(String namespace) {
+        delegate.checkNamespace(namespace);
+    }
+
+    /** Delegated: what the wrapped store can hold. */
+    @Override
+    public void checkId(String id) {
+        delegate.checkId(id);
+    }
 }

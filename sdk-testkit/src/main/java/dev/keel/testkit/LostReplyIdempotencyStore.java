@@ -95,4 +95,16 @@ public final class LostReplyIdempotencyStore implements IdempotencyStore {
     public String toString() {
         return "LostReplyIdempotencyStore{delegate=" + delegate + ", armed=" + armed.get() + "}";
     }
+
+    /** Delegated: what the wrapped store can hold. */
+    @Override
+    public void checkNamespace(String namespace) {
+        delegate.checkNamespace(namespace);
+    }
+
+    /** Delegated: what the wrapped store can hold. */
+    @Override
+    public void checkId(String id) {
+        delegate.checkId(id);
+    }
 }

@@ -15,6 +15,7 @@ import dev.keel.core.internal.chain.Step;
 import dev.keel.core.internal.chain.StepContext;
 import dev.keel.core.internal.claims.Claiming;
 import dev.keel.core.internal.claims.Claims;
+import dev.keel.core.internal.claims.StoreOutageReports;
 import dev.keel.core.internal.consume.Chains;
 import dev.keel.core.internal.consume.EngineSubscription;
 import dev.keel.core.internal.consume.FlowControl;
@@ -189,6 +190,11 @@ public final class Engine implements AutoCloseable {
     private <T> EngineSubscription start(SubscriptionConfig<T> config, String namespaceTopic, String deadLetterTopic,
                                          String retryTopic, MessageHandler<T> handler) {
         String name = "keel-" + config.group() + "-" + config.topic();
+        String namespace = config.broadcast() ? Broadcasts.namespace(config, instanceId)
+                : Claims.namespaceOf(config.group(), namespaceTopic);
+        if (config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE) {
+            Claims.checkNamespaces(store, namespace); // a namespace the store can never hold fails here, not later
+        }
         ExecutorService handlerPool = Executors.newFixedThreadPool(config.lanes(), DaemonThreads.named(name + "-handler"));
         Optional<String> broadcastInstance = Broadcasts.check(adapter, config, instanceId);
         BrokerConsumer consumer = adapter.consumer(new ConsumerSettings(config.topic(), config.group(),
@@ -196,9 +202,7 @@ public final class Engine implements AutoCloseable {
                 broadcastInstance, config.shareGroup()));
         FlowControl flow = new FlowControl(consumer, config.maxInFlight());
         Claims claims = config.guarantee() != DeliveryGuarantee.EFFECTIVELY_ONCE ? null
-                : new Claims(store, config.topic(), config.group(), config.broadcast()
-                        ? Broadcasts.namespace(config, instanceId) : Claims.namespaceOf(config.group(), namespaceTopic),
-                        config.idempotencyPolicy(),
+                : new Claims(store, config.topic(), config.group(), namespace, config.idempotencyPolicy(),
                         Executors.newFixedThreadPool(STORE_THREADS, DaemonThreads.named(name + "-store")), flow,
                         context.metrics(), context.clock());
         Delays delays = new Delays(context.scheduler(), handlerPool);
@@ -206,7 +210,9 @@ public final class Engine implements AutoCloseable {
         StepContext steps = new StepContext(config.group(), context, delays, () -> self[0].isStopped());
         Step chain = Chains.build(config, handler, new Chains.Destinations(Optional.ofNullable(deadLetterTopic),
                 Optional.ofNullable(retryTopic), broadcastInstance), claims,
-                new Sends(producer, delays, publisherConfig.timeout()), steps);
+                new Sends(producer, delays, publisherConfig.timeout()),
+                claims != null ? claims.outages()
+                        : new StoreOutageReports(config.topic(), config.group(), flow, context.metrics()), steps);
         EngineSubscription subscription = new EngineSubscription(config, consumer, flow,
                 claims != null ? claims : Claiming.NONE, chain, handlerPool, context);
         self[0] = subscription;

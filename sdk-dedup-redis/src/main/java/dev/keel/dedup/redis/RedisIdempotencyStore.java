@@ -3,9 +3,11 @@ package dev.keel.dedup.redis;
 import dev.keel.KeelException;
 import dev.keel.StoreUnavailableException;
 import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
+import dev.keel.dedup.redis.internal.AccessCheck;
 import dev.keel.dedup.redis.internal.ClaimReleases;
 import dev.keel.dedup.redis.internal.EvictionPolicyCheck;
 import dev.keel.dedup.redis.internal.KeyGroups;
@@ -52,7 +54,10 @@ import org.slf4j.LoggerFactory;
  * {@code CLUSTERDOWN}, a slot migration left half-done), every method throws {@link StoreUnavailableException}
  * (retriable), and the consumer pauses until Redis answers again. When Redis refuses for a reason that waiting
  * does not cure (credentials, ACL permissions, a key of another type under the prefix) it throws
- * {@link RedisRefusedException} (not retriable), naming the user and what to grant. The store
+ * {@link RedisRefusedException} (not retriable), naming the user and what to grant; also for a command denied
+ * inside its scripts. Before its first claim the store runs one script that does what its scripts do
+ * ({@code SET}, {@code GET}, {@code DEL} on a key under its prefix), so a user that could claim but never
+ * complete is refused before anything is claimed, and no handler runs. The store
  * connects on first use, so it can be created while Redis is down. Once it has first reached Redis it reads each
  * master's {@code maxmemory-policy} and logs a WARN for one that may evict keys (every key of the store has a TTL,
  * so an evicting policy drops done marks under memory pressure); {@link #health()} reports the policies and the
@@ -74,6 +79,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     private final ClaimReleases releases;
     private final LeaseKeys keys;
     private final EvictionPolicyCheck evictionPolicy;
+    private final AccessCheck access;
     /** Whether the last call reached Redis; only for logging the change once, not every failed call. */
     private final AtomicBoolean reachable = new AtomicBoolean(true);
 
@@ -86,6 +92,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         this.releases = new ClaimReleases(scripts);
         this.keys = new LeaseKeys(config.keyPrefix());
         this.evictionPolicy = new EvictionPolicyCheck(connection);
+        this.access = new AccessCheck(scripts, config.keyPrefix(), config.isCluster());
     }
 
     /** A store for {@code config}; no connection is made until the first call. */
@@ -152,6 +159,10 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
             return List.of();
         }
         List<String> batchKeys = keysOf(namespace, claims, "a claim in claims");
+        call(() -> {
+            access.ensurePassed(batchKeys.get(0)); // nothing is claimed for a user whose completions would be refused
+            return null;
+        });
         Long[] answers = new Long[claims.size()];
         List<Integer> byScript = new ArrayList<>(claims.size());
         if (script == LeaseScripts.CLAIM_ALL && setClaims.supported()) {
@@ -409,9 +420,14 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         return namespace;
     }
 
+    /** A positive duration of at most {@link IdempotencyPolicy#MAX_RETENTION}. */
     private static Duration requirePositive(Duration d, String what) {
         if (d == null || d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(what + " must be positive, was " + d);
+        }
+        if (d.compareTo(IdempotencyPolicy.MAX_RETENTION) > 0) {
+            throw new IllegalArgumentException(what + " must be at most " + IdempotencyPolicy.MAX_RETENTION
+                    + " (IdempotencyPolicy.MAX_RETENTION), was " + d + ": Redis refuses an expiry that far out");
         }
         return d;
     }

@@ -1,6 +1,6 @@
 package dev.keel.dedup.redis;
 
-import dev.keel.KeelException;
+import dev.keel.StoreRefusedException;
 
 /**
  * Redis refused the store's commands for a reason that retrying does not cure: wrong credentials or a disabled
@@ -13,10 +13,10 @@ import dev.keel.KeelException;
  * <p>Keel's consumers treat it as they treat any store failure: they pause, try again every
  * {@code storeRetryInterval}, and resume once the cause is fixed (access granted, the key removed).
  */
-public class RedisRefusedException extends KeelException {
+public class RedisRefusedException extends StoreRefusedException {
     private static final long serialVersionUID = 1L;
 
     public RedisRefusedException(String message, Throwable cause) {
-        super(message, cause, false);
+        super(message, cause);
     }
 }

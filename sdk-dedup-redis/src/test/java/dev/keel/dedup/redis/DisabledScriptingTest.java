@@ -1,6 +1,5 @@
 package dev.keel.dedup.redis;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
@@ -11,7 +10,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A server that disabled the commands the store needs ({@code rename-command EVALSHA ""}, as some managed
  * services do with scripting) refuses them for as long as it runs: a typed, non-retriable refusal that names
- * the command, not "until Redis accepts writes again".
+ * the command, not "until Redis accepts writes again"; and nothing is claimed while no claim could be completed.
  */
 class DisabledScriptingTest {
 
@@ -35,7 +34,10 @@ class DisabledScriptingTest {
         try (RedisIdempotencyStore store = RedisIdempotencyStore.create(RedisStoreConfig.custom().host(redis.host())
                 .port(redis.port()).build())) {
             String token = NewOwners.token();
-            assertThat(store.claim(NS, "order-1", token, LEASE).isClaimed()).as("a claim is a plain SET").isTrue();
+            // a claim is a plain SET, but nothing is claimed that could never be completed: the store's access check
+            // (a script run) before its first claim is refused
+            assertThatThrownBy(() -> store.claim(NS, "order-1", token, LEASE))
+                    .satisfies(RedisAccessControlTest::isRefusal).hasMessageContaining("unknown command");
 
             assertThatThrownBy(() -> store.complete(NS, "order-1", token, LEASE))
                     .satisfies(RedisAccessControlTest::isRefusal)

@@ -1,13 +1,16 @@
 package dev.keel.dedup.jdbc;
 
+import dev.keel.KeelException;
 import dev.keel.MessageHandler;
 import dev.keel.StoreUnavailableException;
 import dev.keel.SubscriptionConfig;
 import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
 import dev.keel.outbox.jdbc.JdbcSchema;
+import dev.keel.outbox.jdbc.internal.DatabaseRefusals;
 import dev.keel.outbox.jdbc.internal.Dialect;
 import dev.keel.outbox.jdbc.internal.InboxRows;
 import dev.keel.outbox.jdbc.internal.InboxTable;
@@ -38,7 +41,9 @@ import javax.sql.DataSource;
  * message's next delivery finds it done: no repeated effect.
  *
  * <p>When the database cannot be reached, or a statement fails, every method throws
- * {@link StoreUnavailableException}, and the consumer pauses until the database answers again.
+ * {@link StoreUnavailableException}, and the consumer pauses until the database answers again. When the database
+ * refuses (wrong credentials, a missing privilege) they throw the non-retriable {@link JdbcRefusedException},
+ * saying what to fix; the consumer pauses too, logging it at ERROR, until it is fixed.
  * Thread-safe. The data source stays the caller's: {@link #close()} closes nothing.
  */
 public final class JdbcIdempotencyStore implements IdempotencyStore {
@@ -71,18 +76,18 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
     @Override
     public ClaimResult claim(String namespace, String id, String token, Duration lease) {
-        return claimAll(namespace, List.of(new Lease(checkId(id), checkToken(token))), lease).get(0);
+        return claimAll(namespace, List.of(new Lease(boundedId(id), checkToken(token))), lease).get(0);
     }
 
     @Override
     public LeaseOutcome complete(String namespace, String id, String token, Duration retention) {
-        return completeAll(namespace, List.of(new Lease(checkId(id), checkToken(token))), retention).get(0);
+        return completeAll(namespace, List.of(new Lease(boundedId(id), checkToken(token))), retention).get(0);
     }
 
     @Override
     public LeaseOutcome release(String namespace, String id, String token) {
-        checkNamespace(namespace);
-        Lease lease = new Lease(checkId(id), checkToken(token));
+        boundedNamespace(namespace);
+        Lease lease = new Lease(boundedId(id), checkToken(token));
         long now = config.clock().millis();
         return call("release", (table, connection) -> table.release(connection, namespace, lease, now));
     }
@@ -94,7 +99,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     }
 
     private List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease, boolean redriven) {
-        checkNamespace(namespace);
+        boundedNamespace(namespace);
         long leaseMillis = positiveMillis(lease, "lease");
         checkLeases(claims, "claims");
         if (claims.isEmpty()) {
@@ -108,7 +113,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     /** Completes every lease in one transaction; the results are those of completing them one by one, in order. */
     @Override
     public List<LeaseOutcome> completeAll(String namespace, List<Lease> leases, Duration retention) {
-        checkNamespace(namespace);
+        boundedNamespace(namespace);
         long retentionMillis = positiveMillis(retention, "retention");
         checkLeases(leases, "leases");
         if (leases.isEmpty()) {
@@ -122,9 +127,9 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     /** {@inheritDoc} The row's state becomes X (dead), apart from D (done). */
     @Override
     public LeaseOutcome markDead(String namespace, String id, String token, Duration retention) {
-        checkNamespace(namespace);
+        boundedNamespace(namespace);
         long retentionMillis = positiveMillis(retention, "retention");
-        List<Lease> one = List.of(new Lease(checkId(id), checkToken(token)));
+        List<Lease> one = List.of(new Lease(boundedId(id), checkToken(token)));
         long now = config.clock().millis();
         return call("mark dead", (table, connection) ->
                 table.completeAll(connection, namespace, one, now, retentionMillis, InboxRows.DEAD)).get(0);
@@ -132,7 +137,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
     @Override
     public ClaimResult claimRedriven(String namespace, String id, String token, Duration lease) {
-        return claimAllRedriven(namespace, List.of(new Lease(checkId(id), checkToken(token))), lease).get(0);
+        return claimAllRedriven(namespace, List.of(new Lease(boundedId(id), checkToken(token))), lease).get(0);
     }
 
     /** Claims every re-driven lease in one transaction, as {@link #claimAll} does, taking dead ids too. */
@@ -162,9 +167,9 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     /** Deletes the done rows of {@code ids} in one transaction (rows processing under a lease stay). */
     @Override
     public int forgetAll(String namespace, List<String> ids) {
-        checkNamespace(namespace);
+        boundedNamespace(namespace);
         Objects.requireNonNull(ids, "ids");
-        ids.forEach(JdbcIdempotencyStore::checkId);
+        ids.forEach(JdbcIdempotencyStore::boundedId);
         if (ids.isEmpty()) {
             return 0;
         }
@@ -186,8 +191,20 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     public <T> MessageHandler<T> transactional(SubscriptionConfig<T> subscription, TransactionalHandler<T> handler) {
         Objects.requireNonNull(subscription, "subscription");
         Objects.requireNonNull(handler, "handler");
-        String namespace = checkNamespace(subscription.group() + ":" + subscription.topic());
+        String namespace = boundedNamespace(subscription.group() + ":" + subscription.topic());
         return new TransactionalInbox<>(this, namespace, subscription.idempotencyPolicy(), handler);
+    }
+
+    /** {@inheritDoc} At most {@link #MAX_NAMESPACE_BYTES} UTF-8 bytes, the width of the inbox table's column. */
+    @Override
+    public void checkNamespace(String namespace) {
+        boundedNamespace(namespace);
+    }
+
+    /** {@inheritDoc} At most {@link #MAX_ID_BYTES} UTF-8 bytes, the width of the inbox table's column. */
+    @Override
+    public void checkId(String id) {
+        boundedId(id);
     }
 
     /** The data source the transactional handlers take their connections from. */
@@ -229,7 +246,18 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         return current;
     }
 
-    StoreUnavailableException failure(String operation, SQLException e) {
+    KeelException failure(String operation, SQLException e) {
+        DatabaseRefusals.Kind refusal = DatabaseRefusals.of(e);
+        if (refusal != null) {
+            String what = "JDBC inbox " + operation + " refused by the database (SQLState " + e.getSQLState()
+                    + ", error code " + e.getErrorCode() + "): " + e.getMessage() + ": ";
+            return new JdbcRefusedException(what + (refusal == DatabaseRefusals.Kind.CREDENTIALS
+                    ? "the login was rejected; check the user and password of the data source (and that the user"
+                    + " exists, may connect from this host and is not locked or expired)"
+                    : "the data source's user lacks a privilege; grant it SELECT, INSERT, UPDATE and DELETE on table "
+                    + config.tablePrefix() + "inbox") + ". Not an outage: retrying does not help until that is fixed",
+                    e);
+        }
         if (Transactions.isMissingTable(e)) {
             return new StoreUnavailableException("JDBC inbox " + operation + " failed: table " + config.tablePrefix()
                     + "inbox does not exist; create it with the script " + JdbcSchema.Part.INBOX + " shipped in"
@@ -239,11 +267,11 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 + e.getMessage(), e);
     }
 
-    private static String checkNamespace(String namespace) {
+    private static String boundedNamespace(String namespace) {
         return checkLength(namespace, "namespace", MAX_NAMESPACE_BYTES);
     }
 
-    private static String checkId(String id) {
+    private static String boundedId(String id) {
         return checkLength(id, "id", MAX_ID_BYTES);
     }
 
@@ -253,9 +281,13 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
     private static String checkLength(String value, String what, int maxBytes) {
         Objects.requireNonNull(value, what);
-        if (value.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
-            throw new IllegalArgumentException(what + " must be at most " + maxBytes + " UTF-8 bytes, was "
-                    + value.getBytes(StandardCharsets.UTF_8).length + " (the inbox table's column is that wide)");
+        int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > maxBytes) {
+            String shown = value.length() > 300 ? value.substring(0, 300) + "..." : value;
+            throw new IllegalArgumentException(what + " must be at most " + maxBytes + " UTF-8 bytes, was " + bytes
+                    + " (the inbox table's column is that wide): '" + shown + "'"
+                    + ("namespace".equals(what) ? "; shorten the group or topic name (<group>:<topic>, and"
+                    + " <group>.<instance>:<topic> for a broadcast subscription)" : ""));
         }
         return value;
     }
@@ -264,14 +296,19 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         Objects.requireNonNull(leases, what);
         for (Lease lease : leases) {
             Objects.requireNonNull(lease, "a lease in " + what);
-            checkId(lease.id());
+            boundedId(lease.id());
             checkToken(lease.token());
         }
     }
 
+    /** A positive duration of at most {@link IdempotencyPolicy#MAX_RETENTION}, in milliseconds (at least 1). */
     private static long positiveMillis(Duration duration, String what) {
         if (duration == null || duration.isNegative() || duration.isZero()) {
             throw new IllegalArgumentException(what + " must be a positive duration, was " + duration);
+        }
+        if (duration.compareTo(IdempotencyPolicy.MAX_RETENTION) > 0) {
+            throw new IllegalArgumentException(what + " must be at most " + IdempotencyPolicy.MAX_RETENTION
+                    + " (IdempotencyPolicy.MAX_RETENTION), was " + duration + ": the row's expiry is now + " + what);
         }
         return Math.max(1, duration.toMillis());
     }

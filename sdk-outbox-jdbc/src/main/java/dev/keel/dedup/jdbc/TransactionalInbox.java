@@ -40,6 +40,9 @@ final class TransactionalInbox<T> implements MessageHandler<T> {
 
     @Override
     public void handle(Delivery<T> delivery) throws Exception {
+        // an id the table cannot hold fails the message (retries, then its dead letter), not the store: a store
+        // failure would pause the consumer until the database answers, which it would never do for this id
+        store.checkId(delivery.id());
         try (Connection connection = store.dataSource().getConnection()) {
             Transactions.inTransaction(connection, tx -> {
                 InboxTable table = store.table(tx);

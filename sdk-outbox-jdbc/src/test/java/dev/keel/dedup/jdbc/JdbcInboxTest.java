@@ -11,6 +11,7 @@ import dev.keel.MessageHandler;
 import dev.keel.StoreUnavailableException;
 import dev.keel.SubscriptionConfig;
 import dev.keel.dedup.ClaimResult;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.LeaseOutcome;
 import dev.keel.outbox.jdbc.JdbcSchema;
 import dev.keel.outbox.jdbc.testing.MutableClock;
@@ -181,6 +182,45 @@ class JdbcInboxTest {
         try (JdbcIdempotencyStore store = store(db, TestDatabase.newPrefix())) {
             assertThatThrownBy(() -> store.claim("g:t", "i".repeat(513), "token", LONG))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("id must be at most 512");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aRetentionBeyondTheMaximumShouldBeRejectedNotStoredAsAnExpiredDoneMark(TestDatabase db) {
+        String prefix = TestDatabase.newPrefix();
+        db.create(JdbcSchema.Part.INBOX, prefix);
+        try (JdbcIdempotencyStore store = store(db, prefix)) {
+            assertThat(store.claim("g:t", "m-1", "token", LONG).isClaimed()).isTrue();
+
+            assertThatThrownBy(() -> store.complete("g:t", "m-1", "token", Duration.ofMillis(Long.MAX_VALUE)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most PT876000H");
+            assertThat(store.complete("g:t", "m-1", "token", IdempotencyPolicy.MAX_RETENTION))
+                    .isEqualTo(LeaseOutcome.APPLIED);
+            assertThat(store.claim("g:t", "m-1", "other", LONG).status()).as("the done mark, kept")
+                    .isEqualTo(ClaimResult.Status.DUPLICATE);
+        } finally {
+            db.drop(prefix);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aTransactionalHandlerShouldFailAMessageWhoseIdTheInboxCannotHoldNotReportAnOutage(TestDatabase db)
+            throws Exception {
+        String prefix = TestDatabase.newPrefix();
+        db.create(JdbcSchema.Part.INBOX, prefix);
+        createEffects(db.dataSource(), prefix);
+        try (JdbcIdempotencyStore store = store(db, prefix)) {
+            MessageHandler<String> handler = store.transactional(subscription(),
+                    (delivery, connection) -> effect(connection, prefix, "long-id"));
+
+            // an outage would pause the consumer for ever (the engine retries a StoreUnavailableException in place)
+            assertThatThrownBy(() -> handler.handle(delivery("i".repeat(600))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("id must be at most 512");
+            assertThat(effects(db.dataSource(), prefix)).isZero();
+        } finally {
+            db.drop(prefix);
         }
     }
 

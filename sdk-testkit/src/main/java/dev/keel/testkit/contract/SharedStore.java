@@ -69,4 +69,16 @@ final class SharedStore implements IdempotencyStore {
     public void close() {
         // the suite closes the shared store after the test
     }
+
+    /** Delegated: what the wrapped store can hold. */
+    @Override
+    public void checkNamespace(String namespace) {
+        delegate.checkNamespace(namespace);
+    }
+
+    /** Delegated: what the wrapped store can hold. */
+    @Override
+    public void checkId(String id) {
+        delegate.checkId(id);
+    }
 }

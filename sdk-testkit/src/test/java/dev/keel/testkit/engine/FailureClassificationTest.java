@@ -7,10 +7,12 @@ import dev.keel.Codec;
 import dev.keel.KeelHeaders;
 import dev.keel.MessageHandler;
 import dev.keel.NonRetriableException;
+import dev.keel.StoreUnavailableException;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.TypedPublisher;
 import dev.keel.core.Keel;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.testkit.InMemoryBroker;
 import dev.keel.testkit.StoredRecord;
@@ -123,5 +125,25 @@ class FailureClassificationTest {
         assertThat(deadLetterOf("rejected"))
                 .containsEntry(KeelHeaders.DLT_CAUSE_CLASS, NonRetriableException.class.getName())
                 .containsEntry(KeelHeaders.DLT_ATTEMPTS, "3");
+    }
+
+    @Test
+    void aHandlerFailedByItsStoreShouldRunAgainWithoutUsingUpItsAttemptsAndNeverBeDeadLettered() {
+        keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group("billing").build());
+        keel.subscribe(SubscriptionConfig.builder(TOPIC, "billing", Codec.utf8())
+                .retryPolicy(RetryPolicy.custom().maxAttempts(2).initialBackoff(Duration.ofMillis(5)).build())
+                .idempotencyPolicy(IdempotencyPolicy.custom().storeRetryInterval(Duration.ofMillis(20)).build())
+                .build(), d -> {
+                    // the database a transactional handler writes to is away for its first four runs
+                    if (calls.computeIfAbsent(d.payload(), p -> new AtomicInteger()).incrementAndGet() <= 4) {
+                        throw new StoreUnavailableException("database away", null);
+                    }
+                });
+        keel.publisher(TOPIC, Codec.utf8()).message("order").id("order").key("order").publish();
+
+        await().atMost(PATIENCE).until(() -> broker.committedOffsets(TOPIC, "billing").getOrDefault(0, 0L) == 1L);
+        assertThat(calls.get("order")).as("runs: four failed by the store, then one that succeeded").hasValue(5);
+        assertThat(broker.topics().contains(TOPIC + ".DLT") ? broker.records(TOPIC + ".DLT") : java.util.List.of())
+                .as("dead letters").isEmpty();
     }
 }

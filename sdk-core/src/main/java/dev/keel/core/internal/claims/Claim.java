@@ -28,8 +28,20 @@ final class Claim {
     /** Touched only by the one step that completes the claim, in sequence. */
     private volatile boolean reclaimedAfterLoss;
 
+    /** Why the store can never hold this message's id (it is then never claimed), or null. */
+    private volatile IllegalArgumentException unstorable;
+
     Claim(Work work) {
         this.work = work;
+    }
+
+    /** Why the store can never hold this message's id, or null when it can. */
+    IllegalArgumentException unstorable() {
+        return unstorable;
+    }
+
+    void unstorable(IllegalArgumentException why) {
+        this.unstorable = why;
     }
 
     Work work() {

@@ -2,6 +2,7 @@ package dev.keel.core.internal.claims;
 
 import dev.keel.core.internal.chain.DeadLetterMarks;
 import dev.keel.core.internal.chain.StepContext;
+import dev.keel.core.internal.chain.StoreOutages;
 import dev.keel.core.internal.chain.Work;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyPolicy;
@@ -54,6 +55,17 @@ public final class Claims implements Claiming {
         this.policy = policy;
     }
 
+    /**
+     * Asks {@code store} whether it can hold the namespaces a subscription with claims in {@code namespace} uses
+     * (also that of its re-driven letters).
+     *
+     * @throws IllegalArgumentException from the store, when it can never hold one
+     */
+    public static void checkNamespaces(IdempotencyStore store, String namespace) {
+        store.checkNamespace(namespace);
+        store.checkNamespace(RedriveClaims.usedLettersNamespace(namespace));
+    }
+
     /** The store namespace of {@code group}'s claims on {@code topic}: {@code <group>:<topic>}. */
     public static String namespaceOf(String group, String topic) {
         return group + ":" + topic;
@@ -71,8 +83,9 @@ public final class Claims implements Claiming {
             String id = work.record().id();
             Work earlier = lastOfId.put(id, work);
             work.finished().whenComplete((v, e) -> lastOfId.remove(id, work));
-            if (earlier == null || earlier.finished().isDone()) {
-                toClaim.add(of(work));
+            Claim claim = of(work);
+            if ((earlier == null || earlier.finished().isDone()) && claim.unstorable() == null) {
+                toClaim.add(claim);
             }
         }
         if (toClaim.isEmpty()) {
@@ -99,6 +112,11 @@ public final class Claims implements Claiming {
             return existing;
         }
         Claim claim = new Claim(work);
+        try {
+            store.checkId(work.record().id());
+        } catch (IllegalArgumentException unstorable) {
+            claim.unstorable(unstorable); // never claimed: dead-lettered at once (DedupStep)
+        }
         Claim raced = byWork.putIfAbsent(work, claim);
         if (raced != null) {
             return raced;
@@ -155,6 +173,11 @@ public final class Claims implements Claiming {
     /** What the dead-letter step of this subscription leaves to its claims. */
     public DeadLetterMarks deadLetterMarks(StepContext context) {
         return new DeadMarks(this::of, store, leases, context.delays(), context.stopped(), policy.storeRetryInterval());
+    }
+
+    /** Where the subscription reports store outages (and the consumer pauses), its claims' and its handler's. */
+    public StoreOutages outages() {
+        return store.outages();
     }
 
     StoreAccess store() {

@@ -63,6 +63,10 @@ final class DeadMarks implements DeadLetterMarks {
     @Override
     public CompletionStage<Outcome> deadLettered(Work work) {
         Claim claim = claimOf.apply(work);
+        if (claim.unstorable() != null) {
+            leases.done(claim); // never claimed, and no mark can be stored for its id
+            return CompletableFuture.completedFuture(Outcome.DEAD_LETTERED);
+        }
         // whatever the mark's outcome, this subscription renews the claim no more
         return markLetterUsed(claim).thenCompose(v -> markDead(claim, 1))
                 .whenComplete((outcome, error) -> leases.done(claim));
@@ -70,7 +74,12 @@ final class DeadMarks implements DeadLetterMarks {
 
     @Override
     public void givenUp(Work work) {
-        leases.release(claimOf.apply(work)); // after any renewal under way, which would otherwise bring it back
+        Claim claim = claimOf.apply(work);
+        if (claim.unstorable() != null) {
+            leases.done(claim); // never claimed: nothing to release
+            return;
+        }
+        leases.release(claim); // after any renewal under way, which would otherwise bring it back
     }
 
     private boolean givenUp(Claim claim) {

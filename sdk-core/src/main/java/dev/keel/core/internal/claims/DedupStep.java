@@ -1,5 +1,6 @@
 package dev.keel.core.internal.claims;
 
+import dev.keel.NonRetriableException;
 import dev.keel.core.internal.chain.Delays;
 import dev.keel.core.internal.chain.LogContext;
 import dev.keel.core.internal.chain.Outcome;
@@ -31,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * claim (or the completion) is retried and the consumer is paused. Every claim of a delivery uses its
  * one token, so a retry after a claim whose reply was lost finds its own lease (CLAIMED) instead of
  * waiting it out as BUSY. A message whose partition was revoked is given up (DROPPED, its claim
- * released).
+ * released). A message whose id the store can never hold ({@code IdempotencyStore.checkId}) is not claimed: it
+ * fails at once with a {@link NonRetriableException}, is dead-lettered with that cause and acknowledged, and its
+ * key and partition go on.
  */
 public final class DedupStep implements Step {
 
@@ -64,6 +67,12 @@ public final class DedupStep implements Step {
     @Override
     public CompletionStage<Outcome> handle(Work work) {
         Claim claim = claims.of(work);
+        if (claim.unstorable() != null) {
+            // never claimable, so never run: it fails for good, and the dead-lettering acknowledges it
+            return CompletableFuture.failedFuture(new NonRetriableException("the idempotency store can never hold"
+                    + " this message's id, so it cannot be claimed: " + claim.unstorable().getMessage(),
+                    claim.unstorable()));
+        }
         CompletableFuture<ClaimResult> prefetched = claim.requested();
         if (prefetched == null) {
             return afterClaim(claim, claim(claim));

@@ -43,6 +43,11 @@ final class RedriveClaims {
      */
     static final String USED_LETTERS = "#redriven-letters";
 
+    /** The namespace of the used dead letters of the subscription whose claims are in {@code namespace}. */
+    static String usedLettersNamespace(String namespace) {
+        return namespace + USED_LETTERS;
+    }
+
     private final IdempotencyStore store;
     private final String lettersNamespace;
     private final Duration lease;
@@ -63,7 +68,7 @@ final class RedriveClaims {
                   ExecutorService executor, Function<Lease, CompletableFuture<LeaseOutcome>> markDead, String topic,
                   String group, int maxBatch) {
         this.store = store;
-        this.lettersNamespace = namespace + USED_LETTERS;
+        this.lettersNamespace = usedLettersNamespace(namespace);
         this.lease = lease;
         this.retention = retention;
         this.executor = executor;

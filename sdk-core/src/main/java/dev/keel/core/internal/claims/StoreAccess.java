@@ -1,14 +1,11 @@
 package dev.keel.core.internal.claims;
 
-import dev.keel.KeelException;
 import dev.keel.core.internal.util.Batcher;
-import dev.keel.core.internal.util.Futures;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
-import dev.keel.metrics.MetricEvent;
 import dev.keel.metrics.MetricsRecorder;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,20 +34,14 @@ final class StoreAccess {
     private final Batcher<Lease, LeaseOutcome> completions;
     private final RedriveClaims redrivenClaims;
     private final Duration retention;
-    private final StorePauses pauses;
-    private final MetricsRecorder metrics;
-    private final String topic;
-    private final String group;
+    private final StoreOutageReports outages;
 
     StoreAccess(IdempotencyStore store, String topic, String group, String namespace, IdempotencyPolicy policy,
                 ExecutorService executor, StorePauses pauses, MetricsRecorder metrics) {
         this.store = store;
         this.namespace = namespace;
         this.executor = executor;
-        this.pauses = pauses;
-        this.metrics = metrics;
-        this.topic = topic;
-        this.group = group;
+        this.outages = new StoreOutageReports(topic, group, pauses, metrics);
         Duration lease = policy.lease();
         this.retention = policy.retention();
         this.claims = new Batcher<>(batch -> store.claimAll(namespace, batch, lease), executor, MAX_BATCH);
@@ -58,6 +49,13 @@ final class StoreAccess {
                 MAX_BATCH);
         this.redrivenClaims = new RedriveClaims(store, namespace, lease, retention, executor, this::markDead, topic,
                 group, MAX_BATCH);
+    }
+
+    /**
+     * Throws the store's {@link IllegalArgumentException} when it can never hold {@code id}; no round trip.
+     */
+    void checkId(String id) {
+        store.checkId(id);
     }
 
     /** Claims {@code id} for {@code token}; retried with the same token, it finds its own lease (CLAIMED). */
@@ -139,24 +137,15 @@ final class StoreAccess {
     }
 
     void unavailable(Throwable error) {
-        if (!pauses.isStoreDown()) {
-            Throwable cause = Futures.unwrap(error);
-            if (cause instanceof KeelException refusal && !refusal.isRetriable()) {
-                LOG.error("idempotency store refused the request (not an outage: it answered), pausing consumption of "
-                        + "{} for group {} and trying again until the cause is fixed: {}", topic, group, cause.toString());
-            } else {
-                LOG.warn("idempotency store unavailable, pausing consumption of {} for group {} until it returns: {}",
-                        topic, group, cause.toString());
-            }
-        }
-        metrics.count(MetricEvent.STORE_UNAVAILABLE, topic, group);
-        pauses.storeDown();
+        outages.unavailable(error);
     }
 
     void available() {
-        if (pauses.isStoreDown()) {
-            LOG.info("idempotency store is back, resuming consumption of {} for group {}", topic, group);
-            pauses.storeUp();
-        }
+        outages.available();
+    }
+
+    /** Where this subscription reports store outages: also the handler's, from {@code transactional(..)}. */
+    StoreOutageReports outages() {
+        return outages;
     }
 }

@@ -16,6 +16,8 @@ import dev.keel.core.internal.chain.Sends;
 import dev.keel.core.internal.chain.SharedRetryStep;
 import dev.keel.core.internal.chain.Step;
 import dev.keel.core.internal.chain.StepContext;
+import dev.keel.core.internal.chain.StoreOutageStep;
+import dev.keel.core.internal.chain.StoreOutages;
 import dev.keel.core.internal.claims.Claims;
 import dev.keel.core.internal.claims.DedupStep;
 import java.util.List;
@@ -33,6 +35,9 @@ import java.util.function.UnaryOperator;
  *       succeeds);</li>
  *   <li>idempotency: the claim on the message id (EFFECTIVELY_ONCE only);</li>
  *   <li>retries: in place, through the retry topic, or through the broker for a share group (not under
+ *       AT_MOST_ONCE);</li>
+ *   <li>store outages: a handler failed by its store ({@code StoreUnavailableException},
+ *       {@code StoreRefusedException}) pauses the consumer and runs again, its attempts not used up (not under
  *       AT_MOST_ONCE);</li>
  *   <li>decode, then the application's handler (decorated by the interceptors).</li>
  * </ol>
@@ -56,9 +61,10 @@ public final class Chains {
     /**
      * @param claims the subscription's idempotency claims under EFFECTIVELY_ONCE; null otherwise
      * @param sends  the engine's own sends (retry copies, dead letters)
+     * @param outages where a store failure of the handler is reported (the consumer pauses meanwhile)
      */
     public static <T> Step build(SubscriptionConfig<T> config, MessageHandler<T> handler, Destinations to,
-                                 Claims claims, Sends sends, StepContext context) {
+                                 Claims claims, Sends sends, StoreOutages outages, StepContext context) {
         DeadLetterMarks marks = claims != null ? claims.deadLetterMarks(context) : DeadLetterMarks.NONE;
         List<UnaryOperator<Step>> outermostFirst = List.of(
                 next -> new FilterStep(next, config.filter(),
@@ -72,6 +78,9 @@ public final class Chains {
                         .<Step>map(topic -> new NonBlockingRetryStep(next, config.retryPolicy(), topic, sends, context))
                         .orElseGet(() -> retryInPlace(config, next, context)));
         Step chain = new InvokeStep<>(config.codec(), handler, context);
+        if (config.guarantee() != DeliveryGuarantee.AT_MOST_ONCE) {
+            chain = new StoreOutageStep(chain, config.idempotencyPolicy().storeRetryInterval(), outages, context);
+        }
         for (int i = outermostFirst.size() - 1; i >= 0; i--) {
             chain = outermostFirst.get(i).apply(chain);
         }

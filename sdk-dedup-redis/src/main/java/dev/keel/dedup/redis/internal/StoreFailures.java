@@ -40,6 +40,13 @@ public final class StoreFailures {
         }
         JedisDataException refused = find(error, JedisDataException.class);
         String reply = refused == null || refused.getMessage() == null ? "" : refused.getMessage();
+        if (isPermissionDenied(reply)) {
+            // inside a script Redis 7.0 answers a denied command with a plain ERR (7.2 and later: NOPERM in the text)
+            return new RedisRefusedException(where + " refused a command of the store's scripts for user '"
+                    + (config.user() == null ? "default" : config.user()) + "' (" + reply + "): its ACL lacks one of"
+                    + " the commands the store runs, also inside its Lua scripts; grant it " + neededCommands(config)
+                    + " on keys '" + config.keyPrefix() + ":*'; retrying does not help until that is fixed", error);
+        }
         if (reply.startsWith(UNKNOWN_COMMAND)) {
             return new RedisRefusedException(where + " does not know a command the store sends (" + reply
                     + "): the store needs " + neededCommands(config) + ", and a server that renamed or disabled one"
@@ -88,6 +95,13 @@ public final class StoreFailures {
         }
         return new StoreUnavailableException(where + " failed unexpectedly (" + summary(error)
                 + "); consumers pause until it answers", error);
+    }
+
+    /** A reply saying the user may not run a command or touch a key: direct, or from inside a script. */
+    static boolean isPermissionDenied(String reply) {
+        return reply.startsWith("NOPERM") || reply.contains("NOPERM ")
+                || reply.contains("The user executing the script can't run this command")
+                || reply.contains("The user executing the script can't access");
     }
 
     private static String summary(Throwable error) {

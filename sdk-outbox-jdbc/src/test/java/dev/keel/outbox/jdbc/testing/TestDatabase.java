@@ -68,6 +68,31 @@ public enum TestDatabase {
         return new SimpleDataSource(url() + (url().contains("?") ? "&" : "?") + setting, user(), password());
     }
 
+    /** The database server's host, from {@link #url()}. */
+    public String host() {
+        return hostAndPort()[0];
+    }
+
+    /** The database server's port, from {@link #url()}. */
+    public int port() {
+        return Integer.parseInt(hostAndPort()[1]);
+    }
+
+    private String[] hostAndPort() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("//([^:/]+):(\\d+)/").matcher(url());
+        if (!m.find()) {
+            throw new IllegalStateException("no host:port in " + url());
+        }
+        return new String[] {m.group(1), m.group(2)};
+    }
+
+    /** A data source on the same database reached through {@code host:port} (a fault proxy's). */
+    public DataSource dataSourceThrough(String host, int port) {
+        String through = url().replaceFirst("//[^:/]+:\\d+/", "//" + host + ":" + port + "/");
+        String timeouts = this == MARIADB ? "connectTimeout=2000&socketTimeout=5000" : "connectTimeout=2&socketTimeout=5";
+        return new SimpleDataSource(through + (through.contains("?") ? "&" : "?") + timeouts, user(), password());
+    }
+
     /** A table prefix no other test uses. */
     public static String newPrefix() {
         return "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 12) + "_";
