@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * transaction), runs the {@link LocalTransaction} on the publishing thread, and sends its outcome waiting for the
  * broker's answer ({@link TransactionEnds}). Check-backs are answered on a thread of this publisher: from
  * {@link InFlightTransactions} for this process's own transactions (UNKNOWN while the local transaction runs, its
- * outcome until the broker confirmed it), by the {@link TransactionChecker} for any other. Nothing here logs payloads.
+ * outcome until the broker confirmed it), by the {@link TransactionChecker} for any other. A delayed message is refused: the broker cannot delay a transactional message. Nothing here logs
+ * payloads.
  */
 public final class RocketTransactions implements TransactionalPublisher {
 
@@ -120,6 +121,14 @@ public final class RocketTransactions implements TransactionalPublisher {
         if (problem != null) {
             throw new PublishException("cannot publish a transactional message to '" + Names.shorten(topic) + "': "
                     + problem, null, false);
+        }
+        Instant now = clock.instant();
+        if (OutboundRecords.isDelayed(message, now)) {
+            throw new IllegalArgumentException("transactional message " + Objects.toString(message.id(), "(no id)")
+                    + " to " + topic + " has a delivery time (delay or deliverAt), but RocketMQ cannot delay a "
+                    + "transactional message: the broker commits the half message to the topic at once. Publish it "
+                    + "without a delay, or publish the delayed message with a Keel publisher once the local "
+                    + "transaction committed (the JDBC outbox does so); the local transaction did not run");
         }
         checkRouted(topic);
         OutboundRecord record = toRecord(topic, message);
