@@ -465,6 +465,37 @@ class RocketTransactionalPublishTest {
         assertThat(priorities).containsEntry(id, 7);
     }
 
+    @Test
+    void anotherPublisherOfTheGroupInThisProcessNeverAsksItsCheckerAboutARunningTransaction() throws Exception {
+        String id = OrdersTable.uniqueId("sibling");
+        Map<String, TransactionOutcome> siblingChecked = new ConcurrentHashMap<>();
+        AtomicReference<TransactionOutcome> siblingAnswer = new AtomicReference<>();
+
+        // same adapter, same group: the broker asks either producer; neither may ask its checker while it runs
+        try (TransactionalPublisher sibling = adapter.transactionalPublisher(group, Set.of(topic), half -> {
+            TransactionOutcome outcome = orders.check(half);
+            siblingChecked.put(half.id(), outcome);
+            return outcome;
+        })) {
+            TransactionReceipt receipt = publisher.publish(topic, Message.builder("order 31", Codec.utf8()).id(id)
+                    .build(), half -> {
+                        try (Connection c = OrdersTable.begin()) {
+                            orders.insert(c, "order-31", half.id());
+                            await().atMost(PATIENCE).until(() -> HalfMessages.checks(id) >= 4
+                                    || siblingChecked.containsKey(id) || checked.containsKey(id));
+                            siblingAnswer.set(siblingChecked.getOrDefault(id, checked.get(id)));
+                            c.commit();
+                        }
+                        return TransactionOutcome.COMMIT;
+                    });
+            assertThat(receipt.outcome()).isEqualTo(TransactionOutcome.COMMIT);
+        }
+
+        assertThat(siblingAnswer).as("a checker's answer about this process's running transaction").hasValue(null);
+        await().atMost(PATIENCE).until(() -> handled.containsKey(id));
+        assertThat(handled.get(id)).hasValue(1);
+    }
+
     /** Whether {@code publisher} refuses new publishes as closed (probed with a topic that does not exist). */
     private static boolean refusesPublishes(TransactionalPublisher publisher, String missingTopic) {
         try {
