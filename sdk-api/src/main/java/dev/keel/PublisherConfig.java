@@ -5,8 +5,8 @@ import java.util.Objects;
 
 /**
  * An immutable publisher configuration: the in-flight bound, the confirmation timeout, retries of
- * retriable failures, the circuit breaker that makes publishes fail fast while the broker is
- * failing, and whether concurrent publishes of one key are sent one at a time. Build with {@link #custom()}, {@link #ofDefaults()} or {@link #from(PublisherConfig)}.
+ * retriable failures, the circuit breakers (one per topic) that make a topic's publishes fail fast while
+ * the broker is failing them, and whether concurrent publishes of one key are sent one at a time. Build with {@link #custom()}, {@link #ofDefaults()} or {@link #from(PublisherConfig)}.
  */
 public final class PublisherConfig {
 
@@ -79,13 +79,13 @@ public final class PublisherConfig {
     /** The wait before the first retry of a publish; it doubles for each further one. */
     public Duration retryBackoff() { return retryBackoff; }
 
-    /** Failure percentage over the recent calls at which the breaker opens. */
+    /** Failure percentage over a topic's recent calls at which its breaker opens (one breaker per topic). */
     public float failureRateThreshold() { return failureRateThreshold; }
 
-    /** Calls the breaker needs to have seen before it may open. */
+    /** Calls of a topic its breaker needs to have seen before it may open. */
     public int minimumCalls() { return minimumCalls; }
 
-    /** How long the breaker stays open (publishes fail fast) before it lets trial calls through. */
+    /** How long a topic's breaker stays open (its publishes fail fast) before it lets trial calls through. */
     public Duration openDuration() { return openDuration; }
 
     /**

@@ -85,7 +85,7 @@ public final class Keel implements Subscriber, AutoCloseable {
 
     /**
      * A publisher of {@code T} values to {@code topic}, encoded with {@code codec}. Cheap: it
-     * publishes through the shared {@link #publisher()} (one in-flight window, one circuit breaker),
+     * publishes through the shared {@link #publisher()} (one in-flight window, a circuit breaker per topic),
      * so create one per topic and keep it, or create them as needed. {@link #close()} closes it too.
      *
      * @throws IllegalArgumentException if {@code topic} is not 1-200 characters of [A-Za-z0-9._-]
@@ -107,8 +107,9 @@ public final class Keel implements Subscriber, AutoCloseable {
     }
 
     /**
-     * Whether the shared publisher accepts publishes now (its circuit breaker's view), for health
-     * checks: {@link PublisherState#CIRCUIT_OPEN} while publishes fail fast after repeated failures.
+     * Whether the shared publisher accepts publishes now (the view of its worst topic's circuit breaker), for
+     * health checks: {@link PublisherState#CIRCUIT_OPEN} while publishes to a topic fail fast after repeated
+     * failures of publishes to it.
      */
     public PublisherState publisherState() {
         return engine.publisherState();

@@ -339,6 +339,40 @@ class KafkaTransactionalPipelineTest {
                 .as("each input's output, once").hasSize(count).doesNotHaveDuplicates();
     }
 
+    @Test
+    void aDelayedOutputStopsThePipelineWithATypedErrorAndNothingOfItsBatchCommits() throws Exception {
+        produceInputs(3, 1);
+
+        try (KafkaAdapter adapter = new KafkaAdapter(KafkaTestSupport.config(bootstrap).build());
+             TransactionalPipeline pipeline = adapter.transactionalPipeline(PipelineConfig.builder(input, group,
+                     transactionalId).build(), in -> List.of(new PipelineOutput(output,
+                     Message.builder(in.payload()).delay(Duration.ofSeconds(60)).build())))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> !pipeline.isRunning());
+            assertThat(pipeline.failure()).get().isInstanceOf(IllegalArgumentException.class)
+                    .extracting(Throwable::getMessage).asString().contains("cannot be delayed", output);
+        }
+
+        assertThat(committedInputs()).as("input offsets committed").isZero();
+        assertThat(readAll("read_committed")).as("outputs committed").isEmpty();
+    }
+
+    @Test
+    void anOutputKeepsItsPriorityAsTheKeelPriorityHeader() throws Exception {
+        int count = 3;
+        produceInputs(count, 1);
+
+        try (KafkaAdapter adapter = new KafkaAdapter(KafkaTestSupport.config(bootstrap).build());
+             TransactionalPipeline pipeline = adapter.transactionalPipeline(PipelineConfig.builder(input, group,
+                     transactionalId).build(), in -> List.of(new PipelineOutput(output,
+                     Message.builder(in.payload()).priority(5).build())))) {
+            await().atMost(PATIENCE).until(() -> committedInputs() == count);
+            assertThat(pipeline.failure()).isEmpty();
+        }
+
+        assertThat(readAll("read_committed")).hasSize(count).extracting(r -> header(r, KeelHeaders.PRIORITY))
+                .containsOnly("5");
+    }
+
     private TransactionState transactionState(Admin admin) throws Exception {
         return admin.describeTransactions(List.of(transactionalId)).description(transactionalId).get().state();
     }

@@ -10,6 +10,7 @@ import dev.keel.rocket.internal.RocketAdmin;
 import dev.keel.rocket.internal.RocketReceiver;
 import dev.keel.rocket.internal.RocketReplay;
 import dev.keel.rocket.internal.RocketSender;
+import dev.keel.rocket.internal.InFlightTransactions;
 import dev.keel.rocket.internal.RocketTransactions;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
@@ -21,9 +22,11 @@ import dev.keel.spi.TopologyAdmin;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +62,8 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin, Replay
             Capability.NON_BLOCKING_RETRY, Capability.TRANSACTIONAL_PUBLISH));
     private RocketAdmin admin;
     private RocketSender producer;
+    /** Per producer group, what its transactional publishers of this adapter know of their transactions. */
+    private final Map<String, InFlightTransactions> transactionsInFlight = new ConcurrentHashMap<>();
     private boolean closed;
 
     /** An adapter for the name server {@code config} names; clients are created on first use. */
@@ -239,8 +244,9 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin, Replay
      * A publisher of RocketMQ transactional messages in producer group {@code producerGroup}: each message is
      * stored as a half message, your local transaction runs, and its outcome commits or drops the message;
      * when the outcome is lost, the broker asks a live producer of the group, whose {@code checker} answers
-     * from your database (each publisher answers for its own transactions while it runs them or knows their
-     * outcome). Every process of the group must use an equivalent checker. The publisher registers
+     * from your database (the publishers of a group made by this adapter answer for their own transactions, any of
+     * them for any other's, while they run or their outcome is not yet confirmed; a second adapter in the process
+     * counts as another process). Every process of the group must use an equivalent checker. The publisher registers
      * with the brokers of {@code topics} at once, so a restarted process answers check-backs before it
      * publishes again. Yours to close (closing the adapter does not close it). See docs/rocketmq.md,
      * "Transactional messages".
@@ -263,7 +269,8 @@ public final class RocketAdapter implements BrokerAdapter, TopologyAdmin, Replay
                 throw new IllegalArgumentException("topic '" + topic + "': " + topicProblem);
             }
         }
-        return new RocketTransactions(config, admin(), producerGroup, declared, checker);
+        return new RocketTransactions(config, admin(), producerGroup, declared, checker,
+                transactionsInFlight.computeIfAbsent(producerGroup, group -> new InFlightTransactions()));
     }
 
     /**

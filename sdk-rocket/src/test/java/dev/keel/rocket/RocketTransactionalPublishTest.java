@@ -55,6 +55,7 @@ class RocketTransactionalPublishTest {
     private final String group = RocketTestSupport.unique("tx-producers");
     private final Map<String, AtomicInteger> handled = new ConcurrentHashMap<>();
     private final Map<String, TransactionOutcome> checked = new ConcurrentHashMap<>();
+    private final Map<String, Integer> priorities = new ConcurrentHashMap<>();
     private RocketAdapter adapter;
     private RedisIdempotencyStore store;
     private Keel keel;
@@ -71,7 +72,12 @@ class RocketTransactionalPublishTest {
         keel.ensureTopology(TopicSpec.builder(topic).partitions(1).group("billing").build());
         keel.subscribe(SubscriptionConfig.builder(topic, "billing", Codec.utf8())
                 .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).build(),
-                delivery -> handled.computeIfAbsent(delivery.id(), id -> new AtomicInteger()).incrementAndGet());
+                delivery -> {
+                    if (delivery.message().priority() != null) {
+                        priorities.put(delivery.id(), delivery.message().priority());
+                    }
+                    handled.computeIfAbsent(delivery.id(), id -> new AtomicInteger()).incrementAndGet();
+                });
         publisher = adapter.transactionalPublisher(group, Set.of(topic), half -> {
             TransactionOutcome outcome = orders.check(half);
             checked.put(half.id(), outcome);
@@ -420,6 +426,74 @@ class RocketTransactionalPublishTest {
         assertThatThrownBy(() -> adapter.transactionalPublisher("no spaces allowed", Set.of(topic),
                 half -> TransactionOutcome.UNKNOWN)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("producer group");
+    }
+
+    @Test
+    void aDelayedTransactionalMessageIsRefusedBeforeItsHalfMessageAndLocalTransaction() throws Exception {
+        AtomicBoolean ran = new AtomicBoolean();
+        String delayed = OrdersTable.uniqueId("tx-delayed");
+        String dueLater = OrdersTable.uniqueId("tx-due-later");
+
+        assertThatThrownBy(() -> publisher.publish(topic, Message.builder("late", Codec.utf8()).id(delayed)
+                .delay(Duration.ofSeconds(60)).build(), half -> {
+                    ran.set(true);
+                    return TransactionOutcome.COMMIT;
+                })).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(delayed)
+                .hasMessageContaining("cannot delay a transactional message");
+        assertThatThrownBy(() -> publisher.publish(topic, Message.builder("later", Codec.utf8()).id(dueLater)
+                .deliverAt(Instant.now().plus(Duration.ofMinutes(5))).build(), half -> {
+                    ran.set(true);
+                    return TransactionOutcome.COMMIT;
+                })).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(dueLater);
+        assertThat(ran).as("a refused message's local transaction ran").isFalse();
+
+        String marker = publishCommitted("order-30");
+        await().atMost(PATIENCE).until(() -> handled.containsKey(marker));
+        assertThat(handled).containsOnlyKeys(marker);
+        assertThat(storedCopies(delayed)).as("copies of the refused delayed message").isZero();
+    }
+
+    @Test
+    void aTransactionalMessageKeepsItsPriority() throws Exception {
+        String id = OrdersTable.uniqueId("tx-priority");
+
+        TransactionReceipt receipt = publisher.publish(topic, Message.builder("urgent", Codec.utf8()).id(id)
+                .priority(7).build(), half -> TransactionOutcome.COMMIT);
+
+        assertThat(receipt.outcome()).isEqualTo(TransactionOutcome.COMMIT);
+        await().atMost(PATIENCE).until(() -> handled.containsKey(id));
+        assertThat(priorities).containsEntry(id, 7);
+    }
+
+    @Test
+    void anotherPublisherOfTheGroupInThisProcessNeverAsksItsCheckerAboutARunningTransaction() throws Exception {
+        String id = OrdersTable.uniqueId("sibling");
+        Map<String, TransactionOutcome> siblingChecked = new ConcurrentHashMap<>();
+        AtomicReference<TransactionOutcome> siblingAnswer = new AtomicReference<>();
+
+        // same adapter, same group: the broker asks either producer; neither may ask its checker while it runs
+        try (TransactionalPublisher sibling = adapter.transactionalPublisher(group, Set.of(topic), half -> {
+            TransactionOutcome outcome = orders.check(half);
+            siblingChecked.put(half.id(), outcome);
+            return outcome;
+        })) {
+            TransactionReceipt receipt = publisher.publish(topic, Message.builder("order 31", Codec.utf8()).id(id)
+                    .build(), half -> {
+                        try (Connection c = OrdersTable.begin()) {
+                            orders.insert(c, "order-31", half.id());
+                            await().atMost(PATIENCE).until(() -> HalfMessages.checks(id) >= 4
+                                    || siblingChecked.containsKey(id) || checked.containsKey(id));
+                            siblingAnswer.set(siblingChecked.getOrDefault(id, checked.get(id)));
+                            c.commit();
+                        }
+                        return TransactionOutcome.COMMIT;
+                    });
+            assertThat(receipt.outcome()).isEqualTo(TransactionOutcome.COMMIT);
+        }
+
+        assertThat(siblingAnswer).as("a checker's answer about this process's running transaction").hasValue(null);
+        await().atMost(PATIENCE).until(() -> handled.containsKey(id));
+        assertThat(handled.get(id)).hasValue(1);
     }
 
     /** Whether {@code publisher} refuses new publishes as closed (probed with a topic that does not exist). */

@@ -19,9 +19,11 @@ public final class OutboundRecords {
 
     /**
      * The record of {@code message} for {@code topic}: the application's headers plus {@link KeelHeaders#ID}
-     * ({@code id}), {@link KeelHeaders#KEY} (when the message has a key) and {@link KeelHeaders#TIMESTAMP}
-     * ({@code timestamp} in epoch milliseconds). The caller chooses the id and timestamp for a message
-     * that has none.
+     * ({@code id}), {@link KeelHeaders#KEY} (when the message has a key), {@link KeelHeaders#TIMESTAMP}
+     * ({@code timestamp} in epoch milliseconds) and {@link KeelHeaders#PRIORITY} (when the message has a
+     * priority). The caller chooses the id and timestamp for a message that has none. The record is never
+     * delayed: a caller that cannot send a delayed message refuses one with {@link #isDelayed} first, so that
+     * no delivery time is dropped silently.
      */
     public static OutboundRecord of(String topic, Message message, String id, Instant timestamp) {
         Objects.requireNonNull(message, "message");
@@ -31,6 +33,21 @@ public final class OutboundRecords {
             headers.put(KeelHeaders.KEY, message.key());
         }
         headers.put(KeelHeaders.TIMESTAMP, Long.toString(timestamp.toEpochMilli()));
+        if (message.priority() != null) {
+            headers.put(KeelHeaders.PRIORITY, Integer.toString(message.priority()));
+        }
         return new OutboundRecord(topic, id, message.key(), headers, message.payload(), timestamp);
+    }
+
+    /**
+     * Whether {@code message} asks to be delivered later than {@code now}: a {@code delay} over zero, or a
+     * {@code deliverAt} after {@code now} (an earlier one is published at once, as by the engine's publisher).
+     */
+    public static boolean isDelayed(Message message, Instant now) {
+        Objects.requireNonNull(message, "message");
+        if (message.deliverAt() != null) {
+            return message.deliverAt().isAfter(now);
+        }
+        return message.delay() != null && !message.delay().isZero();
     }
 }

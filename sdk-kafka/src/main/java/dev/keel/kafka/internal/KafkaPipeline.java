@@ -142,6 +142,14 @@ public final class KafkaPipeline implements TransactionalPipeline {
             renewAndRewind(fenced, batchStart);
         } catch (OutOfOrderSequenceException | AuthorizationException | UnsupportedVersionException fatal) {
             throw fatal;
+        } catch (RefusedOutputException refused) {
+            // the transform asked for what a pipeline cannot do: the same input would ask again, so stop
+            try {
+                producer.abort();
+            } catch (RuntimeException e) {
+                refused.addSuppressed(e);
+            }
+            throw refused;
         } catch (InterruptException interrupted) {
             running = false;
             throw interrupted;
@@ -244,14 +252,37 @@ public final class KafkaPipeline implements TransactionalPipeline {
         return builder.build();
     }
 
+    /**
+     * The output as a record with Keel's headers (id, key, timestamp, priority).
+     *
+     * @throws RefusedOutputException when the output is delayed: its delivery time would otherwise be dropped
+     */
     private OutboundRecord toRecord(String inputId, int index, PipelineOutput output) {
         if (output.topic().equals(pipeline.inputTopic())) {
             throw new IllegalArgumentException("a transform wrote to its own input topic " + output.topic()
                     + ": the pipeline would read its output again");
         }
         Message message = output.message();
-        return OutboundRecords.of(output.topic(), message, message.id() != null ? message.id() : inputId + "-" + index,
-                message.timestamp() != null ? message.timestamp() : Instant.now());
+        String id = message.id() != null ? message.id() : inputId + "-" + index;
+        Instant now = Instant.now();
+        if (OutboundRecords.isDelayed(message, now)) {
+            throw new RefusedOutputException("output " + id + " to " + output.topic() + " has a delivery time "
+                    + "(delay or deliverAt), but a pipeline output cannot be delayed: it is written in the "
+                    + "pipeline's transaction, never to the topic's delay topic. Write it without a delay (a "
+                    + "subscriber of the output can publish the delayed message with a Keel publisher); the "
+                    + "pipeline stops");
+        }
+        return OutboundRecords.of(output.topic(), message, id, message.timestamp() != null ? message.timestamp() : now);
+    }
+
+    /** A pipeline output the pipeline cannot write as asked: it stops the pipeline (each retry would ask again). */
+    static final class RefusedOutputException extends IllegalArgumentException {
+
+        private static final long serialVersionUID = 1L;
+
+        RefusedOutputException(String message) {
+            super(message);
+        }
     }
 
     private void closeQuietly() {

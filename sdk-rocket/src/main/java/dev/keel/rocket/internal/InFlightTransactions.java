@@ -17,15 +17,22 @@ import java.util.Set;
  *       {@code ROLLBACK}). An outcome the broker refused or never got is kept until a check-back asked for it;
  *       past {@link #MAX_UNCONFIRMED} such outcomes the oldest is dropped (the checker answers for it).</li>
  * </ul>
- * A local transaction that returned {@code UNKNOWN} or threw is not kept: the checker decides. Thread-safe.
+ * A local transaction that returned {@code UNKNOWN} or threw is not kept: the checker decides. One instance is
+ * shared by every publisher of a producer group made by one adapter, since the broker may ask any of the group's
+ * producers about a message another one sent. Thread-safe.
  */
-final class InFlightTransactions {
+public final class InFlightTransactions {
 
     /** The most unconfirmed outcomes kept for check-backs that have not come yet. */
     static final int MAX_UNCONFIRMED = 10_000;
 
     private final Set<String> running = new HashSet<>();
     private final Map<String, TransactionOutcome> unconfirmed = new LinkedHashMap<>();
+
+    /** Nothing known yet. */
+    public InFlightTransactions() {
+        // the adapter creates one per producer group
+    }
 
     /** The half message of {@code transactionId} is about to be sent: its local transaction is running. */
     synchronized void begin(String transactionId) {

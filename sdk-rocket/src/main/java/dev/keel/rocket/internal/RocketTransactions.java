@@ -48,8 +48,10 @@ import org.slf4j.LoggerFactory;
  * half message synchronously (the client's in-place resends off, so a failed half message never ran the local
  * transaction), runs the {@link LocalTransaction} on the publishing thread, and sends its outcome waiting for the
  * broker's answer ({@link TransactionEnds}). Check-backs are answered on a thread of this publisher: from
- * {@link InFlightTransactions} for this process's own transactions (UNKNOWN while the local transaction runs, its
- * outcome until the broker confirmed it), by the {@link TransactionChecker} for any other. Nothing here logs payloads.
+ * {@link InFlightTransactions}, shared by the adapter's publishers of the group, for their own transactions (UNKNOWN
+ * while the local transaction runs, its outcome until the broker confirmed it), by the {@link TransactionChecker}
+ * for any other. A delayed message is refused: the broker cannot delay a transactional message. Nothing here logs
+ * payloads.
  */
 public final class RocketTransactions implements TransactionalPublisher {
 
@@ -63,17 +65,20 @@ public final class RocketTransactions implements TransactionalPublisher {
     private final TransactionEnds ends;
     private final ExecutorService checks;
     private final Set<String> routed = ConcurrentHashMap.newKeySet();
-    private final InFlightTransactions known = new InFlightTransactions();
+    private final InFlightTransactions known;
     private final PublishGate gate = new PublishGate();
     private final Clock clock = Clock.systemUTC();
 
     /**
      * Starts the producer of {@code group} and registers it with the brokers of {@code topics}, so that
      * check-backs reach it before it publishes anything.
+     *
+     * @param known what the adapter's publishers of {@code group} know of their transactions, shared by them
      */
     public RocketTransactions(RocketConfig config, RocketAdmin admin, String group, Set<String> topics,
-                              TransactionChecker checker) {
+                              TransactionChecker checker, InFlightTransactions known) {
         this.config = config;
+        this.known = Objects.requireNonNull(known, "known");
         this.admin = admin;
         this.group = group;
         this.checker = checker;
@@ -120,6 +125,14 @@ public final class RocketTransactions implements TransactionalPublisher {
         if (problem != null) {
             throw new PublishException("cannot publish a transactional message to '" + Names.shorten(topic) + "': "
                     + problem, null, false);
+        }
+        Instant now = clock.instant();
+        if (OutboundRecords.isDelayed(message, now)) {
+            throw new IllegalArgumentException("transactional message " + Objects.toString(message.id(), "(no id)")
+                    + " to " + topic + " has a delivery time (delay or deliverAt), but RocketMQ cannot delay a "
+                    + "transactional message: the broker commits the half message to the topic at once. Publish it "
+                    + "without a delay, or publish the delayed message with a Keel publisher once the local "
+                    + "transaction committed (the JDBC outbox does so); the local transaction did not run");
         }
         checkRouted(topic);
         OutboundRecord record = toRecord(topic, message);

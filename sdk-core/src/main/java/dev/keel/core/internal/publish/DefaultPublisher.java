@@ -28,7 +28,7 @@ import java.util.function.Supplier;
 /**
  * The publish pipeline: id assignment and the header scheme ({@link PublishRecords}), a bounded
  * in-flight window, an overall timeout ({@link PendingPublishes}), retries of retriable failures
- * with the same id, a circuit breaker in front of the broker ({@link PublishBreaker}), and (opt-in)
+ * with the same id, a circuit breaker per topic in front of the broker ({@link PublishBreaker}), and (opt-in)
  * one publish at a time per key ({@link KeySequencer}). A publish that times out may still be
  * delivered (the broker may confirm it late); it carries its id, so consumers under
  * EFFECTIVELY_ONCE recognise a retried copy. Its window slot stays taken until its send at the

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One publish: its stage, its attempts (retries of retriable failures with backoff, each through
- * the circuit breaker) and its place in the in-flight window. The place is given back once, when
+ * its topic's circuit breaker) and its place in the in-flight window. The place is given back once, when
  * no attempt of the publish is running at the broker and none will start: when its sends and
  * retries finished, or when it was abandoned (its stage completed: confirmed, failed, timed out,
  * closed) and the attempt then running, if any, has finished. So the window bounds the sends
@@ -30,6 +30,7 @@ final class Publish implements BiConsumer<PublishReceipt, Throwable> {
     private final OutboundRecord record;
     private final long deadlineNanos;
     private final PublishParts parts;
+    private final PublishBreaker.TopicBreaker breaker;
     private final CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
     /** With sequentialPerKey: completes once no attempt runs and none will start. */
     private CompletableFuture<Void> finishedStage;
@@ -46,6 +47,7 @@ final class Publish implements BiConsumer<PublishReceipt, Throwable> {
         this.record = record;
         this.deadlineNanos = deadlineNanos;
         this.parts = parts;
+        this.breaker = parts.breaker().of(record.topic());
         // confirmed, failed, timed out, closed or cancelled: no attempt starts after this; the slot frees once none runs
         result.whenComplete((receipt, error) -> completed(error));
     }
@@ -78,9 +80,9 @@ final class Publish implements BiConsumer<PublishReceipt, Throwable> {
             finish();
             return;
         }
-        if (!parts.breaker().permits()) {
+        if (!breaker.permits()) {
             attemptEnded();
-            outcome(null, parts.breaker().refusal());
+            outcome(null, breaker.refusal());
             return;
         }
         attemptStartedNanos = System.nanoTime();
@@ -97,7 +99,7 @@ final class Publish implements BiConsumer<PublishReceipt, Throwable> {
     /** The end of an attempt at the broker: tells the breaker, then retries or completes. */
     @Override
     public void accept(PublishReceipt receipt, Throwable error) {
-        parts.breaker().ended(System.nanoTime() - attemptStartedNanos, receipt, error);
+        breaker.ended(System.nanoTime() - attemptStartedNanos, receipt, error);
         attemptEnded();
         outcome(receipt, error);
     }

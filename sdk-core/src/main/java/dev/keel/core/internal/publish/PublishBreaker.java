@@ -11,70 +11,126 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The circuit breaker in front of the broker (resilience4j): retriable failures count, and after
- * too many the breaker opens and publishes fail fast until its open duration passed.
+ * The circuit breakers in front of the broker (resilience4j), one per topic: a topic's retriable failures count
+ * on its own breaker, and after too many it opens and publishes to that topic fail fast until its open duration
+ * passed. So one topic the broker keeps refusing (a partition below {@code min.insync.replicas}, an outbox row
+ * retried every poll) does not pause the publishes to the others; a broker that fails everything opens every
+ * topic's breaker as its publishes fail. {@link #state()} is the worst topic's.
  */
 final class PublishBreaker {
 
-    private final CircuitBreaker breaker;
+    private final String name;
+    private final CircuitBreakerConfig breakerConfig;
     private final Clock clock;
     private final long openMillis;
-    private volatile long openedAtMillis;
+    private final Map<String, TopicBreaker> topics = new ConcurrentHashMap<>();
 
     PublishBreaker(String name, PublisherConfig config, Clock clock) {
+        this.name = name;
         this.clock = clock;
         this.openMillis = config.openDuration().toMillis();
-        this.breaker = CircuitBreaker.of(name, CircuitBreakerConfig.custom()
+        this.breakerConfig = CircuitBreakerConfig.custom()
                 .failureRateThreshold(config.failureRateThreshold())
                 .minimumNumberOfCalls(config.minimumCalls())
                 .slidingWindowSize(Math.max(config.minimumCalls(), 20))
                 .waitDurationInOpenState(config.openDuration())
                 .recordException(PublishBreaker::isRetriable)
-                .build());
-        // No listener on the breaker's events: with one, resilience4j builds an event (with a ZonedDateTime)
-        // for every call. When it last opened is noted by the call that opened it (see #ended).
+                .build();
+        // No listener on the breakers' events: with one, resilience4j builds an event (with a ZonedDateTime)
+        // for every call. When one last opened is noted by the call that opened it (see TopicBreaker#ended).
     }
 
-    /** Whether an attempt may go to the broker now (a permission to give back through {@link #ended}). */
-    boolean permits() {
-        return breaker.tryAcquirePermission();
-    }
-
-    /** The error an attempt the breaker did not permit ends with. */
-    Throwable refusal() {
-        return CallNotPermittedException.createCallNotPermittedException(breaker);
-    }
-
-    /** An attempt that took {@code nanos} ended with {@code receipt} or {@code error}. */
-    void ended(long nanos, PublishReceipt receipt, Throwable error) {
-        CircuitBreaker.State before = breaker.getState();
-        if (error == null) {
-            breaker.onResult(nanos, TimeUnit.NANOSECONDS, receipt);
-        } else if (error instanceof Exception) {
-            breaker.onError(nanos, TimeUnit.NANOSECONDS, error);
-        } else {
-            breaker.releasePermission();
-        }
-        if (before != CircuitBreaker.State.OPEN && breaker.getState() == CircuitBreaker.State.OPEN) {
-            openedAtMillis = clock.millis(); // this call opened it: trial publishes pass once its open duration passed
-        }
+    /** The breaker of {@code topic} (created with its first publish). */
+    TopicBreaker of(String topic) {
+        TopicBreaker breaker = topics.get(topic);
+        return breaker != null ? breaker : topics.computeIfAbsent(topic, TopicBreaker::new);
     }
 
     /**
-     * Whether publishes reach the broker now. The breaker stays OPEN until the first publish after its
-     * open duration; from then on that publish would be a trial, so this answers CIRCUIT_HALF_OPEN.
+     * Whether publishes reach the broker now, as the worst topic's breaker says: {@code CIRCUIT_OPEN} while one
+     * topic's publishes fail fast, {@code CIRCUIT_HALF_OPEN} while one lets trials through, else {@code ACCEPTING}.
      */
     PublisherState state() {
-        return switch (breaker.getState()) {
-            case OPEN -> clock.millis() - openedAtMillis < openMillis
-                    ? PublisherState.CIRCUIT_OPEN : PublisherState.CIRCUIT_HALF_OPEN;
-            case FORCED_OPEN -> PublisherState.CIRCUIT_OPEN;
-            case HALF_OPEN -> PublisherState.CIRCUIT_HALF_OPEN;
-            default -> PublisherState.ACCEPTING;
-        };
+        PublisherState worst = PublisherState.ACCEPTING;
+        for (TopicBreaker breaker : topics.values()) {
+            PublisherState state = breaker.state();
+            if (state == PublisherState.CIRCUIT_OPEN) {
+                return state;
+            }
+            if (state == PublisherState.CIRCUIT_HALF_OPEN) {
+                worst = state;
+            }
+        }
+        return worst;
+    }
+
+    /** One topic's breaker. */
+    final class TopicBreaker {
+
+        private final String topic;
+        private final CircuitBreaker breaker;
+        private volatile long openedAtMillis;
+
+        private TopicBreaker(String topic) {
+            this.topic = topic;
+            this.breaker = CircuitBreaker.of(name + ":" + topic, breakerConfig);
+        }
+
+        /** Whether an attempt may go to the broker now (a permission to give back through {@link #ended}). */
+        boolean permits() {
+            return breaker.tryAcquirePermission();
+        }
+
+        /** The error an attempt the breaker did not permit ends with. */
+        Throwable refusal() {
+            return new Refusal(topic, CallNotPermittedException.createCallNotPermittedException(breaker));
+        }
+
+        /** An attempt that took {@code nanos} ended with {@code receipt} or {@code error}. */
+        void ended(long nanos, PublishReceipt receipt, Throwable error) {
+            CircuitBreaker.State before = breaker.getState();
+            if (error == null) {
+                breaker.onResult(nanos, TimeUnit.NANOSECONDS, receipt);
+            } else if (error instanceof Exception) {
+                breaker.onError(nanos, TimeUnit.NANOSECONDS, error);
+            } else {
+                breaker.releasePermission();
+            }
+            if (before != CircuitBreaker.State.OPEN && breaker.getState() == CircuitBreaker.State.OPEN) {
+                openedAtMillis = clock.millis(); // this call opened it: trials pass once its open duration passed
+            }
+        }
+
+        /**
+         * The breaker stays OPEN until the first publish after its open duration; from then on that publish
+         * would be a trial, so this answers CIRCUIT_HALF_OPEN.
+         */
+        PublisherState state() {
+            return switch (breaker.getState()) {
+                case OPEN -> clock.millis() - openedAtMillis < openMillis
+                        ? PublisherState.CIRCUIT_OPEN : PublisherState.CIRCUIT_HALF_OPEN;
+                case FORCED_OPEN -> PublisherState.CIRCUIT_OPEN;
+                case HALF_OPEN -> PublisherState.CIRCUIT_HALF_OPEN;
+                default -> PublisherState.ACCEPTING;
+            };
+        }
+    }
+
+    /** An attempt a topic's open breaker did not let through. */
+    static final class Refusal extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+        private final String topic;
+
+        Refusal(String topic, CallNotPermittedException cause) {
+            super(cause.getMessage(), cause, false, false);
+            this.topic = topic;
+        }
     }
 
     static boolean isRetriable(Throwable t) {
@@ -83,7 +139,7 @@ final class PublishBreaker {
     }
 
     static boolean isRefusal(Throwable t) {
-        return t instanceof CallNotPermittedException;
+        return t instanceof Refusal;
     }
 
     /** The typed error a publish fails with. */
@@ -91,9 +147,10 @@ final class PublishBreaker {
         if (t instanceof KeelException k) {
             return k;
         }
-        if (t instanceof CallNotPermittedException) {
-            return new BrokerUnavailableException("publishing paused: the circuit breaker is open after repeated "
-                    + "broker failures; it lets trial publishes through after its open duration", t);
+        if (t instanceof Refusal refusal) {
+            return new BrokerUnavailableException("publishing to '" + refusal.topic + "' paused: its circuit breaker "
+                    + "is open after repeated retriable failures of publishes to it; it lets trial publishes through "
+                    + "after its open duration (publishes to other topics go on)", t.getCause());
         }
         return new PublishException("publish failed: " + t, t, false);
     }

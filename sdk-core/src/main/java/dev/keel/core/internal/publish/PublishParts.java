@@ -12,7 +12,7 @@ import java.util.function.Supplier;
  * What every {@link Publish} of one publisher shares.
  *
  * @param producer  the adapter's producer
- * @param breaker   the circuit breaker in front of the broker
+ * @param breaker   the circuit breakers in front of the broker, one per topic
  * @param window    the in-flight window: one permit per publish until no send of it runs
  * @param scheduler where retries wait out their backoff
  * @param config    attempts, backoff, timeout
