@@ -145,9 +145,12 @@ public final class Engine implements AutoCloseable {
         return publisher == null ? PublisherState.ACCEPTING : publisher.state();
     }
 
-    /** The subscriptions started here and not closed yet (closing or failed ones included). */
+    /**
+     * The subscriptions started here and not closed yet (closing ones included, and failed ones until the
+     * application closes them or subscribes again to their topic and group).
+     */
     public List<Subscription> subscriptions() {
-        return subscriptions.stream().filter(s -> s.state() != Subscription.State.CLOSED)
+        return subscriptions.stream().filter(s -> s.state() != Subscription.State.CLOSED && !s.isDismissed())
                 .map(Subscription.class::cast).toList();
     }
 
@@ -221,6 +224,7 @@ public final class Engine implements AutoCloseable {
             subscription.close(Duration.ZERO);
             throw e;
         }
+        replaced(subscription);
         return subscription;
     }
 
@@ -234,6 +238,20 @@ public final class Engine implements AutoCloseable {
             metrics.gauge(MetricGauge.BROKER_BACKLOG, config.topic(), config.group(),
                     () -> (int) Math.min(Integer.MAX_VALUE, Math.max(0, consumer.backlog())));
         }
+    }
+
+    /**
+     * The application subscribed again to {@code subscription}'s topic and group ("subscribe again to
+     * resume"): a failed subscription of them is dismissed, and stopped ones are no longer kept.
+     */
+    private void replaced(EngineSubscription subscription) {
+        for (EngineSubscription s : subscriptions) {
+            if (s != subscription && s.topic().equals(subscription.topic()) && s.group().equals(subscription.group())) {
+                s.dismiss();
+            }
+        }
+        subscriptions.removeIf(s -> (s.state() == Subscription.State.CLOSED || s.isDismissed())
+                && s.stopped().toCompletableFuture().isDone());
     }
 
     @Override
