@@ -110,6 +110,11 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         return closed;
     }
 
+    /** The broker consumer's backlog, or a negative number when it cannot tell. */
+    public long brokerBacklog() {
+        return consumer.backlog();
+    }
+
     public Duration closeTimeoutOf() {
         return config.closeTimeout();
     }
