@@ -176,7 +176,7 @@ public interface TypedPublisher<T> {
             byte[] payload;
             try {
                 payload = codec.encode(value);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 throw new EncodingException("the codec " + codec.getClass().getName() + " failed to encode the value "
                         + "for " + publisher.topic() + " (nothing was published): " + e, e);
             }

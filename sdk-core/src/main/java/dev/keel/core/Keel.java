@@ -129,7 +129,8 @@ public final class Keel implements Subscriber, AutoCloseable {
     /**
      * The subscriptions started on this Keel and not closed yet, each with its
      * {@link Subscription#state()}: for health checks (a {@link Subscription.State#FAILED} one
-     * stopped without draining; a {@link Subscription.State#PAUSED} one waits for its store). A
+     * stopped without draining, and is listed until it is closed or the same topic and group is
+     * subscribed again; a {@link Subscription.State#PAUSED} one waits for its store). A
      * subscription with {@code RetryMode.NON_BLOCKING} is listed as two: its topic's and its retry
      * topic's.
      */

@@ -25,7 +25,6 @@ import dev.keel.core.internal.publish.DefaultPublisher;
 import dev.keel.core.internal.util.ExtensionFailures;
 import dev.keel.deadletter.DeadLetters;
 import dev.keel.dedup.IdempotencyStore;
-import dev.keel.metrics.MetricGauge;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.retry.RetryMode;
 import dev.keel.spi.BrokerAdapter;
@@ -68,6 +67,7 @@ public final class Engine implements AutoCloseable {
     private final boolean ownsScheduler;
     private final Supplier<BrokerProducer> producer;
     private final List<EngineSubscription> subscriptions = new CopyOnWriteArrayList<>();
+    private final SubscriptionGauges gauges;
     private final AtomicBoolean closed = new AtomicBoolean();
     private DefaultPublisher publisher;
     private final String instanceId;
@@ -90,6 +90,7 @@ public final class Engine implements AutoCloseable {
         this.ownsStore = ownsStore && store != null;
         this.context = new EngineContext(clock, scheduler != null ? scheduler : newScheduler(),
                 GuardedMetrics.of(Objects.requireNonNull(metrics, "metrics"), extensionFailures));
+        this.gauges = new SubscriptionGauges(context.metrics());
         this.publisherConfig = Objects.requireNonNull(publisherConfig, "publisherConfig");
         this.ownsScheduler = scheduler == null;
         this.producer = adapter::producer;
@@ -146,9 +147,12 @@ public final class Engine implements AutoCloseable {
         return publisher == null ? PublisherState.ACCEPTING : publisher.state();
     }
 
-    /** The subscriptions started here and not closed yet (closing or failed ones included). */
+    /**
+     * The subscriptions started here and not closed yet (closing ones included, and failed ones until the
+     * application closes them or subscribes again to their topic and group).
+     */
     public List<Subscription> subscriptions() {
-        return subscriptions.stream().filter(s -> s.state() != Subscription.State.CLOSED)
+        return subscriptions.stream().filter(s -> s.state() != Subscription.State.CLOSED && !s.isDismissed())
                 .map(Subscription.class::cast).toList();
     }
 
@@ -216,7 +220,6 @@ public final class Engine implements AutoCloseable {
         EngineSubscription subscription = new EngineSubscription(config, consumer, flow,
                 claims != null ? claims : Claiming.NONE, chain, handlerPool, context);
         self[0] = subscription;
-        registerGauges(config, consumer, subscription);
         subscriptions.add(subscription);
         subscription.start();
         try {
@@ -227,19 +230,23 @@ public final class Engine implements AutoCloseable {
             subscription.close(Duration.ZERO);
             throw e;
         }
+        gauges.follow(subscription);
+        replaced(subscription);
         return subscription;
     }
 
-    private void registerGauges(SubscriptionConfig<?> config, BrokerConsumer consumer, EngineSubscription subscription) {
-        MetricsRecorder metrics = context.metrics();
-        metrics.inFlight(config.topic(), config.group(), subscription::inFlightCount);
-        metrics.gauge(MetricGauge.UNACKNOWLEDGED, config.topic(), config.group(), subscription::unacknowledgedCount);
-        metrics.gauge(MetricGauge.BUSY_WAITING, config.topic(), config.group(), subscription::busyWaitingCount);
-        metrics.gauge(MetricGauge.STALLED_LANES, config.topic(), config.group(), subscription::stalledLaneCount);
-        if (consumer.backlog() >= 0) {
-            metrics.gauge(MetricGauge.BROKER_BACKLOG, config.topic(), config.group(),
-                    () -> (int) Math.min(Integer.MAX_VALUE, Math.max(0, consumer.backlog())));
+    /**
+     * The application subscribed again to {@code subscription}'s topic and group ("subscribe again to
+     * resume"): a failed subscription of them is dismissed, and stopped ones are no longer kept.
+     */
+    private void replaced(EngineSubscription subscription) {
+        for (EngineSubscription s : subscriptions) {
+            if (s != subscription && s.topic().equals(subscription.topic()) && s.group().equals(subscription.group())) {
+                s.dismiss();
+            }
         }
+        subscriptions.removeIf(s -> (s.state() == Subscription.State.CLOSED || s.isDismissed())
+                && s.stopped().toCompletableFuture().isDone());
     }
 
     @Override

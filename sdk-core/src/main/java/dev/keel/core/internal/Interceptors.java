@@ -81,7 +81,7 @@ public final class Interceptors {
             RETURNED.set(returned);
             try {
                 decorated.handle(delivery);
-            } catch (Exception | LinkageError | AssertionError e) {
+            } catch (Exception | Error e) {
                 if (!returned[0]) {
                     throw e;
                 }
@@ -137,7 +137,7 @@ public final class Interceptors {
                         next -> proceed(index + 1, topic, Objects.requireNonNull(next, "message")));
                 return stage != null ? stage : Futures.failed(new NullPointerException(
                         interceptor.getClass().getName() + ".interceptPublish returned no stage"));
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 return Futures.failed(e);
             }
         }

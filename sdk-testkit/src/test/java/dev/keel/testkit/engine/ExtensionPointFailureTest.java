@@ -232,6 +232,161 @@ class ExtensionPointFailureTest {
         }
     }
 
+    /** Errors an extension can throw: a deep recursion, a custom {@code Error} (Kotlin's {@code TODO()}), an OOM. */
+    static java.util.stream.Stream<java.util.function.Supplier<Error>> errors() {
+        return java.util.stream.Stream.of(() -> new StackOverflowError("recorder recursed"),
+                () -> new NotImplementedError("TODO()"), () -> new OutOfMemoryError("simulated"));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("errors")
+    void aMetricsRecorderThatThrowsAnErrorShouldApplyEachMessageOnceAndAcknowledgeIt(
+            java.util.function.Supplier<Error> error) {
+        MetricsRecorder failingEverywhere = new MetricsRecorder() {
+            @Override
+            public void count(MetricEvent event, String topic, String group) {
+                throw error.get();
+            }
+
+            @Override
+            public void handlerLatency(String topic, String group, Duration latency, boolean success) {
+                throw error.get();
+            }
+
+            @Override
+            public void inFlight(String topic, String group, IntSupplier inFlight) {
+                throw error.get();
+            }
+
+            @Override
+            public void gauge(MetricGauge gauge, String topic, String group, IntSupplier value) {
+                throw error.get();
+            }
+        };
+        try (Keel keel = Keel.builder(broker.connect()).metrics(failingEverywhere).build()) {
+            declare(keel);
+            for (int i = 0; i < MESSAGES; i++) {
+                keel.publisher(TOPIC, Codec.utf8()).message("m").id("m-" + i).key("k").publish();
+            }
+            dev.keel.Subscription subscription = keel.subscribe(config().build(), this::apply);
+
+            await().atMost(PATIENCE).until(() -> committed() == MESSAGES);
+            assertThat(effects).as("each message's effect, once").hasSize(MESSAGES)
+                    .allSatisfy((id, n) -> assertThat(n.get()).as(id).isEqualTo(1));
+            assertThat(broker.records(TOPIC + ".DLT")).as("dead letters").isEmpty();
+            assertThat(keel.extensionFailures()).as("the recorder's failures, counted").isPositive();
+            assertThat(subscription.state()).isEqualTo(dev.keel.Subscription.State.RUNNING);
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("errors")
+    void anInterceptorThatThrowsAnErrorAfterTheHandlerReturnedShouldNotRunTheHandlerAgain(
+            java.util.function.Supplier<Error> error) {
+        KeelInterceptor failingAfter = new KeelInterceptor() {
+            @Override
+            public <T> MessageHandler<T> interceptHandler(SubscriptionConfig<T> config, MessageHandler<T> handler) {
+                return delivery -> {
+                    handler.handle(delivery);
+                    throw error.get();
+                };
+            }
+        };
+        try (Keel keel = Keel.builder(broker.connect()).interceptor(failingAfter).build()) {
+            declare(keel);
+            keel.publisher(TOPIC, Codec.utf8()).message("m").id("m-0").key("k").publish();
+            keel.subscribe(config().build(), this::apply);
+
+            await().atMost(PATIENCE).until(() -> committed() == 1);
+            assertThat(effects.get("m-0")).as("handler runs").hasValue(1);
+            assertThat(broker.records(TOPIC + ".DLT")).as("dead letters").isEmpty();
+            assertThat(keel.extensionFailures()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aCodecThatThrowsAnErrorOnDecodeShouldDeadLetterTheMessageOnceAsADecodingFailure() {
+        Codec<String> brokenDecode = new Codec<>() {
+            @Override
+            public byte[] encode(String value) {
+                return value.getBytes(StandardCharsets.UTF_8);
+            }
+
+            @Override
+            public String decode(byte[] bytes) {
+                throw new StackOverflowError("schema resolution recursed");
+            }
+        };
+        try (Keel keel = Keel.builder(broker.connect()).build()) {
+            declare(keel);
+            keel.publisher(TOPIC, Codec.utf8()).message("m").id("m-0").key("k").publish();
+            keel.subscribe(SubscriptionConfig.builder(TOPIC, GROUP, brokenDecode).build(),
+                    d -> effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet());
+
+            await().atMost(PATIENCE).until(() -> committed() == 1);
+            List<StoredRecord> dead = broker.records(TOPIC + ".DLT");
+            assertThat(dead).hasSize(1);
+            assertThat(dead.get(0).headers()).containsEntry(KeelHeaders.DLT_CAUSE_CLASS, DecodingException.class.getName())
+                    .containsEntry(KeelHeaders.DLT_ATTEMPTS, "1");
+        }
+    }
+
+    @Test
+    void aRedriveListenerThatThrowsAnErrorShouldNeitherStopTheRedriveNorLoseALetter() {
+        try (Keel keel = Keel.builder(broker.connect()).build()) {
+            declare(keel);
+            for (int i = 0; i < MESSAGES; i++) {
+                keel.publisher(TOPIC, Codec.utf8()).message("m").id("m-" + i).key("k" + i).publish();
+            }
+            java.util.concurrent.atomic.AtomicBoolean poisoned = new java.util.concurrent.atomic.AtomicBoolean(true);
+            keel.subscribe(config().build(), d -> {
+                if (poisoned.get()) {
+                    throw new NonRetriableException("poison until fixed");
+                }
+                apply(d);
+            });
+            await().atMost(PATIENCE).until(() -> broker.records(TOPIC + ".DLT").size() == MESSAGES);
+            poisoned.set(false);
+
+            dev.keel.deadletter.RedriveResult result = keel.deadLetters(TOPIC, GROUP).redrive(
+                    dev.keel.deadletter.DeadLetterFilter.all(), (soFar, received) -> {
+                        throw new StackOverflowError("progress bar recursed");
+                    });
+
+            assertThat(result.redriven()).as("letters re-driven").isEqualTo(MESSAGES);
+            await().atMost(PATIENCE).until(() -> effects.size() == MESSAGES);
+            assertThat(keel.extensionFailures()).as("the listener's failures, counted").isEqualTo(MESSAGES);
+        }
+    }
+
+    @Test
+    void aPublishInterceptorThatThrowsAnErrorShouldFailTheStageAndPublishNothing() {
+        KeelInterceptor failingPublish = new KeelInterceptor() {
+            @Override
+            public java.util.concurrent.CompletionStage<dev.keel.PublishReceipt> interceptPublish(String topic,
+                    dev.keel.Message message, KeelInterceptor.PublishCall next) {
+                throw new NotImplementedError("TODO()");
+            }
+        };
+        try (Keel keel = Keel.builder(broker.connect()).interceptor(failingPublish).build()) {
+            declare(keel);
+            java.util.concurrent.CompletionStage<dev.keel.PublishReceipt> stage =
+                    keel.publisher(TOPIC, Codec.utf8()).message("m").id("m-0").publishAsync();
+
+            assertThatThrownBy(() -> stage.toCompletableFuture().join()).hasCauseInstanceOf(NotImplementedError.class);
+            assertThat(broker.records(TOPIC)).isEmpty();
+        }
+    }
+
+    /** What Kotlin's {@code TODO()} throws: an {@code Error} that is none of the JDK's. */
+    private static final class NotImplementedError extends Error {
+        private static final long serialVersionUID = 1L;
+
+        NotImplementedError(String message) {
+            super(message);
+        }
+    }
+
     private void apply(dev.keel.Delivery<String> delivery) {
         effects.computeIfAbsent(delivery.id(), id -> new AtomicInteger()).incrementAndGet();
     }

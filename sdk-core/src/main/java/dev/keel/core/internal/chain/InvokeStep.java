@@ -30,7 +30,8 @@ public final class InvokeStep<T> implements Step {
         T payload;
         try {
             payload = codec.decode(record.payload());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // an Error too (a StackOverflowError in a schema resolver): the codec's failure, not an attempt's
             return CompletableFuture.failedFuture(e instanceof dev.keel.DecodingException ? e
                     : new dev.keel.DecodingException("codec failed to decode the payload: " + e, e));
         }

@@ -54,6 +54,8 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     /** Why the broker consumer stopped on its own, when it did ({@link #failed}). */
     private volatile Throwable failure;
+    /** Failed, then closed by the application or replaced by a new subscription of its topic and group. */
+    private volatile boolean dismissed;
 
     /**
      * @param claims      the subscription's idempotency claims ({@link Claiming#NONE} without)
@@ -86,6 +88,31 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
 
     public boolean isStopped() {
         return state.get() == State.ABORTED || state.get() == State.CLOSED;
+    }
+
+    /**
+     * Whether the application is done with this failed subscription: it closed it, or subscribed again to
+     * its topic and group ({@link #dismiss}). A dismissed subscription is no longer one of Keel's.
+     */
+    public boolean isDismissed() {
+        return dismissed;
+    }
+
+    /** Dismisses this subscription if it failed (see {@link #isDismissed}); else does nothing. */
+    public void dismiss() {
+        if (state.get() == State.ABORTED) {
+            dismissed = true;
+        }
+    }
+
+    /** Completes once the subscription stopped: closed, or failed and its consumer closed. */
+    public CompletionStage<Void> stopped() {
+        return closed;
+    }
+
+    /** The broker consumer's backlog, or a negative number when it cannot tell. */
+    public long brokerBacklog() {
+        return consumer.backlog();
     }
 
     public Duration closeTimeoutOf() {
@@ -179,6 +206,7 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
     @Override
     public CompletionStage<Void> closeAsync(Duration timeout) {
         if (!state.compareAndSet(State.RUNNING, State.CLOSING)) {
+            dismiss(); // closing a failed subscription: the application is done with it
             return closed;
         }
         long startedAt = System.nanoTime();

@@ -11,6 +11,13 @@ import org.slf4j.LoggerFactory;
  * interceptor after the handler returned, a re-drive listener): counted, and logged at WARN the
  * first time for each place (with the stack trace) and every thousandth time after. Keel goes on as
  * if the extension had not failed.
+ *
+ * <p>Any throwable counts, {@code Error}s included (a {@code StackOverflowError}, Kotlin's
+ * {@code TODO()}, a custom {@code Error}): the message the extension was called for keeps the outcome
+ * it had. A {@link VirtualMachineError} other than a stack overflow (an {@code OutOfMemoryError}, an
+ * {@code InternalError}) is treated the same way, logged at ERROR instead of WARN: the
+ * JVM's own health is the application's to act on (for example with {@code -XX:+ExitOnOutOfMemoryError}),
+ * and failing or re-running messages for it would repeat effects already applied.
  */
 public final class ExtensionFailures {
 
@@ -20,11 +27,11 @@ public final class ExtensionFailures {
     private final AtomicLong total = new AtomicLong();
     private final Map<String, AtomicLong> byPlace = new ConcurrentHashMap<>();
 
-    /** Runs {@code call}; an exception it throws is counted and logged as a failure of {@code place}. */
+    /** Runs {@code call}; any throwable it throws is counted and logged as a failure of {@code place}. */
     public void guard(String place, Runnable call) {
         try {
             call.run();
-        } catch (RuntimeException | LinkageError | AssertionError e) {
+        } catch (RuntimeException | Error e) {
             failed(place, e);
         }
     }
@@ -33,9 +40,15 @@ public final class ExtensionFailures {
     public void failed(String place, Throwable failure) {
         total.incrementAndGet();
         long n = byPlace.computeIfAbsent(place, p -> new AtomicLong()).incrementAndGet();
+        boolean jvm = failure instanceof VirtualMachineError && !(failure instanceof StackOverflowError);
         if (n == 1) {
-            LOG.warn("{} threw; Keel ignored it and went on, as it will each time (counted in "
-                    + "Keel.extensionFailures())", place, failure);
+            String text = "{} threw; Keel ignored it and went on, as it will each time (counted in "
+                    + "Keel.extensionFailures())" + (jvm ? "; the JVM itself may be failing" : "");
+            if (jvm) {
+                LOG.error(text, place, failure);
+            } else {
+                LOG.warn(text, place, failure);
+            }
         } else if (n % LOG_EVERY == 0) {
             LOG.warn("{} threw again ({} times so far), latest: {}", place, n, failure.toString());
         }

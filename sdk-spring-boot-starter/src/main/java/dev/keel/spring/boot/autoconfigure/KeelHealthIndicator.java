@@ -11,7 +11,7 @@ import org.springframework.boot.health.contributor.Health;
 
 /**
  * The {@code keel} health contributor: DOWN when a subscription has failed (stopped without
- * draining), the shared publisher's circuit breaker is open, or the idempotency store does not
+ * draining) and the application has neither closed it nor subscribed again to its topic and group, the shared publisher's circuit breaker is open, or the idempotency store does not
  * answer a ping; UP otherwise. Details: the publisher state, each subscription's state, the store's, and
  * how many times the application's extensions (metrics recorder, interceptors) threw
  * ({@code Keel.extensionFailures()}).
@@ -38,7 +38,8 @@ public class KeelHealthIndicator extends AbstractHealthIndicator {
         down |= publisher == PublisherState.CIRCUIT_OPEN;
         Map<String, String> subscriptions = new LinkedHashMap<>();
         for (Subscription s : keel.subscriptions()) {
-            subscriptions.put(s.topic() + "/" + s.group(), s.state().name());
+            // two of the same topic and group (rare): both states shown, so none hides the one that makes it DOWN
+            subscriptions.merge(s.topic() + "/" + s.group(), s.state().name(), (a, b) -> a + ", " + b);
             down |= s.state() == Subscription.State.FAILED;
         }
         builder.withDetail("subscriptions", subscriptions);

@@ -68,6 +68,42 @@ class KeelHealthTest {
     }
 
     @Test
+    void healthShouldBeUpAgainOnceTheFailedListenerIsRestarted() {
+        runner.run(context -> {
+            KeelListenerRegistry registry = context.getBean(KeelListenerRegistry.class);
+            Crash.crash(registry.subscriptions().get("billing-orders")).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            KeelHealthIndicator indicator = context.getBean(KeelHealthIndicator.class);
+            assertThat(indicator.health().getStatus()).isEqualTo(Status.DOWN);
+
+            registry.stop("billing-orders");
+            registry.start("billing-orders");
+
+            Health health = indicator.health();
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            assertThat(health.getDetails()).containsEntry("subscriptions", Map.of("orders/billing", "RUNNING"));
+        });
+    }
+
+    @Test
+    void healthShouldBeUpAgainOnceTheFailedSubscriptionIsReplacedByANewOne() {
+        runner.withPropertyValues("keel.topics.invoices.partitions=1").run(context -> {
+            Keel keel = context.getBean(Keel.class);
+            Subscription failed = keel.subscribe(dev.keel.SubscriptionConfig.builder("invoices", "audit",
+                    Codec.utf8()).build(), d -> { });
+            Crash.crash(failed).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            KeelHealthIndicator indicator = context.getBean(KeelHealthIndicator.class);
+            assertThat(indicator.health().getStatus()).isEqualTo(Status.DOWN);
+
+            keel.subscribe(dev.keel.SubscriptionConfig.builder("invoices", "audit", Codec.utf8()).build(), d -> { });
+
+            Health health = indicator.health();
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            assertThat(health.getDetails()).containsEntry("subscriptions",
+                    Map.of("orders/billing", "RUNNING", "invoices/audit", "RUNNING"));
+        });
+    }
+
+    @Test
     void healthShouldBeDownWhileThePublishersCircuitIsOpen() {
         runner.withPropertyValues("keel.publisher.minimum-calls=2", "keel.publisher.max-attempts=1",
                 "keel.publisher.open-duration=10m").run(context -> {
