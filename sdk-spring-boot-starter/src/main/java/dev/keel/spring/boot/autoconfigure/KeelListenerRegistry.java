@@ -104,9 +104,9 @@ public class KeelListenerRegistry implements SmartLifecycle {
                 if (d.autoStartup()) {
                     subscribe(d);
                 } else {
-                    LOG.info("Keel listener {} is not started (auto-startup false: keel.listeners.{}.auto-startup, the "
+                    LOG.info("Keel listener {} is not started (auto-startup false: {}.auto-startup, the "
                             + "annotation's autoStartup or keel.listener.defaults.auto-startup): start it with "
-                            + "KeelListenerRegistry.start(\"{}\")", d.id(), d.id(), d.id());
+                            + "KeelListenerRegistry.start(\"{}\")", d.id(), ListenerPropertyNames.prefix(d.id()), d.id());
                 }
             }
         } catch (RuntimeException e) {
@@ -220,8 +220,8 @@ public class KeelListenerRegistry implements SmartLifecycle {
             if (reader != config) {
                 LOG.info("Keel listener {} reads the dead letters of topic {}: what fails its last attempt is not "
                         + "dead-lettered again but kept and retried (DeadLetterPolicy.none()); set "
-                        + "keel.listeners.{}.dead-letter.topic to send it elsewhere", listener.id(), config.topic(),
-                        listener.id());
+                        + "{}.dead-letter.topic to send it elsewhere", listener.id(), config.topic(),
+                        ListenerPropertyNames.prefix(listener.id()));
                 config = reader;
             }
             MessageHandler<Object> handler = listener.handler() instanceof SubscriptionBoundHandler bound
@@ -298,8 +298,9 @@ public class KeelListenerRegistry implements SmartLifecycle {
         if (closeTimeout.plus(ShutdownPhase.CLOSE_MARGIN).compareTo(phaseTimeout) > 0) {
             LOG.warn("Keel listener {} has a close timeout of {}, which leaves less than {} of Spring's shutdown "
                     + "phase timeout (spring.lifecycle.timeout-per-shutdown-phase={}) for its consumer to commit and "
-                    + "leave: set keel.listeners.{}.close-timeout (or keel.listener.defaults.close-timeout) lower, or "
-                    + "the phase timeout higher", d.id(), closeTimeout, ShutdownPhase.CLOSE_MARGIN, phaseTimeout, d.id());
+                    + "leave: set {}.close-timeout (or keel.listener.defaults.close-timeout) lower, or "
+                    + "the phase timeout higher", d.id(), closeTimeout, ShutdownPhase.CLOSE_MARGIN, phaseTimeout,
+                    ListenerPropertyNames.prefix(d.id()));
         }
     }
 

@@ -59,7 +59,7 @@ final class ListenerConfigs {
      */
     static ListenerDefinitionException invalid(String where, String id, IllegalArgumentException refusal) {
         return new ListenerDefinitionException(where, refusal.getMessage(), "Correct the value in the listener's "
-                + "@KeelListener attributes, keel.listeners." + id + ".* or keel.listener.defaults.*", refusal);
+                + "@KeelListener attributes, " + ListenerPropertyNames.prefix(id) + ".* or keel.listener.defaults.*", refusal);
     }
 
     /** {@code base} with what {@code settings} sets; topic and group are not changed here. */
