@@ -56,9 +56,11 @@ class BlockedPublishingTest {
                     }
                     return sent;
                 }, caller);
-                List<CompletableFuture<PublishReceipt>> sent = calls.get(3, TimeUnit.SECONDS); // the caller is not held
+                // the caller is not held until the alarm clears (it stays raised until finally): a generous bound, as three 16 MB
+                // payloads take seconds to build on a loaded machine
+                List<CompletableFuture<PublishReceipt>> sent = calls.get(20, TimeUnit.SECONDS);
                 for (CompletableFuture<PublishReceipt> f : sent) {
-                    assertThat(f).failsWithin(Duration.ofSeconds(3)).withThrowableOfType(ExecutionException.class)
+                    assertThat(f).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
                             .havingCause().isInstanceOfAny(BrokerUnavailableException.class, KeelTimeoutException.class);
                 }
             } finally {
