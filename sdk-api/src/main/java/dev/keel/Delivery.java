@@ -7,7 +7,11 @@ import java.util.Objects;
  * One delivery of a message to a handler.
  *
  * @param message   the message as received (id, key, application headers, payload, timestamp)
- * @param payload   the payload decoded by the subscription's codec
+ * @param payload   the payload decoded by the subscription's codec; {@code null} only for a dead letter (it
+ *                  carries {@link KeelHeaders#DLT_REASON}) that a reader with
+ *                  {@link dev.keel.retry.DeadLetterPolicy#none()} cannot decode, such as one dead-lettered
+ *                  because the origin could not decode it either: its bytes are in
+ *                  {@code message().payload()}
  * @param attempt   1 for the first attempt, counting in-place retries and broker redeliveries
  *                  where the broker reports them
  * @param topic     the topic it was consumed from

@@ -30,6 +30,13 @@ public interface Subscription extends AutoCloseable {
          */
         PAUSED,
         /**
+         * Its broker consumer lost the broker (its connection, or a queue it consumes) and could not get it back
+         * at the first attempt: it handles what it holds, receives nothing new, and keeps reconnecting by
+         * itself; RUNNING again once it consumes everything again. Reported by adapters that can tell
+         * (RabbitMQ); a Kafka consumer stays RUNNING while its client reconnects.
+         */
+        RECONNECTING,
+        /**
          * {@code close} was called: it fetches nothing more, starts none of the messages it holds,
          * and lets the handlers running finish.
          */
@@ -66,7 +73,9 @@ public interface Subscription extends AutoCloseable {
      * claim is no longer renewed, so after its lease expired only if no other consumer claimed the
      * message meanwhile), otherwise it runs again once its lease expires, as after a crash. So give
      * {@code timeout} more than the slowest handler takes. Waits for {@link #closeAsync(Duration)}, for at most
-     * {@code timeout} plus {@link #CLOSE_GRACE}.
+     * {@code timeout} plus {@link #CLOSE_GRACE}; called by one of the subscription's own handlers (a stop command),
+     * which cannot wait for itself, it starts the close and returns at once, and the close ends once that handler
+     * returned, its message marked done and acknowledged.
      */
     default void close(Duration timeout) {
         try {

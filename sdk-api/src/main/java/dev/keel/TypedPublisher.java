@@ -176,7 +176,7 @@ public interface TypedPublisher<T> {
             byte[] payload;
             try {
                 payload = codec.encode(value);
-            } catch (RuntimeException | Error e) {
+            } catch (Throwable e) { // any throwable, a sneaky checked one too: the codec's failure
                 throw new EncodingException("the codec " + codec.getClass().getName() + " failed to encode the value "
                         + "for " + publisher.topic() + " (nothing was published): " + e, e);
             }

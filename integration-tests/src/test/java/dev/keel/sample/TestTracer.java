@@ -29,7 +29,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * {@code ObservationRegistry} Spring Boot configures, where the starter's {@code ObservationInterceptor}
  * observes Keel's publishes and deliveries.
  */
-final class TestTracer implements AutoCloseable {
+public final class TestTracer implements AutoCloseable {
 
     private final List<MutableSpan> spans = new CopyOnWriteArrayList<>();
     private final Tracing tracing = Tracing.newBuilder()
@@ -50,7 +50,7 @@ final class TestTracer implements AutoCloseable {
     private final BravePropagator propagator = new BravePropagator(tracing);
 
     /** Registers the tracer and its observation handlers with {@code context}, which must not be refreshed yet. */
-    void attachTo(ConfigurableApplicationContext context) {
+    public void attachTo(ConfigurableApplicationContext context) {
         ConfigurableListableBeanFactory beans = context.getBeanFactory();
         beans.registerSingleton("testTracer", tracer);
         beans.registerSingleton("testTracingObservationHandler",
@@ -61,8 +61,13 @@ final class TestTracer implements AutoCloseable {
     }
 
     /** The spans of {@code kind} finished so far. */
-    List<MutableSpan> finished(Span.Kind kind) {
+    public List<MutableSpan> finished(Span.Kind kind) {
         return spans.stream().filter(s -> s.kind() == kind).toList();
+    }
+
+    /** The spans finished so far, of every kind. */
+    public List<MutableSpan> finished() {
+        return List.copyOf(spans);
     }
 
     @Override

@@ -24,6 +24,16 @@ import java.util.Optional;
  * {@link #withQuietPeriod} chose another; {@link #DEFAULT_FIRST_WAIT} for the first letter). Listing acknowledges nothing, so closing
  * the read gives everything back; on RabbitMQ a listing shows at most the group's prefetch per
  * partition queue. Not thread-safe: one operation at a time.
+ *
+ * <p><b>Missing topics.</b> When the dead-letter topic does not exist while the topic does, no dead letter was ever
+ * written: a listing is empty and a re-drive re-drives nothing, at once, creating nothing. When neither exists, both
+ * fail at once with a {@link dev.keel.TopicNotFoundException} naming the topic (not retriable: check the name).
+ *
+ * <p><b>Readers of the dead-letter topic.</b> Letters that a subscription of the dead-letter topic in the same
+ * group consumed (acknowledged, committed past) are no longer the group's: no listing or re-drive finds them, and
+ * while such a subscription runs a read competes with it. Read dead letters to alert on them in a group of its own
+ * (each group gets every letter); Keel logs a WARN once when one of its subscriptions reads a dead-letter topic in
+ * the group that keeps it, and a read that finds none of the group's letters says so at INFO.
  */
 public interface DeadLetters {
 

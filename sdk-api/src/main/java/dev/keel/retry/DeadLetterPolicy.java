@@ -62,6 +62,12 @@ public final class DeadLetterPolicy {
      * consumer. On RabbitMQ a message kept unacknowledged beyond the broker's
      * {@code consumer_timeout} (30 minutes by default) makes the broker close the channel, and the
      * message is delivered again.
+     *
+     * <p>A dead letter (it carries {@code keel-dlt-reason}) that such a subscription cannot decode is not
+     * parked: decoding it again would never succeed. It reaches the handler with a {@code null}
+     * {@link dev.keel.Delivery#payload() payload} and its bytes in {@code message().payload()}, so a reader
+     * typed like its origin also gets the letters dead-lettered because they could not be decoded
+     * ({@code keel-dlt-reason} {@code decode}).
      */
     public static DeadLetterPolicy none() {
         return NONE;

@@ -36,4 +36,17 @@ public interface DeliverySink {
      */
     default void failed(Throwable cause) {
     }
+
+    /**
+     * The adapter's consumer cannot reach the broker (its connection is lost, or a queue it consumes cannot be
+     * consumed) and failed its first attempt to get it back; it keeps trying by itself. The subscription shows
+     * {@link dev.keel.Subscription.State#RECONNECTING} until {@link #reconnected()}. Called once per outage, on any
+     * thread; adapters that cannot tell never call it. A sink that wraps another must pass it on.
+     */
+    default void disconnected(Throwable cause) {
+    }
+
+    /** The outage {@link #disconnected} reported is over: the consumer consumes everything it should again. */
+    default void reconnected() {
+    }
 }

@@ -18,8 +18,9 @@ public interface ReplayAdmin {
      * partition: the first message stored at or after {@code from} (the end of the partition when
      * none is), never later than where the group is. Changes nothing.
      *
-     * @throws dev.keel.GroupActiveException when the group has active members
-     * @throws dev.keel.KeelException        when the topic does not exist or the broker cannot be reached
+     * @throws dev.keel.TopicNotFoundException when the topic does not exist (checked first, not retriable)
+     * @throws dev.keel.GroupActiveException    when the group has active members
+     * @throws dev.keel.KeelException           when the broker cannot be reached
      */
     List<PartitionRewind> planRewind(String topic, String group, Instant from);
 

@@ -21,8 +21,8 @@ public interface TopologyAdmin {
 
     /**
      * Deletes the topic and everything Keel created for it (RabbitMQ: the exchange, the partition
-     * queues of every group, the groups' member and dead-letter queues, the partition-count marker;
-     * Kafka: the topic), with the messages in it. Returns once it is gone; nothing happens when the
+     * queues of every group, the groups' member and dead-letter queues, the partition-count marker,
+     * the delay queues; Kafka: the topic and its delay topic), with the messages in it. Returns once it is gone; nothing happens when the
      * topic does not exist. A dead-letter topic is a topic of its own: delete it by its name.
      * Close the subscriptions of the topic first.
      *

@@ -1,6 +1,7 @@
 package dev.keel.cli;
 
 import dev.keel.KeelException;
+import dev.keel.TopologyException;
 import dev.keel.cli.bench.BenchCommand;
 import dev.keel.cli.dlq.DlqCommand;
 import dev.keel.cli.verify.VerifyCommand;
@@ -77,6 +78,10 @@ public final class KeelCli implements Runnable {
         Throwable cause = rootOf(e);
         if (e instanceof EnvironmentException) {
             err.println("keel: " + e.getMessage());
+            code = ExitCodes.USAGE_OR_ENVIRONMENT;
+        } else if (cause instanceof TopologyException t) {
+            // a topic missing or declared otherwise: the names or the topology are wrong, the broker did not fail
+            err.println("keel: " + t.getClass().getSimpleName() + ": " + t.getMessage());
             code = ExitCodes.USAGE_OR_ENVIRONMENT;
         } else if (cause instanceof KeelException k) {
             err.println("keel: " + k.getClass().getSimpleName() + ": " + k.getMessage());

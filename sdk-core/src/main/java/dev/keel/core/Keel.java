@@ -130,7 +130,8 @@ public final class Keel implements Subscriber, AutoCloseable {
      * The subscriptions started on this Keel and not closed yet, each with its
      * {@link Subscription#state()}: for health checks (a {@link Subscription.State#FAILED} one
      * stopped without draining, and is listed until it is closed or the same topic and group is
-     * subscribed again; a {@link Subscription.State#PAUSED} one waits for its store). A
+     * subscribed again; a {@link Subscription.State#PAUSED} one waits for its store, a
+     * {@link Subscription.State#RECONNECTING} one for its broker). A
      * subscription with {@code RetryMode.NON_BLOCKING} is listed as two: its topic's and its retry
      * topic's.
      */
@@ -153,7 +154,8 @@ public final class Keel implements Subscriber, AutoCloseable {
     /**
      * The dead letters {@code group} left for {@code topic} on the adapter's default dead-letter topic
      * ({@link BrokerAdapter#defaultDeadLetterTopic}): to list, inspect and re-drive them. Cheap: nothing
-     * is read until an operation runs.
+     * is read until an operation runs. A topic whose dead-letter topic does not exist (no dead letter yet) reads as
+     * empty; when neither exists, each operation fails with a {@link dev.keel.TopicNotFoundException} naming the topic.
      *
      * @throws IllegalArgumentException when {@code topic} or {@code group} is empty
      */
@@ -175,7 +177,7 @@ public final class Keel implements Subscriber, AutoCloseable {
         if (topic.equals(deadLetterTopic)) {
             throw new IllegalArgumentException("the dead-letter topic must differ from the topic '" + topic + "'");
         }
-        return engine.deadLetters(group, deadLetterTopic, DeadLetters.DEFAULT_FIRST_WAIT, DeadLetters.DEFAULT_QUIET);
+        return engine.deadLetters(topic, group, deadLetterTopic, DeadLetters.DEFAULT_FIRST_WAIT, DeadLetters.DEFAULT_QUIET);
     }
 
     private static void requireName(String name, String what) {
@@ -207,6 +209,7 @@ public final class Keel implements Subscriber, AutoCloseable {
      * subscriptions.
      *
      * @return per partition, the group's position before and after
+     * @throws dev.keel.TopicNotFoundException when the topic does not exist (not retriable: check its name)
      * @throws dev.keel.GroupActiveException  when the group has active members
      * @throws UnsupportedOperationException when the adapter does not declare {@link Capability#REPLAY}
      *                                       (RabbitMQ: consumed messages are gone)
@@ -241,7 +244,11 @@ public final class Keel implements Subscriber, AutoCloseable {
     /**
      * Closes the subscriptions (each drains for up to its close timeout), the shared publisher, and
      * what Keel created itself (its scheduler, its in-memory store). Never closes the adapter, nor a
-     * store or scheduler given to the builder: their creator closes them after this. Idempotent.
+     * store or scheduler given to the builder: their creator closes them after this. Idempotent, and safe
+     * from several shutdown paths at once: a close called while another is under way returns only once that
+     * one finished (the subscriptions drained), so each caller may close the store and the adapter after it.
+     * Called by a handler of one of its subscriptions (which cannot wait for itself), it starts the close and
+     * returns at once; the close ends once that handler returned, its message acknowledged.
      */
     @Override
     public void close() {

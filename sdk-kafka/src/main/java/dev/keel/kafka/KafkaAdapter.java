@@ -14,6 +14,7 @@ import dev.keel.kafka.internal.KafkaPipeline;
 import dev.keel.kafka.internal.KafkaReceiver;
 import dev.keel.kafka.internal.KafkaReplay;
 import dev.keel.kafka.internal.KafkaSender;
+import dev.keel.kafka.internal.ShareGroupAdmin;
 import dev.keel.kafka.internal.ShareReceiver;
 import dev.keel.kafka.internal.TopicAdmin;
 import dev.keel.spi.BrokerAdapter;
@@ -163,8 +164,8 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
      * {@link KafkaConfig#topicAutoCreation()}. It creates no delay topic: once started, it runs its
      * topic's delay forwarder from the time the delay topic exists. A {@link ConsumerSettings#shared() shared}
      * consumer is {@link KafkaConfig#shareConsumers()} members of a Kafka share group (docs/kafka.md, "Share
-     * groups"); its {@code start} fails with a non-retriable {@link dev.keel.KeelException} on a cluster without
-     * share groups.
+     * groups"); on a cluster without share groups it fails at once with a {@link ShareGroupsUnavailableException}
+     * ({@link #requireShareGroups()}), before it creates anything.
      */
     @Override
     public BrokerConsumer consumer(ConsumerSettings settings) {
@@ -172,12 +173,14 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
         synchronized (this) {
             ensureOpen();
         }
+        if (settings.shared()) {
+            requireShareGroups();
+        }
         Optional<TopicSpec> described = admin().describe(settings.topic());
         if (!config.topicAutoCreation() && described.isEmpty()) {
             // a consumer of a missing topic would report itself running, find the topic only at a later metadata
             // refresh once it is declared, and (starting at the end) skip what was published meanwhile
-            throw new TopicNotFoundException(settings.topic(), "topic " + settings.topic() + " does not exist on "
-                    + "Kafka: declare it with ensureTopology before subscribing");
+            throw missingTopic(settings.topic(), "subscribing");
         }
         settings.deadLetterTopic().ifPresent(deadLetters ->
                 admin().ensureDeadLetterTopic(settings.topic(), deadLetters, config.topicAutoCreation()));
@@ -192,6 +195,19 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
         return new ForwardingConsumer(receiver, topic,
                 () -> new DelayForwarder(config, topic, defaultDeadLetterTopic(topic), topics, Clock.systemUTC()),
                 forwarding());
+    }
+
+    /**
+     * Checks that the cluster offers share groups (KIP-932): its feature {@code share.version} is finalized at 1 or
+     * higher, as a share-group subscription needs. Subscribing checks it too; tools call it to fail early.
+     *
+     * @throws ShareGroupsUnavailableException (not retriable) when the cluster does not offer them, saying how to
+     *                                         enable them
+     * @throws dev.keel.KeelException          when the cluster cannot be asked (retriable when it does not answer
+     *                                         within {@link KafkaConfig#requestTimeout()})
+     */
+    public void requireShareGroups() {
+        ShareGroupAdmin.requireShareGroups(admin(), config.requestTimeout());
     }
 
     /**
@@ -280,6 +296,14 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
      * commit in one transaction, so {@code read_committed} readers see every input's outputs exactly once.
      * Side effects of the transform outside Kafka are not covered. Yours to close (closing the adapter does
      * not close it). See docs/kafka.md, "Transactional pipelines".
+     *
+     * <p>Unless {@link KafkaConfig#topicAutoCreation()}, topics are never created on first use, as with a publish
+     * and a subscription: a pipeline whose input topic does not exist is refused here with a
+     * {@link TopicNotFoundException}, and an output to a topic that does not exist stops the pipeline with an
+     * {@link dev.keel.UnroutableException} in {@link TransactionalPipeline#failure()} (its batch aborted, the input
+     * not advanced).
+     *
+     * @throws TopicNotFoundException when the input topic does not exist (unless {@code topicAutoCreation})
      */
     public TransactionalPipeline transactionalPipeline(PipelineConfig pipeline, RecordTransform transform) {
         Objects.requireNonNull(pipeline, "pipeline");
@@ -287,7 +311,16 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
         synchronized (this) {
             ensureOpen();
         }
-        return new KafkaPipeline(config, pipeline, transform);
+        TopicAdmin topics = admin();
+        if (!config.topicAutoCreation() && topics.describe(pipeline.inputTopic()).isEmpty()) {
+            throw missingTopic(pipeline.inputTopic(), "starting a transactional pipeline on it");
+        }
+        return new KafkaPipeline(config, pipeline, transform, topics);
+    }
+
+    private static TopicNotFoundException missingTopic(String topic, String before) {
+        return new TopicNotFoundException(topic, "topic " + topic + " does not exist on Kafka: declare it with "
+                + "ensureTopology before " + before);
     }
 
     private synchronized TopicAdmin admin() {

@@ -1,11 +1,15 @@
 package dev.keel.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.keel.KeelException;
 import dev.keel.KeelHeaders;
 import dev.keel.Message;
+import dev.keel.TopicNotFoundException;
+import dev.keel.UnroutableException;
 import dev.keel.faults.FaultProxy;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;
@@ -357,6 +361,39 @@ class KafkaTransactionalPipelineTest {
     }
 
     @Test
+    void anOutputToAMissingTopicStopsThePipelineWithATypedErrorWithoutCreatingTheTopicOrAdvancingTheInput()
+            throws Exception {
+        // the harness broker creates a topic on a producer's first metadata request for it (auto.create.topics.enable)
+        KafkaTestSupport.createTopic(bootstrap, input, 2);
+        produceMore(0, 5);
+
+        try (KafkaAdapter adapter = new KafkaAdapter(KafkaTestSupport.config(bootstrap).build());
+             TransactionalPipeline pipeline = adapter.transactionalPipeline(PipelineConfig.builder(input, group,
+                     transactionalId).build(), in -> List.of(new PipelineOutput(output,
+                     Message.builder(in.payload()).key(in.key()).build())))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> !pipeline.isRunning());
+            assertThat(pipeline.failure()).get().isInstanceOf(UnroutableException.class)
+                    .satisfies(e -> assertThat(((KeelException) e).isRetriable()).isFalse())
+                    .extracting(Throwable::getMessage).asString().contains(output, "ensureTopology");
+        }
+
+        assertThat(topicExists(output)).as("output topic created").isFalse();
+        assertThat(committedInputs()).as("input offsets committed").isZero();
+    }
+
+    @Test
+    void aPipelineOnAMissingInputTopicIsRefusedAtStartNamingIt() throws Exception {
+        try (KafkaAdapter adapter = new KafkaAdapter(KafkaTestSupport.config(bootstrap).build())) {
+            assertThatThrownBy(() -> adapter.transactionalPipeline(PipelineConfig.builder(input, group,
+                    transactionalId).build(), in -> List.of()).close())
+                    .isInstanceOf(TopicNotFoundException.class).hasMessageContaining(input)
+                    .hasMessageContaining("ensureTopology");
+        }
+
+        assertThat(topicExists(input)).as("input topic created").isFalse();
+    }
+
+    @Test
     void anOutputKeepsItsPriorityAsTheKeelPriorityHeader() throws Exception {
         int count = 3;
         produceInputs(count, 1);
@@ -371,6 +408,12 @@ class KafkaTransactionalPipelineTest {
 
         assertThat(readAll("read_committed")).hasSize(count).extracting(r -> header(r, KeelHeaders.PRIORITY))
                 .containsOnly("5");
+    }
+
+    private boolean topicExists(String topic) throws Exception {
+        try (Admin admin = KafkaTestSupport.admin(bootstrap)) {
+            return admin.listTopics().names().get().contains(topic);
+        }
     }
 
     private TransactionState transactionState(Admin admin) throws Exception {

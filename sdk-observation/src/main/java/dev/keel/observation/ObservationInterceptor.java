@@ -79,8 +79,54 @@ public final class ObservationInterceptor implements KeelInterceptor {
         return new Builder(registry, messagingSystem);
     }
 
+    /**
+     * The W3C header a message written elsewhere first (the transactional outbox) carries its producer's trace
+     * context in.
+     */
+    public static final String TRACEPARENT = "traceparent";
+
+    /**
+     * {@code message} with the trace context of the observation current on this thread, for a message that is
+     * published later by someone else: the transactional outbox, whose relay publishes the row on its own thread.
+     * Runs one {@link KeelObservationDocumentation#PUBLISH} observation (a producer span, child of the current one,
+     * ending when this returns) whose propagated headers ({@code traceparent}, {@code tracestate}) are added to the
+     * message, as a direct publish adds them. The relay's publish, with no observation current and the message
+     * carrying a {@code traceparent}, then sends it as it is ({@link #interceptPublish}), so the consumer's span
+     * continues the trace that wrote it.
+     *
+     * @param topic   the topic the message will be published to
+     * @param message the message, its id set
+     * @return the message with the propagated headers; {@code message} itself when no tracer propagates any
+     * @throws IllegalArgumentException if the message has no id
+     */
+    public Message withTraceContext(String topic, Message message) {
+        if (message.id() == null) {
+            throw new IllegalArgumentException("the message needs its id before its trace context is added: set "
+                    + "Message.Builder.id(...), so that the span and the published message name the same id");
+        }
+        KeelPublishContext context = new KeelPublishContext(messagingSystem, topic, message);
+        Observation observation = KeelObservationDocumentation.PUBLISH.observation(publishConvention,
+                DefaultKeelPublishObservationConvention.INSTANCE, () -> context, registry).start();
+        try {
+            return withHeaders(message, context.getCarrier());
+        } finally {
+            observation.stop();
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A message that already carries a {@value #TRACEPARENT} while no observation is current on the publishing
+     * thread (a row the outbox relay publishes, written with {@link #withTraceContext}) is sent as it is, without an
+     * observation of its own: its producer observation was made when it was written, and a new one here would start
+     * a trace of its own and replace the writer's.
+     */
     @Override
     public CompletionStage<PublishReceipt> interceptPublish(String topic, Message message, PublishCall next) {
+        if (registry.getCurrentObservation() == null && message.headers().containsKey(TRACEPARENT)) {
+            return next.proceed(message);
+        }
         KeelPublishContext context = new KeelPublishContext(messagingSystem, topic, message);
         Observation observation = KeelObservationDocumentation.PUBLISH.observation(publishConvention,
                 DefaultKeelPublishObservationConvention.INSTANCE, () -> context, registry).start();

@@ -19,11 +19,13 @@ import dev.keel.spi.TopologyAdmin;
 import dev.keel.spi.support.DaemonThreads;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -69,6 +71,8 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
 
     private static final Logger LOG = LoggerFactory.getLogger(RabbitAdapter.class);
     private static final int SCHEDULER_THREADS = 2;
+    /** Beyond a consumer's own bounded close: the time its channels take to end once their connection is closed. */
+    private static final Duration CLOSE_MARGIN = Duration.ofSeconds(5);
     private static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.UNROUTABLE_DETECTION,
             Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY, Capability.BROADCAST,
             Capability.NON_BLOCKING_RETRY);
@@ -137,13 +141,19 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
     }
 
     /**
-     * Deletes the exchange, the partition queues, member queue and dead-letter pair of every group
-     * Keel recorded for the topic, and the marker and record queues, with their messages.
+     * Deletes the topic's delay queues and their index, then the exchange, the partition queues,
+     * member queue and dead-letter pair of every group Keel recorded for the topic, and the marker and
+     * record queues, with their messages. The dead-letter topic is kept: delete it by its name.
      */
     @Override
     public void deleteTopology(String topic) {
         ensureOpen();
         topology.delete(Objects.requireNonNull(topic, "topic"));
+        synchronized (this) {
+            if (producer != null) {
+                producer.forgetDelays(topic);
+            }
+        }
     }
 
     @Override
@@ -166,8 +176,8 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
             return new BroadcastConsumer(settings, topology, this::broadcastConnection, Clock.systemUTC(), () -> { });
         }
         AtomicReference<RabbitConsumer> self = new AtomicReference<>();
-        RabbitConsumer consumer = new RabbitConsumer(settings, topology, consumeConnection::get, config.prefetch(),
-                dispatchExecutor, scheduler, config.rebalanceInterval(), Clock.systemUTC(),
+        RabbitConsumer consumer = new RabbitConsumer(settings, topology, consumeConnection, config.closeTimeout(),
+                config.prefetch(), dispatchExecutor, scheduler, config.rebalanceInterval(), Clock.systemUTC(),
                 () -> consumers.remove(self.get()));
         self.set(consumer);
         consumers.add(consumer);
@@ -187,21 +197,23 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
             p = producer;
             c = broadcastConnection;
         }
-        for (RabbitConsumer consumer : consumers) {
-            try {
-                consumer.close().toCompletableFuture().get(config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException | TimeoutException e) {
-                LOG.warn("a consumer did not close cleanly: {}", e.toString());
-            }
+        // each consumer's close ends within closeTimeout (a silent connection is closed at its socket)
+        CompletableFuture<?>[] leaving = consumers.stream().map(consumer -> consumer.close().toCompletableFuture())
+                .toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(leaving).get(config.closeTimeout().plus(CLOSE_MARGIN).toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("the consumers did not close cleanly: {}", e.toString());
         }
         if (p != null) {
             p.close();
         }
         if (c != null) {
             try {
-                c.close();
+                c.close((int) config.closeTimeout().toMillis()); // then closed at the socket: a silent broker
             } catch (IOException | AlreadyClosedException e) {
                 LOG.debug("closing the broadcast connection failed: {}", e.getMessage());
             }

@@ -70,6 +70,13 @@ public final class RabbitConfig {
      * Ids and header names are further limited to 255 UTF-8 bytes (AMQP short strings).
      */
     public static final int MAX_HEADER_BYTES = 64 * 1024;
+    /**
+     * The default largest payload a publish may carry: RabbitMQ 3.10's default {@code max_message_size},
+     * 128 MiB.
+     */
+    public static final int DEFAULT_MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
+    /** The highest {@code max_message_size} RabbitMQ accepts, 512 MiB: the top of {@link #maxMessageSize()}. */
+    public static final int MAX_MESSAGE_SIZE_LIMIT = 512 * 1024 * 1024;
 
     private final String host;
     private final int port;
@@ -90,6 +97,7 @@ public final class RabbitConfig {
     private final Duration maxBlock;
     private final Duration closeTimeout;
     private final Duration rebalanceInterval;
+    private final int maxMessageSize;
     private final List<String> addresses;
 
     private RabbitConfig(Builder b) {
@@ -112,6 +120,7 @@ public final class RabbitConfig {
         this.maxBlock = b.maxBlock;
         this.closeTimeout = b.closeTimeout;
         this.rebalanceInterval = b.rebalanceInterval;
+        this.maxMessageSize = b.maxMessageSize;
         this.addresses = b.addresses;
     }
 
@@ -133,7 +142,7 @@ public final class RabbitConfig {
                 .defaultPartitions(base.defaultPartitions).connectionName(base.connectionName)
                 .connectionTimeout(base.connectionTimeout).heartbeat(base.heartbeat)
                 .recoveryInterval(base.recoveryInterval).maxBlock(base.maxBlock).closeTimeout(base.closeTimeout)
-                .rebalanceInterval(base.rebalanceInterval).addresses(base.addresses);
+                .rebalanceInterval(base.rebalanceInterval).maxMessageSize(base.maxMessageSize).addresses(base.addresses);
         if (base.sslContext != null) {
             b.sslContext(base.sslContext);
         }
@@ -184,6 +193,16 @@ public final class RabbitConfig {
     public Duration rebalanceInterval() { return rebalanceInterval; }
 
     /**
+     * The largest payload a publish may carry, in bytes: a larger one fails at once with a
+     * non-retriable {@link dev.keel.PublishException}, before anything is sent. Set it to the
+     * broker's {@code max_message_size} when that is below RabbitMQ's default of 128 MiB (AMQP does not
+     * tell clients the node's limit). A message that passes this check and is still over the node's
+     * limit is refused by RabbitMQ, which closes the publishing channel; Keel reports that refusal the
+     * same way (see docs/rabbitmq.md, "Publishing").
+     */
+    public int maxMessageSize() { return maxMessageSize; }
+
+    /**
      * The nodes of a cluster as {@code host:port}, tried in turn (in random order) when a connection is
      * opened or reopened; empty means {@link #host()}:{@link #port()} alone.
      */
@@ -199,14 +218,14 @@ public final class RabbitConfig {
                 && c.connectionTimeout.equals(connectionTimeout) && c.heartbeat.equals(heartbeat)
                 && c.recoveryInterval.equals(recoveryInterval) && c.maxBlock.equals(maxBlock)
                 && c.closeTimeout.equals(closeTimeout) && c.rebalanceInterval.equals(rebalanceInterval)
-                && c.addresses.equals(addresses);
+                && c.maxMessageSize == maxMessageSize && c.addresses.equals(addresses);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(host, port, virtualHost, username, password, tls, sslContext, confirmWindow,
                 channelPoolSize, prefetch, queueType, defaultPartitions, connectionName, connectionTimeout, heartbeat,
-                recoveryInterval, maxBlock, closeTimeout, rebalanceInterval, addresses);
+                recoveryInterval, maxBlock, closeTimeout, rebalanceInterval, maxMessageSize, addresses);
     }
 
     /** Every setting but the password (masked); a TLS context by its class name only. */
@@ -219,7 +238,7 @@ public final class RabbitConfig {
                 + defaultPartitions + ", connectionName=" + connectionName + ", connectionTimeout=" + connectionTimeout
                 + ", heartbeat=" + heartbeat + ", recoveryInterval=" + recoveryInterval + ", maxBlock=" + maxBlock
                 + ", closeTimeout=" + closeTimeout + ", rebalanceInterval=" + rebalanceInterval
-                + ", addresses=" + addresses + "}";
+                + ", maxMessageSize=" + maxMessageSize + ", addresses=" + addresses + "}";
     }
 
     public static final class Builder {
@@ -242,6 +261,7 @@ public final class RabbitConfig {
         private Duration maxBlock = DEFAULT_MAX_BLOCK;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private Duration rebalanceInterval = DEFAULT_REBALANCE_INTERVAL;
+        private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
         private List<String> addresses = List.of();
 
         private Builder() {
@@ -404,6 +424,15 @@ public final class RabbitConfig {
 
         public Builder rebalanceInterval(Duration rebalanceInterval) {
             this.rebalanceInterval = positive("rebalanceInterval", rebalanceInterval);
+            return this;
+        }
+
+        /**
+         * The largest payload in bytes, in [1, {@value RabbitConfig#MAX_MESSAGE_SIZE_LIMIT}]; the broker's
+         * {@code max_message_size} when it is lower than the default {@value RabbitConfig#DEFAULT_MAX_MESSAGE_SIZE}.
+         */
+        public Builder maxMessageSize(int maxMessageSize) {
+            this.maxMessageSize = inRange("maxMessageSize", maxMessageSize, 1, MAX_MESSAGE_SIZE_LIMIT);
             return this;
         }
 

@@ -95,7 +95,9 @@ class ConnectionLostMidOperationTest {
             publishing.set(false);
             publisher.get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
-            assertThat(failures).as("publishes pending when the connection closed").isNotEmpty()
+            // the publishes pending when the connection closed fail retriably, unless the publisher's own retry
+            // already confirmed them on the new connection (then the caller sees no failure at all)
+            assertThat(failures).as("publishes pending when the connection closed")
                     .allSatisfy(e -> assertThat(e).isInstanceOf(KeelException.class)
                             .matches(k -> ((KeelException) k).isRetriable(), "retriable"));
             await("every confirmed publish consumed").atMost(WAIT).until(() -> handled.containsAll(confirmed));

@@ -22,6 +22,7 @@ class RabbitConfigTest {
         assertThat(c.tls()).isFalse();
         assertThat(c.sslContext()).isEmpty();
         assertThat(c.rebalanceInterval()).isEqualTo(RabbitConfig.DEFAULT_REBALANCE_INTERVAL);
+        assertThat(c.maxMessageSize()).isEqualTo(RabbitConfig.DEFAULT_MAX_MESSAGE_SIZE).isEqualTo(128 * 1024 * 1024);
     }
 
     @Test
@@ -80,6 +81,10 @@ class RabbitConfigTest {
                 .hasMessageContaining("virtualHost");
         assertThatThrownBy(() -> RabbitConfig.custom().maxBlock(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxBlock");
+        assertThatThrownBy(() -> RabbitConfig.custom().maxMessageSize(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxMessageSize");
+        assertThatThrownBy(() -> RabbitConfig.custom().maxMessageSize(RabbitConfig.MAX_MESSAGE_SIZE_LIMIT + 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("536870912");
         assertThatThrownBy(() -> RabbitConfig.custom().host(" ")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("host");
     }

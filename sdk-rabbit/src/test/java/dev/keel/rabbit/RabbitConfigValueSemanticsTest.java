@@ -45,6 +45,7 @@ class RabbitConfigValueSemanticsTest {
         changes.put("maxBlock", c -> RabbitConfig.from(c).maxBlock(Duration.ofSeconds(6)).build());
         changes.put("closeTimeout", c -> RabbitConfig.from(c).closeTimeout(Duration.ofSeconds(7)).build());
         changes.put("rebalanceInterval", c -> RabbitConfig.from(c).rebalanceInterval(Duration.ofSeconds(8)).build());
+        changes.put("maxMessageSize", c -> RabbitConfig.from(c).maxMessageSize(1024).build());
         changes.put("addresses", c -> RabbitConfig.from(c).addresses("rabbit-1:5672,rabbit-2:5673").build());
 
         assertValueSemantics(RabbitConfig.class, base, c -> RabbitConfig.from(c).build(), changes,

@@ -107,7 +107,7 @@ class RabbitProducerTest {
                     assertThat(receipt.partition()).isEqualTo("0");
                     confirmed++;
                 } catch (java.util.concurrent.ExecutionException e) {
-                    assertThat(e.getCause()).isInstanceOf(UnroutableException.class).hasMessageContaining("lane 1");
+                    assertThat(e.getCause()).isInstanceOf(UnroutableException.class).hasMessageContaining("partition 1");
                     unroutable++;
                 }
             }

@@ -35,6 +35,10 @@ final class RawAmqp implements AutoCloseable {
         return channel;
     }
 
+    Connection connection() {
+        return connection;
+    }
+
     /** Ready messages in a queue. */
     int ready(String queue) throws IOException {
         return channel.queueDeclarePassive(queue).getMessageCount();

@@ -2,11 +2,15 @@ package dev.keel.spring;
 
 import dev.keel.Message;
 import dev.keel.outbox.jdbc.Outbox;
+import dev.keel.outbox.jdbc.OutboxTableMissingException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Objects;
+import java.util.UUID;
+import java.util.function.BiFunction;
 import javax.sql.DataSource;
 import org.springframework.dao.DataAccessException;
+import org.springframework.dao.InvalidDataAccessResourceUsageException;
 import org.springframework.jdbc.UncategorizedSQLException;
 import org.springframework.jdbc.datasource.ConnectionHolder;
 import org.springframework.jdbc.datasource.DataSourceUtils;
@@ -29,6 +33,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * }
  * }</pre>
  *
+ * <p>With tracing (the starter's {@code ObservationInterceptor}), each message is written with the trace context of
+ * the transaction that writes it (W3C {@code traceparent}), so its consumer continues the request's trace.
+ *
  * <p>Outside a transaction it throws {@link IllegalTransactionStateException} rather than write a
  * message nobody's transaction decides about. Thread-safe; the Spring Boot starter defines one when
  * {@code sdk-outbox-jdbc} and a {@code DataSource} are present.
@@ -37,10 +44,22 @@ public final class TransactionalOutbox {
 
     private final Outbox outbox;
     private final DataSource dataSource;
+    private final BiFunction<String, Message, Message> traceContext;
 
     public TransactionalOutbox(Outbox outbox, DataSource dataSource) {
+        this(outbox, dataSource, (topic, message) -> message);
+    }
+
+    /**
+     * @param traceContext adds the current trace context to each message before it is written (topic, message with
+     *                     its id set), such as sdk-observation's {@code ObservationInterceptor::withTraceContext}: the
+     *                     row then carries the W3C {@code traceparent} of the transaction that wrote it, and the
+     *                     consumer's span continues that trace. The starter passes it when tracing is configured.
+     */
+    public TransactionalOutbox(Outbox outbox, DataSource dataSource, BiFunction<String, Message, Message> traceContext) {
         this.outbox = Objects.requireNonNull(outbox, "outbox");
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.traceContext = Objects.requireNonNull(traceContext, "traceContext");
     }
 
     /**
@@ -50,13 +69,25 @@ public final class TransactionalOutbox {
      * @throws IllegalTransactionStateException when no transaction is active, it is read-only, or it
      *                                          is not a transaction of this data source
      * @throws IllegalArgumentException         when the topic, id or key is blank or too long
-     * @throws DataAccessException              when the insert fails (the transaction should roll back)
+     * @throws DataAccessException              when the insert fails (the transaction should roll back); when the
+     *                                          outbox table does not exist an
+     *                                          {@link InvalidDataAccessResourceUsageException} whose message names
+     *                                          the table, the script that creates it and
+     *                                          {@code keel.outbox.table-prefix}, its cause the
+     *                                          {@link OutboxTableMissingException}
      */
     public String publish(String topic, Message message) {
         Objects.requireNonNull(message, "message");
         Connection connection = currentConnection();
         try {
-            return outbox.publish(connection, topic, message);
+            // the id first (as Outbox.publish would give it), so the trace names the id that is published
+            Message withId = message.id() != null ? message : message.toBuilder().id(UUID.randomUUID().toString()).build();
+            return outbox.publish(connection, topic, traceContext.apply(topic, withId));
+        } catch (OutboxTableMissingException e) {
+            // Spring's translation (BadSqlGrammarException) would drop Keel's message, which names the script
+            throw new InvalidDataAccessResourceUsageException("Keel outbox insert failed: " + e.getMessage()
+                    + " (or, if the table has another prefix, set keel.outbox.table-prefix to it; now '"
+                    + outbox.config().tablePrefix() + "')", e);
         } catch (SQLException e) {
             DataAccessException translated = new SQLExceptionSubclassTranslator().translate("Keel outbox insert",
                     null, e);

@@ -8,7 +8,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A sink that passes every call to another one, revocations and failures included: extend it and
+ * A sink that passes every call to another one, revocations, failures and outages included: extend it and
  * override {@link #accept} to see or change records on their way to the engine.
  */
 public class ForwardingDeliverySink implements DeliverySink {
@@ -32,5 +32,15 @@ public class ForwardingDeliverySink implements DeliverySink {
     @Override
     public void failed(Throwable cause) {
         delegate.failed(cause);
+    }
+
+    @Override
+    public void disconnected(Throwable cause) {
+        delegate.disconnected(cause);
+    }
+
+    @Override
+    public void reconnected() {
+        delegate.reconnected();
     }
 }

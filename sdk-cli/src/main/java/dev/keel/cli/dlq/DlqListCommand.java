@@ -44,6 +44,9 @@ public final class DlqListCommand implements Callable<Integer> {
             table.print(out, "");
             out.println(letters.size() + " dead letter(s)" + (filter.equals(DeadLetterFilter.all())
                     ? "" : " matching " + DlqText.describe(options)));
+            if (letters.isEmpty()) {
+                out.println(DlqText.noneFound(deadLetters));
+            }
         }
         return ExitCodes.OK;
     }

@@ -72,6 +72,9 @@ public final class DlqRedriveCommand implements Callable<Integer> {
             bar.finish();
             out.println("examined " + result.examined() + ", re-driven " + result.redriven() + ", kept "
                     + result.kept() + ", failed " + result.failed());
+            if (result.examined() == 0) {
+                out.println(DlqText.noneFound(deadLetters));
+            }
             if (result.failed() > 0) {
                 out.println(result.failed() + " dead letter(s) could not be re-published and stay on "
                         + deadLetters.deadLetterTopic() + "; run the re-drive again once the broker accepts them");

@@ -2,6 +2,7 @@ package dev.keel.cli.dlq;
 
 import dev.keel.deadletter.DeadLetter;
 import dev.keel.deadletter.DeadLetterFilter;
+import dev.keel.deadletter.DeadLetters;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,6 +36,13 @@ final class DlqText {
         }
         return letter.originTopic() + "/" + letter.originPartition()
                 + (letter.originPosition() >= 0 ? "@" + letter.originPosition() : "");
+    }
+
+    /** Printed after a listing or re-drive that found none of the group's letters: what a read cannot see. */
+    static String noneFound(DeadLetters deadLetters) {
+        return "(a read finds only the dead letters not consumed in group " + deadLetters.group() + ": a subscription "
+                + "of " + deadLetters.deadLetterTopic() + " in that group takes them out of its view; read dead "
+                + "letters to alert on them in a group of their own)";
     }
 
     static String describe(DlqOptions options) {

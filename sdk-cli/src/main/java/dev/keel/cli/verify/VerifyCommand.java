@@ -12,6 +12,8 @@ import dev.keel.cli.verify.features.FeatureKind;
 import dev.keel.cli.verify.features.FeatureResult;
 import dev.keel.cli.verify.features.FeatureRun;
 import dev.keel.cli.verify.features.FeatureSettings;
+import dev.keel.kafka.KafkaAdapter;
+import dev.keel.kafka.ShareGroupsUnavailableException;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.Capability;
 import java.io.PrintWriter;
@@ -282,13 +284,23 @@ public final class VerifyCommand implements Callable<Integer> {
         return java.util.Collections.unmodifiableSet(without);
     }
 
-    /** --share-group needs an adapter that declares SHARED_CONSUMPTION. */
+    /**
+     * --share-group needs an adapter that declares SHARED_CONSUMPTION and, on Kafka, a cluster with share groups
+     * enabled ({@link KafkaAdapter#requireShareGroups()}): checked before the run creates or publishes anything.
+     */
     private void requireSharedConsumption(BrokerMode mode) throws Exception {
         try (BrokerAdapter probe = mode.createAdapter(broker)) {
             if (!probe.capabilities().contains(Capability.SHARED_CONSUMPTION)) {
                 throw new ParameterException(spec.commandLine(), "--share-group needs a broker with share groups "
                         + "(Capability.SHARED_CONSUMPTION): --broker kafka (Kafka 4.2 or later); --broker "
                         + mode.name() + " has none");
+            }
+            if (probe instanceof KafkaAdapter kafka) {
+                try {
+                    kafka.requireShareGroups();
+                } catch (ShareGroupsUnavailableException e) {
+                    throw new ParameterException(spec.commandLine(), "--share-group: " + e.getMessage());
+                }
             }
         }
     }

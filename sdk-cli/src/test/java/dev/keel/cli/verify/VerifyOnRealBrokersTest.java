@@ -65,7 +65,9 @@ class VerifyOnRealBrokersTest {
                                                                               RedisEndpoint redis) {
         List<String> channelClose = List.of("verify", "--broker", "rabbit", "--rabbit-uri", rabbit.uri(),
                 "--faults", "channel-close", "--duplicate-rate", "0", "--poison-rate", "0.02", "--keys", "10",
-                "--duration", "6s", "--seed", "20251121", "--timeout", "60s", "--no-progress");
+                // rounds long enough that the session drop lands while messages are in flight (a 500-message round
+                // took 0.9 s on a quiet machine, over before the drop, and the unsafe run then found no repeat)
+                "--messages", "3000", "--duration", "10s", "--seed", "20251121", "--timeout", "60s", "--no-progress");
         List<String> safe = new ArrayList<>(channelClose);
         safe.addAll(List.of("--redis", redis.uri()));
         CliRun result = CliRun.of(safe.toArray(String[]::new));

@@ -18,6 +18,7 @@ import dev.keel.core.internal.claims.Claims;
 import dev.keel.core.internal.claims.StoreOutageReports;
 import dev.keel.core.internal.consume.Chains;
 import dev.keel.core.internal.consume.EngineSubscription;
+import dev.keel.core.internal.consume.HandlerThreads;
 import dev.keel.core.internal.consume.FlowControl;
 import dev.keel.core.internal.consume.RetryingSubscription;
 import dev.keel.core.internal.deadletters.DefaultDeadLetters;
@@ -40,6 +41,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -47,6 +49,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Wires the publish and consume pipelines for one {@link dev.keel.core.Keel}, and closes what it
@@ -54,6 +58,8 @@ import java.util.function.Supplier;
  * Never the adapter.
  */
 public final class Engine implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
 
     private static final int STORE_THREADS = 2;
 
@@ -69,10 +75,14 @@ public final class Engine implements AutoCloseable {
     private final List<EngineSubscription> subscriptions = new CopyOnWriteArrayList<>();
     private final SubscriptionGauges gauges;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Completes once the first {@link #close()} finished. */
+    private final CompletableFuture<Void> closeFinished = new CompletableFuture<>();
     private DefaultPublisher publisher;
     private final String instanceId;
     /** Failures of the application's extensions (metrics recorder, interceptors, re-drive listeners). */
     private final ExtensionFailures extensionFailures = new ExtensionFailures();
+    /** Warns about a subscription that consumes the dead letters its group keeps. */
+    private final DeadLetterGroups deadLetterGroups = new DeadLetterGroups();
 
     /**
      * @param store      null when no subscription may use EFFECTIVELY_ONCE
@@ -116,10 +126,12 @@ public final class Engine implements AutoCloseable {
         return store;
     }
 
-    /** The dead letters {@code group} keeps on {@code deadLetterTopic}; read with the given waits. */
-    public DeadLetters deadLetters(String group, String deadLetterTopic, Duration firstWait, Duration quiet) {
-        return new DefaultDeadLetters(adapter, group, deadLetterTopic, context.clock(), publisherConfig.timeout(), firstWait,
-                quiet, extensionFailures);
+    /** The dead letters {@code group} keeps for {@code topic} on {@code deadLetterTopic}; read with the given waits. */
+    public DeadLetters deadLetters(String topic, String group, String deadLetterTopic, Duration firstWait,
+                                   Duration quiet) {
+        deadLetterGroups.listing(deadLetterTopic, group);
+        return new DefaultDeadLetters(adapter, topic, group, deadLetterTopic, context.clock(), publisherConfig.timeout(),
+                firstWait, quiet, extensionFailures);
     }
 
     /** Where failures of the application's extensions are counted and logged. */
@@ -172,6 +184,8 @@ public final class Engine implements AutoCloseable {
         String deadLetterTopic = !config.deadLetterPolicy().isEnabled() ? null
                 : config.deadLetterPolicy().destinationFor(config.topic())
                         .orElseGet(() -> adapter.defaultDeadLetterTopic(config.topic()));
+        deadLetterGroups.subscribed(config.topic(), config.group(), deadLetterTopic,
+                config.broadcast() || config.shareGroup());
         if (config.retryMode() == RetryMode.NON_BLOCKING) {
             String retryTopic = RetryTopics.declare(adapter, config);
             EngineSubscription origin = start(config, config.topic(), deadLetterTopic, retryTopic, handler);
@@ -199,7 +213,8 @@ public final class Engine implements AutoCloseable {
         if (config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE) {
             Claims.checkNamespaces(store, namespace); // a namespace the store can never hold fails here, not later
         }
-        ExecutorService handlerPool = Executors.newFixedThreadPool(config.lanes(), DaemonThreads.named(name + "-handler"));
+        HandlerThreads handlerThreads = new HandlerThreads(DaemonThreads.named(name + "-handler"));
+        ExecutorService handlerPool = Executors.newFixedThreadPool(config.lanes(), handlerThreads);
         Optional<String> broadcastInstance = Broadcasts.check(adapter, config, instanceId);
         BrokerConsumer consumer = adapter.consumer(new ConsumerSettings(config.topic(), config.group(),
                 config.maxInFlight(), config.revokeTimeout(), Optional.ofNullable(deadLetterTopic), config.filter(),
@@ -218,7 +233,7 @@ public final class Engine implements AutoCloseable {
                 claims != null ? claims.outages()
                         : new StoreOutageReports(config.topic(), config.group(), flow, context.metrics()), steps);
         EngineSubscription subscription = new EngineSubscription(config, consumer, flow,
-                claims != null ? claims : Claiming.NONE, chain, handlerPool, context);
+                claims != null ? claims : Claiming.NONE, chain, handlerPool, handlerThreads, context);
         self[0] = subscription;
         subscriptions.add(subscription);
         subscription.start();
@@ -249,11 +264,43 @@ public final class Engine implements AutoCloseable {
                 && s.stopped().toCompletableFuture().isDone());
     }
 
+    /**
+     * Closes the subscriptions (each drains for up to its close timeout), then the shared publisher and what the
+     * engine owns. A close while another is under way waits for that one to finish: whoever closed Keel may close
+     * the store and the adapter next, and must not close them under a drain.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
+            if (!calledFromAHandler()) {
+                awaitClosed();
+            }
             return;
         }
+        if (calledFromAHandler()) {
+            LOG.info("Keel is closed by a handler of one of its subscriptions: close() returns at once (the handler "
+                    + "cannot wait for itself), and the close goes on, that handler's message acknowledged once it "
+                    + "returned");
+            Thread closer = new Thread(this::closeNow, "keel-close");
+            closer.start();
+            return;
+        }
+        closeNow();
+    }
+
+    private void closeNow() {
+        try {
+            drainAndRelease();
+        } finally {
+            closeFinished.complete(null);
+        }
+    }
+
+    private boolean calledFromAHandler() {
+        return subscriptions.stream().anyMatch(EngineSubscription::isOwnHandlerThread);
+    }
+
+    private void drainAndRelease() {
         try {
             CompletableFuture<?>[] closing = subscriptions.stream()
                     .map(s -> s.closeAsync(s.closeTimeoutOf()).toCompletableFuture())
@@ -275,6 +322,17 @@ public final class Engine implements AutoCloseable {
             if (ownsStore) {
                 store.close();
             }
+        }
+    }
+
+    /** Waits for the close under way (each subscription bounds its drain); returns early only when interrupted. */
+    private void awaitClosed() {
+        try {
+            closeFinished.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("never completed exceptionally", e);
         }
     }
 }

@@ -81,7 +81,7 @@ public final class Interceptors {
             RETURNED.set(returned);
             try {
                 decorated.handle(delivery);
-            } catch (Exception | Error e) {
+            } catch (Throwable e) { // any throwable: after the handler returned, an interceptor's plain one too
                 if (!returned[0]) {
                     throw e;
                 }
@@ -137,7 +137,7 @@ public final class Interceptors {
                         next -> proceed(index + 1, topic, Objects.requireNonNull(next, "message")));
                 return stage != null ? stage : Futures.failed(new NullPointerException(
                         interceptor.getClass().getName() + ".interceptPublish returned no stage"));
-            } catch (RuntimeException | Error e) {
+            } catch (Throwable e) {
                 return Futures.failed(e);
             }
         }

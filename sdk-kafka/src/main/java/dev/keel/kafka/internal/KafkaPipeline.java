@@ -54,16 +54,24 @@ public final class KafkaPipeline implements TransactionalPipeline {
     private final PipelineConfig pipeline;
     private final RecordTransform transform;
     private final PipelineProducer producer;
+    /** Checks each output topic before its first output is sent; null with {@code topicAutoCreation}. */
+    private final PipelineOutputTopics outputTopics;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Throwable failure;
 
-    /** Creates the clients, fences earlier owners of the transactional id, and starts the loop. */
-    public KafkaPipeline(KafkaConfig config, PipelineConfig pipeline, RecordTransform transform) {
+    /**
+     * Creates the clients, fences earlier owners of the transactional id, and starts the loop. Unless
+     * {@code topicAutoCreation}, an output to a topic that does not exist stops the pipeline (checked with
+     * {@code admin}, as a publish is), so the broker never creates it on first use.
+     */
+    public KafkaPipeline(KafkaConfig config, PipelineConfig pipeline, RecordTransform transform, TopicAdmin admin) {
         this.config = config;
         this.pipeline = pipeline;
         this.transform = transform;
+        this.outputTopics = config.topicAutoCreation() ? null
+                : new PipelineOutputTopics(admin, config.deliveryTimeout(), pipeline.transactionalId());
         Map<String, Object> producerProperties = ClientProperties.producer(config);
         producerProperties.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, pipeline.transactionalId());
         producerProperties.put(ProducerConfig.CLIENT_ID_CONFIG, config.clientId() + "-pipeline-"
@@ -142,8 +150,9 @@ public final class KafkaPipeline implements TransactionalPipeline {
             renewAndRewind(fenced, batchStart);
         } catch (OutOfOrderSequenceException | AuthorizationException | UnsupportedVersionException fatal) {
             throw fatal;
-        } catch (RefusedOutputException refused) {
-            // the transform asked for what a pipeline cannot do: the same input would ask again, so stop
+        } catch (RefusedOutputException | PipelineOutputTopics.MissingOutputTopicException refused) {
+            // the transform asked for what a pipeline cannot do, or for a topic nobody declared: the same input
+            // would ask again, so stop
             try {
                 producer.abort();
             } catch (RuntimeException e) {
@@ -177,7 +186,11 @@ public final class KafkaPipeline implements TransactionalPipeline {
             Message input = toMessage(RecordMapping.fromKafka(record, () -> { }));
             List<PipelineOutput> outputs = transform.apply(input);
             for (int i = 0; i < outputs.size(); i++) {
-                producer.send(RecordMapping.toKafka(toRecord(input.id(), i, outputs.get(i))));
+                OutboundRecord output = toRecord(input.id(), i, outputs.get(i));
+                if (outputTopics != null) {
+                    outputTopics.check(output.topic());
+                }
+                producer.send(RecordMapping.toKafka(output));
             }
             next.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
         }

@@ -4,6 +4,7 @@ import dev.keel.GroupActiveException;
 import dev.keel.KeelException;
 import dev.keel.KeelTimeoutException;
 import dev.keel.PartitionRewind;
+import dev.keel.TopicNotFoundException;
 import dev.keel.kafka.KafkaConfig;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,8 +26,10 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Replay on Kafka: the position of a time per partition ({@code ListOffsets} by timestamp, what
@@ -48,9 +51,8 @@ public final class KafkaReplay {
 
     public List<PartitionRewind> planRewind(String topic, String group, Instant from) {
         try (Admin admin = Admin.create(ClientProperties.admin(config))) {
+            TopicDescription description = describe(admin, topic);
             checkIdle(admin, topic, group);
-            TopicDescription description = get(admin.describeTopics(Set.of(topic)).allTopicNames(),
-                    "describing topic " + topic).get(topic);
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             Map<TopicPartition, OffsetSpec> atTime = new HashMap<>();
             description.partitions().forEach(p -> {
@@ -139,9 +141,29 @@ public final class KafkaReplay {
         }
     }
 
+    /** The topic's partitions; a {@link TopicNotFoundException} when it does not exist. */
+    private TopicDescription describe(Admin admin, String topic) {
+        try {
+            return get(admin.describeTopics(Set.of(topic)).allTopicNames(), "describing topic " + topic).get(topic);
+        } catch (KeelException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                throw new TopicNotFoundException(topic, "topic '" + topic + "' does not exist on Kafka: nothing to "
+                        + "replay; check the topic's name (retrying cannot help)", e);
+            }
+            throw e;
+        }
+    }
+
     private void checkIdle(Admin admin, String topic, String group) {
-        ConsumerGroupDescription description = get(admin.describeConsumerGroups(Set.of(group)).all(),
-                "describing group " + group).get(group);
+        ConsumerGroupDescription description;
+        try {
+            description = get(admin.describeConsumerGroups(Set.of(group)).all(), "describing group " + group).get(group);
+        } catch (KeelException e) {
+            if (e.getCause() instanceof GroupIdNotFoundException) {
+                return; // a group that never consumed has no member
+            }
+            throw e;
+        }
         if (description != null && !description.members().isEmpty()) {
             throw new GroupActiveException(topic, group, description.members().size());
         }

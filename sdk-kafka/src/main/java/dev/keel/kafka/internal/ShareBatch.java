@@ -116,6 +116,11 @@ final class ShareBatch {
         return released;
     }
 
+    /** How many records not decided yet are at delivery {@code limit} or beyond (released, the broker archives them). */
+    int undecidedAtDelivery(int limit) {
+        return (int) held.values().stream().filter(h -> h.decided == null && h.deliveryCount >= limit).count();
+    }
+
     /** Whether a renewed record has not been returned yet. */
     boolean renewing() {
         return held.values().stream().anyMatch(h -> h.renewing);

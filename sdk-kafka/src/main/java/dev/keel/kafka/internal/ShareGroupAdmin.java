@@ -1,6 +1,7 @@
 package dev.keel.kafka.internal;
 
 import dev.keel.KeelException;
+import dev.keel.kafka.ShareGroupsUnavailableException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -34,9 +35,9 @@ import org.slf4j.LoggerFactory;
  * ({@code share.version}), the group's settings ({@link ShareGroupSettings}), setting the group's start position to
  * Keel's {@code autoOffsetReset}, and starting a new group at the end of its partitions when that is {@code latest}.
  */
-final class ShareGroupAdmin {
+public final class ShareGroupAdmin {
 
-    static final String FEATURE = "share.version";
+    static final String FEATURE = ShareGroupsUnavailableException.FEATURE;
     static final String AUTO_OFFSET_RESET = "share.auto.offset.reset";
     static final String DELIVERY_LIMIT = "share.delivery.count.limit";
     static final String LOCK_DURATION = "share.record.lock.duration.ms";
@@ -53,14 +54,29 @@ final class ShareGroupAdmin {
     }
 
     /**
-     * Checks that the cluster offers share groups, sets the group's {@code share.auto.offset.reset} to
-     * {@code autoOffsetReset} unless the group has a value of its own, and reads its settings.
+     * Checks that the cluster offers share groups: its feature {@code share.version} is finalized at 1 or higher.
      *
-     * @throws KeelException (not retriable) when the cluster has no share groups, the client may not read the
-     *                       group's configuration or set it, and (retriable) when the cluster does not answer
+     * @throws ShareGroupsUnavailableException when it is not
+     * @throws KeelException                   when the cluster cannot be asked (retriable when it does not answer)
+     */
+    public static void requireShareGroups(TopicAdmin topics, Duration timeout) {
+        Admin admin = topics.client();
+        FeatureMetadata features = new ShareGroupAdmin(admin, timeout).get(admin.describeFeatures().featureMetadata(),
+                "reading the Kafka cluster's features (is " + FEATURE + " enabled?)");
+        FinalizedVersionRange share = features.finalizedFeatures().get(FEATURE);
+        if (share == null || share.maxVersionLevel() < 1) {
+            throw new ShareGroupsUnavailableException(share == null ? 0 : share.maxVersionLevel());
+        }
+    }
+
+    /**
+     * Sets the group's {@code share.auto.offset.reset} to {@code autoOffsetReset} unless the group has a value of
+     * its own, and reads its settings. The cluster's share groups were checked before ({@link #requireShareGroups}).
+     *
+     * @throws KeelException (not retriable) when the client may not read the group's configuration or set it, and
+     *                       (retriable) when the cluster does not answer
      */
     ShareGroupSettings prepare(String group, String autoOffsetReset) {
-        checkFeature(group);
         ConfigResource resource = resource(group);
         Config config = describe(group, resource);
         ConfigEntry reset = config.get(AUTO_OFFSET_RESET);
@@ -149,18 +165,6 @@ final class ShareGroupAdmin {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KeelException("starting share group " + group + ": interrupted", e, true);
-        }
-    }
-
-    private void checkFeature(String group) {
-        FeatureMetadata features = get(admin.describeFeatures().featureMetadata(), "reading the cluster's features for "
-                + "share group " + group);
-        FinalizedVersionRange share = features.finalizedFeatures().get(FEATURE);
-        if (share == null || share.maxVersionLevel() < 1) {
-            throw new KeelException("share group " + group + ": this Kafka cluster does not offer share groups ("
-                    + FEATURE + " is " + (share == null ? "not enabled" : share.maxVersionLevel()) + "); they need "
-                    + "Kafka 4.2 or later with " + FEATURE + "=1 or higher (kafka-features.sh upgrade --feature "
-                    + FEATURE + "=2), see docs/kafka.md \"Share groups\"", false);
         }
     }
 

@@ -256,6 +256,12 @@ final class ShareMember implements Runnable {
             if (graceful) {
                 drainDecisions();
                 batch.acknowledgeDecided(c);
+                int lost = batch.undecidedAtDelivery(owner.deliveryLimit());
+                if (lost > 0) {
+                    LOG.error("share consumer {}: closing with {} record(s) of {} at the broker's last delivery "
+                            + "undecided (the close timeout expired first): the broker archives them, unhandled",
+                            name, lost, topic);
+                }
                 int released = batch.releaseUndecided(c);
                 if (released > 0) {
                     LOG.debug("share consumer {}: released {} record(s) not handled at close", name, released);

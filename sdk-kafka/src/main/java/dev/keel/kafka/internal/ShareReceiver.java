@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A share-group subscription's consumer ({@link ConsumerSettings#shared()}): {@link KafkaConfig#shareConsumers()}
- * {@link ShareMember}s of the group, each a thread with its own share consumer. Before they start it checks that
- * the cluster offers share groups and prepares the group ({@link ShareGroupAdmin#prepare}); it keeps the group's
+ * {@link ShareMember}s of the group, each a thread with its own share consumer. Before they start it prepares the
+ * group (the cluster's share groups were checked by the adapter: {@link ShareGroupAdmin#requireShareGroups}) ({@link ShareGroupAdmin#prepare}); it keeps the group's
  * delivery limit and lock duration, read again at most every {@link #SETTINGS_REFRESH} (a limit lowered on the
  * broker is known within that time). When the group starts new partitions at their end
  * ({@code share.auto.offset.reset=latest}) and has no member yet, the partitions it never read are started at their

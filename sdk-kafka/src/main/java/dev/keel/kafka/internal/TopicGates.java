@@ -93,7 +93,7 @@ final class TopicGates {
     }
 
     static UnroutableException missingTopic(String topic, Throwable cause) {
-        return new UnroutableException("Kafka topic '" + topic + "' does not exist: declare it with ensureTopology "
-                + "(or enable topic auto-creation on the broker and in KafkaConfig)", cause);
+        return new UnroutableException("Kafka topic '" + topic + "' does not exist: declare it "
+                + dev.keel.spi.support.TopologyHints.declare(topic) + " (or enable topic auto-creation on the broker and in KafkaConfig)", cause);
     }
 }

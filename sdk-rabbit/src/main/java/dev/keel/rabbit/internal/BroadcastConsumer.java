@@ -83,7 +83,7 @@ public final class BroadcastConsumer implements BrokerConsumer {
             throw new IllegalStateException("consumer already started");
         }
         String topic = settings.topic();
-        int count = topology.lanesOf(topic).orElseThrow(() -> new TopicNotFoundException(topic, "topic '" + topic
+        int count = topology.lanesOfExisting(topic).orElseThrow(() -> new TopicNotFoundException(topic, "topic '" + topic
                 + "' does not exist on RabbitMQ: declare it with ensureTopology before subscribing"));
         settings.deadLetterTopic().ifPresent(dlt -> topology.ensureDeadLetters(topic, settings.group(), dlt));
         try {

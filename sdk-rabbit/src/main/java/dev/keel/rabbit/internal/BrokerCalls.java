@@ -14,13 +14,15 @@ import java.util.concurrent.TimeoutException;
 /**
  * Runs declarations and look-ups of {@link Topology} and {@link TopicMetadata}, each on a channel of
  * its own on the publishing connection (a refused AMQP method closes its channel), and turns what
- * went wrong into Keel's errors: {@code PRECONDITION_FAILED} into a {@link TopologyException}, the
+ * went wrong into Keel's errors: {@code PRECONDITION_FAILED} into a {@link TopologyException},
+ * {@code ACCESS_REFUSED} into a non-retriable {@link KeelException} naming the missing permission, the
  * rest into a retriable {@link BrokerUnavailableException}. Thread-safe.
  */
 final class BrokerCalls {
 
     static final int NOT_FOUND = 404;
     static final int PRECONDITION_FAILED = 406;
+    static final int ACCESS_REFUSED = 403;
 
     /** One call's work on a channel that is closed afterwards. */
     @FunctionalInterface
@@ -45,6 +47,12 @@ final class BrokerCalls {
                         + replyText(e) + "). Keel does not change an existing topic: declare it as it is, or delete it"
                         + " (deleteTopology) or use another name", e);
             }
+            if (replyCode(e) == ACCESS_REFUSED) {
+                throw new KeelException("cannot " + what + ": RabbitMQ refused it (" + replyText(e) + "): the user lacks "
+                        + "a permission (configure, write or read) on that name in this virtual host. Grant it "
+                        + "(rabbitmqctl set_permissions) or connect as a user that has it; retrying cannot help", e,
+                        false);
+            }
             throw new BrokerUnavailableException("cannot " + what + ": " + describe(e), e);
         } catch (TimeoutException e) {
             throw new BrokerUnavailableException("cannot " + what + ": RabbitMQ did not confirm in time", e);
@@ -56,6 +64,24 @@ final class BrokerCalls {
         } finally {
             closeQuietly(channel);
         }
+    }
+
+    /**
+     * Whether {@code passive} (a passive declare) finds what it names, on a channel of its own: a
+     * {@code NOT_FOUND} closes the channel.
+     */
+    boolean exists(String topic, String what, ChannelWork<?> passive) {
+        return run(topic, "look up " + what, channel -> {
+            try {
+                passive.apply(channel);
+                return true;
+            } catch (IOException e) {
+                if (replyCode(e) == NOT_FOUND && !queueNodeDown(e)) {
+                    return false;
+                }
+                throw e;
+            }
+        });
     }
 
     /** The reply code of the channel close behind {@code e}, or -1. */

@@ -25,6 +25,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * (a semaphore of {@code confirmWindow} permits) keyed by publish sequence number; acks and nacks,
  * {@code multiple} or not, settle them; a {@code basic.return} (mandatory, no queue bound) fails its
  * publish as unroutable before the broker's ack arrives; when the channel shuts down every pending
- * publish fails with a retriable {@link BrokerUnavailableException}. A publish that throws (the
+ * publish fails with a retriable {@link BrokerUnavailableException}, but for a message RabbitMQ closed
+ * it refusing as too large ({@link SizeRefusal}) or sent to an exchange that does not exist
+ * ({@link MissingExchange}), which fails for good. A publish that throws (the
  * client refused it, or the write failed) retires the channel the same way, since the client may
  * have counted it in the sequence. A closed or retired channel is never reused: its owner opens a
  * new one, so sequence numbers never span two channels.
@@ -76,7 +79,7 @@ final class ConfirmChannel {
 
     /**
      * Puts {@code channel} in confirm mode and listens to it; {@code onShutdown} hears how it ended
-     * (after its pending publishes were failed). Publishes settled by the broker complete on
+     * (before its pending publishes are failed, so that what it forgets is forgotten for their retries). Publishes settled by the broker complete on
      * {@code completions}, never on the connection's I/O thread: a caller publishing again from a
      * callback must not stall the reading of confirms. {@code beforeWrite} runs before each write
      * and may refuse it with a {@link KeelException} (the connection is blocked).
@@ -88,8 +91,8 @@ final class ConfirmChannel {
         channel.addConfirmListener(c::onAck, c::onNack);
         channel.addReturnListener(c::onReturn);
         channel.addShutdownListener(cause -> {
-            c.onShutdown(cause);
             onShutdown.accept(cause);
+            c.onShutdown(cause);
         });
         return c;
     }
@@ -178,7 +181,7 @@ final class ConfirmChannel {
         }
         ShutdownSignalException shutdown = closedBy;
         if (shutdown != null) { // closed while writing: its shutdown may have failed the others before this one
-            failAll(lost(shutdown));
+            failPending(shutdown);
         }
     }
 
@@ -345,8 +348,8 @@ final class ConfirmChannel {
 
     private static UnroutableException unroutable(PendingPublish p) {
         return new UnroutableException("RabbitMQ could not route the message to any queue of topic '" + p.topic()
-                + "' (lane " + p.lane() + "): no consumer group is bound; declare the topic with its groups with"
-                + " ensureTopology");
+                + "' (partition " + p.lane() + "): no consumer group is bound; declare the topic with its groups "
+                + dev.keel.spi.support.TopologyHints.declareWithGroups(p.topic()));
     }
 
     private void complete(Runnable completion) {
@@ -377,7 +380,7 @@ final class ConfirmChannel {
         if (closing && cause.isInitiatedByApplication()) {
             failAll(new ClosedException("the producer was closed before RabbitMQ confirmed the publish"));
         } else {
-            failAll(lost(cause));
+            failPending(cause);
         }
         shutdownHeard.countDown();
     }
@@ -395,7 +398,55 @@ final class ConfirmChannel {
                 + "); it may or may not have been stored: retry with the same id", cause);
     }
 
+    /**
+     * The channel closed under its pending publishes: they fail as retriable, except, when RabbitMQ
+     * closed it refusing a message over its {@code max_message_size}, the refused one (the earliest
+     * over that size), which fails for good.
+     */
+    private void failPending(ShutdownSignalException cause) {
+        MissingExchange missing = MissingExchange.of(cause).orElse(null);
+        if (missing != null) {
+            failRefusedToMissingExchange(missing, cause);
+            return;
+        }
+        SizeRefusal tooLarge = SizeRefusal.of(cause).orElse(null);
+        if (tooLarge == null) {
+            failAll(lost(cause));
+            return;
+        }
+        KeelException beside = tooLarge.beside(cause);
+        PendingPublish[] refused = new PendingPublish[1];
+        fail(p -> {
+            if (refused[0] == null && tooLarge.covers(p)) {
+                refused[0] = p;
+                return tooLarge.refusal(p, cause);
+            }
+            return beside;
+        });
+    }
+
+    /**
+     * RabbitMQ closed the channel at a publish to an exchange that does not exist: the latest pending publish to it
+     * (the refused one or one sent after it: not stored either way) fails as unroutable, the others as retriable.
+     */
+    private void failRefusedToMissingExchange(MissingExchange missing, ShutdownSignalException cause) {
+        PendingPublish latest = null;
+        for (PendingPublish p : pending.values()) {
+            if (missing.covers(p)) {
+                latest = p;
+            }
+        }
+        PendingPublish refused = latest;
+        BrokerUnavailableException beside = lost(cause);
+        fail(p -> p == refused ? missing.refusal(p, cause) : beside);
+    }
+
     private void failAll(KeelException failure) {
+        fail(p -> failure);
+    }
+
+    /** Fails every pending publish, in publish order, with what {@code failure} says for it. */
+    private void fail(Function<PendingPublish, KeelException> failure) {
         List<PendingPublish> failed = new ArrayList<>();
         Map.Entry<Long, PendingPublish> e;
         while ((e = pending.pollFirstEntry()) != null) {
@@ -403,7 +454,7 @@ final class ConfirmChannel {
         }
         afterRemoval(failed.size());
         if (!failed.isEmpty()) {
-            complete(() -> failed.forEach(p -> p.fail(p.returned() ? unroutable(p) : failure)));
+            complete(() -> failed.forEach(p -> p.fail(p.returned() ? unroutable(p) : failure.apply(p))));
         }
     }
 

@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 
@@ -26,8 +27,10 @@ import java.util.concurrent.TimeoutException;
  * short delay never waits behind a long one. Delays are rounded UP to a bucket
  * ({@link #bucketMillis}): never early, late by at most one bucket step.
  *
- * <p>A delay queue deletes itself once unused for {@code 2 × bucket + 1 h} ({@code x-expires}), so
- * the queues of deleted topics and of delays no longer used go away. Every message leaves its queue
+ * <p>Each bucket a topic uses is recorded in its {@link DelayIndex} before its first delay queue is
+ * declared, so that deleting the topic deletes its delay queues. A delay queue also deletes itself
+ * once unused for {@code 2 × bucket + 1 h} ({@code x-expires}), so the queues of delays no longer
+ * used go away. Every message leaves its queue
  * after {@code bucket}; a producer declares the queue again before publishing to it when its last
  * declaration is older than {@link #REDECLARE_AFTER_MILLIS}, so a queue never expires with messages
  * in it. Thread-safe.
@@ -47,6 +50,8 @@ public final class DelayQueues {
     private final Clock clock;
     /** Delay queues this producer declared, with when (epoch millis). */
     private final Map<String, Long> declared = new ConcurrentHashMap<>();
+    /** The topic and bucket pairs this producer appended to their topic's {@link DelayIndex}. */
+    private final Set<String> indexed = ConcurrentHashMap.newKeySet();
 
     public DelayQueues(ManagedConnection connection, QueueType queueType, Clock clock) {
         this.connection = connection;
@@ -112,7 +117,12 @@ public final class DelayQueues {
             args.put("x-overflow", "reject-publish");
         }
         Channel channel = connection.openChannel();
+        String bucketKey = topic + '\n' + bucket;
         try {
+            if (!indexed.contains(bucketKey)) { // recorded before the queue exists: deleteTopology finds it
+                DelayIndex.append(channel, queueType, topic, bucket);
+                indexed.add(bucketKey);
+            }
             channel.queueDeclare(queue, true, false, false, args);
         } catch (IOException e) {
             if (BrokerCalls.replyCode(e) == 406) {
@@ -137,5 +147,17 @@ public final class DelayQueues {
     /** Forgets what was declared (after a topic was deleted or the connection replaced). */
     public void forget() {
         declared.clear();
+        indexed.clear();
+    }
+
+    /** Forgets what was declared for {@code topic} (deleted): its next delayed publishes declare again. */
+    public void forget(String topic) {
+        declared.keySet().removeIf(queue -> queue.startsWith(topic + PREFIX));
+        indexed.removeIf(key -> key.startsWith(topic + '\n'));
+    }
+
+    /** Forgets one delay queue, found missing: the next publish to it declares it again. */
+    public void forgetQueue(String queue) {
+        declared.remove(queue);
     }
 }

@@ -94,7 +94,7 @@ final class LaneChannel {
                 @Override
                 public void handleCancel(String tag) {
                     if (!lc.released.get()) {
-                        LOG.warn("RabbitMQ cancelled consuming queue '{}' (deleted?); the lane will be reopened", queue);
+                        LOG.warn("RabbitMQ cancelled consuming partition queue '{}' (deleted?); it will be reopened", queue);
                         lc.reportLost();
                     }
                 }
@@ -187,11 +187,12 @@ final class LaneChannel {
             return;
         }
         if (cause.isHardError()) {
-            LOG.warn("channel of queue '{}' lost with its connection ({}); the lane will be reopened and"
+            // once per partition queue: INFO, the outage itself is told once per subscription (Lanes)
+            LOG.info("channel of partition queue '{}' lost with its connection ({}); it will be reopened and its"
                     + " unacknowledged messages redelivered", queue, cause.getMessage());
         } else {
-            LOG.warn("RabbitMQ closed the channel of queue '{}' ({}); the lane will be reopened and unacknowledged"
-                    + " messages redelivered", queue, cause.getMessage());
+            LOG.warn("RabbitMQ closed the channel of partition queue '{}' ({}); it will be reopened and its"
+                    + " unacknowledged messages redelivered", queue, cause.getMessage());
         }
         reportLost();
     }

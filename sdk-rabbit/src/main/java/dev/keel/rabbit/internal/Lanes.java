@@ -68,14 +68,17 @@ final class Lanes {
     private final AtomicReferenceArray<Boolean> yielding;
     private final LaneReopener reopener;
     private final HandOverGuard guard;
+    private final ConsumeOutage outage;
     private final Object presenceLock = new Object();
     private final AtomicBoolean registering = new AtomicBoolean();
+    /** Whether the last member registration failed: its repeats are logged at DEBUG, its success at INFO. */
+    private boolean registrationFailing;
     private volatile Channel presence;
     private volatile boolean ended;
 
     Lanes(String topic, String group, int count, int prefetch, Supplier<Connection> connection, Topology topology,
           LaneChannel.Deliveries deliveries, Function<String, CompletionStage<Void>> revoke, Duration revokeTimeout,
-          Executor executor, ScheduledExecutorService scheduler) {
+          Executor executor, ScheduledExecutorService scheduler, ConsumeOutage outage) {
         this.topic = topic;
         this.group = group;
         this.prefetch = prefetch;
@@ -93,6 +96,7 @@ final class Lanes {
         }
         this.reopener = new LaneReopener(count, this::reopen, executor, scheduler);
         this.guard = new HandOverGuard(count);
+        this.outage = outage;
     }
 
     /**
@@ -158,7 +162,7 @@ final class Lanes {
             if (lane != null && lane.isActive() && !yielding.get(i)) {
                 active.add(lane);
                 if (guard.activeOn(i, members)) {
-                    LOG.info("lane queue '{}' came back to this member after it handed it over: no other member "
+                    LOG.info("partition queue '{}' came back to this member after it handed it over: no other member "
                             + "of group '{}' was waiting on it, though its member queue counts {} (a member whose node "
                             + "is down is still listed, or another member is reconnecting and has not consumed it "
                             + "again yet); no more hand-overs until the count changes", lane.queue(), group, members);
@@ -201,7 +205,7 @@ final class Lanes {
     }
 
     private void yieldLane(LaneChannel lane) {
-        LOG.info("handing lane queue '{}' over to another member of group '{}'", lane.queue(), group);
+        LOG.info("handing partition queue '{}' over to another member of group '{}'", lane.queue(), group);
         replace(lane, Duration.ZERO);
     }
 
@@ -216,7 +220,7 @@ final class Lanes {
         try {
             replace(lane, LaneReopener.FIRST_RETRY);
         } catch (RejectedExecutionException e) {
-            LOG.debug("lane queue '{}' not reopened: the adapter is closing", lane.queue());
+            LOG.debug("partition queue '{}' not reopened: the adapter is closing", lane.queue());
         }
     }
 
@@ -235,7 +239,7 @@ final class Lanes {
         try {
             revoked = revoke.apply(lane.queue()).toCompletableFuture();
         } catch (RuntimeException e) {
-            LOG.warn("revoking lane queue '{}' from the engine failed: {}", lane.queue(), e.toString());
+            LOG.warn("revoking partition queue '{}' from the engine failed: {}", lane.queue(), e.toString());
             revoked = CompletableFuture.failedFuture(e);
         }
         revoked.orTimeout(revokeTimeout.toMillis() + REVOKE_MARGIN_MS, TimeUnit.MILLISECONDS)
@@ -270,12 +274,22 @@ final class Lanes {
                 return;
             }
             presence = channel;
+            if (registrationFailing) {
+                registrationFailing = false;
+                LOG.info("registered as a member of group '{}' of topic '{}' again", group, topic);
+            }
         } catch (IOException | AlreadyClosedException | KeelException e) {
             if (channel != null) {
                 closeQuietly(channel, true);
             }
-            LOG.warn("cannot register as a member of group '{}' of topic '{}' now (members are counted to share the"
-                    + " partitions; will retry): {}", group, topic, e.getMessage());
+            if (registrationFailing) {
+                LOG.debug("still cannot register as a member of group '{}' of topic '{}': {}", group, topic,
+                        e.getMessage());
+            } else {
+                registrationFailing = true;
+                LOG.warn("cannot register as a member of group '{}' of topic '{}' now (members are counted to share"
+                        + " the partitions; will retry, repeats logged at DEBUG): {}", group, topic, e.getMessage());
+            }
         }
     }
 
@@ -288,9 +302,18 @@ final class Lanes {
         try {
             fresh = openLane(i);
         } catch (KeelException e) {
-            LOG.warn("cannot consume lane queue '{}' now, will retry: {}", Names.laneQueue(topic, group, i),
-                    e.getMessage());
+            if (outage.failed(i, e)) {
+                LOG.warn("cannot consume topic '{}' as group '{}' now (partition queue '{}'): {}; retrying until"
+                        + " RabbitMQ is back (repeats logged at DEBUG, the end of the outage at INFO)", topic, group,
+                        Names.laneQueue(topic, group, i), e.getMessage());
+            } else {
+                LOG.debug("still cannot consume partition queue '{}': {}", Names.laneQueue(topic, group, i),
+                        e.getMessage());
+            }
             return false;
+        }
+        if (outage.opened(i)) {
+            LOG.info("consuming topic '{}' as group '{}' again: every partition queue is open", topic, group);
         }
         if (ended || !lanes.compareAndSet(i, null, fresh)) {
             fresh.abort();

@@ -124,7 +124,11 @@ public final class ManagedConnection implements AutoCloseable {
         return gate.isBlocked();
     }
 
-    /** Closes the connection; at the socket while RabbitMQ blocks it (the closing handshake would wait for the alarm). */
+    /**
+     * Closes the connection; at the socket while RabbitMQ blocks it (the closing handshake would wait
+     * for the alarm), or when RabbitMQ does not answer the closing handshake within the adapter's
+     * {@code closeTimeout} (a silent connection: the client then closes the socket itself).
+     */
     @Override
     public void close() {
         if (isBlocked()) {
@@ -138,7 +142,7 @@ public final class ManagedConnection implements AutoCloseable {
         }
         if (c != null && c.isOpen()) {
             try {
-                c.close();
+                c.close((int) connector.config().closeTimeout().toMillis());
             } catch (IOException | RuntimeException e) {
                 LOG.debug("closing the {} connection failed", role, e);
             }

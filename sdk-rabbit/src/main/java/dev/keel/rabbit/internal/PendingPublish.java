@@ -8,19 +8,33 @@ import java.util.concurrent.CompletableFuture;
 final class PendingPublish {
 
     private final String topic;
+    private final String exchange;
     private final String messageId;
     private final int lane;
+    private final int size;
     private final CompletableFuture<PublishReceipt> future = new CompletableFuture<>();
     private volatile boolean returned;
 
-    PendingPublish(String topic, String messageId, int lane) {
+    PendingPublish(String topic, String exchange, String messageId, int lane, int size) {
         this.topic = topic;
+        this.exchange = exchange;
         this.messageId = messageId;
         this.lane = lane;
+        this.size = size;
+    }
+
+    /** The payload's size in bytes: what RabbitMQ compares with its {@code max_message_size}. */
+    int size() {
+        return size;
     }
 
     String topic() {
         return topic;
+    }
+
+    /** The exchange it was sent to: the topic's, or the default exchange ({@code ""}) for a delayed message. */
+    String exchange() {
+        return exchange;
     }
 
     String messageId() {

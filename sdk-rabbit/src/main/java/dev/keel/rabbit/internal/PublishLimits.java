@@ -22,10 +22,16 @@ final class PublishLimits {
     }
 
     /**
+     * @param maxMessageSize the largest payload RabbitMQ takes ({@link RabbitConfig#maxMessageSize()})
      * @throws PublishException (not retriable) naming the limit the record exceeds: the same message
      *         would be refused again
      */
-    static void check(OutboundRecord record) {
+    static void check(OutboundRecord record, int maxMessageSize) {
+        if (record.payload().length > maxMessageSize) {
+            throw refused("its payload is " + record.payload().length + " bytes, over RabbitConfig.maxMessageSize ("
+                    + maxMessageSize + " bytes; set it to the broker's max_message_size, 128 MiB by default): send"
+                    + " less (put large data elsewhere and send a reference), or raise both limits");
+        }
         checkEncodable(record);
         int idBytes = utf8Length(record.id());
         if (idBytes > MAX_SHORT_STRING_BYTES) {

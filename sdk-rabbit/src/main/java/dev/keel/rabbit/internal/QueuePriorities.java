@@ -24,7 +24,7 @@ final class QueuePriorities {
     static void checkSupported(TopicSpec spec, QueueType queueType) {
         if (spec.maxPriority() > 0 && queueType != QueueType.CLASSIC) {
             throw new TopologyException(spec.name(), "topic '" + spec.name() + "' asks for message priorities "
-                    + "(maxPriority " + spec.maxPriority() + "), which need classic lane queues: " + queueType
+                    + "(maxPriority " + spec.maxPriority() + "), which need classic partition queues: " + queueType
                     + " queues do not support x-max-priority. Build the RabbitAdapter with "
                     + "RabbitConfig.custom().queueType(QueueType.CLASSIC), or declare the topic without maxPriority");
         }

@@ -3,7 +3,6 @@ package dev.keel.rabbit.internal;
 import dev.keel.TopicNotFoundException;
 import dev.keel.spi.support.InboundIds;
 import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Envelope;
 import dev.keel.KeelHeaders;
 import dev.keel.spi.BrokerConsumer;
@@ -23,7 +22,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +51,8 @@ public final class RabbitConsumer implements BrokerConsumer {
 
     private final ConsumerSettings settings;
     private final Topology topology;
-    private final Supplier<Connection> connection;
+    private final ManagedConnection connection;
+    private final Duration closeTimeout;
     private final int configuredPrefetch;
     private final Executor executor;
     private final ScheduledExecutorService scheduler;
@@ -71,12 +70,18 @@ public final class RabbitConsumer implements BrokerConsumer {
     private volatile boolean paused;
     private volatile boolean dispatching = true;
 
-    public RabbitConsumer(ConsumerSettings settings, Topology topology, Supplier<Connection> connection,
-                          int configuredPrefetch, Executor executor, ScheduledExecutorService scheduler,
-                          Duration rebalanceInterval, Clock clock, Runnable onEnded) {
+    /**
+     * {@code closeTimeout} bounds {@link #close()}: what RabbitMQ has not answered by then (a silent
+     * connection) is ended by closing {@code connection} at its socket.
+     */
+    public RabbitConsumer(ConsumerSettings settings, Topology topology, ManagedConnection connection,
+                          Duration closeTimeout, int configuredPrefetch, Executor executor,
+                          ScheduledExecutorService scheduler, Duration rebalanceInterval, Clock clock,
+                          Runnable onEnded) {
         this.settings = settings;
         this.topology = topology;
         this.connection = connection;
+        this.closeTimeout = closeTimeout;
         this.configuredPrefetch = configuredPrefetch;
         this.executor = executor;
         this.scheduler = scheduler;
@@ -92,14 +97,20 @@ public final class RabbitConsumer implements BrokerConsumer {
         }
         this.sink = sink;
         String topic = settings.topic();
-        int count = topology.lanesOf(topic).orElseThrow(() -> new TopicNotFoundException(topic, "topic '" + topic
+        int count = topology.lanesOfExisting(topic).orElseThrow(() -> new TopicNotFoundException(topic, "topic '" + topic
                 + "' does not exist on RabbitMQ: declare it (with group '" + settings.group()
                 + "') with ensureTopology before subscribing"));
-        topology.ensureGroup(topic, settings.group(), count);
-        settings.deadLetterTopic().ifPresent(dlt -> topology.ensureDeadLetters(topic, settings.group(), dlt));
+        try {
+            topology.ensureGroup(topic, settings.group(), count);
+            settings.deadLetterTopic().ifPresent(dlt -> topology.ensureDeadLetters(topic, settings.group(), dlt));
+        } catch (RuntimeException e) {
+            abort(); // refused: this consumer ends now (the adapter forgets it), holding nothing
+            throw e;
+        }
         int prefetch = Math.max(1, Math.min(configuredPrefetch, settings.maxInFlight() / count));
-        Lanes l = new Lanes(topic, settings.group(), count, prefetch, connection, topology, this::onDelivery,
-                this::revoke, settings.revokeTimeout(), executor, scheduler);
+        Lanes l = new Lanes(topic, settings.group(), count, prefetch, connection::get, topology, this::onDelivery,
+                this::revoke, settings.revokeTimeout(), executor, scheduler,
+                new ConsumeOutage(sink::disconnected, sink::reconnected));
         lanes = l;
         try {
             l.open();
@@ -124,7 +135,13 @@ public final class RabbitConsumer implements BrokerConsumer {
         scheduleDispatch();
     }
 
-    /** Sends the acks made so far and leaves the group; unacknowledged messages go back to the queues. */
+    /**
+     * Sends the acks made so far and leaves the group; unacknowledged messages go back to the queues.
+     * Completes once every channel is closed: within the adapter's {@code closeTimeout}, after which
+     * channels whose close RabbitMQ has not answered (the connection went silent) are ended by closing
+     * the consuming connection at its socket; RabbitMQ requeues what they had not acknowledged once it
+     * sees the connection gone.
+     */
     @Override
     public CompletionStage<Void> close() {
         return end(false);
@@ -157,7 +174,15 @@ public final class RabbitConsumer implements BrokerConsumer {
             l.abort();
             closed.complete(null);
         } else {
-            l.close().whenComplete((v, e) -> closed.complete(null));
+            CompletableFuture<Void> leaving = l.close();
+            leaving.copy().orTimeout(closeTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
+                if (e != null) {
+                    connection.forceClose("RabbitMQ did not answer closing the channels of topic '" + settings.topic()
+                            + "' for group '" + settings.group() + "' within closeTimeout (" + closeTimeout
+                            + "): the connection is silent; what was not acknowledged goes back to the queues");
+                }
+            });
+            leaving.whenComplete((v, e) -> closed.complete(null));
         }
         return closed;
     }
@@ -166,7 +191,7 @@ public final class RabbitConsumer implements BrokerConsumer {
         try {
             lanes.rebalance();
         } catch (RuntimeException e) {
-            LOG.warn("balancing the lanes of group '{}' failed: {}", settings.group(), e.toString());
+            LOG.warn("balancing the partition queues of group '{}' failed: {}", settings.group(), e.toString());
         }
     }
 

@@ -8,6 +8,7 @@ import dev.keel.KeelException;
 import dev.keel.PublishReceipt;
 import dev.keel.UnroutableException;
 import dev.keel.spi.support.KeyHash;
+import dev.keel.spi.support.TopologyHints;
 import dev.keel.rabbit.RabbitConfig;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.OutboundRecord;
@@ -86,13 +87,13 @@ public final class RabbitProducer implements BrokerProducer {
             return CompletableFuture.failedFuture(new ClosedException("the RabbitMQ producer is closed"));
         }
         try {
-            PublishLimits.check(record);
+            PublishLimits.check(record, config.maxMessageSize());
             connection.checkNotBlocked();
             OptionalInt lanes = topology.lanesOf(record.topic());
             if (lanes.isEmpty()) {
                 return CompletableFuture.failedFuture(new UnroutableException("topic '" + record.topic()
                         + "' does not exist on RabbitMQ (no exchange of that name in vhost '" + config.virtualHost()
-                        + "'): declare it and its consumer groups with ensureTopology"));
+                        + "'): declare it and its consumer groups " + TopologyHints.declareWithGroups(record.topic())));
             }
             int lane;
             int slot;
@@ -104,15 +105,39 @@ public final class RabbitProducer implements BrokerProducer {
                 lane = (int) (next % lanes.getAsInt());
                 slot = (int) (next % channels.length());
             }
-            PendingPublish pending = new PendingPublish(record.topic(), record.id(), lane);
             String delayQueue = delays.queueFor(record, lane);
-            channel(slot).publish(delayQueue == null ? Names.exchange(record.topic()) : "",
-                    delayQueue == null ? Names.routingKey(lane) : delayQueue,
+            String exchange = delayQueue == null ? Names.exchange(record.topic()) : "";
+            PendingPublish pending = new PendingPublish(record.topic(), exchange, record.id(), lane,
+                    record.payload().length);
+            channel(slot).publish(exchange, delayQueue == null ? Names.routingKey(lane) : delayQueue,
                     AmqpMessages.properties(record), record.payload(), pending, config.maxBlock());
-            return pending.future();
+            return delayQueue == null ? pending.future() : whenDelayQueueMissing(pending.future(), delayQueue);
         } catch (KeelException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /**
+     * A delayed publish returned as unroutable went to a delay queue that no longer exists (its topic
+     * was deleted, by another process too, and declared again): forgotten, so that the retry declares
+     * it again; the publish fails as retriable.
+     */
+    private CompletionStage<PublishReceipt> whenDelayQueueMissing(CompletableFuture<PublishReceipt> sent,
+                                                                  String delayQueue) {
+        return sent.exceptionallyCompose(e -> {
+            if (e instanceof UnroutableException) {
+                delays.forgetQueue(delayQueue);
+                return CompletableFuture.failedFuture(new BrokerUnavailableException("the delay queue '" + delayQueue
+                        + "' did not exist (its topic was deleted and declared again?); it is declared again on the"
+                        + " next attempt: retry with the same id", e));
+            }
+            return CompletableFuture.failedFuture(e);
+        });
+    }
+
+    /** Forgets the delay queues declared for {@code topic}, deleted: its next delayed publishes declare them again. */
+    public void forgetDelays(String topic) {
+        delays.forget(topic);
     }
 
     /** Publishes not yet confirmed, over all channels (those being replaced after a nack included). */
@@ -169,11 +194,28 @@ public final class RabbitProducer implements BrokerProducer {
                 }
             }
         }
+        closeWithin(all, deadline);
+        draining.clear();
+        awaitCompletions(deadline);
+    }
+
+    /**
+     * Closes the channels; if RabbitMQ has not answered their closes by {@code deadline} (the
+     * connection went silent: each close would wait for the heartbeat to give up), the connection is
+     * closed at its socket, which ends those waits.
+     */
+    private void closeWithin(List<ConfirmChannel> all, long deadline) {
+        CompletableFuture<Void> closing = new CompletableFuture<>();
+        closing.orTimeout(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS).whenComplete((v, e) -> {
+            if (e instanceof TimeoutException) {
+                connection.forceClose("RabbitMQ did not answer closing the publishing channels within closeTimeout ("
+                        + config.closeTimeout() + "): the connection is silent");
+            }
+        });
         for (ConfirmChannel c : all) {
             c.close();
         }
-        draining.clear();
-        awaitCompletions(deadline);
+        closing.complete(null);
     }
 
     /**
@@ -255,7 +297,9 @@ public final class RabbitProducer implements BrokerProducer {
             return;
         }
         if (BrokerCalls.replyCode(cause) == NOT_FOUND) {
-            topology.forgetLanes(); // an exchange was deleted under us: look topics up again
+            // an exchange was deleted under us: look topics up again (a missing exchange is then found missing
+            // before anything is sent); heard before the channel's publishes fail, so that their retries look it up
+            topology.forgetLanes();
         }
         LOG.warn("RabbitMQ publishing channel closed: {}", cause.getMessage());
     }

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -108,11 +109,31 @@ public final class Topology {
         if (!recorded.entries().containsKey(group)) {
             Entry settings = recorded.entries().getOrDefault(TopologyRecord.TOPIC, new Entry(TopologyRecord.TOPIC, n,
                     TopicSpec.DEFAULT_REPLICATION_FACTOR, TopicSpec.DEFAULT_MIN_IN_SYNC_REPLICAS));
-            calls.run(topic, "declare group '" + group + "' of topic '" + topic + "'", channel -> {
-                declareGroup(channel, topic, group, n, settings.replicationFactor(), settings.maxPriority());
-                metadata.append(channel, topic, List.of(settings.forGroup(group)));
-                return null;
-            });
+            GroupDeclaration declaration = GroupDeclaration.probe(calls, topic, group, n,
+                    metadata.written().members(topic, group));
+            try {
+                calls.run(topic, "declare group '" + group + "' of topic '" + topic + "'", channel -> {
+                    declareGroup(channel, topic, group, n, settings.replicationFactor(), settings.maxPriority());
+                    metadata.append(channel, topic, List.of(settings.forGroup(group)));
+                    return null;
+                });
+            } catch (KeelException refused) {
+                // part way through (a queue with other arguments, a name the user may not configure): what this
+                // attempt created would route messages to queues nobody consumes, and stay a member queue of no group
+                declaration.removeCreated(refused);
+                if (refused instanceof TopologyException) {
+                    TopologyException conflict = new TopologyException(topic, "cannot declare group '" + group + "' of topic '" + topic
+                            + "': RabbitMQ has one of its queues with other arguments (" + BrokerCalls.replyText(
+                            refused.getCause()) + "). Keel changes no existing queue, and removed what this attempt "
+                            + "had declared: delete that queue (declared by another tool, or with another queue "
+                            + "type) or subscribe with another group name", refused.getCause());
+                    for (Throwable failedRemoval : refused.getSuppressed()) {
+                        conflict.addSuppressed(failedRemoval);
+                    }
+                    throw conflict;
+                }
+                throw refused;
+            }
         } else {
             calls.run(topic, "declare the member queue of group '" + group + "' of topic '" + topic + "'",
                     channel -> {
@@ -157,8 +178,8 @@ public final class Topology {
     /**
      * The topic's partition count: as declared in this process, else as its marker queue says, else
      * {@link dev.keel.rabbit.RabbitConfig#defaultPartitions()} when the exchange exists without a
-     * marker (in either form); empty when the topic's exchange does not exist. Found counts are
-     * remembered.
+     * marker (in either form); empty when the topic's exchange does not exist (checked when the
+     * count is not remembered yet, even with a marker). Found counts are remembered.
      *
      * @throws BrokerUnavailableException (retriable) while another process is declaring the topic, or
      *         while its only marker is a classic queue on a node that is down
@@ -173,15 +194,27 @@ public final class Topology {
             throw new BrokerUnavailableException("topic '" + topic + "' is being declared by another process;"
                     + " try again in a moment", null);
         }
-        if (marked > 0) {
-            lanes.putIfAbsent(topic, marked);
-            return OptionalInt.of(marked);
-        }
+        // a marker without its exchange: the exchange was deleted (by another tool) or is being declared
         if (!exchangeExists(topic)) {
             return OptionalInt.empty();
         }
-        lanes.putIfAbsent(topic, defaultPartitions);
-        return OptionalInt.of(defaultPartitions);
+        int n = marked > 0 ? marked : defaultPartitions;
+        lanes.putIfAbsent(topic, n);
+        return OptionalInt.of(n);
+    }
+
+    /**
+     * {@link #lanesOf} for a subscribe: the exchange is looked up on the broker even when this process
+     * remembers the topic, since it may have been deleted meanwhile (its group queues and metadata can
+     * outlive it, but nothing reaches them); empty, and the topic forgotten, when it does not exist.
+     */
+    public OptionalInt lanesOfExisting(String topic) {
+        if (lanes.containsKey(topic) && !exchangeExists(topic)) {
+            lanes.remove(topic);
+            declaredGroups.removeIf(declared -> declared.startsWith(topic + '\n'));
+            return OptionalInt.empty();
+        }
+        return lanesOf(topic);
     }
 
     /**
@@ -208,15 +241,32 @@ public final class Topology {
     }
 
     /**
-     * Deletes the exchange, the metadata queues of both forms, and for every recorded group its
-     * partition queues, dead-letter pair and member queues, with their messages. Deleting what does
-     * not exist does nothing.
+     * Deletes the delay queues of every bucket in the topic's delay index (both queue types) and the
+     * index, the exchange, the metadata queues of both forms, and for every recorded group its
+     * partition queues, dead-letter pair and member queues, with their messages. The delay queues go
+     * first: none of their messages can reach the exchange of a topic declared again under the name.
+     * Deleting what does not exist does nothing.
      */
     public void delete(String topic) {
         TopicMetadata.Recorded recorded = metadata.record(topic);
         int marked = metadata.partitions(topic);
         List<String> groups = recorded.entries().keySet().stream().filter(g -> !g.equals(TopologyRecord.TOPIC))
                 .toList();
+        int partitions = Math.max(marked, recorded.entries().values().stream().mapToInt(Entry::partitions).max()
+                .orElse(0));
+        int delayPartitions = partitions > 0 ? partitions : defaultPartitions;
+        Set<Long> buckets = delayBuckets(topic);
+        calls.run(topic, "delete the delay queues of topic '" + topic + "'", channel -> {
+            for (long bucket : buckets) {
+                for (int partition = 0; partition < delayPartitions; partition++) {
+                    channel.queueDelete(DelayQueues.name(topic, partition, bucket));
+                }
+            }
+            for (QueueType type : QueueType.values()) {
+                channel.queueDelete(DelayIndex.queue(topic, type));
+            }
+            return null;
+        });
         calls.run(topic, "delete topic '" + topic + "'", channel -> {
             for (Entry entry : recorded.entries().values()) {
                 if (entry.group().equals(TopologyRecord.TOPIC)) {
@@ -239,7 +289,27 @@ public final class Topology {
         lanes.remove(topic);
         declaredGroups.removeIf(key -> key.startsWith(topic + '\n'));
         metadata.forget(topic);
-        LOG.info("deleted topic '{}' and the queues of its groups {}", topic, groups);
+        LOG.info("deleted topic '{}', the queues of its groups {} and its delay queues of {} buckets", topic, groups,
+                buckets.size());
+    }
+
+    /** The buckets in the topic's delay indexes of both queue types; none when they do not exist. */
+    private Set<Long> delayBuckets(String topic) {
+        Set<Long> buckets = new TreeSet<>();
+        for (QueueType type : QueueType.values()) {
+            String index = DelayIndex.queue(topic, type);
+            buckets.addAll(calls.run(topic, "read the delay index of topic '" + topic + "'", channel -> {
+                try {
+                    return DelayIndex.read(channel, index);
+                } catch (IOException e) {
+                    if (BrokerCalls.replyCode(e) == BrokerCalls.NOT_FOUND && !BrokerCalls.queueNodeDown(e)) {
+                        return Set.<Long>of();
+                    }
+                    throw e;
+                }
+            }));
+        }
+        return buckets;
     }
 
     /** How many members of the group are running (registered on its member queues). */

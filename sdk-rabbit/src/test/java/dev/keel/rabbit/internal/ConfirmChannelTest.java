@@ -149,9 +149,9 @@ class ConfirmChannelTest {
 
     private CompletableFuture<PublishReceipt> publish(ConfirmChannel confirms, String routingKey,
                                                       AMQP.BasicProperties properties) {
-        PendingPublish pending = new PendingPublish(exchange, properties.getMessageId(), 0);
-        confirms.publish(exchange, routingKey, properties, "payload".getBytes(StandardCharsets.UTF_8), pending,
-                Duration.ofSeconds(5));
+        byte[] payload = "payload".getBytes(StandardCharsets.UTF_8);
+        PendingPublish pending = new PendingPublish(exchange, exchange, properties.getMessageId(), 0, payload.length);
+        confirms.publish(exchange, routingKey, properties, payload, pending, Duration.ofSeconds(5));
         return pending.future();
     }
 

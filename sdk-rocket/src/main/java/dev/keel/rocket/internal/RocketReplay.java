@@ -3,6 +3,7 @@ package dev.keel.rocket.internal;
 import dev.keel.GroupActiveException;
 import dev.keel.KeelException;
 import dev.keel.PartitionRewind;
+import dev.keel.TopicNotFoundException;
 import dev.keel.rocket.RocketConfig;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,9 +43,11 @@ public final class RocketReplay {
 
     public List<PartitionRewind> planRewind(String topic, String group, Instant from) {
         String rocketGroup = Names.rocketGroup(group, topic);
+        // the topic first: asking for the members of a group of a missing topic fails with a route error
+        List<MessageQueue> queues = admin.writableQueues(topic).orElseThrow(() -> new TopicNotFoundException(topic,
+                "RocketMQ topic '" + topic + "' does not exist: nothing to replay; check the topic's name (retrying "
+                        + "cannot help)"));
         checkIdle(topic, group, rocketGroup);
-        List<MessageQueue> queues = admin.writableQueues(topic).orElseThrow(() -> new KeelException("RocketMQ topic '"
-                + topic + "' does not exist", false));
         Map<MessageQueue, OffsetWrapper> offsets = offsetsOf(rocketGroup, topic);
         DefaultMQAdminExt client = admin.client();
         List<PartitionRewind> plan = new ArrayList<>();

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Nested;
  *   <li>{@link BadInput}: what the broker refuses and what it lets through ({@link BadInputContract});</li>
  *   <li>{@link ConsumerFailure}: the engine's side failing under the consumer ({@link ConsumerFailureContract});</li>
  *   <li>{@link Routing}: header filters and priorities ({@link RoutingContract});</li>
+ *   <li>{@link MissingTopic}: replay and dead letters of a topic that does not exist ({@link MissingTopicContract});</li>
  *   <li>{@link DelayedDelivery}, {@link NonBlockingRetry}, {@link Replay}, {@link Broadcast}: the optional
  *       capabilities, each skipped naming the {@link dev.keel.spi.Capability} the adapter does not declare.</li>
  * </ul>
@@ -224,6 +225,20 @@ public abstract class AdapterContract {
     /** {@code BROADCAST}: every instance of a broadcast group receives every message. */
     @Nested
     class Broadcast extends BroadcastContract {
+        @Override
+        AdapterContract owner() {
+            return AdapterContract.this;
+        }
+
+        @Override
+        protected BrokerAdapter createAdapter() {
+            return AdapterContract.this.createAdapter();
+        }
+    }
+
+    /** Replay and dead letters of a topic that does not exist: refused naming it; no dead letter yet reads as empty. */
+    @Nested
+    class MissingTopic extends MissingTopicContract {
         @Override
         AdapterContract owner() {
             return AdapterContract.this;

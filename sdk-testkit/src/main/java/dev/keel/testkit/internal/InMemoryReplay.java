@@ -1,8 +1,8 @@
 package dev.keel.testkit.internal;
 
 import dev.keel.GroupActiveException;
-import dev.keel.KeelException;
 import dev.keel.PartitionRewind;
+import dev.keel.TopicNotFoundException;
 import dev.keel.testkit.StoredRecord;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -84,7 +84,8 @@ final class InMemoryReplay {
     private TopicLog existing(String topic) {
         TopicLog log = broker.log(topic);
         if (log == null) {
-            throw new KeelException("topic '" + topic + "' does not exist on the in-memory broker", false);
+            throw new TopicNotFoundException(topic, "topic '" + topic + "' does not exist on the in-memory broker: "
+                    + "nothing to replay; check the topic's name (retrying cannot help)");
         }
         return log;
     }

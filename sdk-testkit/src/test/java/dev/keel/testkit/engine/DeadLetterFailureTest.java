@@ -116,7 +116,14 @@ class DeadLetterFailureTest {
         assertThat(handled).contains("after-poison");
         StoredRecord dead = broker.records(topic + ".DLT").get(0);
         assertThat(dead.id()).isEqualTo("poison");
-        assertThat(new String(dead.payload())).as("the dead letter, once accepted, is the full one").isEqualTo("poison");
+        if (dead.headers().containsKey(KeelHeaders.DLT_TRUNCATED)) {
+            // the round that straddled clear(): its dead letter was refused for good just before, so it sent the
+            // documented truncated copy, which the broker then accepted (a window of one thread hop)
+            assertThat(dead.payload()).as("a truncated copy carries no payload").isEmpty();
+        } else {
+            assertThat(new String(dead.payload())).as("the dead letter, once accepted, is the full one")
+                    .isEqualTo("poison");
+        }
         assertThat(count("keel.dead_lettered")).isEqualTo(1.0);
     }
 

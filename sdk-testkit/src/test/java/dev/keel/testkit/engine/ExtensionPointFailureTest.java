@@ -378,6 +378,136 @@ class ExtensionPointFailureTest {
         }
     }
 
+    /**
+     * A plain {@code Throwable} (neither an {@code Exception} nor an {@code Error}: Kotlin's {@code throw Throwable()},
+     * a sneaky throw) from an interceptor after the handler returned is the interceptor's failure like any other.
+     * Before, the guard caught {@code Exception | Error} only: the handled message was dead-lettered with the
+     * interceptor's throwable as cause, and nothing was counted.
+     */
+    @Test
+    void anInterceptorThatThrowsAPlainThrowableAfterTheHandlerReturnedShouldNotRunTheHandlerAgain() {
+        KeelInterceptor failingAfter = new KeelInterceptor() {
+            @Override
+            public <T> MessageHandler<T> interceptHandler(SubscriptionConfig<T> config, MessageHandler<T> handler) {
+                return delivery -> {
+                    handler.handle(delivery);
+                    throw Sneaky.<RuntimeException>raise(new PlainThrowable("the tracer failed to end its span"));
+                };
+            }
+        };
+        try (Keel keel = Keel.builder(broker.connect()).interceptor(failingAfter).build()) {
+            declare(keel);
+            keel.publisher(TOPIC, Codec.utf8()).message("m").id("m-0").key("k").publish();
+            keel.subscribe(config().build(), this::apply);
+
+            await().atMost(PATIENCE).until(() -> committed() == 1);
+            assertThat(effects.get("m-0")).as("handler runs").hasValue(1);
+            assertThat(broker.records(TOPIC + ".DLT")).as("dead letters").isEmpty();
+            assertThat(keel.extensionFailures()).isEqualTo(1);
+        }
+    }
+
+    /** A handler's plain {@code Throwable} fails its attempt like an exception: it gets its retries. */
+    @Test
+    void aHandlerThatThrowsAPlainThrowableShouldBeRetriedLikeAnException() {
+        AtomicInteger attempts = new AtomicInteger();
+        try (Keel keel = Keel.builder(broker.connect()).build()) {
+            declare(keel);
+            keel.publisher(TOPIC, Codec.utf8()).message("m").id("m-0").key("k").publish();
+            keel.subscribe(config().build(), d -> {
+                if (attempts.incrementAndGet() == 1) {
+                    throw Sneaky.<RuntimeException>raise(new PlainThrowable("not yet"));
+                }
+                apply(d);
+            });
+
+            await().atMost(PATIENCE).until(() -> committed() == 1);
+            assertThat(attempts.get()).as("attempts: the first failed, the retry succeeded").isEqualTo(2);
+            assertThat(effects.get("m-0")).as("handler's effects").hasValue(1);
+            assertThat(broker.records(TOPIC + ".DLT")).as("dead letters").isEmpty();
+        }
+    }
+
+    @Test
+    void aCodecThatThrowsAPlainThrowableOnDecodeShouldDeadLetterTheMessageOnceAsADecodingFailure() {
+        Codec<String> brokenDecode = new Codec<>() {
+            @Override
+            public byte[] encode(String value) {
+                return value.getBytes(StandardCharsets.UTF_8);
+            }
+
+            @Override
+            public String decode(byte[] bytes) {
+                throw Sneaky.<RuntimeException>raise(new PlainThrowable("schema registry client"));
+            }
+        };
+        try (Keel keel = Keel.builder(broker.connect()).build()) {
+            declare(keel);
+            keel.publisher(TOPIC, Codec.utf8()).message("m").id("m-0").key("k").publish();
+            keel.subscribe(SubscriptionConfig.builder(TOPIC, GROUP, brokenDecode).build(),
+                    d -> effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet());
+
+            await().atMost(PATIENCE).until(() -> committed() == 1);
+            List<StoredRecord> dead = broker.records(TOPIC + ".DLT");
+            assertThat(dead).hasSize(1);
+            assertThat(dead.get(0).headers()).containsEntry(KeelHeaders.DLT_CAUSE_CLASS, DecodingException.class.getName())
+                    .containsEntry(KeelHeaders.DLT_ATTEMPTS, "1");
+        }
+    }
+
+    @Test
+    void aMetricsRecorderThatThrowsAPlainThrowableShouldApplyEachMessageOnceAndAcknowledgeIt() {
+        MetricsRecorder failing = new MetricsRecorder() {
+            @Override
+            public void count(MetricEvent event, String topic, String group) {
+                throw Sneaky.<RuntimeException>raise(new PlainThrowable("registry"));
+            }
+
+            @Override
+            public void handlerLatency(String topic, String group, Duration latency, boolean success) {
+                throw Sneaky.<RuntimeException>raise(new PlainThrowable("registry"));
+            }
+
+            @Override
+            public void inFlight(String topic, String group, IntSupplier inFlight) {
+                throw Sneaky.<RuntimeException>raise(new PlainThrowable("registry"));
+            }
+        };
+        try (Keel keel = Keel.builder(broker.connect()).metrics(failing).build()) {
+            declare(keel);
+            for (int i = 0; i < MESSAGES; i++) {
+                keel.publisher(TOPIC, Codec.utf8()).message("m").id("m-" + i).key("k").publish();
+            }
+            keel.subscribe(config().build(), this::apply);
+
+            await().atMost(PATIENCE).until(() -> committed() == MESSAGES);
+            assertThat(effects).as("each message's effect, once").hasSize(MESSAGES)
+                    .allSatisfy((id, n) -> assertThat(n.get()).as(id).isEqualTo(1));
+            assertThat(broker.records(TOPIC + ".DLT")).as("dead letters").isEmpty();
+            assertThat(keel.extensionFailures()).as("the recorder's failures, counted").isPositive();
+        }
+    }
+
+    /** What Kotlin's {@code throw Throwable("...")} or a sneaky throw produces: neither an Exception nor an Error. */
+    private static final class PlainThrowable extends Throwable {
+        private static final long serialVersionUID = 1L;
+
+        PlainThrowable(String message) {
+            super(message);
+        }
+    }
+
+    /** Throws a checked throwable where the signature does not declare it, as Kotlin and Lombok's @SneakyThrows do. */
+    private static final class Sneaky {
+        private Sneaky() {
+        }
+
+        @SuppressWarnings("unchecked")
+        static <E extends Throwable> E raise(Throwable t) throws E {
+            throw (E) t;
+        }
+    }
+
     /** What Kotlin's {@code TODO()} throws: an {@code Error} that is none of the JDK's. */
     private static final class NotImplementedError extends Error {
         private static final long serialVersionUID = 1L;

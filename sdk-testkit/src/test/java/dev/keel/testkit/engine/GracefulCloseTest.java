@@ -13,6 +13,7 @@ import dev.keel.core.Keel;
 import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.ordering.Ordering;
+import dev.keel.retry.DeadLetterPolicy;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.testkit.InMemoryBroker;
 import java.time.Duration;
@@ -21,10 +22,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -185,6 +188,201 @@ class GracefulCloseTest {
 
             assertThat(effects.get("late")).as("runs of the message whose handler outlived the close timeout").hasValue(1);
         }
+    }
+
+    /**
+     * Under {@code DeadLetterPolicy.none()} a parked message's re-attempt that is running when the close begins is a
+     * running handler like any other: the close waits for it (its claim renewed meanwhile), and when it succeeds it is
+     * marked done and acknowledged, so the next consumer neither runs it again nor lets its key's next message
+     * overtake it. Before, the close counted it as not running and returned at once: its claim expired while its
+     * handler still ran, and a successor ran it again, concurrently, and ran the key's next message before its effect.
+     */
+    @Test
+    void aParkedMessagesReattemptRunningWhenTheCloseBeginsShouldFinishAndBeMarkedDoneBeforeTheCloseReturns()
+            throws Exception {
+        CountDownLatch reattemptRunning = new CountDownLatch(1);
+        CountDownLatch gate = new CountDownLatch(1);
+        List<String> order = new CopyOnWriteArrayList<>();
+        try (Keel keel = Keel.builder(broker.connect()).idempotencyStore(store).build()) {
+            keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group(GROUP).build());
+            SubscriptionConfig<String> parking = parkingConfig();
+            Subscription first = keel.subscribe(parking, d -> {
+                if (d.id().equals("parked") && d.attempt() == 1) {
+                    throw new IllegalStateException("the first attempt fails: parked");
+                }
+                if (d.id().equals("parked")) {
+                    reattemptRunning.countDown();
+                    gate.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+                }
+                order.add(d.id());
+                effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet();
+            });
+            keel.publisher(TOPIC, Codec.utf8()).message("m").id("parked").key("k").publish();
+            keel.publisher(TOPIC, Codec.utf8()).message("m").id("next").key("k").publish();
+            assertThat(reattemptRunning.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+            CompletableFuture<Void> closed = first.closeAsync(Duration.ofMinutes(1)).toCompletableFuture();
+            // longer than the lease (2 s): the claim of the running re-attempt must be renewed meanwhile
+            await().during(Duration.ofSeconds(3)).atMost(PATIENCE).until(() -> !closed.isDone());
+            gate.countDown();
+            closed.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+
+            keel.subscribe(parking, d -> {
+                order.add(d.id());
+                effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet();
+            });
+            keel.publisher(TOPIC, Codec.utf8()).message("m").id("after").key("k").publish();
+            await().atMost(PATIENCE).until(() -> effects.containsKey("after"));
+
+            assertThat(effects.get("parked")).as("runs of the parked message whose re-attempt ran during the close")
+                    .hasValue(1);
+            assertThat(order).as("the key's order").containsExactly("parked", "next", "after");
+        }
+    }
+
+    /**
+     * A parked message waiting for its next attempt when the close begins goes back to the broker unstarted, its claim
+     * released: the close does not wait for its backoff, and the next consumer runs it first, its key's later messages
+     * behind it.
+     */
+    @Test
+    void aParkedMessageWaitingForItsNextAttemptShouldGoBackToTheBrokerAndKeepItsKeysOrder() throws Exception {
+        AtomicInteger failures = new AtomicInteger();
+        List<String> order = new CopyOnWriteArrayList<>();
+        try (Keel keel = Keel.builder(broker.connect()).idempotencyStore(store).build()) {
+            keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group(GROUP).build());
+            SubscriptionConfig<String> parking = parkingConfig();
+            Subscription first = keel.subscribe(parking, d -> {
+                if (d.id().equals("parked")) {
+                    failures.incrementAndGet();
+                    throw new IllegalStateException("fails on this member");
+                }
+                order.add(d.id());
+            });
+            keel.publisher(TOPIC, Codec.utf8()).message("m").id("parked").key("k").publish();
+            keel.publisher(TOPIC, Codec.utf8()).message("m").id("next").key("k").publish();
+            await().atMost(PATIENCE).until(() -> failures.get() >= 4); // parked, its backoff 400 ms and growing
+
+            first.closeAsync(Duration.ofMinutes(1)).toCompletableFuture().get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+
+            assertThat(order).as("what ran on the closed member").isEmpty();
+            keel.subscribe(parking, d -> order.add(d.id()));
+            await().atMost(PATIENCE).until(() -> order.size() == 2);
+            assertThat(order).as("the key's order on the next member").containsExactly("parked", "next");
+        }
+    }
+
+    /**
+     * Every {@code Keel.close()} returns only once the drain is over, however many shutdown paths call it (a hook, a
+     * try-with-resources, a framework): README has each close the store after it, which must not happen under a
+     * running handler. Before, a second close returned at once; the store closed under the first close's drain, the
+     * drained handler's done mark failed, and the next member ran its message again.
+     */
+    @Test
+    void aSecondKeelCloseShouldReturnOnlyOnceTheFirstFinishedDraining() throws Exception {
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch gate = new CountDownLatch(1);
+        Keel keel = Keel.builder(broker.connect()).idempotencyStore(store).build();
+        keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group(GROUP).build());
+        Subscription first = keel.subscribe(config(Duration.ofMinutes(1)), d -> {
+            running.countDown();
+            gate.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet();
+        });
+        keel.publisher(TOPIC, Codec.utf8()).message("m").id("slow").key("k").publish();
+        assertThat(running.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+        CompletableFuture<Void> firstPath = CompletableFuture.runAsync(keel::close);
+        await().atMost(PATIENCE).until(() -> first.state() == Subscription.State.CLOSING);
+        CompletableFuture<Subscription.State> secondPath = CompletableFuture.supplyAsync(() -> {
+            keel.close();
+            return first.state(); // what the second closer sees before closing the store, as README has it
+        });
+        await().during(Duration.ofSeconds(1)).atMost(PATIENCE).until(() -> !secondPath.isDone());
+        gate.countDown();
+
+        assertThat(secondPath.get(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isEqualTo(Subscription.State.CLOSED);
+        firstPath.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        keel.close(); // idempotent once closed
+        try (Keel next = Keel.builder(broker.connect()).idempotencyStore(store).build()) {
+            next.subscribe(config(Duration.ofMinutes(1)),
+                    d -> effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet());
+            next.publisher(TOPIC, Codec.utf8()).message("m").id("after").key("k").publish();
+            await().atMost(PATIENCE).until(() -> effects.containsKey("after"));
+        }
+        assertThat(effects.get("slow")).as("runs of the message drained by the close").hasValue(1);
+    }
+
+    /**
+     * A handler that closes its own subscription (a stop command) cannot wait for itself: its close returns at once,
+     * and the close ends once that handler returned and its message was acknowledged. Before, the close waited for
+     * the calling handler for its whole timeout, named it as a straggler, and left its message unacknowledged: the
+     * restarted listener got the stop command again (review core2 F6).
+     */
+    @Test
+    void aHandlerThatClosesItsOwnSubscriptionShouldNotWaitForItselfAndItsMessageShouldBeAcknowledged() {
+        AtomicReference<Subscription> self = new AtomicReference<>();
+        try (Keel keel = Keel.builder(broker.connect()).build()) {
+            keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group(GROUP).build());
+            SubscriptionConfig<String> stoppable = stoppableConfig();
+            self.set(keel.subscribe(stoppable, d -> {
+                effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet();
+                if (d.id().equals("stop")) {
+                    self.get().close();
+                }
+            }));
+            keel.publisher(TOPIC, Codec.utf8()).message("m").id("stop").key("k").publish();
+
+            // well within its close timeout (2 min)
+            await().atMost(PATIENCE).until(() -> self.get().state() == Subscription.State.CLOSED);
+
+            assertNextConsumerRunsOnlyWhatFollows(keel, stoppable);
+        }
+    }
+
+    /** The same for {@code Keel.close()} called by a handler: it starts the close and returns. */
+    @Test
+    void aHandlerThatClosesItsKeelShouldNotWaitForItselfAndItsMessageShouldBeAcknowledged() {
+        AtomicReference<Keel> own = new AtomicReference<>();
+        SubscriptionConfig<String> stoppable = stoppableConfig();
+        Keel keel = Keel.builder(broker.connect()).build();
+        own.set(keel);
+        keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group(GROUP).build());
+        Subscription subscription = keel.subscribe(stoppable, d -> {
+            effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet();
+            if (d.id().equals("stop")) {
+                own.get().close();
+            }
+        });
+        keel.publisher(TOPIC, Codec.utf8()).message("m").id("stop").key("k").publish();
+
+        await().atMost(PATIENCE).until(() -> subscription.state() == Subscription.State.CLOSED);
+        keel.close(); // returns once the close the handler started is over
+
+        try (Keel next = Keel.builder(broker.connect()).build()) {
+            assertNextConsumerRunsOnlyWhatFollows(next, stoppable);
+        }
+    }
+
+    private void assertNextConsumerRunsOnlyWhatFollows(Keel keel, SubscriptionConfig<String> config) {
+        keel.subscribe(config, d -> effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet());
+        keel.publisher(TOPIC, Codec.utf8()).message("m").id("after").key("k").publish();
+        await().atMost(PATIENCE).until(() -> effects.containsKey("after"));
+        assertThat(effects.get("stop")).as("runs of the message whose handler closed the subscription").hasValue(1);
+    }
+
+    private static SubscriptionConfig<String> stoppableConfig() {
+        return SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8()).guarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .closeTimeout(Duration.ofMinutes(2)).build();
+    }
+
+    private static SubscriptionConfig<String> parkingConfig() {
+        return SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8())
+                .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.PER_KEY)
+                .deadLetterPolicy(DeadLetterPolicy.none()).retryPolicy(RetryPolicy.custom().maxAttempts(1).build())
+                .idempotencyPolicy(IdempotencyPolicy.custom().lease(Duration.ofSeconds(2))
+                        .storeRetryInterval(Duration.ofMillis(100)).build())
+                .closeTimeout(Duration.ofMinutes(1)).build();
     }
 
     private void publishBacklog(Keel keel) {

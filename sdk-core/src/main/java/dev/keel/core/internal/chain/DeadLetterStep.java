@@ -67,8 +67,9 @@ public final class DeadLetterStep implements Step {
                 return dropped(work); // stopped or revoked: the next owner decides
             }
             LogContext.run(work, context.group(), () ->
+                    // the cause last, so its stack trace is logged: the handler's line that threw, once per message
                     LOG.warn("message {} from {} failed after {} attempt(s), dead-lettering to {}: {}", work.record().id(),
-                            work.record().topic(), work.attempt(), letters.destination(), cause.toString()));
+                            work.record().topic(), work.attempt(), letters.destination(), cause.toString(), cause));
             return round(work, letters.of(work, cause), 1, FIRST_BACKOFF);
         });
     }
@@ -150,10 +151,14 @@ public final class DeadLetterStep implements Step {
         return afterDelay(work, backoff, () -> round(work, letters.restamped(letter), round + 1, nextBackoff));
     }
 
-    /** Runs {@code action} after {@code delay} on the subscription's threads; DROPPED if it stopped meanwhile. */
+    /**
+     * Runs {@code action} after {@code delay} on the subscription's threads; DROPPED if it stopped meanwhile, and at
+     * once, its claim released, when the message is given up during the wait (a close or revoke waits for the
+     * messages it holds, a parked one's round included, and must not wait out a backoff of up to a minute).
+     */
     private CompletionStage<Outcome> afterDelay(Work work, Duration delay,
                                                 Supplier<? extends CompletionStage<Outcome>> action) {
-        return context.delays().after(delay, () -> context.givenUp(work)
+        return context.delays().retryAfter(delay, work, new GivenUpWhileWaiting(), () -> context.givenUp(work)
                 ? CompletableFuture.completedFuture(Outcome.DROPPED) : action.get()).handle((outcome, error) -> {
                     if (error == null) {
                         return CompletableFuture.completedFuture(outcome);
@@ -161,8 +166,20 @@ public final class DeadLetterStep implements Step {
                     if (context.stopped().getAsBoolean()) {
                         return CompletableFuture.completedFuture(Outcome.DROPPED);
                     }
+                    if (Futures.unwrap(error) instanceof GivenUpWhileWaiting) {
+                        return dropped(work);
+                    }
                     return CompletableFuture.<Outcome>failedFuture(Futures.unwrap(error));
                 }).thenCompose(stage -> stage);
+    }
+
+    /** The wait for the next round ended because the message was given up (closed or revoked). */
+    private static final class GivenUpWhileWaiting extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        GivenUpWhileWaiting() {
+            super("given up while waiting for the next dead-letter round", null, false, false);
+        }
     }
 
     private static boolean isRetriable(Throwable failure) {

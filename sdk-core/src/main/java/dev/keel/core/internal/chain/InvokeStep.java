@@ -1,6 +1,7 @@
 package dev.keel.core.internal.chain;
 
 import dev.keel.Codec;
+import dev.keel.DecodingException;
 import dev.keel.Delivery;
 import dev.keel.KeelHeaders;
 import dev.keel.Message;
@@ -10,18 +11,36 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The innermost step: decodes the payload and calls the application's handler on this thread. */
+/**
+ * The innermost step: decodes the payload and calls the application's handler on this thread.
+ *
+ * <p>A dead letter (it carries {@link KeelHeaders#DLT_REASON}) that a subscription without a dead-letter
+ * topic of its own cannot decode reaches the handler with a {@code null} payload (its bytes in
+ * {@code message().payload()}): such a reader reads dead letters, and decoding it again can never succeed,
+ * so parking it would hold its key for good. Any other message that cannot be decoded fails with a
+ * {@link DecodingException}.
+ */
 public final class InvokeStep<T> implements Step {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InvokeStep.class);
 
     private final Codec<T> codec;
     private final MessageHandler<T> handler;
     private final StepContext context;
+    private final boolean readsDeadLetters;
 
-    public InvokeStep(Codec<T> codec, MessageHandler<T> handler, StepContext context) {
+    /**
+     * @param readsDeadLetters whether the subscription has no dead-letter topic of its own
+     *                         ({@code DeadLetterPolicy.none()}): undecodable dead letters reach its handler
+     */
+    public InvokeStep(Codec<T> codec, MessageHandler<T> handler, StepContext context, boolean readsDeadLetters) {
         this.codec = codec;
         this.handler = handler;
         this.context = context;
+        this.readsDeadLetters = readsDeadLetters;
     }
 
     @Override
@@ -30,10 +49,16 @@ public final class InvokeStep<T> implements Step {
         T payload;
         try {
             payload = codec.decode(record.payload());
-        } catch (RuntimeException | Error e) {
-            // an Error too (a StackOverflowError in a schema resolver): the codec's failure, not an attempt's
-            return CompletableFuture.failedFuture(e instanceof dev.keel.DecodingException ? e
-                    : new dev.keel.DecodingException("codec failed to decode the payload: " + e, e));
+        } catch (Throwable e) {
+            // any throwable (a StackOverflowError in a schema resolver, a sneaky checked one): the codec's failure
+            if (!readsDeadLetters || !record.headers().containsKey(KeelHeaders.DLT_REASON)) {
+                return CompletableFuture.failedFuture(e instanceof DecodingException ? e
+                        : new DecodingException("codec failed to decode the payload: " + e, e));
+            }
+            LOG.warn("dead letter {} from {} (reason '{}') cannot be decoded by this subscription's codec ({}): it is "
+                    + "handed to the handler with a null payload, its bytes in message().payload()", record.id(),
+                    record.topic(), record.headers().get(KeelHeaders.DLT_REASON), e.toString());
+            payload = null;
         }
         Delivery<T> delivery = new Delivery<>(toMessage(record), payload, work.attempt(), record.topic(),
                 record.partition(), record.position(), keelHeaders(record));
@@ -42,7 +67,7 @@ public final class InvokeStep<T> implements Step {
         LogContext log = LogContext.open(record, context.group()); // the handler's own log lines carry it
         try {
             handler.handle(delivery);
-        } catch (Exception | Error e) {
+        } catch (Throwable e) { // any throwable, a plain one too (Kotlin, a sneaky throw): an attempt's failure
             failure = e;
         } finally {
             log.close();

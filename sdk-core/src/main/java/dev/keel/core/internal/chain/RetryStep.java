@@ -3,6 +3,8 @@ package dev.keel.core.internal.chain;
 import dev.keel.retry.RetryPolicy;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Retries a failed attempt in place, after the policy's backoff, holding the message's lane (so
@@ -14,6 +16,9 @@ import java.util.concurrent.CompletionStage;
  * last failure goes on, and the outer steps release its claim and give it up without dead-lettering.
  */
 public final class RetryStep implements Step {
+
+    /** Each failed attempt that is retried, at DEBUG with its stack trace (the last one is logged by the next steps). */
+    private static final Logger LOG = LoggerFactory.getLogger(RetryStep.class);
 
     private final Step next;
     private final Retries retries;
@@ -32,9 +37,18 @@ public final class RetryStep implements Step {
 
     private CompletionStage<Outcome> attempt(Work work, int attempt) {
         work.attempt(attempt);
-        return Attempts.run(next, work, cause -> retries.another(work, attempt, cause)
-                // revoked during the backoff: stops waiting at once
-                ? context.delays().retryAfter(retries.backoffAfter(attempt), work, cause, () -> attempt(work, attempt + 1))
-                : CompletableFuture.failedFuture(cause));
+        return Attempts.run(next, work, cause -> {
+            if (!retries.another(work, attempt, cause)) {
+                return CompletableFuture.failedFuture(cause);
+            }
+            java.time.Duration backoff = retries.backoffAfter(attempt);
+            if (LOG.isDebugEnabled()) {
+                LogContext.run(work, context.group(), () -> LOG.debug("message {} from {} failed at attempt {}, retried"
+                        + " after {}: {}", work.record().id(), work.record().topic(), attempt, backoff,
+                        cause.toString(), cause));
+            }
+            // revoked during the backoff: stops waiting at once
+            return context.delays().retryAfter(backoff, work, cause, () -> attempt(work, attempt + 1));
+        });
     }
 }

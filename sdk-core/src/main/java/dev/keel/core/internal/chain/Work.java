@@ -22,6 +22,7 @@ public final class Work {
     private final CompletableFuture<Void> abandoned = new CompletableFuture<>();
     private volatile CompletableFuture<Void> previousOfKey;
     private volatile int attempt;
+    private volatile boolean handlerReturned;
 
     public Work(InboundRecord record) {
         this.record = record;
@@ -80,7 +81,16 @@ public final class Work {
      * key waits until this one finished ({@link #previousOfKey()}).
      */
     public void handlerSucceeded() {
+        handlerReturned = true;
         laneFree.complete(null);
+    }
+
+    /**
+     * Whether the handler returned successfully ({@link #handlerSucceeded()}): what is left is marking it
+     * done and acknowledging it. A close's timeout names such a message apart from a handler still running.
+     */
+    public boolean handlerReturned() {
+        return handlerReturned;
     }
 
     /** Completes when the work no longer holds its lane: its handler succeeded, it was parked, or it finished. */

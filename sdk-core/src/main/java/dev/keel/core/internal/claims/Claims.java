@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The idempotency claims of one EFFECTIVELY_ONCE subscription: the {@link Claim} of each message in
@@ -38,6 +39,13 @@ public final class Claims implements Claiming {
     private final Map<Work, Claim> byWork = new ConcurrentHashMap<>();
     /** The last received unfinished message of each id: a later copy is claimed only when it runs. */
     private final Map<String, Work> lastOfId = new ConcurrentHashMap<>();
+    /**
+     * Whether the next tick pings the store: the first tick does, so that a store unreachable from the start pauses
+     * the subscription before its first message; then each tick while a ping found it unreachable, until one answers
+     * (its messages' claims, which would tell otherwise, do not come while it is paused).
+     */
+    private final AtomicBoolean probing = new AtomicBoolean(true);
+    private final AtomicBoolean pinging = new AtomicBoolean();
 
     /**
      * @param namespace the subscription's namespace in the store ({@link #namespaceOf}, or a broadcast
@@ -127,8 +135,28 @@ public final class Claims implements Claiming {
 
     @Override
     public void tick() {
+        probe();
         busyWaits.tick();
         leases.tick();
+    }
+
+    private void probe() {
+        if (!probing.get() || !pinging.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            store.ping().whenComplete((v, e) -> {
+                pinging.set(false);
+                if (e == null) {
+                    probing.set(false);
+                    store.available();
+                } else {
+                    store.unavailable(e);
+                }
+            });
+        } catch (RuntimeException rejected) {
+            pinging.set(false); // closing: the store's threads are gone
+        }
     }
 
     @Override

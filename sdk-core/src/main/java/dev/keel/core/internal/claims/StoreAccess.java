@@ -136,6 +136,11 @@ final class StoreAccess {
         }
     }
 
+    /** Pings the store on its threads: completes normally when it answers. */
+    CompletableFuture<Void> ping() {
+        return CompletableFuture.runAsync(store::ping, executor);
+    }
+
     void unavailable(Throwable error) {
         outages.unavailable(error);
     }

@@ -77,7 +77,7 @@ public final class Chains {
                 next -> to.retryTopic()
                         .<Step>map(topic -> new NonBlockingRetryStep(next, config.retryPolicy(), topic, sends, context))
                         .orElseGet(() -> retryInPlace(config, next, context)));
-        Step chain = new InvokeStep<>(config.codec(), handler, context);
+        Step chain = new InvokeStep<>(config.codec(), handler, context, to.deadLetterTopic().isEmpty());
         if (config.guarantee() != DeliveryGuarantee.AT_MOST_ONCE) {
             chain = new StoreOutageStep(chain, config.idempotencyPolicy().storeRetryInterval(), outages, context);
         }

@@ -46,29 +46,38 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
     private final Claiming claims;
     private final Step chain;
     private final ExecutorService handlerPool;
+    private final HandlerThreads handlerThreads;
     private final InFlight inFlight;
     private final LaneRunner runner;
     private final LaneStallWatch laneStalls;
     private final SubscriptionTick tick;
+    private final Stragglers stragglers;
     private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     /** Why the broker consumer stopped on its own, when it did ({@link #failed}). */
     private volatile Throwable failure;
+    /** Why the broker consumer cannot reach the broker now ({@link #disconnected}); null while it can. */
+    private volatile Throwable disconnected;
     /** Failed, then closed by the application or replaced by a new subscription of its topic and group. */
     private volatile boolean dismissed;
+    /** Held while a closing share-group subscription takes a message at its last delivery, or ends its closing. */
+    private final Object closingLock = new Object();
 
     /**
      * @param claims      the subscription's idempotency claims ({@link Claiming#NONE} without)
-     * @param handlerPool the lanes' threads, shut down when the subscription closed or crashed
+     * @param handlerPool    the lanes' threads, shut down when the subscription closed or crashed
+     * @param handlerThreads the threads of {@code handlerPool}, to tell a close by one of its own handlers
      */
     public EngineSubscription(SubscriptionConfig<?> config, BrokerConsumer consumer, FlowControl flow, Claiming claims,
-                              Step chain, ExecutorService handlerPool, EngineContext engine) {
+                              Step chain, ExecutorService handlerPool, HandlerThreads handlerThreads,
+                              EngineContext engine) {
         this.config = config;
         this.consumer = consumer;
         this.flow = flow;
         this.claims = claims;
         this.chain = chain;
         this.handlerPool = handlerPool;
+        this.handlerThreads = handlerThreads;
         KeyOrderedExecutor lanes = new KeyOrderedExecutor(config.lanes(), handlerPool, engine.clock());
         StallWatch stallWatch = new StallWatch(engine.clock(), config.topic(), config.group(),
                 config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE ? config.idempotencyPolicy().lease() : null);
@@ -78,7 +87,9 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
                 () -> state.get() == State.ABORTED, stallWatch::progressed, config.group());
         this.laneStalls = new LaneStallWatch(lanes, engine.clock(), engine.metrics(), config.topic(), config.group());
         this.tick = new SubscriptionTick(engine.scheduler(), claims, stallWatch, laneStalls, flow::inFlight,
-                inFlight::slotsGivenBack, this::isStopped, config.topic() + " for group " + config.group());
+                inFlight::slotsGivenBack, this::isStopped, flow::isStoreDown,
+                config.topic() + " for group " + config.group());
+        this.stragglers = new Stragglers(LOG, config.topic(), config.group());
     }
 
     /** Starts the periodic tick; called once, before the consumer starts delivering. */
@@ -138,9 +149,34 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
 
     @Override
     public void accept(List<InboundRecord> records) {
-        if (state.get() != State.RUNNING || records.isEmpty()) {
+        if (records.isEmpty()) {
+            return;
+        }
+        if (state.get() == State.CLOSING && config.shareGroup()) {
+            acceptWhileClosing(records);
+            return;
+        }
+        if (state.get() != State.RUNNING) {
             return; // not acknowledged: the broker redelivers them to the group
         }
+        take(records);
+    }
+
+    /**
+     * A closing share-group subscription still runs the records at the broker's last delivery that reach it (a
+     * fetch that was under way when the close began), and its close waits for them; the others are left to the
+     * consumer, which hands them back.
+     */
+    private void acceptWhileClosing(List<InboundRecord> records) {
+        List<InboundRecord> last = records.stream().filter(r -> !r.releasable()).toList();
+        synchronized (closingLock) {
+            if (!last.isEmpty() && state.get() == State.CLOSING) {
+                take(last);
+            }
+        }
+    }
+
+    private void take(List<InboundRecord> records) {
         List<Work> works = inFlight.add(records);
         // what the filter skips (header filter, a copy re-driven for others) is never claimed
         claims.received(works.stream().filter(work -> chain.admits(work.record())).toList());
@@ -158,11 +194,22 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
     }
 
     @Override
+    public void disconnected(Throwable cause) {
+        disconnected = cause;
+    }
+
+    @Override
+    public void reconnected() {
+        disconnected = null;
+    }
+
+    @Override
     public Subscription.State state() {
         return switch (state.get()) {
-            case RUNNING -> flow.isStoreDown() ? Subscription.State.PAUSED : Subscription.State.RUNNING;
+            case RUNNING -> disconnected != null ? Subscription.State.RECONNECTING
+                    : flow.isStoreDown() ? Subscription.State.PAUSED : Subscription.State.RUNNING;
             case CLOSING -> Subscription.State.CLOSING;
-            case CLOSED -> Subscription.State.CLOSED;
+            case CLOSED -> closed.isDone() ? Subscription.State.CLOSED : Subscription.State.CLOSING; // consumer leaving
             case ABORTED -> Subscription.State.FAILED;
         };
     }
@@ -177,8 +224,22 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         return config.group();
     }
 
+    /** Whether the calling thread is one of this subscription's handler threads (it may be running a handler). */
+    public boolean isOwnHandlerThread() {
+        return handlerThreads.isCurrent();
+    }
+
+    /**
+     * Closes as {@link #closeAsync} does and waits for it, except when called by one of its own handlers (a stop
+     * command): that handler cannot wait for itself, so the close is started and this returns at once; the close
+     * ends once the handler returned, its message marked done and acknowledged.
+     */
     @Override
     public void close(Duration timeout) {
+        if (isOwnHandlerThread()) {
+            closeFromOwnHandler(timeout);
+            return;
+        }
         try {
             closeAsync(timeout).toCompletableFuture().get(timeout.toMillis() + 30_000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -194,14 +255,28 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         close(config.closeTimeout());
     }
 
+    /** The close started by one of this subscription's handlers, which must not wait for it. */
+    public void closeFromOwnHandler(Duration timeout) {
+        LOG.info("the subscription to {} for group {} is closed by one of its own handlers: close() returns at once "
+                + "(the handler cannot wait for itself), and the close ends once that handler returned, its message "
+                + "acknowledged", topic(), group());
+        closeAsync(timeout);
+    }
+
     /**
      * Starts no buffered message from now on: each goes back to the broker unacknowledged, its claim
      * released. The handlers running finish their attempt and, when they succeed, are marked done and
-     * acknowledged; a message waiting for a retry, a claim or a dead letter is given up at once. The
+     * acknowledged (a parked message's attempt too, handled again or dead-lettered); a message waiting for a retry, a
+     * claim or a dead letter (a parked one waiting for its next attempt too) is given up at once. The
      * consumer is closed (committing what was acknowledged) once the running handlers finished, or
      * at {@code timeout}: a handler still running then is left to finish, and is marked done if it
      * returns while the store is open (its claim is no longer renewed: once its lease expired, only if
      * no other consumer claimed the message meanwhile), but it is not acknowledged.
+     *
+     * <p>A share-group subscription's messages at the broker's last delivery ({@link InboundRecord#releasable()}
+     * false) are the exception: handed back, the broker would archive them, neither handled nor dead-lettered. They
+     * go on as if the subscription kept running (queued ones start, a failure is dead-lettered with its cause), and
+     * the close waits for them too, within {@code timeout}; one still unfinished then is named in an ERROR log.
      */
     @Override
     public CompletionStage<Void> closeAsync(Duration timeout) {
@@ -211,17 +286,19 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         }
         long startedAt = System.nanoTime();
         flow.hold();
-        InFlight.GivenUp givenUp = inFlight.giveUp(inFlight.all().toList());
+        long lastDeliveries = inFlight.all().filter(this::atLastSharedDelivery).count();
+        InFlight.GivenUp givenUp = inFlight.giveUp(inFlight.all().toList(), this::atLastSharedDelivery);
         List<CompletableFuture<Void>> running = givenUp.running();
-        LOG.info("closing the subscription to {} for group {}: {} handler(s) running, {} buffered message(s) "
-                + "returned to the broker unstarted", topic(), group(), running.size(), givenUp.returned());
-        CompletableFuture.allOf(running.toArray(CompletableFuture[]::new))
-                .completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .thenCompose(v -> {
-                    if (state.compareAndSet(State.CLOSING, State.CLOSED)) { // else crashed meanwhile
+        LOG.info("closing the subscription to {} for group {}: {} handler(s) running or kept ({} message(s) at the "
+                + "broker's last delivery, run before the close), {} buffered message(s) returned to the broker "
+                + "unstarted", topic(), group(), running.size(), lastDeliveries, givenUp.returned());
+        drain(running, startedAt + timeout.toNanos())
+                .thenCompose(closedNow -> {
+                    if (closedNow) { // else crashed meanwhile
                         tick.stop();
+                        warnOfLastDeliveries(timeout);
                         inFlight.dropQueued(true);
-                        warnOfStragglers(running.size(), timeout);
+                        stragglers.warn(inFlight.all(), running.size(), timeout);
                     }
                     return consumer.close();
                 })
@@ -240,6 +317,47 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
     }
 
     /**
+     * Waits (until {@code deadline}, a {@link System#nanoTime()}) for {@code stages} and then for the messages at
+     * the broker's last delivery that a closing share-group subscription took meanwhile, and ends the closing:
+     * true when this moved the subscription to CLOSED (false when it crashed meanwhile).
+     */
+    private CompletableFuture<Boolean> drain(List<CompletableFuture<Void>> stages, long deadline) {
+        return CompletableFuture.allOf(stages.toArray(CompletableFuture[]::new))
+                .completeOnTimeout(null, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                .thenCompose(v -> {
+                    synchronized (closingLock) {
+                        List<CompletableFuture<Void>> late = unfinishedLastDeliveries().map(Work::finished).toList();
+                        if (!late.isEmpty() && deadline - System.nanoTime() > 0) {
+                            return drain(late, deadline);
+                        }
+                        return CompletableFuture.completedFuture(state.compareAndSet(State.CLOSING, State.CLOSED));
+                    }
+                });
+    }
+
+    /** A message of a share-group subscription that the broker would not deliver again if it were handed back. */
+    private boolean atLastSharedDelivery(Work work) {
+        return config.shareGroup() && !work.record().releasable();
+    }
+
+    private java.util.stream.Stream<Work> unfinishedLastDeliveries() {
+        return inFlight.all().filter(w -> atLastSharedDelivery(w) && !w.finished().isDone() && !w.isParked());
+    }
+
+    /** Names the messages at the broker's last delivery that the close's timeout left unfinished: the broker archives them. */
+    private void warnOfLastDeliveries(Duration timeout) {
+        List<String> ids = unfinishedLastDeliveries().map(w -> w.record().id()).toList();
+        if (!ids.isEmpty()) {
+            LOG.error("the close timeout ({}) of the share-group subscription to {} for group {} expired before {} "
+                    + "message(s) at the broker's last delivery finished (message ids {}): they are not acknowledged, "
+                    + "and the broker archives them when the consumer closes, neither handled nor dead-lettered by "
+                    + "Keel (into the group's broker-side dead-letter queue when it has one). Give closeTimeout more "
+                    + "than a batch of your slowest handler takes", timeout, topic(), group(), ids.size(),
+                    ids.size() > 10 ? ids.subList(0, 10) + "..." : ids);
+        }
+    }
+
+    /**
      * Closes the claims' store calls once the handlers that were running when the close began have finished (at
      * most {@link #STRAGGLER_WAIT}): a handler the close's timeout left running is marked done when it returns, so
      * its redelivery is skipped. Closing them at the timeout dropped that done mark, and a successor ran the message
@@ -249,21 +367,6 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         CompletableFuture.allOf(running.toArray(CompletableFuture[]::new))
                 .completeOnTimeout(null, STRAGGLER_WAIT.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((v, e) -> claims.close());
-    }
-
-    /** Names the handlers that the close's timeout left running: their messages are not acknowledged. */
-    private void warnOfStragglers(int runningAtStart, Duration timeout) {
-        List<String> stragglers = inFlight.all().filter(w -> !w.finished().isDone() && !w.isParked())
-                .map(w -> w.record().id()).toList();
-        if (!stragglers.isEmpty()) {
-            LOG.warn("the close timeout ({}) of the subscription to {} for group {} expired with {} of {} handler(s) "
-                    + "still running (message ids {}): they are not acknowledged, so the broker delivers them again; "
-                    + "under EFFECTIVELY_ONCE one that returns while the store is open is marked done and its "
-                    + "redelivery skipped (its lease is no longer renewed: after it expired, only if no other "
-                    + "consumer claimed the message meanwhile), else it runs again. Give closeTimeout more than "
-                    + "your slowest handler takes", timeout, topic(), group(), stragglers.size(), runningAtStart,
-                    stragglers.size() > 10 ? stragglers.subList(0, 10) + "..." : stragglers);
-        }
     }
 
     @Override

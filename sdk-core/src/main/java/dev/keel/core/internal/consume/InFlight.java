@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -109,10 +110,22 @@ final class InFlight {
      * Starts none of {@code works} that has not started (each is dropped, unacknowledged, its claim
      * released, for the broker to deliver again) and gives up the started ones at their next step
      * (no further retry, claim or dead-letter round): a handler running now finishes its attempt,
-     * and if it succeeds it is marked done and acknowledged. Returns the stages of the started ones
-     * that are not parked.
+     * and if it succeeds it is marked done and acknowledged. Returns the stages of the started ones,
+     * parked ones included: a parked message's attempt that is running now (handled again, under
+     * {@code DeadLetterPolicy.none()}, or its dead letter being sent) is waited for like any other, while
+     * one waiting for its next attempt or round ends at once, dropped for the broker to deliver again.
      */
     GivenUp giveUp(Collection<Work> works) {
+        return giveUp(works, work -> false);
+    }
+
+    /**
+     * As {@link #giveUp(Collection)}, except for the works {@code kept} selects: they are neither dropped nor given
+     * up, but go on (queued ones start in their lanes, a failure is retried or dead-lettered as usual); their stages
+     * are returned with the running ones'. A share-group subscription keeps its messages at the broker's last
+     * delivery this way at close: handed back, the broker would archive them unread.
+     */
+    GivenUp giveUp(Collection<Work> works, Predicate<Work> kept) {
         List<CompletableFuture<Void>> running = new ArrayList<>();
         List<Work> dropped = new ArrayList<>();
         List<Work> started = new ArrayList<>();
@@ -120,7 +133,11 @@ final class InFlight {
         // either would let a key's next message start the moment its predecessor ended (a message waiting for a claim
         // ends at once when given up), ahead of its redelivery, were that message not marked dropped already
         for (Work work : works) {
-            if (work.markDropped()) {
+            if (kept.test(work)) {
+                if (!work.isParked() && !work.finished().isDone()) {
+                    running.add(work.finished());
+                }
+            } else if (work.markDropped()) {
                 dropped.add(work);
             } else {
                 started.add(work);
@@ -130,7 +147,7 @@ final class InFlight {
             // retried no more, waits for no claim or dead letter: left unacknowledged, its claim released,
             // for the partition's next owner; a handler running now finishes its attempt
             work.abandon();
-            if (!work.isParked() && !work.finished().isDone()) {
+            if (!work.finished().isDone()) {
                 running.add(work.finished());
             }
         }

@@ -172,7 +172,7 @@ public final class KeyOrderedExecutor {
         CompletionStage<?> stage;
         try {
             stage = task.body.get();
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) { // whatever escapes, the lane is freed
             stage = CompletableFuture.failedFuture(e);
         }
         stage.whenComplete((v, e) -> completed(lane, queue));

@@ -32,6 +32,8 @@ public final class LaneStallWatch {
     private final long[] stalledTask;
     /** Per lane, since when its stalled task held it; guarded by this. */
     private final long[] stalledSince;
+    /** When the subscription was last seen paused for its unreachable store, -1 never; guarded by this. */
+    private long storePausedAt = -1;
 
     public LaneStallWatch(KeyOrderedExecutor lanes, Clock clock, MetricsRecorder metrics, String topic, String group) {
         this(lanes, clock, metrics, topic, group, DEFAULT_LOG);
@@ -52,10 +54,22 @@ public final class LaneStallWatch {
 
     /** Looks at every lane: logs the stalls that begin and the ones that ended since the last check. */
     public synchronized void check() {
+        check(false);
+    }
+
+    /**
+     * As {@link #check()}; with {@code storePaused} (the subscription is paused because its idempotency store is
+     * unreachable, which is logged on its own) no stall begins, and the time paused is not counted against a lane.
+     */
+    public synchronized void check(boolean storePaused) {
         long now = clock.millis();
+        if (storePaused) {
+            storePausedAt = now;
+        }
         for (int lane = 0; lane < stalledTask.length; lane++) {
             long task = lanes.started(lane);
-            long since = lanes.heldSince(lane);
+            long held = lanes.heldSince(lane);
+            long since = held < 0 ? held : Math.max(held, storePausedAt);
             boolean stalled = since >= 0 && now - since >= STALL_AFTER.toMillis();
             if (stalledTask[lane] >= 0 && (stalledTask[lane] != task || since < 0)) {
                 log.info("lane {} of the subscription to {} for group {} moves again after a stall of {} s",

@@ -31,12 +31,12 @@ public final class RetryingSubscription implements Subscription, Crashable {
         return origin.group();
     }
 
-    /** The more troubled of the two: FAILED, then PAUSED, then CLOSING; CLOSED only when both are. */
+    /** The more troubled of the two: FAILED, then RECONNECTING, then PAUSED, then CLOSING; CLOSED only when both are. */
     @Override
     public State state() {
         State a = origin.state();
         State b = retries.state();
-        for (State s : new State[] {State.FAILED, State.PAUSED, State.CLOSING, State.RUNNING}) {
+        for (State s : new State[] {State.FAILED, State.RECONNECTING, State.PAUSED, State.CLOSING, State.RUNNING}) {
             if (a == s || b == s) {
                 return s;
             }
@@ -58,6 +58,17 @@ public final class RetryingSubscription implements Subscription, Crashable {
     @Override
     public void close() {
         close(origin.closeTimeoutOf());
+    }
+
+    /** Waits for the close, unless a handler of either subscription calls it: that one cannot wait for itself. */
+    @Override
+    public void close(Duration timeout) {
+        if (origin.isOwnHandlerThread() || retries.isOwnHandlerThread()) {
+            origin.closeFromOwnHandler(timeout);
+            retries.closeFromOwnHandler(timeout);
+            return;
+        }
+        Subscription.super.close(timeout);
     }
 
     @Override

@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
  * Tells the operator when a subscription stalls, with counts, on the injected clock: a WARN when no
  * message has finished for {@link #STALL_AFTER} while some are in flight (again every
  * {@link #STALL_AFTER} while it lasts, then an INFO when messages finish again), and a WARN when
- * messages have waited longer than the lease for ids another consumer holds (at most once per lease).
+ * messages have waited longer than the lease for ids another consumer holds (at most once per lease). While the
+ * subscription is paused for its unreachable store, nothing is a stall (the store's outage is logged on its own).
  */
 public final class StallWatch {
 
@@ -49,7 +50,19 @@ public final class StallWatch {
     }
 
     public synchronized void check(Counts counts) {
+        check(counts, false);
+    }
+
+    /**
+     * With {@code storePaused} (the subscription is paused because its idempotency store is unreachable, which is
+     * logged on its own) nothing counts as a stall: the time paused is not counted against the handlers.
+     */
+    public synchronized void check(Counts counts, boolean storePaused) {
         long now = clock.millis();
+        if (storePaused) {
+            lastProgressAt = now;
+            return;
+        }
         long quiet = now - lastProgressAt;
         if (counts.inFlight() == 0) {
             lastProgressAt = now;

@@ -29,13 +29,17 @@ final class SubscriptionTick {
     private final IntSupplier inFlight;
     private final IntSupplier parked;
     private final BooleanSupplier stopped;
+    private final BooleanSupplier storeDown;
     private final String name;
     private volatile ScheduledFuture<?> ticker;
 
-    /** {@code name}: the subscription, for logs ("topic for group"). */
+    /**
+     * {@code name}: the subscription, for logs ("topic for group"); {@code storeDown}: whether it is paused because
+     * its store is unreachable (the stall watches then blame no handler).
+     */
     SubscriptionTick(ScheduledExecutorService scheduler, Claiming claims, StallWatch stallWatch,
                      LaneStallWatch laneStalls, IntSupplier inFlight, IntSupplier parked, BooleanSupplier stopped,
-                     String name) {
+                     BooleanSupplier storeDown, String name) {
         this.scheduler = scheduler;
         this.claims = claims;
         this.stallWatch = stallWatch;
@@ -43,6 +47,7 @@ final class SubscriptionTick {
         this.inFlight = inFlight;
         this.parked = parked;
         this.stopped = stopped;
+        this.storeDown = storeDown;
         this.name = name;
     }
 
@@ -50,7 +55,8 @@ final class SubscriptionTick {
     void start() {
         long period = claims.tickInterval().orElse(TICK_WITHOUT_CLAIMS).toMillis();
         try {
-            ticker = scheduler.scheduleWithFixedDelay(this::tick, period, period, TimeUnit.MILLISECONDS);
+            // the first at once: a store unreachable from the start pauses the subscription before its first message
+            ticker = scheduler.scheduleWithFixedDelay(this::tick, 0, period, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             LOG.warn("the scheduler refused the tick of the subscription to {}: claims will not be renewed and "
                     + "BUSY messages not claimed again (is the scheduler given to Keel shut down?)", name);
@@ -73,10 +79,11 @@ final class SubscriptionTick {
             }
             claims.tick();
             Claiming.ClaimCounts counts = claims.counts();
+            boolean paused = storeDown.getAsBoolean();
             stallWatch.check(new StallWatch.Counts(inFlight.getAsInt(), counts.busyWaiting(),
-                    counts.busyLongerThanLease(), counts.held(), parked.getAsInt()));
-            laneStalls.check();
-        } catch (RuntimeException | Error e) {
+                    counts.busyLongerThanLease(), counts.held(), parked.getAsInt()), paused);
+            laneStalls.check(paused);
+        } catch (Throwable e) { // a store's sneaky throw too: a periodic task that throws is never run again
             LOG.warn("tick of the subscription to {} failed: {}", name, e.toString());
         }
     }

@@ -49,7 +49,12 @@ public final class DeadLetterReading implements DeliverySink, AutoCloseable {
         BrokerConsumer consumer = adapter.consumer(new ConsumerSettings(deadLetterTopic, group, MAX_IN_FLIGHT,
                 REVOKE_TIMEOUT));
         DeadLetterReading reading = new DeadLetterReading(consumer, firstWait, quiet);
-        consumer.start(reading);
+        try {
+            consumer.start(reading);
+        } catch (RuntimeException e) {
+            reading.close(); // a consumer that failed to start holds nothing to give back; closing it frees its client
+            throw e;
+        }
         return reading;
     }
 

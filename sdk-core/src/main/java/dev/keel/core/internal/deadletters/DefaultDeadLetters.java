@@ -1,5 +1,6 @@
 package dev.keel.core.internal.deadletters;
 
+import dev.keel.TopicNotFoundException;
 import dev.keel.core.internal.util.ExtensionFailures;
 import dev.keel.deadletter.DeadLetter;
 import dev.keel.deadletter.DeadLetterFilter;
@@ -9,6 +10,7 @@ import dev.keel.deadletter.RedriveResult;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.InboundRecord;
 import dev.keel.spi.OutboundRecord;
+import dev.keel.spi.TopologyAdmin;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +42,7 @@ public final class DefaultDeadLetters implements DeadLetters {
     private static final Duration MAX_QUIET = Duration.ofHours(1);
 
     private final BrokerAdapter adapter;
+    private final String topic;
     private final String group;
     private final String deadLetterTopic;
     private final Clock clock;
@@ -50,10 +53,11 @@ public final class DefaultDeadLetters implements DeadLetters {
     /** Where a re-drive listener's failure is counted: it stops nothing. */
     private final ExtensionFailures failures;
 
-    public DefaultDeadLetters(BrokerAdapter adapter, String group, String deadLetterTopic, Clock clock,
+    public DefaultDeadLetters(BrokerAdapter adapter, String topic, String group, String deadLetterTopic, Clock clock,
                        Duration publishTimeout, Duration firstWait, Duration quiet, ExtensionFailures failures) {
         this.failures = failures;
         this.adapter = adapter;
+        this.topic = topic;
         this.group = group;
         this.deadLetterTopic = deadLetterTopic;
         this.clock = clock;
@@ -84,20 +88,23 @@ public final class DefaultDeadLetters implements DeadLetters {
             throw new IllegalArgumentException("the quiet period must be positive, between " + MIN_QUIET.toMillis()
                     + " ms and " + MAX_QUIET.toHours() + " h (reads wait in whole milliseconds), was " + quiet);
         }
-        return new DefaultDeadLetters(adapter, group, deadLetterTopic, clock, publishTimeout, firstWait, quiet, failures);
+        return new DefaultDeadLetters(adapter, topic, group, deadLetterTopic, clock, publishTimeout, firstWait, quiet, failures);
     }
 
     @Override
     public List<DeadLetter> list(DeadLetterFilter filter) {
         Objects.requireNonNull(filter, "filter");
         List<DeadLetter> letters = new ArrayList<>();
-        try (DeadLetterReading reading = DeadLetterReading.start(adapter, deadLetterTopic, group, firstWait, quiet)) {
-            for (InboundRecord record = reading.next(); record != null; record = reading.next()) {
+        try (DeadLetterReading reading = open()) {
+            for (InboundRecord record = next(reading); record != null; record = reading.next()) {
                 DeadLetter letter = DeadLetterRecords.describe(record);
                 if (DeadLetterRecords.belongsTo(letter, group) && filter.matches(letter)) {
                     letters.add(letter);
                 }
             }
+        }
+        if (letters.isEmpty()) {
+            logNoneFound("listing");
         }
         return letters;
     }
@@ -108,8 +115,8 @@ public final class DefaultDeadLetters implements DeadLetters {
         Objects.requireNonNull(listener, "listener");
         Counts counts = new Counts();
         Set<String> handled = new HashSet<>();
-        try (DeadLetterReading reading = DeadLetterReading.start(adapter, deadLetterTopic, group, firstWait, quiet)) {
-            for (InboundRecord record = reading.next(); record != null; record = reading.next()) {
+        try (DeadLetterReading reading = open()) {
+            for (InboundRecord record = next(reading); record != null; record = reading.next()) {
                 DeadLetter letter = DeadLetterRecords.describe(record);
                 if (!DeadLetterRecords.belongsTo(letter, group)) {
                     record.ack(); // another group's: its own view keeps it
@@ -127,7 +134,50 @@ public final class DefaultDeadLetters implements DeadLetters {
         }
         RedriveResult result = counts.result();
         LOG.info("re-drive of {} for group {}: {}", deadLetterTopic, group, result);
+        if (result.examined() == 0) {
+            logNoneFound("re-drive");
+        }
         return result;
+    }
+
+    /**
+     * A read of the dead-letter topic; null when that topic does not exist while the topic does: no dead letter was
+     * ever written (the first subscription that dead-letters creates it), so there is nothing to read.
+     *
+     * @throws TopicNotFoundException when neither exists: the names are wrong, waiting or retrying cannot help
+     */
+    private DeadLetterReading open() {
+        try {
+            return DeadLetterReading.start(adapter, deadLetterTopic, group, firstWait, quiet);
+        } catch (TopicNotFoundException e) {
+            if (!deadLetterTopic.equals(e.topic())) {
+                throw e;
+            }
+            if (!(adapter instanceof TopologyAdmin admin)) {
+                throw new TopicNotFoundException(deadLetterTopic, "dead-letter topic '" + deadLetterTopic + "' of topic '"
+                        + topic + "' does not exist, and " + adapter.getClass().getSimpleName() + " cannot tell whether '"
+                        + topic + "' does (it is no TopologyAdmin): if it does, it has no dead letters yet; if not, "
+                        + "check the topic's name", e);
+            }
+            if (admin.describeTopology(topic).isEmpty()) {
+                throw new TopicNotFoundException(topic, "topic '" + topic + "' does not exist on the broker, nor its "
+                        + "dead-letter topic '" + deadLetterTopic + "': check the topic's name (and the dead-letter topic's,"
+                        + " when its subscription's DeadLetterPolicy names another); retrying cannot help", e);
+            }
+            LOG.debug("dead-letter topic {} of topic {} does not exist: no dead letter yet", deadLetterTopic, topic);
+            return null;
+        }
+    }
+
+    private static InboundRecord next(DeadLetterReading reading) {
+        return reading == null ? null : reading.next();
+    }
+
+    /** A read that found none of the group's letters says which letters it cannot see. */
+    private void logNoneFound(String operation) {
+        LOG.info("{} of {} for group {} found no dead letter of the group. Letters that a subscription of {} in group "
+                + "{} consumed are no longer the group's to list or re-drive: read dead letters (to alert on them) in "
+                + "a group of their own", operation, deadLetterTopic, group, deadLetterTopic, group);
     }
 
     private void handle(InboundRecord record, DeadLetter letter, DeadLetterFilter filter, Counts counts) {

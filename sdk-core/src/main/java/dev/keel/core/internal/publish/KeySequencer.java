@@ -31,7 +31,7 @@ public final class KeySequencer {
             CompletionStage<?> stage;
             try {
                 stage = task.get();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // whatever escapes, the key's next publish is not held for ever
                 stage = CompletableFuture.failedFuture(e);
             }
             stage.whenComplete((result, error) -> {

@@ -89,7 +89,7 @@ final class Publish implements BiConsumer<PublishReceipt, Throwable> {
         CompletionStage<PublishReceipt> sent;
         try {
             sent = parts.producer().get().send(record);
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) {
             accept(null, e);
             return;
         }

@@ -109,7 +109,7 @@ public final class Batcher<I, O> {
                     batch.get(i).result().complete(outputs.get(i));
                 }
             };
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) { // the store's call, whatever it throws: every request of the batch fails with it
             return () -> {
                 for (Request<I, O> req : batch) {
                     req.result().completeExceptionally(e);

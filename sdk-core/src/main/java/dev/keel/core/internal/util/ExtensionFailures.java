@@ -31,7 +31,7 @@ public final class ExtensionFailures {
     public void guard(String place, Runnable call) {
         try {
             call.run();
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) { // a plain Throwable too (a sneaky throw, Kotlin): "any throwable"
             failed(place, e);
         }
     }

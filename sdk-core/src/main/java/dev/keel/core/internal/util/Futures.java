@@ -38,11 +38,11 @@ public final class Futures {
         return CompletableFuture.failedFuture(t);
     }
 
-    /** Runs {@code supplier}, turning a thrown exception into a failed stage. */
+    /** Runs {@code supplier}, turning anything it throws (a sneaky checked throwable too) into a failed stage. */
     public static <T> CompletionStage<T> call(Supplier<? extends CompletionStage<T>> supplier) {
         try {
             return supplier.get();
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) {
             return CompletableFuture.failedFuture(e);
         }
     }

@@ -123,4 +123,23 @@ class LaneStallWatchTest {
         assertThat(log.lines()).isEmpty();
         assertThat(stallsCounted).hasValue(0);
     }
+
+    @Test
+    void aLaneHeldWhileTheStoreIsUnreachableShouldNotBeBlamedOnItsHandler() {
+        KeyOrderedExecutor lanes = new KeyOrderedExecutor(4, pool, clock);
+        LaneStallWatch watch = new LaneStallWatch(lanes, clock, metrics, "orders", "billing", log);
+        CompletableFuture<Void> blocked = new CompletableFuture<>();
+        lanes.submit("k", () -> blocked);
+        await().atMost(Duration.ofSeconds(10)).until(() -> lanes.heldSince(0) >= 0);
+
+        for (int i = 0; i < 30; i++) { // a minute paused for the store
+            clock.advance(Duration.ofSeconds(2));
+            watch.check(true);
+        }
+        clock.advance(LaneStallWatch.STALL_AFTER.minusSeconds(1));
+        watch.check(false);
+        assertThat(log.lines()).as("the pause is not the handler's stall").isEmpty();
+        assertThat(stallsCounted).hasValue(0);
+        blocked.complete(null);
+    }
 }

@@ -40,10 +40,11 @@ public final class RelayRounds {
     /**
      * What one round did: rows read, confirmed and deleted, parked, failed (retriably, or not confirmed
      * in time), and held back unsent behind a failed or parked row of their key; and whether the
-     * publisher was found closed.
+     * publisher was found closed; and the first retriable failure's description (null when none).
      */
-    public record Round(int read, int confirmed, int parked, int failed, int held, boolean publisherClosed) {
-        static final Round EMPTY = new Round(0, 0, 0, 0, 0, false);
+    public record Round(int read, int confirmed, int parked, int failed, int held, boolean publisherClosed,
+                        String firstFailure) {
+        static final Round EMPTY = new Round(0, 0, 0, 0, 0, false, null);
 
         /** Rows that left the relay's work: published, or parked. */
         int moved() {
@@ -65,6 +66,8 @@ public final class RelayRounds {
     private OutboxTable table;
     private List<Integer> lanes;
     private int nextGroup;
+    /** Rounds failed since the last one that published (0: none): the first is told at WARN, the end at INFO. */
+    private long failedRounds;
 
     /**
      * Rounds of {@code batchSize} rows over {@code lanesPerRound} lanes, each waiting at most
@@ -149,16 +152,32 @@ public final class RelayRounds {
                 if (round.failed() > 0) {
                     failedInDrain.add(group);
                     retryAfter.put(group, System.nanoTime() + retryDelayNanos);
-                    LOG.warn("outbox relay: {} of {} messages were not confirmed by the broker (a retriable failure, or"
-                            + " no confirm within {}); they and {} later messages of their keys stay in {}, unsent, and"
-                            + " are tried again in {}; other lanes go on", round.failed(), round.read(), confirmTimeout,
-                            round.held(), table.table(), Duration.ofNanos(retryDelayNanos));
+                    reportFailed(round);
                 } else {
                     retryAfter.remove(group);
+                    if (round.confirmed() > 0 && failedRounds > 0) {
+                        LOG.info("outbox relay: publishing again ({} round(s) had failed)", failedRounds);
+                        failedRounds = 0;
+                    }
                 }
             }
         }
         return published;
+    }
+
+    /** The first failed round of an outage at WARN with its cause; the next ones at DEBUG, until one publishes. */
+    private void reportFailed(Round round) {
+        String cause = round.firstFailure() == null ? "no confirm within " + confirmTimeout
+                : (round.firstFailure().contains("circuit breaker is open") ? "circuit open: " : "")
+                + round.firstFailure();
+        if (failedRounds++ == 0) {
+            LOG.warn("outbox relay: {} of {} messages were not confirmed by the broker ({}); they and {} later messages"
+                    + " of their keys stay in {}, unsent, and are tried again every {} (repeats logged at DEBUG, the"
+                    + " end at INFO); other lanes go on", round.failed(), round.read(), cause, round.held(),
+                    table.table(), Duration.ofNanos(retryDelayNanos));
+        } else {
+            LOG.debug("outbox relay: still not confirmed, {} of {} messages ({})", round.failed(), round.read(), cause);
+        }
     }
 
     private boolean waiting(int group) {
@@ -207,7 +226,7 @@ public final class RelayRounds {
                         .map(r -> new OutboxTable.Parking(r.row().seq(), r.cause())).toList(), clock.millis());
                 outcome[0] = sent;
                 return new Round(rows.size(), sent.confirmed().size(), sent.refused().size(), sent.failed(),
-                        sent.held(), sent.publisherClosed());
+                        sent.held(), sent.publisherClosed(), sent.firstFailure());
             });
         }
         if (outcome[0] != null) {

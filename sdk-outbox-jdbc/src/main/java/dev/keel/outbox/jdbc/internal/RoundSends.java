@@ -34,9 +34,11 @@ final class RoundSends {
      * What the round's publishes came to: the confirmed rows' sequence numbers; the refused rows; how
      * many failed retriably or were not confirmed within the confirm timeout; how many were not sent
      * (behind a failed or refused row of their key, or not reached within the timeout); and whether
-     * the publisher was found closed.
+     * the publisher was found closed; and the first retriable failure's description (null when none failed so, or
+     * the rows were only not confirmed in time).
      */
-    record Outcome(List<Long> confirmed, List<Refusal> refused, int failed, int held, boolean publisherClosed) {
+    record Outcome(List<Long> confirmed, List<Refusal> refused, int failed, int held, boolean publisherClosed,
+                   String firstFailure) {
     }
 
     /** A row's ordering scope: its topic and key. */
@@ -54,6 +56,7 @@ final class RoundSends {
     private int outstanding;
     private int failed;
     private boolean publisherClosed;
+    private String firstFailure;
 
     private RoundSends(Publisher publisher, List<OutboxTable.Row> rows, Duration confirmTimeout) {
         this.publisher = publisher;
@@ -101,7 +104,7 @@ final class RoundSends {
         }
         failed += outstanding;
         int held = rows.size() - confirmed.size() - refused.size() - failed;
-        return new Outcome(confirmed, refused, failed, held, publisherClosed);
+        return new Outcome(confirmed, refused, failed, held, publisherClosed, firstFailure);
     }
 
     /** Publishes row {@code i}; an unreadable row is refused at once, unsent. */
@@ -145,6 +148,9 @@ final class RoundSends {
             }
             default -> {
                 failed++;
+                if (firstFailure == null) {
+                    firstFailure = Refusals.describe(error);
+                }
                 LOG.debug("outbox message {} to {} not confirmed: {}", row.id(), row.topic(), Refusals.describe(error));
             }
         }

@@ -93,6 +93,12 @@ public class KeelAutoConfiguration {
         }
     }
 
+    /** Refuses a {@code @KeelListener} method on a bean that is not a singleton, before any bean is created. */
+    @Bean
+    static ListenerScopeCheck keelListenerScopeCheck() {
+        return new ListenerScopeCheck();
+    }
+
     @Bean
     static KeelListenerAnnotationBeanPostProcessor keelListenerAnnotationBeanPostProcessor() {
         return new KeelListenerAnnotationBeanPostProcessor();
@@ -105,6 +111,6 @@ public class KeelAutoConfiguration {
                                               ObjectProvider<KeelListenerEndpoint<?>> endpoints,
                                               Environment environment) {
         return new KeelListenerRegistry(keel, properties, annotated::listeners, endpoints::orderedStream,
-                ShutdownPhase.timeout(environment));
+                ShutdownPhase.timeout(environment), () -> DottedListenerKeys.listenerPropertyNames(environment));
     }
 }

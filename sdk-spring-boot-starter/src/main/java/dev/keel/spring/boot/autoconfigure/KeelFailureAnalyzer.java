@@ -6,8 +6,10 @@ import dev.keel.StoreUnavailableException;
 import dev.keel.TopicNotFoundException;
 import dev.keel.TopologyException;
 import dev.keel.spring.ListenerDefinitionException;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.core.env.Environment;
 
 /**
  * Turns a Keel failure that stops the application from starting into Spring Boot's "APPLICATION FAILED TO START"
@@ -16,10 +18,23 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
  */
 public final class KeelFailureAnalyzer extends AbstractFailureAnalyzer<KeelException> {
 
+    private final Environment environment;
+    private final BeanFactory beans;
+
+    /**
+     * Spring Boot passes the failed context's environment and bean factory (either null when the failure came before
+     * the context existed): they say which broker is in use and the address tried.
+     */
+    public KeelFailureAnalyzer(Environment environment, BeanFactory beans) {
+        this.environment = environment;
+        this.beans = beans;
+    }
+
     static final String BROKER_ACTION = "Start the broker or make it reachable from this application, and check its "
             + "address: keel.kafka.bootstrap-servers (Kafka), keel.rabbit.uri or keel.rabbit.host and "
             + "keel.rabbit.port (RabbitMQ), keel.rocket.name-server (RocketMQ); with several adapters on the class "
             + "path, keel.broker says which one is used. In tests, a @ServiceConnection container sets the address.";
+    private static final String SERVICE_CONNECTION = " In tests, a @ServiceConnection container sets the address.";
     static final String STORE_ACTION = "Start Redis or make it reachable, and check keel.redis.uri (or "
             + "keel.redis.host and keel.redis.port); a service that only ever runs as one process may choose "
             + "keel.idempotency.store=in-memory instead.";
@@ -31,6 +46,17 @@ public final class KeelFailureAnalyzer extends AbstractFailureAnalyzer<KeelExcep
         return topic.contains(".") ? "keel.topics[" + topic + "]" : "keel.topics." + topic;
     }
 
+    /** The action naming only the broker in use and the address tried, else every broker's properties. */
+    private String brokerAction() {
+        BrokerInUse broker = BrokerInUse.of(environment, beans);
+        if (broker == null) {
+            return BROKER_ACTION;
+        }
+        return "Start the broker or make it reachable from this application, and check its address, "
+                + broker.properties() + (broker.address() == null ? "" : " (tried: " + broker.address() + ")") + "."
+                + SERVICE_CONNECTION;
+    }
+
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, KeelException cause) {
         String message = String.valueOf(cause.getMessage());
@@ -39,7 +65,7 @@ public final class KeelFailureAnalyzer extends AbstractFailureAnalyzer<KeelExcep
                     + listener.problem() + ".", listener.action() + ".", cause);
         }
         if (cause instanceof BrokerUnavailableException) {
-            return new FailureAnalysis("Keel could not reach the broker: " + message, BROKER_ACTION, cause);
+            return new FailureAnalysis("Keel could not reach the broker: " + message, brokerAction(), cause);
         }
         if (cause instanceof StoreUnavailableException) {
             return new FailureAnalysis("Keel could not reach the idempotency store: " + message, STORE_ACTION, cause);

@@ -2,6 +2,7 @@ package dev.keel.spring.boot.autoconfigure;
 
 import dev.keel.core.Keel;
 import dev.keel.dedup.IdempotencyStore;
+import java.util.Set;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -27,7 +28,10 @@ public class KeelHealthAutoConfiguration {
     @Bean
     @ConditionalOnEnabledHealthIndicator("keel")
     @ConditionalOnMissingBean(name = "keelHealthIndicator")
-    KeelHealthIndicator keelHealthIndicator(Keel keel, ObjectProvider<IdempotencyStore> store) {
-        return new KeelHealthIndicator(keel, store.getIfUnique());
+    KeelHealthIndicator keelHealthIndicator(Keel keel, ObjectProvider<IdempotencyStore> store,
+                                            ObjectProvider<KeelListenerRegistry> listeners) {
+        KeelListenerRegistry registry = listeners.getIfUnique();
+        return new KeelHealthIndicator(keel, store.getIfUnique(),
+                registry == null ? Set::of : registry::stoppedTopicsAndGroups);
     }
 }

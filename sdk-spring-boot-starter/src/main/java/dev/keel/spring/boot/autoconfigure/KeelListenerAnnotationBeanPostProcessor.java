@@ -18,6 +18,7 @@ import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.MethodIntrospector;
@@ -54,6 +55,12 @@ final class KeelListenerAnnotationBeanPostProcessor implements BeanPostProcessor
         Map<Method, KeelListener> methods = MethodIntrospector.selectMethods(target,
                 (MethodIntrospector.MetadataLookup<KeelListener>) m ->
                         AnnotatedElementUtils.findMergedAnnotation(m, KeelListener.class));
+        if (!methods.isEmpty() && beanFactory.containsBeanDefinition(beanName)) {
+            BeanDefinition definition = beanFactory.getMergedBeanDefinition(beanName);
+            if (!definition.isSingleton()) { // one whose type its definition did not tell (ListenerScopeCheck)
+                throw ListenerScopeCheck.refusal(beanName, methods.keySet().iterator().next(), definition.getScope());
+            }
+        }
         methods.forEach((method, annotation) -> {
             String source = describe(beanName, method);
             ListenerParameters parameters = ListenerParameters.of(source, method);

@@ -30,8 +30,9 @@ import org.springframework.context.SmartLifecycle;
  * ({@link ListenerConflictException}). A {@link SmartLifecycle}: it starts once every singleton exists (declares the
  * {@code keel.topics.*} topics, then subscribes each listener) and stops before the context closes
  * Keel, closing every subscription in parallel, each with its close timeout: in-flight messages
- * finish and are acknowledged, the rest is redelivered to the group. Handlers can still publish
- * while they drain, since Keel closes after this.
+ * finish and are acknowledged, the rest is redelivered to the group; it also waits for listeners
+ * {@link #stop(String) stopped} whose close has not finished (one stopped by its own handler). Handlers can still
+ * publish while they drain, since Keel closes after this.
  */
 public class KeelListenerRegistry implements SmartLifecycle {
 
@@ -51,10 +52,17 @@ public class KeelListenerRegistry implements SmartLifecycle {
     private final Supplier<List<AnnotatedListener>> annotated;
     private final Supplier<Stream<KeelListenerEndpoint<?>>> endpoints;
     private final Duration phaseTimeout;
+    /** The {@code keel.listeners.*} property names the environment holds, to find the dotted form of dotted ids. */
+    private final Supplier<Stream<String>> listenerPropertyNames;
     private record Running(Subscription subscription, Duration closeTimeout) {
     }
 
     private final Map<String, Running> subscriptions = new LinkedHashMap<>();
+    /**
+     * Listeners {@link #stop(String) stopped} whose close has not finished (one stopped by its own handler closes
+     * once that handler returned): the application's shutdown waits for them too, before Keel closes.
+     */
+    private final Set<Running> closing = new LinkedHashSet<>();
     /** Every listener, started or not, by id; filled at start. */
     private final Map<String, Definition> defined = new LinkedHashMap<>();
     private volatile boolean running;
@@ -62,8 +70,10 @@ public class KeelListenerRegistry implements SmartLifecycle {
     private CountDownLatch keepAlive;
 
     KeelListenerRegistry(Keel keel, KeelProperties properties, Supplier<List<AnnotatedListener>> annotated,
-                         Supplier<Stream<KeelListenerEndpoint<?>>> endpoints, Duration phaseTimeout) {
+                         Supplier<Stream<KeelListenerEndpoint<?>>> endpoints, Duration phaseTimeout,
+                         Supplier<Stream<String>> listenerPropertyNames) {
         rejectDefaultTopicAndGroup(properties.getListener().getDefaults());
+        this.listenerPropertyNames = listenerPropertyNames;
         this.keel = keel;
         this.properties = properties;
         this.annotated = annotated;
@@ -182,7 +192,10 @@ public class KeelListenerRegistry implements SmartLifecycle {
     /**
      * Closes listener {@code id}'s subscription gracefully, with its close timeout (running handlers finish and are
      * acknowledged, what it held goes back to the broker), and returns once it is closed; nothing when it is not
-     * running. What arrives meanwhile waits in the broker for its next {@link #start(String)}.
+     * running. Called by that listener's own handler (a stop command), it returns at once: the handler cannot wait
+     * for itself, and the close ends once it returned, its message acknowledged; the application's shutdown waits
+     * for that close (within the listener's close timeout) before Keel and its publisher close, so the handler can
+     * still publish. What arrives meanwhile waits in the broker for its next {@link #start(String)}.
      *
      * @throws IllegalArgumentException when no listener has that id
      */
@@ -191,12 +204,25 @@ public class KeelListenerRegistry implements SmartLifecycle {
         synchronized (this) {
             known(id);
             stopping = subscriptions.remove(id);
+            if (stopping != null) {
+                closing.add(stopping);
+            }
         }
         if (stopping != null) {
             stopping.subscription().close(stopping.closeTimeout());
-            LOG.info("Keel listener {} stopped", id);
+            // the same close as the one just started or finished: forgets the subscription once it has closed
+            stopping.subscription().closeAsync(stopping.closeTimeout()).whenComplete((v, e) -> closed(stopping));
+            if (stopping.subscription().state() == Subscription.State.CLOSED) {
+                LOG.info("Keel listener {} stopped", id);
+            } else {
+                LOG.info("Keel listener {} is stopping: stopped by its own handler, it closes once that returned", id);
+            }
             keepAliveWhileSubscribed();
         }
+    }
+
+    private synchronized void closed(Running stopped) {
+        closing.remove(stopped);
     }
 
     private Definition known(String id) {
@@ -243,6 +269,7 @@ public class KeelListenerRegistry implements SmartLifecycle {
                 LOG.warn("keel.listeners.{}.* names no listener (listener ids: {})", configured, ids);
             }
         }
+        DottedListenerKeys.warnings(listenerPropertyNames.get(), ids).forEach(LOG::warn);
         return definitions;
     }
 
@@ -327,14 +354,21 @@ public class KeelListenerRegistry implements SmartLifecycle {
         closeAll().whenComplete((v, e) -> callback.run());
     }
 
+    /**
+     * Closes every subscription and waits, within each one's close timeout, for those {@link #stop(String) stopped}
+     * and still closing too (a listener stopped by its own handler closes once that handler returned): Keel, and the
+     * publisher its handlers use, close only after this.
+     */
     private synchronized CompletableFuture<Void> closeAll() {
         running = false;
-        CompletableFuture<?>[] closing = subscriptions.values().stream()
+        List<Running> all = new ArrayList<>(subscriptions.values());
+        all.addAll(closing);
+        CompletableFuture<?>[] closingAll = all.stream()
                 .map(r -> r.subscription().closeAsync(r.closeTimeout()).toCompletableFuture())
                 .toArray(CompletableFuture[]::new);
         subscriptions.clear();
         // the JVM is held until every subscription has closed: its handlers finish, then it may end
-        return CompletableFuture.allOf(closing).whenComplete((v, e) -> keepAliveWhileSubscribed());
+        return CompletableFuture.allOf(closingAll).whenComplete((v, e) -> keepAliveWhileSubscribed());
     }
 
     @Override
@@ -345,6 +379,17 @@ public class KeelListenerRegistry implements SmartLifecycle {
     @Override
     public int getPhase() {
         return PHASE;
+    }
+
+    /**
+     * The topic and group ({@code topic/group}) of every listener that is not subscribed: stopped with
+     * {@link #stop(String)}, or not started ({@code auto-startup=false}). Empty before the registry started.
+     */
+    public synchronized Set<String> stoppedTopicsAndGroups() {
+        Set<String> stopped = new LinkedHashSet<>();
+        defined.values().stream().filter(d -> !subscriptions.containsKey(d.id()))
+                .forEach(d -> stopped.add(d.config().topic() + "/" + d.config().group()));
+        return stopped;
     }
 
     /** The listeners' subscriptions by listener id, while running. */

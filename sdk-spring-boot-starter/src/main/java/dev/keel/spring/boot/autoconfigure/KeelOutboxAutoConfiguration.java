@@ -8,6 +8,7 @@ import dev.keel.outbox.jdbc.OutboxRelay;
 import dev.keel.spring.TransactionalOutbox;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -36,6 +37,10 @@ import org.springframework.context.annotation.Configuration;
 @EnableConfigurationProperties({KeelOutboxProperties.class, KeelProperties.class})
 public class KeelOutboxAutoConfiguration {
 
+    /** The starter's beans that take the outbox: using it through them is not the application's use. */
+    private static final java.util.Set<String> STARTER_BEANS = java.util.Set.of("keelTransactionalOutbox",
+            "keelOutboxRelay");
+
     @Bean
     @ConditionalOnMissingBean
     Outbox keelOutbox(KeelOutboxProperties properties, ObjectProvider<MetricsRecorder> metrics) {
@@ -46,8 +51,26 @@ public class KeelOutboxAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    TransactionalOutbox keelTransactionalOutbox(Outbox outbox, DataSource dataSource) {
-        return new TransactionalOutbox(outbox, dataSource);
+    TransactionalOutbox keelTransactionalOutbox(Outbox outbox, DataSource dataSource,
+                                                ObjectProvider<OutboxTraceContext> tracing) {
+        OutboxTraceContext traceContext = tracing.getIfUnique();
+        return traceContext == null ? new TransactionalOutbox(outbox, dataSource)
+                : new TransactionalOutbox(outbox, dataSource, traceContext.function());
+    }
+
+    /**
+     * With the starter's (or the application's) {@code ObservationInterceptor}, outbox rows carry the trace context
+     * of the transaction that writes them; a member class, so that sdk-observation stays optional.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "dev.keel.observation.ObservationInterceptor")
+    static class Tracing {
+
+        @Bean
+        @ConditionalOnBean(type = "dev.keel.observation.ObservationInterceptor")
+        OutboxTraceContext keelOutboxTraceContext(ObjectProvider<dev.keel.observation.ObservationInterceptor> tracing) {
+            return new OutboxTraceContext(tracing.getObject()::withTraceContext);
+        }
     }
 
     /** Closed by its lifecycle when the context stops, and again (a no-op) when it is destroyed. */
@@ -88,8 +111,23 @@ public class KeelOutboxAutoConfiguration {
         @ConditionalOnProperty(name = "keel.outbox.relay-enabled", havingValue = "true", matchIfMissing = true)
         @ConditionalOnEnabledHealthIndicator("keel-outbox")
         @ConditionalOnMissingBean(name = "keelOutboxHealthIndicator")
-        OutboxHealthIndicator keelOutboxHealthIndicator(OutboxRelay relay, OutboxRelayLifecycle lifecycle) {
-            return new OutboxHealthIndicator(relay, lifecycle);
+        OutboxHealthIndicator keelOutboxHealthIndicator(OutboxRelay relay, OutboxRelayLifecycle lifecycle,
+                                                        ConfigurableListableBeanFactory beans) {
+            return new OutboxHealthIndicator(relay, lifecycle, () -> outboxInUse(beans));
         }
+    }
+
+    /** Whether a bean of the application (not one of the starter's own) takes the TransactionalOutbox or the Outbox. */
+    static boolean outboxInUse(ConfigurableListableBeanFactory beans) {
+        for (Class<?> type : new Class<?>[] {TransactionalOutbox.class, Outbox.class}) {
+            for (String name : beans.getBeanNamesForType(type, true, false)) {
+                for (String user : beans.getDependentBeans(name)) {
+                    if (!STARTER_BEANS.contains(user)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 }

@@ -59,6 +59,13 @@ public class KeelStoreAutoConfiguration {
             }
             return RedisIdempotencyStore.create(config.build());
         }
+
+        /** One WARN at startup when the Redis store does not answer (the application starts regardless). */
+        @Bean
+        @ConditionalOnBean(RedisIdempotencyStore.class)
+        RedisStartupCheck keelRedisStartupCheck(RedisIdempotencyStore store) {
+            return new RedisStartupCheck(store);
+        }
     }
 
     /** The in-memory store, chosen explicitly. */

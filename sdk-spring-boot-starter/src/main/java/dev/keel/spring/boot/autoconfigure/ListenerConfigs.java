@@ -47,7 +47,9 @@ final class ListenerConfigs {
             if (listener.maxInFlight() > 0) {
                 annotated.maxInFlight(listener.maxInFlight());
             }
-            return apply(annotated.build(), overrides);
+            Ordering named = listener.ordering() != null ? listener.ordering()
+                    : defaults != null ? defaults.getOrdering() : null;
+            return apply(annotated.build(), overrides, named);
         } catch (IllegalArgumentException e) {
             throw invalid(where, listener.id(), e);
         }
@@ -64,6 +66,16 @@ final class ListenerConfigs {
 
     /** {@code base} with what {@code settings} sets; topic and group are not changed here. */
     static <T> SubscriptionConfig<T> apply(SubscriptionConfig<T> base, ListenerSettings settings) {
+        return apply(base, settings, null);
+    }
+
+    /**
+     * {@code base} with what {@code settings} sets. A layer that turns the share group on and names no ordering makes
+     * it {@code UNORDERED} (a share group keeps no order); one that turns it off and names no ordering takes that
+     * {@code UNORDERED} away again: the ordering becomes {@code named}, the one a lower layer named, else Keel's
+     * default ({@code PER_KEY}).
+     */
+    static <T> SubscriptionConfig<T> apply(SubscriptionConfig<T> base, ListenerSettings settings, Ordering named) {
         if (settings == null) {
             return base;
         }
@@ -75,6 +87,8 @@ final class ListenerConfigs {
             b.shareGroup(settings.getShareGroup());
             if (settings.getShareGroup() && settings.getOrdering() == null) {
                 b.ordering(Ordering.UNORDERED); // a share group keeps no order: unless this layer says otherwise
+            } else if (!settings.getShareGroup() && base.shareGroup() && settings.getOrdering() == null) {
+                b.ordering(named != null ? named : SubscriptionConfig.DEFAULT_ORDERING); // the share group's order went
             }
         }
         if (settings.getOrdering() != null) {

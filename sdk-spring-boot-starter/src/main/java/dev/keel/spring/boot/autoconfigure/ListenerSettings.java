@@ -30,7 +30,8 @@ public class ListenerSettings {
     /**
      * true: consume as a share group (Kafka 4.2+ share groups, docs/kafka.md "Share groups"): the members take the
      * messages one by one, any member any message, unordered; it sets ordering UNORDERED unless the same layer sets
-     * ordering. false: a classic group (the default).
+     * ordering. false: a classic group (the default); false over a layer's true, without ordering, gives back the
+     * ordering a lower layer set, else PER_KEY.
      */
     private Boolean shareGroup;
     /** Unfinished messages at most before the consumer pauses fetching. */

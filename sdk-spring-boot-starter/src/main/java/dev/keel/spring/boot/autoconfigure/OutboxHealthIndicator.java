@@ -2,14 +2,18 @@ package dev.keel.spring.boot.autoconfigure;
 
 import dev.keel.outbox.jdbc.OutboxBacklog;
 import dev.keel.outbox.jdbc.OutboxRelay;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
 /**
  * The {@code keelOutbox} health contributor: the relay's state and, while it runs, the outbox's backlog as details
  * ({@code pending}, {@code parked}, {@code oldestPendingAge}); UP when the outbox table can be read, DOWN when it
- * cannot. A relay that does not run (a service with a {@code DataSource} but no outbox table) is UP with its
- * reason. A backlog or parked rows do
+ * cannot. A relay that does not run because the outbox table is missing is DOWN when the application uses the
+ * outbox (a bean of its takes the {@code TransactionalOutbox} or the {@code Outbox}: its publishes fail), with the
+ * table and script as {@code error}; for a service with a {@code DataSource} that does not use the outbox it is UP
+ * with its reason. A backlog or parked rows do
  * not make it DOWN (the relay publishes them, or an operator re-queues them): alert on the
  * {@code keel.outbox.*} gauges instead.
  */
@@ -17,18 +21,25 @@ public class OutboxHealthIndicator extends AbstractHealthIndicator {
 
     private final OutboxRelay relay;
     private final OutboxRelayLifecycle lifecycle;
+    private final BooleanSupplier outboxInUse;
 
-    OutboxHealthIndicator(OutboxRelay relay, OutboxRelayLifecycle lifecycle) {
+    OutboxHealthIndicator(OutboxRelay relay, OutboxRelayLifecycle lifecycle, BooleanSupplier outboxInUse) {
         super("Keel outbox health check failed");
         this.relay = relay;
         this.lifecycle = lifecycle;
+        this.outboxInUse = outboxInUse;
     }
 
     @Override
     protected void doHealthCheck(Health.Builder builder) throws Exception {
         builder.withDetail("relay", lifecycle.state());
         if (!lifecycle.isRunning()) {
-            builder.up();
+            Optional<String> tableMissing = lifecycle.tableMissing();
+            if (tableMissing.isPresent() && outboxInUse.getAsBoolean()) {
+                builder.down().withDetail("error", tableMissing.get());
+            } else {
+                builder.up();
+            }
             return;
         }
         OutboxBacklog backlog = relay.backlog();

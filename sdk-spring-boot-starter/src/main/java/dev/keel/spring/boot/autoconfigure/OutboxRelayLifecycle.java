@@ -25,6 +25,8 @@ public final class OutboxRelayLifecycle implements SmartLifecycle {
     private final OutboxRelay relay;
     private volatile boolean running;
     private volatile String notRunning = "not started yet";
+    /** Why the relay does not run when its table is missing (names the table and the script); null otherwise. */
+    private volatile String tableMissing;
     private boolean stopped;
 
     OutboxRelayLifecycle(OutboxRelay relay) {
@@ -48,6 +50,7 @@ public final class OutboxRelayLifecycle implements SmartLifecycle {
             LOG.warn("the Keel outbox relay does not run: {}. Set keel.outbox.enabled=false if this service does not"
                     + " use the outbox; once the table exists, restart the application", e.getMessage());
             notRunning = "not running: no outbox table";
+            tableMissing = e.getMessage();
             return;
         } catch (SQLException e) {
             throw new CannotGetJdbcConnectionException("the Keel outbox relay cannot reach its database", e);
@@ -73,6 +76,11 @@ public final class OutboxRelayLifecycle implements SmartLifecycle {
     /** "running", or why not: not started yet, no outbox table, stopped with its context. */
     String state() {
         return running ? "running" : notRunning;
+    }
+
+    /** The missing table's message (the table and the script to apply) when that kept the relay from running. */
+    java.util.Optional<String> tableMissing() {
+        return java.util.Optional.ofNullable(tableMissing);
     }
 
     @Override

@@ -13,6 +13,9 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
@@ -20,6 +23,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
  * {@code DeadLetterPolicy.none()} readers do: what fails its last attempt there is kept and handled again until it
  * succeeds, not sent on to an {@code orders.DLT.DLT} of its own, where nobody would read it.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class DeadLetterReaderListenerTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
@@ -46,6 +50,16 @@ class DeadLetterReaderListenerTest {
             assertThat(ATTEMPTS.get()).as("failed twice, then repaired").isEqualTo(3);
             assertThat(SECOND_LEVEL).as("nothing sent on to orders.DLT.DLT").isEmpty();
         });
+    }
+
+    @Test
+    void aDottedPropertyForADottedIdShouldBeWarnedAboutNamingTheBracketForm(CapturedOutput output) {
+        runner.withBean("reader", Reader.class)
+                .withPropertyValues("keel.listeners.repair-orders.DLT.auto-startup=false").run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(output).contains("keel.listeners.repair-orders.dlt.auto-startup binds to nothing")
+                            .contains("keel.listeners[repair-orders.DLT].auto-startup");
+                });
     }
 
     public static class Reader {

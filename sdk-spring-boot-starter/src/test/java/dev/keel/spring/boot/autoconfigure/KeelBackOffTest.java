@@ -169,7 +169,7 @@ class KeelBackOffTest {
         @Bean
         KeelListenerRegistry myRegistry(Keel keel) {
             registry = new KeelListenerRegistry(keel, new KeelProperties(), List::of, Stream::empty,
-                    Duration.ofSeconds(30));
+                    Duration.ofSeconds(30), Stream::empty);
             return registry;
         }
     }

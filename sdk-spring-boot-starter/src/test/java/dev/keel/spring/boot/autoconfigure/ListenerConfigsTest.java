@@ -94,6 +94,62 @@ class ListenerConfigsTest {
     }
 
     @Test
+    void turningOffADefaultShareGroupShouldBringBackPerKeyOrdering() {
+        ListenerSettings defaults = new ListenerSettings();
+        defaults.setShareGroup(true);
+        ListenerSettings overrides = new ListenerSettings();
+        overrides.setShareGroup(false);
+
+        SubscriptionConfig<Object> config = ListenerConfigs.of(listener(null, 0), defaults, overrides);
+
+        assertThat(config.shareGroup()).isFalse();
+        assertThat(config.ordering()).as("the share group's UNORDERED went with it").isEqualTo(Ordering.PER_KEY);
+    }
+
+    @Test
+    void turningOffAShareGroupOfAnEndpointShouldBringBackPerKeyOrdering() {
+        SubscriptionConfig<String> endpoint = SubscriptionConfig.builder("orders", "billing", Codec.utf8())
+                .shareGroup(true).ordering(Ordering.UNORDERED).build();
+        ListenerSettings own = new ListenerSettings();
+        own.setShareGroup(false);
+
+        SubscriptionConfig<String> config = ListenerConfigs.apply(endpoint, own);
+
+        assertThat(config.shareGroup()).isFalse();
+        assertThat(config.ordering()).isEqualTo(Ordering.PER_KEY);
+    }
+
+    @Test
+    void turningOffAShareGroupShouldKeepAnOrderingALowerLayerNamed() {
+        ListenerSettings defaults = new ListenerSettings();
+        defaults.setShareGroup(true);
+        ListenerSettings overrides = new ListenerSettings();
+        overrides.setShareGroup(false);
+        @SuppressWarnings("unchecked")
+        AnnotatedListener unordered = new AnnotatedListener("bean.bill", "billing", "orders", "billing", null,
+                Ordering.UNORDERED, 0, 0, null, (Codec<Object>) (Codec<?>) Codec.utf8(), d -> { });
+
+        assertThat(ListenerConfigs.of(unordered, defaults, overrides).ordering()).as("the annotation's")
+                .isEqualTo(Ordering.UNORDERED);
+        defaults.setOrdering(Ordering.UNORDERED);
+        assertThat(ListenerConfigs.of(listener(null, 0), defaults, overrides).ordering()).as("the defaults'")
+                .isEqualTo(Ordering.UNORDERED);
+    }
+
+    @Test
+    void aShareGroupTurnedOnPerListenerOverADefaultOffShouldBeUnordered() {
+        ListenerSettings defaults = new ListenerSettings();
+        defaults.setShareGroup(false);
+        ListenerSettings overrides = new ListenerSettings();
+        overrides.setShareGroup(true);
+
+        SubscriptionConfig<Object> config = ListenerConfigs.of(listener(null, 0), defaults, overrides);
+
+        assertThat(config.shareGroup()).isTrue();
+        assertThat(config.ordering()).isEqualTo(Ordering.UNORDERED);
+    }
+
+    @Test
     void aSettingOutOfRangeShouldFailNamingTheListenerAndWhereItIsSet() {
         ListenerSettings overrides = new ListenerSettings();
         overrides.setLanes(0);

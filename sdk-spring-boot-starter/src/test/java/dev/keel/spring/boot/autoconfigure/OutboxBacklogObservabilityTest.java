@@ -12,11 +12,15 @@ import dev.keel.testkit.InMemoryBroker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
@@ -27,6 +31,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
  * {@code keel.outbox.*} gauges show rows waiting (a topic failing retriably), rows parked (refused for good) and
  * the oldest pending row's age, and the backlog drains to zero once the broker takes the rows.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class OutboxBacklogObservabilityTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(60);
@@ -85,6 +90,32 @@ class OutboxBacklogObservabilityTest {
             await().atMost(PATIENCE).until(() -> Long.valueOf(0).equals(details(health).get("pending")));
             assertThat(details(health)).containsEntry("parked", 1L).containsEntry("oldestPendingAge", "PT0S");
         });
+    }
+
+    @Test
+    void aBrokerOutageShouldBeLoggedOnceByTheRelayWithItsCauseAndItsEndAtInfo(CapturedOutput output) {
+        broker.faults().failPublishesTo("invoices", new BrokerUnavailableException("invoices is down for now", null));
+        runner.run(context -> {
+            Outbox outbox = context.getBean(Outbox.class);
+            try (Connection connection = db.dataSource.getConnection()) {
+                connection.setAutoCommit(false);
+                outbox.publish(connection, "invoices", Message.ofText("waiting"));
+                connection.commit();
+            }
+            OutboxHealthIndicator health = context.getBean(OutboxHealthIndicator.class);
+            // rounds every poll interval (200 ms) fail meanwhile
+            await().during(Duration.ofSeconds(3)).atMost(PATIENCE)
+                    .until(() -> Long.valueOf(1).equals(details(health).get("pending")));
+
+            broker.faults().clear();
+
+            await().atMost(PATIENCE).until(() -> Long.valueOf(0).equals(details(health).get("pending")));
+            await().atMost(PATIENCE).until(() -> output.toString().contains("outbox relay: publishing again"));
+        });
+        List<String> warnings = output.toString().lines()
+                .filter(l -> l.contains("WARN") && l.contains("outbox relay")).toList();
+        assertThat(warnings).as("one WARN at the start of the outage: %s", warnings).hasSize(1)
+                .allSatisfy(l -> assertThat(l).contains("invoices is down for now"));
     }
 
     @Test

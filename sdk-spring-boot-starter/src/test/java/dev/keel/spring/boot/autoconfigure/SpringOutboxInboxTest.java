@@ -125,6 +125,27 @@ class SpringOutboxInboxTest {
     }
 
     @Test
+    void publishingWithoutTheOutboxTableShouldNameTheTableAndTheScriptAndMakeTheOutboxHealthDown() {
+        String absent = db.prefix + "absent_";
+        runner.withPropertyValues("keel.outbox.table-prefix=" + absent).withUserConfiguration(OrderService.class)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThatThrownBy(() -> context.getBean(OrderService.class).place("o-1", false))
+                            .isInstanceOf(org.springframework.dao.DataAccessException.class)
+                            .hasMessageContaining("table " + absent + "outbox does not exist")
+                            .hasMessageContaining("keel_outbox.sql")
+                            .hasMessageContaining("keel.outbox.table-prefix")
+                            .hasRootCauseInstanceOf(org.postgresql.util.PSQLException.class);
+                    assertThat(db.count("SELECT count(*) FROM {p}orders")).as("the order rolled back").isZero();
+                    org.springframework.boot.health.contributor.Health health =
+                            context.getBean(OutboxHealthIndicator.class).health();
+                    assertThat(health.getStatus()).isEqualTo(org.springframework.boot.health.contributor.Status.DOWN);
+                    assertThat(health.getDetails()).containsEntry("relay", "not running: no outbox table")
+                            .hasEntrySatisfying("error", e -> assertThat(e.toString()).contains(absent + "outbox"));
+                });
+    }
+
+    @Test
     void theOutboxShouldReportToTheContextsMetricsRecorder() {
         MetricsRecorder recorder = new MetricsRecorder() {
             @Override

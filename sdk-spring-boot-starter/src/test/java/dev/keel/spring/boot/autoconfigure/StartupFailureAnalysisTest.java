@@ -44,6 +44,21 @@ class StartupFailureAnalysisTest {
     }
 
     @Test
+    void theActionForAnUnreachableBrokerShouldNameOnlyTheBrokerInUseAndTheAddressTried(CapturedOutput output)
+            throws IOException {
+        int closed = closedPort();
+
+        assertThatThrownBy(() -> start("keel.broker=rabbit",
+                "keel.rabbit.uri=amqp://guest:s3cret@127.0.0.1:" + closed + "/%2F",
+                "keel.topics.startup-failure.partitions=1", "keel.idempotency.store=in-memory",
+                "test.topic=startup-failure")).isInstanceOf(RuntimeException.class);
+
+        String action = output.toString().substring(output.toString().lastIndexOf("Action:"));
+        assertThat(action).contains("keel.rabbit.uri").contains("127.0.0.1:" + closed)
+                .doesNotContain("keel.kafka").doesNotContain("keel.rocket").doesNotContain("s3cret");
+    }
+
+    @Test
     void aTopicDeclaredWithOtherSettingsThanTheBrokersShouldBeReportedWithThePropertiesToAlign(CapturedOutput output) {
         String topic = UniqueNames.of("startup-topology");
         start("keel.broker=rabbit", "keel.rabbit.uri=" + Brokers.rabbit().uri(), "keel.idempotency.store=in-memory",

@@ -1,0 +1,78 @@
+package dev.keel.rabbit.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a declaration of one group's queues would create ({@link Names}: its dead-letter exchange and queue, its
+ * member queue, its partition queues), and which of them existed before it: so that a declaration the broker refuses
+ * part way through (a queue with other arguments, a name the user may not configure) can delete what it created,
+ * with their bindings, and only that. What existed before is left as it was.
+ */
+final class GroupDeclaration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GroupDeclaration.class);
+
+    private final BrokerCalls calls;
+    private final String topic;
+    private final String group;
+    private final List<String> newQueues;
+    private final String newExchange;
+
+    private GroupDeclaration(BrokerCalls calls, String topic, String group, List<String> newQueues,
+                             String newExchange) {
+        this.calls = calls;
+        this.topic = topic;
+        this.group = group;
+        this.newQueues = List.copyOf(newQueues);
+        this.newExchange = newExchange;
+    }
+
+    /** Looks up which of the group's queues and exchange exist now (one passive declare each). */
+    static GroupDeclaration probe(BrokerCalls calls, String topic, String group, int partitions, String membersQueue) {
+        List<String> queues = new ArrayList<>();
+        queues.add(Names.deadLetterQueue(topic, group));
+        queues.add(membersQueue);
+        for (int partition = 0; partition < partitions; partition++) {
+            queues.add(Names.laneQueue(topic, group, partition));
+        }
+        List<String> missing = new ArrayList<>();
+        for (String queue : queues) {
+            if (!calls.exists(topic, "queue '" + queue + "'", channel -> channel.queueDeclarePassive(queue))) {
+                missing.add(queue);
+            }
+        }
+        String dlx = Names.deadLetterExchange(topic, group);
+        boolean dlxMissing = !calls.exists(topic, "exchange '" + dlx + "'", channel -> channel.exchangeDeclarePassive(dlx));
+        return new GroupDeclaration(calls, topic, group, missing, dlxMissing ? dlx : null);
+    }
+
+    /**
+     * Deletes the queues and exchange that did not exist at {@link #probe} (with their bindings), each on a channel
+     * of its own; a deletion that fails is logged and added to {@code refusal} as suppressed.
+     */
+    void removeCreated(Exception refusal) {
+        List<String> removed = new ArrayList<>();
+        for (String queue : newQueues) {
+            remove(refusal, "queue '" + queue + "'", channel -> channel.queueDelete(queue), removed);
+        }
+        if (newExchange != null) {
+            remove(refusal, "exchange '" + newExchange + "'", channel -> channel.exchangeDelete(newExchange), removed);
+        }
+        LOG.info("declaring group '{}' of topic '{}' was refused part way; removed what it had created: {}", group,
+                topic, removed);
+    }
+
+    private void remove(Exception refusal, String what, BrokerCalls.ChannelWork<?> delete, List<String> removed) {
+        try {
+            calls.run(topic, "remove " + what, delete);
+            removed.add(what);
+        } catch (RuntimeException e) {
+            LOG.warn("removing {} after the refused declaration of group '{}' of topic '{}' failed: {}", what, group,
+                    topic, e.toString());
+            refusal.addSuppressed(e);
+        }
+    }
+}
