@@ -175,7 +175,8 @@ class SpringBootExampleTest {
             app.stop();
         }
         assertThat(app.line("closing the subscription to orders for group billing:")).as("the SIGTERM's stop")
-                .matches(".*\\d+ handler\\(s\\) running, \\d+ buffered message\\(s\\) returned to the broker unstarted.*");
+                .matches(".*\\d+ handler\\(s\\) running or kept \\(\\d+ message\\(s\\) at the broker's last delivery, run before the "
+                        + "close\\), \\d+ buffered message\\(s\\) returned to the broker unstarted.*");
         assertThat(app.line("closed the subscription to orders for group billing in")).matches(".* in \\d+ ms.*");
     }
 
