@@ -95,15 +95,22 @@ public final class DefaultDeadLetters implements DeadLetters {
     public List<DeadLetter> list(DeadLetterFilter filter) {
         Objects.requireNonNull(filter, "filter");
         List<DeadLetter> letters = new ArrayList<>();
+        boolean ofGroup = false;
         try (DeadLetterReading reading = open()) {
-            for (InboundRecord record = next(reading); record != null; record = reading.next()) {
+            if (reading == null) {
+                return letters; // no dead-letter topic: no letter was ever written, none can have been consumed
+            }
+            for (InboundRecord record = reading.next(); record != null; record = reading.next()) {
                 DeadLetter letter = DeadLetterRecords.describe(record);
-                if (DeadLetterRecords.belongsTo(letter, group) && filter.matches(letter)) {
-                    letters.add(letter);
+                if (DeadLetterRecords.belongsTo(letter, group)) {
+                    ofGroup = true;
+                    if (filter.matches(letter)) {
+                        letters.add(letter);
+                    }
                 }
             }
         }
-        if (letters.isEmpty()) {
+        if (!ofGroup) {
             logNoneFound("listing");
         }
         return letters;
@@ -115,7 +122,9 @@ public final class DefaultDeadLetters implements DeadLetters {
         Objects.requireNonNull(listener, "listener");
         Counts counts = new Counts();
         Set<String> handled = new HashSet<>();
+        boolean read;
         try (DeadLetterReading reading = open()) {
+            read = reading != null;
             for (InboundRecord record = next(reading); record != null; record = reading.next()) {
                 DeadLetter letter = DeadLetterRecords.describe(record);
                 if (!DeadLetterRecords.belongsTo(letter, group)) {
@@ -134,7 +143,7 @@ public final class DefaultDeadLetters implements DeadLetters {
         }
         RedriveResult result = counts.result();
         LOG.info("re-drive of {} for group {}: {}", deadLetterTopic, group, result);
-        if (result.examined() == 0) {
+        if (read && result.examined() == 0) {
             logNoneFound("re-drive");
         }
         return result;
@@ -173,7 +182,10 @@ public final class DefaultDeadLetters implements DeadLetters {
         return reading == null ? null : reading.next();
     }
 
-    /** A read that found none of the group's letters says which letters it cannot see. */
+    /**
+     * A read of an existing dead-letter topic that found none of the group's letters says which letters it cannot see
+     * (a read of a dead-letter topic that does not exist says nothing: no letter was ever written).
+     */
     private void logNoneFound(String operation) {
         LOG.info("{} of {} for group {} found no dead letter of the group. Letters that a subscription of {} in group "
                 + "{} consumed are no longer the group's to list or re-drive: read dead letters (to alert on them) in "
