@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -24,6 +25,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.OffsetMetadataTooLarge;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -323,10 +325,16 @@ public final class DelayForwarder {
     }
 
     private void shutdown() {
+        boolean committed = false;
+        try {
+            committed = commitThroughRebalance();
+        } catch (RuntimeException e) {
+            LOG.debug("Committing the delay forwarder of {} before it leaves: {}", topic, e.toString());
+        }
         try {
             Set<TopicPartition> owned = new HashSet<>(buffers.keySet());
             owned.addAll(unread);
-            release(owned, true);
+            release(owned, !committed); // committed: nothing was forwarded since (no turn ran), drop the buffers
         } catch (RuntimeException e) {
             LOG.warn("Closing the delay forwarder of {}: {}", topic, e.toString());
         }
@@ -342,6 +350,56 @@ public final class DelayForwarder {
             LOG.warn("Closing the delay forwarder's producer of {}: {}", topic, e.toString());
         }
         stopped.complete(null);
+    }
+
+    /**
+     * Before leaving, commits what is done while the group rebalances: the client and the broker refuse commits until
+     * the rebalance ends ({@link RebalanceInProgressException}), which needs this member's polls, so it polls (its
+     * partitions paused, what a poll returns dropped: only forwarded and confirmed records are committed) and
+     * commits again, until the close timeout; a partition the rebalance revokes meanwhile is committed by the
+     * revocation. A wakeup left by {@link #close()} is consumed the same way. Given up at the timeout (false), the
+     * final commit of {@link #release} tries once more and logs what it costs. Without this, every record forwarded since the last commit was
+     * forwarded again by the partition's next owner.
+     */
+    private boolean commitThroughRebalance() {
+        long deadline = System.nanoTime() + config.closeTimeout().toNanos();
+        producer.flush();
+        while (true) {
+            long now = clock.millis();
+            Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
+            buffers.forEach((partition, buffer) -> {
+                buffer.settle(now, outcomes);
+                OffsetAndMetadata current = buffer.current(metadataBudget);
+                if (current != null) {
+                    commits.put(partition, current);
+                }
+            });
+            if (commits.isEmpty()) {
+                return true;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            try {
+                consumer.commitSync(commits, Duration.ofNanos(left));
+                return true;
+            } catch (RebalanceInProgressException e) {
+                LOG.debug("The delay forwarder of {} commits once its group's rebalance ends", topic);
+                pollThroughRebalance(Math.min(MAX_POLL_MILLIS, TimeUnit.NANOSECONDS.toMillis(left)));
+            } catch (WakeupException e) {
+                // the close's wakeup, left pending: consumed, try again
+            }
+        }
+    }
+
+    private void pollThroughRebalance(long millis) {
+        try {
+            consumer.pause(consumer.assignment());
+            consumer.poll(Duration.ofMillis(millis)); // records of partitions assigned meanwhile are read again later
+        } catch (WakeupException e) {
+            // the close's wakeup, left pending: consumed
+        }
     }
 
     /** Logs what happened to sends, failed forwards at most once per {@link #WARN_INTERVAL_MILLIS}. */
