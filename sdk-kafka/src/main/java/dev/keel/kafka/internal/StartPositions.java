@@ -8,7 +8,11 @@ import java.util.Set;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where a consumer that starts "at the end" starts: at the end offset each partition without a
@@ -20,12 +24,18 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class StartPositions {
 
-    private static final StartPositions NONE = new StartPositions(Map.of());
+    private static final Logger LOG = LoggerFactory.getLogger(StartPositions.class);
+    private static final StartPositions NONE = new StartPositions(Map.of(), false, Duration.ZERO);
 
     private final Map<TopicPartition, Long> ends;
+    /** The consumer resets to the end ({@code auto.offset.reset=latest}): a committed offset below the log start too. */
+    private final boolean latest;
+    private final Duration timeout;
 
-    private StartPositions(Map<TopicPartition, Long> ends) {
+    private StartPositions(Map<TopicPartition, Long> ends, boolean latest, Duration timeout) {
         this.ends = Map.copyOf(ends);
+        this.latest = latest;
+        this.timeout = timeout;
     }
 
     /** No start positions: the committed offsets, else the reset policy, decide. */
@@ -43,17 +53,21 @@ final class StartPositions {
             partitions.add(new TopicPartition(topic, info.partition()));
         }
         if (partitions.isEmpty()) {
-            return NONE;
+            return new StartPositions(Map.of(), true, timeout);
         }
         Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(partitions, timeout);
         partitions.removeIf(p -> committed.get(p) != null);
-        return partitions.isEmpty() ? NONE : new StartPositions(consumer.endOffsets(partitions, timeout));
+        return new StartPositions(partitions.isEmpty() ? Map.of() : consumer.endOffsets(partitions, timeout), true,
+                timeout);
     }
 
     /**
      * Moves each of {@code assigned} that has a start position and no committed offset there. With
      * {@code committed} unknown (null: it could not be read), the start positions are applied, which
-     * at worst delivers again what a commit made since the start had covered.
+     * at worst delivers again what a commit made since the start had covered. On a consumer that resets to the end,
+     * a partition whose committed offset retention has passed (below the oldest record kept, as after a replay to a
+     * time retention then reached) is moved to the oldest record kept: {@code latest} is where a group with no
+     * committed offset starts, and the consumer's reset would skip every record still kept.
      */
     void apply(Consumer<byte[], byte[]> consumer, Collection<TopicPartition> assigned,
                Map<TopicPartition, OffsetAndMetadata> committed) {
@@ -63,5 +77,40 @@ final class StartPositions {
                 consumer.seek(partition, end);
             }
         }
+        if (latest && committed != null) {
+            resumeAtLogStart(consumer, assigned, committed);
+        }
+    }
+
+    private void resumeAtLogStart(Consumer<byte[], byte[]> consumer, Collection<TopicPartition> assigned,
+                                  Map<TopicPartition, OffsetAndMetadata> committed) {
+        Set<TopicPartition> withCommit = new HashSet<>();
+        for (TopicPartition partition : assigned) {
+            if (committed.get(partition) != null) {
+                withCommit.add(partition);
+            }
+        }
+        if (withCommit.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, Long> starts;
+        try {
+            starts = consumer.beginningOffsets(withCommit, timeout);
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            LOG.debug("Could not read the log start offsets of {} ({}); a committed offset retention has passed "
+                    + "resets to the end", withCommit, e.toString());
+            return;
+        }
+        starts.forEach((partition, start) -> {
+            long offset = committed.get(partition).offset();
+            if (start != null && offset < start) {
+                LOG.warn("The committed offset {} of {} is below its oldest record kept ({}): retention removed {} "
+                        + "record(s) the group had not read; it resumes at {} (autoOffsetReset latest applies only "
+                        + "to partitions without a committed offset)", offset, partition, start, start - offset, start);
+                consumer.seek(partition, start);
+            }
+        });
     }
 }
