@@ -100,6 +100,9 @@ class RefusedSubscribeTest {
                 assertThat(refused).isInstanceOf(KeelException.class).hasMessageContaining("ACCESS_REFUSED")
                         .hasMessageContaining("permission");
                 assertThat(((KeelException) refused).isRetriable()).as("retriable").isFalse();
+                assertThat(suppressedAlongTheChain(refused)).as("failed removals reported (the denied queue was "
+                        + "never created: a failure to remove it would report a leftover that does not exist)")
+                        .isEmpty();
                 assertThat(limitedKeel.subscriptions()).as("subscriptions listed").isEmpty();
                 assertNothingLeftBehind(List.of());
                 Queue<String> got = new ConcurrentLinkedQueue<>();
@@ -110,6 +113,14 @@ class RefusedSubscribeTest {
         } finally {
             RabbitTestSupport.rabbit().rabbitmqctl("delete_user", user);
         }
+    }
+
+    private static List<Throwable> suppressedAlongTheChain(Throwable refused) {
+        List<Throwable> suppressed = new ArrayList<>();
+        for (Throwable t = refused; t != null; t = t.getCause()) {
+            suppressed.addAll(List.of(t.getSuppressed()));
+        }
+        return suppressed;
     }
 
     private void assertNothingLeftBehind(List<String> existedBefore) throws Exception {

@@ -50,19 +50,34 @@ final class GroupDeclaration {
     }
 
     /**
-     * Deletes the queues and exchange that did not exist at {@link #probe} (with their bindings), each on a channel
-     * of its own; a deletion that fails is logged and added to {@code refusal} as suppressed.
+     * Deletes the queues and exchange that did not exist at {@link #probe} and exist now (with their bindings), each
+     * on a channel of its own; a deletion that fails is logged and added to {@code refusal} as suppressed. What the
+     * refused declaration never reached is neither deleted nor named: a WARN about it would report a leftover that
+     * does not exist.
      */
     void removeCreated(Exception refusal) {
         List<String> removed = new ArrayList<>();
         for (String queue : newQueues) {
-            remove(refusal, "queue '" + queue + "'", channel -> channel.queueDelete(queue), removed);
+            // the declaration may have stopped before it: only what it did create is removed (and warned about)
+            if (mayExist("queue '" + queue + "'", channel -> channel.queueDeclarePassive(queue))) {
+                remove(refusal, "queue '" + queue + "'", channel -> channel.queueDelete(queue), removed);
+            }
         }
-        if (newExchange != null) {
+        if (newExchange != null && mayExist("exchange '" + newExchange + "'",
+                channel -> channel.exchangeDeclarePassive(newExchange))) {
             remove(refusal, "exchange '" + newExchange + "'", channel -> channel.exchangeDelete(newExchange), removed);
         }
         LOG.info("declaring group '{}' of topic '{}' was refused part way; removed what it had created: {}", group,
                 topic, removed);
+    }
+
+    /** Whether {@code what} exists now; true when that cannot be told (then its removal is tried). */
+    private boolean mayExist(String what, BrokerCalls.ChannelWork<?> passive) {
+        try {
+            return calls.exists(topic, what, passive);
+        } catch (RuntimeException e) {
+            return true;
+        }
     }
 
     private void remove(Exception refusal, String what, BrokerCalls.ChannelWork<?> delete, List<String> removed) {
