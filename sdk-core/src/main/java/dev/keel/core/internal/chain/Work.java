@@ -37,6 +37,12 @@ public final class Work {
         return state.compareAndSet(State.QUEUED, State.RUNNING);
     }
 
+    /** Whether its handler chain started (RUNNING or FINISHED): neither queued nor dropped. */
+    public boolean hasStarted() {
+        State now = state.get();
+        return now == State.RUNNING || now == State.FINISHED;
+    }
+
     /** QUEUED → DROPPED; false when it already started. */
     public boolean drop() {
         if (markDropped()) {

@@ -344,17 +344,30 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         return inFlight.all().filter(w -> atLastSharedDelivery(w) && !w.finished().isDone() && !w.isParked());
     }
 
-    /** Names the messages at the broker's last delivery that the close's timeout left unfinished: the broker archives them. */
+    /**
+     * Names the messages at the broker's last delivery that the close's timeout left unfinished: the broker archives
+     * them. Those whose handler started are named apart: it may still complete and apply its effect (only its
+     * acknowledgement is lost), so they must not be published again as if never handled.
+     */
     private void warnOfLastDeliveries(Duration timeout) {
-        List<String> ids = unfinishedLastDeliveries().map(w -> w.record().id()).toList();
-        if (!ids.isEmpty()) {
-            LOG.error("the close timeout ({}) of the share-group subscription to {} for group {} expired before {} "
-                    + "message(s) at the broker's last delivery finished (message ids {}): they are not acknowledged, "
-                    + "and the broker archives them when the consumer closes, neither handled nor dead-lettered by "
-                    + "Keel (into the group's broker-side dead-letter queue when it has one). Give closeTimeout more "
-                    + "than a batch of your slowest handler takes", timeout, topic(), group(), ids.size(),
-                    ids.size() > 10 ? ids.subList(0, 10) + "..." : ids);
+        List<Work> left = unfinishedLastDeliveries().toList();
+        if (left.isEmpty()) {
+            return;
         }
+        List<String> started = left.stream().filter(Work::hasStarted).map(w -> w.record().id()).toList();
+        List<String> unstarted = left.stream().filter(w -> !w.hasStarted()).map(w -> w.record().id()).toList();
+        LOG.error("the close timeout ({}) of the share-group subscription to {} for group {} expired before {} "
+                + "message(s) at the broker's last delivery finished: they are not acknowledged, and the broker "
+                + "archives them when the consumer closes (into the group's broker-side dead-letter queue when it has "
+                + "one). {} never started, neither handled nor dead-lettered by Keel (message ids {}); {} were running "
+                + "and may still complete, applying their effect without an acknowledgement (message ids {}): check "
+                + "those before publishing them again. Give closeTimeout more than a batch of your slowest handler "
+                + "takes", timeout, topic(), group(), left.size(), unstarted.size(), firstTen(unstarted),
+                started.size(), firstTen(started));
+    }
+
+    private static Object firstTen(List<String> ids) {
+        return ids.size() > 10 ? ids.subList(0, 10) + "..." : ids;
     }
 
     /**

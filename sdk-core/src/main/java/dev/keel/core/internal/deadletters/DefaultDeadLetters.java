@@ -96,6 +96,7 @@ public final class DefaultDeadLetters implements DeadLetters {
         Objects.requireNonNull(filter, "filter");
         List<DeadLetter> letters = new ArrayList<>();
         boolean ofGroup = false;
+        int others = 0;
         try (DeadLetterReading reading = open()) {
             if (reading == null) {
                 return letters; // no dead-letter topic: no letter was ever written, none can have been consumed
@@ -107,11 +108,13 @@ public final class DefaultDeadLetters implements DeadLetters {
                     if (filter.matches(letter)) {
                         letters.add(letter);
                     }
+                } else {
+                    others++;
                 }
             }
         }
         if (!ofGroup) {
-            logNoneFound("listing");
+            logNoneFound("listing", others);
         }
         return letters;
     }
@@ -123,12 +126,14 @@ public final class DefaultDeadLetters implements DeadLetters {
         Counts counts = new Counts();
         Set<String> handled = new HashSet<>();
         boolean read;
+        int others = 0;
         try (DeadLetterReading reading = open()) {
             read = reading != null;
             for (InboundRecord record = next(reading); record != null; record = reading.next()) {
                 DeadLetter letter = DeadLetterRecords.describe(record);
                 if (!DeadLetterRecords.belongsTo(letter, group)) {
                     record.ack(); // another group's: its own view keeps it
+                    others++;
                     continue;
                 }
                 if (!handled.add(letter.id())) {
@@ -144,7 +149,7 @@ public final class DefaultDeadLetters implements DeadLetters {
         RedriveResult result = counts.result();
         LOG.info("re-drive of {} for group {}: {}", deadLetterTopic, group, result);
         if (read && result.examined() == 0) {
-            logNoneFound("re-drive");
+            logNoneFound("re-drive", others);
         }
         return result;
     }
@@ -186,10 +191,11 @@ public final class DefaultDeadLetters implements DeadLetters {
      * A read of an existing dead-letter topic that found none of the group's letters says which letters it cannot see
      * (a read of a dead-letter topic that does not exist says nothing: no letter was ever written).
      */
-    private void logNoneFound(String operation) {
-        LOG.info("{} of {} for group {} found no dead letter of the group. Letters that a subscription of {} in group "
-                + "{} consumed are no longer the group's to list or re-drive: read dead letters (to alert on them) in "
-                + "a group of their own", operation, deadLetterTopic, group, deadLetterTopic, group);
+    private void logNoneFound(String operation, int others) {
+        LOG.info("{} of {} for group {} found no dead letter of the group ({} letter(s) of other groups). If a "
+                + "subscription of {} in group {} consumed letters, they are no longer the group's to list or re-drive: "
+                + "read dead letters (to alert on them) in a group of their own", operation, deadLetterTopic, group,
+                others, deadLetterTopic, group);
     }
 
     private void handle(InboundRecord record, DeadLetter letter, DeadLetterFilter filter, Counts counts) {
