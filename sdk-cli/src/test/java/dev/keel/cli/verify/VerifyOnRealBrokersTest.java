@@ -77,10 +77,21 @@ class VerifyOnRealBrokersTest {
         assertThat(result.out()).contains("each consumer through a proxy of its own on 127.0.0.1")
                 .contains("PASS: no violation").containsPattern("(?m)^  channel-close\\s+[1-9]");
 
-        List<String> broken = new ArrayList<>(channelClose);
-        broken.add("--unsafe-no-dedup");
-        CliRun unsafe = CliRun.of(broken.toArray(String[]::new));
-        System.out.println(unsafe.out());
+        // A repeat needs a handler that applied its effect and was not acknowledged yet when its session dropped;
+        // with fast handlers a drop can land when none is (seen: 7 rounds, 98 redeliveries, none of an applied
+        // message). So the unsafe run is tried up to three times, with other seeds: one run that finds the
+        // repeat shows the check can fail; the safe run above must pass every time.
+        CliRun unsafe = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            List<String> broken = new ArrayList<>(channelClose);
+            broken.set(broken.indexOf("--seed") + 1, Long.toString(20251121L + attempt));
+            broken.add("--unsafe-no-dedup");
+            unsafe = CliRun.of(broken.toArray(String[]::new));
+            System.out.println(unsafe.out());
+            if (unsafe.exitCode() == ExitCodes.VIOLATIONS) {
+                break;
+            }
+        }
 
         assertThat(unsafe.exitCode()).as(unsafe.out() + unsafe.err()).isEqualTo(ExitCodes.VIOLATIONS);
         assertThat(unsafe.out()).containsPattern("duplicate effect\\s+[1-9]");
