@@ -298,13 +298,7 @@ public final class DelayForwarder {
             }
         }
         while (!byPartition.isEmpty()) {
-            Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
-            byPartition.forEach((partition, buffer) -> {
-                OffsetAndMetadata current = buffer.current(metadataBudget);
-                if (current != null) {
-                    commits.put(partition, current);
-                }
-            });
+            Map<TopicPartition, OffsetAndMetadata> commits = currentCommits(byPartition);
             if (commits.isEmpty()) {
                 return;
             }
@@ -358,22 +352,16 @@ public final class DelayForwarder {
      * partitions paused, what a poll returns dropped: only forwarded and confirmed records are committed) and
      * commits again, until the close timeout; a partition the rebalance revokes meanwhile is committed by the
      * revocation. A wakeup left by {@link #close()} is consumed the same way. Given up at the timeout (false), the
-     * final commit of {@link #release} tries once more and logs what it costs. Without this, every record forwarded since the last commit was
-     * forwarded again by the partition's next owner.
+     * final commit of {@link #release} tries once more and logs what it costs. Without this, every record forwarded
+     * since the last commit was forwarded again by the partition's next owner.
      */
     private boolean commitThroughRebalance() {
         long deadline = System.nanoTime() + config.closeTimeout().toNanos();
         producer.flush();
         while (true) {
             long now = clock.millis();
-            Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
-            buffers.forEach((partition, buffer) -> {
-                buffer.settle(now, outcomes);
-                OffsetAndMetadata current = buffer.current(metadataBudget);
-                if (current != null) {
-                    commits.put(partition, current);
-                }
-            });
+            buffers.values().forEach(buffer -> buffer.settle(now, outcomes));
+            Map<TopicPartition, OffsetAndMetadata> commits = currentCommits(buffers);
             if (commits.isEmpty()) {
                 return true;
             }
@@ -391,6 +379,18 @@ public final class DelayForwarder {
                 // the close's wakeup, left pending: consumed, try again
             }
         }
+    }
+
+    /** What {@code byPartition}'s buffers would commit now: each at its first record not done, the rest in metadata. */
+    private Map<TopicPartition, OffsetAndMetadata> currentCommits(Map<TopicPartition, DelayBuffer> byPartition) {
+        Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
+        byPartition.forEach((partition, buffer) -> {
+            OffsetAndMetadata current = buffer.current(metadataBudget);
+            if (current != null) {
+                commits.put(partition, current);
+            }
+        });
+        return commits;
     }
 
     private void pollThroughRebalance(long millis) {
