@@ -180,6 +180,25 @@ class RabbitConsumerTest {
         }
     }
 
+    @Test
+    void aConsumerClosedBeforeItsStartOpenedItsLanesShouldConsumeNothing() throws Exception {
+        String topic = declare(2);
+        publish(topic, 10, 10);
+        RecordingSink sink = new RecordingSink(true);
+        BrokerConsumer consumer = adapter.consumer(settings(topic, 64));
+        // a close racing the start (a shutdown while subscribing) that came before the start opened its lanes
+        consumer.close().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        consumer.start(sink);
+
+        try (RawAmqp raw = new RawAmqp(RabbitTestSupport.config().build())) {
+            for (int lane = 0; lane < 2; lane++) {
+                assertThat(raw.channel().queueDeclarePassive(topic + ".g." + lane).getConsumerCount())
+                        .as("consumers on lane %s", lane).isZero();
+            }
+        }
+        assertThat(sink.size()).isZero();
+    }
+
     /** The lane queues a sink received records from, counting records from sequence {@code from} on. */
     private static java.util.Set<String> lanesOf(RecordingSink sink, int from) {
         return sink.records().stream().filter(r -> Integer.parseInt(Records.text(r)) >= from)

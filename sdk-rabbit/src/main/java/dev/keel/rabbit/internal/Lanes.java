@@ -75,6 +75,8 @@ final class Lanes {
     private boolean registrationFailing;
     private volatile Channel presence;
     private volatile boolean ended;
+    /** Runs in a reopen between its check that the lanes are not closed and the new lane's install: tests only. */
+    private volatile Runnable beforeInstall = () -> { };
 
     Lanes(String topic, String group, int count, int prefetch, Supplier<Connection> connection, Topology topology,
           LaneChannel.Deliveries deliveries, Function<String, CompletionStage<Void>> revoke, Duration revokeTimeout,
@@ -108,7 +110,12 @@ final class Lanes {
         for (int i = 0; i < lanes.length(); i++) {
             LaneChannel lane = openLane(i);
             lanes.set(i, lane);
-            if (lane.isLost()) {
+            if (ended) {
+                // closed while (or before) opening: what the close's sweep did not see is closed here
+                if (lanes.compareAndSet(i, lane, null)) {
+                    lane.abort();
+                }
+            } else if (lane.isLost()) {
                 onLost(lane);
             }
         }
@@ -315,12 +322,25 @@ final class Lanes {
         if (outage.opened(i)) {
             LOG.info("consuming topic '{}' as group '{}' again: every partition queue is open", topic, group);
         }
-        if (ended || !lanes.compareAndSet(i, null, fresh)) {
+        boolean closing = ended;
+        beforeInstall.run();
+        if (closing || !lanes.compareAndSet(i, null, fresh)) {
             fresh.abort();
+        } else if (ended) {
+            // close() ran between the check and the install: its sweep may have missed this lane, which would then
+            // stay the queue's active consumer, holding its messages unacknowledged for as long as the connection
+            if (lanes.compareAndSet(i, fresh, null)) {
+                fresh.abort();
+            }
         } else if (fresh.isLost()) {
             onLost(fresh); // ended by the broker before it was installed
         }
         return true;
+    }
+
+    /** Sets what runs in a reopen just before the new lane is installed: a test's way into that window. */
+    void beforeInstall(Runnable hook) {
+        beforeInstall = hook;
     }
 
     private LaneChannel openLane(int i) {

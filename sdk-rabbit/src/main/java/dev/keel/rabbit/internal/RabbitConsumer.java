@@ -112,6 +112,13 @@ public final class RabbitConsumer implements BrokerConsumer {
                 this::revoke, settings.revokeTimeout(), executor, scheduler,
                 new ConsumeOutage(sink::disconnected, sink::reconnected));
         lanes = l;
+        if (ended.get()) {
+            // closed while starting, before it saw these lanes: nothing may be left consuming
+            l.abort();
+            LOG.info("the subscription to topic '{}' as group '{}' was closed while it started: not consuming", topic,
+                    settings.group());
+            return;
+        }
         try {
             l.open();
         } catch (RuntimeException e) {
@@ -120,6 +127,9 @@ public final class RabbitConsumer implements BrokerConsumer {
         }
         long every = rebalanceInterval.toMillis();
         balancing = scheduler.scheduleWithFixedDelay(this::rebalance, every, every, TimeUnit.MILLISECONDS);
+        if (ended.get()) {
+            balancing.cancel(false); // the close may have looked before it was scheduled
+        }
         LOG.info("consuming topic '{}' as group '{}': {} partition queues, prefetch {} each", topic, settings.group(),
                 count, prefetch);
     }
