@@ -1,6 +1,7 @@
 package dev.keel.core.internal.deadletters;
 
 import dev.keel.TopicNotFoundException;
+import dev.keel.TopicSpec;
 import dev.keel.core.internal.util.ExtensionFailures;
 import dev.keel.deadletter.DeadLetter;
 import dev.keel.deadletter.DeadLetterFilter;
@@ -17,7 +18,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -161,6 +164,9 @@ public final class DefaultDeadLetters implements DeadLetters {
      * @throws TopicNotFoundException when neither exists: the names are wrong, waiting or retrying cannot help
      */
     private DeadLetterReading open() {
+        if (withoutTheGroup()) {
+            return null;
+        }
         try {
             return DeadLetterReading.start(adapter, deadLetterTopic, group, firstWait, quiet);
         } catch (TopicNotFoundException e) {
@@ -181,6 +187,25 @@ public final class DefaultDeadLetters implements DeadLetters {
             LOG.debug("dead-letter topic {} of topic {} does not exist: no dead letter yet", deadLetterTopic, topic);
             return null;
         }
+    }
+
+    /**
+     * Whether the broker keeps the dead-letter topic's messages per declared group (RabbitMQ: queues per group) and
+     * this group has none there: it never dead-lettered to that topic (a mistyped group name), so none of its letters
+     * can be there, and reading as it would declare its queues, which would then keep a copy of every later letter.
+     */
+    private boolean withoutTheGroup() {
+        if (!(adapter instanceof TopologyAdmin admin)) {
+            return false;
+        }
+        Optional<TopicSpec> described = admin.describeTopology(deadLetterTopic);
+        if (described.isEmpty() || described.get().groups().isEmpty() || described.get().groups().contains(group)) {
+            return false; // no such topic (see open), groups not kept by the broker (Kafka), or the group has some
+        }
+        LOG.info("dead-letter topic {} of {} keeps letters for the groups {}, not for group {}: it has no dead letter "
+                + "of that group (check the group's name); nothing was read or declared", deadLetterTopic, topic,
+                new TreeSet<>(described.get().groups()), group);
+        return true;
     }
 
     private static InboundRecord next(DeadLetterReading reading) {
