@@ -225,7 +225,8 @@ public final class OutboxRelay implements AutoCloseable {
             listener.close();
         }
         try {
-            if (draining.tryLock(config.confirmTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+            if (draining.tryLock(config.confirmTimeout().plus(RelayRounds.LATE_OUTCOME_WAIT).toMillis() + 5_000,
+                    TimeUnit.MILLISECONDS)) {
                 draining.unlock();
             }
         } catch (InterruptedException e) {

@@ -36,6 +36,12 @@ import org.slf4j.LoggerFactory;
 public final class RelayRounds {
 
     private static final Logger LOG = LoggerFactory.getLogger(RelayRounds.class);
+    /**
+     * How long a round waits past the confirm timeout for the outcome of publishes still outstanding, their lanes
+     * locked: a Keel publisher completes every publish within its own timeout (30 s by default); one not completed
+     * even then counts as failed, and its row is sent again.
+     */
+    public static final Duration LATE_OUTCOME_WAIT = Duration.ofMinutes(2);
 
     /**
      * What one round did: rows read, confirmed and deleted, parked, failed (retriably, or not confirmed

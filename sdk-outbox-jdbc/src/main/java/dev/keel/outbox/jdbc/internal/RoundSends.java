@@ -90,14 +90,16 @@ final class RoundSends {
             }
         }
         try {
-            while (outstanding > 0) {
-                long wait = deadline - System.nanoTime();
-                Integer done = wait > 0 ? completed.poll(wait, TimeUnit.NANOSECONDS) : completed.poll();
-                if (done == null) {
-                    break; // not confirmed within the confirm timeout: they count as failed below
-                }
-                outstanding--;
-                settle(done);
+            awaitOutcomes(deadline);
+            if (outstanding > 0) {
+                // not confirmed within the confirm timeout: their outcome is awaited still (no later row of their
+                // keys is started), with their lanes locked. Given up on now, a confirm that comes late would leave
+                // the row to be sent again, after the later rows of its key: a second copy, out of order
+                LOG.warn("outbox relay: {} publish(es) not confirmed within confirmTimeout; waiting up to {} more for"
+                        + " their outcome, their lanes locked (a row given up on while its publish may still be "
+                        + "confirmed would go out again after later rows of its key). Keep confirmTimeout above the "
+                        + "publisher's timeout", outstanding, RelayRounds.LATE_OUTCOME_WAIT);
+                awaitOutcomes(System.nanoTime() + RelayRounds.LATE_OUTCOME_WAIT.toNanos());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -105,6 +107,19 @@ final class RoundSends {
         failed += outstanding;
         int held = rows.size() - confirmed.size() - refused.size() - failed;
         return new Outcome(confirmed, refused, failed, held, publisherClosed, firstFailure);
+    }
+
+    /** Settles the publishes that complete until none is outstanding or {@code until} (a nano time) passed. */
+    private void awaitOutcomes(long until) throws InterruptedException {
+        while (outstanding > 0) {
+            long wait = until - System.nanoTime();
+            Integer done = wait > 0 ? completed.poll(wait, TimeUnit.NANOSECONDS) : completed.poll();
+            if (done == null) {
+                return; // they count as failed (see run)
+            }
+            outstanding--;
+            settle(done);
+        }
     }
 
     /** Publishes row {@code i}; an unreadable row is refused at once, unsent. */
