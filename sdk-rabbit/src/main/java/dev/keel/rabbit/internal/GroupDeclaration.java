@@ -1,5 +1,6 @@
 package dev.keel.rabbit.internal;
 
+import com.rabbitmq.client.AMQP;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -49,6 +50,16 @@ final class GroupDeclaration {
         return new GroupDeclaration(calls, topic, group, missing, dlxMissing ? dlx : null);
     }
 
+    /** What did not exist at {@link #probe}: {@code queue 'name'} and {@code exchange 'name'} entries. */
+    List<String> missing() {
+        List<String> missing = new ArrayList<>();
+        newQueues.forEach(queue -> missing.add("queue '" + queue + "'"));
+        if (newExchange != null) {
+            missing.add("exchange '" + newExchange + "'");
+        }
+        return missing;
+    }
+
     /**
      * Deletes the queues and exchange that did not exist at {@link #probe} and exist now (with their bindings), each
      * on a channel of its own; a deletion that fails is logged and added to {@code refusal} as suppressed. What the
@@ -57,24 +68,47 @@ final class GroupDeclaration {
      */
     void removeCreated(Exception refusal) {
         List<String> removed = new ArrayList<>();
-        for (String queue : newQueues) {
+        // the partition queues first (newQueues ends with them): one kept, in use, means another process declared
+        // the group meanwhile, and its dead-letter pair and member queue are kept too
+        boolean keptOne = false;
+        for (int i = newQueues.size() - 1; i >= 0; i--) {
+            String queue = newQueues.get(i);
             // the declaration may have stopped before it: only what it did create is removed (and warned about)
-            if (mayExist("queue '" + queue + "'", channel -> channel.queueDeclarePassive(queue))) {
-                remove(refusal, "queue '" + queue + "'", channel -> channel.queueDelete(queue), removed);
+            if (!keptOne && mayExist("queue '" + queue + "'", channel -> channel.queueDeclarePassive(queue))) {
+                // only unused and empty: a queue another process declared meanwhile, consumed or holding messages,
+                // stays (quorum queues support no delete if-unused: looked at first)
+                if (inUse(queue)) {
+                    keptOne = true;
+                    LOG.info("kept queue '{}' after the refused declaration of group '{}' of topic '{}': it is "
+                            + "consumed or holds messages (declared by another process meanwhile)", queue, group, topic);
+                } else {
+                    remove(refusal, "queue '" + queue + "'", channel -> channel.queueDelete(queue), removed);
+                }
             }
         }
-        if (newExchange != null && mayExist("exchange '" + newExchange + "'",
+        if (!keptOne && newExchange != null && mayExist("exchange '" + newExchange + "'",
                 channel -> channel.exchangeDeclarePassive(newExchange))) {
             remove(refusal, "exchange '" + newExchange + "'", channel -> channel.exchangeDelete(newExchange), removed);
         }
-        LOG.info("declaring group '{}' of topic '{}' was refused part way; removed what it had created: {}", group,
-                topic, removed);
+        LOG.info("declaring group '{}' of topic '{}' was refused part way; removed what it had created: {}{}", group,
+                topic, removed, keptOne ? " (the rest is in use: declared by another process meanwhile)" : "");
     }
 
     /** Whether {@code what} exists now; true when that cannot be told (then its removal is tried). */
     private boolean mayExist(String what, BrokerCalls.ChannelWork<?> passive) {
         try {
             return calls.exists(topic, what, passive);
+        } catch (RuntimeException e) {
+            return true;
+        }
+    }
+
+    /** Whether {@code queue} has consumers or messages now; true when that cannot be told. */
+    private boolean inUse(String queue) {
+        try {
+            AMQP.Queue.DeclareOk now = calls.run(topic, "look at queue '" + queue + "'",
+                    channel -> channel.queueDeclarePassive(queue));
+            return now.getConsumerCount() > 0 || now.getMessageCount() > 0;
         } catch (RuntimeException e) {
             return true;
         }

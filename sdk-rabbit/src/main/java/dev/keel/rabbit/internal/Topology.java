@@ -48,6 +48,8 @@ public final class Topology {
     private final int defaultPartitions;
     private final Map<String, Integer> lanes = new ConcurrentHashMap<>();
     private final Set<String> declaredGroups = ConcurrentHashMap.newKeySet();
+    /** Runs in {@link #ensureGroup} between the look at what exists and the declaration: a test's way into it. */
+    private volatile Runnable afterGroupProbe = () -> { };
 
     public Topology(ManagedConnection connection, QueueType queueType, int defaultPartitions) {
         this.calls = new BrokerCalls(connection);
@@ -111,6 +113,7 @@ public final class Topology {
                     TopicSpec.DEFAULT_REPLICATION_FACTOR, TopicSpec.DEFAULT_MIN_IN_SYNC_REPLICAS));
             GroupDeclaration declaration = GroupDeclaration.probe(calls, topic, group, n,
                     metadata.written().members(topic, group));
+            afterGroupProbe.run();
             try {
                 calls.run(topic, "declare group '" + group + "' of topic '" + topic + "'", channel -> {
                     declareGroup(channel, topic, group, n, settings.replicationFactor(), settings.maxPriority());
@@ -119,8 +122,14 @@ public final class Topology {
                 });
             } catch (KeelException refused) {
                 // part way through (a queue with other arguments, a name the user may not configure): what this
-                // attempt created would route messages to queues nobody consumes, and stay a member queue of no group
-                declaration.removeCreated(refused);
+                // attempt created would route messages to queues nobody consumes, and stay a member queue of no group.
+                // Unless another process declared the group meanwhile: then they are its queues, maybe consumed
+                if (recordedMeanwhile(topic, group)) {
+                    LOG.info("declaring group '{}' of topic '{}' was refused part way, and another process declared "
+                            + "the group meanwhile: nothing removed", group, topic);
+                } else {
+                    declaration.removeCreated(refused);
+                }
                 if (refused instanceof TopologyException) {
                     TopologyException conflict = new TopologyException(topic, "cannot declare group '" + group + "' of topic '" + topic
                             + "': RabbitMQ has one of its queues with other arguments (" + BrokerCalls.replyText(
@@ -135,14 +144,43 @@ public final class Topology {
                 throw refused;
             }
         } else {
+            Entry declared = recorded.entries().get(group);
+            List<String> missing = GroupDeclaration.probe(calls, topic, group, n,
+                    metadata.written().members(topic, group)).missing();
+            missing.remove("queue '" + metadata.written().members(topic, group) + "'"); // declared below in any case
+            if (!missing.isEmpty()) {
+                // deleted by another tool, or by a refused declaration that raced the one that recorded the group:
+                // without them the group would never consume again (every subscribe failing on a missing queue)
+                LOG.warn("group '{}' of topic '{}' is recorded but RabbitMQ lacks its {}: declaring them again",
+                        group, topic, missing);
+            }
             calls.run(topic, "declare the member queue of group '" + group + "' of topic '" + topic + "'",
                     channel -> {
+                        if (!missing.isEmpty()) {
+                            declareGroup(channel, topic, group, n, declared.replicationFactor(), declared.maxPriority());
+                        }
                         metadata.declareMembers(channel, topic, group);
                         return null;
                     });
         }
         metadata.migrate(topic, recorded, n);
         declaredGroups.add(topic + '\n' + group);
+    }
+
+    /** Whether the topic's record lists {@code group} now; true when that cannot be told (nothing is removed then). */
+    private boolean recordedMeanwhile(String topic, String group) {
+        try {
+            return metadata.record(topic).entries().containsKey(group);
+        } catch (RuntimeException e) {
+            LOG.warn("cannot tell whether another process declared group '{}' of topic '{}': what the refused "
+                    + "declaration created is left in place ({})", group, topic, e.toString());
+            return true;
+        }
+    }
+
+    /** Sets what runs in {@link #ensureGroup} between its look at what exists and its declaration (tests only). */
+    void afterGroupProbe(Runnable hook) {
+        afterGroupProbe = hook;
     }
 
     /**
