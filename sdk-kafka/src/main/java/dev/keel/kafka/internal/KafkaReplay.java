@@ -54,13 +54,20 @@ public final class KafkaReplay {
             TopicDescription description = describe(admin, topic);
             checkIdle(admin, topic, group);
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
             Map<TopicPartition, OffsetSpec> atTime = new HashMap<>();
             description.partitions().forEach(p -> {
                 latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+                earliest.put(new TopicPartition(topic, p.partition()), OffsetSpec.earliest());
                 atTime.put(new TopicPartition(topic, p.partition()), OffsetSpec.forTimestamp(from.toEpochMilli()));
             });
             Map<TopicPartition, ListOffsetsResultInfo> ends = get(admin.listOffsets(latest).all(),
                     "reading the end offsets of " + topic);
+            Map<TopicPartition, ListOffsetsResultInfo> starts = get(admin.listOffsets(earliest).all(),
+                    "reading the oldest offsets of " + topic);
+            // a partition the group has no committed offset for (never consumed, or offsets expired) starts where
+            // autoOffsetReset says: with earliest at the oldest record kept, which the replay must not skip
+            boolean fromOldest = "earliest".equals(config.autoOffsetReset());
             Map<TopicPartition, ListOffsetsResultInfo> times = get(admin.listOffsets(atTime).all(),
                     "searching the offsets of " + from + " in " + topic);
             Map<TopicPartition, OffsetAndMetadata> committed = get(admin.listConsumerGroupOffsets(group)
@@ -70,7 +77,7 @@ public final class KafkaReplay {
                 TopicPartition tp = new TopicPartition(topic, p.partition());
                 long end = ends.get(tp).offset();
                 OffsetAndMetadata position = committed.get(tp);
-                long before = position == null ? end : position.offset();
+                long before = position != null ? position.offset() : fromOldest ? starts.get(tp).offset() : end;
                 long found = times.get(tp).offset(); // -1: nothing stored at or after that time
                 long after = Math.min(before, found < 0 ? end : found);
                 plan.add(new PartitionRewind(Integer.toString(p.partition()), before, after));
