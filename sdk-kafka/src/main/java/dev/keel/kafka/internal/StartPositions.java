@@ -2,6 +2,7 @@ package dev.keel.kafka.internal;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -79,6 +80,35 @@ final class StartPositions {
         }
         if (latest && committed != null) {
             resumeAtLogStart(consumer, assigned, committed);
+            commitStarts(consumer, assigned, committed);
+        }
+    }
+
+    /**
+     * Commits where each assigned partition without a committed offset starts, as a consumer that auto-commits would:
+     * Keel commits a partition's offsets as its records are acknowledged, so a partition that got no record while the
+     * group ran would otherwise have none, and after a stop the reset to the end would skip every record published to
+     * it meanwhile. When this fails (logged), such a partition keeps the reset policy.
+     */
+    private void commitStarts(Consumer<byte[], byte[]> consumer, Collection<TopicPartition> assigned,
+                              Map<TopicPartition, OffsetAndMetadata> committed) {
+        Map<TopicPartition, OffsetAndMetadata> starts = new HashMap<>();
+        try {
+            for (TopicPartition partition : assigned) {
+                if (committed.get(partition) == null) {
+                    starts.put(partition, new OffsetAndMetadata(consumer.position(partition, timeout)));
+                }
+            }
+            if (!starts.isEmpty()) {
+                consumer.commitSync(starts, timeout);
+                LOG.debug("Committed the start positions of {} (no committed offset yet)", starts);
+            }
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            LOG.warn("Could not commit the start positions of {} ({}): a partition that gets no record before this "
+                    + "subscription stops resumes at its end (autoOffsetReset latest), skipping what is published to "
+                    + "it meanwhile", starts.keySet(), e.toString());
         }
     }
 
