@@ -130,6 +130,7 @@ public final class DefaultDeadLetters implements DeadLetters {
         Set<String> handled = new HashSet<>();
         boolean read;
         int others = 0;
+        int repeated = 0;
         try (DeadLetterReading reading = open()) {
             read = reading != null;
             for (InboundRecord record = next(reading); record != null; record = reading.next()) {
@@ -140,7 +141,8 @@ public final class DefaultDeadLetters implements DeadLetters {
                     continue;
                 }
                 if (!handled.add(letter.id())) {
-                    continue; // handled in this re-drive already: left for the next one
+                    repeated++; // handled in this re-drive already: left for the next one
+                    continue;
                 }
                 counts.examined++;
                 handle(record, letter, filter, counts);
@@ -151,6 +153,11 @@ public final class DefaultDeadLetters implements DeadLetters {
         }
         RedriveResult result = counts.result();
         LOG.info("re-drive of {} for group {}: {}", deadLetterTopic, group, result);
+        if (repeated > 0) {
+            LOG.info("re-drive of {} for group {}: {} more letter(s) with an id this re-drive had handled already "
+                    + "(dead-lettered more than once) were left on it, unread: re-drive again to move them",
+                    deadLetterTopic, group, repeated);
+        }
         if (read && result.examined() == 0) {
             logNoneFound("re-drive", others);
         }
