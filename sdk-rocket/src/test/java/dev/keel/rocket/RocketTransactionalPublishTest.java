@@ -25,6 +25,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -124,6 +126,34 @@ class RocketTransactionalPublishTest {
         await().atMost(PATIENCE).until(() -> handled.containsKey(id));
         assertThat(handled.get(id)).hasValue(1);
         assertThat(orders.hasMessage(id)).isTrue();
+    }
+
+    @Test
+    void committedMessagesWhoseLocalTransactionsOutliveTheCheckTimeoutAreStoredOnceEach() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String id = OrdersTable.uniqueId("slow");
+            String order = "slow-order-" + i;
+            ids.add(id);
+            TransactionReceipt receipt = publisher.publish(topic, Message.builder("slow order", Codec.utf8()).id(id)
+                    .key("order-" + i).build(), half -> {
+                        try (Connection c = OrdersTable.begin()) {
+                            orders.insert(c, order, half.id());
+                            c.commit();
+                        }
+                        Thread.sleep(1500); // the fault: a local transaction slower than the broker's check timeout
+                        return TransactionOutcome.COMMIT;
+                    });
+            assertThat(receipt.outcome()).isEqualTo(TransactionOutcome.COMMIT);
+        }
+        await().atMost(PATIENCE).until(() -> ids.stream().allMatch(handled::containsKey));
+        // the broker checks half messages every second: copies stored by repeated check-backs would come meanwhile
+        await().pollInterval(Duration.ofSeconds(1)).during(Duration.ofSeconds(10)).atMost(PATIENCE)
+                .untilAsserted(() -> {
+                    for (String id : ids) {
+                        assertThat(storedCopies(id)).as("stored copies of %s", id).isOne();
+                    }
+                });
     }
 
     @Test

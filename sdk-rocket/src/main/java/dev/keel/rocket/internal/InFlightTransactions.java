@@ -1,6 +1,8 @@
 package dev.keel.rocket.internal;
 
 import dev.keel.rocket.TransactionOutcome;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,9 +15,14 @@ import java.util.Set;
  * <ul>
  *   <li>from before the half message is sent until its local transaction returns, the transaction runs: the
  *       answer is {@code UNKNOWN} (the broker asks again later), whatever the application's checker would say;</li>
- *   <li>from then until the broker confirmed the outcome, the answer is that outcome ({@code COMMIT} or
- *       {@code ROLLBACK}). An outcome the broker refused or never got is kept until a check-back asked for it;
- *       past {@link #MAX_UNCONFIRMED} such outcomes the oldest is dropped (the checker answers for it).</li>
+ *   <li>from then until the broker answered the outcome this process sent, the answer is {@code UNKNOWN} too: that
+ *       outcome is on its way, and a {@code COMMIT} answered meanwhile would store the message a second time;</li>
+ *   <li>once the broker confirmed the outcome, the message is settled: a check-back of it (the broker was seen asking
+ *       again about messages whose commit it had confirmed, under short check timings) is answered
+ *       {@code ROLLBACK}, which ends that half message without storing another copy (a committed message stays
+ *       stored). The last {@link #MAX_SETTLED} settled ids are kept;</li>
+ *   <li>an outcome the broker refused or never answered is kept until a check-back asked for it, and answered; past
+ *       {@link #MAX_UNCONFIRMED} such outcomes the oldest is dropped (the checker answers for it).</li>
  * </ul>
  * A local transaction that returned {@code UNKNOWN} or threw is not kept: the checker decides. One instance is
  * shared by every publisher of a producer group made by one adapter, since the broker may ask any of the group's
@@ -25,9 +32,18 @@ public final class InFlightTransactions {
 
     /** The most unconfirmed outcomes kept for check-backs that have not come yet. */
     static final int MAX_UNCONFIRMED = 10_000;
+    /** The most settled transaction ids kept to answer repeated check-backs. */
+    static final int MAX_SETTLED = 100_000;
 
     private final Set<String> running = new HashSet<>();
+    private final Map<String, TransactionOutcome> ending = new HashMap<>();
     private final Map<String, TransactionOutcome> unconfirmed = new LinkedHashMap<>();
+    private final Set<String> settled = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > MAX_SETTLED;
+        }
+    });
 
     /** Nothing known yet. */
     public InFlightTransactions() {
@@ -39,10 +55,26 @@ public final class InFlightTransactions {
         running.add(transactionId);
     }
 
-    /** The local transaction returned {@code outcome}, not yet confirmed by the broker; UNKNOWN forgets it. */
+    /** The local transaction returned {@code outcome}, about to be sent to the broker; UNKNOWN forgets it. */
     synchronized void ended(String transactionId, TransactionOutcome outcome) {
         running.remove(transactionId);
         if (outcome == TransactionOutcome.COMMIT || outcome == TransactionOutcome.ROLLBACK) {
+            ending.put(transactionId, outcome);
+        }
+    }
+
+    /** The broker confirmed the outcome sent for {@code transactionId}. */
+    synchronized void confirmed(String transactionId) {
+        running.remove(transactionId);
+        ending.remove(transactionId);
+        unconfirmed.remove(transactionId);
+        settled.add(transactionId);
+    }
+
+    /** The broker refused or did not answer the outcome sent for {@code transactionId}: a check-back gets it. */
+    synchronized void unconfirmed(String transactionId) {
+        TransactionOutcome outcome = ending.remove(transactionId);
+        if (outcome != null) {
             unconfirmed.put(transactionId, outcome);
             if (unconfirmed.size() > MAX_UNCONFIRMED) {
                 unconfirmed.remove(unconfirmed.keySet().iterator().next());
@@ -50,20 +82,25 @@ public final class InFlightTransactions {
         }
     }
 
-    /** The broker has the outcome, or never stored the half message: nothing left to answer for it. */
+    /** The broker never stored the half message: nothing to answer for it. */
     synchronized void forget(String transactionId) {
         running.remove(transactionId);
+        ending.remove(transactionId);
         unconfirmed.remove(transactionId);
     }
 
     /**
-     * The answer to a check-back of {@code transactionId}: UNKNOWN while its local transaction runs, its outcome
-     * once it returned (then forgotten: the broker has it now, or asks again and the checker answers), empty when
-     * this process knows nothing of it.
+     * The answer to a check-back of {@code transactionId}: UNKNOWN while its local transaction runs or its outcome is
+     * on its way, ROLLBACK once the broker confirmed the outcome (ending the half message asked about without storing
+     * it again), the outcome the broker did not confirm (then forgotten: the broker has it now, or asks again and the
+     * checker answers), empty when this process knows nothing of it.
      */
     synchronized Optional<TransactionOutcome> answer(String transactionId) {
-        if (running.contains(transactionId)) {
+        if (running.contains(transactionId) || ending.containsKey(transactionId)) {
             return Optional.of(TransactionOutcome.UNKNOWN);
+        }
+        if (settled.contains(transactionId)) {
+            return Optional.of(TransactionOutcome.ROLLBACK);
         }
         return Optional.ofNullable(unconfirmed.remove(transactionId));
     }

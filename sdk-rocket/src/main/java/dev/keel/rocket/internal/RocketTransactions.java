@@ -221,9 +221,10 @@ public final class RocketTransactions implements TransactionalPublisher {
             refusal = e.toString();
         }
         if (refusal == null) {
-            known.forget(transactionId);
+            known.confirmed(transactionId);
             return outcome;
         }
+        known.unconfirmed(transactionId);
         LOG.warn("The broker did not confirm the {} of transactional message {} (topic {}, group {}): {}; its check-back "
                 + "settles the message (this producer answers {} while it runs)", outcome, id, topic, group, refusal,
                 outcome);
