@@ -1,8 +1,10 @@
 package dev.keel.rabbit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.rabbitmq.client.Channel;
 import dev.keel.KeelHeaders;
 import dev.keel.PublishReceipt;
 import dev.keel.TopicSpec;
@@ -197,6 +199,21 @@ class RabbitConsumerTest {
             }
         }
         assertThat(sink.size()).isZero();
+    }
+
+    @Test
+    void aBroadcastConsumerClosedBeforeItsStartOpenedItsQueueShouldLeaveNoQueue() throws Exception {
+        String topic = declare(2);
+        BrokerConsumer consumer = adapter.consumer(new ConsumerSettings(topic, "g", 64, Duration.ofSeconds(5),
+                java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.of("instance-1")));
+        consumer.close().toCompletableFuture().get(30, TimeUnit.SECONDS); // a close racing the start came first
+        consumer.start(new RecordingSink(true));
+
+        try (RawAmqp raw = new RawAmqp(RabbitTestSupport.config().build())) {
+            Channel channel = raw.connection().createChannel();
+            assertThatThrownBy(() -> channel.queueDeclarePassive(topic + ".g.broadcast.instance-1"))
+                    .as("the broadcast queue, consumed by nobody").hasStackTraceContaining("NOT_FOUND");
+        }
     }
 
     /** The lane queues a sink received records from, counting records from sequence {@code from} on. */

@@ -107,6 +107,13 @@ public final class BroadcastConsumer implements BrokerConsumer {
                 });
             }
             channel = c;
+            if (ended.get()) {
+                // closed while starting, before it saw this channel: nothing may be left consuming
+                c.queueDelete(queue);
+                c.abort();
+                LOG.info("the broadcast subscription to topic '{}' was closed while it started: not consuming", topic);
+                return;
+            }
             c.basicConsume(queue, false, new Deliveries(c, sink));
         } catch (IOException | RuntimeException e) {
             end();
