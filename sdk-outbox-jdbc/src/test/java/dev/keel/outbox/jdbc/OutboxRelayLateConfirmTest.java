@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
@@ -72,17 +74,65 @@ class OutboxRelayLateConfirmTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aRoundInterruptedWhileItsPublishIsStalledShouldStillWaitForItsOutcome(TestDatabase db) throws Exception {
+        String prefix = TestDatabase.newPrefix();
+        db.create(JdbcSchema.Part.OUTBOX, prefix);
+        String bootstrap = Brokers.kafka().bootstrapServers();
+        String topic = UniqueNames.of("late-interrupted");
+        OutboxConfig config = OutboxConfig.custom().tablePrefix(prefix).pollInterval(Duration.ofMillis(100))
+                .confirmTimeout(Duration.ofMillis(300)).build();
+        DataSource dataSource = db.dataSource();
+        ScheduledExecutorService applications = Executors.newSingleThreadScheduledExecutor();
+        try (Keel keel = OutboxRelayRefusalTest.keel(bootstrap, topic); KafkaWire wire = new KafkaWire(bootstrap, topic)) {
+            StalledFirstSend publisher = new StalledFirstSend(keel.publisher(), "first", Duration.ofMillis(1500));
+            Outbox outbox = Outbox.create(config);
+            try (Connection connection = dataSource.getConnection()) {
+                connection.setAutoCommit(false);
+                for (String id : new String[] {"first", "second", "third"}) {
+                    outbox.publish(connection, topic, Message.builder(id.getBytes(StandardCharsets.UTF_8)).id(id)
+                            .key("k").build());
+                }
+                connection.commit();
+            }
+
+            try (OutboxRelay interrupted = OutboxRelay.create(dataSource, publisher, config, applications);
+                 OutboxRelay other = OutboxRelay.create(dataSource, publisher, config)) {
+                interrupted.start();
+                publisher.stalledStarted().get(30, TimeUnit.SECONDS);
+                applications.shutdownNow(); // the application stops its scheduler: the round's thread is interrupted
+                other.start();
+                await().atMost(Duration.ofSeconds(30)).until(() -> OutboxRelayTest.countRows(dataSource, prefix) == 0);
+                publisher.stalledSend().get(30, TimeUnit.SECONDS);
+                await().atMost(Duration.ofSeconds(30)).until(() -> wire.poll().size() >= publisher.totalAttempts());
+                assertThat(wire.idsByKey().get("k")).as("the key's messages on the wire, in order")
+                        .containsExactly("first", "second", "third");
+                assertThat(publisher.attempts("first")).as("sends of the stalled row").isOne();
+            }
+        } finally {
+            applications.shutdownNow();
+            db.drop(prefix);
+        }
+    }
+
     /** Holds the first send of one id back for a while before passing it on, as a stalled connection would. */
     private static final class StalledFirstSend extends OutboxRelayTest.PublisherWrapper {
         private final String stalledId;
         private final Duration stall;
         private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
         private final CompletableFuture<PublishReceipt> stalledSend = new CompletableFuture<>();
+        private final CompletableFuture<Void> stalledStarted = new CompletableFuture<>();
 
         StalledFirstSend(Publisher delegate, String stalledId, Duration stall) {
             super(delegate);
             this.stalledId = stalledId;
             this.stall = stall;
+        }
+
+        /** Completed when the stalled send was handed over (and is held back). */
+        CompletableFuture<Void> stalledStarted() {
+            return stalledStarted;
         }
 
         /** The stalled send, completed once Keel's publisher confirmed (or failed) it. */
@@ -103,6 +153,7 @@ class OutboxRelayLateConfirmTest {
         public CompletionStage<PublishReceipt> publishAsync(String topic, Message message) {
             int attempt = attempts.computeIfAbsent(message.id(), k -> new AtomicInteger()).incrementAndGet();
             if (message.id().equals(stalledId) && attempt == 1) {
+                stalledStarted.complete(null);
                 CompletableFuture.supplyAsync(() -> null,
                         CompletableFuture.delayedExecutor(stall.toMillis(), TimeUnit.MILLISECONDS))
                         .thenCompose(v -> delegate.publishAsync(topic, message))

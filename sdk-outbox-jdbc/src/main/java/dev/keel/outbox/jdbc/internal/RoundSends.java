@@ -56,6 +56,8 @@ final class RoundSends {
     private int outstanding;
     private int failed;
     private boolean publisherClosed;
+    /** Whether the thread was interrupted while waiting: no later row is started, the thread is interrupted again. */
+    private boolean interrupted;
     private String firstFailure;
 
     private RoundSends(Publisher publisher, List<OutboxTable.Row> rows, Duration confirmTimeout) {
@@ -76,8 +78,10 @@ final class RoundSends {
 
     /**
      * Publishes {@code rows} (in sequence order) as described above and waits, at most
-     * {@code confirmTimeout} in all, for their outcomes. An interrupt ends the wait: the rows not yet
-     * confirmed count as failed, and the thread stays interrupted.
+     * {@code confirmTimeout} in all, for their outcomes, and for those still outstanding then up to
+     * {@link RelayRounds#LATE_OUTCOME_WAIT} more. An interrupt starts no later row but does not end the wait (given up
+     * on, a publish confirmed later would leave its row to be sent again after the later rows of its key); the thread
+     * is interrupted again when the wait ends.
      */
     static Outcome send(Publisher publisher, List<OutboxTable.Row> rows, Duration confirmTimeout) {
         return new RoundSends(publisher, rows, confirmTimeout).run();
@@ -89,19 +93,18 @@ final class RoundSends {
                 start(i);
             }
         }
-        try {
-            awaitOutcomes(deadline);
-            if (outstanding > 0) {
-                // not confirmed within the confirm timeout: their outcome is awaited still (no later row of their
-                // keys is started), with their lanes locked. Given up on now, a confirm that comes late would leave
-                // the row to be sent again, after the later rows of its key: a second copy, out of order
-                LOG.warn("outbox relay: {} publish(es) not confirmed within confirmTimeout; waiting up to {} more for"
-                        + " their outcome, their lanes locked (a row given up on while its publish may still be "
-                        + "confirmed would go out again after later rows of its key). Keep confirmTimeout above the "
-                        + "publisher's timeout", outstanding, RelayRounds.LATE_OUTCOME_WAIT);
-                awaitOutcomes(System.nanoTime() + RelayRounds.LATE_OUTCOME_WAIT.toNanos());
-            }
-        } catch (InterruptedException e) {
+        awaitOutcomes(deadline);
+        if (outstanding > 0) {
+            // not confirmed within the confirm timeout: their outcome is awaited still (no later row of their
+            // keys is started), with their lanes locked. Given up on now, a confirm that comes late would leave
+            // the row to be sent again, after the later rows of its key: a second copy, out of order
+            LOG.warn("outbox relay: {} publish(es) not confirmed within confirmTimeout; waiting up to {} more for"
+                    + " their outcome, their lanes locked (a row given up on while its publish may still be "
+                    + "confirmed would go out again after later rows of its key). Keep confirmTimeout above the "
+                    + "publisher's timeout", outstanding, RelayRounds.LATE_OUTCOME_WAIT);
+            awaitOutcomes(System.nanoTime() + RelayRounds.LATE_OUTCOME_WAIT.toNanos());
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
         failed += outstanding;
@@ -110,10 +113,16 @@ final class RoundSends {
     }
 
     /** Settles the publishes that complete until none is outstanding or {@code until} (a nano time) passed. */
-    private void awaitOutcomes(long until) throws InterruptedException {
+    private void awaitOutcomes(long until) {
         while (outstanding > 0) {
             long wait = until - System.nanoTime();
-            Integer done = wait > 0 ? completed.poll(wait, TimeUnit.NANOSECONDS) : completed.poll();
+            Integer done;
+            try {
+                done = wait > 0 ? completed.poll(wait, TimeUnit.NANOSECONDS) : completed.poll();
+            } catch (InterruptedException e) {
+                interrupted = true; // remembered, and set again once the wait ends
+                continue;
+            }
             if (done == null) {
                 return; // they count as failed (see run)
             }
@@ -149,7 +158,7 @@ final class RoundSends {
             ArrayDeque<Integer> chain = chainOf.get(i);
             chain.pollFirst();
             Integer next = chain.peekFirst();
-            if (next != null && !publisherClosed && !Thread.currentThread().isInterrupted()
+            if (next != null && !publisherClosed && !interrupted && !Thread.currentThread().isInterrupted()
                     && deadline - System.nanoTime() > 0) {
                 start(next);
             }
