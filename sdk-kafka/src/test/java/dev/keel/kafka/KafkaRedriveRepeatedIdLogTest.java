@@ -30,6 +30,34 @@ class KafkaRedriveRepeatedIdLogTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @Test
+    void lettersKeptByTheFilterShouldNotBeToldOfAsLeft() {
+        String topic = KafkaTestSupport.unique("redrive-kept");
+        try (KafkaAdapter adapter = new KafkaAdapter(KafkaTestSupport.config(Brokers.kafka().bootstrapServers())
+                .build()); Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
+            keel.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
+            Subscription failing = keel.subscribe(SubscriptionConfig.builder(topic, "g", Codec.utf8())
+                    .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).retryPolicy(RetryPolicy.custom().maxAttempts(1).build())
+                    .build(), d -> {
+                        throw new IllegalStateException("refused for the test");
+                    });
+            for (String id : new String[] {"moved", "kept-1", "kept-2"}) {
+                keel.publisher(topic, Codec.utf8()).message("m").id(id).key("k").publish();
+            }
+            DeadLetters deadLetters = keel.deadLetters(topic, "g").withQuietPeriod(Duration.ofSeconds(1));
+            await().atMost(WAIT).until(() -> deadLetters.list(DeadLetterFilter.all()).size() == 3);
+            failing.close();
+
+            try (CapturedLog log = CapturedLog.start()) {
+                RedriveResult result = deadLetters.redrive(DeadLetterFilter.all().withId("moved"), RedriveListener.NONE);
+
+                assertThat(result.redriven()).isOne();
+                assertThat(result.kept()).isEqualTo(2);
+                assertThat(log.linesContaining("more letter(s) with an id")).as("letters told of as left").isZero();
+            }
+        }
+    }
+
+    @Test
     void aLetterWhoseIdWasRedrivenAlreadyInTheSameRedriveShouldBeLeftAndToldOf() {
         String topic = KafkaTestSupport.unique("redrive-twice");
         try (KafkaAdapter adapter = new KafkaAdapter(KafkaTestSupport.config(Brokers.kafka().bootstrapServers())
@@ -50,7 +78,7 @@ class KafkaRedriveRepeatedIdLogTest {
                 RedriveResult result = deadLetters.redrive(DeadLetterFilter.all(), RedriveListener.NONE);
 
                 assertThat(result.redriven()).isOne();
-                assertThat(log.linesContaining("INFO", "1 more letter(s) with an id this re-drive had handled already",
+                assertThat(log.linesContaining("INFO", "1 more letter(s) with an id this re-drive had moved already",
                         topic + ".DLT", "re-drive again")).as("the letter left, told of").isOne();
             }
             assertThat(deadLetters.list(DeadLetterFilter.all())).as("the letter left for the next re-drive").hasSize(1);

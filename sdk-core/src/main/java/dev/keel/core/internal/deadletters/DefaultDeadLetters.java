@@ -141,7 +141,11 @@ public final class DefaultDeadLetters implements DeadLetters {
                     continue;
                 }
                 if (!handled.add(letter.id())) {
-                    repeated++; // handled in this re-drive already: left for the next one
+                    // handled in this re-drive already (moved, or kept and re-appended: then this is that copy):
+                    // left for the next one
+                    if (counts.redrivenIds.contains(letter.id())) {
+                        repeated++;
+                    }
                     continue;
                 }
                 counts.examined++;
@@ -154,8 +158,8 @@ public final class DefaultDeadLetters implements DeadLetters {
         RedriveResult result = counts.result();
         LOG.info("re-drive of {} for group {}: {}", deadLetterTopic, group, result);
         if (repeated > 0) {
-            LOG.info("re-drive of {} for group {}: {} more letter(s) with an id this re-drive had handled already "
-                    + "(dead-lettered more than once) were left on it, unread: re-drive again to move them",
+            LOG.info("re-drive of {} for group {}: {} more letter(s) with an id this re-drive had moved already "
+                    + "(dead-lettered more than once) were left on it: re-drive again to move them",
                     deadLetterTopic, group, repeated);
         }
         if (read && result.examined() == 0) {
@@ -241,6 +245,7 @@ public final class DefaultDeadLetters implements DeadLetters {
             if (publish(DeadLetterRecords.redriven(record, letter.originTopic(), group, clock.millis()))) {
                 record.ack();
                 counts.redriven++;
+                counts.redrivenIds.add(letter.id());
             } else {
                 counts.failed++;
             }
@@ -277,6 +282,8 @@ public final class DefaultDeadLetters implements DeadLetters {
         int redriven;
         int kept;
         int failed;
+        /** The ids this re-drive moved to their origin topic. */
+        final Set<String> redrivenIds = new HashSet<>();
 
         RedriveResult result() {
             return new RedriveResult(examined, redriven, kept, failed);

@@ -173,7 +173,8 @@ public final class RelayRounds {
 
     /** The first failed round of an outage at WARN with its cause; the next ones at DEBUG, until one publishes. */
     private void reportFailed(Round round) {
-        String cause = round.firstFailure() == null ? "no confirm within " + confirmTimeout
+        String cause = round.firstFailure() == null ? "no outcome within confirmTimeout (" + confirmTimeout
+                + ") and the " + LATE_OUTCOME_WAIT + " waited past it"
                 : (round.firstFailure().contains("circuit breaker is open") ? "circuit open: " : "")
                 + round.firstFailure();
         if (failedRounds++ == 0) {
