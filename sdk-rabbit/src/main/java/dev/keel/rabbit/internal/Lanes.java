@@ -108,7 +108,16 @@ final class Lanes {
     void open() {
         registerPresence();
         for (int i = 0; i < lanes.length(); i++) {
-            LaneChannel lane = openLane(i);
+            LaneChannel lane;
+            try {
+                lane = openLane(i);
+            } catch (KeelException e) {
+                if (BrokerCalls.replyCode(e) != BrokerCalls.NOT_FOUND || BrokerCalls.queueNodeDown(e)
+                        || !topology.heal(topic, group, lanes.length())) {
+                    throw e;
+                }
+                lane = openLane(i); // its queue was missing and is declared again
+            }
             lanes.set(i, lane);
             if (ended) {
                 // closed while (or before) opening: what the close's sweep did not see is closed here
@@ -309,6 +318,9 @@ final class Lanes {
         try {
             fresh = openLane(i);
         } catch (KeelException e) {
+            if (BrokerCalls.replyCode(e) == BrokerCalls.NOT_FOUND && !BrokerCalls.queueNodeDown(e)) {
+                healGroup(); // the queue was deleted: declared again when the topic's record still lists the group
+            }
             if (outage.failed(i, e)) {
                 LOG.warn("cannot consume topic '{}' as group '{}' now (partition queue '{}'): {}; retrying until"
                         + " RabbitMQ is back (repeats logged at DEBUG, the end of the outage at INFO)", topic, group,
@@ -336,6 +348,14 @@ final class Lanes {
             onLost(fresh); // ended by the broker before it was installed
         }
         return true;
+    }
+
+    private void healGroup() {
+        try {
+            topology.heal(topic, group, lanes.length());
+        } catch (RuntimeException e) {
+            LOG.debug("cannot declare again the queues of group '{}' of topic '{}': {}", group, topic, e.toString());
+        }
     }
 
     /** Sets what runs in a reopen just before the new lane is installed: a test's way into that window. */

@@ -100,14 +100,16 @@ public final class Topology {
      * Declares one group's queues on an existing topic with {@code n} partitions, unless the topic's
      * record already has the group (another process declared it: its queues are used as they are,
      * its member queue declared when missing, and what an earlier release recorded copied into the
-     * quorum form); once per process.
+     * quorum form); and, whenever the record lists the group, its partition queues and dead-letter pair that
+     * RabbitMQ lacks declared again ({@link #heal}).
      */
     public void ensureGroup(String topic, String group, int n) {
         Names.checkFits(topic, group, n);
-        if (declaredGroups.contains(topic + '\n' + group)) {
+        TopicMetadata.Recorded recorded = metadata.record(topic);
+        if (declaredGroups.contains(topic + '\n' + group) && recorded.entries().containsKey(group)) {
+            heal(topic, group, n, recorded.entries().get(group));
             return;
         }
-        TopicMetadata.Recorded recorded = metadata.record(topic);
         if (!recorded.entries().containsKey(group)) {
             Entry settings = recorded.entries().getOrDefault(TopologyRecord.TOPIC, new Entry(TopologyRecord.TOPIC, n,
                     TopicSpec.DEFAULT_REPLICATION_FACTOR, TopicSpec.DEFAULT_MIN_IN_SYNC_REPLICAS));
@@ -129,6 +131,10 @@ public final class Topology {
                             + "the group meanwhile: nothing removed", group, topic);
                 } else {
                     declaration.removeCreated(refused);
+                    if (recordedMeanwhile(topic, group)) {
+                        // recorded while the removal ran: what was removed may have been that process's queues
+                        healQuietly(topic, group, n);
+                    }
                 }
                 if (refused instanceof TopologyException) {
                     TopologyException conflict = new TopologyException(topic, "cannot declare group '" + group + "' of topic '" + topic
@@ -144,27 +150,51 @@ public final class Topology {
                 throw refused;
             }
         } else {
-            Entry declared = recorded.entries().get(group);
-            List<String> missing = GroupDeclaration.probe(calls, topic, group, n,
-                    metadata.written().members(topic, group)).missing();
-            missing.remove("queue '" + metadata.written().members(topic, group) + "'"); // declared below in any case
-            if (!missing.isEmpty()) {
-                // deleted by another tool, or by a refused declaration that raced the one that recorded the group:
-                // without them the group would never consume again (every subscribe failing on a missing queue)
-                LOG.warn("group '{}' of topic '{}' is recorded but RabbitMQ lacks its {}: declaring them again",
-                        group, topic, missing);
-            }
+            heal(topic, group, n, recorded.entries().get(group));
             calls.run(topic, "declare the member queue of group '" + group + "' of topic '" + topic + "'",
                     channel -> {
-                        if (!missing.isEmpty()) {
-                            declareGroup(channel, topic, group, n, declared.replicationFactor(), declared.maxPriority());
-                        }
                         metadata.declareMembers(channel, topic, group);
                         return null;
                     });
         }
         metadata.migrate(topic, recorded, n);
         declaredGroups.add(topic + '\n' + group);
+    }
+
+    /**
+     * Declares again the partition queues and dead-letter pair of {@code group} that RabbitMQ lacks, when the topic's
+     * record lists the group (deleted by another tool, or by a refused declaration that raced the one that recorded
+     * the group: without them the group would never consume again, every subscribe and reopen failing on a missing
+     * queue). Returns whether anything was missing.
+     */
+    public boolean heal(String topic, String group, int n) {
+        Entry declared = metadata.record(topic).entries().get(group);
+        return declared != null && heal(topic, group, n, declared);
+    }
+
+    private boolean heal(String topic, String group, int n, Entry declared) {
+        List<String> missing = GroupDeclaration.probe(calls, topic, group, n,
+                metadata.written().members(topic, group)).missing();
+        missing.remove("queue '" + metadata.written().members(topic, group) + "'"); // its registrations declare it
+        if (missing.isEmpty()) {
+            return false;
+        }
+        LOG.warn("group '{}' of topic '{}' is recorded but RabbitMQ lacks its {}: declaring them again; messages "
+                + "published while they were missing did not reach them", group, topic, missing);
+        calls.run(topic, "declare again the queues of group '" + group + "' of topic '" + topic + "'", channel -> {
+            declareGroup(channel, topic, group, n, declared.replicationFactor(), declared.maxPriority());
+            return null;
+        });
+        return true;
+    }
+
+    private void healQuietly(String topic, String group, int n) {
+        try {
+            heal(topic, group, n);
+        } catch (RuntimeException e) {
+            LOG.warn("cannot declare again the queues of group '{}' of topic '{}' ({}): its next subscribe does",
+                    group, topic, e.toString());
+        }
     }
 
     /** Whether the topic's record lists {@code group} now; true when that cannot be told (nothing is removed then). */
