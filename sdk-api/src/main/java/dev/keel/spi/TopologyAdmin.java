@@ -20,6 +20,14 @@ public interface TopologyAdmin {
     Optional<TopicSpec> describeTopology(String topic);
 
     /**
+     * Whether a topic keeps its messages per declared group, so that a group {@link #describeTopology} does not list
+     * has none of them (RabbitMQ: queues per group); false (the default) where any group can read a topic (Kafka).
+     */
+    default boolean keepsMessagesPerGroup() {
+        return false;
+    }
+
+    /**
      * Deletes the topic and everything Keel created for it (RabbitMQ: the exchange, the partition
      * queues of every group, the groups' member and dead-letter queues, the partition-count marker,
      * the delay queues; Kafka: the topic and its delay topic), with the messages in it. Returns once it is gone; nothing happens when the

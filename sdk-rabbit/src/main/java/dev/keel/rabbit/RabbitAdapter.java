@@ -130,6 +130,12 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
         topology.ensure(topic);
     }
 
+    /** True: a topic keeps its messages in queues per declared group. */
+    @Override
+    public boolean keepsMessagesPerGroup() {
+        return true;
+    }
+
     /**
      * The topic's partitions, replication factor, min-in-sync count and the groups Keel declared
      * for it (from its record queue); empty when its exchange does not exist.

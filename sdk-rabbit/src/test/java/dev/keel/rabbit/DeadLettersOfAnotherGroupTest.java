@@ -32,6 +32,28 @@ class DeadLettersOfAnotherGroupTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @Test
+    void readingADeadLetterTopicThatListsNoGroupShouldFindNoneAndDeclareNothing() throws Exception {
+        String topic = RabbitTestSupport.unique("dlt-no-group");
+        String deadLetterTopic = topic + ".DLT";
+        try (RabbitAdapter adapter = new RabbitAdapter(RabbitTestSupport.config().build());
+             Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
+            keel.ensureTopology(TopicSpec.builder(topic).partitions(2).group("g").build());
+            keel.ensureTopology(TopicSpec.builder(deadLetterTopic).partitions(2).build()); // declared without groups
+
+            List<DeadLetter> letters = keel.deadLetters(topic, "g-typo").list(DeadLetterFilter.all());
+
+            assertThat(letters).isEmpty();
+            try (RawAmqp raw = new RawAmqp(RabbitTestSupport.config().build())) {
+                Channel channel = raw.connection().createChannel();
+                assertThatThrownBy(() -> channel.queueDeclarePassive(deadLetterTopic + ".g-typo.0"))
+                        .as("a queue declared by the read").isInstanceOf(IOException.class);
+            }
+            adapter.deleteTopology(deadLetterTopic);
+            adapter.deleteTopology(topic);
+        }
+    }
+
+    @Test
     void readingAsAGroupWithoutQueuesOnTheDeadLetterTopicShouldFindNoneAndDeclareNothing() throws Exception {
         String topic = RabbitTestSupport.unique("dlt-typo");
         String deadLetterTopic = topic + ".DLT";

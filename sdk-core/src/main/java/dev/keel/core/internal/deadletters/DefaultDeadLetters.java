@@ -206,12 +206,12 @@ public final class DefaultDeadLetters implements DeadLetters {
      * can be there, and reading as it would declare its queues, which would then keep a copy of every later letter.
      */
     private boolean withoutTheGroup() {
-        if (!(adapter instanceof TopologyAdmin admin)) {
+        if (!(adapter instanceof TopologyAdmin admin) || !admin.keepsMessagesPerGroup()) {
             return false;
         }
         Optional<TopicSpec> described = admin.describeTopology(deadLetterTopic);
-        if (described.isEmpty() || described.get().groups().isEmpty() || described.get().groups().contains(group)) {
-            return false; // no such topic (see open), groups not kept by the broker (Kafka), or the group has some
+        if (described.isEmpty() || described.get().groups().contains(group)) {
+            return false; // no such topic (see open), or the group has letters there
         }
         LOG.info("dead-letter topic {} of {} keeps letters for the groups {}, not for group {}: it has no dead letter "
                 + "of that group (check the group's name); nothing was read or declared", deadLetterTopic, topic,
