@@ -34,12 +34,7 @@ class KafkaRedriveRepeatedIdLogTest {
         String topic = KafkaTestSupport.unique("redrive-kept");
         try (KafkaAdapter adapter = new KafkaAdapter(KafkaTestSupport.config(Brokers.kafka().bootstrapServers())
                 .build()); Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
-            keel.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
-            Subscription failing = keel.subscribe(SubscriptionConfig.builder(topic, "g", Codec.utf8())
-                    .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).retryPolicy(RetryPolicy.custom().maxAttempts(1).build())
-                    .build(), d -> {
-                        throw new IllegalStateException("refused for the test");
-                    });
+            Subscription failing = deadLetterEverything(keel, topic);
             for (String id : new String[] {"moved", "kept-1", "kept-2"}) {
                 keel.publisher(topic, Codec.utf8()).message("m").id(id).key("k").publish();
             }
@@ -62,12 +57,7 @@ class KafkaRedriveRepeatedIdLogTest {
         String topic = KafkaTestSupport.unique("redrive-twice");
         try (KafkaAdapter adapter = new KafkaAdapter(KafkaTestSupport.config(Brokers.kafka().bootstrapServers())
                 .build()); Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
-            keel.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
-            Subscription failing = keel.subscribe(SubscriptionConfig.builder(topic, "g", Codec.utf8())
-                    .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).retryPolicy(RetryPolicy.custom().maxAttempts(1).build())
-                    .build(), d -> {
-                        throw new IllegalStateException("refused for the test");
-                    });
+            Subscription failing = deadLetterEverything(keel, topic);
             keel.publisher(topic, Codec.utf8()).message("m").id("twice").key("k").publish();
             keel.publisher(topic, Codec.utf8()).message("m").id("twice").key("k").publish();
             DeadLetters deadLetters = keel.deadLetters(topic, "g").withQuietPeriod(Duration.ofSeconds(1));
@@ -83,5 +73,15 @@ class KafkaRedriveRepeatedIdLogTest {
             }
             assertThat(deadLetters.list(DeadLetterFilter.all())).as("the letter left for the next re-drive").hasSize(1);
         }
+    }
+
+    /** Declares {@code topic} and subscribes group g with a handler that fails every message once: each is dead-lettered. */
+    private static Subscription deadLetterEverything(Keel keel, String topic) {
+        keel.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
+        return keel.subscribe(SubscriptionConfig.builder(topic, "g", Codec.utf8())
+                .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).retryPolicy(RetryPolicy.custom().maxAttempts(1).build())
+                .build(), d -> {
+                    throw new IllegalStateException("refused for the test");
+                });
     }
 }

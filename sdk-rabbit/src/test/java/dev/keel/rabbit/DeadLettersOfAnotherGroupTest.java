@@ -44,9 +44,7 @@ class DeadLettersOfAnotherGroupTest {
 
             assertThat(letters).isEmpty();
             try (RawAmqp raw = new RawAmqp(RabbitTestSupport.config().build())) {
-                Channel channel = raw.connection().createChannel();
-                assertThatThrownBy(() -> channel.queueDeclarePassive(deadLetterTopic + ".g-typo.0"))
-                        .as("a queue declared by the read").isInstanceOf(IOException.class);
+                assertNotDeclared(raw, deadLetterTopic + ".g-typo.0");
             }
             adapter.deleteTopology(deadLetterTopic);
             adapter.deleteTopology(topic);
@@ -76,10 +74,7 @@ class DeadLettersOfAnotherGroupTest {
             assertThat(ofTypo).isEmpty();
             try (RawAmqp raw = new RawAmqp(RabbitTestSupport.config().build())) {
                 for (int partition = 0; partition < 2; partition++) {
-                    String queue = deadLetterTopic + ".g-typo." + partition;
-                    Channel channel = raw.connection().createChannel();
-                    assertThatThrownBy(() -> channel.queueDeclarePassive(queue))
-                            .as("queue %s declared by the read", queue).isInstanceOf(IOException.class);
+                    assertNotDeclared(raw, deadLetterTopic + ".g-typo." + partition);
                 }
                 assertThat(raw.ready(deadLetterTopic + ".g.0") + raw.ready(deadLetterTopic + ".g.1"))
                         .as("the group's letter is still kept for it").isEqualTo(1);
@@ -87,5 +82,11 @@ class DeadLettersOfAnotherGroupTest {
             adapter.deleteTopology(deadLetterTopic);
             adapter.deleteTopology(topic);
         }
+    }
+
+    private static void assertNotDeclared(RawAmqp raw, String queue) throws IOException {
+        Channel channel = raw.connection().createChannel();
+        assertThatThrownBy(() -> channel.queueDeclarePassive(queue)).as("queue %s declared by the read", queue)
+                .isInstanceOf(IOException.class);
     }
 }

@@ -44,20 +44,11 @@ class OutboxRelayLateConfirmTest {
         db.create(JdbcSchema.Part.OUTBOX, prefix);
         String bootstrap = Brokers.kafka().bootstrapServers();
         String topic = UniqueNames.of("late-confirm");
-        OutboxConfig config = OutboxConfig.custom().tablePrefix(prefix).pollInterval(Duration.ofMillis(100))
-                .confirmTimeout(Duration.ofMillis(300)).build();
+        OutboxConfig config = config(prefix);
         DataSource dataSource = db.dataSource();
         try (Keel keel = OutboxRelayRefusalTest.keel(bootstrap, topic); KafkaWire wire = new KafkaWire(bootstrap, topic)) {
             StalledFirstSend publisher = new StalledFirstSend(keel.publisher(), "first", Duration.ofMillis(1500));
-            Outbox outbox = Outbox.create(config);
-            try (Connection connection = dataSource.getConnection()) {
-                connection.setAutoCommit(false);
-                for (String id : new String[] {"first", "second", "third"}) {
-                    outbox.publish(connection, topic, Message.builder(id.getBytes(StandardCharsets.UTF_8)).id(id)
-                            .key("k").build());
-                }
-                connection.commit();
-            }
+            writeRows(dataSource, config, topic);
 
             try (OutboxRelay relay = OutboxRelay.create(dataSource, publisher, config)) {
                 relay.start();
@@ -81,21 +72,12 @@ class OutboxRelayLateConfirmTest {
         db.create(JdbcSchema.Part.OUTBOX, prefix);
         String bootstrap = Brokers.kafka().bootstrapServers();
         String topic = UniqueNames.of("late-interrupted");
-        OutboxConfig config = OutboxConfig.custom().tablePrefix(prefix).pollInterval(Duration.ofMillis(100))
-                .confirmTimeout(Duration.ofMillis(300)).build();
+        OutboxConfig config = config(prefix);
         DataSource dataSource = db.dataSource();
         ScheduledExecutorService applications = Executors.newSingleThreadScheduledExecutor();
         try (Keel keel = OutboxRelayRefusalTest.keel(bootstrap, topic); KafkaWire wire = new KafkaWire(bootstrap, topic)) {
             StalledFirstSend publisher = new StalledFirstSend(keel.publisher(), "first", Duration.ofMillis(1500));
-            Outbox outbox = Outbox.create(config);
-            try (Connection connection = dataSource.getConnection()) {
-                connection.setAutoCommit(false);
-                for (String id : new String[] {"first", "second", "third"}) {
-                    outbox.publish(connection, topic, Message.builder(id.getBytes(StandardCharsets.UTF_8)).id(id)
-                            .key("k").build());
-                }
-                connection.commit();
-            }
+            writeRows(dataSource, config, topic);
 
             try (OutboxRelay interrupted = OutboxRelay.create(dataSource, publisher, config, applications);
                  OutboxRelay other = OutboxRelay.create(dataSource, publisher, config)) {
@@ -113,6 +95,25 @@ class OutboxRelayLateConfirmTest {
         } finally {
             applications.shutdownNow();
             db.drop(prefix);
+        }
+    }
+
+    /** A relay that polls often and waits 300 ms for confirms. */
+    private static OutboxConfig config(String prefix) {
+        return OutboxConfig.custom().tablePrefix(prefix).pollInterval(Duration.ofMillis(100))
+                .confirmTimeout(Duration.ofMillis(300)).build();
+    }
+
+    /** Rows first, second and third of key k, committed in one transaction. */
+    private static void writeRows(DataSource dataSource, OutboxConfig config, String topic) throws Exception {
+        Outbox outbox = Outbox.create(config);
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            for (String id : new String[] {"first", "second", "third"}) {
+                outbox.publish(connection, topic, Message.builder(id.getBytes(StandardCharsets.UTF_8)).id(id).key("k")
+                        .build());
+            }
+            connection.commit();
         }
     }
 

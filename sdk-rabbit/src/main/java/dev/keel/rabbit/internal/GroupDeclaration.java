@@ -50,10 +50,14 @@ final class GroupDeclaration {
         return new GroupDeclaration(calls, topic, group, missing, dlxMissing ? dlx : null);
     }
 
-    /** What did not exist at {@link #probe}: {@code queue 'name'} and {@code exchange 'name'} entries. */
-    List<String> missing() {
+    /**
+     * What did not exist at {@link #probe} but the member queue (which each member's registration declares):
+     * {@code queue 'name'} and {@code exchange 'name'} entries.
+     */
+    List<String> missingBesides(String membersQueue) {
         List<String> missing = new ArrayList<>();
-        newQueues.forEach(queue -> missing.add("queue '" + queue + "'"));
+        newQueues.stream().filter(queue -> !queue.equals(membersQueue)).forEach(queue -> missing.add("queue '" + queue
+                + "'"));
         if (newExchange != null) {
             missing.add("exchange '" + newExchange + "'");
         }

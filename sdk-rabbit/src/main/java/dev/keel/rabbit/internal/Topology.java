@@ -173,9 +173,8 @@ public final class Topology {
     }
 
     private boolean heal(String topic, String group, int n, Entry declared) {
-        List<String> missing = GroupDeclaration.probe(calls, topic, group, n,
-                metadata.written().members(topic, group)).missing();
-        missing.remove("queue '" + metadata.written().members(topic, group) + "'"); // its registrations declare it
+        String membersQueue = metadata.written().members(topic, group);
+        List<String> missing = GroupDeclaration.probe(calls, topic, group, n, membersQueue).missingBesides(membersQueue);
         if (missing.isEmpty()) {
             return false;
         }
