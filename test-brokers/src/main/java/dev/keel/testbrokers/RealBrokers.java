@@ -17,8 +17,9 @@ import java.util.Set;
 /**
  * JUnit 5 extension that injects broker endpoints into test constructors, lifecycle and test
  * methods: {@link KafkaEndpoint}, {@link RabbitEndpoint}, {@link RocketEndpoint},
- * {@link RedisEndpoint}. Before a class's tests it starts, in parallel, every broker the class asks
- * for (by parameter type or {@link UsesBrokers}). Brokers are shared by all classes of the JVM.
+ * {@link RedisEndpoint}, {@link ArtemisEndpoint}. Before a class's tests it starts, in parallel,
+ * every broker the class asks for (by parameter type or {@link UsesBrokers}). Brokers are shared by
+ * all classes of the JVM.
  * <pre>{@code
  * @ExtendWith(RealBrokers.class)
  * class KafkaPublisherTest {
@@ -32,7 +33,8 @@ public final class RealBrokers implements ParameterResolver, BeforeAllCallback {
             KafkaEndpoint.class, BrokerKind.KAFKA,
             RabbitEndpoint.class, BrokerKind.RABBIT,
             RocketEndpoint.class, BrokerKind.ROCKET,
-            RedisEndpoint.class, BrokerKind.REDIS);
+            RedisEndpoint.class, BrokerKind.REDIS,
+            ArtemisEndpoint.class, BrokerKind.ARTEMIS);
 
     @Override
     public void beforeAll(ExtensionContext context) {

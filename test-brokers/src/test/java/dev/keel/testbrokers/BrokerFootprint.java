@@ -21,14 +21,16 @@ public final class BrokerFootprint {
             BrokerKind.KAFKA, List.of("kafka"),
             BrokerKind.ROCKET, List.of("rocketmq-namesrv", "rocketmq-broker"),
             BrokerKind.RABBIT, List.of("rabbitmq"),
-            BrokerKind.REDIS, List.of("redis"));
+            BrokerKind.REDIS, List.of("redis"),
+            BrokerKind.ARTEMIS, List.of("artemis"));
 
     private BrokerFootprint() {
     }
 
     public static void main(String[] args) throws IOException {
         StringBuilder table = new StringBuilder("broker | start (s) | RSS (MiB) per process\n");
-        for (BrokerKind kind : List.of(BrokerKind.REDIS, BrokerKind.RABBIT, BrokerKind.KAFKA, BrokerKind.ROCKET)) {
+        for (BrokerKind kind : List.of(BrokerKind.REDIS, BrokerKind.RABBIT, BrokerKind.KAFKA, BrokerKind.ROCKET,
+                BrokerKind.ARTEMIS)) {
             long begin = System.nanoTime();
             BrokerEndpoint endpoint = Brokers.get(kind);
             double seconds = (System.nanoTime() - begin) / 1e9;

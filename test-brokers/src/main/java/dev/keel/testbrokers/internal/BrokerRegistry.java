@@ -12,9 +12,11 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -29,6 +31,12 @@ public final class BrokerRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(BrokerRegistry.class);
     /** The system property naming where a broker of this JVM came from: {@code keel.brokers.origin.kafka}. */
     public static final String ORIGIN_PROPERTY = "keel.brokers.origin.";
+    /**
+     * What {@code keel.brokers.prestart=all} starts: every kind but ActiveMQ Artemis, which a module
+     * lists by name ({@code all,artemis}), so that the modules that prestart {@code all} and never use
+     * Artemis do not each start a broker JVM more.
+     */
+    static final Set<BrokerKind> PRESTART_ALL = EnumSet.complementOf(EnumSet.of(BrokerKind.ARTEMIS));
     private static BrokerRegistry instance;
 
     private final HarnessRuntime runtime;
@@ -138,16 +146,22 @@ public final class BrokerRegistry {
 
     /** {@code keel.brokers.prestart=kafka,rocket} (or {@code all}) starts those in the background at once. */
     private void prestartConfigured() {
-        runtime.settings().get(Settings.PRESTART).ifPresent(list -> {
-            for (String name : list.split("[,\\s]+")) {
-                if (name.equalsIgnoreCase("all")) {
-                    for (BrokerKind kind : BrokerKind.values()) {
-                        startAsync(kind);
-                    }
-                } else if (!name.isBlank()) {
-                    startAsync(BrokerKind.valueOf(name.trim().toUpperCase(Locale.ROOT)));
-                }
+        runtime.settings().get(Settings.PRESTART).ifPresent(list -> prestartKinds(list).forEach(this::startAsync));
+    }
+
+    /**
+     * The kinds a {@code keel.brokers.prestart} value names: {@code kafka,rocket}; {@code all} is
+     * {@link #PRESTART_ALL}, so {@code all,artemis} is every kind.
+     */
+    static Set<BrokerKind> prestartKinds(String list) {
+        Set<BrokerKind> kinds = EnumSet.noneOf(BrokerKind.class);
+        for (String name : list.split("[,\\s]+")) {
+            if (name.equalsIgnoreCase("all")) {
+                kinds.addAll(PRESTART_ALL);
+            } else if (!name.isBlank()) {
+                kinds.add(BrokerKind.valueOf(name.trim().toUpperCase(Locale.ROOT)));
             }
-        });
+        }
+        return kinds;
     }
 }

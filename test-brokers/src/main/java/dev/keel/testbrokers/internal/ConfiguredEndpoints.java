@@ -1,5 +1,6 @@
 package dev.keel.testbrokers.internal;
 
+import dev.keel.testbrokers.ArtemisEndpoint;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.KafkaEndpoint;
 import dev.keel.testbrokers.Origin;
@@ -26,6 +27,7 @@ public final class ConfiguredEndpoints {
                 case ROCKET: return new Provided(new RocketEndpoint(Origin.CONFIGURED, value, control), control);
                 case RABBIT: return new Provided(rabbit(value, control), control);
                 case REDIS: return new Provided(redis(value, control), control);
+                case ARTEMIS: return new Provided(artemis(value, control), control);
                 default: throw new IllegalArgumentException(kind.name());
             }
         } catch (URISyntaxException | RuntimeException e) {
@@ -53,6 +55,20 @@ public final class ConfiguredEndpoints {
         int database = path == null || path.length() <= 1 ? 0 : Integer.parseInt(path.substring(1));
         int port = uri.getPort() > 0 ? uri.getPort() : 6379;
         return new RedisEndpoint(Origin.CONFIGURED, host(uri), port, userInfo[1], database, control);
+    }
+
+    /**
+     * {@code tcp://host:port[?parameters]}, or a list of such URLs as the Artemis client takes it:
+     * {@code (tcp://a:61616,tcp://b:61616)?ha=true}. Passed on as given.
+     */
+    static ArtemisEndpoint artemis(String value, NoFaultControl control) throws URISyntaxException {
+        if (!value.startsWith("(")) {
+            URI uri = new URI(value);
+            require("tcp".equals(uri.getScheme()), "scheme tcp");
+            host(uri);
+            require(uri.getPort() > 0, "a port");
+        }
+        return new ArtemisEndpoint(Origin.CONFIGURED, value, control);
     }
 
     private static String host(URI uri) {

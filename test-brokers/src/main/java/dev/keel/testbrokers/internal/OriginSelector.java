@@ -2,12 +2,15 @@ package dev.keel.testbrokers.internal;
 
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Origin;
+import dev.keel.testbrokers.internal.containers.ContainerBrokers;
 
 import java.util.Objects;
 
 /**
  * Chooses where each broker comes from: a configured endpoint first, then Testcontainers when a
- * Docker engine answers, otherwise local processes (or, for RabbitMQ, the local service).
+ * Docker engine answers, otherwise local processes (or, for RabbitMQ, the local service). A kind
+ * with no container path (ActiveMQ Artemis, for now) is always a local process unless containers
+ * are demanded ({@code KEEL_BROKERS=containers}), which then fails naming why.
  */
 public final class OriginSelector {
 
@@ -38,12 +41,19 @@ public final class OriginSelector {
             case LOCAL:
                 return new Selection(kind, Origin.LOCAL, "KEEL_BROKERS=local; " + localPath(kind, settings));
             case CONTAINERS:
+                if (!ContainerBrokers.offers(kind)) {
+                    throw new IllegalStateException("KEEL_BROKERS=containers, but " + ContainerBrokers.notOffered(kind));
+                }
                 if (!dockerProbe.isDockerAvailable()) {
                     throw new IllegalStateException("KEEL_BROKERS=containers but no Docker engine answers; "
                             + "start Docker, or unset KEEL_BROKERS to use local processes");
                 }
                 return new Selection(kind, Origin.CONTAINER, "KEEL_BROKERS=containers; " + containerPath(kind));
             default:
+                if (!ContainerBrokers.offers(kind)) {
+                    return new Selection(kind, Origin.LOCAL, "no " + kind.endpointEnvVar() + " and no container path for "
+                            + kind.displayName() + " yet; " + localPath(kind, settings));
+                }
                 if (dockerProbe.isDockerAvailable()) {
                     return new Selection(kind, Origin.CONTAINER, "no " + kind.endpointEnvVar()
                             + " and a Docker engine answers; " + containerPath(kind));
@@ -58,6 +68,7 @@ public final class OriginSelector {
             case KAFKA: return "starting a local Kafka KRaft process (broker+controller) from the Maven Central jars";
             case ROCKET: return "starting a local RocketMQ name server and broker processes from the Maven Central jars";
             case REDIS: return "starting a private local redis-server process";
+            case ARTEMIS: return "starting a local ActiveMQ Artemis broker process from the Maven Central jars";
             case RABBIT: return settings.rabbitUsesService()
                     ? "using the local RabbitMQ service on 127.0.0.1:5672 with a virtual host of this run (KEEL_RABBIT_LOCAL=service)"
                     : "starting a private RabbitMQ node from the rabbitmq-server package";

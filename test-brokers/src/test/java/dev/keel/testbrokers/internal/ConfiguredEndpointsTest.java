@@ -1,5 +1,6 @@
 package dev.keel.testbrokers.internal;
 
+import dev.keel.testbrokers.ArtemisEndpoint;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.KafkaEndpoint;
 import dev.keel.testbrokers.Origin;
@@ -61,5 +62,33 @@ class ConfiguredEndpointsTest {
         assertThat(kafka.supportsFaults()).isFalse();
         assertThatThrownBy(kafka::kill).isInstanceOf(FaultInjectionUnsupportedException.class)
                 .hasMessageContaining("KEEL_KAFKA_BOOTSTRAP");
+    }
+
+    @Test
+    void artemisUrlIsPassedOnAsGivenWithoutFaultsOrProxy() {
+        ArtemisEndpoint artemis = (ArtemisEndpoint) ConfiguredEndpoints.create(BrokerKind.ARTEMIS,
+                "tcp://mq.example:61617?user=app&password=topsecret", "KEEL_ARTEMIS_URL").endpoint();
+
+        assertThat(artemis.url()).isEqualTo("tcp://mq.example:61617?user=app&password=topsecret");
+        assertThat(artemis.origin()).isEqualTo(Origin.CONFIGURED);
+        assertThat(artemis.toString()).contains("mq.example:61617").doesNotContain("topsecret");
+        assertThat(artemis.supportsFaults()).isFalse();
+        assertThat(artemis.hasProxiedUrl()).isFalse();
+        assertThatThrownBy(artemis::restart).isInstanceOf(FaultInjectionUnsupportedException.class)
+                .hasMessageContaining("KEEL_ARTEMIS_URL");
+        assertThatThrownBy(artemis::proxiedUrl).isInstanceOf(FaultInjectionUnsupportedException.class);
+    }
+
+    @Test
+    void artemisTakesAListOfUrlsAndRefusesWhatIsNoArtemisUrl() {
+        assertThat(((ArtemisEndpoint) ConfiguredEndpoints.create(BrokerKind.ARTEMIS,
+                "(tcp://a:61616,tcp://b:61616)?ha=true", "KEEL_ARTEMIS_URL").endpoint()).url())
+                .isEqualTo("(tcp://a:61616,tcp://b:61616)?ha=true");
+        assertThatThrownBy(() -> ConfiguredEndpoints.create(BrokerKind.ARTEMIS, "amqp://a:5672", "KEEL_ARTEMIS_URL"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("KEEL_ARTEMIS_URL")
+                .hasMessageContaining("tcp://127.0.0.1:61616");
+        assertThatThrownBy(() -> ConfiguredEndpoints.create(BrokerKind.ARTEMIS, "tcp://a", "KEEL_ARTEMIS_URL"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -63,6 +63,38 @@ class OriginSelectorTest {
         assertThat(selector.select(BrokerKind.RABBIT).reason()).contains("private RabbitMQ node");
         assertThat(selector.select(BrokerKind.ROCKET).reason()).contains("RocketMQ name server and broker processes");
         assertThat(selector.select(BrokerKind.REDIS).reason()).contains("redis-server process");
+        assertThat(selector.select(BrokerKind.ARTEMIS).reason()).contains("local ActiveMQ Artemis broker process");
+    }
+
+    @Test
+    void artemisUsesTheConfiguredUrl() {
+        Settings settings = new Settings(Map.of("keel.artemis.url", "tcp://10.0.0.1:61616")::get, name -> null);
+
+        OriginSelector.Selection selection = new OriginSelector(settings, docker(true)).select(BrokerKind.ARTEMIS);
+
+        assertThat(selection.origin()).isEqualTo(Origin.CONFIGURED);
+        assertThat(selection.reason()).contains("-Dkeel.artemis.url");
+        assertThat(settings.endpoint(BrokerKind.ARTEMIS)).contains("tcp://10.0.0.1:61616");
+        assertThat(BrokerKind.ARTEMIS.endpointEnvVar()).isEqualTo("KEEL_ARTEMIS_URL");
+    }
+
+    @Test
+    void artemisRunsAsALocalProcessEvenWhenDockerAnswers() {
+        OriginSelector.Selection selection = new OriginSelector(Settings.of(Map.of()), docker(true)).select(BrokerKind.ARTEMIS);
+
+        assertThat(selection.origin()).isEqualTo(Origin.LOCAL);
+        assertThat(selection.reason()).contains("no container path for ActiveMQ Artemis");
+        assertThat(probes).hasValue(0);
+    }
+
+    @Test
+    void artemisInContainersModeFailsNamingTheMissingContainerPath() {
+        Settings settings = Settings.of(Map.of("KEEL_BROKERS", "containers"));
+
+        assertThatThrownBy(() -> new OriginSelector(settings, docker(true)).select(BrokerKind.ARTEMIS))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("container path for ActiveMQ Artemis is not available yet")
+                .hasMessageContaining("KEEL_ARTEMIS_URL");
     }
 
     @Test

@@ -26,7 +26,8 @@ import java.util.List;
  * name): Testcontainers' own modules where there is one ({@code KafkaContainer}, {@code RabbitMQContainer}), the
  * way users start them. Containers are stopped at the end of the run (and by Ryuk if the JVM dies); fault
  * injection is not offered for them, since a restarted container gets new host ports: run with
- * {@code KEEL_BROKERS=local} for fault tests.
+ * {@code KEEL_BROKERS=local} for fault tests. ActiveMQ Artemis has no container path yet (see
+ * {@link #offers}).
  */
 public final class ContainerBrokers {
     private static final String NO_FAULTS = "the broker runs in a container; run with KEEL_BROKERS=local for fault tests";
@@ -35,7 +36,25 @@ public final class ContainerBrokers {
     private ContainerBrokers() {
     }
 
+    /**
+     * Whether there is a container path for the kind: for every kind but ActiveMQ Artemis, for which no
+     * image is built here (no registry) and none is chosen yet, so it always runs as a local process.
+     */
+    public static boolean offers(BrokerKind kind) {
+        return kind != BrokerKind.ARTEMIS;
+    }
+
+    /** Why there is no container for a kind that {@link #offers} nothing for, and what to do instead. */
+    public static String notOffered(BrokerKind kind) {
+        return "the container path for " + kind.displayName() + " is not available yet (no image for it); "
+                + "run without KEEL_BROKERS=containers to get a local broker process, or set " + kind.endpointEnvVar()
+                + " to a running broker (e.g. " + kind.endpointExample() + ")";
+    }
+
     public static Provided start(BrokerKind kind, Settings settings) {
+        if (!offers(kind)) {
+            throw new BrokerStartException(kind, notOffered(kind));
+        }
         try {
             switch (kind) {
                 case KAFKA: return kafka(settings);

@@ -15,6 +15,7 @@ public final class LocalBrokers {
             case KAFKA: return LocalKafka.start(runtime);
             case ROCKET: return LocalRocket.start(runtime);
             case REDIS: return LocalRedis.start(runtime);
+            case ARTEMIS: return LocalArtemis.start(runtime);
             case RABBIT:
                 return runtime.settings().rabbitUsesService() ? RabbitService.start(runtime) : LocalRabbitNode.start(runtime);
             default: throw new IllegalArgumentException(kind.name());

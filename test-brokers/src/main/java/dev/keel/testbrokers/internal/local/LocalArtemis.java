@@ -1,0 +1,127 @@
+package dev.keel.testbrokers.internal.local;
+
+import dev.keel.faults.FaultProxy;
+import dev.keel.testbrokers.ArtemisEndpoint;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.BrokerStartException;
+import dev.keel.testbrokers.Origin;
+import dev.keel.testbrokers.ProcessWaitException;
+import dev.keel.testbrokers.internal.HarnessRuntime;
+import dev.keel.testbrokers.internal.Poll;
+import dev.keel.testbrokers.internal.Ports;
+import dev.keel.testbrokers.internal.Provided;
+import dev.keel.testbrokers.internal.process.JavaCommand;
+import dev.keel.testbrokers.internal.process.ManagedProcess;
+import dev.keel.testbrokers.internal.process.ProcessSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An ActiveMQ Artemis broker in its own JVM from the Maven Central jars: Artemis's
+ * {@code core.server.embedded.Main}, which reads {@code <dir>/etc/broker.xml}. Persistent (an NIO
+ * journal under {@code <dir>/data}), security off, one CORE acceptor on 127.0.0.1; the address
+ * settings of an instance made by {@code artemis create}. Kill and restart keep its port and data.
+ * A {@link FaultProxy} in front of the acceptor serves the endpoint's proxied URL.
+ */
+final class LocalArtemis extends OneProcessBroker {
+    private static final String HOST = "127.0.0.1";
+    private static final String MAIN_CLASS = "org.apache.activemq.artemis.core.server.embedded.Main";
+    private static final String DEFAULT_JVM_OPTIONS = "-Xms64m -Xmx512m -XX:+UseSerialGC -Djava.awt.headless=true "
+            + "-Dorg.slf4j.simpleLogger.defaultLogLevel=info -Dorg.slf4j.simpleLogger.showDateTime=true";
+    /** Logged once the broker has loaded its journal and started its acceptors. */
+    private static final String ACTIVE = "AMQ221007: Server is now active";
+
+    private final HarnessRuntime runtime;
+    private final int port;
+    private final int proxyPort;
+    private final String classpath;
+    private final List<String> jvmOptions;
+    private final Duration startTimeout;
+
+    private LocalArtemis(HarnessRuntime runtime, String classpath) {
+        super(runtime.run().dir("artemis"), Duration.ofSeconds(30));
+        this.runtime = runtime;
+        this.port = Ports.freePort();
+        this.proxyPort = Ports.freePort();
+        this.classpath = classpath;
+        this.jvmOptions = JavaCommand.splitOptions(runtime.settings().jvmOptions("artemis").orElse(DEFAULT_JVM_OPTIONS));
+        this.startTimeout = runtime.settings().startTimeout();
+    }
+
+    static Provided start(HarnessRuntime runtime) {
+        LocalArtemis artemis = new LocalArtemis(runtime, BrokerClasspath.resolve("artemis", BrokerKind.ARTEMIS, runtime.settings()));
+        runtime.atShutdown(artemis::stop);
+        artemis.writeConfig();
+        artemis.launchAndAwait();
+        FaultProxy proxy = artemis.startProxy();
+        runtime.atShutdown(proxy::close);
+        return new Provided(new ArtemisEndpoint(Origin.LOCAL, artemis.url(), artemis, proxy), artemis);
+    }
+
+    /** The proxy in front of the acceptor; it outlives kills and restarts of the broker. */
+    private FaultProxy startProxy() {
+        try {
+            return FaultProxy.on(proxyPort, HOST, port);
+        } catch (UncheckedIOException e) {
+            throw new BrokerStartException(BrokerKind.ARTEMIS, "cannot start the fault proxy in front of " + url(), e);
+        }
+    }
+
+    private String url() {
+        return "tcp://" + HOST + ":" + port;
+    }
+
+    private Path config() {
+        return dir().resolve("etc").resolve("broker.xml");
+    }
+
+    private void writeConfig() {
+        try {
+            Files.createDirectories(config().getParent());
+            Files.writeString(config(), ArtemisConfig.brokerXml(HOST, port, dir().resolve("data").toAbsolutePath()),
+                    StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new BrokerStartException(BrokerKind.ARTEMIS, "cannot write " + config(), e);
+        }
+    }
+
+    @Override
+    void launchAndAwait() {
+        ManagedProcess started = launch();
+        running(started);
+        long deadline = System.nanoTime() + startTimeout.toNanos();
+        try {
+            started.awaitLine(line -> line.contains(ACTIVE), "containing '" + ACTIVE + "'", startTimeout);
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            Poll.until("ActiveMQ Artemis acceptor " + url(), left, started.onExit(),
+                    () -> Ports.accepts(HOST, port, 1000) ? Optional.of(true) : Optional.empty());
+        } catch (ProcessWaitException e) {
+            started.killNow();
+            throw new BrokerStartException(BrokerKind.ARTEMIS, "the broker at " + url() + " did not become ready: "
+                    + e.getMessage(), e);
+        } catch (Poll.PollFailedException e) {
+            started.killNow();
+            throw new BrokerStartException(BrokerKind.ARTEMIS, "the broker at " + url() + " did not become ready: "
+                    + e.getMessage() + started.tailMessage(), e);
+        }
+    }
+
+    private ManagedProcess launch() {
+        // one argument, the work directory: with a second one (a path of property files) Main ignores the first
+        // and uses /app; it then also reads any *.properties in /config/ (absent here) and <dir>/etc/ (none written)
+        List<String> args = List.of(dir().toAbsolutePath().toString());
+        try {
+            List<String> command = JavaCommand.command(dir().resolve("classpath.argfile"), classpath, jvmOptions, MAIN_CLASS, args);
+            return runtime.launcher().launch(ProcessSpec.broker("artemis", command, dir(), Map.of(), dir().resolve("artemis.log")));
+        } catch (IOException e) {
+            throw new BrokerStartException(BrokerKind.ARTEMIS, "cannot start " + MAIN_CLASS + " with " + JavaCommand.javaExecutable(), e);
+        }
+    }
+}
