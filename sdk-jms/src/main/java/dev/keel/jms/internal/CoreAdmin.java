@@ -1,0 +1,301 @@
+package dev.keel.jms.internal;
+
+import dev.keel.BrokerUnavailableException;
+import dev.keel.TopicNotFoundException;
+import dev.keel.TopicSpec;
+import dev.keel.TopologyException;
+import dev.keel.jms.ArtemisConfig;
+import org.apache.activemq.artemis.api.core.ActiveMQAddressExistsException;
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.ActiveMQNonExistentQueueException;
+import org.apache.activemq.artemis.api.core.ActiveMQQueueExistsException;
+import org.apache.activemq.artemis.api.core.QueueConfiguration;
+import org.apache.activemq.artemis.api.core.RoutingType;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.api.core.client.ActiveMQClient;
+import org.apache.activemq.artemis.api.core.client.ClientMessage;
+import org.apache.activemq.artemis.api.core.client.ClientRequestor;
+import org.apache.activemq.artemis.api.core.client.ClientSession;
+import org.apache.activemq.artemis.api.core.client.ClientSessionFactory;
+import org.apache.activemq.artemis.api.core.client.ServerLocator;
+import org.apache.activemq.artemis.api.core.management.ManagementHelper;
+import org.apache.activemq.artemis.api.core.management.ResourceNames;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * Addresses and queues, through a core session of Artemis's own client (Jakarta Messaging has no
+ * topology API): a topic is a multicast address, each group a durable queue on it whose group
+ * buckets are the topic's partitions. Deleting an address goes through the broker's management
+ * address. One session, used under this object's lock, opened again after a lost connection.
+ */
+public final class CoreAdmin implements AutoCloseable {
+    private static final String MANAGEMENT_ADDRESS = "activemq.management";
+    private static final long MANAGEMENT_TIMEOUT_MS = 30_000;
+
+    private final ArtemisConfig config;
+    private ServerLocator locator;
+    private ClientSessionFactory factory;
+    private ClientSession session;
+    private boolean closed;
+
+    public CoreAdmin(ArtemisConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Declares the topic's address and a queue per group. A group queue that exists with another
+     * partition count fails with a {@link TopologyException} and changes nothing.
+     */
+    public synchronized void ensure(TopicSpec topic) {
+        if (topic.replicationFactor() != 1 || topic.minInSyncReplicas() != 1) {
+            throw new TopologyException(topic.name(), "topic '" + topic.name() + "' on ActiveMQ Artemis has replication "
+                    + "factor 1 and minInSyncReplicas 1 (requested " + topic.replicationFactor() + " and "
+                    + topic.minInSyncReplicas() + "): Artemis replicates whole brokers (a primary/backup pair), not "
+                    + "topics; declare 1 and 1 (docs/activemq.md)");
+        }
+        call(topic.name(), s -> {
+            SimpleString address = SimpleString.of(topic.name());
+            for (String group : topic.groups()) {
+                Integer buckets = bucketsOf(s, Names.groupQueue(topic.name(), group));
+                if (buckets != null && buckets != topic.partitions()) {
+                    throw new TopologyException(topic.name(), "the queue of group '" + group + "' of topic '"
+                            + topic.name() + "' exists with " + buckets + " partitions, not " + topic.partitions()
+                            + ": declare the topic with " + buckets + " partitions, or delete it first");
+                }
+            }
+            if (!s.addressQuery(address).isExists()) {
+                try {
+                    s.createAddress(address, RoutingType.MULTICAST, false);
+                } catch (ActiveMQAddressExistsException raced) {
+                    // declared meanwhile: fine
+                }
+            }
+            for (String group : topic.groups()) {
+                createGroupQueue(s, topic.name(), group, topic.partitions());
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Makes sure the group's queue exists on an existing topic (with the partitions of the topic's
+     * other groups); a topic whose address does not exist fails with {@link TopicNotFoundException}.
+     */
+    public synchronized void ensureGroup(String topic, String group) {
+        call(topic, s -> {
+            if (!s.addressQuery(SimpleString.of(topic)).isExists()) {
+                throw new TopicNotFoundException(topic, "topic '" + topic + "' does not exist on the broker (no address "
+                        + "of that name): declare it first (ensureTopology, or keel.topics." + topic + ".* with the Spring "
+                        + "Boot starter)");
+            }
+            createGroupQueue(s, topic, group, partitionsOf(s, topic));
+            return null;
+        });
+    }
+
+    /**
+     * Makes sure the dead-letter topic exists and keeps a queue for {@code group}, with the partitions
+     * of {@code origin}: declared when a subscription starts, so no dead letter is sent where no queue
+     * would keep it.
+     */
+    public synchronized void ensureDeadLetters(String deadLetterTopic, String group, String origin) {
+        call(deadLetterTopic, s -> {
+            SimpleString address = SimpleString.of(deadLetterTopic);
+            if (!s.addressQuery(address).isExists()) {
+                try {
+                    s.createAddress(address, RoutingType.MULTICAST, false);
+                } catch (ActiveMQAddressExistsException raced) {
+                    // declared meanwhile: fine
+                }
+            }
+            createGroupQueue(s, deadLetterTopic, group, partitionsOf(s, origin));
+            return null;
+        });
+    }
+
+    /** The topic's partitions and the groups that have a queue on it; empty when its address does not exist. */
+    public synchronized Optional<TopicSpec> describe(String topic) {
+        return call(topic, s -> {
+            ClientSession.AddressQuery query = s.addressQuery(SimpleString.of(topic));
+            if (!query.isExists()) {
+                return Optional.empty();
+            }
+            TopicSpec.Builder spec = TopicSpec.builder(topic).partitions(partitionsOf(s, topic));
+            for (String group : groupsOf(s, topic, query)) {
+                spec.group(group);
+            }
+            return Optional.of(spec.build());
+        });
+    }
+
+    /** True when the topic's address exists and routes to at least one queue. */
+    public synchronized boolean routes(String topic) {
+        return call(topic, s -> {
+            ClientSession.AddressQuery query = s.addressQuery(SimpleString.of(topic));
+            return query.isExists() && !query.getQueueNames().isEmpty();
+        });
+    }
+
+    /** True when the topic's address exists. */
+    public synchronized boolean exists(String topic) {
+        return call(topic, s -> s.addressQuery(SimpleString.of(topic)).isExists());
+    }
+
+    /** Deletes the topic's queues, with their messages, and its address; nothing there is fine. */
+    public synchronized void delete(String topic) {
+        call(topic, s -> {
+            ClientSession.AddressQuery query = s.addressQuery(SimpleString.of(topic));
+            if (!query.isExists()) {
+                return null;
+            }
+            for (SimpleString queue : query.getQueueNames()) {
+                try {
+                    s.deleteQueue(queue);
+                } catch (ActiveMQNonExistentQueueException gone) {
+                    // deleted meanwhile
+                }
+            }
+            deleteAddress(s, topic);
+            return null;
+        });
+    }
+
+    private void deleteAddress(ClientSession s, String topic) throws Exception {
+        ClientRequestor requestor = new ClientRequestor(s, MANAGEMENT_ADDRESS);
+        try {
+            ClientMessage request = s.createMessage(false);
+            ManagementHelper.putOperationInvocation(request, ResourceNames.BROKER, "deleteAddress", topic, true);
+            s.start();
+            ClientMessage reply = requestor.request(request, MANAGEMENT_TIMEOUT_MS);
+            if (reply == null) {
+                throw new BrokerUnavailableException("the broker did not answer the deletion of the address of topic '"
+                        + topic + "' within " + MANAGEMENT_TIMEOUT_MS + " ms", null);
+            }
+            if (!ManagementHelper.hasOperationSucceeded(reply)) {
+                Object result = ManagementHelper.getResult(reply);
+                if (result != null && String.valueOf(result).contains("AMQ229203")) {
+                    return; // the address is gone already
+                }
+                throw new TopologyException(topic, "the broker refused to delete the address of topic '" + topic
+                        + "': " + result + " (the user needs the 'manage' permission, or delete it with the broker's tools)");
+            }
+        } finally {
+            requestor.close();
+        }
+    }
+
+    private static void createGroupQueue(ClientSession s, String topic, String group, int partitions)
+            throws ActiveMQException {
+        String queue = Names.groupQueue(topic, group);
+        if (bucketsOf(s, queue) != null) {
+            return;
+        }
+        try {
+            s.createQueue(QueueConfiguration.of(queue).setAddress(topic).setRoutingType(RoutingType.MULTICAST)
+                    .setDurable(true).setAutoCreated(false).setGroupBuckets(partitions));
+        } catch (ActiveMQQueueExistsException raced) {
+            // declared meanwhile: fine
+        }
+    }
+
+    private int partitionsOf(ClientSession s, String topic) throws ActiveMQException {
+        for (SimpleString queue : s.addressQuery(SimpleString.of(topic)).getQueueNames()) {
+            Integer buckets = bucketsOf(s, queue.toString());
+            if (buckets != null && buckets > 0 && Names.groupOf(topic, queue.toString()) != null) {
+                return buckets;
+            }
+        }
+        return config.defaultPartitions();
+    }
+
+    private static Integer bucketsOf(ClientSession s, String queue) throws ActiveMQException {
+        ClientSession.QueueQuery query = s.queueQuery(SimpleString.of(queue));
+        if (!query.isExists()) {
+            return null;
+        }
+        Integer buckets = query.getGroupBuckets();
+        return buckets == null ? -1 : buckets;
+    }
+
+    private static List<String> groupsOf(ClientSession s, String topic, ClientSession.AddressQuery address)
+            throws ActiveMQException {
+        TreeSet<String> groups = new TreeSet<>();
+        for (SimpleString queue : address.getQueueNames()) {
+            String group = Names.groupOf(topic, queue.toString());
+            if (group != null && TopicSpec.isValidName(group)) {
+                ClientSession.QueueQuery query = s.queueQuery(queue);
+                if (query.isExists() && query.isDurable() && !query.isTemporary()) {
+                    groups.add(group);
+                }
+            }
+        }
+        return new ArrayList<>(groups);
+    }
+
+    private <T> T call(String topic, CoreCall<T> body) {
+        try {
+            return body.apply(session());
+        } catch (ActiveMQException e) {
+            if (JmsErrors.isConnectionLoss(e)) {
+                reset();
+                throw new BrokerUnavailableException("the connection to the broker was lost managing topic '" + topic
+                        + "': try again once the broker answers", e);
+            }
+            throw new TopologyException(topic, "the broker refused an operation on topic '" + topic + "': "
+                    + JmsErrors.describe(e), e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            reset();
+            throw new BrokerUnavailableException("managing topic '" + topic + "' failed: " + JmsErrors.describe(e), e);
+        }
+    }
+
+    private ClientSession session() throws Exception {
+        if (closed) {
+            throw new java.lang.IllegalStateException("the adapter is closed");
+        }
+        if (session == null || session.isClosed()) {
+            reset();
+            locator = ActiveMQClient.createServerLocator(config.url());
+            factory = locator.createSessionFactory();
+            session = factory.createSession(config.username().orElse(null), config.password().orElse(null), false,
+                    true, true, false, 0);
+        }
+        return session;
+    }
+
+    private void reset() {
+        try {
+            if (session != null) {
+                session.close();
+            }
+        } catch (ActiveMQException | RuntimeException ignored) {
+            // going away
+        }
+        if (factory != null) {
+            factory.close();
+        }
+        if (locator != null) {
+            locator.close();
+        }
+        session = null;
+        factory = null;
+        locator = null;
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        reset();
+    }
+
+    @FunctionalInterface
+    private interface CoreCall<T> {
+        T apply(ClientSession session) throws Exception;
+    }
+}

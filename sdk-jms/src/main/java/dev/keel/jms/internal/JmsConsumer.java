@@ -1,0 +1,269 @@
+package dev.keel.jms.internal;
+
+import dev.keel.jms.ArtemisConfig;
+import dev.keel.spi.BrokerConsumer;
+import dev.keel.spi.ConsumerSettings;
+import dev.keel.spi.DeliverySink;
+import dev.keel.spi.InboundRecord;
+import dev.keel.spi.support.DaemonThreads;
+import jakarta.jms.Connection;
+import jakarta.jms.ConnectionFactory;
+import jakarta.jms.JMSException;
+import jakarta.jms.Message;
+import jakarta.jms.MessageConsumer;
+import jakarta.jms.Session;
+import org.apache.activemq.artemis.api.jms.ActiveMQJMSConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A group member: one connection, one session with individual acknowledgement and one consumer on
+ * the group's queue, driven by a thread of its own that receives, hands batches to the engine and
+ * sends the acknowledgements the engine made (a session is used by one thread only). The broker
+ * keeps each key (message group) on one member of the group and moves it to another when the
+ * member leaves, with the messages it had not acknowledged first. A lost connection revokes what
+ * the member held from the engine, then the member connects again.
+ */
+public final class JmsConsumer implements BrokerConsumer {
+    private static final Logger LOG = LoggerFactory.getLogger(JmsConsumer.class);
+    private static final long RECEIVE_WAIT_MS = 20;
+    private static final int MAX_BATCH = 64;
+    private static final Duration RECONNECT_INTERVAL = Duration.ofSeconds(1);
+
+    private final ConsumerSettings settings;
+    private final ArtemisConfig config;
+    private final ConnectionFactory factory;
+    private final CoreAdmin admin;
+    private final String queue;
+    private final Queue<Ack> acks = new ConcurrentLinkedQueue<>();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private final CountDownLatch started = new CountDownLatch(1);
+    private volatile boolean running;
+    private volatile boolean paused;
+    private volatile int generation;
+    private volatile Exception startFailure;
+    /** Set by the connection's exception listener: the connection is lost, whatever receive says. */
+    private volatile JMSException lost;
+    private Thread thread;
+    private DeliverySink sink;
+    private volatile Connection connection;
+    private Session session;
+    private MessageConsumer consumer;
+    private long position;
+
+    public JmsConsumer(ConsumerSettings settings, ArtemisConfig config, ConnectionFactory factory, CoreAdmin admin) {
+        this.settings = settings;
+        this.config = config;
+        this.factory = factory;
+        this.admin = admin;
+        this.queue = Names.groupQueue(settings.topic(), settings.group());
+    }
+
+    @Override
+    public synchronized void start(DeliverySink sink) {
+        if (thread != null) {
+            throw new IllegalStateException("the consumer of group '" + settings.group() + "' was started already");
+        }
+        this.sink = sink;
+        admin.ensureGroup(settings.topic(), settings.group());
+        settings.deadLetterTopic().ifPresent(dlt -> admin.ensureDeadLetters(dlt, settings.group(), settings.topic()));
+        running = true;
+        thread = DaemonThreads.named("keel-jms-consume-" + queue).newThread(this::run);
+        thread.start();
+        try {
+            started.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (startFailure != null) {
+            running = false;
+            throw JmsErrors.ofConsume(settings.topic(), startFailure);
+        }
+    }
+
+    private void run() {
+        try {
+            open();
+        } catch (Exception e) {
+            startFailure = e;
+            started.countDown();
+            closed.complete(null);
+            return;
+        }
+        started.countDown();
+        try {
+            while (running) {
+                List<InboundRecord> batch;
+                try {
+                    sendAcks();
+                    JMSException failure = lost;
+                    if (failure != null) {
+                        throw failure;
+                    }
+                    if (paused) {
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(RECEIVE_WAIT_MS));
+                        continue;
+                    }
+                    batch = receiveBatch();
+                } catch (JMSException | RuntimeException e) {
+                    if (running) {
+                        recover(e);
+                    }
+                    continue;
+                }
+                if (!batch.isEmpty()) {
+                    sink.accept(batch);
+                }
+            }
+            sendAcks();
+            closeConnection();
+            closed.complete(null);
+        } catch (Throwable t) {
+            fail(t);
+        }
+    }
+
+    /**
+     * The engine failed under this consumer (its sink threw) or the thread met an Error: the member
+     * leaves at once, so the group gets what it had not acknowledged, and the subscription fails with
+     * the cause.
+     */
+    private void fail(Throwable cause) {
+        running = false;
+        LOG.error("the consumer of group '{}' on topic '{}' stopped: {}; the messages it had not acknowledged go back to "
+                + "the group", settings.group(), settings.topic(), JmsErrors.describe(cause));
+        closeConnection();
+        try {
+            sink.failed(cause);
+        } finally {
+            closed.complete(null);
+        }
+    }
+
+    private List<InboundRecord> receiveBatch() throws JMSException {
+        Message first = consumer.receive(RECEIVE_WAIT_MS);
+        if (first == null) {
+            return List.of();
+        }
+        List<InboundRecord> batch = new ArrayList<>();
+        batch.add(record(first));
+        Message next;
+        while (batch.size() < MAX_BATCH && (next = consumer.receiveNoWait()) != null) {
+            batch.add(record(next));
+        }
+        return batch;
+    }
+
+    private InboundRecord record(Message message) throws JMSException {
+        int ofSession = generation;
+        return JmsMessages.toRecord(settings.topic(), queue, ++position, message,
+                () -> acks.add(new Ack(message, ofSession)));
+    }
+
+    private void sendAcks() {
+        Ack ack;
+        while ((ack = acks.poll()) != null) {
+            if (ack.generation() != generation) {
+                continue; // its session is gone: the broker delivers the message again
+            }
+            try {
+                ack.message().acknowledge();
+            } catch (JMSException | RuntimeException e) {
+                LOG.debug("an acknowledgement on {} was not sent; the message will be delivered again: {}", queue,
+                        JmsErrors.describe(e));
+            }
+        }
+    }
+
+    private void recover(Exception cause) {
+        LOG.warn("the consumer of group '{}' on topic '{}' lost its session ({}); its unacknowledged messages go back "
+                + "to the group, and it connects again", settings.group(), settings.topic(), JmsErrors.describe(cause));
+        sink.disconnected(cause);
+        try {
+            sink.revoke(List.of(queue)).toCompletableFuture()
+                    .get(settings.revokeTimeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeConnection();
+        while (running) {
+            try {
+                admin.ensureGroup(settings.topic(), settings.group());
+                open();
+                sink.reconnected();
+                return;
+            } catch (Exception e) {
+                LOG.debug("reconnecting the consumer of {} failed: {}", queue, JmsErrors.describe(e));
+                LockSupport.parkNanos(RECONNECT_INTERVAL.toNanos());
+            }
+        }
+    }
+
+    private void open() throws JMSException {
+        generation++;
+        lost = null;
+        connection = config.username().isPresent()
+                ? factory.createConnection(config.username().get(), config.password().orElse(null))
+                : factory.createConnection();
+        Connection opened = connection;
+        connection.setExceptionListener(e -> {
+            if (connection == opened) {
+                lost = e;
+            }
+        });
+        session = connection.createSession(false, ActiveMQJMSConstants.INDIVIDUAL_ACKNOWLEDGE);
+        consumer = session.createConsumer(session.createQueue(Names.qualified(settings.topic(), queue)));
+        connection.start();
+    }
+
+    private void closeConnection() {
+        generation++;
+        Connection c = connection;
+        connection = null;
+        session = null;
+        consumer = null;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (JMSException | RuntimeException ignored) {
+                // gone already
+            }
+        }
+    }
+
+    @Override
+    public void pause() {
+        paused = true;
+    }
+
+    @Override
+    public void resume() {
+        paused = false;
+    }
+
+    /** Sends the acknowledgements made so far, then leaves: what was not acknowledged goes back to the group. */
+    @Override
+    public synchronized CompletionStage<Void> close() {
+        running = false;
+        if (thread == null) {
+            closed.complete(null);
+        }
+        return closed;
+    }
+
+    private record Ack(Message message, int generation) {
+    }
+}

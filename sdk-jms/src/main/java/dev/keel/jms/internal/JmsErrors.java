@@ -1,0 +1,77 @@
+package dev.keel.jms.internal;
+
+import dev.keel.BrokerUnavailableException;
+import dev.keel.KeelException;
+import dev.keel.PublishException;
+import jakarta.jms.IllegalStateException;
+import jakarta.jms.InvalidDestinationException;
+import jakarta.jms.JMSException;
+import jakarta.jms.JMSSecurityException;
+import jakarta.jms.ResourceAllocationException;
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
+
+/** A broker's refusal as Keel's typed error: whether trying again can help, and what to do. */
+public final class JmsErrors {
+    private JmsErrors() {
+    }
+
+    /** A failed send of a message to {@code topic}. */
+    public static KeelException ofSend(String topic, Exception e) {
+        ActiveMQExceptionType type = typeOf(e);
+        if (e instanceof JMSSecurityException || type == ActiveMQExceptionType.SECURITY_EXCEPTION) {
+            return new PublishException("the broker refused the send to topic '" + topic + "': the user lacks the "
+                    + "permission to send to its address (grant 'send' on it); not retried", e, false);
+        }
+        if (e instanceof InvalidDestinationException || type == ActiveMQExceptionType.ADDRESS_DOES_NOT_EXIST) {
+            return new dev.keel.UnroutableException("the address of topic '" + topic + "' does not exist: declare the "
+                    + "topic first (ensureTopology, or keel.topics." + topic + ".* with the Spring Boot starter)", e);
+        }
+        if (e instanceof ResourceAllocationException || type == ActiveMQExceptionType.ADDRESS_FULL) {
+            return new PublishException("the broker refused the send to topic '" + topic + "': its address is full "
+                    + "(address-full-policy FAIL or BLOCK past its limit); retry once consumers caught up", e, true);
+        }
+        if (isConnectionLoss(e)) {
+            return new BrokerUnavailableException("the connection to the broker was lost while sending to topic '"
+                    + topic + "'; the send may not have reached it: try again once the broker answers", e);
+        }
+        return new PublishException("the send to topic '" + topic + "' failed: " + describe(e), e, true);
+    }
+
+    /** A consumer that could not join its group's queue. */
+    public static KeelException ofConsume(String topic, Exception e) {
+        if (e instanceof JMSSecurityException || typeOf(e) == ActiveMQExceptionType.SECURITY_EXCEPTION) {
+            return new KeelException("the broker refused to let this user consume topic '" + topic + "' (grant 'consume' "
+                    + "on the group's queue); not retried", e, false);
+        }
+        return new BrokerUnavailableException("the consumer of topic '" + topic + "' could not connect: "
+                + describe(e) + "; check the broker is up and try again", e);
+    }
+
+    /** True for failures a new connection can mend. */
+    public static boolean isConnectionLoss(Throwable e) {
+        ActiveMQExceptionType type = typeOf(e);
+        return e instanceof IllegalStateException || type == ActiveMQExceptionType.NOT_CONNECTED
+                || type == ActiveMQExceptionType.CONNECTION_TIMEDOUT || type == ActiveMQExceptionType.DISCONNECTED
+                || type == ActiveMQExceptionType.OBJECT_CLOSED || type == ActiveMQExceptionType.UNBLOCKED
+                || type == ActiveMQExceptionType.SESSION_CREATION_REJECTED;
+    }
+
+    /** The Artemis error type under a JMS exception, or null. */
+    public static ActiveMQExceptionType typeOf(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ActiveMQException a) {
+                return a.getType();
+            }
+            if (t instanceof JMSException j && j.getLinkedException() instanceof ActiveMQException a) {
+                return a.getType();
+            }
+        }
+        return null;
+    }
+
+    /** The class and message of the failure, never a payload. */
+    public static String describe(Throwable e) {
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
+}

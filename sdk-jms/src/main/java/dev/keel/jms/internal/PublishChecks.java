@@ -1,0 +1,64 @@
+package dev.keel.jms.internal;
+
+import dev.keel.PublishException;
+import dev.keel.spi.OutboundRecord;
+
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What a record must be before it is sent: each refusal is a non-retriable {@link PublishException}
+ * naming the rule, since the same message would be refused again; nothing is sent.
+ */
+public final class PublishChecks {
+    private PublishChecks() {
+    }
+
+    /** @param maxMessageBytes the largest payload the adapter sends ({@code ArtemisConfig.maxMessageBytes}) */
+    public static void check(OutboundRecord record, int maxMessageBytes) {
+        if (record.payload().length > maxMessageBytes) {
+            throw refused(record, "its payload is " + record.payload().length + " bytes, over the limit of "
+                    + maxMessageBytes + " (ArtemisConfig.maxMessageBytes): send less (put large data elsewhere and send a "
+                    + "reference), or raise the limit");
+        }
+        String where = !encodable(record.id()) ? "its id"
+                : record.key() != null && !encodable(record.key()) ? "its key" : null;
+        for (Map.Entry<String, String> header : record.headers().entrySet()) {
+            String name = header.getKey();
+            if (name.isEmpty()) {
+                throw refused(record, "a header has an empty name");
+            }
+            String lower = name.toLowerCase(Locale.ROOT);
+            for (String prefix : JmsMessages.RESERVED_PREFIXES) {
+                if (lower.startsWith(prefix)) {
+                    throw refused(record, "header '" + name + "' is reserved by the broker (names starting with JMS, "
+                            + "_AMQ, __AMQ or _HQ are its instructions): rename it");
+                }
+            }
+            if (where == null && (!encodable(name) || !encodable(header.getValue()))) {
+                where = "a header";
+            }
+        }
+        if (where != null) {
+            throw refused(record, where + " has an unpaired UTF-16 surrogate, which has no UTF-8 form (plain clients "
+                    + "and other protocols could not read it): fix the text, or carry binary data in the payload");
+        }
+    }
+
+    private static boolean encodable(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static PublishException refused(OutboundRecord record, String why) {
+        return new PublishException("message " + record.id() + " cannot be published to topic '" + record.topic() + "': "
+                + why, null, false);
+    }
+}

@@ -1,0 +1,129 @@
+package dev.keel.jms;
+
+import dev.keel.Codec;
+import dev.keel.DeliveryGuarantee;
+import dev.keel.Subscription;
+import dev.keel.SubscriptionConfig;
+import dev.keel.TopicSpec;
+import dev.keel.core.Keel;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.UniqueNames;
+import dev.keel.testbrokers.UsesBrokers;
+import jakarta.jms.BytesMessage;
+import jakarta.jms.Connection;
+import jakarta.jms.DeliveryMode;
+import jakarta.jms.Message;
+import jakarta.jms.MessageConsumer;
+import jakarta.jms.MessageProducer;
+import jakarta.jms.Session;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Keel and a plain Jakarta Messaging application on the same addresses and queues, both ways. */
+@UsesBrokers(BrokerKind.ARTEMIS)
+class PlainJmsInteropTest {
+
+    private ArtemisAdapter adapter;
+    private Keel keel;
+    private ActiveMQConnectionFactory plain;
+
+    @BeforeEach
+    void open() {
+        adapter = new ArtemisAdapter(ArtemisTestSupport.config().build());
+        keel = Keel.builder(adapter).withoutIdempotencyStore().build();
+        plain = new ActiveMQConnectionFactory(adapter.config().url());
+    }
+
+    @AfterEach
+    void close() {
+        keel.close();
+        adapter.close();
+        plain.close();
+    }
+
+    @Test
+    void aPlainJmsConsumerOfTheGroupQueueShouldReadKeelsPayloadIdAndHeaders() throws Exception {
+        String topic = UniqueNames.of("jms-out");
+        keel.ensureTopology(TopicSpec.builder(topic).partitions(2).group("legacy").build());
+
+        keel.publisher(topic, Codec.utf8()).message("hello").id("m-1").key("k-1").header("app", "orders").publish();
+
+        try (Connection connection = plain.createConnection()) {
+            Session session = connection.createSession(false, Session.CLIENT_ACKNOWLEDGE);
+            MessageConsumer consumer = session.createConsumer(session.createQueue(topic + "::" + topic + ".legacy"));
+            connection.start();
+            Message received = consumer.receive(30_000);
+            assertThat(received).isInstanceOf(BytesMessage.class);
+            assertThat(new String(received.getBody(byte[].class), StandardCharsets.UTF_8)).isEqualTo("hello");
+            assertThat(received.getStringProperty("keel-id")).isEqualTo("m-1");
+            assertThat(received.getStringProperty("app")).isEqualTo("orders");
+            assertThat(received.getStringProperty("JMSXGroupID")).as("the key is the message group").isEqualTo("k-1");
+            assertThat(received.getJMSDeliveryMode()).isEqualTo(DeliveryMode.PERSISTENT);
+            received.acknowledge();
+        }
+    }
+
+    @Test
+    void aPlainJmsProducersMessagesShouldReachKeelWithTheirPropertiesAndGroupAsKey() throws Exception {
+        String topic = UniqueNames.of("jms-in");
+        keel.ensureTopology(TopicSpec.builder(topic).partitions(2).group("g").build());
+        try (Connection connection = plain.createConnection()) {
+            Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            MessageProducer producer = session.createProducer(session.createTopic(topic));
+            BytesMessage withGroup = session.createBytesMessage();
+            withGroup.writeBytes("one".getBytes(StandardCharsets.UTF_8));
+            withGroup.setStringProperty("JMSXGroupID", "customer-7");
+            withGroup.setStringProperty("app", "legacy");
+            producer.send(withGroup, DeliveryMode.PERSISTENT, Message.DEFAULT_PRIORITY, 0);
+            BytesMessage bare = session.createBytesMessage();
+            bare.writeBytes("two".getBytes(StandardCharsets.UTF_8));
+            producer.send(bare, DeliveryMode.PERSISTENT, Message.DEFAULT_PRIORITY, 0);
+        }
+        Map<String, dev.keel.Delivery<String>> byPayload = new ConcurrentHashMap<>();
+        try (Subscription subscription = keel.subscribe(SubscriptionConfig.builder(topic, "g", Codec.utf8())
+                .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build(), d -> byPayload.put(d.payload(), d))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> byPayload.size() == 2);
+        }
+        assertThat(byPayload.get("one").key()).isEqualTo("customer-7");
+        assertThat(byPayload.get("one").headers()).containsEntry("app", "legacy");
+        assertThat(byPayload.get("one").id()).as("the JMS message id").startsWith("ID:");
+        assertThat(byPayload.get("two").key()).isNull();
+        assertThat(byPayload.get("two").id()).isNotEqualTo(byPayload.get("one").id());
+    }
+
+    @Test
+    void aKeyedStreamShouldArriveInOrderAtAPlainConsumer() throws Exception {
+        String topic = UniqueNames.of("jms-order");
+        keel.ensureTopology(TopicSpec.builder(topic).partitions(4).group("legacy").build());
+        List<String> sent = new CopyOnWriteArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            String payload = "k-" + (i % 3) + ":" + i;
+            keel.publisher(topic, Codec.utf8()).message(payload).id("o-" + i).key("k-" + (i % 3)).publish();
+            sent.add(payload);
+        }
+        List<String> received = new CopyOnWriteArrayList<>();
+        try (Connection connection = plain.createConnection()) {
+            Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            MessageConsumer consumer = session.createConsumer(session.createQueue(topic + "::" + topic + ".legacy"));
+            connection.start();
+            for (int i = 0; i < 50; i++) {
+                Message m = consumer.receive(30_000);
+                assertThat(m).as("message %d of 50", i).isNotNull();
+                received.add(new String(m.getBody(byte[].class), StandardCharsets.UTF_8));
+            }
+        }
+        assertThat(received).isEqualTo(sent);
+    }
+}
