@@ -25,12 +25,14 @@ import java.util.Set;
  * the member. A publish is a persistent send that completes once the broker stored the message; a
  * message is acknowledged individually after the engine handled it. See docs/activemq.md.
  *
- * <p>Not yet declared (not yet proven by the contract suite on this adapter): the optional
- * capabilities (delayed delivery, priority, filters, broadcast, non-blocking retry).
+ * <p>Delayed delivery is the broker's scheduled delivery ({@code _AMQ_SCHED_DELIVERY}, no maximum
+ * delay); priority is the JMS priority (0 to 9, for every topic). Not declared yet: broker-side
+ * filters, broadcast, non-blocking retry, replay, shared consumption.
  */
 public final class ArtemisAdapter implements BrokerAdapter, TopologyAdmin {
     private static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(Capability.UNROUTABLE_DETECTION,
-            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING));
+            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY,
+            Capability.PRIORITY));
 
     private final ArtemisConfig config;
     private final ActiveMQConnectionFactory factory;
