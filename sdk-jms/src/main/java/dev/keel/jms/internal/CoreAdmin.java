@@ -29,7 +29,8 @@ import java.util.TreeSet;
 /**
  * Addresses and queues, through a core session of Artemis's own client (Jakarta Messaging has no
  * topology API): a topic is a multicast address, each group a durable queue on it whose group
- * buckets are the topic's partitions. Deleting an address goes through the broker's management
+ * buckets are the topic's partitions, rebalanced over the members when one joins, with dispatch
+ * paused until what the members hold is acknowledged (so a key never runs on two members at once). Deleting an address goes through the broker's management
  * address. One session, used under this object's lock, opened again after a lost connection.
  */
 public final class CoreAdmin implements AutoCloseable {
@@ -196,7 +197,8 @@ public final class CoreAdmin implements AutoCloseable {
         }
         try {
             s.createQueue(QueueConfiguration.of(queue).setAddress(topic).setRoutingType(RoutingType.MULTICAST)
-                    .setDurable(true).setAutoCreated(false).setGroupBuckets(partitions));
+                    .setDurable(true).setAutoCreated(false).setGroupBuckets(partitions).setGroupRebalance(true)
+                    .setGroupRebalancePauseDispatch(true));
         } catch (ActiveMQQueueExistsException raced) {
             // declared meanwhile: fine
         }
