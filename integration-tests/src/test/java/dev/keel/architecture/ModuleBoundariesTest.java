@@ -32,14 +32,14 @@ class ModuleBoundariesTest {
 
     private static final Set<String> KEEL_MODULES = Set.of("sdk-api", "sdk-core", "sdk-jackson", "sdk-micrometer",
             "sdk-observation", "sdk-testkit", "sdk-dedup-redis", "sdk-outbox-jdbc", "sdk-kafka", "sdk-rabbit",
-            "sdk-rocket", "sdk-faults", "test-brokers", "sdk-cli", "sdk-spring-boot-starter");
+            "sdk-rocket", "sdk-jms", "sdk-faults", "test-brokers", "sdk-cli", "sdk-spring-boot-starter");
 
     /** Modules that plug into the engine through sdk-api: they must not reach into the engine or other modules. */
     private static final Set<String> API_ONLY_MODULES = Set.of("sdk-kafka", "sdk-rabbit", "sdk-rocket",
-            "sdk-dedup-redis", "sdk-outbox-jdbc", "sdk-observation", "sdk-micrometer", "sdk-jackson");
+            "sdk-jms", "sdk-dedup-redis", "sdk-outbox-jdbc", "sdk-observation", "sdk-micrometer", "sdk-jackson");
 
     private static final List<String> FORBIDDEN_IN_API = List.of("org.apache.kafka.", "com.rabbitmq.",
-            "org.apache.rocketmq.", "redis.clients.", "org.springframework.", "io.github.resilience4j.",
+            "org.apache.rocketmq.", "org.apache.activemq.", "jakarta.jms.", "redis.clients.", "org.springframework.", "io.github.resilience4j.",
             "io.micrometer.", "tools.jackson.", "com.fasterxml.jackson.");
 
 
