@@ -17,6 +17,7 @@ record BrokerInUse(String properties, String address) {
     private static final String KAFKA = "keel.kafka.bootstrap-servers";
     private static final String RABBIT = "keel.rabbit.uri (or keel.rabbit.host and keel.rabbit.port)";
     private static final String ROCKET = "keel.rocket.name-server";
+    private static final String ARTEMIS = "keel.artemis.url";
 
     /**
      * The broker {@code keel.broker} and the class path select, or null when that is not known (no environment, or
@@ -38,6 +39,8 @@ record BrokerInUse(String properties, String address) {
                     d -> withoutCredentials(d.uri())), rabbitAddress(environment)));
             case "rocket" -> new BrokerInUse(ROCKET, or(detail(beans, KeelRocketConnectionDetails.class,
                     KeelRocketConnectionDetails::nameServer), environment.getProperty("keel.rocket.name-server")));
+            case "artemis" -> new BrokerInUse(ARTEMIS, or(detail(beans, KeelArtemisConnectionDetails.class,
+                    KeelArtemisConnectionDetails::url), environment.getProperty(ARTEMIS)));
             default -> null;
         };
     }

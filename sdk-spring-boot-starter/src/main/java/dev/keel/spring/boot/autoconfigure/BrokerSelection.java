@@ -12,7 +12,7 @@ import org.springframework.util.ClassUtils;
  * class each module brings (checked by name, nothing is loaded); a new adapter is one more entry
  * here and one more configuration class guarded by {@link ConditionalOnKeelBroker}.
  *
- * @param selected the adapter's name (kafka, rabbit, rocket), or null when {@code problem} says why none
+ * @param selected the adapter's name (kafka, rabbit, rocket, artemis), or null when {@code problem} says why none
  * @param problem  null when an adapter was selected
  */
 record BrokerSelection(String selected, String problem) {
@@ -25,10 +25,11 @@ record BrokerSelection(String selected, String problem) {
         adapters.put("kafka", "dev.keel.kafka.KafkaAdapter");
         adapters.put("rabbit", "dev.keel.rabbit.RabbitAdapter");
         adapters.put("rocket", "dev.keel.rocket.RocketAdapter");
+        adapters.put("artemis", "dev.keel.jms.ArtemisAdapter");
         return Map.copyOf(adapters);
     }
 
-    private static final List<String> ORDER = List.of("kafka", "rabbit", "rocket");
+    private static final List<String> ORDER = List.of("kafka", "rabbit", "rocket", "artemis");
 
     static BrokerSelection select(String configured, ClassLoader classLoader) {
         if (configured != null && !configured.isBlank()) {

@@ -17,6 +17,6 @@ import org.springframework.context.annotation.Conditional;
 @Conditional(OnKeelBrokerCondition.class)
 public @interface ConditionalOnKeelBroker {
 
-    /** The adapter's name: kafka, rabbit or rocket. */
+    /** The adapter's name: kafka, rabbit, rocket or artemis. */
     String value();
 }

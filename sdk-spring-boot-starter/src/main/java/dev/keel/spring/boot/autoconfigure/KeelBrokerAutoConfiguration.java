@@ -4,6 +4,8 @@ import dev.keel.kafka.KafkaAdapter;
 import dev.keel.kafka.KafkaConfig;
 import dev.keel.rabbit.RabbitAdapter;
 import dev.keel.rabbit.RabbitConfig;
+import dev.keel.jms.ArtemisAdapter;
+import dev.keel.jms.ArtemisConfig;
 import dev.keel.rocket.RocketAdapter;
 import dev.keel.rocket.RocketConfig;
 import dev.keel.spi.BrokerAdapter;
@@ -26,7 +28,7 @@ import org.springframework.context.annotation.Import;
 @AutoConfiguration
 @EnableConfigurationProperties(KeelProperties.class)
 @Import({KeelBrokerAutoConfiguration.Kafka.class, KeelBrokerAutoConfiguration.Rabbit.class,
-        KeelBrokerAutoConfiguration.Rocket.class})
+        KeelBrokerAutoConfiguration.Rocket.class, KeelBrokerAutoConfiguration.Artemis.class})
 public class KeelBrokerAutoConfiguration {
 
     /** Kafka (module sdk-kafka). */
@@ -138,12 +140,49 @@ public class KeelBrokerAutoConfiguration {
                 return config.build();
             }));
         }
+    }
 
-        /** Sets what the application set; the rest keeps RocketConfig's defaults. */
-        private static <T> void apply(T value, Consumer<T> setter) {
-            if (value != null) {
-                setter.accept(value);
+    /** ActiveMQ Artemis (module sdk-jms). */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "dev.keel.jms.ArtemisAdapter")
+    @ConditionalOnKeelBroker("artemis")
+    static class Artemis {
+
+        @Bean
+        @ConditionalOnMissingBean(KeelArtemisConnectionDetails.class)
+        @ConditionalOnProperty(prefix = "keel.artemis", name = "url")
+        KeelArtemisConnectionDetails keelArtemisConnectionDetails(KeelProperties properties) {
+            return new PropertiesConnectionDetails.Artemis(properties.getArtemis());
+        }
+
+        @Bean
+        @ConditionalOnMissingBean(BrokerAdapter.class)
+        ArtemisAdapter keelArtemisAdapter(ObjectProvider<KeelArtemisConnectionDetails> details,
+                KeelProperties properties) {
+            KeelArtemisConnectionDetails connection = details.getIfAvailable();
+            if (connection == null) {
+                throw new IllegalStateException("Keel uses ActiveMQ Artemis but keel.artemis.url is not set: set it "
+                        + "(tcp://host:61616), or define a BrokerAdapter bean");
             }
+            KeelProperties.Artemis artemis = properties.getArtemis();
+            return new ArtemisAdapter(refused("keel.artemis", () -> {
+                ArtemisConfig.Builder config = ArtemisConfig.custom().url(connection.url());
+                if (connection.user() != null) {
+                    config.credentials(connection.user(), connection.password() == null ? "" : connection.password());
+                }
+                apply(artemis.getSendLanes(), config::sendLanes);
+                apply(artemis.getDefaultPartitions(), config::defaultPartitions);
+                apply(artemis.getMaxMessageBytes(), config::maxMessageBytes);
+                apply(artemis.getCloseTimeout(), config::closeTimeout);
+                return config.build();
+            }));
+        }
+    }
+
+    /** Sets what the application set; the rest keeps the adapter config's defaults. */
+    private static <T> void apply(T value, Consumer<T> setter) {
+        if (value != null) {
+            setter.accept(value);
         }
     }
 }

@@ -19,7 +19,7 @@ import org.springframework.boot.context.properties.NestedConfigurationProperty;
 public class KeelProperties {
 
     /**
-     * The broker adapter to use: kafka, rabbit or rocket. Required when more than one Keel adapter
+     * The broker adapter to use: kafka, rabbit, rocket or artemis. Required when more than one Keel adapter
      * is on the class path; otherwise the one present is used.
      */
     private String broker;
@@ -27,6 +27,7 @@ public class KeelProperties {
     private final Kafka kafka = new Kafka();
     private final Rabbit rabbit = new Rabbit();
     private final Rocket rocket = new Rocket();
+    private final Artemis artemis = new Artemis();
     private final Redis redis = new Redis();
     private final Idempotency idempotency = new Idempotency();
     private final Publisher publisher = new Publisher();
@@ -45,6 +46,8 @@ public class KeelProperties {
     public Rabbit getRabbit() { return rabbit; }
 
     public Rocket getRocket() { return rocket; }
+
+    public Artemis getArtemis() { return artemis; }
 
     public Redis getRedis() { return redis; }
 
@@ -130,6 +133,55 @@ public class KeelProperties {
         public String getPassword() { return password; }
 
         public void setPassword(String password) { this.password = password; }
+    }
+
+    /**
+     * ActiveMQ Artemis adapter settings (module sdk-jms). Unset settings keep the adapter's defaults
+     * ({@code ArtemisConfig}'s {@code DEFAULT_*} values).
+     */
+    public static class Artemis {
+        /** The broker's URL, tcp://host:61616 (with Artemis's URL parameters after ? if needed). */
+        private String url;
+        /** The user the broker authenticates (with password). */
+        private String user;
+        /** The user's password; masked in /actuator/configprops, never logged. */
+        private String password;
+        /** Publishing sessions; one key always uses the same one (default 4). */
+        private Integer sendLanes;
+        /** Partitions assumed for a topic whose address exists without a Keel group queue (default 8). */
+        private Integer defaultPartitions;
+        /** The largest payload sent, in bytes (default 100 MiB). */
+        private Integer maxMessageBytes;
+        /** How long closing the producer waits for the sends in hand (default 10s). */
+        private Duration closeTimeout;
+
+        public String getUrl() { return url; }
+
+        public void setUrl(String url) { this.url = url; }
+
+        public String getUser() { return user; }
+
+        public void setUser(String user) { this.user = user; }
+
+        public String getPassword() { return password; }
+
+        public void setPassword(String password) { this.password = password; }
+
+        public Integer getSendLanes() { return sendLanes; }
+
+        public void setSendLanes(Integer sendLanes) { this.sendLanes = sendLanes; }
+
+        public Integer getDefaultPartitions() { return defaultPartitions; }
+
+        public void setDefaultPartitions(Integer defaultPartitions) { this.defaultPartitions = defaultPartitions; }
+
+        public Integer getMaxMessageBytes() { return maxMessageBytes; }
+
+        public void setMaxMessageBytes(Integer maxMessageBytes) { this.maxMessageBytes = maxMessageBytes; }
+
+        public Duration getCloseTimeout() { return closeTimeout; }
+
+        public void setCloseTimeout(Duration closeTimeout) { this.closeTimeout = closeTimeout; }
     }
 
     /**

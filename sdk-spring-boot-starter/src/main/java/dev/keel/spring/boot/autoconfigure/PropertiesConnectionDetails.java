@@ -50,6 +50,23 @@ final class PropertiesConnectionDetails {
         }
     }
 
+    record Artemis(KeelProperties.Artemis properties) implements KeelArtemisConnectionDetails {
+        @Override
+        public String url() {
+            return properties.getUrl();
+        }
+
+        @Override
+        public String user() {
+            return properties.getUser();
+        }
+
+        @Override
+        public String password() {
+            return properties.getPassword();
+        }
+    }
+
     record Redis(KeelProperties.Redis properties) implements KeelRedisConnectionDetails {
         @Override
         public String uri() {

@@ -12,6 +12,7 @@ import dev.keel.kafka.KafkaConfig;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.micrometer.MicrometerMetrics;
 import dev.keel.rabbit.RabbitAdapter;
+import dev.keel.jms.ArtemisAdapter;
 import dev.keel.rocket.RocketAdapter;
 import dev.keel.rocket.RocketConfig;
 import java.time.Duration;
@@ -47,7 +48,7 @@ class KeelAutoConfigurationTest {
 
     @Test
     void theOnlyAdapterOnTheClassPathShouldBeUsedWithoutKeelBroker() {
-        runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class, RocketAdapter.class))
+        runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class, RocketAdapter.class, ArtemisAdapter.class))
                 .withPropertyValues("keel.kafka.bootstrap-servers=127.0.0.1:9092", "keel.idempotency.store=in-memory")
                 .run(context -> {
                     assertThat(context).hasNotFailed().hasSingleBean(KafkaAdapter.class).hasSingleBean(Keel.class)
@@ -60,7 +61,7 @@ class KeelAutoConfigurationTest {
     @Test
     void keelKafkaDelayTopicCheckIntervalShouldReachTheAdapter() {
         ApplicationContextRunner kafka = runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class,
-                RocketAdapter.class)).withPropertyValues("keel.kafka.bootstrap-servers=127.0.0.1:9092",
+                RocketAdapter.class, ArtemisAdapter.class)).withPropertyValues("keel.kafka.bootstrap-servers=127.0.0.1:9092",
                 "keel.idempotency.store=in-memory");
         kafka.withPropertyValues("keel.kafka.delay-topic-check-interval=30s").run(context -> {
             assertThat(context).hasNotFailed();
@@ -113,7 +114,7 @@ class KeelAutoConfigurationTest {
                     assertThat(context.getBean(RabbitAdapter.class).config().username()).isEqualTo("from-container");
                     assertThat(context.getBeansOfType(KeelRedisConnectionDetails.class)).hasSize(1);
                 });
-        runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class, RocketAdapter.class))
+        runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class, RocketAdapter.class, ArtemisAdapter.class))
                 .withPropertyValues("keel.idempotency.store=in-memory")
                 .withBean(KeelKafkaConnectionDetails.class, () -> () -> "127.0.0.1:19092")
                 .run(context -> assertThat(context.getBean(KafkaAdapter.class).config().bootstrapServers())
