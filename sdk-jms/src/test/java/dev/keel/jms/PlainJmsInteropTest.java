@@ -103,6 +103,46 @@ class PlainJmsInteropTest {
         assertThat(byPayload.get("two").id()).isNotEqualTo(byPayload.get("one").id());
     }
 
+    /**
+     * Review J F1: a plain producer's TextMessage stalled its group for ever (the member read every body as bytes,
+     * took the refusal for a lost session and received the same message again, about 600 times a second).
+     */
+    @Test
+    void plainMessagesOfEveryBodyTypeShouldReachKeelAndNotHoldUpTheGroup() throws Exception {
+        String topic = UniqueNames.of("jms-types");
+        keel.ensureTopology(TopicSpec.builder(topic).partitions(2).group("g").build());
+        try (Connection connection = plain.createConnection()) {
+            Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            MessageProducer producer = session.createProducer(session.createTopic(topic));
+            producer.setDeliveryMode(DeliveryMode.PERSISTENT);
+            producer.send(session.createTextMessage("text-1"));
+            producer.send(session.createObjectMessage("object-1"));
+            jakarta.jms.MapMessage map = session.createMapMessage();
+            map.setString("field", "map-1");
+            producer.send(map);
+            jakarta.jms.StreamMessage stream = session.createStreamMessage();
+            stream.writeString("stream-1");
+            producer.send(stream);
+            producer.send(session.createMessage());
+            producer.send(session.createTextMessage(null));
+        }
+        keel.publisher(topic, Codec.utf8()).message("ordinary").id("ordinary").key("k").publish();
+
+        Map<String, dev.keel.Delivery<byte[]>> byId = new ConcurrentHashMap<>();
+        try (Subscription subscription = keel.subscribe(SubscriptionConfig.builder(topic, "g", Codec.bytes())
+                .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build(), d -> byId.put(d.id(), d))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> byId.size() == 7);
+            assertThat(subscription.state()).isEqualTo(Subscription.State.RUNNING);
+        }
+        Map<String, String> types = new ConcurrentHashMap<>();
+        byId.values().forEach(d -> types.merge(d.headers().getOrDefault("jms-body", "bytes"), "x", String::concat));
+        assertThat(types).containsEntry("text", "xx").containsEntry("object", "x").containsEntry("map", "x")
+                .containsEntry("stream", "x").containsEntry("message", "x").containsEntry("bytes", "x");
+        assertThat(byId.values()).filteredOn(d -> "text".equals(d.headers().get("jms-body")))
+                .extracting(d -> new String(d.payload(), StandardCharsets.UTF_8)).containsExactlyInAnyOrder("text-1", "");
+        assertThat(new String(byId.get("ordinary").payload(), StandardCharsets.UTF_8)).isEqualTo("ordinary");
+    }
+
     @Test
     void aKeyedStreamShouldArriveInOrderAtAPlainConsumer() throws Exception {
         String topic = UniqueNames.of("jms-order");

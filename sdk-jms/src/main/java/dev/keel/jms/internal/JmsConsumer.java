@@ -61,6 +61,7 @@ public final class JmsConsumer implements BrokerConsumer {
     private Session session;
     private MessageConsumer consumer;
     private long position;
+    private long lastRecovery;
 
     public JmsConsumer(ConsumerSettings settings, ArtemisConfig config, ConnectionFactory factory, CoreAdmin admin) {
         this.settings = settings;
@@ -187,6 +188,9 @@ public final class JmsConsumer implements BrokerConsumer {
     }
 
     private void recover(Exception cause) {
+        long now = System.nanoTime();
+        boolean again = lastRecovery != 0 && now - lastRecovery < RECONNECT_INTERVAL.toNanos();
+        lastRecovery = now;
         LOG.warn("the consumer of group '{}' on topic '{}' lost its session ({}); its unacknowledged messages go back "
                 + "to the group, and it connects again", settings.group(), settings.topic(), JmsErrors.describe(cause));
         sink.disconnected(cause);
@@ -199,6 +203,9 @@ public final class JmsConsumer implements BrokerConsumer {
             }
         }
         closeConnection();
+        if (again) { // lost again right after the last recovery: do not turn a persistent failure into a hot loop
+            LockSupport.parkNanos(RECONNECT_INTERVAL.toNanos());
+        }
         while (running) {
             try {
                 admin.ensureGroup(settings.topic(), settings.group());

@@ -6,11 +6,17 @@ import dev.keel.spi.OutboundRecord;
 import dev.keel.spi.support.InboundIds;
 import jakarta.jms.BytesMessage;
 import jakarta.jms.JMSException;
+import jakarta.jms.MapMessage;
 import jakarta.jms.Message;
+import jakarta.jms.ObjectMessage;
+import jakarta.jms.StreamMessage;
+import jakarta.jms.TextMessage;
 import jakarta.jms.Session;
+import org.apache.activemq.artemis.api.core.ActiveMQBuffer;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.jms.client.ActiveMQMessage;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Locale;
@@ -27,6 +33,12 @@ public final class JmsMessages {
     /** Artemis's scheduled delivery time, in epoch milliseconds. */
     public static final String SCHEDULED_DELIVERY = "_AMQ_SCHED_DELIVERY";
     public static final String GROUP_ID = "JMSXGroupID";
+    /**
+     * Set on a received message that is not a {@code BytesMessage}: {@code text} (its payload is the text in UTF-8),
+     * {@code object}, {@code map}, {@code stream} (their payload is the broker's encoding of the body, as stored) or
+     * {@code message} (no body: an empty payload).
+     */
+    public static final String JMS_TYPE_HEADER = "jms-body";
     /** Property names the broker reads as its own (lower case): never Keel headers. */
     static final String[] RESERVED_PREFIXES = {"jms", "_amq", "__amq", "_hq"};
 
@@ -64,7 +76,11 @@ public final class JmsMessages {
         }
     }
 
-    /** The received message as the engine's record; {@code acknowledger} acknowledges this message only. */
+    /**
+     * The received message as the engine's record; {@code acknowledger} acknowledges this message only. Every kind of
+     * message becomes a record (see {@link #JMS_TYPE_HEADER}): one a plain client sent that Keel cannot read as bytes
+     * must reach the handler, or its dead letters, and never hold up the group.
+     */
     public static InboundRecord toRecord(String topic, String partition, long position, Message message,
                                          InboundRecord.Acknowledger acknowledger) throws JMSException {
         Map<String, String> headers = headers(message);
@@ -74,10 +90,26 @@ public final class JmsMessages {
         if (key == null) {
             key = message.getStringProperty(GROUP_ID);
         }
-        byte[] payload = message instanceof BytesMessage bytes ? body(bytes) : message.getBody(byte[].class);
+        byte[] payload = payload(message, headers);
         int deliveries = message.propertyExists("JMSXDeliveryCount") ? message.getIntProperty("JMSXDeliveryCount") : 1;
-        return new InboundRecord(topic, partition, position, id, key, headers, payload == null ? new byte[0] : payload,
-                timestamp(headers, message), Math.max(1, deliveries), acknowledger);
+        return new InboundRecord(topic, partition, position, id, key, headers, payload, timestamp(headers, message),
+                Math.max(1, deliveries), acknowledger);
+    }
+
+    private static byte[] payload(Message message, Map<String, String> headers) throws JMSException {
+        if (message instanceof BytesMessage bytes) {
+            return body(bytes);
+        }
+        if (message instanceof TextMessage text) {
+            headers.put(JMS_TYPE_HEADER, "text");
+            return text.getText() == null ? new byte[0] : text.getText().getBytes(StandardCharsets.UTF_8);
+        }
+        headers.put(JMS_TYPE_HEADER, message instanceof ObjectMessage ? "object" : message instanceof MapMessage ? "map"
+                : message instanceof StreamMessage ? "stream" : "message");
+        ActiveMQBuffer body = ((ActiveMQMessage) message).getCoreMessage().getReadOnlyBodyBuffer();
+        byte[] raw = new byte[body.readableBytes()];
+        body.readBytes(raw);
+        return raw;
     }
 
     private static byte[] body(BytesMessage message) throws JMSException {
@@ -99,7 +131,7 @@ public final class JmsMessages {
             }
             Object value = core.getObjectProperty(name);
             if (!reserved && value != null) {
-                headers.put(text, value instanceof byte[] bytes ? new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
+                headers.put(text, value instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8)
                         : value.toString());
             }
         }
