@@ -2,6 +2,7 @@ package dev.keel.jms.internal;
 
 import dev.keel.PublishException;
 import dev.keel.spi.OutboundRecord;
+import dev.keel.spi.support.Utf8Text;
 
 import java.util.Locale;
 import java.util.Map;
@@ -21,8 +22,8 @@ public final class PublishChecks {
                     + maxMessageBytes + " (ArtemisConfig.maxMessageBytes): send less (put large data elsewhere and send a "
                     + "reference), or raise the limit");
         }
-        String where = !encodable(record.id()) ? "its id"
-                : record.key() != null && !encodable(record.key()) ? "its key" : null;
+        String where = !Utf8Text.encodable(record.id()) ? "its id"
+                : record.key() != null && !Utf8Text.encodable(record.key()) ? "its key" : null;
         for (Map.Entry<String, String> header : record.headers().entrySet()) {
             String name = header.getKey();
             if (name.isEmpty()) {
@@ -35,7 +36,7 @@ public final class PublishChecks {
                             + "_AMQ, __AMQ or _HQ are its instructions): rename it");
                 }
             }
-            if (where == null && (!encodable(name) || !encodable(header.getValue()))) {
+            if (where == null && (!Utf8Text.encodable(name) || !Utf8Text.encodable(header.getValue()))) {
                 where = "a header";
             }
         }
@@ -45,17 +46,6 @@ public final class PublishChecks {
         }
     }
 
-    private static boolean encodable(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     private static PublishException refused(OutboundRecord record, String why) {
         return new PublishException("message " + record.id() + " cannot be published to topic '" + record.topic() + "': "

@@ -3,6 +3,7 @@ package dev.keel.rabbit.internal;
 import dev.keel.PublishException;
 import dev.keel.rabbit.RabbitConfig;
 import dev.keel.spi.OutboundRecord;
+import dev.keel.spi.support.Utf8Text;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -56,10 +57,10 @@ final class PublishLimits {
 
     /** Text with an unpaired surrogate has no UTF-8 form: the client would write '?' in its place. */
     private static void checkEncodable(OutboundRecord record) {
-        String where = !encodable(record.id()) ? "its id"
-                : record.key() != null && !encodable(record.key()) ? "its key" : null;
+        String where = !Utf8Text.encodable(record.id()) ? "its id"
+                : record.key() != null && !Utf8Text.encodable(record.key()) ? "its key" : null;
         for (Map.Entry<String, String> header : record.headers().entrySet()) {
-            if (where == null && (!encodable(header.getKey()) || !encodable(header.getValue()))) {
+            if (where == null && (!Utf8Text.encodable(header.getKey()) || !Utf8Text.encodable(header.getValue()))) {
                 where = "a header";
             }
         }
@@ -69,17 +70,6 @@ final class PublishLimits {
         }
     }
 
-    private static boolean encodable(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     private static PublishException refused(String why) {
         return new PublishException("the message cannot be published to RabbitMQ: " + why, null, false);
