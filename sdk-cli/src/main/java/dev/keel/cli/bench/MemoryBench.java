@@ -182,6 +182,15 @@ final class MemoryBench {
             args.add("--redis");
             args.add(o.redis());
         }
+        // on stdin, like the rest: the URL may hold secrets in its parameters; the password stays in the
+        // environment variable the child inherits, named by --artemis-password-env
+        args.addAll(List.of("--artemis-url", o.artemisUrl()));
+        if (o.artemisUser() != null) {
+            args.addAll(List.of("--artemis-user", o.artemisUser()));
+        }
+        if (o.artemisPasswordEnv() != null) {
+            args.addAll(List.of("--artemis-password-env", o.artemisPasswordEnv()));
+        }
         return args;
     }
 

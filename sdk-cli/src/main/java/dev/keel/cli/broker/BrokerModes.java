@@ -17,6 +17,7 @@ public final class BrokerModes {
         MODES.put(KafkaMode.NAME, KafkaMode::new);
         MODES.put(RabbitMode.NAME, RabbitMode::new);
         MODES.put(RocketMode.NAME, RocketMode::new);
+        MODES.put(ArtemisMode.NAME, ArtemisMode::new);
     }
 
     private BrokerModes() {

@@ -12,6 +12,7 @@ public final class BrokerOptions {
     public static final String DEFAULT_KAFKA = "127.0.0.1:9092";
     public static final String DEFAULT_RABBIT = "amqp://guest:guest@127.0.0.1:5672/%2F";
     public static final String DEFAULT_NAMESRV = "127.0.0.1:9876";
+    public static final String DEFAULT_ARTEMIS = "tcp://127.0.0.1:61616";
 
     @Option(names = "--broker", paramLabel = "MODE", defaultValue = DEFAULT_BROKER,
             description = "Broker: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE} (embedded, nothing to install).",
@@ -37,6 +38,22 @@ public final class BrokerOptions {
             description = "RocketMQ name server (--broker rocket). Default: ${DEFAULT-VALUE}.")
     private String namesrv = DEFAULT_NAMESRV;
 
+    @Option(names = "--artemis-url", paramLabel = "URL", defaultValue = DEFAULT_ARTEMIS,
+            description = "ActiveMQ Artemis URL as its client reads it (--broker artemis), e.g. tcp://host:61616, "
+                    + "with Artemis's parameters after '?'. Credentials: --artemis-user, --artemis-password-env. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    private String artemisUrl = DEFAULT_ARTEMIS;
+
+    @Option(names = "--artemis-user", paramLabel = "USER",
+            description = "The user ActiveMQ Artemis authenticates (--broker artemis). Default: none (a broker with "
+                    + "security off).")
+    private String artemisUser;
+
+    @Option(names = "--artemis-password-env", paramLabel = "VAR",
+            description = "Name of the environment variable holding the --artemis-user's password (--broker artemis); "
+                    + "never on the command line, never printed. Default: none (an empty password).")
+    private String artemisPasswordEnv;
+
     @Option(names = "--redis", paramLabel = "URI",
             description = "Redis idempotency store, e.g. redis://127.0.0.1:6379; a Redis Cluster by its seed nodes, "
                     + "redis://[user:password@]host:port,host:port,... Default: the in-memory store.")
@@ -52,7 +69,8 @@ public final class BrokerOptions {
     private int redisWaitReplicas;
 
     @Option(names = "--partitions", paramLabel = "P", defaultValue = "4",
-            description = "Partitions (Kafka partitions, RabbitMQ partition queues per group, RocketMQ queues per broker) of the topics created. Default: ${DEFAULT-VALUE}.")
+            description = "Partitions (Kafka partitions, RabbitMQ partition queues per group, RocketMQ queues per broker, "
+                    + "Artemis message-group buckets) of the topics created. Default: ${DEFAULT-VALUE}.")
     private int partitions = 4;
 
     @Option(names = "--replication-factor", paramLabel = "R", defaultValue = "1",
@@ -87,6 +105,21 @@ public final class BrokerOptions {
 
     public String namesrv() {
         return namesrv;
+    }
+
+    /** The ActiveMQ Artemis URL of {@code --artemis-url}: may hold secrets in its parameters, never print it. */
+    public String artemisUrl() {
+        return artemisUrl;
+    }
+
+    /** The user of {@code --artemis-user}, or {@code null} for none. */
+    public String artemisUser() {
+        return artemisUser;
+    }
+
+    /** The name of the environment variable of {@code --artemis-password-env}, or {@code null}. */
+    public String artemisPasswordEnv() {
+        return artemisPasswordEnv;
     }
 
     /** The cluster node addresses of {@code --rabbit-addresses}, or {@code null} for the URI's host alone. */

@@ -35,12 +35,15 @@ import picocli.CommandLine.Option;
  * end). The parent kills it with SIGKILL at random times; nothing here knows when.
  *
  * <p>Not a user command: the broker's credentials and the database password come through the
- * environment ({@link #RABBIT_URI_ENV}, {@link #DB_URL_ENV}, {@link #DB_PASSWORD_ENV}), never the command line.
+ * environment ({@link #RABBIT_URI_ENV}, {@link #ARTEMIS_URL_ENV}, {@link #DB_URL_ENV}, {@link #DB_PASSWORD_ENV};
+ * the Artemis password in the variable {@code --artemis-password-env} names, which the child inherits), never the
+ * command line.
  */
 @Command(name = "keel-verify-outbox-consumer")
 public final class ConsumerProcess implements Callable<Integer> {
 
     static final String RABBIT_URI_ENV = "KEEL_VERIFY_CHILD_RABBIT_URI";
+    static final String ARTEMIS_URL_ENV = "KEEL_VERIFY_CHILD_ARTEMIS_URL";
     static final String DB_URL_ENV = "KEEL_VERIFY_CHILD_DB_URL";
     static final String DB_PASSWORD_ENV = "KEEL_VERIFY_CHILD_DB_PASSWORD";
     static final String APPLIED = "applied ";
@@ -79,6 +82,11 @@ public final class ConsumerProcess implements Callable<Integer> {
         if (rabbitUri != null && !rabbitUri.isEmpty()) {
             all.add("--rabbit-uri");
             all.add(rabbitUri);
+        }
+        String artemisUrl = System.getenv(ARTEMIS_URL_ENV);
+        if (artemisUrl != null && !artemisUrl.isEmpty()) {
+            all.add("--artemis-url");
+            all.add(artemisUrl);
         }
         System.exit(new CommandLine(new ConsumerProcess()).execute(all.toArray(new String[0])));
     }

@@ -22,6 +22,8 @@ public record FaultEnvironment(String broker, boolean redis, boolean proxyableRe
     public static final String EMBEDDED = "memory";
     /** RabbitMQ's {@code --broker} name. */
     public static final String RABBIT = "rabbit";
+    /** ActiveMQ Artemis's {@code --broker} name. */
+    public static final String ARTEMIS = "artemis";
     /** Kafka's {@code --broker} name. */
     public static final String KAFKA = "kafka";
 

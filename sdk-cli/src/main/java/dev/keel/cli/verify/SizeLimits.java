@@ -1,5 +1,6 @@
 package dev.keel.cli.verify;
 
+import dev.keel.jms.ArtemisConfig;
 import dev.keel.rabbit.RabbitConfig;
 import dev.keel.rocket.RocketConfig;
 import java.util.ArrayList;
@@ -38,7 +39,10 @@ public record SizeLimits(int idBytes, int headerBytes, int payloadBytes) {
 
     /**
      * The limits of {@code --broker broker}. RabbitMQ's payload limit ({@code max_message_size},
-     * 128 MiB by default) is not probed: verify would have to send that much.
+     * 128 MiB by default) is not probed: verify would have to send that much. ActiveMQ Artemis has
+     * no small limit of ids or headers, and Keel refuses a payload over
+     * {@link ArtemisConfig#maxMessageBytes()} (100 MiB by default) before sending anything: that one
+     * is probed, with payloads built in memory only.
      */
     public static SizeLimits of(String broker) {
         return switch (broker) {
@@ -46,6 +50,7 @@ public record SizeLimits(int idBytes, int headerBytes, int payloadBytes) {
             case "kafka" -> new SizeLimits(KAFKA_MAX_REQUEST_BYTES, KAFKA_MAX_REQUEST_BYTES, KAFKA_MAX_REQUEST_BYTES);
             case "rocket" -> new SizeLimits(ROCKET_MAX_PROPERTIES_BYTES, ROCKET_MAX_PROPERTIES_BYTES,
                     RocketConfig.DEFAULT_MAX_MESSAGE_BYTES);
+            case "artemis" -> new SizeLimits(0, 0, ArtemisConfig.DEFAULT_MAX_MESSAGE_BYTES);
             default -> new SizeLimits(EMBEDDED_MAX_RECORD_BYTES, EMBEDDED_MAX_RECORD_BYTES,
                     EMBEDDED_MAX_RECORD_BYTES);
         };

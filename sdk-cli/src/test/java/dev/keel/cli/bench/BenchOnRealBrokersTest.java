@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.cli.CliRun;
 import dev.keel.cli.ExitCodes;
+import dev.keel.testbrokers.ArtemisEndpoint;
 import dev.keel.testbrokers.KafkaEndpoint;
 import dev.keel.testbrokers.RabbitEndpoint;
 import dev.keel.testbrokers.RealBrokers;
@@ -44,6 +45,24 @@ class BenchOnRealBrokersTest {
     void latencyAndMemoryOnRocketShouldMeasureTheRawClientAndTheChildJvm(RocketEndpoint rocket, RedisEndpoint redis) {
         assertMeasured(bench("--broker", "rocket", "--namesrv", rocket.nameServerAddress(), "--redis", redis.uri()),
                 "rocketmq-client");
+    }
+
+    /**
+     * Artemis: Keel's publish, consume and latency next to the raw JMS client's (synchronous persistent sends,
+     * individual acknowledgement), and the memory section's child JVM.
+     */
+    @Test
+    void publishConsumeLatencyAndMemoryOnArtemisShouldMeasureTheRawJmsClientAndTheChildJvm(ArtemisEndpoint artemis,
+                                                                                       RedisEndpoint redis) {
+        CliRun run = CliRun.of("bench", "--broker", "artemis", "--artemis-url", artemis.url(), "--redis", redis.uri(),
+                "--only", "publish,consume,latency,memory", "--messages", "2000", "--keys", "10", "--partitions", "2",
+                "--latency-messages", "200", "--latency-rate", "500", "--memory-messages", "3000", "--timeout", "90s",
+                "--json", "--no-progress");
+
+        assertMeasured(run, "Artemis JMS client");
+        JsonNode json = JsonMapper.builder().build().readTree(run.out());
+        assertThat(json.get("publish").get("artemis_sync_send_msgs_per_sec").asDouble()).isPositive();
+        assertThat(json.get("consume").get("artemis_individual_ack_msgs_per_sec").asDouble()).isPositive();
     }
 
     /** The share section on Kafka: a share group, a classic group with lanes and the raw share-consumer loop. */

@@ -19,6 +19,7 @@ import dev.keel.kafka.KafkaConfig;
 import dev.keel.rocket.RocketAdapter;
 import dev.keel.rocket.RocketConfig;
 import dev.keel.spi.BrokerAdapter;
+import dev.keel.testbrokers.ArtemisEndpoint;
 import dev.keel.testbrokers.KafkaEndpoint;
 import dev.keel.testbrokers.RabbitEndpoint;
 import dev.keel.testbrokers.RealBrokers;
@@ -119,6 +120,15 @@ class ReplayCommandTest {
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
         assertThat(run.err()).contains("offers no replay");
+    }
+
+    @Test
+    void replayOnArtemisShouldSayItIsNotOffered(ArtemisEndpoint artemis) {
+        CliRun run = CliRun.of("replay", "--broker", "artemis", "--artemis-url", artemis.url(), "--topic", topic,
+                "--group", group, "--from", "15m");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("--broker artemis offers no replay");
     }
 
     private void consumeOnce(KafkaEndpoint kafka, RedisEndpoint redis) {
