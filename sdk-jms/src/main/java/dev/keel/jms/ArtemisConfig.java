@@ -5,12 +5,13 @@ import dev.keel.TopicSpec;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * How {@link ArtemisAdapter} reaches ActiveMQ Artemis. Immutable; every value is validated as it is
  * set, with an {@link IllegalArgumentException} that says what is allowed. Build with
  * {@link #custom()}, {@link #ofDefaults()} or {@link #from(ArtemisConfig)}. {@link #toString()} never
- * shows the password.
+ * shows the password, nor the values of the URL's password parameters.
  *
  * <pre>{@code
  * ArtemisConfig config = ArtemisConfig.custom()
@@ -115,9 +116,13 @@ public final class ArtemisConfig {
         return Objects.hash(url, username, password, sendLanes, defaultPartitions, maxMessageBytes, closeTimeout);
     }
 
+    /** Password parameters of a URL ({@code trustStorePassword=...}, {@code keyStorePassword=...}). */
+    private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(?i)([a-z]*password=)[^&,)]*");
+
+    /** Never shows the password, nor the values of the URL's password parameters. */
     @Override
     public String toString() {
-        return "ArtemisConfig{url=" + url + ", username=" + username + ", password=" + (password == null ? "none" : "****")
+        return "ArtemisConfig{url=" + PASSWORD_PARAMETER.matcher(url).replaceAll("$1****") + ", username=" + username + ", password=" + (password == null ? "none" : "****")
                 + ", sendLanes=" + sendLanes + ", defaultPartitions=" + defaultPartitions + ", maxMessageBytes="
                 + maxMessageBytes + ", closeTimeout=" + closeTimeout + "}";
     }
