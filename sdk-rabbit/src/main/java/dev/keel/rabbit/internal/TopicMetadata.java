@@ -82,16 +82,36 @@ final class TopicMetadata {
     int partitions(String topic) {
         Probe classic = probe(topic, MetadataQueues.CLASSIC.marker(topic));
         if (classic.exists()) {
-            return classic.messages();
+            return settledCount(topic, MetadataQueues.CLASSIC.marker(topic), classic);
         }
         Probe quorum = probe(topic, MetadataQueues.QUORUM.marker(topic));
         if (quorum.exists()) {
-            return quorum.messages();
+            return settledCount(topic, MetadataQueues.QUORUM.marker(topic), quorum);
         }
         if (classic.nodeDown()) {
             throw nodeDown(topic, MetadataQueues.CLASSIC.marker(topic), "its partition count");
         }
         return -1;
+    }
+
+    /**
+     * A marker's count, read again for up to {@link #REREAD_FOR} while it shows none: a queue reports only its ready
+     * messages, so a marker read by another client at that moment (or a quorum marker just after its leader moved to
+     * another node) shows 0, which would pass for a declaration in progress. Seen in the cluster suite: a subscribe
+     * right after the declaring node stopped failed with "being declared by another process".
+     */
+    private int settledCount(String topic, String marker, Probe first) {
+        int count = first.messages();
+        long deadline = System.nanoTime() + REREAD_FOR.toNanos();
+        while (count == 0 && System.nanoTime() < deadline) {
+            pause();
+            Probe again = probe(topic, marker);
+            if (!again.exists()) {
+                break;
+            }
+            count = again.messages();
+        }
+        return count;
     }
 
     /**
