@@ -97,6 +97,7 @@ public final class JmsConsumer implements BrokerConsumer {
         try {
             open();
         } catch (Exception e) {
+            closeConnection(); // a connection opened before the session or consumer failed
             startFailure = e;
             started.countDown();
             closed.complete(null);
