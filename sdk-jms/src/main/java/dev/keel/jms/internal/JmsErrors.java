@@ -1,5 +1,6 @@
 package dev.keel.jms.internal;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.KeelException;
 import dev.keel.PublishException;
@@ -20,8 +21,9 @@ public final class JmsErrors {
     public static KeelException ofSend(String topic, Exception e) {
         ActiveMQExceptionType type = typeOf(e);
         if (e instanceof JMSSecurityException || type == ActiveMQExceptionType.SECURITY_EXCEPTION) {
-            return new PublishException("the broker refused the send to topic '" + topic + "': the user lacks the "
-                    + "permission to send to its address (grant 'send' on it); not retried", e, false);
+            return new AccessRefusedException("the broker refused the send to topic '" + topic + "' (" + describe(e)
+                    + "): the user lacks the permission to send to its address (grant 'send' on it in the broker's"
+                    + " security-settings); not retried", e);
         }
         if (e instanceof InvalidDestinationException || type == ActiveMQExceptionType.ADDRESS_DOES_NOT_EXIST) {
             return new dev.keel.UnroutableException("the address of topic '" + topic + "' does not exist: declare the "
@@ -41,8 +43,9 @@ public final class JmsErrors {
     /** A consumer that could not join its group's queue. */
     public static KeelException ofConsume(String topic, Exception e) {
         if (e instanceof JMSSecurityException || typeOf(e) == ActiveMQExceptionType.SECURITY_EXCEPTION) {
-            return new KeelException("the broker refused to let this user consume topic '" + topic + "' (grant 'consume' "
-                    + "on the group's queue); not retried", e, false);
+            return new AccessRefusedException("the broker refused to let this user consume topic '" + topic + "' ("
+                    + describe(e) + "): grant 'consume' on the group's queue in the broker's security-settings (and"
+                    + " check the user and password); not retried", e);
         }
         return new BrokerUnavailableException("the consumer of topic '" + topic + "' could not connect: "
                 + describe(e) + "; check the broker is up and try again", e);

@@ -1,5 +1,6 @@
 package dev.keel.kafka.internal;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.ClosedException;
 import dev.keel.KeelException;
@@ -126,9 +127,9 @@ final class SendErrors {
                     + e.getMessage(), e, false);
         }
         if (e instanceof AuthorizationException || e instanceof AuthenticationException) {
-            return new PublishException("Kafka refused the publish" + where
-                    + ": check the client's credentials and the ACLs for writing to the topic: " + e.getMessage(),
-                    e, false);
+            return new AccessRefusedException("Kafka refused the publish" + where + " (" + e.getMessage()
+                    + "): check the client's credentials and its ACLs: grant it WRITE on the topic (and, for"
+                    + " transactions, on its transactional id); not retried", e);
         }
         if (e instanceof InvalidTopicException) {
             return new PublishException("invalid Kafka topic" + where + ": " + e.getMessage(), e, false);

@@ -1,5 +1,6 @@
 package dev.keel.kafka.internal;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.KeelException;
 import dev.keel.KeelTimeoutException;
@@ -522,8 +523,8 @@ public final class TopicAdmin implements AutoCloseable {
     /** @param servers the bootstrap servers to name in a timeout, or null */
     static KeelException failure(String what, Throwable cause, String servers) {
         if (cause instanceof AuthorizationException || cause instanceof AuthenticationException) {
-            return new KeelException("Kafka refused " + what + ": " + cause.getMessage()
-                    + "; check the client's credentials and ACLs", cause, false);
+            return new AccessRefusedException("Kafka refused " + what + ": " + cause.getMessage()
+                    + "; check the client's credentials and ACLs (docs/security.md lists what Keel needs)", cause);
         }
         if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
             return new BrokerUnavailableException("Kafka" + (servers == null ? "" : " at " + servers)

@@ -2,6 +2,7 @@ package dev.keel.kafka.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.ClosedException;
 import dev.keel.KeelException;
@@ -58,9 +59,11 @@ class SendErrorsTest {
     void rejectedRecordsShouldNotBeRetriedAndSayWhatToDo() {
         assertThat(map(new RecordTooLargeException("too big"))).isInstanceOf(PublishException.class)
                 .hasMessageContaining("max.request.size").satisfies(e -> assertThat(e.isRetriable()).isFalse());
-        assertThat(map(new TopicAuthorizationException("denied"))).hasMessageContaining("ACLs")
+        assertThat(map(new TopicAuthorizationException("denied"))).isInstanceOf(AccessRefusedException.class)
+                .hasMessageContaining("ACLs").hasMessageContaining("WRITE")
                 .satisfies(e -> assertThat(e.isRetriable()).isFalse());
-        assertThat(map(new SaslAuthenticationException("bad credentials"))).hasMessageContaining("credentials")
+        assertThat(map(new SaslAuthenticationException("bad credentials"))).isInstanceOf(AccessRefusedException.class)
+                .hasMessageContaining("credentials")
                 .satisfies(e -> assertThat(e.isRetriable()).isFalse());
         assertThat(map(new InvalidTopicException("bad name"))).satisfies(e -> assertThat(e.isRetriable()).isFalse());
     }

@@ -4,6 +4,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ShutdownSignalException;
+import dev.keel.AccessRefusedException;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.KeelException;
 import dev.keel.TopologyException;
@@ -15,7 +16,7 @@ import java.util.concurrent.TimeoutException;
  * Runs declarations and look-ups of {@link Topology} and {@link TopicMetadata}, each on a channel of
  * its own on the publishing connection (a refused AMQP method closes its channel), and turns what
  * went wrong into Keel's errors: {@code PRECONDITION_FAILED} into a {@link TopologyException},
- * {@code ACCESS_REFUSED} into a non-retriable {@link KeelException} naming the missing permission, the
+ * {@code ACCESS_REFUSED} into an {@link AccessRefusedException} (not retriable) naming the missing permission, the
  * rest into a retriable {@link BrokerUnavailableException}. Thread-safe.
  */
 final class BrokerCalls {
@@ -48,10 +49,10 @@ final class BrokerCalls {
                         + " (deleteTopology) or use another name", e);
             }
             if (replyCode(e) == ACCESS_REFUSED) {
-                throw new KeelException("cannot " + what + ": RabbitMQ refused it (" + replyText(e) + "): the user lacks "
-                        + "a permission (configure, write or read) on that name in this virtual host. Grant it "
-                        + "(rabbitmqctl set_permissions) or connect as a user that has it; retrying cannot help", e,
-                        false);
+                throw new AccessRefusedException("cannot " + what + ": RabbitMQ refused it (" + replyText(e)
+                        + "): the user lacks a permission (configure, write or read) on that name in this virtual"
+                        + " host. Grant it (rabbitmqctl set_permissions; docs/security.md lists what Keel needs) or"
+                        + " connect as a user that has it; retrying cannot help", e);
             }
             throw new BrokerUnavailableException("cannot " + what + ": " + describe(e), e);
         } catch (TimeoutException e) {

@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -409,6 +410,13 @@ final class ConfirmChannel {
             failRefusedToMissingExchange(missing, cause);
             return;
         }
+        RefusedExchange refusedExchange = RefusedExchange.of(cause).orElse(null);
+        if (refusedExchange != null) {
+            PendingPublish refused = latestTo(refusedExchange::covers);
+            BrokerUnavailableException beside = lost(cause);
+            fail(p -> p == refused ? refusedExchange.refusal(p, cause) : beside);
+            return;
+        }
         SizeRefusal tooLarge = SizeRefusal.of(cause).orElse(null);
         if (tooLarge == null) {
             failAll(lost(cause));
@@ -430,15 +438,20 @@ final class ConfirmChannel {
      * (the refused one or one sent after it: not stored either way) fails as unroutable, the others as retriable.
      */
     private void failRefusedToMissingExchange(MissingExchange missing, ShutdownSignalException cause) {
+        PendingPublish refused = latestTo(missing::covers);
+        BrokerUnavailableException beside = lost(cause);
+        fail(p -> p == refused ? missing.refusal(p, cause) : beside);
+    }
+
+    /** The latest pending publish that {@code covered} accepts, or null. */
+    private PendingPublish latestTo(Predicate<PendingPublish> covered) {
         PendingPublish latest = null;
         for (PendingPublish p : pending.values()) {
-            if (missing.covers(p)) {
+            if (covered.test(p)) {
                 latest = p;
             }
         }
-        PendingPublish refused = latest;
-        BrokerUnavailableException beside = lost(cause);
-        fail(p -> p == refused ? missing.refusal(p, cause) : beside);
+        return latest;
     }
 
     private void failAll(KeelException failure) {

@@ -1,10 +1,14 @@
 package dev.keel.rabbit.internal;
 
+import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Address;
+import com.rabbitmq.client.AuthenticationFailureException;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.ShutdownSignalException;
 import com.rabbitmq.client.SocketConfigurators;
 import com.rabbitmq.client.impl.recovery.TopologyRecoveryRetryLogic;
+import dev.keel.AccessRefusedException;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.rabbit.RabbitConfig;
 import java.io.IOException;
@@ -17,6 +21,9 @@ import javax.net.ssl.SSLContext;
 
 /** Opens AMQP connections as {@link RabbitConfig} says. Thread-safe. */
 public final class Connector {
+
+    /** The connection close code RabbitMQ answers a login with when the user may not use the virtual host. */
+    private static final int NOT_ALLOWED = 530;
 
     private final RabbitConfig config;
 
@@ -35,7 +42,8 @@ public final class Connector {
      * so that confirm sequence numbers never span two channels, and partition consumers do, so that a
      * lost partition is revoked from the engine before it is consumed again).
      *
-     * @throws BrokerUnavailableException when the broker cannot be reached or refuses the login
+     * @throws BrokerUnavailableException when the broker cannot be reached
+     * @throws AccessRefusedException when it refuses the login or the user's access to the virtual host
      */
     public Connection open(String role, boolean recovering) {
         return open(role, recovering, socket -> { });
@@ -75,7 +83,19 @@ public final class Connector {
         }
         try {
             return factory.newConnection(addresses(), config.connectionName() + "-" + role);
+        } catch (AuthenticationFailureException e) {
+            throw new AccessRefusedException("RabbitMQ at " + where() + " refused the login of user '"
+                    + config.username() + "' (" + e.getMessage() + "): the user does not exist or the password is"
+                    + " wrong. Give the right credentials (rabbitmqctl authenticate_user checks them), or create the"
+                    + " user (rabbitmqctl add_user); retrying cannot help", e);
         } catch (IOException | TimeoutException e) {
+            if (connectionCloseCode(e) == NOT_ALLOWED) {
+                throw new AccessRefusedException("RabbitMQ at " + where() + " refused user '" + config.username()
+                        + "' access to virtual host '" + config.virtualHost() + "' (" + closeText(e) + "): grant it"
+                        + " (rabbitmqctl set_permissions -p " + config.virtualHost() + " " + config.username()
+                        + " <configure> <write> <read>; docs/security.md lists what Keel needs) or connect to a"
+                        + " virtual host the user may use; retrying cannot help", e);
+            }
             throw new BrokerUnavailableException("cannot connect to RabbitMQ at " + where()
                     + " vhost '" + config.virtualHost() + "' as '" + config.username() + "': " + describe(e)
                     + "; check that the broker runs and the credentials and vhost are right", e);
@@ -93,6 +113,25 @@ public final class Connector {
     private String where() {
         return config.addresses().isEmpty() ? config.host() + ":" + config.port()
                 : "any of " + String.join(",", config.addresses());
+    }
+
+    /** The reply code of the connection close behind {@code e} (RabbitMQ closing it during the handshake), or -1. */
+    private static int connectionCloseCode(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ShutdownSignalException s && s.getReason() instanceof AMQP.Connection.Close close) {
+                return close.getReplyCode();
+            }
+        }
+        return -1;
+    }
+
+    private static String closeText(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ShutdownSignalException s && s.getReason() instanceof AMQP.Connection.Close close) {
+                return close.getReplyText();
+            }
+        }
+        return String.valueOf(e.getMessage());
     }
 
     private static String describe(Throwable e) {

@@ -7,6 +7,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
+import dev.keel.AccessRefusedException;
 import dev.keel.BrokerUnavailableException;
 import java.io.IOException;
 import java.time.Duration;
@@ -101,6 +102,12 @@ final class LaneChannel {
             });
         } catch (IOException | AlreadyClosedException e) {
             lc.abort();
+            if (BrokerCalls.replyCode(e) == BrokerCalls.ACCESS_REFUSED) {
+                throw new AccessRefusedException("cannot consume queue '" + queue + "': RabbitMQ refused it ("
+                        + BrokerCalls.replyText(e) + "): the user needs the read permission on the group's queues"
+                        + " (rabbitmqctl set_permissions, the read pattern; docs/security.md lists what Keel needs);"
+                        + " retrying cannot help", e);
+            }
             throw new BrokerUnavailableException("cannot consume queue '" + queue + "': "
                     + (e.getCause() instanceof ShutdownSignalException s ? s.getMessage() : e.getMessage()), e);
         }

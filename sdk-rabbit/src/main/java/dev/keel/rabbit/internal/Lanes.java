@@ -4,6 +4,7 @@ import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
+import dev.keel.AccessRefusedException;
 import dev.keel.KeelException;
 import java.io.IOException;
 import java.time.Duration;
@@ -317,6 +318,9 @@ final class Lanes {
         LaneChannel fresh;
         try {
             fresh = openLane(i);
+        } catch (AccessRefusedException e) {
+            outage.refused(e); // retrying cannot help: the member ends with it
+            return true;
         } catch (KeelException e) {
             if (BrokerCalls.replyCode(e) == BrokerCalls.NOT_FOUND && !BrokerCalls.queueNodeDown(e)) {
                 healGroup(); // the queue was deleted: declared again when the topic's record still lists the group

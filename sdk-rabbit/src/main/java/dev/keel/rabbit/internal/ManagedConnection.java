@@ -2,6 +2,7 @@ package dev.keel.rabbit.internal;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import dev.keel.AccessRefusedException;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.ClosedException;
 import java.io.IOException;
@@ -15,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A non-recovering connection that is reopened on demand: after it is lost, the next caller opens a
  * new one, at most once per retry interval; in between callers fail fast with a retriable
- * {@link BrokerUnavailableException}. The publishing side and the partition consumers each use one.
+ * {@link BrokerUnavailableException} (or, after a refused login, the {@link AccessRefusedException} again). The publishing side and the partition consumers each use one.
  * Knows whether RabbitMQ blocks the current connection ({@link PublishGate}) and can close it at the
  * socket ({@link #forceClose}), which frees a call stuck writing to it. Thread-safe.
  */
@@ -51,6 +52,9 @@ public final class ManagedConnection implements AutoCloseable {
             return connection;
         }
         long now = nanoTime.getAsLong();
+        if (lastFailure instanceof AccessRefusedException refused && now - nextAttemptNanos < 0) {
+            throw new AccessRefusedException(refused.getMessage(), refused);
+        }
         if (lastFailure != null && now - nextAttemptNanos < 0) {
             throw new BrokerUnavailableException("no RabbitMQ connection (" + lastFailure.getMessage()
                     + "); next attempt in " + Duration.ofNanos(nextAttemptNanos - now).toMillis() + " ms", lastFailure);

@@ -1,14 +1,15 @@
 package dev.keel.rabbit.internal;
 
-import dev.keel.TopicNotFoundException;
-import dev.keel.spi.support.InboundIds;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Envelope;
+import dev.keel.AccessRefusedException;
 import dev.keel.KeelHeaders;
+import dev.keel.TopicNotFoundException;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.DeliverySink;
 import dev.keel.spi.InboundRecord;
+import dev.keel.spi.support.InboundIds;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -110,7 +111,7 @@ public final class RabbitConsumer implements BrokerConsumer {
         int prefetch = Math.max(1, Math.min(configuredPrefetch, settings.maxInFlight() / count));
         Lanes l = new Lanes(topic, settings.group(), count, prefetch, connection::get, topology, this::onDelivery,
                 this::revoke, settings.revokeTimeout(), executor, scheduler,
-                new ConsumeOutage(sink::disconnected, sink::reconnected));
+                new ConsumeOutage(sink::disconnected, sink::reconnected, this::refused));
         lanes = l;
         if (ended.get()) {
             // closed while starting, before it saw these lanes: nothing may be left consuming
@@ -195,6 +196,21 @@ public final class RabbitConsumer implements BrokerConsumer {
             leaving.whenComplete((v, e) -> closed.complete(null));
         }
         return closed;
+    }
+
+    /**
+     * RabbitMQ refused a partition queue's reopening (the login, the virtual host or the read permission): retrying
+     * cannot help, so the subscription fails with the refusal once this member has left (what it had not
+     * acknowledged goes back to the queues for the next consumer).
+     */
+    private void refused(AccessRefusedException cause) {
+        if (ended.get()) {
+            return;
+        }
+        LOG.error("RabbitMQ refused the consumer of topic '{}' as group '{}', which is not retried: {}. The"
+                + " subscription fails; what it had not acknowledged goes back to the queues", settings.topic(),
+                settings.group(), cause.getMessage());
+        end(false).whenComplete((v, e) -> sink.failed(cause));
     }
 
     private void rebalance() {

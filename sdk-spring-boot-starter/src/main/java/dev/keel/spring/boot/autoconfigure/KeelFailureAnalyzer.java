@@ -1,5 +1,6 @@
 package dev.keel.spring.boot.autoconfigure;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.KeelException;
 import dev.keel.StoreUnavailableException;
@@ -38,6 +39,10 @@ public final class KeelFailureAnalyzer extends AbstractFailureAnalyzer<KeelExcep
     static final String STORE_ACTION = "Start Redis or make it reachable, and check keel.redis.uri (or "
             + "keel.redis.host and keel.redis.port); a service that only ever runs as one process may choose "
             + "keel.idempotency.store=in-memory instead.";
+    static final String ACCESS_ACTION = "Check the credentials Keel connects with (keel.rabbit.uri, or "
+            + "keel.rabbit.username and keel.rabbit.password; keel.kafka.properties.* such as sasl.jaas.config; "
+            + "keel.artemis.user and keel.artemis.password) and grant that user what docs/security.md lists for its "
+            + "broker. Starting again without a change meets the same refusal.";
     static final String OTHER_ACTION = "Fix what the description names; docs/spring-boot.md lists every keel.* "
             + "property.";
 
@@ -66,6 +71,10 @@ public final class KeelFailureAnalyzer extends AbstractFailureAnalyzer<KeelExcep
         }
         if (cause instanceof BrokerUnavailableException) {
             return new FailureAnalysis("Keel could not reach the broker: " + message, brokerAction(), cause);
+        }
+        if (cause instanceof AccessRefusedException) {
+            return new FailureAnalysis("The broker refused Keel's access (not an outage: it answered): " + message,
+                    ACCESS_ACTION, cause);
         }
         if (cause instanceof StoreUnavailableException) {
             return new FailureAnalysis("Keel could not reach the idempotency store: " + message, STORE_ACTION, cause);

@@ -59,6 +59,21 @@ class StartupFailureAnalysisTest {
     }
 
     @Test
+    void aRefusedLoginShouldBeReportedAsARefusalWithTheCredentialsToFixNotAsAnOutage(CapturedOutput output) {
+        String wrong = "wrong-" + UniqueNames.of("pw");
+
+        assertThatThrownBy(() -> start("keel.broker=rabbit", "keel.rabbit.uri=amqp://" + Brokers.rabbit().username() + ":" + wrong + "@"
+                + Brokers.rabbit().host() + ":" + Brokers.rabbit().port() + "/%2F",
+                "keel.topics.startup-failure.partitions=1", "keel.idempotency.store=in-memory",
+                "test.topic=startup-failure")).isInstanceOf(RuntimeException.class);
+
+        assertThat(output).contains("APPLICATION FAILED TO START").contains("The broker refused Keel's access")
+                .contains("refused the login of user '" + Brokers.rabbit().username() + "'").contains("keel.rabbit.password")
+                .contains("docs/security.md").doesNotContain("Keel could not reach the broker")
+                .doesNotContain(wrong);
+    }
+
+    @Test
     void aTopicDeclaredWithOtherSettingsThanTheBrokersShouldBeReportedWithThePropertiesToAlign(CapturedOutput output) {
         String topic = UniqueNames.of("startup-topology");
         start("keel.broker=rabbit", "keel.rabbit.uri=" + Brokers.rabbit().uri(), "keel.idempotency.store=in-memory",

@@ -1,0 +1,243 @@
+package dev.keel.rabbit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.keel.AccessRefusedException;
+import dev.keel.Codec;
+import dev.keel.DeliveryGuarantee;
+import dev.keel.KeelException;
+import dev.keel.Subscription;
+import dev.keel.SubscriptionConfig;
+import dev.keel.TopicSpec;
+import dev.keel.core.Keel;
+import dev.keel.deadletter.DeadLetterFilter;
+import dev.keel.retry.RetryPolicy;
+import dev.keel.rabbit.internal.Names;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.RabbitEndpoint;
+import dev.keel.testbrokers.UsesBrokers;
+import java.time.Duration;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What RabbitMQ refuses (a login, a virtual host, the write or read permission) fails at once with an
+ * {@link AccessRefusedException}: not retriable, naming the user and what to grant, never the password; nothing is
+ * lost (refused messages are not stored, unconsumed ones stay queued), the adapter stays usable for what the user
+ * may do, and a running subscription whose login is refused after a password change fails instead of retrying for
+ * ever; started again with the new password it consumes everything.
+ */
+@UsesBrokers(BrokerKind.RABBIT)
+class AccessRefusedTest {
+
+    private static final String GROUP = "g";
+
+    private final RabbitEndpoint rabbit = RabbitTestSupport.rabbit();
+    private final String topic = RabbitTestSupport.unique("refused-access");
+    private final String user = "keel-user-" + UUID.randomUUID().toString().substring(0, 8);
+    private final String password = "pw-" + UUID.randomUUID();
+    private RabbitAdapter admin;
+    private Keel adminKeel;
+
+    @BeforeEach
+    void open() {
+        assumeTrue(rabbit.supportsNodeCommands(), "adds users with rabbitmqctl on the harness's node");
+        admin = new RabbitAdapter(RabbitTestSupport.config().build());
+        adminKeel = Keel.builder(admin).withoutIdempotencyStore().build();
+        admin.ensureTopology(TopicSpec.builder(topic).partitions(2).group(GROUP).build());
+        rabbit.rabbitmqctl("add_user", user, password);
+    }
+
+    @AfterEach
+    void close() {
+        if (adminKeel != null) {
+            adminKeel.close();
+            admin.close();
+            rabbit.rabbitmqctl("delete_user", user);
+        }
+    }
+
+    @Test
+    void aWrongPasswordShouldRefusePublishAndSubscribeAtOnceNamingTheUserButNotThePassword() {
+        grant(".*", ".*", ".*");
+        String wrong = "wrong-" + UUID.randomUUID();
+        try (RabbitAdapter adapter = limited(wrong); Keel keel = Keel.builder(adapter).withoutIdempotencyStore()
+                .build()) {
+            for (int attempt = 0; attempt < 2; attempt++) { // the second within the reconnect interval
+                Throwable publish = catchThrowable(() -> keel.publisher(topic, Codec.utf8()).message("m").key("k")
+                        .publish());
+                assertRefused(publish, user, "password");
+                assertThat(publish).hasMessageNotContaining(wrong);
+            }
+            Throwable subscribe = catchThrowable(() -> keel.subscribe(subscription(), d -> { }));
+            assertRefused(subscribe, user, "password");
+            assertThat(keel.subscriptions()).as("subscriptions listed").isEmpty();
+        }
+    }
+
+    @Test
+    void aUserWithoutAccessToTheVirtualHostShouldBeRefusedNamingIt() {
+        String vhost = RabbitTestSupport.config().build().virtualHost();
+        try (RabbitAdapter adapter = limited(password); Keel keel = Keel.builder(adapter).withoutIdempotencyStore()
+                .build()) {
+            Throwable publish = catchThrowable(() -> keel.publisher(topic, Codec.utf8()).message("m").key("k")
+                    .publish());
+
+            assertRefused(publish, user, "virtual host '" + vhost + "'");
+            assertThat(publish).hasMessageContaining("set_permissions");
+        }
+    }
+
+    @Test
+    void aPublishWithoutTheWritePermissionShouldBeRefusedNotStoredAndThePublisherStayHealthy() throws Exception {
+        String other = RabbitTestSupport.unique("writable");
+        admin.ensureTopology(TopicSpec.builder(other).partitions(2).group(GROUP).build());
+        grant(".*", "^(?!" + quote(Names.exchange(topic)) + "$).*", ".*");
+        try (RabbitAdapter adapter = limited(password); Keel keel = Keel.builder(adapter).withoutIdempotencyStore()
+                .build()) {
+            for (int attempt = 0; attempt < 2; attempt++) { // the second on the channel opened after the refusal
+                Throwable refused = catchThrowable(() -> keel.publisher(topic, Codec.utf8()).message("refused-" + 0)
+                        .key("k").publish());
+                assertRefused(refused, user, "write permission on exchange '" + Names.exchange(topic) + "'");
+            }
+
+            keel.publisher(other, Codec.utf8()).message("allowed").key("k").publish();
+            Set<String> got = ConcurrentHashMap.newKeySet();
+            adminKeel.subscribe(SubscriptionConfig.builder(other, GROUP, Codec.utf8())
+                    .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build(), d -> got.add(d.payload()));
+            await().atMost(60, TimeUnit.SECONDS).until(() -> got.contains("allowed"));
+        }
+        try (RawAmqp raw = new RawAmqp(admin.config())) {
+            assertThat(raw.ready(Names.laneQueue(topic, GROUP, 0)) + raw.ready(Names.laneQueue(topic, GROUP, 1)))
+                    .as("messages stored in the refused topic").isZero();
+        }
+    }
+
+    @Test
+    void aSubscribeWithoutTheReadPermissionShouldBeRefusedAndLeaveEveryMessageQueued() {
+        grant(".*", ".*", "^(?!" + quote(topic) + "\\." + GROUP + "\\.[0-9]+$).*");
+        for (int i = 0; i < 5; i++) {
+            adminKeel.publisher(topic, Codec.utf8()).message("m" + i).key("k" + i).publish();
+        }
+        try (RabbitAdapter adapter = limited(password); Keel keel = Keel.builder(adapter).withoutIdempotencyStore()
+                .build()) {
+            Throwable refused = catchThrowable(() -> keel.subscribe(subscription(), d -> { }));
+
+            assertRefused(refused, user, "read permission");
+            assertThat(keel.subscriptions()).as("subscriptions listed").isEmpty();
+        }
+        Set<String> got = ConcurrentHashMap.newKeySet();
+        adminKeel.subscribe(subscription(), d -> got.add(d.payload()));
+        await().atMost(60, TimeUnit.SECONDS).until(() -> got.size() == 5);
+    }
+
+    @Test
+    void aRunningSubscriptionWhoseLoginIsRefusedShouldFailWithoutLossAndARestartWithTheNewPasswordConsumesAll() {
+        grant(".*", ".*", ".*");
+        Set<String> handled = ConcurrentHashMap.newKeySet();
+        String name = "keel-refused-" + UUID.randomUUID().toString().substring(0, 8);
+        try (RabbitAdapter adapter = new RabbitAdapter(RabbitTestSupport.config().username(user).password(password)
+                .connectionName(name).build()); Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
+            Subscription subscription = keel.subscribe(subscription(), d -> handled.add(d.payload()));
+            publish("before", 10);
+            await().atMost(60, TimeUnit.SECONDS).until(() -> handled.size() == 10);
+
+            String rotated = "rotated-" + UUID.randomUUID();
+            rabbit.rabbitmqctl("change_password", user, rotated);
+            assertThat(RabbitNodeConnections.close(rabbit, name + "-consume")).as("its consuming connection")
+                    .isEqualTo(1);
+
+            await().atMost(60, TimeUnit.SECONDS).until(() -> subscription.state() == Subscription.State.FAILED);
+            assertThat(subscription.failure()).get().isInstanceOf(AccessRefusedException.class)
+                    .satisfies(e -> assertThat(e).hasMessageContaining(user).hasMessageNotContaining(rotated));
+            publish("after", 10);
+
+            try (RabbitAdapter restarted = new RabbitAdapter(RabbitTestSupport.config().username(user)
+                    .password(rotated).build()); Keel again = Keel.builder(restarted).withoutIdempotencyStore()
+                    .build()) {
+                again.subscribe(subscription(), d -> handled.add(d.payload()));
+                await().atMost(60, TimeUnit.SECONDS).until(() -> handled.size() == 20);
+            }
+        }
+        for (int i = 0; i < 10; i++) {
+            assertThat(handled).contains("before-" + i, "after-" + i);
+        }
+    }
+
+    /**
+     * The least privilege docs/security.md gives an application: configure, write and read on the names of its own
+     * topics (a topic's exchange is the topic's name; everything else Keel declares for it starts with the topic's
+     * name and a dot: partition queues, records, members, delays, dead letters), and write on the default exchange,
+     * through which Keel stores a topic's record in its marker queue.
+     */
+    @Test
+    void aUserLimitedToItsTopicsNamesShouldDeclarePublishConsumeAndDeadLetterAndBeRefusedElsewhere() {
+        String own = RabbitTestSupport.unique("own");
+        String names = "^" + quote(own) + "(\\..*)?$";
+        grant(names, "^(" + quote(own) + "(\\..*)?|amq\\.default)$", names);
+        Set<String> handled = ConcurrentHashMap.newKeySet();
+        try (RabbitAdapter adapter = limited(password); Keel keel = Keel.builder(adapter).withoutIdempotencyStore()
+                .build()) {
+            keel.ensureTopology(TopicSpec.builder(own).partitions(2).group(GROUP).build());
+            keel.subscribe(SubscriptionConfig.builder(own, GROUP, Codec.utf8())
+                    .guarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                    .retryPolicy(RetryPolicy.custom().maxAttempts(1).build()).build(), d -> {
+                        if (d.payload().startsWith("poison")) {
+                            throw new IllegalStateException("refused for the test");
+                        }
+                        handled.add(d.payload());
+                    });
+            for (int i = 0; i < 5; i++) {
+                keel.publisher(own, Codec.utf8()).message("m" + i).key("k" + i).publish();
+            }
+            keel.publisher(own, Codec.utf8()).message("poison").key("k").publish();
+            await().atMost(60, TimeUnit.SECONDS).until(() -> handled.size() == 5);
+            await().atMost(60, TimeUnit.SECONDS).until(() -> keel.deadLetters(own, GROUP)
+                    .withQuietPeriod(Duration.ofMillis(500)).list(DeadLetterFilter.all()).size() == 1);
+
+            assertRefused(catchThrowable(() -> keel.publisher(topic, Codec.utf8()).message("m").key("k").publish()),
+                    user, "write permission");
+            assertRefused(catchThrowable(() -> keel.ensureTopology(TopicSpec.builder(RabbitTestSupport
+                    .unique("other")).partitions(2).group(GROUP).build())), user, "ACCESS_REFUSED");
+            assertRefused(catchThrowable(() -> keel.subscribe(subscription(), d -> { })), user, "ACCESS_REFUSED");
+        }
+    }
+
+    private void publish(String prefix, int count) {
+        for (int i = 0; i < count; i++) {
+            adminKeel.publisher(topic, Codec.utf8()).message(prefix + "-" + i).key("k" + i).publish();
+        }
+    }
+
+    private static void assertRefused(Throwable refused, String user, String saying) {
+        assertThat(refused).isInstanceOf(AccessRefusedException.class).hasMessageContaining(user)
+                .hasMessageContaining(saying);
+        assertThat(((KeelException) refused).isRetriable()).as("retriable").isFalse();
+    }
+
+    private void grant(String configure, String write, String read) {
+        rabbit.rabbitmqctl("set_permissions", "-p", RabbitTestSupport.config().build().virtualHost(), user, configure,
+                write, read);
+    }
+
+    private RabbitAdapter limited(String password) {
+        return new RabbitAdapter(RabbitTestSupport.config().username(user).password(password).build());
+    }
+
+    private SubscriptionConfig<String> subscription() {
+        return SubscriptionConfig.builder(topic, GROUP, Codec.utf8()).guarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .closeTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    private static String quote(String name) {
+        return name.replace(".", "\\.").replace("-", "\\-");
+    }
+}
