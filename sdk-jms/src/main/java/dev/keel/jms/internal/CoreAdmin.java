@@ -1,5 +1,6 @@
 package dev.keel.jms.internal;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.TopicNotFoundException;
 import dev.keel.TopicSpec;
@@ -242,6 +243,13 @@ public final class CoreAdmin implements AutoCloseable {
         try {
             return body.apply(session());
         } catch (ActiveMQException e) {
+            if (JmsErrors.isRefusal(e)) {
+                reset();
+                throw new AccessRefusedException("the broker refused an operation on topic '" + topic + "' ("
+                        + JmsErrors.describe(e) + "): check the user and password, and grant the user what declaring"
+                        + " needs on the topic's address and queues in the broker's security-settings"
+                        + " (createAddress, createDurableQueue; docs/security.md); not retried", e);
+            }
             if (JmsErrors.isConnectionLoss(e)) {
                 reset();
                 throw new BrokerUnavailableException("the connection to the broker was lost managing topic '" + topic

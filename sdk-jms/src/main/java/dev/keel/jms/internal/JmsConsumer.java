@@ -214,6 +214,11 @@ public final class JmsConsumer implements BrokerConsumer {
                 sink.reconnected();
                 return;
             } catch (Exception e) {
+                if (JmsErrors.isRefusal(e)) { // a login or permission refused: retrying cannot help
+                    closeConnection();
+                    fail(JmsErrors.ofConsume(settings.topic(), e));
+                    return;
+                }
                 LOG.debug("reconnecting the consumer of {} failed: {}", queue, JmsErrors.describe(e));
                 LockSupport.parkNanos(RECONNECT_INTERVAL.toNanos());
             }

@@ -20,10 +20,11 @@ public final class JmsErrors {
     /** A failed send of a message to {@code topic}. */
     public static KeelException ofSend(String topic, Exception e) {
         ActiveMQExceptionType type = typeOf(e);
-        if (e instanceof JMSSecurityException || type == ActiveMQExceptionType.SECURITY_EXCEPTION) {
-            return new AccessRefusedException("the broker refused the send to topic '" + topic + "' (" + describe(e)
-                    + "): the user lacks the permission to send to its address (grant 'send' on it in the broker's"
-                    + " security-settings); not retried", e);
+        if (isRefusal(e)) {
+            return e instanceof AccessRefusedException refused ? refused : new AccessRefusedException("the broker"
+                    + " refused the send to topic '" + topic + "' (" + describe(e) + "): check the user and password,"
+                    + " and grant the user 'send' on the topic's address in the broker's security-settings; not"
+                    + " retried", e);
         }
         if (e instanceof InvalidDestinationException || type == ActiveMQExceptionType.ADDRESS_DOES_NOT_EXIST) {
             return new dev.keel.UnroutableException("the address of topic '" + topic + "' does not exist: declare the "
@@ -42,13 +43,24 @@ public final class JmsErrors {
 
     /** A consumer that could not join its group's queue. */
     public static KeelException ofConsume(String topic, Exception e) {
-        if (e instanceof JMSSecurityException || typeOf(e) == ActiveMQExceptionType.SECURITY_EXCEPTION) {
-            return new AccessRefusedException("the broker refused to let this user consume topic '" + topic + "' ("
-                    + describe(e) + "): grant 'consume' on the group's queue in the broker's security-settings (and"
-                    + " check the user and password); not retried", e);
+        if (isRefusal(e)) {
+            return e instanceof AccessRefusedException refused ? refused : new AccessRefusedException("the broker"
+                    + " refused to let this user consume topic '" + topic + "' (" + describe(e) + "): check the user"
+                    + " and password, and grant the user 'consume' on the group's queue in the broker's"
+                    + " security-settings; not retried", e);
         }
         return new BrokerUnavailableException("the consumer of topic '" + topic + "' could not connect: "
                 + describe(e) + "; check the broker is up and try again", e);
+    }
+
+    /** True when the broker refused the login or the operation for security: retrying cannot help. */
+    public static boolean isRefusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof AccessRefusedException || t instanceof JMSSecurityException) {
+                return true;
+            }
+        }
+        return typeOf(e) == ActiveMQExceptionType.SECURITY_EXCEPTION;
     }
 
     /** True for failures a new connection can mend. */

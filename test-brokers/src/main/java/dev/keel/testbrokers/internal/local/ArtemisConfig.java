@@ -4,15 +4,40 @@ import java.nio.file.Path;
 
 /**
  * The {@code broker.xml} of the local ActiveMQ Artemis: persistent with an NIO journal (no libaio
- * needed), security off, one CORE acceptor, and the address settings and addresses ({@code DLQ},
- * {@code ExpiryQueue}) of an instance made by {@code artemis create}.
+ * needed), one CORE acceptor, and the address settings and addresses ({@code DLQ},
+ * {@code ExpiryQueue}) of an instance made by {@code artemis create}. Security off, or, for the secured
+ * broker, on with the roles of {@link #ROLES}: {@code admin} may do everything, {@code no-send} everything
+ * but send, {@code no-consume} everything but consume (users and passwords: {@code login.config} and the
+ * properties files {@link #loginConfig} names).
  */
 final class ArtemisConfig {
 
     private ArtemisConfig() {
     }
 
+    /** The roles of the secured broker. */
+    static final String ROLES = "admin, no-send, no-consume";
+
+    private static final String[] PERMISSIONS = {"createAddress", "deleteAddress", "createDurableQueue",
+        "deleteDurableQueue", "createNonDurableQueue", "deleteNonDurableQueue", "send", "consume", "browse", "manage"};
+
+    /** The JAAS configuration of the secured broker: users and roles from properties files beside it, re-read on change. */
+    static String loginConfig(String usersFile, String rolesFile) {
+        return String.join("\n",
+                "activemq {",
+                "  org.apache.activemq.artemis.spi.core.security.jaas.PropertiesLoginModule required",
+                "    reload=true",
+                "    org.apache.activemq.jaas.properties.user=\"" + usersFile + "\"",
+                "    org.apache.activemq.jaas.properties.role=\"" + rolesFile + "\";",
+                "};",
+                "");
+    }
+
     static String brokerXml(String host, int port, Path data) {
+        return brokerXml(host, port, data, false);
+    }
+
+    static String brokerXml(String host, int port, Path data, boolean secured) {
         String dataDir = xml(data.toString());
         return String.join("\n",
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
@@ -30,12 +55,15 @@ final class ArtemisConfig {
                 "    <journal-min-files>2</journal-min-files>",
                 "    <journal-pool-files>10</journal-pool-files>",
                 "    <journal-file-size>10M</journal-file-size>",
-                "    <security-enabled>false</security-enabled>",
+                "    <security-enabled>" + secured + "</security-enabled>",
                 "    <jmx-management-enabled>false</jmx-management-enabled>",
                 // the default policy halts the broker after a 2-minute stall, which a loaded test machine can cause
                 "    <critical-analyzer>false</critical-analyzer>",
+                secured ? securitySettings() : "",
                 "    <acceptors>",
-                "      <acceptor name=\"core\">tcp://" + host + ":" + port + "?protocols=CORE</acceptor>",
+                // the JAAS domain of login.config: Artemis's embedded Main names none
+                "      <acceptor name=\"core\">tcp://" + host + ":" + port + "?protocols=CORE"
+                        + (secured ? ";securityDomain=activemq" : "") + "</acceptor>",
                 "    </acceptors>",
                 "    <address-settings>",
                 "      <address-setting match=\"#\">",
@@ -59,6 +87,20 @@ final class ArtemisConfig {
                 "  </core>",
                 "</configuration>",
                 "");
+    }
+
+    private static String securitySettings() {
+        StringBuilder b = new StringBuilder("    <security-settings>\n      <security-setting match=\"#\">\n");
+        for (String permission : PERMISSIONS) {
+            String roles = switch (permission) {
+                case "send" -> "admin,no-consume";
+                case "consume" -> "admin,no-send";
+                default -> "admin,no-send,no-consume";
+            };
+            b.append("        <permission type=\"").append(permission).append("\" roles=\"").append(roles)
+                    .append("\"/>\n");
+        }
+        return b.append("      </security-setting>\n    </security-settings>").toString();
     }
 
     private static String xml(String text) {

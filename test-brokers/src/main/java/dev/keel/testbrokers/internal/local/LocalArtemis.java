@@ -18,10 +18,14 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * An ActiveMQ Artemis broker in its own JVM from the Maven Central jars: Artemis's
@@ -30,7 +34,7 @@ import java.util.Optional;
  * settings of an instance made by {@code artemis create}. Kill and restart keep its port and data.
  * A {@link FaultProxy} in front of the acceptor serves the endpoint's proxied URL.
  */
-final class LocalArtemis extends OneProcessBroker {
+public final class LocalArtemis extends OneProcessBroker {
     private static final String HOST = "127.0.0.1";
     private static final String MAIN_CLASS = "org.apache.activemq.artemis.core.server.embedded.Main";
     private static final String DEFAULT_JVM_OPTIONS = "-Xms64m -Xmx512m -XX:+UseSerialGC -Djava.awt.headless=true "
@@ -44,19 +48,91 @@ final class LocalArtemis extends OneProcessBroker {
     private final String classpath;
     private final List<String> jvmOptions;
     private final Duration startTimeout;
+    private final boolean secured;
+    /** The secured broker's users: name to password and roles; written to its properties files on each change. */
+    private final Map<String, Map.Entry<String, List<String>>> users = new LinkedHashMap<>();
 
-    private LocalArtemis(HarnessRuntime runtime, String classpath) {
-        super(runtime.run().dir("artemis"), Duration.ofSeconds(30));
+    private LocalArtemis(HarnessRuntime runtime, String classpath, boolean secured) {
+        super(runtime.run().dir(secured ? "artemis-secured" : "artemis"), Duration.ofSeconds(30));
         this.runtime = runtime;
         this.port = Ports.freePort();
         this.proxyPort = Ports.freePort();
         this.classpath = classpath;
-        this.jvmOptions = JavaCommand.splitOptions(runtime.settings().jvmOptions("artemis").orElse(DEFAULT_JVM_OPTIONS));
+        this.secured = secured;
+        List<String> options = new ArrayList<>(JavaCommand.splitOptions(runtime.settings().jvmOptions("artemis")
+                .orElse(DEFAULT_JVM_OPTIONS)));
+        if (secured) {
+            options.add("-Djava.security.auth.login.config=" + loginConfig().toAbsolutePath());
+        }
+        this.jvmOptions = List.copyOf(options);
         this.startTimeout = runtime.settings().startTimeout();
     }
 
+    /**
+     * A second broker with security on (the roles of {@link ArtemisConfig#ROLES}) and the user {@code admin} with
+     * the role {@code admin} and password {@code adminPassword}; users are added and changed with {@link #putUser}.
+     */
+    public static LocalArtemis startSecured(HarnessRuntime runtime, String adminPassword) {
+        LocalArtemis artemis = new LocalArtemis(runtime, BrokerClasspath.resolve("artemis", BrokerKind.ARTEMIS,
+                runtime.settings()), true);
+        runtime.atShutdown(artemis::stop);
+        artemis.putUser("admin", adminPassword, List.of("admin"));
+        artemis.writeConfig();
+        artemis.launchAndAwait();
+        return artemis;
+    }
+
+    /** The secured broker's URL. */
+    public String securedUrl() {
+        return url();
+    }
+
+    /**
+     * Adds or replaces a user of the secured broker; the broker reads the change at the user's next login (the
+     * login module re-reads its files when they change).
+     */
+    public synchronized void putUser(String user, String password, List<String> roles) {
+        users.put(user, Map.entry(password, List.copyOf(roles)));
+        writeUsers();
+    }
+
+    /** Removes a user of the secured broker. */
+    public synchronized void removeUser(String user) {
+        users.remove(user);
+        writeUsers();
+    }
+
+    private Path loginConfig() {
+        return dir().resolve("etc").resolve("login.config");
+    }
+
+    private void writeUsers() {
+        StringBuilder passwords = new StringBuilder();
+        Map<String, List<String>> members = new TreeMap<>();
+        users.forEach((user, entry) -> {
+            passwords.append(user).append('=').append(entry.getKey()).append('\n');
+            entry.getValue().forEach(role -> members.computeIfAbsent(role, r -> new ArrayList<>()).add(user));
+        });
+        StringBuilder roles = new StringBuilder();
+        members.forEach((role, names) -> roles.append(role).append('=').append(String.join(",", names)).append('\n'));
+        try {
+            Files.createDirectories(loginConfig().getParent());
+            replace(loginConfig().resolveSibling("roles.properties"), roles.toString());
+            replace(loginConfig().resolveSibling("users.properties"), passwords.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the users of the secured Artemis", e);
+        }
+    }
+
+    /** Writes {@code file} whole in one rename, so that the broker never reads half of it. */
+    private static void replace(Path file, String content) throws IOException {
+        Path next = file.resolveSibling(file.getFileName() + ".next");
+        Files.writeString(next, content, StandardCharsets.UTF_8);
+        Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
     static Provided start(HarnessRuntime runtime) {
-        LocalArtemis artemis = new LocalArtemis(runtime, BrokerClasspath.resolve("artemis", BrokerKind.ARTEMIS, runtime.settings()));
+        LocalArtemis artemis = new LocalArtemis(runtime, BrokerClasspath.resolve("artemis", BrokerKind.ARTEMIS, runtime.settings()), false);
         runtime.atShutdown(artemis::stop);
         artemis.writeConfig();
         artemis.launchAndAwait();
@@ -85,8 +161,12 @@ final class LocalArtemis extends OneProcessBroker {
     private void writeConfig() {
         try {
             Files.createDirectories(config().getParent());
-            Files.writeString(config(), ArtemisConfig.brokerXml(HOST, port, dir().resolve("data").toAbsolutePath()),
-                    StandardCharsets.UTF_8);
+            Files.writeString(config(), ArtemisConfig.brokerXml(HOST, port, dir().resolve("data").toAbsolutePath(),
+                    secured), StandardCharsets.UTF_8);
+            if (secured) {
+                Files.writeString(loginConfig(), ArtemisConfig.loginConfig("users.properties", "roles.properties"),
+                        StandardCharsets.UTF_8);
+            }
         } catch (IOException e) {
             throw new BrokerStartException(BrokerKind.ARTEMIS, "cannot write " + config(), e);
         }
