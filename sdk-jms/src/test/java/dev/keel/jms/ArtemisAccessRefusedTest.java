@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * send is not stored, unconsumed messages stay queued), and a running subscription whose login is refused after its
  * password changed fails instead of retrying for ever; started again with the new password it consumes everything.
  */
+@Tag("secured")
 @UsesBrokers(BrokerKind.ARTEMIS)
 class ArtemisAccessRefusedTest {
 

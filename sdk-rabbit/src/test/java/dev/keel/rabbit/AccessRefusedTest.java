@@ -26,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * may do, and a running subscription whose login is refused after a password change fails instead of retrying for
  * ever; started again with the new password it consumes everything.
  */
+@Tag("secured")
 @UsesBrokers(BrokerKind.RABBIT)
 class AccessRefusedTest {
 
