@@ -1,5 +1,6 @@
 package dev.keel.kafka.internal;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.kafka.KafkaConfig;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.DeliverySink;
@@ -17,6 +18,8 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -77,8 +80,14 @@ final class PollLoop implements Runnable {
                 return; // the finally block still closes the consumer and completes the close
             }
             failure = e;
-            LOG.error("Kafka consumer of topic {} group {} stopped on an unexpected error; the subscription fails and "
-                    + "the group gets what it had not acknowledged again", settings.topic(), settings.group(), e);
+            if (e instanceof AccessRefusedException) {
+                LOG.error("Kafka consumer of topic {} group {} stopped: {}; the subscription fails and the group gets"
+                        + " what it had not acknowledged again", settings.topic(), settings.group(), e.getMessage());
+            } else {
+                LOG.error("Kafka consumer of topic {} group {} stopped on an unexpected error; the subscription fails"
+                        + " and the group gets what it had not acknowledged again", settings.topic(), settings.group(),
+                        e);
+            }
             commitAcknowledged();
         } finally {
             closeConsumer();
@@ -117,6 +126,12 @@ final class PollLoop implements Runnable {
                 // a resume, close or abort wants attention: the loop condition and pause state are read again
             } catch (IllegalStateException e) {
                 throw e;
+            } catch (AuthorizationException | AuthenticationException e) {
+                // the login or an ACL refused: polling again cannot help, the subscription fails with it
+                throw new AccessRefusedException("Kafka refused the consumer of topic " + settings.topic() + " as group "
+                        + settings.group() + " (" + e.getMessage() + "): check its credentials and grant its principal"
+                        + " Read and Describe on the topic and on the group (docs/security.md), then start the"
+                        + " subscription again; not retried", e);
             } catch (KafkaException e) {
                 backoffNanos = Math.min(MAX_ERROR_BACKOFF_NANOS, Math.max(backoffNanos * 2,
                         config.pollTimeout().toNanos()));

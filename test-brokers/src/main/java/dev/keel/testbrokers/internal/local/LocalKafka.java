@@ -30,7 +30,7 @@ import org.apache.kafka.common.Uuid;
  * listener, {@code PROXIED}, is advertised at the port of a {@link FaultProxy} that forwards to it,
  * so that clients bootstrapped there open every connection through the proxy.
  */
-final class LocalKafka extends OneProcessBroker {
+public final class LocalKafka extends OneProcessBroker {
     private static final String DEFAULT_JVM_OPTIONS = "-Xms128m -Xmx512m -XX:+UseSerialGC -Djava.awt.headless=true "
             + "-Dorg.slf4j.simpleLogger.defaultLogLevel=info -Dorg.slf4j.simpleLogger.showDateTime=true";
 
@@ -42,9 +42,17 @@ final class LocalKafka extends OneProcessBroker {
     private final String classpath;
     private final List<String> jvmOptions;
     private final Duration startTimeout;
+    private final boolean secured;
+    private final int saslPort;
 
     private LocalKafka(HarnessRuntime runtime, String classpath) {
-        super(runtime.run().dir("kafka"), Duration.ofSeconds(30));
+        this(runtime, classpath, false);
+    }
+
+    private LocalKafka(HarnessRuntime runtime, String classpath, boolean secured) {
+        super(runtime.run().dir(secured ? "kafka-secured" : "kafka"), Duration.ofSeconds(30));
+        this.secured = secured;
+        this.saslPort = Ports.freePort();
         this.runtime = runtime;
         this.port = Ports.freePort();
         this.controllerPort = Ports.freePort();
@@ -64,6 +72,31 @@ final class LocalKafka extends OneProcessBroker {
         FaultProxy proxy = kafka.startProxy();
         runtime.atShutdown(proxy::close);
         return new Provided(new KafkaEndpoint(Origin.LOCAL, kafka.bootstrapServers(), kafka, proxy), kafka);
+    }
+
+    /**
+     * A second single-node Kafka with an authorizer: a {@code SASL_PLAINTEXT} listener with SCRAM-SHA-512 for the
+     * clients under test, and the {@code PLAINTEXT} listener, whose anonymous clients are super users, to create
+     * SCRAM users and ACLs (the controller and the inter-broker traffic use it too). Without an ACL nothing is allowed.
+     */
+    public static LocalKafka startSecured(HarnessRuntime runtime) {
+        LocalKafka kafka = new LocalKafka(runtime, BrokerClasspath.resolve("kafka", BrokerKind.KAFKA,
+                runtime.settings()), true);
+        runtime.atShutdown(kafka::stop);
+        kafka.writeConfig();
+        kafka.format();
+        kafka.launchAndAwait();
+        return kafka;
+    }
+
+    /** The secured broker's listener for anonymous super users. */
+    public String superUserBootstrapServers() {
+        return bootstrapServers();
+    }
+
+    /** The secured broker's SASL_PLAINTEXT (SCRAM-SHA-512) listener. */
+    public String saslBootstrapServers() {
+        return "127.0.0.1:" + saslPort;
     }
 
     /** The proxy in front of the PROXIED listener; it outlives kills and restarts of the broker. */
@@ -88,12 +121,13 @@ final class LocalKafka extends OneProcessBroker {
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                secured ? String.join("\n", securedListeners()) : String.join("\n",
                 "listeners=PLAINTEXT://127.0.0.1:" + port + ",PROXIED://127.0.0.1:" + proxiedPort
                         + ",CONTROLLER://127.0.0.1:" + controllerPort,
                 "advertised.listeners=PLAINTEXT://127.0.0.1:" + port + ",PROXIED://127.0.0.1:" + proxyPort,
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,PROXIED:PLAINTEXT,CONTROLLER:PLAINTEXT"),
                 "controller.listener.names=CONTROLLER",
                 "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,PROXIED:PLAINTEXT,CONTROLLER:PLAINTEXT",
                 "log.dirs=" + dir().resolve("data").toAbsolutePath(),
                 "num.partitions=1",
                 "auto.create.topics.enable=true",
@@ -113,6 +147,20 @@ final class LocalKafka extends OneProcessBroker {
         } catch (IOException e) {
             throw new BrokerStartException(BrokerKind.KAFKA, "cannot write " + config(), e);
         }
+    }
+
+    private List<String> securedListeners() {
+        return List.of(
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",SASL://127.0.0.1:" + saslPort
+                        + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port + ",SASL://127.0.0.1:" + saslPort,
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "sasl.enabled.mechanisms=SCRAM-SHA-512",
+                "listener.name.sasl.scram-sha-512.sasl.jaas.config="
+                        + "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+                "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "super.users=User:ANONYMOUS",
+                "allow.everyone.if.no.acl.found=false");
     }
 
     /** Formats the data directory once; restarts reuse it. */

@@ -1,0 +1,127 @@
+package dev.keel.testbrokers;
+
+import dev.keel.testbrokers.internal.HarnessRuntime;
+import dev.keel.testbrokers.internal.local.LocalKafka;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AccessControlEntryFilter;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourcePatternFilter;
+import org.apache.kafka.common.resource.ResourceType;
+
+/**
+ * A Kafka broker with an authorizer, for tests of refused access: a local JVM as {@link Brokers#kafka()} is, started
+ * once per test JVM on first use and stopped when it exits. Clients under test log in with SCRAM-SHA-512 on its
+ * {@code SASL_PLAINTEXT} listener ({@link #clientProperties}) as users a test creates ({@link #putUser}) and may do
+ * what the ACLs the test grants ({@link #allow}) let them; nothing else is allowed. Not TLS.
+ */
+public final class SecuredKafka {
+
+    private static SecuredKafka instance;
+
+    private final LocalKafka broker;
+
+    private SecuredKafka(LocalKafka broker) {
+        this.broker = broker;
+    }
+
+    /** The secured broker of this test JVM, started. */
+    public static synchronized SecuredKafka local() {
+        if (instance == null) {
+            instance = new SecuredKafka(LocalKafka.startSecured(HarnessRuntime.get()));
+        }
+        return instance;
+    }
+
+    /** The SASL_PLAINTEXT listener, for the clients under test. */
+    public String bootstrapServers() {
+        return broker.saslBootstrapServers();
+    }
+
+    /** What a kafka-clients client needs to log in as {@code user}: holds the password, never log it. */
+    public Map<String, String> clientProperties(String user, String password) {
+        return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-512",
+                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+                        + user + "\" password=\"" + password + "\";");
+    }
+
+    /** Creates a SCRAM user, or sets its password; returns once the broker accepts the login. */
+    public void putUser(String user, String password) {
+        try (Admin admin = superUser()) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password))).all().get(30,
+                    TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create the SCRAM user " + user, e);
+        }
+        awaitLogin(user, password);
+    }
+
+    /** Grants {@code user} {@code operations} on the resources of {@code type} named {@code name} or starting with it. */
+    public void allow(String user, ResourceType type, String name, PatternType pattern, AclOperation... operations) {
+        List<AclBinding> acls = new ArrayList<>();
+        for (AclOperation operation : operations) {
+            acls.add(new AclBinding(new ResourcePattern(type, name, pattern),
+                    new AccessControlEntry("User:" + user, "*", operation, AclPermissionType.ALLOW)));
+        }
+        try (Admin admin = superUser()) {
+            admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot grant ACLs to " + user, e);
+        }
+    }
+
+    /** Removes every ACL of {@code user}. */
+    public void revokeAll(String user) {
+        try (Admin admin = superUser()) {
+            admin.deleteAcls(List.of(new AclBindingFilter(ResourcePatternFilter.ANY, new AccessControlEntryFilter(
+                    "User:" + user, null, AclOperation.ANY, AclPermissionType.ANY)))).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot remove the ACLs of " + user, e);
+        }
+    }
+
+    private Admin superUser() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.superUserBootstrapServers()));
+    }
+
+    private void awaitLogin(String user, String password) {
+        Map<String, Object> config = new java.util.HashMap<>(clientProperties(user, password));
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try (Admin admin = Admin.create(config)) {
+                admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof SaslAuthenticationException) || System.nanoTime() > deadline) {
+                    return; // authenticated (what follows is the ACLs' business), or the caller will see why
+                }
+            } catch (Exception e) {
+                return;
+            }
+            try {
+                Thread.sleep(100); // the broker applies the new credential from its metadata log in a moment
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}
