@@ -175,6 +175,81 @@ class AccessRefusedTest {
     }
 
     /**
+     * A refused publish makes RabbitMQ close the shared publishing channel, failing what was pending on it, to any
+     * topic, as retriable: a burst of refused publishes must not turn that into an open circuit breaker on a topic the
+     * user may write (review R1: 3,384 of 4,260 publishes to the allowed topic failed "circuit breaker is open").
+     */
+    @Test
+    void aBurstOfRefusedPublishesShouldNotOpenTheBreakerOfATopicTheUserMayWrite() throws Exception {
+        String other = RabbitTestSupport.unique("writable");
+        admin.ensureTopology(TopicSpec.builder(other).partitions(2).group(GROUP).build());
+        grant(".*", "^(?!" + quote(Names.exchange(topic)) + "$).*", ".*");
+        try (RabbitAdapter adapter = limited(password); Keel keel = Keel.builder(adapter).withoutIdempotencyStore()
+                .build()) {
+            keel.publisher(other, Codec.utf8()).message("warm-up").key("k").publish();
+            java.util.List<java.util.concurrent.CompletableFuture<?>> load = new java.util.ArrayList<>();
+            java.util.concurrent.atomic.AtomicBoolean refusing = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread loader = new Thread(() -> {
+                int i = 0;
+                while (refusing.get() || i < 500) {
+                    load.add(keel.publisher(other, Codec.utf8()).publishAsync(keel.publisher(other, Codec.utf8())
+                            .message("load-" + i).key("k" + (i % 16))).toCompletableFuture());
+                    i++;
+                    if (i % 20 == 0) {
+                        Thread.onSpinWait();
+                    }
+                }
+            });
+            loader.start();
+            for (int i = 0; i < 30; i++) {
+                assertRefused(catchThrowable(() -> keel.publisher(topic, Codec.utf8()).message("refused").key("k")
+                        .publish()), user, "write permission on exchange '" + Names.exchange(topic) + "'");
+            }
+            refusing.set(false);
+            loader.join();
+            java.util.List<String> breakerOpen = new java.util.ArrayList<>();
+            for (java.util.concurrent.CompletableFuture<?> f : load) {
+                try {
+                    f.get(60, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (String.valueOf(e.getCause().getMessage()).contains("circuit breaker")) {
+                        breakerOpen.add(e.getCause().getMessage());
+                    }
+                }
+            }
+            assertThat(breakerOpen).as("publishes to the allowed topic failed by its open breaker (of %s)",
+                    load.size()).isEmpty();
+            assertThat(keel.publisherState()).isEqualTo(dev.keel.PublisherState.ACCEPTING);
+        }
+    }
+
+    /** A delayed publish goes through a delay queue, declared and written through the default exchange (review R2). */
+    @Test
+    void aDelayedPublishWithoutWriteOnTheDefaultExchangeShouldBeRefusedNotRetried() {
+        grant(".*", "^(?!amq\\.default$).*", ".*");
+        try (RabbitAdapter adapter = limited(password); Keel keel = Keel.builder(adapter).withoutIdempotencyStore()
+                .build()) {
+            Throwable refused = catchThrowable(() -> keel.publisher(topic, Codec.utf8()).message("later").key("k")
+                    .delay(Duration.ofSeconds(30)).publish());
+
+            assertRefused(refused, user, "amq.default");
+        }
+    }
+
+    /** Declaring a topic writes its record through the default exchange (review R3: "the connection was lost"). */
+    @Test
+    void anEnsureTopologyWithoutWriteOnTheDefaultExchangeShouldBeRefused() {
+        grant(".*", "^(?!amq\\.default$).*", ".*");
+        try (RabbitAdapter adapter = limited(password); Keel keel = Keel.builder(adapter).withoutIdempotencyStore()
+                .build()) {
+            Throwable refused = catchThrowable(() -> keel.ensureTopology(TopicSpec.builder(RabbitTestSupport
+                    .unique("undeclared")).partitions(2).group(GROUP).build()));
+
+            assertRefused(refused, user, "amq.default");
+        }
+    }
+
+    /**
      * The least privilege docs/security.md gives an application: configure, write and read on the names of its own
      * topics (a topic's exchange is the topic's name; everything else Keel declares for it starts with the topic's
      * name and a dot: partition queues, records, members, delays, dead letters), and write on the default exchange,

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.BrokerUnavailableException;
+import dev.keel.SharedChannelClosedException;
 import dev.keel.Codec;
 import dev.keel.PublishReceipt;
 import dev.keel.DeliveryGuarantee;
@@ -109,7 +110,8 @@ class DeletedTopicExchangeTest {
                 f.get(30, TimeUnit.SECONDS);
                 confirmed++;
             } catch (ExecutionException e) {
-                assertThat(e.getCause()).isInstanceOf(BrokerUnavailableException.class);
+                assertThat(e.getCause()).isInstanceOfAny(SharedChannelClosedException.class,
+                        BrokerUnavailableException.class);
                 assertThat(((KeelException) e.getCause()).isRetriable()).isTrue();
             }
         }

@@ -49,15 +49,15 @@ final class BrokerCalls {
                         + " (deleteTopology) or use another name", e);
             }
             if (replyCode(e) == ACCESS_REFUSED) {
-                throw new AccessRefusedException("cannot " + what + ": RabbitMQ refused it (" + replyText(e)
-                        + "): the user lacks a permission (configure, write or read) on that name in this virtual"
-                        + " host. Grant it (rabbitmqctl set_permissions; docs/security.md lists what Keel needs) or"
-                        + " connect as a user that has it; retrying cannot help", e);
+                throw refused(what, e);
             }
             throw new BrokerUnavailableException("cannot " + what + ": " + describe(e), e);
         } catch (TimeoutException e) {
             throw new BrokerUnavailableException("cannot " + what + ": RabbitMQ did not confirm in time", e);
         } catch (AlreadyClosedException e) {
+            if (replyCode(e) == ACCESS_REFUSED) { // a refused publish (to the default exchange) closed the channel
+                throw refused(what, e);
+            }
             throw new BrokerUnavailableException("cannot " + what + ": the connection was lost", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -83,6 +83,14 @@ final class BrokerCalls {
                 throw e;
             }
         });
+    }
+
+    /** What RabbitMQ's {@code ACCESS_REFUSED} behind {@code e} means for "cannot {@code what}": not retriable. */
+    static AccessRefusedException refused(String what, Throwable e) {
+        return new AccessRefusedException("cannot " + what + ": RabbitMQ refused it (" + replyText(e) + "): the user"
+                + " lacks a permission (configure, write or read) on that name in this virtual host. Grant it"
+                + " (rabbitmqctl set_permissions; docs/security.md lists what Keel needs) or connect as a user that"
+                + " has it; retrying cannot help", e);
     }
 
     /** The reply code of the channel close behind {@code e}, or -1. */

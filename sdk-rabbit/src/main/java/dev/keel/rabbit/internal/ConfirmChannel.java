@@ -9,6 +9,7 @@ import dev.keel.ClosedException;
 import dev.keel.KeelException;
 import dev.keel.KeelTimeoutException;
 import dev.keel.PublishException;
+import dev.keel.SharedChannelClosedException;
 import dev.keel.UnroutableException;
 import java.io.IOException;
 import java.time.Duration;
@@ -152,9 +153,11 @@ final class ConfirmChannel {
                        PendingPublish publish) {
         if (!isOpen()) {
             window.release();
-            publish.fail(unavailable(replaced && closedBy == null
+            ShutdownSignalException closer = closedBy;
+            publish.fail(closedByRefusal(closer) ? closedBeside("refusing another message ("
+                    + BrokerCalls.replyText(closer) + ")", closer) : unavailable(replaced && closer == null
                     ? "the publishing channel is being replaced after RabbitMQ refused a message on it; retry"
-                    : "the publishing channel is closed", closedBy));
+                    : "the publishing channel is closed", closer));
             return;
         }
         try {
@@ -187,6 +190,9 @@ final class ConfirmChannel {
     }
 
     private static KeelException refusedOrLost(Exception e) {
+        if (e instanceof ShutdownSignalException closer && closedByRefusal(closer)) {
+            return closedBeside("refusing another message (" + BrokerCalls.replyText(closer) + ")", closer);
+        }
         if (e instanceof IOException || e instanceof ShutdownSignalException) {
             return unavailable("publishing failed: " + e.getMessage(), e);
         }
@@ -394,6 +400,19 @@ final class ConfirmChannel {
         shutdownHeard.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    /** Whether RabbitMQ closed the channel refusing one message (a missing exchange, its size, its permission). */
+    private static boolean closedByRefusal(ShutdownSignalException cause) {
+        return cause != null && (MissingExchange.of(cause).isPresent() || RefusedExchange.of(cause).isPresent()
+                || SizeRefusal.of(cause).isPresent());
+    }
+
+    /** The failure of a publish pending on a channel RabbitMQ closed {@code after} another message: retriable. */
+    private static KeelException closedBeside(String after, ShutdownSignalException cause) {
+        return new SharedChannelClosedException("RabbitMQ closed the publishing channel after " + after
+                + ", before it confirmed this message; it may or may not have been stored: retry with the same id",
+                cause);
+    }
+
     private static BrokerUnavailableException lost(ShutdownSignalException cause) {
         return unavailable("the channel closed before RabbitMQ confirmed the publish (" + cause.getMessage()
                 + "); it may or may not have been stored: retry with the same id", cause);
@@ -413,7 +432,8 @@ final class ConfirmChannel {
         RefusedExchange refusedExchange = RefusedExchange.of(cause).orElse(null);
         if (refusedExchange != null) {
             PendingPublish refused = latestTo(refusedExchange::covers);
-            BrokerUnavailableException beside = lost(cause);
+            KeelException beside = closedBeside("refusing a message to exchange '" + refusedExchange.exchange()
+                    + "' that the user may not write", cause);
             fail(p -> p == refused ? refusedExchange.refusal(p, cause) : beside);
             return;
         }
@@ -439,7 +459,8 @@ final class ConfirmChannel {
      */
     private void failRefusedToMissingExchange(MissingExchange missing, ShutdownSignalException cause) {
         PendingPublish refused = latestTo(missing::covers);
-        BrokerUnavailableException beside = lost(cause);
+        KeelException beside = closedBeside("refusing a message to exchange '" + missing.exchange()
+                + "', which does not exist", cause);
         fail(p -> p == refused ? missing.refusal(p, cause) : beside);
     }
 

@@ -129,8 +129,14 @@ public final class DelayQueues {
                 throw new TopologyException(topic, "the delay queue '" + queue + "' exists with other settings: "
                         + "delete it once it is empty (Keel declares it again)", e);
             }
+            if (BrokerCalls.replyCode(e) == BrokerCalls.ACCESS_REFUSED) {
+                throw BrokerCalls.refused("declare the delay queue '" + queue + "' of topic '" + topic + "'", e);
+            }
             throw new BrokerUnavailableException("cannot declare the delay queue '" + queue + "': " + e.getMessage(), e);
         } catch (AlreadyClosedException e) {
+            if (BrokerCalls.replyCode(e) == BrokerCalls.ACCESS_REFUSED) {
+                throw BrokerCalls.refused("declare the delay queue '" + queue + "' of topic '" + topic + "'", e);
+            }
             throw new BrokerUnavailableException("cannot declare the delay queue '" + queue
                     + "': the connection was lost", e);
         } finally {

@@ -68,6 +68,7 @@ public final class RabbitProducer implements BrokerProducer {
     private volatile long openingSinceNanos;
     private volatile boolean openingChannel;
     private final DelayQueues delays;
+    private final WriteRefusals writeRefusals = new WriteRefusals(System::nanoTime);
 
     public RabbitProducer(ManagedConnection connection, Topology topology, RabbitConfig config, Executor completions,
                           ScheduledExecutorService scheduler) {
@@ -107,6 +108,7 @@ public final class RabbitProducer implements BrokerProducer {
             }
             String delayQueue = delays.queueFor(record, lane);
             String exchange = delayQueue == null ? Names.exchange(record.topic()) : "";
+            writeRefusals.check(exchange, record.topic(), record.id());
             PendingPublish pending = new PendingPublish(record.topic(), exchange, record.id(), lane,
                     record.payload().length);
             channel(slot).publish(exchange, delayQueue == null ? Names.routingKey(lane) : delayQueue,
@@ -296,6 +298,7 @@ public final class RabbitProducer implements BrokerProducer {
         if (cause.isInitiatedByApplication()) {
             return;
         }
+        RefusedExchange.of(cause).ifPresent(writeRefusals::refused); // heard before the channel's publishes fail
         if (BrokerCalls.replyCode(cause) == NOT_FOUND) {
             // an exchange was deleted under us: look topics up again (a missing exchange is then found missing
             // before anything is sent); heard before the channel's publishes fail, so that their retries look it up

@@ -31,9 +31,14 @@ record RefusedExchange(String exchange, String text) {
         return m.find() ? Optional.of(new RefusedExchange(m.group(1), text)) : Optional.empty();
     }
 
+    /** The exchange {@code exchange} names: the default exchange, {@code ""} to a client, is {@code amq.default}. */
+    static String named(String exchange) {
+        return exchange.isEmpty() ? "amq.default" : exchange;
+    }
+
     /** Whether {@code publish} was sent to the refused exchange. */
     boolean covers(PendingPublish publish) {
-        return exchange.equals(publish.exchange());
+        return exchange.equals(named(publish.exchange()));
     }
 
     /** The refused publish's failure: not retriable, saying what to grant. */

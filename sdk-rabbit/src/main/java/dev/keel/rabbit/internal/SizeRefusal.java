@@ -1,7 +1,7 @@
 package dev.keel.rabbit.internal;
 
 import com.rabbitmq.client.ShutdownSignalException;
-import dev.keel.BrokerUnavailableException;
+import dev.keel.SharedChannelClosedException;
 import dev.keel.KeelException;
 import dev.keel.PublishException;
 import java.util.Optional;
@@ -56,7 +56,7 @@ record SizeRefusal(long size, long limit) {
 
     /** The failure of another publish pending on the channel RabbitMQ closed: retriable. */
     KeelException beside(ShutdownSignalException cause) {
-        return new BrokerUnavailableException("RabbitMQ closed the publishing channel after refusing another message"
+        return new SharedChannelClosedException("RabbitMQ closed the publishing channel after refusing another message"
                 + " on it as larger than its max_message_size (" + limit + " bytes) before it confirmed this one; it"
                 + " may or may not have been stored: retry with the same id", cause);
     }

@@ -2,6 +2,7 @@ package dev.keel.core.internal.publish;
 
 import dev.keel.BrokerUnavailableException;
 import dev.keel.KeelException;
+import dev.keel.SharedChannelClosedException;
 import dev.keel.PublishException;
 import dev.keel.PublishReceipt;
 import dev.keel.PublisherConfig;
@@ -39,7 +40,7 @@ final class PublishBreaker {
                 .minimumNumberOfCalls(config.minimumCalls())
                 .slidingWindowSize(Math.max(config.minimumCalls(), 20))
                 .waitDurationInOpenState(config.openDuration())
-                .recordException(PublishBreaker::isRetriable)
+                .recordException(PublishBreaker::countsAgainstTopic)
                 .build();
         // No listener on the breakers' events: with one, resilience4j builds an event (with a ZonedDateTime)
         // for every call. When one last opened is noted by the call that opened it (see TopicBreaker#ended).
@@ -136,6 +137,15 @@ final class PublishBreaker {
     static boolean isRetriable(Throwable t) {
         Throwable cause = Futures.unwrap(t);
         return cause instanceof KeelException k && k.isRetriable();
+    }
+
+    /**
+     * Whether {@code t} counts as a failure of its topic: a retriable one, but not a publish failed because the
+     * broker refused another message on its channel ({@link SharedChannelClosedException}), which says nothing of
+     * this topic or of the broker's health.
+     */
+    static boolean countsAgainstTopic(Throwable t) {
+        return isRetriable(t) && !(Futures.unwrap(t) instanceof SharedChannelClosedException);
     }
 
     static boolean isRefusal(Throwable t) {
