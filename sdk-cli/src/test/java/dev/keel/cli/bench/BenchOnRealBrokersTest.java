@@ -12,6 +12,7 @@ import dev.keel.testbrokers.RedisEndpoint;
 import dev.keel.testbrokers.RocketEndpoint;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import tools.jackson.databind.JsonNode;
@@ -23,6 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
  * groups Keel declared) and the child consumes the whole backlog.
  */
 @ExtendWith(RealBrokers.class)
+@Tag("proof") // about a minute: with keel verify's other longer proofs (-Pproof), off the default suite's critical path
 class BenchOnRealBrokersTest {
 
     private static final String[] SHORT_RUN = {"--only", "latency,memory", "--keys", "10", "--partitions", "2",

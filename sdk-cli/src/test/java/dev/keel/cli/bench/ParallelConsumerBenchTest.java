@@ -23,6 +23,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -38,6 +39,7 @@ import tools.jackson.databind.json.JsonMapper;
  * asserted.
  */
 @ExtendWith(RealBrokers.class)
+@Tag("proof") // about a minute: with keel verify's other longer proofs (-Pproof), off the default suite's critical path
 class ParallelConsumerBenchTest {
 
     /** Surefire runs in the module's directory: the jar is in the sibling module's target. */

@@ -8,6 +8,7 @@ import dev.keel.testbrokers.KafkaEndpoint;
 import dev.keel.testbrokers.RealBrokers;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * crashes, and it catches the effect committed apart from the done mark; with {@code --kill-9} on
  * the harness's real Kafka, it passes with the consumer and producer processes killed with SIGKILL.
  */
+@Tag("proof") // about a minute: with keel verify's other longer proofs (-Pproof), off the default suite's critical path
 class OutboxVerifyTest {
 
     private static final String SEED = "20261122";
