@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.keel.AccessRefusedException;
+import dev.keel.Codec;
+import dev.keel.DeliveryGuarantee;
+import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
 import dev.keel.spi.BrokerAdapter;
@@ -63,6 +66,26 @@ class ArtemisAccessRefusedTest extends RefusedAccessContract {
         artemis.removeUser(user);
     }
 
+    /** Review S3: the refused subscribe left the new group's durable queue, which then kept every message. */
+    @Test
+    void aRefusedSubscribeOfANewGroupShouldNotLeaveItsQueueBehind() {
+        String user = "keel-user-" + UUID.randomUUID().toString().substring(0, 8);
+        String password = "pw-" + UUID.randomUUID();
+        artemis.putUser(user, password, SecuredArtemis.NO_CONSUME);
+        try (BrokerAdapter adapter = adapterAs(user, password);
+             Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build();
+             ArtemisAdapter admin = (ArtemisAdapter) adminAdapter()) {
+            Throwable refused = catchThrowable(() -> keel.subscribe(SubscriptionConfig.builder(topic(), "fresh",
+                    Codec.utf8()).guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build(), d -> { }));
+
+            assertThat(refused).isInstanceOf(AccessRefusedException.class);
+            assertThat(admin.describeTopology(topic()).orElseThrow().groups()).as("groups of the topic")
+                    .doesNotContain("fresh");
+        } finally {
+            artemis.removeUser(user);
+        }
+    }
+
     @Test
     void aWrongPasswordShouldRefuseDeclaringATopicNamingTheUser() {
         String user = "keel-user-" + UUID.randomUUID().toString().substring(0, 8);
@@ -72,7 +95,9 @@ class ArtemisAccessRefusedTest extends RefusedAccessContract {
             Throwable refused = catchThrowable(() -> keel.ensureTopology(TopicSpec.builder(UniqueNames.of("other"))
                     .partitions(2).group("g").build()));
 
-            assertThat(refused).isInstanceOf(AccessRefusedException.class).hasMessageContaining(user);
+            assertThat(refused).isInstanceOf(AccessRefusedException.class).hasMessageContaining(user)
+                    .hasMessageContaining("refused the login").hasMessageContaining("user and password")
+                    .hasMessageNotContaining("createAddress"); // review S4: a permission's advice for a login
         } finally {
             artemis.removeUser(user);
         }

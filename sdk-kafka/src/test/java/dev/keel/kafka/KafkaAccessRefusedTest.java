@@ -1,14 +1,27 @@
 package dev.keel.kafka;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.AccessRefusedException;
+import dev.keel.Codec;
+import dev.keel.DeliveryGuarantee;
+import dev.keel.Subscription;
+import dev.keel.SubscriptionConfig;
+import dev.keel.core.Keel;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.SecuredKafka;
 import dev.keel.testbrokers.UsesBrokers;
 import dev.keel.testkit.contract.RefusedAccessContract;
+import java.time.Duration;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourceType;
+import org.junit.jupiter.api.Test;
 
 /**
  * The refused-access contract on a Kafka with an authorizer: SCRAM-SHA-512 users and ACLs; a running subscription is
@@ -83,5 +96,40 @@ class KafkaAccessRefusedTest extends RefusedAccessContract {
     @Override
     protected void removeUser(String user) {
         kafka.revokeAll(user);
+    }
+
+    /**
+     * Kafka authorizes a fetch by the topic's ACLs and a commit by the group's: with only Read on the group taken away,
+     * the consumer goes on fetching and handling while every commit is refused (review S1: RUNNING for 60 s, 296
+     * client ERROR lines, everything handled delivered again after a restart). It must fail instead.
+     */
+    @Test
+    void aRunningSubscriptionWhoseGroupReadIsRevokedShouldFailWithTheRefusal() {
+        String user = "keel-user-" + UUID.randomUUID().toString().substring(0, 8);
+        String password = "pw-" + UUID.randomUUID();
+        createUser(user, password, Grant.EVERYTHING, topic(), "g");
+        Set<String> handled = ConcurrentHashMap.newKeySet();
+        try (BrokerAdapter adapter = adapterAs(user, password);
+             Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
+            Subscription subscription = keel.subscribe(SubscriptionConfig.builder(topic(), "g", Codec.utf8())
+                    .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build(), d -> handled.add(d.payload()));
+            for (int i = 0; i < 5; i++) {
+                adminKeel().publisher(topic(), Codec.utf8()).message("before-" + i).key("k" + i).publish();
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> handled.size() == 5);
+
+            kafka.revokeAll(user);
+            grant(user, Grant.NO_CONSUME, topic(), "g"); // the topic's ACLs again
+            kafka.allow(user, ResourceType.GROUP, "g", PatternType.LITERAL, AclOperation.DESCRIBE); // not Read
+            for (int i = 0; i < 5; i++) {
+                adminKeel().publisher(topic(), Codec.utf8()).message("after-" + i).key("k" + i).publish();
+            }
+
+            await().atMost(Duration.ofSeconds(90)).until(() -> subscription.state() == Subscription.State.FAILED);
+            assertThat(subscription.failure()).get().isInstanceOf(AccessRefusedException.class)
+                    .satisfies(e -> assertThat(e).hasMessageContaining("Read"));
+        } finally {
+            kafka.revokeAll(user);
+        }
     }
 }

@@ -35,6 +35,8 @@ import java.util.TreeSet;
  * address. One session, used under this object's lock, opened again after a lost connection.
  */
 public final class CoreAdmin implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CoreAdmin.class);
+
     private static final String MANAGEMENT_ADDRESS = "activemq.management";
     private static final long MANAGEMENT_TIMEOUT_MS = 30_000;
 
@@ -87,16 +89,35 @@ public final class CoreAdmin implements AutoCloseable {
      * Makes sure the group's queue exists on an existing topic (with the partitions of the topic's
      * other groups); a topic whose address does not exist fails with {@link TopicNotFoundException}.
      */
-    public synchronized void ensureGroup(String topic, String group) {
-        call(topic, s -> {
+    public synchronized boolean ensureGroup(String topic, String group) {
+        return call(topic, s -> {
             if (!s.addressQuery(SimpleString.of(topic)).isExists()) {
                 throw new TopicNotFoundException(topic, "topic '" + topic + "' does not exist on the broker (no address "
                         + "of that name): declare it first (ensureTopology, or keel.topics." + topic + ".* with the Spring "
                         + "Boot starter)");
             }
-            createGroupQueue(s, topic, group, partitionsOf(s, topic));
-            return null;
+            return createGroupQueue(s, topic, group, partitionsOf(s, topic));
         });
+    }
+
+    /**
+     * Deletes the queue of {@code group} that a refused subscribe created, unless something uses it already (a
+     * consumer, or a message: another process's subscribe of the group declared it meanwhile). Best effort.
+     */
+    public synchronized void removeUnusedGroup(String topic, String group) {
+        try {
+            call(topic, s -> {
+                SimpleString queue = SimpleString.of(Names.groupQueue(topic, group));
+                ClientSession.QueueQuery query = s.queueQuery(queue);
+                if (query.isExists() && query.getConsumerCount() == 0 && query.getMessageCount() == 0) {
+                    s.deleteQueue(queue);
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("cannot remove the queue of group '{}' of topic '{}' that a refused subscribe created: {}", group,
+                    topic, e.getMessage());
+        }
     }
 
     /**
@@ -190,18 +211,20 @@ public final class CoreAdmin implements AutoCloseable {
         }
     }
 
-    private static void createGroupQueue(ClientSession s, String topic, String group, int partitions)
+    /** Declares the group's queue; true when this call created it. */
+    private static boolean createGroupQueue(ClientSession s, String topic, String group, int partitions)
             throws ActiveMQException {
         String queue = Names.groupQueue(topic, group);
         if (bucketsOf(s, queue) != null) {
-            return;
+            return false;
         }
         try {
             s.createQueue(QueueConfiguration.of(queue).setAddress(topic).setRoutingType(RoutingType.MULTICAST)
                     .setDurable(true).setAutoCreated(false).setGroupBuckets(partitions).setGroupRebalance(true)
                     .setGroupRebalancePauseDispatch(true));
+            return true;
         } catch (ActiveMQQueueExistsException raced) {
-            // declared meanwhile: fine
+            return false; // declared meanwhile: fine
         }
     }
 
@@ -245,6 +268,10 @@ public final class CoreAdmin implements AutoCloseable {
         } catch (ActiveMQException e) {
             if (JmsErrors.isRefusal(e)) {
                 reset();
+                AccessRefusedException login = JmsErrors.ofLogin("managing topic '" + topic + "'", e);
+                if (login != null) {
+                    throw login;
+                }
                 throw new AccessRefusedException("the broker refused an operation on topic '" + topic + "' ("
                         + JmsErrors.describe(e) + "): check the user and password, and grant the user what declaring"
                         + " needs on the topic's address and queues in the broker's security-settings"

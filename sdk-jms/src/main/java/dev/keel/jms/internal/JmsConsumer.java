@@ -77,7 +77,7 @@ public final class JmsConsumer implements BrokerConsumer {
             throw new IllegalStateException("the consumer of group '" + settings.group() + "' was started already");
         }
         this.sink = sink;
-        admin.ensureGroup(settings.topic(), settings.group());
+        boolean created = admin.ensureGroup(settings.topic(), settings.group());
         settings.deadLetterTopic().ifPresent(dlt -> admin.ensureDeadLetters(dlt, settings.group(), settings.topic()));
         running = true;
         thread = DaemonThreads.named("keel-jms-consume-" + queue).newThread(this::run);
@@ -89,6 +89,10 @@ public final class JmsConsumer implements BrokerConsumer {
         }
         if (startFailure != null) {
             running = false;
+            if (created && JmsErrors.isRefusal(startFailure)) {
+                // refused: the group's queue this subscribe created would keep every message for a group no one reads
+                admin.removeUnusedGroup(settings.topic(), settings.group());
+            }
             throw JmsErrors.ofConsume(settings.topic(), startFailure);
         }
     }

@@ -20,6 +20,11 @@ public final class JmsErrors {
     /** A failed send of a message to {@code topic}. */
     public static KeelException ofSend(String topic, Exception e) {
         ActiveMQExceptionType type = typeOf(e);
+        AccessRefusedException login = e instanceof AccessRefusedException ? null
+                : ofLogin("a send to topic '" + topic + "'", e);
+        if (login != null) {
+            return login;
+        }
         if (isRefusal(e)) {
             return e instanceof AccessRefusedException refused ? refused : new AccessRefusedException("the broker"
                     + " refused the send to topic '" + topic + "' (" + describe(e) + "): check the user and password,"
@@ -43,6 +48,11 @@ public final class JmsErrors {
 
     /** A consumer that could not join its group's queue. */
     public static KeelException ofConsume(String topic, Exception e) {
+        AccessRefusedException login = e instanceof AccessRefusedException ? null
+                : ofLogin("a consumer of topic '" + topic + "'", e);
+        if (login != null) {
+            return login;
+        }
         if (isRefusal(e)) {
             return e instanceof AccessRefusedException refused ? refused : new AccessRefusedException("the broker"
                     + " refused to let this user consume topic '" + topic + "' (" + describe(e) + "): check the user"
@@ -51,6 +61,20 @@ public final class JmsErrors {
         }
         return new BrokerUnavailableException("the consumer of topic '" + topic + "' could not connect: "
                 + describe(e) + "; check the broker is up and try again", e);
+    }
+
+    /**
+     * A refused login (Artemis's {@code AMQ229031: Unable to validate user}) as the refusal of {@code what}, or null
+     * when {@code e} is not one: the advice is the credentials, not a permission.
+     */
+    public static AccessRefusedException ofLogin(String what, Throwable e) {
+        String text = describe(e);
+        if (!isRefusal(e) || !(text.contains("AMQ229031") || text.contains("Unable to validate user"))) {
+            return null;
+        }
+        return new AccessRefusedException("the broker refused the login for " + what + " (" + text + "): check the"
+                + " user and password (ArtemisConfig.credentials; keel.artemis.user and keel.artemis.password); not"
+                + " retried", e);
     }
 
     /** True when the broker refused the login or the operation for security: retrying cannot help. */

@@ -1,5 +1,6 @@
 package dev.keel.kafka.internal;
 
+import dev.keel.AccessRefusedException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
@@ -7,6 +8,8 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.OffsetMetadataTooLarge;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -27,6 +30,8 @@ final class Committer {
     private final long intervalNanos;
     private final Duration syncTimeout;
     private long lastCommitNanos = System.nanoTime();
+    /** A commit the broker refused for security (no Read on the group): the consumer stops with it. */
+    private AccessRefusedException refused;
 
     Committer(Consumer<byte[], byte[]> consumer, PartitionTrackers trackers, ConsumerSignals signals,
               Duration interval, Duration syncTimeout) {
@@ -37,8 +42,16 @@ final class Committer {
         this.syncTimeout = syncTimeout;
     }
 
-    /** Commits asynchronously what advanced, when the commit interval has passed. */
+    /**
+     * Commits asynchronously what advanced, when the commit interval has passed.
+     *
+     * @throws AccessRefusedException once Kafka refused a commit for security: committing again cannot help, and a
+     *         consumer that cannot commit would hand everything it handles to the next owner again
+     */
     void commitIfDue() {
+        if (refused != null) {
+            throw refused;
+        }
         long now = System.nanoTime();
         if (signals.aborted() || now - lastCommitNanos < intervalNanos) {
             return;
@@ -58,6 +71,11 @@ final class Committer {
 
     private void failed(Map<TopicPartition, OffsetAndMetadata> offsets, Exception error) {
         trackers.commitFailed(offsets);
+        if ((error instanceof AuthorizationException || error instanceof AuthenticationException) && refused == null) {
+            refused = new AccessRefusedException("Kafka refused an offset commit of this consumer ("
+                    + error.getMessage() + "): grant its principal Read on the group (docs/security.md) and start"
+                    + " the subscription again; not retried", error);
+        }
         if (error instanceof OffsetMetadataTooLarge) {
             trackers.stopRecordingDoneAbove();
             LOG.warn("The broker refused the commit metadata that records work done above the committed offset "

@@ -1,5 +1,6 @@
 package dev.keel.kafka.internal;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.KeelException;
 import dev.keel.kafka.ShareGroupsUnavailableException;
 import java.time.Duration;
@@ -23,6 +24,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
@@ -195,6 +197,10 @@ public final class ShareGroupAdmin {
     }
 
     private static KeelException failed(String what, Throwable cause) {
+        if (cause instanceof AuthorizationException || cause instanceof AuthenticationException) {
+            return new AccessRefusedException(what + " failed (not allowed: check the client's credentials and ACLs,"
+                    + " docs/security.md): " + cause, cause);
+        }
         boolean retriable = cause instanceof RetriableException;
         String hint = cause instanceof AuthorizationException ? " (not allowed: check the client's ACLs)" : "";
         return new KeelException(what + " failed" + hint + ": " + cause, cause, retriable);
