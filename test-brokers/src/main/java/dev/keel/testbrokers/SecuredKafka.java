@@ -1,11 +1,14 @@
 package dev.keel.testbrokers;
 
 import dev.keel.testbrokers.internal.HarnessRuntime;
+import dev.keel.testbrokers.internal.Poll;
 import dev.keel.testbrokers.internal.local.LocalKafka;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -102,26 +105,23 @@ public final class SecuredKafka {
     }
 
     private void awaitLogin(String user, String password) {
-        Map<String, Object> config = new java.util.HashMap<>(clientProperties(user, password));
+        Map<String, Object> config = new HashMap<>(clientProperties(user, password));
         config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            try (Admin admin = Admin.create(config)) {
-                admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
-                return;
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof SaslAuthenticationException) || System.nanoTime() > deadline) {
-                    return; // authenticated (what follows is the ACLs' business), or the caller will see why
+        try {
+            // the broker applies a new credential from its metadata log a moment after it was stored
+            Poll.until("the login of SCRAM user " + user, Duration.ofSeconds(30), Poll.never(), () -> {
+                try (Admin admin = Admin.create(config)) {
+                    admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof SaslAuthenticationException) {
+                        return Optional.empty();
+                    }
+                    // authenticated: what the cluster answers then is the ACLs' business
                 }
-            } catch (Exception e) {
-                return;
-            }
-            try {
-                Thread.sleep(100); // the broker applies the new credential from its metadata log in a moment
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+                return Optional.of(true);
+            });
+        } catch (Poll.PollFailedException e) {
+            throw new IllegalStateException("the secured Kafka does not accept the login of " + user, e);
         }
     }
 }

@@ -266,16 +266,11 @@ public final class CoreAdmin implements AutoCloseable {
         try {
             return body.apply(session());
         } catch (ActiveMQException e) {
-            if (JmsErrors.isRefusal(e)) {
+            AccessRefusedException refused = JmsErrors.refusal("managing topic '" + topic + "'", "what declaring"
+                    + " needs on the topic's address and queues (createAddress, createDurableQueue)", e);
+            if (refused != null) {
                 reset();
-                AccessRefusedException login = JmsErrors.ofLogin("managing topic '" + topic + "'", e);
-                if (login != null) {
-                    throw login;
-                }
-                throw new AccessRefusedException("the broker refused an operation on topic '" + topic + "' ("
-                        + JmsErrors.describe(e) + "): check the user and password, and grant the user what declaring"
-                        + " needs on the topic's address and queues in the broker's security-settings"
-                        + " (createAddress, createDurableQueue; docs/security.md); not retried", e);
+                throw refused;
             }
             if (JmsErrors.isConnectionLoss(e)) {
                 reset();

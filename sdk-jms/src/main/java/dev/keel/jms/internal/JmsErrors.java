@@ -20,16 +20,10 @@ public final class JmsErrors {
     /** A failed send of a message to {@code topic}. */
     public static KeelException ofSend(String topic, Exception e) {
         ActiveMQExceptionType type = typeOf(e);
-        AccessRefusedException login = e instanceof AccessRefusedException ? null
-                : ofLogin("a send to topic '" + topic + "'", e);
-        if (login != null) {
-            return login;
-        }
-        if (isRefusal(e)) {
-            return e instanceof AccessRefusedException refused ? refused : new AccessRefusedException("the broker"
-                    + " refused the send to topic '" + topic + "' (" + describe(e) + "): check the user and password,"
-                    + " and grant the user 'send' on the topic's address in the broker's security-settings; not"
-                    + " retried", e);
+        AccessRefusedException refused = refusal("the send to topic '" + topic + "'", "'send' on the topic's address",
+                e);
+        if (refused != null) {
+            return refused;
         }
         if (e instanceof InvalidDestinationException || type == ActiveMQExceptionType.ADDRESS_DOES_NOT_EXIST) {
             return new dev.keel.UnroutableException("the address of topic '" + topic + "' does not exist: declare the "
@@ -48,33 +42,35 @@ public final class JmsErrors {
 
     /** A consumer that could not join its group's queue. */
     public static KeelException ofConsume(String topic, Exception e) {
-        AccessRefusedException login = e instanceof AccessRefusedException ? null
-                : ofLogin("a consumer of topic '" + topic + "'", e);
-        if (login != null) {
-            return login;
-        }
-        if (isRefusal(e)) {
-            return e instanceof AccessRefusedException refused ? refused : new AccessRefusedException("the broker"
-                    + " refused to let this user consume topic '" + topic + "' (" + describe(e) + "): check the user"
-                    + " and password, and grant the user 'consume' on the group's queue in the broker's"
-                    + " security-settings; not retried", e);
+        AccessRefusedException refused = refusal("a consumer of topic '" + topic + "'",
+                "'consume' on the group's queue", e);
+        if (refused != null) {
+            return refused;
         }
         return new BrokerUnavailableException("the consumer of topic '" + topic + "' could not connect: "
                 + describe(e) + "; check the broker is up and try again", e);
     }
 
     /**
-     * A refused login (Artemis's {@code AMQ229031: Unable to validate user}) as the refusal of {@code what}, or null
-     * when {@code e} is not one: the advice is the credentials, not a permission.
+     * {@code e} as the broker's security refusal of {@code what}, or null when it is none: a refused login (Artemis's
+     * {@code AMQ229031: Unable to validate user}) says to check the credentials, any other refusal to grant the user
+     * {@code permission} in the broker's security-settings. Not retriable.
      */
-    public static AccessRefusedException ofLogin(String what, Throwable e) {
-        String text = describe(e);
-        if (!isRefusal(e) || !(text.contains("AMQ229031") || text.contains("Unable to validate user"))) {
+    public static AccessRefusedException refusal(String what, String permission, Throwable e) {
+        if (e instanceof AccessRefusedException refused) {
+            return refused;
+        }
+        if (!isRefusal(e)) {
             return null;
         }
-        return new AccessRefusedException("the broker refused the login for " + what + " (" + text + "): check the"
-                + " user and password (ArtemisConfig.credentials; keel.artemis.user and keel.artemis.password); not"
-                + " retried", e);
+        String text = describe(e);
+        if (text.contains("AMQ229031") || text.contains("Unable to validate user")) {
+            return new AccessRefusedException("the broker refused the login for " + what + " (" + text + "): check"
+                    + " the user and password (ArtemisConfig.credentials; keel.artemis.user and keel.artemis.password);"
+                    + " not retried", e);
+        }
+        return new AccessRefusedException("the broker refused " + what + " (" + text + "): grant the user "
+                + permission + " in the broker's security-settings (docs/security.md); not retried", e);
     }
 
     /** True when the broker refused the login or the operation for security: retrying cannot help. */

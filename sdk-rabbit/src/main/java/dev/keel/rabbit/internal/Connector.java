@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
@@ -89,9 +90,11 @@ public final class Connector {
                     + " wrong. Give the right credentials (rabbitmqctl authenticate_user checks them), or create the"
                     + " user (rabbitmqctl add_user); retrying cannot help", e);
         } catch (IOException | TimeoutException e) {
-            if (connectionCloseCode(e) == NOT_ALLOWED) {
+            Optional<AMQP.Connection.Close> close = connectionClose(e);
+            if (close.isPresent() && close.get().getReplyCode() == NOT_ALLOWED) {
                 throw new AccessRefusedException("RabbitMQ at " + where() + " refused user '" + config.username()
-                        + "' access to virtual host '" + config.virtualHost() + "' (" + closeText(e) + "): grant it"
+                        + "' access to virtual host '" + config.virtualHost() + "' (" + close.get().getReplyText()
+                        + "): grant it"
                         + " (rabbitmqctl set_permissions -p " + config.virtualHost() + " " + config.username()
                         + " <configure> <write> <read>; docs/security.md lists what Keel needs) or connect to a"
                         + " virtual host the user may use; retrying cannot help", e);
@@ -115,23 +118,14 @@ public final class Connector {
                 : "any of " + String.join(",", config.addresses());
     }
 
-    /** The reply code of the connection close behind {@code e} (RabbitMQ closing it during the handshake), or -1. */
-    private static int connectionCloseCode(Throwable e) {
+    /** The connection close behind {@code e} (RabbitMQ closing the connection during the handshake), if any. */
+    private static Optional<AMQP.Connection.Close> connectionClose(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ShutdownSignalException s && s.getReason() instanceof AMQP.Connection.Close close) {
-                return close.getReplyCode();
+                return Optional.of(close);
             }
         }
-        return -1;
-    }
-
-    private static String closeText(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ShutdownSignalException s && s.getReason() instanceof AMQP.Connection.Close close) {
-                return close.getReplyText();
-            }
-        }
-        return String.valueOf(e.getMessage());
+        return Optional.empty();
     }
 
     private static String describe(Throwable e) {

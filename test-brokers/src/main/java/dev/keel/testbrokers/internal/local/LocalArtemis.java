@@ -50,7 +50,7 @@ public final class LocalArtemis extends OneProcessBroker {
     private final Duration startTimeout;
     private final boolean secured;
     /** The secured broker's users: name to password and roles; written to its properties files on each change. */
-    private final Map<String, Map.Entry<String, List<String>>> users = new LinkedHashMap<>();
+    private final Map<String, User> users = new LinkedHashMap<>();
 
     private LocalArtemis(HarnessRuntime runtime, String classpath, boolean secured) {
         super(runtime.run().dir(secured ? "artemis-secured" : "artemis"), Duration.ofSeconds(30));
@@ -92,7 +92,7 @@ public final class LocalArtemis extends OneProcessBroker {
      * login module re-reads its files when they change).
      */
     public synchronized void putUser(String user, String password, List<String> roles) {
-        users.put(user, Map.entry(password, List.copyOf(roles)));
+        users.put(user, new User(password, List.copyOf(roles)));
         writeUsers();
     }
 
@@ -109,9 +109,9 @@ public final class LocalArtemis extends OneProcessBroker {
     private void writeUsers() {
         StringBuilder passwords = new StringBuilder();
         Map<String, List<String>> members = new TreeMap<>();
-        users.forEach((user, entry) -> {
-            passwords.append(user).append('=').append(entry.getKey()).append('\n');
-            entry.getValue().forEach(role -> members.computeIfAbsent(role, r -> new ArrayList<>()).add(user));
+        users.forEach((name, user) -> {
+            passwords.append(name).append('=').append(user.password()).append('\n');
+            user.roles().forEach(role -> members.computeIfAbsent(role, r -> new ArrayList<>()).add(name));
         });
         StringBuilder roles = new StringBuilder();
         members.forEach((role, names) -> roles.append(role).append('=').append(String.join(",", names)).append('\n'));
@@ -203,5 +203,8 @@ public final class LocalArtemis extends OneProcessBroker {
         } catch (IOException e) {
             throw new BrokerStartException(BrokerKind.ARTEMIS, "cannot start " + MAIN_CLASS + " with " + JavaCommand.javaExecutable(), e);
         }
+    }
+
+    private record User(String password, List<String> roles) {
     }
 }
