@@ -1,6 +1,7 @@
 package dev.keel.jms;
 
 import dev.keel.TopicSpec;
+import dev.keel.jms.internal.ArtemisDialect;
 import dev.keel.jms.internal.CoreAdmin;
 import dev.keel.jms.internal.JmsConsumer;
 import dev.keel.jms.internal.JmsProducer;
@@ -35,6 +36,7 @@ public final class ArtemisAdapter implements BrokerAdapter, TopologyAdmin {
             Capability.PRIORITY));
 
     private final ArtemisConfig config;
+    private final ArtemisDialect dialect;
     private final ActiveMQConnectionFactory factory;
     private final CoreAdmin admin;
     private final Routes routes;
@@ -47,8 +49,9 @@ public final class ArtemisAdapter implements BrokerAdapter, TopologyAdmin {
         this.factory = new ActiveMQConnectionFactory(config.url());
         this.factory.setBlockOnDurableSend(true);
         this.factory.setBlockOnAcknowledge(false);
-        this.admin = new CoreAdmin(config);
-        this.routes = new Routes(admin::routes, System::nanoTime);
+        this.dialect = new ArtemisDialect(config);
+        this.admin = new CoreAdmin(config, dialect.errors());
+        this.routes = new Routes(admin::routablePartitions, System::nanoTime);
     }
 
     public ArtemisConfig config() {
@@ -95,7 +98,7 @@ public final class ArtemisAdapter implements BrokerAdapter, TopologyAdmin {
     public synchronized BrokerProducer producer() {
         ensureOpen();
         if (producer == null) {
-            producer = new JmsProducer(factory, config, routes);
+            producer = new JmsProducer(factory, dialect, routes);
         }
         return producer;
     }
@@ -112,7 +115,7 @@ public final class ArtemisAdapter implements BrokerAdapter, TopologyAdmin {
             throw new UnsupportedOperationException("the ActiveMQ adapter does not offer broadcast or shared "
                     + "subscriptions yet");
         }
-        return new JmsConsumer(settings, config, factory, admin);
+        return new JmsConsumer(settings, dialect, factory, admin);
     }
 
     @Override

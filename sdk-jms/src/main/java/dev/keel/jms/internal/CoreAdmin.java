@@ -34,26 +34,29 @@ import java.util.TreeSet;
  * paused until what the members hold is acknowledged (so a key never runs on two members at once). Deleting an address goes through the broker's management
  * address. One session, used under this object's lock, opened again after a lost connection.
  */
-public final class CoreAdmin implements AutoCloseable {
+public final class CoreAdmin implements JmsTopology {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CoreAdmin.class);
 
     private static final String MANAGEMENT_ADDRESS = "activemq.management";
     private static final long MANAGEMENT_TIMEOUT_MS = 30_000;
 
     private final ArtemisConfig config;
+    private final JmsErrors errors;
     private ServerLocator locator;
     private ClientSessionFactory factory;
     private ClientSession session;
     private boolean closed;
 
-    public CoreAdmin(ArtemisConfig config) {
+    public CoreAdmin(ArtemisConfig config, JmsErrors errors) {
         this.config = config;
+        this.errors = errors;
     }
 
     /**
      * Declares the topic's address and a queue per group. A group queue that exists with another
      * partition count fails with a {@link TopologyException} and changes nothing.
      */
+    @Override
     public synchronized void ensure(TopicSpec topic) {
         if (topic.replicationFactor() != 1 || topic.minInSyncReplicas() != 1) {
             throw new TopologyException(topic.name(), "topic '" + topic.name() + "' on ActiveMQ Artemis has replication "
@@ -89,6 +92,7 @@ public final class CoreAdmin implements AutoCloseable {
      * Makes sure the group's queue exists on an existing topic (with the partitions of the topic's
      * other groups); a topic whose address does not exist fails with {@link TopicNotFoundException}.
      */
+    @Override
     public synchronized boolean ensureGroup(String topic, String group) {
         return call(topic, s -> {
             if (!s.addressQuery(SimpleString.of(topic)).isExists()) {
@@ -104,6 +108,7 @@ public final class CoreAdmin implements AutoCloseable {
      * Deletes the queue of {@code group} that a refused subscribe created, unless something uses it already (a
      * consumer, or a message: another process's subscribe of the group declared it meanwhile). Best effort.
      */
+    @Override
     public synchronized void removeUnusedGroup(String topic, String group) {
         try {
             call(topic, s -> {
@@ -125,6 +130,7 @@ public final class CoreAdmin implements AutoCloseable {
      * of {@code origin}: declared when a subscription starts, so no dead letter is sent where no queue
      * would keep it.
      */
+    @Override
     public synchronized void ensureDeadLetters(String deadLetterTopic, String group, String origin) {
         call(deadLetterTopic, s -> {
             SimpleString address = SimpleString.of(deadLetterTopic);
@@ -141,6 +147,7 @@ public final class CoreAdmin implements AutoCloseable {
     }
 
     /** The topic's partitions and the groups that have a queue on it; empty when its address does not exist. */
+    @Override
     public synchronized Optional<TopicSpec> describe(String topic) {
         return call(topic, s -> {
             ClientSession.AddressQuery query = s.addressQuery(SimpleString.of(topic));
@@ -155,20 +162,17 @@ public final class CoreAdmin implements AutoCloseable {
         });
     }
 
-    /** True when the topic's address exists and routes to at least one queue. */
-    public synchronized boolean routes(String topic) {
+    /** The topic's partitions when its address exists and routes to at least one queue, else 0. */
+    @Override
+    public synchronized int routablePartitions(String topic) {
         return call(topic, s -> {
             ClientSession.AddressQuery query = s.addressQuery(SimpleString.of(topic));
-            return query.isExists() && !query.getQueueNames().isEmpty();
+            return query.isExists() && !query.getQueueNames().isEmpty() ? partitionsOf(s, topic) : 0;
         });
     }
 
-    /** True when the topic's address exists. */
-    public synchronized boolean exists(String topic) {
-        return call(topic, s -> s.addressQuery(SimpleString.of(topic)).isExists());
-    }
-
     /** Deletes the topic's queues, with their messages, and its address; nothing there is fine. */
+    @Override
     public synchronized void delete(String topic) {
         call(topic, s -> {
             ClientSession.AddressQuery query = s.addressQuery(SimpleString.of(topic));
@@ -266,13 +270,12 @@ public final class CoreAdmin implements AutoCloseable {
         try {
             return body.apply(session());
         } catch (ActiveMQException e) {
-            AccessRefusedException refused = JmsErrors.refusal("managing topic '" + topic + "'", "what declaring"
-                    + " needs on the topic's address and queues (createAddress, createDurableQueue)", e);
+            AccessRefusedException refused = errors.ofTopology(topic, e);
             if (refused != null) {
                 reset();
                 throw refused;
             }
-            if (JmsErrors.isConnectionLoss(e)) {
+            if (errors.isConnectionLoss(e)) {
                 reset();
                 throw new BrokerUnavailableException("the connection to the broker was lost managing topic '" + topic
                         + "': try again once the broker answers", e);

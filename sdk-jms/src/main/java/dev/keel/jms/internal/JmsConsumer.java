@@ -1,6 +1,5 @@
 package dev.keel.jms.internal;
 
-import dev.keel.jms.ArtemisConfig;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.DeliverySink;
@@ -12,7 +11,6 @@ import jakarta.jms.JMSException;
 import jakarta.jms.Message;
 import jakarta.jms.MessageConsumer;
 import jakarta.jms.Session;
-import org.apache.activemq.artemis.api.jms.ActiveMQJMSConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +31,9 @@ import java.util.concurrent.locks.LockSupport;
  * sends the acknowledgements the engine made (a session is used by one thread only). The broker
  * keeps each key (message group) on one member of the group and moves it to another when the
  * member leaves, with the messages it had not acknowledged first. A lost connection revokes what
- * the member held from the engine, then the member connects again.
+ * the member held from the engine, then the member connects again. Where the broker does not share
+ * the keys out again when a member joins ({@link Membership}), the member hands its keys back itself:
+ * what it held is revoked from the engine and acknowledged, and its consumer is closed and opened again.
  */
 public final class JmsConsumer implements BrokerConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(JmsConsumer.class);
@@ -42,9 +42,11 @@ public final class JmsConsumer implements BrokerConsumer {
     private static final Duration RECONNECT_INTERVAL = Duration.ofSeconds(1);
 
     private final ConsumerSettings settings;
-    private final ArtemisConfig config;
+    private final JmsDialect dialect;
+    private final JmsErrors errors;
     private final ConnectionFactory factory;
-    private final CoreAdmin admin;
+    private final JmsTopology admin;
+    private final Membership members;
     private final String queue;
     private final Queue<Ack> acks = new ConcurrentLinkedQueue<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -63,12 +65,14 @@ public final class JmsConsumer implements BrokerConsumer {
     private long position;
     private long lastRecovery;
 
-    public JmsConsumer(ConsumerSettings settings, ArtemisConfig config, ConnectionFactory factory, CoreAdmin admin) {
+    public JmsConsumer(ConsumerSettings settings, JmsDialect dialect, ConnectionFactory factory, JmsTopology admin) {
         this.settings = settings;
-        this.config = config;
+        this.dialect = dialect;
+        this.errors = dialect.errors();
         this.factory = factory;
         this.admin = admin;
-        this.queue = Names.groupQueue(settings.topic(), settings.group());
+        this.members = dialect.membership(settings.topic(), settings.group());
+        this.queue = dialect.groupQueueName(settings.topic(), settings.group());
     }
 
     @Override
@@ -89,11 +93,11 @@ public final class JmsConsumer implements BrokerConsumer {
         }
         if (startFailure != null) {
             running = false;
-            if (created && JmsErrors.isRefusal(startFailure)) {
+            if (created && errors.isRefusal(startFailure)) {
                 // refused: the group's queue this subscribe created would keep every message for a group no one reads
                 admin.removeUnusedGroup(settings.topic(), settings.group());
             }
-            throw JmsErrors.ofConsume(settings.topic(), startFailure);
+            throw errors.ofConsume(settings.topic(), startFailure);
         }
     }
 
@@ -116,6 +120,10 @@ public final class JmsConsumer implements BrokerConsumer {
                     JMSException failure = lost;
                     if (failure != null) {
                         throw failure;
+                    }
+                    if (members.joined()) {
+                        handBack();
+                        continue;
                     }
                     if (paused) {
                         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(RECEIVE_WAIT_MS));
@@ -173,7 +181,7 @@ public final class JmsConsumer implements BrokerConsumer {
 
     private InboundRecord record(Message message) throws JMSException {
         int ofSession = generation;
-        return JmsMessages.toRecord(settings.topic(), queue, ++position, message,
+        return JmsMessages.toRecord(dialect, settings.topic(), queue, ++position, message,
                 () -> acks.add(new Ack(message, ofSession)));
     }
 
@@ -192,13 +200,25 @@ public final class JmsConsumer implements BrokerConsumer {
         }
     }
 
-    private void recover(Exception cause) {
-        long now = System.nanoTime();
-        boolean again = lastRecovery != 0 && now - lastRecovery < RECONNECT_INTERVAL.toNanos();
-        lastRecovery = now;
-        LOG.warn("the consumer of group '{}' on topic '{}' lost its session ({}); its unacknowledged messages go back "
-                + "to the group, and it connects again", settings.group(), settings.topic(), JmsErrors.describe(cause));
-        sink.disconnected(cause);
+    /**
+     * Another member joined: the keys this member holds go back to the broker, which deals them out again over every
+     * member. What the engine holds is revoked (the started messages finish and are acknowledged, the rest are
+     * dropped), the acknowledgements are sent, and the consumer is closed (the broker takes back what it had not
+     * acknowledged, in order, and frees its keys) and opened again on the same connection.
+     */
+    private void handBack() throws JMSException {
+        LOG.info("another member joined group '{}' of topic '{}': this member hands its keys back to be shared out "
+                + "again", settings.group(), settings.topic());
+        awaitRevoke();
+        sendAcks();
+        generation++; // an acknowledgement made after this belongs to the closed consumer: the broker redelivers it
+        MessageConsumer old = consumer;
+        consumer = null;
+        old.close();
+        consumer = session.createConsumer(dialect.groupQueue(session, settings.topic(), settings.group()));
+    }
+
+    private void awaitRevoke() {
         try {
             sink.revoke(List.of(queue)).toCompletableFuture()
                     .get(settings.revokeTimeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
@@ -207,6 +227,16 @@ public final class JmsConsumer implements BrokerConsumer {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    private void recover(Exception cause) {
+        long now = System.nanoTime();
+        boolean again = lastRecovery != 0 && now - lastRecovery < RECONNECT_INTERVAL.toNanos();
+        lastRecovery = now;
+        LOG.warn("the consumer of group '{}' on topic '{}' lost its session ({}); its unacknowledged messages go back "
+                + "to the group, and it connects again", settings.group(), settings.topic(), JmsErrors.describe(cause));
+        sink.disconnected(cause);
+        awaitRevoke();
         closeConnection();
         if (again) { // lost again right after the last recovery: do not turn a persistent failure into a hot loop
             LockSupport.parkNanos(RECONNECT_INTERVAL.toNanos());
@@ -218,9 +248,9 @@ public final class JmsConsumer implements BrokerConsumer {
                 sink.reconnected();
                 return;
             } catch (Exception e) {
-                if (JmsErrors.isRefusal(e)) { // a login or permission refused: retrying cannot help
+                if (errors.isRefusal(e)) { // a login or permission refused: retrying cannot help
                     closeConnection();
-                    fail(JmsErrors.ofConsume(settings.topic(), e));
+                    fail(errors.ofConsume(settings.topic(), e));
                     return;
                 }
                 LOG.debug("reconnecting the consumer of {} failed: {}", queue, JmsErrors.describe(e));
@@ -232,17 +262,16 @@ public final class JmsConsumer implements BrokerConsumer {
     private void open() throws JMSException {
         generation++;
         lost = null;
-        connection = config.username().isPresent()
-                ? factory.createConnection(config.username().get(), config.password().orElse(null))
-                : factory.createConnection();
+        connection = dialect.settings().connect(factory);
         Connection opened = connection;
         connection.setExceptionListener(e -> {
             if (connection == opened) {
                 lost = e;
             }
         });
-        session = connection.createSession(false, ActiveMQJMSConstants.INDIVIDUAL_ACKNOWLEDGE);
-        consumer = session.createConsumer(session.createQueue(Names.qualified(settings.topic(), queue)));
+        session = connection.createSession(false, dialect.individualAcknowledge());
+        members.watch(connection);
+        consumer = session.createConsumer(dialect.groupQueue(session, settings.topic(), settings.group()));
         connection.start();
     }
 

@@ -9,29 +9,22 @@ import jakarta.jms.JMSException;
 import jakarta.jms.MapMessage;
 import jakarta.jms.Message;
 import jakarta.jms.ObjectMessage;
+import jakarta.jms.Session;
 import jakarta.jms.StreamMessage;
 import jakarta.jms.TextMessage;
-import jakarta.jms.Session;
-import org.apache.activemq.artemis.api.core.ActiveMQBuffer;
-import org.apache.activemq.artemis.api.core.SimpleString;
-import org.apache.activemq.artemis.jms.client.ActiveMQMessage;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
- * Keel records to Jakarta Messaging messages and back. Keel's headers travel as message properties
- * under their own names: set on Artemis's core message, since a JMS property name must be a Java
- * identifier and Keel's ({@code keel-id}) are not; plain JMS clients read them with
- * {@code getStringProperty("keel-id")}. The key is also the message group ({@code JMSXGroupID}), which
- * keeps one key on one consumer of a group.
+ * Keel records to Jakarta Messaging messages and back, the part every ActiveMQ line shares; the
+ * {@link JmsDialect} writes and reads the properties. Keel's headers travel as message properties
+ * under their own names ({@code keel-id}, which plain JMS clients read with
+ * {@code getStringProperty("keel-id")}); the key also decides the message group ({@code JMSXGroupID}),
+ * which keeps one key on one consumer of a group.
  */
 public final class JmsMessages {
-    /** Artemis's scheduled delivery time, in epoch milliseconds. */
-    public static final String SCHEDULED_DELIVERY = "_AMQ_SCHED_DELIVERY";
     public static final String GROUP_ID = "JMSXGroupID";
     /**
      * Set on a received message that is not a {@code BytesMessage}: {@code text} (its payload is the text in UTF-8),
@@ -39,27 +32,16 @@ public final class JmsMessages {
      * {@code message} (no body: an empty payload).
      */
     public static final String JMS_TYPE_HEADER = "jms-body";
-    /** Property names the broker reads as its own (lower case): never Keel headers. */
-    static final String[] RESERVED_PREFIXES = {"jms", "_amq", "__amq", "_hq"};
 
     private JmsMessages() {
     }
 
-    /** A bytes message carrying the record's payload, headers, group and scheduled time. */
-    public static BytesMessage toMessage(Session session, OutboundRecord record) throws JMSException {
+    /** A bytes message carrying the record's payload, headers, group and delivery time. */
+    public static BytesMessage toMessage(JmsDialect dialect, Session session, OutboundRecord record, int partitions)
+            throws JMSException {
         BytesMessage message = session.createBytesMessage();
         message.writeBytes(record.payload());
-        var core = ((ActiveMQMessage) message).getCoreMessage();
-        for (Map.Entry<String, String> header : record.headers().entrySet()) {
-            core.putStringProperty(SimpleString.of(header.getKey()), SimpleString.of(header.getValue()));
-        }
-        core.putStringProperty(SimpleString.of(KeelHeaders.ID), SimpleString.of(record.id()));
-        if (record.key() != null) {
-            message.setStringProperty(GROUP_ID, record.key());
-        }
-        if (record.deliverAt() != null) {
-            core.putLongProperty(SimpleString.of(SCHEDULED_DELIVERY), record.deliverAt().toEpochMilli());
-        }
+        dialect.write(message, record, partitions);
         return message;
     }
 
@@ -81,24 +63,27 @@ public final class JmsMessages {
      * message becomes a record (see {@link #JMS_TYPE_HEADER}): one a plain client sent that Keel cannot read as bytes
      * must reach the handler, or its dead letters, and never hold up the group.
      */
-    public static InboundRecord toRecord(String topic, String partition, long position, Message message,
-                                         InboundRecord.Acknowledger acknowledger) throws JMSException {
-        Map<String, String> headers = headers(message);
+    public static InboundRecord toRecord(JmsDialect dialect, String topic, String partition, long position,
+                                         Message message, InboundRecord.Acknowledger acknowledger) throws JMSException {
+        Map<String, String> headers = dialect.properties(message);
         String nativeId = message.getJMSMessageID() != null ? message.getJMSMessageID() : "jms:" + partition + ":" + position;
         String id = InboundIds.idOf(headers, nativeId);
         String key = headers.get(KeelHeaders.KEY);
         if (key == null) {
             key = message.getStringProperty(GROUP_ID);
         }
-        byte[] payload = payload(message, headers);
+        byte[] payload = payload(dialect, message, headers);
         int deliveries = message.propertyExists("JMSXDeliveryCount") ? message.getIntProperty("JMSXDeliveryCount") : 1;
         return new InboundRecord(topic, partition, position, id, key, headers, payload, timestamp(headers, message),
                 Math.max(1, deliveries), acknowledger);
     }
 
-    private static byte[] payload(Message message, Map<String, String> headers) throws JMSException {
+    private static byte[] payload(JmsDialect dialect, Message message, Map<String, String> headers)
+            throws JMSException {
         if (message instanceof BytesMessage bytes) {
-            return body(bytes);
+            byte[] payload = new byte[(int) bytes.getBodyLength()];
+            bytes.readBytes(payload);
+            return payload;
         }
         if (message instanceof TextMessage text) {
             headers.put(JMS_TYPE_HEADER, "text");
@@ -106,36 +91,18 @@ public final class JmsMessages {
         }
         headers.put(JMS_TYPE_HEADER, message instanceof ObjectMessage ? "object" : message instanceof MapMessage ? "map"
                 : message instanceof StreamMessage ? "stream" : "message");
-        ActiveMQBuffer body = ((ActiveMQMessage) message).getCoreMessage().getReadOnlyBodyBuffer();
-        byte[] raw = new byte[body.readableBytes()];
-        body.readBytes(raw);
-        return raw;
+        return dialect.encodedBody(message);
     }
 
-    private static byte[] body(BytesMessage message) throws JMSException {
-        long length = message.getBodyLength();
-        byte[] payload = new byte[(int) length];
-        message.readBytes(payload);
-        return payload;
-    }
-
-    private static Map<String, String> headers(Message message) {
-        var core = ((ActiveMQMessage) message).getCoreMessage();
-        Map<String, String> headers = new HashMap<>();
-        for (SimpleString name : core.getPropertyNames()) {
-            String text = name.toString();
-            String lower = text.toLowerCase(Locale.ROOT);
-            boolean reserved = false;
-            for (String prefix : RESERVED_PREFIXES) {
-                reserved |= lower.startsWith(prefix);
-            }
-            Object value = core.getObjectProperty(name);
-            if (!reserved && value != null) {
-                headers.put(text, value instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8)
-                        : value.toString());
+    /** Whether {@code name} is one the broker reads as its own ({@link JmsDialect#reservedPrefixes()}). */
+    static boolean reserved(JmsDialect dialect, String name) {
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        for (String prefix : dialect.reservedPrefixes()) {
+            if (lower.startsWith(prefix)) {
+                return true;
             }
         }
-        return headers;
+        return false;
     }
 
     private static Instant timestamp(Map<String, String> headers, Message message) throws JMSException {

@@ -4,7 +4,6 @@ import dev.keel.ClosedException;
 import dev.keel.PublishException;
 import dev.keel.PublishReceipt;
 import dev.keel.UnroutableException;
-import dev.keel.jms.ArtemisConfig;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.OutboundRecord;
 import dev.keel.spi.support.DaemonThreads;
@@ -30,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * is never sent where no group would receive it.
  */
 public final class JmsProducer implements BrokerProducer {
-    private final ArtemisConfig config;
+    private final JmsDialect dialect;
     private final Routes routes;
     private final List<SendLane> lanes = new ArrayList<>();
     private final List<ExecutorService> threads = new ArrayList<>();
@@ -38,11 +37,11 @@ public final class JmsProducer implements BrokerProducer {
     private final AtomicLong sequence = new AtomicLong();
     private volatile boolean closed;
 
-    public JmsProducer(ConnectionFactory factory, ArtemisConfig config, Routes routes) {
-        this.config = config;
+    public JmsProducer(ConnectionFactory factory, JmsDialect dialect, Routes routes) {
+        this.dialect = dialect;
         this.routes = routes;
-        for (int i = 0; i < config.sendLanes(); i++) {
-            lanes.add(new SendLane(factory, config.username().orElse(null), config.password().orElse(null)));
+        for (int i = 0; i < dialect.settings().sendLanes(); i++) {
+            lanes.add(new SendLane(factory, dialect));
             threads.add(Executors.newSingleThreadExecutor(DaemonThreads.named("keel-jms-send-" + i)));
         }
     }
@@ -53,7 +52,7 @@ public final class JmsProducer implements BrokerProducer {
             return CompletableFuture.failedFuture(new ClosedException("the producer is closed"));
         }
         try {
-            PublishChecks.check(record, config.maxMessageBytes());
+            PublishChecks.check(record, dialect);
         } catch (PublishException refused) {
             return CompletableFuture.failedFuture(refused);
         }
@@ -75,17 +74,19 @@ public final class JmsProducer implements BrokerProducer {
             return;
         }
         try {
-            if (!routes.routes(record.topic())) {
-                result.completeExceptionally(new UnroutableException("topic '" + record.topic() + "' has no address "
-                        + "or no group queue on the broker, so no group would receive message " + record.id()
+            int partitions = routes.partitions(record.topic());
+            if (partitions == 0) {
+                result.completeExceptionally(new UnroutableException("topic '" + record.topic() + "' does not exist "
+                        + "or has no group queue on the broker, so no group would receive message " + record.id()
                         + ": declare the topic with its groups first (ensureTopology, or keel.topics." + record.topic()
                         + ".* with the Spring Boot starter)"));
                 return;
             }
-            lanes.get(lane).send(record);
+            dialect.checkSendable(record);
+            lanes.get(lane).send(record, partitions);
             result.complete(new PublishReceipt(record.topic(), record.id(), record.topic(), sequence.incrementAndGet()));
         } catch (Exception e) {
-            result.completeExceptionally(e instanceof dev.keel.KeelException k ? k : JmsErrors.ofSend(record.topic(), e));
+            result.completeExceptionally(e instanceof dev.keel.KeelException k ? k : dialect.errors().ofSend(record.topic(), e));
         }
     }
 
@@ -100,7 +101,7 @@ public final class JmsProducer implements BrokerProducer {
         }
         for (ExecutorService thread : threads) {
             try {
-                if (!thread.awaitTermination(config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                if (!thread.awaitTermination(dialect.settings().closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
                     thread.shutdownNow();
                 }
             } catch (InterruptedException e) {

@@ -15,12 +15,12 @@ public final class PublishChecks {
     private PublishChecks() {
     }
 
-    /** @param maxMessageBytes the largest payload the adapter sends ({@code ArtemisConfig.maxMessageBytes}) */
-    public static void check(OutboundRecord record, int maxMessageBytes) {
-        if (record.payload().length > maxMessageBytes) {
+    public static void check(OutboundRecord record, JmsDialect dialect) {
+        JmsSettings settings = dialect.settings();
+        if (record.payload().length > settings.maxMessageBytes()) {
             throw refused(record, "its payload is " + record.payload().length + " bytes, over the limit of "
-                    + maxMessageBytes + " (ArtemisConfig.maxMessageBytes): send less (put large data elsewhere and send a "
-                    + "reference), or raise the limit");
+                    + settings.maxMessageBytes() + " (" + settings.configName() + ".maxMessageBytes): send less (put "
+                    + "large data elsewhere and send a reference), or raise the limit");
         }
         String where = !Utf8Text.encodable(record.id()) ? "its id"
                 : record.key() != null && !Utf8Text.encodable(record.key()) ? "its key" : null;
@@ -29,12 +29,10 @@ public final class PublishChecks {
             if (name.isEmpty()) {
                 throw refused(record, "a header has an empty name");
             }
-            String lower = name.toLowerCase(Locale.ROOT);
-            for (String prefix : JmsMessages.RESERVED_PREFIXES) {
-                if (lower.startsWith(prefix)) {
-                    throw refused(record, "header '" + name + "' is reserved by the broker (names starting with JMS, "
-                            + "_AMQ, __AMQ or _HQ are its instructions): rename it");
-                }
+            if (JmsMessages.reserved(dialect, name)) {
+                throw refused(record, "header '" + name + "' is reserved by the broker (names starting with "
+                        + String.join(", ", dialect.reservedPrefixes()).toUpperCase(Locale.ROOT)
+                        + " are its instructions): rename it");
             }
             if (where == null && (!Utf8Text.encodable(name) || !Utf8Text.encodable(header.getValue()))) {
                 where = "a header";
@@ -45,7 +43,6 @@ public final class PublishChecks {
                     + "and other protocols could not read it): fix the text, or carry binary data in the payload");
         }
     }
-
 
     private static PublishException refused(OutboundRecord record, String why) {
         return new PublishException("message " + record.id() + " cannot be published to topic '" + record.topic() + "': "

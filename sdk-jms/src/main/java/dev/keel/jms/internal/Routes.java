@@ -4,42 +4,47 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
-import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 
 /**
- * Whether a topic's address routes to a queue, asked of the broker and remembered for a while when
- * it does (a topic that routes nowhere is asked again at every send). A group queue deleted within
- * the remembered time is not noticed until it runs out.
+ * Whether a topic routes to a group's queue, and its partitions, asked of the broker and remembered
+ * for a while when it does (a topic that routes nowhere is asked again at every send). A group queue
+ * deleted within the remembered time is not noticed until it runs out.
  */
 public final class Routes {
     public static final Duration REMEMBER = Duration.ofSeconds(2);
 
-    private final Predicate<String> broker;
+    private final ToIntFunction<String> broker;
     private final LongSupplier nanos;
-    private final Map<String, Long> routableUntil = new ConcurrentHashMap<>();
+    private final Map<String, Known> known = new ConcurrentHashMap<>();
 
-    public Routes(Predicate<String> broker, LongSupplier nanos) {
+    /** @param broker a topic's partitions when it routes to a queue, else 0 ({@link JmsTopology#routablePartitions}) */
+    public Routes(ToIntFunction<String> broker, LongSupplier nanos) {
         this.broker = broker;
         this.nanos = nanos;
     }
 
-    public boolean routes(String topic) {
-        Long until = routableUntil.get(topic);
+    /** The topic's partitions when it routes to a group's queue, else 0. */
+    public int partitions(String topic) {
+        Known entry = known.get(topic);
         long now = nanos.getAsLong();
-        if (until != null && now - until < 0) {
-            return true;
+        if (entry != null && now - entry.until() < 0) {
+            return entry.partitions();
         }
-        boolean routes = broker.test(topic);
-        if (routes) {
-            routableUntil.put(topic, now + REMEMBER.toNanos());
+        int partitions = broker.applyAsInt(topic);
+        if (partitions > 0) {
+            known.put(topic, new Known(partitions, now + REMEMBER.toNanos()));
         } else {
-            routableUntil.remove(topic);
+            known.remove(topic);
         }
-        return routes;
+        return partitions;
     }
 
     /** Forgets what is known of {@code topic}: the next send asks the broker. */
     public void forget(String topic) {
-        routableUntil.remove(topic);
+        known.remove(topic);
+    }
+
+    private record Known(int partitions, long until) {
     }
 }

@@ -1,37 +1,36 @@
 package dev.keel.jms.internal;
 
+import dev.keel.spi.OutboundRecord;
 import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.DeliveryMode;
 import jakarta.jms.JMSException;
 import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
-import dev.keel.spi.OutboundRecord;
 
 /**
  * One publishing session and its producer, used by one thread only. Its send is synchronous and
- * persistent: it returns once the broker has stored the message (Artemis's {@code blockOnDurableSend}).
- * A failure closes the session; the next send opens a new one.
+ * persistent: it returns once the broker has stored the message (Artemis's {@code blockOnDurableSend},
+ * ActiveMQ Classic's synchronous persistent send). A failure closes the session; the next send opens
+ * a new one.
  */
 final class SendLane implements AutoCloseable {
     private final ConnectionFactory factory;
-    private final String username;
-    private final String password;
+    private final JmsDialect dialect;
     private Connection connection;
     private Session session;
     private MessageProducer producer;
 
-    SendLane(ConnectionFactory factory, String username, String password) {
+    SendLane(ConnectionFactory factory, JmsDialect dialect) {
         this.factory = factory;
-        this.username = username;
-        this.password = password;
+        this.dialect = dialect;
     }
 
-    void send(OutboundRecord record) throws JMSException {
+    void send(OutboundRecord record, int partitions) throws JMSException {
         try {
             open();
-            producer.send(session.createTopic(record.topic()), JmsMessages.toMessage(session, record),
-                    DeliveryMode.PERSISTENT, JmsMessages.priorityOf(record), 0);
+            producer.send(dialect.topic(session, record.topic()), JmsMessages.toMessage(dialect, session, record,
+                    partitions), DeliveryMode.PERSISTENT, JmsMessages.priorityOf(record), 0);
         } catch (JMSException | RuntimeException e) {
             close();
             throw e;
@@ -42,7 +41,7 @@ final class SendLane implements AutoCloseable {
         if (session != null) {
             return;
         }
-        connection = username == null ? factory.createConnection() : factory.createConnection(username, password);
+        connection = dialect.settings().connect(factory);
         session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
         producer = session.createProducer(null);
         producer.setDisableMessageID(false);

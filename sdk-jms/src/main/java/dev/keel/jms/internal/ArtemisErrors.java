@@ -1,0 +1,63 @@
+package dev.keel.jms.internal;
+
+import jakarta.jms.IllegalStateException;
+import jakarta.jms.InvalidDestinationException;
+import jakarta.jms.JMSException;
+import jakarta.jms.ResourceAllocationException;
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
+
+/** Artemis's client failures: {@link ActiveMQExceptionType}s under the JMS exceptions. */
+final class ArtemisErrors implements BrokerErrors {
+    private static final Permissions PERMISSIONS = new Permissions("'send' on the topic's address",
+            "'consume' on the group's queue", "what declaring needs on the topic's address and queues (createAddress, "
+            + "createDurableQueue)", "in the broker's security-settings");
+
+    @Override
+    public boolean isSecurity(Throwable e) {
+        return typeOf(e) == ActiveMQExceptionType.SECURITY_EXCEPTION;
+    }
+
+    /** Artemis's {@code AMQ229031: Unable to validate user}. */
+    @Override
+    public boolean isLoginRefused(String text) {
+        return text.contains("AMQ229031") || text.contains("Unable to validate user");
+    }
+
+    @Override
+    public boolean isConnectionLoss(Throwable e) {
+        ActiveMQExceptionType type = typeOf(e);
+        return e instanceof IllegalStateException || type == ActiveMQExceptionType.NOT_CONNECTED
+                || type == ActiveMQExceptionType.CONNECTION_TIMEDOUT || type == ActiveMQExceptionType.DISCONNECTED
+                || type == ActiveMQExceptionType.OBJECT_CLOSED || type == ActiveMQExceptionType.UNBLOCKED
+                || type == ActiveMQExceptionType.SESSION_CREATION_REJECTED;
+    }
+
+    @Override
+    public boolean isMissingDestination(Throwable e) {
+        return e instanceof InvalidDestinationException || typeOf(e) == ActiveMQExceptionType.ADDRESS_DOES_NOT_EXIST;
+    }
+
+    @Override
+    public boolean isFull(Throwable e) {
+        return e instanceof ResourceAllocationException || typeOf(e) == ActiveMQExceptionType.ADDRESS_FULL;
+    }
+
+    @Override
+    public Permissions permissions() {
+        return PERMISSIONS;
+    }
+
+    /** The Artemis error type under a JMS exception, or null. */
+    static ActiveMQExceptionType typeOf(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ActiveMQException a) {
+                return a.getType();
+            }
+            if (t instanceof JMSException j && j.getLinkedException() instanceof ActiveMQException a) {
+                return a.getType();
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,29 @@
+package dev.keel.jms.internal;
+
+/**
+ * How one ActiveMQ line's client reports what {@link JmsErrors} turns into Keel's typed errors: the
+ * kinds of failure, and the names of the permissions a refusal asks to grant.
+ */
+public interface BrokerErrors {
+    /** The broker refused a login or an operation for security. */
+    boolean isSecurity(Throwable e);
+
+    /** The security refusal {@code text} (a failure's class and message) is of the login, not of an operation. */
+    boolean isLoginRefused(String text);
+
+    /** A failure a new connection can mend. */
+    boolean isConnectionLoss(Throwable e);
+
+    /** The destination does not exist and the broker did not create it. */
+    boolean isMissingDestination(Throwable e);
+
+    /** The broker's storage for the destination is full. */
+    boolean isFull(Throwable e);
+
+    /** The permissions to publish, to consume and to declare, and where the broker grants them. */
+    Permissions permissions();
+
+    /** Phrases of a refusal's message: what the user needs, and where it is granted. */
+    record Permissions(String send, String consume, String declare, String where) {
+    }
+}
