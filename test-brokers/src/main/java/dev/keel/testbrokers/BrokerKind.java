@@ -8,7 +8,8 @@ public enum BrokerKind {
     RABBIT("RabbitMQ", "keel.rabbit.uri", "amqp://guest:guest@127.0.0.1:5672/%2F"),
     ROCKET("RocketMQ", "keel.rocket.namesrv", "127.0.0.1:9876"),
     REDIS("Redis", "keel.redis.uri", "redis://127.0.0.1:6379"),
-    ARTEMIS("ActiveMQ Artemis", "keel.artemis.url", "tcp://127.0.0.1:61616");
+    ARTEMIS("ActiveMQ Artemis", "keel.artemis.url", "tcp://127.0.0.1:61616"),
+    ACTIVEMQ("ActiveMQ Classic", "keel.activemq.url", "tcp://127.0.0.1:61616");
 
     private final String displayName;
     private final String endpointProperty;

@@ -11,9 +11,9 @@ import java.util.List;
  *
  * <p>Where each broker comes from, in order: an endpoint named by a system property or
  * environment variable ({@code KEEL_KAFKA_BOOTSTRAP}, {@code KEEL_RABBIT_URI},
- * {@code KEEL_ROCKET_NAMESRV}, {@code KEEL_REDIS_URI}, {@code KEEL_ARTEMIS_URL}); else a
- * Testcontainers container when a Docker engine answers (not for ActiveMQ Artemis yet, which has no
- * container path); else a local process (RabbitMQ: the local service with a fresh virtual host).
+ * {@code KEEL_ROCKET_NAMESRV}, {@code KEEL_REDIS_URI}, {@code KEEL_ARTEMIS_URL}, {@code KEEL_ACTIVEMQ_URL}); else a
+ * Testcontainers container when a Docker engine answers (not for ActiveMQ Artemis and ActiveMQ Classic yet, which
+ * have no container path); else a local process (RabbitMQ: the local service with a fresh virtual host).
  */
 public final class Brokers {
 
@@ -38,6 +38,10 @@ public final class Brokers {
 
     public static ArtemisEndpoint artemis() {
         return (ArtemisEndpoint) BrokerRegistry.get().endpoint(BrokerKind.ARTEMIS);
+    }
+
+    public static ActiveMQEndpoint activemq() {
+        return (ActiveMQEndpoint) BrokerRegistry.get().endpoint(BrokerKind.ACTIVEMQ);
     }
 
     public static BrokerEndpoint get(BrokerKind kind) {

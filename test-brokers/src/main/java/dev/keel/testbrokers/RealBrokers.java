@@ -17,7 +17,7 @@ import java.util.Set;
 /**
  * JUnit 5 extension that injects broker endpoints into test constructors, lifecycle and test
  * methods: {@link KafkaEndpoint}, {@link RabbitEndpoint}, {@link RocketEndpoint},
- * {@link RedisEndpoint}, {@link ArtemisEndpoint}. Before a class's tests it starts, in parallel,
+ * {@link RedisEndpoint}, {@link ArtemisEndpoint}, {@link ActiveMQEndpoint}. Before a class's tests it starts, in parallel,
  * every broker the class asks for (by parameter type or {@link UsesBrokers}). Brokers are shared by
  * all classes of the JVM.
  * <pre>{@code
@@ -34,7 +34,8 @@ public final class RealBrokers implements ParameterResolver, BeforeAllCallback {
             RabbitEndpoint.class, BrokerKind.RABBIT,
             RocketEndpoint.class, BrokerKind.ROCKET,
             RedisEndpoint.class, BrokerKind.REDIS,
-            ArtemisEndpoint.class, BrokerKind.ARTEMIS);
+            ArtemisEndpoint.class, BrokerKind.ARTEMIS,
+            ActiveMQEndpoint.class, BrokerKind.ACTIVEMQ);
 
     @Override
     public void beforeAll(ExtensionContext context) {

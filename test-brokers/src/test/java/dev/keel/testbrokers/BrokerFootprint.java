@@ -22,7 +22,8 @@ public final class BrokerFootprint {
             BrokerKind.ROCKET, List.of("rocketmq-namesrv", "rocketmq-broker"),
             BrokerKind.RABBIT, List.of("rabbitmq"),
             BrokerKind.REDIS, List.of("redis"),
-            BrokerKind.ARTEMIS, List.of("artemis"));
+            BrokerKind.ARTEMIS, List.of("artemis"),
+            BrokerKind.ACTIVEMQ, List.of("activemq"));
 
     private BrokerFootprint() {
     }
@@ -30,7 +31,7 @@ public final class BrokerFootprint {
     public static void main(String[] args) throws IOException {
         StringBuilder table = new StringBuilder("broker | start (s) | RSS (MiB) per process\n");
         for (BrokerKind kind : List.of(BrokerKind.REDIS, BrokerKind.RABBIT, BrokerKind.KAFKA, BrokerKind.ROCKET,
-                BrokerKind.ARTEMIS)) {
+                BrokerKind.ARTEMIS, BrokerKind.ACTIVEMQ)) {
             long begin = System.nanoTime();
             BrokerEndpoint endpoint = Brokers.get(kind);
             double seconds = (System.nanoTime() - begin) / 1e9;

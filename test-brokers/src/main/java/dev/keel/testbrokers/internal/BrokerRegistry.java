@@ -32,11 +32,11 @@ public final class BrokerRegistry {
     /** The system property naming where a broker of this JVM came from: {@code keel.brokers.origin.kafka}. */
     public static final String ORIGIN_PROPERTY = "keel.brokers.origin.";
     /**
-     * What {@code keel.brokers.prestart=all} starts: every kind but ActiveMQ Artemis, which a module
-     * lists by name ({@code all,artemis}), so that the modules that prestart {@code all} and never use
-     * Artemis do not each start a broker JVM more.
+     * What {@code keel.brokers.prestart=all} starts: every kind but ActiveMQ Artemis and ActiveMQ Classic,
+     * which a module lists by name ({@code all,artemis}, {@code all,activemq}), so that the modules that
+     * prestart {@code all} and never use them do not each start a broker JVM more.
      */
-    static final Set<BrokerKind> PRESTART_ALL = EnumSet.complementOf(EnumSet.of(BrokerKind.ARTEMIS));
+    static final Set<BrokerKind> PRESTART_ALL = EnumSet.complementOf(EnumSet.of(BrokerKind.ARTEMIS, BrokerKind.ACTIVEMQ));
     private static BrokerRegistry instance;
 
     private final HarnessRuntime runtime;
@@ -151,7 +151,7 @@ public final class BrokerRegistry {
 
     /**
      * The kinds a {@code keel.brokers.prestart} value names: {@code kafka,rocket}; {@code all} is
-     * {@link #PRESTART_ALL}, so {@code all,artemis} is every kind.
+     * {@link #PRESTART_ALL}, so {@code all,artemis,activemq} is every kind.
      */
     static Set<BrokerKind> prestartKinds(String list) {
         Set<BrokerKind> kinds = EnumSet.noneOf(BrokerKind.class);

@@ -1,5 +1,6 @@
 package dev.keel.testbrokers.internal;
 
+import dev.keel.testbrokers.ActiveMQEndpoint;
 import dev.keel.testbrokers.ArtemisEndpoint;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.KafkaEndpoint;
@@ -28,6 +29,7 @@ public final class ConfiguredEndpoints {
                 case RABBIT: return new Provided(rabbit(value, control), control);
                 case REDIS: return new Provided(redis(value, control), control);
                 case ARTEMIS: return new Provided(artemis(value, control), control);
+                case ACTIVEMQ: return new Provided(activemq(value, control), control);
                 default: throw new IllegalArgumentException(kind.name());
             }
         } catch (URISyntaxException | RuntimeException e) {
@@ -69,6 +71,22 @@ public final class ConfiguredEndpoints {
             require(uri.getPort() > 0, "a port");
         }
         return new ArtemisEndpoint(Origin.CONFIGURED, value, control);
+    }
+
+    /**
+     * {@code tcp://host:port[?parameters]}, or a failover URL as the ActiveMQ Classic client takes it:
+     * {@code failover:(tcp://a:61616,tcp://b:61616)?randomize=false}. Passed on as given.
+     */
+    static ActiveMQEndpoint activemq(String value, NoFaultControl control) throws URISyntaxException {
+        if (value.startsWith("failover:")) {
+            require(value.length() > "failover:".length(), "the URLs to fail over between");
+        } else {
+            URI uri = new URI(value);
+            require("tcp".equals(uri.getScheme()), "scheme tcp");
+            host(uri);
+            require(uri.getPort() > 0, "a port");
+        }
+        return new ActiveMQEndpoint(Origin.CONFIGURED, value, control);
     }
 
     private static String host(URI uri) {

@@ -9,7 +9,7 @@ import java.util.Objects;
 /**
  * Chooses where each broker comes from: a configured endpoint first, then Testcontainers when a
  * Docker engine answers, otherwise local processes (or, for RabbitMQ, the local service). A kind
- * with no container path (ActiveMQ Artemis, for now) is always a local process unless containers
+ * with no container path (ActiveMQ Artemis and ActiveMQ Classic, for now) is always a local process unless containers
  * are demanded ({@code KEEL_BROKERS=containers}), which then fails naming why.
  */
 public final class OriginSelector {
@@ -69,6 +69,7 @@ public final class OriginSelector {
             case ROCKET: return "starting a local RocketMQ name server and broker processes from the Maven Central jars";
             case REDIS: return "starting a private local redis-server process";
             case ARTEMIS: return "starting a local ActiveMQ Artemis broker process from the Maven Central jars";
+            case ACTIVEMQ: return "starting a local ActiveMQ Classic broker process from the Maven Central jars";
             case RABBIT: return settings.rabbitUsesService()
                     ? "using the local RabbitMQ service on 127.0.0.1:5672 with a virtual host of this run (KEEL_RABBIT_LOCAL=service)"
                     : "starting a private RabbitMQ node from the rabbitmq-server package";

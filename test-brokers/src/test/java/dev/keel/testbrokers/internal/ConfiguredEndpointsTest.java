@@ -1,5 +1,6 @@
 package dev.keel.testbrokers.internal;
 
+import dev.keel.testbrokers.ActiveMQEndpoint;
 import dev.keel.testbrokers.ArtemisEndpoint;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.KafkaEndpoint;
@@ -89,6 +90,39 @@ class ConfiguredEndpointsTest {
                 .hasMessageContaining("KEEL_ARTEMIS_URL")
                 .hasMessageContaining("tcp://127.0.0.1:61616");
         assertThatThrownBy(() -> ConfiguredEndpoints.create(BrokerKind.ARTEMIS, "tcp://a", "KEEL_ARTEMIS_URL"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void activemqUrlIsPassedOnAsGivenWithoutFaultsOrProxyAndItsPasswordsMasked() {
+        ActiveMQEndpoint activemq = (ActiveMQEndpoint) ConfiguredEndpoints.create(BrokerKind.ACTIVEMQ,
+                "tcp://mq.example:61617?jms.userName=app&jms.password=topsecret", "KEEL_ACTIVEMQ_URL").endpoint();
+
+        assertThat(activemq.url()).isEqualTo("tcp://mq.example:61617?jms.userName=app&jms.password=topsecret");
+        assertThat(activemq.origin()).isEqualTo(Origin.CONFIGURED);
+        assertThat(activemq.address()).isEqualTo("tcp://mq.example:61617?jms.userName=app&jms.password=***");
+        assertThat(activemq.toString()).contains("mq.example:61617").doesNotContain("topsecret");
+        assertThat(activemq.supportsFaults()).isFalse();
+        assertThat(activemq.hasProxiedUrl()).isFalse();
+        assertThatThrownBy(activemq::restart).isInstanceOf(FaultInjectionUnsupportedException.class)
+                .hasMessageContaining("KEEL_ACTIVEMQ_URL");
+        assertThatThrownBy(activemq::proxiedUrl).isInstanceOf(FaultInjectionUnsupportedException.class);
+    }
+
+    @Test
+    void activemqTakesAFailoverUrlAndRefusesWhatIsNoActiveMQUrl() {
+        String failover = "failover:(tcp://a:61616,tcp://b:61616)?randomize=false&jms.password=topsecret";
+        ActiveMQEndpoint activemq = (ActiveMQEndpoint) ConfiguredEndpoints.create(BrokerKind.ACTIVEMQ, failover,
+                "KEEL_ACTIVEMQ_URL").endpoint();
+        assertThat(activemq.url()).isEqualTo(failover);
+        assertThat(activemq.address()).isEqualTo("failover:(tcp://a:61616,tcp://b:61616)?randomize=false&jms.password=***");
+        assertThatThrownBy(() -> ConfiguredEndpoints.create(BrokerKind.ACTIVEMQ, "amqp://a:5672", "KEEL_ACTIVEMQ_URL"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("KEEL_ACTIVEMQ_URL")
+                .hasMessageContaining("tcp://127.0.0.1:61616");
+        assertThatThrownBy(() -> ConfiguredEndpoints.create(BrokerKind.ACTIVEMQ, "tcp://a", "KEEL_ACTIVEMQ_URL"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ConfiguredEndpoints.create(BrokerKind.ACTIVEMQ, "failover:", "KEEL_ACTIVEMQ_URL"))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

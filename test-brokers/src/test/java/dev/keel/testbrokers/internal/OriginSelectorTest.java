@@ -64,6 +64,7 @@ class OriginSelectorTest {
         assertThat(selector.select(BrokerKind.ROCKET).reason()).contains("RocketMQ name server and broker processes");
         assertThat(selector.select(BrokerKind.REDIS).reason()).contains("redis-server process");
         assertThat(selector.select(BrokerKind.ARTEMIS).reason()).contains("local ActiveMQ Artemis broker process");
+        assertThat(selector.select(BrokerKind.ACTIVEMQ).reason()).contains("local ActiveMQ Classic broker process");
     }
 
     @Test
@@ -85,6 +86,25 @@ class OriginSelectorTest {
         assertThat(selection.origin()).isEqualTo(Origin.LOCAL);
         assertThat(selection.reason()).contains("no container path for ActiveMQ Artemis");
         assertThat(probes).hasValue(0);
+    }
+
+    @Test
+    void activemqUsesTheConfiguredUrlElseALocalProcessEvenWhenDockerAnswers() {
+        Settings configured = new Settings(Map.of("keel.activemq.url", "tcp://10.0.0.1:61616")::get, name -> null);
+
+        assertThat(new OriginSelector(configured, docker(true)).select(BrokerKind.ACTIVEMQ))
+                .returns(Origin.CONFIGURED, OriginSelector.Selection::origin)
+                .extracting(OriginSelector.Selection::reason).asString().contains("-Dkeel.activemq.url");
+        assertThat(BrokerKind.ACTIVEMQ.endpointEnvVar()).isEqualTo("KEEL_ACTIVEMQ_URL");
+        assertThat(new OriginSelector(Settings.of(Map.of()), docker(true)).select(BrokerKind.ACTIVEMQ))
+                .returns(Origin.LOCAL, OriginSelector.Selection::origin)
+                .extracting(OriginSelector.Selection::reason).asString().contains("no container path for ActiveMQ Classic");
+        assertThat(probes).hasValue(0);
+        assertThatThrownBy(() -> new OriginSelector(Settings.of(Map.of("KEEL_BROKERS", "containers")), docker(true))
+                .select(BrokerKind.ACTIVEMQ))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("container path for ActiveMQ Classic is not available yet")
+                .hasMessageContaining("KEEL_ACTIVEMQ_URL");
     }
 
     @Test

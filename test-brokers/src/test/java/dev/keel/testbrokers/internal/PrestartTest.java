@@ -8,14 +8,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PrestartTest {
 
     @Test
-    void allStartsEveryBrokerButArtemis() {
+    void allStartsEveryBrokerButArtemisAndActiveMQ() {
         assertThat(BrokerRegistry.prestartKinds("all"))
                 .containsExactlyInAnyOrder(BrokerKind.KAFKA, BrokerKind.RABBIT, BrokerKind.ROCKET, BrokerKind.REDIS);
     }
 
     @Test
     void artemisStartsWhenListedByName() {
-        assertThat(BrokerRegistry.prestartKinds("all,artemis")).containsExactlyInAnyOrder(BrokerKind.values());
+        assertThat(BrokerRegistry.prestartKinds("all,artemis")).containsExactlyInAnyOrder(BrokerKind.KAFKA,
+                BrokerKind.RABBIT, BrokerKind.ROCKET, BrokerKind.REDIS, BrokerKind.ARTEMIS);
         assertThat(BrokerRegistry.prestartKinds(" artemis, kafka ")).containsExactlyInAnyOrder(BrokerKind.ARTEMIS, BrokerKind.KAFKA);
+    }
+
+    @Test
+    void activemqStartsWhenListedByName() {
+        assertThat(BrokerRegistry.prestartKinds("all,artemis,activemq")).containsExactlyInAnyOrder(BrokerKind.values());
+        assertThat(BrokerRegistry.prestartKinds("activemq")).containsExactly(BrokerKind.ACTIVEMQ);
     }
 }

@@ -26,8 +26,8 @@ import java.util.List;
  * name): Testcontainers' own modules where there is one ({@code KafkaContainer}, {@code RabbitMQContainer}), the
  * way users start them. Containers are stopped at the end of the run (and by Ryuk if the JVM dies); fault
  * injection is not offered for them, since a restarted container gets new host ports: run with
- * {@code KEEL_BROKERS=local} for fault tests. ActiveMQ Artemis has no container path yet (see
- * {@link #offers}).
+ * {@code KEEL_BROKERS=local} for fault tests. ActiveMQ Artemis and ActiveMQ Classic have no container path yet
+ * (see {@link #offers}).
  */
 public final class ContainerBrokers {
     private static final String NO_FAULTS = "the broker runs in a container; run with KEEL_BROKERS=local for fault tests";
@@ -37,11 +37,11 @@ public final class ContainerBrokers {
     }
 
     /**
-     * Whether there is a container path for the kind: for every kind but ActiveMQ Artemis, for which no
-     * image is built here (no registry) and none is chosen yet, so it always runs as a local process.
+     * Whether there is a container path for the kind: for every kind but ActiveMQ Artemis and ActiveMQ Classic,
+     * for which no image is built here (no registry) and none is chosen yet, so they always run as local processes.
      */
     public static boolean offers(BrokerKind kind) {
-        return kind != BrokerKind.ARTEMIS;
+        return kind != BrokerKind.ARTEMIS && kind != BrokerKind.ACTIVEMQ;
     }
 
     /** Why there is no container for a kind that {@link #offers} nothing for, and what to do instead. */

@@ -28,7 +28,7 @@ public final class BrokerClasspath {
     private BrokerClasspath() {
     }
 
-    /** {@code name} is {@code kafka}, {@code rocketmq} or {@code artemis}. */
+    /** {@code name} is {@code kafka}, {@code rocketmq}, {@code artemis} or {@code activemq}. */
     public static String resolve(String name, BrokerKind kind, Settings settings) {
         String raw = read(name, kind);
         Path repository = localRepository(settings);

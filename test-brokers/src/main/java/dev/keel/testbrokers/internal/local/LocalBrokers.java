@@ -16,6 +16,7 @@ public final class LocalBrokers {
             case ROCKET: return LocalRocket.start(runtime);
             case REDIS: return LocalRedis.start(runtime);
             case ARTEMIS: return LocalArtemis.start(runtime);
+            case ACTIVEMQ: return LocalActiveMQ.start(runtime);
             case RABBIT:
                 return runtime.settings().rabbitUsesService() ? RabbitService.start(runtime) : LocalRabbitNode.start(runtime);
             default: throw new IllegalArgumentException(kind.name());

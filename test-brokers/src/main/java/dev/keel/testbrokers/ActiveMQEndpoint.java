@@ -1,0 +1,82 @@
+package dev.keel.testbrokers;
+
+import dev.keel.faults.FaultProxy;
+import dev.keel.testbrokers.internal.BrokerControl;
+
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * An ActiveMQ Classic broker, reached with OpenWire (the ActiveMQ Classic JMS client's
+ * {@code ActiveMQConnectionFactory(url)}). The harness's local broker is persistent (KahaDB), so a
+ * persistent message sent before {@link #kill()} is there again after {@link #restart()}; it also has a
+ * {@link FaultProxy} in front of its transport connector, for network fault tests: see {@link #proxiedUrl()}.
+ */
+public final class ActiveMQEndpoint extends BrokerEndpoint {
+    /** {@code jms.password=...}, {@code trustStorePassword=...} and the like in a URL's parameters. */
+    private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(?i)([a-z.]*password=)[^&,)]*");
+
+    private final String url;
+    private final FaultProxy proxy;
+
+    public ActiveMQEndpoint(Origin origin, String url, BrokerControl control) {
+        this(origin, url, control, null);
+    }
+
+    /**
+     * @param proxy a proxy forwarding to the broker's transport connector, or {@code null} when there is none
+     */
+    public ActiveMQEndpoint(Origin origin, String url, BrokerControl control, FaultProxy proxy) {
+        super(BrokerKind.ACTIVEMQ, origin, control);
+        this.url = Objects.requireNonNull(url, "url");
+        this.proxy = proxy;
+    }
+
+    /**
+     * The broker URL for the ActiveMQ Classic clients, e.g. {@code tcp://127.0.0.1:29616}; a configured one is
+     * returned as given (it may be a {@code failover:(...)} URL), and may hold credentials in its parameters:
+     * never log it (log {@link #address()}).
+     */
+    public String url() {
+        return url;
+    }
+
+    /**
+     * Whether {@link #proxiedUrl()} and {@link #proxy()} are available: only for the local broker the
+     * harness starts, not for a configured endpoint.
+     */
+    public boolean hasProxiedUrl() {
+        return proxy != null;
+    }
+
+    /**
+     * A broker URL whose connections all go through {@link #proxy()}, e.g. {@code tcp://127.0.0.1:29617}:
+     * a client connected there loses its connection on {@link FaultProxy#cut()}. The proxy keeps its
+     * port across {@link #kill()} and {@link #restart()}.
+     *
+     * @throws FaultInjectionUnsupportedException when this broker has no proxy in front of it
+     */
+    public String proxiedUrl() {
+        return "tcp://" + proxy().host() + ":" + proxy().port();
+    }
+
+    /**
+     * The fault proxy in front of the broker's transport connector. It is shared by every test of the JVM:
+     * {@link FaultProxy#heal()} it when done, and never close it.
+     *
+     * @throws FaultInjectionUnsupportedException when this broker has no proxy in front of it
+     */
+    public FaultProxy proxy() {
+        if (proxy == null) {
+            throw new FaultInjectionUnsupportedException("this ActiveMQ Classic (" + origin() + ") has no fault proxy:"
+                    + " only the harness's local broker has one; run without KEEL_ACTIVEMQ_URL");
+        }
+        return proxy;
+    }
+
+    /** The URL with the values of its password parameters masked. */
+    @Override
+    public String address() {
+        return PASSWORD_PARAMETER.matcher(url).replaceAll("$1***");
+    }
+}
