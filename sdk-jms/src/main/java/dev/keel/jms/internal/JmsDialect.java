@@ -43,6 +43,11 @@ public interface JmsDialect {
     /** Property name prefixes the broker reads as its own instructions (lower case): never Keel headers. */
     List<String> reservedPrefixes();
 
+    /** Why the broker's client cannot carry a header of this name, or null when it can. */
+    default String headerNameProblem(String name) {
+        return null;
+    }
+
     /**
      * Checks, before it is sent, what the broker would accept but not honour (a delivery time on a broker that does not
      * delay messages); throws a {@link dev.keel.PublishException} saying what to change.

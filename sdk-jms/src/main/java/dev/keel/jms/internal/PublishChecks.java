@@ -34,6 +34,11 @@ public final class PublishChecks {
                         + String.join(", ", dialect.reservedPrefixes()).toUpperCase(Locale.ROOT)
                         + " are its instructions): rename it");
             }
+            String problem = dialect.headerNameProblem(name);
+            if (problem != null) {
+                throw refused(record, "header '" + name.substring(0, Math.min(name.length(), 40)) + (name.length() > 40
+                        ? "...'" : "'") + " " + problem);
+            }
             if (where == null && (!Utf8Text.encodable(name) || !Utf8Text.encodable(header.getValue()))) {
                 where = "a header";
             }

@@ -1,0 +1,274 @@
+package dev.keel.jms.internal;
+
+import dev.keel.AccessRefusedException;
+import dev.keel.BrokerUnavailableException;
+import dev.keel.TopicNotFoundException;
+import dev.keel.TopicSpec;
+import dev.keel.TopologyException;
+import jakarta.jms.JMSException;
+import jakarta.jms.Session;
+import org.apache.activemq.ActiveMQConnection;
+import org.apache.activemq.ActiveMQConnectionFactory;
+import org.apache.activemq.command.ActiveMQDestination;
+import org.apache.activemq.command.ActiveMQQueue;
+import org.apache.activemq.command.ActiveMQTopic;
+import org.apache.activemq.command.DestinationInfo;
+
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeSet;
+
+/**
+ * Topics and groups on ActiveMQ Classic ({@link ClassicNames}): declared as queues the broker creates
+ * on request (a {@code DestinationInfo} add), read from the broker's destination advisories
+ * ({@link QueueView}), deleted with {@code destroyDestination}. One connection, used under this
+ * object's lock, opened again (with a new view) after it is lost.
+ */
+public final class ClassicAdmin implements JmsTopology {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClassicAdmin.class);
+
+    private final ActiveMQConnectionFactory factory;
+    private final JmsSettings settings;
+    private final JmsErrors errors;
+    private final QueueView view = new QueueView();
+    private ActiveMQConnection connection;
+    private volatile boolean lost;
+    private boolean closed;
+
+    /** @param url the broker's URL; this object adds the parameters it needs (synchronous dispatch) */
+    public ClassicAdmin(String url, JmsDialect dialect) {
+        this.factory = new ActiveMQConnectionFactory(url);
+        this.factory.setDispatchAsync(false);
+        this.factory.setAlwaysSessionAsync(false);
+        this.factory.setWatchTopicAdvisories(false);
+        this.factory.getPrefetchPolicy().setTopicPrefetch(Short.MAX_VALUE);
+        this.settings = dialect.settings();
+        this.errors = dialect.errors();
+    }
+
+    @Override
+    public synchronized void ensure(TopicSpec topic) {
+        if (topic.replicationFactor() != 1 || topic.minInSyncReplicas() != 1) {
+            throw new TopologyException(topic.name(), "topic '" + topic.name() + "' on ActiveMQ Classic has replication "
+                    + "factor 1 and minInSyncReplicas 1 (requested " + topic.replicationFactor() + " and "
+                    + topic.minInSyncReplicas() + "): Classic replicates whole brokers (a primary and its standby on a "
+                    + "shared store), not topics; declare 1 and 1 (docs/activemq.md)");
+        }
+        topic.groups().forEach(group -> requireUsable(topic.name(), group));
+        call(topic.name(), () -> {
+            OptionalInt existing = partitionsOf(topic.name());
+            if (existing.isPresent() && existing.getAsInt() != topic.partitions()) {
+                throw new TopologyException(topic.name(), "topic '" + topic.name() + "' exists with "
+                        + existing.getAsInt() + " partitions, not " + topic.partitions() + ": declare it with "
+                        + existing.getAsInt() + " partitions, or delete it first");
+            }
+            if (existing.isEmpty()) {
+                create(new ActiveMQQueue(ClassicNames.marker(topic.name(), topic.partitions())));
+            }
+            for (String group : topic.groups()) {
+                createIfMissing(ClassicNames.groupQueue(topic.name(), group));
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized boolean ensureGroup(String topic, String group) {
+        requireUsable(topic, group);
+        return call(topic, () -> {
+            if (partitionsOf(topic).isEmpty()) {
+                throw new TopicNotFoundException(topic, "topic '" + topic + "' does not exist on the broker (Keel "
+                        + "finds no queue " + ClassicNames.marker(topic, 0).replace(".0.", ".<partitions>.") + "): "
+                        + "declare it first (ensureTopology, or keel.topics." + topic + ".* with the Spring Boot "
+                        + "starter)");
+            }
+            return createIfMissing(ClassicNames.groupQueue(topic, group));
+        });
+    }
+
+    /**
+     * Leaves the queue: ActiveMQ Classic tells a client neither how many messages a queue holds nor whether another
+     * process's subscribe of the group uses it already, so deleting it could lose confirmed messages.
+     */
+    @Override
+    public void removeUnusedGroup(String topic, String group) {
+        LOG.warn("the queue {} that a refused subscribe of group '{}' declared stays on the broker and keeps a copy of "
+                + "every message of topic '{}': delete it (keel's deleteTopology, or the broker's tools) if the group "
+                + "will not be used", ClassicNames.groupQueue(topic, group), group, topic);
+    }
+
+    @Override
+    public synchronized void ensureDeadLetters(String deadLetterTopic, String group, String origin) {
+        requireUsable(deadLetterTopic, group);
+        call(deadLetterTopic, () -> {
+            if (partitionsOf(deadLetterTopic).isEmpty()) {
+                int partitions = partitionsOf(origin).orElse(TopicSpec.DEFAULT_PARTITIONS);
+                create(new ActiveMQQueue(ClassicNames.marker(deadLetterTopic, partitions)));
+            }
+            createIfMissing(ClassicNames.groupQueue(deadLetterTopic, group));
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized Optional<TopicSpec> describe(String topic) {
+        return call(topic, () -> {
+            OptionalInt partitions = partitionsOf(topic);
+            if (partitions.isEmpty()) {
+                return Optional.empty();
+            }
+            TopicSpec.Builder spec = TopicSpec.builder(topic).partitions(partitions.getAsInt());
+            groupsOf(topic).forEach(spec::group);
+            return Optional.of(spec.build());
+        });
+    }
+
+    @Override
+    public synchronized int routablePartitions(String topic) {
+        return call(topic, () -> {
+            OptionalInt partitions = partitionsOf(topic);
+            return partitions.isPresent() && !groupsOf(topic).isEmpty() ? partitions.getAsInt() : 0;
+        });
+    }
+
+    @Override
+    public synchronized void delete(String topic) {
+        call(topic, () -> {
+            for (String group : groupsOf(topic)) {
+                String queue = ClassicNames.groupQueue(topic, group);
+                try {
+                    destroy(new ActiveMQQueue(queue));
+                } catch (JMSException e) {
+                    if (String.valueOf(e.getMessage()).contains("active subscription")) {
+                        throw new TopologyException(topic, "the broker refused to delete queue " + queue + " of topic '"
+                                + topic + "': it has consumers (" + JmsErrors.describe(e) + "); close the "
+                                + "subscriptions of group '" + group + "' first", e);
+                    }
+                    throw e;
+                }
+            }
+            destroy(new ActiveMQTopic(ClassicNames.virtualTopic(topic)));
+            for (String queue : view.names()) {
+                if (ClassicNames.partitionsOf(topic, queue).isPresent()) {
+                    destroy(new ActiveMQQueue(queue));
+                }
+            }
+            return null;
+        });
+    }
+
+    private static void requireUsable(String topic, String group) {
+        if (!ClassicNames.isUsableGroup(group)) {
+            throw new TopologyException(topic, "group '" + group + "' of topic '" + topic + "' cannot be used on "
+                    + "ActiveMQ Classic: its queue would be " + ClassicNames.groupQueue(topic, group) + ", which the "
+                    + "broker's virtual topic does not fill (Consumer.<group>.VirtualTopic.<topic> takes a group name "
+                    + "without dots); name the group without dots");
+        }
+    }
+
+    /** The partitions of the topic's marker; the smallest when two processes declared it differently at once. */
+    private OptionalInt partitionsOf(String topic) {
+        return view.names().stream().map(queue -> ClassicNames.partitionsOf(topic, queue))
+                .filter(OptionalInt::isPresent).mapToInt(OptionalInt::getAsInt).min();
+    }
+
+    private TreeSet<String> groupsOf(String topic) {
+        TreeSet<String> groups = new TreeSet<>();
+        for (String queue : view.names()) {
+            String group = ClassicNames.groupOf(topic, queue);
+            if (group != null && TopicSpec.isValidName(group)) {
+                groups.add(group);
+            }
+        }
+        return groups;
+    }
+
+    private boolean createIfMissing(String queue) throws JMSException {
+        if (view.contains(queue)) {
+            return false;
+        }
+        create(new ActiveMQQueue(queue));
+        return true;
+    }
+
+    private void create(ActiveMQQueue queue) throws JMSException {
+        connection.syncSendPacket(new DestinationInfo(connection.getConnectionInfo().getConnectionId(),
+                DestinationInfo.ADD_OPERATION_TYPE, queue));
+        view.added(queue.getPhysicalName());
+    }
+
+    private void destroy(ActiveMQDestination destination) throws JMSException {
+        connection.destroyDestination(destination);
+        if (destination.isQueue()) {
+            view.removed(destination.getPhysicalName());
+        }
+    }
+
+    private <T> T call(String topic, AdminCall<T> body) {
+        try {
+            open();
+            return body.apply();
+        } catch (JMSException e) {
+            AccessRefusedException refused = errors.ofTopology(topic, e);
+            if (refused != null) {
+                reset();
+                throw refused;
+            }
+            if (errors.isConnectionLoss(e)) {
+                reset();
+                throw new BrokerUnavailableException("the connection to the broker was lost managing topic '" + topic
+                        + "': try again once the broker answers", e);
+            }
+            throw new TopologyException(topic, "the broker refused an operation on topic '" + topic + "': "
+                    + JmsErrors.describe(e), e);
+        }
+    }
+
+    private void open() throws JMSException {
+        if (closed) {
+            throw new IllegalStateException("the adapter is closed");
+        }
+        if (connection != null && !lost && !connection.isClosed() && !connection.isTransportFailed()) {
+            return;
+        }
+        reset();
+        lost = false;
+        ActiveMQConnection opened = (ActiveMQConnection) settings.connect(factory);
+        try {
+            opened.setExceptionListener(e -> lost = true);
+            opened.start();
+            view.open(opened.createSession(false, Session.AUTO_ACKNOWLEDGE));
+        } catch (JMSException | RuntimeException e) {
+            closeQuietly(opened);
+            throw e;
+        }
+        connection = opened;
+    }
+
+    private void reset() {
+        ActiveMQConnection c = connection;
+        connection = null;
+        if (c != null) {
+            closeQuietly(c);
+        }
+    }
+
+    private static void closeQuietly(ActiveMQConnection c) {
+        try {
+            c.close();
+        } catch (JMSException | RuntimeException ignored) {
+            // going away
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        reset();
+    }
+
+    @FunctionalInterface
+    private interface AdminCall<T> {
+        T apply() throws JMSException;
+    }
+}
