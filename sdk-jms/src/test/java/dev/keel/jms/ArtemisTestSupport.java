@@ -11,6 +11,11 @@ final class ArtemisTestSupport {
     }
 
     static ArtemisConfig.Builder config() {
-        return ArtemisConfig.custom().url(Brokers.artemis().url()).maxMessageBytes(MAX_MESSAGE_BYTES);
+        return config(Brokers.artemis().url());
+    }
+
+    /** The tests' settings on {@code url}, without asking the harness for its broker (as a forked JVM must). */
+    static ArtemisConfig.Builder config(String url) {
+        return ArtemisConfig.custom().url(url).maxMessageBytes(MAX_MESSAGE_BYTES);
     }
 }

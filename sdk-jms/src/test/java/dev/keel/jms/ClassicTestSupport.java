@@ -12,7 +12,11 @@ final class ClassicTestSupport {
 
     /** The harness's broker orders its queues by priority ({@code prioritizedMessages}), so the tests say so. */
     static ActiveMQClassicConfig.Builder config() {
-        return ActiveMQClassicConfig.custom().url(Brokers.activemq().url()).maxMessageBytes(MAX_MESSAGE_BYTES)
-                .prioritizedQueues(true);
+        return config(Brokers.activemq().url());
+    }
+
+    /** The tests' settings on {@code url}, without asking the harness for its broker (as a forked JVM must). */
+    static ActiveMQClassicConfig.Builder config(String url) {
+        return ActiveMQClassicConfig.custom().url(url).maxMessageBytes(MAX_MESSAGE_BYTES).prioritizedQueues(true);
     }
 }

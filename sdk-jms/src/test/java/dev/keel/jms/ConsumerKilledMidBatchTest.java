@@ -8,12 +8,14 @@ import dev.keel.core.Keel;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.redis.RedisIdempotencyStore;
 import dev.keel.dedup.redis.RedisStoreConfig;
+import dev.keel.spi.BrokerAdapter;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.ForkedJvm;
 import dev.keel.testbrokers.UniqueNames;
 import dev.keel.testbrokers.UsesBrokers;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import redis.clients.jedis.RedisClient;
 
 import java.net.URI;
@@ -35,7 +37,7 @@ import static org.awaitility.Awaitility.await;
  * the group's other member, in this process, takes over its keys. Under EFFECTIVELY_ONCE with the
  * Redis store every message has exactly one effect, each key's effects in publish order.
  */
-@UsesBrokers({BrokerKind.ARTEMIS, BrokerKind.REDIS})
+@UsesBrokers({BrokerKind.ARTEMIS, BrokerKind.ACTIVEMQ, BrokerKind.REDIS})
 class ConsumerKilledMidBatchTest {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
@@ -43,22 +45,23 @@ class ConsumerKilledMidBatchTest {
     private static final int KEYS = 8;
     private static final int EFFECTS_BEFORE_KILL = 60;
 
-    @Test
-    void killedConsumersWorkShouldBeFinishedByAnotherWithoutLossOrDuplicateEffects() throws Exception {
+    @ParameterizedTest
+    @EnumSource(JmsLine.class)
+    void killedConsumersWorkShouldBeFinishedByAnotherWithoutLossOrDuplicateEffects(JmsLine line) throws Exception {
         String topic = UniqueNames.of("jms-killed");
         String dedupPrefix = UniqueNames.of("dedup");
         String effects = UniqueNames.of("effects") + ":";
         String redisUri = Brokers.redis().uri();
         try (RedisClient redis = RedisClient.create(URI.create(redisUri));
              RedisIdempotencyStore inspector = store(redisUri, dedupPrefix);
-             ArtemisAdapter adapter = new ArtemisAdapter(ArtemisTestSupport.config().build());
+             BrokerAdapter adapter = line.adapter();
              RedisIdempotencyStore store = store(redisUri, dedupPrefix);
              Keel survivor = Keel.builder(adapter).idempotencyStore(store).build()) {
             survivor.ensureTopology(TopicSpec.builder(topic).partitions(4).group("g").build());
-            try (ForkedJvm doomed = ForkedJvm.builder(ForkedArtemisConsumer.class).args(Brokers.artemis().url(),
+            try (ForkedJvm doomed = ForkedJvm.builder(ForkedJmsConsumer.class).args(line.name(), line.url(),
                     redisUri, dedupPrefix, topic, effects, Integer.toString(EFFECTS_BEFORE_KILL)).start()) {
                 doomed.awaitLineContaining("subscribed", WAIT);
-                survivor.subscribe(ForkedArtemisConsumer.subscription(topic),
+                survivor.subscribe(ForkedJmsConsumer.subscription(topic),
                         d -> redis.rpush(effects + d.key(), d.payload()));
                 Map<Integer, String> idOfSeq = publish(survivor, topic);
                 doomed.awaitLineContaining("effect " + EFFECTS_BEFORE_KILL, WAIT);

@@ -7,11 +7,13 @@ import dev.keel.TopicSpec;
 import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.core.Keel;
 import dev.keel.MessageHandler;
+import dev.keel.spi.BrokerAdapter;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.UniqueNames;
 import dev.keel.testbrokers.UsesBrokers;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +30,7 @@ import static org.awaitility.Awaitility.await;
  * A second member joins a group under load: it takes a share of the keys, no key runs on two members
  * at once, each key's messages run in publish order and each effect is applied once.
  */
-@UsesBrokers(BrokerKind.ARTEMIS)
+@UsesBrokers({BrokerKind.ARTEMIS, BrokerKind.ACTIVEMQ})
 class MemberJoiningTest {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
@@ -44,11 +46,12 @@ class MemberJoiningTest {
         }
     }
 
-    @Test
-    void aMemberJoiningUnderLoadShouldTakeKeysWithoutRunningAKeyTwiceOrOutOfOrder() throws Exception {
+    @ParameterizedTest
+    @EnumSource(JmsLine.class)
+    void aMemberJoiningUnderLoadShouldTakeKeysWithoutRunningAKeyTwiceOrOutOfOrder(JmsLine line) throws Exception {
         String topic = UniqueNames.of("jms-join");
         InMemoryIdempotencyStore store = new InMemoryIdempotencyStore();
-        Keel first = keel(store);
+        Keel first = keel(line, store);
         first.ensureTopology(TopicSpec.builder(topic).partitions(8).group("g").build());
         Map<String, List<Integer>> effects = new ConcurrentHashMap<>();
         Map<String, AtomicInteger> running = new ConcurrentHashMap<>();
@@ -79,7 +82,7 @@ class MemberJoiningTest {
         });
         publisher.start();
         await().atMost(WAIT).until(() -> byFirst.get() >= MESSAGES / 6);
-        Keel second = keel(store);
+        Keel second = keel(line, store);
         joined.countDown();
         Subscription two = second.subscribe(config(topic), handler(effects, running, overlaps, bySecond, d -> { }));
         closeables.add(two);
@@ -97,8 +100,8 @@ class MemberJoiningTest {
         }
     }
 
-    private Keel keel(InMemoryIdempotencyStore store) {
-        ArtemisAdapter adapter = new ArtemisAdapter(ArtemisTestSupport.config().build());
+    private Keel keel(JmsLine line, InMemoryIdempotencyStore store) {
+        BrokerAdapter adapter = line.adapter();
         closeables.add(adapter);
         Keel keel = Keel.builder(adapter).idempotencyStore(store).build();
         closeables.add(keel);

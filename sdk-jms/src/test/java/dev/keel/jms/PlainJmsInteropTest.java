@@ -6,20 +6,22 @@ import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
+import dev.keel.spi.BrokerAdapter;
+import dev.keel.spi.support.KeyHash;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.UniqueNames;
 import dev.keel.testbrokers.UsesBrokers;
 import jakarta.jms.BytesMessage;
 import jakarta.jms.Connection;
+import jakarta.jms.ConnectionFactory;
 import jakarta.jms.DeliveryMode;
 import jakarta.jms.Message;
 import jakarta.jms.MessageConsumer;
 import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
-import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,29 +34,32 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** Keel and a plain Jakarta Messaging application on the same addresses and queues, both ways. */
-@UsesBrokers(BrokerKind.ARTEMIS)
+@UsesBrokers({BrokerKind.ARTEMIS, BrokerKind.ACTIVEMQ})
 class PlainJmsInteropTest {
 
-    private ArtemisAdapter adapter;
+    private BrokerAdapter adapter;
     private Keel keel;
-    private ActiveMQConnectionFactory plain;
+    private ConnectionFactory plain;
 
-    @BeforeEach
-    void open() {
-        adapter = new ArtemisAdapter(ArtemisTestSupport.config().build());
+    private void open(JmsLine line) {
+        adapter = line.adapter();
         keel = Keel.builder(adapter).withoutIdempotencyStore().build();
-        plain = new ActiveMQConnectionFactory(adapter.config().url());
+        plain = line.plainClient();
     }
 
     @AfterEach
-    void close() {
+    void close() throws Exception {
         keel.close();
         adapter.close();
-        plain.close();
+        if (plain instanceof AutoCloseable closeable) {
+            closeable.close();
+        }
     }
 
-    @Test
-    void aPlainJmsConsumerOfTheGroupQueueShouldReadKeelsPayloadIdAndHeaders() throws Exception {
+    @ParameterizedTest
+    @EnumSource(JmsLine.class)
+    void aPlainJmsConsumerOfTheGroupQueueShouldReadKeelsPayloadIdAndHeaders(JmsLine line) throws Exception {
+        open(line);
         String topic = UniqueNames.of("jms-out");
         keel.ensureTopology(TopicSpec.builder(topic).partitions(2).group("legacy").build());
 
@@ -62,26 +67,30 @@ class PlainJmsInteropTest {
 
         try (Connection connection = plain.createConnection()) {
             Session session = connection.createSession(false, Session.CLIENT_ACKNOWLEDGE);
-            MessageConsumer consumer = session.createConsumer(session.createQueue(topic + "::" + topic + ".legacy"));
+            MessageConsumer consumer = session.createConsumer(line.groupQueueOf(session, topic, "legacy"));
             connection.start();
             Message received = consumer.receive(30_000);
             assertThat(received).isInstanceOf(BytesMessage.class);
             assertThat(new String(received.getBody(byte[].class), StandardCharsets.UTF_8)).isEqualTo("hello");
             assertThat(received.getStringProperty("keel-id")).isEqualTo("m-1");
             assertThat(received.getStringProperty("app")).isEqualTo("orders");
-            assertThat(received.getStringProperty("JMSXGroupID")).as("the key is the message group").isEqualTo("k-1");
+            assertThat(received.getStringProperty("keel-key")).isEqualTo("k-1");
+            assertThat(received.getStringProperty("JMSXGroupID")).as("the message group: the key on Artemis, the key's "
+                    + "partition on Classic").isEqualTo(line == JmsLine.ARTEMIS ? "k-1" : "keel-p" + KeyHash.laneOf("k-1", 2));
             assertThat(received.getJMSDeliveryMode()).isEqualTo(DeliveryMode.PERSISTENT);
             received.acknowledge();
         }
     }
 
-    @Test
-    void aPlainJmsProducersMessagesShouldReachKeelWithTheirPropertiesAndGroupAsKey() throws Exception {
+    @ParameterizedTest
+    @EnumSource(JmsLine.class)
+    void aPlainJmsProducersMessagesShouldReachKeelWithTheirPropertiesAndGroupAsKey(JmsLine line) throws Exception {
+        open(line);
         String topic = UniqueNames.of("jms-in");
         keel.ensureTopology(TopicSpec.builder(topic).partitions(2).group("g").build());
         try (Connection connection = plain.createConnection()) {
             Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
-            MessageProducer producer = session.createProducer(session.createTopic(topic));
+            MessageProducer producer = session.createProducer(line.topicOf(session, topic));
             BytesMessage withGroup = session.createBytesMessage();
             withGroup.writeBytes("one".getBytes(StandardCharsets.UTF_8));
             withGroup.setStringProperty("JMSXGroupID", "customer-7");
@@ -107,13 +116,15 @@ class PlainJmsInteropTest {
      * Review J F1: a plain producer's TextMessage stalled its group for ever (the member read every body as bytes,
      * took the refusal for a lost session and received the same message again, about 600 times a second).
      */
-    @Test
-    void plainMessagesOfEveryBodyTypeShouldReachKeelAndNotHoldUpTheGroup() throws Exception {
+    @ParameterizedTest
+    @EnumSource(JmsLine.class)
+    void plainMessagesOfEveryBodyTypeShouldReachKeelAndNotHoldUpTheGroup(JmsLine line) throws Exception {
+        open(line);
         String topic = UniqueNames.of("jms-types");
         keel.ensureTopology(TopicSpec.builder(topic).partitions(2).group("g").build());
         try (Connection connection = plain.createConnection()) {
             Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
-            MessageProducer producer = session.createProducer(session.createTopic(topic));
+            MessageProducer producer = session.createProducer(line.topicOf(session, topic));
             producer.setDeliveryMode(DeliveryMode.PERSISTENT);
             producer.send(session.createTextMessage("text-1"));
             producer.send(session.createObjectMessage("object-1"));
@@ -143,8 +154,10 @@ class PlainJmsInteropTest {
         assertThat(new String(byId.get("ordinary").payload(), StandardCharsets.UTF_8)).isEqualTo("ordinary");
     }
 
-    @Test
-    void aKeyedStreamShouldArriveInOrderAtAPlainConsumer() throws Exception {
+    @ParameterizedTest
+    @EnumSource(JmsLine.class)
+    void aKeyedStreamShouldArriveInOrderAtAPlainConsumer(JmsLine line) throws Exception {
+        open(line);
         String topic = UniqueNames.of("jms-order");
         keel.ensureTopology(TopicSpec.builder(topic).partitions(4).group("legacy").build());
         List<String> sent = new CopyOnWriteArrayList<>();
@@ -156,7 +169,7 @@ class PlainJmsInteropTest {
         List<String> received = new CopyOnWriteArrayList<>();
         try (Connection connection = plain.createConnection()) {
             Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
-            MessageConsumer consumer = session.createConsumer(session.createQueue(topic + "::" + topic + ".legacy"));
+            MessageConsumer consumer = session.createConsumer(line.groupQueueOf(session, topic, "legacy"));
             connection.start();
             for (int i = 0; i < 50; i++) {
                 Message m = consumer.receive(30_000);

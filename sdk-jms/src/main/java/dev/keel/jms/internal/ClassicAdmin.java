@@ -22,7 +22,10 @@ import java.util.TreeSet;
  * Topics and groups on ActiveMQ Classic ({@link ClassicNames}): declared as queues the broker creates
  * on request (a {@code DestinationInfo} add), read from the broker's destination advisories
  * ({@link QueueView}), deleted with {@code destroyDestination}. One connection, used under this
- * object's lock, opened again (with a new view) after it is lost.
+ * object's lock, opened again (with a new view) after it is lost. Before each operation a round
+ * trip on that connection (a producer opened and closed) makes the view as recent as the moment
+ * it began: the broker writes a queue's advisory to this connection while it creates the queue,
+ * before it answers whoever asked for it, and this connection reads what it is sent in order.
  */
 public final class ClassicAdmin implements JmsTopology {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClassicAdmin.class);
@@ -32,6 +35,7 @@ public final class ClassicAdmin implements JmsTopology {
     private final JmsErrors errors;
     private final QueueView view = new QueueView();
     private ActiveMQConnection connection;
+    private Session session;
     private volatile boolean lost;
     private boolean closed;
 
@@ -207,6 +211,7 @@ public final class ClassicAdmin implements JmsTopology {
     private <T> T call(String topic, AdminCall<T> body) {
         try {
             open();
+            session.createProducer(null).close(); // a round trip: every advisory sent before it is in the view
             return body.apply();
         } catch (JMSException e) {
             AccessRefusedException refused = errors.ofTopology(topic, e);
@@ -237,7 +242,9 @@ public final class ClassicAdmin implements JmsTopology {
         try {
             opened.setExceptionListener(e -> lost = true);
             opened.start();
-            view.open(opened.createSession(false, Session.AUTO_ACKNOWLEDGE));
+            Session opens = opened.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            view.open(opens);
+            session = opens;
         } catch (JMSException | RuntimeException e) {
             closeQuietly(opened);
             throw e;
@@ -248,6 +255,7 @@ public final class ClassicAdmin implements JmsTopology {
     private void reset() {
         ActiveMQConnection c = connection;
         connection = null;
+        session = null;
         if (c != null) {
             closeQuietly(c);
         }

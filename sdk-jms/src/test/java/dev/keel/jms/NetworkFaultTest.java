@@ -8,13 +8,13 @@ import dev.keel.TopicSpec;
 import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.core.Keel;
 import dev.keel.faults.FaultProxy;
+import dev.keel.spi.BrokerAdapter;
 import dev.keel.testbrokers.BrokerKind;
-import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.UniqueNames;
 import dev.keel.testbrokers.UsesBrokers;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,35 +34,31 @@ import static org.awaitility.Awaitility.await;
  * back by itself; every message is handled, each effect once, each key in publish order; a publish
  * over the failed network fails with a retriable typed error instead of hanging.
  */
-@UsesBrokers(BrokerKind.ARTEMIS)
-class ArtemisNetworkFaultTest {
+@UsesBrokers({BrokerKind.ARTEMIS, BrokerKind.ACTIVEMQ})
+class NetworkFaultTest {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final int KEYS = 4;
-    /** A silent peer is noticed after the connection TTL; a blocked send fails after the call timeout. */
-    private static final String FAST_FAILURE = "?connectionTTL=4000&clientFailureCheckPeriod=1000&callTimeout=4000";
-
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private FaultProxy proxy;
 
-    @BeforeEach
-    void open() {
-        proxy = Brokers.artemis().proxy();
-    }
-
     @AfterEach
     void close() throws Exception {
-        proxy.heal();
+        if (proxy != null) {
+            proxy.heal();
+        }
         for (int i = closeables.size() - 1; i >= 0; i--) {
             closeables.get(i).close();
         }
     }
 
-    @Test
-    void aMemberCutOffFromTheBrokerShouldComeBackAndHandleEveryMessageOnceInKeyOrder() {
+    @ParameterizedTest
+    @EnumSource(JmsLine.class)
+    void aMemberCutOffFromTheBrokerShouldComeBackAndHandleEveryMessageOnceInKeyOrder(JmsLine line) {
+        proxy = line.proxy();
         String topic = UniqueNames.of("jms-net");
-        Keel direct = keel(Brokers.artemis().url());
-        Keel proxied = keel(Brokers.artemis().proxiedUrl() + FAST_FAILURE);
+        Keel direct = keel(line.adapter());
+        Keel proxied = keel(line.adapter(line.fastFailingProxiedUrl()));
         direct.ensureTopology(TopicSpec.builder(topic).partitions(4).group("g").build());
         Map<String, List<Integer>> effects = new ConcurrentHashMap<>();
         List<String> applied = new CopyOnWriteArrayList<>();
@@ -100,8 +96,7 @@ class ArtemisNetworkFaultTest {
         }
     }
 
-    private Keel keel(String url) {
-        ArtemisAdapter adapter = new ArtemisAdapter(ArtemisTestSupport.config().url(url).build());
+    private Keel keel(BrokerAdapter adapter) {
         closeables.add(adapter);
         Keel keel = Keel.builder(adapter).idempotencyStore(new InMemoryIdempotencyStore()).build();
         closeables.add(keel);

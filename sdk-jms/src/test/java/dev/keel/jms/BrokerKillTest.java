@@ -7,13 +7,13 @@ import dev.keel.TopicSpec;
 import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.core.Keel;
 import dev.keel.ordering.Ordering;
+import dev.keel.spi.BrokerAdapter;
 import dev.keel.testbrokers.BrokerKind;
-import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.UniqueNames;
 import dev.keel.testbrokers.UsesBrokers;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,18 +30,17 @@ import static org.awaitility.Awaitility.await;
  * The broker killed ({@code kill -9}) and restarted mid-stream, under a running subscription: every
  * confirmed message is handled, its effect applied once, each key's effects in publish order.
  */
-@UsesBrokers(BrokerKind.ARTEMIS)
-class ArtemisBrokerKillTest {
+@UsesBrokers({BrokerKind.ARTEMIS, BrokerKind.ACTIVEMQ})
+class BrokerKillTest {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final int KEYS = 5;
 
-    private ArtemisAdapter adapter;
+    private BrokerAdapter adapter;
     private Keel keel;
 
-    @BeforeEach
-    void open() {
-        adapter = new ArtemisAdapter(ArtemisTestSupport.config().build());
+    private void open(JmsLine line) {
+        adapter = line.adapter();
         keel = Keel.builder(adapter).idempotencyStore(new InMemoryIdempotencyStore()).build();
     }
 
@@ -51,8 +50,10 @@ class ArtemisBrokerKillTest {
         adapter.close();
     }
 
-    @Test
-    void aBrokerKilledMidStreamShouldLoseNoConfirmedMessageAndApplyEachOnceInKeyOrder() {
+    @ParameterizedTest
+    @EnumSource(JmsLine.class)
+    void aBrokerKilledMidStreamShouldLoseNoConfirmedMessageAndApplyEachOnceInKeyOrder(JmsLine line) {
+        open(line);
         String topic = UniqueNames.of("jms-kill");
         keel.ensureTopology(TopicSpec.builder(topic).partitions(4).group("g").build());
         Map<String, List<Integer>> effects = new ConcurrentHashMap<>();
@@ -65,8 +66,8 @@ class ArtemisBrokerKillTest {
 
         List<Integer> confirmed = new ArrayList<>(publish(topic, 0, 100));
         await().atMost(WAIT).until(() -> applied.size() >= 50);
-        Brokers.artemis().kill();
-        Brokers.artemis().restart();
+        line.endpoint().kill();
+        line.endpoint().restart();
         confirmed.addAll(publish(topic, 100, 200));
 
         await().atMost(WAIT).until(() -> applied.containsAll(confirmed.stream().map(i -> "m-" + i).toList()));

@@ -17,34 +17,36 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A consumer process for {@link ConsumerKilledMidBatchTest}: subscribes to a topic as group {@code g}
+ * A consumer process for {@link ConsumerKilledMidBatchTest}, on either ActiveMQ line: subscribes to a topic as group {@code g}
  * under EFFECTIVELY_ONCE and, per message, appends the payload to the Redis list
  * {@code <effects><key>} (its side effect). After {@code permits} effects every further handler
  * blocks before its effect, so the test can kill this JVM with messages claimed, in flight and
  * unacknowledged. Prints {@code subscribed} and then {@code effect <n>} per effect.
  *
- * <p>Arguments: Artemis URL, redis URI, dedup key prefix, topic, effects key prefix, permits.
+ * <p>Arguments: the {@link JmsLine}, its broker's URL, redis URI, dedup key prefix, topic, effects key prefix,
+ * permits.
  */
-public final class ForkedArtemisConsumer {
+public final class ForkedJmsConsumer {
 
     static final Duration LEASE = Duration.ofSeconds(3);
 
-    private ForkedArtemisConsumer() {
+    private ForkedJmsConsumer() {
     }
 
     public static void main(String[] args) throws Exception {
-        String artemisUrl = args[0];
-        String redisUri = args[1];
-        String dedupPrefix = args[2];
-        String topic = args[3];
-        String effects = args[4];
-        Semaphore permits = new Semaphore(Integer.parseInt(args[5]));
+        JmsLine line = JmsLine.valueOf(args[0]);
+        String brokerUrl = args[1];
+        String redisUri = args[2];
+        String dedupPrefix = args[3];
+        String topic = args[4];
+        String effects = args[5];
+        Semaphore permits = new Semaphore(Integer.parseInt(args[6]));
         AtomicInteger done = new AtomicInteger();
         CountDownLatch never = new CountDownLatch(1);
         RedisClient redis = RedisClient.create(URI.create(redisUri));
         RedisIdempotencyStore store = RedisIdempotencyStore.create(RedisStoreConfig.custom().uri(redisUri)
                 .keyPrefix(dedupPrefix).build());
-        Keel keel = Keel.builder(new ArtemisAdapter(ArtemisConfig.custom().url(artemisUrl).build()))
+        Keel keel = Keel.builder(line.adapter(brokerUrl))
                 .idempotencyStore(store).build();
         keel.subscribe(subscription(topic), d -> {
             if (!permits.tryAcquire()) {
