@@ -38,13 +38,21 @@ final class ArtemisConfig {
     }
 
     static String brokerXml(String host, int port, Path data, boolean secured) {
+        return brokerXml("keel-artemis", host, port, data, secured, "");
+    }
+
+    /**
+     * @param clustering elements added to {@code <core>} as they are (connectors, cluster connection and
+     *                   {@code ha-policy} of a primary/backup pair: {@link ArtemisPairConfig}), or empty
+     */
+    static String brokerXml(String name, String host, int port, Path data, boolean secured, String clustering) {
         String dataDir = xml(data.toString());
         return String.join("\n",
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
                 "<configuration xmlns=\"urn:activemq\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"",
                 "               xsi:schemaLocation=\"urn:activemq /schema/artemis-configuration.xsd\">",
                 "  <core xmlns=\"urn:activemq:core\">",
-                "    <name>keel-artemis</name>",
+                "    <name>" + xml(name) + "</name>",
                 "    <persistence-enabled>true</persistence-enabled>",
                 "    <journal-type>NIO</journal-type>",
                 "    <paging-directory>" + dataDir + "/paging</paging-directory>",
@@ -65,6 +73,7 @@ final class ArtemisConfig {
                 "      <acceptor name=\"core\">tcp://" + host + ":" + port + "?protocols=CORE"
                         + (secured ? ";securityDomain=activemq" : "") + "</acceptor>",
                 "    </acceptors>",
+                clustering,
                 "    <address-settings>",
                 "      <address-setting match=\"#\">",
                 "        <dead-letter-address>DLQ</dead-letter-address>",
@@ -103,7 +112,7 @@ final class ArtemisConfig {
         return b.append("      </security-setting>\n    </security-settings>").toString();
     }
 
-    private static String xml(String text) {
+    static String xml(String text) {
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 }
