@@ -33,11 +33,13 @@ import java.util.Set;
  * <p>Delayed delivery is the broker's scheduler ({@code AMQ_SCHEDULED_DELAY}; the broker needs
  * {@code schedulerSupport="true"}, which the adapter checks before the first delayed send); priority
  * is the JMS priority, declared only with {@link ActiveMQClassicConfig#prioritizedQueues()}. Not
- * declared yet: broker-side filters, broadcast, non-blocking retry, replay, shared consumption.
+ * declared yet: broker-side filters, broadcast, replay, shared consumption. Non-blocking retry is the
+ * engine's retry topic over the scheduler.
  */
 public final class ActiveMQClassicAdapter implements BrokerAdapter, TopologyAdmin {
     private static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(Capability.UNROUTABLE_DETECTION,
-            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY));
+            Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY,
+            Capability.NON_BLOCKING_RETRY));
 
     private final ActiveMQClassicConfig config;
     private final Set<Capability> capabilities;

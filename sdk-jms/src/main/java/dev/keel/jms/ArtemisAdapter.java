@@ -28,12 +28,13 @@ import java.util.Set;
  *
  * <p>Delayed delivery is the broker's scheduled delivery ({@code _AMQ_SCHED_DELIVERY}, no maximum
  * delay); priority is the JMS priority (0 to 9, for every topic). Not declared yet: broker-side
- * filters, broadcast, non-blocking retry, replay, shared consumption.
+ * filters, broadcast, replay, shared consumption. Non-blocking retry is the engine's retry topic over
+ * scheduled delivery.
  */
 public final class ArtemisAdapter implements BrokerAdapter, TopologyAdmin {
     private static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(Capability.UNROUTABLE_DETECTION,
             Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY,
-            Capability.PRIORITY));
+            Capability.NON_BLOCKING_RETRY, Capability.PRIORITY));
 
     private final ArtemisConfig config;
     private final ArtemisDialect dialect;
