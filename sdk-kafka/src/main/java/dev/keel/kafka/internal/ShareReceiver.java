@@ -24,8 +24,11 @@ import org.slf4j.LoggerFactory;
  * broker is known within that time). When the group starts new partitions at their end
  * ({@code share.auto.offset.reset=latest}) and has no member yet, the partitions it never read are started at their
  * end as of {@link #start} ({@link ShareGroupAdmin#startAtEnd}), so what is published after it returns reaches the
- * group. {@link #start} returns once the members run. Pausing stops the members from fetching new
- * batches; they still acknowledge and renew what they hold. The first member to fail stops the others, and the
+ * group. {@link #start} returns once the members run. Pausing stops the members from handing new
+ * records to the engine: a member holding nothing still polls (its client fetches in the background after a poll
+ * that found nothing, and records it took while nobody polled would wait there unseen, their locks running out),
+ * and holds back what arrives, renewing it, until the subscription resumes; records at the broker's last delivery
+ * it hands over at once (a closing subscription runs them). Members still acknowledge and renew what they hold. The first member to fail stops the others, and the
  * sink hears of the failure once all stopped.
  */
 public final class ShareReceiver implements AbortableConsumer {
