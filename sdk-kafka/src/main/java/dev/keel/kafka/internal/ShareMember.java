@@ -294,7 +294,10 @@ final class ShareMember implements Runnable {
         }
     }
 
-    /** A record's acknowledgements go to its member's thread; whether a release redelivers it, the group's limit says. */
+    /**
+     * A record's acknowledgements go to its member's thread; whether a release redelivers it, the group's limit
+     * says, as the broker reports it now (a limit lowered meanwhile counts).
+     */
     private final class Acknowledger implements InboundRecord.Acknowledger {
         private final ShareBatch.Held held;
 
@@ -314,7 +317,7 @@ final class ShareMember implements Runnable {
 
         @Override
         public boolean releasable() {
-            return held.deliveryCount() < owner.deliveryLimit();
+            return held.deliveryCount() < owner.currentDeliveryLimit();
         }
     }
 }
