@@ -22,10 +22,10 @@ import org.slf4j.LoggerFactory;
  * delivery limit and lock duration, read again at most every {@link #SETTINGS_REFRESH}, and the limit also
  * whenever a record may be handed back ({@link #currentDeliveryLimit}), which only failures do, so that a limit
  * lowered on the broker while the subscription runs does not make Keel hand back a record at its new last
- * delivery (the broker would archive it). When the group starts new partitions at their end
- * ({@code share.auto.offset.reset=latest}) and has no member yet, the partitions it never read are started at their
- * end as of {@link #start} ({@link ShareGroupAdmin#startAtEnd}), so what is published after it returns reaches the
- * group. {@link #start} returns once the members run. Pausing stops the members from handing new
+ * delivery (the broker would archive it). When the group has no member yet, the partitions it never read are started where
+ * the Keel group's classic group committed, else, when it starts new partitions at their end
+ * ({@code share.auto.offset.reset=latest}), at their end as of {@link #start} ({@link ShareGroupAdmin#startUnstarted}),
+ * so what is published after it returns reaches the group. {@link #start} returns once the members run. Pausing stops the members from handing new
  * records to the engine: a member holding nothing still polls (its client fetches in the background after a poll
  * that found nothing, and records it took while nobody polled would wait there unseen, their locks running out),
  * and holds back what arrives, renewing it, until the subscription resumes; records at the broker's last delivery
@@ -82,9 +82,8 @@ public final class ShareReceiver implements AbortableConsumer {
         this.sink = sink;
         try {
             group = admin.prepare(groupId, config.autoOffsetReset());
-            if ("latest".equals(group.autoOffsetReset())) {
-                admin.startAtEnd(groupId, settings.topic(), partitions);
-            }
+            admin.startUnstarted(groupId, settings.group(), settings.topic(), partitions,
+                    "latest".equals(group.autoOffsetReset()));
         } catch (RuntimeException e) {
             closing = true;
             done.complete(null); // no member started: closing has nothing to wait for
