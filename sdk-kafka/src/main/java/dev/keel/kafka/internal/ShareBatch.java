@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ShareConsumer;
@@ -25,6 +26,7 @@ final class ShareBatch {
         private final int deliveryCount;
         private AcknowledgeType decided;
         private boolean renewing;
+        private boolean handedOver;
 
         private Held(ConsumerRecord<byte[], byte[]> record) {
             this.record = record;
@@ -65,6 +67,26 @@ final class ShareBatch {
             }
         }
         return fresh;
+    }
+
+    /**
+     * The records held that were not handed to the engine yet and that {@code which} selects, now marked handed over
+     * (a consumer holds back what it receives while its subscription is paused).
+     */
+    List<Held> handOver(Predicate<Held> which) {
+        List<Held> out = new ArrayList<>();
+        for (Held h : held.values()) {
+            if (!h.handedOver && which.test(h)) {
+                h.handedOver = true;
+                out.add(h);
+            }
+        }
+        return out;
+    }
+
+    /** Whether a record held was not handed to the engine yet. */
+    boolean holdsBack() {
+        return held.values().stream().anyMatch(h -> !h.handedOver);
     }
 
     /** The engine decided {@code record}'s outcome; ignored when the record is no longer held (acknowledged, lost). */

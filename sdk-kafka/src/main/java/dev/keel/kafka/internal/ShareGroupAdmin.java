@@ -22,6 +22,7 @@ import org.apache.kafka.clients.admin.FinalizedVersionRange;
 import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.AuthenticationException;
@@ -35,7 +36,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What a share-group subscription asks the cluster through the Admin client: whether it offers share groups
  * ({@code share.version}), the group's settings ({@link ShareGroupSettings}), setting the group's start position to
- * Keel's {@code autoOffsetReset}, and starting a new group at the end of its partitions when that is {@code latest}.
+ * Keel's {@code autoOffsetReset}, and starting a new group where its classic group was, or else at the end of its
+ * partitions when that is {@code latest}.
  */
 public final class ShareGroupAdmin {
 
@@ -114,13 +116,16 @@ public final class ShareGroupAdmin {
     }
 
     /**
-     * Starts the group at the current end of each partition of {@code topic} it has no start for, when it has no
-     * member: a share group starting at {@code latest} takes the end as of its first fetch from a partition, which
-     * comes after {@code subscribe} returned, so what was published in between would be skipped. With members
-     * (another instance runs), their fetches started the partitions already. Another instance starting at the
-     * same moment makes the broker refuse the change; its own fetches then start the partitions.
+     * Starts each partition of {@code topic} that the share group has no start for, when the group has no member:
+     * at the committed offset of the Keel group's classic group ({@code classicGroup}, a group switched from
+     * classic to share goes on where it was), else, when {@code atEnd}, at the partition's current end (a share
+     * group starting at {@code latest} takes the end as of its first fetch from a partition, which comes after
+     * {@code subscribe} returned, so what was published in between would be skipped); else it leaves the partition
+     * to the group's {@code share.auto.offset.reset}. The broker refuses to set a share group's start while it has
+     * members (an instance running, another topic of the group): their fetches start its partitions instead, at the
+     * group's reset. Another instance starting at the same moment makes the broker refuse the change likewise.
      */
-    void startAtEnd(String group, String topic, int partitions) {
+    void startUnstarted(String group, String classicGroup, String topic, int partitions, boolean atEnd) {
         try {
             boolean members = admin.describeShareGroups(Set.of(group)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS)
                     .get(group).members().size() > 0;
@@ -140,27 +145,39 @@ public final class ShareGroupAdmin {
         Map<TopicPartition, SharePartitionOffsetInfo> started = get(admin.listShareGroupOffsets(
                 Map.of(group, new ListShareGroupOffsetsSpec())).partitionsToOffsetInfo(group), "reading where share group "
                 + group + " starts");
-        Map<TopicPartition, OffsetSpec> unstarted = new HashMap<>();
+        Set<TopicPartition> unstarted = new java.util.HashSet<>();
         for (int p = 0; p < partitions; p++) {
             TopicPartition partition = new TopicPartition(topic, p);
             if (started.get(partition) == null) {
-                unstarted.put(partition, OffsetSpec.latest());
+                unstarted.add(partition);
             }
         }
         if (unstarted.isEmpty()) {
             return;
         }
-        Map<TopicPartition, Long> ends = new HashMap<>();
-        get(admin.listOffsets(unstarted).all(), "reading the end offsets of " + topic)
-                .forEach((partition, info) -> ends.put(partition, info.offset()));
+        Map<TopicPartition, Long> starts = new HashMap<>(committedByClassicGroup(classicGroup, unstarted));
+        int fromClassic = starts.size();
+        Map<TopicPartition, OffsetSpec> toEnd = new HashMap<>();
+        if (atEnd) {
+            unstarted.stream().filter(partition -> !starts.containsKey(partition))
+                    .forEach(partition -> toEnd.put(partition, OffsetSpec.latest()));
+        }
+        if (!toEnd.isEmpty()) {
+            get(admin.listOffsets(toEnd).all(), "reading the end offsets of " + topic)
+                    .forEach((partition, info) -> starts.put(partition, info.offset()));
+        }
+        if (starts.isEmpty()) {
+            return;
+        }
         try {
-            admin.alterShareGroupOffsets(group, ends).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            LOG.info("share group {} starts {} partition(s) of {} at their current end (autoOffsetReset latest)", group,
-                    ends.size(), topic);
+            admin.alterShareGroupOffsets(group, starts).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            LOG.info("share group {} starts {} partition(s) of {}: {} at the committed offsets of classic group {}, {} at "
+                    + "their current end (autoOffsetReset latest)", group, starts.size(), topic, fromClassic,
+                    classicGroup, starts.size() - fromClassic);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof GroupNotEmptyException)) {
-                throw failed("starting share group " + group + " at the end of " + topic + " (the client needs "
-                        + "READ on the group and the topic)", e.getCause());
+                throw failed("starting share group " + group + " on " + topic + " (the client needs READ on the group "
+                        + "and the topic)", e.getCause());
             }
         } catch (TimeoutException e) {
             throw new KeelException("starting share group " + group + ": no answer within " + timeout, e, true);
@@ -168,6 +185,40 @@ public final class ShareGroupAdmin {
             Thread.currentThread().interrupt();
             throw new KeelException("starting share group " + group + ": interrupted", e, true);
         }
+    }
+
+    /**
+     * The offsets the classic group {@code classicGroup} committed for {@code partitions} (none when it has none, or
+     * when the client may not read them: then a WARN says so and the share group starts at its own reset).
+     */
+    private Map<TopicPartition, Long> committedByClassicGroup(String classicGroup, Set<TopicPartition> partitions) {
+        Map<TopicPartition, Long> committed = new HashMap<>();
+        try {
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(classicGroup)
+                    .partitionsToOffsetAndMetadata().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            offsets.forEach((partition, offset) -> {
+                if (offset != null && partitions.contains(partition)) {
+                    committed.put(partition, offset.offset());
+                }
+            });
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof AuthorizationException) {
+                LOG.warn("reading the committed offsets of classic group {} was refused ({}): share group partitions "
+                        + "that never started start at the share group's own reset, not where the classic group was "
+                        + "(grant DESCRIBE on group {} to carry them over)", classicGroup, e.getCause().toString(),
+                        classicGroup);
+            } else if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                throw failed("reading the committed offsets of classic group " + classicGroup, e.getCause());
+            }
+        } catch (TimeoutException e) {
+            throw new KeelException("reading the committed offsets of classic group " + classicGroup + ": no answer "
+                    + "within " + timeout, e, true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KeelException("reading the committed offsets of classic group " + classicGroup + ": interrupted",
+                    e, true);
+        }
+        return committed;
     }
 
     private Config describe(String group, ConfigResource resource) {

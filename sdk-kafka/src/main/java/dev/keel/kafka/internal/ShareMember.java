@@ -141,11 +141,12 @@ final class ShareMember implements Runnable {
         owner.refreshSettings();
         int acknowledged = batch.acknowledgeDecided(c);
         uncommitted |= acknowledged > 0;
+        if (!owner.paused() && !owner.closing()) {
+            handOver(batch.handOver(held -> true)); // what was held back while paused
+        }
         if (batch.isEmpty()) {
-            if (owner.paused()) {
-                awaitDecision(pollTimeout.toNanos());
-                return;
-            }
+            // polled also while paused: the client fetches in the background after a poll that found nothing, and
+            // what it takes while nobody polls waits there, its lock running out, until the next poll or its close
             received(c.poll(pollTimeout)); // carries the batch's last acknowledgements
             uncommitted = false;
             return;
@@ -202,19 +203,31 @@ final class ShareMember implements Runnable {
         }
     }
 
-    /** Takes a poll's records: renewed ones are held again, new ones go to the engine (unless it is closing). */
+    /**
+     * Takes a poll's records: renewed ones are held again, new ones go to the engine, unless it is closing (they stay
+     * held, undecided: released with the rest) or paused: then only those at the broker's last delivery go (a
+     * closing subscription runs them; released at its close, the broker would archive them), and the others are held
+     * back, their locks renewed, until it resumes.
+     */
     private void received(ConsumerRecords<byte[], byte[]> records) {
         if (records.isEmpty()) {
             return;
         }
         List<ShareBatch.Held> fresh = batch.received(records);
         if (fresh.isEmpty() || owner.closing()) {
-            return; // when closing they stay held, undecided: released with the rest
+            return;
         }
-        ShareConsumer<byte[], byte[]> c = consumer;
-        renewAtNanos = System.nanoTime() + owner.lockDuration(c).toNanos() / 2;
-        List<InboundRecord> inbound = new ArrayList<>(fresh.size());
-        for (ShareBatch.Held held : fresh) {
+        renewAtNanos = System.nanoTime() + owner.lockDuration(consumer).toNanos() / 2;
+        int limit = owner.deliveryLimit();
+        handOver(batch.handOver(held -> !owner.paused() || held.deliveryCount() >= limit));
+    }
+
+    private void handOver(List<ShareBatch.Held> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        List<InboundRecord> inbound = new ArrayList<>(records.size());
+        for (ShareBatch.Held held : records) {
             inbound.add(RecordMapping.fromKafka(held.record(), new Acknowledger(held), held.deliveryCount()));
         }
         sink.accept(inbound);
@@ -281,7 +294,10 @@ final class ShareMember implements Runnable {
         }
     }
 
-    /** A record's acknowledgements go to its member's thread; whether a release redelivers it, the group's limit says. */
+    /**
+     * A record's acknowledgements go to its member's thread; whether a release redelivers it, the group's limit
+     * says, as the broker reports it now (a limit lowered meanwhile counts).
+     */
     private final class Acknowledger implements InboundRecord.Acknowledger {
         private final ShareBatch.Held held;
 
@@ -301,7 +317,7 @@ final class ShareMember implements Runnable {
 
         @Override
         public boolean releasable() {
-            return held.deliveryCount() < owner.deliveryLimit();
+            return held.deliveryCount() < owner.currentDeliveryLimit();
         }
     }
 }

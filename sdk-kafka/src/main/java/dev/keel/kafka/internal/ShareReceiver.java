@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ShareConsumer;
@@ -20,17 +19,24 @@ import org.slf4j.LoggerFactory;
  * A share-group subscription's consumer ({@link ConsumerSettings#shared()}): {@link KafkaConfig#shareConsumers()}
  * {@link ShareMember}s of the group, each a thread with its own share consumer. Before they start it prepares the
  * group (the cluster's share groups were checked by the adapter: {@link ShareGroupAdmin#requireShareGroups}) ({@link ShareGroupAdmin#prepare}); it keeps the group's
- * delivery limit and lock duration, read again at most every {@link #SETTINGS_REFRESH} (a limit lowered on the
- * broker is known within that time). When the group starts new partitions at their end
- * ({@code share.auto.offset.reset=latest}) and has no member yet, the partitions it never read are started at their
- * end as of {@link #start} ({@link ShareGroupAdmin#startAtEnd}), so what is published after it returns reaches the
- * group. {@link #start} returns once the members run. Pausing stops the members from fetching new
- * batches; they still acknowledge and renew what they hold. The first member to fail stops the others, and the
+ * delivery limit and lock duration, read again at most every {@link #SETTINGS_REFRESH}, and the limit also
+ * whenever a record may be handed back ({@link #currentDeliveryLimit}), which only failures do, so that a limit
+ * lowered on the broker while the subscription runs does not make Keel hand back a record at its new last
+ * delivery (the broker would archive it). When the group has no member yet, the partitions it never read are started where
+ * the Keel group's classic group committed, else, when it starts new partitions at their end
+ * ({@code share.auto.offset.reset=latest}), at their end as of {@link #start} ({@link ShareGroupAdmin#startUnstarted}),
+ * so what is published after it returns reaches the group. {@link #start} returns once the members run. Pausing stops the members from handing new
+ * records to the engine: a member holding nothing still polls (its client fetches in the background after a poll
+ * that found nothing, and records it took while nobody polled would wait there unseen, their locks running out),
+ * and holds back what arrives, renewing it, until the subscription resumes; records at the broker's last delivery
+ * it hands over at once (a closing subscription runs them). Members still acknowledge and renew what they hold. The first member to fail stops the others, and the
  * sink hears of the failure once all stopped.
  */
 public final class ShareReceiver implements AbortableConsumer {
 
     static final Duration SETTINGS_REFRESH = Duration.ofSeconds(30);
+    /** How old the delivery limit may be when a record may be handed back ({@link #currentDeliveryLimit}). */
+    static final Duration LIMIT_FRESHNESS = Duration.ofSeconds(1);
     private static final Logger LOG = LoggerFactory.getLogger(ShareReceiver.class);
 
     private final KafkaConfig config;
@@ -45,7 +51,8 @@ public final class ShareReceiver implements AbortableConsumer {
     /** Members that may still fetch: counted down as each can fetch no more (closing). */
     private volatile java.util.concurrent.CountDownLatch fetching = new java.util.concurrent.CountDownLatch(0);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private final AtomicBoolean refreshing = new AtomicBoolean();
+    /** The read of the group's settings under way, if any: callers at the same moment share it. */
+    private final AtomicReference<CompletableFuture<ShareGroupSettings>> reading = new AtomicReference<>();
     private volatile ShareGroupSettings group = ShareGroupSettings.KAFKA_DEFAULTS;
     private volatile long settingsReadNanos;
     private volatile boolean paused;
@@ -75,9 +82,8 @@ public final class ShareReceiver implements AbortableConsumer {
         this.sink = sink;
         try {
             group = admin.prepare(groupId, config.autoOffsetReset());
-            if ("latest".equals(group.autoOffsetReset())) {
-                admin.startAtEnd(groupId, settings.topic(), partitions);
-            }
+            admin.startUnstarted(groupId, settings.group(), settings.topic(), partitions,
+                    "latest".equals(group.autoOffsetReset()));
         } catch (RuntimeException e) {
             closing = true;
             done.complete(null); // no member started: closing has nothing to wait for
@@ -176,10 +182,37 @@ public final class ShareReceiver implements AbortableConsumer {
                 .orElse(group.lockDuration());
     }
 
+    /**
+     * The group's delivery limit as the broker reports it, read again when older than {@link #LIMIT_FRESHNESS}: for
+     * deciding whether a record may be handed back (only failures ask, and the close). Waits for the read (at most
+     * the request timeout); when it fails, the last limit read stands.
+     */
+    int currentDeliveryLimit() {
+        if (System.nanoTime() - settingsReadNanos >= LIMIT_FRESHNESS.toNanos()) {
+            try {
+                readSettings().get(config.requestTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // logged by readSettings (or still under way): the last limit read stands
+            }
+        }
+        return group.deliveryLimit();
+    }
+
     /** Reads the group's settings again in the background once they are older than {@link #SETTINGS_REFRESH}. */
     void refreshSettings() {
-        if (System.nanoTime() - settingsReadNanos < SETTINGS_REFRESH.toNanos() || !refreshing.compareAndSet(false, true)) {
-            return;
+        if (System.nanoTime() - settingsReadNanos >= SETTINGS_REFRESH.toNanos()) {
+            readSettings();
+        }
+    }
+
+    /** Reads the group's settings, or joins the read under way. */
+    private CompletableFuture<ShareGroupSettings> readSettings() {
+        CompletableFuture<ShareGroupSettings> mine = new CompletableFuture<>();
+        CompletableFuture<ShareGroupSettings> current = reading.compareAndExchange(null, mine);
+        if (current != null) {
+            return current;
         }
         admin.read(groupId).whenComplete((read, error) -> {
             if (error == null) {
@@ -192,8 +225,14 @@ public final class ShareReceiver implements AbortableConsumer {
                         error.toString());
             }
             settingsReadNanos = System.nanoTime();
-            refreshing.set(false);
+            reading.set(null);
+            if (error == null) {
+                mine.complete(read);
+            } else {
+                mine.completeExceptionally(error);
+            }
         });
+        return mine;
     }
 
     /** A member's thread ended; the first failure stops the others, and the last one to end tells the sink. */

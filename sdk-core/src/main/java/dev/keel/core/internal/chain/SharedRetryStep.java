@@ -10,7 +10,9 @@ import java.util.concurrent.CompletionStage;
  * record's delivery count (a crash or a member leaving does not reset it). A failed attempt that the policy
  * retries, with an attempt left under the policy and a broker that would deliver the message again
  * ({@link dev.keel.spi.InboundRecord#releasable()}: false at the broker's last delivery), waits the policy's
- * backoff here and then leaves the chain as {@link Outcome#RELEASED}: its claim is released (not marked
+ * backoff here and then, when the broker would still deliver it again (asked again: its delivery limit may have
+ * been lowered during the wait; if not, the failure goes on to the dead-letter step), leaves the chain as
+ * {@link Outcome#RELEASED}: its claim is released (not marked
  * done) and the record is handed back to the broker, which delivers it again, to any member, at once. The
  * backoff is Keel's because the broker has none: a released message is redelivered immediately, so
  * without it a transient failure would use up the attempts within milliseconds. The message gives its lane
@@ -41,7 +43,9 @@ public final class SharedRetryStep implements Step {
             }
             work.leaveLane();
             return context.delays().retryAfter(retries.backoffAfter(attempt), work, cause,
-                    () -> CompletableFuture.completedFuture(Outcome.RELEASED));
+                    () -> work.record().releasable() // asked again: the broker's limit may have been lowered meanwhile
+                            ? CompletableFuture.completedFuture(Outcome.RELEASED)
+                            : CompletableFuture.failedFuture(cause));
         });
     }
 }

@@ -43,6 +43,10 @@ class SharedRetryStepTest {
     }
 
     private static Work work(int deliveryCount, boolean releasable) {
+        return work(deliveryCount, () -> releasable);
+    }
+
+    private static Work work(int deliveryCount, java.util.function.BooleanSupplier releasable) {
         return new Work(new InboundRecord("t", "0", 7, "id-7", null, Map.of(), new byte[0], Instant.EPOCH,
                 deliveryCount, new InboundRecord.Acknowledger() {
                     @Override
@@ -55,7 +59,7 @@ class SharedRetryStepTest {
 
                     @Override
                     public boolean releasable() {
-                        return releasable;
+                        return releasable.getAsBoolean();
                     }
                 }));
     }
@@ -105,6 +109,20 @@ class SharedRetryStepTest {
 
         CompletableFuture<Outcome> stage = new SharedRetryStep(failing(new AtomicInteger(), failure),
                 policy(10, Duration.ofMillis(1)), context).handle(work(5, false)).toCompletableFuture();
+
+        assertThatThrownBy(() -> outcome(stage)).isInstanceOf(ExecutionException.class).hasCause(failure);
+    }
+
+    /** The broker's delivery limit lowered during the backoff, so this delivery became the last: no hand-back. */
+    @Test
+    void aDeliveryThatBecameTheLastDuringItsBackoffShouldFailOnToTheDeadLettersUnreleased() {
+        IllegalStateException failure = new IllegalStateException("down");
+        AtomicBoolean releasable = new AtomicBoolean(true);
+        Work work = work(2, releasable::get);
+        CompletableFuture<Outcome> stage = new SharedRetryStep(failing(new AtomicInteger(), failure),
+                policy(5, Duration.ofMillis(300)), context).handle(work).toCompletableFuture();
+
+        releasable.set(false); // during the backoff
 
         assertThatThrownBy(() -> outcome(stage)).isInstanceOf(ExecutionException.class).hasCause(failure);
     }
