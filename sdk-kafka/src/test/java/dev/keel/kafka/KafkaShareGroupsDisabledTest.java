@@ -2,6 +2,7 @@ package dev.keel.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.keel.Codec;
@@ -57,7 +58,8 @@ class KafkaShareGroupsDisabledTest {
             } finally {
                 setShareVersion(bootstrap, level);
             }
-            adapter.requireShareGroups();
+            // the cluster applies a feature update through its metadata log: a moment passes before brokers serve it
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(adapter::requireShareGroups);
         }
     }
 
