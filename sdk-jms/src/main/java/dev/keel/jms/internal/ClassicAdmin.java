@@ -5,7 +5,11 @@ import dev.keel.BrokerUnavailableException;
 import dev.keel.TopicNotFoundException;
 import dev.keel.TopicSpec;
 import dev.keel.TopologyException;
+import jakarta.jms.DeliveryMode;
 import jakarta.jms.JMSException;
+import jakarta.jms.Message;
+import jakarta.jms.MessageConsumer;
+import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
 import org.apache.activemq.ActiveMQConnection;
 import org.apache.activemq.ActiveMQConnectionFactory;
@@ -14,9 +18,11 @@ import org.apache.activemq.command.ActiveMQQueue;
 import org.apache.activemq.command.ActiveMQTopic;
 import org.apache.activemq.command.DestinationInfo;
 
+import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeSet;
+import java.util.UUID;
 
 /**
  * Topics and groups on ActiveMQ Classic ({@link ClassicNames}): declared as queues the broker creates
@@ -29,6 +35,9 @@ import java.util.TreeSet;
  */
 public final class ClassicAdmin implements JmsTopology {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClassicAdmin.class);
+
+    /** An anchor left behind (its taker cut off) expires; members skip it in the meantime. */
+    private static final Duration ANCHOR_TTL = Duration.ofSeconds(10);
 
     private final ActiveMQConnectionFactory factory;
     private final JmsSettings settings;
@@ -195,10 +204,47 @@ public final class ClassicAdmin implements JmsTopology {
         return true;
     }
 
+    /**
+     * Creates the queue, and makes the broker's store remember it at once: KahaDB writes an empty queue only into
+     * its index, which reaches the disk at the next checkpoint (5 s by default), so a broker killed before forgot the
+     * queue (a marker: the topic gone; a group's queue: that group's messages, until a member declared it again).
+     * A persistent message goes through its journal: one is sent to the queue and taken back at once ({@link
+     * ClassicNames#ANCHOR}); replaying the journal after a crash creates the queue again. A user refused that (no
+     * 'write' or 'read' on the queue) gets the queue unanchored, with a WARN.
+     */
     private void create(ActiveMQQueue queue) throws JMSException {
         connection.syncSendPacket(new DestinationInfo(connection.getConnectionInfo().getConnectionId(),
                 DestinationInfo.ADD_OPERATION_TYPE, queue));
         view.added(queue.getPhysicalName());
+        try {
+            anchor(queue);
+        } catch (JMSException e) {
+            if (!errors.isRefusal(e)) {
+                throw e;
+            }
+            LOG.warn("the user may not send to and receive from queue {}, so Keel cannot anchor it in the broker's "
+                    + "journal: the broker keeps it from its next checkpoint (KahaDB's checkpointInterval, 5 s by default) "
+                    + "and forgets it if it stops before; grant 'write' and 'read' on the queues Keel declares "
+                    + "(docs/activemq.md)", queue.getPhysicalName());
+        }
+    }
+
+    private void anchor(ActiveMQQueue queue) throws JMSException {
+        String id = UUID.randomUUID().toString();
+        Message anchor = session.createMessage();
+        anchor.setStringProperty(ClassicNames.ANCHOR, id);
+        MessageProducer producer = session.createProducer(queue);
+        try {
+            producer.send(anchor, DeliveryMode.PERSISTENT, Message.DEFAULT_PRIORITY, ANCHOR_TTL.toMillis());
+        } finally {
+            producer.close();
+        }
+        MessageConsumer taker = session.createConsumer(queue, ClassicNames.ANCHOR + " = '" + id + "'");
+        try {
+            taker.receive(ANCHOR_TTL.toMillis()); // a member that got it first acknowledges it unhandled
+        } finally {
+            taker.close();
+        }
     }
 
     private void destroy(ActiveMQDestination destination) throws JMSException {
@@ -242,9 +288,8 @@ public final class ClassicAdmin implements JmsTopology {
         try {
             opened.setExceptionListener(e -> lost = true);
             opened.start();
-            Session opens = opened.createSession(false, Session.AUTO_ACKNOWLEDGE);
-            view.open(opens);
-            session = opens;
+            view.open(opened.createSession(false, Session.AUTO_ACKNOWLEDGE)); // its listener's own session
+            session = opened.createSession(false, Session.AUTO_ACKNOWLEDGE);
         } catch (JMSException | RuntimeException e) {
             closeQuietly(opened);
             throw e;

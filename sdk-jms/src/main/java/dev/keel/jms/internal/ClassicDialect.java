@@ -99,6 +99,12 @@ public final class ClassicDialect implements JmsDialect {
         }
     }
 
+    /** The message {@code ClassicAdmin} sends to a queue it created to anchor it in the broker's journal. */
+    @Override
+    public boolean isHousekeeping(Message message) throws JMSException {
+        return message.propertyExists(ClassicNames.ANCHOR);
+    }
+
     /** OpenWire writes a property name as Java's modified UTF-8, at most 65,535 bytes. */
     @Override
     public String headerNameProblem(String name) {

@@ -11,6 +11,11 @@ import java.util.OptionalInt;
  */
 public final class ClassicNames {
     public static final String VIRTUAL_TOPIC = "VirtualTopic.";
+    /**
+     * The property of the message Keel sends to a queue it created and takes back at once, so that the broker's
+     * journal holds the queue (see {@code ClassicAdmin}); a member that receives one acknowledges it unhandled.
+     */
+    public static final String ANCHOR = "KeelQueueAnchor";
     private static final String CONSUMER = "Consumer.";
     private static final String MARKER = "keel-topic.";
 

@@ -171,12 +171,20 @@ public final class JmsConsumer implements BrokerConsumer {
             return List.of();
         }
         List<InboundRecord> batch = new ArrayList<>();
-        batch.add(record(first));
+        add(batch, first);
         Message next;
         while (batch.size() < MAX_BATCH && (next = consumer.receiveNoWait()) != null) {
-            batch.add(record(next));
+            add(batch, next);
         }
         return batch;
+    }
+
+    private void add(List<InboundRecord> batch, Message message) throws JMSException {
+        if (dialect.isHousekeeping(message)) {
+            message.acknowledge();
+        } else {
+            batch.add(record(message));
+        }
     }
 
     private InboundRecord record(Message message) throws JMSException {

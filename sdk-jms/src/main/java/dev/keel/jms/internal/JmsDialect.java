@@ -43,6 +43,11 @@ public interface JmsDialect {
     /** Property name prefixes the broker reads as its own instructions (lower case): never Keel headers. */
     List<String> reservedPrefixes();
 
+    /** Whether {@code message} is the adapter's own housekeeping, to acknowledge unhandled, not a message for the engine. */
+    default boolean isHousekeeping(Message message) throws JMSException {
+        return false;
+    }
+
     /** Why the broker's client cannot carry a header of this name, or null when it can. */
     default String headerNameProblem(String name) {
         return null;

@@ -16,7 +16,22 @@ final class ActiveMQConfig {
     /** The broker's name, which its log shows: {@code Apache ActiveMQ 6.3.1 (keel, ID:...) started}. */
     static final String BROKER_NAME = "keel";
 
+    /** The roles of the secured broker ({@link #activemqXml(String, int, Path, boolean)}). */
+    static final String ADMIN = "admin";
+    static final String NO_SEND = "no-send";
+    static final String NO_CONSUME = "no-consume";
+
     static String activemqXml(String host, int port, Path data) {
+        return activemqXml(host, port, data, false);
+    }
+
+    /**
+     * With {@code secured}, logins are checked by the JAAS configuration {@code activemq} ({@link #loginConfig}) and
+     * every destination's permissions come from three roles: {@link #ADMIN} may do everything, {@link #NO_SEND}
+     * everything but write, {@link #NO_CONSUME} everything but read; the advisory topics and temporary destinations
+     * are open to all three.
+     */
+    static String activemqXml(String host, int port, Path data, boolean secured) {
         String dataDir = xml(data.toString());
         return String.join("\n",
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
@@ -31,11 +46,44 @@ final class ActiveMQConfig {
                 "      <policyEntry queue=\">\" prioritizedMessages=\"true\"/>",
                 "    </policyEntries></policyMap></destinationPolicy>",
                 "    <persistenceAdapter><kahaDB directory=\"" + dataDir + "/kahadb\"/></persistenceAdapter>",
+                secured ? plugins() : "",
                 "    <transportConnectors>",
                 "      <transportConnector name=\"openwire\" uri=\"tcp://" + host + ":" + port + "\"/>",
                 "    </transportConnectors>",
                 "  </broker>",
                 "</beans>",
+                "");
+    }
+
+    private static String plugins() {
+        String all = ADMIN + "," + NO_SEND + "," + NO_CONSUME;
+        String read = ADMIN + "," + NO_SEND;
+        String write = ADMIN + "," + NO_CONSUME;
+        return String.join("\n",
+                "    <plugins>",
+                "      <jaasAuthenticationPlugin configuration=\"activemq\"/>",
+                "      <authorizationPlugin><map><authorizationMap>",
+                "        <authorizationEntries>",
+                "          <authorizationEntry queue=\">\" read=\"" + read + "\" write=\"" + write + "\" admin=\"" + all + "\"/>",
+                "          <authorizationEntry topic=\">\" read=\"" + read + "\" write=\"" + write + "\" admin=\"" + all + "\"/>",
+                "          <authorizationEntry topic=\"ActiveMQ.Advisory.>\" read=\"" + all + "\" write=\"" + all + "\" admin=\""
+                        + all + "\"/>",
+                "        </authorizationEntries>",
+                "        <tempDestinationAuthorizationEntry><tempDestinationAuthorizationEntry read=\"" + all + "\" write=\""
+                        + all + "\" admin=\"" + all + "\"/></tempDestinationAuthorizationEntry>",
+                "      </authorizationMap></map></authorizationPlugin>",
+                "    </plugins>");
+    }
+
+    /** The JAAS configuration {@code activemq}: users and roles from properties files beside it, re-read on change. */
+    static String loginConfig(String usersFile, String rolesFile) {
+        return String.join("\n",
+                "activemq {",
+                "  org.apache.activemq.jaas.PropertiesLoginModule required",
+                "    reload=true",
+                "    org.apache.activemq.jaas.properties.user=\"" + usersFile + "\"",
+                "    org.apache.activemq.jaas.properties.group=\"" + rolesFile + "\";",
+                "};",
                 "");
     }
 

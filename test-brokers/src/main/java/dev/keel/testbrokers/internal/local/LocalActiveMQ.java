@@ -46,9 +46,13 @@ public final class LocalActiveMQ extends OneProcessBroker {
     private final String classpath;
     private final List<String> jvmOptions;
     private final Duration startTimeout;
+    private final boolean secured;
+    /** The secured broker's users, written to its properties files on each change. */
+    private final PropertiesUsers users;
 
-    private LocalActiveMQ(HarnessRuntime runtime, String classpath) {
-        super(runtime.run().dir("activemq"), Duration.ofSeconds(30));
+    private LocalActiveMQ(HarnessRuntime runtime, String classpath, boolean secured) {
+        super(runtime.run().dir(secured ? "activemq-secured" : "activemq"), Duration.ofSeconds(30));
+        this.secured = secured;
         this.runtime = runtime;
         this.port = Ports.freePort();
         this.proxyPort = Ports.freePort();
@@ -61,13 +65,52 @@ public final class LocalActiveMQ extends OneProcessBroker {
         options.add("-Dactivemq.base=" + dir);
         options.add("-Dactivemq.conf=" + config().getParent().toAbsolutePath());
         options.add("-Dactivemq.data=" + data());
+        if (secured) {
+            options.add("-Djava.security.auth.login.config=" + loginConfig().toAbsolutePath());
+        }
         this.jvmOptions = List.copyOf(options);
         this.startTimeout = runtime.settings().startTimeout();
+        this.users = new PropertiesUsers(loginConfig().resolveSibling("users.properties"),
+                loginConfig().resolveSibling("groups.properties"));
+    }
+
+    /**
+     * A second broker with security on (the roles of {@link ActiveMQConfig#activemqXml(String, int, Path, boolean)})
+     * and the user {@code admin} with the role {@code admin} and password {@code adminPassword}; users are added and
+     * changed with {@link #putUser}.
+     */
+    public static LocalActiveMQ startSecured(HarnessRuntime runtime, String adminPassword) {
+        LocalActiveMQ activemq = new LocalActiveMQ(runtime, BrokerClasspath.resolve("activemq", BrokerKind.ACTIVEMQ,
+                runtime.settings()), true);
+        runtime.atShutdown(activemq::stop);
+        activemq.putUser("admin", adminPassword, List.of(ActiveMQConfig.ADMIN));
+        activemq.writeConfig();
+        activemq.launchAndAwait();
+        return activemq;
+    }
+
+    /** The secured broker's URL. */
+    public String securedUrl() {
+        return url();
+    }
+
+    /** Adds or replaces a user of the secured broker; the broker reads the change at the user's next login. */
+    public void putUser(String user, String password, List<String> roles) {
+        users.put(user, password, roles);
+    }
+
+    /** Removes a user of the secured broker. */
+    public void removeUser(String user) {
+        users.remove(user);
+    }
+
+    private Path loginConfig() {
+        return config().resolveSibling("login.config");
     }
 
     static Provided start(HarnessRuntime runtime) {
         LocalActiveMQ activemq = new LocalActiveMQ(runtime, BrokerClasspath.resolve("activemq", BrokerKind.ACTIVEMQ,
-                runtime.settings()));
+                runtime.settings()), false);
         runtime.atShutdown(activemq::stop);
         activemq.writeConfig();
         activemq.launchAndAwait();
@@ -100,7 +143,11 @@ public final class LocalActiveMQ extends OneProcessBroker {
     private void writeConfig() {
         try {
             Files.createDirectories(config().getParent());
-            Files.writeString(config(), ActiveMQConfig.activemqXml(HOST, port, data()), StandardCharsets.UTF_8);
+            Files.writeString(config(), ActiveMQConfig.activemqXml(HOST, port, data(), secured), StandardCharsets.UTF_8);
+            if (secured) {
+                Files.writeString(loginConfig(), ActiveMQConfig.loginConfig("users.properties", "groups.properties"),
+                        StandardCharsets.UTF_8);
+            }
         } catch (IOException e) {
             throw new BrokerStartException(BrokerKind.ACTIVEMQ, "cannot write " + config(), e);
         }

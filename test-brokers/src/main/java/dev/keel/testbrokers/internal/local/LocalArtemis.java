@@ -18,14 +18,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * An ActiveMQ Artemis broker in its own JVM from the Maven Central jars: Artemis's
@@ -49,8 +46,8 @@ public final class LocalArtemis extends OneProcessBroker {
     private final List<String> jvmOptions;
     private final Duration startTimeout;
     private final boolean secured;
-    /** The secured broker's users: name to password and roles; written to its properties files on each change. */
-    private final Map<String, User> users = new LinkedHashMap<>();
+    /** The secured broker's users, written to its properties files on each change. */
+    private final PropertiesUsers users;
 
     private LocalArtemis(HarnessRuntime runtime, String classpath, boolean secured) {
         super(runtime.run().dir(secured ? "artemis-secured" : "artemis"), Duration.ofSeconds(30));
@@ -66,6 +63,8 @@ public final class LocalArtemis extends OneProcessBroker {
         }
         this.jvmOptions = List.copyOf(options);
         this.startTimeout = runtime.settings().startTimeout();
+        this.users = new PropertiesUsers(loginConfig().resolveSibling("users.properties"),
+                loginConfig().resolveSibling("roles.properties"));
     }
 
     /**
@@ -91,44 +90,17 @@ public final class LocalArtemis extends OneProcessBroker {
      * Adds or replaces a user of the secured broker; the broker reads the change at the user's next login (the
      * login module re-reads its files when they change).
      */
-    public synchronized void putUser(String user, String password, List<String> roles) {
-        users.put(user, new User(password, List.copyOf(roles)));
-        writeUsers();
+    public void putUser(String user, String password, List<String> roles) {
+        users.put(user, password, roles);
     }
 
     /** Removes a user of the secured broker. */
-    public synchronized void removeUser(String user) {
+    public void removeUser(String user) {
         users.remove(user);
-        writeUsers();
     }
 
     private Path loginConfig() {
         return dir().resolve("etc").resolve("login.config");
-    }
-
-    private void writeUsers() {
-        StringBuilder passwords = new StringBuilder();
-        Map<String, List<String>> members = new TreeMap<>();
-        users.forEach((name, user) -> {
-            passwords.append(name).append('=').append(user.password()).append('\n');
-            user.roles().forEach(role -> members.computeIfAbsent(role, r -> new ArrayList<>()).add(name));
-        });
-        StringBuilder roles = new StringBuilder();
-        members.forEach((role, names) -> roles.append(role).append('=').append(String.join(",", names)).append('\n'));
-        try {
-            Files.createDirectories(loginConfig().getParent());
-            replace(loginConfig().resolveSibling("roles.properties"), roles.toString());
-            replace(loginConfig().resolveSibling("users.properties"), passwords.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the users of the secured Artemis", e);
-        }
-    }
-
-    /** Writes {@code file} whole in one rename, so that the broker never reads half of it. */
-    private static void replace(Path file, String content) throws IOException {
-        Path next = file.resolveSibling(file.getFileName() + ".next");
-        Files.writeString(next, content, StandardCharsets.UTF_8);
-        Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     static Provided start(HarnessRuntime runtime) {
@@ -205,6 +177,4 @@ public final class LocalArtemis extends OneProcessBroker {
         }
     }
 
-    private record User(String password, List<String> roles) {
-    }
 }

@@ -1,0 +1,70 @@
+package dev.keel.testbrokers;
+
+import dev.keel.testbrokers.internal.HarnessRuntime;
+import dev.keel.testbrokers.internal.local.LocalActiveMQ;
+
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * An ActiveMQ Classic broker with security on, for tests of refused access: a local JVM as {@link Brokers#activemq()}
+ * is, started once per test JVM on first use and stopped when it exits. Logins are checked (JAAS) against users the
+ * test adds ({@link #putUser}); the permissions come from three roles on every destination: {@link #ADMIN} may do
+ * everything, {@link #NO_SEND} everything but write, {@link #NO_CONSUME} everything but read (the advisory topics and
+ * temporary destinations are open to all three). A change of a user applies from the user's next login.
+ */
+public final class SecuredActiveMQ {
+
+    public static final String ADMIN = "admin";
+    public static final String NO_SEND = "no-send";
+    public static final String NO_CONSUME = "no-consume";
+
+    private static SecuredActiveMQ instance;
+
+    private final LocalActiveMQ broker;
+    private final String adminPassword;
+
+    private SecuredActiveMQ(LocalActiveMQ broker, String adminPassword) {
+        this.broker = broker;
+        this.adminPassword = adminPassword;
+    }
+
+    /** The secured broker of this test JVM, started. */
+    public static synchronized SecuredActiveMQ local() {
+        if (instance == null) {
+            String password = "admin-" + UUID.randomUUID();
+            instance = new SecuredActiveMQ(LocalActiveMQ.startSecured(HarnessRuntime.get(), password), password);
+        }
+        return instance;
+    }
+
+    /** Its URL, {@code tcp://127.0.0.1:<port>}. */
+    public String url() {
+        return broker.securedUrl();
+    }
+
+    /** The user {@code admin}, with every permission. */
+    public String adminUser() {
+        return "admin";
+    }
+
+    /** The admin's password, made at start; never log it. */
+    public String adminPassword() {
+        return adminPassword;
+    }
+
+    /** Adds a user, or replaces its password and roles. */
+    public void putUser(String user, String password, String... roles) {
+        broker.putUser(user, password, List.of(roles));
+    }
+
+    /** Kills the broker (-9) and starts it again on the same port and data: every client's connection is lost. */
+    public void restart() {
+        broker.restart();
+    }
+
+    /** Removes a user: its next login is refused. */
+    public void removeUser(String user) {
+        broker.removeUser(user);
+    }
+}
