@@ -4,6 +4,8 @@ import dev.keel.kafka.KafkaAdapter;
 import dev.keel.kafka.KafkaConfig;
 import dev.keel.rabbit.RabbitAdapter;
 import dev.keel.rabbit.RabbitConfig;
+import dev.keel.jms.ActiveMQClassicAdapter;
+import dev.keel.jms.ActiveMQClassicConfig;
 import dev.keel.jms.ArtemisAdapter;
 import dev.keel.jms.ArtemisConfig;
 import dev.keel.rocket.RocketAdapter;
@@ -28,7 +30,8 @@ import org.springframework.context.annotation.Import;
 @AutoConfiguration
 @EnableConfigurationProperties(KeelProperties.class)
 @Import({KeelBrokerAutoConfiguration.Kafka.class, KeelBrokerAutoConfiguration.Rabbit.class,
-        KeelBrokerAutoConfiguration.Rocket.class, KeelBrokerAutoConfiguration.Artemis.class})
+        KeelBrokerAutoConfiguration.Rocket.class, KeelBrokerAutoConfiguration.Artemis.class,
+        KeelBrokerAutoConfiguration.ActiveMQ.class})
 public class KeelBrokerAutoConfiguration {
 
     /** Kafka (module sdk-kafka). */
@@ -144,7 +147,8 @@ public class KeelBrokerAutoConfiguration {
 
     /** ActiveMQ Artemis (module sdk-jms). */
     @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(name = "dev.keel.jms.ArtemisAdapter")
+    @ConditionalOnClass(name = {"dev.keel.jms.ArtemisAdapter",
+            "org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory"})
     @ConditionalOnKeelBroker("artemis")
     static class Artemis {
 
@@ -174,6 +178,45 @@ public class KeelBrokerAutoConfiguration {
                 apply(artemis.getDefaultPartitions(), config::defaultPartitions);
                 apply(artemis.getMaxMessageBytes(), config::maxMessageBytes);
                 apply(artemis.getCloseTimeout(), config::closeTimeout);
+                return config.build();
+            }));
+        }
+    }
+
+    /** ActiveMQ Classic (module sdk-jms with ActiveMQ Classic's client). */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"dev.keel.jms.ActiveMQClassicAdapter", "org.apache.activemq.ActiveMQConnectionFactory"})
+    @ConditionalOnKeelBroker("activemq")
+    @EnableConfigurationProperties(KeelActiveMQProperties.class)
+    static class ActiveMQ {
+
+        @Bean
+        @ConditionalOnMissingBean(KeelActiveMQConnectionDetails.class)
+        @ConditionalOnProperty(prefix = "keel.activemq", name = "url")
+        KeelActiveMQConnectionDetails keelActiveMQConnectionDetails(KeelActiveMQProperties properties) {
+            return new PropertiesConnectionDetails.ActiveMQ(properties);
+        }
+
+        @Bean
+        @ConditionalOnMissingBean(BrokerAdapter.class)
+        ActiveMQClassicAdapter keelActiveMQAdapter(ObjectProvider<KeelActiveMQConnectionDetails> details,
+                KeelActiveMQProperties activemq) {
+            KeelActiveMQConnectionDetails connection = details.getIfAvailable();
+            if (connection == null) {
+                throw new IllegalStateException("Keel uses ActiveMQ Classic but keel.activemq.url is not set: set it "
+                        + "(tcp://host:61616), or define a BrokerAdapter bean");
+            }
+            return new ActiveMQClassicAdapter(refused("keel.activemq", () -> {
+                ActiveMQClassicConfig.Builder config = ActiveMQClassicConfig.custom().url(connection.url());
+                if (connection.user() != null) {
+                    config.credentials(connection.user(), connection.password() == null ? "" : connection.password());
+                }
+                apply(activemq.getSendLanes(), config::sendLanes);
+                apply(activemq.getMaxMessageBytes(), config::maxMessageBytes);
+                apply(activemq.getPrefetch(), config::prefetch);
+                apply(activemq.getPrioritizedQueues(), config::prioritizedQueues);
+                apply(activemq.getCloseTimeout(), config::closeTimeout);
+                apply(activemq.getSendTimeout(), config::sendTimeout);
                 return config.build();
             }));
         }
