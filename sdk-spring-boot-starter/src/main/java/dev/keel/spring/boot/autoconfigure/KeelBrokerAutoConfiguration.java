@@ -11,6 +11,7 @@ import dev.keel.jms.ArtemisConfig;
 import dev.keel.rocket.RocketAdapter;
 import dev.keel.rocket.RocketConfig;
 import dev.keel.spi.BrokerAdapter;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -59,11 +60,8 @@ public class KeelBrokerAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(BrokerAdapter.class)
         KafkaAdapter keelKafkaAdapter(ObjectProvider<KeelKafkaConnectionDetails> details, KeelProperties properties) {
-            KeelKafkaConnectionDetails connection = details.getIfAvailable();
-            if (connection == null) {
-                throw new IllegalStateException("Keel uses Kafka but keel.kafka.bootstrap-servers is not set: set it "
-                        + "(host:port,...), or define a BrokerAdapter bean");
-            }
+            KeelKafkaConnectionDetails connection = required(details, "Keel uses Kafka but "
+                    + "keel.kafka.bootstrap-servers is not set: set it (host:port,...)");
             return new KafkaAdapter(refused("keel.kafka", () -> {
                 KafkaConfig.Builder config = KafkaConfig.custom().bootstrapServers(connection.bootstrapServers())
                         .properties(properties.getKafka().getProperties());
@@ -123,11 +121,8 @@ public class KeelBrokerAutoConfiguration {
         @ConditionalOnMissingBean(BrokerAdapter.class)
         RocketAdapter keelRocketAdapter(ObjectProvider<KeelRocketConnectionDetails> details,
                 KeelProperties properties) {
-            KeelRocketConnectionDetails connection = details.getIfAvailable();
-            if (connection == null) {
-                throw new IllegalStateException("Keel uses RocketMQ but keel.rocket.name-server is not set: set it "
-                        + "(host:port;...), or define a BrokerAdapter bean");
-            }
+            KeelRocketConnectionDetails connection = required(details, "Keel uses RocketMQ but "
+                    + "keel.rocket.name-server is not set: set it (host:port;...)");
             KeelProperties.Rocket rocket = properties.getRocket();
             return new RocketAdapter(refused("keel.rocket", () -> {
                 RocketConfig.Builder config = RocketConfig.custom().nameServer(connection.nameServer());
@@ -163,17 +158,12 @@ public class KeelBrokerAutoConfiguration {
         @ConditionalOnMissingBean(BrokerAdapter.class)
         ArtemisAdapter keelArtemisAdapter(ObjectProvider<KeelArtemisConnectionDetails> details,
                 KeelProperties properties) {
-            KeelArtemisConnectionDetails connection = details.getIfAvailable();
-            if (connection == null) {
-                throw new IllegalStateException("Keel uses ActiveMQ Artemis but keel.artemis.url is not set: set it "
-                        + "(tcp://host:61616), or define a BrokerAdapter bean");
-            }
+            KeelArtemisConnectionDetails connection = required(details, "Keel uses ActiveMQ Artemis but "
+                    + "keel.artemis.url is not set: set it (tcp://host:61616)");
             KeelProperties.Artemis artemis = properties.getArtemis();
             return new ArtemisAdapter(refused("keel.artemis", () -> {
                 ArtemisConfig.Builder config = ArtemisConfig.custom().url(connection.url());
-                if (connection.user() != null) {
-                    config.credentials(connection.user(), connection.password() == null ? "" : connection.password());
-                }
+                credentials(connection.user(), connection.password(), config::credentials);
                 apply(artemis.getSendLanes(), config::sendLanes);
                 apply(artemis.getDefaultPartitions(), config::defaultPartitions);
                 apply(artemis.getMaxMessageBytes(), config::maxMessageBytes);
@@ -201,16 +191,11 @@ public class KeelBrokerAutoConfiguration {
         @ConditionalOnMissingBean(BrokerAdapter.class)
         ActiveMQClassicAdapter keelActiveMQAdapter(ObjectProvider<KeelActiveMQConnectionDetails> details,
                 KeelActiveMQProperties activemq) {
-            KeelActiveMQConnectionDetails connection = details.getIfAvailable();
-            if (connection == null) {
-                throw new IllegalStateException("Keel uses ActiveMQ Classic but keel.activemq.url is not set: set it "
-                        + "(tcp://host:61616), or define a BrokerAdapter bean");
-            }
+            KeelActiveMQConnectionDetails connection = required(details, "Keel uses ActiveMQ Classic but "
+                    + "keel.activemq.url is not set: set it (tcp://host:61616)");
             return new ActiveMQClassicAdapter(refused("keel.activemq", () -> {
                 ActiveMQClassicConfig.Builder config = ActiveMQClassicConfig.custom().url(connection.url());
-                if (connection.user() != null) {
-                    config.credentials(connection.user(), connection.password() == null ? "" : connection.password());
-                }
+                credentials(connection.user(), connection.password(), config::credentials);
                 apply(activemq.getSendLanes(), config::sendLanes);
                 apply(activemq.getMaxMessageBytes(), config::maxMessageBytes);
                 apply(activemq.getPrefetch(), config::prefetch);
@@ -219,6 +204,22 @@ public class KeelBrokerAutoConfiguration {
                 apply(activemq.getSendTimeout(), config::sendTimeout);
                 return config.build();
             }));
+        }
+    }
+
+    /** The connection details, which the address property or a connection details bean gives. */
+    private static <D> D required(ObjectProvider<D> details, String missing) {
+        D connection = details.getIfAvailable();
+        if (connection == null) {
+            throw new IllegalStateException(missing + ", or define a BrokerAdapter bean");
+        }
+        return connection;
+    }
+
+    /** The user and password, when a user is given (no password is an empty one). */
+    private static void credentials(String user, String password, BiConsumer<String, String> setter) {
+        if (user != null) {
+            setter.accept(user, password == null ? "" : password);
         }
     }
 
