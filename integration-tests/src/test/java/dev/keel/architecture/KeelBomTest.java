@@ -70,6 +70,7 @@ class KeelBomTest {
                 "org.apache.rocketmq:rocketmq-client", "rocketmq.version",
                 "org.apache.rocketmq:rocketmq-tools", "rocketmq.version",
                 "redis.clients:jedis", "jedis.version",
+                "org.apache.activemq:activemq-client", "activemq.version",
                 "tools.jackson:jackson-bom", "jackson.version",
                 "io.micrometer:micrometer-bom", "micrometer.version",
                 "io.micrometer:micrometer-tracing-bom", "micrometer-tracing.version",

@@ -7,7 +7,7 @@ import org.springframework.core.env.Environment;
 /**
  * The broker an application uses, as a failure report names it: its {@code keel.*} address properties and the
  * address Keel tried (from the connection details bean, so also one a {@code @ServiceConnection} set), never a
- * credential.
+ * credential (a URL's password parameters are masked).
  *
  * @param properties the properties that set the address, such as {@code keel.kafka.bootstrap-servers}
  * @param address    the address tried, or null when unknown
@@ -18,6 +18,7 @@ record BrokerInUse(String properties, String address) {
     private static final String RABBIT = "keel.rabbit.uri (or keel.rabbit.host and keel.rabbit.port)";
     private static final String ROCKET = "keel.rocket.name-server";
     private static final String ARTEMIS = "keel.artemis.url";
+    private static final String ACTIVEMQ = "keel.activemq.url";
 
     /**
      * The broker {@code keel.broker} and the class path select, or null when that is not known (no environment, or
@@ -39,8 +40,12 @@ record BrokerInUse(String properties, String address) {
                     d -> withoutCredentials(d.uri())), rabbitAddress(environment)));
             case "rocket" -> new BrokerInUse(ROCKET, or(detail(beans, KeelRocketConnectionDetails.class,
                     KeelRocketConnectionDetails::nameServer), environment.getProperty("keel.rocket.name-server")));
-            case "artemis" -> new BrokerInUse(ARTEMIS, or(detail(beans, KeelArtemisConnectionDetails.class,
-                    KeelArtemisConnectionDetails::url), environment.getProperty(ARTEMIS)));
+            case "artemis" -> new BrokerInUse(ARTEMIS, UrlPasswords.mask(or(detail(beans,
+                    KeelArtemisConnectionDetails.class, KeelArtemisConnectionDetails::url),
+                    environment.getProperty(ARTEMIS))));
+            case "activemq" -> new BrokerInUse(ACTIVEMQ, UrlPasswords.mask(or(detail(beans,
+                    KeelActiveMQConnectionDetails.class, KeelActiveMQConnectionDetails::url),
+                    environment.getProperty(ACTIVEMQ))));
             default -> null;
         };
     }

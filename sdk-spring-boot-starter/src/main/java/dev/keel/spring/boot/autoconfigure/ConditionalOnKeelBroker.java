@@ -9,7 +9,7 @@ import org.springframework.context.annotation.Conditional;
 
 /**
  * Matches when {@code keel.broker} and the class path select the adapter named {@link #value()}:
- * {@code keel.broker} names it, or it is the only Keel adapter on the class path.
+ * {@code keel.broker} names it, or it is the only Keel adapter on the class path (see {@link BrokerSelection}).
  */
 @Target({ElementType.TYPE, ElementType.METHOD})
 @Retention(RetentionPolicy.RUNTIME)
@@ -17,6 +17,6 @@ import org.springframework.context.annotation.Conditional;
 @Conditional(OnKeelBrokerCondition.class)
 public @interface ConditionalOnKeelBroker {
 
-    /** The adapter's name: kafka, rabbit, rocket or artemis. */
+    /** The adapter's name: kafka, rabbit, rocket, artemis or activemq. */
     String value();
 }

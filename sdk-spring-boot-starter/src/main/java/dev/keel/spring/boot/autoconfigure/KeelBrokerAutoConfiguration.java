@@ -4,11 +4,14 @@ import dev.keel.kafka.KafkaAdapter;
 import dev.keel.kafka.KafkaConfig;
 import dev.keel.rabbit.RabbitAdapter;
 import dev.keel.rabbit.RabbitConfig;
+import dev.keel.jms.ActiveMQClassicAdapter;
+import dev.keel.jms.ActiveMQClassicConfig;
 import dev.keel.jms.ArtemisAdapter;
 import dev.keel.jms.ArtemisConfig;
 import dev.keel.rocket.RocketAdapter;
 import dev.keel.rocket.RocketConfig;
 import dev.keel.spi.BrokerAdapter;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -28,7 +31,8 @@ import org.springframework.context.annotation.Import;
 @AutoConfiguration
 @EnableConfigurationProperties(KeelProperties.class)
 @Import({KeelBrokerAutoConfiguration.Kafka.class, KeelBrokerAutoConfiguration.Rabbit.class,
-        KeelBrokerAutoConfiguration.Rocket.class, KeelBrokerAutoConfiguration.Artemis.class})
+        KeelBrokerAutoConfiguration.Rocket.class, KeelBrokerAutoConfiguration.Artemis.class,
+        KeelBrokerAutoConfiguration.ActiveMQ.class})
 public class KeelBrokerAutoConfiguration {
 
     /** Kafka (module sdk-kafka). */
@@ -56,11 +60,8 @@ public class KeelBrokerAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(BrokerAdapter.class)
         KafkaAdapter keelKafkaAdapter(ObjectProvider<KeelKafkaConnectionDetails> details, KeelProperties properties) {
-            KeelKafkaConnectionDetails connection = details.getIfAvailable();
-            if (connection == null) {
-                throw new IllegalStateException("Keel uses Kafka but keel.kafka.bootstrap-servers is not set: set it "
-                        + "(host:port,...), or define a BrokerAdapter bean");
-            }
+            KeelKafkaConnectionDetails connection = required(details, "Keel uses Kafka but "
+                    + "keel.kafka.bootstrap-servers is not set: set it (host:port,...)");
             return new KafkaAdapter(refused("keel.kafka", () -> {
                 KafkaConfig.Builder config = KafkaConfig.custom().bootstrapServers(connection.bootstrapServers())
                         .properties(properties.getKafka().getProperties());
@@ -120,11 +121,8 @@ public class KeelBrokerAutoConfiguration {
         @ConditionalOnMissingBean(BrokerAdapter.class)
         RocketAdapter keelRocketAdapter(ObjectProvider<KeelRocketConnectionDetails> details,
                 KeelProperties properties) {
-            KeelRocketConnectionDetails connection = details.getIfAvailable();
-            if (connection == null) {
-                throw new IllegalStateException("Keel uses RocketMQ but keel.rocket.name-server is not set: set it "
-                        + "(host:port;...), or define a BrokerAdapter bean");
-            }
+            KeelRocketConnectionDetails connection = required(details, "Keel uses RocketMQ but "
+                    + "keel.rocket.name-server is not set: set it (host:port;...)");
             KeelProperties.Rocket rocket = properties.getRocket();
             return new RocketAdapter(refused("keel.rocket", () -> {
                 RocketConfig.Builder config = RocketConfig.custom().nameServer(connection.nameServer());
@@ -144,7 +142,8 @@ public class KeelBrokerAutoConfiguration {
 
     /** ActiveMQ Artemis (module sdk-jms). */
     @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(name = "dev.keel.jms.ArtemisAdapter")
+    @ConditionalOnClass(name = {"dev.keel.jms.ArtemisAdapter",
+            "org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory"})
     @ConditionalOnKeelBroker("artemis")
     static class Artemis {
 
@@ -159,23 +158,68 @@ public class KeelBrokerAutoConfiguration {
         @ConditionalOnMissingBean(BrokerAdapter.class)
         ArtemisAdapter keelArtemisAdapter(ObjectProvider<KeelArtemisConnectionDetails> details,
                 KeelProperties properties) {
-            KeelArtemisConnectionDetails connection = details.getIfAvailable();
-            if (connection == null) {
-                throw new IllegalStateException("Keel uses ActiveMQ Artemis but keel.artemis.url is not set: set it "
-                        + "(tcp://host:61616), or define a BrokerAdapter bean");
-            }
+            KeelArtemisConnectionDetails connection = required(details, "Keel uses ActiveMQ Artemis but "
+                    + "keel.artemis.url is not set: set it (tcp://host:61616)");
             KeelProperties.Artemis artemis = properties.getArtemis();
             return new ArtemisAdapter(refused("keel.artemis", () -> {
                 ArtemisConfig.Builder config = ArtemisConfig.custom().url(connection.url());
-                if (connection.user() != null) {
-                    config.credentials(connection.user(), connection.password() == null ? "" : connection.password());
-                }
+                credentials(connection.user(), connection.password(), config::credentials);
                 apply(artemis.getSendLanes(), config::sendLanes);
                 apply(artemis.getDefaultPartitions(), config::defaultPartitions);
                 apply(artemis.getMaxMessageBytes(), config::maxMessageBytes);
                 apply(artemis.getCloseTimeout(), config::closeTimeout);
                 return config.build();
             }));
+        }
+    }
+
+    /** ActiveMQ Classic (module sdk-jms with ActiveMQ Classic's client). */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"dev.keel.jms.ActiveMQClassicAdapter", "org.apache.activemq.ActiveMQConnectionFactory"})
+    @ConditionalOnKeelBroker("activemq")
+    @EnableConfigurationProperties(KeelActiveMQProperties.class)
+    static class ActiveMQ {
+
+        @Bean
+        @ConditionalOnMissingBean(KeelActiveMQConnectionDetails.class)
+        @ConditionalOnProperty(prefix = "keel.activemq", name = "url")
+        KeelActiveMQConnectionDetails keelActiveMQConnectionDetails(KeelActiveMQProperties properties) {
+            return new PropertiesConnectionDetails.ActiveMQ(properties);
+        }
+
+        @Bean
+        @ConditionalOnMissingBean(BrokerAdapter.class)
+        ActiveMQClassicAdapter keelActiveMQAdapter(ObjectProvider<KeelActiveMQConnectionDetails> details,
+                KeelActiveMQProperties activemq) {
+            KeelActiveMQConnectionDetails connection = required(details, "Keel uses ActiveMQ Classic but "
+                    + "keel.activemq.url is not set: set it (tcp://host:61616)");
+            return new ActiveMQClassicAdapter(refused("keel.activemq", () -> {
+                ActiveMQClassicConfig.Builder config = ActiveMQClassicConfig.custom().url(connection.url());
+                credentials(connection.user(), connection.password(), config::credentials);
+                apply(activemq.getSendLanes(), config::sendLanes);
+                apply(activemq.getMaxMessageBytes(), config::maxMessageBytes);
+                apply(activemq.getPrefetch(), config::prefetch);
+                apply(activemq.getPrioritizedQueues(), config::prioritizedQueues);
+                apply(activemq.getCloseTimeout(), config::closeTimeout);
+                apply(activemq.getSendTimeout(), config::sendTimeout);
+                return config.build();
+            }));
+        }
+    }
+
+    /** The connection details, which the address property or a connection details bean gives. */
+    private static <D> D required(ObjectProvider<D> details, String missing) {
+        D connection = details.getIfAvailable();
+        if (connection == null) {
+            throw new IllegalStateException(missing + ", or define a BrokerAdapter bean");
+        }
+        return connection;
+    }
+
+    /** The user and password, when a user is given (no password is an empty one). */
+    private static void credentials(String user, String password, BiConsumer<String, String> setter) {
+        if (user != null) {
+            setter.accept(user, password == null ? "" : password);
         }
     }
 

@@ -33,7 +33,8 @@ public final class KeelFailureAnalyzer extends AbstractFailureAnalyzer<KeelExcep
 
     static final String BROKER_ACTION = "Start the broker or make it reachable from this application, and check its "
             + "address: keel.kafka.bootstrap-servers (Kafka), keel.rabbit.uri or keel.rabbit.host and "
-            + "keel.rabbit.port (RabbitMQ), keel.rocket.name-server (RocketMQ); with several adapters on the class "
+            + "keel.rabbit.port (RabbitMQ), keel.rocket.name-server (RocketMQ), keel.artemis.url (ActiveMQ Artemis), "
+            + "keel.activemq.url (ActiveMQ Classic); with several adapters on the class "
             + "path, keel.broker says which one is used. In tests, a @ServiceConnection container sets the address.";
     private static final String SERVICE_CONNECTION = " In tests, a @ServiceConnection container sets the address.";
     static final String STORE_ACTION = "Start Redis or make it reachable, and check keel.redis.uri (or "
@@ -41,8 +42,9 @@ public final class KeelFailureAnalyzer extends AbstractFailureAnalyzer<KeelExcep
             + "keel.idempotency.store=in-memory instead.";
     static final String ACCESS_ACTION = "Check the credentials Keel connects with (keel.rabbit.uri, or "
             + "keel.rabbit.username and keel.rabbit.password; keel.kafka.properties.* such as sasl.jaas.config; "
-            + "keel.artemis.user and keel.artemis.password) and grant that user what docs/security.md lists for its "
-            + "broker. Starting again without a change meets the same refusal.";
+            + "keel.artemis.user and keel.artemis.password; keel.activemq.user and keel.activemq.password) and grant "
+            + "that user what docs/security.md lists for its broker. Starting again without a change meets the same "
+            + "refusal.";
     static final String OTHER_ACTION = "Fix what the description names; docs/spring-boot.md lists every keel.* "
             + "property.";
 

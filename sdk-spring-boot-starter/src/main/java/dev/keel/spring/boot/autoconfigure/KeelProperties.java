@@ -19,8 +19,9 @@ import org.springframework.boot.context.properties.NestedConfigurationProperty;
 public class KeelProperties {
 
     /**
-     * The broker adapter to use: kafka, rabbit, rocket or artemis. Required when more than one Keel adapter
-     * is on the class path; otherwise the one present is used.
+     * The broker adapter to use: kafka, rabbit, rocket, artemis (ActiveMQ Artemis) or activemq (ActiveMQ Classic,
+     * whose settings are keel.activemq.*). Required when more than one Keel adapter is on the class path (module
+     * sdk-jms with both ActiveMQ clients holds two); otherwise the one present is used.
      */
     private String broker;
 

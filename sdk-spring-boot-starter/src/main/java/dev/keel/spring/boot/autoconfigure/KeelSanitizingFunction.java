@@ -7,13 +7,23 @@ import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 /**
  * Masks Keel's secrets in {@code /actuator/configprops} and {@code /actuator/env}, whatever
  * {@code management.endpoint.*.show-values} says: passwords, the URIs (which may carry
- * credentials), and Kafka client properties that hold credentials.
+ * credentials), Kafka client properties that hold credentials, and the values of the password
+ * parameters of a broker URL ({@code keel.activemq.url}, {@code keel.artemis.url}), whose rest stays readable.
  */
 final class KeelSanitizingFunction implements SanitizingFunction {
 
     @Override
     public SanitizableData apply(SanitizableData data) {
-        return isSecret(data.getLowerCaseKey()) && data.getValue() != null ? data.withSanitizedValue() : data;
+        if (data.getValue() == null) {
+            return data;
+        }
+        if (isSecret(data.getLowerCaseKey())) {
+            return data.withSanitizedValue();
+        }
+        if (isUrl(data.getLowerCaseKey()) && data.getValue() instanceof String url) {
+            return data.withValue(UrlPasswords.mask(url));
+        }
+        return data;
     }
 
     static boolean isSecret(String key) {
@@ -23,5 +33,10 @@ final class KeelSanitizingFunction implements SanitizingFunction {
         }
         return k.endsWith("password") || k.endsWith(".uri") || k.contains("secret") || k.contains("credential")
                 || k.contains("jaas") || k.contains("token") || k.endsWith(".key") || k.contains("access-key");
+    }
+
+    private static boolean isUrl(String key) {
+        String k = key.toLowerCase(Locale.ROOT);
+        return k.startsWith("keel.") && k.endsWith(".url");
     }
 }

@@ -67,6 +67,28 @@ final class PropertiesConnectionDetails {
         }
     }
 
+    record ActiveMQ(KeelActiveMQProperties properties) implements KeelActiveMQConnectionDetails {
+        @Override
+        public String url() {
+            return properties.getUrl();
+        }
+
+        @Override
+        public String user() {
+            return properties.getUser();
+        }
+
+        @Override
+        public String password() {
+            return properties.getPassword();
+        }
+
+        @Override
+        public String toString() {
+            return "PropertiesActiveMQConnectionDetails"; // never the url or password
+        }
+    }
+
     record Redis(KeelProperties.Redis properties) implements KeelRedisConnectionDetails {
         @Override
         public String uri() {

@@ -9,8 +9,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Spring Boot's dependency management replaces the client versions Keel is built with when the application's parent
- * is spring-boot-starter-parent (kafka-clients 4.2.2 for 4.4.0, jedis 7.4.1 for 8.0.2 with Boot 4.1.2): the starter
- * says so at startup, naming the property that keeps Keel's version, instead of running silently on another one.
+ * is spring-boot-starter-parent (kafka-clients 4.2.2 for 4.4.0, jedis 7.4.1 for 8.0.2 with Boot 4.1.2; activemq-client
+ * 6.2.10 for 6.3.1 where the application does not import keel-bom): the starter says so at startup, naming the property
+ * that keeps Keel's version, instead of running silently on another one.
  */
 class ClientVersionsTest {
 
@@ -18,13 +19,14 @@ class ClientVersionsTest {
 
     static {
         BUILT.putAll(Map.of("kafka-clients", "4.4.0", "amqp-client", "5.37.0", "jedis", "8.0.2",
-                "jackson-databind", "3.2.4", "rocketmq-client", "5.5.0"));
+                "jackson-databind", "3.2.4", "rocketmq-client", "5.5.0", "activemq-client", "6.3.1"));
     }
 
     @Test
     void theVersionsKeelIsBuiltWithShouldBeInTheStarter() {
         Properties built = ClientVersions.built(getClass().getClassLoader());
-        assertThat(built).containsKeys("kafka-clients", "amqp-client", "jedis", "jackson-databind", "rocketmq-client");
+        assertThat(built).containsKeys("kafka-clients", "amqp-client", "jedis", "jackson-databind", "rocketmq-client",
+                "activemq-client");
         assertThat(built.values()).allSatisfy(v -> assertThat((String) v).matches("\\d+\\.\\d+\\.\\d+.*"));
     }
 
@@ -32,7 +34,8 @@ class ClientVersionsTest {
     void theClientsOnThisClassPathShouldBeFoundAtTheVersionsKeelIsBuiltWith() {
         ClassLoader loader = getClass().getClassLoader();
         Properties built = ClientVersions.built(loader);
-        for (String client : new String[] {"kafka-clients", "amqp-client", "jedis", "jackson-databind"}) {
+        for (String client : new String[] {"kafka-clients", "amqp-client", "jedis", "jackson-databind",
+                "activemq-client"}) {
             assertThat(ClientVersions.runtime(loader, client)).as(client).contains(built.getProperty(client));
         }
         assertThat(ClientVersions.mismatches(c -> ClientVersions.runtime(loader, c), built)).isEmpty();
@@ -41,7 +44,7 @@ class ClientVersionsTest {
     @Test
     void springBootsOlderClientsShouldEachBeNamedWithThePropertyThatKeepsKeelsVersion() {
         Map<String, String> boot = Map.of("kafka-clients", "4.2.2", "amqp-client", "5.30.0", "jedis", "7.4.1",
-                "jackson-databind", "3.1.7");
+                "jackson-databind", "3.1.7", "activemq-client", "6.2.10");
 
         assertThat(ClientVersions.mismatches(c -> Optional.ofNullable(boot.get(c)), BUILT)).containsExactlyInAnyOrder(
                 "Keel is built and tested with kafka-clients 4.4.0, but this application resolved 4.2.2: with "
@@ -53,6 +56,9 @@ class ClientVersionsTest {
                         + "spring-boot-starter-parent as the parent, set <jedis.version>8.0.2</jedis.version> in the pom",
                 "Keel is built and tested with jackson-databind 3.2.4, but this application resolved 3.1.7: with "
                         + "spring-boot-starter-parent as the parent, set <jackson-bom.version>3.2.4</jackson-bom.version> "
+                        + "in the pom",
+                "Keel is built and tested with activemq-client 6.3.1, but this application resolved 6.2.10: with "
+                        + "spring-boot-starter-parent as the parent, set <activemq.version>6.3.1</activemq.version> "
                         + "in the pom");
     }
 

@@ -45,6 +45,15 @@ class ConfigurationMetadataTest {
     }
 
     @Test
+    void theActiveMQClassicPropertiesShouldBeInTheMetadataWithTheirTypes() {
+        assertThat(PROPERTIES).containsKeys("keel.activemq.url", "keel.activemq.user", "keel.activemq.password",
+                "keel.activemq.send-lanes", "keel.activemq.max-message-bytes", "keel.activemq.prefetch",
+                "keel.activemq.prioritized-queues", "keel.activemq.close-timeout", "keel.activemq.send-timeout");
+        assertThat(type("keel.activemq.send-timeout")).isEqualTo("java.time.Duration");
+        assertThat(type("keel.activemq.prioritized-queues")).isEqualTo("java.lang.Boolean");
+    }
+
+    @Test
     void everyPropertyShouldHaveADescription() {
         PROPERTIES.forEach((name, p) -> assertThat(p.has("description")).as(name + " has a description").isTrue());
     }

@@ -12,6 +12,7 @@ import dev.keel.kafka.KafkaConfig;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.micrometer.MicrometerMetrics;
 import dev.keel.rabbit.RabbitAdapter;
+import dev.keel.jms.ActiveMQClassicAdapter;
 import dev.keel.jms.ArtemisAdapter;
 import dev.keel.rocket.RocketAdapter;
 import dev.keel.rocket.RocketConfig;
@@ -48,7 +49,8 @@ class KeelAutoConfigurationTest {
 
     @Test
     void theOnlyAdapterOnTheClassPathShouldBeUsedWithoutKeelBroker() {
-        runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class, RocketAdapter.class, ArtemisAdapter.class))
+        runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class, RocketAdapter.class, ArtemisAdapter.class,
+                ActiveMQClassicAdapter.class))
                 .withPropertyValues("keel.kafka.bootstrap-servers=127.0.0.1:9092", "keel.idempotency.store=in-memory")
                 .run(context -> {
                     assertThat(context).hasNotFailed().hasSingleBean(KafkaAdapter.class).hasSingleBean(Keel.class)
@@ -61,8 +63,8 @@ class KeelAutoConfigurationTest {
     @Test
     void keelKafkaDelayTopicCheckIntervalShouldReachTheAdapter() {
         ApplicationContextRunner kafka = runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class,
-                RocketAdapter.class, ArtemisAdapter.class)).withPropertyValues("keel.kafka.bootstrap-servers=127.0.0.1:9092",
-                "keel.idempotency.store=in-memory");
+                RocketAdapter.class, ArtemisAdapter.class, ActiveMQClassicAdapter.class))
+                .withPropertyValues("keel.kafka.bootstrap-servers=127.0.0.1:9092", "keel.idempotency.store=in-memory");
         kafka.withPropertyValues("keel.kafka.delay-topic-check-interval=30s").run(context -> {
             assertThat(context).hasNotFailed();
             assertThat(context.getBean(KafkaAdapter.class).config().delayTopicCheckInterval())
@@ -114,7 +116,8 @@ class KeelAutoConfigurationTest {
                     assertThat(context.getBean(RabbitAdapter.class).config().username()).isEqualTo("from-container");
                     assertThat(context.getBeansOfType(KeelRedisConnectionDetails.class)).hasSize(1);
                 });
-        runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class, RocketAdapter.class, ArtemisAdapter.class))
+        runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class, RocketAdapter.class, ArtemisAdapter.class,
+                ActiveMQClassicAdapter.class))
                 .withPropertyValues("keel.idempotency.store=in-memory")
                 .withBean(KeelKafkaConnectionDetails.class, () -> () -> "127.0.0.1:19092")
                 .run(context -> assertThat(context.getBean(KafkaAdapter.class).config().bootstrapServers())

@@ -9,6 +9,7 @@ import dev.keel.dedup.redis.RedisStoreConfig;
 import dev.keel.kafka.KafkaAdapter;
 import dev.keel.rabbit.RabbitAdapter;
 import dev.keel.rabbit.RabbitConfig;
+import dev.keel.jms.ActiveMQClassicAdapter;
 import dev.keel.jms.ArtemisAdapter;
 import dev.keel.rocket.RocketAdapter;
 import dev.keel.spi.BrokerAdapter;
@@ -96,7 +97,8 @@ class KeelBackOffTest {
     @Test
     void aKafkaConnectionDetailsBeanShouldWinOverTheKeelKafkaProperties() {
         // documented: a connection details bean replaces the keel.* connection properties
-        runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class, RocketAdapter.class, ArtemisAdapter.class))
+        runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class, RocketAdapter.class, ArtemisAdapter.class,
+                ActiveMQClassicAdapter.class))
                 .withPropertyValues("keel.kafka.bootstrap-servers=from-properties:9092", "keel.idempotency.store=in-memory")
                 .withBean(KeelKafkaConnectionDetails.class, () -> () -> "from-bean:19092")
                 .run(context -> {

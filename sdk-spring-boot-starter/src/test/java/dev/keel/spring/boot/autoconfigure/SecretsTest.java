@@ -43,4 +43,31 @@ class SecretsTest {
                     assertThat(output).doesNotContain(SECRET);
                 });
     }
+
+    @Test
+    void activemqSecretsShouldBeMaskedInConfigpropsInToStringAndInTheOutput(CapturedOutput output) {
+        String url = "tcp://127.0.0.1:61616?jms.password=" + SECRET + "&jms.prefetchPolicy.all=10";
+        new ApplicationContextRunner().withConfiguration(KeelAutoConfigurationTest.KEEL)
+                .withPropertyValues("keel.broker=activemq", "keel.activemq.url=" + url, "keel.activemq.user=app",
+                        "keel.activemq.password=" + SECRET, "keel.idempotency.store=none")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    ConfigurationPropertiesReportEndpoint endpoint = new ConfigurationPropertiesReportEndpoint(
+                            context.getBeanProvider(SanitizingFunction.class).stream().toList(), Show.ALWAYS);
+                    endpoint.setApplicationContext(context);
+                    String report = String.valueOf(endpoint.configurationPropertiesWithPrefix("keel.activemq")
+                            .getContexts().values().iterator().next().getBeans().values().iterator().next()
+                            .getProperties());
+
+                    assertThat(report).doesNotContain(SECRET).contains("password=******")
+                            .contains("tcp://127.0.0.1:61616?jms.password=******&jms.prefetchPolicy.all=10")
+                            .contains("app");
+                    assertThat(context.getBean(KeelActiveMQProperties.class).toString())
+                            .doesNotContain(SECRET).contains("jms.password=******").contains("user=app");
+                    assertThat(context.getBean(KeelActiveMQConnectionDetails.class).toString()).doesNotContain(SECRET);
+                    assertThat(context.getBean(dev.keel.jms.ActiveMQClassicAdapter.class).toString())
+                            .doesNotContain(SECRET);
+                    assertThat(output).doesNotContain(SECRET);
+                });
+    }
 }

@@ -92,7 +92,7 @@ class StartupFailureAnalysisTest {
                 .close();
     }
 
-    private static int closedPort() throws IOException {
+    static int closedPort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
