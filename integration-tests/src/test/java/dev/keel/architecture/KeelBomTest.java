@@ -64,17 +64,18 @@ class KeelBomTest {
      */
     @Test
     void bomShouldManageTheClientsAtTheVersionsKeelIsBuiltWith() throws Exception {
-        Map<String, String> clients = Map.of(
-                "org.apache.kafka:kafka-clients", "kafka.version",
-                "com.rabbitmq:amqp-client", "amqp-client.version",
-                "org.apache.rocketmq:rocketmq-client", "rocketmq.version",
-                "org.apache.rocketmq:rocketmq-tools", "rocketmq.version",
-                "redis.clients:jedis", "jedis.version",
-                "org.apache.activemq:activemq-client", "activemq.version",
-                "tools.jackson:jackson-bom", "jackson.version",
-                "io.micrometer:micrometer-bom", "micrometer.version",
-                "io.micrometer:micrometer-tracing-bom", "micrometer-tracing.version",
-                "io.github.resilience4j:resilience4j-bom", "resilience4j.version");
+        Map<String, String> clients = Map.ofEntries(
+                Map.entry("org.apache.kafka:kafka-clients", "kafka.version"),
+                Map.entry("com.rabbitmq:amqp-client", "amqp-client.version"),
+                Map.entry("org.apache.rocketmq:rocketmq-client", "rocketmq.version"),
+                Map.entry("org.apache.rocketmq:rocketmq-tools", "rocketmq.version"),
+                Map.entry("redis.clients:jedis", "jedis.version"),
+                Map.entry("org.apache.activemq:activemq-client", "activemq.version"),
+                Map.entry("org.apache.artemis:artemis-bom", "artemis.version"),
+                Map.entry("tools.jackson:jackson-bom", "jackson.version"),
+                Map.entry("io.micrometer:micrometer-bom", "micrometer.version"),
+                Map.entry("io.micrometer:micrometer-tracing-bom", "micrometer-tracing.version"),
+                Map.entry("io.github.resilience4j:resilience4j-bom", "resilience4j.version"));
         Element parentProperties = firstChild(read(ROOT.resolve("pom.xml")).getDocumentElement(), "properties");
         Element bomProperties = firstChild(read(ROOT.resolve("keel-bom/pom.xml")).getDocumentElement(), "properties");
         Map<String, Map<String, String>> managed = managed();
