@@ -52,7 +52,7 @@ public enum KeelObservationDocumentation implements ObservationDocumentation {
 
     /** The key names of Keel's observations (span attributes when traced). */
     public enum Keys implements KeyName {
-        /** {@code messaging.system}: {@code kafka}, {@code rabbitmq}, {@code rocketmq}, or as configured. */
+        /** {@code messaging.system}: {@code kafka}, {@code rabbitmq}, {@code rocketmq}, {@code activemq}, or as configured. */
         MESSAGING_SYSTEM("messaging.system"),
         /** {@code messaging.destination.name}: the topic. */
         DESTINATION_NAME("messaging.destination.name"),

@@ -45,6 +45,8 @@ public final class ObservationInterceptor implements KeelInterceptor {
     public static final String RABBITMQ = "rabbitmq";
     /** The {@code messaging.system} value for RocketMQ. */
     public static final String ROCKETMQ = "rocketmq";
+    /** The {@code messaging.system} value for ActiveMQ, Artemis and Classic alike. */
+    public static final String ACTIVEMQ = "activemq";
 
     private final ObservationRegistry registry;
     private final String messagingSystem;

@@ -40,7 +40,7 @@ public class KeelTracingAutoConfiguration {
         return builder -> builder.interceptor(interceptor);
     }
 
-    /** OpenTelemetry's {@code messaging.system} for the adapter in use: kafka, rabbitmq, rocketmq. */
+    /** OpenTelemetry's {@code messaging.system} for the adapter in use: kafka, rabbitmq, rocketmq, activemq. */
     static String messagingSystem(BrokerAdapter adapter) {
         String type = adapter == null ? "" : adapter.getClass().getName();
         if (type.startsWith("dev.keel.kafka.")) {
@@ -51,6 +51,9 @@ public class KeelTracingAutoConfiguration {
         }
         if (type.startsWith("dev.keel.rocket.")) {
             return ObservationInterceptor.ROCKETMQ;
+        }
+        if (type.startsWith("dev.keel.jms.")) {
+            return ObservationInterceptor.ACTIVEMQ;
         }
         return adapter == null ? "unknown" : adapter.getClass().getSimpleName().toLowerCase(Locale.ROOT);
     }
