@@ -3,10 +3,8 @@ package dev.keel.jms;
 import dev.keel.TopicSpec;
 import dev.keel.jms.internal.ClassicAdmin;
 import dev.keel.jms.internal.ClassicDialect;
-import dev.keel.jms.internal.JmsConsumer;
-import dev.keel.jms.internal.JmsProducer;
+import dev.keel.jms.internal.JmsAdapterCore;
 import dev.keel.jms.internal.JmsSettings;
-import dev.keel.jms.internal.Routes;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
@@ -43,12 +41,7 @@ public final class ActiveMQClassicAdapter implements BrokerAdapter, TopologyAdmi
 
     private final ActiveMQClassicConfig config;
     private final Set<Capability> capabilities;
-    private final ActiveMQConnectionFactory factory;
-    private final ClassicDialect dialect;
-    private final ClassicAdmin admin;
-    private final Routes routes;
-    private JmsProducer producer;
-    private boolean closed;
+    private final JmsAdapterCore core;
 
     /** An adapter for the broker {@code config} names; connections open on first use. */
     public ActiveMQClassicAdapter(ActiveMQClassicConfig config) {
@@ -58,7 +51,7 @@ public final class ActiveMQClassicAdapter implements BrokerAdapter, TopologyAdmi
             declared.add(Capability.PRIORITY);
         }
         this.capabilities = Set.copyOf(declared);
-        this.factory = new ActiveMQConnectionFactory(config.url());
+        ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(config.url());
         factory.setAlwaysSyncSend(true); // every send waits for the broker's answer, persistent or not
         factory.setUseAsyncSend(false);
         factory.setSendTimeout((int) Math.min(Integer.MAX_VALUE, config.sendTimeout().toMillis()));
@@ -69,9 +62,9 @@ public final class ActiveMQClassicAdapter implements BrokerAdapter, TopologyAdmi
         JmsSettings settings = new JmsSettings(config.username().orElse(null), config.password().orElse(null),
                 config.sendLanes(), config.maxMessageBytes(), config.closeTimeout(), "ActiveMQClassicConfig",
                 "keel.activemq");
-        this.dialect = new ClassicDialect(settings, factory);
-        this.admin = new ClassicAdmin(config.url(), dialect);
-        this.routes = new Routes(admin::routablePartitions, System::nanoTime);
+        ClassicDialect dialect = new ClassicDialect(settings, factory);
+        this.core = new JmsAdapterCore("ActiveMQ Classic", dialect, factory, new ClassicAdmin(config.url(), dialect),
+                () -> { }); // Classic's connection factory holds nothing of its own
     }
 
     public ActiveMQClassicConfig config() {
@@ -90,15 +83,13 @@ public final class ActiveMQClassicAdapter implements BrokerAdapter, TopologyAdmi
      */
     @Override
     public void ensureTopology(TopicSpec topic) {
-        ensureOpen();
-        admin.ensure(topic);
+        core.ensureTopology(topic);
     }
 
     /** The topic's partitions and the groups with a consumer queue; empty when Keel did not declare it. */
     @Override
     public Optional<TopicSpec> describeTopology(String topic) {
-        ensureOpen();
-        return admin.describe(Objects.requireNonNull(topic, "topic"));
+        return core.describeTopology(topic);
     }
 
     /** True: a topic keeps its messages in a queue per declared group. */
@@ -110,18 +101,12 @@ public final class ActiveMQClassicAdapter implements BrokerAdapter, TopologyAdmi
     /** Deletes the topic's consumer queues, with their messages, its virtual topic and its marker. */
     @Override
     public void deleteTopology(String topic) {
-        ensureOpen();
-        admin.delete(Objects.requireNonNull(topic, "topic"));
-        routes.forget(topic);
+        core.deleteTopology(topic);
     }
 
     @Override
-    public synchronized BrokerProducer producer() {
-        ensureOpen();
-        if (producer == null) {
-            producer = new JmsProducer(factory, dialect, routes);
-        }
-        return producer;
+    public BrokerProducer producer() {
+        return core.producer();
     }
 
     /**
@@ -131,34 +116,12 @@ public final class ActiveMQClassicAdapter implements BrokerAdapter, TopologyAdmi
      */
     @Override
     public BrokerConsumer consumer(ConsumerSettings settings) {
-        ensureOpen();
-        if (settings.broadcast() || settings.shared()) { // the engine refuses both first: not declared
-            throw new UnsupportedOperationException("the ActiveMQ Classic adapter does not offer broadcast or shared "
-                    + "subscriptions yet");
-        }
-        return new JmsConsumer(settings, dialect, factory, admin);
+        return core.consumer(settings);
     }
 
     @Override
     public void close() {
-        JmsProducer p;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            p = producer;
-        }
-        if (p != null) {
-            p.close();
-        }
-        admin.close();
-    }
-
-    private synchronized void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("the adapter is closed");
-        }
+        core.close();
     }
 
     @Override

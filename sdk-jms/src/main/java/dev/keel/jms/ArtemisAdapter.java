@@ -3,9 +3,7 @@ package dev.keel.jms;
 import dev.keel.TopicSpec;
 import dev.keel.jms.internal.ArtemisDialect;
 import dev.keel.jms.internal.CoreAdmin;
-import dev.keel.jms.internal.JmsConsumer;
-import dev.keel.jms.internal.JmsProducer;
-import dev.keel.jms.internal.Routes;
+import dev.keel.jms.internal.JmsAdapterCore;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
@@ -37,22 +35,17 @@ public final class ArtemisAdapter implements BrokerAdapter, TopologyAdmin {
             Capability.NON_BLOCKING_RETRY, Capability.PRIORITY));
 
     private final ArtemisConfig config;
-    private final ArtemisDialect dialect;
-    private final ActiveMQConnectionFactory factory;
-    private final CoreAdmin admin;
-    private final Routes routes;
-    private JmsProducer producer;
-    private boolean closed;
+    private final JmsAdapterCore core;
 
     /** An adapter for the broker {@code config} names; connections open on first use. */
     public ArtemisAdapter(ArtemisConfig config) {
         this.config = Objects.requireNonNull(config, "config");
-        this.factory = new ActiveMQConnectionFactory(config.url());
-        this.factory.setBlockOnDurableSend(true);
-        this.factory.setBlockOnAcknowledge(false);
-        this.dialect = new ArtemisDialect(config);
-        this.admin = new CoreAdmin(config, dialect.errors());
-        this.routes = new Routes(admin::routablePartitions, System::nanoTime);
+        ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(config.url());
+        factory.setBlockOnDurableSend(true);
+        factory.setBlockOnAcknowledge(false);
+        ArtemisDialect dialect = new ArtemisDialect(config);
+        this.core = new JmsAdapterCore("ActiveMQ Artemis", dialect, factory, new CoreAdmin(config, dialect.errors()),
+                factory::close);
     }
 
     public ArtemisConfig config() {
@@ -70,15 +63,13 @@ public final class ArtemisAdapter implements BrokerAdapter, TopologyAdmin {
      */
     @Override
     public void ensureTopology(TopicSpec topic) {
-        ensureOpen();
-        admin.ensure(topic);
+        core.ensureTopology(topic);
     }
 
     /** The topic's partitions and the groups with a queue on its address; empty when the address does not exist. */
     @Override
     public Optional<TopicSpec> describeTopology(String topic) {
-        ensureOpen();
-        return admin.describe(Objects.requireNonNull(topic, "topic"));
+        return core.describeTopology(topic);
     }
 
     /** True: a topic keeps its messages in a queue per declared group. */
@@ -90,18 +81,12 @@ public final class ArtemisAdapter implements BrokerAdapter, TopologyAdmin {
     /** Deletes the topic's queues, with their messages, and its address. */
     @Override
     public void deleteTopology(String topic) {
-        ensureOpen();
-        admin.delete(Objects.requireNonNull(topic, "topic"));
-        routes.forget(topic);
+        core.deleteTopology(topic);
     }
 
     @Override
-    public synchronized BrokerProducer producer() {
-        ensureOpen();
-        if (producer == null) {
-            producer = new JmsProducer(factory, dialect, routes);
-        }
-        return producer;
+    public BrokerProducer producer() {
+        return core.producer();
     }
 
     /**
@@ -111,35 +96,12 @@ public final class ArtemisAdapter implements BrokerAdapter, TopologyAdmin {
      */
     @Override
     public BrokerConsumer consumer(ConsumerSettings settings) {
-        ensureOpen();
-        if (settings.broadcast() || settings.shared()) { // the engine refuses both first: not declared
-            throw new UnsupportedOperationException("the ActiveMQ adapter does not offer broadcast or shared "
-                    + "subscriptions yet");
-        }
-        return new JmsConsumer(settings, dialect, factory, admin);
+        return core.consumer(settings);
     }
 
     @Override
     public void close() {
-        JmsProducer p;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            p = producer;
-        }
-        if (p != null) {
-            p.close();
-        }
-        admin.close();
-        factory.close();
-    }
-
-    private synchronized void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("the adapter is closed");
-        }
+        core.close();
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.keel.jms.internal;
 
-import dev.keel.AccessRefusedException;
-import dev.keel.BrokerUnavailableException;
+import dev.keel.KeelException;
 import dev.keel.TopicNotFoundException;
 import dev.keel.TopicSpec;
 import dev.keel.TopologyException;
@@ -260,18 +259,11 @@ public final class ClassicAdmin implements JmsTopology {
             session.createProducer(null).close(); // a round trip: every advisory sent before it is in the view
             return body.apply();
         } catch (JMSException e) {
-            AccessRefusedException refused = errors.ofTopology(topic, e);
-            if (refused != null) {
-                reset();
-                throw refused;
+            KeelException failure = errors.ofTopology(topic, e);
+            if (!(failure instanceof TopologyException)) {
+                reset(); // refused or lost: the next call opens a new connection
             }
-            if (errors.isConnectionLoss(e)) {
-                reset();
-                throw new BrokerUnavailableException("the connection to the broker was lost managing topic '" + topic
-                        + "': try again once the broker answers", e);
-            }
-            throw new TopologyException(topic, "the broker refused an operation on topic '" + topic + "': "
-                    + JmsErrors.describe(e), e);
+            throw failure;
         }
     }
 

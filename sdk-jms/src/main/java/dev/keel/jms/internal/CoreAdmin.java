@@ -1,7 +1,7 @@
 package dev.keel.jms.internal;
 
-import dev.keel.AccessRefusedException;
 import dev.keel.BrokerUnavailableException;
+import dev.keel.KeelException;
 import dev.keel.TopicNotFoundException;
 import dev.keel.TopicSpec;
 import dev.keel.TopologyException;
@@ -270,18 +270,11 @@ public final class CoreAdmin implements JmsTopology {
         try {
             return body.apply(session());
         } catch (ActiveMQException e) {
-            AccessRefusedException refused = errors.ofTopology(topic, e);
-            if (refused != null) {
-                reset();
-                throw refused;
+            KeelException failure = errors.ofTopology(topic, e);
+            if (!(failure instanceof TopologyException)) {
+                reset(); // refused or lost: the next call opens a new connection
             }
-            if (errors.isConnectionLoss(e)) {
-                reset();
-                throw new BrokerUnavailableException("the connection to the broker was lost managing topic '" + topic
-                        + "': try again once the broker answers", e);
-            }
-            throw new TopologyException(topic, "the broker refused an operation on topic '" + topic + "': "
-                    + JmsErrors.describe(e), e);
+            throw failure;
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {

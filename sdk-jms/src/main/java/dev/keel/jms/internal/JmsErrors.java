@@ -4,6 +4,7 @@ import dev.keel.AccessRefusedException;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.KeelException;
 import dev.keel.PublishException;
+import dev.keel.TopologyException;
 import dev.keel.UnroutableException;
 import jakarta.jms.JMSSecurityException;
 
@@ -49,9 +50,21 @@ public final class JmsErrors {
                 + describe(e) + "; check the broker is up and try again", e);
     }
 
-    /** A failed declaration or deletion on {@code topic}, as a refusal, or null when it is none. */
-    public AccessRefusedException ofTopology(String topic, Throwable e) {
-        return refusal("managing topic '" + topic + "'", broker.permissions().declare(), e);
+    /**
+     * A failed declaration, reading or deletion of {@code topic}: a refusal ({@link AccessRefusedException}), a lost
+     * connection (a retriable {@link BrokerUnavailableException}), else the broker's refusal of the operation itself (a
+     * {@link TopologyException}).
+     */
+    public KeelException ofTopology(String topic, Exception e) {
+        AccessRefusedException refused = refusal("managing topic '" + topic + "'", broker.permissions().declare(), e);
+        if (refused != null) {
+            return refused;
+        }
+        if (broker.isConnectionLoss(e)) {
+            return new BrokerUnavailableException("the connection to the broker was lost managing topic '" + topic
+                    + "': try again once the broker answers", e);
+        }
+        return new TopologyException(topic, "the broker refused an operation on topic '" + topic + "': " + describe(e), e);
     }
 
     /**
