@@ -21,7 +21,7 @@ import picocli.CommandLine.ParseResult;
 @Command(name = "keel", mixinStandardHelpOptions = true, versionProvider = KeelCli.Version.class,
         subcommands = {VerifyCommand.class, BenchCommand.class, ReplayCommand.class, DlqCommand.class,
                 CommandLine.HelpCommand.class},
-        description = "Reliable messaging over Kafka, RabbitMQ, RocketMQ and ActiveMQ Artemis: check and measure Keel's guarantees, re-drive dead letters and replay a group.",
+        description = "Reliable messaging over Kafka, RabbitMQ, RocketMQ and ActiveMQ (Artemis, Classic): check and measure Keel's guarantees, re-drive dead letters and replay a group.",
         footer = {"", "Start with:  ./keel verify      (embedded broker, nothing to install)",
             "Docs: docs/cli.md"})
 public final class KeelCli implements Runnable {

@@ -182,15 +182,10 @@ final class MemoryBench {
             args.add("--redis");
             args.add(o.redis());
         }
-        // on stdin, like the rest: the URL may hold secrets in its parameters; the password stays in the
-        // environment variable the child inherits, named by --artemis-password-env
-        args.addAll(List.of("--artemis-url", o.artemisUrl()));
-        if (o.artemisUser() != null) {
-            args.addAll(List.of("--artemis-user", o.artemisUser()));
-        }
-        if (o.artemisPasswordEnv() != null) {
-            args.addAll(List.of("--artemis-password-env", o.artemisPasswordEnv()));
-        }
+        // on stdin, like the rest: the URLs may hold secrets in their parameters; the passwords stay in the
+        // environment variables the child inherits, named by --artemis-password-env and --activemq-password-env
+        args.addAll(List.of("--artemis-url", o.artemisUrl(), "--activemq-url", o.activemqUrl()));
+        args.addAll(o.activeMqLoginArgs());
         return args;
     }
 

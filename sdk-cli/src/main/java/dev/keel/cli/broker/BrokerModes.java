@@ -18,6 +18,7 @@ public final class BrokerModes {
         MODES.put(RabbitMode.NAME, RabbitMode::new);
         MODES.put(RocketMode.NAME, RocketMode::new);
         MODES.put(ArtemisMode.NAME, ArtemisMode::new);
+        MODES.put(ActiveMQClassicMode.NAME, ActiveMQClassicMode::new);
     }
 
     private BrokerModes() {

@@ -1,5 +1,7 @@
 package dev.keel.cli.broker;
 
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
@@ -13,6 +15,7 @@ public final class BrokerOptions {
     public static final String DEFAULT_RABBIT = "amqp://guest:guest@127.0.0.1:5672/%2F";
     public static final String DEFAULT_NAMESRV = "127.0.0.1:9876";
     public static final String DEFAULT_ARTEMIS = "tcp://127.0.0.1:61616";
+    public static final String DEFAULT_ACTIVEMQ = "tcp://127.0.0.1:61616";
 
     @Option(names = "--broker", paramLabel = "MODE", defaultValue = DEFAULT_BROKER,
             description = "Broker: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE} (embedded, nothing to install).",
@@ -54,6 +57,22 @@ public final class BrokerOptions {
                     + "never on the command line, never printed. Default: none (an empty password).")
     private String artemisPasswordEnv;
 
+    @Option(names = "--activemq-url", paramLabel = "URL", defaultValue = DEFAULT_ACTIVEMQ,
+            description = "ActiveMQ Classic URL as its OpenWire client reads it (--broker activemq), e.g. "
+                    + "tcp://host:61616, with the client's parameters after '?'. Credentials: --activemq-user, "
+                    + "--activemq-password-env. Default: ${DEFAULT-VALUE}.")
+    private String activemqUrl = DEFAULT_ACTIVEMQ;
+
+    @Option(names = "--activemq-user", paramLabel = "USER",
+            description = "The user ActiveMQ Classic authenticates (--broker activemq). Default: none (a broker "
+                    + "without authentication).")
+    private String activemqUser;
+
+    @Option(names = "--activemq-password-env", paramLabel = "VAR",
+            description = "Name of the environment variable holding the --activemq-user's password (--broker "
+                    + "activemq); never on the command line, never printed. Default: none (an empty password).")
+    private String activemqPasswordEnv;
+
     @Option(names = "--redis", paramLabel = "URI",
             description = "Redis idempotency store, e.g. redis://127.0.0.1:6379; a Redis Cluster by its seed nodes, "
                     + "redis://[user:password@]host:port,host:port,... Default: the in-memory store.")
@@ -70,7 +89,8 @@ public final class BrokerOptions {
 
     @Option(names = "--partitions", paramLabel = "P", defaultValue = "4",
             description = "Partitions (Kafka partitions, RabbitMQ partition queues per group, RocketMQ queues per broker, "
-                    + "Artemis message-group buckets) of the topics created. Default: ${DEFAULT-VALUE}.")
+                    + "Artemis message-group buckets, ActiveMQ Classic message groups) of the topics created. "
+                    + "Default: ${DEFAULT-VALUE}.")
     private int partitions = 4;
 
     @Option(names = "--replication-factor", paramLabel = "R", defaultValue = "1",
@@ -120,6 +140,41 @@ public final class BrokerOptions {
     /** The name of the environment variable of {@code --artemis-password-env}, or {@code null}. */
     public String artemisPasswordEnv() {
         return artemisPasswordEnv;
+    }
+
+    /** The ActiveMQ Classic URL of {@code --activemq-url}: may hold secrets in its parameters, never print it. */
+    public String activemqUrl() {
+        return activemqUrl;
+    }
+
+    /** The user of {@code --activemq-user}, or {@code null} for none. */
+    public String activemqUser() {
+        return activemqUser;
+    }
+
+    /** The name of the environment variable of {@code --activemq-password-env}, or {@code null}. */
+    public String activemqPasswordEnv() {
+        return activemqPasswordEnv;
+    }
+
+    /**
+     * The user and password-variable flags of both ActiveMQ lines, for a child JVM's command line: a user and
+     * the name of a variable the child inherits, never a password (the URLs, which may hold secrets, are not here).
+     */
+    public List<String> activeMqLoginArgs() {
+        List<String> args = new ArrayList<>();
+        addIfSet(args, "--artemis-user", artemisUser);
+        addIfSet(args, "--artemis-password-env", artemisPasswordEnv);
+        addIfSet(args, "--activemq-user", activemqUser);
+        addIfSet(args, "--activemq-password-env", activemqPasswordEnv);
+        return args;
+    }
+
+    private static void addIfSet(List<String> args, String flag, String value) {
+        if (value != null) {
+            args.add(flag);
+            args.add(value);
+        }
     }
 
     /** The cluster node addresses of {@code --rabbit-addresses}, or {@code null} for the URI's host alone. */

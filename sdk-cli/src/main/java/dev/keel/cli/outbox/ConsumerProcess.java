@@ -35,15 +35,16 @@ import picocli.CommandLine.Option;
  * end). The parent kills it with SIGKILL at random times; nothing here knows when.
  *
  * <p>Not a user command: the broker's credentials and the database password come through the
- * environment ({@link #RABBIT_URI_ENV}, {@link #ARTEMIS_URL_ENV}, {@link #DB_URL_ENV}, {@link #DB_PASSWORD_ENV};
- * the Artemis password in the variable {@code --artemis-password-env} names, which the child inherits), never the
- * command line.
+ * environment ({@link #RABBIT_URI_ENV}, {@link #ARTEMIS_URL_ENV}, {@link #ACTIVEMQ_URL_ENV}, {@link #DB_URL_ENV},
+ * {@link #DB_PASSWORD_ENV}; the ActiveMQ passwords in the variables {@code --artemis-password-env} and
+ * {@code --activemq-password-env} name, which the child inherits), never the command line.
  */
 @Command(name = "keel-verify-outbox-consumer")
 public final class ConsumerProcess implements Callable<Integer> {
 
     static final String RABBIT_URI_ENV = "KEEL_VERIFY_CHILD_RABBIT_URI";
     static final String ARTEMIS_URL_ENV = "KEEL_VERIFY_CHILD_ARTEMIS_URL";
+    static final String ACTIVEMQ_URL_ENV = "KEEL_VERIFY_CHILD_ACTIVEMQ_URL";
     static final String DB_URL_ENV = "KEEL_VERIFY_CHILD_DB_URL";
     static final String DB_PASSWORD_ENV = "KEEL_VERIFY_CHILD_DB_PASSWORD";
     static final String APPLIED = "applied ";
@@ -78,17 +79,19 @@ public final class ConsumerProcess implements Callable<Integer> {
     public static void main(String[] args) {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         List<String> all = new ArrayList<>(Arrays.asList(args));
-        String rabbitUri = System.getenv(RABBIT_URI_ENV);
-        if (rabbitUri != null && !rabbitUri.isEmpty()) {
-            all.add("--rabbit-uri");
-            all.add(rabbitUri);
-        }
-        String artemisUrl = System.getenv(ARTEMIS_URL_ENV);
-        if (artemisUrl != null && !artemisUrl.isEmpty()) {
-            all.add("--artemis-url");
-            all.add(artemisUrl);
-        }
+        addFromEnvironment(all, "--rabbit-uri", RABBIT_URI_ENV);
+        addFromEnvironment(all, "--artemis-url", ARTEMIS_URL_ENV);
+        addFromEnvironment(all, "--activemq-url", ACTIVEMQ_URL_ENV);
         System.exit(new CommandLine(new ConsumerProcess()).execute(all.toArray(new String[0])));
+    }
+
+    /** {@code flag value} when the environment variable {@code variable} holds a value. */
+    private static void addFromEnvironment(List<String> args, String flag, String variable) {
+        String value = System.getenv(variable);
+        if (value != null && !value.isEmpty()) {
+            args.add(flag);
+            args.add(value);
+        }
     }
 
     @Override

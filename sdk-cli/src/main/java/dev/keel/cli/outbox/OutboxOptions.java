@@ -49,7 +49,8 @@ public final class OutboxOptions {
     @Option(names = "--kill-9",
             description = "Run the producer and the inbox consumer as separate JVMs and kill each with SIGKILL "
                     + "(kill -9) at random times drawn from the seed, --consumer-crashes times, starting a new one "
-                    + "after each kill (--outbox). Needs a real broker (--broker kafka, rabbit, rocket or artemis): a child process cannot "
+                    + "after each kill (--outbox). Needs a real broker (--broker kafka, rabbit, rocket, artemis or activemq): a child "
+                    + "process cannot "
                     + "reach the embedded one.")
     private boolean kill9;
 

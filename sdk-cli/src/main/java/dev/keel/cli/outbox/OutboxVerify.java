@@ -78,7 +78,7 @@ public final class OutboxVerify {
                     + "--rollback-rate in [0, 1), --messages and --keys >= 1");
         }
         if (options.kill9() && "memory".equals(mode.name())) {
-            throw new IllegalArgumentException("--kill-9 needs a real broker (--broker kafka, rabbit, rocket or artemis): the "
+            throw new IllegalArgumentException("--kill-9 needs a real broker (--broker kafka, rabbit, rocket, artemis or activemq): the "
                     + "consumer it kills runs in a separate JVM, which cannot reach the embedded broker");
         }
         if (options.kill9() && options.unsafeOutsideTransaction()) {
@@ -224,12 +224,7 @@ public final class OutboxVerify {
         if (brokerOptions.rabbitAddresses() != null) {
             command.addAll(List.of("--rabbit-addresses", brokerOptions.rabbitAddresses()));
         }
-        if (brokerOptions.artemisUser() != null) {
-            command.addAll(List.of("--artemis-user", brokerOptions.artemisUser()));
-        }
-        if (brokerOptions.artemisPasswordEnv() != null) {  // a variable's name: the child inherits the variable
-            command.addAll(List.of("--artemis-password-env", brokerOptions.artemisPasswordEnv()));
-        }
+        command.addAll(brokerOptions.activeMqLoginArgs()); // users and variables' names: the child inherits them
         if (options.database().user() != null) {
             command.addAll(List.of("--db-user", options.database().user()));
         }
@@ -240,6 +235,7 @@ public final class OutboxVerify {
     private Map<String, String> consumerEnvironment() {
         return Map.of(ConsumerProcess.RABBIT_URI_ENV, brokerOptions.rabbitUri(),
                 ConsumerProcess.ARTEMIS_URL_ENV, brokerOptions.artemisUrl(),
+                ConsumerProcess.ACTIVEMQ_URL_ENV, brokerOptions.activemqUrl(),
                 ConsumerProcess.DB_URL_ENV, options.database().url(),
                 ConsumerProcess.DB_PASSWORD_ENV, options.database().password());
     }

@@ -40,7 +40,7 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "replay", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Rewind a consumer group of a topic to a time: the group reads again what the broker keeps "
-                + "from then on (Kafka, RocketMQ; RabbitMQ and ActiveMQ Artemis keep no consumed messages).",
+                + "from then on (Kafka, RocketMQ; RabbitMQ and ActiveMQ keep no consumed messages).",
             "Under EFFECTIVELY_ONCE the replayed messages the group already handled are skipped while their "
                 + "done marks are retained; --reprocess forgets those marks first, so they run again.",
             "Stop the group's subscriptions (every instance) first: a group with active members is refused."})

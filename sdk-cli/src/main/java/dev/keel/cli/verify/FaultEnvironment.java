@@ -24,6 +24,8 @@ public record FaultEnvironment(String broker, boolean redis, boolean proxyableRe
     public static final String RABBIT = "rabbit";
     /** ActiveMQ Artemis's {@code --broker} name. */
     public static final String ARTEMIS = "artemis";
+    /** ActiveMQ Classic's {@code --broker} name. */
+    public static final String ACTIVEMQ = "activemq";
     /** Kafka's {@code --broker} name. */
     public static final String KAFKA = "kafka";
 

@@ -18,8 +18,9 @@ public enum FaultKind {
     SLOW_STORE("slow-store", "every store call takes longer for a while"),
     NETWORK_CUT("network-cut", "connections are cut for a while: the embedded broker's, the store's with --redis"),
     CHANNEL_CLOSE("channel-close", "the consumer's broker session is dropped while its process lives on (on "
-            + "RabbitMQ and ActiveMQ Artemis its connection is reset through a proxy; on Kafka the coordinator removes the group's "
-            + "members, which lose their partitions and join again); a new member takes over"),
+            + "RabbitMQ, ActiveMQ Artemis and ActiveMQ Classic its connection is reset through a proxy; on Kafka the "
+            + "coordinator removes the group's members, which lose their partitions and join again); a new member "
+            + "takes over"),
     GRACEFUL_STOP("graceful-stop", "handlers turn slow for a while, so a backlog builds, then the live consumer is "
             + "closed gracefully (as a SIGTERM's shutdown hook closes it) and a new consumer starts in the group"),
     FAILING_DEAD_LETTER("failing-dead-letter", "publishes to the dead-letter topic fail for a while"),
@@ -65,9 +66,12 @@ public enum FaultKind {
                     : FaultEnvironment.ARTEMIS.equals(env.broker()) ? "on --broker artemis it resets the consumer's "
                     + "connection through a proxy on this machine, which needs an Artemis on 127.0.0.1 (or localhost) "
                     + "and an --artemis-url of one tcp:// address, without ha=true or sslEnabled=true"
+                    : FaultEnvironment.ACTIVEMQ.equals(env.broker()) ? "on --broker activemq it resets the consumer's "
+                    + "connection through a proxy on this machine, which needs an ActiveMQ Classic on 127.0.0.1 (or "
+                    + "localhost) and an --activemq-url of one tcp:// address (not failover: or ssl://)"
                     : "RocketMQ offers no way to drop a consumer's session from outside its process, and its "
                     + "clients connect to the broker addresses the name server gives, so no proxy can stand between: "
-                    + "use --broker memory, kafka or rabbit";
+                    + "use --broker memory, kafka, rabbit, artemis or activemq";
             case FAILING_DEAD_LETTER -> env.embeddedBroker() ? null
                     : "it uses the embedded broker's fault switches: use --broker memory";
             default -> null;

@@ -1,5 +1,6 @@
 package dev.keel.cli.verify;
 
+import dev.keel.jms.ActiveMQClassicConfig;
 import dev.keel.jms.ArtemisConfig;
 import dev.keel.rabbit.RabbitConfig;
 import dev.keel.rocket.RocketConfig;
@@ -42,7 +43,8 @@ public record SizeLimits(int idBytes, int headerBytes, int payloadBytes) {
      * 128 MiB by default) is not probed: verify would have to send that much. ActiveMQ Artemis has
      * no small limit of ids or headers, and Keel refuses a payload over
      * {@link ArtemisConfig#maxMessageBytes()} (100 MiB by default) before sending anything: that one
-     * is probed, with payloads built in memory only.
+     * is probed, with payloads built in memory only; ActiveMQ Classic the same, over
+     * {@link ActiveMQClassicConfig#maxMessageBytes()} (64 MiB by default, below the broker's frame limit).
      */
     public static SizeLimits of(String broker) {
         return switch (broker) {
@@ -51,6 +53,7 @@ public record SizeLimits(int idBytes, int headerBytes, int payloadBytes) {
             case "rocket" -> new SizeLimits(ROCKET_MAX_PROPERTIES_BYTES, ROCKET_MAX_PROPERTIES_BYTES,
                     RocketConfig.DEFAULT_MAX_MESSAGE_BYTES);
             case "artemis" -> new SizeLimits(0, 0, ArtemisConfig.DEFAULT_MAX_MESSAGE_BYTES);
+            case "activemq" -> new SizeLimits(0, 0, ActiveMQClassicConfig.DEFAULT_MAX_MESSAGE_BYTES);
             default -> new SizeLimits(EMBEDDED_MAX_RECORD_BYTES, EMBEDDED_MAX_RECORD_BYTES,
                     EMBEDDED_MAX_RECORD_BYTES);
         };

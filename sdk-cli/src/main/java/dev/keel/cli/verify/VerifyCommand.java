@@ -204,7 +204,7 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         if (nodeKills != null && FaultEnvironment.EMBEDDED.equals(mode.name())) {
             throw new ParameterException(spec.commandLine(), "--kill-node needs a real broker cluster (--broker "
-                    + "kafka, rabbit, rocket or artemis): the embedded broker has no node to kill");
+                    + "kafka, rabbit, rocket, artemis or activemq): the embedded broker has no node to kill");
         }
         if (shareGroup) {
             requireSharedConsumption(mode);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.cli.CliRun;
 import dev.keel.cli.ExitCodes;
+import dev.keel.testbrokers.ActiveMQEndpoint;
 import dev.keel.testbrokers.ArtemisEndpoint;
 import dev.keel.testbrokers.KafkaEndpoint;
 import dev.keel.testbrokers.RabbitEndpoint;
@@ -56,15 +57,19 @@ class BenchOnRealBrokersTest {
     @Test
     void publishConsumeLatencyAndMemoryOnArtemisShouldMeasureTheRawJmsClientAndTheChildJvm(ArtemisEndpoint artemis,
                                                                                        RedisEndpoint redis) {
-        CliRun run = CliRun.of("bench", "--broker", "artemis", "--artemis-url", artemis.url(), "--redis", redis.uri(),
-                "--only", "publish,consume,latency,memory", "--messages", "2000", "--keys", "10", "--partitions", "2",
-                "--latency-messages", "200", "--latency-rate", "500", "--memory-messages", "3000", "--timeout", "90s",
-                "--json", "--no-progress");
+        assertJmsMeasured(jmsBench("--broker", "artemis", "--artemis-url", artemis.url(), "--redis", redis.uri()),
+                "artemis", "Artemis JMS client");
+    }
 
-        assertMeasured(run, "Artemis JMS client");
-        JsonNode json = JsonMapper.builder().build().readTree(run.out());
-        assertThat(json.get("publish").get("artemis_sync_send_msgs_per_sec").asDouble()).isPositive();
-        assertThat(json.get("consume").get("artemis_individual_ack_msgs_per_sec").asDouble()).isPositive();
+    /**
+     * ActiveMQ Classic: the same sections, the raw client sending to the virtual topic and reading the group's
+     * consumer queue Keel declared.
+     */
+    @Test
+    void publishConsumeLatencyAndMemoryOnActiveMQShouldMeasureTheRawJmsClientAndTheChildJvm(
+            ActiveMQEndpoint activemq, RedisEndpoint redis) {
+        assertJmsMeasured(jmsBench("--broker", "activemq", "--activemq-url", activemq.url(), "--redis", redis.uri()),
+                "activemq", "ActiveMQ Classic JMS client");
     }
 
     /** The share section on Kafka: a share group, a classic group with lanes and the raw share-consumer loop. */
@@ -92,6 +97,23 @@ class BenchOnRealBrokersTest {
         args.addAll(List.of(broker));
         args.addAll(List.of(SHORT_RUN));
         return CliRun.of(args.toArray(String[]::new));
+    }
+
+    private static CliRun jmsBench(String... broker) {
+        List<String> args = new ArrayList<>(List.of("bench"));
+        args.addAll(List.of(broker));
+        args.addAll(List.of("--only", "publish,consume,latency,memory", "--messages", "2000", "--keys", "10",
+                "--partitions", "2", "--latency-messages", "200", "--latency-rate", "500", "--memory-messages", "3000",
+                "--timeout", "90s", "--json", "--no-progress"));
+        return CliRun.of(args.toArray(String[]::new));
+    }
+
+    /** The latency and memory sections as {@link #assertMeasured}, and the raw client's publish and consume rates. */
+    private static void assertJmsMeasured(CliRun run, String baseline, String rawClient) {
+        assertMeasured(run, rawClient);
+        JsonNode json = JsonMapper.builder().build().readTree(run.out());
+        assertThat(json.get("publish").get(baseline + "_sync_send_msgs_per_sec").asDouble()).isPositive();
+        assertThat(json.get("consume").get(baseline + "_individual_ack_msgs_per_sec").asDouble()).isPositive();
     }
 
     private static void assertMeasured(CliRun run, String rawClient) {

@@ -19,6 +19,7 @@ import dev.keel.kafka.KafkaConfig;
 import dev.keel.rocket.RocketAdapter;
 import dev.keel.rocket.RocketConfig;
 import dev.keel.spi.BrokerAdapter;
+import dev.keel.testbrokers.ActiveMQEndpoint;
 import dev.keel.testbrokers.ArtemisEndpoint;
 import dev.keel.testbrokers.KafkaEndpoint;
 import dev.keel.testbrokers.RabbitEndpoint;
@@ -129,6 +130,15 @@ class ReplayCommandTest {
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
         assertThat(run.err()).contains("--broker artemis offers no replay");
+    }
+
+    @Test
+    void replayOnActiveMQClassicShouldSayItIsNotOffered(ActiveMQEndpoint activemq) {
+        CliRun run = CliRun.of("replay", "--broker", "activemq", "--activemq-url", activemq.url(), "--topic", topic,
+                "--group", group, "--from", "15m");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("--broker activemq offers no replay");
     }
 
     private void consumeOnce(KafkaEndpoint kafka, RedisEndpoint redis) {

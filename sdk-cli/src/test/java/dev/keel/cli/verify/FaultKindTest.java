@@ -34,6 +34,12 @@ class FaultKindTest {
     }
 
     @Test
+    void channelCloseShouldBeSupportedOnAnActiveMQClassicAProxyOnThisMachineCanStandInFrontOf() {
+        assertThat(FaultKind.parse("all", FaultEnvironment.of("activemq", "redis://127.0.0.1:6379", false, true)))
+                .contains(FaultKind.CHANNEL_CLOSE, FaultKind.NETWORK_CUT).doesNotContain(FaultKind.FAILING_DEAD_LETTER);
+    }
+
+    @Test
     void channelCloseShouldBeSupportedOnKafkaWhoseCoordinatorDropsTheGroupsSessions() {
         assertThat(FaultKind.parse("all", FaultEnvironment.of("kafka", null))).contains(FaultKind.CHANNEL_CLOSE);
     }
@@ -46,7 +52,10 @@ class FaultKindTest {
                 .hasMessageContaining("needs a RabbitMQ on 127.0.0.1");
         assertThatThrownBy(() -> FaultKind.parse("channel-close", FaultEnvironment.of("rocket", null)))
                 .hasMessageContaining("--faults channel-close is not supported on --broker rocket")
-                .hasMessageContaining("use --broker memory, kafka or rabbit");
+                .hasMessageContaining("use --broker memory, kafka, rabbit, artemis or activemq");
+        assertThatThrownBy(() -> FaultKind.parse("channel-close", FaultEnvironment.of("activemq", null)))
+                .hasMessageContaining("--faults channel-close is not supported on --broker activemq")
+                .hasMessageContaining("an --activemq-url of one tcp:// address");
         assertThatThrownBy(() -> FaultKind.parse("network-cut", FaultEnvironment.of("rabbit", "redis://10.1.2.3:6379")))
                 .hasMessageContaining("--faults network-cut is not supported on --broker rabbit with --redis");
     }

@@ -1,5 +1,9 @@
 package dev.keel.cli.verify;
 
+import static dev.keel.cli.verify.VerifyReports.assertFaultsInjected;
+import static dev.keel.cli.verify.VerifyReports.assertNothingLeft;
+import static dev.keel.cli.verify.VerifyReports.assertPassed;
+import static dev.keel.cli.verify.VerifyReports.topicOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.cli.CliRun;
@@ -10,7 +14,6 @@ import dev.keel.rabbit.RabbitAdapter;
 import dev.keel.rabbit.RabbitConfig;
 import dev.keel.rocket.RocketAdapter;
 import dev.keel.rocket.RocketConfig;
-import dev.keel.spi.TopologyAdmin;
 import dev.keel.testbrokers.KafkaEndpoint;
 import dev.keel.testbrokers.RabbitEndpoint;
 import dev.keel.testbrokers.RealBrokers;
@@ -18,8 +21,6 @@ import dev.keel.testbrokers.RedisEndpoint;
 import dev.keel.testbrokers.RocketEndpoint;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -212,36 +213,5 @@ class VerifyOnRealBrokersTest {
         args.addAll(List.of(SHORT_RUN));
         args.addAll(List.of(faults));
         return CliRun.of(args.toArray(String[]::new));
-    }
-
-    /** Each kind has a row in the fault table (a single round plans every kind), every oversized one refused. */
-    private static void assertFaultsInjected(CliRun result, String... kinds) {
-        for (String kind : kinds) {
-            assertThat(result.out()).as(kind).containsPattern("(?m)^  " + kind + "\\s+[1-9]");
-        }
-        assertThat(result.out()).contains("store redis").contains("through a proxy on 127.0.0.1")
-                .containsPattern("oversized\\s+\\d+\\s+\\d+\\s+(\\d+) of \\1 refused");
-    }
-
-    private static void assertPassed(CliRun result, String broker) {
-        assertThat(result.exitCode()).as(result.out() + result.err()).isEqualTo(ExitCodes.OK);
-        assertThat(result.out()).contains(broker).contains("store redis").contains("PASS: no violation")
-                .doesNotContain("could not delete");
-        Matcher deadLettered = Pattern.compile("dead-lettered\\s+(\\d+) of (\\d+)").matcher(result.out());
-        assertThat(deadLettered.find()).as(result.out()).isTrue();
-        assertThat(Long.parseLong(deadLettered.group(1))).isPositive()
-                .isEqualTo(Long.parseLong(deadLettered.group(2)));
-    }
-
-    private static void assertNothingLeft(TopologyAdmin admin, String topic) {
-        for (String name : List.of(topic, topic + ".DLT", topic + ".DLT.DLT")) {
-            assertThat(admin.describeTopology(name)).as(name).isEmpty();
-        }
-    }
-
-    private static String topicOf(CliRun result) {
-        Matcher m = Pattern.compile("topic (keel-verify-\\S+)").matcher(result.out());
-        assertThat(m.find()).as(result.out()).isTrue();
-        return m.group(1);
     }
 }

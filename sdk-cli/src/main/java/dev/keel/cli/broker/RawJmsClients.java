@@ -2,16 +2,15 @@ package dev.keel.cli.broker;
 
 import dev.keel.cli.bench.Progress;
 import dev.keel.cli.bench.Throughput;
-import dev.keel.jms.ArtemisConfig;
 import jakarta.jms.BytesMessage;
 import jakarta.jms.Connection;
+import jakarta.jms.ConnectionFactory;
 import jakarta.jms.DeliveryMode;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
 import jakarta.jms.MessageConsumer;
 import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
-import jakarta.jms.Topic;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;
@@ -23,32 +22,19 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.apache.activemq.artemis.api.jms.ActiveMQJMSConstants;
-import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 
 /**
- * The raw Artemis JMS client ({@code artemis-jakarta-client}) used well, without Keel: the baselines
- * of {@code keel bench --broker artemis}. They reach the addresses and group queues Keel declared
- * ({@code <topic>}, {@code <topic>::<topic>.<group>}, docs/activemq.md).
+ * A broker's own JMS client used well, without Keel: the baselines of {@code keel bench --broker artemis}
+ * ({@code artemis-jakarta-client}) and {@code --broker activemq} (ActiveMQ Classic's {@code activemq-client}).
+ * They reach the destinations and group queues Keel declared, as the {@link RawJmsTarget} names them
+ * (docs/activemq.md).
  */
-final class RawArtemisClients {
+final class RawJmsClients {
 
     /** How long the raw consumer may take to read what it was asked to. */
     static final long CONSUME_TIMEOUT_MINUTES = 5;
 
-    private RawArtemisClients() {
-    }
-
-    static ActiveMQConnectionFactory factory(ArtemisConfig config) {
-        ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(config.url());
-        factory.setBlockOnDurableSend(true); // the default, said: a persistent send returns once the broker stored it
-        return factory;
-    }
-
-    static Connection connect(ActiveMQConnectionFactory factory, ArtemisConfig config) throws JMSException {
-        return config.username().isPresent()
-                ? factory.createConnection(config.username().get(), config.password().orElse(""))
-                : factory.createConnection();
+    private RawJmsClients() {
     }
 
     /**
@@ -57,30 +43,30 @@ final class RawArtemisClients {
      * the key as the message group ({@code JMSXGroupID}): what Keel's publisher does with its send lanes.
      */
     static final class Producer implements RawPublishBaseline {
-        private final ArtemisConfig config;
+        private final RawJmsTarget target;
         private final int lanes;
 
-        Producer(ArtemisConfig config, int lanes) {
-            this.config = config;
+        Producer(RawJmsTarget target, int lanes) {
+            this.target = target;
             this.lanes = lanes;
         }
 
         @Override
         public String id() {
-            return "artemis_sync_send";
+            return target.id() + "_sync_send";
         }
 
         @Override
         public String description() {
-            return "raw Artemis JMS client: synchronous persistent sends on " + lanes + " sessions (a thread each), "
-                    + "JMSXGroupID = key";
+            return "raw " + target.client() + ": synchronous persistent sends on " + lanes + " sessions (a thread "
+                    + "each), JMSXGroupID = key";
         }
 
         @Override
         public long publish(String topic, int messages, int keys, byte[] payload, Progress progress) throws Exception {
-            ActiveMQConnectionFactory factory = factory(config);
+            ConnectionFactory factory = target.newFactory();
             ExecutorService threads = Executors.newFixedThreadPool(lanes, r -> {
-                Thread t = new Thread(r, "keel-bench-raw-artemis");
+                Thread t = new Thread(r, "keel-bench-raw-" + target.id());
                 t.setDaemon(true);
                 return t;
             });
@@ -95,23 +81,23 @@ final class RawArtemisClients {
                     try {
                         confirmed += f.get();
                     } catch (ExecutionException e) {
-                        throw new IllegalStateException("raw Artemis send failed: " + e.getCause(), e.getCause());
+                        throw new IllegalStateException("raw " + target.client() + " send failed: " + e.getCause(),
+                                e.getCause());
                     }
                 }
                 return confirmed;
             } finally {
                 threads.shutdownNow();
                 threads.awaitTermination(10, TimeUnit.SECONDS);
-                factory.close();
+                RawJmsTarget.close(factory);
             }
         }
 
-        private long sendLane(ActiveMQConnectionFactory factory, String topic, int lane, int messages, int keys,
+        private long sendLane(ConnectionFactory factory, String topic, int lane, int messages, int keys,
                               byte[] payload, Progress progress) throws JMSException {
-            try (Connection connection = connect(factory, config)) {
+            try (Connection connection = target.connect(factory)) {
                 Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
-                Topic destination = session.createTopic(topic);
-                MessageProducer producer = session.createProducer(destination);
+                MessageProducer producer = session.createProducer(target.topic(session, topic));
                 producer.setDeliveryMode(DeliveryMode.PERSISTENT);
                 long sent = 0;
                 for (int i = 0; i < messages; i++) {
@@ -132,43 +118,42 @@ final class RawArtemisClients {
     }
 
     /**
-     * One consumer of the group's queue in individual-acknowledge mode
-     * ({@link ActiveMQJMSConstants#INDIVIDUAL_ACKNOWLEDGE}), each message acknowledged once received:
-     * what a Keel member does, without the engine.
+     * One consumer of the group's queue in the client's individual-acknowledge mode
+     * ({@link RawJmsTarget#individualAcknowledge()}), each message acknowledged once received: what a Keel
+     * member does, without the engine.
      */
     static final class GroupConsumer implements RawConsumeBaseline {
-        private final ArtemisConfig config;
+        private final RawJmsTarget target;
 
-        GroupConsumer(ArtemisConfig config) {
-            this.config = config;
+        GroupConsumer(RawJmsTarget target) {
+            this.target = target;
         }
 
         @Override
         public String id() {
-            return "artemis_individual_ack";
+            return target.id() + "_individual_ack";
         }
 
         @Override
         public String description() {
-            return "raw Artemis JMS client: one consumer of the group queue, INDIVIDUAL_ACKNOWLEDGE, each message "
-                    + "acknowledged";
+            return "raw " + target.client() + ": one consumer of the group queue, INDIVIDUAL_ACKNOWLEDGE, each "
+                    + "message acknowledged";
         }
 
         @Override
         public void consume(String topic, String group, int messages, Progress progress, Throughput throughput)
                 throws Exception {
-            ActiveMQConnectionFactory factory = factory(config);
-            try (factory; Connection connection = connect(factory, config)) {
-                Session session = connection.createSession(false, ActiveMQJMSConstants.INDIVIDUAL_ACKNOWLEDGE);
-                MessageConsumer consumer = session.createConsumer(session.createQueue(topic + "::" + topic + "."
-                        + group));
+            ConnectionFactory factory = target.newFactory();
+            try (Connection connection = target.connect(factory)) {
+                Session session = connection.createSession(false, target.individualAcknowledge());
+                MessageConsumer consumer = session.createConsumer(target.groupQueue(session, topic, group));
                 connection.start();
                 long received = 0;
                 long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(CONSUME_TIMEOUT_MINUTES);
                 while (received < messages) {
                     if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("the raw Artemis consumer read only " + received + " of "
-                                + messages + " messages in " + CONSUME_TIMEOUT_MINUTES + " minutes");
+                        throw new IllegalStateException("the raw " + target.client() + " consumer read only "
+                                + received + " of " + messages + " messages in " + CONSUME_TIMEOUT_MINUTES + " minutes");
                     }
                     Message message = consumer.receive(100);
                     if (message == null) {
@@ -179,6 +164,8 @@ final class RawArtemisClients {
                     received++;
                     progress.advance(1);
                 }
+            } finally {
+                RawJmsTarget.close(factory);
             }
         }
     }
@@ -190,35 +177,39 @@ final class RawArtemisClients {
      * message after handling it.
      */
     static final class Latency implements RawLatencyBaseline {
-        private final ArtemisConfig config;
+        private final RawJmsTarget target;
         private final int lanes;
 
-        Latency(ArtemisConfig config, int lanes) {
-            this.config = config;
+        Latency(RawJmsTarget target, int lanes) {
+            this.target = target;
             this.lanes = lanes;
         }
 
         @Override
         public String id() {
-            return "artemis_jms_client";
+            return target.id() + "_jms_client";
         }
 
         @Override
         public String description() {
-            return "raw Artemis JMS client: synchronous persistent sends on " + lanes + " sessions (a thread each), "
-                    + "a listener acknowledging each message (INDIVIDUAL_ACKNOWLEDGE)";
+            return "raw " + target.client() + ": synchronous persistent sends on " + lanes + " sessions (a thread "
+                    + "each), a listener acknowledging each message (INDIVIDUAL_ACKNOWLEDGE)";
         }
 
         @Override
         public Session open(String topic, String group, Consumer<byte[]> onPayload) throws Exception {
-            ActiveMQConnectionFactory factory = factory(config);
-            Connection consumerConnection = connect(factory, config);
+            ConnectionFactory factory = target.newFactory();
+            Connection consumerConnection;
+            try {
+                consumerConnection = target.connect(factory);
+            } catch (JMSException | RuntimeException e) {
+                RawJmsTarget.close(factory);
+                throw e;
+            }
             AtomicReference<Throwable> failure = new AtomicReference<>();
             try {
-                jakarta.jms.Session session = consumerConnection.createSession(false,
-                        ActiveMQJMSConstants.INDIVIDUAL_ACKNOWLEDGE);
-                MessageConsumer consumer = session.createConsumer(session.createQueue(topic + "::" + topic + "."
-                        + group));
+                jakarta.jms.Session session = consumerConnection.createSession(false, target.individualAcknowledge());
+                MessageConsumer consumer = session.createConsumer(target.groupQueue(session, topic, group));
                 consumer.setMessageListener(message -> {
                     try {
                         onPayload.accept(message.getBody(byte[].class));
@@ -230,7 +221,7 @@ final class RawArtemisClients {
                 consumerConnection.start();
             } catch (JMSException | RuntimeException e) {
                 consumerConnection.close();
-                factory.close();
+                RawJmsTarget.close(factory);
                 throw e;
             }
             List<Lane> open = new ArrayList<>();
@@ -242,7 +233,7 @@ final class RawArtemisClients {
                 public void publish(String key, byte[] payload) throws Exception {
                     Throwable failed = failure.get();
                     if (failed != null) {
-                        throw new IOException("raw Artemis client failed: " + failed, failed);
+                        throw new IOException("raw " + target.client() + " failed: " + failed, failed);
                     }
                     open.get(Math.floorMod(key.hashCode(), lanes)).send(key, payload);
                 }
@@ -255,17 +246,18 @@ final class RawArtemisClients {
                         }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
-                        throw new InterruptedIOException("interrupted while waiting for raw Artemis sends");
+                        throw new InterruptedIOException("interrupted while waiting for raw " + target.client()
+                                + " sends");
                     } finally {
                         try {
                             consumerConnection.close();
                         } catch (JMSException ignored) {
                             // closing anyway
                         }
-                        factory.close();
+                        RawJmsTarget.close(factory);
                     }
                     if (failure.get() != null) {
-                        throw new IOException("raw Artemis client failed: " + failure.get(), failure.get());
+                        throw new IOException("raw " + target.client() + " failed: " + failure.get(), failure.get());
                     }
                 }
             };
@@ -274,18 +266,18 @@ final class RawArtemisClients {
         /** One send lane: a thread with its own connection, session and producer. */
         private final class Lane {
             private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "keel-bench-raw-artemis-latency");
+                Thread t = new Thread(r, "keel-bench-raw-" + target.id() + "-latency");
                 t.setDaemon(true);
                 return t;
             });
-            private final ActiveMQConnectionFactory factory;
+            private final ConnectionFactory factory;
             private final String topic;
             private final AtomicReference<Throwable> failure;
             private Connection connection;
             private jakarta.jms.Session session;
             private MessageProducer producer;
 
-            Lane(ActiveMQConnectionFactory factory, String topic, AtomicReference<Throwable> failure) {
+            Lane(ConnectionFactory factory, String topic, AtomicReference<Throwable> failure) {
                 this.factory = factory;
                 this.topic = topic;
                 this.failure = failure;
@@ -295,9 +287,9 @@ final class RawArtemisClients {
                 thread.execute(() -> {
                     try {
                         if (producer == null) {
-                            connection = connect(factory, config);
+                            connection = target.connect(factory);
                             session = connection.createSession(false, jakarta.jms.Session.AUTO_ACKNOWLEDGE);
-                            producer = session.createProducer(session.createTopic(topic));
+                            producer = session.createProducer(target.topic(session, topic));
                             producer.setDeliveryMode(DeliveryMode.PERSISTENT);
                         }
                         BytesMessage message = session.createBytesMessage();
@@ -324,7 +316,7 @@ final class RawArtemisClients {
                 thread.shutdown();
                 if (!thread.awaitTermination(60, TimeUnit.SECONDS)) {
                     thread.shutdownNow();
-                    throw new IOException("raw Artemis sends not confirmed within 60 s");
+                    throw new IOException("raw " + target.client() + " sends not confirmed within 60 s");
                 }
             }
         }
