@@ -9,25 +9,26 @@ import org.apache.activemq.advisory.AdvisorySupport;
 import org.apache.activemq.command.ActiveMQMessage;
 import org.apache.activemq.command.ActiveMQQueue;
 import org.apache.activemq.command.ConnectionId;
-import org.apache.activemq.command.ConsumerId;
 import org.apache.activemq.command.ConsumerInfo;
-import org.apache.activemq.command.RemoveInfo;
 
-import java.util.HashMap;
-import java.util.Map;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * The other members of a group on ActiveMQ Classic, from the broker's consumer advisories of the
  * group's queue: subscribing replays the queue's consumers, then each consumer added or removed is
  * reported. A member is a connection with a consumer on the queue; this member's own connection
- * (whose consumer it closes and opens again when it hands its keys back) never counts as a join.
- * Subscribed before the member's own consumer is made, so every consumer reported after the own
- * one came later than this member: a connection among those that had no consumer before is a join.
+ * never counts as a join. Subscribed before the member's own consumer is made, so every consumer
+ * reported after the own one came later than this member: a connection never seen before is a join.
+ * Never seen at all, not only absent now: a member hands its keys back by closing its consumer and
+ * opening another on the same connection, and counting its return as a join made two members hand
+ * their keys back to each other without end. A member that lost its connection comes back on a new
+ * one, which is a join.
  */
 final class ClassicMembers implements Membership {
     private final String queue;
-    /** The consumers of the queue and their connections; touched by the advisory listener only. */
-    private final Map<ConsumerId, ConnectionId> consumers = new HashMap<>();
+    /** The connections seen with a consumer on the queue since {@link #watch}; touched by the advisory listener only. */
+    private final Set<ConnectionId> seen = new HashSet<>();
     private ConnectionId own;
     private boolean ownSeen;
     private volatile boolean joined;
@@ -41,7 +42,7 @@ final class ClassicMembers implements Membership {
         Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
         ConnectionId ownId = ((ActiveMQConnection) connection).getConnectionInfo().getConnectionId();
         synchronized (this) {
-            consumers.clear();
+            seen.clear();
             own = ownId;
             ownSeen = false;
             joined = false;
@@ -63,19 +64,17 @@ final class ClassicMembers implements Membership {
         if (!(message instanceof ActiveMQMessage advisory)) {
             return;
         }
-        if (advisory.getDataStructure() instanceof ConsumerInfo info) {
+        if (advisory.getDataStructure() instanceof ConsumerInfo info && !info.isBrowser()
+                && (info.getSelector() == null || !info.getSelector().startsWith(ClassicNames.ANCHOR))) {
+            // a browser, or the taker of a declared queue's anchor (ClassicAdmin), is no member
             ConnectionId connection = info.getConsumerId().getParentId().getParentId();
             if (connection.equals(own)) {
                 ownSeen = true;
                 return;
             }
-            boolean isNew = !consumers.containsValue(connection);
-            consumers.put(info.getConsumerId(), connection);
-            if (ownSeen && isNew) {
+            if (seen.add(connection) && ownSeen) {
                 joined = true;
             }
-        } else if (advisory.getDataStructure() instanceof RemoveInfo remove && remove.getObjectId() instanceof ConsumerId id) {
-            consumers.remove(id);
         }
     }
 }
