@@ -29,7 +29,8 @@
 #   KEEL_IMAGES_REFRESH=1 rebuild every image (new Debian security updates), even when its inputs did not change
 #
 # Adding an image: write a function image_<name> like the ones below (describe: TAG, PACKAGES, VERSION_OF or JARS;
-# prepare and fill: its files; CHANGES) and add <name> to IMAGES.
+# prepare and fill: its files; CHANGES) and add <name> to IMAGES. The ActiveMQ images are in containers-activemq.sh,
+# which this script sources.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -46,7 +47,7 @@ ENGINE_LOG=$DIR/dockerd.log
 export DOCKER_HOST=unix://$SOCK
 
 # the images the containers suite uses, in build order
-IMAGES=(redis rabbitmq postgres kafka rocketmq)
+IMAGES=(redis rabbitmq postgres kafka rocketmq artemis activemq)
 
 log() { printf '[containers] %s\n' "$*" >&2; }
 die() { printf '[containers] FAILED: %s\n' "$*" >&2; exit 1; }
@@ -287,7 +288,11 @@ jar_version() {
 
 # test-brokers' classpath files (written by its build, from Maven Central) and the jars they name
 ensure_classpaths() {
-  if [ ! -s "$CLASSPATHS/kafka.classpath" ] || [ ! -s "$CLASSPATHS/rocketmq.classpath" ]; then
+  local name missing=0
+  for name in kafka rocketmq artemis activemq; do
+    [ -s "$CLASSPATHS/$name.classpath" ] || missing=1
+  done
+  if [ "$missing" = 1 ]; then
     log "resolving the broker jars (./mvnw -pl test-brokers -am compile)"
     (cd "$ROOT" && bounded 1200 "resolving the broker jars from Maven Central" \
       ./mvnw -B -q -pl test-brokers -am compile -Dmaven.javadoc.skip=true -Dmaven.source.skip=true)
@@ -539,6 +544,10 @@ EOF
         'EXPOSE 9876 10909 10911 10912' 'CMD ["sh", "mqnamesrv"]') ;;
   esac
 }
+
+# apache/activemq-artemis and apache/activemq-classic
+# shellcheck source=.ci/containers-activemq.sh
+. "$ROOT/.ci/containers-activemq.sh"
 
 # what an image is built from: its function, the shared steps, the base, and the jars (names carry versions)
 image_key() {

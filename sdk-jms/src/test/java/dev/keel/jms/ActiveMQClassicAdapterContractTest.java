@@ -14,6 +14,7 @@ import jakarta.jms.Message;
 import jakarta.jms.Session;
 import org.apache.activemq.ActiveMQConnectionFactory;
 import org.apache.activemq.command.ActiveMQMessage;
+import org.junit.jupiter.api.Tag;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -28,6 +29,7 @@ import java.util.Map;
  * the message group.
  */
 @UsesBrokers(BrokerKind.ACTIVEMQ)
+@Tag("containers") // also in the containers suite (-Pcontainers): the same tests on containers
 class ActiveMQClassicAdapterContractTest extends AdapterContract {
 
     private static final int PROBED_STRING_BYTES = 64 * 1024;

@@ -14,6 +14,7 @@ import jakarta.jms.Session;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.activemq.artemis.jms.client.ActiveMQMessage;
+import org.junit.jupiter.api.Tag;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -26,6 +27,7 @@ import java.util.Map;
  * malformed sequence replaced by U+FFFD) and the key as the message group.
  */
 @UsesBrokers(BrokerKind.ARTEMIS)
+@Tag("containers") // also in the containers suite (-Pcontainers): the same tests on containers
 class ArtemisAdapterContractTest extends AdapterContract {
 
     private static final int PROBED_STRING_BYTES = 64 * 1024;

@@ -9,6 +9,7 @@ import jakarta.jms.ConnectionFactory;
 import jakarta.jms.Destination;
 import jakarta.jms.JMSException;
 import jakarta.jms.Session;
+import org.junit.jupiter.api.Assumptions;
 
 import java.time.Duration;
 
@@ -122,6 +123,18 @@ enum JmsLine {
 
     /** The proxy in front of the broker: heal it when done. */
     abstract FaultProxy proxy();
+
+    /**
+     * Skips the test unless the harness owns the broker and has a fault proxy in front of it: its local broker, not a
+     * container or a configured one (run with {@code KEEL_BROKERS=local} for the fault tests).
+     */
+    void assumeFaultInjection() {
+        BrokerEndpoint endpoint = endpoint();
+        boolean proxied = this == ARTEMIS ? Brokers.artemis().hasProxiedUrl() : Brokers.activemq().hasProxiedUrl();
+        Assumptions.assumeTrue(endpoint.supportsFaults() && proxied, "this " + endpoint.kind().displayName() + " ("
+                + endpoint.origin() + ") cannot be killed or cut off by the harness: only its local broker can; run "
+                + "with KEEL_BROKERS=local");
+    }
 
     /** A plain Jakarta Messaging client of the broker. */
     abstract ConnectionFactory plainClient();

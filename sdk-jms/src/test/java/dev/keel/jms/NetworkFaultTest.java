@@ -55,6 +55,7 @@ class NetworkFaultTest {
     @ParameterizedTest
     @EnumSource(JmsLine.class)
     void aMemberCutOffFromTheBrokerShouldComeBackAndHandleEveryMessageOnceInKeyOrder(JmsLine line) {
+        line.assumeFaultInjection();
         proxy = line.proxy();
         String topic = UniqueNames.of("jms-net");
         Keel direct = keel(line.adapter());

@@ -10,7 +10,9 @@ import java.util.regex.Pattern;
  * An ActiveMQ Classic broker, reached with OpenWire (the ActiveMQ Classic JMS client's
  * {@code ActiveMQConnectionFactory(url)}). The harness's local broker is persistent (KahaDB), so a
  * persistent message sent before {@link #kill()} is there again after {@link #restart()}; it also has a
- * {@link FaultProxy} in front of its transport connector, for network fault tests: see {@link #proxiedUrl()}.
+ * {@link FaultProxy} in front of its transport connector, for network fault tests: see {@link #proxiedUrl()}. A
+ * broker in a container (persistent too) and a configured one have no proxy, and {@link #kill()} and
+ * {@link #restart()} throw {@link FaultInjectionUnsupportedException} for them.
  */
 public final class ActiveMQEndpoint extends BrokerEndpoint {
     /** {@code jms.password=...}, {@code trustStorePassword=...} and the like in a URL's parameters. */
@@ -43,7 +45,7 @@ public final class ActiveMQEndpoint extends BrokerEndpoint {
 
     /**
      * Whether {@link #proxiedUrl()} and {@link #proxy()} are available: only for the local broker the
-     * harness starts, not for a configured endpoint.
+     * harness starts, not for a configured endpoint or a container.
      */
     public boolean hasProxiedUrl() {
         return proxy != null;
@@ -69,7 +71,7 @@ public final class ActiveMQEndpoint extends BrokerEndpoint {
     public FaultProxy proxy() {
         if (proxy == null) {
             throw new FaultInjectionUnsupportedException("this ActiveMQ Classic (" + origin() + ") has no fault proxy:"
-                    + " only the harness's local broker has one; run without KEEL_ACTIVEMQ_URL");
+                    + " only the harness's local broker has one; run with KEEL_BROKERS=local and without KEEL_ACTIVEMQ_URL");
         }
         return proxy;
     }

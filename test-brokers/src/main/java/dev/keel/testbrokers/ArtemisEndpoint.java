@@ -10,7 +10,9 @@ import java.util.regex.Pattern;
  * An ActiveMQ Artemis broker, reached with the CORE protocol (the Artemis JMS client's
  * {@code ActiveMQConnectionFactory(url)}). The harness's local broker is persistent, so a durable
  * message sent before {@link #kill()} is there again after {@link #restart()}; it also has a
- * {@link FaultProxy} in front of its acceptor, for network fault tests: see {@link #proxiedUrl()}.
+ * {@link FaultProxy} in front of its acceptor, for network fault tests: see {@link #proxiedUrl()}. A broker in a
+ * container (persistent too) and a configured one have no proxy, and {@link #kill()} and {@link #restart()} throw
+ * {@link FaultInjectionUnsupportedException} for them.
  */
 public final class ArtemisEndpoint extends BrokerEndpoint {
     /** {@code password=...}, {@code trustStorePassword=...} and the like in a URL's parameters. */
@@ -42,7 +44,7 @@ public final class ArtemisEndpoint extends BrokerEndpoint {
 
     /**
      * Whether {@link #proxiedUrl()} and {@link #proxy()} are available: only for the local broker the
-     * harness starts, not for a configured endpoint.
+     * harness starts, not for a configured endpoint or a container.
      */
     public boolean hasProxiedUrl() {
         return proxy != null;
@@ -68,7 +70,7 @@ public final class ArtemisEndpoint extends BrokerEndpoint {
     public FaultProxy proxy() {
         if (proxy == null) {
             throw new FaultInjectionUnsupportedException("this ActiveMQ Artemis (" + origin() + ") has no fault proxy:"
-                    + " only the harness's local broker has one; run without KEEL_ARTEMIS_URL");
+                    + " only the harness's local broker has one; run with KEEL_BROKERS=local and without KEEL_ARTEMIS_URL");
         }
         return proxy;
     }

@@ -12,8 +12,8 @@ import java.util.List;
  * <p>Where each broker comes from, in order: an endpoint named by a system property or
  * environment variable ({@code KEEL_KAFKA_BOOTSTRAP}, {@code KEEL_RABBIT_URI},
  * {@code KEEL_ROCKET_NAMESRV}, {@code KEEL_REDIS_URI}, {@code KEEL_ARTEMIS_URL}, {@code KEEL_ACTIVEMQ_URL}); else a
- * Testcontainers container when a Docker engine answers (not for ActiveMQ Artemis and ActiveMQ Classic yet, which
- * have no container path); else a local process (RabbitMQ: the local service with a fresh virtual host).
+ * Testcontainers container when a Docker engine answers (images: {@link ContainerImages}); else a local process
+ * ({@code KEEL_BROKERS=local} always; RabbitMQ: a private node, or the local service with a fresh virtual host).
  */
 public final class Brokers {
 

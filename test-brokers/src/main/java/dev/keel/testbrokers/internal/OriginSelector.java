@@ -2,15 +2,13 @@ package dev.keel.testbrokers.internal;
 
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Origin;
-import dev.keel.testbrokers.internal.containers.ContainerBrokers;
 
 import java.util.Objects;
 
 /**
  * Chooses where each broker comes from: a configured endpoint first, then Testcontainers when a
- * Docker engine answers, otherwise local processes (or, for RabbitMQ, the local service). A kind
- * with no container path (ActiveMQ Artemis and ActiveMQ Classic, for now) is always a local process unless containers
- * are demanded ({@code KEEL_BROKERS=containers}), which then fails naming why.
+ * Docker engine answers (or when {@code KEEL_BROKERS=containers} demands it, which fails without one),
+ * otherwise local processes (or, for RabbitMQ, the local service).
  */
 public final class OriginSelector {
 
@@ -41,19 +39,12 @@ public final class OriginSelector {
             case LOCAL:
                 return new Selection(kind, Origin.LOCAL, "KEEL_BROKERS=local; " + localPath(kind, settings));
             case CONTAINERS:
-                if (!ContainerBrokers.offers(kind)) {
-                    throw new IllegalStateException("KEEL_BROKERS=containers, but " + ContainerBrokers.notOffered(kind));
-                }
                 if (!dockerProbe.isDockerAvailable()) {
                     throw new IllegalStateException("KEEL_BROKERS=containers but no Docker engine answers; "
                             + "start Docker, or unset KEEL_BROKERS to use local processes");
                 }
                 return new Selection(kind, Origin.CONTAINER, "KEEL_BROKERS=containers; " + containerPath(kind));
             default:
-                if (!ContainerBrokers.offers(kind)) {
-                    return new Selection(kind, Origin.LOCAL, "no " + kind.endpointEnvVar() + " and no container path for "
-                            + kind.displayName() + " yet; " + localPath(kind, settings));
-                }
                 if (dockerProbe.isDockerAvailable()) {
                     return new Selection(kind, Origin.CONTAINER, "no " + kind.endpointEnvVar()
                             + " and a Docker engine answers; " + containerPath(kind));

@@ -80,41 +80,43 @@ class OriginSelectorTest {
     }
 
     @Test
-    void artemisRunsAsALocalProcessEvenWhenDockerAnswers() {
-        OriginSelector.Selection selection = new OriginSelector(Settings.of(Map.of()), docker(true)).select(BrokerKind.ARTEMIS);
+    void theActiveMQBrokersAreContainersWhenDockerAnswers() {
+        OriginSelector selector = new OriginSelector(Settings.of(Map.of()), docker(true));
 
-        assertThat(selection.origin()).isEqualTo(Origin.LOCAL);
-        assertThat(selection.reason()).contains("no container path for ActiveMQ Artemis");
-        assertThat(probes).hasValue(0);
+        assertThat(selector.select(BrokerKind.ARTEMIS))
+                .returns(Origin.CONTAINER, OriginSelector.Selection::origin)
+                .extracting(OriginSelector.Selection::reason).asString()
+                .contains("no KEEL_ARTEMIS_URL and a Docker engine answers")
+                .contains("ActiveMQ Artemis container with Testcontainers");
+        assertThat(selector.select(BrokerKind.ACTIVEMQ))
+                .returns(Origin.CONTAINER, OriginSelector.Selection::origin)
+                .extracting(OriginSelector.Selection::reason).asString()
+                .contains("ActiveMQ Classic container with Testcontainers");
     }
 
     @Test
-    void activemqUsesTheConfiguredUrlElseALocalProcessEvenWhenDockerAnswers() {
+    void activemqUsesTheConfiguredUrl() {
         Settings configured = new Settings(Map.of("keel.activemq.url", "tcp://10.0.0.1:61616")::get, name -> null);
 
         assertThat(new OriginSelector(configured, docker(true)).select(BrokerKind.ACTIVEMQ))
                 .returns(Origin.CONFIGURED, OriginSelector.Selection::origin)
                 .extracting(OriginSelector.Selection::reason).asString().contains("-Dkeel.activemq.url");
         assertThat(BrokerKind.ACTIVEMQ.endpointEnvVar()).isEqualTo("KEEL_ACTIVEMQ_URL");
-        assertThat(new OriginSelector(Settings.of(Map.of()), docker(true)).select(BrokerKind.ACTIVEMQ))
-                .returns(Origin.LOCAL, OriginSelector.Selection::origin)
-                .extracting(OriginSelector.Selection::reason).asString().contains("no container path for ActiveMQ Classic");
         assertThat(probes).hasValue(0);
-        assertThatThrownBy(() -> new OriginSelector(Settings.of(Map.of("KEEL_BROKERS", "containers")), docker(true))
-                .select(BrokerKind.ACTIVEMQ))
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("container path for ActiveMQ Classic is not available yet")
-                .hasMessageContaining("KEEL_ACTIVEMQ_URL");
     }
 
     @Test
-    void artemisInContainersModeFailsNamingTheMissingContainerPath() {
-        Settings settings = Settings.of(Map.of("KEEL_BROKERS", "containers"));
+    void theActiveMQBrokersInContainersModeAreContainersAndLocalModeKeepsThemLocal() {
+        Settings containers = Settings.of(Map.of("KEEL_BROKERS", "containers"));
+        Settings local = Settings.of(Map.of("KEEL_BROKERS", "local"));
 
-        assertThatThrownBy(() -> new OriginSelector(settings, docker(true)).select(BrokerKind.ARTEMIS))
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("container path for ActiveMQ Artemis is not available yet")
-                .hasMessageContaining("KEEL_ARTEMIS_URL");
+        for (BrokerKind kind : new BrokerKind[] {BrokerKind.ARTEMIS, BrokerKind.ACTIVEMQ}) {
+            assertThat(new OriginSelector(containers, docker(true)).select(kind).origin()).isEqualTo(Origin.CONTAINER);
+            assertThatThrownBy(() -> new OriginSelector(containers, docker(false)).select(kind))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("no Docker engine answers");
+            assertThat(new OriginSelector(local, docker(true)).select(kind).origin()).isEqualTo(Origin.LOCAL);
+        }
     }
 
     @Test

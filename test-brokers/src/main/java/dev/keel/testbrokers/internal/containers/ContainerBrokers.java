@@ -1,5 +1,7 @@
 package dev.keel.testbrokers.internal.containers;
 
+import dev.keel.testbrokers.ActiveMQEndpoint;
+import dev.keel.testbrokers.ArtemisEndpoint;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.BrokerStartException;
 import dev.keel.testbrokers.ContainerImages;
@@ -12,6 +14,9 @@ import dev.keel.testbrokers.internal.NoFaultControl;
 import dev.keel.testbrokers.internal.Ports;
 import dev.keel.testbrokers.internal.Provided;
 import dev.keel.testbrokers.internal.Settings;
+import dev.keel.testbrokers.internal.local.ActiveMQConfig;
+import org.testcontainers.activemq.ActiveMQContainer;
+import org.testcontainers.activemq.ArtemisContainer;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
@@ -23,44 +28,31 @@ import java.util.List;
 
 /**
  * The Testcontainers variant of each broker, on the images of {@link ContainerImages} (or those the settings
- * name): Testcontainers' own modules where there is one ({@code KafkaContainer}, {@code RabbitMQContainer}), the
- * way users start them. Containers are stopped at the end of the run (and by Ryuk if the JVM dies); fault
- * injection is not offered for them, since a restarted container gets new host ports: run with
- * {@code KEEL_BROKERS=local} for fault tests. ActiveMQ Artemis and ActiveMQ Classic have no container path yet
- * (see {@link #offers}).
+ * name): Testcontainers' own modules where there is one ({@code KafkaContainer}, {@code RabbitMQContainer},
+ * {@code ArtemisContainer}, {@code ActiveMQContainer}), the way users start them. Containers are stopped at the end
+ * of the run (and by Ryuk if the JVM dies); fault injection (kill, restart, a fault proxy) is not offered for them,
+ * since a restarted container gets new host ports: run with {@code KEEL_BROKERS=local} for fault tests.
  */
 public final class ContainerBrokers {
     private static final String NO_FAULTS = "the broker runs in a container; run with KEEL_BROKERS=local for fault tests";
     private static final int ROCKET_NAMESRV_PORT = 9876;
+    /** The OpenWire port of the ActiveMQ Classic image. */
+    private static final int ACTIVEMQ_PORT = 61616;
+    /** {@code ACTIVEMQ_HOME} of the ActiveMQ Classic image. */
+    private static final String ACTIVEMQ_HOME = "/opt/apache-activemq";
 
     private ContainerBrokers() {
     }
 
-    /**
-     * Whether there is a container path for the kind: for every kind but ActiveMQ Artemis and ActiveMQ Classic,
-     * for which no image is built here (no registry) and none is chosen yet, so they always run as local processes.
-     */
-    public static boolean offers(BrokerKind kind) {
-        return kind != BrokerKind.ARTEMIS && kind != BrokerKind.ACTIVEMQ;
-    }
-
-    /** Why there is no container for a kind that {@link #offers} nothing for, and what to do instead. */
-    public static String notOffered(BrokerKind kind) {
-        return "the container path for " + kind.displayName() + " is not available yet (no image for it); "
-                + "run without KEEL_BROKERS=containers to get a local broker process, or set " + kind.endpointEnvVar()
-                + " to a running broker (e.g. " + kind.endpointExample() + ")";
-    }
-
     public static Provided start(BrokerKind kind, Settings settings) {
-        if (!offers(kind)) {
-            throw new BrokerStartException(kind, notOffered(kind));
-        }
         try {
             switch (kind) {
                 case KAFKA: return kafka(settings);
                 case RABBIT: return rabbit(settings);
                 case REDIS: return redis(settings);
                 case ROCKET: return rocket(settings);
+                case ARTEMIS: return artemis(settings);
+                case ACTIVEMQ: return activemq(settings);
                 default: throw new IllegalArgumentException(kind.name());
             }
         } catch (RuntimeException e) {
@@ -149,5 +141,46 @@ public final class ContainerBrokers {
         NoFaultControl control = new NoFaultControl(NO_FAULTS, container::stop);
         String nameServer = container.getHost() + ":" + container.getMappedPort(ROCKET_NAMESRV_PORT);
         return new Provided(new RocketEndpoint(Origin.CONTAINER, nameServer, control), control, image);
+    }
+
+    /**
+     * Testcontainers' {@code ArtemisContainer} on the image's own broker (the instance the official image creates at
+     * its first start), with anonymous logins allowed ({@code ANONYMOUS_LOGIN=true}, the official image's switch), so
+     * the tests connect without credentials as to the local broker, whose security is off. It waits for the broker to
+     * be active ({@code AMQ221007}, logged once the acceptor listens) rather than for the module's
+     * {@code HTTP Server started}: the official image starts its web console after that, and the image Keel's CI
+     * builds has none. A single broker with no cluster connection sends its clients no other address to connect to,
+     * so the client keeps to the mapped port. The heap as the local broker's ({@code JAVA_ARGS_APPEND}, which the
+     * official image's {@code artemis} script appends to its JVM options).
+     */
+    private static Provided artemis(Settings settings) {
+        String image = image(settings, "artemis", ContainerImages.ARTEMIS);
+        ArtemisContainer container = new ArtemisContainer(image)
+                .withEnv("ANONYMOUS_LOGIN", "true")
+                .withEnv("JAVA_ARGS_APPEND", "-Xms64m -Xmx512m")
+                .waitingFor(Wait.forLogMessage(".*AMQ221007: Server is now active.*", 1))
+                .withStartupTimeout(settings.startTimeout());
+        container.start();
+        NoFaultControl control = new NoFaultControl(NO_FAULTS, container::stop);
+        return new Provided(new ArtemisEndpoint(Origin.CONTAINER, container.getBrokerUrl(), control), control, image);
+    }
+
+    /**
+     * Testcontainers' {@code ActiveMQContainer}, with the local broker's {@code activemq.xml} ({@link ActiveMQConfig}:
+     * the scheduler and prioritized queues, which the Keel adapter relies on and the official image's default
+     * configuration lacks; persistence; one OpenWire connector on 61616) copied over the image's
+     * {@code conf/activemq.xml}, data in the image's {@code data} directory. The module waits for
+     * {@code Apache ActiveMQ ... started}, as the local path does. The connector tells its clients no other address
+     * (no {@code updateClusterClients}), so they keep to the mapped port.
+     */
+    private static Provided activemq(Settings settings) {
+        String image = image(settings, "activemq", ContainerImages.ACTIVEMQ);
+        String config = ActiveMQConfig.containerXml("0.0.0.0", ACTIVEMQ_PORT, ACTIVEMQ_HOME + "/data");
+        ActiveMQContainer container = new ActiveMQContainer(image)
+                .withCopyToContainer(Transferable.of(config), ACTIVEMQ_HOME + "/conf/activemq.xml")
+                .withStartupTimeout(settings.startTimeout());
+        container.start();
+        NoFaultControl control = new NoFaultControl(NO_FAULTS, container::stop);
+        return new Provided(new ActiveMQEndpoint(Origin.CONTAINER, container.getBrokerUrl(), control), control, image);
     }
 }

@@ -3,12 +3,12 @@ package dev.keel.testbrokers.internal.local;
 import java.nio.file.Path;
 
 /**
- * The {@code activemq.xml} of the local ActiveMQ Classic: persistent (KahaDB), the scheduler on (delayed
- * delivery) and prioritized messages on every queue, which the Keel adapter needs; JMX off and one OpenWire
- * transport connector. Everything else keeps ActiveMQ's defaults (advisory support on, the default message
+ * The {@code activemq.xml} of the local ActiveMQ Classic, and of the harness's ActiveMQ Classic container: persistent
+ * (KahaDB), the scheduler on (delayed delivery) and prioritized messages on every queue, which the Keel adapter
+ * needs; JMX off and one OpenWire transport connector. Everything else keeps ActiveMQ's defaults (advisory support on, the default message
  * group map and frame size), so that what works here works on a default broker with those two settings.
  */
-final class ActiveMQConfig {
+public final class ActiveMQConfig {
 
     private ActiveMQConfig() {
     }
@@ -26,13 +26,25 @@ final class ActiveMQConfig {
     }
 
     /**
+     * What the harness writes into an ActiveMQ Classic container: the broker's configuration without security,
+     * {@code dataDir} a path inside the container (with {@code /}, whatever the test machine's separator).
+     */
+    public static String containerXml(String host, int port, String dataDir) {
+        return activemqXml(host, port, dataDir, false);
+    }
+
+    /**
      * With {@code secured}, logins are checked by the JAAS configuration {@code activemq} ({@link #loginConfig}) and
      * every destination's permissions come from three roles: {@link #ADMIN} may do everything, {@link #NO_SEND}
      * everything but write, {@link #NO_CONSUME} everything but read; the advisory topics and temporary destinations
      * are open to all three.
      */
     static String activemqXml(String host, int port, Path data, boolean secured) {
-        String dataDir = xml(data.toString());
+        return activemqXml(host, port, data.toString(), secured);
+    }
+
+    private static String activemqXml(String host, int port, String data, boolean secured) {
+        String dataDir = xml(data);
         return String.join("\n",
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
                 "<beans xmlns=\"http://www.springframework.org/schema/beans\""
