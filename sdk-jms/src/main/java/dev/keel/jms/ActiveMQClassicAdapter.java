@@ -62,8 +62,9 @@ public final class ActiveMQClassicAdapter implements BrokerAdapter, TopologyAdmi
         JmsSettings settings = new JmsSettings(config.username().orElse(null), config.password().orElse(null),
                 config.sendLanes(), config.maxMessageBytes(), config.closeTimeout(), "ActiveMQClassicConfig",
                 "keel.activemq");
-        ClassicDialect dialect = new ClassicDialect(settings, factory);
-        this.core = new JmsAdapterCore("ActiveMQ Classic", dialect, factory, new ClassicAdmin(config.url(), dialect),
+        ClassicDialect dialect = new ClassicDialect(settings, factory, config.prioritizedQueues());
+        this.core = new JmsAdapterCore("ActiveMQ Classic", dialect, factory, new ClassicAdmin(config.url(), dialect,
+                config.sendTimeout()),
                 () -> { }); // Classic's connection factory holds nothing of its own
     }
 

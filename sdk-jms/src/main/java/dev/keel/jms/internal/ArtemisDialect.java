@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntSupplier;
 
 /**
  * ActiveMQ Artemis: a topic is a multicast address of its name, a group the queue {@code <topic>.<group>}
@@ -112,7 +113,7 @@ public final class ArtemisDialect implements JmsDialect {
     }
 
     @Override
-    public Membership membership(String topic, String group) {
+    public Membership membership(String topic, String group, IntSupplier partitions) {
         return Membership.NONE;
     }
 }

@@ -12,23 +12,27 @@ import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
 import org.apache.activemq.ActiveMQConnection;
 import org.apache.activemq.ActiveMQConnectionFactory;
+import org.apache.activemq.advisory.AdvisorySupport;
 import org.apache.activemq.command.ActiveMQDestination;
 import org.apache.activemq.command.ActiveMQQueue;
 import org.apache.activemq.command.ActiveMQTopic;
 import org.apache.activemq.command.DestinationInfo;
+import org.apache.activemq.command.SessionId;
+import org.apache.activemq.command.SessionInfo;
 
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Topics and groups on ActiveMQ Classic ({@link ClassicNames}): declared as queues the broker creates
  * on request (a {@code DestinationInfo} add), read from the broker's destination advisories
- * ({@link QueueView}), deleted with {@code destroyDestination}. One connection, used under this
+ * ({@link QueueView}), deleted with a {@code DestinationInfo} removal. One connection, used under this
  * object's lock, opened again (with a new view) after it is lost. Before each operation a round
- * trip on that connection (a producer opened and closed) makes the view as recent as the moment
+ * trip on that connection (a session registered and removed) makes the view as recent as the moment
  * it began: the broker writes a queue's advisory to this connection while it creates the queue,
  * before it answers whoever asked for it, and this connection reads what it is sent in order.
  */
@@ -39,6 +43,8 @@ public final class ClassicAdmin implements JmsTopology {
     private static final Duration ANCHOR_TTL = Duration.ofSeconds(10);
 
     private final ActiveMQConnectionFactory factory;
+    private final int timeoutMillis;
+    private final AtomicLong barriers = new AtomicLong(Long.MAX_VALUE / 2); // far from the connection's own session ids
     private final JmsSettings settings;
     private final JmsErrors errors;
     private final QueueView view = new QueueView();
@@ -47,9 +53,14 @@ public final class ClassicAdmin implements JmsTopology {
     private volatile boolean lost;
     private boolean closed;
 
-    /** @param url the broker's URL; this object adds the parameters it needs (synchronous dispatch) */
-    public ClassicAdmin(String url, JmsDialect dialect) {
+    /**
+     * @param url     the broker's URL; this object adds the parameters it needs (synchronous dispatch)
+     * @param timeout the longest a request to the broker may wait for its answer (the adapter's send timeout)
+     */
+    public ClassicAdmin(String url, JmsDialect dialect, Duration timeout) {
+        this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
         this.factory = new ActiveMQConnectionFactory(url);
+        this.factory.setSendTimeout(timeoutMillis);
         this.factory.setDispatchAsync(false);
         this.factory.setAlwaysSessionAsync(false);
         this.factory.setWatchTopicAdvisories(false);
@@ -75,7 +86,16 @@ public final class ClassicAdmin implements JmsTopology {
                         + existing.getAsInt() + " partitions, or delete it first");
             }
             if (existing.isEmpty()) {
-                create(new ActiveMQQueue(ClassicNames.marker(topic.name(), topic.partitions())));
+                ActiveMQQueue marker = new ActiveMQQueue(ClassicNames.marker(topic.name(), topic.partitions()));
+                create(marker);
+                barrier(); // another process's marker made before ours is in the view now
+                int kept = partitionsOf(topic.name()).orElse(topic.partitions());
+                if (kept != topic.partitions()) { // declared at once with fewer partitions elsewhere: that one stays
+                    destroy(marker);
+                    throw new TopologyException(topic.name(), "topic '" + topic.name() + "' was declared at the same "
+                            + "moment with " + kept + " partitions, not " + topic.partitions() + ": declare it with "
+                            + kept + " partitions, or delete it first");
+                }
             }
             for (String group : topic.groups()) {
                 createIfMissing(ClassicNames.groupQueue(topic.name(), group));
@@ -146,6 +166,13 @@ public final class ClassicAdmin implements JmsTopology {
     @Override
     public synchronized void delete(String topic) {
         call(topic, () -> {
+            for (String group : groupsOf(topic)) { // all checked before anything is deleted
+                String queue = ClassicNames.groupQueue(topic, group);
+                if (hasConsumers(queue)) {
+                    throw new TopologyException(topic, "queue " + queue + " of topic '" + topic + "' has consumers: "
+                            + "close the subscriptions of group '" + group + "' first; nothing was deleted");
+                }
+            }
             for (String group : groupsOf(topic)) {
                 String queue = ClassicNames.groupQueue(topic, group);
                 try {
@@ -153,8 +180,9 @@ public final class ClassicAdmin implements JmsTopology {
                 } catch (JMSException e) {
                     if (String.valueOf(e.getMessage()).contains("active subscription")) {
                         throw new TopologyException(topic, "the broker refused to delete queue " + queue + " of topic '"
-                                + topic + "': it has consumers (" + JmsErrors.describe(e) + "); close the "
-                                + "subscriptions of group '" + group + "' first", e);
+                                + topic + "': a consumer joined it while the topic was being deleted ("
+                                + JmsErrors.describe(e) + "); close the subscriptions of group '" + group + "' and "
+                                + "delete the topic again", e);
                     }
                     throw e;
                 }
@@ -213,7 +241,7 @@ public final class ClassicAdmin implements JmsTopology {
      */
     private void create(ActiveMQQueue queue) throws JMSException {
         connection.syncSendPacket(new DestinationInfo(connection.getConnectionInfo().getConnectionId(),
-                DestinationInfo.ADD_OPERATION_TYPE, queue));
+                DestinationInfo.ADD_OPERATION_TYPE, queue), timeoutMillis);
         view.added(queue.getPhysicalName());
         try {
             anchor(queue);
@@ -246,8 +274,37 @@ public final class ClassicAdmin implements JmsTopology {
         }
     }
 
+    /** Whether a consumer (not a browser, not an anchor's taker) reads {@code queue}: its consumer advisories, replayed. */
+    private boolean hasConsumers(String queue) throws JMSException {
+        MessageConsumer advisories = session.createConsumer(
+                AdvisorySupport.getConsumerAdvisoryTopic(new ActiveMQQueue(queue)));
+        try {
+            Message replayed;
+            while ((replayed = advisories.receiveNoWait()) != null) {
+                if (ClassicMembers.isMember(replayed)) {
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            advisories.close();
+        }
+    }
+
+    /**
+     * A round trip on the admin connection, bounded by the send timeout: the broker answers it after every advisory it
+     * sent this connection before, which the view has then taken in.
+     */
+    private void barrier() throws JMSException {
+        SessionInfo probe = new SessionInfo(new SessionId(connection.getConnectionInfo().getConnectionId(),
+                barriers.incrementAndGet()));
+        connection.syncSendPacket(probe, timeoutMillis);
+        connection.asyncSendPacket(probe.createRemoveCommand());
+    }
+
     private void destroy(ActiveMQDestination destination) throws JMSException {
-        connection.destroyDestination(destination);
+        connection.syncSendPacket(new DestinationInfo(connection.getConnectionInfo().getConnectionId(),
+                DestinationInfo.REMOVE_OPERATION_TYPE, destination), timeoutMillis);
         if (destination.isQueue()) {
             view.removed(destination.getPhysicalName());
         }
@@ -256,7 +313,7 @@ public final class ClassicAdmin implements JmsTopology {
     private <T> T call(String topic, AdminCall<T> body) {
         try {
             open();
-            session.createProducer(null).close(); // a round trip: every advisory sent before it is in the view
+            barrier(); // every advisory sent before it is in the view
             return body.apply();
         } catch (JMSException e) {
             KeelException failure = errors.ofTopology(topic, e);

@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntSupplier;
 import java.util.Set;
 
 /**
@@ -41,9 +42,12 @@ public final class ClassicDialect implements JmsDialect {
     private final JmsSettings settings;
     private final JmsErrors errors;
     private final SchedulerCheck scheduler;
+    private final boolean prioritizedQueues;
 
-    public ClassicDialect(JmsSettings settings, ConnectionFactory factory) {
+    /** @param prioritizedQueues whether the broker orders Keel's queues by priority; if not, every send has JMS's default */
+    public ClassicDialect(JmsSettings settings, ConnectionFactory factory, boolean prioritizedQueues) {
         this.settings = settings;
+        this.prioritizedQueues = prioritizedQueues;
         this.errors = new JmsErrors(new ClassicErrors(), settings);
         this.scheduler = new SchedulerCheck(factory, settings, System::nanoTime);
     }
@@ -108,6 +112,13 @@ public final class ClassicDialect implements JmsDialect {
     /** OpenWire writes a property name as Java's modified UTF-8, at most 65,535 bytes. */
     @Override
     public String headerNameProblem(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == 0 || Character.isSurrogate(c)) {
+                return "has a NUL or a character outside the Basic Multilingual Plane, which ActiveMQ Classic's client "
+                        + "writes in a property name as modified UTF-8 and the broker gives back as U+FFFD: rename it";
+            }
+        }
         long bytes = 0;
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
@@ -116,6 +127,15 @@ public final class ClassicDialect implements JmsDialect {
         return bytes <= MAX_PROPERTY_NAME_BYTES ? null : "has a name of " + bytes + " bytes in the client's encoding (Java's "
                 + "modified UTF-8), over the " + MAX_PROPERTY_NAME_BYTES + " ActiveMQ Classic's client can write: use a "
                 + "shorter name";
+    }
+
+    /**
+     * The record's priority where the adapter declares {@code PRIORITY}; else JMS's default, so that a priority never
+     * reorders a key on a broker that does order by priority though the adapter was not told so.
+     */
+    @Override
+    public int priority(OutboundRecord record) {
+        return prioritizedQueues ? JmsMessages.priorityOf(record) : Message.DEFAULT_PRIORITY;
     }
 
     @Override
@@ -177,7 +197,7 @@ public final class ClassicDialect implements JmsDialect {
     }
 
     @Override
-    public Membership membership(String topic, String group) {
-        return new ClassicMembers(ClassicNames.groupQueue(topic, group));
+    public Membership membership(String topic, String group, IntSupplier partitions) {
+        return new ClassicMembers(ClassicNames.groupQueue(topic, group), partitions, System::nanoTime);
     }
 }

@@ -23,6 +23,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -49,6 +50,7 @@ public final class JmsConsumer implements BrokerConsumer {
     private final Membership members;
     private final String queue;
     private final Queue<Ack> acks = new ConcurrentLinkedQueue<>();
+    private final Holdings holdings = new Holdings();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final CountDownLatch started = new CountDownLatch(1);
     private volatile boolean running;
@@ -71,7 +73,8 @@ public final class JmsConsumer implements BrokerConsumer {
         this.errors = dialect.errors();
         this.factory = factory;
         this.admin = admin;
-        this.members = dialect.membership(settings.topic(), settings.group());
+        this.members = dialect.membership(settings.topic(), settings.group(),
+                () -> admin.routablePartitions(settings.topic()));
         this.queue = dialect.groupQueueName(settings.topic(), settings.group());
     }
 
@@ -121,7 +124,7 @@ public final class JmsConsumer implements BrokerConsumer {
                     if (failure != null) {
                         throw failure;
                     }
-                    if (members.joined()) {
+                    if (members.shouldHandBack(holdings.groups())) {
                         handBack();
                         continue;
                     }
@@ -189,8 +192,11 @@ public final class JmsConsumer implements BrokerConsumer {
 
     private InboundRecord record(Message message) throws JMSException {
         int ofSession = generation;
-        return JmsMessages.toRecord(dialect, settings.topic(), queue, ++position, message,
-                () -> acks.add(new Ack(message, ofSession)));
+        AtomicInteger unacknowledged = holdings.handed(message);
+        return JmsMessages.toRecord(dialect, settings.topic(), queue, ++position, message, () -> {
+            unacknowledged.decrementAndGet();
+            acks.add(new Ack(message, ofSession));
+        });
     }
 
     private void sendAcks() {
@@ -209,17 +215,26 @@ public final class JmsConsumer implements BrokerConsumer {
     }
 
     /**
-     * Another member joined: the keys this member holds go back to the broker, which deals them out again over every
-     * member. What the engine holds is revoked (the started messages finish and are acknowledged, the rest are
-     * dropped), the acknowledgements are sent, and the consumer is closed (the broker takes back what it had not
-     * acknowledged, in order, and frees its keys) and opened again on the same connection.
+     * This member holds more than its share of the group's partitions: its keys go back to the broker, which deals
+     * them out again over every member. It stops receiving and lets the engine finish what it handed over (within the
+     * subscription's revoke timeout; what is still running then is revoked, as a rebalance does), sends the
+     * acknowledgements, and closes its consumer (the broker takes back what it had sent ahead, in order and without
+     * counting a delivery, and frees its keys) and opens another on the same connection.
      */
     private void handBack() throws JMSException {
-        LOG.info("another member joined group '{}' of topic '{}': this member hands its keys back to be shared out "
-                + "again", settings.group(), settings.topic());
-        awaitRevoke();
+        LOG.info("this member of group '{}' of topic '{}' holds {} partitions, more than its share: it hands them back to "
+                + "be shared out again", settings.group(), settings.topic(), holdings.groups());
+        long deadline = System.nanoTime() + settings.revokeTimeout().toNanos();
+        while (!holdings.settled() && System.nanoTime() - deadline < 0 && running && lost == null) {
+            sendAcks();
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(RECEIVE_WAIT_MS));
+        }
+        if (!holdings.settled()) {
+            awaitRevoke();
+        }
         sendAcks();
         generation++; // an acknowledgement made after this belongs to the closed consumer: the broker redelivers it
+        holdings.reset();
         MessageConsumer old = consumer;
         consumer = null;
         old.close();
@@ -285,6 +300,7 @@ public final class JmsConsumer implements BrokerConsumer {
 
     private void closeConnection() {
         generation++;
+        holdings.reset();
         Connection c = connection;
         connection = null;
         session = null;

@@ -8,6 +8,7 @@ import jakarta.jms.Session;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntSupplier;
 
 /**
  * What differs between the ActiveMQ lines under the shared Jakarta Messaging code: how a topic and a
@@ -43,6 +44,11 @@ public interface JmsDialect {
     /** Property name prefixes the broker reads as its own instructions (lower case): never Keel headers. */
     List<String> reservedPrefixes();
 
+    /** The JMS priority a record is sent with. */
+    default int priority(OutboundRecord record) {
+        return JmsMessages.priorityOf(record);
+    }
+
     /** Whether {@code message} is the adapter's own housekeeping, to acknowledge unhandled, not a message for the engine. */
     default boolean isHousekeeping(Message message) throws JMSException {
         return false;
@@ -60,6 +66,9 @@ public interface JmsDialect {
     default void checkSendable(OutboundRecord record) {
     }
 
-    /** Watches the members of a group's queue, where the broker does not rebalance a group when a member joins. */
-    Membership membership(String topic, String group);
+    /**
+     * Watches the members of a group's queue, where the broker does not rebalance a group when a member joins;
+     * {@code partitions} gives the topic's partitions when asked.
+     */
+    Membership membership(String topic, String group, IntSupplier partitions);
 }

@@ -5,9 +5,9 @@ import jakarta.jms.JMSException;
 
 /**
  * A member's view of the other members of its group, for brokers that keep each key on the member
- * that first took it, so that a member that joins would otherwise get no key: when another member
- * joins, this member hands its keys back (its consumer closed and opened again), and the broker deals
- * them out again over all members. Used by the consuming thread only, but for {@link #joined()}.
+ * that first took it, so that a member that joins would otherwise get no key: a member that holds
+ * more than its share of the partitions hands its keys back (its consumer closed and opened again),
+ * and the broker deals them out again over all members. Used by the consuming thread.
  */
 public interface Membership {
     /** No watch: the broker itself shares the keys out again when a member joins. */
@@ -17,7 +17,7 @@ public interface Membership {
         }
 
         @Override
-        public boolean joined() {
+        public boolean shouldHandBack(int heldGroups) {
             return false;
         }
     };
@@ -28,6 +28,9 @@ public interface Membership {
      */
     void watch(Connection connection) throws JMSException;
 
-    /** True, once, when another member joined since the last call. */
-    boolean joined();
+    /**
+     * Whether this member, holding {@code heldGroups} message groups, should hand them back now: it holds more than its
+     * share of the partitions among the members there are, asked at once when a member joins and now and then.
+     */
+    boolean shouldHandBack(int heldGroups);
 }

@@ -30,7 +30,7 @@ final class SendLane implements AutoCloseable {
         try {
             open();
             producer.send(dialect.topic(session, record.topic()), JmsMessages.toMessage(dialect, session, record,
-                    partitions), DeliveryMode.PERSISTENT, JmsMessages.priorityOf(record), 0);
+                    partitions), DeliveryMode.PERSISTENT, dialect.priority(record), 0);
         } catch (JMSException | RuntimeException e) {
             close();
             throw e;
