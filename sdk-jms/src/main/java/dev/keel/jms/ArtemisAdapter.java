@@ -5,6 +5,7 @@ import dev.keel.jms.internal.ArtemisDialect;
 import dev.keel.jms.internal.CoreAdmin;
 import dev.keel.jms.internal.JmsConsumer;
 import dev.keel.jms.internal.JmsProducer;
+import dev.keel.jms.internal.Pipelining;
 import dev.keel.jms.internal.Routes;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
@@ -14,6 +15,7 @@ import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.TopologyAdmin;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
@@ -23,8 +25,9 @@ import java.util.Set;
  * Keel on ActiveMQ Artemis through Jakarta Messaging 3.1. A topic is a multicast address; each
  * consumer group a durable queue on it ({@code <topic>.<group>}) whose message groups are the
  * messages' keys, so the broker gives each key to one member and Keel's lanes keep its order within
- * the member. A publish is a persistent send that completes once the broker stored the message; a
- * message is acknowledged individually after the engine handled it. See docs/activemq.md.
+ * the member. A publish is a persistent send that completes once the broker stored the message (sends
+ * are pipelined, each lane keeping up to {@value PUBLISH_WINDOW} in flight, each completed by the broker's
+ * answer); a message is acknowledged individually after the engine handled it. See docs/activemq.md.
  *
  * <p>Delayed delivery is the broker's scheduled delivery ({@code _AMQ_SCHED_DELIVERY}, no maximum
  * delay); priority is the JMS priority (0 to 9, for every topic). Not declared yet: broker-side
@@ -36,9 +39,19 @@ public final class ArtemisAdapter implements BrokerAdapter, TopologyAdmin {
             Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY,
             Capability.NON_BLOCKING_RETRY, Capability.PRIORITY));
 
+    /** Sends in flight per send lane. */
+    static final int PUBLISH_WINDOW = 256;
+    /**
+     * The publishing connections' confirmation window: with one, the broker answers each asynchronous send once it
+     * stored the message, and the client calls the send's listener with that answer.
+     */
+    static final int CONFIRMATION_WINDOW_BYTES = 1024 * 1024;
+
     private final ArtemisConfig config;
     private final ArtemisDialect dialect;
     private final ActiveMQConnectionFactory factory;
+    /** The publishing connections': asynchronous sends answered by the broker once stored. */
+    private final ActiveMQConnectionFactory publishing;
     private final CoreAdmin admin;
     private final Routes routes;
     private JmsProducer producer;
@@ -50,6 +63,8 @@ public final class ArtemisAdapter implements BrokerAdapter, TopologyAdmin {
         this.factory = new ActiveMQConnectionFactory(config.url());
         this.factory.setBlockOnDurableSend(true);
         this.factory.setBlockOnAcknowledge(false);
+        this.publishing = new ActiveMQConnectionFactory(config.url());
+        this.publishing.setConfirmationWindowSize(CONFIRMATION_WINDOW_BYTES);
         this.dialect = new ArtemisDialect(config);
         this.admin = new CoreAdmin(config, dialect.errors());
         this.routes = new Routes(admin::routablePartitions, System::nanoTime);
@@ -99,7 +114,9 @@ public final class ArtemisAdapter implements BrokerAdapter, TopologyAdmin {
     public synchronized BrokerProducer producer() {
         ensureOpen();
         if (producer == null) {
-            producer = new JmsProducer(factory, dialect, routes);
+            // a send the broker leaves unanswered fails after the client's call timeout, as a blocking send would
+            producer = new JmsProducer(publishing, dialect, routes, new Pipelining(PUBLISH_WINDOW,
+                    Duration.ofMillis(publishing.getCallTimeout())));
         }
         return producer;
     }
@@ -134,6 +151,7 @@ public final class ArtemisAdapter implements BrokerAdapter, TopologyAdmin {
         }
         admin.close();
         factory.close();
+        publishing.close();
     }
 
     private synchronized void ensureOpen() {

@@ -14,7 +14,7 @@ import jakarta.jms.Session;
  * ActiveMQ Classic's synchronous persistent send). A failure closes the session; the next send opens
  * a new one.
  */
-final class SendLane implements AutoCloseable {
+final class SendLane implements Lane {
     private final ConnectionFactory factory;
     private final JmsDialect dialect;
     private Connection connection;
@@ -26,15 +26,18 @@ final class SendLane implements AutoCloseable {
         this.dialect = dialect;
     }
 
-    void send(OutboundRecord record, int partitions) throws JMSException {
+    @Override
+    public void send(OutboundRecord record, int partitions, SendOutcome outcome) {
         try {
             open();
             producer.send(dialect.topic(session, record.topic()), JmsMessages.toMessage(dialect, session, record,
                     partitions), DeliveryMode.PERSISTENT, JmsMessages.priorityOf(record), 0);
         } catch (JMSException | RuntimeException e) {
             close();
-            throw e;
+            outcome.failed(e);
+            return;
         }
+        outcome.stored();
     }
 
     private void open() throws JMSException {
@@ -45,6 +48,11 @@ final class SendLane implements AutoCloseable {
         session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
         producer = session.createProducer(null);
         producer.setDisableMessageID(false);
+    }
+
+    /** Nothing is in flight once a send returned; a send still blocked fails when its connection closes. */
+    @Override
+    public void abandon() {
     }
 
     @Override
