@@ -1,6 +1,14 @@
 package dev.keel.jms;
 
 import dev.keel.TopicSpec;
+import dev.keel.jms.internal.ArtemisDialect;
+import dev.keel.jms.internal.ClassicDialect;
+import dev.keel.jms.internal.JmsDialect;
+import dev.keel.jms.internal.JmsProducer;
+import dev.keel.jms.internal.JmsSettings;
+import dev.keel.jms.internal.Pipelining;
+import dev.keel.jms.internal.Routes;
+import dev.keel.spi.OutboundRecord;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.TopologyAdmin;
 import dev.keel.testbrokers.BrokerKind;
@@ -26,10 +34,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -50,7 +61,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  *     -Dtest=PublishModesMeasurement -Dsurefire.failIfNoSpecifiedTests=false -Dkeel.jms.measure=true \
  *     [-Dkeel.jms.measure.messages=4000] [-Dkeel.jms.measure.rounds=3]
  * </pre>
- * Each round runs every mode once, in turn, each on a fresh topic with one group queue; the report
+ * Two more modes measure the adapter's own producer ({@code keel ...}): synchronous on both lines, pipelined on
+ * Artemis. Each round runs every mode once, in turn, each on a fresh topic with one group queue; the report
  * (stdout and {@code target/publish-modes.txt}) gives each mode's rate per round, their median and
  * range, and the load average seen.
  */
@@ -61,7 +73,12 @@ class PublishModesMeasurement {
     private static final int ROUNDS = Integer.getInteger("keel.jms.measure.rounds", 3);
     private static final byte[] PAYLOAD = new byte[200];
 
-    private record Mode(String name, int sessions, int window) {
+    /** {@code keel}: the adapter's own producer ({@link JmsProducer}, 4 lanes), synchronous or pipelined. */
+    private record Mode(String name, int sessions, int window, boolean keel) {
+        Mode(String name, int sessions, int window) {
+            this(name, sessions, window, false);
+        }
+
         boolean async() {
             return window > 0;
         }
@@ -69,19 +86,22 @@ class PublishModesMeasurement {
 
     private static final List<Mode> MODES = List.of(new Mode("sync x1", 1, 0), new Mode("sync x4", 4, 0),
             new Mode("async x1 w64", 1, 64), new Mode("async x1 w256", 1, 256), new Mode("async x4 w64", 4, 64),
-            new Mode("async x4 w256", 4, 256));
+            new Mode("async x4 w256", 4, 256), new Mode("keel sync x4", 4, 0, true),
+            new Mode("keel pipe x4 w256", 4, 256, true));
 
     @ParameterizedTest
     @EnumSource(JmsLine.class)
     void measure(JmsLine line) throws Exception {
         Map<String, List<Double>> rates = new TreeMap<>();
         List<String> loads = new ArrayList<>();
+        // Classic's producer is not pipelined: its broker stores one connection's sends one after the other
+        List<Mode> modes = MODES.stream().filter(m -> !(m.keel && m.async() && line == JmsLine.CLASSIC)).toList();
         try (BrokerAdapter adapter = line.adapter()) {
-            for (Mode mode : MODES) { // warm-up, not counted
+            for (Mode mode : modes) { // warm-up, not counted
                 run(line, adapter, mode, Math.max(200, MESSAGES / 10));
             }
             for (int round = 0; round < ROUNDS; round++) {
-                for (Mode mode : MODES) {
+                for (Mode mode : modes) {
                     loads.add(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
                     rates.computeIfAbsent(mode.name, m -> new ArrayList<>())
                             .add(run(line, adapter, mode, MESSAGES));
@@ -95,6 +115,9 @@ class PublishModesMeasurement {
         String topic = UniqueNames.of("pm");
         admin.ensureTopology(TopicSpec.builder(topic).partitions(4).group("g").build());
         try {
+            if (mode.keel) {
+                return keel(line, topic, mode, messages);
+            }
             ConnectionFactory factory = factory(line, mode);
             List<Connection> connections = new ArrayList<>();
             ExecutorService threads = Executors.newFixedThreadPool(mode.sessions);
@@ -131,6 +154,35 @@ class PublishModesMeasurement {
             }
         } finally {
             ((TopologyAdmin) admin).deleteTopology(topic);
+        }
+    }
+
+    /**
+     * The adapter's producer, built as the adapter builds it but for the route check (a fixed answer here, so each
+     * mode's figure is its sends): every record handed to it at once, the rate taken when the last one completed.
+     */
+    private static double keel(JmsLine line, String topic, Mode mode, int messages) throws Exception {
+        ConnectionFactory factory = factory(line, mode);
+        JmsDialect dialect = line == JmsLine.ARTEMIS ? new ArtemisDialect(ArtemisTestSupport.config(line.url()).build())
+                : new ClassicDialect(new JmsSettings(null, null, mode.sessions, 1 << 20, Duration.ofSeconds(10),
+                        "ActiveMQClassicConfig", "keel.activemq"), factory);
+        Routes routes = new Routes(t -> 4, System::nanoTime);
+        Pipelining pipelining = mode.async() ? new Pipelining(mode.window, Duration.ofSeconds(30)) : null;
+        JmsProducer producer = new JmsProducer(factory, dialect, routes, pipelining);
+        try {
+            long start = System.nanoTime();
+            List<CompletableFuture<?>> sent = new ArrayList<>();
+            for (int i = 0; i < messages; i++) {
+                sent.add(producer.send(new OutboundRecord(topic, "m-" + i, "k-" + (i % 100), Map.of(), PAYLOAD,
+                        Instant.now())).toCompletableFuture());
+            }
+            CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get();
+            return messages * 1e9 / (System.nanoTime() - start);
+        } finally {
+            producer.close();
+            if (factory instanceof AutoCloseable closeable) {
+                closeable.close();
+            }
         }
     }
 
@@ -207,6 +259,9 @@ class PublishModesMeasurement {
                 line, MESSAGES, ROUNDS, String.join(" ", loads)));
         for (Mode mode : MODES) {
             List<Double> r = rates.get(mode.name);
+            if (r == null) {
+                continue;
+            }
             List<Double> sorted = r.stream().sorted().toList();
             out.append(String.format("  %-14s median %8.0f msg/s  range %8.0f - %8.0f  runs %s%n", mode.name,
                     sorted.get(sorted.size() / 2), sorted.get(0), sorted.get(sorted.size() - 1),
