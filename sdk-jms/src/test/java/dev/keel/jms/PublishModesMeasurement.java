@@ -59,17 +59,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <pre>
  * ./mvnw -B -o -pl sdk-jms -am verify -Dmaven.javadoc.skip=true -Dmaven.source.skip=true \
  *     -Dtest=PublishModesMeasurement -Dsurefire.failIfNoSpecifiedTests=false -Dkeel.jms.measure=true \
- *     [-Dkeel.jms.measure.messages=4000] [-Dkeel.jms.measure.rounds=3]
+ *     [-Dkeel.jms.measure.messages=4000] [-Dkeel.jms.measure.asyncMessages=20000] [-Dkeel.jms.measure.rounds=3] \
+ *     [-Dkeel.jms.measure.modes='keel.*']
  * </pre>
  * Two more modes measure the adapter's own producer ({@code keel ...}): synchronous on both lines, pipelined on
- * Artemis. Each round runs every mode once, in turn, each on a fresh topic with one group queue; the report
- * (stdout and {@code target/publish-modes.txt}) gives each mode's rate per round, their median and
- * range, and the load average seen.
+ * Artemis. Connections are opened before a run's clock starts. Each round runs every mode once, in turn, each on
+ * a fresh topic with one group queue; the report (stdout and {@code target/publish-modes.txt}) gives each mode's
+ * rate per round, their median and range, and the load average seen.
  */
 @UsesBrokers({BrokerKind.ARTEMIS, BrokerKind.ACTIVEMQ})
 @EnabledIfSystemProperty(named = "keel.jms.measure", matches = "true")
 class PublishModesMeasurement {
     private static final int MESSAGES = Integer.getInteger("keel.jms.measure.messages", 4000);
+    /** Pipelined modes send more, so that their run lasts long enough to measure. */
+    private static final int ASYNC_MESSAGES = Integer.getInteger("keel.jms.measure.asyncMessages", 20_000);
     private static final int ROUNDS = Integer.getInteger("keel.jms.measure.rounds", 3);
     private static final byte[] PAYLOAD = new byte[200];
 
@@ -95,20 +98,25 @@ class PublishModesMeasurement {
         Map<String, List<Double>> rates = new TreeMap<>();
         List<String> loads = new ArrayList<>();
         // Classic's producer is not pipelined: its broker stores one connection's sends one after the other
-        List<Mode> modes = MODES.stream().filter(m -> !(m.keel && m.async() && line == JmsLine.CLASSIC)).toList();
+        List<Mode> modes = MODES.stream().filter(m -> !(m.keel && m.async() && line == JmsLine.CLASSIC))
+                .filter(m -> m.name.matches(System.getProperty("keel.jms.measure.modes", ".*"))).toList();
         try (BrokerAdapter adapter = line.adapter()) {
             for (Mode mode : modes) { // warm-up, not counted
-                run(line, adapter, mode, Math.max(200, MESSAGES / 10));
+                run(line, adapter, mode, Math.max(200, messages(mode) / 10));
             }
             for (int round = 0; round < ROUNDS; round++) {
                 for (Mode mode : modes) {
                     loads.add(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
                     rates.computeIfAbsent(mode.name, m -> new ArrayList<>())
-                            .add(run(line, adapter, mode, MESSAGES));
+                            .add(run(line, adapter, mode, messages(mode)));
                 }
             }
         }
         report(line, rates, loads);
+    }
+
+    private static int messages(Mode mode) {
+        return mode.async() ? ASYNC_MESSAGES : MESSAGES;
     }
 
     private double run(JmsLine line, BrokerAdapter admin, Mode mode, int messages) throws Exception {
@@ -170,6 +178,12 @@ class PublishModesMeasurement {
         Pipelining pipelining = mode.async() ? new Pipelining(mode.window, Duration.ofSeconds(30)) : null;
         JmsProducer producer = new JmsProducer(factory, dialect, routes, pipelining);
         try {
+            List<CompletableFuture<?>> opened = new ArrayList<>();
+            for (int lane = 0; lane < mode.sessions; lane++) { // keyless: one per lane, round-robin; opens its session
+                opened.add(producer.send(new OutboundRecord(topic, "open-" + lane, null, Map.of(), PAYLOAD,
+                        Instant.now())).toCompletableFuture());
+            }
+            CompletableFuture.allOf(opened.toArray(CompletableFuture[]::new)).get();
             long start = System.nanoTime();
             List<CompletableFuture<?>> sent = new ArrayList<>();
             for (int i = 0; i < messages; i++) {
@@ -255,8 +269,8 @@ class PublishModesMeasurement {
 
     private static void report(JmsLine line, Map<String, List<Double>> rates, List<String> loads) throws IOException {
         StringBuilder out = new StringBuilder();
-        out.append(String.format("%n%s: %d persistent 200-byte messages per run, %d rounds; load average (1 min) %s%n",
-                line, MESSAGES, ROUNDS, String.join(" ", loads)));
+        out.append(String.format("%n%s: persistent 200-byte messages, %d per synchronous run, %d per pipelined run, %d "
+                + "rounds; load average (1 min) %s%n", line, MESSAGES, ASYNC_MESSAGES, ROUNDS, String.join(" ", loads)));
         for (Mode mode : MODES) {
             List<Double> r = rates.get(mode.name);
             if (r == null) {

@@ -44,6 +44,7 @@ final class PipelinedLane implements Lane {
     private Connection connection;
     private Session session;
     private MessageProducer producer;
+    private final Destinations destinations = new Destinations();
 
     PipelinedLane(ConnectionFactory factory, JmsDialect dialect, Pipelining pipelining, LongSupplier nanos) {
         this.factory = factory;
@@ -70,7 +71,7 @@ final class PipelinedLane implements Lane {
         InFlight sent = new InFlight(outcome, nanos.getAsLong());
         inFlight.addLast(sent);
         try {
-            dialect.sendAsync(producer, dialect.topic(session, record.topic()), message,
+            dialect.sendAsync(producer, destinations.of(dialect, session, record.topic()), message,
                     JmsMessages.priorityOf(record), sent);
         } catch (JMSException | RuntimeException e) {
             sent.failed(e);
@@ -165,6 +166,7 @@ final class PipelinedLane implements Lane {
     private void closeConnection() {
         Connection c = connection;
         connection = null;
+        destinations.clear();
         session = null;
         producer = null;
         generation++;

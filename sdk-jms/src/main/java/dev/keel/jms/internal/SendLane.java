@@ -20,6 +20,7 @@ final class SendLane implements Lane {
     private Connection connection;
     private Session session;
     private MessageProducer producer;
+    private final Destinations destinations = new Destinations();
 
     SendLane(ConnectionFactory factory, JmsDialect dialect) {
         this.factory = factory;
@@ -30,8 +31,9 @@ final class SendLane implements Lane {
     public void send(OutboundRecord record, int partitions, SendOutcome outcome) {
         try {
             open();
-            producer.send(dialect.topic(session, record.topic()), JmsMessages.toMessage(dialect, session, record,
-                    partitions), DeliveryMode.PERSISTENT, JmsMessages.priorityOf(record), 0);
+            producer.send(destinations.of(dialect, session, record.topic()),
+                    JmsMessages.toMessage(dialect, session, record, partitions), DeliveryMode.PERSISTENT,
+                    JmsMessages.priorityOf(record), 0);
         } catch (JMSException | RuntimeException e) {
             close();
             outcome.failed(e);
@@ -59,6 +61,7 @@ final class SendLane implements Lane {
     public void close() {
         Connection c = connection;
         connection = null;
+        destinations.clear();
         session = null;
         producer = null;
         if (c != null) {
