@@ -4,6 +4,7 @@ import dev.keel.TopicSpec;
 import dev.keel.jms.internal.ClassicAdmin;
 import dev.keel.jms.internal.ClassicDialect;
 import dev.keel.jms.internal.JmsAdapterCore;
+import dev.keel.jms.internal.JmsProducer;
 import dev.keel.jms.internal.JmsSettings;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
@@ -63,9 +64,11 @@ public final class ActiveMQClassicAdapter implements BrokerAdapter, TopologyAdmi
                 config.sendLanes(), config.maxMessageBytes(), config.closeTimeout(), "ActiveMQClassicConfig",
                 "keel.activemq");
         ClassicDialect dialect = new ClassicDialect(settings, factory, config.prioritizedQueues());
+        // synchronous sends: Classic answers one connection's persistent sends one at a time, each once stored, so
+        // sends kept in flight are no faster (docs/performance.md, "ActiveMQ publishing: synchronous or pipelined")
         this.core = new JmsAdapterCore("ActiveMQ Classic", dialect, factory, new ClassicAdmin(config.url(), dialect,
-                config.sendTimeout()),
-                () -> { }); // Classic's connection factory holds nothing of its own
+                config.sendTimeout()), () -> { }, // Classic's connection factory holds nothing of its own
+                routes -> new JmsProducer(factory, dialect, routes));
     }
 
     public ActiveMQClassicConfig config() {

@@ -4,6 +4,8 @@ import dev.keel.TopicSpec;
 import dev.keel.jms.internal.ArtemisDialect;
 import dev.keel.jms.internal.CoreAdmin;
 import dev.keel.jms.internal.JmsAdapterCore;
+import dev.keel.jms.internal.JmsProducer;
+import dev.keel.jms.internal.Pipelining;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
@@ -12,6 +14,7 @@ import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.TopologyAdmin;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
@@ -21,8 +24,9 @@ import java.util.Set;
  * Keel on ActiveMQ Artemis through Jakarta Messaging 3.1. A topic is a multicast address; each
  * consumer group a durable queue on it ({@code <topic>.<group>}) whose message groups are the
  * messages' keys, so the broker gives each key to one member and Keel's lanes keep its order within
- * the member. A publish is a persistent send that completes once the broker stored the message; a
- * message is acknowledged individually after the engine handled it. See docs/activemq.md.
+ * the member. A publish is a persistent send that completes once the broker stored the message (sends
+ * are pipelined, each lane keeping up to {@value PUBLISH_WINDOW} in flight, each completed by the broker's
+ * answer); a message is acknowledged individually after the engine handled it. See docs/activemq.md.
  *
  * <p>Delayed delivery is the broker's scheduled delivery ({@code _AMQ_SCHED_DELIVERY}, no maximum
  * delay); priority is the JMS priority (0 to 9, for every topic). Not declared yet: broker-side
@@ -34,6 +38,14 @@ public final class ArtemisAdapter implements BrokerAdapter, TopologyAdmin {
             Capability.CONSUMER_GROUPS, Capability.REDELIVERY, Capability.KEY_ORDERING, Capability.DELAYED_DELIVERY,
             Capability.NON_BLOCKING_RETRY, Capability.PRIORITY));
 
+    /** Sends in flight per send lane. */
+    static final int PUBLISH_WINDOW = 256;
+    /**
+     * The publishing connections' confirmation window: with one, the broker answers each asynchronous send once it
+     * stored the message, and the client calls the send's listener with that answer.
+     */
+    static final int CONFIRMATION_WINDOW_BYTES = 1024 * 1024;
+
     private final ArtemisConfig config;
     private final JmsAdapterCore core;
 
@@ -43,9 +55,17 @@ public final class ArtemisAdapter implements BrokerAdapter, TopologyAdmin {
         ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(config.url());
         factory.setBlockOnDurableSend(true);
         factory.setBlockOnAcknowledge(false);
+        ActiveMQConnectionFactory publishing = new ActiveMQConnectionFactory(config.url());
+        publishing.setConfirmationWindowSize(CONFIRMATION_WINDOW_BYTES);
         ArtemisDialect dialect = new ArtemisDialect(config);
         this.core = new JmsAdapterCore("ActiveMQ Artemis", dialect, factory, new CoreAdmin(config, dialect.errors()),
-                factory::close);
+                () -> {
+                    factory.close();
+                    publishing.close();
+                },
+                // a send the broker leaves unanswered fails after the client's call timeout, as a blocking send would
+                routes -> new JmsProducer(publishing, dialect, routes, new Pipelining(PUBLISH_WINDOW,
+                        Duration.ofMillis(publishing.getCallTimeout()))));
     }
 
     public ArtemisConfig config() {

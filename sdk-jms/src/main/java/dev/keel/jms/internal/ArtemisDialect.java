@@ -3,9 +3,12 @@ package dev.keel.jms.internal;
 import dev.keel.KeelHeaders;
 import dev.keel.jms.ArtemisConfig;
 import dev.keel.spi.OutboundRecord;
+import jakarta.jms.CompletionListener;
+import jakarta.jms.DeliveryMode;
 import jakarta.jms.Destination;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
+import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
 import org.apache.activemq.artemis.api.core.ActiveMQBuffer;
 import org.apache.activemq.artemis.api.core.SimpleString;
@@ -82,6 +85,28 @@ public final class ArtemisDialect implements JmsDialect {
         if (record.deliverAt() != null) {
             core.putLongProperty(SimpleString.of(SCHEDULED_DELIVERY), record.deliverAt().toEpochMilli());
         }
+    }
+
+    /**
+     * Jakarta Messaging's asynchronous send with a {@code CompletionListener}. Artemis's client calls the listener
+     * with the broker's answer to the send, which the broker gives once the message is stored, only when the
+     * connection has a confirmation window ({@code confirmationWindowSize}, which the publishing connections have);
+     * without one it would call it as soon as the message is written to the socket.
+     */
+    @Override
+    public void sendAsync(MessageProducer producer, Destination destination, Message message, int priority,
+                          SendOutcome outcome) throws JMSException {
+        producer.send(destination, message, DeliveryMode.PERSISTENT, priority, 0, new CompletionListener() {
+            @Override
+            public void onCompletion(Message sent) {
+                outcome.stored();
+            }
+
+            @Override
+            public void onException(Message sent, Exception e) {
+                outcome.failed(e);
+            }
+        });
     }
 
     @Override

@@ -8,6 +8,7 @@ import jakarta.jms.ConnectionFactory;
 
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * What both ActiveMQ adapters do alike: topology through their {@link JmsTopology}, one producer over send lanes
@@ -21,21 +22,24 @@ public final class JmsAdapterCore implements AutoCloseable {
     private final JmsTopology admin;
     private final Routes routes;
     private final Runnable closeFactory;
+    private final Function<Routes, JmsProducer> producers;
     private JmsProducer producer;
     private boolean closed;
 
     /**
      * @param brokerName   the broker line, for error messages ({@code ActiveMQ Artemis})
-     * @param closeFactory closes the connection factory, when the client's factory holds resources of its own
+     * @param closeFactory closes the connection factories, when the client's factories hold resources of their own
+     * @param producers    makes the producer, given the routes it checks (synchronous or pipelined sends)
      */
     public JmsAdapterCore(String brokerName, JmsDialect dialect, ConnectionFactory factory, JmsTopology admin,
-                          Runnable closeFactory) {
+                          Runnable closeFactory, Function<Routes, JmsProducer> producers) {
         this.brokerName = brokerName;
         this.dialect = dialect;
         this.factory = factory;
         this.admin = admin;
         this.routes = new Routes(admin::routablePartitions, System::nanoTime);
         this.closeFactory = closeFactory;
+        this.producers = producers;
     }
 
     public void ensureTopology(TopicSpec topic) {
@@ -57,7 +61,7 @@ public final class JmsAdapterCore implements AutoCloseable {
     public synchronized BrokerProducer producer() {
         ensureOpen();
         if (producer == null) {
-            producer = new JmsProducer(factory, dialect, routes);
+            producer = producers.apply(routes);
         }
         return producer;
     }

@@ -4,6 +4,7 @@ import dev.keel.spi.OutboundRecord;
 import jakarta.jms.Destination;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
+import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
 
 import java.util.List;
@@ -64,6 +65,16 @@ public interface JmsDialect {
      * delay messages); throws a {@link dev.keel.PublishException} saying what to change.
      */
     default void checkSendable(OutboundRecord record) {
+    }
+
+    /**
+     * Sends {@code message} persistently without waiting, and tells {@code outcome} once the broker answered: stored,
+     * or refused. Only for a line whose producer pipelines its sends ({@link Pipelining}); the others send
+     * synchronously.
+     */
+    default void sendAsync(MessageProducer producer, Destination destination, Message message, int priority,
+                           SendOutcome outcome) throws JMSException {
+        throw new UnsupportedOperationException("this line sends synchronously");
     }
 
     /**

@@ -14,27 +14,32 @@ import jakarta.jms.Session;
  * ActiveMQ Classic's synchronous persistent send). A failure closes the session; the next send opens
  * a new one.
  */
-final class SendLane implements AutoCloseable {
+final class SendLane implements Lane {
     private final ConnectionFactory factory;
     private final JmsDialect dialect;
     private Connection connection;
     private Session session;
     private MessageProducer producer;
+    private final Destinations destinations = new Destinations();
 
     SendLane(ConnectionFactory factory, JmsDialect dialect) {
         this.factory = factory;
         this.dialect = dialect;
     }
 
-    void send(OutboundRecord record, int partitions) throws JMSException {
+    @Override
+    public void send(OutboundRecord record, int partitions, SendOutcome outcome) {
         try {
             open();
-            producer.send(dialect.topic(session, record.topic()), JmsMessages.toMessage(dialect, session, record,
-                    partitions), DeliveryMode.PERSISTENT, dialect.priority(record), 0);
+            producer.send(destinations.of(dialect, session, record.topic()),
+                    JmsMessages.toMessage(dialect, session, record, partitions), DeliveryMode.PERSISTENT,
+                    dialect.priority(record), 0);
         } catch (JMSException | RuntimeException e) {
             close();
-            throw e;
+            outcome.failed(e);
+            return;
         }
+        outcome.stored();
     }
 
     private void open() throws JMSException {
@@ -47,10 +52,16 @@ final class SendLane implements AutoCloseable {
         producer.setDisableMessageID(false);
     }
 
+    /** Nothing is in flight once a send returned; a send still blocked fails when its connection closes. */
+    @Override
+    public void abandon() {
+    }
+
     @Override
     public void close() {
         Connection c = connection;
         connection = null;
+        destinations.clear();
         session = null;
         producer = null;
         if (c != null) {
