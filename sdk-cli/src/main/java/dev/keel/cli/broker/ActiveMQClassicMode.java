@@ -62,6 +62,7 @@ final class ActiveMQClassicMode extends JmsMode<ActiveMQClassicConfig> {
             factory.setWatchTopicAdvisories(false); // as Keel's adapter: no temporary destinations to watch
             return factory;
         }, config.username().orElse(null), config.password().orElse(""), topic -> VIRTUAL_TOPIC + topic,
-                (topic, group) -> CONSUMER + group + "." + VIRTUAL_TOPIC + topic, ActiveMQSession.INDIVIDUAL_ACKNOWLEDGE);
+                (topic, group) -> CONSUMER + group + "." + VIRTUAL_TOPIC + topic, ActiveMQSession.INDIVIDUAL_ACKNOWLEDGE,
+                0); // synchronous: Classic answers a connection's persistent sends one at a time, as Keel sends
     }
 }

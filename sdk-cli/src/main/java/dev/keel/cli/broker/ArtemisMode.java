@@ -56,8 +56,12 @@ final class ArtemisMode extends JmsMode<ArtemisConfig> {
         return new RawJmsTarget(NAME, "Artemis JMS client", () -> {
             ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(config.url());
             factory.setBlockOnDurableSend(true); // the default, said: a persistent send returns once the broker stored it
+            // with a confirmation window the client completes an asynchronous send once the broker stored it, as
+            // Keel's pipelined send lanes use it
+            factory.setConfirmationWindowSize(1024 * 1024);
             return factory;
         }, config.username().orElse(null), config.password().orElse(""), topic -> topic,
-                (topic, group) -> topic + "::" + topic + "." + group, ActiveMQJMSConstants.INDIVIDUAL_ACKNOWLEDGE);
+                (topic, group) -> topic + "::" + topic + "." + group, ActiveMQJMSConstants.INDIVIDUAL_ACKNOWLEDGE,
+                256);
     }
 }

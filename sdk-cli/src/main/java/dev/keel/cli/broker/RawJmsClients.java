@@ -3,6 +3,7 @@ package dev.keel.cli.broker;
 import dev.keel.cli.bench.Progress;
 import dev.keel.cli.bench.Throughput;
 import jakarta.jms.BytesMessage;
+import jakarta.jms.CompletionListener;
 import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.DeliveryMode;
@@ -21,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,9 +40,11 @@ final class RawJmsClients {
     }
 
     /**
-     * Synchronous persistent sends (each returns once the broker stored the message) on {@code lanes}
-     * sessions, each on a thread and connection of its own, a key always on the same one (its order),
-     * the key as the message group ({@code JMSXGroupID}): what Keel's publisher does with its send lanes.
+     * Persistent sends on {@code lanes} sessions, each on a thread and connection of its own, a key always on the same
+     * one (its order), the key as the message group ({@code JMSXGroupID}): synchronous (each returns once the broker
+     * stored the message), or, where the target says so ({@link RawJmsTarget#sendWindow()}), asynchronous with at most
+     * that many in flight per session, each completed by the broker's answer once stored: what Keel's publisher does
+     * with its send lanes on that broker.
      */
     static final class Producer implements RawPublishBaseline {
         private final RawJmsTarget target;
@@ -53,13 +57,14 @@ final class RawJmsClients {
 
         @Override
         public String id() {
-            return target.id() + "_sync_send";
+            return target.id() + (target.sendWindow() > 0 ? "_pipelined_send" : "_sync_send");
         }
 
         @Override
         public String description() {
-            return "raw " + target.client() + ": synchronous persistent sends on " + lanes + " sessions (a thread "
-                    + "each), JMSXGroupID = key";
+            return "raw " + target.client() + ": " + (target.sendWindow() > 0 ? "asynchronous persistent sends, at most "
+                    + target.sendWindow() + " in flight per session, each completed once the broker stored it,"
+                    : "synchronous persistent sends") + " on " + lanes + " sessions (a thread each), JMSXGroupID = key";
         }
 
         @Override
@@ -99,6 +104,7 @@ final class RawJmsClients {
                 Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
                 MessageProducer producer = session.createProducer(target.topic(session, topic));
                 producer.setDeliveryMode(DeliveryMode.PERSISTENT);
+                Confirmations confirmations = new Confirmations(target.sendWindow(), progress);
                 long sent = 0;
                 for (int i = 0; i < messages; i++) {
                     String key = "k" + (i % keys);
@@ -108,11 +114,73 @@ final class RawJmsClients {
                     BytesMessage message = session.createBytesMessage();
                     message.writeBytes(payload);
                     message.setStringProperty("JMSXGroupID", key);
-                    producer.send(message);
+                    if (target.sendWindow() > 0) {
+                        confirmations.acquire();
+                        producer.send(message, confirmations);
+                    } else {
+                        producer.send(message);
+                        progress.advance(1);
+                    }
                     sent++;
-                    progress.advance(1);
                 }
+                confirmations.awaitAll();
                 return sent;
+            }
+        }
+    }
+
+    /** The asynchronous sends in flight of one session: at most {@code window}, each released by the broker's answer. */
+    private static final class Confirmations implements CompletionListener {
+        private final Semaphore permits;
+        private final int window;
+        private final Progress progress;
+        private final AtomicReference<Exception> failure = new AtomicReference<>();
+
+        Confirmations(int window, Progress progress) {
+            this.window = Math.max(1, window);
+            this.permits = new Semaphore(this.window);
+            this.progress = progress;
+        }
+
+        void acquire() throws JMSException {
+            try {
+                permits.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new JMSException("interrupted while waiting for the broker's confirmations");
+            }
+            rethrow();
+        }
+
+        /** Waits for every send in flight to be answered (60 s at most). */
+        void awaitAll() throws JMSException {
+            try {
+                if (!permits.tryAcquire(window, 60, TimeUnit.SECONDS)) {
+                    throw new JMSException("sends not confirmed within 60 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new JMSException("interrupted while waiting for the broker's confirmations");
+            }
+            rethrow();
+        }
+
+        @Override
+        public void onCompletion(Message message) {
+            progress.advance(1);
+            permits.release();
+        }
+
+        @Override
+        public void onException(Message message, Exception exception) {
+            failure.compareAndSet(null, exception);
+            permits.release();
+        }
+
+        private void rethrow() throws JMSException {
+            Exception failed = failure.get();
+            if (failed != null) {
+                throw failed instanceof JMSException j ? j : new JMSException("send failed: " + failed);
             }
         }
     }

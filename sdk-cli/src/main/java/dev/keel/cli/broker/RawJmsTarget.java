@@ -25,6 +25,7 @@ final class RawJmsTarget {
     private final UnaryOperator<String> topicName;
     private final BinaryOperator<String> groupQueueName;
     private final int individualAcknowledge;
+    private final int sendWindow;
 
     /**
      * @param id                    the prefix of the baselines' ids in the report, e.g. {@code artemis}
@@ -35,9 +36,13 @@ final class RawJmsTarget {
      * @param topicName             the destination a message of a topic is sent to
      * @param groupQueueName        the queue a group of a topic reads, of (topic, group)
      * @param individualAcknowledge the client's session mode acknowledging one message at a time
+     * @param sendWindow            the publish baseline's asynchronous sends in flight per session, each completed by
+     *                              the broker's answer once stored (the factories must make the client wait for that
+     *                              answer); 0 for synchronous sends
      */
     RawJmsTarget(String id, String client, Supplier<ConnectionFactory> factories, String user, String password,
-                 UnaryOperator<String> topicName, BinaryOperator<String> groupQueueName, int individualAcknowledge) {
+                 UnaryOperator<String> topicName, BinaryOperator<String> groupQueueName, int individualAcknowledge,
+                 int sendWindow) {
         this.id = Objects.requireNonNull(id, "id");
         this.client = Objects.requireNonNull(client, "client");
         this.factories = Objects.requireNonNull(factories, "factories");
@@ -46,6 +51,12 @@ final class RawJmsTarget {
         this.topicName = Objects.requireNonNull(topicName, "topicName");
         this.groupQueueName = Objects.requireNonNull(groupQueueName, "groupQueueName");
         this.individualAcknowledge = individualAcknowledge;
+        this.sendWindow = sendWindow;
+    }
+
+    /** The asynchronous sends in flight per session of the publish baseline; 0: synchronous sends. */
+    int sendWindow() {
+        return sendWindow;
     }
 
     String id() {

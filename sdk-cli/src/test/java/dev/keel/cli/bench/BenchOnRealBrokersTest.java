@@ -112,7 +112,9 @@ class BenchOnRealBrokersTest {
     private static void assertJmsMeasured(CliRun run, String baseline, String rawClient) {
         assertMeasured(run, rawClient);
         JsonNode json = JsonMapper.builder().build().readTree(run.out());
-        assertThat(json.get("publish").get(baseline + "_sync_send_msgs_per_sec").asDouble()).isPositive();
+        // Artemis's raw publisher pipelines its sends as Keel's does; Classic's sends synchronously as Keel's does
+        String publish = baseline.equals("artemis") ? "_pipelined_send" : "_sync_send";
+        assertThat(json.get("publish").get(baseline + publish + "_msgs_per_sec").asDouble()).isPositive();
         assertThat(json.get("consume").get(baseline + "_individual_ack_msgs_per_sec").asDouble()).isPositive();
     }
 
