@@ -42,9 +42,11 @@ public final class Claims implements Claiming {
     /**
      * Whether the next tick pings the store: the first tick does, so that a store unreachable from the start pauses
      * the subscription before its first message; then each tick while a ping found it unreachable, until one answers
-     * (its messages' claims, which would tell otherwise, do not come while it is paused).
+     * (its messages' claims, which would tell otherwise, do not come while it is paused). Later outages are ended by
+     * the store calls of the messages in flight, except when none is left ({@link #probe}).
      */
     private final AtomicBoolean probing = new AtomicBoolean(true);
+    private final StorePauses pauses;
     private final AtomicBoolean pinging = new AtomicBoolean();
 
     /**
@@ -59,6 +61,7 @@ public final class Claims implements Claiming {
         this.leases = new LeaseKeeper(this.store, clock, policy.renewalInterval(), metrics, topic, group);
         this.busyWaits = new BusyWaits(this.store, clock, metrics, topic, group);
         this.storePool = storePool;
+        this.pauses = pauses;
         this.clock = clock;
         this.policy = policy;
     }
@@ -140,8 +143,17 @@ public final class Claims implements Claiming {
         leases.tick();
     }
 
+    /**
+     * Pings the store on the first ticks (see {@link #probing}), and on every tick while the subscription is paused for
+     * its store with no message in flight: a pause for the store ends when a store call succeeds, and with no message
+     * in flight none would come. A revoke (a rebalance, a lost connection, a member handing its keys back) gives up
+     * every message while the store fails, or a failure is reported after the last message left (a renewal under way):
+     * without the ping the subscription stayed paused for good, and a broker that keeps dealing a paused member
+     * messages (ActiveMQ Classic, with their message groups) never got them handled.
+     */
     private void probe() {
-        if (!probing.get() || !pinging.compareAndSet(false, true)) {
+        boolean due = probing.get() || (byWork.isEmpty() && pauses.isStoreDown());
+        if (!due || !pinging.compareAndSet(false, true)) {
             return;
         }
         try {
