@@ -28,7 +28,9 @@ import java.util.function.LongSupplier;
  * the consumer that took it first, so a member hands its groups back when it holds more than its share,
  * {@code ceil(partitions / members)}: asked at once when a member joins (a connection never seen before), else at most
  * every {@link #CHECK_INTERVAL}, and never twice within {@link #MIN_GAP}. A member that holds nothing when another
- * joins (no message came yet) hands nothing back. Subscribed before the member's own consumer is made, so every
+ * joins (no message came yet) hands nothing back, and nor does one that received a message delivered again within
+ * the last {@link #CHECK_INTERVAL}: the broker appends a closed consumer's messages to those it has waiting to be
+ * delivered again, so closing while messages another member held still wait would put this member's behind them. Subscribed before the member's own consumer is made, so every
  * consumer reported after the own one came later than this member.
  */
 final class ClassicMembers implements Membership {
@@ -75,7 +77,7 @@ final class ClassicMembers implements Membership {
     }
 
     @Override
-    public synchronized boolean shouldHandBack(int heldGroups) {
+    public synchronized boolean shouldHandBack(int heldGroups, long lastRedelivered) {
         long now = nanos.getAsLong();
         if (!joined && now - nextCheck < 0) {
             return false;
@@ -85,6 +87,13 @@ final class ClassicMembers implements Membership {
         int members = 1 + (int) others.values().stream().distinct().count();
         int share = (partitionCount + members - 1) / members;
         if (members < 2 || heldGroups <= share || now - lastHandBack < MIN_GAP.toNanos()) {
+            return false;
+        }
+        if (lastRedelivered != Long.MIN_VALUE && now - lastRedelivered < CHECK_INTERVAL.toNanos()) {
+            // messages of this member's groups that another member held may still wait at the broker: closing now
+            // would put what this member holds back behind them (the broker appends a closed consumer's messages to
+            // those waiting to be delivered again), so its keys would go out of order; ask again later
+            nextCheck = now + CHECK_INTERVAL.toNanos();
             return false;
         }
         lastHandBack = now;

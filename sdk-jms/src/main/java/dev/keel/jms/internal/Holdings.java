@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Holdings {
     private final Set<String> groups = new HashSet<>();
     private AtomicInteger unacknowledged = new AtomicInteger();
+    /** When the last message the broker delivered again came ({@link System#nanoTime()}), or never. */
+    private long lastRedelivered = Long.MIN_VALUE;
 
     /** A message handed to the engine: returns the counter its acknowledgement counts down. */
     AtomicInteger handed(Message message) throws JMSException {
@@ -22,8 +24,16 @@ final class Holdings {
         if (group != null) {
             groups.add(group);
         }
+        if (message.getJMSRedelivered()) {
+            lastRedelivered = System.nanoTime();
+        }
         unacknowledged.incrementAndGet();
         return unacknowledged;
+    }
+
+    /** When the last message delivered again came ({@link System#nanoTime()}), or {@link Long#MIN_VALUE}. */
+    long lastRedelivered() {
+        return lastRedelivered;
     }
 
     /** The message groups the broker gave this consumer. */

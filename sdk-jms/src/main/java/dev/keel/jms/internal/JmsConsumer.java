@@ -124,7 +124,7 @@ public final class JmsConsumer implements BrokerConsumer {
                     if (failure != null) {
                         throw failure;
                     }
-                    if (members.shouldHandBack(holdings.groups())) {
+                    if (members.shouldHandBack(holdings.groups(), holdings.lastRedelivered())) {
                         handBack();
                         continue;
                     }

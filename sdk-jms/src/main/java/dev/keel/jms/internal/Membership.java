@@ -17,7 +17,7 @@ public interface Membership {
         }
 
         @Override
-        public boolean shouldHandBack(int heldGroups) {
+        public boolean shouldHandBack(int heldGroups, long lastRedelivered) {
             return false;
         }
     };
@@ -30,7 +30,8 @@ public interface Membership {
 
     /**
      * Whether this member, holding {@code heldGroups} message groups, should hand them back now: it holds more than its
-     * share of the partitions among the members there are, asked at once when a member joins and now and then.
+     * share of the partitions among the members there are, asked at once when a member joins and now and then, and
+     * no message came again lately ({@code lastRedelivered}, {@link System#nanoTime()}, or {@link Long#MIN_VALUE}).
      */
-    boolean shouldHandBack(int heldGroups);
+    boolean shouldHandBack(int heldGroups, long lastRedelivered);
 }
