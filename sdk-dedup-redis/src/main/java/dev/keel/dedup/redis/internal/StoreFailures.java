@@ -4,8 +4,10 @@ import dev.keel.KeelException;
 import dev.keel.StoreUnavailableException;
 import dev.keel.dedup.redis.RedisRefusedException;
 import dev.keel.dedup.redis.RedisStoreConfig;
+import dev.keel.spi.support.TlsFailures;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import javax.net.ssl.SSLException;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -16,7 +18,7 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  * Turns what Jedis throws into the errors the engine acts on, with a message that says where Redis was expected
  * and what to do: {@link RedisRefusedException} (not retriable) when Redis refused the commands for a reason that
  * waiting does not cure (credentials, ACL permissions, a key of another type under the prefix, a command the
- * server renamed or disabled), else
+ * server renamed or disabled, a TLS certificate one side does not accept), else
  * {@link StoreUnavailableException} (retriable: consumers pause, fail closed). Messages name the endpoint and the
  * user, never the password.
  */
@@ -58,6 +60,14 @@ public final class StoreFailures {
                     + "): a key under the store's prefix '" + config.keyPrefix() + ":*' holds another type of value, so"
                     + " something other than this store writes there; give the store a keyPrefix of its own (or a"
                     + " database of its own), or delete that key", error);
+        }
+        Optional<String> certificate = TlsFailures.certificateProblem(error);
+        if (certificate.isEmpty() && config.ssl() && TlsHandshakeProbe.droppedAfterConnecting(error)) {
+            certificate = TlsHandshakeProbe.certificateProblem(config);
+        }
+        if (certificate.isPresent()) {
+            return new RedisRefusedException(where + " failed the TLS handshake: " + certificate.get()
+                    + "; retrying does not help until that is fixed", error);
         }
         SSLException tls = find(error, SSLException.class);
         if (tls != null) {
