@@ -1,9 +1,17 @@
 package dev.keel.spi.support;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
 import java.security.cert.CertificateException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * Tells a TLS handshake that failed over a certificate (which waiting does not cure) from a connection that failed
@@ -11,6 +19,12 @@ import javax.net.ssl.SSLException;
  * cases: the client did not accept the server's certificate (not signed by a CA of the client's trust store, expired,
  * or not naming the host the client connected to), and the server did not accept the client's (none given where the
  * server asks for one, or one signed by a CA the server does not trust: the server's alert names it).
+ *
+ * <p>With TLS 1.3 a server refuses the client's certificate after the client's side of the handshake is done: its
+ * alert reaches a client only if the client reads it before the connection is reset, and a client that has already
+ * sent its first bytes (a login, a protocol header) sees a plain "Connection reset". For that case
+ * {@link #listenForRefusal} opens one more TLS connection that sends nothing and reads: the server's alert then
+ * arrives intact, or nothing does (the server accepted the certificate) until a short timeout.
  */
 public final class TlsFailures {
 
@@ -46,6 +60,44 @@ public final class TlsFailures {
                             + " (the server asks for one), and check that it has not expired");
                 }
             }
+        }
+        return Optional.empty();
+    }
+
+    /** Whether {@code error} is a connection the server dropped once it was open: worth {@link #listenForRefusal}. */
+    public static boolean droppedAfterConnecting(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
+            if ((t instanceof SocketException && (message.contains("reset") || message.contains("broken pipe")))
+                    || message.contains("unexpected end of stream")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Connects to {@code host:port} with {@code factory} (host name verification on), completes the handshake, sends
+     * nothing and reads for at most {@code wait}: the certificate problem the server's alert names, if it sends one;
+     * empty when it does not (it accepted the client's certificate, or could not be reached at all). For a protocol
+     * whose client speaks first, so that an accepting server sends nothing.
+     */
+    public static Optional<String> listenForRefusal(SSLSocketFactory factory, String host, int port,
+                                                    Duration connectTimeout, Duration wait) {
+        try (Socket raw = new Socket()) {
+            raw.connect(new InetSocketAddress(host, port), Math.toIntExact(connectTimeout.toMillis()));
+            try (SSLSocket socket = (SSLSocket) factory.createSocket(raw, host, port, true)) {
+                SSLParameters parameters = socket.getSSLParameters();
+                parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                socket.setSSLParameters(parameters);
+                socket.setSoTimeout(Math.toIntExact(wait.toMillis()));
+                socket.startHandshake();
+                socket.getInputStream().read();
+            }
+        } catch (SSLException e) {
+            return certificateProblem(e);
+        } catch (IOException | RuntimeException e) {
+            // a timeout (accepted: the server waits for the client), or the connection failing: no certificate problem
         }
         return Optional.empty();
     }

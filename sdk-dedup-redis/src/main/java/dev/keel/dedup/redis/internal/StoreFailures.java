@@ -5,10 +5,13 @@ import dev.keel.StoreUnavailableException;
 import dev.keel.dedup.redis.RedisRefusedException;
 import dev.keel.dedup.redis.RedisStoreConfig;
 import dev.keel.spi.support.TlsFailures;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocketFactory;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -25,6 +28,7 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
 public final class StoreFailures {
 
     private static final String WRONG_TYPE = "WRONGTYPE";
+    private static final Duration MAX_LISTEN = Duration.ofSeconds(1);
     private static final String UNKNOWN_COMMAND = "ERR unknown command";
 
     private StoreFailures() {
@@ -62,8 +66,8 @@ public final class StoreFailures {
                     + " database of its own), or delete that key", error);
         }
         Optional<String> certificate = TlsFailures.certificateProblem(error);
-        if (certificate.isEmpty() && config.ssl() && TlsHandshakeProbe.droppedAfterConnecting(error)) {
-            certificate = TlsHandshakeProbe.certificateProblem(config);
+        if (certificate.isEmpty() && config.ssl() && TlsFailures.droppedAfterConnecting(error)) {
+            certificate = listenForRefusal(config);
         }
         if (certificate.isPresent()) {
             return new RedisRefusedException(where + " failed the TLS handshake: " + certificate.get()
@@ -105,6 +109,16 @@ public final class StoreFailures {
         }
         return new StoreUnavailableException(where + " failed unexpectedly (" + summary(error)
                 + "); consumers pause until it answers", error);
+    }
+
+    /** What Redis's alert says to a TLS connection that only listens (see {@link TlsFailures#listenForRefusal}). */
+    private static Optional<String> listenForRefusal(RedisStoreConfig config) {
+        HostAndPort node = config.isCluster() ? HostAndPort.from(config.clusterNodes().get(0))
+                : new HostAndPort(config.host(), config.port());
+        SSLSocketFactory factory = config.sslSocketFactory() != null ? config.sslSocketFactory()
+                : (SSLSocketFactory) SSLSocketFactory.getDefault();
+        Duration wait = config.socketTimeout().compareTo(MAX_LISTEN) < 0 ? config.socketTimeout() : MAX_LISTEN;
+        return TlsFailures.listenForRefusal(factory, node.getHost(), node.getPort(), config.connectTimeout(), wait);
     }
 
     /** A reply saying the user may not run a command or touch a key: direct, or from inside a script. */
