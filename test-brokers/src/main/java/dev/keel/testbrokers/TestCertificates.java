@@ -80,6 +80,16 @@ public final class TestCertificates {
         return files.clientKey();
     }
 
+    /** The other CA, which signed nothing of the harness's, PEM: trusting only it, a client trusts no server here. */
+    public Path untrustedCaCertificate() {
+        return files.untrustedCaCertificate();
+    }
+
+    /** The client's private key, unencrypted PKCS#8 DER (pgjdbc's {@code sslkey}), readable by its owner only. */
+    public Path clientKeyDer() {
+        return files.clientKeyDer();
+    }
+
     /** A PKCS12 trust store holding the CA. */
     public Path trustStore() {
         return files.trustStore();

@@ -82,6 +82,16 @@ public final class CertificateFiles {
         return dir.resolve("client.key");
     }
 
+    /** The other CA, which signed nothing, PEM. */
+    public Path untrustedCaCertificate() {
+        return dir.resolve("other-ca.crt");
+    }
+
+    /** The client's key as unencrypted PKCS#8 DER (what pgjdbc's {@code sslkey} reads). */
+    public Path clientKeyDer() {
+        return dir.resolve("client.pk8");
+    }
+
     public Path trustStore() {
         return dir.resolve("truststore.p12");
     }
@@ -119,9 +129,14 @@ public final class CertificateFiles {
             Certificate ca = load("ca.p12").getCertificate("ca");
             writePem(caCertificate(), "CERTIFICATE", ca.getEncoded());
             trustStoreOf(ca, trustStore());
-            trustStoreOf(load("other-ca.p12").getCertificate("other-ca"), untrustedTrustStore());
+            Certificate other = load("other-ca.p12").getCertificate("other-ca");
+            writePem(untrustedCaCertificate(), "CERTIFICATE", other.getEncoded());
+            trustStoreOf(other, untrustedTrustStore());
             keyStoreOf("server", ca, serverKeyStore(), serverKey());
             keyStoreOf("client", ca, clientKeyStore(), clientKey());
+            PrivateKey clientKey = (PrivateKey) load("client-key.p12").getKey("client", password.toCharArray());
+            Files.write(clientKeyDer(), clientKey.getEncoded());
+            ownerOnly(clientKeyDer());
             for (String scratch : List.of("ca.p12", "other-ca.p12", "server-key.p12", "client-key.p12", "server.csr",
                     "client.csr")) {
                 Files.delete(dir.resolve(scratch));
