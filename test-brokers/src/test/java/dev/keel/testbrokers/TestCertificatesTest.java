@@ -47,7 +47,8 @@ class TestCertificatesTest {
 
     @Test
     void privateKeysShouldBeReadableByTheirOwnerOnly() throws IOException {
-        for (var key : List.of(certificates.serverKey(), certificates.clientKey(), certificates.serverKeyStore())) {
+        for (var key : List.of(certificates.serverKey(), certificates.clientKey(), certificates.clientKeyDer(),
+                certificates.serverKeyStore(), certificates.clientKeyStore())) {
             assertThat(Files.getPosixFilePermissions(key)).as("%s", key.getFileName())
                     .isEqualTo(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
         }
