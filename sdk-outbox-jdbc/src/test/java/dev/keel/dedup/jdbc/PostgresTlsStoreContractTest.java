@@ -37,6 +37,15 @@ class PostgresTlsStoreContractTest extends IdempotencyStoreContractTest {
                 JdbcStoreConfig.custom().tablePrefix(database.prefix).clock(clock).build());
     }
 
+    /**
+     * Four, not sixteen: every claim here opens a connection (a TLS handshake and a SCRAM login, both CPU-bound), and
+     * the race itself is the plaintext contract's business ({@code PostgresIdempotencyStoreContractTest}, sixteen).
+     */
+    @Override
+    protected int concurrentClaimers() {
+        return 4;
+    }
+
     @Override
     protected void elapse(Duration duration) {
         clock.advance(duration.plusMillis(1));
