@@ -89,6 +89,23 @@ public final class RabbitEndpoint extends BrokerEndpoint {
         }
     }
 
+    /**
+     * The port of the private node's TLS listener (the run's server certificate, {@link TestCertificates}; a client
+     * certificate signed by the run's CA required), on {@link #host()}. It has one when the test JVM runs with
+     * {@code keel.brokers.tls=true} (the {@code -Psecured} profile sets it).
+     *
+     * @throws FaultInjectionUnsupportedException when the broker has no such listener: not the harness's private
+     *         node, or the setting is off
+     */
+    public int tlsPort() {
+        if (control instanceof RabbitNodeControl node && node.tlsPort().isPresent()) {
+            return node.tlsPort().getAsInt();
+        }
+        throw new FaultInjectionUnsupportedException("RabbitMQ at " + address() + " has no TLS listener of the "
+                + "harness: only its private node has one, with -Dkeel.brokers.tls=true (or KEEL_BROKERS_TLS=true; the "
+                + "-Psecured profile sets it)");
+    }
+
     @Override
     public String address() {
         return host + ":" + port + " vhost " + virtualHost;

@@ -11,7 +11,9 @@ import java.util.UUID;
  * is, started once per test JVM on first use and stopped when it exits. Logins are checked (JAAS) against users the
  * test adds ({@link #putUser}); the permissions come from three roles on every destination: {@link #ADMIN} may do
  * everything, {@link #NO_SEND} everything but write, {@link #NO_CONSUME} everything but read (the advisory topics and
- * temporary destinations are open to all three). A change of a user applies from the user's next login.
+ * temporary destinations are open to all three). A change of a user applies from the user's next login. Beside its
+ * plain connector it has one that speaks TLS only ({@link #tlsUrl()}): it presents the run's server certificate
+ * ({@link TestCertificates}) and asks every client for a certificate signed by the run's CA.
  */
 public final class SecuredActiveMQ {
 
@@ -41,6 +43,14 @@ public final class SecuredActiveMQ {
     /** Its URL, {@code tcp://127.0.0.1:<port>}. */
     public String url() {
         return broker.securedUrl();
+    }
+
+    /**
+     * Its TLS connector, {@code ssl://127.0.0.1:<port>}. The ActiveMQ Classic client takes its trust and key stores
+     * from the JVM ({@code javax.net.ssl.trustStore}, {@code javax.net.ssl.keyStore} and their passwords and types).
+     */
+    public String tlsUrl() {
+        return broker.securedTlsUrl();
     }
 
     /** The user {@code admin}, with every permission. */

@@ -8,15 +8,23 @@ import java.util.UUID;
 /**
  * An ActiveMQ Artemis broker with security on, for tests of refused access: a local JVM as {@link Brokers#artemis()}
  * is, started once per test JVM on first use and stopped when it exits. Logins are checked against users the test
- * adds ({@link #putUser}); the permissions come from three roles on every address: {@link #ADMIN} may do everything,
- * {@link #NO_SEND} everything but send, {@link #NO_CONSUME} everything but consume. A change of a user (a new
- * password, other roles) applies from the user's next login.
+ * adds ({@link #putUser}); the permissions come from four roles on every address: {@link #ADMIN} may do everything,
+ * {@link #NO_SEND} everything but send, {@link #NO_CONSUME} everything but consume, {@link #APP} only what an
+ * application needs. A change of a user (a new
+ * password, other roles) applies from the user's next login. Beside its plain acceptor it has one that speaks TLS only
+ * ({@link #tlsUrl}): it presents the run's server certificate ({@link TestCertificates}) and asks every client for a
+ * certificate signed by the run's CA; logins and roles as on the plain one.
  */
 public final class SecuredArtemis {
 
     public static final String ADMIN = "admin";
     public static final String NO_SEND = "no-send";
     public static final String NO_CONSUME = "no-consume";
+    /**
+     * Only what docs/security.md says an application needs, on every address: {@code createAddress},
+     * {@code createDurableQueue}, {@code send} and {@code consume} (no delete, browse, manage or non-durable queues).
+     */
+    public static final String APP = "app";
 
     private static SecuredArtemis instance;
 
@@ -40,6 +48,22 @@ public final class SecuredArtemis {
     /** Its URL, {@code tcp://127.0.0.1:<port>}. */
     public String url() {
         return broker.securedUrl();
+    }
+
+    /**
+     * The URL of its TLS acceptor with the client's parameters: {@code sslEnabled=true}, {@code verifyHost=true} (the
+     * Artemis client verifies no host name unless told to), the PKCS12 trust store {@code trustStore} and, unless
+     * null, the key store {@code keyStore} with the client certificate, both with the password of
+     * {@link TestCertificates}. Holds that password: never log it.
+     */
+    public String tlsUrl(java.nio.file.Path trustStore, java.nio.file.Path keyStore) {
+        String password = TestCertificates.get().password();
+        String url = broker.securedTlsUrl() + "?sslEnabled=true&verifyHost=true&trustStoreType=PKCS12&trustStorePath="
+                + trustStore.toAbsolutePath() + "&trustStorePassword=" + password;
+        if (keyStore != null) {
+            url += "&keyStoreType=PKCS12&keyStorePath=" + keyStore.toAbsolutePath() + "&keyStorePassword=" + password;
+        }
+        return url;
     }
 
     /** The user {@code admin}, with every permission. */

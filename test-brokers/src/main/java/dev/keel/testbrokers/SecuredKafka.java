@@ -32,7 +32,10 @@ import org.apache.kafka.common.resource.ResourceType;
  * A Kafka broker with an authorizer, for tests of refused access: a local JVM as {@link Brokers#kafka()} is, started
  * once per test JVM on first use and stopped when it exits. Clients under test log in with SCRAM-SHA-512 on its
  * {@code SASL_PLAINTEXT} listener ({@link #clientProperties}) as users a test creates ({@link #putUser}) and may do
- * what the ACLs the test grants ({@link #allow}) let them; nothing else is allowed. Not TLS.
+ * what the ACLs the test grants ({@link #allow}) let them; nothing else is allowed. Beside it a {@code SASL_SSL}
+ * listener ({@link #saslSslBootstrapServers()}, {@link #tlsClientProperties}) takes the same logins over TLS: it
+ * presents the run's server certificate ({@link TestCertificates}) and asks every client for a certificate signed by
+ * the run's CA.
  */
 public final class SecuredKafka {
 
@@ -55,6 +58,33 @@ public final class SecuredKafka {
     /** The SASL_PLAINTEXT listener, for the clients under test. */
     public String bootstrapServers() {
         return broker.saslBootstrapServers();
+    }
+
+    /** The SASL_SSL listener: SCRAM-SHA-512 over TLS, client certificates required. */
+    public String saslSslBootstrapServers() {
+        return broker.saslSslBootstrapServers();
+    }
+
+    /**
+     * What a kafka-clients client needs to log in as {@code user} on the SASL_SSL listener, trusting the CA of
+     * {@code trustStore} and presenting the client certificate of {@code keyStore} (null: none), both PKCS12 with the
+     * password of {@link TestCertificates}. Holds passwords, never log it.
+     */
+    public Map<String, String> tlsClientProperties(String user, String password, java.nio.file.Path trustStore,
+                                                   java.nio.file.Path keyStore) {
+        TestCertificates certificates = TestCertificates.get();
+        Map<String, String> properties = new HashMap<>(clientProperties(user, password));
+        properties.put("security.protocol", "SASL_SSL");
+        properties.put("ssl.truststore.type", "PKCS12");
+        properties.put("ssl.truststore.location", trustStore.toAbsolutePath().toString());
+        properties.put("ssl.truststore.password", certificates.password());
+        if (keyStore != null) {
+            properties.put("ssl.keystore.type", "PKCS12");
+            properties.put("ssl.keystore.location", keyStore.toAbsolutePath().toString());
+            properties.put("ssl.keystore.password", certificates.password());
+            properties.put("ssl.key.password", certificates.password());
+        }
+        return Map.copyOf(properties);
     }
 
     /** What a kafka-clients client needs to log in as {@code user}: holds the password, never log it. */

@@ -73,11 +73,12 @@ class RedisTlsTest {
     }
 
     @Test
-    void tlsWithAnUntrustedCertificateShouldFailWithStoreUnavailable() {
+    void tlsWithAnUntrustedCertificateShouldBeRefusedNotRetriable() {
         try (RedisIdempotencyStore store = RedisIdempotencyStore.create(config().ssl(true).build())) {
-            assertThatThrownBy(() -> store.claim(NS, "a", NewOwners.token(), LEASE)).isInstanceOf(StoreUnavailableException.class)
+            assertThatThrownBy(() -> store.claim(NS, "a", NewOwners.token(), LEASE)).isInstanceOf(RedisRefusedException.class)
                     .hasMessageContaining("Redis at 127.0.0.1:" + redis.port() + " failed the TLS handshake")
-                    .hasMessageContaining("trust store");
+                    .hasMessageContaining("trust store")
+                    .satisfies(e -> assertThat(((RedisRefusedException) e).isRetriable()).isFalse());
         }
     }
 

@@ -39,7 +39,7 @@ public final class ArtemisDialect implements JmsDialect {
     public ArtemisDialect(ArtemisConfig config) {
         this.settings = new JmsSettings(config.username().orElse(null), config.password().orElse(null),
                 config.sendLanes(), config.maxMessageBytes(), config.closeTimeout(), "ArtemisConfig", "keel.artemis");
-        this.errors = new JmsErrors(new ArtemisErrors(), settings);
+        this.errors = new JmsErrors(new ArtemisErrors(config.url()), settings);
     }
 
     @Override

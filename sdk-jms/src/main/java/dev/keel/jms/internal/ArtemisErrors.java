@@ -4,6 +4,7 @@ import jakarta.jms.IllegalStateException;
 import jakarta.jms.InvalidDestinationException;
 import jakarta.jms.JMSException;
 import jakarta.jms.ResourceAllocationException;
+import java.util.Optional;
 import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
 
@@ -12,6 +13,26 @@ final class ArtemisErrors implements BrokerErrors {
     private static final Permissions PERMISSIONS = new Permissions("'send' on the topic's address",
             "'consume' on the group's queue", "what declaring needs on the topic's address and queues (createAddress, "
             + "createDurableQueue)", "in the broker's security-settings");
+
+    private final ArtemisTlsProbe tls;
+
+    /** @param url the client's URL: for a TLS one, a failed connection is probed for a certificate problem */
+    ArtemisErrors(String url) {
+        this.tls = ArtemisTlsProbe.of(url);
+    }
+
+    /**
+     * The client's own handshake failure when it is in the chain, else, for a connection that failed or timed out on
+     * a TLS URL, what the broker says to a connection that only listens ({@link ArtemisTlsProbe}).
+     */
+    @Override
+    public Optional<String> certificateProblem(Throwable e) {
+        Optional<String> direct = BrokerErrors.super.certificateProblem(e);
+        if (direct.isPresent() || !isConnectionLoss(e)) {
+            return direct;
+        }
+        return tls.certificateProblem();
+    }
 
     @Override
     public boolean isSecurity(Throwable e) {

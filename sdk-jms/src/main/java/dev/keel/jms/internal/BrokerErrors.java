@@ -1,5 +1,8 @@
 package dev.keel.jms.internal;
 
+import dev.keel.spi.support.TlsFailures;
+import java.util.Optional;
+
 /**
  * How one ActiveMQ line's client reports what {@link JmsErrors} turns into Keel's typed errors: the
  * kinds of failure, and the names of the permissions a refusal asks to grant.
@@ -19,6 +22,14 @@ public interface BrokerErrors {
 
     /** The broker's storage for the destination is full. */
     boolean isFull(Throwable e);
+
+    /**
+     * What was wrong with a TLS certificate when {@code e} is a connection that failed over one (the client does not
+     * trust the broker's, or the broker refused the client's), and what to change; empty otherwise.
+     */
+    default Optional<String> certificateProblem(Throwable e) {
+        return TlsFailures.certificateProblem(e);
+    }
 
     /** The permissions to publish, to consume and to declare, and where the broker grants them. */
     Permissions permissions();

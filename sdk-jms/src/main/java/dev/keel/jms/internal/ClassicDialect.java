@@ -8,6 +8,7 @@ import jakarta.jms.Destination;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
 import jakarta.jms.Session;
+import org.apache.activemq.ActiveMQConnectionFactory;
 import org.apache.activemq.ActiveMQSession;
 import org.apache.activemq.command.ActiveMQMessage;
 import org.apache.activemq.util.ByteSequence;
@@ -48,7 +49,8 @@ public final class ClassicDialect implements JmsDialect {
     public ClassicDialect(JmsSettings settings, ConnectionFactory factory, boolean prioritizedQueues) {
         this.settings = settings;
         this.prioritizedQueues = prioritizedQueues;
-        this.errors = new JmsErrors(new ClassicErrors(), settings);
+        this.errors = new JmsErrors(new ClassicErrors(factory instanceof ActiveMQConnectionFactory classic
+                ? classic.getBrokerURL() : ""), settings);
         this.scheduler = new SchedulerCheck(factory, settings, System::nanoTime);
     }
 

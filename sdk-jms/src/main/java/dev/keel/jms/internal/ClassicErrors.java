@@ -4,11 +4,17 @@ import jakarta.jms.IllegalStateException;
 import jakarta.jms.InvalidDestinationException;
 import jakarta.jms.JMSException;
 import jakarta.jms.ResourceAllocationException;
+import dev.keel.spi.support.TlsFailures;
 import org.apache.activemq.ConnectionClosedException;
 import org.apache.activemq.ConnectionFailedException;
 
 import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * ActiveMQ Classic's client failures: the broker's {@link SecurityException}s arrive as
@@ -21,6 +27,10 @@ final class ClassicErrors implements BrokerErrors {
             + "advisory topics (ActiveMQ.Advisory.>)", "'admin' on the topic's queues (Consumer.*.VirtualTopic.<topic>, "
             + "keel-topic.*.<topic>) and 'read' on the advisory topics (ActiveMQ.Advisory.>)",
             "in the broker's authorizationPlugin");
+    /** The first {@code ssl://host:port} of a URL, also inside {@code failover:(...)}. */
+    private static final Pattern SSL_SERVER = Pattern.compile("ssl://([^:/?,)]+):(\\d+)");
+    private static final Duration PROBE_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration PROBE_LISTEN = Duration.ofSeconds(1);
 
     @Override
     public boolean isSecurity(Throwable e) {
@@ -31,6 +41,40 @@ final class ClassicErrors implements BrokerErrors {
     @Override
     public boolean isLoginRefused(String text) {
         return text.contains("password is invalid");
+    }
+
+    private final Optional<String> tlsHost;
+    private final int tlsPort;
+
+    /**
+     * @param url the client's URL: when its (first) server is {@code ssl://host:port}, a failed connection is probed
+     *            for a certificate problem
+     */
+    ClassicErrors(String url) {
+        Matcher ssl = SSL_SERVER.matcher(url);
+        if (ssl.find()) {
+            this.tlsHost = Optional.of(ssl.group(1));
+            this.tlsPort = Integer.parseInt(ssl.group(2));
+        } else {
+            this.tlsHost = Optional.empty();
+            this.tlsPort = 0;
+        }
+    }
+
+    /**
+     * The client's own handshake failure when it is in the chain, else, for a connection lost on an {@code ssl://}
+     * URL, what the broker says to a TLS connection that only listens, made as the ActiveMQ client makes its own (the
+     * JVM's default trust and key stores, {@code javax.net.ssl.*}): with TLS 1.3 a broker refuses a client certificate
+     * after the client's side of the handshake, and the client sees its connection reset.
+     */
+    @Override
+    public Optional<String> certificateProblem(Throwable e) {
+        Optional<String> direct = BrokerErrors.super.certificateProblem(e);
+        if (direct.isPresent() || tlsHost.isEmpty() || !isConnectionLoss(e)) {
+            return direct;
+        }
+        return TlsFailures.listenForRefusal((SSLSocketFactory) SSLSocketFactory.getDefault(), tlsHost.get(), tlsPort,
+                PROBE_CONNECT_TIMEOUT, PROBE_LISTEN);
     }
 
     @Override

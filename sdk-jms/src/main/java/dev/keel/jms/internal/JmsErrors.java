@@ -69,14 +69,16 @@ public final class JmsErrors {
 
     /**
      * {@code e} as the broker's security refusal of {@code what}, or null when it is none: a refused login says to
-     * check the credentials, any other refusal to grant the user {@code permission}. Not retriable.
+     * check the credentials, any other refusal to grant the user {@code permission}, a TLS handshake that failed over
+     * a certificate which side refused which. Not retriable.
      */
     public AccessRefusedException refusal(String what, String permission, Throwable e) {
         if (e instanceof AccessRefusedException refused) {
             return refused;
         }
-        if (!isRefusal(e)) {
-            return null;
+        if (!isSecurityRefusal(e)) {
+            return broker.certificateProblem(e).map(problem -> new AccessRefusedException("the broker could not be"
+                    + " reached over TLS for " + what + ": " + problem + "; not retried", e)).orElse(null);
         }
         String text = describe(e);
         if (broker.isLoginRefused(text)) {
@@ -87,8 +89,15 @@ public final class JmsErrors {
                 + permission + " " + broker.permissions().where() + " (docs/security.md); not retried", e);
     }
 
-    /** True when the broker refused the login or the operation for security: retrying cannot help. */
+    /**
+     * True when the broker refused the login or the operation for security, or a TLS handshake failed over a
+     * certificate: retrying cannot help.
+     */
     public boolean isRefusal(Throwable e) {
+        return isSecurityRefusal(e) || broker.certificateProblem(e).isPresent();
+    }
+
+    private boolean isSecurityRefusal(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof AccessRefusedException || t instanceof JMSSecurityException) {
                 return true;

@@ -128,6 +128,10 @@ final class PollLoop implements Runnable {
                 throw e;
             } catch (AuthorizationException | AuthenticationException e) {
                 // the login or an ACL refused: polling again cannot help, the subscription fails with it
+                TlsRefusals.of("the consumer of topic " + settings.topic() + " as group " + settings.group(), e)
+                        .ifPresent(certificate -> {
+                            throw certificate;
+                        });
                 throw new AccessRefusedException("Kafka refused the consumer of topic " + settings.topic() + " as group "
                         + settings.group() + " (" + e.getMessage() + "): check its credentials and grant its principal"
                         + " Read and Describe on the topic and on the group (docs/security.md), then start the"

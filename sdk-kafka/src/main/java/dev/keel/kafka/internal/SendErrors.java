@@ -9,6 +9,7 @@ import dev.keel.PublishException;
 import dev.keel.spi.OutboundRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.ApiException;
@@ -24,6 +25,7 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import java.util.Optional;
 
 /** Maps kafka-clients send failures to Keel's typed exceptions, with a truthful {@code isRetriable()}. */
 final class SendErrors {
@@ -125,6 +127,12 @@ final class SendErrors {
             return new PublishException("record too large for Kafka" + where
                     + ": raise max.request.size (client) and max.message.bytes (topic), or send less: "
                     + e.getMessage(), e, false);
+        }
+        if (e instanceof AuthenticationException) {
+            Optional<AccessRefusedException> certificate = TlsRefusals.of("the publish" + where, e);
+            if (certificate.isPresent()) {
+                return certificate.get();
+            }
         }
         if (e instanceof AuthorizationException || e instanceof AuthenticationException) {
             return new AccessRefusedException("Kafka refused the publish" + where + " (" + e.getMessage()

@@ -522,6 +522,12 @@ public final class TopicAdmin implements AutoCloseable {
 
     /** @param servers the bootstrap servers to name in a timeout, or null */
     static KeelException failure(String what, Throwable cause, String servers) {
+        if (cause instanceof AuthenticationException) {
+            Optional<AccessRefusedException> certificate = TlsRefusals.of(what, cause);
+            if (certificate.isPresent()) {
+                return certificate.get();
+            }
+        }
         if (cause instanceof AuthorizationException || cause instanceof AuthenticationException) {
             return new AccessRefusedException("Kafka refused " + what + ": " + cause.getMessage()
                     + "; check the client's credentials and ACLs (docs/security.md lists what Keel needs)", cause);

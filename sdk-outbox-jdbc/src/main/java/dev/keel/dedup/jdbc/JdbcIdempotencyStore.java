@@ -15,12 +15,14 @@ import dev.keel.outbox.jdbc.internal.Dialect;
 import dev.keel.outbox.jdbc.internal.InboxRows;
 import dev.keel.outbox.jdbc.internal.InboxTable;
 import dev.keel.outbox.jdbc.internal.Transactions;
+import dev.keel.spi.support.TlsFailures;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
@@ -247,7 +249,19 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     }
 
     KeelException failure(String operation, SQLException e) {
+        Optional<String> certificate = TlsFailures.certificateProblem(e);
+        if (certificate.isPresent()) {
+            return new JdbcRefusedException("JDBC inbox " + operation + " failed the TLS handshake with the database: "
+                    + certificate.get() + " (the driver's TLS settings; PostgreSQL's pgjdbc: sslrootcert, sslcert and"
+                    + " sslkey). Not an outage: retrying does not help until that is fixed", e);
+        }
         DatabaseRefusals.Kind refusal = DatabaseRefusals.of(e);
+        if (refusal == DatabaseRefusals.Kind.CREDENTIALS && String.valueOf(e.getMessage()).contains("certificate")) {
+            return new JdbcRefusedException("JDBC inbox " + operation + " refused by the database (SQLState "
+                    + e.getSQLState() + "): " + e.getMessage() + ": the database asks for a client certificate and got"
+                    + " none it accepts; give the data source one signed by a CA the database trusts (PostgreSQL's"
+                    + " pgjdbc: sslcert and sslkey). Not an outage: retrying does not help until that is fixed", e);
+        }
         if (refusal != null) {
             String what = "JDBC inbox " + operation + " refused by the database (SQLState " + e.getSQLState()
                     + ", error code " + e.getErrorCode() + "): " + e.getMessage() + ": ";

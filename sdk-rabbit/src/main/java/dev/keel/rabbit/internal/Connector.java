@@ -11,20 +11,25 @@ import com.rabbitmq.client.impl.recovery.TopologyRecoveryRetryLogic;
 import dev.keel.AccessRefusedException;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.rabbit.RabbitConfig;
+import dev.keel.spi.support.TlsFailures;
 import java.io.IOException;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 
 /** Opens AMQP connections as {@link RabbitConfig} says. Thread-safe. */
 public final class Connector {
 
     /** The connection close code RabbitMQ answers a login with when the user may not use the virtual host. */
     private static final int NOT_ALLOWED = 530;
+    /** How long a connection that only listens waits for the broker's TLS alert (see {@link TlsFailures}). */
+    private static final Duration MAX_LISTEN = Duration.ofSeconds(1);
 
     private final RabbitConfig config;
 
@@ -44,7 +49,8 @@ public final class Connector {
      * lost partition is revoked from the engine before it is consumed again).
      *
      * @throws BrokerUnavailableException when the broker cannot be reached
-     * @throws AccessRefusedException when it refuses the login or the user's access to the virtual host
+     * @throws AccessRefusedException when it refuses the login or the user's access to the virtual host, or a TLS
+     *         handshake fails over a certificate (the client does not trust the broker's, or the broker the client's)
      */
     public Connection open(String role, boolean recovering) {
         return open(role, recovering, socket -> { });
@@ -90,6 +96,11 @@ public final class Connector {
                     + " wrong. Give the right credentials (rabbitmqctl authenticate_user checks them), or create the"
                     + " user (rabbitmqctl add_user); retrying cannot help", e);
         } catch (IOException | TimeoutException e) {
+            Optional<String> certificate = certificateProblem(e);
+            if (certificate.isPresent()) {
+                throw new AccessRefusedException("RabbitMQ at " + where() + " could not be reached over TLS as '"
+                        + config.username() + "': " + certificate.get() + "; retrying cannot help", e);
+            }
             Optional<AMQP.Connection.Close> close = connectionClose(e);
             if (close.isPresent() && close.get().getReplyCode() == NOT_ALLOWED) {
                 throw new AccessRefusedException("RabbitMQ at " + where() + " refused user '" + config.username()
@@ -102,6 +113,29 @@ public final class Connector {
             throw new BrokerUnavailableException("cannot connect to RabbitMQ at " + where()
                     + " vhost '" + config.virtualHost() + "' as '" + config.username() + "': " + describe(e)
                     + "; check that the broker runs and the credentials and vhost are right", e);
+        }
+    }
+
+    /**
+     * The certificate problem behind a failed TLS connection, if that is what failed: the client's own handshake
+     * says so, or (TLS 1.3, the connection reset after the client's first bytes) the alert the broker sends to a
+     * connection that only listens.
+     */
+    private Optional<String> certificateProblem(Exception e) {
+        Optional<String> problem = TlsFailures.certificateProblem(e);
+        if (problem.isPresent() || !config.tls() || !TlsFailures.droppedAfterConnecting(e)) {
+            return problem;
+        }
+        try {
+            SSLSocketFactory factory = (config.sslContext().isPresent() ? config.sslContext().get()
+                    : SSLContext.getDefault()).getSocketFactory();
+            Address first = addresses().get(0);
+            int port = first.getPort() > 0 ? first.getPort() : config.port();
+            Duration wait = config.connectionTimeout().compareTo(MAX_LISTEN) < 0 ? config.connectionTimeout()
+                    : MAX_LISTEN;
+            return TlsFailures.listenForRefusal(factory, first.getHost(), port, config.connectionTimeout(), wait);
+        } catch (GeneralSecurityException noContext) {
+            return Optional.empty();
         }
     }
 

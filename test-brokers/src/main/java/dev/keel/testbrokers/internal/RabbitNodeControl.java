@@ -2,6 +2,7 @@ package dev.keel.testbrokers.internal;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * A RabbitMQ node the harness started for this JVM alone, so tests may change node-wide settings
@@ -12,4 +13,7 @@ public interface RabbitNodeControl extends BrokerControl {
 
     /** Runs {@code rabbitmqctl -n <this node> <args>} and returns its output. */
     String rabbitmqctl(List<String> args) throws IOException;
+
+    /** The port of its TLS listener, when it has one ({@code keel.brokers.tls}). */
+    OptionalInt tlsPort();
 }

@@ -23,6 +23,7 @@ public final class Settings {
     public static final String START_TIMEOUT = "keel.brokers.start-timeout";
     public static final String PRESTART = "keel.brokers.prestart";
     public static final String RABBIT_LOCAL = "keel.rabbit.local";
+    public static final String TLS = "keel.brokers.tls";
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(120);
 
     private final UnaryOperator<String> systemProperties;
@@ -102,6 +103,15 @@ public final class Settings {
                     + " must be node or service, not '" + value + "'");
         }
         return value.equals("service");
+    }
+
+    /**
+     * Whether the harness's private RabbitMQ node also opens a TLS listener with the run's certificates
+     * ({@code keel.brokers.tls=true}; the {@code -Psecured} profile sets it). Off by default: the certificates take a
+     * few seconds to make.
+     */
+    public boolean tls() {
+        return Boolean.parseBoolean(get(TLS).orElse("false"));
     }
 
     /** Extra JVM options for a broker JVM, e.g. {@code keel.kafka.jvm-opts}, split on blanks. */

@@ -4,9 +4,14 @@ import dev.keel.KeelException;
 import dev.keel.StoreUnavailableException;
 import dev.keel.dedup.redis.RedisRefusedException;
 import dev.keel.dedup.redis.RedisStoreConfig;
+import dev.keel.spi.support.TlsFailures;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocketFactory;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -16,13 +21,14 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  * Turns what Jedis throws into the errors the engine acts on, with a message that says where Redis was expected
  * and what to do: {@link RedisRefusedException} (not retriable) when Redis refused the commands for a reason that
  * waiting does not cure (credentials, ACL permissions, a key of another type under the prefix, a command the
- * server renamed or disabled), else
+ * server renamed or disabled, a TLS certificate one side does not accept), else
  * {@link StoreUnavailableException} (retriable: consumers pause, fail closed). Messages name the endpoint and the
  * user, never the password.
  */
 public final class StoreFailures {
 
     private static final String WRONG_TYPE = "WRONGTYPE";
+    private static final Duration MAX_LISTEN = Duration.ofSeconds(1);
     private static final String UNKNOWN_COMMAND = "ERR unknown command";
 
     private StoreFailures() {
@@ -58,6 +64,14 @@ public final class StoreFailures {
                     + "): a key under the store's prefix '" + config.keyPrefix() + ":*' holds another type of value, so"
                     + " something other than this store writes there; give the store a keyPrefix of its own (or a"
                     + " database of its own), or delete that key", error);
+        }
+        Optional<String> certificate = TlsFailures.certificateProblem(error);
+        if (certificate.isEmpty() && config.ssl() && TlsFailures.droppedAfterConnecting(error)) {
+            certificate = listenForRefusal(config);
+        }
+        if (certificate.isPresent()) {
+            return new RedisRefusedException(where + " failed the TLS handshake: " + certificate.get()
+                    + "; retrying does not help until that is fixed", error);
         }
         SSLException tls = find(error, SSLException.class);
         if (tls != null) {
@@ -95,6 +109,16 @@ public final class StoreFailures {
         }
         return new StoreUnavailableException(where + " failed unexpectedly (" + summary(error)
                 + "); consumers pause until it answers", error);
+    }
+
+    /** What Redis's alert says to a TLS connection that only listens (see {@link TlsFailures#listenForRefusal}). */
+    private static Optional<String> listenForRefusal(RedisStoreConfig config) {
+        HostAndPort node = config.isCluster() ? HostAndPort.from(config.clusterNodes().get(0))
+                : new HostAndPort(config.host(), config.port());
+        SSLSocketFactory factory = config.sslSocketFactory() != null ? config.sslSocketFactory()
+                : (SSLSocketFactory) SSLSocketFactory.getDefault();
+        Duration wait = config.socketTimeout().compareTo(MAX_LISTEN) < 0 ? config.socketTimeout() : MAX_LISTEN;
+        return TlsFailures.listenForRefusal(factory, node.getHost(), node.getPort(), config.connectTimeout(), wait);
     }
 
     /** A reply saying the user may not run a command or touch a key: direct, or from inside a script. */

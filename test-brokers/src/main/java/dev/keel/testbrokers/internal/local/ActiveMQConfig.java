@@ -1,5 +1,6 @@
 package dev.keel.testbrokers.internal.local;
 
+import dev.keel.testbrokers.TestCertificates;
 import java.nio.file.Path;
 
 /**
@@ -43,7 +44,28 @@ public final class ActiveMQConfig {
         return activemqXml(host, port, data.toString(), secured);
     }
 
+    /**
+     * The secured broker's, with a second transport connector, {@code ssl://host:tlsPort}, that speaks TLS only:
+     * the broker's {@code <sslContext>} presents the server key store's certificate and trusts the CA of the trust
+     * store, and the connector asks every client for a certificate ({@code needClientAuth=true}).
+     */
+    static String activemqXml(String host, int port, Path data, int tlsPort, TestCertificates certificates) {
+        String password = certificates.password();
+        String sslContext = "    <sslContext><sslContext keyStore=\"file:" + xml(certificates.serverKeyStore().toString())
+                + "\" keyStorePassword=\"" + password + "\" keyStoreType=\"PKCS12\" trustStore=\"file:"
+                + xml(certificates.trustStore().toString()) + "\" trustStorePassword=\"" + password
+                + "\" trustStoreType=\"PKCS12\"/></sslContext>";
+        String connector = "      <transportConnector name=\"openwire-tls\" uri=\"ssl://" + host + ":" + tlsPort
+                + "?needClientAuth=true\"/>";
+        return activemqXml(host, port, data.toString(), true, sslContext, connector);
+    }
+
     private static String activemqXml(String host, int port, String data, boolean secured) {
+        return activemqXml(host, port, data, secured, "", "");
+    }
+
+    private static String activemqXml(String host, int port, String data, boolean secured, String sslContext,
+                                      String moreConnectors) {
         String dataDir = xml(data);
         return String.join("\n",
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
@@ -59,8 +81,10 @@ public final class ActiveMQConfig {
                 "    </policyEntries></policyMap></destinationPolicy>",
                 "    <persistenceAdapter><kahaDB directory=\"" + dataDir + "/kahadb\"/></persistenceAdapter>",
                 secured ? plugins() : "",
+                sslContext,
                 "    <transportConnectors>",
                 "      <transportConnector name=\"openwire\" uri=\"tcp://" + host + ":" + port + "\"/>",
+                moreConnectors,
                 "    </transportConnectors>",
                 "  </broker>",
                 "</beans>",

@@ -1,5 +1,6 @@
 package dev.keel.testbrokers.internal.local;
 
+import dev.keel.testbrokers.TestCertificates;
 import java.nio.file.Path;
 
 /**
@@ -7,7 +8,8 @@ import java.nio.file.Path;
  * needed), one CORE acceptor, and the address settings and addresses ({@code DLQ},
  * {@code ExpiryQueue}) of an instance made by {@code artemis create}. Security off, or, for the secured
  * broker, on with the roles of {@link #ROLES}: {@code admin} may do everything, {@code no-send} everything
- * but send, {@code no-consume} everything but consume (users and passwords: {@code login.config} and the
+ * but send, {@code no-consume} everything but consume, {@code app} only createAddress, createDurableQueue, send and
+ * consume (users and passwords: {@code login.config} and the
  * properties files {@link #loginConfig} names).
  */
 final class ArtemisConfig {
@@ -16,7 +18,12 @@ final class ArtemisConfig {
     }
 
     /** The roles of the secured broker. */
-    static final String ROLES = "admin, no-send, no-consume";
+    static final String ROLES = "admin, no-send, no-consume, app";
+
+    /** The role with only what Keel's docs say an application needs: publish, consume, declare its topics. */
+    static final String APP = "app";
+    private static final java.util.Set<String> APP_PERMISSIONS = java.util.Set.of("createAddress",
+            "createDurableQueue", "send", "consume");
 
     private static final String[] PERMISSIONS = {"createAddress", "deleteAddress", "createDurableQueue",
         "deleteDurableQueue", "createNonDurableQueue", "deleteNonDurableQueue", "send", "consume", "browse", "manage"};
@@ -38,7 +45,25 @@ final class ArtemisConfig {
     }
 
     static String brokerXml(String host, int port, Path data, boolean secured) {
-        return brokerXml("keel-artemis", host, port, data, secured, "");
+        return brokerXml("keel-artemis", host, port, data, secured, "", "");
+    }
+
+    /** The secured broker's, with a second acceptor: {@link #tlsAcceptor}. */
+    static String brokerXml(String host, int port, Path data, String tlsAcceptor) {
+        return brokerXml("keel-artemis", host, port, data, true, "", tlsAcceptor);
+    }
+
+    /**
+     * A CORE acceptor on {@code host:port} that speaks TLS only, presents the server key store's certificate and
+     * asks every client for a certificate the trust store's CA signed; logins as on the first acceptor.
+     */
+    static String tlsAcceptor(String host, int port, TestCertificates certificates) {
+        String password = certificates.password();
+        return "      <acceptor name=\"core-tls\">tcp://" + host + ":" + port + "?protocols=CORE;securityDomain=activemq"
+                + ";sslEnabled=true;keyStoreType=PKCS12;keyStorePath=" + xml(certificates.serverKeyStore().toString())
+                + ";keyStorePassword=" + password + ";trustStoreType=PKCS12;trustStorePath="
+                + xml(certificates.trustStore().toString()) + ";trustStorePassword=" + password
+                + ";needClientAuth=true</acceptor>";
     }
 
     /**
@@ -46,6 +71,11 @@ final class ArtemisConfig {
      *                   {@code ha-policy} of a primary/backup pair: {@link ArtemisPairConfig}), or empty
      */
     static String brokerXml(String name, String host, int port, Path data, boolean secured, String clustering) {
+        return brokerXml(name, host, port, data, secured, clustering, "");
+    }
+
+    private static String brokerXml(String name, String host, int port, Path data, boolean secured, String clustering,
+                                    String moreAcceptors) {
         String dataDir = xml(data.toString());
         return String.join("\n",
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
@@ -72,6 +102,7 @@ final class ArtemisConfig {
                 // the JAAS domain of login.config: Artemis's embedded Main names none
                 "      <acceptor name=\"core\">tcp://" + host + ":" + port + "?protocols=CORE"
                         + (secured ? ";securityDomain=activemq" : "") + "</acceptor>",
+                moreAcceptors,
                 "    </acceptors>",
                 clustering,
                 "    <address-settings>",
@@ -105,7 +136,7 @@ final class ArtemisConfig {
                 case "send" -> "admin,no-consume";
                 case "consume" -> "admin,no-send";
                 default -> "admin,no-send,no-consume";
-            };
+            } + (APP_PERMISSIONS.contains(permission) ? "," + APP : "");
             b.append("        <permission type=\"").append(permission).append("\" roles=\"").append(roles)
                     .append("\"/>\n");
         }

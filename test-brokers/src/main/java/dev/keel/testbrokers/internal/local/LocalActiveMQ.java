@@ -5,6 +5,7 @@ import dev.keel.testbrokers.ActiveMQEndpoint;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.BrokerStartException;
 import dev.keel.testbrokers.Origin;
+import dev.keel.testbrokers.TestCertificates;
 import dev.keel.testbrokers.ProcessWaitException;
 import dev.keel.testbrokers.internal.HarnessRuntime;
 import dev.keel.testbrokers.internal.Poll;
@@ -18,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +45,8 @@ public final class LocalActiveMQ extends OneProcessBroker {
     private final HarnessRuntime runtime;
     private final int port;
     private final int proxyPort;
+    private final int tlsPort;
+    private final TestCertificates certificates;
     private final String classpath;
     private final List<String> jvmOptions;
     private final Duration startTimeout;
@@ -56,6 +60,8 @@ public final class LocalActiveMQ extends OneProcessBroker {
         this.runtime = runtime;
         this.port = Ports.freePort();
         this.proxyPort = Ports.freePort();
+        this.tlsPort = Ports.freePort();
+        this.certificates = secured ? TestCertificates.get() : null;
         this.classpath = classpath;
         List<String> options = new ArrayList<>(JavaCommand.splitOptions(runtime.settings().jvmOptions("activemq")
                 .orElse(DEFAULT_JVM_OPTIONS)));
@@ -92,6 +98,11 @@ public final class LocalActiveMQ extends OneProcessBroker {
     /** The secured broker's URL. */
     public String securedUrl() {
         return url();
+    }
+
+    /** The secured broker's TLS transport connector, {@code ssl://127.0.0.1:<port>}. */
+    public String securedTlsUrl() {
+        return "ssl://" + HOST + ":" + tlsPort;
     }
 
     /** Adds or replaces a user of the secured broker; the broker reads the change at the user's next login. */
@@ -143,8 +154,11 @@ public final class LocalActiveMQ extends OneProcessBroker {
     private void writeConfig() {
         try {
             Files.createDirectories(config().getParent());
-            Files.writeString(config(), ActiveMQConfig.activemqXml(HOST, port, data(), secured), StandardCharsets.UTF_8);
+            Files.writeString(config(), secured ? ActiveMQConfig.activemqXml(HOST, port, data(), tlsPort, certificates)
+                    : ActiveMQConfig.activemqXml(HOST, port, data(), false), StandardCharsets.UTF_8);
             if (secured) {
+                // it holds the key store's password
+                Files.setPosixFilePermissions(config(), PosixFilePermissions.fromString("rw-------"));
                 Files.writeString(loginConfig(), ActiveMQConfig.loginConfig("users.properties", "groups.properties"),
                         StandardCharsets.UTF_8);
             }
@@ -162,7 +176,8 @@ public final class LocalActiveMQ extends OneProcessBroker {
             started.awaitLine(line -> STARTED.matcher(line).find(), "matching '" + STARTED + "'", startTimeout);
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
             Poll.until("ActiveMQ Classic transport connector " + url(), left, started.onExit(),
-                    () -> Ports.accepts(HOST, port, 1000) ? Optional.of(true) : Optional.empty());
+                    () -> Ports.accepts(HOST, port, 1000) && (!secured || Ports.accepts(HOST, tlsPort, 1000))
+                            ? Optional.of(true) : Optional.empty());
         } catch (ProcessWaitException e) {
             started.killNow();
             throw new BrokerStartException(BrokerKind.ACTIVEMQ, "the broker at " + url() + " did not become ready: "

@@ -5,6 +5,7 @@ import dev.keel.testbrokers.ArtemisEndpoint;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.BrokerStartException;
 import dev.keel.testbrokers.Origin;
+import dev.keel.testbrokers.TestCertificates;
 import dev.keel.testbrokers.ProcessWaitException;
 import dev.keel.testbrokers.internal.HarnessRuntime;
 import dev.keel.testbrokers.internal.Poll;
@@ -18,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +44,8 @@ public final class LocalArtemis extends OneProcessBroker {
     private final HarnessRuntime runtime;
     private final int port;
     private final int proxyPort;
+    private final int tlsPort;
+    private final TestCertificates certificates;
     private final String classpath;
     private final List<String> jvmOptions;
     private final Duration startTimeout;
@@ -54,6 +58,8 @@ public final class LocalArtemis extends OneProcessBroker {
         this.runtime = runtime;
         this.port = Ports.freePort();
         this.proxyPort = Ports.freePort();
+        this.tlsPort = Ports.freePort();
+        this.certificates = secured ? TestCertificates.get() : null;
         this.classpath = classpath;
         this.secured = secured;
         List<String> options = new ArrayList<>(JavaCommand.splitOptions(runtime.settings().jvmOptions("artemis")
@@ -84,6 +90,11 @@ public final class LocalArtemis extends OneProcessBroker {
     /** The secured broker's URL. */
     public String securedUrl() {
         return url();
+    }
+
+    /** The secured broker's TLS acceptor, {@code tcp://127.0.0.1:<port>}, without the client's TLS parameters. */
+    public String securedTlsUrl() {
+        return "tcp://" + HOST + ":" + tlsPort;
     }
 
     /**
@@ -133,9 +144,13 @@ public final class LocalArtemis extends OneProcessBroker {
     private void writeConfig() {
         try {
             Files.createDirectories(config().getParent());
-            Files.writeString(config(), ArtemisConfig.brokerXml(HOST, port, dir().resolve("data").toAbsolutePath(),
-                    secured), StandardCharsets.UTF_8);
+            Path data = dir().resolve("data").toAbsolutePath();
+            Files.writeString(config(), secured
+                    ? ArtemisConfig.brokerXml(HOST, port, data, ArtemisConfig.tlsAcceptor(HOST, tlsPort, certificates))
+                    : ArtemisConfig.brokerXml(HOST, port, data, false), StandardCharsets.UTF_8);
             if (secured) {
+                // it holds the key store's password
+                Files.setPosixFilePermissions(config(), PosixFilePermissions.fromString("rw-------"));
                 Files.writeString(loginConfig(), ArtemisConfig.loginConfig("users.properties", "roles.properties"),
                         StandardCharsets.UTF_8);
             }
@@ -153,7 +168,8 @@ public final class LocalArtemis extends OneProcessBroker {
             started.awaitLine(line -> line.contains(ACTIVE), "containing '" + ACTIVE + "'", startTimeout);
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
             Poll.until("ActiveMQ Artemis acceptor " + url(), left, started.onExit(),
-                    () -> Ports.accepts(HOST, port, 1000) ? Optional.of(true) : Optional.empty());
+                    () -> Ports.accepts(HOST, port, 1000) && (!secured || Ports.accepts(HOST, tlsPort, 1000))
+                            ? Optional.of(true) : Optional.empty());
         } catch (ProcessWaitException e) {
             started.killNow();
             throw new BrokerStartException(BrokerKind.ARTEMIS, "the broker at " + url() + " did not become ready: "

@@ -5,6 +5,7 @@ import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.BrokerStartException;
 import dev.keel.testbrokers.KafkaEndpoint;
 import dev.keel.testbrokers.Origin;
+import dev.keel.testbrokers.TestCertificates;
 import dev.keel.testbrokers.ProcessWaitException;
 import dev.keel.testbrokers.internal.HarnessRuntime;
 import dev.keel.testbrokers.internal.Poll;
@@ -44,6 +45,8 @@ public final class LocalKafka extends OneProcessBroker {
     private final Duration startTimeout;
     private final boolean secured;
     private final int saslPort;
+    private final int saslSslPort;
+    private final TestCertificates certificates;
 
     private LocalKafka(HarnessRuntime runtime, String classpath) {
         this(runtime, classpath, false);
@@ -53,6 +56,8 @@ public final class LocalKafka extends OneProcessBroker {
         super(runtime.run().dir(secured ? "kafka-secured" : "kafka"), Duration.ofSeconds(30));
         this.secured = secured;
         this.saslPort = Ports.freePort();
+        this.saslSslPort = Ports.freePort();
+        this.certificates = secured ? TestCertificates.get() : null;
         this.runtime = runtime;
         this.port = Ports.freePort();
         this.controllerPort = Ports.freePort();
@@ -76,7 +81,8 @@ public final class LocalKafka extends OneProcessBroker {
 
     /**
      * A second single-node Kafka with an authorizer: a {@code SASL_PLAINTEXT} listener with SCRAM-SHA-512 for the
-     * clients under test, and the {@code PLAINTEXT} listener, whose anonymous clients are super users, to create
+     * clients under test, a {@code SASL_SSL} one beside it (SCRAM-SHA-512 over TLS with the run's certificates; a
+     * client certificate signed by the run's CA required), and the {@code PLAINTEXT} listener, whose anonymous clients are super users, to create
      * SCRAM users and ACLs (the controller and the inter-broker traffic use it too). Without an ACL nothing is allowed.
      */
     public static LocalKafka startSecured(HarnessRuntime runtime) {
@@ -97,6 +103,11 @@ public final class LocalKafka extends OneProcessBroker {
     /** The secured broker's SASL_PLAINTEXT (SCRAM-SHA-512) listener. */
     public String saslBootstrapServers() {
         return "127.0.0.1:" + saslPort;
+    }
+
+    /** The secured broker's SASL_SSL (SCRAM-SHA-512 over TLS) listener. */
+    public String saslSslBootstrapServers() {
+        return "127.0.0.1:" + saslSslPort;
     }
 
     /** The proxy in front of the PROXIED listener; it outlives kills and restarts of the broker. */
@@ -144,20 +155,35 @@ public final class LocalKafka extends OneProcessBroker {
                 "");
         try {
             Files.writeString(config(), properties, StandardCharsets.UTF_8);
+            // it holds the key store's password
+            Files.setPosixFilePermissions(config(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         } catch (IOException e) {
             throw new BrokerStartException(BrokerKind.KAFKA, "cannot write " + config(), e);
         }
     }
 
     private List<String> securedListeners() {
+        String tls = "listener.name.saslssl.ssl.";
         return List.of(
                 "listeners=PLAINTEXT://127.0.0.1:" + port + ",SASL://127.0.0.1:" + saslPort
-                        + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port + ",SASL://127.0.0.1:" + saslPort,
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+                        + ",SASLSSL://127.0.0.1:" + saslSslPort + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port + ",SASL://127.0.0.1:" + saslPort
+                        + ",SASLSSL://127.0.0.1:" + saslSslPort,
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL:SASL_PLAINTEXT,SASLSSL:SASL_SSL,"
+                        + "CONTROLLER:PLAINTEXT",
                 "sasl.enabled.mechanisms=SCRAM-SHA-512",
                 "listener.name.sasl.scram-sha-512.sasl.jaas.config="
                         + "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+                "listener.name.saslssl.scram-sha-512.sasl.jaas.config="
+                        + "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+                tls + "keystore.type=PKCS12",
+                tls + "keystore.location=" + certificates.serverKeyStore().toAbsolutePath(),
+                tls + "keystore.password=" + certificates.password(),
+                tls + "key.password=" + certificates.password(),
+                tls + "truststore.type=PKCS12",
+                tls + "truststore.location=" + certificates.trustStore().toAbsolutePath(),
+                tls + "truststore.password=" + certificates.password(),
+                tls + "client.auth=required",
                 "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
                 "super.users=User:ANONYMOUS",
                 "allow.everyone.if.no.acl.found=false");

@@ -4,6 +4,7 @@ import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.BrokerStartException;
 import dev.keel.testbrokers.Origin;
 import dev.keel.testbrokers.RabbitEndpoint;
+import dev.keel.testbrokers.TestCertificates;
 import dev.keel.testbrokers.internal.HarnessRuntime;
 import dev.keel.testbrokers.internal.Poll;
 import dev.keel.testbrokers.internal.Ports;
@@ -18,10 +19,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * A private RabbitMQ node of this test JVM, started from the system package's {@code rabbitmq-server}
@@ -35,6 +38,9 @@ import java.util.Optional;
  *
  * <p>Being private to this JVM, the node also takes {@code rabbitmqctl} commands from tests
  * (a memory alarm, {@code eval} of an application setting).
+ *
+ * <p>With {@code keel.brokers.tls=true} it also has a TLS listener on 127.0.0.1 with the run's certificates
+ * ({@link TestCertificates}) that asks every client for a certificate signed by the run's CA.
  */
 final class LocalRabbitNode implements RabbitNodeControl {
     private static final String HOST = "127.0.0.1";
@@ -47,6 +53,7 @@ final class LocalRabbitNode implements RabbitNodeControl {
     private final Path dir;
     private final int port;
     private final int distributionPort;
+    private final OptionalInt tlsPort;
     private final String nodeName;
     private final Duration startTimeout;
     private final Map<String, String> environment;
@@ -59,6 +66,7 @@ final class LocalRabbitNode implements RabbitNodeControl {
         this.dir = runtime.run().dir("rabbit");
         this.port = Ports.freePort();
         this.distributionPort = Ports.freePort();
+        this.tlsPort = runtime.settings().tls() ? OptionalInt.of(Ports.freePort()) : OptionalInt.empty();
         this.nodeName = "keel-" + ProcessHandle.current().pid() + "@localhost";
         this.startTimeout = runtime.settings().startTimeout();
         this.environment = environment();
@@ -96,10 +104,21 @@ final class LocalRabbitNode implements RabbitNodeControl {
 
     private void writeConfig() {
         try {
-            Files.writeString(dir.resolve("rabbitmq.conf"), String.join("\n",
+            List<String> lines = new ArrayList<>(List.of(
                     "listeners.tcp.1 = " + HOST + ":" + port,
-                    "loopback_users.guest = true",
-                    ""), StandardCharsets.UTF_8);
+                    "loopback_users.guest = true"));
+            if (tlsPort.isPresent()) {
+                TestCertificates certificates = TestCertificates.get();
+                lines.addAll(List.of(
+                        "listeners.ssl.1 = " + HOST + ":" + tlsPort.getAsInt(),
+                        "ssl_options.cacertfile = " + certificates.caCertificate().toAbsolutePath(),
+                        "ssl_options.certfile = " + certificates.serverCertificate().toAbsolutePath(),
+                        "ssl_options.keyfile = " + certificates.serverKey().toAbsolutePath(),
+                        "ssl_options.verify = verify_peer",
+                        "ssl_options.fail_if_no_peer_cert = true"));
+            }
+            lines.add("");
+            Files.writeString(dir.resolve("rabbitmq.conf"), String.join("\n", lines), StandardCharsets.UTF_8);
             Files.writeString(dir.resolve("enabled_plugins"), "[].\n", StandardCharsets.UTF_8);
             Files.writeString(dir.resolve("rabbitmq-env.conf"), "", StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -182,6 +201,11 @@ final class LocalRabbitNode implements RabbitNodeControl {
             throw new BrokerStartException(BrokerKind.RABBIT, "the node " + nodeName + " did not come back after "
                     + "rabbitmqctl start_app: " + e.getMessage() + current.tailMessage(), e);
         }
+    }
+
+    @Override
+    public OptionalInt tlsPort() {
+        return tlsPort;
     }
 
     @Override

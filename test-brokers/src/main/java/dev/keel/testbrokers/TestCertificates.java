@@ -1,0 +1,153 @@
+package dev.keel.testbrokers;
+
+import dev.keel.testbrokers.internal.HarnessRuntime;
+import dev.keel.testbrokers.internal.process.RunDirectory;
+import dev.keel.testbrokers.internal.tls.CertificateFiles;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * The TLS material of this test JVM, made at run time on first use (with the JDK's {@code keytool}) and deleted when
+ * the JVM exits; nothing of it is committed. A certificate authority of the run signed a server certificate for
+ * {@code 127.0.0.1} and {@code localhost}, which the harness's TLS listeners present, and a client certificate, which
+ * those that check client certificates ask for. Key and trust stores are PKCS12 with one password, made at run time
+ * ({@link #password()}); the PEM files are for servers and clients that read PEM.
+ *
+ * <p>For the failure cases: {@link #untrustedTrustStore()} trusts only another authority, so no server of the harness
+ * passes its check; {@link #contextWithoutClientCertificate()} trusts the servers but presents no certificate.
+ */
+public final class TestCertificates {
+
+    private static TestCertificates instance;
+
+    private final CertificateFiles files;
+
+    private TestCertificates(CertificateFiles files) {
+        this.files = files;
+    }
+
+    /** The certificates of this test JVM, made on the first call (a few seconds: keytool runs in a few JVMs). */
+    public static synchronized TestCertificates get() {
+        if (instance == null) {
+            HarnessRuntime runtime = HarnessRuntime.get();
+            Path dir = runtime.run().dir("tls/data");
+            runtime.atShutdown(() -> RunDirectory.deleteTree(dir));
+            instance = new TestCertificates(CertificateFiles.create(dir));
+        }
+        return instance;
+    }
+
+    /** The host name the server certificate names (it also names the address {@code 127.0.0.1}). */
+    public String serverHostName() {
+        return CertificateFiles.SERVER_NAME;
+    }
+
+    /** The password of every key and trust store here; never log it. */
+    public String password() {
+        return files.password();
+    }
+
+    /** The run's certificate authority, PEM. */
+    public Path caCertificate() {
+        return files.caCertificate();
+    }
+
+    /** The server's certificate (signed by the CA), PEM. */
+    public Path serverCertificate() {
+        return files.serverCertificate();
+    }
+
+    /** The server's private key, unencrypted PKCS#8 PEM, readable by its owner only. */
+    public Path serverKey() {
+        return files.serverKey();
+    }
+
+    /** The client's certificate (signed by the CA, {@code CN=keel-test-client}), PEM. */
+    public Path clientCertificate() {
+        return files.clientCertificate();
+    }
+
+    /** The client's private key, unencrypted PKCS#8 PEM, readable by its owner only. */
+    public Path clientKey() {
+        return files.clientKey();
+    }
+
+    /** The other CA, which signed nothing of the harness's, PEM: trusting only it, a client trusts no server here. */
+    public Path untrustedCaCertificate() {
+        return files.untrustedCaCertificate();
+    }
+
+    /** The client's private key, unencrypted PKCS#8 DER (pgjdbc's {@code sslkey}), readable by its owner only. */
+    public Path clientKeyDer() {
+        return files.clientKeyDer();
+    }
+
+    /** A PKCS12 trust store holding the CA. */
+    public Path trustStore() {
+        return files.trustStore();
+    }
+
+    /** A PKCS12 trust store holding only another CA, which signed nothing: it trusts no server of the harness. */
+    public Path untrustedTrustStore() {
+        return files.untrustedTrustStore();
+    }
+
+    /** The server's PKCS12 key store: its key, its certificate and the CA. */
+    public Path serverKeyStore() {
+        return files.serverKeyStore();
+    }
+
+    /** The client's PKCS12 key store: its key, its certificate and the CA. */
+    public Path clientKeyStore() {
+        return files.clientKeyStore();
+    }
+
+    /** Trusts the CA and presents the client certificate. */
+    public SSLContext clientContext() {
+        return context(trustStore(), true);
+    }
+
+    /** Trusts the CA and presents no certificate. */
+    public SSLContext contextWithoutClientCertificate() {
+        return context(trustStore(), false);
+    }
+
+    /** Trusts only the other CA (no server of the harness) and presents the client certificate. */
+    public SSLContext untrustingContext() {
+        return context(untrustedTrustStore(), true);
+    }
+
+    private SSLContext context(Path trusted, boolean withClientCertificate) {
+        try {
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(load(trusted));
+            KeyManager[] keys = null;
+            if (withClientCertificate) {
+                KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                factory.init(load(clientKeyStore()), password().toCharArray());
+                keys = factory.getKeyManagers();
+            }
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys, trust.getTrustManagers(), null);
+            return context;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot make an SSLContext from " + trusted + ": " + e, e);
+        }
+    }
+
+    private KeyStore load(Path path) throws IOException, GeneralSecurityException {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(path)) {
+            store.load(in, password().toCharArray());
+        }
+        return store;
+    }
+}
