@@ -287,7 +287,7 @@ final class ShareMember implements Runnable {
             }
         }));
         LOG.debug("share consumer {}: renewed the locks of {} record(s)", name, renewed);
-        renewAtNanos = renewSentNanos + owner.lockDuration(c).toNanos() / 2;
+        renewAtNanos = renewSentNanos + owner.currentLockDuration(c).toNanos() / 2;
     }
 
     /** Polls until the renewed records are returned, renewing again those returned meanwhile and still undecided. */

@@ -207,10 +207,25 @@ public final class ShareReceiver implements AbortableConsumer {
         return group.deliveryLimit();
     }
 
-    /** The lock duration the broker last told {@code consumer}, else the group's. */
+    /**
+     * The lock duration to time renewals by: the shorter of what the broker last told {@code consumer} (at its last
+     * fetch) and the group's as last read.
+     */
     Duration lockDuration(ShareConsumer<byte[], byte[]> consumer) {
+        Duration groups = group.lockDuration();
         return consumer.acquisitionLockTimeoutMs().filter(ms -> ms > 0).map(Duration::ofMillis)
-                .orElse(group.lockDuration());
+                .filter(told -> told.compareTo(groups) < 0).orElse(groups);
+    }
+
+    /**
+     * {@link #lockDuration}, with the group's setting read again when older than {@link #LIMIT_FRESHNESS}: for timing
+     * the next renewal. The broker times a renewed lock by the group's lock duration as it is at the renewal, so a
+     * duration lowered while a handler runs must shorten the wait before the next renewal (the client learns of it
+     * only at its next fetch, which a member running a long handler does not make).
+     */
+    Duration currentLockDuration(ShareConsumer<byte[], byte[]> consumer) {
+        awaitFreshSettings();
+        return lockDuration(consumer);
     }
 
     /**
@@ -254,6 +269,9 @@ public final class ShareReceiver implements AbortableConsumer {
             if (error == null) {
                 if (read.deliveryLimit() != group.deliveryLimit()) {
                     LOG.info("share group {}: delivery limit now {}", groupId, read.deliveryLimit());
+                }
+                if (!read.lockDuration().equals(group.lockDuration())) {
+                    LOG.info("share group {}: lock duration now {}", groupId, read.lockDuration());
                 }
                 group = read;
             } else {
