@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
@@ -52,10 +53,12 @@ class KafkaShareGroupDrainTest {
 
     /**
      * A backlog whose every record is at the broker's last delivery (limit 2, each released once by a plain share
-     * consumer), read by two share consumers of one record each and a slow handler, closed mid-backlog. The close
-     * runs what the subscription held (handed back, it would be archived) and fetches nothing more: before, each
-     * share consumer whose record finished fetched the next one, so the close ran the whole backlog (up to its
-     * timeout, then the last fetch was given back and archived: lost).
+     * consumer), read by two share consumers of one record each and a slow handler, closed mid-backlog while both
+     * run a record. The close runs what the subscription held (handed back, it would be archived) and fetches nothing
+     * more: before, each share consumer whose record finished fetched the next one, and the close gave back what that
+     * fetch took (archived: lost), or, when the fetch came back in time, ran the whole backlog until its timeout.
+     * (Both share consumers are busy when the close begins: one idle then has a fetch under way that kafka-clients
+     * cannot stop, and what that fetch takes after the close's last look is given back: docs/kafka.md.)
      */
     @Test
     void aClosingSubscriptionShouldRunWhatItHoldsAtTheLastDeliveryAndFetchNothingMore() throws Exception {
@@ -74,22 +77,28 @@ class KafkaShareGroupDrainTest {
                 taken.forEach(r -> plain.acknowledge(r, AcknowledgeType.RELEASE)); // next delivery: the last
                 plain.commitSync();
             }
+            AtomicInteger running = new AtomicInteger();
             Subscription subscription = keel.subscribe(config().lanes(2).maxInFlight(2).build(), d -> {
-                record(d.id(), d.attempt());
-                Thread.sleep(300); // slow: the close comes while records are held
+                running.incrementAndGet();
+                try {
+                    record(d.id(), d.attempt());
+                    Thread.sleep(300); // slow: the close comes while records are held
+                } finally {
+                    running.decrementAndGet();
+                }
             });
-            await().atMost(Duration.ofSeconds(30)).until(() -> runs.size() >= 2);
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> running.get() == 2);
 
             int before = runs.size();
             subscription.close();
             int duringClose = runs.size() - before;
 
             keel.subscribe(config().build(), d -> record(d.id(), d.attempt()));
-            awaitAccounted(keel, ids);
+            awaitAccounted(ids);
             System.out.println("runs during the close: " + duringClose + "; runs (attempts) by message: " + runs);
             assertThat(unaccounted(keel, ids)).as("neither handled nor dead-lettered").isEmpty();
-            assertThat(duringClose).as("messages run by the close: at most what its two share consumers held (one "
-                    + "record each, two lanes) and one fetch that was under way each").isLessThanOrEqualTo(4);
+            assertThat(duringClose).as("messages started by the close besides the two running: at most one each "
+                    + "share consumer fetched if its record ended just before the close").isLessThanOrEqualTo(2);
         }
     }
 
@@ -107,31 +116,32 @@ class KafkaShareGroupDrainTest {
         List<String> victims = List.of("v-0", "v-1", "v-2");
         CountDownLatch slowStarted = new CountDownLatch(1);
         try (KafkaAdapter adapter = new KafkaAdapter(KafkaTestSupport.config(bootstrap).shareConsumers(2).build());
-             Keel keel = Keel.builder(adapter).idempotencyStore(new InMemoryIdempotencyStore()).build();
-             KafkaShareConsumer<byte[], byte[]> plain = plainShareConsumer()) {
+             Keel keel = Keel.builder(adapter).idempotencyStore(new InMemoryIdempotencyStore()).build()) {
             keel.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
             publish(keel, victims);
-            List<ConsumerRecord<byte[], byte[]>> held = take(plain, victims.size()); // delivery 1, held
-
-            Subscription subscription = keel.subscribe(config().lanes(1).maxInFlight(1).build(), d -> {
-                record(d.id(), d.attempt());
-                if (d.id().equals("slow")) {
-                    slowStarted.countDown();
-                    Thread.sleep(3_000); // the subscription is paused meanwhile; the close waits for it
-                }
-            });
-            publish(keel, List.of("slow"));
-            assertThat(slowStarted.await(30, TimeUnit.SECONDS)).isTrue();
-            KafkaTestSupport.alterShareGroup(bootstrap, share, Map.of("share.delivery.count.limit", "2"));
-            held.forEach(r -> plain.acknowledge(r, AcknowledgeType.RELEASE)); // their next delivery is the last
-            plain.commitSync();
+            Subscription subscription;
+            try (KafkaShareConsumer<byte[], byte[]> plain = plainShareConsumer()) { // after the topic exists
+                List<ConsumerRecord<byte[], byte[]>> held = take(plain, victims.size()); // delivery 1, held
+                subscription = keel.subscribe(config().lanes(1).maxInFlight(1).build(), d -> {
+                    record(d.id(), d.attempt());
+                    if (d.id().equals("slow")) {
+                        slowStarted.countDown();
+                        Thread.sleep(3_000); // the subscription is paused meanwhile; the close waits for it
+                    }
+                });
+                publish(keel, List.of("slow"));
+                assertThat(slowStarted.await(30, TimeUnit.SECONDS)).isTrue();
+                KafkaTestSupport.alterShareGroup(bootstrap, share, Map.of("share.delivery.count.limit", "2"));
+                held.forEach(r -> plain.acknowledge(r, AcknowledgeType.RELEASE)); // their next delivery: the last
+                plain.commitSync();
+            }
             // not for correctness: the idle share consumer's waiting fetch takes a victim within milliseconds; were
             // it slower, the victims would go to the next subscription and this test would prove less, not fail
             Thread.sleep(1_000);
             subscription.close();
 
             keel.subscribe(config().build(), d -> record(d.id(), d.attempt()));
-            awaitAccounted(keel, victims);
+            awaitAccounted(victims);
             System.out.println("runs (attempts) by message: " + runs);
             assertThat(unaccounted(keel, victims)).as("neither handled nor dead-lettered").isEmpty();
         }
@@ -181,10 +191,13 @@ class KafkaShareGroupDrainTest {
         return taken;
     }
 
-    /** Waits (at most 30 s) until every one of {@code ids} was handled or dead-lettered; the caller asserts it. */
-    private void awaitAccounted(Keel keel, List<String> ids) {
+    /**
+     * Waits (at most 30 s) until every one of {@code ids} was handled (none fails here: the dead letters, slow to list,
+     * are looked at only by the caller's assertion, for what is still missing).
+     */
+    private void awaitAccounted(List<String> ids) {
         try {
-            await().atMost(Duration.ofSeconds(30)).until(() -> unaccounted(keel, ids).isEmpty());
+            await().atMost(Duration.ofSeconds(30)).until(() -> runs.keySet().containsAll(ids));
         } catch (ConditionTimeoutException e) {
             // asserted by the caller, naming the messages
         }

@@ -213,9 +213,12 @@ final class ShareMember implements Runnable {
             handOverLastDeliveries();
         }
         if (!settles.isEmpty()) {
-            if (fetchUnderWay && batch.isEmpty()) {
+            boolean polled = fetchUnderWay && batch.isEmpty();
+            if (polled) {
                 poll(c, SETTLE_POLL);
             }
+            LOG.debug("share consumer {}: settled (polled {}, holding {}, fetch under way {})", name, polled,
+                    batch.size(), fetchUnderWay);
             answerSettles();
             return;
         }
@@ -320,6 +323,7 @@ final class ShareMember implements Runnable {
         }
         renewAtNanos = System.nanoTime() + owner.lockDuration(consumer).toNanos() / 2;
         if (owner.draining()) {
+            LOG.debug("share consumer {}: {} record(s) fetched while closing", name, fresh.size());
             handOverLastDeliveries();
             return;
         }
@@ -357,6 +361,18 @@ final class ShareMember implements Runnable {
         }
     }
 
+    /** Takes what the client holds already (a wake-up left pending by the close is used up first). */
+    private void lastLook(ShareConsumer<byte[], byte[]> c) {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                poll(c, Duration.ZERO);
+                return;
+            } catch (WakeupException e) {
+                // the close's wake-up: look again
+            }
+        }
+    }
+
     /**
      * Closes the client; gracefully, it first acknowledges what was decided and releases the rest. A member holding
      * nothing closes at once (its fetch in flight, if any, is abandoned); one holding records waits (at most the
@@ -374,6 +390,9 @@ final class ShareMember implements Runnable {
             if (graceful) {
                 drainDecisions();
                 batch.acknowledgeDecided(c);
+                if (fetchUnderWay && batch.isEmpty()) {
+                    lastLook(c); // what the fetch under way brought since: given back below, named if last
+                }
                 List<String> lost = batch.undecidedAtDelivery(owner.currentDeliveryLimit());
                 if (!lost.isEmpty()) {
                     LOG.error("share consumer {}: closing with {} record(s) of {} at the broker's last delivery not "
