@@ -1,5 +1,6 @@
 package dev.keel.spi;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -24,6 +25,25 @@ public interface BrokerConsumer {
 
     /** Resumes fetching after {@link #pause()}. Idempotent; callable from any thread. */
     void resume();
+
+    /**
+     * A graceful close begins (before {@link #close()}): from now on the consumer starts no new fetch, and what a
+     * fetch already under way brings it still hands to the sink (the engine takes only what it must run before
+     * closing, a share group's records at their last delivery; the rest the consumer gives back at
+     * {@link #close()}). Called once, from any thread; the default does nothing (a consumer whose fetches take
+     * nothing the close cannot give back).
+     */
+    default void stopFetching() {
+    }
+
+    /**
+     * Hands the sink whatever the fetches under way since {@link #stopFetching()} have brought so far, and completes once
+     * it did: the engine closes only after a settle that brought nothing it must run. Called after
+     * {@link #stopFetching()}, possibly more than once; the default completes at once.
+     */
+    default CompletionStage<Void> settle() {
+        return CompletableFuture.completedFuture(null);
+    }
 
     /**
      * Leaves gracefully: commits what was acknowledged, leaves the group, releases resources.

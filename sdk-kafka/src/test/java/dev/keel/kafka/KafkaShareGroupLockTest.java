@@ -79,6 +79,45 @@ class KafkaShareGroupLockTest {
         assertThat(runs.get("fetched-while-paused")).as("runs of the record fetched while paused").hasSize(1);
     }
 
+    /**
+     * The broker times a renewed lock by the group's lock duration as it is at the renewal; a duration lowered while
+     * a handler runs must shorten the wait before its next renewal. Before, renewals stayed timed by the duration
+     * read at the fetch (every 2 s here, of a lock lowered from 4 s to 1 s): the lock ran out between two renewals,
+     * and the other share consumer ran the message again while the first still ran it.
+     */
+    @Test
+    void aLockDurationLoweredWhileAHandlerRunsShouldStillKeepItsMessageFromRunningTwice() throws Exception {
+        String share = KafkaAdapter.shareGroupId(group);
+        KafkaTestSupport.alterShareGroup(bootstrap, share, Map.of("share.record.lock.duration.ms", "4000"));
+        Map<String, List<Integer>> runs = new ConcurrentHashMap<>();
+        CountDownLatch longStarted = new CountDownLatch(1);
+        CountDownLatch longReturned = new CountDownLatch(1);
+        try (KafkaAdapter adapter = new KafkaAdapter(KafkaTestSupport.config(bootstrap).shareConsumers(2).build());
+             Keel keel = Keel.builder(adapter).idempotencyStore(new InMemoryIdempotencyStore()).build()) {
+            keel.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
+            keel.subscribe(SubscriptionConfig.builder(topic, group, Codec.utf8()).shareGroup(true)
+                    .ordering(Ordering.UNORDERED).guarantee(DeliveryGuarantee.AT_LEAST_ONCE).lanes(2).maxInFlight(2)
+                    .build(), d -> {
+                        boolean first = runs.computeIfAbsent(d.id(), id -> new CopyOnWriteArrayList<>()).isEmpty();
+                        runs.get(d.id()).add(d.attempt());
+                        if (first) {
+                            longStarted.countDown();
+                            Thread.sleep(6_000); // longer than the lowered lock's renewals would leave it
+                            longReturned.countDown();
+                        }
+                    });
+            publish(keel, "long");
+            assertThat(longStarted.await(30, TimeUnit.SECONDS)).isTrue();
+            KafkaTestSupport.alterShareGroup(bootstrap, share, Map.of("share.record.lock.duration.ms",
+                    String.valueOf(LOCK.toMillis())));
+            assertThat(longReturned.await(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            System.out.println("runs (attempts) by message: " + runs);
+        }
+        assertThat(runs.get("long")).as("runs of the long handler's message, its lock lowered meanwhile")
+                .containsExactly(1);
+    }
+
     private void publish(Keel keel, String id) {
         keel.publisher().publish(topic, Message.builder(id, Codec.utf8()).id(id).build());
     }

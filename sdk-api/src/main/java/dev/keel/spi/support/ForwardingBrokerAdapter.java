@@ -73,6 +73,16 @@ public abstract class ForwardingBrokerAdapter implements BrokerAdapter {
             }
 
             @Override
+            public void stopFetching() {
+                consumer.stopFetching();
+            }
+
+            @Override
+            public CompletionStage<Void> settle() {
+                return consumer.settle();
+            }
+
+            @Override
             public CompletionStage<Void> close() {
                 return consumer.close();
             }

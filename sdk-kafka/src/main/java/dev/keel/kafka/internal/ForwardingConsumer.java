@@ -96,6 +96,16 @@ public final class ForwardingConsumer implements BrokerConsumer, DelayForwarding
     }
 
     @Override
+    public void stopFetching() {
+        consumer.stopFetching();
+    }
+
+    @Override
+    public CompletionStage<Void> settle() {
+        return consumer.settle();
+    }
+
+    @Override
     public CompletionStage<Void> close() {
         CompletionStage<Void> forwarding = stopForwarding();
         return consumer.close().thenCombine(forwarding, (a, b) -> null);

@@ -5,7 +5,9 @@ import dev.keel.KeelException;
 import dev.keel.KeelTimeoutException;
 import dev.keel.PartitionRewind;
 import dev.keel.TopicNotFoundException;
+import dev.keel.kafka.KafkaAdapter;
 import dev.keel.kafka.KafkaConfig;
+import dev.keel.kafka.ShareGroupReplayException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,6 +21,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -53,6 +56,10 @@ public final class KafkaReplay {
         try (Admin admin = Admin.create(ClientProperties.admin(config))) {
             TopicDescription description = describe(admin, topic);
             checkIdle(admin, topic, group);
+            Map<TopicPartition, OffsetAndMetadata> classic = get(admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata(), "reading the committed offsets of group " + group);
+            refuseShareGroup(admin, topic, group, classic.entrySet().stream()
+                    .anyMatch(e -> e.getValue() != null && e.getKey().topic().equals(topic)));
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
             Map<TopicPartition, OffsetSpec> atTime = new HashMap<>();
@@ -70,8 +77,7 @@ public final class KafkaReplay {
             boolean fromOldest = "earliest".equals(config.autoOffsetReset());
             Map<TopicPartition, ListOffsetsResultInfo> times = get(admin.listOffsets(atTime).all(),
                     "searching the offsets of " + from + " in " + topic);
-            Map<TopicPartition, OffsetAndMetadata> committed = get(admin.listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata(), "reading the committed offsets of group " + group);
+            Map<TopicPartition, OffsetAndMetadata> committed = classic;
             List<PartitionRewind> plan = new ArrayList<>();
             description.partitions().forEach(p -> {
                 TopicPartition tp = new TopicPartition(topic, p.partition());
@@ -158,6 +164,40 @@ public final class KafkaReplay {
                         + "replay; check the topic's name (retrying cannot help)", e);
             }
             throw e;
+        }
+    }
+
+    /**
+     * Refuses to replay for a Keel group that consumes {@code topic} as a share group: one whose share group has
+     * members now, or has started the topic's partitions while the classic group ({@code classicRead}: it committed
+     * offsets of the topic) never read it. A rewind of the classic group would change nothing for it.
+     */
+    private void refuseShareGroup(Admin admin, String topic, String group, boolean classicRead) {
+        String share = KafkaAdapter.shareGroupId(group);
+        try {
+            int members = get(admin.describeShareGroups(Set.of(share)).all(), "describing share group " + share)
+                    .get(share).members().size();
+            if (members > 0) {
+                throw new ShareGroupReplayException(topic, group, share, members + " member(s) consuming now");
+            }
+            if (classicRead) {
+                return; // a group switched back to classic: its classic offsets are what it consumes by
+            }
+            boolean started = get(admin.listShareGroupOffsets(Map.of(share, new ListShareGroupOffsetsSpec()))
+                    .partitionsToOffsetInfo(share), "reading where share group " + share + " is").entrySet().stream()
+                    .anyMatch(e -> e.getValue() != null && e.getKey().topic().equals(topic));
+            if (started) {
+                throw new ShareGroupReplayException(topic, group, share, "it has read the topic, and the classic "
+                        + "group never committed an offset of it");
+            }
+        } catch (ShareGroupReplayException e) {
+            throw e;
+        } catch (KeelException e) {
+            if (e.isRetriable()) {
+                throw e;
+            }
+            // no such share group, a cluster without share groups (or older than them), or a client that may not
+            // describe it: nothing shows that the group consumes the topic as a share group
         }
     }
 

@@ -138,9 +138,13 @@ final class ShareBatch {
         return released;
     }
 
-    /** How many records not decided yet are at delivery {@code limit} or beyond (released, the broker archives them). */
-    int undecidedAtDelivery(int limit) {
-        return (int) held.values().stream().filter(h -> h.decided == null && h.deliveryCount >= limit).count();
+    /**
+     * The records not decided yet at delivery {@code limit} or beyond (released, the broker archives them), as
+     * {@code partition-offset}.
+     */
+    List<String> undecidedAtDelivery(int limit) {
+        return held.values().stream().filter(h -> h.decided == null && h.deliveryCount >= limit)
+                .map(h -> h.record.partition() + "-" + h.record.offset()).sorted().toList();
     }
 
     /** Whether a renewed record has not been returned yet. */

@@ -7,7 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
@@ -37,14 +40,17 @@ import org.slf4j.LoggerFactory;
  *       with kafka-clients 4.4: docs/kafka.md, "Share groups");</li>
  *   <li>once every record of the batch is decided, poll the next one (which carries the last acknowledgements).</li>
  * </ol>
- * A slow or retrying record therefore holds up its own member's next batch and no other member. On close the
- * decided records are acknowledged and the undecided ones released; after a failure (or an abort) nothing more is
- * acknowledged, and closing the client releases what it held.
+ * A slow or retrying record therefore holds up its own member's next batch and no other member. Once the
+ * subscription's close begins ({@link ShareReceiver#stopFetching}) the member starts no new fetch ({@link #drainStep});
+ * at its close the decided records are acknowledged and the undecided ones released; after a failure (or an abort)
+ * nothing more is acknowledged, and closing the client releases what it held.
  */
 final class ShareMember implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShareMember.class);
     private static final Decision WAKE = new Decision(null, null);
+    /** How long a settling member polls for what its fetch under way brought (records come at once when there). */
+    static final Duration SETTLE_POLL = Duration.ofMillis(200);
 
     /** The engine's decision about one record; {@link #WAKE} only wakes the member. */
     private record Decision(ShareBatch.Held record, AcknowledgeType type) {
@@ -66,6 +72,17 @@ final class ShareMember implements Runnable {
     private long renewSentNanos;
     private long lastCommitNanos;
     private boolean uncommitted;
+    /**
+     * Whether the client may be fetching: its last poll returned no new record (or renewed ones), and after such a
+     * poll the client goes on fetching in the background until records come. A poll that returned new records only
+     * leaves none under way (the client fetches again only when a poll finds its buffer empty).
+     */
+    private boolean fetchUnderWay;
+    /** The subscription's close began and this member has checked what it holds back once ({@link #drainStep}). */
+    private boolean drainStarted;
+    /** Settle requests ({@link #settle}) not answered yet; answered by the member's thread, or when it ends. */
+    private final Queue<CompletableFuture<Void>> settles = new ConcurrentLinkedQueue<>();
+    private volatile boolean ended;
 
     ShareMember(String name, Map<String, Object> properties, String topic, DeliverySink sink, ShareReceiver owner,
                 Duration pollTimeout, Duration commitInterval, Duration requestTimeout, Duration closeTimeout) {
@@ -87,6 +104,27 @@ final class ShareMember implements Runnable {
     /** The engine decided {@code record} (from any thread). */
     void decide(ShareBatch.Held record, AcknowledgeType type) {
         decisions.add(new Decision(record, type));
+    }
+
+    /**
+     * Completes once this member has handed over what its fetch under way brought so far (a short poll, when one is
+     * under way and it holds nothing; any thread).
+     */
+    CompletableFuture<Void> settle() {
+        CompletableFuture<Void> settled = new CompletableFuture<>();
+        settles.add(settled);
+        if (ended) {
+            answerSettles();
+        } else {
+            wake();
+        }
+        return settled;
+    }
+
+    private void answerSettles() {
+        for (CompletableFuture<Void> s = settles.poll(); s != null; s = settles.poll()) {
+            s.complete(null);
+        }
     }
 
     /** Wakes the member from a wait or a poll (close, resume; any thread). */
@@ -122,6 +160,8 @@ final class ShareMember implements Runnable {
             } else {
                 owner.fetchingStopped();
             }
+            ended = true;
+            answerSettles();
             owner.memberStopped(this, failure);
         }
     }
@@ -141,16 +181,79 @@ final class ShareMember implements Runnable {
         owner.refreshSettings();
         int acknowledged = batch.acknowledgeDecided(c);
         uncommitted |= acknowledged > 0;
+        if (owner.draining()) {
+            drainStep(c);
+            return;
+        }
         if (!owner.paused() && !owner.closing()) {
             handOver(batch.handOver(held -> true)); // what was held back while paused
         }
         if (batch.isEmpty()) {
             // polled also while paused: the client fetches in the background after a poll that found nothing, and
             // what it takes while nobody polls waits there, its lock running out, until the next poll or its close
-            received(c.poll(pollTimeout)); // carries the batch's last acknowledgements
+            poll(c, pollTimeout); // carries the batch's last acknowledgements
             uncommitted = false;
             return;
         }
+        holdStep(c);
+    }
+
+    /**
+     * A step of a member whose subscription is closing ({@link ShareReceiver#stopFetching}): it starts no new fetch.
+     * First it hands over what it held back that is at the broker's last delivery under the limit as read now (the
+     * limit may have been lowered since it was held back). Holding nothing, it polls only while a fetch is under
+     * way, so that what that fetch brings is seen (records at their last delivery go to the engine, the others are
+     * held back and handed back at close); its acknowledgements go without a fetch ({@code commitAsync}). Holding
+     * records, it acknowledges and renews them as usual. A settle request is answered after a short poll when a
+     * fetch is under way and nothing is held (else at once).
+     */
+    private void drainStep(ShareConsumer<byte[], byte[]> c) throws InterruptedException {
+        if (!drainStarted) {
+            drainStarted = true;
+            handOverLastDeliveries();
+        }
+        if (!settles.isEmpty()) {
+            boolean polled = fetchUnderWay && batch.isEmpty();
+            if (polled) {
+                poll(c, SETTLE_POLL);
+            }
+            LOG.debug("share consumer {}: settled (polled {}, holding {}, fetch under way {})", name, polled,
+                    batch.size(), fetchUnderWay);
+            answerSettles();
+            return;
+        }
+        if (batch.isEmpty()) {
+            if (fetchUnderWay) {
+                poll(c, pollTimeout);
+                uncommitted = false;
+                return;
+            }
+            if (uncommitted) {
+                c.commitAsync(); // an acknowledgement only: no fetch
+                uncommitted = false;
+                lastCommitNanos = System.nanoTime();
+            }
+            awaitDecision(pollTimeout.toNanos());
+            return;
+        }
+        holdStep(c);
+    }
+
+    /** Hands the engine what this member holds back that is at the broker's last delivery, by the limit read now. */
+    private void handOverLastDeliveries() {
+        if (batch.holdsBack()) {
+            int limit = owner.currentDeliveryLimit();
+            handOver(batch.handOver(held -> held.deliveryCount() >= limit));
+        }
+    }
+
+    private void poll(ShareConsumer<byte[], byte[]> c, Duration timeout) {
+        fetchUnderWay = true; // until a poll returns new records only
+        received(c.poll(timeout));
+    }
+
+    /** A step of a member holding records: renewing, acknowledging what was decided, waiting for decisions. */
+    private void holdStep(ShareConsumer<byte[], byte[]> c) throws InterruptedException {
         if (batch.renewing()) {
             awaitRenewed(c);
             return;
@@ -187,7 +290,7 @@ final class ShareMember implements Runnable {
             }
         }));
         LOG.debug("share consumer {}: renewed the locks of {} record(s)", name, renewed);
-        renewAtNanos = renewSentNanos + owner.lockDuration(c).toNanos() / 2;
+        renewAtNanos = renewSentNanos + owner.currentLockDuration(c).toNanos() / 2;
     }
 
     /** Polls until the renewed records are returned, renewing again those returned meanwhile and still undecided. */
@@ -195,7 +298,7 @@ final class ShareMember implements Runnable {
         if (batch.renewUndecided(c) > 0) {
             c.commitSync(requestTimeout);
         }
-        received(c.poll(pollTimeout));
+        poll(c, pollTimeout);
         if (batch.renewing() && System.nanoTime() - renewSentNanos > requestTimeout.toNanos()) {
             int lost = batch.loseRenewing(-1);
             LOG.warn("share consumer {}: {} renewed record(s) did not come back within {}; the broker delivers them "
@@ -214,10 +317,16 @@ final class ShareMember implements Runnable {
             return;
         }
         List<ShareBatch.Held> fresh = batch.received(records);
+        fetchUnderWay = fresh.size() < records.count(); // renewed records came back: that poll fetched as well
         if (fresh.isEmpty() || owner.closing()) {
             return;
         }
         renewAtNanos = System.nanoTime() + owner.lockDuration(consumer).toNanos() / 2;
+        if (owner.draining()) {
+            LOG.debug("share consumer {}: {} record(s) fetched while closing", name, fresh.size());
+            handOverLastDeliveries();
+            return;
+        }
         int limit = owner.deliveryLimit();
         handOver(batch.handOver(held -> !owner.paused() || held.deliveryCount() >= limit));
     }
@@ -228,7 +337,7 @@ final class ShareMember implements Runnable {
         }
         List<InboundRecord> inbound = new ArrayList<>(records.size());
         for (ShareBatch.Held held : records) {
-            inbound.add(RecordMapping.fromKafka(held.record(), new Acknowledger(held), held.deliveryCount()));
+            inbound.add(RecordMapping.fromKafka(held.record(), new ShareAcknowledger(this, owner, held), held.deliveryCount()));
         }
         sink.accept(inbound);
     }
@@ -252,6 +361,18 @@ final class ShareMember implements Runnable {
         }
     }
 
+    /** Takes what the client holds already (a wake-up left pending by the close is used up first). */
+    private void lastLook(ShareConsumer<byte[], byte[]> c) {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                poll(c, Duration.ZERO);
+                return;
+            } catch (WakeupException e) {
+                // the close's wake-up: look again
+            }
+        }
+    }
+
     /**
      * Closes the client; gracefully, it first acknowledges what was decided and releases the rest. A member holding
      * nothing closes at once (its fetch in flight, if any, is abandoned); one holding records waits (at most the
@@ -269,11 +390,15 @@ final class ShareMember implements Runnable {
             if (graceful) {
                 drainDecisions();
                 batch.acknowledgeDecided(c);
-                int lost = batch.undecidedAtDelivery(owner.deliveryLimit());
-                if (lost > 0) {
-                    LOG.error("share consumer {}: closing with {} record(s) of {} at the broker's last delivery "
-                            + "undecided (the close timeout expired first): the broker archives them, unhandled",
-                            name, lost, topic);
+                if (fetchUnderWay && batch.isEmpty()) {
+                    lastLook(c); // what the fetch under way brought since: given back below, named if last
+                }
+                List<String> lost = batch.undecidedAtDelivery(owner.currentDeliveryLimit());
+                if (!lost.isEmpty()) {
+                    LOG.error("share consumer {}: closing with {} record(s) of {} at the broker's last delivery not "
+                            + "finished (partition-offset {}): the broker archives them (the subscription's close log "
+                            + "names those it ran or parked)", name, lost.size(), topic,
+                            lost.size() > 10 ? lost.subList(0, 10) + "..." : lost);
                 }
                 int released = batch.releaseUndecided(c);
                 if (released > 0) {
@@ -291,33 +416,6 @@ final class ShareMember implements Runnable {
             if (!holding) {
                 owner.fetchingStopped();
             }
-        }
-    }
-
-    /**
-     * A record's acknowledgements go to its member's thread; whether a release redelivers it, the group's limit
-     * says, as the broker reports it now (a limit lowered meanwhile counts).
-     */
-    private final class Acknowledger implements InboundRecord.Acknowledger {
-        private final ShareBatch.Held held;
-
-        private Acknowledger(ShareBatch.Held held) {
-            this.held = held;
-        }
-
-        @Override
-        public void ack() {
-            decide(held, AcknowledgeType.ACCEPT);
-        }
-
-        @Override
-        public void release() {
-            decide(held, AcknowledgeType.RELEASE);
-        }
-
-        @Override
-        public boolean releasable() {
-            return held.deliveryCount() < owner.currentDeliveryLimit();
         }
     }
 }

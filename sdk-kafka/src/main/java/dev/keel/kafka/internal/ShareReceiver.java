@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * records to the engine: a member holding nothing still polls (its client fetches in the background after a poll
  * that found nothing, and records it took while nobody polled would wait there unseen, their locks running out),
  * and holds back what arrives, renewing it, until the subscription resumes; records at the broker's last delivery
- * it hands over at once (a closing subscription runs them). Members still acknowledge and renew what they hold. The first member to fail stops the others, and the
+ * it hands over at once (a closing subscription runs them). Members still acknowledge and renew what they hold. Once
+ * the subscription's close begins ({@link #stopFetching}) no member starts a new fetch, and {@link #settle} lets the
+ * engine wait for what the fetches under way bring. The first member to fail stops the others, and the
  * sink hears of the failure once all stopped.
  */
 public final class ShareReceiver implements AbortableConsumer {
@@ -56,6 +58,8 @@ public final class ShareReceiver implements AbortableConsumer {
     private volatile ShareGroupSettings group = ShareGroupSettings.KAFKA_DEFAULTS;
     private volatile long settingsReadNanos;
     private volatile boolean paused;
+    /** The subscription's close began ({@link #stopFetching}): members start no new fetch. */
+    private volatile boolean draining;
     private volatile boolean closing;
     private volatile boolean aborted;
     private DeliverySink sink;
@@ -128,6 +132,29 @@ public final class ShareReceiver implements AbortableConsumer {
         }
     }
 
+    /**
+     * The subscription begins to close: each member starts no new fetch from now on. A member whose last poll found
+     * nothing has a fetch under way (its client goes on fetching in the background until records come); it keeps
+     * polling, so that what that fetch brings is seen: records at the broker's last delivery go to the engine, which
+     * runs them before it closes, the others are held and handed back at {@link #close}. The records held back while
+     * paused are checked again against the delivery limit as the broker reports it now.
+     */
+    @Override
+    public void stopFetching() {
+        draining = true;
+        members.forEach(ShareMember::wake);
+    }
+
+    /** Completes once every member has handed over what its fetch under way brought (a short poll each). */
+    @Override
+    public CompletionStage<Void> settle() {
+        List<ShareMember> started;
+        synchronized (this) {
+            started = List.copyOf(members);
+        }
+        return CompletableFuture.allOf(started.stream().map(ShareMember::settle).toArray(CompletableFuture[]::new));
+    }
+
     @Override
     public synchronized CompletionStage<Void> close() {
         closing = true;
@@ -153,6 +180,10 @@ public final class ShareReceiver implements AbortableConsumer {
         return closing;
     }
 
+    boolean draining() {
+        return draining;
+    }
+
     boolean aborted() {
         return aborted;
     }
@@ -176,28 +207,48 @@ public final class ShareReceiver implements AbortableConsumer {
         return group.deliveryLimit();
     }
 
-    /** The lock duration the broker last told {@code consumer}, else the group's. */
+    /**
+     * The lock duration to time renewals by: the shorter of what the broker last told {@code consumer} (at its last
+     * fetch) and the group's as last read.
+     */
     Duration lockDuration(ShareConsumer<byte[], byte[]> consumer) {
+        Duration groups = group.lockDuration();
         return consumer.acquisitionLockTimeoutMs().filter(ms -> ms > 0).map(Duration::ofMillis)
-                .orElse(group.lockDuration());
+                .filter(told -> told.compareTo(groups) < 0).orElse(groups);
+    }
+
+    /**
+     * {@link #lockDuration}, with the group's setting read again when older than {@link #LIMIT_FRESHNESS}: for timing
+     * the next renewal. The broker times a renewed lock by the group's lock duration as it is at the renewal, so a
+     * duration lowered while a handler runs must shorten the wait before the next renewal (the client learns of it
+     * only at its next fetch, which a member running a long handler does not make).
+     */
+    Duration currentLockDuration(ShareConsumer<byte[], byte[]> consumer) {
+        awaitFreshSettings();
+        return lockDuration(consumer);
     }
 
     /**
      * The group's delivery limit as the broker reports it, read again when older than {@link #LIMIT_FRESHNESS}: for
-     * deciding whether a record may be handed back (only failures ask, and the close). Waits for the read (at most
+     * deciding whether a record may be handed back (only failures ask, and a closing member). Waits for the read (at most
      * the request timeout); when it fails, the last limit read stands.
      */
     int currentDeliveryLimit() {
+        awaitFreshSettings();
+        return group.deliveryLimit();
+    }
+
+    /** Reads the group's settings again when older than {@link #LIMIT_FRESHNESS}, waiting for the read. */
+    private void awaitFreshSettings() {
         if (System.nanoTime() - settingsReadNanos >= LIMIT_FRESHNESS.toNanos()) {
             try {
                 readSettings().get(config.requestTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                // logged by readSettings (or still under way): the last limit read stands
+                // logged by readSettings (or still under way): the last settings read stand
             }
         }
-        return group.deliveryLimit();
     }
 
     /** Reads the group's settings again in the background once they are older than {@link #SETTINGS_REFRESH}. */
@@ -218,6 +269,9 @@ public final class ShareReceiver implements AbortableConsumer {
             if (error == null) {
                 if (read.deliveryLimit() != group.deliveryLimit()) {
                     LOG.info("share group {}: delivery limit now {}", groupId, read.deliveryLimit());
+                }
+                if (!read.lockDuration().equals(group.lockDuration())) {
+                    LOG.info("share group {}: lock duration now {}", groupId, read.lockDuration());
                 }
                 group = read;
             } else {

@@ -132,7 +132,9 @@ public final class DeadLetterStep implements Step {
             context.count(MetricEvent.DEAD_LETTER_FAILED, work);
             LogContext.run(work, context.group(), () ->
                     LOG.error("message {} from {} can be neither handled nor dead-lettered to {} ({}): it is parked, "
-                            + "unacknowledged (a restart redelivers it); later messages of its key wait, other keys go on; "
+                            + "unacknowledged (a restart redelivers it, except on a Kafka share group at the broker's last "
+                            + "delivery: there the broker archives it once the subscription closes or dies, and the close "
+                            + "names it); later messages of its key wait, other keys go on; "
                             + "the dead-lettering is retried with backoff up to {}. Check that the dead-letter topic exists "
                             + "and accepts the record", work.record().id(), work.record().topic(), letters.destination(),
                             failure.toString(), MAX_PARKED_BACKOFF));

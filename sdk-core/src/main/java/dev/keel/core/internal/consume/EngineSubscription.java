@@ -286,6 +286,7 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         }
         long startedAt = System.nanoTime();
         flow.hold();
+        consumer.stopFetching(); // what a fetch under way brings still comes (settle), nothing more is fetched
         long lastDeliveries = inFlight.all().filter(this::atLastSharedDelivery).count();
         InFlight.GivenUp givenUp = inFlight.giveUp(inFlight.all().toList(), this::atLastSharedDelivery);
         List<CompletableFuture<Void>> running = givenUp.running();
@@ -296,9 +297,11 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
                 .thenCompose(closedNow -> {
                     if (closedNow) { // else crashed meanwhile
                         tick.stop();
-                        warnOfLastDeliveries(timeout);
+                        LastDeliveriesLeft.warn(LOG, topic(), group(), timeout,
+                                inFlight.all().filter(this::atLastSharedDelivery).toList());
                         inFlight.dropQueued(true);
-                        stragglers.warn(inFlight.all(), running.size(), timeout);
+                        // the last deliveries left are named above: the broker does not deliver them again
+                        stragglers.warn(inFlight.all().filter(w -> !atLastSharedDelivery(w)), running.size(), timeout);
                     }
                     return consumer.close();
                 })
@@ -318,21 +321,48 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
 
     /**
      * Waits (until {@code deadline}, a {@link System#nanoTime()}) for {@code stages} and then for the messages at
-     * the broker's last delivery that a closing share-group subscription took meanwhile, and ends the closing:
-     * true when this moved the subscription to CLOSED (false when it crashed meanwhile).
+     * the broker's last delivery that a closing share-group subscription took meanwhile; once none is left, lets the
+     * consumer hand over what its fetches under way brought ({@link dev.keel.spi.BrokerConsumer#settle()}) and
+     * waits for that in turn; ends the closing once a settle brought nothing to run: true when this moved the
+     * subscription to CLOSED (false when it crashed meanwhile).
      */
     private CompletableFuture<Boolean> drain(List<CompletableFuture<Void>> stages, long deadline) {
         return CompletableFuture.allOf(stages.toArray(CompletableFuture[]::new))
-                .completeOnTimeout(null, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                .completeOnTimeout(null, remaining(deadline), TimeUnit.NANOSECONDS)
                 .thenCompose(v -> {
-                    synchronized (closingLock) {
-                        List<CompletableFuture<Void>> late = unfinishedLastDeliveries().map(Work::finished).toList();
-                        if (!late.isEmpty() && deadline - System.nanoTime() > 0) {
-                            return drain(late, deadline);
-                        }
-                        return CompletableFuture.completedFuture(state.compareAndSet(State.CLOSING, State.CLOSED));
+                    CompletableFuture<Boolean> more = drainLate(deadline);
+                    if (more != null) {
+                        return more;
                     }
+                    if (!config.shareGroup() || remaining(deadline) == 0) {
+                        return CompletableFuture.completedFuture(endClosing());
+                    }
+                    return Futures.call(consumer::settle).toCompletableFuture()
+                            .handle((settled, error) -> null) // a consumer that cannot settle closes as it is
+                            .completeOnTimeout(null, remaining(deadline), TimeUnit.NANOSECONDS)
+                            .thenCompose(settled -> {
+                                CompletableFuture<Boolean> brought = drainLate(deadline);
+                                return brought != null ? brought : CompletableFuture.completedFuture(endClosing());
+                            });
                 });
+    }
+
+    /** Drains the last deliveries taken while closing and not finished yet, if any (and time is left); else null. */
+    private CompletableFuture<Boolean> drainLate(long deadline) {
+        synchronized (closingLock) {
+            List<CompletableFuture<Void>> late = unfinishedLastDeliveries().map(Work::finished).toList();
+            return !late.isEmpty() && remaining(deadline) > 0 ? drain(late, deadline) : null;
+        }
+    }
+
+    private boolean endClosing() {
+        synchronized (closingLock) {
+            return state.compareAndSet(State.CLOSING, State.CLOSED);
+        }
+    }
+
+    private static long remaining(long deadline) {
+        return Math.max(0, deadline - System.nanoTime());
     }
 
     /** A message of a share-group subscription that the broker would not deliver again if it were handed back. */
@@ -342,32 +372,6 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
 
     private java.util.stream.Stream<Work> unfinishedLastDeliveries() {
         return inFlight.all().filter(w -> atLastSharedDelivery(w) && !w.finished().isDone() && !w.isParked());
-    }
-
-    /**
-     * Names the messages at the broker's last delivery that the close's timeout left unfinished: the broker archives
-     * them. Those whose handler started are named apart: it may still complete and apply its effect (only its
-     * acknowledgement is lost), so they must not be published again as if never handled.
-     */
-    private void warnOfLastDeliveries(Duration timeout) {
-        List<Work> left = unfinishedLastDeliveries().toList();
-        if (left.isEmpty()) {
-            return;
-        }
-        List<String> started = left.stream().filter(Work::hasStarted).map(w -> w.record().id()).toList();
-        List<String> unstarted = left.stream().filter(w -> !w.hasStarted()).map(w -> w.record().id()).toList();
-        LOG.error("the close timeout ({}) of the share-group subscription to {} for group {} expired before {} "
-                + "message(s) at the broker's last delivery finished: they are not acknowledged, and the broker "
-                + "archives them when the consumer closes (into the group's broker-side dead-letter queue when it has "
-                + "one). {} never started, neither handled nor dead-lettered by Keel (message ids {}); {} were running "
-                + "and may still complete, applying their effect without an acknowledgement (message ids {}): check "
-                + "those before publishing them again. Give closeTimeout more than a batch of your slowest handler "
-                + "takes", timeout, topic(), group(), left.size(), unstarted.size(), firstTen(unstarted),
-                started.size(), firstTen(started));
-    }
-
-    private static Object firstTen(List<String> ids) {
-        return ids.size() > 10 ? ids.subList(0, 10) + "..." : ids;
     }
 
     /**
