@@ -59,4 +59,37 @@ class KafkaShareGroupReplayTest {
                     .satisfies(e -> assertThat(((ShareGroupReplayException) e).isRetriable()).isFalse());
         }
     }
+
+    /**
+     * Review 2, finding 1: a group that ran as a classic group (its offsets committed) and then switched to a share
+     * group kept its classic offsets, so a replay (with the application stopped) rewound those, forgot the done marks
+     * and reported success, while the share group, which the application consumes by, ran nothing again.
+     */
+    @Test
+    void replayingAGroupSwitchedFromClassicToShareShouldBeRefused() throws Exception {
+        Set<String> handled = ConcurrentHashMap.newKeySet();
+        try (KafkaAdapter adapter = new KafkaAdapter(KafkaTestSupport.config(bootstrap).build());
+             Keel keel = Keel.builder(adapter).idempotencyStore(new InMemoryIdempotencyStore()).build()) {
+            keel.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
+            for (int i = 0; i < 3; i++) {
+                keel.publisher().publish(topic, Message.builder("c-" + i, Codec.utf8()).id("c-" + i).build());
+            }
+            try (Subscription classic = keel.subscribe(SubscriptionConfig.builder(topic, group, Codec.utf8())
+                    .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).build(), d -> handled.add(d.id()))) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> handled.size() == 3);
+            }
+            try (Subscription share = keel.subscribe(SubscriptionConfig.builder(topic, group, Codec.utf8())
+                    .shareGroup(true).ordering(Ordering.UNORDERED).guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE)
+                    .build(), d -> handled.add(d.id()))) {
+                for (int i = 0; i < 3; i++) {
+                    keel.publisher().publish(topic, Message.builder("s-" + i, Codec.utf8()).id("s-" + i).build());
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> handled.size() == 6);
+            }
+
+            assertThatThrownBy(() -> keel.reprocess(topic, group, Instant.EPOCH))
+                    .isInstanceOf(ShareGroupReplayException.class)
+                    .hasMessageContaining(KafkaAdapter.shareGroupId(group));
+        }
+    }
 }

@@ -180,15 +180,17 @@ public final class KafkaReplay {
             if (members > 0) {
                 throw new ShareGroupReplayException(topic, group, share, members + " member(s) consuming now");
             }
-            if (classicRead) {
-                return; // a group switched back to classic: its classic offsets are what it consumes by
-            }
             boolean started = get(admin.listShareGroupOffsets(Map.of(share, new ListShareGroupOffsetsSpec()))
                     .partitionsToOffsetInfo(share), "reading where share group " + share + " is").entrySet().stream()
                     .anyMatch(e -> e.getValue() != null && e.getKey().topic().equals(topic));
             if (started) {
-                throw new ShareGroupReplayException(topic, group, share, "it has read the topic, and the classic "
-                        + "group never committed an offset of it");
+                // with classic offsets too, nothing tells which of the two the application consumes by now (a group
+                // switched from classic to share keeps its classic offsets for the offsets' retention): refused, saying
+                // how to replay a group that runs as a classic group again
+                throw new ShareGroupReplayException(topic, group, share, classicRead ? "it has read the topic, and so "
+                        + "has the classic group; if the group runs as a classic group again, delete the share group's "
+                        + "offsets of the topic (kafka-share-groups.sh --delete-offsets, or Admin.deleteShareGroupOffsets) "
+                        + "and replay again" : "it has read the topic, and the classic group never committed an offset of it");
             }
         } catch (ShareGroupReplayException e) {
             throw e;
