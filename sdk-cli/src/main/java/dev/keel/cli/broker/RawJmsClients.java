@@ -239,10 +239,12 @@ final class RawJmsClients {
     }
 
     /**
-     * For latency: the producer's synchronous persistent sends on {@code lanes} sessions, each on a
-     * thread of its own (a publish hands the message to its key's lane and returns, as Keel's publisher
-     * does), and a listener on the group queue in individual-acknowledge mode that acknowledges each
-     * message after handling it.
+     * For latency: the producer's persistent sends on {@code lanes} sessions, each on a thread of its own (a publish
+     * hands the message to its key's lane and returns, as Keel's publisher does), synchronous or, where the target
+     * pipelines ({@link RawJmsTarget#sendWindow()}), asynchronous with at most that many in flight per session, as
+     * {@link Producer} sends; and a listener on the group queue in individual-acknowledge mode that acknowledges each
+     * message after handling it. Synchronous sends on a broker where Keel pipelines would not keep the rate, and the
+     * baseline's latency would be its own backlog's.
      */
     static final class Latency implements RawLatencyBaseline {
         private final RawJmsTarget target;
@@ -260,8 +262,9 @@ final class RawJmsClients {
 
         @Override
         public String description() {
-            return "raw " + target.client() + ": synchronous persistent sends on " + lanes + " sessions (a thread "
-                    + "each), a listener acknowledging each message (INDIVIDUAL_ACKNOWLEDGE)";
+            return "raw " + target.client() + ": " + (target.sendWindow() > 0 ? "asynchronous persistent sends, at "
+                    + "most " + target.sendWindow() + " in flight per session," : "synchronous persistent sends") + " on "
+                    + lanes + " sessions (a thread each), a listener acknowledging each message (INDIVIDUAL_ACKNOWLEDGE)";
         }
 
         @Override
@@ -344,6 +347,7 @@ final class RawJmsClients {
             private Connection connection;
             private jakarta.jms.Session session;
             private MessageProducer producer;
+            private final Confirmations confirmations = new Confirmations(target.sendWindow(), Progress.none());
 
             Lane(ConnectionFactory factory, String topic, AtomicReference<Throwable> failure) {
                 this.factory = factory;
@@ -363,7 +367,12 @@ final class RawJmsClients {
                         BytesMessage message = session.createBytesMessage();
                         message.writeBytes(payload);
                         message.setStringProperty("JMSXGroupID", key);
-                        producer.send(message);
+                        if (target.sendWindow() > 0) {
+                            confirmations.acquire();
+                            producer.send(message, confirmations);
+                        } else {
+                            producer.send(message);
+                        }
                     } catch (JMSException | RuntimeException e) {
                         failure.compareAndSet(null, e);
                     }
@@ -374,6 +383,11 @@ final class RawJmsClients {
             void drain() throws InterruptedException, IOException {
                 thread.execute(() -> {
                     if (connection != null) {
+                        try {
+                            confirmations.awaitAll();
+                        } catch (JMSException e) {
+                            failure.compareAndSet(null, e);
+                        }
                         try {
                             connection.close();
                         } catch (JMSException ignored) {
