@@ -158,6 +158,32 @@ class BenchRedisPlacementTest {
         assertThat(output).contains("--redis-cpus pins with taskset, which is not on the PATH: install util-linux");
     }
 
+    @Test
+    void aBenchStoppedWithSigtermShouldGiveRedisItsCpusBack() throws IOException, InterruptedException {
+        CpuList benchBefore = Affinity.of(ProcessHandle.current().pid());
+        assumeThat(benchBefore.size()).isGreaterThanOrEqualTo(2);
+        CpuList redisBefore = Affinity.of(redis.pid());
+        CpuList redisCpus = lastCpu(benchBefore);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // a consume pass long enough to be stopped in the middle: 1 ms each way, a million messages
+        Process child = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                KeelCli.class.getName(), "bench", "--only", "consume", "--messages", "1000000", "--redis", uri(),
+                "--redis-latency", "1ms", "--redis-cpus", redisCpus.toString(), "--no-progress")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> Affinity.of(redis.pid()).equals(redisCpus)
+                    || !child.isAlive());
+            assertThat(child.isAlive()).as("the bench runs, Redis pinned").isTrue();
+
+            child.destroy(); // SIGTERM: the shutdown hook restores
+            assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(Affinity.of(redis.pid())).as("Redis's CPUs after SIGTERM").isEqualTo(redisBefore);
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
     private static CpuList lastCpu(CpuList cpus) {
         String list = cpus.toString();
         String last = list.substring(Math.max(list.lastIndexOf(','), list.lastIndexOf('-')) + 1);
