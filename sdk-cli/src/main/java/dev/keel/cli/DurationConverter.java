@@ -5,7 +5,7 @@ import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** {@code 500ms}, {@code 2s}, {@code 3m}, or an ISO-8601 duration such as {@code PT2S}. */
+/** {@code 250us}, {@code 500ms}, {@code 2s}, {@code 3m}, or an ISO-8601 duration such as {@code PT2S}. */
 public final class DurationConverter implements ITypeConverter<Duration> {
 
     @Override
@@ -14,6 +14,9 @@ public final class DurationConverter implements ITypeConverter<Duration> {
         try {
             if (v.startsWith("pt") || v.startsWith("p")) {
                 return Duration.parse(value.trim().toUpperCase(Locale.ROOT));
+            }
+            if (v.endsWith("us") || v.endsWith("\u00b5s")) {
+                return Duration.ofNanos(Math.multiplyExact(Long.parseLong(v.substring(0, v.length() - 2)), 1000L));
             }
             if (v.endsWith("ms")) {
                 return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
@@ -27,6 +30,6 @@ public final class DurationConverter implements ITypeConverter<Duration> {
         } catch (RuntimeException e) {
             // fall through to the message below
         }
-        throw new TypeConversionException("'" + value + "' is not a duration: use e.g. 500ms, 2s, 3m or PT2S");
+        throw new TypeConversionException("'" + value + "' is not a duration: use e.g. 250us, 500ms, 2s, 3m or PT2S");
     }
 }

@@ -24,7 +24,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       is forwarded in either direction (a partition, or a peer that stopped answering);</li>
  *   <li>{@link #dropReplies(boolean)}: requests reach the server, its replies are discarded (the
  *       write happened, the answer is lost);</li>
- *   <li>{@link #latency(Duration)}: every chunk is delivered that much later, in order;</li>
+ *   <li>{@link #latency(Duration)}: every chunk is delivered that much later, in order, in each
+ *       direction: a request and its reply pay it twice, as over a network link with that one-way
+ *       delay; bytes sent back to back (a pipeline) pay it once, not once per chunk;</li>
  *   <li>{@link #refuse(boolean)}: new connections are closed as soon as they are accepted.</li>
  * </ul>
  *
@@ -120,7 +122,13 @@ public final class FaultProxy implements AutoCloseable {
         faults.dropReplies(on);
     }
 
-    /** Delivers every chunk {@code delay} later than it arrived (zero: no added latency). */
+    /**
+     * Delivers every chunk {@code delay} later than it arrived, in each direction (zero: no added
+     * latency): a round trip through the proxy takes {@code 2 × delay} more. The delay is a link's, not a
+     * bandwidth limit: a chunk is due {@code delay} after it arrived, whatever is queued before it, so a
+     * pipeline of requests pays it once; each connection delays its own bytes. Waits are precise to tens
+     * of microseconds (the scheduler's), so sub-millisecond delays such as 250 µs hold.
+     */
     public void latency(Duration delay) {
         faults.latency(delay);
     }

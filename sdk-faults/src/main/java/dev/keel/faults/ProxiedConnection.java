@@ -9,12 +9,15 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
  * One client connection through a {@link FaultProxy}: a client socket, its upstream socket, and
  * for each direction a reader that queues chunks and a writer that delivers them when due, so
- * added latency keeps the order of the bytes.
+ * added latency keeps the order of the bytes. Each chunk is due its latency after it was read, not after
+ * the chunk before it was written: bytes sent back to back (a pipeline) pay the latency once, not once
+ * per chunk, and each connection has its own threads, so connections never wait for each other.
  */
 final class ProxiedConnection {
 
@@ -95,10 +98,7 @@ final class ProxiedConnection {
                 if (chunk == Chunk.END) {
                     break;
                 }
-                long wait = chunk.dueNanos() - System.nanoTime();
-                if (wait > 0) {
-                    TimeUnit.NANOSECONDS.sleep(wait); // the injected latency itself
-                }
+                waitUntil(chunk.dueNanos()); // the injected latency itself
                 if (!faults.discards(toClient)) {
                     out.write(chunk.bytes());
                     out.flush();
@@ -110,6 +110,21 @@ final class ProxiedConnection {
             Thread.currentThread().interrupt();
         }
         reset();
+    }
+
+    /**
+     * Parks until {@code dueNanos} ({@link System#nanoTime()}): to the tens of microseconds, where
+     * {@code Thread.sleep} (and {@code TimeUnit.sleep}) on Java 17 round any wait below a millisecond up
+     * to a whole one, which would turn a 250 µs latency into 1 ms or more.
+     */
+    private static void waitUntil(long dueNanos) throws InterruptedException {
+        long wait;
+        while ((wait = dueNanos - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(wait);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+        }
     }
 
     private static void daemon(Runnable task, String name) {

@@ -111,6 +111,66 @@ class FaultProxyTest {
     }
 
     @Test
+    void aPipelineShouldPayTheLatencyOnceEachWayNotOncePerRequest() throws IOException {
+        Duration delay = Duration.ofMillis(100);
+        int requests = 20;
+        proxy.latency(delay);
+        try (Socket s = connect()) {
+            s.setTcpNoDelay(true); // each request its own segment, as a client's pipelined writes
+            s.setSoTimeout(10_000);
+            StringBuilder expected = new StringBuilder();
+            long start = System.nanoTime();
+            for (int i = 0; i < requests; i++) {
+                String request = String.format("r%02d", i);
+                send(s, request);
+                expected.append(request);
+            }
+            assertThat(read(s, expected.length())).isEqualTo(expected.toString());
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            // one round trip is 2 x delay; delays paid one request after the other would take 20 x 2 x delay
+            assertThat(took).isGreaterThanOrEqualTo(delay.multipliedBy(2))
+                    .isLessThan(delay.multipliedBy(requests / 2));
+        }
+    }
+
+    @Test
+    void connectionsShouldEachDelayTheirOwnBytesWithoutWaitingForEachOther() throws Exception {
+        Duration delay = Duration.ofMillis(100);
+        int clients = 8;
+        proxy.latency(delay);
+        java.util.List<Socket> sockets = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < clients; i++) {
+                Socket s = connect();
+                s.setSoTimeout(10_000);
+                sockets.add(s);
+            }
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+            try {
+                long start = System.nanoTime();
+                java.util.List<java.util.concurrent.Future<String>> replies = new java.util.ArrayList<>();
+                for (int i = 0; i < clients; i++) {
+                    Socket s = sockets.get(i);
+                    String text = "c" + i;
+                    replies.add(pool.submit(() -> roundTrip(s, text)));
+                }
+                for (int i = 0; i < clients; i++) {
+                    assertThat(replies.get(i).get()).isEqualTo("c" + i);
+                }
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+                // each round trip is 2 x delay; one connection after the other would take 8 x 2 x delay
+                assertThat(took).isLessThan(delay.multipliedBy(clients));
+            } finally {
+                pool.shutdownNow();
+            }
+        } finally {
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
     void refusingShouldCloseNewConnections() throws IOException {
         proxy.refuse(true);
         try (Socket s = new Socket(proxy.host(), proxy.port())) {

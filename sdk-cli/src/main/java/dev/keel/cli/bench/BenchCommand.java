@@ -120,6 +120,22 @@ public final class BenchCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     private int joinMessages;
 
+    @Option(names = "--redis-latency", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "With --redis on this host's loopback: every Redis client of the run (Keel's store, the "
+                    + "naive dedup's) reaches it through a proxy that delays each direction by DURATION, e.g. 250us, "
+                    + "as a Redis on another host would be. Latency, not bandwidth: a pipelined batch pays one round "
+                    + "trip, a client waiting for each reply pays every one. The report's header says so. Default: "
+                    + "none (Redis reached directly).")
+    private Duration redisLatency;
+
+    @Option(names = "--redis-cpus", paramLabel = "CPUS",
+            description = "With --redis on this host: pins the Redis server (every thread, taskset -a -cp) to these "
+                    + "CPUs, e.g. 1 or 2-3, and this bench's JVM to its other CPUs, for the run; both get their CPUs "
+                    + "back at the end. Emulates a Redis on a host of its own on a small machine; the broker is not "
+                    + "pinned. Needs taskset (util-linux) and the right to change Redis's affinity. The report's "
+                    + "header says what was pinned. Default: nothing pinned.")
+    private String redisCpus;
+
     @Option(names = "--repeat", paramLabel = "N", defaultValue = "1",
             description = "Run the selected sections N times (Keel and the raw client interleaved within each run) "
                     + "and report the median and range (min - max) of every measure; the memory section runs "
@@ -199,9 +215,61 @@ public final class BenchCommand implements Callable<Integer> {
         if (only != null && only.contains(Section.pc)) {
             checkParallelConsumer();
         }
+        CpuList pinCpus = redisPlacementFlags();
         BrokerMode mode = BrokerModes.lookup(broker.broker());
         mode.preflight(broker);
-        StoreChoice store = StoreChoice.from(broker);
+        StoreChoice direct = StoreChoice.from(broker);
+        RedisPinning pinning = pinCpus == null ? null : RedisPinning.pin(direct, pinCpus);
+        RedisDistance distance = null;
+        try {
+            distance = redisLatency == null ? null : RedisDistance.start(direct, redisLatency);
+            return run(mode, distance != null ? distance.store() : direct, settings, distance, pinning);
+        } finally {
+            if (distance != null) {
+                distance.close();
+            }
+            String warning = pinning == null ? null : pinning.restore();
+            if (warning != null) {
+                spec.commandLine().getErr().println("keel: warning: " + warning);
+            }
+        }
+    }
+
+    /**
+     * Checks {@code --redis-latency} and {@code --redis-cpus}: both act on the one Redis server of
+     * {@code --redis}; returns the CPUs of {@code --redis-cpus}, or null.
+     */
+    private CpuList redisPlacementFlags() {
+        if (redisLatency == null && redisCpus == null) {
+            return null;
+        }
+        String flags = redisLatency != null && redisCpus != null ? "--redis-latency and --redis-cpus"
+                : redisLatency != null ? "--redis-latency" : "--redis-cpus";
+        if (broker.redis() == null) {
+            throw new ParameterException(spec.commandLine(), flags + " act" + (flags.contains(" and ") ? "" : "s")
+                    + " on the Redis of --redis, and there is none: add --redis redis://127.0.0.1:6379 (the "
+                    + "in-memory store has no round trip to lengthen and no process to pin)");
+        }
+        if (broker.redisCluster()) {
+            throw new ParameterException(spec.commandLine(), flags + " act" + (flags.contains(" and ") ? "" : "s")
+                    + " on one Redis server, not on a Redis Cluster: give --redis one standalone server");
+        }
+        try {
+            if (redisLatency != null) {
+                RedisDistance.check(redisLatency);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        try {
+            return redisCpus == null ? null : CpuList.parse(redisCpus);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--redis-cpus: " + e.getMessage());
+        }
+    }
+
+    private Integer run(BrokerMode mode, StoreChoice store, BenchSettings settings, RedisDistance distance,
+                        RedisPinning pinning) throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Progress bar = Progress.to(spec.commandLine().getErr(), progress != null ? progress : System.console() != null);
         String runId = "b" + Long.toString(System.currentTimeMillis(), 36);
@@ -221,6 +289,15 @@ public final class BenchCommand implements Callable<Integer> {
                 BenchContext ctx = repeat == 1 ? base : base.round(round);
                 BenchReport report = new BenchReport(mode.name(), mode.endpoint(broker), store.description());
                 report.headerLine(header);
+                if (distance != null) {
+                    report.headerLine(distance.description());
+                    report.put("redis_latency_each_way_ms", distance.eachWay().toNanos() / 1e6);
+                }
+                if (pinning != null) {
+                    report.headerLine(pinning.description());
+                    report.put("redis_cpus", pinning.redisCpus().toString());
+                    report.put("bench_cpus", pinning.benchCpus().toString());
+                }
                 report.put("partitions", broker.partitions());
                 report.put("payload_bytes", settings.payloadBytes());
                 report.put("run", runId);

@@ -178,9 +178,9 @@ final class MemoryBench {
                 "--topic", topic, "--group", GROUP, "--messages", "" + backlog, "--keys", "" + s.keys(),
                 "--payload-bytes", "" + s.payloadBytes(), "--lanes", "" + s.consumeLanes(),
                 "--timeout", "" + timeoutSeconds));
-        if (o.redis() != null) {
+        if (ctx.store.isRedis()) {
             args.add("--redis");
-            args.add(o.redis());
+            args.add(ctx.store.redisUri()); // through the latency proxy of --redis-latency, when there is one
         }
         // on stdin, like the rest: the URLs may hold secrets in their parameters; the passwords stay in the
         // environment variables the child inherits, named by --artemis-password-env and --activemq-password-env

@@ -7,6 +7,7 @@ import dev.keel.dedup.ClaimResult;
 import java.net.URI;
 import java.time.Duration;
 import java.util.UUID;
+import redis.clients.jedis.RedisClient;
 
 /** Redis for the CLI: the reachability check, and the idempotency store over it. */
 final class RedisSupport {
@@ -42,6 +43,16 @@ final class RedisSupport {
             return RedisIdempotencyStore.create(target.config(waitReplicas, WAIT_TIMEOUT));
         } catch (IllegalArgumentException e) {
             throw new EnvironmentException("--redis: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code INFO server} of the one Redis at {@code uri}. */
+    static String serverInfo(String uri) {
+        try (RedisClient client = RedisClient.create(URI.create(uri))) {
+            return client.info("server");
+        } catch (RuntimeException e) {
+            throw new EnvironmentException("cannot ask Redis at " + Endpoints.redact(uri) + " for INFO server ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
         }
     }
 

@@ -16,11 +16,17 @@ public final class StoreChoice {
     private final String redisUri;
     private final RedisTarget target;
     private final int waitReplicas;
+    /** How the clients reach Redis when not directly (a proxy in front of it), for the description; or null. */
+    private final String route;
+    /** The Redis of {@code --redis} itself, for the description. */
+    private final String shown;
 
-    private StoreChoice(String redisUri, RedisTarget target, int waitReplicas) {
+    private StoreChoice(String redisUri, RedisTarget target, int waitReplicas, String route, String shown) {
         this.redisUri = redisUri;
         this.target = target;
         this.waitReplicas = waitReplicas;
+        this.route = route;
+        this.shown = shown;
     }
 
     /** Checks that Redis answers when one is given; throws EnvironmentException saying what to do. */
@@ -31,7 +37,8 @@ public final class StoreChoice {
         }
         RedisTarget target = options.redis() == null ? null
                 : RedisTarget.parse(options.redis(), options.redisCluster());
-        StoreChoice choice = new StoreChoice(options.redis(), target, options.redisWaitReplicas());
+        StoreChoice choice = new StoreChoice(options.redis(), target, options.redisWaitReplicas(), null,
+                target == null ? null : target.description());
         if (choice.isRedis()) {
             RedisSupport.preflight(target);
         }
@@ -47,8 +54,8 @@ public final class StoreChoice {
     }
 
     public String description() {
-        return isRedis() ? "redis (" + target.description() + (waitReplicas > 0 ? ", waiting for " + waitReplicas
-                + " replica(s)" : "") + ")" : "in-memory";
+        return isRedis() ? "redis (" + shown + (route != null ? " " + route : "") + (waitReplicas > 0
+                ? ", waiting for " + waitReplicas + " replica(s)" : "") + ")" : "in-memory";
     }
 
     /**
@@ -72,6 +79,30 @@ public final class StoreChoice {
     }
 
     /**
+     * This Redis reached through {@code host:port} (a proxy in front of {@code --redis}) by every client
+     * made from the result: its {@link #create() store} and its {@link #redisUri() URI}; credentials,
+     * database and scheme stay those of the URI. {@code route} says how, in the {@link #description()}
+     * (e.g. "through a proxy adding 250 µs each way"). Checks that Redis answers through it.
+     */
+    public StoreChoice through(String host, int port, String route) {
+        String through = throughUri(host, port);
+        StoreChoice choice = new StoreChoice(through, RedisTarget.parse(through, false), waitReplicas, route, shown);
+        RedisSupport.preflight(choice.target);
+        return choice;
+    }
+
+    /**
+     * The {@code INFO server} section of the Redis of {@code --redis} (one server; not a cluster), as
+     * Redis prints it: {@code field:value} lines.
+     */
+    public String serverInfo() {
+        if (!isRedis() || isCluster()) {
+            throw new IllegalStateException("no standalone --redis to ask");
+        }
+        return RedisSupport.serverInfo(redisUri);
+    }
+
+    /**
      * The Redis store reached through {@code host:port} (a proxy in front of {@code --redis}) instead
      * of the URI's own address; credentials, database and scheme stay those of the URI.
      */
@@ -79,10 +110,16 @@ public final class StoreChoice {
         if (!isRedis() || isCluster()) {
             throw new IllegalStateException("no standalone --redis to reach through a proxy");
         }
+        return RedisSupport.store(RedisTarget.parse(throughUri(host, port), false), waitReplicas);
+    }
+
+    private String throughUri(String host, int port) {
+        if (!isRedis() || isCluster()) {
+            throw new IllegalStateException("no standalone --redis to reach through a proxy");
+        }
         URI uri = RedisSupport.parse(redisUri);
-        String through = uri.getScheme() + "://" + (uri.getRawUserInfo() != null ? uri.getRawUserInfo() + "@" : "")
+        return uri.getScheme() + "://" + (uri.getRawUserInfo() != null ? uri.getRawUserInfo() + "@" : "")
                 + host + ":" + port + (uri.getRawPath() != null ? uri.getRawPath() : "")
                 + (uri.getRawQuery() != null ? "?" + uri.getRawQuery() : "");
-        return RedisSupport.store(RedisTarget.parse(through, false), waitReplicas);
     }
 }
