@@ -72,9 +72,10 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
     private final KafkaConfig config;
     private final Set<Capability> capabilities;
     private TopicAdmin admin;
-    private KafkaSender producer;
+    /** Written under the adapter's lock, read without it on the publish path. */
+    private volatile KafkaSender producer;
     private DelayForwarding forwarding;
-    private boolean closed;
+    private volatile boolean closed;
 
     /** An adapter for the cluster {@code config} names; clients are created on first use. */
     public KafkaAdapter(KafkaConfig config) {
@@ -149,7 +150,15 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
     }
 
     @Override
-    public synchronized BrokerProducer producer() {
+    public BrokerProducer producer() {
+        KafkaSender sender = producer;
+        if (sender != null && !closed) {
+            return sender; // every publish attempt asks: the common case takes no lock
+        }
+        return createProducer();
+    }
+
+    private synchronized BrokerProducer createProducer() {
         ensureOpen();
         if (producer == null) {
             producer = new KafkaSender(config, admin(), this::delayTopicReady);

@@ -226,4 +226,52 @@ class KafkaPublishTest {
                     .isTrue();
         }
     }
+
+    @Test
+    void aRecordTooLargeInTheMiddleOfAStreamShouldFailAloneAndTheOthersBeConfirmedInOrder() {
+        String topic = KafkaTestSupport.unique("large-mid");
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(2).build());
+        BrokerProducer producer = adapter.producer();
+        List<CompletableFuture<PublishReceipt>> sends = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            OutboundRecord r = i == 1_000
+                    ? new OutboundRecord(topic, "big", "key-0", Map.of(), new byte[2 * 1024 * 1024], Instant.now())
+                    : record(topic, "m-" + i, "key-" + (i % 10), "x");
+            sends.add(producer.send(r).toCompletableFuture());
+        }
+
+        assertThatThrownBy(sends.get(1_000)::join).cause().isInstanceOf(PublishException.class)
+                .hasMessageContaining("record too large")
+                .satisfies(e -> assertThat(((KeelException) e).isRetriable()).isFalse());
+        Map<String, Long> lastOffsetOfKey = new java.util.HashMap<>();
+        for (int i = 0; i < sends.size(); i++) {
+            if (i == 1_000) {
+                continue;
+            }
+            PublishReceipt receipt = sends.get(i).join();
+            Long previous = lastOffsetOfKey.put("key-" + (i % 10), receipt.offset());
+            assertThat(previous == null || previous < receipt.offset()).as("offset of message %d", i).isTrue();
+        }
+    }
+
+    @Test
+    void closeUnderLoadShouldCompleteEveryAcceptedSendBeforeItReturns() {
+        String topic = KafkaTestSupport.unique("close-load");
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(2).build());
+        BrokerProducer producer = adapter.producer();
+        producer.send(record(topic, "warm", "k", "x")).toCompletableFuture().join();
+        List<CompletableFuture<PublishReceipt>> sends = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            sends.add(producer.send(record(topic, "c-" + i, "key-" + (i % 10), "x")).toCompletableFuture());
+        }
+
+        producer.close();
+
+        assertThat(sends).as("no send left pending once close returned").allMatch(CompletableFuture::isDone);
+        for (CompletableFuture<PublishReceipt> send : sends) {
+            if (send.isCompletedExceptionally()) {
+                assertThatThrownBy(send::join).cause().isInstanceOf(ClosedException.class);
+            }
+        }
+    }
 }

@@ -5,14 +5,11 @@ import dev.keel.PublishException;
 import dev.keel.spi.InboundRecord;
 import dev.keel.spi.OutboundRecord;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,17 +49,19 @@ final class RecordMapping {
             throw refused(record, "its id starts with '" + BytesAsText.MARKER + "', the marker of binary values;"
                     + " an id is text");
         }
-        List<Header> headers = new ArrayList<>(record.headers().size());
-        String timestamp = Long.toString(record.timestamp().toEpochMilli());
-        record.headers().forEach((name, value) -> {
+        long timestamp = record.timestamp().toEpochMilli();
+        byte[] key = record.key() == null ? null : bytes(record, record.key(), "its key", null);
+        // no headers given: the record's own (empty) RecordHeaders takes them, not a copy of a list of ours
+        ProducerRecord<byte[], byte[]> kafka = new ProducerRecord<>(record.topic(), null, timestamp, key,
+                record.payload(), (Iterable<Header>) null);
+        for (Map.Entry<String, String> header : record.headers().entrySet()) {
+            String name = header.getKey();
+            String value = header.getValue();
             if (!carriedNatively(name, value, timestamp)) {
-                headers.add(new RecordHeader(name(record, name), bytes(record, value,
-                        "the value of header '" + name + "'")));
+                kafka.headers().add(name(record, name), bytes(record, value, "the value of header '", name));
             }
-        });
-        byte[] key = record.key() == null ? null : bytes(record, record.key(), "its key");
-        return new ProducerRecord<>(record.topic(), null, record.timestamp().toEpochMilli(), key, record.payload(),
-                headers);
+        }
+        return kafka;
     }
 
     /**
@@ -70,8 +69,25 @@ final class RecordMapping {
      * {@code keel-ts} other than the record's timestamp is written: a copy Keel makes of a message (dead letter,
      * re-drive, retry copy) is stamped with the time it is written and carries the publish time so.
      */
-    private static boolean carriedNatively(String name, String value, String timestamp) {
-        return name.equals(KeelHeaders.KEY) || name.equals(KeelHeaders.TIMESTAMP) && value.strip().equals(timestamp);
+    private static boolean carriedNatively(String name, String value, long timestamp) {
+        return name.equals(KeelHeaders.KEY) || name.equals(KeelHeaders.TIMESTAMP) && isDecimal(value.strip(), timestamp);
+    }
+
+    /** Whether {@code text} is {@code Long.toString(number)}, without making that string. */
+    private static boolean isDecimal(String text, long number) {
+        if (number < 0) {
+            return text.equals(Long.toString(number));
+        }
+        long rest = number;
+        int i = text.length() - 1;
+        do {
+            if (i < 0 || text.charAt(i) != (char) ('0' + rest % 10)) {
+                return false;
+            }
+            rest /= 10;
+            i--;
+        } while (rest != 0);
+        return i < 0;
     }
 
     /**
@@ -156,11 +172,12 @@ final class RecordMapping {
         }
     }
 
-    private static byte[] bytes(OutboundRecord record, String text, String what) {
+    /** {@code what} and {@code whose} (may be null) name the text in the refusal, joined only when refused. */
+    private static byte[] bytes(OutboundRecord record, String text, String what, String whose) {
         try {
             return BytesAsText.bytes(text);
         } catch (IllegalArgumentException e) {
-            throw refused(record, what + " " + e.getMessage());
+            throw refused(record, (whose == null ? what : what + whose + "'") + " " + e.getMessage());
         }
     }
 

@@ -64,7 +64,8 @@ public final class DefaultPublisher implements Publisher {
         this.records = new PublishRecords(Objects.requireNonNull(clock, "clock"));
         this.breaker = new PublishBreaker(name, config, clock);
         this.window = new Semaphore(config.maxInFlight());
-        this.pending = new PendingPublishes(Objects.requireNonNull(scheduler, "scheduler"));
+        this.pending = new PendingPublishes(Objects.requireNonNull(scheduler, "scheduler"),
+                (int) Math.min(Integer.MAX_VALUE, Math.max(1024L, 2L * config.maxInFlight())));
         this.parts = new PublishParts(Objects.requireNonNull(producer, "producer"), breaker, window, scheduler,
                 config, closed::get, metrics);
         this.keys = new KeySequencer(scheduler);

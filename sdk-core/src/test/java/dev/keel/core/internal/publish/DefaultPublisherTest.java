@@ -138,6 +138,22 @@ class DefaultPublisherTest {
     }
 
     @Test
+    void publishesBehindOneConfirmedInTheMeantimeShouldStillTimeOutInTheirTurn() {
+        DefaultPublisher publisher = publisher(PublisherConfig.custom().timeout(Duration.ofMillis(300)).build());
+        CompletableFuture<PublishReceipt> first = publisher.publishAsync("orders", Message.ofText("1")).toCompletableFuture();
+        CompletableFuture<PublishReceipt> second = publisher.publishAsync("orders", Message.ofText("2")).toCompletableFuture();
+        CompletableFuture<PublishReceipt> third = publisher.publishAsync("orders", Message.ofText("3")).toCompletableFuture();
+        await().until(() -> producer.sent.size() == 3);
+        producer.confirm(1);
+
+        assertThat(second).succeedsWithin(Duration.ofSeconds(5));
+        for (CompletableFuture<PublishReceipt> unconfirmed : List.of(first, third)) {
+            assertThat(unconfirmed).failsWithin(Duration.ofSeconds(5)).withThrowableThat().havingRootCause()
+                    .isInstanceOf(KeelTimeoutException.class).withMessageContaining("not confirmed within");
+        }
+    }
+
+    @Test
     void aFullWindowShouldMakeTheNextPublishWaitForRoom() throws Exception {
         DefaultPublisher publisher = publisher(PublisherConfig.custom().maxInFlight(2).timeout(Duration.ofSeconds(30)).build());
         publisher.publishAsync("orders", Message.ofText("1"));
