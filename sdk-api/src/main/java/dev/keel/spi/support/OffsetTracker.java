@@ -34,6 +34,32 @@ public final class OffsetTracker {
     }
 
     /**
+     * Records that the first {@code count} of {@code offsets} were handed to the engine, as {@link #received} does
+     * for each in turn, under one lock: all of them, or none when one is out of order.
+     *
+     * @throws IllegalArgumentException when they do not increase, or start at or below an offset already received
+     */
+    public synchronized void receivedAll(long[] offsets, int count) {
+        if (count == 0) {
+            return;
+        }
+        Long last = pending.peekLast();
+        long previous = last != null ? last : committable - 1;
+        for (int i = 0; i < count; i++) {
+            if (offsets[i] <= previous) {
+                throw new IllegalArgumentException("offset " + offsets[i] + " received out of order");
+            }
+            previous = offsets[i];
+        }
+        if (pending.isEmpty()) {
+            committable = offsets[0];
+        }
+        for (int i = 0; i < count; i++) {
+            pending.addLast(offsets[i]);
+        }
+    }
+
+    /**
      * Records that {@code offset} was acknowledged. Each received offset is acknowledged at most
      * once; offsets below the pending head are ignored.
      */

@@ -71,4 +71,22 @@ class OffsetTrackerTest {
         tracker.acked(3);
         assertThat(tracker.committable()).isEqualTo(4);
     }
+
+    @Test
+    void receivedAllShouldTrackABatchAsOneReceivedEachAndRefuseOneOutOfOrderWhole() {
+        OffsetTracker tracker = new OffsetTracker(10);
+        tracker.receivedAll(new long[] {10, 11, 13, 99}, 3);
+        tracker.acked(11);
+        assertThat(tracker.committable()).isEqualTo(10);
+        tracker.acked(10);
+        assertThat(tracker.committable()).isEqualTo(13);
+        assertThat(tracker.pendingCount()).isEqualTo(1);
+
+        assertThatThrownBy(() -> tracker.receivedAll(new long[] {14, 13}, 2))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> tracker.receivedAll(new long[] {13}, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(tracker.pendingCount()).as("nothing of a refused batch is tracked").isEqualTo(1);
+        tracker.acked(13);
+        assertThat(tracker.committable()).isEqualTo(14);
+    }
 }

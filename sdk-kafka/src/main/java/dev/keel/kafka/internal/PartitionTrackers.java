@@ -62,6 +62,29 @@ final class PartitionTrackers {
         return tracker;
     }
 
+    /**
+     * Registers the first {@code count} of {@code offsets} (increasing), all of one partition, handed to the engine
+     * in one batch, and returns the tracker their acks must reach.
+     */
+    OffsetTracker receivedAll(int partition, long[] offsets, int count) {
+        OffsetTracker tracker = trackers.computeIfAbsent(partition, p -> new OffsetTracker(offsets[0]));
+        try {
+            tracker.receivedAll(offsets, count);
+        } catch (IllegalArgumentException rewound) {
+            // The consumer went back (its position was reset): start over from here.
+            tracker = new OffsetTracker(offsets[0]);
+            tracker.receivedAll(offsets, count);
+            trackers.put(partition, tracker);
+            requested.remove(partition);
+        }
+        return tracker;
+    }
+
+    /** Whether a previous owner recorded work done above its commit of {@code partition} (skipped when it comes). */
+    boolean anyDoneBefore(int partition) {
+        return doneBefore.containsKey(partition);
+    }
+
     /** Offsets and metadata that changed since the last commit request, for every owned partition. */
     Map<TopicPartition, OffsetAndMetadata> toCommit() {
         return toCommit(trackers.keySet());

@@ -47,6 +47,8 @@ final class PollLoop implements Runnable {
     private final List<ConsumerRecord<byte[], byte[]>> held = new ArrayList<>();
     private final AtomicLong backlog;
     private final StartPositions startPositions;
+    /** The offsets of one partition's run of records being handed over; poll thread only. */
+    private long[] offsets = new long[512];
     /** What stopped the loop, set on the poll thread only. */
     private Throwable failure;
 
@@ -189,20 +191,41 @@ final class PollLoop implements Runnable {
         held.removeIf(r -> partitions.contains(r.partition()));
     }
 
+    /**
+     * Hands the records to the engine with as little work as it can: per run of one partition's records, one
+     * registration with its offset tracker; per record only its key is mapped now, the rest on its lane
+     * ({@link RecordMapping#deferred}). A record a previous owner recorded as done is acknowledged, not handed over.
+     */
     private void deliver(List<ConsumerRecord<byte[], byte[]>> records) {
-        List<InboundRecord> batch = new ArrayList<>(records.size());
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            OffsetTracker tracker = trackers.received(r.partition(), r.offset());
-            long offset = r.offset();
-            if (trackers.doneBefore(r.partition(), offset)) {
-                tracker.acked(offset); // a previous owner finished it: recorded in its commit, not run again
-                continue;
+        int n = records.size();
+        List<InboundRecord> batch = new ArrayList<>(n);
+        if (offsets.length < n) {
+            offsets = new long[Math.max(n, 2 * offsets.length)];
+        }
+        int from = 0;
+        while (from < n) {
+            int partition = records.get(from).partition();
+            int to = from;
+            while (to < n && records.get(to).partition() == partition) {
+                offsets[to - from] = records.get(to).offset();
+                to++;
             }
-            batch.add(RecordMapping.fromKafka(r, () -> {
-                if (!signals.aborted()) {
-                    tracker.acked(offset);
+            OffsetTracker tracker = trackers.receivedAll(partition, offsets, to - from);
+            boolean anyDoneBefore = trackers.anyDoneBefore(partition);
+            for (int i = from; i < to; i++) {
+                ConsumerRecord<byte[], byte[]> r = records.get(i);
+                long offset = r.offset();
+                if (anyDoneBefore && trackers.doneBefore(partition, offset)) {
+                    tracker.acked(offset); // a previous owner finished it: recorded in its commit, not run again
+                    continue;
                 }
-            }));
+                batch.add(RecordMapping.deferred(r, () -> {
+                    if (!signals.aborted()) {
+                        tracker.acked(offset);
+                    }
+                }));
+            }
+            from = to;
         }
         if (batch.isEmpty()) {
             return;

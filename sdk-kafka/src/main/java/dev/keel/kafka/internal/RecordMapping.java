@@ -104,6 +104,27 @@ final class RecordMapping {
     /** {@link #fromKafka(ConsumerRecord, InboundRecord.Acknowledger)} with the broker's count of this delivery (share groups). */
     static InboundRecord fromKafka(ConsumerRecord<byte[], byte[]> r, InboundRecord.Acknowledger acknowledger,
                                    int deliveryCount) {
+        InboundRecord.Content content = content(r);
+        return new InboundRecord(r.topic(), partition(r.partition()), r.offset(), content.id(), key(r),
+                content.headers(), content.payload(), content.timestamp(), deliveryCount, acknowledger);
+    }
+
+    /**
+     * The record's Keel view as {@link #fromKafka(ConsumerRecord, InboundRecord.Acknowledger)} maps it, with only
+     * its key mapped now (the lanes need it at once): the rest is mapped on the thread that first reads it, the
+     * record's lane ({@link InboundRecord#deferred}), so that the poll thread only queues.
+     */
+    static InboundRecord deferred(ConsumerRecord<byte[], byte[]> r, InboundRecord.Acknowledger acknowledger) {
+        return InboundRecord.deferred(r.topic(), partition(r.partition()), r.offset(), key(r), 1, acknowledger,
+                () -> content(r));
+    }
+
+    private static String key(ConsumerRecord<byte[], byte[]> r) {
+        return r.key() == null ? null : BytesAsText.text(r.key());
+    }
+
+    /** The record's id, headers, payload and timestamp (see {@link #fromKafka(ConsumerRecord, InboundRecord.Acknowledger)}). */
+    static InboundRecord.Content content(ConsumerRecord<byte[], byte[]> r) {
         Map<String, String> headers = headers(r.headers().toArray());
         String id = headers.get(KeelHeaders.ID);
         if (id == null || id.isBlank() || id.startsWith(BytesAsText.MARKER)) {
@@ -114,11 +135,9 @@ final class RecordMapping {
             }
             id = nativeId;
         }
-        String key = r.key() == null ? null : BytesAsText.text(r.key());
         byte[] payload = r.value() == null ? new byte[0] : r.value();
         Instant timestamp = Instant.ofEpochMilli(Math.max(0, timestampMillis(r, headers)));
-        return new InboundRecord(r.topic(), partition(r.partition()), r.offset(), id, key, headers, payload,
-                timestamp, deliveryCount, acknowledger);
+        return new InboundRecord.Content(id, headers, payload, timestamp);
     }
 
     /** The record timestamp, or the {@code keel-ts} header of a forwarded record or of one an earlier Keel wrote. */

@@ -77,6 +77,11 @@ public final class Work {
         return state.get() == State.DROPPED;
     }
 
+    /** Whether it {@link #finish() finished}: acknowledged, or left for redelivery, and out of its subscription's books. */
+    public boolean isFinished() {
+        return state.get() == State.FINISHED;
+    }
+
     public CompletableFuture<Void> finished() {
         return finished;
     }

@@ -84,7 +84,7 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         this.inFlight = new InFlight(flow, claims, config.maxInFlight());
         this.runner = new LaneRunner(lanes, handlerPool, chain, inFlight, config.ordering() == Ordering.PER_KEY,
                 config.guarantee() == DeliveryGuarantee.AT_MOST_ONCE, this::isStopped,
-                () -> state.get() == State.ABORTED, stallWatch::progressed, config.group());
+                () -> state.get() == State.ABORTED, stallWatch::progressed, config.group(), this::unmappable);
         this.laneStalls = new LaneStallWatch(lanes, engine.clock(), engine.metrics(), config.topic(), config.group());
         this.tick = new SubscriptionTick(engine.scheduler(), claims, stallWatch, laneStalls, flow::inFlight,
                 inFlight::slotsGivenBack, this::isStopped, flow::isStoreDown,
@@ -178,8 +178,11 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
 
     private void take(List<InboundRecord> records) {
         List<Work> works = inFlight.add(records);
-        // what the filter skips (header filter, a copy re-driven for others) is never claimed
-        claims.received(works.stream().filter(work -> chain.admits(work.record())).toList());
+        if (claims != Claiming.NONE) {
+            // what the filter skips (header filter, a copy re-driven for others) is never claimed; reading the
+            // headers maps a deferred record here, on the receiving thread, since its claim needs its id now
+            claims.received(works.stream().filter(work -> chain.admits(work.record())).toList());
+        }
         runner.submit(works);
     }
 
@@ -389,6 +392,23 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
     @Override
     public Optional<Throwable> failure() {
         return Optional.ofNullable(failure);
+    }
+
+    /**
+     * A record its adapter handed over unmapped cannot be mapped (on its lane): the subscription fails as a crash
+     * would, with {@code cause}, as it did when the adapter's own thread failed to map it. It is not acknowledged,
+     * nor is anything after it; the group gets them again.
+     */
+    private void unmappable(dev.keel.spi.RecordMappingException cause) {
+        State now = state.get();
+        if (now == State.CLOSED || now == State.ABORTED) {
+            return;
+        }
+        failure = cause;
+        LOG.error("the subscription to {} for group {} FAILED: {}; it acknowledges nothing more, and the group gets "
+                + "what it had not acknowledged again (the cause is the subscription's failure(); not logged, since it may "
+                + "quote the record's bytes)", topic(), group(), cause.getMessage());
+        crash();
     }
 
     /** The broker consumer stopped on an error: the subscription fails as a crash would, keeping the cause. */

@@ -18,6 +18,10 @@ import java.util.stream.Stream;
  * they take ({@link FlowControl}): each takes one from its arrival until it finished or was dropped,
  * unless it is parked (neither handled nor dead-lettered yet) and gave its slot back. Dropping a
  * message that never ran gives its claim back too ({@link Claiming#dropped}).
+ *
+ * <p>A message that finishes only changes its own state and the in-flight count: the lanes never touch the
+ * per-partition registers ({@link PartitionWorks}), which the receiving thread appends to, once per partition
+ * of each batch, and prunes of finished messages as it goes.
  */
 final class InFlight {
 
@@ -28,7 +32,7 @@ final class InFlight {
     private final FlowControl flow;
     private final Claiming claims;
     private final int maxInFlight;
-    private final Map<String, Set<Work>> byPartition = new ConcurrentHashMap<>();
+    private final Map<String, PartitionWorks> byPartition = new ConcurrentHashMap<>();
     /** Parked works that gave back their in-flight slot; at most maxInFlight, so parking holds bounded memory. */
     private final Set<Work> slotsGivenBack = ConcurrentHashMap.newKeySet();
 
@@ -38,26 +42,54 @@ final class InFlight {
         this.maxInFlight = maxInFlight;
     }
 
-    /** A work for each record, registered under its partition, each taking an in-flight slot. */
+    /**
+     * A work for each record, registered under its partition (once per run of records of one partition), each
+     * taking an in-flight slot.
+     */
     List<Work> add(List<InboundRecord> records) {
-        List<Work> works = new ArrayList<>(records.size());
+        int n = records.size();
+        List<Work> works = new ArrayList<>(n);
         for (InboundRecord record : records) {
-            Work work = new Work(record);
-            byPartition.computeIfAbsent(record.partition(), p -> ConcurrentHashMap.newKeySet()).add(work);
-            works.add(work);
+            works.add(new Work(record));
         }
-        flow.added(works.size());
+        int from = 0;
+        while (from < n) {
+            String partition = records.get(from).partition();
+            int to = from + 1;
+            while (to < n && samePartition(records.get(to).partition(), partition)) {
+                to++;
+            }
+            register(partition, works.subList(from, to));
+            from = to;
+        }
+        flow.added(n);
         return works;
     }
 
-    /** {@code work} finished (acknowledged, or left for redelivery): its slot, unless given back already, is free. */
-    void finished(Work work) {
-        Set<Work> works = byPartition.get(work.record().partition());
-        if (works != null) {
-            works.remove(work);
+    private static boolean samePartition(String a, String b) {
+        return a == b || a.equals(b);
+    }
+
+    private void register(String partition, List<Work> works) {
+        while (true) {
+            PartitionWorks registry = byPartition.get(partition);
+            if (registry == null) {
+                registry = byPartition.computeIfAbsent(partition, p -> new PartitionWorks());
+            }
+            if (registry.addAll(works)) {
+                return;
+            }
+            byPartition.remove(partition, registry); // taken by a revoke meanwhile: a fresh one
         }
+    }
+
+    /**
+     * {@code work} finished (acknowledged, or left for redelivery): it leaves the books (its partition's register
+     * drops it later) and its slot, unless given back already, is free.
+     */
+    void finished(Work work) {
         work.finish();
-        if (!slotsGivenBack.remove(work)) {
+        if (!work.isParked() || !slotsGivenBack.remove(work)) {
             flow.finished();
         }
     }
@@ -81,23 +113,24 @@ final class InFlight {
     List<Work> remove(Collection<String> partitions) {
         List<Work> works = new ArrayList<>();
         for (String partition : partitions) {
-            Set<Work> ofPartition = byPartition.remove(partition);
+            PartitionWorks ofPartition = byPartition.remove(partition);
             if (ofPartition != null) {
-                works.addAll(ofPartition);
+                works.addAll(ofPartition.takeAll());
             }
         }
         return works;
     }
 
+    /** The works registered and not finished, as of now. */
     Stream<Work> all() {
-        return byPartition.values().stream().flatMap(Set::stream);
+        return byPartition.values().stream().flatMap(registry -> registry.unfinished().stream());
     }
 
     /** Messages received and not finished yet (parked ones included). */
     int unacknowledged() {
         int n = 0;
-        for (Set<Work> works : byPartition.values()) {
-            n += works.size();
+        for (PartitionWorks works : byPartition.values()) {
+            n += works.unfinishedCount();
         }
         return n;
     }

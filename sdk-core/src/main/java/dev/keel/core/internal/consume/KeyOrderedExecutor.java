@@ -4,6 +4,7 @@ import dev.keel.core.internal.util.Futures;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -72,7 +73,7 @@ public final class KeyOrderedExecutor {
      */
     public <T> CompletionStage<T> submit(String key, Supplier<? extends CompletionStage<T>> task) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        Task queued = new Task(() -> {
+        Task queued = new Task(key, () -> {
             CompletionStage<T> stage = Futures.call(task);
             stage.whenComplete((v, e) -> {
                 if (e == null) {
@@ -84,18 +85,40 @@ public final class KeyOrderedExecutor {
             return stage;
         });
         synchronized (this) {
-            if (key == null) {
-                ready.addLast(queued);
-            } else {
-                KeyQueue queue = keys.computeIfAbsent(key, KeyQueue::new);
-                queue.tasks.addLast(queued);
-                if (!queue.running && queue.tasks.size() == 1) {
-                    ready.addLast(queue);
-                }
-            }
+            queue(queued);
         }
         dispatch();
         return result;
+    }
+
+    /**
+     * Queues each of {@code tasks}, in order, as {@link #submit} does, under one lock and with one dispatch: for
+     * a batch of records, whose submitter needs no stage back.
+     */
+    public void executeAll(List<Task> tasks) {
+        synchronized (this) {
+            for (Task task : tasks) {
+                queue(task);
+            }
+        }
+        dispatch();
+    }
+
+    // guarded by this
+    private void queue(Task task) {
+        if (task.key() == null) {
+            ready.addLast(task);
+        } else {
+            KeyQueue queue = keys.get(task.key());
+            if (queue == null) {
+                queue = new KeyQueue(task.key());
+                keys.put(task.key(), queue);
+            }
+            queue.tasks.addLast(task);
+            if (!queue.running && queue.tasks.size() == 1) {
+                ready.addLast(queue);
+            }
+        }
     }
 
     public int laneCount() {
@@ -194,8 +217,11 @@ public final class KeyOrderedExecutor {
         dispatch();
     }
 
-    /** One queued task. */
-    private record Task(Supplier<CompletionStage<?>> body) {
+    /**
+     * One task of {@link #executeAll}: {@code body} runs in a lane once the earlier tasks of {@code key} (null: no
+     * key) completed, and holds the lane until the stage it returns completes.
+     */
+    public record Task(String key, Supplier<? extends CompletionStage<?>> body) {
     }
 
     /** The queued tasks of one key; exists only while the key has a task queued or running. Guarded by the executor. */

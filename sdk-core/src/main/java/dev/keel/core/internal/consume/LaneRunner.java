@@ -5,14 +5,17 @@ import dev.keel.core.internal.chain.Outcome;
 import dev.keel.core.internal.chain.Step;
 import dev.keel.core.internal.chain.Work;
 import dev.keel.core.internal.util.Futures;
+import dev.keel.spi.RecordMappingException;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * under per-key ordering each message waits for its key's previous one to finish, and each is
  * acknowledged when the chain's outcome says so (before the chain under AT_MOST_ONCE), or released
  * back to the broker ({@link Outcome#RELEASED}, shared consumption), then finished in the
- * {@link InFlight} registry.
+ * {@link InFlight} registry. A record an adapter handed over unmapped ({@code InboundRecord.deferred}) is mapped
+ * in its lane, before the chain; one that cannot be mapped fails the subscription.
  */
 final class LaneRunner {
 
@@ -40,8 +44,16 @@ final class LaneRunner {
     private final Runnable progressed;
     /** The subscription's group, for the log context of its messages. */
     private final String group;
-    /** Under per-key ordering, the last received unfinished work of each key. */
-    private final Map<String, Work> lastOfKey = new ConcurrentHashMap<>();
+    /** Told of a record that cannot be mapped: the subscription fails. */
+    private final Consumer<RecordMappingException> unmappable;
+    /**
+     * Under per-key ordering, the last received work of each key; finished ones are pruned once the map has
+     * doubled since it last was (so it holds about twice the unfinished works at most). Guarded by this: only
+     * {@link #submit} touches it, and a message that finishes does not.
+     */
+    private final Map<String, Work> lastOfKey = new HashMap<>();
+    private int pruneLastOfKeyAt = MIN_PRUNE;
+    private static final int MIN_PRUNE = 1024;
 
     /**
      * @param perKey     whether a key's messages run one at a time, in order
@@ -50,7 +62,9 @@ final class LaneRunner {
      * @param group      the subscription's group, named in the log context of its messages
      */
     LaneRunner(KeyOrderedExecutor lanes, ExecutorService handlerPool, Step chain, InFlight inFlight, boolean perKey,
-               boolean ackFirst, BooleanSupplier stopped, BooleanSupplier aborted, Runnable progressed, String group) {
+               boolean ackFirst, BooleanSupplier stopped, BooleanSupplier aborted, Runnable progressed, String group,
+               Consumer<RecordMappingException> unmappable) {
+        this.unmappable = unmappable;
         this.lanes = lanes;
         this.handlerPool = handlerPool;
         this.chain = chain;
@@ -65,17 +79,44 @@ final class LaneRunner {
 
     /** Queues {@code works}, in arrival order, each behind its key's previous unfinished message. */
     void submit(List<Work> works) {
-        for (Work work : works) {
-            String key = perKey ? work.record().key() : null;
-            if (key != null) {
-                Work previous = lastOfKey.put(key, work);
-                if (previous != null) {
-                    work.previousOfKey(previous.finished());
+        List<KeyOrderedExecutor.Task> tasks = new ArrayList<>(works.size());
+        synchronized (this) {
+            for (Work work : works) {
+                String key = perKey ? work.record().key() : null;
+                if (key != null) {
+                    Work previous = lastOfKey.put(key, work);
+                    if (previous != null && !previous.finished().isDone()) {
+                        work.previousOfKey(previous.finished());
+                        mapNow(work);
+                    }
                 }
-                work.finished().whenComplete((v, e) -> lastOfKey.remove(key, work));
+                tasks.add(new KeyOrderedExecutor.Task(key, () -> process(work)));
             }
-            lanes.submit(key, () -> process(work));
+            if (lastOfKey.size() >= pruneLastOfKeyAt) {
+                lastOfKey.values().removeIf(w -> w.finished().isDone());
+                pruneLastOfKeyAt = Math.max(MIN_PRUNE, 2 * lastOfKey.size());
+            }
         }
+        lanes.executeAll(tasks);
+    }
+
+    /**
+     * Maps a deferred record now, on the receiving thread, when it will wait behind its key's previous message: an
+     * adapter's unmapped record may hold memory of the fetch it came with (Kafka: the response's buffer behind its
+     * headers), and a key held back by a retry could keep a record of many fetches waiting. A record that cannot be
+     * mapped fails when its lane reads it, as any other.
+     */
+    private static void mapNow(Work work) {
+        try {
+            work.record().map();
+        } catch (RecordMappingException e) {
+            // its lane meets the same failure (kept by the record) and fails the subscription
+        }
+    }
+
+    /** How many keys the per-key order holds a last message for now, finished ones not pruned yet included. */
+    synchronized int keysHeld() {
+        return lastOfKey.size();
     }
 
     /**
@@ -106,6 +147,13 @@ final class LaneRunner {
             return CompletableFuture.completedFuture(null);
         }
         if (stopped.getAsBoolean()) {
+            finish(work);
+            return CompletableFuture.completedFuture(null);
+        }
+        try {
+            work.record().map(); // an adapter's deferred mapping runs here, in the lane
+        } catch (RecordMappingException e) {
+            unmappable.accept(e); // the subscription fails first: nothing after it is acknowledged or started
             finish(work);
             return CompletableFuture.completedFuture(null);
         }
