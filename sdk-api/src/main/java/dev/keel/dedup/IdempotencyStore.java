@@ -35,6 +35,9 @@ public interface IdempotencyStore extends AutoCloseable {
     /**
      * processing by {@code token} → done, kept for {@code retention}: APPLIED. Already done by
      * {@code token} → APPLIED again, unchanged (so a retried batch is not reported lost). Else LOST.
+     * A LOST completion leaves an absent id absent. It may leave another owner's state as it is, or mark the id
+     * done over it (the Redis store does, on Redis 7.0 and later: the caller's handler has already taken effect,
+     * see docs/redis-store.md); either way no later claim of the id answers CLAIMED until it expires.
      */
     LeaseOutcome complete(String namespace, String id, String token, Duration retention);
 

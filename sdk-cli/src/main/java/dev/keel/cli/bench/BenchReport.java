@@ -21,7 +21,7 @@ public final class BenchReport {
     /** How a measure prints. */
     enum Kind {
         RATE("msg/s", "%,.0f", 1), RATIO("x", "%.2f", 3), MILLIS("ms", "%.2f", 3), SECONDS("s", "%.2f", 2),
-        COUNT(null, "%,.0f", 0), MEGABYTES("MiB", "%,.1f", 1);
+        COUNT(null, "%,.0f", 0), MEGABYTES("MiB", "%,.1f", 1), MICROS("µs", "%.2f", 2), AMOUNT(null, "%.2f", 2);
 
         final String unit;
         final String format;
@@ -109,6 +109,15 @@ public final class BenchReport {
 
         public Section megabytes(String id, String label, double mebibytes) {
             return value(id, label, Kind.MEGABYTES, Kind.MEGABYTES.unit, mebibytes);
+        }
+
+        public Section micros(String id, String label, double micros) {
+            return value(id, label, Kind.MICROS, Kind.MICROS.unit, micros);
+        }
+
+        /** A quantity with two decimals in {@code unit}, e.g. commands per message. */
+        public Section amount(String id, String label, double amount, String unit) {
+            return value(id, label, Kind.AMOUNT, unit, amount);
         }
 
         public Section count(String id, String label, long count, String unit) {

@@ -12,6 +12,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.params.ScanParams;
@@ -67,10 +68,18 @@ final class ConsumeBench {
             section.rate(baseline.id() + "_msgs_per_sec", baseline.description(), rawRate);
             section.ratio("alo_over_" + baseline.id(), "ratio AT_LEAST_ONCE / " + baseline.id(), alo / rawRate);
         }
+        Optional<RedisWork> redisWork = redisWork(ctx);
         double eo = measure(ctx, topic, "bench-eo", DeliveryGuarantee.EFFECTIVELY_ONCE, null,
                 "consume EFFECTIVELY_ONCE");
+        Optional<Map<String, RedisWork.Counter>> redisDone = redisWork.map(RedisWork::since);
         section.rate("effectively_once_msgs_per_sec", "EFFECTIVELY_ONCE, batched claims (" + storeName + ")", eo);
         section.ratio("eo_over_alo", "ratio EFFECTIVELY_ONCE / AT_LEAST_ONCE", eo / alo);
+        if (redisDone.isPresent()) {
+            RedisWork.report(section, "redis_eo", redisDone.get(), s.messages(), "EFFECTIVELY_ONCE");
+        } else if (redis) {
+            section.na("redis_eo_usec_per_msg", "Redis time per EFFECTIVELY_ONCE message",
+                    "INFO commandstats of a standalone Redis needed (a cluster, or INFO refused)");
+        }
         if (!redis) {
             String reason = "needs --redis (e.g. --redis redis://127.0.0.1:6379)";
             section.na("naive_dedup_msgs_per_sec", "naive dedup, GET+SET per message", reason);
@@ -91,6 +100,14 @@ final class ConsumeBench {
             section.ratio("eo_over_naive", "ratio EFFECTIVELY_ONCE / naive dedup", eo / naiveRate);
             deleteKeys(jedis, prefix);
         }
+    }
+
+    /**
+     * Redis's own counters before the measured EFFECTIVELY_ONCE pass, on a standalone {@code --redis} (deltas, never
+     * reset: everything the Redis serves during the pass counts); empty otherwise.
+     */
+    static Optional<RedisWork> redisWork(BenchContext ctx) {
+        return ctx.store.isRedis() && !ctx.store.isCluster() ? RedisWork.start(ctx.store.redisUri()) : Optional.empty();
     }
 
     /** Deletes the naive dedup's keys (they would expire anyway). */

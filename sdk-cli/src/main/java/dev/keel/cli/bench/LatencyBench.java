@@ -53,7 +53,10 @@ final class LatencyBench {
                 .orElse(""))
                 .field("messages", s.latencyMessages()).field("rate_msgs_per_sec", s.latencyRate());
         Histogram confirms = new ConcurrentHistogram(HIGHEST_MICROS, 3);
+        Optional<RedisWork> redisWork = ConsumeBench.redisWork(ctx);
         Histogram keel = keel(ctx, confirms);
+        redisWork.ifPresent(work -> RedisWork.report(section, "redis_eo", work.since(), s.latencyMessages(),
+                "EFFECTIVELY_ONCE"));
         // where Keel's time goes: a message reaches a consumer only once the broker stored it, so when
         // these are near the end-to-end figures, the publish side holds the time (batching, in-flight limits)
         section.millis("confirm_p50_ms", "Keel publish -> confirm p50", micros(confirms, 50));

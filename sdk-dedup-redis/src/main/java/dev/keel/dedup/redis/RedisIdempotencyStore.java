@@ -9,6 +9,7 @@ import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
 import dev.keel.dedup.redis.internal.AccessCheck;
 import dev.keel.dedup.redis.internal.ClaimReleases;
+import dev.keel.dedup.redis.internal.DoneMarks;
 import dev.keel.dedup.redis.internal.EvictionPolicyCheck;
 import dev.keel.dedup.redis.internal.KeyGroups;
 import dev.keel.dedup.redis.internal.LeaseKeys;
@@ -43,12 +44,18 @@ import org.slf4j.LoggerFactory;
  * A claim of a new id is one round trip, one {@code SET ... NX PX ... GET} on Redis 7.0 and later (on an
  * older server one atomic Lua script run); a claim of an id its own token already holds (a retry, a
  * renewal) takes two on 7.0 and later: the {@code SET}, which finds the lease, then the claim script, which
- * renews it. Complete and release are each one round trip, one atomic Lua script run. A claim by the token
- * that already holds the id renews its lease (CLAIMED); complete and release change the key only if it still
- * holds the caller's token, and report {@link LeaseOutcome#LOST} otherwise. {@link #claimAll} and
- * {@link #completeAll} send a whole batch in one pipelined round trip (claims as one command per id, plus one
- * more round trip for the ids their own tokens hold; completions as one script run per 512 ids; on a cluster,
- * per hash slot, pipelined per node and the nodes in parallel), with the same results as one by one.
+ * renews it. A completion is one round trip, one plain {@code SET ... d:<token> XX PX ... GET} on Redis 7.0 and
+ * later (on an older server one atomic Lua script run); a release is one script run. A claim by the token
+ * that already holds the id renews its lease (CLAIMED). Release changes the key only if it still holds the
+ * caller's token, and reports {@link LeaseOutcome#LOST} otherwise. Complete answers APPLIED only if the key held
+ * the caller's lease (or its own done mark); otherwise LOST, and the key is marked done anyway if it existed
+ * (another token's lease, done or dead mark: the handler's effect is applied either way, and a copy, retry or
+ * re-drive of the message then runs nothing more), or left absent if it was (expired, forgotten, lost). What the
+ * script's owner check protected, case by case, and why the plain command keeps every guarantee: see
+ * {@link DoneMarks} and docs/redis-store.md ("What the done mark's owner check protected"). {@link #claimAll}
+ * and {@link #completeAll} send a whole batch in one pipelined round trip (one command per id, plus one
+ * more round trip for the ids their own tokens hold; on a server older than 7.0 one script run per 512 ids; on a
+ * cluster pipelined per node and the nodes in parallel), with the same results as one by one.
  *
  * <p>When Redis cannot be reached, or refuses a command for a while ({@code OOM}, {@code READONLY},
  * {@code CLUSTERDOWN}, a slot migration left half-done), every method throws {@link StoreUnavailableException}
@@ -76,6 +83,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     private final ScriptExecutor scripts;
     private final ScriptRuns scriptRuns;
     private final SetClaims setClaims;
+    private final DoneMarks doneMarks;
     private final ClaimReleases releases;
     private final LeaseKeys keys;
     private final EvictionPolicyCheck evictionPolicy;
@@ -89,6 +97,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         this.scripts = new ScriptExecutor(connection);
         this.scriptRuns = new ScriptRuns(scripts);
         this.setClaims = new SetClaims(connection, claimBySet);
+        this.doneMarks = new DoneMarks(connection, setClaims);
         this.releases = new ClaimReleases(scripts);
         this.keys = new LeaseKeys(config.keyPrefix());
         this.evictionPolicy = new EvictionPolicyCheck(connection);
@@ -119,12 +128,11 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
                 Objects.requireNonNull(token, "token"))), lease).get(0);
     }
 
+    /** {@inheritDoc} Completed as a batch of one ({@link #completeAll}). */
     @Override
     public LeaseOutcome complete(String namespace, String id, String token, Duration retention) {
-        String key = keys.key(requireNamespace(namespace), Objects.requireNonNull(id, "id"));
-        List<String> args = completeArgs(Objects.requireNonNull(token, "token"),
-                LeaseKeys.millis(requirePositive(retention, "retention")));
-        return LeaseKeys.outcome(answered(call(() -> scripts.run(LeaseScripts.COMPLETE, key, args))));
+        return completeAll(namespace, List.of(new Lease(Objects.requireNonNull(id, "id"),
+                Objects.requireNonNull(token, "token"))), retention).get(0);
     }
 
     @Override
@@ -246,10 +254,15 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     }
 
     /**
-     * Completes every lease in one round trip, grouped into script runs as {@link #claimAll} does; the
-     * results are those of completing them one by one, in order. If part of the batch fails,
-     * {@link StoreUnavailableException} (or {@link RedisRefusedException}) is thrown; the entries that did
-     * complete stay done (completing them again with the same token reports APPLIED).
+     * Marks every lease done in one round trip; the results are in order. On Redis 7.0 and later (as long as
+     * claims are plain {@code SET}s) each id is one pipelined {@code SET key d:<token> XX PX <retention> GET}
+     * ({@link DoneMarks}), no script: APPLIED when it replaced the caller's own lease or done mark; LOST when the
+     * key was absent (nothing is written) or held another token's value (then the done mark is written over it:
+     * the handler's effect is applied either way; see {@link DoneMarks} and docs/redis-store.md). On an older
+     * server, or when claiming by script was chosen, one {@code complete-all} script run marks up to
+     * {@link KeyGroups#DEFAULT_MAX_KEYS} ids and changes only keys that hold the caller's lease. If part of the
+     * batch fails, {@link StoreUnavailableException} (or {@link RedisRefusedException}) is thrown; the entries that
+     * did complete stay done (completing them again with the same token reports APPLIED).
      */
     @Override
     public List<LeaseOutcome> completeAll(String namespace, List<Lease> leases, Duration retention) {
@@ -260,18 +273,39 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
             return List.of();
         }
         List<String> batchKeys = keysOf(namespace, leases, "a lease in leases");
-        ScriptRuns.Result runs = call(() -> scriptRuns.run(LeaseScripts.COMPLETE_ALL, batchKeys, groupsOf(batchKeys),
-                group -> {
-                    List<String> args = new ArrayList<>(2 * group.size() + 1);
-                    args.add(pxRetention);
-                    for (int i : group) {
-                        args.add(LeaseKeys.processing(leases.get(i).token()));
-                        args.add(LeaseKeys.done(leases.get(i).token()));
-                    }
-                    return args;
-                }));
         Long[] answers = new Long[leases.size()];
-        RuntimeException failure = runs.spread(answers);
+        RuntimeException failure = null;
+        boolean marked = false;
+        if (doneMarks.supported()) {
+            List<String> tokens = new ArrayList<>(leases.size());
+            leases.forEach(lease -> tokens.add(lease.token()));
+            List<Reply> replies = call(() -> doneMarks.completeAll(batchKeys, tokens, pxRetention));
+            if (replies != null) {
+                marked = true;
+                for (int i = 0; i < replies.size(); i++) {
+                    Reply reply = replies.get(i);
+                    if (reply.ran()) {
+                        answers[i] = (Long) reply.value();
+                    }
+                    if (reply.failed()) {
+                        failure = firstOf(failure, reply.error());
+                    }
+                }
+            }
+        }
+        if (!marked) {
+            ScriptRuns.Result runs = call(() -> scriptRuns.run(LeaseScripts.COMPLETE_ALL, batchKeys,
+                    groupsOf(batchKeys), group -> {
+                        List<String> args = new ArrayList<>(2 * group.size() + 1);
+                        args.add(pxRetention);
+                        for (int i : group) {
+                            args.add(LeaseKeys.processing(leases.get(i).token()));
+                            args.add(LeaseKeys.done(leases.get(i).token()));
+                        }
+                        return args;
+                    }));
+            failure = runs.spread(answers);
+        }
         if (failure != null) {
             throw fail(failure);
         }
@@ -355,10 +389,6 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     @Override
     public String toString() {
         return "RedisIdempotencyStore{" + config + "}";
-    }
-
-    private static List<String> completeArgs(String token, String pxRetention) {
-        return List.of(LeaseKeys.processing(token), LeaseKeys.done(token), pxRetention);
     }
 
     private List<String> keysOf(String namespace, List<Lease> leases, String what) {

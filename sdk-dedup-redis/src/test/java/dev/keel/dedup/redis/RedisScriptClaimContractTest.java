@@ -7,8 +7,9 @@ import dev.keel.testkit.store.IdempotencyStoreContractTest;
 import java.time.Duration;
 
 /**
- * The store contract with claims by script only, as on a server older than Redis 7.0 (which rejects
- * SET ... NX ... GET): the harness's standalone Redis, a key prefix of its own, real time.
+ * The store contract with claims and completions by script only, as on a server older than Redis 7.0 (which
+ * rejects SET ... NX ... GET): the harness's standalone Redis, a key prefix of its own, real time. A completion
+ * there changes only a key that holds the caller's lease (the suite's default).
  */
 class RedisScriptClaimContractTest extends IdempotencyStoreContractTest {
 

@@ -161,8 +161,13 @@ public final class DedupStep implements Step {
                 store.unavailable(error);
                 return delays.after(retryInterval, () -> reclaimAfterLoss(claim, outcome));
             }
-            // CLAIMED: complete again (APPLIED now). DUPLICATE or BUSY: another delivery has it; completing reports LOST
-            return complete(claim, outcome);
+            if (answer.isClaimed()) {
+                return complete(claim, outcome); // no one took it meanwhile: marked done now (APPLIED)
+            }
+            // DUPLICATE or BUSY: another delivery has it, or the store marked it done over another delivery's state
+            // (the Redis store writes the done mark over another token's lease); completing again would answer LOST,
+            // or APPLIED over this claim's own mark, which would hide the loss: it is reported as lost now
+            return CompletableFuture.completedFuture(lost(claim, outcome));
         }).thenCompose(stage -> stage);
     }
 
@@ -182,16 +187,25 @@ public final class DedupStep implements Step {
                 claim.reclaimedAfterLoss();
                 return reclaimAfterLoss(claim, outcome);
             }
-            leases.done(claim);
-            if (result == LeaseOutcome.LOST && claim.lost()) {
-                context.count(MetricEvent.LEASE_LOST, claim.work());
-                LogContext.run(claim.work(), context.group(), () ->
-                        LOG.warn("claim on message {} from {} was lost before it was marked done (its lease expired "
-                                + "while renewals failed or this process stalled, or the store lost its data, e.g. a "
-                                + "restart without persistence): another consumer may run it again", claim.id(),
-                                claim.work().record().topic()));
+            if (result == LeaseOutcome.LOST) {
+                return CompletableFuture.completedFuture(lost(claim, outcome));
             }
+            leases.done(claim);
             return CompletableFuture.completedFuture(outcome);
         }).thenCompose(stage -> stage);
+    }
+
+    /** The claim was found lost when the id was marked done: renewed no more, reported once; {@code outcome} stands. */
+    private Outcome lost(Claim claim, Outcome outcome) {
+        leases.done(claim);
+        if (claim.lost()) {
+            context.count(MetricEvent.LEASE_LOST, claim.work());
+            LogContext.run(claim.work(), context.group(), () ->
+                    LOG.warn("claim on message {} from {} was lost before it was marked done (its lease expired "
+                            + "while renewals failed or this process stalled, or the store lost its data, e.g. a "
+                            + "restart without persistence): another consumer may run it again", claim.id(),
+                            claim.work().record().topic()));
+        }
+        return outcome;
     }
 }

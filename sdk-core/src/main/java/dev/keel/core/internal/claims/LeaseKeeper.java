@@ -15,13 +15,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The claims a subscription holds, kept alive by a heartbeat: every renewal interval (a third of
- * the lease, on the injected clock) one batched claim with each claim's own token renews every
- * claim still held, whatever its message is doing (waiting in its lane, running, retrying, waiting
- * to be marked done). So the lease only bounds how long a dead consumer's claims outlive it, never
- * how long a message may be handled. A renewal that fails is tried again at the next tick (every
- * store retry interval); a renewal that finds the id held by another owner reports the lease lost,
- * once. A release waits for a renewal under way that may include it, so a renewal never brings a
+ * The claims a subscription holds, kept alive by a heartbeat: at each tick (every store retry interval,
+ * on the injected clock) one batched claim with each claim's own token renews every claim still held
+ * that was last claimed or renewed a renewal interval (a third of the lease) ago or more, whatever its
+ * message is doing (waiting in its lane, running, retrying, waiting to be marked done). So the lease
+ * only bounds how long a dead consumer's claims outlive it, never how long a message may be handled,
+ * and a message done within a third of its lease is never renewed. A renewal that fails is tried
+ * again at the next tick (its claims keep their old time); a renewal that finds the id held by
+ * another owner reports the lease lost, once. A release waits for a renewal under way that may include it, so a renewal never brings a
  * released claim back.
  */
 final class LeaseKeeper {
@@ -38,10 +39,6 @@ final class LeaseKeeper {
     private final Set<Claim> held = new HashSet<>();
     /** The renewal under way, or a completed stage; guarded by this. */
     private CompletableFuture<Void> renewal = CompletableFuture.completedFuture(null);
-    /** Guarded by this. */
-    private long lastRenewalAt;
-    /** The last renewal failed: the next tick tries again. Guarded by this. */
-    private boolean failed;
 
     LeaseKeeper(StoreAccess store, Clock clock, Duration renewalInterval, MetricsRecorder metrics, String topic,
                 String group) {
@@ -51,7 +48,6 @@ final class LeaseKeeper {
         this.metrics = metrics;
         this.topic = topic;
         this.group = group;
-        this.lastRenewalAt = clock.millis();
     }
 
     /**
@@ -112,23 +108,29 @@ final class LeaseKeeper {
         return held.size();
     }
 
-    /** Renews every held claim when a renewal is due (or the last one failed) and none is under way. */
+    /**
+     * Renews, in one batch, the held claims last claimed or renewed at least a renewal interval ago (a claim
+     * whose renewal failed keeps its old time, so it is due again at the next tick), unless a renewal is under
+     * way. A message handled within a third of its lease is never renewed: it costs the store nothing more.
+     */
     void tick() {
         long now = clock.millis();
-        List<Claim> due;
+        List<Claim> due = new ArrayList<>();
         CompletableFuture<Void> current;
         synchronized (this) {
-            if (!renewal.isDone() || (!failed && now - lastRenewalAt < intervalMillis)) {
+            if (!renewal.isDone()) {
                 return;
             }
-            lastRenewalAt = now;
             // given up without a word (the chain failed): nothing to keep
             held.removeIf(c -> c.work().finished().isDone());
-            if (held.isEmpty()) {
-                failed = false;
+            for (Claim claim : held) {
+                if (now - claim.requestedAtMillis() >= intervalMillis) {
+                    due.add(claim);
+                }
+            }
+            if (due.isEmpty()) {
                 return;
             }
-            due = new ArrayList<>(held);
             current = new CompletableFuture<>();
             renewal = current;
         }
@@ -164,9 +166,6 @@ final class LeaseKeeper {
                 busy(claim);
             }
             // DUPLICATE: the id is done, by this subscription a moment ago or by another; marking it done says which
-        }
-        synchronized (this) {
-            failed = error != null;
         }
         if (error != null) {
             store.unavailable(error);

@@ -87,6 +87,48 @@ class LeaseKeeperTest {
     }
 
     @Test
+    void aTickShouldRenewOnlyTheClaimsLastRenewedAtLeastARenewalIntervalAgo() {
+        List<List<String>> renewed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        IdempotencyStore store = new Delegating(data) {
+            @Override
+            public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
+                renewed.add(claims.stream().map(Lease::id).toList());
+                return super.claimAll(namespace, claims, lease);
+            }
+        };
+        ManualClock clock = new ManualClock();
+        Claims claims = claims(store, clock);
+        LeaseKeeper keeper = claims.leases();
+        Claim old = held(claims, keeper, clock, "old");
+        clock.advance(Duration.ofSeconds(3));
+        Claim young = held(claims, keeper, clock, "young");
+
+        clock.advance(Duration.ofSeconds(1)); // old: 4 s, past a third of the 10 s lease; young: 1 s
+        keeper.tick();
+        await().atMost(Duration.ofSeconds(10)).until(() -> renewed.size() == 1);
+        assertThat(renewed.get(0)).as("one batch, with only the claim that needs it").containsExactly("old");
+
+        clock.advance(Duration.ofMillis(500)); // young: 1.5 s; old renewed 0.5 s ago
+        keeper.tick();
+        clock.advance(Duration.ofSeconds(2)); // young: 3.5 s; old renewed 2.5 s ago
+        await("the next renewal, once the first one has finished").atMost(Duration.ofSeconds(10)).until(() -> {
+            keeper.tick();
+            return renewed.size() == 2;
+        });
+        assertThat(renewed.get(1)).containsExactly("young");
+        assertThat(old.isEnded() || young.isEnded()).isFalse();
+    }
+
+    /** A claim of {@code id} requested now, CLAIMED, and held by {@code keeper}. */
+    private Claim held(Claims claims, LeaseKeeper keeper, ManualClock clock, String id) {
+        Claim claim = claims.of(new Work(record(id)));
+        assertThat(data.claim(NS, id, claim.token(), LEASE).isClaimed()).isTrue();
+        claim.requested(CompletableFuture.completedFuture(ClaimResult.claimed(claim.token())), clock.millis());
+        keeper.hold(claim);
+        return claim;
+    }
+
+    @Test
     void aClaimAnsweredAfterItsWorkWasDroppedShouldNotBeRenewed() {
         ManualClock clock = new ManualClock();
         Claims claims = claims(data, clock);

@@ -99,11 +99,19 @@ public final class SetClaims {
         return LeaseScripts.BUSY;
     }
 
+    /**
+     * The server rejected a {@code SET ... GET} as too new for it (a claim's or a completion's): claims, and
+     * completions ({@link DoneMarks}), run as scripts from now on.
+     */
+    void rejected(RuntimeException rejection) {
+        switchOff(rejection);
+    }
+
     private void switchOff(RuntimeException rejection) {
         if (supported) {
             supported = false;
-            log.info("{} rejected SET ... NX ... GET ({}): a server older than Redis 7.0; claims run as Lua scripts"
-                    + " from now on", connection.config().describeEndpoint(), rejection.getMessage());
+            log.info("{} rejected SET ... NX ... GET ({}): a server older than Redis 7.0; claims and completions"
+                    + " run as Lua scripts from now on", connection.config().describeEndpoint(), rejection.getMessage());
         }
     }
 
