@@ -139,10 +139,10 @@ public final class OutboxRelay implements AutoCloseable {
             listener = new PgListener(dataSource, rounds.table().channel(), config.pollInterval(), this::wake);
             listener.start();
         }
-        LOG.info("Keel outbox relay started on table {} ({}): polling every {}{}, {} lanes a round, batches of {}, up to {} rounds at"
-                + " once",
-                rounds.table().table(), dialect, config.pollInterval(), listening ? " and woken by each commit's NOTIFY"
-                        : "", config.lanesPerRound(), config.batchSize(), config.workers());
+        LOG.info("Keel outbox relay started on table {} ({}): polling every {}{}, {} lanes a round, batches of {},"
+                + " up to {} rounds at once", rounds.table().table(), dialect, config.pollInterval(),
+                listening ? " and woken by each commit's NOTIFY" : "", config.lanesPerRound(), config.batchSize(),
+                config.workers());
     }
 
     /**
