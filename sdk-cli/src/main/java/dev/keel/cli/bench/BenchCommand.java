@@ -170,6 +170,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin
     private DatabaseOptions outboxDatabase = new DatabaseOptions();
 
+    @Option(names = "--outbox-commit-rate", paramLabel = "R", defaultValue = "" + OutboxBench.DEFAULT_COMMIT_RATE,
+            description = "Single-row commits per second of the outbox section's commit-to-publish latency "
+                    + "measurement (1-" + OutboxBench.MAX_COMMIT_RATE + "). Default: ${DEFAULT-VALUE}.")
+    private int outboxCommitRate;
+
     @Option(names = "--json", description = "Print the results as one JSON object instead of tables.")
     private boolean json;
 
@@ -205,6 +210,10 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (delayMessages < 1) {
             throw new ParameterException(spec.commandLine(), "--delay-messages must be at least 1, was " + delayMessages);
+        }
+        if (outboxCommitRate < 1 || outboxCommitRate > OutboxBench.MAX_COMMIT_RATE) {
+            throw new ParameterException(spec.commandLine(), "--outbox-commit-rate must be in [1, "
+                    + OutboxBench.MAX_COMMIT_RATE + "], was " + outboxCommitRate);
         }
         for (Section database : new Section[] {Section.outbox, Section.inbox}) {
             if (only != null && only.contains(database) && outboxDatabase.url() == null) {
@@ -359,7 +368,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (outboxDatabase.url() != null && runs(Section.outbox)) {
             OutboxBench.run(ctx.adapter, ctx.declare("outbox", broker.partitions(), PublishBench.SINK_GROUP),
                     outboxDatabase, ctx.runId,
-                    settings.messages(), settings.latencyMessages(), settings.keys(), settings.timeout(), report);
+                    settings.messages(), settings.latencyMessages(), outboxCommitRate, settings.keys(), settings.timeout(),
+                    report);
         }
         if (outboxDatabase.url() != null && runs(Section.inbox)) {
             int backlog = InboxBench.backlog(settings.messages());

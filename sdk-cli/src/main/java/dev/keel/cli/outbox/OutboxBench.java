@@ -35,7 +35,12 @@ public final class OutboxBench {
     /** The most rows of the throughput measurement (inserting them is not what is measured). */
     public static final int MAX_BACKLOG = 20_000;
     private static final int INSERT_BATCH = 500;
-    private static final int LATENCY_RATE = 10;
+    /** Commits per second of the latency measurement, the rate issue 33's target names. */
+    public static final int DEFAULT_COMMIT_RATE = 100;
+    /** The highest {@code --outbox-commit-rate}. */
+    public static final int MAX_COMMIT_RATE = 2_000;
+    /** The most commits of one latency measurement. */
+    public static final int MAX_LATENCY_COMMITS = 1_000;
 
     private OutboxBench() {
     }
@@ -45,13 +50,14 @@ public final class OutboxBench {
      * Publishes through a Keel of its own over {@code adapter}, which stays the caller's.
      */
     public static void run(BrokerAdapter adapter, String topic, DatabaseOptions options, String runId, int messages,
-                           int latencyMessages, int keys, Duration timeout, BenchReport report) throws Exception {
+                           int latencyMessages, int commitRate, int keys, Duration timeout, BenchReport report)
+            throws Exception {
         OutboxDatabase db = new OutboxDatabase(options.url(), options.user(), options.password(), runId + "_");
         int backlog = Math.min(messages, MAX_BACKLOG);
-        int latency = Math.min(latencyMessages, 150);
+        int latency = Math.min(latencyMessages, MAX_LATENCY_COMMITS);
         BenchReport.Section section = report.section("outbox", "transactional outbox on " + db.endpoint() + " ("
                 + backlog + "-row backlog; commit-to-publish latency over " + latency + " commits at "
-                + LATENCY_RATE + "/s)").field("messages", backlog);
+                + commitRate + "/s)").field("messages", backlog).field("commit_rate", commitRate);
         db.createTables();
         // a relay's publisher as the docs recommend; it owns neither the adapter nor a store
         try (Keel keel = Keel.builder(adapter).withoutIdempotencyStore()
@@ -78,11 +84,11 @@ public final class OutboxBench {
                     directRate);
             section.ratio("relay_over_direct", "ratio relay / direct", relayRate / directRate);
 
-            Histogram directLatency = directLatency(keel, topic, latency, keys, timeout);
-            Histogram notify = latency(db, keel, outbox, OutboxConfig.from(config).build(), topic, latency, keys,
-                    timeout);
-            Histogram poll = latency(db, keel, outbox, OutboxConfig.from(config).listen(false).build(), topic, latency,
+            Histogram directLatency = directLatency(keel, topic, latency, commitRate, keys, timeout);
+            Histogram notify = latency(db, keel, outbox, OutboxConfig.from(config).build(), topic, latency, commitRate,
                     keys, timeout);
+            Histogram poll = latency(db, keel, outbox, OutboxConfig.from(config).listen(false).build(), topic, latency,
+                    commitRate, keys, timeout);
             section.millis("direct_p50_ms", "publish to confirm, Keel publisher directly: p50",
                     directLatency.getValueAtPercentile(50) / 1000.0);
             section.millis("direct_p99_ms", "publish to confirm, Keel publisher directly: p99",
@@ -114,13 +120,20 @@ public final class OutboxBench {
         }
     }
 
+    /**
+     * Waits until the outbox table is empty, looking every 10 ms on one connection with a query that stops at the
+     * first row (a {@code count(*)} on a new connection every few milliseconds would scan the table and set up a
+     * connection each time, on the machine whose relay it measures).
+     */
     private static void awaitEmpty(OutboxDatabase db, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (db.count("outbox") > 0) {
-            if (System.nanoTime() > deadline) {
-                throw new TimeoutException("the outbox relay did not drain the backlog within " + timeout);
+        try (Connection c = db.getConnection()) {
+            while (db.any(c, "outbox")) {
+                if (System.nanoTime() > deadline) {
+                    throw new TimeoutException("the outbox relay did not drain the backlog within " + timeout);
+                }
+                Thread.sleep(10);
             }
-            Thread.sleep(20);
         }
     }
 
@@ -128,11 +141,11 @@ public final class OutboxBench {
      * The baseline of the commit-to-publish latency: the same messages published directly at the same
      * rate, each sample from the call to {@code publishAsync} to the broker's confirmation.
      */
-    private static Histogram directLatency(Keel keel, String topic, int publishes, int keys, Duration timeout)
-            throws Exception {
+    private static Histogram directLatency(Keel keel, String topic, int publishes, int rate, int keys,
+                                           Duration timeout) throws Exception {
         Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
         List<CompletableFuture<PublishReceipt>> sent = new java.util.ArrayList<>(publishes);
-        long interval = 1_000_000_000L / LATENCY_RATE;
+        long interval = 1_000_000_000L / rate;
         long next = System.nanoTime();
         for (int i = 0; i < publishes; i++) {
             LockSupport.parkNanos(next - System.nanoTime());
@@ -153,13 +166,13 @@ public final class OutboxBench {
     }
 
     /**
-     * Commits one row at a time at {@link #LATENCY_RATE}/s, sparse enough for the relay to go idle between
-     * commits (what LISTEN/NOTIFY is for); the relay's confirmations close each sample. A sample starts
+     * Commits one row at a time at {@code rate}/s (at the default 100/s the relay goes idle between most commits,
+     * which is what LISTEN/NOTIFY is for); the relay's confirmations close each sample. A sample starts
      * before {@code commit()} is called (the relay may confirm before {@code commit()} returns), and the
      * run fails unless every commit has its sample.
      */
     private static Histogram latency(OutboxDatabase db, Keel keel, Outbox outbox, OutboxConfig config, String topic,
-                                     int commits, int keys, Duration timeout) throws Exception {
+                                     int commits, int rate, int keys, Duration timeout) throws Exception {
         Map<String, Long> committedAt = new ConcurrentHashMap<>();
         Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
         Publisher timed = new TimedPublisher(keel.publisher(), (id, confirmedAt) -> {
@@ -174,7 +187,7 @@ public final class OutboxBench {
         try (OutboxRelay relay = OutboxRelay.create(db, timed, config); Connection c = db.getConnection()) {
             relay.start();
             c.setAutoCommit(false);
-            long interval = 1_000_000_000L / LATENCY_RATE;
+            long interval = 1_000_000_000L / rate;
             long next = System.nanoTime();
             for (int i = 0; i < commits; i++) {
                 LockSupport.parkNanos(next - System.nanoTime());

@@ -123,6 +123,14 @@ final class OutboxDatabase implements DataSource {
         return parked;
     }
 
+    /** Whether {@code table} holds a row, read on {@code c} (stops at the first row found). */
+    boolean any(Connection c, String table) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rows = s.executeQuery("SELECT 1 FROM " + prefix + table
+                + " LIMIT 1")) {
+            return rows.next();
+        }
+    }
+
     long count(String table) throws SQLException {
         try (Connection c = getConnection(); Statement s = c.createStatement();
              ResultSet rows = s.executeQuery("SELECT count(*) FROM " + prefix + table)) {

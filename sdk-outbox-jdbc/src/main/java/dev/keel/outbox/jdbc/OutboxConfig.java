@@ -22,6 +22,10 @@ public final class OutboxConfig {
     public static final int MAX_BATCH_SIZE = 10_000;
     /** The default {@link #lanesPerRound()}: 4 of the table's lanes (16 in the shipped script). */
     public static final int DEFAULT_LANES_PER_ROUND = 4;
+    /** The default {@link #workers()}: 4 rounds at once (with the default 4 lanes a round: all 16 lanes). */
+    public static final int DEFAULT_WORKERS = 4;
+    /** The largest {@link #workers()}. */
+    public static final int MAX_WORKERS = 64;
     /** The default {@link #pollInterval()}: 1 second. */
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
     /** The default {@link #confirmTimeout()}: 60 seconds. */
@@ -30,6 +34,7 @@ public final class OutboxConfig {
     private final String tablePrefix;
     private final int batchSize;
     private final int lanesPerRound;
+    private final int workers;
     private final Duration pollInterval;
     private final Duration confirmTimeout;
     private final Clock clock;
@@ -40,6 +45,7 @@ public final class OutboxConfig {
         this.tablePrefix = b.tablePrefix;
         this.batchSize = b.batchSize;
         this.lanesPerRound = b.lanesPerRound;
+        this.workers = b.workers;
         this.pollInterval = b.pollInterval;
         this.confirmTimeout = b.confirmTimeout;
         this.clock = b.clock;
@@ -58,7 +64,8 @@ public final class OutboxConfig {
 
     public static Builder from(OutboxConfig base) {
         return new Builder().tablePrefix(base.tablePrefix).batchSize(base.batchSize).lanesPerRound(base.lanesPerRound)
-                .pollInterval(base.pollInterval).confirmTimeout(base.confirmTimeout).clock(base.clock).listen(base.listen)
+                .workers(base.workers).pollInterval(base.pollInterval).confirmTimeout(base.confirmTimeout)
+                .clock(base.clock).listen(base.listen)
                 .metrics(base.metrics);
     }
 
@@ -73,6 +80,15 @@ public final class OutboxConfig {
      * once; each key belongs to one lane, so its messages are published by one relay at a time, in order.
      */
     public int lanesPerRound() { return lanesPerRound; }
+
+    /**
+     * How many rounds a relay runs at once, each over its own group of {@link #lanesPerRound()} lanes, in a
+     * transaction and on a connection of its own (so a relay uses up to this many connections, plus one to LISTEN).
+     * A key's rows are in one lane, so they are still published by one round at a time, in sequence order; rounds
+     * of other groups publish meanwhile, so more keys are in flight at once and one round's database work overlaps
+     * the others' publishes. {@code 1}: one round at a time, in the relay's own thread.
+     */
+    public int workers() { return workers; }
 
     /**
      * How long an idle relay waits before it looks for rows again. On PostgreSQL a commit wakes the relay
@@ -108,20 +124,22 @@ public final class OutboxConfig {
     @Override
     public boolean equals(Object o) {
         return o instanceof OutboxConfig c && c.tablePrefix.equals(tablePrefix) && c.batchSize == batchSize
-                && c.lanesPerRound == lanesPerRound && c.pollInterval.equals(pollInterval)
+                && c.lanesPerRound == lanesPerRound && c.workers == workers && c.pollInterval.equals(pollInterval)
                 && c.confirmTimeout.equals(confirmTimeout) && c.clock.equals(clock) && c.listen == listen
                 && c.metrics.equals(metrics);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(tablePrefix, batchSize, lanesPerRound, pollInterval, confirmTimeout, clock, listen, metrics);
+        return Objects.hash(tablePrefix, batchSize, lanesPerRound, workers, pollInterval, confirmTimeout, clock, listen,
+                metrics);
     }
 
     @Override
     public String toString() {
         return "OutboxConfig{tablePrefix=" + tablePrefix + ", batchSize=" + batchSize + ", lanesPerRound="
-                + lanesPerRound + ", pollInterval=" + pollInterval + ", confirmTimeout=" + confirmTimeout
+                + lanesPerRound + ", workers=" + workers + ", pollInterval=" + pollInterval + ", confirmTimeout="
+                + confirmTimeout
                 + ", clock=" + clock + ", listen=" + listen + ", metrics=" + metrics + "}";
     }
 
@@ -130,6 +148,7 @@ public final class OutboxConfig {
         private String tablePrefix = DEFAULT_TABLE_PREFIX;
         private int batchSize = DEFAULT_BATCH_SIZE;
         private int lanesPerRound = DEFAULT_LANES_PER_ROUND;
+        private int workers = DEFAULT_WORKERS;
         private Duration pollInterval = DEFAULT_POLL_INTERVAL;
         private Duration confirmTimeout = DEFAULT_CONFIRM_TIMEOUT;
         private Clock clock = Clock.systemUTC();
@@ -160,6 +179,15 @@ public final class OutboxConfig {
                 throw new IllegalArgumentException("lanesPerRound must be >= 1, was " + lanesPerRound);
             }
             this.lanesPerRound = lanesPerRound;
+            return this;
+        }
+
+        /** In [1, {@value #MAX_WORKERS}]. */
+        public Builder workers(int workers) {
+            if (workers < 1 || workers > MAX_WORKERS) {
+                throw new IllegalArgumentException("workers must be in [1, " + MAX_WORKERS + "], was " + workers);
+            }
+            this.workers = workers;
             return this;
         }
 

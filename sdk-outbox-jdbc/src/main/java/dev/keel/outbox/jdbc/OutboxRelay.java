@@ -9,12 +9,14 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -31,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * per row. Every key belongs to one lane (a hash of the key), so several relays on one table share the
  * lanes and never publish a row at the same time. A key's messages (same topic and key) are published
  * one at a time, in sequence order: the next only once the broker confirmed the one before; messages of
- * different keys are published pipelined.
+ * different keys are published pipelined. Up to {@link OutboxConfig#workers()} rounds run at once, each over
+ * its own group of lanes, in a transaction and on a connection of its own (threads the relay owns).
  *
  * <p><b>Failures.</b> A row the broker did not confirm (a retriable failure, or no confirm within
  * {@link OutboxConfig#confirmTimeout()}) stays, and the later rows of its key stay unsent behind it; the
@@ -53,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * every {@link OutboxConfig#pollInterval()} (also the safety net on PostgreSQL).
  *
  * <p><b>Lifecycle.</b> {@link #start()} starts it, {@link #close()} stops it after the round under way.
- * It owns what it creates (its thread, the listening connection) and closes nothing it was given: the
+ * It owns what it creates (its threads, the listening connection) and closes nothing it was given: the
  * data source, the publisher and a scheduler passed in stay the caller's.
  */
 public final class OutboxRelay implements AutoCloseable {
@@ -65,6 +68,8 @@ public final class OutboxRelay implements AutoCloseable {
     private final RelayRounds rounds;
     private final ScheduledExecutorService scheduler;
     private final boolean ownsScheduler;
+    /** The threads on which a pass's groups of lanes run side by side; {@code null} with one worker. */
+    private final ExecutorService workerPool;
     private final ReentrantLock draining = new ReentrantLock();
     private final AtomicBoolean wanted = new AtomicBoolean();
     private final AtomicBoolean started = new AtomicBoolean();
@@ -76,8 +81,15 @@ public final class OutboxRelay implements AutoCloseable {
                         ScheduledExecutorService scheduler, boolean ownsScheduler) {
         this.dataSource = dataSource;
         this.config = config;
+        AtomicInteger workerNumber = new AtomicInteger();
+        this.workerPool = config.workers() == 1 ? null : Executors.newFixedThreadPool(config.workers(), runnable -> {
+            Thread thread = new Thread(runnable, "keel-outbox-relay-worker-" + workerNumber.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
         this.rounds = new RelayRounds(dataSource, publisher, config.tablePrefix(), config.batchSize(),
-                config.lanesPerRound(), config.confirmTimeout(), config.pollInterval(), config.clock(), config.metrics());
+                config.lanesPerRound(), config.confirmTimeout(), config.pollInterval(), config.clock(), config.metrics(),
+                workerPool);
         this.scheduler = scheduler;
         this.ownsScheduler = ownsScheduler;
     }
@@ -127,9 +139,10 @@ public final class OutboxRelay implements AutoCloseable {
             listener = new PgListener(dataSource, rounds.table().channel(), config.pollInterval(), this::wake);
             listener.start();
         }
-        LOG.info("Keel outbox relay started on table {} ({}): polling every {}{}, {} lanes a round, batches of {}",
-                rounds.table().table(), dialect, config.pollInterval(), listening ? " and woken by each commit's NOTIFY"
-                        : "", config.lanesPerRound(), config.batchSize());
+        LOG.info("Keel outbox relay started on table {} ({}): polling every {}{}, {} lanes a round, batches of {},"
+                + " up to {} rounds at once", rounds.table().table(), dialect, config.pollInterval(),
+                listening ? " and woken by each commit's NOTIFY" : "", config.lanesPerRound(), config.batchSize(),
+                config.workers());
     }
 
     /**
@@ -161,6 +174,9 @@ public final class OutboxRelay implements AutoCloseable {
         try {
             return rounds.drain(() -> closed, false);
         } finally {
+            if (!started.get()) {
+                rounds.releaseConnections(); // a one-off drain keeps no connection open
+            }
             draining.unlock();
             rescheduleIfWanted();
         }
@@ -210,7 +226,8 @@ public final class OutboxRelay implements AutoCloseable {
 
     /**
      * Stops: no new round starts, the round under way finishes (waiting at most the confirm timeout),
-     * and the relay's own thread and listening connection are closed. Idempotent.
+     * and the relay's own threads, its listening connection and the connections its rounds kept open are closed.
+     * Idempotent.
      */
     @Override
     public void close() {
@@ -235,6 +252,10 @@ public final class OutboxRelay implements AutoCloseable {
         if (ownsScheduler) {
             scheduler.shutdownNow();
         }
+        if (workerPool != null) {
+            workerPool.shutdownNow();
+        }
+        rounds.close();
         if (started.get()) {
             LOG.info("Keel outbox relay stopped; rows not yet published stay in the table for the next relay");
         }

@@ -18,6 +18,10 @@ class OutboxConfigTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batchSize");
         assertThatThrownBy(() -> OutboxConfig.custom().lanesPerRound(0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lanesPerRound");
+        assertThatThrownBy(() -> OutboxConfig.custom().workers(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("workers");
+        assertThatThrownBy(() -> OutboxConfig.custom().workers(OutboxConfig.MAX_WORKERS + 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("workers");
         assertThatThrownBy(() -> OutboxConfig.custom().pollInterval(Duration.ofMillis(1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pollInterval");
         assertThatThrownBy(() -> OutboxConfig.custom().confirmTimeout(null))
@@ -30,12 +34,14 @@ class OutboxConfigTest {
 
     @Test
     void configsShouldBeValuesAndCopyable() {
-        OutboxConfig config = OutboxConfig.custom().tablePrefix("app_").batchSize(10).build();
+        OutboxConfig config = OutboxConfig.custom().tablePrefix("app_").batchSize(10).workers(2).build();
 
         assertThat(OutboxConfig.from(config).build()).isEqualTo(config).hasSameHashCodeAs(config);
         assertThat(config).isNotEqualTo(OutboxConfig.ofDefaults());
         assertThat(JdbcStoreConfig.from(JdbcStoreConfig.ofDefaults()).build()).isEqualTo(JdbcStoreConfig.ofDefaults());
         assertThat(OutboxConfig.ofDefaults().tablePrefix()).isEqualTo(OutboxConfig.DEFAULT_TABLE_PREFIX);
+        assertThat(OutboxConfig.from(config).build().workers()).isEqualTo(2);
+        assertThat(OutboxConfig.ofDefaults().workers()).isEqualTo(OutboxConfig.DEFAULT_WORKERS);
     }
 
     @Test

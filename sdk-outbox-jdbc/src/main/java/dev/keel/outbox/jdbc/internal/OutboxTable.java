@@ -165,6 +165,14 @@ public final class OutboxTable {
      * before them.
      */
     public List<Row> pending(Connection connection, int laneCount, List<Integer> lanes, int limit) throws SQLException {
+        if (dialect == Dialect.POSTGRESQL) {
+            // for this transaction only: walk the primary key in sequence order and stop at the limit, instead of a
+            // scan of the whole table (dead rows included until a vacuum) and a sort, which PostgreSQL picks because
+            // it cannot estimate the lane filter (8 to 10 times cheaper with 20,000 rows, live or dead: docs/performance.md)
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("SET LOCAL enable_sort = off");
+            }
+        }
         List<Row> pending = new ArrayList<>();
         try (PreparedStatement select = connection.prepareStatement("SELECT o.seq, o.topic, o.message_id,"
                 + " o.message_key, o.headers, o.payload, o.message_ts, o.deliver_at, o.priority FROM " + table + " o"

@@ -7,11 +7,16 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -23,8 +28,11 @@ import org.slf4j.LoggerFactory;
  * sequence order, publishes them ({@link RoundSends}: one at a time per key, pipelined across keys),
  * deletes the confirmed rows, parks the rows refused for good, and commits.
  *
- * <p>A drain works every group of lanes in turn, as long as a pass over them moves a row (publishes or
- * parks it). A group whose round had a retriable failure (or a publish not confirmed in time) is left
+ * <p>A drain works every group of lanes in passes, as long as a pass over them moves a row (publishes or
+ * parks it). In a pass the groups' rounds run side by side on the worker pool, each group on a connection of its
+ * own that it keeps for all its rounds of the pass (a group's lanes are locked by one transaction at a time, so a
+ * key's rows are still published by one round at a time, in sequence order); the pass ends when every group's
+ * rounds ended, and only this drain's thread keeps the drain's state. A group whose round had a retriable failure (or a publish not confirmed in time) is left
  * for the rest of the drain, and, in the relay's own drains, for a poll interval: the other groups go
  * on, and the failed rows, with the rows of their keys behind them, are tried again then. A refused
  * row is parked ({@code parked_at}, {@code park_cause}; counted as {@link MetricEvent#OUTBOX_PARKED},
@@ -33,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * (and the lanes free), so its messages are published again, with the same ids. Not thread-safe: one
  * drain at a time.
  */
-public final class RelayRounds {
+public final class RelayRounds implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RelayRounds.class);
     /**
@@ -67,6 +75,9 @@ public final class RelayRounds {
     private final long retryDelayNanos;
     private final Clock clock;
     private final MetricsRecorder metrics;
+    /** Where the rounds of a pass's groups run side by side; {@code null}: one after the other, in the drain's thread. */
+    private final Executor workerPool;
+    private final RelayConnections connections;
     /** Per group of lanes whose last round failed: the nano time before which the relay's drains skip it. */
     private final Map<Integer, Long> retryAfter = new HashMap<>();
     private OutboxTable table;
@@ -78,10 +89,12 @@ public final class RelayRounds {
     /**
      * Rounds of {@code batchSize} rows over {@code lanesPerRound} lanes, each waiting at most
      * {@code confirmTimeout} for its confirms; a group of lanes whose round failed is tried again after
-     * {@code retryDelay}; rows are parked at {@code clock}'s time and counted on {@code metrics}.
+     * {@code retryDelay}; rows are parked at {@code clock}'s time and counted on {@code metrics}. The groups of a
+     * pass run side by side on {@code workerPool} ({@code null}: one after the other in the drain's thread).
      */
     public RelayRounds(DataSource dataSource, Publisher publisher, String tablePrefix, int batchSize, int lanesPerRound,
-                       Duration confirmTimeout, Duration retryDelay, Clock clock, MetricsRecorder metrics) {
+                       Duration confirmTimeout, Duration retryDelay, Clock clock, MetricsRecorder metrics,
+                       Executor workerPool) {
         this.dataSource = dataSource;
         this.publisher = publisher;
         this.tablePrefix = tablePrefix;
@@ -91,6 +104,8 @@ public final class RelayRounds {
         this.retryDelayNanos = retryDelay.toNanos();
         this.clock = clock;
         this.metrics = metrics;
+        this.workerPool = workerPool;
+        this.connections = new RelayConnections(dataSource);
     }
 
     /** The table, its dialect found on a first connection. */
@@ -131,44 +146,167 @@ public final class RelayRounds {
 
     private long drainGroups(BooleanSupplier stopped, boolean honourRetryDelay) throws SQLException {
         List<Integer> all = lanes();
+        table();
         int groups = (all.size() + lanesPerRound - 1) / lanesPerRound;
         Set<Integer> failedInDrain = new HashSet<>();
         long published = 0;
         boolean moved = true;
         while (moved && !stopped.getAsBoolean() && !Thread.currentThread().isInterrupted()) {
             moved = false;
-            for (int step = 0; step < groups && !stopped.getAsBoolean(); step++) {
+            List<Integer> todo = new ArrayList<>(groups);
+            for (int step = 0; step < groups; step++) {
                 int group = nextGroup;
                 nextGroup = (nextGroup + 1) % groups;
-                if (failedInDrain.contains(group) || (honourRetryDelay && waiting(group))) {
-                    continue;
+                if (!failedInDrain.contains(group) && !(honourRetryDelay && waiting(group))) {
+                    todo.add(group);
                 }
-                Round round;
-                do {
-                    round = round(all.get(group * lanesPerRound), all.size());
-                    published += round.confirmed();
-                    moved |= round.moved() > 0;
-                    if (round.publisherClosed()) {
-                        LOG.warn("outbox relay: the publisher is closed, so nothing is published; the rows stay in {}"
-                                + " (close the relay before the Keel whose publisher it uses)", table.table());
-                        return published;
-                    }
-                } while (round.failed() == 0 && round.read() >= batchSize && round.moved() > 0
-                        && !stopped.getAsBoolean());
+            }
+            boolean publisherClosed = false;
+            for (GroupRun run : runPass(todo, all, stopped)) {
+                published += run.published();
+                moved |= run.moved();
+                Round round = run.last();
+                publisherClosed |= round.publisherClosed();
                 if (round.failed() > 0) {
-                    failedInDrain.add(group);
-                    retryAfter.put(group, System.nanoTime() + retryDelayNanos);
+                    failedInDrain.add(run.group());
+                    retryAfter.put(run.group(), System.nanoTime() + retryDelayNanos);
                     reportFailed(round);
                 } else {
-                    retryAfter.remove(group);
+                    retryAfter.remove(run.group());
                     if (round.confirmed() > 0 && failedRounds > 0) {
                         LOG.info("outbox relay: publishing again ({} round(s) had failed)", failedRounds);
                         failedRounds = 0;
                     }
                 }
             }
+            if (publisherClosed) {
+                LOG.warn("outbox relay: the publisher is closed, so nothing is published; the rows stay in {}"
+                        + " (close the relay before the Keel whose publisher it uses)", table.table());
+                return published;
+            }
         }
         return published;
+    }
+
+    /** What one group's rounds of a pass came to: rows published, whether any moved, and its last round. */
+    private record GroupRun(int group, long published, boolean moved, Round last) {
+    }
+
+    /**
+     * One pass: the rounds of each group in {@code todo}, up to {@code workers} groups at once on the worker pool
+     * (each group on a connection of its own), or one after the other in the calling thread with one worker. Returns
+     * once every group's rounds ended, so a drain never leaves a round running; the first database failure is thrown
+     * then.
+     */
+    private List<GroupRun> runPass(List<Integer> todo, List<Integer> all, BooleanSupplier stopped)
+            throws SQLException {
+        List<GroupRun> runs = new ArrayList<>(todo.size());
+        if (workerPool == null || todo.size() < 2) {
+            for (int group : todo) {
+                if (stopped.getAsBoolean()) {
+                    break;
+                }
+                runs.add(runGroup(group, all, stopped));
+            }
+            return runs;
+        }
+        List<CompletableFuture<GroupRun>> started = new ArrayList<>(todo.size());
+        for (int group : todo) {
+            try {
+                started.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return runGroup(group, all, stopped);
+                    } catch (SQLException e) {
+                        throw new CompletionException(e);
+                    }
+                }, workerPool));
+            } catch (RejectedExecutionException e) {
+                break; // the relay is closing: the groups not started wait for the next relay
+            }
+        }
+        Throwable failure = null;
+        for (CompletableFuture<GroupRun> run : started) {
+            try {
+                runs.add(run.join()); // uninterruptible: a round is never abandoned while it holds its lanes
+            } catch (CompletionException e) {
+                Throwable cause = e.getCause() == null ? e : e.getCause();
+                if (failure == null) {
+                    failure = cause;
+                } else {
+                    failure.addSuppressed(cause);
+                }
+            }
+        }
+        if (failure instanceof SQLException sql) {
+            throw sql;
+        } else if (failure instanceof RuntimeException runtime) {
+            throw runtime;
+        } else if (failure instanceof Error error) {
+            throw error;
+        }
+        return runs;
+    }
+
+    /**
+     * The rounds of one group on one connection (kept between rounds and drains: see {@link RelayConnections}), as
+     * long as each reads a full batch, moves it, and fails nothing. A kept connection that fails (the database ended
+     * the idle session, a restart, a network cut while the relay was idle) is closed and the group's rounds run again
+     * at once on a new connection, not after a poll interval; a round that failed after publishing leaves its rows,
+     * which go out again with the same ids, as after a failed commit.
+     */
+    private GroupRun runGroup(int group, List<Integer> all, BooleanSupplier stopped) throws SQLException {
+        RelayConnections.Taken taken = connections.take();
+        if (!taken.kept()) {
+            return runGroup(group, all, stopped, taken.connection());
+        }
+        int[] rounds = new int[1];
+        try {
+            return runGroup(group, all, stopped, taken.connection(), rounds);
+        } catch (SQLException e) {
+            if (rounds[0] > 0) {
+                throw e; // the connection served this pass already: a failure of the database, not of an idle session
+            }
+            LOG.debug("outbox relay: a kept connection failed ({}); running the round again on a new one", e.toString());
+            return runGroup(group, all, stopped, connections.fresh(), rounds);
+        }
+    }
+
+    private GroupRun runGroup(int group, List<Integer> all, BooleanSupplier stopped, Connection connection)
+            throws SQLException {
+        return runGroup(group, all, stopped, connection, new int[1]);
+    }
+
+    /** The rounds on {@code connection}; {@code rounds[0]} counts those that committed. */
+    private GroupRun runGroup(int group, List<Integer> all, BooleanSupplier stopped, Connection connection,
+                              int[] rounds) throws SQLException {
+        long published = 0;
+        boolean moved = false;
+        Round round;
+        boolean healthy = false;
+        try {
+            do {
+                round = round(connection, all.get(group * lanesPerRound), all.size());
+                rounds[0]++;
+                published += round.confirmed();
+                moved |= round.moved() > 0;
+            } while (!round.publisherClosed() && round.failed() == 0 && round.read() >= batchSize
+                    && round.moved() > 0 && !stopped.getAsBoolean());
+            healthy = true;
+        } finally {
+            connections.give(connection, healthy);
+        }
+        return new GroupRun(group, published, moved, round);
+    }
+
+    /** Closes the connections kept between rounds now (a one-off drain's); later rounds keep theirs again. */
+    public void releaseConnections() {
+        connections.releaseIdle();
+    }
+
+    /** Closes the connections kept between rounds; a round still running closes its own when it ends. */
+    @Override
+    public void close() {
+        connections.close();
     }
 
     /** The first failed round of an outage at WARN with its cause; the next ones at DEBUG, until one publishes. */
@@ -214,28 +352,25 @@ public final class RelayRounds {
         return lanes;
     }
 
-    private Round round(int fromLane, int laneCount) throws SQLException {
+    private Round round(Connection connection, int fromLane, int laneCount) throws SQLException {
         RoundSends.Outcome[] outcome = new RoundSends.Outcome[1];
-        Round round;
-        try (Connection connection = dataSource.getConnection()) {
-            round = Transactions.inTransaction(connection, tx -> {
-                List<Integer> locked = table.lockLanes(tx, fromLane, lanesPerRound);
-                if (locked.isEmpty()) {
-                    return Round.EMPTY;
-                }
-                List<OutboxTable.Row> rows = table.pending(tx, laneCount, locked, batchSize);
-                if (rows.isEmpty()) {
-                    return Round.EMPTY;
-                }
-                RoundSends.Outcome sent = RoundSends.send(publisher, rows, confirmTimeout);
-                table.delete(tx, sent.confirmed());
-                table.park(tx, sent.refused().stream()
-                        .map(r -> new OutboxTable.Parking(r.row().seq(), r.cause())).toList(), clock.millis());
-                outcome[0] = sent;
-                return new Round(rows.size(), sent.confirmed().size(), sent.refused().size(), sent.failed(),
-                        sent.held(), sent.publisherClosed(), sent.firstFailure());
-            });
-        }
+        Round round = Transactions.inPreparedTransaction(connection, tx -> {
+            List<Integer> locked = table.lockLanes(tx, fromLane, lanesPerRound);
+            if (locked.isEmpty()) {
+                return Round.EMPTY;
+            }
+            List<OutboxTable.Row> rows = table.pending(tx, laneCount, locked, batchSize);
+            if (rows.isEmpty()) {
+                return Round.EMPTY;
+            }
+            RoundSends.Outcome sent = RoundSends.send(publisher, rows, confirmTimeout);
+            table.delete(tx, sent.confirmed());
+            table.park(tx, sent.refused().stream()
+                    .map(r -> new OutboxTable.Parking(r.row().seq(), r.cause())).toList(), clock.millis());
+            outcome[0] = sent;
+            return new Round(rows.size(), sent.confirmed().size(), sent.refused().size(), sent.failed(),
+                    sent.held(), sent.publisherClosed(), sent.firstFailure());
+        });
         if (outcome[0] != null) {
             reportParked(outcome[0].refused());
         }

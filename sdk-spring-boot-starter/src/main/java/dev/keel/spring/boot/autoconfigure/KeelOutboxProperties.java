@@ -30,6 +30,8 @@ public class KeelOutboxProperties {
     private int batchSize = OutboxConfig.DEFAULT_BATCH_SIZE;
     /** Lanes a relay locks per round; fewer than the table's lanes lets several relays work at once. */
     private int lanesPerRound = OutboxConfig.DEFAULT_LANES_PER_ROUND;
+    /** Rounds a relay runs at once, each over its own group of lanes and on a connection of its own. */
+    private int workers = OutboxConfig.DEFAULT_WORKERS;
     /** How long a round waits for the broker's confirmations; unconfirmed rows go out again later. */
     private Duration confirmTimeout = OutboxConfig.DEFAULT_CONFIRM_TIMEOUT;
     /**
@@ -62,6 +64,10 @@ public class KeelOutboxProperties {
 
     public void setLanesPerRound(int lanesPerRound) { this.lanesPerRound = lanesPerRound; }
 
+    public int getWorkers() { return workers; }
+
+    public void setWorkers(int workers) { this.workers = workers; }
+
     public Duration getConfirmTimeout() { return confirmTimeout; }
 
     public void setConfirmTimeout(Duration confirmTimeout) { this.confirmTimeout = confirmTimeout; }
@@ -73,6 +79,6 @@ public class KeelOutboxProperties {
     /** The config these properties describe; invalid values fail with the config's own message. */
     OutboxConfig toConfig() {
         return OutboxConfig.custom().tablePrefix(tablePrefix).pollInterval(pollInterval).batchSize(batchSize)
-                .lanesPerRound(lanesPerRound).confirmTimeout(confirmTimeout).listen(listen).build();
+                .lanesPerRound(lanesPerRound).workers(workers).confirmTimeout(confirmTimeout).listen(listen).build();
     }
 }

@@ -95,7 +95,8 @@ class ConfigurationMetadataTest {
     void theOutboxAndInboxPropertiesShouldBeInTheMetadataWithTheirDefaults() {
         assertThat(PROPERTIES).containsKeys("keel.outbox.enabled", "keel.outbox.relay-enabled",
                 "keel.outbox.table-prefix", "keel.outbox.poll-interval", "keel.outbox.batch-size",
-                "keel.outbox.lanes-per-round", "keel.outbox.confirm-timeout", "keel.outbox.listen",
+                "keel.outbox.lanes-per-round", "keel.outbox.workers", "keel.outbox.confirm-timeout",
+                "keel.outbox.listen",
                 "keel.inbox.table-prefix", "keel.inbox.purge-interval");
         assertThat(PROPERTIES.get("keel.outbox.poll-interval").get("defaultValue").asString()).isEqualTo("1s");
         assertThat(dev.keel.outbox.jdbc.OutboxConfig.DEFAULT_POLL_INTERVAL).hasSeconds(1);
@@ -103,6 +104,8 @@ class ConfigurationMetadataTest {
         assertThat(dev.keel.outbox.jdbc.OutboxConfig.DEFAULT_CONFIRM_TIMEOUT).hasSeconds(60);
         assertThat(PROPERTIES.get("keel.outbox.batch-size").get("defaultValue").asInt())
                 .isEqualTo(dev.keel.outbox.jdbc.OutboxConfig.DEFAULT_BATCH_SIZE);
+        assertThat(PROPERTIES.get("keel.outbox.workers").get("defaultValue").asInt())
+                .isEqualTo(dev.keel.outbox.jdbc.OutboxConfig.DEFAULT_WORKERS);
         assertThat(PROPERTIES.get("keel.outbox.listen").get("defaultValue").asBoolean()).isTrue();
     }
 
