@@ -12,7 +12,11 @@ import java.util.Objects;
  * <p>Keel fixes what its guarantees rest on and offers no setting for it: the producer's own retries
  * are off (the engine retries with the same id), offsets are committed by Keel only
  * (auto-commit off), a new group starts at the first offset, and every consumer gets its own client
- * instance. No credentials are held, so {@link #toString()} has nothing to hide.
+ * instance.
+ *
+ * <p>On a broker with ACL on (RocketMQ 5.3+ ACL 2.0), {@link Builder#credentials} gives the access key (the user) and
+ * secret key every client of the adapter signs its requests with: producers, consumers, the admin client, and what
+ * delays, retries, dead letters, transactions and replays use. {@link #toString()} masks the secret key.
  */
 public final class RocketConfig {
 
@@ -61,8 +65,12 @@ public final class RocketConfig {
     private final int maxMessageBytes;
     private final Duration maxDelay;
     private final Duration transactionCheckImmunity;
+    private final String accessKey;
+    private final String secretKey;
 
     private RocketConfig(Builder b) {
+        this.accessKey = b.accessKey;
+        this.secretKey = b.secretKey;
         this.nameServer = b.nameServer;
         this.clientId = b.clientId;
         this.sendTimeout = b.sendTimeout;
@@ -94,7 +102,21 @@ public final class RocketConfig {
                 .adminTimeout(base.adminTimeout).pollTimeout(base.pollTimeout).commitInterval(base.commitInterval)
                 .rebalanceInterval(base.rebalanceInterval).closeTimeout(base.closeTimeout)
                 .maxBatchMessages(base.maxBatchMessages).maxMessageBytes(base.maxMessageBytes)
-                .maxDelay(base.maxDelay).transactionCheckImmunity(base.transactionCheckImmunity);
+                .maxDelay(base.maxDelay).transactionCheckImmunity(base.transactionCheckImmunity)
+                .credentialsOrNone(base.accessKey, base.secretKey);
+    }
+
+    /** The access key (user name) requests are signed as; empty when no credentials are set. */
+    public java.util.Optional<String> accessKey() {
+        return java.util.Optional.ofNullable(accessKey);
+    }
+
+    /**
+     * The secret key requests are signed with; empty when no credentials are set. Never log it: {@link #toString()}
+     * masks it.
+     */
+    public java.util.Optional<String> secretKey() {
+        return java.util.Optional.ofNullable(secretKey);
     }
 
     /** The name server address list, {@code host:port[;host:port...]}. */
@@ -162,13 +184,15 @@ public final class RocketConfig {
                 && c.pollTimeout.equals(pollTimeout) && c.commitInterval.equals(commitInterval)
                 && c.rebalanceInterval.equals(rebalanceInterval) && c.closeTimeout.equals(closeTimeout)
                 && c.maxBatchMessages == maxBatchMessages && c.maxMessageBytes == maxMessageBytes
-                && c.maxDelay.equals(maxDelay) && c.transactionCheckImmunity.equals(transactionCheckImmunity);
+                && c.maxDelay.equals(maxDelay) && c.transactionCheckImmunity.equals(transactionCheckImmunity)
+                && Objects.equals(c.accessKey, accessKey) && Objects.equals(c.secretKey, secretKey);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(nameServer, clientId, sendTimeout, adminTimeout, pollTimeout, commitInterval,
-                rebalanceInterval, closeTimeout, maxBatchMessages, maxMessageBytes, maxDelay, transactionCheckImmunity);
+                rebalanceInterval, closeTimeout, maxBatchMessages, maxMessageBytes, maxDelay, transactionCheckImmunity,
+                accessKey, secretKey);
     }
 
     @Override
@@ -177,7 +201,8 @@ public final class RocketConfig {
                 + ", adminTimeout=" + adminTimeout + ", pollTimeout=" + pollTimeout + ", commitInterval="
                 + commitInterval + ", rebalanceInterval=" + rebalanceInterval + ", closeTimeout=" + closeTimeout
                 + ", maxBatchMessages=" + maxBatchMessages + ", maxMessageBytes=" + maxMessageBytes + ", maxDelay="
-                + maxDelay + ", transactionCheckImmunity=" + transactionCheckImmunity + "}";
+                + maxDelay + ", transactionCheckImmunity=" + transactionCheckImmunity
+                + (accessKey == null ? "" : ", accessKey=" + accessKey + ", secretKey=****") + "}";
     }
 
     /** Builds a {@link RocketConfig}; each setter checks its value at once. */
@@ -194,8 +219,56 @@ public final class RocketConfig {
         private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
         private Duration maxDelay = DEFAULT_MAX_DELAY;
         private Duration transactionCheckImmunity = DEFAULT_TRANSACTION_CHECK_IMMUNITY;
+        private String accessKey;
+        private String secretKey;
 
         private Builder() {
+        }
+
+        /**
+         * The ACL credentials every client of the adapter signs its requests with (rocketmq-client's
+         * {@code AclClientRPCHook}): {@code accessKey} is the broker's user name, {@code secretKey} its password. Both
+         * non-blank, without leading or trailing spaces or control characters. Without them Keel signs nothing, which a
+         * broker with authentication on refuses (an {@link dev.keel.AccessRefusedException}).
+         */
+        public Builder credentials(String accessKey, String secretKey) {
+            Objects.requireNonNull(accessKey, "accessKey");
+            Objects.requireNonNull(secretKey, "secretKey");
+            String problem = credentialProblem("accessKey", accessKey);
+            if (problem == null) {
+                problem = credentialProblem("secretKey", secretKey);
+            }
+            if (problem != null) {
+                throw new IllegalArgumentException(problem);
+            }
+            this.accessKey = accessKey;
+            this.secretKey = secretKey;
+            return this;
+        }
+
+        /** Removes the credentials: requests are not signed. */
+        public Builder noCredentials() {
+            this.accessKey = null;
+            this.secretKey = null;
+            return this;
+        }
+
+        private Builder credentialsOrNone(String accessKey, String secretKey) {
+            return accessKey == null ? noCredentials() : credentials(accessKey, secretKey);
+        }
+
+        /** What is wrong with a credential, never quoting it (it may be the secret); null when nothing. */
+        private static String credentialProblem(String name, String value) {
+            if (value.isBlank()) {
+                return name + " must not be blank";
+            }
+            if (!value.strip().equals(value)) {
+                return name + " must not start or end with white space";
+            }
+            if (value.chars().anyMatch(Character::isISOControl)) {
+                return name + " must not contain control characters";
+            }
+            return null;
         }
 
         /** The name server list, {@code host:port} separated by {@code ;}, e.g. {@code 127.0.0.1:9876}. */

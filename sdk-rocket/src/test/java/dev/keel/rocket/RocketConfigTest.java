@@ -41,6 +41,7 @@ class RocketConfigTest {
                 .pollTimeout(Duration.ofMillis(50)).commitInterval(Duration.ofSeconds(1))
                 .rebalanceInterval(Duration.ofSeconds(2)).closeTimeout(Duration.ofSeconds(5)).maxBatchMessages(64)
                 .maxMessageBytes(1024).maxDelay(Duration.ofHours(1)).transactionCheckImmunity(Duration.ofSeconds(30))
+                .credentials("billing-service", "s3cret")
                 .build();
 
         RocketConfig copy = RocketConfig.from(original).build();
@@ -84,5 +85,30 @@ class RocketConfigTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBatchMessages");
         assertThatThrownBy(() -> RocketConfig.custom().maxMessageBytes(RocketConfig.DEFAULT_MAX_MESSAGE_BYTES + 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxMessageBytes");
+    }
+
+    @Test
+    void theSecretKeyShouldBeMaskedInToStringAndTheAccessKeyShown() {
+        RocketConfig config = RocketConfig.custom().credentials("orders-service", "s3cret-Pa55").build();
+
+        assertThat(config.toString()).doesNotContain("s3cret-Pa55").contains("accessKey=orders-service")
+                .contains("secretKey=****");
+        assertThat(config.accessKey()).contains("orders-service");
+        assertThat(config.secretKey()).contains("s3cret-Pa55");
+        assertThat(RocketConfig.from(config).noCredentials().build()).isEqualTo(RocketConfig.ofDefaults());
+        assertThat(RocketConfig.ofDefaults().toString()).doesNotContain("accessKey");
+    }
+
+    @Test
+    void blankOrPaddedCredentialsShouldFailWithoutQuotingThem() {
+        assertThatThrownBy(() -> RocketConfig.custom().credentials(" ", "secret"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("accessKey must not be blank");
+        assertThatThrownBy(() -> RocketConfig.custom().credentials("app", " s3cret"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("secretKey must not start or end with white space");
+        assertThatThrownBy(() -> RocketConfig.custom().credentials("app", "s3\ncret"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageNotContaining("s3");
+        assertThatThrownBy(() -> RocketConfig.custom().credentials("app", null))
+                .isInstanceOf(NullPointerException.class);
     }
 }

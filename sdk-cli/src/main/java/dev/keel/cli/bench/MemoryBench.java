@@ -185,7 +185,7 @@ final class MemoryBench {
         // on stdin, like the rest: the URLs may hold secrets in their parameters; the passwords stay in the
         // environment variables the child inherits, named by --artemis-password-env and --activemq-password-env
         args.addAll(List.of("--artemis-url", o.artemisUrl(), "--activemq-url", o.activemqUrl()));
-        args.addAll(o.activeMqLoginArgs());
+        args.addAll(o.loginArgs());
         return args;
     }
 

@@ -38,8 +38,19 @@ public final class BrokerOptions {
     private String rabbitAddresses;
 
     @Option(names = "--namesrv", paramLabel = "HOST:PORT", defaultValue = DEFAULT_NAMESRV,
-            description = "RocketMQ name server (--broker rocket). Default: ${DEFAULT-VALUE}.")
+            description = "RocketMQ name server (--broker rocket). Credentials (a broker with ACL on): "
+                    + "--rocket-access-key, --rocket-secret-key-env. Default: ${DEFAULT-VALUE}.")
     private String namesrv = DEFAULT_NAMESRV;
+
+    @Option(names = "--rocket-access-key", paramLabel = "KEY",
+            description = "The ACL access key (the broker's user) RocketMQ requests are signed as (--broker rocket). "
+                    + "Default: none (a broker with ACL off).")
+    private String rocketAccessKey;
+
+    @Option(names = "--rocket-secret-key-env", paramLabel = "VAR",
+            description = "Name of the environment variable holding the --rocket-access-key's secret key (--broker "
+                    + "rocket); never on the command line, never printed.")
+    private String rocketSecretKeyEnv;
 
     @Option(names = "--artemis-url", paramLabel = "URL", defaultValue = DEFAULT_ARTEMIS,
             description = "ActiveMQ Artemis URL as its client reads it (--broker artemis), e.g. tcp://host:61616, "
@@ -127,6 +138,16 @@ public final class BrokerOptions {
         return namesrv;
     }
 
+    /** The access key of {@code --rocket-access-key}, or {@code null} for none. */
+    public String rocketAccessKey() {
+        return rocketAccessKey;
+    }
+
+    /** The name of the environment variable of {@code --rocket-secret-key-env}, or {@code null}. */
+    public String rocketSecretKeyEnv() {
+        return rocketSecretKeyEnv;
+    }
+
     /** The ActiveMQ Artemis URL of {@code --artemis-url}: may hold secrets in its parameters, never print it. */
     public String artemisUrl() {
         return artemisUrl;
@@ -158,15 +179,18 @@ public final class BrokerOptions {
     }
 
     /**
-     * The user and password-variable flags of both ActiveMQ lines, for a child JVM's command line: a user and
+     * The user and password-variable flags of both ActiveMQ lines and RocketMQ's access key and secret-key variable,
+     * for a child JVM's command line: a user and
      * the name of a variable the child inherits, never a password (the URLs, which may hold secrets, are not here).
      */
-    public List<String> activeMqLoginArgs() {
+    public List<String> loginArgs() {
         List<String> args = new ArrayList<>();
         addIfSet(args, "--artemis-user", artemisUser);
         addIfSet(args, "--artemis-password-env", artemisPasswordEnv);
         addIfSet(args, "--activemq-user", activemqUser);
         addIfSet(args, "--activemq-password-env", activemqPasswordEnv);
+        addIfSet(args, "--rocket-access-key", rocketAccessKey);
+        addIfSet(args, "--rocket-secret-key-env", rocketSecretKeyEnv);
         return args;
     }
 

@@ -28,7 +28,10 @@ final class RawRocketLatency implements RawLatencyBaseline {
     private final String nameServer;
     private final int inFlight;
 
-    RawRocketLatency(String nameServer, int inFlight) {
+    private final org.apache.rocketmq.remoting.RPCHook signer;
+
+    RawRocketLatency(String nameServer, int inFlight, org.apache.rocketmq.remoting.RPCHook signer) {
+        this.signer = signer;
         this.nameServer = nameServer;
         this.inFlight = inFlight;
     }
@@ -46,7 +49,7 @@ final class RawRocketLatency implements RawLatencyBaseline {
     @Override
     public Session open(String topic, String group, Consumer<byte[]> onPayload) throws Exception {
         String instance = "keel-cli-raw-latency-" + System.nanoTime();
-        DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(RocketAdapter.rocketGroupOf(group, topic));
+        DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(RocketAdapter.rocketGroupOf(group, topic), signer);
         consumer.setNamesrvAddr(nameServer);
         consumer.setInstanceName(instance);
         consumer.setVipChannelEnabled(false);
@@ -58,7 +61,7 @@ final class RawRocketLatency implements RawLatencyBaseline {
             }
             return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
         });
-        DefaultMQProducer producer = new DefaultMQProducer("keel-cli-raw-latency-" + ProcessHandle.current().pid());
+        DefaultMQProducer producer = new DefaultMQProducer("keel-cli-raw-latency-" + ProcessHandle.current().pid(), signer);
         producer.setNamesrvAddr(nameServer);
         producer.setInstanceName(instance);
         producer.setRetryTimesWhenSendAsyncFailed(0);

@@ -13,6 +13,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.rocketmq.acl.common.AclClientRPCHook;
+import org.apache.rocketmq.acl.common.SessionCredentials;
 import org.apache.rocketmq.client.consumer.DefaultLitePullConsumer;
 import org.apache.rocketmq.client.exception.MQBrokerException;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
@@ -23,6 +25,7 @@ import org.apache.rocketmq.client.producer.selector.SelectMessageQueueByHash;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.remoting.RPCHook;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
 
 /** Apache RocketMQ through {@code --namesrv}. */
@@ -57,17 +60,17 @@ final class RocketMode implements BrokerMode {
 
     @Override
     public List<RawPublishBaseline> rawPublishBaselines(BrokerOptions options) {
-        return List.of(new RawRocketProducer(options.namesrv(), RAW_IN_FLIGHT));
+        return List.of(new RawRocketProducer(options.namesrv(), RAW_IN_FLIGHT, signer(options)));
     }
 
     @Override
     public Optional<RawConsumeBaseline> rawConsumeBaseline(BrokerOptions options) {
-        return Optional.of(new RawRocketConsumer(options.namesrv()));
+        return Optional.of(new RawRocketConsumer(options.namesrv(), signer(options)));
     }
 
     @Override
     public Optional<RawLatencyBaseline> rawLatencyBaseline(BrokerOptions options) {
-        return Optional.of(new RawRocketLatency(options.namesrv(), RAW_IN_FLIGHT));
+        return Optional.of(new RawRocketLatency(options.namesrv(), RAW_IN_FLIGHT, signer(options)));
     }
 
     /** The raw producer's bound on sends in flight, as RocketMQ's own benchmark bounds its async sends. */
@@ -78,11 +81,42 @@ final class RocketMode implements BrokerMode {
     static final int MAX_BUSY_RESENDS = 100;
 
     static RocketConfig config(BrokerOptions options) {
+        RocketConfig.Builder config;
         try {
-            return RocketConfig.custom().nameServer(options.namesrv()).clientId("keel-cli").build();
+            config = RocketConfig.custom().nameServer(options.namesrv()).clientId("keel-cli");
         } catch (IllegalArgumentException e) {
             throw new EnvironmentException("--namesrv: " + e.getMessage(), e);
         }
+        String accessKey = options.rocketAccessKey();
+        String secretEnv = options.rocketSecretKeyEnv();
+        if (accessKey == null) {
+            if (secretEnv != null) {
+                throw new EnvironmentException("--rocket-secret-key-env needs --rocket-access-key: give the access key "
+                        + "(the broker's user) whose secret key it holds");
+            }
+            return config.build();
+        }
+        if (secretEnv == null) {
+            throw new EnvironmentException("--rocket-access-key needs --rocket-secret-key-env: the name of the "
+                    + "environment variable holding its secret key (never the key itself)");
+        }
+        String secret = System.getenv(secretEnv);
+        if (secret == null) {
+            throw new EnvironmentException("--rocket-secret-key-env " + secretEnv + ": no environment variable "
+                    + secretEnv + " is set; export it with the secret key of --rocket-access-key");
+        }
+        try {
+            return config.credentials(accessKey, secret).build();
+        } catch (IllegalArgumentException e) {
+            throw new EnvironmentException("--rocket-access-key/--rocket-secret-key-env: " + e.getMessage(), e);
+        }
+    }
+
+    /** What signs the raw clients' requests with the same credentials as Keel's; null without credentials. */
+    static RPCHook signer(BrokerOptions options) {
+        RocketConfig config = config(options);
+        return config.accessKey().isEmpty() ? null
+                : new AclClientRPCHook(new SessionCredentials(config.accessKey().get(), config.secretKey().get()));
     }
 
     /** rocketmq-client used well: async sends bounded by a semaphore, the client's hash queue selector. */
@@ -90,7 +124,10 @@ final class RocketMode implements BrokerMode {
         private final String nameServer;
         private final int inFlight;
 
-        RawRocketProducer(String nameServer, int inFlight) {
+        private final RPCHook signer;
+
+        RawRocketProducer(String nameServer, int inFlight, RPCHook signer) {
+            this.signer = signer;
             this.nameServer = nameServer;
             this.inFlight = inFlight;
         }
@@ -107,7 +144,7 @@ final class RocketMode implements BrokerMode {
 
         @Override
         public long publish(String topic, int messages, int keys, byte[] payload, Progress progress) throws Exception {
-            DefaultMQProducer producer = new DefaultMQProducer("keel-cli-raw-" + ProcessHandle.current().pid());
+            DefaultMQProducer producer = new DefaultMQProducer("keel-cli-raw-" + ProcessHandle.current().pid(), signer);
             producer.setNamesrvAddr(nameServer);
             producer.setInstanceName("keel-cli-raw-" + System.nanoTime());
             producer.setRetryTimesWhenSendAsyncFailed(0);
@@ -173,7 +210,10 @@ final class RocketMode implements BrokerMode {
     static final class RawRocketConsumer implements RawConsumeBaseline {
         private final String nameServer;
 
-        RawRocketConsumer(String nameServer) {
+        private final RPCHook signer;
+
+        RawRocketConsumer(String nameServer, RPCHook signer) {
+            this.signer = signer;
             this.nameServer = nameServer;
         }
 
@@ -192,7 +232,7 @@ final class RocketMode implements BrokerMode {
                 throws Exception {
             // the RocketMQ group Keel derives for Keel group `group` on `topic`, so deleting the topic removes it
             DefaultLitePullConsumer consumer =
-                    new DefaultLitePullConsumer(RocketAdapter.rocketGroupOf(group, topic));
+                    new DefaultLitePullConsumer(RocketAdapter.rocketGroupOf(group, topic), signer);
             consumer.setNamesrvAddr(nameServer);
             consumer.setInstanceName("keel-cli-raw-" + System.nanoTime());
             consumer.setVipChannelEnabled(false);

@@ -224,7 +224,7 @@ public final class OutboxVerify {
         if (brokerOptions.rabbitAddresses() != null) {
             command.addAll(List.of("--rabbit-addresses", brokerOptions.rabbitAddresses()));
         }
-        command.addAll(brokerOptions.activeMqLoginArgs()); // users and variables' names: the child inherits them
+        command.addAll(brokerOptions.loginArgs()); // users and variables' names: the child inherits them
         if (options.database().user() != null) {
             command.addAll(List.of("--db-user", options.database().user()));
         }

@@ -1,5 +1,6 @@
 package dev.keel.rocket.internal;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.rocket.RocketConfig;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.DeliverySink;
@@ -44,6 +45,8 @@ final class PollLoop implements Runnable {
     private final ConsumerSettings settings;
     private final CompletableFuture<Void> done;
     private final FirstAssignment firstAssignment;
+    private final RocketAccess access;
+    private final String what;
     private final QueueTrackers trackers = new QueueTrackers();
     private final Object lock = new Object();
     /** The queues the client assigned to this consumer (under {@link #lock}). */
@@ -52,13 +55,17 @@ final class PollLoop implements Runnable {
     private long pausedSince = -1;
     private volatile boolean pauseWanted;
     private volatile boolean closing;
+    /** Whether a refusal by the broker's ACL fails the subscription: once its start returned (it throws before). */
+    private volatile boolean watchingAccess;
     private volatile boolean aborted;
     private volatile Thread thread;
     private long lastCommitNanos = System.nanoTime();
     private long lastRebalanceNanos = System.nanoTime();
 
     PollLoop(DefaultLitePullConsumer consumer, DeliverySink sink, RocketConfig config, ConsumerSettings settings,
-             CompletableFuture<Void> done, FirstAssignment firstAssignment) {
+             CompletableFuture<Void> done, FirstAssignment firstAssignment, RocketAccess access, String what) {
+        this.access = access;
+        this.what = what;
         this.consumer = consumer;
         this.sink = sink;
         this.config = config;
@@ -76,6 +83,11 @@ final class PollLoop implements Runnable {
         if (!wanted) {
             wake();
         }
+    }
+
+    /** From now on a refusal by the broker's ACL fails the subscription (before, the start throws it). */
+    void watchAccess() {
+        watchingAccess = true;
     }
 
     void close(boolean abort) {
@@ -108,6 +120,13 @@ final class PollLoop implements Runnable {
         Throwable failure = null;
         try {
             while (!closing) {
+                // whatever the client met in its own threads (pulls, heartbeats, offset writes): a refusal by the
+                // broker's ACL is not retried, the subscription fails with it (nothing more is acknowledged)
+                if (watchingAccess) {
+                    access.refusal(what).ifPresent(refused -> {
+                        throw refused;
+                    });
+                }
                 boolean paused;
                 synchronized (lock) {
                     paused = applyPause();
@@ -127,6 +146,11 @@ final class PollLoop implements Runnable {
             synchronized (lock) {
                 commit(owned);
             }
+        } catch (AccessRefusedException e) {
+            failure = e;
+            LOG.error("RocketMQ consumer of topic {} group {} stopped: {}; what it had not acknowledged stays on the "
+                    + "broker for the next consumer", settings.topic(), settings.group(), e.getMessage());
+            commitAfterFailure();
         } catch (RuntimeException | Error e) {
             failure = e;
             LOG.error("RocketMQ consumer of topic {} group {} stopped on an unexpected error; the subscription fails "

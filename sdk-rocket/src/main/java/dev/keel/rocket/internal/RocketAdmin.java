@@ -21,6 +21,7 @@ import org.apache.rocketmq.common.MixAll;
 import org.apache.rocketmq.common.TopicConfig;
 import org.apache.rocketmq.common.constant.PermName;
 import org.apache.rocketmq.common.message.MessageQueue;
+import org.apache.rocketmq.remoting.protocol.RequestCode;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
 import org.apache.rocketmq.remoting.protocol.body.ClusterInfo;
 import org.apache.rocketmq.remoting.protocol.route.BrokerData;
@@ -48,7 +49,7 @@ public final class RocketAdmin implements AutoCloseable {
 
     public RocketAdmin(RocketConfig config) {
         this.config = config;
-        this.admin = new DefaultMQAdminExt(config.adminTimeout().toMillis());
+        this.admin = new DefaultMQAdminExt(RocketAccess.of(config), config.adminTimeout().toMillis());
         admin.setNamesrvAddr(config.nameServer());
         admin.setInstanceName(ClientNames.instance(config, "admin"));
         admin.setAdminExtGroup(config.clientId() + "-admin-" + ClientNames.unique());
@@ -180,7 +181,7 @@ public final class RocketAdmin implements AutoCloseable {
                 admin.deleteTopic(topic, cluster);
             }
         } catch (Exception e) {
-            throw failure("deleting RocketMQ topic " + topic, e);
+            throw failure(config, RequestCode.DELETE_TOPIC_IN_BROKER, "deleting RocketMQ topic " + topic, e);
         }
         await("topic " + topic + " to leave the name server's route", () -> route(topic).isEmpty());
     }
@@ -219,7 +220,7 @@ public final class RocketAdmin implements AutoCloseable {
             try {
                 admin.createAndUpdateTopicConfig(address, topicConfig);
             } catch (Exception e) {
-                throw failure("creating RocketMQ topic " + topic + " on master broker " + broker.getBrokerName() + " ("
+                throw failure(config, RequestCode.UPDATE_AND_CREATE_TOPIC, "creating RocketMQ topic " + topic + " on master broker " + broker.getBrokerName() + " ("
                         + address + "; a Keel topic has its queues on every master, declare it again once that "
                         + "broker is reachable)", e);
             }
@@ -239,7 +240,7 @@ public final class RocketAdmin implements AutoCloseable {
                 groupConfig.setGroupName(group);
                 admin.createAndUpdateSubscriptionGroupConfig(address, groupConfig);
             } catch (Exception e) {
-                throw failure("creating RocketMQ subscription group " + group + " on broker "
+                throw failure(config, RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, "creating RocketMQ subscription group " + group + " on broker "
                         + broker.getBrokerName(), e);
             }
         }
@@ -273,7 +274,7 @@ public final class RocketAdmin implements AutoCloseable {
             try {
                 enabled = admin.getBrokerConfig(address).getProperty("enablePropertyFilter", "false");
             } catch (Exception e) {
-                throw failure("asking broker " + broker.getBrokerName() + " for its configuration", e);
+                throw failure(config, "asking broker " + broker.getBrokerName() + " for its configuration", e);
             }
             if (!Boolean.parseBoolean(enabled.trim())) {
                 return Optional.of("RocketMQ broker '" + broker.getBrokerName() + "' does not filter by message "
@@ -288,7 +289,7 @@ public final class RocketAdmin implements AutoCloseable {
         try {
             cluster = admin.examineBrokerClusterInfo();
         } catch (Exception e) {
-            throw failure("asking name server " + config.nameServer() + " for the brokers", e);
+            throw failure(config, "asking name server " + config.nameServer() + " for the brokers", e);
         }
         Map<String, BrokerData> masters = new TreeMap<>();
         cluster.getBrokerAddrTable().forEach((name, broker) -> {
@@ -312,7 +313,7 @@ public final class RocketAdmin implements AutoCloseable {
             if (isNotFound(e)) {
                 return Optional.empty();
             }
-            throw failure("asking name server " + config.nameServer() + " for the route of topic " + topic, e);
+            throw failure(config, "asking name server " + config.nameServer() + " for the route of topic " + topic, e);
         }
     }
 
@@ -355,12 +356,21 @@ public final class RocketAdmin implements AutoCloseable {
         return false;
     }
 
-    static KeelException failure(String what, Exception e) {
+    static KeelException failure(RocketConfig config, String what, Exception e) {
+        return failure(config, -1, what, e);
+    }
+
+    /** The failure of {@code what}, request {@code requestCode} (-1: several or not known), as a typed exception. */
+    static KeelException failure(RocketConfig config, int requestCode, String what, Exception e) {
         if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
         }
         if (e instanceof KeelException k) {
             return k;
+        }
+        java.util.Optional<dev.keel.AccessRefusedException> refused = AccessRefusals.of(config, what, requestCode, e);
+        if (refused.isPresent()) {
+            return refused.get();
         }
         if (e instanceof org.apache.rocketmq.remoting.exception.RemotingException) {
             return new BrokerUnavailableException(what + " failed: " + e.getMessage(), e);

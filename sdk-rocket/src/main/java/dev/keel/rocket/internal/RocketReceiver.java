@@ -1,5 +1,6 @@
 package dev.keel.rocket.internal;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.KeelException;
 import dev.keel.rocket.RocketConfig;
 import dev.keel.spi.BrokerConsumer;
@@ -32,6 +33,8 @@ public final class RocketReceiver implements BrokerConsumer {
     /** The most messages one pull fetches from one queue. */
     static final int MAX_PULL_BATCH = 32;
     private static final Logger LOG = LoggerFactory.getLogger(RocketReceiver.class);
+    /** How often the wait for the first assignment looks for a refusal by the broker's ACL. */
+    private static final java.time.Duration ACCESS_CHECK = java.time.Duration.ofMillis(100);
 
     private final RocketConfig config;
     private final ConsumerSettings settings;
@@ -65,7 +68,8 @@ public final class RocketReceiver implements BrokerConsumer {
         if (loop != null || closedBeforeStart) {
             throw new IllegalStateException("a RocketMQ consumer starts once, and not after close");
         }
-        DefaultLitePullConsumer consumer = new DefaultLitePullConsumer(rocketGroup);
+        RocketAccess access = RocketAccess.of(config);
+        DefaultLitePullConsumer consumer = new DefaultLitePullConsumer(rocketGroup, access);
         consumer.setNamesrvAddr(config.nameServer());
         consumer.setInstanceName(ClientNames.instance(config, "consumer"));
         consumer.setVipChannelEnabled(false);
@@ -86,7 +90,8 @@ public final class RocketReceiver implements BrokerConsumer {
         consumer.setPullThresholdForAll(Math.max(batch, settings.maxInFlight()));
         consumer.setPullThresholdForQueue(Math.max(batch, settings.maxInFlight()));
         consumer.setPollTimeoutMillis(config.pollTimeout().toMillis());
-        PollLoop poll = new PollLoop(consumer, sink, config, settings, done, firstAssignment);
+        PollLoop poll = new PollLoop(consumer, sink, config, settings, done, firstAssignment, access,
+                subscribing());
         try {
             BrokerFilters.subscribe(consumer, settings.topic(), settings.filter(), poll::queuesChanged);
             consumer.start();
@@ -96,9 +101,16 @@ public final class RocketReceiver implements BrokerConsumer {
             }
             // known to the brokers at once (the client's first heartbeat is a second away), then rebalanced
             client.sendHeartbeatToAllBrokerWithLock();
+            // a heartbeat the broker's ACL refused (a login, or Sub on the group or topic): refused at once
+            access.refusal(subscribing()).ifPresent(refused -> {
+                throw refused;
+            });
             client.rebalanceImmediately();
         } catch (MQClientException | RuntimeException e) {
             consumer.shutdown();
+            if (e instanceof AccessRefusedException refused) {
+                throw refused;
+            }
             throw new KeelException("cannot start the RocketMQ consumer for topic " + settings.topic() + " group "
                     + settings.group() + " (RocketMQ group " + rocketGroup + "): " + e.getMessage(), e, false);
         }
@@ -108,18 +120,37 @@ public final class RocketReceiver implements BrokerConsumer {
         thread.setDaemon(true);
         poll.thread(thread);
         thread.start();
-        awaitFirstAssignment(firstAssignment);
+        awaitFirstAssignment(firstAssignment, access, poll);
     }
 
-    private void awaitFirstAssignment(FirstAssignment firstAssignment) {
+    private String subscribing() {
+        return "subscribing to topic " + settings.topic() + " as group " + settings.group() + " (RocketMQ group "
+                + rocketGroup + ")";
+    }
+
+    /** Waits for the first assignment; a refusal by the broker's ACL meanwhile stops the consumer and is thrown. */
+    private void awaitFirstAssignment(FirstAssignment firstAssignment, RocketAccess access, PollLoop poll) {
         try {
-            if (!firstAssignment.await(config.adminTimeout())) {
+            long deadline = System.nanoTime() + config.adminTimeout().toNanos();
+            boolean assigned = false;
+            while (!assigned && System.nanoTime() - deadline < 0) {
+                java.util.Optional<AccessRefusedException> refused = access.refusal(subscribing());
+                if (refused.isPresent()) {
+                    poll.close(false);
+                    done.handle((v, e) -> null).join();
+                    throw refused.get();
+                }
+                assigned = firstAssignment.await(ACCESS_CHECK);
+            }
+            poll.watchAccess();
+            if (!assigned) {
                 LOG.warn("The RocketMQ consumer of topic {} group {} was assigned no queue within {} (the adapter's "
                         + "adminTimeout); it receives once a later rebalance of its client succeeds (at the latest "
                         + "every {}); what is published meanwhile waits for it in the topic's queues",
                         settings.topic(), settings.group(), config.adminTimeout(), config.rebalanceInterval());
             }
         } catch (InterruptedException e) {
+            poll.watchAccess();
             Thread.currentThread().interrupt();
         }
     }

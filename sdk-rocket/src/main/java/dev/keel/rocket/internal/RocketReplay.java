@@ -60,7 +60,7 @@ public final class RocketReplay {
                 long after = Math.max(0, Math.min(before, found < 0 ? end : found));
                 plan.add(new PartitionRewind(Names.partition(queue), before, after));
             } catch (Exception e) {
-                throw RocketAdmin.failure("searching the offset of " + from + " in queue " + Names.partition(queue), e);
+                throw RocketAdmin.failure(config, "searching the offset of " + from + " in queue " + Names.partition(queue), e);
             }
         }
         return plan;
@@ -83,7 +83,7 @@ public final class RocketReplay {
             try {
                 admin.client().updateConsumeOffset(master, rocketGroup, queue, rewind.after());
             } catch (Exception e) {
-                throw RocketAdmin.failure("moving the offset of group " + group + " on queue " + rewind.partition(), e);
+                throw RocketAdmin.failure(config, "moving the offset of group " + group + " on queue " + rewind.partition(), e);
             }
         }
     }
@@ -92,7 +92,7 @@ public final class RocketReplay {
     @SuppressWarnings("deprecation")
     public void readIds(String topic, List<PartitionRewind> ranges, Consumer<List<String>> ids) {
         DefaultMQPullConsumer reader = new DefaultMQPullConsumer(config.clientId() + "-replay-reader-"
-                + ClientNames.unique());
+                + ClientNames.unique(), RocketAccess.of(config));
         reader.setNamesrvAddr(config.nameServer());
         reader.setInstanceName(ClientNames.instance(config, "replay-reader"));
         reader.setVipChannelEnabled(false);
@@ -120,7 +120,7 @@ public final class RocketReplay {
         } catch (KeelException e) {
             throw e;
         } catch (Exception e) {
-            throw RocketAdmin.failure("reading the replayed messages of topic " + topic, e);
+            throw RocketAdmin.failure(config, "reading the replayed messages of topic " + topic, e);
         } finally {
             reader.shutdown();
         }
@@ -135,12 +135,12 @@ public final class RocketReplay {
             }
         } catch (MQBrokerException e) {
             if (e.getResponseCode() != ResponseCode.CONSUMER_NOT_ONLINE) {
-                throw RocketAdmin.failure("asking for the members of group " + group, e);
+                throw RocketAdmin.failure(config, "asking for the members of group " + group, e);
             }
         } catch (KeelException e) {
             throw e;
         } catch (Exception e) {
-            throw RocketAdmin.failure("asking for the members of group " + group, e);
+            throw RocketAdmin.failure(config, "asking for the members of group " + group, e);
         }
     }
 
@@ -153,9 +153,9 @@ public final class RocketReplay {
                     || e.getResponseCode() == ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST) {
                 return Map.of(); // never consumed
             }
-            throw RocketAdmin.failure("reading the offsets of group " + rocketGroup, e);
+            throw RocketAdmin.failure(config, "reading the offsets of group " + rocketGroup, e);
         } catch (Exception e) {
-            throw RocketAdmin.failure("reading the offsets of group " + rocketGroup, e);
+            throw RocketAdmin.failure(config, "reading the offsets of group " + rocketGroup, e);
         }
     }
 

@@ -73,7 +73,7 @@ public final class RocketSender implements BrokerProducer {
 
     public RocketSender(RocketConfig config, RocketAdmin admin) {
         this.config = config;
-        this.producer = new DefaultMQProducer(config.clientId() + "-producer");
+        this.producer = new DefaultMQProducer(config.clientId() + "-producer", RocketAccess.of(config));
         producer.setNamesrvAddr(config.nameServer());
         producer.setInstanceName(ClientNames.instance(config, "producer"));
         producer.setRetryTimesWhenSendFailed(0);
@@ -235,7 +235,7 @@ public final class RocketSender implements BrokerProducer {
             return;
         }
         KeelException failure = error == null ? SendErrors.notOk(topic, sendResult.getSendStatus())
-                : SendErrors.map(topic, error, config.sendTimeout());
+                : SendErrors.map(config, topic, error);
         long backoff = Math.min(MAX_RETRY_BACKOFF_MILLIS, RETRY_BACKOFF_MILLIS << Math.min(attempt - 1, 10));
         if (failure.isRetriable() && !closed
                 && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff) - deadline < 0) {

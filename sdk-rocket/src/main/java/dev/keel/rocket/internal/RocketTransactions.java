@@ -84,7 +84,7 @@ public final class RocketTransactions implements TransactionalPublisher {
         this.checker = checker;
         topics.forEach(this::checkRouted);
         this.checks = Executors.newSingleThreadExecutor(DaemonThreads.named(config.clientId() + "-rocket-tx-checks"));
-        this.producer = new TransactionMQProducer(group);
+        this.producer = new TransactionMQProducer(group, RocketAccess.of(config));
         producer.setNamesrvAddr(config.nameServer());
         producer.setInstanceName(ClientNames.instance(config, "tx"));
         producer.setRetryTimesWhenSendFailed(0);
@@ -188,7 +188,7 @@ public final class RocketTransactions implements TransactionalPublisher {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            KeelException failure = SendErrors.map(topic, e, config.sendTimeout());
+            KeelException failure = SendErrors.map(config, topic, e);
             if (failure instanceof dev.keel.UnroutableException) {
                 routed.remove(topic);
             }

@@ -6,6 +6,7 @@ import dev.keel.KeelException;
 import dev.keel.KeelTimeoutException;
 import dev.keel.PublishException;
 import dev.keel.UnroutableException;
+import dev.keel.rocket.RocketConfig;
 import java.time.Duration;
 import org.apache.rocketmq.client.exception.MQBrokerException;
 import org.apache.rocketmq.client.exception.MQClientException;
@@ -14,6 +15,7 @@ import org.apache.rocketmq.remoting.exception.RemotingConnectException;
 import org.apache.rocketmq.remoting.exception.RemotingException;
 import org.apache.rocketmq.remoting.exception.RemotingTimeoutException;
 import org.apache.rocketmq.remoting.exception.RemotingTooMuchRequestException;
+import org.apache.rocketmq.remoting.protocol.RequestCode;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
 
 /** Maps rocketmq-client send outcomes to Keel's typed exceptions, with a truthful {@code isRetriable()}. */
@@ -61,6 +63,12 @@ final class SendErrors {
             }
         }
         return -1;
+    }
+
+    /** {@link #map(String, Throwable, Duration)}, with a refusal by the broker's ACL as an AccessRefusedException. */
+    static KeelException map(RocketConfig config, String topic, Throwable e) {
+        return AccessRefusals.of(config, "publishing to topic " + topic, RequestCode.SEND_MESSAGE, e)
+                .<KeelException>map(refused -> refused).orElseGet(() -> map(topic, e, config.sendTimeout()));
     }
 
     static KeelException map(String topic, Throwable e, Duration timeout) {
@@ -113,7 +121,8 @@ final class SendErrors {
                     + " (too large a body or properties, or a bad property): " + message, e, false);
             case ResponseCode.NO_PERMISSION -> new PublishException("RocketMQ refused the publish" + where
                     + ": no permission (the broker's write permission is off, as before a restart, or the topic is "
-                    + "read-only, or an ACL forbids it); it is retried with a fresh route: " + message, e, true);
+                    + "read-only; a refusal by the broker's ACL is an AccessRefusedException instead); it is retried "
+                    + "with a fresh route: " + message, e, true);
             case ResponseCode.FLUSH_DISK_TIMEOUT, ResponseCode.FLUSH_SLAVE_TIMEOUT, ResponseCode.SLAVE_NOT_AVAILABLE ->
                     new PublishException("RocketMQ did not confirm the message durable" + where + ": " + message, e,
                             true);

@@ -135,6 +135,13 @@ public class KeelBrokerAutoConfiguration {
                 apply(rocket.getCloseTimeout(), config::closeTimeout);
                 apply(rocket.getMaxBatchMessages(), config::maxBatchMessages);
                 apply(rocket.getMaxMessageBytes(), config::maxMessageBytes);
+                if (rocket.getAccessKey() != null || rocket.getSecretKey() != null) {
+                    if (rocket.getAccessKey() == null || rocket.getSecretKey() == null) {
+                        throw new IllegalArgumentException("keel.rocket.access-key and keel.rocket.secret-key go "
+                                + "together: set both (the broker's user and its password) or neither");
+                    }
+                    config.credentials(rocket.getAccessKey(), rocket.getSecretKey());
+                }
                 return config.build();
             }));
         }

@@ -210,6 +210,18 @@ public class KeelProperties {
         private Integer maxBatchMessages;
         /** The largest body accepted, in bytes: the brokers' maxMessageSize (default 4 MiB). */
         private Integer maxMessageBytes;
+        /** The ACL access key (the broker's user name) requests are signed as; with secret-key. Masked in actuator. */
+        private String accessKey;
+        /** The ACL secret key (the user's password) requests are signed with; never logged, masked in actuator. */
+        private String secretKey;
+
+        public String getAccessKey() { return accessKey; }
+
+        public void setAccessKey(String accessKey) { this.accessKey = accessKey; }
+
+        public String getSecretKey() { return secretKey; }
+
+        public void setSecretKey(String secretKey) { this.secretKey = secretKey; }
 
         public String getNameServer() { return nameServer; }
 

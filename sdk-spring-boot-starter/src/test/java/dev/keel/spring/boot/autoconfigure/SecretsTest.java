@@ -70,4 +70,36 @@ class SecretsTest {
                     assertThat(output).doesNotContain(SECRET);
                 });
     }
+
+    @Test
+    void rocketSecretKeyShouldBeMaskedInConfigpropsInToStringAndInTheOutput(CapturedOutput output) {
+        new ApplicationContextRunner().withConfiguration(KeelAutoConfigurationTest.KEEL)
+                .withPropertyValues("keel.broker=rocket", "keel.rocket.name-server=127.0.0.1:9876",
+                        "keel.rocket.access-key=orders-service", "keel.rocket.secret-key=" + SECRET,
+                        "keel.idempotency.store=none")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    ConfigurationPropertiesReportEndpoint endpoint = new ConfigurationPropertiesReportEndpoint(
+                            context.getBeanProvider(SanitizingFunction.class).stream().toList(), Show.ALWAYS);
+                    endpoint.setApplicationContext(context);
+                    String report = String.valueOf(endpoint.configurationPropertiesWithPrefix("keel")
+                            .getContexts().values().iterator().next().getBeans().values().iterator().next()
+                            .getProperties());
+
+                    assertThat(report).doesNotContain(SECRET).contains("secretKey=******")
+                            .contains("127.0.0.1:9876");
+                    assertThat(context.getBean(dev.keel.rocket.RocketAdapter.class).toString())
+                            .doesNotContain(SECRET).contains("accessKey=orders-service").contains("secretKey=****");
+                    assertThat(output).doesNotContain(SECRET);
+                });
+    }
+
+    @Test
+    void aRocketAccessKeyWithoutASecretKeyShouldFailAtStartNamingBoth() {
+        new ApplicationContextRunner().withConfiguration(KeelAutoConfigurationTest.KEEL)
+                .withPropertyValues("keel.broker=rocket", "keel.rocket.name-server=127.0.0.1:9876",
+                        "keel.rocket.access-key=orders-service", "keel.idempotency.store=none")
+                .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
+                        .hasMessageContaining("keel.rocket.access-key").hasMessageContaining("keel.rocket.secret-key"));
+    }
 }

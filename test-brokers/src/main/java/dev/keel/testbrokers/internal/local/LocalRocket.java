@@ -31,7 +31,7 @@ import java.util.Optional;
  * interfaces, which RocketMQ offers no setting for, and nothing sends traffic there. Kill and
  * restart act on the broker and keep its ports and store.
  */
-final class LocalRocket implements BrokerControl {
+public final class LocalRocket implements BrokerControl {
     private static final String NAMESRV_JVM_OPTIONS = "-Xms64m -Xmx256m -XX:+UseSerialGC -Djava.awt.headless=true";
     private static final String BROKER_JVM_OPTIONS = "-Xms128m -Xmx512m -XX:+UseSerialGC -XX:MaxDirectMemorySize=512m "
             + "-Djava.awt.headless=true";
@@ -46,13 +46,15 @@ final class LocalRocket implements BrokerControl {
     private final int brokerPort;
     private final String classpath;
     private final Duration startTimeout;
+    private final List<String> extraBrokerLines;
     private volatile ManagedProcess nameServer;
     private volatile ManagedProcess broker;
 
-    private LocalRocket(HarnessRuntime runtime, String classpath) {
+    private LocalRocket(HarnessRuntime runtime, String classpath, String name, List<String> extraBrokerLines) {
         this.runtime = runtime;
-        this.dir = runtime.run().dir("rocketmq");
-        this.home = runtime.run().dir("rocketmq/home");
+        this.dir = runtime.run().dir(name);
+        this.home = runtime.run().dir(name + "/home");
+        this.extraBrokerLines = List.copyOf(extraBrokerLines);
         this.nameServerPort = Ports.freePort();
         // the broker also listens on port - 2 (fast channel) and port + 1 (HA)
         this.brokerPort = Ports.freeBlock(-2, 0, 1);
@@ -61,11 +63,38 @@ final class LocalRocket implements BrokerControl {
     }
 
     static Provided start(HarnessRuntime runtime) {
+        LocalRocket rocket = launchAndAwait(runtime, "rocketmq", List.of());
+        return new Provided(new RocketEndpoint(Origin.LOCAL, rocket.nameServerAddress(), rocket), rocket);
+    }
+
+    /**
+     * A second name server and broker, in a folder of their own, with RocketMQ's ACL 2.0 on: authentication and
+     * authorization by the broker, users and ACLs kept in the broker's local store, and {@code adminUser} created at
+     * start as a super user (what the broker itself uses for its inner clients too). The name server checks nothing.
+     */
+    public static LocalRocket startSecured(HarnessRuntime runtime, String adminUser, String adminPassword) {
+        String user = "{\"username\":\"" + adminUser + "\",\"password\":\"" + adminPassword + "\"}";
+        String credentials = "{\"accessKey\":\"" + adminUser + "\",\"secretKey\":\"" + adminPassword + "\"}";
+        return launchAndAwait(runtime, "rocketmq-secured", List.of(
+                "authenticationEnabled=true",
+                "authenticationProvider=org.apache.rocketmq.auth.authentication.provider.DefaultAuthenticationProvider",
+                "authenticationMetadataProvider="
+                        + "org.apache.rocketmq.auth.authentication.provider.LocalAuthenticationMetadataProvider",
+                "authorizationEnabled=true",
+                "authorizationProvider=org.apache.rocketmq.auth.authorization.provider.DefaultAuthorizationProvider",
+                "authorizationMetadataProvider="
+                        + "org.apache.rocketmq.auth.authorization.provider.LocalAuthorizationMetadataProvider",
+                "initAuthenticationUser=" + user,
+                "innerClientAuthenticationCredentials=" + credentials));
+    }
+
+    private static LocalRocket launchAndAwait(HarnessRuntime runtime, String name, List<String> extraBrokerLines) {
         // the RocketMQ client of the readiness check (and of the tests) logs under ~/logs unless told otherwise
         if (System.getProperty(CLIENT_LOG_ROOT) == null) {
             System.setProperty(CLIENT_LOG_ROOT, runtime.run().dir("rocketmq/client-logs").toAbsolutePath().toString());
         }
-        LocalRocket rocket = new LocalRocket(runtime, BrokerClasspath.resolve("rocketmq", BrokerKind.ROCKET, runtime.settings()));
+        LocalRocket rocket = new LocalRocket(runtime, BrokerClasspath.resolve("rocketmq", BrokerKind.ROCKET,
+                runtime.settings()), name, extraBrokerLines);
         runtime.atShutdown(rocket::stop);
         rocket.writeConfigs();
         // both at once: the broker registers when it boots, and again every 10 s should the name server be late
@@ -78,17 +107,23 @@ final class LocalRocket implements BrokerControl {
             rocket.stop();
             throw e;
         }
-        return new Provided(new RocketEndpoint(Origin.LOCAL, rocket.nameServerAddress(), rocket), rocket);
+        return rocket;
     }
 
-    private String nameServerAddress() {
+    /** The name server, {@code 127.0.0.1:<port>}. */
+    public String nameServerAddress() {
         return "127.0.0.1:" + nameServerPort;
+    }
+
+    /** The broker, {@code 127.0.0.1:<port>}: where users and ACLs are managed. */
+    public String brokerAddress() {
+        return "127.0.0.1:" + brokerPort;
     }
 
     private void writeConfigs() {
         Path store = dir.resolve("data").resolve("store").toAbsolutePath();
         write("namesrv.conf", List.of("listenPort=" + nameServerPort, "bindAddress=127.0.0.1"));
-        write("broker.conf", List.of(
+        List<String> lines = new ArrayList<>(List.of(
                 "brokerClusterName=KeelTestCluster",
                 "brokerName=keel-broker",
                 "brokerId=0",
@@ -109,6 +144,8 @@ final class LocalRocket implements BrokerControl {
                 // (defaults: 6 s and 30 s), so check-back tests finish in seconds
                 "transactionTimeOut=1000",
                 "transactionCheckInterval=1000"));
+        lines.addAll(extraBrokerLines);
+        write("broker.conf", lines);
     }
 
     private void write(String name, List<String> lines) {
