@@ -200,6 +200,7 @@ public final class BenchCommand implements Callable<Integer> {
             checkParallelConsumer();
         }
         BrokerMode mode = BrokerModes.lookup(broker.broker());
+        broker.tls(); // the TLS flags checked at once, before any connection
         mode.preflight(broker);
         StoreChoice store = StoreChoice.from(broker);
         PrintWriter out = spec.commandLine().getOut();

@@ -6,6 +6,8 @@ import dev.keel.core.InMemoryIdempotencyStore;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 
 /** The idempotency store chosen by {@code --redis}: Redis, or the in-memory store when absent. */
 public final class StoreChoice {
@@ -16,11 +18,13 @@ public final class StoreChoice {
     private final String redisUri;
     private final RedisTarget target;
     private final int waitReplicas;
+    private final SSLSocketFactory sslSocketFactory;
 
-    private StoreChoice(String redisUri, RedisTarget target, int waitReplicas) {
+    private StoreChoice(String redisUri, RedisTarget target, int waitReplicas, SSLSocketFactory sslSocketFactory) {
         this.redisUri = redisUri;
         this.target = target;
         this.waitReplicas = waitReplicas;
+        this.sslSocketFactory = sslSocketFactory;
     }
 
     /** Checks that Redis answers when one is given; throws EnvironmentException saying what to do. */
@@ -31,9 +35,11 @@ public final class StoreChoice {
         }
         RedisTarget target = options.redis() == null ? null
                 : RedisTarget.parse(options.redis(), options.redisCluster());
-        StoreChoice choice = new StoreChoice(options.redis(), target, options.redisWaitReplicas());
+        SSLSocketFactory factory = target == null || !"rediss".equals(target.scheme()) ? null
+                : options.tls().sslContext().map(SSLContext::getSocketFactory).orElse(null);
+        StoreChoice choice = new StoreChoice(options.redis(), target, options.redisWaitReplicas(), factory);
         if (choice.isRedis()) {
-            RedisSupport.preflight(target);
+            RedisSupport.preflight(target, factory);
         }
         return choice;
     }
@@ -47,7 +53,8 @@ public final class StoreChoice {
     }
 
     public String description() {
-        return isRedis() ? "redis (" + target.description() + (waitReplicas > 0 ? ", waiting for " + waitReplicas
+        return isRedis() ? "redis (" + target.description() + (sslSocketFactory != null ? " with the --truststore/"
+                + "--keystore context" : "") + (waitReplicas > 0 ? ", waiting for " + waitReplicas
                 + " replica(s)" : "") + ")" : "in-memory";
     }
 
@@ -56,7 +63,7 @@ public final class StoreChoice {
      * an in-memory store, chosen on purpose: every CLI run is a single process.
      */
     public IdempotencyStore create() {
-        return isRedis() ? RedisSupport.store(target, waitReplicas) : new InMemoryIdempotencyStore(Clock.systemUTC());
+        return isRedis() ? RedisSupport.store(target, waitReplicas, sslSocketFactory) : new InMemoryIdempotencyStore(Clock.systemUTC());
     }
 
     /** Whether {@code --redis} names a Redis Cluster (a proxy cannot stand in front of one). */
@@ -83,6 +90,6 @@ public final class StoreChoice {
         String through = uri.getScheme() + "://" + (uri.getRawUserInfo() != null ? uri.getRawUserInfo() + "@" : "")
                 + host + ":" + port + (uri.getRawPath() != null ? uri.getRawPath() : "")
                 + (uri.getRawQuery() != null ? "?" + uri.getRawQuery() : "");
-        return RedisSupport.store(RedisTarget.parse(through, false), waitReplicas);
+        return RedisSupport.store(RedisTarget.parse(through, false), waitReplicas, sslSocketFactory);
     }
 }
