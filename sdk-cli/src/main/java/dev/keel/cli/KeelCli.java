@@ -1,6 +1,8 @@
 package dev.keel.cli;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.KeelException;
+import dev.keel.StoreRefusedException;
 import dev.keel.TopologyException;
 import dev.keel.cli.bench.BenchCommand;
 import dev.keel.cli.dlq.DlqCommand;
@@ -85,8 +87,13 @@ public final class KeelCli implements Runnable {
             code = ExitCodes.USAGE_OR_ENVIRONMENT;
         } else if (cause instanceof KeelException k) {
             err.println("keel: " + k.getClass().getSimpleName() + ": " + k.getMessage());
-            err.println("  The broker or store failed during the run"
-                    + (k.isRetriable() ? " (a transient failure: check it is up and try again)." : "."));
+            if (k instanceof AccessRefusedException || k instanceof StoreRefusedException) {
+                err.println("  The broker or store refused access (not an outage: it answered); fix what the message "
+                        + "names and run again.");
+            } else {
+                err.println("  The broker or store failed during the run"
+                        + (k.isRetriable() ? " (a transient failure: check it is up and try again)." : "."));
+            }
             code = ExitCodes.USAGE_OR_ENVIRONMENT;
         } else {
             err.println("keel: internal error: " + e);

@@ -110,6 +110,53 @@ public final class TestCertificates {
         return files.clientKeyStore();
     }
 
+    /** A certificate a server of a test presents: the run's, or one of the failure and rotation cases. */
+    public enum ServerCertificate {
+        /** The run's server certificate, for 127.0.0.1 and localhost, signed by the run's CA. */
+        CURRENT,
+        /** Signed by the run's CA for 127.0.0.1 and localhost, but expired (valid one day, three days ago). */
+        EXPIRED,
+        /** Signed by the run's CA, valid, for {@code other.invalid} only: no client here connects to that name. */
+        OTHER_HOST,
+        /** For 127.0.0.1 and localhost, valid, signed by a second CA: the certificate after a rotation to a new CA. */
+        ROTATED
+    }
+
+    /** The PEM certificate of {@code which}; the extra ones are made on first use (a few seconds). */
+    public Path serverCertificate(ServerCertificate which) {
+        return switch (which) {
+            case CURRENT -> serverCertificate();
+            case EXPIRED -> extras().expiredServerCertificate();
+            case OTHER_HOST -> extras().otherHostServerCertificate();
+            case ROTATED -> extras().rotatedServerCertificate();
+        };
+    }
+
+    /** The PEM key (unencrypted PKCS#8) of {@code which}'s certificate. */
+    public Path serverKey(ServerCertificate which) {
+        return which == ServerCertificate.CURRENT ? serverKey() : extras().extraServerKey();
+    }
+
+    /** A PKCS12 trust store holding only the second CA, which signed {@link ServerCertificate#ROTATED}. */
+    public Path rotatedTrustStore() {
+        return extras().secondCaTrustStore();
+    }
+
+    /** A PKCS12 key store of a client certificate signed by the second CA: the harness's servers do not trust it. */
+    public Path strangerClientKeyStore() {
+        return extras().strangerClientKeyStore();
+    }
+
+    /** Trusts the CA of {@code trustStore} and presents the certificate of {@code keyStore} (null: none). */
+    public SSLContext context(Path trustStore, Path keyStore) {
+        return context(trustStore, keyStore, keyStore != null);
+    }
+
+    private CertificateFiles extras() {
+        files.makeExtras();
+        return files;
+    }
+
     /** Trusts the CA and presents the client certificate. */
     public SSLContext clientContext() {
         return context(trustStore(), true);
@@ -126,13 +173,17 @@ public final class TestCertificates {
     }
 
     private SSLContext context(Path trusted, boolean withClientCertificate) {
+        return context(trusted, clientKeyStore(), withClientCertificate);
+    }
+
+    private SSLContext context(Path trusted, Path keyStore, boolean withClientCertificate) {
         try {
             TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             trust.init(load(trusted));
             KeyManager[] keys = null;
             if (withClientCertificate) {
                 KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                factory.init(load(clientKeyStore()), password().toCharArray());
+                factory.init(load(keyStore), password().toCharArray());
                 keys = factory.getKeyManagers();
             }
             SSLContext context = SSLContext.getInstance("TLS");

@@ -5,6 +5,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -44,6 +46,17 @@ public final class TlsFailures {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (!(t instanceof SSLException tls)) {
                 continue;
+            }
+            CertificateExpiredException expired = find(tls, CertificateExpiredException.class);
+            if (expired != null) {
+                return Optional.of("the server's certificate has expired (" + expired.getMessage() + "): renew the "
+                        + "server's certificate (and restart the server if it reads it only at start), or check the "
+                        + "clocks of client and server");
+            }
+            CertificateNotYetValidException early = find(tls, CertificateNotYetValidException.class);
+            if (early != null) {
+                return Optional.of("the server's certificate is not valid yet (" + early.getMessage() + "): check the "
+                        + "clocks of client and server, or give the server a certificate valid now");
             }
             CertificateException rejected = find(tls, CertificateException.class);
             if (rejected != null) {

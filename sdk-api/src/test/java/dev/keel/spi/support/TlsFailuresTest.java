@@ -22,6 +22,19 @@ class TlsFailuresTest {
     }
 
     @Test
+    void anExpiredServerCertificateShouldSayItExpiredAndToRenewIt() {
+        SSLHandshakeException handshake = new SSLHandshakeException("PKIX path validation failed: "
+                + "java.security.cert.CertPathValidatorException: validity check failed");
+        CertificateException validation = new CertificateException("PKIX path validation failed");
+        validation.initCause(new java.security.cert.CertificateExpiredException("NotAfter: Mon Nov 23 06:00:00 UTC 2026"));
+        handshake.initCause(validation);
+
+        assertThat(TlsFailures.certificateProblem(handshake)).hasValueSatisfying(problem -> assertThat(problem)
+                .startsWith("the server's certificate has expired (NotAfter: Mon Nov 23 06:00:00 UTC 2026)")
+                .contains("renew the server's certificate"));
+    }
+
+    @Test
     void aCertificateForAnotherHostShouldSaySo() {
         SSLHandshakeException handshake = new SSLHandshakeException("No subject alternative names matching IP address");
         handshake.initCause(new CertificateException("No subject alternative names matching IP address 10.0.0.1 found"));

@@ -226,6 +226,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         CpuList pinCpus = redisPlacementFlags();
         BrokerMode mode = BrokerModes.lookup(broker.broker());
+        broker.tls(); // the TLS flags checked at once, before any connection
         mode.preflight(broker);
         StoreChoice direct = StoreChoice.from(broker);
         RedisPinning pinning = pinCpus == null ? null : RedisPinning.pin(direct, pinCpus);

@@ -186,6 +186,7 @@ final class MemoryBench {
         // environment variables the child inherits, named by --artemis-password-env and --activemq-password-env
         args.addAll(List.of("--artemis-url", o.artemisUrl(), "--activemq-url", o.activemqUrl()));
         args.addAll(o.loginArgs());
+        args.addAll(o.tlsOptions().args());
         return args;
     }
 

@@ -2,6 +2,7 @@ package dev.keel.cli.broker;
 
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -117,6 +118,33 @@ public final class BrokerOptions {
     @Option(names = "--keep-topics",
             description = "Keep the scratch topics (queues) this run declared on the broker; by default they are deleted.")
     private boolean keepTopics;
+
+    @Mixin
+    private TlsOptions tlsOptions = new TlsOptions();
+
+    private TlsSettings tls;
+
+    /** The TLS flags as given. */
+    public TlsOptions tlsOptions() {
+        return tlsOptions;
+    }
+
+    /**
+     * What the TLS flags mean, read on the first call (the stores loaded, their passwords taken from the
+     * environment); an {@link dev.keel.cli.EnvironmentException} names a flag that is wrong.
+     */
+    public synchronized TlsSettings tls() {
+        if (tls == null) {
+            tls = TlsSettings.of(tlsOptions, System::getenv);
+        }
+        return tls;
+    }
+
+    /** For tests and programmatic use: TLS settings made elsewhere (e.g. with another environment). */
+    public synchronized BrokerOptions tls(TlsSettings settings) {
+        this.tls = java.util.Objects.requireNonNull(settings, "settings");
+        return this;
+    }
 
     public boolean keepTopics() {
         return keepTopics;

@@ -1,5 +1,6 @@
 package dev.keel.cli.broker;
 
+import dev.keel.cli.EnvironmentException;
 import dev.keel.cli.bench.Progress;
 import dev.keel.cli.bench.Throughput;
 import dev.keel.kafka.KafkaAdapter;
@@ -39,7 +40,23 @@ final class KafkaMode implements BrokerMode {
 
     @Override
     public String endpoint(BrokerOptions options) {
-        return options.bootstrapServers();
+        TlsSettings tls = options.tls();
+        String protocol = tls.kafkaProperties().get("security.protocol");
+        return options.bootstrapServers() + (protocol == null ? "" : " over " + protocol.strip())
+                + (tls.kafkaTls() && !tls.describe().isEmpty() ? " with " + tls.describe() : "");
+    }
+
+    /** Keel's Kafka configuration: the bootstrap servers and every property of --kafka-config and --kafka-property. */
+    static KafkaConfig config(BrokerOptions options) {
+        KafkaConfig.Builder b = KafkaConfig.custom().bootstrapServers(options.bootstrapServers()).clientId("keel-cli");
+        options.tls().kafkaProperties().forEach((name, value) -> {
+            try {
+                b.property(name, value);
+            } catch (IllegalArgumentException e) {
+                throw new EnvironmentException("--kafka-property/--kafka-config " + name + ": " + e.getMessage(), e);
+            }
+        });
+        return b.build();
     }
 
     @Override
@@ -51,7 +68,7 @@ final class KafkaMode implements BrokerMode {
 
     @Override
     public BrokerAdapter createAdapter(BrokerOptions options) {
-        return new KafkaAdapter(KafkaConfig.custom().bootstrapServers(options.bootstrapServers()).clientId("keel-cli").build());
+        return new KafkaAdapter(config(options));
     }
 
     /**
@@ -61,8 +78,8 @@ final class KafkaMode implements BrokerMode {
     @Override
     public Optional<Runnable> groupSessionDrop(BrokerOptions options, String group) {
         return Optional.of(() -> {
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    options.bootstrapServers(), AdminClientConfig.CLIENT_ID_CONFIG, "keel-cli-session-drop"))) {
+            try (Admin admin = Admin.create(KafkaClients.of(options).config(Map.of(AdminClientConfig.CLIENT_ID_CONFIG,
+                    "keel-cli-session-drop")))) {
                 admin.removeMembersFromConsumerGroup(group, new RemoveMembersFromConsumerGroupOptions()).all()
                         .get(SESSION_DROP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
@@ -76,22 +93,22 @@ final class KafkaMode implements BrokerMode {
 
     @Override
     public List<RawPublishBaseline> rawPublishBaselines(BrokerOptions options) {
-        return List.of(new RawKafkaProducer(options.bootstrapServers()));
+        return List.of(new RawKafkaProducer(KafkaClients.of(options)));
     }
 
     @Override
     public Optional<RawConsumeBaseline> rawConsumeBaseline(BrokerOptions options) {
-        return Optional.of(new RawKafkaConsumer(options.bootstrapServers()));
+        return Optional.of(new RawKafkaConsumer(KafkaClients.of(options)));
     }
 
     @Override
     public Optional<RawConsumeBaseline> rawShareConsumeBaseline(BrokerOptions options) {
-        return Optional.of(new RawKafkaShareConsumer(options.bootstrapServers()));
+        return Optional.of(new RawKafkaShareConsumer(KafkaClients.of(options)));
     }
 
     @Override
     public Optional<RawLatencyBaseline> rawLatencyBaseline(BrokerOptions options) {
-        return Optional.of(new RawKafkaLatency(options.bootstrapServers()));
+        return Optional.of(new RawKafkaLatency(KafkaClients.of(options)));
     }
 
     /** How long the raw poll loop may take before it gives up. */
@@ -103,10 +120,10 @@ final class KafkaMode implements BrokerMode {
      * Keel's consumers (kafka-clients' default), no work per record but counting it.
      */
     static final class RawKafkaConsumer implements RawConsumeBaseline {
-        private final String bootstrapServers;
+        private final KafkaClients clients;
 
-        RawKafkaConsumer(String bootstrapServers) {
-            this.bootstrapServers = bootstrapServers;
+        RawKafkaConsumer(KafkaClients clients) {
+            this.clients = clients;
         }
 
         @Override
@@ -121,7 +138,7 @@ final class KafkaMode implements BrokerMode {
 
         @Override
         public void consume(String topic, String group, int messages, Progress progress, Throughput throughput) {
-            Map<String, Object> props = RawKafkaLatency.consumerProps(bootstrapServers, "keel-cli-raw-" + group, group);
+            Map<String, Object> props = RawKafkaLatency.consumerProps(clients, "keel-cli-raw-" + group, group);
             long received = 0;
             long deadline = System.nanoTime() + RAW_CONSUME_TIMEOUT.toNanos();
             try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
@@ -148,10 +165,10 @@ final class KafkaMode implements BrokerMode {
 
     /** kafka-clients used well: async send, acks=all, idempotent, the same linger as Keel's producer. */
     static final class RawKafkaProducer implements RawPublishBaseline {
-        private final String bootstrapServers;
+        private final KafkaClients clients;
 
-        RawKafkaProducer(String bootstrapServers) {
-            this.bootstrapServers = bootstrapServers;
+        RawKafkaProducer(KafkaClients clients) {
+            this.clients = clients;
         }
 
         @Override
@@ -167,14 +184,12 @@ final class KafkaMode implements BrokerMode {
 
         @Override
         public long publish(String topic, int messages, int keys, byte[] payload, Progress progress) throws Exception {
-            Map<String, Object> props = Map.of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    ProducerConfig.CLIENT_ID_CONFIG, "keel-cli-raw",
+            Map<String, Object> props = clients.config(Map.of(ProducerConfig.CLIENT_ID_CONFIG, "keel-cli-raw",
                     ProducerConfig.ACKS_CONFIG, "all",
                     ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                     ProducerConfig.LINGER_MS_CONFIG, (int) KafkaConfig.DEFAULT_LINGER.toMillis(),
                     ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
             AtomicLong confirmed = new AtomicLong();
             AtomicReference<Exception> failure = new AtomicReference<>();
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {

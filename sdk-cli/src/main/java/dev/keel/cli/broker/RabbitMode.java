@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /** RabbitMQ through {@code --rabbit-uri}. */
 final class RabbitMode implements BrokerMode {
@@ -24,7 +25,8 @@ final class RabbitMode implements BrokerMode {
 
     @Override
     public String endpoint(BrokerOptions options) {
-        return Endpoints.redact(options.rabbitUri()) + (options.rabbitAddresses() == null ? ""
+        String tls = tlsContext(options) == null ? "" : " with " + options.tls().describe();
+        return Endpoints.redact(options.rabbitUri()) + tls + (options.rabbitAddresses() == null ? ""
                 : " on nodes " + String.join(",", config(options).addresses()));
     }
 
@@ -73,14 +75,23 @@ final class RabbitMode implements BrokerMode {
     @Override
     public List<RawPublishBaseline> rawPublishBaselines(BrokerOptions options) {
         URI uri = URI.create(options.rabbitUri());
-        return List.of(new RawRabbitPublisher(uri, options.partitions(), RabbitConfig.DEFAULT_CONFIRM_WINDOW),
-                new RawRabbitPublisher(uri, options.partitions(), 1));
+        SSLContext context = tlsContext(options);
+        return List.of(new RawRabbitPublisher(uri, context, options.partitions(), RabbitConfig.DEFAULT_CONFIRM_WINDOW),
+                new RawRabbitPublisher(uri, context, options.partitions(), 1));
     }
 
     @Override
     public Optional<RawLatencyBaseline> rawLatencyBaseline(BrokerOptions options) {
-        return Optional.of(new RawRabbitLatency(URI.create(options.rabbitUri()), options.partitions(),
+        return Optional.of(new RawRabbitLatency(URI.create(options.rabbitUri()), tlsContext(options), options.partitions(),
                 RabbitConfig.DEFAULT_CONFIRM_WINDOW));
+    }
+
+    /** The context of --truststore/--keystore for an amqps:// URI; null for a plain URI or no such flag. */
+    private static SSLContext tlsContext(BrokerOptions options) {
+        if (!options.rabbitUri().regionMatches(true, 0, "amqps:", 0, 6)) {
+            return null;
+        }
+        return options.tls().sslContext().orElse(null);
     }
 
     static RabbitConfig config(BrokerOptions options) {
@@ -93,7 +104,9 @@ final class RabbitMode implements BrokerMode {
                     throw new EnvironmentException("--rabbit-addresses: " + e.getMessage(), e);
                 }
             }
-            return b.build();
+            RabbitConfig uriOnly = b.build();
+            SSLContext context = uriOnly.tls() ? tlsContext(options) : null;
+            return context == null ? uriOnly : RabbitConfig.from(uriOnly).sslContext(context).build();
         } catch (IllegalArgumentException e) {
             throw new EnvironmentException("--rabbit-uri: " + e.getMessage() + ", e.g. "
                     + "amqp://guest:guest@127.0.0.1:5672/%2F", e);

@@ -29,10 +29,10 @@ final class RawKafkaLatency implements RawLatencyBaseline {
 
     static final Duration POLL = Duration.ofMillis(100);
 
-    private final String bootstrapServers;
+    private final KafkaClients clients;
 
-    RawKafkaLatency(String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
+    RawKafkaLatency(KafkaClients clients) {
+        this.clients = clients;
     }
 
     @Override
@@ -47,28 +47,24 @@ final class RawKafkaLatency implements RawLatencyBaseline {
     }
 
     /** A raw consumer of {@code group}: from the earliest record, manual commits, bytes. */
-    static Map<String, Object> consumerProps(String bootstrapServers, String clientId, String group) {
-        return Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.CLIENT_ID_CONFIG, clientId,
+    static Map<String, Object> consumerProps(KafkaClients clients, String clientId, String group) {
+        return clients.config(Map.of(ConsumerConfig.CLIENT_ID_CONFIG, clientId,
                 ConsumerConfig.GROUP_ID_CONFIG, group,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
     }
 
     @Override
     public Session open(String topic, String group, Consumer<byte[]> onPayload) {
-        Map<String, Object> producerProps = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.CLIENT_ID_CONFIG, "keel-cli-raw-latency",
+        Map<String, Object> producerProps = clients.config(Map.of(ProducerConfig.CLIENT_ID_CONFIG, "keel-cli-raw-latency",
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, (int) KafkaConfig.DEFAULT_LINGER.toMillis(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        Map<String, Object> consumerProps = consumerProps(bootstrapServers, "keel-cli-raw-latency", group);
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+        Map<String, Object> consumerProps = consumerProps(clients, "keel-cli-raw-latency", group);
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps);
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps);
         AtomicReference<Exception> failure = new AtomicReference<>();

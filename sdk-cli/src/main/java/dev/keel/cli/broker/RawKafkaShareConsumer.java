@@ -26,10 +26,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 final class RawKafkaShareConsumer implements RawConsumeBaseline {
 
-    private final String bootstrapServers;
+    private final KafkaClients clients;
 
-    RawKafkaShareConsumer(String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
+    RawKafkaShareConsumer(KafkaClients clients) {
+        this.clients = clients;
     }
 
     @Override
@@ -45,19 +45,16 @@ final class RawKafkaShareConsumer implements RawConsumeBaseline {
     @Override
     public void consume(String topic, String group, int messages, Progress progress, Throughput throughput)
             throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.CLIENT_ID_CONFIG, "keel-cli-raw-share-admin"))) {
+        try (Admin admin = Admin.create(clients.config(Map.of(AdminClientConfig.CLIENT_ID_CONFIG, "keel-cli-raw-share-admin")))) {
             admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), List.of(
                     new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET))))
                     .all().get(30, TimeUnit.SECONDS);
         }
-        Map<String, Object> props = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.CLIENT_ID_CONFIG, "keel-cli-raw-share-" + group,
+        Map<String, Object> props = clients.config(Map.of(ConsumerConfig.CLIENT_ID_CONFIG, "keel-cli-raw-share-" + group,
                 ConsumerConfig.GROUP_ID_CONFIG, group,
                 "share.acknowledgement.mode", "explicit",
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
         long received = 0;
         long deadline = System.nanoTime() + KafkaMode.RAW_CONSUME_TIMEOUT.toNanos();
         try (KafkaShareConsumer<byte[], byte[]> consumer = new KafkaShareConsumer<>(props)) {

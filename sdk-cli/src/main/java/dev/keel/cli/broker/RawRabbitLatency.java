@@ -9,6 +9,7 @@ import com.rabbitmq.client.Envelope;
 import dev.keel.spi.support.KeyHash;
 import java.io.IOException;
 import java.net.URI;
+import javax.net.ssl.SSLContext;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -25,11 +26,14 @@ final class RawRabbitLatency implements RawLatencyBaseline {
     static final long CLOSE_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(10);
 
     private final URI uri;
+    private final SSLContext sslContext;
     private final int partitions;
     private final int window;
 
-    RawRabbitLatency(URI uri, int partitions, int window) {
+    /** {@code sslContext}: for an {@code amqps://} URI, the context to trust the broker with; null for the JVM's. */
+    RawRabbitLatency(URI uri, SSLContext sslContext, int partitions, int window) {
         this.uri = uri;
+        this.sslContext = sslContext;
         this.partitions = partitions;
         this.window = window;
     }
@@ -47,8 +51,7 @@ final class RawRabbitLatency implements RawLatencyBaseline {
 
     @Override
     public Session open(String topic, String group, Consumer<byte[]> onPayload) throws Exception {
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setUri(uri);
+        ConnectionFactory factory = RawRabbitPublisher.factory(uri, sslContext);
         factory.setAutomaticRecoveryEnabled(false);
         Connection connection = factory.newConnection("keel-cli-raw-latency");
         try {

@@ -8,6 +8,7 @@ import dev.keel.cli.bench.Progress;
 import dev.keel.spi.support.KeyHash;
 import java.io.IOException;
 import java.net.URI;
+import javax.net.ssl.SSLContext;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -23,11 +24,14 @@ final class RawRabbitPublisher implements RawPublishBaseline {
     static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(30);
 
     private final URI uri;
+    private final SSLContext sslContext;
     private final int lanes;
     private final int window;
 
-    RawRabbitPublisher(URI uri, int lanes, int window) {
+    /** {@code sslContext}: for an {@code amqps://} URI, the context to trust the broker with; null for the JVM's. */
+    RawRabbitPublisher(URI uri, SSLContext sslContext, int lanes, int window) {
         this.uri = uri;
+        this.sslContext = sslContext;
         this.lanes = lanes;
         this.window = window;
     }
@@ -50,8 +54,7 @@ final class RawRabbitPublisher implements RawPublishBaseline {
 
     @Override
     public long publish(String topic, int messages, int keys, byte[] payload, Progress progress) throws Exception {
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setUri(uri);
+        ConnectionFactory factory = RawRabbitPublisher.factory(uri, sslContext);
         factory.setAutomaticRecoveryEnabled(false);
         try (Connection connection = factory.newConnection("keel-cli-raw");
              Channel channel = connection.createChannel()) {
@@ -96,5 +99,25 @@ final class RawRabbitPublisher implements RawPublishBaseline {
 
     private String routingKey(int i, int keys) {
         return Integer.toString(KeyHash.laneOf("k" + (i % keys), lanes));
+    }
+
+    /**
+     * A connection factory for {@code uri}; over {@code amqps://} it verifies the broker's certificate and host name
+     * as Keel's adapter does (with {@code sslContext}, or the JVM's trust store when null), where amqp-client's
+     * {@code setUri} alone would trust any certificate.
+     */
+    static ConnectionFactory factory(URI uri, SSLContext sslContext) throws Exception {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setUri(uri);
+        if ("amqps".equalsIgnoreCase(uri.getScheme())) {
+            SSLContext context = sslContext;
+            if (context == null) {
+                context = SSLContext.getInstance("TLS");
+                context.init(null, null, null);
+            }
+            factory.useSslProtocol(context);
+            factory.enableHostnameVerification();
+        }
+        return factory;
     }
 }

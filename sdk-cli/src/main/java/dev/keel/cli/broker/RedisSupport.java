@@ -1,5 +1,6 @@
 package dev.keel.cli.broker;
 
+import dev.keel.KeelException;
 import dev.keel.cli.EnvironmentException;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.redis.RedisIdempotencyStore;
@@ -7,6 +8,7 @@ import dev.keel.dedup.ClaimResult;
 import java.net.URI;
 import java.time.Duration;
 import java.util.UUID;
+import javax.net.ssl.SSLSocketFactory;
 import redis.clients.jedis.RedisClient;
 
 /** Redis for the CLI: the reachability check, and the idempotency store over it. */
@@ -20,8 +22,8 @@ final class RedisSupport {
     }
 
     /** One claim and release on a scratch namespace, through the store itself (AUTH and TLS included). */
-    static void preflight(RedisTarget target) {
-        try (IdempotencyStore store = store(target, 0)) {
+    static void preflight(RedisTarget target, SSLSocketFactory sslSocketFactory) {
+        try (IdempotencyStore store = store(target, 0, sslSocketFactory)) {
             String id = UUID.randomUUID().toString();
             ClaimResult claim = store.claim(PREFLIGHT_NAMESPACE, id, UUID.randomUUID().toString(), Duration.ofSeconds(5));
             if (claim.isClaimed()) {
@@ -29,18 +31,29 @@ final class RedisSupport {
             }
         } catch (EnvironmentException e) {
             throw e;
+        } catch (KeelException e) {
+            if (e.isRetriable()) {
+                throw unreachable(target, e);
+            }
+            // refused (a login, a permission, a certificate): it answered, and the message says what to fix
+            throw new EnvironmentException("Redis refused the CLI's access (not an outage: it answered): "
+                    + e.getMessage(), e);
         } catch (RuntimeException e) {
-            throw new EnvironmentException("cannot reach " + (target.cluster() ? "" : "Redis at ") + target.description() + " ("
-                    + e.getClass().getSimpleName() + ": " + e.getMessage() + "). Start Redis there (e.g. "
-                    + "'redis-server --port 6379 --save \"\" --appendonly no') or leave out --redis to use the "
-                    + "in-memory store.", e);
+            throw unreachable(target, e);
         }
     }
 
+    private static EnvironmentException unreachable(RedisTarget target, RuntimeException e) {
+        return new EnvironmentException("cannot reach " + (target.cluster() ? "" : "Redis at ") + target.description()
+                + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + "). Start Redis there (e.g. "
+                + "'redis-server --port 6379 --save \"\" --appendonly no') or leave out --redis to use the "
+                + "in-memory store.", e);
+    }
+
     /** The store at {@code uri}; with {@code waitReplicas} above 0, each claim and completion waits for them. */
-    static IdempotencyStore store(RedisTarget target, int waitReplicas) {
+    static IdempotencyStore store(RedisTarget target, int waitReplicas, SSLSocketFactory sslSocketFactory) {
         try {
-            return RedisIdempotencyStore.create(target.config(waitReplicas, WAIT_TIMEOUT));
+            return RedisIdempotencyStore.create(target.config(waitReplicas, WAIT_TIMEOUT, sslSocketFactory));
         } catch (IllegalArgumentException e) {
             throw new EnvironmentException("--redis: " + e.getMessage(), e);
         }

@@ -5,6 +5,7 @@ import dev.keel.dedup.redis.RedisStoreConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * The Redis of {@code --redis}: one server, {@code redis[s]://[user:password@]host[:port][/db]}, or a
@@ -79,11 +80,22 @@ record RedisTarget(String scheme, String userInfo, List<String> hosts, String pa
 
     /** The store configuration; with {@code waitReplicas} above 0 each claim and completion waits for them. */
     RedisStoreConfig config(int waitReplicas, Duration waitTimeout) {
+        return config(waitReplicas, waitTimeout, null);
+    }
+
+    /**
+     * As {@link #config(int, Duration)}; over {@code rediss://} with {@code sslSocketFactory} (null: the JVM's trust
+     * store) for the TLS connections.
+     */
+    RedisStoreConfig config(int waitReplicas, Duration waitTimeout, SSLSocketFactory sslSocketFactory) {
         RedisStoreConfig.Builder b = RedisStoreConfig.custom()
                 .uri(scheme + "://" + (userInfo != null ? userInfo + "@" : "") + hosts.get(0)
                         + (cluster ? "" : path));
         if (cluster) {
             b.clusterNodes(hosts);
+        }
+        if (sslSocketFactory != null && "rediss".equals(scheme)) {
+            b.sslSocketFactory(sslSocketFactory);
         }
         return b.waitForReplicas(waitReplicas, waitTimeout).build();
     }

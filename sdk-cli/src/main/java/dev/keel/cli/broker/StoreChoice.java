@@ -6,6 +6,8 @@ import dev.keel.core.InMemoryIdempotencyStore;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 
 /** The idempotency store chosen by {@code --redis}: Redis, or the in-memory store when absent. */
 public final class StoreChoice {
@@ -20,13 +22,17 @@ public final class StoreChoice {
     private final String route;
     /** The Redis of {@code --redis} itself, for the description. */
     private final String shown;
+    /** The --truststore/--keystore context's sockets for a rediss:// URI; or null. */
+    private final SSLSocketFactory sslSocketFactory;
 
-    private StoreChoice(String redisUri, RedisTarget target, int waitReplicas, String route, String shown) {
+    private StoreChoice(String redisUri, RedisTarget target, int waitReplicas, String route, String shown,
+                        SSLSocketFactory sslSocketFactory) {
         this.redisUri = redisUri;
         this.target = target;
         this.waitReplicas = waitReplicas;
         this.route = route;
         this.shown = shown;
+        this.sslSocketFactory = sslSocketFactory;
     }
 
     /** Checks that Redis answers when one is given; throws EnvironmentException saying what to do. */
@@ -37,10 +43,12 @@ public final class StoreChoice {
         }
         RedisTarget target = options.redis() == null ? null
                 : RedisTarget.parse(options.redis(), options.redisCluster());
+        SSLSocketFactory factory = target == null || !"rediss".equals(target.scheme()) ? null
+                : options.tls().sslContext().map(SSLContext::getSocketFactory).orElse(null);
         StoreChoice choice = new StoreChoice(options.redis(), target, options.redisWaitReplicas(), null,
-                target == null ? null : target.description());
+                target == null ? null : target.description(), factory);
         if (choice.isRedis()) {
-            RedisSupport.preflight(target);
+            RedisSupport.preflight(target, factory);
         }
         return choice;
     }
@@ -54,7 +62,8 @@ public final class StoreChoice {
     }
 
     public String description() {
-        return isRedis() ? "redis (" + shown + (route != null ? " " + route : "") + (waitReplicas > 0
+        return isRedis() ? "redis (" + shown + (route != null ? " " + route : "") + (sslSocketFactory != null
+                ? " with the --truststore/--keystore context" : "") + (waitReplicas > 0
                 ? ", waiting for " + waitReplicas + " replica(s)" : "") + ")" : "in-memory";
     }
 
@@ -63,7 +72,7 @@ public final class StoreChoice {
      * an in-memory store, chosen on purpose: every CLI run is a single process.
      */
     public IdempotencyStore create() {
-        return isRedis() ? RedisSupport.store(target, waitReplicas) : new InMemoryIdempotencyStore(Clock.systemUTC());
+        return isRedis() ? RedisSupport.store(target, waitReplicas, sslSocketFactory) : new InMemoryIdempotencyStore(Clock.systemUTC());
     }
 
     /** Whether {@code --redis} names a Redis Cluster (a proxy cannot stand in front of one). */
@@ -86,8 +95,9 @@ public final class StoreChoice {
      */
     public StoreChoice through(String host, int port, String route) {
         String through = throughUri(host, port);
-        StoreChoice choice = new StoreChoice(through, RedisTarget.parse(through, false), waitReplicas, route, shown);
-        RedisSupport.preflight(choice.target);
+        StoreChoice choice = new StoreChoice(through, RedisTarget.parse(through, false), waitReplicas, route, shown,
+                sslSocketFactory);
+        RedisSupport.preflight(choice.target, sslSocketFactory);
         return choice;
     }
 
@@ -110,7 +120,7 @@ public final class StoreChoice {
         if (!isRedis() || isCluster()) {
             throw new IllegalStateException("no standalone --redis to reach through a proxy");
         }
-        return RedisSupport.store(RedisTarget.parse(throughUri(host, port), false), waitReplicas);
+        return RedisSupport.store(RedisTarget.parse(throughUri(host, port), false), waitReplicas, sslSocketFactory);
     }
 
     private String throughUri(String host, int port) {

@@ -60,6 +60,7 @@ final class DlqOptions {
 
     BrokerMode mode() {
         BrokerMode mode = BrokerModes.lookup(broker.broker());
+        broker.tls(); // the TLS flags checked at once, before any connection
         mode.preflight(broker);
         return mode;
     }

@@ -134,8 +134,11 @@ public final class ConsumerProcess implements Callable<Integer> {
      */
     private BrokerAdapter adapter(BrokerMode mode) {
         if ("kafka".equals(mode.name())) {
-            return new KafkaAdapter(KafkaConfig.custom().bootstrapServers(broker.bootstrapServers()).clientId("keel-cli-inbox")
-                    .property("session.timeout.ms", "6000").property("heartbeat.interval.ms", "1000").build());
+            KafkaConfig.Builder b = KafkaConfig.custom().bootstrapServers(broker.bootstrapServers())
+                    .clientId("keel-cli-inbox");
+            broker.tls().kafkaProperties().forEach(b::property);
+            return new KafkaAdapter(b.property("session.timeout.ms", "6000").property("heartbeat.interval.ms", "1000")
+                    .build());
         }
         return mode.createAdapter(broker);
     }

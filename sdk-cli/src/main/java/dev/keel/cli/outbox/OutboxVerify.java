@@ -104,6 +104,7 @@ public final class OutboxVerify {
         System.setProperty("org.slf4j.simpleLogger.log.dev.keel.outbox", "error");
         long started = System.nanoTime();
         String topic = "keel-verify-" + runId;
+        brokerOptions.tls(); // the TLS flags checked at once, before any connection
         mode.preflight(brokerOptions);
         out.println("seed " + seed + ": rerun with --seed " + seed);
         out.println("outbox on " + db.endpoint() + " (tables " + db.prefix + "*), broker " + mode.name() + " ("
@@ -225,6 +226,7 @@ public final class OutboxVerify {
             command.addAll(List.of("--rabbit-addresses", brokerOptions.rabbitAddresses()));
         }
         command.addAll(brokerOptions.loginArgs()); // users and variables' names: the child inherits them
+        command.addAll(brokerOptions.tlsOptions().args()); // paths and variables' names
         if (options.database().user() != null) {
             command.addAll(List.of("--db-user", options.database().user()));
         }

@@ -102,6 +102,7 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         BrokerMode mode = BrokerModes.lookup(broker.broker());
+        broker.tls(); // the TLS flags checked at once, before any connection
         mode.preflight(broker);
         try (BrokerAdapter adapter = mode.createAdapter(broker)) {
             if (!(adapter instanceof ReplayAdmin admin) || !adapter.capabilities().contains(Capability.REPLAY)) {

@@ -110,6 +110,7 @@ public final class VerifyRun {
         String runId = "v" + Long.toString(System.currentTimeMillis(), 36)
                 + Long.toString(Math.abs(settings.seed() % 1296), 36);
         String topic = "keel-verify-" + runId;
+        options.tls(); // the TLS flags checked at once, before any connection
         FaultEnvironment env = FaultEnvironment.of(mode.name(), options.redis(), options.redisCluster(),
                 mode.loopbackAddress(options).isPresent());
         SizeLimits limits = SizeLimits.of(mode.name());

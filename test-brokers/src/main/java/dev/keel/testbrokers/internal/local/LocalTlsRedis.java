@@ -3,6 +3,7 @@ package dev.keel.testbrokers.internal.local;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.BrokerStartException;
 import dev.keel.testbrokers.TestCertificates;
+import dev.keel.testbrokers.TestCertificates.ServerCertificate;
 import dev.keel.testbrokers.internal.HarnessRuntime;
 import dev.keel.testbrokers.internal.Poll;
 import dev.keel.testbrokers.internal.Ports;
@@ -33,23 +34,41 @@ public final class LocalTlsRedis extends OneProcessBroker {
     private final TestCertificates certificates;
     private final String adminPassword;
     private final int port;
+    private volatile ServerCertificate presented;
 
-    private LocalTlsRedis(HarnessRuntime runtime, Path executable, TestCertificates certificates, String adminPassword) {
-        super(runtime.run().dir("redis-tls"), Duration.ofSeconds(10));
+    private LocalTlsRedis(HarnessRuntime runtime, String name, Path executable, TestCertificates certificates,
+                          String adminPassword, ServerCertificate presented) {
+        super(runtime.run().dir(name), Duration.ofSeconds(10));
         this.runtime = runtime;
         this.executable = executable;
         this.certificates = certificates;
         this.adminPassword = adminPassword;
+        this.presented = presented;
         this.port = Ports.freePort();
     }
 
     public static LocalTlsRedis start(HarnessRuntime runtime, TestCertificates certificates, String adminPassword) {
+        return start(runtime, "redis-tls", certificates, adminPassword, ServerCertificate.CURRENT);
+    }
+
+    /**
+     * A TLS Redis in the run directory {@code name} that presents {@code presented} (and asks for client certificates
+     * signed by the run's CA).
+     */
+    public static LocalTlsRedis start(HarnessRuntime runtime, String name, TestCertificates certificates,
+                                      String adminPassword, ServerCertificate presented) {
         Path executable = Executables.find("redis-server").orElseThrow(() -> new BrokerStartException(BrokerKind.REDIS,
                 "redis-server is not installed (not on the PATH): apt-get install redis-server"));
-        LocalTlsRedis redis = new LocalTlsRedis(runtime, executable, certificates, adminPassword);
+        LocalTlsRedis redis = new LocalTlsRedis(runtime, name, executable, certificates, adminPassword, presented);
         runtime.atShutdown(redis::stop);
         redis.launchAndAwait();
         return redis;
+    }
+
+    /** Stops the server and starts it again on the same port, presenting {@code next}. */
+    public synchronized void restartPresenting(ServerCertificate next) {
+        presented = next;
+        restart();
     }
 
     public int port() {
@@ -59,7 +78,8 @@ public final class LocalTlsRedis extends OneProcessBroker {
     /** Runs commands as the {@code default} user over TLS; see {@link TlsResp#run}. */
     public List<String> run(List<List<String>> commands) {
         try {
-            return TlsResp.run(certificates.clientContext(), HOST, port, "default", adminPassword, commands);
+            return TlsResp.run(ProbeContext.trustingAnyServer(certificates), HOST, port, "default", adminPassword,
+                    commands);
         } catch (IOException e) {
             throw new IllegalStateException("the TLS Redis at " + HOST + ":" + port + " does not answer: " + e, e);
         }
@@ -71,8 +91,8 @@ public final class LocalTlsRedis extends OneProcessBroker {
         Path config = dir().resolve("redis.conf");
         List<String> lines = new ArrayList<>(List.of(
                 "port 0", "tls-port " + port, "bind " + HOST, "protected-mode yes",
-                "tls-cert-file " + certificates.serverCertificate().toAbsolutePath(),
-                "tls-key-file " + certificates.serverKey().toAbsolutePath(),
+                "tls-cert-file " + certificates.serverCertificate(presented).toAbsolutePath(),
+                "tls-key-file " + certificates.serverKey(presented).toAbsolutePath(),
                 "tls-ca-cert-file " + certificates.caCertificate().toAbsolutePath(),
                 "tls-auth-clients yes", "save \"\"", "appendonly no", "dir " + data.toAbsolutePath(),
                 "daemonize no", "logfile \"\"", "requirepass " + adminPassword, ""));
@@ -90,7 +110,8 @@ public final class LocalTlsRedis extends OneProcessBroker {
             Poll.until("a PING over TLS to Redis at " + HOST + ":" + port, runtime.settings().startTimeout(),
                     started.onExit(), () -> {
                         try {
-                            return Optional.of(TlsResp.run(certificates.clientContext(), HOST, port, "default",
+                            return Optional.of(TlsResp.run(ProbeContext.trustingAnyServer(certificates), HOST, port,
+                                    "default",
                                     adminPassword, List.of(List.of("PING"))));
                         } catch (IOException e) {
                             return Optional.empty();

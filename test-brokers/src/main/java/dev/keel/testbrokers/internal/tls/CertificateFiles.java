@@ -108,6 +108,100 @@ public final class CertificateFiles {
         return dir.resolve("client.p12");
     }
 
+    /** A server certificate signed by the run's CA that expired yesterday (valid one day from three days ago), PEM. */
+    public Path expiredServerCertificate() {
+        return dir.resolve("extra/expired.crt");
+    }
+
+    /** A server certificate signed by the run's CA for {@code other.invalid} only (not 127.0.0.1, not localhost), PEM. */
+    public Path otherHostServerCertificate() {
+        return dir.resolve("extra/other-host.crt");
+    }
+
+    /** A server certificate for 127.0.0.1 and localhost signed by the second CA (the rotation's), PEM. */
+    public Path rotatedServerCertificate() {
+        return dir.resolve("extra/rotated.crt");
+    }
+
+    /** The key of the three extra server certificates, unencrypted PKCS#8 PEM, owner only. */
+    public Path extraServerKey() {
+        return dir.resolve("extra/server2.key");
+    }
+
+    /** The second CA, PEM: it signed the rotated server certificate and the stranger client certificate. */
+    public Path secondCaCertificate() {
+        return dir.resolve("extra/second-ca.crt");
+    }
+
+    /** A PKCS12 trust store holding only the second CA. */
+    public Path secondCaTrustStore() {
+        return dir.resolve("extra/second-ca-truststore.p12");
+    }
+
+    /** A PKCS12 key store of a client certificate signed by the second CA, which the harness's servers do not trust. */
+    public Path strangerClientKeyStore() {
+        return dir.resolve("extra/stranger-client.p12");
+    }
+
+    /**
+     * Makes the extra certificates (in {@code extra/}, once): an expired server certificate and one for another host,
+     * both signed by the run's CA; a second CA, a server certificate it signed (a rotation to a new CA) and a client
+     * certificate it signed (a client the servers do not trust). Two rounds of keytool JVMs, a few seconds.
+     */
+    public synchronized void makeExtras() {
+        Path extra = dir.resolve("extra");
+        if (Files.exists(strangerClientKeyStore())) {
+            return;
+        }
+        try {
+            Files.createDirectories(extra);
+            Files.copy(dir.resolve("ca.p12"), extra.resolve("ca.p12"));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot prepare " + extra + ": " + e, e);
+        }
+        Keytool keytool = new Keytool(password);
+        String unique = Long.toHexString(new SecureRandom().nextLong());
+        String sans = " -ext SAN=ip:" + SERVER_IP + ",dns:" + SERVER_NAME;
+        all(() -> keytool.run(extra, args("-genkeypair -alias second-ca -keystore second-ca.p12 " + KEY
+                        + " -ext bc:c -ext KU:c=keyCertSign,cRLSign", "-dname", "CN=Keel second test CA " + unique)),
+                () -> keytool.run(extra, args("-genkeypair -alias server2 -keystore server2-key.p12 " + KEY,
+                        "-dname", "CN=" + SERVER_NAME)),
+                () -> keytool.run(extra, args("-genkeypair -alias client2 -keystore client2-key.p12 " + KEY,
+                        "-dname", "CN=keel-stranger-client")));
+        all(() -> keytool.run(extra, args("-certreq -alias server2 -keystore server2-key.p12 -file server2.csr")),
+                () -> keytool.run(extra, args("-certreq -alias client2 -keystore client2-key.p12 -file client2.csr")));
+        all(() -> keytool.run(extra, args("-gencert -alias ca -keystore ca.p12 -infile server2.csr -outfile expired.crt"
+                        + " -rfc -startdate -3d -validity 1 -ext EKU=serverAuth" + sans)),
+                () -> keytool.run(extra, args("-gencert -alias ca -keystore ca.p12 -infile server2.csr"
+                        + " -outfile other-host.crt -rfc -validity 2 -ext EKU=serverAuth -ext SAN=dns:other.invalid")),
+                () -> keytool.run(extra, args("-gencert -alias second-ca -keystore second-ca.p12 -infile server2.csr"
+                        + " -outfile rotated.crt -rfc -validity 2 -ext EKU=serverAuth" + sans)),
+                () -> keytool.run(extra, args("-gencert -alias second-ca -keystore second-ca.p12 -infile client2.csr"
+                        + " -outfile client2.crt -rfc -validity 2 -ext EKU=clientAuth")));
+        try {
+            Certificate second = load("extra/second-ca.p12").getCertificate("second-ca");
+            writePem(secondCaCertificate(), "CERTIFICATE", second.getEncoded());
+            trustStoreOf(second, secondCaTrustStore());
+            Key serverKey = load("extra/server2-key.p12").getKey("server2", password.toCharArray());
+            writePem(extraServerKey(), "PRIVATE KEY", serverKey.getEncoded());
+            Key clientKey = load("extra/client2-key.p12").getKey("client2", password.toCharArray());
+            Certificate clientCertificate;
+            try (InputStream in = Files.newInputStream(extra.resolve("client2.crt"))) {
+                clientCertificate = CertificateFactory.getInstance("X.509").generateCertificate(in);
+            }
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            store.setKeyEntry("client", clientKey, password.toCharArray(), new Certificate[] {clientCertificate, second});
+            save(store, strangerClientKeyStore());
+            for (String scratch : List.of("ca.p12", "second-ca.p12", "server2-key.p12", "client2-key.p12",
+                    "server2.csr", "client2.csr")) {
+                Files.delete(extra.resolve(scratch));
+            }
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot assemble the extra test certificates in " + extra + ": " + e, e);
+        }
+    }
+
     private void make() {
         Keytool keytool = new Keytool(password);
         String unique = Long.toHexString(new SecureRandom().nextLong());
@@ -137,7 +231,8 @@ public final class CertificateFiles {
             PrivateKey clientKey = (PrivateKey) load("client-key.p12").getKey("client", password.toCharArray());
             Files.write(clientKeyDer(), clientKey.getEncoded());
             ownerOnly(clientKeyDer());
-            for (String scratch : List.of("ca.p12", "other-ca.p12", "server-key.p12", "client-key.p12", "server.csr",
+            // ca.p12 stays (owner-only): the extra certificates (makeExtras) are signed by it on request
+            for (String scratch : List.of("other-ca.p12", "server-key.p12", "client-key.p12", "server.csr",
                     "client.csr")) {
                 Files.delete(dir.resolve(scratch));
             }
