@@ -14,12 +14,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
 /** What every bench measurement shares: the Keel instance, the broker, the sizes and the progress bar. */
 final class BenchContext {
+
+    /** At most this many preload publishes unconfirmed at a time. */
+    static final int PRELOAD_WINDOW = 2_048;
 
     final Keel keel;
     final BrokerAdapter adapter;
@@ -85,21 +89,41 @@ final class BenchContext {
 
     /**
      * Publishes {@code count} messages (message {@code i} keyed {@code "k" + (i % keys)}) through
-     * Keel and waits for every confirmation.
+     * Keel, at most {@link #PRELOAD_WINDOW} unconfirmed at a time, and waits for every confirmation. The window
+     * keeps each publish's wait for its confirmation (bounded by the publisher's timeout) about the broker's time
+     * for a window, not for the whole preload: a broker that stores a message once per group queue (ActiveMQ
+     * Classic's virtual topics) confirms a few hundred a second here, and 20,000 publishes handed over at once timed
+     * out behind each other.
      */
     void preload(String topic, int count, int keys, String label) throws TimeoutException {
         progress.start(label, count);
         byte[] payload = payload();
         List<CompletableFuture<PublishReceipt>> pending = new ArrayList<>(count);
+        Semaphore window = new Semaphore(PRELOAD_WINDOW);
+        long deadline = System.nanoTime() + settings.timeout().toNanos();
         for (int i = 0; i < count; i++) {
+            try {
+                if (!window.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    progress.finish();
+                    throw new TimeoutException(label + ": only " + progress(pending) + " of " + count
+                            + " publishes confirmed within " + settings.timeout().toSeconds() + " s (--timeout)");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while publishing", e);
+            }
             CompletableFuture<PublishReceipt> f = keel.publisher()
                     .publishAsync(topic, Message.builder(payload).key("k" + (i % keys)).build()).toCompletableFuture();
+            f.whenComplete((receipt, error) -> window.release());
             f.thenRun(() -> progress.advance(1));
             pending.add(f);
+            if (f.isCompletedExceptionally()) {
+                break; // its failure is thrown below
+            }
         }
         try {
             CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
-                    .get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while publishing", e);
@@ -108,6 +132,10 @@ final class BenchContext {
         } finally {
             progress.finish();
         }
+    }
+
+    private static long progress(List<CompletableFuture<PublishReceipt>> pending) {
+        return pending.stream().filter(f -> f.isDone() && !f.isCompletedExceptionally()).count();
     }
 
     /** Waits until {@code count} reaches {@code target}, showing progress. */
