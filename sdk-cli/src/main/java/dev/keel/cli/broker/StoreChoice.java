@@ -72,7 +72,8 @@ public final class StoreChoice {
      * an in-memory store, chosen on purpose: every CLI run is a single process.
      */
     public IdempotencyStore create() {
-        return isRedis() ? RedisSupport.store(target, waitReplicas, sslSocketFactory) : new InMemoryIdempotencyStore(Clock.systemUTC());
+        return isRedis() ? RedisSupport.store(target, waitReplicas, sslSocketFactory)
+                : new InMemoryIdempotencyStore(Clock.systemUTC());
     }
 
     /** Whether {@code --redis} names a Redis Cluster (a proxy cannot stand in front of one). */

@@ -88,7 +88,9 @@ class OutboxRelayTest {
         String prefix = TestDatabase.newPrefix();
         db.create(JdbcSchema.Part.OUTBOX, prefix);
         String topic = UniqueNames.of("outbox2");
-        OutboxConfig config = OutboxConfig.custom().tablePrefix(prefix).batchSize(50).lanesPerRound(4)
+        // two rounds of 4 lanes at once per relay: a relay holds at most 8 of the 16 lanes, so the other always finds
+        // lanes to take (with the default 4 workers one relay can hold all 16)
+        OutboxConfig config = OutboxConfig.custom().tablePrefix(prefix).batchSize(50).lanesPerRound(4).workers(2)
                 .pollInterval(Duration.ofMillis(50)).build();
         DataSource dataSource = db.dataSource();
         int writers = 4;
@@ -96,8 +98,13 @@ class OutboxRelayTest {
         int perWriter = 256;
         ExecutorService pool = Executors.newFixedThreadPool(writers);
         try (Keel keel = keel(topic); KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), topic)) {
-            CountingPublisher firstPublisher = new CountingPublisher(keel.publisher());
-            CountingPublisher secondPublisher = new CountingPublisher(keel.publisher());
+            // the first relay's publishes are confirmed only once the second relay has published: the first holds
+            // its lanes (at most 8 of 16, two rounds of 4) until then, so the second must take lanes of its own; without
+            // it, a relay that drains the table within one poll interval leaves the other nothing to share
+            CompletableFuture<Void> secondPublished = new CompletableFuture<>();
+            CountingPublisher secondPublisher = new CountingPublisher(keel.publisher(),
+                    CompletableFuture.completedFuture(null), () -> secondPublished.complete(null));
+            CountingPublisher firstPublisher = new CountingPublisher(keel.publisher(), secondPublished, () -> { });
             try (OutboxRelay first = OutboxRelay.create(dataSource, firstPublisher, config);
                  OutboxRelay second = OutboxRelay.create(dataSource, secondPublisher, config)) {
                 first.start();
@@ -310,12 +317,19 @@ class OutboxRelayTest {
         }
     }
 
-    /** Counts the publishes it passes to Keel's publisher. */
+    /**
+     * Counts the publishes it passes to Keel's publisher, calls {@code onPublish} at each, and completes each one no
+     * earlier than {@code confirmAfter}.
+     */
     static final class CountingPublisher extends PublisherWrapper {
         private final AtomicInteger published = new AtomicInteger();
+        private final CompletionStage<Void> confirmAfter;
+        private final Runnable onPublish;
 
-        CountingPublisher(Publisher delegate) {
+        CountingPublisher(Publisher delegate, CompletionStage<Void> confirmAfter, Runnable onPublish) {
             super(delegate);
+            this.confirmAfter = confirmAfter;
+            this.onPublish = onPublish;
         }
 
         int published() {
@@ -325,7 +339,8 @@ class OutboxRelayTest {
         @Override
         public CompletionStage<PublishReceipt> publishAsync(String topic, Message message) {
             published.incrementAndGet();
-            return delegate.publishAsync(topic, message);
+            onPublish.run();
+            return delegate.publishAsync(topic, message).thenCombine(confirmAfter, (receipt, ignored) -> receipt);
         }
 
     }
