@@ -33,7 +33,8 @@ import java.util.concurrent.TimeoutException;
  * used go away. Every message leaves its queue
  * after {@code bucket}; a producer declares the queue again before publishing to it when its last
  * declaration is older than {@link #REDECLARE_AFTER_MILLIS}, so a queue never expires with messages
- * in it. Thread-safe.
+ * in it. Thread-safe; declarations are made one at a time (RabbitMQ 3.10 nacks some publishes to a quorum queue
+ * that several channels declared at the same moment), the publishes themselves are not held up.
  */
 public final class DelayQueues {
 
@@ -50,6 +51,8 @@ public final class DelayQueues {
     private final Clock clock;
     /** Delay queues this producer declared, with when (epoch millis). */
     private final Map<String, Long> declared = new ConcurrentHashMap<>();
+    /** Held while declaring: a delay queue (and its index entry) is declared by one thread at a time. */
+    private final Object declaring = new Object();
     /** The topic and bucket pairs this producer appended to their topic's {@link DelayIndex}. */
     private final Set<String> indexed = ConcurrentHashMap.newKeySet();
 
@@ -78,13 +81,23 @@ public final class DelayQueues {
         }
         long bucket = bucketMillis(delay);
         String queue = name(record.topic(), partition, bucket);
-        long now = clock.millis();
-        Long last = declared.get(queue);
-        if (last == null || now - last > REDECLARE_AFTER_MILLIS) {
-            declare(record.topic(), partition, bucket, queue);
-            declared.put(queue, now);
+        if (due(queue, clock.millis())) {
+            // one declaration at a time: RabbitMQ 3.10 nacks some publishes to a quorum queue that several channels
+            // declared at the same moment (the lanes' first retry copies to a new delay queue did)
+            synchronized (declaring) {
+                long now = clock.millis();
+                if (due(queue, now)) {
+                    declare(record.topic(), partition, bucket, queue);
+                    declared.put(queue, now);
+                }
+            }
         }
         return queue;
+    }
+
+    private boolean due(String queue, long now) {
+        Long last = declared.get(queue);
+        return last == null || now - last > REDECLARE_AFTER_MILLIS;
     }
 
     /**
