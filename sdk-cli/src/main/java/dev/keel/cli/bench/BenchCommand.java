@@ -315,8 +315,7 @@ public final class BenchCommand implements Callable<Integer> {
                 runSections(ctx, report, round);
             }
         } catch (TimeoutException e) {
-            throw new EnvironmentException("bench: " + e.getMessage() + ". The broker is too slow or stuck: check it, "
-                    + "use fewer --messages or a longer --timeout.", e);
+            throw new EnvironmentException(timedOut(e), e);
         } finally {
             bar.finish();
             String cleanup = TopicCleanup.run(mode, broker, topics.stream().map(TopicSpec::name).toList());
@@ -408,5 +407,16 @@ public final class BenchCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--only pc needs --handler-latency in whole "
                     + "milliseconds (the Parallel Consumer baseline takes milliseconds), was " + handlerLatency);
         }
+    }
+
+    /**
+     * What a bench that timed out says: the timeout's own message, or, when it has none (amqp-client's connect
+     * timeout), that a call to the broker went unanswered; never "null".
+     */
+    static String timedOut(TimeoutException e) {
+        String what = e.getMessage() == null || e.getMessage().isBlank()
+                ? "a call to the broker went unanswered (" + e.getClass().getSimpleName() + ")" : e.getMessage();
+        return "bench: " + what + ". The broker is too slow or stuck: check it, use fewer --messages or a longer "
+                + "--timeout.";
     }
 }
