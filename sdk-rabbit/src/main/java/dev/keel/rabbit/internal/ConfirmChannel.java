@@ -369,12 +369,14 @@ final class ConfirmChannel {
 
     /**
      * A returned message precedes its ack on the channel; it is the earliest pending publish with
-     * the same message id and exchange that was not returned yet.
+     * the same message id and exchange that was not returned yet. The exchange is the one it was sent to: the
+     * default exchange ({@code ""}) for a delayed publish to a delay queue that no longer exists, which so fails
+     * instead of being confirmed.
      */
     private void onReturn(Return r) {
         String messageId = r.getProperties().getMessageId();
         for (PendingPublish p : pending.values()) {
-            if (!p.returned() && p.messageId().equals(messageId) && p.topic().equals(r.getExchange())) {
+            if (!p.returned() && p.messageId().equals(messageId) && p.exchange().equals(r.getExchange())) {
                 p.markReturned(); // failed as unroutable when the broker's ack for it arrives
                 return;
             }
