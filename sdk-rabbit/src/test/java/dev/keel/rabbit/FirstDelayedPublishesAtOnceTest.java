@@ -2,18 +2,14 @@ package dev.keel.rabbit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.keel.KeelHeaders;
 import dev.keel.TopicSpec;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.OutboundRecord;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.UsesBrokers;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -60,7 +56,7 @@ class FirstDelayedPublishesAtOnceTest {
             CountDownLatch start = new CountDownLatch(1);
             List<CompletableFuture<CompletableFuture<?>>> calls = new ArrayList<>();
             for (int i = 0; i < THREADS; i++) {
-                OutboundRecord record = delayed(topic, "m" + i, Duration.ofSeconds(2));
+                OutboundRecord record = Records.delayed(topic, "m" + i, "one-key", Duration.ofSeconds(2));
                 calls.add(CompletableFuture.supplyAsync(() -> {
                     try {
                         start.await();
@@ -82,12 +78,5 @@ class FirstDelayedPublishesAtOnceTest {
                     .get(30, TimeUnit.SECONDS);
         }
         assertThat(refused).as("delayed publishes refused, of %s", sent.size()).isEmpty();
-    }
-
-    private static OutboundRecord delayed(String topic, String id, Duration delay) {
-        Instant now = Instant.now();
-        return new OutboundRecord(topic, id, "one-key", Map.of(KeelHeaders.ID, id,
-                KeelHeaders.TIMESTAMP, Long.toString(now.toEpochMilli())),
-                id.getBytes(StandardCharsets.UTF_8), now, now.plus(delay));
     }
 }

@@ -29,6 +29,14 @@ final class Records {
         return new OutboundRecord(topic, id, key, headers, payload.getBytes(StandardCharsets.UTF_8), now);
     }
 
+    /** A keyed record delayed by {@code delay} from now, its id as payload. */
+    static OutboundRecord delayed(String topic, String id, String key, java.time.Duration delay) {
+        Instant now = Instant.now();
+        return new OutboundRecord(topic, id, key, Map.of(KeelHeaders.ID, id, KeelHeaders.KEY, key,
+                KeelHeaders.TIMESTAMP, Long.toString(now.toEpochMilli())), id.getBytes(StandardCharsets.UTF_8), now,
+                now.plus(delay));
+    }
+
     static String text(dev.keel.spi.InboundRecord record) {
         return new String(record.payload(), StandardCharsets.UTF_8);
     }

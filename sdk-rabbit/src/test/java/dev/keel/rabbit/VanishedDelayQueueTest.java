@@ -5,16 +5,11 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.keel.BrokerUnavailableException;
 import dev.keel.KeelException;
-import dev.keel.KeelHeaders;
 import dev.keel.TopicSpec;
 import dev.keel.spi.BrokerProducer;
-import dev.keel.spi.OutboundRecord;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.UsesBrokers;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,7 +43,8 @@ class VanishedDelayQueueTest {
         String topic = RabbitTestSupport.unique("vanished-delay");
         adapter.ensureTopology(TopicSpec.builder(topic).partitions(1).group("billing").build());
         BrokerProducer producer = adapter.producer();
-        producer.send(delayed(topic, "first")).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        producer.send(Records.delayed(topic, "first", "one-key", DELAY)).toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
         String delayQueue = topic + ".keel-delay.0.30000";
         try (RawAmqp raw = new RawAmqp(adapter.config())) {
             assertThat(raw.ready(delayQueue)).isEqualTo(1);
@@ -56,8 +52,10 @@ class VanishedDelayQueueTest {
         }
 
         Throwable refused = catchThrowable(() ->
-                producer.send(delayed(topic, "second")).toCompletableFuture().get(30, TimeUnit.SECONDS));
-        producer.send(delayed(topic, "third")).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                producer.send(Records.delayed(topic, "second", "one-key", DELAY)).toCompletableFuture()
+                        .get(30, TimeUnit.SECONDS));
+        producer.send(Records.delayed(topic, "third", "one-key", DELAY)).toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
 
         assertThat(refused).as("the publish to the deleted delay queue").isNotNull().cause()
                 .isInstanceOf(BrokerUnavailableException.class).hasMessageContaining(delayQueue)
@@ -66,12 +64,5 @@ class VanishedDelayQueueTest {
             assertThat(raw.ready(delayQueue)).as("the delay queue declared again, holding the next publish")
                     .isEqualTo(1);
         }
-    }
-
-    private static OutboundRecord delayed(String topic, String id) {
-        Instant now = Instant.now();
-        return new OutboundRecord(topic, id, "one-key", Map.of(KeelHeaders.ID, id,
-                KeelHeaders.TIMESTAMP, Long.toString(now.toEpochMilli())),
-                id.getBytes(StandardCharsets.UTF_8), now, now.plus(DELAY));
     }
 }
