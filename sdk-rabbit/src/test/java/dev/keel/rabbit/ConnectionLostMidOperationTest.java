@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,11 +44,12 @@ import org.junit.jupiter.api.Test;
 class ConnectionLostMidOperationTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
-    /** Longer than rabbitmqctl takes to close a connection, so that the close is still waiting for handlers. */
-    private static final Duration HANDLER_TIME = Duration.ofSeconds(4);
     private static final int LANES = 4;
-    /** Long enough for the running handlers: a close that times out is the engine's matter, not tested here. */
-    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(20);
+    /**
+     * Long enough for the running handlers, which run until rabbitmqctl has closed the connection (seconds on a busy
+     * machine): a close that times out is the engine's matter, not tested here.
+     */
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(40);
 
     @Test
     void aPublishingConnectionClosedWhilePublishesAwaitTheirConfirmsShouldSettleEachAndPublishingRecover()
@@ -131,10 +133,12 @@ class ConnectionLostMidOperationTest {
             SubscriptionConfig<String> config = SubscriptionConfig.builder(topic, "g", Codec.utf8())
                     .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.PER_KEY).lanes(LANES)
                     .maxInFlight(64).closeTimeout(CLOSE_TIMEOUT).build();
+            CountDownLatch connectionClosed = new CountDownLatch(1);
             Subscription subscription = a.subscribe(config, d -> {
                 started.incrementAndGet();
-                // slow handlers: the close waits for them while the connection goes
-                LockSupport.parkNanos(HANDLER_TIME.toNanos());
+                // handlers that run until the connection is gone: the close waits for them meanwhile
+                // (however long rabbitmqctl takes to close it)
+                assertThat(connectionClosed.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
                 effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet();
             });
             List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
@@ -149,6 +153,7 @@ class ConnectionLostMidOperationTest {
             CompletableFuture<Void> closing = subscription.closeAsync(CLOSE_TIMEOUT).toCompletableFuture();
             assertThat(RabbitNodeConnections.close(rabbit, name + "-consume")).isEqualTo(1);
             assertThat(closing).as("the connection was closed while the subscription was closing").isNotDone();
+            connectionClosed.countDown();
             closing.get(WAIT.toSeconds(), TimeUnit.SECONDS);
             long closeMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closeStarted);
             assertThat(closeMillis).as("the close ended within its timeout").isLessThan(CLOSE_TIMEOUT.toMillis());

@@ -51,6 +51,13 @@ class LostConsumingConnectionTest {
     private static final int HANDLED_BEFORE_CLOSE = 10;
 
     private final HandlerRuns runs = new HandlerRuns();
+    /**
+     * Set by the tests that close A's connection while A holds a backlog: A's handlers that start from the
+     * {@link #HANDLED_BEFORE_CLOSE}th on run until the connection is closed, so A still holds its backlog then however
+     * long rabbitmqctl takes (tens of seconds on a busy machine, longer than A needs for the whole backlog).
+     */
+    private volatile boolean holdA;
+    private final CountDownLatch aClosed = new CountDownLatch(1);
 
     @Test
     void aMemberWhoseConnectionIsClosedShouldStartNothingItHeldWhileTheNextMemberRunsIt() throws Exception {
@@ -58,15 +65,17 @@ class LostConsumingConnectionTest {
         assumeTrue(rabbit.supportsNodeCommands(), "closes a connection with rabbitmqctl on the harness's node");
         String topic = RabbitTestSupport.unique("lost-conn");
         String nameA = RabbitTestSupport.unique("member-a");
+        String nameB = RabbitTestSupport.unique("member-b");
         try (RevokeLog adapterA = new RevokeLog(new RabbitAdapter(RabbitTestSupport.config().connectionName(nameA)
                 .build()));
-             RabbitAdapter adapterB = new RabbitAdapter(RabbitTestSupport.config()
-                     .connectionName(RabbitTestSupport.unique("member-b")).build());
+             RabbitAdapter adapterB = new RabbitAdapter(RabbitTestSupport.config().connectionName(nameB).build());
              Keel a = Keel.builder(adapterA).withoutIdempotencyStore().build();
              Keel b = Keel.builder(adapterB).withoutIdempotencyStore().build()) {
             a.ensureTopology(TopicSpec.builder(topic).partitions(1).group("g").build());
+            holdA = true;
             a.subscribe(config(topic, DeliveryGuarantee.AT_LEAST_ONCE), d -> handle("a", d.id(), d.payload()));
             b.subscribe(config(topic, DeliveryGuarantee.AT_LEAST_ONCE), d -> handle("b", d.id(), d.payload()));
+            awaitStandby(rabbit, nameB);
             List<String> ids = publish(a, topic);
             await().atMost(WAIT).until(() -> runs.of("a").size() >= HANDLED_BEFORE_CLOSE);
 
@@ -74,6 +83,7 @@ class LostConsumingConnectionTest {
             assertThat(RabbitNodeConnections.close(rabbit, nameA + "-consume")).as("A's consuming connection")
                     .isEqualTo(1);
             long closed = System.nanoTime();
+            aClosed.countDown();
             await().atMost(WAIT).until(() -> runs.handledIds().containsAll(ids));
 
             // B receives only once the broker has taken the partition from A: from then on A holds nothing
@@ -106,18 +116,20 @@ class LostConsumingConnectionTest {
         assumeTrue(rabbit.supportsNodeCommands(), "closes a connection with rabbitmqctl on the harness's node");
         String topic = RabbitTestSupport.unique("lost-conn-eo");
         String nameA = RabbitTestSupport.unique("member-a");
+        String nameB = RabbitTestSupport.unique("member-b");
         String storePrefix = RabbitTestSupport.unique("lost-conn-eo");
         try (RedisIdempotencyStore storeA = RabbitTestSupport.redisStore(storePrefix);
              RedisIdempotencyStore storeB = RabbitTestSupport.redisStore(storePrefix);
              RevokeLog adapterA = new RevokeLog(new RabbitAdapter(RabbitTestSupport.config().connectionName(nameA)
                      .build()));
-             RabbitAdapter adapterB = new RabbitAdapter(RabbitTestSupport.config()
-                     .connectionName(RabbitTestSupport.unique("member-b")).build());
+             RabbitAdapter adapterB = new RabbitAdapter(RabbitTestSupport.config().connectionName(nameB).build());
              Keel a = Keel.builder(adapterA).idempotencyStore(storeA).build();
              Keel b = Keel.builder(adapterB).idempotencyStore(storeB).build()) {
             a.ensureTopology(TopicSpec.builder(topic).partitions(1).group("g").build());
+            holdA = true;
             a.subscribe(config(topic, DeliveryGuarantee.EFFECTIVELY_ONCE), d -> handle("a", d.id(), d.payload()));
             b.subscribe(config(topic, DeliveryGuarantee.EFFECTIVELY_ONCE), d -> handle("b", d.id(), d.payload()));
+            awaitStandby(rabbit, nameB);
             List<String> ids = publish(a, topic);
             await().atMost(WAIT).until(() -> runs.of("a").size() >= HANDLED_BEFORE_CLOSE);
 
@@ -125,6 +137,7 @@ class LostConsumingConnectionTest {
             assertThat(RabbitNodeConnections.close(rabbit, nameA + "-consume")).as("A's consuming connection")
                     .isEqualTo(1);
             long closed = System.nanoTime();
+            aClosed.countDown();
             await().atMost(WAIT).until(() -> runs.handledIds().containsAll(ids));
 
             List<HandlerRuns.Run> staleOnA = runs.startedAfter("a", closed);
@@ -149,9 +162,9 @@ class LostConsumingConnectionTest {
         assumeTrue(rabbit.supportsNodeCommands(), "closes a connection with rabbitmqctl on the harness's node");
         String topic = RabbitTestSupport.unique("lost-conn-back");
         String nameA = RabbitTestSupport.unique("member-a");
+        String nameB = RabbitTestSupport.unique("member-b");
         try (RabbitAdapter adapterA = new RabbitAdapter(RabbitTestSupport.config().connectionName(nameA).build());
-             RabbitAdapter adapterB = new RabbitAdapter(RabbitTestSupport.config()
-                     .connectionName(RabbitTestSupport.unique("member-b")).build());
+             RabbitAdapter adapterB = new RabbitAdapter(RabbitTestSupport.config().connectionName(nameB).build());
              Keel a = Keel.builder(adapterA).withoutIdempotencyStore().build();
              Keel b = Keel.builder(adapterB).withoutIdempotencyStore().build()) {
             a.ensureTopology(TopicSpec.builder(topic).partitions(1).group("g").build());
@@ -159,6 +172,7 @@ class LostConsumingConnectionTest {
                     d -> handle("a", d.id(), d.payload()));
             Subscription subscriptionB = b.subscribe(config(topic, DeliveryGuarantee.AT_LEAST_ONCE),
                     d -> handle("b", d.id(), d.payload()));
+            awaitStandby(rabbit, nameB);
             assertThat(RabbitNodeConnections.close(rabbit, nameA + "-consume")).isEqualTo(1);
             await("A registered again on the partition queue and the member queue").atMost(WAIT)
                     .until(() -> RabbitNodeConsumers.of(rabbit, nameA + "-consume") == 2);
@@ -257,6 +271,15 @@ class LostConsumingConnectionTest {
         }
     }
 
+    /**
+     * Waits until B consumes the partition queue and the member queue as a standby: closing A's connection before
+     * would let A take its partition back on reconnecting, and the test would show nothing about a hand-over.
+     */
+    private static void awaitStandby(RabbitEndpoint rabbit, String nameB) {
+        await("B registered on the partition queue and the member queue").atMost(WAIT)
+                .until(() -> RabbitNodeConsumers.of(rabbit, nameB + "-consume") == 2);
+    }
+
     private static SubscriptionConfig<String> config(String topic, DeliveryGuarantee guarantee) {
         return SubscriptionConfig.builder(topic, "g", Codec.utf8()).guarantee(guarantee).ordering(Ordering.PER_KEY)
                 .lanes(LANES).maxInFlight(MAX_IN_FLIGHT).build();
@@ -267,6 +290,13 @@ class LostConsumingConnectionTest {
         String[] keyAndSeq = payload.split(":");
         HandlerRuns.Run run = runs.start(member, id, keyAndSeq[0], Integer.parseInt(keyAndSeq[1]));
         LockSupport.parkNanos(HANDLER_TIME.toNanos()); // the handler's work (not a wait for a condition)
+        if (holdA && member.equals("a") && runs.of("a").size() >= HANDLED_BEFORE_CLOSE) {
+            try {
+                aClosed.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         runs.end(run);
     }
 
