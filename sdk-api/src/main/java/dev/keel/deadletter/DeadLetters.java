@@ -21,7 +21,9 @@ import java.util.Optional;
  *
  * <p><b>Reading.</b> The dead-letter topic is read as the group (the group that keeps its dead
  * letters), until nothing more arrives for a quiet period ({@link #DEFAULT_QUIET} unless
- * {@link #withQuietPeriod} chose another; {@link #DEFAULT_FIRST_WAIT} for the first letter). Listing acknowledges nothing, so closing
+ * {@link #withQuietPeriod} chose another; {@link #DEFAULT_FIRST_WAIT} for the first letter), or sooner once
+ * the adapter's consumer says it has read to the end of the topic (Kafka does:
+ * {@link dev.keel.spi.BrokerConsumer#caughtUp()}). Listing acknowledges nothing, so closing
  * the read gives everything back; on RabbitMQ a listing shows at most the group's prefetch per
  * partition queue. Not thread-safe: one operation at a time.
  *

@@ -59,4 +59,15 @@ public interface BrokerConsumer {
     default long backlog() {
         return -1;
     }
+
+    /**
+     * Whether the consumer has, as of its last fetch, handed the sink everything its partitions held: it owns
+     * partitions, knows how far behind each one it is, and is behind none. A read that ends when nothing more is
+     * coming (a dead-letter listing) ends at once then instead of waiting out its quiet period. {@code false} (the
+     * default) when the adapter cannot tell. Read from any thread; after it reads {@code true}, what the consumer
+     * handed over is in the sink.
+     */
+    default boolean caughtUp() {
+        return false;
+    }
 }

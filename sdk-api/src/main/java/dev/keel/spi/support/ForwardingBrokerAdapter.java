@@ -91,6 +91,11 @@ public abstract class ForwardingBrokerAdapter implements BrokerAdapter {
             public long backlog() {
                 return consumer.backlog();
             }
+
+            @Override
+            public boolean caughtUp() {
+                return consumer.caughtUp();
+            }
         };
     }
 

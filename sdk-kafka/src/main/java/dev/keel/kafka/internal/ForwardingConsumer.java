@@ -116,6 +116,11 @@ public final class ForwardingConsumer implements BrokerConsumer, DelayForwarding
         return consumer.backlog();
     }
 
+    @Override
+    public boolean caughtUp() {
+        return consumer.caughtUp();
+    }
+
     /** {@link AbortableConsumer#abort()} (for this module's tests), and the forwarder stops as on close. */
     public void abort() {
         consumer.abort();

@@ -6,7 +6,6 @@ import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.DeliverySink;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -27,7 +26,7 @@ public final class KafkaReceiver implements AbortableConsumer {
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private volatile Consumer<byte[], byte[]> consumer;
     /** Written by the poll loop after each poll. */
-    private final AtomicLong backlog = new AtomicLong();
+    private final FetchProgress progress = new FetchProgress();
 
     public KafkaReceiver(KafkaConfig config, ConsumerSettings settings) {
         this.config = Objects.requireNonNull(config, "config");
@@ -49,7 +48,7 @@ public final class KafkaReceiver implements AbortableConsumer {
         }
         StartPositions startPositions = startPositions(created);
         consumer = created;
-        Thread thread = new Thread(new PollLoop(consumer, sink, signals, config, settings, done, backlog,
+        Thread thread = new Thread(new PollLoop(consumer, sink, signals, config, settings, done, progress,
                 startPositions),
                 config.clientId() + "-poll-" + settings.topic() + "-" + settings.group());
         thread.setDaemon(true);
@@ -78,7 +77,13 @@ public final class KafkaReceiver implements AbortableConsumer {
     /** The lag of the owned partitions behind their fetch positions, plus records fetched and held back. */
     @Override
     public long backlog() {
-        return backlog.get();
+        return progress.backlog();
+    }
+
+    /** Whether the last poll round owned partitions, knew their lag, and that lag and what it held back were nothing. */
+    @Override
+    public boolean caughtUp() {
+        return progress.caughtUp();
     }
 
     @Override

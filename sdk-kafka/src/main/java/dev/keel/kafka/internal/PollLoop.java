@@ -8,9 +8,9 @@ import dev.keel.spi.InboundRecord;
 import dev.keel.spi.support.OffsetTracker;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -45,7 +45,7 @@ final class PollLoop implements Runnable {
     private final CompletableFuture<Void> done;
     /** Records a poll returned after the engine asked for a pause; handed over on resume. */
     private final List<ConsumerRecord<byte[], byte[]>> held = new ArrayList<>();
-    private final AtomicLong backlog;
+    private final FetchProgress progress;
     private final StartPositions startPositions;
     /** The offsets of one partition's run of records being handed over; poll thread only. */
     private long[] offsets = new long[512];
@@ -53,9 +53,9 @@ final class PollLoop implements Runnable {
     private Throwable failure;
 
     PollLoop(Consumer<byte[], byte[]> consumer, DeliverySink sink, ConsumerSignals signals, KafkaConfig config,
-             ConsumerSettings settings, CompletableFuture<Void> done, AtomicLong backlog,
+             ConsumerSettings settings, CompletableFuture<Void> done, FetchProgress progress,
              StartPositions startPositions) {
-        this.backlog = backlog;
+        this.progress = progress;
         this.startPositions = startPositions;
         this.consumer = consumer;
         this.sink = sink;
@@ -122,7 +122,7 @@ final class PollLoop implements Runnable {
                     held.clear();
                 }
                 committer.commitIfDue();
-                backlog.set(backlog());
+                recordProgress();
                 backoffNanos = 0;
             } catch (WakeupException e) {
                 // a resume, close or abort wants attention: the loop condition and pause state are read again
@@ -178,13 +178,20 @@ final class PollLoop implements Runnable {
         return false;
     }
 
-    /** The owned partitions' lag behind their fetch positions (known locally after a fetch), plus what is held. */
-    private long backlog() {
+    /**
+     * The owned partitions' lag behind their fetch positions (known locally after a fetch), plus what is held; caught up
+     * when partitions are owned, each one's lag is known (a fetch answered for it) and nothing waits or is held.
+     */
+    private void recordProgress() {
         long lag = held.size();
-        for (TopicPartition partition : consumer.assignment()) {
-            lag += consumer.currentLag(partition).orElse(0);
+        Set<TopicPartition> assigned = consumer.assignment();
+        boolean known = !assigned.isEmpty();
+        for (TopicPartition partition : assigned) {
+            OptionalLong partitionLag = consumer.currentLag(partition);
+            known &= partitionLag.isPresent();
+            lag += partitionLag.orElse(0);
         }
-        return lag;
+        progress.record(lag, known && lag == 0);
     }
 
     private void dropHeld(List<Integer> partitions) {

@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One read of a dead-letter topic as a consumer group, straight on the adapter's consumer (below the
  * engine, so the {@code keel-dlt-*} headers show): records are taken one by one until none arrived
- * for the quiet period ({@code firstWait} for the first one, while the consumer joins). Records not
- * acknowledged go back to the group when the read is closed.
+ * for the quiet period ({@code firstWait} for the first one, while the consumer joins), or sooner once the
+ * consumer says it is caught up ({@link BrokerConsumer#caughtUp()}). Records not acknowledged go back to the
+ * group when the read is closed.
  */
 public final class DeadLetterReading implements DeliverySink, AutoCloseable {
 
@@ -30,6 +31,8 @@ public final class DeadLetterReading implements DeliverySink, AutoCloseable {
     private static final int MAX_IN_FLIGHT = 10_000;
     private static final Duration REVOKE_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    /** How often a wait for the next record asks the consumer whether it is caught up. */
+    private static final Duration CAUGHT_UP_CHECK = Duration.ofMillis(50);
 
     private final BlockingQueue<InboundRecord> arrived = new LinkedBlockingQueue<>();
     private final BrokerConsumer consumer;
@@ -69,7 +72,7 @@ public final class DeadLetterReading implements DeliverySink, AutoCloseable {
                     + "); nothing was lost, read them again", failure, true);
         }
         try {
-            InboundRecord record = arrived.poll((taken == 0 ? firstWait : quiet).toMillis(), TimeUnit.MILLISECONDS);
+            InboundRecord record = await((taken == 0 ? firstWait : quiet).toNanos());
             if (record != null) {
                 taken++;
             }
@@ -78,6 +81,25 @@ public final class DeadLetterReading implements DeliverySink, AutoCloseable {
             Thread.currentThread().interrupt();
             return null;
         }
+    }
+
+    /**
+     * The next record to arrive within the wait, or null; null sooner once the consumer says it is caught up (it
+     * handed over everything its partitions held: waiting longer would only wait for letters written after the read
+     * began).
+     */
+    private InboundRecord await(long waitNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + waitNanos;
+        for (long left = waitNanos; left > 0; left = deadline - System.nanoTime()) {
+            InboundRecord record = arrived.poll(Math.min(left, CAUGHT_UP_CHECK.toNanos()), TimeUnit.NANOSECONDS);
+            if (record != null) {
+                return record;
+            }
+            if (consumer.caughtUp()) {
+                return arrived.poll(); // what the consumer handed over before it said so is here by now
+            }
+        }
+        return null;
     }
 
     /** How many records were received so far: taken, or waiting to be. */

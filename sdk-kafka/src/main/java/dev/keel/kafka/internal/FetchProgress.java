@@ -1,0 +1,28 @@
+package dev.keel.kafka.internal;
+
+/**
+ * Where a consumer's fetching stands, as of its poll loop's last round: written by the poll thread only, read from any
+ * thread (metrics, a dead-letter read waiting for its next letter).
+ */
+final class FetchProgress {
+
+    private volatile long backlog;
+    private volatile boolean caughtUp;
+
+    /**
+     * Records one round: {@code backlog} records wait on the broker or are held back, and whether the loop is caught up
+     * (it owns partitions, knows each one's lag, and that lag and what it holds back are nothing).
+     */
+    void record(long backlog, boolean caughtUp) {
+        this.backlog = backlog;
+        this.caughtUp = caughtUp;
+    }
+
+    long backlog() {
+        return backlog;
+    }
+
+    boolean caughtUp() {
+        return caughtUp;
+    }
+}
