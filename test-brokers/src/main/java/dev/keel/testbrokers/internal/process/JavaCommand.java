@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -29,9 +30,18 @@ public final class JavaCommand {
 
     public static List<String> command(Path argFile, String classpath, List<String> jvmOptions,
                                        String mainClass, List<String> args) throws IOException {
-        Files.createDirectories(argFile.toAbsolutePath().getParent());
-        Files.writeString(argFile, "-cp \"" + classpath.replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n",
-                StandardCharsets.UTF_8);
+        Path parent = argFile.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        // written beside it and moved in place: a JVM of the same broker that starts meanwhile (RocketMQ's name server
+        // beside its broker) reads the old file or the new one, never one cut short by the write
+        Path written = Files.createTempFile(parent, argFile.getFileName().toString(), ".tmp");
+        try {
+            Files.writeString(written, "-cp \"" + classpath.replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n",
+                    StandardCharsets.UTF_8);
+            Files.move(written, argFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(written);
+        }
         List<String> command = new ArrayList<>();
         command.add(javaExecutable());
         command.add("@" + argFile.toAbsolutePath());
