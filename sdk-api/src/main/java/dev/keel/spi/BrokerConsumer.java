@@ -61,11 +61,12 @@ public interface BrokerConsumer {
     }
 
     /**
-     * Whether the consumer has, as of its last fetch, handed the sink everything its partitions held: it owns
-     * partitions, knows how far behind each one it is, and is behind none. A read that ends when nothing more is
+     * Whether the consumer has, as of its last fetch, handed the sink everything the topic held: it owns every
+     * partition of the topic (no other member of its group holds one), knows how far behind each one it is, and is
+     * behind none. A read that ends when nothing more is
      * coming (a dead-letter listing) ends at once then instead of waiting out its quiet period. {@code false} (the
      * default) when the adapter cannot tell. Read from any thread; after it reads {@code true}, what the consumer
-     * handed over is in the sink.
+     * handed over is in the sink (a wrapper that hands records on to its sink later must not forward it as is).
      */
     default boolean caughtUp() {
         return false;

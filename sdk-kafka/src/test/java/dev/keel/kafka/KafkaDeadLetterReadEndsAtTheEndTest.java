@@ -20,7 +20,23 @@ import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.UsesBrokers;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,6 +50,8 @@ class KafkaDeadLetterReadEndsAtTheEndTest {
     /** Well under the first wait; generous for a consumer to join and fetch on a busy machine. */
     private static final Duration BOUND = Duration.ofSeconds(20);
     private static final Duration LONG_QUIET = Duration.ofMinutes(10);
+    /** How long the group's other member holds partitions while a listing owns the others. */
+    private static final Duration HOLD = Duration.ofSeconds(10);
 
     @Test
     void anEmptyDeadLetterTopicShouldBeListedAndRedrivenWithoutWaitingOutTheFirstWait() {
@@ -61,11 +79,7 @@ class KafkaDeadLetterReadEndsAtTheEndTest {
         try (KafkaAdapter adapter = new KafkaAdapter(KafkaTestSupport.config(Brokers.kafka().bootstrapServers())
                 .build()); Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
             keel.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
-            Subscription failing = keel.subscribe(SubscriptionConfig.builder(topic, "g", Codec.utf8())
-                    .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).retryPolicy(RetryPolicy.custom().maxAttempts(1).build())
-                    .build(), d -> {
-                        throw new IllegalStateException("refused for the test");
-                    });
+            Subscription failing = deadLetterEverything(keel, topic, "g");
             for (String id : new String[] {"a", "b", "c"}) {
                 keel.publisher(topic, Codec.utf8()).message("m").id(id).key(id).publish();
             }
@@ -79,5 +93,101 @@ class KafkaDeadLetterReadEndsAtTheEndTest {
 
             assertThat(listed).extracting(DeadLetter::id).containsExactlyInAnyOrder("a", "b", "c");
         }
+    }
+
+    /**
+     * Another member of the group holds partitions of the dead-letter topic when a listing begins (a second reader, a
+     * subscription on it); it leaves during the listing. The listing must not end at the end of the partitions it was
+     * given first: it waits for the rest, and lists every letter.
+     */
+    @Test
+    void aReadThatOwnsOnlySomePartitionsShouldWaitForTheRestAndListEveryLetter() throws Exception {
+        String topic = KafkaTestSupport.unique("dlt-shared-end");
+        String group = KafkaTestSupport.unique("g");
+        String bootstrap = Brokers.kafka().bootstrapServers();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            ids.add("letter-" + i);
+        }
+        try (KafkaAdapter adapter = new KafkaAdapter(KafkaTestSupport.config(bootstrap).build());
+             Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
+            keel.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
+            keel.ensureTopology(TopicSpec.builder(topic + ".DLT").partitions(3).build());
+            Subscription failing = deadLetterEverything(keel, topic, group);
+            for (String id : ids) {
+                keel.publisher(topic, Codec.utf8()).message("m").id(id).key(id).publish();
+            }
+            DeadLetters quick = keel.deadLetters(topic, group).withQuietPeriod(Duration.ofSeconds(1));
+            await().atMost(Duration.ofSeconds(60)).until(() -> quick.list(DeadLetterFilter.all()).size() == ids.size());
+            failing.close();
+
+            Set<TopicPartition> revoked = ConcurrentHashMap.newKeySet();
+            CompletableFuture<List<DeadLetter>> listing;
+            try (KafkaConsumer<byte[], byte[]> other = plainMember(bootstrap, group)) {
+                other.subscribe(List.of(topic + ".DLT"), new ConsumerRebalanceListener() {
+                    @Override
+                    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                        revoked.addAll(partitions);
+                    }
+
+                    @Override
+                    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                        other.pause(partitions); // holds them, reads nothing, commits nothing
+                    }
+                });
+                await("the other member owns every partition").pollInSameThread().atMost(Duration.ofSeconds(60))
+                        .until(() -> {
+                            other.poll(Duration.ofMillis(100));
+                            return other.assignment().size() == 3;
+                        });
+                DeadLetters patient = keel.deadLetters(topic, group).withQuietPeriod(Duration.ofSeconds(30));
+                listing = CompletableFuture.supplyAsync(() -> patient.list(DeadLetterFilter.all()));
+                await("the listing's consumer took partitions from the other member").pollInSameThread()
+                        .atMost(Duration.ofSeconds(60)).until(() -> {
+                            other.poll(Duration.ofMillis(100));
+                            return listing.isDone() || !revoked.isEmpty() && bothMembersOwnPartitions(bootstrap, group);
+                        });
+                // the other member keeps the rest for a while: long enough for a read that would end at the end of
+                // its own partitions to do so (the outcome checked below does not depend on this window's length)
+                long holdUntil = System.nanoTime() + HOLD.toNanos();
+                while (!listing.isDone() && System.nanoTime() < holdUntil) {
+                    other.poll(Duration.ofMillis(100));
+                }
+            } // the other member leaves: its partitions go to the listing's consumer
+
+            assertThat(listing.get(120, TimeUnit.SECONDS)).extracting(DeadLetter::id)
+                    .as("letters listed while the group's other member held some partitions, then left")
+                    .containsExactlyInAnyOrderElementsOf(ids);
+        }
+    }
+
+    /** Subscribes {@code group} with a handler that fails every message once: each is dead-lettered. */
+    private static Subscription deadLetterEverything(Keel keel, String topic, String group) {
+        return keel.subscribe(SubscriptionConfig.builder(topic, group, Codec.utf8())
+                .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).retryPolicy(RetryPolicy.custom().maxAttempts(1).build())
+                .build(), d -> {
+                    throw new IllegalStateException("refused for the test");
+                });
+    }
+
+    /** Whether the group has two members and each owns partitions (the listing's consumer and the plain member). */
+    private static boolean bothMembersOwnPartitions(String bootstrap, String group) throws Exception {
+        try (Admin admin = KafkaTestSupport.admin(bootstrap)) {
+            Collection<MemberDescription> members = admin.describeConsumerGroups(List.of(group)).all().get()
+                    .get(group).members();
+            return members.size() == 2 && members.stream().noneMatch(m -> m.assignment().topicPartitions().isEmpty());
+        }
+    }
+
+    /** A plain member of the group: cooperative-sticky like Keel's consumers, committing nothing. */
+    private static KafkaConsumer<byte[], byte[]> plainMember(String bootstrap, String group) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return new KafkaConsumer<>(p);
     }
 }

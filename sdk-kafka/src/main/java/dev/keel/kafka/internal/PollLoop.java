@@ -6,6 +6,7 @@ import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.DeliverySink;
 import dev.keel.spi.InboundRecord;
 import dev.keel.spi.support.OffsetTracker;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -18,6 +19,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.TopicPartition;
@@ -180,18 +182,31 @@ final class PollLoop implements Runnable {
 
     /**
      * The owned partitions' lag behind their fetch positions (known locally after a fetch), plus what is held; caught up
-     * when partitions are owned, each one's lag is known (a fetch answered for it) and nothing waits or is held.
+     * when this consumer owns every partition of the topic (a member of the group that holds some would hand them over
+     * later), each one's lag is known (a fetch answered for it) and is nothing, and nothing is held.
      */
     private void recordProgress() {
         long lag = held.size();
         Set<TopicPartition> assigned = consumer.assignment();
-        boolean known = !assigned.isEmpty();
+        boolean atEveryEnd = held.isEmpty() && !assigned.isEmpty();
         for (TopicPartition partition : assigned) {
             OptionalLong partitionLag = consumer.currentLag(partition);
-            known &= partitionLag.isPresent();
+            atEveryEnd &= partitionLag.isPresent() && partitionLag.getAsLong() == 0;
             lag += partitionLag.orElse(0);
         }
-        progress.record(lag, known && lag == 0);
+        progress.record(lag, atEveryEnd && ownsEveryPartition(assigned));
+    }
+
+    /** Whether the assignment is the whole topic, as the consumer's metadata has it (asked only when caught up). */
+    private boolean ownsEveryPartition(Set<TopicPartition> assigned) {
+        try {
+            List<PartitionInfo> partitions = consumer.partitionsFor(settings.topic(), Duration.ZERO);
+            return partitions != null && !partitions.isEmpty() && assigned.size() >= partitions.size();
+        } catch (WakeupException e) {
+            throw e; // the loop's own signal: a resume, close or abort wants attention
+        } catch (KafkaException e) {
+            return false; // not in the metadata yet: not known to be caught up
+        }
     }
 
     private void dropHeld(List<Integer> partitions) {
