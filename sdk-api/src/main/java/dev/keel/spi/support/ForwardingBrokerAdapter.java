@@ -32,7 +32,10 @@ public abstract class ForwardingBrokerAdapter implements BrokerAdapter {
     /**
      * The sink the wrapped adapter's consumer of {@code settings} delivers to, standing for the
      * engine's {@code engineSink}; {@code engineSink} itself by default. A wrapping sink should
-     * extend {@link ForwardingDeliverySink}, so what it does not change reaches the engine.
+     * extend {@link ForwardingDeliverySink}, so what it does not change reaches the engine. It must
+     * hand records on before {@code accept} returns: the consumer's
+     * {@link BrokerConsumer#caughtUp()} is passed on as is, and a read that sees it ends once what
+     * was handed over is in the engine's sink.
      */
     protected DeliverySink sinkFor(ConsumerSettings settings, DeliverySink engineSink) {
         return engineSink;
