@@ -43,19 +43,37 @@ public final class LocalTlsPostgres extends OneProcessBroker {
     private final int port;
     private final boolean root;
 
-    private LocalTlsPostgres(HarnessRuntime runtime, Path bin, TestCertificates certificates) {
-        super(runtime.run().dir("postgres-tls"), Duration.ofSeconds(10));
+    private LocalTlsPostgres(HarnessRuntime runtime, Path bin, TestCertificates certificates, Path dir, boolean root) {
+        super(dir, Duration.ofSeconds(10));
         this.runtime = runtime;
         this.bin = bin;
         this.certificates = certificates;
         this.port = Ports.freePort();
-        this.root = "root".equals(System.getProperty("user.name"));
+        this.root = root;
+    }
+
+    /**
+     * Where the cluster lives: the run's directory, or as root a directory of its own under the system's temporary
+     * directory, since the user {@code postgres} must reach it and a checkout may lie under a directory only root
+     * can enter ({@code mktemp -d} makes one): initdb failed there with "Permission denied". Deleted on stop.
+     */
+    private static Path directory(HarnessRuntime runtime, boolean root) {
+        if (!root) {
+            return runtime.run().dir("postgres-tls");
+        }
+        try {
+            return Files.createTempDirectory("keel-postgres-tls-");
+        } catch (IOException e) {
+            throw new IllegalStateException("PostgreSQL: cannot make a directory under " + System.getProperty(
+                    "java.io.tmpdir") + ": " + e, e);
+        }
     }
 
     public static LocalTlsPostgres start(HarnessRuntime runtime, TestCertificates certificates) {
         Path bin = findBin().orElseThrow(() -> new IllegalStateException("PostgreSQL: no "
                 + INSTALLED + "/<version>/bin/initdb: apt-get install postgresql"));
-        LocalTlsPostgres postgres = new LocalTlsPostgres(runtime, bin, certificates);
+        boolean root = "root".equals(System.getProperty("user.name"));
+        LocalTlsPostgres postgres = new LocalTlsPostgres(runtime, bin, certificates, directory(runtime, root), root);
         runtime.atShutdown(postgres::stop);
         postgres.init();
         postgres.launchAndAwait();
@@ -156,7 +174,7 @@ public final class LocalTlsPostgres extends OneProcessBroker {
     @Override
     public void stop() {
         super.stop();
-        RunDirectory.deleteTree(dir().resolve("certs"));
+        RunDirectory.deleteTree(root ? dir() : dir().resolve("certs"));
     }
 
     /** {@code command} as the user {@code postgres} when this JVM runs as root, else as it is. */
