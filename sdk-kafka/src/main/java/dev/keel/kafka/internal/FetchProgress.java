@@ -11,7 +11,7 @@ final class FetchProgress {
 
     /**
      * Records one round: {@code backlog} records wait on the broker or are held back, and whether the loop is caught up
-     * (it owns partitions, knows each one's lag, and that lag and what it holds back are nothing).
+     * (it owns every partition of the topic, knows each one's lag, and each lag and what it holds back are nothing).
      */
     void record(long backlog, boolean caughtUp) {
         this.backlog = backlog;

@@ -80,7 +80,7 @@ public final class KafkaReceiver implements AbortableConsumer {
         return progress.backlog();
     }
 
-    /** Whether the last poll round owned partitions, knew their lag, and that lag and what it held back were nothing. */
+    /** Whether the last poll round owned every partition of the topic, each at its end, and held nothing back. */
     @Override
     public boolean caughtUp() {
         return progress.caughtUp();
