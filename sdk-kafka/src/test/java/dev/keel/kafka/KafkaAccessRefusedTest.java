@@ -15,9 +15,11 @@ import dev.keel.testbrokers.SecuredKafka;
 import dev.keel.testbrokers.UsesBrokers;
 import dev.keel.testkit.contract.RefusedAccessContract;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourceType;
@@ -128,6 +130,77 @@ class KafkaAccessRefusedTest extends RefusedAccessContract {
             await().atMost(Duration.ofSeconds(90)).until(() -> subscription.state() == Subscription.State.FAILED);
             assertThat(subscription.failure()).get().isInstanceOf(AccessRefusedException.class)
                     .satisfies(e -> assertThat(e).hasMessageContaining("Read"));
+        } finally {
+            kafka.revokeAll(user);
+        }
+    }
+
+    /**
+     * A subscription runs its topic's delay forwarder, which consumes {@code T.keel-delay} as the group
+     * {@code keel-delay-T}. Without Read on that group the forwarder was refused, stopped, started again after a
+     * backoff, for ever, logging at WARN and ERROR, with the subscription RUNNING and the delayed message never
+     * delivered. The subscription must fail with the refusal naming the group to grant, and the delayed message stay
+     * for the subscription started again once it is granted, handled once.
+     */
+    @Test
+    void aSubscriptionWhoseDelayForwarderMayNotReadItsGroupShouldFailNamingItAndLoseNothing() {
+        String forwarderGroup = "keel-delay-" + topic();
+        delayForwarderRefused(Grant.EVERYTHING, "Read on the group " + forwarderGroup, user -> kafka.allow(user,
+                ResourceType.GROUP, forwarderGroup, PatternType.LITERAL, AclOperation.READ, AclOperation.DESCRIBE));
+    }
+
+    /**
+     * The same forwarder, allowed to read its group but not to write to the topic: each forward was refused and retried
+     * after a backoff, for ever, at WARN. The subscription must fail naming the Write to grant; nothing is lost.
+     */
+    @Test
+    void aSubscriptionWhoseDelayForwarderMayNotWriteToTheTopicShouldFailNamingItAndLoseNothing() {
+        String forwarderGroup = "keel-delay-" + topic();
+        Consumer<String> readGroup = user -> kafka.allow(user, ResourceType.GROUP, forwarderGroup, PatternType.LITERAL,
+                AclOperation.READ, AclOperation.DESCRIBE);
+        delayForwarderRefused(Grant.NO_PUBLISH, "Write on " + topic(), readGroup.andThen(user -> kafka.allow(user,
+                ResourceType.TOPIC, topic(), PatternType.LITERAL, AclOperation.WRITE)), readGroup);
+    }
+
+    private void delayForwarderRefused(Grant grant, String toGrant, Consumer<String> granting) {
+        delayForwarderRefused(grant, toGrant, granting, user -> { });
+    }
+
+    /**
+     * A message delayed by 1 s, published by the admin; a subscription as a user with {@code grant} and what
+     * {@code before} adds must fail with a refusal that says {@code toGrant}, having handled nothing; once
+     * {@code granting} granted it, a new subscription handles the message once.
+     */
+    private void delayForwarderRefused(Grant grant, String toGrant, Consumer<String> granting, Consumer<String> before) {
+        String user = "keel-user-" + UUID.randomUUID().toString().substring(0, 8);
+        String password = "pw-" + UUID.randomUUID();
+        createUser(user, password, grant, topic(), "g");
+        before.accept(user);
+        Map<String, Integer> handled = new ConcurrentHashMap<>();
+        try {
+            adminKeel().publisher(topic(), Codec.utf8()).message("late").id("late-1").key("k")
+                    .delay(Duration.ofSeconds(1)).publish();
+            try (BrokerAdapter adapter = adapterAs(user, password);
+                 Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
+                Subscription subscription = keel.subscribe(SubscriptionConfig.builder(topic(), "g", Codec.utf8())
+                        .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build(), d -> handled.merge(d.id(), 1, Integer::sum));
+
+                await().atMost(Duration.ofSeconds(90)).until(() -> subscription.state() == Subscription.State.FAILED);
+                assertThat(subscription.failure()).get().isInstanceOf(AccessRefusedException.class)
+                        .satisfies(e -> assertThat(e).hasMessageContaining(toGrant).hasMessageNotContaining(password))
+                        .satisfies(e -> assertThat(((AccessRefusedException) e).isRetriable()).isFalse());
+                assertThat(handled).as("the delayed message was not forwarded").isEmpty();
+            }
+
+            granting.accept(user);
+            try (BrokerAdapter adapter = adapterAs(user, password);
+                 Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
+                Subscription subscription = keel.subscribe(SubscriptionConfig.builder(topic(), "g", Codec.utf8())
+                        .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build(), d -> handled.merge(d.id(), 1, Integer::sum));
+                await().atMost(Duration.ofSeconds(90)).until(() -> handled.containsKey("late-1"));
+                assertThat(subscription.state()).isEqualTo(Subscription.State.RUNNING);
+            }
+            assertThat(handled).containsExactly(Map.entry("late-1", 1));
         } finally {
             kafka.revokeAll(user);
         }

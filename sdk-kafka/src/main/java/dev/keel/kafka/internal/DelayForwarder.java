@@ -1,5 +1,6 @@
 package dev.keel.kafka.internal;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.kafka.KafkaConfig;
 import dev.keel.spi.support.DaemonThreads;
 import java.time.Clock;
@@ -24,6 +25,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.OffsetMetadataTooLarge;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -43,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * none of them again), pauses a partition whose buffer is full and resumes it when there is room, and polls for at
  * most the time until the next record is due. It never sleeps. A crash between a forward and its commit forwards
  * that record again (same id: the consumer's idempotency store drops the copy while it remembers the id).
+ * A refusal by Kafka (a login, an ACL or a certificate: its group, its delay topic, a forward to {@code T}) stops the
+ * forwarder with an {@link AccessRefusedException} naming what to grant ({@link #failure()}), which fails its
+ * subscription: retrying cannot help, and the delayed records stay on the delay topic, uncommitted, for a forwarder
+ * that may.
  */
 public final class DelayForwarder {
 
@@ -77,6 +84,8 @@ public final class DelayForwarder {
     private KafkaConsumer<byte[], byte[]> consumer;
     private KafkaProducer<byte[], byte[]> producer;
     private Thread thread;
+    /** A refused forward or commit, seen on the poll thread: it stops the forwarder at the end of the turn. */
+    private AccessRefusedException refusal;
 
     /**
      * @param deadLetterTopic where forwards {@code topic} refuses for good go ({@code topic}'s default dead-letter
@@ -126,6 +135,12 @@ public final class DelayForwarder {
             }
         } catch (WakeupException e) {
             // closing
+        } catch (AuthorizationException | AuthenticationException e) {
+            failure = refused(e);
+            LOG.error("The delay forwarder of {} stopped: {} (its subscription fails)", topic, failure.getMessage());
+        } catch (AccessRefusedException e) {
+            failure = e;
+            LOG.error("The delay forwarder of {} stopped: {} (its subscription fails)", topic, e.getMessage());
         } catch (RuntimeException e) {
             failure = e;
             LOG.error("The delay forwarder of {} stopped: {} (its subscription starts a new one)", topic,
@@ -140,7 +155,8 @@ public final class DelayForwarder {
 
     /**
      * Completes with the error that stopped the poll thread on its own (an unexpected failure, not a close), after
-     * its clients are closed and what it forwarded is committed; never completes for a forwarder that is closed.
+     * its clients are closed and what it forwarded is committed; never completes for a forwarder that is closed. An
+     * {@link AccessRefusedException} is a refusal: a new forwarder would be refused too.
      */
     public CompletionStage<RuntimeException> failure() {
         return failed;
@@ -167,6 +183,9 @@ public final class DelayForwarder {
             }
             nextDue = Math.min(nextDue, buffer.nextDue());
             (buffer.isFull() ? paused : roomy).add(e.getKey());
+        }
+        if (refusal != null) {
+            throw refusal;
         }
         if (!commits.isEmpty()) {
             consumer.commitAsync(commits, (offsets, error) -> {
@@ -203,6 +222,8 @@ public final class DelayForwarder {
         });
         if (error instanceof OffsetMetadataTooLarge) {
             lowerMetadataBudget();
+        } else if (isRefusal(error)) {
+            refuse(error);
         } else {
             LOG.debug("Commit of the delay topic of {} failed (it is committed again later): {}", topic,
                     error.toString());
@@ -268,8 +289,8 @@ public final class DelayForwarder {
                 buffers.put(partition, new DelayBuffer(committed.get(partition)));
                 unread.remove(partition);
             }
-        } catch (WakeupException e) {
-            throw e;
+        } catch (WakeupException | AuthorizationException | AuthenticationException e) {
+            throw e; // a refusal stops the forwarder: the partitions would wait for ever
         } catch (KafkaException e) {
             LOG.debug("Could not read the committed offsets of the delay topic of {} ({}); its partitions {} wait",
                     topic, e.toString(), partitions);
@@ -409,6 +430,10 @@ public final class DelayForwarder {
 
         @Override
         public void retrying(ConsumerRecord<byte[], byte[]> record, Throwable failure, long backoffMillis) {
+            if (isRefusal(failure)) {
+                refuse(failure); // the turn stops the forwarder; the record stays on the delay topic, uncommitted
+                return;
+            }
             long now = clock.millis();
             if (lastWarning != Long.MIN_VALUE && now - lastWarning < WARN_INTERVAL_MILLIS) {
                 unreported++;
@@ -440,6 +465,28 @@ public final class DelayForwarder {
                         record.offset(), deadLetterTopic);
             }
         }
+    }
+
+    private static boolean isRefusal(Throwable error) {
+        return error instanceof AuthorizationException || error instanceof AuthenticationException;
+    }
+
+    /** Keeps the first refusal seen on the poll thread; the turn throws it. */
+    private void refuse(Throwable error) {
+        if (refusal == null) {
+            refusal = refused(error);
+        }
+    }
+
+    /** Kafka's refusal of this forwarder, saying what it does and what to grant. */
+    private AccessRefusedException refused(Throwable error) {
+        String what = "the delay forwarder of topic " + topic;
+        return TlsRefusals.of(what, error).orElseGet(() -> new AccessRefusedException("Kafka refused " + what + " ("
+                + error.getMessage() + "): it consumes " + DelayTopics.delayTopic(topic) + " as the group "
+                + DelayTopics.forwarderGroup(topic) + " and publishes what is due to " + topic + "; grant its principal"
+                + " Describe and Read on the topic " + DelayTopics.delayTopic(topic) + ", Read on the group "
+                + DelayTopics.forwarderGroup(topic) + " and Write on " + topic + " (docs/security.md), then start the"
+                + " subscription again; not retried", error));
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {

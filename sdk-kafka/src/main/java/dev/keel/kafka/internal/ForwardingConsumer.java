@@ -1,5 +1,6 @@
 package dev.keel.kafka.internal;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.DeliverySink;
 import java.time.Duration;
@@ -13,7 +14,9 @@ import java.util.function.Supplier;
  * until the subscription closes, so delayed records reach the topic whenever something consumes it,
  * and a topic nobody delays messages on costs no delay topic and no forwarder. A forwarder that stops on an
  * unexpected error is replaced by a new one after a backoff (1 s, doubling to at most a minute; back to 1 s after
- * one ran for {@link #MAX_BACKOFF}), so delayed records keep coming while the subscription runs.
+ * one ran for {@link #MAX_BACKOFF}), so delayed records keep coming while the subscription runs. A forwarder that
+ * Kafka refused ({@link AccessRefusedException}: a login, an ACL or a certificate) is not replaced: the subscription
+ * fails with the refusal, which names what to grant, instead of running with its delayed records never delivered.
  */
 public final class ForwardingConsumer implements BrokerConsumer, DelayForwarding.Waiter {
 
@@ -31,6 +34,8 @@ public final class ForwardingConsumer implements BrokerConsumer, DelayForwarding
     /** Guarded by {@code this}: the wait before the next restart. */
     private Duration backoff = FIRST_BACKOFF;
     private boolean closed;
+    /** Set by {@link #start}: where a refused forwarder fails the subscription. */
+    private volatile DeliverySink sink;
 
     /**
      * @param forwarders creates the (unstarted) forwarder of {@code topic}, once its delay topic exists
@@ -46,6 +51,7 @@ public final class ForwardingConsumer implements BrokerConsumer, DelayForwarding
 
     @Override
     public void start(DeliverySink sink) {
+        this.sink = sink;
         consumer.start(sink);
         forwarding.watch(this);
     }
@@ -65,24 +71,33 @@ public final class ForwardingConsumer implements BrokerConsumer, DelayForwarding
         created.start();
         forwarder = created;
         startedNanos = System.nanoTime();
-        created.failure().thenAccept(error -> stoppedOnError(created));
+        created.failure().thenAccept(error -> stoppedOnError(created, error));
     }
 
-    /** {@code failed} stopped on its own: a new forwarder starts after the backoff, unless this closed. */
-    private void stoppedOnError(DelayForwarder failed) {
+    /**
+     * {@code failed} stopped on its own: a new forwarder starts after the backoff, unless this closed; or, refused,
+     * the subscription fails.
+     */
+    private void stoppedOnError(DelayForwarder failed, RuntimeException error) {
+        boolean refused = error instanceof AccessRefusedException;
         Duration wait;
         synchronized (this) {
             if (closed || forwarder != failed) {
                 return;
             }
             forwarder = null;
+            closed = refused; // refused: no forwarder again, the subscription fails and closes this
             if (Duration.ofNanos(System.nanoTime() - startedNanos).compareTo(MAX_BACKOFF) >= 0) {
                 backoff = FIRST_BACKOFF;
             }
             wait = backoff;
             backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
         }
-        forwarding.restartLater(this, wait);
+        if (refused) {
+            sink.failed(error);
+        } else {
+            forwarding.restartLater(this, wait);
+        }
     }
 
     @Override
