@@ -9,6 +9,7 @@ import dev.keel.DeliveryGuarantee;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.core.Keel;
+import dev.keel.ordering.Ordering;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.SecuredKafka;
@@ -133,6 +134,67 @@ class KafkaAccessRefusedTest extends RefusedAccessContract {
         } finally {
             kafka.revokeAll(user);
         }
+    }
+
+    /**
+     * A share-group subscription whose user loses Read on the share group while it runs: its members' next heartbeat
+     * or fetch is refused. It stopped FAILED with Kafka's own GroupAuthorizationException; like a classic group's
+     * subscription, it must fail with an AccessRefusedException that names the share group and what to grant, and
+     * what it had not acknowledged stays for the group.
+     */
+    @Test
+    void aRunningShareGroupSubscriptionWhoseGroupReadIsRevokedShouldFailWithTheRefusal() {
+        String user = "keel-user-" + UUID.randomUUID().toString().substring(0, 8);
+        String password = "pw-" + UUID.randomUUID();
+        String shareGroup = KafkaAdapter.shareGroupId("g");
+        createUser(user, password, Grant.EVERYTHING, topic(), shareGroup);
+        grantShareGroup(user, shareGroup);
+        Set<String> handled = ConcurrentHashMap.newKeySet();
+        try (BrokerAdapter adapter = adapterAs(user, password);
+             Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
+            Subscription subscription = keel.subscribe(SubscriptionConfig.builder(topic(), "g", Codec.utf8())
+                    .shareGroup(true).ordering(Ordering.UNORDERED).guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build(),
+                    d -> handled.add(d.payload()));
+            await().atMost(Duration.ofSeconds(60)).until(() -> subscription.state() == Subscription.State.RUNNING);
+            for (int i = 0; i < 5; i++) {
+                adminKeel().publisher(topic(), Codec.utf8()).message("before-" + i).key("k" + i).publish();
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> handled.size() == 5);
+
+            kafka.revokeAll(user);
+            grant(user, Grant.NO_CONSUME, topic(), shareGroup); // the topic's ACLs again, nothing on the group
+            for (int i = 0; i < 5; i++) {
+                adminKeel().publisher(topic(), Codec.utf8()).message("after-" + i).key("k" + i).publish();
+            }
+
+            await().atMost(Duration.ofSeconds(90)).until(() -> subscription.state() == Subscription.State.FAILED);
+            assertThat(subscription.failure()).get().isInstanceOf(AccessRefusedException.class)
+                    .satisfies(e -> assertThat(e).hasMessageContaining(shareGroup).hasMessageContaining("Read")
+                            .hasMessageNotContaining(password))
+                    .satisfies(e -> assertThat(((AccessRefusedException) e).isRetriable()).isFalse());
+        }
+        grant(user, Grant.EVERYTHING, topic(), shareGroup);
+        grantShareGroup(user, shareGroup);
+        try (BrokerAdapter adapter = adapterAs(user, password);
+             Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
+            keel.subscribe(SubscriptionConfig.builder(topic(), "g", Codec.utf8()).shareGroup(true)
+                    .ordering(Ordering.UNORDERED).guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build(),
+                    d -> handled.add(d.payload()));
+            await("what the refused subscription had not acknowledged").atMost(Duration.ofSeconds(90))
+                    .until(() -> handled.size() == 10);
+        } finally {
+            kafka.revokeAll(user);
+        }
+    }
+
+    /**
+     * What docs/kafka.md ("Share groups") lists besides Read and Describe: the share group's configuration, read and
+     * set by Keel, and Describe on the classic group whose committed offsets a share group carries over.
+     */
+    private void grantShareGroup(String user, String shareGroup) {
+        kafka.allow(user, ResourceType.GROUP, shareGroup, PatternType.LITERAL, AclOperation.DESCRIBE_CONFIGS,
+                AclOperation.ALTER_CONFIGS);
+        kafka.allow(user, ResourceType.GROUP, "g", PatternType.LITERAL, AclOperation.DESCRIBE);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.keel.kafka.internal;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.kafka.KafkaConfig;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.DeliverySink;
@@ -12,6 +13,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ShareConsumer;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -290,8 +293,9 @@ public final class ShareReceiver implements AbortableConsumer {
     }
 
     /** A member's thread ended; the first failure stops the others, and the last one to end tells the sink. */
-    void memberStopped(ShareMember member, Throwable cause) {
-        if (cause != null && !closing) {
+    void memberStopped(ShareMember member, Throwable stoppedBy) {
+        if (stoppedBy != null && !closing) {
+            Throwable cause = refusal(stoppedBy);
             LOG.error("share consumer {} of {} stopped: {}", member.name(), settings.topic(), cause.toString());
             failure.compareAndSet(null, cause);
             aborted = true;
@@ -310,5 +314,20 @@ public final class ShareReceiver implements AbortableConsumer {
                 done.complete(null);
             }
         }
+    }
+
+    /**
+     * Kafka's refusal of a member (a login, an ACL or a certificate: a heartbeat, fetch or acknowledgement refused) as
+     * an {@link AccessRefusedException} that names the share group and what to grant; any other error as it is.
+     */
+    private Throwable refusal(Throwable error) {
+        if (!(error instanceof AuthorizationException || error instanceof AuthenticationException)) {
+            return error;
+        }
+        String what = "the share consumer of topic " + settings.topic() + " in share group " + groupId;
+        return TlsRefusals.of(what, error).orElseGet(() -> new AccessRefusedException("Kafka refused " + what + " ("
+                + error.getMessage() + "): check its credentials and grant its principal Read and Describe on the"
+                + " topic, and Read, Describe and DescribeConfigs on the group " + groupId + " (docs/security.md), then"
+                + " start the subscription again; not retried", error));
     }
 }
