@@ -47,6 +47,12 @@ import org.slf4j.LoggerFactory;
  * back to {@code NULL}) or deleted; rows of other keys go on. No row the broker confirmed is sent again,
  * except after a crash (below).
  *
+ * <p><b>Refusals.</b> A database that refuses the relay (its login, or a privilege on the outbox tables) is not an
+ * outage: {@link #start()} throws an {@link OutboxRefusedException} naming what to grant before anything is published
+ * (it tries each kind of statement the relay runs on no row), and a started relay that meets one later (a grant
+ * revoked) stops its rounds, logs it at ERROR and reports it in {@link #failure()}, instead of publishing again every
+ * poll interval a batch whose rows it may not delete. Its rows stay for the relay started again.
+ *
  * <p><b>Crashes.</b> A relay that dies before its round committed leaves the rows (and frees the lanes
  * when its connection drops): another relay publishes them again with the same message ids, so each
  * message is on the wire at most twice in that case and the consumers' idempotency store applies it once.
@@ -74,6 +80,8 @@ public final class OutboxRelay implements AutoCloseable {
     private final AtomicBoolean wanted = new AtomicBoolean();
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean closed;
+    /** The refusal that stopped a started relay's rounds ({@link #failure()}), or null. */
+    private volatile OutboxRefusedException refused;
     private ScheduledFuture<?> poll;
     private PgListener listener;
 
@@ -126,6 +134,7 @@ public final class OutboxRelay implements AutoCloseable {
      *                               table is of an earlier layout (the message names the script to apply:
      *                               {@link JdbcSchema.Part#OUTBOX_V2_UPGRADE})
      * @throws OutboxTableMissingException if the outbox table does not exist
+     * @throws OutboxRefusedException      if the database refuses the relay's login or a statement it runs
      */
     public void start() throws SQLException {
         if (closed || !started.compareAndSet(false, true)) {
@@ -187,7 +196,7 @@ public final class OutboxRelay implements AutoCloseable {
      * nothing; one drain runs at a time, and a wake during a drain makes another run after it.
      */
     private void wake() {
-        if (closed || wanted.getAndSet(true)) {
+        if (closed || refused != null || wanted.getAndSet(true)) {
             return;
         }
         schedule();
@@ -206,9 +215,11 @@ public final class OutboxRelay implements AutoCloseable {
             return; // the drain running now schedules another one when it ends, if a wake came meanwhile
         }
         try {
-            while (!closed && wanted.getAndSet(false)) {
+            while (!closed && refused == null && wanted.getAndSet(false)) {
                 rounds.drain(() -> closed, true);
             }
+        } catch (OutboxRefusedException e) {
+            stopRefused(e);
         } catch (SQLException | RuntimeException e) {
             LOG.warn("outbox relay round failed, trying again within {}: {}", config.pollInterval(), e.toString());
         } finally {
@@ -217,9 +228,27 @@ public final class OutboxRelay implements AutoCloseable {
         rescheduleIfWanted();
     }
 
+    /** A refusal: no round starts again (each would publish its batch again), until a new relay is started. */
+    private void stopRefused(OutboxRefusedException e) {
+        refused = e;
+        if (poll != null) {
+            poll.cancel(false);
+        }
+        LOG.error("outbox relay stopped: {}", e.getMessage());
+    }
+
+    /**
+     * The refusal that stopped this started relay's rounds: the database refused its login or a statement (a grant
+     * taken away while it ran); empty while it runs. A stopped relay publishes nothing more; close it, fix the grant
+     * and start a new one. For health checks.
+     */
+    public Optional<OutboxRefusedException> failure() {
+        return Optional.ofNullable(refused);
+    }
+
     /** A wake that came while the lock was held (and whose drain task found it taken) is served now. */
     private void rescheduleIfWanted() {
-        if (started.get() && !closed && wanted.get()) {
+        if (started.get() && !closed && refused == null && wanted.get()) {
             schedule();
         }
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.keel.KeelException;
 import dev.keel.dedup.ClaimResult;
+import dev.keel.outbox.jdbc.testing.TlsPostgres;
 import java.time.Duration;
 import java.util.UUID;
 import javax.sql.DataSource;

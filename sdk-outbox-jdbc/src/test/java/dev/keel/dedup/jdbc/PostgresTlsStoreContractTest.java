@@ -2,6 +2,7 @@ package dev.keel.dedup.jdbc;
 
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.outbox.jdbc.testing.MutableClock;
+import dev.keel.outbox.jdbc.testing.TlsPostgres;
 import dev.keel.testkit.store.IdempotencyStoreContractTest;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;

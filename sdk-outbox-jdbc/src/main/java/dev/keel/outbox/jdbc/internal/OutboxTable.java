@@ -131,6 +131,24 @@ public final class OutboxTable {
         }
     }
 
+    /**
+     * Runs each kind of statement the relay runs besides its reads, on no row, in a transaction rolled back: the lanes
+     * locked, a row parked, rows deleted. A database checks privileges before it looks for rows, so a missing one
+     * fails here, before anything is published (and not after a batch was, which the next round would publish again).
+     */
+    public void checkRelayPrivileges(Connection connection) throws SQLException {
+        boolean autoCommit = connection.getAutoCommit();
+        connection.setAutoCommit(false);
+        try (Statement statement = connection.createStatement()) {
+            statement.executeQuery("SELECT lane FROM " + laneTable + " WHERE 1 = 0 FOR UPDATE").close();
+            statement.executeUpdate("UPDATE " + table + " SET parked_at = parked_at WHERE 1 = 0");
+            statement.executeUpdate("DELETE FROM " + table + " WHERE 1 = 0");
+        } finally {
+            connection.rollback();
+            connection.setAutoCommit(autoCommit);
+        }
+    }
+
     /** Every lane number, in order. */
     public List<Integer> lanes(Connection connection) throws SQLException {
         List<Integer> lanes = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.keel.outbox.jdbc.internal;
 import dev.keel.Publisher;
 import dev.keel.metrics.MetricEvent;
 import dev.keel.metrics.MetricsRecorder;
+import dev.keel.outbox.jdbc.OutboxRefusedException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -118,13 +119,20 @@ public final class RelayRounds implements AutoCloseable {
         return table;
     }
 
-    /** Fails, naming the script to apply, unless the table exists with every column this version needs. */
+    /**
+     * Fails, naming the script to apply, unless the table exists with every column this version needs; fails with an
+     * {@link OutboxRefusedException} when the database refuses the login or a statement the relay runs (each tried on
+     * no row, in a transaction rolled back).
+     */
     public void checkTable() throws SQLException {
-        OutboxTable outbox = table();
-        try (Connection connection = dataSource.getConnection()) {
-            outbox.checkColumns(connection);
+        try {
+            OutboxTable outbox = table();
+            try (Connection connection = dataSource.getConnection()) {
+                outbox.checkColumns(connection);
+                outbox.checkRelayPrivileges(connection);
+            }
         } catch (SQLException e) {
-            throw OutboxSchema.translate(e, outbox.table());
+            throw translate(e);
         }
     }
 
@@ -140,8 +148,25 @@ public final class RelayRounds implements AutoCloseable {
         try {
             return drainGroups(stopped, honourRetryDelay);
         } catch (SQLException e) {
-            throw OutboxSchema.translate(e, tablePrefix + "outbox");
+            throw translate(e);
         }
+    }
+
+    /** A missing table or column named with its script, a refusal named with what to grant, else {@code e}. */
+    private SQLException translate(SQLException e) {
+        String outbox = tablePrefix + "outbox";
+        SQLException told = OutboxSchema.translate(e, outbox);
+        DatabaseRefusals.Kind refusal = told == e ? DatabaseRefusals.of(e) : null;
+        if (refusal == null) {
+            return told;
+        }
+        String advice = refusal == DatabaseRefusals.Kind.CREDENTIALS
+                ? "check the user and password of the relay's DataSource (and its TLS certificates, if any)"
+                : "grant the relay's user SELECT, UPDATE and DELETE on " + outbox + " and SELECT and UPDATE on " + outbox
+                        + "_lane (docs/outbox-inbox.md)";
+        return new OutboxRefusedException("the database refused the outbox relay (" + e.getMessage() + "): " + advice
+                + ", then start the relay again; the rows stay in " + outbox + ", and nothing is published until then",
+                e);
     }
 
     private long drainGroups(BooleanSupplier stopped, boolean honourRetryDelay) throws SQLException {
@@ -259,12 +284,15 @@ public final class RelayRounds implements AutoCloseable {
         if (!taken.kept()) {
             return runGroup(group, all, stopped, taken.connection());
         }
-        int[] rounds = new int[1];
+        int[] rounds = new int[2];
         try {
             return runGroup(group, all, stopped, taken.connection(), rounds);
         } catch (SQLException e) {
-            if (rounds[0] > 0) {
-                throw e; // the connection served this pass already: a failure of the database, not of an idle session
+            if (rounds[0] > 0 || rounds[1] > 0) {
+                // the connection served this pass already, or the round failed after it published (a refused
+                // DELETE, say): a failure of the database, not of an idle session; running the round again at once
+                // would publish its batch again
+                throw e;
             }
             LOG.debug("outbox relay: a kept connection failed ({}); running the round again on a new one", e.toString());
             return runGroup(group, all, stopped, connections.fresh(), rounds);
@@ -273,10 +301,13 @@ public final class RelayRounds implements AutoCloseable {
 
     private GroupRun runGroup(int group, List<Integer> all, BooleanSupplier stopped, Connection connection)
             throws SQLException {
-        return runGroup(group, all, stopped, connection, new int[1]);
+        return runGroup(group, all, stopped, connection, new int[2]);
     }
 
-    /** The rounds on {@code connection}; {@code rounds[0]} counts those that committed. */
+    /**
+     * The rounds on {@code connection}; {@code rounds[0]} counts those that committed, {@code rounds[1]} those that
+     * published something.
+     */
     private GroupRun runGroup(int group, List<Integer> all, BooleanSupplier stopped, Connection connection,
                               int[] rounds) throws SQLException {
         long published = 0;
@@ -285,7 +316,7 @@ public final class RelayRounds implements AutoCloseable {
         boolean healthy = false;
         try {
             do {
-                round = round(connection, all.get(group * lanesPerRound), all.size());
+                round = round(connection, all.get(group * lanesPerRound), all.size(), rounds);
                 rounds[0]++;
                 published += round.confirmed();
                 moved |= round.moved() > 0;
@@ -352,7 +383,7 @@ public final class RelayRounds implements AutoCloseable {
         return lanes;
     }
 
-    private Round round(Connection connection, int fromLane, int laneCount) throws SQLException {
+    private Round round(Connection connection, int fromLane, int laneCount, int[] rounds) throws SQLException {
         RoundSends.Outcome[] outcome = new RoundSends.Outcome[1];
         Round round = Transactions.inPreparedTransaction(connection, tx -> {
             List<Integer> locked = table.lockLanes(tx, fromLane, lanesPerRound);
@@ -363,6 +394,7 @@ public final class RelayRounds implements AutoCloseable {
             if (rows.isEmpty()) {
                 return Round.EMPTY;
             }
+            rounds[1]++;
             RoundSends.Outcome sent = RoundSends.send(publisher, rows, confirmTimeout);
             table.delete(tx, sent.confirmed());
             table.park(tx, sent.refused().stream()

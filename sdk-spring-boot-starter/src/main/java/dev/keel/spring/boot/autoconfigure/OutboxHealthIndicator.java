@@ -13,7 +13,8 @@ import org.springframework.boot.health.contributor.Health;
  * cannot. A relay that does not run because the outbox table is missing is DOWN when the application uses the
  * outbox (a bean of its takes the {@code TransactionalOutbox} or the {@code Outbox}: its publishes fail), with the
  * table and script as {@code error}; for a service with a {@code DataSource} that does not use the outbox it is UP
- * with its reason. A backlog or parked rows do
+ * with its reason. A relay that stopped because its database refused it (a grant taken away while it ran:
+ * {@link OutboxRelay#failure()}) is DOWN, with the grant to add as {@code error}. A backlog or parked rows do
  * not make it DOWN (the relay publishes them, or an operator re-queues them): alert on the
  * {@code keel.outbox.*} gauges instead.
  */
@@ -40,6 +41,11 @@ public class OutboxHealthIndicator extends AbstractHealthIndicator {
             } else {
                 builder.up();
             }
+            return;
+        }
+        Optional<String> refused = relay.failure().map(Throwable::getMessage);
+        if (refused.isPresent()) {
+            builder.down().withDetail("error", refused.get());
             return;
         }
         OutboxBacklog backlog = relay.backlog();

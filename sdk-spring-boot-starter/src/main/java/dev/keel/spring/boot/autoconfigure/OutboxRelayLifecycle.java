@@ -1,5 +1,6 @@
 package dev.keel.spring.boot.autoconfigure;
 
+import dev.keel.outbox.jdbc.OutboxRefusedException;
 import dev.keel.outbox.jdbc.OutboxRelay;
 import dev.keel.outbox.jdbc.OutboxTableMissingException;
 import java.sql.SQLException;
@@ -14,7 +15,8 @@ import org.springframework.jdbc.CannotGetJdbcConnectionException;
  * after they drained, so rows their handlers wrote while draining are still published; Keel (and its
  * publisher) closes after every lifecycle has stopped. A relay starts once: a context that is stopped
  * and started again keeps its relay closed (and says so). Without the outbox table (a service that has a
- * {@code DataSource} but does not use the outbox) the relay does not run, and a WARN says so.
+ * {@code DataSource} but does not use the outbox) the relay does not run, and a WARN says so. A database that refuses
+ * the relay (its login, or a grant on the outbox tables) fails the context's start with the grant to add.
  */
 public final class OutboxRelayLifecycle implements SmartLifecycle {
 
@@ -52,6 +54,9 @@ public final class OutboxRelayLifecycle implements SmartLifecycle {
             notRunning = "not running: no outbox table";
             tableMissing = e.getMessage();
             return;
+        } catch (OutboxRefusedException e) {
+            // a refused login or a missing grant: the application cannot publish its outbox, and waiting cannot help
+            throw new IllegalStateException("the Keel outbox relay cannot start: " + e.getMessage(), e);
         } catch (SQLException e) {
             throw new CannotGetJdbcConnectionException("the Keel outbox relay cannot reach its database", e);
         }
@@ -73,8 +78,11 @@ public final class OutboxRelayLifecycle implements SmartLifecycle {
         return running;
     }
 
-    /** "running", or why not: not started yet, no outbox table, stopped with its context. */
+    /** "running", or why not: not started yet, no outbox table, refused by its database, stopped with its context. */
     String state() {
+        if (running && relay.failure().isPresent()) {
+            return "stopped: refused by its database";
+        }
         return running ? "running" : notRunning;
     }
 

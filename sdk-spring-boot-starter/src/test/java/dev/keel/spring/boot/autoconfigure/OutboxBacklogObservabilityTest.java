@@ -7,13 +7,16 @@ import dev.keel.BrokerUnavailableException;
 import dev.keel.Message;
 import dev.keel.PublishException;
 import dev.keel.outbox.jdbc.Outbox;
+import dev.keel.outbox.jdbc.OutboxRefusedException;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.testkit.InMemoryBroker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,6 +28,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /**
  * The outbox relay is observable, on the real PostgreSQL: the {@code keelOutbox} health contributor and the
@@ -130,6 +134,39 @@ class OutboxBacklogObservabilityTest {
                     .doesNotContainKey("pending");
             assertThat(registry.get("keel.outbox.pending").gauge().value()).isNaN();
         });
+    }
+
+    /**
+     * A relay whose database user may not delete the rows it publishes is refused at start, naming the grant, and the
+     * context does not start: before, it published each batch again every poll interval.
+     */
+    @Test
+    void aRelayWhoseDatabaseUserMayNotDeleteItsRowsShouldFailTheStartNamingTheGrant() throws Exception {
+        String role = "keel_starter_" + UUID.randomUUID().toString().substring(0, 8);
+        try (Connection connection = db.dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE ROLE " + role + " LOGIN");
+            statement.execute("GRANT SELECT, INSERT, UPDATE ON " + db.prefix + "outbox, " + db.prefix + "outbox_lane TO "
+                    + role);
+        }
+        try {
+            new ApplicationContextRunner()
+                    .withConfiguration(AutoConfigurations.of(KeelBrokerAutoConfiguration.class,
+                            KeelStoreAutoConfiguration.class, KeelAutoConfiguration.class,
+                            KeelOutboxAutoConfiguration.class))
+                    .withBean(BrokerAdapter.class, () -> broker)
+                    .withBean(DataSource.class, () -> new DriverManagerDataSource(db.url, role, ""))
+                    .withPropertyValues("keel.outbox.table-prefix=" + db.prefix, "keel.idempotency.store=in-memory")
+                    .run(context -> assertThat(context).hasFailed().getFailure().cause()
+                            .hasMessageContaining("the Keel outbox relay cannot start")
+                            .hasMessageContaining("DELETE on " + db.prefix + "outbox")
+                            .hasCauseInstanceOf(OutboxRefusedException.class));
+        } finally {
+            try (Connection connection = db.dataSource.getConnection();
+                 Statement statement = connection.createStatement()) {
+                statement.execute("DROP OWNED BY " + role);
+                statement.execute("DROP ROLE " + role);
+            }
+        }
     }
 
     private static Map<String, Object> details(OutboxHealthIndicator health) {

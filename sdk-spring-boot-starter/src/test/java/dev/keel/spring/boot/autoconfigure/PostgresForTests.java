@@ -18,8 +18,8 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
 final class PostgresForTests {
 
     final String prefix = "s" + UUID.randomUUID().toString().replace("-", "").substring(0, 12) + "_";
-    final DataSource dataSource = new DriverManagerDataSource(setting("url", "jdbc:postgresql://127.0.0.1:5432/test"),
-            setting("user", "postgres"), setting("password", ""));
+    final String url = setting("url", "jdbc:postgresql://127.0.0.1:5432/test");
+    final DataSource dataSource = new DriverManagerDataSource(url, setting("user", "postgres"), setting("password", ""));
 
     /** Creates the outbox and inbox tables and the test's orders and invoices tables. */
     PostgresForTests create() throws SQLException {

@@ -1,0 +1,164 @@
+package dev.keel.outbox.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.core.Keel;
+import dev.keel.outbox.jdbc.testing.KafkaWire;
+import dev.keel.outbox.jdbc.testing.TestDatabase;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.Brokers;
+import dev.keel.testbrokers.UniqueNames;
+import dev.keel.testbrokers.UsesBrokers;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The relay when the database refuses it a privilege, on the real databases and a real Kafka. A relay that may read
+ * and publish its rows but not delete them published every batch, failed to delete it, and published it again every
+ * poll interval, for ever, at WARN (found by running the relay as a role without DELETE: 5 and more copies of each
+ * message within seconds). It must be refused at start, before publishing anything, and a relay whose grant is taken
+ * away while it runs must stop, not publish its batch again and again.
+ */
+@UsesBrokers(BrokerKind.KAFKA)
+class OutboxRelayDatabaseRefusalTest {
+
+    private static final String PASSWORD = "pw-" + UUID.randomUUID();
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aRelayThatMayNotDeleteItsRowsShouldBeRefusedAtStartNamingTheGrantAndPublishNothing(TestDatabase db)
+            throws Exception {
+        String prefix = TestDatabase.newPrefix();
+        db.create(JdbcSchema.Part.OUTBOX, prefix);
+        String user = newUser(db);
+        String topic = UniqueNames.of("outbox-refused");
+        OutboxConfig config = OutboxConfig.custom().tablePrefix(prefix).pollInterval(Duration.ofMillis(100)).build();
+        try (Keel keel = OutboxRelayTest.keel(topic); KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), topic)) {
+            grant(db, user, "SELECT, INSERT, UPDATE", prefix + "outbox");
+            grant(db, user, "SELECT, UPDATE", prefix + "outbox_lane");
+            publishRows(db.dataSource(), config, topic, 0, 5);
+
+            try (OutboxRelay relay = OutboxRelay.create(userDataSource(db, user), keel.publisher(), config)) {
+                Throwable refused = catchThrowable(relay::start);
+
+                assertThat(refused).isInstanceOf(OutboxRefusedException.class)
+                        .hasMessageContaining("DELETE on " + prefix + "outbox").hasMessageNotContaining(PASSWORD);
+            }
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10))
+                    .until(() -> OutboxRelayTest.distinctIds(wire) == 0);
+            assertThat(OutboxRelayTest.countRows(db.dataSource(), prefix)).as("rows left for the next relay").isEqualTo(5);
+        } finally {
+            dropUser(db, user);
+            db.drop(prefix);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aRelayWhoseDeleteGrantIsTakenAwayWhileItRunsShouldStopInsteadOfPublishingItsBatchAgainAndAgain(TestDatabase db)
+            throws Exception {
+        String prefix = TestDatabase.newPrefix();
+        db.create(JdbcSchema.Part.OUTBOX, prefix);
+        String user = newUser(db);
+        String topic = UniqueNames.of("outbox-revoked");
+        OutboxConfig config = OutboxConfig.custom().tablePrefix(prefix).pollInterval(Duration.ofMillis(100)).build();
+        try (Keel keel = OutboxRelayTest.keel(topic); KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), topic)) {
+            grant(db, user, "SELECT, INSERT, UPDATE, DELETE", prefix + "outbox");
+            grant(db, user, "SELECT, UPDATE", prefix + "outbox_lane");
+            DataSource relayDataSource = userDataSource(db, user);
+            try (OutboxRelay relay = OutboxRelay.create(relayDataSource, keel.publisher(), config)) {
+                relay.start();
+                publishRows(db.dataSource(), config, topic, 0, 10);
+                await().atMost(Duration.ofSeconds(60)).until(() -> OutboxRelayTest.countRows(db.dataSource(), prefix) == 0);
+
+                revoke(db, user, "DELETE", prefix + "outbox");
+                publishRows(db.dataSource(), config, topic, 10, 10);
+
+                await().atMost(Duration.ofSeconds(60)).until(() -> relay.failure().isPresent());
+                assertThat((Throwable) relay.failure().orElseThrow()).hasMessageContaining("DELETE on " + prefix + "outbox");
+                // many poll intervals: a relay going on would publish the batch it may not delete again and again
+                await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> {
+                    OutboxRelayTest.distinctIds(wire);
+                    return wire.countsById().values().stream().allMatch(copies -> copies == 1);
+                });
+            }
+
+            grant(db, user, "DELETE", prefix + "outbox");
+            try (OutboxRelay again = OutboxRelay.create(relayDataSource, keel.publisher(), config)) {
+                again.start();
+                await().atMost(Duration.ofSeconds(60)).until(() -> OutboxRelayTest.countRows(db.dataSource(), prefix) == 0);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> OutboxRelayTest.distinctIds(wire) == 20);
+            assertThat(wire.countsById().values()).as("copies per id: the refused round's batch went out again once, "
+                    + "with the same ids, from the relay started again").allMatch(copies -> copies <= 2);
+            // in key order by first copy: a consumer's idempotency store drops the second ones
+            Map<String, List<String>> firstCopies = new HashMap<>();
+            wire.idsByKey().forEach((key, ids) -> firstCopies.put(key, ids.stream().distinct().toList()));
+            OutboxRelayTest.assertInKeyOrder(firstCopies);
+        } finally {
+            dropUser(db, user);
+            db.drop(prefix);
+        }
+    }
+
+    private static void publishRows(DataSource dataSource, OutboxConfig config, String topic, int from, int count)
+            throws SQLException {
+        Outbox outbox = Outbox.create(config);
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            for (int i = from; i < from + count; i++) {
+                outbox.publish(connection, topic, OutboxRelayTest.message(i));
+            }
+            connection.commit();
+        }
+    }
+
+    private static String newUser(TestDatabase db) throws SQLException {
+        String user = "keel_relay_" + UUID.randomUUID().toString().substring(0, 8);
+        execute(db, db == TestDatabase.MARIADB ? "CREATE USER '" + user + "'@'%' IDENTIFIED BY '" + PASSWORD + "'"
+                : "CREATE ROLE " + user + " LOGIN PASSWORD '" + PASSWORD + "'");
+        return user;
+    }
+
+    private static void grant(TestDatabase db, String user, String privileges, String table) throws SQLException {
+        execute(db, "GRANT " + privileges + " ON " + table + " TO " + grantee(db, user));
+    }
+
+    private static void revoke(TestDatabase db, String user, String privileges, String table) throws SQLException {
+        execute(db, "REVOKE " + privileges + " ON " + table + " FROM " + grantee(db, user));
+    }
+
+    private static String grantee(TestDatabase db, String user) {
+        return db == TestDatabase.MARIADB ? "'" + user + "'@'%'" : user;
+    }
+
+    private static void dropUser(TestDatabase db, String user) throws SQLException {
+        if (db == TestDatabase.MARIADB) {
+            execute(db, "DROP USER IF EXISTS '" + user + "'@'%'");
+        } else {
+            execute(db, "DROP OWNED BY " + user);
+            execute(db, "DROP ROLE IF EXISTS " + user);
+        }
+    }
+
+    private static DataSource userDataSource(TestDatabase db, String user) {
+        return new TestDatabase.SimpleDataSource(db.url(), user, PASSWORD);
+    }
+
+    private static void execute(TestDatabase db, String sql) throws SQLException {
+        try (Connection connection = db.dataSource().getConnection(); Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+}

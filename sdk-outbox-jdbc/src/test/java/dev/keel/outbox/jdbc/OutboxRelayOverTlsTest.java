@@ -1,0 +1,72 @@
+package dev.keel.outbox.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.core.Keel;
+import dev.keel.outbox.jdbc.testing.KafkaWire;
+import dev.keel.outbox.jdbc.testing.TlsPostgres;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.Brokers;
+import dev.keel.testbrokers.UniqueNames;
+import dev.keel.testbrokers.UsesBrokers;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The outbox and its relay over TLS, as a role with only the privileges docs/outbox-inbox.md lists: the harness's
+ * PostgreSQL with {@code ssl=on}, which asks for a client certificate, through pgjdbc with {@code sslmode=verify-full}
+ * and a client certificate. What commits is published once, in key order, and its rows go; nothing rolled back is.
+ */
+@Tag("secured")
+@UsesBrokers(BrokerKind.KAFKA)
+class OutboxRelayOverTlsTest {
+
+    private final TlsPostgres database = new TlsPostgres().createRoleAndOutbox();
+
+    @AfterEach
+    void drop() {
+        database.drop();
+    }
+
+    @Test
+    void committedRowsShouldBePublishedOnceInKeyOrderOverTlsAsALeastPrivilegedRole() throws Exception {
+        String topic = UniqueNames.of("outbox-tls");
+        OutboxConfig config = OutboxConfig.custom().tablePrefix(database.prefix).pollInterval(Duration.ofMillis(200))
+                .build();
+        DataSource dataSource = database.dataSource();
+        try (Keel keel = OutboxRelayTest.keel(topic);
+             KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), topic);
+             OutboxRelay relay = OutboxRelay.create(dataSource, keel.publisher(), config)) {
+            relay.start();
+            Outbox outbox = Outbox.create(config);
+            List<String> committed = new ArrayList<>();
+            try (Connection connection = dataSource.getConnection()) {
+                connection.setAutoCommit(false);
+                for (int i = 0; i < 60; i++) {
+                    outbox.publish(connection, topic, OutboxRelayTest.message(i));
+                    if (i % 4 == 3) {
+                        connection.rollback();
+                    } else {
+                        connection.commit();
+                        committed.add("m-" + i);
+                    }
+                }
+            }
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> OutboxRelayTest.distinctIds(wire) >= committed.size());
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10))
+                    .until(() -> OutboxRelayTest.distinctIds(wire) >= committed.size());
+            assertThat(wire.countsById().keySet()).containsExactlyInAnyOrderElementsOf(committed);
+            assertThat(wire.countsById().values()).as("copies per id").containsOnly(1);
+            OutboxRelayTest.assertInKeyOrder(wire.idsByKey());
+            await().atMost(Duration.ofSeconds(10)).until(() -> OutboxRelayTest.countRows(dataSource, database.prefix) == 0);
+        }
+    }
+}
