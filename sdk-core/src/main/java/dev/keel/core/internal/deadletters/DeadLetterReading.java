@@ -23,7 +23,14 @@ import org.slf4j.LoggerFactory;
  * engine, so the {@code keel-dlt-*} headers show): records are taken one by one until none arrived
  * for the quiet period ({@code firstWait} for the first one, while the consumer joins), or sooner once the
  * consumer says it is caught up ({@link BrokerConsumer#caughtUp()}). Records not acknowledged go back to the
- * group when the read is closed.
+ * group when the read is closed. One thread takes the records ({@link #next()}) and handles each before it takes
+ * the next.
+ *
+ * <p>A partition taken away by the group (another reader of the same group joined, or a member left) is given up
+ * cleanly: its records not taken yet are dropped (its next owner reads them from the group's committed position), and
+ * the revoke waits until the record being handled, if it is of that partition, is finished, so that its
+ * acknowledgement is committed with the partition. Without this, a second re-drive of the same group moved letters the
+ * first one had fetched and went on moving, and the first one's acknowledgements of them were never committed.
  */
 public final class DeadLetterReading implements DeliverySink, AutoCloseable {
 
@@ -40,6 +47,11 @@ public final class DeadLetterReading implements DeliverySink, AutoCloseable {
     private final Duration quiet;
     private volatile Throwable failure;
     private int taken;
+    /** The record being handled: taken by {@link #next()}, finished by the next call of it (or the close). */
+    private final Object handling = new Object();
+    private InboundRecord current;
+    /** Revokes waiting for {@link #current} to be finished; guarded by {@link #handling}. */
+    private final List<CompletableFuture<Void>> waitingRevokes = new java.util.ArrayList<>();
 
     private DeadLetterReading(BrokerConsumer consumer, Duration firstWait, Duration quiet) {
         this.consumer = consumer;
@@ -67,6 +79,7 @@ public final class DeadLetterReading implements DeliverySink, AutoCloseable {
      * acknowledged stays in the dead-letter topic).
      */
     public InboundRecord next() {
+        finishCurrent();
         if (failure != null) {
             throw new KeelException("reading the dead letters failed: the broker's consumer stopped (" + failure
                     + "); nothing was lost, read them again", failure, true);
@@ -86,17 +99,21 @@ public final class DeadLetterReading implements DeliverySink, AutoCloseable {
     /**
      * The next record to arrive within the wait, or null; null sooner once the consumer says it is caught up (it
      * handed over everything its partitions held: waiting longer would only wait for letters written after the read
-     * began).
+     * began). A record is taken and made {@link #current} under the lock a revoke takes, so no revoke can miss it.
      */
     private InboundRecord await(long waitNanos) throws InterruptedException {
         long deadline = System.nanoTime() + waitNanos;
         for (long left = waitNanos; left > 0; left = deadline - System.nanoTime()) {
-            InboundRecord record = arrived.poll(Math.min(left, CAUGHT_UP_CHECK.toNanos()), TimeUnit.NANOSECONDS);
-            if (record != null) {
-                return record;
-            }
-            if (consumer.caughtUp()) {
-                return arrived.poll(); // what the consumer handed over before it said so is here by now
+            synchronized (handling) {
+                InboundRecord record = arrived.poll(Math.min(left, CAUGHT_UP_CHECK.toNanos()), TimeUnit.NANOSECONDS);
+                if (record == null && consumer.caughtUp()) {
+                    current = arrived.poll(); // what the consumer handed over before it said so is here by now
+                    return current;
+                }
+                if (record != null) {
+                    current = record;
+                    return record;
+                }
             }
         }
         return null;
@@ -117,14 +134,38 @@ public final class DeadLetterReading implements DeliverySink, AutoCloseable {
         failure = cause;
     }
 
+    /**
+     * Drops the revoked partitions' records not taken yet; completes once the record being handled, if it is of one of
+     * them, is finished (the consumer commits what was acknowledged then, within its revoke timeout).
+     */
     @Override
     public CompletionStage<Void> revoke(Collection<String> partitions) {
-        return CompletableFuture.completedFuture(null);
+        synchronized (handling) {
+            arrived.removeIf(record -> partitions.contains(record.partition()));
+            if (current == null || !partitions.contains(current.partition())) {
+                return CompletableFuture.completedFuture(null);
+            }
+            CompletableFuture<Void> finished = new CompletableFuture<>();
+            waitingRevokes.add(finished);
+            return finished;
+        }
+    }
+
+    /** The record taken last is finished: the revokes waiting for it may go on. */
+    private void finishCurrent() {
+        List<CompletableFuture<Void>> finished;
+        synchronized (handling) {
+            current = null;
+            finished = List.copyOf(waitingRevokes);
+            waitingRevokes.clear();
+        }
+        finished.forEach(f -> f.complete(null));
     }
 
     /** Leaves the group: what was acknowledged is committed, the rest goes back to it. */
     @Override
     public void close() {
+        finishCurrent();
         try {
             consumer.close().toCompletableFuture().get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

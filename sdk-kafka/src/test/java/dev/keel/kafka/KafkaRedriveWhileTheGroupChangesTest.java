@@ -1,0 +1,200 @@
+package dev.keel.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keel.KeelHeaders;
+import dev.keel.TopicSpec;
+import dev.keel.core.Keel;
+import dev.keel.deadletter.DeadLetterFilter;
+import dev.keel.deadletter.RedriveResult;
+import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.Brokers;
+import dev.keel.testbrokers.UsesBrokers;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A re-drive whose group changes while it runs: another re-drive of the same group starts, or another member joins
+ * the group on the dead-letter topic and leaves. The partitions taken from a re-drive went on being re-driven from
+ * what it had fetched, while their new owner re-drove them too, and the first one's acknowledgements of them were never
+ * committed (an adversarial review: 300 of 900 letters re-driven twice; a re-drive that reported all 2,400 moved left
+ * 800 on the dead-letter topic, which the next re-drive moved again). Every letter must reach its origin once.
+ */
+@UsesBrokers(BrokerKind.KAFKA)
+class KafkaRedriveWhileTheGroupChangesTest {
+
+    private static final int PARTITIONS = 3;
+    private static final int PER_PARTITION = 300;
+    /** Paces the re-drives (per letter) so that the group changes in the middle of them. */
+    private static final Duration PACE = Duration.ofMillis(4);
+
+    private final String bootstrap = Brokers.kafka().bootstrapServers();
+    private final String topic = KafkaTestSupport.unique("redrive-group");
+    private final String group = KafkaTestSupport.unique("g");
+
+    @Test
+    void twoRedrivesOfTheSameGroupAtOnceShouldMoveEachLetterOnce() throws Exception {
+        try (KafkaAdapter first = adapter(); Keel one = Keel.builder(first).withoutIdempotencyStore().build();
+             KafkaAdapter second = adapter(); Keel other = Keel.builder(second).withoutIdempotencyStore().build()) {
+            List<String> ids = writeLetters(one);
+            CountDownLatch midway = new CountDownLatch(1);
+            CompletableFuture<RedriveResult> a = CompletableFuture.supplyAsync(() -> one.deadLetters(topic, group)
+                    .redrive(DeadLetterFilter.all(), (soFar, received) -> {
+                        if (soFar.examined() >= 100) {
+                            midway.countDown();
+                        }
+                        LockSupport.parkNanos(PACE.toNanos());
+                    }));
+            assertThat(midway.await(60, TimeUnit.SECONDS)).isTrue();
+            RedriveResult b = other.deadLetters(topic, group).redrive(DeadLetterFilter.all(),
+                    (soFar, received) -> LockSupport.parkNanos(PACE.toNanos()));
+            RedriveResult resultA = a.get(120, TimeUnit.SECONDS);
+
+            assertThat(countsAtOrigin(ids.size())).as("copies per id at the origin").containsOnlyKeys(ids)
+                    .allSatisfy((id, copies) -> assertThat(copies).as(id).isEqualTo(1));
+            assertThat(resultA.redriven() + b.redriven()).isEqualTo(ids.size());
+            assertThat(one.deadLetters(topic, group).withQuietPeriod(Duration.ofSeconds(1)).list(DeadLetterFilter.all()))
+                    .as("left on the dead-letter topic").isEmpty();
+        }
+    }
+
+    @Test
+    void aMemberJoiningAndLeavingDuringARedriveShouldLeaveEveryLetterMovedOnce() throws Exception {
+        try (KafkaAdapter adapter = adapter(); Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
+            List<String> ids = writeLetters(keel);
+            CountDownLatch midway = new CountDownLatch(1);
+            CompletableFuture<Void> member = CompletableFuture.runAsync(() -> {
+                try {
+                    midway.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                try (KafkaConsumer<byte[], byte[]> plain = plainMember()) {
+                    plain.subscribe(List.of(topic + ".DLT")); // reads and commits nothing, then leaves
+                    long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+                    while (System.nanoTime() < until) {
+                        plain.poll(Duration.ofMillis(100));
+                    }
+                }
+            });
+            RedriveResult result = keel.deadLetters(topic, group).redrive(DeadLetterFilter.all(), (soFar, received) -> {
+                if (soFar.examined() >= 100) {
+                    midway.countDown();
+                }
+                LockSupport.parkNanos(PACE.toNanos());
+            });
+            member.get(60, TimeUnit.SECONDS);
+            RedriveResult again = keel.deadLetters(topic, group).withQuietPeriod(Duration.ofSeconds(1))
+                    .redrive(DeadLetterFilter.all(), (soFar, received) -> { });
+
+            assertThat(countsAtOrigin(ids.size())).as("copies per id at the origin").containsOnlyKeys(ids)
+                    .allSatisfy((id, copies) -> assertThat(copies).as(id).isEqualTo(1));
+            assertThat(result.redriven() + again.redriven()).isEqualTo(ids.size());
+            assertThat(again.redriven()).as("moved by the second re-drive: letters the first one left behind").isZero();
+        }
+    }
+
+    private KafkaAdapter adapter() {
+        return new KafkaAdapter(KafkaTestSupport.config(bootstrap).build());
+    }
+
+    /** {@link #PER_PARTITION} letters of {@link #group} in each partition of the dead-letter topic, each its own id. */
+    private List<String> writeLetters(Keel keel) throws Exception {
+        keel.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
+        keel.ensureTopology(TopicSpec.builder(topic + ".DLT").partitions(PARTITIONS).build());
+        List<String> ids = new ArrayList<>();
+        Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+            List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
+            for (int partition = 0; partition < PARTITIONS; partition++) {
+                for (int i = 0; i < PER_PARTITION; i++) {
+                    String id = "letter-" + partition + "-" + i;
+                    ids.add(id);
+                    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic + ".DLT", partition,
+                            bytes(id), bytes("payload"));
+                    header(record, KeelHeaders.ID, id);
+                    header(record, KeelHeaders.DLT_GROUP, group);
+                    header(record, KeelHeaders.DLT_ORIGIN_TOPIC, topic);
+                    header(record, KeelHeaders.DLT_CAUSE_CLASS, "java.lang.IllegalStateException");
+                    header(record, KeelHeaders.DLT_ATTEMPTS, "1");
+                    header(record, KeelHeaders.DLT_AT, Long.toString(System.currentTimeMillis()));
+                    header(record, KeelHeaders.DLT_REASON, "handler");
+                    sends.add(producer.send(record));
+                }
+            }
+            for (java.util.concurrent.Future<?> send : sends) {
+                send.get(30, TimeUnit.SECONDS);
+            }
+        }
+        return ids;
+    }
+
+    /** Copies per id on the origin topic, read from its start until {@code expected} ids were seen and a quiet second. */
+    private Map<String, Integer> countsAtOrigin(int expected) {
+        Map<String, Integer> counts = new HashMap<>();
+        Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, KafkaTestSupport.unique("counter"));
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            long quietSince = System.nanoTime();
+            while (System.nanoTime() < deadline
+                    && (counts.size() < expected || System.nanoTime() - quietSince < Duration.ofSeconds(1).toNanos())) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                    String id = new String(record.headers().lastHeader(KeelHeaders.ID).value(), StandardCharsets.UTF_8);
+                    counts.merge(id, 1, Integer::sum);
+                    quietSince = System.nanoTime();
+                }
+            }
+        }
+        return counts;
+    }
+
+    private KafkaConsumer<byte[], byte[]> plainMember() {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return new KafkaConsumer<>(p);
+    }
+
+    private static void header(ProducerRecord<byte[], byte[]> record, String name, String value) {
+        record.headers().add(new RecordHeader(name, bytes(value)));
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}
