@@ -67,6 +67,11 @@ public final class KeelHeaders {
      */
     public static final String DLT_TRUNCATED = "keel-dlt-truncated";
     /**
+     * On a dead letter a re-drive appended again to its topic (one it kept, or a second letter with an id it handled
+     * already): that re-drive's own mark, so that it leaves its copy where it is when its read comes to it.
+     */
+    public static final String DLT_KEPT_BY = "keel-dlt-kept-by";
+    /**
      * The message's priority, 0-9 ({@code Message.Builder#priority}); written whenever one is set, also
      * on brokers without priorities, where it is only informative.
      */

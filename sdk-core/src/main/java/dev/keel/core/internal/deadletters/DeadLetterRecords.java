@@ -65,9 +65,13 @@ public final class DeadLetterRecords {
                 Instant.ofEpochMilli(nowMillis));
     }
 
-    /** The same dead letter appended again to its topic at {@code nowMillis}: kept, at the end. */
-    public static OutboundRecord reappended(InboundRecord record, String deadLetterTopic, long nowMillis) {
+    /**
+     * The same dead letter appended again to its topic at {@code nowMillis}: kept, at the end, marked as kept by the
+     * re-drive {@code keptBy} ({@link KeelHeaders#DLT_KEPT_BY}).
+     */
+    public static OutboundRecord reappended(InboundRecord record, String deadLetterTopic, long nowMillis, String keptBy) {
         Map<String, String> headers = new LinkedHashMap<>(record.headers());
+        headers.put(KeelHeaders.DLT_KEPT_BY, keptBy);
         headers.put(KeelHeaders.ID, record.id());
         if (record.key() != null) {
             headers.put(KeelHeaders.KEY, record.key());

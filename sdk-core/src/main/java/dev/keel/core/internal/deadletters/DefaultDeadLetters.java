@@ -1,5 +1,6 @@
 package dev.keel.core.internal.deadletters;
 
+import dev.keel.KeelHeaders;
 import dev.keel.TopicNotFoundException;
 import dev.keel.TopicSpec;
 import dev.keel.core.internal.util.ExtensionFailures;
@@ -21,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -128,6 +130,7 @@ public final class DefaultDeadLetters implements DeadLetters {
         Objects.requireNonNull(listener, "listener");
         Counts counts = new Counts();
         Set<String> handled = new HashSet<>();
+        String run = UUID.randomUUID().toString();
         boolean read;
         int others = 0;
         int repeated = 0;
@@ -140,16 +143,21 @@ public final class DefaultDeadLetters implements DeadLetters {
                     others++;
                     continue;
                 }
+                if (run.equals(record.headers().get(KeelHeaders.DLT_KEPT_BY))) {
+                    continue; // this re-drive's own copy of a letter it kept: the letter itself now, left in place
+                }
                 if (!handled.add(letter.id())) {
-                    // handled in this re-drive already (moved, or kept and re-appended: then this is that copy):
-                    // left for the next one
+                    // a second letter with an id this re-drive handled already: moved to the end for the next
+                    // re-drive, not left unacknowledged in place (each such gap is a range in the group's commit, and
+                    // ranges past what a commit can hold are read, and re-driven, again)
                     if (counts.redrivenIds.contains(letter.id())) {
                         repeated++;
                     }
+                    reappend(record, run);
                     continue;
                 }
                 counts.examined++;
-                handle(record, letter, filter, counts);
+                handle(record, letter, filter, counts, run);
                 RedriveResult soFar = counts.result();
                 int received = reading.received();
                 failures.guard("RedriveListener.progress", () -> listener.progress(soFar, received));
@@ -159,7 +167,7 @@ public final class DefaultDeadLetters implements DeadLetters {
         LOG.info("re-drive of {} for group {}: {}", deadLetterTopic, group, result);
         if (repeated > 0) {
             LOG.info("re-drive of {} for group {}: {} more letter(s) with an id this re-drive had moved already "
-                    + "(dead-lettered more than once) were left on it: re-drive again to move them",
+                    + "(dead-lettered more than once) were moved to its end: re-drive again to move them",
                     deadLetterTopic, group, repeated);
         }
         if (read && result.examined() == 0) {
@@ -234,7 +242,7 @@ public final class DefaultDeadLetters implements DeadLetters {
                 others, deadLetterTopic, group);
     }
 
-    private void handle(InboundRecord record, DeadLetter letter, DeadLetterFilter filter, Counts counts) {
+    private void handle(InboundRecord record, DeadLetter letter, DeadLetterFilter filter, Counts counts, String run) {
         boolean matches = filter.matches(letter);
         if (matches && letter.truncated()) {
             LOG.warn("dead letter {} was dead-lettered without its payload: it cannot be re-driven and is kept",
@@ -251,10 +259,15 @@ public final class DefaultDeadLetters implements DeadLetters {
             }
             return;
         }
-        if (publish(DeadLetterRecords.reappended(record, deadLetterTopic, clock.millis()))) {
+        reappend(record, run);
+        counts.kept++; // re-appended, or still in place unacknowledged
+    }
+
+    /** Appends {@code record} again to the dead-letter topic, marked as this re-drive's, and acknowledges it there. */
+    private void reappend(InboundRecord record, String run) {
+        if (publish(DeadLetterRecords.reappended(record, deadLetterTopic, clock.millis(), run))) {
             record.ack();
         }
-        counts.kept++; // re-appended, or still in place unacknowledged
     }
 
     /** Publishes and waits for the broker's confirmation; false when it failed or timed out. */
