@@ -52,6 +52,13 @@ public final class ClientProperties {
                 .longValue();
     }
 
+    /**
+     * What Keel's consumers read unless the properties say otherwise: committed records only, so that an aborted
+     * transaction's records (a transactional pipeline's outputs) are never handled, forwarded or replayed. A partition
+     * with a transaction still open is read up to where it began until it ends (Kafka's last stable offset).
+     */
+    static final String READ_COMMITTED = "read_committed";
+
     public static Map<String, Object> consumer(KafkaConfig config, ConsumerSettings settings) {
         Map<String, Object> p = common(config, config.clientId() + "-" + settings.group() + "-"
                 + CONSUMER_SEQUENCE.incrementAndGet());
@@ -63,6 +70,7 @@ public final class ClientProperties {
         p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.broadcastInstance().map(i -> settings.group() + "." + i)
                 .orElse(settings.group()));
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, READ_COMMITTED);
         // a broadcast instance's group is new when the instance is: it reads what is published from now on
         // (from where each partition ended when it started: StartPositions)
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, startsAtLatest(config, settings) ? "latest" : "earliest");
@@ -127,6 +135,7 @@ public final class ClientProperties {
         p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, READ_COMMITTED);
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
         p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.closeTimeout().toMillis());
@@ -140,6 +149,7 @@ public final class ClientProperties {
         Map<String, Object> p = common(config, config.clientId() + "-replay-reader");
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, READ_COMMITTED);
         p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
