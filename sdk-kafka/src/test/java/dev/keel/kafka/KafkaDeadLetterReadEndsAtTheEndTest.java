@@ -22,21 +22,16 @@ import dev.keel.testbrokers.UsesBrokers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.MemberDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -123,7 +118,7 @@ class KafkaDeadLetterReadEndsAtTheEndTest {
 
             Set<TopicPartition> revoked = ConcurrentHashMap.newKeySet();
             CompletableFuture<List<DeadLetter>> listing;
-            try (KafkaConsumer<byte[], byte[]> other = plainMember(bootstrap, group)) {
+            try (KafkaConsumer<byte[], byte[]> other = KafkaTestSupport.plainMember(bootstrap, group)) {
                 other.subscribe(List.of(topic + ".DLT"), new ConsumerRebalanceListener() {
                     @Override
                     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
@@ -177,17 +172,5 @@ class KafkaDeadLetterReadEndsAtTheEndTest {
                     .get(group).members();
             return members.size() == 2 && members.stream().noneMatch(m -> m.assignment().topicPartitions().isEmpty());
         }
-    }
-
-    /** A plain member of the group: cooperative-sticky like Keel's consumers, committing nothing. */
-    private static KafkaConsumer<byte[], byte[]> plainMember(String bootstrap, String group) {
-        Map<String, Object> p = new HashMap<>();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        return new KafkaConsumer<>(p);
     }
 }

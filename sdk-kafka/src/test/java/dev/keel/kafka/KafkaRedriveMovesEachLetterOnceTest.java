@@ -10,7 +10,6 @@ import dev.keel.deadletter.RedriveResult;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.UsesBrokers;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,16 +19,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -97,7 +91,7 @@ class KafkaRedriveMovesEachLetterOnceTest {
                     Thread.currentThread().interrupt();
                     return;
                 }
-                try (KafkaConsumer<byte[], byte[]> plain = plainMember()) {
+                try (KafkaConsumer<byte[], byte[]> plain = KafkaTestSupport.plainMember(bootstrap, group)) {
                     plain.subscribe(List.of(topic + ".DLT")); // reads and commits nothing, then leaves
                     long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
                     while (System.nanoTime() < until) {
@@ -163,12 +157,7 @@ class KafkaRedriveMovesEachLetterOnceTest {
         keel.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
         keel.ensureTopology(TopicSpec.builder(topic + ".DLT").partitions(partitions).build());
         List<String> ids = new ArrayList<>();
-        Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTestSupport.plainProducer(bootstrap)) {
             List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
             for (int partition = 0; partition < partitions; partition++) {
                 for (int n = 0; n < perPartition * copies; n++) {
@@ -177,7 +166,7 @@ class KafkaRedriveMovesEachLetterOnceTest {
                         ids.add(id);
                     }
                     ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic + ".DLT", partition,
-                            bytes(id), bytes("payload"));
+                            KafkaTestSupport.utf8(id), KafkaTestSupport.utf8("payload"));
                     header(record, KeelHeaders.ID, id);
                     header(record, KeelHeaders.DLT_GROUP, group);
                     header(record, KeelHeaders.DLT_ORIGIN_TOPIC, topic);
@@ -198,21 +187,14 @@ class KafkaRedriveMovesEachLetterOnceTest {
     /** Copies per id on the origin topic, read from its start until {@code expected} ids were seen and a quiet second. */
     private Map<String, Integer> countsAtOrigin(int expected) {
         Map<String, Integer> counts = new HashMap<>();
-        Map<String, Object> p = new HashMap<>();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, KafkaTestSupport.unique("counter"));
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
-            consumer.subscribe(List.of(topic));
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaTestSupport.plainConsumer(bootstrap,
+                KafkaTestSupport.unique("counter"), topic)) {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             long quietSince = System.nanoTime();
             while (System.nanoTime() < deadline
                     && (counts.size() < expected || System.nanoTime() - quietSince < Duration.ofSeconds(1).toNanos())) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                    String id = new String(record.headers().lastHeader(KeelHeaders.ID).value(), StandardCharsets.UTF_8);
+                    String id = KafkaTestSupport.utf8(record.headers().lastHeader(KeelHeaders.ID).value());
                     counts.merge(id, 1, Integer::sum);
                     quietSince = System.nanoTime();
                 }
@@ -221,22 +203,7 @@ class KafkaRedriveMovesEachLetterOnceTest {
         return counts;
     }
 
-    private KafkaConsumer<byte[], byte[]> plainMember() {
-        Map<String, Object> p = new HashMap<>();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        return new KafkaConsumer<>(p);
-    }
-
     private static void header(ProducerRecord<byte[], byte[]> record, String name, String value) {
-        record.headers().add(new RecordHeader(name, bytes(value)));
-    }
-
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
+        record.headers().add(new RecordHeader(name, KafkaTestSupport.utf8(value)));
     }
 }

@@ -39,28 +39,21 @@ class OutboxRelayDatabaseRefusalTest {
     @EnumSource(TestDatabase.class)
     void aRelayThatMayNotDeleteItsRowsShouldBeRefusedAtStartNamingTheGrantAndPublishNothing(TestDatabase db)
             throws Exception {
-        String prefix = TestDatabase.newPrefix();
-        db.create(JdbcSchema.Part.OUTBOX, prefix);
-        String user = newUser(db);
-        String topic = UniqueNames.of("outbox-refused");
-        OutboxConfig config = OutboxConfig.custom().tablePrefix(prefix).pollInterval(Duration.ofMillis(100)).build();
-        try (Keel keel = OutboxRelayTest.keel(topic); KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), topic)) {
-            grant(db, user, "SELECT, INSERT, UPDATE", prefix + "outbox");
-            grant(db, user, "SELECT, UPDATE", prefix + "outbox_lane");
-            publishRows(db.dataSource(), config, topic, 0, 5);
+        try (Fixture f = new Fixture(db, "outbox-refused"); Keel keel = OutboxRelayTest.keel(f.topic);
+             KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), f.topic)) {
+            grant(db, f.user, "SELECT, INSERT, UPDATE", f.prefix + "outbox");
+            grant(db, f.user, "SELECT, UPDATE", f.prefix + "outbox_lane");
+            publishRows(db.dataSource(), f.config, f.topic, 0, 5);
 
-            try (OutboxRelay relay = OutboxRelay.create(userDataSource(db, user), keel.publisher(), config)) {
+            try (OutboxRelay relay = OutboxRelay.create(userDataSource(db, f.user), keel.publisher(), f.config)) {
                 Throwable refused = catchThrowable(relay::start);
 
                 assertThat(refused).isInstanceOf(OutboxRefusedException.class)
-                        .hasMessageContaining("DELETE on " + prefix + "outbox").hasMessageNotContaining(PASSWORD);
+                        .hasMessageContaining("DELETE on " + f.prefix + "outbox").hasMessageNotContaining(PASSWORD);
             }
             await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10))
                     .until(() -> OutboxRelayTest.distinctIds(wire) == 0);
-            assertThat(OutboxRelayTest.countRows(db.dataSource(), prefix)).as("rows left for the next relay").isEqualTo(5);
-        } finally {
-            dropUser(db, user);
-            db.drop(prefix);
+            assertThat(OutboxRelayTest.countRows(db.dataSource(), f.prefix)).as("rows left for the next relay").isEqualTo(5);
         }
     }
 
@@ -68,25 +61,21 @@ class OutboxRelayDatabaseRefusalTest {
     @EnumSource(TestDatabase.class)
     void aRelayWhoseDeleteGrantIsTakenAwayWhileItRunsShouldStopInsteadOfPublishingItsBatchAgainAndAgain(TestDatabase db)
             throws Exception {
-        String prefix = TestDatabase.newPrefix();
-        db.create(JdbcSchema.Part.OUTBOX, prefix);
-        String user = newUser(db);
-        String topic = UniqueNames.of("outbox-revoked");
-        OutboxConfig config = OutboxConfig.custom().tablePrefix(prefix).pollInterval(Duration.ofMillis(100)).build();
-        try (Keel keel = OutboxRelayTest.keel(topic); KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), topic)) {
-            grant(db, user, "SELECT, INSERT, UPDATE, DELETE", prefix + "outbox");
-            grant(db, user, "SELECT, UPDATE", prefix + "outbox_lane");
-            DataSource relayDataSource = userDataSource(db, user);
-            try (OutboxRelay relay = OutboxRelay.create(relayDataSource, keel.publisher(), config)) {
+        try (Fixture f = new Fixture(db, "outbox-revoked"); Keel keel = OutboxRelayTest.keel(f.topic);
+             KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), f.topic)) {
+            grant(db, f.user, "SELECT, INSERT, UPDATE, DELETE", f.prefix + "outbox");
+            grant(db, f.user, "SELECT, UPDATE", f.prefix + "outbox_lane");
+            DataSource relayDataSource = userDataSource(db, f.user);
+            try (OutboxRelay relay = OutboxRelay.create(relayDataSource, keel.publisher(), f.config)) {
                 relay.start();
-                publishRows(db.dataSource(), config, topic, 0, 10);
-                await().atMost(Duration.ofSeconds(60)).until(() -> OutboxRelayTest.countRows(db.dataSource(), prefix) == 0);
+                publishRows(db.dataSource(), f.config, f.topic, 0, 10);
+                await().atMost(Duration.ofSeconds(60)).until(() -> OutboxRelayTest.countRows(db.dataSource(), f.prefix) == 0);
 
-                revoke(db, user, "DELETE", prefix + "outbox");
-                publishRows(db.dataSource(), config, topic, 10, 10);
+                revoke(db, f.user, "DELETE", f.prefix + "outbox");
+                publishRows(db.dataSource(), f.config, f.topic, 10, 10);
 
                 await().atMost(Duration.ofSeconds(60)).until(() -> relay.failure().isPresent());
-                assertThat((Throwable) relay.failure().orElseThrow()).hasMessageContaining("DELETE on " + prefix + "outbox");
+                assertThat((Throwable) relay.failure().orElseThrow()).hasMessageContaining("DELETE on " + f.prefix + "outbox");
                 // many poll intervals: a relay going on would publish the batch it may not delete again and again
                 await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> {
                     OutboxRelayTest.distinctIds(wire);
@@ -94,10 +83,10 @@ class OutboxRelayDatabaseRefusalTest {
                 });
             }
 
-            grant(db, user, "DELETE", prefix + "outbox");
-            try (OutboxRelay again = OutboxRelay.create(relayDataSource, keel.publisher(), config)) {
+            grant(db, f.user, "DELETE", f.prefix + "outbox");
+            try (OutboxRelay again = OutboxRelay.create(relayDataSource, keel.publisher(), f.config)) {
                 again.start();
-                await().atMost(Duration.ofSeconds(60)).until(() -> OutboxRelayTest.countRows(db.dataSource(), prefix) == 0);
+                await().atMost(Duration.ofSeconds(60)).until(() -> OutboxRelayTest.countRows(db.dataSource(), f.prefix) == 0);
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> OutboxRelayTest.distinctIds(wire) == 20);
             assertThat(wire.countsById().values()).as("copies per id: the refused round's batch went out again once, "
@@ -106,9 +95,32 @@ class OutboxRelayDatabaseRefusalTest {
             Map<String, List<String>> firstCopies = new HashMap<>();
             wire.idsByKey().forEach((key, ids) -> firstCopies.put(key, ids.stream().distinct().toList()));
             OutboxRelayTest.assertInKeyOrder(firstCopies);
-        } finally {
-            dropUser(db, user);
-            db.drop(prefix);
+        }
+    }
+
+    /** A test's outbox tables, a database user of its own with no grant yet, its topic and the relay's config. */
+    private static final class Fixture implements AutoCloseable {
+        final TestDatabase db;
+        final String prefix = TestDatabase.newPrefix();
+        final String user;
+        final String topic;
+        final OutboxConfig config;
+
+        Fixture(TestDatabase db, String topicPrefix) throws SQLException {
+            this.db = db;
+            db.create(JdbcSchema.Part.OUTBOX, prefix);
+            this.user = newUser(db);
+            this.topic = UniqueNames.of(topicPrefix);
+            this.config = OutboxConfig.custom().tablePrefix(prefix).pollInterval(Duration.ofMillis(100)).build();
+        }
+
+        @Override
+        public void close() throws SQLException {
+            try {
+                dropUser(db, user);
+            } finally {
+                db.drop(prefix);
+            }
         }
     }
 

@@ -10,9 +10,7 @@ import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.UniqueNames;
 import dev.keel.testbrokers.UsesBrokers;
-import java.sql.Connection;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
@@ -45,20 +43,7 @@ class OutboxRelayOverTlsTest {
              KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), topic);
              OutboxRelay relay = OutboxRelay.create(dataSource, keel.publisher(), config)) {
             relay.start();
-            Outbox outbox = Outbox.create(config);
-            List<String> committed = new ArrayList<>();
-            try (Connection connection = dataSource.getConnection()) {
-                connection.setAutoCommit(false);
-                for (int i = 0; i < 60; i++) {
-                    outbox.publish(connection, topic, OutboxRelayTest.message(i));
-                    if (i % 4 == 3) {
-                        connection.rollback();
-                    } else {
-                        connection.commit();
-                        committed.add("m-" + i);
-                    }
-                }
-            }
+            List<String> committed = OutboxRelayTest.publishRollingBackEveryFourth(dataSource, config, topic, 60);
 
             await().atMost(Duration.ofSeconds(60)).until(() -> OutboxRelayTest.distinctIds(wire) >= committed.size());
             await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10))

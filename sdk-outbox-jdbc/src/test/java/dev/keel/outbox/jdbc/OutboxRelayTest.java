@@ -55,20 +55,7 @@ class OutboxRelayTest {
         try (Keel keel = keel(topic); KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), topic);
              OutboxRelay relay = OutboxRelay.create(dataSource, keel.publisher(), config)) {
             relay.start();
-            Outbox outbox = Outbox.create(config);
-            List<String> committed = new ArrayList<>();
-            try (Connection connection = dataSource.getConnection()) {
-                connection.setAutoCommit(false);
-                for (int i = 0; i < 200; i++) {
-                    outbox.publish(connection, topic, message(i));
-                    if (i % 4 == 3) {
-                        connection.rollback();
-                    } else {
-                        connection.commit();
-                        committed.add("m-" + i);
-                    }
-                }
-            }
+            List<String> committed = publishRollingBackEveryFourth(dataSource, config, topic, 200);
 
             await().atMost(Duration.ofSeconds(60)).until(() -> distinctIds(wire) >= committed.size());
             // keep reading for a second, so that a copy published twice would show
@@ -262,6 +249,29 @@ class OutboxRelayTest {
                 .publisherConfig(PublisherConfig.custom().sequentialPerKey(true).build()).build();
         keel.ensureTopology(TopicSpec.builder(topic).partitions(3).build());
         return keel;
+    }
+
+    /**
+     * Writes {@code count} messages into the outbox, each in its transaction, and rolls back every fourth one; returns
+     * the ids committed.
+     */
+    static List<String> publishRollingBackEveryFourth(DataSource dataSource, OutboxConfig config, String topic,
+                                                      int count) throws java.sql.SQLException {
+        Outbox outbox = Outbox.create(config);
+        List<String> committed = new ArrayList<>();
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            for (int i = 0; i < count; i++) {
+                outbox.publish(connection, topic, message(i));
+                if (i % 4 == 3) {
+                    connection.rollback();
+                } else {
+                    connection.commit();
+                    committed.add("m-" + i);
+                }
+            }
+        }
+        return committed;
     }
 
     static Message message(int i) {
