@@ -61,12 +61,14 @@ public interface BrokerConsumer {
     }
 
     /**
-     * Whether the consumer has, as of its last fetch, handed the sink everything the topic held: it owns every
-     * partition of the topic (no other member of its group holds one), knows how far behind each one it is, and is
-     * behind none. A read that ends when nothing more is
-     * coming (a dead-letter listing) ends at once then instead of waiting out its quiet period. {@code false} (the
-     * default) when the adapter cannot tell. Read from any thread; after it reads {@code true}, what the consumer
-     * handed over is in the sink (a wrapper that hands records on to its sink later must not forward it as is).
+     * Whether the consumer has, as of its last fetch, handed the sink everything the topic held when it began reading
+     * each partition: it owns every partition of the topic (no other member of its group holds one), and in each it has
+     * handed over every record below where the partition ended when its first fetch answered (records written since
+     * may follow; a topic written without pause does not keep it from being caught up). A read that ends when nothing
+     * more is coming (a dead-letter listing) ends then, with what was handed over, instead of waiting out its quiet
+     * period. {@code false} (the default) when the adapter cannot tell. Read from any thread; after it reads
+     * {@code true}, what the consumer handed over is in the sink (a wrapper that hands records on to its sink later
+     * must not forward it as is).
      */
     default boolean caughtUp() {
         return false;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.keel.Codec;
 import dev.keel.DeliveryGuarantee;
+import dev.keel.KeelHeaders;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
@@ -27,10 +28,13 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
@@ -154,6 +158,66 @@ class KafkaDeadLetterReadEndsAtTheEndTest {
                     .as("letters listed while the group's other member held some partitions, then left")
                     .containsExactlyInAnyOrderElementsOf(ids);
         }
+    }
+
+    /**
+     * A dead-letter topic written without pause (a letter every few milliseconds): the read never saw nothing arrive
+     * for its quiet period, nor every partition's lag at nothing, and went on for as long as the writing did (an
+     * adversarial review: 386 s and 58,227 letters in memory). It must end once it has read to where the topic ended
+     * when it began, with every letter written before it.
+     */
+    @Test
+    void aReadOfATopicWrittenWithoutPauseShouldEndWithEveryLetterWrittenBeforeIt() throws Exception {
+        String topic = KafkaTestSupport.unique("dlt-busy-end");
+        String bootstrap = Brokers.kafka().bootstrapServers();
+        try (KafkaAdapter adapter = new KafkaAdapter(KafkaTestSupport.config(bootstrap).build());
+             Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build();
+             KafkaProducer<byte[], byte[]> producer = KafkaTestSupport.plainProducer(bootstrap)) {
+            keel.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
+            keel.ensureTopology(TopicSpec.builder(topic + ".DLT").partitions(3).build());
+            List<String> before = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                before.add("before-" + i);
+                producer.send(letter(topic, "g", "before-" + i)).get(30, TimeUnit.SECONDS);
+            }
+            AtomicBoolean writing = new AtomicBoolean(true);
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                for (int i = 0; writing.get(); ) {
+                    java.util.concurrent.Future<?> last = null;
+                    for (int n = 0; n < 500; n++, i++) { // bursts: never 50 ms without a letter, even on a busy machine
+                        last = producer.send(letter(topic, "g", "during-" + i));
+                    }
+                    try {
+                        last.get(30, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            });
+            try {
+                DeadLetters patient = keel.deadLetters(topic, "g").withQuietPeriod(LONG_QUIET);
+                List<DeadLetter> listed = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                        () -> patient.list(DeadLetterFilter.all()),
+                        "the listing of a topic written without pause did not end");
+
+                assertThat(listed).extracting(DeadLetter::id).containsAll(before);
+            } finally {
+                writing.set(false);
+                writer.get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** A dead letter of {@code group} for {@code topic} with id {@code id}, as Keel writes one. */
+    private static ProducerRecord<byte[], byte[]> letter(String topic, String group, String id) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic + ".DLT", KafkaTestSupport.utf8(id),
+                KafkaTestSupport.utf8("payload"));
+        record.headers().add(KeelHeaders.ID, KafkaTestSupport.utf8(id));
+        record.headers().add(KeelHeaders.DLT_GROUP, KafkaTestSupport.utf8(group));
+        record.headers().add(KeelHeaders.DLT_ORIGIN_TOPIC, KafkaTestSupport.utf8(topic));
+        record.headers().add(KeelHeaders.DLT_CAUSE_CLASS, KafkaTestSupport.utf8("java.lang.IllegalStateException"));
+        record.headers().add(KeelHeaders.DLT_AT, KafkaTestSupport.utf8(Long.toString(System.currentTimeMillis())));
+        return record;
     }
 
     /** Subscribes {@code group} with a handler that fails every message once: each is dead-lettered. */

@@ -11,7 +11,8 @@ final class FetchProgress {
 
     /**
      * Records one round: {@code backlog} records wait on the broker or are held back, and whether the loop is caught up
-     * (it owns every partition of the topic, knows each one's lag, and each lag and what it holds back are nothing).
+     * (it owns every partition of the topic, holds nothing back, and has handed over each partition up to where it
+     * ended when first fetched).
      */
     void record(long backlog, boolean caughtUp) {
         this.backlog = backlog;

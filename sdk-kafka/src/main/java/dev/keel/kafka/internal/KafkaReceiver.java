@@ -80,7 +80,10 @@ public final class KafkaReceiver implements AbortableConsumer {
         return progress.backlog();
     }
 
-    /** Whether the last poll round owned every partition of the topic, each at its end, and held nothing back. */
+    /**
+     * Whether the last poll round owned every partition of the topic, had handed over each one up to where it ended when
+     * first fetched, and held nothing back.
+     */
     @Override
     public boolean caughtUp() {
         return progress.caughtUp();

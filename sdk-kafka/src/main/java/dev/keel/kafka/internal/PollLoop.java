@@ -8,7 +8,9 @@ import dev.keel.spi.InboundRecord;
 import dev.keel.spi.support.OffsetTracker;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -48,6 +50,11 @@ final class PollLoop implements Runnable {
     /** Records a poll returned after the engine asked for a pause; handed over on resume. */
     private final List<ConsumerRecord<byte[], byte[]>> held = new ArrayList<>();
     private final FetchProgress progress;
+    /**
+     * Per owned partition, where it ended (its end for this consumer's isolation level) when its lag first became
+     * known after it was assigned: what {@link #recordProgress} counts as read to the end. Poll thread only.
+     */
+    private final Map<TopicPartition, Long> endsWhenFirstFetched = new HashMap<>();
     private final StartPositions startPositions;
     /** The offsets of one partition's run of records being handed over; poll thread only. */
     private long[] offsets = new long[512];
@@ -183,18 +190,35 @@ final class PollLoop implements Runnable {
     /**
      * The owned partitions' lag behind their fetch positions (known locally after a fetch), plus what is held; caught up
      * when this consumer owns every partition of the topic (a member of the group that holds some would hand them over
-     * later), each one's lag is known (a fetch answered for it) and is nothing, and nothing is held.
+     * later), nothing is held, and each partition's position has reached where it ended when its lag was first known
+     * (a fetch answered for it): each lag on its own, never a sum, and not "no lag now", which a topic written without
+     * pause never shows.
      */
     private void recordProgress() {
         long lag = held.size();
         Set<TopicPartition> assigned = consumer.assignment();
+        endsWhenFirstFetched.keySet().retainAll(assigned);
         boolean atEveryEnd = held.isEmpty() && !assigned.isEmpty();
         for (TopicPartition partition : assigned) {
             OptionalLong partitionLag = consumer.currentLag(partition);
-            atEveryEnd &= partitionLag.isPresent() && partitionLag.getAsLong() == 0;
             lag += partitionLag.orElse(0);
+            atEveryEnd &= partitionLag.isPresent() && readToTheFirstEnd(partition, partitionLag.getAsLong());
         }
         progress.record(lag, atEveryEnd && ownsEveryPartition(assigned));
+    }
+
+    /** Whether {@code partition}, {@code lag} behind its end now, has reached where it ended when first fetched. */
+    private boolean readToTheFirstEnd(TopicPartition partition, long lag) {
+        long position;
+        try {
+            position = consumer.position(partition, Duration.ZERO);
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            return false; // no position yet: not known to be read to its end
+        }
+        long end = endsWhenFirstFetched.computeIfAbsent(partition, p -> position + lag);
+        return position >= end;
     }
 
     /** Whether the assignment is the whole topic, as the consumer's metadata has it (asked only when caught up). */

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.common.Node;
@@ -46,6 +47,7 @@ class PollLoopCaughtUpTest {
     private final ConsumerSignals signals = new ConsumerSignals();
     private final FetchProgress progress = new FetchProgress();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
+    private final CountingSink sink = new CountingSink();
 
     @AfterEach
     void stop() {
@@ -106,6 +108,23 @@ class PollLoopCaughtUpTest {
         assertNotCaughtUpOverRounds();
     }
 
+    /**
+     * A partition written without pause: its lag is never nothing, since new records keep coming. Once the loop has
+     * handed over everything up to where the partition ended when it was first fetched, it is caught up (before, a
+     * dead-letter read of such a topic never ended, holding every letter it read).
+     */
+    @Test
+    void aPartitionWrittenWithoutPauseShouldBeCaughtUpOnceReadToWhereItEndedWhenFirstFetched() {
+        consumer.writeWithoutPause(0); // a record more after each poll, and always one more on the broker than fetched
+        start(PARTITIONS);
+        consumer.lags(null, 0L, 0L);
+
+        await().atMost(BOUND).until(progress::caughtUp);
+        assertThat(sink.received()).as("records handed over").isPositive();
+        assertThat(consumer.currentLag(new TopicPartition(TOPIC, 0)).orElseThrow())
+                .as("the partition still has records coming").isPositive();
+    }
+
     /** Owns partitions 0 to {@code owned - 1} of a topic of {@link #PARTITIONS}, each empty, and polls on a thread. */
     private void start(int owned) {
         consumer.updatePartitions(TOPIC, IntStream.range(0, PARTITIONS)
@@ -119,7 +138,7 @@ class PollLoopCaughtUpTest {
         KafkaConfig config = KafkaConfig.custom().bootstrapServers("127.0.0.1:9").pollTimeout(Duration.ofMillis(10))
                 .build();
         ConsumerSettings settings = new ConsumerSettings(TOPIC, "readers", 16, Duration.ofSeconds(5), Optional.empty());
-        Thread thread = new Thread(new PollLoop(consumer, new NoSink(), signals, config, settings, done, progress,
+        Thread thread = new Thread(new PollLoop(consumer, sink, signals, config, settings, done, progress,
                 StartPositions.none()), "poll-" + TOPIC);
         thread.setDaemon(true);
         thread.start();
@@ -144,6 +163,9 @@ class PollLoopCaughtUpTest {
 
         private final Map<Integer, Long> lags = new ConcurrentHashMap<>();
         private final AtomicInteger polls = new AtomicInteger();
+        /** The partition written without pause ({@link #writeWithoutPause}), or -1; records added to it so far. */
+        private volatile int growing = -1;
+        private long added;
 
         LagConsumer() {
             super("earliest");
@@ -162,27 +184,46 @@ class PollLoopCaughtUpTest {
             return polls.get();
         }
 
+        /** After each poll one more record in {@code partition}; its lag is always one record more than it fetched. */
+        void writeWithoutPause(int partition) {
+            growing = partition;
+        }
+
         @Override
         public synchronized ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
             try {
                 return super.poll(timeout);
             } finally {
+                TopicPartition written = new TopicPartition(TOPIC, growing);
+                if (growing >= 0 && assignment().contains(written)) {
+                    addRecord(new ConsumerRecord<>(TOPIC, growing, added++, new byte[0], new byte[0]));
+                }
                 polls.incrementAndGet();
             }
         }
 
         @Override
-        public OptionalLong currentLag(TopicPartition partition) {
+        public synchronized OptionalLong currentLag(TopicPartition partition) {
+            if (partition.partition() == growing && assignment().contains(partition)) {
+                return OptionalLong.of(added + 1 - position(partition));
+            }
             Long lag = lags.get(partition.partition());
             return lag == null ? OptionalLong.empty() : OptionalLong.of(lag);
         }
     }
 
-    private static final class NoSink implements DeliverySink {
+    /** Counts what the loop hands over. */
+    private static final class CountingSink implements DeliverySink {
+
+        private final AtomicInteger received = new AtomicInteger();
+
+        int received() {
+            return received.get();
+        }
 
         @Override
         public void accept(List<InboundRecord> records) {
-            throw new AssertionError("no record was written: " + records.size() + " handed over");
+            received.addAndGet(records.size());
         }
 
         @Override

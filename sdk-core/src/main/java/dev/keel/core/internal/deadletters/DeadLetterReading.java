@@ -47,6 +47,12 @@ public final class DeadLetterReading implements DeliverySink, AutoCloseable {
     private final Duration quiet;
     private volatile Throwable failure;
     private int taken;
+    /**
+     * Once the consumer said it is caught up: how many more records the read takes (those handed over by then, all of
+     * which may be letters from before the read began); -1 before. A topic written without pause keeps handing
+     * records over, so the read ends after these instead of when none arrives.
+     */
+    private int lastOnes = -1;
     /** The record being handled: taken by {@link #next()}, finished by the next call of it (or the close). */
     private final Object handling = new Object();
     private InboundRecord current;
@@ -102,11 +108,22 @@ public final class DeadLetterReading implements DeliverySink, AutoCloseable {
      * began). A record is taken and made {@link #current} under the lock a revoke takes, so no revoke can miss it.
      */
     private InboundRecord await(long waitNanos) throws InterruptedException {
+        if (lastOnes < 0 && consumer.caughtUp()) {
+            lastOnes = arrived.size(); // what the consumer handed over before it said so is here by now
+        }
+        if (lastOnes >= 0) {
+            synchronized (handling) {
+                current = lastOnes > 0 ? arrived.poll() : null;
+                lastOnes = current == null ? 0 : lastOnes - 1;
+                return current;
+            }
+        }
         long deadline = System.nanoTime() + waitNanos;
         for (long left = waitNanos; left > 0; left = deadline - System.nanoTime()) {
             synchronized (handling) {
                 InboundRecord record = arrived.poll(Math.min(left, CAUGHT_UP_CHECK.toNanos()), TimeUnit.NANOSECONDS);
                 if (record == null && consumer.caughtUp()) {
+                    lastOnes = arrived.size() - 1;
                     current = arrived.poll(); // what the consumer handed over before it said so is here by now
                     return current;
                 }
