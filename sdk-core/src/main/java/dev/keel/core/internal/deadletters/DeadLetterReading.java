@@ -108,6 +108,10 @@ public final class DeadLetterReading implements DeliverySink, AutoCloseable {
      * began). A record is taken and made {@link #current} under the lock a revoke takes, so no revoke can miss it.
      */
     private InboundRecord await(long waitNanos) throws InterruptedException {
+        if (Thread.interrupted()) {
+            // the caller stops the read (next() keeps the interrupt): records already here are not taken either
+            throw new InterruptedException("the dead-letter read was interrupted");
+        }
         if (lastOnes < 0 && consumer.caughtUp()) {
             lastOnes = arrived.size(); // what the consumer handed over before it said so is here by now
         }
