@@ -16,6 +16,7 @@ import dev.keel.testbrokers.SecuredKafka;
 import dev.keel.testbrokers.UsesBrokers;
 import dev.keel.testkit.contract.RefusedAccessContract;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -222,6 +223,33 @@ class KafkaAccessRefusedTest extends RefusedAccessContract {
                 AclOperation.READ, AclOperation.DESCRIBE);
         delayForwarderRefused(Grant.NO_PUBLISH, "Write on " + topic(), readGroup.andThen(user -> kafka.allow(user,
                 ResourceType.TOPIC, topic(), PatternType.LITERAL, AclOperation.WRITE)), readGroup);
+    }
+
+    /**
+     * A subscriber whose ACLs name its topic and dead-letter topic literally, so that it may not Describe the delay
+     * topic: the check for that topic was refused, logged at DEBUG and asked again every interval, for ever, with the
+     * subscription RUNNING and the delayed message never delivered (second adversarial review). It must fail naming
+     * the delay topic to grant; after the grant the message is handled once.
+     */
+    @Test
+    void aSubscriptionThatMayNotDescribeItsDelayTopicShouldFailNamingItAndLoseNothing() {
+        String forwarderGroup = "keel-delay-" + topic();
+        String delayTopic = topic() + ".keel-delay";
+        Consumer<String> literalGrants = user -> {
+            for (String name : List.of(topic(), topic() + ".DLT")) {
+                kafka.allow(user, ResourceType.TOPIC, name, PatternType.LITERAL, AclOperation.DESCRIBE,
+                        AclOperation.DESCRIBE_CONFIGS, AclOperation.READ, AclOperation.CREATE, AclOperation.WRITE);
+            }
+            kafka.allow(user, ResourceType.GROUP, "g", PatternType.LITERAL, AclOperation.READ, AclOperation.DESCRIBE);
+            kafka.allow(user, ResourceType.GROUP, forwarderGroup, PatternType.LITERAL, AclOperation.READ,
+                    AclOperation.DESCRIBE);
+        };
+        delayForwarderRefused(Grant.NO_CONSUME, "Describe and Read on the topic " + delayTopic,
+                user -> kafka.allow(user, ResourceType.TOPIC, delayTopic, PatternType.LITERAL, AclOperation.DESCRIBE,
+                        AclOperation.READ), user -> {
+                    kafka.revokeAll(user);
+                    literalGrants.accept(user);
+                });
     }
 
     private void delayForwarderRefused(Grant grant, String toGrant, Consumer<String> granting) {

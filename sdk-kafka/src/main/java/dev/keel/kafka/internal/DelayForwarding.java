@@ -1,5 +1,6 @@
 package dev.keel.kafka.internal;
 
+import dev.keel.AccessRefusedException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -22,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * of it starts, at once when this adapter's publisher has made it ready ({@link #delayTopicReady}),
  * and otherwise every {@code interval}, for a delay topic another process creates. At most one
  * check per topic is in flight, the next is scheduled only after its answer, and checks stop once
- * the delay topic exists or no subscription of the topic waits. Checks and forwarder starts run on
- * {@code scheduler}, whose thread only waits for its next task. Thread-safe.
+ * the delay topic exists or no subscription of the topic waits, or Kafka refused a check (an
+ * {@link AccessRefusedException}: the waiting subscriptions are told, {@link Waiter#refused}). Checks and
+ * forwarder starts run on {@code scheduler}, whose thread only waits for its next task. Thread-safe.
  */
 public final class DelayForwarding implements AutoCloseable {
 
@@ -36,6 +38,13 @@ public final class DelayForwarding implements AutoCloseable {
 
         /** Called once the delay topic exists, on the scheduler's thread. */
         void startForwarder();
+
+        /**
+         * Called when Kafka refused the check of the delay topic (a login, an ACL: no Describe on it), on the
+         * scheduler's thread: checking again cannot help, and without a forwarder delayed messages are never
+         * delivered. The subscription fails with it.
+         */
+        void refused(AccessRefusedException refusal);
     }
 
     /** The subscriptions of one topic waiting for its delay topic, and the state of its checks. */
@@ -164,12 +173,16 @@ public final class DelayForwarding implements AutoCloseable {
 
     private void answered(Watch watch, boolean exists, Throwable error) {
         List<Waiter> ready;
+        AccessRefusedException refusal = refusal(error);
         synchronized (this) {
             watch.checking = false;
             if (closed || watches.get(watch.topic) != watch) {
                 return;
             }
-            if (!exists) {
+            if (refusal != null) {
+                watches.remove(watch.topic);
+                ready = List.copyOf(watch.waiting);
+            } else if (!exists) {
                 if (error != null) {
                     LOG.debug("Checking the delay topic of {} failed (checked again later): {}", watch.topic,
                             error.toString());
@@ -181,9 +194,21 @@ public final class DelayForwarding implements AutoCloseable {
                             TimeUnit.MILLISECONDS);
                 }
                 return;
+            } else {
+                watches.remove(watch.topic);
+                ready = List.copyOf(watch.waiting);
             }
-            watches.remove(watch.topic);
-            ready = List.copyOf(watch.waiting);
+        }
+        if (refusal != null) {
+            AccessRefusedException told = new AccessRefusedException("Kafka refused the check of the delay topic "
+                    + DelayTopics.delayTopic(watch.topic) + " of " + watch.topic + " (" + refusal.getMessage() + "): a"
+                    + " subscription runs its topic's delay forwarder once that topic exists; grant its principal"
+                    + " Describe and Read on the topic " + DelayTopics.delayTopic(watch.topic) + ", Read on the group "
+                    + DelayTopics.forwarderGroup(watch.topic) + " and Write on " + watch.topic
+                    + " (docs/security.md), then start the subscription again; not retried", refusal);
+            LOG.error("{}", told.getMessage());
+            ready.forEach(waiter -> waiter.refused(told));
+            return;
         }
         LOG.debug("Delay topic of {} exists: starting {} delay forwarder(s)", watch.topic, ready.size());
         for (Waiter waiter : ready) {
@@ -193,6 +218,16 @@ public final class DelayForwarding implements AutoCloseable {
                 LOG.error("The delay forwarder of {} did not start: {}", watch.topic, e.toString());
             }
         }
+    }
+
+    /** The refusal {@code error} is, or wraps; null when it is none. */
+    private static AccessRefusedException refusal(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AccessRefusedException refused) {
+                return refused;
+            }
+        }
+        return null;
     }
 
     private synchronized void scheduledCheck(Watch watch) {

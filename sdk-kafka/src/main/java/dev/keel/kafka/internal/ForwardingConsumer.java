@@ -74,6 +74,18 @@ public final class ForwardingConsumer implements BrokerConsumer, DelayForwarding
         created.failure().thenAccept(error -> stoppedOnError(created, error));
     }
 
+    /** Kafka refused the check of the delay topic: no forwarder will start, the subscription fails. */
+    @Override
+    public void refused(AccessRefusedException refusal) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        sink.failed(refusal);
+    }
+
     /**
      * {@code failed} stopped on its own: a new forwarder starts after the backoff, unless this closed; or, refused,
      * the subscription fails.

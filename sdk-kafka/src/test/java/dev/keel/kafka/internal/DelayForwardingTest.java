@@ -3,6 +3,7 @@ package dev.keel.kafka.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.keel.AccessRefusedException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -141,9 +142,35 @@ class DelayForwardingTest {
         assertThat(waiter.starts).hasValue(0);
     }
 
+    /**
+     * Kafka refused the check (no Describe on the delay topic): the subscriptions waiting are told, naming what to
+     * grant, and the topic is not checked again. Before, the refusal was logged at DEBUG and checked again every
+     * interval, for ever, with the subscription RUNNING and its delayed messages never delivered.
+     */
+    @Test
+    void aCheckKafkaRefusesShouldFailTheWaitingSubscriptionsAndNotBeRetried() {
+        Waiter first = new Waiter("t");
+        Waiter second = new Waiter("t");
+        forwarding.watch(first);
+        forwarding.watch(second);
+        await().atMost(WAIT).until(() -> checks.size() == 1);
+
+        checks.get(0).completeExceptionally(new AccessRefusedException("Kafka refused checking that topic t.keel-delay"
+                + " exists: Not authorized to access topics: [t.keel-delay]", null));
+
+        await().atMost(WAIT).until(() -> first.refusals.size() == 1 && second.refusals.size() == 1);
+        assertThat(first.refusals.get(0)).hasMessageContaining("Describe and Read on the topic t.keel-delay")
+                .hasMessageContaining("Read on the group keel-delay-t");
+        assertThat(forwarding.waitingTopics()).isEmpty();
+        forwarding.delayTopicReady("t");
+        assertThat(checks).hasSize(1);
+        assertThat(first.starts).hasValue(0);
+    }
+
     private static final class Waiter implements DelayForwarding.Waiter {
         final String topic;
         final AtomicInteger starts = new AtomicInteger();
+        final List<AccessRefusedException> refusals = new CopyOnWriteArrayList<>();
 
         Waiter(String topic) {
             this.topic = topic;
@@ -157,6 +184,11 @@ class DelayForwardingTest {
         @Override
         public void startForwarder() {
             starts.incrementAndGet();
+        }
+
+        @Override
+        public void refused(AccessRefusedException refusal) {
+            refusals.add(refusal);
         }
     }
 }
