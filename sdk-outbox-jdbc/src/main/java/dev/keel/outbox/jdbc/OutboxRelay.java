@@ -176,9 +176,14 @@ public final class OutboxRelay implements AutoCloseable {
      * tests; a started relay does this on its own.
      *
      * @throws SQLException when the database fails (a missing table, or one of an earlier layout, named
-     *                      with the script to apply); the rows stay
+     *                      with the script to apply); the rows stay. An {@link OutboxRefusedException} at once
+     *                      when a refusal stopped this relay ({@link #failure()})
      */
     public long publishPending() throws SQLException {
+        OutboxRefusedException stopped = refused;
+        if (stopped != null) {
+            throw stopped; // a relay the database refused publishes nothing more (its rows would go out again)
+        }
         draining.lock();
         try {
             return rounds.drain(() -> closed, false);
@@ -233,6 +238,9 @@ public final class OutboxRelay implements AutoCloseable {
         refused = e;
         if (poll != null) {
             poll.cancel(false);
+        }
+        if (listener != null) {
+            listener.close(); // it would log in again every poll interval, refused each time
         }
         LOG.error("outbox relay stopped: {}", e.getMessage());
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import dev.keel.Message;
 import dev.keel.core.Keel;
 import dev.keel.outbox.jdbc.testing.KafkaWire;
 import dev.keel.outbox.jdbc.testing.TestDatabase;
@@ -81,6 +82,10 @@ class OutboxRelayDatabaseRefusalTest {
                     OutboxRelayTest.distinctIds(wire);
                     return wire.countsById().values().stream().allMatch(copies -> copies == 1);
                 });
+                // and a drain asked for by hand publishes nothing either: it published the refused batch again
+                assertThat(catchThrowable(relay::publishPending)).isInstanceOf(OutboxRefusedException.class);
+                OutboxRelayTest.distinctIds(wire);
+                assertThat(wire.countsById().values()).as("copies per id").containsOnly(1);
             }
 
             grant(db, f.user, "DELETE", f.prefix + "outbox");
@@ -121,6 +126,42 @@ class OutboxRelayDatabaseRefusalTest {
             } finally {
                 db.drop(prefix);
             }
+        }
+    }
+
+    /**
+     * A relay running four rounds at once over eight groups of lanes, whose DELETE is revoked: the groups that had not
+     * started when the first refusal came did not stop, each published its batch and was refused too (twice the
+     * batches of the rounds under way). At most the rounds under way may publish a batch that goes out again.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aRefusalShouldKeepTheGroupsOfLanesNotStartedYetFromPublishing(TestDatabase db) throws Exception {
+        int workers = 4;
+        int batch = 20;
+        try (Fixture f = new Fixture(db, "outbox-refused-pass"); Keel keel = OutboxRelayTest.keel(f.topic);
+             KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), f.topic)) {
+            grant(db, f.user, "SELECT, INSERT, UPDATE", f.prefix + "outbox");
+            grant(db, f.user, "SELECT, UPDATE", f.prefix + "outbox_lane");
+            OutboxConfig config = OutboxConfig.custom().tablePrefix(f.prefix).workers(workers).lanesPerRound(2)
+                    .batchSize(batch).pollInterval(Duration.ofMinutes(10)).listen(false).build();
+            Outbox outbox = Outbox.create(config);
+            try (Connection connection = db.dataSource().getConnection()) {
+                connection.setAutoCommit(false);
+                for (int i = 0; i < 640; i++) { // 64 keys: every one of the 16 lanes has rows
+                    outbox.publish(connection, f.topic, Message.builder(new byte[] {1}).id("m-" + i).key("k" + (i % 64))
+                            .build());
+                }
+                connection.commit();
+            }
+            try (OutboxRelay relay = OutboxRelay.create(userDataSource(db, f.user), keel.publisher(), config)) {
+                Throwable refused = catchThrowable(relay::publishPending);
+
+                assertThat(refused).isInstanceOf(OutboxRefusedException.class);
+            }
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10))
+                    .until(() -> OutboxRelayTest.distinctIds(wire) <= workers * batch);
+            assertThat(OutboxRelayTest.countRows(db.dataSource(), f.prefix)).isEqualTo(640);
         }
     }
 

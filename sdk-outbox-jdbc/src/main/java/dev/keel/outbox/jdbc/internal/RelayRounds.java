@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -236,12 +237,21 @@ public final class RelayRounds implements AutoCloseable {
             return runs;
         }
         List<CompletableFuture<GroupRun>> started = new ArrayList<>(todo.size());
+        // a refusal seen by one group's round: the groups that have not started yet do not (each would publish its
+        // batch and be refused its delete too); those under way finish
+        AtomicBoolean refusedInPass = new AtomicBoolean();
         for (int group : todo) {
             try {
                 started.add(CompletableFuture.supplyAsync(() -> {
+                    if (refusedInPass.get()) {
+                        return null;
+                    }
                     try {
                         return runGroup(group, all, stopped);
                     } catch (SQLException e) {
+                        if (DatabaseRefusals.of(e) != null) {
+                            refusedInPass.set(true);
+                        }
                         throw new CompletionException(e);
                     }
                 }, workerPool));
@@ -252,7 +262,10 @@ public final class RelayRounds implements AutoCloseable {
         Throwable failure = null;
         for (CompletableFuture<GroupRun> run : started) {
             try {
-                runs.add(run.join()); // uninterruptible: a round is never abandoned while it holds its lanes
+                GroupRun done = run.join(); // uninterruptible: a round is never abandoned while it holds its lanes
+                if (done != null) {
+                    runs.add(done);
+                }
             } catch (CompletionException e) {
                 Throwable cause = e.getCause() == null ? e : e.getCause();
                 if (failure == null) {
