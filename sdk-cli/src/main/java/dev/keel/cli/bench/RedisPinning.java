@@ -66,15 +66,24 @@ final class RedisPinning {
         }
         CpuList redisBefore = Affinity.of(redisPid);
         RedisPinning pinning = new RedisPinning(redisPid, redisBefore, redisCpus, benchPid, benchBefore, benchCpus);
-        Affinity.pinAllThreads(redisPid, redisCpus);
+        // the hook first: a SIGTERM between pinning Redis and registering it left Redis pinned (seen under load)
+        Runtime.getRuntime().addShutdownHook(pinning.restoreOnExit);
         try {
-            Affinity.pinAllThreads(benchPid, benchCpus);
-            Runtime.getRuntime().addShutdownHook(pinning.restoreOnExit);
+            pinning.apply();
         } catch (RuntimeException e) {
             pinning.restoreQuietly();
             throw e;
         }
         return pinning;
+    }
+
+    /** Pins both, unless restored meanwhile (a SIGTERM's hook waits for this, then restores). */
+    private synchronized void apply() {
+        if (restored) {
+            return;
+        }
+        Affinity.pinAllThreads(redisPid, redisCpus);
+        Affinity.pinAllThreads(benchPid, benchCpus);
     }
 
     /**
