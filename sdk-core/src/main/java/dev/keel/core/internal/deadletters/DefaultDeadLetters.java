@@ -137,6 +137,12 @@ public final class DefaultDeadLetters implements DeadLetters {
         try (DeadLetterReading reading = open()) {
             read = reading != null;
             for (InboundRecord record = next(reading); record != null; record = reading.next()) {
+                if (counts.leftInPlace >= MAX_LEFT_IN_PLACE) {
+                    LOG.warn("re-drive of {} for group {} stopped after {} letters it could neither move nor append "
+                            + "again (see the warnings above): fix the cause and re-drive again", deadLetterTopic, group,
+                            counts.leftInPlace);
+                    break;
+                }
                 DeadLetter letter = DeadLetterRecords.describe(record);
                 if (!DeadLetterRecords.belongsTo(letter, group)) {
                     record.ack(); // another group's: its own view keeps it
@@ -153,7 +159,7 @@ public final class DefaultDeadLetters implements DeadLetters {
                     if (counts.redrivenIds.contains(letter.id())) {
                         repeated++;
                     }
-                    reappend(record, run);
+                    reappend(record, run, counts);
                     continue;
                 }
                 counts.examined++;
@@ -256,18 +262,28 @@ public final class DefaultDeadLetters implements DeadLetters {
                 counts.redrivenIds.add(letter.id());
             } else {
                 counts.failed++;
+                counts.leftInPlace++;
             }
             return;
         }
-        reappend(record, run);
-        counts.kept++; // re-appended, or still in place unacknowledged
+        if (reappend(record, run, counts)) {
+            counts.kept++;
+        } else {
+            counts.failed++; // still in place, unacknowledged: kept, but not moved to the end as it should have been
+        }
     }
 
-    /** Appends {@code record} again to the dead-letter topic, marked as this re-drive's, and acknowledges it there. */
-    private void reappend(InboundRecord record, String run) {
+    /**
+     * Appends {@code record} again to the dead-letter topic, marked as this re-drive's, and acknowledges it there;
+     * false (counted as left in place) when the append failed.
+     */
+    private boolean reappend(InboundRecord record, String run, Counts counts) {
         if (publish(DeadLetterRecords.reappended(record, deadLetterTopic, clock.millis(), run))) {
             record.ack();
+            return true;
         }
+        counts.leftInPlace++;
+        return false;
     }
 
     /** Publishes and waits for the broker's confirmation; false when it failed or timed out. */
@@ -289,12 +305,24 @@ public final class DefaultDeadLetters implements DeadLetters {
         }
     }
 
+    /**
+     * How many letters a re-drive leaves in place before it stops: well under what a Kafka commit's metadata records
+     * (about 750 gaps), so that nothing acknowledged after them is read, and re-driven, again.
+     */
+    static final int MAX_LEFT_IN_PLACE = 200;
+
     /** The counts of one re-drive; touched by its one thread. */
     private static final class Counts {
         int examined;
         int redriven;
         int kept;
         int failed;
+        /**
+         * Letters left unacknowledged in place (a failed publish or append). Each is a gap in what the group commits,
+         * and on Kafka a commit records a limited number of them: past that, letters acknowledged after the gaps are
+         * read, and moved, again. A re-drive stops at {@link DefaultDeadLetters#MAX_LEFT_IN_PLACE}.
+         */
+        int leftInPlace;
         /** The ids this re-drive moved to their origin topic. */
         final Set<String> redrivenIds = new HashSet<>();
 
