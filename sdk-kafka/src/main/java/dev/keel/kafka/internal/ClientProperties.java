@@ -4,6 +4,7 @@ import dev.keel.kafka.KafkaConfig;
 import dev.keel.spi.ConsumerSettings;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -11,6 +12,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -58,6 +60,16 @@ public final class ClientProperties {
      * with a transaction still open is read up to where it began until it ends (Kafka's last stable offset).
      */
     static final String READ_COMMITTED = "read_committed";
+
+    /**
+     * The isolation level Keel's consumers read with: the {@code isolation.level} property when set, else
+     * {@link #READ_COMMITTED}. Offsets Keel lists for them (a replay's range) are listed at the same level, so that a
+     * range never ends past what its readers can read (the last stable offset, under read_committed).
+     */
+    static IsolationLevel isolationLevel(KafkaConfig config) {
+        String level = config.properties().getOrDefault(ConsumerConfig.ISOLATION_LEVEL_CONFIG, READ_COMMITTED);
+        return IsolationLevel.valueOf(level.trim().toUpperCase(Locale.ROOT));
+    }
 
     public static Map<String, Object> consumer(KafkaConfig config, ConsumerSettings settings) {
         Map<String, Object> p = common(config, config.clientId() + "-" + settings.group() + "-"

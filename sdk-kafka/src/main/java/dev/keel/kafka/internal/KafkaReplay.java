@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -68,14 +69,17 @@ public final class KafkaReplay {
                 earliest.put(new TopicPartition(topic, p.partition()), OffsetSpec.earliest());
                 atTime.put(new TopicPartition(topic, p.partition()), OffsetSpec.forTimestamp(from.toEpochMilli()));
             });
-            Map<TopicPartition, ListOffsetsResultInfo> ends = get(admin.listOffsets(latest).all(),
+            // listed as the readers read (read_committed by default): with a transaction open, a range must not end
+            // past its start, where they wait until it ends
+            ListOffsetsOptions asRead = new ListOffsetsOptions(ClientProperties.isolationLevel(config));
+            Map<TopicPartition, ListOffsetsResultInfo> ends = get(admin.listOffsets(latest, asRead).all(),
                     "reading the end offsets of " + topic);
-            Map<TopicPartition, ListOffsetsResultInfo> starts = get(admin.listOffsets(earliest).all(),
+            Map<TopicPartition, ListOffsetsResultInfo> starts = get(admin.listOffsets(earliest, asRead).all(),
                     "reading the oldest offsets of " + topic);
             // a partition the group has no committed offset for (never consumed, or offsets expired) starts where
             // autoOffsetReset says: with earliest at the oldest record kept, which the replay must not skip
             boolean fromOldest = "earliest".equals(config.autoOffsetReset());
-            Map<TopicPartition, ListOffsetsResultInfo> times = get(admin.listOffsets(atTime).all(),
+            Map<TopicPartition, ListOffsetsResultInfo> times = get(admin.listOffsets(atTime, asRead).all(),
                     "searching the offsets of " + from + " in " + topic);
             Map<TopicPartition, OffsetAndMetadata> committed = classic;
             List<PartitionRewind> plan = new ArrayList<>();
