@@ -169,6 +169,53 @@ class OutboxBacklogObservabilityTest {
         }
     }
 
+    /**
+     * A grant taken away while the relay runs stops it: the health contributor is DOWN, with the grant to add as
+     * {@code error} (before, it stayed UP while the relay published its batch again every poll interval).
+     */
+    @Test
+    void aRelayStoppedByARefusalShouldMakeTheHealthDownNamingTheGrant() throws Exception {
+        String role = "keel_starter_" + UUID.randomUUID().toString().substring(0, 8);
+        execute("CREATE ROLE " + role + " LOGIN");
+        execute("GRANT SELECT, INSERT, UPDATE, DELETE ON " + db.prefix + "outbox TO " + role);
+        execute("GRANT SELECT, UPDATE ON " + db.prefix + "outbox_lane TO " + role);
+        try {
+            new ApplicationContextRunner()
+                    .withConfiguration(AutoConfigurations.of(KeelBrokerAutoConfiguration.class,
+                            KeelStoreAutoConfiguration.class, KeelAutoConfiguration.class,
+                            KeelOutboxAutoConfiguration.class))
+                    .withBean(BrokerAdapter.class, () -> broker)
+                    .withBean(DataSource.class, () -> new DriverManagerDataSource(db.url, role, ""))
+                    .withPropertyValues("keel.outbox.table-prefix=" + db.prefix, "keel.idempotency.store=in-memory",
+                            "keel.outbox.poll-interval=200ms", "keel.topics.orders.partitions=1")
+                    .run(context -> {
+                        OutboxHealthIndicator health = context.getBean(OutboxHealthIndicator.class);
+                        assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+
+                        execute("REVOKE DELETE ON " + db.prefix + "outbox FROM " + role);
+                        try (Connection connection = db.dataSource.getConnection()) {
+                            connection.setAutoCommit(false);
+                            context.getBean(Outbox.class).publish(connection, "orders", Message.ofText("after"));
+                            connection.commit();
+                        }
+
+                        await().atMost(PATIENCE).until(() -> health.health().getStatus().equals(Status.DOWN));
+                        assertThat(details(health)).containsEntry("relay", "stopped: refused by its database");
+                        assertThat(String.valueOf(details(health).get("error"))).contains("DELETE on " + db.prefix
+                                + "outbox");
+                    });
+        } finally {
+            execute("DROP OWNED BY " + role);
+            execute("DROP ROLE " + role);
+        }
+    }
+
+    private void execute(String sql) throws Exception {
+        try (Connection connection = db.dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
     private static Map<String, Object> details(OutboxHealthIndicator health) {
         Health h = health.health();
         return h.getDetails();
