@@ -483,10 +483,8 @@ public final class DelayForwarder {
         String what = "the delay forwarder of topic " + topic;
         return TlsRefusals.of(what, error).orElseGet(() -> new AccessRefusedException("Kafka refused " + what + " ("
                 + error.getMessage() + "): it consumes " + DelayTopics.delayTopic(topic) + " as the group "
-                + DelayTopics.forwarderGroup(topic) + " and publishes what is due to " + topic + "; grant its principal"
-                + " Describe and Read on the topic " + DelayTopics.delayTopic(topic) + ", Read on the group "
-                + DelayTopics.forwarderGroup(topic) + " and Write on " + topic + " (docs/security.md), then start the"
-                + " subscription again; not retried", error));
+                + DelayTopics.forwarderGroup(topic) + " and publishes what is due to " + topic + "; "
+                + DelayTopics.forwarderGrants(topic), error));
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {

@@ -202,10 +202,8 @@ public final class DelayForwarding implements AutoCloseable {
         if (refusal != null) {
             AccessRefusedException told = new AccessRefusedException("Kafka refused the check of the delay topic "
                     + DelayTopics.delayTopic(watch.topic) + " of " + watch.topic + " (" + refusal.getMessage() + "): a"
-                    + " subscription runs its topic's delay forwarder once that topic exists; grant its principal"
-                    + " Describe and Read on the topic " + DelayTopics.delayTopic(watch.topic) + ", Read on the group "
-                    + DelayTopics.forwarderGroup(watch.topic) + " and Write on " + watch.topic
-                    + " (docs/security.md), then start the subscription again; not retried", refusal);
+                    + " subscription runs its topic's delay forwarder once that topic exists; "
+                    + DelayTopics.forwarderGrants(watch.topic), refusal);
             LOG.error("{}", told.getMessage());
             ready.forEach(waiter -> waiter.refused(told));
             return;

@@ -27,6 +27,16 @@ public final class DelayTopics {
         return topic + SUFFIX;
     }
 
+    /**
+     * What a subscription of {@code topic} needs granted for its delay forwarder, as a refusal's advice: the delay topic
+     * read as the forwarder group, and what is due written to {@code topic}.
+     */
+    static String forwarderGrants(String topic) {
+        return "grant its principal Describe and Read on the topic " + delayTopic(topic) + ", Read on the group "
+                + forwarderGroup(topic) + " and Write on " + topic + " (docs/security.md), then start the subscription"
+                + " again; not retried";
+    }
+
     /** The one group every forwarder of {@code topic} joins, whatever the subscription's group. */
     public static String forwarderGroup(String topic) {
         return GROUP_PREFIX + topic;

@@ -7,6 +7,7 @@ import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.DeliverySink;
 import dev.keel.spi.InboundRecord;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -57,7 +58,7 @@ public final class DeadLetterReading implements DeliverySink, AutoCloseable {
     private final Object handling = new Object();
     private InboundRecord current;
     /** Revokes waiting for {@link #current} to be finished; guarded by {@link #handling}. */
-    private final List<CompletableFuture<Void>> waitingRevokes = new java.util.ArrayList<>();
+    private final List<CompletableFuture<Void>> waitingRevokes = new ArrayList<>();
 
     private DeadLetterReading(BrokerConsumer consumer, Duration firstWait, Duration quiet) {
         this.consumer = consumer;
@@ -116,20 +117,15 @@ public final class DeadLetterReading implements DeliverySink, AutoCloseable {
             lastOnes = arrived.size(); // what the consumer handed over before it said so is here by now
         }
         if (lastOnes >= 0) {
-            synchronized (handling) {
-                current = lastOnes > 0 ? arrived.poll() : null;
-                lastOnes = current == null ? 0 : lastOnes - 1;
-                return current;
-            }
+            return oneOfTheLast();
         }
         long deadline = System.nanoTime() + waitNanos;
         for (long left = waitNanos; left > 0; left = deadline - System.nanoTime()) {
             synchronized (handling) {
                 InboundRecord record = arrived.poll(Math.min(left, CAUGHT_UP_CHECK.toNanos()), TimeUnit.NANOSECONDS);
                 if (record == null && consumer.caughtUp()) {
-                    lastOnes = arrived.size() - 1;
-                    current = arrived.poll(); // what the consumer handed over before it said so is here by now
-                    return current;
+                    lastOnes = arrived.size(); // what the consumer handed over before it said so is here by now
+                    return oneOfTheLast();
                 }
                 if (record != null) {
                     current = record;
@@ -138,6 +134,15 @@ public final class DeadLetterReading implements DeliverySink, AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** The next of the records handed over before the consumer was caught up, or null once they are taken. */
+    private InboundRecord oneOfTheLast() {
+        synchronized (handling) {
+            current = lastOnes > 0 ? arrived.poll() : null;
+            lastOnes = current == null ? 0 : lastOnes - 1;
+            return current;
+        }
     }
 
     /** How many records were received so far: taken, or waiting to be. */
