@@ -142,30 +142,14 @@ class OutboxBacklogObservabilityTest {
      */
     @Test
     void aRelayWhoseDatabaseUserMayNotDeleteItsRowsShouldFailTheStartNamingTheGrant() throws Exception {
-        String role = "keel_starter_" + UUID.randomUUID().toString().substring(0, 8);
-        try (Connection connection = db.dataSource.getConnection(); Statement statement = connection.createStatement()) {
-            statement.execute("CREATE ROLE " + role + " LOGIN");
-            statement.execute("GRANT SELECT, INSERT, UPDATE ON " + db.prefix + "outbox, " + db.prefix + "outbox_lane TO "
-                    + role);
-        }
+        String role = newRole("SELECT, INSERT, UPDATE");
         try {
-            new ApplicationContextRunner()
-                    .withConfiguration(AutoConfigurations.of(KeelBrokerAutoConfiguration.class,
-                            KeelStoreAutoConfiguration.class, KeelAutoConfiguration.class,
-                            KeelOutboxAutoConfiguration.class))
-                    .withBean(BrokerAdapter.class, () -> broker)
-                    .withBean(DataSource.class, () -> new DriverManagerDataSource(db.url, role, ""))
-                    .withPropertyValues("keel.outbox.table-prefix=" + db.prefix, "keel.idempotency.store=in-memory")
-                    .run(context -> assertThat(context).hasFailed().getFailure().cause()
-                            .hasMessageContaining("the Keel outbox relay cannot start")
-                            .hasMessageContaining("DELETE on " + db.prefix + "outbox")
-                            .hasCauseInstanceOf(OutboxRefusedException.class));
+            runnerAs(role).run(context -> assertThat(context).hasFailed().getFailure().cause()
+                    .hasMessageContaining("the Keel outbox relay cannot start")
+                    .hasMessageContaining("DELETE on " + db.prefix + "outbox")
+                    .hasCauseInstanceOf(OutboxRefusedException.class));
         } finally {
-            try (Connection connection = db.dataSource.getConnection();
-                 Statement statement = connection.createStatement()) {
-                statement.execute("DROP OWNED BY " + role);
-                statement.execute("DROP ROLE " + role);
-            }
+            dropRole(role);
         }
     }
 
@@ -175,39 +159,52 @@ class OutboxBacklogObservabilityTest {
      */
     @Test
     void aRelayStoppedByARefusalShouldMakeTheHealthDownNamingTheGrant() throws Exception {
+        String role = newRole("SELECT, INSERT, UPDATE, DELETE");
+        try {
+            runnerAs(role).run(context -> {
+                OutboxHealthIndicator health = context.getBean(OutboxHealthIndicator.class);
+                assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+
+                execute("REVOKE DELETE ON " + db.prefix + "outbox FROM " + role);
+                try (Connection connection = db.dataSource.getConnection()) {
+                    connection.setAutoCommit(false);
+                    context.getBean(Outbox.class).publish(connection, "orders", Message.ofText("after"));
+                    connection.commit();
+                }
+
+                await().atMost(PATIENCE).until(() -> health.health().getStatus().equals(Status.DOWN));
+                assertThat(details(health)).containsEntry("relay", "stopped: refused by its database");
+                assertThat(String.valueOf(details(health).get("error"))).contains("DELETE on " + db.prefix
+                        + "outbox");
+            });
+        } finally {
+            dropRole(role);
+        }
+    }
+
+    /** A login role of the test's own with {@code outboxPrivileges} on the outbox and SELECT, UPDATE on its lanes. */
+    private String newRole(String outboxPrivileges) throws Exception {
         String role = "keel_starter_" + UUID.randomUUID().toString().substring(0, 8);
         execute("CREATE ROLE " + role + " LOGIN");
-        execute("GRANT SELECT, INSERT, UPDATE, DELETE ON " + db.prefix + "outbox TO " + role);
+        execute("GRANT " + outboxPrivileges + " ON " + db.prefix + "outbox TO " + role);
         execute("GRANT SELECT, UPDATE ON " + db.prefix + "outbox_lane TO " + role);
-        try {
-            new ApplicationContextRunner()
-                    .withConfiguration(AutoConfigurations.of(KeelBrokerAutoConfiguration.class,
-                            KeelStoreAutoConfiguration.class, KeelAutoConfiguration.class,
-                            KeelOutboxAutoConfiguration.class))
-                    .withBean(BrokerAdapter.class, () -> broker)
-                    .withBean(DataSource.class, () -> new DriverManagerDataSource(db.url, role, ""))
-                    .withPropertyValues("keel.outbox.table-prefix=" + db.prefix, "keel.idempotency.store=in-memory",
-                            "keel.outbox.poll-interval=200ms", "keel.topics.orders.partitions=1")
-                    .run(context -> {
-                        OutboxHealthIndicator health = context.getBean(OutboxHealthIndicator.class);
-                        assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+        return role;
+    }
 
-                        execute("REVOKE DELETE ON " + db.prefix + "outbox FROM " + role);
-                        try (Connection connection = db.dataSource.getConnection()) {
-                            connection.setAutoCommit(false);
-                            context.getBean(Outbox.class).publish(connection, "orders", Message.ofText("after"));
-                            connection.commit();
-                        }
+    private void dropRole(String role) throws Exception {
+        execute("DROP OWNED BY " + role);
+        execute("DROP ROLE " + role);
+    }
 
-                        await().atMost(PATIENCE).until(() -> health.health().getStatus().equals(Status.DOWN));
-                        assertThat(details(health)).containsEntry("relay", "stopped: refused by its database");
-                        assertThat(String.valueOf(details(health).get("error"))).contains("DELETE on " + db.prefix
-                                + "outbox");
-                    });
-        } finally {
-            execute("DROP OWNED BY " + role);
-            execute("DROP ROLE " + role);
-        }
+    /** The outbox's configuration with the data source of {@code role}. */
+    private ApplicationContextRunner runnerAs(String role) {
+        return new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(KeelBrokerAutoConfiguration.class,
+                        KeelStoreAutoConfiguration.class, KeelAutoConfiguration.class, KeelOutboxAutoConfiguration.class))
+                .withBean(BrokerAdapter.class, () -> broker)
+                .withBean(DataSource.class, () -> new DriverManagerDataSource(db.url, role, ""))
+                .withPropertyValues("keel.outbox.table-prefix=" + db.prefix, "keel.idempotency.store=in-memory",
+                        "keel.outbox.poll-interval=200ms", "keel.topics.orders.partitions=1");
     }
 
     private void execute(String sql) throws Exception {
