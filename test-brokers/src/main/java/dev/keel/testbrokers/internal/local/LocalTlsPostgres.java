@@ -8,7 +8,6 @@ import dev.keel.testbrokers.internal.process.ManagedProcess;
 import dev.keel.testbrokers.internal.process.ProcessSpec;
 import dev.keel.testbrokers.internal.process.RunDirectory;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +19,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -189,27 +187,7 @@ public final class LocalTlsPostgres extends OneProcessBroker {
     }
 
     private String run(List<String> command, boolean asOwner) {
-        List<String> full = asOwner ? asOwner(command) : command;
-        try {
-            Process process = new ProcessBuilder(full).directory(dir().toFile()).redirectErrorStream(true).start();
-            String output;
-            try (InputStream in = process.getInputStream()) {
-                output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
-            if (!process.waitFor(120, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IllegalStateException(command.get(0) + " did not finish in 120 s");
-            }
-            if (process.exitValue() != 0) {
-                throw new IllegalStateException(Path.of(command.get(0)).getFileName() + " failed ("
-                        + process.exitValue() + "): " + output.trim());
-            }
-            return output;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run " + command.get(0) + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted running " + command.get(0), e);
-        }
+        return ProgramRun.run(Path.of(command.get(0)).getFileName().toString(), dir(),
+                asOwner ? asOwner(command) : command, null);
     }
 }
