@@ -2,6 +2,7 @@ package dev.keel.outbox.jdbc.testing;
 
 import dev.keel.outbox.jdbc.JdbcSchema;
 import dev.keel.testbrokers.SecuredPostgres;
+import dev.keel.testbrokers.TestCertificates;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -12,7 +13,7 @@ import javax.sql.DataSource;
  * The harness's TLS PostgreSQL with a role of a test's own that may only read and write its inbox table, or its outbox
  * tables (SELECT, INSERT, UPDATE, DELETE: what docs/outbox-inbox.md lists), and the tables, made by the superuser.
  */
-public final class TlsPostgres {
+public final class TlsPostgres implements TlsDatabase {
 
     public final SecuredPostgres postgres = SecuredPostgres.local();
     public final String role = "keel_tls_" + UUID.randomUUID().toString().substring(0, 8);
@@ -43,7 +44,23 @@ public final class TlsPostgres {
         return this;
     }
 
+    @Override
+    public String prefix() {
+        return prefix;
+    }
+
+    @Override
+    public String password() {
+        return password;
+    }
+
+    @Override
+    public TestCertificates certificates() {
+        return postgres.certificates();
+    }
+
     /** Drops the tables and the role. */
+    @Override
     public void drop() {
         for (String table : new String[] {"inbox", "outbox_lane", "outbox"}) {
             postgres.execute("DROP TABLE IF EXISTS " + prefix + table);
@@ -53,12 +70,8 @@ public final class TlsPostgres {
     }
 
     /** The role's data source over TLS, trusting the CA of {@code rootCertificate}, with the client certificate or not. */
+    @Override
     public DataSource dataSource(Path rootCertificate, boolean clientCertificate) {
         return new TestDatabase.SimpleDataSource(postgres.jdbcUrl(rootCertificate, clientCertificate), role, password);
-    }
-
-    /** The role's data source with the right certificates. */
-    public DataSource dataSource() {
-        return dataSource(postgres.certificates().caCertificate(), true);
     }
 }
