@@ -56,6 +56,14 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     public static final int MAX_ID_BYTES = 512;
     /** The longest owner token, in UTF-8 bytes. */
     public static final int MAX_TOKEN_BYTES = 128;
+    /**
+     * MariaDB and MySQL refuse a login with a wrong password and one without the client certificate the user requires
+     * alike (error 1045), so their refusal names both.
+     */
+    private static final String MAYBE_CLIENT_CERTIFICATE = "; or, if the user requires a client certificate (MariaDB"
+            + " and MySQL: REQUIRE X509, ISSUER or SUBJECT, refused with the same error as a wrong password), that the"
+            + " data source presents one signed by a CA the database trusts (MariaDB Connector/J: keyStore,"
+            + " keyStorePassword and keyStoreType)";
 
     private final DataSource dataSource;
     private final JdbcStoreConfig config;
@@ -252,8 +260,9 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         Optional<String> certificate = TlsFailures.certificateProblem(e);
         if (certificate.isPresent()) {
             return new JdbcRefusedException("JDBC inbox " + operation + " failed the TLS handshake with the database: "
-                    + certificate.get() + " (the driver's TLS settings; PostgreSQL's pgjdbc: sslrootcert, sslcert and"
-                    + " sslkey). Not an outage: retrying does not help until that is fixed", e);
+                    + certificate.get() + " (the driver's TLS settings: PostgreSQL's pgjdbc sslrootcert, sslcert and"
+                    + " sslkey; MariaDB Connector/J serverSslCert or trustStore, and keyStore). Not an outage: retrying"
+                    + " does not help until that is fixed", e);
         }
         DatabaseRefusals.Kind refusal = DatabaseRefusals.of(e);
         if (refusal == DatabaseRefusals.Kind.CREDENTIALS && String.valueOf(e.getMessage()).contains("certificate")) {
@@ -268,6 +277,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             return new JdbcRefusedException(what + (refusal == DatabaseRefusals.Kind.CREDENTIALS
                     ? "the login was rejected; check the user and password of the data source (and that the user"
                     + " exists, may connect from this host and is not locked or expired)"
+                    + (DatabaseRefusals.mayBeMissingClientCertificate(e) ? MAYBE_CLIENT_CERTIFICATE : "")
                     : "the data source's user lacks a privilege; grant it SELECT, INSERT, UPDATE and DELETE on table "
                     + config.tablePrefix() + "inbox") + ". Not an outage: retrying does not help until that is fixed",
                     e);

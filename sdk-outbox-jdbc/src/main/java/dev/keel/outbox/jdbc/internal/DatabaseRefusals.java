@@ -19,7 +19,9 @@ public final class DatabaseRefusals {
         PRIVILEGE
     }
 
-    private static final Set<Integer> MARIADB_CREDENTIALS = Set.of(1045, 1698, 1820, 1862, 3118, 4151);
+    /** MariaDB's and MySQL's "Access denied for user ... (using password: ...)" at login. */
+    private static final int ACCESS_DENIED = 1045;
+    private static final Set<Integer> MARIADB_CREDENTIALS = Set.of(ACCESS_DENIED, 1698, 1820, 1862, 3118, 4151);
     private static final Set<Integer> MARIADB_PRIVILEGE = Set.of(1044, 1142, 1143, 1227, 1370);
 
     private DatabaseRefusals() {
@@ -36,6 +38,21 @@ public final class DatabaseRefusals {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether {@code e} (or an SQLException in its causes) is MariaDB's or MySQL's "Access denied for user" at login
+     * (error code 1045): their answer to a wrong password, and as well to a user created {@code REQUIRE X509} (or
+     * {@code ISSUER}, {@code SUBJECT}) that presented no client certificate, or not the one required. The server does
+     * not say which, so a refusal must name both.
+     */
+    public static boolean mayBeMissingClientCertificate(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException sql && sql.getErrorCode() == ACCESS_DENIED) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Kind ofOne(SQLException sql) {
