@@ -25,7 +25,7 @@ public final class SecuredMariaDB {
         this.certificates = certificates;
     }
 
-    /** The TLS MariaDB of this test JVM, started (about a second: mariadb-install-db, then the server). */
+    /** The TLS MariaDB of this test JVM, started (about two seconds: mariadb-install-db, then the server). */
     public static synchronized SecuredMariaDB local() {
         if (instance == null) {
             TestCertificates certificates = TestCertificates.get();

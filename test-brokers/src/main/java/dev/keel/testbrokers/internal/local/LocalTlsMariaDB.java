@@ -26,7 +26,7 @@ import java.util.Optional;
  * ({@code REQUIRE X509}: a client certificate the run's CA signed; {@code REQUIRE SSL}) and log in with a password.
  * As root, the server runs as root ({@code --user=root}): mariadbd refuses root otherwise, and unlike PostgreSQL allows
  * it when told, so nothing needs another user or a directory outside the run's. Small buffers, no binary log and no
- * flush at commit: it starts in about a second.
+ * flush at commit: it starts in about two seconds (mariadb-install-db, then the server).
  */
 public final class LocalTlsMariaDB extends OneProcessBroker {
     public static final String HOST = "127.0.0.1";
