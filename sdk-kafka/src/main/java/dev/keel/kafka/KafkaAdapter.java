@@ -321,7 +321,7 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
             ensureOpen();
         }
         TopicAdmin topics = admin();
-        if (!config.topicAutoCreation() && topics.describe(pipeline.inputTopic()).isEmpty()) {
+        if (!config.topicAutoCreation() && !topics.existsNow(pipeline.inputTopic())) {
             throw missingTopic(pipeline.inputTopic(), "starting a transactional pipeline on it");
         }
         return new KafkaPipeline(config, pipeline, transform, topics);

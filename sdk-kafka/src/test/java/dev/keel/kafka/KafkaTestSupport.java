@@ -168,6 +168,27 @@ final class KafkaTestSupport {
         return got;
     }
 
+    /** Every record of partition 0 of {@code topic}, from the start up to the end {@code isolation} lets a reader see. */
+    static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic, String isolation,
+                                                       Duration wait) {
+        try (KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            reader.assign(Set.of(partition));
+            reader.seekToBeginning(Set.of(partition));
+            long end = reader.endOffsets(Set.of(partition)).get(partition);
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+            Awaitility.await().atMost(wait).until(() -> {
+                reader.poll(Duration.ofMillis(200)).forEach(records::add);
+                return reader.position(partition) >= end;
+            });
+            return records;
+        }
+    }
+
     static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

@@ -447,22 +447,7 @@ class KafkaTransactionalPipelineTest {
 
     /** Every output record up to the end the isolation level lets a reader see. */
     private List<ConsumerRecord<byte[], byte[]>> readAll(String isolation) {
-        try (KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
-            TopicPartition partition = new TopicPartition(output, 0);
-            reader.assign(Set.of(partition));
-            reader.seekToBeginning(Set.of(partition));
-            long end = reader.endOffsets(Set.of(partition)).get(partition);
-            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-            await().atMost(PATIENCE).until(() -> {
-                reader.poll(Duration.ofMillis(200)).forEach(records::add);
-                return reader.position(partition) >= end;
-            });
-            return records;
-        }
+        return KafkaTestSupport.readAll(bootstrap, output, isolation, PATIENCE);
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {

@@ -60,6 +60,14 @@ public final class SecuredKafka {
         return broker.saslBootstrapServers();
     }
 
+    /**
+     * The listener whose anonymous clients are super users: for a test's own setup and checks (creating topics,
+     * writing inputs, reading what the client under test wrote), never for the client under test.
+     */
+    public String superUserBootstrapServers() {
+        return broker.superUserBootstrapServers();
+    }
+
     /** The SASL_SSL listener: SCRAM-SHA-512 over TLS, client certificates required. */
     public String saslSslBootstrapServers() {
         return broker.saslSslBootstrapServers();

@@ -1,5 +1,6 @@
 package dev.keel.kafka.internal;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.KeelHeaders;
 import dev.keel.Message;
 import dev.keel.kafka.KafkaConfig;
@@ -76,7 +77,11 @@ public final class KafkaPipeline implements TransactionalPipeline {
         producerProperties.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, pipeline.transactionalId());
         producerProperties.put(ProducerConfig.CLIENT_ID_CONFIG, config.clientId() + "-pipeline-"
                 + pipeline.transactionalId());
-        this.producer = new PipelineProducer(producerProperties, () -> running, Clock.systemUTC());
+        try {
+            this.producer = new PipelineProducer(producerProperties, () -> running, Clock.systemUTC());
+        } catch (RuntimeException e) {
+            throw PipelineRefusals.of(pipeline, e).<RuntimeException>map(refused -> refused).orElse(e);
+        }
         Map<String, Object> consumerProperties = ClientProperties.consumer(config, new ConsumerSettings(
                 pipeline.inputTopic(), pipeline.group(), pipeline.maxBatch(), config.closeTimeout()));
         consumerProperties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -126,8 +131,8 @@ public final class KafkaPipeline implements TransactionalPipeline {
         } catch (WakeupException | InterruptException closing) {
             // close() woke the loop
         } catch (RuntimeException e) {
-            failure = e;
-            LOG.error("Transactional pipeline {} stopped: {}", pipeline.transactionalId(), e.toString());
+            failure = PipelineRefusals.of(pipeline, e).<Throwable>map(refused -> refused).orElse(e);
+            LOG.error("Transactional pipeline {} stopped: {}", pipeline.transactionalId(), failure.toString());
         } finally {
             running = false;
             closeQuietly();
@@ -150,9 +155,10 @@ public final class KafkaPipeline implements TransactionalPipeline {
             renewAndRewind(fenced, batchStart);
         } catch (OutOfOrderSequenceException | AuthorizationException | UnsupportedVersionException fatal) {
             throw fatal;
-        } catch (RefusedOutputException | PipelineOutputTopics.MissingOutputTopicException refused) {
-            // the transform asked for what a pipeline cannot do, or for a topic nobody declared: the same input
-            // would ask again, so stop
+        } catch (RefusedOutputException | PipelineOutputTopics.MissingOutputTopicException
+                 | AccessRefusedException refused) {
+            // the transform asked for what a pipeline cannot do, or for a topic nobody declared or Kafka refused
+            // describing: the same input would ask again, so stop
             try {
                 producer.abort();
             } catch (RuntimeException e) {

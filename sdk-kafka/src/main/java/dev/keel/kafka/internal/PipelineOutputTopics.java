@@ -1,5 +1,6 @@
 package dev.keel.kafka.internal;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.KeelException;
 import dev.keel.KeelTimeoutException;
 import dev.keel.UnroutableException;
@@ -58,6 +59,9 @@ final class PipelineOutputTopics {
                     + "output topic '" + topic + "' does not exist: declare it with ensureTopology (or enable topic "
                     + "auto-creation on the broker and in KafkaConfig) and start the pipeline again. The batch was "
                     + "aborted and the input was not advanced", missing);
+        }
+        if (failure instanceof AccessRefusedException refused) {
+            throw PipelineRefusals.ofOutputCheck(transactionalId, topic, refused);
         }
         if (failure != null) {
             throw failure;

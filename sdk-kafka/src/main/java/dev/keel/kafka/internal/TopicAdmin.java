@@ -263,6 +263,14 @@ public final class TopicAdmin implements AutoCloseable {
         return describe(topic, System.nanoTime() + timeout.toNanos());
     }
 
+    /**
+     * Whether the topic exists, asked once and waited for: a describe of the topic only, which Kafka authorizes with
+     * {@code Describe} on it (no {@code DescribeConfigs}, unlike {@link #describe(String)}).
+     */
+    public boolean existsNow(String topic) {
+        return describeNow(topic, System.nanoTime() + timeout.toNanos()).isPresent();
+    }
+
     /** Deletes the topic and waits until Kafka no longer lists it; nothing happens when it does not exist. */
     public void delete(String topic) {
         long deadline = System.nanoTime() + timeout.toNanos();

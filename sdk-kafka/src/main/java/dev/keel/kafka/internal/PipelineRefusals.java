@@ -1,0 +1,82 @@
+package dev.keel.kafka.internal;
+
+import dev.keel.AccessRefusedException;
+import dev.keel.kafka.PipelineConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.GroupAuthorizationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
+
+/**
+ * What Kafka refused a transactional pipeline, as an {@link AccessRefusedException} naming the ACL to grant: the
+ * pipeline stops on it (the same batch would be refused again), instead of failing with kafka-clients' exception or
+ * reading the batch again for ever.
+ */
+final class PipelineRefusals {
+
+    private static final String NOT_ADVANCED = "the pipeline stopped, its input not advanced past what it committed "
+            + "before; not retried";
+
+    private PipelineRefusals() {
+    }
+
+    /** The refusal {@code e} is, for {@code pipeline}; empty when {@code e} is no refusal. */
+    static Optional<AccessRefusedException> of(PipelineConfig pipeline, Throwable e) {
+        if (e instanceof AccessRefusedException refused) {
+            return Optional.of(refused);
+        }
+        String stopped = "Kafka refused transactional pipeline " + pipeline.transactionalId();
+        if (e instanceof TransactionalIdAuthorizationException) {
+            return refused(stopped + " its transactional id", e, "WRITE and DESCRIBE on TransactionalId:"
+                    + pipeline.transactionalId());
+        }
+        if (e instanceof GroupAuthorizationException) {
+            return refused(stopped + " its group", e, "READ on Group:" + pipeline.group());
+        }
+        if (e instanceof TopicAuthorizationException topics) {
+            Set<String> refused = new TreeSet<>(topics.unauthorizedTopics());
+            List<String> grants = new ArrayList<>();
+            if (refused.remove(pipeline.inputTopic())) {
+                grants.add("READ and DESCRIBE on Topic:" + pipeline.inputTopic());
+            }
+            if (!refused.isEmpty()) {
+                grants.add("WRITE and DESCRIBE on Topic:" + String.join(", Topic:", refused));
+            }
+            if (grants.isEmpty()) {
+                grants.add("READ and DESCRIBE on Topic:" + pipeline.inputTopic() + ", WRITE and DESCRIBE on each "
+                        + "output topic");
+            }
+            return refused(stopped + " a topic", e, String.join("; ", grants));
+        }
+        if (e instanceof AuthenticationException) {
+            Optional<AccessRefusedException> certificate = TlsRefusals.of("transactional pipeline "
+                    + pipeline.transactionalId(), e);
+            if (certificate.isPresent()) {
+                return certificate;
+            }
+        }
+        if (e instanceof AuthorizationException || e instanceof AuthenticationException) {
+            return refused(stopped, e, "what docs/security.md lists for a transactional pipeline, and check the "
+                    + "client's credentials");
+        }
+        return Optional.empty();
+    }
+
+    /** The refusal of {@code pipeline}'s check that its output {@code topic} exists. */
+    static AccessRefusedException ofOutputCheck(String transactionalId, String topic, AccessRefusedException e) {
+        return new AccessRefusedException("Kafka refused transactional pipeline " + transactionalId
+                + " describing its output topic " + topic + " (" + e.getMessage() + "): grant it DESCRIBE and WRITE "
+                + "on Topic:" + topic + "; " + NOT_ADVANCED, e);
+    }
+
+    private static Optional<AccessRefusedException> refused(String what, Throwable cause, String grant) {
+        return Optional.of(new AccessRefusedException(what + " (" + cause.getMessage() + "): grant it " + grant
+                + "; " + NOT_ADVANCED, cause));
+    }
+}
