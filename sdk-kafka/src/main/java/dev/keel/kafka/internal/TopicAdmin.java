@@ -231,7 +231,7 @@ public final class TopicAdmin implements AutoCloseable {
             if (cause instanceof UnknownTopicOrPartitionException) {
                 result.completeExceptionally(cause);
             } else if (cause != null) {
-                result.completeExceptionally(failed("describing the configuration of topic " + topic, cause));
+                result.completeExceptionally(failed("describing the configuration of topic " + topic, cause, grant("DESCRIBE_CONFIGS", topic)));
             } else {
                 Map<String, String> values = new HashMap<>();
                 configs.get(resource).entries().forEach(entry -> values.put(entry.name(), entry.value()));
@@ -252,7 +252,8 @@ public final class TopicAdmin implements AutoCloseable {
             if (error == null) {
                 result.complete(null);
             } else {
-                result.completeExceptionally(failed("changing the configuration of topic " + topic, unwrap(error)));
+                result.completeExceptionally(failed("changing the configuration of topic " + topic, unwrap(error),
+                        grant("ALTER_CONFIGS", topic)));
             }
         });
         return result;
@@ -279,7 +280,7 @@ public final class TopicAdmin implements AutoCloseable {
             LOG.info("Deleted Kafka topic {}", topic);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                throw failed("deleting topic " + topic, e.getCause());
+                throw failed("deleting topic " + topic, e.getCause(), grant("DELETE", topic));
             }
             return;
         } catch (TimeoutException e) {
@@ -310,7 +311,7 @@ public final class TopicAdmin implements AutoCloseable {
             if (cause instanceof UnknownTopicOrPartitionException) {
                 result.complete(false);
             } else if (cause != null) {
-                result.completeExceptionally(failed("checking that topic " + topic + " exists", cause));
+                result.completeExceptionally(failed("checking that topic " + topic + " exists", cause, grant("DESCRIBE", topic)));
             } else {
                 admin.listOffsets(latestOffsets(descriptions.get(topic))).all().whenComplete((offsets, notServed) -> {
                     Throwable why = unwrap(notServed);
@@ -319,7 +320,8 @@ public final class TopicAdmin implements AutoCloseable {
                     } else if (why instanceof UnknownTopicOrPartitionException) {
                         result.complete(false);
                     } else {
-                        result.completeExceptionally(failed("checking that topic " + topic + " is served", why));
+                        result.completeExceptionally(failed("checking that topic " + topic + " is served", why,
+                                grant("DESCRIBE", topic)));
                     }
                 });
             }
@@ -337,7 +339,7 @@ public final class TopicAdmin implements AutoCloseable {
             } else if (cause instanceof UnknownTopicOrPartitionException) {
                 result.complete(false);
             } else {
-                result.completeExceptionally(failed("checking that topic " + topic + " exists", cause));
+                result.completeExceptionally(failed("checking that topic " + topic + " exists", cause, grant("DESCRIBE", topic)));
             }
         });
         return result;
@@ -360,7 +362,8 @@ public final class TopicAdmin implements AutoCloseable {
                 return;
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof RetriableException) || System.nanoTime() >= deadline) {
-                    throw failed("waiting for the leaders of topic " + topic.name(), e.getCause());
+                    throw failed("waiting for the leaders of topic " + topic.name(), e.getCause(),
+                            grant("DESCRIBE", topic.name()));
                 }
                 LOG.debug("Leaders of topic {} not served yet ({}); asking again", topic.name(), e.getCause().toString());
                 LockSupport.parkNanos(VISIBILITY_POLL_NANOS);
@@ -392,7 +395,7 @@ public final class TopicAdmin implements AutoCloseable {
                 }
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                    throw failed("waiting for topic " + topic, e.getCause());
+                    throw failed("waiting for topic " + topic, e.getCause(), grant("DESCRIBE", topic));
                 }
             } catch (TimeoutException e) {
                 throw new KeelTimeoutException("topic " + topic + " was not ready within " + timeout, e);
@@ -421,7 +424,7 @@ public final class TopicAdmin implements AutoCloseable {
             if (e.getCause() instanceof TopicExistsException) {
                 return false;
             }
-            throw failed("declaring topic " + name, e.getCause());
+            throw failed("declaring topic " + name, e.getCause(), grant("CREATE", name) + " (or on the cluster)");
         } catch (TimeoutException e) {
             throw new KeelTimeoutException("Kafka did not confirm creating topic " + name + " within " + timeout
                     + "; is the cluster at " + servers + " (the bootstrap servers) reachable?", e);
@@ -477,7 +480,7 @@ public final class TopicAdmin implements AutoCloseable {
             if (e.getCause() instanceof UnknownTopicOrPartitionException) {
                 return Optional.empty();
             }
-            throw failed("describing topic " + topic, e.getCause());
+            throw failed("describing topic " + topic, e.getCause(), grant("DESCRIBE", topic));
         } catch (TimeoutException e) {
             throw new KeelTimeoutException("Kafka did not describe topic " + topic + " within " + timeout, e);
         } catch (InterruptedException e) {
@@ -498,7 +501,8 @@ public final class TopicAdmin implements AutoCloseable {
             ConfigEntry entry = config == null ? null : config.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
             return entry == null || entry.value() == null ? 1 : Integer.parseInt(entry.value());
         } catch (ExecutionException e) {
-            throw failed("describing the configuration of topic " + topic, e.getCause());
+            throw failed("describing the configuration of topic " + topic, e.getCause(),
+                    grant("DESCRIBE_CONFIGS", topic));
         } catch (TimeoutException e) {
             throw new KeelTimeoutException("Kafka did not describe the configuration of topic " + topic + " within "
                     + timeout, e);
@@ -519,17 +523,25 @@ public final class TopicAdmin implements AutoCloseable {
         return t;
     }
 
-    /** {@link #failure(String, Throwable)} naming this admin's bootstrap servers. */
-    private KeelException failed(String what, Throwable cause) {
-        return failure(what, cause, servers);
+    /** The ACL that allows {@code operation} on {@code topic}, as Kafka's tools name it. */
+    private static String grant(String operation, String topic) {
+        return operation + " on Topic:" + topic;
+    }
+
+    /** {@link #failure(String, Throwable, String, String)} naming this admin's bootstrap servers. */
+    private KeelException failed(String what, Throwable cause, String grant) {
+        return failure(what, cause, servers, grant);
     }
 
     static KeelException failure(String what, Throwable cause) {
-        return failure(what, cause, null);
+        return failure(what, cause, null, null);
     }
 
-    /** @param servers the bootstrap servers to name in a timeout, or null */
-    static KeelException failure(String what, Throwable cause, String servers) {
+    /**
+     * @param servers the bootstrap servers to name in a timeout, or null
+     * @param grant   the ACL a refusal asks to grant ({@code "DESCRIBE on Topic:orders"}), or null when unknown
+     */
+    static KeelException failure(String what, Throwable cause, String servers, String grant) {
         if (cause instanceof AuthenticationException) {
             Optional<AccessRefusedException> certificate = TlsRefusals.of(what, cause);
             if (certificate.isPresent()) {
@@ -537,8 +549,11 @@ public final class TopicAdmin implements AutoCloseable {
             }
         }
         if (cause instanceof AuthorizationException || cause instanceof AuthenticationException) {
-            return new AccessRefusedException("Kafka refused " + what + ": " + cause.getMessage()
-                    + "; check the client's credentials and ACLs (docs/security.md lists what Keel needs)", cause);
+            return new AccessRefusedException("Kafka refused " + what + ": " + cause.getMessage() + "; "
+                    + (grant == null || cause instanceof AuthenticationException ? ""
+                    : "grant the client " + grant + ", and ")
+                    + "check the client's credentials and ACLs (docs/security.md lists what Keel needs); not retried",
+                    cause);
         }
         if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
             return new BrokerUnavailableException("Kafka" + (servers == null ? "" : " at " + servers)
