@@ -1,6 +1,7 @@
 package dev.keel.kafka;
 
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerInterceptor;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -21,18 +22,36 @@ import org.apache.kafka.common.TopicPartition;
 public final class AckTrigger implements ProducerInterceptor<byte[], byte[]>, ConsumerInterceptor<byte[], byte[]> {
 
     private static final AtomicReference<Runnable> ARMED = new AtomicReference<>();
+    private static final AtomicReference<Runnable> ARMED_AT_SEND = new AtomicReference<>();
+    private static final AtomicInteger SENDS_TO_GO = new AtomicInteger();
 
     /** Runs {@code action} once, at the next acknowledged record of any producer using this interceptor. */
     static void arm(Runnable action) {
         ARMED.set(action);
     }
 
+    /**
+     * Runs {@code action} once, on the sending thread, inside the {@code nth} {@code send} from now of any producer
+     * using this interceptor (before the record is appended to its batch: it is sent all the same).
+     */
+    static void armAtSend(int nth, Runnable action) {
+        SENDS_TO_GO.set(nth);
+        ARMED_AT_SEND.set(action);
+    }
+
     static void disarm() {
         ARMED.set(null);
+        ARMED_AT_SEND.set(null);
     }
 
     @Override
     public ProducerRecord<byte[], byte[]> onSend(ProducerRecord<byte[], byte[]> record) {
+        if (ARMED_AT_SEND.get() != null && SENDS_TO_GO.decrementAndGet() == 0) {
+            Runnable action = ARMED_AT_SEND.getAndSet(null);
+            if (action != null) {
+                action.run();
+            }
+        }
         return record;
     }
 

@@ -17,12 +17,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.junit.jupiter.api.Test;
@@ -164,6 +168,40 @@ class KafkaRedriveMovesEachLetterOnceTest {
             assertThat(interrupted.redriven() + rest.redriven()).isEqualTo(ids.size());
             assertThat(countsAtOrigin(ids.size())).as("copies per id at the origin").containsOnlyKeys(ids)
                     .allSatisfy((id, copies) -> assertThat(copies).as(id).isEqualTo(1));
+        }
+    }
+
+    /**
+     * A re-drive interrupted while it waits for the broker to confirm a letter's publish (the interrupt comes inside
+     * the 150th send, on the producer's thread, so the copy is sent): the publish was counted failed and its letter left in place, unacknowledged,
+     * though its copy reached the origin, and the next re-drive moved it again (third adversarial review: 1,501 copies
+     * of 1,500 letters, at every moment of interruption tried). It must wait for the confirmation, acknowledge the
+     * letter, and stop.
+     */
+    @Test
+    void aRedriveInterruptedWhileAwaitingAConfirmationShouldAcknowledgeTheLetterAndStop() throws Exception {
+        ExecutorService redriver = Executors.newSingleThreadExecutor();
+        try (KafkaAdapter adapter = new KafkaAdapter(KafkaTestSupport.config(bootstrap)
+                .property(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, AckTrigger.class.getName()).build());
+             Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
+            List<String> ids = writeLetters(keel);
+            AtomicReference<Thread> redriving = new AtomicReference<>();
+            AckTrigger.armAtSend(150, () -> redriving.get().interrupt());
+            RedriveResult interrupted = redriver.submit(() -> {
+                redriving.set(Thread.currentThread());
+                return keel.deadLetters(topic, group).redrive(DeadLetterFilter.all(), (soFar, received) -> { });
+            }).get(120, TimeUnit.SECONDS);
+            RedriveResult rest = keel.deadLetters(topic, group).withQuietPeriod(Duration.ofSeconds(1))
+                    .redrive(DeadLetterFilter.all(), (soFar, received) -> { });
+
+            assertThat(interrupted.failed()).as("letters the interrupted re-drive counted failed").isZero();
+            assertThat(interrupted.redriven()).as("letters the interrupted re-drive moved").isEqualTo(150);
+            assertThat(interrupted.redriven() + rest.redriven()).isEqualTo(ids.size());
+            assertThat(countsAtOrigin(ids.size())).as("copies per id at the origin").containsOnlyKeys(ids)
+                    .allSatisfy((id, copies) -> assertThat(copies).as(id).isEqualTo(1));
+        } finally {
+            AckTrigger.disarm();
+            redriver.shutdownNow();
         }
     }
 

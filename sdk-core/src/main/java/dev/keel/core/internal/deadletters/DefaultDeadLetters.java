@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -286,22 +287,38 @@ public final class DefaultDeadLetters implements DeadLetters {
         return false;
     }
 
-    /** Publishes and waits for the broker's confirmation; false when it failed or timed out. */
+    /**
+     * Publishes and waits for the broker's confirmation; false when it failed or timed out. An interrupt does not end
+     * the wait: the copy is on its way, and a letter whose copy was confirmed must be acknowledged, or the next
+     * re-drive moves it again. The thread's interrupt is set again on return, and the re-drive stops at its next
+     * letter.
+     */
     private boolean publish(OutboundRecord record) {
+        CompletableFuture<?> sent = adapter.producer().send(record).toCompletableFuture();
+        long deadline = System.nanoTime() + publishTimeout.toNanos();
+        boolean interrupted = false;
         try {
-            adapter.producer().send(record).toCompletableFuture().get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } catch (ExecutionException e) {
-            LOG.warn("publishing dead letter {} to {} failed; it stays on {}: {}", record.id(), record.topic(),
-                    deadLetterTopic, String.valueOf(e.getCause()));
-            return false;
-        } catch (TimeoutException e) {
-            LOG.warn("publishing dead letter {} to {} not confirmed within {}; it stays on {} (the copy may still "
-                    + "arrive, with the same id)", record.id(), record.topic(), publishTimeout, deadLetterTopic);
-            return false;
+            while (true) {
+                try {
+                    sent.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    return true;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    LOG.warn("publishing dead letter {} to {} failed; it stays on {}: {}", record.id(), record.topic(),
+                            deadLetterTopic, String.valueOf(e.getCause()));
+                    return false;
+                } catch (TimeoutException e) {
+                    LOG.warn("publishing dead letter {} to {} not confirmed within {}; it stays on {} (the copy may "
+                            + "still arrive, with the same id)", record.id(), record.topic(), publishTimeout,
+                            deadLetterTopic);
+                    return false;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
