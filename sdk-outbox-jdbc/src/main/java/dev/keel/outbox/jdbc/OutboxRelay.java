@@ -80,7 +80,7 @@ public final class OutboxRelay implements AutoCloseable {
     private final AtomicBoolean wanted = new AtomicBoolean();
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean closed;
-    /** The refusal that stopped a started relay's rounds ({@link #failure()}), or null. */
+    /** The refusal that stopped this relay ({@link #failure()}), or null. */
     private volatile OutboxRefusedException refused;
     private ScheduledFuture<?> poll;
     private PgListener listener;
@@ -187,6 +187,9 @@ public final class OutboxRelay implements AutoCloseable {
         draining.lock();
         try {
             return rounds.drain(() -> closed, false);
+        } catch (OutboxRefusedException e) {
+            stopRefused(e); // a drain by hand stops as a started relay's does: the next call would publish it again
+            throw e;
         } finally {
             if (!started.get()) {
                 rounds.releaseConnections(); // a one-off drain keeps no connection open
@@ -246,8 +249,8 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     /**
-     * The refusal that stopped this started relay's rounds: the database refused its login or a statement (a grant
-     * taken away while it ran); empty while it runs. A stopped relay publishes nothing more; close it, fix the grant
+     * The refusal that stopped this relay, started or driven by {@link #publishPending()}: the database refused its
+     * login or a statement (a grant taken away while it ran); empty while it runs. A stopped relay publishes nothing more; close it, fix the grant
      * and start a new one. For health checks.
      */
     public Optional<OutboxRefusedException> failure() {

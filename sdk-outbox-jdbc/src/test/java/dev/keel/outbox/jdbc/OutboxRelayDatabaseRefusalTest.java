@@ -103,6 +103,36 @@ class OutboxRelayDatabaseRefusalTest {
         }
     }
 
+    /**
+     * A relay never started, driven by {@code publishPending()} only, whose DELETE is revoked: each call published the
+     * refused batch again before it threw (third adversarial review: 1,735 copies of 600 rows after five calls), and
+     * {@code failure()} stayed empty. The first refusal must stop it as it stops a started relay.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aRelayDrivenByHandShouldStopAtItsFirstRefusal(TestDatabase db) throws Exception {
+        try (Fixture f = new Fixture(db, "outbox-by-hand"); Keel keel = OutboxRelayTest.keel(f.topic);
+             KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), f.topic)) {
+            grant(db, f.user, "SELECT, INSERT, UPDATE, DELETE", f.prefix + "outbox");
+            grant(db, f.user, "SELECT, UPDATE", f.prefix + "outbox_lane");
+            try (OutboxRelay relay = OutboxRelay.create(userDataSource(db, f.user), keel.publisher(), f.config)) {
+                publishRows(db.dataSource(), f.config, f.topic, 0, 10);
+                assertThat(relay.publishPending()).isEqualTo(10);
+                revoke(db, f.user, "DELETE", f.prefix + "outbox");
+                publishRows(db.dataSource(), f.config, f.topic, 10, 10);
+
+                assertThat(catchThrowable(relay::publishPending)).isInstanceOf(OutboxRefusedException.class);
+                assertThat((Throwable) relay.failure().orElseThrow()).hasMessageContaining("DELETE on " + f.prefix
+                        + "outbox");
+                assertThat(catchThrowable(relay::publishPending)).isInstanceOf(OutboxRefusedException.class);
+                assertThat(catchThrowable(relay::publishPending)).isInstanceOf(OutboxRefusedException.class);
+            }
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(30))
+                    .until(() -> OutboxRelayTest.distinctIds(wire) == 20);
+            assertThat(wire.countsById().values()).as("copies per id").containsOnly(1);
+        }
+    }
+
     /** A test's outbox tables, a database user of its own with no grant yet, its topic and the relay's config. */
     private static final class Fixture implements AutoCloseable {
         final TestDatabase db;
