@@ -132,10 +132,21 @@ class RocketAccessRefusedTest extends RefusedAccessContract {
         String topic = "keel-least-" + UUID.randomUUID().toString().substring(0, 8);
         rocket.putUser(user, password);
         grant(rocket, user, Grant.EVERYTHING, topic, "g");
+        try {
+            declarePublishConsumeRetryDelayAndDeadLetter(adapterAs(user, password), topic);
+        } finally {
+            rocket.removeUser(user);
+        }
+    }
+
+    /**
+     * With {@code adapter} (closed here): declares {@code topic} with group {@code g}, publishes five messages, a
+     * delayed one and a poison one, and awaits the six handled and the poison one dead-lettered after a retry.
+     */
+    static void declarePublishConsumeRetryDelayAndDeadLetter(BrokerAdapter adapter, String topic) {
         Set<String> handled = ConcurrentHashMap.newKeySet();
         Set<String> deadLetters = ConcurrentHashMap.newKeySet();
-        try (BrokerAdapter adapter = adapterAs(user, password);
-             Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
+        try (adapter; Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
             keel.ensureTopology(TopicSpec.builder(topic).partitions(2).group("g").build());
             keel.subscribe(SubscriptionConfig.builder(topic, "g", Codec.utf8())
                     .guarantee(DeliveryGuarantee.AT_LEAST_ONCE)
@@ -154,8 +165,6 @@ class RocketAccessRefusedTest extends RefusedAccessContract {
             keel.publisher(topic, Codec.utf8()).message("delayed").key("k").delay(Duration.ofSeconds(1)).publish();
             keel.publisher(topic, Codec.utf8()).message("poison").key("p").publish();
             await().atMost(Duration.ofSeconds(90)).until(() -> handled.size() == 6 && deadLetters.contains("poison"));
-        } finally {
-            rocket.removeUser(user);
         }
     }
 }

@@ -84,9 +84,11 @@ public final class AccessRefusals {
         String resource = resource(remark);
         String action = action(requestCode, resource);
         String subject = user == null ? "User:<access key>" : "User:" + user;
+        String actions = action.startsWith("the permission") ? "<Pub|Sub|Create|Update|Get|Delete>"
+                : action.replace(" or ", ",");
         advice = "grant " + subject + " " + action + " on " + (resource == null ? "the topic or group" : resource)
                 + " (mqadmin updateAcl -s " + subject + " -r " + (resource == null ? "<Topic:name|Group:name>"
-                : resource) + " -a " + action.replace(" or ", ",") + " -d Allow; the least ACLs Keel needs are in "
+                : resource) + " -a " + actions + " -d Allow; the least ACLs Keel needs are in "
                 + "Keel's security documentation)";
         return new AccessRefusedException("RocketMQ refused " + what + " to " + who + ": no permission" + answer
                 + "; " + advice + ". Not an outage: retrying does not help", cause);
@@ -110,10 +112,13 @@ public final class AccessRefusals {
                  RequestCode.UNLOCK_BATCH_MQ, RequestCode.CONSUMER_SEND_MSG_BACK, RequestCode.UNREGISTER_CLIENT -> "Sub";
             case RequestCode.UPDATE_CONSUMER_OFFSET -> "Sub or Update";
             case RequestCode.QUERY_CONSUMER_OFFSET, RequestCode.GET_CONSUMER_LIST_BY_GROUP -> "Sub or Get";
+            case RequestCode.GET_CONSUMER_CONNECTION_LIST, RequestCode.GET_CONSUME_STATS,
+                 RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, RequestCode.GET_MAX_OFFSET, RequestCode.GET_MIN_OFFSET,
+                 RequestCode.QUERY_TOPIC_CONSUME_BY_WHO, RequestCode.GET_SUBSCRIPTIONGROUP_CONFIG -> "Get";
             case RequestCode.UPDATE_AND_CREATE_TOPIC, RequestCode.UPDATE_AND_CREATE_TOPIC_LIST,
                  RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP -> "Create or Update";
             case RequestCode.DELETE_TOPIC_IN_BROKER, RequestCode.DELETE_SUBSCRIPTIONGROUP -> "Delete";
-            default -> "the permission it needs (Pub, Sub, Create, Update or Get)";
+            default -> "the permission it needs (Pub, Sub, Create, Update, Get or Delete)";
         };
     }
 

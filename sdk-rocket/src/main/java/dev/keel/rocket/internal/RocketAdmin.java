@@ -157,21 +157,27 @@ public final class RocketAdmin implements AutoCloseable {
     /**
      * Deletes the topic on every broker and the name server, and the RocketMQ groups that consumed it
      * which Keel provably made ({@link Names#isKeelGroupOf}); other groups on the topic are left alone.
+     * The topic goes first: a deletion of the topic that fails (its {@code Delete} refused, a broker
+     * unreachable) leaves the groups, and their offsets, as they were. A group whose deletion the broker's
+     * ACL refuses is an {@link dev.keel.AccessRefusedException} naming it (the topic is deleted by then).
      */
     public void delete(String topic) {
         if (route(topic).isEmpty()) {
             return;
         }
         Map<String, BrokerData> masters = masters();
+        List<String> groups = new ArrayList<>();
         try {
             for (String group : admin.queryTopicConsumeByWho(topic).getGroupList()) {
                 if (Names.isKeelGroupOf(group, topic, knownGroups)) {
-                    for (BrokerData broker : masters.values()) {
-                        admin.deleteSubscriptionGroup(broker.getBrokerAddrs().get(MixAll.MASTER_ID), group, true);
-                    }
+                    groups.add(group);
                 }
             }
         } catch (Exception e) {
+            if (AccessRefusals.remarkOf(e).isPresent()) {
+                throw failure(config, RequestCode.QUERY_TOPIC_CONSUME_BY_WHO, "listing the groups of RocketMQ topic "
+                        + topic + " to delete them with it (nothing was deleted)", e);
+            }
             LOG.debug("Could not list the groups of RocketMQ topic {} for deletion: {}", topic, e.toString());
         }
         Set<String> clusters = new java.util.HashSet<>();
@@ -182,6 +188,22 @@ public final class RocketAdmin implements AutoCloseable {
             }
         } catch (Exception e) {
             throw failure(config, RequestCode.DELETE_TOPIC_IN_BROKER, "deleting RocketMQ topic " + topic, e);
+        }
+        for (String group : groups) {
+            for (BrokerData broker : masters.values()) {
+                try {
+                    admin.deleteSubscriptionGroup(broker.getBrokerAddrs().get(MixAll.MASTER_ID), group, true);
+                } catch (Exception e) {
+                    if (AccessRefusals.remarkOf(e).isPresent()) {
+                        throw failure(config, RequestCode.DELETE_SUBSCRIPTIONGROUP, "deleting RocketMQ subscription "
+                                + "group " + group + " of topic " + topic + " (the topic is deleted; the group is "
+                                + "left on broker " + broker.getBrokerName() + ": grant the permission and delete it "
+                                + "with mqadmin deleteSubGroup)", e);
+                    }
+                    LOG.warn("Could not delete RocketMQ subscription group {} of deleted topic {} on broker {}: {}",
+                            group, topic, broker.getBrokerName(), e.toString());
+                }
+            }
         }
         await("topic " + topic + " to leave the name server's route", () -> route(topic).isEmpty());
     }

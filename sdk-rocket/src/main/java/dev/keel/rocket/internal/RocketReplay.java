@@ -17,6 +17,7 @@ import org.apache.rocketmq.client.consumer.PullStatus;
 import org.apache.rocketmq.client.exception.MQBrokerException;
 import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.common.message.MessageQueue;
+import org.apache.rocketmq.remoting.protocol.RequestCode;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
 import org.apache.rocketmq.remoting.protocol.admin.ConsumeStats;
 import org.apache.rocketmq.remoting.protocol.admin.OffsetWrapper;
@@ -60,7 +61,8 @@ public final class RocketReplay {
                 long after = Math.max(0, Math.min(before, found < 0 ? end : found));
                 plan.add(new PartitionRewind(Names.partition(queue), before, after));
             } catch (Exception e) {
-                throw RocketAdmin.failure(config, "searching the offset of " + from + " in queue " + Names.partition(queue), e);
+                throw RocketAdmin.failure(config, RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, "searching the offset of " + from
+                        + " in queue " + Names.partition(queue), e);
             }
         }
         return plan;
@@ -83,7 +85,8 @@ public final class RocketReplay {
             try {
                 admin.client().updateConsumeOffset(master, rocketGroup, queue, rewind.after());
             } catch (Exception e) {
-                throw RocketAdmin.failure(config, "moving the offset of group " + group + " on queue " + rewind.partition(), e);
+                throw RocketAdmin.failure(config, RequestCode.UPDATE_CONSUMER_OFFSET, "moving the offset of group " + group
+                        + " on queue " + rewind.partition(), e);
             }
         }
     }
@@ -120,7 +123,8 @@ public final class RocketReplay {
         } catch (KeelException e) {
             throw e;
         } catch (Exception e) {
-            throw RocketAdmin.failure(config, "reading the replayed messages of topic " + topic, e);
+            throw RocketAdmin.failure(config, RequestCode.PULL_MESSAGE, "reading the replayed messages of topic "
+                    + topic, e);
         } finally {
             reader.shutdown();
         }
@@ -135,12 +139,14 @@ public final class RocketReplay {
             }
         } catch (MQBrokerException e) {
             if (e.getResponseCode() != ResponseCode.CONSUMER_NOT_ONLINE) {
-                throw RocketAdmin.failure(config, "asking for the members of group " + group, e);
+                throw RocketAdmin.failure(config, RequestCode.GET_CONSUMER_CONNECTION_LIST,
+                        "asking for the members of group " + group, e);
             }
         } catch (KeelException e) {
             throw e;
         } catch (Exception e) {
-            throw RocketAdmin.failure(config, "asking for the members of group " + group, e);
+            throw RocketAdmin.failure(config, RequestCode.GET_CONSUMER_CONNECTION_LIST,
+                    "asking for the members of group " + group, e);
         }
     }
 
@@ -153,9 +159,11 @@ public final class RocketReplay {
                     || e.getResponseCode() == ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST) {
                 return Map.of(); // never consumed
             }
-            throw RocketAdmin.failure(config, "reading the offsets of group " + rocketGroup, e);
+            throw RocketAdmin.failure(config, RequestCode.GET_CONSUME_STATS, "reading the offsets of group "
+                    + rocketGroup, e);
         } catch (Exception e) {
-            throw RocketAdmin.failure(config, "reading the offsets of group " + rocketGroup, e);
+            throw RocketAdmin.failure(config, RequestCode.GET_CONSUME_STATS, "reading the offsets of group "
+                    + rocketGroup, e);
         }
     }
 

@@ -40,6 +40,7 @@ import org.apache.rocketmq.common.message.MessageClientIDSetter;
 import org.apache.rocketmq.common.message.MessageConst;
 import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.remoting.exception.RemotingException;
+import org.apache.rocketmq.remoting.protocol.RequestCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -332,20 +333,54 @@ public final class RocketTransactions implements TransactionalPublisher {
             if (own.isPresent()) {
                 LOG.debug("Check-back of this producer's transactional message {} (topic {}) answered {}", record.id(),
                         record.topic(), own.get());
-                return toState(own.get());
+                return answer(msg, record.id(), own.get());
             }
             HalfMessage half = new HalfMessage(record.topic(), record.id(), record.key(), record.headers(),
                     Instant.ofEpochMilli(msg.getBornTimestamp()));
+            TransactionOutcome outcome;
             try {
-                TransactionOutcome outcome = checker.check(half);
+                outcome = checker.check(half);
                 LOG.debug("Check-back of transactional message {} (topic {}) answered {}", half.id(), half.topic(),
                         outcome);
-                return toState(outcome);
             } catch (Exception e) {
                 LOG.warn("The TransactionChecker of group {} failed for message {} (topic {}); answering UNKNOWN, the "
                         + "broker asks again: {}", group, half.id(), half.topic(), e.toString());
                 return LocalTransactionState.UNKNOW;
             }
+            return answer(msg, half.id(), outcome);
+        }
+
+        /**
+         * Sends a COMMIT or ROLLBACK answer itself, naming the message's topic ({@link TransactionEnds#endChecked}),
+         * and leaves the client only an UNKNOWN to send (which the broker ignores); should that fail other than by the
+         * ACL, the client sends the answer as before. An answer the broker's ACL refuses is logged at ERROR with what
+         * to grant: the broker asks again at its next check, and drops the message after transactionCheckMax checks.
+         */
+        private LocalTransactionState answer(MessageExt msg, String id, TransactionOutcome outcome) {
+            if (outcome == null || outcome == TransactionOutcome.UNKNOWN) {
+                return LocalTransactionState.UNKNOW;
+            }
+            String failure;
+            try {
+                failure = ends.endChecked(msg, outcome);
+            } catch (TransactionEnds.AclRefused refused) {
+                LOG.error("{}", AccessRefusals.refused(config, "the " + outcome + " answering the check-back of "
+                        + "transactional message " + id + " (group " + group + "); the broker asks again and drops "
+                        + "the message after transactionCheckMax checks", RequestCode.END_TRANSACTION,
+                        refused.getMessage(), null).getMessage());
+                return LocalTransactionState.UNKNOW;
+            } catch (RemotingException | RuntimeException e) {
+                failure = e.toString();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = e.toString();
+            }
+            if (failure == null) {
+                return LocalTransactionState.UNKNOW; // the broker took the outcome: the client's own answer is a no-op
+            }
+            LOG.debug("The broker did not take the {} answering the check-back of transactional message {}: {}; the "
+                    + "client sends it", outcome, id, failure);
+            return toState(outcome);
         }
     }
 }

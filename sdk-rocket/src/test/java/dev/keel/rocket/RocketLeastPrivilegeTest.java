@@ -1,0 +1,330 @@
+package dev.keel.rocket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.AccessRefusedException;
+import dev.keel.Codec;
+import dev.keel.DeliveryGuarantee;
+import dev.keel.KeelException;
+import dev.keel.Message;
+import dev.keel.PartitionRewind;
+import dev.keel.Subscription;
+import dev.keel.SubscriptionConfig;
+import dev.keel.TopicSpec;
+import dev.keel.core.Keel;
+import dev.keel.testbrokers.SecuredRocket;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.rocketmq.acl.common.AclClientRPCHook;
+import org.apache.rocketmq.acl.common.SessionCredentials;
+import org.apache.rocketmq.common.MixAll;
+import org.apache.rocketmq.remoting.protocol.route.BrokerData;
+import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The least ACLs of what {@link RocketAccessRefusedTest} leaves out, on the RocketMQ broker with ACL 2.0 of
+ * {@link SecuredRocket}: transactional publishing (with a check-back), replay, and {@code deleteTopology}. For each,
+ * a user with exactly the ACLs docs/security.md lists does it end to end, each message once; and a user without one
+ * of them is refused at once with a non-retriable {@link AccessRefusedException} naming the user, the resource and
+ * the action to grant, nothing committed, rewound or deleted half way. The topic and its group are declared, and
+ * messages published and consumed, by the super user.
+ */
+@Tag("secured")
+class RocketLeastPrivilegeTest {
+
+    private static final String GROUP = "g";
+    /** Far below the adapter's send and admin timeouts (10 s): a refusal must not be retried until they expire. */
+    private static final Duration FAST = Duration.ofSeconds(5);
+    private static final Duration PATIENCE = Duration.ofSeconds(90);
+
+    private final SecuredRocket rocket = SecuredRocket.local();
+    private final String topic = "keel-least-" + UUID.randomUUID().toString().substring(0, 8);
+    private final String user = "keel-user-" + UUID.randomUUID().toString().substring(0, 8);
+    private final String password = "pw-" + UUID.randomUUID();
+    private final String rocketGroup = RocketAdapter.rocketGroupOf(GROUP, topic);
+    private RocketAdapter admin;
+    private Keel adminKeel;
+
+    @BeforeEach
+    void declare() {
+        admin = new RocketAdapter(RocketAccessRefusedTest.config(rocket)
+                .credentials(rocket.adminUser(), rocket.adminPassword()).build());
+        adminKeel = Keel.builder(admin).withoutIdempotencyStore().build();
+        adminKeel.ensureTopology(TopicSpec.builder(topic).partitions(2).group(GROUP).build());
+        rocket.putUser(user, password);
+    }
+
+    @AfterEach
+    void close() {
+        try {
+            rocket.removeUser(user);
+        } finally {
+            adminKeel.close();
+            admin.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- transactional publishing
+
+    /**
+     * Only {@code Pub} on the topic: the half message, the outcome ({@code END_TRANSACTION}) and the answer to a
+     * check-back all need {@code Pub} on the topic and nothing else; the producer group needs no ACL (the broker
+     * checks none for a producer's heartbeat).
+     */
+    @Test
+    void aTransactionalPublishAndItsCheckBackShouldNeedOnlyPubOnTheTopic() {
+        rocket.allow(user, "Topic:" + topic, SecuredRocket.PUB);
+        Map<String, Integer> got = consumeAsAdmin();
+        Set<String> committedRows = ConcurrentHashMap.newKeySet();
+        Set<String> checked = ConcurrentHashMap.newKeySet();
+        try (RocketAdapter adapter = adapterAsUser();
+             TransactionalPublisher publisher = adapter.transactionalPublisher("keel-tx-" + user, Set.of(topic),
+                     half -> {
+                         checked.add(half.id());
+                         return committedRows.contains(half.id()) ? TransactionOutcome.COMMIT
+                                 : TransactionOutcome.UNKNOWN;
+                     })) {
+            for (int i = 0; i < 3; i++) {
+                TransactionReceipt receipt = publisher.publish(topic, message("tx-" + i), half -> {
+                    committedRows.add(half.id());
+                    return TransactionOutcome.COMMIT;
+                });
+                assertThat(receipt.outcome()).as("outcome of tx-%s", i).isEqualTo(TransactionOutcome.COMMIT);
+            }
+            // the outcome is left to the check-back, which the checker answers COMMIT (its END_TRANSACTION needs Pub)
+            TransactionReceipt left = publisher.publish(topic, message("tx-checked"), half -> {
+                committedRows.add(half.id());
+                return TransactionOutcome.UNKNOWN;
+            });
+            assertThat(left.outcome()).isEqualTo(TransactionOutcome.UNKNOWN);
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(got).as("handled, the checker asked about %s",
+                    checked).containsKeys("tx-0", "tx-1", "tx-2", "tx-checked"));
+        }
+        assertOnceEach(got, "tx-0", "tx-1", "tx-2", "tx-checked");
+    }
+
+    /** Without {@code Pub} on the topic: refused before the local transaction runs, nothing committed. */
+    @Test
+    void aTransactionalPublishWithoutPubShouldBeRefusedAtOnceWithoutRunningTheTransactionOrCommitting() {
+        rocket.allow(user, "Topic:" + topic, SecuredRocket.SUB, SecuredRocket.GET);
+        Map<String, Integer> got = consumeAsAdmin();
+        AtomicBoolean ran = new AtomicBoolean();
+        try (RocketAdapter adapter = adapterAsUser();
+             TransactionalPublisher publisher = adapter.transactionalPublisher("keel-tx-" + user, Set.of(topic),
+                     half -> TransactionOutcome.COMMIT)) {
+            Throwable refused = timed(() -> publisher.publish(topic, message("refused"), half -> {
+                ran.set(true);
+                return TransactionOutcome.COMMIT;
+            }));
+            assertRefusal(refused, "Topic:" + topic, "Pub");
+            assertThat(ran).as("the local transaction ran").isFalse();
+
+            rocket.allow(user, "Topic:" + topic, SecuredRocket.PUB);
+            assertThat(publisher.publish(topic, message("granted"), half -> TransactionOutcome.COMMIT).outcome())
+                    .isEqualTo(TransactionOutcome.COMMIT);
+            // the checker would commit anything it is asked about: the refused message was never a half message
+            await().atMost(PATIENCE).until(() -> got.containsKey("granted"));
+        }
+        assertOnceEach(got, "granted");
+        assertThat(got).as("the refused message was committed").doesNotContainKey("refused");
+    }
+
+    // ---------------------------------------------------------------- replay
+
+    /**
+     * {@code Get} and {@code Update} on the topic and the group: {@code Get} to read the group's members, its offsets
+     * and the queues' offsets by time, {@code Update} (or {@code Sub}) to write the group's offsets.
+     */
+    @Test
+    void aReplayShouldNeedGetAndUpdateOnTheTopicAndTheGroup() {
+        Instant from = Instant.now().minusSeconds(1);
+        List<String> published = publishAndConsume(6);
+        rocket.allow(user, "Topic:" + topic, SecuredRocket.GET, SecuredRocket.UPDATE);
+        rocket.allow(user, "Group:" + rocketGroup, SecuredRocket.GET, SecuredRocket.UPDATE);
+        try (RocketAdapter adapter = adapterAsUser();
+             Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
+            assertThat(keel.replay(topic, GROUP, from).messages()).as("messages rewound").isEqualTo(6);
+        }
+        Map<String, Integer> again = consumeAsAdmin();
+        await().atMost(PATIENCE).until(() -> again.keySet().containsAll(published));
+        assertOnceEach(again, published.toArray(String[]::new));
+    }
+
+    /** Without {@code Update} (nor {@code Sub}) on the group: planned, then refused at the first offset, none moved. */
+    @Test
+    void aReplayWithoutUpdateOnTheGroupShouldBeRefusedAtOnceAndMoveNoOffset() {
+        Instant from = Instant.now().minusSeconds(1);
+        publishAndConsume(6);
+        List<PartitionRewind> before = admin.planRewind(topic, GROUP, from);
+        rocket.allow(user, "Topic:" + topic, SecuredRocket.GET, SecuredRocket.UPDATE);
+        rocket.allow(user, "Group:" + rocketGroup, SecuredRocket.GET);
+        try (RocketAdapter adapter = adapterAsUser();
+             Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
+            assertRefusal(timed(() -> keel.replay(topic, GROUP, from)), "Group:" + rocketGroup, "Update");
+        }
+        assertThat(admin.planRewind(topic, GROUP, from)).as("the group's offsets").isEqualTo(before);
+        Map<String, Integer> after = consumeAsAdmin();
+        adminKeel.publisher(topic, Codec.utf8()).message("marker").key("k").publish();
+        await().atMost(PATIENCE).until(() -> after.containsKey("marker"));
+        assertThat(after).as("consumed again").containsOnlyKeys("marker");
+    }
+
+    // ---------------------------------------------------------------- deleteTopology
+
+    /**
+     * {@code Get} and {@code Delete} on the topic (which groups consumed it, then the topic), {@code Delete} on
+     * Keel's groups of it.
+     */
+    @Test
+    void aDeleteTopologyShouldNeedGetAndDeleteOnTheTopicAndDeleteOnTheGroup() throws Exception {
+        publishAndConsume(2);
+        rocket.allow(user, "Topic:" + topic, SecuredRocket.GET, "Delete");
+        rocket.allow(user, "Group:" + rocketGroup, "Delete");
+        try (RocketAdapter adapter = adapterAsUser()) {
+            adapter.deleteTopology(topic);
+        }
+        assertThat(admin.describeTopology(topic)).as("the topic").isEmpty();
+        assertThat(groupExists()).as("Keel's group of the topic").isFalse();
+    }
+
+    /** Without {@code Delete} on the topic: refused, and the topic and its group, with its offsets, stay. */
+    @Test
+    void aDeleteTopologyWithoutDeleteOnTheTopicShouldBeRefusedAndLeaveTheTopologyAsItWas() throws Exception {
+        publishAndConsume(4);
+        rocket.allow(user, "Topic:" + topic, SecuredRocket.GET);
+        rocket.allow(user, "Group:" + rocketGroup, "Delete");
+        try (RocketAdapter adapter = adapterAsUser()) {
+            assertRefusal(timed(() -> adapter.deleteTopology(topic)), "Topic:" + topic, "Delete");
+        }
+        assertThat(admin.describeTopology(topic)).as("the topic").isPresent();
+        assertThat(groupExists()).as("Keel's group of the topic").isTrue();
+        // the group still has its offsets: it does not read the four messages again
+        Map<String, Integer> after = consumeAsAdmin();
+        adminKeel.publisher(topic, Codec.utf8()).message("marker").key("k").publish();
+        await().atMost(PATIENCE).until(() -> after.containsKey("marker"));
+        assertThat(after).as("consumed again").containsOnlyKeys("marker");
+    }
+
+    /** Without {@code Delete} on the group: refused naming the group (the group is not left behind silently). */
+    @Test
+    void aDeleteTopologyWithoutDeleteOnTheGroupShouldBeRefusedNamingTheGroup() throws Exception {
+        publishAndConsume(2);
+        rocket.allow(user, "Topic:" + topic, SecuredRocket.GET, "Delete");
+        try (RocketAdapter adapter = adapterAsUser()) {
+            assertRefusal(timed(() -> adapter.deleteTopology(topic)), "Group:" + rocketGroup, "Delete");
+        }
+        assertThat(groupExists()).as("Keel's group of the topic").isTrue();
+    }
+
+    // ---------------------------------------------------------------- declare, publish, consume
+
+    /**
+     * {@link RocketAccessRefusedTest#grant}'s ACLs without {@code Update} and {@code Get}: declaring (twice, as each
+     * start of an application does), publishing, consuming, retrying, delaying and dead-lettering work without them.
+     */
+    @Test
+    void declarePublishAndConsumeShouldNeedNeitherUpdateNorGet() {
+        String fresh = "keel-least-" + UUID.randomUUID().toString().substring(0, 8);
+        rocket.allow(user, "Topic:" + fresh + "*", SecuredRocket.PUB, SecuredRocket.SUB, SecuredRocket.CREATE);
+        rocket.allow(user, "Group:" + GROUP + "_" + fresh + "*", SecuredRocket.SUB, SecuredRocket.CREATE);
+        RocketAccessRefusedTest.declarePublishConsumeRetryDelayAndDeadLetter(adapterAsUser(), fresh);
+        try (RocketAdapter again = adapterAsUser()) {
+            again.ensureTopology(TopicSpec.builder(fresh).partitions(2).group(GROUP).build());
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private RocketAdapter adapterAsUser() {
+        return new RocketAdapter(RocketAccessRefusedTest.config(rocket).credentials(user, password).build());
+    }
+
+    private static Message message(String payload) {
+        return Message.builder(payload, Codec.utf8()).id(payload + "-" + UUID.randomUUID()).key(payload).build();
+    }
+
+    /** Each payload the super user's subscription of {@link #GROUP} handles, with how many times it did. */
+    private Map<String, Integer> consumeAsAdmin() {
+        Map<String, Integer> got = new ConcurrentHashMap<>();
+        adminKeel.subscribe(subscription(), d -> got.merge(d.payload(), 1, Integer::sum));
+        return got;
+    }
+
+    /** Publishes {@code count} messages as the super user and consumes them as {@link #GROUP}, offsets committed. */
+    private List<String> publishAndConsume(int count) {
+        List<String> published = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            published.add("m-" + i);
+            adminKeel.publisher(topic, Codec.utf8()).message("m-" + i).key("k" + i).publish();
+        }
+        Set<String> got = ConcurrentHashMap.newKeySet();
+        Subscription subscription = adminKeel.subscribe(subscription(), d -> got.add(d.payload()));
+        await().atMost(PATIENCE).until(() -> got.containsAll(published));
+        subscription.close(); // writes the offsets and leaves the group
+        return published;
+    }
+
+    private SubscriptionConfig<String> subscription() {
+        return SubscriptionConfig.builder(topic, GROUP, Codec.utf8()).guarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .closeTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    private static void assertOnceEach(Map<String, Integer> got, String... payloads) {
+        Map<String, Integer> once = List.of(payloads).stream().collect(Collectors.toMap(Function.identity(),
+                p -> 1));
+        assertThat(got).as("times each message was handled").isEqualTo(once);
+    }
+
+    /** What {@code call} threw, failing if it took longer than {@link #FAST} (a refusal retried until a timeout). */
+    private static Throwable timed(ThrowingCallable call) {
+        long start = System.nanoTime();
+        Throwable thrown = catchThrowable(call);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("time to fail").isLessThan(FAST);
+        return thrown;
+    }
+
+    private void assertRefusal(Throwable refused, String resource, String action) {
+        assertThat(refused).isInstanceOf(AccessRefusedException.class).hasMessageNotContaining(password)
+                .hasMessageContaining("User:" + user).hasMessageContaining(action + " on " + resource);
+        assertThat(((KeelException) refused).isRetriable()).as("retriable").isFalse();
+    }
+
+    private boolean groupExists() throws Exception {
+        DefaultMQAdminExt tools = new DefaultMQAdminExt(new AclClientRPCHook(new SessionCredentials(
+                rocket.adminUser(), rocket.adminPassword())), 10_000);
+        tools.setNamesrvAddr(rocket.nameServer());
+        tools.setInstanceName("keel-least-tools-" + UUID.randomUUID().toString().substring(0, 8));
+        tools.start();
+        try {
+            for (BrokerData broker : tools.examineBrokerClusterInfo().getBrokerAddrTable().values()) {
+                try {
+                    if (tools.examineSubscriptionGroupConfig(broker.getBrokerAddrs().get(MixAll.MASTER_ID),
+                            rocketGroup) == null) {
+                        return false;
+                    }
+                } catch (Exception notFound) {
+                    return false;
+                }
+            }
+            return true;
+        } finally {
+            tools.shutdown();
+        }
+    }
+}
