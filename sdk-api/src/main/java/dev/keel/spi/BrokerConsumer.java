@@ -1,5 +1,6 @@
 package dev.keel.spi;
 
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -72,5 +73,15 @@ public interface BrokerConsumer {
      */
     default boolean caughtUp() {
         return false;
+    }
+
+    /**
+     * The partitions of the topic that, as of the consumer's last fetch, it does not own: another member of its group
+     * holds them (a reader running at the same time, or one that died and holds them until the broker's session
+     * timeout ends its membership), so their records are not handed to this consumer. Empty when it owns them all, and
+     * (the default) when the adapter cannot tell. Read from any thread.
+     */
+    default Set<String> partitionsHeldByOthers() {
+        return Set.of();
     }
 }

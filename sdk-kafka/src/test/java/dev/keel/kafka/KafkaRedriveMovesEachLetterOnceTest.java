@@ -9,6 +9,7 @@ import dev.keel.deadletter.DeadLetterFilter;
 import dev.keel.deadletter.RedriveResult;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;
+import dev.keel.testbrokers.ForkedJvm;
 import dev.keel.testbrokers.UsesBrokers;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -202,6 +203,38 @@ class KafkaRedriveMovesEachLetterOnceTest {
         } finally {
             AckTrigger.disarm();
             redriver.shutdownNow();
+        }
+    }
+
+    /**
+     * A reader of the group killed in the middle of a re-drive (kill -9 of {@code keel dlq redrive}) holds the
+     * dead-letter topic's partitions until its session timeout. A re-drive run meanwhile read nothing and reported
+     * "examined 0" as if the group had no letter left (third adversarial review: the CLI exited 0 with 3,486 letters
+     * left). It must say which partitions it could not read; once the killed member is gone, a re-drive moves every
+     * letter once.
+     */
+    @Test
+    void aRedriveWhileAKilledReaderHoldsThePartitionsShouldSayItCouldNotReadThem() throws Exception {
+        try (KafkaAdapter adapter = adapter(); Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
+            List<String> ids = writeLetters(keel);
+            try (ForkedJvm killed = ForkedJvm.builder(GroupMemberVictimMain.class)
+                    .args(bootstrap, topic + ".DLT", group, "45000")
+                    .systemProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn").start()) {
+                killed.awaitLineContaining("assigned " + PARTITIONS, Duration.ofSeconds(60));
+                assertThat(killed.kill()).isEqualTo(137);
+            }
+            RedriveResult meanwhile = keel.deadLetters(topic, group).redrive(DeadLetterFilter.all(),
+                    (soFar, received) -> { });
+            RedriveResult after = keel.deadLetters(topic, group).withQuietPeriod(Duration.ofSeconds(1))
+                    .redrive(DeadLetterFilter.all(), (soFar, received) -> { });
+
+            assertThat(meanwhile.partitionsNotRead()).as("partitions the killed reader held")
+                    .containsExactlyInAnyOrder("0", "1", "2");
+            assertThat(meanwhile.complete()).isFalse();
+            assertThat(after.complete()).isTrue();
+            assertThat(meanwhile.redriven() + after.redriven()).isEqualTo(ids.size());
+            assertThat(countsAtOrigin(ids.size())).as("copies per id at the origin").containsOnlyKeys(ids)
+                    .allSatisfy((id, copies) -> assertThat(copies).as(id).isEqualTo(1));
         }
     }
 

@@ -147,12 +147,19 @@ final class KafkaTestSupport {
      * A plain member of {@code group} (not subscribed yet): cooperative-sticky like Keel's consumers, committing nothing.
      */
     static KafkaConsumer<byte[], byte[]> plainMember(String bootstrap, String group) {
-        return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        return plainMember(bootstrap, group, Map.of());
+    }
+
+    /** {@link #plainMember(String, String)} with {@code more} consumer properties. */
+    static KafkaConsumer<byte[], byte[]> plainMember(String bootstrap, String group, Map<String, Object> more) {
+        Map<String, Object> properties = new HashMap<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, group,
                 ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName(),
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+        properties.putAll(more);
+        return new KafkaConsumer<>(properties);
     }
 
     /** Reads {@code topic} from the start in a new group with a plain consumer until {@code count} records came. */

@@ -4,6 +4,7 @@ import dev.keel.AccessRefusedException;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.DeliverySink;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -146,6 +147,11 @@ public final class ForwardingConsumer implements BrokerConsumer, DelayForwarding
     @Override
     public boolean caughtUp() {
         return consumer.caughtUp();
+    }
+
+    @Override
+    public Set<String> partitionsHeldByOthers() {
+        return consumer.partitionsHeldByOthers();
     }
 
     /** {@link AbortableConsumer#abort()} (for this module's tests), and the forwarder stops as on close. */

@@ -6,6 +6,7 @@ import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.DeliverySink;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -87,6 +88,12 @@ public final class KafkaReceiver implements AbortableConsumer {
     @Override
     public boolean caughtUp() {
         return progress.caughtUp();
+    }
+
+    /** The topic's partitions the last poll round did not own. */
+    @Override
+    public Set<String> partitionsHeldByOthers() {
+        return progress.heldByOthers();
     }
 
     @Override

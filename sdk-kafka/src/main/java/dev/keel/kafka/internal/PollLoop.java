@@ -9,6 +9,7 @@ import dev.keel.spi.support.OffsetTracker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -56,6 +57,11 @@ final class PollLoop implements Runnable {
      */
     private final Map<TopicPartition, Long> endsWhenFirstFetched = new HashMap<>();
     private final StartPositions startPositions;
+    /**
+     * The assignment {@link FetchProgress#heldByOthers} was last worked out for, or null while the topic's partitions
+     * were not known: it is worked out again only when the assignment changes. Poll thread only.
+     */
+    private Set<TopicPartition> heldByOthersOf;
     /** The offsets of one partition's run of records being handed over; poll thread only. */
     private long[] offsets = new long[512];
     /** What stopped the loop, set on the poll thread only. */
@@ -205,6 +211,34 @@ final class PollLoop implements Runnable {
             atEveryEnd &= partitionLag.isPresent() && readToTheFirstEnd(partition, partitionLag.getAsLong());
         }
         progress.record(lag, atEveryEnd && ownsEveryPartition(assigned));
+        if (!assigned.equals(heldByOthersOf)) {
+            recordHeldByOthers(assigned);
+        }
+    }
+
+    /** The topic's partitions not in {@code assigned}, as the consumer's metadata has them (not known yet: none). */
+    private void recordHeldByOthers(Set<TopicPartition> assigned) {
+        List<PartitionInfo> partitions;
+        try {
+            partitions = consumer.partitionsFor(settings.topic(), Duration.ZERO);
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            partitions = null;
+        }
+        if (partitions == null || partitions.isEmpty()) {
+            heldByOthersOf = null; // asked again next round
+            progress.heldByOthers(Set.of());
+            return;
+        }
+        Set<String> others = new HashSet<>();
+        for (PartitionInfo partition : partitions) {
+            if (!assigned.contains(new TopicPartition(settings.topic(), partition.partition()))) {
+                others.add(Integer.toString(partition.partition()));
+            }
+        }
+        heldByOthersOf = assigned;
+        progress.heldByOthers(others);
     }
 
     /** Whether {@code partition}, {@code lag} behind its end now, has reached where it ended when first fetched. */

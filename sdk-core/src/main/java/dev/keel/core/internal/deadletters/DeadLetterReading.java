@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -188,16 +189,38 @@ public final class DeadLetterReading implements DeliverySink, AutoCloseable {
         finished.forEach(f -> f.complete(null));
     }
 
-    /** Leaves the group: what was acknowledged is committed, the rest goes back to it. */
+    /** The topic's partitions another member of the group holds, as of the consumer's last fetch (see the SPI). */
+    public Set<String> partitionsHeldByOthers() {
+        return consumer.partitionsHeldByOthers();
+    }
+
+    /**
+     * Leaves the group: what was acknowledged is committed, the rest goes back to it. An interrupted thread (a re-drive
+     * stopped, a process shutting down) waits all the same, up to the close timeout, and keeps its interrupt: without
+     * the commit, the letters moved last would be moved again by the next re-drive.
+     */
     @Override
     public void close() {
         finishCurrent();
+        CompletableFuture<Void> closed = consumer.close().toCompletableFuture();
+        long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
+        boolean interrupted = false;
         try {
-            consumer.close().toCompletableFuture().get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
-            LOG.warn("closing the dead-letter reader did not finish cleanly: {}", e.toString());
+            while (true) {
+                try {
+                    closed.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+                    LOG.warn("closing the dead-letter reader did not finish cleanly: {}", e.toString());
+                    return;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -118,11 +118,27 @@ public final class DefaultDeadLetters implements DeadLetters {
                     others++;
                 }
             }
+            heldByOthers(reading, "listing");
         }
         if (!ofGroup) {
             logNoneFound("listing", others);
         }
         return letters;
+    }
+
+    /**
+     * The partitions another member of the group held when the read ended (their letters were not read), logged at
+     * WARN with what to do; empty when none, or when there was no read.
+     */
+    private Set<String> heldByOthers(DeadLetterReading reading, String operation) {
+        Set<String> held = reading == null ? Set.of() : reading.partitionsHeldByOthers();
+        if (!held.isEmpty()) {
+            LOG.warn("{} of {} for group {} could not read partition(s) {}: another member of the group held them "
+                    + "(another re-drive or listing of the group running now, or one that died, which holds them until "
+                    + "the broker ends its membership: on Kafka, its session.timeout.ms). Their letters were not read;"
+                    + " run it again once that member is gone", operation, deadLetterTopic, group, new TreeSet<>(held));
+        }
+        return held;
     }
 
     @Override
@@ -169,6 +185,7 @@ public final class DefaultDeadLetters implements DeadLetters {
                 int received = reading.received();
                 failures.guard("RedriveListener.progress", () -> listener.progress(soFar, received));
             }
+            counts.notRead = heldByOthers(reading, "re-drive");
         }
         RedriveResult result = counts.result();
         LOG.info("re-drive of {} for group {}: {}", deadLetterTopic, group, result);
@@ -343,8 +360,11 @@ public final class DefaultDeadLetters implements DeadLetters {
         /** The ids this re-drive moved to their origin topic. */
         final Set<String> redrivenIds = new HashSet<>();
 
+        /** The partitions the re-drive could not read (another member of the group held them when it ended). */
+        Set<String> notRead = Set.of();
+
         RedriveResult result() {
-            return new RedriveResult(examined, redriven, kept, failed);
+            return new RedriveResult(examined, redriven, kept, failed, notRead);
         }
     }
 }
