@@ -1,6 +1,7 @@
 package dev.keel.cli.dlq;
 
 import dev.keel.cli.ExitCodes;
+import dev.keel.cli.StopOnSignal;
 import dev.keel.core.Keel;
 import dev.keel.deadletter.DeadLetterFilter;
 import dev.keel.deadletter.DeadLetters;
@@ -12,6 +13,7 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
@@ -57,7 +59,8 @@ public final class DlqRedriveCommand implements Callable<Integer> {
         DeadLetterFilter filter = DlqText.filterOrUsageError(options, spec);
         var mode = options.mode();
         PrintWriter out = spec.commandLine().getOut();
-        try (BrokerAdapter adapter = mode.createAdapter(options.broker); Keel keel = DlqOptions.keelOn(adapter)) {
+        try (StopOnSignal stop = StopOnSignal.install(); BrokerAdapter adapter = mode.createAdapter(options.broker);
+             Keel keel = DlqOptions.keelOn(adapter)) {
             DeadLetters deadLetters = options.deadLetters(keel);
             String what = "dead letters of group " + deadLetters.group() + " on " + deadLetters.deadLetterTopic()
                     + " matching " + DlqText.describe(options);
@@ -72,16 +75,29 @@ public final class DlqRedriveCommand implements Callable<Integer> {
             bar.finish();
             out.println("examined " + result.examined() + ", re-driven " + result.redriven() + ", kept "
                     + result.kept() + ", failed " + result.failed());
-            if (result.examined() == 0) {
+            int code = ExitCodes.OK;
+            if (Thread.interrupted() | stop.signalled()) { // clears the interrupt: the clients close normally
+                out.println("stopped before the end: what was re-driven is removed from "
+                        + deadLetters.deadLetterTopic() + "; run the re-drive again to move the rest");
+                code = 1;
+            } else if (!result.complete()) {
+                out.println("partition(s) " + String.join(", ", new TreeSet<>(result.partitionsNotRead())) + " of "
+                        + deadLetters.deadLetterTopic() + " could not be read: another member of group "
+                        + deadLetters.group() + " held them (a re-drive or listing of the group running now, or one "
+                        + "that was killed, which holds them until the broker's session timeout ends its membership: "
+                        + "on Kafka 45 s by default). Their letters were not read; run the re-drive again once it is "
+                        + "gone");
+                code = 1;
+            } else if (result.examined() == 0) {
                 out.println(DlqText.noneFound(deadLetters));
             }
             if (result.failed() > 0) {
                 out.println(result.failed() + " dead letter(s) could not be re-published and stay on "
                         + deadLetters.deadLetterTopic() + "; run the re-drive again once the broker accepts them");
-                return 1;
+                code = 1;
             }
+            return code;
         }
-        return ExitCodes.OK;
     }
 
     private boolean confirmed(PrintWriter out, String what) throws IOException {
