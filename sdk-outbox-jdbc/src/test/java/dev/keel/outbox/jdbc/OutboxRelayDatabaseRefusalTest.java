@@ -58,6 +58,23 @@ class OutboxRelayDatabaseRefusalTest {
         }
     }
 
+    /** The refusal at start names the grant the refused statement needs first, not only the list of all of them. */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aRelayThatMayNotUpdateItsRowsShouldBeRefusedAtStartNamingThatGrant(TestDatabase db) throws Exception {
+        try (Fixture f = new Fixture(db, "outbox-no-update"); Keel keel = OutboxRelayTest.keel(f.topic)) {
+            grant(db, f.user, "SELECT, INSERT, DELETE", f.prefix + "outbox");
+            grant(db, f.user, "SELECT, UPDATE", f.prefix + "outbox_lane");
+            try (OutboxRelay relay = OutboxRelay.create(userDataSource(db, f.user), keel.publisher(), f.config)) {
+                Throwable refused = catchThrowable(relay::start);
+
+                assertThat(refused).isInstanceOf(OutboxRefusedException.class)
+                        .hasMessageContaining("grant the relay's user SELECT and UPDATE on " + f.prefix + "outbox ")
+                        .hasMessageContaining("all it needs");
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
     void aRelayWhoseDeleteGrantIsTakenAwayWhileItRunsShouldStopInsteadOfPublishingItsBatchAgainAndAgain(TestDatabase db)

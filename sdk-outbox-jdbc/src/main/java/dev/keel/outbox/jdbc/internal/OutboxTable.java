@@ -140,12 +140,36 @@ public final class OutboxTable {
         boolean autoCommit = connection.getAutoCommit();
         connection.setAutoCommit(false);
         try (Statement statement = connection.createStatement()) {
-            statement.executeQuery("SELECT lane FROM " + laneTable + " WHERE 1 = 0 FOR UPDATE").close();
-            statement.executeUpdate("UPDATE " + table + " SET parked_at = parked_at WHERE 1 = 0");
-            statement.executeUpdate("DELETE FROM " + table + " WHERE 1 = 0");
+            String grant = "SELECT and UPDATE on " + laneTable;
+            try {
+                statement.executeQuery("SELECT lane FROM " + laneTable + " WHERE 1 = 0 FOR UPDATE").close();
+                grant = "SELECT and UPDATE on " + table;
+                statement.executeUpdate("UPDATE " + table + " SET parked_at = parked_at WHERE 1 = 0");
+                grant = "DELETE on " + table;
+                statement.executeUpdate("DELETE FROM " + table + " WHERE 1 = 0");
+            } catch (SQLException e) {
+                throw new PrivilegeCheckException(grant, e);
+            }
         } finally {
             connection.rollback();
             connection.setAutoCommit(autoCommit);
+        }
+    }
+
+    /** A statement of {@link #checkRelayPrivileges} failed: {@link #grant()} names what it needs. */
+    public static final class PrivilegeCheckException extends SQLException {
+
+        private static final long serialVersionUID = 1L;
+        private final String grant;
+
+        PrivilegeCheckException(String grant, SQLException cause) {
+            super(cause.getMessage(), cause.getSQLState(), cause.getErrorCode(), cause);
+            this.grant = grant;
+        }
+
+        /** What the refused statement needs, such as {@code "DELETE on keel_outbox"}. */
+        public String grant() {
+            return grant;
         }
     }
 

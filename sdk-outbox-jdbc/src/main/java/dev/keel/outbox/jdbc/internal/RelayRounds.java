@@ -161,10 +161,12 @@ public final class RelayRounds implements AutoCloseable {
         if (refusal == null) {
             return told;
         }
+        String all = "SELECT, UPDATE and DELETE on " + outbox + " and SELECT and UPDATE on " + outbox + "_lane";
         String advice = refusal == DatabaseRefusals.Kind.CREDENTIALS
                 ? "check the user and password of the relay's DataSource (and its TLS certificates, if any)"
-                : "grant the relay's user SELECT, UPDATE and DELETE on " + outbox + " and SELECT and UPDATE on " + outbox
-                        + "_lane (docs/outbox-inbox.md)";
+                : e instanceof OutboxTable.PrivilegeCheckException refused
+                ? "grant the relay's user " + refused.grant() + " (all it needs: " + all + "; docs/outbox-inbox.md)"
+                : "grant the relay's user " + all + " (docs/outbox-inbox.md)";
         return new OutboxRefusedException("the database refused the outbox relay (" + e.getMessage() + "): " + advice
                 + ", then start the relay again; the rows stay in " + outbox + ", and nothing is published until then",
                 e);
