@@ -22,7 +22,11 @@ public record PartitionRewind(String partition, long before, long after) {
         }
     }
 
-    /** How many messages of this partition the group reads again. */
+    /**
+     * How many messages of this partition the group reads again: the offsets its position moves back over. On Kafka
+     * that counts transaction markers and the records of aborted transactions too, which its {@code read_committed}
+     * readers skip: an upper bound on a topic written in transactions.
+     */
     public long messages() {
         return before - after;
     }

@@ -29,7 +29,7 @@ public record ReplayResult(String topic, String group, Instant from, List<Partit
         }
     }
 
-    /** How many messages the group reads again, over every partition. */
+    /** How many messages the group reads again, over every partition (an upper bound: {@link PartitionRewind#messages()}). */
     public long messages() {
         return partitions.stream().mapToLong(PartitionRewind::messages).sum();
     }
