@@ -44,8 +44,7 @@ class ArtemisAccessRefusedTest extends RefusedAccessContract {
 
     @Override
     protected BrokerAdapter adapterAs(String user, String password) {
-        return new ArtemisAdapter(ArtemisConfig.custom().url(artemis.url()).credentials(user, password)
-                .maxMessageBytes(ArtemisTestSupport.MAX_MESSAGE_BYTES).build());
+        return ArtemisTestSupport.securedAdapter(artemis, user, password);
     }
 
     @Override

@@ -8,9 +8,10 @@ import java.util.UUID;
 /**
  * An ActiveMQ Artemis broker with security on, for tests of refused access: a local JVM as {@link Brokers#artemis()}
  * is, started once per test JVM on first use and stopped when it exits. Logins are checked against users the test
- * adds ({@link #putUser}); the permissions come from four roles on every address: {@link #ADMIN} may do everything,
+ * adds ({@link #putUser}); the permissions come from roles on every address: {@link #ADMIN} may do everything,
  * {@link #NO_SEND} everything but send, {@link #NO_CONSUME} everything but consume, {@link #APP} only what an
- * application needs. A change of a user (a new
+ * application needs, and {@link #only} one permission each, so that a user can be given any set of permissions.
+ * A change of a user (a new
  * password, other roles) applies from the user's next login. Beside its plain acceptor it has one that speaks TLS only
  * ({@link #tlsUrl}): it presents the run's server certificate ({@link TestCertificates}) and asks every client for a
  * certificate signed by the run's CA; logins and roles as on the plain one.
@@ -25,6 +26,11 @@ public final class SecuredArtemis {
      * {@code createDurableQueue}, {@code send} and {@code consume} (no delete, browse, manage or non-durable queues).
      */
     public static final String APP = "app";
+
+    /** The permission types of the broker's {@code security-settings}, each granted alone by {@link #only}. */
+    public static final java.util.Set<String> PERMISSIONS = java.util.Set.of("createAddress", "deleteAddress",
+            "createDurableQueue", "deleteDurableQueue", "createNonDurableQueue", "deleteNonDurableQueue", "send",
+            "consume", "browse", "manage");
 
     private static SecuredArtemis instance;
 
@@ -79,6 +85,17 @@ public final class SecuredArtemis {
     /** Adds a user, or replaces its password and roles. */
     public void putUser(String user, String password, String... roles) {
         broker.putUser(user, password, List.of(roles));
+    }
+
+    /**
+     * The role that grants {@code permission} (one of {@link #PERMISSIONS}, as broker.xml spells it) on every address,
+     * and nothing else.
+     */
+    public static String only(String permission) {
+        if (!PERMISSIONS.contains(permission)) {
+            throw new IllegalArgumentException("no Artemis permission '" + permission + "': one of " + PERMISSIONS);
+        }
+        return "only-" + permission;
     }
 
     /** Kills the broker (-9) and starts it again on the same port and data: every client's connection is lost. */

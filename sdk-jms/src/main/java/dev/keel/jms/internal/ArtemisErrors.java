@@ -4,7 +4,10 @@ import jakarta.jms.IllegalStateException;
 import jakarta.jms.InvalidDestinationException;
 import jakarta.jms.JMSException;
 import jakarta.jms.ResourceAllocationException;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
 
@@ -13,6 +16,10 @@ final class ArtemisErrors implements BrokerErrors {
     private static final Permissions PERMISSIONS = new Permissions("'send' on the topic's address",
             "'consume' on the group's queue", "what declaring needs on the topic's address and queues (createAddress, "
             + "createDurableQueue)", "in the broker's security-settings");
+
+    /** Artemis's refusal of an operation: the permission, the queue when there is one, the address. */
+    private static final Pattern REFUSED = Pattern.compile(
+            "permission='([A-Z_]+)'(?: for queue (\\S+))? on address ([^\\s\\]]+)");
 
     private final ArtemisTlsProbe tls;
 
@@ -43,6 +50,33 @@ final class ArtemisErrors implements BrokerErrors {
     @Override
     public boolean isLoginRefused(String text) {
         return text.contains("AMQ229031") || text.contains("Unable to validate user");
+    }
+
+    /**
+     * From Artemis's {@code AMQ229032}/{@code AMQ229213} ({@code User: u does not have permission='CREATE_ADDRESS'
+     * for queue q on address a}): {@code 'createAddress' on address 'a' (queue 'q')}, the permission as broker.xml's
+     * security-settings spell it.
+     */
+    @Override
+    public Optional<String> refusedPermission(String text) {
+        Matcher m = REFUSED.matcher(text);
+        if (!m.find()) {
+            return Optional.empty();
+        }
+        String permission = camelCase(m.group(1));
+        String queue = m.group(2);
+        String address = m.group(3);
+        return Optional.of("'" + permission + "' on address '" + address + "'"
+                + (queue == null || queue.equals(address) ? "" : " (queue '" + queue + "')"));
+    }
+
+    /** {@code CREATE_NON_DURABLE_QUEUE} as {@code createNonDurableQueue}. */
+    private static String camelCase(String constant) {
+        StringBuilder b = new StringBuilder();
+        for (String word : constant.toLowerCase(Locale.ROOT).split("_")) {
+            b.append(b.isEmpty() || word.isEmpty() ? word : Character.toUpperCase(word.charAt(0)) + word.substring(1));
+        }
+        return b.toString();
     }
 
     @Override

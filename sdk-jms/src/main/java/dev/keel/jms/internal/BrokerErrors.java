@@ -31,6 +31,15 @@ public interface BrokerErrors {
         return TlsFailures.certificateProblem(e);
     }
 
+    /**
+     * The permission a security refusal {@code text} (a failure's class and message) names, as the broker's
+     * configuration spells it, with where to grant it; empty when the broker's message does not say, and the
+     * refusal's advice is then the operation's usual {@link #permissions()}.
+     */
+    default Optional<String> refusedPermission(String text) {
+        return Optional.empty();
+    }
+
     /** The permissions to publish, to consume and to declare, and where the broker grants them. */
     Permissions permissions();
 

@@ -108,14 +108,20 @@ public final class ClassicAdmin implements JmsTopology {
     public synchronized boolean ensureGroup(String topic, String group) {
         requireUsable(topic, group);
         return call(topic, () -> {
-            if (partitionsOf(topic).isEmpty()) {
-                throw new TopicNotFoundException(topic, "topic '" + topic + "' does not exist on the broker (Keel "
-                        + "finds no queue " + ClassicNames.marker(topic, 0).replace(".0.", ".<partitions>.") + "): "
-                        + "declare it first (ensureTopology, or keel.topics." + topic + ".* with the Spring Boot "
-                        + "starter)");
-            }
+            requireTopic(topic);
             return createIfMissing(ClassicNames.groupQueue(topic, group));
         });
+    }
+
+    private OptionalInt requireTopic(String topic) {
+        OptionalInt partitions = partitionsOf(topic);
+        if (partitions.isEmpty()) {
+            throw new TopicNotFoundException(topic, "topic '" + topic + "' does not exist on the broker (Keel "
+                    + "finds no queue " + ClassicNames.marker(topic, 0).replace(".0.", ".<partitions>.") + "): "
+                    + "declare it first (ensureTopology, or keel.topics." + topic + ".* with the Spring Boot "
+                    + "starter)");
+        }
+        return partitions;
     }
 
     /**
@@ -133,8 +139,8 @@ public final class ClassicAdmin implements JmsTopology {
     public synchronized void ensureDeadLetters(String deadLetterTopic, String group, String origin) {
         requireUsable(deadLetterTopic, group);
         call(deadLetterTopic, () -> {
+            int partitions = requireTopic(origin).getAsInt();
             if (partitionsOf(deadLetterTopic).isEmpty()) {
-                int partitions = partitionsOf(origin).orElse(TopicSpec.DEFAULT_PARTITIONS);
                 create(new ActiveMQQueue(ClassicNames.marker(deadLetterTopic, partitions)));
             }
             createIfMissing(ClassicNames.groupQueue(deadLetterTopic, group));

@@ -15,7 +15,7 @@ import org.apache.activemq.artemis.api.core.RoutingType;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.api.core.client.ActiveMQClient;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
-import org.apache.activemq.artemis.api.core.client.ClientRequestor;
+import org.apache.activemq.artemis.api.core.client.ClientProducer;
 import org.apache.activemq.artemis.api.core.client.ClientSession;
 import org.apache.activemq.artemis.api.core.client.ClientSessionFactory;
 import org.apache.activemq.artemis.api.core.client.ServerLocator;
@@ -38,7 +38,6 @@ public final class CoreAdmin implements JmsTopology {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CoreAdmin.class);
 
     private static final String MANAGEMENT_ADDRESS = "activemq.management";
-    private static final long MANAGEMENT_TIMEOUT_MS = 30_000;
 
     private final ArtemisConfig config;
     private final JmsErrors errors;
@@ -95,13 +94,17 @@ public final class CoreAdmin implements JmsTopology {
     @Override
     public synchronized boolean ensureGroup(String topic, String group) {
         return call(topic, s -> {
-            if (!s.addressQuery(SimpleString.of(topic)).isExists()) {
-                throw new TopicNotFoundException(topic, "topic '" + topic + "' does not exist on the broker (no address "
-                        + "of that name): declare it first (ensureTopology, or keel.topics." + topic + ".* with the Spring "
-                        + "Boot starter)");
-            }
+            requireTopic(s, topic);
             return createGroupQueue(s, topic, group, partitionsOf(s, topic));
         });
+    }
+
+    private static void requireTopic(ClientSession s, String topic) throws ActiveMQException {
+        if (!s.addressQuery(SimpleString.of(topic)).isExists()) {
+            throw new TopicNotFoundException(topic, "topic '" + topic + "' does not exist on the broker (no address "
+                    + "of that name): declare it first (ensureTopology, or keel.topics." + topic + ".* with the Spring "
+                    + "Boot starter)");
+        }
     }
 
     /**
@@ -128,11 +131,13 @@ public final class CoreAdmin implements JmsTopology {
     /**
      * Makes sure the dead-letter topic exists and keeps a queue for {@code group}, with the partitions
      * of {@code origin}: declared when a subscription starts, so no dead letter is sent where no queue
-     * would keep it.
+     * would keep it. An {@code origin} that does not exist fails with {@link TopicNotFoundException}, declaring
+     * nothing.
      */
     @Override
     public synchronized void ensureDeadLetters(String deadLetterTopic, String group, String origin) {
         call(deadLetterTopic, s -> {
+            requireTopic(s, origin);
             SimpleString address = SimpleString.of(deadLetterTopic);
             if (!s.addressQuery(address).isExists()) {
                 try {
@@ -171,7 +176,14 @@ public final class CoreAdmin implements JmsTopology {
         });
     }
 
-    /** Deletes the topic's queues, with their messages, and its address; nothing there is fine. */
+    /**
+     * Deletes the topic's queues, with their messages, and its address; nothing there is fine. The address is
+     * deleted by a request to the broker's management address, which needs {@code manage}: the request is sent
+     * without a reply queue (a temporary reply queue would need five more permissions) as a blocking send, which the broker
+     * answers once it ran the request, and the address is then looked up. A request that changes nothing is sent
+     * first, so that a user without {@code manage} is refused before any queue is deleted (before, the queues and
+     * their messages were gone, and the address left without them).
+     */
     @Override
     public synchronized void delete(String topic) {
         call(topic, s -> {
@@ -179,40 +191,36 @@ public final class CoreAdmin implements JmsTopology {
             if (!query.isExists()) {
                 return null;
             }
-            for (SimpleString queue : query.getQueueNames()) {
-                try {
-                    s.deleteQueue(queue);
-                } catch (ActiveMQNonExistentQueueException gone) {
-                    // deleted meanwhile
+            try (ClientProducer management = s.createProducer(MANAGEMENT_ADDRESS)) {
+                manage(s, management, r -> ManagementHelper.putAttribute(r, ResourceNames.BROKER, "version"));
+                for (SimpleString queue : query.getQueueNames()) {
+                    try {
+                        s.deleteQueue(queue);
+                    } catch (ActiveMQNonExistentQueueException gone) {
+                        // deleted meanwhile
+                    }
                 }
+                manage(s, management, r -> ManagementHelper.putOperationInvocation(r, ResourceNames.BROKER,
+                        "deleteAddress", topic, true));
             }
-            deleteAddress(s, topic);
+            if (s.addressQuery(SimpleString.of(topic)).isExists()) {
+                throw new TopologyException(topic, "the broker did not delete the address of topic '" + topic
+                        + "' (its queues are deleted): see the broker's log, or delete it with the broker's tools");
+            }
             return null;
         });
     }
 
-    private void deleteAddress(ClientSession s, String topic) throws Exception {
-        ClientRequestor requestor = new ClientRequestor(s, MANAGEMENT_ADDRESS);
-        try {
-            ClientMessage request = s.createMessage(false);
-            ManagementHelper.putOperationInvocation(request, ResourceNames.BROKER, "deleteAddress", topic, true);
-            s.start();
-            ClientMessage reply = requestor.request(request, MANAGEMENT_TIMEOUT_MS);
-            if (reply == null) {
-                throw new BrokerUnavailableException("the broker did not answer the deletion of the address of topic '"
-                        + topic + "' within " + MANAGEMENT_TIMEOUT_MS + " ms", null);
-            }
-            if (!ManagementHelper.hasOperationSucceeded(reply)) {
-                Object result = ManagementHelper.getResult(reply);
-                if (result != null && String.valueOf(result).contains("AMQ229203")) {
-                    return; // the address is gone already
-                }
-                throw new TopologyException(topic, "the broker refused to delete the address of topic '" + topic
-                        + "': " + result + " (the user needs the 'manage' permission, or delete it with the broker's tools)");
-            }
-        } finally {
-            requestor.close();
-        }
+    /** Sends a management request, without a reply queue; the send blocks until the broker ran it. */
+    private static void manage(ClientSession s, ClientProducer management, ManagementRequest body) throws Exception {
+        ClientMessage request = s.createMessage(false);
+        body.write(request);
+        management.send(request);
+    }
+
+    @FunctionalInterface
+    private interface ManagementRequest {
+        void write(ClientMessage request) throws Exception;
     }
 
     /** Declares the group's queue; true when this call created it. */
@@ -290,6 +298,8 @@ public final class CoreAdmin implements JmsTopology {
         if (session == null || session.isClosed()) {
             reset();
             locator = ActiveMQClient.createServerLocator(config.url());
+            // a management request blocks until the broker ran it, or refused it (no 'manage')
+            locator.setBlockOnNonDurableSend(true);
             factory = locator.createSessionFactory();
             session = factory.createSession(config.username().orElse(null), config.password().orElse(null), false,
                     true, true, false, 0);

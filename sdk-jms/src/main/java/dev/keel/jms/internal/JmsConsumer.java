@@ -84,8 +84,10 @@ public final class JmsConsumer implements BrokerConsumer {
             throw new IllegalStateException("the consumer of group '" + settings.group() + "' was started already");
         }
         this.sink = sink;
-        boolean created = admin.ensureGroup(settings.topic(), settings.group());
+        // the dead-letter topic first: when declaring it is refused, nothing of the group was created (removing the
+        // group's queue would need a permission to delete queues that the user may not have)
         settings.deadLetterTopic().ifPresent(dlt -> admin.ensureDeadLetters(dlt, settings.group(), settings.topic()));
+        boolean created = admin.ensureGroup(settings.topic(), settings.group());
         running = true;
         thread = DaemonThreads.named("keel-jms-consume-" + queue).newThread(this::run);
         thread.start();

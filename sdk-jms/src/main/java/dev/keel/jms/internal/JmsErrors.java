@@ -69,7 +69,8 @@ public final class JmsErrors {
 
     /**
      * {@code e} as the broker's security refusal of {@code what}, or null when it is none: a refused login says to
-     * check the credentials, any other refusal to grant the user {@code permission}, a TLS handshake that failed over
+     * check the credentials, any other refusal to grant the user the permission the broker's message names, else
+     * {@code permission}, a TLS handshake that failed over
      * a certificate which side refused which. Not retriable.
      */
     public AccessRefusedException refusal(String what, String permission, Throwable e) {
@@ -86,7 +87,8 @@ public final class JmsErrors {
                     + " the user and password (" + settings.credentialsHint() + "); not retried", e);
         }
         return new AccessRefusedException("the broker refused " + what + " (" + text + "): grant the user "
-                + permission + " " + broker.permissions().where() + " (docs/security.md); not retried", e);
+                + broker.refusedPermission(text).orElse(permission) + " " + broker.permissions().where()
+                + " (docs/security.md); not retried", e);
     }
 
     /**

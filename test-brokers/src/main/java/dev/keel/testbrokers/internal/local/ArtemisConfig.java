@@ -9,24 +9,28 @@ import java.nio.file.Path;
  * {@code ExpiryQueue}) of an instance made by {@code artemis create}. Security off, or, for the secured
  * broker, on with the roles of {@link #ROLES}: {@code admin} may do everything, {@code no-send} everything
  * but send, {@code no-consume} everything but consume, {@code app} only createAddress, createDurableQueue, send and
- * consume (users and passwords: {@code login.config} and the
- * properties files {@link #loginConfig} names).
+ * consume, and a role per permission, {@code only-<permission>} (for example {@code only-manage}), with that one
+ * permission only, so that a user's roles can grant any set of permissions (users and passwords:
+ * {@code login.config} and the properties files {@link #loginConfig} names).
  */
 final class ArtemisConfig {
 
     private ArtemisConfig() {
     }
 
+    /** The prefix of the roles that grant one permission each: {@code only-send} grants {@code send}. */
+    static final String ONLY = "only-";
+
+    private static final String[] PERMISSIONS = {"createAddress", "deleteAddress", "createDurableQueue",
+        "deleteDurableQueue", "createNonDurableQueue", "deleteNonDurableQueue", "send", "consume", "browse", "manage"};
+
     /** The roles of the secured broker. */
-    static final String ROLES = "admin, no-send, no-consume, app";
+    static final String ROLES = "admin, no-send, no-consume, app, " + ONLY + String.join(", " + ONLY, PERMISSIONS);
 
     /** The role with only what Keel's docs say an application needs: publish, consume, declare its topics. */
     static final String APP = "app";
     private static final java.util.Set<String> APP_PERMISSIONS = java.util.Set.of("createAddress",
             "createDurableQueue", "send", "consume");
-
-    private static final String[] PERMISSIONS = {"createAddress", "deleteAddress", "createDurableQueue",
-        "deleteDurableQueue", "createNonDurableQueue", "deleteNonDurableQueue", "send", "consume", "browse", "manage"};
 
     /** The JAAS configuration of the secured broker: users and roles from properties files beside it, re-read on change. */
     static String loginConfig(String usersFile, String rolesFile) {
@@ -136,7 +140,7 @@ final class ArtemisConfig {
                 case "send" -> "admin,no-consume";
                 case "consume" -> "admin,no-send";
                 default -> "admin,no-send,no-consume";
-            } + (APP_PERMISSIONS.contains(permission) ? "," + APP : "");
+            } + (APP_PERMISSIONS.contains(permission) ? "," + APP : "") + "," + ONLY + permission;
             b.append("        <permission type=\"").append(permission).append("\" roles=\"").append(roles)
                     .append("\"/>\n");
         }
