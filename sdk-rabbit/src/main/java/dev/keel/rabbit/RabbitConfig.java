@@ -19,6 +19,15 @@ import javax.net.ssl.SSLContext;
  * {@link #equals(Object)} compares every setting (a TLS context by identity). {@link #toString()}
  * never shows the password, and shows a TLS context by its class name only.
  *
+ * <p>With mutual TLS the client certificate alone may log in ({@link AuthenticationMechanism#EXTERNAL}):
+ * <pre>{@code
+ * RabbitConfig config = RabbitConfig.custom()
+ *         .uri("amqps://rabbit.internal:5671/orders")
+ *         .sslContext(contextWithTheClientCertificate)
+ *         .externalAuthentication()
+ *         .build();
+ * }</pre>
+ *
  * <pre>{@code
  * RabbitConfig config = RabbitConfig.custom()
  *         .uri("amqps://app:secret@rabbit.internal:5671/orders")
@@ -83,6 +92,7 @@ public final class RabbitConfig {
     private final String virtualHost;
     private final String username;
     private final String password;
+    private final AuthenticationMechanism authentication;
     private final boolean tls;
     private final SSLContext sslContext;
     private final int confirmWindow;
@@ -104,8 +114,10 @@ public final class RabbitConfig {
         this.host = b.host;
         this.port = b.port != null ? b.port : (b.tls ? DEFAULT_TLS_PORT : DEFAULT_PORT);
         this.virtualHost = b.virtualHost;
-        this.username = b.username;
-        this.password = b.password;
+        this.authentication = b.authentication;
+        boolean external = b.authentication == AuthenticationMechanism.EXTERNAL;
+        this.username = external ? "" : (b.username != null ? b.username : DEFAULT_USERNAME);
+        this.password = external ? "" : (b.password != null ? b.password : DEFAULT_PASSWORD);
         this.tls = b.tls;
         this.sslContext = b.sslContext;
         this.confirmWindow = b.confirmWindow;
@@ -137,7 +149,7 @@ public final class RabbitConfig {
     /** A builder holding every value of {@code base}. */
     public static Builder from(RabbitConfig base) {
         Builder b = new Builder().host(base.host).port(base.port).virtualHost(base.virtualHost)
-                .username(base.username).password(base.password).tls(base.tls).confirmWindow(base.confirmWindow)
+                .authentication(base.authentication).tls(base.tls).confirmWindow(base.confirmWindow)
                 .channelPoolSize(base.channelPoolSize).prefetch(base.prefetch).queueType(base.queueType)
                 .defaultPartitions(base.defaultPartitions).connectionName(base.connectionName)
                 .connectionTimeout(base.connectionTimeout).heartbeat(base.heartbeat)
@@ -145,6 +157,9 @@ public final class RabbitConfig {
                 .rebalanceInterval(base.rebalanceInterval).maxMessageSize(base.maxMessageSize).addresses(base.addresses);
         if (base.sslContext != null) {
             b.sslContext(base.sslContext);
+        }
+        if (base.authentication == AuthenticationMechanism.PLAIN) {
+            b.username(base.username).password(base.password);
         }
         return b;
     }
@@ -155,9 +170,14 @@ public final class RabbitConfig {
 
     public String virtualHost() { return virtualHost; }
 
+    /** The user of a PLAIN login; empty with {@link AuthenticationMechanism#EXTERNAL} (the certificate names it). */
     public String username() { return username; }
 
+    /** The password of a PLAIN login; empty with {@link AuthenticationMechanism#EXTERNAL}. Never log it. */
     public String password() { return password; }
+
+    /** How the adapter logs in: a user name and password (PLAIN, the default) or the client certificate (EXTERNAL). */
+    public AuthenticationMechanism authentication() { return authentication; }
 
     public boolean tls() { return tls; }
 
@@ -212,7 +232,7 @@ public final class RabbitConfig {
     public boolean equals(Object o) {
         return o instanceof RabbitConfig c && c.host.equals(host) && c.port == port
                 && c.virtualHost.equals(virtualHost) && c.username.equals(username) && c.password.equals(password)
-                && c.tls == tls && c.sslContext == sslContext && c.confirmWindow == confirmWindow
+                && c.authentication == authentication && c.tls == tls && c.sslContext == sslContext && c.confirmWindow == confirmWindow
                 && c.channelPoolSize == channelPoolSize && c.prefetch == prefetch && c.queueType == queueType
                 && c.defaultPartitions == defaultPartitions && c.connectionName.equals(connectionName)
                 && c.connectionTimeout.equals(connectionTimeout) && c.heartbeat.equals(heartbeat)
@@ -223,7 +243,7 @@ public final class RabbitConfig {
 
     @Override
     public int hashCode() {
-        return Objects.hash(host, port, virtualHost, username, password, tls, sslContext, confirmWindow,
+        return Objects.hash(host, port, virtualHost, username, password, authentication, tls, sslContext, confirmWindow,
                 channelPoolSize, prefetch, queueType, defaultPartitions, connectionName, connectionTimeout, heartbeat,
                 recoveryInterval, maxBlock, closeTimeout, rebalanceInterval, maxMessageSize, addresses);
     }
@@ -231,8 +251,9 @@ public final class RabbitConfig {
     /** Every setting but the password (masked); a TLS context by its class name only. */
     @Override
     public String toString() {
-        return "RabbitConfig{" + (tls ? "amqps" : "amqp") + "://" + username + ":****@" + host + ":" + port
-                + ", virtualHost=" + virtualHost + ", sslContext="
+        String login = authentication == AuthenticationMechanism.EXTERNAL ? "" : username + ":****@";
+        return "RabbitConfig{" + (tls ? "amqps" : "amqp") + "://" + login + host + ":" + port
+                + ", authentication=" + authentication + ", virtualHost=" + virtualHost + ", sslContext="
                 + (sslContext == null ? "<default>" : sslContext.getClass().getSimpleName()) + ", confirmWindow=" + confirmWindow + ", channelPoolSize="
                 + channelPoolSize + ", prefetch=" + prefetch + ", queueType=" + queueType + ", defaultPartitions="
                 + defaultPartitions + ", connectionName=" + connectionName + ", connectionTimeout=" + connectionTimeout
@@ -245,8 +266,11 @@ public final class RabbitConfig {
         private String host = DEFAULT_HOST;
         private Integer port;
         private String virtualHost = DEFAULT_VIRTUAL_HOST;
-        private String username = DEFAULT_USERNAME;
-        private String password = DEFAULT_PASSWORD;
+        /** Null: not set ({@link #DEFAULT_USERNAME} with PLAIN). */
+        private String username;
+        /** Null: not set ({@link #DEFAULT_PASSWORD} with PLAIN). */
+        private String password;
+        private AuthenticationMechanism authentication = AuthenticationMechanism.PLAIN;
         private boolean tls;
         private SSLContext sslContext;
         private int confirmWindow = DEFAULT_CONFIRM_WINDOW;
@@ -269,8 +293,11 @@ public final class RabbitConfig {
 
         /**
          * Sets host, port, virtual host, credentials and TLS from an AMQP URI:
-         * {@code amqp[s]://[user[:password]@]host[:port][/vhost]} (vhost URL-encoded, {@code %2F} for
-         * {@code /}; no path means {@code /}). Parts the URI leaves out keep their current values.
+         * {@code amqp[s]://[user[:password]@]host[:port][/vhost][?auth_mechanism=external]} (vhost URL-encoded,
+         * {@code %2F} for {@code /}; no path means {@code /}). The query parameter {@code auth_mechanism} (RabbitMQ's
+         * URI form) chooses the {@link #authentication}: {@code external} (the client certificate, with no user or
+         * password in the URI) or {@code plain}; other query parameters are ignored. Parts the URI leaves out keep
+         * their current values.
          */
         public Builder uri(String uri) {
             URI parsed;
@@ -306,7 +333,34 @@ public final class RabbitConfig {
                 }
                 virtualHost(decode(path.substring(1)));
             }
+            authMechanism(parsed.getRawQuery()).ifPresent(this::authentication);
             return this;
+        }
+
+        /** The {@code auth_mechanism} of a URI's query, if it has one. */
+        private static Optional<AuthenticationMechanism> authMechanism(String rawQuery) {
+            if (rawQuery == null || rawQuery.isEmpty()) {
+                return Optional.empty();
+            }
+            Optional<AuthenticationMechanism> mechanism = Optional.empty();
+            for (String parameter : rawQuery.split("&")) {
+                int eq = parameter.indexOf('=');
+                if (!decode(eq < 0 ? parameter : parameter.substring(0, eq)).equals("auth_mechanism")) {
+                    continue;
+                }
+                String value = eq < 0 ? "" : decode(parameter.substring(eq + 1));
+                AuthenticationMechanism one = switch (value.toLowerCase(java.util.Locale.ROOT)) {
+                    case "external" -> AuthenticationMechanism.EXTERNAL;
+                    case "plain" -> AuthenticationMechanism.PLAIN;
+                    default -> throw new IllegalArgumentException("uri: auth_mechanism must be external (the client "
+                            + "certificate) or plain (user and password), was '" + value + "'");
+                };
+                if (mechanism.isPresent() && mechanism.get() != one) {
+                    throw new IllegalArgumentException("uri: give one auth_mechanism, external or plain, not both");
+                }
+                mechanism = Optional.of(one);
+            }
+            return mechanism;
         }
 
         public Builder host(String host) {
@@ -344,6 +398,21 @@ public final class RabbitConfig {
         public Builder password(String password) {
             this.password = Objects.requireNonNull(password, "password");
             return this;
+        }
+
+        /**
+         * How to log in: {@link AuthenticationMechanism#PLAIN} (user name and password, the default) or
+         * {@link AuthenticationMechanism#EXTERNAL} (the client certificate alone: needs TLS, and no user name or
+         * password, which {@link #build()} checks).
+         */
+        public Builder authentication(AuthenticationMechanism authentication) {
+            this.authentication = Objects.requireNonNull(authentication, "authentication");
+            return this;
+        }
+
+        /** {@code authentication(AuthenticationMechanism.EXTERNAL)}: log in with the client certificate alone. */
+        public Builder externalAuthentication() {
+            return authentication(AuthenticationMechanism.EXTERNAL);
         }
 
         /** TLS with the JVM's default trust store and hostname verification (port 5671 unless set). */
@@ -479,7 +548,30 @@ public final class RabbitConfig {
             throw new IllegalArgumentException("addresses: the port of '" + address + "' must be a number in [1, 65535]");
         }
 
+        /**
+         * The config.
+         *
+         * @throws IllegalArgumentException for {@link AuthenticationMechanism#EXTERNAL} without TLS, or with a user
+         *         name or password set
+         */
         public RabbitConfig build() {
+            if (authentication == AuthenticationMechanism.EXTERNAL) {
+                if (!tls) {
+                    throw new IllegalArgumentException("authentication EXTERNAL logs in with the client certificate, "
+                            + "which only TLS presents: use an amqps:// uri, or tls(true) or sslContext(...) with a "
+                            + "context holding the client certificate");
+                }
+                if (password != null) {
+                    throw new IllegalArgumentException("authentication EXTERNAL sends no password (the client "
+                            + "certificate is the credential): remove the password (from the uri too), or use "
+                            + "authentication PLAIN to log in with user and password");
+                }
+                if (username != null) {
+                    throw new IllegalArgumentException("authentication EXTERNAL takes the user name from the client "
+                            + "certificate (the broker's ssl_cert_login_from), not from the config: remove the user "
+                            + "name '" + username + "' (from the uri too), or use authentication PLAIN");
+                }
+            }
             return new RabbitConfig(this);
         }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 
 class RabbitConfigTest {
@@ -49,6 +50,59 @@ class RabbitConfigTest {
         try (RabbitAdapter adapter = new RabbitAdapter(c)) {
             assertThat(adapter.toString()).doesNotContain("topsecret");
         }
+    }
+
+    @Test
+    void externalAuthenticationShouldNeedTlsAndNoUserOrPasswordAndShowInToString() throws Exception {
+        SSLContext context = SSLContext.getDefault();
+        RabbitConfig c = RabbitConfig.custom().host("rabbit.internal").sslContext(context).externalAuthentication()
+                .build();
+        assertThat(c.authentication()).isEqualTo(AuthenticationMechanism.EXTERNAL);
+        assertThat(c.username()).isEmpty();
+        assertThat(c.password()).isEmpty();
+        assertThat(c.port()).isEqualTo(RabbitConfig.DEFAULT_TLS_PORT);
+        assertThat(c.toString()).contains("amqps://rabbit.internal:5671").contains("authentication=EXTERNAL")
+                .doesNotContain("guest").doesNotContain("****");
+        assertThat(RabbitConfig.from(c).build()).isEqualTo(c);
+        assertThat(RabbitConfig.ofDefaults().authentication()).isEqualTo(AuthenticationMechanism.PLAIN);
+        assertThat(RabbitConfig.ofDefaults().toString()).contains("authentication=PLAIN");
+
+        assertThatThrownBy(() -> RabbitConfig.custom().host("h").externalAuthentication().build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("EXTERNAL")
+                .hasMessageContaining("amqps://");
+        assertThatThrownBy(() -> RabbitConfig.custom().uri("amqps://h").password("topsecret")
+                .externalAuthentication().build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("remove the password")
+                .hasMessageNotContaining("topsecret");
+        assertThatThrownBy(() -> RabbitConfig.custom().uri("amqps://app@h").externalAuthentication().build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("from the client certificate")
+                .hasMessageContaining("'app'");
+        assertThatThrownBy(() -> RabbitConfig.from(c).tls(false).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TLS");
+        RabbitConfig plainAgain = RabbitConfig.from(c).authentication(AuthenticationMechanism.PLAIN).build();
+        assertThat(plainAgain.username()).isEqualTo(RabbitConfig.DEFAULT_USERNAME);
+    }
+
+    @Test
+    void uriAuthMechanismShouldChooseTheLogin() {
+        RabbitConfig external = RabbitConfig.custom().uri("amqps://h:5671/orders?auth_mechanism=EXTERNAL").build();
+        assertThat(external.authentication()).isEqualTo(AuthenticationMechanism.EXTERNAL);
+        assertThat(external.virtualHost()).isEqualTo("orders");
+        assertThat(RabbitConfig.custom().uri("amqps://u:p@h?heartbeat=10&auth_mechanism=plain").build()
+                .authentication()).isEqualTo(AuthenticationMechanism.PLAIN);
+        assertThat(RabbitConfig.custom().uri("amqps://u:p@h").build().authentication())
+                .isEqualTo(AuthenticationMechanism.PLAIN);
+
+        assertThatThrownBy(() -> RabbitConfig.custom().uri("amqp://h?auth_mechanism=external").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TLS");
+        assertThatThrownBy(() -> RabbitConfig.custom().uri("amqps://app:topsecret@h?auth_mechanism=external").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("remove the password")
+                .hasMessageNotContaining("topsecret");
+        assertThatThrownBy(() -> RabbitConfig.custom().uri("amqps://h?auth_mechanism=amqplain"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("external")
+                .hasMessageContaining("plain").hasMessageContaining("amqplain");
+        assertThatThrownBy(() -> RabbitConfig.custom().uri("amqps://h?auth_mechanism=plain&auth_mechanism=external"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("one auth_mechanism");
     }
 
     @Test

@@ -31,6 +31,8 @@ class RabbitConfigValueSemanticsTest {
         changes.put("virtualHost", c -> RabbitConfig.from(c).virtualHost("payments").build());
         changes.put("username", c -> RabbitConfig.from(c).username("billing").build());
         changes.put("password", c -> RabbitConfig.from(c).password("other-secret").build());
+        changes.put("authentication", c -> RabbitConfig.custom().host(c.host()).port(c.port())
+                .virtualHost(c.virtualHost()).tls(true).externalAuthentication().build());
         changes.put("tls", c -> RabbitConfig.from(c).tls(true).build());
         changes.put("sslContext", c -> RabbitConfig.from(c).tls(true).sslContext(sslContext).build());
         changes.put("confirmWindow", c -> RabbitConfig.from(c).confirmWindow(7).build());

@@ -37,6 +37,14 @@ class RabbitTlsContractTest extends TlsContract {
         rabbit.tlsPort();
         rabbit.rabbitmqctl("add_user", user, password);
         created = true;
+        grantTopic(rabbit, user, topic);
+    }
+
+    /**
+     * Lets {@code user} configure and read {@code topic}'s exchange and queues ({@code topic} and {@code topic.*}) and
+     * write to them and to the default exchange: the permissions docs/security.md lists for one topic.
+     */
+    static void grantTopic(RabbitEndpoint rabbit, String user, String topic) {
         String mine = "^" + topic.replace("-", "\\-") + "(\\..*)?$";
         rabbit.rabbitmqctl("set_permissions", "-p", rabbit.virtualHost(), user, mine,
                 "^(" + topic.replace("-", "\\-") + "(\\..*)?|amq\\.default)$", mine);

@@ -91,7 +91,9 @@ public final class RabbitEndpoint extends BrokerEndpoint {
 
     /**
      * The port of the private node's TLS listener (the run's server certificate, {@link TestCertificates}; a client
-     * certificate signed by the run's CA required), on {@link #host()}. It has one when the test JVM runs with
+     * certificate signed by the run's CA required), on {@link #host()}. Besides PLAIN it offers SASL EXTERNAL: a client
+     * logs in as the user named by its certificate's common name ({@code ssl_cert_login_from = common_name}; the run's
+     * client certificate is {@code CN=keel-test-client}), which a test creates. It has one when the test JVM runs with
      * {@code keel.brokers.tls=true} (the {@code -Psecured} profile sets it).
      *
      * @throws FaultInjectionUnsupportedException when the broker has no such listener: not the harness's private

@@ -4,7 +4,10 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DefaultSaslConfig;
 import dev.keel.cli.bench.Progress;
+import dev.keel.rabbit.AuthenticationMechanism;
+import dev.keel.rabbit.RabbitConfig;
 import dev.keel.spi.support.KeyHash;
 import java.io.IOException;
 import java.net.URI;
@@ -117,6 +120,9 @@ final class RawRabbitPublisher implements RawPublishBaseline {
             }
             factory.useSslProtocol(context);
             factory.enableHostnameVerification();
+        }
+        if (RabbitConfig.custom().uri(uri.toString()).build().authentication() == AuthenticationMechanism.EXTERNAL) {
+            factory.setSaslConfig(DefaultSaslConfig.EXTERNAL); // ?auth_mechanism=external: the client certificate
         }
         return factory;
     }

@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keel.cli.EnvironmentException;
 import dev.keel.kafka.KafkaConfig;
+import com.rabbitmq.client.DefaultSaslConfig;
+import dev.keel.rabbit.AuthenticationMechanism;
 import dev.keel.rabbit.RabbitConfig;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -126,6 +129,25 @@ class TlsSettingsTest {
         assertThat(plain.sslContext()).isEmpty();
         assertThat(new RabbitMode().endpoint(withEnv(tlsUri))).isEqualTo("amqps://mq.internal:5671/shop with trust "
                 + "store " + CACERTS).doesNotContain("s3cret").doesNotContain(CACERTS_PASSWORD);
+    }
+
+    @Test
+    void authMechanismExternalInAnAmqpsUriShouldLogInWithTheCertificateAndNoPassword() throws Exception {
+        String uri = "amqps://mq.internal:5671/shop?auth_mechanism=external";
+        BrokerOptions external = parse("--broker", "rabbit", "--rabbit-uri", uri,
+                "--truststore", CACERTS.toString(), "--truststore-password-env", "TRUST_PW");
+
+        RabbitConfig config = RabbitMode.config(withEnv(external));
+
+        assertThat(config.authentication()).isEqualTo(AuthenticationMechanism.EXTERNAL);
+        assertThat(config.sslContext()).isPresent();
+        assertThat(new RabbitMode().endpoint(withEnv(external))).startsWith(uri + " with trust store");
+        assertThat(RawRabbitPublisher.factory(URI.create(uri), config.sslContext().get()).getSaslConfig())
+                .as("the raw baselines of keel bench log in the same way").isEqualTo(DefaultSaslConfig.EXTERNAL);
+        assertThatThrownBy(() -> RabbitMode.config(withEnv(parse("--broker", "rabbit", "--rabbit-uri",
+                "amqps://app:s3cret@mq.internal:5671/shop?auth_mechanism=external"))))
+                .isInstanceOf(EnvironmentException.class).hasMessageStartingWith("--rabbit-uri: authentication EXTERNAL")
+                .hasMessageContaining("remove the password").hasMessageNotContaining("s3cret");
     }
 
     @Test

@@ -5,22 +5,31 @@ import com.rabbitmq.client.Address;
 import com.rabbitmq.client.AuthenticationFailureException;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DefaultSaslConfig;
 import com.rabbitmq.client.ShutdownSignalException;
 import com.rabbitmq.client.SocketConfigurators;
 import com.rabbitmq.client.impl.recovery.TopologyRecoveryRetryLogic;
 import dev.keel.AccessRefusedException;
 import dev.keel.BrokerUnavailableException;
+import dev.keel.rabbit.AuthenticationMechanism;
 import dev.keel.rabbit.RabbitConfig;
 import dev.keel.spi.support.TlsFailures;
 import java.io.IOException;
 import java.net.Socket;
+import java.security.Principal;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 
 /** Opens AMQP connections as {@link RabbitConfig} says. Thread-safe. */
@@ -30,6 +39,9 @@ public final class Connector {
     private static final int NOT_ALLOWED = 530;
     /** How long a connection that only listens waits for the broker's TLS alert (see {@link TlsFailures}). */
     private static final Duration MAX_LISTEN = Duration.ofSeconds(1);
+    /** How amqp-client's handshake fails when the broker offers none of the mechanisms the client may use. */
+    private static final String NO_MECHANISM = "No compatible authentication mechanism found";
+    private static final Pattern REFUSED_USER = Pattern.compile("refused for user '([^']*)'");
 
     private final RabbitConfig config;
 
@@ -59,15 +71,21 @@ public final class Connector {
     /** As {@link #open(String, boolean)}; {@code sockets} is handed the connection's socket once it is set up. */
     Connection open(String role, boolean recovering, Consumer<Socket> sockets) {
         ConnectionFactory factory = new ConnectionFactory();
+        AtomicReference<Socket> lastSocket = new AtomicReference<>();
         factory.setSocketConfigurator(socket -> {
             SocketConfigurators.defaultConfigurator().configure(socket);
+            lastSocket.set(socket);
             sockets.accept(socket);
         });
         factory.setHost(config.host());
         factory.setPort(config.port());
         factory.setVirtualHost(config.virtualHost());
-        factory.setUsername(config.username());
-        factory.setPassword(config.password());
+        if (config.authentication() == AuthenticationMechanism.EXTERNAL) {
+            factory.setSaslConfig(DefaultSaslConfig.EXTERNAL);
+        } else {
+            factory.setUsername(config.username());
+            factory.setPassword(config.password());
+        }
         factory.setConnectionTimeout((int) config.connectionTimeout().toMillis());
         factory.setHandshakeTimeout((int) config.connectionTimeout().toMillis());
         factory.setRequestedHeartbeat((int) Math.max(1, config.heartbeat().toSeconds()));
@@ -91,6 +109,17 @@ public final class Connector {
         try {
             return factory.newConnection(addresses(), config.connectionName() + "-" + role);
         } catch (AuthenticationFailureException e) {
+            if (external()) {
+                Optional<String> certificate = certificateSubject(lastSocket.get());
+                String name = certificate.flatMap(Connector::commonName).orElse("<the certificate's CN>");
+                throw new AccessRefusedException("RabbitMQ at " + where() + " refused the EXTERNAL login of "
+                        + certificate.map(c -> "the client certificate '" + c + "'").orElse("the client certificate")
+                        + " (" + e.getMessage() + "): no RabbitMQ user has the name the broker takes from the"
+                        + " certificate (its ssl_cert_login_from: the whole subject by default, common_name its CN '"
+                        + name + "'). Create that user, with no password (rabbitmqctl add_user " + name + " <any>;"
+                        + " rabbitmqctl clear_password " + name + "), and grant it the virtual host, or connect with a"
+                        + " certificate of an existing user; retrying cannot help", e);
+            }
             throw new AccessRefusedException("RabbitMQ at " + where() + " refused the login of user '"
                     + config.username() + "' (" + e.getMessage() + "): the user does not exist or the password is"
                     + " wrong. Give the right credentials (rabbitmqctl authenticate_user checks them), or create the"
@@ -98,22 +127,82 @@ public final class Connector {
         } catch (IOException | TimeoutException e) {
             Optional<String> certificate = certificateProblem(e);
             if (certificate.isPresent()) {
-                throw new AccessRefusedException("RabbitMQ at " + where() + " could not be reached over TLS as '"
-                        + config.username() + "': " + certificate.get() + "; retrying cannot help", e);
+                throw new AccessRefusedException("RabbitMQ at " + where() + " could not be reached over TLS as "
+                        + who(null) + ": " + certificate.get() + "; retrying cannot help", e);
             }
             Optional<AMQP.Connection.Close> close = connectionClose(e);
             if (close.isPresent() && close.get().getReplyCode() == NOT_ALLOWED) {
-                throw new AccessRefusedException("RabbitMQ at " + where() + " refused user '" + config.username()
-                        + "' access to virtual host '" + config.virtualHost() + "' (" + close.get().getReplyText()
+                String user = external() ? userOf(close.get().getReplyText()).orElse("<the certificate's user>")
+                        : config.username();
+                throw new AccessRefusedException("RabbitMQ at " + where() + " refused " + who(lastSocket.get())
+                        + " access to virtual host '" + config.virtualHost() + "' (" + close.get().getReplyText()
                         + "): grant it"
-                        + " (rabbitmqctl set_permissions -p " + config.virtualHost() + " " + config.username()
+                        + " (rabbitmqctl set_permissions -p " + config.virtualHost() + " " + user
                         + " <configure> <write> <read>; docs/security.md lists what Keel needs) or connect to a"
                         + " virtual host the user may use; retrying cannot help", e);
             }
+            if (e.getMessage() != null && e.getMessage().startsWith(NO_MECHANISM)) {
+                throw new AccessRefusedException("RabbitMQ at " + where() + " does not offer the "
+                        + config.authentication() + " login (" + e.getMessage() + "), needed by "
+                        + who(lastSocket.get()) + ": " + (external() ? "enable the plugin rabbitmq_auth_mechanism_ssl (rabbitmq-plugins"
+                        + " enable rabbitmq_auth_mechanism_ssl), add EXTERNAL to auth_mechanisms in rabbitmq.conf"
+                        + " (auth_mechanisms.1 = PLAIN, auth_mechanisms.2 = AMQPLAIN, auth_mechanisms.3 = EXTERNAL)"
+                        + " and restart the node, or log in with user and password (authentication PLAIN)"
+                        : "add PLAIN to auth_mechanisms in rabbitmq.conf, or log in with the client certificate"
+                        + " (authentication EXTERNAL)") + "; retrying cannot help", e);
+            }
             throw new BrokerUnavailableException("cannot connect to RabbitMQ at " + where()
-                    + " vhost '" + config.virtualHost() + "' as '" + config.username() + "': " + describe(e)
+                    + " vhost '" + config.virtualHost() + "' as " + who(null) + ": " + describe(e)
                     + "; check that the broker runs and the credentials and vhost are right", e);
         }
+    }
+
+    private boolean external() {
+        return config.authentication() == AuthenticationMechanism.EXTERNAL;
+    }
+
+    /**
+     * Who logs in, for messages: {@code user 'name'}, or with EXTERNAL the client certificate (by its subject when
+     * {@code socket} completed a TLS handshake that sent one).
+     */
+    private String who(Socket socket) {
+        if (!external()) {
+            return "user '" + config.username() + "'";
+        }
+        return certificateSubject(socket).map(s -> "the client certificate '" + s + "' (EXTERNAL login)")
+                .orElse("the client certificate (EXTERNAL login)");
+    }
+
+    /**
+     * The subject of the certificate the client sent in {@code socket}'s TLS handshake, if any. Only for a socket whose
+     * handshake completed (the broker answered over it): on one that has not, {@code getSession()} would start one.
+     */
+    private static Optional<String> certificateSubject(Socket socket) {
+        if (!(socket instanceof SSLSocket ssl)) {
+            return Optional.empty();
+        }
+        try {
+            Principal principal = ssl.getSession().getLocalPrincipal();
+            return principal == null ? Optional.empty() : Optional.of(principal.getName());
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The CN of a subject such as {@code CN=app,O=corp}. */
+    private static Optional<String> commonName(String subject) {
+        try {
+            return new LdapName(subject).getRdns().stream().filter(r -> r.getType().equalsIgnoreCase("CN"))
+                    .map(r -> r.getValue().toString()).reduce((first, last) -> last);
+        } catch (InvalidNameException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The user of RabbitMQ's {@code NOT_ALLOWED - access to vhost '/' refused for user 'name'}. */
+    private static Optional<String> userOf(String replyText) {
+        Matcher m = REFUSED_USER.matcher(replyText == null ? "" : replyText);
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
     /**

@@ -40,7 +40,9 @@ import java.util.OptionalInt;
  * (a memory alarm, {@code eval} of an application setting).
  *
  * <p>With {@code keel.brokers.tls=true} it also has a TLS listener on 127.0.0.1 with the run's certificates
- * ({@link TestCertificates}) that asks every client for a certificate signed by the run's CA.
+ * ({@link TestCertificates}) that asks every client for a certificate signed by the run's CA, and the
+ * {@code rabbitmq_auth_mechanism_ssl} plugin: besides PLAIN and AMQPLAIN, a client on that listener may log in with
+ * SASL EXTERNAL as the user named by its certificate's common name ({@code ssl_cert_login_from = common_name}).
  */
 final class LocalRabbitNode implements RabbitNodeControl {
     private static final String HOST = "127.0.0.1";
@@ -115,11 +117,18 @@ final class LocalRabbitNode implements RabbitNodeControl {
                         "ssl_options.certfile = " + certificates.serverCertificate().toAbsolutePath(),
                         "ssl_options.keyfile = " + certificates.serverKey().toAbsolutePath(),
                         "ssl_options.verify = verify_peer",
-                        "ssl_options.fail_if_no_peer_cert = true"));
+                        "ssl_options.fail_if_no_peer_cert = true",
+                        // SASL EXTERNAL (rabbitmq_auth_mechanism_ssl): the user named by the client certificate's
+                        // CN, with no password; PLAIN stays first, so every other client logs in as before
+                        "auth_mechanisms.1 = PLAIN",
+                        "auth_mechanisms.2 = AMQPLAIN",
+                        "auth_mechanisms.3 = EXTERNAL",
+                        "ssl_cert_login_from = common_name"));
             }
             lines.add("");
             Files.writeString(dir.resolve("rabbitmq.conf"), String.join("\n", lines), StandardCharsets.UTF_8);
-            Files.writeString(dir.resolve("enabled_plugins"), "[].\n", StandardCharsets.UTF_8);
+            Files.writeString(dir.resolve("enabled_plugins"),
+                    tlsPort.isPresent() ? "[rabbitmq_auth_mechanism_ssl].\n" : "[].\n", StandardCharsets.UTF_8);
             Files.writeString(dir.resolve("rabbitmq-env.conf"), "", StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new BrokerStartException(BrokerKind.RABBIT, "cannot write the node configuration in " + dir, e);
