@@ -3,6 +3,7 @@ package dev.keel.jms;
 import dev.keel.TopicSpec;
 import dev.keel.jms.internal.ClassicAdmin;
 import dev.keel.jms.internal.ClassicDialect;
+import dev.keel.jms.internal.ClassicTls;
 import dev.keel.jms.internal.JmsAdapterCore;
 import dev.keel.jms.internal.JmsProducer;
 import dev.keel.jms.internal.JmsSettings;
@@ -19,6 +20,8 @@ import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.TrustManager;
 
 /**
  * Keel on ActiveMQ Classic (6.x) through Jakarta Messaging 3.1. A topic is a virtual topic
@@ -52,7 +55,8 @@ public final class ActiveMQClassicAdapter implements BrokerAdapter, TopologyAdmi
             declared.add(Capability.PRIORITY);
         }
         this.capabilities = Set.copyOf(declared);
-        ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(config.url());
+        ClassicTls tls = tls(config);
+        ActiveMQConnectionFactory factory = tls.factory(config.url()); // an ActiveMQSslConnectionFactory with material
         factory.setAlwaysSyncSend(true); // every send waits for the broker's answer, persistent or not
         factory.setUseAsyncSend(false);
         factory.setSendTimeout((int) Math.min(Integer.MAX_VALUE, config.sendTimeout().toMillis()));
@@ -63,12 +67,29 @@ public final class ActiveMQClassicAdapter implements BrokerAdapter, TopologyAdmi
         JmsSettings settings = new JmsSettings(config.username().orElse(null), config.password().orElse(null),
                 config.sendLanes(), config.maxMessageBytes(), config.closeTimeout(), "ActiveMQClassicConfig",
                 "keel.activemq");
-        ClassicDialect dialect = new ClassicDialect(settings, factory, config.prioritizedQueues());
+        ClassicDialect dialect = new ClassicDialect(settings, factory, config.prioritizedQueues(), tls);
         // synchronous sends: Classic answers one connection's persistent sends one at a time, each once stored, so
         // sends kept in flight are no faster (docs/performance.md, "ActiveMQ publishing: synchronous or pipelined")
-        this.core = new JmsAdapterCore("ActiveMQ Classic", dialect, factory, new ClassicAdmin(config.url(), dialect,
-                config.sendTimeout()), () -> { }, // Classic's connection factory holds nothing of its own
+        ClassicAdmin admin = new ClassicAdmin(config.url(), tls, dialect, config.sendTimeout());
+        this.core = new JmsAdapterCore("ActiveMQ Classic", dialect, factory, admin,
+                () -> { }, // Classic's connection factory holds nothing of its own
                 routes -> new JmsProducer(factory, dialect, routes));
+    }
+
+    /** The config's trust and key stores read (again: they were checked at build), or its managers, or none. */
+    private static ClassicTls tls(ActiveMQClassicConfig config) {
+        if (config.keyManagers().isPresent() || config.trustManagers().isPresent()) {
+            return ClassicTls.of(config.keyManagers().map(l -> l.toArray(KeyManager[]::new)).orElse(null),
+                    config.trustManagers().map(l -> l.toArray(TrustManager[]::new)).orElse(null));
+        }
+        ActiveMQClassicConfig.Store trust = config.trustStore().orElse(null);
+        ActiveMQClassicConfig.Store key = config.keyStore().orElse(null);
+        if (trust == null && key == null) {
+            return ClassicTls.none();
+        }
+        return ClassicTls.fromStores(trust == null ? null : trust.path(), trust == null ? null : trust.type(),
+                trust == null ? null : trust.password(), key == null ? null : key.path(),
+                key == null ? null : key.type(), key == null ? null : key.password());
     }
 
     public ActiveMQClassicConfig config() {

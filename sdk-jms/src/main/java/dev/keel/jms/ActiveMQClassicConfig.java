@@ -1,15 +1,25 @@
 package dev.keel.jms;
 
+import dev.keel.jms.internal.ClassicTls;
+
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.TrustManager;
 
 /**
  * How {@link ActiveMQClassicAdapter} reaches ActiveMQ Classic (6.x, OpenWire). Immutable; every value
  * is validated as it is set, with an {@link IllegalArgumentException} that says what is allowed. Build
  * with {@link #custom()}, {@link #ofDefaults()} or {@link #from(ActiveMQClassicConfig)}.
- * {@link #toString()} never shows the password, nor the values of the URL's password parameters.
+ * {@link #toString()} never shows the password, nor the stores' passwords, nor the values of the URL's password
+ * parameters.
  *
  * <pre>{@code
  * ActiveMQClassicConfig config = ActiveMQClassicConfig.custom()
@@ -17,6 +27,21 @@ import java.util.regex.Pattern;
  *         .credentials("app", secret)
  *         .build();
  * }</pre>
+ *
+ * <p>Over TLS, each adapter may have its own trust and key stores (or key and trust managers), which every connection
+ * it makes uses instead of the JVM's {@code javax.net.ssl.*} stores:
+ *
+ * <pre>{@code
+ * ActiveMQClassicConfig.custom()
+ *         .url("ssl://activemq.internal:61617")
+ *         .trustStore(Path.of("/etc/keel/ca.p12"), "PKCS12", trustStorePassword)
+ *         .keyStore(Path.of("/etc/keel/client.p12"), "PKCS12", keyStorePassword) // when the broker asks for one
+ *         .credentials("app", secret)
+ *         .build();
+ * }</pre>
+ *
+ * Host name verification is on (ActiveMQ Classic's default for {@code ssl://}): connect by a name or address the
+ * broker's certificate lists. The URL's {@code socket.verifyHostName=false} turns it off; do not.
  */
 public final class ActiveMQClassicConfig {
 
@@ -36,6 +61,8 @@ public final class ActiveMQClassicConfig {
     public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(30);
 
     private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(?i)([a-z.]*password=)[^&,)]*");
+    /** Each transport of a URL, also inside {@code failover:(...)}: {@code tcp}, {@code ssl}, {@code nio+ssl}... */
+    private static final Pattern TRANSPORT = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*)://");
 
     private final String url;
     private final String username;
@@ -46,6 +73,10 @@ public final class ActiveMQClassicConfig {
     private final boolean prioritizedQueues;
     private final Duration closeTimeout;
     private final Duration sendTimeout;
+    private final Store trustStore;
+    private final Store keyStore;
+    private final List<KeyManager> keyManagers;
+    private final List<TrustManager> trustManagers;
 
     private ActiveMQClassicConfig(Builder b) {
         this.url = b.url;
@@ -57,6 +88,10 @@ public final class ActiveMQClassicConfig {
         this.prioritizedQueues = b.prioritizedQueues;
         this.closeTimeout = b.closeTimeout;
         this.sendTimeout = b.sendTimeout;
+        this.trustStore = b.trustStore;
+        this.keyStore = b.keyStore;
+        this.keyManagers = b.keyManagers;
+        this.trustManagers = b.trustManagers;
     }
 
     public static Builder custom() {
@@ -78,6 +113,10 @@ public final class ActiveMQClassicConfig {
         b.prioritizedQueues = base.prioritizedQueues;
         b.closeTimeout = base.closeTimeout;
         b.sendTimeout = base.sendTimeout;
+        b.trustStore = base.trustStore;
+        b.keyStore = base.keyStore;
+        b.keyManagers = base.keyManagers;
+        b.trustManagers = base.trustManagers;
         return b;
     }
 
@@ -123,28 +162,96 @@ public final class ActiveMQClassicConfig {
         return sendTimeout;
     }
 
+    /** The adapter's own trust store: the CAs whose broker certificates it accepts, instead of the JVM's. */
+    public Optional<Store> trustStore() {
+        return Optional.ofNullable(trustStore);
+    }
+
+    /** The adapter's own key store: its client certificate and key, for a broker that asks for one. */
+    public Optional<Store> keyStore() {
+        return Optional.ofNullable(keyStore);
+    }
+
+    /** Key managers given with {@link Builder#tlsManagers}, as given. */
+    public Optional<List<KeyManager>> keyManagers() {
+        return Optional.ofNullable(keyManagers);
+    }
+
+    /** Trust managers given with {@link Builder#tlsManagers}, as given. */
+    public Optional<List<TrustManager>> trustManagers() {
+        return Optional.ofNullable(trustManagers);
+    }
+
+    /** A trust or key store file: its path, its type ({@code PKCS12}, {@code JKS}) and its password (masked). */
+    public static final class Store {
+        private final Path path;
+        private final String type;
+        private final String password;
+
+        private Store(Path path, String type, String password) {
+            this.path = path;
+            this.type = type;
+            this.password = password;
+        }
+
+        public Path path() {
+            return path;
+        }
+
+        public String type() {
+            return type;
+        }
+
+        /** Not shown by {@link #toString()}. */
+        public String password() {
+            return password;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Store other && other.path.equals(path) && other.type.equals(type)
+                    && other.password.equals(password);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(path, type, password);
+        }
+
+        /** The path and the type; the password masked. */
+        @Override
+        public String toString() {
+            return path + " (" + type + ", password ****)";
+        }
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof ActiveMQClassicConfig c && c.url.equals(url) && Objects.equals(c.username, username)
                 && Objects.equals(c.password, password) && c.sendLanes == sendLanes
                 && c.maxMessageBytes == maxMessageBytes && c.prefetch == prefetch
                 && c.prioritizedQueues == prioritizedQueues && c.closeTimeout.equals(closeTimeout)
-                && c.sendTimeout.equals(sendTimeout);
+                && c.sendTimeout.equals(sendTimeout) && Objects.equals(c.trustStore, trustStore)
+                && Objects.equals(c.keyStore, keyStore) && Objects.equals(c.keyManagers, keyManagers)
+                && Objects.equals(c.trustManagers, trustManagers);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(url, username, password, sendLanes, maxMessageBytes, prefetch, prioritizedQueues,
-                closeTimeout, sendTimeout);
+                closeTimeout, sendTimeout, trustStore, keyStore, keyManagers, trustManagers);
     }
 
-    /** Never shows the password, nor the values of the URL's password parameters. */
+    /** Never shows the password, the stores' passwords, nor the values of the URL's password parameters. */
     @Override
     public String toString() {
         return "ActiveMQClassicConfig{url=" + PASSWORD_PARAMETER.matcher(url).replaceAll("$1****") + ", username="
                 + username + ", password=" + (password == null ? "none" : "****") + ", sendLanes=" + sendLanes
                 + ", maxMessageBytes=" + maxMessageBytes + ", prefetch=" + prefetch + ", prioritizedQueues="
-                + prioritizedQueues + ", closeTimeout=" + closeTimeout + ", sendTimeout=" + sendTimeout + "}";
+                + prioritizedQueues + ", closeTimeout=" + closeTimeout + ", sendTimeout=" + sendTimeout
+                + ", trustStore=" + (trustStore == null ? "none" : trustStore) + ", keyStore="
+                + (keyStore == null ? "none" : keyStore) + ", keyManagers=" + (keyManagers == null ? "none" : "given")
+                + ", trustManagers=" + (trustManagers == null ? "none" : "given") + "}";
     }
 
     /** Builds an {@link ActiveMQClassicConfig}; each setter validates its value at once. */
@@ -158,6 +265,10 @@ public final class ActiveMQClassicConfig {
         private boolean prioritizedQueues;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private Duration sendTimeout = DEFAULT_SEND_TIMEOUT;
+        private Store trustStore;
+        private Store keyStore;
+        private List<KeyManager> keyManagers;
+        private List<TrustManager> trustManagers;
 
         private Builder() {
         }
@@ -247,8 +358,97 @@ public final class ActiveMQClassicConfig {
             return value;
         }
 
+        /**
+         * The adapter's own trust store (the CAs whose broker certificates it accepts) instead of the JVM's
+         * {@code javax.net.ssl.trustStore}; for an {@code ssl://} URL. Checked at {@link #build()}: the file must
+         * exist and read as {@code type} ({@code PKCS12} or {@code JKS}) with {@code password}. The password is not
+         * shown by {@link #toString()}.
+         */
+        public Builder trustStore(Path path, String type, String password) {
+            this.trustStore = store("trustStore", path, type, password);
+            return this;
+        }
+
+        /**
+         * The adapter's own key store (its client certificate and key, for a broker with {@code needClientAuth})
+         * instead of the JVM's {@code javax.net.ssl.keyStore}; the key's password is the store's. Checked at
+         * {@link #build()} as {@link #trustStore}. Without a trust store the adapter trusts the JVM's default CAs.
+         */
+        public Builder keyStore(Path path, String type, String password) {
+            this.keyStore = store("keyStore", path, type, password);
+            return this;
+        }
+
+        /**
+         * Key and trust managers made by the application (an {@code SSLContext}'s parts, from a vault, say) instead
+         * of store files; either may be null: no client certificate, or the JVM's default trust. Not with
+         * {@link #trustStore} or {@link #keyStore}. The arrays are copied.
+         */
+        public Builder tlsManagers(KeyManager[] keyManagers, TrustManager[] trustManagers) {
+            if ((keyManagers == null || keyManagers.length == 0)
+                    && (trustManagers == null || trustManagers.length == 0)) {
+                throw new IllegalArgumentException("tlsManagers needs key managers, trust managers or both (an empty "
+                        + "array would trust no broker, or present no certificate): give at least one");
+            }
+            if (trustManagers != null && trustManagers.length == 0) {
+                throw new IllegalArgumentException("tlsManagers: an empty trust manager array would trust no broker; "
+                        + "give null for the JVM's default trust");
+            }
+            this.keyManagers = keyManagers == null ? null : List.copyOf(Arrays.asList(keyManagers));
+            this.trustManagers = trustManagers == null ? null : List.copyOf(Arrays.asList(trustManagers));
+            return this;
+        }
+
+        private static Store store(String what, Path path, String type, String password) {
+            Objects.requireNonNull(path, what + " path");
+            Objects.requireNonNull(type, what + " type");
+            Objects.requireNonNull(password, what + " password");
+            if (type.isBlank()) {
+                throw new IllegalArgumentException(what + " type must be a key store type such as PKCS12 or JKS");
+            }
+            return new Store(path, type, password);
+        }
+
+        /**
+         * The config; an {@link IllegalArgumentException} when a store's file does not exist or cannot be read with its
+         * type and password, when stores and managers are both given, or when TLS material comes with a URL that does
+         * not speak TLS everywhere.
+         */
         public ActiveMQClassicConfig build() {
+            boolean stores = trustStore != null || keyStore != null;
+            boolean managers = keyManagers != null || trustManagers != null;
+            if (stores && managers) {
+                throw new IllegalArgumentException("give either trust and key stores (trustStore, keyStore) or "
+                        + "tlsManagers, not both");
+            }
+            if (stores || managers) {
+                requireTlsUrl(stores ? "trustStore and keyStore apply" : "tlsManagers apply");
+            }
+            if (trustStore != null) {
+                ClassicTls.read("trustStore", trustStore.path, trustStore.type, trustStore.password);
+            }
+            if (keyStore != null) {
+                ClassicTls.read("keyStore", keyStore.path, keyStore.type, keyStore.password);
+            }
             return new ActiveMQClassicConfig(this);
+        }
+
+        private void requireTlsUrl(String what) {
+            Matcher transport = TRANSPORT.matcher(url);
+            boolean any = false;
+            while (transport.find()) {
+                any = true;
+                if (!transport.group(1).toLowerCase(Locale.ROOT).endsWith("ssl")) {
+                    throw new IllegalArgumentException(what + " only to TLS connections, and the url has a "
+                            + transport.group(1) + ":// server: use ssl://host:port (the broker's TLS connector, "
+                            + "61617 by convention) for every server, or remove the TLS settings; was '"
+                            + PASSWORD_PARAMETER.matcher(url).replaceAll("$1****") + "'");
+                }
+            }
+            if (!any) {
+                throw new IllegalArgumentException(what + " only to TLS connections: use an ssl://host:port url; was '"
+                        + PASSWORD_PARAMETER.matcher(url).replaceAll("$1****") + "'");
+            }
         }
     }
 }

@@ -2,7 +2,16 @@ package dev.keel.jms;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
+import java.util.List;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -49,5 +58,107 @@ class ActiveMQClassicConfigTest {
                 .prioritizedQueues(true).build();
         assertThat(ActiveMQClassicConfig.from(config).build()).isEqualTo(config).hasSameHashCodeAs(config);
         assertThat(ActiveMQClassicConfig.ofDefaults().url()).isEqualTo(ActiveMQClassicConfig.DEFAULT_URL);
+    }
+
+    @Test
+    void storesShouldBeValidatedAtBuildSayingWhatToDo(@TempDir Path dir) throws Exception {
+        Path store = pkcs12(dir.resolve("trust.p12"), "store-secret");
+        Path missing = dir.resolve("missing.p12");
+
+        assertThatThrownBy(() -> ActiveMQClassicConfig.custom().url("ssl://h:61617")
+                .trustStore(missing, "PKCS12", "store-secret").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("trustStore")
+                .hasMessageContaining(missing.toString()).hasMessageContaining("does not exist")
+                .hasMessageNotContaining("store-secret");
+        assertThatThrownBy(() -> ActiveMQClassicConfig.custom().url("ssl://h:61617")
+                .keyStore(missing, "PKCS12", "store-secret").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("keyStore")
+                .hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> ActiveMQClassicConfig.custom().url("ssl://h:61617")
+                .trustStore(store, "PKCS12", "wrong").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("could not be read")
+                .hasMessageContaining("password").hasMessageNotContaining("wrong");
+        assertThatThrownBy(() -> ActiveMQClassicConfig.custom().url("ssl://h:61617")
+                .trustStore(store, "NO-SUCH-TYPE", "store-secret").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NO-SUCH-TYPE");
+        assertThatThrownBy(() -> ActiveMQClassicConfig.custom().url("ssl://h:61617")
+                .trustStore(dir, "PKCS12", "store-secret").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a file");
+    }
+
+    @Test
+    void tlsMaterialWithAUrlWithoutTlsShouldBeRefusedAtBuild(@TempDir Path dir) throws Exception {
+        Path store = pkcs12(dir.resolve("trust.p12"), "s");
+        for (String url : List.of("tcp://h:61616", "failover:(ssl://a:61617,tcp://b:61616)?maxReconnectAttempts=0",
+                "nio://h:61616")) {
+            assertThatThrownBy(() -> ActiveMQClassicConfig.custom().url(url).trustStore(store, "PKCS12", "s").build())
+                    .as(url).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ssl://");
+        }
+        TrustManager[] managers = defaultTrustManagers();
+        assertThatThrownBy(() -> ActiveMQClassicConfig.custom().url("tcp://h:61616").tlsManagers(null, managers)
+                .build()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ssl://");
+        for (String url : List.of("ssl://h:61617", "nio+ssl://h:61617",
+                "failover:(ssl://a:61617,ssl://b:61617)?maxReconnectAttempts=0")) {
+            assertThat(ActiveMQClassicConfig.custom().url(url).trustStore(store, "PKCS12", "s").build().trustStore())
+                    .as(url).isPresent();
+        }
+    }
+
+    @Test
+    void storesAndManagersTogetherOrNeitherManagerShouldBeRefused(@TempDir Path dir) throws Exception {
+        Path store = pkcs12(dir.resolve("trust.p12"), "s");
+        assertThatThrownBy(() -> ActiveMQClassicConfig.custom().url("ssl://h:61617").trustStore(store, "PKCS12", "s")
+                .tlsManagers(null, defaultTrustManagers()).build()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("either");
+        assertThatThrownBy(() -> ActiveMQClassicConfig.custom().tlsManagers(null, null))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ActiveMQClassicConfig.custom().tlsManagers(new KeyManager[0], null))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void toStringShouldMaskTheStoresPasswordsAndTheConfigShouldEqualItsCopy(@TempDir Path dir) throws Exception {
+        Path trust = pkcs12(dir.resolve("trust.p12"), "trust-secret");
+        Path key = pkcs12(dir.resolve("key.p12"), "key-secret");
+        ActiveMQClassicConfig config = ActiveMQClassicConfig.custom().url("ssl://h:61617")
+                .trustStore(trust, "PKCS12", "trust-secret").keyStore(key, "pkcs12", "key-secret").build();
+
+        assertThat(config.toString()).doesNotContain("trust-secret", "key-secret").contains(trust.toString(),
+                key.toString(), "PKCS12", "****");
+        assertThat(config.trustStore()).hasValueSatisfying(s -> {
+            assertThat(s.path()).isEqualTo(trust);
+            assertThat(s.password()).isEqualTo("trust-secret");
+            assertThat(s.toString()).doesNotContain("trust-secret");
+        });
+        assertThat(config.keyStore()).hasValueSatisfying(s -> assertThat(s.type()).isEqualTo("pkcs12"));
+        assertThat(ActiveMQClassicConfig.from(config).build()).isEqualTo(config).hasSameHashCodeAs(config);
+        assertThat(config).isNotEqualTo(ActiveMQClassicConfig.custom().url("ssl://h:61617")
+                .trustStore(trust, "PKCS12", "trust-secret").build());
+
+        TrustManager[] managers = defaultTrustManagers();
+        ActiveMQClassicConfig byManagers = ActiveMQClassicConfig.custom().url("ssl://h:61617")
+                .tlsManagers(null, managers).build();
+        assertThat(byManagers.trustManagers()).isPresent();
+        assertThat(byManagers.keyManagers()).isEmpty();
+        assertThat(byManagers.toString()).contains("trustManagers=given", "keyManagers=none");
+        assertThat(ActiveMQClassicConfig.from(byManagers).build()).isEqualTo(byManagers);
+        assertThat(ActiveMQClassicConfig.ofDefaults().trustStore()).isEmpty();
+        assertThat(ActiveMQClassicConfig.ofDefaults().toString()).contains("trustStore=none");
+    }
+
+    private static TrustManager[] defaultTrustManagers() throws Exception {
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init((KeyStore) null);
+        return factory.getTrustManagers();
+    }
+
+    /** An empty PKCS12 store: enough for the config, which only reads it. */
+    private static Path pkcs12(Path path, String password) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        try (OutputStream out = Files.newOutputStream(path)) {
+            store.store(out, password.toCharArray());
+        }
+        return path;
     }
 }

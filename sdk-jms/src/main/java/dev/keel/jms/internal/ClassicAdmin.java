@@ -55,11 +55,12 @@ public final class ClassicAdmin implements JmsTopology {
 
     /**
      * @param url     the broker's URL; this object adds the parameters it needs (synchronous dispatch)
+     * @param tls     the adapter's TLS material, for this object's connection as for the adapter's others
      * @param timeout the longest a request to the broker may wait for its answer (the adapter's send timeout)
      */
-    public ClassicAdmin(String url, JmsDialect dialect, Duration timeout) {
+    public ClassicAdmin(String url, ClassicTls tls, JmsDialect dialect, Duration timeout) {
         this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-        this.factory = new ActiveMQConnectionFactory(url);
+        this.factory = tls.factory(url);
         this.factory.setSendTimeout(timeoutMillis);
         this.factory.setDispatchAsync(false);
         this.factory.setAlwaysSessionAsync(false);

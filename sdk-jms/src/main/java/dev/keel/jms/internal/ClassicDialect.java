@@ -47,10 +47,15 @@ public final class ClassicDialect implements JmsDialect {
 
     /** @param prioritizedQueues whether the broker orders Keel's queues by priority; if not, every send has JMS's default */
     public ClassicDialect(JmsSettings settings, ConnectionFactory factory, boolean prioritizedQueues) {
+        this(settings, factory, prioritizedQueues, ClassicTls.none());
+    }
+
+    /** @param tls the adapter's TLS material, with which a refused certificate is probed as its connections are made */
+    public ClassicDialect(JmsSettings settings, ConnectionFactory factory, boolean prioritizedQueues, ClassicTls tls) {
         this.settings = settings;
         this.prioritizedQueues = prioritizedQueues;
         this.errors = new JmsErrors(new ClassicErrors(factory instanceof ActiveMQConnectionFactory classic
-                ? classic.getBrokerURL() : ""), settings);
+                ? classic.getBrokerURL() : "", tls), settings);
         this.scheduler = new SchedulerCheck(factory, settings, System::nanoTime);
     }
 

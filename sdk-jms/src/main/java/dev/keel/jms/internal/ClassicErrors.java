@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLSocketFactory;
 
 /**
  * ActiveMQ Classic's client failures: the broker's {@link SecurityException}s arrive as
@@ -45,12 +44,15 @@ final class ClassicErrors implements BrokerErrors {
 
     private final Optional<String> tlsHost;
     private final int tlsPort;
+    private final ClassicTls tls;
 
     /**
      * @param url the client's URL: when its (first) server is {@code ssl://host:port}, a failed connection is probed
      *            for a certificate problem
+     * @param tls the adapter's TLS material, which the probe uses as the adapter's connections do
      */
-    ClassicErrors(String url) {
+    ClassicErrors(String url, ClassicTls tls) {
+        this.tls = tls;
         Matcher ssl = SSL_SERVER.matcher(url);
         if (ssl.find()) {
             this.tlsHost = Optional.of(ssl.group(1));
@@ -63,9 +65,9 @@ final class ClassicErrors implements BrokerErrors {
 
     /**
      * The client's own handshake failure when it is in the chain, else, for a connection lost on an {@code ssl://}
-     * URL, what the broker says to a TLS connection that only listens, made as the ActiveMQ client makes its own (the
-     * JVM's default trust and key stores, {@code javax.net.ssl.*}): with TLS 1.3 a broker refuses a client certificate
-     * after the client's side of the handshake, and the client sees its connection reset.
+     * URL, what the broker says to a TLS connection that only listens, made as the adapter's connections are made (its
+     * own trust and key material, else the JVM's default stores, {@code javax.net.ssl.*}): with TLS 1.3 a broker
+     * refuses a client certificate after the client's side of the handshake, and the client sees its connection reset.
      */
     @Override
     public Optional<String> certificateProblem(Throwable e) {
@@ -73,7 +75,7 @@ final class ClassicErrors implements BrokerErrors {
         if (direct.isPresent() || tlsHost.isEmpty() || !isConnectionLoss(e)) {
             return direct;
         }
-        return TlsFailures.listenForRefusal((SSLSocketFactory) SSLSocketFactory.getDefault(), tlsHost.get(), tlsPort,
+        return TlsFailures.listenForRefusal(tls.socketFactory(), tlsHost.get(), tlsPort,
                 PROBE_CONNECT_TIMEOUT, PROBE_LISTEN);
     }
 
