@@ -1,5 +1,6 @@
 package dev.keel.kafka;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.ClosedException;
 import dev.keel.PartitionRewind;
 import dev.keel.TopicNotFoundException;
@@ -321,7 +322,16 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
             ensureOpen();
         }
         TopicAdmin topics = admin();
-        if (!config.topicAutoCreation() && !topics.existsNow(pipeline.inputTopic())) {
+        boolean inputExists;
+        try {
+            inputExists = config.topicAutoCreation() || topics.existsNow(pipeline.inputTopic());
+        } catch (AccessRefusedException refused) {
+            throw new AccessRefusedException("Kafka refused transactional pipeline " + pipeline.transactionalId()
+                    + " checking that its input topic " + pipeline.inputTopic() + " exists (" + refused.getMessage()
+                    + "): grant it READ on Topic:" + pipeline.inputTopic() + " (which implies DESCRIBE); not retried",
+                    refused);
+        }
+        if (!inputExists) {
             throw missingTopic(pipeline.inputTopic(), "starting a transactional pipeline on it");
         }
         return new KafkaPipeline(config, pipeline, transform, topics);

@@ -24,6 +24,7 @@ public final class AckTrigger implements ProducerInterceptor<byte[], byte[]>, Co
     private static final AtomicReference<Runnable> ARMED = new AtomicReference<>();
     private static final AtomicReference<Runnable> ARMED_AT_SEND = new AtomicReference<>();
     private static final AtomicInteger SENDS_TO_GO = new AtomicInteger();
+    private static final AtomicInteger FAILED_ACKS = new AtomicInteger();
 
     /** Runs {@code action} once, at the next acknowledged record of any producer using this interceptor. */
     static void arm(Runnable action) {
@@ -55,8 +56,16 @@ public final class AckTrigger implements ProducerInterceptor<byte[], byte[]>, Co
         return record;
     }
 
+    /** How many records, of any producer using this interceptor, the broker did not take so far. */
+    static int failedAcks() {
+        return FAILED_ACKS.get();
+    }
+
     @Override
     public void onAcknowledgement(RecordMetadata metadata, Exception exception) {
+        if (exception != null) {
+            FAILED_ACKS.incrementAndGet();
+        }
         if (exception == null) {
             Runnable action = ARMED.getAndSet(null);
             if (action != null) {

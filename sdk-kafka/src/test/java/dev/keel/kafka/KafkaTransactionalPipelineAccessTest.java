@@ -10,10 +10,16 @@ import dev.keel.testbrokers.SecuredKafka;
 import dev.keel.testbrokers.UsesBrokers;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.resource.PatternType;
@@ -93,6 +99,66 @@ class KafkaTransactionalPipelineAccessTest {
                     .as("outputs committed").isEmpty();
 
             grantAllBut(null);
+            runToTheEnd();
+        } finally {
+            kafka.revokeAll(user);
+        }
+        assertEachInputProcessedOnce();
+    }
+
+    /**
+     * One grant taken away while the pipeline runs, its transform held inside the second batch meanwhile (after one
+     * output of the batch was sent); once a later output is refused, the next send finds the transactional producer in
+     * an error state and throws a plain {@code KafkaException} whose cause is the refusal. With an output's {@code Write} taken away, the pipeline read the batch again every
+     * 200 ms for ever; with the transactional id's or the group's, it stopped with that raw exception (fourth
+     * adversarial review). It must stop with the refusal naming the grant, the batch not committed.
+     */
+    @ParameterizedTest(name = "{0} taken away")
+    @EnumSource(value = Missing.class, names = {"TRANSACTIONAL_ID_WRITE", "OUTPUT_WRITE", "GROUP_READ"})
+    void aGrantTakenAwayWhileRunningShouldStopThePipelineNamingIt(Missing missing) throws Exception {
+        writeInputs();
+        kafka.putUser(user, password);
+        grantAllBut(null);
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch revoked = new CountDownLatch(1);
+        AtomicInteger transformed = new AtomicInteger();
+        Map<String, Integer> transformsPerInput = new ConcurrentHashMap<>();
+        int failedBefore = AckTrigger.failedAcks();
+        boolean producesRefused = missing != Missing.GROUP_READ; // the group is checked at the offsets, not the sends
+        try (KafkaAdapter adapter = new KafkaAdapter(KafkaTestSupport.config(kafka.bootstrapServers())
+                .properties(kafka.clientProperties(user, password))
+                .property(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, AckTrigger.class.getName()).build());
+             TransactionalPipeline pipeline = adapter.transactionalPipeline(pipelineConfig(), in -> {
+                 int n = transformed.incrementAndGet();
+                 transformsPerInput.merge(in.id(), 1, Integer::sum);
+                 if (n == 7) { // inside the second batch, after a send of it: the first batch is committed
+                     held.countDown();
+                     assertThat(revoked.await(60, TimeUnit.SECONDS)).isTrue();
+                 } else if (n == 8 && producesRefused) { // the 7th output refused: this send finds the error state
+                     await().atMost(PATIENCE).until(() -> AckTrigger.failedAcks() > failedBefore);
+                 }
+                 return transform(in);
+             })) {
+            assertThat(held.await(60, TimeUnit.SECONDS)).as("the transform reached the second batch").isTrue();
+            long committedBefore = committedInputs();
+            kafka.revokeAll(user);
+            grantAllBut(missing);
+            revoked.countDown();
+
+            await().atMost(PATIENCE).until(() -> !pipeline.isRunning());
+            Throwable refusal = pipeline.failure().orElseThrow();
+            assertThat(refusal).isInstanceOf(AccessRefusedException.class).hasMessageContaining(missing.named)
+                    .hasMessageContaining(missing == Missing.TRANSACTIONAL_ID_WRITE ? transactionalId
+                            : missing == Missing.GROUP_READ ? group : output);
+            assertThat(transformsPerInput.values()).as("transforms per input: the refused batch is not read again")
+                    .containsOnly(1);
+            assertThat(committedInputs()).as("inputs committed").isEqualTo(committedBefore);
+            assertThat(KafkaTestSupport.readAll(setup, output, "read_committed", PATIENCE)).as("outputs committed")
+                    .hasSize((int) committedBefore);
+
+            grantAllBut(null);
+        }
+        try {
             runToTheEnd();
         } finally {
             kafka.revokeAll(user);

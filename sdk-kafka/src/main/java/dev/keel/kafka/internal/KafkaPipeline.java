@@ -169,6 +169,17 @@ public final class KafkaPipeline implements TransactionalPipeline {
             running = false;
             throw interrupted;
         } catch (Exception e) {
+            Optional<AccessRefusedException> refusal = PipelineRefusals.of(pipeline, e);
+            if (refusal.isPresent()) {
+                // a refusal wrapped by the producer's error state (an ACL taken away while running): the same batch
+                // would be refused again, so stop
+                try {
+                    producer.abort();
+                } catch (RuntimeException abortFailed) {
+                    refusal.get().addSuppressed(abortFailed);
+                }
+                throw refusal.get();
+            }
             // a throwing transform, a refused or timed-out send, InvalidProducerEpochException (the coordinator
             // aborted a transaction older than transaction.timeout.ms; the abort takes the new epoch), ...
             LOG.warn("Transactional pipeline {} aborts a batch of {} record(s) and reads it again: {}",

@@ -26,8 +26,22 @@ final class PipelineRefusals {
     private PipelineRefusals() {
     }
 
-    /** The refusal {@code e} is, for {@code pipeline}; empty when {@code e} is no refusal. */
+    /**
+     * The refusal {@code e} is, or has among its causes, for {@code pipeline}; empty when there is none. A transactional
+     * producer that a request was refused to is in an error state: its next call throws a plain {@code KafkaException}
+     * ("Cannot execute transactional method because we are in an error state") whose cause is the refusal.
+     */
     static Optional<AccessRefusedException> of(PipelineConfig pipeline, Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            Optional<AccessRefusedException> refusal = ofOne(pipeline, t);
+            if (refusal.isPresent()) {
+                return refusal;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<AccessRefusedException> ofOne(PipelineConfig pipeline, Throwable e) {
         if (e instanceof AccessRefusedException refused) {
             return Optional.of(refused);
         }
