@@ -186,9 +186,15 @@ public final class OutboxRelay implements AutoCloseable {
         }
         draining.lock();
         try {
+            stopped = refused;
+            if (stopped != null) {
+                throw stopped; // the round this call waited for was refused: the relay stopped meanwhile
+            }
             return rounds.drain(() -> closed, false);
         } catch (OutboxRefusedException e) {
-            stopRefused(e); // a drain by hand stops as a started relay's does: the next call would publish it again
+            if (refused == null) {
+                stopRefused(e); // a drain by hand stops as a started relay's does: the next call would publish again
+            }
             throw e;
         } finally {
             if (!started.get()) {

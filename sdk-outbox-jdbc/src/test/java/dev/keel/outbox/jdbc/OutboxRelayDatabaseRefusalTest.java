@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.Message;
+import dev.keel.PublishReceipt;
+import dev.keel.Publisher;
 import dev.keel.core.Keel;
 import dev.keel.outbox.jdbc.testing.KafkaWire;
 import dev.keel.outbox.jdbc.testing.TestDatabase;
@@ -20,6 +22,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -147,6 +153,77 @@ class OutboxRelayDatabaseRefusalTest {
             await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(30))
                     .until(() -> OutboxRelayTest.distinctIds(wire) == 20);
             assertThat(wire.countsById().values()).as("copies per id").containsOnly(1);
+        }
+    }
+
+    /**
+     * A {@code publishPending()} waiting for the started relay's round while that round is refused: it checked for a
+     * refusal before it waited, not after, and ran a whole pass on the stopped relay, publishing again the batch the
+     * refused round could not delete (fourth adversarial review: 240 publishes after {@code failure()} was set, 80
+     * ids four times). It must throw the refusal and publish nothing.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aPublishPendingWaitingForARefusedRoundShouldThrowAndPublishNothing(TestDatabase db) throws Exception {
+        try (Fixture f = new Fixture(db, "outbox-waiting"); Keel keel = OutboxRelayTest.keel(f.topic);
+             KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), f.topic)) {
+            grant(db, f.user, "SELECT, INSERT, UPDATE, DELETE", f.prefix + "outbox");
+            grant(db, f.user, "SELECT, UPDATE", f.prefix + "outbox_lane");
+            publishRows(db.dataSource(), f.config, f.topic, 0, 10);
+            GatedPublisher gated = new GatedPublisher(keel.publisher());
+            OutboxConfig config = OutboxConfig.custom().tablePrefix(f.prefix).workers(1).listen(false)
+                    .pollInterval(Duration.ofMinutes(10)).build();
+            try (OutboxRelay relay = OutboxRelay.create(userDataSource(db, f.user), gated, config)) {
+                relay.start();
+                await().atMost(Duration.ofSeconds(30)).until(() -> gated.waiting() > 0); // the round holds the drain
+                CompletableFuture<Throwable> byHand = new CompletableFuture<>();
+                Thread caller = new Thread(() -> byHand.complete(catchThrowable(relay::publishPending)));
+                caller.start();
+                await().atMost(Duration.ofSeconds(30)).until(() -> caller.getState() == Thread.State.WAITING);
+                revoke(db, f.user, "DELETE", f.prefix + "outbox");
+                gated.open();
+
+                assertThat(byHand.get(60, TimeUnit.SECONDS)).isInstanceOf(OutboxRefusedException.class);
+                assertThat(relay.failure()).isPresent();
+            }
+            // what the refused round published (the lanes it had taken), once; nothing after it
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(30))
+                    .until(() -> OutboxRelayTest.distinctIds(wire) > 0);
+            assertThat(wire.countsById().values()).as("copies per id").containsOnly(1);
+        }
+    }
+
+    /** Holds every publish until {@link #open()}, then passes each on to the real publisher. */
+    private static final class GatedPublisher implements Publisher {
+        private final Publisher delegate;
+        private final CompletableFuture<Void> gate = new CompletableFuture<>();
+        private final AtomicInteger waiting = new AtomicInteger();
+
+        GatedPublisher(Publisher delegate) {
+            this.delegate = delegate;
+        }
+
+        int waiting() {
+            return waiting.get();
+        }
+
+        void open() {
+            gate.complete(null);
+        }
+
+        @Override
+        public CompletionStage<PublishReceipt> publishAsync(String topic, Message message) {
+            waiting.incrementAndGet();
+            return gate.thenCompose(open -> delegate.publishAsync(topic, message));
+        }
+
+        @Override
+        public CompletionStage<Void> closeAsync() {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public void close() {
         }
     }
 

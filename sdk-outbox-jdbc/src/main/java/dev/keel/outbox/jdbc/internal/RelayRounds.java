@@ -168,8 +168,8 @@ public final class RelayRounds implements AutoCloseable {
                 ? "grant the relay's user " + refused.grant() + " (all it needs: " + all + "; docs/outbox-inbox.md)"
                 : "grant the relay's user " + all + " (docs/outbox-inbox.md)";
         return new OutboxRefusedException("the database refused the outbox relay (" + e.getMessage() + "): " + advice
-                + ", then start the relay again; the rows stay in " + outbox + ", and nothing is published until then",
-                e);
+                + ", then start the relay again; the rows stay in " + outbox + " (a batch published by a round the "
+                + "refusal stopped was not deleted: it goes out again, with the same ids, when the relay runs again)", e);
     }
 
     private long drainGroups(BooleanSupplier stopped, boolean honourRetryDelay) throws SQLException {
