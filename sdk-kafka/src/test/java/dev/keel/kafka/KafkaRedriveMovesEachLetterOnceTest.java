@@ -30,6 +30,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -214,6 +215,7 @@ class KafkaRedriveMovesEachLetterOnceTest {
      * letter once.
      */
     @Test
+    @Tag("proof") // about a minute (a killed member's session timeout): in .ci/run's -Pproof step
     void aRedriveWhileAKilledReaderHoldsThePartitionsShouldSayItCouldNotReadThem() throws Exception {
         try (KafkaAdapter adapter = adapter(); Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
             List<String> ids = writeLetters(keel);

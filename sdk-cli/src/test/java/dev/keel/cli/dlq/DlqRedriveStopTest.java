@@ -38,6 +38,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,6 +48,7 @@ import org.junit.jupiter.api.Test;
  * nothing to do (third adversarial review: 3,486 letters left, 23 moved twice). Stopped, it must acknowledge what it
  * moved and leave the group; run again, it moves the rest: each letter reaches its origin once.
  */
+@Tag("proof") // about 30 s: in .ci/run's -Pproof step, off the default suite's critical path
 @UsesBrokers(BrokerKind.KAFKA)
 class DlqRedriveStopTest {
 
