@@ -82,6 +82,8 @@ public final class OutboxRelay implements AutoCloseable {
     private volatile boolean closed;
     /** The refusal that stopped this relay ({@link #failure()}), or null. */
     private volatile OutboxRefusedException refused;
+    /** Whether a {@link #publishPending()} of a relay never started checked the table and grants; under the drain lock. */
+    private boolean checkedByHand;
     private ScheduledFuture<?> poll;
     private PgListener listener;
 
@@ -189,6 +191,10 @@ public final class OutboxRelay implements AutoCloseable {
             stopped = refused;
             if (stopped != null) {
                 throw stopped; // the round this call waited for was refused: the relay stopped meanwhile
+            }
+            if (!started.get() && !checkedByHand) {
+                rounds.checkTable(); // what start() checks, before anything is published: a refusal names its grant
+                checkedByHand = true;
             }
             return rounds.drain(() -> closed, false);
         } catch (OutboxRefusedException e) {

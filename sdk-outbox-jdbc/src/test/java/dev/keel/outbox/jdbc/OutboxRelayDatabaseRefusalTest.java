@@ -64,6 +64,32 @@ class OutboxRelayDatabaseRefusalTest {
         }
     }
 
+    /**
+     * A relay never started, driven by {@code publishPending()} alone, without DELETE from the start: it skipped the
+     * check {@code start()} makes and published a batch before the refusal stopped it (fourth adversarial review: 3
+     * messages out, to go out again). It must check first, name the grant and publish nothing.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aRelayDrivenByHandThatMayNotDeleteShouldBeRefusedBeforePublishingAnything(TestDatabase db) throws Exception {
+        try (Fixture f = new Fixture(db, "outbox-by-hand-refused"); Keel keel = OutboxRelayTest.keel(f.topic);
+             KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), f.topic)) {
+            grant(db, f.user, "SELECT, INSERT, UPDATE", f.prefix + "outbox");
+            grant(db, f.user, "SELECT, UPDATE", f.prefix + "outbox_lane");
+            publishRows(db.dataSource(), f.config, f.topic, 0, 5);
+
+            try (OutboxRelay relay = OutboxRelay.create(userDataSource(db, f.user), keel.publisher(), f.config)) {
+                Throwable refused = catchThrowable(relay::publishPending);
+
+                assertThat(refused).isInstanceOf(OutboxRefusedException.class)
+                        .hasMessageContaining("grant the relay's user DELETE on " + f.prefix + "outbox ");
+                assertThat(relay.failure()).isPresent();
+            }
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10))
+                    .until(() -> OutboxRelayTest.distinctIds(wire) == 0);
+        }
+    }
+
     /** The refusal at start names the grant the refused statement needs first, not only the list of all of them. */
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
