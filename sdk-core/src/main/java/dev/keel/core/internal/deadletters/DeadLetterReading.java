@@ -202,25 +202,10 @@ public final class DeadLetterReading implements DeliverySink, AutoCloseable {
     @Override
     public void close() {
         finishCurrent();
-        CompletableFuture<Void> closed = consumer.close().toCompletableFuture();
-        long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
-        boolean interrupted = false;
         try {
-            while (true) {
-                try {
-                    closed.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    return;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
-                    LOG.warn("closing the dead-letter reader did not finish cleanly: {}", e.toString());
-                    return;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            UninterruptibleWait.await(consumer.close().toCompletableFuture(), CLOSE_TIMEOUT);
+        } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+            LOG.warn("closing the dead-letter reader did not finish cleanly: {}", e.toString());
         }
     }
 }

@@ -23,9 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -311,31 +309,17 @@ public final class DefaultDeadLetters implements DeadLetters {
      * letter.
      */
     private boolean publish(OutboundRecord record) {
-        CompletableFuture<?> sent = adapter.producer().send(record).toCompletableFuture();
-        long deadline = System.nanoTime() + publishTimeout.toNanos();
-        boolean interrupted = false;
         try {
-            while (true) {
-                try {
-                    sent.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    return true;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    LOG.warn("publishing dead letter {} to {} failed; it stays on {}: {}", record.id(), record.topic(),
-                            deadLetterTopic, String.valueOf(e.getCause()));
-                    return false;
-                } catch (TimeoutException e) {
-                    LOG.warn("publishing dead letter {} to {} not confirmed within {}; it stays on {} (the copy may "
-                            + "still arrive, with the same id)", record.id(), record.topic(), publishTimeout,
-                            deadLetterTopic);
-                    return false;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            UninterruptibleWait.await(adapter.producer().send(record).toCompletableFuture(), publishTimeout);
+            return true;
+        } catch (ExecutionException e) {
+            LOG.warn("publishing dead letter {} to {} failed; it stays on {}: {}", record.id(), record.topic(),
+                    deadLetterTopic, String.valueOf(e.getCause()));
+            return false;
+        } catch (TimeoutException e) {
+            LOG.warn("publishing dead letter {} to {} not confirmed within {}; it stays on {} (the copy may still "
+                    + "arrive, with the same id)", record.id(), record.topic(), publishTimeout, deadLetterTopic);
+            return false;
         }
     }
 
