@@ -48,8 +48,7 @@ class OutboxRelayDatabaseRefusalTest {
             throws Exception {
         try (Fixture f = new Fixture(db, "outbox-refused"); Keel keel = OutboxRelayTest.keel(f.topic);
              KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), f.topic)) {
-            grant(db, f.user, "SELECT, INSERT, UPDATE", f.prefix + "outbox");
-            grant(db, f.user, "SELECT, UPDATE", f.prefix + "outbox_lane");
+            grantRelay(db, f, "SELECT, INSERT, UPDATE");
             publishRows(db.dataSource(), f.config, f.topic, 0, 5);
 
             try (OutboxRelay relay = OutboxRelay.create(userDataSource(db, f.user), keel.publisher(), f.config)) {
@@ -74,8 +73,7 @@ class OutboxRelayDatabaseRefusalTest {
     void aRelayDrivenByHandThatMayNotDeleteShouldBeRefusedBeforePublishingAnything(TestDatabase db) throws Exception {
         try (Fixture f = new Fixture(db, "outbox-by-hand-refused"); Keel keel = OutboxRelayTest.keel(f.topic);
              KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), f.topic)) {
-            grant(db, f.user, "SELECT, INSERT, UPDATE", f.prefix + "outbox");
-            grant(db, f.user, "SELECT, UPDATE", f.prefix + "outbox_lane");
+            grantRelay(db, f, "SELECT, INSERT, UPDATE");
             publishRows(db.dataSource(), f.config, f.topic, 0, 5);
 
             try (OutboxRelay relay = OutboxRelay.create(userDataSource(db, f.user), keel.publisher(), f.config)) {
@@ -95,8 +93,7 @@ class OutboxRelayDatabaseRefusalTest {
     @EnumSource(TestDatabase.class)
     void aRelayThatMayNotUpdateItsRowsShouldBeRefusedAtStartNamingThatGrant(TestDatabase db) throws Exception {
         try (Fixture f = new Fixture(db, "outbox-no-update"); Keel keel = OutboxRelayTest.keel(f.topic)) {
-            grant(db, f.user, "SELECT, INSERT, DELETE", f.prefix + "outbox");
-            grant(db, f.user, "SELECT, UPDATE", f.prefix + "outbox_lane");
+            grantRelay(db, f, "SELECT, INSERT, DELETE");
             try (OutboxRelay relay = OutboxRelay.create(userDataSource(db, f.user), keel.publisher(), f.config)) {
                 Throwable refused = catchThrowable(relay::start);
 
@@ -113,8 +110,7 @@ class OutboxRelayDatabaseRefusalTest {
             throws Exception {
         try (Fixture f = new Fixture(db, "outbox-revoked"); Keel keel = OutboxRelayTest.keel(f.topic);
              KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), f.topic)) {
-            grant(db, f.user, "SELECT, INSERT, UPDATE, DELETE", f.prefix + "outbox");
-            grant(db, f.user, "SELECT, UPDATE", f.prefix + "outbox_lane");
+            grantRelay(db, f, "SELECT, INSERT, UPDATE, DELETE");
             DataSource relayDataSource = userDataSource(db, f.user);
             try (OutboxRelay relay = OutboxRelay.create(relayDataSource, keel.publisher(), f.config)) {
                 relay.start();
@@ -162,8 +158,7 @@ class OutboxRelayDatabaseRefusalTest {
     void aRelayDrivenByHandShouldStopAtItsFirstRefusal(TestDatabase db) throws Exception {
         try (Fixture f = new Fixture(db, "outbox-by-hand"); Keel keel = OutboxRelayTest.keel(f.topic);
              KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), f.topic)) {
-            grant(db, f.user, "SELECT, INSERT, UPDATE, DELETE", f.prefix + "outbox");
-            grant(db, f.user, "SELECT, UPDATE", f.prefix + "outbox_lane");
+            grantRelay(db, f, "SELECT, INSERT, UPDATE, DELETE");
             try (OutboxRelay relay = OutboxRelay.create(userDataSource(db, f.user), keel.publisher(), f.config)) {
                 publishRows(db.dataSource(), f.config, f.topic, 0, 10);
                 assertThat(relay.publishPending()).isEqualTo(10);
@@ -193,8 +188,7 @@ class OutboxRelayDatabaseRefusalTest {
     void aPublishPendingWaitingForARefusedRoundShouldThrowAndPublishNothing(TestDatabase db) throws Exception {
         try (Fixture f = new Fixture(db, "outbox-waiting"); Keel keel = OutboxRelayTest.keel(f.topic);
              KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), f.topic)) {
-            grant(db, f.user, "SELECT, INSERT, UPDATE, DELETE", f.prefix + "outbox");
-            grant(db, f.user, "SELECT, UPDATE", f.prefix + "outbox_lane");
+            grantRelay(db, f, "SELECT, INSERT, UPDATE, DELETE");
             publishRows(db.dataSource(), f.config, f.topic, 0, 10);
             GatedPublisher gated = new GatedPublisher(keel.publisher());
             OutboxConfig config = OutboxConfig.custom().tablePrefix(f.prefix).workers(1).listen(false)
@@ -291,8 +285,7 @@ class OutboxRelayDatabaseRefusalTest {
         int batch = 20;
         try (Fixture f = new Fixture(db, "outbox-refused-pass"); Keel keel = OutboxRelayTest.keel(f.topic);
              KafkaWire wire = new KafkaWire(Brokers.kafka().bootstrapServers(), f.topic)) {
-            grant(db, f.user, "SELECT, INSERT, UPDATE", f.prefix + "outbox");
-            grant(db, f.user, "SELECT, UPDATE", f.prefix + "outbox_lane");
+            grantRelay(db, f, "SELECT, INSERT, UPDATE");
             OutboxConfig config = OutboxConfig.custom().tablePrefix(f.prefix).workers(workers).lanesPerRound(2)
                     .batchSize(batch).pollInterval(Duration.ofMinutes(10)).listen(false).build();
             Outbox outbox = Outbox.create(config);
@@ -332,6 +325,12 @@ class OutboxRelayDatabaseRefusalTest {
         execute(db, db == TestDatabase.MARIADB ? "CREATE USER '" + user + "'@'%' IDENTIFIED BY '" + PASSWORD + "'"
                 : "CREATE ROLE " + user + " LOGIN PASSWORD '" + PASSWORD + "'");
         return user;
+    }
+
+    /** {@code outboxPrivileges} on the fixture's outbox table and SELECT, UPDATE on its lanes, to its user. */
+    private static void grantRelay(TestDatabase db, Fixture f, String outboxPrivileges) throws SQLException {
+        grant(db, f.user, outboxPrivileges, f.prefix + "outbox");
+        grant(db, f.user, "SELECT, UPDATE", f.prefix + "outbox_lane");
     }
 
     private static void grant(TestDatabase db, String user, String privileges, String table) throws SQLException {
