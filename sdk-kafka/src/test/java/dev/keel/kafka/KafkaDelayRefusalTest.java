@@ -123,6 +123,13 @@ class KafkaDelayRefusalTest {
         RecordingSink sink = new RecordingSink();
         start(adapter(KafkaTestSupport.config(bootstrap)), sink);
 
+        // the forwarder creates the dead-letter topic (a plain reader subscribing first would auto-create it with the
+        // broker's defaults): it takes what the delay topic holds, though the topic's limit is lower now
+        await().atMost(WAIT).until(() -> KafkaTestSupport.topicConfig(bootstrap, topic + ".DLT",
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG) != null);
+        assertThat(KafkaTestSupport.topicConfig(bootstrap, topic + ".DLT", TopicConfig.MAX_MESSAGE_BYTES_CONFIG))
+                .isEqualTo(KafkaTestSupport.topicConfig(bootstrap, topic + ".keel-delay",
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG));
         ConsumerRecord<byte[], byte[]> letter = KafkaTestSupport.readPlainly(bootstrap, topic + ".DLT", 1, WAIT).get(0);
         Map<String, String> headers = headers(letter);
         assertThat(headers).containsEntry(KeelHeaders.ID, "big-1")

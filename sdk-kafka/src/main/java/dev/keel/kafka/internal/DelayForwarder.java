@@ -253,7 +253,8 @@ public final class DelayForwarder {
         public CompletableFuture<Void> deadLetter(ConsumerRecord<byte[], byte[]> record, Throwable cause,
                                                   int attempts, boolean truncated) {
             if (!deadLetterTopicReady) {
-                admin.ensureDeadLetterTopic(topic, deadLetterTopic, config.topicAutoCreation());
+                admin.ensureDeadLetterTopic(topic, deadLetterTopic, config.topicAutoCreation(),
+                        DelayTopics.delayTopic(topic));
                 deadLetterTopicReady = true;
             }
             return send(RefusedForwards.deadLetter(deadLetterTopic, topic, record, cause, attempts, truncated,

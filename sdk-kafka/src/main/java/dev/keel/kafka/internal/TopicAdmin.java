@@ -119,6 +119,24 @@ public final class TopicAdmin implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #ensureDeadLetterTopic(String, String, boolean)} for the dead letters of records read from
+     * {@code heldIn} (a delay topic) that {@code origin} refused: a dead-letter topic this creates takes the larger
+     * {@code max.message.bytes} of the two, so that a record refused because {@code origin}'s limit was lowered after
+     * its publish keeps its payload; an existing one is raised to {@code origin}'s only, as there.
+     */
+    public void ensureDeadLetterTopic(String origin, String deadLetterTopic, boolean autoCreation, String heldIn) {
+        Map<String, String> inherited = inheritedConfigs(origin);
+        Map<String, String> created = new HashMap<>(inherited);
+        String held = inheritedConfigs(heldIn).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+        if (bytes(held) > bytes(inherited.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG))) {
+            created.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, held);
+        }
+        if (!ensureLike(origin, deadLetterTopic, autoCreation, created)) {
+            raiseTo(origin, deadLetterTopic, inherited);
+        }
+    }
+
     /** The settings of a topic that the topics Keel derives from it (dead-letter, retry, delay topics) copy. */
     static final Set<String> INHERITED = Set.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
 
