@@ -38,6 +38,15 @@ public class KeelActiveMQProperties {
     private Duration closeTimeout;
     /** How long a publish waits for the broker's answer before it fails, retriable (default 30s). */
     private Duration sendTimeout;
+    /**
+     * The name of a Spring Boot SSL bundle (spring.ssl.bundle.jks.NAME or .pem.NAME) whose trust material, and client
+     * certificate if it has one, this adapter's ssl:// connections use instead of the JVM's javax.net.ssl.* stores.
+     */
+    private String sslBundle;
+
+    public String getSslBundle() { return sslBundle; }
+
+    public void setSslBundle(String sslBundle) { this.sslBundle = sslBundle; }
 
     public String getUrl() { return url; }
 
@@ -82,6 +91,6 @@ public class KeelActiveMQProperties {
                 + ", user=" + user + ", password=" + (password == null ? null : UrlPasswords.MASK)
                 + ", sendLanes=" + sendLanes + ", maxMessageBytes=" + maxMessageBytes + ", prefetch=" + prefetch
                 + ", prioritizedQueues=" + prioritizedQueues + ", closeTimeout=" + closeTimeout + ", sendTimeout="
-                + sendTimeout + "}";
+                + sendTimeout + ", sslBundle=" + sslBundle + "}";
     }
 }

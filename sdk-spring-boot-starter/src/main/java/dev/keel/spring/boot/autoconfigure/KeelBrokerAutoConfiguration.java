@@ -19,6 +19,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.NoSuchSslBundleException;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.boot.ssl.SslManagerBundle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -90,7 +94,8 @@ public class KeelBrokerAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean(BrokerAdapter.class)
-        RabbitAdapter keelRabbitAdapter(KeelRabbitConnectionDetails connection) {
+        RabbitAdapter keelRabbitAdapter(KeelRabbitConnectionDetails connection, KeelProperties properties,
+                ObjectProvider<SslBundles> sslBundles) {
             return new RabbitAdapter(refused("keel.rabbit", () -> {
                 RabbitConfig.Builder config = RabbitConfig.custom().uri(connection.uri());
                 if (connection.username() != null) {
@@ -98,6 +103,10 @@ public class KeelBrokerAutoConfiguration {
                 }
                 if (connection.password() != null) {
                     config.password(connection.password());
+                }
+                String bundle = properties.getRabbit().getSslBundle();
+                if (bundle != null) {
+                    config.sslContext(sslBundle("keel.rabbit", bundle, sslBundles).createSslContext());
                 }
                 return config.build();
             }));
@@ -197,7 +206,7 @@ public class KeelBrokerAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(BrokerAdapter.class)
         ActiveMQClassicAdapter keelActiveMQAdapter(ObjectProvider<KeelActiveMQConnectionDetails> details,
-                KeelActiveMQProperties activemq) {
+                KeelActiveMQProperties activemq, ObjectProvider<SslBundles> sslBundles) {
             KeelActiveMQConnectionDetails connection = required(details, "Keel uses ActiveMQ Classic but "
                     + "keel.activemq.url is not set: set it (tcp://host:61616)");
             return new ActiveMQClassicAdapter(refused("keel.activemq", () -> {
@@ -209,6 +218,11 @@ public class KeelBrokerAutoConfiguration {
                 apply(activemq.getPrioritizedQueues(), config::prioritizedQueues);
                 apply(activemq.getCloseTimeout(), config::closeTimeout);
                 apply(activemq.getSendTimeout(), config::sendTimeout);
+                if (activemq.getSslBundle() != null) {
+                    SslManagerBundle managers = sslBundle("keel.activemq", activemq.getSslBundle(), sslBundles)
+                            .getManagers();
+                    config.tlsManagers(managers.getKeyManagers(), managers.getTrustManagers());
+                }
                 return config.build();
             }));
         }
@@ -221,6 +235,24 @@ public class KeelBrokerAutoConfiguration {
             throw new IllegalStateException(missing + ", or define a BrokerAdapter bean");
         }
         return connection;
+    }
+
+    /**
+     * The Spring Boot SSL bundle {@code name} ({@code spring.ssl.bundle.*}); an unknown name is refused naming the
+     * property and where to define the bundle.
+     */
+    private static SslBundle sslBundle(String prefix, String name, ObjectProvider<SslBundles> bundles) {
+        SslBundles registry = bundles.getIfAvailable();
+        try {
+            if (registry == null) {
+                throw new NoSuchSslBundleException(name, "no SSL bundles are configured");
+            }
+            return registry.getBundle(name);
+        } catch (NoSuchSslBundleException e) {
+            throw new IllegalArgumentException("ssl-bundle names the SSL bundle '" + name + "', which is not "
+                    + "defined: define it under spring.ssl.bundle.jks." + name + " or spring.ssl.bundle.pem." + name
+                    + ", or correct " + prefix + ".ssl-bundle", e);
+        }
     }
 
     /** The user and password, when a user is given (no password is an empty one). */

@@ -110,8 +110,18 @@ public class KeelProperties {
         private String username;
         /** The password; overrides the uri's. Masked in the actuator. */
         private String password;
+        /**
+         * The name of a Spring Boot SSL bundle (spring.ssl.bundle.jks.NAME or .pem.NAME) whose trust material, and
+         * client certificate if it has one, the connection uses instead of the JVM's default TLS context; turns TLS
+         * on. With auth_mechanism=external in the uri, the bundle's certificate logs in.
+         */
+        private String sslBundle;
 
         public String getUri() { return uri; }
+
+        public String getSslBundle() { return sslBundle; }
+
+        public void setSslBundle(String sslBundle) { this.sslBundle = sslBundle; }
 
         public void setUri(String uri) { this.uri = uri; }
 

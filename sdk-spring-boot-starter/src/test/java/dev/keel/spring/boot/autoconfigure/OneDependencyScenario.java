@@ -45,6 +45,11 @@ public abstract class OneDependencyScenario {
     /** The adapter the per-broker starter brings. */
     protected abstract Class<? extends BrokerAdapter> adapterType();
 
+    /** What a secured broker needs besides its address (credentials, an SSL bundle); none by default. */
+    protected List<String> securityProperties() {
+        return List.of();
+    }
+
     @Test
     void aListenerWithHealthAndMetricsShouldWorkWithOneDependencyAndFourProperties() {
         String topic = UniqueNames.of("orders");
@@ -53,6 +58,7 @@ public abstract class OneDependencyScenario {
                 "keel.redis.uri=" + Brokers.redis().uri(),
                 "keel.topics." + topic + ".partitions=2",
                 "management.endpoint.health.group.readiness.include=readinessState,keel"));
+        properties.addAll(securityProperties());
         // test isolation only: the listener's topic, and a key prefix of its own in the shared Redis
         properties.add("test.topic=" + topic);
         properties.add("keel.redis.key-prefix=" + UniqueNames.keyPrefix("one-dependency"));

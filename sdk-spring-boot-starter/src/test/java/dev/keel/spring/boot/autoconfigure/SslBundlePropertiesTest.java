@@ -1,0 +1,83 @@
+package dev.keel.spring.boot.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keel.jms.ActiveMQClassicAdapter;
+import dev.keel.kafka.KafkaAdapter;
+import dev.keel.rabbit.RabbitAdapter;
+import dev.keel.rocket.RocketAdapter;
+import dev.keel.testbrokers.TestCertificates;
+import javax.net.ssl.X509KeyManager;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+/**
+ * {@code keel.rabbit.ssl-bundle} and {@code keel.activemq.ssl-bundle}: a Spring Boot SSL bundle
+ * ({@code spring.ssl.bundle.*}) gives the adapter its own trust material and client certificate instead of the JVM's
+ * {@code javax.net.ssl.*} stores; a name no bundle has fails the start naming the property and where to define it,
+ * without the bundle's passwords. No broker is reached (the adapters connect on first use; the secured suite's
+ * one-dependency tests connect with them).
+ */
+class SslBundlePropertiesTest {
+
+    private static final TestCertificates TLS = TestCertificates.get();
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class))
+            .withConfiguration(KeelAutoConfigurationTest.KEEL)
+            .withPropertyValues("keel.idempotency.store=in-memory",
+                    "spring.ssl.bundle.jks.keel.truststore.location=file:" + TLS.trustStore(),
+                    "spring.ssl.bundle.jks.keel.truststore.type=PKCS12",
+                    "spring.ssl.bundle.jks.keel.truststore.password=" + TLS.password(),
+                    "spring.ssl.bundle.jks.keel.keystore.location=file:" + TLS.clientKeyStore(),
+                    "spring.ssl.bundle.jks.keel.keystore.type=PKCS12",
+                    "spring.ssl.bundle.jks.keel.keystore.password=" + TLS.password());
+
+    private final ApplicationContextRunner classic = runner.withClassLoader(new FilteredClassLoader(
+            KafkaAdapter.class, RabbitAdapter.class, RocketAdapter.class,
+            org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory.class));
+
+    @Test
+    void aRabbitSslBundleShouldGiveTheConnectionItsContextAndTurnTlsOn() {
+        runner.withPropertyValues("keel.broker=rabbit", "keel.rabbit.uri=amqp://app:pw@rabbit.internal/orders",
+                "keel.rabbit.ssl-bundle=keel").run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(RabbitAdapter.class);
+                    assertThat(context.getBean(RabbitAdapter.class).config().sslContext()).isPresent();
+                    assertThat(context.getBean(RabbitAdapter.class).config().tls()).isTrue();
+                });
+    }
+
+    @Test
+    void anActivemqSslBundleShouldGiveTheAdapterTheBundlesKeyAndTrustManagers() {
+        classic.withPropertyValues("keel.activemq.url=ssl://activemq.internal:61617", "keel.activemq.ssl-bundle=keel")
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(ActiveMQClassicAdapter.class);
+                    var config = context.getBean(ActiveMQClassicAdapter.class).config();
+                    assertThat(config.trustManagers()).get().asList().isNotEmpty();
+                    assertThat(config.keyManagers().orElseThrow()).singleElement().isInstanceOfSatisfying(X509KeyManager.class,
+                            keys -> assertThat(keys.getCertificateChain(keys.chooseClientAlias(new String[] {"RSA", "EC"}, null,
+                                    null))).as("the bundle's client certificate").isNotEmpty());
+                });
+    }
+
+    @Test
+    void aBundleNameNoBundleHasShouldFailTheStartNamingThePropertyWithoutPasswords() {
+        runner.withPropertyValues("keel.broker=rabbit", "keel.rabbit.uri=amqps://rabbit.internal/orders",
+                "keel.rabbit.ssl-bundle=orders-tls").run(context -> assertThat(context).getFailure()
+                        .hasStackTraceContaining("keel.rabbit.*: ssl-bundle names the SSL bundle 'orders-tls'")
+                        .hasStackTraceContaining("spring.ssl.bundle.jks.orders-tls")
+                        .satisfies(e -> assertThat(stackTrace(e)).doesNotContain(TLS.password())));
+        classic.withPropertyValues("keel.activemq.url=ssl://activemq.internal:61617",
+                "keel.activemq.ssl-bundle=orders-tls").run(context -> assertThat(context).getFailure()
+                        .hasStackTraceContaining("keel.activemq.*: ssl-bundle names the SSL bundle 'orders-tls'"));
+    }
+
+    private static String stackTrace(Throwable e) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        e.printStackTrace(new java.io.PrintWriter(out));
+        return out.toString();
+    }
+}
