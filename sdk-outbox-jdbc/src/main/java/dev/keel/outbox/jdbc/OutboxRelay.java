@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Rounds.</b> Each round is one database transaction: it locks a group of lanes with
  * {@code SELECT ... FOR UPDATE SKIP LOCKED}, reads up to {@link OutboxConfig#batchSize()} of their
  * oldest publishable rows in sequence order, publishes them, waits for the confirmations, deletes the
- * confirmed rows in one statement, parks the refused ones and commits: a few round trips per batch, not
- * per row. Every key belongs to one lane (a hash of the key), so several relays on one table share the
+ * confirmed rows (by primary key: a round locks no row outside its lanes), parks the refused ones and commits: a
+ * few round trips per batch, not per row. Every key belongs to one lane (a hash of the key), so several relays on one table share the
  * lanes and never publish a row at the same time. A key's messages (same topic and key) are published
  * one at a time, in sequence order: the next only once the broker confirmed the one before; messages of
  * different keys are published pipelined. Up to {@link OutboxConfig#workers()} rounds run at once, each over

@@ -265,8 +265,32 @@ public final class OutboxTable {
         }
     }
 
-    /** Deletes the rows with these sequence numbers. */
+    /**
+     * Deletes the rows with these sequence numbers, locking those rows and no other. On PostgreSQL one statement per
+     * chunk ({@code seq IN (...)}: it locks only the rows it deletes). On MariaDB/MySQL one single-row delete by
+     * primary key per row, sent as one batch: InnoDB plans a {@code seq IN (...)} list that covers a good part of the
+     * table as a scan of the whole table, and such a scan locks every row it reads at READ COMMITTED too, waits for
+     * the rows other rounds deleted or parked (or that transactions inserted and have not committed), and keeps the
+     * lock of a row it had to wait for, though it deletes no such row. Rounds of different lanes then waited for each
+     * other's commits and, taking those locks in different orders (a round parking its refused row that another
+     * round's scan held), deadlocked after publishing: the round rolled back and its batch went out again. A lookup
+     * by primary key locks the one row it deletes, a row of the round's own lanes, which no other relay's round
+     * touches.
+     */
     public void delete(Connection connection, List<Long> seqs) throws SQLException {
+        if (seqs.isEmpty()) {
+            return;
+        }
+        if (dialect == Dialect.MARIADB) {
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table + " WHERE seq = ?")) {
+                for (long seq : seqs) {
+                    delete.setLong(1, seq);
+                    delete.addBatch();
+                }
+                delete.executeBatch();
+            }
+            return;
+        }
         for (int from = 0; from < seqs.size(); from += InboxTable.CHUNK) {
             List<Long> chunk = seqs.subList(from, Math.min(seqs.size(), from + InboxTable.CHUNK));
             try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table + " WHERE seq IN ("
