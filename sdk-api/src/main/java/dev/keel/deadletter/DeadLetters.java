@@ -50,8 +50,17 @@ public interface DeadLetters {
     /** The consumer group whose dead letters these are. */
     String group();
 
-    /** The group's dead letters matching {@code filter}, oldest first per partition; none is removed. */
-    List<DeadLetter> list(DeadLetterFilter filter);
+    /**
+     * The group's dead letters matching {@code filter}, oldest first per partition; none is removed. A listing that
+     * could not read some partitions (another member of the group held them) lists the others' letters and logs the
+     * partitions at WARN; {@link #listing} says which.
+     */
+    default List<DeadLetter> list(DeadLetterFilter filter) {
+        return listing(filter).letters();
+    }
+
+    /** {@link #list}, with the partitions it could not read. */
+    DeadLetterListing listing(DeadLetterFilter filter);
 
     /**
      * Re-drives the group's dead letters matching {@code filter} to their origin topic, telling

@@ -6,6 +6,7 @@ import dev.keel.KeelHeaders;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
 import dev.keel.deadletter.DeadLetterFilter;
+import dev.keel.deadletter.DeadLetterListing;
 import dev.keel.deadletter.RedriveResult;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;
@@ -225,14 +226,21 @@ class KafkaRedriveMovesEachLetterOnceTest {
                 killed.awaitLineContaining("assigned " + PARTITIONS, Duration.ofSeconds(60));
                 assertThat(killed.kill()).isEqualTo(137);
             }
+            // a listing beside it (both within the killed member's session timeout)
+            CompletableFuture<DeadLetterListing> listing = CompletableFuture.supplyAsync(
+                    () -> keel.deadLetters(topic, group).listing(DeadLetterFilter.all()));
             RedriveResult meanwhile = keel.deadLetters(topic, group).redrive(DeadLetterFilter.all(),
                     (soFar, received) -> { });
+            DeadLetterListing listed = listing.get(2, TimeUnit.MINUTES);
             RedriveResult after = keel.deadLetters(topic, group).withQuietPeriod(Duration.ofSeconds(1))
                     .redrive(DeadLetterFilter.all(), (soFar, received) -> { });
 
             assertThat(meanwhile.partitionsNotRead()).as("partitions the killed reader held")
                     .containsExactlyInAnyOrder("0", "1", "2");
             assertThat(meanwhile.complete()).isFalse();
+            assertThat(listed.partitionsNotRead()).as("the listing says the same").containsExactlyInAnyOrder("0", "1",
+                    "2");
+            assertThat(listed.letters()).isEmpty();
             assertThat(after.complete()).isTrue();
             assertThat(meanwhile.redriven() + after.redriven()).isEqualTo(ids.size());
             assertThat(countsAtOrigin(ids.size())).as("copies per id at the origin").containsOnlyKeys(ids)

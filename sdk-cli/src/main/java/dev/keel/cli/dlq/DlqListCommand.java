@@ -5,6 +5,7 @@ import dev.keel.cli.TextTable;
 import dev.keel.core.Keel;
 import dev.keel.deadletter.DeadLetter;
 import dev.keel.deadletter.DeadLetterFilter;
+import dev.keel.deadletter.DeadLetterListing;
 import dev.keel.deadletter.DeadLetters;
 import dev.keel.spi.BrokerAdapter;
 import java.io.PrintWriter;
@@ -35,7 +36,8 @@ public final class DlqListCommand implements Callable<Integer> {
             DeadLetters deadLetters = options.deadLetters(keel);
             out.println("keel dlq list: broker " + mode.name() + " (" + mode.endpoint(options.broker) + "), "
                     + deadLetters.deadLetterTopic() + ", group " + deadLetters.group());
-            List<DeadLetter> letters = deadLetters.list(filter);
+            DeadLetterListing listing = deadLetters.listing(filter);
+            List<DeadLetter> letters = listing.letters();
             TextTable table = new TextTable("ID", "KEY", "CAUSE", "ATTEMPTS>", "ORIGIN", "DEAD-LETTERED AT");
             for (DeadLetter letter : letters) {
                 table.row(letter.id(), letter.key(), DlqText.simpleName(letter.causeClass()), letter.attempts(),
@@ -44,6 +46,10 @@ public final class DlqListCommand implements Callable<Integer> {
             table.print(out, "");
             out.println(letters.size() + " dead letter(s)" + (filter.equals(DeadLetterFilter.all())
                     ? "" : " matching " + DlqText.describe(options)));
+            if (!listing.complete()) {
+                out.println(DlqText.partitionsNotRead(deadLetters, listing.partitionsNotRead(), "listing"));
+                return 1;
+            }
             if (letters.isEmpty()) {
                 out.println(DlqText.noneFound(deadLetters));
             }

@@ -13,7 +13,6 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
@@ -81,12 +80,7 @@ public final class DlqRedriveCommand implements Callable<Integer> {
                         + deadLetters.deadLetterTopic() + "; run the re-drive again to move the rest");
                 code = 1;
             } else if (!result.complete()) {
-                out.println("partition(s) " + String.join(", ", new TreeSet<>(result.partitionsNotRead())) + " of "
-                        + deadLetters.deadLetterTopic() + " could not be read: another member of group "
-                        + deadLetters.group() + " held them (a re-drive or listing of the group running now, or one "
-                        + "that was killed, which holds them until the broker's session timeout ends its membership: "
-                        + "on Kafka 45 s by default). Their letters were not read; run the re-drive again once it is "
-                        + "gone");
+                out.println(DlqText.partitionsNotRead(deadLetters, result.partitionsNotRead(), "re-drive"));
                 code = 1;
             } else if (result.examined() == 0) {
                 out.println(DlqText.noneFound(deadLetters));

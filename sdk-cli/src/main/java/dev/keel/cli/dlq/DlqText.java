@@ -5,6 +5,8 @@ import dev.keel.deadletter.DeadLetterFilter;
 import dev.keel.deadletter.DeadLetters;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 
@@ -43,6 +45,15 @@ final class DlqText {
         return "(a read finds only the dead letters not consumed in group " + deadLetters.group() + ": a subscription "
                 + "of " + deadLetters.deadLetterTopic() + " in that group takes them out of its view; read dead "
                 + "letters to alert on them in a group of their own)";
+    }
+
+    /** Printed after a listing or re-drive ({@code operation}) that could not read {@code partitions}. */
+    static String partitionsNotRead(DeadLetters deadLetters, Set<String> partitions, String operation) {
+        return "partition(s) " + String.join(", ", new TreeSet<>(partitions)) + " of " + deadLetters.deadLetterTopic()
+                + " could not be read: another member of group " + deadLetters.group() + " held them (a re-drive or "
+                + "listing of the group running now, or one that was killed, which holds them until the broker's "
+                + "session timeout ends its membership: on Kafka 45 s by default). Their letters were not read; run "
+                + "the " + operation + " again once it is gone";
     }
 
     static String describe(DlqOptions options) {

@@ -6,6 +6,7 @@ import dev.keel.TopicSpec;
 import dev.keel.core.internal.util.ExtensionFailures;
 import dev.keel.deadletter.DeadLetter;
 import dev.keel.deadletter.DeadLetterFilter;
+import dev.keel.deadletter.DeadLetterListing;
 import dev.keel.deadletter.DeadLetters;
 import dev.keel.deadletter.RedriveListener;
 import dev.keel.deadletter.RedriveResult;
@@ -96,14 +97,16 @@ public final class DefaultDeadLetters implements DeadLetters {
     }
 
     @Override
-    public List<DeadLetter> list(DeadLetterFilter filter) {
+    public DeadLetterListing listing(DeadLetterFilter filter) {
         Objects.requireNonNull(filter, "filter");
         List<DeadLetter> letters = new ArrayList<>();
         boolean ofGroup = false;
         int others = 0;
+        Set<String> notRead;
         try (DeadLetterReading reading = open()) {
             if (reading == null) {
-                return letters; // no dead-letter topic: no letter was ever written, none can have been consumed
+                // no dead-letter topic: no letter was ever written, none can have been consumed
+                return new DeadLetterListing(letters, Set.of());
             }
             for (InboundRecord record = reading.next(); record != null; record = reading.next()) {
                 DeadLetter letter = DeadLetterRecords.describe(record);
@@ -116,12 +119,12 @@ public final class DefaultDeadLetters implements DeadLetters {
                     others++;
                 }
             }
-            heldByOthers(reading, "listing");
+            notRead = heldByOthers(reading, "listing");
         }
         if (!ofGroup) {
             logNoneFound("listing", others);
         }
-        return letters;
+        return new DeadLetterListing(letters, notRead);
     }
 
     /**
