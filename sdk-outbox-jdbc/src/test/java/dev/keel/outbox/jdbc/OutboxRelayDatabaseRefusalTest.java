@@ -121,7 +121,8 @@ class OutboxRelayDatabaseRefusalTest {
                 publishRows(db.dataSource(), f.config, f.topic, 10, 10);
 
                 await().atMost(Duration.ofSeconds(60)).until(() -> relay.failure().isPresent());
-                assertThat((Throwable) relay.failure().orElseThrow()).hasMessageContaining("DELETE on " + f.prefix + "outbox");
+                assertThat((Throwable) relay.failure().orElseThrow()).as("the grant taken away, named as at start")
+                        .hasMessageContaining("grant the relay's user DELETE on " + f.prefix + "outbox ");
                 // many poll intervals: a relay going on would publish the batch it may not delete again and again
                 await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> {
                     OutboxRelayTest.distinctIds(wire);

@@ -162,14 +162,39 @@ public final class RelayRounds implements AutoCloseable {
             return told;
         }
         String all = "SELECT, UPDATE and DELETE on " + outbox + " and SELECT and UPDATE on " + outbox + "_lane";
+        String missing = refusal == DatabaseRefusals.Kind.CREDENTIALS ? null
+                : e instanceof OutboxTable.PrivilegeCheckException refused ? refused.grant() : missingGrant();
         String advice = refusal == DatabaseRefusals.Kind.CREDENTIALS
                 ? "check the user and password of the relay's DataSource (and its TLS certificates, if any)"
-                : e instanceof OutboxTable.PrivilegeCheckException refused
-                ? "grant the relay's user " + refused.grant() + " (all it needs: " + all + "; docs/outbox-inbox.md)"
+                : missing != null
+                ? "grant the relay's user " + missing + " (all it needs: " + all + "; docs/outbox-inbox.md)"
                 : "grant the relay's user " + all + " (docs/outbox-inbox.md)";
         return new OutboxRefusedException("the database refused the outbox relay (" + e.getMessage() + "): " + advice
                 + ", then start the relay again; the rows stay in " + outbox + " (a batch published by a round the "
                 + "refusal stopped was not deleted: it goes out again, with the same ids, when the relay runs again)", e);
+    }
+
+    /**
+     * The grant a refusal met while running lacks, found by the start's check on a connection of its own (it changes
+     * nothing); null when the check passes or cannot run (the refusal then names every grant).
+     */
+    private String missingGrant() {
+        try (Connection connection = dataSource.getConnection()) {
+            OutboxTable outbox = table();
+            try {
+                outbox.checkColumns(connection);
+            } catch (SQLException e) {
+                return DatabaseRefusals.of(e) == DatabaseRefusals.Kind.PRIVILEGE ? "SELECT on " + tablePrefix + "outbox"
+                        : null;
+            }
+            outbox.checkRelayPrivileges(connection);
+            return null;
+        } catch (OutboxTable.PrivilegeCheckException e) {
+            return DatabaseRefusals.of(e.getCause() instanceof SQLException cause ? cause : e)
+                    == DatabaseRefusals.Kind.PRIVILEGE ? e.grant() : null;
+        } catch (SQLException | RuntimeException e) {
+            return null;
+        }
     }
 
     private long drainGroups(BooleanSupplier stopped, boolean honourRetryDelay) throws SQLException {
