@@ -3,10 +3,15 @@ package dev.keel.cli.broker;
 import dev.keel.jms.ActiveMQClassicAdapter;
 import dev.keel.jms.ActiveMQClassicConfig;
 import dev.keel.spi.BrokerAdapter;
+import dev.keel.cli.EnvironmentException;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.TrustManager;
 import org.apache.activemq.ActiveMQConnectionFactory;
 import org.apache.activemq.ActiveMQSession;
+import org.apache.activemq.ActiveMQSslConnectionFactory;
 
 /**
  * ActiveMQ Classic (6.x, OpenWire) through {@code --activemq-url} (a {@code failover:(...)} URL too), authenticated
@@ -34,15 +39,33 @@ final class ActiveMQClassicMode extends JmsMode<ActiveMQClassicConfig> {
         return NAME;
     }
 
+    /** The URL (password parameters masked) and, over TLS, the stores of the flags: never a password. */
+    @Override
+    public String endpoint(BrokerOptions options) {
+        String url = flags(options).url();
+        String stores = options.tls().describe();
+        return super.endpoint(options) + (JmsUrls.speaksTls(url) && !stores.isEmpty() ? " with " + stores : "");
+    }
+
     @Override
     JmsFlags flags(BrokerOptions options) {
         return new JmsFlags(NAME, options.activemqUrl(), options.activemqUser(), options.activemqPasswordEnv());
     }
 
     @Override
-    ActiveMQClassicConfig config(JmsFlags flags) {
+    ActiveMQClassicConfig config(JmsFlags flags, TlsSettings tls) {
         ActiveMQClassicConfig.Builder b = ActiveMQClassicConfig.custom();
-        return flags.configure(b::url, b::credentials, b::build);
+        ActiveMQClassicConfig config = flags.configure(b::url, b::credentials, b::build);
+        Optional<TlsSettings.Managers> managers = tls.managers();
+        if (managers.isEmpty() || !JmsUrls.speaksTls(flags.url())) {
+            return config; // a tcp:// URL: the stores are for the other connections of the run (Redis, say)
+        }
+        try {
+            return ActiveMQClassicConfig.from(config)
+                    .tlsManagers(managers.get().keyManagers(), managers.get().trustManagers()).build();
+        } catch (IllegalArgumentException e) {
+            throw new EnvironmentException(flags.flag("url") + " with --truststore/--keystore: " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -58,6 +81,12 @@ final class ActiveMQClassicMode extends JmsMode<ActiveMQClassicConfig> {
     RawJmsTarget rawTarget(ActiveMQClassicConfig config) {
         return new RawJmsTarget(NAME, "ActiveMQ Classic JMS client", () -> {
             ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(config.url());
+            if (config.keyManagers().isPresent() || config.trustManagers().isPresent()) {
+                ActiveMQSslConnectionFactory tls = new ActiveMQSslConnectionFactory(config.url());
+                tls.setKeyAndTrustManagers(config.keyManagers().map(k -> k.toArray(KeyManager[]::new)).orElse(null),
+                        config.trustManagers().map(t -> t.toArray(TrustManager[]::new)).orElse(null), null);
+                factory = tls; // the same stores as Keel's adapter
+            }
             factory.setUseAsyncSend(false); // the default, said: a persistent send returns once the broker stored it
             factory.setWatchTopicAdvisories(false); // as Keel's adapter: no temporary destinations to watch
             return factory;

@@ -36,7 +36,7 @@ final class ArtemisMode extends JmsMode<ArtemisConfig> {
     }
 
     @Override
-    ArtemisConfig config(JmsFlags flags) {
+    ArtemisConfig config(JmsFlags flags, TlsSettings tls) { // Artemis's client reads its stores from the URL
         ArtemisConfig.Builder b = ArtemisConfig.custom();
         return flags.configure(b::url, b::credentials, b::build);
     }

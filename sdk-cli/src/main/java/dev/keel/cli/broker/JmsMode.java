@@ -46,8 +46,11 @@ abstract class JmsMode<C> implements BrokerMode {
     /** The line's {@code --<line>-url}, {@code -user} and {@code -password-env}. */
     abstract JmsFlags flags(BrokerOptions options);
 
-    /** The adapter config of these flags ({@link JmsFlags#configure}). */
-    abstract C config(JmsFlags flags);
+    /**
+     * The adapter config of these flags ({@link JmsFlags#configure}) and, where the line's client takes them from Keel,
+     * the {@code --truststore}/{@code --keystore} of {@code tls}.
+     */
+    abstract C config(JmsFlags flags, TlsSettings tls);
 
     /** The line's adapter with this config, connecting to {@code url} (the config's, or the same through a proxy). */
     abstract BrokerAdapter adapter(C config, String url);
@@ -64,7 +67,7 @@ abstract class JmsMode<C> implements BrokerMode {
     @Override
     public void preflight(BrokerOptions options) {
         JmsFlags flags = flags(options);
-        config(flags); // bad flags first, with their own message
+        config(flags, options.tls()); // bad flags first, with their own message
         if (!flags.url().contains("://")) {
             throw new EnvironmentException(flags.flag("url") + " must be an " + broker + " URL such as "
                     + urlExample + ", was '" + JmsUrls.redact(flags.url()) + "'");
@@ -80,7 +83,7 @@ abstract class JmsMode<C> implements BrokerMode {
     @Override
     public BrokerAdapter createAdapter(BrokerOptions options) {
         JmsFlags flags = flags(options);
-        return adapter(config(flags), flags.url());
+        return adapter(config(flags, options.tls()), flags.url());
     }
 
     /**
@@ -101,21 +104,21 @@ abstract class JmsMode<C> implements BrokerMode {
                     + "machine, with a single tcp:// URL");
         }
         JmsFlags flags = flags(options);
-        return adapter(config(flags), JmsUrls.through(flags.url(), host, port));
+        return adapter(config(flags, options.tls()), JmsUrls.through(flags.url(), host, port));
     }
 
     @Override
     public List<RawPublishBaseline> rawPublishBaselines(BrokerOptions options) {
-        return List.of(new RawJmsClients.Producer(rawTarget(config(flags(options))), sendLanes));
+        return List.of(new RawJmsClients.Producer(rawTarget(config(flags(options), options.tls())), sendLanes));
     }
 
     @Override
     public Optional<RawConsumeBaseline> rawConsumeBaseline(BrokerOptions options) {
-        return Optional.of(new RawJmsClients.GroupConsumer(rawTarget(config(flags(options)))));
+        return Optional.of(new RawJmsClients.GroupConsumer(rawTarget(config(flags(options), options.tls()))));
     }
 
     @Override
     public Optional<RawLatencyBaseline> rawLatencyBaseline(BrokerOptions options) {
-        return Optional.of(new RawJmsClients.Latency(rawTarget(config(flags(options))), sendLanes));
+        return Optional.of(new RawJmsClients.Latency(rawTarget(config(flags(options), options.tls())), sendLanes));
     }
 }

@@ -34,6 +34,17 @@ final class JmsUrls {
         return PASSWORD_PARAMETER.matcher(url).replaceAll("$1***");
     }
 
+    /** Whether a connector of the URL speaks TLS (its scheme ends in {@code ssl}: ssl://, nio+ssl://, ...). */
+    static boolean speaksTls(String url) {
+        java.util.regex.Matcher connector = CONNECTOR.matcher(url);
+        while (connector.find()) {
+            if (connector.group(1).toLowerCase(java.util.Locale.ROOT).endsWith("ssl")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * The {@code host:port} of each connector whose scheme is one of {@code schemes} (lower case), port 61616 where
      * absent: one, a list in parentheses, or a {@code failover:} list. Connectors of other schemes (discovery, in-VM)

@@ -20,13 +20,14 @@ import java.util.function.UnaryOperator;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
  * What {@link TlsOptions} mean, checked at once: the trust and key stores loaded (their passwords read from the
  * environment), one {@link SSLContext} for the RabbitMQ and Redis TLS connections, and the Kafka client properties
  * (the {@code --kafka-config} file, then the {@code --kafka-property} flags, then the stores as {@code ssl.*} where
- * the Kafka connection uses TLS and those are not set). Immutable; every problem is an {@link EnvironmentException}
+ * the Kafka connection uses TLS and those are not set), and the same stores as managers for ActiveMQ Classic. Immutable; every problem is an {@link EnvironmentException}
  * naming the flag. Never prints a password or a secret property's value: {@link #describe()} and
  * {@link #maskedKafkaProperties()} are what a report shows.
  */
@@ -40,19 +41,22 @@ public final class TlsSettings {
 
     private final Store trustStore;
     private final Store keyStore;
+    private final Managers managers;
     private final SSLContext sslContext;
     private final Map<String, String> kafkaProperties;
 
-    private TlsSettings(Store trustStore, Store keyStore, SSLContext sslContext, Map<String, String> kafkaProperties) {
+    private TlsSettings(Store trustStore, Store keyStore, Managers managers, SSLContext sslContext,
+                        Map<String, String> kafkaProperties) {
         this.trustStore = trustStore;
         this.keyStore = keyStore;
+        this.managers = managers;
         this.sslContext = sslContext;
         this.kafkaProperties = kafkaProperties;
     }
 
     /** No stores, no Kafka properties: the JVM's defaults. */
     public static TlsSettings none() {
-        return new TlsSettings(null, null, null, Map.of());
+        return new TlsSettings(null, null, null, null, Map.of());
     }
 
     /** Reads the stores and the Kafka file of {@code options}; {@code env} looks up environment variables. */
@@ -69,7 +73,8 @@ public final class TlsSettings {
         Store key = options.keyStore() == null ? null
                 : Store.load("--keystore", options.keyStore(), "--keystore-password-env",
                         options.keyStorePasswordEnv(), true, env);
-        SSLContext context = trust == null && key == null ? null : context(trust, key);
+        Managers managers = trust == null && key == null ? null : managers(trust, key);
+        SSLContext context = managers == null ? null : context(managers, key);
         Map<String, String> kafka = new LinkedHashMap<>();
         if (options.kafkaConfig() != null) {
             kafka.putAll(readProperties(options.kafkaConfig()));
@@ -95,7 +100,7 @@ public final class TlsSettings {
                 kafka.put("ssl.key.password", key.password);
             }
         }
-        return new TlsSettings(trust, key, context, Map.copyOf(kafka));
+        return new TlsSettings(trust, key, managers, context, Map.copyOf(kafka));
     }
 
     /**
@@ -150,7 +155,19 @@ public final class TlsSettings {
         return "SSL".equals(protocol) || "SASL_SSL".equals(protocol);
     }
 
-    private static SSLContext context(Store trust, Store key) {
+    /**
+     * The {@code --truststore} (or the JVM's default trust) and {@code --keystore} as managers, for a client that takes
+     * managers rather than a context (ActiveMQ Classic's); empty when neither flag was given.
+     */
+    public Optional<Managers> managers() {
+        return Optional.ofNullable(managers);
+    }
+
+    /** Key managers (null: no client certificate) and trust managers; the arrays are the client's to keep. */
+    public record Managers(KeyManager[] keyManagers, TrustManager[] trustManagers) {
+    }
+
+    private static Managers managers(Store trust, Store key) {
         try {
             TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(
                     TrustManagerFactory.getDefaultAlgorithm());
@@ -161,14 +178,26 @@ public final class TlsSettings {
                 factory.init(key.store, key.password.toCharArray());
                 keyManagers = factory.getKeyManagers();
             }
+            return new Managers(keyManagers, trustManagers.getTrustManagers());
+        } catch (GeneralSecurityException e) {
+            throw unusable(key, e);
+        }
+    }
+
+    private static SSLContext context(Managers managers, Store key) {
+        try {
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keyManagers, trustManagers.getTrustManagers(), null);
+            context.init(managers.keyManagers(), managers.trustManagers(), null);
             return context;
         } catch (GeneralSecurityException e) {
-            throw new EnvironmentException("cannot make a TLS context of " + (key == null ? "--truststore"
-                    : "--keystore " + key.path) + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
-                    + "): the key store's key must have the key store's password", e);
+            throw unusable(key, e);
         }
+    }
+
+    private static EnvironmentException unusable(Store key, GeneralSecurityException e) {
+        return new EnvironmentException("cannot make a TLS context of " + (key == null ? "--truststore"
+                : "--keystore " + key.path) + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                + "): the key store's key must have the key store's password", e);
     }
 
     private static Map<String, String> readProperties(Path file) {
