@@ -119,6 +119,22 @@ class RocketLeastPrivilegeTest {
         assertOnceEach(got, "tx-0", "tx-1", "tx-2", "tx-checked");
     }
 
+    /**
+     * {@link RocketCheckerCommitTest} with only {@code Pub} on the topic: a message the checker commits at a check-back
+     * is delivered once, although the broker checks it back again before it ended the half message (a review's probe
+     * saw up to four deliveries, one per such check-back answered {@code COMMIT}).
+     */
+    @Test
+    void aMessageTheCheckerCommitsShouldBeDeliveredOnceWithOnlyPubOnTheTopic() {
+        String single = topic + "-one";
+        adminKeel.ensureTopology(TopicSpec.builder(single).partitions(1).group(GROUP).build());
+        rocket.allow(user, "Topic:" + single, SecuredRocket.PUB);
+        try (RocketAdapter adapter = adapterAsUser()) {
+            RocketCheckerCommitTest.assertCheckerCommitsDeliveredOnce(adminKeel, single, GROUP,
+                    checker -> adapter.transactionalPublisher("keel-tx-" + user, Set.of(single), checker));
+        }
+    }
+
     /** Without {@code Pub} on the topic: refused before the local transaction runs, nothing committed. */
     @Test
     void aTransactionalPublishWithoutPubShouldBeRefusedAtOnceWithoutRunningTheTransactionOrCommitting() {

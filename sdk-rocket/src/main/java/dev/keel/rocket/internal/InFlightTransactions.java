@@ -10,23 +10,29 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * What this process knows of its own transactional messages, by RocketMQ transaction id (the message's
- * {@code UNIQ_KEY}, set before the half message is sent), so that a check-back never has to guess about them:
+ * What this process knows of its own transactional messages, and of those its checker settled, by RocketMQ transaction
+ * id (the message's {@code UNIQ_KEY}, set before the half message is sent), so that a check-back never has to guess
+ * about them:
  * <ul>
  *   <li>from before the half message is sent until its local transaction returns, the transaction runs: the
  *       answer is {@code UNKNOWN} (the broker asks again later), whatever the application's checker would say;</li>
  *   <li>from then until the broker answered the outcome this process sent, the answer is {@code UNKNOWN} too: that
  *       outcome is on its way, and a {@code COMMIT} answered meanwhile would store the message a second time;</li>
- *   <li>once the broker confirmed the outcome, the message is settled: a check-back of it (the broker was seen asking
- *       again about messages whose commit it had confirmed, under short check timings) is answered
- *       {@code ROLLBACK}, which ends that half message without storing another copy (a committed message stays
- *       stored). The last {@link #MAX_SETTLED} settled ids are kept;</li>
+ *   <li>once the broker confirmed the outcome, the message is settled: a check-back of it is answered
+ *       {@code ROLLBACK}, which ends the half message asked about without storing another copy (a committed message
+ *       stays stored). The broker asks again about messages whose outcome it took: it ends a half message by an "op"
+ *       message written in batches ({@code transactionOpBatchInterval}, 3 s by default), and each check before that
+ *       stores a new copy of the half message and asks about it; a {@code COMMIT} answered to such a copy stores the
+ *       message once more. The same holds for a check-back this process answered {@code COMMIT} or
+ *       {@code ROLLBACK} (its checker's answer, or an outcome it knew) and the broker took. The last
+ *       {@link #MAX_SETTLED} settled ids are kept;</li>
  *   <li>an outcome the broker refused or never answered is kept until a check-back asked for it, and answered; past
  *       {@link #MAX_UNCONFIRMED} such outcomes the oldest is dropped (the checker answers for it).</li>
  * </ul>
- * A local transaction that returned {@code UNKNOWN} or threw is not kept: the checker decides. One instance is
- * shared by every publisher of a producer group made by one adapter, since the broker may ask any of the group's
- * producers about a message another one sent. Thread-safe.
+ * A local transaction that returned {@code UNKNOWN} or threw is not kept: the checker decides, and once the broker took
+ * the checker's answer the message is settled as above. One instance is shared by every publisher of a producer group
+ * made by one adapter, since the broker may ask any of the group's producers about a message another one sent.
+ * Thread-safe.
  */
 public final class InFlightTransactions {
 
@@ -82,6 +88,21 @@ public final class InFlightTransactions {
         }
     }
 
+    /**
+     * A check-back of {@code transactionId} is being answered {@code outcome} (COMMIT or ROLLBACK, the application's
+     * checker's or this process's): until the broker answered, another check-back of it is answered UNKNOWN (a second
+     * COMMIT would store the message a second time). Then {@link #confirmed} (taken: the message is settled) or
+     * {@link #answerFailed}.
+     */
+    synchronized void answering(String transactionId, TransactionOutcome outcome) {
+        ending.put(transactionId, outcome);
+    }
+
+    /** The answer to a check-back of {@code transactionId} was not taken (or not known to be): nothing is kept. */
+    synchronized void answerFailed(String transactionId) {
+        ending.remove(transactionId);
+    }
+
     /** The broker never stored the half message: nothing to answer for it. */
     synchronized void forget(String transactionId) {
         running.remove(transactionId);
@@ -90,10 +111,11 @@ public final class InFlightTransactions {
     }
 
     /**
-     * The answer to a check-back of {@code transactionId}: UNKNOWN while its local transaction runs or its outcome is
-     * on its way, ROLLBACK once the broker confirmed the outcome (ending the half message asked about without storing
-     * it again), the outcome the broker did not confirm (then forgotten: the broker has it now, or asks again and the
-     * checker answers), empty when this process knows nothing of it.
+     * The answer to a check-back of {@code transactionId}: UNKNOWN while its local transaction runs or its outcome (or
+     * an answer to a check-back of it) is on its way, ROLLBACK once the broker confirmed the outcome or such an answer
+     * (ending the half message asked about without storing it again), the outcome the broker did not confirm (then
+     * forgotten: the broker has it now, or asks again and the checker answers), empty when this process knows nothing
+     * of it.
      */
     synchronized Optional<TransactionOutcome> answer(String transactionId) {
         if (running.contains(transactionId) || ending.containsKey(transactionId)) {

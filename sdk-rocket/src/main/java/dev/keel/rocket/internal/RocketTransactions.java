@@ -51,8 +51,9 @@ import org.slf4j.LoggerFactory;
  * broker's answer ({@link TransactionEnds}). Check-backs are answered on a thread of this publisher: from
  * {@link InFlightTransactions}, shared by the adapter's publishers of the group, for their own transactions (UNKNOWN
  * while the local transaction runs, its outcome until the broker confirmed it), by the {@link TransactionChecker}
- * for any other. A delayed message is refused: the broker cannot delay a transactional message. Nothing here logs
- * payloads.
+ * for any other; once the broker took an outcome or an answer, later check-backs of that message (the broker asks
+ * again until its op message is written) are answered ROLLBACK, which stores no second copy. A delayed message is
+ * refused: the broker cannot delay a transactional message. Nothing here logs payloads.
  */
 public final class RocketTransactions implements TransactionalPublisher {
 
@@ -355,32 +356,56 @@ public final class RocketTransactions implements TransactionalPublisher {
          * and leaves the client only an UNKNOWN to send (which the broker ignores); should that fail other than by the
          * ACL, the client sends the answer as before. An answer the broker's ACL refuses is logged at ERROR with what
          * to grant: the broker asks again at its next check, and drops the message after transactionCheckMax checks.
+         *
+         * <p>An answer the broker took settles the message in {@link InFlightTransactions}, as a confirmed outcome of
+         * this process's own: a later check-back of it is answered ROLLBACK without asking the checker. The broker
+         * does ask again about a message whose COMMIT it took (it ends the half message by an op message written in
+         * batches, and each check before that stores a new copy of the half message and asks about that copy), and a
+         * COMMIT answered to that copy would store the message once more; a ROLLBACK ends the copy and leaves the
+         * committed message as it is. While the answer is on its way, a check-back of the same message (to another
+         * publisher of the group made by the adapter) is answered UNKNOWN.
          */
         private LocalTransactionState answer(MessageExt msg, String id, TransactionOutcome outcome) {
             if (outcome == null || outcome == TransactionOutcome.UNKNOWN) {
                 return LocalTransactionState.UNKNOW;
             }
-            String failure;
+            String transactionId = MessageClientIDSetter.getUniqID(msg);
+            if (transactionId != null) {
+                known.answering(transactionId, outcome);
+            }
+            boolean taken = false;
             try {
-                failure = ends.endChecked(msg, outcome);
-            } catch (TransactionEnds.AclRefused refused) {
-                LOG.error("{}", AccessRefusals.refused(config, "the " + outcome + " answering the check-back of "
-                        + "transactional message " + id + " (group " + group + "); the broker asks again and drops "
-                        + "the message after transactionCheckMax checks", RequestCode.END_TRANSACTION,
-                        refused.getMessage(), null).getMessage());
-                return LocalTransactionState.UNKNOW;
-            } catch (RemotingException | RuntimeException e) {
-                failure = e.toString();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                failure = e.toString();
+                String failure;
+                try {
+                    failure = ends.endChecked(msg, outcome);
+                } catch (TransactionEnds.AclRefused refused) {
+                    LOG.error("{}", AccessRefusals.refused(config, "the " + outcome + " answering the check-back of "
+                            + "transactional message " + id + " (group " + group + "); the broker asks again and "
+                            + "drops the message after transactionCheckMax checks", RequestCode.END_TRANSACTION,
+                            refused.getMessage(), null).getMessage());
+                    return LocalTransactionState.UNKNOW;
+                } catch (RemotingException | RuntimeException e) {
+                    failure = e.toString();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    failure = e.toString();
+                }
+                if (failure == null) {
+                    taken = true;
+                    return LocalTransactionState.UNKNOW; // the broker took the outcome: the client's answer is a no-op
+                }
+                LOG.debug("The broker did not take the {} answering the check-back of transactional message {}: {}; "
+                        + "the client sends it", outcome, id, failure);
+                return toState(outcome);
+            } finally {
+                if (transactionId != null) {
+                    if (taken) {
+                        known.confirmed(transactionId);
+                    } else {
+                        known.answerFailed(transactionId);
+                    }
+                }
             }
-            if (failure == null) {
-                return LocalTransactionState.UNKNOW; // the broker took the outcome: the client's own answer is a no-op
-            }
-            LOG.debug("The broker did not take the {} answering the check-back of transactional message {}: {}; the "
-                    + "client sends it", outcome, id, failure);
-            return toState(outcome);
         }
     }
 }
