@@ -1,14 +1,12 @@
 package dev.keel.dedup.jdbc;
 
-import java.io.PrintWriter;
+import dev.keel.outbox.jdbc.testing.ConnectionSource;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
@@ -16,7 +14,7 @@ import javax.sql.DataSource;
  * statement whose SQL matches is prepared: a way to put another session's work (a purge) between two
  * statements of one transaction, deterministically.
  */
-final class StatementHookDataSource implements DataSource {
+final class StatementHookDataSource implements ConnectionSource {
 
     private record Hook(Predicate<String> sql, Runnable action) {
     }
@@ -63,38 +61,5 @@ final class StatementHookDataSource implements DataSource {
                         throw e.getCause();
                     }
                 });
-    }
-
-    @Override
-    public PrintWriter getLogWriter() {
-        return null;
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) {
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) {
-    }
-
-    @Override
-    public int getLoginTimeout() {
-        return 0;
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        throw new SQLFeatureNotSupportedException();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> type) throws SQLException {
-        throw new SQLException("not a wrapper");
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> type) {
-        return false;
     }
 }

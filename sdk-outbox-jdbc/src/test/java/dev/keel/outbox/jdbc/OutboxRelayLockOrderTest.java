@@ -9,8 +9,8 @@ import dev.keel.PublishException;
 import dev.keel.PublishReceipt;
 import dev.keel.Publisher;
 import dev.keel.outbox.jdbc.internal.OutboxTable;
+import dev.keel.outbox.jdbc.testing.ConnectionSource;
 import dev.keel.outbox.jdbc.testing.TestDatabase;
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +18,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,7 +34,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -300,7 +298,7 @@ class OutboxRelayLockOrderTest {
      * before they execute (with the statement's SQL and the longs bound to it, batches included), and
      * {@link #afterExecute} once they did.
      */
-    private static final class HookedDataSource implements DataSource {
+    private static final class HookedDataSource implements ConnectionSource {
         private final DataSource delegate;
         volatile BeforeExecute beforeExecute = (connection, sql, longs) -> { };
         volatile AfterExecute afterExecute = (sql, longs) -> { };
@@ -357,39 +355,6 @@ class OutboxRelayLockOrderTest {
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             }
-        }
-
-        @Override
-        public PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) {
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) {
-        }
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-            throw new SQLFeatureNotSupportedException();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> type) throws SQLException {
-            throw new SQLException("not a wrapper");
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> type) {
-            return false;
         }
     }
 }

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.core.Keel;
+import dev.keel.outbox.jdbc.testing.ConnectionSource;
 import dev.keel.outbox.jdbc.testing.KafkaWire;
 import dev.keel.outbox.jdbc.testing.TestDatabase;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.UniqueNames;
 import dev.keel.testbrokers.UsesBrokers;
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -89,7 +88,7 @@ class PostgresKeptConnectionTest {
     }
 
     /** Records the server process id of every connection it hands out. */
-    private record PidRecordingDataSource(DataSource delegate, Set<Integer> pids) implements DataSource {
+    private record PidRecordingDataSource(DataSource delegate, Set<Integer> pids) implements ConnectionSource {
 
         PidRecordingDataSource(DataSource delegate) {
             this(delegate, ConcurrentHashMap.newKeySet());
@@ -109,39 +108,6 @@ class PostgresKeptConnectionTest {
         @Override
         public Connection getConnection(String username, String password) throws SQLException {
             throw new SQLException("not used");
-        }
-
-        @Override
-        public PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) {
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) {
-        }
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public Logger getParentLogger() {
-            return Logger.getGlobal();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> type) throws SQLException {
-            throw new SQLException("not a wrapper");
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> type) {
-            return false;
         }
     }
 }

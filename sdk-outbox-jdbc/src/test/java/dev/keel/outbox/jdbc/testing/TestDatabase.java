@@ -1,15 +1,12 @@
 package dev.keel.outbox.jdbc.testing;
 
 import dev.keel.outbox.jdbc.JdbcSchema;
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.util.Locale;
 import java.util.UUID;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
@@ -119,7 +116,7 @@ public enum TestDatabase {
     }
 
     /** A minimal {@link DataSource} over {@link DriverManager}. */
-    public record SimpleDataSource(String url, String user, String password) implements DataSource {
+    public record SimpleDataSource(String url, String user, String password) implements ConnectionSource {
         @Override
         public Connection getConnection() throws SQLException {
             return DriverManager.getConnection(url, user, password);
@@ -128,39 +125,6 @@ public enum TestDatabase {
         @Override
         public Connection getConnection(String username, String pass) throws SQLException {
             return DriverManager.getConnection(url, username, pass);
-        }
-
-        @Override
-        public PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) {
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) {
-        }
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-            throw new SQLFeatureNotSupportedException();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> type) throws SQLException {
-            throw new SQLException("not a wrapper");
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> type) {
-            return false;
         }
 
         @Override
