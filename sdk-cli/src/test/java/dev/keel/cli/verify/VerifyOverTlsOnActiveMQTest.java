@@ -3,14 +3,13 @@ package dev.keel.cli.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.cli.ExitCodes;
-import dev.keel.cli.KeelCli;
-import dev.keel.testbrokers.ForkedJvm;
 import dev.keel.testbrokers.SecuredActiveMQ;
 import dev.keel.testbrokers.TestCertificates;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,13 +48,13 @@ class VerifyOverTlsOnActiveMQTest {
     void verifyOverTlsWithTheFlagsStoresShouldPassAndPrintNoSecret() {
         TestCertificates tls = TestCertificates.get();
 
-        Result run = keel(tls.trustStore(), "--messages", "60", "--keys", "6", "--crash-rate", "0",
+        KeelInItsOwnJvm.Result run = keel(tls.trustStore(), "--messages", "60", "--keys", "6", "--crash-rate", "0",
                 "--duplicate-rate", "0.05", "--poison-rate", "0.05", "--seed", "20261127", "--partitions", "2",
                 "--timeout", "90s", "--no-progress");
 
-        System.out.println(run.output); // the report, for docs/cli.md
-        assertThat(run.exitCode).as(run.output).isEqualTo(ExitCodes.OK);
-        assertThat(run.output).contains("PASS: no violation")
+        System.out.println(run.output()); // the report, for docs/cli.md
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(ExitCodes.OK);
+        assertThat(run.output()).contains("PASS: no violation")
                 .contains(activemq.tlsUrl() + " with trust store " + tls.trustStore() + ", key store "
                         + tls.clientKeyStore())
                 .doesNotContain(password).doesNotContain(tls.password());
@@ -65,30 +64,23 @@ class VerifyOverTlsOnActiveMQTest {
     void aTrustStoreWithoutTheBrokersCaShouldBeRefusedAtOnceNamingTheTrustStore() {
         TestCertificates tls = TestCertificates.get();
 
-        Result run = keel(tls.untrustedTrustStore(), "--messages", "20", "--keys", "5", "--timeout", "30s",
+        KeelInItsOwnJvm.Result run = keel(tls.untrustedTrustStore(), "--messages", "20", "--keys", "5", "--timeout", "30s",
                 "--no-progress");
 
-        System.out.println(run.output);
-        assertThat(run.exitCode).as(run.output).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
-        assertThat(run.output).contains("keel: AccessRefusedException: ").contains("trust store")
+        System.out.println(run.output());
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.output()).contains("keel: AccessRefusedException: ").contains("trust store")
                 .doesNotContain(password).doesNotContain(tls.password()).doesNotContain("Exception in thread");
     }
 
-    private Result keel(Path trustStore, String... more) {
+    private KeelInItsOwnJvm.Result keel(Path trustStore, String... more) {
         TestCertificates tls = TestCertificates.get();
         List<String> args = new ArrayList<>(List.of("verify", "--broker", "activemq", "--activemq-url",
                 activemq.tlsUrl(), "--activemq-user", user, "--activemq-password-env", USER_PASSWORD_ENV,
                 "--truststore", trustStore.toString(), "--truststore-password-env", STORE_PASSWORD_ENV,
                 "--keystore", tls.clientKeyStore().toString(), "--keystore-password-env", STORE_PASSWORD_ENV));
         args.addAll(List.of(more));
-        try (ForkedJvm keel = ForkedJvm.builder(KeelCli.class).name("keel-verify-activemq-tls")
-                .environment(STORE_PASSWORD_ENV, tls.password()).environment(USER_PASSWORD_ENV, password)
-                .args(args.toArray(String[]::new)).start()) {
-            int code = keel.awaitExit(RUN_TIMEOUT);
-            return new Result(code, String.join("\n", keel.lines()));
-        }
-    }
-
-    private record Result(int exitCode, String output) {
+        return KeelInItsOwnJvm.run("keel-verify-activemq-tls", Map.of(STORE_PASSWORD_ENV, tls.password(),
+                USER_PASSWORD_ENV, password), args, RUN_TIMEOUT);
     }
 }

@@ -3,14 +3,13 @@ package dev.keel.cli.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.cli.ExitCodes;
-import dev.keel.cli.KeelCli;
-import dev.keel.testbrokers.ForkedJvm;
 import dev.keel.testbrokers.SecuredArtemis;
 import dev.keel.testbrokers.TestCertificates;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,13 +47,13 @@ class VerifyOverTlsOnArtemisTest {
     void verifyOverTlsWithTheUrlsStoresShouldPassAndPrintNoSecret() {
         TestCertificates tls = TestCertificates.get();
 
-        Result run = keel(tls.trustStore(), "--messages", "60", "--keys", "6", "--crash-rate", "0",
+        KeelInItsOwnJvm.Result run = keel(tls.trustStore(), "--messages", "60", "--keys", "6", "--crash-rate", "0",
                 "--duplicate-rate", "0.05", "--poison-rate", "0.05", "--seed", "20261127", "--partitions", "2",
                 "--timeout", "90s", "--no-progress");
 
-        System.out.println(run.output); // the report, for docs/cli.md
-        assertThat(run.exitCode).as(run.output).isEqualTo(ExitCodes.OK);
-        assertThat(run.output).contains("PASS: no violation").contains("sslEnabled=true")
+        System.out.println(run.output()); // the report, for docs/cli.md
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(ExitCodes.OK);
+        assertThat(run.output()).contains("PASS: no violation").contains("sslEnabled=true")
                 .contains("trustStorePassword=***").doesNotContain(password).doesNotContain(tls.password());
     }
 
@@ -62,28 +61,22 @@ class VerifyOverTlsOnArtemisTest {
     void aTrustStoreWithoutTheBrokersCaShouldBeRefusedAtOnce() {
         TestCertificates tls = TestCertificates.get();
 
-        Result run = keel(tls.untrustedTrustStore(), "--messages", "20", "--keys", "5", "--timeout", "30s",
+        KeelInItsOwnJvm.Result run = keel(tls.untrustedTrustStore(), "--messages", "20", "--keys", "5", "--timeout", "30s",
                 "--no-progress");
 
-        System.out.println(run.output);
-        assertThat(run.exitCode).as(run.output).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
-        assertThat(run.output).contains("keel: AccessRefusedException: ").doesNotContain(password)
+        System.out.println(run.output());
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.output()).contains("keel: AccessRefusedException: ").doesNotContain(password)
                 .doesNotContain(tls.password()).doesNotContain("Exception in thread");
     }
 
-    private Result keel(Path trustStore, String... more) {
+    private KeelInItsOwnJvm.Result keel(Path trustStore, String... more) {
         TestCertificates tls = TestCertificates.get();
         List<String> args = new ArrayList<>(List.of("verify", "--broker", "artemis", "--artemis-url",
                 artemis.tlsUrl(trustStore, tls.clientKeyStore()), "--artemis-user", user, "--artemis-password-env",
                 USER_PASSWORD_ENV));
         args.addAll(List.of(more));
-        try (ForkedJvm keel = ForkedJvm.builder(KeelCli.class).name("keel-verify-artemis-tls")
-                .environment(USER_PASSWORD_ENV, password).args(args.toArray(String[]::new)).start()) {
-            int code = keel.awaitExit(RUN_TIMEOUT);
-            return new Result(code, String.join("\n", keel.lines()));
-        }
-    }
-
-    private record Result(int exitCode, String output) {
+        return KeelInItsOwnJvm.run("keel-verify-artemis-tls", Map.of(USER_PASSWORD_ENV, password), args,
+                RUN_TIMEOUT);
     }
 }

@@ -3,8 +3,6 @@ package dev.keel.cli.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.cli.ExitCodes;
-import dev.keel.cli.KeelCli;
-import dev.keel.testbrokers.ForkedJvm;
 import dev.keel.testbrokers.SecuredKafka;
 import dev.keel.testbrokers.TestCertificates;
 import java.io.IOException;
@@ -13,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.resource.PatternType;
@@ -51,13 +50,13 @@ class VerifyOverTlsOnKafkaTest {
     void verifyOverSaslSslShouldPassAndPrintNoSecret() throws IOException {
         TestCertificates tls = TestCertificates.get();
 
-        Result run = keel(tls.trustStore(), "--messages", "60", "--keys", "6", "--crash-rate", "0",
+        KeelInItsOwnJvm.Result run = keel(tls.trustStore(), "--messages", "60", "--keys", "6", "--crash-rate", "0",
                 "--duplicate-rate", "0.05", "--poison-rate", "0.05", "--seed", "20261126", "--partitions", "2",
                 "--timeout", "90s", "--no-progress");
 
-        System.out.println(run.output); // the report, for docs/cli.md
-        assertThat(run.exitCode).as(run.output).isEqualTo(ExitCodes.OK);
-        assertThat(run.output).contains("PASS: no violation")
+        System.out.println(run.output()); // the report, for docs/cli.md
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(ExitCodes.OK);
+        assertThat(run.output()).contains("PASS: no violation")
                 .contains(kafka.saslSslBootstrapServers() + " over SASL_SSL with trust store " + tls.trustStore())
                 .doesNotContain(password).doesNotContain(tls.password()).doesNotContain("ScramLoginModule");
     }
@@ -66,12 +65,12 @@ class VerifyOverTlsOnKafkaTest {
     void aTrustStoreWithoutTheBrokersCaShouldBeRefusedAtOnceNamingTheCertificate() throws IOException {
         TestCertificates tls = TestCertificates.get();
 
-        Result run = keel(tls.untrustedTrustStore(), "--messages", "20", "--keys", "5", "--timeout", "30s",
+        KeelInItsOwnJvm.Result run = keel(tls.untrustedTrustStore(), "--messages", "20", "--keys", "5", "--timeout", "30s",
                 "--no-progress");
 
-        System.out.println(run.output);
-        assertThat(run.exitCode).as(run.output).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
-        assertThat(run.output).contains("keel: AccessRefusedException: ").contains("TLS handshake failed")
+        System.out.println(run.output());
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.output()).contains("keel: AccessRefusedException: ").contains("TLS handshake failed")
                 .contains("ssl.truststore").contains("refused access (not an outage: it answered)")
                 .doesNotContain(password).doesNotContain(tls.password()).doesNotContain("Exception in thread");
     }
@@ -80,7 +79,7 @@ class VerifyOverTlsOnKafkaTest {
      * keel verify on the SASL_SSL listener as a user allowed everything on topics, groups and transactional ids (verify
      * declares and deletes its own topics and groups), trusting {@code trustStore}.
      */
-    private Result keel(Path trustStore, String... more) throws IOException {
+    private KeelInItsOwnJvm.Result keel(Path trustStore, String... more) throws IOException {
         TestCertificates tls = TestCertificates.get();
         kafka.putUser(user, password);
         kafka.allow(user, ResourceType.TOPIC, "*", PatternType.LITERAL, AclOperation.ALL);
@@ -95,13 +94,7 @@ class VerifyOverTlsOnKafkaTest {
                 "--truststore", trustStore.toString(), "--truststore-password-env", STORE_PASSWORD_ENV,
                 "--keystore", tls.clientKeyStore().toString(), "--keystore-password-env", STORE_PASSWORD_ENV));
         args.addAll(List.of(more));
-        try (ForkedJvm keel = ForkedJvm.builder(KeelCli.class).name("keel-verify-kafka-tls")
-                .environment(STORE_PASSWORD_ENV, tls.password()).args(args.toArray(String[]::new)).start()) {
-            int code = keel.awaitExit(RUN_TIMEOUT);
-            return new Result(code, String.join("\n", keel.lines()));
-        }
-    }
-
-    private record Result(int exitCode, String output) {
+        return KeelInItsOwnJvm.run("keel-verify-kafka-tls", Map.of(STORE_PASSWORD_ENV, tls.password()), args,
+                RUN_TIMEOUT);
     }
 }

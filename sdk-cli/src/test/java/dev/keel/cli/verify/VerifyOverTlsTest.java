@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.keel.cli.ExitCodes;
-import dev.keel.cli.KeelCli;
-import dev.keel.testbrokers.ForkedJvm;
 import dev.keel.testbrokers.RabbitEndpoint;
 import dev.keel.testbrokers.RealBrokers;
 import dev.keel.testbrokers.SecuredRedis;
@@ -14,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -51,13 +50,13 @@ class VerifyOverTlsTest {
     void verifyOverTlsOnRabbitAndRedisShouldPassAndPrintNoPassword(RabbitEndpoint rabbit) {
         TestCertificates tls = TestCertificates.get();
 
-        Result run = keel(rabbit, tls.trustStore(), true, "--messages", "60", "--keys", "6", "--crash-rate", "0",
+        KeelInItsOwnJvm.Result run = keel(rabbit, tls.trustStore(), true, "--messages", "60", "--keys", "6", "--crash-rate", "0",
                 "--duplicate-rate", "0.05", "--poison-rate", "0.05", "--seed", "20261126", "--partitions", "2",
                 "--timeout", "60s", "--no-progress");
 
-        System.out.println(run.output); // the report, for docs/cli.md
-        assertThat(run.exitCode).as(run.output).isEqualTo(ExitCodes.OK);
-        assertThat(run.output).contains("PASS: no violation")
+        System.out.println(run.output()); // the report, for docs/cli.md
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(ExitCodes.OK);
+        assertThat(run.output()).contains("PASS: no violation")
                 .contains("amqps://" + rabbit.host() + ":" + rabbit.tlsPort())
                 .contains("with trust store " + tls.trustStore() + ", key store " + tls.clientKeyStore())
                 .contains("rediss://127.0.0.1:" + redis.port())
@@ -69,19 +68,19 @@ class VerifyOverTlsTest {
     void aTrustStoreWithoutTheBrokersCaShouldBeRefusedAtOnceNamingTheCertificate(RabbitEndpoint rabbit) {
         TestCertificates tls = TestCertificates.get();
 
-        Result run = keel(rabbit, tls.untrustedTrustStore(), false, "--messages", "20", "--keys", "5", "--timeout",
+        KeelInItsOwnJvm.Result run = keel(rabbit, tls.untrustedTrustStore(), false, "--messages", "20", "--keys", "5", "--timeout",
                 "30s", "--no-progress");
 
-        System.out.println(run.output);
-        assertThat(run.exitCode).as(run.output).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
-        assertThat(run.output).contains("keel: AccessRefusedException: ")
+        System.out.println(run.output());
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.output()).contains("keel: AccessRefusedException: ")
                 .contains("does not trust the server's certificate").contains("trust store")
                 .contains("refused access (not an outage: it answered)").doesNotContain(tls.password())
                 .doesNotContain(":" + rabbit.password() + "@").doesNotContain("Exception in thread");
     }
 
     /** keel verify on the RabbitMQ TLS listener; with the TLS Redis as its store when {@code withRedis}. */
-    private Result keel(RabbitEndpoint rabbit, Path trustStore, boolean withRedis, String... more) {
+    private KeelInItsOwnJvm.Result keel(RabbitEndpoint rabbit, Path trustStore, boolean withRedis, String... more) {
         assumeTrue(rabbit.supportsNodeCommands(), "needs the harness's private RabbitMQ node (its TLS listener)");
         TestCertificates tls = TestCertificates.get();
         String amqps = rabbit.uri().replaceFirst("^amqp://", "amqps://")
@@ -96,13 +95,6 @@ class VerifyOverTlsTest {
                     + redis.port()));
         }
         args.addAll(List.of(more));
-        try (ForkedJvm keel = ForkedJvm.builder(KeelCli.class).name("keel-verify-tls")
-                .environment(STORE_PASSWORD_ENV, tls.password()).args(args.toArray(String[]::new)).start()) {
-            int code = keel.awaitExit(RUN_TIMEOUT);
-            return new Result(code, String.join("\n", keel.lines()));
-        }
-    }
-
-    private record Result(int exitCode, String output) {
+        return KeelInItsOwnJvm.run("keel-verify-tls", Map.of(STORE_PASSWORD_ENV, tls.password()), args, RUN_TIMEOUT);
     }
 }
