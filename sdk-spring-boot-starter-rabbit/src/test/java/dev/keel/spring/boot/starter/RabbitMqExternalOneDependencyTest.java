@@ -11,7 +11,6 @@ import dev.keel.testbrokers.UsesBrokers;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.NoSuchAlgorithmException;
-import java.util.UUID;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,17 +26,11 @@ import org.junit.jupiter.api.Tag;
 @UsesBrokers({BrokerKind.RABBIT, BrokerKind.REDIS})
 class RabbitMqExternalOneDependencyTest extends OneDependencyScenario {
 
-    /** The CN of the run's client certificate: the user the node's ssl_cert_login_from = common_name logs in. */
-    private static final String CERTIFICATE_USER = "keel-test-client";
     private static SSLContext jvmDefault;
 
     @BeforeAll
     static void certificateUserAndDefaultContext() throws NoSuchAlgorithmException {
-        RabbitEndpoint rabbit = Brokers.rabbit();
-        rabbit.tlsPort();
-        rabbit.rabbitmqctl("add_user", CERTIFICATE_USER, "pw-" + UUID.randomUUID());
-        rabbit.rabbitmqctl("clear_password", CERTIFICATE_USER);
-        rabbit.rabbitmqctl("set_permissions", "-p", rabbit.virtualHost(), CERTIFICATE_USER, ".*", ".*", ".*");
+        CertificateUser.add();
         jvmDefault = SSLContext.getDefault();
         SSLContext.setDefault(TestCertificates.get().clientContext());
     }
@@ -47,7 +40,7 @@ class RabbitMqExternalOneDependencyTest extends OneDependencyScenario {
         if (jvmDefault != null) {
             SSLContext.setDefault(jvmDefault);
         }
-        Brokers.rabbit().rabbitmqctl("delete_user", CERTIFICATE_USER);
+        CertificateUser.delete();
     }
 
     @Override

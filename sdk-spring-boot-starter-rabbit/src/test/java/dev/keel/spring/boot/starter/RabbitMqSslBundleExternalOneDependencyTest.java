@@ -11,7 +11,6 @@ import dev.keel.testbrokers.UsesBrokers;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -26,21 +25,14 @@ import org.junit.jupiter.api.Tag;
 @UsesBrokers({BrokerKind.RABBIT, BrokerKind.REDIS})
 class RabbitMqSslBundleExternalOneDependencyTest extends OneDependencyScenario {
 
-    /** The CN of the run's client certificate: the user the node's ssl_cert_login_from = common_name logs in. */
-    private static final String CERTIFICATE_USER = "keel-test-client";
-
     @BeforeAll
     static void certificateUser() {
-        RabbitEndpoint rabbit = Brokers.rabbit();
-        rabbit.tlsPort();
-        rabbit.rabbitmqctl("add_user", CERTIFICATE_USER, "pw-" + UUID.randomUUID());
-        rabbit.rabbitmqctl("clear_password", CERTIFICATE_USER);
-        rabbit.rabbitmqctl("set_permissions", "-p", rabbit.virtualHost(), CERTIFICATE_USER, ".*", ".*", ".*");
+        CertificateUser.add();
     }
 
     @AfterAll
     static void removeUser() {
-        Brokers.rabbit().rabbitmqctl("delete_user", CERTIFICATE_USER);
+        CertificateUser.delete();
     }
 
     @Override
