@@ -108,6 +108,24 @@ public final class RabbitEndpoint extends BrokerEndpoint {
                 + "-Psecured profile sets it)");
     }
 
+    /**
+     * Restarts the harness's private node with its TLS listener presenting {@code which} (expired, for another host,
+     * of a new CA: a certificate changed on the broker's own listener, then a restart). Every connection drops, as with
+     * {@link #kill()} and {@link #restart()}; durable state is kept. The node is shared by every test class of this
+     * JVM: give it {@link TestCertificates.ServerCertificate#CURRENT} back in a {@code finally} block.
+     *
+     * @throws FaultInjectionUnsupportedException unless this node has a TLS listener ({@link #tlsPort()})
+     */
+    public void restartPresenting(TestCertificates.ServerCertificate which) {
+        tlsPort();
+        try {
+            ((RabbitNodeControl) control).restartPresenting(which);
+        } catch (IOException e) {
+            throw new IllegalStateException("RabbitMQ: restarting with another certificate failed: " + e.getMessage(),
+                    e);
+        }
+    }
+
     @Override
     public String address() {
         return host + ":" + port + " vhost " + virtualHost;

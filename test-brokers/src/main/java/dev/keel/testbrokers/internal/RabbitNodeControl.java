@@ -16,4 +16,10 @@ public interface RabbitNodeControl extends BrokerControl {
 
     /** The port of its TLS listener, when it has one ({@code keel.brokers.tls}). */
     OptionalInt tlsPort();
+
+    /**
+     * Writes {@code which} as its TLS listener's certificate into its configuration and restarts it
+     * ({@code stop_app}, {@code start_app}: the configuration is read again); only on a node with a TLS listener.
+     */
+    void restartPresenting(dev.keel.testbrokers.TestCertificates.ServerCertificate which) throws IOException;
 }

@@ -61,6 +61,7 @@ final class LocalRabbitNode implements RabbitNodeControl {
     private final Map<String, String> environment;
     private final Rabbitmqctl ctl;
     private volatile ManagedProcess process;
+    private volatile TestCertificates.ServerCertificate presented = TestCertificates.ServerCertificate.CURRENT;
 
     private LocalRabbitNode(HarnessRuntime runtime, Path script) {
         this.runtime = runtime;
@@ -114,8 +115,8 @@ final class LocalRabbitNode implements RabbitNodeControl {
                 lines.addAll(List.of(
                         "listeners.ssl.1 = " + HOST + ":" + tlsPort.getAsInt(),
                         "ssl_options.cacertfile = " + certificates.caCertificate().toAbsolutePath(),
-                        "ssl_options.certfile = " + certificates.serverCertificate().toAbsolutePath(),
-                        "ssl_options.keyfile = " + certificates.serverKey().toAbsolutePath(),
+                        "ssl_options.certfile = " + certificates.serverCertificate(presented).toAbsolutePath(),
+                        "ssl_options.keyfile = " + certificates.serverKey(presented).toAbsolutePath(),
                         "ssl_options.verify = verify_peer",
                         "ssl_options.fail_if_no_peer_cert = true",
                         // SASL EXTERNAL (rabbitmq_auth_mechanism_ssl): the user named by the client certificate's
@@ -215,6 +216,22 @@ final class LocalRabbitNode implements RabbitNodeControl {
     @Override
     public OptionalInt tlsPort() {
         return tlsPort;
+    }
+
+    /**
+     * The configuration written again with {@code which} as the TLS listener's certificate, then {@code stop_app} and
+     * {@code start_app}, which reads the configuration again: every connection drops, and the TLS listener comes back
+     * presenting {@code which}.
+     */
+    @Override
+    public synchronized void restartPresenting(TestCertificates.ServerCertificate which) throws IOException {
+        if (tlsPort.isEmpty()) {
+            throw new IllegalStateException("the node " + nodeName + " has no TLS listener (keel.brokers.tls=false)");
+        }
+        presented = which;
+        writeConfig();
+        kill();
+        restart();
     }
 
     @Override
