@@ -39,9 +39,9 @@ import org.junit.jupiter.api.Test;
  * CA for another host, or a certificate of a new CA (a rotation). The first two are refused at once, with a
  * non-retriable {@link AccessRefusedException} naming the problem: a new adapter's publish (not stored) and subscribe,
  * and a running subscription that meets it on its reconnect ({@code FAILED}); the messages stay on the broker and a
- * consumer started once the node presents a valid certificate handles each once. A rotation to a certificate of a new
- * CA that the running adapter already trusts (beside the old one) is accepted on its reconnect: it goes on, nothing
- * lost, nothing twice. The node's certificate is changed in its configuration, read again at {@code start_app}
+ * consumer started once the node presents a valid certificate handles each once. A certificate renewed within the same
+ * CA, and one of a new CA that the running adapter already trusts (beside the old one), are accepted on its reconnect:
+ * it goes on, nothing lost, nothing twice. The node's certificate is changed in its configuration, read again at {@code start_app}
  * ({@code RabbitEndpoint.restartPresenting}); each test gives the node its own certificate back.
  */
 @Tag("secured")
@@ -98,16 +98,28 @@ class RabbitServerCertificateTest {
     }
 
     /**
+     * The node's certificate replaced by another of the same CA (a renewal, a new key), the node restarted: a running
+     * adapter, which trusts only that CA, reconnects, checks the new certificate with host name verification, and goes
+     * on publishing and consuming; each message handled once.
+     */
+    @Test
+    void aCertificateRenewedWithinTheSameCaShouldBeAcceptedByARunningAdapterOnItsReconnect() throws Exception {
+        rotateUnder(RecordingTlsContext.trusting(certificates.trustStore()), ServerCertificate.RENEWED);
+    }
+
+    /**
      * The node's certificate replaced by one of a new CA, the node restarted: a running adapter whose trust store
      * holds both CAs (the client side of a rotation, done first) reconnects, checks the new certificate with host name
      * verification, and goes on publishing and consuming; each message handled once.
      */
     @Test
-    void aCertificateRotatedWithARestartShouldBeAcceptedByARunningAdapterThatTrustsItsCa() throws Exception {
-        RecordingTlsContext tls = RecordingTlsContext.trusting(certificates.trustStore(),
-                certificates.rotatedTrustStore());
-        X509Certificate rotated = RecordingTlsContext.certificate(
-                certificates.serverCertificate(ServerCertificate.ROTATED));
+    void aCertificateRotatedToANewCaShouldBeAcceptedByARunningAdapterThatTrustsBothCas() throws Exception {
+        rotateUnder(RecordingTlsContext.trusting(certificates.trustStore(), certificates.rotatedTrustStore()),
+                ServerCertificate.ROTATED);
+    }
+
+    private void rotateUnder(RecordingTlsContext tls, ServerCertificate next) throws Exception {
+        X509Certificate presented = RecordingTlsContext.certificate(certificates.serverCertificate(next));
         try (IdempotencyStore store = RabbitTlsContractTest.TlsRedis.store(keyPrefix);
              RabbitAdapter adapter = tlsAdapter(tls.context());
              Keel keel = Keel.builder(adapter).idempotencyStore(store)
@@ -117,15 +129,15 @@ class RabbitServerCertificateTest {
             await().atMost(PATIENCE).until(() -> handled.size() == 5);
             int checksBefore = tls.checks().size();
 
-            present(ServerCertificate.ROTATED);
+            present(next);
             publishOverTls(keel, "after", 10);
 
             await().atMost(PATIENCE).until(() -> handled.size() == 15);
             await().atMost(PATIENCE).until(() -> subscription.state() == Subscription.State.RUNNING);
             assertThat(tls.checks().subList(checksBefore, tls.checks().size()))
-                    .as("the reconnections' checks of the rotated certificate").isNotEmpty()
+                    .as("the reconnections' checks of the new certificate").isNotEmpty()
                     .allSatisfy(check -> {
-                        assertThat(check.presented()).isEqualTo(rotated);
+                        assertThat(check.presented()).isEqualTo(presented);
                         assertThat(check.passed()).isTrue();
                         assertThat(check.endpointIdentification()).isEqualTo("HTTPS");
                     });

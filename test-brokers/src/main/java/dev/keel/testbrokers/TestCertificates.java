@@ -119,7 +119,12 @@ public final class TestCertificates {
         /** Signed by the run's CA, valid, for {@code other.invalid} only: no client here connects to that name. */
         OTHER_HOST,
         /** For 127.0.0.1 and localhost, valid, signed by a second CA: the certificate after a rotation to a new CA. */
-        ROTATED
+        ROTATED,
+        /**
+         * For 127.0.0.1 and localhost, valid, signed by the run's CA, of another key than {@link #CURRENT}: the
+         * certificate after a renewal or a rotation within the same CA.
+         */
+        RENEWED
     }
 
     /** The PEM certificate of {@code which}; the extra ones are made on first use (a few seconds). */
@@ -129,6 +134,7 @@ public final class TestCertificates {
             case EXPIRED -> extras().expiredServerCertificate();
             case OTHER_HOST -> extras().otherHostServerCertificate();
             case ROTATED -> extras().rotatedServerCertificate();
+            case RENEWED -> extras().renewedServerCertificate();
         };
     }
 

@@ -123,7 +123,15 @@ public final class CertificateFiles {
         return dir.resolve("extra/rotated.crt");
     }
 
-    /** The key of the three extra server certificates, unencrypted PKCS#8 PEM, owner only. */
+    /**
+     * A second server certificate for 127.0.0.1 and localhost signed by the run's CA, valid, of another key than the
+     * run's: a certificate renewed or rotated within the same CA, PEM.
+     */
+    public Path renewedServerCertificate() {
+        return dir.resolve("extra/renewed.crt");
+    }
+
+    /** The key of the four extra server certificates, unencrypted PKCS#8 PEM, owner only. */
     public Path extraServerKey() {
         return dir.resolve("extra/server2.key");
     }
@@ -176,6 +184,8 @@ public final class CertificateFiles {
                         + " -outfile other-host.crt -rfc -validity 2 -ext EKU=serverAuth -ext SAN=dns:other.invalid")),
                 () -> keytool.run(extra, args("-gencert -alias second-ca -keystore second-ca.p12 -infile server2.csr"
                         + " -outfile rotated.crt -rfc -validity 2 -ext EKU=serverAuth" + sans)),
+                () -> keytool.run(extra, args("-gencert -alias ca -keystore ca.p12 -infile server2.csr"
+                        + " -outfile renewed.crt -rfc -validity 2 -ext EKU=serverAuth" + sans)),
                 () -> keytool.run(extra, args("-gencert -alias second-ca -keystore second-ca.p12 -infile client2.csr"
                         + " -outfile client2.crt -rfc -validity 2 -ext EKU=clientAuth")));
         try {
