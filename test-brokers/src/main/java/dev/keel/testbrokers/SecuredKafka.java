@@ -95,6 +95,22 @@ public final class SecuredKafka {
         return Map.copyOf(properties);
     }
 
+    /**
+     * Kills the broker (kill -9: every connection of every listener drops, the ports close) and returns once it is
+     * gone; {@link #restart()} starts it again. Users, ACLs and topics are kept (its metadata log and data survive).
+     */
+    public void kill() {
+        broker.kill();
+    }
+
+    /**
+     * Starts the broker again on the same ports, data and certificates (killing it first if it still runs) and returns
+     * once its super-user listener serves: a broker restart for tests over SASL or SASL_SSL.
+     */
+    public void restart() {
+        broker.restart();
+    }
+
     /** What a kafka-clients client needs to log in as {@code user}: holds the password, never log it. */
     public Map<String, String> clientProperties(String user, String password) {
         return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-512",
