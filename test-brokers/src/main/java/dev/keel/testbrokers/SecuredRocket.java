@@ -2,6 +2,7 @@ package dev.keel.testbrokers;
 
 import dev.keel.testbrokers.internal.HarnessRuntime;
 import dev.keel.testbrokers.internal.local.LocalRocket;
+import dev.keel.testbrokers.internal.local.RocketTlsClients;
 import java.util.List;
 import java.util.UUID;
 import org.apache.rocketmq.acl.common.AclClientRPCHook;
@@ -17,6 +18,10 @@ import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
  * by the ACLs of its user; a user without an ACL may do nothing. The super user {@link #adminUser()} is made at start.
  * Users and ACLs a test creates ({@link #putUser}, {@link #allow}) apply to the next request: the broker drops its
  * cached copy when they change. The name server checks nothing.
+ *
+ * <p>{@link #localOverTls()} is a third name server and broker, with the same ACLs, that speak TLS only
+ * ({@code tls.server.mode=enforcing}): they present {@link TestCertificates#serverCertificate()} and require a client
+ * certificate signed by the run's CA. Its admin calls go over TLS with {@link TestCertificates#clientCertificate()}.
  */
 public final class SecuredRocket {
 
@@ -33,22 +38,47 @@ public final class SecuredRocket {
 
     private static final String ADMIN = "keel-admin";
     private static SecuredRocket instance;
+    private static SecuredRocket overTls;
 
     private final LocalRocket broker;
     private final String adminPassword;
+    private final RocketTlsClients.Files tls;
 
-    private SecuredRocket(LocalRocket broker, String adminPassword) {
+    private SecuredRocket(LocalRocket broker, String adminPassword, RocketTlsClients.Files tls) {
         this.broker = broker;
         this.adminPassword = adminPassword;
+        this.tls = tls;
     }
 
     /** The secured name server and broker of this test JVM, started. */
     public static synchronized SecuredRocket local() {
         if (instance == null) {
             String password = "admin-" + UUID.randomUUID();
-            instance = new SecuredRocket(LocalRocket.startSecured(HarnessRuntime.get(), ADMIN, password), password);
+            instance = new SecuredRocket(LocalRocket.startSecured(HarnessRuntime.get(), ADMIN, password), password,
+                    null);
         }
         return instance;
+    }
+
+    /**
+     * The secured name server and broker of this test JVM that speak TLS only, started: ACL 2.0 as {@link #local()},
+     * certificates of {@link TestCertificates#get()}, a client certificate required.
+     */
+    public static synchronized SecuredRocket localOverTls() {
+        if (overTls == null) {
+            String password = "admin-" + UUID.randomUUID();
+            TestCertificates certificates = TestCertificates.get();
+            RocketTlsClients.Files files = new RocketTlsClients.Files(certificates.caCertificate(),
+                    certificates.clientCertificate(), certificates.clientKey());
+            overTls = new SecuredRocket(LocalRocket.startSecuredOverTls(HarnessRuntime.get(), ADMIN, password,
+                    certificates.serverCertificate(), certificates.serverKey(), files), password, files);
+        }
+        return overTls;
+    }
+
+    /** Whether this name server and broker speak TLS only ({@link #localOverTls()}). */
+    public boolean tls() {
+        return tls != null;
     }
 
     /** The name server, {@code 127.0.0.1:<port>}. */
@@ -132,7 +162,7 @@ public final class SecuredRocket {
         admin.setNamesrvAddr(nameServer());
         admin.setInstanceName("keel-secured-admin-" + UUID.randomUUID().toString().substring(0, 8));
         try {
-            admin.start();
+            RocketTlsClients.start(admin, tls, admin::start);
             call.run(admin);
         } catch (Exception e) {
             throw new IllegalStateException("cannot " + what + " on the secured RocketMQ: " + e.getMessage(), e);

@@ -47,11 +47,15 @@ public final class LocalRocket implements BrokerControl {
     private final String classpath;
     private final Duration startTimeout;
     private final List<String> extraBrokerLines;
+    private final RocketTlsClients.Files tls;
+    private final List<String> tlsJvmOptions = new ArrayList<>();
     private volatile ManagedProcess nameServer;
     private volatile ManagedProcess broker;
 
-    private LocalRocket(HarnessRuntime runtime, String classpath, String name, List<String> extraBrokerLines) {
+    private LocalRocket(HarnessRuntime runtime, String classpath, String name, List<String> extraBrokerLines,
+                        RocketTlsClients.Files tls) {
         this.runtime = runtime;
+        this.tls = tls;
         this.dir = runtime.run().dir(name);
         this.home = runtime.run().dir(name + "/home");
         this.extraBrokerLines = List.copyOf(extraBrokerLines);
@@ -63,7 +67,7 @@ public final class LocalRocket implements BrokerControl {
     }
 
     static Provided start(HarnessRuntime runtime) {
-        LocalRocket rocket = launchAndAwait(runtime, "rocketmq", List.of());
+        LocalRocket rocket = launchAndAwait(runtime, "rocketmq", List.of(), null);
         return new Provided(new RocketEndpoint(Origin.LOCAL, rocket.nameServerAddress(), rocket), rocket);
     }
 
@@ -73,9 +77,27 @@ public final class LocalRocket implements BrokerControl {
      * start as a super user (what the broker itself uses for its inner clients too). The name server checks nothing.
      */
     public static LocalRocket startSecured(HarnessRuntime runtime, String adminUser, String adminPassword) {
+        return launchAndAwait(runtime, "rocketmq-secured", aclLines(adminUser, adminPassword), null);
+    }
+
+    /**
+     * As {@link #startSecured}, in a folder of its own ({@code rocketmq-tls}), the name server and the broker speaking
+     * TLS only ({@code tls.server.mode=enforcing}): they present {@code serverCertificate} and require a client
+     * certificate signed by {@code caCertificate} ({@code tls.server.need.client.auth=require}); the broker's own
+     * client (its registration with the name server) presents the client certificate. The settings are in a
+     * {@code tls.properties} readable by its owner only ({@code -Dtls.config.file}); the keys are not encrypted.
+     */
+    public static LocalRocket startSecuredOverTls(HarnessRuntime runtime, String adminUser, String adminPassword,
+                                                  Path serverCertificate, Path serverKey,
+                                                  RocketTlsClients.Files client) {
+        return launchAndAwait(runtime, "rocketmq-tls", aclLines(adminUser, adminPassword), client,
+                serverCertificate, serverKey);
+    }
+
+    private static List<String> aclLines(String adminUser, String adminPassword) {
         String user = "{\"username\":\"" + adminUser + "\",\"password\":\"" + adminPassword + "\"}";
         String credentials = "{\"accessKey\":\"" + adminUser + "\",\"secretKey\":\"" + adminPassword + "\"}";
-        return launchAndAwait(runtime, "rocketmq-secured", List.of(
+        return List.of(
                 "authenticationEnabled=true",
                 "authenticationProvider=org.apache.rocketmq.auth.authentication.provider.DefaultAuthenticationProvider",
                 "authenticationMetadataProvider="
@@ -85,18 +107,22 @@ public final class LocalRocket implements BrokerControl {
                 "authorizationMetadataProvider="
                         + "org.apache.rocketmq.auth.authorization.provider.LocalAuthorizationMetadataProvider",
                 "initAuthenticationUser=" + user,
-                "innerClientAuthenticationCredentials=" + credentials));
+                "innerClientAuthenticationCredentials=" + credentials);
     }
 
-    private static LocalRocket launchAndAwait(HarnessRuntime runtime, String name, List<String> extraBrokerLines) {
+    private static LocalRocket launchAndAwait(HarnessRuntime runtime, String name, List<String> extraBrokerLines,
+                                              RocketTlsClients.Files tls, Path... serverCertificateAndKey) {
         // the RocketMQ client of the readiness check (and of the tests) logs under ~/logs unless told otherwise
         if (System.getProperty(CLIENT_LOG_ROOT) == null) {
             System.setProperty(CLIENT_LOG_ROOT, runtime.run().dir("rocketmq/client-logs").toAbsolutePath().toString());
         }
         LocalRocket rocket = new LocalRocket(runtime, BrokerClasspath.resolve("rocketmq", BrokerKind.ROCKET,
-                runtime.settings()), name, extraBrokerLines);
+                runtime.settings()), name, extraBrokerLines, tls);
         runtime.atShutdown(rocket::stop);
         rocket.writeConfigs();
+        if (tls != null) {
+            rocket.writeTlsConfig(serverCertificateAndKey[0], serverCertificateAndKey[1]);
+        }
         // both at once: the broker registers when it boots, and again every 10 s should the name server be late
         rocket.nameServer = rocket.launchNameServer();
         rocket.broker = rocket.launchBroker();
@@ -148,6 +174,28 @@ public final class LocalRocket implements BrokerControl {
         write("broker.conf", lines);
     }
 
+    private void writeTlsConfig(Path serverCertificate, Path serverKey) {
+        Path file = dir.resolve("tls.properties").toAbsolutePath();
+        write("tls.properties", List.of(
+                "tls.test.mode.enable=false",
+                "tls.server.need.client.auth=require",
+                "tls.server.certPath=" + serverCertificate.toAbsolutePath(),
+                "tls.server.keyPath=" + serverKey.toAbsolutePath(),
+                "tls.server.authClient=true",
+                "tls.server.trustCertPath=" + tls.caCertificate().toAbsolutePath(),
+                "tls.client.certPath=" + tls.clientCertificate().toAbsolutePath(),
+                "tls.client.keyPath=" + tls.clientKey().toAbsolutePath(),
+                "tls.client.authServer=true",
+                "tls.client.trustCertPath=" + tls.caCertificate().toAbsolutePath()));
+        try {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new BrokerStartException(BrokerKind.ROCKET, "cannot make " + file + " readable by its owner only", e);
+        }
+        // tls.server.mode is read from the system property only; tls.enable makes the broker's own client speak TLS
+        tlsJvmOptions.addAll(List.of("-Dtls.server.mode=enforcing", "-Dtls.enable=true", "-Dtls.config.file=" + file));
+    }
+
     private void write(String name, List<String> lines) {
         try {
             Files.write(dir.resolve(name), lines, StandardCharsets.UTF_8);
@@ -180,7 +228,7 @@ public final class LocalRocket implements BrokerControl {
     private void awaitBroker(ManagedProcess started) {
         awaitBootSuccess(started);
         try {
-            RocketReadiness.await(nameServerAddress(), startTimeout, started.onExit());
+            RocketReadiness.await(nameServerAddress(), tls, startTimeout, started.onExit());
         } catch (Poll.PollFailedException | RuntimeException e) {
             started.killNow();
             throw new BrokerStartException(BrokerKind.ROCKET, "the broker did not register with the name server: "
@@ -203,6 +251,7 @@ public final class LocalRocket implements BrokerControl {
         // RocketMQ writes its logs and state under the home directory
         options.add("-Duser.home=" + home.toAbsolutePath());
         options.add("-Drocketmq.home.dir=" + home.toAbsolutePath());
+        options.addAll(tlsJvmOptions);
         try {
             List<String> command = JavaCommand.command(dir.resolve("classpath.argfile"), classpath, options, mainClass,
                     List.of("-c", dir.resolve(config).toAbsolutePath().toString()));

@@ -21,12 +21,18 @@ final class RocketReadiness {
     }
 
     static void await(String nameServer, Duration timeout, CompletableFuture<?> abort) throws Poll.PollFailedException {
+        await(nameServer, null, timeout, abort);
+    }
+
+    /** As above, over TLS with {@code tls} (or not, when null). */
+    static void await(String nameServer, RocketTlsClients.Files tls, Duration timeout, CompletableFuture<?> abort)
+            throws Poll.PollFailedException {
         String id = "keel-readiness-" + UUID.randomUUID().toString().substring(0, 8);
         DefaultMQProducer producer = new DefaultMQProducer(id);
         producer.setNamesrvAddr(nameServer);
         producer.setInstanceName(id);
         try {
-            producer.start();
+            RocketTlsClients.start(producer, tls, producer::start);
             Poll.until("RocketMQ route of " + TEMPLATE_TOPIC + " at name server " + nameServer, timeout, abort, () -> {
                 List<MessageQueue> queues = producer.fetchPublishMessageQueues(TEMPLATE_TOPIC);
                 return queues.isEmpty() ? Optional.empty() : Optional.of(queues);
