@@ -1,5 +1,7 @@
 package dev.keel.rocket;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -17,6 +19,16 @@ import java.util.Objects;
  * <p>On a broker with ACL on (RocketMQ 5.3+ ACL 2.0), {@link Builder#credentials} gives the access key (the user) and
  * secret key every client of the adapter signs its requests with: producers, consumers, the admin client, and what
  * delays, retries, dead letters, transactions and replays use. {@link #toString()} masks the secret key.
+ *
+ * <p>{@link Builder#tls} turns TLS on for every client of the adapter (rocketmq-client's {@code useTLS}), to the name
+ * servers and the brokers, trusting the CA certificates of a PEM file, with {@link Builder#clientCertificate} for a
+ * broker that asks for one. rocketmq-client reads its TLS settings from JVM-wide static fields
+ * ({@code TlsSystemConfig}, preset from the system properties {@code tls.*}) when a client starts: Keel sets them,
+ * holding the lock of {@code TlsSystemConfig.class}, while it starts each of its clients, and puts the previous values
+ * back after. So adapters of one JVM may hold different certificates, but a RocketMQ client that other code starts at
+ * the same moment without that lock may read Keel's settings; and the system properties {@code tls.*} and the file
+ * {@code tls.config.file} are not read for Keel's clients. rocketmq-client checks the server's certificate chain but
+ * not the host name it names.
  */
 public final class RocketConfig {
 
@@ -67,8 +79,16 @@ public final class RocketConfig {
     private final Duration transactionCheckImmunity;
     private final String accessKey;
     private final String secretKey;
+    private final Path tlsTrustedCertificates;
+    private final Path tlsClientCertificate;
+    private final Path tlsClientKey;
+    private final String tlsClientKeyPassword;
 
     private RocketConfig(Builder b) {
+        this.tlsTrustedCertificates = b.tlsTrustedCertificates;
+        this.tlsClientCertificate = b.tlsClientCertificate;
+        this.tlsClientKey = b.tlsClientKey;
+        this.tlsClientKeyPassword = b.tlsClientKeyPassword;
         this.accessKey = b.accessKey;
         this.secretKey = b.secretKey;
         this.nameServer = b.nameServer;
@@ -103,7 +123,34 @@ public final class RocketConfig {
                 .rebalanceInterval(base.rebalanceInterval).closeTimeout(base.closeTimeout)
                 .maxBatchMessages(base.maxBatchMessages).maxMessageBytes(base.maxMessageBytes)
                 .maxDelay(base.maxDelay).transactionCheckImmunity(base.transactionCheckImmunity)
-                .credentialsOrNone(base.accessKey, base.secretKey);
+                .credentialsOrNone(base.accessKey, base.secretKey)
+                .tlsOrNone(base.tlsTrustedCertificates, base.tlsClientCertificate, base.tlsClientKey,
+                        base.tlsClientKeyPassword);
+    }
+
+    /** Whether the adapter's clients speak TLS ({@link Builder#tls}). */
+    public boolean tls() {
+        return tlsTrustedCertificates != null;
+    }
+
+    /** The PEM file of the CA certificates the clients trust; present when TLS is on. */
+    public java.util.Optional<Path> tlsTrustedCertificates() {
+        return java.util.Optional.ofNullable(tlsTrustedCertificates);
+    }
+
+    /** The PEM file of the client's certificate (chain); empty when the clients present none. */
+    public java.util.Optional<Path> tlsClientCertificate() {
+        return java.util.Optional.ofNullable(tlsClientCertificate);
+    }
+
+    /** The PEM file of the client's PKCS#8 private key; empty when the clients present no certificate. */
+    public java.util.Optional<Path> tlsClientKey() {
+        return java.util.Optional.ofNullable(tlsClientKey);
+    }
+
+    /** The password of an encrypted client key; empty when it is not encrypted. Never log it. */
+    public java.util.Optional<String> tlsClientKeyPassword() {
+        return java.util.Optional.ofNullable(tlsClientKeyPassword);
     }
 
     /** The access key (user name) requests are signed as; empty when no credentials are set. */
@@ -185,14 +232,18 @@ public final class RocketConfig {
                 && c.rebalanceInterval.equals(rebalanceInterval) && c.closeTimeout.equals(closeTimeout)
                 && c.maxBatchMessages == maxBatchMessages && c.maxMessageBytes == maxMessageBytes
                 && c.maxDelay.equals(maxDelay) && c.transactionCheckImmunity.equals(transactionCheckImmunity)
-                && Objects.equals(c.accessKey, accessKey) && Objects.equals(c.secretKey, secretKey);
+                && Objects.equals(c.accessKey, accessKey) && Objects.equals(c.secretKey, secretKey)
+                && Objects.equals(c.tlsTrustedCertificates, tlsTrustedCertificates)
+                && Objects.equals(c.tlsClientCertificate, tlsClientCertificate)
+                && Objects.equals(c.tlsClientKey, tlsClientKey)
+                && Objects.equals(c.tlsClientKeyPassword, tlsClientKeyPassword);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(nameServer, clientId, sendTimeout, adminTimeout, pollTimeout, commitInterval,
                 rebalanceInterval, closeTimeout, maxBatchMessages, maxMessageBytes, maxDelay, transactionCheckImmunity,
-                accessKey, secretKey);
+                accessKey, secretKey, tlsTrustedCertificates, tlsClientCertificate, tlsClientKey, tlsClientKeyPassword);
     }
 
     @Override
@@ -202,7 +253,11 @@ public final class RocketConfig {
                 + commitInterval + ", rebalanceInterval=" + rebalanceInterval + ", closeTimeout=" + closeTimeout
                 + ", maxBatchMessages=" + maxBatchMessages + ", maxMessageBytes=" + maxMessageBytes + ", maxDelay="
                 + maxDelay + ", transactionCheckImmunity=" + transactionCheckImmunity
-                + (accessKey == null ? "" : ", accessKey=" + accessKey + ", secretKey=****") + "}";
+                + (accessKey == null ? "" : ", accessKey=" + accessKey + ", secretKey=****")
+                + (tlsTrustedCertificates == null ? "" : ", tls=on, tlsTrustedCertificates=" + tlsTrustedCertificates)
+                + (tlsClientCertificate == null ? "" : ", tlsClientCertificate=" + tlsClientCertificate
+                        + ", tlsClientKey=" + tlsClientKey)
+                + (tlsClientKeyPassword == null ? "" : ", tlsClientKeyPassword=****") + "}";
     }
 
     /** Builds a {@link RocketConfig}; each setter checks its value at once. */
@@ -221,8 +276,67 @@ public final class RocketConfig {
         private Duration transactionCheckImmunity = DEFAULT_TRANSACTION_CHECK_IMMUNITY;
         private String accessKey;
         private String secretKey;
+        private Path tlsTrustedCertificates;
+        private Path tlsClientCertificate;
+        private Path tlsClientKey;
+        private String tlsClientKeyPassword;
 
         private Builder() {
+        }
+
+        /**
+         * TLS for every client of the adapter, to the name servers and the brokers (which must speak it:
+         * {@code tls.server.mode=enforcing} or {@code permissive}), trusting the CA certificates in
+         * {@code trustedCertificates}, a readable PEM file. rocketmq-client checks the chain of the server's
+         * certificate, not the host name it names. Read when each client starts, JVM-wide: see the class comment.
+         */
+        public Builder tls(Path trustedCertificates) {
+            this.tlsTrustedCertificates = readable("trustedCertificates", trustedCertificates);
+            return this;
+        }
+
+        /**
+         * The certificate the clients present over TLS, for a server that asks for one
+         * ({@code tls.server.need.client.auth=require}): {@code certificate}, a PEM file of the certificate (and its
+         * chain), and {@code key}, a PEM file of its PKCS#8 private key, encrypted with {@code keyPassword} or not
+         * encrypted ({@code keyPassword} null). Needs {@link #tls}. {@link RocketConfig#toString()} masks the password.
+         */
+        public Builder clientCertificate(Path certificate, Path key, String keyPassword) {
+            this.tlsClientCertificate = readable("certificate", certificate);
+            this.tlsClientKey = readable("key", key);
+            if (keyPassword != null && keyPassword.isEmpty()) {
+                throw new IllegalArgumentException("keyPassword must be null (a key not encrypted) or not empty");
+            }
+            this.tlsClientKeyPassword = keyPassword;
+            return this;
+        }
+
+        /** No TLS (the default), and no client certificate. */
+        public Builder noTls() {
+            this.tlsTrustedCertificates = null;
+            this.tlsClientCertificate = null;
+            this.tlsClientKey = null;
+            this.tlsClientKeyPassword = null;
+            return this;
+        }
+
+        private Builder tlsOrNone(Path trusted, Path certificate, Path key, String keyPassword) {
+            noTls();
+            if (trusted != null) {
+                tls(trusted);
+            }
+            if (certificate != null) {
+                clientCertificate(certificate, key, keyPassword);
+            }
+            return this;
+        }
+
+        private static Path readable(String name, Path file) {
+            Objects.requireNonNull(file, name);
+            if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+                throw new IllegalArgumentException(name + " must be a readable PEM file, was " + file);
+            }
+            return file.toAbsolutePath();
         }
 
         /**
@@ -402,6 +516,9 @@ public final class RocketConfig {
         }
 
         public RocketConfig build() {
+            if (tlsClientCertificate != null && tlsTrustedCertificates == null) {
+                throw new IllegalArgumentException("a clientCertificate needs tls(trustedCertificates) too");
+            }
             return new RocketConfig(this);
         }
 

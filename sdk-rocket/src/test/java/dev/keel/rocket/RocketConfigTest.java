@@ -3,8 +3,11 @@ package dev.keel.rocket;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** RocketConfig: defaults, copies, and every setter refusing bad values at once. */
 class RocketConfigTest {
@@ -110,5 +113,33 @@ class RocketConfigTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageNotContaining("s3");
         assertThatThrownBy(() -> RocketConfig.custom().credentials("app", null))
                 .isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
+    void tlsShouldBeCopiedByFromAndItsKeyPasswordMaskedInToString(@TempDir Path dir) throws Exception {
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "ca");
+        Path cert = Files.writeString(dir.resolve("client.pem"), "cert");
+        Path key = Files.writeString(dir.resolve("client.key"), "key");
+        RocketConfig config = RocketConfig.custom().tls(ca).clientCertificate(cert, key, "k3y-Pa55").build();
+
+        assertThat(config.tls()).isTrue();
+        assertThat(config.tlsTrustedCertificates()).contains(ca.toAbsolutePath());
+        assertThat(config.tlsClientKeyPassword()).contains("k3y-Pa55");
+        assertThat(config.toString()).doesNotContain("k3y-Pa55").contains("tlsClientKeyPassword=****")
+                .contains("tls=on");
+        assertThat(RocketConfig.from(config).build()).isEqualTo(config);
+        assertThat(RocketConfig.from(config).noTls().build().tls()).isFalse();
+        assertThat(RocketConfig.ofDefaults().tls()).isFalse();
+    }
+
+    @Test
+    void tlsFilesThatCannotBeReadOrACertificateWithoutTlsShouldFail(@TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("missing.pem");
+        assertThatThrownBy(() -> RocketConfig.custom().tls(missing)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("trustedCertificates must be a readable PEM file");
+        Path cert = Files.writeString(dir.resolve("client.pem"), "cert");
+        Path key = Files.writeString(dir.resolve("client.key"), "key");
+        assertThatThrownBy(() -> RocketConfig.custom().clientCertificate(cert, key, null).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs tls(trustedCertificates)");
     }
 }

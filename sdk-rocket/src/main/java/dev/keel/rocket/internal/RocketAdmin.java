@@ -54,7 +54,7 @@ public final class RocketAdmin implements AutoCloseable {
         admin.setInstanceName(ClientNames.instance(config, "admin"));
         admin.setAdminExtGroup(config.clientId() + "-admin-" + ClientNames.unique());
         try {
-            admin.start();
+            RocketTls.start(config, admin, admin::start);
         } catch (MQClientException e) {
             throw new BrokerUnavailableException("cannot start the RocketMQ admin client for name server "
                     + config.nameServer() + ": " + e.getErrorMessage(), e);

@@ -94,7 +94,7 @@ public final class RocketReceiver implements BrokerConsumer {
                 subscribing());
         try {
             BrokerFilters.subscribe(consumer, settings.topic(), settings.filter(), poll::queuesChanged);
-            consumer.start();
+            RocketTls.start(config, consumer, consumer::start);
             MQClientInstance client = MQClientManager.getInstance().getOrCreateMQClientInstance(consumer);
             if (settings.broadcast()) {
                 StartOffsets.atEndOfEachNewQueue(consumer, client, settings.topic());

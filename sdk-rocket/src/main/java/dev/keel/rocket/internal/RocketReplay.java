@@ -100,7 +100,7 @@ public final class RocketReplay {
         reader.setInstanceName(ClientNames.instance(config, "replay-reader"));
         reader.setVipChannelEnabled(false);
         try {
-            reader.start();
+            RocketTls.start(config, reader, reader::start);
             for (PartitionRewind range : ranges) {
                 MessageQueue queue = queueOf(topic, range);
                 long offset = range.after();

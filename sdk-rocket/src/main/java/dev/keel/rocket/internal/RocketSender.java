@@ -83,7 +83,7 @@ public final class RocketSender implements BrokerProducer {
         producer.setSendMsgTimeout((int) config.sendTimeout().toMillis());
         producer.setMaxMessageSize(Math.max(config.maxMessageBytes(), QueueLane.MAX_BATCH_BYTES * 2));
         try {
-            producer.start();
+            RocketTls.start(config, producer, producer::start);
         } catch (MQClientException e) {
             throw new KeelException("cannot start the RocketMQ producer for name server " + config.nameServer() + ": "
                     + e.getErrorMessage(), e, true);

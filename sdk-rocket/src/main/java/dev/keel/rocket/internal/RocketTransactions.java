@@ -1,5 +1,6 @@
 package dev.keel.rocket.internal;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.ClosedException;
 import dev.keel.KeelException;
 import dev.keel.Message;
@@ -98,7 +99,10 @@ public final class RocketTransactions implements TransactionalPublisher {
         producer.setTransactionListener(new Listener());
         this.ends = new TransactionEnds(producer, group, config.sendTimeout());
         try {
-            producer.start();
+            RocketTls.start(config, producer, producer::start);
+        } catch (AccessRefusedException e) {
+            checks.shutdownNow();
+            throw e;
         } catch (MQClientException e) {
             checks.shutdownNow();
             throw new KeelException("cannot start the RocketMQ transactional producer of group " + group
