@@ -212,6 +212,34 @@ class KafkaDelayRefusalTest {
                 .isEqualTo(Map.of(0, 2L)));
     }
 
+    /**
+     * Third adversarial review: a forward the topic refuses for good whose dead letter the dead-letter topic refuses
+     * for good too (here a keyless record, the topic and its operator-made dead-letter topic both compacted) was sent
+     * to the dead-letter topic again every 5 s for ever, and held the partition's commit: past 10,000 records behind
+     * it the partition stopped. It is given up instead, logged at ERROR; the forwarder commits past it.
+     */
+    @Test
+    void aRefusedForwardTheDeadLetterTopicRefusesForGoodTooShouldNotHoldUpThePartition() throws Exception {
+        KafkaTestSupport.createTopic(bootstrap, topic, 1);
+        KafkaTestSupport.createTopic(bootstrap, topic + ".DLT", 1,
+                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+        KafkaAdapter publishing = adapter(KafkaTestSupport.config(bootstrap));
+        publishing.producer().send(record("keyless-6", null, utf8("a"), Duration.ofMillis(100))).toCompletableFuture()
+                .join();
+        publishing.producer().send(record("keyed-6", "k", utf8("b"), Duration.ofMillis(100))).toCompletableFuture()
+                .join();
+        KafkaTestSupport.alterTopic(bootstrap, topic,
+                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+
+        RecordingSink sink = new RecordingSink();
+        start(adapter(KafkaTestSupport.config(bootstrap)), sink);
+
+        await().atMost(WAIT).until(() -> sink.arrivals.containsKey("keyed-6"));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(KafkaTestSupport.committed(bootstrap, "keel-delay-" + topic))
+                .as("the forwarder commits past the record both topics refuse").isEqualTo(Map.of(0, 2L)));
+        assertThat(sink.arrivals).doesNotContainKey("keyless-6");
+    }
+
     private OutboundRecord record(String id, String key, byte[] payload, Duration delay) {
         Map<String, String> headers = new HashMap<>();
         headers.put(KeelHeaders.ID, id);

@@ -46,6 +46,9 @@ final class DelayBuffer {
         void refused(ConsumerRecord<byte[], byte[]> record, Throwable cause);
 
         void deadLettered(ConsumerRecord<byte[], byte[]> record, boolean truncated);
+
+        /** The topic refused the forward for good ({@code refusal}), and the dead-letter topic its dead letter. */
+        void deadLetterRefused(ConsumerRecord<byte[], byte[]> record, Throwable refusal, Throwable failure);
     }
 
     private static final class Entry {
@@ -148,6 +151,12 @@ final class DelayBuffer {
                 entry.truncated = true;
                 entry.notBefore = now;
                 waiting.add(entry);
+            } else if (entry.refusal != null && SendErrors.refusesRecordForGood(failure)) {
+                // the dead-letter topic refuses it for good too (its truncated copy, or not for its size): sending
+                // it again changes nothing, and it would hold the partition's commit for ever
+                open.remove(entry.offset());
+                changed = true;
+                outcomes.deadLetterRefused(entry.record, entry.refusal, failure);
             } else {
                 long backoff = backoff(++entry.failures);
                 entry.notBefore = now + backoff;

@@ -466,6 +466,16 @@ public final class DelayForwarder {
                         record.offset(), deadLetterTopic);
             }
         }
+
+        @Override
+        public void deadLetterRefused(ConsumerRecord<byte[], byte[]> record, Throwable refusal, Throwable failure) {
+            LOG.error("{} refused the delayed record {}-{}@{} for good ({}), and {} refused its dead letter for good "
+                            + "too ({}): no group receives it, and the forwarder goes on past it. It stays in {} "
+                            + "until the topic's retention; make {} take such records (not compacted, a "
+                            + "max.message.bytes as large as {}'s) to dead-letter them", topic, record.topic(),
+                    record.partition(), record.offset(), refusal.toString(), deadLetterTopic, failure.toString(),
+                    record.topic(), deadLetterTopic, record.topic());
+        }
     }
 
     private static boolean isRefusal(Throwable error) {

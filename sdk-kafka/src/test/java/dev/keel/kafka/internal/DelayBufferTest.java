@@ -34,6 +34,11 @@ class DelayBufferTest {
         public void deadLettered(ConsumerRecord<byte[], byte[]> record, boolean truncated) {
             log.add("dead-lettered " + record.offset() + (truncated ? " truncated" : ""));
         }
+
+        @Override
+        public void deadLetterRefused(ConsumerRecord<byte[], byte[]> record, Throwable refusal, Throwable failure) {
+            log.add("dead letter refused " + record.offset());
+        }
     };
 
     @Test
