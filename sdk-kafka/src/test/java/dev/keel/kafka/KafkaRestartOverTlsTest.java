@@ -42,8 +42,9 @@ import org.junit.jupiter.api.Test;
  * The secured Kafka killed (kill -9) and restarted while a Keel publishes and consumes on its SASL_SSL listener
  * (SCRAM-SHA-512 over TLS, client certificates required, host name verification kafka-clients' default), as a user
  * with the ACLs docs/security.md lists, under {@code EFFECTIVELY_ONCE} with the TLS Redis as the idempotency store:
- * nothing confirmed is lost, nothing is handled twice, and both clients go on over TLS after the restart (the SASL_SSL
- * listener is advertised directly, so a proxy on its bootstrap address would be bypassed: a restart is the fault here).
+ * nothing confirmed is lost, nothing is handled twice, and both clients go on over TLS after the restart. The same
+ * through the harness's fault proxy in front of a second SASL_SSL listener, advertised at the proxy's port: every
+ * connection cut.
  */
 @Tag("secured")
 class KafkaRestartOverTlsTest {
@@ -66,6 +67,32 @@ class KafkaRestartOverTlsTest {
 
     @Test
     void aSecuredBrokerRestartedMidStreamShouldLoseNothingConfirmedNorHandleAnythingTwiceOverTls() throws Exception {
+        streamThrough(kafka.saslSslBootstrapServers(), () -> {
+            kafka.kill();
+            kafka.restart();
+        });
+    }
+
+    /**
+     * The same through the fault proxy in front of the broker's second SASL_SSL listener, which it advertises: every
+     * client connection (TLS and SASL sessions with them) reset mid-stream.
+     */
+    @Test
+    void aNetworkCutThroughAProxyMidStreamShouldLoseNothingConfirmedNorHandleAnythingTwiceOverTls()
+            throws Exception {
+        try {
+            streamThrough(kafka.proxiedSaslSslBootstrapServers(), () -> {
+                assertThat(kafka.proxy().openConnections()).as("client connections through the proxy")
+                        .isGreaterThanOrEqualTo(2);
+                kafka.proxy().cut();
+            });
+            assertThat(kafka.proxy().openConnections()).as("connections opened again through the proxy").isPositive();
+        } finally {
+            kafka.proxy().heal();
+        }
+    }
+
+    private void streamThrough(String bootstrap, Runnable fault) throws Exception {
         String topic = KafkaTestSupport.unique("tls-restart");
         String group = KafkaTestSupport.unique("group");
         kafka.putUser(user, password);
@@ -75,7 +102,7 @@ class KafkaRestartOverTlsTest {
         kafka.allow(user, ResourceType.GROUP, "keel-delay-" + topic, PatternType.LITERAL, AclOperation.READ);
 
         TestCertificates tls = TestCertificates.get();
-        KafkaConfig config = KafkaTestSupport.config(kafka.saslSslBootstrapServers())
+        KafkaConfig config = KafkaTestSupport.config(bootstrap)
                 .properties(kafka.tlsClientProperties(user, password, tls.trustStore(), tls.clientKeyStore()))
                 .deliveryTimeout(Duration.ofSeconds(60)).build();
         KafkaAdapter publishingAdapter = keep(new KafkaAdapter(config));
@@ -114,8 +141,7 @@ class KafkaRestartOverTlsTest {
         await().atMost(Duration.ofSeconds(60)).until(() -> confirmed.size() >= MESSAGES / 4
                 && handled.size() >= MESSAGES / 8);
         assertThat(confirmed.size()).as("confirmed when the fault hits: mid-stream").isLessThan(MESSAGES - 2 * BATCH);
-        kafka.kill();
-        kafka.restart();
+        fault.run();
         stream.get(180, TimeUnit.SECONDS);
 
         assertThat(confirmed.size()).as("publishing went on after the restart").isGreaterThan(MESSAGES / 2);

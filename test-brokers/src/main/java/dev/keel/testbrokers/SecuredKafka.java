@@ -74,6 +74,24 @@ public final class SecuredKafka {
     }
 
     /**
+     * A second SASL_SSL listener, the same as {@link #saslSslBootstrapServers()}, that the broker advertises at the
+     * port of {@link #proxy()}: every connection of a client bootstrapped here (the partition leader, the group
+     * coordinator) goes through the proxy, for network faults over TLS. Clients take {@link #tlsClientProperties}.
+     */
+    public String proxiedSaslSslBootstrapServers() {
+        return broker.proxiedSaslSslBootstrapServers();
+    }
+
+    /**
+     * The fault proxy in front of {@link #proxiedSaslSslBootstrapServers()}'s listener; it keeps its port across
+     * {@link #kill()} and {@link #restart()}. Shared by the tests of this JVM: {@code heal()} it when done, never
+     * close it.
+     */
+    public dev.keel.faults.FaultProxy proxy() {
+        return broker.securedProxy();
+    }
+
+    /**
      * What a kafka-clients client needs to log in as {@code user} on the SASL_SSL listener, trusting the CA of
      * {@code trustStore} and presenting the client certificate of {@code keyStore} (null: none), both PKCS12 with the
      * password of {@link TestCertificates}. Holds passwords, never log it.

@@ -47,6 +47,8 @@ public final class LocalKafka extends OneProcessBroker {
     private final int saslPort;
     private final int saslSslPort;
     private final TestCertificates certificates;
+    /** The secured broker's proxy in front of its PROXIEDSSL listener (SASL_SSL); null on the plain broker. */
+    private volatile FaultProxy securedProxy;
 
     private LocalKafka(HarnessRuntime runtime, String classpath) {
         this(runtime, classpath, false);
@@ -92,7 +94,26 @@ public final class LocalKafka extends OneProcessBroker {
         kafka.writeConfig();
         kafka.format();
         kafka.launchAndAwait();
+        FaultProxy proxy = kafka.startProxy();
+        runtime.atShutdown(proxy::close);
+        kafka.securedProxy = proxy;
         return kafka;
+    }
+
+    /**
+     * The secured broker's second SASL_SSL listener, {@code PROXIEDSSL}, as its clients reach it: through a
+     * {@link FaultProxy} it advertises, so every connection of a client bootstrapped here goes through the proxy.
+     */
+    public String proxiedSaslSslBootstrapServers() {
+        return "127.0.0.1:" + proxyPort;
+    }
+
+    /** The secured broker's proxy in front of {@code PROXIEDSSL}; it outlives kills and restarts of the broker. */
+    public FaultProxy securedProxy() {
+        if (securedProxy == null) {
+            throw new IllegalStateException("only the secured broker has a proxied SASL_SSL listener");
+        }
+        return securedProxy;
     }
 
     /** The secured broker's listener for anonymous super users. */
@@ -163,30 +184,37 @@ public final class LocalKafka extends OneProcessBroker {
     }
 
     private List<String> securedListeners() {
-        String tls = "listener.name.saslssl.ssl.";
-        return List.of(
+        List<String> lines = new java.util.ArrayList<>(List.of(
                 "listeners=PLAINTEXT://127.0.0.1:" + port + ",SASL://127.0.0.1:" + saslPort
-                        + ",SASLSSL://127.0.0.1:" + saslSslPort + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                        + ",SASLSSL://127.0.0.1:" + saslSslPort + ",PROXIEDSSL://127.0.0.1:" + proxiedPort
+                        + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                // PROXIEDSSL: SASL_SSL as SASLSSL, advertised at the port of the proxy in front of it
                 "advertised.listeners=PLAINTEXT://127.0.0.1:" + port + ",SASL://127.0.0.1:" + saslPort
-                        + ",SASLSSL://127.0.0.1:" + saslSslPort,
+                        + ",SASLSSL://127.0.0.1:" + saslSslPort + ",PROXIEDSSL://127.0.0.1:" + proxyPort,
                 "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL:SASL_PLAINTEXT,SASLSSL:SASL_SSL,"
-                        + "CONTROLLER:PLAINTEXT",
+                        + "PROXIEDSSL:SASL_SSL,CONTROLLER:PLAINTEXT",
                 "sasl.enabled.mechanisms=SCRAM-SHA-512",
                 "listener.name.sasl.scram-sha-512.sasl.jaas.config="
-                        + "org.apache.kafka.common.security.scram.ScramLoginModule required;",
-                "listener.name.saslssl.scram-sha-512.sasl.jaas.config="
-                        + "org.apache.kafka.common.security.scram.ScramLoginModule required;",
-                tls + "keystore.type=PKCS12",
-                tls + "keystore.location=" + certificates.serverKeyStore().toAbsolutePath(),
-                tls + "keystore.password=" + certificates.password(),
-                tls + "key.password=" + certificates.password(),
-                tls + "truststore.type=PKCS12",
-                tls + "truststore.location=" + certificates.trustStore().toAbsolutePath(),
-                tls + "truststore.password=" + certificates.password(),
-                tls + "client.auth=required",
+                        + "org.apache.kafka.common.security.scram.ScramLoginModule required;"));
+        for (String listener : List.of("saslssl", "proxiedssl")) {
+            String tls = "listener.name." + listener + ".ssl.";
+            lines.addAll(List.of(
+                    "listener.name." + listener + ".scram-sha-512.sasl.jaas.config="
+                            + "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+                    tls + "keystore.type=PKCS12",
+                    tls + "keystore.location=" + certificates.serverKeyStore().toAbsolutePath(),
+                    tls + "keystore.password=" + certificates.password(),
+                    tls + "key.password=" + certificates.password(),
+                    tls + "truststore.type=PKCS12",
+                    tls + "truststore.location=" + certificates.trustStore().toAbsolutePath(),
+                    tls + "truststore.password=" + certificates.password(),
+                    tls + "client.auth=required"));
+        }
+        lines.addAll(List.of(
                 "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
                 "super.users=User:ANONYMOUS",
-                "allow.everyone.if.no.acl.found=false");
+                "allow.everyone.if.no.acl.found=false"));
+        return lines;
     }
 
     /** Formats the data directory once; restarts reuse it. */
