@@ -61,6 +61,10 @@ public final class ActiveMQClassicConfig {
     public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(30);
 
     private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(?i)([a-z.]*password=)[^&,)]*");
+    /** A password parameter ({@code jms.password=}, {@code trustStorePassword=}...), its name as group 1. */
+    private static final Pattern SECRET_PARAMETER = Pattern.compile("(?i)[?&,(]([a-z.]*password)=");
+    /** User info in a connector ({@code ssl://user:secret@host}). */
+    private static final Pattern USER_INFO = Pattern.compile("://[^/?@,()]*@");
     /** Each transport of a URL, also inside {@code failover:(...)}: {@code tcp}, {@code ssl}, {@code nio+ssl}... */
     private static final Pattern TRANSPORT = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*)://");
 
@@ -285,6 +289,16 @@ public final class ActiveMQClassicConfig {
             if (url.isBlank() || url.chars().anyMatch(Character::isWhitespace)) {
                 throw new IllegalArgumentException("url must be an ActiveMQ Classic URL such as " + DEFAULT_URL
                         + ", without spaces; was '" + url + "'");
+            }
+            Matcher secret = SECRET_PARAMETER.matcher(url);
+            boolean parameter = secret.find();
+            if (parameter || USER_INFO.matcher(url).find()) {
+                throw new IllegalArgumentException("url must not hold a password ("
+                        + (parameter ? "the parameter " + secret.group(1) : "user info before a host")
+                        + "): the ActiveMQ client shows its URL in its own logs and errors when a connection fails. "
+                        + "Give the user and password with credentials(user, password), and the TLS stores with "
+                        + "trustStore(...) and keyStore(...); was '" + PASSWORD_PARAMETER.matcher(
+                                USER_INFO.matcher(url).replaceAll("://****@")).replaceAll("$1****") + "'");
             }
             if (url.regionMatches(true, 0, "failover:", 0, "failover:".length())
                     && !url.contains("maxReconnectAttempts=0")) {

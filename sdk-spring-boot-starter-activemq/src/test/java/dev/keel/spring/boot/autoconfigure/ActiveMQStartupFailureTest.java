@@ -28,7 +28,7 @@ class ActiveMQStartupFailureTest {
 
         assertThatThrownBy(() -> new SpringApplicationBuilder(StartupFailureAnalysisTest.Application.class)
                 .web(WebApplicationType.NONE)
-                .properties("keel.activemq.url=tcp://127.0.0.1:" + closed + "?jms.password=" + SECRET,
+                .properties("keel.activemq.url=tcp://127.0.0.1:" + closed + "?jms.prefetchPolicy.all=10",
                         "keel.activemq.user=app", "keel.activemq.password=" + SECRET,
                         "keel.topics.startup-failure.partitions=1", "keel.idempotency.store=in-memory",
                         "test.topic=startup-failure")
@@ -39,7 +39,7 @@ class ActiveMQStartupFailureTest {
         String report = all.substring(all.lastIndexOf("APPLICATION FAILED TO START"));
         assertThat(report).contains("Keel could not reach the broker");
         assertThat(report.substring(report.indexOf("Action:"))).contains("keel.activemq.url")
-                .contains("tried: tcp://127.0.0.1:" + closed + "?jms.password=******")
+                .contains("tried: tcp://127.0.0.1:" + closed + "?jms.prefetchPolicy.all=10")
                 .doesNotContain("keel.kafka").doesNotContain("keel.artemis");
     }
 }
