@@ -39,6 +39,9 @@ import org.springframework.context.annotation.Import;
         KeelBrokerAutoConfiguration.ActiveMQ.class})
 public class KeelBrokerAutoConfiguration {
 
+    /** RabbitMQ's plain AMQP port, which an SSL bundle's TLS cannot reach. */
+    private static final int PLAIN_AMQP_PORT = 5672;
+
     /** Kafka (module sdk-kafka). */
     /** A config's refusal of a value, prefixed with the properties it comes from ({@code keel.kafka: ...}). */
     static <T> T refused(String prefix, java.util.function.Supplier<T> config) {
@@ -106,6 +109,11 @@ public class KeelBrokerAutoConfiguration {
                 }
                 String bundle = properties.getRabbit().getSslBundle();
                 if (bundle != null) {
+                    if (java.net.URI.create(connection.uri()).getPort() == PLAIN_AMQP_PORT) {
+                        throw new IllegalArgumentException("ssl-bundle turns TLS on, and the broker's address names "
+                                + "port " + PLAIN_AMQP_PORT + ", RabbitMQ's plain AMQP port: use the port of its TLS "
+                                + "listener (amqps://host:5671/vhost), or remove keel.rabbit.ssl-bundle");
+                    }
                     config.sslContext(sslBundle("keel.rabbit", bundle, sslBundles).createSslContext());
                 }
                 return config.build();
@@ -219,6 +227,11 @@ public class KeelBrokerAutoConfiguration {
                 apply(activemq.getCloseTimeout(), config::closeTimeout);
                 apply(activemq.getSendTimeout(), config::sendTimeout);
                 if (activemq.getSslBundle() != null) {
+                    if (!connection.url().toLowerCase(java.util.Locale.ROOT).contains("ssl://")) {
+                        throw new IllegalArgumentException("ssl-bundle applies to TLS connections only, and the url "
+                                + "has none: use ssl://host:port (the broker's TLS connector, 61617 by convention), "
+                                + "or remove keel.activemq.ssl-bundle");
+                    }
                     SslManagerBundle managers = sslBundle("keel.activemq", activemq.getSslBundle(), sslBundles)
                             .getManagers();
                     config.tlsManagers(managers.getKeyManagers(), managers.getTrustManagers());

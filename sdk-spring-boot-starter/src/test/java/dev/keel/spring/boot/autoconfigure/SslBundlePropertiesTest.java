@@ -75,6 +75,19 @@ class SslBundlePropertiesTest {
                         .hasStackTraceContaining("keel.activemq.*: ssl-bundle names the SSL bundle 'orders-tls'"));
     }
 
+    /** Fifth adversarial review: a bundle with the plain port failed after 11 s as an outage ("check it runs"). */
+    @Test
+    void aBundleWithAPlainConnectionShouldFailTheStartSayingSo() {
+        runner.withPropertyValues("keel.broker=rabbit", "keel.rabbit.uri=amqp://rabbit.internal:5672/orders",
+                "keel.rabbit.ssl-bundle=keel").run(context -> assertThat(context).getFailure()
+                        .hasStackTraceContaining("keel.rabbit.*: ssl-bundle turns TLS on")
+                        .hasStackTraceContaining("amqps://host:5671"));
+        classic.withPropertyValues("keel.activemq.url=tcp://activemq.internal:61616", "keel.activemq.ssl-bundle=keel")
+                .run(context -> assertThat(context).getFailure()
+                        .hasStackTraceContaining("keel.activemq.*: ssl-bundle applies to TLS connections only")
+                        .hasStackTraceContaining("ssl://host:port"));
+    }
+
     private static String stackTrace(Throwable e) {
         java.io.StringWriter out = new java.io.StringWriter();
         e.printStackTrace(new java.io.PrintWriter(out));
