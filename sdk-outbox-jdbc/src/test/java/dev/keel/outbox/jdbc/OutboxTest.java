@@ -157,6 +157,36 @@ class OutboxTest {
         }
     }
 
+    /**
+     * Fifth adversarial review: headers over what MariaDB's headers column (BLOB) holds failed with the driver's raw
+     * MariaDbDataTruncation. They are refused naming the limit, on MariaDB; PostgreSQL (bytea) stores them.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void headersLargerThanTheHeadersColumnShouldBeRefusedNamingTheLimit(TestDatabase db) throws Exception {
+        String prefix = TestDatabase.newPrefix();
+        db.create(JdbcSchema.Part.OUTBOX, prefix);
+        try (Connection connection = db.dataSource().getConnection()) {
+            Outbox outbox = Outbox.create(OutboxConfig.custom().tablePrefix(prefix).build());
+            connection.setAutoCommit(false);
+            Message large = Message.builder(bytes("x")).id("large-headers").header("big", "h".repeat(70_000))
+                    .build();
+
+            if (db == TestDatabase.MARIADB) {
+                assertThatThrownBy(() -> outbox.publish(connection, "orders", large))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("large-headers")
+                        .hasMessageContaining("65535").hasMessageContaining("MEDIUMBLOB");
+                assertThat(ids(connection, prefix)).isEmpty();
+            } else {
+                outbox.publish(connection, "orders", large);
+                assertThat(ids(connection, prefix)).containsExactly("large-headers");
+            }
+            connection.rollback();
+        } finally {
+            db.drop(prefix);
+        }
+    }
+
     static List<String> ids(Connection connection, String prefix) throws SQLException {
         try (Statement statement = connection.createStatement();
              ResultSet rows = statement.executeQuery("SELECT message_id FROM " + prefix + "outbox ORDER BY seq")) {

@@ -36,6 +36,8 @@ public final class OutboxTable {
 
     /** The columns added by the v2 upgrade script, which this version reads and writes. */
     static final String V2_COLUMNS = "deliver_at, priority, parked_at, park_cause";
+    /** What the headers column (BLOB) of the MariaDB/MySQL script holds. */
+    static final int MARIADB_MAX_HEADER_BYTES = 65_535;
 
     private static final String INSERT_COLUMNS =
             "(topic, message_id, message_key, key_hash, headers, payload, message_ts, created_at, deliver_at, priority)";
@@ -95,12 +97,18 @@ public final class OutboxTable {
                 ? "WITH inserted AS (INSERT INTO " + table + " " + INSERT_COLUMNS + values
                         + " RETURNING seq) SELECT pg_notify(?, '') FROM inserted"
                 : "INSERT INTO " + table + " " + INSERT_COLUMNS + values;
+        byte[] headers = HeaderCodec.encode(message.headers());
+        if (dialect == Dialect.MARIADB && headers.length > MARIADB_MAX_HEADER_BYTES) {
+            throw new IllegalArgumentException("the headers of message " + message.id() + " take " + headers.length
+                    + " bytes in the outbox, more than the " + MARIADB_MAX_HEADER_BYTES + " its headers column holds "
+                    + "on MariaDB/MySQL (BLOB): send fewer or shorter headers, or change the column to MEDIUMBLOB");
+        }
         try (PreparedStatement insert = connection.prepareStatement(sql)) {
             insert.setString(1, topic);
             insert.setString(2, message.id());
             insert.setString(3, message.key());
             insert.setInt(4, keyHash(message.key(), message.id()));
-            insert.setBytes(5, HeaderCodec.encode(message.headers()));
+            insert.setBytes(5, headers);
             insert.setBytes(6, message.payload());
             setMillis(insert, 7, message.timestamp());
             insert.setLong(8, now);
