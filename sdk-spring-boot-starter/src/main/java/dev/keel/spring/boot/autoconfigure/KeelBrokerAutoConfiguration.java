@@ -159,6 +159,18 @@ public class KeelBrokerAutoConfiguration {
                     }
                     config.credentials(rocket.getAccessKey(), rocket.getSecretKey());
                 }
+                if (rocket.getTlsTrustedCertificates() != null) {
+                    config.tls(java.nio.file.Path.of(rocket.getTlsTrustedCertificates()));
+                }
+                if (rocket.getTlsClientCertificate() != null || rocket.getTlsClientKey() != null) {
+                    if (rocket.getTlsClientCertificate() == null || rocket.getTlsClientKey() == null
+                            || rocket.getTlsTrustedCertificates() == null) {
+                        throw new IllegalArgumentException("keel.rocket.tls-client-certificate and tls-client-key go "
+                                + "together, with tls-trusted-certificates: set all three, or no client certificate");
+                    }
+                    config.clientCertificate(java.nio.file.Path.of(rocket.getTlsClientCertificate()),
+                            java.nio.file.Path.of(rocket.getTlsClientKey()), rocket.getTlsClientKeyPassword());
+                }
                 return config.build();
             }));
         }

@@ -224,6 +224,39 @@ public class KeelProperties {
         private String accessKey;
         /** The ACL secret key (the user's password) requests are signed with; never logged, masked in actuator. */
         private String secretKey;
+        /**
+         * TLS to the name servers and brokers: a PEM file of the CA certificates to trust (rocketmq-client checks the
+         * chain, not the host name; its TLS settings are JVM-wide, see docs/rocketmq.md). Unset: no TLS.
+         */
+        private String tlsTrustedCertificates;
+        /** The client certificate (a PEM file, with its chain) for a server that asks for one; with tls-client-key. */
+        private String tlsClientCertificate;
+        /** The client certificate's PKCS#8 private key (a PEM file); with tls-client-certificate. */
+        private String tlsClientKey;
+        /** The password of an encrypted tls-client-key; never logged, masked in actuator. */
+        private String tlsClientKeyPassword;
+
+        public String getTlsTrustedCertificates() { return tlsTrustedCertificates; }
+
+        public void setTlsTrustedCertificates(String tlsTrustedCertificates) {
+            this.tlsTrustedCertificates = tlsTrustedCertificates;
+        }
+
+        public String getTlsClientCertificate() { return tlsClientCertificate; }
+
+        public void setTlsClientCertificate(String tlsClientCertificate) {
+            this.tlsClientCertificate = tlsClientCertificate;
+        }
+
+        public String getTlsClientKey() { return tlsClientKey; }
+
+        public void setTlsClientKey(String tlsClientKey) { this.tlsClientKey = tlsClientKey; }
+
+        public String getTlsClientKeyPassword() { return tlsClientKeyPassword; }
+
+        public void setTlsClientKeyPassword(String tlsClientKeyPassword) {
+            this.tlsClientKeyPassword = tlsClientKeyPassword;
+        }
 
         public String getAccessKey() { return accessKey; }
 

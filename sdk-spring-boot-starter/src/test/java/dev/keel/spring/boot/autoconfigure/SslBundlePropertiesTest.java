@@ -6,6 +6,7 @@ import dev.keel.jms.ActiveMQClassicAdapter;
 import dev.keel.kafka.KafkaAdapter;
 import dev.keel.rabbit.RabbitAdapter;
 import dev.keel.rocket.RocketAdapter;
+import dev.keel.rocket.RocketConfig;
 import dev.keel.testbrokers.TestCertificates;
 import javax.net.ssl.X509KeyManager;
 import org.junit.jupiter.api.Test;
@@ -73,6 +74,32 @@ class SslBundlePropertiesTest {
         classic.withPropertyValues("keel.activemq.url=ssl://activemq.internal:61617",
                 "keel.activemq.ssl-bundle=orders-tls").run(context -> assertThat(context).getFailure()
                         .hasStackTraceContaining("keel.activemq.*: ssl-bundle names the SSL bundle 'orders-tls'"));
+    }
+
+    /**
+     * RocketMQ takes PEM files, not a bundle (rocketmq-client reads them itself, JVM-wide): keel.rocket.tls-*
+     * reach RocketConfig, the key's password masked; a client certificate without its key or a trust is refused.
+     */
+    @Test
+    void rocketTlsPropertiesShouldReachTheAdaptersConfig() {
+        ApplicationContextRunner rocket = new ApplicationContextRunner().withConfiguration(KeelAutoConfigurationTest.KEEL)
+                .withPropertyValues("keel.idempotency.store=in-memory", "keel.broker=rocket",
+                        "keel.rocket.name-server=127.0.0.1:9876");
+        rocket.withPropertyValues("keel.rocket.tls-trusted-certificates=" + TLS.caCertificate(),
+                "keel.rocket.tls-client-certificate=" + TLS.clientCertificate(),
+                "keel.rocket.tls-client-key=" + TLS.clientKey(), "keel.rocket.tls-client-key-password=key-secret")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    RocketConfig config = context.getBean(RocketAdapter.class).config();
+                    assertThat(config.tls()).isTrue();
+                    assertThat(config.tlsTrustedCertificates()).contains(TLS.caCertificate());
+                    assertThat(config.tlsClientCertificate()).contains(TLS.clientCertificate());
+                    assertThat(config.tlsClientKey()).contains(TLS.clientKey());
+                    assertThat(config.toString()).doesNotContain("key-secret");
+                });
+        rocket.withPropertyValues("keel.rocket.tls-client-certificate=" + TLS.clientCertificate())
+                .run(context -> assertThat(context).getFailure()
+                        .hasStackTraceContaining("tls-client-certificate and tls-client-key go together"));
     }
 
     /** Fifth adversarial review: a bundle with the plain port failed after 11 s as an outage ("check it runs"). */
