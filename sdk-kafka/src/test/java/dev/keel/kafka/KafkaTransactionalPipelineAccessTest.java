@@ -140,6 +140,10 @@ class KafkaTransactionalPipelineAccessTest {
                  return transform(in);
              })) {
             assertThat(held.await(60, TimeUnit.SECONDS)).as("the transform reached the second batch").isTrue();
+            // the first batch's commit returned, but its offsets show once the coordinator wrote the transaction's
+            // marker (after commitTransaction returned): all of them at once, the group's offsets being in one
+            // partition of __consumer_offsets
+            await().atMost(PATIENCE).until(() -> committedInputs() > 0);
             long committedBefore = committedInputs();
             kafka.revokeAll(user);
             grantAllBut(missing);
