@@ -7,8 +7,9 @@ package dev.keel;
  * {@link GroupActiveException} (a member joined before the rewind) or the store's failure (a
  * {@link StoreUnavailableException}). The group is never left rewound with done marks of the range
  * still in place: the marks are forgotten first, and when the rewind is refused (a member joined)
- * they are put back. Retriable: once the cause is gone (the
- * group's members stopped, the store back), the same reprocess run again completes it.
+ * they are put back. Retriable: once the cause is gone (the group's members stopped,
+ * the store back), the same reprocess run again completes it; a refused access
+ * ({@link AccessRefusedException}) is not retriable, as retrying does not help until it is granted.
  */
 public class ReprocessException extends KeelException {
     private static final long serialVersionUID = 1L;
@@ -28,7 +29,7 @@ public class ReprocessException extends KeelException {
      * @param rewound   whether the group may have been rewound (in part: a rewind that failed part way)
      */
     public ReprocessException(String message, Throwable cause, int forgotten, int restored, boolean rewound) {
-        super(message, cause, true);
+        super(message, cause, !(cause instanceof AccessRefusedException));
         this.forgotten = forgotten;
         this.restored = restored;
         this.rewound = rewound;

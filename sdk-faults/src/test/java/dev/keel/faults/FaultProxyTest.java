@@ -112,12 +112,13 @@ class FaultProxyTest {
 
     @Test
     void aPipelineShouldPayTheLatencyOnceEachWayNotOncePerRequest() throws IOException {
-        Duration delay = Duration.ofMillis(100);
+        // long enough that a loaded machine's scheduling (about 1 s at load 40) stays far under the bound
+        Duration delay = Duration.ofMillis(500);
         int requests = 20;
         proxy.latency(delay);
         try (Socket s = connect()) {
             s.setTcpNoDelay(true); // each request its own segment, as a client's pipelined writes
-            s.setSoTimeout(10_000);
+            s.setSoTimeout(30_000);
             StringBuilder expected = new StringBuilder();
             long start = System.nanoTime();
             for (int i = 0; i < requests; i++) {
@@ -135,14 +136,14 @@ class FaultProxyTest {
 
     @Test
     void connectionsShouldEachDelayTheirOwnBytesWithoutWaitingForEachOther() throws Exception {
-        Duration delay = Duration.ofMillis(100);
+        Duration delay = Duration.ofMillis(500); // as above: the bound (4 s) leaves room for a loaded machine
         int clients = 8;
         proxy.latency(delay);
         java.util.List<Socket> sockets = new java.util.ArrayList<>();
         try {
             for (int i = 0; i < clients; i++) {
                 Socket s = connect();
-                s.setSoTimeout(10_000);
+                s.setSoTimeout(30_000);
                 sockets.add(s);
             }
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clients);

@@ -3,8 +3,12 @@
  * ({@link dev.keel.spi.support.KeyHash}), the per-partition acknowledgement state of offset brokers
  * ({@link dev.keel.spi.support.OffsetTracker}), the daemon thread factory of Keel's pools
  * ({@link dev.keel.spi.support.DaemonThreads}), and the forwarding bases of adapters and sinks that wrap
- * another ({@link dev.keel.spi.support.ForwardingBrokerAdapter}, {@link dev.keel.spi.support.ForwardingDeliverySink}), and the
- * test that tells a TLS certificate problem from a connection failure ({@link dev.keel.spi.support.TlsFailures}). Part of the SPI: stable for adapter authors, of no use to
+ * another ({@link dev.keel.spi.support.ForwardingBrokerAdapter}, {@link dev.keel.spi.support.ForwardingDeliverySink}), the
+ * test that tells a TLS certificate problem from a connection failure ({@link dev.keel.spi.support.TlsFailures}), the
+ * questions that tell a listener of the other kind (TLS or plaintext) from a broker that is away
+ * ({@link dev.keel.spi.support.TlsMismatch}), and
+ * the rule that finds and masks a broker URL's password parameters ({@link dev.keel.spi.support.UrlPasswords}, which
+ * the Spring Boot starter and the CLI use too). Part of the SPI: stable for adapter authors, of no use to
  * applications.
  */
 package dev.keel.spi.support;

@@ -61,7 +61,7 @@ public final class Engine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
 
-    private static final int STORE_THREADS = 2;
+    private static final int STORE_THREADS = 4;
 
     private final BrokerAdapter adapter;
     /** Null when Keel was built without a store. */

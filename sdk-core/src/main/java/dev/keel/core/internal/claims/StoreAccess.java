@@ -26,6 +26,12 @@ final class StoreAccess {
     private static final Logger LOG = LoggerFactory.getLogger(StoreAccess.class);
     /** The most ids one store call carries. */
     static final int MAX_BATCH = 500;
+    /**
+     * How many claim calls, and how many done-mark calls, may be under way at once. A message's key waits for its
+     * done mark before its next message runs; with one call at a time that wait is the call under way plus its
+     * own, so a store a network hop away held each key for two round trips and more per message.
+     */
+    static final int CALLS_IN_FLIGHT = 2;
 
     private final IdempotencyStore store;
     private final String namespace;
@@ -44,9 +50,10 @@ final class StoreAccess {
         this.outages = new StoreOutageReports(topic, group, pauses, metrics);
         Duration lease = policy.lease();
         this.retention = policy.retention();
-        this.claims = new Batcher<>(batch -> store.claimAll(namespace, batch, lease), executor, MAX_BATCH);
+        this.claims = new Batcher<>(batch -> store.claimAll(namespace, batch, lease), executor, MAX_BATCH,
+                CALLS_IN_FLIGHT);
         this.completions = new Batcher<>(leases -> store.completeAll(namespace, leases, retention), executor,
-                MAX_BATCH);
+                MAX_BATCH, CALLS_IN_FLIGHT);
         this.redrivenClaims = new RedriveClaims(store, namespace, lease, retention, executor, this::markDead, topic,
                 group, MAX_BATCH);
     }

@@ -1,5 +1,6 @@
 package dev.keel.core.internal.deadletters;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.GroupActiveException;
 import dev.keel.PartitionRewind;
 import dev.keel.ReplayResult;
@@ -121,6 +122,8 @@ public final class Replays {
         }
         String advice = cause instanceof GroupActiveException
                 ? "stop the group's subscriptions (every instance) and run it again: that completes the reprocess"
+                : cause instanceof AccessRefusedException
+                ? "grant what the refusal names and run it again: that completes the reprocess"
                 : "run it again once the broker and the idempotency store answer: that completes the reprocess";
         String message = "reprocess of group '" + group + "' of topic '" + topic + "' from " + from + " failed " + where
                 + " (" + cause.getMessage() + "); the group was " + (maybeRewound ? "maybe rewound in part" : "not rewound")

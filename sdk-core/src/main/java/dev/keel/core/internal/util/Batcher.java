@@ -5,15 +5,18 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
- * Group commit for a blocking batch call: requests that arrive while a call is under way are
- * gathered into the next call (up to {@code maxBatch}), so a round trip serves many requests under
- * load and a lone request still goes out at once. Calls run one at a time on {@code executor}; a
- * batch's results are completed after the next call was handed to {@code executor}, so with more
- * than one thread the callbacks of one batch overlap the next round trip.
+ * Group commit for a blocking batch call: requests that arrive while the calls allowed are under way
+ * are gathered into the next call (up to {@code maxBatch}), so a round trip serves many requests
+ * under load and a lone request still goes out at once. At most {@code maxCalls} calls run at once
+ * on {@code executor} (one, unless said): with more than one, a request arriving during a call waits
+ * for no round trip but its own while a slot is free, which is what bounds a message's wait for its
+ * store call when the store is a network hop away. A batch's results are completed after the next
+ * call was handed to {@code executor}, so with more than one thread the callbacks of one batch
+ * overlap the next round trip.
  */
 public final class Batcher<I, O> {
 
@@ -24,15 +27,25 @@ public final class Batcher<I, O> {
     private final Executor executor;
     private final int maxBatch;
     private final ConcurrentLinkedQueue<Request<I, O>> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean draining = new AtomicBoolean();
+    private final int maxCalls;
+    /** Calls running or handed to the executor. */
+    private final AtomicInteger running = new AtomicInteger();
 
     public Batcher(Function<List<I>, List<O>> call, Executor executor, int maxBatch) {
+        this(call, executor, maxBatch, 1);
+    }
+
+    public Batcher(Function<List<I>, List<O>> call, Executor executor, int maxBatch, int maxCalls) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be >= 1, was " + maxBatch);
+        }
+        if (maxCalls < 1) {
+            throw new IllegalArgumentException("maxCalls must be >= 1, was " + maxCalls);
         }
         this.call = call;
         this.executor = executor;
         this.maxBatch = maxBatch;
+        this.maxCalls = maxCalls;
     }
 
     public CompletableFuture<O> submit(I input) {
@@ -54,15 +67,23 @@ public final class Batcher<I, O> {
     }
 
     private void schedule() {
-        if (!queue.isEmpty() && draining.compareAndSet(false, true)) {
+        while (!queue.isEmpty()) {
+            int now = running.get();
+            if (now >= maxCalls) {
+                return; // a running call schedules the next when it ends
+            }
+            if (!running.compareAndSet(now, now + 1)) {
+                continue;
+            }
             try {
                 executor.execute(this::drain);
             } catch (RuntimeException rejected) {
-                draining.set(false);
+                running.decrementAndGet();
                 Request<I, O> r;
                 while ((r = queue.poll()) != null) {
                     r.result().completeExceptionally(rejected);
                 }
+                return;
             }
         }
     }
@@ -84,7 +105,7 @@ public final class Batcher<I, O> {
                 settle = run(batch);
             }
         } finally {
-            draining.set(false);
+            running.decrementAndGet();
             schedule();
         }
         if (settle != null) {

@@ -77,6 +77,62 @@ class BatcherTest {
     }
 
     @Test
+    void withTwoCallsAllowedARequestArrivingDuringACallShouldGoOutWithoutWaitingForIt() throws Exception {
+        ExecutorService twoThreads = Executors.newFixedThreadPool(2);
+        try {
+            CountDownLatch firstCallEntered = new CountDownLatch(1);
+            CountDownLatch releaseFirstCall = new CountDownLatch(1);
+            Batcher<Integer, Integer> batcher = new Batcher<>(inputs -> {
+                if (inputs.contains(1)) {
+                    firstCallEntered.countDown();
+                    await(releaseFirstCall);
+                }
+                return new ArrayList<>(inputs);
+            }, twoThreads, 100, 2);
+            CompletableFuture<Integer> first = batcher.submit(1);
+            assertThat(firstCallEntered.await(10, TimeUnit.SECONDS)).isTrue();
+
+            CompletableFuture<Integer> second = batcher.submit(2);
+
+            // a store a network hop away: the done mark of a key's message waits for its own round trip only
+            assertThat(second).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(2);
+            assertThat(first).isNotDone();
+            releaseFirstCall.countDown();
+            assertThat(first).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(1);
+        } finally {
+            twoThreads.shutdownNow();
+        }
+    }
+
+    @Test
+    void noMoreCallsThanAllowedShouldRunAtOnce() throws Exception {
+        ExecutorService fourThreads = Executors.newFixedThreadPool(4);
+        try {
+            java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+            CountDownLatch twoEntered = new CountDownLatch(2);
+            CountDownLatch release = new CountDownLatch(1);
+            Batcher<Integer, Integer> batcher = new Batcher<>(inputs -> {
+                most.accumulateAndGet(running.incrementAndGet(), Math::max);
+                twoEntered.countDown();
+                await(release);
+                running.decrementAndGet();
+                return new ArrayList<>(inputs);
+            }, fourThreads, 1, 2);
+            List<CompletableFuture<Integer>> results = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                results.add(batcher.submit(i));
+            }
+            assertThat(twoEntered.await(10, TimeUnit.SECONDS)).isTrue();
+            release.countDown();
+            results.forEach(r -> assertThat(r).succeedsWithin(Duration.ofSeconds(10)));
+            assertThat(most.get()).isEqualTo(2);
+        } finally {
+            fourThreads.shutdownNow();
+        }
+    }
+
+    @Test
     void aFailingCallShouldFailEveryRequestOfItsBatch() {
         Batcher<Integer, Integer> batcher = new Batcher<>(inputs -> {
             throw new IllegalStateException("store down");
