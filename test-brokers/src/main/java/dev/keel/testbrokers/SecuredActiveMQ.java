@@ -1,8 +1,10 @@
 package dev.keel.testbrokers;
 
+import dev.keel.faults.FaultProxy;
 import dev.keel.testbrokers.internal.HarnessRuntime;
 import dev.keel.testbrokers.internal.local.LocalActiveMQ;
 
+import java.net.URI;
 import java.util.List;
 import java.util.UUID;
 
@@ -13,7 +15,8 @@ import java.util.UUID;
  * everything, {@link #NO_SEND} everything but write, {@link #NO_CONSUME} everything but read (the advisory topics and
  * temporary destinations are open to all three). A change of a user applies from the user's next login. Beside its
  * plain connector it has one that speaks TLS only ({@link #tlsUrl()}): it presents the run's server certificate
- * ({@link TestCertificates}) and asks every client for a certificate signed by the run's CA.
+ * ({@link TestCertificates}) and asks every client for a certificate signed by the run's CA. A {@link FaultProxy} in
+ * front of that connector ({@link #tlsProxy()}, {@link #proxiedTlsUrl()}) cuts a TLS client's connections.
  */
 public final class SecuredActiveMQ {
 
@@ -25,6 +28,7 @@ public final class SecuredActiveMQ {
 
     private final LocalActiveMQ broker;
     private final String adminPassword;
+    private FaultProxy tlsProxy;
 
     private SecuredActiveMQ(LocalActiveMQ broker, String adminPassword) {
         this.broker = broker;
@@ -53,6 +57,29 @@ public final class SecuredActiveMQ {
         return broker.securedTlsUrl();
     }
 
+    /**
+     * {@code ssl://127.0.0.1:<port>} of {@link #tlsProxy()}: every connection of a client given it goes through the
+     * proxy to the TLS connector (the client still verifies {@code 127.0.0.1}, which the server certificate names).
+     */
+    public String proxiedTlsUrl() {
+        FaultProxy proxy = tlsProxy();
+        return "ssl://" + proxy.host() + ":" + proxy.port();
+    }
+
+    /**
+     * The fault proxy in front of the TLS connector, started on first use; it keeps its port across {@link #restart()}
+     * and {@link #restartPresenting}. Shared by the tests of this JVM: {@link FaultProxy#heal()} it when done, never
+     * close it.
+     */
+    public synchronized FaultProxy tlsProxy() {
+        if (tlsProxy == null) {
+            URI connector = URI.create(broker.securedTlsUrl());
+            tlsProxy = FaultProxy.to(connector.getHost(), connector.getPort());
+            HarnessRuntime.get().atShutdown(tlsProxy::close);
+        }
+        return tlsProxy;
+    }
+
     /** The user {@code admin}, with every permission. */
     public String adminUser() {
         return "admin";
@@ -71,6 +98,16 @@ public final class SecuredActiveMQ {
     /** Kills the broker (-9) and starts it again on the same port and data: every client's connection is lost. */
     public void restart() {
         broker.restart();
+    }
+
+    /**
+     * As {@link #restart()}, its TLS connector ({@link #tlsUrl()}) presenting {@code which} from then on (expired, for another host, of
+     * a new CA, renewed: a certificate changed on the broker's own listener, then a restart). The broker is shared by
+     * every test class of this JVM: give it {@link TestCertificates.ServerCertificate#CURRENT} back in a
+     * {@code finally} block or an {@code @AfterEach}.
+     */
+    public void restartPresenting(TestCertificates.ServerCertificate which) {
+        broker.restartPresenting(which);
     }
 
     /** Removes a user: its next login is refused. */

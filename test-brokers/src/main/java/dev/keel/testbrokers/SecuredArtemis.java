@@ -1,7 +1,9 @@
 package dev.keel.testbrokers;
 
+import dev.keel.faults.FaultProxy;
 import dev.keel.testbrokers.internal.HarnessRuntime;
 import dev.keel.testbrokers.internal.local.LocalArtemis;
+import java.net.URI;
 import java.util.List;
 import java.util.UUID;
 
@@ -14,7 +16,8 @@ import java.util.UUID;
  * A change of a user (a new
  * password, other roles) applies from the user's next login. Beside its plain acceptor it has one that speaks TLS only
  * ({@link #tlsUrl}): it presents the run's server certificate ({@link TestCertificates}) and asks every client for a
- * certificate signed by the run's CA; logins and roles as on the plain one.
+ * certificate signed by the run's CA; logins and roles as on the plain one. A {@link FaultProxy} in front of the TLS
+ * acceptor ({@link #tlsProxy()}, {@link #proxiedTlsUrl}) cuts a TLS client's connections.
  */
 public final class SecuredArtemis {
 
@@ -36,6 +39,7 @@ public final class SecuredArtemis {
 
     private final LocalArtemis broker;
     private final String adminPassword;
+    private FaultProxy tlsProxy;
 
     private SecuredArtemis(LocalArtemis broker, String adminPassword) {
         this.broker = broker;
@@ -63,8 +67,36 @@ public final class SecuredArtemis {
      * {@link TestCertificates}. Holds that password: never log it.
      */
     public String tlsUrl(java.nio.file.Path trustStore, java.nio.file.Path keyStore) {
+        return tlsUrl(broker.securedTlsUrl(), trustStore, keyStore);
+    }
+
+    /**
+     * As {@link #tlsUrl}, at the port of {@link #tlsProxy()}: every connection of a client given it goes through the
+     * proxy to the TLS acceptor (the client still verifies {@code 127.0.0.1}, which the server certificate names).
+     * Holds the stores' password: never log it.
+     */
+    public String proxiedTlsUrl(java.nio.file.Path trustStore, java.nio.file.Path keyStore) {
+        FaultProxy proxy = tlsProxy();
+        return tlsUrl("tcp://" + proxy.host() + ":" + proxy.port(), trustStore, keyStore);
+    }
+
+    /**
+     * The fault proxy in front of the TLS acceptor, started on first use; it keeps its port across {@link #restart()}
+     * and {@link #restartPresenting}. Shared by the tests of this JVM: {@link FaultProxy#heal()} it when done, never
+     * close it.
+     */
+    public synchronized FaultProxy tlsProxy() {
+        if (tlsProxy == null) {
+            URI acceptor = URI.create(broker.securedTlsUrl());
+            tlsProxy = FaultProxy.to(acceptor.getHost(), acceptor.getPort());
+            HarnessRuntime.get().atShutdown(tlsProxy::close);
+        }
+        return tlsProxy;
+    }
+
+    private static String tlsUrl(String base, java.nio.file.Path trustStore, java.nio.file.Path keyStore) {
         String password = TestCertificates.get().password();
-        String url = broker.securedTlsUrl() + "?sslEnabled=true&verifyHost=true&trustStoreType=PKCS12&trustStorePath="
+        String url = base + "?sslEnabled=true&verifyHost=true&trustStoreType=PKCS12&trustStorePath="
                 + trustStore.toAbsolutePath() + "&trustStorePassword=" + password;
         if (keyStore != null) {
             url += "&keyStoreType=PKCS12&keyStorePath=" + keyStore.toAbsolutePath() + "&keyStorePassword=" + password;
@@ -101,6 +133,16 @@ public final class SecuredArtemis {
     /** Kills the broker (-9) and starts it again on the same port and data: every client's connection is lost. */
     public void restart() {
         broker.restart();
+    }
+
+    /**
+     * As {@link #restart()}, its TLS acceptor ({@link #tlsUrl}) presenting {@code which} from then on (expired, for another host, of
+     * a new CA, renewed: a certificate changed on the broker's own listener, then a restart). The broker is shared by
+     * every test class of this JVM: give it {@link TestCertificates.ServerCertificate#CURRENT} back in a
+     * {@code finally} block or an {@code @AfterEach}.
+     */
+    public void restartPresenting(TestCertificates.ServerCertificate which) {
+        broker.restartPresenting(which);
     }
 
     /** Removes a user: its next login is refused. */

@@ -129,6 +129,16 @@ public final class SecuredKafka {
         broker.restart();
     }
 
+    /**
+     * Restarts the broker as {@link #restart()} does (kill -9, the same ports and data) with its SASL_SSL listeners
+     * presenting {@code which} (expired, for another host, renewed, of a new CA: a certificate changed on the broker's
+     * own listeners, then a restart); later restarts keep presenting it. The broker is shared by every test class of
+     * this JVM: give it {@link TestCertificates.ServerCertificate#CURRENT} back in a {@code finally} block.
+     */
+    public void restartPresenting(TestCertificates.ServerCertificate which) {
+        broker.restartPresenting(which);
+    }
+
     /** What a kafka-clients client needs to log in as {@code user}: holds the password, never log it. */
     public Map<String, String> clientProperties(String user, String password) {
         return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-512",

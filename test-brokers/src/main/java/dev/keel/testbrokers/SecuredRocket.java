@@ -1,5 +1,6 @@
 package dev.keel.testbrokers;
 
+import dev.keel.faults.FaultProxy;
 import dev.keel.testbrokers.internal.HarnessRuntime;
 import dev.keel.testbrokers.internal.local.LocalRocket;
 import dev.keel.testbrokers.internal.local.RocketTlsClients;
@@ -22,6 +23,8 @@ import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
  * <p>{@link #localOverTls()} is a third name server and broker, with the same ACLs, that speak TLS only
  * ({@code tls.server.mode=enforcing}): they present {@link TestCertificates#serverCertificate()} and require a client
  * certificate signed by the run's CA. Its admin calls go over TLS with {@link TestCertificates#clientCertificate()}.
+ * Its broker can be killed and restarted ({@link #restart()}), both can be restarted presenting another certificate
+ * ({@link #restartPresenting}), and its clients reach the broker through a {@link FaultProxy} ({@link #tlsProxy()}).
  */
 public final class SecuredRocket {
 
@@ -84,6 +87,45 @@ public final class SecuredRocket {
     /** The name server, {@code 127.0.0.1:<port>}. */
     public String nameServer() {
         return broker.nameServerAddress();
+    }
+
+    /**
+     * The TLS broker as clients reach it, {@code 127.0.0.1:<port>}: the address it registers with the name server,
+     * where {@link #tlsProxy()} listens when there is one.
+     */
+    public String brokerAddress() {
+        return broker.registeredBrokerAddress();
+    }
+
+    /**
+     * The fault proxy in front of the TLS broker ({@link #localOverTls()}): the name server routes every client to it,
+     * so cutting it cuts every connection to the broker (not those to the name server). It keeps its port across
+     * {@link #restart()} and {@link #restartPresenting}. Shared by the tests of this JVM: {@link FaultProxy#heal()} it
+     * when done, never close it.
+     *
+     * @throws FaultInjectionUnsupportedException for {@link #local()}, and where the loopback interface does not take
+     *                                            127.0.0.2 (the broker then binds 127.0.0.1, with no proxy)
+     */
+    public FaultProxy tlsProxy() {
+        return broker.proxy().orElseThrow(() -> new FaultInjectionUnsupportedException("the "
+                + (tls() ? "TLS RocketMQ broker has no fault proxy: the loopback interface does not take 127.0.0.2"
+                : "secured RocketMQ without TLS has no fault proxy")));
+    }
+
+    /** Kills the broker (-9) and starts it again on the same ports and store: every client's connection is lost. */
+    public void restart() {
+        broker.restart();
+    }
+
+    /**
+     * Kills the TLS name server and broker ({@link #localOverTls()}; -9) and starts them again on the same ports and
+     * store, both presenting {@code which} from then on (expired, for another host, of a new CA, renewed: a
+     * certificate changed on the servers' own listeners, then a restart). Users and ACLs stay. Shared by every test
+     * class of this JVM: give it {@link TestCertificates.ServerCertificate#CURRENT} back in a {@code finally} block or
+     * an {@code @AfterEach}.
+     */
+    public void restartPresenting(TestCertificates.ServerCertificate which) {
+        broker.restartPresenting(which);
     }
 
     /** The super user made at start: may do everything. */
@@ -162,7 +204,7 @@ public final class SecuredRocket {
         admin.setNamesrvAddr(nameServer());
         admin.setInstanceName("keel-secured-admin-" + UUID.randomUUID().toString().substring(0, 8));
         try {
-            RocketTlsClients.start(admin, tls, admin::start);
+            RocketTlsClients.start(admin, broker.harnessTls(), admin::start);
             call.run(admin);
         } catch (Exception e) {
             throw new IllegalStateException("cannot " + what + " on the secured RocketMQ: " + e.getMessage(), e);

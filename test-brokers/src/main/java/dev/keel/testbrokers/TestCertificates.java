@@ -5,10 +5,19 @@ import dev.keel.testbrokers.internal.process.RunDirectory;
 import dev.keel.testbrokers.internal.tls.CertificateFiles;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import java.util.Locale;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -141,6 +150,47 @@ public final class TestCertificates {
     /** The PEM key (unencrypted PKCS#8) of {@code which}'s certificate. */
     public Path serverKey(ServerCertificate which) {
         return which == ServerCertificate.CURRENT ? serverKey() : extras().extraServerKey();
+    }
+
+    /**
+     * A PKCS12 key store of {@code which}'s certificate and key (with {@link #password()}), for servers that read a key
+     * store: {@link #serverKeyStore()} for {@link ServerCertificate#CURRENT}, else made from the PEM files on first use.
+     */
+    public synchronized Path serverKeyStore(ServerCertificate which) {
+        if (which == ServerCertificate.CURRENT) {
+            return serverKeyStore();
+        }
+        Path store = serverCertificate(which).resolveSibling(which.name().toLowerCase(Locale.ROOT) + ".p12");
+        if (Files.exists(store)) {
+            return store;
+        }
+        try {
+            Certificate certificate;
+            try (InputStream in = Files.newInputStream(serverCertificate(which))) {
+                certificate = CertificateFactory.getInstance("X.509").generateCertificate(in);
+            }
+            String pem = Files.readString(serverKey(which)).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+            PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(
+                    new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
+            KeyStore keyStore = KeyStore.getInstance("PKCS12");
+            keyStore.load(null, null);
+            keyStore.setKeyEntry("server", key, password().toCharArray(),
+                    new Certificate[] {certificate});
+            Path written = Files.createTempFile(store.getParent(), "server", ".p12");
+            try (OutputStream out = Files.newOutputStream(written)) {
+                keyStore.store(out, password().toCharArray());
+            }
+            Files.move(written, store, StandardCopyOption.ATOMIC_MOVE);
+            return store;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot make the key store of the " + which + " server certificate: " + e,
+                    e);
+        }
+    }
+
+    /** The second CA, PEM, which signed {@link ServerCertificate#ROTATED} (for clients that read PEM). */
+    public Path rotatedCaCertificate() {
+        return extras().secondCaCertificate();
     }
 
     /** A PKCS12 trust store holding only the second CA, which signed {@link ServerCertificate#ROTATED}. */

@@ -24,7 +24,7 @@ public final class Settings {
     public static final String PRESTART = "keel.brokers.prestart";
     public static final String RABBIT_LOCAL = "keel.rabbit.local";
     public static final String TLS = "keel.brokers.tls";
-    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(120);
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(300);
 
     private final UnaryOperator<String> systemProperties;
     private final UnaryOperator<String> environment;

@@ -122,6 +122,8 @@ public final class ContainerBrokers {
                 "autoCreateTopicEnable=true",
                 "autoCreateSubscriptionGroup=true",
                 "mappedFileSizeCommitLog=67108864",
+                // as the local broker: registered again within 10 s when the name server dropped it (30 s by default)
+                "registerNameServerPeriod=10000",
                 "flushDiskType=ASYNC_FLUSH",
                 "enablePropertyFilter=true",
                 "transactionTimeOut=1000",

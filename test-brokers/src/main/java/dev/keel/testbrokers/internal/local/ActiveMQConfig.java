@@ -46,12 +46,14 @@ public final class ActiveMQConfig {
 
     /**
      * The secured broker's, with a second transport connector, {@code ssl://host:tlsPort}, that speaks TLS only:
-     * the broker's {@code <sslContext>} presents the server key store's certificate and trusts the CA of the trust
+     * the broker's {@code <sslContext>} presents the certificate {@code presented} and trusts the CA of the trust
      * store, and the connector asks every client for a certificate ({@code needClientAuth=true}).
      */
-    static String activemqXml(String host, int port, Path data, int tlsPort, TestCertificates certificates) {
+    static String activemqXml(String host, int port, Path data, int tlsPort, TestCertificates certificates,
+                              TestCertificates.ServerCertificate presented) {
         String password = certificates.password();
-        String sslContext = "    <sslContext><sslContext keyStore=\"file:" + xml(certificates.serverKeyStore().toString())
+        String sslContext = "    <sslContext><sslContext keyStore=\"file:"
+                + xml(certificates.serverKeyStore(presented).toString())
                 + "\" keyStorePassword=\"" + password + "\" keyStoreType=\"PKCS12\" trustStore=\"file:"
                 + xml(certificates.trustStore().toString()) + "\" trustStorePassword=\"" + password
                 + "\" trustStoreType=\"PKCS12\"/></sslContext>";

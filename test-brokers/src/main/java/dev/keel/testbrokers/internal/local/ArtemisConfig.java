@@ -58,13 +58,15 @@ final class ArtemisConfig {
     }
 
     /**
-     * A CORE acceptor on {@code host:port} that speaks TLS only, presents the server key store's certificate and
+     * A CORE acceptor on {@code host:port} that speaks TLS only, presents the certificate {@code presented} and
      * asks every client for a certificate the trust store's CA signed; logins as on the first acceptor.
      */
-    static String tlsAcceptor(String host, int port, TestCertificates certificates) {
+    static String tlsAcceptor(String host, int port, TestCertificates certificates,
+                              TestCertificates.ServerCertificate presented) {
         String password = certificates.password();
         return "      <acceptor name=\"core-tls\">tcp://" + host + ":" + port + "?protocols=CORE;securityDomain=activemq"
-                + ";sslEnabled=true;keyStoreType=PKCS12;keyStorePath=" + xml(certificates.serverKeyStore().toString())
+                + ";sslEnabled=true;keyStoreType=PKCS12;keyStorePath="
+                + xml(certificates.serverKeyStore(presented).toString())
                 + ";keyStorePassword=" + password + ";trustStoreType=PKCS12;trustStorePath="
                 + xml(certificates.trustStore().toString()) + ";trustStorePassword=" + password
                 + ";needClientAuth=true</acceptor>";

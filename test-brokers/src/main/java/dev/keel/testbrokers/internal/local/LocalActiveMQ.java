@@ -53,6 +53,8 @@ public final class LocalActiveMQ extends OneProcessBroker {
     private final boolean secured;
     /** The secured broker's users, written to its properties files on each change. */
     private final PropertiesUsers users;
+    /** The certificate the secured broker's TLS transport connector presents. */
+    private volatile TestCertificates.ServerCertificate presented = TestCertificates.ServerCertificate.CURRENT;
 
     private LocalActiveMQ(HarnessRuntime runtime, String classpath, boolean secured) {
         super(runtime.run().dir(secured ? "activemq-secured" : "activemq"), Duration.ofSeconds(30));
@@ -115,6 +117,20 @@ public final class LocalActiveMQ extends OneProcessBroker {
         users.remove(user);
     }
 
+    /**
+     * Kills the secured broker (-9) and starts it again on the same ports and data, its TLS transport connector
+     * presenting {@code which} from then on.
+     */
+    public synchronized void restartPresenting(TestCertificates.ServerCertificate which) {
+        if (!secured) {
+            throw new IllegalStateException("only the secured broker has a TLS transport connector");
+        }
+        presented = which;
+        kill(); // before the configuration changes
+        writeConfig();
+        restart();
+    }
+
     private Path loginConfig() {
         return config().resolveSibling("login.config");
     }
@@ -154,7 +170,8 @@ public final class LocalActiveMQ extends OneProcessBroker {
     private void writeConfig() {
         try {
             Files.createDirectories(config().getParent());
-            Files.writeString(config(), secured ? ActiveMQConfig.activemqXml(HOST, port, data(), tlsPort, certificates)
+            Files.writeString(config(), secured ? ActiveMQConfig.activemqXml(HOST, port, data(), tlsPort,
+                    certificates, presented)
                     : ActiveMQConfig.activemqXml(HOST, port, data(), false), StandardCharsets.UTF_8);
             if (secured) {
                 // it holds the key store's password

@@ -52,6 +52,8 @@ public final class LocalArtemis extends OneProcessBroker {
     private final boolean secured;
     /** The secured broker's users, written to its properties files on each change. */
     private final PropertiesUsers users;
+    /** The certificate the secured broker's TLS acceptor presents. */
+    private volatile TestCertificates.ServerCertificate presented = TestCertificates.ServerCertificate.CURRENT;
 
     private LocalArtemis(HarnessRuntime runtime, String classpath, boolean secured) {
         super(runtime.run().dir(secured ? "artemis-secured" : "artemis"), Duration.ofSeconds(30));
@@ -110,6 +112,20 @@ public final class LocalArtemis extends OneProcessBroker {
         users.remove(user);
     }
 
+    /**
+     * Kills the secured broker (-9) and starts it again on the same ports and data, its TLS acceptor presenting
+     * {@code which} from then on.
+     */
+    public synchronized void restartPresenting(TestCertificates.ServerCertificate which) {
+        if (!secured) {
+            throw new IllegalStateException("only the secured broker has a TLS acceptor");
+        }
+        presented = which;
+        kill(); // before the configuration changes: a running Artemis reloads parts of broker.xml by itself
+        writeConfig();
+        restart();
+    }
+
     private Path loginConfig() {
         return dir().resolve("etc").resolve("login.config");
     }
@@ -146,7 +162,8 @@ public final class LocalArtemis extends OneProcessBroker {
             Files.createDirectories(config().getParent());
             Path data = dir().resolve("data").toAbsolutePath();
             Files.writeString(config(), secured
-                    ? ArtemisConfig.brokerXml(HOST, port, data, ArtemisConfig.tlsAcceptor(HOST, tlsPort, certificates))
+                    ? ArtemisConfig.brokerXml(HOST, port, data, ArtemisConfig.tlsAcceptor(HOST, tlsPort, certificates,
+                            presented))
                     : ArtemisConfig.brokerXml(HOST, port, data, false), StandardCharsets.UTF_8);
             if (secured) {
                 // it holds the key store's password

@@ -6,6 +6,7 @@ import dev.keel.testbrokers.BrokerStartException;
 import dev.keel.testbrokers.KafkaEndpoint;
 import dev.keel.testbrokers.Origin;
 import dev.keel.testbrokers.TestCertificates;
+import dev.keel.testbrokers.TestCertificates.ServerCertificate;
 import dev.keel.testbrokers.ProcessWaitException;
 import dev.keel.testbrokers.internal.HarnessRuntime;
 import dev.keel.testbrokers.internal.Poll;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.kafka.common.Uuid;
 
 /**
@@ -49,6 +51,8 @@ public final class LocalKafka extends OneProcessBroker {
     private final TestCertificates certificates;
     /** The secured broker's proxy in front of its PROXIEDSSL listener (SASL_SSL); null on the plain broker. */
     private volatile FaultProxy securedProxy;
+    /** The certificate the secured broker's SASL_SSL listeners present ({@link #restartPresenting}). */
+    private volatile ServerCertificate presented = ServerCertificate.CURRENT;
 
     private LocalKafka(HarnessRuntime runtime, String classpath) {
         this(runtime, classpath, false);
@@ -71,11 +75,8 @@ public final class LocalKafka extends OneProcessBroker {
     }
 
     static Provided start(HarnessRuntime runtime) {
-        LocalKafka kafka = new LocalKafka(runtime, BrokerClasspath.resolve("kafka", BrokerKind.KAFKA, runtime.settings()));
-        runtime.atShutdown(kafka::stop);
-        kafka.writeConfig();
-        kafka.format();
-        kafka.launchAndAwait();
+        LocalKafka kafka = startRetryingOnce(() -> new LocalKafka(runtime,
+                BrokerClasspath.resolve("kafka", BrokerKind.KAFKA, runtime.settings())));
         FaultProxy proxy = kafka.startProxy();
         runtime.atShutdown(proxy::close);
         return new Provided(new KafkaEndpoint(Origin.LOCAL, kafka.bootstrapServers(), kafka, proxy), kafka);
@@ -88,12 +89,8 @@ public final class LocalKafka extends OneProcessBroker {
      * SCRAM users and ACLs (the controller and the inter-broker traffic use it too). Without an ACL nothing is allowed.
      */
     public static LocalKafka startSecured(HarnessRuntime runtime) {
-        LocalKafka kafka = new LocalKafka(runtime, BrokerClasspath.resolve("kafka", BrokerKind.KAFKA,
-                runtime.settings()), true);
-        runtime.atShutdown(kafka::stop);
-        kafka.writeConfig();
-        kafka.format();
-        kafka.launchAndAwait();
+        LocalKafka kafka = startRetryingOnce(() -> new LocalKafka(runtime, BrokerClasspath.resolve("kafka", BrokerKind.KAFKA,
+                runtime.settings()), true));
         FaultProxy proxy = kafka.startProxy();
         runtime.atShutdown(proxy::close);
         kafka.securedProxy = proxy;
@@ -129,6 +126,19 @@ public final class LocalKafka extends OneProcessBroker {
     /** The secured broker's SASL_SSL (SCRAM-SHA-512 over TLS) listener. */
     public String saslSslBootstrapServers() {
         return "127.0.0.1:" + saslSslPort;
+    }
+
+    /**
+     * Restarts the secured broker (kill -9, then a start on the same ports and data) with its SASL_SSL listeners
+     * presenting {@code which}; {@link #restart()} keeps presenting it until this is called again.
+     */
+    public synchronized void restartPresenting(ServerCertificate which) {
+        if (!secured) {
+            throw new IllegalStateException("only the secured broker has SASL_SSL listeners");
+        }
+        presented = which;
+        writeConfig();
+        restart();
     }
 
     /** The proxy in front of the PROXIED listener; it outlives kills and restarts of the broker. */
@@ -202,7 +212,7 @@ public final class LocalKafka extends OneProcessBroker {
                     "listener.name." + listener + ".scram-sha-512.sasl.jaas.config="
                             + "org.apache.kafka.common.security.scram.ScramLoginModule required;",
                     tls + "keystore.type=PKCS12",
-                    tls + "keystore.location=" + certificates.serverKeyStore().toAbsolutePath(),
+                    tls + "keystore.location=" + certificates.serverKeyStore(presented).toAbsolutePath(),
                     tls + "keystore.password=" + certificates.password(),
                     tls + "key.password=" + certificates.password(),
                     tls + "truststore.type=PKCS12",
@@ -217,8 +227,39 @@ public final class LocalKafka extends OneProcessBroker {
         return lines;
     }
 
-    /** Formats the data directory once; restarts reuse it. */
+    /**
+     * Starts a broker, and once more on fresh ports if that start fails: another JVM of the build may bind a port
+     * between the moment it was found free and the broker's bind. The second failure is thrown, the first suppressed.
+     */
+    private static LocalKafka startRetryingOnce(Supplier<LocalKafka> create) {
+        BrokerStartException first = null;
+        while (true) {
+            LocalKafka kafka = create.get();
+            kafka.runtime.atShutdown(kafka::stop);
+            try {
+                kafka.writeConfig();
+                kafka.format();
+                kafka.launchAndAwait();
+                return kafka;
+            } catch (BrokerStartException e) {
+                kafka.stop();
+                if (first != null) {
+                    e.addSuppressed(first);
+                    throw e;
+                }
+                first = e;
+                System.err.println("[keel-brokers] the Kafka broker in " + kafka.dir() + " did not start; starting it "
+                        + "once more on other ports: " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Formats the data directory of a new broker; restarts reuse it. A data directory left by a start that failed
+     * earlier in this JVM is deleted first: it holds that start's cluster id, which the new one would refuse.
+     */
     private void format() {
+        RunDirectory.deleteTree(dir().resolve("data"));
         ManagedProcess storageTool = launch("kafka-storage-format", "kafka.tools.StorageTool",
                 formatArguments(Uuid.randomUuid().toString()));
         int exit;

@@ -1,10 +1,13 @@
 package dev.keel.testbrokers.internal.local;
 
+import dev.keel.faults.FaultProxy;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.BrokerStartException;
 import dev.keel.testbrokers.Origin;
 import dev.keel.testbrokers.ProcessWaitException;
 import dev.keel.testbrokers.RocketEndpoint;
+import dev.keel.testbrokers.TestCertificates;
+import dev.keel.testbrokers.TestCertificates.ServerCertificate;
 import dev.keel.testbrokers.internal.BrokerControl;
 import dev.keel.testbrokers.internal.HarnessRuntime;
 import dev.keel.testbrokers.internal.Poll;
@@ -16,6 +19,10 @@ import dev.keel.testbrokers.internal.process.ProcessSpec;
 import dev.keel.testbrokers.internal.process.RunDirectory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,9 +34,14 @@ import java.util.Optional;
 
 /**
  * A RocketMQ name server and one broker, each in its own JVM from the Maven Central jars. Both bind
- * 127.0.0.1 ({@code bindAddress}); the broker also opens its HA port (listenPort + 1) on all
+ * 127.0.0.1 ({@code bindAddress}; the TLS broker: below); the broker also opens its HA port (listenPort + 1) on all
  * interfaces, which RocketMQ offers no setting for, and nothing sends traffic there. Kill and
  * restart act on the broker and keep its ports and store.
+ *
+ * <p>The broker registers {@code 127.0.0.1:<listenPort>} with the name server ({@code brokerIP1} and its listen port:
+ * RocketMQ has no other address to advertise). The TLS broker ({@link #startSecuredOverTls}) binds 127.0.0.2 instead,
+ * where the loopback interface takes it (Linux), and a {@link FaultProxy} listens on 127.0.0.1 at its port: every
+ * client that finds the broker through the name server goes through the proxy ({@link #proxy()}).
  */
 public final class LocalRocket implements BrokerControl {
     private static final String NAMESRV_JVM_OPTIONS = "-Xms64m -Xmx256m -XX:+UseSerialGC -Djava.awt.headless=true";
@@ -38,6 +50,9 @@ public final class LocalRocket implements BrokerControl {
     private static final String BOOT_SUCCESS = "boot success";
     private static final String CLIENT_LOG_ROOT = "rocketmq.log.root";
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
+    private static final String HOST = "127.0.0.1";
+    /** Where the TLS broker listens behind its proxy: another loopback address, the same port. */
+    private static final String BEHIND_PROXY = "127.0.0.2";
 
     private final HarnessRuntime runtime;
     private final Path dir;
@@ -49,6 +64,11 @@ public final class LocalRocket implements BrokerControl {
     private final List<String> extraBrokerLines;
     private final RocketTlsClients.Files tls;
     private final List<String> tlsJvmOptions = new ArrayList<>();
+    /** The address the broker binds: {@link #HOST}, or {@link #BEHIND_PROXY} when {@link #proxy} is in front. */
+    private final String brokerBindHost;
+    private volatile FaultProxy proxy;
+    /** The certificate the TLS name server and broker present ({@link #restartPresenting}). */
+    private volatile ServerCertificate presented = ServerCertificate.CURRENT;
     private volatile ManagedProcess nameServer;
     private volatile ManagedProcess broker;
 
@@ -62,6 +82,7 @@ public final class LocalRocket implements BrokerControl {
         this.nameServerPort = Ports.freePort();
         // the broker also listens on port - 2 (fast channel) and port + 1 (HA)
         this.brokerPort = Ports.freeBlock(-2, 0, 1);
+        this.brokerBindHost = tls != null && loopbackTakes(BEHIND_PROXY) ? BEHIND_PROXY : HOST;
         this.classpath = classpath;
         this.startTimeout = runtime.settings().startTimeout();
     }
@@ -85,7 +106,8 @@ public final class LocalRocket implements BrokerControl {
      * TLS only ({@code tls.server.mode=enforcing}): they present {@code serverCertificate} and require a client
      * certificate signed by {@code caCertificate} ({@code tls.server.need.client.auth=require}); the broker's own
      * client (its registration with the name server) presents the client certificate. The settings are in a
-     * {@code tls.properties} readable by its owner only ({@code -Dtls.config.file}); the keys are not encrypted.
+     * {@code tls.properties} readable by its owner only ({@code -Dtls.config.file}); the keys are not encrypted. The
+     * broker is behind a fault proxy ({@link #proxy()}) where the loopback interface takes 127.0.0.2.
      */
     public static LocalRocket startSecuredOverTls(HarnessRuntime runtime, String adminUser, String adminPassword,
                                                   Path serverCertificate, Path serverKey,
@@ -119,6 +141,10 @@ public final class LocalRocket implements BrokerControl {
         LocalRocket rocket = new LocalRocket(runtime, BrokerClasspath.resolve("rocketmq", BrokerKind.ROCKET,
                 runtime.settings()), name, extraBrokerLines, tls);
         runtime.atShutdown(rocket::stop);
+        if (!HOST.equals(rocket.brokerBindHost)) {
+            rocket.proxy = rocket.startProxy();
+            runtime.atShutdown(rocket.proxy::close);
+        }
         rocket.writeConfigs();
         if (tls != null) {
             rocket.writeTlsConfig(serverCertificateAndKey[0], serverCertificateAndKey[1]);
@@ -141,9 +167,45 @@ public final class LocalRocket implements BrokerControl {
         return "127.0.0.1:" + nameServerPort;
     }
 
-    /** The broker, {@code 127.0.0.1:<port>}: where users and ACLs are managed. */
+    /**
+     * The broker's own address, where users and ACLs are managed: {@code 127.0.0.1:<port>}, or
+     * {@code 127.0.0.2:<port>} behind {@link #proxy()} (the name server routes clients to the proxy).
+     */
     public String brokerAddress() {
-        return "127.0.0.1:" + brokerPort;
+        return brokerBindHost + ":" + brokerPort;
+    }
+
+    /** The broker's address as the name server hands it to clients, {@code 127.0.0.1:<port>} (behind a proxy or not). */
+    public String registeredBrokerAddress() {
+        return HOST + ":" + brokerPort;
+    }
+
+    /**
+     * The fault proxy in front of the TLS broker, at the address the broker registers with the name server
+     * ({@code 127.0.0.1:<port>}); it outlives kills and restarts. Empty for the other brokers, and where the loopback
+     * interface does not take 127.0.0.2.
+     */
+    public Optional<FaultProxy> proxy() {
+        return Optional.ofNullable(proxy);
+    }
+
+    /** Whether a server socket can bind {@code host} here (Linux's loopback takes all of 127.0.0.0/8). */
+    private static boolean loopbackTakes(String host) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private FaultProxy startProxy() {
+        try {
+            return FaultProxy.on(brokerPort, brokerBindHost, brokerPort);
+        } catch (UncheckedIOException e) {
+            throw new BrokerStartException(BrokerKind.ROCKET, "cannot start the fault proxy in front of the broker at "
+                    + brokerAddress(), e);
+        }
     }
 
     private void writeConfigs() {
@@ -155,8 +217,8 @@ public final class LocalRocket implements BrokerControl {
                 "brokerId=0",
                 "namesrvAddr=" + nameServerAddress(),
                 "listenPort=" + brokerPort,
-                "bindAddress=127.0.0.1",
-                "brokerIP1=127.0.0.1",
+                "bindAddress=" + brokerBindHost,
+                "brokerIP1=" + HOST,
                 "storePathRootDir=" + store,
                 "storePathCommitLog=" + store.resolve("commitlog"),
                 "mappedFileSizeCommitLog=67108864",
@@ -176,6 +238,8 @@ public final class LocalRocket implements BrokerControl {
 
     private void writeTlsConfig(Path serverCertificate, Path serverKey) {
         Path file = dir.resolve("tls.properties").toAbsolutePath();
+        // the broker's own client (its registration) trusts any name server while they present a failure case
+        boolean checkServer = presented == ServerCertificate.CURRENT;
         write("tls.properties", List.of(
                 "tls.test.mode.enable=false",
                 "tls.server.need.client.auth=require",
@@ -185,7 +249,7 @@ public final class LocalRocket implements BrokerControl {
                 "tls.server.trustCertPath=" + tls.caCertificate().toAbsolutePath(),
                 "tls.client.certPath=" + tls.clientCertificate().toAbsolutePath(),
                 "tls.client.keyPath=" + tls.clientKey().toAbsolutePath(),
-                "tls.client.authServer=true",
+                "tls.client.authServer=" + checkServer,
                 "tls.client.trustCertPath=" + tls.caCertificate().toAbsolutePath()));
         try {
             Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
@@ -193,6 +257,7 @@ public final class LocalRocket implements BrokerControl {
             throw new BrokerStartException(BrokerKind.ROCKET, "cannot make " + file + " readable by its owner only", e);
         }
         // tls.server.mode is read from the system property only; tls.enable makes the broker's own client speak TLS
+        tlsJvmOptions.clear();
         tlsJvmOptions.addAll(List.of("-Dtls.server.mode=enforcing", "-Dtls.enable=true", "-Dtls.config.file=" + file));
     }
 
@@ -228,7 +293,7 @@ public final class LocalRocket implements BrokerControl {
     private void awaitBroker(ManagedProcess started) {
         awaitBootSuccess(started);
         try {
-            RocketReadiness.await(nameServerAddress(), tls, startTimeout, started.onExit());
+            RocketReadiness.await(nameServerAddress(), harnessTls(), startTimeout, started.onExit());
         } catch (Poll.PollFailedException | RuntimeException e) {
             started.killNow();
             throw new BrokerStartException(BrokerKind.ROCKET, "the broker did not register with the name server: "
@@ -279,6 +344,32 @@ public final class LocalRocket implements BrokerControl {
         }
         broker = launchBroker();
         awaitBroker(broker);
+    }
+
+    /**
+     * Kills the TLS name server and broker (-9) and starts them again on the same ports and store, both presenting
+     * {@code which} from then on (a certificate changed on the servers' own listeners, then a restart). The
+     * harness's own clients ({@link #harnessTls()}: the readiness check, the admin calls, the broker's registration)
+     * trust any server while it is not {@link ServerCertificate#CURRENT}.
+     */
+    public synchronized void restartPresenting(ServerCertificate which) {
+        if (tls == null) {
+            throw new IllegalStateException("only the TLS name server and broker present a certificate");
+        }
+        presented = which;
+        TestCertificates certificates = TestCertificates.get();
+        broker.kill(KILL_TIMEOUT);
+        nameServer.kill(KILL_TIMEOUT);
+        writeTlsConfig(certificates.serverCertificate(which), certificates.serverKey(which));
+        nameServer = launchNameServer();
+        broker = launchBroker();
+        awaitNameServer(nameServer);
+        awaitBroker(broker);
+    }
+
+    /** The files of the harness's own TLS clients: the run's client certificate; see {@link #restartPresenting}. */
+    public RocketTlsClients.Files harnessTls() {
+        return tls == null ? null : tls.trustingAnyServer(presented != ServerCertificate.CURRENT);
     }
 
     @Override

@@ -11,8 +11,22 @@ import org.apache.rocketmq.remoting.netty.TlsSystemConfig;
  */
 public final class RocketTlsClients {
 
-    /** The PEM files a client uses: the CA it trusts, its certificate and its unencrypted PKCS#8 key. */
-    public record Files(Path caCertificate, Path clientCertificate, Path clientKey) {
+    /**
+     * The PEM files a client uses: the CA it trusts, its certificate and its unencrypted PKCS#8 key; with
+     * {@code trustAnyServer} it checks no server certificate at all (the harness's own clients while its servers
+     * present a certificate of a failure case, expired or of another CA).
+     */
+    public record Files(Path caCertificate, Path clientCertificate, Path clientKey, boolean trustAnyServer) {
+
+        /** Trusting the servers whose certificate {@code caCertificate} signed. */
+        public Files(Path caCertificate, Path clientCertificate, Path clientKey) {
+            this(caCertificate, clientCertificate, clientKey, false);
+        }
+
+        /** The same files, trusting any server ({@code trust}) or only those of the CA. */
+        public Files trustingAnyServer(boolean trust) {
+            return new Files(caCertificate, clientCertificate, clientKey, trust);
+        }
     }
 
     /** Starts a client. */
@@ -40,7 +54,7 @@ public final class RocketTlsClients {
             String file = TlsSystemConfig.tlsConfigFile;
             try {
                 TlsSystemConfig.tlsTestModeEnable = false;
-                TlsSystemConfig.tlsClientAuthServer = true;
+                TlsSystemConfig.tlsClientAuthServer = !files.trustAnyServer();
                 TlsSystemConfig.tlsClientTrustCertPath = files.caCertificate().toString();
                 TlsSystemConfig.tlsClientCertPath = files.clientCertificate().toString();
                 TlsSystemConfig.tlsClientKeyPath = files.clientKey().toString();
