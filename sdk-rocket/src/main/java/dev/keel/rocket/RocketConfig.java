@@ -1,5 +1,7 @@
 package dev.keel.rocket;
 
+import dev.keel.rocket.internal.ClientKeys;
+import dev.keel.spi.support.UrlPasswords;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -289,9 +291,15 @@ public final class RocketConfig {
          * {@code tls.server.mode=enforcing} or {@code permissive}), trusting the CA certificates in
          * {@code trustedCertificates}, a readable PEM file. rocketmq-client checks the chain of the server's
          * certificate, not the host name it names. Read when each client starts, JVM-wide: see the class comment.
+         *
+         * <p>The file is read at once, as rocketmq-client reads it when a client starts: one that is missing, not a
+         * readable file, or holds no PEM X.509 certificate ({@code -----BEGIN CERTIFICATE-----}; e.g. empty, a key)
+         * is an {@link IllegalArgumentException} naming the file and this setting.
          */
         public Builder tls(Path trustedCertificates) {
-            this.tlsTrustedCertificates = readable("trustedCertificates", trustedCertificates);
+            Path file = readable("RocketConfig tls(trustedCertificates): ", "trustedCertificates", trustedCertificates);
+            ClientKeys.trusted(file);
+            this.tlsTrustedCertificates = file;
             return this;
         }
 
@@ -300,13 +308,22 @@ public final class RocketConfig {
          * ({@code tls.server.need.client.auth=require}): {@code certificate}, a PEM file of the certificate (and its
          * chain), and {@code key}, a PEM file of its PKCS#8 private key, encrypted with {@code keyPassword} or not
          * encrypted ({@code keyPassword} null). Needs {@link #tls}. {@link RocketConfig#toString()} masks the password.
+         *
+         * <p>Both files are read at once, as rocketmq-client reads them when a client starts: a key it could not read
+         * (not PKCS#8, such as {@code BEGIN EC PRIVATE KEY} or {@code BEGIN RSA PRIVATE KEY}; encrypted without a
+         * password or with a wrong one; not encrypted but given a password) or that is not the key of the first
+         * certificate of {@code certificate} is an {@link IllegalArgumentException} naming the files and what to do,
+         * never the password.
          */
         public Builder clientCertificate(Path certificate, Path key, String keyPassword) {
-            this.tlsClientCertificate = readable("certificate", certificate);
-            this.tlsClientKey = readable("key", key);
+            Path certificateFile = readable("certificate", certificate);
+            Path keyFile = readable("key", key);
             if (keyPassword != null && keyPassword.isEmpty()) {
                 throw new IllegalArgumentException("keyPassword must be null (a key not encrypted) or not empty");
             }
+            ClientKeys.read(certificateFile, keyFile, keyPassword);
+            this.tlsClientCertificate = certificateFile;
+            this.tlsClientKey = keyFile;
             this.tlsClientKeyPassword = keyPassword;
             return this;
         }
@@ -332,9 +349,14 @@ public final class RocketConfig {
         }
 
         private static Path readable(String name, Path file) {
+            return readable("", name, file);
+        }
+
+        private static Path readable(String setting, String name, Path file) {
             Objects.requireNonNull(file, name);
             if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-                throw new IllegalArgumentException(name + " must be a readable PEM file, was " + file);
+                throw new IllegalArgumentException(setting + name + " must be a readable PEM file, was " + file
+                        + (Files.isDirectory(file) ? " (a directory)" : Files.exists(file) ? "" : " (no such file)"));
             }
             return file.toAbsolutePath();
         }
@@ -391,11 +413,13 @@ public final class RocketConfig {
             if (nameServer.isBlank()) {
                 throw new IllegalArgumentException("nameServer must be host:port[;host:port...], was blank");
             }
+            UrlPasswords.requireNoUserInfo("nameServer", nameServer, "give the access key and secret key with "
+                    + "credentials(accessKey, secretKey)");
             for (String address : nameServer.split(";")) {
                 int colon = address.lastIndexOf(':');
                 if (colon <= 0 || colon == address.length() - 1) {
                     throw new IllegalArgumentException("nameServer must be host:port[;host:port...], e.g. "
-                            + DEFAULT_NAME_SERVER + "; '" + address + "' has no port");
+                            + DEFAULT_NAME_SERVER + "; '" + UrlPasswords.maskRefused(address) + "' has no port");
                 }
                 try {
                     int port = Integer.parseInt(address.substring(colon + 1).trim());
@@ -403,8 +427,8 @@ public final class RocketConfig {
                         throw new IllegalArgumentException("nameServer port must be in [1, 65535], was " + port);
                     }
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("nameServer must be host:port[;host:port...]; '" + address
-                            + "' has a port that is not a number", e);
+                    throw new IllegalArgumentException("nameServer must be host:port[;host:port...]; '"
+                            + UrlPasswords.maskRefused(address) + "' has a port that is not a number", e);
                 }
             }
             this.nameServer = nameServer.trim();

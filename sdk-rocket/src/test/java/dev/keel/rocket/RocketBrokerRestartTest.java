@@ -1,6 +1,7 @@
 package dev.keel.rocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -11,6 +12,7 @@ import dev.keel.Message;
 import dev.keel.PublisherConfig;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
+import dev.keel.UnroutableException;
 import dev.keel.core.Keel;
 import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.spi.ConsumerSettings;
@@ -56,6 +58,71 @@ class RocketBrokerRestartTest {
         for (AutoCloseable resource : given) {
             resource.close();
         }
+    }
+
+    /**
+     * A declaration made while the name server knows no broker (one restarting, or one the name server dropped for a
+     * moment and that registers again at its next heartbeat) failed at once saying to start a broker; the containers
+     * suite of a rehearsal lost 15 contract tests to one such gap. It waits, within {@code adminTimeout}, for a master
+     * to register.
+     */
+    @Test
+    void aDeclarationWhileTheBrokerIsDownShouldWaitForItToRegisterAgain() throws Exception {
+        assumeTrue(rocket.supportsFaults(), "this RocketMQ is not owned by the harness (KEEL_ROCKET_NAMESRV is set)");
+        String topic = RocketTestSupport.unique("declare-restart");
+        RocketAdapter adapter = new RocketAdapter(RocketTestSupport.config().adminTimeout(Duration.ofSeconds(120))
+                .build());
+        given.add(adapter);
+        Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build();
+        keels.add(keel);
+        keel.ensureTopology(TopicSpec.builder(RocketTestSupport.unique("before")).partitions(1).build());
+
+        rocket.kill();
+        await("the name server forgot the killed broker").atMost(Duration.ofSeconds(60))
+                .until(() -> !RocketTestSupport.nameServerKnowsAMaster());
+        CompletableFuture<Void> declared = CompletableFuture.runAsync(
+                () -> keel.ensureTopology(TopicSpec.builder(topic).partitions(2).build()));
+        rocket.restart();
+
+        declared.get(120, TimeUnit.SECONDS);
+        assertThat(adapter.describeTopology(topic)).isPresent();
+    }
+
+    /**
+     * A publish to an existing topic while the name server knows no master broker (the broker killed: the name server
+     * then routes no topic) was an {@link UnroutableException}, "topic does not exist: declare it", not
+     * retriable; RocketTlsFaultsTest's kill -9 mid-stream met it once in two runs. It is a retriable outage, and the same
+     * publish succeeds once the broker is back.
+     */
+    @Test
+    void aPublishWhileTheBrokerIsDownShouldBeARetriableOutageNotAMissingTopic() throws Exception {
+        assumeTrue(rocket.supportsFaults(), "this RocketMQ is not owned by the harness (KEEL_ROCKET_NAMESRV is set)");
+        String topic = RocketTestSupport.unique("publish-down");
+        RocketAdapter declaring = new RocketAdapter(RocketTestSupport.config().build());
+        given.add(declaring);
+        Keel declarer = Keel.builder(declaring).withoutIdempotencyStore().build();
+        keels.add(declarer);
+        declarer.ensureTopology(TopicSpec.builder(topic).partitions(2).build());
+
+        rocket.kill();
+        await("the name server forgot the killed broker").atMost(Duration.ofSeconds(60))
+                .until(() -> !RocketTestSupport.nameServerKnowsAMaster());
+        // a new producer, which has no route of the topic yet: it asks the name server
+        RocketAdapter adapter = new RocketAdapter(RocketTestSupport.config().sendTimeout(Duration.ofSeconds(2))
+                .build());
+        given.add(adapter);
+        Keel keel = Keel.builder(adapter).withoutIdempotencyStore()
+                .publisherConfig(PublisherConfig.custom().maxAttempts(1).timeout(Duration.ofSeconds(10)).build())
+                .build();
+        keels.add(keel);
+        Message message = Message.builder("while-down", Codec.utf8()).id("while-down").key("k").build();
+        Throwable failure = catchThrowable(() -> keel.publisher().publish(topic, message));
+        rocket.restart();
+
+        assertThat(failure).isInstanceOf(KeelException.class).isNotInstanceOf(UnroutableException.class);
+        assertThat(((KeelException) failure).isRetriable()).as("retriable: " + failure).isTrue();
+        await("published once the broker is back").atMost(Duration.ofSeconds(120)).ignoreExceptions()
+                .until(() -> keel.publisher().publish(topic, message) != null);
     }
 
     @Test

@@ -10,14 +10,18 @@ import dev.keel.DeliveryGuarantee;
 import dev.keel.KeelException;
 import dev.keel.Message;
 import dev.keel.PartitionRewind;
+import dev.keel.ReplayResult;
+import dev.keel.ReprocessException;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
+import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.core.Keel;
 import dev.keel.testbrokers.SecuredRocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -49,8 +53,13 @@ import org.junit.jupiter.api.Test;
 class RocketLeastPrivilegeTest {
 
     private static final String GROUP = "g";
-    /** Far below the adapter's send and admin timeouts (10 s): a refusal must not be retried until they expire. */
-    private static final Duration FAST = Duration.ofSeconds(5);
+    /** The prefix of the groups of the pull consumer that reads a reprocess's ids ({@code <clientId>-replay-reader-}). */
+    private static final String READER_GROUPS = "keel-secured-replay-reader-";
+    /**
+     * Below the adapter's send and admin timeouts (10 s): a refusal must not be retried until they expire. Not 5 s: a
+     * refused delete took 7.3 s once on a machine loaded 40.
+     */
+    private static final Duration FAST = Duration.ofSeconds(9);
     private static final Duration PATIENCE = Duration.ofSeconds(90);
 
     private final SecuredRocket rocket = SecuredRocket.local();
@@ -60,6 +69,9 @@ class RocketLeastPrivilegeTest {
     private final String rocketGroup = RocketAdapter.rocketGroupOf(GROUP, topic);
     private RocketAdapter admin;
     private Keel adminKeel;
+    /** The super user's EFFECTIVELY_ONCE consumer of the reprocess tests, on their in-memory store. */
+    private RocketAdapter eoAdmin;
+    private Keel eoKeel;
 
     @BeforeEach
     void declare() {
@@ -201,6 +213,125 @@ class RocketLeastPrivilegeTest {
         assertThat(after).as("consumed again").containsOnlyKeys("marker");
     }
 
+    // ---------------------------------------------------------------- reprocess
+
+    /**
+     * A replay's ACLs, and {@code Sub} on the topic and on the groups of the pull consumer that reads the range's ids
+     * ({@code <clientId>-replay-reader-}, a new suffix each time, so granted as a prefix): the group's done marks of
+     * the range are forgotten, the group rewound, and each message runs again, once.
+     */
+    @Test
+    void aReprocessShouldNeedTheReplaysAclsAndSubOnTheTopicAndOnTheReaderGroups() {
+        InMemoryIdempotencyStore store = new InMemoryIdempotencyStore();
+        Instant from = Instant.now().minusSeconds(1);
+        List<String> published = publishAndConsumeEffectivelyOnce(6, store);
+        grantReplayAndSubOnTheTopic();
+        rocket.allow(user, "Group:" + READER_GROUPS + "*", SecuredRocket.SUB);
+        try (RocketAdapter adapter = adapterAsUser();
+             Keel keel = Keel.builder(adapter).idempotencyStore(store).build()) {
+            ReplayResult result = keel.reprocess(topic, GROUP, from);
+            assertThat(result.forgotten()).as("done marks forgotten").isEqualTo(6);
+            assertThat(result.messages()).as("messages rewound").isEqualTo(6);
+        }
+        Map<String, Integer> again = consumeEffectivelyOnce(store);
+        await().atMost(PATIENCE).until(() -> again.keySet().containsAll(published));
+        assertOnceEach(again, published.toArray(String[]::new));
+    }
+
+    /**
+     * With {@code Delete} as well as {@code Sub} on the reader groups, the reprocess deletes its reader's group and the
+     * {@code %RETRY%} topic the broker made for it (new on each run: one of each was left per reprocess). Without
+     * {@code Delete} (the test above) the reprocess succeeds and leaves them, logged.
+     */
+    @Test
+    void aReprocessWithDeleteOnTheReaderGroupsShouldLeaveNoGroupOfItsReaderBehind() throws Exception {
+        InMemoryIdempotencyStore store = new InMemoryIdempotencyStore();
+        Instant from = Instant.now().minusSeconds(1);
+        publishAndConsumeEffectivelyOnce(2, store);
+        grantReplayAndSubOnTheTopic();
+        rocket.allow(user, "Group:" + READER_GROUPS + "*", SecuredRocket.SUB, "Delete");
+        Set<String> before = new HashSet<>(readerGroupsAndTopics());
+        try (RocketAdapter adapter = adapterAsUser();
+             Keel keel = Keel.builder(adapter).idempotencyStore(store).build()) {
+            assertThat(keel.reprocess(topic, GROUP, from).forgotten()).as("done marks forgotten").isEqualTo(2);
+        }
+        assertThat(readerGroupsAndTopics()).as("reader groups and their topics").isSubsetOf(before);
+    }
+
+    /**
+     * Without {@code Sub} on the reader groups: refused at once, naming them as a prefix to grant, before any done
+     * mark is forgotten or any offset moved; the group then reads only what is new, and its handled messages stay
+     * duplicates.
+     */
+    @Test
+    void aReprocessWithoutSubOnTheReaderGroupsShouldBeRefusedAtOnceForgettingAndRewindingNothing() {
+        InMemoryIdempotencyStore store = new InMemoryIdempotencyStore();
+        Instant from = Instant.now().minusSeconds(1);
+        publishAndConsumeEffectivelyOnce(6, store);
+        List<PartitionRewind> before = admin.planRewind(topic, GROUP, from);
+        grantReplayAndSubOnTheTopic();
+        try (RocketAdapter adapter = adapterAsUser();
+             Keel keel = Keel.builder(adapter).idempotencyStore(store).build()) {
+            Throwable failed = timed(() -> keel.reprocess(topic, GROUP, from));
+            assertThat(failed).isInstanceOf(ReprocessException.class)
+                    .hasMessageContaining("no done mark was forgotten").hasMessageContaining("not rewound")
+                    .hasMessageContaining("grant what the refusal names");
+            assertThat(((ReprocessException) failed).isRetriable()).as("retriable").isFalse();
+            assertRefusal(failed.getCause(), "Group:" + READER_GROUPS, "Sub");
+            assertThat(failed.getCause()).hasMessageContaining("-r Group:" + READER_GROUPS + "* -a Sub");
+        }
+        assertThat(admin.planRewind(topic, GROUP, from)).as("the group's offsets").isEqualTo(before);
+        Map<String, Integer> after = consumeEffectivelyOnce(store);
+        adminKeel.publisher(topic, Codec.utf8()).message("marker").key("k").publish();
+        await().atMost(PATIENCE).until(() -> after.containsKey("marker"));
+        assertThat(after).as("consumed again").containsOnlyKeys("marker");
+    }
+
+    /** One grant per resource: a second {@code allow} on the same resource replaces the first's actions. */
+    private void grantReplayAndSubOnTheTopic() {
+        rocket.allow(user, "Topic:" + topic, SecuredRocket.GET, SecuredRocket.UPDATE, SecuredRocket.SUB);
+        rocket.allow(user, "Group:" + rocketGroup, SecuredRocket.GET, SecuredRocket.UPDATE);
+    }
+
+    /**
+     * Publishes {@code count} messages as the super user and handles them as {@link #GROUP} under EFFECTIVELY_ONCE
+     * with {@code store}, so each is marked done there; offsets committed.
+     */
+    private List<String> publishAndConsumeEffectivelyOnce(int count, InMemoryIdempotencyStore store) {
+        List<String> published = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            published.add("m-" + i);
+            adminKeel.publisher(topic, Codec.utf8()).message("m-" + i).key("k" + i).publish();
+        }
+        Map<String, Integer> got = consumeEffectivelyOnce(store);
+        await().atMost(PATIENCE).until(() -> got.keySet().containsAll(published));
+        closeEffectivelyOnce(); // writes the offsets and leaves the group
+        return published;
+    }
+
+    /** Each payload the super user's EFFECTIVELY_ONCE subscription of {@link #GROUP} on {@code store} handles. */
+    private Map<String, Integer> consumeEffectivelyOnce(InMemoryIdempotencyStore store) {
+        closeEffectivelyOnce();
+        eoAdmin = new RocketAdapter(RocketAccessRefusedTest.config(rocket)
+                .credentials(rocket.adminUser(), rocket.adminPassword()).build());
+        eoKeel = Keel.builder(eoAdmin).idempotencyStore(store).build();
+        Map<String, Integer> got = new ConcurrentHashMap<>();
+        eoKeel.subscribe(SubscriptionConfig.builder(topic, GROUP, Codec.utf8())
+                .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).closeTimeout(Duration.ofSeconds(10)).build(),
+                d -> got.merge(d.payload(), 1, Integer::sum));
+        return got;
+    }
+
+    @AfterEach
+    void closeEffectivelyOnce() {
+        if (eoKeel != null) {
+            eoKeel.close();
+            eoAdmin.close();
+            eoKeel = null;
+            eoAdmin = null;
+        }
+    }
+
     // ---------------------------------------------------------------- deleteTopology
 
     /**
@@ -210,6 +341,8 @@ class RocketLeastPrivilegeTest {
     @Test
     void aDeleteTopologyShouldNeedGetAndDeleteOnTheTopicAndDeleteOnTheGroup() throws Exception {
         publishAndConsume(2);
+        // the group's retry topic, made by the broker when the group consumed, is deleted too (Delete on the group)
+        await().atMost(PATIENCE).until(() -> topicsNamingTheGroup().contains(MixAll.getRetryTopic(rocketGroup)));
         rocket.allow(user, "Topic:" + topic, SecuredRocket.GET, "Delete");
         rocket.allow(user, "Group:" + rocketGroup, "Delete");
         try (RocketAdapter adapter = adapterAsUser()) {
@@ -217,6 +350,7 @@ class RocketLeastPrivilegeTest {
         }
         assertThat(admin.describeTopology(topic)).as("the topic").isEmpty();
         assertThat(groupExists()).as("Keel's group of the topic").isFalse();
+        assertThat(topicsNamingTheGroup()).as("topics naming Keel's group of the topic").isEmpty();
     }
 
     /** Without {@code Delete} on the topic: refused, and the topic and its group, with its offsets, stay. */
@@ -319,6 +453,40 @@ class RocketLeastPrivilegeTest {
         assertThat(refused).isInstanceOf(AccessRefusedException.class).hasMessageNotContaining(password)
                 .hasMessageContaining("User:" + user).hasMessageContaining(action + " on " + resource);
         assertThat(((KeelException) refused).isRetriable()).as("retriable").isFalse();
+    }
+
+    /** The groups of each master and the topics of each master and the name server naming {@link #READER_GROUPS}. */
+    private List<String> readerGroupsAndTopics() throws Exception {
+        DefaultMQAdminExt tools = new DefaultMQAdminExt(new AclClientRPCHook(new SessionCredentials(
+                rocket.adminUser(), rocket.adminPassword())), 10_000);
+        tools.setNamesrvAddr(rocket.nameServer());
+        tools.setInstanceName("keel-least-tools-" + UUID.randomUUID().toString().substring(0, 8));
+        tools.start();
+        try {
+            List<String> found = new ArrayList<>(tools.fetchAllTopicList().getTopicList());
+            for (BrokerData broker : tools.examineBrokerClusterInfo().getBrokerAddrTable().values()) {
+                String master = broker.getBrokerAddrs().get(MixAll.MASTER_ID);
+                found.addAll(tools.getAllSubscriptionGroup(master, 10_000).getSubscriptionGroupTable().keySet());
+                found.addAll(tools.getAllTopicConfig(master, 10_000).getTopicConfigTable().keySet());
+            }
+            return found.stream().filter(name -> name.contains(READER_GROUPS)).toList();
+        } finally {
+            tools.shutdown();
+        }
+    }
+
+    /** The topics the name server lists whose name contains {@link #rocketGroup}. */
+    private List<String> topicsNamingTheGroup() throws Exception {
+        DefaultMQAdminExt tools = new DefaultMQAdminExt(new AclClientRPCHook(new SessionCredentials(
+                rocket.adminUser(), rocket.adminPassword())), 10_000);
+        tools.setNamesrvAddr(rocket.nameServer());
+        tools.setInstanceName("keel-least-tools-" + UUID.randomUUID().toString().substring(0, 8));
+        tools.start();
+        try {
+            return tools.fetchAllTopicList().getTopicList().stream().filter(t -> t.contains(rocketGroup)).toList();
+        } finally {
+            tools.shutdown();
+        }
     }
 
     private boolean groupExists() throws Exception {

@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.rocketmq.common.MixAll;
+import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
 
 /**
  * The adapter configuration of this module's tests: the harness's RocketMQ and quick commits, with
@@ -34,8 +36,26 @@ final class RocketTestSupport {
         return config().rebalanceInterval(TEST_REBALANCE_INTERVAL);
     }
 
+    /**
+     * An adapter of {@link #config()} that waits up to 30 s for what the name server does not know yet: a broker it
+     * dropped registers again within its 10 s heartbeat, which a loaded machine can stretch past the default 10 s.
+     */
     static RocketAdapter adapter() {
-        return new RocketAdapter(config().build());
+        return new RocketAdapter(config().adminTimeout(Duration.ofSeconds(30)).build());
+    }
+
+    /** Whether the harness's name server has a master broker registered now (asked with a plain admin client). */
+    static boolean nameServerKnowsAMaster() throws Exception {
+        DefaultMQAdminExt tools = new DefaultMQAdminExt(5_000);
+        tools.setNamesrvAddr(Brokers.rocket().nameServerAddress());
+        tools.setInstanceName(unique("masters"));
+        tools.start();
+        try {
+            return tools.examineBrokerClusterInfo().getBrokerAddrTable().values().stream()
+                    .anyMatch(broker -> broker.getBrokerAddrs().containsKey(MixAll.MASTER_ID));
+        } finally {
+            tools.shutdown();
+        }
     }
 
     /** A topic (or group) name unique to this run, legal on RocketMQ. */

@@ -2,6 +2,7 @@ package dev.keel.rocket.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 import org.apache.rocketmq.common.message.MessageQueue;
@@ -80,20 +81,47 @@ public final class Names {
      * of {@code knownGroups} (needed for names cut to {@value #MAX_GROUP_LENGTH} characters).
      */
     public static boolean isKeelGroupOf(String rocketGroup, String topic, Iterable<String> knownGroups) {
+        return keelGroupOf(rocketGroup, topic, knownGroups).isPresent();
+    }
+
+    /**
+     * The Keel group {@code g} whose RocketMQ group on {@code topic} is {@code rocketGroup}
+     * ({@code rocketGroup(g, topic)} equals it exactly, hash included): the one its name spells, or one of
+     * {@code knownGroups}; empty when it is no Keel group of {@code topic}, such as a group of a topic whose name
+     * starts or ends with {@code topic}.
+     */
+    public static Optional<String> keelGroupOf(String rocketGroup, String topic, Iterable<String> knownGroups) {
         String tail = SEPARATOR + topic + SEPARATOR;
         int hashStart = rocketGroup.length() - 8;
         if (hashStart > tail.length() && rocketGroup.startsWith(tail, hashStart - tail.length())) {
             String group = rocketGroup.substring(0, hashStart - tail.length());
             if (rocketGroup.equals(rocketGroup(group, topic))) {
-                return true;
+                return Optional.of(group);
             }
         }
         for (String known : knownGroups) {
             if (rocketGroup.equals(rocketGroup(known, topic))) {
-                return true;
+                return Optional.of(known);
             }
         }
-        return false;
+        return Optional.empty();
+    }
+
+    /**
+     * The Keel group whose retry topic ({@link #retryTopic}) of {@code topic} is named {@code name}, when its name
+     * spells one ({@code <topic>_<group>_RETRY}, not cut); empty otherwise. The name alone does not prove it: topic
+     * {@code a}'s group {@code b_g} and topic {@code a_b}'s group {@code g} have the same retry topic name, so a
+     * caller checks that {@code rocketGroup(group, name)}, the group Keel declared with it, exists.
+     */
+    public static Optional<String> retryGroupOf(String name, String topic) {
+        String head = topic + SEPARATOR;
+        if (!name.startsWith(head) || !name.endsWith(RETRY_SUFFIX)
+                || name.length() <= head.length() + RETRY_SUFFIX.length()) {
+            return Optional.empty();
+        }
+        String group = name.substring(head.length(), name.length() - RETRY_SUFFIX.length());
+        return groupProblem(group) == null && retryTopic(topic, group).equals(name) ? Optional.of(group)
+                : Optional.empty();
     }
 
     private static String hash(String text) {

@@ -9,7 +9,8 @@ import org.apache.rocketmq.common.message.MessageQueue;
 
 /**
  * The acknowledgement state of the queues one consumer owns: an {@link OffsetTracker} per queue
- * (acks arrive from any thread) and the offset last written for each (under the consumer's lock).
+ * (acks arrive from any thread) and the offset last written for each (under this object's lock, which
+ * the consumer holds while it writes offsets).
  * A queue's tracker is dropped when the queue is taken away: acks that still reach the old tracker
  * change nothing that will be committed.
  */
@@ -24,11 +25,14 @@ final class QueueTrackers {
         try {
             tracker.received(offset);
         } catch (IllegalArgumentException rewound) {
-            // the queue came back (reassigned) or its position was reset: start over from here
-            tracker = new OffsetTracker(offset);
-            tracker.received(offset);
-            trackers.put(queue, tracker);
-            written.remove(queue);
+            // the queue came back (reassigned) or its position was reset: start over from here, once a write
+            // under way (which holds this lock) is done
+            synchronized (this) {
+                tracker = new OffsetTracker(offset);
+                tracker.received(offset);
+                trackers.put(queue, tracker);
+                written.remove(queue);
+            }
         }
         return tracker;
     }

@@ -12,13 +12,15 @@ import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 /**
  * The hook of one rocketmq-client instance: signs each request with the adapter's credentials (when it has them), and
  * remembers the first answer the broker's ACL refused, whichever thread made the request (a consumer's background
- * pulls, heartbeats and offset writes never reach Keel's code otherwise). One per client instance.
+ * pulls, heartbeats and offset writes never reach Keel's code otherwise), and when a server last answered anything.
+ * One per client instance.
  */
 public final class RocketAccess implements RPCHook {
 
     private final RocketConfig config;
     private final RPCHook signer;
     private final AtomicReference<Refusal> refusal = new AtomicReference<>();
+    private volatile long lastAnswerNanos = System.nanoTime();
 
     private record Refusal(int requestCode, String remark) {
     }
@@ -44,6 +46,9 @@ public final class RocketAccess implements RPCHook {
 
     @Override
     public void doAfterResponse(String remoteAddr, RemotingCommand request, RemotingCommand response) {
+        if (response != null) {
+            lastAnswerNanos = System.nanoTime();
+        }
         if (response != null && request != null && AccessRefusals.isAclRefusal(response.getCode(),
                 response.getRemark())) {
             refusal.compareAndSet(null, new Refusal(request.getCode(), response.getRemark()));
@@ -55,6 +60,11 @@ public final class RocketAccess implements RPCHook {
         Refusal r = refusal.get();
         return r == null ? Optional.empty()
                 : Optional.of(AccessRefusals.refused(config, what, r.requestCode(), r.remark(), null));
+    }
+
+    /** When ({@link System#nanoTime()}) a server last answered a request of this client (or it was made). */
+    long lastAnswerNanos() {
+        return lastAnswerNanos;
     }
 
     /** Forgets the refusals met so far (before a request whose own answer is what counts). */

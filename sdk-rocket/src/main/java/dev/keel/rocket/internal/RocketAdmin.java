@@ -41,6 +41,8 @@ public final class RocketAdmin implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RocketAdmin.class);
     private static final long ROUTE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** How often the name server is asked again while it knows no master broker. */
+    private static final long MASTERS_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     private final RocketConfig config;
     private final DefaultMQAdminExt admin;
@@ -155,24 +157,24 @@ public final class RocketAdmin implements AutoCloseable {
     }
 
     /**
-     * Deletes the topic on every broker and the name server, and the RocketMQ groups that consumed it
-     * which Keel provably made ({@link Names#isKeelGroupOf}); other groups on the topic are left alone.
-     * The topic goes first: a deletion of the topic that fails (its {@code Delete} refused, a broker
-     * unreachable) leaves the groups, and their offsets, as they were. A group whose deletion the broker's
-     * ACL refuses is an {@link dev.keel.AccessRefusedException} naming it (the topic is deleted by then).
+     * Deletes the topic on every broker and the name server with what Keel derived from it: the RocketMQ groups Keel
+     * provably made for it ({@link Names#keelGroupOf}: declared or made by a consumer, used or not), the retry topics
+     * of its NON_BLOCKING groups ({@link Names#retryTopic}) with their own groups, and the topics RocketMQ made for
+     * each group deleted, {@code %RETRY%<group>} and {@code %DLQ%<group>} (deleting a group leaves them; one the name
+     * server does not route is skipped). Other groups on the topic are left alone, and so are the groups and retry
+     * topics of a topic whose name contains this one: names are matched to Keel's scheme exactly, hash included. The
+     * topic goes first: a deletion of the topic that fails (its {@code Delete} refused, a broker unreachable) leaves
+     * everything as it was. A deletion the broker's ACL refuses after that is an {@link dev.keel.AccessRefusedException}
+     * naming what is left (the topic is deleted by then).
      */
     public void delete(String topic) {
         if (route(topic).isEmpty()) {
             return;
         }
         Map<String, BrokerData> masters = masters();
-        List<String> groups = new ArrayList<>();
+        Set<String> consumers = new java.util.HashSet<>();
         try {
-            for (String group : admin.queryTopicConsumeByWho(topic).getGroupList()) {
-                if (Names.isKeelGroupOf(group, topic, knownGroups)) {
-                    groups.add(group);
-                }
-            }
+            consumers.addAll(admin.queryTopicConsumeByWho(topic).getGroupList());
         } catch (Exception e) {
             if (AccessRefusals.remarkOf(e).isPresent()) {
                 throw failure(config, RequestCode.QUERY_TOPIC_CONSUME_BY_WHO, "listing the groups of RocketMQ topic "
@@ -180,6 +182,12 @@ public final class RocketAdmin implements AutoCloseable {
             }
             LOG.debug("Could not list the groups of RocketMQ topic {} for deletion: {}", topic, e.toString());
         }
+        // a group declared and never used, or whose offsets the broker dropped, is not among those consuming the
+        // topic: the brokers' subscription groups hold every one
+        Set<String> subscriptionGroups = subscriptionGroups(masters, topic);
+        consumers.addAll(subscriptionGroups);
+        List<String> groups = keelGroupsOf(topic, consumers);
+        Map<String, List<String>> retryTopics = retryTopicsOf(topic, groups, subscriptionGroups);
         Set<String> clusters = new java.util.HashSet<>();
         masters.values().forEach(b -> clusters.add(b.getCluster()));
         try {
@@ -189,14 +197,100 @@ public final class RocketAdmin implements AutoCloseable {
         } catch (Exception e) {
             throw failure(config, RequestCode.DELETE_TOPIC_IN_BROKER, "deleting RocketMQ topic " + topic, e);
         }
+        deleteGroups(groups, topic, "", masters, clusters);
+        retryTopics.forEach((retryTopic, retryGroups) -> {
+            String of = " (retry topic of deleted topic " + topic + ")";
+            try {
+                for (String cluster : clusters) {
+                    admin.deleteTopic(retryTopic, cluster);
+                }
+            } catch (Exception e) {
+                throw failure(config, RequestCode.DELETE_TOPIC_IN_BROKER, "deleting RocketMQ topic " + retryTopic + of
+                        + "; it is left with its groups: grant the permission and delete it with deleteTopology("
+                        + retryTopic + ")", e);
+            }
+            deleteGroups(retryGroups, retryTopic, of, masters, clusters);
+        });
+        await("topic " + topic + " to leave the name server's route", () -> route(topic).isEmpty());
+    }
+
+    /** The Keel groups of {@code topic} among {@code candidates}, sorted. */
+    private List<String> keelGroupsOf(String topic, Set<String> candidates) {
+        return candidates.stream().filter(g -> Names.keelGroupOf(g, topic, knownGroups).isPresent()).sorted()
+                .toList();
+    }
+
+    /**
+     * The retry topics of {@code topic}'s NON_BLOCKING groups that exist, each with its Keel groups: a topic the name
+     * server lists whose name is {@code retryTopic(topic, g)} for the {@code g} it spells, or for a Keel group of the
+     * topic ({@code groups}, {@link #knownGroups}: a name too long is cut and hashed), and whose group
+     * {@code rocketGroup(g, retryTopic)}, which Keel declared with it, exists (the name alone can be the retry topic
+     * of a group of a topic whose name starts with this one).
+     */
+    private Map<String, List<String>> retryTopicsOf(String topic, List<String> groups, Set<String> subscriptionGroups) {
+        Set<String> topics;
+        try {
+            topics = new java.util.HashSet<>(admin.fetchAllTopicList().getTopicList());
+        } catch (Exception e) {
+            LOG.warn("Could not list the topics of name server {} to delete the retry topics of RocketMQ topic {} with "
+                    + "it (they are left): {}", config.nameServer(), topic, e.toString());
+            return Map.of();
+        }
+        Set<String> candidates = new java.util.TreeSet<>(knownGroups);
+        groups.forEach(g -> Names.keelGroupOf(g, topic, knownGroups).ifPresent(candidates::add));
+        for (String name : topics) {
+            Names.retryGroupOf(name, topic).ifPresent(candidates::add);
+        }
+        Map<String, List<String>> retryTopics = new TreeMap<>();
+        for (String group : candidates) {
+            String retryTopic = Names.retryTopic(topic, group);
+            if (topics.contains(retryTopic) && subscriptionGroups.contains(Names.rocketGroup(group, retryTopic))) {
+                retryTopics.put(retryTopic, keelGroupsOf(retryTopic, subscriptionGroups));
+            }
+        }
+        return retryTopics;
+    }
+
+    /**
+     * The subscription groups of every master; those of a master that cannot be asked are missing (logged), and an
+     * ACL refusal (ACL 2.0 checks none for this request) leaves only the groups consuming the topic to delete.
+     */
+    private Set<String> subscriptionGroups(Map<String, BrokerData> masters, String topic) {
+        Set<String> groups = new java.util.HashSet<>();
+        for (BrokerData broker : masters.values()) {
+            try {
+                groups.addAll(admin.getAllSubscriptionGroup(broker.getBrokerAddrs().get(MixAll.MASTER_ID),
+                        config.adminTimeout().toMillis()).getSubscriptionGroupTable().keySet());
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                    throw failure(config, "listing the subscription groups of broker " + broker.getBrokerName(), e);
+                }
+                LOG.warn("Could not list the subscription groups of broker {} to delete those of RocketMQ topic {} "
+                        + "(only the groups consuming it are deleted): {}", broker.getBrokerName(), topic,
+                        e.toString());
+            }
+        }
+        return groups;
+    }
+
+    /**
+     * Deletes {@code groups} of deleted topic {@code topic} on every master, then their {@code %RETRY%} and
+     * {@code %DLQ%} topics. {@code of} says what the topic was, for messages.
+     */
+    private void deleteGroups(List<String> groups, String topic, String of, Map<String, BrokerData> masters,
+                              Set<String> clusters) {
         for (String group : groups) {
             for (BrokerData broker : masters.values()) {
                 try {
                     admin.deleteSubscriptionGroup(broker.getBrokerAddrs().get(MixAll.MASTER_ID), group, true);
                 } catch (Exception e) {
+                    if (isNotFound(e)) {
+                        continue; // on another master only
+                    }
                     if (AccessRefusals.remarkOf(e).isPresent()) {
                         throw failure(config, RequestCode.DELETE_SUBSCRIPTIONGROUP, "deleting RocketMQ subscription "
-                                + "group " + group + " of topic " + topic + " (the topic is deleted; the group is "
+                                + "group " + group + " of topic " + topic + of + " (the topic is deleted; the group is "
                                 + "left on broker " + broker.getBrokerName() + ": grant the permission and delete it "
                                 + "with mqadmin deleteSubGroup)", e);
                     }
@@ -205,7 +299,102 @@ public final class RocketAdmin implements AutoCloseable {
                 }
             }
         }
-        await("topic " + topic + " to leave the name server's route", () -> route(topic).isEmpty());
+        for (String group : groups) {
+            // the broker made the group's retry topic (and its dead-letter queue, if any) for it: deleting the group
+            // leaves them, so they go here too (a group of another topic by the same name cannot exist: the name
+            // holds this topic and a hash)
+            for (String groupTopic : List.of(MixAll.getRetryTopic(group), MixAll.getDLQTopic(group))) {
+                deleteGroupTopic(groupTopic, group, topic, clusters);
+            }
+        }
+    }
+
+    /**
+     * Deletes {@code group}, a group of Keel's own use (a reprocess's reader: {@code <clientId>-replay-reader-...}),
+     * on every master, with the {@code %RETRY%} topic the broker made for it. Never fails: a group not found is
+     * skipped, and what cannot be deleted (the ACL refuses {@code Delete} on the group, a broker is unreachable) is
+     * left and logged at WARN, saying how to delete it.
+     */
+    void deleteOwnGroup(String group, String grant) {
+        Map<String, BrokerData> masters;
+        try {
+            masters = mastersNow();
+        } catch (RuntimeException e) {
+            LOG.warn("RocketMQ subscription group {} is left: cannot ask name server {} for the brokers to delete it: "
+                    + "{}", group, config.nameServer(), e.toString());
+            return;
+        }
+        Set<String> clusters = new java.util.TreeSet<>();
+        boolean deleted = true;
+        for (BrokerData broker : masters.values()) {
+            clusters.add(broker.getCluster());
+            try {
+                admin.deleteSubscriptionGroup(broker.getBrokerAddrs().get(MixAll.MASTER_ID), group, true);
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                if (isNotFound(e)) {
+                    continue;
+                }
+                deleted = false;
+                LOG.warn("RocketMQ subscription group {} and its topic {} are left on broker {}: {}{}; delete them with "
+                        + "mqadmin deleteSubGroup -c {} -g {} and mqadmin deleteTopic -c {} -t {}", group,
+                        MixAll.getRetryTopic(group), broker.getBrokerName(), AccessRefusals.remarkOf(e).isPresent()
+                                ? "the broker refused to delete it (" + grant + ")" : "could not delete it",
+                        AccessRefusals.remarkOf(e).isPresent() ? "" : " (" + e + ")", broker.getCluster(), group,
+                        broker.getCluster(), MixAll.getRetryTopic(group));
+            }
+        }
+        if (!deleted) {
+            return;
+        }
+        // checked as its group by an ACL 2.0 broker; RocketMQ makes it when the group sends its first heartbeat
+        String retryTopic = MixAll.getRetryTopic(group);
+        for (String cluster : clusters) {
+            try {
+                admin.deleteTopic(retryTopic, cluster);
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                if (!isNotFound(e)) {
+                    LOG.warn("RocketMQ topic {} of deleted group {} is left in cluster {}: {}; delete it with mqadmin "
+                            + "deleteTopic -c {} -t {}", retryTopic, group, cluster, e.toString(), cluster, retryTopic);
+                }
+            }
+        }
+    }
+
+    /**
+     * Deletes {@code groupTopic}, RocketMQ's retry or dead-letter topic of {@code group}, on every master of each
+     * cluster and on the name servers, when the name server routes it; one that does not exist is no error. A
+     * refusal by the broker's ACL is an {@link dev.keel.AccessRefusedException} naming it; other failures are logged,
+     * as for the groups.
+     */
+    private void deleteGroupTopic(String groupTopic, String group, String topic, Set<String> clusters) {
+        // only one the name server routes: a broker with ACLs checks Delete on a %DLQ% topic even when it does not
+        // exist (a %RETRY% topic is checked as its group, which deleting the group needed already)
+        if (route(groupTopic).isEmpty()) {
+            return;
+        }
+        for (String cluster : clusters) {
+            try {
+                admin.deleteTopic(groupTopic, cluster);
+            } catch (Exception e) {
+                if (isNotFound(e)) {
+                    continue;
+                }
+                if (AccessRefusals.remarkOf(e).isPresent()) {
+                    throw failure(config, RequestCode.DELETE_TOPIC_IN_BROKER, "deleting RocketMQ topic " + groupTopic
+                            + " of group " + group + " of deleted topic " + topic + " (the topic and the group are "
+                            + "deleted; " + groupTopic + " is left in cluster " + cluster + ": grant the permission "
+                            + "and delete it with mqadmin deleteTopic -c " + cluster + " -t " + groupTopic + ")", e);
+                }
+                LOG.warn("Could not delete RocketMQ topic {} of group {} of deleted topic {} in cluster {}: {}",
+                        groupTopic, group, topic, cluster, e.toString());
+            }
+        }
     }
 
     /** Checks the topic's queue count on every master that has it, and the brokers' replication. */
@@ -306,7 +495,37 @@ public final class RocketAdmin implements AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * The master brokers the name server knows, waited for within {@code adminTimeout} when it knows none: a broker
+     * restarting, or one the name server dropped (a missed heartbeat, a closed channel) registers again at its next
+     * heartbeat, and a declaration made in between failed saying to start a broker.
+     */
     private Map<String, BrokerData> masters() {
+        long deadline = System.nanoTime() + config.adminTimeout().toNanos();
+        while (true) {
+            Map<String, BrokerData> masters = mastersNow();
+            if (!masters.isEmpty()) {
+                return masters;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new BrokerUnavailableException("name server " + config.nameServer() + " knew no RocketMQ master "
+                        + "broker for " + config.adminTimeout() + " (adminTimeout): start a broker registered with it",
+                        null);
+            }
+            LockSupport.parkNanos(MASTERS_POLL_NANOS);
+            if (Thread.currentThread().isInterrupted()) {
+                throw new BrokerUnavailableException("interrupted while waiting for name server " + config.nameServer()
+                        + " to know a RocketMQ master broker", null);
+            }
+        }
+    }
+
+    /** Whether the name server knows a master broker now (no wait). */
+    boolean knowsAMaster() {
+        return !mastersNow().isEmpty();
+    }
+
+    private Map<String, BrokerData> mastersNow() {
         ClusterInfo cluster;
         try {
             cluster = admin.examineBrokerClusterInfo();
@@ -319,10 +538,6 @@ public final class RocketAdmin implements AutoCloseable {
                 masters.put(name, broker);
             }
         });
-        if (masters.isEmpty()) {
-            throw new BrokerUnavailableException("name server " + config.nameServer() + " knows no RocketMQ master "
-                    + "broker: start a broker registered with it", null);
-        }
         return masters;
     }
 
@@ -382,7 +597,11 @@ public final class RocketAdmin implements AutoCloseable {
         return failure(config, -1, what, e);
     }
 
-    /** The failure of {@code what}, request {@code requestCode} (-1: several or not known), as a typed exception. */
+    /**
+     * The failure of {@code what}, request {@code requestCode} (-1: several or not known), as a typed exception: a
+     * request that could not be sent because the name servers are listeners of the other kind than the adapter's (TLS
+     * or plaintext, {@link RocketListeners}) is an {@link dev.keel.AccessRefusedException}, not an outage.
+     */
     static KeelException failure(RocketConfig config, int requestCode, String what, Exception e) {
         if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
@@ -395,6 +614,10 @@ public final class RocketAdmin implements AutoCloseable {
             return refused.get();
         }
         if (e instanceof org.apache.rocketmq.remoting.exception.RemotingException) {
+            Optional<String> mismatch = RocketListeners.mismatch(config);
+            if (mismatch.isPresent()) {
+                return new dev.keel.AccessRefusedException(what + " failed: " + mismatch.get(), e);
+            }
             return new BrokerUnavailableException(what + " failed: " + e.getMessage(), e);
         }
         return new KeelException(what + " failed: " + e, e, true);

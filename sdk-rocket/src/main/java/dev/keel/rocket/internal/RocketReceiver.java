@@ -84,16 +84,25 @@ public final class RocketReceiver implements BrokerConsumer {
             consumer.setInstanceName(config.clientId() + "-broadcast-" + instance);
         });
         FirstAssignment firstAssignment = new FirstAssignment();
-        consumer.setAllocateMessageQueueStrategy(firstAssignment.counting(consumer.getAllocateMessageQueueStrategy()));
+        consumer.setAllocateMessageQueueStrategy(firstAssignment.counting(
+                DistinctMembers.of(consumer.getAllocateMessageQueueStrategy())));
         int batch = Math.min(MAX_PULL_BATCH, settings.maxInFlight());
         consumer.setPullBatchSize(batch);
-        consumer.setPullThresholdForAll(Math.max(batch, settings.maxInFlight()));
-        consumer.setPullThresholdForQueue(Math.max(batch, settings.maxInFlight()));
+        // the client's buffer is bound per queue, in messages: each queue's share of maxInFlight, set again for
+        // the queues of each assignment (below). Its bound for all queues counts each pull waiting for poll as
+        // pullBatchSize messages, however few it holds: at a low rate a pull brings one message, and that bound
+        // at maxInFlight held back every queue's next pull for 50 ms once the poll thread was 16 pulls behind
+        consumer.setPullThresholdForAll(pullThresholdForAll(settings.maxInFlight(), batch));
+        consumer.setPullThresholdForQueue(pullThresholdForQueue(settings.maxInFlight(), batch, 1));
         consumer.setPollTimeoutMillis(config.pollTimeout().toMillis());
         PollLoop poll = new PollLoop(consumer, sink, config, settings, done, firstAssignment, access,
                 subscribing());
         try {
-            BrokerFilters.subscribe(consumer, settings.topic(), settings.filter(), poll::queuesChanged);
+            BrokerFilters.subscribe(consumer, settings.topic(), settings.filter(), (topic, all, assigned) -> {
+                consumer.setPullThresholdForQueue(pullThresholdForQueue(settings.maxInFlight(), batch,
+                        assigned.size()));
+                poll.queuesChanged(topic, all, assigned);
+            });
             RocketTls.start(config, consumer, consumer::start);
             MQClientInstance client = MQClientManager.getInstance().getOrCreateMQClientInstance(consumer);
             if (settings.broadcast()) {
@@ -215,6 +224,26 @@ public final class RocketReceiver implements BrokerConsumer {
             throw new IllegalStateException("not started");
         }
         return l.committed(queue);
+    }
+
+    /**
+     * The client's bound on the pulls waiting for {@code poll}, which it counts as {@code batch} messages
+     * each however few they hold: {@code maxInFlight} pulls, so that the per-queue bound, in messages, binds
+     * first ({@link #pullThresholdForQueue}).
+     */
+    static long pullThresholdForAll(int maxInFlight, int batch) {
+        return (long) maxInFlight * batch;
+    }
+
+    /**
+     * The client's bound on the messages it holds for one queue, not yet polled: an equal share of
+     * {@code maxInFlight} among the {@code queues} owned, and at least one pull's worth. While a queue holds
+     * more, the client pulls it again only 50 ms later; so in all it holds about
+     * {@code maxInFlight + queues * batch} at most, as the bound on all queues gave before.
+     */
+    static int pullThresholdForQueue(int maxInFlight, int batch, int queues) {
+        int n = Math.max(1, queues);
+        return Math.max(batch, (maxInFlight + n - 1) / n);
     }
 
     static Set<MessageQueue> plus(Set<MessageQueue> a, MessageQueue b) {

@@ -1,5 +1,6 @@
 package dev.keel.rocket.internal;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.GroupActiveException;
 import dev.keel.KeelException;
 import dev.keel.PartitionRewind;
@@ -91,11 +92,15 @@ public final class RocketReplay {
         }
     }
 
-    // the pull consumer reads a bounded range of one queue synchronously, in no group: what this needs
+    /** The groups of the pull consumers that read a reprocess's ids: {@code <clientId>-replay-reader-<suffix>}. */
+    static final String READER_GROUP_INFIX = "-replay-reader-";
+
+    // the pull consumer reads a bounded range of one queue synchronously, in a group of its own: what this needs
     @SuppressWarnings("deprecation")
     public void readIds(String topic, List<PartitionRewind> ranges, Consumer<List<String>> ids) {
-        DefaultMQPullConsumer reader = new DefaultMQPullConsumer(config.clientId() + "-replay-reader-"
-                + ClientNames.unique(), RocketAccess.of(config));
+        String readerGroups = config.clientId() + READER_GROUP_INFIX;
+        String readerGroup = readerGroups + ClientNames.unique();
+        DefaultMQPullConsumer reader = new DefaultMQPullConsumer(readerGroup, RocketAccess.of(config));
         reader.setNamesrvAddr(config.nameServer());
         reader.setInstanceName(ClientNames.instance(config, "replay-reader"));
         reader.setVipChannelEnabled(false);
@@ -123,11 +128,33 @@ public final class RocketReplay {
         } catch (KeelException e) {
             throw e;
         } catch (Exception e) {
-            throw RocketAdmin.failure(config, RequestCode.PULL_MESSAGE, "reading the replayed messages of topic "
-                    + topic, e);
+            KeelException failure = RocketAdmin.failure(config, RequestCode.PULL_MESSAGE, "reading the replayed "
+                    + "messages of topic " + topic, e);
+            throw failure instanceof AccessRefusedException refused ? readerGroupsRefused(refused, readerGroups)
+                    : failure;
         } finally {
             reader.shutdown();
+            // the group is new on each reprocess, and the broker made it (and its %RETRY% topic) when the reader
+            // started: deleted here, or one of each would be left per reprocess
+            String user = config.accessKey().map(u -> "User:" + u).orElse("User:<access key>");
+            admin.deleteOwnGroup(readerGroup, "grant " + user + " Delete as well as Sub on every group named "
+                    + readerGroups + "..., as a prefix: mqadmin updateAcl -s " + user + " -r Group:" + readerGroups
+                    + "* -a Sub,Delete -d Allow");
         }
+    }
+
+    /**
+     * A refusal naming the reader's group says to grant that one group, which the next reprocess does not use (its
+     * name ends with a new suffix each time): it names the prefix to grant instead.
+     */
+    private AccessRefusedException readerGroupsRefused(AccessRefusedException refused, String readerGroups) {
+        if (refused.getMessage() == null || !refused.getMessage().contains("Group:" + readerGroups)) {
+            return refused;
+        }
+        String user = config.accessKey().map(u -> "User:" + u).orElse("User:<access key>");
+        return new AccessRefusedException(refused.getMessage() + ". The reader's group is new on each reprocess: "
+                + "grant " + user + " Sub on every group named " + readerGroups + "..., as a prefix (mqadmin updateAcl"
+                + " -s " + user + " -r Group:" + readerGroups + "* -a Sub -d Allow)", refused.getCause());
     }
 
     private void checkIdle(String topic, String group, String rocketGroup) {

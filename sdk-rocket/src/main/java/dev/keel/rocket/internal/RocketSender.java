@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.rocketmq.client.exception.MQClientException;
+import org.apache.rocketmq.client.impl.MQClientManager;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendCallback;
 import org.apache.rocketmq.client.producer.SendResult;
@@ -61,6 +62,7 @@ public final class RocketSender implements BrokerProducer {
     private final ExecutorService checks;
     private final ScheduledExecutorService retries;
     private final TopicRoutes routes;
+    private final TlsRefusals tlsRefusals;
     private final Map<MessageQueue, QueueLane> lanes = new ConcurrentHashMap<>();
     private final Set<QueueLane.Pending> outstanding = ConcurrentHashMap.newKeySet();
     private final AtomicInteger roundRobin = new AtomicInteger();
@@ -92,6 +94,7 @@ public final class RocketSender implements BrokerProducer {
                 DaemonThreads.named(config.clientId() + "-rocket-producer-completions"));
         this.checks = Executors.newSingleThreadExecutor(DaemonThreads.named(config.clientId() + "-rocket-routes"));
         this.routes = new TopicRoutes(admin, checks);
+        this.tlsRefusals = new TlsRefusals(config);
         this.retries = Executors.newSingleThreadScheduledExecutor(
                 DaemonThreads.named(config.clientId() + "-rocket-producer-retries"));
     }
@@ -236,6 +239,11 @@ public final class RocketSender implements BrokerProducer {
         }
         KeelException failure = error == null ? SendErrors.notOk(topic, sendResult.getSendStatus())
                 : SendErrors.map(config, topic, error);
+        if (failure.isRetriable() && error != null && TlsRefusals.notConnected(error)) {
+            // over TLS a certificate refused in the handshake looks like this too: not retried when it is one
+            failure = tlsRefusals.atBroker(brokerOf(lane.queue()), "publishing to topic " + topic)
+                    .<KeelException>map(refused -> refused).orElse(failure);
+        }
         long backoff = Math.min(MAX_RETRY_BACKOFF_MILLIS, RETRY_BACKOFF_MILLIS << Math.min(attempt - 1, 10));
         if (failure.isRetriable() && !closed
                 && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff) - deadline < 0) {
@@ -272,6 +280,15 @@ public final class RocketSender implements BrokerProducer {
             }
         }
         dispatch(lane, lane.next());
+    }
+
+    /** The address of the master broker of {@code queue}, as the producer knows it; null when it knows none (or closed). */
+    private String brokerOf(MessageQueue queue) {
+        if (closed) {
+            return null; // the producer's client is gone: looking it up would make a new one
+        }
+        return MQClientManager.getInstance().getOrCreateMQClientInstance(producer)
+                .findBrokerAddressInPublish(queue.getBrokerName());
     }
 
     /** The most messages one request to the broker carried so far (for tests). */

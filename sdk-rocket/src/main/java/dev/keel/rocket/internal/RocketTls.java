@@ -10,17 +10,12 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyFactory;
 import java.security.KeyStore;
-import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import io.netty.buffer.ByteBufAllocator;
@@ -47,7 +42,9 @@ import org.apache.rocketmq.remoting.protocol.RequestCode;
  * outage, for ever), so before starting a client {@link #start} makes one connection of its own to each name server,
  * with the same certificates, and sends it one request (a client's first: the cluster's brokers), since with TLS 1.3
  * a server refuses the client's certificate after the client's side of the handshake: a certificate problem is an
- * {@link AccessRefusedException} saying what to change.
+ * {@link AccessRefusedException} saying what to change. It reads the client's certificate and key as
+ * {@link ClientKeys} does when the config is built (an encrypted key with its password): files changed since so that
+ * rocketmq-client could not use them are an {@link AccessRefusedException} too.
  *
  * <p>rocketmq-client 5.5.0 makes its TLS handler without the server's host name. Netty 4.2 (which Spring Boot 4
  * brings) verifies host names by default, so with it every handshake of such a handler fails; {@link #start} then
@@ -149,6 +146,26 @@ public final class RocketTls {
         }
     }
 
+    /**
+     * What was wrong with a certificate when this config's certificates are used to connect to {@code address}
+     * ({@code host:port}, a broker's or a name server's): one connection of Keel's own, a handshake and one request,
+     * as {@link #checkNameServers} makes. Empty when the handshake succeeded, or when the server could not be reached
+     * or closed the connection without naming a certificate (an outage, not a certificate problem).
+     */
+    static Optional<String> certificateProblemAt(RocketConfig config, String address) {
+        Optional<SSLContext> context = context(config);
+        int colon = address.lastIndexOf(':');
+        if (context.isEmpty() || colon < 0) {
+            return Optional.empty();
+        }
+        try {
+            return handshake(context.get(), address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)
+                    .trim()));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
     private static Optional<String> handshake(SSLContext context, String host, int port) {
         try (Socket raw = new Socket()) {
             raw.connect(new InetSocketAddress(host, port), PROBE_TIMEOUT_MILLIS);
@@ -179,8 +196,21 @@ public final class RocketTls {
         return Optional.empty();
     }
 
-    /** The JDK context of the same certificates; empty when a file cannot be read that way (no check then). */
+    /**
+     * The JDK context of the same certificates; empty when the trusted certificates cannot be read that way (no check
+     * then). The client's certificate and key are read again, as rocketmq-client will read them: when they no longer
+     * can be (changed since the config was built), an {@link AccessRefusedException} saying why.
+     */
     private static Optional<SSLContext> context(RocketConfig config) {
+        ClientKeys client = null;
+        if (config.tlsClientCertificate().isPresent()) {
+            try {
+                client = ClientKeys.read(config.tlsClientCertificate().get(), config.tlsClientKey().orElseThrow(),
+                        config.tlsClientKeyPassword().orElse(null));
+            } catch (IllegalArgumentException e) {
+                throw new AccessRefusedException("cannot use the client certificate over TLS: " + e.getMessage(), null);
+            }
+        }
         try {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
@@ -192,16 +222,11 @@ public final class RocketTls {
                     TrustManagerFactory.getDefaultAlgorithm());
             trustManagers.init(trust);
             KeyManagerFactory keyManagers = null;
-            if (config.tlsClientCertificate().isPresent()) {
-                if (config.tlsClientKeyPassword().isPresent()) {
-                    return Optional.empty(); // an encrypted key: not checked here
-                }
-                List<Certificate> chain = certificates(config.tlsClientCertificate().get());
-                PrivateKey key = privateKey(config.tlsClientKey().orElseThrow());
+            if (client != null) {
                 KeyStore keys = KeyStore.getInstance("PKCS12");
                 keys.load(null, null);
                 char[] password = new char[0];
-                keys.setKeyEntry("client", key, password, chain.toArray(new Certificate[0]));
+                keys.setKeyEntry("client", client.key(), password, client.chain().toArray(new Certificate[0]));
                 keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 keyManagers.init(keys, password);
             }
@@ -218,24 +243,5 @@ public final class RocketTls {
         try (InputStream in = Files.newInputStream(pem)) {
             return new ArrayList<>(CertificateFactory.getInstance("X.509").generateCertificates(in));
         }
-    }
-
-    private static PrivateKey privateKey(Path pem) throws Exception {
-        String text = Files.readString(pem, StandardCharsets.US_ASCII);
-        int begin = text.indexOf("-----BEGIN PRIVATE KEY-----");
-        int end = text.indexOf("-----END PRIVATE KEY-----");
-        if (begin < 0 || end < 0) {
-            throw new IllegalArgumentException("not an unencrypted PKCS#8 key");
-        }
-        byte[] der = Base64.getMimeDecoder().decode(text.substring(begin + 27, end));
-        PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
-        for (String algorithm : List.of("EC", "RSA", "Ed25519", "DSA")) {
-            try {
-                return KeyFactory.getInstance(algorithm).generatePrivate(spec);
-            } catch (Exception wrongAlgorithm) {
-                // the next
-            }
-        }
-        throw new IllegalArgumentException("a key of an unknown algorithm");
     }
 }

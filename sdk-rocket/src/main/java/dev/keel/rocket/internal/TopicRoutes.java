@@ -1,5 +1,6 @@
 package dev.keel.rocket.internal;
 
+import dev.keel.BrokerUnavailableException;
 import dev.keel.KeelException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,10 +21,13 @@ import org.slf4j.LoggerFactory;
  * The writable queues of each topic the producer sends to, checked with the name server before the
  * first send: a topic that does not exist fails at once with {@link dev.keel.UnroutableException}
  * and is never created by the broker's auto-creation (the client would otherwise send it along the
- * {@code TBW102} template route). Sends that arrive while a topic is checked wait in order and go
- * on (or fail) together, so per-key order holds from the first message. A known route is checked
- * again in the background after {@link #REFRESH_NANOS} (brokers added, write permission removed for a
- * restart), and at once after the producer {@link #forget forgets} it. Thread-safe.
+ * {@code TBW102} template route). While the name server knows no master broker at all (one restarting,
+ * or dropped until its next heartbeat: it then routes no topic), a topic without a route is an outage,
+ * a retriable {@link BrokerUnavailableException}, not a missing topic. Sends that arrive while a topic
+ * is checked wait in order and go on (or fail) together, so per-key order holds from the first message.
+ * A known route is checked again in the background after {@link #REFRESH_NANOS} (brokers added, write
+ * permission removed for a restart), and at once after the producer {@link #forget forgets} it.
+ * Thread-safe.
  */
 final class TopicRoutes {
 
@@ -133,7 +137,7 @@ final class TopicRoutes {
             return;
         }
         if (queues.isEmpty()) {
-            fail(topic, SendErrors.missingTopic(topic, null));
+            fail(topic, withoutRoute(topic));
             return;
         }
         synchronized (this) {
@@ -144,6 +148,20 @@ final class TopicRoutes {
             }
             known.put(topic, new Route(queues.get(), System.nanoTime()));
         }
+    }
+
+    /** A topic the name server routes nowhere: missing, unless the name server knows no master broker now. */
+    private KeelException withoutRoute(String topic) {
+        try {
+            if (!admin.knowsAMaster()) {
+                return new BrokerUnavailableException("RocketMQ has no route to topic " + topic + ": the name server "
+                        + "knows no master broker now (one restarting, or dropped until its next heartbeat); retriable",
+                        null);
+            }
+        } catch (KeelException e) {
+            return e;
+        }
+        return SendErrors.missingTopic(topic, null);
     }
 
     private void fail(String topic, KeelException failure) {

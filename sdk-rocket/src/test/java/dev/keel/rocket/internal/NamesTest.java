@@ -86,4 +86,24 @@ class NamesTest {
         assertThat(a).hasSizeLessThanOrEqualTo(Names.MAX_TOPIC_LENGTH).isNotEqualTo(b).endsWith("_RETRY");
         assertThat(Names.topicProblem(a)).isNull();
     }
+
+    @Test
+    void keelGroupOfShouldRecoverTheGroupOnlyForExactlyThisTopic() {
+        assertThat(Names.keelGroupOf(Names.rocketGroup("g_x", "orders"), "orders", List.of())).contains("g_x");
+        // topics whose name starts or ends with "orders": their groups spell another group of "orders", whose hash
+        // differs
+        assertThat(Names.keelGroupOf(Names.rocketGroup("g", "orders_orders"), "orders", List.of())).isEmpty();
+        assertThat(Names.keelGroupOf(Names.rocketGroup("g", "x_orders"), "orders", List.of())).isEmpty();
+        assertThat(Names.keelGroupOf(Names.rocketGroup("g", "orders_x"), "orders", List.of())).isEmpty();
+    }
+
+    @Test
+    void retryGroupOfShouldSpellTheGroupOfAnUncutRetryTopicOnly() {
+        assertThat(Names.retryGroupOf(Names.retryTopic("orders", "nb"), "orders")).contains("nb");
+        assertThat(Names.retryGroupOf(Names.retryTopic("orders_b", "g"), "orders")).as("ambiguous by name alone")
+                .contains("b_g");
+        assertThat(Names.retryGroupOf("orders_RETRY", "orders")).isEmpty();
+        assertThat(Names.retryGroupOf("orders_nb_DLT", "orders")).isEmpty();
+        assertThat(Names.retryGroupOf("other_nb_RETRY", "orders")).isEmpty();
+    }
 }
