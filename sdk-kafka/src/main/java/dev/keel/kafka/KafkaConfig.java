@@ -1,6 +1,7 @@
 package dev.keel.kafka;
 
 import dev.keel.kafka.internal.Redaction;
+import dev.keel.spi.support.UrlPasswords;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -230,10 +231,12 @@ public final class KafkaConfig {
                 throw new IllegalArgumentException("bootstrapServers must be host:port[,host:port...], was '"
                         + bootstrapServers + "'");
             }
+            UrlPasswords.requireNoUserInfo("bootstrapServers", bootstrapServers, "give Kafka's credentials with "
+                    + "property(\"sasl.jaas.config\", ...) (SASL) or the ssl.keystore.* properties (TLS)");
             for (String server : bootstrapServers.split(",")) {
                 if (!server.trim().matches("[^:\\s]+:\\d{1,5}|\\[[0-9A-Fa-f:]+]:\\d{1,5}|[A-Za-z]+://[^\\s]+")) {
-                    throw new IllegalArgumentException("bootstrapServers entry '" + server.trim()
-                            + "' is not host:port");
+                    throw new IllegalArgumentException("bootstrapServers entry '"
+                            + UrlPasswords.maskRefused(server.trim()) + "' is not host:port");
                 }
             }
             this.bootstrapServers = bootstrapServers.trim();

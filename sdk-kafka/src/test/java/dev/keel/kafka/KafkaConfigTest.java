@@ -112,4 +112,21 @@ class KafkaConfigTest {
             assertThat(lenient.capabilities()).doesNotContain(dev.keel.spi.Capability.UNROUTABLE_DETECTION);
         }
     }
+
+    /**
+     * Review (F7): bootstrap servers with user info were refused quoting the password ({@code entry
+     * 'u:S3CRET@127.0.0.1:9092' is not host:port}), and a {@code SASL_SSL://u:pw@host:9092} entry was accepted.
+     */
+    @Test
+    void bootstrapServersHoldingCredentialsShouldBeRefusedWithoutQuotingThem() {
+        for (String servers : new String[] {"u:S3CRET@127.0.0.1:9092", "SASL_SSL://u:S3CRET@127.0.0.1:9092",
+            "127.0.0.1:9092,u:S3CRET@127.0.0.1:9093"}) {
+            assertThatThrownBy(() -> KafkaConfig.custom().bootstrapServers(servers)).as(servers)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sasl.jaas.config")
+                    .hasMessageNotContaining("S3CRET");
+        }
+        assertThatThrownBy(() -> KafkaConfig.custom().bootstrapServers("127.0.0.1:9092?password=S3CRET"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not host:port")
+                .hasMessageNotContaining("S3CRET");
+    }
 }

@@ -3,7 +3,6 @@ package dev.keel.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.KeelHeaders;
-import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
 import dev.keel.deadletter.DeadLetterFilter;
 import dev.keel.deadletter.DeadLetterListing;
@@ -13,7 +12,6 @@ import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.ForkedJvm;
 import dev.keel.testbrokers.UsesBrokers;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,10 +25,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -300,34 +295,8 @@ class KafkaRedriveMovesEachLetterOnceTest {
     /** As above, the {@code n}th letter of a partition with the payload {@code payloads} gives. */
     private List<String> writeLetters(Keel keel, int partitions, int perPartition, int copies,
                                       IntFunction<byte[]> payloads) throws Exception {
-        keel.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
-        keel.ensureTopology(TopicSpec.builder(topic + ".DLT").partitions(partitions).build());
-        List<String> ids = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTestSupport.plainProducer(bootstrap)) {
-            List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
-            for (int partition = 0; partition < partitions; partition++) {
-                for (int n = 0; n < perPartition * copies; n++) {
-                    String id = "letter-" + partition + "-" + n / copies;
-                    if (n % copies == 0) {
-                        ids.add(id);
-                    }
-                    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic + ".DLT", partition,
-                            KafkaTestSupport.utf8(id), payloads.apply(n));
-                    header(record, KeelHeaders.ID, id);
-                    header(record, KeelHeaders.DLT_GROUP, group);
-                    header(record, KeelHeaders.DLT_ORIGIN_TOPIC, topic);
-                    header(record, KeelHeaders.DLT_CAUSE_CLASS, "java.lang.IllegalStateException");
-                    header(record, KeelHeaders.DLT_ATTEMPTS, "1");
-                    header(record, KeelHeaders.DLT_AT, Long.toString(System.currentTimeMillis()));
-                    header(record, KeelHeaders.DLT_REASON, "handler");
-                    sends.add(producer.send(record));
-                }
-            }
-            for (java.util.concurrent.Future<?> send : sends) {
-                send.get(30, TimeUnit.SECONDS);
-            }
-        }
-        return ids;
+        return KafkaTestSupport.writeDeadLetters(keel, bootstrap, topic, group, partitions, perPartition, copies,
+                payloads);
     }
 
     /** Copies per id on the origin topic, read from its start until {@code expected} ids were seen and a quiet second. */
@@ -347,9 +316,5 @@ class KafkaRedriveMovesEachLetterOnceTest {
             }
         }
         return counts;
-    }
-
-    private static void header(ProducerRecord<byte[], byte[]> record, String name, String value) {
-        record.headers().add(new RecordHeader(name, KafkaTestSupport.utf8(value)));
     }
 }

@@ -1,5 +1,13 @@
 package dev.keel.kafka;
 
+import dev.keel.KeelHeaders;
+import dev.keel.TopicSpec;
+import dev.keel.core.Keel;
+import java.util.LinkedHashMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +44,46 @@ final class KafkaTestSupport {
 
     static String unique(String prefix) {
         return UniqueNames.of(prefix);
+    }
+
+    /**
+     * Dead letters of {@code group} written straight to {@code topic}'s dead-letter topic (created with
+     * {@code partitions} partitions, and {@code topic} with one): {@code perPartition} ids in each partition, each id's
+     * {@code copies} letters side by side, the {@code n}th letter of a partition with the payload {@code payloads}
+     * gives; returns the ids.
+     */
+    static List<String> writeDeadLetters(Keel keel, String bootstrap, String topic, String group, int partitions,
+                                         int perPartition, int copies, IntFunction<byte[]> payloads) throws Exception {
+        keel.ensureTopology(TopicSpec.builder(topic).partitions(1).build());
+        keel.ensureTopology(TopicSpec.builder(topic + ".DLT").partitions(partitions).build());
+        List<String> ids = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = plainProducer(bootstrap)) {
+            List<Future<?>> sends = new ArrayList<>();
+            for (int partition = 0; partition < partitions; partition++) {
+                for (int n = 0; n < perPartition * copies; n++) {
+                    String id = "letter-" + partition + "-" + n / copies;
+                    if (n % copies == 0) {
+                        ids.add(id);
+                    }
+                    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic + ".DLT", partition, utf8(id),
+                            payloads.apply(n));
+                    Map<String, String> headers = new LinkedHashMap<>();
+                    headers.put(KeelHeaders.ID, id);
+                    headers.put(KeelHeaders.DLT_GROUP, group);
+                    headers.put(KeelHeaders.DLT_ORIGIN_TOPIC, topic);
+                    headers.put(KeelHeaders.DLT_CAUSE_CLASS, "java.lang.IllegalStateException");
+                    headers.put(KeelHeaders.DLT_ATTEMPTS, "1");
+                    headers.put(KeelHeaders.DLT_AT, Long.toString(System.currentTimeMillis()));
+                    headers.put(KeelHeaders.DLT_REASON, "handler");
+                    headers.forEach((name, value) -> record.headers().add(name, utf8(value)));
+                    sends.add(producer.send(record));
+                }
+            }
+            for (Future<?> send : sends) {
+                send.get(30, TimeUnit.SECONDS);
+            }
+        }
+        return ids;
     }
 
     /** A config with test-friendly timeouts. */

@@ -492,7 +492,7 @@ public final class DelayForwarder {
     /** Kafka's refusal of this forwarder, saying what it does and what to grant. */
     private AccessRefusedException refused(Throwable error) {
         String what = "the delay forwarder of topic " + topic;
-        return TlsRefusals.of(what, error).orElseGet(() -> new AccessRefusedException("Kafka refused " + what + " ("
+        return TlsRefusals.of(what, config.bootstrapServers(), error).orElseGet(() -> new AccessRefusedException("Kafka refused " + what + " ("
                 + error.getMessage() + "): it consumes " + DelayTopics.delayTopic(topic) + " as the group "
                 + DelayTopics.forwarderGroup(topic) + " and publishes what is due to " + topic + "; "
                 + DelayTopics.forwarderGrants(topic), error));

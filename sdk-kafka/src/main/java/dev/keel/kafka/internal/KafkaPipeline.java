@@ -80,7 +80,7 @@ public final class KafkaPipeline implements TransactionalPipeline {
         try {
             this.producer = new PipelineProducer(producerProperties, () -> running, Clock.systemUTC());
         } catch (RuntimeException e) {
-            throw PipelineRefusals.of(pipeline, e).<RuntimeException>map(refused -> refused).orElse(e);
+            throw PipelineRefusals.of(pipeline, config.bootstrapServers(), e).<RuntimeException>map(refused -> refused).orElse(e);
         }
         Map<String, Object> consumerProperties = ClientProperties.consumer(config, new ConsumerSettings(
                 pipeline.inputTopic(), pipeline.group(), pipeline.maxBatch(), config.closeTimeout()));
@@ -131,7 +131,7 @@ public final class KafkaPipeline implements TransactionalPipeline {
         } catch (WakeupException | InterruptException closing) {
             // close() woke the loop
         } catch (RuntimeException e) {
-            failure = PipelineRefusals.of(pipeline, e).<Throwable>map(refused -> refused).orElse(e);
+            failure = PipelineRefusals.of(pipeline, config.bootstrapServers(), e).<Throwable>map(refused -> refused).orElse(e);
             LOG.error("Transactional pipeline {} stopped: {}", pipeline.transactionalId(), failure.toString());
         } finally {
             running = false;
@@ -169,7 +169,7 @@ public final class KafkaPipeline implements TransactionalPipeline {
             running = false;
             throw interrupted;
         } catch (Exception e) {
-            Optional<AccessRefusedException> refusal = PipelineRefusals.of(pipeline, e);
+            Optional<AccessRefusedException> refusal = PipelineRefusals.of(pipeline, config.bootstrapServers(), e);
             if (refusal.isPresent()) {
                 // a refusal wrapped by the producer's error state (an ACL taken away while running): the same batch
                 // would be refused again, so stop

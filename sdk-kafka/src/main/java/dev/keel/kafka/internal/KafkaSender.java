@@ -1,5 +1,6 @@
 package dev.keel.kafka.internal;
 
+import dev.keel.AccessRefusedException;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.ClosedException;
 import dev.keel.KeelException;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -253,7 +255,8 @@ public final class KafkaSender implements BrokerProducer {
             return;
         }
         if (!SendErrors.mayBeMissingTopic(error)) {
-            result.completeExceptionally(SendErrors.map(record.topic(), error, config.deliveryTimeout()));
+            result.completeExceptionally(SendErrors.map(record.topic(), error, config.deliveryTimeout(),
+                    config.bootstrapServers()));
             return;
         }
         admin.exists(record.topic()).whenComplete((exists, checkError) -> {
@@ -265,8 +268,12 @@ public final class KafkaSender implements BrokerProducer {
                     delayTopics.forget(delayedFrom.topic()); // deleted: the next delayed send creates it again
                 }
                 result.completeExceptionally(TopicGates.missingTopic(record.topic(), error));
+            } else if ((checkError instanceof CompletionException c ? c.getCause() : checkError)
+                    instanceof AccessRefusedException refused) {
+                result.completeExceptionally(refused); // the check was refused, or met a listener of the other kind
             } else {
-                result.completeExceptionally(SendErrors.map(record.topic(), error, config.deliveryTimeout()));
+                result.completeExceptionally(SendErrors.map(record.topic(), error, config.deliveryTimeout(),
+                    config.bootstrapServers()));
             }
         });
     }

@@ -30,10 +30,11 @@ final class PipelineRefusals {
      * The refusal {@code e} is, or has among its causes, for {@code pipeline}; empty when there is none. A transactional
      * producer that a request was refused to is in an error state: its next call throws a plain {@code KafkaException}
      * ("Cannot execute transactional method because we are in an error state") whose cause is the refusal.
+     * {@code servers}, the bootstrap servers, are named in a TLS refusal.
      */
-    static Optional<AccessRefusedException> of(PipelineConfig pipeline, Throwable e) {
+    static Optional<AccessRefusedException> of(PipelineConfig pipeline, String servers, Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            Optional<AccessRefusedException> refusal = ofOne(pipeline, t);
+            Optional<AccessRefusedException> refusal = ofOne(pipeline, servers, t);
             if (refusal.isPresent()) {
                 return refusal;
             }
@@ -41,7 +42,7 @@ final class PipelineRefusals {
         return Optional.empty();
     }
 
-    private static Optional<AccessRefusedException> ofOne(PipelineConfig pipeline, Throwable e) {
+    private static Optional<AccessRefusedException> ofOne(PipelineConfig pipeline, String servers, Throwable e) {
         if (e instanceof AccessRefusedException refused) {
             return Optional.of(refused);
         }
@@ -70,7 +71,7 @@ final class PipelineRefusals {
         }
         if (e instanceof AuthenticationException) {
             Optional<AccessRefusedException> certificate = TlsRefusals.of("transactional pipeline "
-                    + pipeline.transactionalId(), e);
+                    + pipeline.transactionalId(), servers, e);
             if (certificate.isPresent()) {
                 return certificate;
             }

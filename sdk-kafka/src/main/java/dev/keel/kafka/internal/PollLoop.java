@@ -145,7 +145,8 @@ final class PollLoop implements Runnable {
                 throw e;
             } catch (AuthorizationException | AuthenticationException e) {
                 // the login or an ACL refused: polling again cannot help, the subscription fails with it
-                TlsRefusals.of("the consumer of topic " + settings.topic() + " as group " + settings.group(), e)
+                TlsRefusals.of("the consumer of topic " + settings.topic() + " as group " + settings.group(),
+                        config.bootstrapServers(), e)
                         .ifPresent(certificate -> {
                             throw certificate;
                         });
@@ -158,6 +159,12 @@ final class PollLoop implements Runnable {
                         config.pollTimeout().toNanos()));
                 LOG.warn("Kafka consumer of topic {} group {} failed to poll, retrying in {} ms: {}", settings.topic(),
                         settings.group(), TimeUnit.NANOSECONDS.toMillis(backoffNanos), e.toString());
+                // a poll that keeps failing owns nothing (a group that refuses the join, say): a dead-letter read
+                // ending now must say it read none of the partitions, not that there was nothing to read
+                Set<TopicPartition> assigned = consumer.assignment();
+                if (!assigned.equals(heldByOthersOf)) {
+                    recordHeldByOthers(assigned);
+                }
                 LockSupport.parkNanos(backoffNanos);
             }
         }

@@ -95,6 +95,11 @@ final class SendErrors {
     }
 
     static KeelException map(String topic, Throwable e, Duration deliveryTimeout) {
+        return map(topic, e, deliveryTimeout, null);
+    }
+
+    /** @param servers the bootstrap servers, named in a TLS refusal; null when not known */
+    static KeelException map(String topic, Throwable e, Duration deliveryTimeout, String servers) {
         String where = " (topic " + topic + ")";
         if (e instanceof KeelException k) {
             return k;
@@ -129,7 +134,7 @@ final class SendErrors {
                     + e.getMessage(), e, false);
         }
         if (e instanceof AuthenticationException) {
-            Optional<AccessRefusedException> certificate = TlsRefusals.of("the publish" + where, e);
+            Optional<AccessRefusedException> certificate = TlsRefusals.of("the publish" + where, servers, e);
             if (certificate.isPresent()) {
                 return certificate.get();
             }

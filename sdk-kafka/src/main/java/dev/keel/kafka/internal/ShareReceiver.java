@@ -325,7 +325,7 @@ public final class ShareReceiver implements AbortableConsumer {
             return error;
         }
         String what = "the share consumer of topic " + settings.topic() + " in share group " + groupId;
-        return TlsRefusals.of(what, error).orElseGet(() -> new AccessRefusedException("Kafka refused " + what + " ("
+        return TlsRefusals.of(what, config.bootstrapServers(), error).orElseGet(() -> new AccessRefusedException("Kafka refused " + what + " ("
                 + error.getMessage() + "): check its credentials and grant its principal Read and Describe on the"
                 + " topic, and Read, Describe and DescribeConfigs on the group " + groupId + " (docs/security.md), then"
                 + " start the subscription again; not retried", error));

@@ -7,6 +7,7 @@ import dev.keel.KeelTimeoutException;
 import dev.keel.TopicNotFoundException;
 import dev.keel.TopicSpec;
 import dev.keel.TopologyException;
+import dev.keel.spi.support.DaemonThreads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,6 +19,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
@@ -52,15 +56,34 @@ public final class TopicAdmin implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
     private static final long VISIBILITY_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** Where a timed-out call asks the listeners ({@link KafkaListeners}): one daemon thread, gone when idle. */
+    private static final ExecutorService LISTENER_CHECKS = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), DaemonThreads.named("keel-kafka-listener-check"));
 
     private final Admin admin;
     private final Duration timeout;
     private final String servers;
+    private final KafkaListeners listeners;
 
     public TopicAdmin(Map<String, Object> adminProperties, Duration timeout) {
         this.admin = Admin.create(adminProperties);
         this.timeout = timeout;
         this.servers = String.valueOf(adminProperties.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
+        this.listeners = new KafkaListeners(adminProperties);
+    }
+
+    /**
+     * After a call timed out: what to say when the bootstrap servers are listeners of the other kind than the
+     * client's (TLS or plaintext), a configuration mistake rather than an outage; empty otherwise.
+     */
+    Optional<String> listenerMismatch() {
+        return listeners.mismatch();
+    }
+
+    /** {@code timedOut} (a call that took longer than its timeout), unless a listener of the other kind explains it. */
+    private KeelException timedOut(String what, KeelException timedOut) {
+        return listenerMismatch().<KeelException>map(mismatch -> new AccessRefusedException("Kafka did not answer "
+                + what + ": " + mismatch, timedOut)).orElse(timedOut);
     }
 
     /** The Admin client itself, for this package's other admin tasks (share groups); closed with this. */
@@ -249,7 +272,7 @@ public final class TopicAdmin implements AutoCloseable {
             if (cause instanceof UnknownTopicOrPartitionException) {
                 result.completeExceptionally(cause);
             } else if (cause != null) {
-                result.completeExceptionally(failed("describing the configuration of topic " + topic, cause, grant("DESCRIBE_CONFIGS", topic)));
+                fail(result, "describing the configuration of topic " + topic, cause, grant("DESCRIBE_CONFIGS", topic));
             } else {
                 Map<String, String> values = new HashMap<>();
                 configs.get(resource).entries().forEach(entry -> values.put(entry.name(), entry.value()));
@@ -270,8 +293,8 @@ public final class TopicAdmin implements AutoCloseable {
             if (error == null) {
                 result.complete(null);
             } else {
-                result.completeExceptionally(failed("changing the configuration of topic " + topic, unwrap(error),
-                        grant("ALTER_CONFIGS", topic)));
+                fail(result, "changing the configuration of topic " + topic, unwrap(error),
+                        grant("ALTER_CONFIGS", topic));
             }
         });
         return result;
@@ -329,7 +352,7 @@ public final class TopicAdmin implements AutoCloseable {
             if (cause instanceof UnknownTopicOrPartitionException) {
                 result.complete(false);
             } else if (cause != null) {
-                result.completeExceptionally(failed("checking that topic " + topic + " exists", cause, grant("DESCRIBE", topic)));
+                fail(result, "checking that topic " + topic + " exists", cause, grant("DESCRIBE", topic));
             } else {
                 admin.listOffsets(latestOffsets(descriptions.get(topic))).all().whenComplete((offsets, notServed) -> {
                     Throwable why = unwrap(notServed);
@@ -338,8 +361,8 @@ public final class TopicAdmin implements AutoCloseable {
                     } else if (why instanceof UnknownTopicOrPartitionException) {
                         result.complete(false);
                     } else {
-                        result.completeExceptionally(failed("checking that topic " + topic + " is served", why,
-                                grant("DESCRIBE", topic)));
+                        fail(result, "checking that topic " + topic + " is served", why,
+                                grant("DESCRIBE", topic));
                     }
                 });
             }
@@ -357,7 +380,7 @@ public final class TopicAdmin implements AutoCloseable {
             } else if (cause instanceof UnknownTopicOrPartitionException) {
                 result.complete(false);
             } else {
-                result.completeExceptionally(failed("checking that topic " + topic + " exists", cause, grant("DESCRIBE", topic)));
+                fail(result, "checking that topic " + topic + " exists", cause, grant("DESCRIBE", topic));
             }
         });
         return result;
@@ -444,8 +467,9 @@ public final class TopicAdmin implements AutoCloseable {
             }
             throw failed("declaring topic " + name, e.getCause(), grant("CREATE", name) + " (or on the cluster)");
         } catch (TimeoutException e) {
-            throw new KeelTimeoutException("Kafka did not confirm creating topic " + name + " within " + timeout
-                    + "; is the cluster at " + servers + " (the bootstrap servers) reachable?", e);
+            throw timedOut("declaring topic " + name, new KeelTimeoutException("Kafka did not confirm creating topic "
+                    + name + " within " + timeout + "; is the cluster at " + servers + " (the bootstrap servers) "
+                    + "reachable?", e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KeelException("interrupted while declaring topic " + name, e, true);
@@ -500,7 +524,8 @@ public final class TopicAdmin implements AutoCloseable {
             }
             throw failed("describing topic " + topic, e.getCause(), grant("DESCRIBE", topic));
         } catch (TimeoutException e) {
-            throw new KeelTimeoutException("Kafka did not describe topic " + topic + " within " + timeout, e);
+            throw timedOut("describing topic " + topic, new KeelTimeoutException("Kafka did not describe topic "
+                    + topic + " within " + timeout, e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KeelException("interrupted while describing topic " + topic, e, true);
@@ -522,8 +547,8 @@ public final class TopicAdmin implements AutoCloseable {
             throw failed("describing the configuration of topic " + topic, e.getCause(),
                     grant("DESCRIBE_CONFIGS", topic));
         } catch (TimeoutException e) {
-            throw new KeelTimeoutException("Kafka did not describe the configuration of topic " + topic + " within "
-                    + timeout, e);
+            throw timedOut("describing the configuration of topic " + topic, new KeelTimeoutException("Kafka did "
+                    + "not describe the configuration of topic " + topic + " within " + timeout, e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KeelException("interrupted while describing topic " + topic, e, true);
@@ -546,9 +571,22 @@ public final class TopicAdmin implements AutoCloseable {
         return operation + " on Topic:" + topic;
     }
 
+    /**
+     * Completes {@code result} with {@link #failed}; after a timeout on a thread of Keel's own, since asking the
+     * listeners ({@link #listenerMismatch()}) blocks and the admin client's thread calls this.
+     */
+    private void fail(CompletableFuture<?> result, String what, Throwable cause, String grant) {
+        if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+            LISTENER_CHECKS.execute(() -> result.completeExceptionally(failed(what, cause, grant)));
+        } else {
+            result.completeExceptionally(failed(what, cause, grant));
+        }
+    }
+
     /** {@link #failure(String, Throwable, String, String)} naming this admin's bootstrap servers. */
     private KeelException failed(String what, Throwable cause, String grant) {
-        return failure(what, cause, servers, grant);
+        KeelException failure = failure(what, cause, servers, grant);
+        return cause instanceof org.apache.kafka.common.errors.TimeoutException ? timedOut(what, failure) : failure;
     }
 
     static KeelException failure(String what, Throwable cause) {
@@ -561,7 +599,7 @@ public final class TopicAdmin implements AutoCloseable {
      */
     static KeelException failure(String what, Throwable cause, String servers, String grant) {
         if (cause instanceof AuthenticationException) {
-            Optional<AccessRefusedException> certificate = TlsRefusals.of(what, cause);
+            Optional<AccessRefusedException> certificate = TlsRefusals.of(what, servers, cause);
             if (certificate.isPresent()) {
                 return certificate.get();
             }
