@@ -1,10 +1,12 @@
 package dev.keel.jms;
 
 import dev.keel.jms.internal.ClassicTls;
+import dev.keel.spi.support.UrlPasswords;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -13,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.TrustManager;
+import org.apache.activemq.ActiveMQConnectionFactory;
 
 /**
  * How {@link ActiveMQClassicAdapter} reaches ActiveMQ Classic (6.x, OpenWire). Immutable; every value
@@ -60,11 +63,10 @@ public final class ActiveMQClassicConfig {
     /** How long a synchronous send waits for the broker's answer before it fails, retriable. */
     public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(30);
 
-    private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(?i)([a-z.]*password=)[^&,)]*");
-    /** A password parameter ({@code jms.password=}, {@code trustStorePassword=}...), its name as group 1. */
-    private static final Pattern SECRET_PARAMETER = Pattern.compile("(?i)[?&,(]([a-z.]*password)=");
-    /** User info in a connector ({@code ssl://user:secret@host}). */
-    private static final Pattern USER_INFO = Pattern.compile("://[^/?@,()]*@");
+    /** The {@code jms.*} parameters the client's connection factory could not set, as its refusal lists them. */
+    private static final Pattern UNKNOWN_JMS = Pattern.compile("Unknown parameters=\\[\\{(.*)\\}\\]");
+    /** A {@code jms.*} parameter's name left in the factory's URL: one it did not take. */
+    private static final Pattern JMS_NAME = Pattern.compile("[?&(,]\\s*(jms\\.[^=&,()]*)");
     /** Each transport of a URL, also inside {@code failover:(...)}: {@code tcp}, {@code ssl}, {@code nio+ssl}... */
     private static final Pattern TRANSPORT = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*)://");
 
@@ -246,10 +248,13 @@ public final class ActiveMQClassicConfig {
                 closeTimeout, sendTimeout, trustStore, keyStore, keyManagers, trustManagers);
     }
 
-    /** Never shows the password, the stores' passwords, nor the values of the URL's password parameters. */
+    /**
+     * Never shows the password, the stores' passwords, nor any value of the URL's query parameters: a password under
+     * a misspelled or look-alike name is no password parameter, yet a password ({@link UrlPasswords#maskValues}).
+     */
     @Override
     public String toString() {
-        return "ActiveMQClassicConfig{url=" + PASSWORD_PARAMETER.matcher(url).replaceAll("$1****") + ", username="
+        return "ActiveMQClassicConfig{url=" + UrlPasswords.maskValues(url) + ", username="
                 + username + ", password=" + (password == null ? "none" : "****") + ", sendLanes=" + sendLanes
                 + ", maxMessageBytes=" + maxMessageBytes + ", prefetch=" + prefetch + ", prioritizedQueues="
                 + prioritizedQueues + ", closeTimeout=" + closeTimeout + ", sendTimeout=" + sendTimeout
@@ -282,33 +287,76 @@ public final class ActiveMQClassicConfig {
          * {@code failover:(tcp://a:61616,tcp://b:61616)} URL (a primary and its standby) must say
          * {@code maxReconnectAttempts=0}: Keel reconnects by itself, through the list, and a failover transport that
          * reconnected on its own would hide the lost connection from it (a send would wait instead of failing, a member
-         * would not give back what it held).
+         * would not give back what it held). A URL holding a password is refused: user info, or a parameter whose name
+         * holds {@code password} as the client reads it, percent-decoded ({@code jms.passwor%64=} too); the message names
+         * the parameter and does not quote the URL.
          */
         public Builder url(String url) {
             Objects.requireNonNull(url, "url");
-            if (url.isBlank() || url.chars().anyMatch(Character::isWhitespace)) {
-                throw new IllegalArgumentException("url must be an ActiveMQ Classic URL such as " + DEFAULT_URL
-                        + ", without spaces; was '" + url + "'");
-            }
-            Matcher secret = SECRET_PARAMETER.matcher(url);
-            boolean parameter = secret.find();
-            if (parameter || USER_INFO.matcher(url).find()) {
-                throw new IllegalArgumentException("url must not hold a password ("
-                        + (parameter ? "the parameter " + secret.group(1) : "user info before a host")
+            Optional<String> secret = UrlPasswords.find(url).or(() -> UrlPasswords.holdsUserInfo(url)
+                    ? Optional.of("user info before a host") : Optional.empty());
+            if (secret.isPresent()) {
+                throw new IllegalArgumentException("url must not hold a password (" + secret.get()
                         + "): the ActiveMQ client shows its URL in its own logs and errors when a connection fails. "
                         + "Give the user and password with credentials(user, password), and the TLS stores with "
-                        + "trustStore(...) and keyStore(...); was '" + PASSWORD_PARAMETER.matcher(
-                                USER_INFO.matcher(url).replaceAll("://****@")).replaceAll("$1****") + "'");
+                        + "trustStore(...) and keyStore(...). Names count percent-decoded, as the client reads them; "
+                        + "the url is not quoted, so that no part of the password is");
+            }
+            if (url.isBlank() || url.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException("url must be an ActiveMQ Classic URL such as " + DEFAULT_URL
+                        + ", without spaces; was '" + UrlPasswords.maskValues(url) + "'");
             }
             if (url.regionMatches(true, 0, "failover:", 0, "failover:".length())
                     && !url.contains("maxReconnectAttempts=0")) {
                 throw new IllegalArgumentException("a failover: url must set maxReconnectAttempts=0: Keel reconnects by "
                         + "itself, through the list, and a failover transport that reconnects on its own would hide a "
                         + "lost connection from it (docs/activemq.md, \"High availability\"); was '"
-                        + PASSWORD_PARAMETER.matcher(url).replaceAll("$1****") + "'");
+                        + UrlPasswords.maskValues(url) + "'");
             }
+            requireAcceptedParameters(url);
             this.url = url;
             return this;
+        }
+
+        /**
+         * The client's connection factory takes the URL's {@code jms.*} parameters as its own properties; one it has
+         * no property for (misspelled: {@code jms.pasword=}) it refuses with an {@link IllegalArgumentException} that
+         * quotes the value ({@code Unknown parameters=[{pasword=...}]}), or, when it set none of them, leaves in the
+         * URL for the transport, which refuses it at the connection quoting the value again ({@code Invalid connect
+         * parameters: {...}}). Refused here, by name only: the value may be a password under a wrong name.
+         */
+        private static void requireAcceptedParameters(String url) {
+            java.util.Set<String> refused = new LinkedHashSet<>();
+            String left;
+            try {
+                left = new ActiveMQConnectionFactory(url).getBrokerURL();
+            } catch (IllegalArgumentException e) {
+                Matcher unknown = UNKNOWN_JMS.matcher(String.valueOf(e.getMessage()));
+                if (!unknown.find()) {
+                    throw new IllegalArgumentException("url is not a URL ActiveMQ Classic's client reads (" + e.getClass()
+                            .getSimpleName() + "); the url and the client's message are not quoted, so that no "
+                            + "part of a password is: check its syntax, e.g. " + DEFAULT_URL + "?jms.prefetchPolicy.all=10"
+                            + "; was '" + UrlPasswords.maskValues(url) + "'");
+                }
+                for (String pair : unknown.group(1).split(", ")) {
+                    if (pair.indexOf('=') > 0) {
+                        refused.add("jms." + pair.substring(0, pair.indexOf('=')));
+                    }
+                }
+                left = "";
+            }
+            List<String> forms = UrlPasswords.decodedForms(left);
+            Matcher name = JMS_NAME.matcher(forms.get(forms.size() - 1));
+            while (name.find()) {
+                refused.add(name.group(1).strip());
+            }
+            if (!refused.isEmpty()) {
+                throw new IllegalArgumentException("url has parameters ActiveMQ Classic's client does not accept: "
+                        + refused + " (its jms.* parameters are its connection factory's properties, such as "
+                        + "jms.userName or jms.prefetchPolicy.all: check the spelling). The url is wrong, not the "
+                        + "broker; their values are not shown, so that no part of a password under a wrong name is. "
+                        + "Give the password with credentials(user, password)");
+            }
         }
 
         /** The user and password the broker authenticates; both or neither. */
@@ -456,12 +504,12 @@ public final class ActiveMQClassicConfig {
                     throw new IllegalArgumentException(what + " only to TLS connections, and the url has a "
                             + transport.group(1) + ":// server: use ssl://host:port (the broker's TLS connector, "
                             + "61617 by convention) for every server, or remove the TLS settings; was '"
-                            + PASSWORD_PARAMETER.matcher(url).replaceAll("$1****") + "'");
+                            + UrlPasswords.maskValues(url) + "'");
                 }
             }
             if (!any) {
                 throw new IllegalArgumentException(what + " only to TLS connections: use an ssl://host:port url; was '"
-                        + PASSWORD_PARAMETER.matcher(url).replaceAll("$1****") + "'");
+                        + UrlPasswords.maskValues(url) + "'");
             }
         }
     }

@@ -1,11 +1,11 @@
 package dev.keel.jms;
 
 import dev.keel.TopicSpec;
+import dev.keel.spi.support.UrlPasswords;
 
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * How {@link ArtemisAdapter} reaches ActiveMQ Artemis. Immutable; every value is validated as it is
@@ -116,13 +116,10 @@ public final class ArtemisConfig {
         return Objects.hash(url, username, password, sendLanes, defaultPartitions, maxMessageBytes, closeTimeout);
     }
 
-    /** Password parameters of a URL ({@code trustStorePassword=...}, {@code keyStorePassword=...}). */
-    private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(?i)([a-z]*password=)[^&,)]*");
-
     /** Never shows the password, nor the values of the URL's password parameters. */
     @Override
     public String toString() {
-        return "ArtemisConfig{url=" + PASSWORD_PARAMETER.matcher(url).replaceAll("$1****") + ", username=" + username + ", password=" + (password == null ? "none" : "****")
+        return "ArtemisConfig{url=" + UrlPasswords.mask(url) + ", username=" + username + ", password=" + (password == null ? "none" : "****")
                 + ", sendLanes=" + sendLanes + ", defaultPartitions=" + defaultPartitions + ", maxMessageBytes="
                 + maxMessageBytes + ", closeTimeout=" + closeTimeout + "}";
     }
@@ -140,12 +137,22 @@ public final class ArtemisConfig {
         private Builder() {
         }
 
-        /** {@code tcp://host:port}, with Artemis's URL parameters after {@code ?} if needed. */
+        /**
+         * {@code tcp://host:port}, with Artemis's URL parameters after {@code ?} if needed. User info
+         * ({@code tcp://user:password@host}) is refused, whatever the password holds, without quoting the URL: Artemis's
+         * client reads no credentials there (it takes the user for the host), and the URL is shown in logs.
+         */
         public Builder url(String url) {
             Objects.requireNonNull(url, "url");
+            if (UrlPasswords.holdsUserInfo(url)) {
+                throw new IllegalArgumentException("url holds user info (something@ before a host): Artemis's client "
+                        + "reads no credentials there (it would take the user for the host). Give the user and password "
+                        + "with credentials(username, password). The url is not quoted, so that no part of a password "
+                        + "is");
+            }
             if (url.isBlank() || url.chars().anyMatch(Character::isWhitespace)) {
                 throw new IllegalArgumentException("url must be an Artemis URL such as " + DEFAULT_URL
-                        + ", without spaces; was '" + url + "'");
+                        + ", without spaces; was '" + UrlPasswords.mask(url) + "'");
             }
             this.url = url;
             return this;

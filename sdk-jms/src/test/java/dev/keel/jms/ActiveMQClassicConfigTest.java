@@ -11,6 +11,7 @@ import java.util.List;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import org.apache.activemq.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,6 +45,48 @@ class ActiveMQClassicConfigTest {
         }
         assertThat(ActiveMQClassicConfig.custom().url("tcp://h:61616?jms.userName=app&jms.prefetchPolicy.all=10")
                 .build().url()).contains("jms.userName=app");
+    }
+
+    /**
+     * Sixth review: ActiveMQ's client percent-decodes the query, then each parameter's name and value again
+     * (URISupport.parseQuery), so an encoded name set the password while the check, on the URL as written, let it
+     * through and toString showed it. Each of these logs in with S3CR3T; each is refused, naming the decoded parameter.
+     */
+    @Test
+    void aPercentEncodedPasswordParameterShouldBeRefusedAsTheClientReadsIt() {
+        for (String url : List.of("tcp://h:61616?jms.userName=admin&jms.passwor%64=S3CR3T",
+                "tcp://h:61616?jms.%70assword=S3CR3T", "tcp://h:61616?jms.password%3DS3CR3T",
+                "tcp://h:61616?jms.passwor%2564=S3CR3T", "tcp://h:61616?x=1%26jms.password%3DS3CR3T",
+                "failover:(tcp://h:61616)?maxReconnectAttempts=0&jms.passwor%64=S3CR3T")) {
+            assertThat(new ActiveMQConnectionFactory(url).getPassword()).as(url).isEqualTo("S3CR3T");
+            assertThatThrownBy(() -> ActiveMQClassicConfig.custom().url(url)).as(url)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("must not hold a password (the parameter jms.password)")
+                    .hasMessageNotContaining("S3CR3T");
+        }
+        for (String url : List.of("ssl://h:61617?socket.keyStore%50assword=S3CR3T",
+                "failover:(ssl://h:61617?socket.trustStorePasswor%64=S3CR3T)?maxReconnectAttempts=0")) {
+            assertThatThrownBy(() -> ActiveMQClassicConfig.custom().url(url)).as(url)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not hold a password")
+                    .hasMessageNotContaining("S3CR3T");
+        }
+        assertThat(ActiveMQClassicConfig.custom().url("tcp://h:61616?jms.clientID=orders%2D1").build().url())
+                .endsWith("orders%2D1");
+    }
+
+    /** Sixth review: the refusal masked the value only up to a , or ), which the client reads as part of it. */
+    @Test
+    void theRefusalShouldShowNoPartOfThePassword() {
+        assertThat(new ActiveMQConnectionFactory("tcp://h:61616?jms.password=PRE0,POSTLEAK").getPassword())
+                .isEqualTo("PRE0,POSTLEAK");
+        for (String url : List.of("tcp://h:61616?jms.password=PRE0,POSTLEAK", "tcp://h:61616?jms.password=PRE0)POSTLEAK",
+                "failover:(tcp://h:61616)?maxReconnectAttempts=0&jms.password=PRE0,POSTLEAK",
+                "tcp://h:61616?jms.password=PRE0 POSTLEAK")) {
+            assertThatThrownBy(() -> ActiveMQClassicConfig.custom().url(url)).as(url)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("must not hold a password (the parameter jms.password)")
+                    .hasMessageNotContaining("PRE0").hasMessageNotContaining("POSTLEAK");
+        }
     }
 
     @Test
@@ -177,5 +220,19 @@ class ActiveMQClassicConfigTest {
             store.store(out, password.toCharArray());
         }
         return path;
+    }
+
+    /**
+     * Review (F7): user info whose password held a {@code ,} {@code /} {@code (} or {@code #} passed the check (the
+     * pattern stopped at them) and toString showed it ({@code url=tcp://keel:S3,CRET@...}).
+     */
+    @Test
+    void aUrlWithUserInfoShouldBeRefusedWhateverThePasswordHolds() {
+        for (String url : new String[] {"tcp://keel:S3,CRET@127.0.0.1:61616", "tcp://keel:S3/CRET@127.0.0.1:61616",
+            "failover:(tcp://keel:S3(CRET@127.0.0.1:61616)?maxReconnectAttempts=0", "tcp://keel:S3#CRET@127.0.0.1:61616"}) {
+            assertThatThrownBy(() -> ActiveMQClassicConfig.custom().url(url)).as(url)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("user info")
+                    .hasMessageNotContaining("CRET");
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.keel.rabbit;
 
 import dev.keel.TopicSpec;
+import dev.keel.spi.support.UrlPasswords;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
@@ -262,6 +263,10 @@ public final class RabbitConfig {
                 + ", maxMessageSize=" + maxMessageSize + ", addresses=" + addresses + "}";
     }
 
+    /** Where RabbitMQ's credentials go, for a host or address refused because it holds user info. */
+    private static final String RABBIT_CREDENTIALS = "give the user and password with credentials(user, password), "
+            + "or in uri(\"amqp://user:password@host:port/vhost\")";
+
     public static final class Builder {
         private String host = DEFAULT_HOST;
         private Integer port;
@@ -364,6 +369,7 @@ public final class RabbitConfig {
         }
 
         public Builder host(String host) {
+            UrlPasswords.requireNoUserInfo("host", host, RABBIT_CREDENTIALS);
             if (host == null || host.isBlank()) {
                 throw new IllegalArgumentException("host must not be blank");
             }
@@ -527,12 +533,13 @@ public final class RabbitConfig {
         }
 
         private String address(String address) {
+            UrlPasswords.requireNoUserInfo("addresses", address, RABBIT_CREDENTIALS);
             String a = address == null ? "" : address.trim();
             int colon = a.lastIndexOf(':');
             String host = colon < 0 ? a : a.substring(0, colon);
             if (host.isBlank() || host.contains(",") || host.contains("/")) {
                 throw new IllegalArgumentException("addresses must be host:port pairs separated by commas "
-                        + "(e.g. rabbit-1:5672,rabbit-2:5672), got '" + address + "'");
+                        + "(e.g. rabbit-1:5672,rabbit-2:5672), got '" + UrlPasswords.maskRefused(address) + "'");
             }
             if (colon < 0) {
                 return host + ":" + (tls ? DEFAULT_TLS_PORT : DEFAULT_PORT);

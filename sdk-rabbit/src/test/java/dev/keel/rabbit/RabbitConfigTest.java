@@ -155,4 +155,21 @@ class RabbitConfigTest {
                 .hasMessageContaining("port");
         assertThatThrownBy(() -> RabbitConfig.custom().addresses("r1:70000")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /**
+     * Review (F7): a host with user info was accepted and shown twice by toString
+     * ({@code RabbitConfig{amqp://guest:****@guest:S3CRET@127.0.0.1:5672...}}); an address with a password parameter
+     * was quoted whole.
+     */
+    @Test
+    void aHostOrAddressHoldingCredentialsShouldBeRefusedWithoutQuotingThem() {
+        assertThatThrownBy(() -> RabbitConfig.custom().host("guest:S3CRET@127.0.0.1"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("credentials(")
+                .hasMessageNotContaining("S3CRET");
+        assertThatThrownBy(() -> RabbitConfig.custom().addresses("127.0.0.1:5672,guest:S3CRET@127.0.0.1:5673"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("credentials(")
+                .hasMessageNotContaining("S3CRET");
+        assertThatThrownBy(() -> RabbitConfig.custom().addresses("amqp://127.0.0.1:5672?password=S3CRET"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageNotContaining("S3CRET");
+    }
 }

@@ -17,6 +17,7 @@ import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.ListenerCertificates;
 import dev.keel.testbrokers.RabbitEndpoint;
 import dev.keel.testbrokers.TestCertificates;
 import dev.keel.testbrokers.TestCertificates.ServerCertificate;
@@ -119,7 +120,7 @@ class RabbitServerCertificateTest {
     }
 
     private void rotateUnder(RecordingTlsContext tls, ServerCertificate next) throws Exception {
-        X509Certificate presented = RecordingTlsContext.certificate(certificates.serverCertificate(next));
+        X509Certificate presented = ListenerCertificates.read(certificates.serverCertificate(next));
         try (IdempotencyStore store = RabbitTlsContractTest.TlsRedis.store(keyPrefix);
              RabbitAdapter adapter = tlsAdapter(tls.context());
              Keel keel = Keel.builder(adapter).idempotencyStore(store)
@@ -203,9 +204,9 @@ class RabbitServerCertificateTest {
     private void present(ServerCertificate which) {
         changed = which != ServerCertificate.CURRENT;
         rabbit.restartPresenting(which);
-        X509Certificate expected = RecordingTlsContext.certificate(certificates.serverCertificate(which));
+        X509Certificate expected = ListenerCertificates.read(certificates.serverCertificate(which));
         await().atMost(PATIENCE).ignoreExceptions().until(() ->
-                RecordingTlsContext.presentedBy(rabbit.host(), rabbit.tlsPort()).equals(expected));
+                ListenerCertificates.presentedAt(rabbit.host(), rabbit.tlsPort()).equals(expected));
     }
 
     private RabbitAdapter tlsAdapter(SSLContext context) {

@@ -76,55 +76,6 @@ final class RecordingTlsContext {
         return List.copyOf(checks);
     }
 
-    /** The certificate of a PEM file. */
-    static X509Certificate certificate(Path pem) {
-        try (InputStream in = Files.newInputStream(pem)) {
-            return (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException("cannot read " + pem + ": " + e, e);
-        }
-    }
-
-    /**
-     * The certificate the TLS listener at {@code host:port} presents now, read by a handshake that trusts any server
-     * and presents the run's client certificate (so the listener, which asks for one, completes it).
-     */
-    static X509Certificate presentedBy(String host, int port) throws IOException {
-        TestCertificates certificates = TestCertificates.get();
-        X509Certificate[] seen = new X509Certificate[1];
-        try {
-            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            keys.init(load(certificates.clientKeyStore(), certificates.password()), certificates.password().toCharArray());
-            javax.net.ssl.X509TrustManager any = new javax.net.ssl.X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                    seen[0] = chain[0];
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            };
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys.getKeyManagers(), new TrustManager[] {any}, null);
-            try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(host, port)) {
-                socket.setSoTimeout(5000);
-                socket.startHandshake();
-            }
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot make the probe's SSLContext: " + e, e);
-        }
-        if (seen[0] == null) {
-            throw new IOException("no certificate presented at " + host + ":" + port);
-        }
-        return seen[0];
-    }
-
     private static KeyStore load(Path path, String password) throws IOException, GeneralSecurityException {
         KeyStore store = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(path)) {

@@ -4,6 +4,11 @@ import jakarta.jms.IllegalStateException;
 import jakarta.jms.InvalidDestinationException;
 import jakarta.jms.JMSException;
 import jakarta.jms.ResourceAllocationException;
+import dev.keel.spi.support.TlsMismatch;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -21,11 +26,67 @@ final class ArtemisErrors implements BrokerErrors {
     private static final Pattern REFUSED = Pattern.compile(
             "permission='([A-Z_]+)'(?: for queue (\\S+))? on address ([^\\s\\]]+)");
 
-    private final ArtemisTlsProbe tls;
+    /** Where a client's TLS is turned on, for a message about a listener of the other kind. */
+    private static final String TLS_SETTINGS = "sslEnabled=true with trustStorePath (and keyStorePath) in the url of "
+            + "ArtemisConfig; keel.artemis.url with the Spring Boot starter";
+    private static final Duration ASK_CONNECT = Duration.ofSeconds(5);
+    /** How long an acceptor's answer is waited for (a plaintext one says nothing to a ClientHello: this long). */
+    private static final Duration ASK_WAIT = Duration.ofSeconds(2);
+    /**
+     * What the Artemis core client sends first on a plaintext connection (its handshake, {@code ARTEMIS}), then a core
+     * PING on channel 0 (length 17, type 10, channel 0, connection TTL 60 s), which a plaintext core acceptor answers
+     * with the same PING: silence to a TLS ClientHello proves nothing, this answer does.
+     */
+    private static final byte[] CORE_PING = ByteBuffer.allocate(7 + 4 + 1 + 8 + 8)
+            .put("ARTEMIS".getBytes(StandardCharsets.US_ASCII)).putInt(17).put((byte) 10).putLong(0).putLong(60_000)
+            .array();
 
-    /** @param url the client's URL: for a TLS one, a failed connection is probed for a certificate problem */
+    private final ArtemisTlsProbe tls;
+    private final ListenerKinds listeners;
+
+    /**
+     * @param url the client's URL: for a TLS one, a failed connection is probed for a certificate problem; any failed
+     *            connection for a listener of the other kind
+     */
     ArtemisErrors(String url) {
         this.tls = ArtemisTlsProbe.of(url);
+        boolean sslEnabled = tls.tls();
+        int query = url.indexOf('?');
+        this.listeners = new ListenerKinds("ActiveMQ Artemis", ListenerKinds.servers(query < 0 ? url
+                : url.substring(0, query), scheme -> sslEnabled), ArtemisErrors::otherKind, TLS_SETTINGS);
+    }
+
+    /**
+     * Whether {@code server} is an acceptor of the other kind: for a TLS client, one that answers a plaintext core PING
+     * (a plaintext acceptor says nothing to a ClientHello, and the client's handshake times out); for a plaintext
+     * client, one that answers a TLS ClientHello.
+     */
+    private static Optional<String> otherKind(ListenerKinds.Server server) {
+        if (server.tls()) {
+            byte[] answer = TlsMismatch.answerTo(server.host(), server.port(), CORE_PING, 5, ASK_CONNECT, ASK_WAIT);
+            return answer.length >= 5 && Arrays.equals(Arrays.copyOf(answer, 5), new byte[] {0, 0, 0, 17, 10})
+                    ? Optional.of("it answered a plaintext core-protocol ping (the client's TLS handshake got no "
+                    + "answer)") : Optional.empty();
+        }
+        return TlsMismatch.answerToClientHello(server.host(), server.port(), ASK_CONNECT, ASK_WAIT)
+                == TlsMismatch.Answer.TLS ? Optional.of("it answered a TLS handshake") : Optional.empty();
+    }
+
+    /**
+     * A connection that could not be made ({@code AMQ219007}: cannot connect; {@code AMQ219013}: no topology in time,
+     * what a plaintext client at a TLS acceptor gets) with every server of the URL a listener of the other kind than
+     * the client's. A connection lost once made is not asked about: it was of the right kind.
+     */
+    @Override
+    public Optional<String> listenerMismatch(Throwable e) {
+        ActiveMQExceptionType type = typeOf(e);
+        return type == ActiveMQExceptionType.NOT_CONNECTED || type == ActiveMQExceptionType.CONNECTION_TIMEDOUT
+                ? listeners.mismatch(e) : Optional.empty();
+    }
+
+    @Override
+    public String where() {
+        return listeners.where();
     }
 
     /**

@@ -74,6 +74,11 @@ final class ArtemisTlsProbe {
         }
     }
 
+    /** Whether the URL turns TLS on ({@code sslEnabled=true}). */
+    boolean tls() {
+        return tls;
+    }
+
     /** The certificate problem behind a failed connection, or empty (no TLS, or none found). */
     Optional<String> certificateProblem() {
         if (!tls) {

@@ -32,6 +32,20 @@ public interface BrokerErrors {
     }
 
     /**
+     * What to say when {@code e}, a connection that failed, is explained by a listener of the other kind than the
+     * client's (TLS configured and the server a plaintext listener, or the reverse): a configuration mistake, not an
+     * outage. Empty otherwise, and when the server could not be asked.
+     */
+    default Optional<String> listenerMismatch(Throwable e) {
+        return Optional.empty();
+    }
+
+    /** The servers the client connects to, {@code host:port} comma-separated, for messages; empty when not known. */
+    default String where() {
+        return "";
+    }
+
+    /**
      * The permission a security refusal {@code text} (a failure's class and message) names, as the broker's
      * configuration spells it, with where to grant it; empty when the broker's message does not say, and the
      * refusal's advice is then the operation's usual {@link #permissions()}.

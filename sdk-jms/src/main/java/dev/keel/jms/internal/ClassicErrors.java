@@ -5,6 +5,7 @@ import jakarta.jms.InvalidDestinationException;
 import jakarta.jms.JMSException;
 import jakarta.jms.ResourceAllocationException;
 import dev.keel.spi.support.TlsFailures;
+import dev.keel.spi.support.TlsMismatch;
 import org.apache.activemq.ConnectionClosedException;
 import org.apache.activemq.ConnectionFailedException;
 
@@ -30,6 +31,11 @@ final class ClassicErrors implements BrokerErrors {
     private static final Pattern SSL_SERVER = Pattern.compile("ssl://([^:/?,)]+):(\\d+)");
     private static final Duration PROBE_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration PROBE_LISTEN = Duration.ofSeconds(1);
+    /** How long the question whether a server speaks TLS waits for its answer ({@link TlsMismatch}). */
+    private static final Duration ASK_WAIT = Duration.ofSeconds(2);
+    /** Where a client's TLS is turned on, for a message about a listener of the other kind. */
+    private static final String TLS_SETTINGS = "an ssl:// url of ActiveMQClassicConfig, with trustStore(...) and "
+            + "keyStore(...); keel.activemq.url and keel.activemq.ssl-bundle with the Spring Boot starter";
 
     @Override
     public boolean isSecurity(Throwable e) {
@@ -45,6 +51,7 @@ final class ClassicErrors implements BrokerErrors {
     private final Optional<String> tlsHost;
     private final int tlsPort;
     private final ClassicTls tls;
+    private final ListenerKinds listeners;
 
     /**
      * @param url the client's URL: when its (first) server is {@code ssl://host:port}, a failed connection is probed
@@ -53,6 +60,8 @@ final class ClassicErrors implements BrokerErrors {
      */
     ClassicErrors(String url, ClassicTls tls) {
         this.tls = tls;
+        this.listeners = new ListenerKinds("ActiveMQ Classic", ListenerKinds.servers(url, scheme -> scheme.contains(
+                "ssl")), ClassicErrors::otherKind, TLS_SETTINGS);
         Matcher ssl = SSL_SERVER.matcher(url);
         if (ssl.find()) {
             this.tlsHost = Optional.of(ssl.group(1));
@@ -77,6 +86,32 @@ final class ClassicErrors implements BrokerErrors {
         }
         return TlsFailures.listenForRefusal(tls.socketFactory(), tlsHost.get(), tlsPort,
                 PROBE_CONNECT_TIMEOUT, PROBE_LISTEN);
+    }
+
+    /** A connection that failed with every server of the URL a listener of the other kind than the client's. */
+    @Override
+    public Optional<String> listenerMismatch(Throwable e) {
+        return isConnectionLoss(e) ? listeners.mismatch(e) : Optional.empty();
+    }
+
+    @Override
+    public String where() {
+        return listeners.where();
+    }
+
+    /**
+     * Whether {@code server} is a listener of the other kind, by its answer to a TLS ClientHello: a TLS record from a
+     * TLS connector, to a plaintext client; bytes that are not TLS (a plaintext OpenWire connector sends its
+     * WireFormatInfo first, whatever it is sent) to a TLS client.
+     */
+    private static Optional<String> otherKind(ListenerKinds.Server server) {
+        TlsMismatch.Answer answer = TlsMismatch.answerToClientHello(server.host(), server.port(),
+                PROBE_CONNECT_TIMEOUT, ASK_WAIT);
+        if (server.tls()) {
+            return answer == TlsMismatch.Answer.OTHER ? Optional.of(TlsMismatch.answeredInPlaintext("its OpenWire "
+                    + "greeting")) : Optional.empty();
+        }
+        return answer == TlsMismatch.Answer.TLS ? Optional.of("it answered a TLS handshake") : Optional.empty();
     }
 
     @Override

@@ -7,9 +7,21 @@ import dev.keel.PublishException;
 import dev.keel.TopologyException;
 import dev.keel.UnroutableException;
 import jakarta.jms.JMSSecurityException;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** A broker's refusal as Keel's typed error: whether trying again can help, and what to do. */
 public final class JmsErrors {
+    /**
+     * ActiveMQ Classic's client refusing parameters of its URL, which it quotes with their values: the transport's
+     * {@code Invalid connect parameters: {name=value, ...}} and the connection factory's {@code Unknown
+     * parameters=[{name=value, ...}]}. Group 1 is the list inside the braces.
+     */
+    private static final Pattern CLIENT_REFUSED_PARAMETERS =
+            Pattern.compile("(?:Invalid connect parameters: |Unknown parameters=\\[)\\{([^}]*)\\}\\]?");
     private final BrokerErrors broker;
     private final JmsSettings settings;
 
@@ -20,6 +32,10 @@ public final class JmsErrors {
 
     /** A failed send of a message to {@code topic}. */
     public KeelException ofSend(String topic, Exception e) {
+        KeelException url = ofRefusedUrl(topic, e);
+        if (url != null) {
+            return url;
+        }
         AccessRefusedException refused = refusal("the send to topic '" + topic + "'", broker.permissions().send(), e);
         if (refused != null) {
             return refused;
@@ -41,6 +57,10 @@ public final class JmsErrors {
 
     /** A consumer that could not join its group's queue. */
     public KeelException ofConsume(String topic, Exception e) {
+        KeelException url = ofRefusedUrl(topic, e);
+        if (url != null) {
+            return url;
+        }
         AccessRefusedException refused = refusal("a consumer of topic '" + topic + "'", broker.permissions().consume(),
                 e);
         if (refused != null) {
@@ -56,6 +76,10 @@ public final class JmsErrors {
      * {@link TopologyException}).
      */
     public KeelException ofTopology(String topic, Exception e) {
+        KeelException url = ofRefusedUrl(topic, e);
+        if (url != null) {
+            return url;
+        }
         AccessRefusedException refused = refusal("managing topic '" + topic + "'", broker.permissions().declare(), e);
         if (refused != null) {
             return refused;
@@ -71,15 +95,22 @@ public final class JmsErrors {
      * {@code e} as the broker's security refusal of {@code what}, or null when it is none: a refused login says to
      * check the credentials, any other refusal to grant the user the permission the broker's message names, else
      * {@code permission}, a TLS handshake that failed over
-     * a certificate which side refused which. Not retriable.
+     * a certificate which side refused which (naming the broker's address), a listener of the other kind than the
+     * client's (TLS or plaintext) which it is and what to check. Not retriable.
      */
     public AccessRefusedException refusal(String what, String permission, Throwable e) {
         if (e instanceof AccessRefusedException refused) {
             return refused;
         }
         if (!isSecurityRefusal(e)) {
-            return broker.certificateProblem(e).map(problem -> new AccessRefusedException("the broker could not be"
-                    + " reached over TLS for " + what + ": " + problem + "; not retried", e)).orElse(null);
+            Optional<String> certificate = broker.certificateProblem(e);
+            if (certificate.isPresent()) {
+                return new AccessRefusedException((broker.where().isEmpty() ? "the broker" : "the broker at "
+                        + broker.where()) + " could not be reached over TLS for " + what + ": " + certificate.get()
+                        + "; not retried", e);
+            }
+            return broker.listenerMismatch(e).map(mismatch -> new AccessRefusedException(what + " failed: "
+                    + mismatch, e)).orElse(null);
         }
         String text = describe(e);
         if (broker.isLoginRefused(text)) {
@@ -92,11 +123,12 @@ public final class JmsErrors {
     }
 
     /**
-     * True when the broker refused the login or the operation for security, or a TLS handshake failed over a
-     * certificate: retrying cannot help.
+     * True when the broker refused the login or the operation for security, a TLS handshake failed over a
+     * certificate, or the listener is of the other kind than the client's (TLS or plaintext): retrying cannot help.
      */
     public boolean isRefusal(Throwable e) {
-        return isSecurityRefusal(e) || broker.certificateProblem(e).isPresent();
+        return isSecurityRefusal(e) || broker.certificateProblem(e).isPresent()
+                || broker.listenerMismatch(e).isPresent();
     }
 
     private boolean isSecurityRefusal(Throwable e) {
@@ -113,8 +145,59 @@ public final class JmsErrors {
         return broker.isConnectionLoss(e);
     }
 
-    /** The class and message of the failure, never a payload. */
+    /**
+     * The client's refusal of its URL's parameters as a non-retriable {@link TopologyException} naming them, never
+     * their values (one may be a password under a misspelled name), and without the client's exception as its cause,
+     * whose message holds them; null when {@code e} is none.
+     */
+    private static KeelException ofRefusedUrl(String topic, Throwable e) {
+        Set<String> names = refusedUrlParameters(e);
+        if (names.isEmpty()) {
+            return null;
+        }
+        return new TopologyException(topic, "the ActiveMQ client (not the broker) refused parameters of the url: "
+                + names + " (misspelled, or not the client's): the url is wrong; fix it and run again. Their values "
+                + "are not shown, so that no part of a password under a wrong name is; not retried");
+    }
+
+    /** The names of the URL parameters the client refused anywhere in {@code e}'s chain; empty when none. */
+    static Set<String> refusedUrlParameters(Throwable e) {
+        Set<String> names = new LinkedHashSet<>();
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            Matcher refused = CLIENT_REFUSED_PARAMETERS.matcher(String.valueOf(t.getMessage()));
+            while (refused.find()) {
+                names.addAll(namesOf(refused.group(1)));
+            }
+        }
+        return names;
+    }
+
+    /** The names of a client's {@code name=value, ...} list, in order, without their values. */
+    private static Set<String> namesOf(String pairs) {
+        Set<String> names = new LinkedHashSet<>();
+        for (String pair : pairs.split(", ")) {
+            if (pair.indexOf('=') > 0) {
+                names.add(pair.substring(0, pair.indexOf('=')));
+            }
+        }
+        return names;
+    }
+
+    /**
+     * The class and message of the failure, never a payload; the values of URL parameters the client refused and
+     * quoted are left out, their names kept.
+     */
     public static String describe(Throwable e) {
-        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        if (e.getMessage() == null) {
+            return e.getClass().getSimpleName();
+        }
+        Matcher refused = CLIENT_REFUSED_PARAMETERS.matcher(e.getMessage());
+        StringBuilder text = new StringBuilder();
+        while (refused.find()) {
+            refused.appendReplacement(text, Matcher.quoteReplacement("refused URL parameters "
+                    + namesOf(refused.group(1)) + " (values not shown)"));
+        }
+        refused.appendTail(text);
+        return e.getClass().getSimpleName() + ": " + text;
     }
 }

@@ -14,11 +14,16 @@ import dev.keel.BrokerUnavailableException;
 import dev.keel.rabbit.AuthenticationMechanism;
 import dev.keel.rabbit.RabbitConfig;
 import dev.keel.spi.support.TlsFailures;
+import dev.keel.spi.support.TlsMismatch;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.net.Socket;
+import java.net.UnknownHostException;
 import java.security.Principal;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
@@ -42,6 +47,11 @@ public final class Connector {
     /** How amqp-client's handshake fails when the broker offers none of the mechanisms the client may use. */
     private static final String NO_MECHANISM = "No compatible authentication mechanism found";
     private static final Pattern REFUSED_USER = Pattern.compile("refused for user '([^']*)'");
+    /** How long the question whether a listener speaks TLS waits for its answer ({@link TlsMismatch}). */
+    private static final Duration MAX_ASK = Duration.ofSeconds(2);
+    /** Where the client's TLS is set, for a message about a listener of the other kind. */
+    private static final String TLS_SETTINGS = "an amqps:// uri, RabbitConfig tls(true) or sslContext(...); with the "
+            + "Spring Boot starter keel.rabbit.uri=amqps://... or keel.rabbit.ssl-bundle";
 
     private final RabbitConfig config;
 
@@ -62,7 +72,9 @@ public final class Connector {
      *
      * @throws BrokerUnavailableException when the broker cannot be reached
      * @throws AccessRefusedException when it refuses the login or the user's access to the virtual host, or a TLS
-     *         handshake fails over a certificate (the client does not trust the broker's, or the broker the client's)
+     *         handshake fails over a certificate (the client does not trust the broker's, or the broker the client's),
+     *         or every address is a listener of the other kind (TLS configured and a plaintext listener answers, or
+     *         the reverse)
      */
     public Connection open(String role, boolean recovering) {
         return open(role, recovering, socket -> { });
@@ -151,9 +163,22 @@ public final class Connector {
                         : "add PLAIN to auth_mechanisms in rabbitmq.conf, or log in with the client certificate"
                         + " (authentication EXTERNAL)") + "; retrying cannot help", e);
             }
+            Listeners listeners = listeners(e);
+            String otherKind = String.join(",", listeners.otherKind());
+            if (listeners.allOtherKind()) {
+                throw new AccessRefusedException(config.tls()
+                        ? TlsMismatch.tlsAtPlaintextListener("RabbitMQ at " + otherKind,
+                                TlsMismatch.answeredInPlaintext(TlsMismatch.plaintextAnswer(e)
+                                        .orElse("the AMQP protocol header")), TLS_SETTINGS)
+                        : TlsMismatch.plaintextAtTlsListener("RabbitMQ at " + otherKind, TLS_SETTINGS), e);
+            }
             throw new BrokerUnavailableException("cannot connect to RabbitMQ at " + where()
                     + " vhost '" + config.virtualHost() + "' as " + who(null) + ": " + describe(e)
-                    + "; check that the broker runs and the credentials and vhost are right", e);
+                    + "; check that the broker runs and the credentials and vhost are right"
+                    + (otherKind.isEmpty() ? "" : config.tls()
+                    ? "; " + otherKind + " answered a TLS handshake in plaintext: give the port of its TLS listener"
+                    : "; " + otherKind + " answered a TLS handshake: it is a TLS listener, turn TLS on ("
+                    + TLS_SETTINGS + ")"), e);
         }
     }
 
@@ -226,6 +251,39 @@ public final class Connector {
         } catch (GeneralSecurityException noContext) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * Which of the addresses answered a TLS handshake as a listener of the other kind than the client's (a TLS client's
+     * ClientHello answered with RabbitMQ's plaintext protocol header, a plaintext client's with TLS), asked on a
+     * connection of Keel's own once a connection failed after reaching its listener (not refused, not a certificate
+     * problem: those say what they are). A listener that answers nothing (a node starting or stopping) is of no kind.
+     */
+    private Listeners listeners(Exception failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ConnectException || t instanceof NoRouteToHostException
+                    || t instanceof UnknownHostException) {
+                return new Listeners(List.of(), false);
+            }
+        }
+        List<String> otherKind = new ArrayList<>();
+        boolean all = true;
+        for (Address address : addresses()) {
+            int port = address.getPort() > 0 ? address.getPort() : config.port();
+            Duration wait = config.connectionTimeout().compareTo(MAX_ASK) < 0 ? config.connectionTimeout() : MAX_ASK;
+            TlsMismatch.Answer answer = TlsMismatch.answerToClientHello(address.getHost(), port,
+                    config.connectionTimeout(), wait);
+            if (answer == (config.tls() ? TlsMismatch.Answer.OTHER : TlsMismatch.Answer.TLS)) {
+                otherKind.add(address.getHost() + ":" + port);
+            } else {
+                all = false;
+            }
+        }
+        return new Listeners(otherKind, all && !otherKind.isEmpty());
+    }
+
+    /** The addresses whose listener is of the other kind, and whether that is every address. */
+    private record Listeners(List<String> otherKind, boolean allOtherKind) {
     }
 
     /** The configured cluster addresses (the client tries them in random order), else host and port. */
