@@ -213,9 +213,14 @@ public final class RedisStoreConfig {
                 throw new IllegalArgumentException("uri is not a valid URI: " + RedisUris.masked(uri));
             }
             String scheme = parsed.getScheme();
-            if (!"redis".equalsIgnoreCase(scheme) && !"rediss".equalsIgnoreCase(scheme)) {
-                throw new IllegalArgumentException("uri scheme must be redis or rediss (TLS), was '" + scheme
-                        + "' in " + RedisUris.masked(uri));
+            if (!"redis".equalsIgnoreCase(scheme) && !"rediss".equalsIgnoreCase(scheme) || parsed.isOpaque()) {
+                throw new IllegalArgumentException("uri scheme must be redis or rediss (TLS), as in "
+                        + "redis://host:port: it is missing or misspelled in " + RedisUris.masked(uri));
+            }
+            if (parsed.getRawQuery() != null || parsed.getRawFragment() != null) {
+                throw new IllegalArgumentException("uri takes no parameters (after ? or #): give the user and password "
+                        + "as redis://user:password@host:port, or with user(...) and password(...); was "
+                        + RedisUris.masked(uri));
             }
             if (parsed.getHost() == null) {
                 throw new IllegalArgumentException("uri needs a host: " + RedisUris.masked(uri));
@@ -231,6 +236,7 @@ public final class RedisStoreConfig {
         }
 
         public Builder host(String host) {
+            RedisUris.requireNoUserInfo("host", host);
             if (host == null || host.isBlank() || host.chars().anyMatch(Character::isWhitespace)) {
                 throw new IllegalArgumentException("host must be a non-blank host name or address, was '" + host + "'");
             }

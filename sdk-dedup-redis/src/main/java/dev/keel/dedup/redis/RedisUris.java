@@ -1,5 +1,6 @@
 package dev.keel.dedup.redis;
 
+import dev.keel.spi.support.UrlPasswords;
 import java.time.Duration;
 
 /** Parsing and checks behind {@link RedisStoreConfig.Builder}: URIs, host:port pairs, timeouts. */
@@ -40,15 +41,16 @@ final class RedisUris {
     }
 
     static String checkHostPort(String hostPort) {
+        requireNoUserInfo("cluster node", hostPort);
         String value = hostPort == null ? "" : hostPort.strip();
         int colon = value.lastIndexOf(':');
         if (colon <= 0 || colon == value.length() - 1) {
-            throw new IllegalArgumentException("cluster node must be host:port, was '" + hostPort + "'");
+            throw new IllegalArgumentException("cluster node must be host:port, was '" + masked(hostPort) + "'");
         }
         try {
             checkPort(Integer.parseInt(value.substring(colon + 1)), "cluster node port");
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("cluster node must be host:port, was '" + hostPort + "'");
+            throw new IllegalArgumentException("cluster node must be host:port, was '" + masked(hostPort) + "'");
         }
         return value;
     }
@@ -67,13 +69,17 @@ final class RedisUris {
         return timeout;
     }
 
-    /** The URI with any user info replaced, so that a message never shows a password. */
+    /** A host setting holding user info refused, saying where credentials go, the value not quoted. */
+    static void requireNoUserInfo(String setting, String value) {
+        UrlPasswords.requireNoUserInfo(setting, value, "give the user and password with user(...) and password(...), "
+                + "or in uri(\"redis://user:password@host:port\")");
+    }
+
+    /**
+     * The URI, or a value that failed to parse as one, as a message may show it: whatever precedes its last {@code @}
+     * and every query value masked, whatever its scheme ({@link UrlPasswords#maskRefused}).
+     */
     static String masked(String uri) {
-        int at = uri.lastIndexOf('@');
-        int scheme = uri.indexOf("://");
-        if (at < 0 || scheme < 0 || at < scheme) {
-            return uri;
-        }
-        return uri.substring(0, scheme + 3) + "****" + uri.substring(at);
+        return UrlPasswords.maskRefused(uri);
     }
 }

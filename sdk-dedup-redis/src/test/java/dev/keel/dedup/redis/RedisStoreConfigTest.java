@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class RedisStoreConfigTest {
 
@@ -70,6 +72,44 @@ class RedisStoreConfigTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("without a password");
         assertThatThrownBy(() -> RedisStoreConfig.custom().uri(" "))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("redis://");
+    }
+
+    /**
+     * Review (F6): a URI whose scheme was mistyped or missing was quoted whole, password included ("uri scheme must be
+     * redis or rediss (TLS), was 'null' in redis//u:S3CRET@..."): the masking looked for {@code ://}.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"redis//u:S3CRET@127.0.0.1:6379", "u:S3CRET@127.0.0.1:6379", "redis:/u:S3CRET@127.0.0.1:6379",
+        "http://u:S3CRET@127.0.0.1:6379", "redis://u:S3CRET%zz@127.0.0.1:6379", "redis://u:S3CRET@127.0.0.1:99999",
+        "redis://u:S3/CRET@127.0.0.1:6379/x", "redis://127.0.0.1:6379?password=S3CRET", "S3CRET@127.0.0.1:6379"})
+    void aBadUriShouldBeRefusedWithoutAnyPartOfThePassword(String uri) {
+        assertThatThrownBy(() -> RedisStoreConfig.custom().uri(uri))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageNotContaining("CRET");
+    }
+
+    @Test
+    void aMistypedSchemeShouldBeSaidWithTheUriMasked() {
+        assertThatThrownBy(() -> RedisStoreConfig.custom().uri("redis//u:S3CRET@127.0.0.1:6379"))
+                .hasMessage("uri scheme must be redis or rediss (TLS), as in redis://host:port: it is missing or "
+                        + "misspelled in redis//****@127.0.0.1:6379");
+        assertThatThrownBy(() -> RedisStoreConfig.custom().uri("redis://127.0.0.1:6379?password=S3CRET"))
+                .hasMessageContaining("uri takes no parameters");
+    }
+
+    /**
+     * Review (F7): a host or cluster node holding user info was accepted and shown by toString
+     * ({@code host("u:S3CRET@127.0.0.1")}).
+     */
+    @Test
+    void aHostOrClusterNodeWithUserInfoShouldBeRefusedSayingWhereCredentialsGo() {
+        assertThatThrownBy(() -> RedisStoreConfig.custom().host("u:S3CRET@127.0.0.1"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("password(")
+                .hasMessageNotContaining("S3CRET");
+        assertThatThrownBy(() -> RedisStoreConfig.custom().clusterNodes("127.0.0.1:7000", "u:S3CRET@127.0.0.1:7001"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("password(")
+                .hasMessageNotContaining("S3CRET");
+        assertThatThrownBy(() -> RedisStoreConfig.custom().clusterNodes("127.0.0.1:7000?password=S3CRET"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageNotContaining("S3CRET");
     }
 
     @Test

@@ -38,6 +38,8 @@ public final class OutboxTable {
     static final String V2_COLUMNS = "deliver_at, priority, parked_at, park_cause";
     /** What the headers column (BLOB) of the MariaDB/MySQL script holds. */
     static final int MARIADB_MAX_HEADER_BYTES = 65_535;
+    /** What a MEDIUMBLOB holds, which a user may make the headers column (docs/outbox-inbox.md). */
+    private static final long MARIADB_MEDIUMBLOB_BYTES = 16_777_215;
 
     private static final String INSERT_COLUMNS =
             "(topic, message_id, message_key, key_hash, headers, payload, message_ts, created_at, deliver_at, priority)";
@@ -87,6 +89,22 @@ public final class OutboxTable {
     }
 
     /**
+     * What the headers column of this outbox holds on MariaDB/MySQL, as the table has it now (a user may have made it a
+     * MEDIUMBLOB): asked only for headers larger than the shipped BLOB, so the usual publish pays nothing. Past it,
+     * MariaDB in a non-strict {@code sql_mode} would cut the headers short without an error.
+     */
+    private long headersColumnBytes(Connection connection) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement("SELECT CHARACTER_OCTET_LENGTH FROM "
+                + "information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?")) {
+            query.setString(1, table);
+            query.setString(2, "headers");
+            try (ResultSet rows = query.executeQuery()) {
+                return rows.next() && rows.getLong(1) > 0 ? rows.getLong(1) : MARIADB_MAX_HEADER_BYTES;
+            }
+        }
+    }
+
+    /**
      * Inserts one message (its id already set) due at {@code deliverAt} ({@code null}: at once); on
      * PostgreSQL, notifies the relays on commit in the same statement.
      */
@@ -99,9 +117,13 @@ public final class OutboxTable {
                 : "INSERT INTO " + table + " " + INSERT_COLUMNS + values;
         byte[] headers = HeaderCodec.encode(message.headers());
         if (dialect == Dialect.MARIADB && headers.length > MARIADB_MAX_HEADER_BYTES) {
-            throw new IllegalArgumentException("the headers of message " + message.id() + " take " + headers.length
-                    + " bytes in the outbox, more than the " + MARIADB_MAX_HEADER_BYTES + " its headers column holds "
-                    + "on MariaDB/MySQL (BLOB): send fewer or shorter headers, or change the column to MEDIUMBLOB");
+            long holds = headersColumnBytes(connection);
+            if (headers.length > holds) {
+                throw new IllegalArgumentException("the headers of message " + message.id() + " take "
+                        + headers.length + " bytes in the outbox, more than the " + holds + " its headers column holds"
+                        + " on MariaDB/MySQL: send fewer or shorter headers"
+                        + (holds < MARIADB_MEDIUMBLOB_BYTES ? ", or change the column to MEDIUMBLOB" : ""));
+            }
         }
         try (PreparedStatement insert = connection.prepareStatement(sql)) {
             insert.setString(1, topic);
