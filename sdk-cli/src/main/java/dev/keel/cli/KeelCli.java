@@ -95,6 +95,9 @@ public final class KeelCli implements Runnable {
                         + (k.isRetriable() ? " (a transient failure: check it is up and try again)." : "."));
             }
             code = ExitCodes.USAGE_OR_ENVIRONMENT;
+        } else if (ClientConfigRefusals.of(e).isPresent()) {
+            err.println("keel: " + ClientConfigRefusals.of(e).get());
+            code = ExitCodes.USAGE_OR_ENVIRONMENT;
         } else {
             err.println("keel: internal error: " + e);
             err.println("  This is a bug in keel. Rerun with --stacktrace and report the output.");

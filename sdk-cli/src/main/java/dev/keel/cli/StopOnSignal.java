@@ -8,8 +8,10 @@ import java.util.concurrent.TimeUnit;
  * Lets a command that moves messages end cleanly when the process is asked to stop (SIGTERM, or Ctrl-C): the JVM's
  * shutdown waits while the command's thread is interrupted and finishes, so that what it did is acknowledged and its
  * consumers leave their groups (a re-drive killed without this left its last letters moved but not acknowledged, and
- * the group's partitions held by a member that was gone). Installed by the command's thread, closed by it once its
- * clients are closed; the wait is bounded, after which the JVM exits anyway.
+ * the group's partitions held by a member that was gone). The command's child processes ({@link ChildProcesses}) are
+ * killed first: a thread reading a child's output wakes only when the child ends, not when it is interrupted.
+ * Installed by the command's thread, closed by it once its clients are closed and its topics deleted; the wait is
+ * bounded, after which the JVM exits anyway.
  */
 public final class StopOnSignal implements AutoCloseable {
 
@@ -40,6 +42,7 @@ public final class StopOnSignal implements AutoCloseable {
 
     private void stop() {
         signalled = true;
+        ChildProcesses.stopAll();
         worker.interrupt();
         try {
             finished.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);

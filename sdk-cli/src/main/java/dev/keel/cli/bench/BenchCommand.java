@@ -7,6 +7,7 @@ import dev.keel.TopicSpec;
 import dev.keel.cli.DurationConverter;
 import dev.keel.cli.EnvironmentException;
 import dev.keel.cli.ExitCodes;
+import dev.keel.cli.StopOnSignal;
 import dev.keel.cli.broker.BrokerMode;
 import dev.keel.cli.broker.BrokerModes;
 import dev.keel.cli.broker.BrokerOptions;
@@ -48,6 +49,8 @@ import picocli.CommandLine.Spec;
                 + "several partitions (with the raw client's poll loop), and the handlers run twice when a "
                 + "consumer joins at 30%%.",
             "--repeat N runs the sections N times and reports medians with their range.",
+            "--tls-compare measures publish and consume through a plaintext and a TLS endpoint of the same broker "
+                + "alternately (RabbitMQ, Kafka): TLS / plaintext for Keel and the raw client.",
             "Without --broker it runs on the embedded in-memory broker: raw-client rows are then n/a."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the run completed", "2:bad flag or value, unreachable broker or Redis, a measurement "
@@ -170,6 +173,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin
     private DatabaseOptions outboxDatabase = new DatabaseOptions();
 
+    @Mixin
+    private TlsCompareOptions tlsCompare = new TlsCompareOptions();
+
     @Option(names = "--outbox-commit-rate", paramLabel = "R", defaultValue = "" + OutboxBench.DEFAULT_COMMIT_RATE,
             description = "Single-row commits per second of the outbox section's commit-to-publish latency "
                     + "measurement (1-" + OutboxBench.MAX_COMMIT_RATE + "). Default: ${DEFAULT-VALUE}.")
@@ -227,13 +233,23 @@ public final class BenchCommand implements Callable<Integer> {
         CpuList pinCpus = redisPlacementFlags();
         BrokerMode mode = BrokerModes.lookup(broker.broker());
         broker.tls(); // the TLS flags checked at once, before any connection
+        BrokerOptions tlsSide = tlsCompareSide();
         mode.preflight(broker);
+        if (tlsSide != null) {
+            try {
+                mode.preflight(tlsSide);
+            } catch (EnvironmentException e) {
+                throw new EnvironmentException("the TLS endpoint of --tls-compare (" + mode.endpoint(tlsSide) + "): "
+                        + e.getMessage().replace("--rabbit-uri", "--rabbit-tls-uri")
+                        .replace("--bootstrap-servers", "--kafka-tls-bootstrap-servers"), e);
+            }
+        }
         StoreChoice direct = StoreChoice.from(broker);
         RedisPinning pinning = pinCpus == null ? null : RedisPinning.pin(direct, pinCpus);
         RedisDistance distance = null;
         try {
             distance = redisLatency == null ? null : RedisDistance.start(direct, redisLatency);
-            return run(mode, distance != null ? distance.store() : direct, settings, distance, pinning);
+            return run(mode, distance != null ? distance.store() : direct, settings, distance, pinning, tlsSide);
         } finally {
             if (distance != null) {
                 distance.close();
@@ -242,6 +258,31 @@ public final class BenchCommand implements Callable<Integer> {
             if (warning != null) {
                 spec.commandLine().getErr().println("keel: warning: " + warning);
             }
+        }
+    }
+
+    /**
+     * Checks the flags of {@code --tls-compare} and returns the TLS side's broker options, or null without
+     * {@code --tls-compare}; without {@code --repeat} the run then has {@link TlsCompareOptions#DEFAULT_ROUNDS} rounds.
+     */
+    private BrokerOptions tlsCompareSide() {
+        try {
+            if (!tlsCompare.enabled()) {
+                tlsCompare.checkUnused();
+                return null;
+            }
+            if (only != null && !only.isEmpty() && !EnumSet.of(Section.publish, Section.consume).containsAll(only)) {
+                throw new IllegalArgumentException("--tls-compare measures publish and consume only: --only publish, "
+                        + "consume or both (was --only " + String.join(",", only.stream().map(Enum::name).toList())
+                        + ")");
+            }
+            BrokerOptions side = tlsCompare.tlsSide(broker);
+            if (!spec.commandLine().getParseResult().hasMatchedOption("--repeat")) {
+                repeat = TlsCompareOptions.DEFAULT_ROUNDS;
+            }
+            return side;
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
     }
 
@@ -278,8 +319,33 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** Why the run's topics could not all be deleted at its end, or {@code null}. */
+    private String cleanupProblem;
+
+    /**
+     * Runs the sections; stopped by a signal (SIGTERM, Ctrl-C), the run's threads are interrupted, its child JVMs
+     * killed and its topics deleted before the JVM exits ({@link StopOnSignal}): a bench killed so left its scratch
+     * topics on the broker.
+     */
     private Integer run(BrokerMode mode, StoreChoice store, BenchSettings settings, RedisDistance distance,
-                        RedisPinning pinning) throws Exception {
+                        RedisPinning pinning, BrokerOptions tlsSide) throws Exception {
+        StopOnSignal stop = StopOnSignal.install();
+        try {
+            return measure(mode, store, settings, distance, pinning, tlsSide);
+        } catch (Exception e) {
+            if (stop.signalled()) {
+                spec.commandLine().getErr().println("keel: bench stopped by a signal before the end; "
+                        + (cleanupProblem == null ? "its topics were deleted" : cleanupProblem));
+                return ExitCodes.USAGE_OR_ENVIRONMENT;
+            }
+            throw e;
+        } finally {
+            stop.close();
+        }
+    }
+
+    private Integer measure(BrokerMode mode, StoreChoice store, BenchSettings settings, RedisDistance distance,
+                            RedisPinning pinning, BrokerOptions tlsSide) throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Progress bar = Progress.to(spec.commandLine().getErr(), progress != null ? progress : System.console() != null);
         String runId = "b" + Long.toString(System.currentTimeMillis(), 36);
@@ -289,38 +355,65 @@ public final class BenchCommand implements Callable<Integer> {
         List<BenchReport> runs = new ArrayList<>();
         long started = System.nanoTime();
         List<TopicSpec> topics = new ArrayList<>();
+        boolean[] stopped = {false};
         try (BrokerAdapter adapter = mode.createAdapter(broker);
              IdempotencyStore idempotencyStore = store.create();
-             Keel keel = Keel.builder(adapter).idempotencyStore(idempotencyStore).build()) {
+             Keel keel = Keel.builder(adapter).idempotencyStore(idempotencyStore).build();
+             BrokerAdapter tlsAdapter = tlsSide == null ? null : mode.createAdapter(tlsSide);
+             Keel tlsKeel = tlsAdapter == null ? null
+                     : Keel.builder(tlsAdapter).idempotencyStore(idempotencyStore).build()) {
             BenchContext base = new BenchContext(keel, adapter, idempotencyStore, mode, broker, store, settings, bar,
                     runId);
+            BenchContext tlsBase = tlsKeel == null ? null : base.over(tlsKeel, tlsAdapter, tlsSide);
             topics = base.topics;
-            for (int round = 1; round <= repeat; round++) {
-                BenchContext ctx = repeat == 1 ? base : base.round(round);
-                BenchReport report = new BenchReport(mode.name(), mode.endpoint(broker), store.description());
-                report.headerLine(header);
-                if (distance != null) {
-                    report.headerLine(distance.description());
-                    report.put("redis_latency_each_way_ms", distance.eachWay().toNanos() / 1e6);
+            try {
+                for (int round = 1; round <= repeat; round++) {
+                    BenchContext ctx = repeat == 1 ? base : base.round(round);
+                    BenchReport report = new BenchReport(mode.name(), mode.endpoint(broker), store.description());
+                    report.headerLine(header);
+                    if (tlsBase != null) {
+                        report.headerLine("TLS cost: the same broker through its plaintext endpoint (above) and its TLS "
+                                + "endpoint " + mode.endpoint(tlsSide) + ", each measure on both back to back, the "
+                                + "plaintext one first in odd rounds, the TLS one in even rounds");
+                        report.put("tls_endpoint", mode.endpoint(tlsSide));
+                    }
+                    if (distance != null) {
+                        report.headerLine(distance.description());
+                        report.put("redis_latency_each_way_ms", distance.eachWay().toNanos() / 1e6);
+                    }
+                    if (pinning != null) {
+                        report.headerLine(pinning.description());
+                        report.put("redis_cpus", pinning.redisCpus().toString());
+                        report.put("bench_cpus", pinning.benchCpus().toString());
+                    }
+                    report.put("partitions", broker.partitions());
+                    report.put("payload_bytes", settings.payloadBytes());
+                    report.put("run", runId);
+                    runs.add(report);
+                    if (tlsBase != null) {
+                        TlsCompareBench.run(ctx, repeat == 1 ? tlsBase : tlsBase.round(round), report,
+                                runs(Section.publish), runs(Section.consume), round % 2 == 0);
+                    } else {
+                        runSections(ctx, report, round);
+                    }
                 }
-                if (pinning != null) {
-                    report.headerLine(pinning.description());
-                    report.put("redis_cpus", pinning.redisCpus().toString());
-                    report.put("bench_cpus", pinning.benchCpus().toString());
-                }
-                report.put("partitions", broker.partitions());
-                report.put("payload_bytes", settings.payloadBytes());
-                report.put("run", runId);
-                runs.add(report);
-                runSections(ctx, report, round);
+            } finally {
+                // a stop's interrupt is cleared here, so that closing the clients (which waits for their
+                // sends under way) and the cleanup below are not cut short: a Kafka producer cut short could
+                // send once more after the cleanup, and a broker creating topics on use make the topic again
+                stopped[0] |= Thread.interrupted();
             }
         } catch (TimeoutException e) {
             throw new EnvironmentException(timedOut(e), e);
         } finally {
             bar.finish();
-            String cleanup = TopicCleanup.run(mode, broker, topics.stream().map(TopicSpec::name).toList());
-            if (cleanup != null) {
-                spec.commandLine().getErr().println("keel: warning: " + cleanup);
+            stopped[0] |= Thread.interrupted(); // a stop's interrupt must not cut the cleanup's calls short
+            cleanupProblem = TopicCleanup.run(mode, broker, topics.stream().map(TopicSpec::name).toList());
+            if (cleanupProblem != null) {
+                spec.commandLine().getErr().println("keel: warning: " + cleanupProblem);
+            }
+            if (stopped[0]) {
+                Thread.currentThread().interrupt();
             }
         }
         BenchReport report = repeat == 1 ? runs.get(0) : BenchReport.combine(runs);

@@ -65,6 +65,16 @@ final class BenchContext {
                 runId + "-r" + round, topics);
     }
 
+    /**
+     * This context for the same broker reached at another endpoint ({@code --tls-compare}'s TLS side): the Keel and
+     * adapter connected there and its options, the same run, sizes and store, its declared topics listed in this
+     * context's list for clean-up (the broker is the same).
+     */
+    BenchContext over(Keel otherKeel, BrokerAdapter otherAdapter, BrokerOptions otherOptions) {
+        return new BenchContext(otherKeel, otherAdapter, idempotencyStore, mode, otherOptions, store, settings, progress,
+                runId, topics);
+    }
+
     /** Declares {@code keel-bench-<run>-<name>} with the groups that will read it; returns its name. */
     String declare(String name, int partitions, String... groups) {
         String topic = "keel-bench-" + runId + "-" + name;
@@ -73,8 +83,9 @@ final class BenchContext {
             spec.group(group);
         }
         TopicSpec declared = spec.build();
-        keel.ensureTopology(declared);
+        // listed for the cleanup first: a run stopped while the broker makes the topic must delete it too
         topics.add(declared);
+        keel.ensureTopology(declared);
         return topic;
     }
 

@@ -94,11 +94,27 @@ final class ConsumeBench {
                     jedis.set(key, "1", SetParams.setParams().ex(NAIVE_KEY_TTL_SECONDS));
                 }
             };
-            double naiveRate = measure(ctx, topic, "bench-naive", DeliveryGuarantee.AT_LEAST_ONCE, naive,
-                    "consume naive dedup");
-            section.rate("naive_dedup_msgs_per_sec", "AT_LEAST_ONCE + naive dedup, GET+SET per message", naiveRate);
-            section.ratio("eo_over_naive", "ratio EFFECTIVELY_ONCE / naive dedup", eo / naiveRate);
-            deleteKeys(jedis, prefix);
+            try {
+                double naiveRate = measure(ctx, topic, "bench-naive", DeliveryGuarantee.AT_LEAST_ONCE, naive,
+                        "consume naive dedup");
+                section.rate("naive_dedup_msgs_per_sec", "AT_LEAST_ONCE + naive dedup, GET+SET per message",
+                        naiveRate);
+                section.ratio("eo_over_naive", "ratio EFFECTIVELY_ONCE / naive dedup", eo / naiveRate);
+            } finally {
+                // also when the pass failed or a signal stopped the bench (its thread interrupted): the subscription
+                // is closed by then, so no handler writes a key after this
+                boolean interrupted = Thread.interrupted();
+                try {
+                    deleteKeys(jedis, prefix);
+                } catch (RuntimeException e) {
+                    System.err.println("keel: warning: could not delete the naive dedup's Redis keys " + prefix + "* (they "
+                            + "expire within " + NAIVE_KEY_TTL_SECONDS + " s): " + e);
+                } finally {
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
         }
     }
 
@@ -123,7 +139,7 @@ final class ConsumeBench {
         } while (!ScanParams.SCAN_POINTER_START.equals(cursor));
     }
 
-    private static double measure(BenchContext ctx, String topic, String group, DeliveryGuarantee guarantee,
+    static double measure(BenchContext ctx, String topic, String group, DeliveryGuarantee guarantee,
                                   MessageHandler<byte[]> work, String label) throws Exception {
         Throughput t = new Throughput();
         SubscriptionConfig<byte[]> config = SubscriptionConfig.builder(topic, group, Codec.bytes())

@@ -1,5 +1,6 @@
 package dev.keel.cli.bench;
 
+import dev.keel.cli.ChildProcesses;
 import dev.keel.cli.broker.BrokerOptions;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -105,7 +106,7 @@ final class MemoryBench {
         Path stderr = Files.createTempFile("keel-bench-memory", ".log");
         List<String> command = List.of(java, "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError",
                 "-cp", System.getProperty("java.class.path"), MemoryProbe.class.getName());
-        Process child = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
+        Process child = ChildProcesses.start(new ProcessBuilder(command).redirectError(stderr.toFile()));
         long timeoutSeconds = s.timeout().toSeconds();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds)
                 + MemoryProbe.START_AND_CLOSE.toNanos();

@@ -1,5 +1,6 @@
 package dev.keel.cli.bench;
 
+import dev.keel.cli.ChildProcesses;
 import dev.keel.cli.broker.RawConsumeBaseline;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -160,7 +161,7 @@ final class ParallelConsumerBench {
                 ctx.options.bootstrapServers(), c.topic(), c.group(), "" + c.messages(), "" + s.lanes(),
                 "" + c.handlerMillis(), "KEY", "" + timeoutSeconds, "" + c.joinAt()));
         Path stderr = Files.createTempFile("keel-bench-pc", ".log");
-        Process child = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
+        Process child = ChildProcesses.start(new ProcessBuilder(command).redirectError(stderr.toFile()));
         // two passes in the child (warm-up, then measured), each bounded by timeoutSeconds
         long deadline = System.nanoTime() + 2 * TimeUnit.SECONDS.toNanos(timeoutSeconds) + START_AND_CLOSE.toNanos();
         ctx.progress.start("Parallel Consumer in its own JVM", c.messages());

@@ -39,12 +39,21 @@ final class ActiveMQClassicMode extends JmsMode<ActiveMQClassicConfig> {
         return NAME;
     }
 
-    /** The URL (password parameters masked) and, over TLS, the stores of the flags: never a password. */
+    /** The URL (every query value masked) and, over TLS, the stores of the flags: never a password. */
     @Override
     public String endpoint(BrokerOptions options) {
         String url = flags(options).url();
         String stores = options.tls().describe();
         return super.endpoint(options) + (JmsUrls.speaksTls(url) && !stores.isEmpty() ? " with " + stores : "");
+    }
+
+    /**
+     * Every query value masked, whatever its name: a password under a misspelled or look-alike name
+     * ({@code jms.pasword=}) is no password parameter, yet a password.
+     */
+    @Override
+    String shown(String url) {
+        return JmsUrls.redactValues(url);
     }
 
     @Override

@@ -40,7 +40,7 @@ public final class BrokerOptions {
 
     @Option(names = "--namesrv", paramLabel = "HOST:PORT", defaultValue = DEFAULT_NAMESRV,
             description = "RocketMQ name server (--broker rocket). Credentials (a broker with ACL on): "
-                    + "--rocket-access-key, --rocket-secret-key-env. Default: ${DEFAULT-VALUE}.")
+                    + "--rocket-access-key, --rocket-secret-key-env; TLS: --rocket-tls. Default: ${DEFAULT-VALUE}.")
     private String namesrv = DEFAULT_NAMESRV;
 
     @Option(names = "--rocket-access-key", paramLabel = "KEY",
@@ -52,6 +52,12 @@ public final class BrokerOptions {
             description = "Name of the environment variable holding the --rocket-access-key's secret key (--broker "
                     + "rocket); never on the command line, never printed.")
     private String rocketSecretKeyEnv;
+
+    @Option(names = "--rocket-tls",
+            description = "The RocketMQ name servers and brokers speak TLS (--broker rocket): every client trusts the "
+                    + "--truststore (default: the JVM's trust store) and presents the --keystore's certificate, "
+                    + "handed to rocketmq-client as PEM files in a private temporary directory deleted at exit.")
+    private boolean rocketTls;
 
     @Option(names = "--artemis-url", paramLabel = "URL", defaultValue = DEFAULT_ARTEMIS,
             description = "ActiveMQ Artemis URL as its client reads it (--broker artemis), e.g. tcp://host:61616, "
@@ -146,6 +152,40 @@ public final class BrokerOptions {
         return this;
     }
 
+    /**
+     * For {@code bench --tls-compare}: these options with the same broker reached at another endpoint, its TLS
+     * listener: {@code rabbitUri} and {@code bootstrapServers} replace {@code --rabbit-uri} and
+     * {@code --bootstrap-servers}, and {@code tls} the TLS settings (for Kafka, the TLS listener's properties);
+     * every other flag is the same.
+     */
+    public synchronized BrokerOptions atEndpoint(String rabbitUri, String bootstrapServers, TlsSettings tls) {
+        BrokerOptions copy = new BrokerOptions();
+        copy.broker = broker;
+        copy.bootstrapServers = java.util.Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        copy.rabbitUri = java.util.Objects.requireNonNull(rabbitUri, "rabbitUri");
+        copy.rabbitAddresses = rabbitAddresses;
+        copy.namesrv = namesrv;
+        copy.rocketAccessKey = rocketAccessKey;
+        copy.rocketSecretKeyEnv = rocketSecretKeyEnv;
+        copy.rocketTls = rocketTls;
+        copy.artemisUrl = artemisUrl;
+        copy.artemisUser = artemisUser;
+        copy.artemisPasswordEnv = artemisPasswordEnv;
+        copy.activemqUrl = activemqUrl;
+        copy.activemqUser = activemqUser;
+        copy.activemqPasswordEnv = activemqPasswordEnv;
+        copy.redis = redis;
+        copy.redisCluster = redisCluster;
+        copy.redisWaitReplicas = redisWaitReplicas;
+        copy.partitions = partitions;
+        copy.replicationFactor = replicationFactor;
+        copy.minInSyncReplicas = minInSyncReplicas;
+        copy.keepTopics = keepTopics;
+        copy.tlsOptions = tlsOptions;
+        copy.tls = java.util.Objects.requireNonNull(tls, "tls");
+        return copy;
+    }
+
     public boolean keepTopics() {
         return keepTopics;
     }
@@ -154,16 +194,26 @@ public final class BrokerOptions {
         return broker;
     }
 
+    /**
+     * The Kafka bootstrap servers; an {@link dev.keel.cli.EnvironmentException} (exit 2) when they hold user info,
+     * which is not shown.
+     */
     public String bootstrapServers() {
-        return bootstrapServers;
+        return withoutCredentials("--bootstrap-servers", bootstrapServers, "Kafka's credentials go in a "
+                + "--kafka-config file (sasl.jaas.config)");
     }
 
     public String rabbitUri() {
         return rabbitUri;
     }
 
+    /**
+     * The RocketMQ name servers; an {@link dev.keel.cli.EnvironmentException} (exit 2) when they hold user info,
+     * which is not shown.
+     */
     public String namesrv() {
-        return namesrv;
+        return withoutCredentials("--namesrv", namesrv, "RocketMQ's credentials go in --rocket-access-key and "
+                + "--rocket-secret-key-env (the name of the environment variable holding the secret key)");
     }
 
     /** The access key of {@code --rocket-access-key}, or {@code null} for none. */
@@ -174,6 +224,11 @@ public final class BrokerOptions {
     /** The name of the environment variable of {@code --rocket-secret-key-env}, or {@code null}. */
     public String rocketSecretKeyEnv() {
         return rocketSecretKeyEnv;
+    }
+
+    /** Whether {@code --rocket-tls} was given: RocketMQ over TLS. */
+    public boolean rocketTls() {
+        return rocketTls;
     }
 
     /** The ActiveMQ Artemis URL of {@code --artemis-url}: may hold secrets in its parameters, never print it. */
@@ -207,8 +262,8 @@ public final class BrokerOptions {
     }
 
     /**
-     * The user and password-variable flags of both ActiveMQ lines and RocketMQ's access key and secret-key variable,
-     * for a child JVM's command line: a user and
+     * The user and password-variable flags of both ActiveMQ lines and RocketMQ's access key, secret-key variable and
+     * {@code --rocket-tls}, for a child JVM's command line: a user and
      * the name of a variable the child inherits, never a password (the URLs, which may hold secrets, are not here).
      */
     public List<String> loginArgs() {
@@ -219,6 +274,9 @@ public final class BrokerOptions {
         addIfSet(args, "--activemq-password-env", activemqPasswordEnv);
         addIfSet(args, "--rocket-access-key", rocketAccessKey);
         addIfSet(args, "--rocket-secret-key-env", rocketSecretKeyEnv);
+        if (rocketTls) {
+            args.add("--rocket-tls");
+        }
         return args;
     }
 
@@ -231,7 +289,22 @@ public final class BrokerOptions {
 
     /** The cluster node addresses of {@code --rabbit-addresses}, or {@code null} for the URI's host alone. */
     public String rabbitAddresses() {
-        return rabbitAddresses;
+        return withoutCredentials("--rabbit-addresses", rabbitAddresses, "RabbitMQ's credentials go in --rabbit-uri "
+                + "(amqp://user:password@host:port/vhost); --rabbit-addresses takes host:port pairs only");
+    }
+
+    /**
+     * The value of an address flag ({@code host:port[,...]}), refused when it holds user info ({@code something@}
+     * before a host): such a value would be printed in the run's header and in its messages. The message does not
+     * quote the value, so that no part of a password is shown.
+     */
+    private static String withoutCredentials(String flag, String value, String whereCredentialsGo) {
+        if (value != null && value.indexOf('@') >= 0) {
+            throw new dev.keel.cli.EnvironmentException(flag + " holds user info (something@ before a host): "
+                    + "credentials do not go in " + flag + ", which takes host:port addresses only. "
+                    + whereCredentialsGo + ". The value is not shown, so that no part of a password is");
+        }
+        return value;
     }
 
     /** Whether {@code --redis} names a Redis Cluster: {@code --redis-cluster}, or several hosts in the URI. */

@@ -1,6 +1,7 @@
 package dev.keel.cli.broker;
 
 import dev.keel.cli.EnvironmentException;
+import dev.keel.spi.support.UrlPasswords;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -28,8 +29,8 @@ public final class Endpoints {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(host, port), (int) DEFAULT_CONNECT_TIMEOUT.toMillis());
         } catch (IOException | IllegalArgumentException e) {
-            throw new EnvironmentException("cannot reach " + what + " at " + host + ":" + port + " ("
-                    + e.getClass().getSimpleName() + ": " + e.getMessage() + "). " + hint);
+            throw new EnvironmentException(maskUserInfo("cannot reach " + what + " at " + host + ":" + port + " ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + ")") + ". " + hint);
         }
     }
 
@@ -56,8 +57,8 @@ public final class Endpoints {
                         + ": " + e.getMessage() + ")");
             }
         }
-        throw new EnvironmentException("cannot reach " + what + " at any of " + String.join(", ", failures) + ". "
-                + hint);
+        throw new EnvironmentException(maskUserInfo("cannot reach " + what + " at any of "
+                + String.join(", ", failures)) + ". " + hint);
     }
 
     /** Every {@code host:port} of a comma-separated list, with {@code defaultPort} where absent. */
@@ -83,9 +84,17 @@ public final class Endpoints {
             return InetSocketAddress.createUnresolved(first.substring(0, colon),
                     Integer.parseInt(first.substring(colon + 1)));
         } catch (NumberFormatException e) {
-            throw new EnvironmentException(flag + " has a bad port in '" + first + "': give host:port, e.g. 127.0.0.1:"
-                    + defaultPort);
+            throw new EnvironmentException(flag + " has a bad port in '" + UrlPasswords.maskRefused(first)
+                    + "': give host:port, e.g. 127.0.0.1:" + defaultPort);
         }
+    }
+
+    /**
+     * The text with any user info before a host ({@code user:password@host}, {@code amqp://user:password@host})
+     * masked as {@code ***@}: an address flag's value never shows credentials, even one its checks let through.
+     */
+    static String maskUserInfo(String text) {
+        return text.replaceAll("[^\\s,;/'()\\[\\]]*@", "***@");
     }
 
     /** The URI without its user-info (no credentials in output). */

@@ -49,7 +49,8 @@ record JmsFlags(String line, String url, String user, String passwordEnv) {
     /** Shows the URL with its password parameters masked. */
     @Override
     public String toString() {
-        return "JmsFlags[line=" + line + ", url=" + JmsUrls.redact(url) + ", user=" + user + ", passwordEnv="
+        return "JmsFlags[line=" + line + ", url=" + (ActiveMQClassicMode.NAME.equals(line) ? JmsUrls.redactValues(url)
+                : JmsUrls.redact(url)) + ", user=" + user + ", passwordEnv="
                 + passwordEnv + "]";
     }
 

@@ -61,7 +61,12 @@ abstract class JmsMode<C> implements BrokerMode {
     /** The URL with the values of its password parameters masked; the user is not shown. */
     @Override
     public String endpoint(BrokerOptions options) {
-        return JmsUrls.redact(flags(options).url());
+        return shown(flags(options).url());
+    }
+
+    /** The URL as the line's messages show it: the values of its password parameters masked. */
+    String shown(String url) {
+        return JmsUrls.redact(url);
     }
 
     @Override
@@ -70,7 +75,7 @@ abstract class JmsMode<C> implements BrokerMode {
         config(flags, options.tls()); // bad flags first, with their own message
         if (!flags.url().contains("://")) {
             throw new EnvironmentException(flags.flag("url") + " must be an " + broker + " URL such as "
-                    + urlExample + ", was '" + JmsUrls.redact(flags.url()) + "'");
+                    + urlExample + ", was '" + shown(flags.url()) + "'");
         }
         List<InetSocketAddress> tcp = JmsUrls.connectors(flags.url(), tcpSchemes);
         if (tcp.isEmpty()) {

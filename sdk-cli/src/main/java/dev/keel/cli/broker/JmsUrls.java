@@ -1,5 +1,6 @@
 package dev.keel.cli.broker;
 
+import dev.keel.spi.support.UrlPasswords;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -20,8 +21,8 @@ final class JmsUrls {
 
     static final int DEFAULT_PORT = 61616;
 
-    /** {@code password=...}, {@code trustStorePassword=...}, Classic's {@code jms.password=...} among the parameters. */
-    private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(?i)([a-z.]*password=)[^&,)]*");
+    /** What stands for a masked value in the CLI's output. */
+    private static final String MASK = "***";
     /** One {@code scheme://host:port} of a URL, possibly one of a list {@code (tcp://a:1,tcp://b:2)?...}. */
     private static final Pattern CONNECTOR = Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*)://(\\[[^\\]]*\\]|[^:/?,()]*)(?::(\\d+))?");
     private static final String FAILOVER = "failover:";
@@ -29,9 +30,23 @@ final class JmsUrls {
     private JmsUrls() {
     }
 
-    /** The URL with the values of its password parameters masked. */
+    /**
+     * The URL with the values of its password parameters masked, to the next {@code &} or the end (the clients read a
+     * {@code ,} or {@code )} as part of a value). A name counts percent-decoded, as often as it decodes, as the
+     * clients read it (Classic's decodes twice): {@code jms.passwor%64=...} and {@code jms.password%3D...} are masked
+     * whole. The rule of {@link UrlPasswords}, which the adapter's configs and the Spring Boot starter use too.
+     */
     static String redact(String url) {
-        return PASSWORD_PARAMETER.matcher(url).replaceAll("$1***");
+        return UrlPasswords.mask(url, MASK);
+    }
+
+    /**
+     * The URL with the value of every query parameter masked, whatever its name ({@link UrlPasswords#maskValues}): for
+     * ActiveMQ Classic, where a password under a misspelled or look-alike name ({@code jms.pasword=}) is no password
+     * parameter and the client echoes the parameters it does not accept.
+     */
+    static String redactValues(String url) {
+        return UrlPasswords.maskValues(url, MASK);
     }
 
     /** Whether a connector of the URL speaks TLS (its scheme ends in {@code ssl}: ssl://, nio+ssl://, ...). */

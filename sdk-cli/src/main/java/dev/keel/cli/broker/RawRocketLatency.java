@@ -1,6 +1,8 @@
 package dev.keel.cli.broker;
 
 import dev.keel.rocket.RocketAdapter;
+import dev.keel.rocket.RocketClients;
+import dev.keel.rocket.RocketConfig;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.concurrent.Semaphore;
@@ -18,6 +20,7 @@ import org.apache.rocketmq.client.producer.selector.SelectMessageQueueByHash;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.remoting.RPCHook;
 
 /**
  * rocketmq-client used well for latency: async sends bounded in flight with the client's hash queue
@@ -25,14 +28,12 @@ import org.apache.rocketmq.common.message.MessageExt;
  */
 final class RawRocketLatency implements RawLatencyBaseline {
 
-    private final String nameServer;
+    private final RocketConfig config;
     private final int inFlight;
 
-    private final org.apache.rocketmq.remoting.RPCHook signer;
-
-    RawRocketLatency(String nameServer, int inFlight, org.apache.rocketmq.remoting.RPCHook signer) {
-        this.signer = signer;
-        this.nameServer = nameServer;
+    /** The raw clients of {@code config}'s name server, credentials and TLS, as Keel's adapter has them. */
+    RawRocketLatency(RocketConfig config, int inFlight) {
+        this.config = config;
         this.inFlight = inFlight;
     }
 
@@ -49,8 +50,9 @@ final class RawRocketLatency implements RawLatencyBaseline {
     @Override
     public Session open(String topic, String group, Consumer<byte[]> onPayload) throws Exception {
         String instance = "keel-cli-raw-latency-" + System.nanoTime();
+        RPCHook signer = RocketMode.signer(config);
         DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(RocketAdapter.rocketGroupOf(group, topic), signer);
-        consumer.setNamesrvAddr(nameServer);
+        consumer.setNamesrvAddr(config.nameServer());
         consumer.setInstanceName(instance);
         consumer.setVipChannelEnabled(false);
         consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
@@ -62,13 +64,13 @@ final class RawRocketLatency implements RawLatencyBaseline {
             return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
         });
         DefaultMQProducer producer = new DefaultMQProducer("keel-cli-raw-latency-" + ProcessHandle.current().pid(), signer);
-        producer.setNamesrvAddr(nameServer);
+        producer.setNamesrvAddr(config.nameServer());
         producer.setInstanceName(instance);
         producer.setRetryTimesWhenSendAsyncFailed(0);
         producer.setVipChannelEnabled(false);
-        consumer.start();
+        RocketClients.start(config, consumer, consumer::start);
         try {
-            producer.start();
+            RocketClients.start(config, producer, producer::start);
         } catch (Exception e) {
             consumer.shutdown();
             throw e;

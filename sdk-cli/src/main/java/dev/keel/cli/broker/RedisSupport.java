@@ -5,6 +5,7 @@ import dev.keel.cli.EnvironmentException;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.redis.RedisIdempotencyStore;
 import dev.keel.dedup.ClaimResult;
+import dev.keel.spi.support.UrlPasswords;
 import java.net.URI;
 import java.time.Duration;
 import java.util.UUID;
@@ -79,7 +80,7 @@ final class RedisSupport {
             return parsed;
         } catch (IllegalArgumentException e) {
             throw new EnvironmentException("--redis must be a URI like redis://127.0.0.1:6379 (or rediss:// for TLS, "
-                    + "redis://user:password@host:port/db for AUTH), was '" + Endpoints.redact(uri) + "'");
+                    + "redis://user:password@host:port/db for AUTH), was '" + UrlPasswords.maskRefused(uri) + "'");
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.keel.cli.broker;
 
 import dev.keel.cli.EnvironmentException;
 import dev.keel.dedup.redis.RedisStoreConfig;
+import dev.keel.spi.support.UrlPasswords;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,18 +106,9 @@ record RedisTarget(String scheme, String userInfo, List<String> hosts, String pa
         return (cluster ? "Redis Cluster " : "") + scheme + "://" + String.join(",", hosts) + (cluster ? "" : path);
     }
 
+    /** The URI refused, shown masked whatever its shape ({@link UrlPasswords#maskRefused}): never a password. */
     private static EnvironmentException bad(String uri) {
         return new EnvironmentException("--redis must be a URI like " + FORM + ", was '"
-                + (uri == null ? "" : redactAll(uri)) + "'");
-    }
-
-    /** The URI without the user info, whatever its shape. */
-    static String redactAll(String uri) {
-        int schemeEnd = uri.indexOf("://");
-        int at = uri.lastIndexOf('@');
-        if (schemeEnd < 0 || at < schemeEnd) {
-            return uri;
-        }
-        return uri.substring(0, schemeEnd + 3) + uri.substring(at + 1);
+                + (uri == null ? "" : UrlPasswords.maskRefused(uri)) + "'");
     }
 }

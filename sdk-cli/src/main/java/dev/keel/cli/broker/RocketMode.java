@@ -4,6 +4,7 @@ import dev.keel.cli.EnvironmentException;
 import dev.keel.cli.bench.Progress;
 import dev.keel.cli.bench.Throughput;
 import dev.keel.rocket.RocketAdapter;
+import dev.keel.rocket.RocketClients;
 import dev.keel.rocket.RocketConfig;
 import dev.keel.spi.BrokerAdapter;
 import java.net.InetSocketAddress;
@@ -28,7 +29,11 @@ import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.remoting.RPCHook;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
 
-/** Apache RocketMQ through {@code --namesrv}. */
+/**
+ * Apache RocketMQ through {@code --namesrv}; with {@code --rocket-tls} over TLS, the {@code --truststore} (or the JVM's
+ * trust) and {@code --keystore} handed to Keel's adapter and to the raw clients as PEM files ({@link PemFiles}), since
+ * rocketmq-client reads files only.
+ */
 final class RocketMode implements BrokerMode {
 
     static final String NAME = "rocket";
@@ -39,13 +44,22 @@ final class RocketMode implements BrokerMode {
         return NAME;
     }
 
+    /** The name server and, over TLS, the stores of the flags: never a password. */
     @Override
     public String endpoint(BrokerOptions options) {
-        return "name server " + options.namesrv();
+        if (!options.rocketTls()) {
+            return "name server " + options.namesrv();
+        }
+        String stores = options.tls().describe();
+        if (!options.tls().hasTrustStore()) {
+            stores = "the JVM's trust store" + (stores.isEmpty() ? "" : ", " + stores);
+        }
+        return "name server " + options.namesrv() + " over TLS with " + stores;
     }
 
     @Override
     public void preflight(BrokerOptions options) {
+        config(options); // bad flags first, with their own message
         InetSocketAddress first = Endpoints.firstHostPort(options.namesrv().replace(';', ','), DEFAULT_PORT,
                 "--namesrv");
         Endpoints.requireReachable("a RocketMQ name server", first.getHostString(), first.getPort(),
@@ -60,17 +74,17 @@ final class RocketMode implements BrokerMode {
 
     @Override
     public List<RawPublishBaseline> rawPublishBaselines(BrokerOptions options) {
-        return List.of(new RawRocketProducer(options.namesrv(), RAW_IN_FLIGHT, signer(options)));
+        return List.of(new RawRocketProducer(config(options), RAW_IN_FLIGHT));
     }
 
     @Override
     public Optional<RawConsumeBaseline> rawConsumeBaseline(BrokerOptions options) {
-        return Optional.of(new RawRocketConsumer(options.namesrv(), signer(options)));
+        return Optional.of(new RawRocketConsumer(config(options)));
     }
 
     @Override
     public Optional<RawLatencyBaseline> rawLatencyBaseline(BrokerOptions options) {
-        return Optional.of(new RawRocketLatency(options.namesrv(), RAW_IN_FLIGHT, signer(options)));
+        return Optional.of(new RawRocketLatency(config(options), RAW_IN_FLIGHT));
     }
 
     /** The raw producer's bound on sends in flight, as RocketMQ's own benchmark bounds its async sends. */
@@ -80,12 +94,21 @@ final class RocketMode implements BrokerMode {
     /** How often the raw producer sends a message again that the broker's flow control refused. */
     static final int MAX_BUSY_RESENDS = 100;
 
+    /**
+     * Netty's switch that rocketmq-client's TLS needs on Netty 4.2 (the CLI's: RabbitMQ's client brings it), which
+     * verifies host names by default while rocketmq-client gives its TLS handler none.
+     */
+    static final String NETTY_VERIFICATION_PROPERTY = "io.netty.handler.ssl.defaultEndpointVerificationAlgorithm";
+
     static RocketConfig config(BrokerOptions options) {
         RocketConfig.Builder config;
         try {
             config = RocketConfig.custom().nameServer(options.namesrv()).clientId("keel-cli");
         } catch (IllegalArgumentException e) {
             throw new EnvironmentException("--namesrv: " + e.getMessage(), e);
+        }
+        if (options.rocketTls()) {
+            tls(config, options.tls());
         }
         String accessKey = options.rocketAccessKey();
         String secretEnv = options.rocketSecretKeyEnv();
@@ -112,23 +135,45 @@ final class RocketMode implements BrokerMode {
         }
     }
 
+    /**
+     * TLS with the stores as PEM files. Before anything reads a key with Netty (the check of
+     * {@link RocketConfig.Builder#clientCertificate} does), turns off Netty 4.2's default host name verification for
+     * this JVM, unless the property is set already: with Netty 4.2 every rocketmq-client handshake fails without it
+     * (docs/rocketmq.md, TLS). In a RocketMQ run no other Netty client speaks TLS (the Redis store's Jedis uses none).
+     */
+    private static void tls(RocketConfig.Builder config, TlsSettings tls) {
+        if (System.getProperty(NETTY_VERIFICATION_PROPERTY) == null) {
+            System.setProperty(NETTY_VERIFICATION_PROPERTY, "NONE");
+        }
+        PemFiles pem = tls.pemFiles();
+        config.tls(pem.trustedCertificates());
+        if (pem.clientCertificate() != null) {
+            try {
+                config.clientCertificate(pem.clientCertificate(), pem.clientKey(), pem.clientKeyPassword());
+            } catch (IllegalArgumentException e) {
+                throw new EnvironmentException("--keystore: rocketmq-client cannot use the key store's key and "
+                        + "certificate, written as PEM files (" + e.getMessage() + ")", e);
+            }
+        }
+    }
+
     /** What signs the raw clients' requests with the same credentials as Keel's; null without credentials. */
     static RPCHook signer(BrokerOptions options) {
-        RocketConfig config = config(options);
+        return signer(config(options));
+    }
+
+    static RPCHook signer(RocketConfig config) {
         return config.accessKey().isEmpty() ? null
                 : new AclClientRPCHook(new SessionCredentials(config.accessKey().get(), config.secretKey().get()));
     }
 
     /** rocketmq-client used well: async sends bounded by a semaphore, the client's hash queue selector. */
     static final class RawRocketProducer implements RawPublishBaseline {
-        private final String nameServer;
+        private final RocketConfig config;
         private final int inFlight;
 
-        private final RPCHook signer;
-
-        RawRocketProducer(String nameServer, int inFlight, RPCHook signer) {
-            this.signer = signer;
-            this.nameServer = nameServer;
+        RawRocketProducer(RocketConfig config, int inFlight) {
+            this.config = config;
             this.inFlight = inFlight;
         }
 
@@ -144,12 +189,13 @@ final class RocketMode implements BrokerMode {
 
         @Override
         public long publish(String topic, int messages, int keys, byte[] payload, Progress progress) throws Exception {
-            DefaultMQProducer producer = new DefaultMQProducer("keel-cli-raw-" + ProcessHandle.current().pid(), signer);
-            producer.setNamesrvAddr(nameServer);
+            DefaultMQProducer producer = new DefaultMQProducer("keel-cli-raw-" + ProcessHandle.current().pid(),
+                    signer(config));
+            producer.setNamesrvAddr(config.nameServer());
             producer.setInstanceName("keel-cli-raw-" + System.nanoTime());
             producer.setRetryTimesWhenSendAsyncFailed(0);
             producer.setVipChannelEnabled(false);
-            producer.start();
+            RocketClients.start(config, producer, producer::start);
             Semaphore window = new Semaphore(inFlight);
             AtomicLong confirmed = new AtomicLong();
             AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -208,13 +254,10 @@ final class RocketMode implements BrokerMode {
 
     /** rocketmq-client's lite pull consumer with its defaults (auto-commit), from the first offset. */
     static final class RawRocketConsumer implements RawConsumeBaseline {
-        private final String nameServer;
+        private final RocketConfig config;
 
-        private final RPCHook signer;
-
-        RawRocketConsumer(String nameServer, RPCHook signer) {
-            this.signer = signer;
-            this.nameServer = nameServer;
+        RawRocketConsumer(RocketConfig config) {
+            this.config = config;
         }
 
         @Override
@@ -232,14 +275,14 @@ final class RocketMode implements BrokerMode {
                 throws Exception {
             // the RocketMQ group Keel derives for Keel group `group` on `topic`, so deleting the topic removes it
             DefaultLitePullConsumer consumer =
-                    new DefaultLitePullConsumer(RocketAdapter.rocketGroupOf(group, topic), signer);
-            consumer.setNamesrvAddr(nameServer);
+                    new DefaultLitePullConsumer(RocketAdapter.rocketGroupOf(group, topic), signer(config));
+            consumer.setNamesrvAddr(config.nameServer());
             consumer.setInstanceName("keel-cli-raw-" + System.nanoTime());
             consumer.setVipChannelEnabled(false);
             consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
             consumer.setPullBatchSize(RAW_PULL_BATCH);
             consumer.subscribe(topic, "*");
-            consumer.start();
+            RocketClients.start(config, consumer, consumer::start);
             long received = 0;
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             try {

@@ -27,7 +27,9 @@ import javax.net.ssl.TrustManagerFactory;
  * What {@link TlsOptions} mean, checked at once: the trust and key stores loaded (their passwords read from the
  * environment), one {@link SSLContext} for the RabbitMQ and Redis TLS connections, and the Kafka client properties
  * (the {@code --kafka-config} file, then the {@code --kafka-property} flags, then the stores as {@code ssl.*} where
- * the Kafka connection uses TLS and those are not set), and the same stores as managers for ActiveMQ Classic. Immutable; every problem is an {@link EnvironmentException}
+ * the Kafka connection uses TLS and those are not set), the same stores as managers for ActiveMQ Classic and as PEM
+ * files for RocketMQ ({@link #pemFiles()}, written once when first asked for). Every problem is an
+ * {@link EnvironmentException}
  * naming the flag. Never prints a password or a secret property's value: {@link #describe()} and
  * {@link #maskedKafkaProperties()} are what a report shows.
  */
@@ -44,6 +46,7 @@ public final class TlsSettings {
     private final Managers managers;
     private final SSLContext sslContext;
     private final Map<String, String> kafkaProperties;
+    private PemFiles pemFiles;
 
     private TlsSettings(Store trustStore, Store keyStore, Managers managers, SSLContext sslContext,
                         Map<String, String> kafkaProperties) {
@@ -77,7 +80,7 @@ public final class TlsSettings {
         SSLContext context = managers == null ? null : context(managers, key);
         Map<String, String> kafka = new LinkedHashMap<>();
         if (options.kafkaConfig() != null) {
-            kafka.putAll(readProperties(options.kafkaConfig()));
+            kafka.putAll(readProperties(options.kafkaConfig(), "--kafka-config"));
         }
         for (Map.Entry<String, String> property : options.kafkaProperties().entrySet()) {
             if (property.getKey().isBlank()) {
@@ -85,6 +88,31 @@ public final class TlsSettings {
             }
             kafka.put(property.getKey().strip(), property.getValue());
         }
+        requireStoreFiles(kafka, options.kafkaConfig() != null ? "--kafka-config" : "--kafka-property");
+        addStores(kafka, trust, key);
+        return new TlsSettings(trust, key, managers, context, Map.copyOf(kafka));
+    }
+
+    /**
+     * These settings with the Kafka properties of {@code file} over this run's (they win over {@code --kafka-config}
+     * and {@code --kafka-property}), and the stores as {@code ssl.*} where the result uses TLS and does not set them:
+     * for a second Kafka listener of the same broker ({@code bench --tls-compare}). {@code null}: the run's
+     * properties alone. An unreadable file is an {@link EnvironmentException} naming {@code flag}.
+     */
+    public TlsSettings withKafkaConfig(Path file, String flag) {
+        Map<String, String> kafka = new LinkedHashMap<>(kafkaProperties);
+        if (file != null) {
+            kafka.putAll(readProperties(file, flag));
+        }
+        requireStoreFiles(kafka, flag);
+        addStores(kafka, trustStore, keyStore);
+        TlsSettings settings = new TlsSettings(trustStore, keyStore, managers, sslContext, Map.copyOf(kafka));
+        settings.pemFiles = pemFiles;
+        return settings;
+    }
+
+    /** The stores as {@code ssl.*} properties where {@code kafka} uses TLS and does not name stores of its own. */
+    private static void addStores(Map<String, String> kafka, Store trust, Store key) {
         if (usesTls(kafka)) {
             if (trust != null && !kafka.containsKey("ssl.truststore.location")) {
                 kafka.put("ssl.truststore.location", trust.path.toAbsolutePath().toString());
@@ -100,7 +128,6 @@ public final class TlsSettings {
                 kafka.put("ssl.key.password", key.password);
             }
         }
-        return new TlsSettings(trust, key, managers, context, Map.copyOf(kafka));
     }
 
     /**
@@ -163,6 +190,25 @@ public final class TlsSettings {
         return Optional.ofNullable(managers);
     }
 
+    /**
+     * The {@code --truststore} (or the JVM's trust without it) and the {@code --keystore} as PEM files, for a client
+     * that reads only files (rocketmq-client): written on the first call into a directory only the owner may read,
+     * deleted at exit. A key store holding no key, or several, is an {@link EnvironmentException} naming it.
+     */
+    synchronized PemFiles pemFiles() {
+        if (pemFiles == null) {
+            pemFiles = PemFiles.write(trustStore == null ? null : trustStore.store,
+                    keyStore == null ? null : keyStore.path, keyStore == null ? null : keyStore.store,
+                    keyStore == null ? null : keyStore.password);
+        }
+        return pemFiles;
+    }
+
+    /** Whether {@code --truststore} was given. */
+    boolean hasTrustStore() {
+        return trustStore != null;
+    }
+
     /** Key managers (null: no client certificate) and trust managers; the arrays are the client's to keep. */
     public record Managers(KeyManager[] keyManagers, TrustManager[] trustManagers) {
     }
@@ -200,12 +246,29 @@ public final class TlsSettings {
                 + "): the key store's key must have the key store's password", e);
     }
 
-    private static Map<String, String> readProperties(Path file) {
+    /**
+     * Refuses a key or trust store location that names no readable file, naming the setting: the Kafka client would
+     * log the missing file at ERROR with a stack trace, then fail to be created.
+     */
+    private static void requireStoreFiles(Map<String, String> kafka, String flag) {
+        if (!usesTls(kafka)) {
+            return; // the client reads no store then
+        }
+        for (String setting : List.of("ssl.keystore.location", "ssl.truststore.location")) {
+            String location = kafka.get(setting);
+            if (location != null && !location.isBlank() && !Files.isReadable(Path.of(location.strip()))) {
+                throw new EnvironmentException(flag + ": " + setting + " names no readable file: " + location.strip()
+                        + ". Fix the path (or the file's permissions) and run again.");
+            }
+        }
+    }
+
+    private static Map<String, String> readProperties(Path file, String flag) {
         Properties properties = new Properties();
         try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             properties.load(in);
         } catch (IOException | IllegalArgumentException e) {
-            throw new EnvironmentException("--kafka-config " + file + " cannot be read as a properties file ("
+            throw new EnvironmentException(flag + " " + file + " cannot be read as a properties file ("
                     + e.getClass().getSimpleName() + ")");
         }
         Map<String, String> read = new LinkedHashMap<>();

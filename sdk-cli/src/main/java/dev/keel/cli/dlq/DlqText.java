@@ -52,8 +52,11 @@ final class DlqText {
         return "partition(s) " + String.join(", ", new TreeSet<>(partitions)) + " of " + deadLetters.deadLetterTopic()
                 + " could not be read: another member of group " + deadLetters.group() + " held them (a re-drive or "
                 + "listing of the group running now, or one that was killed, which holds them until the broker's "
-                + "session timeout ends its membership: on Kafka 45 s by default). Their letters were not read; run "
-                + "the " + operation + " again once it is gone";
+                + "session timeout ends its membership: on Kafka 45 s by default), or the broker refused the read's "
+                + "member outright (on Kafka: a share group or a consumer of another protocol using the name "
+                + deadLetters.group() + ", 'InconsistentGroupProtocolException' in the warnings above: it blocks for as "
+                + "long as that group exists). Their letters were not read; run the " + operation + " again once it "
+                + "is gone";
     }
 
     static String describe(DlqOptions options) {

@@ -1,5 +1,6 @@
 package dev.keel.cli.outbox;
 
+import dev.keel.cli.ChildProcesses;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -65,7 +66,7 @@ final class KilledConsumers implements AutoCloseable {
         Path log = Files.createTempFile("keel-verify-consumer-", ".log");
         builder.redirectError(log.toFile());
         builder.redirectInput(ProcessBuilder.Redirect.PIPE);
-        Child child = new Child(builder.start(), log, started.incrementAndGet());
+        Child child = new Child(ChildProcesses.start(builder), log, started.incrementAndGet());
         child.readOutput();
         return child;
     }

@@ -1,5 +1,6 @@
 package dev.keel.cli.outbox;
 
+import dev.keel.cli.ChildProcesses;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -50,7 +51,7 @@ final class KilledProducers {
                     : Integer.MAX_VALUE;
             ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
             builder.environment().putAll(environment);
-            Process process = builder.start();
+            Process process = ChildProcesses.start(builder);
             processes++;
             int[] done = {next - 1};
             Thread reader = new Thread(() -> {

@@ -173,12 +173,19 @@ public final class OutboxVerify {
                 checks = Checks.of(db, rolledBack, onTheWire, refused);
             }
         } finally {
+            boolean stopped = Thread.interrupted(); // a stop's interrupt must not cut the cleanup's calls short
             if (killed != null) {
                 killed.close();   // again after a failure: no consumer process outlives the run
             }
             cleanup = TopicCleanup.run(mode, brokerOptions, List.of(topic));
             String dropped = db.dropTables();
             cleanup = cleanup != null ? cleanup : dropped;
+            if (stopped) {
+                if (cleanup != null) {
+                    out.println("note: " + cleanup);
+                }
+                Thread.currentThread().interrupt();
+            }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         checks.print(out, messages, rolledBack.size(), copies.get(), killed != null

@@ -90,9 +90,17 @@ final class ConsumerGenerations implements AutoCloseable {
     private final Map<String, FaultPlan.Fault> armed = new ConcurrentHashMap<>();
     private final List<ConsumerDisruption> disruptions = new CopyOnWriteArrayList<>();
     private final Set<FaultPlan.Fault> fired = ConcurrentHashMap.newKeySet();
+    private volatile boolean closing;
     private final ExecutorService switcher = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "keel-verify-switcher");
         t.setDaemon(true);
+        // a replacement cut short by close() (the run failed or was stopped) fails as it should: no stack trace
+        Thread.UncaughtExceptionHandler printing = t.getUncaughtExceptionHandler();
+        t.setUncaughtExceptionHandler((thread, e) -> {
+            if (!closing) {
+                printing.uncaughtException(thread, e);
+            }
+        });
         return t;
     });
     private final Duration stopTimeout;
@@ -386,8 +394,22 @@ final class ConsumerGenerations implements AutoCloseable {
         open.forEach(g -> g.close(timeout));
     }
 
+    /**
+     * Stops replacing consumers and closes those still open: after {@link #closeAll} none is; after a failure or a stop
+     * by a signal the replacement under way finishes first (it would otherwise subscribe on a closed Keel, printing its
+     * stack trace), and a consumer with clients of its own (channel-close) is closed before the run deletes its topics.
+     */
     @Override
     public void close() {
+        closing = true;
         switcher.shutdownNow();
+        try {
+            switcher.awaitTermination(VerifyRun.CLOSE_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<Generation> open = new ArrayList<>(subscriptions.values());
+        subscriptions.clear();
+        open.forEach(g -> g.close(VerifyRun.CLOSE_TIMEOUT));
     }
 }

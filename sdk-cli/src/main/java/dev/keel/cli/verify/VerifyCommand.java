@@ -2,6 +2,7 @@ package dev.keel.cli.verify;
 
 import dev.keel.cli.DurationConverter;
 import dev.keel.cli.ExitCodes;
+import dev.keel.cli.StopOnSignal;
 import dev.keel.cli.bench.Progress;
 import dev.keel.cli.broker.BrokerMode;
 import dev.keel.cli.broker.BrokerModes;
@@ -192,8 +193,42 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "Progress bar on stderr. Default: on when stderr is a terminal.")
     private Boolean progress;
 
+    /** The main run while it runs or after it ended, for what a stop says about its topics. */
+    private VerifyRun run;
+
+    /**
+     * Runs the checks; stopped by a signal (SIGTERM, Ctrl-C), the run's threads are interrupted, its child processes
+     * killed and its topics deleted before the JVM exits ({@link StopOnSignal}): a verify killed so left its topics,
+     * their queues and their messages on the broker.
+     */
     @Override
     public Integer call() throws Exception {
+        StopOnSignal stop = StopOnSignal.install();
+        try {
+            Integer code = verify(stop);
+            if (stop.signalled()) { // the signal came as the run ended: its topics were deleted all the same
+                return stopped();
+            }
+            return code;
+        } catch (Exception e) {
+            if (stop.signalled()) {
+                return stopped();
+            }
+            throw e;
+        } finally {
+            stop.close();
+        }
+    }
+
+    /** Says that the run was stopped, and whether its topics were deleted; the JVM exits with the signal's code. */
+    private int stopped() {
+        String problem = run == null ? null : run.cleanupProblem();
+        spec.commandLine().getErr().println("keel: verify stopped by a signal before the end; " + (problem == null
+                ? "its topics were deleted" : problem));
+        return ExitCodes.USAGE_OR_ENVIRONMENT;
+    }
+
+    private Integer verify(StopOnSignal stop) throws Exception {
         BrokerMode mode = BrokerModes.lookup(broker.broker());
         NodeKillSettings nodeKills;
         try {
@@ -243,11 +278,12 @@ public final class VerifyCommand implements Callable<Integer> {
                     + "--unsafe-redrive-copy need --features with the workload they break");
         }
         FeatureSettings featureSettings = features == null ? null : featureSettings(mode, settings);
-        VerifyReport report = new VerifyRun(mode, broker, settings, nodeKills, Progress.to(err, showProgress), out,
-                unsafeStopTimeout).shareGroup(shareGroup).run();
+        run = new VerifyRun(mode, broker, settings, nodeKills, Progress.to(err, showProgress), out, unsafeStopTimeout)
+                .shareGroup(shareGroup).stopWhen(stop::signalled);
+        VerifyReport report = run.run();
         report.print(out);
         boolean featuresPassed = true;
-        if (featureSettings != null) {
+        if (featureSettings != null && !stop.signalled()) {
             out.println();
             featuresPassed = new FeatureRun(mode, broker, featureSettings, out).run().stream()
                     .allMatch(FeatureResult::passed);

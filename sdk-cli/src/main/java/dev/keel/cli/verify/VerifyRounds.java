@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
 
@@ -51,6 +52,7 @@ final class VerifyRounds {
     private long confirmedSoFar;
     private long failedRounds;
     private boolean perKeyOrder = true;
+    private volatile BooleanSupplier stopped = () -> false;
 
     VerifyRounds(VerifySettings settings, NodeKillSettings nodeKills, Progress progress, PrintWriter out,
                  EffectLedger ledger, DeadLetterCollector deadLetters, List<String> notes, LongAdder handled,
@@ -297,7 +299,7 @@ final class VerifyRounds {
     }
 
     /** After a round's faults stopped: until no delivery came for {@link #SETTLE}, {@link #MAX_SETTLE_WAIT} at most. */
-    private static void awaitQuiet(ObservedAdapter.TopicCounters counters) {
+    private void awaitQuiet(ObservedAdapter.TopicCounters counters) {
         long deadline = System.nanoTime() + MAX_SETTLE_WAIT.toNanos();
         while (System.nanoTime() - counters.lastDeliveryNanos() <= SETTLE.toNanos() && System.nanoTime() < deadline) {
             pause();
@@ -331,7 +333,23 @@ final class VerifyRounds {
         return id -> order.getOrDefault(id, -1);
     }
 
-    private static void pause() {
+    /**
+     * Stops the run: {@link #pause()} and {@link #checkStop()} throw once it says so (a stop by a signal sets it, whose
+     * interrupt a client may swallow: a RabbitMQ run went on with its rounds for the whole minute a stop waits).
+     */
+    void stopWhen(BooleanSupplier stopped) {
+        this.stopped = stopped;
+    }
+
+    /** Throws when the run was asked to stop. */
+    void checkStop() {
+        if (stopped.getAsBoolean()) {
+            throw new IllegalStateException("the run was stopped");
+        }
+    }
+
+    private void pause() {
+        checkStop();
         try {
             TimeUnit.MILLISECONDS.sleep(20);
         } catch (InterruptedException e) {

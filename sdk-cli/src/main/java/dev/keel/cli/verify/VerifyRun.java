@@ -33,6 +33,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 /**
@@ -68,6 +69,7 @@ public final class VerifyRun {
     private final VerifyRounds driver;
     private final Duration unsafeStopTimeout;
     private boolean shareGroup;
+    private volatile String cleanupProblem;
 
     /**
      * @param nodeKills the node each round kills and how ({@code --kill-node}); {@code null}: none
@@ -105,6 +107,30 @@ public final class VerifyRun {
         return this;
     }
 
+    /**
+     * Ends the run as soon as {@code stopped} says so (a stop by a signal): the round under way gives up, and the run
+     * closes its consumers and clients and deletes its topics. The thread's interrupt does that too, unless a client
+     * swallowed it.
+     */
+    public VerifyRun stopWhen(BooleanSupplier stopped) {
+        driver.stopWhen(stopped);
+        return this;
+    }
+
+    /**
+     * Why the run's topics could not all be deleted at its end ({@link TopicCleanup}), or {@code null}: they were (or
+     * are kept, {@code --keep-topics}), or the run has not ended. Also in the report's notes, which a run stopped by a
+     * signal does not print.
+     */
+    public String cleanupProblem() {
+        return cleanupProblem;
+    }
+
+    /**
+     * Runs it and returns its report. Stopped by a signal ({@code StopOnSignal} interrupts this thread), it throws or
+     * returns as soon as the round under way gives up, closes its consumers and clients, deletes its topics and
+     * returns with this thread's interrupt set again.
+     */
     public VerifyReport run() {
         long started = System.nanoTime();
         String runId = "v" + Long.toString(System.currentTimeMillis(), 36)
@@ -144,6 +170,7 @@ public final class VerifyRun {
         adapter.observe(topic, r -> driver.delivered(r.id()));
         ObservedStore observedStore;
         LostReplyIdempotencyStore lostReplies;
+        boolean[] stopped = {false};
         try {
             try (adapter; FaultProxy proxy = proxied ? proxyTo(store) : null) {
                 IdempotencyStore base = proxy != null ? store.createThrough(proxy.host(), proxy.port())
@@ -174,36 +201,49 @@ public final class VerifyRun {
                                 : ConsumerGenerations.Generation.of(keel.subscribe(config, handler));
                     }, settings.dedup(), driver::inFlightNow, unsafeStopTimeout);
                     try (ConsumerGenerations generations = generationsRef[0]) {
-                        generations.start(); // the subscription ensures the dead-letter topic, kept for its group
-                        Subscription dltSubscription = keel.subscribe(SubscriptionConfig.builder(deadLetterTopic,
-                                DLT_GROUP, Codec.bytes()).guarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                                .ordering(Ordering.UNORDERED).lanes(2).retryPolicy(RetryPolicy.none())
-                                .closeTimeout(CLOSE_TIMEOUT).build(), deadLetters);
-                        FaultSwitches switches = new FaultSwitches(slow, failing, lostReplies, proxy,
-                                embedded != null ? embedded.faults() : null, topic, GROUP, deadLetterTopic,
-                                generations, mode.groupSessionDrop(options, GROUP).orElse(null));
-                        if (settings.faults().contains(FaultKind.OVERSIZED)) {
-                            switches.limitRecordSize();
-                        }
-                        VerifyRounds.Context context = new VerifyRounds.Context(keel, topic, adapter, generations, switches, env, limits,
-                                embedded, observedStore);
-                        long deadline = settings.rounds() ? started + settings.duration().toNanos() : started;
-                        for (int n = 1; ; n++) {
-                            driver.round(n, runId, context);
-                            if (!settings.rounds() || System.nanoTime() >= deadline) {
-                                break;
+                        try {
+                            // the subscription ensures the dead-letter topic, kept for its group
+                            generations.start();
+                            Subscription dltSubscription = keel.subscribe(SubscriptionConfig.builder(
+                                    deadLetterTopic, DLT_GROUP, Codec.bytes())
+                                    .guarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                                    .ordering(Ordering.UNORDERED).lanes(2).retryPolicy(RetryPolicy.none())
+                                    .closeTimeout(CLOSE_TIMEOUT).build(), deadLetters);
+                            FaultSwitches switches = new FaultSwitches(slow, failing, lostReplies, proxy,
+                                    embedded != null ? embedded.faults() : null, topic, GROUP, deadLetterTopic,
+                                    generations, mode.groupSessionDrop(options, GROUP).orElse(null));
+                            if (settings.faults().contains(FaultKind.OVERSIZED)) {
+                                switches.limitRecordSize();
                             }
+                            VerifyRounds.Context context = new VerifyRounds.Context(keel, topic, adapter, generations,
+                                    switches, env, limits, embedded, observedStore);
+                            long deadline = settings.rounds() ? started + settings.duration().toNanos() : started;
+                            for (int n = 1; ; n++) {
+                                driver.checkStop();
+                                driver.round(n, runId, context);
+                                if (!settings.rounds() || System.nanoTime() >= deadline) {
+                                    break;
+                                }
+                            }
+                            generations.closeAll(CLOSE_TIMEOUT);
+                            dltSubscription.close(CLOSE_TIMEOUT);
+                        } finally {
+                            // a stop's interrupt (StopOnSignal) is cleared before the consumers and clients close, so
+                            // that neither their closes nor the cleanup below are cut short; it is set again after
+                            stopped[0] |= Thread.interrupted();
                         }
-                        generations.closeAll(CLOSE_TIMEOUT);
-                        dltSubscription.close(CLOSE_TIMEOUT);
                     }
                 }
             }
         } finally {
             progress.finish();
-            String cleanup = TopicCleanup.run(mode, options, scratch);
-            if (cleanup != null) {
-                notes.add(cleanup);
+            stopped[0] |= Thread.interrupted(); // a stop's interrupt must not cut the cleanup's calls short
+            cleanupProblem = TopicCleanup.run(mode, options, scratch);
+            if (cleanupProblem != null) {
+                notes.add(cleanupProblem);
+            }
+            if (stopped[0]) {
+                Thread.currentThread().interrupt();
             }
         }
         Violations violations = new Violations();

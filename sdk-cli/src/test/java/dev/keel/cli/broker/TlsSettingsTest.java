@@ -68,12 +68,13 @@ class TlsSettingsTest {
     }
 
     @Test
-    void storePropertiesGivenExplicitlyShouldWinOverTheSharedTrustStore() {
+    void storePropertiesGivenExplicitlyShouldWinOverTheSharedTrustStore() throws IOException {
+        Path own = Files.createFile(dir.resolve("truststore.jks")); // a location must name a readable file
         TlsSettings tls = settings(parse("--truststore", CACERTS.toString(), "--truststore-password-env", "TRUST_PW",
                 "--kafka-property", "security.protocol=SSL", "--kafka-property",
-                "ssl.truststore.location=/etc/kafka/truststore.jks"));
+                "ssl.truststore.location=" + own));
 
-        assertThat(tls.kafkaProperties()).containsEntry("ssl.truststore.location", "/etc/kafka/truststore.jks")
+        assertThat(tls.kafkaProperties()).containsEntry("ssl.truststore.location", own.toString())
                 .doesNotContainKey("ssl.truststore.password");
     }
 

@@ -60,11 +60,15 @@ public final class FeatureRun {
                 }
             }
         } finally {
+            boolean stopped = Thread.interrupted(); // a stop's interrupt must not cut the cleanup's calls short
             String cleanup = TopicCleanup.run(mode, options, topics);
             if (cleanup != null) {
                 out.println("  note: " + cleanup);
             }
             out.flush();
+            if (stopped) {
+                Thread.currentThread().interrupt();
+            }
         }
         return results;
     }

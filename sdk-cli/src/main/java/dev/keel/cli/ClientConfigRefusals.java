@@ -1,0 +1,97 @@
+package dev.keel.cli;
+
+import java.io.FileNotFoundException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.security.GeneralSecurityException;
+import java.util.Optional;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.regex.Pattern;
+
+/**
+ * A broker client that refused its own configuration when it was created (a malformed {@code sasl.jaas.config}, an
+ * unknown value of a Kafka setting, a key or trust store it cannot load: missing, malformed PEM, wrong password),
+ * found in a failure's causes: bad input, which the command reports as such
+ * instead of as a bug in keel. Only failures raised by the Kafka client's code count, so that an
+ * {@link IllegalArgumentException} of keel's own stays a bug. The reason is shown with any password in it masked.
+ */
+final class ClientConfigRefusals {
+
+    private static final String KAFKA = "org.apache.kafka.";
+    private static final String CONFIG_EXCEPTION = "org.apache.kafka.common.config.ConfigException";
+    /** The client's own failures of its setup, by class name (it need not be on this module's class path). */
+    private static final Set<String> SETUP_FAILURES = Set.of(CONFIG_EXCEPTION,
+            "org.apache.kafka.common.errors.InvalidConfigurationException",
+            "org.apache.kafka.common.errors.SslAuthenticationException");
+    private static final Pattern QUOTED_PASSWORD = Pattern.compile("(?i)(password\\s*=\\s*)\"[^\"]*\"");
+    private static final Pattern PLAIN_PASSWORD = Pattern.compile("(?i)(password\\s*=\\s*)[^\\s\";,]+");
+
+    private ClientConfigRefusals() {
+    }
+
+    /** What to tell the user when {@code failure} is the Kafka client refusing its configuration; empty otherwise. */
+    static Optional<String> of(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            boolean configError = t instanceof IllegalArgumentException || t.getClass().getName().equals(CONFIG_EXCEPTION);
+            if (configError && raisedByKafka(t)) {
+                return Optional.of(refused(String.valueOf(t.getMessage())));
+            }
+        }
+        return setupFailure(failure).map(ClientConfigRefusals::refused);
+    }
+
+    private static String refused(String reason) {
+        return "the Kafka client refused its configuration (--kafka-config, --kafka-tls-config, --kafka-property): "
+                + masked(reason) + ". Fix the setting it names and run again.";
+    }
+
+    /**
+     * The reason of a Kafka client that could not be created ({@code Failed to create new KafkaAdminClient}, {@code
+     * Failed to construct kafka producer}) because of its settings: a key or trust store that cannot be loaded (a
+     * file missing or unreadable, a wrong password, a malformed PEM), an invalid configuration. Said as the chain's
+     * messages below the creation's, down to the first that is not the client's own, named by its class.
+     */
+    private static Optional<String> setupFailure(Throwable failure) {
+        boolean creating = false;
+        boolean setup = false;
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = String.valueOf(t.getMessage());
+            creating |= t.getClass().getName().startsWith(KAFKA)
+                    && (message.startsWith("Failed to create new") || message.startsWith("Failed to construct kafka"));
+            setup |= SETUP_FAILURES.contains(t.getClass().getName()) || t instanceof GeneralSecurityException
+                    || t instanceof NoSuchFileException || t instanceof AccessDeniedException
+                    || t instanceof FileNotFoundException;
+        }
+        if (!creating || !setup) {
+            return Optional.empty();
+        }
+        StringJoiner reason = new StringJoiner(": ");
+        String last = "";
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage();
+            boolean kafka = t.getClass().getName().startsWith(KAFKA);
+            if (message == null || message.startsWith("Failed to create new") || message.startsWith("Failed to construct")
+                    || last.contains(message)) {
+                continue;
+            }
+            reason.add(kafka ? message : t.getClass().getSimpleName() + ": " + message);
+            last = message;
+            if (!kafka) {
+                break;
+            }
+        }
+        return Optional.of(reason.toString());
+    }
+
+    private static boolean raisedByKafka(Throwable t) {
+        StackTraceElement[] stack = t.getStackTrace();
+        return stack.length > 0 && stack[0].getClassName().startsWith(KAFKA)
+                || t.getClass().getName().startsWith(KAFKA);
+    }
+
+    static String masked(String reason) {
+        String quoted = QUOTED_PASSWORD.matcher(reason).replaceAll("$1\"***\"");
+        return PLAIN_PASSWORD.matcher(quoted).replaceAll("$1***");
+    }
+}
