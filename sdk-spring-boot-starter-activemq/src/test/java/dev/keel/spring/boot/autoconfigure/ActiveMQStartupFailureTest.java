@@ -39,7 +39,7 @@ class ActiveMQStartupFailureTest {
         String report = all.substring(all.lastIndexOf("APPLICATION FAILED TO START"));
         assertThat(report).contains("Keel could not reach the broker");
         assertThat(report.substring(report.indexOf("Action:"))).contains("keel.activemq.url")
-                .contains("tried: tcp://127.0.0.1:" + closed + "?jms.prefetchPolicy.all=10")
+                .contains("tried: tcp://127.0.0.1:" + closed + "?jms.prefetchPolicy.all=******")
                 .doesNotContain("keel.kafka").doesNotContain("keel.artemis");
     }
 }

@@ -1,5 +1,6 @@
 package dev.keel.spring.boot.autoconfigure;
 
+import dev.keel.spi.support.UrlPasswords;
 import java.net.URI;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.core.env.Environment;
@@ -42,10 +43,10 @@ record BrokerInUse(String properties, String address) {
                     KeelRocketConnectionDetails::nameServer), environment.getProperty("keel.rocket.name-server")));
             case "artemis" -> new BrokerInUse(ARTEMIS, UrlPasswords.mask(or(detail(beans,
                     KeelArtemisConnectionDetails.class, KeelArtemisConnectionDetails::url),
-                    environment.getProperty(ARTEMIS))));
-            case "activemq" -> new BrokerInUse(ACTIVEMQ, UrlPasswords.mask(or(detail(beans,
+                    environment.getProperty(ARTEMIS)), KeelProperties.MASK));
+            case "activemq" -> new BrokerInUse(ACTIVEMQ, UrlPasswords.maskValues(or(detail(beans,
                     KeelActiveMQConnectionDetails.class, KeelActiveMQConnectionDetails::url),
-                    environment.getProperty(ACTIVEMQ))));
+                    environment.getProperty(ACTIVEMQ)), KeelProperties.MASK));
             default -> null;
         };
     }

@@ -1,5 +1,6 @@
 package dev.keel.spring.boot.autoconfigure;
 
+import dev.keel.spi.support.UrlPasswords;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -87,8 +88,8 @@ public class KeelActiveMQProperties {
     /** Never the password, nor the values of the URL's password parameters. */
     @Override
     public String toString() {
-        return "KeelActiveMQProperties{url=" + UrlPasswords.mask(url)
-                + ", user=" + user + ", password=" + (password == null ? null : UrlPasswords.MASK)
+        return "KeelActiveMQProperties{url=" + UrlPasswords.maskValues(url, KeelProperties.MASK)
+                + ", user=" + user + ", password=" + (password == null ? null : KeelProperties.MASK)
                 + ", sendLanes=" + sendLanes + ", maxMessageBytes=" + maxMessageBytes + ", prefetch=" + prefetch
                 + ", prioritizedQueues=" + prioritizedQueues + ", closeTimeout=" + closeTimeout + ", sendTimeout="
                 + sendTimeout + ", sslBundle=" + sslBundle + "}";

@@ -168,8 +168,13 @@ public class KeelBrokerAutoConfiguration {
                         throw new IllegalArgumentException("keel.rocket.tls-client-certificate and tls-client-key go "
                                 + "together, with tls-trusted-certificates: set all three, or no client certificate");
                     }
-                    config.clientCertificate(java.nio.file.Path.of(rocket.getTlsClientCertificate()),
-                            java.nio.file.Path.of(rocket.getTlsClientKey()), rocket.getTlsClientKeyPassword());
+                    try {
+                        config.clientCertificate(java.nio.file.Path.of(rocket.getTlsClientCertificate()),
+                                java.nio.file.Path.of(rocket.getTlsClientKey()), rocket.getTlsClientKeyPassword());
+                    } catch (IllegalArgumentException e) { // the files rocketmq-client could not use, not the password
+                        throw new IllegalArgumentException("tls-client-certificate, tls-client-key and "
+                                + "tls-client-key-password: " + e.getMessage(), e);
+                    }
                 }
                 return config.build();
             }));

@@ -19,6 +19,12 @@ import org.springframework.boot.context.properties.NestedConfigurationProperty;
 public class KeelProperties {
 
     /**
+     * What stands for a masked value in the starter's own output (the values of a broker URL's password parameters,
+     * the password in {@link KeelActiveMQProperties#toString()}): the same as Spring Boot's actuator shows.
+     */
+    static final String MASK = "******";
+
+    /**
      * The broker adapter to use: kafka, rabbit, rocket, artemis (ActiveMQ Artemis) or activemq (ActiveMQ Classic,
      * whose settings are keel.activemq.*). Required when more than one Keel adapter is on the class path (module
      * sdk-jms with both ActiveMQ clients holds two); otherwise the one present is used.

@@ -1,5 +1,6 @@
 package dev.keel.spring.boot.autoconfigure;
 
+import dev.keel.spi.support.UrlPasswords;
 import java.util.Locale;
 import org.springframework.boot.actuate.endpoint.SanitizableData;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
@@ -8,9 +9,12 @@ import org.springframework.boot.actuate.endpoint.SanitizingFunction;
  * Masks Keel's secrets in {@code /actuator/configprops} and {@code /actuator/env}, whatever
  * {@code management.endpoint.*.show-values} says: passwords, the URIs (which may carry
  * credentials), Kafka client properties that hold credentials, and the values of the password
- * parameters of a broker URL ({@code keel.activemq.url}, {@code keel.artemis.url}), whose rest stays readable.
+ * parameters of {@code keel.artemis.url}, whose rest stays readable, and every parameter value of
+ * {@code keel.activemq.url}.
  */
 final class KeelSanitizingFunction implements SanitizingFunction {
+
+    private static final String ACTIVEMQ_URL = "keel.activemq.url";
 
     @Override
     public SanitizableData apply(SanitizableData data) {
@@ -21,7 +25,9 @@ final class KeelSanitizingFunction implements SanitizingFunction {
             return data.withSanitizedValue();
         }
         if (isUrl(data.getLowerCaseKey()) && data.getValue() instanceof String url) {
-            return data.withValue(UrlPasswords.mask(url));
+            // ActiveMQ Classic's client quotes any parameter it does not know with its value: every value is masked
+            return data.withValue(data.getLowerCaseKey().equals(ACTIVEMQ_URL)
+                    ? UrlPasswords.maskValues(url, KeelProperties.MASK) : UrlPasswords.mask(url, KeelProperties.MASK));
         }
         return data;
     }
