@@ -27,6 +27,9 @@ class RedactionTest {
             "bearer.auth.credentials.source",
             "aws.secret.access.key",
             "my.api.key",
+            "my.apikey",                                            // no client setting: its value is not known
+            "schema.registry.url",
+            "ssl.keystore.pasword",
             "SSL.Key.Password",
             "Basic.Auth.User.Info",
     })
