@@ -7,6 +7,7 @@ import dev.keel.TopicNotFoundException;
 import dev.keel.TopicSpec;
 import dev.keel.kafka.internal.AbortableConsumer;
 import dev.keel.kafka.internal.ClientProperties;
+import dev.keel.kafka.internal.ClientSetup;
 import dev.keel.kafka.internal.DelayForwarder;
 import dev.keel.kafka.internal.DelayForwarding;
 import dev.keel.kafka.internal.DelayTopics;
@@ -162,7 +163,8 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
     private synchronized BrokerProducer createProducer() {
         ensureOpen();
         if (producer == null) {
-            producer = new KafkaSender(config, admin(), this::delayTopicReady);
+            TopicAdmin topics = admin();
+            producer = ClientSetup.create("its producer", () -> new KafkaSender(config, topics, this::delayTopicReady));
         }
         return producer;
     }
@@ -201,7 +203,7 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
         AbortableConsumer receiver = settings.shared()
                 ? new ShareReceiver(config, settings, shareGroupId(settings.group()), topics,
                         described.map(TopicSpec::partitions).orElse(1))
-                : new KafkaReceiver(config, settings);
+                : ClientSetup.create("the consumer of " + topic, () -> new KafkaReceiver(config, settings));
         return new ForwardingConsumer(receiver, topic,
                 () -> new DelayForwarder(config, topic, defaultDeadLetterTopic(topic), topics, Clock.systemUTC()),
                 forwarding());
@@ -345,7 +347,8 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
     private synchronized TopicAdmin admin() {
         ensureOpen();
         if (admin == null) {
-            admin = new TopicAdmin(ClientProperties.admin(config), config.deliveryTimeout());
+            admin = ClientSetup.create("its admin client",
+                    () -> new TopicAdmin(ClientProperties.admin(config), config.deliveryTimeout()));
         }
         return admin;
     }
