@@ -67,6 +67,9 @@ final class RawRocketLatency implements RawLatencyBaseline {
         producer.setNamesrvAddr(config.nameServer());
         producer.setInstanceName(instance);
         producer.setRetryTimesWhenSendAsyncFailed(0);
+        // Keel's send timeout, not the client's 3 s: on a loaded machine a raw send timed out and was lost, and the
+        // bench waited for it until its --timeout, blaming the broker
+        producer.setSendMsgTimeout(Math.toIntExact(config.sendTimeout().toMillis()));
         producer.setVipChannelEnabled(false);
         RocketClients.start(config, consumer, consumer::start);
         try {
@@ -82,6 +85,10 @@ final class RawRocketLatency implements RawLatencyBaseline {
             @Override
             public void publish(String key, byte[] payload) throws Exception {
                 window.acquire();
+                if (failure.get() != null) {
+                    window.release();
+                    throw new IOException("raw RocketMQ send failed: " + failure.get(), failure.get());
+                }
                 Message message = new Message(topic, payload);
                 message.setKeys(key);
                 producer.send(message, selector, key, new SendCallback() {
