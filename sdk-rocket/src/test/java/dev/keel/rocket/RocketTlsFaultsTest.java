@@ -53,12 +53,14 @@ import org.junit.jupiter.api.io.TempDir;
  * handlers count each payload. The name server and broker restarted presenting another certificate
  * ({@link SecuredRocket#restartPresenting}): an expired one of the trusted CA is refused with a non-retriable
  * {@link AccessRefusedException} naming it and the fix, by a running subscription (which stops {@code FAILED}), a
- * running publisher and a new adapter, and nothing is lost once it is renewed; a renewed one, and one for another host
- * (rocketmq-client checks no host name), are taken by a running publisher and subscription; one of a new CA by an
- * adapter that trusts both CAs, and refused by one that trusts only the old. The broker killed (-9) and restarted
- * mid-stream, and every connection to it cut and refused for a few seconds by the fault proxy the name server routes
- * clients to ({@link SecuredRocket#tlsProxy()}): nothing confirmed lost, nothing handled twice. The servers are the
- * test JVM's, shared: a test that changed their certificate gives them the run's back.
+ * running publisher and a new adapter, and nothing is lost once it is renewed; a renewed one for another host
+ * (rocketmq-client checks no host name) is taken by a running publisher and subscription; one of a new CA by an
+ * adapter that trusts both CAs, and refused by one that trusts only the old. Every connection to the broker cut and
+ * refused for a few seconds by the fault proxy the name server routes clients to ({@link SecuredRocket#tlsProxy()}):
+ * nothing confirmed lost, nothing handled twice. The servers are the test JVM's, shared: a test that changed their
+ * certificate gives them the run's back. (A broker killed and restarted is {@link RocketBrokerRestartTest}'s, in
+ * plaintext; over TLS every certificate case here restarts the servers under a running publisher and subscription,
+ * which reconnect with a new handshake. Each restart of the pair takes a minute or more on a loaded 2-core machine.)
  */
 @Tag("secured")
 class RocketTlsFaultsTest {
@@ -173,13 +175,13 @@ class RocketTlsFaultsTest {
     }
 
     /**
-     * The name server and broker restarted presenting a renewed certificate of the trusted CA (another key), then one
-     * of that CA for {@code other.invalid} only, then the run's again: a running publisher and subscription of an
-     * adapter that trusts that CA go on across the three restarts, and so does a new adapter on the certificate for
-     * another host, which rocketmq-client accepts since it checks no host name (docs/security.md says so).
+     * The name server and broker restarted presenting a renewed certificate of the trusted CA (another key) for
+     * {@code other.invalid} only, then the run's again: a running publisher and subscription of an adapter that trusts
+     * that CA go on across the two restarts, and so does a new adapter on the certificate for another host, which
+     * rocketmq-client accepts since it checks no host name (docs/security.md says so).
      */
     @Test
-    void renewedCertificatesOfTheTrustedCaEvenOneForAnotherHostShouldBeTakenByARunningAdapter() {
+    void aRenewedCertificateOfTheTrustedCaEvenForAnotherHostShouldBeTakenByARunningAdapter() {
         try (IdempotencyStore store = store();
              RocketAdapter adapter = adapter(certificates.caCertificate());
              Keel keel = keel(adapter, store)) {
@@ -188,21 +190,17 @@ class RocketTlsFaultsTest {
             publish(keel, "before", 5);
             await().atMost(PATIENCE).until(() -> handled.size() == 5);
 
-            present(ServerCertificate.RENEWED);
-            publish(keel, "renewed", 5);
-            await().atMost(PATIENCE).until(() -> handled.size() == 10);
-
-            present(ServerCertificate.OTHER_HOST); // for other.invalid; the clients connect to 127.0.0.1
+            present(ServerCertificate.OTHER_HOST); // renewed, for other.invalid; the clients connect to 127.0.0.1
             publish(keel, "other-host", 5);
             try (RocketAdapter another = adapter(certificates.caCertificate());
                  Keel newcomer = Keel.builder(another).withoutIdempotencyStore().build()) {
                 newcomer.publisher(topic, Codec.utf8()).message("new-adapter").key("k").publish();
             }
-            await().atMost(PATIENCE).until(() -> handled.size() == 16);
+            await().atMost(PATIENCE).until(() -> handled.size() == 11);
 
             present(ServerCertificate.CURRENT);
             publish(keel, "back", 5);
-            await().atMost(PATIENCE).until(() -> handled.size() == 21);
+            await().atMost(PATIENCE).until(() -> handled.size() == 16);
             assertThat(subscription.state()).isEqualTo(Subscription.State.RUNNING);
         }
         assertHandledOnceEach(handled);
@@ -253,37 +251,6 @@ class RocketTlsFaultsTest {
         assertThat(audited).containsOnlyKeys(handled.keySet());
         assertHandledOnceEach(handled);
         assertHandledOnceEach(audited);
-    }
-
-    /**
-     * The broker killed (-9) and restarted while a Keel publishes and consumes over TLS: every confirmed message is
-     * handled, none twice, the publishes that failed are retriable (not taken for a refused certificate), and the
-     * subscription is {@code RUNNING}. The stream stops after its first quarter until the kill begins, so it hits
-     * mid-stream.
-     */
-    @Test
-    void aBrokerKilledAndRestartedMidStreamShouldLoseNothingConfirmedNorHandleAnythingTwiceOverTls()
-            throws Exception {
-        try (IdempotencyStore store = store();
-             RocketAdapter adapter = adapter(certificates.caCertificate());
-             Keel keel = keel(adapter, store)) {
-            keel.ensureTopology(TopicSpec.builder(topic).partitions(2).group(GROUP).build());
-            Subscription subscription = keel.subscribe(subscription(GROUP), d -> count(handled, d.payload()));
-            FaultedStream stream = FaultedStream.start(keel, topic, MESSAGES);
-            stream.awaitFirstQuarter(PATIENCE);
-
-            stream.resume(); // the rest is published while the broker is killed and as it comes back
-            rocket.restart();
-            stream.finish(Duration.ofSeconds(180));
-
-            assertThat(stream.confirmed().size()).as("publishing went on after the fault")
-                    .isGreaterThanOrEqualTo(MESSAGES * 3 / 4);
-            assertRetriable(stream.failed().values());
-            await().atMost(PATIENCE).untilAsserted(() -> assertThat(handled.keySet())
-                    .containsAll(stream.confirmed()));
-            assertThat(subscription.state()).isEqualTo(Subscription.State.RUNNING);
-        }
-        assertHandledOnceEach(handled);
     }
 
     /**
