@@ -11,14 +11,12 @@ import dev.keel.DeliveryGuarantee;
 import dev.keel.KeelException;
 import dev.keel.SubscriptionConfig;
 import dev.keel.core.Keel;
+import dev.keel.faults.DroppingListener;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.testbrokers.SecuredActiveMQ;
 import dev.keel.testbrokers.SecuredArtemis;
 import dev.keel.testbrokers.TestCertificates;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.UUID;
@@ -100,19 +98,8 @@ class JmsTlsMismatchTest {
     /** A listener that takes the connection and closes it at once, answering nothing: what a broker going away does. */
     @Test
     void aListenerThatDropsTheConnectionShouldStayARetriableOutage() throws IOException {
-        try (ServerSocket dropping = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread acceptor = new Thread(() -> {
-                while (!dropping.isClosed()) {
-                    try (Socket s = dropping.accept()) {
-                        s.setSoLinger(true, 0);
-                    } catch (IOException closed) {
-                        return;
-                    }
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
-            String at = "127.0.0.1:" + dropping.getLocalPort();
+        try (DroppingListener dropping = DroppingListener.start()) {
+            String at = "127.0.0.1:" + dropping.port();
             SecuredActiveMQ classic = SecuredActiveMQ.local();
             SecuredArtemis artemis = SecuredArtemis.local();
             String tlsQuery = artemis.tlsUrl(tls.trustStore(), tls.clientKeyStore());

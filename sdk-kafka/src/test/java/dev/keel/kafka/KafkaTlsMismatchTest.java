@@ -10,13 +10,11 @@ import dev.keel.DeliveryGuarantee;
 import dev.keel.KeelException;
 import dev.keel.SubscriptionConfig;
 import dev.keel.core.Keel;
+import dev.keel.faults.DroppingListener;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.SecuredKafka;
 import dev.keel.testbrokers.TestCertificates;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -84,19 +82,8 @@ class KafkaTlsMismatchTest {
     /** A listener that takes the connection and closes it at once, answering nothing: what a broker going away does. */
     @Test
     void aListenerThatDropsTheConnectionShouldStayARetriableOutage() throws IOException {
-        try (ServerSocket dropping = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread acceptor = new Thread(() -> {
-                while (!dropping.isClosed()) {
-                    try (Socket s = dropping.accept()) {
-                        s.setSoLinger(true, 0);
-                    } catch (IOException closed) {
-                        return;
-                    }
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
-            String servers = "127.0.0.1:" + dropping.getLocalPort();
+        try (DroppingListener dropping = DroppingListener.start()) {
+            String servers = "127.0.0.1:" + dropping.port();
             Map<String, String> ssl = new HashMap<>(secured.tlsClientProperties(user, password, tls.trustStore(),
                     tls.clientKeyStore()));
             for (Map<String, String> properties : List.of(ssl, secured.clientProperties(user, password))) {

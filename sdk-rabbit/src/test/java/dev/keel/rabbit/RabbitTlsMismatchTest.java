@@ -10,13 +10,12 @@ import dev.keel.DeliveryGuarantee;
 import dev.keel.KeelException;
 import dev.keel.SubscriptionConfig;
 import dev.keel.core.Keel;
+import dev.keel.faults.DroppingListener;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.RabbitEndpoint;
 import dev.keel.testbrokers.TestCertificates;
 import dev.keel.testbrokers.UsesBrokers;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Tag;
@@ -55,27 +54,15 @@ class RabbitTlsMismatchTest {
     /** A listener that takes the connection and closes it at once, answering nothing: what a node going away does. */
     @Test
     void aListenerThatDropsTheConnectionShouldStayARetriableOutage() throws IOException {
-        try (ServerSocket dropping = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-            Thread acceptor = new Thread(() -> {
-                while (!dropping.isClosed()) {
-                    try (Socket s = dropping.accept()) {
-                        s.setSoLinger(true, 0);
-                    } catch (IOException closed) {
-                        return;
-                    }
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
+        try (DroppingListener dropping = DroppingListener.start()) {
             for (SSLContext context : new SSLContext[] {TestCertificates.get().clientContext(), null}) {
-                try (RabbitAdapter adapter = adapter(dropping.getLocalPort(), context); Keel keel = keel(adapter)) {
+                try (RabbitAdapter adapter = adapter(dropping.port(), context); Keel keel = keel(adapter)) {
                     assertThatThrownBy(() -> keel.publisher(topic, Codec.utf8()).message("m").key("k").publish())
                             .isInstanceOfSatisfying(BrokerUnavailableException.class,
                                     e -> assertThat(e.isRetriable()).isTrue())
                             .hasMessageNotContaining("listener");
                 }
             }
-            acceptor.interrupt();
         }
     }
 

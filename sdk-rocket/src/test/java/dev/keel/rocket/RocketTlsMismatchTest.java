@@ -11,11 +11,9 @@ import dev.keel.KeelException;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
+import dev.keel.faults.DroppingListener;
 import dev.keel.testbrokers.SecuredRocket;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.Tag;
@@ -58,20 +56,9 @@ class RocketTlsMismatchTest {
     /** A listener that takes the connection and closes it at once, answering nothing: a name server going away. */
     @Test
     void aNameServerThatDropsTheConnectionShouldStayARetriableOutage() throws IOException {
-        try (ServerSocket dropping = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread acceptor = new Thread(() -> {
-                while (!dropping.isClosed()) {
-                    try (Socket s = dropping.accept()) {
-                        s.setSoLinger(true, 0);
-                    } catch (IOException closed) {
-                        return;
-                    }
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
+        try (DroppingListener dropping = DroppingListener.start()) {
             try (RocketAdapter adapter = new RocketAdapter(RocketConfig.custom()
-                    .nameServer("127.0.0.1:" + dropping.getLocalPort()).clientId("keel-mismatch")
+                    .nameServer("127.0.0.1:" + dropping.port()).clientId("keel-mismatch")
                     .sendTimeout(Duration.ofSeconds(5)).adminTimeout(Duration.ofSeconds(5)).build());
                  Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
                 assertThatThrownBy(() -> keel.publisher(topic, Codec.utf8()).message("m").key("k").publish())
