@@ -211,7 +211,7 @@ class KafkaRedriveMovesEachLetterOnceTest {
      * letter once.
      */
     @Test
-    @Tag("proof") // about a minute (a killed member's session timeout): in .ci/run's -Pproof step
+    @Tag("proof") // about a minute (a killed member's session timeout): with the longer proofs (-Pproof)
     void aRedriveWhileAKilledReaderHoldsThePartitionsShouldSayItCouldNotReadThem() throws Exception {
         try (KafkaAdapter adapter = adapter(); Keel keel = Keel.builder(adapter).withoutIdempotencyStore().build()) {
             List<String> ids = writeLetters(keel);

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * revoke and of abort, with a commit interval of 1 ms so that a periodic write is almost always under way; and the
  * per-queue client buffer with a maxInFlight smaller than the number of queues.
  */
-@Tag("proof") // about two minutes: in .ci/run's -Pproof step
+@Tag("proof") // about two minutes: with the longer proofs (-Pproof)
 @UsesBrokers(BrokerKind.ROCKET)
 class RocketCommitterRaceTest {
 

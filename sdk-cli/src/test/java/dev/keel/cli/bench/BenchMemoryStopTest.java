@@ -41,7 +41,7 @@ import redis.clients.jedis.resps.ScanResult;
  * 1 and {@code /tmp/keel-bench-memory*.log}). The child is held up by a Redis that stops answering (a proxy in front
  * of the harness's Redis turned into a black hole), so that the stop lands while it consumes.
  */
-@Tag("proof") // a forked JVM with a child JVM of its own: in .ci/run's -Pproof step, off the default suite
+@Tag("proof") // a forked JVM with a child JVM of its own: with the longer proofs (-Pproof), off the default suite
 @ExtendWith(RealBrokers.class)
 class BenchMemoryStopTest {
 

@@ -25,8 +25,7 @@ import tools.jackson.databind.json.JsonMapper;
  * groups Keel declared) and the child consumes the whole backlog.
  */
 @ExtendWith(RealBrokers.class)
-@Tag("proof") // with keel verify's other longer proofs (-Pproof), off the default suite's critical path
-@Tag("long") // 4 to 7 minutes on 2 cores: -Pproof runs it; .ci/run leaves it out (README, "Tests")
+@Tag("proof") // about a minute: with keel verify's other longer proofs (-Pproof), off the default suite's critical path
 class BenchOnRealBrokersTest {
 
     private static final String[] SHORT_RUN = {"--only", "latency,memory", "--keys", "10", "--partitions", "2",

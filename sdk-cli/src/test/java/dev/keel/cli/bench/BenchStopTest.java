@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * before the JVM exits, as it does at the end of a run (seventh adversarial review: a bench stopped so exited within a
  * second, printed nothing and left {@code keel-bench-<run>-publish} and its raw baseline's topic behind).
  */
-@Tag("proof") // a forked JVM and a long publish: in .ci/run's side-by-side suites, off the default suite
+@Tag("proof") // a forked JVM and a long publish: with the longer proofs (-Pproof), off the default suite
 @UsesBrokers(BrokerKind.KAFKA)
 class BenchStopTest {
 

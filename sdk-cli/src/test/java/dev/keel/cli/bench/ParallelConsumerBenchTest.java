@@ -39,8 +39,7 @@ import tools.jackson.databind.json.JsonMapper;
  * asserted.
  */
 @ExtendWith(RealBrokers.class)
-@Tag("proof") // with keel verify's other longer proofs (-Pproof), off the default suite's critical path
-@Tag("long") // 2 to 3 minutes on 2 cores: -Pproof runs it; .ci/run leaves it out (README, "Tests")
+@Tag("proof") // about a minute: with keel verify's other longer proofs (-Pproof), off the default suite's critical path
 class ParallelConsumerBenchTest {
 
     /** Surefire runs in the module's directory: the jar is in the sibling module's target. */

@@ -48,7 +48,7 @@ import org.junit.jupiter.api.Test;
  * nothing to do (third adversarial review: 3,486 letters left, 23 moved twice). Stopped, it must acknowledge what it
  * moved and leave the group; run again, it moves the rest: each letter reaches its origin once.
  */
-@Tag("proof") // about 30 s: in .ci/run's -Pproof step, off the default suite's critical path
+@Tag("proof") // about 30 s: with the longer proofs (-Pproof), off the default suite's critical path
 @UsesBrokers(BrokerKind.KAFKA)
 class DlqRedriveStopTest {
 

@@ -51,7 +51,7 @@ class VerifyOnActiveMQTest {
 
     /** Delayed delivery and re-drive (non-blocking retry is not offered on ActiveMQ Classic yet: left out, named). */
     @Test
-    @Tag("proof") // in .ci/run's -Pproof step, with Artemis's, Kafka's and RocketMQ's
+    @Tag("proof") // with the longer proofs (-Pproof), with Artemis's, Kafka's and RocketMQ's
     void everyFeatureOnActiveMQWithRedisShouldKeepItsPromises() {
         CliRun run = CliRun.of("verify", "--faults", "none", "--messages", "20", "--keys", "8", "--duplicate-rate",
                 "0", "--poison-rate", "0", "--features", "all", "--feature-messages", "60", "--seed", "20261124",

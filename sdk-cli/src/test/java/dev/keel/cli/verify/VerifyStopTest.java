@@ -28,7 +28,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * adversarial review: a verify stopped so exited within a second, printed nothing, and left 30 queues and 7 exchanges
  * of {@code keel-verify-<run>}, one holding 54 messages).
  */
-@Tag("proof") // a forked JVM and a run of several rounds: in .ci/run's -Pproof step, off the default suite
+@Tag("proof") // a forked JVM and a run of several rounds: with the longer proofs (-Pproof), off the default suite
 @ExtendWith(RealBrokers.class)
 class VerifyStopTest {
 

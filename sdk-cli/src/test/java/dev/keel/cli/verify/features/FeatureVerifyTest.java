@@ -68,7 +68,7 @@ class FeatureVerifyTest {
     }
 
     @Test
-    @Tag("proof") // in .ci/run's -Pproof step: the default suite runs the embedded broker and RabbitMQ
+    @Tag("proof") // with the longer proofs (-Pproof): the default suite runs the embedded broker and RabbitMQ
     void everyFeatureOnKafkaWithRedisShouldKeepItsPromises(KafkaEndpoint kafka, RedisEndpoint redis) {
         CliRun run = run(List.of("--timeout", "90s", "--broker", "kafka", "--bootstrap-servers",
                 kafka.bootstrapServers(), "--redis", redis.uri()));
@@ -77,7 +77,7 @@ class FeatureVerifyTest {
     }
 
     @Test
-    @Tag("proof") // in .ci/run's -Pproof step: the default suite runs the embedded broker and RabbitMQ
+    @Tag("proof") // with the longer proofs (-Pproof): the default suite runs the embedded broker and RabbitMQ
     void everyFeatureOnRocketWithRedisShouldKeepItsPromises(RocketEndpoint rocket, RedisEndpoint redis) {
         CliRun run = run(List.of("--timeout", "90s", "--broker", "rocket", "--namesrv", rocket.nameServerAddress(),
                 "--redis", redis.uri()));
