@@ -138,9 +138,11 @@ class KafkaShareGroupDrainTest {
                 held.forEach(r -> plain.acknowledge(r, AcknowledgeType.RELEASE)); // their next delivery: the last
                 plain.commitSync();
             }
-            // not for correctness: the idle share consumer's waiting fetch takes a victim within milliseconds; were
-            // it slower, the victims would go to the next subscription and this test would prove less, not fail
-            Thread.sleep(1_000);
+            // the idle share consumer's waiting fetch takes a victim within milliseconds on a quiet machine; the
+            // close must begin after that fetch came back, or what it took is given back at its last delivery
+            // (archived: the idle-member limit docs/kafka.md describes, not the case tested here). 1 s was too short
+            // at load 13 (v-1 lost in this session's run); kafka-clients shows no fetch under way to wait for
+            Thread.sleep(5_000);
             subscription.close();
 
             keel.subscribe(config().build(), d -> record(d.id(), d.attempt()));
