@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Tag;
  * retries, dead letters and their re-drive, bad input, crashes and closes, store outages, filters, delayed delivery
  * and receive-on-subscribe. What share groups rule out skips, naming the capability: key order
  * ({@code KEY_ORDERING}), broadcast, non-blocking retry and replay. Tagged {@code share}: it runs with
- * {@code -Pshare-groups} (as {@code .ci/run} does), not in the default build.
+ * {@code -Pshare-groups} (by hand: README, "Tests"), not in the default build.
  */
 @Tag("share")
 @UsesBrokers(BrokerKind.KAFKA)
