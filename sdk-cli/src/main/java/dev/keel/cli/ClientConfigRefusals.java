@@ -1,13 +1,12 @@
 package dev.keel.cli;
 
+import dev.keel.spi.support.ClientSetupFailures;
 import java.io.FileNotFoundException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.security.GeneralSecurityException;
 import java.util.Optional;
 import java.util.Set;
-import java.util.StringJoiner;
-import java.util.regex.Pattern;
 
 /**
  * A broker client that refused its own configuration when it was created (a malformed {@code sasl.jaas.config}, an
@@ -24,8 +23,6 @@ final class ClientConfigRefusals {
     private static final Set<String> SETUP_FAILURES = Set.of(CONFIG_EXCEPTION,
             "org.apache.kafka.common.errors.InvalidConfigurationException",
             "org.apache.kafka.common.errors.SslAuthenticationException");
-    private static final Pattern QUOTED_PASSWORD = Pattern.compile("(?i)(password\\s*=\\s*)\"[^\"]*\"");
-    private static final Pattern PLAIN_PASSWORD = Pattern.compile("(?i)(password\\s*=\\s*)[^\\s\";,]+");
 
     private ClientConfigRefusals() {
     }
@@ -66,22 +63,7 @@ final class ClientConfigRefusals {
         if (!creating || !setup) {
             return Optional.empty();
         }
-        StringJoiner reason = new StringJoiner(": ");
-        String last = "";
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String message = t.getMessage();
-            boolean kafka = t.getClass().getName().startsWith(KAFKA);
-            if (message == null || message.startsWith("Failed to create new") || message.startsWith("Failed to construct")
-                    || last.contains(message)) {
-                continue;
-            }
-            reason.add(kafka ? message : t.getClass().getSimpleName() + ": " + message);
-            last = message;
-            if (!kafka) {
-                break;
-            }
-        }
-        return Optional.of(reason.toString());
+        return Optional.of(ClientSetupFailures.reason(failure, KAFKA));
     }
 
     private static boolean raisedByKafka(Throwable t) {
@@ -91,7 +73,6 @@ final class ClientConfigRefusals {
     }
 
     static String masked(String reason) {
-        String quoted = QUOTED_PASSWORD.matcher(reason).replaceAll("$1\"***\"");
-        return PLAIN_PASSWORD.matcher(quoted).replaceAll("$1***");
+        return ClientSetupFailures.maskPasswords(reason);
     }
 }

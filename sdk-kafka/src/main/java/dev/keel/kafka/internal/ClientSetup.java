@@ -1,12 +1,11 @@
 package dev.keel.kafka.internal;
 
 import dev.keel.KeelException;
+import dev.keel.spi.support.ClientSetupFailures;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.util.Optional;
-import java.util.StringJoiner;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
@@ -20,9 +19,6 @@ import org.apache.kafka.common.errors.SslAuthenticationException;
  * pointless.
  */
 public final class ClientSetup {
-
-    private static final Pattern QUOTED_PASSWORD = Pattern.compile("(?i)(password\\s*=\\s*)\"[^\"]*\"");
-    private static final Pattern PLAIN_PASSWORD = Pattern.compile("(?i)(password\\s*=\\s*)[^\\s\";,]+");
 
     private ClientSetup() {
     }
@@ -52,28 +48,8 @@ public final class ClientSetup {
             return Optional.empty();
         }
         return Optional.of(new KeelException("the Kafka client refused its configuration creating " + what + ": "
-                + reason(failure) + "; fix the setting it names (KafkaConfig.Builder.property, keel.kafka.properties.*"
-                + " with the Spring Boot starter); not retried", failure, false));
-    }
-
-    /** The chain's messages below the creation's, down to the first that is not the client's own, passwords masked. */
-    private static String reason(Throwable failure) {
-        StringJoiner reason = new StringJoiner(": ");
-        String last = "";
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String message = t.getMessage();
-            if (message == null || message.startsWith("Failed to create new") || message.startsWith("Failed to construct")
-                    || last.contains(message)) {
-                continue;
-            }
-            boolean kafka = t.getClass().getName().startsWith("org.apache.kafka.");
-            reason.add(kafka ? message : t.getClass().getSimpleName() + ": " + message);
-            last = message;
-            if (!kafka) {
-                break;
-            }
-        }
-        String quoted = QUOTED_PASSWORD.matcher(reason.toString()).replaceAll("$1\"***\"");
-        return PLAIN_PASSWORD.matcher(quoted).replaceAll("$1***");
+                + ClientSetupFailures.reason(failure, "org.apache.kafka.") + "; fix the setting it names"
+                + " (KafkaConfig.Builder.property, keel.kafka.properties.* with the Spring Boot starter); not retried",
+                failure, false));
     }
 }
