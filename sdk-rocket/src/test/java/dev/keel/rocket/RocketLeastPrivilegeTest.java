@@ -455,13 +455,19 @@ class RocketLeastPrivilegeTest {
         assertThat(((KeelException) refused).isRetriable()).as("retriable").isFalse();
     }
 
-    /** The groups of each master and the topics of each master and the name server naming {@link #READER_GROUPS}. */
-    private List<String> readerGroupsAndTopics() throws Exception {
+    /** RocketMQ's admin tools as the harness's admin user, started; the caller shuts them down. */
+    private DefaultMQAdminExt adminTools() throws Exception {
         DefaultMQAdminExt tools = new DefaultMQAdminExt(new AclClientRPCHook(new SessionCredentials(
                 rocket.adminUser(), rocket.adminPassword())), 10_000);
         tools.setNamesrvAddr(rocket.nameServer());
         tools.setInstanceName("keel-least-tools-" + UUID.randomUUID().toString().substring(0, 8));
         tools.start();
+        return tools;
+    }
+
+    /** The groups of each master and the topics of each master and the name server naming {@link #READER_GROUPS}. */
+    private List<String> readerGroupsAndTopics() throws Exception {
+        DefaultMQAdminExt tools = adminTools();
         try {
             List<String> found = new ArrayList<>(tools.fetchAllTopicList().getTopicList());
             for (BrokerData broker : tools.examineBrokerClusterInfo().getBrokerAddrTable().values()) {
@@ -477,11 +483,7 @@ class RocketLeastPrivilegeTest {
 
     /** The topics the name server lists whose name contains {@link #rocketGroup}. */
     private List<String> topicsNamingTheGroup() throws Exception {
-        DefaultMQAdminExt tools = new DefaultMQAdminExt(new AclClientRPCHook(new SessionCredentials(
-                rocket.adminUser(), rocket.adminPassword())), 10_000);
-        tools.setNamesrvAddr(rocket.nameServer());
-        tools.setInstanceName("keel-least-tools-" + UUID.randomUUID().toString().substring(0, 8));
-        tools.start();
+        DefaultMQAdminExt tools = adminTools();
         try {
             return tools.fetchAllTopicList().getTopicList().stream().filter(t -> t.contains(rocketGroup)).toList();
         } finally {
@@ -490,11 +492,7 @@ class RocketLeastPrivilegeTest {
     }
 
     private boolean groupExists() throws Exception {
-        DefaultMQAdminExt tools = new DefaultMQAdminExt(new AclClientRPCHook(new SessionCredentials(
-                rocket.adminUser(), rocket.adminPassword())), 10_000);
-        tools.setNamesrvAddr(rocket.nameServer());
-        tools.setInstanceName("keel-least-tools-" + UUID.randomUUID().toString().substring(0, 8));
-        tools.start();
+        DefaultMQAdminExt tools = adminTools();
         try {
             for (BrokerData broker : tools.examineBrokerClusterInfo().getBrokerAddrTable().values()) {
                 try {
