@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code keel verify} over TLS on RocketMQ, as a user runs it: its own JVM (no {@code tls.*} or Netty property set by
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * and {@code --rocket-tls} with the stores of {@code --truststore}/{@code --keystore}, which the CLI hands to the
  * adapter and to the raw clients as PEM files. The run passes and prints no secret; without {@code --truststore} (the
  * JVM's trust store, which does not hold the run's CA) it is refused at once (exit 2), naming the trust store.
+ * {@code keel bench} with the same flags measures Keel and the raw rocketmq-client baselines over TLS on the same servers.
  */
 @Tag("secured")
 class VerifyOverTlsOnRocketTest {
@@ -62,9 +65,32 @@ class VerifyOverTlsOnRocketTest {
                 .doesNotContain("Exception in thread");
     }
 
-    private KeelInItsOwnJvm.Result keel(List<String> trust, String... more) {
+    @Test
+    void benchOverTlsShouldMeasureKeelAndTheRawClientsAndPrintNoSecret() {
         TestCertificates tls = TestCertificates.get();
-        List<String> args = new ArrayList<>(List.of("verify", "--broker", "rocket", "--namesrv", rocket.nameServer(),
+
+        KeelInItsOwnJvm.Result run = keel("bench", List.of("--truststore", tls.trustStore().toString(),
+                "--truststore-password-env", STORE_PASSWORD_ENV), "--only", "publish,consume", "--messages", "400",
+                "--keys", "8", "--partitions", "2", "--timeout", "90s", "--json", "--no-progress");
+
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(ExitCodes.OK);
+        assertThat(run.output()).doesNotContain(rocket.adminPassword()).doesNotContain(tls.password())
+                .doesNotContain("PRIVATE KEY").doesNotContain("could not delete");
+        String json = run.output().substring(run.output().indexOf('{'));
+        JsonNode report = JsonMapper.builder().build().readTree(json);
+        assertThat(report.get("publish").get("keel_msgs_per_sec").asDouble()).isPositive();
+        assertThat(report.get("publish").get("rocket_async_send_msgs_per_sec").asDouble()).isPositive();
+        assertThat(report.get("consume").get("at_least_once_msgs_per_sec").asDouble()).isPositive();
+        assertThat(report.get("consume").get("rocket_lite_pull_msgs_per_sec").asDouble()).isPositive();
+    }
+
+    private KeelInItsOwnJvm.Result keel(List<String> trust, String... more) {
+        return keel("verify", trust, more);
+    }
+
+    private KeelInItsOwnJvm.Result keel(String command, List<String> trust, String... more) {
+        TestCertificates tls = TestCertificates.get();
+        List<String> args = new ArrayList<>(List.of(command, "--broker", "rocket", "--namesrv", rocket.nameServer(),
                 "--rocket-tls", "--rocket-access-key", rocket.adminUser(), "--rocket-secret-key-env", SECRET_KEY_ENV));
         args.addAll(trust);
         args.addAll(List.of("--keystore", tls.clientKeyStore().toString(), "--keystore-password-env",
