@@ -93,6 +93,14 @@ public final class KeelHeaders {
     /** On a message in a retry topic: the topic it was first consumed from (its dead letter's origin). */
     public static final String RETRY_ORIGIN_TOPIC = "keel-retry-origin-topic";
     /**
+     * On a message in a retry topic: the consumer group whose attempt failed, the one group that runs it from there.
+     * Retry topic names can collide (topic {@code a.b} with group {@code g} and topic {@code a} with group
+     * {@code b.g} both retry through {@code a.b.g.retry}), so the subscription consuming a retry topic acknowledges
+     * without running it any message whose {@link #RETRY_ORIGIN_TOPIC} or this header names another topic or group
+     * than its own. A message without this header was written by an earlier Keel: only its origin topic is checked.
+     */
+    public static final String RETRY_ORIGIN_GROUP = "keel-retry-origin-group";
+    /**
      * On a message re-driven from its dead-letter topic to its origin (same id): when it was re-driven,
      * epoch milliseconds. Under EFFECTIVELY_ONCE such a message may claim an id that was dead-lettered
      * (a plain redelivery of the original may not), so a re-drive runs it once more, and once only.

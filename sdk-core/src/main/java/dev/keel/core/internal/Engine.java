@@ -228,7 +228,8 @@ public final class Engine implements AutoCloseable {
         EngineSubscription[] self = new EngineSubscription[1];
         StepContext steps = new StepContext(config.group(), context, delays, () -> self[0].isStopped());
         Step chain = Chains.build(config, handler, new Chains.Destinations(Optional.ofNullable(deadLetterTopic),
-                Optional.ofNullable(retryTopic), broadcastInstance), claims,
+                Optional.ofNullable(retryTopic), broadcastInstance,
+                config.topic().equals(retryTopic) ? Optional.of(namespaceTopic) : Optional.empty()), claims,
                 new Sends(producer, delays, publisherConfig.timeout()),
                 claims != null ? claims.outages()
                         : new StoreOutageReports(config.topic(), config.group(), flow, context.metrics()), steps);

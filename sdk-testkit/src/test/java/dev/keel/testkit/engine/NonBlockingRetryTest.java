@@ -21,13 +21,16 @@ import dev.keel.retry.RetryMode;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.Capability;
+import dev.keel.spi.OutboundRecord;
 import dev.keel.testkit.Crash;
 import dev.keel.testkit.InMemoryBroker;
 import dev.keel.testkit.StoredRecord;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -211,6 +214,90 @@ class NonBlockingRetryTest {
         assertThat(runs).hasValue(3);
         assertThat(broker.records(RETRY)).isEmpty();
         assertThat(broker.records(DLT)).isEmpty();
+    }
+
+    /**
+     * Topic {@code a.b} with group {@code g} and topic {@code a} with group {@code b.g} have one retry topic name,
+     * {@code a.b.g.retry}, and both groups consume it: each must run only the retries of its own messages.
+     */
+    @Test
+    void subscriptionsWhoseRetryTopicsCollideShouldEachRunOnlyTheirOwnRetries() {
+        Map<String, String> handledBy = new ConcurrentHashMap<>();
+        Map<String, List<String>> strangers = new ConcurrentHashMap<>();
+        String sharedRetryTopic = adapter.retryTopic("a.b", "g");
+        assertThat(adapter.retryTopic("a", "b.g")).as("the two retry topics collide").isEqualTo(sharedRetryTopic);
+        keel().ensureTopology(TopicSpec.builder("a.b").partitions(1).group("g").build(),
+                TopicSpec.builder("a").partitions(1).group("b.g").build());
+        subscribeFailingOncePerMessage("a.b", "g", handledBy, strangers);
+        subscribeFailingOncePerMessage("a", "b.g", handledBy, strangers);
+
+        for (int i = 0; i < 5; i++) {
+            keel().publisher("a.b", Codec.utf8()).message("ab-" + i).id("ab-" + i).publish();
+            keel().publisher("a", Codec.utf8()).message("a-" + i).id("a-" + i).publish();
+        }
+
+        await().atMost(PATIENCE).until(() -> handledBy.size() == 10
+                && committed(sharedRetryTopic, "g") == broker.records(sharedRetryTopic).size()
+                && committed(sharedRetryTopic, "b.g") == broker.records(sharedRetryTopic).size());
+        assertThat(strangers).as("messages run by the other subscription's handler").isEmpty();
+        assertThat(handledBy).allSatisfy((id, by) -> assertThat(by).isEqualTo(id.startsWith("ab-") ? "a.b/g" : "a/b.g"));
+        assertThat(broker.records(sharedRetryTopic)).as("one retry copy per message").hasSize(10)
+                .allSatisfy(r -> assertThat(r.headers()).containsEntry(KeelHeaders.RETRY_ORIGIN_GROUP,
+                        r.id().startsWith("ab-") ? "g" : "b.g"));
+        assertThat(broker.records("a.b.DLT")).isEmpty();
+        assertThat(broker.records("a.DLT")).isEmpty();
+    }
+
+    /**
+     * Retry copies an earlier Keel wrote, naming their origin topic but no group, still run after the upgrade, each
+     * in the subscription of its origin topic only.
+     */
+    @Test
+    void retryCopiesOfAnEarlierKeelShouldRunInTheSubscriptionOfTheirOriginTopic() {
+        Map<String, String> handledBy = new ConcurrentHashMap<>();
+        Map<String, List<String>> strangers = new ConcurrentHashMap<>();
+        String sharedRetryTopic = adapter.retryTopic("a.b", "g");
+        keel().ensureTopology(TopicSpec.builder("a.b").partitions(1).group("g").build(),
+                TopicSpec.builder("a").partitions(1).group("b.g").build(),
+                TopicSpec.builder(sharedRetryTopic).partitions(1).group("g").group("b.g").build());
+        for (String id : List.of("ab-0", "a-0")) {
+            Map<String, String> headers = Map.of(KeelHeaders.ID, id, KeelHeaders.RETRY_ATTEMPT, "2",
+                    KeelHeaders.RETRY_ORIGIN_TOPIC, id.startsWith("ab-") ? "a.b" : "a");
+            adapter.producer().send(new OutboundRecord(sharedRetryTopic, id, null, headers,
+                    id.getBytes(StandardCharsets.UTF_8), clock.instant())).toCompletableFuture().join();
+        }
+
+        subscribeFailingOncePerMessage("a.b", "g", handledBy, strangers);
+        subscribeFailingOncePerMessage("a", "b.g", handledBy, strangers);
+
+        await().atMost(PATIENCE).until(() -> handledBy.size() == 2
+                && committed(sharedRetryTopic, "g") == broker.records(sharedRetryTopic).size()
+                && committed(sharedRetryTopic, "b.g") == broker.records(sharedRetryTopic).size());
+        assertThat(strangers).as("messages run by the other subscription's handler").isEmpty();
+        assertThat(handledBy).containsOnly(Map.entry("ab-0", "a.b/g"), Map.entry("a-0", "a/b.g"));
+    }
+
+    /** A subscription whose handler fails each message's first attempt and notes whose messages it ran. */
+    private void subscribeFailingOncePerMessage(String topic, String group, Map<String, String> handledBy,
+                                                Map<String, List<String>> strangers) {
+        String self = topic + "/" + group;
+        String ownPrefix = topic.equals("a.b") ? "ab-" : "a-";
+        Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
+        keel().subscribe(SubscriptionConfig.builder(topic, group, Codec.utf8())
+                .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.UNORDERED)
+                .retryMode(RetryMode.NON_BLOCKING).retryPolicy(policy(3, Duration.ofMillis(10))).build(), d -> {
+                    if (!d.id().startsWith(ownPrefix)) {
+                        strangers.computeIfAbsent(self, s -> new CopyOnWriteArrayList<>()).add(d.id());
+                    }
+                    if (attempts.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet() == 1) {
+                        throw new IllegalStateException(self + " fails the first attempt of " + d.id());
+                    }
+                    handledBy.merge(d.id(), self, (a, b) -> a + "," + b);
+                });
+    }
+
+    private long committed(String topic, String group) {
+        return broker.committedOffsets(topic, group).values().stream().mapToLong(Long::longValue).sum();
     }
 
     @Test

@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
  * acknowledged without reaching the rest of the chain (no metrics of handling, no claim in the
  * idempotency store, no handler), and counted as {@link MetricEvent#FILTERED}. It does not run a
  * message its header filter (when it has one) does not match, nor a copy re-driven from a dead-letter
- * topic for another group or another instance of its broadcast group ({@link RedriveTarget}). Such a
+ * topic for another group or another instance of its broadcast group ({@link RedriveTarget}), nor, where it
+ * consumes a retry topic, another subscription's retry copy there (a retry topic name two subscriptions share,
+ * {@link RetryOrigin}). Such a
  * message still runs in its key's lane and is acknowledged there, so the partition's order and its
  * contiguous-offset commit are kept. Where the broker filters too (RocketMQ SQL92) every message
  * reaching here matches the header filter.
@@ -26,18 +28,21 @@ public final class FilterStep implements Step {
     private final Step next;
     private final HeaderFilter filter;
     private final RedriveTarget target;
+    private final RetryOrigin origin;
     private final StepContext context;
 
-    public FilterStep(Step next, Optional<HeaderFilter> filter, RedriveTarget target, StepContext context) {
+    public FilterStep(Step next, Optional<HeaderFilter> filter, RedriveTarget target, RetryOrigin origin,
+                      StepContext context) {
         this.next = next;
         this.filter = filter.orElse(null);
         this.target = target;
+        this.origin = origin;
         this.context = context;
     }
 
     @Override
     public boolean admits(InboundRecord record) {
-        return target.admits(record.headers()) && (filter == null || filter.matches(record.headers()));
+        return origin.admits(record.headers()) && target.admits(record.headers()) && (filter == null || filter.matches(record.headers()));
     }
 
     @Override
@@ -45,7 +50,10 @@ public final class FilterStep implements Step {
         if (admits(work.record())) {
             return next.handle(work);
         }
-        if (!target.admits(work.record().headers())) {
+        if (!origin.admits(work.record().headers())) {
+            LOG.debug("message {} in {} is a retry of another subscription's than {}'s: acknowledged, not run",
+                    work.record().id(), work.record().topic(), origin);
+        } else if (!target.admits(work.record().headers())) {
             LOG.debug("message {} from {} was re-driven for another group or instance than {}: acknowledged, not run",
                     work.record().id(), work.record().topic(), target);
         }

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Non-blocking retry ({@code RetryMode.NON_BLOCKING}), in place of {@link RetryStep}: a failed
  * attempt that the policy retries is published again, with the same id, key, payload and headers
- * plus {@code keel-retry-*} headers (the next attempt's number, the cause, the origin topic), to the
+ * plus {@code keel-retry-*} headers (the next attempt's number, the cause, the origin topic and group), to the
  * subscription's retry topic with a delivery time of now (the injected clock) plus the policy's
  * backoff; once the broker confirmed it the message leaves the chain as
  * {@link Outcome#RETRY_SCHEDULED}, which the idempotency step answers by releasing the claim (not
@@ -109,6 +109,8 @@ public final class NonBlockingRetryStep implements Step {
         if (!record.topic().equals(retryTopic)) {
             headers.put(KeelHeaders.RETRY_ORIGIN_TOPIC, record.topic());
         }
+        // the one group that runs it from the retry topic, whose name another subscription's may share
+        headers.put(KeelHeaders.RETRY_ORIGIN_GROUP, context.group());
         Instant due = wait.isZero() ? null : context.clock().instant().plus(wait);
         if (due != null) {
             headers.put(KeelHeaders.DELIVER_AT, Long.toString(due.toEpochMilli()));

@@ -11,6 +11,7 @@ import dev.keel.core.internal.chain.KeepHandlingStep;
 import dev.keel.core.internal.chain.MetricsStep;
 import dev.keel.core.internal.chain.NonBlockingRetryStep;
 import dev.keel.core.internal.chain.RedriveTarget;
+import dev.keel.core.internal.chain.RetryOrigin;
 import dev.keel.core.internal.chain.RetryStep;
 import dev.keel.core.internal.chain.Sends;
 import dev.keel.core.internal.chain.SharedRetryStep;
@@ -29,7 +30,7 @@ import java.util.function.UnaryOperator;
  * wraps the next:
  * <ol>
  *   <li>filter: what this subscription does not run (its header filter, a copy re-driven for another
- *       group or instance) is acknowledged unrun;</li>
+ *       group or instance, on a retry topic another subscription's retry copy) is acknowledged unrun;</li>
  *   <li>metrics: deliveries and how each ended;</li>
  *   <li>dead letters: a final failure is dead-lettered (or, without dead letters, handled again until it
  *       succeeds);</li>
@@ -50,9 +51,11 @@ public final class Chains {
      * @param deadLetterTopic   the dead-letter topic; empty under {@code DeadLetterPolicy.none()}
      * @param retryTopic        the retry topic under {@code RetryMode.NON_BLOCKING}, else empty
      * @param broadcastInstance this instance's id when the subscription is a broadcast one
+     * @param retriesOf         when the chain consumes the retry topic: the origin topic whose retries it runs (the
+     *                          retry topic's other subscriptions' copies it acknowledges unrun); else empty
      */
     public record Destinations(Optional<String> deadLetterTopic, Optional<String> retryTopic,
-                               Optional<String> broadcastInstance) {
+                               Optional<String> broadcastInstance, Optional<String> retriesOf) {
     }
 
     private Chains() {
@@ -68,7 +71,9 @@ public final class Chains {
         DeadLetterMarks marks = claims != null ? claims.deadLetterMarks(context) : DeadLetterMarks.NONE;
         List<UnaryOperator<Step>> outermostFirst = List.of(
                 next -> new FilterStep(next, config.filter(),
-                        new RedriveTarget(config.group(), to.broadcastInstance()), context),
+                        new RedriveTarget(config.group(), to.broadcastInstance()),
+                        to.retriesOf().map(origin -> RetryOrigin.of(origin, config.group())).orElse(RetryOrigin.ANY),
+                        context),
                 next -> new MetricsStep(next, context),
                 next -> to.deadLetterTopic()
                         .<Step>map(topic -> new DeadLetterStep(next, topic, to.broadcastInstance(), sends, marks, context))
