@@ -106,4 +106,21 @@ class NamesTest {
         assertThat(Names.retryGroupOf("orders_nb_DLT", "orders")).isEmpty();
         assertThat(Names.retryGroupOf("other_nb_RETRY", "orders")).isEmpty();
     }
+
+    /**
+     * Subscriptions sharing a retry topic name (topic {@code orders} with group {@code b_g} and topic
+     * {@code orders_b} with group {@code g}) consume it in RocketMQ groups of their own, so neither takes the other's
+     * share of the copies: each gets every copy and acknowledges the other's unrun. One topic's groups cannot share
+     * one, as no RocketMQ group name may contain the dot that {@code retryTopic} turns into {@code _}.
+     */
+    @Test
+    void subscriptionsSharingARetryTopicNameShouldConsumeItInRocketGroupsOfTheirOwn() {
+        String shared = Names.retryTopic("orders", "b_g");
+        assertThat(Names.retryTopic("orders_b", "g")).isEqualTo(shared);
+        assertThat(Names.rocketGroup("b_g", shared)).isNotEqualTo(Names.rocketGroup("g", shared));
+        String longTopic = "t".repeat(100);
+        String cut = Names.retryTopic(longTopic, "b_" + "g".repeat(40));
+        assertThat(Names.rocketGroup("b_" + "g".repeat(40), cut)).isNotEqualTo(Names.rocketGroup("g".repeat(40), cut));
+        assertThat(Names.groupProblem("b.g")).as("the dotted twin of b_g").contains("allows only");
+    }
 }
