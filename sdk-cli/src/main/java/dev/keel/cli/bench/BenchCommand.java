@@ -241,7 +241,8 @@ public final class BenchCommand implements Callable<Integer> {
             } catch (EnvironmentException e) {
                 throw new EnvironmentException("the TLS endpoint of --tls-compare (" + mode.endpoint(tlsSide) + "): "
                         + e.getMessage().replace("--rabbit-uri", "--rabbit-tls-uri")
-                        .replace("--bootstrap-servers", "--kafka-tls-bootstrap-servers"), e);
+                        .replace("--bootstrap-servers", "--kafka-tls-bootstrap-servers")
+                        .replace("--artemis-url", "--artemis-tls-url").replace("--activemq-url", "--activemq-tls-url"), e);
             }
         }
         StoreChoice direct = StoreChoice.from(broker);

@@ -22,9 +22,11 @@ public final class TlsCompareOptions {
     static final int DEFAULT_ROUNDS = 3;
 
     @Option(names = "--tls-compare",
-            description = "Measure the cost of TLS in this run (--broker rabbit or kafka): publish and consume through "
-                    + "the plaintext endpoint (--rabbit-uri, --bootstrap-servers) and the same broker's TLS endpoint "
-                    + "(--rabbit-tls-uri; --kafka-tls-bootstrap-servers with --kafka-tls-config) alternately, the "
+            description = "Measure the cost of TLS in this run (--broker rabbit, kafka, artemis or activemq): publish "
+                    + "and consume through the plaintext endpoint (--rabbit-uri, --bootstrap-servers, --artemis-url, "
+                    + "--activemq-url) and the same broker's TLS endpoint (--rabbit-tls-uri; "
+                    + "--kafka-tls-bootstrap-servers with --kafka-tls-config; --artemis-tls-url; --activemq-tls-url) "
+                    + "alternately, the "
                     + "order swapped every round, for Keel and the raw client; reports TLS / plaintext. Runs "
                     + "--repeat rounds, " + DEFAULT_ROUNDS + " when not given; --only takes publish and consume.")
     private boolean enabled;
@@ -45,6 +47,18 @@ public final class TlsCompareOptions {
                     + "properties are never printed.")
     private Path kafkaTlsConfig;
 
+    @Option(names = "--artemis-tls-url", paramLabel = "URL",
+            description = "With --tls-compare on Artemis: the URL of the same broker's TLS acceptor, with the client's "
+                    + "TLS parameters (Artemis's client reads its stores from the URL), e.g. tcp://127.0.0.1:61617?"
+                    + "sslEnabled=true&trustStorePath=/etc/keel/truststore.p12&trustStorePassword=...; its query "
+                    + "values are never printed.")
+    private String artemisTlsUrl;
+
+    @Option(names = "--activemq-tls-url", paramLabel = "URL",
+            description = "With --tls-compare on ActiveMQ Classic: the ssl:// URL of the same broker's TLS transport "
+                    + "connector, reached with --truststore/--keystore; its query values are never printed.")
+    private String activemqTlsUrl;
+
     /** Whether {@code --tls-compare} was given. */
     public boolean enabled() {
         return enabled;
@@ -60,8 +74,14 @@ public final class TlsCompareOptions {
         return switch (plain.broker()) {
             case "rabbit" -> rabbitSide(plain);
             case "kafka" -> kafkaSide(plain);
-            default -> throw new IllegalArgumentException("--tls-compare runs on --broker rabbit or --broker kafka, "
-                    + "was --broker " + plain.broker());
+            case "artemis" -> plain.atJmsEndpoint(jmsTlsUrl(plain, "Artemis", "--artemis-tls-url", artemisTlsUrl,
+                    "--artemis-url", plain.artemisUrl(), "tcp://127.0.0.1:61617?sslEnabled=true&trustStorePath=..."),
+                    plain.activemqUrl());
+            case "activemq" -> plain.atJmsEndpoint(plain.artemisUrl(), jmsTlsUrl(plain, "ActiveMQ Classic",
+                    "--activemq-tls-url", activemqTlsUrl, "--activemq-url", plain.activemqUrl(),
+                    "ssl://127.0.0.1:61617"));
+            default -> throw new IllegalArgumentException("--tls-compare runs on --broker rabbit, kafka, artemis or "
+                    + "activemq, was --broker " + plain.broker());
         };
     }
 
@@ -81,19 +101,75 @@ public final class TlsCompareOptions {
         if (kafkaTlsConfig != null) {
             given.add("--kafka-tls-config");
         }
+        if (artemisTlsUrl != null) {
+            given.add("--artemis-tls-url");
+        }
+        if (activemqTlsUrl != null) {
+            given.add("--activemq-tls-url");
+        }
         if (!given.isEmpty()) {
             throw new IllegalArgumentException(String.join(" and ", given) + " name" + (given.size() == 1 ? "s" : "")
                     + " the TLS endpoint of --tls-compare: add --tls-compare, or remove "
-                    + (given.size() == 1 ? "it" : "them") + " (--rabbit-uri and --bootstrap-servers take a TLS "
-                    + "endpoint for a run over TLS alone)");
+                    + (given.size() == 1 ? "it" : "them") + " (--rabbit-uri, --bootstrap-servers, --artemis-url and "
+                    + "--activemq-url take a TLS endpoint for a run over TLS alone)");
         }
     }
 
-    private BrokerOptions rabbitSide(BrokerOptions plain) {
-        if (kafkaTlsBootstrapServers != null || kafkaTlsConfig != null) {
-            throw new IllegalArgumentException("--kafka-tls-bootstrap-servers and --kafka-tls-config are for --broker "
-                    + "kafka; with --broker rabbit give --rabbit-tls-uri");
+    /**
+     * Refuses the TLS endpoint flags of the other brokers than {@code broker}, which the run would otherwise ignore.
+     *
+     * @param own the flag(s) of {@code broker}'s TLS endpoint, for the message
+     */
+    private void refuseOtherBrokersFlags(String broker, String own) {
+        List<String> others = new ArrayList<>();
+        if (!broker.equals("rabbit") && rabbitTlsUri != null) {
+            others.add("--rabbit-tls-uri (--broker rabbit)");
         }
+        if (!broker.equals("kafka") && (kafkaTlsBootstrapServers != null || kafkaTlsConfig != null)) {
+            others.add("--kafka-tls-bootstrap-servers and --kafka-tls-config (--broker kafka)");
+        }
+        if (!broker.equals("artemis") && artemisTlsUrl != null) {
+            others.add("--artemis-tls-url (--broker artemis)");
+        }
+        if (!broker.equals("activemq") && activemqTlsUrl != null) {
+            others.add("--activemq-tls-url (--broker activemq)");
+        }
+        if (!others.isEmpty()) {
+            throw new IllegalArgumentException(String.join(", ", others) + (others.size() == 1 && !others.get(0)
+                    .contains(" and ") ? " names" : " name") + " another broker's TLS endpoint; with "
+                    + "--broker " + broker + " give " + own);
+        }
+    }
+
+    /**
+     * The TLS URL of a JMS broker's {@code --tls-compare}, checked against the plaintext one.
+     *
+     * @param example a TLS URL of this broker, for the message when it is missing
+     */
+    private String jmsTlsUrl(BrokerOptions plain, String brokerName, String tlsFlag, String tlsUrl, String plainFlag,
+                             String plainUrl, String example) {
+        refuseOtherBrokersFlags(plain.broker(), tlsFlag);
+        if (tlsUrl == null) {
+            throw new IllegalArgumentException("--tls-compare on " + brokerName + " needs " + tlsFlag + ", the URL of the "
+                    + "same broker's TLS acceptor, e.g. " + example);
+        }
+        if (!Endpoints.jmsUrlSpeaksTls(tlsUrl)) {
+            throw new IllegalArgumentException(tlsFlag + " must reach the TLS acceptor (" + example + "), was "
+                    + Endpoints.redactJmsUrl(tlsUrl));
+        }
+        if (Endpoints.jmsUrlSpeaksTls(plainUrl)) {
+            throw new IllegalArgumentException("--tls-compare compares with the plaintext acceptor: " + plainFlag
+                    + " must not speak TLS, was " + Endpoints.redactJmsUrl(plainUrl));
+        }
+        if (hostAndPort(tlsUrl, 61616) != null && hostAndPort(tlsUrl, 61616).equals(hostAndPort(plainUrl, 61616))) {
+            throw new IllegalArgumentException(tlsFlag + " reaches " + hostAndPort(tlsUrl, 61616) + ", as " + plainFlag
+                    + " does: give the TLS acceptor's port, which differs from the plaintext one");
+        }
+        return tlsUrl.strip();
+    }
+
+    private BrokerOptions rabbitSide(BrokerOptions plain) {
+        refuseOtherBrokersFlags("rabbit", "--rabbit-tls-uri");
         if (rabbitTlsUri == null) {
             throw new IllegalArgumentException("--tls-compare on RabbitMQ needs --rabbit-tls-uri, the amqps:// URI of "
                     + "the same broker's TLS listener, e.g. amqps://guest:guest@127.0.0.1:5671/%2F");
@@ -119,10 +195,7 @@ public final class TlsCompareOptions {
     }
 
     private BrokerOptions kafkaSide(BrokerOptions plain) {
-        if (rabbitTlsUri != null) {
-            throw new IllegalArgumentException("--rabbit-tls-uri is for --broker rabbit; with --broker kafka give "
-                    + "--kafka-tls-bootstrap-servers and --kafka-tls-config");
-        }
+        refuseOtherBrokersFlags("kafka", "--kafka-tls-bootstrap-servers and --kafka-tls-config");
         if (kafkaTlsBootstrapServers == null) {
             throw new IllegalArgumentException("--tls-compare on Kafka needs --kafka-tls-bootstrap-servers, the same "
                     + "broker's TLS listener, with --kafka-tls-config FILE setting security.protocol=SSL or SASL_SSL");

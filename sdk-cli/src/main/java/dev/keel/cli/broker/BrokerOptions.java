@@ -153,6 +153,18 @@ public final class BrokerOptions {
     }
 
     /**
+     * For {@code bench --tls-compare} on Artemis or ActiveMQ Classic: these options with the broker reached at the URL
+     * of its TLS acceptor, {@code artemisUrl} and {@code activemqUrl} replacing {@code --artemis-url} and
+     * {@code --activemq-url}; every other flag the same.
+     */
+    public synchronized BrokerOptions atJmsEndpoint(String artemisUrl, String activemqUrl) {
+        BrokerOptions copy = atEndpoint(rabbitUri, bootstrapServers, tls());
+        copy.artemisUrl = java.util.Objects.requireNonNull(artemisUrl, "artemisUrl");
+        copy.activemqUrl = java.util.Objects.requireNonNull(activemqUrl, "activemqUrl");
+        return copy;
+    }
+
+    /**
      * For {@code bench --tls-compare}: these options with the same broker reached at another endpoint, its TLS
      * listener: {@code rabbitUri} and {@code bootstrapServers} replace {@code --rabbit-uri} and
      * {@code --bootstrap-servers}, and {@code tls} the TLS settings (for Kafka, the TLS listener's properties);

@@ -110,4 +110,17 @@ public final class Endpoints {
             return "<unparseable URI>";
         }
     }
+
+    /**
+     * Whether a JMS URL of {@code --broker artemis} or {@code activemq} speaks TLS: an ActiveMQ Classic connector whose
+     * scheme ends in {@code ssl} ({@code ssl://}, {@code nio+ssl://}, ...), an Artemis URL with {@code sslEnabled=true}.
+     */
+    public static boolean jmsUrlSpeaksTls(String url) {
+        return JmsUrls.speaksTls(url) || url.toLowerCase(java.util.Locale.ROOT).matches(".*[?&;]sslenabled=true\\b.*");
+    }
+
+    /** A JMS URL with the value of every query parameter masked (a store's password may be one). */
+    public static String redactJmsUrl(String url) {
+        return JmsUrls.redactValues(url);
+    }
 }

@@ -8,6 +8,8 @@ import dev.keel.cli.KeelCli;
 import dev.keel.testbrokers.ForkedJvm;
 import dev.keel.testbrokers.RabbitEndpoint;
 import dev.keel.testbrokers.RealBrokers;
+import dev.keel.testbrokers.SecuredActiveMQ;
+import dev.keel.testbrokers.SecuredArtemis;
 import dev.keel.testbrokers.SecuredKafka;
 import dev.keel.testbrokers.TestCertificates;
 import java.io.IOException;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.resource.PatternType;
@@ -39,6 +42,7 @@ import tools.jackson.databind.json.JsonMapper;
 class BenchTlsCompareTest {
 
     private static final String STORE_PASSWORD_ENV = "KEEL_TEST_STORE_PASSWORD";
+    private static final String USER_PASSWORD_ENV = "KEEL_TEST_JMS_PASSWORD";
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(120);
     private static final List<String> TINY = List.of("--messages", "200", "--keys", "10", "--partitions", "2",
             "--repeat", "2", "--timeout", "60s", "--json", "--no-progress");
@@ -96,21 +100,77 @@ class BenchTlsCompareTest {
         }
     }
 
-    /** Runs {@code args} with the harness's stores and the tiny counts; the JSON report, once the run passed. */
+    @Test
+    void tlsCompareOnArtemisShouldReportBothAcceptorsAndTheRatioForKeelAndTheRawClient() {
+        SecuredArtemis artemis = SecuredArtemis.local();
+        String user = "keel-bench-" + UUID.randomUUID().toString().substring(0, 8);
+        String password = "pw-" + UUID.randomUUID();
+        artemis.putUser(user, password, SecuredArtemis.ADMIN);
+        try {
+            TestCertificates tls = TestCertificates.get();
+            List<String> args = new ArrayList<>(List.of("bench", "--broker", "artemis", "--tls-compare",
+                    "--artemis-url", artemis.url(), "--artemis-tls-url",
+                    artemis.tlsUrl(tls.trustStore(), tls.clientKeyStore()), "--artemis-user", user,
+                    "--artemis-password-env", USER_PASSWORD_ENV));
+
+            JsonNode json = bench(args, password, Map.of(USER_PASSWORD_ENV, password));
+
+            assertThat(json.get("endpoint").asString()).startsWith(artemis.url());
+            assertThat(json.get("tls_endpoint").asString()).contains("sslEnabled=true");
+            assertBothEndpoints(json.get("tls_publish"), "keel", "artemis_pipelined_send");
+            assertBothEndpoints(json.get("tls_consume"), "at_least_once", "artemis_individual_ack");
+        } finally {
+            artemis.removeUser(user);
+        }
+    }
+
+    @Test
+    void tlsCompareOnActiveMQShouldReportBothConnectorsAndTheRatioForKeelAndTheRawClient() {
+        SecuredActiveMQ activemq = SecuredActiveMQ.local();
+        String user = "keel-bench-" + UUID.randomUUID().toString().substring(0, 8);
+        String password = "pw-" + UUID.randomUUID();
+        activemq.putUser(user, password, SecuredActiveMQ.ADMIN);
+        try {
+            List<String> args = new ArrayList<>(List.of("bench", "--broker", "activemq", "--tls-compare",
+                    "--activemq-url", activemq.url(), "--activemq-tls-url", activemq.tlsUrl(), "--activemq-user", user,
+                    "--activemq-password-env", USER_PASSWORD_ENV));
+
+            JsonNode json = bench(args, password, Map.of(USER_PASSWORD_ENV, password));
+
+            assertThat(json.get("endpoint").asString()).startsWith(activemq.url());
+            assertThat(json.get("tls_endpoint").asString()).startsWith(activemq.tlsUrl() + " with trust store ");
+            assertBothEndpoints(json.get("tls_publish"), "keel", "activemq_sync_send");
+            assertBothEndpoints(json.get("tls_consume"), "at_least_once", "activemq_individual_ack");
+        } finally {
+            activemq.removeUser(user);
+        }
+    }
+
     private static JsonNode bench(List<String> args, String brokerPassword) {
+        return bench(args, brokerPassword, Map.of());
+    }
+
+    /**
+     * Runs {@code args} with the harness's stores, the tiny counts and {@code environment} besides the stores'
+     * password; the JSON report, once the run passed.
+     */
+    private static JsonNode bench(List<String> args, String brokerPassword, Map<String, String> environment) {
         TestCertificates tls = TestCertificates.get();
         args.addAll(List.of("--truststore", tls.trustStore().toString(), "--truststore-password-env",
                 STORE_PASSWORD_ENV, "--keystore", tls.clientKeyStore().toString(), "--keystore-password-env",
                 STORE_PASSWORD_ENV));
         args.addAll(TINY);
-        try (ForkedJvm keel = ForkedJvm.builder(KeelCli.class).name("keel-bench-tls-compare")
-                .args(args.toArray(String[]::new)).environment(STORE_PASSWORD_ENV, tls.password()).start()) {
+        ForkedJvm.Builder builder = ForkedJvm.builder(KeelCli.class).name("keel-bench-tls-compare")
+                .args(args.toArray(String[]::new)).environment(STORE_PASSWORD_ENV, tls.password());
+        environment.forEach(builder::environment);
+        try (ForkedJvm keel = builder.start()) {
             int code = keel.awaitExit(RUN_TIMEOUT);
             String output = String.join("\n", keel.lines());
             System.out.println(output);
             assertThat(code).as(output).isEqualTo(ExitCodes.OK);
             assertThat(output).doesNotContain(tls.password()).doesNotContain(":" + brokerPassword + "@")
                     .doesNotContain("password=\"" + brokerPassword);
+            environment.values().forEach(secret -> assertThat(output).doesNotContain(secret));
             return JsonMapper.builder().build().readTree(output.substring(output.indexOf('{')));
         }
     }

@@ -64,7 +64,60 @@ class TlsCompareFlagsTest {
     void tlsCompareOnAnotherBrokerShouldNameTheBrokersItRunsOn() {
         CliRun run = CliRun.of("bench", "--tls-compare");
 
-        assertRefused(run, "--tls-compare runs on --broker rabbit or --broker kafka, was --broker memory");
+        assertRefused(run, "--tls-compare runs on --broker rabbit, kafka, artemis or activemq, was --broker memory");
+    }
+
+    @Test
+    void tlsCompareOnArtemisWithoutATlsUrlShouldSayWhichFlagToAdd() {
+        CliRun run = CliRun.of("bench", "--broker", "artemis", "--tls-compare");
+
+        assertRefused(run, "--tls-compare on Artemis needs --artemis-tls-url, the URL of the same broker's TLS "
+                + "acceptor, e.g. tcp://127.0.0.1:61617?sslEnabled=true");
+    }
+
+    @Test
+    void anArtemisTlsUrlWithoutSslEnabledShouldBeRefusedWithoutItsQueryValues() {
+        CliRun run = CliRun.of("bench", "--broker", "artemis", "--tls-compare", "--artemis-tls-url",
+                "tcp://127.0.0.1:61617?trustStorePath=/t.p12&trustStorePassword=s3cret");
+
+        assertRefused(run, "--artemis-tls-url must reach the TLS acceptor (tcp://127.0.0.1:61617?sslEnabled=true");
+        assertThat(run.out() + run.err()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void anArtemisPlaintextUrlThatSpeaksTlsShouldBeRefused() {
+        CliRun run = CliRun.of("bench", "--broker", "artemis", "--tls-compare", "--artemis-url",
+                "tcp://127.0.0.1:61617?sslEnabled=true&trustStorePassword=s3cret", "--artemis-tls-url",
+                "tcp://127.0.0.1:61618?sslEnabled=true&trustStorePassword=s3cret");
+
+        assertRefused(run, "--tls-compare compares with the plaintext acceptor: --artemis-url must not speak TLS");
+        assertThat(run.out() + run.err()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void theSameActiveMQHostAndPortForBothUrlsShouldBeRefused() {
+        CliRun run = CliRun.of("bench", "--broker", "activemq", "--tls-compare", "--activemq-url",
+                "tcp://127.0.0.1:61616", "--activemq-tls-url", "ssl://127.0.0.1:61616");
+
+        assertRefused(run, "--activemq-tls-url reaches 127.0.0.1:61616, as --activemq-url does");
+    }
+
+    @Test
+    void anActiveMQTlsUrlInPlaintextShouldBeRefused() {
+        CliRun run = CliRun.of("bench", "--broker", "activemq", "--tls-compare", "--activemq-tls-url",
+                "tcp://127.0.0.1:61617");
+
+        assertRefused(run, "--activemq-tls-url must reach the TLS acceptor (ssl://127.0.0.1:61617), was "
+                + "tcp://127.0.0.1:61617");
+    }
+
+    @Test
+    void anotherBrokersTlsEndpointShouldBeRefusedNamingTheOwnOne() {
+        CliRun run = CliRun.of("bench", "--broker", "activemq", "--tls-compare", "--rabbit-tls-uri",
+                "amqps://127.0.0.1:5671/%2F", "--activemq-tls-url", "ssl://127.0.0.1:61617");
+
+        assertRefused(run, "--rabbit-tls-uri (--broker rabbit) names another broker's TLS endpoint; with --broker "
+                + "activemq give --activemq-tls-url");
     }
 
     @Test
