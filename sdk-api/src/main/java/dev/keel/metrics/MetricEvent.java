@@ -10,8 +10,9 @@ package dev.keel.metrics;
  * {@link #LANE_STALLED} counts stall episodes of a lane: its current message held it for longer than
  * the stall threshold (once per episode, however long it lasts; see {@link MetricGauge#STALLED_LANES}).
  * {@link #FILTERED} counts messages the subscription acknowledged unhandled in the client: those its header
- * filter skipped, and copies re-driven from a dead-letter topic for another group (or another instance of
- * its broadcast group); messages a broker filtered never reach the client and are not counted.
+ * filter skipped, copies re-driven from a dead-letter topic for another group (or another instance of
+ * its broadcast group), and on a retry topic another subscription's retry copies (two subscriptions whose retry topic
+ * names collide, see {@link dev.keel.KeelHeaders#RETRY_ORIGIN_GROUP}); messages a broker filtered never reach the client and are not counted.
  * {@link #OUTBOX_PARKED} counts rows the transactional outbox's relay (module {@code sdk-outbox-jdbc})
  * parked in its table because the broker or the publisher refused them for good, tagged with the row's
  * topic and no group.

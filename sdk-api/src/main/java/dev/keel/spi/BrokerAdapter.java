@@ -54,7 +54,11 @@ public interface BrokerAdapter extends AutoCloseable {
      * The retry topic of {@code group}'s non-blocking retries ({@link dev.keel.retry.RetryMode#NON_BLOCKING})
      * of messages from {@code topic}: {@code <topic>.<group>.retry}, unless the broker does not allow
      * that name and the adapter chooses a legal one. The engine declares it with
-     * {@link #ensureRetryTopic} for {@code group} only.
+     * {@link #ensureRetryTopic} for {@code group} only. The name need not be unique: topic {@code a.b} with group
+     * {@code g} and topic {@code a} with group {@code b.g} share {@code a.b.g.retry}. Each group then consumes it in
+     * a broker group of its own (as any topic: distinct Keel groups must never share one), receives the other's
+     * copies too, and runs only those whose {@link dev.keel.KeelHeaders#RETRY_ORIGIN_TOPIC} and
+     * {@link dev.keel.KeelHeaders#RETRY_ORIGIN_GROUP} are its own.
      */
     default String retryTopic(String topic, String group) {
         return topic + "." + group + ".retry";
