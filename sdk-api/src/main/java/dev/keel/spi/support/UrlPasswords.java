@@ -216,6 +216,19 @@ public final class UrlPasswords {
         return value;
     }
 
+    /**
+     * {@code text} (a message, a log line) with each whole user info masked with {@link #MASK}: from a {@code ://} to
+     * the first {@code @} after it, not across another {@code ://}, the user as well as the password
+     * ({@code https://client-id:secret@host} reads {@code https://****@host}). Unlike {@link #mask(String)}, an
+     * {@code @} after a query's {@code ?name=} counts too: in free text, masking more is the safe side.
+     *
+     * @param text any text, or {@code null}
+     * @return it masked, or {@code null} for {@code null}
+     */
+    public static String maskUserInfo(String text) {
+        return text == null ? null : USER_INFO.matcher(text).replaceAll("://" + Matcher.quoteReplacement(MASK) + "@");
+    }
+
     /** Each user info of the text (the text between a {@code ://} and its {@code @}), as a match of group 1. */
     private static java.util.stream.Stream<MatchResult> userInfos(String text) {
         return USER_INFO.matcher(text).results().filter(m -> !QUERY_VALUE.matcher(m.group(1)).find());
