@@ -1,6 +1,7 @@
 package dev.keel.kafka;
 
 import dev.keel.kafka.internal.Redaction;
+import dev.keel.kafka.internal.SaslSettings;
 import dev.keel.spi.support.UrlPasswords;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -19,6 +20,14 @@ import java.util.Set;
  * serializers and the group id (taken from the subscription). {@link #toString()} masks the value
  * of every property whose name mentions a password, passphrase, secret, credential, token, JAAS
  * config or user info ({@code basic.auth.user.info}), or ends in {@code .key} (key material).
+ *
+ * <p>{@link Builder#build()} refuses SASL settings that cannot work, which kafka-clients would accept and then fail
+ * every connection with (the broker looking unreachable): under {@code security.protocol} {@code SASL_PLAINTEXT} or
+ * {@code SASL_SSL}, a {@code sasl.mechanism} that neither kafka-clients (GSSAPI, PLAIN, SCRAM-SHA-256, SCRAM-SHA-512,
+ * OAUTHBEARER) nor a {@link javax.security.sasl.SaslClientFactory} registered in the JVM offers, and a
+ * {@code sasl.jaas.config} naming kafka-clients' {@code PlainLoginModule}, {@code ScramLoginModule},
+ * {@code OAuthBearerLoginModule} or the JDK's {@code Krb5LoginModule} for another mechanism (an unset
+ * {@code sasl.mechanism} is kafka-clients' default, GSSAPI). Of a JAAS value only the login module is ever quoted.
  */
 public final class KafkaConfig {
 
@@ -361,11 +370,16 @@ public final class KafkaConfig {
             return this;
         }
 
+        /**
+         * The configuration; refuses a deliveryTimeout shorter than requestTimeout + linger, and SASL settings that
+         * cannot work (see {@link KafkaConfig}), with an {@link IllegalArgumentException} naming the settings.
+         */
         public KafkaConfig build() {
             if (deliveryTimeout.compareTo(requestTimeout.plus(linger)) < 0) {
                 throw new IllegalArgumentException("deliveryTimeout (" + deliveryTimeout
                         + ") must be >= requestTimeout + linger (" + requestTimeout.plus(linger) + ")");
             }
+            SaslSettings.check(properties);
             return new KafkaConfig(this);
         }
 

@@ -82,6 +82,7 @@ class KafkaConfigTest {
     void toStringShouldMaskSecretsAndKeepTheRest() {
         KafkaConfig c = KafkaConfig.custom().bootstrapServers("h:1").properties(Map.of(
                 "security.protocol", "SASL_SSL",
+                "sasl.mechanism", "PLAIN",
                 "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"p4ss\";",
                 "ssl.truststore.password", "tr0st",
                 "ssl.key.password", "k3y",

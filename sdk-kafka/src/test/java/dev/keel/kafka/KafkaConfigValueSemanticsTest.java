@@ -68,7 +68,8 @@ class KafkaConfigValueSemanticsTest {
 
     @Test
     void secretPropertiesShouldBreakEqualityButStayOutOfToString() {
-        KafkaConfig base = KafkaConfig.custom().bootstrapServers("h:1").property("security.protocol", "SASL_SSL").build();
+        KafkaConfig base = KafkaConfig.custom().bootstrapServers("h:1").property("security.protocol", "SASL_SSL")
+                .property("sasl.mechanism", "PLAIN").build();
         Map<String, String> secrets = Map.of(
                 "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"j4as\";",
                 "basic.auth.user.info", "registry-user:us3r-info",
