@@ -56,11 +56,20 @@ final class KafkaMode implements BrokerMode {
                 throw new EnvironmentException("--kafka-property/--kafka-config " + name + ": " + e.getMessage(), e);
             }
         });
-        return b.build();
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            // settings that cannot work together (SASL's mechanism and login module): said as the client's refusals are
+            throw new EnvironmentException("the Kafka client refused its configuration (--kafka-config, "
+                    + "--kafka-tls-config, --kafka-property): " + e.getMessage() + ". Fix the setting it names and run "
+                    + "again.", e);
+        }
     }
 
+    /** The configuration first (refused without a broker when it cannot work), then that the broker is reachable. */
     @Override
     public void preflight(BrokerOptions options) {
+        config(options);
         Endpoints.requireAnyReachable("Kafka", options.bootstrapServers(), DEFAULT_PORT, "--bootstrap-servers",
                 "Start a Kafka broker there (docs/cli.md, 'Running against real brokers') or point "
                         + "--bootstrap-servers at one; --broker memory needs nothing installed.");

@@ -77,4 +77,37 @@ class KafkaClientConfigRefusedTest {
             assertThat(run.out()).doesNotContain(SECRET);
         }
     }
+
+    /**
+     * Review (F5): {@code sasl.mechanism=BOGUS-MECH}, or a {@code PlainLoginModule} line under {@code SCRAM-SHA-512},
+     * made {@code keel verify} wait for the broker and print 480 lines of "Failed to create SaslClient" stack traces
+     * and "(a transient failure: check it is up and try again)". Keel refuses both when it builds the configuration:
+     * one line naming the settings, exit 2, before any connection (nothing listens here), no password printed.
+     */
+    @Test
+    void saslSettingsThatCannotWorkShouldExitTwoAtOnceNamingThemAndNoPassword() throws IOException {
+        String jaas = "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required "
+                + "username=\"orders\" password=\"" + SECRET + "\";\n";
+        String[][] cases = {
+            {"security.protocol=SASL_SSL\nsasl.mechanism=BOGUS-MECH\n" + jaas, "sasl.mechanism 'BOGUS-MECH'"},
+            {"security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n" + jaas, "ScramLoginModule"}};
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        for (String[] contentAndReason : cases) {
+            Path config = dir.resolve("client.properties");
+            Files.writeString(config, contentAndReason[0]);
+
+            CliRun run = CliRun.of("verify", "--broker", "kafka", "--bootstrap-servers", "127.0.0.1:" + closedPort,
+                    "--kafka-config", config.toString(), "--messages", "100");
+
+            assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+            assertThat(run.err()).as(contentAndReason[0]).startsWith("keel: the Kafka client refused its configuration")
+                    .contains(contentAndReason[1]).doesNotContain("cannot reach").doesNotContain("internal error")
+                    .doesNotContain("transient").doesNotContain(SECRET).doesNotContain("\tat ");
+            assertThat(run.err().strip().lines()).as(run.err()).hasSize(1);
+            assertThat(run.out()).doesNotContain(SECRET);
+        }
+    }
 }
