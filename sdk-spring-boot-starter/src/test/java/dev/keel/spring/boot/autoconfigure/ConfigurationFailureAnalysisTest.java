@@ -37,6 +37,20 @@ class ConfigurationFailureAnalysisTest {
         assertThat(report(output)).contains("acks").contains("keel.kafka");
     }
 
+    /** Review (F5): a SASL mechanism the client cannot use, or its login module for another one, fails the startup. */
+    @Test
+    void kafkaSaslSettingsThatCannotWorkShouldBeReportedByNameWithoutThePassword(CapturedOutput output) {
+        assertFailsToStart("keel.broker=kafka", "keel.kafka.bootstrap-servers=127.0.0.1:9",
+                "keel.idempotency.store=in-memory", "keel.kafka.properties.security.protocol=SASL_SSL",
+                "keel.kafka.properties.sasl.mechanism=SCRAM-SHA-512",
+                "keel.kafka.properties.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule "
+                        + "required username=\"orders\" password=\"s3cr3t-F5\";");
+
+        assertThat(report(output)).contains("keel.kafka").contains("sasl.mechanism SCRAM-SHA-512")
+                .contains("ScramLoginModule").doesNotContain("s3cr3t-F5");
+        assertThat(output.toString()).doesNotContain("s3cr3t-F5");
+    }
+
     @Test
     void noIdempotencyStoreShouldBeReportedWithTheChoices(CapturedOutput output) {
         assertFailsToStart("keel.broker=kafka", "keel.kafka.bootstrap-servers=127.0.0.1:9");
