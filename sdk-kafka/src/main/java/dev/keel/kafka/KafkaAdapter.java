@@ -164,7 +164,7 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
         ensureOpen();
         if (producer == null) {
             TopicAdmin topics = admin();
-            producer = ClientSetup.create("its producer", () -> new KafkaSender(config, topics, this::delayTopicReady));
+            producer = ClientSetup.create("its producer", config.properties(), () -> new KafkaSender(config, topics, this::delayTopicReady));
         }
         return producer;
     }
@@ -347,7 +347,7 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
     private synchronized TopicAdmin admin() {
         ensureOpen();
         if (admin == null) {
-            admin = ClientSetup.create("its admin client",
+            admin = ClientSetup.create("its admin client", config.properties(),
                     () -> new TopicAdmin(ClientProperties.admin(config), config.deliveryTimeout()));
         }
         return admin;

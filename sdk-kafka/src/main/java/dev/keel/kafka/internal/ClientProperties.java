@@ -13,6 +13,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -66,9 +67,19 @@ public final class ClientProperties {
      * {@link #READ_COMMITTED}. Offsets Keel lists for them (a replay's range) are listed at the same level, so that a
      * range never ends past what its readers can read (the last stable offset, under read_committed).
      */
+    /**
+     * The {@code isolation.level} the readers use; an unknown one refused as kafka-clients' consumer refuses it, with a
+     * {@link ConfigException}.
+     */
     static IsolationLevel isolationLevel(KafkaConfig config) {
         String level = config.properties().getOrDefault(ConsumerConfig.ISOLATION_LEVEL_CONFIG, READ_COMMITTED);
-        return IsolationLevel.valueOf(level.trim().toUpperCase(Locale.ROOT));
+        for (IsolationLevel known : IsolationLevel.values()) {
+            if (known.toString().equalsIgnoreCase(level.trim())) {
+                return known;
+            }
+        }
+        throw new ConfigException(ConsumerConfig.ISOLATION_LEVEL_CONFIG, level, "String must be one of: "
+                + READ_COMMITTED + ", read_uncommitted");
     }
 
     public static Map<String, Object> consumer(KafkaConfig config, ConsumerSettings settings) {

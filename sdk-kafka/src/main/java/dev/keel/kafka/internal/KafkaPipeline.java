@@ -73,6 +73,14 @@ public final class KafkaPipeline implements TransactionalPipeline {
         this.transform = transform;
         this.outputTopics = config.topicAutoCreation() ? null
                 : new PipelineOutputTopics(admin, config.deliveryTimeout(), pipeline.transactionalId());
+        Map<String, Object> consumerProperties = ClientProperties.consumer(config, new ConsumerSettings(
+                pipeline.inputTopic(), pipeline.group(), pipeline.maxBatch(), config.closeTimeout()));
+        consumerProperties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumerProperties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumerProperties.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, pipeline.maxBatch());
+        // the consumer first: its refusal of its settings comes at once, not after the producer's initTransactions
+        this.consumer = ClientSetup.create("the consumer of transactional pipeline " + pipeline.transactionalId(),
+                consumerProperties, () -> new KafkaConsumer<byte[], byte[]>(consumerProperties));
         Map<String, Object> producerProperties = ClientProperties.producer(config);
         producerProperties.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, pipeline.transactionalId());
         producerProperties.put(ProducerConfig.CLIENT_ID_CONFIG, config.clientId() + "-pipeline-"
@@ -80,14 +88,9 @@ public final class KafkaPipeline implements TransactionalPipeline {
         try {
             this.producer = new PipelineProducer(producerProperties, () -> running, Clock.systemUTC());
         } catch (RuntimeException e) {
+            consumer.close(CloseOptions.timeout(java.time.Duration.ZERO));
             throw PipelineRefusals.of(pipeline, config.bootstrapServers(), e).<RuntimeException>map(refused -> refused).orElse(e);
         }
-        Map<String, Object> consumerProperties = ClientProperties.consumer(config, new ConsumerSettings(
-                pipeline.inputTopic(), pipeline.group(), pipeline.maxBatch(), config.closeTimeout()));
-        consumerProperties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumerProperties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumerProperties.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, pipeline.maxBatch());
-        this.consumer = new KafkaConsumer<>(consumerProperties);
         consumer.subscribe(List.of(pipeline.inputTopic()));
         this.thread = DaemonThreads.named(config.clientId() + "-pipeline-" + pipeline.transactionalId())
                 .newThread(this::run);

@@ -42,7 +42,8 @@ public final class KafkaReceiver implements AbortableConsumer {
         }
         Consumer<byte[], byte[]> created;
         try {
-            created = new KafkaConsumer<>(ClientProperties.consumer(config, settings));
+            created = ClientSetup.create("the consumer for topic " + settings.topic() + " group " + settings.group(),
+                    config.properties(), () -> new KafkaConsumer<>(ClientProperties.consumer(config, settings)));
         } catch (KafkaException e) {
             throw new KeelException("cannot create the Kafka consumer for topic " + settings.topic() + " group "
                     + settings.group() + ": " + e.getMessage(), e, false);

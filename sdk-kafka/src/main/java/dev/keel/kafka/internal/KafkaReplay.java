@@ -54,7 +54,11 @@ public final class KafkaReplay {
     }
 
     public List<PartitionRewind> planRewind(String topic, String group, Instant from) {
-        try (Admin admin = Admin.create(ClientProperties.admin(config))) {
+        // listed as the readers read (read_committed by default): with a transaction open, a range must not end past
+        // its start, where they wait until it ends
+        ListOffsetsOptions asRead = new ListOffsetsOptions(ClientSetup.create("the replay of " + topic,
+                config.properties(), () -> ClientProperties.isolationLevel(config)));
+        try (Admin admin = admin()) {
             TopicDescription description = describe(admin, topic);
             checkIdle(admin, topic, group);
             Map<TopicPartition, OffsetAndMetadata> classic = get(admin.listConsumerGroupOffsets(group)
@@ -69,9 +73,6 @@ public final class KafkaReplay {
                 earliest.put(new TopicPartition(topic, p.partition()), OffsetSpec.earliest());
                 atTime.put(new TopicPartition(topic, p.partition()), OffsetSpec.forTimestamp(from.toEpochMilli()));
             });
-            // listed as the readers read (read_committed by default): with a transaction open, a range must not end
-            // past its start, where they wait until it ends
-            ListOffsetsOptions asRead = new ListOffsetsOptions(ClientProperties.isolationLevel(config));
             Map<TopicPartition, ListOffsetsResultInfo> ends = get(admin.listOffsets(latest, asRead).all(),
                     "reading the end offsets of " + topic);
             Map<TopicPartition, ListOffsetsResultInfo> starts = get(admin.listOffsets(earliest, asRead).all(),
@@ -106,7 +107,7 @@ public final class KafkaReplay {
         if (offsets.isEmpty()) {
             return;
         }
-        try (Admin admin = Admin.create(ClientProperties.admin(config))) {
+        try (Admin admin = admin()) {
             checkIdle(admin, topic, group);
             try {
                 get(admin.alterConsumerGroupOffsets(group, offsets).all(), "moving the offsets of group " + group);
@@ -129,7 +130,8 @@ public final class KafkaReplay {
         if (until.isEmpty()) {
             return;
         }
-        try (KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(ClientProperties.reader(config))) {
+        try (KafkaConsumer<byte[], byte[]> reader = ClientSetup.create("the replay's reader", config.properties(),
+                () -> new KafkaConsumer<byte[], byte[]>(ClientProperties.reader(config)))) {
             reader.assign(until.keySet());
             for (PartitionRewind range : ranges) {
                 if (range.after() < range.before()) {
@@ -156,6 +158,12 @@ public final class KafkaReplay {
                 }
             }
         }
+    }
+
+    /** An Admin client of the call's own; its refusal of its settings as a non-retriable {@link KeelException}. */
+    private Admin admin() {
+        return ClientSetup.create("the replay's admin client", config.properties(),
+                () -> Admin.create(ClientProperties.admin(config)));
     }
 
     /** The topic's partitions; a {@link TopicNotFoundException} when it does not exist. */

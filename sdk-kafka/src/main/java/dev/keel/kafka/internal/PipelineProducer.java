@@ -142,7 +142,8 @@ final class PipelineProducer {
      * it stopped); at construction it fails the constructor.
      */
     private KafkaProducer<byte[], byte[]> start(boolean retry) {
-        KafkaProducer<byte[], byte[]> created = new KafkaProducer<>(properties);
+        KafkaProducer<byte[], byte[]> created = ClientSetup.create("the producer of transactional pipeline "
+                + transactionalId, properties, () -> new KafkaProducer<byte[], byte[]>(properties));
         for (int attempt = 1; ; attempt++) {
             try {
                 created.initTransactions();

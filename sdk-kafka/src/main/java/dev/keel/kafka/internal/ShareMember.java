@@ -141,7 +141,8 @@ final class ShareMember implements Runnable {
         Throwable failure = null;
         ShareConsumer<byte[], byte[]> created = null;
         try {
-            created = new KafkaShareConsumer<>(properties);
+            created = ClientSetup.create("share consumer " + name, properties,
+                    () -> new KafkaShareConsumer<byte[], byte[]>(properties));
             created.setAcknowledgementCommitCallback((offsets, error) -> {
                 if (error != null) {
                     LOG.warn("share consumer {}: acknowledging {} record(s) failed ({}): their lock had expired or "
