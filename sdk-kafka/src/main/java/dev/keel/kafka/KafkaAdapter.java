@@ -164,7 +164,8 @@ public final class KafkaAdapter implements BrokerAdapter, TopologyAdmin, ReplayA
         ensureOpen();
         if (producer == null) {
             TopicAdmin topics = admin();
-            producer = ClientSetup.create("its producer", config.properties(), () -> new KafkaSender(config, topics, this::delayTopicReady));
+            producer = ClientSetup.create("its producer", config.properties(),
+                    () -> new KafkaSender(config, topics, this::delayTopicReady));
         }
         return producer;
     }
