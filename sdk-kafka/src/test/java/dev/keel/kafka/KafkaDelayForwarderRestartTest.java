@@ -4,6 +4,7 @@ import static dev.keel.kafka.KafkaTestSupport.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.keel.KeelException;
 import dev.keel.KeelHeaders;
 import dev.keel.kafka.internal.ClientProperties;
 import dev.keel.kafka.internal.DelayForwarder;
@@ -75,6 +76,53 @@ class KafkaDelayForwarderRestartTest {
 
         await().atMost(WAIT).until(() -> sink.arrivals.containsKey("late"));
         assertThat(forwarders).as("a second forwarder replaced the one that failed").hasValueGreaterThanOrEqualTo(2);
+    }
+
+    /**
+     * Review finding: a forwarder whose clients refuse their settings (a producer-only setting such as
+     * {@code compression.type=bogus}) logged one ERROR and the subscription ran on, its delayed records never
+     * delivered. It fails the subscription now, with the client's reason.
+     */
+    @Test
+    void aForwarderWhoseClientRefusesItsSettingsShouldFailTheSubscription() throws Exception {
+        KafkaTestSupport.createTopic(bootstrap, topic, 1);
+        KafkaConfig refused = KafkaTestSupport.config(bootstrap).property("compression.type", "bogus").build();
+        consumer = new ForwardingConsumer(
+                new KafkaReceiver(config, new ConsumerSettings(topic, KafkaTestSupport.unique("g"), 100,
+                        Duration.ofSeconds(5))),
+                topic, () -> new DelayForwarder(refused, topic, topic + ".DLT", admin, Clock.systemUTC()), forwarding);
+        RecordingSink sink = new RecordingSink();
+        consumer.start(sink);
+
+        publish("late", Duration.ofSeconds(3));
+
+        await().atMost(WAIT).until(() -> sink.failure.get() != null);
+        assertThat(sink.failure.get()).isInstanceOfSatisfying(KeelException.class,
+                e -> assertThat(e.isRetriable()).isFalse()).hasMessageContaining("compression.type");
+    }
+
+    /** A forwarder that fails to start (not refused) is started again after the backoff, and forwards what is due. */
+    @Test
+    void aForwarderThatFailedToStartShouldBeStartedAgain() throws Exception {
+        KafkaTestSupport.createTopic(bootstrap, topic, 1);
+        AtomicInteger starts = new AtomicInteger();
+        consumer = new ForwardingConsumer(
+                new KafkaReceiver(config, new ConsumerSettings(topic, KafkaTestSupport.unique("g"), 100,
+                        Duration.ofSeconds(5))),
+                topic, () -> {
+                    if (starts.incrementAndGet() == 1) {
+                        throw new IllegalStateException("injected: the first forwarder could not be made");
+                    }
+                    return new DelayForwarder(config, topic, topic + ".DLT", admin, Clock.systemUTC());
+                }, forwarding);
+        RecordingSink sink = new RecordingSink();
+        consumer.start(sink);
+
+        publish("late", Duration.ofSeconds(2));
+
+        await().atMost(WAIT).until(() -> sink.arrivals.containsKey("late"));
+        assertThat(starts).hasValueGreaterThanOrEqualTo(2);
+        assertThat(sink.failure.get()).isNull();
     }
 
     private void publish(String id, Duration delay) {

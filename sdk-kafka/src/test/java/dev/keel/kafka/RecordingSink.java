@@ -20,6 +20,9 @@ final class RecordingSink implements DeliverySink {
     final List<List<String>> revokes = new CopyOnWriteArrayList<>();
     /** When each id was first handed over (wall clock, epoch millis). */
     final Map<String, Long> arrivals = new ConcurrentHashMap<>();
+    /** What the adapter failed the subscription with ({@link #failed}), or null. */
+    final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private volatile Function<Collection<String>, CompletionStage<Void>> onRevoke =
             partitions -> CompletableFuture.completedFuture(null);
 
@@ -29,6 +32,11 @@ final class RecordingSink implements DeliverySink {
         batch.forEach(r -> arrivals.putIfAbsent(r.id(), now));
         batchSizes.add(batch.size());
         records.addAll(batch);
+    }
+
+    @Override
+    public void failed(Throwable cause) {
+        failure.compareAndSet(null, cause);
     }
 
     @Override

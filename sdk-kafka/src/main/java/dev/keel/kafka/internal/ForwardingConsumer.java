@@ -1,6 +1,7 @@
 package dev.keel.kafka.internal;
 
 import dev.keel.AccessRefusedException;
+import dev.keel.KeelException;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.DeliverySink;
 import java.time.Duration;
@@ -8,6 +9,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A subscription's consumer together with its topic's {@link DelayForwarder}, started lazily: the
@@ -16,10 +19,14 @@ import java.util.function.Supplier;
  * and a topic nobody delays messages on costs no delay topic and no forwarder. A forwarder that stops on an
  * unexpected error is replaced by a new one after a backoff (1 s, doubling to at most a minute; back to 1 s after
  * one ran for {@link #MAX_BACKOFF}), so delayed records keep coming while the subscription runs. A forwarder that
- * Kafka refused ({@link AccessRefusedException}: a login, an ACL or a certificate) is not replaced: the subscription
- * fails with the refusal, which names what to grant, instead of running with its delayed records never delivered.
+ * Kafka refused ({@link AccessRefusedException}: a login, an ACL or a certificate), or whose clients refuse their
+ * settings (a non-retriable {@link KeelException}), is not replaced: the subscription fails with the refusal, which
+ * names what to grant or fix, instead of running with its delayed records never delivered. One that could not be made
+ * for another reason is tried again after the backoff.
  */
 public final class ForwardingConsumer implements BrokerConsumer, DelayForwarding.Waiter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ForwardingConsumer.class);
 
     static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
     static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
@@ -62,17 +69,55 @@ public final class ForwardingConsumer implements BrokerConsumer, DelayForwarding
         return topic;
     }
 
-    /** Starts the forwarder, unless it runs already or the subscription closed. */
+    /**
+     * Starts the forwarder, unless it runs already or the subscription closed. A forwarder that cannot be made or
+     * started is tried again after the backoff; one whose clients refuse their settings (a non-retriable
+     * {@link KeelException}: trying again cannot help) fails the subscription, which names the setting, instead of
+     * running with its delayed records never delivered.
+     */
     @Override
-    public synchronized void startForwarder() {
-        if (closed || forwarder != null) {
+    public void startForwarder() {
+        RuntimeException failure;
+        synchronized (this) {
+            if (closed || forwarder != null) {
+                return;
+            }
+            try {
+                DelayForwarder created = ClientSetup.create("the delay forwarder of " + topic, () -> {
+                    DelayForwarder made = forwarders.get();
+                    made.start(); // creates its clients
+                    return made;
+                });
+                forwarder = created;
+                startedNanos = System.nanoTime();
+                created.failure().thenAccept(error -> stoppedOnError(created, error));
+                return;
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+        }
+        if (failure instanceof KeelException k && !k.isRetriable()) {
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+            }
+            LOG.error("The delay forwarder of {} cannot start: {}; the subscription fails", topic, failure.getMessage());
+            sink.failed(failure);
             return;
         }
-        DelayForwarder created = forwarders.get();
-        created.start();
-        forwarder = created;
-        startedNanos = System.nanoTime();
-        created.failure().thenAccept(error -> stoppedOnError(created, error));
+        Duration wait = nextBackoff();
+        LOG.warn("The delay forwarder of {} did not start ({}); trying again in {} ms", topic, failure.toString(),
+                wait.toMillis());
+        forwarding.restartLater(this, wait);
+    }
+
+    /** The wait before the next start, doubling from {@link #FIRST_BACKOFF} to at most {@link #MAX_BACKOFF}. */
+    private synchronized Duration nextBackoff() {
+        Duration wait = backoff;
+        backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+        return wait;
     }
 
     /** Kafka refused the check of the delay topic: no forwarder will start, the subscription fails. */
@@ -103,8 +148,7 @@ public final class ForwardingConsumer implements BrokerConsumer, DelayForwarding
             if (Duration.ofNanos(System.nanoTime() - startedNanos).compareTo(MAX_BACKOFF) >= 0) {
                 backoff = FIRST_BACKOFF;
             }
-            wait = backoff;
-            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            wait = nextBackoff();
         }
         if (refused) {
             sink.failed(error);
