@@ -13,7 +13,8 @@ import java.util.Set;
  * unknown value of a Kafka setting, a key or trust store it cannot load: missing, malformed PEM, wrong password),
  * found in a failure's causes: bad input, which the command reports as such
  * instead of as a bug in keel. Only failures raised by the Kafka client's code count, so that an
- * {@link IllegalArgumentException} of keel's own stays a bug. The reason is shown with any password in it masked.
+ * {@link IllegalArgumentException} of keel's own stays a bug. The reason is shown as {@link ClientSetupFailures} says
+ * it: passwords, a URL's user info and a secret setting's value masked, a JAAS line's tokens never quoted.
  */
 final class ClientConfigRefusals {
 
@@ -30,9 +31,11 @@ final class ClientConfigRefusals {
     /** What to tell the user when {@code failure} is the Kafka client refusing its configuration; empty otherwise. */
     static Optional<String> of(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            boolean configError = t instanceof IllegalArgumentException || t.getClass().getName().equals(CONFIG_EXCEPTION);
+            String type = ClientSetupFailures.className(t);
+            boolean configError = type.equals(IllegalArgumentException.class.getName()) || type.equals(CONFIG_EXCEPTION);
             if (configError && raisedByKafka(t)) {
-                return Optional.of(refused(String.valueOf(t.getMessage())));
+                // said as ClientSetupFailures says it: a JAAS parser's message without its tokens, secrets masked
+                return Optional.of(refused(ClientSetupFailures.reason(t, KAFKA)));
             }
         }
         return setupFailure(failure).map(ClientConfigRefusals::refused);
@@ -54,9 +57,9 @@ final class ClientConfigRefusals {
         boolean setup = false;
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             String message = String.valueOf(t.getMessage());
-            creating |= t.getClass().getName().startsWith(KAFKA)
+            creating |= ClientSetupFailures.className(t).startsWith(KAFKA)
                     && (message.startsWith("Failed to create new") || message.startsWith("Failed to construct kafka"));
-            setup |= SETUP_FAILURES.contains(t.getClass().getName()) || t instanceof GeneralSecurityException
+            setup |= SETUP_FAILURES.contains(ClientSetupFailures.className(t)) || t instanceof GeneralSecurityException
                     || t instanceof NoSuchFileException || t instanceof AccessDeniedException
                     || t instanceof FileNotFoundException;
         }
@@ -69,10 +72,11 @@ final class ClientConfigRefusals {
     private static boolean raisedByKafka(Throwable t) {
         StackTraceElement[] stack = t.getStackTrace();
         return stack.length > 0 && stack[0].getClassName().startsWith(KAFKA)
-                || t.getClass().getName().startsWith(KAFKA);
+                || ClientSetupFailures.className(t).startsWith(KAFKA);
     }
 
+    /** {@code reason} with its secrets masked: passwords, a URL's user info, a secret setting's quoted value. */
     static String masked(String reason) {
-        return ClientSetupFailures.maskPasswords(reason);
+        return ClientSetupFailures.mask(reason);
     }
 }

@@ -120,6 +120,14 @@ public final class ClientSetupFailures {
         return copy;
     }
 
+    /**
+     * The name of {@code t}'s class, or for a copy {@link #sanitized} made, of the class it copies: so that what
+     * recognises a client's failures by their classes recognises the copies too.
+     */
+    public static String className(Throwable t) {
+        return t instanceof Sanitized copy ? copy.className : t.getClass().getName();
+    }
+
     /** {@code text} with the value of every {@code password=...} (quoted or not) replaced by {@code ***}. */
     public static String maskPasswords(String text) {
         String quoted = QUOTED_PASSWORD.matcher(text).replaceAll("$1\"***\"");

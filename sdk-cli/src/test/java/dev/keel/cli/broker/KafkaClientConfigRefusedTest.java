@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A Kafka client configuration that the client itself refuses (here a {@code sasl.jaas.config} line without its
@@ -109,5 +111,37 @@ class KafkaClientConfigRefusedTest {
             assertThat(run.err().strip().lines()).as(run.err()).hasSize(1);
             assertThat(run.out()).doesNotContain(SECRET);
         }
+    }
+
+    /**
+     * Review F1 and F2: the client's reason quoted a token endpoint's URL with its user info, and a token of a JAAS
+     * line it could not parse (part of the password), and the CLI printed it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=org.apache.kafka.common."
+                + "security.scram.ScramLoginModule required username=\"alice\" password=SEKRIT first;\n",
+        "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=org.apache.kafka.common."
+                + "security.scram.ScramLoginModule required username=\"u\" \"SEKRIT-jaaskey\";\n",
+        "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=org.apache.kafka.common."
+                + "security.scram.ScramLoginModule SEKRIT-j4 username=\"u\";\n",
+        "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=OAUTHBEARER\nsasl.jaas.config=org.apache.kafka.common."
+                + "security.oauthbearer.OAuthBearerLoginModule required;\nsasl.login.callback.handler.class=org.apache."
+                + "kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler\n"
+                + "sasl.oauthbearer.token.endpoint.url=https://cid:SEKRIT-oauth-url@127.0.0.1:1/token\n"})
+    void aSettingTheClientRefusesShouldBeReportedWithoutAnyPartOfItsSecret(String content) throws IOException {
+        Path config = Files.writeString(dir.resolve("client.properties"), content);
+
+        CliRun run;
+        try (ServerSocket listening = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            run = CliRun.of("dlq", "list", "--broker", "kafka", "--bootstrap-servers",
+                    "127.0.0.1:" + listening.getLocalPort(), "--kafka-config", config.toString(), "--topic", "orders",
+                    "--group", "billing");
+        }
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(run.err()).contains("the Kafka client refused its configuration").doesNotContain("internal error")
+                .doesNotContain("SEKRIT").doesNotContain("cid:").doesNotContain("first");
+        assertThat(run.out()).doesNotContain("SEKRIT");
     }
 }
