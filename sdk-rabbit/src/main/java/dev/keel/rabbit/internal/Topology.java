@@ -19,6 +19,8 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,10 +39,21 @@ import org.slf4j.LoggerFactory;
  * passive declare of the marker. Declaring a topic again with another N, replication factor or
  * min-in-sync count fails with a {@link TopologyException} before anything is declared; other queue
  * arguments that differ (the queue type) are refused by the broker and reported the same way.
+ *
+ * <p>Before declaring or using a group's queues, a group claims their names ({@link Names#owner}): a topic and group
+ * whose names joined with a dot equal another's (topic {@code a.b}, group {@code g}; topic {@code a}, group
+ * {@code b.g}) would share their queues, so the second one is refused with a {@link TopologyException} naming both.
  */
 public final class Topology {
 
     private static final Logger LOG = LoggerFactory.getLogger(Topology.class);
+    /** The argument of a group's claim ({@link Names#owner}) that RabbitMQ compares: its owner. */
+    private static final String OWNER_ARGUMENT = "alternate-exchange";
+    /**
+     * The claim's owner in RabbitMQ's refusal: {@code ... but current is 'T.G/<length of T>'} (3.10: {@code current is
+     * the value '...' of type 'longstr'}). Another wording leaves the owner unnamed, RabbitMQ's words quoted instead.
+     */
+    private static final Pattern CURRENT_OWNER = Pattern.compile("current is (?:the value )?'([^']*)/(\\d+)'");
 
     private final BrokerCalls calls;
     private final TopicMetadata metadata;
@@ -105,6 +118,7 @@ public final class Topology {
      */
     public void ensureGroup(String topic, String group, int n) {
         Names.checkFits(topic, group, n);
+        boolean claimedNow = claimNames(topic, group);
         TopicMetadata.Recorded recorded = metadata.record(topic);
         if (declaredGroups.contains(topic + '\n' + group) && recorded.entries().containsKey(group)) {
             heal(topic, group, n, recorded.entries().get(group));
@@ -131,6 +145,9 @@ public final class Topology {
                             + "the group meanwhile: nothing removed", group, topic);
                 } else {
                     declaration.removeCreated(refused);
+                    if (claimedNow) {
+                        releaseClaim(topic, group, refused);
+                    }
                     if (recordedMeanwhile(topic, group)) {
                         // recorded while the removal ran: what was removed may have been that process's queues
                         healQuietly(topic, group, n);
@@ -322,6 +339,17 @@ public final class Topology {
         int partitions = Math.max(marked, recorded.entries().values().stream().mapToInt(Entry::partitions).max()
                 .orElse(0));
         int delayPartitions = partitions > 0 ? partitions : defaultPartitions;
+        Set<String> claimedByOthers = new TreeSet<>();
+        for (String group : groups) {
+            try {
+                claimNames(topic, group);
+            } catch (TopologyException claimed) {
+                // declared by an earlier release alongside the group that claimed the names since: they are its queues
+                claimedByOthers.add(group);
+                LOG.warn("deleting topic '{}': the queues of its group '{}' are kept, another topic's group uses "
+                        + "those names ({})", topic, group, claimed.getMessage());
+            }
+        }
         Set<Long> buckets = delayBuckets(topic);
         calls.run(topic, "delete the delay queues of topic '" + topic + "'", channel -> {
             for (long bucket : buckets) {
@@ -340,14 +368,19 @@ public final class Topology {
                     continue;
                 }
                 String group = entry.group();
+                if (claimedByOthers.contains(group)) {
+                    continue;
+                }
                 int n = Math.max(entry.partitions(), marked);
                 for (int partition = 0; partition < n; partition++) {
                     channel.queueDelete(Names.laneQueue(topic, group, partition));
                 }
                 channel.queueDelete(Names.deadLetterQueue(topic, group));
                 channel.exchangeDelete(Names.deadLetterExchange(topic, group));
+                channel.exchangeDelete(Names.owner(topic, group));
             }
-            for (String queue : metadata.queues(topic, groups)) {
+            List<String> owned = groups.stream().filter(g -> !claimedByOthers.contains(g)).toList();
+            for (String queue : metadata.queues(topic, owned)) {
                 channel.queueDelete(queue);
             }
             channel.exchangeDelete(Names.exchange(topic));
@@ -413,6 +446,9 @@ public final class Topology {
         List<String> others = recorded.missingFromWritten().stream().map(Entry::group)
                 .filter(g -> !g.equals(TopologyRecord.TOPIC) && !spec.groups().contains(g)).toList();
         boolean migrating = metadata.written() == MetadataQueues.QUORUM;
+        for (String group : spec.groups()) {
+            claimNames(topic, group);
+        }
         calls.run(topic, "declare topic '" + topic + "'", channel -> {
             // the marker first: a process that sees the exchange also sees the whole marker
             metadata.declareMarker(channel, topic, n);
@@ -433,6 +469,63 @@ public final class Topology {
         lanes.put(topic, n);
         for (String group : spec.groups()) {
             declaredGroups.add(topic + '\n' + group);
+        }
+    }
+
+    /**
+     * Claims the names {@code topic.group.*} for this topic and group ({@link Names#owner}), on a channel of its own
+     * (a refusal closes it): declaring the claim again with the same owner does nothing, and creates it for a group
+     * declared before claims existed. Returns whether it did not exist before.
+     *
+     * @throws TopologyException (not retriable) naming both topics and groups when another topic and group whose
+     *         names joined with a dot make the same {@code T.G} claimed them first: both would consume the same queues
+     */
+    private boolean claimNames(String topic, String group) {
+        String claim = Names.owner(topic, group);
+        boolean existed = calls.exists(topic, "exchange '" + claim + "'", channel -> channel.exchangeDeclarePassive(claim));
+        try {
+            calls.run(topic, "claim the queue names of group '" + group + "' of topic '" + topic + "'", channel -> {
+                channel.exchangeDeclare(claim, BuiltinExchangeType.FANOUT, true, false, true,
+                        Map.of(OWNER_ARGUMENT, Names.ownerValue(topic, group)));
+                return null;
+            });
+        } catch (TopologyException refused) {
+            throw collision(topic, group, refused);
+        }
+        return !existed;
+    }
+
+    private static TopologyException collision(String topic, String group, TopologyException refused) {
+        String joined = topic + "." + group;
+        String reply = BrokerCalls.replyText(refused.getCause());
+        Matcher current = CURRENT_OWNER.matcher(reply);
+        String other = "another topic and group whose names, joined with a dot, also make '" + joined + "' (RabbitMQ: "
+                + reply + ")";
+        if (current.find() && current.group(1).equals(joined)
+                && Integer.parseInt(current.group(2)) < joined.length()) {
+            int cut = Integer.parseInt(current.group(2));
+            other = "group '" + joined.substring(cut + 1) + "' of topic '" + joined.substring(0, cut) + "'";
+        }
+        return new TopologyException(topic, "cannot use group '" + group + "' of topic '" + topic + "': its RabbitMQ "
+                + "names (" + Names.laneQueue(topic, group, 0) + " ..., " + Names.deadLetterQueue(topic, group) + ", "
+                + Names.owner(topic, group) + ") are those of " + other + ", which uses them already (topic and group "
+                + "are joined with dots). Both would consume the same queues, each handling part of the other's "
+                + "messages, so Keel refuses this one and declared nothing for it: rename this group or this topic "
+                + "(a group name without dots cannot collide with a topic's dotted name)", refused.getCause());
+    }
+
+    /** Deletes the claim this refused declaration made, unless another process declared the group meanwhile. */
+    private void releaseClaim(String topic, String group, Exception refusal) {
+        if (recordedMeanwhile(topic, group)) {
+            return;
+        }
+        try {
+            calls.run(topic, "remove the claim of group '" + group + "' of topic '" + topic + "'",
+                    channel -> channel.exchangeDelete(Names.owner(topic, group)));
+        } catch (RuntimeException e) {
+            LOG.warn("removing exchange '{}' after the refused declaration of group '{}' of topic '{}' failed: {}",
+                    Names.owner(topic, group), group, topic, e.toString());
+            refusal.addSuppressed(e);
         }
     }
 
