@@ -1,5 +1,6 @@
 package dev.keel.cli;
 
+import dev.keel.ClientConfigRefusedException;
 import dev.keel.spi.support.ClientSetupFailures;
 import java.io.FileNotFoundException;
 import java.nio.file.AccessDeniedException;
@@ -16,7 +17,7 @@ import java.util.Set;
  * {@link IllegalArgumentException} of keel's own stays a bug. The reason is shown as {@link ClientSetupFailures} says
  * it: passwords, a URL's user info and a secret setting's value masked, a JAAS line's tokens never quoted.
  */
-final class ClientConfigRefusals {
+public final class ClientConfigRefusals {
 
     private static final String KAFKA = "org.apache.kafka.";
     private static final String CONFIG_EXCEPTION = "org.apache.kafka.common.config.ConfigException";
@@ -29,7 +30,12 @@ final class ClientConfigRefusals {
     }
 
     /** What to tell the user when {@code failure} is the Kafka client refusing its configuration; empty otherwise. */
-    static Optional<String> of(Throwable failure) {
+    public static Optional<String> of(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ClientConfigRefusedException refused) { // an adapter's: its reason is masked already
+                return Optional.of(refused(refused.reason()));
+            }
+        }
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             String type = ClientSetupFailures.className(t);
             boolean configError = type.equals(IllegalArgumentException.class.getName()) || type.equals(CONFIG_EXCEPTION);

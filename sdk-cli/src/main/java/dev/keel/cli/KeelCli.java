@@ -81,6 +81,10 @@ public final class KeelCli implements Runnable {
         if (e instanceof EnvironmentException) {
             err.println("keel: " + e.getMessage());
             code = ExitCodes.USAGE_OR_ENVIRONMENT;
+        } else if (ClientConfigRefusals.of(e).isPresent()) {
+            // before the adapter's KeelException that carries it: said the same way by every command, naming the flags
+            err.println("keel: " + ClientConfigRefusals.of(e).get());
+            code = ExitCodes.USAGE_OR_ENVIRONMENT;
         } else if (cause instanceof TopologyException t) {
             // a topic missing or declared otherwise: the names or the topology are wrong, the broker did not fail
             err.println("keel: " + t.getClass().getSimpleName() + ": " + t.getMessage());
@@ -94,9 +98,6 @@ public final class KeelCli implements Runnable {
                 err.println("  The broker or store failed during the run"
                         + (k.isRetriable() ? " (a transient failure: check it is up and try again)." : "."));
             }
-            code = ExitCodes.USAGE_OR_ENVIRONMENT;
-        } else if (ClientConfigRefusals.of(e).isPresent()) {
-            err.println("keel: " + ClientConfigRefusals.of(e).get());
             code = ExitCodes.USAGE_OR_ENVIRONMENT;
         } else {
             err.println("keel: internal error: " + e);

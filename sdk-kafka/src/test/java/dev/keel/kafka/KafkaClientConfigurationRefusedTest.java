@@ -3,6 +3,7 @@ package dev.keel.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.keel.ClientConfigRefusedException;
 import dev.keel.KeelException;
 import dev.keel.TopicSpec;
 import dev.keel.spi.ConsumerSettings;
@@ -124,7 +125,7 @@ class KafkaClientConfigurationRefusedTest {
                 try (KafkaAdapter adapter = new KafkaAdapter(config)) {
                     Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> invocation.accept(adapter));
 
-                    assertThat(refused).as(call + " " + line).isExactlyInstanceOf(KeelException.class);
+                    assertThat(refused).as(call + " " + line).isExactlyInstanceOf(ClientConfigRefusedException.class);
                     assertThat(((KeelException) refused).isRetriable()).isFalse();
                     assertThat(refused.getMessage()).as(call).contains("sasl.jaas.config could not be parsed")
                             .contains("double quotes").doesNotContain("first");
@@ -187,8 +188,10 @@ class KafkaClientConfigurationRefusedTest {
         try (KafkaAdapter adapter = new KafkaAdapter(config)) {
             Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> call.accept(adapter));
 
-            assertThat(refused).isExactlyInstanceOf(KeelException.class);
+            assertThat(refused).isExactlyInstanceOf(ClientConfigRefusedException.class);
             assertThat(((KeelException) refused).isRetriable()).isFalse();
+            assertThat(((ClientConfigRefusedException) refused).reason()).contains(naming).doesNotContain(PASSWORD)
+                    .doesNotContain("not retried");
             assertThat(refused.getMessage()).contains("refused its configuration").contains(naming)
                     .contains("not retried").doesNotContain(PASSWORD);
             assertThat(printed(refused)).doesNotContain(PASSWORD);

@@ -1,5 +1,6 @@
 package dev.keel.cli.broker;
 
+import dev.keel.cli.ClientConfigRefusals;
 import java.util.List;
 
 /**
@@ -20,6 +21,9 @@ public final class TopicCleanup {
             mode.deleteTopics(options, topics);
             return null;
         } catch (RuntimeException e) {
+            if (ClientConfigRefusals.of(e).isPresent()) {
+                return null; // its client refuses its settings: it created no topic either, and the run says why
+            }
             return "could not delete the run's topics " + topics + " (" + e.getClass().getSimpleName() + ": "
                     + e.getMessage() + "); delete them by hand";
         }

@@ -1,5 +1,6 @@
 package dev.keel.kafka.internal;
 
+import dev.keel.ClientConfigRefusedException;
 import dev.keel.KeelException;
 import dev.keel.spi.support.ClientSetupFailures;
 import java.io.IOException;
@@ -15,9 +16,10 @@ import org.apache.kafka.common.errors.SslAuthenticationException;
 /**
  * Creates a kafka-clients client, turning its refusal of its own settings (a key or trust store it cannot load: a
  * file missing or unreadable, a wrong password, a malformed PEM; an invalid value; a class it cannot find; a
- * {@code sasl.jaas.config} its JAAS parser refuses) into a {@link KeelException} that is not retriable and names the
- * reason, secrets masked ({@link ClientSetupFailures}), instead of the client's raw {@code KafkaException} ("Failed to
- * construct kafka producer"), which says neither that it is the configuration nor that retrying is pointless. The
+ * {@code sasl.jaas.config} its JAAS parser refuses) into a {@link ClientConfigRefusedException} (not retriable)
+ * naming the reason, secrets masked ({@link ClientSetupFailures}), instead of the client's raw {@code KafkaException}
+ * ("Failed to construct kafka producer"), which says neither that it is the configuration nor that retrying is
+ * pointless. The
  * exception's cause is a copy of the client's failure with the same masking, so that a logger printing it prints no
  * secret either.
  */
@@ -62,10 +64,11 @@ public final class ClientSetup {
         if (!setup) {
             return Optional.empty();
         }
-        return Optional.of(new KeelException("the Kafka client refused its configuration creating " + what + ": "
-                + ClientSetupFailures.reason(failure, KAFKA, settings) + "; fix the setting it names"
-                + " (KafkaConfig.Builder.property, keel.kafka.properties.* with the Spring Boot starter); not retried",
-                ClientSetupFailures.sanitized(failure, KAFKA), false));
+        String reason = ClientSetupFailures.reason(failure, KAFKA, settings);
+        return Optional.of(new ClientConfigRefusedException("the Kafka client refused its configuration creating "
+                + what + ": " + reason + "; fix the setting it names (KafkaConfig.Builder.property,"
+                + " keel.kafka.properties.* with the Spring Boot starter); not retried", reason,
+                ClientSetupFailures.sanitized(failure, KAFKA)));
     }
 
     private static boolean raisedByKafka(Throwable t) {

@@ -3,6 +3,7 @@ package dev.keel.kafka.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.keel.ClientConfigRefusedException;
 import dev.keel.KeelException;
 import dev.keel.kafka.KafkaConfig;
 import dev.keel.spi.ConsumerSettings;
@@ -33,7 +34,7 @@ class KafkaReceiverConfigurationRefusedTest {
 
         Throwable refused = catchThrowable(() -> receiver.start(new IgnoringSink()));
 
-        assertThat(refused).isExactlyInstanceOf(KeelException.class);
+        assertThat(refused).isExactlyInstanceOf(ClientConfigRefusedException.class);
         assertThat(((KeelException) refused).isRetriable()).isFalse();
         assertThat(refused.getMessage()).contains("orders").contains("g1")
                 .contains("partition.assignment.strategy names class com.nope.X, which is not on the class path")
