@@ -98,6 +98,7 @@ public final class KeelHeaders {
      * {@code b.g} both retry through {@code a.b.g.retry}), so the subscription consuming a retry topic acknowledges
      * without running it any message whose {@link #RETRY_ORIGIN_TOPIC} or this header names another topic or group
      * than its own. A message without this header was written by an earlier Keel: only its origin topic is checked.
+     * One without {@link #RETRY_ORIGIN_TOPIC} is no retry copy of Keel's (every one names it) and is not run either.
      */
     public static final String RETRY_ORIGIN_GROUP = "keel-retry-origin-group";
     /**

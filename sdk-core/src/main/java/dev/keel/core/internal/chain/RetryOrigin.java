@@ -11,7 +11,8 @@ import java.util.Map;
  * ({@link KeelHeaders#RETRY_ORIGIN_TOPIC}) and the group whose attempt failed ({@link KeelHeaders#RETRY_ORIGIN_GROUP});
  * a copy naming another topic or group is the other subscription's, acknowledged here without running. A copy
  * written by an earlier Keel names no group: only its topic is checked (which already tells the subscriptions of
- * different topics apart); one naming neither runs, as before.
+ * different topics apart). A record naming no origin topic is no retry copy of Keel's (every one names it: a plain
+ * client wrote it there, or a topic of the user's own has a retry topic's name): not run either.
  */
 public final class RetryOrigin {
 
@@ -31,14 +32,14 @@ public final class RetryOrigin {
         return new RetryOrigin(topic, group);
     }
 
-    /** Whether a message with {@code headers} is a retry of this subscription's own (or names no origin). */
+    /** Whether a message with {@code headers} is a retry copy of this subscription's own. */
     public boolean admits(Map<String, String> headers) {
         if (topic == null) {
             return true;
         }
         String originTopic = headers.get(KeelHeaders.RETRY_ORIGIN_TOPIC);
         String originGroup = headers.get(KeelHeaders.RETRY_ORIGIN_GROUP);
-        return (originTopic == null || originTopic.equals(topic)) && (originGroup == null || originGroup.equals(group));
+        return topic.equals(originTopic) && (originGroup == null || originGroup.equals(group));
     }
 
     @Override
