@@ -62,13 +62,8 @@ class KafkaDelayForwarderRestartTest {
     void aForwarderStoppedByAnUnexpectedErrorShouldBeReplacedAndForwardWhatIsDue() throws Exception {
         KafkaTestSupport.createTopic(bootstrap, topic, 1);
         AtomicInteger forwarders = new AtomicInteger();
-        consumer = new ForwardingConsumer(
-                new KafkaReceiver(config, new ConsumerSettings(topic, KafkaTestSupport.unique("g"), 100,
-                        Duration.ofSeconds(5))),
-                topic,
-                () -> new DelayForwarder(config, topic, topic + ".DLT", admin,
-                        forwarders.incrementAndGet() == 1 ? new ThrowingOnce(3) : Clock.systemUTC()),
-                forwarding);
+        consumer = forwardingConsumer(() -> new DelayForwarder(config, topic, topic + ".DLT", admin,
+                forwarders.incrementAndGet() == 1 ? new ThrowingOnce(3) : Clock.systemUTC()));
         RecordingSink sink = new RecordingSink();
         consumer.start(sink);
 
@@ -87,10 +82,8 @@ class KafkaDelayForwarderRestartTest {
     void aForwarderWhoseClientRefusesItsSettingsShouldFailTheSubscription() throws Exception {
         KafkaTestSupport.createTopic(bootstrap, topic, 1);
         KafkaConfig refused = KafkaTestSupport.config(bootstrap).property("compression.type", "bogus").build();
-        consumer = new ForwardingConsumer(
-                new KafkaReceiver(config, new ConsumerSettings(topic, KafkaTestSupport.unique("g"), 100,
-                        Duration.ofSeconds(5))),
-                topic, () -> new DelayForwarder(refused, topic, topic + ".DLT", admin, Clock.systemUTC()), forwarding);
+        consumer = forwardingConsumer(
+                () -> new DelayForwarder(refused, topic, topic + ".DLT", admin, Clock.systemUTC()));
         RecordingSink sink = new RecordingSink();
         consumer.start(sink);
 
@@ -106,15 +99,12 @@ class KafkaDelayForwarderRestartTest {
     void aForwarderThatFailedToStartShouldBeStartedAgain() throws Exception {
         KafkaTestSupport.createTopic(bootstrap, topic, 1);
         AtomicInteger starts = new AtomicInteger();
-        consumer = new ForwardingConsumer(
-                new KafkaReceiver(config, new ConsumerSettings(topic, KafkaTestSupport.unique("g"), 100,
-                        Duration.ofSeconds(5))),
-                topic, () -> {
-                    if (starts.incrementAndGet() == 1) {
-                        throw new IllegalStateException("injected: the first forwarder could not be made");
-                    }
-                    return new DelayForwarder(config, topic, topic + ".DLT", admin, Clock.systemUTC());
-                }, forwarding);
+        consumer = forwardingConsumer(() -> {
+            if (starts.incrementAndGet() == 1) {
+                throw new IllegalStateException("injected: the first forwarder could not be made");
+            }
+            return new DelayForwarder(config, topic, topic + ".DLT", admin, Clock.systemUTC());
+        });
         RecordingSink sink = new RecordingSink();
         consumer.start(sink);
 
@@ -123,6 +113,12 @@ class KafkaDelayForwarderRestartTest {
         await().atMost(WAIT).until(() -> sink.arrivals.containsKey("late"));
         assertThat(starts).hasValueGreaterThanOrEqualTo(2);
         assertThat(sink.failure.get()).isNull();
+    }
+
+    /** A subscription of {@link #topic} in a new group whose delay forwarders {@code forwarders} makes. */
+    private ForwardingConsumer forwardingConsumer(java.util.function.Supplier<DelayForwarder> forwarders) {
+        return new ForwardingConsumer(new KafkaReceiver(config, new ConsumerSettings(topic,
+                KafkaTestSupport.unique("g"), 100, Duration.ofSeconds(5))), topic, forwarders, forwarding);
     }
 
     private void publish(String id, Duration delay) {
