@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -206,12 +207,16 @@ class RabbitClusterFailoverTest {
 
         Set<String> confirmed = ConcurrentHashMap.newKeySet();
         List<Throwable> failures = new CopyOnWriteArrayList<>();
-        CompletableFuture<Void> stream = CompletableFuture.runAsync(() -> publish(keel, topic, confirmed, failures));
+        // the stream's second half waits for the failure: stopping a node can take longer than the whole stream
+        CountDownLatch nodeFailed = new CountDownLatch(1);
+        CompletableFuture<Void> stream = CompletableFuture.runAsync(
+                () -> publish(keel, topic, MESSAGES, confirmed, failures, nodeFailed));
         await().atMost(PATIENCE).until(() -> confirmed.size() >= MESSAGES / 10);
         long failedAt = System.nanoTime();
         int confirmedBefore = confirmed.size();
         fail.accept(leader);
         int confirmedWhileFailing = confirmed.size();
+        nodeFailed.countDown();
         stream.get(STREAM_PATIENCE.toSeconds(), TimeUnit.SECONDS);
 
         assertThat(confirmedWhileFailing).as("the node failed mid-stream").isLessThan(MESSAGES);
@@ -325,12 +330,24 @@ class RabbitClusterFailoverTest {
     }
 
     /** Publishes the stream in batches, each message once (its failures recorded, not retried). */
-    private void publish(Keel keel, String topic, Set<String> confirmed, List<Throwable> failures) {
-        publish(keel, topic, MESSAGES, confirmed, failures);
+    private void publish(Keel keel, String topic, int messages, Set<String> confirmed, List<Throwable> failures) {
+        publish(keel, topic, messages, confirmed, failures, new CountDownLatch(0));
     }
 
-    private void publish(Keel keel, String topic, int messages, Set<String> confirmed, List<Throwable> failures) {
+    /** Publishes {@code messages} in batches; the second half only once {@code halfway} is open. */
+    private void publish(Keel keel, String topic, int messages, Set<String> confirmed, List<Throwable> failures,
+                         CountDownLatch halfway) {
         for (int from = 0; from < messages; from += BATCH) {
+            if (from >= messages / 2) {
+                try {
+                    if (!halfway.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("the stream waited " + PATIENCE + " for the node to fail");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
             List<CompletableFuture<Void>> batch = new ArrayList<>();
             int failedBefore = failures.size();
             for (int i = from; i < from + BATCH; i++) {
