@@ -1,5 +1,6 @@
 package dev.keel.kafka.internal;
 
+import dev.keel.spi.support.UrlPasswords;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -45,10 +46,14 @@ public final class Redaction {
         return Set.copyOf(names);
     }
 
-    /** A sorted copy of {@code properties} with sensitive values replaced by {@value #MASK}. */
+    /**
+     * A sorted copy of {@code properties} with sensitive values replaced by {@value #MASK}, and any URL's user info in
+     * the others masked ({@code https://****@host}: a URL setting whose name holds no secret word, such as
+     * {@code sasl.oauthbearer.jwks.endpoint.url}, may still hold credentials).
+     */
     public static Map<String, String> redact(Map<String, String> properties) {
         Map<String, String> out = new TreeMap<>();
-        properties.forEach((k, v) -> out.put(k, isSensitive(k) ? MASK : v));
+        properties.forEach((k, v) -> out.put(k, isSensitive(k) ? MASK : UrlPasswords.maskUserInfo(v)));
         return out;
     }
 }

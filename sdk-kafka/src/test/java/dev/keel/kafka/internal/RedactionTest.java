@@ -3,6 +3,7 @@ package dev.keel.kafka.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.kafka.KafkaConfig;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -38,6 +39,20 @@ class RedactionTest {
 
         assertThat(Redaction.isSensitive(name)).as(name).isTrue();
         assertThat(config.toString()).contains(name + "=" + Redaction.MASK).doesNotContain(SECRET);
+    }
+
+    /**
+     * Review: a client setting whose name holds no secret word but whose value is a URL with user info
+     * ({@code sasl.oauthbearer.jwks.endpoint.url}) was shown whole; its user info is masked, the rest stays readable.
+     */
+    @Test
+    void aUrlWithUserInfoInAnOrdinarySettingShouldShowNoUserInfo() {
+        KafkaConfig config = KafkaConfig.custom().bootstrapServers("h:1")
+                .property("sasl.oauthbearer.jwks.endpoint.url", "https://client:" + SECRET + "@idp.example/jwks")
+                .build();
+
+        assertThat(config.toString()).contains("sasl.oauthbearer.jwks.endpoint.url=https://****@idp.example/jwks")
+                .doesNotContain(SECRET).doesNotContain("client:");
     }
 
     @ParameterizedTest
