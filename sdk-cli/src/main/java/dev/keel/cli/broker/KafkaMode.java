@@ -66,9 +66,13 @@ final class KafkaMode implements BrokerMode {
         }
     }
 
-    /** The configuration first (refused without a broker when it cannot work), then that the broker is reachable. */
+    /**
+     * The addresses' form first (refused naming the flag), then the configuration (refused without a broker when it
+     * cannot work), then that the broker is reachable.
+     */
     @Override
     public void preflight(BrokerOptions options) {
+        Endpoints.hostPorts(options.bootstrapServers(), DEFAULT_PORT, "--bootstrap-servers");
         config(options);
         Endpoints.requireAnyReachable("Kafka", options.bootstrapServers(), DEFAULT_PORT, "--bootstrap-servers",
                 "Start a Kafka broker there (docs/cli.md, 'Running against real brokers') or point "
