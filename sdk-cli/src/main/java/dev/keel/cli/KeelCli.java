@@ -9,6 +9,7 @@ import dev.keel.cli.dlq.DlqCommand;
 import dev.keel.cli.verify.VerifyCommand;
 import dev.keel.cli.replay.ReplayCommand;
 import java.io.PrintWriter;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -78,12 +79,13 @@ public final class KeelCli implements Runnable {
                 || parsed.asCommandLineList().stream().anyMatch(c -> c.getParseResult().hasMatchedOption("--stacktrace"));
         int code;
         Throwable cause = rootOf(e);
+        Optional<String> configRefused = ClientConfigRefusals.of(e);
         if (e instanceof EnvironmentException) {
             err.println("keel: " + e.getMessage());
             code = ExitCodes.USAGE_OR_ENVIRONMENT;
-        } else if (ClientConfigRefusals.of(e).isPresent()) {
+        } else if (configRefused.isPresent()) {
             // before the adapter's KeelException that carries it: said the same way by every command, naming the flags
-            err.println("keel: " + ClientConfigRefusals.of(e).get());
+            err.println("keel: " + configRefused.get());
             code = ExitCodes.USAGE_OR_ENVIRONMENT;
         } else if (cause instanceof TopologyException t) {
             // a topic missing or declared otherwise: the names or the topology are wrong, the broker did not fail

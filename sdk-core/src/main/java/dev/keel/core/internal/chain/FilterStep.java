@@ -42,7 +42,8 @@ public final class FilterStep implements Step {
 
     @Override
     public boolean admits(InboundRecord record) {
-        return origin.admits(record.headers()) && target.admits(record.headers()) && (filter == null || filter.matches(record.headers()));
+        return origin.admits(record.headers()) && target.admits(record.headers())
+                && (filter == null || filter.matches(record.headers()));
     }
 
     @Override
@@ -51,7 +52,7 @@ public final class FilterStep implements Step {
             return next.handle(work);
         }
         if (!origin.admits(work.record().headers())) {
-            LOG.debug("message {} in {} is a retry of another subscription's than {}'s: acknowledged, not run",
+            LOG.debug("message {} in {} is no retry copy of {}'s: acknowledged, not run",
                     work.record().id(), work.record().topic(), origin);
         } else if (!target.admits(work.record().headers())) {
             LOG.debug("message {} from {} was re-driven for another group or instance than {}: acknowledged, not run",
