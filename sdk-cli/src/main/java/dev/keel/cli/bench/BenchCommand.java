@@ -461,7 +461,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (outboxDatabase.url() != null && runs(Section.outbox)) {
             OutboxBench.run(ctx.adapter, ctx.declare("outbox", broker.partitions(), PublishBench.SINK_GROUP),
-                    outboxDatabase, ctx.runId,
+                    outboxDatabase, ctx.tablePrefix(),
                     settings.messages(), settings.latencyMessages(), outboxCommitRate, settings.keys(), settings.timeout(),
                     report);
         }
@@ -470,7 +470,7 @@ public final class BenchCommand implements Callable<Integer> {
             String topic = ctx.declare("inbox", broker.partitions(), InboxBench.GROUPS.toArray(String[]::new));
             ctx.preload(topic, backlog, settings.keys(), "preload inbox topic");
             InboxBench.run(ctx.keel, ctx.adapter, topic, backlog, settings.consumeLanes(),
-                    ctx.store.isRedis() ? "Redis store" : "in-memory store", outboxDatabase, ctx.runId,
+                    ctx.store.isRedis() ? "Redis store" : "in-memory store", outboxDatabase, ctx.tablePrefix(),
                     settings.timeout(), report);
         }
     }

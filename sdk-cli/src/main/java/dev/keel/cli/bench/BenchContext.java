@@ -75,6 +75,14 @@ final class BenchContext {
                 runId, topics);
     }
 
+    /**
+     * This run's (and round's) prefix of the database tables of the outbox and inbox sections: the run id with its
+     * round's {@code -} made {@code _}, so that it stays a valid SQL name ({@code b<id>_r<round>_}).
+     */
+    String tablePrefix() {
+        return runId.replace('-', '_') + "_";
+    }
+
     /** Declares {@code keel-bench-<run>-<name>} with the groups that will read it; returns its name. */
     String declare(String name, int partitions, String... groups) {
         String topic = "keel-bench-" + runId + "-" + name;

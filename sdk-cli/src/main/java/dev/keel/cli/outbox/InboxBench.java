@@ -56,9 +56,9 @@ public final class InboxBench {
      * {@code keel} carries the bench's store, described by {@code storeName}.
      */
     public static void run(Keel keel, BrokerAdapter adapter, String topic, int backlog, int lanes, String storeName,
-                           DatabaseOptions options, String runId, Duration timeout, BenchReport report)
+                           DatabaseOptions options, String tablePrefix, Duration timeout, BenchReport report)
             throws Exception {
-        OutboxDatabase db = new OutboxDatabase(options.url(), options.user(), options.password(), runId + "_");
+        OutboxDatabase db = new OutboxDatabase(options.url(), options.user(), options.password(), tablePrefix);
         BenchReport.Section section = report.section("inbox", "JDBC inbox vs " + storeName + " on " + db.endpoint()
                 + " (" + backlog + " messages, PER_KEY, " + lanes + " lanes; every handler INSERTs one effect row)")
                 .field("messages", backlog).field("store", storeName);

@@ -49,10 +49,10 @@ public final class OutboxBench {
      * Runs on {@code topic} (declared by the caller) and adds the {@code outbox} section to {@code report}.
      * Publishes through a Keel of its own over {@code adapter}, which stays the caller's.
      */
-    public static void run(BrokerAdapter adapter, String topic, DatabaseOptions options, String runId, int messages,
-                           int latencyMessages, int commitRate, int keys, Duration timeout, BenchReport report)
+    public static void run(BrokerAdapter adapter, String topic, DatabaseOptions options, String tablePrefix,
+                           int messages, int latencyMessages, int commitRate, int keys, Duration timeout, BenchReport report)
             throws Exception {
-        OutboxDatabase db = new OutboxDatabase(options.url(), options.user(), options.password(), runId + "_");
+        OutboxDatabase db = new OutboxDatabase(options.url(), options.user(), options.password(), tablePrefix);
         int backlog = Math.min(messages, MAX_BACKLOG);
         int latency = Math.min(latencyMessages, MAX_LATENCY_COMMITS);
         BenchReport.Section section = report.section("outbox", "transactional outbox on " + db.endpoint() + " ("

@@ -49,4 +49,15 @@ class OutboxBenchTest {
                 .contains("commit to publish, LISTEN/NOTIFY").contains("commit to publish, polling")
                 .doesNotContain("JDBC inbox vs");
     }
+
+    @Test
+    void outboxAndInboxSectionsShouldRunInEveryRoundOfARepeat() {
+        // each round's tables are named after the round: the name must stay a valid SQL table prefix
+        CliRun run = CliRun.of("bench", "--only", "outbox,inbox", "--outbox", url(), "--messages", "100",
+                "--latency-messages", "10", "--keys", "10", "--repeat", "2", "--json", "--no-progress");
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(ExitCodes.OK);
+        JsonNode outbox = JsonMapper.builder().build().readTree(run.out()).get("outbox");
+        assertThat(outbox.get("relay_msgs_per_sec").asDouble()).isPositive();
+    }
 }
