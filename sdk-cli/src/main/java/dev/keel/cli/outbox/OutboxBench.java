@@ -50,7 +50,8 @@ public final class OutboxBench {
      * Publishes through a Keel of its own over {@code adapter}, which stays the caller's.
      */
     public static void run(BrokerAdapter adapter, String topic, DatabaseOptions options, String tablePrefix,
-                           int messages, int latencyMessages, int commitRate, int keys, Duration timeout, BenchReport report)
+                           int messages, int latencyMessages, int commitRate, int keys, Duration timeout,
+                           BenchReport report)
             throws Exception {
         OutboxDatabase db = new OutboxDatabase(options.url(), options.user(), options.password(), tablePrefix);
         int backlog = Math.min(messages, MAX_BACKLOG);
