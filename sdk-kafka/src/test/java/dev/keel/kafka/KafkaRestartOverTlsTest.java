@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.keel.Codec;
 import dev.keel.DeliveryGuarantee;
 import dev.keel.KeelException;
-import dev.keel.Message;
 import dev.keel.PublisherConfig;
 import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
@@ -19,18 +18,16 @@ import dev.keel.testbrokers.SecuredKafka;
 import dev.keel.testbrokers.SecuredRedis;
 import dev.keel.testbrokers.TestCertificates;
 import dev.keel.testbrokers.UniqueNames;
+import dev.keel.testkit.contract.FaultedStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourceType;
@@ -49,8 +46,7 @@ import org.junit.jupiter.api.Test;
 @Tag("secured")
 class KafkaRestartOverTlsTest {
 
-    private static final int MESSAGES = 600;
-    private static final int BATCH = 20;
+    private static final int MESSAGES = 640;
 
     private final SecuredKafka kafka = SecuredKafka.local();
     private final String user = "keel-tls-restart-" + UUID.randomUUID().toString().substring(0, 8);
@@ -67,8 +63,9 @@ class KafkaRestartOverTlsTest {
 
     @Test
     void aSecuredBrokerRestartedMidStreamShouldLoseNothingConfirmedNorHandleAnythingTwiceOverTls() throws Exception {
-        streamThrough(kafka.saslSslBootstrapServers(), () -> {
+        streamThrough(kafka.saslSslBootstrapServers(), faultBegun -> {
             kafka.kill();
+            faultBegun.run();
             kafka.restart();
         });
     }
@@ -81,10 +78,11 @@ class KafkaRestartOverTlsTest {
     void aNetworkCutThroughAProxyMidStreamShouldLoseNothingConfirmedNorHandleAnythingTwiceOverTls()
             throws Exception {
         try {
-            streamThrough(kafka.proxiedSaslSslBootstrapServers(), () -> {
+            streamThrough(kafka.proxiedSaslSslBootstrapServers(), faultBegun -> {
                 assertThat(kafka.proxy().openConnections()).as("client connections through the proxy")
                         .isGreaterThanOrEqualTo(2);
                 kafka.proxy().cut();
+                faultBegun.run();
             });
             assertThat(kafka.proxy().openConnections()).as("connections opened again through the proxy").isPositive();
         } finally {
@@ -92,7 +90,7 @@ class KafkaRestartOverTlsTest {
         }
     }
 
-    private void streamThrough(String bootstrap, Runnable fault) throws Exception {
+    private void streamThrough(String bootstrap, Consumer<Runnable> fault) throws Exception {
         String topic = KafkaTestSupport.unique("tls-restart");
         String group = KafkaTestSupport.unique("group");
         kafka.putUser(user, password);
@@ -117,35 +115,15 @@ class KafkaRestartOverTlsTest {
                         .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).build(),
                 d -> handled.computeIfAbsent(d.id(), k -> new AtomicInteger()).incrementAndGet());
 
-        Set<String> confirmed = ConcurrentHashMap.newKeySet();
-        List<Throwable> failures = new CopyOnWriteArrayList<>();
-        CompletableFuture<Void> stream = CompletableFuture.runAsync(() -> {
-            for (int from = 0; from < MESSAGES; from += BATCH) {
-                List<CompletableFuture<Void>> batch = new ArrayList<>();
-                for (int i = from; i < from + BATCH; i++) {
-                    String id = "m-" + i;
-                    batch.add(publishing.publisher().publishAsync(topic, Message.builder(id, Codec.utf8()).id(id)
-                            .key("k" + (i % 7)).build()).toCompletableFuture().handle((receipt, error) -> {
-                                if (error == null) {
-                                    confirmed.add(id);
-                                } else {
-                                    failures.add(error instanceof CompletionException c ? c.getCause() : error);
-                                }
-                                return null;
-                            }));
-                }
-                batch.forEach(CompletableFuture::join);
-            }
-        });
-
-        await().atMost(Duration.ofSeconds(60)).until(() -> confirmed.size() >= MESSAGES / 4
-                && handled.size() >= MESSAGES / 8);
-        assertThat(confirmed.size()).as("confirmed when the fault hits: mid-stream").isLessThan(MESSAGES - 2 * BATCH);
-        fault.run();
-        stream.get(180, TimeUnit.SECONDS);
+        FaultedStream stream = FaultedStream.start(publishing, topic, MESSAGES);
+        stream.awaitFirstQuarter(Duration.ofSeconds(60));
+        await().atMost(Duration.ofSeconds(60)).until(() -> handled.size() >= MESSAGES / 8);
+        fault.accept(stream::resume);
+        stream.finish(Duration.ofSeconds(180));
+        Set<String> confirmed = stream.confirmed();
 
         assertThat(confirmed.size()).as("publishing went on after the restart").isGreaterThan(MESSAGES / 2);
-        assertThat(failures).allSatisfy(e -> assertThat(e).isInstanceOf(KeelException.class));
+        assertThat(stream.failed().values()).allSatisfy(e -> assertThat(e).isInstanceOf(KeelException.class));
         await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(handled.keySet()).containsAll(confirmed));
         assertThat(subscription.state()).isEqualTo(Subscription.State.RUNNING);
         assertThat(handled).allSatisfy((id, times) -> assertThat(times.get()).as("times %s was handled", id)
