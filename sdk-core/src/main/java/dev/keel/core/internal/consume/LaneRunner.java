@@ -7,11 +7,11 @@ import dev.keel.core.internal.chain.Work;
 import dev.keel.core.internal.util.Futures;
 import dev.keel.spi.RecordMappingException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
@@ -47,13 +47,11 @@ final class LaneRunner {
     /** Told of a record that cannot be mapped: the subscription fails. */
     private final Consumer<RecordMappingException> unmappable;
     /**
-     * Under per-key ordering, the last received work of each key; finished ones are pruned once the map has
-     * doubled since it last was (so it holds about twice the unfinished works at most). Guarded by this: only
-     * {@link #submit} touches it, and a message that finishes does not.
+     * Under per-key ordering, the last received unfinished work of each key: a work leaves it when it finishes,
+     * unless a later one of its key replaced it (so it holds the unfinished works at most, with no walk over it).
+     * Written by {@link #submit} (the receiving thread) and by the lanes, as their works finish.
      */
-    private final Map<String, Work> lastOfKey = new HashMap<>();
-    private int pruneLastOfKeyAt = MIN_PRUNE;
-    private static final int MIN_PRUNE = 1024;
+    private final Map<String, Work> lastOfKey = new ConcurrentHashMap<>();
 
     /**
      * @param perKey     whether a key's messages run one at a time, in order
@@ -85,16 +83,13 @@ final class LaneRunner {
                 String key = perKey ? work.record().key() : null;
                 if (key != null) {
                     Work previous = lastOfKey.put(key, work);
+                    work.finished().whenComplete((v, e) -> lastOfKey.remove(key, work));
                     if (previous != null && !previous.finished().isDone()) {
                         work.previousOfKey(previous.finished());
                         mapNow(work);
                     }
                 }
                 tasks.add(new KeyOrderedExecutor.Task(key, () -> process(work)));
-            }
-            if (lastOfKey.size() >= pruneLastOfKeyAt) {
-                lastOfKey.values().removeIf(w -> w.finished().isDone());
-                pruneLastOfKeyAt = Math.max(MIN_PRUNE, 2 * lastOfKey.size());
             }
         }
         lanes.executeAll(tasks);
@@ -114,8 +109,8 @@ final class LaneRunner {
         }
     }
 
-    /** How many keys the per-key order holds a last message for now, finished ones not pruned yet included. */
-    synchronized int keysHeld() {
+    /** How many keys the per-key order holds an unfinished last message for now. */
+    int keysHeld() {
         return lastOfKey.size();
     }
 
