@@ -11,7 +11,11 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
 import dev.keel.core.InMemoryIdempotencyStore;
+import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyPolicy;
+import dev.keel.dedup.IdempotencyStore;
+import dev.keel.dedup.Lease;
+import dev.keel.dedup.LeaseOutcome;
 import dev.keel.ordering.Ordering;
 import dev.keel.retry.DeadLetterPolicy;
 import dev.keel.retry.RetryPolicy;
@@ -314,6 +318,53 @@ class GracefulCloseTest {
     }
 
     /**
+     * The claims of a batch still on their way to the store when the close began are released when their answer comes,
+     * however late: the close shuts the store calls' threads, and a release refused then left the claims held for a
+     * whole lease, so a successor waited that long for each of them and its keys' later messages behind them (review
+     * of 2026-11-28, p10 and k4: 15 and up to 100 claims held after a close that overlapped a claim batch). Here the
+     * messages queued behind the lanes when the close began.
+     */
+    @Test
+    void queuedMessagesClaimsAnsweredAfterTheCloseShouldBeReleasedSoASuccessorNeedNotWaitForTheirLease()
+            throws Exception {
+        closeWhileTheFirstClaimsAreUnanswered(BACKLOG);
+    }
+
+    /**
+     * As above, for a message that had started in its lane and waited for its claim's answer when the close began: the
+     * answer's continuation runs on the handler threads, which the close had shut down, so the message never ended
+     * and its claim was never released.
+     */
+    @Test
+    void aStartedMessagesClaimAnsweredAfterTheCloseShouldBeReleasedSoASuccessorNeedNotWaitForItsLease()
+            throws Exception {
+        closeWhileTheFirstClaimsAreUnanswered(1);
+    }
+
+    private void closeWhileTheFirstClaimsAreUnanswered(int messages) throws Exception {
+        CountDownLatch claiming = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        IdempotencyStore slowFirstClaims = new SlowFirstClaims(store, claiming, answer);
+        SubscriptionConfig<String> config = SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8())
+                .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.PER_KEY).lanes(LANES)
+                .idempotencyPolicy(IdempotencyPolicy.custom().lease(Duration.ofMinutes(5)).build())
+                .closeTimeout(Duration.ofSeconds(1)).build();
+        try (Keel keel = Keel.builder(broker.connect()).idempotencyStore(slowFirstClaims).build()) {
+            publishBacklog(keel, messages);
+            Subscription first = keel.subscribe(config,
+                    d -> effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet());
+            assertThat(claiming.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("a claim batch under way").isTrue();
+            first.closeAsync(Duration.ofSeconds(1)).toCompletableFuture().get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            answer.countDown(); // the store answers the batch: claimed, for a subscription that closed meanwhile
+
+            keel.subscribe(config, d -> effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet());
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(effects).as("messages handled by the successor")
+                    .hasSize(messages));
+        }
+        assertThat(effects.values()).allSatisfy(times -> assertThat(times).hasValue(1));
+    }
+
+    /**
      * A handler that closes its own subscription (a stop command) cannot wait for itself: its close returns at once,
      * and the close ends once that handler returned and its message was acknowledged. Before, the close waited for
      * the calling handler for its whole timeout, named it as a straggler, and left its message unacknowledged: the
@@ -386,9 +437,13 @@ class GracefulCloseTest {
     }
 
     private void publishBacklog(Keel keel) {
+        publishBacklog(keel, BACKLOG);
+    }
+
+    private void publishBacklog(Keel keel, int count) {
         keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group(GROUP).build());
         List<Message> messages = new ArrayList<>();
-        for (int i = 0; i < BACKLOG; i++) {
+        for (int i = 0; i < count; i++) {
             messages.add(Message.builder(("m" + i).getBytes()).id("m-" + i).key("k" + i).build());
         }
         keel.publisher().publishAll(TOPIC, messages);
@@ -398,5 +453,51 @@ class GracefulCloseTest {
         return SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8())
                 .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.PER_KEY).lanes(LANES)
                 .closeTimeout(closeTimeout).build();
+    }
+
+    /** The store, whose first claim batch waits for {@code answer} (a slow store, or a batch on a slow link). */
+    private static final class SlowFirstClaims implements IdempotencyStore {
+        private final IdempotencyStore delegate;
+        private final CountDownLatch claiming;
+        private final CountDownLatch answer;
+
+        SlowFirstClaims(IdempotencyStore delegate, CountDownLatch claiming, CountDownLatch answer) {
+            this.delegate = delegate;
+            this.claiming = claiming;
+            this.answer = answer;
+        }
+
+        @Override
+        public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
+            if (claiming.getCount() > 0) {
+                claiming.countDown();
+                try {
+                    answer.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return delegate.claimAll(namespace, claims, lease);
+        }
+
+        @Override
+        public ClaimResult claim(String namespace, String id, String token, Duration lease) {
+            return delegate.claim(namespace, id, token, lease);
+        }
+
+        @Override
+        public LeaseOutcome complete(String namespace, String id, String token, Duration retention) {
+            return delegate.complete(namespace, id, token, retention);
+        }
+
+        @Override
+        public LeaseOutcome release(String namespace, String id, String token) {
+            return delegate.release(namespace, id, token);
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
     }
 }

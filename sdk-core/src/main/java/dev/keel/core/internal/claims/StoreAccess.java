@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,19 +128,22 @@ final class StoreAccess {
 
     /**
      * Best effort: a release that fails leaves the lease to expire. A claim the subscription holds is
-     * released through {@link LeaseKeeper#release}, which orders it after a renewal under way.
+     * released through {@link LeaseKeeper#release}, which orders it after a renewal under way. Once the subscription
+     * closed its store threads, a release (of a claim whose answer came after the close began) runs on the caller's
+     * thread: left to expire, it held the id for a whole lease, and a successor's messages of its key behind it.
      */
     void release(String id, String token) {
+        Runnable release = () -> {
+            try {
+                store.release(namespace, id, token);
+            } catch (RuntimeException e) {
+                LOG.debug("release of message {} failed; its lease will expire: {}", id, e.toString());
+            }
+        };
         try {
-            executor.execute(() -> {
-                try {
-                    store.release(namespace, id, token);
-                } catch (RuntimeException e) {
-                    LOG.debug("release of message {} failed; its lease will expire: {}", id, e.toString());
-                }
-            });
-        } catch (RuntimeException rejected) {
-            LOG.debug("release of message {} skipped while closing; its lease will expire", id);
+            executor.execute(release);
+        } catch (RejectedExecutionException closed) {
+            release.run();
         }
     }
 

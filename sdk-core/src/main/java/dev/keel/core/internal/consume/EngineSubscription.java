@@ -152,14 +152,19 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         if (records.isEmpty()) {
             return;
         }
-        if (state.get() == State.CLOSING && config.shareGroup()) {
-            acceptWhileClosing(records);
-            return;
+        // under the closing lock: a close gives up what was taken before it began, and nothing is taken after; a
+        // close in the middle of a take gave up messages whose claims were being requested, which then went unreleased
+        // (a successor waited a whole lease for them)
+        synchronized (closingLock) {
+            if (state.get() == State.CLOSING && config.shareGroup()) {
+                acceptWhileClosing(records);
+                return;
+            }
+            if (state.get() != State.RUNNING) {
+                return; // not acknowledged: the broker redelivers them to the group
+            }
+            take(records);
         }
-        if (state.get() != State.RUNNING) {
-            return; // not acknowledged: the broker redelivers them to the group
-        }
-        take(records);
     }
 
     /**
@@ -283,15 +288,19 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
      */
     @Override
     public CompletionStage<Void> closeAsync(Duration timeout) {
-        if (!state.compareAndSet(State.RUNNING, State.CLOSING)) {
-            dismiss(); // closing a failed subscription: the application is done with it
-            return closed;
-        }
         long startedAt = System.nanoTime();
-        flow.hold();
+        long lastDeliveries;
+        InFlight.GivenUp givenUp;
+        synchronized (closingLock) { // no batch of messages is being taken meanwhile (accept)
+            if (!state.compareAndSet(State.RUNNING, State.CLOSING)) {
+                dismiss(); // closing a failed subscription: the application is done with it
+                return closed;
+            }
+            flow.hold();
+            lastDeliveries = inFlight.all().filter(this::atLastSharedDelivery).count();
+            givenUp = inFlight.giveUp(inFlight.all().toList(), this::atLastSharedDelivery);
+        }
         consumer.stopFetching(); // what a fetch under way brings still comes (settle), nothing more is fetched
-        long lastDeliveries = inFlight.all().filter(this::atLastSharedDelivery).count();
-        InFlight.GivenUp givenUp = inFlight.giveUp(inFlight.all().toList(), this::atLastSharedDelivery);
         List<CompletableFuture<Void>> running = givenUp.running();
         LOG.info("closing the subscription to {} for group {}: {} handler(s) running or kept ({} message(s) at the "
                 + "broker's last delivery, run before the close), {} buffered message(s) returned to the broker "
