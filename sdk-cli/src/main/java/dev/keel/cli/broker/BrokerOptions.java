@@ -1,5 +1,9 @@
 package dev.keel.cli.broker;
 
+import dev.keel.cli.DurationConverter;
+import dev.keel.cli.EnvironmentException;
+import dev.keel.kafka.KafkaConfig;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Mixin;
@@ -121,6 +125,13 @@ public final class BrokerOptions {
                     + "replicas of the topics created); 2 with --replication-factor 3. Default: ${DEFAULT-VALUE}.")
     private int minInSyncReplicas = 1;
 
+    @Option(names = "--kafka-linger", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Kafka: how long Keel's producer, and the raw producer it is compared with, waits to fill a "
+                    + "batch (linger.ms), e.g. 0ms. A publisher that sends a key's next message only once the previous "
+                    + "one is confirmed (an outbox relay, sequentialPerKey) waits it out on every message. Default: "
+                    + "Keel's, 5ms.")
+    private Duration kafkaLinger;
+
     @Option(names = "--keep-topics",
             description = "Keep the scratch topics (queues) this run declared on the broker; by default they are deleted.")
     private boolean keepTopics;
@@ -210,6 +221,17 @@ public final class BrokerOptions {
      * The Kafka bootstrap servers; an {@link dev.keel.cli.EnvironmentException} (exit 2) when they hold user info,
      * which is not shown.
      */
+    /** The linger of Keel's Kafka producer and of the raw producers it is compared with. */
+    public Duration kafkaLinger() {
+        if (kafkaLinger == null) {
+            return KafkaConfig.DEFAULT_LINGER;
+        }
+        if (kafkaLinger.isNegative()) {
+            throw new EnvironmentException("--kafka-linger must be 0 or more, was " + kafkaLinger);
+        }
+        return kafkaLinger;
+    }
+
     public String bootstrapServers() {
         return withoutCredentials("--bootstrap-servers", bootstrapServers, "Kafka's credentials go in a "
                 + "--kafka-config file (sasl.jaas.config)");

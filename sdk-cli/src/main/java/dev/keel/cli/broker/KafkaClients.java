@@ -1,5 +1,6 @@
 package dev.keel.cli.broker;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -10,15 +11,16 @@ import java.util.Map;
  *
  * @param bootstrapServers the {@code --bootstrap-servers} list
  * @param properties       the extra client properties; may be empty
+ * @param linger           the raw producers' linger ({@code --kafka-linger}, Keel's own by default)
  */
-record KafkaClients(String bootstrapServers, Map<String, String> properties) {
+record KafkaClients(String bootstrapServers, Map<String, String> properties, Duration linger) {
 
     KafkaClients {
         properties = Map.copyOf(properties);
     }
 
     static KafkaClients of(BrokerOptions options) {
-        return new KafkaClients(options.bootstrapServers(), options.tls().kafkaProperties());
+        return new KafkaClients(options.bootstrapServers(), options.tls().kafkaProperties(), options.kafkaLinger());
     }
 
     /** A client's configuration: the extra properties, then {@code own} (which wins), then the bootstrap servers. */
@@ -27,6 +29,11 @@ record KafkaClients(String bootstrapServers, Map<String, String> properties) {
         config.putAll(own);
         config.put("bootstrap.servers", bootstrapServers);
         return config;
+    }
+
+    /** A raw producer's {@code linger.ms}: the same as Keel's producer of the run. */
+    int lingerMillis() {
+        return (int) linger.toMillis();
     }
 
     @Override

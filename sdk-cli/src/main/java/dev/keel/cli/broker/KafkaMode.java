@@ -48,7 +48,8 @@ final class KafkaMode implements BrokerMode {
 
     /** Keel's Kafka configuration: the bootstrap servers and every property of --kafka-config and --kafka-property. */
     static KafkaConfig config(BrokerOptions options) {
-        KafkaConfig.Builder b = KafkaConfig.custom().bootstrapServers(options.bootstrapServers()).clientId("keel-cli");
+        KafkaConfig.Builder b = KafkaConfig.custom().bootstrapServers(options.bootstrapServers()).clientId("keel-cli")
+                .linger(options.kafkaLinger());
         options.tls().kafkaProperties().forEach((name, value) -> {
             try {
                 b.property(name, value);
@@ -191,8 +192,7 @@ final class KafkaMode implements BrokerMode {
 
         @Override
         public String description() {
-            return "raw kafka-clients: async send, acks=all, idempotent, linger " + KafkaConfig.DEFAULT_LINGER.toMillis()
-                    + " ms";
+            return "raw kafka-clients: async send, acks=all, idempotent, linger " + clients.lingerMillis() + " ms";
         }
 
         @Override
@@ -200,7 +200,7 @@ final class KafkaMode implements BrokerMode {
             Map<String, Object> props = clients.config(Map.of(ProducerConfig.CLIENT_ID_CONFIG, "keel-cli-raw",
                     ProducerConfig.ACKS_CONFIG, "all",
                     ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                    ProducerConfig.LINGER_MS_CONFIG, (int) KafkaConfig.DEFAULT_LINGER.toMillis(),
+                    ProducerConfig.LINGER_MS_CONFIG, clients.lingerMillis(),
                     ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                     ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
             AtomicLong confirmed = new AtomicLong();

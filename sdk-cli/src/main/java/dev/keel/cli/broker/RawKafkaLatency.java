@@ -1,6 +1,5 @@
 package dev.keel.cli.broker;
 
-import dev.keel.kafka.KafkaConfig;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +41,7 @@ final class RawKafkaLatency implements RawLatencyBaseline {
 
     @Override
     public String description() {
-        return "raw kafka-clients: async send (acks=all, idempotent, linger " + KafkaConfig.DEFAULT_LINGER.toMillis()
+        return "raw kafka-clients: async send (acks=all, idempotent, linger " + clients.lingerMillis()
                 + " ms), poll loop committing each batch";
     }
 
@@ -61,7 +60,7 @@ final class RawKafkaLatency implements RawLatencyBaseline {
         Map<String, Object> producerProps = clients.config(Map.of(ProducerConfig.CLIENT_ID_CONFIG, "keel-cli-raw-latency",
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.LINGER_MS_CONFIG, (int) KafkaConfig.DEFAULT_LINGER.toMillis(),
+                ProducerConfig.LINGER_MS_CONFIG, clients.lingerMillis(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
         Map<String, Object> consumerProps = consumerProps(clients, "keel-cli-raw-latency", group);
