@@ -24,6 +24,9 @@ public interface DeliverySink {
      * synchronously from inside this call (on the adapter's thread, e.g. within a Kafka rebalance
      * callback): adapters that interrupt their poll loop to apply those (Kafka {@code wakeup()})
      * must expect it in a revoke-time commit.
+     *
+     * <p>An adapter calls {@link #accept} and this one at a time (from one thread, or under one lock), so that a revoke
+     * never gives up a batch of records halfway through being taken.
      */
     CompletionStage<Void> revoke(Collection<String> partitions);
 

@@ -19,6 +19,7 @@ import dev.keel.dedup.LeaseOutcome;
 import dev.keel.ordering.Ordering;
 import dev.keel.retry.DeadLetterPolicy;
 import dev.keel.retry.RetryPolicy;
+import dev.keel.testkit.Crash;
 import dev.keel.testkit.InMemoryBroker;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -331,24 +332,48 @@ class GracefulCloseTest {
     }
 
     /**
-     * As above, for a message that had started in its lane and waited for its claim's answer when the close began: the
-     * answer's continuation runs on the handler threads, which the close had shut down, so the message never ended
-     * and its claim was never released.
+     * As above, with one message: its claim, alone in its batch, answered after the close returned (the message given up
+     * in its lane or before it, as the close and the lane meet).
      */
     @Test
-    void aStartedMessagesClaimAnsweredAfterTheCloseShouldBeReleasedSoASuccessorNeedNotWaitForItsLease()
+    void aLoneMessagesClaimAnsweredAfterTheCloseShouldBeReleasedSoASuccessorNeedNotWaitForItsLease()
             throws Exception {
         closeWhileTheFirstClaimsAreUnanswered(1);
+    }
+
+    /**
+     * A crash is not a close: a claim the store answers after the crash is left to expire with its lease, as a killed
+     * process's would ({@code Crashable}), not released on the answering thread.
+     */
+    @Test
+    void aClaimAnsweredAfterACrashShouldBeLeftToExpire() throws Exception {
+        CountDownLatch claiming = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        try (Keel keel = Keel.builder(broker.connect()).idempotencyStore(new SlowFirstClaims(store, claiming, answer))
+                .build()) {
+            publishBacklog(keel, 1);
+            Subscription crashed = keel.subscribe(lateAnswerConfig(), d -> { });
+            assertThat(claiming.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("a claim batch under way").isTrue();
+            Crash.crash(crashed).toCompletableFuture().get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            answer.countDown();
+
+            await().during(Duration.ofSeconds(1)).atMost(PATIENCE).until(() -> store.claim(GROUP + ":" + TOPIC, "m-0",
+                    "probe", Duration.ofMillis(1)).status() == ClaimResult.Status.BUSY);
+        }
+    }
+
+    private static SubscriptionConfig<String> lateAnswerConfig() {
+        return SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8())
+                .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.PER_KEY).lanes(LANES)
+                .idempotencyPolicy(IdempotencyPolicy.custom().lease(Duration.ofMinutes(5)).build())
+                .closeTimeout(Duration.ofSeconds(1)).build();
     }
 
     private void closeWhileTheFirstClaimsAreUnanswered(int messages) throws Exception {
         CountDownLatch claiming = new CountDownLatch(1);
         CountDownLatch answer = new CountDownLatch(1);
         IdempotencyStore slowFirstClaims = new SlowFirstClaims(store, claiming, answer);
-        SubscriptionConfig<String> config = SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8())
-                .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.PER_KEY).lanes(LANES)
-                .idempotencyPolicy(IdempotencyPolicy.custom().lease(Duration.ofMinutes(5)).build())
-                .closeTimeout(Duration.ofSeconds(1)).build();
+        SubscriptionConfig<String> config = lateAnswerConfig();
         try (Keel keel = Keel.builder(broker.connect()).idempotencyStore(slowFirstClaims).build()) {
             publishBacklog(keel, messages);
             Subscription first = keel.subscribe(config,

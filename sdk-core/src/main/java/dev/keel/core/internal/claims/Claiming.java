@@ -39,6 +39,10 @@ public interface Claiming {
         }
 
         @Override
+        public void abort() {
+        }
+
+        @Override
         public Optional<Duration> tickInterval() {
             return Optional.empty();
         }
@@ -62,8 +66,14 @@ public interface Claiming {
     /** The subscription stopped: every wait for a claim ends, nothing is renewed any more. */
     void stop();
 
-    /** The subscription closed: the store calls' threads end once the calls under way finished. */
+    /**
+     * The subscription closed: the store calls' threads end once the calls under way finished. A claim answered after
+     * that is still released, on the thread that got the answer.
+     */
     void close();
+
+    /** The subscription crashed: the store calls' threads end, and a claim answered after that is left to expire. */
+    void abort();
 
     /** How often the subscription must tick for its claims; empty when it claims nothing. */
     Optional<Duration> tickInterval();

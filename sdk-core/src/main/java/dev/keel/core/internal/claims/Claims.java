@@ -202,6 +202,12 @@ public final class Claims implements Claiming {
 
     @Override
     public void close() {
+        store.releaseOnCallerOnceClosed();
+        storePool.shutdown();
+    }
+
+    @Override
+    public void abort() {
         storePool.shutdown();
     }
 

@@ -15,8 +15,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -134,25 +132,7 @@ public final class DedupStep implements Step {
                 }
                 case CLAIMED -> runClaimed(claim);
             };
-        }, onHandlerThreads(work)).thenCompose(stage -> stage);
-    }
-
-    /**
-     * The handler threads, for what follows a claim's answer; once the close shut them down, a given-up message's
-     * answer is taken on the answering thread instead (its claim released, the message dropped): refused, the
-     * message never ended, and its claim stayed held for a whole lease, blocking a successor.
-     */
-    private Executor onHandlerThreads(Work work) {
-        return task -> {
-            try {
-                delays.executor().execute(task);
-            } catch (RejectedExecutionException closed) {
-                if (!context.givenUp(work)) {
-                    throw closed;
-                }
-                task.run();
-            }
-        };
+        }, delays.executor()).thenCompose(stage -> stage);
     }
 
     private CompletionStage<Outcome> runClaimed(Claim claim) {

@@ -37,6 +37,8 @@ final class StoreAccess {
     private final IdempotencyStore store;
     private final String namespace;
     private final ExecutorService executor;
+    /** Set when the subscription closed gracefully ({@link #releaseOnCallerOnceClosed}). */
+    private volatile boolean releaseOnCaller;
     private final Batcher<Lease, ClaimResult> claims;
     private final Batcher<Lease, LeaseOutcome> completions;
     private final RedriveClaims redrivenClaims;
@@ -128,9 +130,10 @@ final class StoreAccess {
 
     /**
      * Best effort: a release that fails leaves the lease to expire. A claim the subscription holds is
-     * released through {@link LeaseKeeper#release}, which orders it after a renewal under way. Once the subscription
-     * closed its store threads, a release (of a claim whose answer came after the close began) runs on the caller's
-     * thread: left to expire, it held the id for a whole lease, and a successor's messages of its key behind it.
+     * released through {@link LeaseKeeper#release}, which orders it after a renewal under way. Once a subscription
+     * that closed gracefully ended its store threads, a release (of a claim the store answered only then, or of a
+     * handler that outlived the close) runs on the caller's thread: left to expire, it held the id for a whole lease,
+     * and a successor's messages of its key behind it. After a crash it is left to expire, as a process killed would.
      */
     void release(String id, String token) {
         Runnable release = () -> {
@@ -143,8 +146,17 @@ final class StoreAccess {
         try {
             executor.execute(release);
         } catch (RejectedExecutionException closed) {
-            release.run();
+            if (releaseOnCaller) {
+                release.run();
+            } else {
+                LOG.debug("release of message {} skipped: its subscription crashed; its lease will expire", id);
+            }
         }
+    }
+
+    /** The subscription closed gracefully: a release its store threads can no longer take runs on the caller's. */
+    void releaseOnCallerOnceClosed() {
+        releaseOnCaller = true;
     }
 
     /** Pings the store on its threads: completes normally when it answers. */

@@ -60,7 +60,11 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
     private volatile Throwable disconnected;
     /** Failed, then closed by the application or replaced by a new subscription of its topic and group. */
     private volatile boolean dismissed;
-    /** Held while a closing share-group subscription takes a message at its last delivery, or ends its closing. */
+    /**
+     * Held while a batch of messages is taken ({@link #accept}), while a close begins (its state and the messages it
+     * gives up), and while a closing share-group subscription takes a message at its last delivery or ends its
+     * closing.
+     */
     private final Object closingLock = new Object();
 
     /**
@@ -152,9 +156,9 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         if (records.isEmpty()) {
             return;
         }
-        // under the closing lock: a close gives up what was taken before it began, and nothing is taken after; a
-        // close in the middle of a take gave up messages whose claims were being requested, which then went unreleased
-        // (a successor waited a whole lease for them)
+        // under the closing lock: a close gives up what was taken before it began, and nothing is taken after it (but
+        // a share group's messages at their last delivery); a close in the middle of a take gave up messages whose
+        // claims were being requested, which then went unreleased (a successor waited a whole lease for them)
         synchronized (closingLock) {
             if (state.get() == State.CLOSING && config.shareGroup()) {
                 acceptWhileClosing(records);
@@ -390,7 +394,7 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
      * Closes the claims' store calls once the handlers that were running when the close began have finished (at
      * most {@link #STRAGGLER_WAIT}): a handler the close's timeout left running is marked done when it returns, so
      * its redelivery is skipped. Closing them at the timeout dropped that done mark, and a successor ran the message
-     * again once its lease expired.
+     * again once its lease expired. A claim released after that (answered late) is released on the answering thread.
      */
     private void closeClaimsAfter(List<CompletableFuture<Void>> running) {
         CompletableFuture.allOf(running.toArray(CompletableFuture[]::new))
@@ -459,7 +463,7 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
 
     private void shutdownPools() {
         handlerPool.shutdown();
-        claims.close();
+        claims.abort();
     }
 
     @Override
