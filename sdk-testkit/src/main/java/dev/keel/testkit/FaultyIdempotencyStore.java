@@ -42,6 +42,8 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
 
     /** The kinds of call {@link #beforeNext} and {@link #afterNext} attach an action to. */
     public enum Call {
+        /** {@link #claimAll}: the batched claims of the messages received. */
+        CLAIM_ALL,
         /** {@link #forgetAll}. */
         FORGET_ALL,
         /** {@link #markDead}. */
@@ -109,8 +111,11 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
         batchClaims.incrementAndGet();
         claimedIds.addAndGet(toClaim.size());
         toClaim.forEach(claimed -> claimedIdSet.add(claimed.id()));
+        run(before, Call.CLAIM_ALL);
         checkUp("claimAll");
-        return delegate.claimAll(namespace, toClaim, lease);
+        List<ClaimResult> results = delegate.claimAll(namespace, toClaim, lease);
+        run(after, Call.CLAIM_ALL);
+        return results;
     }
 
     @Override

@@ -14,12 +14,11 @@ import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.IdempotencyStore;
-import dev.keel.dedup.Lease;
-import dev.keel.dedup.LeaseOutcome;
 import dev.keel.ordering.Ordering;
 import dev.keel.retry.DeadLetterPolicy;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.testkit.Crash;
+import dev.keel.testkit.FaultyIdempotencyStore;
 import dev.keel.testkit.InMemoryBroker;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -349,7 +348,7 @@ class GracefulCloseTest {
     void aClaimAnsweredAfterACrashShouldBeLeftToExpire() throws Exception {
         CountDownLatch claiming = new CountDownLatch(1);
         CountDownLatch answer = new CountDownLatch(1);
-        try (Keel keel = Keel.builder(broker.connect()).idempotencyStore(new SlowFirstClaims(store, claiming, answer))
+        try (Keel keel = Keel.builder(broker.connect()).idempotencyStore(firstClaimsAnsweredAt(claiming, answer))
                 .build()) {
             publishBacklog(keel, 1);
             Subscription crashed = keel.subscribe(lateAnswerConfig(), d -> { });
@@ -362,6 +361,20 @@ class GracefulCloseTest {
         }
     }
 
+    /** The store, whose first claim batch tells {@code claiming} and waits for {@code answer} (a slow store). */
+    private IdempotencyStore firstClaimsAnsweredAt(CountDownLatch claiming, CountDownLatch answer) {
+        FaultyIdempotencyStore slow = new FaultyIdempotencyStore(store);
+        slow.beforeNext(FaultyIdempotencyStore.Call.CLAIM_ALL, () -> {
+            claiming.countDown();
+            try {
+                answer.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        return slow;
+    }
+
     private static SubscriptionConfig<String> lateAnswerConfig() {
         return SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8())
                 .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.PER_KEY).lanes(LANES)
@@ -372,7 +385,7 @@ class GracefulCloseTest {
     private void closeWhileTheFirstClaimsAreUnanswered(int messages) throws Exception {
         CountDownLatch claiming = new CountDownLatch(1);
         CountDownLatch answer = new CountDownLatch(1);
-        IdempotencyStore slowFirstClaims = new SlowFirstClaims(store, claiming, answer);
+        IdempotencyStore slowFirstClaims = firstClaimsAnsweredAt(claiming, answer);
         SubscriptionConfig<String> config = lateAnswerConfig();
         try (Keel keel = Keel.builder(broker.connect()).idempotencyStore(slowFirstClaims).build()) {
             publishBacklog(keel, messages);
@@ -478,51 +491,5 @@ class GracefulCloseTest {
         return SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8())
                 .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.PER_KEY).lanes(LANES)
                 .closeTimeout(closeTimeout).build();
-    }
-
-    /** The store, whose first claim batch waits for {@code answer} (a slow store, or a batch on a slow link). */
-    private static final class SlowFirstClaims implements IdempotencyStore {
-        private final IdempotencyStore delegate;
-        private final CountDownLatch claiming;
-        private final CountDownLatch answer;
-
-        SlowFirstClaims(IdempotencyStore delegate, CountDownLatch claiming, CountDownLatch answer) {
-            this.delegate = delegate;
-            this.claiming = claiming;
-            this.answer = answer;
-        }
-
-        @Override
-        public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
-            if (claiming.getCount() > 0) {
-                claiming.countDown();
-                try {
-                    answer.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            return delegate.claimAll(namespace, claims, lease);
-        }
-
-        @Override
-        public ClaimResult claim(String namespace, String id, String token, Duration lease) {
-            return delegate.claim(namespace, id, token, lease);
-        }
-
-        @Override
-        public LeaseOutcome complete(String namespace, String id, String token, Duration retention) {
-            return delegate.complete(namespace, id, token, retention);
-        }
-
-        @Override
-        public LeaseOutcome release(String namespace, String id, String token) {
-            return delegate.release(namespace, id, token);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
-        }
     }
 }
