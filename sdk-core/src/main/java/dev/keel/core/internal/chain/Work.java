@@ -20,7 +20,6 @@ public final class Work {
     private final CompletableFuture<Void> laneFree = new CompletableFuture<>();
     private final CompletableFuture<Void> parked = new CompletableFuture<>();
     private final CompletableFuture<Void> abandoned = new CompletableFuture<>();
-    private volatile CompletableFuture<Void> previousOfKey;
     private volatile int attempt;
     private volatile boolean handlerReturned;
 
@@ -89,7 +88,7 @@ public final class Work {
     /**
      * The handler returned successfully: the next message of its lane may start while this one is
      * marked done and acknowledged. That message is of another key: the next message of this one's
-     * key waits until this one finished ({@link #previousOfKey()}).
+     * key waits until this one {@link #finished()}.
      */
     public void handlerSucceeded() {
         handlerReturned = true;
@@ -112,7 +111,7 @@ public final class Work {
     /**
      * The work waits for something that may take long and needs no lane (its id is held by another
      * consumer): the lane runs other messages meanwhile, while this one's key stays held back behind it
-     * ({@link #previousOfKey()} of the key's next message completes only when this one finished).
+     * (the key's next message starts only once this one {@link #finished()}).
      */
     public void leaveLane() {
         laneFree.complete(null);
@@ -156,18 +155,6 @@ public final class Work {
     /** Completes when the work is abandoned. */
     public CompletableFuture<Void> abandoned() {
         return abandoned;
-    }
-
-    /**
-     * Completes when the previous message of the same key (under per-key ordering) finished: marked
-     * done and acknowledged, or given up; {@code null} when there is none to wait for.
-     */
-    public CompletableFuture<Void> previousOfKey() {
-        return previousOfKey;
-    }
-
-    public void previousOfKey(CompletableFuture<Void> finished) {
-        this.previousOfKey = finished;
     }
 
     /** The attempt now running (1-based), set by the retry step. */

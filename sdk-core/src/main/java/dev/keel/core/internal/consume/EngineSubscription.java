@@ -86,7 +86,7 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         StallWatch stallWatch = new StallWatch(engine.clock(), config.topic(), config.group(),
                 config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE ? config.idempotencyPolicy().lease() : null);
         this.inFlight = new InFlight(flow, claims, config.maxInFlight());
-        this.runner = new LaneRunner(lanes, handlerPool, chain, inFlight, config.ordering() == Ordering.PER_KEY,
+        this.runner = new LaneRunner(lanes, chain, inFlight, config.ordering() == Ordering.PER_KEY,
                 config.guarantee() == DeliveryGuarantee.AT_MOST_ONCE, this::isStopped,
                 () -> state.get() == State.ABORTED, stallWatch::progressed, config.group(), this::unmappable);
         this.laneStalls = new LaneStallWatch(lanes, engine.clock(), engine.metrics(), config.topic(), config.group());

@@ -3,6 +3,7 @@ package dev.keel.core.internal.consume;
 import dev.keel.core.internal.util.Futures;
 import java.time.Clock;
 import java.util.ArrayDeque;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,8 @@ import java.util.function.Supplier;
  * Per-key scheduling over N lanes. A lane is a worker slot, not a hash bucket: any key with a task
  * ready takes any free lane. Each key runs one task at a time, in submission order, and its next
  * task becomes ready only when the previous task's stage has completed (so a task waiting for a
- * backoff holds its lane without holding a thread). At most N tasks' stages are outstanding at once.
+ * backoff holds its lane without holding a thread), or later, when the task holds its key longer than its lane
+ * ({@link Task#keyHeldUntil}). At most N tasks' stages are outstanding at once.
  * Tasks without a key run in any free lane, with no order among them. Ready keys take free lanes
  * first come, first served, and a key goes to the back of the line after each task, so one busy key
  * cannot starve the others.
@@ -73,7 +75,7 @@ public final class KeyOrderedExecutor {
      */
     public <T> CompletionStage<T> submit(String key, Supplier<? extends CompletionStage<T>> task) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        Task queued = new Task(key, () -> {
+        Task queued = Task.of(key, () -> {
             CompletionStage<T> stage = Futures.call(task);
             stage.whenComplete((v, e) -> {
                 if (e == null) {
@@ -94,31 +96,40 @@ public final class KeyOrderedExecutor {
     /**
      * Queues each of {@code tasks}, in order, as {@link #submit} does, under one lock and with one dispatch: for
      * a batch of records, whose submitter needs no stage back.
+     *
+     * @return the positions in {@code tasks} of those that wait behind an earlier task of their key, queued, running
+     *         or holding its key (empty when none does)
      */
-    public void executeAll(List<Task> tasks) {
+    public BitSet executeAll(List<Task> tasks) {
+        BitSet behind = new BitSet();
         synchronized (this) {
-            for (Task task : tasks) {
-                queue(task);
+            for (int i = 0; i < tasks.size(); i++) {
+                if (queue(tasks.get(i))) {
+                    behind.set(i);
+                }
             }
         }
         dispatch();
+        return behind;
     }
 
-    // guarded by this
-    private void queue(Task task) {
+    /** Whether the task waits behind an earlier one of its key. Guarded by this. */
+    private boolean queue(Task task) {
         if (task.key() == null) {
             ready.addLast(task);
-        } else {
-            KeyQueue queue = keys.get(task.key());
-            if (queue == null) {
-                queue = new KeyQueue(task.key());
-                keys.put(task.key(), queue);
-            }
-            queue.tasks.addLast(task);
-            if (!queue.running && queue.tasks.size() == 1) {
-                ready.addLast(queue);
-            }
+            return false;
         }
+        KeyQueue queue = keys.get(task.key());
+        if (queue == null) {
+            queue = new KeyQueue(task.key());
+            keys.put(task.key(), queue);
+        }
+        queue.tasks.addLast(task);
+        if (!queue.running && queue.tasks.size() == 1) {
+            ready.addLast(queue);
+            return false;
+        }
+        return true;
     }
 
     public int laneCount() {
@@ -135,7 +146,7 @@ public final class KeyOrderedExecutor {
         return started.get(lane);
     }
 
-    /** How many keys have a task queued or running now (the only keys the executor holds state for). */
+    /** How many keys have a task queued, running or holding its key now (the only keys the executor holds state for). */
     public synchronized int trackedKeys() {
         return keys.size();
     }
@@ -198,30 +209,57 @@ public final class KeyOrderedExecutor {
         } catch (Throwable e) { // whatever escapes, the lane is freed
             stage = CompletableFuture.failedFuture(e);
         }
-        stage.whenComplete((v, e) -> completed(lane, queue));
+        stage.whenComplete((v, e) -> completed(lane, queue, task.keyHeldUntil()));
     }
 
-    private void completed(int lane, KeyQueue queue) {
+    /**
+     * The lane is free; so is the key, unless its task holds it longer ({@code keyHeldUntil} not complete yet), in
+     * which case its next task becomes ready once that completes.
+     */
+    private void completed(int lane, KeyQueue queue, CompletableFuture<?> keyHeldUntil) {
         heldSince.set(lane, -1);
+        boolean keyFree = queue == null || keyHeldUntil == null || keyHeldUntil.isDone();
         synchronized (this) {
             freeLanes[freeCount++] = lane;
-            if (queue != null) {
-                queue.running = false;
-                if (queue.tasks.isEmpty()) {
-                    keys.remove(queue.key, queue);
-                } else {
-                    ready.addLast(queue);
-                }
+            if (keyFree) {
+                keyFreed(queue);
             }
+        }
+        if (!keyFree) {
+            keyHeldUntil.whenComplete((v, e) -> {
+                synchronized (this) {
+                    keyFreed(queue);
+                }
+                dispatch();
+            });
         }
         dispatch();
     }
 
+    /** The key's next task, if any, is ready; a key with none leaves. Guarded by this. */
+    private void keyFreed(KeyQueue queue) {
+        if (queue == null) {
+            return;
+        }
+        queue.running = false;
+        if (queue.tasks.isEmpty()) {
+            keys.remove(queue.key, queue);
+        } else {
+            ready.addLast(queue);
+        }
+    }
+
     /**
      * One task of {@link #executeAll}: {@code body} runs in a lane once the earlier tasks of {@code key} (null: no
-     * key) completed, and holds the lane until the stage it returns completes.
+     * key) completed, and holds the lane until the stage it returns completes. It holds its key as long, or, when
+     * {@code keyHeldUntil} is given, until that completes too: the key's next task waits for it, without a lane.
      */
-    public record Task(String key, Supplier<? extends CompletionStage<?>> body) {
+    public record Task(String key, Supplier<? extends CompletionStage<?>> body, CompletableFuture<?> keyHeldUntil) {
+
+        /** A task that holds its key as long as its lane. */
+        public static Task of(String key, Supplier<? extends CompletionStage<?>> body) {
+            return new Task(key, body, null);
+        }
     }
 
     /** The queued tasks of one key; exists only while the key has a task queued or running. Guarded by the executor. */

@@ -7,13 +7,10 @@ import dev.keel.core.internal.chain.Work;
 import dev.keel.core.internal.util.Futures;
 import dev.keel.spi.RecordMappingException;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -32,7 +29,6 @@ final class LaneRunner {
     private static final Logger LOG = LoggerFactory.getLogger(LaneRunner.class);
 
     private final KeyOrderedExecutor lanes;
-    private final ExecutorService handlerPool;
     private final Step chain;
     private final InFlight inFlight;
     private final boolean perKey;
@@ -47,24 +43,16 @@ final class LaneRunner {
     /** Told of a record that cannot be mapped: the subscription fails. */
     private final Consumer<RecordMappingException> unmappable;
     /**
-     * Under per-key ordering, the last received unfinished work of each key: a work leaves it when it finishes,
-     * unless a later one of its key replaced it (so it holds the unfinished works at most, with no walk over it).
-     * Written by {@link #submit} (the receiving thread) and by the lanes, as their works finish.
-     */
-    private final Map<String, Work> lastOfKey = new ConcurrentHashMap<>();
-
-    /**
      * @param perKey     whether a key's messages run one at a time, in order
      * @param ackFirst   AT_MOST_ONCE: acknowledged before the chain runs
      * @param progressed told whenever a message finished (the stall watch)
      * @param group      the subscription's group, named in the log context of its messages
      */
-    LaneRunner(KeyOrderedExecutor lanes, ExecutorService handlerPool, Step chain, InFlight inFlight, boolean perKey,
+    LaneRunner(KeyOrderedExecutor lanes, Step chain, InFlight inFlight, boolean perKey,
                boolean ackFirst, BooleanSupplier stopped, BooleanSupplier aborted, Runnable progressed, String group,
                Consumer<RecordMappingException> unmappable) {
         this.unmappable = unmappable;
         this.lanes = lanes;
-        this.handlerPool = handlerPool;
         this.chain = chain;
         this.inFlight = inFlight;
         this.perKey = perKey;
@@ -75,24 +63,20 @@ final class LaneRunner {
         this.group = group;
     }
 
-    /** Queues {@code works}, in arrival order, each behind its key's previous unfinished message. */
+    /**
+     * Queues {@code works}, in arrival order, each behind its key's previous unfinished message: the lanes hold a
+     * key until its message finished, though the message gives its lane back once its handler succeeded.
+     */
     void submit(List<Work> works) {
         List<KeyOrderedExecutor.Task> tasks = new ArrayList<>(works.size());
-        synchronized (this) {
-            for (Work work : works) {
-                String key = perKey ? work.record().key() : null;
-                if (key != null) {
-                    Work previous = lastOfKey.put(key, work);
-                    work.finished().whenComplete((v, e) -> lastOfKey.remove(key, work));
-                    if (previous != null && !previous.finished().isDone()) {
-                        work.previousOfKey(previous.finished());
-                        mapNow(work);
-                    }
-                }
-                tasks.add(new KeyOrderedExecutor.Task(key, () -> process(work)));
-            }
+        for (Work work : works) {
+            String key = perKey ? work.record().key() : null;
+            tasks.add(new KeyOrderedExecutor.Task(key, () -> run(work), key == null ? null : work.finished()));
         }
-        lanes.executeAll(tasks);
+        BitSet behind = lanes.executeAll(tasks);
+        for (int i = behind.nextSetBit(0); i >= 0; i = behind.nextSetBit(i + 1)) {
+            mapNow(works.get(i));
+        }
     }
 
     /**
@@ -109,34 +93,18 @@ final class LaneRunner {
         }
     }
 
-    /** How many keys the per-key order holds an unfinished last message for now. */
+    /** How many keys the lanes hold now: with a message queued, running, or not finished yet. */
     int keysHeld() {
-        return lastOfKey.size();
+        return lanes.trackedKeys();
     }
 
     /**
      * Runs one work in its lane. The lane is held until the work no longer needs it: until its
      * handler succeeded (marking done and acknowledging then go on while the lane runs the next
      * message, of another key), or until it finished otherwise (retries and dead-lettering keep the
-     * lane waiting). A work whose key's previous message is not finished yet (its handler succeeded
-     * but it is not marked done) does not hold the lane: it starts on its own once that one finished,
-     * so a key never has more than one message between its side effect and being marked done.
+     * lane waiting). Its key stays held until it finished, so a key never has more than one message
+     * between its side effect and being marked done.
      */
-    private CompletionStage<Void> process(Work work) {
-        CompletableFuture<Void> previous = work.previousOfKey();
-        if (previous != null && !previous.isDone()) {
-            previous.whenComplete((v, e) -> {
-                try {
-                    handlerPool.execute(() -> run(work));
-                } catch (RejectedExecutionException closed) {
-                    // the subscription stopped: it drops its queued works, this one included
-                }
-            });
-            return CompletableFuture.completedFuture(null);
-        }
-        return run(work);
-    }
-
     private CompletionStage<Void> run(Work work) {
         if (!work.start()) {
             return CompletableFuture.completedFuture(null);

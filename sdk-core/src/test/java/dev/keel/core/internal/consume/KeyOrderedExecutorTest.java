@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -142,6 +143,35 @@ class KeyOrderedExecutorTest {
         await().atMost(WAIT).until(() -> others.stream().allMatch(CompletableFuture::isDone));
         assertThat(slow).isNotDone();
         slow.complete(null);
+    }
+
+    @Test
+    void aTaskHoldingItsKeyLongerThanItsLaneShouldFreeTheLaneButHoldBackItsKeysNextTask() {
+        KeyOrderedExecutor executor = new KeyOrderedExecutor(1, pool);
+        CompletableFuture<Void> firstFinished = new CompletableFuture<>();
+        List<String> ran = new CopyOnWriteArrayList<>();
+        BitSet behind = executor.executeAll(List.of(
+                new KeyOrderedExecutor.Task("k", () -> run(ran, "k1"), firstFinished),
+                KeyOrderedExecutor.Task.of("k", () -> run(ran, "k2")),
+                KeyOrderedExecutor.Task.of("other", () -> run(ran, "other"))));
+
+        assertThat(behind.stream().boxed().toList()).as("the tasks queued behind an earlier one of their key")
+                .containsExactly(1);
+        await().atMost(WAIT).until(() -> ran.contains("other")); // the one lane went on to another key
+        assertThat(ran).as("the key's next task waits for the first one to finish").containsExactly("k1", "other");
+        assertThat(executor.trackedKeys()).as("k held, though none of its tasks holds a lane").isEqualTo(1);
+        assertThat(executor.executeAll(List.of(KeyOrderedExecutor.Task.of("k", () -> run(ran, "k3")))).get(0))
+                .as("a task of the held key queues behind").isTrue();
+
+        firstFinished.complete(null);
+        await().atMost(WAIT).until(() -> ran.size() == 4);
+        assertThat(ran).containsExactly("k1", "other", "k2", "k3");
+        await().atMost(WAIT).until(() -> executor.trackedKeys() == 0);
+    }
+
+    private static CompletableFuture<Void> run(List<String> ran, String name) {
+        ran.add(name);
+        return CompletableFuture.completedFuture(null);
     }
 
     @Test
