@@ -15,11 +15,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -83,6 +85,49 @@ class LaneRunnerTest {
         await().atMost(PATIENCE).until(third::isFinished);
         assertThat(startedIds()).containsExactly(first.record().id(), second.record().id(), third.record().id());
         assertThat(runner.keysHeld()).isZero();
+    }
+
+    @Test
+    void aKeysNextMessageShouldWaitForAFreeLaneOnceItsKeyIsFree() {
+        // one lane, all on the calling thread: "lanes is how many messages are handled at once"
+        Set<String> handlerRunning = ConcurrentHashMap.newKeySet();
+        AtomicInteger mostAtOnce = new AtomicInteger();
+        Step chain = work -> {
+            String id = work.record().id();
+            startedNow(id);
+            handlerRunning.add(id);
+            mostAtOnce.accumulateAndGet(handlerRunning.size(), Math::max);
+            CompletableFuture<Outcome> handler = id.equals("id-2")
+                    ? outcome(work) // b's handler runs until the test completes it
+                    : CompletableFuture.completedFuture(Outcome.HANDLED);
+            return handler.thenCompose(handled -> {
+                handlerRunning.remove(id);
+                work.handlerSucceeded(); // the lane is free; marking done goes on
+                return id.equals("id-2") ? handler : outcome(work);
+            });
+        };
+        LaneRunner runner = new LaneRunner(new KeyOrderedExecutor(1, Runnable::run), chain, inFlight, true, false,
+                () -> false, () -> false, () -> { }, "g", e -> { });
+        Work a1 = work("a");
+        Work a2 = work("a");
+        Work b = work("b");
+        runner.submit(List.of(a1, a2)); // a1 handled, a2 waits for a1 to be marked done
+        runner.submit(List.of(b));
+        assertThat(startedIds()).as("b took the lane a1 left").containsExactly("id-0", "id-2");
+
+        outcome(a1).complete(Outcome.HANDLED); // a1 marked done: its key is free, the one lane is b's
+        assertThat(a1.isFinished()).isTrue();
+        assertThat(startedIds()).as("a2 waits for the lane b holds").containsExactly("id-0", "id-2");
+
+        outcome(b).complete(Outcome.HANDLED);
+        outcome(a2).complete(Outcome.HANDLED);
+        assertThat(startedIds()).containsExactly("id-0", "id-2", "id-1");
+        assertThat(mostAtOnce).as("handlers running at once with one lane").hasValue(1);
+        assertThat(List.of(a1, a2, b)).allMatch(Work::isFinished);
+    }
+
+    private synchronized void startedNow(String id) {
+        started.add(id);
     }
 
     private CompletableFuture<Outcome> outcome(Work work) {
