@@ -44,6 +44,8 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
     public enum Call {
         /** {@link #claimAll}: the batched claims of the messages received. */
         CLAIM_ALL,
+        /** {@link #completeAll}: the batched done marks of the messages handled. */
+        COMPLETE_ALL,
         /** {@link #forgetAll}. */
         FORGET_ALL,
         /** {@link #markDead}. */
@@ -133,9 +135,11 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
     @Override
     public List<LeaseOutcome> completeAll(String namespace, List<Lease> leases, Duration retention) {
         batchCompletes.incrementAndGet();
+        run(before, Call.COMPLETE_ALL);
         checkUp("completeAll");
         checkCompletionsUp("completeAll");
         List<LeaseOutcome> outcomes = delegate.completeAll(namespace, leases, retention);
+        run(after, Call.COMPLETE_ALL);
         for (int i = 0; i < outcomes.size() && i < leases.size(); i++) {
             if (outcomes.get(i) == LeaseOutcome.APPLIED) {
                 completedIds.add(leases.get(i).id());

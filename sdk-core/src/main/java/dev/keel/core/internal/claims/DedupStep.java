@@ -195,11 +195,21 @@ public final class DedupStep implements Step {
         }).thenCompose(stage -> stage);
     }
 
-    /** The claim was found lost when the id was marked done: renewed no more, reported once; {@code outcome} stands. */
+    /**
+     * The claim was found lost when the id was marked done: renewed no more, reported once; {@code outcome} stands.
+     * Once the subscription stopped, the loss is its close's straggler coming back (the close's WARN named it as
+     * running again), so it is counted but logged at DEBUG.
+     */
     private Outcome lost(Claim claim, Outcome outcome) {
         leases.done(claim);
         if (claim.lost()) {
             context.count(MetricEvent.LEASE_LOST, claim.work());
+            if (stopped.getAsBoolean()) {
+                LOG.debug("claim on message {} from {} was lost before its late done mark answered, after its "
+                        + "subscription stopped (its close reported it as running again)", claim.id(),
+                        claim.work().record().topic());
+                return outcome;
+            }
             LogContext.run(claim.work(), context.group(), () ->
                     LOG.warn("claim on message {} from {} was lost before it was marked done (its lease expired "
                             + "while renewals failed or this process stalled, or the store lost its data, e.g. a "
