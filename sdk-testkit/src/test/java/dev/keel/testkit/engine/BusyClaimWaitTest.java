@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -29,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * Messages whose id a dead consumer still holds (BUSY until its leases expire) wait off their lane:
  * with a single lane, every other key's messages are handled meanwhile, while each BUSY key's later
  * messages wait behind its first. The waiting messages are claimed again together, in one batch per
- * tick, so once the dead consumer's leases expire they are all handled at once, in order per key.
+ * tick, so once the dead consumer's leases expire they are all handled, in order per key, and still no more of
+ * them at once than the lanes (a waiting message's continuation holds no lane: the handler pool has as many threads).
  */
 class BusyClaimWaitTest {
 
@@ -46,6 +49,8 @@ class BusyClaimWaitTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         InMemoryBroker broker = InMemoryBroker.create();
         List<String> effects = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger mostAtOnce = new AtomicInteger();
         List<Message> messages = new ArrayList<>();
         List<String> busyIds = new ArrayList<>();
         for (int i = 0; i < BUSY_KEYS * PER_BUSY_KEY; i++) {
@@ -64,8 +69,12 @@ class BusyClaimWaitTest {
             keel.ensureTopology(TopicSpec.builder("busy").partitions(1).group("g").build(),
                     TopicSpec.builder("busy.DLT").partitions(1).group("ops").build());
             keel.publisher().publishAll("busy", messages);
-            keel.subscribe(SubscriptionConfig.builder("busy", "g", Codec.utf8()).lanes(1).build(),
-                    d -> effects.add(d.id()));
+            keel.subscribe(SubscriptionConfig.builder("busy", "g", Codec.utf8()).lanes(1).build(), d -> {
+                mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
+                LockSupport.parkNanos(1_000_000); // a handler that takes a moment: two at once would overlap
+                effects.add(d.id());
+                running.decrementAndGet();
+            });
 
             await("every other key's message handled on the one lane while the busy ones wait").atMost(PATIENCE)
                     .until(() -> effects.size() == FREE);
@@ -83,6 +92,8 @@ class BusyClaimWaitTest {
             broker.close();
         }
         assertThat(Set.copyOf(effects)).hasSize(messages.size());
+        assertThat(mostAtOnce).as("handlers at once with one lane, the busy messages' continuations included")
+                .hasValue(1);
         for (int key = 0; key < BUSY_KEYS; key++) {
             int k = key;
             List<String> ofKey = IntStream.range(0, PER_BUSY_KEY).mapToObj(n -> "busy-" + (n * BUSY_KEYS + k)).toList();
