@@ -23,8 +23,9 @@ import java.util.function.Supplier;
  * first come, first served, and a key goes to the back of the line after each task, so one busy key
  * cannot starve the others.
  *
- * <p>Memory: a key has an entry only while it has a task queued or running; the entry goes when its
- * last task completes, so any number of distinct keys passing through leaves nothing behind. Queued
+ * <p>Memory: a key has an entry only while it has a task queued, running or holding its key; the entry goes when
+ * its last task completes (and no longer holds its key), so any number of distinct keys passing through leaves
+ * nothing behind. Queued
  * tasks are the caller's to bound (the subscription's {@code maxInFlight} pauses the broker).
  *
  * <p>Each lane tells since when (on the given clock) its current task has held it and how many tasks
