@@ -215,7 +215,7 @@ public final class Engine implements AutoCloseable {
         }
         HandlerThreads handlerThreads = new HandlerThreads(DaemonThreads.named(name + "-handler"));
         // as many threads as lanes: what runs holding no lane (a BUSY message's continuation once claimed, a parked
-        // message's re-attempt, a retry after its backoff) keeps within the lane count this way (BusyClaimWaitTest)
+        // message's re-attempt) keeps within the lane count this way (BusyClaimWaitTest)
         ExecutorService handlerPool = Executors.newFixedThreadPool(config.lanes(), handlerThreads);
         Optional<String> broadcastInstance = Broadcasts.check(adapter, config, instanceId);
         BrokerConsumer consumer = adapter.consumer(new ConsumerSettings(config.topic(), config.group(),

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A message whose done mark had not answered when its subscription's close timeout expired is named by the close's
  * WARN as one that runs again. When that done mark answers only after a successor ran the message (the lease lost),
- * the loss is counted, but not reported again as a new fault: the stopped subscription logs it at DEBUG. Found by an
+ * the loss is counted, but not reported again as a new fault: a message the close named is logged at DEBUG. Found by an
  * outside probe: the late answer logged a second WARN ("another consumer may run it again") that read like a fault of
  * its own, after the successor had already run it.
  */

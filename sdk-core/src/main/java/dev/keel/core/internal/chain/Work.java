@@ -22,6 +22,7 @@ public final class Work {
     private final CompletableFuture<Void> abandoned = new CompletableFuture<>();
     private volatile int attempt;
     private volatile boolean handlerReturned;
+    private volatile boolean namedByClose;
 
     public Work(InboundRecord record) {
         this.record = record;
@@ -101,6 +102,18 @@ public final class Work {
      */
     public boolean handlerReturned() {
         return handlerReturned;
+    }
+
+    /**
+     * A close whose timeout expired named it in its WARN as unfinished, to be delivered again: a loss of its claim
+     * found later is that same message coming back, not news.
+     */
+    public void namedByClose() {
+        namedByClose = true;
+    }
+
+    public boolean isNamedByClose() {
+        return namedByClose;
     }
 
     /** Completes when the work no longer holds its lane: its handler succeeded, it was parked, or it finished. */

@@ -197,17 +197,18 @@ public final class DedupStep implements Step {
 
     /**
      * The claim was found lost when the id was marked done: renewed no more, reported once; {@code outcome} stands.
-     * Once the subscription stopped, the loss is its close's straggler coming back (the close's WARN named it as
-     * running again), so it is counted but logged at DEBUG.
+     * A message the close's WARN already named as running again (its timeout expired before it was marked done) is
+     * counted but logged at DEBUG: its loss is that same message coming back, not news.
      */
     private Outcome lost(Claim claim, Outcome outcome) {
         leases.done(claim);
         if (claim.lost()) {
             context.count(MetricEvent.LEASE_LOST, claim.work());
-            if (stopped.getAsBoolean()) {
-                LOG.debug("claim on message {} from {} was lost before its late done mark answered, after its "
-                        + "subscription stopped (its close reported it as running again)", claim.id(),
-                        claim.work().record().topic());
+            if (claim.work().isNamedByClose()) {
+                LogContext.run(claim.work(), context.group(), () ->
+                        LOG.debug("claim on message {} from {} was lost before its late done mark answered; the "
+                                + "close of its subscription named it as running again", claim.id(),
+                                claim.work().record().topic()));
                 return outcome;
             }
             LogContext.run(claim.work(), context.group(), () ->

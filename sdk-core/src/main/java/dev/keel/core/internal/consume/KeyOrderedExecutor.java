@@ -18,15 +18,13 @@ import java.util.function.Supplier;
  * ready takes any free lane. Each key runs one task at a time, in submission order, and its next
  * task becomes ready only when the previous task's stage has completed (so a task waiting for a
  * backoff holds its lane without holding a thread), or later, when the task holds its key longer than its lane
- * ({@link Task#keyHeldUntil}). At most N tasks' stages are outstanding at once.
- * Tasks without a key run in any free lane, with no order among them. Ready keys take free lanes
- * first come, first served, and a key goes to the back of the line after each task, so one busy key
- * cannot starve the others.
+ * ({@link Task#keyHeldUntil}). At most N tasks' stages are outstanding at once. Tasks without a key run in any
+ * free lane, with no order among them. Ready keys take free lanes first come, first served, and a key goes to the
+ * back of the line after each task, so one busy key cannot starve the others.
  *
  * <p>Memory: a key has an entry only while it has a task queued, running or holding its key; the entry goes when
  * its last task completes (and no longer holds its key), so any number of distinct keys passing through leaves
- * nothing behind. Queued
- * tasks are the caller's to bound (the subscription's {@code maxInFlight} pauses the broker).
+ * nothing behind. Queued tasks are the caller's to bound (the subscription's {@code maxInFlight} pauses the broker).
  *
  * <p>Each lane tells since when (on the given clock) its current task has held it and how many tasks
  * it has started, to find stalled lanes.
@@ -263,7 +261,10 @@ public final class KeyOrderedExecutor {
         }
     }
 
-    /** The queued tasks of one key; exists only while the key has a task queued or running. Guarded by the executor. */
+    /**
+     * The queued tasks of one key; exists only while the key has a task queued, running or holding its key. Guarded by
+     * the executor.
+     */
     private static final class KeyQueue {
         final String key;
         final ArrayDeque<Task> tasks = new ArrayDeque<>(2);

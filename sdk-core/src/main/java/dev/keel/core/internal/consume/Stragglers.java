@@ -31,6 +31,7 @@ final class Stragglers {
      */
     void warn(Stream<Work> works, int runningAtStart, Duration timeout) {
         List<Work> unfinished = works.filter(w -> !w.finished().isDone()).toList();
+        unfinished.forEach(Work::namedByClose);
         List<String> running = ids(unfinished.stream().filter(w -> !w.handlerReturned()));
         List<String> returned = ids(unfinished.stream().filter(Work::handlerReturned));
         if (!running.isEmpty()) {
