@@ -41,6 +41,8 @@ public final class KafkaConfig {
     /** How long a send may wait for metadata or buffer room before failing. */
     public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(10);
     public static final Duration DEFAULT_LINGER = Duration.ofMillis(5);
+    /** The longest linger a configuration can have: kafka-clients' delivery timeout is an int of milliseconds. */
+    public static final Duration MAX_LINGER = Duration.ofMillis(Integer.MAX_VALUE);
     /** The longest one consumer poll blocks; bounds how quickly pause, resume and close take effect. */
     public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(100);
     /** How often acknowledged offsets are committed while consuming. */
@@ -302,6 +304,11 @@ public final class KafkaConfig {
             Objects.requireNonNull(linger, "linger");
             if (linger.isNegative()) {
                 throw new IllegalArgumentException("linger must be >= 0, was " + linger);
+            }
+            if (linger.compareTo(MAX_LINGER) > 0) {
+                // kafka-clients' delivery.timeout.ms, an int of milliseconds, must be at least requestTimeout + linger
+                throw new IllegalArgumentException("linger must be at most " + MAX_LINGER + " (a deliveryTimeout, at "
+                        + "most Integer.MAX_VALUE ms, must exceed requestTimeout + linger), was " + linger);
             }
             this.linger = linger;
             return this;

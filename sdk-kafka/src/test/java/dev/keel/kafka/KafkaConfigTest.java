@@ -64,6 +64,14 @@ class KafkaConfigTest {
     }
 
     @Test
+    void aLingerNoDeliveryTimeoutCanCoverShouldBeRefusedAtOnce() {
+        assertThatThrownBy(() -> KafkaConfig.custom().linger(Duration.ofSeconds(Long.MAX_VALUE)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("linger must be at most");
+        assertThat(KafkaConfig.custom().bootstrapServers("h:1").linger(Duration.ofMinutes(1))
+                .deliveryTimeout(Duration.ofMinutes(2)).build().linger()).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
     void deliveryTimeoutShorterThanRequestTimeoutPlusLingerShouldFail() {
         assertThatThrownBy(() -> KafkaConfig.custom().bootstrapServers("h:1").deliveryTimeout(Duration.ofSeconds(5))
                 .requestTimeout(Duration.ofSeconds(5)).linger(Duration.ofMillis(5)).build())

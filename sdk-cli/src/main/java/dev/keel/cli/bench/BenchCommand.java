@@ -378,6 +378,11 @@ public final class BenchCommand implements Callable<Integer> {
                                 + "plaintext one first in odd rounds, the TLS one in even rounds");
                         report.put("tls_endpoint", mode.endpoint(tlsSide));
                     }
+                    if (mode.name().equals("kafka")) {
+                        report.headerLine("Kafka producers' linger (Keel's and the raw client's alike, --kafka-linger): "
+                                + broker.kafkaLinger().toMillis() + " ms");
+                        report.put("kafka_linger_ms", broker.kafkaLinger().toMillis());
+                    }
                     if (distance != null) {
                         report.headerLine(distance.description());
                         report.put("redis_latency_each_way_ms", distance.eachWay().toNanos() / 1e6);

@@ -15,6 +15,10 @@ import picocli.CommandLine.Option;
  */
 public final class BrokerOptions {
 
+    /** The longest {@code --kafka-linger}: what Keel's default delivery timeout leaves after its request timeout. */
+    static final Duration MAX_KAFKA_LINGER = KafkaConfig.DEFAULT_DELIVERY_TIMEOUT
+            .minus(KafkaConfig.DEFAULT_REQUEST_TIMEOUT);
+
     public static final String DEFAULT_BROKER = "memory";
     public static final String DEFAULT_KAFKA = "127.0.0.1:9092";
     public static final String DEFAULT_RABBIT = "amqp://guest:guest@127.0.0.1:5672/%2F";
@@ -128,8 +132,8 @@ public final class BrokerOptions {
     @Option(names = "--kafka-linger", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Kafka: how long Keel's producer, and the raw producer it is compared with, waits to fill a "
                     + "batch (linger.ms), e.g. 0ms. A publisher that sends a key's next message only once the previous "
-                    + "one is confirmed (an outbox relay, sequentialPerKey) waits it out on every message. Default: "
-                    + "Keel's, 5ms.")
+                    + "one is confirmed (an outbox relay, sequentialPerKey) waits it out on every message. At most 10s. "
+                    + "Default: Keel's, 5ms.")
     private Duration kafkaLinger;
 
     @Option(names = "--keep-topics",
@@ -204,6 +208,7 @@ public final class BrokerOptions {
         copy.replicationFactor = replicationFactor;
         copy.minInSyncReplicas = minInSyncReplicas;
         copy.keepTopics = keepTopics;
+        copy.kafkaLinger = kafkaLinger;
         copy.tlsOptions = tlsOptions;
         copy.tls = java.util.Objects.requireNonNull(tls, "tls");
         return copy;
@@ -218,10 +223,10 @@ public final class BrokerOptions {
     }
 
     /**
-     * The Kafka bootstrap servers; an {@link dev.keel.cli.EnvironmentException} (exit 2) when they hold user info,
-     * which is not shown.
+     * The linger of Keel's Kafka producer and of the raw producers it is compared with; an
+     * {@link dev.keel.cli.EnvironmentException} (exit 2) naming the flag when negative, or longer than Keel's Kafka
+     * delivery timeout leaves room for (it must cover the request timeout and the linger).
      */
-    /** The linger of Keel's Kafka producer and of the raw producers it is compared with. */
     public Duration kafkaLinger() {
         if (kafkaLinger == null) {
             return KafkaConfig.DEFAULT_LINGER;
@@ -229,9 +234,19 @@ public final class BrokerOptions {
         if (kafkaLinger.isNegative()) {
             throw new EnvironmentException("--kafka-linger must be 0 or more, was " + kafkaLinger);
         }
+        if (kafkaLinger.compareTo(MAX_KAFKA_LINGER) > 0) {
+            throw new EnvironmentException("--kafka-linger must be at most " + MAX_KAFKA_LINGER.toSeconds() + "s (Keel's "
+                    + "Kafka delivery timeout, " + KafkaConfig.DEFAULT_DELIVERY_TIMEOUT.toSeconds() + " s, must cover its "
+                    + "request timeout, " + KafkaConfig.DEFAULT_REQUEST_TIMEOUT.toSeconds() + " s, and the linger), was "
+                    + kafkaLinger);
+        }
         return kafkaLinger;
     }
 
+    /**
+     * The Kafka bootstrap servers; an {@link dev.keel.cli.EnvironmentException} (exit 2) when they hold user info,
+     * which is not shown.
+     */
     public String bootstrapServers() {
         return withoutCredentials("--bootstrap-servers", bootstrapServers, "Kafka's credentials go in a "
                 + "--kafka-config file (sasl.jaas.config)");

@@ -54,7 +54,8 @@ final class KafkaMode implements BrokerMode {
             try {
                 b.property(name, value);
             } catch (IllegalArgumentException e) {
-                throw new EnvironmentException("--kafka-property/--kafka-config " + name + ": " + e.getMessage(), e);
+                throw new EnvironmentException("--kafka-property/--kafka-config " + name + ": " + e.getMessage()
+                        + (name.equals("linger.ms") ? " (here: --kafka-linger)" : ""), e);
             }
         });
         try {

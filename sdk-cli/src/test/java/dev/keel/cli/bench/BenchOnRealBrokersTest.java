@@ -34,8 +34,11 @@ class BenchOnRealBrokersTest {
 
     @Test
     void latencyAndMemoryOnKafkaShouldMeasureTheRawClientAndTheChildJvm(KafkaEndpoint kafka, RedisEndpoint redis) {
-        assertMeasured(bench("--broker", "kafka", "--bootstrap-servers", kafka.bootstrapServers(), "--redis",
-                redis.uri()), "kafka-clients");
+        CliRun run = bench("--broker", "kafka", "--bootstrap-servers", kafka.bootstrapServers(), "--redis",
+                redis.uri());
+        assertMeasured(run, "kafka-clients");
+        assertThat(JsonMapper.builder().build().readTree(run.out()).get("kafka_linger_ms").asLong())
+                .as("the linger both producers used, Keel's default").isEqualTo(5);
     }
 
     @Test
