@@ -78,6 +78,9 @@ public class KeelBrokerAutoConfiguration {
                 if (properties.getKafka().getDelayTopicCheckInterval() != null) {
                     config.delayTopicCheckInterval(properties.getKafka().getDelayTopicCheckInterval());
                 }
+                if (properties.getKafka().getLinger() != null) {
+                    config.linger(properties.getKafka().getLinger());
+                }
                 return config.build();
             }));
         }

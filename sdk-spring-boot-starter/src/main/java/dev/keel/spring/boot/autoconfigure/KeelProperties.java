@@ -84,6 +84,12 @@ public class KeelProperties {
          * created, and starts forwarding its delayed messages (default 5s, at least 100ms).
          */
         private Duration delayTopicCheckInterval;
+        /**
+         * How long the producer waits to fill a batch (linger.ms; default 5ms). An application that runs the outbox
+         * relay on Kafka should set 0: the relay sends a key's next row only once the previous one is confirmed, so
+         * it waits the linger out on every row.
+         */
+        private Duration linger;
 
         public String getBootstrapServers() { return bootstrapServers; }
 
@@ -100,6 +106,10 @@ public class KeelProperties {
         public void setDelayTopicCheckInterval(Duration delayTopicCheckInterval) {
             this.delayTopicCheckInterval = delayTopicCheckInterval;
         }
+
+        public Duration getLinger() { return linger; }
+
+        public void setLinger(Duration linger) { this.linger = linger; }
     }
 
     /** RabbitMQ adapter settings (module sdk-rabbit). */

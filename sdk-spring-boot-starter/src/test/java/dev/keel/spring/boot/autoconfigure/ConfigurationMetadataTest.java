@@ -89,6 +89,9 @@ class ConfigurationMetadataTest {
         assertThat(PROPERTIES.get("keel.kafka.delay-topic-check-interval").get("defaultValue").asString())
                 .isEqualTo("5s");
         assertThat(dev.keel.kafka.KafkaConfig.DEFAULT_DELAY_TOPIC_CHECK_INTERVAL).hasSeconds(5);
+        assertThat(type("keel.kafka.linger")).isEqualTo("java.time.Duration");
+        assertThat(PROPERTIES.get("keel.kafka.linger").get("defaultValue").asString()).isEqualTo("5ms");
+        assertThat(dev.keel.kafka.KafkaConfig.DEFAULT_LINGER).hasMillis(5);
     }
 
     @Test

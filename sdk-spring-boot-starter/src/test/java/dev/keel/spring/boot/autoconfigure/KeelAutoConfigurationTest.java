@@ -80,6 +80,24 @@ class KeelAutoConfigurationTest {
     }
 
     @Test
+    void keelKafkaLingerShouldReachTheAdapter() {
+        ApplicationContextRunner kafka = runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class,
+                RocketAdapter.class, ArtemisAdapter.class, ActiveMQClassicAdapter.class))
+                .withPropertyValues("keel.kafka.bootstrap-servers=127.0.0.1:9092", "keel.idempotency.store=in-memory");
+        kafka.withPropertyValues("keel.kafka.linger=0ms").run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(KafkaAdapter.class).config().linger()).isEqualTo(Duration.ZERO);
+        });
+        kafka.run(context -> assertThat(context.getBean(KafkaAdapter.class).config().linger())
+                .as("unset: the adapter's default").isEqualTo(KafkaConfig.DEFAULT_LINGER));
+        kafka.withPropertyValues("keel.kafka.linger=-1ms").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause().isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("linger");
+        });
+    }
+
+    @Test
     void keelBrokerShouldSelectTheRabbitAdapter() {
         runner.withPropertyValues("keel.broker=rabbit", "keel.rabbit.uri=amqp://app:s3cret@127.0.0.1:5672/%2F",
                 "keel.idempotency.store=in-memory").run(context -> {
