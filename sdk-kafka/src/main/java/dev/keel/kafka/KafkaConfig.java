@@ -305,6 +305,10 @@ public final class KafkaConfig {
             if (linger.isNegative()) {
                 throw new IllegalArgumentException("linger must be >= 0, was " + linger);
             }
+            if (linger.compareTo(MAX_LINGER) <= 0 && linger.toNanos() % 1_000_000 != 0) {
+                throw new IllegalArgumentException("linger must be whole milliseconds (kafka-clients' linger.ms), was "
+                        + linger);
+            }
             if (linger.compareTo(MAX_LINGER) > 0) {
                 // kafka-clients' delivery.timeout.ms, an int of milliseconds, must be at least requestTimeout + linger
                 throw new IllegalArgumentException("linger must be at most " + MAX_LINGER + " (a deliveryTimeout, at "

@@ -67,6 +67,8 @@ class KafkaConfigTest {
     void aLingerNoDeliveryTimeoutCanCoverShouldBeRefusedAtOnce() {
         assertThatThrownBy(() -> KafkaConfig.custom().linger(Duration.ofSeconds(Long.MAX_VALUE)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("linger must be at most");
+        assertThatThrownBy(() -> KafkaConfig.custom().linger(Duration.ofNanos(1_500_000)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("whole milliseconds");
         assertThat(KafkaConfig.custom().bootstrapServers("h:1").linger(Duration.ofMinutes(1))
                 .deliveryTimeout(Duration.ofMinutes(2)).build().linger()).isEqualTo(Duration.ofMinutes(1));
     }

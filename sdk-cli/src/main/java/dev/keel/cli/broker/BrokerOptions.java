@@ -234,6 +234,10 @@ public final class BrokerOptions {
         if (kafkaLinger.isNegative()) {
             throw new EnvironmentException("--kafka-linger must be 0 or more, was " + kafkaLinger);
         }
+        if (kafkaLinger.compareTo(MAX_KAFKA_LINGER) <= 0 && kafkaLinger.toNanos() % 1_000_000 != 0) {
+            throw new EnvironmentException("--kafka-linger must be whole milliseconds (Kafka's linger.ms), was "
+                    + kafkaLinger);
+        }
         if (kafkaLinger.compareTo(MAX_KAFKA_LINGER) > 0) {
             throw new EnvironmentException("--kafka-linger must be at most " + MAX_KAFKA_LINGER.toSeconds() + "s (Keel's "
                     + "Kafka delivery timeout, " + KafkaConfig.DEFAULT_DELIVERY_TIMEOUT.toSeconds() + " s, must cover its "

@@ -95,6 +95,14 @@ class KafkaLingerTest {
     }
 
     @Test
+    void aLingerOfPartMillisecondsShouldBeRefusedRatherThanCutDown() {
+        BrokerOptions options = parse("--broker", "kafka", "--kafka-linger", "1999us");
+
+        assertThatThrownBy(() -> KafkaMode.config(options)).isInstanceOf(EnvironmentException.class)
+                .hasMessageContaining("--kafka-linger must be whole milliseconds");
+    }
+
+    @Test
     void lingerAsAClientPropertyShouldBeRefusedNamingTheFlag() {
         BrokerOptions options = parse("--broker", "kafka", "--kafka-property", "linger.ms=0");
 
