@@ -11,11 +11,12 @@ import dev.keel.TopicSpec;
 import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.core.Keel;
 import dev.keel.dedup.IdempotencyPolicy;
-import dev.keel.metrics.MetricEvent;
-import dev.keel.metrics.MetricsRecorder;
+import dev.keel.micrometer.MicrometerMetrics;
 import dev.keel.ordering.Ordering;
 import dev.keel.testkit.FaultyIdempotencyStore;
 import dev.keel.testkit.InMemoryBroker;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
@@ -25,7 +26,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +45,7 @@ class DoneMarkAnsweredAfterCloseTest {
     private final InMemoryBroker broker = InMemoryBroker.create();
     private final InMemoryIdempotencyStore store = new InMemoryIdempotencyStore();
     private final Map<String, AtomicInteger> effects = new ConcurrentHashMap<>();
-    private final AtomicInteger leasesLost = new AtomicInteger();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     @AfterEach
     void close() {
@@ -66,7 +66,8 @@ class DoneMarkAnsweredAfterCloseTest {
         PrintStream original = System.err;
         LinesOfErr err = new LinesOfErr(original);
         System.setErr(err);
-        try (Keel first = Keel.builder(broker.connect()).idempotencyStore(hanging).metrics(new LeasesLost()).build();
+        try (Keel first = Keel.builder(broker.connect()).idempotencyStore(hanging).metrics(new MicrometerMetrics(registry))
+                     .build();
              Keel successor = Keel.builder(broker.connect()).idempotencyStore(store).build()) {
             first.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group(GROUP).build());
             Subscription closing = first.subscribe(config, d -> effect(d.id()));
@@ -78,12 +79,17 @@ class DoneMarkAnsweredAfterCloseTest {
             successor.subscribe(config, d -> effect(d.id()));
             await().atMost(PATIENCE).until(() -> effects.get("m1").get() == 2); // its lease expired: run again
             storeAnswers.countDown(); // the first done mark answers now: the lease was lost
-            await().atMost(PATIENCE).until(() -> leasesLost.get() == 1);
+            await().atMost(PATIENCE).until(() -> leasesLost() == 1);
         } finally {
             System.setErr(original);
         }
         assertThat(err.containing("was lost before it was marked done"))
                 .as("WARN lines about the loss the close already reported").noneMatch(l -> l.contains("WARN"));
+    }
+
+    private double leasesLost() {
+        Counter counter = registry.find("keel.lease_lost").counter();
+        return counter == null ? 0 : counter.count();
     }
 
     private void effect(String id) {
@@ -95,24 +101,6 @@ class DoneMarkAnsweredAfterCloseTest {
             latch.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Counts the first Keel's lost leases. */
-    private final class LeasesLost implements MetricsRecorder {
-        @Override
-        public void count(MetricEvent event, String topic, String group) {
-            if (event == MetricEvent.LEASE_LOST) {
-                leasesLost.incrementAndGet();
-            }
-        }
-
-        @Override
-        public void handlerLatency(String topic, String group, Duration latency, boolean success) {
-        }
-
-        @Override
-        public void inFlight(String topic, String group, IntSupplier inFlight) {
         }
     }
 
