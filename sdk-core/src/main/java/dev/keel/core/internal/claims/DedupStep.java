@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,12 +84,15 @@ public final class DedupStep implements Step {
         // is asked again at once rather than at the next tick. One that failed then (maybe long ago, with its
         // whole batch) is tried again at once, with the same token, before the store is taken for down:
         // otherwise each message of a failed batch would wait its own interval.
-        return afterClaim(claim, prefetched.thenCompose(result -> {
+        CompletableFuture<ClaimResult> answer = prefetched.thenCompose(result -> {
             long age = clock.millis() - claim.requestedAtMillis();
             boolean stale = result.isClaimed() ? age > lease.toMillis() / 2
                     : result.status() == ClaimResult.Status.BUSY && age >= retryInterval.toMillis();
             return stale ? claim(claim) : CompletableFuture.completedFuture(result);
-        }).exceptionallyCompose(error -> claim(claim)));
+        }).exceptionallyCompose(error -> claim(claim));
+        // a claim answered before its message reached its lane (the usual case: claims are asked for on receipt)
+        // goes on at once on this thread, a handler thread, instead of through the handler pool's queue
+        return answer.isDone() ? afterClaim(claim, answer, Runnable::run) : afterClaim(claim, answer);
     }
 
     private CompletableFuture<ClaimResult> claim(Claim claim) {
@@ -102,6 +106,11 @@ public final class DedupStep implements Step {
     }
 
     private CompletionStage<Outcome> afterClaim(Claim claim, CompletionStage<ClaimResult> answer) {
+        return afterClaim(claim, answer, delays.executor());
+    }
+
+    /** {@code on}: where the answer is taken up, a handler thread (never the store thread that answered). */
+    private CompletionStage<Outcome> afterClaim(Claim claim, CompletionStage<ClaimResult> answer, Executor on) {
         Work work = claim.work();
         // continue on the handler threads: the claim completes on a store thread, which must never run handlers
         return answer.handleAsync((result, error) -> {
@@ -132,7 +141,7 @@ public final class DedupStep implements Step {
                 }
                 case CLAIMED -> runClaimed(claim);
             };
-        }, delays.executor()).thenCompose(stage -> stage);
+        }, on).thenCompose(stage -> stage);
     }
 
     private CompletionStage<Outcome> runClaimed(Claim claim) {
