@@ -55,8 +55,8 @@ final class LatencyBench {
         Histogram confirms = new ConcurrentHistogram(HIGHEST_MICROS, 3);
         Optional<RedisWork> redisWork = ConsumeBench.redisWork(ctx);
         Histogram keel = keel(ctx, confirms);
-        redisWork.ifPresent(work -> RedisWork.report(section, "redis_eo", work.since(), s.latencyMessages(),
-                "EFFECTIVELY_ONCE"));
+        redisWork.ifPresent(work -> RedisWork.report(section, "redis_eo", work.since(),
+                messagesHandled(s.latencyMessages()), "EFFECTIVELY_ONCE"));
         // where Keel's time goes: a message reaches a consumer only once the broker stored it, so when
         // these are near the end-to-end figures, the publish side holds the time (batching, in-flight limits)
         section.millis("confirm_p50_ms", "Keel publish -> confirm p50", micros(confirms, 50));
@@ -124,6 +124,14 @@ final class LatencyBench {
     }
 
     /**
+     * Every message a side's consumer handles for {@code measured} ones: the first, the warm-up and the measured
+     * messages. Redis's work over the section is shared over all of them: each was claimed and marked done.
+     */
+    static long messagesHandled(int measured) {
+        return 1L + Math.min(WARMUP_MESSAGES, measured) + measured;
+    }
+
+    /**
      * One message first (the consumer has joined once it arrives), then {@link #WARMUP_MESSAGES} paced
      * messages that are not recorded (so that neither side's JIT warm-up, nor its clients' first use,
      * falls in its figures: without them, whichever side runs first in a fresh JVM pays for both), then
@@ -133,7 +141,7 @@ final class LatencyBench {
         BenchSettings s = ctx.settings;
         sender.send(-1, payload(WARMUP_MARK, s), "k0");
         ctx.await(received::count, 1, "latency (" + who + "): waiting for the consumer to join");
-        int warmup = Math.min(WARMUP_MESSAGES, s.latencyMessages());
+        int warmup = Math.toIntExact(messagesHandled(s.latencyMessages()) - 1 - s.latencyMessages());
         pace(ctx, sender, warmup, true, "latency (" + who + "): warming up at " + s.latencyRate() + " msg/s");
         ctx.await(received::count, 1L + warmup, "latency (" + who + "): warming up");
         pace(ctx, sender, s.latencyMessages(), false, "latency (" + who + "): publishing at " + s.latencyRate()
