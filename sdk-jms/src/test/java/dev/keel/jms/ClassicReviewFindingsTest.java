@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -80,7 +81,10 @@ class ClassicReviewFindingsTest {
         }
     }
 
-    /** Finding 6: two declarations at once with 4 and 8 partitions both returned; the topic had 4. */
+    /**
+     * Finding 6: two declarations at once with 4 and 8 partitions both returned; the topic had 4. Seen again in CI: the
+     * one with 8 saw only its own marker and returned, the one with 4 then saw both and kept the smaller count.
+     */
     @Test
     void declarationsAtOnceWithOtherPartitionCountsShouldNotBothSucceed() throws Exception {
         for (int round = 0; round < 5; round++) {
@@ -107,8 +111,14 @@ class ClassicReviewFindingsTest {
                     succeeded.add(partitions);
                 }
             }
-            assertThat(succeeded).as("round %d: the declarations that returned", round).hasSize(1);
-            assertThat(adapter(false).describeTopology(topic).orElseThrow().partitions()).isEqualTo(succeeded.get(0));
+            // at most one returns (two that see each other both give way); the topic has the partitions of the one
+            assertThat(succeeded).as("round %d: the declarations that returned", round).hasSizeLessThanOrEqualTo(1);
+            Optional<TopicSpec> kept = adapter(false).describeTopology(topic);
+            if (succeeded.isEmpty()) {
+                assertThat(kept).as("round %d: neither returned", round).isEmpty();
+            } else {
+                assertThat(kept.orElseThrow().partitions()).isEqualTo(succeeded.get(0));
+            }
         }
     }
 

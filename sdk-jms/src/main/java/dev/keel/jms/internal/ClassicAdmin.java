@@ -26,6 +26,7 @@ import java.util.OptionalInt;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
 
 /**
  * Topics and groups on ActiveMQ Classic ({@link ClassicNames}): declared as queues the broker creates
@@ -90,12 +91,17 @@ public final class ClassicAdmin implements JmsTopology {
                 ActiveMQQueue marker = new ActiveMQQueue(ClassicNames.marker(topic.name(), topic.partitions()));
                 create(marker);
                 barrier(); // another process's marker made before ours is in the view now
-                int kept = partitionsOf(topic.name()).orElse(topic.partitions());
-                if (kept != topic.partitions()) { // declared at once with fewer partitions elsewhere: that one stays
+                // Declared at once elsewhere with other partitions: this declaration backs out, whichever count is
+                // smaller. A declaration that saw no other marker after its own has returned (or will): ours was
+                // made after its look, so only this one sees both and only this one may give way. Two that see each
+                // other both give way (a retry then finds the topic free or declared); neither wins over the other.
+                OptionalInt other = partitionCounts(topic.name()).filter(n -> n != topic.partitions()).findFirst();
+                if (other.isPresent()) {
                     destroy(marker);
                     throw new TopologyException(topic.name(), "topic '" + topic.name() + "' was declared at the same "
-                            + "moment with " + kept + " partitions, not " + topic.partitions() + ": declare it with "
-                            + kept + " partitions, or delete it first");
+                            + "moment with " + other.getAsInt() + " partitions, not " + topic.partitions()
+                            + ": declare it again (with " + other.getAsInt() + " partitions if that one stays), or "
+                            + "delete it first");
                 }
             }
             for (String group : topic.groups()) {
@@ -214,6 +220,12 @@ public final class ClassicAdmin implements JmsTopology {
     }
 
     /** The partitions of the topic's marker; the smallest when two processes declared it differently at once. */
+    /** The partition count of each of the topic's markers in the view (more than one only while declared at once). */
+    private IntStream partitionCounts(String topic) {
+        return view.names().stream().map(queue -> ClassicNames.partitionsOf(topic, queue))
+                .filter(OptionalInt::isPresent).mapToInt(OptionalInt::getAsInt).distinct();
+    }
+
     private OptionalInt partitionsOf(String topic) {
         return view.names().stream().map(queue -> ClassicNames.partitionsOf(topic, queue))
                 .filter(OptionalInt::isPresent).mapToInt(OptionalInt::getAsInt).min();
