@@ -8,10 +8,15 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.TopologyException;
 import dev.keel.core.Keel;
+import dev.keel.jms.internal.ClassicNames;
 import dev.keel.ordering.Ordering;
 import dev.keel.testbrokers.BrokerKind;
+import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.UniqueNames;
 import dev.keel.testbrokers.UsesBrokers;
+import jakarta.jms.Connection;
+import jakarta.jms.Session;
+import org.apache.activemq.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -120,6 +125,33 @@ class ClassicReviewFindingsTest {
                 assertThat(kept.orElseThrow().partitions()).isEqualTo(succeeded.get(0));
             }
         }
+    }
+
+    /**
+     * The same race's review: a declaration that found markers of two counts took the smaller and returned when it was
+     * its own count, so with three declarations at once two counts could both return; a marker a failed declaration
+     * left behind decided the count silently. Now a declaration that finds two counts fails, naming them, and
+     * deleting the topic clears them.
+     */
+    @Test
+    void aTopicWithMarkersOfTwoCountsShouldRefuseADeclarationUntilItIsDeleted() throws Exception {
+        ActiveMQClassicAdapter adapter = adapter(false);
+        String topic = UniqueNames.of("jms-markers");
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(4).group("g").build());
+        // the marker of a declaration with 8 partitions that failed before it could back out
+        ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(Brokers.activemq().url());
+        try (Connection connection = factory.createConnection();
+             Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
+            connection.start();
+            session.createConsumer(session.createQueue(ClassicNames.marker(topic, 8))).close();
+        }
+        await().atMost(WAIT).untilAsserted(() -> assertThat(catchThrowable(() -> adapter.ensureTopology(
+                TopicSpec.builder(topic).partitions(4).group("g").build())))
+                .isInstanceOf(TopologyException.class).hasMessageContaining("[4, 8] partitions"));
+
+        adapter.deleteTopology(topic);
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(8).group("g").build());
+        assertThat(adapter.describeTopology(topic).orElseThrow().partitions()).isEqualTo(8);
     }
 
     /** Finding 7: without PRIORITY declared, a key's messages of priority 8 overtook its others on a prioritizing broker. */

@@ -21,6 +21,7 @@ import org.apache.activemq.command.SessionId;
 import org.apache.activemq.command.SessionInfo;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeSet;
@@ -81,6 +82,14 @@ public final class ClassicAdmin implements JmsTopology {
         }
         topic.groups().forEach(group -> requireUsable(topic.name(), group));
         call(topic.name(), () -> {
+            int[] counts = partitionCounts(topic.name()).toArray();
+            if (counts.length > 1) { // markers of two counts: declared at once elsewhere, or one left by a failure
+                throw new TopologyException(topic.name(), "topic '" + topic.name() + "' has markers of "
+                        + Arrays.toString(counts) + " partitions (" + ClassicNames.marker(topic.name(), counts[0])
+                        + " and others): it is being declared at the same moment with other partition counts, or a "
+                        + "declaration that failed midway left its marker; declare it again, and if this persists "
+                        + "delete it first");
+            }
             OptionalInt existing = partitionsOf(topic.name());
             if (existing.isPresent() && existing.getAsInt() != topic.partitions()) {
                 throw new TopologyException(topic.name(), "topic '" + topic.name() + "' exists with "
@@ -219,13 +228,16 @@ public final class ClassicAdmin implements JmsTopology {
         }
     }
 
-    /** The partitions of the topic's marker; the smallest when two processes declared it differently at once. */
-    /** The partition count of each of the topic's markers in the view (more than one only while declared at once). */
+    /**
+     * The partition count of each of the topic's markers in the view, smallest first: more than one only while it is
+     * declared at once with other counts, or after a declaration that failed midway left its marker.
+     */
     private IntStream partitionCounts(String topic) {
         return view.names().stream().map(queue -> ClassicNames.partitionsOf(topic, queue))
-                .filter(OptionalInt::isPresent).mapToInt(OptionalInt::getAsInt).distinct();
+                .filter(OptionalInt::isPresent).mapToInt(OptionalInt::getAsInt).distinct().sorted();
     }
 
+    /** The partitions of the topic's marker; the smallest when two processes declared it differently at once. */
     private OptionalInt partitionsOf(String topic) {
         return view.names().stream().map(queue -> ClassicNames.partitionsOf(topic, queue))
                 .filter(OptionalInt::isPresent).mapToInt(OptionalInt::getAsInt).min();
