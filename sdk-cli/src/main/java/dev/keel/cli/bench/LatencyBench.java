@@ -128,7 +128,12 @@ final class LatencyBench {
      * messages. Redis's work over the section is shared over all of them: each was claimed and marked done.
      */
     static long messagesHandled(int measured) {
-        return 1L + Math.min(WARMUP_MESSAGES, measured) + measured;
+        return 1L + warmup(measured) + measured;
+    }
+
+    /** The warm-up's messages before {@code measured} ones: as many as those when fewer than {@link #WARMUP_MESSAGES}. */
+    private static int warmup(int measured) {
+        return Math.min(WARMUP_MESSAGES, measured);
     }
 
     /**
@@ -141,7 +146,7 @@ final class LatencyBench {
         BenchSettings s = ctx.settings;
         sender.send(-1, payload(WARMUP_MARK, s), "k0");
         ctx.await(received::count, 1, "latency (" + who + "): waiting for the consumer to join");
-        int warmup = Math.toIntExact(messagesHandled(s.latencyMessages()) - 1 - s.latencyMessages());
+        int warmup = warmup(s.latencyMessages());
         pace(ctx, sender, warmup, true, "latency (" + who + "): warming up at " + s.latencyRate() + " msg/s");
         ctx.await(received::count, 1L + warmup, "latency (" + who + "): warming up");
         pace(ctx, sender, s.latencyMessages(), false, "latency (" + who + "): publishing at " + s.latencyRate()

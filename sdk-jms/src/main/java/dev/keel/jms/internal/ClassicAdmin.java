@@ -239,8 +239,7 @@ public final class ClassicAdmin implements JmsTopology {
 
     /** The partitions of the topic's marker; the smallest when two processes declared it differently at once. */
     private OptionalInt partitionsOf(String topic) {
-        return view.names().stream().map(queue -> ClassicNames.partitionsOf(topic, queue))
-                .filter(OptionalInt::isPresent).mapToInt(OptionalInt::getAsInt).min();
+        return partitionCounts(topic).findFirst();
     }
 
     private TreeSet<String> groupsOf(String topic) {
