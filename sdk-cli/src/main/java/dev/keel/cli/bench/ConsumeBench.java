@@ -34,6 +34,8 @@ final class ConsumeBench {
     static final String EO_WARMUP_GROUP = "bench-warmup-eo";
     /** The group of the raw client's consume baseline, where the broker has one. */
     static final String RAW_GROUP = "bench-raw";
+    /** The group of the raw client's loop with a pipelined claim and done mark per message ({@link PipelinedDedup}). */
+    static final String HAND_WRITTEN_GROUP = "bench-raw-eo";
 
     private ConsumeBench() {
     }
@@ -52,6 +54,10 @@ final class ConsumeBench {
         }
         if (raw.isPresent()) {
             groups.add(RAW_GROUP);
+        }
+        boolean handWritten = redis && raw.isPresent() && raw.get().handsOutBatches();
+        if (handWritten) {
+            groups.add(HAND_WRITTEN_GROUP);
         }
         String topic = ctx.declare("consume", ctx.options.partitions(), groups.toArray(String[]::new));
         ctx.preload(topic, s.messages(), s.keys(), "preload consume topic");
@@ -86,6 +92,9 @@ final class ConsumeBench {
             section.na("eo_over_naive", "ratio EFFECTIVELY_ONCE (Redis) / naive dedup", reason);
             return;
         }
+        if (handWritten) {
+            handWritten(ctx, section, raw.get(), topic, alo, eo);
+        }
         String prefix = "keel-bench:" + ctx.runId + ":naive:";
         try (RedisClient jedis = RedisClient.create(URI.create(ctx.store.redisUri()))) {
             MessageHandler<byte[]> naive = d -> {
@@ -103,17 +112,45 @@ final class ConsumeBench {
             } finally {
                 // also when the pass failed or a signal stopped the bench (its thread interrupted): the subscription
                 // is closed by then, so no handler writes a key after this
-                boolean interrupted = Thread.interrupted();
-                try {
-                    deleteKeys(jedis, prefix);
-                } catch (RuntimeException e) {
-                    System.err.println("keel: warning: could not delete the naive dedup's Redis keys " + prefix + "* (they "
-                            + "expire within " + NAIVE_KEY_TTL_SECONDS + " s): " + e);
-                } finally {
-                    if (interrupted) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
+                deleteKeysAfter(jedis, prefix, "naive dedup's");
+            }
+        }
+    }
+
+    /**
+     * The raw client's loop with a pipelined claim and done mark per message: the rate no effectively-once consumer
+     * with two Redis writes per message passes here, so the EFFECTIVELY_ONCE / AT_LEAST_ONCE ratio this machine
+     * allows is at most this rate over Keel's AT_LEAST_ONCE.
+     */
+    private static void handWritten(BenchContext ctx, BenchReport.Section section, RawConsumeBaseline baseline,
+                                    String topic, double alo, double eo) throws Exception {
+        String prefix = "keel-bench:" + ctx.runId + ":" + HAND_WRITTEN_GROUP + ":" + topic + ":";
+        try (RedisClient jedis = RedisClient.create(URI.create(ctx.store.redisUri()))) {
+            try (PipelinedDedup work = new PipelinedDedup(jedis, prefix)) {
+                double rate = RawConsume.measure(ctx, baseline, topic, HAND_WRITTEN_GROUP, work,
+                        "consume " + baseline.id() + " + pipelined claims");
+                section.rate("hand_written_eo_msgs_per_sec", baseline.id() + " + a pipelined claim and done mark "
+                        + "per message (the least effectively-once work)", rate);
+                section.ratio("hand_written_eo_over_alo", "ratio that / AT_LEAST_ONCE (the most EO / ALO can be)",
+                        rate / alo);
+                section.ratio("eo_over_hand_written_eo", "ratio EFFECTIVELY_ONCE / that", eo / rate);
+            } finally {
+                deleteKeysAfter(jedis, prefix, "hand-written dedup's");
+            }
+        }
+    }
+
+    /** Deletes a pass's keys, warning when it cannot (they expire anyway); keeps the thread's interrupt. */
+    private static void deleteKeysAfter(RedisClient jedis, String prefix, String whose) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            deleteKeys(jedis, prefix);
+        } catch (RuntimeException e) {
+            System.err.println("keel: warning: could not delete the " + whose + " Redis keys " + prefix + "* (they "
+                    + "expire within " + NAIVE_KEY_TTL_SECONDS + " s): " + e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -8,6 +8,8 @@ import dev.keel.kafka.KafkaConfig;
 import dev.keel.spi.BrokerAdapter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,11 +21,15 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Apache Kafka through {@code --bootstrap-servers}. */
@@ -128,6 +134,8 @@ final class KafkaMode implements BrokerMode {
 
     /** How long the raw poll loop may take before it gives up. */
     static final Duration RAW_CONSUME_TIMEOUT = Duration.ofMinutes(5);
+    /** The header Keel's publishers carry a message's id in. */
+    static final String KEEL_ID = "keel-id";
 
     /**
      * A raw kafka-clients poll loop as an at-least-once consumer writes it: manual commits, one async
@@ -152,19 +160,44 @@ final class KafkaMode implements BrokerMode {
         }
 
         @Override
-        public void consume(String topic, String group, int messages, Progress progress, Throughput throughput) {
+        public void consume(String topic, String group, int messages, Progress progress, Throughput throughput)
+                throws Exception {
+            consume(topic, group, messages, progress, throughput, null);
+        }
+
+        @Override
+        public boolean handsOutBatches() {
+            return true;
+        }
+
+        @Override
+        public void consume(String topic, String group, int messages, Progress progress, Throughput throughput,
+                            BatchWork work) throws Exception {
             Map<String, Object> props = RawKafkaLatency.consumerProps(clients, "keel-cli-raw-" + group, group);
             long received = 0;
             long deadline = System.nanoTime() + RAW_CONSUME_TIMEOUT.toNanos();
             try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
                 consumer.subscribe(List.of(topic));
-                while (received < messages) {
+                BatchesInFlight<Map<TopicPartition, OffsetAndMetadata>> inFlight = work == null ? null
+                        : new BatchesInFlight<>(throughput, progress, offsets -> consumer.commitAsync(offsets, null));
+                while ((inFlight == null ? received : inFlight.counted()) < messages) {
                     if (System.nanoTime() > deadline) {
                         throw new IllegalStateException("the raw poll loop read only " + received + " of " + messages
                                 + " messages in " + RAW_CONSUME_TIMEOUT.toMinutes() + " minutes");
                     }
+                    if (inFlight != null && received >= messages) {
+                        inFlight.countDone(0);
+                        continue;
+                    }
                     ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
-                    if (!records.isEmpty()) {
+                    if (inFlight != null) {
+                        if (!records.isEmpty()) {
+                            received += records.count();
+                            inFlight.add(work, idsOf(records), offsetsOf(records));
+                        } else {
+                            inFlight.countDone(BatchWork.MAX_BATCHES_IN_FLIGHT);
+                        }
+                    } else if (!records.isEmpty()) {
                         for (int i = records.count(); i > 0; i--) {
                             throughput.record();
                         }
@@ -175,6 +208,27 @@ final class KafkaMode implements BrokerMode {
                 }
                 consumer.commitSync();
             }
+        }
+
+        /** The position after each partition's last record of {@code records}. */
+        static Map<TopicPartition, OffsetAndMetadata> offsetsOf(ConsumerRecords<byte[], byte[]> records) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            for (TopicPartition partition : records.partitions()) {
+                List<ConsumerRecord<byte[], byte[]>> of = records.records(partition);
+                offsets.put(partition, new OffsetAndMetadata(of.get(of.size() - 1).offset() + 1));
+            }
+            return offsets;
+        }
+
+        /** Each record's {@code keel-id}, or {@code topic-partition-offset} where it has none. */
+        static List<String> idsOf(ConsumerRecords<byte[], byte[]> records) {
+            List<String> ids = new ArrayList<>(records.count());
+            for (ConsumerRecord<byte[], byte[]> r : records) {
+                Header id = r.headers().lastHeader(KEEL_ID);
+                ids.add(id != null && id.value() != null ? new String(id.value(), StandardCharsets.UTF_8)
+                        : r.topic() + "-" + r.partition() + "-" + r.offset());
+            }
+            return ids;
         }
     }
 

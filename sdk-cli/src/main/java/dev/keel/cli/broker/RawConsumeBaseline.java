@@ -21,4 +21,18 @@ public interface RawConsumeBaseline {
      * Keel's bench handlers do (so that the rate, too, is timed from the first message to the last).
      */
     void consume(String topic, String group, int messages, Progress progress, Throughput throughput) throws Exception;
+
+    /** Whether {@link #consume(String, String, int, Progress, Throughput, BatchWork)} hands out its batches. */
+    default boolean handsOutBatches() {
+        return false;
+    }
+
+    /**
+     * {@link #consume(String, String, int, Progress, Throughput)}, doing {@code work} on each batch received before
+     * its messages are counted and their positions committed; only where {@link #handsOutBatches()}.
+     */
+    default void consume(String topic, String group, int messages, Progress progress, Throughput throughput,
+                         BatchWork work) throws Exception {
+        throw new UnsupportedOperationException(id() + " hands out no batches");
+    }
 }

@@ -8,6 +8,7 @@ import dev.keel.rocket.RocketClients;
 import dev.keel.rocket.RocketConfig;
 import dev.keel.spi.BrokerAdapter;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
@@ -91,6 +92,8 @@ final class RocketMode implements BrokerMode {
     static final int RAW_IN_FLIGHT = 256;
     /** The raw consumer's pull batch: the same as Keel's consumers use (the client's default is 10). */
     static final int RAW_PULL_BATCH = 32;
+    /** The user property Keel's publishers carry a message's id in. */
+    static final String KEEL_ID = "keel-id";
     /** How often the raw producer sends a message again that the broker's flow control refused. */
     static final int MAX_BUSY_RESENDS = 100;
 
@@ -273,6 +276,17 @@ final class RocketMode implements BrokerMode {
         @Override
         public void consume(String topic, String group, int messages, Progress progress, Throughput throughput)
                 throws Exception {
+            consume(topic, group, messages, progress, throughput, null);
+        }
+
+        @Override
+        public boolean handsOutBatches() {
+            return true;
+        }
+
+        @Override
+        public void consume(String topic, String group, int messages, Progress progress, Throughput throughput,
+                            BatchWork work) throws Exception {
             // the RocketMQ group Keel derives for Keel group `group` on `topic`, so deleting the topic removes it
             DefaultLitePullConsumer consumer =
                     new DefaultLitePullConsumer(RocketAdapter.rocketGroupOf(group, topic), signer(config));
@@ -285,22 +299,47 @@ final class RocketMode implements BrokerMode {
             RocketClients.start(config, consumer, consumer::start);
             long received = 0;
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            // the raw loop commits by itself (auto-commit), as the baseline does: there is nothing to commit per batch
+            BatchesInFlight<Void> inFlight = work == null ? null : new BatchesInFlight<>(throughput, progress, none -> {
+            });
             try {
-                while (received < messages) {
+                while ((inFlight == null ? received : inFlight.counted()) < messages) {
                     if (System.nanoTime() > deadline) {
                         throw new IllegalStateException("the raw lite pull consumer read only " + received + " of "
                                 + messages + " messages in 5 minutes");
                     }
+                    if (inFlight != null && received >= messages) {
+                        inFlight.countDone(0);
+                        continue;
+                    }
                     List<MessageExt> batch = consumer.poll(100);
+                    received += batch.size();
+                    if (inFlight != null) {
+                        if (!batch.isEmpty()) {
+                            inFlight.add(work, idsOf(batch), null);
+                        } else {
+                            inFlight.countDone(BatchWork.MAX_BATCHES_IN_FLIGHT);
+                        }
+                        continue;
+                    }
                     for (int i = batch.size(); i > 0; i--) {
                         throughput.record();
                     }
-                    received += batch.size();
                     progress.advance(batch.size());
                 }
             } finally {
                 consumer.shutdown();
             }
+        }
+
+        /** Each message's {@code keel-id}, or RocketMQ's message id where it has none. */
+        static List<String> idsOf(List<MessageExt> batch) {
+            List<String> ids = new ArrayList<>(batch.size());
+            for (MessageExt m : batch) {
+                String id = m.getUserProperty(KEEL_ID);
+                ids.add(id != null ? id : m.getMsgId());
+            }
+            return ids;
         }
     }
 }
