@@ -127,10 +127,14 @@ final class ConsumeBench {
         String prefix = "keel-bench:" + ctx.runId + ":" + HAND_WRITTEN_GROUP + ":" + topic + ":";
         try (RedisClient jedis = RedisClient.create(URI.create(ctx.store.redisUri()))) {
             try (PipelinedDedup work = new PipelinedDedup(jedis, prefix)) {
+                Optional<RedisWork> redisWork = redisWork(ctx);
                 double rate = RawConsume.measure(ctx, baseline, topic, HAND_WRITTEN_GROUP, work,
                         "consume " + baseline.id() + " + pipelined claims");
+                Optional<Map<String, RedisWork.Counter>> redisDone = redisWork.map(RedisWork::since);
                 section.rate("hand_written_eo_msgs_per_sec", baseline.id() + " + a pipelined claim and done mark "
                         + "per message (the least effectively-once work)", rate);
+                redisDone.ifPresent(delta -> RedisWork.cost(section, "redis_hand_written", delta,
+                        ctx.settings.messages(), "hand-written"));
                 section.ratio("hand_written_eo_over_alo", "ratio that / AT_LEAST_ONCE (the most EO / ALO can be)",
                         rate / alo);
                 section.ratio("eo_over_hand_written_eo", "ratio EFFECTIVELY_ONCE / that", eo / rate);

@@ -111,6 +111,23 @@ final class RedisWork {
         }
     }
 
+    /**
+     * Adds to {@code section} the Redis time and CPU per message of a pass ({@code messages}), without the per-command
+     * rows of {@link #report}: for a pass that is measured beside the one {@link #report} describes.
+     */
+    static void cost(BenchReport.Section section, String prefix, Map<String, Counter> delta, long messages,
+                     String what) {
+        long usec = delta.entrySet().stream().filter(e -> !CPU.equals(e.getKey()))
+                .mapToLong(e -> e.getValue().usec()).sum();
+        section.micros(prefix + "_usec_per_msg", "  Redis time per " + what + " message (INFO commandstats usec)",
+                (double) usec / messages);
+        Counter cpu = delta.get(CPU);
+        if (cpu != null) {
+            section.micros(prefix + "_cpu_usec_per_msg", "  Redis CPU per " + what + " message (INFO cpu)",
+                    (double) cpu.usec() / messages);
+        }
+    }
+
     private static Map<String, Counter> read(String uri) {
         try (RedisClient redis = RedisClient.create(URI.create(uri))) {
             Map<String, Counter> counters = parse(redis.info("commandstats"));

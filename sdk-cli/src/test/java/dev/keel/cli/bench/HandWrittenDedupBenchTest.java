@@ -57,6 +57,8 @@ class HandWrittenDedupBenchTest {
         assertThat(consume.get(baseline + "_msgs_per_sec").asDouble()).isPositive();
         double handWritten = consume.get("hand_written_eo_msgs_per_sec").asDouble();
         assertThat(handWritten).isPositive();
+        assertThat(consume.get("redis_hand_written_cpu_usec_per_msg").asDouble()).as("Redis's CPU in that pass")
+                .isPositive();
         assertThat(consume.get("hand_written_eo_over_alo").asDouble())
                 .isCloseTo(handWritten / consume.get("at_least_once_msgs_per_sec").asDouble(),
                         org.assertj.core.data.Offset.offset(0.006));

@@ -43,4 +43,19 @@ class RedisWorkTest {
         assertThat(RedisWork.cpuMicros("# CPU\r\nused_cpu_sys:1.500000\r\nused_cpu_user:2.250001\r\n"
                 + "used_cpu_sys_children:9.000000\r\n")).isEqualTo(3_750_001L);
     }
+
+    @Test
+    void costShouldGiveTimeAndCpuPerMessageOnly() {
+        BenchReport report = new BenchReport("kafka", "x", "redis");
+        BenchReport.Section section = report.section("consume", "consume");
+        Map<String, RedisWork.Counter> delta = new java.util.LinkedHashMap<>(RedisWork.parse(INFO));
+        delta.put(RedisWork.CPU, new RedisWork.Counter(0, 100_000));
+
+        RedisWork.cost(section, "redis_hw", delta, 20_000, "hand-written");
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> fields = (Map<String, Object>) report.asMap().get("consume");
+        assertThat(fields).containsOnlyKeys("redis_hw_usec_per_msg", "redis_hw_cpu_usec_per_msg")
+                .containsEntry("redis_hw_usec_per_msg", 3.05).containsEntry("redis_hw_cpu_usec_per_msg", 5.0);
+    }
 }
