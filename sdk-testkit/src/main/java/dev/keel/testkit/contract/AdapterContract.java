@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The one entry point of the broker contract for an adapter author: subclass it once in the adapter's test module,
@@ -31,7 +33,12 @@ import org.junit.jupiter.api.Nested;
  * </ul>
  * A mode of the adapter worth the whole contract again (another queue type, say) is a second subclass; a mode that
  * changes one area only subclasses that area's contract directly. See docs/writing-an-adapter.md.
+ *
+ * <p>Its tests may run at once ({@link Execution}): each has topics, groups, a store and metrics of its own. A module
+ * whose JUnit runs parallel execution (Keel's modules: {@code keel.test.parallel} in the root pom) runs two at a time;
+ * elsewhere they run one after the other.
  */
+@Execution(ExecutionMode.CONCURRENT)
 public abstract class AdapterContract {
 
     /** A new adapter on the test's real broker, configured as an application would (short timeouts are fine). */
