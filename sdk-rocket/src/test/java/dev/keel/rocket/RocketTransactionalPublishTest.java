@@ -40,15 +40,19 @@ import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * RocketMQ transactional messages on the real broker and the real PostgreSQL: a message is delivered
  * if and only if its order row committed, also when the producer dies between the half message and
  * its outcome (the broker's check-back asks the group's surviving producer, whose checker looks the
  * row up). The harness's broker checks half messages every second ({@code transactionCheckInterval})
- * once they are a second old ({@code transactionTimeOut}).
+ * once they are a second old ({@code transactionTimeOut}). Its tests may run at once (two at a time in this module:
+ * the root pom's {@code keel.test.parallel}): each has its own topic, producer group, orders table and store prefix.
  */
 @UsesBrokers({BrokerKind.ROCKET, BrokerKind.REDIS})
+@Execution(ExecutionMode.CONCURRENT)
 class RocketTransactionalPublishTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(60);
