@@ -50,12 +50,15 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * row up). The harness's broker checks half messages every second ({@code transactionCheckInterval})
  * once they are a second old ({@code transactionTimeOut}). Its tests may run at once (two at a time in this module:
  * the root pom's {@code keel.test.parallel}): each has its own topic, producer group, orders table and store prefix.
+ * Each test method, not the class, is marked: the class as a whole still runs alone, never beside another class of
+ * the module (one restarts the broker).
  */
 @UsesBrokers({BrokerKind.ROCKET, BrokerKind.REDIS})
-@Execution(ExecutionMode.CONCURRENT)
 class RocketTransactionalPublishTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(60);
+    /** How often a test asks the broker how many check-backs it made (an admin client each time; checks are 1 s apart). */
+    private static final Duration HALF_CHECK_POLL = Duration.ofMillis(300);
 
     private final String topic = RocketTestSupport.unique("tx");
     private final String group = RocketTestSupport.unique("tx-producers");
@@ -109,6 +112,7 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aCommittedLocalTransactionDeliversTheMessageOnceWithKeelHeaders() throws Exception {
         String id = OrdersTable.uniqueId("paid");
         Map<String, String> seenHeaders = new ConcurrentHashMap<>();
@@ -133,6 +137,7 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void committedMessagesWhoseLocalTransactionsOutliveTheCheckTimeoutAreStoredOnceEach() throws Exception {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
@@ -161,6 +166,7 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aLocalTransactionThatRollsBackOrThrowsIsNeverDelivered() throws Exception {
         String rolledBack = OrdersTable.uniqueId("rolled-back");
         String thrown = OrdersTable.uniqueId("thrown");
@@ -197,6 +203,7 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void anUnknownOutcomeIsSettledByTheCheckerFromTheDatabase() throws Exception {
         String committed = OrdersTable.uniqueId("unknown-committed");
         String absent = OrdersTable.uniqueId("unknown-absent");
@@ -222,6 +229,7 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aProducerKilledBetweenHalfMessageAndOutcomeIsSettledByTheGroupsOtherProducer() throws Exception {
         String committed = OrdersTable.uniqueId("crash-committed");
         String uncommitted = OrdersTable.uniqueId("crash-uncommitted");
@@ -248,6 +256,7 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aCheckBackWhileTheLocalTransactionRunsIsAnsweredUnknownWithoutAskingTheChecker() throws Exception {
         String id = OrdersTable.uniqueId("long");
         AtomicReference<TransactionOutcome> answeredWhileRunning = new AtomicReference<>();
@@ -258,7 +267,7 @@ class RocketTransactionalPublishTest {
                     try (Connection c = OrdersTable.begin()) {
                         orders.insert(c, "order-9", half.id());
                         // checked twice by the broker, or answered by the checker
-                        await().atMost(PATIENCE).until(() -> HalfMessages.checks(id) >= 2 || checked.containsKey(id));
+                        await().atMost(PATIENCE).pollInterval(HALF_CHECK_POLL).until(() -> HalfMessages.checks(id) >= 2 || checked.containsKey(id));
                         answeredWhileRunning.set(checked.get(id));
                         c.commit();
                     }
@@ -274,6 +283,7 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void anotherProducerOfTheGroupAskedWhileTheTransactionRunsAnswersUnknown() throws Exception {
         String id = OrdersTable.uniqueId("elsewhere");
         Map<String, TransactionOutcome> otherChecked = new ConcurrentHashMap<>();
@@ -309,6 +319,7 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aPublisherClosedDuringItsLocalTransactionReportsTheOutcomeUnknownAndTheGroupSettlesIt() throws Exception {
         String id = OrdersTable.uniqueId("closed");
         String closingGroup = RocketTestSupport.unique("tx-closing");
@@ -327,7 +338,7 @@ class RocketTransactionalPublishTest {
             receipt = closing.publish(topic, Message.builder("order 11", Codec.utf8()).id(id).build(), half -> {
                 try (Connection c = OrdersTable.begin()) {
                     orders.insert(c, "order-11", half.id());
-                    await().atMost(PATIENCE).until(() -> HalfMessages.checks(id) >= 2 || closingChecked.containsKey(id));
+                    await().atMost(PATIENCE).pollInterval(HALF_CHECK_POLL).until(() -> HalfMessages.checks(id) >= 2 || closingChecked.containsKey(id));
                     // the application stops while this transaction is still open, for longer than closeTimeout
                     CompletableFuture<Void> stopping = CompletableFuture.runAsync(closing::close);
                     await().atMost(PATIENCE).until(stopping::isDone);
@@ -354,6 +365,7 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aCloseDuringALocalTransactionWaitsForItsOutcomeToReachTheBroker() throws Exception {
         String id = OrdersTable.uniqueId("graceful");
         String closingGroup = RocketTestSupport.unique("tx-graceful");
@@ -387,6 +399,7 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void noProducerOfTheGroupIsAskedAboutAMessageDuringItsCheckImmunity() throws Exception {
         String id = OrdersTable.uniqueId("immune");
         String immuneGroup = RocketTestSupport.unique("tx-immune");
@@ -419,6 +432,7 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void anOutcomeTheBrokerRefusesIsReportedUnknownAndThisProcessAnswersItsCheckBack() throws Exception {
         String id = OrdersTable.uniqueId("refused");
         String immuneGroup = RocketTestSupport.unique("tx-refused");
@@ -448,6 +462,7 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aTopicThatDoesNotExistFailsBeforeTheLocalTransactionRuns() {
         AtomicBoolean ran = new AtomicBoolean();
         String missing = RocketTestSupport.unique("tx-missing");
@@ -463,6 +478,7 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aDelayedTransactionalMessageIsRefusedBeforeItsHalfMessageAndLocalTransaction() throws Exception {
         AtomicBoolean ran = new AtomicBoolean();
         String delayed = OrdersTable.uniqueId("tx-delayed");
@@ -488,6 +504,7 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aTransactionalMessageKeepsItsPriority() throws Exception {
         String id = OrdersTable.uniqueId("tx-priority");
 
@@ -500,6 +517,7 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void anotherPublisherOfTheGroupInThisProcessNeverAsksItsCheckerAboutARunningTransaction() throws Exception {
         String id = OrdersTable.uniqueId("sibling");
         Map<String, TransactionOutcome> siblingChecked = new ConcurrentHashMap<>();
@@ -515,7 +533,7 @@ class RocketTransactionalPublishTest {
                     .build(), half -> {
                         try (Connection c = OrdersTable.begin()) {
                             orders.insert(c, "order-31", half.id());
-                            await().atMost(PATIENCE).until(() -> HalfMessages.checks(id) >= 4
+                            await().atMost(PATIENCE).pollInterval(HALF_CHECK_POLL).until(() -> HalfMessages.checks(id) >= 4
                                     || siblingChecked.containsKey(id) || checked.containsKey(id));
                             siblingAnswer.set(siblingChecked.getOrDefault(id, checked.get(id)));
                             c.commit();

@@ -34,11 +34,12 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * A mode of the adapter worth the whole contract again (another queue type, say) is a second subclass; a mode that
  * changes one area only subclasses that area's contract directly. See docs/writing-an-adapter.md.
  *
- * <p>Its tests may run at once ({@link Execution}): each has topics, groups, a store and metrics of its own. A module
- * whose JUnit runs parallel execution (Keel's modules: {@code keel.test.parallel} in the root pom) runs two at a time;
- * elsewhere they run one after the other.
+ * <p>The tests of each area may run at once ({@link Execution} on each area class, not on this one, so that the suite
+ * as a whole still runs alone, never beside another test class of the module that restarts or reconfigures its
+ * broker): each test has topics, groups, a store and metrics of its own. A module whose JUnit runs parallel execution
+ * (Keel's adapter modules: {@code keel.test.parallel} in the root pom) runs two at a time; elsewhere they run one
+ * after the other.
  */
-@Execution(ExecutionMode.CONCURRENT)
 public abstract class AdapterContract {
 
     /** A new adapter on the test's real broker, configured as an application would (short timeouts are fine). */
@@ -112,6 +113,7 @@ public abstract class AdapterContract {
 
     /** Ordering, crashes, outages, rebalances, dead letters, re-drive and receive-on-subscribe. */
     @Nested
+    @Execution(ExecutionMode.CONCURRENT)
     class Core extends BrokerContractTest {
         @Override
         AdapterContract owner() {
@@ -126,6 +128,7 @@ public abstract class AdapterContract {
 
     /** What the broker refuses and what it lets through, with a clear error and the channel kept healthy. */
     @Nested
+    @Execution(ExecutionMode.CONCURRENT)
     class BadInput extends BadInputContract {
         @Override
         AdapterContract owner() {
@@ -156,6 +159,7 @@ public abstract class AdapterContract {
 
     /** The engine's side of the SPI failing under the consumer: a visible failure, nothing lost. */
     @Nested
+    @Execution(ExecutionMode.CONCURRENT)
     class ConsumerFailure extends ConsumerFailureContract {
         @Override
         AdapterContract owner() {
@@ -170,6 +174,7 @@ public abstract class AdapterContract {
 
     /** Header filters, and priorities where {@code PRIORITY} is declared. */
     @Nested
+    @Execution(ExecutionMode.CONCURRENT)
     class Routing extends RoutingContract {
         @Override
         AdapterContract owner() {
@@ -184,6 +189,7 @@ public abstract class AdapterContract {
 
     /** {@code DELAYED_DELIVERY}: never early, never lost, never twice. */
     @Nested
+    @Execution(ExecutionMode.CONCURRENT)
     class DelayedDelivery extends DelayedDeliveryContract {
         @Override
         AdapterContract owner() {
@@ -203,6 +209,7 @@ public abstract class AdapterContract {
 
     /** {@code NON_BLOCKING_RETRY}: a poison message does not hold up the messages behind it. */
     @Nested
+    @Execution(ExecutionMode.CONCURRENT)
     class NonBlockingRetry extends NonBlockingRetryContract {
         @Override
         AdapterContract owner() {
@@ -217,6 +224,7 @@ public abstract class AdapterContract {
 
     /** {@code REPLAY}: a group rewound to a time reads again from there. */
     @Nested
+    @Execution(ExecutionMode.CONCURRENT)
     class Replay extends ReplayContract {
         @Override
         AdapterContract owner() {
@@ -231,6 +239,7 @@ public abstract class AdapterContract {
 
     /** {@code BROADCAST}: every instance of a broadcast group receives every message. */
     @Nested
+    @Execution(ExecutionMode.CONCURRENT)
     class Broadcast extends BroadcastContract {
         @Override
         AdapterContract owner() {
@@ -245,6 +254,7 @@ public abstract class AdapterContract {
 
     /** Replay and dead letters of a topic that does not exist: refused naming it; no dead letter yet reads as empty. */
     @Nested
+    @Execution(ExecutionMode.CONCURRENT)
     class MissingTopic extends MissingTopicContract {
         @Override
         AdapterContract owner() {

@@ -25,8 +25,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The broker-agnostic contract every adapter must pass, on a real broker: an adapter's test
@@ -34,10 +32,8 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * {@link BrokerContractSupport}). A test needing an optional ability is skipped, naming the
  * {@link Capability}, when the adapter does not declare it. Waits are bounded by
  * {@link #patience()}; nothing is timed. This half covers ordering, crashes, outages and group
- * changes; {@link DeliveryContract} covers publishing, duplicates and dead letters. Its tests may run at once, as
- * {@link AdapterContract}'s do (a subclass run on its own, such as a suite over TLS, too).
+ * changes; {@link DeliveryContract} covers publishing, duplicates and dead letters.
  */
-@Execution(ExecutionMode.CONCURRENT)
 public abstract class BrokerContractTest extends RedriveContract {
 
     private static final int KEYS = 16;

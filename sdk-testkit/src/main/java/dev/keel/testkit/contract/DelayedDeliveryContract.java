@@ -53,7 +53,7 @@ public abstract class DelayedDeliveryContract extends BrokerContractSupport {
         Effects effects = new Effects();
         Subscription subscription = keel.subscribe(subscription().build(), recording(effects));
         cleanup(subscription);
-        List<Message> delayed = delayedMessages("d", 12, Duration.ofSeconds(1));
+        List<Message> delayed = delayedMessages("d", 12, Duration.ofSeconds(1), Duration.ofSeconds(3));
         List<Message> undelayed = List.of(message("now-0", "key-0"), message("now-1", "key-1"));
         List<Message> all = new ArrayList<>(delayed);
         all.addAll(undelayed);
@@ -75,8 +75,9 @@ public abstract class DelayedDeliveryContract extends BrokerContractSupport {
         Set<String> handledBefore = ConcurrentHashMap.newKeySet();
         Set<String> handledAfter = ConcurrentHashMap.newKeySet();
         Subscription before = first.subscribe(subscription().build(), recording(effects, handledBefore));
-        // due 2-3 s from now: the subscription closes while they wait (a slow publish may let a few through)
-        List<Message> delayed = delayedMessages("r", 12, Duration.ofSeconds(2));
+        // due 4-6 s from now: the subscription closes while they wait (a slow publish may let a few through; 4 s
+        // leaves room for a loaded machine, where this test may share the cores with another of the contract's)
+        List<Message> delayed = delayedMessages("r", 12, Duration.ofSeconds(4), Duration.ofSeconds(6));
         long publishStart = System.currentTimeMillis();
         publishConfirmed(first, topic, delayed);
         long publishMillis = System.currentTimeMillis() - publishStart;
@@ -135,13 +136,13 @@ public abstract class DelayedDeliveryContract extends BrokerContractSupport {
     }
 
     /**
-     * {@code count} messages over 4 keys, delays spread from {@code from} to 3 s, half given as
+     * {@code count} messages over 4 keys, delays spread from {@code from} to {@code to}, half given as
      * {@code deliverAt}, half as {@code delay}; the due time each carries is checked on arrival.
      */
-    private static List<Message> delayedMessages(String prefix, int count, Duration from) {
+    private static List<Message> delayedMessages(String prefix, int count, Duration from, Duration to) {
         List<Message> messages = new ArrayList<>();
         Instant now = Instant.now();
-        long spread = 3_000 - from.toMillis();
+        long spread = to.toMillis() - from.toMillis();
         for (int i = 0; i < count; i++) {
             Duration delay = Duration.ofMillis(from.toMillis() + (spread * i) / Math.max(1, count - 1));
             Message.Builder builder = Message.builder(prefix + "-" + i, Codec.utf8()).id(prefix + "-" + i)
