@@ -40,18 +40,15 @@ import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * RocketMQ transactional messages on the real broker and the real PostgreSQL: a message is delivered
  * if and only if its order row committed, also when the producer dies between the half message and
  * its outcome (the broker's check-back asks the group's surviving producer, whose checker looks the
  * row up). The harness's broker checks half messages every second ({@code transactionCheckInterval})
- * once they are a second old ({@code transactionTimeOut}). Its tests may run at once (two at a time in this module:
- * the root pom's {@code keel.test.parallel}): each has its own topic, producer group, orders table and store prefix.
- * Each test method, not the class, is marked: the class as a whole still runs alone, never beside another class of
- * the module (one restarts the broker).
+ * once they are a second old ({@code transactionTimeOut}). Its tests run one at a time: two at once made
+ * {@link #anotherProducerOfTheGroupAskedWhileTheTransactionRunsAnswersUnknown} fail (the other producer answered
+ * ROLLBACK), a timing it depends on.
  */
 @UsesBrokers({BrokerKind.ROCKET, BrokerKind.REDIS})
 class RocketTransactionalPublishTest {
@@ -112,7 +109,6 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
-    @Execution(ExecutionMode.CONCURRENT)
     void aCommittedLocalTransactionDeliversTheMessageOnceWithKeelHeaders() throws Exception {
         String id = OrdersTable.uniqueId("paid");
         Map<String, String> seenHeaders = new ConcurrentHashMap<>();
@@ -137,7 +133,6 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
-    @Execution(ExecutionMode.CONCURRENT)
     void committedMessagesWhoseLocalTransactionsOutliveTheCheckTimeoutAreStoredOnceEach() throws Exception {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
@@ -166,7 +161,6 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
-    @Execution(ExecutionMode.CONCURRENT)
     void aLocalTransactionThatRollsBackOrThrowsIsNeverDelivered() throws Exception {
         String rolledBack = OrdersTable.uniqueId("rolled-back");
         String thrown = OrdersTable.uniqueId("thrown");
@@ -203,7 +197,6 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
-    @Execution(ExecutionMode.CONCURRENT)
     void anUnknownOutcomeIsSettledByTheCheckerFromTheDatabase() throws Exception {
         String committed = OrdersTable.uniqueId("unknown-committed");
         String absent = OrdersTable.uniqueId("unknown-absent");
@@ -229,7 +222,6 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
-    @Execution(ExecutionMode.CONCURRENT)
     void aProducerKilledBetweenHalfMessageAndOutcomeIsSettledByTheGroupsOtherProducer() throws Exception {
         String committed = OrdersTable.uniqueId("crash-committed");
         String uncommitted = OrdersTable.uniqueId("crash-uncommitted");
@@ -256,7 +248,6 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
-    @Execution(ExecutionMode.CONCURRENT)
     void aCheckBackWhileTheLocalTransactionRunsIsAnsweredUnknownWithoutAskingTheChecker() throws Exception {
         String id = OrdersTable.uniqueId("long");
         AtomicReference<TransactionOutcome> answeredWhileRunning = new AtomicReference<>();
@@ -283,7 +274,6 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
-    @Execution(ExecutionMode.CONCURRENT)
     void anotherProducerOfTheGroupAskedWhileTheTransactionRunsAnswersUnknown() throws Exception {
         String id = OrdersTable.uniqueId("elsewhere");
         Map<String, TransactionOutcome> otherChecked = new ConcurrentHashMap<>();
@@ -319,7 +309,6 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
-    @Execution(ExecutionMode.CONCURRENT)
     void aPublisherClosedDuringItsLocalTransactionReportsTheOutcomeUnknownAndTheGroupSettlesIt() throws Exception {
         String id = OrdersTable.uniqueId("closed");
         String closingGroup = RocketTestSupport.unique("tx-closing");
@@ -365,7 +354,6 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
-    @Execution(ExecutionMode.CONCURRENT)
     void aCloseDuringALocalTransactionWaitsForItsOutcomeToReachTheBroker() throws Exception {
         String id = OrdersTable.uniqueId("graceful");
         String closingGroup = RocketTestSupport.unique("tx-graceful");
@@ -399,7 +387,6 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
-    @Execution(ExecutionMode.CONCURRENT)
     void noProducerOfTheGroupIsAskedAboutAMessageDuringItsCheckImmunity() throws Exception {
         String id = OrdersTable.uniqueId("immune");
         String immuneGroup = RocketTestSupport.unique("tx-immune");
@@ -432,7 +419,6 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
-    @Execution(ExecutionMode.CONCURRENT)
     void anOutcomeTheBrokerRefusesIsReportedUnknownAndThisProcessAnswersItsCheckBack() throws Exception {
         String id = OrdersTable.uniqueId("refused");
         String immuneGroup = RocketTestSupport.unique("tx-refused");
@@ -462,7 +448,6 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
-    @Execution(ExecutionMode.CONCURRENT)
     void aTopicThatDoesNotExistFailsBeforeTheLocalTransactionRuns() {
         AtomicBoolean ran = new AtomicBoolean();
         String missing = RocketTestSupport.unique("tx-missing");
@@ -478,7 +463,6 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
-    @Execution(ExecutionMode.CONCURRENT)
     void aDelayedTransactionalMessageIsRefusedBeforeItsHalfMessageAndLocalTransaction() throws Exception {
         AtomicBoolean ran = new AtomicBoolean();
         String delayed = OrdersTable.uniqueId("tx-delayed");
@@ -504,7 +488,6 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
-    @Execution(ExecutionMode.CONCURRENT)
     void aTransactionalMessageKeepsItsPriority() throws Exception {
         String id = OrdersTable.uniqueId("tx-priority");
 
@@ -517,7 +500,6 @@ class RocketTransactionalPublishTest {
     }
 
     @Test
-    @Execution(ExecutionMode.CONCURRENT)
     void anotherPublisherOfTheGroupInThisProcessNeverAsksItsCheckerAboutARunningTransaction() throws Exception {
         String id = OrdersTable.uniqueId("sibling");
         Map<String, TransactionOutcome> siblingChecked = new ConcurrentHashMap<>();
