@@ -142,7 +142,7 @@ final class KafkaMode implements BrokerMode {
      * commit of the polled positions after each non-empty poll, the same {@code max.poll.records} as
      * Keel's consumers (kafka-clients' default), no work per record but counting it.
      */
-    static final class RawKafkaConsumer implements RawConsumeBaseline {
+    static final class RawKafkaConsumer implements BatchingConsumeBaseline {
         private final KafkaClients clients;
 
         RawKafkaConsumer(KafkaClients clients) {
@@ -157,17 +157,6 @@ final class KafkaMode implements BrokerMode {
         @Override
         public String description() {
             return "raw kafka-clients poll loop (commitAsync after each poll)";
-        }
-
-        @Override
-        public void consume(String topic, String group, int messages, Progress progress, Throughput throughput)
-                throws Exception {
-            consume(topic, group, messages, progress, throughput, null);
-        }
-
-        @Override
-        public boolean handsOutBatches() {
-            return true;
         }
 
         @Override

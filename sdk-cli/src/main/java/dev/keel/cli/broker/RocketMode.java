@@ -256,7 +256,7 @@ final class RocketMode implements BrokerMode {
     }
 
     /** rocketmq-client's lite pull consumer with its defaults (auto-commit), from the first offset. */
-    static final class RawRocketConsumer implements RawConsumeBaseline {
+    static final class RawRocketConsumer implements BatchingConsumeBaseline {
         private final RocketConfig config;
 
         RawRocketConsumer(RocketConfig config) {
@@ -271,17 +271,6 @@ final class RocketMode implements BrokerMode {
         @Override
         public String description() {
             return "raw rocketmq-client DefaultLitePullConsumer (auto-commit, pull batch " + RAW_PULL_BATCH + ")";
-        }
-
-        @Override
-        public void consume(String topic, String group, int messages, Progress progress, Throughput throughput)
-                throws Exception {
-            consume(topic, group, messages, progress, throughput, null);
-        }
-
-        @Override
-        public boolean handsOutBatches() {
-            return true;
         }
 
         @Override
