@@ -8,7 +8,10 @@ import java.util.UUID;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourceType;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The contract's core half (per-key order, retries, crashes of consumers, group changes, re-drive) on the secured
@@ -18,7 +21,7 @@ import org.junit.jupiter.api.Tag;
  * {@code FaultInjectable} adapter are skipped, naming it, as on the plaintext listener.
  */
 @Tag("secured")
-class KafkaCoreOverTlsContractTest extends BrokerContractTest {
+class KafkaCoreOverTlsContractTest {
 
     private static final String USER = "keel-core-tls-" + UUID.randomUUID().toString().substring(0, 8);
     private static final String PASSWORD = "pw-" + UUID.randomUUID();
@@ -26,18 +29,24 @@ class KafkaCoreOverTlsContractTest extends BrokerContractTest {
 
     private final SecuredKafka kafka = SecuredKafka.local();
 
-    @Override
-    protected BrokerAdapter createAdapter() {
-        synchronized (KafkaCoreOverTlsContractTest.class) {
-            if (!userCreated) {
-                kafka.putUser(USER, PASSWORD);
-                kafka.allow(USER, ResourceType.TOPIC, "*", PatternType.LITERAL, AclOperation.ALL);
-                kafka.allow(USER, ResourceType.GROUP, "*", PatternType.LITERAL, AclOperation.ALL);
-                userCreated = true;
+    /** Nested so that its tests run two at a time while the class runs alone (as RocketCoreOverTlsContractTest's). */
+    @Nested
+    @Execution(ExecutionMode.CONCURRENT)
+    class Core extends BrokerContractTest {
+        @Override
+        protected BrokerAdapter createAdapter() {
+            synchronized (KafkaCoreOverTlsContractTest.class) {
+                if (!userCreated) {
+                    kafka.putUser(USER, PASSWORD);
+                    kafka.allow(USER, ResourceType.TOPIC, "*", PatternType.LITERAL, AclOperation.ALL);
+                    kafka.allow(USER, ResourceType.GROUP, "*", PatternType.LITERAL, AclOperation.ALL);
+                    userCreated = true;
+                }
             }
+            TestCertificates tls = TestCertificates.get();
+            return new KafkaAdapter(KafkaTestSupport.config(kafka.saslSslBootstrapServers())
+                    .properties(kafka.tlsClientProperties(USER, PASSWORD, tls.trustStore(), tls.clientKeyStore()))
+                    .build());
         }
-        TestCertificates tls = TestCertificates.get();
-        return new KafkaAdapter(KafkaTestSupport.config(kafka.saslSslBootstrapServers())
-                .properties(kafka.tlsClientProperties(USER, PASSWORD, tls.trustStore(), tls.clientKeyStore())).build());
     }
 }
