@@ -78,14 +78,30 @@ public final class InvokeStep<T> implements Step {
                 : CompletableFuture.failedFuture(failure);
     }
 
+    /**
+     * Keel's headers of the record, as the immutable map {@link Delivery} keeps ({@code Map.copyOf} takes it as it
+     * is): built once, not gathered into a hash map and copied again for every delivery.
+     */
+    @SuppressWarnings("unchecked")
     private static Map<String, String> keelHeaders(InboundRecord record) {
-        Map<String, String> keel = new java.util.HashMap<>();
-        record.headers().forEach((name, value) -> {
+        Map<String, String> headers = record.headers();
+        int reserved = 0;
+        for (String name : headers.keySet()) {
             if (KeelHeaders.isReserved(name)) {
-                keel.put(name, value);
+                reserved++;
             }
-        });
-        return keel;
+        }
+        if (reserved == 0) {
+            return Map.of();
+        }
+        Map.Entry<String, String>[] keel = (Map.Entry<String, String>[]) new Map.Entry<?, ?>[reserved];
+        int i = 0;
+        for (Map.Entry<String, String> header : headers.entrySet()) {
+            if (KeelHeaders.isReserved(header.getKey())) {
+                keel[i++] = Map.entry(header.getKey(), header.getValue());
+            }
+        }
+        return Map.ofEntries(keel);
     }
 
     static Message toMessage(InboundRecord record) {
