@@ -37,8 +37,8 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * <p>The tests of each area may run at once ({@link Execution} on each area class, not on this one, so that the suite
  * as a whole still runs alone, never beside another test class of the module that restarts or reconfigures its
  * broker): each test has topics, groups, a store and metrics of its own. A module whose JUnit runs parallel execution
- * (Keel's adapter modules: {@code keel.test.parallel} in the root pom) runs two at a time; elsewhere they run one
- * after the other.
+ * (Keel's adapter modules: {@code keel.test.parallel} set in each module's pom, which the root pom passes to JUnit)
+ * runs two at a time; elsewhere they run one after the other.
  */
 public abstract class AdapterContract {
 
