@@ -3,14 +3,11 @@ package dev.keel.jms;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.testbrokers.SecuredArtemis;
 import dev.keel.testbrokers.TestCertificates;
-import dev.keel.testkit.contract.BrokerContractTest;
+import dev.keel.testkit.contract.ConcurrentBrokerContract;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The contract's core half (per-key order, retries, crashes of consumers, group changes, re-drive) on the secured
@@ -20,7 +17,7 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * {@code FaultInjectable} adapter are skipped, naming it, as on the plaintext acceptor.
  */
 @Tag("secured")
-class ArtemisCoreOverTlsContractTest {
+class ArtemisCoreOverTlsContractTest extends ConcurrentBrokerContract {
 
     private static final String USER = "keel-core-tls-" + UUID.randomUUID().toString().substring(0, 8);
     private static final String PASSWORD = "pw-" + UUID.randomUUID();
@@ -35,15 +32,10 @@ class ArtemisCoreOverTlsContractTest {
         SecuredArtemis.local().removeUser(USER);
     }
 
-    /** Nested so that its tests run two at a time while the class runs alone (as RocketCoreOverTlsContractTest's). */
-    @Nested
-    @Execution(ExecutionMode.CONCURRENT)
-    class Core extends BrokerContractTest {
-        @Override
-        protected BrokerAdapter createAdapter() {
-            TestCertificates tls = TestCertificates.get();
-            return new ArtemisAdapter(ArtemisTestSupport.config(SecuredArtemis.local().tlsUrl(tls.trustStore(),
-                    tls.clientKeyStore())).credentials(USER, PASSWORD).build());
-        }
+    @Override
+    protected BrokerAdapter createAdapter() {
+        TestCertificates tls = TestCertificates.get();
+        return new ArtemisAdapter(ArtemisTestSupport.config(SecuredArtemis.local().tlsUrl(tls.trustStore(),
+                tls.clientKeyStore())).credentials(USER, PASSWORD).build());
     }
 }

@@ -3,15 +3,12 @@ package dev.keel.kafka;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.testbrokers.SecuredKafka;
 import dev.keel.testbrokers.TestCertificates;
-import dev.keel.testkit.contract.BrokerContractTest;
+import dev.keel.testkit.contract.ConcurrentBrokerContract;
 import java.util.UUID;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourceType;
-import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The contract's core half (per-key order, retries, crashes of consumers, group changes, re-drive) on the secured
@@ -21,7 +18,7 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * {@code FaultInjectable} adapter are skipped, naming it, as on the plaintext listener.
  */
 @Tag("secured")
-class KafkaCoreOverTlsContractTest {
+class KafkaCoreOverTlsContractTest extends ConcurrentBrokerContract {
 
     private static final String USER = "keel-core-tls-" + UUID.randomUUID().toString().substring(0, 8);
     private static final String PASSWORD = "pw-" + UUID.randomUUID();
@@ -29,24 +26,18 @@ class KafkaCoreOverTlsContractTest {
 
     private final SecuredKafka kafka = SecuredKafka.local();
 
-    /** Nested so that its tests run two at a time while the class runs alone (as RocketCoreOverTlsContractTest's). */
-    @Nested
-    @Execution(ExecutionMode.CONCURRENT)
-    class Core extends BrokerContractTest {
-        @Override
-        protected BrokerAdapter createAdapter() {
-            synchronized (KafkaCoreOverTlsContractTest.class) {
-                if (!userCreated) {
-                    kafka.putUser(USER, PASSWORD);
-                    kafka.allow(USER, ResourceType.TOPIC, "*", PatternType.LITERAL, AclOperation.ALL);
-                    kafka.allow(USER, ResourceType.GROUP, "*", PatternType.LITERAL, AclOperation.ALL);
-                    userCreated = true;
-                }
+    @Override
+    protected BrokerAdapter createAdapter() {
+        synchronized (KafkaCoreOverTlsContractTest.class) {
+            if (!userCreated) {
+                kafka.putUser(USER, PASSWORD);
+                kafka.allow(USER, ResourceType.TOPIC, "*", PatternType.LITERAL, AclOperation.ALL);
+                kafka.allow(USER, ResourceType.GROUP, "*", PatternType.LITERAL, AclOperation.ALL);
+                userCreated = true;
             }
-            TestCertificates tls = TestCertificates.get();
-            return new KafkaAdapter(KafkaTestSupport.config(kafka.saslSslBootstrapServers())
-                    .properties(kafka.tlsClientProperties(USER, PASSWORD, tls.trustStore(), tls.clientKeyStore()))
-                    .build());
         }
+        TestCertificates tls = TestCertificates.get();
+        return new KafkaAdapter(KafkaTestSupport.config(kafka.saslSslBootstrapServers())
+                .properties(kafka.tlsClientProperties(USER, PASSWORD, tls.trustStore(), tls.clientKeyStore())).build());
     }
 }

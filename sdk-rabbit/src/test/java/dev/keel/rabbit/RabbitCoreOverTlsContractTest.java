@@ -7,11 +7,8 @@ import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.RabbitEndpoint;
 import dev.keel.testbrokers.TestCertificates;
 import dev.keel.testbrokers.UsesBrokers;
-import dev.keel.testkit.contract.BrokerContractTest;
-import org.junit.jupiter.api.Nested;
+import dev.keel.testkit.contract.ConcurrentBrokerContract;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The contract's core half (per-key order, retries, crashes of consumers, group changes, re-drive) on the harness's
@@ -22,19 +19,14 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  */
 @Tag("secured")
 @UsesBrokers(BrokerKind.RABBIT)
-class RabbitCoreOverTlsContractTest {
+class RabbitCoreOverTlsContractTest extends ConcurrentBrokerContract {
 
     private final RabbitEndpoint rabbit = RabbitTestSupport.rabbit();
 
-    /** Nested so that its tests run two at a time while the class runs alone (as RocketCoreOverTlsContractTest's). */
-    @Nested
-    @Execution(ExecutionMode.CONCURRENT)
-    class Core extends BrokerContractTest {
-        @Override
-        protected BrokerAdapter createAdapter() {
-            assumeTrue(rabbit.supportsNodeCommands(), "needs the harness's private RabbitMQ node (its TLS listener)");
-            return new RabbitAdapter(RabbitTestSupport.config().host(rabbit.host()).port(rabbit.tlsPort())
-                    .sslContext(TestCertificates.get().clientContext()).build());
-        }
+    @Override
+    protected BrokerAdapter createAdapter() {
+        assumeTrue(rabbit.supportsNodeCommands(), "needs the harness's private RabbitMQ node (its TLS listener)");
+        return new RabbitAdapter(RabbitTestSupport.config().host(rabbit.host()).port(rabbit.tlsPort())
+                .sslContext(TestCertificates.get().clientContext()).build());
     }
 }

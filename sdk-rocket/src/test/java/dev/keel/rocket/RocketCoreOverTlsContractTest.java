@@ -3,12 +3,9 @@ package dev.keel.rocket;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.testbrokers.SecuredRocket;
 import dev.keel.testbrokers.TestCertificates;
-import dev.keel.testkit.contract.BrokerContractTest;
+import dev.keel.testkit.contract.ConcurrentBrokerContract;
 import java.time.Duration;
-import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The contract's core half (per-key order, retries, crashes of consumers, group changes, re-drive) on the harness's
@@ -18,26 +15,16 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * contract injects through a {@code FaultInjectable} adapter are skipped, naming it, as on plaintext.
  */
 @Tag("secured")
-class RocketCoreOverTlsContractTest {
+class RocketCoreOverTlsContractTest extends ConcurrentBrokerContract {
 
     private final SecuredRocket rocket = SecuredRocket.localOverTls();
 
-    /**
-     * Nested so that its tests run two at a time (the module's {@code keel.test.parallel}) while the class itself runs
-     * alone, as {@code AdapterContract}'s areas do: the TLS broker answers slower, and the contract waits on it more
-     * than it computes.
-     */
-    @Nested
-    @Execution(ExecutionMode.CONCURRENT)
-    class Core extends BrokerContractTest {
-        @Override
-        protected BrokerAdapter createAdapter() {
-            TestCertificates tls = TestCertificates.get();
-            return new RocketAdapter(RocketConfig.custom().nameServer(rocket.nameServer()).clientId("keel-tls")
-                    .commitInterval(Duration.ofMillis(200)) // as RocketTestSupport's adapter on plaintext
-                    .credentials(rocket.adminUser(), rocket.adminPassword())
-                    .tls(tls.caCertificate()).clientCertificate(tls.clientCertificate(), tls.clientKey(), null)
-                    .build());
-        }
+    @Override
+    protected BrokerAdapter createAdapter() {
+        TestCertificates tls = TestCertificates.get();
+        return new RocketAdapter(RocketConfig.custom().nameServer(rocket.nameServer()).clientId("keel-tls")
+                .commitInterval(Duration.ofMillis(200)) // as RocketTestSupport's adapter on plaintext
+                .credentials(rocket.adminUser(), rocket.adminPassword())
+                .tls(tls.caCertificate()).clientCertificate(tls.clientCertificate(), tls.clientKey(), null).build());
     }
 }
