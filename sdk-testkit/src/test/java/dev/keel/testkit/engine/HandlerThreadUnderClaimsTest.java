@@ -22,8 +22,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Under EFFECTIVELY_ONCE a message's handler runs on its subscription's handler threads, never on the store thread
  * that answered its claim (a store thread running handlers would hold up every claim and done mark behind them),
- * whether the claim was answered before the message reached its lane (it then goes on on the lane's own thread)
- * or only after (it then goes on through the handler pool).
+ * whether the claim was answered before the message reached its lane (a claim asked for on arrival: the message takes
+ * its lane only then, and goes on on the lane's own thread) or only after (a claim asked for again after the message reached
+ * its lane, here each tick while the id is BUSY, the message off its lane meanwhile: it then goes on through the
+ * handler pool).
  */
 class HandlerThreadUnderClaimsTest {
 
@@ -31,12 +33,20 @@ class HandlerThreadUnderClaimsTest {
 
     @Test
     void aClaimAnsweredAfterItsMessageReachedItsLaneShouldRunTheHandlerOnAHandlerThread() {
-        FaultyIdempotencyStore store = new FaultyIdempotencyStore(new InMemoryIdempotencyStore());
-        // the claim is answered only once the message's lane thread is back in its pool, waiting for work: the
-        // message reached its lane, found its claim unanswered and left its continuation to the claim's answer
-        store.beforeNext(FaultyIdempotencyStore.Call.CLAIM_ALL, () -> await("the lane waits for the claim")
-                .atMost(PATIENCE).until(() -> aHandlerThreadWaitsForWork("late")));
+        InMemoryIdempotencyStore data = new InMemoryIdempotencyStore();
+        FaultyIdempotencyStore store = new FaultyIdempotencyStore(data);
+        // another owner holds the id: the message finds it BUSY in its lane and waits, claimed again each tick; the
+        // other owner lets go once a handler thread is back in its pool, so the claim that succeeds is answered after
+        // the message reached its lane, on a store thread
+        String namespace = "late:claims";
+        data.claim(namespace, "m0", "someone-else", Duration.ofMinutes(5));
+        store.afterNext(FaultyIdempotencyStore.Call.CLAIM_ALL, () -> new Thread(() -> {
+            await("the message waits for the id, its lane free").atMost(PATIENCE)
+                    .until(() -> aHandlerThreadWaitsForWork("late"));
+            data.release(namespace, "m0", "someone-else");
+        }).start());
         Set<String> threads = handle(store, "late", 1);
+        assertThat(store.batchClaims()).as("claim calls: the id BUSY on arrival, then claimed").isGreaterThanOrEqualTo(2);
         assertThat(threads).as("threads the handler ran on").hasSize(1).allMatch(name -> name.contains("-handler-"));
     }
 

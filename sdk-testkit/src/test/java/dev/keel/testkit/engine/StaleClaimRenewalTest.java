@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * A message's claim is taken when it arrives; while it then waits in its lane (behind a slow message
+ * A message's claim is taken when it arrives; while it then waits for its key (behind a slow message
  * of the same key) and while that slow message's handler runs, the heartbeat renews both claims, so
  * neither is lost however long the wait, and no other consumer can take either id meanwhile.
  */

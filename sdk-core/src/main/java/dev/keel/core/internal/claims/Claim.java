@@ -6,6 +6,7 @@ import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.Lease;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -21,6 +22,8 @@ final class Claim {
     private final Work work;
     private final String token = TOKENS.next();
     private volatile CompletableFuture<ClaimResult> requested;
+    /** Completes once the claim requested on receipt is answered and, when CLAIMED, held for renewal; null before. */
+    private volatile CompletionStage<?> prefetchSettled;
     private volatile long requestedAtMillis;
     /** Completed, released or lost: renewed no more. */
     private volatile boolean ended;
@@ -70,6 +73,15 @@ final class Claim {
     void requested(CompletableFuture<ClaimResult> claim, long requestedAtMillis) {
         this.requestedAtMillis = requestedAtMillis;
         this.requested = claim;
+    }
+
+    /** What completes once the claim requested on receipt has its answer and is held (when CLAIMED); null if none. */
+    CompletionStage<?> prefetchSettled() {
+        return prefetchSettled;
+    }
+
+    void prefetchSettled(CompletionStage<?> settled) {
+        this.prefetchSettled = settled;
     }
 
     /** The claim was renewed by a request made at {@code requestedAtMillis}. */

@@ -4,6 +4,7 @@ import dev.keel.core.internal.chain.Work;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
 /**
  * What a running subscription asks of its idempotency claims: {@link Claims} under EFFECTIVELY_ONCE,
@@ -53,6 +54,14 @@ public interface Claiming {
      * in one batch, and renewed while they wait for their lane.
      */
     void received(List<Work> works);
+
+    /**
+     * What a received message waits for before it takes a lane: its claim's answer, when one was requested on receipt
+     * ({@link #received}); null when it need not wait.
+     */
+    default CompletionStage<?> answered(Work work) {
+        return null;
+    }
 
     /** The subscription's periodic tick: messages whose id another consumer held are claimed again, held claims renewed. */
     void tick();

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -107,13 +108,24 @@ public final class Claims implements Claiming {
         for (int i = 0; i < toClaim.size(); i++) {
             Claim claim = toClaim.get(i);
             claim.requested(results.get(i), requestedAt);
-            // renewed from now on, while it waits in its lane too
-            results.get(i).thenAccept(result -> {
+            // renewed from now on, while it waits for its key and its lane too
+            claim.prefetchSettled(results.get(i).thenAccept(result -> {
                 if (result.isClaimed()) {
                     leases.hold(claim);
                 }
-            });
+            }));
         }
+    }
+
+    /**
+     * Completes once the claim requested for {@code work} on receipt has its answer (whatever it is, or a failure) and a
+     * claim it got is held for renewal; null when none was requested on receipt (the message claims when it runs). The
+     * message takes a lane only then, so that no lane waits for a store round trip while another message could run.
+     */
+    @Override
+    public CompletionStage<?> answered(Work work) {
+        Claim claim = byWork.get(work);
+        return claim == null ? null : claim.prefetchSettled();
     }
 
     /** The claim of {@code work}, made when first asked for; it goes with the message when it finished. */

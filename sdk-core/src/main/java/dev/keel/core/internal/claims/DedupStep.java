@@ -78,8 +78,9 @@ public final class DedupStep implements Step {
         if (prefetched == null) {
             return afterClaim(claim, claim(claim));
         }
-        // The heartbeat renews a prefetched claim while it waits in its lane; one it could not reach for half
-        // the lease (the store was unreachable) is renewed now, with the same token, before the handler runs.
+        // The heartbeat renews a prefetched claim while its message waits for its key or a lane; one it could not
+        // reach for half the lease (the store was unreachable) is renewed now, with the same token, before the handler
+        // runs.
         // A BUSY answer that is older than a retry interval (the message waited behind its key's previous one)
         // is asked again at once rather than at the next tick. One that failed then (maybe long ago, with its
         // whole batch) is tried again at once, with the same token, before the store is taken for down:
@@ -90,8 +91,9 @@ public final class DedupStep implements Step {
                     : result.status() == ClaimResult.Status.BUSY && age >= retryInterval.toMillis();
             return stale ? claim(claim) : CompletableFuture.completedFuture(result);
         }).exceptionallyCompose(error -> claim(claim));
-        // a claim answered before its message reached its lane (the usual case: claims are asked for on receipt)
-        // goes on at once on this thread, a handler thread, instead of through the handler pool's queue
+        // a claim answered before its message reached its lane (the usual case: claims are asked for on receipt, and
+        // the message takes its lane only once that claim is answered) goes on at once on this thread, a handler
+        // thread, instead of through the handler pool's queue; one asked for again here (stale, failed) may not be
         return answer.isDone() ? afterClaim(claim, answer, Runnable::run) : afterClaim(claim, answer);
     }
 

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * The claims a subscription holds, kept alive by a heartbeat: at each tick (every store retry interval,
  * on the injected clock) one batched claim with each claim's own token renews every claim still held
  * that was last claimed or renewed a renewal interval (a third of the lease) ago or more, whatever its
- * message is doing (waiting in its lane, running, retrying, waiting to be marked done). So the lease
+ * message is doing (waiting for its key or a lane, running, retrying, waiting to be marked done). So the lease
  * only bounds how long a dead consumer's claims outlive it, never how long a message may be handled,
  * and a message done within a third of its lease is never renewed. A renewal that fails is tried
  * again at the next tick (its claims keep their old time); a renewal that finds the id held by

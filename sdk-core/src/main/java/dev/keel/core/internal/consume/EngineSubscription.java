@@ -192,7 +192,7 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
             // headers maps a deferred record here, on the receiving thread, since its claim needs its id now
             claims.received(works.stream().filter(work -> chain.admits(work.record())).toList());
         }
-        runner.submit(works);
+        runner.submit(works, claims::answered);
     }
 
     @Override

@@ -18,9 +18,11 @@ import java.util.function.Supplier;
  * ready takes any free lane. Each key runs one task at a time, in submission order, and its next
  * task becomes ready only when the previous task's stage has completed (so a task waiting for a
  * backoff holds its lane without holding a thread), or later, when the task holds its key longer than its lane
- * ({@link Task#keyHeldUntil}). At most N tasks' stages are outstanding at once. Tasks without a key run in any
- * free lane, with no order among them. Ready keys take free lanes first come, first served, and a key goes to the
- * back of the line after each task, so one busy key cannot starve the others.
+ * ({@link Task#keyHeldUntil}); a task whose turn came takes a lane only once what it waits for ({@link Task#readyWhen})
+ * completed, its key held meanwhile. At most N tasks' stages are outstanding at once. Tasks without a key run in
+ * any free lane, with no order among them. Ready keys take free lanes first come, first served (a key whose task
+ * waited for its {@code readyWhen} gets in line when that completed), and a key goes to the back of the line after
+ * each task, so one busy key cannot starve the others.
  *
  * <p>Memory: a key has an entry only while it has a task queued, running or holding its key; the entry goes when
  * its last task completes (and no longer holds its key), so any number of distinct keys passing through leaves
@@ -46,6 +48,8 @@ public final class KeyOrderedExecutor {
     /** The free lanes, the most recently freed first. */
     private final int[] freeLanes;
     private int freeCount;
+    /** Keyless tasks waiting for their {@link Task#readyWhen} (neither in {@link #ready} nor in a key's queue). */
+    private int keylessWaiting;
 
     public KeyOrderedExecutor(int laneCount, Executor executor) {
         this(laneCount, executor, Clock.systemUTC());
@@ -150,9 +154,9 @@ public final class KeyOrderedExecutor {
         return keys.size();
     }
 
-    /** How many tasks wait for a lane or for their key's previous task. */
+    /** How many tasks wait for a lane, for their key's previous task or for their {@link Task#readyWhen}. */
     public synchronized int queuedTasks() {
-        int n = 0;
+        int n = keylessWaiting;
         for (Object entry : ready) {
             n += entry instanceof Task ? 1 : 0;
         }
@@ -173,6 +177,9 @@ public final class KeyOrderedExecutor {
                     return;
                 }
                 Object next = ready.pollFirst();
+                if (waitsToBeReady(next)) {
+                    continue;
+                }
                 if (next instanceof KeyQueue q) {
                     queue = q;
                     task = q.tasks.pollFirst();
@@ -197,6 +204,39 @@ public final class KeyOrderedExecutor {
                 return;
             }
         }
+    }
+
+    /**
+     * Whether {@code entry}, its turn come, must wait for its next task's {@link Task#readyWhen} first: it then takes
+     * no lane and gets in line again once that completed (its key held meanwhile). Looked at only when a lane is free
+     * for it, so a task whose wait ended while it queued costs nothing more. Guarded by this.
+     */
+    private boolean waitsToBeReady(Object entry) {
+        Task head = entry instanceof KeyQueue q ? q.tasks.peekFirst() : (Task) entry;
+        if (head.readyWhen() == null) {
+            return false;
+        }
+        CompletableFuture<?> when = head.readyWhen().toCompletableFuture();
+        if (when.isDone()) {
+            return false;
+        }
+        boolean keyless = entry instanceof Task;
+        if (keyless) {
+            keylessWaiting++;
+        }
+        when.whenComplete((v, e) -> {
+            synchronized (this) {
+                if (keyless) {
+                    keylessWaiting--;
+                }
+                if (entry instanceof KeyQueue q && (q.tasks.isEmpty() || keys.get(q.key) != q)) {
+                    return; // emptied meanwhile: the executor was shut down, and what was queued dropped
+                }
+                ready.addLast(entry);
+            }
+            dispatch();
+        });
+        return true;
     }
 
     private void run(int lane, KeyQueue queue, Task task) {
@@ -250,10 +290,18 @@ public final class KeyOrderedExecutor {
 
     /**
      * One task of {@link #executeAll}: {@code body} runs in a lane once the earlier tasks of {@code key} (null: no
-     * key) completed, and holds the lane until the stage it returns completes. It holds its key as long, or, when
-     * {@code keyHeldUntil} is given, until that completes too: the key's next task waits for it, without a lane.
+     * key) completed and {@code readyWhen} (null: nothing to wait for) completed, normally or exceptionally, and holds
+     * the lane until the stage it returns completes. Its key is held from its turn on, also while it waits for {@code readyWhen}. It holds its key
+     * as long as its lane, or, when {@code keyHeldUntil} is given, until that completes too: the key's next task
+     * waits for it, without a lane.
      */
-    public record Task(String key, Supplier<? extends CompletionStage<?>> body, CompletableFuture<?> keyHeldUntil) {
+    public record Task(String key, Supplier<? extends CompletionStage<?>> body, CompletableFuture<?> keyHeldUntil,
+                       CompletionStage<?> readyWhen) {
+
+        /** A task ready once its key's turn comes. */
+        public Task(String key, Supplier<? extends CompletionStage<?>> body, CompletableFuture<?> keyHeldUntil) {
+            this(key, body, keyHeldUntil, null);
+        }
 
         /** A task that holds its key as long as its lane. */
         public static Task of(String key, Supplier<? extends CompletionStage<?>> body) {

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,13 +66,16 @@ final class LaneRunner {
 
     /**
      * Queues {@code works}, in arrival order, each behind its key's previous unfinished message: the lanes hold a
-     * key until its message finished, though the message gives its lane back once its handler succeeded.
+     * key until its message finished, though the message gives its lane back once its handler succeeded. A message
+     * takes a lane only once {@code readyWhen} of it completed (its claim's answer; null: at once), its key held
+     * meanwhile.
      */
-    void submit(List<Work> works) {
+    void submit(List<Work> works, Function<Work, CompletionStage<?>> readyWhen) {
         List<KeyOrderedExecutor.Task> tasks = new ArrayList<>(works.size());
         for (Work work : works) {
             String key = perKey ? work.record().key() : null;
-            tasks.add(new KeyOrderedExecutor.Task(key, () -> run(work), key == null ? null : work.finished()));
+            tasks.add(new KeyOrderedExecutor.Task(key, () -> run(work), key == null ? null : work.finished(),
+                    readyWhen.apply(work)));
         }
         BitSet behind = lanes.executeAll(tasks);
         for (int i = behind.nextSetBit(0); i >= 0; i = behind.nextSetBit(i + 1)) {

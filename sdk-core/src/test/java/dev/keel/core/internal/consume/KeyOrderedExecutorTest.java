@@ -170,6 +170,69 @@ class KeyOrderedExecutorTest {
         await().atMost(WAIT).until(() -> executor.trackedKeys() == 0);
     }
 
+    @Test
+    void aTaskNotReadyYetShouldTakeNoLaneAndHoldBackItsKeysLaterTasks() {
+        KeyOrderedExecutor executor = new KeyOrderedExecutor(1, pool);
+        CompletableFuture<Void> claimAnswered = new CompletableFuture<>();
+        List<String> ran = new CopyOnWriteArrayList<>();
+        BitSet behind = executor.executeAll(List.of(
+                new KeyOrderedExecutor.Task("k", () -> run(ran, "k1"), null, claimAnswered),
+                KeyOrderedExecutor.Task.of("k", () -> run(ran, "k2")),
+                KeyOrderedExecutor.Task.of("other", () -> run(ran, "other"))));
+
+        assertThat(behind.stream().boxed().toList()).as("the tasks queued behind an earlier one of their key")
+                .containsExactly(1);
+        await("the one lane went to the task that was ready").atMost(WAIT).until(() -> ran.contains("other"));
+        assertThat(ran).as("k's first task waits for what it needs, its next one behind it, neither in a lane")
+                .containsExactly("other");
+        assertThat(executor.queuedTasks()).as("k's two tasks still queued").isEqualTo(2);
+        await("the lane is free again, k's task not in it").atMost(WAIT).until(() -> executor.heldSince(0) == -1);
+        assertThat(ran).containsExactly("other");
+
+        claimAnswered.complete(null);
+        await().atMost(WAIT).until(() -> ran.size() == 3);
+        assertThat(ran).as("k's tasks in their order once the first is ready").containsExactly("other", "k1", "k2");
+        await().atMost(WAIT).until(() -> executor.trackedKeys() == 0);
+    }
+
+    @Test
+    void aTaskWhoseWaitFailedShouldStillRunAndAKeylessOneShouldCountAsQueuedMeanwhile() {
+        KeyOrderedExecutor executor = new KeyOrderedExecutor(2, pool);
+        CompletableFuture<Void> keyed = new CompletableFuture<>();
+        CompletableFuture<Void> keyless = new CompletableFuture<>();
+        List<String> ran = new CopyOnWriteArrayList<>();
+        executor.executeAll(List.of(
+                new KeyOrderedExecutor.Task("k", () -> run(ran, "k1"), null, keyed),
+                new KeyOrderedExecutor.Task(null, () -> run(ran, "no key"), null, keyless)));
+        assertThat(executor.queuedTasks()).as("both wait, neither in a lane").isEqualTo(2);
+        assertThat(ran).isEmpty();
+
+        keyed.completeExceptionally(new IllegalStateException("the store call failed"));
+        keyless.complete(null);
+        await().atMost(WAIT).until(() -> ran.size() == 2);
+        assertThat(ran).as("a failed wait runs the task too: the task tells the failure apart")
+                .containsExactlyInAnyOrder("k1", "no key");
+        assertThat(executor.queuedTasks()).isZero();
+    }
+
+    @Test
+    void aTaskWaitingToBeReadyWhenThePoolShutDownShouldBeDroppedWithWhatWasQueued() {
+        ExecutorService closing = Executors.newSingleThreadExecutor();
+        KeyOrderedExecutor executor = new KeyOrderedExecutor(2, closing);
+        CompletableFuture<Void> claimAnswered = new CompletableFuture<>();
+        List<String> ran = new CopyOnWriteArrayList<>();
+        executor.executeAll(List.of(new KeyOrderedExecutor.Task("k", () -> run(ran, "k1"), null, claimAnswered)));
+        closing.shutdown();
+        executor.executeAll(List.of(KeyOrderedExecutor.Task.of("other", () -> run(ran, "other")))); // refused: dropped
+
+        claimAnswered.complete(null); // k's emptied queue must not get back in line
+        executor.executeAll(List.of(KeyOrderedExecutor.Task.of("later", () -> run(ran, "later"))));
+
+        assertThat(ran).as("nothing runs once the pool refused work").isEmpty();
+        assertThat(executor.queuedTasks()).isZero();
+        assertThat(executor.trackedKeys()).isZero();
+    }
+
     private static CompletableFuture<Void> run(List<String> ran, String name) {
         ran.add(name);
         return CompletableFuture.completedFuture(null);

@@ -57,7 +57,7 @@ class LaneRunnerTest {
             for (int i = 0; i < 100; i++) {
                 received.add(work("key-" + position));
             }
-            runner.submit(received);
+            runner.submit(received, work -> null);
             works.addAll(received);
         }
 
@@ -70,14 +70,14 @@ class LaneRunnerTest {
         LaneRunner runner = runner(id -> outcomes.computeIfAbsent(id, k -> new CompletableFuture<>()));
         Work first = work("k");
         Work second = work("k");
-        runner.submit(List.of(first, second));
+        runner.submit(List.of(first, second), work -> null);
         await().atMost(PATIENCE).until(() -> startedIds().contains(first.record().id()));
         outcome(first).complete(Outcome.HANDLED);
         await().atMost(PATIENCE).until(() -> startedIds().contains(second.record().id()));
 
         // the first one's leaving must not take the second one's place: the third waits for the second
         Work third = work("k");
-        runner.submit(List.of(third));
+        runner.submit(List.of(third), work -> null);
         assertThat(startedIds()).doesNotContain(third.record().id());
         outcome(second).complete(Outcome.HANDLED);
         await().atMost(PATIENCE).until(() -> startedIds().contains(third.record().id()));
@@ -111,8 +111,8 @@ class LaneRunnerTest {
         Work a1 = work("a");
         Work a2 = work("a");
         Work b = work("b");
-        runner.submit(List.of(a1, a2)); // a1 handled, a2 waits for a1 to be marked done
-        runner.submit(List.of(b));
+        runner.submit(List.of(a1, a2), work -> null); // a1 handled, a2 waits for a1 to be marked done
+        runner.submit(List.of(b), work -> null);
         assertThat(startedIds()).as("b took the lane a1 left").containsExactly("id-0", "id-2");
 
         outcome(a1).complete(Outcome.HANDLED); // a1 marked done: its key is free, the one lane is b's
