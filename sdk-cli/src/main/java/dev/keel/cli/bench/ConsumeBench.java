@@ -66,19 +66,25 @@ final class ConsumeBench {
         measure(ctx, topic, WARMUP_GROUP, DeliveryGuarantee.AT_LEAST_ONCE, null, "consume warm-up");
         measure(ctx, topic, EO_WARMUP_GROUP, DeliveryGuarantee.EFFECTIVELY_ONCE, null, "consume warm-up (EFFECTIVELY_ONCE)");
 
+        JvmCpu aloCpu = JvmCpu.start();
         double alo = measure(ctx, topic, "bench-alo", DeliveryGuarantee.AT_LEAST_ONCE, null, "consume AT_LEAST_ONCE");
         section.rate("at_least_once_msgs_per_sec", "AT_LEAST_ONCE", alo);
+        aloCpu.report(section, "jvm_cpu_alo_usec_per_msg", "AT_LEAST_ONCE", s.messages());
         if (raw.isPresent()) {
             RawConsumeBaseline baseline = raw.get();
+            JvmCpu rawCpu = JvmCpu.start();
             double rawRate = RawConsume.measure(ctx, baseline, topic, RAW_GROUP, "consume " + baseline.id());
             section.rate(baseline.id() + "_msgs_per_sec", baseline.description(), rawRate);
+            rawCpu.report(section, "jvm_cpu_" + baseline.id() + "_usec_per_msg", baseline.id(), s.messages());
             section.ratio("alo_over_" + baseline.id(), "ratio AT_LEAST_ONCE / " + baseline.id(), alo / rawRate);
         }
         Optional<RedisWork> redisWork = redisWork(ctx);
+        JvmCpu eoCpu = JvmCpu.start();
         double eo = measure(ctx, topic, "bench-eo", DeliveryGuarantee.EFFECTIVELY_ONCE, null,
                 "consume EFFECTIVELY_ONCE");
         Optional<Map<String, RedisWork.Counter>> redisDone = redisWork.map(RedisWork::since);
         section.rate("effectively_once_msgs_per_sec", "EFFECTIVELY_ONCE, batched claims (" + storeName + ")", eo);
+        eoCpu.report(section, "jvm_cpu_eo_usec_per_msg", "EFFECTIVELY_ONCE", s.messages());
         section.ratio("eo_over_alo", "ratio EFFECTIVELY_ONCE / AT_LEAST_ONCE", eo / alo);
         if (redisDone.isPresent()) {
             RedisWork.report(section, "redis_eo", redisDone.get(), s.messages(), "EFFECTIVELY_ONCE");
@@ -128,11 +134,13 @@ final class ConsumeBench {
         try (RedisClient jedis = RedisClient.create(URI.create(ctx.store.redisUri()))) {
             try (PipelinedDedup work = new PipelinedDedup(jedis, prefix)) {
                 Optional<RedisWork> redisWork = redisWork(ctx);
+                JvmCpu cpu = JvmCpu.start();
                 double rate = RawConsume.measure(ctx, baseline, topic, HAND_WRITTEN_GROUP, work,
                         "consume " + baseline.id() + " + pipelined claims");
                 Optional<Map<String, RedisWork.Counter>> redisDone = redisWork.map(RedisWork::since);
                 section.rate("hand_written_eo_msgs_per_sec", baseline.id() + " + a pipelined claim and done mark "
                         + "per message (the least effectively-once work)", rate);
+                cpu.report(section, "jvm_cpu_hand_written_usec_per_msg", "hand-written", ctx.settings.messages());
                 redisDone.ifPresent(delta -> RedisWork.cost(section, "redis_hand_written", delta,
                         ctx.settings.messages(), "hand-written"));
                 section.ratio("hand_written_eo_over_alo", "ratio that / AT_LEAST_ONCE (the most EO / ALO can be)",

@@ -35,10 +35,12 @@ final class PublishBench {
             baseline.publish(rawTopic, warmup, s.keys(), payload, ctx.progress);
             ctx.progress.finish();
         }
+        JvmCpu keelCpu = JvmCpu.start();
         long start = System.nanoTime();
         ctx.preload(topic, s.messages(), s.keys(), "publish (Keel)");
         double keel = s.messages() * 1e9 / (System.nanoTime() - start);
         section.rate("keel_msgs_per_sec", "Keel publisher", keel);
+        keelCpu.report(section, "jvm_cpu_keel_usec_per_msg", "Keel-published", s.messages());
 
         if (baselines.isEmpty()) {
             String reason = ctx.mode.rawBaselinesMissingReason();
@@ -50,12 +52,14 @@ final class PublishBench {
             RawPublishBaseline baseline = baselines.get(i);
             int messages = baseline.messagesFor(s.messages());
             ctx.progress.start("publish (" + baseline.id() + ")", messages);
+            JvmCpu rawCpu = JvmCpu.start();
             long rawStart = System.nanoTime();
             long confirmed = baseline.publish(rawTopics.get(i), messages, s.keys(), payload, ctx.progress);
             double raw = confirmed * 1e9 / (System.nanoTime() - rawStart);
             ctx.progress.finish();
             String suffix = messages == s.messages() ? "" : " (" + messages + " messages)";
             section.rate(baseline.id() + "_msgs_per_sec", baseline.description() + suffix, raw);
+            rawCpu.report(section, "jvm_cpu_" + baseline.id() + "_usec_per_msg", baseline.id(), confirmed);
             section.ratio("keel_over_" + baseline.id(), "ratio Keel / " + baseline.id(), keel / raw);
         }
     }
