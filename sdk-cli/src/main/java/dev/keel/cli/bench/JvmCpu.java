@@ -7,8 +7,8 @@ import java.lang.management.OperatingSystemMXBean;
  * The CPU time this JVM used (all its threads: the clients', Keel's, the bench's own, garbage collection and the JIT)
  * from {@link #start()} to {@link #report}, per message of a pass. Where two passes of one run read different rates,
  * this tells whether the slower one did more work per message or waited more. The broker and Redis are other
- * processes and do not count. A
- * pass while the JIT still compiles (the first of a run, mostly) costs more per message than the same code compiled.
+ * processes and do not count. A pass while the JIT still compiles (the first of a run, mostly) costs more per message
+ * than the same code compiled.
  */
 final class JvmCpu {
 

@@ -93,7 +93,8 @@ public final class DedupStep implements Step {
         }).exceptionallyCompose(error -> claim(claim));
         // a claim answered before its message reached its lane (the usual case: claims are asked for on receipt, and
         // the message takes its lane only once that claim is answered) goes on at once on this thread, a handler
-        // thread, instead of through the handler pool's queue; one asked for again here (stale, failed) may not be
+        // thread, instead of through the handler pool's queue; one asked for again here (stale, or failed) goes on
+        // through the handler pool once answered
         return answer.isDone() ? afterClaim(claim, answer, Runnable::run) : afterClaim(claim, answer);
     }
 

@@ -291,9 +291,9 @@ public final class KeyOrderedExecutor {
     /**
      * One task of {@link #executeAll}: {@code body} runs in a lane once the earlier tasks of {@code key} (null: no
      * key) completed and {@code readyWhen} (null: nothing to wait for) completed, normally or exceptionally, and holds
-     * the lane until the stage it returns completes. Its key is held from its turn on, also while it waits for {@code readyWhen}. It holds its key
-     * as long as its lane, or, when {@code keyHeldUntil} is given, until that completes too: the key's next task
-     * waits for it, without a lane.
+     * the lane until the stage it returns completes. Its key is held from its turn on, also while it waits for
+     * {@code readyWhen}; then as long as its lane, or, when {@code keyHeldUntil} is given, until that completes too:
+     * the key's next task waits for it, without a lane.
      */
     public record Task(String key, Supplier<? extends CompletionStage<?>> body, CompletableFuture<?> keyHeldUntil,
                        CompletionStage<?> readyWhen) {
