@@ -7,8 +7,12 @@ import java.util.List;
 /** Publish throughput with broker confirms: Keel's publisher against the raw client(s) of the broker. */
 final class PublishBench {
 
-    /** Messages each publisher sends before any is measured, so that JIT warm-up does not favour the one measured last. */
-    static final int WARMUP_MESSAGES = 5000;
+    /**
+     * Messages in each warm-up round; each publisher repeats its round until the JIT is quiet over one
+     * ({@link JitQuiet}), at most {@link #WARMUP_ROUNDS} times, before any publisher is measured.
+     */
+    static final int WARMUP_MESSAGES = 10_000;
+    static final int WARMUP_ROUNDS = 30;
     static final String SINK_GROUP = "bench-sink";
 
     private PublishBench() {
@@ -25,15 +29,24 @@ final class PublishBench {
         byte[] payload = ctx.payload();
         // every publisher warms up before the first measurement: the raw client shares the JVM (and the broker
         // client's code) with Keel, so warming each just before its own measurement favoured the later ones
-        ctx.preload(topic, Math.min(WARMUP_MESSAGES, s.messages()), s.keys(), "publish warm-up (Keel)");
+        JitQuiet jit = JitQuiet.ofThisJvm();
+        int keelWarmup = Math.min(WARMUP_MESSAGES, s.messages());
+        int keelRounds = jit.warmUp(() -> ctx.preload(topic, keelWarmup, s.keys(), "publish warm-up (Keel)"),
+                WARMUP_ROUNDS);
+        section.count("keel_warmup_messages", "Keel's warm-up, until the JIT was quiet", (long) keelRounds * keelWarmup,
+                "messages");
         List<String> rawTopics = new ArrayList<>();
         for (RawPublishBaseline baseline : baselines) {
             String rawTopic = ctx.declare("publish-" + baseline.id().replace('_', '-'), partitions, SINK_GROUP);
             rawTopics.add(rawTopic);
             int warmup = Math.min(WARMUP_MESSAGES, baseline.messagesFor(s.messages()));
-            ctx.progress.start("publish warm-up (" + baseline.id() + ")", warmup);
-            baseline.publish(rawTopic, warmup, s.keys(), payload, ctx.progress);
-            ctx.progress.finish();
+            int rounds = jit.warmUp(() -> {
+                ctx.progress.start("publish warm-up (" + baseline.id() + ")", warmup);
+                baseline.publish(rawTopic, warmup, s.keys(), payload, ctx.progress);
+                ctx.progress.finish();
+            }, WARMUP_ROUNDS);
+            section.count(baseline.id() + "_warmup_messages", baseline.id() + "'s warm-up, until the JIT was quiet",
+                    (long) rounds * warmup, "messages");
         }
         JvmCpu keelCpu = JvmCpu.start();
         long start = System.nanoTime();
