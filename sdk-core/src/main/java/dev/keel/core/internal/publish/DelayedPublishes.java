@@ -16,7 +16,11 @@ public final class DelayedPublishes {
      * when it has neither, or when that time is not after now (it is then published at once).
      */
     public static Instant dueTime(Message message, Clock clock) {
-        Instant now = clock.instant();
+        return message.deliverAt() == null && message.delay() == null ? null : dueTime(message, clock.instant());
+    }
+
+    /** {@link #dueTime(Message, Clock)} at {@code now}. */
+    static Instant dueTime(Message message, Instant now) {
         Instant due = message.deliverAt() != null ? message.deliverAt()
                 : message.delay() != null ? now.plus(message.delay()) : null;
         return due != null && due.isAfter(now) ? due : null;

@@ -1,5 +1,6 @@
 package dev.keel.core.internal.publish;
 
+import dev.keel.Codec;
 import dev.keel.KeelHeaders;
 import dev.keel.Message;
 import dev.keel.core.internal.util.TimeOrderedIds;
@@ -24,9 +25,11 @@ final class PublishRecords {
     }
 
     OutboundRecord of(String topic, Message message) {
-        String id = message.id() != null ? message.id() : ids.next();
-        Instant timestamp = message.timestamp() != null ? message.timestamp() : clock.instant();
-        Instant deliverAt = DelayedPublishes.dueTime(message, clock);
+        Instant now = clock.instant(); // read once: the id's time, the timestamp and the due time
+        String id = message.id() != null ? message.id() : ids.next(now.toEpochMilli());
+        Instant timestamp = message.timestamp() != null ? message.timestamp() : now;
+        Instant deliverAt = message.deliverAt() == null && message.delay() == null ? null
+                : DelayedPublishes.dueTime(message, now);
         // built immutable once, so the record keeps it without a copy; a message has no keel-* header of its
         // own (Message.Builder refuses them), so no name repeats
         @SuppressWarnings("unchecked")
@@ -48,7 +51,24 @@ final class PublishRecords {
         if (deliverAt != null) {
             headers[n] = Map.entry(KeelHeaders.DELIVER_AT, Long.toString(deliverAt.toEpochMilli()));
         }
-        return new OutboundRecord(topic, id, message.key(), Map.ofEntries(headers), message.payload(), timestamp,
-                deliverAt);
+        return new OutboundRecord(topic, id, message.key(), Map.ofEntries(headers), message.payload(SHARED),
+                timestamp, deliverAt);
     }
+
+    /**
+     * The message's own payload bytes, not a copy ({@link Message#payload()} copies): a message never changes
+     * them, nor does a record or an adapter sending it, so the record shares them. A codec's {@code decode} is
+     * handed the message's bytes as they are.
+     */
+    private static final Codec<byte[]> SHARED = new Codec<>() {
+        @Override
+        public byte[] encode(byte[] value) {
+            throw new UnsupportedOperationException("only reads a message's payload");
+        }
+
+        @Override
+        public byte[] decode(byte[] bytes) {
+            return bytes;
+        }
+    };
 }

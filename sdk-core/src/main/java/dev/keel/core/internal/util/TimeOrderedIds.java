@@ -18,7 +18,11 @@ public final class TimeOrderedIds {
     }
 
     public String next() {
-        long millis = clock.millis();
+        return next(clock.millis());
+    }
+
+    /** An id of the given time (epoch milliseconds), for a caller that has read the clock already. */
+    public String next(long millis) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         long msb = (millis << 16) | 0x7000L | (random.nextInt() & 0x0FFFL);
         long lsb = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
