@@ -50,6 +50,8 @@ public final class KeyOrderedExecutor {
     private int freeCount;
     /** Keyless tasks waiting for their {@link Task#readyWhen} (neither in {@link #ready} nor in a key's queue). */
     private int keylessWaiting;
+    /** The pool refused work: what was queued or waiting is dropped, and nothing gets back in line. */
+    private boolean dropped;
 
     public KeyOrderedExecutor(int laneCount, Executor executor) {
         this(laneCount, executor, Clock.systemUTC());
@@ -199,6 +201,8 @@ public final class KeyOrderedExecutor {
                     keys.values().forEach(q -> q.tasks.clear());
                     keys.clear();
                     ready.clear();
+                    keylessWaiting = 0;
+                    dropped = true;
                     freeLanes[freeCount++] = lane;
                 }
                 return;
@@ -221,11 +225,14 @@ public final class KeyOrderedExecutor {
             return false;
         }
         boolean keyless = entry instanceof Task;
-        if (keyless) {
+        if (keyless && !dropped) {
             keylessWaiting++;
         }
         when.whenComplete((v, e) -> {
             synchronized (this) {
+                if (dropped) {
+                    return; // the pool was shut down meanwhile, and what was queued or waiting dropped
+                }
                 if (keyless) {
                     keylessWaiting--;
                 }

@@ -233,6 +233,23 @@ class KeyOrderedExecutorTest {
         assertThat(executor.trackedKeys()).isZero();
     }
 
+    @Test
+    void aKeylessTaskWaitingToBeReadyWhenThePoolShutDownShouldNotCountAsQueuedAfterwards() {
+        ExecutorService closing = Executors.newSingleThreadExecutor();
+        KeyOrderedExecutor executor = new KeyOrderedExecutor(2, closing);
+        CompletableFuture<Void> claimAnswered = new CompletableFuture<>(); // never answered: the store went away
+        List<String> ran = new CopyOnWriteArrayList<>();
+        executor.executeAll(List.of(new KeyOrderedExecutor.Task(null, () -> run(ran, "keyless"), null, claimAnswered)));
+        assertThat(executor.queuedTasks()).as("waiting for its claim").isOne();
+        closing.shutdown();
+        executor.executeAll(List.of(KeyOrderedExecutor.Task.of(null, () -> run(ran, "other")))); // refused: dropped
+
+        assertThat(executor.queuedTasks()).as("dropped with what was queued").isZero();
+        claimAnswered.complete(null);
+        assertThat(executor.queuedTasks()).isZero();
+        assertThat(ran).isEmpty();
+    }
+
     private static CompletableFuture<Void> run(List<String> ran, String name) {
         ran.add(name);
         return CompletableFuture.completedFuture(null);
