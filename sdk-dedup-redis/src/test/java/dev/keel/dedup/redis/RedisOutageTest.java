@@ -6,12 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.keel.StoreUnavailableException;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.Lease;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,6 +54,36 @@ class RedisOutageTest {
                     .isInstanceOf(StoreUnavailableException.class).hasMessageContaining(expected);
             assertThatThrownBy(() -> store.release(NS, "a", "t"))
                     .isInstanceOf(StoreUnavailableException.class).hasMessageContaining(expected);
+        }
+    }
+
+    @Test
+    void aRedisThatAcceptsButDoesNotAnswerInTimeShouldBeCalledSlowNotUnreachable() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getByName(RedisServerProcess.HOST));
+             RedisIdempotencyStore store = RedisIdempotencyStore.create(configFor(silent.getLocalPort()))) {
+            List<Socket> accepted = new CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        accepted.add(silent.accept()); // connected, then never a reply
+                    }
+                } catch (IOException closed) {
+                    // the test ended
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+
+            assertThatThrownBy(() -> store.claimAll(NS, NewOwners.claims("a", "b"), LEASE))
+                    .isInstanceOf(StoreUnavailableException.class)
+                    .hasMessageContaining("Redis at 127.0.0.1:" + silent.getLocalPort()
+                            + " did not answer within socketTimeout (500 ms)")
+                    .hasMessageNotContaining("unreachable")
+                    .hasMessageContaining("consumers pause until it answers in time")
+                    .satisfies(e -> assertThat(((StoreUnavailableException) e).isRetriable()).isTrue());
+            for (Socket socket : accepted) {
+                socket.close();
+            }
         }
     }
 

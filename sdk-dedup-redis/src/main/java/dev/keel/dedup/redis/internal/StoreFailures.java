@@ -5,9 +5,11 @@ import dev.keel.StoreUnavailableException;
 import dev.keel.dedup.redis.RedisRefusedException;
 import dev.keel.dedup.redis.RedisStoreConfig;
 import dev.keel.spi.support.TlsFailures;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
@@ -102,6 +104,15 @@ public final class StoreFailures {
         if (rejected != null) {
             return new StoreUnavailableException(where + " rejected a lease command (" + rejected.getMessage()
                     + "); consumers pause until Redis accepts writes again", error);
+        }
+        SocketTimeoutException unanswered = find(error, SocketTimeoutException.class);
+        if (unanswered != null && unanswered.getMessage() != null
+                && unanswered.getMessage().toLowerCase(Locale.ROOT).contains("read timed out")) {
+            // connected, but no reply in time: a slow or overloaded server (or network), not one that is away
+            return new StoreUnavailableException(where + " did not answer within socketTimeout ("
+                    + config.socketTimeout().toMillis() + " ms) (" + summary(error) + "): it, or the network to it, is"
+                    + " slow or overloaded; consumers pause until it answers in time (raise socketTimeout in"
+                    + " RedisStoreConfig if such delays are expected)", error);
         }
         if (error instanceof JedisException) {
             return new StoreUnavailableException(where + " is unreachable (" + summary(error)
