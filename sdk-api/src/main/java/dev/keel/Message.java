@@ -43,7 +43,8 @@ public final class Message {
         this.id = builder.id;
         this.key = builder.key;
         this.headers = Map.copyOf(builder.headers);
-        this.payload = builder.payload; // the builder's own copy, never modified or exposed
+        this.payload = builder.payload; // the builder's own copy, never modified; shared read-only with a codec's
+        // decode, and with the record the publisher makes of this message (see OutboundRecord)
         this.timestamp = builder.timestamp;
         this.priority = builder.priority;
         this.deliverAt = builder.deliverAt;

@@ -15,6 +15,9 @@ import java.util.Objects;
  * <p>{@code deliverAt}, when not {@code null}, is when the message is due: the adapter delivers it no
  * earlier (the engine sends one only to adapters declaring {@link Capability#DELAYED_DELIVERY}). The
  * headers then also hold it as {@link dev.keel.KeelHeaders#DELIVER_AT}.
+ *
+ * <p>{@code payload} is the published message's own array, shared without a copy: read it, never write into it (an
+ * adapter, or a client plugin it loads, that changed it in place would change the application's message too).
  */
 public record OutboundRecord(String topic, String id, String key, Map<String, String> headers, byte[] payload,
                              Instant timestamp, Instant deliverAt) {

@@ -2,7 +2,6 @@ package dev.keel.core.internal.publish;
 
 import dev.keel.Message;
 import dev.keel.spi.OutboundRecord;
-import java.time.Clock;
 import java.time.Instant;
 
 /** When a message is due, and the error for a delayed publish on an adapter that cannot delay. */
@@ -12,14 +11,9 @@ public final class DelayedPublishes {
     }
 
     /**
-     * The message's due time: {@code deliverAt}, or the publish time plus {@code delay}; {@code null}
+     * The message's due time: {@code deliverAt}, or {@code now} (the publish time) plus {@code delay}; {@code null}
      * when it has neither, or when that time is not after now (it is then published at once).
      */
-    public static Instant dueTime(Message message, Clock clock) {
-        return message.deliverAt() == null && message.delay() == null ? null : dueTime(message, clock.instant());
-    }
-
-    /** {@link #dueTime(Message, Clock)} at {@code now}. */
     static Instant dueTime(Message message, Instant now) {
         Instant due = message.deliverAt() != null ? message.deliverAt()
                 : message.delay() != null ? now.plus(message.delay()) : null;

@@ -28,8 +28,7 @@ final class PublishRecords {
         Instant now = clock.instant(); // read once: the id's time, the timestamp and the due time
         String id = message.id() != null ? message.id() : ids.next(now.toEpochMilli());
         Instant timestamp = message.timestamp() != null ? message.timestamp() : now;
-        Instant deliverAt = message.deliverAt() == null && message.delay() == null ? null
-                : DelayedPublishes.dueTime(message, now);
+        Instant deliverAt = DelayedPublishes.dueTime(message, now);
         // built immutable once, so the record keeps it without a copy; a message has no keel-* header of its
         // own (Message.Builder refuses them), so no name repeats
         @SuppressWarnings("unchecked")

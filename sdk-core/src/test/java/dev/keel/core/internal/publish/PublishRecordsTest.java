@@ -2,6 +2,7 @@ package dev.keel.core.internal.publish;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keel.Codec;
 import dev.keel.KeelHeaders;
 import dev.keel.Message;
 import dev.keel.core.internal.ManualClock;
@@ -60,14 +61,32 @@ class PublishRecordsTest {
     }
 
     @Test
-    void thePayloadShouldBeTheMessagesBytesWhileTheMessageStaysUnchanged() {
+    void theRecordShouldShareTheMessagesPayloadBytesNotCopyThem() {
         byte[] bytes = "payload".getBytes();
         Message message = Message.builder(bytes).build();
         bytes[0] = 'X'; // the application's array: the message copied it when built
 
         OutboundRecord record = new PublishRecords(new ManualClock()).of("orders", message);
 
+        assertThat(record.payload()).as("the message's own array").isSameAs(message.payload(new Codec<byte[]>() {
+            @Override
+            public byte[] encode(byte[] value) {
+                return value;
+            }
+
+            @Override
+            public byte[] decode(byte[] payload) {
+                return payload; // a codec is handed the message's array as it is
+            }
+        }));
         assertThat(record.payload()).isEqualTo("payload".getBytes());
-        assertThat(message.payload()).isEqualTo("payload".getBytes());
+    }
+
+    @Test
+    void aMessageWithADeliveryTimeInThePastShouldHaveNoDueTime() {
+        ManualClock clock = new ManualClock();
+        OutboundRecord record = new PublishRecords(clock).of("orders",
+                Message.builder("a".getBytes()).deliverAt(ManualClock.START.minusSeconds(1)).build());
+        assertThat(record.deliverAt()).isNull();
     }
 }
