@@ -50,8 +50,11 @@ public final class KeyOrderedExecutor {
     private int freeCount;
     /** Keyless tasks waiting for their {@link Task#readyWhen} (neither in {@link #ready} nor in a key's queue). */
     private int keylessWaiting;
-    /** The pool refused work: what was queued or waiting is dropped, and nothing gets back in line. */
-    private boolean dropped;
+    /**
+     * How many times the pool refused work, each time dropping what was queued or waiting: a wait that began before
+     * a drop gets nothing back in line when it ends.
+     */
+    private int drops;
 
     public KeyOrderedExecutor(int laneCount, Executor executor) {
         this(laneCount, executor, Clock.systemUTC());
@@ -202,7 +205,7 @@ public final class KeyOrderedExecutor {
                     keys.clear();
                     ready.clear();
                     keylessWaiting = 0;
-                    dropped = true;
+                    drops++;
                     freeLanes[freeCount++] = lane;
                 }
                 return;
@@ -225,13 +228,14 @@ public final class KeyOrderedExecutor {
             return false;
         }
         boolean keyless = entry instanceof Task;
-        if (keyless && !dropped) {
+        if (keyless) {
             keylessWaiting++;
         }
+        int dropsBefore = drops;
         when.whenComplete((v, e) -> {
             synchronized (this) {
-                if (dropped) {
-                    return; // the pool was shut down meanwhile, and what was queued or waiting dropped
+                if (drops != dropsBefore) {
+                    return; // the pool refused work meanwhile, and what was queued or waiting was dropped
                 }
                 if (keyless) {
                     keylessWaiting--;

@@ -250,6 +250,24 @@ class KeyOrderedExecutorTest {
         assertThat(ran).isEmpty();
     }
 
+    @Test
+    void aKeyedTaskWaitingToBeReadyAfterThePoolShutDownShouldBeDroppedOnceItsWaitEnds() {
+        ExecutorService closing = Executors.newSingleThreadExecutor();
+        KeyOrderedExecutor executor = new KeyOrderedExecutor(2, closing);
+        List<String> ran = new CopyOnWriteArrayList<>();
+        closing.shutdown();
+        executor.executeAll(List.of(KeyOrderedExecutor.Task.of("first", () -> run(ran, "first")))); // refused: dropped
+        CompletableFuture<Void> claimAnswered = new CompletableFuture<>();
+        executor.executeAll(List.of(new KeyOrderedExecutor.Task("k", () -> run(ran, "k1"), null, claimAnswered)));
+        assertThat(executor.trackedKeys()).as("waiting for its claim").isOne();
+
+        claimAnswered.complete(null); // back in line, refused by the pool, dropped
+
+        assertThat(executor.trackedKeys()).isZero();
+        assertThat(executor.queuedTasks()).isZero();
+        assertThat(ran).isEmpty();
+    }
+
     private static CompletableFuture<Void> run(List<String> ran, String name) {
         ran.add(name);
         return CompletableFuture.completedFuture(null);
