@@ -74,15 +74,18 @@ class RedisOutageTest {
             acceptor.setDaemon(true);
             acceptor.start();
 
-            assertThatThrownBy(() -> store.claimAll(NS, NewOwners.claims("a", "b"), LEASE))
-                    .isInstanceOf(StoreUnavailableException.class)
-                    .hasMessageContaining("Redis at 127.0.0.1:" + silent.getLocalPort()
-                            + " did not answer within socketTimeout (500 ms)")
-                    .hasMessageNotContaining("unreachable")
-                    .hasMessageContaining("consumers pause until it answers in time")
-                    .satisfies(e -> assertThat(((StoreUnavailableException) e).isRetriable()).isTrue());
-            for (Socket socket : accepted) {
-                socket.close();
+            try {
+                assertThatThrownBy(() -> store.claimAll(NS, NewOwners.claims("a", "b"), LEASE))
+                        .isInstanceOf(StoreUnavailableException.class)
+                        .hasMessageContaining("Redis at 127.0.0.1:" + silent.getLocalPort()
+                                + " did not answer within socketTimeout (500 ms)")
+                        .hasMessageNotContaining("unreachable")
+                        .hasMessageContaining("consumers pause until it answers in time")
+                        .satisfies(e -> assertThat(((StoreUnavailableException) e).isRetriable()).isTrue());
+            } finally {
+                for (Socket socket : accepted) {
+                    socket.close();
+                }
             }
         }
     }

@@ -108,11 +108,13 @@ public final class StoreFailures {
         SocketTimeoutException unanswered = find(error, SocketTimeoutException.class);
         if (unanswered != null && unanswered.getMessage() != null
                 && unanswered.getMessage().toLowerCase(Locale.ROOT).contains("read timed out")) {
-            // connected, but no reply in time: a slow or overloaded server (or network), not one that is away
+            // connected, but no reply in time ("Connect timed out" is a connect that never succeeded, below): a slow
+            // or overloaded server, or a network that delays or has lost the way to it; the JDK's text is the only
+            // thing that tells a read timeout from a connect timeout
             return new StoreUnavailableException(where + " did not answer within socketTimeout ("
-                    + config.socketTimeout().toMillis() + " ms) (" + summary(error) + "): it, or the network to it, is"
-                    + " slow or overloaded; consumers pause until it answers in time (raise socketTimeout in"
-                    + " RedisStoreConfig if such delays are expected)", error);
+                    + config.socketTimeout().toMillis() + " ms) (" + summary(error) + "): it is slow or overloaded, or"
+                    + " the network to it is slow or cut; consumers pause until it answers in time (if such delays are"
+                    + " expected, raise socketTimeout in RedisStoreConfig)", error);
         }
         if (error instanceof JedisException) {
             return new StoreUnavailableException(where + " is unreachable (" + summary(error)
