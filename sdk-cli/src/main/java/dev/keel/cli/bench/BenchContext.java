@@ -129,22 +129,25 @@ final class BenchContext {
             for (int i = 0; i < count && failure.get() == null; i++) {
                 if (!window.tryAcquire()
                         && !window.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                    throw notConfirmed(label, confirmed.get(), count);
+                    throw notConfirmed(label, confirmed.get(), count, failure.get());
                 }
                 keel.publisher().publishAsync(topic, Message.builder(payload).key("k" + (i % keys)).build())
                         .whenComplete((receipt, error) -> {
-                            if (error != null) {
-                                failure.compareAndSet(null, error);
-                            } else {
-                                confirmed.incrementAndGet();
-                                progress.advance(1);
+                            try {
+                                if (error != null) {
+                                    failure.compareAndSet(null, error);
+                                } else {
+                                    confirmed.incrementAndGet();
+                                    progress.advance(1);
+                                }
+                            } finally {
+                                window.release();
                             }
-                            window.release();
                         });
             }
             // every publish gives its permit back once answered: all of them back means every one was answered
             if (!window.tryAcquire(PRELOAD_WINDOW, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                throw notConfirmed(label, confirmed.get(), count);
+                throw notConfirmed(label, confirmed.get(), count, failure.get());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -154,15 +157,26 @@ final class BenchContext {
         }
         Throwable error = failure.get();
         if (error != null) {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null
-                    ? error.getCause() : error;
-            throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+            throw publishFailure(error);
         }
     }
 
-    private TimeoutException notConfirmed(String label, long confirmed, int count) {
-        return new TimeoutException(label + ": only " + confirmed + " of " + count
+    /**
+     * Throws the first publish's failure, if one failed before the wait ran out (it is then the cause to tell), else
+     * a {@link TimeoutException}; declared to return so that a caller can write {@code throw notConfirmed(...)}.
+     */
+    private RuntimeException notConfirmed(String label, long confirmed, int count, Throwable failed)
+            throws TimeoutException {
+        if (failed != null) {
+            throw publishFailure(failed);
+        }
+        throw new TimeoutException(label + ": only " + confirmed + " of " + count
                 + " publishes confirmed within " + settings.timeout().toSeconds() + " s (--timeout)");
+    }
+
+    private static RuntimeException publishFailure(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        return cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
     }
 
     /** Waits until {@code count} reaches {@code target}, showing progress. */

@@ -6,20 +6,26 @@ import java.util.function.LongSupplier;
 
 /**
  * Warm-up rounds repeated until the JIT is quiet: a round whose compilations took at most {@link #QUIET_SHARE} of its
- * elapsed time ends the warm-up, as does the last of {@code maxRounds}. A measured pass after it then costs what the
- * compiled code costs, not the compiler's work too: in a run's first publish pass the JIT's threads used more of
- * the JVM's CPU than the publisher did, and the raw client measured after Keel found the client code it shares with
- * Keel compiled already.
+ * elapsed time (or a millisecond, the counter's grain, for a short round) ends the warm-up, as does the last of
+ * {@code maxRounds}. A measured pass after it then costs what the compiled code costs, not the compiler's work
+ * too: over a whole publish run the JIT's threads used more CPU than the thread that publishes, most of it while the
+ * first pass ran. The compilation time counted is the whole JVM's, whichever thread's code is compiled.
  */
 final class JitQuiet {
 
     /** The share of a round's elapsed time its compilations may take for the JIT to count as quiet. */
     static final double QUIET_SHARE = 0.02;
+    /** Compilation time a round may take whatever its length: the counter's grain. */
+    static final long QUIET_FLOOR_MILLIS = 1;
 
     /** What one round does; it runs the work and may throw what the work throws. */
     @FunctionalInterface
     interface Round {
         void run() throws Exception;
+    }
+
+    /** How a warm-up ended: after how many rounds, and whether the JIT was quiet over the last (not the cap). */
+    record Warmup(int rounds, boolean quiet) {
     }
 
     private final LongSupplier compileMillis;
@@ -37,12 +43,8 @@ final class JitQuiet {
         return new JitQuiet(told ? jit::getTotalCompilationTime : () -> 0L, System::nanoTime);
     }
 
-    /**
-     * Runs {@code round} until the JIT is quiet over one, at most {@code maxRounds} times.
-     *
-     * @return how many rounds ran
-     */
-    int warmUp(Round round, int maxRounds) throws Exception {
+    /** Runs {@code round} until the JIT is quiet over one, at most {@code maxRounds} times. */
+    Warmup warmUp(Round round, int maxRounds) throws Exception {
         if (maxRounds < 1) {
             throw new IllegalArgumentException("maxRounds must be at least 1, was " + maxRounds);
         }
@@ -53,10 +55,11 @@ final class JitQuiet {
             round.run();
             rounds++;
             double elapsedMillis = (nanoTime.getAsLong() - start) / 1e6;
-            if (compileMillis.getAsLong() - compiledBefore <= QUIET_SHARE * elapsedMillis) {
-                break;
+            long compiled = compileMillis.getAsLong() - compiledBefore;
+            if (compiled <= Math.max(QUIET_SHARE * elapsedMillis, QUIET_FLOOR_MILLIS)) {
+                return new Warmup(rounds, true);
             }
         }
-        return rounds;
+        return new Warmup(rounds, false);
     }
 }

@@ -9,13 +9,28 @@ final class PublishBench {
 
     /**
      * Messages in each warm-up round; each publisher repeats its round until the JIT is quiet over one
-     * ({@link JitQuiet}), at most {@link #WARMUP_ROUNDS} times, before any publisher is measured.
+     * ({@link JitQuiet}), at most {@link #WARMUP_ROUNDS} times and never sending more than its measured pass will
+     * (the warm-ups' messages stay in the sink group's queues on RabbitMQ and ActiveMQ), before any is measured.
      */
     static final int WARMUP_MESSAGES = 10_000;
     static final int WARMUP_ROUNDS = 30;
     static final String SINK_GROUP = "bench-sink";
 
     private PublishBench() {
+    }
+
+    /** Rounds of {@link #WARMUP_MESSAGES} that send at most {@code measured} messages (one round at least). */
+    static int maxRounds(int measured) {
+        return Math.max(1, Math.min(WARMUP_ROUNDS, measured / WARMUP_MESSAGES));
+    }
+
+    /** The warm-up's messages, and whether it ended with the JIT quiet (1) or at its cap (0). */
+    private static void report(BenchReport.Section section, String id, String who, JitQuiet.Warmup warmup,
+                               int perRound) {
+        section.count(id + "_warmup_messages", who + "'s warm-up (until the JIT was quiet, or its cap)",
+                (long) warmup.rounds() * perRound, "messages");
+        section.count(id + "_warmup_jit_quiet", "  the JIT quiet at its end (1), or the cap reached (0)",
+                warmup.quiet() ? 1 : 0, "");
     }
 
     static void run(BenchContext ctx, BenchReport report) throws Exception {
@@ -31,22 +46,21 @@ final class PublishBench {
         // client's code) with Keel, so warming each just before its own measurement favoured the later ones
         JitQuiet jit = JitQuiet.ofThisJvm();
         int keelWarmup = Math.min(WARMUP_MESSAGES, s.messages());
-        int keelRounds = jit.warmUp(() -> ctx.preload(topic, keelWarmup, s.keys(), "publish warm-up (Keel)"),
-                WARMUP_ROUNDS);
-        section.count("keel_warmup_messages", "Keel's warm-up, until the JIT was quiet", (long) keelRounds * keelWarmup,
-                "messages");
+        JitQuiet.Warmup keelRounds = jit.warmUp(
+                () -> ctx.preload(topic, keelWarmup, s.keys(), "publish warm-up (Keel)"), maxRounds(s.messages()));
+        report(section, "keel", "Keel", keelRounds, keelWarmup);
         List<String> rawTopics = new ArrayList<>();
         for (RawPublishBaseline baseline : baselines) {
             String rawTopic = ctx.declare("publish-" + baseline.id().replace('_', '-'), partitions, SINK_GROUP);
             rawTopics.add(rawTopic);
-            int warmup = Math.min(WARMUP_MESSAGES, baseline.messagesFor(s.messages()));
-            int rounds = jit.warmUp(() -> {
+            int measured = baseline.messagesFor(s.messages());
+            int warmup = Math.min(WARMUP_MESSAGES, measured);
+            JitQuiet.Warmup rounds = jit.warmUp(() -> {
                 ctx.progress.start("publish warm-up (" + baseline.id() + ")", warmup);
                 baseline.publish(rawTopic, warmup, s.keys(), payload, ctx.progress);
                 ctx.progress.finish();
-            }, WARMUP_ROUNDS);
-            section.count(baseline.id() + "_warmup_messages", baseline.id() + "'s warm-up, until the JIT was quiet",
-                    (long) rounds * warmup, "messages");
+            }, maxRounds(measured));
+            report(section, baseline.id(), baseline.id(), rounds, warmup);
         }
         JvmCpu keelCpu = JvmCpu.start();
         long start = System.nanoTime();

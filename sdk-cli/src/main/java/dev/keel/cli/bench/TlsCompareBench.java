@@ -17,6 +17,8 @@ final class TlsCompareBench {
 
     static final String PUBLISH_SECTION = "tls_publish";
     static final String CONSUME_SECTION = "tls_consume";
+    /** Messages each publisher sends on each endpoint before the publishes are measured (JIT warm-up). */
+    static final int WARMUP_MESSAGES = 5000;
 
     private TlsCompareBench() {
     }
@@ -56,11 +58,11 @@ final class TlsCompareBench {
         for (int i = 0; i < 2; i++) {
             Side side = order.get(i);
             topics[i] = side.ctx().declare("publish-" + side.id(), partitions, PublishBench.SINK_GROUP);
-            side.ctx().preload(topics[i], Math.min(PublishBench.WARMUP_MESSAGES, s.messages()), s.keys(),
+            side.ctx().preload(topics[i], Math.min(WARMUP_MESSAGES, s.messages()), s.keys(),
                     "publish warm-up (Keel, " + side.label() + ")");
             if (raw.isPresent()) {
                 rawTopics[i] = side.ctx().declare("publish-raw-" + side.id(), partitions, PublishBench.SINK_GROUP);
-                rawPublish(side, rawTopics[i], Math.min(PublishBench.WARMUP_MESSAGES, s.messages()),
+                rawPublish(side, rawTopics[i], Math.min(WARMUP_MESSAGES, s.messages()),
                         "publish warm-up (" + raw.get().id() + ", " + side.label() + ")");
             }
         }

@@ -7,17 +7,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
+/** The publish section's warm-up: rounds until the JIT is quiet over one, or its cap. */
 class JitQuietTest {
 
     private final AtomicLong compiledMillis = new AtomicLong();
     private final AtomicLong nanos = new AtomicLong();
 
-    /** Each round takes 100 ms and compiles the next of {@code compiling} (milliseconds). */
-    private JitQuiet.Round rounds(List<Long> compiling, AtomicInteger ran) {
+    /** Each round takes {@code roundMillis} and compiles the next of {@code compiling} (milliseconds). */
+    private JitQuiet.Round rounds(long roundMillis, List<Long> compiling, AtomicInteger ran) {
         return () -> {
             int round = ran.getAndIncrement();
             compiledMillis.addAndGet(round < compiling.size() ? compiling.get(round) : 0);
-            nanos.addAndGet(100_000_000L);
+            nanos.addAndGet(roundMillis * 1_000_000L);
         };
     }
 
@@ -26,28 +27,41 @@ class JitQuietTest {
         AtomicInteger ran = new AtomicInteger();
         JitQuiet jit = new JitQuiet(compiledMillis::get, nanos::get);
 
-        int rounds = jit.warmUp(rounds(List.of(80L, 30L, 2L, 50L), ran), 10);
+        JitQuiet.Warmup warmup = jit.warmUp(rounds(100, List.of(80L, 30L, 2L, 50L), ran), 10);
 
-        assertThat(rounds).as("80 and 30 ms of compiling in a 100 ms round are not quiet; 2 ms is").isEqualTo(3);
+        assertThat(warmup.rounds()).as("80 and 30 ms of compiling in a 100 ms round are not quiet; 2 ms is")
+                .isEqualTo(3);
+        assertThat(warmup.quiet()).isTrue();
         assertThat(ran).hasValue(3);
     }
 
     @Test
-    void warmUpShouldStopAtMaxRoundsWhenTheJitNeverQuietens() throws Exception {
+    void warmUpShouldStopAtMaxRoundsAndSaySoWhenTheJitNeverQuietens() throws Exception {
         AtomicInteger ran = new AtomicInteger();
         JitQuiet jit = new JitQuiet(compiledMillis::get, nanos::get);
 
-        int rounds = jit.warmUp(rounds(List.of(50L, 50L, 50L, 50L, 50L, 50L), ran), 4);
+        JitQuiet.Warmup warmup = jit.warmUp(rounds(100, List.of(50L, 50L, 50L, 50L, 50L, 50L), ran), 4);
 
-        assertThat(rounds).isEqualTo(4);
+        assertThat(warmup.rounds()).isEqualTo(4);
+        assertThat(warmup.quiet()).as("ended by the cap").isFalse();
         assertThat(ran).hasValue(4);
     }
 
     @Test
-    void aJvmThatDoesNotTellItsCompilationTimeShouldWarmUpOnce() throws Exception {
+    void aShortRoundShouldCountAsQuietWithOneMillisecondOfCompilation() throws Exception {
         AtomicInteger ran = new AtomicInteger();
-        JitQuiet jit = new JitQuiet(() -> 0L, nanos::get);
+        JitQuiet jit = new JitQuiet(compiledMillis::get, nanos::get);
 
-        assertThat(jit.warmUp(rounds(List.of(), ran), 10)).isEqualTo(1);
+        JitQuiet.Warmup warmup = jit.warmUp(rounds(20, List.of(2L, 1L), ran), 10);
+
+        assertThat(warmup.rounds()).as("2 ms in a 20 ms round is not quiet; 1 ms, the counter's grain, is")
+                .isEqualTo(2);
+    }
+
+    @Test
+    void theWarmUpShouldNeverSendMoreThanTheMeasuredPass() {
+        assertThat(PublishBench.maxRounds(500_000)).isEqualTo(PublishBench.WARMUP_ROUNDS);
+        assertThat(PublishBench.maxRounds(20_000)).isEqualTo(2);
+        assertThat(PublishBench.maxRounds(2_000)).as("one round, of the measured pass's size").isOne();
     }
 }
