@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -15,13 +16,17 @@ import java.util.stream.Collectors;
  * connection that failed or timed out, as they report a broker that is away; so after such a failure each server is
  * asked on a connection of Keel's own ({@link TlsMismatch}), which sends no credentials. Only when every server
  * answers as the other kind is it a mismatch; a server that answers nothing (starting, stopping, cut off) proves
- * nothing. The answer is remembered for a few seconds, so that the many sends a lost connection fails at once do not
- * each ask again.
+ * nothing. The answer is remembered, so that the many sends a lost connection fails at once do not each ask again:
+ * that no server is of the other kind for a few seconds (a broker may come back), that they are for a minute (a
+ * listener's kind is its configuration: asked again at once, a server slow to greet under load may answer nothing,
+ * and a publish refused as a mismatch was followed by a subscription told the broker was away).
  */
 final class ListenerKinds {
     /** {@code scheme://host:port} of each server of a URL, also inside {@code failover:(...)} or {@code (...)}. */
     private static final Pattern SERVER = Pattern.compile("([a-z][a-z0-9+]*)://([^:/?,()\\s]+):(\\d+)");
     private static final long REMEMBERED_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** How long a mismatch found is remembered. */
+    static final long MISMATCH_REMEMBERED_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     /** One server of the URL, and whether the client speaks TLS to it. */
     record Server(String host, int port, boolean tls) {
@@ -40,6 +45,7 @@ final class ListenerKinds {
     private final List<Server> servers;
     private final Question question;
     private final String tlsSettings;
+    private final LongSupplier nanoTime;
     private long askedNanos;
     private boolean asked;
     private Optional<String> answer = Optional.empty();
@@ -51,10 +57,15 @@ final class ListenerKinds {
      * @param tlsSettings where the client's TLS is turned on, for the message
      */
     ListenerKinds(String broker, List<Server> servers, Question question, String tlsSettings) {
+        this(broker, servers, question, tlsSettings, System::nanoTime);
+    }
+
+    ListenerKinds(String broker, List<Server> servers, Question question, String tlsSettings, LongSupplier nanoTime) {
         this.broker = broker;
         this.servers = List.copyOf(servers);
         this.question = question;
         this.tlsSettings = tlsSettings;
+        this.nanoTime = nanoTime;
     }
 
     /** The servers of {@code url}; {@code tls} tells, from a server's scheme, whether the client speaks TLS to it. */
@@ -84,8 +95,8 @@ final class ListenerKinds {
         if (direct.isPresent() && servers.size() == 1 && servers.get(0).tls()) {
             return Optional.of(message(servers.get(0), TlsMismatch.answeredInPlaintext(direct.get())));
         }
-        long now = System.nanoTime();
-        if (asked && now - askedNanos < REMEMBERED_NANOS) {
+        long now = nanoTime.getAsLong();
+        if (asked && now - askedNanos < (answer.isPresent() ? MISMATCH_REMEMBERED_NANOS : REMEMBERED_NANOS)) {
             return answer;
         }
         Optional<String> evidence = Optional.empty();
@@ -99,7 +110,7 @@ final class ListenerKinds {
         }
         answer = evidence.map(first -> message(servers.get(0), first));
         asked = true;
-        askedNanos = System.nanoTime();
+        askedNanos = nanoTime.getAsLong();
         return answer;
     }
 
