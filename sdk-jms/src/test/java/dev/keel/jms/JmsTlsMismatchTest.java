@@ -3,6 +3,7 @@ package dev.keel.jms;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 import dev.keel.AccessRefusedException;
 import dev.keel.BrokerUnavailableException;
@@ -12,6 +13,7 @@ import dev.keel.KeelException;
 import dev.keel.SubscriptionConfig;
 import dev.keel.core.Keel;
 import dev.keel.faults.DroppingListener;
+import dev.keel.faults.FaultProxy;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.testbrokers.SecuredActiveMQ;
 import dev.keel.testbrokers.SecuredArtemis;
@@ -114,6 +116,46 @@ class JmsTlsMismatchTest {
                 }
             }
         }
+    }
+
+    /**
+     * A mismatch found is not held against the address once nothing listens there (the broker went away): a publish is
+     * a retriable outage again within seconds, not "retrying cannot help" for a minute.
+     */
+    @Test
+    void classicShouldTellABrokerAwayAfterAMismatchAsAnOutage() {
+        SecuredActiveMQ classic = SecuredActiveMQ.local();
+        URI tlsConnector = URI.create(classic.tlsUrl().split("\\?")[0]);
+        try (FaultProxy proxy = FaultProxy.to(tlsConnector.getHost(), tlsConnector.getPort());
+             ActiveMQClassicAdapter adapter = classic("tcp://127.0.0.1:" + proxy.port(), classic, false);
+             Keel keel = keel(adapter)) {
+            assertMismatchThenOutage(keel, proxy, "is a TLS listener");
+        }
+    }
+
+    /** As {@link #classicShouldTellABrokerAwayAfterAMismatchAsAnOutage}, for a TLS client at a plaintext acceptor. */
+    @Test
+    void artemisShouldTellABrokerAwayAfterAMismatchAsAnOutage() {
+        SecuredArtemis artemis = SecuredArtemis.local();
+        String tlsUrl = artemis.tlsUrl(tls.trustStore(), tls.clientKeyStore());
+        URI plain = URI.create(artemis.url().split("\\?")[0]);
+        try (FaultProxy proxy = FaultProxy.to(plain.getHost(), plain.getPort());
+             ArtemisAdapter adapter = artemis("tcp://127.0.0.1:" + proxy.port() + tlsUrl.substring(tlsUrl.indexOf('?'))
+                     + "&callTimeout=5000", artemis);
+             Keel keel = keel(adapter)) {
+            assertMismatchThenOutage(keel, proxy, "is a plaintext listener");
+        }
+    }
+
+    private void assertMismatchThenOutage(Keel keel, FaultProxy proxy, String mismatch) {
+        assertThatThrownBy(() -> keel.publisher(topic, Codec.utf8()).message("m").key("k").publish())
+                .isInstanceOf(AccessRefusedException.class).hasMessageContaining(mismatch);
+        proxy.close(); // nothing listens at the address any more
+
+        await().atMost(Duration.ofSeconds(40)).untilAsserted(() ->
+                assertThatThrownBy(() -> keel.publisher(topic, Codec.utf8()).message("m").key("k").publish())
+                        .isInstanceOfSatisfying(KeelException.class, e -> assertThat(e.isRetriable()).isTrue())
+                        .isNotInstanceOf(AccessRefusedException.class).hasMessageNotContaining("listener"));
     }
 
     private void assertMismatch(BrokerAdapter adapter, String what, String fix) {

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
@@ -36,8 +37,29 @@ public final class TlsMismatch {
         TLS,
         /** Bytes that are not TLS. */
         OTHER,
-        /** Nothing: the connection was refused, closed, reset, or stayed silent. */
-        NONE
+        /** Nothing: the connection could not be made, or was closed or reset before an answer. */
+        NONE,
+        /**
+         * Nothing within the wait, on a connection that stayed open: a listener slow to greet (a loaded broker), or
+         * one of the kind that says nothing to what it was sent.
+         */
+        SILENT
+    }
+
+    /**
+     * What came back to a question: the bytes (at most 64), and whether the wait ran out on a connection that stayed
+     * open before as many bytes as asked for came ({@code silent}; false when the connection could not be made, or
+     * ended).
+     */
+    public record Reply(byte[] bytes, boolean silent) {
+        public Reply {
+            bytes = bytes.clone();
+        }
+
+        @Override
+        public byte[] bytes() {
+            return bytes.clone();
+        }
     }
 
     /** How the JDK (and Netty, which some clients use) say that a TLS client read bytes that are not TLS. */
@@ -67,7 +89,8 @@ public final class TlsMismatch {
     /**
      * Sends a TLS ClientHello to {@code host:port} and reads what comes back within {@code wait}: {@link Answer#TLS}
      * when it is a TLS record (a ServerHello, or an alert), {@link Answer#OTHER} for other bytes (a plaintext
-     * listener that answers anything with its own greeting), {@link Answer#NONE} when nothing does.
+     * listener that answers anything with its own greeting), {@link Answer#SILENT} when nothing came within
+     * {@code wait} on a connection that stayed open, {@link Answer#NONE} when it could not be made or ended.
      */
     public static Answer answerToClientHello(String host, int port, Duration connectTimeout, Duration wait) {
         byte[] hello;
@@ -76,9 +99,10 @@ public final class TlsMismatch {
         } catch (GeneralSecurityException | SSLException e) {
             return Answer.NONE;
         }
-        byte[] answer = answerTo(host, port, hello, 5, connectTimeout, wait);
+        Reply reply = ask(host, port, hello, 5, connectTimeout, wait);
+        byte[] answer = reply.bytes();
         if (answer.length == 0) {
-            return Answer.NONE;
+            return reply.silent() ? Answer.SILENT : Answer.NONE;
         }
         return isTlsRecord(answer) ? Answer.TLS : Answer.OTHER;
     }
@@ -90,7 +114,18 @@ public final class TlsMismatch {
      */
     public static byte[] answerTo(String host, int port, byte[] greeting, int atLeast, Duration connectTimeout,
                                   Duration wait) {
+        return ask(host, port, greeting, atLeast, connectTimeout, wait).bytes();
+    }
+
+    /**
+     * As {@link #answerTo}, also telling whether the wait ran out on a connection that stayed open ({@link
+     * Reply#silent()}): a listener that says nothing proves nothing about its kind, where one that refuses or ends
+     * the connection is not there, or not of the kind that would have answered.
+     */
+    public static Reply ask(String host, int port, byte[] greeting, int atLeast, Duration connectTimeout,
+                            Duration wait) {
         ByteArrayOutputStream answer = new ByteArrayOutputStream();
+        boolean silent = false;
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(host, port), Math.toIntExact(connectTimeout.toMillis()));
             long deadline = System.nanoTime() + wait.toNanos();
@@ -104,19 +139,26 @@ public final class TlsMismatch {
             while (answer.size() < Math.min(atLeast, MAX_ANSWER)) {
                 long left = (deadline - System.nanoTime()) / 1_000_000;
                 if (left <= 0) {
+                    silent = true;
                     break;
                 }
                 socket.setSoTimeout(Math.toIntExact(Math.max(1, left)));
-                int n = in.read(buffer, 0, MAX_ANSWER - answer.size());
+                int n;
+                try {
+                    n = in.read(buffer, 0, MAX_ANSWER - answer.size());
+                } catch (SocketTimeoutException timedOut) {
+                    silent = true;
+                    break;
+                }
                 if (n < 0) {
                     break;
                 }
                 answer.write(buffer, 0, n);
             }
         } catch (IOException | RuntimeException e) {
-            // refused, reset or timed out: what came before (if anything) is the answer
+            // refused, reset or a connect that timed out: what came before (if anything) is the answer
         }
-        return answer.toByteArray();
+        return new Reply(answer.toByteArray(), silent);
     }
 
     /** Whether {@code bytes} start as a TLS record does: a handshake message or an alert, version 3.x. */

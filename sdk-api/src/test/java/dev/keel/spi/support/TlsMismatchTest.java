@@ -58,14 +58,29 @@ class TlsMismatchTest {
     void aListenerThatAnswersNothingOrIsNotThereShouldProveNothing() throws IOException {
         try (Listener silent = new Listener(new byte[0])) {
             assertThat(TlsMismatch.answerToClientHello("127.0.0.1", silent.port(), CONNECT, WAIT))
-                    .isEqualTo(TlsMismatch.Answer.NONE);
+                    .as("connected, nothing within the wait").isEqualTo(TlsMismatch.Answer.SILENT);
+            assertThat(TlsMismatch.ask("127.0.0.1", silent.port(), new byte[] {1}, 5, CONNECT, WAIT).silent()).isTrue();
         }
         int closed;
         try (ServerSocket socket = new ServerSocket(0)) {
             closed = socket.getLocalPort();
         }
         assertThat(TlsMismatch.answerToClientHello("127.0.0.1", closed, CONNECT, WAIT))
-                .isEqualTo(TlsMismatch.Answer.NONE);
+                .as("nothing listens").isEqualTo(TlsMismatch.Answer.NONE);
+        assertThat(TlsMismatch.ask("127.0.0.1", closed, new byte[] {1}, 5, CONNECT, WAIT).silent()).isFalse();
+        try (ServerSocket dropping = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Thread drop = new Thread(() -> {
+                try (Socket s = dropping.accept()) {
+                    // taken and closed at once, answering nothing: a broker going away
+                } catch (IOException e) {
+                    // closed
+                }
+            });
+            drop.setDaemon(true);
+            drop.start();
+            assertThat(TlsMismatch.answerToClientHello("127.0.0.1", dropping.getLocalPort(), CONNECT, WAIT))
+                    .as("taken and closed").isEqualTo(TlsMismatch.Answer.NONE);
+        }
     }
 
     @Test

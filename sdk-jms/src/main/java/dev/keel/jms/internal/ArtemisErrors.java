@@ -57,19 +57,34 @@ final class ArtemisErrors implements BrokerErrors {
     }
 
     /**
-     * Whether {@code server} is an acceptor of the other kind: for a TLS client, one that answers a plaintext core PING
-     * (a plaintext acceptor says nothing to a ClientHello, and the client's handshake times out); for a plaintext
-     * client, one that answers a TLS ClientHello.
+     * What {@code server} is, asked on a connection of Keel's own: a plaintext acceptor answers a plaintext core PING
+     * (it says nothing to a ClientHello, and a TLS client's handshake times out), a TLS acceptor answers a TLS
+     * ClientHello. A TLS client asks the PING; a plaintext client asks the PING (answered: its own kind), then the
+     * ClientHello.
      */
-    private static Optional<String> otherKind(ListenerKinds.Server server) {
+    private static ListenerKinds.Reply otherKind(ListenerKinds.Server server) {
+        TlsMismatch.Reply ping = TlsMismatch.ask(server.host(), server.port(), CORE_PING, 5, ASK_CONNECT, ASK_WAIT);
+        byte[] answer = ping.bytes();
+        boolean pingAnswered = answer.length >= 5 && Arrays.equals(Arrays.copyOf(answer, 5), new byte[] {0, 0, 0, 17, 10});
         if (server.tls()) {
-            byte[] answer = TlsMismatch.answerTo(server.host(), server.port(), CORE_PING, 5, ASK_CONNECT, ASK_WAIT);
-            return answer.length >= 5 && Arrays.equals(Arrays.copyOf(answer, 5), new byte[] {0, 0, 0, 17, 10})
-                    ? Optional.of("it answered a plaintext core-protocol ping (the client's TLS handshake got no "
-                    + "answer)") : Optional.empty();
+            if (pingAnswered) {
+                return ListenerKinds.Reply.otherKind("it answered a plaintext core-protocol ping (the client's TLS "
+                        + "handshake got no answer)");
+            }
+            if (TlsMismatch.isTlsRecord(answer)) {
+                return ListenerKinds.Reply.of(ListenerKinds.Kind.OWN);
+            }
+            return ListenerKinds.Reply.of(ping.silent() && answer.length == 0 ? ListenerKinds.Kind.SILENT
+                    : ListenerKinds.Kind.NONE);
         }
-        return TlsMismatch.answerToClientHello(server.host(), server.port(), ASK_CONNECT, ASK_WAIT)
-                == TlsMismatch.Answer.TLS ? Optional.of("it answered a TLS handshake") : Optional.empty();
+        if (pingAnswered) {
+            return ListenerKinds.Reply.of(ListenerKinds.Kind.OWN);
+        }
+        return switch (TlsMismatch.answerToClientHello(server.host(), server.port(), ASK_CONNECT, ASK_WAIT)) {
+            case TLS -> ListenerKinds.Reply.otherKind("it answered a TLS handshake");
+            case SILENT -> ListenerKinds.Reply.of(ListenerKinds.Kind.SILENT);
+            case OTHER, NONE -> ListenerKinds.Reply.of(ListenerKinds.Kind.NONE);
+        };
     }
 
     /**

@@ -100,18 +100,20 @@ final class ClassicErrors implements BrokerErrors {
     }
 
     /**
-     * Whether {@code server} is a listener of the other kind, by its answer to a TLS ClientHello: a TLS record from a
-     * TLS connector, to a plaintext client; bytes that are not TLS (a plaintext OpenWire connector sends its
-     * WireFormatInfo first, whatever it is sent) to a TLS client.
+     * What {@code server} is, by its answer to a TLS ClientHello: a TLS record from a TLS connector; bytes that are not
+     * TLS from a plaintext OpenWire connector (it sends its WireFormatInfo first, whatever it is sent).
      */
-    private static Optional<String> otherKind(ListenerKinds.Server server) {
+    private static ListenerKinds.Reply otherKind(ListenerKinds.Server server) {
         TlsMismatch.Answer answer = TlsMismatch.answerToClientHello(server.host(), server.port(),
                 PROBE_CONNECT_TIMEOUT, ASK_WAIT);
-        if (server.tls()) {
-            return answer == TlsMismatch.Answer.OTHER ? Optional.of(TlsMismatch.answeredInPlaintext("its OpenWire "
-                    + "greeting")) : Optional.empty();
-        }
-        return answer == TlsMismatch.Answer.TLS ? Optional.of("it answered a TLS handshake") : Optional.empty();
+        return switch (answer) {
+            case OTHER -> server.tls() ? ListenerKinds.Reply.otherKind(TlsMismatch.answeredInPlaintext("its OpenWire "
+                    + "greeting")) : ListenerKinds.Reply.of(ListenerKinds.Kind.OWN);
+            case TLS -> server.tls() ? ListenerKinds.Reply.of(ListenerKinds.Kind.OWN)
+                    : ListenerKinds.Reply.otherKind("it answered a TLS handshake");
+            case SILENT -> ListenerKinds.Reply.of(ListenerKinds.Kind.SILENT);
+            case NONE -> ListenerKinds.Reply.of(ListenerKinds.Kind.NONE);
+        };
     }
 
     @Override

@@ -15,17 +15,22 @@ import java.util.stream.Collectors;
  * TLS at a plaintext acceptor or connector, or a plaintext client at a TLS one. The ActiveMQ clients report both as a
  * connection that failed or timed out, as they report a broker that is away; so after such a failure each server is
  * asked on a connection of Keel's own ({@link TlsMismatch}), which sends no credentials. Only when every server
- * answers as the other kind is it a mismatch; a server that answers nothing (starting, stopping, cut off) proves
- * nothing. The answer is remembered, so that the many sends a lost connection fails at once do not each ask again:
- * that no server is of the other kind for a few seconds (a broker may come back), that they are for a minute (a
- * listener's kind is its configuration: asked again at once, a server slow to greet under load may answer nothing,
- * and a publish refused as a mismatch was followed by a subscription told the broker was away).
+ * answers as the other kind is it a mismatch; a server that refuses or ends the connection, or answers as its own
+ * kind, is not one (a broker stopped, starting, or since reconfigured), whatever was found before. A server that
+ * takes the connection and says nothing within the wait proves nothing by itself: within a minute of a mismatch found
+ * at these servers, with no server answering as the client's kind since, it is taken for the same mismatch (a listener's kind is its configuration, and a listener slow to
+ * greet under load answered nothing when asked again), else for an outage. An answer is reused without asking for a
+ * moment, so that the many sends a lost connection fails at once do not each ask: a mismatch for a second, no mismatch
+ * for a few seconds.
  */
 final class ListenerKinds {
     /** {@code scheme://host:port} of each server of a URL, also inside {@code failover:(...)} or {@code (...)}. */
     private static final Pattern SERVER = Pattern.compile("([a-z][a-z0-9+]*)://([^:/?,()\\s]+):(\\d+)");
-    private static final long REMEMBERED_NANOS = TimeUnit.SECONDS.toNanos(5);
-    /** How long a mismatch found is remembered. */
+    /** How long no mismatch is reused without asking again. */
+    private static final long NO_MISMATCH_REUSED_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** How long a mismatch is reused without asking again: a burst of failures asks once. */
+    static final long MISMATCH_REUSED_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How long a mismatch found settles a server's silence. */
     static final long MISMATCH_REMEMBERED_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     /** One server of the URL, and whether the client speaks TLS to it. */
@@ -36,9 +41,32 @@ final class ListenerKinds {
         }
     }
 
-    /** Asks one server whether it is a listener of the other kind: the evidence when it is, empty otherwise. */
+    /** What a server's answer showed it to be. */
+    enum Kind {
+        /** A listener of the other kind than the client's. */
+        OTHER,
+        /** A listener of the client's own kind. */
+        OWN,
+        /** Not there, or not telling: it refused or ended the connection, or answered something else. */
+        NONE,
+        /** Nothing within the wait, on a connection it kept open. */
+        SILENT
+    }
+
+    /** What a server answered, and for {@link Kind#OTHER} the evidence (how it answered). */
+    record Reply(Kind kind, Optional<String> evidence) {
+        static Reply otherKind(String evidence) {
+            return new Reply(Kind.OTHER, Optional.of(evidence));
+        }
+
+        static Reply of(Kind kind) {
+            return new Reply(kind, Optional.empty());
+        }
+    }
+
+    /** Asks one server whether it is a listener of the other kind. */
     interface Question {
-        Optional<String> otherKind(Server server);
+        Reply ask(Server server);
     }
 
     private final String broker;
@@ -46,9 +74,12 @@ final class ListenerKinds {
     private final Question question;
     private final String tlsSettings;
     private final LongSupplier nanoTime;
-    private long askedNanos;
     private boolean asked;
+    private long askedNanos;
     private Optional<String> answer = Optional.empty();
+    /** The last mismatch found, and when: it settles a silence for {@link #MISMATCH_REMEMBERED_NANOS}. */
+    private Optional<String> found = Optional.empty();
+    private long foundNanos;
 
     /**
      * @param broker      the broker's name in messages ({@code ActiveMQ Artemis})
@@ -92,26 +123,52 @@ final class ListenerKinds {
             return Optional.empty();
         }
         Optional<String> direct = TlsMismatch.plaintextAnswer(e);
-        if (direct.isPresent() && servers.size() == 1 && servers.get(0).tls()) {
-            return Optional.of(message(servers.get(0), TlsMismatch.answeredInPlaintext(direct.get())));
-        }
         long now = nanoTime.getAsLong();
-        if (asked && now - askedNanos < (answer.isPresent() ? MISMATCH_REMEMBERED_NANOS : REMEMBERED_NANOS)) {
+        if (direct.isPresent() && servers.size() == 1 && servers.get(0).tls()) {
+            return found(message(servers.get(0), TlsMismatch.answeredInPlaintext(direct.get())), now);
+        }
+        if (asked && now - askedNanos < (answer.isPresent() ? MISMATCH_REUSED_NANOS : NO_MISMATCH_REUSED_NANOS)) {
             return answer;
         }
         Optional<String> evidence = Optional.empty();
+        boolean silence = false;
         for (Server server : servers) {
-            Optional<String> kind = question.otherKind(server);
-            if (kind.isEmpty()) {
-                evidence = Optional.empty();
-                break;
+            Reply reply = question.ask(server);
+            switch (reply.kind()) {
+                case OTHER -> evidence = evidence.or(reply::evidence);
+                case SILENT -> silence = true;
+                case OWN, NONE -> {
+                    if (reply.kind() == Kind.OWN) {
+                        found = Optional.empty(); // of the client's kind now: what was found is no longer so
+                    }
+                    return reuse(Optional.empty(), nanoTime.getAsLong());
+                }
             }
-            evidence = evidence.or(() -> kind);
         }
-        answer = evidence.map(first -> message(servers.get(0), first));
+        long answered = nanoTime.getAsLong();
+        if (silence) {
+            // no server said it is of the client's kind, and one said nothing: the mismatch found lately, if any
+            // (a silence does not renew it: a server silent for good is an outage once the minute is over)
+            boolean recent = found.isPresent() && answered - foundNanos < MISMATCH_REMEMBERED_NANOS;
+            return reuse(recent ? found : Optional.empty(), answered);
+        }
+        return evidence.isPresent() ? found(message(servers.get(0), evidence.get()), answered)
+                : reuse(Optional.empty(), answered);
+    }
+
+    /** A mismatch the servers (or the client's own failure) proved at {@code nanos}. */
+    private Optional<String> found(String mismatch, long nanos) {
+        found = Optional.of(mismatch);
+        foundNanos = nanos;
+        return reuse(found, nanos);
+    }
+
+    /** {@code answer}, reused without asking for a moment from {@code nanos}. */
+    private Optional<String> reuse(Optional<String> mismatch, long nanos) {
+        answer = mismatch;
         asked = true;
-        askedNanos = nanoTime.getAsLong();
-        return answer;
+        askedNanos = nanos;
+        return mismatch;
     }
 
     /** The message naming every server ({@link #where()}); {@code server} tells which way the kinds differ. */

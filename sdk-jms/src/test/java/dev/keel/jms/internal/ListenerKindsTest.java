@@ -2,28 +2,36 @@ package dev.keel.jms.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keel.jms.internal.ListenerKinds.Kind;
+import dev.keel.jms.internal.ListenerKinds.Reply;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** How long the answer to "is every server a listener of the other kind?" is remembered. */
+/**
+ * Whether a failure is a listener of the other kind than the client's: what the server answers now decides, and a
+ * mismatch found is remembered only to settle a server's silence.
+ */
 class ListenerKindsTest {
+
+    private static final Reply PLAINTEXT = Reply.otherKind("it answered in plaintext");
+    private static final IOException LOST = new IOException("connection lost");
 
     private final AtomicLong nanos = new AtomicLong();
     private final AtomicInteger asked = new AtomicInteger();
 
-    /** A server that answers the given answers in turn, then nothing. */
-    private ListenerKinds kinds(Deque<Optional<String>> answers) {
+    /** A TLS client's one server, which answers the given replies in turn, then refuses the connection. */
+    private ListenerKinds kinds(Reply... replies) {
+        Deque<Reply> answers = new ArrayDeque<>(List.of(replies));
         return new ListenerKinds("ActiveMQ Classic", List.of(new ListenerKinds.Server("127.0.0.1", 61616, true)),
                 server -> {
                     asked.incrementAndGet();
-                    return answers.isEmpty() ? Optional.empty() : answers.poll();
+                    return answers.isEmpty() ? Reply.of(Kind.NONE) : answers.poll();
                 }, "ssl://", nanos::get);
     }
 
@@ -33,40 +41,75 @@ class ListenerKindsTest {
 
     @Test
     void aMismatchFoundShouldStillBeToldWhenTheServerIsSlowToGreetSecondsLater() {
-        ListenerKinds kinds = kinds(new ArrayDeque<>(List.of(Optional.of("it answered in plaintext"))));
-        IOException lost = new IOException("connection lost");
+        ListenerKinds kinds = kinds(PLAINTEXT, Reply.of(Kind.SILENT));
+        assertThat(kinds.mismatch(LOST)).get().asString().contains("is a plaintext listener");
 
-        assertThat(kinds.mismatch(lost)).get().asString().contains("is a plaintext listener");
-        advanceSeconds(10); // a subscription after a publish that took a while; the server would now answer nothing
+        advanceSeconds(10); // a subscription after a publish that took a while; the loaded server greets too late
 
-        assertThat(kinds.mismatch(lost)).as("still the listener's kind").get().asString()
+        assertThat(kinds.mismatch(LOST)).as("still the listener's kind").get().asString()
                 .contains("is a plaintext listener");
-        assertThat(asked).as("not asked again").hasValue(1);
     }
 
     @Test
-    void aMismatchShouldBeAskedAgainAfterAMinute() {
-        ListenerKinds kinds = kinds(new ArrayDeque<>(List.of(Optional.of("it answered in plaintext"))));
-        IOException lost = new IOException("connection lost");
-        kinds.mismatch(lost);
+    void aServerThatRefusesTheConnectionAfterAMismatchShouldBeAnOutage() {
+        ListenerKinds kinds = kinds(PLAINTEXT, Reply.of(Kind.NONE));
+        assertThat(kinds.mismatch(LOST)).isPresent();
 
-        advanceSeconds(61); // the broker may have been reconfigured meanwhile
+        advanceSeconds(2); // the broker stopped: nothing listens
 
-        assertThat(kinds.mismatch(lost)).isEmpty();
+        assertThat(kinds.mismatch(LOST)).as("a broker away, whatever was found before").isEmpty();
+    }
+
+    @Test
+    void aServerOfTheClientsKindAfterAMismatchShouldBeAnOutageAndItsSilenceToo() {
+        ListenerKinds kinds = kinds(PLAINTEXT, Reply.of(Kind.OWN), Reply.of(Kind.SILENT));
+        assertThat(kinds.mismatch(LOST)).isPresent();
+
+        advanceSeconds(2); // the broker was reconfigured: it answers as the client's kind
+        assertThat(kinds.mismatch(LOST)).isEmpty();
+        advanceSeconds(6); // then it is slow to greet
+
+        assertThat(kinds.mismatch(LOST)).as("the mismatch found before no longer stands").isEmpty();
+        assertThat(asked).hasValue(3);
+    }
+
+    @Test
+    void aBurstOfFailuresShouldAskOnce() {
+        ListenerKinds kinds = kinds(PLAINTEXT);
+        for (int i = 0; i < 100; i++) {
+            assertThat(kinds.mismatch(LOST)).isPresent();
+        }
+        assertThat(asked).hasValue(1);
+
+        nanos.addAndGet(ListenerKinds.MISMATCH_REUSED_NANOS);
+
+        assertThat(kinds.mismatch(LOST)).as("asked again: the server now refuses the connection").isEmpty();
         assertThat(asked).hasValue(2);
     }
 
     @Test
+    void aSilentServerShouldBeAnOutageWithoutAMismatchFoundWithinAMinute() {
+        assertThat(kinds(Reply.of(Kind.SILENT)).mismatch(LOST)).isEmpty();
+
+        ListenerKinds kinds = kinds(PLAINTEXT, Reply.of(Kind.SILENT), Reply.of(Kind.SILENT));
+        kinds.mismatch(LOST);
+        advanceSeconds(30);
+        assertThat(kinds.mismatch(LOST)).isPresent();
+        advanceSeconds(31); // a silence does not renew what was found
+
+        assertThat(kinds.mismatch(LOST)).as("a minute after the mismatch was found").isEmpty();
+    }
+
+    @Test
     void noMismatchShouldBeAskedAgainAfterAFewSeconds() {
-        ListenerKinds kinds = kinds(new ArrayDeque<>(List.of(Optional.empty(), Optional.of("it answered in plaintext"))));
-        IOException lost = new IOException("connection lost");
-        assertThat(kinds.mismatch(lost)).isEmpty();
+        ListenerKinds kinds = kinds(Reply.of(Kind.NONE), PLAINTEXT);
+        assertThat(kinds.mismatch(LOST)).isEmpty();
 
         advanceSeconds(3);
-        assertThat(kinds.mismatch(lost)).as("remembered").isEmpty();
+        assertThat(kinds.mismatch(LOST)).as("reused").isEmpty();
         advanceSeconds(3);
 
-        assertThat(kinds.mismatch(lost)).as("asked again: a broker away may come back as the other kind").isPresent();
+        assertThat(kinds.mismatch(LOST)).as("asked again: a broker away may come back as the other kind").isPresent();
         assertThat(asked).hasValue(2);
     }
 }
