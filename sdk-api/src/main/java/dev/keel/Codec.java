@@ -15,6 +15,13 @@ public interface Codec<T> {
 
     byte[] encode(T value);
 
+    /**
+     * The value {@code bytes} hold. {@code bytes} may be a message's or a delivery's own, which a retry runs again and a
+     * dead letter carries on: do not write into them, and return a value of your own rather than {@code bytes} itself
+     * or a view of them ({@link #bytes()} returns a copy). The consumer copies a payload that a codec hands back as it
+     * was given, so that a handler writing into it changes nothing else; a view such as {@code ByteBuffer.wrap(bytes)}
+     * it cannot tell.
+     */
     T decode(byte[] bytes);
 
     /** Bytes as they are. */

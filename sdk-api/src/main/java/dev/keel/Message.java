@@ -127,7 +127,10 @@ public final class Message {
         return delay;
     }
 
-    /** The payload decoded with {@code codec}. */
+    /**
+     * The payload decoded with {@code codec}, which is given this message's own bytes: a codec that keeps to
+     * {@link Codec#decode}'s contract (it neither writes into them nor hands them back) leaves the message as it was.
+     */
     public <T> T payload(Codec<T> codec) {
         return codec.decode(payload);
     }

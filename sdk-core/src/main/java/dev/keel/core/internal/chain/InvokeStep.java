@@ -43,12 +43,23 @@ public final class InvokeStep<T> implements Step {
         this.readsDeadLetters = readsDeadLetters;
     }
 
+    /**
+     * The record's bytes decoded. A codec that hands back the bytes it was given (against {@link Codec#decode}'s
+     * contract) hands the handler a copy: what the handler writes into it must not change the record's bytes, which a
+     * retry runs again and a dead letter carries on.
+     */
+    @SuppressWarnings("unchecked")
+    private T decode(byte[] bytes) {
+        T payload = codec.decode(bytes);
+        return payload == bytes ? (T) bytes.clone() : payload;
+    }
+
     @Override
     public CompletionStage<Outcome> handle(Work work) {
         InboundRecord record = work.record();
         T payload;
         try {
-            payload = codec.decode(record.payload());
+            payload = decode(record.payload());
         } catch (Throwable e) {
             // any throwable (a StackOverflowError in a schema resolver, a sneaky checked one): the codec's failure
             if (!readsDeadLetters || !record.headers().containsKey(KeelHeaders.DLT_REASON)) {
