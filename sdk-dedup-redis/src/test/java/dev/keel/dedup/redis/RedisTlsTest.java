@@ -82,10 +82,54 @@ class RedisTlsTest {
         }
     }
 
+    /**
+     * A plaintext client at the TLS-only port: Redis resets the connection, which is not an outage. Before, that was a
+     * retriable "is unreachable (... Connection reset)", for ever.
+     */
     @Test
-    void plaintextToATlsPortShouldFailWithStoreUnavailable() {
+    void aPlaintextClientAtTheTlsPortShouldBeRefusedNamingATlsListener() {
         try (RedisIdempotencyStore store = RedisIdempotencyStore.create(config().build())) {
-            assertThatThrownBy(() -> store.claim(NS, "a", NewOwners.token(), LEASE)).isInstanceOf(StoreUnavailableException.class);
+            assertThatThrownBy(() -> store.claim(NS, "a", NewOwners.token(), LEASE))
+                    .isInstanceOf(RedisRefusedException.class)
+                    .hasMessageContaining("Redis at 127.0.0.1:" + redis.port() + " is a TLS listener")
+                    .hasMessageContaining("RedisStoreConfig ssl(true)").hasMessageContaining("retrying cannot help");
+        }
+    }
+
+    /**
+     * A TLS client at a plaintext Redis: its handshake waits for an answer that never comes. Before, that read
+     * "did not answer within socketTimeout ...: it is slow or overloaded", or "is unreachable".
+     */
+    @Test
+    void aTlsClientAtAPlaintextRedisShouldBeRefusedNamingAPlaintextListener() {
+        try (RedisServerProcess plain = RedisServerProcess.start();
+             RedisIdempotencyStore store = RedisIdempotencyStore.create(RedisStoreConfig.custom().host(plain.host())
+                     .port(plain.port()).connectTimeout(Duration.ofSeconds(1)).socketTimeout(Duration.ofSeconds(1))
+                     .sslSocketFactory(trusting).build())) {
+            assertThatThrownBy(() -> store.claim(NS, "a", NewOwners.token(), LEASE))
+                    .isInstanceOf(RedisRefusedException.class)
+                    .hasMessageContaining("Redis at 127.0.0.1:" + plain.port() + " is a plaintext listener: it answered"
+                            + " a plaintext PING")
+                    .hasMessageContaining("retrying cannot help");
+        }
+    }
+
+    /**
+     * A TLS store at a listener that takes the connection and never answers: an outage (retriable), whose message names
+     * the timeout the handshake waited for too. Before, it named socketTimeout only, though the handshake waits for
+     * connectTimeout.
+     */
+    @Test
+    void aListenerThatNeverAnswersTheHandshakeShouldBeAnOutageNamingConnectTimeout() throws IOException {
+        try (SilentListener silent = new SilentListener();
+             RedisIdempotencyStore store = RedisIdempotencyStore.create(RedisStoreConfig.custom().host("127.0.0.1")
+                     .port(silent.port()).connectTimeout(Duration.ofMillis(700))
+                     .socketTimeout(Duration.ofMillis(500)).sslSocketFactory(trusting).build())) {
+            assertThatThrownBy(() -> store.claim(NS, "a", NewOwners.token(), LEASE))
+                    .isInstanceOfSatisfying(StoreUnavailableException.class, e -> assertThat(e.isRetriable()).isTrue())
+                    .hasMessageContaining("did not answer within socketTimeout (500 ms), or its TLS handshake within"
+                            + " connectTimeout (700 ms)")
+                    .hasMessageNotContaining("listener");
         }
     }
 
