@@ -47,11 +47,11 @@ public final class TlsMismatch {
     }
 
     /**
-     * What came back to a question: the bytes (at most 64), and whether the wait ran out on a connection that stayed
-     * open before as many bytes as asked for came ({@code silent}; false when the connection could not be made, or
-     * ended).
+     * What came back to a question: the bytes (at most 64), whether the connection was made at all ({@code reached}),
+     * and whether the wait ran out on it while it stayed open before as many bytes as asked for came ({@code silent};
+     * false when the connection could not be made, or ended).
      */
-    public record Reply(byte[] bytes, boolean silent) {
+    public record Reply(byte[] bytes, boolean reached, boolean silent) {
         public Reply {
             bytes = bytes.clone();
         }
@@ -125,9 +125,11 @@ public final class TlsMismatch {
     public static Reply ask(String host, int port, byte[] greeting, int atLeast, Duration connectTimeout,
                             Duration wait) {
         ByteArrayOutputStream answer = new ByteArrayOutputStream();
+        boolean reached = false;
         boolean silent = false;
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(host, port), Math.toIntExact(connectTimeout.toMillis()));
+            reached = true;
             long deadline = System.nanoTime() + wait.toNanos();
             if (greeting.length > 0) {
                 OutputStream out = socket.getOutputStream();
@@ -158,7 +160,7 @@ public final class TlsMismatch {
         } catch (IOException | RuntimeException e) {
             // refused, reset or a connect that timed out: what came before (if anything) is the answer
         }
-        return new Reply(answer.toByteArray(), silent);
+        return new Reply(answer.toByteArray(), reached, silent);
     }
 
     /** Whether {@code bytes} start as a TLS record does: a handshake message or an alert, version 3.x. */

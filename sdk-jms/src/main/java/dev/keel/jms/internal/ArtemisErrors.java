@@ -59,8 +59,8 @@ final class ArtemisErrors implements BrokerErrors {
     /**
      * What {@code server} is, asked on a connection of Keel's own: a plaintext acceptor answers a plaintext core PING
      * (it says nothing to a ClientHello, and a TLS client's handshake times out), a TLS acceptor answers a TLS
-     * ClientHello. A TLS client asks the PING; a plaintext client asks the PING (answered: its own kind), then the
-     * ClientHello.
+     * ClientHello. A TLS client asks the PING; a plaintext client asks the PING (answered: its own kind), then, if the
+     * PING's connection was made, the ClientHello.
      */
     private static ListenerKinds.Reply otherKind(ListenerKinds.Server server) {
         TlsMismatch.Reply ping = TlsMismatch.ask(server.host(), server.port(), CORE_PING, 5, ASK_CONNECT, ASK_WAIT);
@@ -79,6 +79,9 @@ final class ArtemisErrors implements BrokerErrors {
         }
         if (pingAnswered) {
             return ListenerKinds.Reply.of(ListenerKinds.Kind.OWN);
+        }
+        if (!ping.reached()) {
+            return ListenerKinds.Reply.of(ListenerKinds.Kind.NONE); // nothing to ask a second time
         }
         return switch (TlsMismatch.answerToClientHello(server.host(), server.port(), ASK_CONNECT, ASK_WAIT)) {
             case TLS -> ListenerKinds.Reply.otherKind("it answered a TLS handshake");

@@ -18,7 +18,8 @@ import java.util.stream.Collectors;
  * answers as the other kind is it a mismatch; a server that refuses or ends the connection, or answers as its own
  * kind, is not one (a broker stopped, starting, or since reconfigured), whatever was found before. A server that
  * takes the connection and says nothing within the wait proves nothing by itself: within a minute of a mismatch found
- * at these servers, with no server answering as the client's kind since, it is taken for the same mismatch (a listener's kind is its configuration, and a listener slow to
+ * at these servers, with no server refusing, ending or answering as the client's kind since, it is taken for the same
+ * mismatch (a listener's kind is its configuration, and a listener slow to
  * greet under load answered nothing when asked again), else for an outage. An answer is reused without asking for a
  * moment, so that the many sends a lost connection fails at once do not each ask: a mismatch for a second, no mismatch
  * for a few seconds.
@@ -138,9 +139,9 @@ final class ListenerKinds {
                 case OTHER -> evidence = evidence.or(reply::evidence);
                 case SILENT -> silence = true;
                 case OWN, NONE -> {
-                    if (reply.kind() == Kind.OWN) {
-                        found = Optional.empty(); // of the client's kind now: what was found is no longer so
-                    }
+                    // of the client's kind now, or gone (a listener that comes back may be configured otherwise): what
+                    // was found no longer settles a silence
+                    found = Optional.empty();
                     return reuse(Optional.empty(), nanoTime.getAsLong());
                 }
             }

@@ -74,6 +74,17 @@ class ListenerKindsTest {
     }
 
     @Test
+    void aServerAwayAfterAMismatchThenSilentShouldBeAnOutage() {
+        ListenerKinds kinds = kinds(PLAINTEXT, Reply.of(Kind.NONE), Reply.of(Kind.SILENT));
+        assertThat(kinds.mismatch(LOST)).isPresent();
+        advanceSeconds(2); // stopped
+        assertThat(kinds.mismatch(LOST)).isEmpty();
+        advanceSeconds(6); // back, maybe configured otherwise, and slow to greet
+
+        assertThat(kinds.mismatch(LOST)).as("what was found was of the listener that went away").isEmpty();
+    }
+
+    @Test
     void aBurstOfFailuresShouldAskOnce() {
         ListenerKinds kinds = kinds(PLAINTEXT);
         for (int i = 0; i < 100; i++) {
