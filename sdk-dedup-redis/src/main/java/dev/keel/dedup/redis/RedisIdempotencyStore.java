@@ -10,6 +10,7 @@ import dev.keel.dedup.LeaseOutcome;
 import dev.keel.dedup.redis.internal.AccessCheck;
 import dev.keel.dedup.redis.internal.ClaimReleases;
 import dev.keel.dedup.redis.internal.DoneMarks;
+import dev.keel.dedup.redis.internal.ListenerKind;
 import dev.keel.dedup.redis.internal.EvictionPolicyCheck;
 import dev.keel.dedup.redis.internal.KeyGroups;
 import dev.keel.dedup.redis.internal.LeaseKeys;
@@ -90,9 +91,12 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     private final AccessCheck access;
     /** Whether the last call reached Redis; only for logging the change once, not every failed call. */
     private final AtomicBoolean reachable = new AtomicBoolean(true);
+    /** Whether Redis is a listener of the other kind (TLS or plaintext) than the store's, while it never answered. */
+    private final ListenerKind listenerKind;
 
     private RedisIdempotencyStore(RedisStoreConfig config, boolean claimBySet) {
         this.config = config;
+        this.listenerKind = new ListenerKind(config);
         this.connection = new RedisConnection(config);
         this.scripts = new ScriptExecutor(connection);
         this.scriptRuns = new ScriptRuns(scripts);
@@ -425,6 +429,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
      * entries failed is not one: it goes through {@link #fail}, and must not log "answers again" before it.
      */
     private <T> T answered(T result) {
+        listenerKind.answered();
         if (reachable.compareAndSet(false, true)) {
             log.info("{} answers again", config.describeEndpoint());
         }
@@ -434,7 +439,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
 
     private KeelException fail(RuntimeException error) {
         connection.afterFailure();
-        KeelException failure = StoreFailures.translate(error, config);
+        KeelException failure = StoreFailures.translate(error, config, listenerKind);
         if (reachable.compareAndSet(true, false)) {
             log.warn("{}", failure.getMessage());
         } else {

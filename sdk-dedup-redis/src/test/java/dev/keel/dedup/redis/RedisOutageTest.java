@@ -68,6 +68,21 @@ class RedisOutageTest {
     }
 
     @Test
+    void clusterWhoseSeedsAreUnreachableShouldFailWithStoreUnavailableAndTryAgainOnTheNextCall() {
+        String seed = RedisServerProcess.HOST + ":" + RedisServerProcess.freePort();
+        RedisStoreConfig config = RedisStoreConfig.custom().clusterNodes(seed).connectTimeout(Duration.ofMillis(300))
+                .socketTimeout(Duration.ofMillis(300)).build();
+        try (RedisIdempotencyStore store = RedisIdempotencyStore.create(config)) {
+            for (int attempt = 0; attempt < 2; attempt++) {
+                assertThatThrownBy(() -> store.claimAll(NS, NewOwners.claims("a", "b"), LEASE))
+                        .isInstanceOf(StoreUnavailableException.class)
+                        .hasMessageContaining("Redis Cluster [" + seed + "] is unreachable")
+                        .hasMessageContaining("consumers pause until it returns");
+            }
+        }
+    }
+
+    @Test
     void storeShouldServeAgainOnTheFirstCallAfterRedisRestartsEmpty() throws Exception {
         try (RedisServerProcess redis = RedisServerProcess.start();
              RedisIdempotencyStore store = RedisIdempotencyStore.create(configFor(redis.port()))) {

@@ -5,7 +5,6 @@ import dev.keel.StoreUnavailableException;
 import dev.keel.dedup.redis.RedisRefusedException;
 import dev.keel.dedup.redis.RedisStoreConfig;
 import dev.keel.spi.support.TlsFailures;
-import dev.keel.spi.support.TlsMismatch;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,14 +33,19 @@ public final class StoreFailures {
     private static final String WRONG_TYPE = "WRONGTYPE";
     private static final Duration MAX_LISTEN = Duration.ofSeconds(1);
     private static final String UNKNOWN_COMMAND = "ERR unknown command";
-    /** What a plaintext Redis answers with a RESP reply ({@code +PONG}, or {@code -NOAUTH ...}). */
-    private static final byte[] PLAIN_PING = "PING\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final String TLS_SETTINGS = "RedisStoreConfig ssl(true), sslSocketFactory(...) or a rediss:// URI";
 
     private StoreFailures() {
     }
 
     public static KeelException translate(RuntimeException error, RedisStoreConfig config) {
+        return translate(error, config, null);
+    }
+
+    /**
+     * As {@link #translate(RuntimeException, RedisStoreConfig)}; {@code kind}, when given, is asked whether a failed
+     * connection met a listener of the other kind (TLS or plaintext) than the store's.
+     */
+    public static KeelException translate(RuntimeException error, RedisStoreConfig config, ListenerKind kind) {
         String where = config.describeEndpoint();
         // a cluster client that could read no slot map keeps the seed nodes' refusals as suppressed exceptions
         JedisAccessControlException denied = find(error, JedisAccessControlException.class);
@@ -80,7 +84,7 @@ public final class StoreFailures {
             return new RedisRefusedException(where + " failed the TLS handshake: " + certificate.get()
                     + "; retrying does not help until that is fixed", error);
         }
-        Optional<String> otherKind = listenerOfTheOtherKind(error, config);
+        Optional<String> otherKind = kind == null || !metTheListener(error) ? Optional.empty() : kind.mismatch();
         if (otherKind.isPresent()) {
             return new RedisRefusedException(otherKind.get(), error);
         }
@@ -120,11 +124,9 @@ public final class StoreFailures {
             // connected, but no reply in time ("Connect timed out" is a connect that never succeeded, below): a slow
             // or overloaded server, or a network that delays or has lost the way to it; the JDK's text is the only
             // thing that tells a read timeout from a connect timeout
-            // over TLS the handshake waits up to connectTimeout for Redis's side of it
-            String within = "socketTimeout (" + config.socketTimeout().toMillis() + " ms)" + (config.ssl()
-                    ? ", or its TLS handshake within connectTimeout (" + config.connectTimeout().toMillis() + " ms)" : "");
-            return new StoreUnavailableException(where + " did not answer within " + within
-                    + " (" + summary(error) + "): it is slow or overloaded, or"
+            // a TLS handshake left unanswered too: Jedis sets socketTimeout on the socket before the handshake
+            return new StoreUnavailableException(where + " did not answer within socketTimeout ("
+                    + config.socketTimeout().toMillis() + " ms) (" + summary(error) + "): it is slow or overloaded, or"
                     + " the network to it is slow or cut; consumers pause until it answers in time (if such delays are"
                     + " expected, raise socketTimeout in RedisStoreConfig)", error);
         }
@@ -137,43 +139,37 @@ public final class StoreFailures {
     }
 
     /**
-     * When the connection failed the way a client meets a listener of the other kind (a TLS client at a plaintext
-     * Redis waits for a handshake answer that never comes, or reads a reply that is not TLS; a plaintext client at a
-     * TLS-only Redis has its connection reset or ended), what to say if the listener, asked on a connection of its own
-     * that sends no credentials, answers as that other kind: a plaintext {@code PING} answered with a RESP reply, or a
-     * TLS ClientHello answered with TLS. A listener that refuses the connection or answers nothing is not asked further:
-     * an outage.
+     * Whether the failure is a connection that reached a listener and then failed the way a client meets one of the
+     * other kind: reset, ended, or left unanswered (not one that could not be made at all).
      */
-    private static Optional<String> listenerOfTheOtherKind(RuntimeException error, RedisStoreConfig config) {
-        if (find(error, JedisConnectionException.class) == null || connectFailed(error)) {
-            return Optional.empty();
-        }
-        HostAndPort node = config.isCluster() ? HostAndPort.from(config.clusterNodes().get(0))
-                : new HostAndPort(config.host(), config.port());
-        Duration wait = config.socketTimeout().compareTo(MAX_LISTEN) < 0 ? config.socketTimeout() : MAX_LISTEN;
-        String at = config.describeEndpoint();
-        if (config.ssl()) {
-            byte[] reply = TlsMismatch.answerTo(node.getHost(), node.getPort(), PLAIN_PING, 1, config.connectTimeout(),
-                    wait);
-            boolean resp = reply.length > 0 && (reply[0] == '+' || reply[0] == '-');
-            return resp ? Optional.of(at + " is a plaintext listener: it answered a plaintext PING, and the store is"
-                    + " configured for TLS (" + TLS_SETTINGS + "). Give the port of Redis's TLS listener (its tls-port),"
-                    + " or connect without TLS if it has none; retrying cannot help") : Optional.empty();
-        }
-        return TlsMismatch.answerToClientHello(node.getHost(), node.getPort(), config.connectTimeout(), wait)
-                == TlsMismatch.Answer.TLS ? Optional.of(at + " is a TLS listener: it answered a TLS handshake, and the"
-                + " store connects to it without TLS. Turn TLS on in the store (" + TLS_SETTINGS + "), or give the port"
-                + " of Redis's plaintext listener; retrying cannot help") : Optional.empty();
+    private static boolean metTheListener(Throwable error) {
+        return find(error, JedisConnectionException.class) != null && !connectFailed(error);
     }
 
     /** A connection that could not be made at all (refused, or the connect timed out): nothing answered to ask. */
     private static boolean connectFailed(Throwable error) {
-        if (find(error, java.net.ConnectException.class) != null) {
+        return anyDeep(error, t -> t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+                || t instanceof java.net.NoRouteToHostException || t instanceof SocketTimeoutException
+                && t.getMessage() != null && t.getMessage().toLowerCase(Locale.ROOT).contains("connect timed out"), 0);
+    }
+
+    /**
+     * Whether {@code error}, a cause or a suppressed exception at any depth is what {@code kind} looks for (a cluster
+     * client keeps each seed's failure as a suppressed exception of the one it throws, and those their own).
+     */
+    private static boolean anyDeep(Throwable error, java.util.function.Predicate<Throwable> kind, int depth) {
+        if (error == null || depth > 8) {
+            return false;
+        }
+        if (kind.test(error)) {
             return true;
         }
-        SocketTimeoutException timeout = find(error, SocketTimeoutException.class);
-        return timeout != null && timeout.getMessage() != null
-                && timeout.getMessage().toLowerCase(Locale.ROOT).contains("connect timed out");
+        for (Throwable suppressed : error.getSuppressed()) {
+            if (anyDeep(suppressed, kind, depth + 1)) {
+                return true;
+            }
+        }
+        return error.getCause() != error && anyDeep(error.getCause(), kind, depth + 1);
     }
 
     /** What Redis's alert says to a TLS connection that only listens (see {@link TlsFailures#listenForRefusal}). */
