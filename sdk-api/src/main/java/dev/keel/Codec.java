@@ -17,10 +17,11 @@ public interface Codec<T> {
 
     /**
      * The value {@code bytes} hold. {@code bytes} may be a message's or a delivery's own, which a retry runs again and a
-     * dead letter carries on: do not write into them, and return a value of your own rather than {@code bytes} itself
-     * or a view of them ({@link #bytes()} returns a copy). The consumer copies a payload that a codec hands back as it
-     * was given, so that a handler writing into it changes nothing else; a view such as {@code ByteBuffer.wrap(bytes)}
-     * it cannot tell.
+     * dead letter carries on, and on a broker that keeps its records in this JVM (the in-memory broker) the stored
+     * record itself: do not write into them or keep them, and return a value of your own rather than {@code bytes}
+     * itself or a view of them ({@link #bytes()} returns a copy). The consumer copies a payload that a codec hands back
+     * as it was given, so that a handler writing into it changes nothing else; a view such as
+     * {@code ByteBuffer.wrap(bytes)}, or an array the codec keeps, it cannot tell.
      */
     T decode(byte[] bytes);
 
