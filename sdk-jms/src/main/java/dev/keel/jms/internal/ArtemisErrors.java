@@ -65,7 +65,8 @@ final class ArtemisErrors implements BrokerErrors {
     private static ListenerKinds.Reply otherKind(ListenerKinds.Server server) {
         TlsMismatch.Reply ping = TlsMismatch.ask(server.host(), server.port(), CORE_PING, 5, ASK_CONNECT, ASK_WAIT);
         byte[] answer = ping.bytes();
-        boolean pingAnswered = answer.length >= 5 && Arrays.equals(Arrays.copyOf(answer, 5), new byte[] {0, 0, 0, 17, 10});
+        boolean pingAnswered = answer.length >= 5
+                && Arrays.equals(Arrays.copyOf(answer, 5), new byte[] {0, 0, 0, 17, 10});
         if (server.tls()) {
             if (pingAnswered) {
                 return ListenerKinds.Reply.otherKind("it answered a plaintext core-protocol ping (the client's TLS "

@@ -19,10 +19,9 @@ import java.util.stream.Collectors;
  * kind, is not one (a broker stopped, starting, or since reconfigured), whatever was found before. A server that
  * takes the connection and says nothing within the wait proves nothing by itself: within a minute of a mismatch found
  * at these servers, with no server refusing, ending or answering as the client's kind since, it is taken for the same
- * mismatch (a listener's kind is its configuration, and a listener slow to
- * greet under load answered nothing when asked again), else for an outage. An answer is reused without asking for a
- * moment, so that the many sends a lost connection fails at once do not each ask: a mismatch for a second, no mismatch
- * for a few seconds.
+ * mismatch (a listener's kind is its configuration, and a listener slow to greet under load answered nothing when
+ * asked again), else for an outage. An answer is reused without asking for a moment, so that the many sends a lost
+ * connection fails at once do not each ask: a mismatch for a second, no mismatch for a few seconds.
  */
 final class ListenerKinds {
     /** {@code scheme://host:port} of each server of a URL, also inside {@code failover:(...)} or {@code (...)}. */

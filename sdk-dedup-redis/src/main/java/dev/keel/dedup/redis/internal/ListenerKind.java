@@ -30,7 +30,6 @@ public final class ListenerKind {
     }
 
     static final long REUSED_NANOS = TimeUnit.SECONDS.toNanos(5);
-    private static final Duration MAX_WAIT = Duration.ofSeconds(1);
     private static final byte[] PLAIN_PING = "PING\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final String TLS_SETTINGS = "RedisStoreConfig ssl(true), sslSocketFactory(...) or a rediss:// URI";
 
@@ -66,14 +65,12 @@ public final class ListenerKind {
         if (asked && now - askedNanos < REUSED_NANOS) {
             return answer;
         }
-        HostAndPort node = config.isCluster() ? HostAndPort.from(config.clusterNodes().get(0))
-                : new HostAndPort(config.host(), config.port());
-        Answers answers = question.ask(node, config.ssl());
+        Answers answers = question.ask(StoreFailures.firstNode(config), config.ssl());
         String at = config.describeEndpoint();
         if (config.ssl() && answers.plaintext() && !answers.tls()) {
             answer = Optional.of(at + " is a plaintext listener: it answered a plaintext PING, and the store is"
-                    + " configured for TLS (" + TLS_SETTINGS + "). Give the port of Redis's TLS listener (its tls-port),"
-                    + " or connect without TLS if it has none; retrying cannot help");
+                    + " configured for TLS (" + TLS_SETTINGS + "). Give the port of Redis's TLS listener (its"
+                    + " tls-port), or connect without TLS if it has none; retrying cannot help");
         } else if (!config.ssl() && answers.tls() && !answers.plaintext()) {
             answer = Optional.of(at + " is a TLS listener: it answered a TLS handshake, and the store connects to it"
                     + " without TLS. Turn TLS on in the store (" + TLS_SETTINGS + "), or give the port of Redis's"
@@ -88,7 +85,7 @@ public final class ListenerKind {
 
     /** The other kind first; the store's own kind only when the other answered (a port taking both is no mismatch). */
     private static Answers ask(RedisStoreConfig config, HostAndPort node, boolean storeUsesTls) {
-        Duration wait = config.socketTimeout().compareTo(MAX_WAIT) < 0 ? config.socketTimeout() : MAX_WAIT;
+        Duration wait = StoreFailures.listenWait(config);
         if (storeUsesTls) {
             boolean plaintext = answersPing(config, node, wait);
             return new Answers(plaintext, plaintext && answersTls(config, node, wait));
@@ -98,7 +95,8 @@ public final class ListenerKind {
     }
 
     private static boolean answersPing(RedisStoreConfig config, HostAndPort node, Duration wait) {
-        byte[] reply = TlsMismatch.answerTo(node.getHost(), node.getPort(), PLAIN_PING, 1, config.connectTimeout(), wait);
+        byte[] reply = TlsMismatch.answerTo(node.getHost(), node.getPort(), PLAIN_PING, 1, config.connectTimeout(),
+                wait);
         return reply.length > 0 && (reply[0] == '+' || reply[0] == '-');
     }
 

@@ -37,14 +37,7 @@ public final class StoreFailures {
     private StoreFailures() {
     }
 
-    public static KeelException translate(RuntimeException error, RedisStoreConfig config) {
-        return translate(error, config, null);
-    }
-
-    /**
-     * As {@link #translate(RuntimeException, RedisStoreConfig)}; {@code kind}, when given, is asked whether a failed
-     * connection met a listener of the other kind (TLS or plaintext) than the store's.
-     */
+    /** {@code kind} is asked whether a failed connection met a listener of the other kind (TLS or plaintext). */
     public static KeelException translate(RuntimeException error, RedisStoreConfig config, ListenerKind kind) {
         String where = config.describeEndpoint();
         // a cluster client that could read no slot map keeps the seed nodes' refusals as suppressed exceptions
@@ -84,7 +77,7 @@ public final class StoreFailures {
             return new RedisRefusedException(where + " failed the TLS handshake: " + certificate.get()
                     + "; retrying does not help until that is fixed", error);
         }
-        Optional<String> otherKind = kind == null || !metTheListener(error) ? Optional.empty() : kind.mismatch();
+        Optional<String> otherKind = metTheListener(error) ? kind.mismatch() : Optional.empty();
         if (otherKind.isPresent()) {
             return new RedisRefusedException(otherKind.get(), error);
         }
@@ -174,12 +167,22 @@ public final class StoreFailures {
 
     /** What Redis's alert says to a TLS connection that only listens (see {@link TlsFailures#listenForRefusal}). */
     private static Optional<String> listenForRefusal(RedisStoreConfig config) {
-        HostAndPort node = config.isCluster() ? HostAndPort.from(config.clusterNodes().get(0))
-                : new HostAndPort(config.host(), config.port());
+        HostAndPort node = firstNode(config);
         SSLSocketFactory factory = config.sslSocketFactory() != null ? config.sslSocketFactory()
                 : (SSLSocketFactory) SSLSocketFactory.getDefault();
-        Duration wait = config.socketTimeout().compareTo(MAX_LISTEN) < 0 ? config.socketTimeout() : MAX_LISTEN;
-        return TlsFailures.listenForRefusal(factory, node.getHost(), node.getPort(), config.connectTimeout(), wait);
+        return TlsFailures.listenForRefusal(factory, node.getHost(), node.getPort(), config.connectTimeout(),
+                listenWait(config));
+    }
+
+    /** The node a connection of the store's own asks: the Redis, or a cluster's first seed. */
+    static HostAndPort firstNode(RedisStoreConfig config) {
+        return config.isCluster() ? HostAndPort.from(config.clusterNodes().get(0))
+                : new HostAndPort(config.host(), config.port());
+    }
+
+    /** How long such a connection waits for an answer: socketTimeout, at most a second. */
+    static Duration listenWait(RedisStoreConfig config) {
+        return config.socketTimeout().compareTo(MAX_LISTEN) < 0 ? config.socketTimeout() : MAX_LISTEN;
     }
 
     /** A reply saying the user may not run a command or touch a key: direct, or from inside a script. */
