@@ -13,6 +13,7 @@ import dev.keel.dedup.redis.internal.DoneMarks;
 import dev.keel.dedup.redis.internal.EvictionPolicyCheck;
 import dev.keel.dedup.redis.internal.KeyGroups;
 import dev.keel.dedup.redis.internal.LeaseKeys;
+import dev.keel.dedup.redis.internal.CertificateRefusal;
 import dev.keel.dedup.redis.internal.ListenerKind;
 import dev.keel.dedup.redis.internal.LeaseScripts;
 import dev.keel.dedup.redis.internal.NodeMemory;
@@ -93,10 +94,13 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     private final AtomicBoolean reachable = new AtomicBoolean(true);
     /** Whether Redis is a listener of the other kind (TLS or plaintext) than the store's, while it never answered. */
     private final ListenerKind listenerKind;
+    /** What a TLS Redis that dropped a connection says about the certificates, asked once every few seconds. */
+    private final CertificateRefusal certificateRefusal;
 
     private RedisIdempotencyStore(RedisStoreConfig config, boolean claimBySet) {
         this.config = config;
         this.listenerKind = new ListenerKind(config);
+        this.certificateRefusal = new CertificateRefusal(config);
         this.connection = new RedisConnection(config);
         this.scripts = new ScriptExecutor(connection);
         this.scriptRuns = new ScriptRuns(scripts);
@@ -439,7 +443,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
 
     private KeelException fail(RuntimeException error) {
         connection.afterFailure();
-        KeelException failure = StoreFailures.translate(error, config, listenerKind);
+        KeelException failure = StoreFailures.translate(error, config, listenerKind, certificateRefusal);
         if (reachable.compareAndSet(true, false)) {
             log.warn("{}", failure.getMessage());
         } else {

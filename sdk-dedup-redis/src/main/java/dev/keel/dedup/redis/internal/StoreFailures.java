@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLSocketFactory;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -37,8 +36,12 @@ public final class StoreFailures {
     private StoreFailures() {
     }
 
-    /** {@code kind} is asked whether a failed connection met a listener of the other kind (TLS or plaintext). */
-    public static KeelException translate(RuntimeException error, RedisStoreConfig config, ListenerKind kind) {
+    /**
+     * {@code kind} is asked whether a failed connection met a listener of the other kind (TLS or plaintext);
+     * {@code certificate}, what a TLS server that dropped the connection says about the certificates.
+     */
+    public static KeelException translate(RuntimeException error, RedisStoreConfig config, ListenerKind kind,
+                                          CertificateRefusal certificate) {
         String where = config.describeEndpoint();
         // a cluster client that could read no slot map keeps the seed nodes' refusals as suppressed exceptions
         JedisAccessControlException denied = find(error, JedisAccessControlException.class);
@@ -69,12 +72,12 @@ public final class StoreFailures {
                     + " something other than this store writes there; give the store a keyPrefix of its own (or a"
                     + " database of its own), or delete that key", error);
         }
-        Optional<String> certificate = TlsFailures.certificateProblem(error);
-        if (certificate.isEmpty() && config.ssl() && TlsFailures.droppedAfterConnecting(error)) {
-            certificate = listenForRefusal(config);
+        Optional<String> refusal = TlsFailures.certificateProblem(error);
+        if (refusal.isEmpty() && config.ssl() && TlsFailures.droppedAfterConnecting(error)) {
+            refusal = certificate.problem();
         }
-        if (certificate.isPresent()) {
-            return new RedisRefusedException(where + " failed the TLS handshake: " + certificate.get()
+        if (refusal.isPresent()) {
+            return new RedisRefusedException(where + " failed the TLS handshake: " + refusal.get()
                     + "; retrying does not help until that is fixed", error);
         }
         Optional<String> otherKind = metTheListener(error) ? kind.mismatch() : Optional.empty();
@@ -163,15 +166,6 @@ public final class StoreFailures {
             }
         }
         return error.getCause() != error && anyDeep(error.getCause(), kind, depth + 1);
-    }
-
-    /** What Redis's alert says to a TLS connection that only listens (see {@link TlsFailures#listenForRefusal}). */
-    private static Optional<String> listenForRefusal(RedisStoreConfig config) {
-        HostAndPort node = firstNode(config);
-        SSLSocketFactory factory = config.sslSocketFactory() != null ? config.sslSocketFactory()
-                : (SSLSocketFactory) SSLSocketFactory.getDefault();
-        return TlsFailures.listenForRefusal(factory, node.getHost(), node.getPort(), config.connectTimeout(),
-                listenWait(config));
     }
 
     /** The node a connection of the store's own asks: the Redis, or a cluster's first seed. */
