@@ -126,12 +126,30 @@ public final class StoreFailures {
                     + " the network to it is slow or cut; consumers pause until it answers in time (if such delays are"
                     + " expected, raise socketTimeout in RedisStoreConfig)", error);
         }
+        if (poolExhausted(error)) {
+            return new StoreUnavailableException(where + ": no connection of the store's was free for "
+                    + config.connectTimeout().plus(config.socketTimeout()).toMillis() + " ms (connectTimeout +"
+                    + " socketTimeout): all " + config.poolSize() + " of its connections (poolSize) were busy with calls"
+                    + " Redis had not answered yet, so Redis is slow or unreachable, or more threads call the store at"
+                    + " once than poolSize allows; consumers pause until a call succeeds (raise poolSize in"
+                    + " RedisStoreConfig if more threads share the store)", error);
+        }
         if (error instanceof JedisException) {
             return new StoreUnavailableException(where + " is unreachable (" + summary(error)
                     + "); consumers pause until it returns", error);
         }
         return new StoreUnavailableException(where + " failed unexpectedly (" + summary(error)
                 + "); consumers pause until it answers", error);
+    }
+
+    /**
+     * Whether the call found no free connection in the pool within its wait (Jedis wraps the pool's timeout): a
+     * connection that could not be made is thrown as such, not as this.
+     */
+    private static boolean poolExhausted(Throwable error) {
+        return error instanceof JedisException && !(error instanceof JedisConnectionException)
+                && error.getCause() instanceof java.util.NoSuchElementException
+                && error.getMessage() != null && error.getMessage().startsWith("Could not get a resource from the pool");
     }
 
     /**
