@@ -36,6 +36,8 @@ final class ConsumeBench {
     static final String RAW_GROUP = "bench-raw";
     /** The group of the raw client's loop with a pipelined claim and done mark per message ({@link PipelinedDedup}). */
     static final String HAND_WRITTEN_GROUP = "bench-raw-eo";
+    /** The group of the same loop with its done marks in key rounds ({@link PipelinedDedup#keyOrdered}). */
+    static final String KEY_ORDERED_GROUP = "bench-raw-eo-keys";
 
     private ConsumeBench() {
     }
@@ -58,6 +60,7 @@ final class ConsumeBench {
         boolean handWritten = redis && raw.isPresent() && raw.get().handsOutBatches();
         if (handWritten) {
             groups.add(HAND_WRITTEN_GROUP);
+            groups.add(KEY_ORDERED_GROUP);
         }
         String topic = ctx.declare("consume", ctx.options.partitions(), groups.toArray(String[]::new));
         ctx.preload(topic, s.messages(), s.keys(), "preload consume topic");
@@ -99,7 +102,8 @@ final class ConsumeBench {
             return;
         }
         if (handWritten) {
-            handWritten(ctx, section, raw.get(), topic, alo, eo);
+            handWritten(ctx, section, raw.get(), topic, alo, eo, HandWritten.WHOLE_BATCHES);
+            handWritten(ctx, section, raw.get(), topic, alo, eo, HandWritten.KEY_ORDERED);
         }
         String prefix = "keel-bench:" + ctx.runId + ":naive:";
         try (RedisClient jedis = RedisClient.create(URI.create(ctx.store.redisUri()))) {
@@ -123,31 +127,64 @@ final class ConsumeBench {
         }
     }
 
+    /** The two shapes of the hand-written effectively-once loop, with their report's names. */
+    enum HandWritten {
+        /** A batch's done marks in one pipeline: the least Redis work. */
+        WHOLE_BATCHES(HAND_WRITTEN_GROUP, "hand_written", "hand_written_eo", "hand-written",
+                " + a pipelined claim and done mark per message (the least effectively-once work)",
+                "ratio that / AT_LEAST_ONCE (the most EO / ALO can be)"),
+        /** A batch's done marks in key rounds: the least work that keeps a key's done mark before its next message. */
+        KEY_ORDERED(KEY_ORDERED_GROUP, "key_ordered", "key_ordered_eo", "key-ordered hand-written",
+                " + the same, done marks in key rounds (the least work keeping a key's done mark before its next)",
+                "ratio that / AT_LEAST_ONCE (the most EO / ALO can be, keeping that)");
+
+        final String group;
+        final String cpuId;
+        final String rateId;
+        final String who;
+        final String description;
+        final String ratioText;
+
+        HandWritten(String group, String cpuId, String rateId, String who, String description, String ratioText) {
+            this.group = group;
+            this.cpuId = cpuId;
+            this.rateId = rateId;
+            this.who = who;
+            this.description = description;
+            this.ratioText = ratioText;
+        }
+
+        PipelinedDedup dedup(RedisClient jedis, String prefix) {
+            return this == WHOLE_BATCHES ? PipelinedDedup.wholeBatches(jedis, prefix)
+                    : PipelinedDedup.keyOrdered(jedis, prefix);
+        }
+    }
+
     /**
      * The raw client's loop with a pipelined claim and done mark per message: the rate no effectively-once consumer
      * with two Redis writes per message passes here, so the EFFECTIVELY_ONCE / AT_LEAST_ONCE ratio this machine
-     * allows is at most this rate over Keel's AT_LEAST_ONCE.
+     * allows is at most this rate over Keel's AT_LEAST_ONCE; in its key-ordered shape, at most that rate for a consumer
+     * that keeps each key's done mark before the key's next message, as Keel does.
      */
     private static void handWritten(BenchContext ctx, BenchReport.Section section, RawConsumeBaseline baseline,
-                                    String topic, double alo, double eo) throws Exception {
-        String prefix = "keel-bench:" + ctx.runId + ":" + HAND_WRITTEN_GROUP + ":" + topic + ":";
+                                    String topic, double alo, double eo, HandWritten shape) throws Exception {
+        String prefix = "keel-bench:" + ctx.runId + ":" + shape.group + ":" + topic + ":";
         try (RedisClient jedis = RedisClient.create(URI.create(ctx.store.redisUri()))) {
-            try (PipelinedDedup work = new PipelinedDedup(jedis, prefix)) {
+            try (PipelinedDedup work = shape.dedup(jedis, prefix)) {
                 Optional<RedisWork> redisWork = redisWork(ctx);
                 JvmCpu cpu = JvmCpu.start();
-                double rate = RawConsume.measure(ctx, baseline, topic, HAND_WRITTEN_GROUP, work,
-                        "consume " + baseline.id() + " + pipelined claims");
+                double rate = RawConsume.measure(ctx, baseline, topic, shape.group, work,
+                        "consume " + baseline.id() + " + pipelined claims" + (shape == HandWritten.KEY_ORDERED
+                                ? " (key rounds)" : ""));
                 Optional<Map<String, RedisWork.Counter>> redisDone = redisWork.map(RedisWork::since);
-                section.rate("hand_written_eo_msgs_per_sec", baseline.id() + " + a pipelined claim and done mark "
-                        + "per message (the least effectively-once work)", rate);
-                cpu.report(section, "jvm_cpu_hand_written_usec_per_msg", "hand-written", ctx.settings.messages());
-                redisDone.ifPresent(delta -> RedisWork.cost(section, "redis_hand_written", delta,
-                        ctx.settings.messages(), "hand-written"));
-                section.ratio("hand_written_eo_over_alo", "ratio that / AT_LEAST_ONCE (the most EO / ALO can be)",
-                        rate / alo);
-                section.ratio("eo_over_hand_written_eo", "ratio EFFECTIVELY_ONCE / that", eo / rate);
+                section.rate(shape.rateId + "_msgs_per_sec", baseline.id() + shape.description, rate);
+                cpu.report(section, "jvm_cpu_" + shape.cpuId + "_usec_per_msg", shape.who, ctx.settings.messages());
+                redisDone.ifPresent(delta -> RedisWork.cost(section, "redis_" + shape.cpuId, delta,
+                        ctx.settings.messages(), shape.who));
+                section.ratio(shape.rateId + "_over_alo", shape.ratioText, rate / alo);
+                section.ratio("eo_over_" + shape.rateId, "ratio EFFECTIVELY_ONCE / that", eo / rate);
             } finally {
-                deleteKeysAfter(jedis, prefix, "hand-written dedup's");
+                deleteKeysAfter(jedis, prefix, shape.who + " dedup's");
             }
         }
     }

@@ -16,8 +16,12 @@ public interface BatchWork {
     int MAX_BATCHES_IN_FLIGHT = 4;
 
     /**
-     * Starts the work on one received batch, named by its messages' ids (the {@code keel-id} Keel's publishers
-     * write, or the broker's own id where a message has none); completes when it is done.
+     * One message of a batch: its id (the {@code keel-id} Keel's publishers write, or the broker's own id where a
+     * message has none) and its key (empty where it has none).
      */
-    CompletionStage<?> handle(List<String> ids);
+    record Received(String id, String key) {
+    }
+
+    /** Starts the work on one received batch, its messages in the order received; completes when it is done. */
+    CompletionStage<?> handle(List<Received> batch);
 }

@@ -32,8 +32,8 @@ final class BatchesInFlight<P> {
     }
 
     /** Adds a batch whose work started, then counts what is done, waiting for the oldest while too many are kept. */
-    void add(BatchWork work, List<String> ids, P positions) {
-        batches.add(new Batch<>(work.handle(ids).toCompletableFuture(), ids.size(), positions));
+    void add(BatchWork work, List<BatchWork.Received> batch, P positions) {
+        batches.add(new Batch<>(work.handle(batch).toCompletableFuture(), batch.size(), positions));
         countDone(BatchWork.MAX_BATCHES_IN_FLIGHT);
     }
 

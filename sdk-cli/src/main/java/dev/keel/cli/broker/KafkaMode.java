@@ -182,7 +182,7 @@ final class KafkaMode implements BrokerMode {
                     if (inFlight != null) {
                         if (!records.isEmpty()) {
                             received += records.count();
-                            inFlight.add(work, idsOf(records), offsetsOf(records));
+                            inFlight.add(work, receivedOf(records), offsetsOf(records));
                         } else {
                             inFlight.countDone(BatchWork.MAX_BATCHES_IN_FLIGHT);
                         }
@@ -210,14 +210,16 @@ final class KafkaMode implements BrokerMode {
         }
 
         /** Each record's {@code keel-id}, or {@code topic-partition-offset} where it has none. */
-        static List<String> idsOf(ConsumerRecords<byte[], byte[]> records) {
-            List<String> ids = new ArrayList<>(records.count());
+        static List<BatchWork.Received> receivedOf(ConsumerRecords<byte[], byte[]> records) {
+            List<BatchWork.Received> batch = new ArrayList<>(records.count());
             for (ConsumerRecord<byte[], byte[]> r : records) {
                 Header id = r.headers().lastHeader(KEEL_ID);
-                ids.add(id != null && id.value() != null ? new String(id.value(), StandardCharsets.UTF_8)
-                        : r.topic() + "-" + r.partition() + "-" + r.offset());
+                batch.add(new BatchWork.Received(id != null && id.value() != null
+                        ? new String(id.value(), StandardCharsets.UTF_8)
+                        : r.topic() + "-" + r.partition() + "-" + r.offset(),
+                        r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8)));
             }
-            return ids;
+            return batch;
         }
     }
 

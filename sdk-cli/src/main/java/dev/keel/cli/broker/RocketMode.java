@@ -94,6 +94,7 @@ final class RocketMode implements BrokerMode {
     static final int RAW_PULL_BATCH = 32;
     /** The user property Keel's publishers carry a message's id in. */
     static final String KEEL_ID = "keel-id";
+    static final String KEEL_KEY = "keel-key";
     /** How often the raw producer sends a message again that the broker's flow control refused. */
     static final int MAX_BUSY_RESENDS = 100;
 
@@ -305,7 +306,7 @@ final class RocketMode implements BrokerMode {
                     received += batch.size();
                     if (inFlight != null) {
                         if (!batch.isEmpty()) {
-                            inFlight.add(work, idsOf(batch), null);
+                            inFlight.add(work, receivedOf(batch), null);
                         } else {
                             inFlight.countDone(BatchWork.MAX_BATCHES_IN_FLIGHT);
                         }
@@ -321,14 +322,15 @@ final class RocketMode implements BrokerMode {
             }
         }
 
-        /** Each message's {@code keel-id}, or RocketMQ's message id where it has none. */
-        static List<String> idsOf(List<MessageExt> batch) {
-            List<String> ids = new ArrayList<>(batch.size());
+        /** Each message's {@code keel-id}, or RocketMQ's message id where it has none, and its {@code keel-key}. */
+        static List<BatchWork.Received> receivedOf(List<MessageExt> batch) {
+            List<BatchWork.Received> received = new ArrayList<>(batch.size());
             for (MessageExt m : batch) {
                 String id = m.getUserProperty(KEEL_ID);
-                ids.add(id != null ? id : m.getMsgId());
+                String key = m.getUserProperty(KEEL_KEY);
+                received.add(new BatchWork.Received(id != null ? id : m.getMsgId(), key == null ? "" : key));
             }
-            return ids;
+            return received;
         }
     }
 }

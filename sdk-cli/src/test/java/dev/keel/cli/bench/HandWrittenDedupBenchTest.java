@@ -20,8 +20,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The consume section's hand-written effectively-once pass (the raw client's loop with a pipelined claim and done mark
- * per message) on real brokers and a real Redis: measured beside Keel's, its ratios reported, its keys deleted.
+ * The consume section's hand-written effectively-once passes (the raw client's loop with a pipelined claim and done
+ * mark per message, and the same with its done marks in key rounds) on real brokers and a real Redis: measured beside
+ * Keel's, their ratios reported, their keys deleted.
  * {@link PipelinedDedupTest} checks its Redis work in the default suite.
  */
 @ExtendWith(RealBrokers.class)
@@ -55,27 +56,30 @@ class HandWrittenDedupBenchTest {
         assertThat(run.err()).doesNotContain("could not delete");
         JsonNode consume = JsonMapper.builder().build().readTree(run.out()).get("consume");
         assertThat(consume.get(baseline + "_msgs_per_sec").asDouble()).isPositive();
-        double handWritten = consume.get("hand_written_eo_msgs_per_sec").asDouble();
-        assertThat(handWritten).isPositive();
-        assertThat(consume.get("redis_hand_written_cpu_usec_per_msg").asDouble()).as("Redis's CPU in that pass")
-                .isPositive();
-        assertThat(consume.get("hand_written_eo_over_alo").asDouble())
-                .isCloseTo(handWritten / consume.get("at_least_once_msgs_per_sec").asDouble(),
-                        org.assertj.core.data.Offset.offset(0.006));
-        assertThat(consume.get("eo_over_hand_written_eo").asDouble())
-                .isCloseTo(consume.get("effectively_once_msgs_per_sec").asDouble() / handWritten,
-                        org.assertj.core.data.Offset.offset(0.006));
+        for (String shape : List.of("hand_written", "key_ordered")) {
+            double handWritten = consume.get(shape + "_eo_msgs_per_sec").asDouble();
+            assertThat(handWritten).as(shape).isPositive();
+            assertThat(consume.get("redis_" + shape + "_cpu_usec_per_msg").asDouble())
+                    .as("Redis's CPU in the %s pass", shape).isPositive();
+            assertThat(consume.get(shape + "_eo_over_alo").asDouble()).as(shape)
+                    .isCloseTo(handWritten / consume.get("at_least_once_msgs_per_sec").asDouble(),
+                            org.assertj.core.data.Offset.offset(0.006));
+            assertThat(consume.get("eo_over_" + shape + "_eo").asDouble()).as(shape)
+                    .isCloseTo(consume.get("effectively_once_msgs_per_sec").asDouble() / handWritten,
+                            org.assertj.core.data.Offset.offset(0.006));
+        }
         try (RedisClient jedis = RedisClient.create(URI.create(redis.uri()))) {
             List<String> left = new ArrayList<>();
-            String cursor = ScanParams.SCAN_POINTER_START;
-            ScanParams match = new ScanParams().match("keel-bench:*:" + ConsumeBench.HAND_WRITTEN_GROUP + ":*")
-                    .count(1000);
-            do {
-                var page = jedis.scan(cursor, match);
-                left.addAll(page.getResult());
-                cursor = page.getCursor();
-            } while (!ScanParams.SCAN_POINTER_START.equals(cursor));
-            assertThat(left).as("the hand-written pass's keys after the run").isEmpty();
+            for (String group : List.of(ConsumeBench.HAND_WRITTEN_GROUP, ConsumeBench.KEY_ORDERED_GROUP)) {
+                String cursor = ScanParams.SCAN_POINTER_START;
+                ScanParams match = new ScanParams().match("keel-bench:*:" + group + ":*").count(1000);
+                do {
+                    var page = jedis.scan(cursor, match);
+                    left.addAll(page.getResult());
+                    cursor = page.getCursor();
+                } while (!ScanParams.SCAN_POINTER_START.equals(cursor));
+            }
+            assertThat(left).as("the hand-written passes' keys after the run").isEmpty();
         }
     }
 }

@@ -21,8 +21,8 @@ class BatchesInFlightTest {
         CompletableFuture<Void> first = new CompletableFuture<>();
         CompletableFuture<Void> second = CompletableFuture.completedFuture(null);
 
-        inFlight.add(ids -> first, List.of("a", "b"), "positions 1");
-        inFlight.add(ids -> second, List.of("c"), "positions 2");
+        inFlight.add(ids -> first, received("a", "b"), "positions 1");
+        inFlight.add(ids -> second, received("c"), "positions 2");
 
         assertThat(committed).as("the older batch is not done").isEmpty();
         assertThat(inFlight.counted()).isZero();
@@ -39,11 +39,11 @@ class BatchesInFlightTest {
         for (int i = 0; i < BatchWork.MAX_BATCHES_IN_FLIGHT; i++) {
             CompletableFuture<Void> work = new CompletableFuture<>();
             works.add(work);
-            inFlight.add(ids -> work, List.of("m" + i), "positions " + i);
+            inFlight.add(ids -> work, received("m" + i), "positions " + i);
         }
         CompletableFuture.runAsync(() -> works.get(0).complete(null));
 
-        inFlight.add(ids -> new CompletableFuture<>(), List.of("last"), "positions last");
+        inFlight.add(ids -> new CompletableFuture<>(), received("last"), "positions last");
 
         assertThat(committed).as("waited for the oldest, then counted it").containsExactly("positions 0");
     }
@@ -51,9 +51,13 @@ class BatchesInFlightTest {
     @Test
     void aFailedBatchShouldFailTheLoopWithItsCauseAndCountNothingOfIt() {
         assertThatThrownBy(() -> inFlight.add(ids -> CompletableFuture.failedFuture(new IllegalStateException(
-                "not claimed")), List.of("a"), "p")).isInstanceOf(IllegalStateException.class)
+                "not claimed")), received("a"), "p")).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("not claimed").hasMessageContaining("work on a batch failed");
         assertThat(committed).isEmpty();
         assertThat(throughput.count()).isZero();
+    }
+
+    private static List<BatchWork.Received> received(String... ids) {
+        return java.util.Arrays.stream(ids).map(id -> new BatchWork.Received(id, "")).toList();
     }
 }
