@@ -1,5 +1,6 @@
 package dev.keel.cli.broker;
 
+import dev.keel.KeelHeaders;
 import dev.keel.cli.EnvironmentException;
 import dev.keel.cli.bench.Progress;
 import dev.keel.cli.bench.Throughput;
@@ -94,7 +95,6 @@ final class RocketMode implements BrokerMode {
     static final int RAW_PULL_BATCH = 32;
     /** The user property Keel's publishers carry a message's id in. */
     static final String KEEL_ID = "keel-id";
-    static final String KEEL_KEY = "keel-key";
     /** How often the raw producer sends a message again that the broker's flow control refused. */
     static final int MAX_BUSY_RESENDS = 100;
 
@@ -327,7 +327,7 @@ final class RocketMode implements BrokerMode {
             List<BatchWork.Received> received = new ArrayList<>(batch.size());
             for (MessageExt m : batch) {
                 String id = m.getUserProperty(KEEL_ID);
-                String key = m.getUserProperty(KEEL_KEY);
+                String key = m.getUserProperty(KeelHeaders.KEY);
                 received.add(new BatchWork.Received(id != null ? id : m.getMsgId(), key == null ? "" : key));
             }
             return received;

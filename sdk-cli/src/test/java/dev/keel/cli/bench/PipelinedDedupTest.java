@@ -15,8 +15,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import redis.clients.jedis.RedisClient;
 
 /**
- * The bench's hand-written effectively-once work on a real Redis: a claim and a done mark per id, fresh ids only; in
- * its key-ordered shape, the done marks in rounds of one message per key.
+ * The bench's hand-written effectively-once work on a real Redis: a claim and a done mark per id, fresh ids only, in
+ * both shapes ({@link KeyOrderedDedupTest} checks the key-ordered one's rounds).
  */
 @ExtendWith(RealBrokers.class)
 class PipelinedDedupTest {
@@ -25,17 +25,26 @@ class PipelinedDedupTest {
     void aBatchShouldLeaveEveryIdMarkedDoneWithTheRetention(RedisEndpoint redis) {
         String prefix = "keel-bench-test:" + UUID.randomUUID() + ":";
         try (RedisClient jedis = RedisClient.create(URI.create(redis.uri()))) {
-            try (PipelinedDedup dedup = PipelinedDedup.wholeBatches(jedis, prefix)) {
+            try (PipelinedDedup dedup = new PipelinedDedup(DedupWrites.on(jedis), prefix)) {
                 dedup.handle(received("a", "b", "c")).toCompletableFuture().join();
             }
 
-            for (String id : List.of("a", "b", "c")) {
-                assertThat(jedis.get(prefix + id)).as(id).startsWith("d:");
-                assertThat(jedis.pttl(prefix + id)).as(id).isPositive()
-                        .isLessThanOrEqualTo(PipelinedDedup.RETENTION_MS)
-                        .as("the done mark's retention, not the claim's lease").isGreaterThan(PipelinedDedup.LEASE_MS);
+            assertMarkedDone(jedis, prefix, "a", "b", "c");
+        }
+    }
+
+    @Test
+    void keyOrderedBatchesShouldLeaveEveryIdMarkedDoneWithTheRetention(RedisEndpoint redis) {
+        String prefix = "keel-bench-test:" + UUID.randomUUID() + ":";
+        try (RedisClient jedis = RedisClient.create(URI.create(redis.uri()))) {
+            try (KeyOrderedDedup dedup = new KeyOrderedDedup(DedupWrites.on(jedis), prefix)) {
+                var first = dedup.handle(List.of(new Received("a", "k1"), new Received("b", "k1"),
+                        new Received("c", "k2")));
+                dedup.handle(List.of(new Received("d", "k1"), new Received("e", ""))).toCompletableFuture().join();
+                first.toCompletableFuture().join();
             }
-            jedis.del(prefix + "a", prefix + "b", prefix + "c");
+
+            assertMarkedDone(jedis, prefix, "a", "b", "c", "d", "e");
         }
     }
 
@@ -45,7 +54,7 @@ class PipelinedDedupTest {
         try (RedisClient jedis = RedisClient.create(URI.create(redis.uri()))) {
             jedis.set(prefix + "b", "someone else's");
 
-            try (PipelinedDedup dedup = PipelinedDedup.wholeBatches(jedis, prefix)) {
+            try (PipelinedDedup dedup = new PipelinedDedup(DedupWrites.on(jedis), prefix)) {
                 assertThatThrownBy(() -> dedup.handle(received("a", "b")).toCompletableFuture().join())
                         .hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("was not claimed");
             }
@@ -54,34 +63,12 @@ class PipelinedDedupTest {
         }
     }
 
-    @Test
-    void keyOrderedBatchesShouldLeaveEveryIdMarkedDone(RedisEndpoint redis) {
-        String prefix = "keel-bench-test:" + UUID.randomUUID() + ":";
-        List<Received> first = List.of(new Received("a", "k1"), new Received("b", "k1"), new Received("c", "k2"));
-        List<Received> second = List.of(new Received("d", "k1"), new Received("e", "k2"));
-        try (RedisClient jedis = RedisClient.create(URI.create(redis.uri()))) {
-            try (PipelinedDedup dedup = PipelinedDedup.keyOrdered(jedis, prefix)) {
-                var one = dedup.handle(first).toCompletableFuture();
-                dedup.handle(second).toCompletableFuture().join();
-                assertThat(one).as("the first batch's rounds ran before the second's").isCompleted();
-            }
-
-            for (String id : List.of("a", "b", "c", "d", "e")) {
-                assertThat(jedis.get(prefix + id)).as(id).startsWith("d:");
-                jedis.del(prefix + id);
-            }
-        }
-    }
-
-    @Test
-    void aKeysMessagesShouldBeMarkedDoneInRoundsOfOneMessagePerKey(RedisEndpoint redis) {
-        try (RedisClient jedis = RedisClient.create(URI.create(redis.uri()));
-             PipelinedDedup dedup = PipelinedDedup.keyOrdered(jedis, "p:")) {
-            List<Received> batch = List.of(new Received("a", "k1"), new Received("b", "k2"), new Received("c", "k1"),
-                    new Received("d", "k1"), new Received("e", "k3"), new Received("f", "k2"));
-
-            assertThat(dedup.roundsOf(batch)).containsExactly(List.of("p:a", "p:b", "p:e"), List.of("p:c", "p:f"),
-                    List.of("p:d"));
+    private static void assertMarkedDone(RedisClient jedis, String prefix, String... ids) {
+        for (String id : ids) {
+            assertThat(jedis.get(prefix + id)).as(id).startsWith("d:");
+            assertThat(jedis.pttl(prefix + id)).as(id).isPositive().isLessThanOrEqualTo(DedupWrites.RETENTION_MS)
+                    .as("the done mark's retention, not the claim's lease").isGreaterThan(DedupWrites.LEASE_MS);
+            jedis.del(prefix + id);
         }
     }
 

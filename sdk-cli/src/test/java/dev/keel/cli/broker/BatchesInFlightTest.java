@@ -21,8 +21,8 @@ class BatchesInFlightTest {
         CompletableFuture<Void> first = new CompletableFuture<>();
         CompletableFuture<Void> second = CompletableFuture.completedFuture(null);
 
-        inFlight.add(ids -> first, received("a", "b"), "positions 1");
-        inFlight.add(ids -> second, received("c"), "positions 2");
+        inFlight.add(batch -> first, received("a", "b"), "positions 1");
+        inFlight.add(batch -> second, received("c"), "positions 2");
 
         assertThat(committed).as("the older batch is not done").isEmpty();
         assertThat(inFlight.counted()).isZero();
@@ -39,18 +39,18 @@ class BatchesInFlightTest {
         for (int i = 0; i < BatchWork.MAX_BATCHES_IN_FLIGHT; i++) {
             CompletableFuture<Void> work = new CompletableFuture<>();
             works.add(work);
-            inFlight.add(ids -> work, received("m" + i), "positions " + i);
+            inFlight.add(batch -> work, received("m" + i), "positions " + i);
         }
         CompletableFuture.runAsync(() -> works.get(0).complete(null));
 
-        inFlight.add(ids -> new CompletableFuture<>(), received("last"), "positions last");
+        inFlight.add(batch -> new CompletableFuture<>(), received("last"), "positions last");
 
         assertThat(committed).as("waited for the oldest, then counted it").containsExactly("positions 0");
     }
 
     @Test
     void aFailedBatchShouldFailTheLoopWithItsCauseAndCountNothingOfIt() {
-        assertThatThrownBy(() -> inFlight.add(ids -> CompletableFuture.failedFuture(new IllegalStateException(
+        assertThatThrownBy(() -> inFlight.add(batch -> CompletableFuture.failedFuture(new IllegalStateException(
                 "not claimed")), received("a"), "p")).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("not claimed").hasMessageContaining("work on a batch failed");
         assertThat(committed).isEmpty();

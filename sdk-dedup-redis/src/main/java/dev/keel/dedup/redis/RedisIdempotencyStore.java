@@ -8,12 +8,12 @@ import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
 import dev.keel.dedup.redis.internal.AccessCheck;
+import dev.keel.dedup.redis.internal.CertificateRefusal;
 import dev.keel.dedup.redis.internal.ClaimReleases;
 import dev.keel.dedup.redis.internal.DoneMarks;
 import dev.keel.dedup.redis.internal.EvictionPolicyCheck;
 import dev.keel.dedup.redis.internal.KeyGroups;
 import dev.keel.dedup.redis.internal.LeaseKeys;
-import dev.keel.dedup.redis.internal.CertificateRefusal;
 import dev.keel.dedup.redis.internal.ListenerKind;
 import dev.keel.dedup.redis.internal.LeaseScripts;
 import dev.keel.dedup.redis.internal.NodeMemory;
@@ -434,6 +434,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
      */
     private <T> T answered(T result) {
         listenerKind.answered();
+        certificateRefusal.answered();
         if (reachable.compareAndSet(false, true)) {
             log.info("{} answers again", config.describeEndpoint());
         }

@@ -52,7 +52,7 @@ class PoolExhaustedMessageTest {
                 .isInstanceOfSatisfying(StoreUnavailableException.class, e -> assertThat(e.isRetriable()).isTrue()));
         List<Throwable> exhausted = failures.stream().filter(f -> f.getMessage().contains("poolSize")).toList();
         assertThat(exhausted).as("calls that waited for a free connection: %s", failures).isNotEmpty()
-                .allSatisfy(failure -> assertThat(failure).hasMessageContaining("all 1 of its connections")
+                .allSatisfy(failure -> assertThat(failure).hasMessageContaining("all 1 of its connections to that node")
                         .hasMessageNotContaining("is unreachable"));
         assertThat(failures).noneSatisfy(failure -> assertThat(failure.getMessage())
                 .contains("Could not get a resource from the pool").contains("unreachable"));

@@ -12,8 +12,8 @@ import redis.clients.jedis.HostAndPort;
 /**
  * What a TLS Redis that dropped the store's connection says about the certificates, heard on a connection of the
  * store's own that completes the handshake and only listens ({@link TlsFailures#listenForRefusal}). The answer, a
- * certificate problem or none, is reused for a few seconds: the calls that fail together, and each retry, would
- * otherwise open one more connection each to a listener that drops them.
+ * certificate problem or none, is reused for a few seconds, until a call succeeds: the calls that fail together, and
+ * each retry, would otherwise open one more connection each to a listener that drops them.
  */
 public final class CertificateRefusal {
 
@@ -21,7 +21,8 @@ public final class CertificateRefusal {
 
     private final Supplier<Optional<String>> question;
     private final LongSupplier nanoTime;
-    private boolean asked;
+    /** Whether {@link #answer} holds what was heard lately ({@link #REUSED_NANOS}), and no call succeeded since. */
+    private volatile boolean asked;
     private long askedNanos;
     private Optional<String> answer = Optional.empty();
 
@@ -32,6 +33,13 @@ public final class CertificateRefusal {
     CertificateRefusal(Supplier<Optional<String>> question, LongSupplier nanoTime) {
         this.question = question;
         this.nanoTime = nanoTime;
+    }
+
+    /** A call succeeded: what was heard before is not reused (a later failure is of another kind). */
+    public void answered() {
+        if (asked) {
+            asked = false;
+        }
     }
 
     /** The certificate problem the server's alert names, else empty. */

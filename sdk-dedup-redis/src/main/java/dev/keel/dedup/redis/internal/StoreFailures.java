@@ -128,11 +128,11 @@ public final class StoreFailures {
         }
         if (poolExhausted(error)) {
             return new StoreUnavailableException(where + ": no connection of the store's was free for "
-                    + config.connectTimeout().plus(config.socketTimeout()).toMillis() + " ms (connectTimeout +"
-                    + " socketTimeout): all " + config.poolSize() + " of its connections (poolSize) were busy with calls"
-                    + " Redis had not answered yet, so Redis is slow or unreachable, or more threads call the store at"
-                    + " once than poolSize allows; consumers pause until a call succeeds (raise poolSize in"
-                    + " RedisStoreConfig if more threads share the store)", error);
+                    + config.connectTimeout().plus(config.socketTimeout()).toMillis() + " ms (connectTimeout"
+                    + " + socketTimeout): all " + config.poolSize() + " of its connections to that node (poolSize) were"
+                    + " busy with calls Redis had not answered yet, so Redis is slow or unreachable, or more threads"
+                    + " call the store at once than poolSize allows; consumers pause until a call succeeds (raise"
+                    + " poolSize in RedisStoreConfig if more threads share the store)", error);
         }
         if (error instanceof JedisException) {
             return new StoreUnavailableException(where + " is unreachable (" + summary(error)
@@ -147,9 +147,14 @@ public final class StoreFailures {
      * connection that could not be made is thrown as such, not as this.
      */
     private static boolean poolExhausted(Throwable error) {
-        return error instanceof JedisException && !(error instanceof JedisConnectionException)
-                && error.getCause() instanceof java.util.NoSuchElementException
-                && error.getMessage() != null && error.getMessage().startsWith("Could not get a resource from the pool");
+        if (!(error instanceof JedisException) || error instanceof JedisConnectionException
+                || !(error.getCause() instanceof java.util.NoSuchElementException waited)) {
+            return false;
+        }
+        // commons-pool's own words for a borrow that timed out, or found the pool exhausted without waiting; not a
+        // connection that could not be activated or validated
+        String message = waited.getMessage() == null ? "" : waited.getMessage();
+        return message.startsWith("Timeout waiting for idle object") || message.startsWith("Pool exhausted");
     }
 
     /**
