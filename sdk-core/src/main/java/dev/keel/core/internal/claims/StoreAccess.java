@@ -56,7 +56,7 @@ final class StoreAccess {
         this.claims = new Batcher<>(batch -> store.claimAll(namespace, batch, lease), executor, MAX_BATCH,
                 CALLS_IN_FLIGHT);
         this.completions = new Batcher<>(leases -> store.completeAll(namespace, leases, retention), executor,
-                MAX_BATCH, CALLS_IN_FLIGHT);
+                MAX_BATCH, CALLS_IN_FLIGHT, Batcher.Followers.awaited(System::nanoTime));
         this.redrivenClaims = new RedriveClaims(store, namespace, lease, retention, executor, this::markDead, topic,
                 group, MAX_BATCH);
     }

@@ -11,6 +11,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -159,6 +161,77 @@ class BatcherTest {
             latch.await(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A call whose result callbacks each submit a follower, the first call taking {@code firstCallNanos}. */
+    private static Batcher<String, String> followingBatcher(ExecutorService threads, AtomicLong clock,
+                                                           long firstCallNanos, List<List<String>> calls) {
+        return new Batcher<>(inputs -> {
+            calls.add(List.copyOf(inputs));
+            if (inputs.contains("a1")) {
+                clock.addAndGet(firstCallNanos);
+            }
+            return new ArrayList<>(inputs);
+        }, threads, 100, 2, Batcher.Followers.awaited(clock::get));
+    }
+
+    @Test
+    void afterASlowCallTheFollowersOfItsAnswersShouldGoTogetherInTheNextCall() throws Exception {
+        ExecutorService twoThreads = Executors.newFixedThreadPool(2);
+        try {
+            AtomicLong clock = new AtomicLong();
+            List<List<String>> calls = new CopyOnWriteArrayList<>();
+            Batcher<String, String> batcher = followingBatcher(twoThreads, clock, 10_000_000, calls);
+            List<CompletableFuture<String>> followers = new CopyOnWriteArrayList<>();
+            List<CompletableFuture<String>> first = batcher.submitAll(List.of("a1", "a2"));
+            // as a key's next done mark follows its done mark's answer; the clock stands still, so only the
+            // followers end the wait
+            first.get(0).thenRun(() -> followers.add(batcher.submit("b1")));
+            first.get(1).thenRun(() -> followers.add(batcher.submit("b2")));
+
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> followers.size() == 2);
+            for (CompletableFuture<String> follower : followers) {
+                assertThat(follower).succeedsWithin(Duration.ofSeconds(10));
+            }
+            assertThat(calls).containsExactly(List.of("a1", "a2"), List.of("b1", "b2"));
+        } finally {
+            twoThreads.shutdownNow();
+        }
+    }
+
+    @Test
+    void theWaitForFollowersShouldEndAtAQuarterOfTheLastCall() throws Exception {
+        ExecutorService twoThreads = Executors.newFixedThreadPool(2);
+        try {
+            AtomicLong clock = new AtomicLong();
+            List<List<String>> calls = new CopyOnWriteArrayList<>();
+            Batcher<String, String> batcher = followingBatcher(twoThreads, clock, 4_000_000, calls);
+            CompletableFuture<String> alone = new CompletableFuture<>();
+            List<CompletableFuture<String>> first = batcher.submitAll(List.of("a1", "a2"));
+            first.get(0).thenRun(() -> batcher.submit("b1").whenComplete((v, e) -> alone.complete(v)));
+            assertThat(first.get(1)).succeedsWithin(Duration.ofSeconds(10));
+
+            clock.addAndGet(1_000_001); // a quarter of the 4 ms call: the one follower goes on its own
+            assertThat(alone).succeedsWithin(Duration.ofSeconds(10)).isEqualTo("b1");
+            assertThat(calls).containsExactly(List.of("a1", "a2"), List.of("b1"));
+        } finally {
+            twoThreads.shutdownNow();
+        }
+    }
+
+    @Test
+    void afterAFastCallALoneRequestShouldGoOutAtOnce() throws Exception {
+        ExecutorService twoThreads = Executors.newFixedThreadPool(2);
+        try {
+            AtomicLong clock = new AtomicLong(); // never moves: a wait would never end
+            List<List<String>> calls = new CopyOnWriteArrayList<>();
+            Batcher<String, String> batcher = followingBatcher(twoThreads, clock, 0, calls);
+            assertThat(batcher.submitAll(List.of("a1", "a2")).get(1)).succeedsWithin(Duration.ofSeconds(10));
+
+            assertThat(batcher.submit("b1")).succeedsWithin(Duration.ofSeconds(10)).isEqualTo("b1");
+        } finally {
+            twoThreads.shutdownNow();
         }
     }
 }
