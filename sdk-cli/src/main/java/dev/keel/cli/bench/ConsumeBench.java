@@ -137,25 +137,24 @@ final class ConsumeBench {
     /** The two shapes of the hand-written effectively-once loop, with their report's names. */
     enum HandWritten {
         /** A batch's done marks in one pipeline: the least Redis work. */
-        WHOLE_BATCHES(HAND_WRITTEN_GROUP, "hand_written", "hand_written_eo", "hand-written",
+        WHOLE_BATCHES(HAND_WRITTEN_GROUP, "hand_written", "hand-written",
                 " + a pipelined claim and done mark per message (the least effectively-once work)",
                 "ratio that / AT_LEAST_ONCE (the most EO / ALO can be)"),
         /** Done marks in rounds of one message per key: a key's done mark before its next message, as Keel keeps. */
-        KEY_ORDERED(KEY_ORDERED_GROUP, "key_ordered", "key_ordered_eo", "key-ordered hand-written",
+        KEY_ORDERED(KEY_ORDERED_GROUP, "key_ordered", "key-ordered hand-written",
                 " + the same, done marks in rounds of one message per key (a key's done mark before its next)",
                 "ratio that / AT_LEAST_ONCE");
 
         final String group;
-        final String cpuId;
-        final String rateId;
+        /** Names the report's lines: {@code <id>_eo_msgs_per_sec}, {@code jvm_cpu_<id>_usec_per_msg}, ... */
+        final String id;
         final String who;
         final String description;
         final String ratioText;
 
-        HandWritten(String group, String cpuId, String rateId, String who, String description, String ratioText) {
+        HandWritten(String group, String id, String who, String description, String ratioText) {
             this.group = group;
-            this.cpuId = cpuId;
-            this.rateId = rateId;
+            this.id = id;
             this.who = who;
             this.description = description;
             this.ratioText = ratioText;
@@ -186,12 +185,12 @@ final class ConsumeBench {
                         "consume " + baseline.id() + " + pipelined claims" + (shape == HandWritten.KEY_ORDERED
                                 ? " (rounds per key)" : ""));
                 Optional<Map<String, RedisWork.Counter>> redisDone = redisWork.map(RedisWork::since);
-                section.rate(shape.rateId + "_msgs_per_sec", baseline.id() + shape.description, rate);
-                cpu.report(section, "jvm_cpu_" + shape.cpuId + "_usec_per_msg", shape.who, ctx.settings.messages());
-                redisDone.ifPresent(delta -> RedisWork.cost(section, "redis_" + shape.cpuId, delta,
+                section.rate(shape.id + "_eo_msgs_per_sec", baseline.id() + shape.description, rate);
+                cpu.report(section, "jvm_cpu_" + shape.id + "_usec_per_msg", shape.who, ctx.settings.messages());
+                redisDone.ifPresent(delta -> RedisWork.cost(section, "redis_" + shape.id, delta,
                         ctx.settings.messages(), shape.who));
-                section.ratio(shape.rateId + "_over_alo", shape.ratioText, rate / alo);
-                section.ratio("eo_over_" + shape.rateId, "ratio EFFECTIVELY_ONCE / that", eo / rate);
+                section.ratio(shape.id + "_eo_over_alo", shape.ratioText, rate / alo);
+                section.ratio("eo_over_" + shape.id + "_eo", "ratio EFFECTIVELY_ONCE / that", eo / rate);
             } finally {
                 deleteKeysAfter(jedis, prefix, shape.who + " dedup's");
             }

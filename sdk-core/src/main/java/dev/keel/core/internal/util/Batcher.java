@@ -144,11 +144,13 @@ public final class Batcher<I, O> {
                 batch.add(r);
                 queued.decrementAndGet();
             }
-            if (!batch.isEmpty()) {
+            if (!batch.isEmpty() && followers.awaited()) {
                 long start = followers.nanoTime().getAsLong();
                 settle = run(batch);
                 lastCallNanos = followers.nanoTime().getAsLong() - start;
                 lastSize = batch.size();
+            } else if (!batch.isEmpty()) {
+                settle = run(batch);
             }
         } finally {
             running.decrementAndGet();

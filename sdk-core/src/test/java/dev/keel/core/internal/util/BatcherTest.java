@@ -19,10 +19,12 @@ import org.junit.jupiter.api.Test;
 class BatcherTest {
 
     private final ExecutorService pool = Executors.newSingleThreadExecutor();
+    private final ExecutorService twoThreads = Executors.newFixedThreadPool(2);
 
     @AfterEach
     void shutdown() {
         pool.shutdownNow();
+        twoThreads.shutdownNow();
     }
 
     @Test
@@ -51,59 +53,49 @@ class BatcherTest {
 
     @Test
     void aSlowCallbackOfOneBatchShouldNotHoldBackTheNextCall() throws Exception {
-        ExecutorService twoThreads = Executors.newFixedThreadPool(2);
-        try {
-            CountDownLatch callbackRegistered = new CountDownLatch(1);
-            Batcher<Integer, Integer> batcher = new Batcher<>(inputs -> {
-                if (inputs.contains(1)) {
-                    await(callbackRegistered); // so the callback runs where the result is completed
-                }
-                return new ArrayList<>(inputs);
-            }, twoThreads, 100);
-            CountDownLatch callbackEntered = new CountDownLatch(1);
-            CountDownLatch releaseCallback = new CountDownLatch(1);
-            CompletableFuture<Integer> first = batcher.submit(1);
-            first.thenRun(() -> {
-                callbackEntered.countDown();
-                await(releaseCallback);
-            });
-            callbackRegistered.countDown();
-            assertThat(callbackEntered.await(10, TimeUnit.SECONDS)).isTrue();
-            // the first batch's callback still runs on its store thread: the next call goes out on the other
-            CompletableFuture<Integer> second = batcher.submit(2);
-            assertThat(second).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(2);
-            releaseCallback.countDown();
-        } finally {
-            twoThreads.shutdownNow();
-        }
+        CountDownLatch callbackRegistered = new CountDownLatch(1);
+        Batcher<Integer, Integer> batcher = new Batcher<>(inputs -> {
+            if (inputs.contains(1)) {
+                await(callbackRegistered); // so the callback runs where the result is completed
+            }
+            return new ArrayList<>(inputs);
+        }, twoThreads, 100);
+        CountDownLatch callbackEntered = new CountDownLatch(1);
+        CountDownLatch releaseCallback = new CountDownLatch(1);
+        CompletableFuture<Integer> first = batcher.submit(1);
+        first.thenRun(() -> {
+            callbackEntered.countDown();
+            await(releaseCallback);
+        });
+        callbackRegistered.countDown();
+        assertThat(callbackEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        // the first batch's callback still runs on its store thread: the next call goes out on the other
+        CompletableFuture<Integer> second = batcher.submit(2);
+        assertThat(second).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(2);
+        releaseCallback.countDown();
     }
 
     @Test
     void withTwoCallsAllowedARequestArrivingDuringACallShouldGoOutWithoutWaitingForIt() throws Exception {
-        ExecutorService twoThreads = Executors.newFixedThreadPool(2);
-        try {
-            CountDownLatch firstCallEntered = new CountDownLatch(1);
-            CountDownLatch releaseFirstCall = new CountDownLatch(1);
-            Batcher<Integer, Integer> batcher = new Batcher<>(inputs -> {
-                if (inputs.contains(1)) {
-                    firstCallEntered.countDown();
-                    await(releaseFirstCall);
-                }
-                return new ArrayList<>(inputs);
-            }, twoThreads, 100, 2);
-            CompletableFuture<Integer> first = batcher.submit(1);
-            assertThat(firstCallEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        CountDownLatch firstCallEntered = new CountDownLatch(1);
+        CountDownLatch releaseFirstCall = new CountDownLatch(1);
+        Batcher<Integer, Integer> batcher = new Batcher<>(inputs -> {
+            if (inputs.contains(1)) {
+                firstCallEntered.countDown();
+                await(releaseFirstCall);
+            }
+            return new ArrayList<>(inputs);
+        }, twoThreads, 100, 2);
+        CompletableFuture<Integer> first = batcher.submit(1);
+        assertThat(firstCallEntered.await(10, TimeUnit.SECONDS)).isTrue();
 
-            CompletableFuture<Integer> second = batcher.submit(2);
+        CompletableFuture<Integer> second = batcher.submit(2);
 
-            // a store a network hop away: the done mark of a key's message waits for its own round trip only
-            assertThat(second).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(2);
-            assertThat(first).isNotDone();
-            releaseFirstCall.countDown();
-            assertThat(first).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(1);
-        } finally {
-            twoThreads.shutdownNow();
-        }
+        // a store a network hop away: the done mark of a key's message waits for its own round trip only
+        assertThat(second).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(2);
+        assertThat(first).isNotDone();
+        releaseFirstCall.countDown();
+        assertThat(first).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(1);
     }
 
     @Test
@@ -165,73 +157,58 @@ class BatcherTest {
     }
 
     /** A call whose result callbacks each submit a follower, the first call taking {@code firstCallNanos}. */
-    private static Batcher<String, String> followingBatcher(ExecutorService threads, AtomicLong clock,
-                                                           long firstCallNanos, List<List<String>> calls) {
+    private Batcher<String, String> followingBatcher(AtomicLong clock, long firstCallNanos,
+                                                    List<List<String>> calls) {
         return new Batcher<>(inputs -> {
             calls.add(List.copyOf(inputs));
             if (inputs.contains("a1")) {
                 clock.addAndGet(firstCallNanos);
             }
             return new ArrayList<>(inputs);
-        }, threads, 100, 2, Batcher.Followers.awaited(clock::get));
+        }, twoThreads, 100, 2, Batcher.Followers.awaited(clock::get));
     }
 
     @Test
     void afterASlowCallTheFollowersOfItsAnswersShouldGoTogetherInTheNextCall() throws Exception {
-        ExecutorService twoThreads = Executors.newFixedThreadPool(2);
-        try {
-            AtomicLong clock = new AtomicLong();
-            List<List<String>> calls = new CopyOnWriteArrayList<>();
-            Batcher<String, String> batcher = followingBatcher(twoThreads, clock, 10_000_000, calls);
-            List<CompletableFuture<String>> followers = new CopyOnWriteArrayList<>();
-            List<CompletableFuture<String>> first = batcher.submitAll(List.of("a1", "a2"));
-            // as a key's next done mark follows its done mark's answer; the clock stands still, so only the
-            // followers end the wait
-            first.get(0).thenRun(() -> followers.add(batcher.submit("b1")));
-            first.get(1).thenRun(() -> followers.add(batcher.submit("b2")));
+        AtomicLong clock = new AtomicLong();
+        List<List<String>> calls = new CopyOnWriteArrayList<>();
+        Batcher<String, String> batcher = followingBatcher(clock, 10_000_000, calls);
+        List<CompletableFuture<String>> followers = new CopyOnWriteArrayList<>();
+        List<CompletableFuture<String>> first = batcher.submitAll(List.of("a1", "a2"));
+        // as a key's next done mark follows its done mark's answer; the clock stands still, so only the
+        // followers end the wait
+        first.get(0).thenRun(() -> followers.add(batcher.submit("b1")));
+        first.get(1).thenRun(() -> followers.add(batcher.submit("b2")));
 
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> followers.size() == 2);
-            for (CompletableFuture<String> follower : followers) {
-                assertThat(follower).succeedsWithin(Duration.ofSeconds(10));
-            }
-            assertThat(calls).containsExactly(List.of("a1", "a2"), List.of("b1", "b2"));
-        } finally {
-            twoThreads.shutdownNow();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> followers.size() == 2);
+        for (CompletableFuture<String> follower : followers) {
+            assertThat(follower).succeedsWithin(Duration.ofSeconds(10));
         }
+        assertThat(calls).containsExactly(List.of("a1", "a2"), List.of("b1", "b2"));
     }
 
     @Test
     void theWaitForFollowersShouldEndAtAQuarterOfTheLastCall() throws Exception {
-        ExecutorService twoThreads = Executors.newFixedThreadPool(2);
-        try {
-            AtomicLong clock = new AtomicLong();
-            List<List<String>> calls = new CopyOnWriteArrayList<>();
-            Batcher<String, String> batcher = followingBatcher(twoThreads, clock, 4_000_000, calls);
-            CompletableFuture<String> alone = new CompletableFuture<>();
-            List<CompletableFuture<String>> first = batcher.submitAll(List.of("a1", "a2"));
-            first.get(0).thenRun(() -> batcher.submit("b1").whenComplete((v, e) -> alone.complete(v)));
-            assertThat(first.get(1)).succeedsWithin(Duration.ofSeconds(10));
+        AtomicLong clock = new AtomicLong();
+        List<List<String>> calls = new CopyOnWriteArrayList<>();
+        Batcher<String, String> batcher = followingBatcher(clock, 4_000_000, calls);
+        CompletableFuture<String> alone = new CompletableFuture<>();
+        List<CompletableFuture<String>> first = batcher.submitAll(List.of("a1", "a2"));
+        first.get(0).thenRun(() -> batcher.submit("b1").whenComplete((v, e) -> alone.complete(v)));
+        assertThat(first.get(1)).succeedsWithin(Duration.ofSeconds(10));
 
-            clock.addAndGet(1_000_001); // a quarter of the 4 ms call: the one follower goes on its own
-            assertThat(alone).succeedsWithin(Duration.ofSeconds(10)).isEqualTo("b1");
-            assertThat(calls).containsExactly(List.of("a1", "a2"), List.of("b1"));
-        } finally {
-            twoThreads.shutdownNow();
-        }
+        clock.addAndGet(1_000_001); // a quarter of the 4 ms call: the one follower goes on its own
+        assertThat(alone).succeedsWithin(Duration.ofSeconds(10)).isEqualTo("b1");
+        assertThat(calls).containsExactly(List.of("a1", "a2"), List.of("b1"));
     }
 
     @Test
     void afterAFastCallALoneRequestShouldGoOutAtOnce() throws Exception {
-        ExecutorService twoThreads = Executors.newFixedThreadPool(2);
-        try {
-            AtomicLong clock = new AtomicLong(); // never moves: a wait would never end
-            List<List<String>> calls = new CopyOnWriteArrayList<>();
-            Batcher<String, String> batcher = followingBatcher(twoThreads, clock, 0, calls);
-            assertThat(batcher.submitAll(List.of("a1", "a2")).get(1)).succeedsWithin(Duration.ofSeconds(10));
+        AtomicLong clock = new AtomicLong(); // never moves: a wait would never end
+        List<List<String>> calls = new CopyOnWriteArrayList<>();
+        Batcher<String, String> batcher = followingBatcher(clock, 0, calls);
+        assertThat(batcher.submitAll(List.of("a1", "a2")).get(1)).succeedsWithin(Duration.ofSeconds(10));
 
-            assertThat(batcher.submit("b1")).succeedsWithin(Duration.ofSeconds(10)).isEqualTo("b1");
-        } finally {
-            twoThreads.shutdownNow();
-        }
+        assertThat(batcher.submit("b1")).succeedsWithin(Duration.ofSeconds(10)).isEqualTo("b1");
     }
 }

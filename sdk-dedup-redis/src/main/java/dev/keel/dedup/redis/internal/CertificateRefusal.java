@@ -3,7 +3,6 @@ package dev.keel.dedup.redis.internal;
 import dev.keel.dedup.redis.RedisStoreConfig;
 import dev.keel.spi.support.TlsFailures;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLSocketFactory;
@@ -17,14 +16,8 @@ import redis.clients.jedis.HostAndPort;
  */
 public final class CertificateRefusal {
 
-    static final long REUSED_NANOS = TimeUnit.SECONDS.toNanos(5);
-
     private final Supplier<Optional<String>> question;
-    private final LongSupplier nanoTime;
-    /** Whether {@link #answer} holds what was heard lately ({@link #REUSED_NANOS}), and no call succeeded since. */
-    private volatile boolean asked;
-    private long askedNanos;
-    private Optional<String> answer = Optional.empty();
+    private final RecentAnswer<Optional<String>> recent;
 
     public CertificateRefusal(RedisStoreConfig config) {
         this(() -> listen(config), System::nanoTime);
@@ -32,25 +25,17 @@ public final class CertificateRefusal {
 
     CertificateRefusal(Supplier<Optional<String>> question, LongSupplier nanoTime) {
         this.question = question;
-        this.nanoTime = nanoTime;
+        this.recent = new RecentAnswer<>(nanoTime);
     }
 
     /** A call succeeded: what was heard before is not reused (a later failure is of another kind). */
     public void answered() {
-        if (asked) {
-            asked = false;
-        }
+        recent.forget();
     }
 
     /** The certificate problem the server's alert names, else empty. */
-    public synchronized Optional<String> problem() {
-        if (asked && nanoTime.getAsLong() - askedNanos < REUSED_NANOS) {
-            return answer;
-        }
-        answer = question.get();
-        asked = true;
-        askedNanos = nanoTime.getAsLong();
-        return answer;
+    public Optional<String> problem() {
+        return recent.get(question);
     }
 
     private static Optional<String> listen(RedisStoreConfig config) {

@@ -5,7 +5,6 @@ import dev.keel.spi.support.TlsMismatch;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import redis.clients.jedis.HostAndPort;
 
@@ -29,17 +28,13 @@ public final class ListenerKind {
         Answers ask(HostAndPort node, boolean storeUsesTls);
     }
 
-    static final long REUSED_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final byte[] PLAIN_PING = "PING\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final String TLS_SETTINGS = "RedisStoreConfig ssl(true), sslSocketFactory(...) or a rediss:// URI";
 
     private final RedisStoreConfig config;
     private final Question question;
-    private final LongSupplier nanoTime;
     private volatile boolean answeredOnce;
-    private boolean asked;
-    private long askedNanos;
-    private Optional<String> answer = Optional.empty();
+    private final RecentAnswer<Optional<String>> recent;
 
     public ListenerKind(RedisStoreConfig config) {
         this(config, (node, tls) -> ask(config, node, tls), System::nanoTime);
@@ -48,7 +43,7 @@ public final class ListenerKind {
     ListenerKind(RedisStoreConfig config, Question question, LongSupplier nanoTime) {
         this.config = config;
         this.question = question;
-        this.nanoTime = nanoTime;
+        this.recent = new RecentAnswer<>(nanoTime);
     }
 
     /** Redis answered one of the store's calls: it is of the store's kind, and is not asked again. */
@@ -57,30 +52,24 @@ public final class ListenerKind {
     }
 
     /** What to say when the listener is of the other kind than the store's, else empty. */
-    public synchronized Optional<String> mismatch() {
-        if (answeredOnce) {
-            return Optional.empty();
-        }
-        long now = nanoTime.getAsLong();
-        if (asked && now - askedNanos < REUSED_NANOS) {
-            return answer;
-        }
+    public Optional<String> mismatch() {
+        return answeredOnce ? Optional.empty() : recent.get(this::askNow);
+    }
+
+    private Optional<String> askNow() {
         Answers answers = question.ask(StoreFailures.firstNode(config), config.ssl());
         String at = config.describeEndpoint();
         if (config.ssl() && answers.plaintext() && !answers.tls()) {
-            answer = Optional.of(at + " is a plaintext listener: it answered a plaintext PING, and the store is"
+            return Optional.of(at + " is a plaintext listener: it answered a plaintext PING, and the store is"
                     + " configured for TLS (" + TLS_SETTINGS + "). Give the port of Redis's TLS listener (its"
                     + " tls-port), or connect without TLS if it has none; retrying cannot help");
-        } else if (!config.ssl() && answers.tls() && !answers.plaintext()) {
-            answer = Optional.of(at + " is a TLS listener: it answered a TLS handshake, and the store connects to it"
+        }
+        if (!config.ssl() && answers.tls() && !answers.plaintext()) {
+            return Optional.of(at + " is a TLS listener: it answered a TLS handshake, and the store connects to it"
                     + " without TLS. Turn TLS on in the store (" + TLS_SETTINGS + "), or give the port of Redis's"
                     + " plaintext listener; retrying cannot help");
-        } else {
-            answer = Optional.empty();
         }
-        asked = true;
-        askedNanos = nanoTime.getAsLong();
-        return answer;
+        return Optional.empty();
     }
 
     /** The other kind first; the store's own kind only when the other answered (a port taking both is no mismatch). */

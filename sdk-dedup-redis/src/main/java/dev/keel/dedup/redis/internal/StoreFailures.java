@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
 import redis.clients.jedis.HostAndPort;
@@ -148,7 +149,7 @@ public final class StoreFailures {
      */
     private static boolean poolExhausted(Throwable error) {
         if (!(error instanceof JedisException) || error instanceof JedisConnectionException
-                || !(error.getCause() instanceof java.util.NoSuchElementException waited)) {
+                || !(error.getCause() instanceof NoSuchElementException waited)) {
             return false;
         }
         // commons-pool's own words for a borrow that timed out, or found the pool exhausted without waiting; not a

@@ -35,11 +35,11 @@ class CertificateRefusalTest {
         }, nanos::get);
         for (int i = 0; i < 50; i++) {
             assertThat(refusal.problem()).isEmpty();
-            nanos.addAndGet(CertificateRefusal.REUSED_NANOS / 50 - 1);
+            nanos.addAndGet(RecentAnswer.REUSED_NANOS / 50 - 1);
         }
         assertThat(asked).hasValue(1);
 
-        nanos.addAndGet(CertificateRefusal.REUSED_NANOS);
+        nanos.addAndGet(RecentAnswer.REUSED_NANOS);
         refusal.problem();
 
         assertThat(asked).hasValue(2);
@@ -56,7 +56,7 @@ class CertificateRefusalTest {
         assertThat(refusal.problem()).contains("the server does not accept the client's certificate");
         assertThat(asked).hasValue(1);
 
-        nanos.addAndGet(CertificateRefusal.REUSED_NANOS + 1);
+        nanos.addAndGet(RecentAnswer.REUSED_NANOS + 1);
         refusal.problem();
         assertThat(asked).hasValue(2);
     }

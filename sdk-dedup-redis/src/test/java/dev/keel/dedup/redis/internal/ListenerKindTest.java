@@ -56,11 +56,11 @@ class ListenerKindTest {
         ListenerKind kind = kind(PLAIN_STORE, new Answers(false, false)); // a silent or slow Redis
         for (int i = 0; i < 50; i++) {
             assertThat(kind.mismatch()).isEmpty();
-            nanos.addAndGet(ListenerKind.REUSED_NANOS / 50 - 1);
+            nanos.addAndGet(RecentAnswer.REUSED_NANOS / 50 - 1);
         }
         assertThat(asked).hasValue(1);
 
-        nanos.addAndGet(ListenerKind.REUSED_NANOS);
+        nanos.addAndGet(RecentAnswer.REUSED_NANOS);
         kind.mismatch();
 
         assertThat(asked).hasValue(2);
