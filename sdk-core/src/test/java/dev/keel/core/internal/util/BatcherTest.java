@@ -190,14 +190,32 @@ class BatcherTest {
     @Test
     void theWaitForFollowersShouldEndAtAQuarterOfTheLastCall() throws Exception {
         AtomicLong clock = new AtomicLong();
+        AtomicLong reads = new AtomicLong();
         List<List<String>> calls = new CopyOnWriteArrayList<>();
-        Batcher<String, String> batcher = followingBatcher(clock, 4_000_000, calls);
+        Batcher<String, String> batcher = new Batcher<>(inputs -> {
+            calls.add(List.copyOf(inputs));
+            if (inputs.contains("a1")) {
+                clock.addAndGet(4_000_000);
+            }
+            return new ArrayList<>(inputs);
+        }, twoThreads, 100, 2, Batcher.Followers.awaited(() -> {
+            reads.incrementAndGet();
+            return clock.get();
+        }));
         CompletableFuture<String> alone = new CompletableFuture<>();
         List<CompletableFuture<String>> first = batcher.submitAll(List.of("a1", "a2"));
         first.get(0).thenRun(() -> batcher.submit("b1").whenComplete((v, e) -> alone.complete(v)));
         assertThat(first.get(1)).succeedsWithin(Duration.ofSeconds(10));
 
-        clock.addAndGet(1_000_001); // a quarter of the 4 ms call: the one follower goes on its own
+        // the call for b1 has set its deadline and looks again: it waits, as the clock has not moved
+        long waiting = reads.get() + 3;
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> reads.get() >= waiting);
+        clock.addAndGet(999_999);
+        long stillWaiting = reads.get() + 3;
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> reads.get() >= stillWaiting);
+        assertThat(alone).isNotDone();
+
+        clock.addAndGet(2); // past a quarter of the 4 ms call: the one follower goes on its own
         assertThat(alone).succeedsWithin(Duration.ofSeconds(10)).isEqualTo("b1");
         assertThat(calls).containsExactly(List.of("a1", "a2"), List.of("b1"));
     }
