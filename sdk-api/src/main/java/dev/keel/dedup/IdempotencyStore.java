@@ -66,6 +66,19 @@ public interface IdempotencyStore extends AutoCloseable {
     }
 
     /**
+     * Releases each lease in order, as {@link #release} would; the results are in the same order. The engine
+     * releases the claims of the messages a close or a rebalance gives back in batches through this; a store that
+     * can release many ids in one round trip overrides it (the Redis and JDBC stores do).
+     */
+    default List<LeaseOutcome> releaseAll(String namespace, List<Lease> leases) {
+        List<LeaseOutcome> results = new ArrayList<>(leases.size());
+        for (Lease lease : leases) {
+            results.add(release(namespace, lease.id(), lease.token()));
+        }
+        return results;
+    }
+
+    /**
      * Checks, without a round trip, that this store can hold the ids of {@code namespace}; the engine calls it
      * when a subscription starts (for each namespace it will use), so that a subscription the store could never
      * serve fails at {@code subscribe} instead of pausing for ever. By default every namespace is accepted.

@@ -8,6 +8,7 @@ import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
 import dev.keel.dedup.redis.internal.AccessCheck;
+import dev.keel.dedup.redis.internal.Call;
 import dev.keel.dedup.redis.internal.CertificateRefusal;
 import dev.keel.dedup.redis.internal.ClaimReleases;
 import dev.keel.dedup.redis.internal.DoneMarks;
@@ -148,6 +149,41 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         String key = keys.key(requireNamespace(namespace), Objects.requireNonNull(id, "id"));
         List<String> args = List.of(LeaseKeys.processing(Objects.requireNonNull(token, "token")));
         return LeaseKeys.outcome(answered(call(() -> scripts.run(LeaseScripts.RELEASE, key, args))));
+    }
+
+    /**
+     * Releases every lease in one round trip: one pipelined release script run per id (waiting for replicas once,
+     * when the config asks so), as {@link #release} would run them one by one; the results are in order. If part of
+     * the batch fails, {@link StoreUnavailableException} (or {@link RedisRefusedException}) is thrown; the entries
+     * that did run are released.
+     */
+    @Override
+    public List<LeaseOutcome> releaseAll(String namespace, List<Lease> leases) {
+        requireNamespace(namespace);
+        Objects.requireNonNull(leases, "leases");
+        if (leases.isEmpty()) {
+            return List.of();
+        }
+        List<String> batchKeys = keysOf(namespace, leases, "a lease in leases");
+        List<Call> runs = new ArrayList<>(leases.size());
+        for (int i = 0; i < leases.size(); i++) {
+            String token = LeaseKeys.processing(Objects.requireNonNull(leases.get(i).token(), "token"));
+            runs.add(new Call(List.of(batchKeys.get(i)), List.of(token)));
+        }
+        List<Reply> replies = call(() -> scripts.runAll(LeaseScripts.RELEASE, runs));
+        RuntimeException failure = null;
+        List<LeaseOutcome> results = new ArrayList<>(replies.size());
+        for (Reply reply : replies) {
+            if (reply.failed()) {
+                failure = firstOf(failure, reply.error());
+            } else {
+                results.add(LeaseKeys.outcome((Long) reply.value()));
+            }
+        }
+        if (failure != null) {
+            throw fail(failure);
+        }
+        return answered(results);
     }
 
     /**

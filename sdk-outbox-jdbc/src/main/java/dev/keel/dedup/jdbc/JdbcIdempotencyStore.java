@@ -102,6 +102,18 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         return call("release", (table, connection) -> table.release(connection, namespace, lease, now));
     }
 
+    /** Releases every lease in one transaction; the results are those of releasing them one by one, in order. */
+    @Override
+    public List<LeaseOutcome> releaseAll(String namespace, List<Lease> leases) {
+        boundedNamespace(namespace);
+        checkLeases(leases, "leases");
+        if (leases.isEmpty()) {
+            return List.of();
+        }
+        long now = config.clock().millis();
+        return call("release", (table, connection) -> table.releaseAll(connection, namespace, leases, now));
+    }
+
     /** Claims every lease in one transaction; the results are those of claiming them one by one, in order. */
     @Override
     public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {

@@ -211,6 +211,25 @@ public abstract class IdempotencyStoreContractTest {
     }
 
     @Test
+    void releaseAllShouldAnswerAsReleasesOneByOneInOrder() {
+        String first = claimAsNewOwner(ns, "order-1", LONG).token();
+        String second = claimAsNewOwner(ns, "order-2", LONG).token();
+        String done = claimAsNewOwner(ns, "order-3", LONG).token();
+        store.complete(ns, "order-3", done, LONG);
+
+        List<LeaseOutcome> outcomes = store.releaseAll(ns, List.of(new Lease("order-1", first),
+                new Lease("order-2", "not-" + second), new Lease("order-3", done), new Lease("never-claimed", first),
+                new Lease("order-1", first)));
+
+        assertThat(outcomes).as("released; a foreign token; a done id; an unclaimed id; released already")
+                .containsExactly(APPLIED, LOST, LOST, LOST, LOST);
+        assertThat(claimAsNewOwner(ns, "order-1", LONG).status()).isEqualTo(CLAIMED);
+        assertThat(claimAsNewOwner(ns, "order-2", LONG).status()).as("its owner keeps it").isEqualTo(BUSY);
+        assertThat(claimAsNewOwner(ns, "order-3", LONG).status()).isEqualTo(DUPLICATE);
+        assertThat(store.releaseAll(ns, List.of())).isEmpty();
+    }
+
+    @Test
     void manyConcurrentClaimersShouldGetExactlyOneClaimedPerId() {
         List<String> ids = ConcurrentClaimers.idRange("contended-", 40);
 

@@ -10,9 +10,11 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -87,10 +89,30 @@ public final class InboxTable {
 
     /** Deletes the row of a live claim held by {@code lease}'s token; else LOST. */
     public LeaseOutcome release(Connection connection, String namespace, Lease lease, long now) throws SQLException {
-        InboxRows rows = new InboxRows(lock(connection, namespace, List.of(lease.id())), now);
-        if (!rows.releasable(lease)) {
-            return LeaseOutcome.LOST;
+        return releaseAll(connection, namespace, List.of(lease), now).get(0);
+    }
+
+    /**
+     * Releases the leases in order, as {@link #release} would one by one (an id listed twice is LOST the second
+     * time), their rows locked at once in the order every other inbox call locks them.
+     */
+    public List<LeaseOutcome> releaseAll(Connection connection, String namespace, List<Lease> leases, long now)
+            throws SQLException {
+        InboxRows rows = new InboxRows(lock(connection, namespace, leases.stream().map(Lease::id).toList()), now);
+        Set<String> released = new HashSet<>();
+        List<LeaseOutcome> results = new ArrayList<>(leases.size());
+        for (Lease lease : leases) {
+            boolean releasable = !released.contains(lease.id()) && rows.releasable(lease);
+            if (releasable) {
+                delete(connection, namespace, lease);
+                released.add(lease.id());
+            }
+            results.add(releasable ? LeaseOutcome.APPLIED : LeaseOutcome.LOST);
         }
+        return results;
+    }
+
+    private void delete(Connection connection, String namespace, Lease lease) throws SQLException {
         try (PreparedStatement delete = connection.prepareStatement(
                 "DELETE FROM " + table + " WHERE namespace = ? AND message_id = ?")) {
             dialect.bindText(delete, 1, namespace);
@@ -99,7 +121,6 @@ public final class InboxTable {
                 throw vanished(1);
             }
         }
-        return LeaseOutcome.APPLIED;
     }
 
     /**
