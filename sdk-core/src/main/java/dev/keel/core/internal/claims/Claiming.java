@@ -4,6 +4,7 @@ import dev.keel.core.internal.chain.Work;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -80,6 +81,14 @@ public interface Claiming {
      * that is still released, on the thread that got the answer.
      */
     void close();
+
+    /**
+     * Completes (normally) once every release of a claim asked so far has finished, done or failed, those waiting for
+     * their claim's answer too: a graceful close waits for it (bounded), so that the store may be closed right after.
+     */
+    default CompletionStage<Void> releasesSettled() {
+        return CompletableFuture.completedFuture(null);
+    }
 
     /** The subscription crashed: the store calls' threads end, and a claim answered after that is left to expire. */
     void abort();

@@ -191,11 +191,9 @@ public final class Claims implements Claiming {
         }
         CompletableFuture<ClaimResult> requested = claim.requested();
         if (release && requested != null) {
-            requested.thenAccept(result -> {
-                if (result.isClaimed()) {
-                    leases.release(claim);
-                }
-            });
+            // tracked from now, while its claim's answer is awaited: a graceful close waits for it (releasesSettled)
+            store.trackRelease(requested.handle((result, error) -> result != null && result.isClaimed())
+                    .thenCompose(claimed -> claimed ? leases.release(claim) : CompletableFuture.completedFuture(null)));
         } else {
             leases.done(claim); // crashed: renewed no more, left to expire
         }
@@ -216,6 +214,11 @@ public final class Claims implements Claiming {
     public void close() {
         store.releaseOnCallerOnceClosed();
         storePool.shutdown();
+    }
+
+    @Override
+    public CompletionStage<Void> releasesSettled() {
+        return store.releasesSettled();
     }
 
     @Override

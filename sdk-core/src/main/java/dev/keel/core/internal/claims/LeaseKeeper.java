@@ -93,15 +93,18 @@ final class LeaseKeeper {
         held.remove(claim);
     }
 
-    /** Releases the claim in the store (best effort), once no renewal that may include it is under way. */
-    void release(Claim claim) {
+    /**
+     * Releases the claim in the store (best effort), once no renewal that may include it is under way; completes
+     * (normally) once the release finished.
+     */
+    CompletableFuture<Void> release(Claim claim) {
         CompletableFuture<Void> pending;
         synchronized (this) {
             claim.end();
             held.remove(claim);
             pending = renewal;
         }
-        pending.whenComplete((v, e) -> store.release(claim.id(), claim.token()));
+        return pending.handle((v, e) -> store.release(claim.id(), claim.token())).thenCompose(released -> released);
     }
 
     synchronized int size() {

@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -41,6 +43,8 @@ final class StoreAccess {
     private volatile boolean releaseOnCaller;
     private final Batcher<Lease, ClaimResult> claims;
     private final Batcher<Lease, LeaseOutcome> completions;
+    private final Batcher<Lease, LeaseOutcome> releases;
+    private final PendingReleases pendingReleases = new PendingReleases();
     private final RedriveClaims redrivenClaims;
     private final Duration retention;
     private final StoreOutageReports outages;
@@ -57,6 +61,8 @@ final class StoreAccess {
                 CALLS_IN_FLIGHT);
         this.completions = new Batcher<>(leases -> store.completeAll(namespace, leases, retention), executor,
                 MAX_BATCH, CALLS_IN_FLIGHT, Batcher.Followers.awaited(System::nanoTime));
+        this.releases = new Batcher<>(leases -> store.releaseAll(namespace, leases), executor, MAX_BATCH,
+                CALLS_IN_FLIGHT);
         this.redrivenClaims = new RedriveClaims(store, namespace, lease, retention, executor, this::markDead, topic,
                 group, MAX_BATCH);
     }
@@ -129,29 +135,47 @@ final class StoreAccess {
     }
 
     /**
-     * Best effort: a release that fails leaves the lease to expire. A claim the subscription holds is
-     * released through {@link LeaseKeeper#release}, which orders it after a renewal under way. Once a subscription
-     * that closed gracefully ended its store threads, a release (of a claim the store answered only then, or of a
-     * handler that outlived the close) runs on the caller's thread: left to expire, it held the id for a whole lease,
-     * and a successor's messages of its key behind it. After a crash it is left to expire, as a process killed would.
+     * Best effort: a release that fails leaves the lease to expire. Releases are batched (group commit, as claims are):
+     * a close or a rebalance gives back many messages at once. A claim the subscription holds is released through
+     * {@link LeaseKeeper#release}, which orders it after a renewal under way. Once a subscription that closed
+     * gracefully ended its store threads, a release (of a claim the store answered only then, or of a handler that
+     * outlived the close) runs on the caller's thread: left to expire, it held the id for a whole lease, and a
+     * successor's messages of its key behind it. After a crash it is left to expire, as a process killed would.
+     * Completes (normally) once the release is done, failed or skipped ({@link #releasesSettled}).
      */
-    void release(String id, String token) {
-        Runnable release = () -> {
-            try {
-                store.release(namespace, id, token);
-            } catch (RuntimeException e) {
-                LOG.debug("release of message {} failed; its lease will expire: {}", id, e.toString());
+    CompletableFuture<Void> release(String id, String token) {
+        return pendingReleases.track(releases.submit(new Lease(id, token)).handle((outcome, error) -> {
+            if (error == null) {
+                return null;
             }
-        };
-        try {
-            executor.execute(release);
-        } catch (RejectedExecutionException closed) {
-            if (releaseOnCaller) {
-                release.run();
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (!(cause instanceof RejectedExecutionException)) {
+                LOG.debug("release of message {} failed; its lease will expire: {}", id, cause.toString());
+            } else if (releaseOnCaller) {
+                releaseNow(id, token);
             } else {
                 LOG.debug("release of message {} skipped: its subscription crashed; its lease will expire", id);
             }
+            return null;
+        }));
+    }
+
+    private void releaseNow(String id, String token) {
+        try {
+            store.release(namespace, id, token);
+        } catch (RuntimeException e) {
+            LOG.debug("release of message {} failed; its lease will expire: {}", id, e.toString());
         }
+    }
+
+    /** Tracks a release that waits for something first (its claim's answer) among those {@link #releasesSettled}. */
+    CompletableFuture<Void> trackRelease(CompletableFuture<Void> release) {
+        return pendingReleases.track(release);
+    }
+
+    /** Completes once every release asked or tracked so far has finished (done, failed or skipped). */
+    CompletionStage<Void> releasesSettled() {
+        return pendingReleases.settled();
     }
 
     /** The subscription closed gracefully: a release its store threads can no longer take runs on the caller's. */

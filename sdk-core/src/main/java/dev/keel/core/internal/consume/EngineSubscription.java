@@ -36,6 +36,11 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
     private static final Logger LOG = LoggerFactory.getLogger(EngineSubscription.class);
     /** How long a closed subscription keeps its store calls open for handlers its close's timeout left running. */
     static final Duration STRAGGLER_WAIT = Duration.ofMinutes(10);
+    /**
+     * The longest a graceful close waits, once its consumer closed, for the releases of the claims of the messages it
+     * gave back (within its timeout): a store that answers within its own timeouts is done long before.
+     */
+    static final Duration RELEASE_WAIT = Duration.ofSeconds(5);
 
     /** Where the subscription is in its life; see {@link #state()} for the application's view. */
     public enum State { RUNNING, CLOSING, CLOSED, ABORTED }
@@ -321,13 +326,21 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
                     }
                     return consumer.close();
                 })
-                .whenComplete((v, e) -> {
+                .handle((v, e) -> {
                     handlerPool.shutdown();
                     closeClaimsAfter(running);
                     if (e != null) {
                         LOG.warn("broker consumer of {} for group {} closed with an error: {}", topic(), group(),
                                 Futures.unwrap(e).toString());
                     }
+                    // the claims of what it gave back are released before it reports closed: the application may
+                    // close the store right after, and a release that found it closed held its id for a whole lease
+                    long releaseWait = Math.min(RELEASE_WAIT.toNanos(), remaining(startedAt + timeout.toNanos()));
+                    return claims.releasesSettled().toCompletableFuture()
+                            .completeOnTimeout(null, releaseWait, TimeUnit.NANOSECONDS);
+                })
+                .thenCompose(released -> released)
+                .whenComplete((v, e) -> {
                     LOG.info("closed the subscription to {} for group {} in {} ms", topic(), group(),
                             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
                     closed.complete(null);
