@@ -68,12 +68,22 @@ public interface IdempotencyStore extends AutoCloseable {
     /**
      * Releases each lease in order, as {@link #release} would; the results are in the same order. The engine
      * releases the claims of the messages a close or a rebalance gives back in batches through this; a store that
-     * can release many ids in one round trip overrides it (the Redis and JDBC stores do).
+     * can release many ids in one round trip overrides it (the Redis and JDBC stores do). A release that fails does
+     * not stop the others: the first failure is thrown once every lease was tried. A store that wraps another
+     * delegates this too, so that its delegate's batching is kept.
      */
     default List<LeaseOutcome> releaseAll(String namespace, List<Lease> leases) {
         List<LeaseOutcome> results = new ArrayList<>(leases.size());
+        RuntimeException failure = null;
         for (Lease lease : leases) {
-            results.add(release(namespace, lease.id(), lease.token()));
+            try {
+                results.add(release(namespace, lease.id(), lease.token()));
+            } catch (RuntimeException e) {
+                failure = failure == null ? e : failure;
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
         return results;
     }

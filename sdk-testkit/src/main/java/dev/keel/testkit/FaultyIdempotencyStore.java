@@ -156,6 +156,13 @@ public final class FaultyIdempotencyStore implements IdempotencyStore {
     }
 
     @Override
+    public List<LeaseOutcome> releaseAll(String namespace, List<Lease> leases) {
+        releases.addAndGet(leases.size());
+        checkUp("releaseAll");
+        return delegate.releaseAll(namespace, leases);
+    }
+
+    @Override
     public int forgetAll(String namespace, List<String> ids) {
         run(before, Call.FORGET_ALL);
         checkUp("forgetAll");

@@ -79,6 +79,11 @@ public final class LostReplyIdempotencyStore implements IdempotencyStore {
     }
 
     @Override
+    public List<LeaseOutcome> releaseAll(String namespace, List<Lease> leases) {
+        return delegate.releaseAll(namespace, leases);
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

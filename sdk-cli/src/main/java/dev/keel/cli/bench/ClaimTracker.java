@@ -82,6 +82,11 @@ final class ClaimTracker implements IdempotencyStore {
         return delegate.release(namespace, id, token);
     }
 
+    @Override
+    public List<LeaseOutcome> releaseAll(String namespace, List<Lease> leases) {
+        return delegate.releaseAll(namespace, leases);
+    }
+
     /** Leaves the store open: it is the bench's. */
     @Override
     public void close() {

@@ -87,6 +87,15 @@ final class ObservedStore implements IdempotencyStore {
     }
 
     @Override
+    public List<LeaseOutcome> releaseAll(String namespace, List<Lease> leases) {
+        try {
+            return delegate.releaseAll(namespace, leases);
+        } finally {
+            leases.forEach(l -> settled.accept(l.id()));
+        }
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

@@ -62,6 +62,12 @@ final class SlowIdempotencyStore implements IdempotencyStore {
     }
 
     @Override
+    public List<LeaseOutcome> releaseAll(String namespace, List<Lease> leases) {
+        pause();
+        return delegate.releaseAll(namespace, leases);
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

@@ -36,6 +36,11 @@ final class SharedStore implements IdempotencyStore {
     }
 
     @Override
+    public List<LeaseOutcome> releaseAll(String namespace, List<Lease> leases) {
+        return delegate.releaseAll(namespace, leases);
+    }
+
+    @Override
     public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
         return delegate.claimAll(namespace, claims, lease);
     }

@@ -356,8 +356,9 @@ class GracefulCloseTest {
             throws Exception {
         DistantStore distant = new DistantStore(store);
         AtomicInteger ran = new AtomicInteger();
+        int backlog = 400;
         try (Keel keel = Keel.builder(broker.connect()).idempotencyStore(distant).build()) {
-            publishBacklog(keel);
+            publishBacklog(keel, backlog);
             Subscription first = keel.subscribe(config(Duration.ofSeconds(60)), d -> ran.incrementAndGet());
             assertThat(distant.claiming.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("a claim batch under way")
                     .isTrue();
@@ -369,7 +370,9 @@ class GracefulCloseTest {
             assertThat(distant.claimed.get()).as("claims answered").isPositive();
             assertThat(distant.released.get()).as("claims released by the close")
                     .isEqualTo(distant.claimed.get() - ran.get());
-            for (int i = 0; i < BACKLOG; i++) {
+            // one by one, 100 ms each, they took longer than the close waits for them
+            assertThat(distant.releaseCalls.get()).as("release calls, each a round trip").isLessThanOrEqualTo(10);
+            for (int i = 0; i < backlog; i++) {
                 assertThat(store.claim(GROUP + ":" + TOPIC, "m-" + i, "probe", Duration.ofMillis(1)).status())
                         .as("message m-%d, left to a successor", i).isNotEqualTo(ClaimResult.Status.BUSY);
             }
@@ -377,19 +380,20 @@ class GracefulCloseTest {
     }
 
     /**
-     * A store a little way off: a claim call takes 200 ms, a release call 20 ms; closed, it fails every call, as a
-     * closed connection pool would.
+     * A store far off: a claim call takes 200 ms, a release call 100 ms; closed, it fails every call, as a closed
+     * connection pool would.
      */
     private static final class DistantStore implements IdempotencyStore {
 
         private static final Duration CLAIM_ROUND_TRIP = Duration.ofMillis(200);
-        private static final Duration RELEASE_ROUND_TRIP = Duration.ofMillis(20);
+        private static final Duration RELEASE_ROUND_TRIP = Duration.ofMillis(100);
 
         private final IdempotencyStore delegate;
         private final CountDownLatch claiming = new CountDownLatch(1);
         private final AtomicInteger claimsUnderWay = new AtomicInteger();
         private final AtomicInteger claimed = new AtomicInteger();
         private final AtomicInteger released = new AtomicInteger();
+        private final AtomicInteger releaseCalls = new AtomicInteger();
         private final AtomicBoolean closed = new AtomicBoolean();
 
         DistantStore(IdempotencyStore delegate) {
@@ -439,6 +443,7 @@ class GracefulCloseTest {
             LockSupport.parkNanos(RELEASE_ROUND_TRIP.toNanos());
             List<LeaseOutcome> outcomes = delegate.releaseAll(namespace, leases);
             if (!namespace.equals(PING_NAMESPACE)) {
+                releaseCalls.incrementAndGet();
                 released.addAndGet(leases.size());
             }
             return outcomes;

@@ -104,7 +104,8 @@ final class LeaseKeeper {
             held.remove(claim);
             pending = renewal;
         }
-        return pending.handle((v, e) -> store.release(claim.id(), claim.token())).thenCompose(released -> released);
+        return store.trackRelease(pending.handle((v, e) -> store.release(claim.id(), claim.token()))
+                .thenCompose(released -> released));
     }
 
     synchronized int size() {

@@ -23,9 +23,16 @@ final class PendingReleases {
         return release;
     }
 
-    /** Completes (normally) once every release tracked so far has completed. */
+    /**
+     * Completes (normally) once no release is pending: those tracked so far, and those tracked while they were awaited
+     * (a release that follows an answer, such as a busy id's claim answered after its wait ended).
+     */
     CompletionStage<Void> settled() {
+        pending.removeIf(CompletableFuture::isDone); // done, its removal not run yet
         CompletableFuture<?>[] now = pending.toArray(CompletableFuture[]::new);
-        return CompletableFuture.allOf(now).handle((v, e) -> null);
+        if (now.length == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return CompletableFuture.allOf(now).handle((v, e) -> null).thenCompose(v -> settled());
     }
 }

@@ -149,7 +149,7 @@ final class StoreAccess {
                 return null;
             }
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            if (!(cause instanceof RejectedExecutionException)) {
+            if (!(cause instanceof RejectedExecutionException) || !executor.isShutdown()) { // the store's own
                 LOG.debug("release of message {} failed; its lease will expire: {}", id, cause.toString());
             } else if (releaseOnCaller) {
                 releaseNow(id, token);

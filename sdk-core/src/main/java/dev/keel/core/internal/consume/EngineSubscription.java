@@ -328,19 +328,20 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
                 })
                 .handle((v, e) -> {
                     handlerPool.shutdown();
-                    closeClaimsAfter(running);
                     if (e != null) {
                         LOG.warn("broker consumer of {} for group {} closed with an error: {}", topic(), group(),
                                 Futures.unwrap(e).toString());
                     }
                     // the claims of what it gave back are released before it reports closed: the application may
-                    // close the store right after, and a release that found it closed held its id for a whole lease
+                    // close the store right after, and a release that found it closed held its id for a whole lease.
+                    // The store calls' threads end after that, so the releases still go in batches meanwhile
                     long releaseWait = Math.min(RELEASE_WAIT.toNanos(), remaining(startedAt + timeout.toNanos()));
                     return claims.releasesSettled().toCompletableFuture()
                             .completeOnTimeout(null, releaseWait, TimeUnit.NANOSECONDS);
                 })
                 .thenCompose(released -> released)
                 .whenComplete((v, e) -> {
+                    closeClaimsAfter(running);
                     LOG.info("closed the subscription to {} for group {} in {} ms", topic(), group(),
                             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
                     closed.complete(null);

@@ -10,8 +10,8 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -94,31 +94,39 @@ public final class InboxTable {
 
     /**
      * Releases the leases in order, as {@link #release} would one by one (an id listed twice is LOST the second
-     * time), their rows locked at once in the order every other inbox call locks them.
+     * time), their rows locked at once in the order every other inbox call locks them and deleted in one batch.
      */
     public List<LeaseOutcome> releaseAll(Connection connection, String namespace, List<Lease> leases, long now)
             throws SQLException {
         InboxRows rows = new InboxRows(lock(connection, namespace, leases.stream().map(Lease::id).toList()), now);
-        Set<String> released = new HashSet<>();
+        Set<String> released = new LinkedHashSet<>();
         List<LeaseOutcome> results = new ArrayList<>(leases.size());
         for (Lease lease : leases) {
             boolean releasable = !released.contains(lease.id()) && rows.releasable(lease);
             if (releasable) {
-                delete(connection, namespace, lease);
                 released.add(lease.id());
             }
             results.add(releasable ? LeaseOutcome.APPLIED : LeaseOutcome.LOST);
         }
+        delete(connection, namespace, released);
         return results;
     }
 
-    private void delete(Connection connection, String namespace, Lease lease) throws SQLException {
+    private void delete(Connection connection, String namespace, Set<String> ids) throws SQLException {
+        if (ids.isEmpty()) {
+            return;
+        }
         try (PreparedStatement delete = connection.prepareStatement(
                 "DELETE FROM " + table + " WHERE namespace = ? AND message_id = ?")) {
-            dialect.bindText(delete, 1, namespace);
-            dialect.bindText(delete, 2, lease.id());
-            if (delete.executeUpdate() != 1) {
-                throw vanished(1);
+            for (String id : ids) {
+                dialect.bindText(delete, 1, namespace);
+                dialect.bindText(delete, 2, id);
+                delete.addBatch();
+            }
+            int[] counts = delete.executeBatch();
+            long missed = Arrays.stream(counts).filter(count -> count == 0).count();
+            if (missed > 0) {
+                throw vanished((int) missed);
             }
         }
     }
