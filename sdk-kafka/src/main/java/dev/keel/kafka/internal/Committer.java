@@ -11,6 +11,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.OffsetMetadataTooLarge;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,6 +86,46 @@ final class Committer {
     }
 
     /** Commits synchronously what advanced on {@code partitions} (all owned ones when null). */
+    /**
+     * The final commit of a close, made while the group may be rebalancing: the client refuses commits until the
+     * rebalance ends ({@link RebalanceInProgressException}), which needs this member's polls, so {@code pollOnce}
+     * polls (the partitions paused, what it returns dropped) and the commit is made again, until the close timeout. A
+     * partition the rebalance revokes meanwhile is committed by the revocation. Before, the close gave up at the first
+     * refusal, and the next owner ran again every record handled since the last commit (a probe: 732 of 10,000 under
+     * AT_LEAST_ONCE, when one member of two closed while the other had just joined).
+     */
+    void commitThroughRebalance(Runnable pollOnce) {
+        long deadline = System.nanoTime() + syncTimeout.toNanos();
+        while (!signals.aborted()) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = trackers.toCommit();
+            long left = deadline - System.nanoTime();
+            if (offsets.isEmpty()) {
+                return;
+            }
+            if (left <= 0) {
+                trackers.commitFailed(offsets);
+                LOG.warn("Kafka offset commit failed: the group was still rebalancing at the close timeout ({} ms); "
+                        + "the records after the last commit will be redelivered", syncTimeout.toMillis());
+                return;
+            }
+            try {
+                consumer.commitSync(offsets, Duration.ofNanos(left));
+                return;
+            } catch (RebalanceInProgressException e) {
+                trackers.commitFailed(offsets); // asked again next round
+                LOG.debug("Kafka offset commit of a closing consumer waits for its group's rebalance to end");
+                pollOnce.run();
+            } catch (WakeupException e) {
+                trackers.commitFailed(offsets); // a wakeup left pending by the close: consumed, try again
+            } catch (KafkaException e) {
+                failed(offsets, e);
+                LOG.warn("Kafka offset commit failed ({}); the records after the last commit will be redelivered",
+                        e.toString());
+                return;
+            }
+        }
+    }
+
     void commitSync(Collection<Integer> partitions) {
         if (signals.aborted()) {
             return;

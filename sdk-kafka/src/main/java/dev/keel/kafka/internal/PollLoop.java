@@ -89,7 +89,7 @@ final class PollLoop implements Runnable {
                     new RebalanceHandler(consumer, sink, trackers, committer, signals, settings.revokeTimeout(),
                             this::dropHeld, startPositions));
             loop();
-            committer.commitSync(null);
+            committer.commitThroughRebalance(this::pollThroughRebalance);
         } catch (RuntimeException | Error e) {
             if (signals.closing()) {
                 LOG.warn("Kafka consumer of topic {} group {}: closing met an error: {}", settings.topic(),
@@ -271,6 +271,19 @@ final class PollLoop implements Runnable {
             throw e; // the loop's own signal: a resume, close or abort wants attention
         } catch (KafkaException e) {
             return false; // not in the metadata yet: not known to be caught up
+        }
+    }
+
+    /**
+     * One poll of a closing consumer so that its group's rebalance can end: every partition paused, so what comes is
+     * only what a partition assigned meanwhile returns, dropped (not acknowledged: its next owner reads it).
+     */
+    private void pollThroughRebalance() {
+        try {
+            consumer.pause(consumer.assignment());
+            consumer.poll(config.pollTimeout());
+        } catch (WakeupException e) {
+            // the close's wakeup, left pending: consumed
         }
     }
 

@@ -80,7 +80,12 @@ final class RebalanceHandler implements ConsumerRebalanceListener {
             awaitEngine(ids);
         }
         trackers.remove(ids);
-        LOG.warn("Lost partitions {} (the group moved on); their unacknowledged records go to the new owner", ids);
+        if (signals.closing()) {
+            LOG.warn("Partitions {} handed back while the group was still rebalancing at the close (Kafka calls them "
+                    + "lost); what was not committed goes to their next owner", ids);
+        } else {
+            LOG.warn("Lost partitions {} (the group moved on); their unacknowledged records go to the new owner", ids);
+        }
     }
 
     @Override
