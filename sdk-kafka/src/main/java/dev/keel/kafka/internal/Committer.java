@@ -4,6 +4,8 @@ import dev.keel.AccessRefusedException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
@@ -85,17 +87,19 @@ final class Committer {
         }
     }
 
-    /** Commits synchronously what advanced on {@code partitions} (all owned ones when null). */
     /**
-     * The final commit of a close, made while the group may be rebalancing: the client refuses commits until the
-     * rebalance ends ({@link RebalanceInProgressException}), which needs this member's polls, so {@code pollOnce}
-     * polls (the partitions paused, what it returns dropped) and the commit is made again, until the close timeout. A
-     * partition the rebalance revokes meanwhile is committed by the revocation. Before, the close gave up at the first
-     * refusal, and the next owner ran again every record handled since the last commit (a probe: 732 of 10,000 under
-     * AT_LEAST_ONCE, when one member of two closed while the other had just joined).
+     * The final commit of a close, made while the group may be rebalancing. On the classic protocol the client refuses
+     * commits until the rebalance ends ({@link RebalanceInProgressException}), which needs this member's polls, so
+     * {@code pollOnce} polls for at most the time given (the partitions paused, what it returns dropped) and the commit
+     * is made again, until the close timeout; a partition the rebalance revokes meanwhile is committed by the
+     * revocation. Before, the close gave up at the first refusal, and the next owner ran again every record handled
+     * since the last commit (a probe: 732 of 10,000 under AT_LEAST_ONCE, when one member of two closed while the other
+     * had just joined). An asynchronous commit still under way is awaited first (its offsets are marked requested until
+     * its answer), and after a commit it looks again until nothing is left to commit.
      */
-    void commitThroughRebalance(Runnable pollOnce) {
+    void commitThroughRebalance(LongConsumer pollOnce) {
         long deadline = System.nanoTime() + syncTimeout.toNanos();
+        awaitAsyncCommits(deadline);
         while (!signals.aborted()) {
             Map<TopicPartition, OffsetAndMetadata> offsets = trackers.toCommit();
             long left = deadline - System.nanoTime();
@@ -110,11 +114,10 @@ final class Committer {
             }
             try {
                 consumer.commitSync(offsets, Duration.ofNanos(left));
-                return;
             } catch (RebalanceInProgressException e) {
                 trackers.commitFailed(offsets); // asked again next round
                 LOG.debug("Kafka offset commit of a closing consumer waits for its group's rebalance to end");
-                pollOnce.run();
+                pollOnce.accept(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             } catch (WakeupException e) {
                 trackers.commitFailed(offsets); // a wakeup left pending by the close: consumed, try again
             } catch (KafkaException e) {
@@ -126,6 +129,16 @@ final class Committer {
         }
     }
 
+    /** Waits (until {@code deadline}) for the asynchronous commits under way, so that their callbacks have run. */
+    private void awaitAsyncCommits(long deadline) {
+        try {
+            consumer.commitSync(Map.of(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        } catch (KafkaException e) {
+            LOG.debug("Waiting for the asynchronous commits under way at the close: {}", e.toString());
+        }
+    }
+
+    /** Commits synchronously what advanced on {@code partitions} (all owned ones when null). */
     void commitSync(Collection<Integer> partitions) {
         if (signals.aborted()) {
             return;

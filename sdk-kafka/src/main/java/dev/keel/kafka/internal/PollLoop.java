@@ -275,13 +275,14 @@ final class PollLoop implements Runnable {
     }
 
     /**
-     * One poll of a closing consumer so that its group's rebalance can end: every partition paused, so what comes is
-     * only what a partition assigned meanwhile returns, dropped (not acknowledged: its next owner reads it).
+     * One poll of a closing consumer (at most {@code millis}) so that its group's rebalance can end: every partition
+     * paused, so what comes is only what a partition assigned meanwhile returns, dropped (not acknowledged: its next
+     * owner reads it).
      */
-    private void pollThroughRebalance() {
+    private void pollThroughRebalance(long millis) {
         try {
             consumer.pause(consumer.assignment());
-            consumer.poll(config.pollTimeout());
+            consumer.poll(Duration.ofMillis(Math.min(millis, config.pollTimeout().toMillis())));
         } catch (WakeupException e) {
             // the close's wakeup, left pending: consumed
         }

@@ -79,10 +79,16 @@ final class RebalanceHandler implements ConsumerRebalanceListener {
         if (!signals.closing()) {
             awaitEngine(ids);
         }
+        boolean uncommitted = signals.closing() && !trackers.toCommit(ids).isEmpty();
         trackers.remove(ids);
         if (signals.closing()) {
-            LOG.warn("Partitions {} handed back while the group was still rebalancing at the close (Kafka calls them "
-                    + "lost); what was not committed goes to their next owner", ids);
+            // the group rebalancing, or this member fenced, as it left: Kafka calls the partitions lost
+            if (uncommitted) {
+                LOG.warn("Partitions {} left at the close without their last commit (the group was rebalancing, or had "
+                        + "fenced this member); what was handled since the last commit goes to their next owner", ids);
+            } else {
+                LOG.debug("Partitions {} left at the close, everything acknowledged committed", ids);
+            }
         } else {
             LOG.warn("Lost partitions {} (the group moved on); their unacknowledged records go to the new owner", ids);
         }
