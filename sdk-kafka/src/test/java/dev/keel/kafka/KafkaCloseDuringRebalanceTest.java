@@ -17,22 +17,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.GroupState;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,8 +34,8 @@ import org.junit.jupiter.api.Test;
  * (RebalanceInProgressException)"), and the next owner ran again every record handled since the last commit (an
  * adversarial probe: 732 of 10,000 run twice under AT_LEAST_ONCE when one of two members closed).
  *
- * <p>As in {@code KafkaDelayForwarderCloseDuringRebalanceTest}, the rebalance is held open by a plain member of the
- * group that joined and then stops polling; a second plain member joining starts it.
+ * <p>The rebalance is held open ({@link HeldRebalance}) by a plain member of the group that joined and then stops
+ * polling; a second plain member joining starts it.
  */
 @UsesBrokers(BrokerKind.KAFKA)
 class KafkaCloseDuringRebalanceTest {
@@ -56,27 +46,22 @@ class KafkaCloseDuringRebalanceTest {
     private final String bootstrap = Brokers.kafka().bootstrapServers();
     private final List<KafkaAdapter> adapters = new ArrayList<>();
     private final List<BrokerConsumer> consumers = new ArrayList<>();
-    private final List<KafkaConsumer<byte[], byte[]>> plainMembers = new ArrayList<>();
-    private final AtomicBoolean joining = new AtomicBoolean(true);
-    private Thread newcomerThread;
     private String topic;
     private String group;
+    private HeldRebalance rebalance;
 
     @BeforeEach
     void open() throws Exception {
         topic = KafkaTestSupport.unique("close-rebalance-main");
         group = KafkaTestSupport.unique("g");
         KafkaTestSupport.createTopic(bootstrap, topic, 1);
+        rebalance = new HeldRebalance(bootstrap, group, topic);
     }
 
     @AfterEach
     void close() throws InterruptedException {
-        joining.set(false);
-        if (newcomerThread != null) {
-            newcomerThread.join();
-        }
+        rebalance.close();
         consumers.forEach(c -> c.close().toCompletableFuture().join());
-        plainMembers.forEach(KafkaConsumer::close);
         adapters.forEach(KafkaAdapter::close);
     }
 
@@ -92,38 +77,16 @@ class KafkaCloseDuringRebalanceTest {
         }
         await().atMost(WAIT).until(() -> first.ids.size() == RECORDS);
 
-        KafkaConsumer<byte[], byte[]> stalled = plainMember();
-        AtomicBoolean joined = new AtomicBoolean();
-        stalled.subscribe(Set.of(topic), new Joined(joined));
-        await().atMost(WAIT).until(() -> {
-            stalled.poll(Duration.ofMillis(100));
-            return joined.get();
-        });
-        assertThat(stalled.assignment()).as("the consumer keeps its partition (sticky)").isEmpty();
-
-        KafkaConsumer<byte[], byte[]> newcomer = plainMember();
-        newcomerThread = new Thread(() -> {
-            newcomer.subscribe(Set.of(topic));
-            while (joining.get()) {
-                newcomer.poll(Duration.ofMillis(100));
-            }
-        }, "newcomer");
-        newcomerThread.start();
-        // held open by the stalled member: the closing consumer learns of it at its next heartbeat and rejoins, after
-        // which the client refuses its commits
-        await().atMost(WAIT).until(() -> groupState() == GroupState.PREPARING_REBALANCE);
-        await().during(Duration.ofSeconds(2)).atMost(WAIT).until(() -> groupState() == GroupState.PREPARING_REBALANCE);
+        assertThat(rebalance.joinStalledMember()).as("the consumer keeps its partition (sticky)").isEmpty();
+        rebalance.start();
+        // held open by the stalled member: the closing consumer learns of it at its next heartbeat (every 500 ms) and
+        // rejoins, after which the client refuses its commits
+        await().during(Duration.ofSeconds(2)).atMost(WAIT)
+                .until(() -> rebalance.state() == GroupState.PREPARING_REBALANCE);
 
         CompletableFuture<Void> closed = closing.close().toCompletableFuture();
         consumers.remove(closing);
-        await().atMost(WAIT).until(() -> {
-            stalled.poll(Duration.ofMillis(100)); // the stalled member rejoins: the rebalance can end
-            return closed.isDone();
-        });
-        joining.set(false);
-        newcomerThread.join();
-        plainMembers.forEach(KafkaConsumer::close); // they commit nothing (no auto commit)
-        plainMembers.clear();
+        rebalance.endWhen(closed::isDone);
 
         long end = KafkaTestSupport.endOffsets(bootstrap, topic).get(0);
         assertThat(KafkaTestSupport.committed(bootstrap, group).getOrDefault(0, 0L))
@@ -133,27 +96,6 @@ class KafkaCloseDuringRebalanceTest {
         publish(adapter, "sentinel");
         await().atMost(WAIT).until(() -> next.ids.contains("sentinel"));
         assertThat(next.ids).as("what the next owner ran").containsExactly("sentinel");
-    }
-
-    /** A plain member of the group: cooperative-sticky like Keel's consumers, committing nothing. */
-    private KafkaConsumer<byte[], byte[]> plainMember() {
-        Map<String, Object> p = new HashMap<>();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) WAIT.toMillis());
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        KafkaConsumer<byte[], byte[]> member = new KafkaConsumer<>(p);
-        plainMembers.add(member);
-        return member;
-    }
-
-    private GroupState groupState() throws Exception {
-        try (Admin admin = KafkaTestSupport.admin(bootstrap)) {
-            return admin.describeConsumerGroups(List.of(group)).all().get().get(group).groupState();
-        }
     }
 
     private void publish(KafkaAdapter adapter, String id) {
@@ -190,18 +132,6 @@ class KafkaCloseDuringRebalanceTest {
         @Override
         public CompletionStage<Void> revoke(Collection<String> partitions) {
             return CompletableFuture.completedFuture(null);
-        }
-    }
-
-    /** Says when the member's join completed (cooperative: called on every completed join, even with nothing). */
-    private record Joined(AtomicBoolean joined) implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            joined.set(true);
         }
     }
 }

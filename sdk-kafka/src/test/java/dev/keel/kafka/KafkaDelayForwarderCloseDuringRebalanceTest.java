@@ -14,23 +14,13 @@ import dev.keel.testbrokers.UsesBrokers;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.GroupState;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,8 +32,8 @@ import org.junit.jupiter.api.Test;
  * owner forwarded again every record forwarded since the last commit (an adversarial review saw 19 and 80 of 800
  * delayed records forwarded twice over 12 rolling restarts of 3 members).
  *
- * <p>The rebalance is held open by a plain member of the forwarder group that joined and then stops polling, so it
- * does not rejoin until the test lets it; a second plain member joining starts the rebalance.
+ * <p>The rebalance is held open ({@link HeldRebalance}) by a plain member of the forwarder group that joined and then
+ * stops polling, so it does not rejoin until the test lets it; a second plain member joining starts the rebalance.
  */
 @UsesBrokers(BrokerKind.KAFKA)
 class KafkaDelayForwarderCloseDuringRebalanceTest {
@@ -55,9 +45,7 @@ class KafkaDelayForwarderCloseDuringRebalanceTest {
     private final String bootstrap = Brokers.kafka().bootstrapServers();
     private final List<KafkaAdapter> adapters = new ArrayList<>();
     private final List<BrokerConsumer> consumers = new ArrayList<>();
-    private final List<KafkaConsumer<byte[], byte[]>> plainMembers = new ArrayList<>();
-    private final AtomicBoolean joining = new AtomicBoolean(true);
-    private Thread newcomerThread;
+    private HeldRebalance rebalance;
     private String topic;
     private String delayTopic;
     private String forwarders;
@@ -69,16 +57,13 @@ class KafkaDelayForwarderCloseDuringRebalanceTest {
         forwarders = "keel-delay-" + topic;
         KafkaTestSupport.createTopic(bootstrap, topic, 1);
         KafkaTestSupport.createTopic(bootstrap, delayTopic, 1); // subscriptions start their forwarders at once
+        rebalance = new HeldRebalance(bootstrap, forwarders, delayTopic);
     }
 
     @AfterEach
     void close() throws InterruptedException {
-        joining.set(false);
-        if (newcomerThread != null) {
-            newcomerThread.join();
-        }
+        rebalance.close();
         consumers.forEach(c -> c.close().toCompletableFuture().join());
-        plainMembers.forEach(KafkaConsumer::close);
         adapters.forEach(KafkaAdapter::close);
     }
 
@@ -93,24 +78,8 @@ class KafkaDelayForwarderCloseDuringRebalanceTest {
             publish(publishing, "warm-up", Instant.now());
             awaitCopy(target, copies, "warm-up"); // the first forwarder owns the delay topic's partition
 
-            KafkaConsumer<byte[], byte[]> stalled = plainMember();
-            AtomicBoolean joined = new AtomicBoolean();
-            stalled.subscribe(Set.of(delayTopic), new Joined(joined));
-            await().atMost(WAIT).until(() -> {
-                stalled.poll(Duration.ofMillis(100));
-                return joined.get();
-            });
-            assertThat(stalled.assignment()).as("the forwarder keeps its partition (sticky)").isEmpty();
-
-            KafkaConsumer<byte[], byte[]> newcomer = plainMember();
-            newcomerThread = new Thread(() -> {
-                newcomer.subscribe(Set.of(delayTopic));
-                while (joining.get()) {
-                    newcomer.poll(Duration.ofMillis(100));
-                }
-            }, "newcomer");
-            newcomerThread.start();
-            await().atMost(WAIT).until(() -> forwarderGroupState() == GroupState.PREPARING_REBALANCE);
+            assertThat(rebalance.joinStalledMember()).as("the forwarder keeps its partition (sticky)").isEmpty();
+            rebalance.start();
 
             // due one after another while the rebalance waits for the stalled member: once the forwarder rejoined,
             // the client refuses its commits, so what it forwards from then on stays uncommitted
@@ -125,15 +94,8 @@ class KafkaDelayForwarderCloseDuringRebalanceTest {
 
             CompletableFuture<Void> closed = first.close().toCompletableFuture();
             consumers.remove(first);
-            await().atMost(WAIT).until(() -> {
-                stalled.poll(Duration.ofMillis(100)); // the stalled member rejoins: the rebalance can end
-                return closed.isDone();
-            });
-            joining.set(false);
-            newcomerThread.join();
+            rebalance.endWhen(closed::isDone); // the stalled member rejoins: the rebalance can end
 
-            plainMembers.forEach(KafkaConsumer::close); // they commit nothing (no auto commit)
-            plainMembers.clear();
             start(adapter()); // the next owner of the partition
             publish(publishing, "sentinel", Instant.now().plusMillis(300));
             awaitCopy(target, copies, "sentinel");
@@ -145,27 +107,6 @@ class KafkaDelayForwarderCloseDuringRebalanceTest {
                 expected.put("during-" + i, 1);
             }
             assertThat(copies).as("forwarded copies per message in the topic").isEqualTo(expected);
-        }
-    }
-
-    /** A plain member of the forwarder group: cooperative-sticky like the forwarders, committing nothing. */
-    private KafkaConsumer<byte[], byte[]> plainMember() {
-        Map<String, Object> p = new HashMap<>();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, forwarders);
-        p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) WAIT.toMillis());
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        KafkaConsumer<byte[], byte[]> member = new KafkaConsumer<>(p);
-        plainMembers.add(member);
-        return member;
-    }
-
-    private GroupState forwarderGroupState() throws Exception {
-        try (Admin admin = KafkaTestSupport.admin(bootstrap)) {
-            return admin.describeConsumerGroups(List.of(forwarders)).all().get().get(forwarders).groupState();
         }
     }
 
@@ -197,17 +138,5 @@ class KafkaDelayForwarderCloseDuringRebalanceTest {
         consumers.add(consumer);
         consumer.start(new RecordingSink());
         return consumer;
-    }
-
-    /** Says when the member's join completed (cooperative: called on every completed join, even with nothing). */
-    private record Joined(AtomicBoolean joined) implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            joined.set(true);
-        }
     }
 }
