@@ -1,6 +1,7 @@
 package dev.keel.core.internal.claims;
 
 import dev.keel.core.internal.util.Batcher;
+import dev.keel.core.internal.util.Futures;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.IdempotencyStore;
@@ -11,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -148,7 +148,7 @@ final class StoreAccess {
             if (error == null) {
                 return null;
             }
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause = Futures.unwrap(error);
             if (!(cause instanceof RejectedExecutionException) || !executor.isShutdown()) { // the store's own
                 LOG.debug("release of message {} failed; its lease will expire: {}", id, cause.toString());
             } else if (releaseOnCaller) {
