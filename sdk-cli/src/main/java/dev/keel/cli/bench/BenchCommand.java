@@ -3,6 +3,7 @@ package dev.keel.cli.bench;
 import dev.keel.core.Keel;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.spi.BrokerAdapter;
+import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.cli.DurationConverter;
 import dev.keel.cli.EnvironmentException;
@@ -81,6 +82,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--consume-lanes", paramLabel = "L", defaultValue = "" + BenchSettings.DEFAULT_CONSUME_LANES,
             description = "Handler lanes of the consume and latency measurements. Default: ${DEFAULT-VALUE}.")
     private int consumeLanes;
+
+    @Option(names = "--consume-in-flight", paramLabel = "N",
+            defaultValue = "" + SubscriptionConfig.DEFAULT_MAX_IN_FLIGHT,
+            description = "Messages Keel's subscriptions of the consume and latency measurements hold in flight "
+                    + "(SubscriptionConfig.maxInFlight). Default: ${DEFAULT-VALUE}, Keel's.")
+    private int consumeInFlight;
 
     @Option(names = "--lane-messages", paramLabel = "N", defaultValue = "" + BenchSettings.DEFAULT_LANE_MESSAGES,
             description = "Messages of the lanes-vs-sequential measurement. Default: ${DEFAULT-VALUE}.")
@@ -195,8 +202,8 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         BenchSettings settings;
         try {
-            settings = new BenchSettings(messages, keys, payloadBytes, consumeLanes, laneMessages, laneKeys, lanes,
-                    handlerLatency, latencyMessages, latencyRate, timeout);
+            settings = new BenchSettings(messages, keys, payloadBytes, consumeLanes, consumeInFlight, laneMessages,
+                    laneKeys, lanes, handlerLatency, latencyMessages, latencyRate, timeout);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

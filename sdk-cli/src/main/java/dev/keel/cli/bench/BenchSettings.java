@@ -9,6 +9,8 @@ import java.time.Duration;
  * @param keys            distinct keys of those messages
  * @param payloadBytes    payload size
  * @param consumeLanes    handler lanes of the consume measurements
+ * @param consumeInFlight messages a Keel subscription of the consume and latency measurements holds in flight
+ *                        ({@code SubscriptionConfig.maxInFlight})
  * @param laneMessages    messages of the lanes-versus-sequential measurement
  * @param laneKeys        keys of the lanes-versus-sequential measurement
  * @param lanes           lanes compared with one lane
@@ -17,7 +19,8 @@ import java.time.Duration;
  * @param latencyRate     publish rate (messages per second) of the latency measurement
  * @param timeout         how long one measurement may take before the run fails
  */
-public record BenchSettings(int messages, int keys, int payloadBytes, int consumeLanes, int laneMessages,
+public record BenchSettings(int messages, int keys, int payloadBytes, int consumeLanes, int consumeInFlight,
+                            int laneMessages,
                             int laneKeys, int lanes, Duration handlerLatency, int latencyMessages, int latencyRate,
                             Duration timeout) {
 
@@ -38,6 +41,12 @@ public record BenchSettings(int messages, int keys, int payloadBytes, int consum
         range(keys, 1, 1_000_000, "--keys");
         range(payloadBytes, 16, 1_000_000, "--payload-bytes");
         range(consumeLanes, 1, 1024, "--consume-lanes");
+        range(consumeInFlight, 1, 1_000_000, "--consume-in-flight");
+        if (consumeInFlight < consumeLanes) {
+            // a subscription refuses fewer messages in flight than lanes (they would sit idle)
+            throw new IllegalArgumentException("--consume-in-flight must be at least --consume-lanes (" + consumeLanes
+                    + "), was " + consumeInFlight);
+        }
         range(laneMessages, 1, 1_000_000, "--lane-messages");
         range(laneKeys, 1, 1_000_000, "--lane-keys");
         range(lanes, 2, 1024, "--lanes");

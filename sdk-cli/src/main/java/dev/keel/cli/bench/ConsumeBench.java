@@ -48,8 +48,10 @@ final class ConsumeBench {
         boolean redis = ctx.store.isRedis();
         String storeName = redis ? "Redis" : "in-memory store";
         BenchReport.Section section = report.section("consume", "consume (" + s.messages() + " messages, PER_KEY, "
-                + s.consumeLanes() + " lanes, idempotency store: " + ctx.store.description() + ")")
-                .field("messages", s.messages()).field("store", ctx.store.description());
+                + s.consumeLanes() + " lanes, " + s.consumeInFlight() + " in flight, idempotency store: "
+                + ctx.store.description() + ")")
+                .field("messages", s.messages()).field("store", ctx.store.description())
+                .field("in_flight", s.consumeInFlight());
         Optional<RawConsumeBaseline> raw = ctx.mode.rawConsumeBaseline(ctx.options);
         List<String> groups = new ArrayList<>(List.of(WARMUP_GROUP, EO_WARMUP_GROUP, "bench-alo", "bench-eo"));
         if (redis) {
@@ -238,6 +240,7 @@ final class ConsumeBench {
         Throughput t = new Throughput();
         SubscriptionConfig<byte[]> config = SubscriptionConfig.builder(topic, group, Codec.bytes())
                 .guarantee(guarantee).ordering(Ordering.PER_KEY).lanes(ctx.settings.consumeLanes())
+                .maxInFlight(ctx.settings.consumeInFlight())
                 .idempotencyPolicy(IDEMPOTENCY).closeTimeout(CLOSE_TIMEOUT).build();
         Subscription sub = ctx.keel.subscribe(config, d -> {
             if (work != null) {

@@ -90,6 +90,7 @@ final class LatencyBench {
         Throughput received = new Throughput();
         SubscriptionConfig<byte[]> config = SubscriptionConfig.builder(topic, GROUP, Codec.bytes())
                 .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.PER_KEY).lanes(s.consumeLanes())
+                .maxInFlight(s.consumeInFlight())
                 .idempotencyPolicy(ConsumeBench.IDEMPOTENCY).closeTimeout(CLOSE_TIMEOUT).build();
         Subscription sub = ctx.keel.subscribe(config, d -> {
             record(histogram, d.payload());

@@ -172,4 +172,26 @@ class BenchCommandTest {
         assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
         assertThat(run.err()).contains("runs on Kafka only").contains("--broker memory");
     }
+
+    @Test
+    void consumeInFlightShouldSetTheConsumeSectionsWindowAndBeReportedWithIt() {
+        CliRun run = CliRun.of("bench", "--only", "consume", "--messages", "200", "--keys", "10",
+                "--consume-lanes", "2", "--consume-in-flight", "3", "--json", "--no-progress");
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        JsonNode consume = JsonMapper.builder().build().readTree(run.out()).get("consume");
+        assertThat(consume.get("in_flight").asInt()).isEqualTo(3);
+        assertThat(consume.get("effectively_once_msgs_per_sec").asDouble()).isPositive();
+    }
+
+    @Test
+    void aConsumeInFlightBelowOneOrTheLanesShouldBeRefusedNamingTheFlag() {
+        CliRun zero = CliRun.of("bench", "--only", "consume", "--consume-in-flight", "0", "--no-progress");
+        CliRun belowLanes = CliRun.of("bench", "--only", "consume", "--consume-in-flight", "4", "--no-progress");
+
+        assertThat(zero.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(zero.err()).contains("--consume-in-flight must be in [1, 1000000], was 0");
+        assertThat(belowLanes.exitCode()).isEqualTo(ExitCodes.USAGE_OR_ENVIRONMENT);
+        assertThat(belowLanes.err()).contains("--consume-in-flight must be at least --consume-lanes (8), was 4");
+    }
 }

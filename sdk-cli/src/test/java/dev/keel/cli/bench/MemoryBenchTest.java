@@ -21,7 +21,7 @@ class MemoryBenchTest {
         BrokerOptions options = new BrokerOptions();
         BrokerMode mode = BrokerModes.lookup(options.broker());
         StoreChoice store = StoreChoice.from(options);
-        BenchSettings settings = new BenchSettings(100, 10, 200, 4, 10, 10, 2, Duration.ZERO, 10, 100,
+        BenchSettings settings = new BenchSettings(100, 10, 200, 4, 512, 10, 10, 2, Duration.ZERO, 10, 100,
                 Duration.ofMinutes(2));
         BenchReport report = new BenchReport("memory", "embedded", "in-memory");
         try (BrokerAdapter adapter = mode.createAdapter(options);
