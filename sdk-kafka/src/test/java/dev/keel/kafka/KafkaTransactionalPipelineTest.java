@@ -261,8 +261,13 @@ class KafkaTransactionalPipelineTest {
                          long offset = Long.parseLong(in.id().substring(in.id().lastIndexOf('-') + 1));
                          boolean first = seen.add(offset);
                          if (offset == 1 && first && held.compareAndSet(false, true)) {
-                             await().atMost(PATIENCE).until(() -> transactionState(admin) == TransactionState.ONGOING);
-                             await().atMost(PATIENCE).until(() -> transactionState(admin) != TransactionState.ONGOING);
+                             // the abort's states, which stay while this transform holds the producer: waiting
+                             // to see ONGOING first could miss it (2 to 12 s) on a descheduled thread, for good
+                             await().atMost(PATIENCE).until(() -> {
+                                 TransactionState state = transactionState(admin);
+                                 return state == TransactionState.PREPARE_ABORT
+                                         || state == TransactionState.COMPLETE_ABORT;
+                             });
                          }
                          if (!outputsAfterTheAbort && first && offset >= 1 && offset <= 4) {
                              return List.of();
