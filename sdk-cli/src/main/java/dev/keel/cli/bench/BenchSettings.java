@@ -20,9 +20,8 @@ import java.time.Duration;
  * @param timeout         how long one measurement may take before the run fails
  */
 public record BenchSettings(int messages, int keys, int payloadBytes, int consumeLanes, int consumeInFlight,
-                            int laneMessages,
-                            int laneKeys, int lanes, Duration handlerLatency, int latencyMessages, int latencyRate,
-                            Duration timeout) {
+                            int laneMessages, int laneKeys, int lanes, Duration handlerLatency, int latencyMessages,
+                            int latencyRate, Duration timeout) {
 
     public static final int DEFAULT_MESSAGES = 20_000;
     public static final int DEFAULT_KEYS = 100;

@@ -49,9 +49,10 @@ final class LatencyBench {
         Optional<RawLatencyBaseline> baseline = ctx.mode.rawLatencyBaseline(ctx.options);
         BenchReport.Section section = report.section("latency", "end-to-end latency, publish to handler ("
                 + s.latencyMessages() + " messages at " + s.latencyRate() + " msg/s, EFFECTIVELY_ONCE, PER_KEY, "
-                + s.consumeLanes() + " lanes)" + baseline.map(b -> "; then at the same rate " + b.description())
-                .orElse(""))
-                .field("messages", s.latencyMessages()).field("rate_msgs_per_sec", s.latencyRate());
+                + s.consumeLanes() + " lanes, " + s.consumeInFlight() + " in flight)"
+                + baseline.map(b -> "; then at the same rate " + b.description()).orElse(""))
+                .field("messages", s.latencyMessages()).field("rate_msgs_per_sec", s.latencyRate())
+                .field("in_flight", s.consumeInFlight());
         Histogram confirms = new ConcurrentHistogram(HIGHEST_MICROS, 3);
         Optional<RedisWork> redisWork = ConsumeBench.redisWork(ctx);
         Histogram keel = keel(ctx, confirms);

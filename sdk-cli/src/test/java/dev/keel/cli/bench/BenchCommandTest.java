@@ -174,14 +174,19 @@ class BenchCommandTest {
     }
 
     @Test
-    void consumeInFlightShouldSetTheConsumeSectionsWindowAndBeReportedWithIt() {
-        CliRun run = CliRun.of("bench", "--only", "consume", "--messages", "200", "--keys", "10",
-                "--consume-lanes", "2", "--consume-in-flight", "3", "--json", "--no-progress");
+    void consumeInFlightShouldSetTheConsumeAndLatencySectionsWindowAndBeReportedWithIt() {
+        CliRun run = CliRun.of("bench", "--only", "consume,latency", "--messages", "200", "--keys", "10",
+                "--latency-messages", "100", "--latency-rate", "1000", "--consume-lanes", "2",
+                "--consume-in-flight", "3", "--json", "--no-progress");
 
         assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
-        JsonNode consume = JsonMapper.builder().build().readTree(run.out()).get("consume");
+        JsonNode json = JsonMapper.builder().build().readTree(run.out());
+        JsonNode consume = json.get("consume");
         assertThat(consume.get("in_flight").asInt()).isEqualTo(3);
         assertThat(consume.get("effectively_once_msgs_per_sec").asDouble()).isPositive();
+        JsonNode latency = json.get("latency");
+        assertThat(latency.get("in_flight").asInt()).isEqualTo(3);
+        assertThat(latency.get("p99_ms").isNumber()).isTrue();
     }
 
     @Test
