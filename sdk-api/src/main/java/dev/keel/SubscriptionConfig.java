@@ -20,7 +20,9 @@ public final class SubscriptionConfig<T> {
     public static final DeliveryGuarantee DEFAULT_GUARANTEE = DeliveryGuarantee.EFFECTIVELY_ONCE;
     public static final Ordering DEFAULT_ORDERING = Ordering.PER_KEY;
     public static final int DEFAULT_LANES = 8;
-    public static final int DEFAULT_MAX_IN_FLIGHT = 512;
+    public static final int DEFAULT_MAX_IN_FLIGHT = 2048;
+    /** 64 MiB: with the default window, messages of up to 32 KiB meet the window first, larger ones this bound. */
+    public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 64L << 20;
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_REVOKE_TIMEOUT = Duration.ofSeconds(10);
     public static final RetryMode DEFAULT_RETRY_MODE = RetryMode.IN_PLACE;
@@ -32,6 +34,7 @@ public final class SubscriptionConfig<T> {
     private final Ordering ordering;
     private final int lanes;
     private final int maxInFlight;
+    private final long maxInFlightBytes;
     private final RetryPolicy retryPolicy;
     private final DeadLetterPolicy deadLetterPolicy;
     private final IdempotencyPolicy idempotencyPolicy;
@@ -50,6 +53,7 @@ public final class SubscriptionConfig<T> {
         this.ordering = b.ordering;
         this.lanes = b.lanes;
         this.maxInFlight = b.maxInFlight;
+        this.maxInFlightBytes = b.maxInFlightBytes;
         this.retryPolicy = b.retryPolicy;
         this.deadLetterPolicy = b.deadLetterPolicy;
         this.idempotencyPolicy = b.idempotencyPolicy;
@@ -70,7 +74,8 @@ public final class SubscriptionConfig<T> {
     public static <T> Builder<T> from(SubscriptionConfig<T> base) {
         Builder<T> b = new Builder<>(base.topic, base.group, base.codec).guarantee(base.guarantee)
                 .ordering(base.ordering)
-                .lanes(base.lanes).maxInFlight(base.maxInFlight).retryPolicy(base.retryPolicy)
+                .lanes(base.lanes).maxInFlight(base.maxInFlight).maxInFlightBytes(base.maxInFlightBytes)
+                .retryPolicy(base.retryPolicy)
                 .deadLetterPolicy(base.deadLetterPolicy).idempotencyPolicy(base.idempotencyPolicy)
                 .closeTimeout(base.closeTimeout).revokeTimeout(base.revokeTimeout).broadcast(base.broadcast)
                 .retryMode(base.retryMode).shareGroup(base.shareGroup);
@@ -95,8 +100,18 @@ public final class SubscriptionConfig<T> {
      */
     public int lanes() { return lanes; }
 
-    /** The most messages held unacknowledged; the broker is paused when reached. */
+    /**
+     * The most messages held unacknowledged: the broker consumer is paused when reached, and resumed once half
+     * are done (and {@link #maxInFlightBytes()} allows).
+     */
     public int maxInFlight() { return maxInFlight; }
+
+    /**
+     * The most payload bytes held unacknowledged: the broker consumer is paused when reached, and resumed once
+     * half are done (and {@link #maxInFlight()} allows). It bounds the heap that large messages take where the
+     * window in messages would not. A message larger than this bound is still taken, on its own.
+     */
+    public long maxInFlightBytes() { return maxInFlightBytes; }
 
     public RetryPolicy retryPolicy() { return retryPolicy; }
 
@@ -134,7 +149,8 @@ public final class SubscriptionConfig<T> {
     public boolean equals(Object o) {
         return o instanceof SubscriptionConfig<?> c && c.topic.equals(topic) && c.group.equals(group)
                 && c.codec.equals(codec) && c.guarantee == guarantee && c.ordering == ordering && c.lanes == lanes
-                && c.maxInFlight == maxInFlight && c.retryPolicy.equals(retryPolicy)
+                && c.maxInFlight == maxInFlight && c.maxInFlightBytes == maxInFlightBytes
+                && c.retryPolicy.equals(retryPolicy)
                 && c.deadLetterPolicy.equals(deadLetterPolicy) && c.idempotencyPolicy.equals(idempotencyPolicy)
                 && c.closeTimeout.equals(closeTimeout) && c.revokeTimeout.equals(revokeTimeout)
                 && c.retryMode == retryMode && Objects.equals(c.filter, filter) && c.broadcast == broadcast
@@ -143,16 +159,17 @@ public final class SubscriptionConfig<T> {
 
     @Override
     public int hashCode() {
-        return Objects.hash(topic, group, codec, guarantee, ordering, lanes, maxInFlight, retryPolicy, deadLetterPolicy,
-                idempotencyPolicy, closeTimeout, revokeTimeout, retryMode, filter, broadcast, shareGroup);
+        return Objects.hash(topic, group, codec, guarantee, ordering, lanes, maxInFlight, maxInFlightBytes, retryPolicy,
+                deadLetterPolicy, idempotencyPolicy, closeTimeout, revokeTimeout, retryMode, filter, broadcast, shareGroup);
     }
 
     @Override
     public String toString() {
         return "SubscriptionConfig{topic=" + topic + ", group=" + group + ", codec=" + codec + ", guarantee="
                 + guarantee + ", ordering=" + ordering + ", lanes=" + lanes + ", maxInFlight=" + maxInFlight
-                + ", retryPolicy=" + retryPolicy + ", deadLetterPolicy=" + deadLetterPolicy + ", idempotencyPolicy="
-                + idempotencyPolicy + ", closeTimeout=" + closeTimeout + ", revokeTimeout=" + revokeTimeout
+                + ", maxInFlightBytes=" + maxInFlightBytes + ", retryPolicy=" + retryPolicy + ", deadLetterPolicy="
+                + deadLetterPolicy + ", idempotencyPolicy=" + idempotencyPolicy + ", closeTimeout=" + closeTimeout
+                + ", revokeTimeout=" + revokeTimeout
                 + ", retryMode=" + retryMode + ", filter=" + filter + ", broadcast=" + broadcast + ", shareGroup="
                 + shareGroup + "}";
     }
@@ -166,6 +183,7 @@ public final class SubscriptionConfig<T> {
         private Ordering ordering = DEFAULT_ORDERING;
         private int lanes = DEFAULT_LANES;
         private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+        private long maxInFlightBytes = DEFAULT_MAX_IN_FLIGHT_BYTES;
         private RetryPolicy retryPolicy = RetryPolicy.ofDefaults();
         private DeadLetterPolicy deadLetterPolicy = DeadLetterPolicy.ofDefaults();
         private IdempotencyPolicy idempotencyPolicy = IdempotencyPolicy.ofDefaults();
@@ -211,6 +229,18 @@ public final class SubscriptionConfig<T> {
                 throw new IllegalArgumentException("maxInFlight must be in [1, 100000], was " + maxInFlight);
             }
             this.maxInFlight = maxInFlight;
+            return this;
+        }
+
+        /**
+         * The most payload bytes held unacknowledged ({@link SubscriptionConfig#maxInFlightBytes()}), at least 1;
+         * {@value SubscriptionConfig#DEFAULT_MAX_IN_FLIGHT_BYTES} by default.
+         */
+        public Builder<T> maxInFlightBytes(long maxInFlightBytes) {
+            if (maxInFlightBytes < 1) {
+                throw new IllegalArgumentException("maxInFlightBytes must be >= 1, was " + maxInFlightBytes);
+            }
+            this.maxInFlightBytes = maxInFlightBytes;
             return this;
         }
 

@@ -50,6 +50,14 @@ class ConfigValidationTest {
     }
 
     @Test
+    void aByteBoundBelowOneShouldFailAndTheDefaultShouldBeSixtyFourMebibytes() {
+        assertThatThrownBy(() -> SubscriptionConfig.builder("orders", "billing", Codec.utf8()).maxInFlightBytes(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxInFlightBytes must be >= 1, was 0");
+        assertThat(SubscriptionConfig.builder("orders", "billing", Codec.utf8()).build().maxInFlightBytes())
+                .isEqualTo(64L * 1024 * 1024);
+    }
+
+    @Test
     void invalidTopicNameShouldFail() {
         assertThatThrownBy(() -> SubscriptionConfig.builder("orders with spaces", "g", Codec.utf8()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("topic must be");

@@ -54,6 +54,7 @@ class ConfigValueSemanticsTest {
         changes.put("ordering", c -> SubscriptionConfig.from(c).ordering(Ordering.UNORDERED).build());
         changes.put("lanes", c -> SubscriptionConfig.from(c).lanes(3).build());
         changes.put("maxInFlight", c -> SubscriptionConfig.from(c).maxInFlight(100).build());
+        changes.put("maxInFlightBytes", c -> SubscriptionConfig.from(c).maxInFlightBytes(1_000).build());
         changes.put("retryPolicy", c -> SubscriptionConfig.from(c).retryPolicy(RetryPolicy.none()).build());
         changes.put("deadLetterPolicy", c -> SubscriptionConfig.from(c).deadLetterPolicy(DeadLetterPolicy.toTopic("dlq"))
                 .build());

@@ -89,6 +89,8 @@ public final class InboundRecord {
     private final long position;
     private final String key;
     private final int deliveryCount;
+    /** The payload's length, known without mapping: what the record counts toward the in-flight bytes. */
+    private final int payloadSize;
     private final Acknowledger acknowledger;
     /** Maps the content on first use; null once mapped (or for a record built mapped). */
     private Supplier<Content> mapper;
@@ -100,12 +102,12 @@ public final class InboundRecord {
     public InboundRecord(String topic, String partition, long position, String id, String key,
                          Map<String, String> headers, byte[] payload, Instant timestamp, int deliveryCount,
                          Acknowledger acknowledger) {
-        this(topic, partition, position, key, deliveryCount, acknowledger, null);
+        this(topic, partition, position, key, deliveryCount, payload.length, acknowledger, null);
         this.content = new Content(id, headers, payload, timestamp);
     }
 
     private InboundRecord(String topic, String partition, long position, String key, int deliveryCount,
-                          Acknowledger acknowledger, Supplier<Content> mapper) {
+                          int payloadSize, Acknowledger acknowledger, Supplier<Content> mapper) {
         this.topic = Objects.requireNonNull(topic, "topic");
         this.partition = Objects.requireNonNull(partition, "partition");
         this.position = position;
@@ -114,6 +116,10 @@ public final class InboundRecord {
             throw new IllegalArgumentException("deliveryCount must be >= 1, was " + deliveryCount);
         }
         this.deliveryCount = deliveryCount;
+        if (payloadSize < 0) {
+            throw new IllegalArgumentException("payloadSize must be >= 0, was " + payloadSize);
+        }
+        this.payloadSize = payloadSize;
         this.acknowledger = Objects.requireNonNull(acknowledger, "acknowledger");
         this.mapper = mapper;
     }
@@ -124,10 +130,12 @@ public final class InboundRecord {
      * only queues. {@code content} must not depend on state the adapter changes after handing the record over. If
      * it throws, every read of those parts throws a {@link RecordMappingException} with the cause: the engine then
      * fails the subscription, as a failure of the adapter's own thread would, and the record is not acknowledged.
+     * {@code payloadSize} is the length the mapped payload will have, which the engine counts toward the
+     * subscription's in-flight bytes on arrival.
      */
     public static InboundRecord deferred(String topic, String partition, long position, String key, int deliveryCount,
-                                         Acknowledger acknowledger, Supplier<Content> content) {
-        return new InboundRecord(topic, partition, position, key, deliveryCount, acknowledger,
+                                         int payloadSize, Acknowledger acknowledger, Supplier<Content> content) {
+        return new InboundRecord(topic, partition, position, key, deliveryCount, payloadSize, acknowledger,
                 Objects.requireNonNull(content, "content"));
     }
 
@@ -204,6 +212,14 @@ public final class InboundRecord {
 
     public int deliveryCount() {
         return deliveryCount;
+    }
+
+    /**
+     * The payload's length in bytes, known without mapping the record: for a {@link #deferred} one, the length
+     * its adapter gave.
+     */
+    public int payloadSize() {
+        return payloadSize;
     }
 
     public void ack() {

@@ -13,7 +13,7 @@ class InboundRecordTest {
     @Test
     void aDeferredRecordShouldMapItsContentOnceOnFirstReadAndKnowItsPlaceAtOnce() {
         AtomicInteger mappings = new AtomicInteger();
-        InboundRecord record = InboundRecord.deferred("t", "3", 42, "k", 1, () -> { }, () -> {
+        InboundRecord record = InboundRecord.deferred("t", "3", 42, "k", 1, 0, () -> { }, () -> {
             mappings.incrementAndGet();
             return new InboundRecord.Content("id-1", Map.of("h", "v"), new byte[] {1, 2}, Instant.ofEpochMilli(7));
         });
@@ -36,7 +36,7 @@ class InboundRecordTest {
     void aDeferredRecordThatCannotBeMappedShouldThrowTheSameTypedErrorAtEveryReadWithoutMappingAgain() {
         AtomicInteger mappings = new AtomicInteger();
         IllegalArgumentException defect = new IllegalArgumentException("bytes 0xff 0xfe of the record");
-        InboundRecord record = InboundRecord.deferred("t", "0", 9, null, 1, () -> { }, () -> {
+        InboundRecord record = InboundRecord.deferred("t", "0", 9, null, 1, 0, () -> { }, () -> {
             mappings.incrementAndGet();
             throw defect;
         });

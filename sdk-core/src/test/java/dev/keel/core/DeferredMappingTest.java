@@ -48,7 +48,7 @@ class DeferredMappingTest {
             IllegalStateException defect = new IllegalStateException("a defect of the adapter's mapping");
             sink.ref.get().accept(List.of(
                     deferred(0, "k", "k:0", acked),
-                    InboundRecord.deferred("t", "0", 1, "k", 1, () -> acked.add(1L), () -> {
+                    InboundRecord.deferred("t", "0", 1, "k", 1, 0, () -> acked.add(1L), () -> {
                         throw defect;
                     }),
                     deferred(2, "k", "k:2", acked)));
@@ -123,7 +123,7 @@ class DeferredMappingTest {
             List<InboundRecord> records = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 long position = i;
-                records.add(InboundRecord.deferred("t", "0", position, "slow", 1, () -> acked.add(position), () -> {
+                records.add(InboundRecord.deferred("t", "0", position, "slow", 1, 0, () -> acked.add(position), () -> {
                     mappedOn.put(position, Thread.currentThread());
                     return new InboundRecord.Content("id-" + position, Map.of(),
                             ("slow:" + position).getBytes(StandardCharsets.UTF_8), Instant.EPOCH);
@@ -143,13 +143,13 @@ class DeferredMappingTest {
     }
 
     private static InboundRecord deferred(long position, String key, String payload, Set<Long> acked) {
-        return InboundRecord.deferred("t", "0", position, key, 1, () -> acked.add(position),
+        return InboundRecord.deferred("t", "0", position, key, 1, 0, () -> acked.add(position),
                 () -> new InboundRecord.Content("id-" + position, Map.of(), payload.getBytes(StandardCharsets.UTF_8),
                         Instant.EPOCH));
     }
 
     private static InboundRecord counted(long position, String key, Set<Long> acked, Set<Long> mapped) {
-        return InboundRecord.deferred("t", "0", position, key, 1, () -> acked.add(position), () -> {
+        return InboundRecord.deferred("t", "0", position, key, 1, 0, () -> acked.add(position), () -> {
             mapped.add(position);
             return new InboundRecord.Content("id-" + position, Map.of(),
                     (key + ":" + position).getBytes(StandardCharsets.UTF_8), Instant.EPOCH);

@@ -221,7 +221,7 @@ public final class Engine implements AutoCloseable {
         BrokerConsumer consumer = adapter.consumer(new ConsumerSettings(config.topic(), config.group(),
                 config.maxInFlight(), config.revokeTimeout(), Optional.ofNullable(deadLetterTopic), config.filter(),
                 broadcastInstance, config.shareGroup()));
-        FlowControl flow = new FlowControl(consumer, config.maxInFlight());
+        FlowControl flow = new FlowControl(consumer, config.maxInFlight(), config.maxInFlightBytes());
         Claims claims = config.guarantee() != DeliveryGuarantee.EFFECTIVELY_ONCE ? null
                 : new Claims(store, config.topic(), config.group(), namespace, config.idempotencyPolicy(),
                         Executors.newFixedThreadPool(STORE_THREADS, DaemonThreads.named(name + "-store")), flow,

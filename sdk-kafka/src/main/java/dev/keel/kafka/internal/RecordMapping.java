@@ -115,8 +115,8 @@ final class RecordMapping {
      * record's lane ({@link InboundRecord#deferred}), so that the poll thread only queues.
      */
     static InboundRecord deferred(ConsumerRecord<byte[], byte[]> r, InboundRecord.Acknowledger acknowledger) {
-        return InboundRecord.deferred(r.topic(), partition(r.partition()), r.offset(), key(r), 1, acknowledger,
-                () -> content(r));
+        return InboundRecord.deferred(r.topic(), partition(r.partition()), r.offset(), key(r), 1,
+                r.value() == null ? 0 : r.value().length, acknowledger, () -> content(r));
     }
 
     private static String key(ConsumerRecord<byte[], byte[]> r) {

@@ -90,7 +90,7 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         KeyOrderedExecutor lanes = new KeyOrderedExecutor(config.lanes(), handlerPool, engine.clock());
         StallWatch stallWatch = new StallWatch(engine.clock(), config.topic(), config.group(),
                 config.guarantee() == DeliveryGuarantee.EFFECTIVELY_ONCE ? config.idempotencyPolicy().lease() : null);
-        this.inFlight = new InFlight(flow, claims, config.maxInFlight());
+        this.inFlight = new InFlight(flow, claims, config.maxInFlight(), config.maxInFlightBytes());
         this.runner = new LaneRunner(lanes, chain, inFlight, config.ordering() == Ordering.PER_KEY,
                 config.guarantee() == DeliveryGuarantee.AT_MOST_ONCE, this::isStopped,
                 () -> state.get() == State.ABORTED, stallWatch::progressed, config.group(), this::unmappable);

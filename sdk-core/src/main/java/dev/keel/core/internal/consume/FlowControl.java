@@ -3,41 +3,49 @@ package dev.keel.core.internal.consume;
 import dev.keel.core.internal.claims.StorePauses;
 import dev.keel.spi.BrokerConsumer;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Pauses the broker consumer while the subscription holds {@code maxInFlight} unfinished messages
- * or the idempotency store is unavailable, and resumes it when in-flight work has drained to half
- * and the store is back. Pauses for good once the subscription is closing.
+ * Pauses the broker consumer while the subscription holds {@code maxInFlight} unfinished messages, or
+ * {@code maxInFlightBytes} of their payloads, or the idempotency store is unavailable, and resumes it when both
+ * have drained to half and the store is back. Pauses for good once the subscription is closing.
  */
 public final class FlowControl implements StorePauses {
 
     private final BrokerConsumer consumer;
     private final int maxInFlight;
+    private final long maxInFlightBytes;
     private static final Runnable NOTHING = () -> { };
     private final AtomicInteger inFlight = new AtomicInteger();
-    /** Written under the lock; read without it by {@link #finished()}, so a message that finishes takes no lock. */
+    private final AtomicLong inFlightBytes = new AtomicLong();
+    /** Written under the lock; read without it by {@link #finished}, so a message that finishes takes no lock. */
     private volatile boolean full;
     private boolean storeDown;
     private boolean held;
     private boolean paused;
 
-    public FlowControl(BrokerConsumer consumer, int maxInFlight) {
+    public FlowControl(BrokerConsumer consumer, int maxInFlight, long maxInFlightBytes) {
         this.consumer = consumer;
         this.maxInFlight = maxInFlight;
+        this.maxInFlightBytes = maxInFlightBytes;
     }
 
-    public void added(int n) {
-        if (inFlight.addAndGet(n) >= maxInFlight) {
+    /** {@code n} messages of {@code bytes} payload bytes in all arrived. */
+    public void added(int n, long bytes) {
+        long nowBytes = inFlightBytes.addAndGet(bytes);
+        if (inFlight.addAndGet(n) >= maxInFlight || nowBytes >= maxInFlightBytes) {
             update(NOTHING);
         }
     }
 
     /**
-     * Takes the lock only while full: either it sees {@code full} set, or the update that would set
-     * it reads the in-flight count after this decrement and finds it below the bound.
+     * A message of {@code bytes} payload bytes finished. Takes the lock only while full: either it sees
+     * {@code full} set, or the update that sets it reads both counts again after setting it, after this
+     * message's decrements, and finds them drained ({@link #update}).
      */
-    public void finished() {
-        if (inFlight.decrementAndGet() <= maxInFlight / 2 && full) {
+    public void finished(long bytes) {
+        long nowBytes = inFlightBytes.addAndGet(-bytes);
+        if (inFlight.decrementAndGet() <= maxInFlight / 2 && nowBytes <= maxInFlightBytes / 2 && full) {
             update(NOTHING);
         }
     }
@@ -61,6 +69,11 @@ public final class FlowControl implements StorePauses {
         return inFlight.get();
     }
 
+    /** Payload bytes of the messages in flight. */
+    public long inFlightBytes() {
+        return inFlightBytes.get();
+    }
+
     @Override
     public synchronized boolean isStoreDown() {
         return storeDown;
@@ -70,13 +83,19 @@ public final class FlowControl implements StorePauses {
      * Applies a change and tells the consumer under the same lock, so a pause decided before a
      * resume can never reach the consumer after it (which would leave it paused for good).
      * Adapters' pause and resume only flip a flag or wake their poll loop: they never call back.
+     *
+     * <p>Once it sets {@code full} it reads the counts again: a message that finished between the first read
+     * and that write saw {@code full} unset and took no lock, so were the subscription drained by then, only
+     * this second read sees it (without it the consumer could stay paused with nothing in flight).
      */
     private synchronized void update(Runnable change) {
         change.run();
-        int now = inFlight.get();
-        if (now >= maxInFlight) {
+        if (over()) {
             full = true;
-        } else if (now <= maxInFlight / 2) {
+            if (drained()) {
+                full = false;
+            }
+        } else if (drained()) {
             full = false;
         }
         boolean shouldPause = full || storeDown || held;
@@ -87,5 +106,13 @@ public final class FlowControl implements StorePauses {
             paused = false;
             consumer.resume();
         }
+    }
+
+    private boolean over() {
+        return inFlight.get() >= maxInFlight || inFlightBytes.get() >= maxInFlightBytes;
+    }
+
+    private boolean drained() {
+        return inFlight.get() <= maxInFlight / 2 && inFlightBytes.get() <= maxInFlightBytes / 2;
     }
 }

@@ -10,13 +10,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
  * The messages a subscription received and has not finished, by partition, and the in-flight slots
- * they take ({@link FlowControl}): each takes one from its arrival until it finished or was dropped,
- * unless it is parked (neither handled nor dead-lettered yet) and gave its slot back. Dropping a
+ * they take ({@link FlowControl}): each takes one, and its payload's bytes, from its arrival until it finished or
+ * was dropped, unless it is parked (neither handled nor dead-lettered yet) and gave its slot back. Dropping a
  * message that never ran gives its claim back too ({@link Claiming#dropped}).
  *
  * <p>A message that finishes only changes its own state and the in-flight count: the lanes never touch the
@@ -32,14 +33,21 @@ final class InFlight {
     private final FlowControl flow;
     private final Claiming claims;
     private final int maxInFlight;
+    private final long maxInFlightBytes;
     private final Map<String, PartitionWorks> byPartition = new ConcurrentHashMap<>();
-    /** Parked works that gave back their in-flight slot; at most maxInFlight, so parking holds bounded memory. */
+    /**
+     * Parked works that gave back their in-flight slot: at most maxInFlight of them, and they stop giving back once
+     * their payloads reach maxInFlightBytes, so parking holds bounded memory.
+     */
     private final Set<Work> slotsGivenBack = ConcurrentHashMap.newKeySet();
+    /** The payload bytes of {@link #slotsGivenBack}. */
+    private final AtomicLong bytesGivenBack = new AtomicLong();
 
-    InFlight(FlowControl flow, Claiming claims, int maxInFlight) {
+    InFlight(FlowControl flow, Claiming claims, int maxInFlight, long maxInFlightBytes) {
         this.flow = flow;
         this.claims = claims;
         this.maxInFlight = maxInFlight;
+        this.maxInFlightBytes = maxInFlightBytes;
     }
 
     /**
@@ -49,8 +57,10 @@ final class InFlight {
     List<Work> add(List<InboundRecord> records) {
         int n = records.size();
         List<Work> works = new ArrayList<>(n);
+        long bytes = 0;
         for (InboundRecord record : records) {
             works.add(new Work(record));
+            bytes += record.payloadSize();
         }
         int from = 0;
         while (from < n) {
@@ -62,7 +72,7 @@ final class InFlight {
             register(partition, works.subList(from, to));
             from = to;
         }
-        flow.added(n);
+        flow.added(n, bytes);
         return works;
     }
 
@@ -90,23 +100,28 @@ final class InFlight {
     void finished(Work work) {
         work.finish();
         if (!work.isParked() || !slotsGivenBack.remove(work)) {
-            flow.finished();
+            flow.finished(work.record().payloadSize());
+        } else {
+            bytesGivenBack.addAndGet(-work.record().payloadSize());
         }
     }
 
     /**
-     * A parked work gives back its in-flight slot so other keys keep flowing, unless
-     * {@code maxInFlight} parked works already did: then it keeps it, and a subscription whose dead
-     * letters all fail ends up paused instead of holding unbounded memory.
+     * A parked work gives back its in-flight slot, and its payload's bytes, so other keys keep flowing, unless
+     * {@code maxInFlight} parked works already did, or parked works gave back {@code maxInFlightBytes} already:
+     * then it keeps them, and a subscription whose dead letters all fail ends up paused instead of holding
+     * unbounded memory.
      */
     void parked(Work work) {
+        int bytes = work.record().payloadSize();
         synchronized (slotsGivenBack) {
-            if (slotsGivenBack.size() >= maxInFlight) {
+            if (slotsGivenBack.size() >= maxInFlight || bytesGivenBack.get() >= maxInFlightBytes) {
                 return;
             }
             slotsGivenBack.add(work);
+            bytesGivenBack.addAndGet(bytes);
         }
-        flow.finished();
+        flow.finished(bytes);
     }
 
     /** Takes the works of {@code partitions} out of the registry (their partitions were revoked). */
@@ -206,7 +221,7 @@ final class InFlight {
 
     /** Gives back a dropped work's in-flight slot and its claim (released, or left to expire). */
     private void afterDrop(Work work, boolean release) {
-        flow.finished();
+        flow.finished(work.record().payloadSize());
         claims.dropped(work, release);
     }
 }

@@ -140,7 +140,7 @@ class LeaseKeeperTest {
     }
 
     private Claims claims(IdempotencyStore store, Clock clock) {
-        FlowControl flow = new FlowControl(new IdleConsumer(), 10);
+        FlowControl flow = new FlowControl(new IdleConsumer(), 10, Long.MAX_VALUE);
         return new Claims(store, "t", "g", NS, IdempotencyPolicy.custom().lease(LEASE).build(), storeThreads, flow,
                 MetricsRecorder.noop(), clock);
     }

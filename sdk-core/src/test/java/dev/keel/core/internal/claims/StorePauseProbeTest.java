@@ -41,7 +41,7 @@ class StorePauseProbeTest {
     private final ExecutorService storeThreads = Executors.newFixedThreadPool(2);
     private final SwitchableStore store = new SwitchableStore();
     private final RecordingConsumer consumer = new RecordingConsumer();
-    private final FlowControl flow = new FlowControl(consumer, 10);
+    private final FlowControl flow = new FlowControl(consumer, 10, Long.MAX_VALUE);
     private final AtomicInteger outages = new AtomicInteger();
     private final Claims claims = new Claims(store, "t", "g", "g:t", IdempotencyPolicy.custom().build(), storeThreads,
             flow, new OutageCounter(outages), Clock.systemUTC());

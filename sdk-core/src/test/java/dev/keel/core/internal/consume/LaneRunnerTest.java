@@ -39,8 +39,8 @@ class LaneRunnerTest {
     /** Each message's outcome, completed by the test when the key's order is what it checks. */
     private final Map<String, CompletableFuture<Outcome>> outcomes = new ConcurrentHashMap<>();
     private final List<String> started = new ArrayList<>();
-    private final InFlight inFlight = new InFlight(new FlowControl(new IdleConsumer(), 100_000), Claiming.NONE,
-            100_000);
+    private final InFlight inFlight = new InFlight(new FlowControl(new IdleConsumer(), 100_000, Long.MAX_VALUE),
+            Claiming.NONE, 100_000, Long.MAX_VALUE);
     private long position;
 
     @AfterEach

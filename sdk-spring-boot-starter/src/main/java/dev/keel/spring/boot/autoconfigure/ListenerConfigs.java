@@ -100,6 +100,9 @@ final class ListenerConfigs {
         if (settings.getMaxInFlight() != null) {
             b.maxInFlight(settings.getMaxInFlight());
         }
+        if (settings.getMaxInFlightBytes() != null) {
+            b.maxInFlightBytes(settings.getMaxInFlightBytes().toBytes());
+        }
         if (settings.getCloseTimeout() != null) {
             b.closeTimeout(settings.getCloseTimeout());
         }

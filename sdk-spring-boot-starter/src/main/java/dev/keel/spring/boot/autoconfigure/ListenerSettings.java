@@ -3,6 +3,7 @@ package dev.keel.spring.boot.autoconfigure;
 import dev.keel.DeliveryGuarantee;
 import dev.keel.ordering.Ordering;
 import java.time.Duration;
+import org.springframework.util.unit.DataSize;
 
 /**
  * One layer of listener settings: {@code keel.listener.defaults.*} or {@code keel.listeners.<id>.*}.
@@ -36,6 +37,8 @@ public class ListenerSettings {
     private Boolean shareGroup;
     /** Unfinished messages at most before the consumer pauses fetching. */
     private Integer maxInFlight;
+    /** Payload bytes of unfinished messages at most before the consumer pauses fetching (64MB by default). */
+    private DataSize maxInFlightBytes;
     /**
      * How long closing lets in-flight messages finish; 20 s by default, below Spring Boot's
      * spring.lifecycle.timeout-per-shutdown-phase (30 s by default), which should exceed it.
@@ -77,6 +80,10 @@ public class ListenerSettings {
     public Integer getMaxInFlight() { return maxInFlight; }
 
     public void setMaxInFlight(Integer maxInFlight) { this.maxInFlight = maxInFlight; }
+
+    public DataSize getMaxInFlightBytes() { return maxInFlightBytes; }
+
+    public void setMaxInFlightBytes(DataSize maxInFlightBytes) { this.maxInFlightBytes = maxInFlightBytes; }
 
     public Duration getCloseTimeout() { return closeTimeout; }
 

@@ -39,7 +39,8 @@ class ConfigurationMetadataTest {
                 "keel.redis.password", "keel.idempotency.store", "keel.publisher.max-in-flight",
                 "keel.publisher.open-duration", "keel.topics", "keel.listeners",
                 "keel.listener.defaults.guarantee", "keel.listener.defaults.ordering", "keel.listener.defaults.lanes",
-                "keel.listener.defaults.max-in-flight", "keel.listener.defaults.close-timeout",
+                "keel.listener.defaults.max-in-flight", "keel.listener.defaults.max-in-flight-bytes",
+                "keel.listener.defaults.close-timeout",
                 "keel.listener.defaults.idempotency.retention", "keel.listener.defaults.retry.max-attempts",
                 "keel.listener.defaults.dead-letter.enabled");
     }

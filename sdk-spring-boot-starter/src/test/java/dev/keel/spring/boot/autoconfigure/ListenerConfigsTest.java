@@ -12,6 +12,7 @@ import dev.keel.spring.ListenerDefinitionException;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
 
 /** The layers of a listener's settings: Keel's defaults, keel.listener.defaults, the annotation, keel.listeners.&lt;id&gt;. */
 class ListenerConfigsTest {
@@ -52,6 +53,19 @@ class ListenerConfigsTest {
         assertThat(config.retryPolicy().maxAttempts()).isEqualTo(2);
         assertThat(config.idempotencyPolicy().retention()).isEqualTo(Duration.ofDays(7));
         assertThat(config.deadLetterPolicy().isEnabled()).isFalse();
+    }
+
+    @Test
+    void theInFlightByteBoundShouldDefaultToKeelsAndFollowTheLayers() {
+        assertThat(ListenerConfigs.of(listener(null, 0), new ListenerSettings(), null).maxInFlightBytes())
+                .isEqualTo(SubscriptionConfig.DEFAULT_MAX_IN_FLIGHT_BYTES);
+        ListenerSettings defaults = new ListenerSettings();
+        defaults.setMaxInFlightBytes(DataSize.ofMegabytes(8));
+        ListenerSettings overrides = new ListenerSettings();
+        overrides.setMaxInFlightBytes(DataSize.ofKilobytes(512));
+
+        assertThat(ListenerConfigs.of(listener(null, 0), defaults, null).maxInFlightBytes()).isEqualTo(8L << 20);
+        assertThat(ListenerConfigs.of(listener(null, 0), defaults, overrides).maxInFlightBytes()).isEqualTo(512L << 10);
     }
 
     @Test
