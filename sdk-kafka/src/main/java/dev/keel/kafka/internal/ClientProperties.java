@@ -82,6 +82,13 @@ public final class ClientProperties {
                 + READ_COMMITTED + ", read_uncommitted");
     }
 
+    /**
+     * {@code max.partition.fetch.bytes} unless the caller sets it: 128 KiB, so that a subscription's window
+     * ({@code maxInFlight}, 2,048 by default) holds records of every partition it owns, and so of many keys, rather
+     * than one partition's (docs/performance.md, item 2). A larger record still comes, alone.
+     */
+    static final int PARTITION_FETCH_BYTES = 128 * 1024;
+
     public static Map<String, Object> consumer(KafkaConfig config, ConsumerSettings settings) {
         Map<String, Object> p = common(config, config.clientId() + "-" + settings.group() + "-"
                 + CONSUMER_SEQUENCE.incrementAndGet());
@@ -98,6 +105,9 @@ public final class ClientProperties {
         // (from where each partition ended when it started: StartPositions)
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, startsAtLatest(config, settings) ? "latest" : "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(config.maxPollRecords(), settings.maxInFlight()));
+        // a poll returns one partition's fetched records before the next one's: with kafka-clients' 1 MiB per
+        // partition (about 4,000 records of 200 bytes) a subscription's window held one partition's keys at once
+        p.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, PARTITION_FETCH_BYTES);
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, config.topicAutoCreation());
         p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
         p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.closeTimeout().toMillis());
