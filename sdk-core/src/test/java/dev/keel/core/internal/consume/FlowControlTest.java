@@ -2,40 +2,13 @@ package dev.keel.core.internal.consume;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.keel.spi.BrokerConsumer;
-import dev.keel.spi.DeliverySink;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
-/** Pausing the broker consumer on a full in-flight window, in messages or in bytes, resuming it once both drained to half. */
+/**
+ * Pausing the broker consumer on a full in-flight window, in messages or in bytes, resuming it once both drained to
+ * half.
+ */
 class FlowControlTest {
-
-    /** Records the pause and resume calls it gets. */
-    private static final class RecordingConsumer implements BrokerConsumer {
-        final List<String> calls = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void start(DeliverySink sink) {
-        }
-
-        @Override
-        public void pause() {
-            calls.add("pause");
-        }
-
-        @Override
-        public void resume() {
-            calls.add("resume");
-        }
-
-        @Override
-        public CompletionStage<Void> close() {
-            return CompletableFuture.completedFuture(null);
-        }
-    }
 
     private final RecordingConsumer consumer = new RecordingConsumer();
 

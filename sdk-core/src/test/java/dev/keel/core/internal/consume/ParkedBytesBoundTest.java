@@ -4,16 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.core.internal.chain.Work;
 import dev.keel.core.internal.claims.Claiming;
-import dev.keel.spi.BrokerConsumer;
-import dev.keel.spi.DeliverySink;
 import dev.keel.spi.InboundRecord;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,8 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 class ParkedBytesBoundTest {
 
-    private final List<String> calls = new CopyOnWriteArrayList<>();
-    private final FlowControl flow = new FlowControl(new RecordingConsumer(), 100, 1_000);
+    private final RecordingConsumer consumer = new RecordingConsumer();
+    private final FlowControl flow = new FlowControl(consumer, 100, 1_000);
     private final InFlight inFlight = new InFlight(flow, Claiming.NONE, 100, 1_000);
 
     @Test
@@ -38,7 +33,7 @@ class ParkedBytesBoundTest {
         assertThat(inFlight.slotsGivenBack()).as("400, 800, then 1,200 bytes given back: the fourth keeps its own")
                 .isEqualTo(3);
         assertThat(flow.inFlightBytes()).isEqualTo(800);
-        assertThat(calls).as("the two that kept their bytes hold the subscription at its bound: still paused")
+        assertThat(consumer.calls).as("the two that kept their bytes hold the subscription at its bound: still paused")
                 .containsExactly("pause");
     }
 
@@ -56,7 +51,7 @@ class ParkedBytesBoundTest {
         assertThat(inFlight.slotsGivenBack()).as("800 bytes given back after the first finished: the fourth may too")
                 .isEqualTo(3);
         assertThat(flow.inFlightBytes()).isEqualTo(0);
-        assertThat(calls).containsExactly("pause", "resume");
+        assertThat(consumer.calls).containsExactly("pause", "resume");
     }
 
     private List<Work> add(int n, int size) {
@@ -66,27 +61,5 @@ class ParkedBytesBoundTest {
                     () -> { }));
         }
         return inFlight.add(records);
-    }
-
-    /** Records the pause and resume calls it gets. */
-    private final class RecordingConsumer implements BrokerConsumer {
-        @Override
-        public void start(DeliverySink sink) {
-        }
-
-        @Override
-        public void pause() {
-            calls.add("pause");
-        }
-
-        @Override
-        public void resume() {
-            calls.add("resume");
-        }
-
-        @Override
-        public CompletionStage<Void> close() {
-            return CompletableFuture.completedFuture(null);
-        }
     }
 }
