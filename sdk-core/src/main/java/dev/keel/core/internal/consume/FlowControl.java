@@ -39,13 +39,17 @@ public final class FlowControl implements StorePauses {
     }
 
     /**
-     * A message of {@code bytes} payload bytes finished. Takes the lock only while full: either it sees
-     * {@code full} set, or the update that sets it reads both counts again after setting it, after this
-     * message's decrements, and finds them drained ({@link #update}).
+     * A message of {@code bytes} payload bytes finished. Takes the lock only while full, and then only once both counts,
+     * read after this message's decrements, have drained: of the messages that finish together, the last to decrement
+     * reads both final counts, so it resumes the consumer if any does (a snapshot of the bytes taken before another
+     * message's decrement of the count could leave both finishers thinking the other drained it). A finish that reads
+     * {@code full} unset came before the update that sets it, which reads the counts again after setting it
+     * ({@link #update}).
      */
     public void finished(long bytes) {
-        long nowBytes = inFlightBytes.addAndGet(-bytes);
-        if (inFlight.decrementAndGet() <= maxInFlight / 2 && nowBytes <= maxInFlightBytes / 2 && full) {
+        inFlightBytes.addAndGet(-bytes);
+        inFlight.decrementAndGet();
+        if (full && drained()) {
             update(NOTHING);
         }
     }
