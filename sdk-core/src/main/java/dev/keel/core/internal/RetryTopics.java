@@ -47,7 +47,8 @@ final class RetryTopics {
     static <T> SubscriptionConfig<T> consuming(SubscriptionConfig<T> config, String retryTopic) {
         SubscriptionConfig.Builder<T> b = SubscriptionConfig.builder(retryTopic, config.group(), config.codec())
                 .guarantee(config.guarantee()).ordering(config.ordering()).lanes(config.lanes())
-                .maxInFlight(config.maxInFlight()).retryPolicy(config.retryPolicy())
+                .maxInFlight(config.maxInFlight()).maxInFlightBytes(config.maxInFlightBytes())
+                .retryPolicy(config.retryPolicy())
                 .deadLetterPolicy(config.deadLetterPolicy()).idempotencyPolicy(config.idempotencyPolicy())
                 .closeTimeout(config.closeTimeout()).revokeTimeout(config.revokeTimeout())
                 .broadcast(config.broadcast()).retryMode(config.retryMode());
