@@ -179,7 +179,8 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
     public BrokerConsumer consumer(ConsumerSettings settings) {
         ensureOpen();
         if (settings.broadcast()) {
-            return new BroadcastConsumer(settings, topology, this::broadcastConnection, Clock.systemUTC(), () -> { });
+            return new BroadcastConsumer(settings, topology, this::broadcastConnection, Clock.systemUTC(),
+                    config.prefetch(), () -> { });
         }
         AtomicReference<RabbitConsumer> self = new AtomicReference<>();
         RabbitConsumer consumer = new RabbitConsumer(settings, topology, consumeConnection, config.closeTimeout(),

@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * A broadcast subscription's consumer: an exclusive, auto-delete classic queue of this instance,
  * {@code <topic>.<group>.broadcast.<instance>}, bound to the topic's exchange with every partition's
  * routing key, so it gets every message of the topic; manual acks, {@code basic.qos} of
- * {@code maxInFlight} (the broker stops sending when the engine holds that many, so {@link #pause()}
- * needs to do nothing more). The queue lives as long as the consumer: it receives what is published
+ * {@code min(prefetch, maxInFlight)}. While paused (the subscription's window full, in messages or in bytes, or its
+ * store away) a delivery waits on the channel's dispatch thread before it reaches the engine, so the broker stops
+ * sending once the prefetch is used. The queue lives as long as the consumer: it receives what is published
  * while it exists, and is deleted (with what it holds) when the consumer closes or its connection
  * is lost for good. After a recovered connection loss, acks of earlier deliveries are dropped (their
  * messages come again).
@@ -54,11 +55,16 @@ public final class BroadcastConsumer implements BrokerConsumer {
     /** Counts channel recoveries: an ack from an earlier epoch names a delivery tag the channel no longer knows. */
     private final AtomicLong epoch = new AtomicLong();
     private final Runnable onEnded;
+    private final int prefetch;
     private volatile Channel channel;
+    /** Guards {@link #paused}; deliveries wait on it while paused. */
+    private final Object gate = new Object();
+    private boolean paused;
 
     public BroadcastConsumer(ConsumerSettings settings, Topology topology, Supplier<Connection> connection,
-                             Clock clock, Runnable onEnded) {
+                             Clock clock, int prefetch, Runnable onEnded) {
         this.settings = settings;
+        this.prefetch = Math.max(1, Math.min(prefetch, settings.maxInFlight()));
         this.topology = topology;
         this.connection = connection;
         this.clock = clock;
@@ -88,7 +94,7 @@ public final class BroadcastConsumer implements BrokerConsumer {
         settings.deadLetterTopic().ifPresent(dlt -> topology.ensureDeadLetters(topic, settings.group(), dlt));
         try {
             Channel c = connection.get().createChannel();
-            c.basicQos(settings.maxInFlight());
+            c.basicQos(prefetch);
             c.queueDeclare(queue, false, true, true, Map.of("x-queue-type", QueueType.CLASSIC.argument()));
             for (int partition = 0; partition < count; partition++) {
                 c.queueBind(queue, Names.exchange(topic), Names.routingKey(partition));
@@ -123,14 +129,35 @@ public final class BroadcastConsumer implements BrokerConsumer {
         LOG.info("consuming every message of topic '{}' as broadcast instance queue {}", topic, queue);
     }
 
+    /** Deliveries wait before reaching the engine until {@link #resume()}; the prefetch stops the broker meanwhile. */
     @Override
     public void pause() {
-        // the prefetch of maxInFlight bounds what the broker sends
+        synchronized (gate) {
+            paused = true;
+        }
     }
 
     @Override
     public void resume() {
-        // see pause()
+        synchronized (gate) {
+            paused = false;
+            gate.notifyAll();
+        }
+    }
+
+    /** Waits while paused; false once the consumer ended (or the dispatch thread was interrupted, at shutdown). */
+    private boolean awaitResumed() {
+        synchronized (gate) {
+            while (paused && !ended.get()) {
+                try {
+                    gate.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return !ended.get();
     }
 
     /** Cancels consuming and deletes the queue; what was not acknowledged goes with it. */
@@ -143,6 +170,9 @@ public final class BroadcastConsumer implements BrokerConsumer {
     private void end() {
         if (!ended.compareAndSet(false, true)) {
             return;
+        }
+        synchronized (gate) {
+            gate.notifyAll(); // a delivery waiting while paused goes with the queue
         }
         Channel c = channel;
         if (c != null) {
@@ -168,11 +198,11 @@ public final class BroadcastConsumer implements BrokerConsumer {
         @Override
         public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties,
                                    byte[] body) {
-            if (ended.get()) {
+            long deliveredIn = epoch.get(); // before any wait: a recovery meanwhile makes this delivery's tag stale
+            if (!awaitResumed()) {
                 return;
             }
             long tag = envelope.getDeliveryTag();
-            long deliveredIn = epoch.get();
             Map<String, String> headers = AmqpMessages.headers(properties);
             String id = InboundIds.idOf(headers, AmqpMessages.nativeId(properties, queue));
             InboundRecord record = new InboundRecord(settings.topic(), queue, tag, id, headers.get(KeelHeaders.KEY),
