@@ -107,9 +107,10 @@ public final class SubscriptionConfig<T> {
     public int maxInFlight() { return maxInFlight; }
 
     /**
-     * The most payload bytes held unacknowledged: the broker consumer is paused when reached, and resumed once
-     * half are done (and {@link #maxInFlight()} allows). It bounds the heap that large messages take where the
-     * window in messages would not. A message larger than this bound is still taken, on its own.
+     * The payload bytes (headers not counted) of unfinished messages at which the broker consumer is paused; it is
+     * resumed once half are done (and {@link #maxInFlight()} allows). It bounds the heap that large messages take in
+     * the subscription where the window in messages would not; the batch that reaches it may pass it, and a message
+     * larger than it still comes, with its batch. What the broker client buffers ahead is bounded by the client.
      */
     public long maxInFlightBytes() { return maxInFlightBytes; }
 
