@@ -34,12 +34,13 @@ import org.slf4j.LoggerFactory;
  * A broadcast subscription's consumer: an exclusive, auto-delete classic queue of this instance,
  * {@code <topic>.<group>.broadcast.<instance>}, bound to the topic's exchange with every partition's
  * routing key, so it gets every message of the topic; manual acks, {@code basic.qos} of
- * {@code min(prefetch, maxInFlight)}. While paused (the subscription's window full, in messages or in bytes, or its
- * store away) a delivery waits on the channel's dispatch thread before it reaches the engine, so the broker stops
- * sending once the prefetch is used. The queue lives as long as the consumer: it receives what is published
- * while it exists, and is deleted (with what it holds) when the consumer closes or its connection
- * is lost for good. After a recovered connection loss, acks of earlier deliveries are dropped (their
- * messages come again).
+ * {@code min(prefetch, maxInFlight)}: the broker stops sending when the engine holds that many, which is the
+ * subscription's whole window, in messages ({@link #pause()} does nothing more: a delivery held back on the
+ * channel's dispatch thread would hold a thread of the pool the adapter's broadcast consumers share, and a few
+ * paused subscriptions would starve the others). The queue lives as long as the consumer's connection: it receives
+ * what is published while it exists, and is deleted (with what it holds) when the consumer closes or its connection
+ * is lost, even for a moment (it is exclusive): a recovered connection declares it again, empty. Deliveries the
+ * client had taken before the loss still reach the engine; their acks are dropped.
  */
 public final class BroadcastConsumer implements BrokerConsumer {
 
@@ -57,9 +58,6 @@ public final class BroadcastConsumer implements BrokerConsumer {
     private final Runnable onEnded;
     private final int prefetch;
     private volatile Channel channel;
-    /** Guards {@link #paused}; deliveries wait on it while paused. */
-    private final Object gate = new Object();
-    private boolean paused;
 
     public BroadcastConsumer(ConsumerSettings settings, Topology topology, Supplier<Connection> connection,
                              Clock clock, int prefetch, Runnable onEnded) {
@@ -129,35 +127,14 @@ public final class BroadcastConsumer implements BrokerConsumer {
         LOG.info("consuming every message of topic '{}' as broadcast instance queue {}", topic, queue);
     }
 
-    /** Deliveries wait before reaching the engine until {@link #resume()}; the prefetch stops the broker meanwhile. */
     @Override
     public void pause() {
-        synchronized (gate) {
-            paused = true;
-        }
+        // the prefetch, at most maxInFlight, bounds what the broker sends
     }
 
     @Override
     public void resume() {
-        synchronized (gate) {
-            paused = false;
-            gate.notifyAll();
-        }
-    }
-
-    /** Waits while paused; false once the consumer ended (or the dispatch thread was interrupted, at shutdown). */
-    private boolean awaitResumed() {
-        synchronized (gate) {
-            while (paused && !ended.get()) {
-                try {
-                    gate.wait();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
-        }
-        return !ended.get();
+        // see pause()
     }
 
     /** Cancels consuming and deletes the queue; what was not acknowledged goes with it. */
@@ -170,9 +147,6 @@ public final class BroadcastConsumer implements BrokerConsumer {
     private void end() {
         if (!ended.compareAndSet(false, true)) {
             return;
-        }
-        synchronized (gate) {
-            gate.notifyAll(); // a delivery waiting while paused goes with the queue
         }
         Channel c = channel;
         if (c != null) {
@@ -198,11 +172,11 @@ public final class BroadcastConsumer implements BrokerConsumer {
         @Override
         public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties,
                                    byte[] body) {
-            long deliveredIn = epoch.get(); // before any wait: a recovery meanwhile makes this delivery's tag stale
-            if (!awaitResumed()) {
+            if (ended.get()) {
                 return;
             }
             long tag = envelope.getDeliveryTag();
+            long deliveredIn = epoch.get();
             Map<String, String> headers = AmqpMessages.headers(properties);
             String id = InboundIds.idOf(headers, AmqpMessages.nativeId(properties, queue));
             InboundRecord record = new InboundRecord(settings.topic(), queue, tag, id, headers.get(KeelHeaders.KEY),
