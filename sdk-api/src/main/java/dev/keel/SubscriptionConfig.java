@@ -72,7 +72,12 @@ public final class SubscriptionConfig<T> {
 
     /** A builder preset with every value of {@code base}. */
     public static <T> Builder<T> from(SubscriptionConfig<T> base) {
-        Builder<T> b = new Builder<>(base.topic, base.group, base.codec).guarantee(base.guarantee)
+        return from(base, base.topic);
+    }
+
+    /** A builder preset with every value of {@code base} but its topic, which is {@code topic}. */
+    public static <T> Builder<T> from(SubscriptionConfig<T> base, String topic) {
+        Builder<T> b = new Builder<>(topic, base.group, base.codec).guarantee(base.guarantee)
                 .ordering(base.ordering)
                 .lanes(base.lanes).maxInFlight(base.maxInFlight).maxInFlightBytes(base.maxInFlightBytes)
                 .retryPolicy(base.retryPolicy)

@@ -45,14 +45,6 @@ final class RetryTopics {
 
     /** {@code config} with the retry topic as the consumed topic, every other setting the same. */
     static <T> SubscriptionConfig<T> consuming(SubscriptionConfig<T> config, String retryTopic) {
-        SubscriptionConfig.Builder<T> b = SubscriptionConfig.builder(retryTopic, config.group(), config.codec())
-                .guarantee(config.guarantee()).ordering(config.ordering()).lanes(config.lanes())
-                .maxInFlight(config.maxInFlight()).maxInFlightBytes(config.maxInFlightBytes())
-                .retryPolicy(config.retryPolicy())
-                .deadLetterPolicy(config.deadLetterPolicy()).idempotencyPolicy(config.idempotencyPolicy())
-                .closeTimeout(config.closeTimeout()).revokeTimeout(config.revokeTimeout())
-                .broadcast(config.broadcast()).retryMode(config.retryMode());
-        config.filter().ifPresent(b::filter);
-        return b.build();
+        return SubscriptionConfig.from(config, retryTopic).build();
     }
 }

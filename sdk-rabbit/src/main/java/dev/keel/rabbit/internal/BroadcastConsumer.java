@@ -62,7 +62,7 @@ public final class BroadcastConsumer implements BrokerConsumer {
     public BroadcastConsumer(ConsumerSettings settings, Topology topology, Supplier<Connection> connection,
                              Clock clock, int prefetch, Runnable onEnded) {
         this.settings = settings;
-        this.prefetch = Math.max(1, Math.min(prefetch, settings.maxInFlight()));
+        this.prefetch = Math.min(prefetch, settings.maxInFlight());
         this.topology = topology;
         this.connection = connection;
         this.clock = clock;

@@ -96,10 +96,8 @@ public final class FlowControl implements StorePauses {
         change.run();
         if (over()) {
             full = true;
-            if (drained()) {
-                full = false;
-            }
-        } else if (drained()) {
+        }
+        if (drained()) { // read after the write above: see this method's comment
             full = false;
         }
         boolean shouldPause = full || storeDown || held;
