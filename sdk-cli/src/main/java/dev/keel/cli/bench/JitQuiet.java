@@ -24,8 +24,11 @@ final class JitQuiet {
         void run() throws Exception;
     }
 
-    /** How a warm-up ended: after how many rounds, and whether the JIT was quiet over the last (not the cap). */
-    record Warmup(int rounds, boolean quiet) {
+    /**
+     * How a warm-up ended: after how many rounds, whether the JIT was quiet over the last (not the cap), and the share
+     * of the last round's elapsed time the JVM spent compiling (0 to 1; above 1 when several compiler threads ran).
+     */
+    record Warmup(int rounds, boolean quiet, double lastShare) {
     }
 
     private final LongSupplier compileMillis;
@@ -49,6 +52,7 @@ final class JitQuiet {
             throw new IllegalArgumentException("maxRounds must be at least 1, was " + maxRounds);
         }
         int rounds = 0;
+        double share = 0;
         while (rounds < maxRounds) {
             long compiledBefore = compileMillis.getAsLong();
             long start = nanoTime.getAsLong();
@@ -56,10 +60,11 @@ final class JitQuiet {
             rounds++;
             double elapsedMillis = (nanoTime.getAsLong() - start) / 1e6;
             long compiled = compileMillis.getAsLong() - compiledBefore;
+            share = elapsedMillis > 0 ? compiled / elapsedMillis : 0;
             if (compiled <= Math.max(QUIET_SHARE * elapsedMillis, QUIET_FLOOR_MILLIS)) {
-                return new Warmup(rounds, true);
+                return new Warmup(rounds, true, share);
             }
         }
-        return new Warmup(rounds, false);
+        return new Warmup(rounds, false, share);
     }
 }

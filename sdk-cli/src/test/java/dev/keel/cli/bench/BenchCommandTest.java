@@ -184,6 +184,8 @@ class BenchCommandTest {
         JsonNode consume = json.get("consume");
         assertThat(consume.get("in_flight").asInt()).isEqualTo(3);
         assertThat(consume.get("effectively_once_msgs_per_sec").asDouble()).isPositive();
+        assertThat(consume.get("warmup_rounds").asInt()).as("200 messages warm up once").isOne();
+        assertThat(consume.get("warmup_last_jit_percent").isNumber()).isTrue();
         JsonNode latency = json.get("latency");
         assertThat(latency.get("in_flight").asInt()).isEqualTo(3);
         assertThat(latency.get("p99_ms").isNumber()).isTrue();

@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** The publish section's warm-up: rounds until the JIT is quiet over one, or its cap. */
+/** The publish and consume sections' warm-up: rounds until the JIT is quiet over one, or its cap. */
 class JitQuietTest {
 
     private final AtomicLong compiledMillis = new AtomicLong();
@@ -32,6 +32,7 @@ class JitQuietTest {
         assertThat(warmup.rounds()).as("80 and 30 ms of compiling in a 100 ms round are not quiet; 2 ms is")
                 .isEqualTo(3);
         assertThat(warmup.quiet()).isTrue();
+        assertThat(warmup.lastShare()).as("2 ms in the last 100 ms round").isEqualTo(0.02);
         assertThat(ran).hasValue(3);
     }
 
@@ -44,6 +45,7 @@ class JitQuietTest {
 
         assertThat(warmup.rounds()).isEqualTo(4);
         assertThat(warmup.quiet()).as("ended by the cap").isFalse();
+        assertThat(warmup.lastShare()).as("50 ms of compiling in the last 100 ms round").isEqualTo(0.5);
         assertThat(ran).hasValue(4);
     }
 
@@ -56,6 +58,17 @@ class JitQuietTest {
 
         assertThat(warmup.rounds()).as("2 ms in a 20 ms round is not quiet; 1 ms, the counter's grain, is")
                 .isEqualTo(2);
+    }
+
+    @Test
+    void theConsumeWarmUpShouldTakeOneRoundInAShortRunAndUpToItsCapInALongOne() {
+        assertThat(ConsumeBench.maxWarmupRounds(300)).as("a test's or a smoke run's").isOne();
+        assertThat(ConsumeBench.maxWarmupRounds(8_000)).isEqualTo(2);
+        assertThat(ConsumeBench.maxWarmupRounds(20_000)).as("the bench's default").isEqualTo(ConsumeBench.WARMUP_ROUNDS);
+        assertThat(ConsumeBench.maxWarmupRounds(1_000_000)).isEqualTo(ConsumeBench.WARMUP_ROUNDS);
+        assertThat(ConsumeBench.warmupGroups()).as("each round's groups are its own, so each reads the whole topic")
+                .doesNotHaveDuplicates().hasSize(2 * ConsumeBench.WARMUP_ROUNDS)
+                .contains(ConsumeBench.WARMUP_GROUP, ConsumeBench.EO_WARMUP_GROUP);
     }
 
     @Test
