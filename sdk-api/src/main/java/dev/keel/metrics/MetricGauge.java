@@ -14,8 +14,12 @@ package dev.keel.metrics;
  *   <li>{@link #BROKER_BACKLOG}: records of the subscription's partitions still on the broker (or
  *   fetched and not yet received), as of the consumer's last fetch; registered only where the adapter
  *   can tell cheaply ({@code BrokerConsumer.backlog()}: Kafka does).</li>
+ *   <li>{@link #IN_FLIGHT_BYTES}: the payload bytes of the messages counted in flight
+ *   ({@link MetricsRecorder#inFlight}), which {@code SubscriptionConfig.maxInFlightBytes} bounds: a subscription
+ *   paused on its bytes shows them near that bound while its count in flight stays low. Headers are not counted;
+ *   a value past {@link Integer#MAX_VALUE} reads as {@link Integer#MAX_VALUE}.</li>
  * </ul>
  */
 public enum MetricGauge {
-    UNACKNOWLEDGED, BUSY_WAITING, STALLED_LANES, BROKER_BACKLOG
+    UNACKNOWLEDGED, BUSY_WAITING, STALLED_LANES, BROKER_BACKLOG, IN_FLIGHT_BYTES
 }

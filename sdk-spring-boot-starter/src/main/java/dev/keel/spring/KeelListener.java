@@ -77,6 +77,14 @@ public @interface KeelListener {
     int maxInFlight() default 0;
 
     /**
+     * Payload bytes of the unfinished messages at most before fetching pauses, as a size ({@code "8MB"}, {@code "512KB"},
+     * {@code "1048576"} bytes) or a placeholder resolving to one; empty (the default): the defaults'
+     * ({@code keel.listener.defaults.max-in-flight-bytes}, else 64 MiB). A value that is not a size, or below 1 byte,
+     * fails the startup. {@code keel.listeners.<id>.max-in-flight-bytes} overrides it.
+     */
+    String maxInFlightBytes() default "";
+
+    /**
      * Whether the listener subscribes when the application starts: {@code "true"}, {@code "false"} or a
      * placeholder resolving to one; empty (the default) leaves {@code keel.listener.defaults.auto-startup}, else
      * true. {@code keel.listeners.<id>.auto-startup} overrides it. A stopped listener is started through

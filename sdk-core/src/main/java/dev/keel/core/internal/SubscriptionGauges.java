@@ -43,6 +43,7 @@ final class SubscriptionGauges {
         metrics.gauge(MetricGauge.UNACKNOWLEDGED, topic, group, () -> live.sum(EngineSubscription::unacknowledgedCount));
         metrics.gauge(MetricGauge.BUSY_WAITING, topic, group, () -> live.sum(EngineSubscription::busyWaitingCount));
         metrics.gauge(MetricGauge.STALLED_LANES, topic, group, () -> live.sum(EngineSubscription::stalledLaneCount));
+        metrics.gauge(MetricGauge.IN_FLIGHT_BYTES, topic, group, () -> live.sum(EngineSubscription::inFlightBytesCount));
         return live;
     }
 

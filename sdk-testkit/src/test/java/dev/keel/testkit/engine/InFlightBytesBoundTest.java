@@ -74,6 +74,10 @@ class InFlightBytesBoundTest {
                 () -> registry.get("keel.in_flight").gauge().value(), v -> v >= 11);
         assertThat(inFlight).as("11 messages of 100 KiB reach the bound of 1 MiB; the broker is paused there, "
                 + "while the window in messages (1,000) would take all 40").isLessThanOrEqualTo(12);
+        double bytes = await().atMost(PATIENCE).until(() -> registry.get("keel.in_flight_bytes").gauge().value(),
+                v -> v == registry.get("keel.in_flight").gauge().value() * 100 * KIB);
+        assertThat(bytes).as("the gauge of bytes in flight reads the payloads of the messages in flight, at the bound")
+                .isGreaterThanOrEqualTo(1_024 * KIB);
 
         release.countDown();
         await().atMost(PATIENCE).until(() -> handled.size() == 40);
@@ -99,5 +103,6 @@ class InFlightBytesBoundTest {
         release.countDown();
         await().atMost(PATIENCE).until(() -> handled.size() == 3);
         await().atMost(PATIENCE).until(() -> registry.get("keel.in_flight").gauge().value() == 0);
+        assertThat(registry.get("keel.in_flight_bytes").gauge().value()).as("nothing in flight, no bytes").isZero();
     }
 }

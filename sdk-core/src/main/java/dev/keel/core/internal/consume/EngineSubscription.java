@@ -143,6 +143,11 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         return flow.inFlight();
     }
 
+    /** The payload bytes of the messages in flight, at most {@link Integer#MAX_VALUE}. */
+    public int inFlightBytesCount() {
+        return (int) Math.min(Integer.MAX_VALUE, flow.inFlightBytes());
+    }
+
     /** Messages received and not finished yet (parked ones included). */
     public int unacknowledgedCount() {
         return inFlight.unacknowledged();

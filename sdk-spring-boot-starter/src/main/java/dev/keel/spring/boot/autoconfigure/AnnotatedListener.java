@@ -14,10 +14,11 @@ import dev.keel.spring.KeelListener;
  * @param ordering    the annotation's ordering, or null when it sets none
  * @param lanes       the annotation's lanes, 0 when it sets none
  * @param maxInFlight the annotation's in-flight limit, 0 when it sets none
+ * @param maxInFlightBytes the annotation's in-flight limit in payload bytes, 0 when it sets none
  * @param autoStartup the annotation's auto-startup, or null when it sets none
  * @param handler     calls the method (through the bean's proxy, if any)
  */
 record AnnotatedListener(String source, String id, String topic, String group, DeliveryGuarantee guarantee,
-                         Ordering ordering, int lanes, int maxInFlight, Boolean autoStartup, Codec<Object> codec,
+                         Ordering ordering, int lanes, int maxInFlight, long maxInFlightBytes, Boolean autoStartup, Codec<Object> codec,
                          MessageHandler<Object> handler) {
 }

@@ -26,6 +26,7 @@ import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Finds {@link KeelListener} methods on every bean, also behind AOP proxies (the annotation is
@@ -113,9 +114,31 @@ final class KeelListenerAnnotationBeanPostProcessor implements BeanPostProcessor
                     : new MethodHandler(f.bean(), f.invocable(), f.parameters());
             listeners.add(new AnnotatedListener(source, id, topic, group,
                     a.guarantee().length == 0 ? null : a.guarantee()[0], a.ordering().length == 0 ? null : a.ordering()[0],
-                    a.lanes(), a.maxInFlight(), autoStartup, codec, handler));
+                    a.lanes(), a.maxInFlight(), maxInFlightBytes(where, a.maxInFlightBytes()), autoStartup, codec,
+                    handler));
         }
         return listeners;
+    }
+
+    /** The annotation's byte bound, its placeholder resolved: 0 when it sets none. */
+    private long maxInFlightBytes(String where, String value) {
+        String resolved = resolve(value);
+        if (resolved == null || resolved.isBlank()) {
+            return 0;
+        }
+        String fix = "Set maxInFlightBytes to a size of 1 byte or more (\"8MB\", \"512KB\"), or leave it out for "
+                + "keel.listener.defaults.max-in-flight-bytes";
+        long bytes;
+        try {
+            bytes = DataSize.parse(resolved.trim()).toBytes();
+        } catch (IllegalArgumentException | IllegalStateException notASize) { // Spring's DataSize throws either
+            throw new ListenerDefinitionException(where, "maxInFlightBytes = \"" + value + "\"" + (value.equals(resolved)
+                    ? "" : " (\"" + resolved + "\")") + " is not a size", fix);
+        }
+        if (bytes < 1) {
+            throw new ListenerDefinitionException(where, "maxInFlightBytes = \"" + value + "\" is below 1 byte", fix);
+        }
+        return bytes;
     }
 
     private String required(String where, String attribute, String value) {

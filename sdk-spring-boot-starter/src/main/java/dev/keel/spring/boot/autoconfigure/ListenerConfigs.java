@@ -47,6 +47,9 @@ final class ListenerConfigs {
             if (listener.maxInFlight() > 0) {
                 annotated.maxInFlight(listener.maxInFlight());
             }
+            if (listener.maxInFlightBytes() > 0) {
+                annotated.maxInFlightBytes(listener.maxInFlightBytes());
+            }
             Ordering named = listener.ordering() != null ? listener.ordering()
                     : defaults != null ? defaults.getOrdering() : null;
             return apply(annotated.build(), overrides, named);

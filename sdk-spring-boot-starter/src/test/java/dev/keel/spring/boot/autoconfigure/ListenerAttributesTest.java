@@ -61,6 +61,30 @@ class ListenerAttributesTest {
     }
 
     @Test
+    void maxInFlightBytesShouldBeReadAsASizeWithItsPlaceholderResolved() {
+        runner.withBean("billing", ByteBound.class).withPropertyValues("billing.window=512KB").run(context -> {
+            assertThat(context).hasNotFailed();
+            AnnotatedListener listener = context.getBean(KeelListenerAnnotationBeanPostProcessor.class).listeners()
+                    .get(0);
+            assertThat(listener.maxInFlightBytes()).isEqualTo(512L << 10);
+        });
+        runner.withBean("billing", EnumAttributes.class).run(context -> assertThat(context
+                .getBean(KeelListenerAnnotationBeanPostProcessor.class).listeners().get(0).maxInFlightBytes())
+                .as("left out: none set, the defaults' apply").isZero());
+    }
+
+    @Test
+    void aMaxInFlightBytesThatIsNotASizeOrBelowOneByteShouldFailTheStartup() {
+        runner.withBean("billing", ByteBound.class).withPropertyValues("billing.window=lots").run(context ->
+                assertThat(context.getStartupFailure()).rootCause().isInstanceOf(ListenerDefinitionException.class)
+                        .hasMessageContaining("billing.bill").hasMessageContaining("maxInFlightBytes = \"${billing.window}\" (\"lots\") is not a size")
+                        .hasMessageContaining("\"8MB\""));
+        runner.withBean("billing", ByteBound.class).withPropertyValues("billing.window=0B").run(context ->
+                assertThat(context.getStartupFailure()).rootCause().isInstanceOf(ListenerDefinitionException.class)
+                        .hasMessageContaining("is below 1 byte"));
+    }
+
+    @Test
     void autoStartupFalseShouldLeaveTheListenerStoppedUnlessItsPropertySaysOtherwise() {
         runner.withBean("billing", NotStarted.class).run(context -> {
             assertThat(context).hasNotFailed();
@@ -137,6 +161,12 @@ class ListenerAttributesTest {
 
     public static class NegativeLanes {
         @KeelListener(topic = "orders", group = "billing", lanes = -4)
+        public void bill(String order) {
+        }
+    }
+
+    public static class ByteBound {
+        @KeelListener(topic = "orders", group = "billing", maxInFlightBytes = "${billing.window}")
         public void bill(String order) {
         }
     }

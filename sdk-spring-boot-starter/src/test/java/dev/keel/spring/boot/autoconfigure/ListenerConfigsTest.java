@@ -19,7 +19,7 @@ class ListenerConfigsTest {
 
     @SuppressWarnings("unchecked")
     private static AnnotatedListener listener(DeliveryGuarantee guarantee, int lanes) {
-        return new AnnotatedListener("bean.bill", "billing", "orders", "billing", guarantee, null, lanes, 0, null,
+        return new AnnotatedListener("bean.bill", "billing", "orders", "billing", guarantee, null, lanes, 0, 0, null,
                 (Codec<Object>) (Codec<?>) Codec.utf8(), d -> { });
     }
 
@@ -66,6 +66,13 @@ class ListenerConfigsTest {
 
         assertThat(ListenerConfigs.of(listener(null, 0), defaults, null).maxInFlightBytes()).isEqualTo(8L << 20);
         assertThat(ListenerConfigs.of(listener(null, 0), defaults, overrides).maxInFlightBytes()).isEqualTo(512L << 10);
+        @SuppressWarnings("unchecked")
+        AnnotatedListener annotated = new AnnotatedListener("bean.bill", "billing", "orders", "billing", null, null, 0,
+                0, 2L << 20, null, (Codec<Object>) (Codec<?>) Codec.utf8(), d -> { });
+        assertThat(ListenerConfigs.of(annotated, defaults, null).maxInFlightBytes()).as("the annotation's, over the "
+                + "defaults'").isEqualTo(2L << 20);
+        assertThat(ListenerConfigs.of(annotated, defaults, overrides).maxInFlightBytes()).as("the listener's "
+                + "property, over the annotation's").isEqualTo(512L << 10);
     }
 
     @Test
@@ -141,7 +148,7 @@ class ListenerConfigsTest {
         overrides.setShareGroup(false);
         @SuppressWarnings("unchecked")
         AnnotatedListener unordered = new AnnotatedListener("bean.bill", "billing", "orders", "billing", null,
-                Ordering.UNORDERED, 0, 0, null, (Codec<Object>) (Codec<?>) Codec.utf8(), d -> { });
+                Ordering.UNORDERED, 0, 0, 0, null, (Codec<Object>) (Codec<?>) Codec.utf8(), d -> { });
 
         assertThat(ListenerConfigs.of(unordered, defaults, overrides).ordering()).as("the annotation's")
                 .isEqualTo(Ordering.UNORDERED);
