@@ -65,7 +65,8 @@ final class ConsumeBench {
                 .field("messages", s.messages()).field("store", ctx.store.description())
                 .field("in_flight", s.consumeInFlight());
         Optional<RawConsumeBaseline> raw = ctx.mode.rawConsumeBaseline(ctx.options);
-        List<String> groups = new ArrayList<>(warmupGroups());
+        int warmupRounds = maxWarmupRounds(s.messages());
+        List<String> groups = new ArrayList<>(warmupGroups(warmupRounds));
         groups.addAll(List.of("bench-alo", "bench-eo"));
         if (redis) {
             groups.add("bench-naive");
@@ -89,7 +90,7 @@ final class ConsumeBench {
                     "consume warm-up " + round[0]);
             measure(ctx, topic, warmupGroup(EO_WARMUP_GROUP, round[0]), DeliveryGuarantee.EFFECTIVELY_ONCE, null,
                     "consume warm-up " + round[0] + " (EFFECTIVELY_ONCE)");
-        }, maxWarmupRounds(s.messages()));
+        }, warmupRounds);
         section.count("warmup_rounds", "warm-up rounds, each both guarantees (until the JIT was quiet, or its cap)",
                 warmup.rounds(), "rounds");
         section.count("warmup_jit_quiet", "  the JIT quiet at its end (1), or the cap reached (0)",
@@ -265,10 +266,13 @@ final class ConsumeBench {
         return Math.max(1, Math.min(WARMUP_ROUNDS, messages / WARMUP_ROUND_MESSAGES));
     }
 
-    /** Every warm-up round's groups, declared with the topic. */
-    static List<String> warmupGroups() {
+    /**
+     * The groups of {@code rounds} warm-up rounds, declared with the topic: only those a run may take, since on
+     * RabbitMQ, Artemis and ActiveMQ Classic each group's queues hold a copy of the preload until it is read.
+     */
+    static List<String> warmupGroups(int rounds) {
         List<String> groups = new ArrayList<>();
-        for (int round = 1; round <= WARMUP_ROUNDS; round++) {
+        for (int round = 1; round <= rounds; round++) {
             groups.add(warmupGroup(WARMUP_GROUP, round));
             groups.add(warmupGroup(EO_WARMUP_GROUP, round));
         }

@@ -192,6 +192,17 @@ class BenchCommandTest {
     }
 
     @Test
+    void aConsumeRunOf8000MessagesShouldWarmUpInAtMostTwoRoundsEachReadingTheWholeTopic() {
+        CliRun run = CliRun.of("bench", "--only", "consume", "--messages", "8000", "--keys", "100", "--json",
+                "--no-progress");
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        JsonNode consume = JsonMapper.builder().build().readTree(run.out()).get("consume");
+        assertThat(consume.get("warmup_rounds").asInt()).as("one round per 4,000 messages").isBetween(1, 2);
+        assertThat(consume.get("effectively_once_msgs_per_sec").asDouble()).isPositive();
+    }
+
+    @Test
     void aConsumeInFlightBelowOneOrTheLanesShouldBeRefusedNamingTheFlag() {
         CliRun zero = CliRun.of("bench", "--only", "consume", "--consume-in-flight", "0", "--no-progress");
         CliRun belowLanes = CliRun.of("bench", "--only", "consume", "--consume-in-flight", "4", "--no-progress");

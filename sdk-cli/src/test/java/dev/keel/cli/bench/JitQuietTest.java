@@ -66,9 +66,12 @@ class JitQuietTest {
         assertThat(ConsumeBench.maxWarmupRounds(8_000)).isEqualTo(2);
         assertThat(ConsumeBench.maxWarmupRounds(20_000)).as("the bench's default").isEqualTo(ConsumeBench.WARMUP_ROUNDS);
         assertThat(ConsumeBench.maxWarmupRounds(1_000_000)).isEqualTo(ConsumeBench.WARMUP_ROUNDS);
-        assertThat(ConsumeBench.warmupGroups()).as("each round's groups are its own, so each reads the whole topic")
-                .doesNotHaveDuplicates().hasSize(2 * ConsumeBench.WARMUP_ROUNDS)
-                .contains(ConsumeBench.WARMUP_GROUP, ConsumeBench.EO_WARMUP_GROUP);
+        assertThat(ConsumeBench.warmupGroups(3)).as("each round's groups are its own, so each reads the whole topic")
+                .doesNotHaveDuplicates().hasSize(6)
+                .contains(ConsumeBench.WARMUP_GROUP, ConsumeBench.EO_WARMUP_GROUP,
+                        ConsumeBench.warmupGroup(ConsumeBench.WARMUP_GROUP, 3));
+        assertThat(ConsumeBench.warmupGroups(1)).as("a short run declares one round's groups, not the cap's")
+                .containsExactly(ConsumeBench.WARMUP_GROUP, ConsumeBench.EO_WARMUP_GROUP);
     }
 
     @Test

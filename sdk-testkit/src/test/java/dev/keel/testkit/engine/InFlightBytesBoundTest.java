@@ -99,6 +99,8 @@ class InFlightBytesBoundTest {
                 () -> registry.get("keel.in_flight").gauge().value(), v -> v >= 1);
         assertThat(inFlight).as("a message over the bound is taken, and the broker paused while it is held")
                 .isEqualTo(1);
+        assertThat(registry.get("keel.in_flight_bytes").gauge().value()).as("its payload, over the bound")
+                .isEqualTo(2_048 * KIB);
 
         release.countDown();
         await().atMost(PATIENCE).until(() -> handled.size() == 3);

@@ -132,13 +132,17 @@ final class KeelListenerAnnotationBeanPostProcessor implements BeanPostProcessor
         try {
             bytes = DataSize.parse(resolved.trim()).toBytes();
         } catch (IllegalArgumentException | IllegalStateException notASize) { // Spring's DataSize throws either
-            throw new ListenerDefinitionException(where, "maxInFlightBytes = \"" + value + "\"" + (value.equals(resolved)
-                    ? "" : " (\"" + resolved + "\")") + " is not a size", fix);
+            throw new ListenerDefinitionException(where, named(value, resolved) + " is not a size", fix);
         }
         if (bytes < 1) {
-            throw new ListenerDefinitionException(where, "maxInFlightBytes = \"" + value + "\" is below 1 byte", fix);
+            throw new ListenerDefinitionException(where, named(value, resolved) + " is below 1 byte", fix);
         }
         return bytes;
+    }
+
+    /** {@code maxInFlightBytes = "<value>"}, with what its placeholder resolved to when it had one. */
+    private static String named(String value, String resolved) {
+        return "maxInFlightBytes = \"" + value + "\"" + (value.equals(resolved) ? "" : " (\"" + resolved + "\")");
     }
 
     private String required(String where, String attribute, String value) {

@@ -81,7 +81,7 @@ class ListenerAttributesTest {
                         .hasMessageContaining("\"8MB\""));
         runner.withBean("billing", ByteBound.class).withPropertyValues("billing.window=0B").run(context ->
                 assertThat(context.getStartupFailure()).rootCause().isInstanceOf(ListenerDefinitionException.class)
-                        .hasMessageContaining("is below 1 byte"));
+                        .hasMessageContaining("maxInFlightBytes = \"${billing.window}\" (\"0B\") is below 1 byte"));
     }
 
     @Test
