@@ -78,7 +78,7 @@ public @interface KeelListener {
 
     /**
      * Payload bytes of the unfinished messages at most before fetching pauses, as a size ({@code "8MB"}, {@code "512KB"},
-     * {@code "1048576"} bytes) or a placeholder resolving to one; empty (the default): the defaults'
+     * {@code "1048576"} bytes) or a placeholder resolving to one; empty or blank (the default): the defaults'
      * ({@code keel.listener.defaults.max-in-flight-bytes}, else 64 MiB). A value that is not a size, or below 1 byte,
      * fails the startup. {@code keel.listeners.<id>.max-in-flight-bytes} overrides it.
      */

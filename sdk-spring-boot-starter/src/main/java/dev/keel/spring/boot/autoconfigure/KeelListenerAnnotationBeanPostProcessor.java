@@ -106,9 +106,9 @@ final class KeelListenerAnnotationBeanPostProcessor implements BeanPostProcessor
             String topic = required(where, "topic", a.topic());
             String group = required(where, "group", a.group());
             String id = a.id().isEmpty() ? group + "-" + topic : required(where, "id", a.id());
-            Boolean autoStartup = autoStartup(where, resolve(a.autoStartup()));
+            Boolean autoStartup = autoStartup(where, resolve(where, "autoStartup", a.autoStartup()));
             ResolvableType payload = f.parameters().payloadType();
-            Codec<Object> codec = codec(where, payload, resolve(a.codec()));
+            Codec<Object> codec = codec(where, payload, resolve(where, "codec", a.codec()));
             MessageHandler<Object> handler = InboxListeners.wantsInbox(f.method(), f.parameters(), beanFactory)
                     ? InboxListeners.handler(source, f.bean(), f.invocable(), f.parameters(), beanFactory)
                     : new MethodHandler(f.bean(), f.invocable(), f.parameters());
@@ -122,7 +122,7 @@ final class KeelListenerAnnotationBeanPostProcessor implements BeanPostProcessor
 
     /** The annotation's byte bound, its placeholder resolved: 0 when it sets none. */
     private long maxInFlightBytes(String where, String value) {
-        String resolved = resolve(value);
+        String resolved = resolve(where, "maxInFlightBytes", value);
         if (resolved == null || resolved.isBlank()) {
             return 0;
         }
@@ -146,7 +146,7 @@ final class KeelListenerAnnotationBeanPostProcessor implements BeanPostProcessor
     }
 
     private String required(String where, String attribute, String value) {
-        String resolved = resolve(value);
+        String resolved = resolve(where, attribute, value);
         if (resolved == null || resolved.isBlank()) {
             throw new ListenerDefinitionException(where, attribute + " = \"" + value + "\" is empty",
                     "Set @KeelListener(" + attribute + " = \"...\") to a non-empty value, or define the property its "
@@ -200,8 +200,21 @@ final class KeelListenerAnnotationBeanPostProcessor implements BeanPostProcessor
                 "Add module sdk-jackson (JSON), or define a Codec<" + type.getSimpleName() + "> bean");
     }
 
-    private String resolve(String value) {
-        return value.isEmpty() ? value : beanFactory.resolveEmbeddedValue(value);
+    /**
+     * {@code value} with its {@code ${...}} placeholders resolved; a placeholder no property resolves (and that has no
+     * default) fails the startup naming the listener and the attribute, not only the property.
+     */
+    private String resolve(String where, String attribute, String value) {
+        if (value.isEmpty()) {
+            return value;
+        }
+        try {
+            return beanFactory.resolveEmbeddedValue(value);
+        } catch (IllegalArgumentException unresolvable) { // Spring's PlaceholderResolutionException
+            throw new ListenerDefinitionException(where, attribute + " = \"" + value + "\" cannot be resolved ("
+                    + unresolvable.getMessage() + ")", "Define the property its placeholder names, or give the "
+                    + "placeholder a default: ${name:default}");
+        }
     }
 
     private static String describe(String beanName, Method method) {

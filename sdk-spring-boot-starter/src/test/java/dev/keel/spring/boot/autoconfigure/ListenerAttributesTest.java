@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.context.PropertyPlaceholderAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -82,6 +84,22 @@ class ListenerAttributesTest {
         runner.withBean("billing", ByteBound.class).withPropertyValues("billing.window=0B").run(context ->
                 assertThat(context.getStartupFailure()).rootCause().isInstanceOf(ListenerDefinitionException.class)
                         .hasMessageContaining("maxInFlightBytes = \"${billing.window}\" (\"0B\") is below 1 byte"));
+    }
+
+    @Test
+    void aPlaceholderNoPropertyResolvesShouldFailTheStartupNamingTheListenerAndTheAttribute() {
+        // as in a Spring Boot application, whose placeholder configurer refuses a placeholder it cannot resolve
+        ApplicationContextRunner runner = this.runner.withConfiguration(
+                AutoConfigurations.of(PropertyPlaceholderAutoConfiguration.class));
+        runner.withBean("billing", ByteBound.class).run(context ->
+                assertThat(context.getStartupFailure()).rootCause().isInstanceOf(ListenerDefinitionException.class)
+                        .hasMessageContaining("billing.bill")
+                        .hasMessageContaining("maxInFlightBytes = \"${billing.window}\" cannot be resolved")
+                        .hasMessageContaining("billing.window"));
+        runner.withBean("billing", EmptyTopic.class).run(context ->
+                assertThat(context.getStartupFailure()).rootCause().isInstanceOf(ListenerDefinitionException.class)
+                        .hasMessageContaining("billing.bill")
+                        .hasMessageContaining("topic = \"${billing.topic}\" cannot be resolved"));
     }
 
     @Test
