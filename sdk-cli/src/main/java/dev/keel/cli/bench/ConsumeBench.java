@@ -81,79 +81,122 @@ final class ConsumeBench {
         }
         String topic = ctx.declare("consume", ctx.options.partitions(), groups.toArray(String[]::new));
         ctx.preload(topic, s.messages(), s.keys(), "preload consume topic");
-        // unmeasured passes first, both guarantees in each round, so that no measured variant pays for JIT warm-up
-        // (the EFFECTIVELY_ONCE path runs code that AT_LEAST_ONCE never touches)
-        int[] round = {0};
-        JitQuiet.Warmup warmup = JitQuiet.ofThisJvm().warmUp(() -> {
-            round[0]++;
-            measure(ctx, topic, warmupGroup(WARMUP_GROUP, round[0]), DeliveryGuarantee.AT_LEAST_ONCE, null,
-                    "consume warm-up " + round[0]);
-            measure(ctx, topic, warmupGroup(EO_WARMUP_GROUP, round[0]), DeliveryGuarantee.EFFECTIVELY_ONCE, null,
-                    "consume warm-up " + round[0] + " (EFFECTIVELY_ONCE)");
-        }, warmupRounds);
-        section.count("warmup_rounds", "warm-up rounds, each both guarantees (until the JIT was quiet, or its cap)",
-                warmup.rounds(), "rounds");
-        section.count("warmup_jit_quiet", "  the JIT quiet at its end (1), or the cap reached (0)",
-                warmup.quiet() ? 1 : 0, "");
-        section.amount("warmup_last_jit_percent", "  the JIT's compiling in the last round, % of its time",
-                100 * warmup.lastShare(), "%");
-
-        JvmCpu aloCpu = JvmCpu.start();
-        double alo = measure(ctx, topic, "bench-alo", DeliveryGuarantee.AT_LEAST_ONCE, null, "consume AT_LEAST_ONCE");
-        section.rate("at_least_once_msgs_per_sec", "AT_LEAST_ONCE", alo);
-        aloCpu.report(section, "jvm_cpu_alo_usec_per_msg", "AT_LEAST_ONCE", s.messages());
-        if (raw.isPresent()) {
-            RawConsumeBaseline baseline = raw.get();
-            JvmCpu rawCpu = JvmCpu.start();
-            double rawRate = RawConsume.measure(ctx, baseline, topic, RAW_GROUP, "consume " + baseline.id());
-            section.rate(baseline.id() + "_msgs_per_sec", baseline.description(), rawRate);
-            rawCpu.report(section, "jvm_cpu_" + baseline.id() + "_usec_per_msg", baseline.id(), s.messages());
-            section.ratio("alo_over_" + baseline.id(), "ratio AT_LEAST_ONCE / " + baseline.id(), alo / rawRate);
-        }
-        Optional<RedisWork> redisWork = redisWork(ctx);
-        JvmCpu eoCpu = JvmCpu.start();
-        double eo = measure(ctx, topic, "bench-eo", DeliveryGuarantee.EFFECTIVELY_ONCE, null,
-                "consume EFFECTIVELY_ONCE");
-        Optional<Map<String, RedisWork.Counter>> redisDone = redisWork.map(RedisWork::since);
-        section.rate("effectively_once_msgs_per_sec", "EFFECTIVELY_ONCE, batched claims (" + storeName + ")", eo);
-        eoCpu.report(section, "jvm_cpu_eo_usec_per_msg", "EFFECTIVELY_ONCE", s.messages());
-        section.ratio("eo_over_alo", "ratio EFFECTIVELY_ONCE / AT_LEAST_ONCE", eo / alo);
-        if (redisDone.isPresent()) {
-            RedisWork.report(section, "redis_eo", redisDone.get(), s.messages(), "EFFECTIVELY_ONCE");
-        } else if (redis) {
-            section.na("redis_eo_usec_per_msg", "Redis time per EFFECTIVELY_ONCE message",
-                    "INFO commandstats of a standalone Redis needed (a cluster, or INFO refused)");
-        }
-        if (!redis) {
-            String reason = "needs --redis (e.g. --redis redis://127.0.0.1:6379)";
-            section.na("naive_dedup_msgs_per_sec", "naive dedup, GET+SET per message", reason);
-            section.na("eo_over_naive", "ratio EFFECTIVELY_ONCE (Redis) / naive dedup", reason);
-            return;
-        }
-        if (handWritten) {
-            handWritten(ctx, section, raw.get(), topic, alo, eo, HandWritten.WHOLE_BATCHES);
-            handWritten(ctx, section, raw.get(), topic, alo, eo, HandWritten.KEY_ORDERED);
-        }
-        String prefix = "keel-bench:" + ctx.runId + ":naive:";
-        try (RedisClient jedis = RedisClient.create(URI.create(ctx.store.redisUri()))) {
-            MessageHandler<byte[]> naive = d -> {
-                String key = prefix + d.id();
-                if (jedis.get(key) == null) {
-                    jedis.set(key, "1", SetParams.setParams().ex(NAIVE_KEY_TTL_SECONDS));
-                }
-            };
-            try {
-                double naiveRate = measure(ctx, topic, "bench-naive", DeliveryGuarantee.AT_LEAST_ONCE, naive,
-                        "consume naive dedup");
-                section.rate("naive_dedup_msgs_per_sec", "AT_LEAST_ONCE + naive dedup, GET+SET per message",
-                        naiveRate);
-                section.ratio("eo_over_naive", "ratio EFFECTIVELY_ONCE / naive dedup", eo / naiveRate);
-            } finally {
-                // also when the pass failed or a signal stopped the bench (its thread interrupted): the subscription
-                // is closed by then, so no handler writes a key after this
-                deleteKeysAfter(jedis, prefix, "naive dedup's");
+        RedisRoom.Outcome room = makeRoom(ctx, warmupRounds);
+        try {
+            if (redis) {
+                reportRoom(section, room);
             }
+            // unmeasured passes first, both guarantees in each round, so that no measured variant pays for JIT warm-up
+            // (the EFFECTIVELY_ONCE path runs code that AT_LEAST_ONCE never touches)
+            int[] round = {0};
+            JitQuiet.Warmup warmup = JitQuiet.ofThisJvm().warmUp(() -> {
+                round[0]++;
+                measure(ctx, topic, warmupGroup(WARMUP_GROUP, round[0]), DeliveryGuarantee.AT_LEAST_ONCE, null,
+                        "consume warm-up " + round[0]);
+                measure(ctx, topic, warmupGroup(EO_WARMUP_GROUP, round[0]), DeliveryGuarantee.EFFECTIVELY_ONCE, null,
+                        "consume warm-up " + round[0] + " (EFFECTIVELY_ONCE)");
+            }, warmupRounds);
+            section.count("warmup_rounds", "warm-up rounds, each both guarantees (until the JIT was quiet, or its cap)",
+                    warmup.rounds(), "rounds");
+            section.count("warmup_jit_quiet", "  the JIT quiet at its end (1), or the cap reached (0)",
+                    warmup.quiet() ? 1 : 0, "");
+            section.amount("warmup_last_jit_percent", "  the JIT's compiling in the last round, % of its time",
+                    100 * warmup.lastShare(), "%");
+
+            JvmCpu aloCpu = JvmCpu.start();
+            double alo = measure(ctx, topic, "bench-alo", DeliveryGuarantee.AT_LEAST_ONCE, null, "consume AT_LEAST_ONCE");
+            section.rate("at_least_once_msgs_per_sec", "AT_LEAST_ONCE", alo);
+            aloCpu.report(section, "jvm_cpu_alo_usec_per_msg", "AT_LEAST_ONCE", s.messages());
+            if (raw.isPresent()) {
+                RawConsumeBaseline baseline = raw.get();
+                JvmCpu rawCpu = JvmCpu.start();
+                double rawRate = RawConsume.measure(ctx, baseline, topic, RAW_GROUP, "consume " + baseline.id());
+                section.rate(baseline.id() + "_msgs_per_sec", baseline.description(), rawRate);
+                rawCpu.report(section, "jvm_cpu_" + baseline.id() + "_usec_per_msg", baseline.id(), s.messages());
+                section.ratio("alo_over_" + baseline.id(), "ratio AT_LEAST_ONCE / " + baseline.id(), alo / rawRate);
+            }
+            Optional<RedisWork> redisWork = redisWork(ctx);
+            JvmCpu eoCpu = JvmCpu.start();
+            double eo = measure(ctx, topic, "bench-eo", DeliveryGuarantee.EFFECTIVELY_ONCE, null,
+                    "consume EFFECTIVELY_ONCE");
+            Optional<Map<String, RedisWork.Counter>> redisDone = redisWork.map(RedisWork::since);
+            section.rate("effectively_once_msgs_per_sec", "EFFECTIVELY_ONCE, batched claims (" + storeName + ")", eo);
+            eoCpu.report(section, "jvm_cpu_eo_usec_per_msg", "EFFECTIVELY_ONCE", s.messages());
+            section.ratio("eo_over_alo", "ratio EFFECTIVELY_ONCE / AT_LEAST_ONCE", eo / alo);
+            if (redisDone.isPresent()) {
+                RedisWork.report(section, "redis_eo", redisDone.get(), s.messages(), "EFFECTIVELY_ONCE");
+            } else if (redis) {
+                section.na("redis_eo_usec_per_msg", "Redis time per EFFECTIVELY_ONCE message",
+                        "INFO commandstats of a standalone Redis needed (a cluster, or INFO refused)");
+            }
+            if (!redis) {
+                String reason = "needs --redis (e.g. --redis redis://127.0.0.1:6379)";
+                section.na("naive_dedup_msgs_per_sec", "naive dedup, GET+SET per message", reason);
+                section.na("eo_over_naive", "ratio EFFECTIVELY_ONCE (Redis) / naive dedup", reason);
+                return;
+            }
+            if (handWritten) {
+                handWritten(ctx, section, raw.get(), topic, alo, eo, HandWritten.WHOLE_BATCHES);
+                handWritten(ctx, section, raw.get(), topic, alo, eo, HandWritten.KEY_ORDERED);
+            }
+            String prefix = "keel-bench:" + ctx.runId + ":naive:";
+            try (RedisClient jedis = RedisClient.create(URI.create(ctx.store.redisUri()))) {
+                MessageHandler<byte[]> naive = d -> {
+                    String key = prefix + d.id();
+                    if (jedis.get(key) == null) {
+                        jedis.set(key, "1", SetParams.setParams().ex(NAIVE_KEY_TTL_SECONDS));
+                    }
+                };
+                try {
+                    double naiveRate = measure(ctx, topic, "bench-naive", DeliveryGuarantee.AT_LEAST_ONCE, naive,
+                            "consume naive dedup");
+                    section.rate("naive_dedup_msgs_per_sec", "AT_LEAST_ONCE + naive dedup, GET+SET per message",
+                            naiveRate);
+                    section.ratio("eo_over_naive", "ratio EFFECTIVELY_ONCE / naive dedup", eo / naiveRate);
+                } finally {
+                    // also when the pass failed or a signal stopped the bench (its thread interrupted): the subscription
+                    // is closed by then, so no handler writes a key after this
+                    deleteKeysAfter(jedis, prefix, "naive dedup's");
+                }
+            }
+        } finally {
+            room.close();
         }
+    }
+
+    /**
+     * On a standalone Redis store, room for every key the section's passes add ({@link RedisRoom}), so that none of
+     * them pays for Redis's key tables doubling.
+     */
+    private static RedisRoom.Outcome makeRoom(BenchContext ctx, int warmupRounds) {
+        if (!ctx.store.isRedis()) {
+            return new RedisRoom.NotMade("no Redis store");
+        }
+        if (ctx.store.isCluster()) {
+            return new RedisRoom.NotMade("not on a cluster: its keys spread over nodes");
+        }
+        return RedisRoom.make(ctx.store.redisUri(), "keel-bench:" + ctx.runId + ":room:",
+                roomFor(ctx.settings.messages(), warmupRounds));
+    }
+
+    /** The report's row for the room: the fillers it took, or why none. */
+    private static void reportRoom(BenchReport.Section section, RedisRoom.Outcome room) {
+        String label = "Redis filler keys first (deleted after): no pass pays for a key table doubling";
+        if (room instanceof RedisRoom.Made made) {
+            section.count("redis_room_keys", label, made.fillers(), "keys");
+        } else if (room instanceof RedisRoom.NotMade notMade) {
+            section.na("redis_room_keys", label, notMade.reason());
+        }
+    }
+
+    /**
+     * The most keys a section of {@code messages} holds in the store's Redis at once, beyond those before it: one per
+     * message of each EFFECTIVELY_ONCE pass ({@code warmupRounds} and the measured one), which stay until their
+     * retention ends, and one per message of one more pass, as the naive dedup and the hand-written loops delete
+     * theirs after their pass.
+     */
+    static long roomFor(int messages, int warmupRounds) {
+        return (long) messages * (warmupRounds + 2);
     }
 
     /** A hand-written loop's work on each batch, with the threads it closes. */

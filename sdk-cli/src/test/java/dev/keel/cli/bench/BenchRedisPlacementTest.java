@@ -9,13 +9,7 @@ import dev.keel.cli.ExitCodes;
 import dev.keel.cli.KeelCli;
 import dev.keel.cli.broker.BrokerOptions;
 import dev.keel.cli.broker.StoreChoice;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,29 +33,17 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class BenchRedisPlacementTest {
 
-    private static Process redis;
-    private static int port;
+    private static PrivateRedis redis;
 
     @BeforeAll
     static void startPrivateRedis() throws IOException {
-        Optional<Path> server = onPath("redis-server");
-        assumeThat(server).as("redis-server on the PATH").isPresent();
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
-        redis = new ProcessBuilder(server.get().toString(), "--port", "" + port, "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no", "--daemonize", "no").redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(BenchRedisPlacementTest::pong);
+        redis = PrivateRedis.start();
     }
 
     @AfterAll
     static void stopPrivateRedis() throws InterruptedException {
         if (redis != null) {
-            redis.destroy();
-            if (!redis.waitFor(10, TimeUnit.SECONDS)) {
-                redis.destroyForcibly();
-            }
+            redis.close();
         }
     }
 
@@ -207,26 +189,6 @@ class BenchRedisPlacementTest {
     }
 
     private static String uri() {
-        return "redis://127.0.0.1:" + port;
-    }
-
-    private static boolean pong() throws IOException {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(2_000);
-            OutputStream out = s.getOutputStream();
-            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = s.getInputStream();
-            return new String(in.readNBytes(7), StandardCharsets.US_ASCII).equals("+PONG\r\n");
-        }
-    }
-
-    private static Optional<Path> onPath(String name) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return Optional.empty();
-        }
-        return Stream.of(path.split(File.pathSeparator)).filter(d -> !d.isEmpty()).map(d -> Path.of(d, name))
-                .filter(Files::isExecutable).findFirst();
+        return redis.uri();
     }
 }

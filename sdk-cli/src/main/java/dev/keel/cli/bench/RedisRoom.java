@@ -1,0 +1,290 @@
+package dev.keel.cli.bench;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.util.JedisURIHelper;
+
+/**
+ * Room in the store Redis's keyspace for the keys a consume section will add, made before its passes, so that no
+ * measured pass pays for the growth of Redis's key tables.
+ *
+ * <p>Redis keeps a database's keys in a hash table, and the keys with an expiry in a second one, each a power of two
+ * in size. When a table is full it doubles, and then moves its entries over one bucket per command that touches it (and
+ * 1 ms in each of its 10 cron ticks a second): about as many commands as it had buckets. Measured on this project's
+ * machine (Redis 7.0), a `SET` took about 1.3 µs with no move under way and 2.2 to 2.7 µs in the 200,000 commands after
+ * a table of 1,048,576 filled up; a bench pass that crossed such a size read two to three times the Redis time per
+ * message of one that did not. A Redis in service holds about as many keys as its retention keeps and does not double
+ * per message; a bench's fresh Redis doubles every time its keys pass a power of two, wherever that falls among the
+ * passes. So which pass paid was an accident of the key count before it.
+ *
+ * <p>This adds filler keys ({@code keel-bench:<run>:room:<n>}, empty, expiring within {@value #FILLER_TTL_MS} ms)
+ * until both tables are large enough to take {@code adding} more keys without doubling (at least one filler), then
+ * reads one of them once per bucket of the tables' last doubling, so that a move under way is over, and keeps the
+ * fillers until {@link #close}, which deletes them: the tables keep their size (Redis 7.0 shrinks a table only below a
+ * tenth full). It counts keys only in the database of the store's URI; keys other clients add meanwhile are not
+ * foreseen, and a table larger than its keys need (after deletions) is taken for the smallest that holds them.
+ */
+final class RedisRoom implements AutoCloseable {
+
+    /** The most filler keys a section adds: past this the bench measures without room, and says so. */
+    static final long MAX_FILLERS = 16_000_000;
+    /** Fillers expire on their own if the bench dies before deleting them. */
+    static final long FILLER_TTL_MS = 3_600_000;
+    /** Bytes a filler takes in Redis with its share of the tables, generously, for the {@code maxmemory} check. */
+    static final long FILLER_BYTES = 160;
+    /** Bytes a table slot takes, in the two tables and during a move (both tables), for the same check. */
+    static final long SLOT_BYTES = 24;
+    /** Commands per pipeline while filling, reading and deleting. */
+    static final int PIPELINE = 10_000;
+    /** The smallest table Redis keeps. */
+    private static final long SMALLEST_TABLE = 4;
+
+    private final String uri;
+    private final String prefix;
+    private final long fillers;
+
+    private RedisRoom(String uri, String prefix, long fillers) {
+        this.uri = uri;
+        this.prefix = prefix;
+        this.fillers = fillers;
+    }
+
+    /** What {@link #make} did: the room, or why there is none; closing it deletes the fillers. */
+    sealed interface Outcome extends AutoCloseable permits Made, NotMade {
+        @Override
+        void close();
+    }
+
+    /** Room made with {@code fillers} filler keys. */
+    record Made(RedisRoom room, long fillers) implements Outcome {
+        @Override
+        public void close() {
+            room.close();
+        }
+    }
+
+    /** No room made, for {@code reason}; the passes run as the keyspace stands, with no filler left. */
+    record NotMade(String reason) implements Outcome {
+        @Override
+        public void close() {
+        }
+    }
+
+    /**
+     * Makes room for {@code adding} keys in the database of {@code uri}, fillers named {@code <prefix><n>}, at least
+     * one (the key the reads look up). Answers {@link NotMade} when it would take more than {@link #MAX_FILLERS}
+     * fillers, or more than half of a {@code maxmemory} limit, when the Redis will not tell its key counts, or when a
+     * filler is refused (the fillers written are deleted then). A stopped bench (its thread interrupted) stops it: the
+     * fillers written are deleted, and it throws {@link IllegalStateException} with the interrupt kept.
+     */
+    static Outcome make(String uri, String prefix, long adding) {
+        long keys;
+        long expiring;
+        long used;
+        long limit;
+        try (RedisClient redis = RedisClient.create(URI.create(uri))) {
+            keys = redis.dbSize();
+            expiring = expiringKeys(redis.info("keyspace"), JedisURIHelper.getDBIndex(URI.create(uri)));
+            used = infoLong(redis.info("memory"), "used_memory");
+            limit = maxmemory(redis);
+        } catch (RuntimeException e) {
+            return new NotMade("Redis would not tell its keys (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + ")");
+        }
+        Optional<Long> needed = fillers(List.of(keys, expiring), adding);
+        if (needed.isEmpty()) {
+            return new NotMade("it would take more than " + MAX_FILLERS + " filler keys");
+        }
+        long fillers = Math.max(1, needed.get());
+        long table = tableAtLeast(keys + fillers);
+        if (limit > 0 && used + fillers * FILLER_BYTES + table * SLOT_BYTES > limit / 2) {
+            return new NotMade(fillers + " filler keys would take Redis past half of its maxmemory (" + limit
+                    + " bytes)");
+        }
+        RedisRoom room = new RedisRoom(uri, prefix, fillers);
+        try (RedisClient redis = RedisClient.create(URI.create(uri))) {
+            room.fill(redis, table / 2);
+            return new Made(room, fillers);
+        } catch (RuntimeException e) {
+            boolean stopped = stopped(e);
+            room.close();
+            if (stopped) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while making room in Redis's keyspace (the fillers "
+                        + "written are deleted)", e);
+            }
+            return new NotMade("Redis refused a filler key (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + "; the fillers written are deleted)");
+        }
+    }
+
+    /**
+     * The fewest filler keys (each in both tables, as they expire) after which tables holding {@code tables} keys take
+     * {@code adding} more without doubling; empty past {@link #MAX_FILLERS}. A table holding {@code n} keys is at least
+     * the smallest power of two not below {@code n} (Redis doubles one when a key is added to it full), so it takes
+     * {@code adding} more if that power is at least {@code n + adding}.
+     */
+    static Optional<Long> fillers(List<Long> tables, long adding) {
+        TreeSet<Long> candidates = new TreeSet<>();
+        candidates.add(0L);
+        for (long n : tables) {
+            // just past a power of two that is at least adding + 1: the doubling gives room for adding more
+            for (long size = SMALLEST_TABLE; size <= 2 * (MAX_FILLERS + n + adding) + 2; size *= 2) {
+                if (size + 1 >= n && size >= adding + 1) {
+                    candidates.add(size + 1 - n);
+                }
+            }
+        }
+        for (long f : candidates) {
+            if (f > MAX_FILLERS) {
+                break;
+            }
+            long fill = f;
+            if (tables.stream().allMatch(n -> tableAtLeast(n + fill) >= n + fill + adding)) {
+                return Optional.of(f);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The smallest table that holds {@code keys}: a power of two, at least {@value #SMALLEST_TABLE}. */
+    static long tableAtLeast(long keys) {
+        long size = SMALLEST_TABLE;
+        while (size < keys) {
+            size *= 2;
+        }
+        return size;
+    }
+
+    /** The {@code expires=} count of {@code db<db>} in {@code INFO keyspace}; 0 when the database holds no key. */
+    static long expiringKeys(String info, int db) {
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith("db" + db + ":")) {
+                for (String field : line.substring(line.indexOf(':') + 1).split(",")) {
+                    if (field.startsWith("expires=")) {
+                        return Long.parseLong(field.substring("expires=".length()));
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static long infoLong(String info, String field) {
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.substring(field.length() + 1).strip());
+            }
+        }
+        return 0;
+    }
+
+    /** {@code CONFIG GET maxmemory}; 0 (no limit known) when the command is refused, as ACLs often refuse it. */
+    private static long maxmemory(RedisClient redis) {
+        try {
+            return redis.configGet("maxmemory").values().stream().findFirst().map(Long::parseLong).orElse(0L);
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Adds the fillers, each reply checked, then reads one of them {@code moves} times, one per bucket of the largest
+     * table the keys and fillers may have doubled from, so that a move under way is over before the first pass: each
+     * read of a key with an expiry moves at least one bucket of both tables, as a lookup steps a table under way.
+     */
+    private void fill(RedisClient redis, long moves) {
+        SetParams expiring = SetParams.setParams().px(FILLER_TTL_MS);
+        for (long from = 0; from < fillers; from += PIPELINE) {
+            stopIfInterrupted();
+            List<Response<String>> replies = new ArrayList<>(PIPELINE);
+            try (AbstractPipeline pipeline = redis.pipelined()) {
+                for (long i = from; i < Math.min(fillers, from + PIPELINE); i++) {
+                    replies.add(pipeline.set(prefix + i, "", expiring));
+                }
+                pipeline.sync();
+            }
+            for (Response<String> reply : replies) {
+                reply.get();
+            }
+        }
+        String any = prefix + 0;
+        for (long from = 0; from < moves; from += PIPELINE) {
+            stopIfInterrupted();
+            try (AbstractPipeline pipeline = redis.pipelined()) {
+                for (long i = from; i < Math.min(moves, from + PIPELINE); i++) {
+                    pipeline.exists(any);
+                }
+                pipeline.sync();
+            }
+        }
+    }
+
+    /**
+     * Whether {@code failure} is the bench's stop: its thread interrupted, the filling's {@link Stop}, or a wait of the
+     * client's that the interrupt cut short (the connection pool then throws with an {@link InterruptedException}
+     * inside). Closing the client may clear the interrupt, so the failure tells as well as the flag.
+     */
+    private static boolean stopped(Throwable failure) {
+        if (Thread.currentThread().isInterrupted()) {
+            return true;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException || t instanceof Stop) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A stopped bench (its thread interrupted) stops filling; the interrupt stays set for the caller to see. */
+    private static void stopIfInterrupted() {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new Stop();
+        }
+    }
+
+    /** The filling stopped, as the bench was. */
+    private static final class Stop extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stop() {
+            super("the bench was stopped while it made room", null, false, false);
+        }
+    }
+
+    /**
+     * Deletes the fillers, on a connection of its own (the one that filled may have idled out meanwhile); the tables
+     * keep their size. A failure is only warned of: the fillers expire within {@value #FILLER_TTL_MS} ms anyway, and the
+     * section's own failure, if any, is the one to report.
+     */
+    @Override
+    public void close() {
+        // the client's connection pool refuses an interrupted thread: delete first, then give the interrupt back
+        boolean interrupted = Thread.interrupted();
+        try (RedisClient redis = RedisClient.create(URI.create(uri))) {
+            List<String> batch = new ArrayList<>(PIPELINE);
+            for (long i = 0; i < fillers; i++) {
+                batch.add(prefix + i);
+                if (batch.size() == PIPELINE || i == fillers - 1) {
+                    redis.unlink(batch.toArray(String[]::new));
+                    batch.clear();
+                }
+            }
+        } catch (RuntimeException e) {
+            System.err.println("keel: warning: could not delete the Redis filler keys " + prefix + "* (they expire "
+                    + "within " + FILLER_TTL_MS / 1000 + " s): " + e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
