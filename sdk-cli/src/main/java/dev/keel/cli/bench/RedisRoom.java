@@ -49,6 +49,10 @@ final class RedisRoom implements AutoCloseable {
     private final String uri;
     private final String prefix;
     private final long fillers;
+    /** Fillers whose {@code SET}s were sent, the first {@code sent} names: those {@link #close} deletes. */
+    private long sent;
+    /** Fillers Redis answered OK to. */
+    private long written;
 
     private RedisRoom(String uri, String prefix, long fillers) {
         this.uri = uri;
@@ -80,48 +84,110 @@ final class RedisRoom implements AutoCloseable {
     /**
      * Makes room for {@code adding} keys in the database of {@code uri}, fillers named {@code <prefix><n>}, at least
      * one (the key the reads look up). Answers {@link NotMade} when it would take more than {@link #MAX_FILLERS}
-     * fillers, or more than half of a {@code maxmemory} limit, when the Redis will not tell its key counts, or when a
-     * filler is refused (the fillers written are deleted then). A stopped bench (its thread interrupted) stops it: the
-     * fillers written are deleted, and it throws {@link IllegalStateException} with the interrupt kept.
+     * fillers, or more than half of a {@code maxmemory} limit, when the Redis will not tell its key counts, when it is
+     * saving or rewriting its log in a child process or starts to while it fills (Redis postpones doubling its tables
+     * while a child runs, so the fillers would not make room), or when filling fails; the fillers written are deleted
+     * then. A stopped bench (its thread interrupted) stops it: the fillers written are deleted, and it throws
+     * {@link IllegalStateException} with the interrupt kept.
      */
     static Outcome make(String uri, String prefix, long adding) {
         long keys;
         long expiring;
         long used;
         long limit;
-        try (RedisClient redis = RedisClient.create(URI.create(uri))) {
+        long forks;
+        RedisClient redis = RedisClient.create(URI.create(uri));
+        try {
             keys = redis.dbSize();
             expiring = expiringKeys(redis.info("keyspace"), JedisURIHelper.getDBIndex(URI.create(uri)));
             used = infoLong(redis.info("memory"), "used_memory");
             limit = maxmemory(redis);
+            forks = forks(redis);
         } catch (RuntimeException e) {
+            closeKeepingInterrupt(redis);
             return new NotMade("Redis would not tell its keys (" + e.getClass().getSimpleName() + ": " + e.getMessage()
                     + ")");
         }
         Optional<Long> needed = fillers(List.of(keys, expiring), adding);
-        if (needed.isEmpty()) {
-            return new NotMade("it would take more than " + MAX_FILLERS + " filler keys");
+        Optional<String> refusal = needed.isEmpty() ? Optional.of("it would take more than " + MAX_FILLERS
+                + " filler keys") : refusal(keys, needed.get(), used, limit, forks);
+        if (refusal.isPresent()) {
+            closeKeepingInterrupt(redis);
+            return new NotMade(refusal.get());
         }
         long fillers = Math.max(1, needed.get());
-        long table = tableAtLeast(keys + fillers);
-        if (limit > 0 && used + fillers * FILLER_BYTES + table * SLOT_BYTES > limit / 2) {
-            return new NotMade(fillers + " filler keys would take Redis past half of its maxmemory (" + limit
-                    + " bytes)");
-        }
         RedisRoom room = new RedisRoom(uri, prefix, fillers);
-        try (RedisClient redis = RedisClient.create(URI.create(uri))) {
-            room.fill(redis, table / 2);
-            return new Made(room, fillers);
-        } catch (RuntimeException e) {
-            boolean stopped = stopped(e);
-            room.close();
-            if (stopped) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while making room in Redis's keyspace (the fillers "
-                        + "written are deleted)", e);
+        RuntimeException failure = null;
+        try {
+            room.fill(redis, tableAtLeast(keys + fillers) / 2);
+            if (forks(redis) != forks) {
+                failure = new IllegalStateException("Redis started a child process (a BGSAVE or an AOF rewrite) while "
+                        + "it was filled, and postpones doubling its tables while one runs");
             }
-            return new NotMade("Redis refused a filler key (" + e.getClass().getSimpleName() + ": " + e.getMessage()
-                    + "; the fillers written are deleted)");
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        boolean stopped = failure != null && stopped(failure);
+        closeKeepingInterrupt(redis);
+        if (failure == null) {
+            return new Made(room, fillers);
+        }
+        room.close();
+        if (stopped) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while making room in Redis's keyspace (the fillers written "
+                    + "are deleted)", failure);
+        }
+        return new NotMade("filling failed (" + (failure instanceof IllegalStateException ? "" : failure.getClass()
+                .getSimpleName() + ": ") + failure.getMessage() + "); the fillers written are deleted");
+    }
+
+    /**
+     * Why no room may be made with {@code fillers} beside {@code keys} on a Redis using {@code used} bytes of
+     * {@code limit} ({@code 0}: no limit known), {@code forks} answering {@link #CHILD_RUNNING} while a child process
+     * runs; empty when it may.
+     */
+    private static Optional<String> refusal(long keys, long fillers, long used, long limit, long forks) {
+        if (forks == CHILD_RUNNING) {
+            return Optional.of("Redis is saving or rewriting its log in a child process, and postpones doubling its "
+                    + "tables while one runs");
+        }
+        long table = tableAtLeast(keys + Math.max(1, fillers));
+        if (limit > 0 && used + Math.max(1, fillers) * FILLER_BYTES + table * SLOT_BYTES > limit / 2) {
+            return Optional.of(Math.max(1, fillers) + " filler keys would take Redis past half of its maxmemory ("
+                    + limit + " bytes)");
+        }
+        return Optional.empty();
+    }
+
+    /** {@link #forks} while a child process (a BGSAVE, an AOF rewrite, a module's fork) runs. */
+    static final long CHILD_RUNNING = -1;
+
+    /**
+     * The child processes Redis has started ({@code total_forks} of {@code INFO stats}), or {@link #CHILD_RUNNING}
+     * while one runs ({@code INFO persistence}): the same count before and after the filling means no child ran
+     * meanwhile, as one that starts and ends in between adds to the count.
+     */
+    static long forks(RedisClient redis) {
+        String persistence = redis.info("persistence");
+        if (infoLong(persistence, "rdb_bgsave_in_progress") != 0 || infoLong(persistence, "aof_rewrite_in_progress") != 0
+                || infoLong(persistence, "module_fork_in_progress") != 0) {
+            return CHILD_RUNNING;
+        }
+        return infoLong(redis.info("stats"), "total_forks");
+    }
+
+    /** Closes {@code redis}, giving back an interrupt its connection pool may clear while it closes. */
+    private static void closeKeepingInterrupt(RedisClient redis) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            redis.close();
+        } catch (RuntimeException e) {
+            // a connection that failed may fail to close too: nothing to keep of it
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -205,14 +271,28 @@ final class RedisRoom implements AutoCloseable {
         for (long from = 0; from < fillers; from += PIPELINE) {
             stopIfInterrupted();
             List<Response<String>> replies = new ArrayList<>(PIPELINE);
+            long to = Math.min(fillers, from + PIPELINE);
             try (AbstractPipeline pipeline = redis.pipelined()) {
-                for (long i = from; i < Math.min(fillers, from + PIPELINE); i++) {
+                for (long i = from; i < to; i++) {
                     replies.add(pipeline.set(prefix + i, "", expiring));
                 }
+                sent = to;
                 pipeline.sync();
             }
+            RuntimeException refused = null;
             for (Response<String> reply : replies) {
-                reply.get();
+                try {
+                    reply.get();
+                    written++;
+                } catch (RuntimeException e) {
+                    refused = refused == null ? e : refused;
+                }
+            }
+            if (refused != null) {
+                if (written == 0) {
+                    sent = 0; // none was written: nothing to delete (a user may not be allowed to, either)
+                }
+                throw refused;
             }
         }
         String any = prefix + 0;
@@ -267,13 +347,18 @@ final class RedisRoom implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (sent == 0) {
+            return;
+        }
         // the client's connection pool refuses an interrupted thread: delete first, then give the interrupt back
         boolean interrupted = Thread.interrupted();
-        try (RedisClient redis = RedisClient.create(URI.create(uri))) {
+        RedisClient redis = null;
+        try {
+            redis = RedisClient.create(URI.create(uri));
             List<String> batch = new ArrayList<>(PIPELINE);
-            for (long i = 0; i < fillers; i++) {
+            for (long i = 0; i < sent; i++) {
                 batch.add(prefix + i);
-                if (batch.size() == PIPELINE || i == fillers - 1) {
+                if (batch.size() == PIPELINE || i == sent - 1) {
                     redis.unlink(batch.toArray(String[]::new));
                     batch.clear();
                 }
@@ -282,6 +367,9 @@ final class RedisRoom implements AutoCloseable {
             System.err.println("keel: warning: could not delete the Redis filler keys " + prefix + "* (they expire "
                     + "within " + FILLER_TTL_MS / 1000 + " s): " + e);
         } finally {
+            if (redis != null) {
+                closeKeepingInterrupt(redis);
+            }
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }

@@ -42,8 +42,11 @@ final class PrivateRedis implements AutoCloseable {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
         }
+        // a directory of its own: a BGSAVE a test asks for writes its file there, not into the module
+        Path dir = Files.createTempDirectory("private-redis");
+        dir.toFile().deleteOnExit();
         List<String> command = new ArrayList<>(List.of(server.get().toString(), "--port", "" + port, "--bind",
-                "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"));
+                "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", dir.toString()));
         command.addAll(List.of(options));
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

@@ -3,17 +3,22 @@ package dev.keel.cli.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.stream.LongStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Protocol;
+import redis.clients.jedis.args.ClientPauseMode;
 import redis.clients.jedis.params.SetParams;
 
 /**
@@ -134,28 +139,20 @@ class RedisRoomTest {
 
     @Test
     void aBenchStoppedWhileFillingShouldStopDeleteTheFillersWrittenAndKeepItsInterrupt() throws Exception {
-        try (Jedis jedis = jedis(3); Jedis watcher = new Jedis(URI.create(redis.uri() + "/3"))) {
-            add(jedis, "present:", PRESENT);
-            Thread maker = Thread.currentThread();
-            Thread stopper = new Thread(() -> {
-                // about 990,000 fillers go in pipelines of 10,000: stop it once the first are in
-                while (watcher.dbSize() <= PRESENT) {
-                    Thread.onSpinWait();
-                }
-                maker.interrupt();
-            });
-            stopper.start();
-            boolean kept;
-            try {
-                assertThatThrownBy(() -> RedisRoom.make(redis.uri() + "/3", "room:", 1_000_000))
-                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("interrupted");
-            } finally {
-                kept = Thread.interrupted();
-                stopper.join(10_000);
+        assertAStopWhileFillingStopsIt(3, (watcher, maker) -> maker.interrupt());
+    }
+
+    @Test
+    void aBenchStoppedWhileRedisHoldsItsWritesShouldStillStopAndDeleteTheFillers() throws Exception {
+        // the stop comes while the filling waits for a reply that times out: the failure is the timeout, the stop kept
+        assertAStopWhileFillingStopsIt(6, (watcher, maker) -> {
+            watcher.clientPause(3_000, ClientPauseMode.WRITE);
+            // the stop lands while the filling waits for its held reply (a socket read the interrupt cannot end)
+            while (Stream.of(maker.getStackTrace()).noneMatch(RedisRoomTest::socketRead)) {
+                Thread.onSpinWait();
             }
-            assertThat(kept).as("the interrupt kept").isTrue();
-            assertThat(jedis.dbSize()).as("no filler left").isEqualTo(PRESENT);
-        }
+            maker.interrupt();
+        });
     }
 
     @Test
@@ -172,6 +169,97 @@ class RedisRoomTest {
             }
             assertThat(jedis.dbSize()).as("no filler written").isEqualTo(PRESENT);
         }
+    }
+
+    @Test
+    void aRedisSavingInAChildProcessShouldGetNoRoomSaySoAndKeepNoFiller() throws Exception {
+        // Redis postpones doubling a table while a child runs: fillers would not make room
+        try (PrivateRedis saving = PrivateRedis.start(); Jedis jedis = new Jedis(URI.create(saving.uri()))) {
+            add(jedis, "present:", PRESENT);
+            jedis.configSet("rdb-key-save-delay", "100"); // µs per key: the child lives about 6 s
+            jedis.bgsave();
+            RedisRoom.Outcome outcome = RedisRoom.make(saving.uri(), "room:", ADDING);
+            assertThat(outcome).isInstanceOfSatisfying(RedisRoom.NotMade.class,
+                    notMade -> assertThat(notMade.reason()).contains("child process"));
+            assertThat(jedis.dbSize()).as("no filler written").isEqualTo(PRESENT);
+        }
+    }
+
+    @Test
+    void aChildProcessStartedWhileFillingShouldLeaveNoRoomSaySoAndDeleteTheFillers() throws Exception {
+        try (PrivateRedis saving = PrivateRedis.start(); Jedis jedis = new Jedis(URI.create(saving.uri()));
+             Jedis watcher = new Jedis(URI.create(saving.uri()))) {
+            add(jedis, "present:", PRESENT);
+            watcher.configSet("rdb-key-save-delay", "10");
+            Thread saver = new Thread(() -> {
+                // about 990,000 fillers go in pipelines of 10,000: start a save once the first are in
+                while (watcher.dbSize() <= PRESENT) {
+                    Thread.onSpinWait();
+                }
+                watcher.bgsave();
+            });
+            saver.start();
+            RedisRoom.Outcome outcome = RedisRoom.make(saving.uri(), "room:", 1_000_000);
+            saver.join(10_000);
+            assertThat(outcome).isInstanceOfSatisfying(RedisRoom.NotMade.class,
+                    notMade -> assertThat(notMade.reason()).contains("child process"));
+            assertThat(jedis.dbSize()).as("no filler left").isEqualTo(PRESENT);
+        }
+    }
+
+    @Test
+    void aFillerRefusedAtOnceShouldLeaveNoRoomSayWhyAndWarnOfNothingToDelete() {
+        try (Jedis jedis = jedis(5)) {
+            add(jedis, "present:", PRESENT);
+            jedis.aclSetUser("present-only", "on", ">pw", "~present:*", "+@all");
+            PrintStream err = System.err;
+            ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+            RedisRoom.Outcome outcome;
+            System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
+            try {
+                outcome = RedisRoom.make("redis://present-only:pw@" + redis.uri().substring("redis://".length())
+                        + "/5", "room:", ADDING);
+            } finally {
+                System.setErr(err);
+            }
+            assertThat(outcome).isInstanceOfSatisfying(RedisRoom.NotMade.class,
+                    notMade -> assertThat(notMade.reason()).startsWith("filling failed").contains("NOPERM"));
+            assertThat(warnings.toString(StandardCharsets.UTF_8)).as("warnings").isEmpty();
+            assertThat(jedis.dbSize()).isEqualTo(PRESENT);
+        }
+    }
+
+    /**
+     * Makes room for 1,000,000 keys in database {@code db} (about 990,000 fillers, in pipelines of 10,000) and, once the
+     * first fillers are in, has {@code stop} stop this thread (given a connection and the thread): the making must throw,
+     * keep the interrupt and leave no filler.
+     */
+    private static void assertAStopWhileFillingStopsIt(int db, BiConsumer<Jedis, Thread> stop) throws Exception {
+        try (Jedis jedis = jedis(db); Jedis watcher = new Jedis(URI.create(redis.uri() + "/" + db))) {
+            add(jedis, "present:", PRESENT);
+            Thread maker = Thread.currentThread();
+            Thread stopper = new Thread(() -> {
+                while (watcher.dbSize() <= PRESENT) {
+                    Thread.onSpinWait();
+                }
+                stop.accept(watcher, maker);
+            });
+            stopper.start();
+            boolean kept;
+            try {
+                assertThatThrownBy(() -> RedisRoom.make(redis.uri() + "/" + db, "room:", 1_000_000))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("interrupted");
+            } finally {
+                kept = Thread.interrupted();
+                stopper.join(10_000);
+            }
+            assertThat(kept).as("the interrupt kept").isTrue();
+            assertThat(jedis.dbSize()).as("no filler left").isEqualTo(PRESENT);
+        }
+    }
+
+    private static boolean socketRead(StackTraceElement frame) {
+        return frame.getClassName().contains("Socket") && frame.getMethodName().contains("read");
     }
 
     /** Looks {@code key} up {@code reads} times: each moves a bucket of a table under way, if any. */
