@@ -18,7 +18,7 @@ import redis.clients.jedis.util.JedisURIHelper;
  * <p>Redis keeps a database's keys in a hash table, and the keys with an expiry in a second one, each a power of two
  * in size. When a table is full it doubles, and then moves its entries over one bucket per command that touches it (and
  * 1 ms in each of its 10 cron ticks a second): about as many commands as it had buckets. Measured on this project's
- * machine (Redis 7.0), a `SET` took about 1.3 µs with no move under way and 2.2 to 2.7 µs in the 200,000 commands after
+ * machine (Redis 7.0), a {@code SET} took about 1.3 µs with no move under way and 2.2 to 2.7 µs in the 200,000 commands after
  * a table of 1,048,576 filled up; a bench pass that crossed such a size read two to three times the Redis time per
  * message of one that did not. A Redis in service holds about as many keys as its retention keeps and does not double
  * per message; a bench's fresh Redis doubles every time its keys pass a power of two, wherever that falls among the
