@@ -176,7 +176,7 @@ final class ConsumeBench {
             return new RedisRoom.NotMade("not on a cluster: its keys spread over nodes");
         }
         return RedisRoom.make(ctx.store.redisUri(), "keel-bench:" + ctx.runId + ":room:",
-                roomFor(ctx.settings.messages(), warmupRounds));
+                roomFor(ctx.settings.messages(), warmupRounds), ctx.progress);
     }
 
     /** The report's row for the room: the fillers it took, or why none. */

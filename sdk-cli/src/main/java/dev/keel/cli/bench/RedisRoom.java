@@ -88,9 +88,9 @@ final class RedisRoom implements AutoCloseable {
      * saving or rewriting its log in a child process or starts to while it fills (Redis postpones doubling its tables
      * while a child runs, so the fillers would not make room), or when filling fails; the fillers written are deleted
      * then. A stopped bench (its thread interrupted) stops it: the fillers written are deleted, and it throws
-     * {@link IllegalStateException} with the interrupt kept.
+     * {@link IllegalStateException} with the interrupt kept. {@code progress} shows the fillers' writes and reads.
      */
-    static Outcome make(String uri, String prefix, long adding) {
+    static Outcome make(String uri, String prefix, long adding, Progress progress) {
         long keys;
         long expiring;
         long used;
@@ -119,7 +119,7 @@ final class RedisRoom implements AutoCloseable {
         RedisRoom room = new RedisRoom(uri, prefix, fillers);
         RuntimeException failure = null;
         try {
-            room.fill(redis, tableAtLeast(keys + fillers) / 2);
+            room.fill(redis, tableAtLeast(keys + fillers) / 2, progress);
             if (forks(redis) != forks) {
                 failure = new IllegalStateException("Redis started a child process (a BGSAVE or an AOF rewrite) while "
                         + "it was filled, and postpones doubling its tables while one runs");
@@ -266,7 +266,16 @@ final class RedisRoom implements AutoCloseable {
      * table the keys and fillers may have doubled from, so that a move under way is over before the first pass: each
      * read of a key with an expiry moves at least one bucket of both tables, as a lookup steps a table under way.
      */
-    private void fill(RedisClient redis, long moves) {
+    private void fill(RedisClient redis, long moves, Progress progress) {
+        progress.start("make room in Redis's keyspace", fillers + moves);
+        try {
+            fillAndRead(redis, moves, progress);
+        } finally {
+            progress.finish();
+        }
+    }
+
+    private void fillAndRead(RedisClient redis, long moves, Progress progress) {
         SetParams expiring = SetParams.setParams().px(FILLER_TTL_MS);
         for (long from = 0; from < fillers; from += PIPELINE) {
             stopIfInterrupted();
@@ -294,6 +303,7 @@ final class RedisRoom implements AutoCloseable {
                 }
                 throw refused;
             }
+            progress.advance(replies.size());
         }
         String any = prefix + 0;
         for (long from = 0; from < moves; from += PIPELINE) {
@@ -304,6 +314,7 @@ final class RedisRoom implements AutoCloseable {
                 }
                 pipeline.sync();
             }
+            progress.advance(Math.min(moves, from + PIPELINE) - from);
         }
     }
 

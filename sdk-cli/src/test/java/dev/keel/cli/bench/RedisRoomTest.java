@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -121,7 +123,7 @@ class RedisRoomTest {
     void keysAddedAfterTheRoomShouldNotDoubleTheTablesAndTheFillersShouldBeGoneAfterIt() {
         try (Jedis jedis = jedis(2)) {
             add(jedis, "present:", PRESENT);
-            RedisRoom.Outcome outcome = RedisRoom.make(redis.uri() + "/2", "room:", ADDING);
+            RedisRoom.Outcome outcome = RedisRoom.make(redis.uri() + "/2", "room:", ADDING, Progress.none());
             assertThat(outcome).isInstanceOf(RedisRoom.Made.class);
             assertThat(((RedisRoom.Made) outcome).fillers()).isEqualTo(5_537L);
             try (outcome) {
@@ -161,7 +163,7 @@ class RedisRoomTest {
             add(jedis, "present:", PRESENT);
             jedis.configSet("maxmemory", "64mb");
             try {
-                RedisRoom.Outcome outcome = RedisRoom.make(redis.uri() + "/4", "room:", 1_000_000);
+                RedisRoom.Outcome outcome = RedisRoom.make(redis.uri() + "/4", "room:", 1_000_000, Progress.none());
                 assertThat(outcome).isInstanceOfSatisfying(RedisRoom.NotMade.class,
                         notMade -> assertThat(notMade.reason()).contains("maxmemory"));
             } finally {
@@ -172,13 +174,26 @@ class RedisRoomTest {
     }
 
     @Test
+    void makingRoomShouldShowItsProgress() {
+        try (Jedis jedis = jedis(7)) {
+            add(jedis, "present:", PRESENT);
+            StringWriter shown = new StringWriter();
+            try (RedisRoom.Outcome outcome = RedisRoom.make(redis.uri() + "/7", "room:", ADDING,
+                    Progress.to(new PrintWriter(shown), true))) {
+                assertThat(outcome).isInstanceOf(RedisRoom.Made.class);
+            }
+            assertThat(shown.toString()).contains("make room in Redis's keyspace");
+        }
+    }
+
+    @Test
     void aRedisSavingInAChildProcessShouldGetNoRoomSaySoAndKeepNoFiller() throws Exception {
         // Redis postpones doubling a table while a child runs: fillers would not make room
         try (PrivateRedis saving = PrivateRedis.start(); Jedis jedis = new Jedis(URI.create(saving.uri()))) {
             add(jedis, "present:", PRESENT);
             jedis.configSet("rdb-key-save-delay", "100"); // µs per key: the child lives about 6 s
             jedis.bgsave();
-            RedisRoom.Outcome outcome = RedisRoom.make(saving.uri(), "room:", ADDING);
+            RedisRoom.Outcome outcome = RedisRoom.make(saving.uri(), "room:", ADDING, Progress.none());
             assertThat(outcome).isInstanceOfSatisfying(RedisRoom.NotMade.class,
                     notMade -> assertThat(notMade.reason()).contains("child process"));
             assertThat(jedis.dbSize()).as("no filler written").isEqualTo(PRESENT);
@@ -199,7 +214,7 @@ class RedisRoomTest {
                 watcher.bgsave();
             });
             saver.start();
-            RedisRoom.Outcome outcome = RedisRoom.make(saving.uri(), "room:", 1_000_000);
+            RedisRoom.Outcome outcome = RedisRoom.make(saving.uri(), "room:", 1_000_000, Progress.none());
             saver.join(10_000);
             assertThat(outcome).isInstanceOfSatisfying(RedisRoom.NotMade.class,
                     notMade -> assertThat(notMade.reason()).contains("child process"));
@@ -218,7 +233,7 @@ class RedisRoomTest {
             System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
             try {
                 outcome = RedisRoom.make("redis://present-only:pw@" + redis.uri().substring("redis://".length())
-                        + "/5", "room:", ADDING);
+                        + "/5", "room:", ADDING, Progress.none());
             } finally {
                 System.setErr(err);
             }
@@ -247,7 +262,8 @@ class RedisRoomTest {
             stopper.start();
             boolean kept;
             try {
-                assertThatThrownBy(() -> RedisRoom.make(redis.uri() + "/" + db, "room:", 1_000_000))
+                assertThatThrownBy(() -> RedisRoom.make(redis.uri() + "/" + db, "room:", 1_000_000,
+                        Progress.none()))
                         .isInstanceOf(IllegalStateException.class).hasMessageContaining("interrupted");
             } finally {
                 kept = Thread.interrupted();
