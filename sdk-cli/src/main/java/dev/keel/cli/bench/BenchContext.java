@@ -8,9 +8,11 @@ import dev.keel.Message;
 import dev.keel.TopicSpec;
 import dev.keel.cli.broker.BrokerMode;
 import dev.keel.cli.broker.BrokerOptions;
+import dev.keel.cli.EnvironmentException;
 import dev.keel.cli.broker.StoreChoice;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
@@ -181,10 +183,23 @@ final class BenchContext {
 
     /** Waits until {@code count} reaches {@code target}, showing progress. */
     void await(LongSupplier count, long target, String label) throws TimeoutException {
+        await(count, target, label, null);
+    }
+
+    /**
+     * {@link #await(LongSupplier, long, String)}, stopping at once, with an {@link EnvironmentException} giving the
+     * cause, when {@code watch} (if not null) sees that the count cannot reach its target.
+     */
+    void await(LongSupplier count, long target, String label, PassWatch watch) throws TimeoutException {
         progress.start(label, target);
         long deadline = System.nanoTime() + settings.timeout().toNanos();
         try {
             while (count.getAsLong() < target) {
+                Optional<String> stop = watch == null ? Optional.empty() : watch.stopReason(System.nanoTime());
+                if (stop.isPresent()) {
+                    throw new EnvironmentException("bench: " + label + ": only " + count.getAsLong() + " of " + target
+                            + " messages arrived, and no more will: " + stop.get());
+                }
                 if (System.nanoTime() > deadline) {
                     throw new TimeoutException(label + ": only " + count.getAsLong() + " of " + target
                             + " messages arrived within " + settings.timeout().toSeconds() + " s (--timeout)");

@@ -334,14 +334,16 @@ final class ConsumeBench {
                 .guarantee(guarantee).ordering(Ordering.PER_KEY).lanes(ctx.settings.consumeLanes())
                 .maxInFlight(ctx.settings.consumeInFlight())
                 .idempotencyPolicy(IDEMPOTENCY).closeTimeout(CLOSE_TIMEOUT).build();
-        Subscription sub = ctx.keel.subscribe(config, d -> {
+        PassWatch watch = new PassWatch(ctx.store.description());
+        Subscription sub = ctx.keel.subscribe(config, watch.watching(d -> {
             if (work != null) {
                 work.handle(d);
             }
             t.record();
-        });
+        }));
+        watch.watch(sub);
         try {
-            ctx.await(t::count, ctx.settings.messages(), label);
+            ctx.await(t::count, ctx.settings.messages(), label, watch);
         } finally {
             sub.close(CLOSE_TIMEOUT);
         }

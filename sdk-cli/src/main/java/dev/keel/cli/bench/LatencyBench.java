@@ -93,13 +93,15 @@ final class LatencyBench {
                 .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.PER_KEY).lanes(s.consumeLanes())
                 .maxInFlight(s.consumeInFlight())
                 .idempotencyPolicy(ConsumeBench.IDEMPOTENCY).closeTimeout(CLOSE_TIMEOUT).build();
-        Subscription sub = ctx.keel.subscribe(config, d -> {
+        PassWatch watch = new PassWatch(ctx.store.description());
+        Subscription sub = ctx.keel.subscribe(config, watch.watching(d -> {
             record(histogram, d.payload());
             received.record();
-        });
+        }));
+        watch.watch(sub);
         try {
             List<CompletableFuture<PublishReceipt>> pending = new ArrayList<>(s.latencyMessages());
-            measure(ctx, "Keel", received, (i, payload, key) -> {
+            measure(ctx, "Keel", received, watch, (i, payload, key) -> {
                 CompletableFuture<PublishReceipt> f = ctx.keel.publisher()
                         .publishAsync(topic, Message.builder(payload).key(key).build()).toCompletableFuture();
                 f.thenRun(() -> record(confirms, payload));
@@ -120,7 +122,7 @@ final class LatencyBench {
             record(histogram, payload);
             received.record();
         })) {
-            measure(ctx, baseline.id(), received, (i, payload, key) -> session.publish(key, payload));
+            measure(ctx, baseline.id(), received, null, (i, payload, key) -> session.publish(key, payload));
         }
         return histogram;
     }
@@ -142,18 +144,21 @@ final class LatencyBench {
      * One message first (the consumer has joined once it arrives), then {@link #WARMUP_MESSAGES} paced
      * messages that are not recorded (so that neither side's JIT warm-up, nor its clients' first use,
      * falls in its figures: without them, whichever side runs first in a fresh JVM pays for both), then
-     * the paced messages measured, then waits for all.
+     * the paced messages measured, then waits for all; stops at once when {@code watch} (Keel's side; null for the
+     * raw client's) sees that they will not all arrive.
      */
-    private static void measure(BenchContext ctx, String who, Throughput received, Sender sender) throws Exception {
+    private static void measure(BenchContext ctx, String who, Throughput received, PassWatch watch, Sender sender)
+            throws Exception {
         BenchSettings s = ctx.settings;
         sender.send(-1, payload(WARMUP_MARK, s), "k0");
-        ctx.await(received::count, 1, "latency (" + who + "): waiting for the consumer to join");
+        ctx.await(received::count, 1, "latency (" + who + "): waiting for the consumer to join", watch);
         int warmup = warmup(s.latencyMessages());
         pace(ctx, sender, warmup, true, "latency (" + who + "): warming up at " + s.latencyRate() + " msg/s");
-        ctx.await(received::count, 1L + warmup, "latency (" + who + "): warming up");
+        ctx.await(received::count, 1L + warmup, "latency (" + who + "): warming up", watch);
         pace(ctx, sender, s.latencyMessages(), false, "latency (" + who + "): publishing at " + s.latencyRate()
                 + " msg/s");
-        ctx.await(received::count, 1L + warmup + s.latencyMessages(), "latency (" + who + "): receiving");
+        ctx.await(received::count, 1L + warmup + s.latencyMessages(), "latency (" + who + "): receiving",
+                watch);
     }
 
     /** Sends {@code count} messages at the run's rate, each carrying its scheduled send time (or the warm-up mark). */
