@@ -417,7 +417,7 @@ public final class BenchCommand implements Callable<Integer> {
                 stopped[0] |= Thread.interrupted();
             }
         } catch (TimeoutException e) {
-            throw new EnvironmentException(timedOut(e), e);
+            throw new EnvironmentException(timedOut(e, store.isRedis()), e);
         } finally {
             bar.finish();
             stopped[0] |= Thread.interrupted(); // a stop's interrupt must not cut the cleanup's calls short
@@ -517,12 +517,14 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * What a bench that timed out says: the timeout's own message, or, when it has none (amqp-client's connect
-     * timeout), that a call to the broker went unanswered; never "null".
+     * timeout), that a call to the broker went unanswered; never "null". With {@code --redis}, Redis is named beside
+     * the broker: a slow store holds the EFFECTIVELY_ONCE passes back as a slow broker does.
      */
-    static String timedOut(TimeoutException e) {
+    static String timedOut(TimeoutException e, boolean redis) {
         String what = e.getMessage() == null || e.getMessage().isBlank()
                 ? "a call to the broker went unanswered (" + e.getClass().getSimpleName() + ")" : e.getMessage();
-        return "bench: " + what + ". The broker is too slow or stuck: check it, use fewer --messages or a longer "
+        return "bench: " + what + (redis ? ". The broker or Redis (the idempotency store) is too slow or stuck: check "
+                + "them" : ". The broker is too slow or stuck: check it") + ", use fewer --messages or a longer "
                 + "--timeout.";
     }
 }

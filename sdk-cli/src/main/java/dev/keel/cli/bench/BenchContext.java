@@ -195,9 +195,10 @@ final class BenchContext {
         long deadline = System.nanoTime() + settings.timeout().toNanos();
         try {
             while (count.getAsLong() < target) {
-                Optional<String> stop = watch == null ? Optional.empty() : watch.stopReason(System.nanoTime());
+                long counted = count.getAsLong();
+                Optional<String> stop = watch == null ? Optional.empty() : watch.stopReason(System.nanoTime(), counted);
                 if (stop.isPresent()) {
-                    throw new EnvironmentException("bench: " + label + ": only " + count.getAsLong() + " of " + target
+                    throw new EnvironmentException("bench: " + label + ": only " + counted + " of " + target
                             + " messages arrived, and no more will: " + stop.get());
                 }
                 if (System.nanoTime() > deadline) {

@@ -334,7 +334,7 @@ final class ConsumeBench {
                 .guarantee(guarantee).ordering(Ordering.PER_KEY).lanes(ctx.settings.consumeLanes())
                 .maxInFlight(ctx.settings.consumeInFlight())
                 .idempotencyPolicy(IDEMPOTENCY).closeTimeout(CLOSE_TIMEOUT).build();
-        PassWatch watch = new PassWatch(ctx.store.description());
+        PassWatch watch = new PassWatch(ctx.store.description(), config.retryPolicy().maxAttempts());
         Subscription sub = ctx.keel.subscribe(config, watch.watching(d -> {
             if (work != null) {
                 work.handle(d);

@@ -93,7 +93,7 @@ final class LatencyBench {
                 .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.PER_KEY).lanes(s.consumeLanes())
                 .maxInFlight(s.consumeInFlight())
                 .idempotencyPolicy(ConsumeBench.IDEMPOTENCY).closeTimeout(CLOSE_TIMEOUT).build();
-        PassWatch watch = new PassWatch(ctx.store.description());
+        PassWatch watch = new PassWatch(ctx.store.description(), config.retryPolicy().maxAttempts());
         Subscription sub = ctx.keel.subscribe(config, watch.watching(d -> {
             record(histogram, d.payload());
             received.record();
