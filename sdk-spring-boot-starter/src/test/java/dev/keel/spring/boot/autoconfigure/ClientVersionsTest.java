@@ -18,7 +18,7 @@ class ClientVersionsTest {
     private static final Properties BUILT = new Properties();
 
     static {
-        BUILT.putAll(Map.of("kafka-clients", "4.4.0", "amqp-client", "5.37.1", "jedis", "8.0.2",
+        BUILT.putAll(Map.of("kafka-clients", "4.4.0", "amqp-client", "5.37.0", "jedis", "8.0.2",
                 "jackson-databind", "3.3.0", "rocketmq-client", "5.5.0", "activemq-client", "6.3.1"));
     }
 
@@ -49,8 +49,8 @@ class ClientVersionsTest {
         assertThat(ClientVersions.mismatches(c -> Optional.ofNullable(boot.get(c)), BUILT)).containsExactlyInAnyOrder(
                 "Keel is built and tested with kafka-clients 4.4.0, but this application resolved 4.2.2: with "
                         + "spring-boot-starter-parent as the parent, set <kafka.version>4.4.0</kafka.version> in the pom",
-                "Keel is built and tested with amqp-client 5.37.1, but this application resolved 5.30.0: with "
-                        + "spring-boot-starter-parent as the parent, set <rabbit-amqp-client.version>5.37.1"
+                "Keel is built and tested with amqp-client 5.37.0, but this application resolved 5.30.0: with "
+                        + "spring-boot-starter-parent as the parent, set <rabbit-amqp-client.version>5.37.0"
                         + "</rabbit-amqp-client.version> in the pom",
                 "Keel is built and tested with jedis 8.0.2, but this application resolved 7.4.1: with "
                         + "spring-boot-starter-parent as the parent, set <jedis.version>8.0.2</jedis.version> in the pom",
