@@ -518,12 +518,13 @@ public final class BenchCommand implements Callable<Integer> {
     /**
      * What a bench that timed out says: the timeout's own message, or, when it has none (amqp-client's connect
      * timeout), that a call to the broker went unanswered; never "null". With {@code --redis}, Redis is named beside
-     * the broker: a slow store holds the EFFECTIVELY_ONCE passes back as a slow broker does.
+     * the broker: a slow Redis holds the EFFECTIVELY_ONCE passes (the store) and the naive dedup back as a slow broker
+     * does.
      */
     static String timedOut(TimeoutException e, boolean redis) {
         String what = e.getMessage() == null || e.getMessage().isBlank()
                 ? "a call to the broker went unanswered (" + e.getClass().getSimpleName() + ")" : e.getMessage();
-        return "bench: " + what + (redis ? ". The broker or Redis (the idempotency store) is too slow or stuck: check "
+        return "bench: " + what + (redis ? ". The broker or Redis (--redis) is too slow or stuck: check "
                 + "them" : ". The broker is too slow or stuck: check it") + ", use fewer --messages or a longer "
                 + "--timeout.";
     }

@@ -28,7 +28,7 @@ class BenchTimeoutMessageTest {
         String said = BenchCommand.timedOut(new TimeoutException("consume EFFECTIVELY_ONCE: only 7 of 9 messages "
                 + "arrived within 1 s (--timeout)"), true);
 
-        assertThat(said).contains("The broker or Redis (the idempotency store) is too slow or stuck: check them")
+        assertThat(said).contains("The broker or Redis (--redis) is too slow or stuck: check them")
                 .endsWith("use fewer --messages or a longer --timeout.");
     }
 }
