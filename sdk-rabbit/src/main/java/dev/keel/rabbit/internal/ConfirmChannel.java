@@ -59,6 +59,13 @@ final class ConfirmChannel {
     private final ConcurrentSkipListMap<Long, PendingPublish> pending = new ConcurrentSkipListMap<>();
     private final ReentrantLock publishLock = new ReentrantLock();
     private final Object drainedMonitor = new Object();
+    /**
+     * Held while failing the pending publishes, from taking them out of {@code pending} to handing their failures to
+     * {@code completions}: a {@link #close()} that finds none pending so knows that the connection's thread, which
+     * may have taken them a moment before, has handed their failures over too, so that the producer's wait for the
+     * completions covers them (before, a close could return before such a publish had failed).
+     */
+    private final Object failing = new Object();
     private final Runnable beforeWrite;
     private volatile ShutdownSignalException closedBy;
     private volatile boolean closing;
@@ -484,13 +491,15 @@ final class ConfirmChannel {
     /** Fails every pending publish, in publish order, with what {@code failure} says for it. */
     private void fail(Function<PendingPublish, KeelException> failure) {
         List<PendingPublish> failed = new ArrayList<>();
-        Map.Entry<Long, PendingPublish> e;
-        while ((e = pending.pollFirstEntry()) != null) {
-            failed.add(e.getValue());
-        }
-        afterRemoval(failed.size());
-        if (!failed.isEmpty()) {
-            complete(() -> failed.forEach(p -> p.fail(p.returned() ? unroutable(p) : failure.apply(p))));
+        synchronized (failing) {
+            Map.Entry<Long, PendingPublish> e;
+            while ((e = pending.pollFirstEntry()) != null) {
+                failed.add(e.getValue());
+            }
+            afterRemoval(failed.size());
+            if (!failed.isEmpty()) {
+                complete(() -> failed.forEach(p -> p.fail(p.returned() ? unroutable(p) : failure.apply(p))));
+            }
         }
     }
 
