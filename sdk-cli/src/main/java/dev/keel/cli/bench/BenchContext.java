@@ -187,8 +187,8 @@ final class BenchContext {
     }
 
     /**
-     * {@link #await(LongSupplier, long, String)}, stopping at once, with an {@link EnvironmentException} giving the
-     * cause, when {@code watch} (if not null) sees that the count cannot reach its target.
+     * {@link #await(LongSupplier, long, String)}, stopping before the timeout, with an {@link EnvironmentException}
+     * giving the cause, when {@code watch} (if not null) sees that the count cannot reach its target.
      */
     void await(LongSupplier count, long target, String label, PassWatch watch) throws TimeoutException {
         progress.start(label, target);

@@ -144,7 +144,7 @@ final class LatencyBench {
      * One message first (the consumer has joined once it arrives), then {@link #WARMUP_MESSAGES} paced
      * messages that are not recorded (so that neither side's JIT warm-up, nor its clients' first use,
      * falls in its figures: without them, whichever side runs first in a fresh JVM pays for both), then
-     * the paced messages measured, then waits for all; stops at once when {@code watch} (Keel's side; null for the
+     * the paced messages measured, then waits for all; stops sooner when {@code watch} (Keel's side; null for the
      * raw client's) sees that they will not all arrive.
      */
     private static void measure(BenchContext ctx, String who, Throughput received, PassWatch watch, Sender sender)
