@@ -3,7 +3,6 @@ package dev.keel.cli.bench;
 import dev.keel.Codec;
 import dev.keel.DeliveryGuarantee;
 import dev.keel.MessageHandler;
-import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.cli.broker.BatchWork;
 import dev.keel.cli.broker.RawConsumeBaseline;
@@ -334,18 +333,14 @@ final class ConsumeBench {
                 .guarantee(guarantee).ordering(Ordering.PER_KEY).lanes(ctx.settings.consumeLanes())
                 .maxInFlight(ctx.settings.consumeInFlight())
                 .idempotencyPolicy(IDEMPOTENCY).closeTimeout(CLOSE_TIMEOUT).build();
-        PassWatch watch = new PassWatch(ctx.store.description(), config.retryPolicy().maxAttempts());
-        Subscription sub = ctx.keel.subscribe(config, watch.watching(d -> {
+        try (WatchedPass pass = WatchedPass.subscribe(ctx, config, d -> {
             if (work != null) {
                 work.handle(d);
             }
             t.record();
-        }));
-        watch.watch(sub);
-        try {
-            ctx.await(t::count, ctx.settings.messages(), label, watch);
-        } finally {
-            sub.close(CLOSE_TIMEOUT);
+        })) {
+            ctx.await(t::count, ctx.settings.messages(), label, pass.watch());
+            pass.counted();
         }
         return t.perSecond();
     }

@@ -4,7 +4,6 @@ import dev.keel.Codec;
 import dev.keel.DeliveryGuarantee;
 import dev.keel.Message;
 import dev.keel.PublishReceipt;
-import dev.keel.Subscription;
 import dev.keel.SubscriptionConfig;
 import dev.keel.cli.broker.RawLatencyBaseline;
 import dev.keel.ordering.Ordering;
@@ -93,23 +92,19 @@ final class LatencyBench {
                 .guarantee(DeliveryGuarantee.EFFECTIVELY_ONCE).ordering(Ordering.PER_KEY).lanes(s.consumeLanes())
                 .maxInFlight(s.consumeInFlight())
                 .idempotencyPolicy(ConsumeBench.IDEMPOTENCY).closeTimeout(CLOSE_TIMEOUT).build();
-        PassWatch watch = new PassWatch(ctx.store.description(), config.retryPolicy().maxAttempts());
-        Subscription sub = ctx.keel.subscribe(config, watch.watching(d -> {
+        try (WatchedPass pass = WatchedPass.subscribe(ctx, config, d -> {
             record(histogram, d.payload());
             received.record();
-        }));
-        watch.watch(sub);
-        try {
+        })) {
             List<CompletableFuture<PublishReceipt>> pending = new ArrayList<>(s.latencyMessages());
-            measure(ctx, "Keel", received, watch, (i, payload, key) -> {
+            measure(ctx, "Keel", received, pass.watch(), (i, payload, key) -> {
                 CompletableFuture<PublishReceipt> f = ctx.keel.publisher()
                         .publishAsync(topic, Message.builder(payload).key(key).build()).toCompletableFuture();
                 f.thenRun(() -> record(confirms, payload));
                 pending.add(f);
             });
             CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
-        } finally {
-            sub.close(CLOSE_TIMEOUT);
+            pass.counted();
         }
         return histogram;
     }

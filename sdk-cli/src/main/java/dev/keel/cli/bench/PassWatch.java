@@ -85,8 +85,8 @@ final class PassWatch {
         }
         Subscription.State state = sub.state();
         if (state == Subscription.State.FAILED) {
-            return Optional.of("its subscription failed (" + sub.failure().map(Throwable::toString).orElse("no cause given")
-                    + ")");
+            String cause = sub.failure().map(Throwable::toString).orElse("no cause given");
+            return Optional.of("its subscription failed (" + cause + ")");
         }
         if (state == Subscription.State.PAUSED && pausedSince == null) {
             pausedSince = nowNanos;

@@ -7,11 +7,7 @@ import dev.keel.Delivery;
 import dev.keel.Message;
 import dev.keel.MessageHandler;
 import dev.keel.Subscription;
-import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 
 /** When a bench pass stops waiting for its count: at a handler's failure, a failed subscription, a long pause. */
@@ -110,40 +106,5 @@ class PassWatchTest {
     private static Delivery<byte[]> delivery(int attempt) {
         return new Delivery<>(Message.builder(new byte[0]).id("m-1").build(), new byte[0], attempt, "t", "0", 0,
                 Map.of());
-    }
-
-    /** A subscription whose state the test sets. */
-    private static final class SettableSubscription implements Subscription {
-        volatile State state = State.RUNNING;
-        volatile Throwable failure;
-
-        @Override
-        public String topic() {
-            return "t";
-        }
-
-        @Override
-        public String group() {
-            return "g";
-        }
-
-        @Override
-        public State state() {
-            return state;
-        }
-
-        @Override
-        public Optional<Throwable> failure() {
-            return Optional.ofNullable(failure);
-        }
-
-        @Override
-        public CompletionStage<Void> closeAsync(Duration timeout) {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }
