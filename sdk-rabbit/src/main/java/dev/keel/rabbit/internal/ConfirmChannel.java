@@ -60,10 +60,11 @@ final class ConfirmChannel {
     private final ReentrantLock publishLock = new ReentrantLock();
     private final Object drainedMonitor = new Object();
     /**
-     * Held while failing the pending publishes, from taking them out of {@code pending} to handing their failures to
-     * {@code completions}: a {@link #close()} that finds none pending so knows that the connection's thread, which
-     * may have taken them a moment before, has handed their failures over too, so that the producer's wait for the
-     * completions covers them (before, a close could return before such a publish had failed).
+     * Held while settling or failing pending publishes, from taking them out of {@code pending} to handing their
+     * outcomes to {@code completions}: a {@link #close()} that finds none pending so knows that the connection's
+     * thread, which may have taken them a moment before, has handed their outcomes over too, so that the producer's
+     * wait for the completions covers them (before, a close could return before such a publish had failed, or before
+     * its confirm was handed over).
      */
     private final Object failing = new Object();
     private final Runnable beforeWrite;
@@ -158,6 +159,11 @@ final class ConfirmChannel {
     /** Under the publish lock, holding a window permit. */
     private void write(String exchange, String routingKey, AMQP.BasicProperties properties, byte[] body,
                        PendingPublish publish) {
+        if (closing) {
+            window.release();
+            publish.fail(new ClosedException("the RabbitMQ producer is closed"));
+            return;
+        }
         if (!isOpen()) {
             window.release();
             ShutdownSignalException closer = closedBy;
@@ -308,9 +314,23 @@ final class ConfirmChannel {
 
     /** Closes the channel; publishes still pending fail with {@link ClosedException}. */
     void close() {
-        closing = true;
+        abandonPending();
         closeQuietly();
-        failAll(new ClosedException("the producer was closed before RabbitMQ confirmed the publish"));
+        failAll(closedBeforeConfirm());
+    }
+
+    /**
+     * The producer is closing and waits no longer for RabbitMQ's answers: takes no new publish, and fails what is still
+     * pending with {@link ClosedException} now, before the channel or its connection is closed (the connection's
+     * thread would hear a connection closed at its socket as lost, and fail them as retriable).
+     */
+    void abandonPending() {
+        closing = true;
+        failAll(closedBeforeConfirm());
+    }
+
+    private static ClosedException closedBeforeConfirm() {
+        return new ClosedException("the producer was closed before RabbitMQ confirmed the publish");
     }
 
     int pendingCount() {
@@ -333,22 +353,24 @@ final class ConfirmChannel {
 
     private void settle(long tag, boolean multiple, String nackReason) {
         List<PendingPublish> settled = new ArrayList<>();
-        if (multiple) {
-            Map.Entry<Long, PendingPublish> first;
-            while ((first = pending.firstEntry()) != null && first.getKey() <= tag) {
-                if (pending.remove(first.getKey(), first.getValue())) {
-                    settled.add(first.getValue());
+        synchronized (failing) {
+            if (multiple) {
+                Map.Entry<Long, PendingPublish> first;
+                while ((first = pending.firstEntry()) != null && first.getKey() <= tag) {
+                    if (pending.remove(first.getKey(), first.getValue())) {
+                        settled.add(first.getValue());
+                    }
+                }
+            } else {
+                PendingPublish one = pending.remove(tag);
+                if (one != null) {
+                    settled.add(one);
                 }
             }
-        } else {
-            PendingPublish one = pending.remove(tag);
-            if (one != null) {
-                settled.add(one);
+            afterRemoval(settled.size());
+            if (!settled.isEmpty()) {
+                complete(() -> settled.forEach(p -> settleOne(p, nackReason)));
             }
-        }
-        afterRemoval(settled.size());
-        if (!settled.isEmpty()) {
-            complete(() -> settled.forEach(p -> settleOne(p, nackReason)));
         }
     }
 
@@ -394,7 +416,7 @@ final class ConfirmChannel {
     private void onShutdown(ShutdownSignalException cause) {
         closedBy = cause;
         if (closing && cause.isInitiatedByApplication()) {
-            failAll(new ClosedException("the producer was closed before RabbitMQ confirmed the publish"));
+            failAll(closedBeforeConfirm());
         } else {
             failPending(cause);
         }

@@ -29,6 +29,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.slf4j.Logger;
@@ -64,7 +65,12 @@ public final class RabbitProducer implements BrokerProducer {
     private final Object opening = new Object();
     private final AtomicLong roundRobin = new AtomicLong();
     private final ScheduledFuture<?> sweeper;
-    private volatile boolean closed;
+    /**
+     * Set once by the close, which takes no lock a channel opening holds (an opening may wait for a connection to a
+     * broker that does not answer, far beyond the close timeout); an opening that finds it set afterwards closes its
+     * channel itself.
+     */
+    private final AtomicBoolean closed = new AtomicBoolean();
     private volatile long openingSinceNanos;
     private volatile boolean openingChannel;
     private final DelayQueues delays;
@@ -84,7 +90,7 @@ public final class RabbitProducer implements BrokerProducer {
 
     @Override
     public CompletionStage<PublishReceipt> send(OutboundRecord record) {
-        if (closed) {
+        if (closed.get()) {
             return CompletableFuture.failedFuture(new ClosedException("the RabbitMQ producer is closed"));
         }
         try {
@@ -164,14 +170,15 @@ public final class RabbitProducer implements BrokerProducer {
         return all;
     }
 
-    /** Waits (up to the close timeout) for outstanding confirms, then closes the channels. */
+    /**
+     * Waits (up to the close timeout) for outstanding confirms; fails those still outstanding with
+     * {@link ClosedException}, then closes the channels. Does not wait for a channel being opened meanwhile: that
+     * opening closes its channel once it has it.
+     */
     @Override
     public void close() {
-        synchronized (opening) {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        if (!closed.compareAndSet(false, true)) {
+            return;
         }
         long deadline = System.nanoTime() + config.closeTimeout().toNanos();
         List<ConfirmChannel> all = allChannels();
@@ -183,13 +190,16 @@ public final class RabbitProducer implements BrokerProducer {
             }
         }
         sweeper.cancel(false);
+        for (ConfirmChannel c : all) {
+            c.abandonPending(); // before any close of a channel or the connection can fail them as lost
+        }
         if (stuckForNanos(System.nanoTime()) > 0 || connection.isBlocked()) {
             // closing a channel would queue behind that write, or wait for a broker that does not read
             connection.forceClose("the producer is closing while a publish is still writing or RabbitMQ blocks"
                     + " the connection");
             for (ConfirmChannel c : all) {
                 try {
-                    // their publishes fail when the connection's thread hears the closed socket, not at once
+                    // closing a channel before the connection's thread heard the closed socket would wait for it
                     c.awaitShutdown(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -222,14 +232,17 @@ public final class RabbitProducer implements BrokerProducer {
 
     /**
      * The sweep: a write or channel opening over {@code maxBlock} is stuck; closing the socket ends it.
-     * It also lets go of channels replaced after a nack once they closed, and closes those still
-     * waiting for confirms {@code closeTimeout} after their nack.
+     * It closes the channels a nack took out of use that still wait for confirms {@code closeTimeout} after their
+     * nack, whether a later publish replaced them in the pool yet or not, and lets go of the replaced ones once they
+     * closed with nothing pending.
      */
     private void endStuckWrites() {
         long now = System.nanoTime();
-        for (ConfirmChannel c : draining) {
+        for (ConfirmChannel c : allChannels()) {
             c.abandonIfDrainingLonger(config.closeTimeout(), now);
-            if (c.closed()) {
+        }
+        for (ConfirmChannel c : draining) {
+            if (c.closed() && c.pendingCount() == 0) {
                 draining.remove(c);
             }
         }
@@ -268,7 +281,7 @@ public final class RabbitProducer implements BrokerProducer {
             return current;
         }
         synchronized (opening) {
-            if (closed) {
+            if (closed.get()) {
                 throw new ClosedException("the RabbitMQ producer is closed");
             }
             current = channels.get(slot);
@@ -280,10 +293,18 @@ public final class RabbitProducer implements BrokerProducer {
             try {
                 ConfirmChannel fresh = ConfirmChannel.open(connection.openChannel(), config.confirmWindow(),
                         completions, this::onChannelShutdown, connection::checkNotBlocked);
-                if (current != null && current.replacedByNack() && !current.closed()) {
-                    draining.add(current); // its pending publishes still wait for the broker's answers
+                if (current != null && (current.pendingCount() > 0
+                        || current.replacedByNack() && !current.closed())) {
+                    // its pending publishes still wait for the broker's answers, or (lost, its shutdown not yet
+                    // heard) for their failures: the close waits for them too
+                    draining.add(current);
                 }
                 channels.set(slot, fresh);
+                if (closed.get()) {
+                    // the close began meanwhile and may not have seen this channel
+                    fresh.close();
+                    throw new ClosedException("the RabbitMQ producer is closed");
+                }
                 return fresh;
             } catch (IOException | AlreadyClosedException e) {
                 throw new BrokerUnavailableException("cannot put a RabbitMQ channel in confirm mode: "
