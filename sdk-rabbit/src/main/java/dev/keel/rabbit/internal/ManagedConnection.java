@@ -18,7 +18,10 @@ import org.slf4j.LoggerFactory;
  * new one, at most once per retry interval; in between callers fail fast with a retriable
  * {@link BrokerUnavailableException} (or, after a refused login, the {@link AccessRefusedException} again). The publishing side and the partition consumers each use one.
  * Knows whether RabbitMQ blocks the current connection ({@link PublishGate}) and can close it at the
- * socket ({@link #forceClose}), which frees a call stuck writing to it. Thread-safe.
+ * socket ({@link #forceClose}), which frees a call stuck writing to it. Thread-safe. A connection being opened
+ * holds no lock that {@link #close} or {@link #forceClose} wait for: both close its socket, which ends the opening
+ * (against a broker that accepts but never answers it would otherwise last up to the connection timeout and the
+ * probes of a failed connection after it).
  */
 public final class ManagedConnection implements AutoCloseable {
 
@@ -33,7 +36,11 @@ public final class ManagedConnection implements AutoCloseable {
     private Socket socket;
     private long nextAttemptNanos;
     private RuntimeException lastFailure;
-    private boolean closed;
+    private volatile boolean closed;
+    /** Held by the one caller that opens a connection; never while holding this object's lock. */
+    private final Object connecting = new Object();
+    /** The socket of the connection being opened, once the client made it; null otherwise. */
+    private volatile Socket openingSocket;
 
     public ManagedConnection(Connector connector, String role, Duration retryInterval, LongSupplier nanoTime) {
         this.connector = connector;
@@ -44,37 +51,91 @@ public final class ManagedConnection implements AutoCloseable {
     }
 
     /** The open connection, reconnecting if it was lost. */
-    public synchronized Connection get() {
+    public Connection get() {
+        Connection current = current();
+        if (current != null) {
+            return current;
+        }
+        synchronized (connecting) {
+            long now;
+            synchronized (this) {
+                current = current();
+                if (current != null) {
+                    return current; // another caller opened it meanwhile
+                }
+                now = nanoTime.getAsLong();
+                if (lastFailure instanceof AccessRefusedException refused && now - nextAttemptNanos < 0) {
+                    throw new AccessRefusedException(refused.getMessage(), refused);
+                }
+                if (lastFailure != null && now - nextAttemptNanos < 0) {
+                    throw new BrokerUnavailableException("no RabbitMQ connection (" + lastFailure.getMessage()
+                            + "); next attempt in " + Duration.ofNanos(nextAttemptNanos - now).toMillis() + " ms",
+                            lastFailure);
+                }
+            }
+            return open(now);
+        }
+    }
+
+    /** The connection if open; null if there is none or it was lost. */
+    private synchronized Connection current() {
         if (closed) {
             throw new ClosedException("the RabbitMQ adapter is closed");
         }
-        if (connection != null && connection.isOpen()) {
-            return connection;
+        return connection != null && connection.isOpen() ? connection : null;
+    }
+
+    /** Opens a connection, under {@code connecting} and outside this object's lock. */
+    private Connection open(long now) {
+        AtomicReference<Socket> opened = new AtomicReference<>();
+        Connection fresh;
+        try {
+            fresh = connector.open(role, false, s -> {
+                opened.set(s);
+                openingSocket = s;
+                if (closed) {
+                    closeQuietly(s); // the close came before the socket: it could not end the opening itself
+                }
+            });
+        } catch (RuntimeException e) {
+            synchronized (this) {
+                if (closed) {
+                    throw new ClosedException("the RabbitMQ adapter was closed while connecting");
+                }
+                lastFailure = e;
+                nextAttemptNanos = now + retryIntervalNanos;
+            }
+            throw e;
+        } finally {
+            openingSocket = null;
         }
-        long now = nanoTime.getAsLong();
-        if (lastFailure instanceof AccessRefusedException refused && now - nextAttemptNanos < 0) {
-            throw new AccessRefusedException(refused.getMessage(), refused);
+        PublishGate freshGate = new PublishGate(role);
+        fresh.addBlockedListener(freshGate);
+        fresh.addShutdownListener(cause -> freshGate.forget()); // no unblocked comes on a dead connection
+        synchronized (this) {
+            if (!closed) {
+                connection = fresh;
+                socket = opened.get();
+                gate = freshGate;
+                lastFailure = null;
+            }
         }
-        if (lastFailure != null && now - nextAttemptNanos < 0) {
-            throw new BrokerUnavailableException("no RabbitMQ connection (" + lastFailure.getMessage()
-                    + "); next attempt in " + Duration.ofNanos(nextAttemptNanos - now).toMillis() + " ms", lastFailure);
+        if (closed) {
+            closeQuietly(opened.get());
+            throw new ClosedException("the RabbitMQ adapter was closed while connecting");
+        }
+        LOG.info("connected to RabbitMQ ({})", role);
+        return fresh;
+    }
+
+    private void closeQuietly(Socket s) {
+        if (s == null) {
+            return;
         }
         try {
-            AtomicReference<Socket> opened = new AtomicReference<>();
-            Connection fresh = connector.open(role, false, opened::set);
-            PublishGate freshGate = new PublishGate(role);
-            fresh.addBlockedListener(freshGate);
-            fresh.addShutdownListener(cause -> freshGate.forget()); // no unblocked comes on a dead connection
-            connection = fresh;
-            socket = opened.get();
-            gate = freshGate;
-            lastFailure = null;
-            LOG.info("connected to RabbitMQ ({})", role);
-            return connection;
-        } catch (RuntimeException e) {
-            lastFailure = e;
-            nextAttemptNanos = now + retryIntervalNanos;
-            throw e;
+            s.close();
+        } catch (IOException e) {
+            LOG.debug("closing the socket of the {} connection failed: {}", role, e.toString());
         }
     }
 
@@ -108,6 +169,12 @@ public final class ManagedConnection implements AutoCloseable {
     public void forceClose(String reason) {
         Socket s;
         synchronized (this) {
+            Socket opening = openingSocket;
+            if (opening != null) {
+                LOG.warn("ending the opening of the RabbitMQ {} connection: {}", role, reason);
+                closeQuietly(opening); // the opening fails, and the next attempt waits the retry interval
+                return;
+            }
             if (connection == null || socket == null || !connection.isOpen()) {
                 return;
             }
@@ -116,11 +183,7 @@ public final class ManagedConnection implements AutoCloseable {
             nextAttemptNanos = nanoTime.getAsLong() + retryIntervalNanos;
         }
         LOG.warn("closing the RabbitMQ {} connection: {}", role, reason);
-        try {
-            s.close();
-        } catch (IOException e) {
-            LOG.debug("closing the socket of the {} connection failed: {}", role, e.toString());
-        }
+        closeQuietly(s);
     }
 
     /** Whether RabbitMQ blocks the current connection (it does not read from it: nothing closes gracefully). */
@@ -144,6 +207,7 @@ public final class ManagedConnection implements AutoCloseable {
             c = connection;
             connection = null;
         }
+        closeQuietly(openingSocket); // ends an opening in progress, which then closes what it opened, if anything
         if (c != null && c.isOpen()) {
             try {
                 c.close((int) connector.config().closeTimeout().toMillis());
