@@ -64,12 +64,17 @@ final class Committer {
         if (offsets.isEmpty()) {
             return;
         }
-        consumer.commitAsync(offsets, (committed, error) -> {
-            if (error != null) {
-                failed(offsets, error);
-                LOG.debug("Kafka offset commit failed, will retry: {}", error.toString());
-            }
-        });
+        try {
+            consumer.commitAsync(offsets, (committed, error) -> {
+                if (error != null) {
+                    failed(offsets, error);
+                    LOG.debug("Kafka offset commit failed, will retry: {}", error.toString());
+                }
+            });
+        } catch (RuntimeException e) {
+            trackers.commitFailed(offsets); // never sent: asked again next time
+            throw e;
+        }
     }
 
     private void failed(Map<TopicPartition, OffsetAndMetadata> offsets, Exception error) {
@@ -94,12 +99,15 @@ final class Committer {
      * is made again, until the close timeout; a partition the rebalance revokes meanwhile is committed by the
      * revocation. Before, the close gave up at the first refusal, and the next owner ran again every record handled
      * since the last commit (a probe: 732 of 10,000 under AT_LEAST_ONCE, when one member of two closed while the other
-     * had just joined). An asynchronous commit still under way is awaited first (its offsets are marked requested until
-     * its answer), and after a commit it looks again until nothing is left to commit.
+     * had just joined). The asynchronous commits under way are awaited first, where the client can, and their offsets
+     * committed again whatever their answer (it may fail after this commit, with nothing committing again: the client's
+     * wait skips an asynchronous commit still looking for its coordinator, and a wakeup left pending ends it); after a
+     * commit it looks again until nothing is left to commit.
      */
     void commitThroughRebalance(LongConsumer pollOnce) {
         long deadline = System.nanoTime() + syncTimeout.toNanos();
         awaitAsyncCommits(deadline);
+        trackers.forgetRequested(null);
         while (!signals.aborted()) {
             Map<TopicPartition, OffsetAndMetadata> offsets = trackers.toCommit();
             long left = deadline - System.nanoTime();
@@ -120,6 +128,8 @@ final class Committer {
                 pollOnce.accept(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             } catch (WakeupException e) {
                 trackers.commitFailed(offsets); // a wakeup left pending by the close: consumed, try again
+            } catch (OffsetMetadataTooLarge e) {
+                failed(offsets, e); // asked again next round, offsets only
             } catch (KafkaException e) {
                 failed(offsets, e);
                 LOG.warn("Kafka offset commit failed ({}); the records after the last commit will be redelivered",
@@ -129,20 +139,34 @@ final class Committer {
         }
     }
 
-    /** Waits (until {@code deadline}) for the asynchronous commits under way, so that their callbacks have run. */
+    /**
+     * Waits (until {@code deadline}) for the asynchronous commits under way, so that their callbacks have run; a wakeup
+     * left pending (by the close) is consumed and the wait made again.
+     */
     private void awaitAsyncCommits(long deadline) {
-        try {
-            consumer.commitSync(Map.of(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-        } catch (KafkaException e) {
-            LOG.debug("Waiting for the asynchronous commits under way at the close: {}", e.toString());
+        for (int attempt = 1; attempt <= WAKEUP_RETRIES; attempt++) {
+            try {
+                consumer.commitSync(Map.of(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                return;
+            } catch (WakeupException e) {
+                LOG.debug("A wakeup ended the wait for the asynchronous commits under way at the close; waiting again");
+            } catch (KafkaException e) {
+                LOG.debug("Waiting for the asynchronous commits under way at the close: {}", e.toString());
+                return;
+            }
         }
     }
 
-    /** Commits synchronously what advanced on {@code partitions} (all owned ones when null). */
+    /**
+     * Commits synchronously the offsets of {@code partitions} (all owned ones when null), also those an asynchronous
+     * commit still under way asked for (its answer may yet be a failure, and the partitions are about to go). A commit
+     * whose metadata the broker refuses as too large is made again at once, with offsets only.
+     */
     void commitSync(Collection<Integer> partitions) {
         if (signals.aborted()) {
             return;
         }
+        trackers.forgetRequested(partitions);
         Map<TopicPartition, OffsetAndMetadata> offsets = partitions == null ? trackers.toCommit()
                 : trackers.toCommit(partitions);
         if (offsets.isEmpty()) {
@@ -152,6 +176,16 @@ final class Committer {
             try {
                 consumer.commitSync(offsets, syncTimeout);
                 return;
+            } catch (OffsetMetadataTooLarge e) {
+                failed(offsets, e);
+                offsets = partitions == null ? trackers.toCommit() : trackers.toCommit(partitions);
+                if (offsets.isEmpty()) {
+                    return;
+                }
+                if (attempt >= WAKEUP_RETRIES) {
+                    trackers.commitFailed(offsets);
+                    return;
+                }
             } catch (WakeupException e) {
                 if (attempt >= WAKEUP_RETRIES) {
                     trackers.commitFailed(offsets);

@@ -73,6 +73,15 @@ final class OffsetRanges {
         return new OffsetRanges(ranges);
     }
 
+    /**
+     * The first offset from {@code offset} on that these ranges do not hold: {@code offset} itself unless a range holds
+     * it. A commit's offset moves past a range that starts at it: its metadata can record ranges only above it.
+     */
+    long firstNotHeldFrom(long offset) {
+        Map.Entry<Long, Long> range = ranges.floorEntry(offset);
+        return range != null && offset < range.getValue() ? range.getValue() : offset;
+    }
+
     boolean contains(long offset) {
         Map.Entry<Long, Long> range = ranges.floorEntry(offset);
         return range != null && offset < range.getValue();

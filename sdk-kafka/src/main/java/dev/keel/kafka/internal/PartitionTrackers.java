@@ -3,8 +3,10 @@ package dev.keel.kafka.internal;
 import dev.keel.spi.support.OffsetTracker;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -23,6 +25,12 @@ final class PartitionTrackers {
     /** Offsets a previous owner acknowledged above its commit, read when the partition was assigned. */
     private final Map<Integer, OffsetRanges> doneBefore = new HashMap<>();
     private final Map<Integer, OffsetAndMetadata> requested = new HashMap<>();
+    /**
+     * A partition's trackers from before its position went back into the middle of the records still pending (a log
+     * truncation or an offset reset): while one holds records not yet acknowledged, the partition's commit stays at or
+     * below its committable offset, since those records' acks reach only it.
+     */
+    private final Map<Integer, List<OffsetTracker>> floors = new ConcurrentHashMap<>();
     /** False once the broker refused a commit's metadata as too large: commits then carry offsets only. */
     private volatile boolean recordDoneAbove = true;
 
@@ -49,17 +57,7 @@ final class PartitionTrackers {
 
     /** Registers a record handed to the engine and returns the tracker its ack must reach. */
     OffsetTracker received(int partition, long offset) {
-        OffsetTracker tracker = trackers.computeIfAbsent(partition, p -> new OffsetTracker(offset));
-        try {
-            tracker.received(offset);
-        } catch (IllegalArgumentException rewound) {
-            // The consumer went back (its position was reset): start over from here.
-            tracker = new OffsetTracker(offset);
-            tracker.received(offset);
-            trackers.put(partition, tracker);
-            requested.remove(partition);
-        }
-        return tracker;
+        return receivedAll(partition, new long[] {offset}, 1);
     }
 
     /**
@@ -71,13 +69,35 @@ final class PartitionTrackers {
         try {
             tracker.receivedAll(offsets, count);
         } catch (IllegalArgumentException rewound) {
-            // The consumer went back (its position was reset): start over from here.
+            // The consumer went back (its position was reset): start over from here; the old tracker's records still
+            // pending hold the commit back until they are acknowledged
+            if (tracker.pendingCount() > 0) {
+                floors.computeIfAbsent(partition, p -> new CopyOnWriteArrayList<>()).add(tracker);
+            }
             tracker = new OffsetTracker(offsets[0]);
             tracker.receivedAll(offsets, count);
             trackers.put(partition, tracker);
             requested.remove(partition);
         }
         return tracker;
+    }
+
+    /** The highest offset {@code partition}'s trackers from before a rewind allow to commit; MAX_VALUE if none. */
+    private long floor(int partition) {
+        List<OffsetTracker> old = floors.get(partition);
+        if (old == null) {
+            return Long.MAX_VALUE;
+        }
+        old.removeIf(t -> t.pendingCount() == 0);
+        if (old.isEmpty()) {
+            floors.remove(partition);
+            return Long.MAX_VALUE;
+        }
+        long lowest = Long.MAX_VALUE;
+        for (OffsetTracker t : old) {
+            lowest = Math.min(lowest, t.committable());
+        }
+        return lowest;
     }
 
     /** Whether a previous owner recorded work done above its commit of {@code partition} (skipped when it comes). */
@@ -98,9 +118,11 @@ final class PartitionTrackers {
             if (tracker == null) {
                 continue;
             }
-            long committable = tracker.committable();
             OffsetRanges done = OffsetRanges.of(tracker.ackedAbove())
                     .union(doneBefore.getOrDefault(partition, OffsetRanges.NONE));
+            // past what a previous owner finished from here on (its metadata cannot record a range starting at the
+            // commit's offset), but never past a record pending on a tracker from before a rewind
+            long committable = Math.min(done.firstNotHeldFrom(tracker.committable()), floor(partition));
             OffsetAndMetadata next = new OffsetAndMetadata(committable,
                     recordDoneAbove ? done.toMetadata(committable) : "");
             OffsetAndMetadata last = requested.get(partition);
@@ -111,6 +133,19 @@ final class PartitionTrackers {
             }
         }
         return offsets;
+    }
+
+    /**
+     * Forgets which commits were requested for {@code partitions} (all owned ones when null), so that the next
+     * {@link #toCommit} asks for every partition's offset again: a final commit (a revocation's, a close's) must not
+     * count on an asynchronous commit still under way, whose failure would come when nothing commits again.
+     */
+    void forgetRequested(Collection<Integer> partitions) {
+        if (partitions == null) {
+            requested.clear();
+        } else {
+            partitions.forEach(requested::remove);
+        }
     }
 
     /** A commit of {@code offsets} failed: request them again next time. */
@@ -133,11 +168,13 @@ final class PartitionTrackers {
             trackers.remove(partition);
             requested.remove(partition);
             doneBefore.remove(partition);
+            floors.remove(partition);
         }
     }
 
     /** Records handed out and not yet acknowledged, over all owned partitions. */
     int pending() {
-        return trackers.values().stream().mapToInt(OffsetTracker::pendingCount).sum();
+        return trackers.values().stream().mapToInt(OffsetTracker::pendingCount).sum()
+                + floors.values().stream().flatMap(List::stream).mapToInt(OffsetTracker::pendingCount).sum();
     }
 }

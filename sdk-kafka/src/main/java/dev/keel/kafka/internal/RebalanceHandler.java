@@ -14,6 +14,7 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,8 @@ final class RebalanceHandler implements ConsumerRebalanceListener {
     static final Duration REVOKE_MARGIN = Duration.ofSeconds(2);
     /** How long reading the committed offsets of newly assigned partitions may take. */
     static final Duration COMMITTED_READ_TIMEOUT = Duration.ofSeconds(5);
+    /** Reads of the committed offsets a wakeup may interrupt before the handler goes without them. */
+    static final int WAKEUP_RETRIES = 3;
     private static final Logger LOG = LoggerFactory.getLogger(RebalanceHandler.class);
 
     private final Consumer<byte[], byte[]> consumer;
@@ -112,8 +115,7 @@ final class RebalanceHandler implements ConsumerRebalanceListener {
      */
     private Map<TopicPartition, OffsetAndMetadata> readDoneBefore(Collection<TopicPartition> partitions) {
         try {
-            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions),
-                    COMMITTED_READ_TIMEOUT);
+            Map<TopicPartition, OffsetAndMetadata> committed = committed(partitions);
             for (TopicPartition partition : partitions) {
                 trackers.assigned(partition.partition(), committed.get(partition));
             }
@@ -122,6 +124,23 @@ final class RebalanceHandler implements ConsumerRebalanceListener {
             LOG.debug("Could not read the committed metadata of {}; work done above the committed offsets runs "
                     + "again: {}", ids(partitions), e.toString());
             return null;
+        }
+    }
+
+    /**
+     * The partitions' committed offsets, read again after a wakeup: the engine wakes the consumer up when it may fetch
+     * again ({@code resume}), also while this callback runs, and that wakeup is no reason to go without them (it
+     * would have the previous owner's finished work run again, and a consumer starting at the end skip records).
+     */
+    private Map<TopicPartition, OffsetAndMetadata> committed(Collection<TopicPartition> partitions) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return consumer.committed(new HashSet<>(partitions), COMMITTED_READ_TIMEOUT);
+            } catch (WakeupException e) {
+                if (attempt >= WAKEUP_RETRIES || signals.aborted()) {
+                    throw e;
+                }
+            }
         }
     }
 
