@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,109 +24,96 @@ import org.junit.jupiter.api.Test;
  */
 class ConfirmChannelCloseRaceTest {
 
+    private static final String CONNECTION_THREAD = "fake-connection-thread";
+
+    private final FakeChannel fake = new FakeChannel();
+    private final ExecutorService completionThread = Executors.newSingleThreadExecutor();
+    /** Counted down when the connection's thread hands its publishes' outcomes to the completions; then it waits. */
+    private final CountDownLatch handingOver = new CountDownLatch(1);
+    private final CountDownLatch mayHandOver = new CountDownLatch(1);
+
+    @AfterEach
+    void stop() {
+        mayHandOver.countDown();
+        completionThread.shutdown();
+    }
+
     @Test
     void aCloseWhileTheConnectionsThreadFailsThePendingPublishesShouldReturnOnlyOnceTheyFailed() throws Exception {
-        FakeChannel fake = new FakeChannel();
-        ExecutorService completionThread = Executors.newSingleThreadExecutor();
-        CountDownLatch handingOver = new CountDownLatch(1);
-        CountDownLatch mayHandOver = new CountDownLatch(1);
-        String connectionThread = "fake-connection-thread";
-        try {
-            ConfirmChannel confirms = ConfirmChannel.open(fake.channel, 10, task -> {
-                if (Thread.currentThread().getName().equals(connectionThread)) {
-                    handingOver.countDown();
-                    awaitQuietly(mayHandOver);
-                }
-                completionThread.execute(task);
-            }, cause -> { }, () -> { });
-            PendingPublish publish = new PendingPublish("t", "x", "m-1", 0, 1);
-            confirms.publish("x", "k", new AMQP.BasicProperties(), new byte[] {1}, publish, Duration.ofSeconds(5));
-            assertThat(publish.future()).isNotDone();
+        ConfirmChannel confirms = confirmChannel();
+        PendingPublish publish = publish(confirms);
 
-            Thread lost = new Thread(fake::lost, connectionThread);
-            lost.start();
-            assertThat(handingOver.await(10, TimeUnit.SECONDS)).isTrue();
-            // the close, on another thread, while the connection's thread holds the publishes it took out
-            CompletableFuture<Void> closed = new CompletableFuture<>();
-            Thread closer = new Thread(() -> {
-                confirms.close();
-                CompletableFuture.runAsync(() -> { }, completionThread).join(); // the producer's wait for completions
-                closed.complete(null);
-            }, "closer");
-            closer.start();
-            // it returned, or it waits for the lock the connection's thread holds
-            await().atMost(Duration.ofSeconds(10)).until(() -> closed.isDone()
-                    || closer.getState() == Thread.State.BLOCKED);
-            boolean doneBeforeHandOver = closed.isDone();
-            boolean failedByThen = publish.future().isDone();
-            mayHandOver.countDown();
-            closed.get(10, TimeUnit.SECONDS);
-            lost.join(10_000);
+        boolean returnedEarly = closeWhileHeld(fake::lost, confirms, publish);
 
-            assertThat(!doneBeforeHandOver || failedByThen)
-                    .as("the close returned before the publish failed").isTrue();
-            assertThat(publish.future()).isCompletedExceptionally();
-        } finally {
-            mayHandOver.countDown();
-            completionThread.shutdown();
-        }
+        assertThat(returnedEarly).as("the close returned before the publish failed").isFalse();
+        assertThat(publish.future()).isCompletedExceptionally();
     }
 
     @Test
     void aCloseWhileTheConnectionsThreadHandsAConfirmOverShouldReturnOnlyOnceThePublishIsConfirmed() throws Exception {
-        FakeChannel fake = new FakeChannel();
-        ExecutorService completionThread = Executors.newSingleThreadExecutor();
-        CountDownLatch handingOver = new CountDownLatch(1);
-        CountDownLatch mayHandOver = new CountDownLatch(1);
-        String connectionThread = "fake-connection-thread";
-        try {
-            ConfirmChannel confirms = ConfirmChannel.open(fake.channel, 10, task -> {
-                if (Thread.currentThread().getName().equals(connectionThread)) {
-                    handingOver.countDown();
-                    awaitQuietly(mayHandOver);
-                }
-                completionThread.execute(task);
-            }, cause -> { }, () -> { });
-            PendingPublish publish = new PendingPublish("t", "x", "m-1", 0, 1);
-            confirms.publish("x", "k", new AMQP.BasicProperties(), new byte[] {1}, publish, Duration.ofSeconds(5));
+        ConfirmChannel confirms = confirmChannel();
+        PendingPublish publish = publish(confirms);
 
-            Thread confirming = new Thread(() -> {
-                try {
-                    fake.acks.get().handle(1, false);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }, connectionThread);
-            confirming.start();
-            assertThat(handingOver.await(10, TimeUnit.SECONDS)).isTrue();
-            // the producer's close: its wait for the confirms finds none pending, then it closes and awaits completions
-            CompletableFuture<Void> closed = new CompletableFuture<>();
-            Thread closer = new Thread(() -> {
-                try {
-                    confirms.awaitSettled(Duration.ofSeconds(10));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                confirms.close();
-                CompletableFuture.runAsync(() -> { }, completionThread).join();
-                closed.complete(null);
-            }, "closer");
-            closer.start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> closed.isDone()
-                    || closer.getState() == Thread.State.BLOCKED);
-            boolean doneBeforeHandOver = closed.isDone();
-            boolean settledByThen = publish.future().isDone();
-            mayHandOver.countDown();
-            closed.get(10, TimeUnit.SECONDS);
-            confirming.join(10_000);
+        boolean returnedEarly = closeWhileHeld(() -> {
+            try {
+                fake.acks.get().handle(1, false);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, confirms, publish);
 
-            assertThat(!doneBeforeHandOver || settledByThen)
-                    .as("the close returned before the publish's confirm was handed over").isTrue();
-            assertThat(publish.future()).isCompleted();
-        } finally {
-            mayHandOver.countDown();
-            completionThread.shutdown();
-        }
+        assertThat(returnedEarly).as("the close returned before the publish's confirm was handed over").isFalse();
+        assertThat(publish.future()).isCompleted();
+    }
+
+    /** A confirm channel on the fake, whose completions the connection's thread hands over only when let. */
+    private ConfirmChannel confirmChannel() throws IOException {
+        return ConfirmChannel.open(fake.channel, 10, task -> {
+            if (Thread.currentThread().getName().equals(CONNECTION_THREAD)) {
+                handingOver.countDown();
+                awaitQuietly(mayHandOver);
+            }
+            completionThread.execute(task);
+        }, cause -> { }, () -> { });
+    }
+
+    private static PendingPublish publish(ConfirmChannel confirms) {
+        PendingPublish publish = new PendingPublish("t", "x", "m-1", 0, 1);
+        confirms.publish("x", "k", new AMQP.BasicProperties(), new byte[] {1}, publish, Duration.ofSeconds(5));
+        assertThat(publish.future()).isNotDone();
+        return publish;
+    }
+
+    /**
+     * Runs {@code connectionThreadWork} on the connection's thread until it hands the publish's outcome over, then the
+     * producer's close on another (its wait for the confirms, the close, its wait for the completions), then lets the
+     * hand-over go on. Answers whether the close returned before the publish was done.
+     */
+    private boolean closeWhileHeld(Runnable connectionThreadWork, ConfirmChannel confirms, PendingPublish publish)
+            throws Exception {
+        Thread connection = new Thread(connectionThreadWork, CONNECTION_THREAD);
+        connection.start();
+        assertThat(handingOver.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        Thread closer = new Thread(() -> {
+            try {
+                confirms.awaitSettled(Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            confirms.close();
+            CompletableFuture.runAsync(() -> { }, completionThread).join();
+            closed.complete(null);
+        }, "closer");
+        closer.start();
+        // it returned, or it waits for the lock the connection's thread holds
+        await().atMost(Duration.ofSeconds(10)).until(() -> closed.isDone()
+                || closer.getState() == Thread.State.BLOCKED);
+        boolean returnedEarly = closed.isDone() && !publish.future().isDone();
+        mayHandOver.countDown();
+        closed.get(10, TimeUnit.SECONDS);
+        connection.join(10_000);
+        return returnedEarly;
     }
 
     private static void awaitQuietly(CountDownLatch latch) {
