@@ -337,6 +337,16 @@ final class ConfirmChannel {
         return pending.size();
     }
 
+    /**
+     * Whether every publish is settled and its outcome handed to the completions: also waits for the connection's
+     * thread while it hands over the outcomes it took out (a channel it just failed reads as having none pending then).
+     */
+    boolean settledAll() {
+        synchronized (failing) {
+            return pending.isEmpty();
+        }
+    }
+
     private void onAck(long tag, boolean multiple) {
         settle(tag, multiple, null);
     }

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -82,6 +83,14 @@ public final class Connector {
 
     /** As {@link #open(String, boolean)}; {@code sockets} is handed the connection's socket once it is set up. */
     Connection open(String role, boolean recovering, Consumer<Socket> sockets) {
+        return open(role, recovering, sockets, () -> false);
+    }
+
+    /**
+     * As {@link #open(String, boolean, Consumer)}; when {@code ended} says the opening was ended (its socket closed by
+     * its owner), its failure is reported as such at once, without the probes that explain a failed connection.
+     */
+    Connection open(String role, boolean recovering, Consumer<Socket> sockets, BooleanSupplier ended) {
         ConnectionFactory factory = new ConnectionFactory();
         AtomicReference<Socket> lastSocket = new AtomicReference<>();
         factory.setSocketConfigurator(socket -> {
@@ -137,6 +146,10 @@ public final class Connector {
                     + " wrong. Give the right credentials (rabbitmqctl authenticate_user checks them), or create the"
                     + " user (rabbitmqctl add_user); retrying cannot help", e);
         } catch (IOException | TimeoutException e) {
+            if (ended.getAsBoolean()) {
+                throw new BrokerUnavailableException("the opening of the connection to RabbitMQ at " + where()
+                        + " was ended (" + describe(e) + ")", e);
+            }
             Optional<String> certificate = certificateProblem(e);
             if (certificate.isPresent()) {
                 throw new AccessRefusedException("RabbitMQ at " + where() + " could not be reached over TLS as "

@@ -41,6 +41,11 @@ public final class ManagedConnection implements AutoCloseable {
     private final Object connecting = new Object();
     /** The socket of the connection being opened, once the client made it; null otherwise. */
     private volatile Socket openingSocket;
+    /** Whether a connection is being opened, and since when ({@link #openingForNanos}). */
+    private volatile boolean opening;
+    private volatile long openingSinceNanos;
+    /** Why {@link #forceClose} ended the opening in progress; null if it did not. */
+    private volatile String endedBy;
 
     public ManagedConnection(Connector connector, String role, Duration retryInterval, LongSupplier nanoTime) {
         this.connector = connector;
@@ -85,29 +90,50 @@ public final class ManagedConnection implements AutoCloseable {
         return connection != null && connection.isOpen() ? connection : null;
     }
 
-    /** Opens a connection, under {@code connecting} and outside this object's lock. */
+    /**
+     * Opens a connection, under {@code connecting} and outside this object's lock. An opening {@link #forceClose} ended
+     * fails, and the next attempt waits the retry interval from then, as after a connection it closed.
+     */
     private Connection open(long now) {
         AtomicReference<Socket> opened = new AtomicReference<>();
         Connection fresh;
+        endedBy = null;
+        openingSinceNanos = now;
+        opening = true;
         try {
             fresh = connector.open(role, false, s -> {
                 opened.set(s);
                 openingSocket = s;
-                if (closed) {
-                    closeQuietly(s); // the close came before the socket: it could not end the opening itself
+                if (closed || endedBy != null) {
+                    closeQuietly(s); // ended before the socket was made: it could not be closed then
                 }
-            });
+            }, () -> closed || endedBy != null);
         } catch (RuntimeException e) {
             synchronized (this) {
                 if (closed) {
                     throw new ClosedException("the RabbitMQ adapter was closed while connecting");
                 }
-                lastFailure = e;
-                nextAttemptNanos = now + retryIntervalNanos;
+                String ended = endedBy;
+                lastFailure = ended == null ? e : new BrokerUnavailableException(ended, e);
+                nextAttemptNanos = ended == null ? now + retryIntervalNanos
+                        : nanoTime.getAsLong() + retryIntervalNanos;
+                if (ended != null) {
+                    throw (BrokerUnavailableException) lastFailure;
+                }
             }
             throw e;
         } finally {
+            opening = false;
             openingSocket = null;
+        }
+        String ended = endedBy;
+        if (ended != null) { // ended as the handshake finished: its socket is closed
+            closeQuietly(opened.get());
+            synchronized (this) {
+                lastFailure = new BrokerUnavailableException(ended, null);
+                nextAttemptNanos = nanoTime.getAsLong() + retryIntervalNanos;
+            }
+            throw new BrokerUnavailableException(ended, null);
         }
         PublishGate freshGate = new PublishGate(role);
         fresh.addBlockedListener(freshGate);
@@ -169,10 +195,12 @@ public final class ManagedConnection implements AutoCloseable {
     public void forceClose(String reason) {
         Socket s;
         synchronized (this) {
-            Socket opening = openingSocket;
-            if (opening != null) {
-                LOG.warn("ending the opening of the RabbitMQ {} connection: {}", role, reason);
-                closeQuietly(opening); // the opening fails, and the next attempt waits the retry interval
+            if (opening) {
+                if (endedBy == null) {
+                    LOG.warn("ending the opening of the RabbitMQ {} connection: {}", role, reason);
+                }
+                endedBy = reason;
+                closeQuietly(openingSocket); // the opening fails, and the next attempt waits the retry interval
                 return;
             }
             if (connection == null || socket == null || !connection.isOpen()) {
@@ -184,6 +212,11 @@ public final class ManagedConnection implements AutoCloseable {
         }
         LOG.warn("closing the RabbitMQ {} connection: {}", role, reason);
         closeQuietly(s);
+    }
+
+    /** How long the opening of a connection in progress has lasted as of {@code now}, or 0 when none is. */
+    public long openingForNanos(long now) {
+        return opening ? Math.max(1, now - openingSinceNanos) : 0;
     }
 
     /** Whether RabbitMQ blocks the current connection (it does not read from it: nothing closes gracefully). */

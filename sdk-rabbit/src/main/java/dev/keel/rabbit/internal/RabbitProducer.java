@@ -193,8 +193,9 @@ public final class RabbitProducer implements BrokerProducer {
         for (ConfirmChannel c : all) {
             c.abandonPending(); // before any close of a channel or the connection can fail them as lost
         }
-        if (stuckForNanos(System.nanoTime()) > 0 || connection.isBlocked()) {
-            // closing a channel would queue behind that write, or wait for a broker that does not read
+        if (longestWriteNanos(System.nanoTime()) > 0 || connection.isBlocked()) {
+            // closing a channel would queue behind that write, or wait for a broker that does not read (a channel
+            // being opened meanwhile is no reason: the close does not wait for it)
             connection.forceClose("the producer is closing while a publish is still writing or RabbitMQ blocks"
                     + " the connection");
             for (ConfirmChannel c : all) {
@@ -242,7 +243,7 @@ public final class RabbitProducer implements BrokerProducer {
             c.abandonIfDrainingLonger(config.closeTimeout(), now);
         }
         for (ConfirmChannel c : draining) {
-            if (c.closed() && c.pendingCount() == 0) {
+            if (c.closed() && c.settledAll()) {
                 draining.remove(c);
             }
         }
@@ -254,9 +255,19 @@ public final class RabbitProducer implements BrokerProducer {
         }
     }
 
-    /** How long the oldest write or channel opening in progress has lasted, or 0. */
+    /**
+     * How long the oldest write or opening in progress has lasted, or 0: a connection's opening counts from its own
+     * start (a channel opening may first have waited for another caller's), a channel's from the channel opening's.
+     */
     private long stuckForNanos(long now) {
-        long longest = openingChannel ? Math.max(1, now - openingSinceNanos) : 0;
+        long connecting = connection.openingForNanos(now);
+        long opening = connecting > 0 ? connecting : openingChannel ? Math.max(1, now - openingSinceNanos) : 0;
+        return Math.max(opening, longestWriteNanos(now));
+    }
+
+    /** How long the oldest write in progress has lasted, or 0. */
+    private long longestWriteNanos(long now) {
+        long longest = 0;
         for (ConfirmChannel c : allChannels()) {
             longest = Math.max(longest, c.writingForNanos(now));
         }
@@ -293,7 +304,7 @@ public final class RabbitProducer implements BrokerProducer {
             try {
                 ConfirmChannel fresh = ConfirmChannel.open(connection.openChannel(), config.confirmWindow(),
                         completions, this::onChannelShutdown, connection::checkNotBlocked);
-                if (current != null && (current.pendingCount() > 0
+                if (current != null && (!current.settledAll()
                         || current.replacedByNack() && !current.closed())) {
                     // its pending publishes still wait for the broker's answers, or (lost, its shutdown not yet
                     // heard) for their failures: the close waits for them too

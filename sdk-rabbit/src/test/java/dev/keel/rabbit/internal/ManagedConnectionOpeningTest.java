@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +29,7 @@ class ManagedConnectionOpeningTest {
 
     private static final Duration NEVER = Duration.ofMinutes(10);
     private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Duration RETRY_INTERVAL = Duration.ofMinutes(1);
 
     private final ExecutorService threads = Executors.newCachedThreadPool();
 
@@ -51,11 +54,14 @@ class ManagedConnectionOpeningTest {
     }
 
     @Test
-    void aForcedCloseShouldEndAConnectionBeingOpenedAndTheNextAttemptWaitTheRetryInterval() throws Exception {
+    void aForcedCloseShouldEndAConnectionBeingOpenedAndTheNextAttemptWaitTheRetryIntervalFromThen() throws Exception {
         try (ServerSocket silent = silentBroker()) {
-            ManagedConnection connection = connectionTo(silent);
+            AtomicLong clock = new AtomicLong();
+            ManagedConnection connection = connectionTo(silent, clock::get);
             CompletableFuture<Connection> opening = CompletableFuture.supplyAsync(connection::get, threads);
             try (Socket accepted = silent.accept()) {
+                // the opening has lasted longer than the retry interval when it is ended
+                clock.set(RETRY_INTERVAL.multipliedBy(2).toNanos());
                 CompletableFuture<Void> forcing = CompletableFuture.runAsync(
                         () -> connection.forceClose("a channel opening lasted over maxBlock"), threads);
 
@@ -79,8 +85,12 @@ class ManagedConnectionOpeningTest {
     }
 
     private static ManagedConnection connectionTo(ServerSocket silent) {
+        return connectionTo(silent, System::nanoTime);
+    }
+
+    private static ManagedConnection connectionTo(ServerSocket silent, LongSupplier nanoTime) {
         RabbitConfig config = RabbitConfig.custom().host("127.0.0.1").port(silent.getLocalPort())
                 .connectionTimeout(NEVER).build();
-        return new ManagedConnection(new Connector(config), "publish", Duration.ofMinutes(1), System::nanoTime);
+        return new ManagedConnection(new Connector(config), "publish", RETRY_INTERVAL, nanoTime);
     }
 }

@@ -6,6 +6,7 @@ import dev.keel.testbrokers.Brokers;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -35,7 +36,12 @@ final class ProducerOnFakeChannel implements AutoCloseable {
 
     /** A confirm channel on {@code fake}, put in the pool's only slot. */
     ConfirmChannel install(FakeChannel fake) throws IOException, ReflectiveOperationException {
-        ConfirmChannel confirms = ConfirmChannel.open(fake.channel, config.confirmWindow(), completions, cause -> { },
+        return install(fake, completions);
+    }
+
+    /** The same, its publishes' outcomes handed to the producer's completions through {@code handOver}. */
+    ConfirmChannel install(FakeChannel fake, Executor handOver) throws IOException, ReflectiveOperationException {
+        ConfirmChannel confirms = ConfirmChannel.open(fake.channel, config.confirmWindow(), handOver, cause -> { },
                 () -> { });
         Field channels = RabbitProducer.class.getDeclaredField("channels");
         channels.setAccessible(true);
@@ -51,6 +57,13 @@ final class ProducerOnFakeChannel implements AutoCloseable {
         confirms.publish("x", "k", new com.rabbitmq.client.AMQP.BasicProperties(), new byte[] {1}, publish,
                 Duration.ofSeconds(5));
         return publish;
+    }
+
+    /** Sets a field of the producer, as its own code would at that moment. */
+    void setInProducer(String field, Object value) throws ReflectiveOperationException {
+        Field f = RabbitProducer.class.getDeclaredField(field);
+        f.setAccessible(true);
+        f.set(producer, value);
     }
 
     @Override
