@@ -150,8 +150,10 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     }
 
     /**
-     * {@inheritDoc} When the store becomes full part way, the ids this call claimed are released
-     * before the {@link StoreUnavailableException} is thrown, so none stays busy until its lease ends.
+     * {@inheritDoc} When the store becomes full part way, the ids this call newly claimed are released
+     * before the {@link StoreUnavailableException} is thrown, so none stays busy until its lease ends;
+     * those it renewed for the token that held them stay held (a running handler's renewal can share a
+     * batch with a new message's claim).
      */
     @Override
     public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
@@ -160,19 +162,27 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
     private List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease, boolean redriven) {
         List<ClaimResult> results = new ArrayList<>(claims.size());
+        boolean[] renewals = new boolean[claims.size()];
         try {
             for (Lease claim : claims) {
+                renewals[results.size()] = heldBy(key(namespace, claim.id()), claim.token());
                 results.add(claim(namespace, claim.id(), claim.token(), lease, redriven));
             }
         } catch (StoreUnavailableException e) {
             for (int i = 0; i < results.size(); i++) {
-                if (results.get(i).isClaimed()) {
+                if (results.get(i).isClaimed() && !renewals[i]) {
                     release(namespace, claims.get(i).id(), claims.get(i).token());
                 }
             }
             throw e;
         }
         return results;
+    }
+
+    /** Whether {@code token} holds {@code key}'s lease now (a claim of it is a renewal). */
+    private boolean heldBy(String key, String token) {
+        Entry e = entries.get(key);
+        return e != null && !e.expiredAt(clock.instant()) && !e.finished() && !e.dead() && e.token().equals(token);
     }
 
     /** Claims {@code key}; null when it is new and no room is left. */

@@ -93,6 +93,21 @@ class InMemoryIdempotencyStoreBoundsTest {
     }
 
     @Test
+    void claimAllThatFillsTheStoreShouldKeepTheLeasesItRenewedForTheirHolders() {
+        try (InMemoryIdempotencyStore store = new InMemoryIdempotencyStore(clock, 2)) {
+            // order-1's handler runs under token T; the store is full
+            assertThat(store.claim(NS, "order-1", "T", LEASE).isClaimed()).isTrue();
+            assertThat(store.claim(NS, "order-2", "U", LEASE).isClaimed()).isTrue();
+            // order-1's renewal shares a batch with a new id, which finds no room
+            assertThatThrownBy(() -> store.claimAll(NS, List.of(new Lease("order-1", "T"), new Lease("order-3", "V")),
+                    LEASE)).isInstanceOf(StoreUnavailableException.class);
+
+            assertThat(store.claim(NS, "order-1", "another copy", LEASE).status())
+                    .as("order-1 is still held by the handler that runs it").isEqualTo(ClaimResult.Status.BUSY);
+        }
+    }
+
+    @Test
     void maxEntriesBelowOneShouldFail() {
         assertThatThrownBy(() -> new InMemoryIdempotencyStore(clock, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxEntries must be >= 1");
