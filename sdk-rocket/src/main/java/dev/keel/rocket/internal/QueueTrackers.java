@@ -3,8 +3,10 @@ package dev.keel.rocket.internal;
 import dev.keel.spi.support.OffsetTracker;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.rocketmq.common.message.MessageQueue;
 
 /**
@@ -18,6 +20,13 @@ final class QueueTrackers {
 
     private final Map<MessageQueue, OffsetTracker> trackers = new ConcurrentHashMap<>();
     private final Map<MessageQueue, Long> written = new HashMap<>();
+    /**
+     * A queue's trackers from before its position went back into the middle of the messages still pending (the broker
+     * corrected an illegal offset after losing its tail, an offset reset): while one holds messages not yet
+     * acknowledged, the queue's offset is not written past its committable offset, since those messages' acks reach
+     * only it.
+     */
+    private final Map<MessageQueue, List<OffsetTracker>> floors = new ConcurrentHashMap<>();
 
     /** Registers a message handed to the engine and returns the tracker its ack must reach. */
     OffsetTracker received(MessageQueue queue, long offset) {
@@ -28,6 +37,9 @@ final class QueueTrackers {
             // the queue came back (reassigned) or its position was reset: start over from here, once a write
             // under way (which holds this lock) is done
             synchronized (this) {
+                if (tracker.pendingCount() > 0) {
+                    floors.computeIfAbsent(queue, q -> new CopyOnWriteArrayList<>()).add(tracker);
+                }
                 tracker = new OffsetTracker(offset);
                 tracker.received(offset);
                 trackers.put(queue, tracker);
@@ -45,13 +57,31 @@ final class QueueTrackers {
             if (tracker == null) {
                 continue;
             }
-            long committable = tracker.committable();
+            long committable = Math.min(tracker.committable(), floor(queue));
             Long last = written.get(queue);
             if (last == null || committable > last) {
                 offsets.put(queue, committable);
             }
         }
         return offsets;
+    }
+
+    /** The highest offset {@code queue}'s trackers from before a rewind allow to write; MAX_VALUE if none. */
+    private long floor(MessageQueue queue) {
+        List<OffsetTracker> old = floors.get(queue);
+        if (old == null) {
+            return Long.MAX_VALUE;
+        }
+        old.removeIf(t -> t.pendingCount() == 0);
+        if (old.isEmpty()) {
+            floors.remove(queue);
+            return Long.MAX_VALUE;
+        }
+        long lowest = Long.MAX_VALUE;
+        for (OffsetTracker t : old) {
+            lowest = Math.min(lowest, t.committable());
+        }
+        return lowest;
     }
 
     /** The broker confirmed {@code offset} for {@code queue}. */
@@ -69,6 +99,7 @@ final class QueueTrackers {
         for (MessageQueue queue : queues) {
             trackers.remove(queue);
             written.remove(queue);
+            floors.remove(queue);
         }
     }
 }
