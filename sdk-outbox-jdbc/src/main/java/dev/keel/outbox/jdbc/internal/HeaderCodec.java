@@ -49,8 +49,13 @@ public final class HeaderCodec {
         out.write(utf8);
     }
 
+    /** A length-prefixed value; a length past the bytes left (a corrupt row) fails as corrupt, never allocates it. */
     private static String read(DataInputStream in) throws IOException {
-        byte[] utf8 = new byte[in.readInt()];
+        int length = in.readInt();
+        if (length < 0 || length > in.available()) {
+            throw new IOException("a header of " + length + " bytes, where " + in.available() + " are left");
+        }
+        byte[] utf8 = new byte[length];
         in.readFully(utf8);
         return new String(utf8, StandardCharsets.UTF_8);
     }
