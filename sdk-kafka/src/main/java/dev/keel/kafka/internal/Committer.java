@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -33,6 +34,8 @@ final class Committer {
     private final long intervalNanos;
     private final Duration syncTimeout;
     private long lastCommitNanos = System.nanoTime();
+    /** Asynchronous commits sent and not yet answered: a final commit asks again for what they asked for. */
+    private final AtomicInteger asyncUnanswered = new AtomicInteger();
     /** A commit the broker refused for security (no Read on the group): the consumer stops with it. */
     private AccessRefusedException refused;
 
@@ -64,14 +67,17 @@ final class Committer {
         if (offsets.isEmpty()) {
             return;
         }
+        asyncUnanswered.incrementAndGet();
         try {
             consumer.commitAsync(offsets, (committed, error) -> {
+                asyncUnanswered.decrementAndGet();
                 if (error != null) {
                     failed(offsets, error);
                     LOG.debug("Kafka offset commit failed, will retry: {}", error.toString());
                 }
             });
         } catch (RuntimeException e) {
+            asyncUnanswered.decrementAndGet();
             trackers.commitFailed(offsets); // never sent: asked again next time
             throw e;
         }
@@ -107,7 +113,7 @@ final class Committer {
     void commitThroughRebalance(LongConsumer pollOnce) {
         long deadline = System.nanoTime() + syncTimeout.toNanos();
         awaitAsyncCommits(deadline);
-        trackers.forgetRequested(null);
+        forgetRequestedIfUnanswered(null);
         while (!signals.aborted()) {
             Map<TopicPartition, OffsetAndMetadata> offsets = trackers.toCommit();
             long left = deadline - System.nanoTime();
@@ -140,6 +146,16 @@ final class Committer {
     }
 
     /**
+     * While an asynchronous commit is unanswered, forgets which offsets were asked for, so that a final commit asks for
+     * them again (that commit may yet fail); when none is, what was asked for was committed, and is not sent twice.
+     */
+    private void forgetRequestedIfUnanswered(Collection<Integer> partitions) {
+        if (asyncUnanswered.get() > 0) {
+            trackers.forgetRequested(partitions);
+        }
+    }
+
+    /**
      * Waits (until {@code deadline}) for the asynchronous commits under way, so that their callbacks have run; a wakeup
      * left pending (by the close) is consumed and the wait made again.
      */
@@ -166,7 +182,7 @@ final class Committer {
         if (signals.aborted()) {
             return;
         }
-        trackers.forgetRequested(partitions);
+        forgetRequestedIfUnanswered(partitions);
         Map<TopicPartition, OffsetAndMetadata> offsets = partitions == null ? trackers.toCommit()
                 : trackers.toCommit(partitions);
         if (offsets.isEmpty()) {

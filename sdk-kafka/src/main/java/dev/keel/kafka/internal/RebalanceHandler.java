@@ -130,14 +130,15 @@ final class RebalanceHandler implements ConsumerRebalanceListener {
     /**
      * The partitions' committed offsets, read again after a wakeup: the engine wakes the consumer up when it may fetch
      * again ({@code resume}), also while this callback runs, and that wakeup is no reason to go without them (it
-     * would have the previous owner's finished work run again, and a consumer starting at the end skip records).
+     * would have the previous owner's finished work run again, and a consumer starting at the end skip records). Not
+     * read again once the consumer is closing: that wakeup is the close's.
      */
     private Map<TopicPartition, OffsetAndMetadata> committed(Collection<TopicPartition> partitions) {
         for (int attempt = 1; ; attempt++) {
             try {
                 return consumer.committed(new HashSet<>(partitions), COMMITTED_READ_TIMEOUT);
             } catch (WakeupException e) {
-                if (attempt >= WAKEUP_RETRIES || signals.aborted()) {
+                if (attempt >= WAKEUP_RETRIES || signals.aborted() || signals.closing()) {
                     throw e;
                 }
             }

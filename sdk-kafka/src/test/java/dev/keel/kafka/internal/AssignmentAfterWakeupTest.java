@@ -50,9 +50,27 @@ class AssignmentAfterWakeupTest {
         assertThat(trackers.doneBefore(0, 0)).isFalse();
     }
 
+    @Test
+    void theClosesWakeupShouldNotMakeTheAssignmentReadTheCommitsAgain() {
+        WakingConsumer consumer = new WakingConsumer();
+        consumer.assign(List.of(P0));
+        PartitionTrackers trackers = new PartitionTrackers("t");
+        ConsumerSignals signals = new ConsumerSignals();
+        RebalanceHandler handler = new RebalanceHandler(consumer, new IdleSink(), trackers,
+                new Committer(consumer, trackers, signals, Duration.ofSeconds(1), Duration.ofSeconds(5)), signals,
+                Duration.ofSeconds(1), ids -> { }, StartPositions.none());
+        signals.close();
+        consumer.wakeupOnNextRead.set(1);
+
+        handler.onPartitionsAssigned(List.of(P0));
+
+        assertThat(consumer.reads).as("one read, ended by the close's wakeup").hasValue(1);
+    }
+
     /** A consumer whose next reads of the committed offsets are interrupted by a wakeup. */
     private static final class WakingConsumer extends MockConsumer<byte[], byte[]> {
         final AtomicInteger wakeupOnNextRead = new AtomicInteger();
+        final AtomicInteger reads = new AtomicInteger();
 
         WakingConsumer() {
             super("earliest");
@@ -61,6 +79,7 @@ class AssignmentAfterWakeupTest {
         @Override
         public synchronized Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions,
                                                                              Duration timeout) {
+            reads.incrementAndGet();
             if (wakeupOnNextRead.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new WakeupException();
             }

@@ -62,6 +62,16 @@ class FinalCommitAfterAsyncTest {
         assertThat(consumer.syncCommits).contains(Map.of(P0, new OffsetAndMetadata(3, "")));
     }
 
+    @Test
+    void aFinalCommitShouldNotSendAgainWhatAnsweredAsynchronousCommitsCommitted() {
+        consumer.heldCallbacks.forEach(c -> c.onComplete(Map.of(P0, new OffsetAndMetadata(3, "")), null));
+
+        committer.commitThroughRebalance(ms -> { });
+        committer.commitSync(List.of(0)); // the revocation a consumer's close makes as it leaves
+
+        assertThat(consumer.syncCommits).as("offset 3 is committed already").isEmpty();
+    }
+
     /** The held asynchronous commit fails, after the final commit. */
     private void failHeldCommits() {
         consumer.heldCallbacks.forEach(c -> c.onComplete(Map.of(P0, new OffsetAndMetadata(3, "")),
