@@ -55,11 +55,6 @@ final class PartitionTrackers {
         return done != null && done.contains(offset);
     }
 
-    /** Registers a record handed to the engine and returns the tracker its ack must reach. */
-    OffsetTracker received(int partition, long offset) {
-        return receivedAll(partition, new long[] {offset}, 1);
-    }
-
     /**
      * Registers the first {@code count} of {@code offsets} (increasing), all of one partition, handed to the engine
      * in one batch, and returns the tracker their acks must reach.
@@ -170,11 +165,5 @@ final class PartitionTrackers {
             doneBefore.remove(partition);
             floors.remove(partition);
         }
-    }
-
-    /** Records handed out and not yet acknowledged, over all owned partitions. */
-    int pending() {
-        return trackers.values().stream().mapToInt(OffsetTracker::pendingCount).sum()
-                + floors.values().stream().flatMap(List::stream).mapToInt(OffsetTracker::pendingCount).sum();
     }
 }
