@@ -2,6 +2,7 @@ package dev.keel.core.internal.chain;
 
 import dev.keel.DecodingException;
 import dev.keel.KeelHeaders;
+import dev.keel.core.internal.util.Descriptions;
 import dev.keel.spi.InboundRecord;
 import dev.keel.spi.OutboundRecord;
 import java.time.Clock;
@@ -40,8 +41,8 @@ final class DeadLetterCopies {
         if (record.key() != null) {
             headers.put(KeelHeaders.KEY, record.key());
         }
-        headers.put(KeelHeaders.DLT_CAUSE_CLASS, cause.getClass().getName());
-        headers.put(KeelHeaders.DLT_CAUSE_MESSAGE, Sends.truncate(String.valueOf(cause.getMessage())));
+        headers.put(KeelHeaders.DLT_CAUSE_CLASS, Descriptions.original(cause).getClass().getName());
+        headers.put(KeelHeaders.DLT_CAUSE_MESSAGE, Sends.truncate(Descriptions.message(Descriptions.original(cause))));
         headers.put(KeelHeaders.DLT_ATTEMPTS, Integer.toString(work.attempt()));
         // a retry copy's origin is the topic it was first consumed from, where a re-drive sends it
         headers.put(KeelHeaders.DLT_ORIGIN_TOPIC, record.headers().getOrDefault(KeelHeaders.RETRY_ORIGIN_TOPIC,

@@ -2,6 +2,7 @@ package dev.keel.core.internal.chain;
 
 import dev.keel.KeelException;
 import dev.keel.KeelHeaders;
+import dev.keel.core.internal.util.Descriptions;
 import dev.keel.core.internal.util.Futures;
 import dev.keel.metrics.MetricEvent;
 import dev.keel.spi.OutboundRecord;
@@ -69,7 +70,7 @@ public final class DeadLetterStep implements Step {
             LogContext.run(work, context.group(), () ->
                     // the cause last, so its stack trace is logged: the handler's line that threw, once per message
                     LOG.warn("message {} from {} failed after {} attempt(s), dead-lettering to {}: {}", work.record().id(),
-                            work.record().topic(), work.attempt(), letters.destination(), cause.toString(), cause));
+                            work.record().topic(), work.attempt(), letters.destination(), Descriptions.of(cause), Descriptions.describable(cause)));
             return round(work, letters.of(work, cause), 1, FIRST_BACKOFF);
         });
     }
@@ -87,7 +88,7 @@ public final class DeadLetterStep implements Step {
             if (round == 1) {
                 LogContext.run(work, context.group(), () ->
                         LOG.warn("dead letter for message {} refused by {} for good ({}); sending a copy without its "
-                                + "payload and application headers", letter.id(), letters.destination(), failure.toString()));
+                                + "payload and application headers", letter.id(), letters.destination(), Descriptions.of(failure)));
             }
             // off the producer's callback thread before sending again
             return afterDelay(work, Duration.ZERO, () -> sends.send(DeadLetterCopies.truncated(work, letter))
@@ -137,15 +138,15 @@ public final class DeadLetterStep implements Step {
                             + "names it); later messages of its key wait, other keys go on; "
                             + "the dead-lettering is retried with backoff up to {}. Check that the dead-letter topic exists "
                             + "and accepts the record", work.record().id(), work.record().topic(), letters.destination(),
-                            failure.toString(), MAX_PARKED_BACKOFF));
+                            Descriptions.of(failure), MAX_PARKED_BACKOFF));
         } else if (round == 1) {
             LogContext.run(work, context.group(), () ->
                     LOG.warn("dead letter for message {} not confirmed by {} ({}); the original stays unacknowledged and "
                             + "the dead-lettering is retried with backoff", letter.id(), letters.destination(),
-                            failure.toString()));
+                            Descriptions.of(failure)));
         } else {
             LOG.debug("dead letter for message {} not confirmed by {} in round {}: {}", letter.id(),
-                    letters.destination(), round, failure.toString());
+                    letters.destination(), round, Descriptions.of(failure));
         }
         Duration cap = work.isParked() ? MAX_PARKED_BACKOFF : MAX_BACKOFF;
         Duration nextBackoff = backoff.multipliedBy(2).compareTo(cap) > 0 ? cap : backoff.multipliedBy(2);

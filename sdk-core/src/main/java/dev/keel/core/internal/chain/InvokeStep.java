@@ -6,6 +6,7 @@ import dev.keel.Delivery;
 import dev.keel.KeelHeaders;
 import dev.keel.Message;
 import dev.keel.MessageHandler;
+import dev.keel.core.internal.util.Descriptions;
 import dev.keel.spi.InboundRecord;
 import java.time.Duration;
 import java.util.Map;
@@ -64,11 +65,12 @@ public final class InvokeStep<T> implements Step {
             // any throwable (a StackOverflowError in a schema resolver, a sneaky checked one): the codec's failure
             if (!readsDeadLetters || !record.headers().containsKey(KeelHeaders.DLT_REASON)) {
                 return CompletableFuture.failedFuture(e instanceof DecodingException ? e
-                        : new DecodingException("codec failed to decode the payload: " + e, e));
+                        : new DecodingException("codec failed to decode the payload: " + Descriptions.of(e),
+                                Descriptions.describable(e)));
             }
             LOG.warn("dead letter {} from {} (reason '{}') cannot be decoded by this subscription's codec ({}): it is "
                     + "handed to the handler with a null payload, its bytes in message().payload()", record.id(),
-                    record.topic(), record.headers().get(KeelHeaders.DLT_REASON), e.toString());
+                    record.topic(), record.headers().get(KeelHeaders.DLT_REASON), Descriptions.of(e));
             payload = null;
         }
         Delivery<T> delivery = new Delivery<>(toMessage(record), payload, work.attempt(), record.topic(),
@@ -79,7 +81,8 @@ public final class InvokeStep<T> implements Step {
         try {
             handler.handle(delivery);
         } catch (Throwable e) { // any throwable, a plain one too (Kotlin, a sneaky throw): an attempt's failure
-            failure = e;
+            // one that cannot describe itself is carried by a stand-in: a CompletableFuture describes what it carries
+            failure = Descriptions.describable(e);
         } finally {
             log.close();
         }

@@ -1,5 +1,6 @@
 package dev.keel.core.internal.chain;
 
+import dev.keel.core.internal.util.Descriptions;
 import dev.keel.core.internal.util.Futures;
 import dev.keel.metrics.MetricEvent;
 import java.time.Duration;
@@ -46,10 +47,10 @@ public final class KeepHandlingStep implements Step {
                     LOG.error("message {} from {} failed after {} attempt(s) and its subscription has no dead-letter topic "
                             + "(DeadLetterPolicy.none()): it is parked, unacknowledged, and handled again with backoff up to "
                             + "{} until it succeeds; later messages of its key wait, other keys go on: {}",
-                            work.record().id(), work.record().topic(), work.attempt(), MAX_BACKOFF, cause.toString()));
+                            work.record().id(), work.record().topic(), work.attempt(), MAX_BACKOFF, Descriptions.of(cause)));
         } else {
             LOG.debug("parked message {} from {} failed again at attempt {}: {}", work.record().id(),
-                    work.record().topic(), work.attempt(), cause.toString());
+                    work.record().topic(), work.attempt(), Descriptions.of(cause));
         }
         Duration nextBackoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF
                 : backoff.multipliedBy(2);

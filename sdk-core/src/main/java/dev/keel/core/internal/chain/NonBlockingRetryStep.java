@@ -1,6 +1,7 @@
 package dev.keel.core.internal.chain;
 
 import dev.keel.KeelHeaders;
+import dev.keel.core.internal.util.Descriptions;
 import dev.keel.core.internal.util.Futures;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.spi.InboundRecord;
@@ -81,7 +82,7 @@ public final class NonBlockingRetryStep implements Step {
                 }
                 LogContext.run(work, context.group(), () ->
                         LOG.warn("retry copy of message {} not confirmed by {} ({}); retrying it in place after {}",
-                                work.record().id(), retryTopic, Futures.unwrap(sendError).toString(), wait));
+                                work.record().id(), retryTopic, Descriptions.of(Futures.unwrap(sendError)), wait));
                 return inPlace(work, attempt, wait, cause);
             }).thenCompose(stage -> stage);
         });
@@ -104,8 +105,8 @@ public final class NonBlockingRetryStep implements Step {
             headers.put(KeelHeaders.KEY, record.key());
         }
         headers.put(KeelHeaders.RETRY_ATTEMPT, Integer.toString(nextAttempt));
-        headers.put(KeelHeaders.RETRY_CAUSE_CLASS, cause.getClass().getName());
-        headers.put(KeelHeaders.RETRY_CAUSE_MESSAGE, Sends.truncate(String.valueOf(cause.getMessage())));
+        headers.put(KeelHeaders.RETRY_CAUSE_CLASS, Descriptions.original(cause).getClass().getName());
+        headers.put(KeelHeaders.RETRY_CAUSE_MESSAGE, Sends.truncate(Descriptions.message(Descriptions.original(cause))));
         if (!record.topic().equals(retryTopic)) {
             headers.put(KeelHeaders.RETRY_ORIGIN_TOPIC, record.topic());
         }

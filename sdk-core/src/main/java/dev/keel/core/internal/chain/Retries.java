@@ -1,5 +1,6 @@
 package dev.keel.core.internal.chain;
 
+import dev.keel.core.internal.util.Descriptions;
 import dev.keel.metrics.MetricEvent;
 import dev.keel.retry.RetryPolicy;
 import java.time.Duration;
@@ -23,7 +24,7 @@ final class Retries {
 
     /** Whether {@code work}'s failed attempt number {@code attempt} gets another; counted when it does. */
     boolean another(Work work, int attempt, Throwable cause) {
-        if (!policy.shouldRetry(cause) || !policy.allowsAnotherAfter(attempt) || context.givenUp(work)) {
+        if (!policy.shouldRetry(Descriptions.original(cause)) || !policy.allowsAnotherAfter(attempt) || context.givenUp(work)) {
             return false;
         }
         context.count(MetricEvent.RETRIED, work);

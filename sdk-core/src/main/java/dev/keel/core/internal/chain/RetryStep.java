@@ -1,5 +1,6 @@
 package dev.keel.core.internal.chain;
 
+import dev.keel.core.internal.util.Descriptions;
 import dev.keel.retry.RetryPolicy;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -45,7 +46,7 @@ public final class RetryStep implements Step {
             if (LOG.isDebugEnabled()) {
                 LogContext.run(work, context.group(), () -> LOG.debug("message {} from {} failed at attempt {}, retried"
                         + " after {}: {}", work.record().id(), work.record().topic(), attempt, backoff,
-                        cause.toString(), cause));
+                        Descriptions.of(cause), Descriptions.describable(cause)));
             }
             // revoked during the backoff: stops waiting at once
             return context.delays().retryAfter(backoff, work, cause, () -> attempt(work, attempt + 1));

@@ -2,6 +2,7 @@ package dev.keel.core.internal.chain;
 
 import dev.keel.StoreRefusedException;
 import dev.keel.StoreUnavailableException;
+import dev.keel.core.internal.util.Descriptions;
 import dev.keel.core.internal.util.Futures;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -59,7 +60,7 @@ public final class StoreOutageStep implements Step {
             }
             outages.unavailable(cause);
             LOG.debug("message {} from {}: its handler's store failed ({}); running it again in {}",
-                    work.record().id(), work.record().topic(), cause.toString(), retryInterval);
+                    work.record().id(), work.record().topic(), Descriptions.of(cause), retryInterval);
             return context.delays().retryAfter(retryInterval, work, cause, () -> attempt(work, true));
         }).thenCompose(stage -> stage);
     }

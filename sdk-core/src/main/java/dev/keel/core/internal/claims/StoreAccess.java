@@ -1,6 +1,7 @@
 package dev.keel.core.internal.claims;
 
 import dev.keel.core.internal.util.Batcher;
+import dev.keel.core.internal.util.Descriptions;
 import dev.keel.core.internal.util.Futures;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyPolicy;
@@ -150,7 +151,7 @@ final class StoreAccess {
             }
             Throwable cause = Futures.unwrap(error);
             if (!(cause instanceof RejectedExecutionException) || !executor.isShutdown()) { // the store's own
-                LOG.debug("release of message {} failed; its lease will expire: {}", id, cause.toString());
+                LOG.debug("release of message {} failed; its lease will expire: {}", id, Descriptions.of(cause));
             } else if (releaseOnCaller) {
                 releaseNow(id, token);
             } else {

@@ -2,6 +2,7 @@ package dev.keel.core.internal.claims;
 
 import dev.keel.KeelException;
 import dev.keel.core.internal.chain.StoreOutages;
+import dev.keel.core.internal.util.Descriptions;
 import dev.keel.core.internal.util.Futures;
 import dev.keel.metrics.MetricEvent;
 import dev.keel.metrics.MetricsRecorder;
@@ -36,10 +37,10 @@ public final class StoreOutageReports implements StoreOutages {
             Throwable cause = Futures.unwrap(error);
             if (cause instanceof KeelException refusal && !refusal.isRetriable()) {
                 LOG.error("idempotency store refused the request (not an outage: it answered), pausing consumption of "
-                        + "{} for group {} and trying again until the cause is fixed: {}", topic, group, cause.toString());
+                        + "{} for group {} and trying again until the cause is fixed: {}", topic, group, Descriptions.of(cause));
             } else {
                 LOG.warn("idempotency store unavailable, pausing consumption of {} for group {} until it returns: {}",
-                        topic, group, cause.toString());
+                        topic, group, Descriptions.of(cause));
             }
         }
         metrics.count(MetricEvent.STORE_UNAVAILABLE, topic, group);

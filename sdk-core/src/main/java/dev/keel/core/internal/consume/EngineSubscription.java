@@ -7,6 +7,7 @@ import dev.keel.core.internal.chain.EngineContext;
 import dev.keel.core.internal.chain.Step;
 import dev.keel.core.internal.chain.Work;
 import dev.keel.core.internal.claims.Claiming;
+import dev.keel.core.internal.util.Descriptions;
 import dev.keel.core.internal.util.Futures;
 import dev.keel.core.testing.Crashable;
 import dev.keel.ordering.Ordering;
@@ -439,7 +440,7 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         failure = cause;
         LOG.error("the subscription to {} for group {} FAILED: {}; it acknowledges nothing more, and the group gets "
                 + "what it had not acknowledged again (the cause is the subscription's failure(); not logged, since it may "
-                + "quote the record's bytes)", topic(), group(), cause.getMessage());
+                + "quote the record's bytes)", topic(), group(), Descriptions.message(cause));
         crash();
     }
 
@@ -453,7 +454,7 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         failure = cause;
         LOG.error("the broker consumer of {} for group {} stopped on an error ({}): the subscription FAILED, "
                 + "acknowledges nothing more, and the group gets what it had not acknowledged again", topic(), group(),
-                String.valueOf(cause));
+                Descriptions.of(cause));
         crash();
     }
 

@@ -45,12 +45,12 @@ public final class ExtensionFailures {
             String text = "{} threw; Keel ignored it and went on, as it will each time (counted in "
                     + "Keel.extensionFailures())" + (jvm ? "; the JVM itself may be failing" : "");
             if (jvm) {
-                LOG.error(text, place, failure);
+                LOG.error(text, place, Descriptions.describable(failure));
             } else {
-                LOG.warn(text, place, failure);
+                LOG.warn(text, place, Descriptions.describable(failure));
             }
         } else if (n % LOG_EVERY == 0) {
-            LOG.warn("{} threw again ({} times so far), latest: {}", place, n, failure.toString());
+            LOG.warn("{} threw again ({} times so far), latest: {}", place, n, Descriptions.of(failure));
         }
     }
 
