@@ -31,6 +31,13 @@ final class Claim {
     /** Touched only by the one step that completes the claim, in sequence. */
     private volatile boolean reclaimedAfterLoss;
 
+    /**
+     * A copy re-driven by an earlier Keel whose probe found its id dead: from then on it is claimed as re-driven at
+     * once (asked again after a lost reply, a probe with this token would find this claim's own lease and read it as
+     * "not dead").
+     */
+    private volatile boolean foundDead;
+
     /** Why the store can never hold this message's id (it is then never claimed), or null. */
     private volatile IllegalArgumentException unstorable;
 
@@ -111,6 +118,15 @@ final class Claim {
     /** Records that the claim was found lost; true the first time, so it is reported once. */
     boolean lost() {
         return lost.compareAndSet(false, true);
+    }
+
+    /** Whether a probe found this re-driven copy's id dead (see {@link #foundDead()}). */
+    boolean isFoundDead() {
+        return foundDead;
+    }
+
+    void foundDead() {
+        foundDead = true;
     }
 
     /** Whether the id was claimed again after its completion found the lease lost. */

@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * acknowledgement, so this copy (its redelivery after a crash, or the letter re-driven a second time)
  * marks the id dead again and is answered DUPLICATE, unrun. A copy re-driven by an earlier Keel, which
  * names no group, is claimed only where the id is dead: a plain probe first, and where the id has no mark
- * (this group never dead-lettered it, or the mark expired) it is answered DUPLICATE, unrun. Claims are
+ * (this group never dead-lettered it, or the mark expired) it is answered DUPLICATE, unrun; once a probe found
+ * its id dead, it is claimed as re-driven without a probe again (asked again after a lost reply, a probe with
+ * its token would find its own claim and read it as "not dead"). Claims are
  * batched like every claim ({@link Batcher}); probes hold an id for {@link #PROBE_LEASE} only.
  */
 final class RedriveClaims {
@@ -92,8 +94,10 @@ final class RedriveClaims {
     List<CompletableFuture<ClaimResult>> claimAll(List<Claim> claims) {
         List<Lease> targeted = new ArrayList<>();
         List<Lease> earlier = new ArrayList<>();
-        for (Claim claim : claims) {
-            (namesNoGroup(claim) ? earlier : targeted).add(claim.lease());
+        boolean[] probed = new boolean[claims.size()]; // read once: a probe answered meanwhile may change it
+        for (int i = 0; i < claims.size(); i++) {
+            probed[i] = namesNoGroup(claims.get(i));
+            (probed[i] ? earlier : targeted).add(claims.get(i).lease());
         }
         List<CompletableFuture<ClaimResult>> targetedResults =
                 targeted.isEmpty() ? List.of() : redrivenClaims.submitAll(targeted);
@@ -101,8 +105,9 @@ final class RedriveClaims {
         List<CompletableFuture<ClaimResult>> results = new ArrayList<>(claims.size());
         int t = 0;
         int e = 0;
-        for (Claim claim : claims) {
-            results.add(namesNoGroup(claim) ? onlyWhereDead(claim, earlierResults.get(e++))
+        for (int i = 0; i < claims.size(); i++) {
+            Claim claim = claims.get(i);
+            results.add(probed[i] ? onlyWhereDead(claim, earlierResults.get(e++))
                     : unlessLetterUsed(claim, targetedResults.get(t++)));
         }
         return results;
@@ -172,12 +177,19 @@ final class RedriveClaims {
                 yield CompletableFuture.completedFuture(ClaimResult.duplicate());
             }
             case BUSY -> CompletableFuture.completedFuture(result);
-            case DUPLICATE -> redrivenClaims.submit(claim.lease());
+            case DUPLICATE -> {
+                claim.foundDead();
+                yield redrivenClaims.submit(claim.lease());
+            }
         });
     }
 
+    /**
+     * Whether {@code claim} is probed before it is claimed: a copy of an earlier Keel, unless a probe found its id dead
+     * already (then it may hold the id itself, and a probe with its token would find its own claim).
+     */
     private static boolean namesNoGroup(Claim claim) {
-        return RedriveTarget.namesNoGroup(claim.work().record().headers());
+        return RedriveTarget.namesNoGroup(claim.work().record().headers()) && !claim.isFoundDead();
     }
 
 
