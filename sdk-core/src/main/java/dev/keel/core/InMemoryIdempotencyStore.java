@@ -113,13 +113,13 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
      */
     @Override
     public ClaimResult claim(String namespace, String id, String token, Duration lease) {
-        return claim(namespace, id, token, lease, false);
+        return claim(namespace, id, token, lease, false, null);
     }
 
     /** {@inheritDoc} A dead id is taken (dead → processing); see {@link #claim} for the rest. */
     @Override
     public ClaimResult claimRedriven(String namespace, String id, String token, Duration lease) {
-        return claim(namespace, id, token, lease, true);
+        return claim(namespace, id, token, lease, true, null);
     }
 
     @Override
@@ -127,15 +127,17 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         return claimAll(namespace, claims, lease, true);
     }
 
-    private ClaimResult claim(String namespace, String id, String token, Duration lease, boolean redriven) {
+    /** {@code tookDead}, when not null, receives the dead entry a re-driven claim took. */
+    private ClaimResult claim(String namespace, String id, String token, Duration lease, boolean redriven,
+                              Entry[] tookDead) {
         Objects.requireNonNull(token, "token");
         requirePositive(lease, "lease");
         String key = key(namespace, id);
         try {
-            ClaimResult result = tryClaim(key, token, lease, redriven);
+            ClaimResult result = tryClaim(key, token, lease, redriven, tookDead);
             if (result == null) {
                 purgeWhenFull();
-                result = tryClaim(key, token, lease, redriven);
+                result = tryClaim(key, token, lease, redriven, tookDead);
             }
             if (result == null) {
                 throw new StoreUnavailableException("the in-memory idempotency store is full: it holds its maximum of "
@@ -153,7 +155,8 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
      * {@inheritDoc} When the store becomes full part way, the ids this call newly claimed are released
      * before the {@link StoreUnavailableException} is thrown, so none stays busy until its lease ends;
      * those it renewed for the token that held them stay held (a running handler's renewal can share a
-     * batch with a new message's claim).
+     * batch with a new message's claim), and a dead id a re-driven claim of it took is dead again (a
+     * release would leave it free, for any later copy to run as new, and its dead letter unrun).
      */
     @Override
     public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
@@ -163,20 +166,34 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     private List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease, boolean redriven) {
         List<ClaimResult> results = new ArrayList<>(claims.size());
         boolean[] renewals = new boolean[claims.size()];
+        Entry[] tookDead = new Entry[claims.size()];
         try {
             for (Lease claim : claims) {
-                renewals[results.size()] = heldBy(key(namespace, claim.id()), claim.token());
-                results.add(claim(namespace, claim.id(), claim.token(), lease, redriven));
+                int i = results.size();
+                renewals[i] = heldBy(key(namespace, claim.id()), claim.token());
+                Entry[] took = new Entry[1];
+                results.add(claim(namespace, claim.id(), claim.token(), lease, redriven, took));
+                tookDead[i] = took[0];
             }
         } catch (StoreUnavailableException e) {
             for (int i = 0; i < results.size(); i++) {
                 if (results.get(i).isClaimed() && !renewals[i]) {
-                    release(namespace, claims.get(i).id(), claims.get(i).token());
+                    undo(namespace, claims.get(i), tookDead[i]);
                 }
             }
             throw e;
         }
         return results;
+    }
+
+    /** Undoes a claim this batch made: a dead id it took is set back to {@code dead}, any other released. */
+    private void undo(String namespace, Lease claim, Entry dead) {
+        if (dead == null) {
+            release(namespace, claim.id(), claim.token());
+            return;
+        }
+        entries.computeIfPresent(key(namespace, claim.id()),
+                (k, e) -> !e.finished() && !e.dead() && e.token().equals(claim.token()) ? dead : e);
     }
 
     /** Whether {@code token} holds {@code key}'s lease now (a claim of it is a renewal). */
@@ -186,13 +203,16 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     }
 
     /** Claims {@code key}; null when it is new and no room is left. */
-    private ClaimResult tryClaim(String key, String token, Duration lease, boolean redriven) {
+    private ClaimResult tryClaim(String key, String token, Duration lease, boolean redriven, Entry[] tookDead) {
         Instant now = clock.instant();
         ClaimResult[] result = new ClaimResult[1];
         entries.compute(key, (k, e) -> {
             if (e != null && !e.expiredAt(now)) {
                 if (e.dead() && redriven) {
                     result[0] = ClaimResult.claimed(token); // a re-driven copy takes the dead-lettered id
+                    if (tookDead != null) {
+                        tookDead[0] = e;
+                    }
                     return new Entry(token, false, now.plus(lease));
                 }
                 if (!e.finished() && e.token().equals(token)) {

@@ -108,6 +108,24 @@ class InMemoryIdempotencyStoreBoundsTest {
     }
 
     @Test
+    void claimAllRedrivenThatFillsTheStoreShouldLeaveTheDeadIdItTookDead() {
+        try (InMemoryIdempotencyStore store = new InMemoryIdempotencyStore(clock, 2)) {
+            // order-1 was dead-lettered: dead, so that one re-driven copy may run it
+            assertThat(store.claim(NS, "order-1", "T", LEASE).isClaimed()).isTrue();
+            assertThat(store.markDead(NS, "order-1", "T", LONG)).isEqualTo(LeaseOutcome.APPLIED);
+            assertThat(store.claim(NS, "order-2", "U", LEASE).isClaimed()).isTrue();
+            // the copy's claim shares a batch with a new id, which finds no room
+            assertThatThrownBy(() -> store.claimAllRedriven(NS, List.of(new Lease("order-1", "copy"),
+                    new Lease("order-3", "V")), LEASE)).isInstanceOf(StoreUnavailableException.class);
+
+            assertThat(store.claim(NS, "order-1", "a plain redelivery", LEASE).status())
+                    .as("order-1 is dead again: a plain message finds it handled").isEqualTo(ClaimResult.Status.DUPLICATE);
+            assertThat(store.claimRedriven(NS, "order-1", "the copy again", LEASE).isClaimed())
+                    .as("and the re-driven copy, asked again, may still take it").isTrue();
+        }
+    }
+
+    @Test
     void maxEntriesBelowOneShouldFail() {
         assertThatThrownBy(() -> new InMemoryIdempotencyStore(clock, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxEntries must be >= 1");
