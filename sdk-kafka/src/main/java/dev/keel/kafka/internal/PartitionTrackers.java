@@ -1,12 +1,11 @@
 package dev.keel.kafka.internal;
 
 import dev.keel.spi.support.OffsetTracker;
+import dev.keel.spi.support.RewindFloors;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -30,7 +29,7 @@ final class PartitionTrackers {
      * truncation or an offset reset): while one holds records not yet acknowledged, the partition's commit stays at or
      * below its committable offset, since those records' acks reach only it.
      */
-    private final Map<Integer, List<OffsetTracker>> floors = new ConcurrentHashMap<>();
+    private final RewindFloors<Integer> floors = new RewindFloors<>();
     /** False once the broker refused a commit's metadata as too large: commits then carry offsets only. */
     private volatile boolean recordDoneAbove = true;
 
@@ -66,33 +65,13 @@ final class PartitionTrackers {
         } catch (IllegalArgumentException rewound) {
             // The consumer went back (its position was reset): start over from here; the old tracker's records still
             // pending hold the commit back until they are acknowledged
-            if (tracker.pendingCount() > 0) {
-                floors.computeIfAbsent(partition, p -> new CopyOnWriteArrayList<>()).add(tracker);
-            }
+            floors.replaced(partition, tracker);
             tracker = new OffsetTracker(offsets[0]);
             tracker.receivedAll(offsets, count);
             trackers.put(partition, tracker);
             requested.remove(partition);
         }
         return tracker;
-    }
-
-    /** The highest offset {@code partition}'s trackers from before a rewind allow to commit; MAX_VALUE if none. */
-    private long floor(int partition) {
-        List<OffsetTracker> old = floors.get(partition);
-        if (old == null) {
-            return Long.MAX_VALUE;
-        }
-        old.removeIf(t -> t.pendingCount() == 0);
-        if (old.isEmpty()) {
-            floors.remove(partition);
-            return Long.MAX_VALUE;
-        }
-        long lowest = Long.MAX_VALUE;
-        for (OffsetTracker t : old) {
-            lowest = Math.min(lowest, t.committable());
-        }
-        return lowest;
     }
 
     /** Whether a previous owner recorded work done above its commit of {@code partition} (skipped when it comes). */
@@ -117,7 +96,7 @@ final class PartitionTrackers {
                     .union(doneBefore.getOrDefault(partition, OffsetRanges.NONE));
             // past what a previous owner finished from here on (its metadata cannot record a range starting at the
             // commit's offset), but never past a record pending on a tracker from before a rewind
-            long committable = Math.min(done.firstNotHeldFrom(tracker.committable()), floor(partition));
+            long committable = Math.min(done.firstNotHeldFrom(tracker.committable()), floors.floor(partition));
             OffsetAndMetadata next = new OffsetAndMetadata(committable,
                     recordDoneAbove ? done.toMetadata(committable) : "");
             OffsetAndMetadata last = requested.get(partition);
@@ -163,7 +142,7 @@ final class PartitionTrackers {
             trackers.remove(partition);
             requested.remove(partition);
             doneBefore.remove(partition);
-            floors.remove(partition);
+            floors.forget(partition);
         }
     }
 }

@@ -1,12 +1,11 @@
 package dev.keel.rocket.internal;
 
 import dev.keel.spi.support.OffsetTracker;
+import dev.keel.spi.support.RewindFloors;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.rocketmq.common.message.MessageQueue;
 
 /**
@@ -26,7 +25,7 @@ final class QueueTrackers {
      * acknowledged, the queue's offset is not written past its committable offset, since those messages' acks reach
      * only it.
      */
-    private final Map<MessageQueue, List<OffsetTracker>> floors = new ConcurrentHashMap<>();
+    private final RewindFloors<MessageQueue> floors = new RewindFloors<>();
 
     /** Registers a message handed to the engine and returns the tracker its ack must reach. */
     OffsetTracker received(MessageQueue queue, long offset) {
@@ -37,9 +36,7 @@ final class QueueTrackers {
             // the queue came back (reassigned) or its position was reset: start over from here, once a write
             // under way (which holds this lock) is done
             synchronized (this) {
-                if (tracker.pendingCount() > 0) {
-                    floors.computeIfAbsent(queue, q -> new CopyOnWriteArrayList<>()).add(tracker);
-                }
+                floors.replaced(queue, tracker);
                 tracker = new OffsetTracker(offset);
                 tracker.received(offset);
                 trackers.put(queue, tracker);
@@ -57,31 +54,13 @@ final class QueueTrackers {
             if (tracker == null) {
                 continue;
             }
-            long committable = Math.min(tracker.committable(), floor(queue));
+            long committable = Math.min(tracker.committable(), floors.floor(queue));
             Long last = written.get(queue);
             if (last == null || committable > last) {
                 offsets.put(queue, committable);
             }
         }
         return offsets;
-    }
-
-    /** The highest offset {@code queue}'s trackers from before a rewind allow to write; MAX_VALUE if none. */
-    private long floor(MessageQueue queue) {
-        List<OffsetTracker> old = floors.get(queue);
-        if (old == null) {
-            return Long.MAX_VALUE;
-        }
-        old.removeIf(t -> t.pendingCount() == 0);
-        if (old.isEmpty()) {
-            floors.remove(queue);
-            return Long.MAX_VALUE;
-        }
-        long lowest = Long.MAX_VALUE;
-        for (OffsetTracker t : old) {
-            lowest = Math.min(lowest, t.committable());
-        }
-        return lowest;
     }
 
     /** The broker confirmed {@code offset} for {@code queue}. */
@@ -99,7 +78,7 @@ final class QueueTrackers {
         for (MessageQueue queue : queues) {
             trackers.remove(queue);
             written.remove(queue);
-            floors.remove(queue);
+            floors.forget(queue);
         }
     }
 }
