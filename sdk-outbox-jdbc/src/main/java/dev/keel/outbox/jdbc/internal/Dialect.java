@@ -34,6 +34,11 @@ public enum Dialect {
         public String readText(ResultSet rows, int column) throws SQLException {
             return rows.getString(column);
         }
+
+        @Override
+        public String exact(String expression) {
+            return expression; // text compares exactly: no padding, no case folding
+        }
     },
     MARIADB("mariadb") {
         @Override
@@ -57,6 +62,11 @@ public enum Dialect {
         public String readText(ResultSet rows, int column) throws SQLException {
             byte[] bytes = rows.getBytes(column);
             return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String exact(String expression) {
+            return "CAST(" + expression + " AS BINARY)";
         }
     };
 
@@ -82,6 +92,14 @@ public enum Dialect {
 
     /** Reads a key column value of the inbox table. */
     public abstract String readText(ResultSet rows, int column) throws SQLException;
+
+    /**
+     * {@code expression} (a text column or parameter) as a value that compares exactly, byte for byte, in an
+     * equality. MariaDB and MySQL compare the outbox's {@code utf8mb4_bin} columns ignoring trailing spaces (PAD
+     * SPACE): {@code 'k' = 'k '} is true there, so two keys that differ only in trailing spaces would be taken for
+     * one; as binary strings they differ, as the inbox's ids (stored as bytes) do.
+     */
+    public abstract String exact(String expression);
 
     /**
      * The dialect of the database behind {@code connection}.

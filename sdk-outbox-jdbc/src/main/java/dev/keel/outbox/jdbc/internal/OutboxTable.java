@@ -233,8 +233,8 @@ public final class OutboxTable {
 
     /**
      * The oldest publishable rows of {@code lanes} (of {@code laneCount}), at most {@code limit}, in
-     * sequence order: rows that are not parked and have no parked row of their key (topic and key)
-     * before them.
+     * sequence order: rows that are not parked and have no parked row of their key (topic and key, compared
+     * exactly: {@link Dialect#exact}) before them.
      */
     public List<Row> pending(Connection connection, int laneCount, List<Integer> lanes, int limit) throws SQLException {
         if (dialect == Dialect.POSTGRESQL) {
@@ -249,8 +249,9 @@ public final class OutboxTable {
         try (PreparedStatement select = connection.prepareStatement("SELECT o.seq, o.topic, o.message_id,"
                 + " o.message_key, o.headers, o.payload, o.message_ts, o.deliver_at, o.priority FROM " + table + " o"
                 + " WHERE MOD(o.key_hash, ?) IN (" + Dialect.placeholders(lanes.size()) + ") AND o.parked_at IS NULL"
-                + " AND NOT EXISTS (SELECT 1 FROM " + table + " p WHERE p.parked_at IS NOT NULL AND p.topic = o.topic"
-                + " AND p.message_key = o.message_key AND p.seq < o.seq)"
+                + " AND NOT EXISTS (SELECT 1 FROM " + table + " p WHERE p.parked_at IS NOT NULL"
+                + " AND " + dialect.exact("p.topic") + " = " + dialect.exact("o.topic")
+                + " AND " + dialect.exact("p.message_key") + " = " + dialect.exact("o.message_key") + " AND p.seq < o.seq)"
                 + " ORDER BY o.seq LIMIT ?")) {
             int p = 1;
             select.setInt(p++, laneCount);
