@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Failures.</b> A row the broker did not confirm (a retriable failure, or no confirm within
  * {@link OutboxConfig#confirmTimeout()}) stays, and the later rows of its key stay unsent behind it; the
  * relay goes on with the other lanes and tries that group of lanes again after
- * {@link OutboxConfig#pollInterval()}. A row refused for good (not retriable: too large, unroutable, a
+ * {@link OutboxConfig#pollInterval()}. Within its lanes the round reads on past the rows it could not publish,
+ * leaving out their keys, so rows waiting behind a failing key or topic do not hold back the newer rows of healthy
+ * keys (up to 1,000 failing keys a round). A row refused for good (not retriable: too large, unroutable, a
  * delay past the broker's maximum, an invalid topic name) is <em>parked</em>: {@code parked_at} and
  * {@code park_cause} are set, it is counted as {@code MetricEvent.OUTBOX_PARKED} on
  * {@link OutboxConfig#metrics()} and logged at WARN, and the relay never picks it again. The later rows

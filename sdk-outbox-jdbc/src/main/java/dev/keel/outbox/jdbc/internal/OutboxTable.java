@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -25,6 +26,10 @@ public final class OutboxTable {
         public Row(long seq, String topic, Message message) {
             this(seq, topic, message.id(), message.key(), message, null);
         }
+    }
+
+    /** A key's ordering scope: its topic and key (never null). */
+    public record KeyOnTopic(String topic, String key) {
     }
 
     /** A row to park, and why: the cause that refused it for good. */
@@ -231,12 +236,19 @@ public final class OutboxTable {
         return locked;
     }
 
-    /**
-     * The oldest publishable rows of {@code lanes} (of {@code laneCount}), at most {@code limit}, in
-     * sequence order: rows that are not parked and have no parked row of their key (topic and key, compared
-     * exactly: {@link Dialect#exact}) before them.
-     */
+    /** The oldest publishable rows of {@code lanes} (of {@code laneCount}), at most {@code limit}: a round's first page. */
     public List<Row> pending(Connection connection, int laneCount, List<Integer> lanes, int limit) throws SQLException {
+        return pending(connection, laneCount, lanes, Long.MIN_VALUE, List.of(), limit);
+    }
+
+    /**
+     * The oldest publishable rows of {@code lanes} (of {@code laneCount}) after sequence number {@code after}, at most
+     * {@code limit}, in sequence order: rows that are not parked, have no parked row of their key (topic and key,
+     * compared exactly: {@link Dialect#exact}) before them, and are of none of the keys {@code held} (keys whose
+     * earlier row the round could not publish: their later rows wait behind it).
+     */
+    public List<Row> pending(Connection connection, int laneCount, List<Integer> lanes, long after,
+                             Collection<KeyOnTopic> held, int limit) throws SQLException {
         if (dialect == Dialect.POSTGRESQL) {
             // for this transaction only: walk the primary key in sequence order and stop at the limit, instead of a
             // scan of the whole table (dead rows included until a vacuum) and a sort, which PostgreSQL picks because
@@ -252,11 +264,17 @@ public final class OutboxTable {
                 + " AND NOT EXISTS (SELECT 1 FROM " + table + " p WHERE p.parked_at IS NOT NULL"
                 + " AND " + dialect.exact("p.topic") + " = " + dialect.exact("o.topic")
                 + " AND " + dialect.exact("p.message_key") + " = " + dialect.exact("o.message_key") + " AND p.seq < o.seq)"
+                + " AND o.seq > ?" + notOf(held)
                 + " ORDER BY o.seq LIMIT ?")) {
             int p = 1;
             select.setInt(p++, laneCount);
             for (int lane : lanes) {
                 select.setInt(p++, lane);
+            }
+            select.setLong(p++, after);
+            for (KeyOnTopic key : held) {
+                select.setString(p++, key.topic());
+                select.setString(p++, key.key());
             }
             select.setInt(p, limit);
             try (ResultSet rows = select.executeQuery()) {
@@ -266,6 +284,16 @@ public final class OutboxTable {
             }
         }
         return pending;
+    }
+
+    /** The condition that leaves out the rows of the {@code held} keys (keyless rows are of no key), or nothing. */
+    private String notOf(Collection<KeyOnTopic> held) {
+        if (held.isEmpty()) {
+            return "";
+        }
+        String pair = "(" + dialect.exact("?") + ", " + dialect.exact("?") + ")";
+        return " AND (o.message_key IS NULL OR (" + dialect.exact("o.topic") + ", " + dialect.exact("o.message_key")
+                + ") NOT IN (" + Dialect.repeat(pair, held.size()) + "))";
     }
 
     private static Row read(ResultSet rows) throws SQLException {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -52,6 +53,12 @@ public final class RelayRounds implements AutoCloseable {
      * even then counts as failed, and its row is sent again.
      */
     public static final Duration LATE_OUTCOME_WAIT = Duration.ofMinutes(2);
+    /**
+     * The most keys a round leaves out of its later pages (each two bound parameters), and the most failed publishes
+     * after which it reads no further page: past that many failing keys (or failing keyless rows) in a group of
+     * lanes, its newer rows wait for a later round.
+     */
+    static final int MAX_HELD_KEYS = 1_000;
 
     /**
      * What one round did: rows read, confirmed and deleted, parked, failed (retriably, or not confirmed
@@ -65,6 +72,13 @@ public final class RelayRounds implements AutoCloseable {
         /** Rows that left the relay's work: published, or parked. */
         int moved() {
             return confirmed + parked;
+        }
+
+        /** This round and a later page of it, together. */
+        Round plus(Round page) {
+            return new Round(read + page.read, confirmed + page.confirmed, parked + page.parked, failed + page.failed,
+                    held + page.held, publisherClosed || page.publisherClosed,
+                    firstFailure != null ? firstFailure : page.firstFailure);
         }
     }
 
@@ -423,29 +437,55 @@ public final class RelayRounds implements AutoCloseable {
         return lanes;
     }
 
+    /**
+     * One round: its lanes locked, then pages of rows in sequence order, each published ({@link RoundSends}), its
+     * confirmed rows deleted and its refused rows parked, all in one transaction. A page after the first reads on past
+     * the rows the round left (failed, or held behind a failed or refused row of their key), leaving out the keys of
+     * those rows, so that rows waiting behind a failing key or topic do not fill every batch and hold back the newer
+     * rows of healthy keys; a key's later row is never read in a round that could not publish an earlier one. The
+     * round reads on while its pages were full and it moved fewer than {@code batchSize} rows, every publish had its
+     * outcome within the round's confirm timeout (one for all its pages), the publisher is open, and it left out
+     * fewer than {@link #MAX_HELD_KEYS} keys and failed fewer than as many rows.
+     */
     private Round round(Connection connection, int fromLane, int laneCount, int[] rounds) throws SQLException {
-        RoundSends.Outcome[] outcome = new RoundSends.Outcome[1];
+        List<RoundSends.Refusal> parked = new ArrayList<>();
         Round round = Transactions.inPreparedTransaction(connection, tx -> {
+            parked.clear();
             List<Integer> locked = table.lockLanes(tx, fromLane, lanesPerRound);
             if (locked.isEmpty()) {
                 return Round.EMPTY;
             }
-            List<OutboxTable.Row> rows = table.pending(tx, laneCount, locked, batchSize);
-            if (rows.isEmpty()) {
-                return Round.EMPTY;
+            long deadline = System.nanoTime() + confirmTimeout.toNanos();
+            Set<OutboxTable.KeyOnTopic> held = new LinkedHashSet<>();
+            Round total = Round.EMPTY;
+            long after = Long.MIN_VALUE;
+            int limit = batchSize;
+            while (true) {
+                List<OutboxTable.Row> rows = table.pending(tx, laneCount, locked, after, held, limit);
+                if (rows.isEmpty()) {
+                    return total;
+                }
+                if (total.read() == 0) {
+                    rounds[1]++;
+                }
+                RoundSends.Outcome sent = RoundSends.send(publisher, rows, deadline);
+                table.delete(tx, sent.confirmed());
+                table.park(tx, sent.refused().stream()
+                        .map(r -> new OutboxTable.Parking(r.row().seq(), r.cause())).toList(), clock.millis());
+                parked.addAll(sent.refused());
+                held.addAll(sent.heldKeys());
+                total = total.plus(new Round(rows.size(), sent.confirmed().size(), sent.refused().size(), sent.failed(),
+                        sent.held(), sent.publisherClosed(), sent.firstFailure()));
+                after = rows.get(rows.size() - 1).seq();
+                if (rows.size() < limit || total.moved() >= batchSize || sent.unanswered() > 0 || sent.publisherClosed()
+                        || Thread.currentThread().isInterrupted() || deadline - System.nanoTime() <= 0
+                        || held.size() >= MAX_HELD_KEYS || total.failed() >= MAX_HELD_KEYS) {
+                    return total;
+                }
+                limit = batchSize - total.moved();
             }
-            rounds[1]++;
-            RoundSends.Outcome sent = RoundSends.send(publisher, rows, confirmTimeout);
-            table.delete(tx, sent.confirmed());
-            table.park(tx, sent.refused().stream()
-                    .map(r -> new OutboxTable.Parking(r.row().seq(), r.cause())).toList(), clock.millis());
-            outcome[0] = sent;
-            return new Round(rows.size(), sent.confirmed().size(), sent.refused().size(), sent.failed(),
-                    sent.held(), sent.publisherClosed(), sent.firstFailure());
         });
-        if (outcome[0] != null) {
-            reportParked(outcome[0].refused());
-        }
+        reportParked(parked);
         return round;
     }
 

@@ -1,12 +1,13 @@
 package dev.keel.outbox.jdbc.internal;
 
 import dev.keel.Publisher;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -32,17 +33,14 @@ final class RoundSends {
 
     /**
      * What the round's publishes came to: the confirmed rows' sequence numbers; the refused rows; how
-     * many failed retriably or were not confirmed within the confirm timeout; how many were not sent
-     * (behind a failed or refused row of their key, or not reached within the timeout); and whether
-     * the publisher was found closed; and the first retriable failure's description (null when none failed so, or
-     * the rows were only not confirmed in time).
+     * many failed retriably or were not confirmed within the confirm timeout, and of those how many had no outcome
+     * by the deadline ({@code unanswered}); how many were not sent (behind a failed or refused row of their key, or
+     * not reached within the timeout); the keys whose later rows must not be published in this round (a row of
+     * theirs failed, was refused or had no outcome); whether the publisher was found closed; and the first retriable
+     * failure's description (null when none failed so, or the rows were only not confirmed in time).
      */
-    record Outcome(List<Long> confirmed, List<Refusal> refused, int failed, int held, boolean publisherClosed,
-                   String firstFailure) {
-    }
-
-    /** A row's ordering scope: its topic and key. */
-    private record KeyOnTopic(String topic, String key) {
+    record Outcome(List<Long> confirmed, List<Refusal> refused, int failed, int unanswered, int held,
+                   Set<OutboxTable.KeyOnTopic> heldKeys, boolean publisherClosed, String firstFailure) {
     }
 
     private final Publisher publisher;
@@ -60,31 +58,31 @@ final class RoundSends {
     private boolean interrupted;
     private String firstFailure;
 
-    private RoundSends(Publisher publisher, List<OutboxTable.Row> rows, Duration confirmTimeout) {
+    private RoundSends(Publisher publisher, List<OutboxTable.Row> rows, long deadline) {
         this.publisher = publisher;
         this.rows = rows;
         this.futures = new CompletableFuture<?>[rows.size()];
-        this.deadline = System.nanoTime() + confirmTimeout.toNanos();
+        this.deadline = deadline;
         this.chainOf = new ArrayList<>(rows.size());
-        Map<KeyOnTopic, ArrayDeque<Integer>> chains = new HashMap<>();
+        Map<OutboxTable.KeyOnTopic, ArrayDeque<Integer>> chains = new HashMap<>();
         for (int i = 0; i < rows.size(); i++) {
             OutboxTable.Row row = rows.get(i);
             ArrayDeque<Integer> chain = row.key() == null ? new ArrayDeque<>()
-                    : chains.computeIfAbsent(new KeyOnTopic(row.topic(), row.key()), k -> new ArrayDeque<>());
+                    : chains.computeIfAbsent(new OutboxTable.KeyOnTopic(row.topic(), row.key()), k -> new ArrayDeque<>());
             chain.addLast(i);
             chainOf.add(chain);
         }
     }
 
     /**
-     * Publishes {@code rows} (in sequence order) as described above and waits, at most
-     * {@code confirmTimeout} in all, for their outcomes, and for those still outstanding then up to
+     * Publishes {@code rows} (in sequence order) as described above and waits, until {@code deadline} (a nano time:
+     * the round's confirm timeout) at most, for their outcomes, and for those still outstanding then up to
      * {@link RelayRounds#LATE_OUTCOME_WAIT} more. An interrupt starts no later row but does not end the wait (given up
      * on, a publish confirmed later would leave its row to be sent again after the later rows of its key); the thread
      * is interrupted again when the wait ends.
      */
-    static Outcome send(Publisher publisher, List<OutboxTable.Row> rows, Duration confirmTimeout) {
-        return new RoundSends(publisher, rows, confirmTimeout).run();
+    static Outcome send(Publisher publisher, List<OutboxTable.Row> rows, long deadline) {
+        return new RoundSends(publisher, rows, deadline).run();
     }
 
     private Outcome run() {
@@ -94,6 +92,7 @@ final class RoundSends {
             }
         }
         awaitOutcomes(deadline);
+        int unanswered = outstanding;
         if (outstanding > 0) {
             // not confirmed within the confirm timeout: their outcome is awaited still (no later row of their
             // keys is started), with their lanes locked. Given up on now, a confirm that comes late would leave
@@ -109,7 +108,19 @@ final class RoundSends {
         }
         failed += outstanding;
         int held = rows.size() - confirmed.size() - refused.size() - failed;
-        return new Outcome(confirmed, refused, failed, held, publisherClosed, firstFailure);
+        return new Outcome(confirmed, refused, failed, unanswered, held, heldKeys(), publisherClosed, firstFailure);
+    }
+
+    /** The keys whose chain did not end: a row of theirs failed, was refused, had no outcome, or was not started. */
+    private Set<OutboxTable.KeyOnTopic> heldKeys() {
+        Set<OutboxTable.KeyOnTopic> held = new LinkedHashSet<>();
+        for (int i = 0; i < rows.size(); i++) {
+            OutboxTable.Row row = rows.get(i);
+            if (row.key() != null && !chainOf.get(i).isEmpty()) {
+                held.add(new OutboxTable.KeyOnTopic(row.topic(), row.key()));
+            }
+        }
+        return held;
     }
 
     /** Settles the publishes that complete until none is outstanding or {@code until} (a nano time) passed. */
