@@ -271,6 +271,19 @@ public final class OutboxRelay implements AutoCloseable {
         return Optional.ofNullable(refused);
     }
 
+    /**
+     * The database error the relay's rounds of a group of lanes keep failing with, while it lasts: a statement or a
+     * commit the database fails (a trigger that refuses the delete of published rows, a read-only database, an
+     * outage); empty once every group's latest round committed.
+     * Unlike a {@link #failure()} the relay goes on: the group's rows stay (a batch published by a round that could
+     * not commit goes out again, with the same ids) and the group is tried again after
+     * {@link OutboxConfig#pollInterval()}, as after a failed publish, not at every wake. For health checks: an error
+     * that does not clear is one to fix.
+     */
+    public Optional<SQLException> databaseFailure() {
+        return rounds.databaseFailure();
+    }
+
     /** A wake that came while the lock was held (and whose drain task found it taken) is served now. */
     private void rescheduleIfWanted() {
         if (started.get() && !closed && refused == null && wanted.get()) {

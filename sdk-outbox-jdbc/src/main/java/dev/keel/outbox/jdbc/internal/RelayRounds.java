@@ -14,9 +14,11 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -96,6 +98,8 @@ public final class RelayRounds implements AutoCloseable {
     private final RelayConnections connections;
     /** Per group of lanes whose last round failed: the nano time before which the relay's drains skip it. */
     private final Map<Integer, Long> retryAfter = new HashMap<>();
+    /** Per group of lanes whose last round failed with a database error: that error (read by other threads). */
+    private final Map<Integer, SQLException> failing = new ConcurrentHashMap<>();
     private OutboxTable table;
     private List<Integer> lanes;
     private int nextGroup;
@@ -154,10 +158,13 @@ public final class RelayRounds implements AutoCloseable {
     /**
      * Publishes pending rows, round after round over every group of lanes, until a whole pass over the
      * lanes moves no row, the publisher is found closed, or {@code stopped} says so. A group whose round
-     * failed is not worked again in this drain; with {@code honourRetryDelay}, neither until its retry
-     * delay has passed. Returns how many rows were published and deleted.
+     * failed (a publish, or the database: a statement or the commit) is not worked again in this drain; with
+     * {@code honourRetryDelay}, neither until its retry delay has passed; the other groups go on. Returns how many
+     * rows were published and deleted.
      *
-     * @throws SQLException when the database fails (a missing table or column told as such); the rows stay
+     * @throws SQLException when the database fails (a missing table or column told as such), once the other groups'
+     *                      rounds ended; the rows stay. A group's database error is also kept, for
+     *                      {@link #databaseFailure()}, until a round of that group commits
      */
     public long drain(BooleanSupplier stopped, boolean honourRetryDelay) throws SQLException {
         try {
@@ -216,6 +223,7 @@ public final class RelayRounds implements AutoCloseable {
         table();
         int groups = (all.size() + lanesPerRound - 1) / lanesPerRound;
         Set<Integer> failedInDrain = new HashSet<>();
+        SQLException drainError = null;
         long published = 0;
         boolean moved = true;
         while (moved && !stopped.getAsBoolean() && !Thread.currentThread().isInterrupted()) {
@@ -232,6 +240,21 @@ public final class RelayRounds implements AutoCloseable {
             for (GroupRun run : runPass(todo, all, stopped)) {
                 published += run.published();
                 moved |= run.moved();
+                if (run.error() != null) {
+                    // a database error (a DELETE a trigger refuses, a read-only database, an outage): the group waits
+                    // as after a failed publish, so a round that published and could not commit does not publish its
+                    // batch again at every wake, and the error is told until a round of the group commits
+                    failedInDrain.add(run.group());
+                    retryAfter.put(run.group(), System.nanoTime() + retryDelayNanos);
+                    failing.put(run.group(), translate(run.error()));
+                    if (drainError == null) {
+                        drainError = run.error(); // thrown once the drain ends, told by drain()
+                    } else if (drainError != run.error()) {
+                        drainError.addSuppressed(run.error());
+                    }
+                    continue;
+                }
+                failing.remove(run.group());
                 Round round = run.last();
                 publisherClosed |= round.publisherClosed();
                 if (round.failed() > 0) {
@@ -249,21 +272,46 @@ public final class RelayRounds implements AutoCloseable {
             if (publisherClosed) {
                 LOG.warn("outbox relay: the publisher is closed, so nothing is published; the rows stay in {}"
                         + " (close the relay before the Keel whose publisher it uses)", table.table());
-                return published;
+                break;
             }
+        }
+        if (drainError != null) {
+            throw drainError;
         }
         return published;
     }
 
-    /** What one group's rounds of a pass came to: rows published, whether any moved, and its last round. */
-    private record GroupRun(int group, long published, boolean moved, Round last) {
+    /**
+     * The database error a group of lanes' latest round failed with, for a group whose rounds have not committed since
+     * (the error of one of them when several fail); empty when none fails. Thread-safe.
+     */
+    public Optional<SQLException> databaseFailure() {
+        for (SQLException e : failing.values()) {
+            return Optional.of(e);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * What one group's rounds of a pass came to: rows published, whether any moved, its last round, and the database
+     * error its last round failed with (then {@code last} is {@link Round#EMPTY}), or null.
+     */
+    private record GroupRun(int group, long published, boolean moved, Round last, SQLException error) {
+    }
+
+    /** How far a group's rounds of a pass got: rounds committed, rounds that published, rows published, rows moved. */
+    private static final class Progress {
+        int committed;
+        int publishing;
+        long published;
+        boolean moved;
     }
 
     /**
      * One pass: the rounds of each group in {@code todo}, up to {@code workers} groups at once on the worker pool
      * (each group on a connection of its own), or one after the other in the calling thread with one worker. Returns
-     * once every group's rounds ended, so a drain never leaves a round running; the first database failure is thrown
-     * then.
+     * once every group's rounds ended, so a drain never leaves a round running; the first refusal is thrown then (a
+     * group's other database errors come back in its {@link GroupRun}).
      */
     private List<GroupRun> runPass(List<Integer> todo, List<Integer> all, BooleanSupplier stopped)
             throws SQLException {
@@ -334,53 +382,55 @@ public final class RelayRounds implements AutoCloseable {
      * which go out again with the same ids, as after a failed commit.
      */
     private GroupRun runGroup(int group, List<Integer> all, BooleanSupplier stopped) throws SQLException {
+        Progress progress = new Progress();
+        try {
+            return runGroup(group, all, stopped, progress);
+        } catch (SQLException e) {
+            if (DatabaseRefusals.of(e) != null) {
+                throw e; // a refusal stops the relay
+            }
+            return new GroupRun(group, progress.published, progress.moved, Round.EMPTY, e);
+        }
+    }
+
+    private GroupRun runGroup(int group, List<Integer> all, BooleanSupplier stopped, Progress progress)
+            throws SQLException {
         RelayConnections.Taken taken = connections.take();
         if (!taken.kept()) {
-            return runGroup(group, all, stopped, taken.connection());
+            return runGroup(group, all, stopped, taken.connection(), progress);
         }
-        int[] rounds = new int[2];
         try {
-            return runGroup(group, all, stopped, taken.connection(), rounds);
+            return runGroup(group, all, stopped, taken.connection(), progress);
         } catch (SQLException e) {
-            if (rounds[0] > 0 || rounds[1] > 0) {
+            if (progress.committed > 0 || progress.publishing > 0) {
                 // the connection served this pass already, or the round failed after it published (a refused
                 // DELETE, say): a failure of the database, not of an idle session; running the round again at once
                 // would publish its batch again
                 throw e;
             }
             LOG.debug("outbox relay: a kept connection failed ({}); running the round again on a new one", e.toString());
-            return runGroup(group, all, stopped, connections.fresh(), rounds);
+            return runGroup(group, all, stopped, connections.fresh(), progress);
         }
     }
 
-    private GroupRun runGroup(int group, List<Integer> all, BooleanSupplier stopped, Connection connection)
-            throws SQLException {
-        return runGroup(group, all, stopped, connection, new int[2]);
-    }
-
-    /**
-     * The rounds on {@code connection}; {@code rounds[0]} counts those that committed, {@code rounds[1]} those that
-     * published something.
-     */
+    /** The rounds on {@code connection}, counted in {@code progress}. */
     private GroupRun runGroup(int group, List<Integer> all, BooleanSupplier stopped, Connection connection,
-                              int[] rounds) throws SQLException {
-        long published = 0;
-        boolean moved = false;
+                              Progress progress) throws SQLException {
         Round round;
         boolean healthy = false;
         try {
             do {
-                round = round(connection, all.get(group * lanesPerRound), all.size(), rounds);
-                rounds[0]++;
-                published += round.confirmed();
-                moved |= round.moved() > 0;
+                round = round(connection, all.get(group * lanesPerRound), all.size(), progress);
+                progress.committed++;
+                progress.published += round.confirmed();
+                progress.moved |= round.moved() > 0;
             } while (!round.publisherClosed() && round.failed() == 0 && round.read() >= batchSize
                     && round.moved() > 0 && !stopped.getAsBoolean());
             healthy = true;
         } finally {
             connections.give(connection, healthy);
         }
-        return new GroupRun(group, published, moved, round);
+        return new GroupRun(group, progress.published, progress.moved, round, null);
     }
 
     /** Closes the connections kept between rounds now (a one-off drain's); later rounds keep theirs again. */
@@ -447,7 +497,7 @@ public final class RelayRounds implements AutoCloseable {
      * outcome within the round's confirm timeout (one for all its pages), the publisher is open, and it left out
      * fewer than {@link #MAX_HELD_KEYS} keys and failed fewer than as many rows.
      */
-    private Round round(Connection connection, int fromLane, int laneCount, int[] rounds) throws SQLException {
+    private Round round(Connection connection, int fromLane, int laneCount, Progress progress) throws SQLException {
         List<RoundSends.Refusal> parked = new ArrayList<>();
         Round round = Transactions.inPreparedTransaction(connection, tx -> {
             parked.clear();
@@ -466,7 +516,7 @@ public final class RelayRounds implements AutoCloseable {
                     return total;
                 }
                 if (total.read() == 0) {
-                    rounds[1]++;
+                    progress.publishing++;
                 }
                 RoundSends.Outcome sent = RoundSends.send(publisher, rows, deadline);
                 table.delete(tx, sent.confirmed());
