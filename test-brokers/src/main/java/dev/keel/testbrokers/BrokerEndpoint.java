@@ -54,6 +54,11 @@ public abstract class BrokerEndpoint {
         control.restart();
     }
 
+    /** The broker's control, for the fault injections of one kind of broker ({@link RocketEndpoint#pause()}). */
+    final BrokerControl control() {
+        return control;
+    }
+
     /** The address clients connect to, without credentials. */
     public abstract String address();
 

@@ -8,15 +8,18 @@ import dev.keel.spi.InboundRecord;
 import dev.keel.spi.support.OffsetTracker;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.rocketmq.client.consumer.DefaultLitePullConsumer;
 import org.apache.rocketmq.client.consumer.store.OffsetStore;
@@ -34,6 +37,9 @@ import org.slf4j.LoggerFactory;
  * one write at a time (under the trackers' lock): periodically by a committer thread of its own, so that
  * polling never waits for the broker's answers (four queues' writes took 0.04 to 0.9 s each on a loaded
  * machine, every commit interval, while no message was handed over), for a queue taken away, and on close.
+ * A close (or a failure) ends within the adapter's {@code closeTimeout}, also when the broker answers nothing: the
+ * final writes stop at that deadline (the queues left are logged, their messages redelivered) and the client's
+ * shutdown is waited for only until then ({@link BoundedShutdown}).
  */
 final class PollLoop implements Runnable {
 
@@ -62,6 +68,8 @@ final class PollLoop implements Runnable {
     private long pausedSince = -1;
     private volatile boolean pauseWanted;
     private volatile boolean closing;
+    /** When the close must be done by: set when it is asked (or the loop fails), null before. */
+    private volatile Deadline closeBy;
     /** Whether a refusal by the broker's ACL fails the subscription: once its start returned (it throws before). */
     private volatile boolean watchingAccess;
     private volatile boolean aborted;
@@ -100,6 +108,9 @@ final class PollLoop implements Runnable {
     void close(boolean abort) {
         if (abort) {
             aborted = true;
+        }
+        if (closeBy == null) {
+            closeBy = Deadline.in(config.closeTimeout());
         }
         closing = true;
         wake();
@@ -162,29 +173,21 @@ final class PollLoop implements Runnable {
                     LockSupport.parkNanos(config.pollTimeout().toNanos());
                 }
             }
-            committer.shutdown(); // a write under way ends first: the last one waits for the trackers' lock
-            synchronized (lock) {
-                commit(owned);
-            }
+            finalCommit(committer);
         } catch (AccessRefusedException e) {
             failure = e;
             LOG.error("RocketMQ consumer of topic {} group {} stopped: {}; what it had not acknowledged stays on the "
                     + "broker for the next consumer", settings.topic(), settings.group(), e.getMessage());
-            commitAfterFailure();
+            commitAfterFailure(committer);
         } catch (RuntimeException | Error e) {
             failure = e;
             LOG.error("RocketMQ consumer of topic {} group {} stopped on an unexpected error; the subscription fails "
                     + "and what it had not acknowledged is redelivered to the group", settings.topic(),
                     settings.group(), e);
-            commitAfterFailure();
+            commitAfterFailure(committer);
         } finally {
             stop(committer);
-            try {
-                consumer.shutdown();
-            } catch (RuntimeException e) {
-                LOG.warn("Closing the RocketMQ consumer of topic {} group {} failed: {}", settings.topic(),
-                        settings.group(), e.toString());
-            }
+            shutdownClient(name);
             if (failure == null) {
                 done.complete(null);
             } else {
@@ -193,12 +196,80 @@ final class PollLoop implements Runnable {
         }
     }
 
-    /** Writes what was acknowledged before the failure (the contiguous prefix only), best effort. */
-    private void commitAfterFailure() {
+    /**
+     * The close's deadline: set when the close was asked, or now (the loop failed). From then on a periodic write
+     * stops between queues, leaving them to the final one.
+     */
+    private Deadline closeDeadline() {
+        Deadline deadline = closeBy;
+        if (deadline == null) {
+            deadline = Deadline.in(config.closeTimeout());
+            closeBy = deadline;
+        }
+        closing = true;
+        return deadline;
+    }
+
+    /**
+     * Writes what was acknowledged, on the committer thread once a periodic write under way ended (one write at a
+     * time), and waits for it until the close's deadline. A write the broker has not answered by then is abandoned
+     * (its thread interrupted): the offsets not written are logged, and their queues' messages are redelivered to
+     * the group, never lost.
+     */
+    private void finalCommit(ScheduledExecutorService committer) {
+        Deadline deadline = closeDeadline();
+        AtomicBoolean started = new AtomicBoolean();
+        Future<?> last = committer.submit(() -> {
+            started.set(true);
+            commit(owned, deadline, false);
+        });
+        committer.shutdown(); // the periodic write is cancelled; the final one still runs
         try {
-            synchronized (lock) {
-                commit(owned);
+            last.get(deadline.remainingNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            committer.shutdownNow(); // abandons the write the broker has not answered
+            if (!started.get()) {
+                LOG.warn("Closing the RocketMQ consumer of topic {} group {}: a periodic offset write did not end "
+                        + "within closeTimeout {} (the broker does not answer); what was acknowledged since the last "
+                        + "write of queues {} is redelivered to the group", settings.topic(), settings.group(),
+                        config.closeTimeout(), RocketReceiver.partitions(owned));
             }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e.getCause() instanceof RuntimeException runtime ? runtime
+                    : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            committer.shutdownNow();
+        }
+    }
+
+    /**
+     * Shuts the client down (it persists its offset store one way and unregisters from the brokers, synchronously),
+     * waiting for it only until the close's deadline: with a broker that answers nothing it goes on in the background.
+     */
+    private void shutdownClient(String name) {
+        boolean ended = BoundedShutdown.within(() -> {
+            try {
+                consumer.shutdown();
+            } catch (RuntimeException e) {
+                LOG.warn("Closing the RocketMQ consumer of topic {} group {} failed: {}", settings.topic(),
+                        settings.group(), e.toString());
+            }
+        }, name + "-shutdown", closeDeadline());
+        if (!ended) {
+            LOG.warn("The RocketMQ consumer of topic {} group {} did not finish its shutdown within closeTimeout {} "
+                    + "(the broker does not answer); it goes on in the background, and the group's other members get "
+                    + "its queues once the broker drops it", settings.topic(), settings.group(), config.closeTimeout());
+        }
+    }
+
+    /** Writes what was acknowledged before the failure (the contiguous prefix only), best effort. */
+    private void commitAfterFailure(ScheduledExecutorService committer) {
+        try {
+            finalCommit(committer);
         } catch (RuntimeException | Error e) {
             LOG.warn("Writing the offsets of RocketMQ group {} after its consumer failed did not work either ({}); "
                     + "more is redelivered", settings.group(), e.toString());
@@ -235,7 +306,7 @@ final class PollLoop implements Runnable {
                     awaitEngine(RocketReceiver.partitions(removed));
                 }
                 synchronized (trackers) { // after a periodic write under way; none of these queues after it
-                    commit(removed);
+                    commit(removed, closing ? closeBy : null, false);
                     trackers.remove(removed);
                 }
             }
@@ -297,13 +368,13 @@ final class PollLoop implements Runnable {
         sink.accept(batch);
     }
 
-    /** Stops the committer thread before the client it writes through is shut down. */
+    /** Stops the committer thread before the client it writes through is shut down, within the close's deadline. */
     private void stop(ScheduledExecutorService committer) {
         committer.shutdown();
         try {
-            if (!committer.awaitTermination(config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.warn("A write of RocketMQ group {}'s offsets did not end within {}", settings.group(),
-                        config.closeTimeout());
+            if (!committer.awaitTermination(closeDeadline().remainingNanos(), TimeUnit.NANOSECONDS)) {
+                committer.shutdownNow(); // its write was abandoned at the deadline, and said so
+                LOG.debug("The offset writer of RocketMQ group {} ends in the background", settings.group());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -316,7 +387,7 @@ final class PollLoop implements Runnable {
      */
     private void commitOwned() {
         try {
-            commit(owned);
+            commit(owned, null, true);
         } catch (RuntimeException | Error e) {
             commitFailure = e;
             wake();
@@ -337,36 +408,56 @@ final class PollLoop implements Runnable {
     /**
      * Writes the committable offsets of {@code queues} that advanced, each confirmed by the broker. Under the
      * trackers' lock: one write at a time, and none of a queue once it was handed over ({@link #queuesChanged}).
+     * With a {@code deadline} (while closing) no write starts once it passed; a {@code periodic} write starts none
+     * once the close began, which writes what is left.
      */
-    private void commit(Set<MessageQueue> queues) {
+    private void commit(Set<MessageQueue> queues, Deadline deadline, boolean periodic) {
         synchronized (trackers) {
             if (aborted) {
                 return;
             }
-            write(queues);
+            write(queues, deadline, periodic);
         }
     }
 
-    private void write(Set<MessageQueue> queues) {
+    private void write(Set<MessageQueue> queues, Deadline deadline, boolean periodic) {
         OffsetStore store = consumer.getOffsetStore();
+        List<String> left = new ArrayList<>();
         for (Map.Entry<MessageQueue, Long> entry : trackers.advanced(queues).entrySet()) {
             MessageQueue queue = entry.getKey();
             long offset = entry.getValue();
+            if (!left.isEmpty() || stopWriting(deadline, periodic)) {
+                left.add(Names.partition(queue) + " at " + offset);
+                continue;
+            }
             try {
                 if (owned.contains(queue)) {
                     store.updateOffset(queue, offset, false); // what the client itself persists stays in step
                 }
                 store.updateConsumeOffsetToBroker(queue, offset, false);
                 trackers.written(queue, offset);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // abandoned at the close's deadline
+                left.add(Names.partition(queue) + " at " + offset);
             } catch (Exception e) {
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
                 LOG.warn("Writing offset {} of RocketMQ queue {} for group {} failed ({}); the messages after the "
                         + "last written offset will be redelivered", offset, Names.partition(queue), settings.group(),
                         e.toString());
             }
         }
+        if (!periodic && deadline != null && !left.isEmpty()) {
+            Collections.sort(left);
+            LOG.warn("Closing the RocketMQ consumer of topic {} group {}: the broker did not confirm the offsets of "
+                    + "queues {} within closeTimeout {}; not written, so their messages from the last written offset "
+                    + "on are redelivered to the group (none is lost)", settings.topic(), settings.group(), left,
+                    config.closeTimeout());
+        }
+    }
+
+    /** Whether the next write is not started: abandoned, past the close's deadline, or a periodic one once closing. */
+    private boolean stopWriting(Deadline deadline, boolean periodic) {
+        return Thread.currentThread().isInterrupted() || (periodic && closing)
+                || (deadline != null && deadline.passed());
     }
 
     private void awaitEngine(List<String> partitions) {

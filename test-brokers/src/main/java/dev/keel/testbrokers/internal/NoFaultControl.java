@@ -34,6 +34,16 @@ public final class NoFaultControl implements BrokerControl {
     }
 
     @Override
+    public void pause() {
+        throw new FaultInjectionUnsupportedException("pause() is unsupported: " + reason);
+    }
+
+    @Override
+    public void resume() {
+        throw new FaultInjectionUnsupportedException("resume() is unsupported: " + reason);
+    }
+
+    @Override
     public void stop() {
         try {
             onStop.close();

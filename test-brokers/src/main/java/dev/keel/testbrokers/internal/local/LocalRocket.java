@@ -36,7 +36,7 @@ import java.util.Optional;
  * A RocketMQ name server and one broker, each in its own JVM from the Maven Central jars. Both bind
  * 127.0.0.1 ({@code bindAddress}; the TLS broker: below); the broker also opens its HA port (listenPort + 1) on all
  * interfaces, which RocketMQ offers no setting for, and nothing sends traffic there. Kill and
- * restart act on the broker and keep its ports and store.
+ * restart act on the broker and keep its ports and store; pause and resume freeze it and let it run again.
  *
  * <p>The broker registers {@code 127.0.0.1:<listenPort>} with the name server ({@code brokerIP1} and its listen port:
  * RocketMQ has no other address to advertise). The TLS broker ({@link #startSecuredOverTls}) binds 127.0.0.2 instead,
@@ -344,6 +344,18 @@ public final class LocalRocket implements BrokerControl {
         }
         broker = launchBroker();
         awaitBroker(broker);
+    }
+
+    /** Freezes the broker (SIGSTOP): it holds its connections and answers nothing until {@link #resume()}. */
+    @Override
+    public synchronized void pause() {
+        ProcessSignals.send("STOP", broker.pid());
+    }
+
+    /** Lets a {@link #pause() paused} broker run again (SIGCONT). */
+    @Override
+    public synchronized void resume() {
+        ProcessSignals.send("CONT", broker.pid());
     }
 
     /**

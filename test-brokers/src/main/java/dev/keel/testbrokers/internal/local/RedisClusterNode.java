@@ -67,12 +67,14 @@ final class RedisClusterNode extends OneProcessBroker {
     }
 
     /** Freezes the node (SIGSTOP): it holds its connections and answers nothing, like a node stuck in a pause. */
-    void pause() {
+    @Override
+    public void pause() {
         signal("STOP");
     }
 
     /** Lets a {@link #pause() paused} node run again (SIGCONT). */
-    void resume() {
+    @Override
+    public void resume() {
         signal("CONT");
     }
 
