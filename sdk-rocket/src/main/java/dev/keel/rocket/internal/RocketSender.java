@@ -15,7 +15,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,6 +25,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.client.impl.MQClientManager;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
@@ -63,8 +63,10 @@ public final class RocketSender implements BrokerProducer {
     private final ScheduledExecutorService retries;
     private final TopicRoutes routes;
     private final TlsRefusals tlsRefusals;
+    /** What each publish passes just before it is registered (a test's hold on that moment; nothing otherwise). */
+    private final Consumer<OutboundRecord> beforeRegistering;
     private final Map<MessageQueue, QueueLane> lanes = new ConcurrentHashMap<>();
-    private final Set<QueueLane.Pending> outstanding = ConcurrentHashMap.newKeySet();
+    private final PendingPublishes outstanding = new PendingPublishes();
     private final AtomicInteger roundRobin = new AtomicInteger();
     private final AtomicInteger largestRequest = new AtomicInteger();
     private volatile boolean closed;
@@ -74,7 +76,18 @@ public final class RocketSender implements BrokerProducer {
     }
 
     public RocketSender(RocketConfig config, RocketAdmin admin) {
+        this(config, admin, Executors.newSingleThreadExecutor(DaemonThreads.named(config.clientId() + "-rocket-routes")),
+                record -> { });
+    }
+
+    /**
+     * With the executor that checks topics' routes ({@code checks}, shut down by {@link #close}) and a hook each
+     * publish passes just before it is registered as pending: for tests that hold those moments.
+     */
+    RocketSender(RocketConfig config, RocketAdmin admin, ExecutorService checks,
+                 Consumer<OutboundRecord> beforeRegistering) {
         this.config = config;
+        this.beforeRegistering = beforeRegistering;
         this.producer = new DefaultMQProducer(config.clientId() + "-producer", RocketAccess.of(config));
         producer.setNamesrvAddr(config.nameServer());
         producer.setInstanceName(ClientNames.instance(config, "producer"));
@@ -92,7 +105,7 @@ public final class RocketSender implements BrokerProducer {
         }
         this.completions = Executors.newSingleThreadExecutor(
                 DaemonThreads.named(config.clientId() + "-rocket-producer-completions"));
-        this.checks = Executors.newSingleThreadExecutor(DaemonThreads.named(config.clientId() + "-rocket-routes"));
+        this.checks = checks;
         this.routes = new TopicRoutes(admin, checks);
         this.tlsRefusals = new TlsRefusals(config);
         this.retries = Executors.newSingleThreadScheduledExecutor(
@@ -122,8 +135,11 @@ public final class RocketSender implements BrokerProducer {
         }
         int bytes = encodedBytes(message);
         QueueLane.Pending pending = new QueueLane.Pending(record, message, result, bytes);
-        outstanding.add(pending);
-        result.whenComplete((r, e) -> outstanding.remove(pending));
+        beforeRegistering.accept(record);
+        if (!outstanding.add(pending)) { // closed meanwhile: the close completes only what was registered before
+            result.completeExceptionally(new ClosedException("the RocketMQ producer is closed"));
+            return result;
+        }
         routes.whenRouted(record.topic(), (queues, failure) -> {
             if (failure != null) {
                 result.completeExceptionally(failure);
@@ -307,10 +323,13 @@ public final class RocketSender implements BrokerProducer {
         return lanes.keySet().stream().filter(q -> q.getTopic().equals(topic)).count();
     }
 
-    /** Waits (up to the close timeout) for what is pending; what is left fails, none hangs. */
+    /**
+     * Waits (up to the close timeout) for what is pending; what is left fails, none hangs: a publish that raced this
+     * close has failed with a {@link ClosedException} by the time it returns (or, still under way, is refused with one).
+     */
     @Override
     public void close() {
-        if (closed) {
+        if (!outstanding.close()) {
             return;
         }
         closed = true;
@@ -321,7 +340,7 @@ public final class RocketSender implements BrokerProducer {
         ClosedException closing = new ClosedException("the RocketMQ producer closed before the broker confirmed "
                 + "the message (within closeTimeout " + config.closeTimeout() + ")");
         lanes.values().forEach(lane -> lane.clear().forEach(p -> p.result().completeExceptionally(closing)));
-        List.copyOf(outstanding).forEach(p -> p.result().completeExceptionally(closing));
+        outstanding.snapshot().forEach(p -> p.result().completeExceptionally(closing));
         try {
             producer.shutdown();
         } catch (RuntimeException e) {
