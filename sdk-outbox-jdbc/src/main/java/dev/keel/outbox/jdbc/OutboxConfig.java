@@ -30,6 +30,8 @@ public final class OutboxConfig {
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
     /** The default {@link #confirmTimeout()}: 60 seconds. */
     public static final Duration DEFAULT_CONFIRM_TIMEOUT = Duration.ofSeconds(60);
+    /** The default {@link #databaseTimeout()}: 30 seconds. */
+    public static final Duration DEFAULT_DATABASE_TIMEOUT = Duration.ofSeconds(30);
 
     private final String tablePrefix;
     private final int batchSize;
@@ -37,6 +39,7 @@ public final class OutboxConfig {
     private final int workers;
     private final Duration pollInterval;
     private final Duration confirmTimeout;
+    private final Duration databaseTimeout;
     private final Clock clock;
     private final boolean listen;
     private final MetricsRecorder metrics;
@@ -48,6 +51,7 @@ public final class OutboxConfig {
         this.workers = b.workers;
         this.pollInterval = b.pollInterval;
         this.confirmTimeout = b.confirmTimeout;
+        this.databaseTimeout = b.databaseTimeout;
         this.clock = b.clock;
         this.listen = b.listen;
         this.metrics = b.metrics;
@@ -65,7 +69,7 @@ public final class OutboxConfig {
     public static Builder from(OutboxConfig base) {
         return new Builder().tablePrefix(base.tablePrefix).batchSize(base.batchSize).lanesPerRound(base.lanesPerRound)
                 .workers(base.workers).pollInterval(base.pollInterval).confirmTimeout(base.confirmTimeout)
-                .clock(base.clock).listen(base.listen)
+                .databaseTimeout(base.databaseTimeout).clock(base.clock).listen(base.listen)
                 .metrics(base.metrics);
     }
 
@@ -104,6 +108,18 @@ public final class OutboxConfig {
     public Duration confirmTimeout() { return confirmTimeout; }
 
     /**
+     * How long the relay waits for the database's reply to one of its statements before it gives the connection up
+     * ({@link java.sql.Connection#setNetworkTimeout} on every connection the relay opens: its rounds', its LISTEN
+     * connection's, {@link OutboxRelay#backlog()}'s). A database host that died, or a network that lost the reply,
+     * then fails the round (its rows stay, its group of lanes is tried again after {@link #pollInterval()} on a new
+     * connection, {@link OutboxRelay#databaseFailure()} tells it) instead of hanging the relay until it is restarted.
+     * Keep it above the relay's slowest statement, lock waits included (a delete waiting for a transaction of yours
+     * that locks pending rows). A round waiting for the broker's confirmations waits on no reply of the database, so
+     * this does not bound it.
+     */
+    public Duration databaseTimeout() { return databaseTimeout; }
+
+    /**
      * The clock of the rows' {@code created_at} and {@code parked_at} (epoch milliseconds), and the time
      * a message's {@code delay} counts from when {@link Outbox#publish} stores it as its due time.
      */
@@ -125,21 +141,22 @@ public final class OutboxConfig {
     public boolean equals(Object o) {
         return o instanceof OutboxConfig c && c.tablePrefix.equals(tablePrefix) && c.batchSize == batchSize
                 && c.lanesPerRound == lanesPerRound && c.workers == workers && c.pollInterval.equals(pollInterval)
-                && c.confirmTimeout.equals(confirmTimeout) && c.clock.equals(clock) && c.listen == listen
+                && c.confirmTimeout.equals(confirmTimeout) && c.databaseTimeout.equals(databaseTimeout)
+                && c.clock.equals(clock) && c.listen == listen
                 && c.metrics.equals(metrics);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(tablePrefix, batchSize, lanesPerRound, workers, pollInterval, confirmTimeout, clock, listen,
-                metrics);
+        return Objects.hash(tablePrefix, batchSize, lanesPerRound, workers, pollInterval, confirmTimeout, databaseTimeout,
+                clock, listen, metrics);
     }
 
     @Override
     public String toString() {
         return "OutboxConfig{tablePrefix=" + tablePrefix + ", batchSize=" + batchSize + ", lanesPerRound="
                 + lanesPerRound + ", workers=" + workers + ", pollInterval=" + pollInterval + ", confirmTimeout="
-                + confirmTimeout
+                + confirmTimeout + ", databaseTimeout=" + databaseTimeout
                 + ", clock=" + clock + ", listen=" + listen + ", metrics=" + metrics + "}";
     }
 
@@ -151,6 +168,7 @@ public final class OutboxConfig {
         private int workers = DEFAULT_WORKERS;
         private Duration pollInterval = DEFAULT_POLL_INTERVAL;
         private Duration confirmTimeout = DEFAULT_CONFIRM_TIMEOUT;
+        private Duration databaseTimeout = DEFAULT_DATABASE_TIMEOUT;
         private Clock clock = Clock.systemUTC();
         private boolean listen = true;
         private MetricsRecorder metrics = MetricsRecorder.noop();
@@ -200,6 +218,12 @@ public final class OutboxConfig {
         /** Between 100 ms and 1 hour. */
         public Builder confirmTimeout(Duration confirmTimeout) {
             this.confirmTimeout = between(confirmTimeout, "confirmTimeout", Duration.ofMillis(100), Duration.ofHours(1));
+            return this;
+        }
+
+        /** Between 1 second and 1 hour. */
+        public Builder databaseTimeout(Duration databaseTimeout) {
+            this.databaseTimeout = between(databaseTimeout, "databaseTimeout", Duration.ofSeconds(1), Duration.ofHours(1));
             return this;
         }
 

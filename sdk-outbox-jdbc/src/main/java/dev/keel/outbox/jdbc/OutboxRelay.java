@@ -100,8 +100,8 @@ public final class OutboxRelay implements AutoCloseable {
             return thread;
         });
         this.rounds = new RelayRounds(dataSource, publisher, config.tablePrefix(), config.batchSize(),
-                config.lanesPerRound(), config.confirmTimeout(), config.pollInterval(), config.clock(), config.metrics(),
-                workerPool);
+                config.lanesPerRound(), config.confirmTimeout(), config.pollInterval(), config.databaseTimeout(),
+                config.clock(), config.metrics(), workerPool);
         this.scheduler = scheduler;
         this.ownsScheduler = ownsScheduler;
     }
@@ -149,7 +149,8 @@ public final class OutboxRelay implements AutoCloseable {
         poll = scheduler.scheduleWithFixedDelay(this::wake, 0, config.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
         boolean listening = dialect == Dialect.POSTGRESQL && config.listen();
         if (listening) {
-            listener = new PgListener(dataSource, rounds.table().channel(), config.pollInterval(), this::wake);
+            listener = new PgListener(dataSource, rounds.table().channel(), config.pollInterval(),
+                    config.databaseTimeout(), this::wake);
             listener.start();
         }
         LOG.info("Keel outbox relay started on table {} ({}): polling every {}{}, {} lanes a round, batches of {},"
@@ -166,7 +167,7 @@ public final class OutboxRelay implements AutoCloseable {
      * @throws SQLException when the database cannot be read
      */
     public OutboxBacklog backlog() throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
+        try (Connection connection = rounds.connect()) {
             long[] counts = rounds.table().backlog(connection);
             return new OutboxBacklog(counts[0], counts[1], counts[2] < 0 ? Optional.empty()
                     : Optional.of(Instant.ofEpochMilli(counts[2])), config.clock().instant());
@@ -274,7 +275,7 @@ public final class OutboxRelay implements AutoCloseable {
     /**
      * The database error the relay's rounds of a group of lanes keep failing with, while it lasts: a statement or a
      * commit the database fails (a trigger that refuses the delete of published rows, a read-only database, an
-     * outage); empty once every group's latest round committed.
+     * outage, a reply of the database not come within {@link OutboxConfig#databaseTimeout()}); empty once every group's latest round committed.
      * Unlike a {@link #failure()} the relay goes on: the group's rows stay (a batch published by a round that could
      * not commit goes out again, with the same ids) and the group is tried again after
      * {@link OutboxConfig#pollInterval()}, as after a failed publish, not at every wake. For health checks: an error

@@ -45,6 +45,21 @@ class OutboxConfigTest {
     }
 
     @Test
+    void theDatabaseTimeoutShouldDefaultTo30SecondsBeValidatedAndKeptByCopies() {
+        OutboxConfig config = OutboxConfig.custom().databaseTimeout(Duration.ofSeconds(5)).build();
+
+        assertThat(OutboxConfig.ofDefaults().databaseTimeout()).isEqualTo(OutboxConfig.DEFAULT_DATABASE_TIMEOUT)
+                .hasSeconds(30);
+        assertThat(OutboxConfig.from(config).build()).isEqualTo(config).hasSameHashCodeAs(config);
+        assertThat(config).isNotEqualTo(OutboxConfig.ofDefaults());
+        assertThat(config.toString()).contains("databaseTimeout=PT5S");
+        assertThatThrownBy(() -> OutboxConfig.custom().databaseTimeout(Duration.ofMillis(999)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("databaseTimeout");
+        assertThatThrownBy(() -> OutboxConfig.custom().databaseTimeout(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("databaseTimeout");
+    }
+
+    @Test
     void listeningShouldBeOnByDefaultAndKeptByCopies() {
         OutboxConfig pollOnly = OutboxConfig.custom().listen(false).build();
 

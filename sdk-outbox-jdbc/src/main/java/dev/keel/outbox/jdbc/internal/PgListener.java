@@ -27,14 +27,20 @@ public final class PgListener implements AutoCloseable {
     private final DataSource dataSource;
     private final String channel;
     private final Duration wait;
+    private final int networkTimeoutMillis;
     private final Runnable wake;
     private final Thread thread;
     private volatile boolean closed;
 
-    public PgListener(DataSource dataSource, String channel, Duration wait, Runnable wake) {
+    /**
+     * Listens on {@code channel} with connections of {@code dataSource}, each waiting at most {@code networkTimeout}
+     * for a reply of the database to LISTEN (its waits for notifications are bounded by {@code wait} on their own).
+     */
+    public PgListener(DataSource dataSource, String channel, Duration wait, Duration networkTimeout, Runnable wake) {
         this.dataSource = dataSource;
         this.channel = channel;
         this.wait = wait.compareTo(MAX_WAIT) < 0 ? wait : MAX_WAIT;
+        this.networkTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, networkTimeout.toMillis());
         this.wake = wake;
         this.thread = new Thread(this::run, "keel-outbox-listener-" + channel);
         this.thread.setDaemon(true);
@@ -46,7 +52,8 @@ public final class PgListener implements AutoCloseable {
 
     private void run() {
         while (!closed) {
-            try (Connection connection = dataSource.getConnection()) {
+            try (Connection connection = RelayConnections.withNetworkTimeout(dataSource.getConnection(),
+                    networkTimeoutMillis)) {
                 connection.setAutoCommit(true);
                 PGConnection pg = connection.unwrap(PGConnection.class);
                 try (Statement statement = connection.createStatement()) {

@@ -109,12 +109,12 @@ public final class RelayRounds implements AutoCloseable {
     /**
      * Rounds of {@code batchSize} rows over {@code lanesPerRound} lanes, each waiting at most
      * {@code confirmTimeout} for its confirms; a group of lanes whose round failed is tried again after
-     * {@code retryDelay}; rows are parked at {@code clock}'s time and counted on {@code metrics}. The groups of a
+     * {@code retryDelay}; every connection waits at most {@code networkTimeout} for a reply of the database; rows are parked at {@code clock}'s time and counted on {@code metrics}. The groups of a
      * pass run side by side on {@code workerPool} ({@code null}: one after the other in the drain's thread).
      */
     public RelayRounds(DataSource dataSource, Publisher publisher, String tablePrefix, int batchSize, int lanesPerRound,
-                       Duration confirmTimeout, Duration retryDelay, Clock clock, MetricsRecorder metrics,
-                       Executor workerPool) {
+                       Duration confirmTimeout, Duration retryDelay, Duration networkTimeout, Clock clock,
+                       MetricsRecorder metrics, Executor workerPool) {
         this.dataSource = dataSource;
         this.publisher = publisher;
         this.tablePrefix = tablePrefix;
@@ -125,13 +125,21 @@ public final class RelayRounds implements AutoCloseable {
         this.clock = clock;
         this.metrics = metrics;
         this.workerPool = workerPool;
-        this.connections = new RelayConnections(dataSource);
+        this.connections = new RelayConnections(dataSource, networkTimeout);
+    }
+
+    /**
+     * A connection of the relay's own from the data source, that waits at most the network timeout for each reply of
+     * the database; the caller closes it.
+     */
+    public Connection connect() throws SQLException {
+        return connections.open();
     }
 
     /** The table, its dialect found on a first connection. */
     public OutboxTable table() throws SQLException {
         if (table == null) {
-            try (Connection connection = dataSource.getConnection()) {
+            try (Connection connection = connect()) {
                 table = new OutboxTable(tablePrefix, Dialect.of(connection));
             }
         }
@@ -146,7 +154,7 @@ public final class RelayRounds implements AutoCloseable {
     public void checkTable() throws SQLException {
         try {
             OutboxTable outbox = table();
-            try (Connection connection = dataSource.getConnection()) {
+            try (Connection connection = connect()) {
                 outbox.checkColumns(connection);
                 outbox.checkRelayPrivileges(connection);
             }
@@ -200,7 +208,7 @@ public final class RelayRounds implements AutoCloseable {
      * nothing); null when the check passes or cannot run (the refusal then names every grant).
      */
     private String missingGrant() {
-        try (Connection connection = dataSource.getConnection()) {
+        try (Connection connection = connect()) {
             OutboxTable outbox = table();
             try {
                 outbox.checkColumns(connection);
@@ -469,7 +477,7 @@ public final class RelayRounds implements AutoCloseable {
         if (lanes == null) {
             OutboxTable outbox = table();
             List<Integer> found;
-            try (Connection connection = dataSource.getConnection()) {
+            try (Connection connection = connect()) {
                 found = outbox.lanes(connection);
             }
             for (int i = 0; i < found.size(); i++) {

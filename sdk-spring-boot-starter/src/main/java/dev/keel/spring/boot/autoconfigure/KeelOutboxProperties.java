@@ -35,6 +35,11 @@ public class KeelOutboxProperties {
     /** How long a round waits for the broker's confirmations; unconfirmed rows go out again later. */
     private Duration confirmTimeout = OutboxConfig.DEFAULT_CONFIRM_TIMEOUT;
     /**
+     * How long the relay waits for the database's reply to one of its statements before it gives the connection up
+     * (a database host that died mid-reply then fails the round instead of hanging the relay).
+     */
+    private Duration databaseTimeout = OutboxConfig.DEFAULT_DATABASE_TIMEOUT;
+    /**
      * On PostgreSQL, whether the relay LISTENs for commits and publishes at once (one pooled
      * connection held by the relay); false polls only.
      */
@@ -72,6 +77,10 @@ public class KeelOutboxProperties {
 
     public void setConfirmTimeout(Duration confirmTimeout) { this.confirmTimeout = confirmTimeout; }
 
+    public Duration getDatabaseTimeout() { return databaseTimeout; }
+
+    public void setDatabaseTimeout(Duration databaseTimeout) { this.databaseTimeout = databaseTimeout; }
+
     public boolean isListen() { return listen; }
 
     public void setListen(boolean listen) { this.listen = listen; }
@@ -79,6 +88,7 @@ public class KeelOutboxProperties {
     /** The config these properties describe; invalid values fail with the config's own message. */
     OutboxConfig toConfig() {
         return OutboxConfig.custom().tablePrefix(tablePrefix).pollInterval(pollInterval).batchSize(batchSize)
-                .lanesPerRound(lanesPerRound).workers(workers).confirmTimeout(confirmTimeout).listen(listen).build();
+                .lanesPerRound(lanesPerRound).workers(workers).confirmTimeout(confirmTimeout)
+                .databaseTimeout(databaseTimeout).listen(listen).build();
     }
 }
