@@ -28,9 +28,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
@@ -172,6 +174,12 @@ public final class KafkaPipeline implements TransactionalPipeline {
             running = false;
             throw interrupted;
         } catch (Exception e) {
+            ProducerFencedException fencedUnder = fencedCause(e);
+            if (fencedUnder != null) {
+                // fenced, as the producer's error state reports it (a send or the offsets' send failed on it)
+                renewAndRewind(fencedUnder, batchStart);
+                return;
+            }
             Optional<AccessRefusedException> refusal = PipelineRefusals.of(pipeline, config.bootstrapServers(), e);
             if (refusal.isPresent()) {
                 // a refusal wrapped by the producer's error state (an ACL taken away while running): the same batch
@@ -189,13 +197,42 @@ public final class KafkaPipeline implements TransactionalPipeline {
                     pipeline.transactionalId(), records.count(), e.toString());
             try {
                 abortAndRewind(batchStart);
-            } catch (ProducerFencedException fenced) {
+            } catch (KafkaException abortFailed) {
+                // fenced meanwhile: the abort throws it, or the error state that wraps it
+                ProducerFencedException fenced = fencedCause(abortFailed);
+                if (fenced == null) {
+                    throw abortFailed;
+                }
                 fenced.addSuppressed(e);
                 renewAndRewind(fenced, batchStart);
                 return;
             }
             pause();
         }
+    }
+
+    /**
+     * The fencing in {@code failure}'s causes (itself included), or null. Once fenced, the producer is in an error
+     * state: its next transactional call throws a plain {@code KafkaException} whose cause is the fencing, which is
+     * what decides (the pipeline stops, or renews its producer). A fencing can also reach the producer as
+     * {@link InvalidTxnStateException}: the coordinator is aborting the transaction because another producer took the
+     * transactional id (or the transaction outlived its timeout) when this one adds a partition or commits. It is
+     * answered as the fencing it is, with that exception as its cause.
+     */
+    static ProducerFencedException fencedCause(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ProducerFencedException fenced) {
+                return fenced;
+            }
+            if (t instanceof InvalidTxnStateException invalid) {
+                ProducerFencedException fenced = new ProducerFencedException("the transaction coordinator was ending "
+                        + "this producer's transaction (another producer took its transactional id, or the "
+                        + "transaction outlived transaction.timeout.ms): " + invalid.getMessage());
+                fenced.initCause(invalid);
+                return fenced;
+            }
+        }
+        return null;
     }
 
     /** Runs the transform on every record and sends its outputs; returns the offsets that follow the batch. */
