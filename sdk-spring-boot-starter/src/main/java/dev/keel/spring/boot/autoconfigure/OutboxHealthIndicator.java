@@ -14,7 +14,9 @@ import org.springframework.boot.health.contributor.Health;
  * outbox (a bean of its takes the {@code TransactionalOutbox} or the {@code Outbox}: its publishes fail), with the
  * table and script as {@code error}; for a service with a {@code DataSource} that does not use the outbox it is UP
  * with its reason. A relay that stopped because its database refused it (a grant taken away while it ran:
- * {@link OutboxRelay#failure()}) is DOWN, with the grant to add as {@code error}. A backlog or parked rows do
+ * {@link OutboxRelay#failure()}) is DOWN, with the grant to add as {@code error}; so is one whose rounds fail on a
+ * database error that retrying has not cleared ({@link OutboxRelay#databaseFailure()}: a trigger refusing its
+ * {@code DELETE}, a read-only database), until a round commits. A backlog or parked rows do
  * not make it DOWN (the relay publishes them, or an operator re-queues them): alert on the
  * {@code keel.outbox.*} gauges instead.
  */
@@ -46,6 +48,13 @@ public class OutboxHealthIndicator extends AbstractHealthIndicator {
         Optional<String> refused = relay.failure().map(Throwable::getMessage);
         if (refused.isPresent()) {
             builder.down().withDetail("error", refused.get());
+            return;
+        }
+        Optional<String> databaseFailure = relay.databaseFailure().map(Throwable::getMessage);
+        if (databaseFailure.isPresent()) {
+            builder.down().withDetail("error", "the relay's rounds fail on a database error that retrying has not "
+                    + "cleared (its group of lanes backs off and tries again every poll interval): "
+                    + databaseFailure.get());
             return;
         }
         OutboxBacklog backlog = relay.backlog();

@@ -182,6 +182,39 @@ class OutboxBacklogObservabilityTest {
         }
     }
 
+    /**
+     * A database error that retrying does not clear (here a trigger refusing the DELETE of a published row) makes the
+     * health contributor DOWN with the error, and UP again once a round commits: before, it stayed UP while the relay
+     * backed off and published the row again every poll interval.
+     */
+    @Test
+    void aDatabaseErrorThatDoesNotClearShouldMakeTheHealthDownUntilARoundCommits() throws Exception {
+        execute("CREATE FUNCTION " + db.prefix + "refuse_delete() RETURNS trigger LANGUAGE plpgsql AS $$"
+                + " BEGIN RAISE EXCEPTION 'deletes refused by a trigger'; END $$");
+        execute("CREATE TRIGGER " + db.prefix + "refuse BEFORE DELETE ON " + db.prefix + "outbox FOR EACH ROW"
+                + " EXECUTE FUNCTION " + db.prefix + "refuse_delete()");
+        try {
+            runner.run(context -> {
+                OutboxHealthIndicator health = context.getBean(OutboxHealthIndicator.class);
+                try (Connection connection = db.dataSource.getConnection()) {
+                    connection.setAutoCommit(false);
+                    context.getBean(Outbox.class).publish(connection, "orders", Message.ofText("kept"));
+                    connection.commit();
+                }
+
+                await().atMost(PATIENCE).until(() -> health.health().getStatus().equals(Status.DOWN));
+                assertThat(String.valueOf(details(health).get("error"))).contains("deletes refused by a trigger");
+
+                execute("DROP TRIGGER " + db.prefix + "refuse ON " + db.prefix + "outbox");
+                await().atMost(PATIENCE).until(() -> health.health().getStatus().equals(Status.UP));
+                await().atMost(PATIENCE).until(() -> Long.valueOf(0).equals(details(health).get("pending")));
+            });
+        } finally {
+            execute("DROP TRIGGER IF EXISTS " + db.prefix + "refuse ON " + db.prefix + "outbox");
+            execute("DROP FUNCTION IF EXISTS " + db.prefix + "refuse_delete()");
+        }
+    }
+
     /** A login role of the test's own with {@code outboxPrivileges} on the outbox and SELECT, UPDATE on its lanes. */
     private String newRole(String outboxPrivileges) throws Exception {
         String role = "keel_starter_" + UUID.randomUUID().toString().substring(0, 8);
