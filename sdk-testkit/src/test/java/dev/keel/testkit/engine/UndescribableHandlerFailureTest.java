@@ -5,9 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.keel.Codec;
 import dev.keel.KeelHeaders;
+import dev.keel.StoreUnavailableException;
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
+import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.testkit.InMemoryBroker;
 import dev.keel.testkit.StoredRecord;
@@ -72,6 +74,32 @@ class UndescribableHandlerFailureTest {
             await().atMost(PATIENCE).until(() -> committed() == 1);
             assertThat(attempts.get()).as("attempts: the policy aborts on its class").isEqualTo(1);
             assertThat(broker.records(TOPIC + ".DLT")).as("dead letters").hasSize(1);
+        }
+    }
+
+    /**
+     * A handler's store outage ({@link StoreUnavailableException}) is never dead-lettered: the consumer pauses and runs
+     * the message again. One whose cause cannot describe itself (an ORM exception read from a closed session) is
+     * still that outage.
+     */
+    @Test
+    void aStoreOutageWithAnUndescribableCauseShouldStillPauseAndNotBeDeadLettered() {
+        AtomicInteger attempts = new AtomicInteger();
+        try (Keel keel = Keel.builder(broker.connect()).build()) {
+            declare(keel);
+            keel.publisher(TOPIC, Codec.utf8()).message("m").id("m-0").key("k").publish();
+            keel.subscribe(SubscriptionConfig.builder(TOPIC, GROUP, Codec.utf8())
+                    .retryPolicy(RetryPolicy.custom().maxAttempts(2).initialBackoff(Duration.ofMillis(10)).build())
+                    .idempotencyPolicy(IdempotencyPolicy.custom().storeRetryInterval(Duration.ofMillis(50)).build())
+                    .build(), d -> {
+                        if (attempts.incrementAndGet() <= 3) {
+                            throw new StoreUnavailableException("the orders database is down", new SelfUndescribing());
+                        }
+                    });
+
+            await().atMost(PATIENCE).until(() -> committed() == 1);
+            assertThat(attempts.get()).as("runs: three during the outage, then the one that succeeded").isEqualTo(4);
+            assertThat(broker.records(TOPIC + ".DLT")).as("dead letters").isEmpty();
         }
     }
 

@@ -55,7 +55,7 @@ final class DeadLetterCopies {
         }
         Instant now = clock.instant();
         headers.put(KeelHeaders.DLT_AT, Long.toString(now.toEpochMilli()));
-        headers.put(KeelHeaders.DLT_REASON, cause instanceof DecodingException ? "decode" : "handler");
+        headers.put(KeelHeaders.DLT_REASON, Descriptions.original(cause) instanceof DecodingException ? "decode" : "handler");
         // stamped when written (the dead-letter topic's retention and timestamp window count from then); the
         // publish time travels as keel-ts, which the adapters read as the delivery's timestamp
         headers.put(KeelHeaders.TIMESTAMP, Long.toString(record.timestamp().toEpochMilli()));

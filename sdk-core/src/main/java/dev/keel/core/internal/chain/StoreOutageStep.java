@@ -37,7 +37,8 @@ public final class StoreOutageStep implements Step {
 
     /** Whether {@code failure} is a store's, not the message's. */
     public static boolean isStoreFailure(Throwable failure) {
-        return failure instanceof StoreUnavailableException || failure instanceof StoreRefusedException;
+        Throwable original = Descriptions.original(failure); // one that cannot describe itself keeps its class
+        return original instanceof StoreUnavailableException || original instanceof StoreRefusedException;
     }
 
     @Override

@@ -35,7 +35,7 @@ public final class StoreOutageReports implements StoreOutages {
     public void unavailable(Throwable error) {
         if (!pauses.isStoreDown()) {
             Throwable cause = Futures.unwrap(error);
-            if (cause instanceof KeelException refusal && !refusal.isRetriable()) {
+            if (Descriptions.original(cause) instanceof KeelException refusal && !refusal.isRetriable()) {
                 LOG.error("idempotency store refused the request (not an outage: it answered), pausing consumption of "
                         + "{} for group {} and trying again until the cause is fixed: {}", topic, group, Descriptions.of(cause));
             } else {
