@@ -191,6 +191,33 @@ class KafkaTransactionalPipelineTest {
                 .as("each input's output, once").hasSize(count + more).doesNotHaveDuplicates();
     }
 
+    /**
+     * A transform's own failure is the batch's, whatever its causes: one caused by a fencing of some transactional client
+     * of the transform's own is not the pipeline's producer fenced, so the batch is aborted and read again rather
+     * than the pipeline stopped.
+     */
+    @Test
+    void aTransformFailureCausedByAFencingOfItsOwnIsRetriedLikeAnyTransformFailure() throws Exception {
+        int count = 6;
+        produceInputs(count, 1);
+        AtomicBoolean failed = new AtomicBoolean();
+
+        try (KafkaAdapter adapter = new KafkaAdapter(KafkaTestSupport.config(bootstrap).build());
+             TransactionalPipeline pipeline = adapter.transactionalPipeline(PipelineConfig.builder(input, group,
+                     transactionalId).build(), in -> {
+                         if (failed.compareAndSet(false, true)) {
+                             throw new IllegalStateException("the transform's own ledger client failed",
+                                     new ProducerFencedException("the ledger's producer was fenced"));
+                         }
+                         return List.of(new PipelineOutput(output, Message.builder(in.payload()).build()));
+                     })) {
+            await().atMost(PATIENCE).until(() -> committedInputs() == count || !pipeline.isRunning());
+            assertThat(pipeline.failure()).as("the pipeline's failure").isEmpty();
+            assertThat(pipeline.isRunning()).isTrue();
+        }
+        assertThat(readAll("read_committed")).as("each input's output, once").hasSize(count);
+    }
+
     @Test
     void anAbortedFirstBatchIsReadAgainWhenItsPartitionHasNoCommittedOffsetAndTheResetIsLatest() throws Exception {
         KafkaTestSupport.createTopic(bootstrap, input, 1);

@@ -62,6 +62,8 @@ public final class KafkaPipeline implements TransactionalPipeline {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread thread;
     private volatile boolean running = true;
+    /** Whether the batch under way failed in the transform (its failure is the batch's, whatever its causes); pipeline thread only. */
+    private boolean transformFailed;
     private volatile Throwable failure;
 
     /**
@@ -146,6 +148,7 @@ public final class KafkaPipeline implements TransactionalPipeline {
 
     private void processInTransaction(ConsumerRecords<byte[], byte[]> records) {
         Map<TopicPartition, Long> batchStart = firstOffsets(records);
+        transformFailed = false;
         producer.begin();
         try {
             Map<TopicPartition, OffsetAndMetadata> next = transformAndSend(records);
@@ -174,7 +177,8 @@ public final class KafkaPipeline implements TransactionalPipeline {
             running = false;
             throw interrupted;
         } catch (Exception e) {
-            ProducerFencedException fencedUnder = fencedCause(e);
+            // a fencing the producer met, not one in the causes of a transform's own failure
+            ProducerFencedException fencedUnder = transformFailed ? null : fencedCause(e);
             if (fencedUnder != null) {
                 // fenced, as the producer's error state reports it (a send or the offsets' send failed on it)
                 renewAndRewind(fencedUnder, batchStart);
@@ -241,7 +245,13 @@ public final class KafkaPipeline implements TransactionalPipeline {
         Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
             Message input = toMessage(RecordMapping.fromKafka(record, () -> { }));
-            List<PipelineOutput> outputs = transform.apply(input);
+            List<PipelineOutput> outputs;
+            try {
+                outputs = transform.apply(input);
+            } catch (Exception | Error e) {
+                transformFailed = true;
+                throw e;
+            }
             for (int i = 0; i < outputs.size(); i++) {
                 OutboundRecord output = toRecord(input.id(), i, outputs.get(i));
                 if (outputTopics != null) {
