@@ -3,8 +3,8 @@ package dev.keel.outbox.jdbc;
 import dev.keel.Publisher;
 import dev.keel.outbox.jdbc.internal.Dialect;
 import dev.keel.outbox.jdbc.internal.PgListener;
+import dev.keel.outbox.jdbc.internal.RelayConnection;
 import dev.keel.outbox.jdbc.internal.RelayRounds;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Objects;
@@ -167,8 +167,8 @@ public final class OutboxRelay implements AutoCloseable {
      * @throws SQLException when the database cannot be read
      */
     public OutboxBacklog backlog() throws SQLException {
-        try (Connection connection = rounds.connect()) {
-            long[] counts = rounds.table().backlog(connection);
+        try (RelayConnection connection = rounds.connect()) {
+            long[] counts = rounds.table().backlog(connection.connection());
             return new OutboxBacklog(counts[0], counts[1], counts[2] < 0 ? Optional.empty()
                     : Optional.of(Instant.ofEpochMilli(counts[2])), config.clock().instant());
         }

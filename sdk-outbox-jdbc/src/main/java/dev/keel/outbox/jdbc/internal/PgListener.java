@@ -52,8 +52,8 @@ public final class PgListener implements AutoCloseable {
 
     private void run() {
         while (!closed) {
-            try (Connection connection = RelayConnections.withNetworkTimeout(dataSource.getConnection(),
-                    networkTimeoutMillis)) {
+            try (RelayConnection opened = RelayConnection.of(dataSource.getConnection(), networkTimeoutMillis)) {
+                Connection connection = opened.connection();
                 connection.setAutoCommit(true);
                 PGConnection pg = connection.unwrap(PGConnection.class);
                 try (Statement statement = connection.createStatement()) {

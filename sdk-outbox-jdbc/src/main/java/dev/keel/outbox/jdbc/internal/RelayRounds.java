@@ -130,17 +130,17 @@ public final class RelayRounds implements AutoCloseable {
 
     /**
      * A connection of the relay's own from the data source, that waits at most the network timeout for each reply of
-     * the database; the caller closes it.
+     * the database; the caller closes it, which gives the connection its earlier network timeout back.
      */
-    public Connection connect() throws SQLException {
+    public RelayConnection connect() throws SQLException {
         return connections.open();
     }
 
     /** The table, its dialect found on a first connection. */
     public OutboxTable table() throws SQLException {
         if (table == null) {
-            try (Connection connection = connect()) {
-                table = new OutboxTable(tablePrefix, Dialect.of(connection));
+            try (RelayConnection connection = connect()) {
+                table = new OutboxTable(tablePrefix, Dialect.of(connection.connection()));
             }
         }
         return table;
@@ -154,9 +154,9 @@ public final class RelayRounds implements AutoCloseable {
     public void checkTable() throws SQLException {
         try {
             OutboxTable outbox = table();
-            try (Connection connection = connect()) {
-                outbox.checkColumns(connection);
-                outbox.checkRelayPrivileges(connection);
+            try (RelayConnection connection = connect()) {
+                outbox.checkColumns(connection.connection());
+                outbox.checkRelayPrivileges(connection.connection());
             }
         } catch (SQLException e) {
             throw translate(e);
@@ -208,7 +208,8 @@ public final class RelayRounds implements AutoCloseable {
      * nothing); null when the check passes or cannot run (the refusal then names every grant).
      */
     private String missingGrant() {
-        try (Connection connection = connect()) {
+        try (RelayConnection opened = connect()) {
+            Connection connection = opened.connection();
             OutboxTable outbox = table();
             try {
                 outbox.checkColumns(connection);
@@ -422,13 +423,13 @@ public final class RelayRounds implements AutoCloseable {
     }
 
     /** The rounds on {@code connection}, counted in {@code progress}. */
-    private GroupRun runGroup(int group, List<Integer> all, BooleanSupplier stopped, Connection connection,
+    private GroupRun runGroup(int group, List<Integer> all, BooleanSupplier stopped, RelayConnection connection,
                               Progress progress) throws SQLException {
         Round round;
         boolean healthy = false;
         try {
             do {
-                round = round(connection, all.get(group * lanesPerRound), all.size(), progress);
+                round = round(connection.connection(), all.get(group * lanesPerRound), all.size(), progress);
                 progress.committed++;
                 progress.published += round.confirmed();
                 progress.moved |= round.moved() > 0;
@@ -477,8 +478,8 @@ public final class RelayRounds implements AutoCloseable {
         if (lanes == null) {
             OutboxTable outbox = table();
             List<Integer> found;
-            try (Connection connection = connect()) {
-                found = outbox.lanes(connection);
+            try (RelayConnection connection = connect()) {
+                found = outbox.lanes(connection.connection());
             }
             for (int i = 0; i < found.size(); i++) {
                 if (found.get(i) != i) {

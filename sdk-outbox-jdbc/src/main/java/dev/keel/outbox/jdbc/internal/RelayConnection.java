@@ -1,0 +1,70 @@
+package dev.keel.outbox.jdbc.internal;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.concurrent.Executor;
+
+/**
+ * A connection the relay took from the data source, with the network timeout it had then: {@link #close()} gives that
+ * timeout back before closing, so a connection returned to the application's pool does not keep the relay's (HikariCP
+ * resets it on return; DBCP2, Tomcat JDBC and c3p0 do not: the application's later queries on that connection would
+ * give up after the relay's {@code databaseTimeout}).
+ */
+public final class RelayConnection implements AutoCloseable {
+
+    /** {@link Connection#setNetworkTimeout}'s executor: the drivers the relay runs on need none of their own. */
+    private static final Executor IN_PLACE = Runnable::run;
+
+    private final Connection connection;
+    /** The network timeout the connection had before the relay set its own; -1 when the driver has none. */
+    private final int previousTimeout;
+
+    private RelayConnection(Connection connection, int previousTimeout) {
+        this.connection = connection;
+        this.previousTimeout = previousTimeout;
+    }
+
+    /**
+     * {@code connection} whose reads of the database's replies give up after {@code millis} ({@link
+     * Connection#setNetworkTimeout}); closed, and the error thrown, when the timeout cannot be set. A driver without
+     * network timeouts keeps its own socket timeout, if any.
+     */
+    static RelayConnection of(Connection connection, int millis) throws SQLException {
+        try {
+            int previous = connection.getNetworkTimeout();
+            connection.setNetworkTimeout(IN_PLACE, millis);
+            return new RelayConnection(connection, previous);
+        } catch (SQLFeatureNotSupportedException e) {
+            return new RelayConnection(connection, -1);
+        } catch (SQLException | RuntimeException e) {
+            closeQuietly(connection);
+            throw e;
+        }
+    }
+
+    public Connection connection() {
+        return connection;
+    }
+
+    /** Gives the connection its network timeout back, when it still can, and closes it; never throws. */
+    @Override
+    public void close() {
+        try {
+            if (previousTimeout >= 0 && !connection.isClosed()) {
+                connection.setNetworkTimeout(IN_PLACE, previousTimeout);
+            }
+        } catch (SQLException | RuntimeException e) {
+            // a broken connection: closed below, and a pool discards it
+        }
+        closeQuietly(connection);
+    }
+
+    private static void closeQuietly(Connection connection) {
+        try {
+            connection.close();
+        } catch (SQLException | RuntimeException e) {
+            // closing a connection that failed: nothing left to do with it
+        }
+    }
+}
