@@ -16,6 +16,12 @@ final class Deadline {
         return new Deadline(System.nanoTime() + bound.toNanos());
     }
 
+    /** This deadline, or one {@code floor} from now when less than that is left. */
+    Deadline atLeast(Duration floor) {
+        long floorAt = System.nanoTime() + floor.toNanos();
+        return floorAt - at > 0 ? new Deadline(floorAt) : this;
+    }
+
     boolean passed() {
         return System.nanoTime() - at >= 0;
     }

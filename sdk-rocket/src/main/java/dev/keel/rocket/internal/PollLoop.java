@@ -70,6 +70,8 @@ final class PollLoop implements Runnable {
     private volatile boolean closing;
     /** When the close must be done by: set when it is asked (or the loop fails), null before. */
     private volatile Deadline closeBy;
+    /** The least time the final offset writes get, however much of the close's deadline is left. */
+    static final Duration FINAL_WRITE_FLOOR = Duration.ofSeconds(1);
     /** Whether a refusal by the broker's ACL fails the subscription: once its start returned (it throws before). */
     private volatile boolean watchingAccess;
     private volatile boolean aborted;
@@ -214,10 +216,12 @@ final class PollLoop implements Runnable {
      * Writes what was acknowledged, on the committer thread once a periodic write under way ended (one write at a
      * time), and waits for it until the close's deadline. A write the broker has not answered by then is abandoned
      * (its thread interrupted): the offsets not written are logged, and their queues' messages are redelivered to
-     * the group, never lost.
+     * the group, never lost. A close whose deadline a rebalance under way already used up (the poll thread waited
+     * for the engine's revocation) still gives the writes {@link #FINAL_WRITE_FLOOR}: a healthy broker answers
+     * within it, and what was acknowledged is not redelivered for that wait.
      */
     private void finalCommit(ScheduledExecutorService committer) {
-        Deadline deadline = closeDeadline();
+        Deadline deadline = closeDeadline().atLeast(FINAL_WRITE_FLOOR);
         AtomicBoolean started = new AtomicBoolean();
         Future<?> last = committer.submit(() -> {
             started.set(true);
