@@ -286,6 +286,39 @@ public final class OutboxTable {
         return pending;
     }
 
+    /**
+     * Those of {@code keys} (topic and key, compared exactly) with a row at or below sequence number {@code upTo}
+     * still in the table, parked or not. A round's later page asks it of the keys it read: each page reads at a
+     * snapshot of its own (READ COMMITTED) and a sequence number is taken at insert, not at commit, so a key's row
+     * committed since an earlier page, numbered below the rows that page read, is below the later page's reach; the
+     * key's rows on that page must wait behind it. One read along the primary key up to {@code upTo} (an anti-join in
+     * the page's own statement made MariaDB probe the table once per row read).
+     */
+    public java.util.Set<KeyOnTopic> keysWithRowsUpTo(Connection connection, long upTo, Collection<KeyOnTopic> keys)
+            throws SQLException {
+        java.util.Set<KeyOnTopic> found = new java.util.HashSet<>();
+        if (keys.isEmpty()) {
+            return found;
+        }
+        String pair = "(" + dialect.exact("?") + ", " + dialect.exact("?") + ")";
+        try (PreparedStatement select = connection.prepareStatement("SELECT DISTINCT topic, message_key FROM " + table
+                + " WHERE seq <= ? AND message_key IS NOT NULL AND (" + dialect.exact("topic") + ", "
+                + dialect.exact("message_key") + ") IN (" + Dialect.repeat(pair, keys.size()) + ")")) {
+            int p = 1;
+            select.setLong(p++, upTo);
+            for (KeyOnTopic key : keys) {
+                select.setString(p++, key.topic());
+                select.setString(p++, key.key());
+            }
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    found.add(new KeyOnTopic(rows.getString(1), rows.getString(2)));
+                }
+            }
+        }
+        return found;
+    }
+
     /** The condition that leaves out the rows of the {@code held} keys (keyless rows are of no key), or nothing. */
     private String notOf(Collection<KeyOnTopic> held) {
         if (held.isEmpty()) {

@@ -501,7 +501,9 @@ public final class RelayRounds implements AutoCloseable {
      * confirmed rows deleted and its refused rows parked, all in one transaction. A page after the first reads on past
      * the rows the round left (failed, or held behind a failed or refused row of their key), leaving out the keys of
      * those rows, so that rows waiting behind a failing key or topic do not fill every batch and hold back the newer
-     * rows of healthy keys; a key's later row is never read in a round that could not publish an earlier one. The
+     * rows of healthy keys; a key's later row is never read in a round that could not publish an earlier one, nor
+     * published on a later page while a row of its key numbered below that page's reach is still in the table (one
+     * committed since an earlier page: {@link #withoutKeysBehind}). The
      * round reads on while its pages were full and it moved fewer than {@code batchSize} rows, every publish had its
      * outcome within the round's confirm timeout (one for all its pages), the publisher is open, and it left out
      * fewer than {@link #MAX_HELD_KEYS} keys and failed fewer than as many rows.
@@ -520,9 +522,17 @@ public final class RelayRounds implements AutoCloseable {
             long after = Long.MIN_VALUE;
             int limit = batchSize;
             while (true) {
-                List<OutboxTable.Row> rows = table.pending(tx, laneCount, locked, after, held, limit);
-                if (rows.isEmpty()) {
+                List<OutboxTable.Row> page = table.pending(tx, laneCount, locked, after, held, limit);
+                if (page.isEmpty()) {
                     return total;
+                }
+                List<OutboxTable.Row> rows = after == Long.MIN_VALUE ? page : withoutKeysBehind(tx, page, after, held);
+                after = page.get(page.size() - 1).seq();
+                if (rows.isEmpty()) {
+                    if (page.size() < limit || held.size() >= MAX_HELD_KEYS || deadline - System.nanoTime() <= 0) {
+                        return total;
+                    }
+                    continue;
                 }
                 if (total.read() == 0) {
                     progress.publishing++;
@@ -535,8 +545,7 @@ public final class RelayRounds implements AutoCloseable {
                 held.addAll(sent.heldKeys());
                 total = total.plus(new Round(rows.size(), sent.confirmed().size(), sent.refused().size(), sent.failed(),
                         sent.held(), sent.publisherClosed(), sent.firstFailure()));
-                after = rows.get(rows.size() - 1).seq();
-                if (rows.size() < limit || total.moved() >= batchSize || sent.unanswered() > 0 || sent.publisherClosed()
+                if (page.size() < limit || total.moved() >= batchSize || sent.unanswered() > 0 || sent.publisherClosed()
                         || Thread.currentThread().isInterrupted() || deadline - System.nanoTime() <= 0
                         || held.size() >= MAX_HELD_KEYS || total.failed() >= MAX_HELD_KEYS) {
                     return total;
@@ -546,6 +555,28 @@ public final class RelayRounds implements AutoCloseable {
         });
         reportParked(parked);
         return round;
+    }
+
+    /**
+     * A later page's rows less those of the keys with a row at or below {@code after} still in the table, which are
+     * added to {@code held}: a row of such a key committed after an earlier page read past its number (numbers are
+     * taken at insert, not at commit), and the key's later rows wait behind it, for a later round.
+     */
+    private List<OutboxTable.Row> withoutKeysBehind(Connection tx, List<OutboxTable.Row> page, long after,
+                                                    Set<OutboxTable.KeyOnTopic> held) throws SQLException {
+        Set<OutboxTable.KeyOnTopic> keys = new LinkedHashSet<>();
+        for (OutboxTable.Row row : page) {
+            if (row.key() != null) {
+                keys.add(new OutboxTable.KeyOnTopic(row.topic(), row.key()));
+            }
+        }
+        Set<OutboxTable.KeyOnTopic> behind = table.keysWithRowsUpTo(tx, after, keys);
+        if (behind.isEmpty()) {
+            return page;
+        }
+        held.addAll(behind);
+        return page.stream().filter(row -> row.key() == null
+                || !behind.contains(new OutboxTable.KeyOnTopic(row.topic(), row.key()))).toList();
     }
 
     /** After the commit: each parked row counted and told, with what to do about it. */

@@ -32,6 +32,22 @@ public final class ScriptedPublisher implements Publisher {
     private final List<Sent> sent = new ArrayList<>();
     private final List<String> confirmed = new ArrayList<>();
     private final AtomicLong offset = new AtomicLong();
+    private final Map<String, Hook> firstPublishHooks = new ConcurrentHashMap<>();
+
+    /** What a test runs inside a publish, in the relay's round. */
+    @FunctionalInterface
+    public interface Hook {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code hook} in the first publish to {@code topic} from now on, before that publish's outcome (so while the
+     * relay's round that asked for it is under way); a hook that throws fails that publish retriably.
+     */
+    public ScriptedPublisher onFirstPublishTo(String topic, Hook hook) {
+        firstPublishHooks.put(topic, hook);
+        return this;
+    }
 
     /** Fails every publish to {@code topic} retriably from now on. */
     public ScriptedPublisher failTopic(String topic) {
@@ -72,6 +88,14 @@ public final class ScriptedPublisher implements Publisher {
         attempts.computeIfAbsent(message.id(), k -> new AtomicInteger()).incrementAndGet();
         synchronized (this) {
             sent.add(new Sent(topic, message.id(), message.key()));
+        }
+        Hook hook = firstPublishHooks.remove(topic);
+        if (hook != null) {
+            try {
+                hook.run();
+            } catch (Exception e) {
+                return CompletableFuture.failedFuture(new PublishException("the test's hook failed: " + e, e, true));
+            }
         }
         if (refusedIds.contains(message.id())) {
             return CompletableFuture.failedFuture(new PublishException("injected: refused for good " + message.id(),
