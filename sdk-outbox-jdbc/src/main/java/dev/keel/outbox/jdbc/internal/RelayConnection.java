@@ -3,13 +3,16 @@ package dev.keel.outbox.jdbc.internal;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Statement;
+import java.util.List;
 import java.util.concurrent.Executor;
 
 /**
  * A connection the relay took from the data source, with the network timeout it had then: {@link #close()} gives that
  * timeout back before closing, so a connection returned to the application's pool does not keep the relay's (HikariCP
  * resets it on return; DBCP2, Tomcat JDBC and c3p0 do not: the application's later queries on that connection would
- * give up after the relay's {@code databaseTimeout}).
+ * give up after the relay's {@code databaseTimeout}). A round's connection also gets back the session settings
+ * {@link SessionLimits} changed.
  */
 public final class RelayConnection implements AutoCloseable {
 
@@ -19,10 +22,17 @@ public final class RelayConnection implements AutoCloseable {
     private final Connection connection;
     /** The network timeout the connection had before the relay set its own; -1 when the driver has none. */
     private final int previousTimeout;
+    /** The statements that set back the session settings the relay changed; empty when it changed none. */
+    private volatile List<String> restore = List.of();
 
     private RelayConnection(Connection connection, int previousTimeout) {
         this.connection = connection;
         this.previousTimeout = previousTimeout;
+    }
+
+    /** Sets {@code limits} on the session, to be set back by {@link #close()}. */
+    void limit(SessionLimits limits) throws SQLException {
+        restore = limits.apply(connection);
     }
 
     /**
@@ -47,9 +57,30 @@ public final class RelayConnection implements AutoCloseable {
         return connection;
     }
 
-    /** Gives the connection its network timeout back, when it still can, and closes it; never throws. */
+    /**
+     * Gives the connection its session settings and network timeout back, when it still can, and closes it; never
+     * throws.
+     */
     @Override
     public void close() {
+        try {
+            if (!restore.isEmpty() && !connection.isClosed()) {
+                boolean autoCommit = connection.getAutoCommit();
+                if (!autoCommit) {
+                    connection.rollback(); // nothing of a round is left to keep: its transaction ended
+                }
+                try (Statement statement = connection.createStatement()) {
+                    for (String sql : restore) {
+                        statement.execute(sql);
+                    }
+                }
+                if (!autoCommit) {
+                    connection.commit();
+                }
+            }
+        } catch (SQLException | RuntimeException e) {
+            // a broken connection: closed below, and a pool discards it
+        }
         try {
             if (previousTimeout >= 0 && !connection.isClosed()) {
                 connection.setNetworkTimeout(IN_PLACE, previousTimeout);

@@ -17,12 +17,19 @@ final class RelayConnections implements AutoCloseable {
 
     private final DataSource dataSource;
     private final int networkTimeoutMillis;
+    private final SessionLimits limits;
     private final ConcurrentLinkedDeque<RelayConnection> idle = new ConcurrentLinkedDeque<>();
     private volatile boolean closed;
 
-    RelayConnections(DataSource dataSource, Duration networkTimeout) {
+    /**
+     * Connections of {@code dataSource} waiting at most {@code networkTimeout} for a reply; a round's session is limited
+     * on the database's side ({@link SessionLimits}) to statements of {@code networkTimeout} and transactions idle for
+     * at most {@code longestIdle} (what a healthy round can wait for confirmations) plus {@code networkTimeout}.
+     */
+    RelayConnections(DataSource dataSource, Duration networkTimeout, Duration longestIdle) {
         this.dataSource = dataSource;
         this.networkTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, networkTimeout.toMillis());
+        this.limits = new SessionLimits(networkTimeout, longestIdle.plus(networkTimeout));
     }
 
     /**
@@ -45,10 +52,14 @@ final class RelayConnections implements AutoCloseable {
     record Taken(RelayConnection connection, boolean kept) {
     }
 
-    /** A new connection from the data source, ready for {@link Transactions#inPreparedTransaction}. */
+    /**
+     * A new connection from the data source, its session limited ({@link SessionLimits}), ready for
+     * {@link Transactions#inPreparedTransaction}.
+     */
     RelayConnection fresh() throws SQLException {
         RelayConnection connection = open();
         try {
+            connection.limit(limits);
             Transactions.prepare(connection.connection());
         } catch (SQLException | RuntimeException e) {
             connection.close();

@@ -70,6 +70,11 @@ public final class RelayRounds implements AutoCloseable {
     public record Round(int read, int confirmed, int parked, int failed, int held, boolean publisherClosed,
                         String firstFailure) {
         static final Round EMPTY = new Round(0, 0, 0, 0, 0, false, null);
+        /**
+         * A round that found its lanes held by another transaction ({@code SKIP LOCKED} took none): another relay's, or
+         * a session of this relay's that lost its client and that the database has not ended yet.
+         */
+        static final Round LANES_HELD = new Round(0, 0, 0, 0, 0, false, null);
 
         /** Rows that left the relay's work: published, or parked. */
         int moved() {
@@ -125,7 +130,7 @@ public final class RelayRounds implements AutoCloseable {
         this.clock = clock;
         this.metrics = metrics;
         this.workerPool = workerPool;
-        this.connections = new RelayConnections(dataSource, networkTimeout);
+        this.connections = new RelayConnections(dataSource, networkTimeout, confirmTimeout.plus(LATE_OUTCOME_WAIT));
     }
 
     /**
@@ -263,7 +268,11 @@ public final class RelayRounds implements AutoCloseable {
                     }
                     continue;
                 }
-                failing.remove(run.group());
+                if (run.tookLanes()) {
+                    // only a round that took its lanes and committed clears the error: one that found them held
+                    // (by a session of this relay that lost its client, say) says nothing of the database's health
+                    failing.remove(run.group());
+                }
                 Round round = run.last();
                 publisherClosed |= round.publisherClosed();
                 if (round.failed() > 0) {
@@ -305,12 +314,15 @@ public final class RelayRounds implements AutoCloseable {
      * What one group's rounds of a pass came to: rows published, whether any moved, its last round, and the database
      * error its last round failed with (then {@code last} is {@link Round#EMPTY}), or null.
      */
-    private record GroupRun(int group, long published, boolean moved, Round last, SQLException error) {
+    private record GroupRun(int group, long published, boolean moved, boolean tookLanes, Round last,
+                            SQLException error) {
     }
 
     /** How far a group's rounds of a pass got: rounds committed, rounds that published, rows published, rows moved. */
     private static final class Progress {
         int committed;
+        /** Rounds that took their lanes (some of them) and committed. */
+        int tookLanes;
         int publishing;
         long published;
         boolean moved;
@@ -398,7 +410,7 @@ public final class RelayRounds implements AutoCloseable {
             if (DatabaseRefusals.of(e) != null) {
                 throw e; // a refusal stops the relay
             }
-            return new GroupRun(group, progress.published, progress.moved, Round.EMPTY, e);
+            return new GroupRun(group, progress.published, progress.moved, progress.tookLanes > 0, Round.EMPTY, e);
         }
     }
 
@@ -431,6 +443,9 @@ public final class RelayRounds implements AutoCloseable {
             do {
                 round = round(connection.connection(), all.get(group * lanesPerRound), all.size(), progress);
                 progress.committed++;
+                if (round != Round.LANES_HELD) {
+                    progress.tookLanes++;
+                }
                 progress.published += round.confirmed();
                 progress.moved |= round.moved() > 0;
             } while (!round.publisherClosed() && round.failed() == 0 && round.read() >= batchSize
@@ -439,7 +454,7 @@ public final class RelayRounds implements AutoCloseable {
         } finally {
             connections.give(connection, healthy);
         }
-        return new GroupRun(group, progress.published, progress.moved, round, null);
+        return new GroupRun(group, progress.published, progress.moved, progress.tookLanes > 0, round, null);
     }
 
     /** Closes the connections kept between rounds now (a one-off drain's); later rounds keep theirs again. */
@@ -514,7 +529,7 @@ public final class RelayRounds implements AutoCloseable {
             parked.clear();
             List<Integer> locked = table.lockLanes(tx, fromLane, lanesPerRound);
             if (locked.isEmpty()) {
-                return Round.EMPTY;
+                return Round.LANES_HELD;
             }
             long deadline = System.nanoTime() + confirmTimeout.toNanos();
             Set<OutboxTable.KeyOnTopic> held = new LinkedHashSet<>();
