@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.concurrent.Executor;
 
 /**
- * A connection the relay took from the data source, with the network timeout it had then: {@link #close()} gives that
- * timeout back before closing, so a connection returned to the application's pool does not keep the relay's (HikariCP
+ * A connection the relay took from the data source, with the network timeout, auto-commit mode and isolation it had
+ * then: {@link #close()} gives them back before closing, so a connection returned to the application's pool does not keep the relay's (HikariCP
  * resets it on return; DBCP2, Tomcat JDBC and c3p0 do not: the application's later queries on that connection would
  * give up after the relay's {@code databaseTimeout}). A round's connection also gets back the session settings
  * {@link SessionLimits} changed.
@@ -22,12 +22,18 @@ public final class RelayConnection implements AutoCloseable {
     private final Connection connection;
     /** The network timeout the connection had before the relay set its own; -1 when the driver has none. */
     private final int previousTimeout;
+    /** The auto-commit mode and isolation the connection had when the relay took it (a round changes both). */
+    private final boolean previousAutoCommit;
+    private final int previousIsolation;
     /** The statements that set back the session settings the relay changed; empty when it changed none. */
     private volatile List<String> restore = List.of();
 
-    private RelayConnection(Connection connection, int previousTimeout) {
+    private RelayConnection(Connection connection, int previousTimeout, boolean previousAutoCommit,
+                            int previousIsolation) {
         this.connection = connection;
         this.previousTimeout = previousTimeout;
+        this.previousAutoCommit = previousAutoCommit;
+        this.previousIsolation = previousIsolation;
     }
 
     /** Sets {@code limits} on the session, to be set back by {@link #close()}. */
@@ -42,11 +48,16 @@ public final class RelayConnection implements AutoCloseable {
      */
     static RelayConnection of(Connection connection, int millis) throws SQLException {
         try {
-            int previous = connection.getNetworkTimeout();
-            connection.setNetworkTimeout(IN_PLACE, millis);
-            return new RelayConnection(connection, previous);
-        } catch (SQLFeatureNotSupportedException e) {
-            return new RelayConnection(connection, -1);
+            boolean autoCommit = connection.getAutoCommit();
+            int isolation = connection.getTransactionIsolation();
+            int previous;
+            try {
+                previous = connection.getNetworkTimeout();
+                connection.setNetworkTimeout(IN_PLACE, millis);
+            } catch (SQLFeatureNotSupportedException e) {
+                previous = -1;
+            }
+            return new RelayConnection(connection, previous, autoCommit, isolation);
         } catch (SQLException | RuntimeException e) {
             closeQuietly(connection);
             throw e;
@@ -77,6 +88,20 @@ public final class RelayConnection implements AutoCloseable {
                 if (!autoCommit) {
                     connection.commit();
                 }
+            }
+        } catch (SQLException | RuntimeException e) {
+            // a broken connection: closed below, and a pool discards it
+        }
+        try {
+            // a round ran with auto-commit off at READ COMMITTED; not every pool resets them (Tomcat JDBC resets
+            // neither, DBCP2 not the isolation), and the application's next borrower expects its own
+            if (!connection.isClosed() && (connection.getAutoCommit() != previousAutoCommit
+                    || connection.getTransactionIsolation() != previousIsolation)) {
+                if (!connection.getAutoCommit()) {
+                    connection.rollback(); // a round's transaction has ended; nothing is left to keep
+                }
+                connection.setTransactionIsolation(previousIsolation);
+                connection.setAutoCommit(previousAutoCommit);
             }
         } catch (SQLException | RuntimeException e) {
             // a broken connection: closed below, and a pool discards it
