@@ -54,6 +54,43 @@ class OutboxRelayLateCommitOrderTest {
         }
     }
 
+    /** The same for two keys that differ only in a trailing space: MariaDB's padding collation must not merge them. */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void keysThatDifferOnlyInATrailingSpaceShouldEachKeepTheirOrder(TestDatabase db) throws Exception {
+        String prefix = TestDatabase.newPrefix();
+        db.create(JdbcSchema.Part.OUTBOX, prefix);
+        OutboxConfig config = OutboxConfig.custom().tablePrefix(prefix).batchSize(4).lanesPerRound(16).workers(1)
+                .listen(false).build();
+        DataSource dataSource = db.dataSource();
+        Outbox outbox = Outbox.create(config);
+        try (Connection slow = dataSource.getConnection()) {
+            slow.setAutoCommit(false);
+            outbox.publish(slow, "orders", message("k-first", "k"));
+            outbox.publish(slow, "orders", message("k-space-first", "k "));
+            List<Message> bad = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                bad.add(message("bad-" + i, "b" + i));
+            }
+            commit(dataSource, outbox, "bad", bad);
+            ScriptedPublisher publisher = new ScriptedPublisher().failTopic("bad").onFirstPublishTo("bad", () -> {
+                slow.commit();
+                commit(dataSource, outbox, "orders", List.of(message("k-second", "k"),
+                        message("k-space-second", "k ")));
+            });
+            try (OutboxRelay relay = OutboxRelay.create(dataSource, publisher, config)) {
+                relay.publishPending();
+                relay.publishPending();
+            }
+            assertThat(publisher.confirmed().stream().filter(id -> id.startsWith("k-space")).toList())
+                    .as("key 'k ''s rows, in the order published").containsExactly("k-space-first", "k-space-second");
+            assertThat(publisher.confirmed().stream().filter(id -> id.startsWith("k-") && !id.startsWith("k-space"))
+                    .toList()).as("key k's rows, in the order published").containsExactly("k-first", "k-second");
+        } finally {
+            db.drop(prefix);
+        }
+    }
+
     private static Message message(String id, String key) {
         return Message.builder(id.getBytes(StandardCharsets.UTF_8)).id(id).key(key).build();
     }
