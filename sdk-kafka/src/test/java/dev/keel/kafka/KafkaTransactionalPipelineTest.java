@@ -192,7 +192,7 @@ class KafkaTransactionalPipelineTest {
     }
 
     /**
-     * A transform's own failure is the batch's, whatever its causes: one caused by a fencing of some transactional client
+     * A transform's own failure is the batch's, whatever it is or its causes hold: a fencing of some transactional client
      * of the transform's own is not the pipeline's producer fenced, so the batch is aborted and read again rather
      * than the pipeline stopped.
      */
@@ -201,6 +201,7 @@ class KafkaTransactionalPipelineTest {
         int count = 6;
         produceInputs(count, 1);
         AtomicBoolean failed = new AtomicBoolean();
+        AtomicBoolean failedUnwrapped = new AtomicBoolean();
 
         try (KafkaAdapter adapter = new KafkaAdapter(KafkaTestSupport.config(bootstrap).build());
              TransactionalPipeline pipeline = adapter.transactionalPipeline(PipelineConfig.builder(input, group,
@@ -208,6 +209,9 @@ class KafkaTransactionalPipelineTest {
                          if (failed.compareAndSet(false, true)) {
                              throw new IllegalStateException("the transform's own ledger client failed",
                                      new ProducerFencedException("the ledger's producer was fenced"));
+                         }
+                         if (failedUnwrapped.compareAndSet(false, true)) {
+                             throw new ProducerFencedException("the ledger's producer was fenced, thrown as it is");
                          }
                          return List.of(new PipelineOutput(output, Message.builder(in.payload()).build()));
                      })) {

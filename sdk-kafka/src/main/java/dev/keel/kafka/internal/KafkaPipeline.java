@@ -62,8 +62,6 @@ public final class KafkaPipeline implements TransactionalPipeline {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread thread;
     private volatile boolean running = true;
-    /** Whether the batch under way failed in the transform (its failure is the batch's, whatever its causes); pipeline thread only. */
-    private boolean transformFailed;
     private volatile Throwable failure;
 
     /**
@@ -148,7 +146,6 @@ public final class KafkaPipeline implements TransactionalPipeline {
 
     private void processInTransaction(ConsumerRecords<byte[], byte[]> records) {
         Map<TopicPartition, Long> batchStart = firstOffsets(records);
-        transformFailed = false;
         producer.begin();
         try {
             Map<TopicPartition, OffsetAndMetadata> next = transformAndSend(records);
@@ -159,6 +156,10 @@ public final class KafkaPipeline implements TransactionalPipeline {
             }
             producer.sendOffsets(next, consumer.groupMetadata());
             producer.commit();
+        } catch (TransformFailed failed) {
+            // the transform's own failure is the batch's, whatever it is or its causes hold (a fencing or a refusal
+            // of a client of the transform's own is not the pipeline's)
+            readAgain(records, batchStart, failed.transformsFailure());
         } catch (ProducerFencedException fenced) {
             renewAndRewind(fenced, batchStart);
         } catch (OutOfOrderSequenceException | AuthorizationException | UnsupportedVersionException fatal) {
@@ -177,8 +178,7 @@ public final class KafkaPipeline implements TransactionalPipeline {
             running = false;
             throw interrupted;
         } catch (Exception e) {
-            // a fencing the producer met, not one in the causes of a transform's own failure
-            ProducerFencedException fencedUnder = transformFailed ? null : fencedCause(e);
+            ProducerFencedException fencedUnder = fencedCause(e);
             if (fencedUnder != null) {
                 // fenced, as the producer's error state reports it (a send or the offsets' send failed on it)
                 renewAndRewind(fencedUnder, batchStart);
@@ -195,23 +195,44 @@ public final class KafkaPipeline implements TransactionalPipeline {
                 }
                 throw refusal.get();
             }
-            // a throwing transform, a refused or timed-out send, InvalidProducerEpochException (the coordinator
-            // aborted a transaction older than transaction.timeout.ms; the abort takes the new epoch), ...
-            LOG.warn("Transactional pipeline {} aborts a batch of {} record(s) and reads it again: {}",
-                    pipeline.transactionalId(), records.count(), e.toString());
-            try {
-                abortAndRewind(batchStart);
-            } catch (KafkaException abortFailed) {
-                // fenced meanwhile: the abort throws it, or the error state that wraps it
-                ProducerFencedException fenced = fencedCause(abortFailed);
-                if (fenced == null) {
-                    throw abortFailed;
-                }
-                fenced.addSuppressed(e);
-                renewAndRewind(fenced, batchStart);
-                return;
+            // a refused or timed-out send, InvalidProducerEpochException (the coordinator aborted a transaction older
+            // than transaction.timeout.ms; the abort takes the new epoch), ...
+            readAgain(records, batchStart, e);
+        }
+    }
+
+    /** Aborts the batch after {@code failure} and reads it again after a pause. */
+    private void readAgain(ConsumerRecords<byte[], byte[]> records, Map<TopicPartition, Long> batchStart,
+                           Exception failure) {
+        LOG.warn("Transactional pipeline {} aborts a batch of {} record(s) and reads it again: {}",
+                pipeline.transactionalId(), records.count(), failure.toString());
+        try {
+            abortAndRewind(batchStart);
+        } catch (KafkaException abortFailed) {
+            // fenced meanwhile: the abort throws it, or the error state that wraps it
+            ProducerFencedException fenced = fencedCause(abortFailed);
+            if (fenced == null) {
+                throw abortFailed;
             }
-            pause();
+            fenced.addSuppressed(failure);
+            renewAndRewind(fenced, batchStart);
+            return;
+        }
+        pause();
+    }
+
+    /** A failure of the transform itself, carried apart from the producer's (its cause is what the transform threw). */
+    private static final class TransformFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final Exception failure;
+
+        TransformFailed(Exception failure) {
+            super(failure);
+            this.failure = failure;
+        }
+
+        Exception transformsFailure() {
+            return failure;
         }
     }
 
@@ -248,9 +269,10 @@ public final class KafkaPipeline implements TransactionalPipeline {
             List<PipelineOutput> outputs;
             try {
                 outputs = transform.apply(input);
-            } catch (Exception | Error e) {
-                transformFailed = true;
-                throw e;
+            } catch (InterruptException interrupted) {
+                throw interrupted; // the pipeline's close, as from its own calls
+            } catch (Exception e) {
+                throw new TransformFailed(e);
             }
             for (int i = 0; i < outputs.size(); i++) {
                 OutboundRecord output = toRecord(input.id(), i, outputs.get(i));
