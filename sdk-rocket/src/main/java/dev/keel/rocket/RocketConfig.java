@@ -53,7 +53,10 @@ public final class RocketConfig {
      * notification when a member joins or leaves: RocketMQ's own default period.
      */
     public static final Duration DEFAULT_REBALANCE_INTERVAL = Duration.ofSeconds(20);
-    /** How long closing a client may take (final commits, leaving the group, pending sends). */
+    /**
+     * How long closing a client may take (final commits, leaving the group, pending sends); a consumer's final offset
+     * writes get at least 1 s all the same.
+     */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
     /** The most messages sent to one queue in one request (what arrived while the previous was in flight). */
     public static final int DEFAULT_MAX_BATCH_MESSAGES = 128;

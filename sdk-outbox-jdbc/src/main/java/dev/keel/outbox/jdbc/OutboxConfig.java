@@ -76,7 +76,10 @@ public final class OutboxConfig {
     /** The tables are {@code <tablePrefix>outbox} and {@code <tablePrefix>outbox_lane}. */
     public String tablePrefix() { return tablePrefix; }
 
-    /** The most rows a relay reads, publishes and deletes in one round (one transaction). */
+    /**
+     * The most rows a relay publishes or parks in one round (one transaction); a round that could not publish some
+     * rows reads further pages past them, leaving their keys out (up to 1,000 failing keys a round).
+     */
     public int batchSize() { return batchSize; }
 
     /**
@@ -115,7 +118,9 @@ public final class OutboxConfig {
      * connection, {@link OutboxRelay#databaseFailure()} tells it) instead of hanging the relay until it is restarted.
      * Keep it above the relay's slowest statement, lock waits included (a delete waiting for a transaction of yours
      * that locks pending rows). A round waiting for the broker's confirmations waits on no reply of the database, so
-     * this does not bound it.
+     * this does not bound it. It is also each round session's statement limit (PostgreSQL {@code statement_timeout},
+     * MariaDB and MySQL {@code innodb_lock_wait_timeout}) and part of its idle-in-transaction limit; the relay gives
+     * each connection back with the network timeout, auto-commit mode, isolation and session settings it had.
      */
     public Duration databaseTimeout() { return databaseTimeout; }
 

@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * through a Keel {@link Publisher} and deletes each row only after the broker confirmed its message.
  *
  * <p><b>Rounds.</b> Each round is one database transaction: it locks a group of lanes with
- * {@code SELECT ... FOR UPDATE SKIP LOCKED}, reads up to {@link OutboxConfig#batchSize()} of their
- * oldest publishable rows in sequence order, publishes them, waits for the confirmations, deletes the
+ * {@code SELECT ... FOR UPDATE SKIP LOCKED}, reads their oldest publishable rows in sequence order (page after
+ * page past the rows it could not publish, until it published or parked {@link OutboxConfig#batchSize()}), publishes
+ * them, waits for the confirmations, deletes the
  * confirmed rows (by primary key: a round locks no row outside its lanes), parks the refused ones and commits: a
  * few round trips per batch, not per row. Every key belongs to one lane (a hash of the key), so several relays on one table share the
  * lanes and never publish a row at the same time. A key's messages (same topic and key) are published
@@ -275,7 +276,8 @@ public final class OutboxRelay implements AutoCloseable {
     /**
      * The database error the relay's rounds of a group of lanes keep failing with, while it lasts: a statement or a
      * commit the database fails (a trigger that refuses the delete of published rows, a read-only database, an
-     * outage, a reply of the database not come within {@link OutboxConfig#databaseTimeout()}); empty once every group's latest round committed.
+     * outage, a reply of the database not come within {@link OutboxConfig#databaseTimeout()}); empty once a round of each failing group took its lanes and committed
+     * (a round that found the group's lanes held by another session does not clear it).
      * Unlike a {@link #failure()} the relay goes on: the group's rows stay (a batch published by a round that could
      * not commit goes out again, with the same ids) and the group is tried again after
      * {@link OutboxConfig#pollInterval()}, as after a failed publish, not at every wake. For health checks: an error

@@ -16,7 +16,7 @@ import org.springframework.boot.health.contributor.Health;
  * with its reason. A relay that stopped because its database refused it (a grant taken away while it ran:
  * {@link OutboxRelay#failure()}) is DOWN, with the grant to add as {@code error}; so is one whose rounds fail on a
  * database error that retrying has not cleared ({@link OutboxRelay#databaseFailure()}: a trigger refusing its
- * {@code DELETE}, a read-only database), until a round commits. A backlog or parked rows do
+ * {@code DELETE}, a read-only database), until a round of the failing group takes its lanes and commits. A backlog or parked rows do
  * not make it DOWN (the relay publishes them, or an operator re-queues them): alert on the
  * {@code keel.outbox.*} gauges instead.
  */
