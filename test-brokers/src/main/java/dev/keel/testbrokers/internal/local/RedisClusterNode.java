@@ -79,17 +79,6 @@ final class RedisClusterNode extends OneProcessBroker {
     }
 
     private void signal(String name) {
-        long pid = process().pid();
-        try {
-            Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(pid)).inheritIO().start();
-            if (kill.waitFor() != 0) {
-                throw new IllegalStateException("kill -" + name + " " + pid + " failed");
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run kill -" + name + " " + pid, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted sending SIG" + name, e);
-        }
+        ProcessSignals.send(name, process().pid());
     }
 }
