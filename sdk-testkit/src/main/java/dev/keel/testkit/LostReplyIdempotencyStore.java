@@ -4,36 +4,35 @@ import dev.keel.StoreUnavailableException;
 import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.Lease;
-import dev.keel.dedup.LeaseOutcome;
+import dev.keel.spi.support.ForwardingIdempotencyStore;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An {@link IdempotencyStore} decorator for tests that loses the reply of a claim after the store
- * ran it: an armed {@link #claim} or {@link #claimAll} goes to the delegate (which records the claims),
- * then throws {@link StoreUnavailableException} instead of returning the answer. This is what a reply
- * timeout, a failover or a connection reset looks like to the caller after Redis ran the claim script.
- * A caller that retries with the same tokens then finds the leases it took (CLAIMED); one that retries
- * with new tokens finds them BUSY until they expire.
+ * ran it: an armed {@link #claim}, {@link #claimAll}, {@link #claimRedriven} or {@link #claimAllRedriven}
+ * goes to the delegate (which records the claims), then throws {@link StoreUnavailableException} instead of
+ * returning the answer. This is what a reply timeout, a failover or a connection reset looks like to the caller
+ * after Redis ran the claim. A caller that retries with the same tokens then finds the leases it took (CLAIMED);
+ * one that retries with new tokens finds them BUSY until they expire.
  *
- * <p>Nothing is lost until {@link #loseNextClaimReplies(int)} arms it; complete and release always
- * pass through. Thread-safe. {@link #close()} closes the delegate.
+ * <p>Nothing is lost until {@link #loseNextClaimReplies(int)} arms it; every other call passes through to the
+ * delegate as it is, the dead-letter state ({@link #markDead}) and {@link #forgetAll} too. Thread-safe.
+ * {@link #close()} closes the delegate.
  */
-public final class LostReplyIdempotencyStore implements IdempotencyStore {
+public final class LostReplyIdempotencyStore extends ForwardingIdempotencyStore {
 
-    private final IdempotencyStore delegate;
     private final AtomicInteger armed = new AtomicInteger();
     private final AtomicLong lostReplies = new AtomicLong();
 
     public LostReplyIdempotencyStore(IdempotencyStore delegate) {
-        this.delegate = Objects.requireNonNull(delegate, "delegate");
+        super(delegate);
     }
 
     /**
-     * The next {@code count} claim calls ({@link #claim} or {@link #claimAll}, one batch counting once)
+     * The next {@code count} claim calls (of a plain or a re-driven claim, one batch counting once)
      * run on the delegate and then fail with {@link StoreUnavailableException}. Replaces an earlier setting.
      */
     public LostReplyIdempotencyStore loseNextClaimReplies(int count) {
@@ -51,41 +50,30 @@ public final class LostReplyIdempotencyStore implements IdempotencyStore {
 
     @Override
     public ClaimResult claim(String namespace, String id, String token, Duration lease) {
-        ClaimResult result = delegate.claim(namespace, id, token, lease);
+        ClaimResult result = super.claim(namespace, id, token, lease);
         loseReplyIfArmed("claim");
         return result;
     }
 
     @Override
     public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
-        List<ClaimResult> results = delegate.claimAll(namespace, claims, lease);
+        List<ClaimResult> results = super.claimAll(namespace, claims, lease);
         loseReplyIfArmed("claimAll of " + claims.size() + " ids");
         return results;
     }
 
     @Override
-    public LeaseOutcome complete(String namespace, String id, String token, Duration retention) {
-        return delegate.complete(namespace, id, token, retention);
+    public ClaimResult claimRedriven(String namespace, String id, String token, Duration lease) {
+        ClaimResult result = super.claimRedriven(namespace, id, token, lease);
+        loseReplyIfArmed("re-driven claim");
+        return result;
     }
 
     @Override
-    public List<LeaseOutcome> completeAll(String namespace, List<Lease> leases, Duration retention) {
-        return delegate.completeAll(namespace, leases, retention);
-    }
-
-    @Override
-    public LeaseOutcome release(String namespace, String id, String token) {
-        return delegate.release(namespace, id, token);
-    }
-
-    @Override
-    public List<LeaseOutcome> releaseAll(String namespace, List<Lease> leases) {
-        return delegate.releaseAll(namespace, leases);
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
+    public List<ClaimResult> claimAllRedriven(String namespace, List<Lease> claims, Duration lease) {
+        List<ClaimResult> results = super.claimAllRedriven(namespace, claims, lease);
+        loseReplyIfArmed("claimAllRedriven of " + claims.size() + " ids");
+        return results;
     }
 
     private void loseReplyIfArmed(String operation) {
@@ -98,18 +86,6 @@ public final class LostReplyIdempotencyStore implements IdempotencyStore {
 
     @Override
     public String toString() {
-        return "LostReplyIdempotencyStore{delegate=" + delegate + ", armed=" + armed.get() + "}";
-    }
-
-    /** Delegated: what the wrapped store can hold. */
-    @Override
-    public void checkNamespace(String namespace) {
-        delegate.checkNamespace(namespace);
-    }
-
-    /** Delegated: what the wrapped store can hold. */
-    @Override
-    public void checkId(String id) {
-        delegate.checkId(id);
+        return "LostReplyIdempotencyStore{delegate=" + delegate() + ", armed=" + armed.get() + "}";
     }
 }

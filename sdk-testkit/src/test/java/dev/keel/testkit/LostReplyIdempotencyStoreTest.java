@@ -52,4 +52,38 @@ class LostReplyIdempotencyStoreTest {
         assertThat(store.claim(NS, "c", "t-c", LEASE).isClaimed()).isTrue();
         assertThat(store.lostReplies()).isEqualTo(2);
     }
+
+    @Test
+    void aDeadLetteredIdShouldStayDeadInTheWrappedStoreAndBeTakenByARedrive() {
+        assertThat(store.claim(NS, "a", "t-a", LEASE).isClaimed()).isTrue();
+
+        assertThat(store.markDead(NS, "a", "t-a", LEASE)).isEqualTo(LeaseOutcome.APPLIED);
+
+        assertThat(delegate.claim(NS, "a", "t-b", LEASE).status()).as("a redelivery of the original")
+                .isEqualTo(ClaimResult.Status.DUPLICATE);
+        assertThat(store.claimRedriven(NS, "a", "t-c", LEASE).isClaimed()).as("its re-driven copy").isTrue();
+    }
+
+    @Test
+    void anArmedRedrivenClaimShouldRunOnTheDelegateThenLoseItsReply() {
+        store.claim(NS, "a", "t-a", LEASE);
+        store.markDead(NS, "a", "t-a", LEASE);
+        store.loseNextClaimReplies(1);
+
+        assertThatThrownBy(() -> store.claimAllRedriven(NS, List.of(new Lease("a", "t-r")), LEASE))
+                .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("lost");
+
+        assertThat(store.lostReplies()).isEqualTo(1);
+        assertThat(store.claimRedriven(NS, "a", "t-r", LEASE).isClaimed()).as("the retry with the same token finds "
+                + "the lease it took").isTrue();
+    }
+
+    @Test
+    void forgetAllShouldReachTheWrappedStore() {
+        store.claim(NS, "a", "t-a", LEASE);
+        store.complete(NS, "a", "t-a", LEASE);
+
+        assertThat(store.forgetAll(NS, List.of("a"))).isEqualTo(1);
+        assertThat(store.claim(NS, "a", "t-b", LEASE).isClaimed()).isTrue();
+    }
 }

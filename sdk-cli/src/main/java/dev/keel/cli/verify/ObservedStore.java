@@ -4,6 +4,7 @@ import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.Lease;
 import dev.keel.dedup.LeaseOutcome;
+import dev.keel.spi.support.ForwardingIdempotencyStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -13,12 +14,11 @@ import java.util.function.Consumer;
 
 /**
  * A transparent wrapper around the idempotency store that counts the duplicates it reported and
- * tells verify when an id was completed (marked done, or found its lease lost) or released: its
+ * tells verify when an id was completed (marked done or dead, or found its lease lost) or released: its
  * claim settled, its effect out of the crash window. A complete that throws settles nothing.
  */
-final class ObservedStore implements IdempotencyStore {
+final class ObservedStore extends ForwardingIdempotencyStore {
 
-    private final IdempotencyStore delegate;
     private final Consumer<String> settled;
     private final LongAdder duplicates = new LongAdder();
     private final LongAdder busy = new LongAdder();
@@ -26,7 +26,7 @@ final class ObservedStore implements IdempotencyStore {
     private final Set<String> lostIds = ConcurrentHashMap.newKeySet();
 
     ObservedStore(IdempotencyStore delegate, Consumer<String> settled) {
-        this.delegate = delegate;
+        super(delegate);
         this.settled = settled;
     }
 
@@ -50,26 +50,26 @@ final class ObservedStore implements IdempotencyStore {
 
     @Override
     public ClaimResult claim(String namespace, String id, String token, Duration lease) {
-        return count(delegate.claim(namespace, id, token, lease));
+        return count(super.claim(namespace, id, token, lease));
     }
 
     @Override
     public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
-        List<ClaimResult> results = delegate.claimAll(namespace, claims, lease);
+        List<ClaimResult> results = super.claimAll(namespace, claims, lease);
         results.forEach(this::count);
         return results;
     }
 
     @Override
     public LeaseOutcome complete(String namespace, String id, String token, Duration retention) {
-        LeaseOutcome outcome = outcome(id, delegate.complete(namespace, id, token, retention));
+        LeaseOutcome outcome = outcome(id, super.complete(namespace, id, token, retention));
         settled.accept(id); // a complete that failed leaves the id in the window: the engine tries again
         return outcome;
     }
 
     @Override
     public List<LeaseOutcome> completeAll(String namespace, List<Lease> leases, Duration retention) {
-        List<LeaseOutcome> outcomes = delegate.completeAll(namespace, leases, retention);
+        List<LeaseOutcome> outcomes = super.completeAll(namespace, leases, retention);
         for (int i = 0; i < outcomes.size(); i++) {
             outcome(leases.get(i).id(), outcomes.get(i));
         }
@@ -80,7 +80,7 @@ final class ObservedStore implements IdempotencyStore {
     @Override
     public LeaseOutcome release(String namespace, String id, String token) {
         try {
-            return delegate.release(namespace, id, token);
+            return super.release(namespace, id, token);
         } finally {
             settled.accept(id);
         }
@@ -89,15 +89,30 @@ final class ObservedStore implements IdempotencyStore {
     @Override
     public List<LeaseOutcome> releaseAll(String namespace, List<Lease> leases) {
         try {
-            return delegate.releaseAll(namespace, leases);
+            return super.releaseAll(namespace, leases);
         } finally {
             leases.forEach(l -> settled.accept(l.id()));
         }
     }
 
     @Override
-    public void close() {
-        delegate.close();
+    public ClaimResult claimRedriven(String namespace, String id, String token, Duration lease) {
+        return count(super.claimRedriven(namespace, id, token, lease));
+    }
+
+    @Override
+    public List<ClaimResult> claimAllRedriven(String namespace, List<Lease> claims, Duration lease) {
+        List<ClaimResult> results = super.claimAllRedriven(namespace, claims, lease);
+        results.forEach(this::count);
+        return results;
+    }
+
+    /** A dead-lettered id settles as a completed one does: its claim is over. */
+    @Override
+    public LeaseOutcome markDead(String namespace, String id, String token, Duration retention) {
+        LeaseOutcome outcome = outcome(id, super.markDead(namespace, id, token, retention));
+        settled.accept(id);
+        return outcome;
     }
 
     private ClaimResult count(ClaimResult result) {

@@ -14,10 +14,10 @@ import dev.keel.dedup.ClaimResult;
 import dev.keel.dedup.IdempotencyPolicy;
 import dev.keel.dedup.IdempotencyStore;
 import dev.keel.dedup.Lease;
-import dev.keel.dedup.LeaseOutcome;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.OutboundRecord;
+import dev.keel.spi.support.ForwardingIdempotencyStore;
 import dev.keel.testkit.InMemoryBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -87,13 +87,12 @@ class EarlierKeelRedriveLostReplyTest {
     }
 
     /** Runs the first re-driven claim on the store, then loses its reply, as a timeout after Redis ran it would. */
-    private static final class LosesFirstRedrivenReply implements IdempotencyStore {
-        private final IdempotencyStore delegate;
+    private static final class LosesFirstRedrivenReply extends ForwardingIdempotencyStore {
         final AtomicBoolean armed = new AtomicBoolean();
         final AtomicInteger lost = new AtomicInteger();
 
         LosesFirstRedrivenReply(IdempotencyStore delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         private void loseIfArmed() {
@@ -105,56 +104,16 @@ class EarlierKeelRedriveLostReplyTest {
 
         @Override
         public ClaimResult claimRedriven(String namespace, String id, String token, Duration lease) {
-            ClaimResult result = delegate.claimRedriven(namespace, id, token, lease);
+            ClaimResult result = super.claimRedriven(namespace, id, token, lease);
             loseIfArmed();
             return result;
         }
 
         @Override
         public List<ClaimResult> claimAllRedriven(String namespace, List<Lease> claims, Duration lease) {
-            List<ClaimResult> results = delegate.claimAllRedriven(namespace, claims, lease);
+            List<ClaimResult> results = super.claimAllRedriven(namespace, claims, lease);
             loseIfArmed();
             return results;
-        }
-
-        @Override
-        public ClaimResult claim(String namespace, String id, String token, Duration lease) {
-            return delegate.claim(namespace, id, token, lease);
-        }
-
-        @Override
-        public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
-            return delegate.claimAll(namespace, claims, lease);
-        }
-
-        @Override
-        public LeaseOutcome complete(String namespace, String id, String token, Duration retention) {
-            return delegate.complete(namespace, id, token, retention);
-        }
-
-        @Override
-        public List<LeaseOutcome> completeAll(String namespace, List<Lease> leases, Duration retention) {
-            return delegate.completeAll(namespace, leases, retention);
-        }
-
-        @Override
-        public LeaseOutcome markDead(String namespace, String id, String token, Duration retention) {
-            return delegate.markDead(namespace, id, token, retention);
-        }
-
-        @Override
-        public LeaseOutcome release(String namespace, String id, String token) {
-            return delegate.release(namespace, id, token);
-        }
-
-        @Override
-        public List<LeaseOutcome> releaseAll(String namespace, List<Lease> leases) {
-            return delegate.releaseAll(namespace, leases);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }
