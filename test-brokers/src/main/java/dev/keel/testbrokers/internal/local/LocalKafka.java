@@ -182,6 +182,11 @@ public final class LocalKafka extends OneProcessBroker {
                 "share.coordinator.state.topic.min.isr=1",
                 "share.coordinator.state.topic.num.partitions=10",
                 "group.initial.rebalance.delay.ms=0",
+                // a restart after kill -9 registers the broker again only once the controller let the killed
+                // incarnation's session lapse: 9 s by default, a second or two here. Broker and controller are one
+                // process: no network lies between the heartbeat and the controller that counts it.
+                "broker.heartbeat.interval.ms=500",
+                "broker.session.timeout.ms=2500",
                 String.join("\n", KafkaShareGroups.SERVER_PROPERTIES),
                 "");
         try {
