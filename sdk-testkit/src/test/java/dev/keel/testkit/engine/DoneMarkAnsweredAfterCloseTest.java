@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * A message whose done mark had not answered when its subscription's close timeout expired is named by the close's
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.Test;
  * outside probe: the late answer logged a second WARN ("another consumer may run it again") that read like a fault of
  * its own, after the successor had already run it.
  */
+@Isolated // it reads System.err, where the logs of any class running beside it would go too
 class DoneMarkAnsweredAfterCloseTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);

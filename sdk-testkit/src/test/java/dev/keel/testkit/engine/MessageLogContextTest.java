@@ -21,6 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.slf4j.MDC;
 import org.slf4j.TestMdcAdapter;
 
@@ -30,6 +31,7 @@ import org.slf4j.TestMdcAdapter;
  * lines about the message, the dead-letter warning among them, on whatever thread logs it. A message without trace
  * context does not inherit the one before it on the same thread.
  */
+@Isolated // it reads System.err, where the logs of any class running beside it would go too
 class MessageLogContextTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
