@@ -35,10 +35,12 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * changes one area only subclasses that area's contract directly. See docs/writing-an-adapter.md.
  *
  * <p>The tests of each area may run at once ({@link Execution} on each area class, not on this one, so that the suite
- * as a whole still runs alone, never beside another test class of the module that restarts or reconfigures its
+ * as a whole still runs alone, never beside another test class of a module that restarts or reconfigures its
  * broker): each test has topics, groups, a store and metrics of its own. A module whose JUnit runs parallel execution
  * (Keel's adapter modules: {@code keel.test.parallel} set in each module's pom, which the root pom passes to JUnit)
- * runs two at a time; elsewhere they run one after the other.
+ * runs two at a time; elsewhere they run one after the other. A module that also runs its classes at once
+ * ({@code keel.test.parallel.classes}: sdk-testkit, whose in-memory brokers are each test's own) runs the suite beside
+ * its other classes too.
  */
 public abstract class AdapterContract {
 

@@ -8,7 +8,8 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
 /**
  * {@link BrokerContractTest}, the contract's core half, with its tests two at a time where the module turns on JUnit's
  * parallel execution ({@code keel.test.parallel}), as {@link AdapterContract}'s areas are: the suite class itself
- * runs alone, never beside another test class of its module. For a core contract run on its own, such as one over
+ * runs alone, never beside another test class of its module (unless the module runs its classes at once too, as
+ * {@link AdapterContract} says). For a core contract run on its own, such as one over
  * TLS: a subclass says how to make the adapter.
  */
 public abstract class ConcurrentBrokerContract {
