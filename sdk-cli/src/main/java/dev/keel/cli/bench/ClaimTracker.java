@@ -39,68 +39,59 @@ final class ClaimTracker extends ForwardingIdempotencyStore {
 
     @Override
     public ClaimResult claim(String namespace, String id, String token, Duration lease) {
-        ClaimResult result = super.claim(namespace, id, token, lease);
-        if (result.isClaimed()) {
-            claimed.add(id);
-        }
-        return result;
+        return claimed(id, super.claim(namespace, id, token, lease));
     }
 
     @Override
     public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
-        List<ClaimResult> results = super.claimAll(namespace, claims, lease);
-        for (int i = 0; i < results.size(); i++) {
-            if (results.get(i).isClaimed()) {
-                claimed.add(claims.get(i).id());
-            }
-        }
-        return results;
+        return claimed(claims, super.claimAll(namespace, claims, lease));
+    }
+
+    @Override
+    public ClaimResult claimRedriven(String namespace, String id, String token, Duration lease) {
+        return claimed(id, super.claimRedriven(namespace, id, token, lease));
+    }
+
+    @Override
+    public List<ClaimResult> claimAllRedriven(String namespace, List<Lease> claims, Duration lease) {
+        return claimed(claims, super.claimAllRedriven(namespace, claims, lease));
     }
 
     @Override
     public LeaseOutcome complete(String namespace, String id, String token, Duration retention) {
-        LeaseOutcome outcome = super.complete(namespace, id, token, retention);
-        if (outcome == LeaseOutcome.APPLIED) {
-            done.add(id);
-        }
-        return outcome;
+        return done(id, super.complete(namespace, id, token, retention));
     }
 
     @Override
     public List<LeaseOutcome> completeAll(String namespace, List<Lease> leases, Duration retention) {
         List<LeaseOutcome> outcomes = super.completeAll(namespace, leases, retention);
         for (int i = 0; i < outcomes.size(); i++) {
-            if (outcomes.get(i) == LeaseOutcome.APPLIED) {
-                done.add(leases.get(i).id());
-            }
+            done(leases.get(i).id(), outcomes.get(i));
         }
         return outcomes;
     }
 
+    /** A dead-lettered id is settled as a done one is: its claim is over. */
     @Override
-    public ClaimResult claimRedriven(String namespace, String id, String token, Duration lease) {
-        ClaimResult result = super.claimRedriven(namespace, id, token, lease);
+    public LeaseOutcome markDead(String namespace, String id, String token, Duration retention) {
+        return done(id, super.markDead(namespace, id, token, retention));
+    }
+
+    private ClaimResult claimed(String id, ClaimResult result) {
         if (result.isClaimed()) {
             claimed.add(id);
         }
         return result;
     }
 
-    @Override
-    public List<ClaimResult> claimAllRedriven(String namespace, List<Lease> claims, Duration lease) {
-        List<ClaimResult> results = super.claimAllRedriven(namespace, claims, lease);
+    private List<ClaimResult> claimed(List<Lease> claims, List<ClaimResult> results) {
         for (int i = 0; i < results.size(); i++) {
-            if (results.get(i).isClaimed()) {
-                claimed.add(claims.get(i).id());
-            }
+            claimed(claims.get(i).id(), results.get(i));
         }
         return results;
     }
 
-    /** A dead-lettered id is settled as a done one is: its claim is over. */
-    @Override
-    public LeaseOutcome markDead(String namespace, String id, String token, Duration retention) {
-        LeaseOutcome outcome = super.markDead(namespace, id, token, retention);
+    private LeaseOutcome done(String id, LeaseOutcome outcome) {
         if (outcome == LeaseOutcome.APPLIED) {
             done.add(id);
         }
