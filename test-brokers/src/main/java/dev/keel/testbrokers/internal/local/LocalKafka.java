@@ -183,10 +183,11 @@ public final class LocalKafka extends OneProcessBroker {
                 "share.coordinator.state.topic.num.partitions=10",
                 "group.initial.rebalance.delay.ms=0",
                 // a restart after kill -9 registers the broker again only once the controller let the killed
-                // incarnation's session lapse: 9 s by default, a second or two here. Broker and controller are one
-                // process: no network lies between the heartbeat and the controller that counts it.
-                "broker.heartbeat.interval.ms=500",
-                "broker.session.timeout.ms=2500",
+                // incarnation's session lapse: 9 s by default, 4 s here. Broker and controller are one process, whose
+                // heartbeats go over loopback with no proxy between; 4 s still leaves a GC pause or a starved thread
+                // of a loaded machine room before the controller would fence its only broker.
+                "broker.heartbeat.interval.ms=1000",
+                "broker.session.timeout.ms=4000",
                 String.join("\n", KafkaShareGroups.SERVER_PROPERTIES),
                 "");
         try {
