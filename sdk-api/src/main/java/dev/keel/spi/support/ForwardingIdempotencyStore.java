@@ -14,7 +14,11 @@ import java.util.Objects;
  * {@link IdempotencyStore} is passed on, the default ones too, so that the wrapped store's own dead-letter state
  * ({@link #markDead}, {@link #claimRedriven}), {@link #forgetAll}, {@link #ping} and id checks stay its own: a
  * wrapper that implemented {@link IdempotencyStore} directly would fall back to the interface's defaults and mark
- * a dead-lettered id done. Closing it closes the store it wraps.
+ * a dead-lettered id done. Each call goes to the wrapped store's own method: the batch calls ({@link #claimAll},
+ * {@link #completeAll}, {@link #releaseAll}, {@link #claimAllRedriven}) and {@link #claimRedriven} do not pass through
+ * this wrapper's {@link #claim}, {@link #complete} or {@link #release}, so a wrapper that counts or changes claims
+ * overrides each call it means to see (the engine claims and completes in batches). Closing it closes the store it
+ * wraps.
  */
 public abstract class ForwardingIdempotencyStore implements IdempotencyStore {
 
