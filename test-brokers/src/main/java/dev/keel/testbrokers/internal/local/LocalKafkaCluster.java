@@ -13,7 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
@@ -63,8 +67,19 @@ public final class LocalKafkaCluster {
         String clusterId = Uuid.randomUuid().toString();
         nodes.values().forEach(n -> n.writeConfig(voters));
         nodes.values().parallelStream().forEach(n -> n.format(clusterId, runtime.settings().startTimeout()));
-        // a node serves only once a quorum of controllers runs: start them together
-        nodes.values().parallelStream().forEach(KafkaClusterNode::launchAndAwait);
+        // a node serves only once a quorum of controllers runs: start them together, each on a thread of its own (a
+        // parallel stream runs two at a time on 2 cores, so the third node started only once the first two served,
+        // and under load their registration once timed out waiting for a quorum)
+        ExecutorService starting = Executors.newFixedThreadPool(nodes.size());
+        try {
+            CompletableFuture.allOf(nodes.values().stream()
+                    .map(n -> CompletableFuture.runAsync(n::launchAndAwait, starting))
+                    .toArray(CompletableFuture<?>[]::new)).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException failure ? failure : e;
+        } finally {
+            starting.shutdown();
+        }
         awaitBrokers(NODES, runtime.settings().startTimeout());
     }
 
