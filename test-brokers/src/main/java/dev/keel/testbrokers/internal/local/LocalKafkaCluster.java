@@ -2,6 +2,7 @@ package dev.keel.testbrokers.internal.local;
 
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.BrokerStartException;
+import dev.keel.testbrokers.internal.AllAtOnce;
 import dev.keel.testbrokers.internal.HarnessRuntime;
 import dev.keel.testbrokers.internal.Poll;
 import dev.keel.testbrokers.internal.Ports;
@@ -13,11 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
@@ -70,16 +67,7 @@ public final class LocalKafkaCluster {
         // a node serves only once a quorum of controllers runs: start them together, each on a thread of its own (a
         // parallel stream runs two at a time on 2 cores, so the third node started only once the first two served,
         // and under load their registration once timed out waiting for a quorum)
-        ExecutorService starting = Executors.newFixedThreadPool(nodes.size());
-        try {
-            CompletableFuture.allOf(nodes.values().stream()
-                    .map(n -> CompletableFuture.runAsync(n::launchAndAwait, starting))
-                    .toArray(CompletableFuture<?>[]::new)).join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException failure ? failure : e;
-        } finally {
-            starting.shutdown();
-        }
+        AllAtOnce.each(nodes.values(), KafkaClusterNode::launchAndAwait);
         awaitBrokers(NODES, runtime.settings().startTimeout());
     }
 

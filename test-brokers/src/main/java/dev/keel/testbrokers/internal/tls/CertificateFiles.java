@@ -1,5 +1,6 @@
 package dev.keel.testbrokers.internal.tls;
 
+import dev.keel.testbrokers.internal.AllAtOnce;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,10 +19,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * Makes, in one directory, the TLS material of a test run: a certificate authority of its own, a server certificate
@@ -309,18 +306,6 @@ public final class CertificateFiles {
     }
 
     private static void all(Runnable... steps) {
-        // a thread each: the common pool has one thread on two cores
-        ExecutorService threads = Executors.newFixedThreadPool(steps.length);
-        try {
-            CompletableFuture<?>[] running = new CompletableFuture<?>[steps.length];
-            for (int i = 0; i < steps.length; i++) {
-                running[i] = CompletableFuture.runAsync(steps[i], threads);
-            }
-            CompletableFuture.allOf(running).join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : e;
-        } finally {
-            threads.shutdown();
-        }
+        AllAtOnce.run(steps);
     }
 }
