@@ -109,10 +109,12 @@ public final class LocalKafkaCluster {
         down.remove(nodeId);
     }
 
-    /** Restarts the nodes killed and not restarted yet, together (a quorum may need two of them). */
+    /**
+     * Restarts the nodes killed and not restarted yet, together, each on a thread of its own: a quorum may need two of
+     * them, which must not wait for each other in turn.
+     */
     public void restartKilled() {
-        List<Integer> killed = List.copyOf(down);
-        killed.parallelStream().forEach(this::restart);
+        AllAtOnce.each(List.copyOf(down), this::restart);
     }
 
     /** Waits until the cluster lists {@code count} live brokers. */
