@@ -77,7 +77,12 @@ public final class SubscriptionConfig<T> {
 
     /** A builder preset with every value of {@code base} but its topic, which is {@code topic}. */
     public static <T> Builder<T> from(SubscriptionConfig<T> base, String topic) {
-        Builder<T> b = new Builder<>(topic, base.group, base.codec).guarantee(base.guarantee)
+        return from(base, topic, base.group);
+    }
+
+    /** A builder preset with every value of {@code base} but its topic and group, {@code topic} and {@code group}. */
+    public static <T> Builder<T> from(SubscriptionConfig<T> base, String topic, String group) {
+        Builder<T> b = new Builder<>(topic, group, base.codec).guarantee(base.guarantee)
                 .ordering(base.ordering)
                 .lanes(base.lanes).maxInFlight(base.maxInFlight).maxInFlightBytes(base.maxInFlightBytes)
                 .retryPolicy(base.retryPolicy)

@@ -72,6 +72,20 @@ class ConfigValueSemanticsTest {
     }
 
     @Test
+    void aConfigMovedToAnotherTopicAndGroupShouldKeepEveryOtherValue() {
+        SubscriptionConfig<String> base = SubscriptionConfig.builder("orders", "billing", Codec.utf8())
+                .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).lanes(3).maxInFlight(100)
+                .retryPolicy(RetryPolicy.none()).closeTimeout(Duration.ofSeconds(1))
+                .filter(HeaderFilter.equalTo("region", "eu")).build();
+
+        SubscriptionConfig<String> moved = SubscriptionConfig.from(base, "payments", "ledger").build();
+
+        assertThat(moved.topic()).isEqualTo("payments");
+        assertThat(moved.group()).isEqualTo("ledger");
+        assertThat(SubscriptionConfig.from(moved, "orders", "billing").build()).isEqualTo(base);
+    }
+
+    @Test
     void publisherConfigShouldBeAValueOverAllItsFields() {
         PublisherConfig base = PublisherConfig.ofDefaults();
         Map<String, UnaryOperator<PublisherConfig>> changes = new LinkedHashMap<>();

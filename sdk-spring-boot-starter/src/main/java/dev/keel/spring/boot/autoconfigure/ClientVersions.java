@@ -30,14 +30,16 @@ final class ClientVersions {
             "jedis", "META-INF/maven/redis.clients/jedis/pom.properties",
             "jackson-databind", "META-INF/maven/tools.jackson.core/jackson-databind/pom.properties",
             "rocketmq-client", "META-INF/maven/org.apache.rocketmq/rocketmq-client/pom.properties",
-            "activemq-client", "META-INF/maven/org.apache.activemq/activemq-client/pom.properties");
+            "activemq-client", "META-INF/maven/org.apache.activemq/activemq-client/pom.properties",
+            "artemis-jakarta-client", "META-INF/maven/org.apache.artemis/artemis-jakarta-client/pom.properties");
     /** The property of spring-boot-dependencies that sets each client's version; none for what Boot leaves alone. */
     private static final Map<String, String> BOOT_PROPERTIES = Map.of(
             "kafka-clients", "kafka.version",
             "amqp-client", "rabbit-amqp-client.version",
             "jedis", "jedis.version",
             "jackson-databind", "jackson-bom.version",
-            "activemq-client", "activemq.version");
+            "activemq-client", "activemq.version",
+            "artemis-jakarta-client", "artemis.version");
 
     private ClientVersions() {
     }

@@ -45,7 +45,8 @@ public class KeelAutoConfiguration {
                     : "Keel selected the " + selection.selected() + " adapter but none was created");
         }
         ClientVersions.warnOfMismatches(context.getClassLoader());
-        Keel.Builder builder = Keel.builder(adapter).publisherConfig(properties.getPublisher().toConfig());
+        Keel.Builder builder = Keel.builder(adapter).publisherConfig(
+                KeelBrokerAutoConfiguration.refused("keel.publisher", properties.getPublisher()::toConfig));
         chooseStore(builder, adapter, stores.getIfAvailable(), properties.getIdempotency().getStore());
         metrics.ifAvailable(builder::metrics);
         // the place where optional modules (tracing) adjust the builder

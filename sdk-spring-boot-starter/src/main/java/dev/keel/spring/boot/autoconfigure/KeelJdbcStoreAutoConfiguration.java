@@ -8,7 +8,6 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -23,7 +22,7 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(before = KeelAutoConfiguration.class,
         afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
 @ConditionalOnClass({JdbcIdempotencyStore.class, org.springframework.jdbc.datasource.DataSourceUtils.class})
-@ConditionalOnProperty(name = "keel.idempotency.store", havingValue = "jdbc")
+@ConditionalOnKeelStore(KeelProperties.StoreType.JDBC)
 @EnableConfigurationProperties(KeelInboxProperties.class)
 public class KeelJdbcStoreAutoConfiguration {
 

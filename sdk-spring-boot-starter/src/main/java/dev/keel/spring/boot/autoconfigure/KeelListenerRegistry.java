@@ -117,6 +117,7 @@ public class KeelListenerRegistry implements SmartLifecycle {
                     LOG.info("Keel listener {} is not started (auto-startup false: {}.auto-startup, the "
                             + "annotation's autoStartup or keel.listener.defaults.auto-startup): start it with "
                             + "KeelListenerRegistry.start(\"{}\")", d.id(), ListenerPropertyNames.prefix(d.id()), d.id());
+                    warnIfGroupUndeclared(d);
                 }
             }
         } catch (RuntimeException e) {
@@ -178,11 +179,12 @@ public class KeelListenerRegistry implements SmartLifecycle {
      * @throws IllegalStateException    before the application started its listeners, or after they stopped
      */
     public synchronized void start(String id) {
-        Definition d = known(id);
         if (!running) {
+            // before known(id): the listeners are defined only when they start, so an id would look unknown then
             throw new IllegalStateException("Keel's listeners are not running (the application has not started or "
                     + "is stopping): listener '" + id + "' cannot be started now");
         }
+        Definition d = known(id);
         if (!subscriptions.containsKey(id)) {
             subscribe(d);
             keepAliveWhileSubscribed();
@@ -295,9 +297,10 @@ public class KeelListenerRegistry implements SmartLifecycle {
     @SuppressWarnings("unchecked")
     private Definition definition(KeelListenerEndpoint<?> endpoint) {
         KeelListenerEndpoint<Object> e = (KeelListenerEndpoint<Object>) endpoint;
+        ListenerSettings own = properties.getListeners().get(e.id());
         SubscriptionConfig<Object> config;
         try {
-            config = ListenerConfigs.apply(e.config(), properties.getListeners().get(e.id()));
+            config = ListenerConfigs.apply(ListenerConfigs.retargeted(e.config(), own), own);
         } catch (IllegalArgumentException refusal) {
             throw ListenerConfigs.invalid("'" + e.id() + "' (KeelListenerEndpoint)", e.id(), refusal);
         }
@@ -331,15 +334,34 @@ public class KeelListenerRegistry implements SmartLifecycle {
         }
     }
 
+    /**
+     * A listener that does not subscribe at startup, on a topic not under {@code keel.topics}: nothing declares its
+     * group before its first start, and on brokers that keep a group's messages only once the group is bound to the
+     * topic (RabbitMQ's and ActiveMQ's queue per group) what is published before then never reaches it.
+     */
+    private void warnIfGroupUndeclared(Definition d) {
+        String topic = d.config().topic();
+        if (!properties.getTopics().containsKey(topic)) {
+            LOG.warn("Keel listener {} is not started and its topic '{}' is not under keel.topics, so its group '{}' is "
+                    + "not declared before its first start: on RabbitMQ and ActiveMQ (a queue per group, made when the "
+                    + "group first subscribes) what is published to '{}' before then does not reach it. Declare the "
+                    + "topic under keel.topics.{} (its listeners' groups are declared with it) or in the broker",
+                    d.id(), topic, d.config().group(), topic, topic);
+        }
+    }
+
     /** Declares {@code keel.topics.*} with their configured groups plus the groups of listeners on them. */
     private void declareTopics(List<Definition> definitions) {
         properties.getTopics().forEach((name, topic) -> {
-            TopicSpec.Builder spec = TopicSpec.builder(name).partitions(topic.getPartitions())
-                    .replicationFactor(topic.getReplicationFactor()).minInSyncReplicas(topic.getMinInSyncReplicas());
             Set<String> groups = new LinkedHashSet<>(topic.getGroups());
             definitions.stream().filter(d -> d.config().topic().equals(name)).forEach(d -> groups.add(d.config().group()));
-            groups.forEach(spec::group);
-            keel.ensureTopology(spec.build());
+            TopicSpec spec = KeelBrokerAutoConfiguration.refused("keel.topics." + name, () -> {
+                TopicSpec.Builder b = TopicSpec.builder(name).partitions(topic.getPartitions())
+                        .replicationFactor(topic.getReplicationFactor()).minInSyncReplicas(topic.getMinInSyncReplicas());
+                groups.forEach(b::group);
+                return b.build();
+            });
+            keel.ensureTopology(spec);
         });
     }
 

@@ -33,7 +33,7 @@ public class KeelStoreAutoConfiguration {
      */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "dev.keel.dedup.redis.RedisIdempotencyStore")
-    @ConditionalOnProperty(name = "keel.idempotency.store", havingValue = "redis", matchIfMissing = true)
+    @ConditionalOnKeelStore(value = KeelProperties.StoreType.REDIS, matchIfMissing = true)
     @Conditional(RedisConfigured.class)
     static class Redis {
 
@@ -70,7 +70,7 @@ public class KeelStoreAutoConfiguration {
 
     /** The in-memory store, chosen explicitly. */
     @Configuration(proxyBeanMethods = false)
-    @ConditionalOnProperty(name = "keel.idempotency.store", havingValue = "in-memory")
+    @ConditionalOnKeelStore(KeelProperties.StoreType.IN_MEMORY)
     static class InMemory {
 
         @Bean

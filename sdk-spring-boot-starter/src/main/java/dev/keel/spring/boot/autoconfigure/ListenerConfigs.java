@@ -67,6 +67,15 @@ final class ListenerConfigs {
                 + "@KeelListener attributes, " + ListenerPropertyNames.prefix(id) + ".* or keel.listener.defaults.*", refusal);
     }
 
+    /** {@code base} with the topic and group {@code settings} names, where it names them (an endpoint's overrides). */
+    static <T> SubscriptionConfig<T> retargeted(SubscriptionConfig<T> base, ListenerSettings settings) {
+        if (settings == null || (settings.getTopic() == null && settings.getGroup() == null)) {
+            return base;
+        }
+        return SubscriptionConfig.from(base, settings.getTopic() != null ? settings.getTopic() : base.topic(),
+                settings.getGroup() != null ? settings.getGroup() : base.group()).build();
+    }
+
     /** {@code base} with what {@code settings} sets; topic and group are not changed here. */
     static <T> SubscriptionConfig<T> apply(SubscriptionConfig<T> base, ListenerSettings settings) {
         return apply(base, settings, null);

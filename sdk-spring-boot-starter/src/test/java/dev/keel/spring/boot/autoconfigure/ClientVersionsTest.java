@@ -19,14 +19,15 @@ class ClientVersionsTest {
 
     static {
         BUILT.putAll(Map.of("kafka-clients", "4.4.0", "amqp-client", "5.37.0", "jedis", "8.0.2",
-                "jackson-databind", "3.3.0", "rocketmq-client", "5.5.0", "activemq-client", "6.3.1"));
+                "jackson-databind", "3.3.0", "rocketmq-client", "5.5.0", "activemq-client", "6.3.1",
+                "artemis-jakarta-client", "2.56.0"));
     }
 
     @Test
     void theVersionsKeelIsBuiltWithShouldBeInTheStarter() {
         Properties built = ClientVersions.built(getClass().getClassLoader());
         assertThat(built).containsKeys("kafka-clients", "amqp-client", "jedis", "jackson-databind", "rocketmq-client",
-                "activemq-client");
+                "activemq-client", "artemis-jakarta-client");
         assertThat(built.values()).allSatisfy(v -> assertThat((String) v).matches("\\d+\\.\\d+\\.\\d+.*"));
     }
 
@@ -35,7 +36,7 @@ class ClientVersionsTest {
         ClassLoader loader = getClass().getClassLoader();
         Properties built = ClientVersions.built(loader);
         for (String client : new String[] {"kafka-clients", "amqp-client", "jedis", "jackson-databind",
-                "activemq-client"}) {
+                "activemq-client", "artemis-jakarta-client"}) {
             assertThat(ClientVersions.runtime(loader, client)).as(client).contains(built.getProperty(client));
         }
         assertThat(ClientVersions.mismatches(c -> ClientVersions.runtime(loader, c), built)).isEmpty();
@@ -44,7 +45,7 @@ class ClientVersionsTest {
     @Test
     void springBootsOlderClientsShouldEachBeNamedWithThePropertyThatKeepsKeelsVersion() {
         Map<String, String> boot = Map.of("kafka-clients", "4.2.2", "amqp-client", "5.30.0", "jedis", "7.4.1",
-                "jackson-databind", "3.1.7", "activemq-client", "6.2.10");
+                "jackson-databind", "3.1.7", "activemq-client", "6.2.10", "artemis-jakarta-client", "2.53.0");
 
         assertThat(ClientVersions.mismatches(c -> Optional.ofNullable(boot.get(c)), BUILT)).containsExactlyInAnyOrder(
                 "Keel is built and tested with kafka-clients 4.4.0, but this application resolved 4.2.2: with "
@@ -59,6 +60,9 @@ class ClientVersionsTest {
                         + "in the pom",
                 "Keel is built and tested with activemq-client 6.3.1, but this application resolved 6.2.10: with "
                         + "spring-boot-starter-parent as the parent, set <activemq.version>6.3.1</activemq.version> "
+                        + "in the pom",
+                "Keel is built and tested with artemis-jakarta-client 2.56.0, but this application resolved 2.53.0: "
+                        + "with spring-boot-starter-parent as the parent, set <artemis.version>2.56.0</artemis.version> "
                         + "in the pom");
     }
 

@@ -55,6 +55,21 @@ class ConfigurationMetadataTest {
     }
 
     @Test
+    void theBrokerHintsShouldOfferEveryAdapterTheStarterSelects() throws Exception {
+        java.util.List<String> hinted = new java.util.ArrayList<>();
+        try (InputStream in = ConfigurationMetadataTest.class.getResourceAsStream(
+                "/META-INF/spring-configuration-metadata.json")) {
+            for (JsonNode hint : new ObjectMapper().readTree(in).get("hints")) {
+                if (hint.get("name").asString().equals("keel.broker")) {
+                    hint.get("values").forEach(v -> hinted.add(v.get("value").asString()));
+                }
+            }
+        }
+        assertThat(hinted).containsExactlyInAnyOrderElementsOf(
+                BrokerSelection.ADAPTERS.stream().map(BrokerSelection.Adapter::name).toList());
+    }
+
+    @Test
     void everyPropertyShouldHaveADescription() {
         PROPERTIES.forEach((name, p) -> assertThat(p.has("description")).as(name + " has a description").isTrue());
     }

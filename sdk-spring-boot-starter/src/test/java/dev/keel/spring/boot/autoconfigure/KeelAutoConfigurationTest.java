@@ -61,6 +61,32 @@ class KeelAutoConfigurationTest {
     }
 
     @Test
+    void anOutOfRangePublisherOrTopicSettingShouldFailTheStartupNamingItsProperties() {
+        ApplicationContextRunner inMemory = runner.withBean(BrokerAdapter.class, InMemoryBroker::create);
+        inMemory.withPropertyValues("keel.publisher.max-in-flight=0").run(context -> assertThat(context).getFailure()
+                .hasStackTraceContaining("keel.publisher.*: maxInFlight must be >= 1, was 0"));
+        inMemory.withBean("listener", KeelHealthTest.Listener.class).withPropertyValues("keel.topics.orders.partitions=0")
+                .run(context -> assertThat(context).getFailure().hasStackTraceContaining("keel.topics.orders.*: "));
+    }
+
+    @Test
+    void theStoreShouldBeChosenFromEverySpellingTheStoreSettingBinds() {
+        // the property binds to KeelProperties.StoreType as Spring binds enums (IN_MEMORY, in_memory, in-memory): the
+        // store's own condition must read it the same way, or no store is made and the startup asks for what is set
+        for (String spelling : new String[] {"in-memory", "IN_MEMORY", "in_memory", "In-Memory"}) {
+            runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class, RocketAdapter.class,
+                    ArtemisAdapter.class, ActiveMQClassicAdapter.class))
+                    .withPropertyValues("keel.kafka.bootstrap-servers=127.0.0.1:9092",
+                            "keel.idempotency.store=" + spelling)
+                    .run(context -> assertThat(context).as(spelling).hasNotFailed()
+                            .hasSingleBean(InMemoryIdempotencyStore.class));
+        }
+        runner.withBean(BrokerAdapter.class, InMemoryBroker::create)
+                .withPropertyValues("keel.idempotency.store=REDIS", "keel.redis.uri=redis://127.0.0.1:6379")
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(RedisIdempotencyStore.class));
+    }
+
+    @Test
     void keelKafkaDelayTopicCheckIntervalShouldReachTheAdapter() {
         ApplicationContextRunner kafka = runner.withClassLoader(new FilteredClassLoader(RabbitAdapter.class,
                 RocketAdapter.class, ArtemisAdapter.class, ActiveMQClassicAdapter.class))

@@ -110,6 +110,22 @@ class KeelListenerTest {
     }
 
     @Test
+    void anEndpointsTopicAndGroupShouldFollowItsListenerProperties() {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        runner.withBean("auditEndpoint", KeelListenerEndpoint.class, () -> KeelListenerEndpoint.of("audit-endpoint",
+                SubscriptionConfig.builder("orders", "audit", Codec.utf8()).build(), d -> seen.add(d.payload())))
+                .withPropertyValues("keel.topics.payments.partitions=1", "keel.listeners.audit-endpoint.topic=payments",
+                        "keel.listeners.audit-endpoint.group=ledger")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    InMemoryBroker broker = (InMemoryBroker) context.getBean(BrokerAdapter.class);
+                    assertThat(broker.describeTopology("payments").orElseThrow().groups()).contains("ledger");
+                    publish(context.getBean(Publisher.class), "payments", "payment-1");
+                    await().atMost(PATIENCE).until(() -> seen.contains("payment-1"));
+                });
+    }
+
+    @Test
     void twoListenersWithOneIdShouldFailNamingIt() {
         runner.withBean("listeners", Listeners.class)
                 .withBean("clash", KeelListenerEndpoint.class, () -> KeelListenerEndpoint.of("billing-orders",

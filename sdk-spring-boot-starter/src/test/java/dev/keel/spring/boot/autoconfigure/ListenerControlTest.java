@@ -80,6 +80,30 @@ class ListenerControlTest {
         });
     }
 
+    @Test
+    void startingAListenerBeforeTheApplicationStartedItsListenersShouldSaySoNotThatTheIdIsUnknown() {
+        runner.withBean("early", EarlyStarter.class).run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(EarlyStarter.class).refusal).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("listeners are not running").hasMessageContaining(ID);
+        });
+    }
+
+    /** A bean that starts the listener while the context is still being built, before the listeners started. */
+    public static class EarlyStarter {
+        final RuntimeException refusal;
+
+        public EarlyStarter(KeelListenerRegistry registry) {
+            RuntimeException caught = null;
+            try {
+                registry.start(ID);
+            } catch (RuntimeException e) {
+                caught = e;
+            }
+            this.refusal = caught;
+        }
+    }
+
     /** A user's listener. */
     public static class Listener {
         @KeelListener(topic = "orders", group = "billing")

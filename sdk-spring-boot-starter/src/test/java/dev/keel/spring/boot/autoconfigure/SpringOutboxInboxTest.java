@@ -117,6 +117,12 @@ class SpringOutboxInboxTest {
     }
 
     @Test
+    void anOutOfRangeOutboxSettingShouldFailTheStartupNamingItsProperties() {
+        runner.withPropertyValues("keel.outbox.batch-size=0").run(context -> assertThat(context).getFailure()
+                .hasStackTraceContaining("keel.outbox.*: batchSize"));
+    }
+
+    @Test
     void aServiceWithADataSourceButNoOutboxTableShouldStartWithoutARelay() {
         runner.withPropertyValues("keel.outbox.table-prefix=" + db.prefix + "absent_").run(context -> {
             assertThat(context).hasNotFailed().hasSingleBean(OutboxRelayLifecycle.class);
