@@ -60,6 +60,12 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
     private final Stragglers stragglers;
     private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    /**
+     * The handlers still running on partitions a rebalance took away (they outlived the revoke timeout): this member's
+     * until they return, so a close waits for them as for any running handler, their claims renewed meanwhile.
+     */
+    private final java.util.Set<CompletableFuture<Void>> revokedRunning =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Why the broker consumer stopped on its own, when it did ({@link #failed}). */
     private volatile Throwable failure;
     /** Why the broker consumer cannot reach the broker now ({@link #disconnected}); null while it can. */
@@ -212,6 +218,10 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
             return CompletableFuture.completedFuture(null); // crashed: nothing more will be acknowledged
         }
         List<CompletableFuture<Void>> running = inFlight.giveUp(inFlight.remove(partitions)).running();
+        for (CompletableFuture<Void> handler : running) {
+            revokedRunning.add(handler);
+            handler.whenComplete((v, e) -> revokedRunning.remove(handler));
+        }
         return CompletableFuture.allOf(running.toArray(CompletableFuture[]::new))
                 .completeOnTimeout(null, config.revokeTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -316,7 +326,10 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
             givenUp = inFlight.giveUp(inFlight.all().toList(), this::atLastSharedDelivery);
         }
         consumer.stopFetching(); // what a fetch under way brings still comes (settle), nothing more is fetched
-        List<CompletableFuture<Void>> running = givenUp.running();
+        List<CompletableFuture<Void>> running = new java.util.ArrayList<>(givenUp.running());
+        // a handler on a partition revoked from under it is still this member's: closing without it stopped its
+        // claim's renewals, and the partition's new owner ran the message again once the lease ran out
+        running.addAll(revokedRunning);
         LOG.info("closing the subscription to {} for group {}: {} handler(s) running or kept ({} message(s) at the "
                 + "broker's last delivery, run before the close), {} buffered message(s) returned to the broker "
                 + "unstarted", topic(), group(), running.size(), lastDeliveries, givenUp.returned());
