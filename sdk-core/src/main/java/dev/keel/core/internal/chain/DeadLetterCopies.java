@@ -42,7 +42,7 @@ final class DeadLetterCopies {
             headers.put(KeelHeaders.KEY, record.key());
         }
         headers.put(KeelHeaders.DLT_CAUSE_CLASS, Descriptions.original(cause).getClass().getName());
-        headers.put(KeelHeaders.DLT_CAUSE_MESSAGE, Sends.truncate(Descriptions.message(Descriptions.original(cause))));
+        headers.put(KeelHeaders.DLT_CAUSE_MESSAGE, Sends.causeText(Descriptions.message(Descriptions.original(cause))));
         headers.put(KeelHeaders.DLT_ATTEMPTS, Integer.toString(work.attempt()));
         // a retry copy's origin is the topic it was first consumed from, where a re-drive sends it
         headers.put(KeelHeaders.DLT_ORIGIN_TOPIC, record.headers().getOrDefault(KeelHeaders.RETRY_ORIGIN_TOPIC,

@@ -106,7 +106,7 @@ public final class NonBlockingRetryStep implements Step {
         }
         headers.put(KeelHeaders.RETRY_ATTEMPT, Integer.toString(nextAttempt));
         headers.put(KeelHeaders.RETRY_CAUSE_CLASS, Descriptions.original(cause).getClass().getName());
-        headers.put(KeelHeaders.RETRY_CAUSE_MESSAGE, Sends.truncate(Descriptions.message(Descriptions.original(cause))));
+        headers.put(KeelHeaders.RETRY_CAUSE_MESSAGE, Sends.causeText(Descriptions.message(Descriptions.original(cause))));
         if (!record.topic().equals(retryTopic)) {
             headers.put(KeelHeaders.RETRY_ORIGIN_TOPIC, record.topic());
         }
