@@ -29,6 +29,18 @@ class ClassicNamesTest {
     }
 
     @Test
+    void anotherTopicsMarkerThatEndsWithThisTopicsWholeNameShouldNotBeThisTopics() {
+        // topic T with 8 partitions is marked keel-topic.8.T, which ends with ".8.T": it says nothing of topic 8.T
+        // (before, reading it for 8.T threw StringIndexOutOfBoundsException, and 8.T's declare, describe, subscribe
+        // and publish failed with it once a topic T of 8 partitions existed)
+        String marker = ClassicNames.marker("T", 8);
+
+        assertThat(ClassicNames.partitionsOf("8.T", marker)).isEmpty();
+        assertThat(ClassicNames.partitionsOf("T", marker)).hasValue(8);
+        assertThat(ClassicNames.partitionsOf("4.8.T", ClassicNames.marker("8.T", 4))).isEmpty();
+    }
+
+    @Test
     void aGroupWithADotShouldNotBeUsable() {
         assertThat(ClassicNames.isUsableGroup("billing-eu")).isTrue();
         assertThat(ClassicNames.isUsableGroup("billing.eu")).isFalse();

@@ -178,6 +178,21 @@ final class ArtemisErrors implements BrokerErrors {
         return e instanceof ResourceAllocationException || typeOf(e) == ActiveMQExceptionType.ADDRESS_FULL;
     }
 
+    /**
+     * {@code AMQ149005}: the message's encoded size, its properties (headers, id, key) above all, is over what the
+     * broker's journal takes in one record ({@code journal-buffer-size}, about 490 KiB by default). The same message
+     * is refused again however often it is sent.
+     */
+    @Override
+    public boolean isRefusedMessage(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("AMQ149005")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public Permissions permissions() {
         return PERMISSIONS;

@@ -24,6 +24,14 @@ public interface BrokerErrors {
     boolean isFull(Throwable e);
 
     /**
+     * The broker refused the message itself, for what it holds (its properties too large for the broker's journal
+     * record, say): sent again, it is refused again.
+     */
+    default boolean isRefusedMessage(Throwable e) {
+        return false;
+    }
+
+    /**
      * What was wrong with a TLS certificate when {@code e} is a connection that failed over one (the client does not
      * trust the broker's, or the broker refused the client's), and what to change; empty otherwise.
      */

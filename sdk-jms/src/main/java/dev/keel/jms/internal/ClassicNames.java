@@ -49,10 +49,11 @@ public final class ClassicNames {
 
     /** The partitions a marker queue of {@code topic} records, or empty when the queue is none. */
     public static OptionalInt partitionsOf(String topic, String queue) {
-        if (!queue.startsWith(MARKER) || !queue.endsWith("." + topic)) {
-            return OptionalInt.empty();
+        int end = queue.length() - topic.length() - 1;
+        if (!queue.startsWith(MARKER) || !queue.endsWith("." + topic) || end <= MARKER.length()) {
+            return OptionalInt.empty(); // the last: another topic's marker that ends with this topic's whole name
         }
-        String number = queue.substring(MARKER.length(), queue.length() - topic.length() - 1);
+        String number = queue.substring(MARKER.length(), end);
         if (number.isEmpty() || number.length() > 4 || !number.chars().allMatch(Character::isDigit)) {
             return OptionalInt.empty();
         }

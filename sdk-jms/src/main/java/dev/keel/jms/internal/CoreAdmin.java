@@ -66,6 +66,7 @@ public final class CoreAdmin implements JmsTopology {
         call(topic.name(), s -> {
             SimpleString address = SimpleString.of(topic.name());
             for (String group : topic.groups()) {
+                requireOwnQueue(s, topic.name(), group);
                 Integer buckets = bucketsOf(s, Names.groupQueue(topic.name(), group));
                 if (buckets != null && buckets != topic.partitions()) {
                     throw new TopologyException(topic.name(), "the queue of group '" + group + "' of topic '"
@@ -227,7 +228,7 @@ public final class CoreAdmin implements JmsTopology {
     private static boolean createGroupQueue(ClientSession s, String topic, String group, int partitions)
             throws ActiveMQException {
         String queue = Names.groupQueue(topic, group);
-        if (bucketsOf(s, queue) != null) {
+        if (requireOwnQueue(s, topic, group)) {
             return false;
         }
         try {
@@ -236,8 +237,30 @@ public final class CoreAdmin implements JmsTopology {
                     .setGroupRebalancePauseDispatch(true));
             return true;
         } catch (ActiveMQQueueExistsException raced) {
-            return false; // declared meanwhile: fine
+            requireOwnQueue(s, topic, group); // declared meanwhile: fine, if on this topic
+            return false;
         }
+    }
+
+    /**
+     * Whether the queue of {@code group} of {@code topic} exists; fails with a {@link TopologyException} when a queue
+     * of its name exists on another address: a group's queue is named {@code <topic>.<group>}, so topic {@code T} with
+     * group {@code eu.billing} and topic {@code T.eu} with group {@code billing} name the same queue, and the second
+     * would consume the first's messages (as its own topic's) and take them from their group.
+     */
+    private static boolean requireOwnQueue(ClientSession s, String topic, String group) throws ActiveMQException {
+        String queue = Names.groupQueue(topic, group);
+        ClientSession.QueueQuery query = s.queueQuery(SimpleString.of(queue));
+        if (!query.isExists()) {
+            return false;
+        }
+        if (query.getAddress() != null && !query.getAddress().toString().equals(topic)) {
+            throw new TopologyException(topic, "group '" + group + "' of topic '" + topic + "' cannot have its queue '"
+                    + queue + "' on ActiveMQ Artemis: a queue of that name exists on topic '" + query.getAddress()
+                    + "' (a group's queue is named <topic>.<group>, so a dot in a group or topic name can make two "
+                    + "groups' queues one); give this group or topic a name that does not collide");
+        }
+        return true;
     }
 
     private int partitionsOf(ClientSession s, String topic) throws ActiveMQException {

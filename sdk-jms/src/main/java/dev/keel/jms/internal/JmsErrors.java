@@ -48,6 +48,12 @@ public final class JmsErrors {
             return new PublishException("the broker refused the send to topic '" + topic + "': its storage for the "
                     + "topic is full; retry once consumers caught up", e, true);
         }
+        if (broker.isRefusedMessage(e)) {
+            return new PublishException("the broker refused the message for topic '" + topic + "' for what it holds ("
+                    + describe(e) + "): sent again it is refused again. Make its headers, id and key smaller (on "
+                    + "Artemis they must fit one journal record with the message, about 490 KiB by default), or put "
+                    + "large values in the payload", e, false);
+        }
         if (broker.isConnectionLoss(e)) {
             return new BrokerUnavailableException("the connection to the broker was lost while sending to topic '"
                     + topic + "'; the send may not have reached it: try again once the broker answers", e);
