@@ -15,11 +15,14 @@ import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.DeliverySink;
 import dev.keel.spi.InboundRecord;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -64,8 +67,7 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
      * The handlers still running on partitions a rebalance took away (they outlived the revoke timeout): this member's
      * until they return, so a close waits for them as for any running handler, their claims renewed meanwhile.
      */
-    private final java.util.Set<CompletableFuture<Void>> revokedRunning =
-            java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<CompletableFuture<Void>> revokedRunning = ConcurrentHashMap.newKeySet();
     /** Why the broker consumer stopped on its own, when it did ({@link #failed}). */
     private volatile Throwable failure;
     /** Why the broker consumer cannot reach the broker now ({@link #disconnected}); null while it can. */
@@ -326,7 +328,7 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
             givenUp = inFlight.giveUp(inFlight.all().toList(), this::atLastSharedDelivery);
         }
         consumer.stopFetching(); // what a fetch under way brings still comes (settle), nothing more is fetched
-        List<CompletableFuture<Void>> running = new java.util.ArrayList<>(givenUp.running());
+        List<CompletableFuture<Void>> running = new ArrayList<>(givenUp.running());
         // a handler on a partition revoked from under it is still this member's: closing without it stopped its
         // claim's renewals, and the partition's new owner ran the message again once the lease ran out
         running.addAll(revokedRunning);

@@ -46,7 +46,7 @@ public class KeelAutoConfiguration {
         }
         ClientVersions.warnOfMismatches(context.getClassLoader());
         Keel.Builder builder = Keel.builder(adapter).publisherConfig(
-                KeelBrokerAutoConfiguration.refused("keel.publisher", properties.getPublisher()::toConfig));
+                PropertyRefusals.named("keel.publisher", properties.getPublisher()::toConfig));
         chooseStore(builder, adapter, stores.getIfAvailable(), properties.getIdempotency().getStore());
         metrics.ifAvailable(builder::metrics);
         // the place where optional modules (tracing) adjust the builder

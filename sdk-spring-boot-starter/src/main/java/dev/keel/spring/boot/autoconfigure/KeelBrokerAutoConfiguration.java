@@ -43,15 +43,6 @@ public class KeelBrokerAutoConfiguration {
     private static final int PLAIN_AMQP_PORT = 5672;
 
     /** Kafka (module sdk-kafka). */
-    /** A config's refusal of a value, prefixed with the properties it comes from ({@code keel.kafka: ...}). */
-    static <T> T refused(String prefix, java.util.function.Supplier<T> config) {
-        try {
-            return config.get();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(prefix + ".*: " + e.getMessage(), e);
-        }
-    }
-
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "dev.keel.kafka.KafkaAdapter")
     @ConditionalOnKeelBroker("kafka")
@@ -69,7 +60,7 @@ public class KeelBrokerAutoConfiguration {
         KafkaAdapter keelKafkaAdapter(ObjectProvider<KeelKafkaConnectionDetails> details, KeelProperties properties) {
             KeelKafkaConnectionDetails connection = required(details, "Keel uses Kafka but "
                     + "keel.kafka.bootstrap-servers is not set: set it (host:port,...)");
-            return new KafkaAdapter(refused("keel.kafka", () -> {
+            return new KafkaAdapter(PropertyRefusals.named("keel.kafka", () -> {
                 KafkaConfig.Builder config = KafkaConfig.custom().bootstrapServers(connection.bootstrapServers())
                         .properties(properties.getKafka().getProperties());
                 if (properties.getKafka().getClientId() != null) {
@@ -102,7 +93,7 @@ public class KeelBrokerAutoConfiguration {
         @ConditionalOnMissingBean(BrokerAdapter.class)
         RabbitAdapter keelRabbitAdapter(KeelRabbitConnectionDetails connection, KeelProperties properties,
                 ObjectProvider<SslBundles> sslBundles) {
-            return new RabbitAdapter(refused("keel.rabbit", () -> {
+            return new RabbitAdapter(PropertyRefusals.named("keel.rabbit", () -> {
                 RabbitConfig.Builder config = RabbitConfig.custom().uri(connection.uri());
                 if (connection.username() != null) {
                     config.username(connection.username());
@@ -144,7 +135,7 @@ public class KeelBrokerAutoConfiguration {
             KeelRocketConnectionDetails connection = required(details, "Keel uses RocketMQ but "
                     + "keel.rocket.name-server is not set: set it (host:port;...)");
             KeelProperties.Rocket rocket = properties.getRocket();
-            return new RocketAdapter(refused("keel.rocket", () -> {
+            return new RocketAdapter(PropertyRefusals.named("keel.rocket", () -> {
                 RocketConfig.Builder config = RocketConfig.custom().nameServer(connection.nameServer());
                 apply(rocket.getClientId(), config::clientId);
                 apply(rocket.getSendTimeout(), config::sendTimeout);
@@ -205,7 +196,7 @@ public class KeelBrokerAutoConfiguration {
             KeelArtemisConnectionDetails connection = required(details, "Keel uses ActiveMQ Artemis but "
                     + "keel.artemis.url is not set: set it (tcp://host:61616)");
             KeelProperties.Artemis artemis = properties.getArtemis();
-            return new ArtemisAdapter(refused("keel.artemis", () -> {
+            return new ArtemisAdapter(PropertyRefusals.named("keel.artemis", () -> {
                 ArtemisConfig.Builder config = ArtemisConfig.custom().url(connection.url());
                 credentials(connection.user(), connection.password(), config::credentials);
                 apply(artemis.getSendLanes(), config::sendLanes);
@@ -237,7 +228,7 @@ public class KeelBrokerAutoConfiguration {
                 KeelActiveMQProperties activemq, ObjectProvider<SslBundles> sslBundles) {
             KeelActiveMQConnectionDetails connection = required(details, "Keel uses ActiveMQ Classic but "
                     + "keel.activemq.url is not set: set it (tcp://host:61616)");
-            return new ActiveMQClassicAdapter(refused("keel.activemq", () -> {
+            return new ActiveMQClassicAdapter(PropertyRefusals.named("keel.activemq", () -> {
                 ActiveMQClassicConfig.Builder config = ActiveMQClassicConfig.custom().url(connection.url());
                 credentials(connection.user(), connection.password(), config::credentials);
                 apply(activemq.getSendLanes(), config::sendLanes);

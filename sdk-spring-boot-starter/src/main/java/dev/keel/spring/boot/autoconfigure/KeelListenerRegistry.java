@@ -355,7 +355,7 @@ public class KeelListenerRegistry implements SmartLifecycle {
         properties.getTopics().forEach((name, topic) -> {
             Set<String> groups = new LinkedHashSet<>(topic.getGroups());
             definitions.stream().filter(d -> d.config().topic().equals(name)).forEach(d -> groups.add(d.config().group()));
-            TopicSpec spec = KeelBrokerAutoConfiguration.refused("keel.topics." + name, () -> {
+            TopicSpec spec = PropertyRefusals.named("keel.topics." + name, () -> {
                 TopicSpec.Builder b = TopicSpec.builder(name).partitions(topic.getPartitions())
                         .replicationFactor(topic.getReplicationFactor()).minInSyncReplicas(topic.getMinInSyncReplicas());
                 groups.forEach(b::group);

@@ -44,7 +44,7 @@ public class KeelOutboxAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     Outbox keelOutbox(KeelOutboxProperties properties, ObjectProvider<MetricsRecorder> metrics) {
-        OutboxConfig config = KeelBrokerAutoConfiguration.refused("keel.outbox", properties::toConfig);
+        OutboxConfig config = PropertyRefusals.named("keel.outbox", properties::toConfig);
         MetricsRecorder recorder = metrics.getIfUnique();
         return Outbox.create(recorder == null ? config : OutboxConfig.from(config).metrics(recorder).build());
     }
