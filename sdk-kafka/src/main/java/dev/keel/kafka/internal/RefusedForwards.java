@@ -1,6 +1,7 @@
 package dev.keel.kafka.internal;
 
 import dev.keel.KeelHeaders;
+import dev.keel.spi.support.Utf8Text;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -22,7 +23,6 @@ final class RefusedForwards {
 
     /** The reason header's value for a refused forward. */
     static final String REASON = "forward";
-    private static final int MAX_CAUSE_LENGTH = 500;
 
     private RefusedForwards() {
     }
@@ -41,8 +41,7 @@ final class RefusedForwards {
         String message = topic + " refused the forward of " + record.topic() + "-" + record.partition() + "@"
                 + record.offset() + " for good: " + cause.getMessage();
         put(headers, KeelHeaders.DLT_CAUSE_CLASS, cause.getClass().getName());
-        put(headers, KeelHeaders.DLT_CAUSE_MESSAGE, message.length() <= MAX_CAUSE_LENGTH ? message
-                : message.substring(0, MAX_CAUSE_LENGTH) + "...");
+        put(headers, KeelHeaders.DLT_CAUSE_MESSAGE, Utf8Text.causeText(message));
         put(headers, KeelHeaders.DLT_ATTEMPTS, Integer.toString(attempts));
         put(headers, KeelHeaders.DLT_ORIGIN_TOPIC, topic);
         put(headers, KeelHeaders.DLT_AT, Long.toString(nowMillis));

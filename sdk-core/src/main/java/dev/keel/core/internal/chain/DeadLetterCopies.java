@@ -5,6 +5,7 @@ import dev.keel.KeelHeaders;
 import dev.keel.core.internal.util.Descriptions;
 import dev.keel.spi.InboundRecord;
 import dev.keel.spi.OutboundRecord;
+import dev.keel.spi.support.Utf8Text;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -42,7 +43,7 @@ final class DeadLetterCopies {
             headers.put(KeelHeaders.KEY, record.key());
         }
         headers.put(KeelHeaders.DLT_CAUSE_CLASS, Descriptions.original(cause).getClass().getName());
-        headers.put(KeelHeaders.DLT_CAUSE_MESSAGE, Sends.causeText(Descriptions.message(Descriptions.original(cause))));
+        headers.put(KeelHeaders.DLT_CAUSE_MESSAGE, Utf8Text.causeText(Descriptions.message(Descriptions.original(cause))));
         headers.put(KeelHeaders.DLT_ATTEMPTS, Integer.toString(work.attempt()));
         // a retry copy's origin is the topic it was first consumed from, where a re-drive sends it
         headers.put(KeelHeaders.DLT_ORIGIN_TOPIC, record.headers().getOrDefault(KeelHeaders.RETRY_ORIGIN_TOPIC,

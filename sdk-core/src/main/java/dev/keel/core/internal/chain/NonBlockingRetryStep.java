@@ -6,6 +6,7 @@ import dev.keel.core.internal.util.Futures;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.spi.InboundRecord;
 import dev.keel.spi.OutboundRecord;
+import dev.keel.spi.support.Utf8Text;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -106,7 +107,7 @@ public final class NonBlockingRetryStep implements Step {
         }
         headers.put(KeelHeaders.RETRY_ATTEMPT, Integer.toString(nextAttempt));
         headers.put(KeelHeaders.RETRY_CAUSE_CLASS, Descriptions.original(cause).getClass().getName());
-        headers.put(KeelHeaders.RETRY_CAUSE_MESSAGE, Sends.causeText(Descriptions.message(Descriptions.original(cause))));
+        headers.put(KeelHeaders.RETRY_CAUSE_MESSAGE, Utf8Text.causeText(Descriptions.message(Descriptions.original(cause))));
         if (!record.topic().equals(retryTopic)) {
             headers.put(KeelHeaders.RETRY_ORIGIN_TOPIC, record.topic());
         }

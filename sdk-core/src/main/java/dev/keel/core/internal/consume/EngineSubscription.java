@@ -76,8 +76,8 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
     private volatile boolean dismissed;
     /**
      * Held while a batch of messages is taken ({@link #accept}), while a close begins (its state and the messages it
-     * gives up), and while a closing share-group subscription takes a message at its last delivery or ends its
-     * closing.
+     * gives up), while a revoke gives up its partitions' messages and lists their running handlers, and while a closing
+     * share-group subscription takes a message at its last delivery or ends its closing.
      */
     private final Object closingLock = new Object();
 
@@ -219,10 +219,16 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         if (state.get() == State.ABORTED) {
             return CompletableFuture.completedFuture(null); // crashed: nothing more will be acknowledged
         }
-        List<CompletableFuture<Void>> running = inFlight.giveUp(inFlight.remove(partitions)).running();
-        for (CompletableFuture<Void> handler : running) {
-            revokedRunning.add(handler);
-            handler.whenComplete((v, e) -> revokedRunning.remove(handler));
+        List<CompletableFuture<Void>> running;
+        // under the closing lock, as a close's beginning: a close that began between taking the partitions' messages
+        // out of the registry and listing their running handlers here saw them in neither, returned at once and
+        // stopped their claims' renewals (CloseDuringRevokeTest). A close's giveUp runs under this lock too
+        synchronized (closingLock) {
+            running = inFlight.giveUp(inFlight.remove(partitions)).running();
+            for (CompletableFuture<Void> handler : running) {
+                revokedRunning.add(handler);
+                handler.whenComplete((v, e) -> revokedRunning.remove(handler));
+            }
         }
         return CompletableFuture.allOf(running.toArray(CompletableFuture[]::new))
                 .completeOnTimeout(null, config.revokeTimeout().toMillis(), TimeUnit.MILLISECONDS);
