@@ -1,5 +1,7 @@
 package dev.keel.jms.internal;
 
+import dev.keel.TopicNotFoundException;
+import dev.keel.TopologyException;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.DeliverySink;
@@ -66,6 +68,8 @@ public final class JmsConsumer implements BrokerConsumer {
     private MessageConsumer consumer;
     private long position;
     private long lastRecovery;
+    /** The last reconnect failure logged at WARN, so that one that repeats is logged once. */
+    private String lastReconnectFailure;
 
     public JmsConsumer(ConsumerSettings settings, JmsDialect dialect, ConnectionFactory factory, JmsTopology admin) {
         this.settings = settings;
@@ -270,6 +274,7 @@ public final class JmsConsumer implements BrokerConsumer {
             try {
                 admin.ensureGroup(settings.topic(), settings.group());
                 open();
+                lastReconnectFailure = null;
                 sink.reconnected();
                 return;
             } catch (Exception e) {
@@ -278,7 +283,22 @@ public final class JmsConsumer implements BrokerConsumer {
                     fail(errors.ofConsume(settings.topic(), e));
                     return;
                 }
-                LOG.debug("reconnecting the consumer of {} failed: {}", queue, JmsErrors.describe(e));
+                if (e instanceof TopologyException && !(e instanceof TopicNotFoundException)) {
+                    // the group's queue cannot be declared again as it was (its name is another topic's group queue
+                    // now): retrying cannot help either, and the subscription fails as a subscribe would
+                    closeConnection();
+                    fail(e);
+                    return;
+                }
+                String failure = JmsErrors.describe(e);
+                if (failure.equals(lastReconnectFailure)) {
+                    LOG.debug("reconnecting the consumer of {} failed again: {}", queue, failure);
+                } else { // each new cause once (a deleted topic keeps it trying until the topic is back)
+                    lastReconnectFailure = failure;
+                    LOG.warn("reconnecting the consumer of group '{}' on topic '{}' failed: {}; it tries again every {} s "
+                            + "(the subscription's state is RECONNECTING meanwhile)", settings.group(), settings.topic(),
+                            failure, RECONNECT_INTERVAL.toSeconds());
+                }
                 LockSupport.parkNanos(RECONNECT_INTERVAL.toNanos());
             }
         }
