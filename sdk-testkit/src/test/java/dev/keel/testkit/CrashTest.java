@@ -31,6 +31,7 @@ class CrashTest {
     private final InMemoryBroker first = broker.connect();
     private final InMemoryBroker second = broker.connect();
     private final CountDownLatch release = new CountDownLatch(1);
+    private final CountDownLatch m5Running = new CountDownLatch(1);
 
     @AfterEach
     void tearDown() {
@@ -48,6 +49,7 @@ class CrashTest {
             doomed.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group(GROUP).build());
             Subscription subscription = doomed.subscribe(config(), d -> {
                 if (d.id().equals("m5")) {
+                    m5Running.countDown();
                     release.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
                 }
                 handledByFirst.add(d.id());
@@ -57,6 +59,8 @@ class CrashTest {
                         .toCompletableFuture().join();
             }
             await().atMost(PATIENCE).until(() -> broker.committedOffsets(TOPIC, GROUP).get(0) == 5L);
+            // crashed before m5's handler started, the subscription would drop m5 unrun (a loaded machine did)
+            assertThat(m5Running.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).as("m5's handler started").isTrue();
 
             Crash.crash(subscription).toCompletableFuture().get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
             assertThat(broker.memberCount(TOPIC, GROUP)).as("members after the crash").isZero();

@@ -17,6 +17,8 @@ import dev.keel.spi.InboundRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -26,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,10 +67,11 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
     private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     /**
-     * The handlers still running on partitions a rebalance took away (they outlived the revoke timeout): this member's
-     * until they return, so a close waits for them as for any running handler, their claims renewed meanwhile.
+     * The messages whose handlers are still running on partitions a rebalance took away (they outlived the revoke
+     * timeout): this member's until they return, so a close waits for them as for any running one, their claims renewed
+     * meanwhile, and names those its timeout leaves running.
      */
-    private final Set<CompletableFuture<Void>> revokedRunning = ConcurrentHashMap.newKeySet();
+    private final Set<Work> revokedRunning = ConcurrentHashMap.newKeySet();
     /** Why the broker consumer stopped on its own, when it did ({@link #failed}). */
     private volatile Throwable failure;
     /** Why the broker consumer cannot reach the broker now ({@link #disconnected}); null while it can. */
@@ -224,10 +228,15 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         // out of the registry and listing their running handlers here saw them in neither, returned at once and
         // stopped their claims' renewals (CloseDuringRevokeTest). A close's giveUp runs under this lock too
         synchronized (closingLock) {
-            running = inFlight.giveUp(inFlight.remove(partitions)).running();
-            for (CompletableFuture<Void> handler : running) {
-                revokedRunning.add(handler);
-                handler.whenComplete((v, e) -> revokedRunning.remove(handler));
+            List<Work> removed = inFlight.remove(partitions);
+            running = inFlight.giveUp(removed).running();
+            Set<CompletableFuture<Void>> stillRunning = Collections.newSetFromMap(new IdentityHashMap<>());
+            stillRunning.addAll(running);
+            for (Work work : removed) {
+                if (stillRunning.contains(work.finished())) {
+                    revokedRunning.add(work);
+                    work.finished().whenComplete((v, e) -> revokedRunning.remove(work));
+                }
             }
         }
         return CompletableFuture.allOf(running.toArray(CompletableFuture[]::new))
@@ -337,7 +346,7 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         List<CompletableFuture<Void>> running = new ArrayList<>(givenUp.running());
         // a handler on a partition revoked from under it is still this member's: closing without it stopped its
         // claim's renewals, and the partition's new owner ran the message again once the lease ran out
-        running.addAll(revokedRunning);
+        revokedRunning.forEach(work -> running.add(work.finished()));
         LOG.info("closing the subscription to {} for group {}: {} handler(s) running or kept ({} message(s) at the "
                 + "broker's last delivery, run before the close), {} buffered message(s) returned to the broker "
                 + "unstarted", topic(), group(), running.size(), lastDeliveries, givenUp.returned());
@@ -349,7 +358,7 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
                                 inFlight.all().filter(this::atLastSharedDelivery).toList());
                         inFlight.dropQueued(true);
                         // the last deliveries left are named above: the broker does not deliver them again
-                        stragglers.warn(inFlight.all().filter(w -> !atLastSharedDelivery(w)), running.size(), timeout);
+                        stragglers.warn(unfinishedAtClose().stream(), running.size(), timeout);
                     }
                     return consumer.close();
                 })
@@ -427,7 +436,19 @@ public final class EngineSubscription implements Subscription, DeliverySink, Cra
         return config.shareGroup() && !work.record().releasable();
     }
 
-    private java.util.stream.Stream<Work> unfinishedLastDeliveries() {
+    /**
+     * What the close leaves unfinished, but the last deliveries: its own messages and those of partitions revoked from
+     * under their handlers (RevokedStragglerNamedTest). Under the closing lock: a revoke moves messages from the one to
+     * the other.
+     */
+    private List<Work> unfinishedAtClose() {
+        synchronized (closingLock) {
+            return Stream.concat(inFlight.all().filter(w -> !atLastSharedDelivery(w)), revokedRunning.stream())
+                    .distinct().toList();
+        }
+    }
+
+    private Stream<Work> unfinishedLastDeliveries() {
         return inFlight.all().filter(w -> atLastSharedDelivery(w) && !w.finished().isDone() && !w.isParked());
     }
 

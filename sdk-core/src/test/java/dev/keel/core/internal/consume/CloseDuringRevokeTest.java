@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -103,42 +102,5 @@ class CloseDuringRevokeTest {
     private static InboundRecord record(long position, String key) {
         return new InboundRecord("t", "0", position, "id-" + position, key, Map.of(),
                 key.getBytes(StandardCharsets.UTF_8), Instant.now(), 1, () -> { });
-    }
-
-    /** Claims nothing, as {@link Claiming#NONE}. */
-    private static class NoClaims implements Claiming {
-        @Override
-        public void received(List<Work> works) {
-        }
-
-        @Override
-        public void tick() {
-        }
-
-        @Override
-        public void dropped(Work work, boolean release) {
-        }
-
-        @Override
-        public ClaimCounts counts() {
-            return new ClaimCounts(0, 0, 0);
-        }
-
-        @Override
-        public void stop() {
-        }
-
-        @Override
-        public void close() {
-        }
-
-        @Override
-        public void abort() {
-        }
-
-        @Override
-        public Optional<Duration> tickInterval() {
-            return Optional.empty();
-        }
     }
 }
