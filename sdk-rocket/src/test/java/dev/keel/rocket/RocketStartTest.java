@@ -11,11 +11,16 @@ import dev.keel.spi.ConsumerSettings;
 import dev.keel.spi.InboundRecord;
 import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.UsesBrokers;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.apache.rocketmq.client.ClientConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -127,6 +132,35 @@ class RocketStartTest {
                 .until(() -> ids(second).containsAll(ids("while-down", 8)));
         assertThat(ids(second)).as("received after the restart")
                 .containsExactlyInAnyOrderElementsOf(ids("while-down", 8));
+    }
+
+    /**
+     * A broadcast instance's offsets are a file of the RocketMQ client's, in a directory it names after its client id,
+     * which held the host's address: an instance restarted on another address (a pod given a new IP) found none and
+     * started at the end, missing what was published while it was down. The address can only be observed here as
+     * the directory's name (the tests cannot move the host).
+     */
+    @Test
+    void aBroadcastInstancesOffsetsShouldNotDependOnTheHostAddress() throws Exception {
+        adapter.ensureTopology(TopicSpec.builder(topic).partitions(2).build());
+        String instance = RocketTestSupport.unique("i");
+        RecordingSink sink = new RecordingSink();
+        sink.ackAll(true);
+        RocketReceiver receiver = start(adapter, sink, Optional.of(instance));
+        publish("one", 2);
+        await("the messages").atMost(PATIENCE).until(() -> ids(sink).containsAll(ids("one", 2)));
+        receiver.close().toCompletableFuture().join();
+
+        Path offsets = Path.of(System.getProperty("rocketmq.client.localOffsetStoreDir",
+                System.getProperty("user.home") + File.separator + ".rocketmq_offsets"));
+        List<String> directories;
+        try (Stream<Path> all = Files.list(offsets)) {
+            directories = all.map(p -> p.getFileName().toString()).filter(name -> name.contains("-broadcast-" + instance))
+                    .toList();
+        }
+        String hostAddress = new ClientConfig().getClientIP(); // the client's default: the host's address
+        assertThat(directories).as("the instance's offsets directories").hasSize(1);
+        assertThat(directories.get(0)).as("its name").doesNotContain(hostAddress);
     }
 
     private RocketReceiver start(RocketAdapter on, RecordingSink sink, Optional<String> broadcastInstance) {

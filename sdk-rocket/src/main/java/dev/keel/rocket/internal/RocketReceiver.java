@@ -30,6 +30,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class RocketReceiver implements BrokerConsumer {
 
+    /** The client IP a broadcast consumer reports, in place of the host's, so its offsets do not depend on it. */
+    static final String BROADCAST_CLIENT_ADDRESS = "keel";
+
     /** The most messages one pull fetches from one queue. */
     static final int MAX_PULL_BATCH = 32;
     private static final Logger LOG = LoggerFactory.getLogger(RocketReceiver.class);
@@ -82,6 +85,11 @@ public final class RocketReceiver implements BrokerConsumer {
             // named after the instance (so a restart under the same instance id resumes where it was)
             consumer.setMessageModel(MessageModel.BROADCASTING);
             consumer.setInstanceName(config.clientId() + "-broadcast-" + instance);
+            // the client names that file's directory after its client id, <client IP>@<instance name>: with the
+            // host's address there, an instance restarted on another one (a pod given a new IP) found no offsets
+            // and started at the end, missing what was published while it was down. A consumer's client uses that
+            // address for nothing else
+            consumer.setClientIP(BROADCAST_CLIENT_ADDRESS);
         });
         FirstAssignment firstAssignment = new FirstAssignment();
         consumer.setAllocateMessageQueueStrategy(firstAssignment.counting(
