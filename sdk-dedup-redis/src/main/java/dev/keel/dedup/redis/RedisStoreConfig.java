@@ -365,6 +365,11 @@ public final class RedisStoreConfig {
             if (user != null && password == null) {
                 throw new IllegalArgumentException("user '" + user + "' needs a password");
             }
+            if (sslSocketFactory != null && !ssl) {
+                // a uri(redis://...) or ssl(false) after the factory turned TLS off: the password would go in clear
+                throw new IllegalArgumentException("sslSocketFactory is set but TLS is off (a redis:// uri or "
+                        + "ssl(false) given after it): use a rediss:// uri, or drop the factory");
+            }
             return new RedisStoreConfig(this);
         }
     }

@@ -11,6 +11,22 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class RedisStoreConfigTest {
 
+    /**
+     * A TLS socket factory implies TLS; a redis:// uri or ssl(false) given after it turned TLS off again, and the
+     * store connected in clear with the factory unused, its password readable on the wire.
+     */
+    @Test
+    void aSocketFactoryWithTlsTurnedOffAfterItShouldBeRefused() throws Exception {
+        javax.net.ssl.SSLSocketFactory factory = javax.net.ssl.SSLContext.getDefault().getSocketFactory();
+        assertThatThrownBy(() -> RedisStoreConfig.custom().sslSocketFactory(factory).uri("redis://u:pw@127.0.0.1:6379")
+                .build()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TLS is off")
+                .hasMessageNotContaining("pw");
+        assertThatThrownBy(() -> RedisStoreConfig.custom().sslSocketFactory(factory).ssl(false).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rediss://");
+        assertThat(RedisStoreConfig.custom().uri("redis://u:pw@127.0.0.1:6379").sslSocketFactory(factory).build().ssl())
+                .as("the factory given after the uri").isTrue();
+    }
+
     @Test
     void defaultsShouldBeALocalStandaloneServerWithoutAuthentication() {
         RedisStoreConfig config = RedisStoreConfig.ofDefaults();

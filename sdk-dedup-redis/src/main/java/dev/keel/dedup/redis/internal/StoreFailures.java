@@ -67,7 +67,9 @@ public final class StoreFailures {
                     + " (rename-command, or a managed service without scripting) cannot serve it; retrying does not"
                     + " help until that is changed", error);
         }
-        if (reply.startsWith(WRONG_TYPE)) {
+        // Redis before 7.0 runs every lease command as a script and wraps the refusal: "ERR Error running script
+        // (call to f_...): @user_script:1: WRONGTYPE Operation against a key holding the wrong kind of value"
+        if (reply.startsWith(WRONG_TYPE) || reply.contains(": " + WRONG_TYPE + " ")) {
             return new RedisRefusedException(where + " refused a lease command (" + reply
                     + "): a key under the store's prefix '" + config.keyPrefix() + ":*' holds another type of value, so"
                     + " something other than this store writes there; give the store a keyPrefix of its own (or a"
@@ -223,6 +225,9 @@ public final class StoreFailures {
     /** The commands the store sends, as an ACL names them: its user needs them all. */
     static String neededCommands(RedisStoreConfig config) {
         List<String> commands = new ArrayList<>(List.of("GET", "SET", "DEL", "EVAL", "EVALSHA"));
+        if (config.database() > 0) {
+            commands.add("SELECT"); // the client selects the database on each connection
+        }
         if (config.replicaAcks() > 0) {
             commands.add("WAIT");
         }
