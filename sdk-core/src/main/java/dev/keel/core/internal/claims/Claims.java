@@ -192,7 +192,9 @@ public final class Claims implements Claiming {
         CompletableFuture<ClaimResult> requested = claim.requested();
         if (release && requested != null) {
             // tracked from now, while its claim's answer is awaited: a graceful close waits for it (releasesSettled)
-            store.trackRelease(requested.handle((result, error) -> result != null && result.isClaimed())
+            // a claim that failed may still have been written (its reply lost, a timeout while the store ran it):
+            // released too, since a release removes only this claim's own lease (FailedClaimReleasedAtCloseTest)
+            store.trackRelease(requested.handle((result, error) -> error != null || result.isClaimed())
                     .thenCompose(claimed -> claimed ? leases.release(claim) : CompletableFuture.completedFuture(null)));
         } else {
             leases.done(claim); // crashed: renewed no more, left to expire

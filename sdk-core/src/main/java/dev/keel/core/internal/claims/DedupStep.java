@@ -119,6 +119,7 @@ public final class DedupStep implements Step {
         return answer.handleAsync((result, error) -> {
             if (error != null) {
                 if (context.givenUp(work)) {
+                    leases.release(claim); // it may have been written, its answer lost: a release removes only ours
                     return CompletableFuture.completedFuture(Outcome.DROPPED);
                 }
                 store.unavailable(error);
