@@ -17,6 +17,7 @@ final class ClaimLog implements IdempotencyStore {
 
     private final IdempotencyStore delegate;
     private final List<List<Lease>> calls = new CopyOnWriteArrayList<>();
+    private final java.util.Set<String> answered = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     ClaimLog(IdempotencyStore delegate) {
         this.delegate = delegate;
@@ -27,6 +28,11 @@ final class ClaimLog implements IdempotencyStore {
         return List.copyOf(calls);
     }
 
+    /** Whether a claim call of {@code id} has returned (its claim is in the store, whatever the answer). */
+    boolean answered(String id) {
+        return answered.contains(id);
+    }
+
     /** How many times {@code id} was claimed, renewals included. */
     long claimsOf(String id) {
         return calls.stream().flatMap(List::stream).filter(l -> l.id().equals(id)).count();
@@ -35,13 +41,17 @@ final class ClaimLog implements IdempotencyStore {
     @Override
     public ClaimResult claim(String namespace, String id, String token, Duration lease) {
         calls.add(List.of(new Lease(id, token)));
-        return delegate.claim(namespace, id, token, lease);
+        ClaimResult result = delegate.claim(namespace, id, token, lease);
+        answered.add(id);
+        return result;
     }
 
     @Override
     public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
         calls.add(new ArrayList<>(claims));
-        return delegate.claimAll(namespace, claims, lease);
+        List<ClaimResult> results = delegate.claimAll(namespace, claims, lease);
+        claims.forEach(claimed -> answered.add(claimed.id()));
+        return results;
     }
 
     @Override

@@ -87,7 +87,9 @@ public final class DedupStep implements Step {
         // otherwise each message of a failed batch would wait its own interval.
         CompletableFuture<ClaimResult> answer = prefetched.thenCompose(result -> {
             long age = clock.millis() - claim.requestedAtMillis();
-            boolean stale = result.isClaimed() ? age > lease.toMillis() / 2
+            // a claim a renewal found taken or done meanwhile (ended) is asked again too: run on it, the handler ran
+            // beside the id's other consumer (PrefetchedClaimLostTest)
+            boolean stale = result.isClaimed() ? claim.isEnded() || age > lease.toMillis() / 2
                     : result.status() == ClaimResult.Status.BUSY && age >= retryInterval.toMillis();
             return stale ? claim(claim) : CompletableFuture.completedFuture(result);
         }).exceptionallyCompose(error -> claim(claim));

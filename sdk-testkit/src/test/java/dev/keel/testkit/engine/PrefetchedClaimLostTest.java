@@ -1,0 +1,129 @@
+package dev.keel.testkit.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.Codec;
+import dev.keel.Message;
+import dev.keel.SubscriptionConfig;
+import dev.keel.TopicSpec;
+import dev.keel.core.InMemoryIdempotencyStore;
+import dev.keel.core.Keel;
+import dev.keel.dedup.IdempotencyPolicy;
+import dev.keel.dedup.Lease;
+import dev.keel.metrics.MetricEvent;
+import dev.keel.metrics.MetricsRecorder;
+import dev.keel.testkit.InMemoryBroker;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A message's claim is asked for when it arrives and renewed while it waits for its lane. When a renewal finds the id
+ * taken by another consumer (BUSY: its lease was lost, e.g. to a store that lost its data), the message must not run on
+ * the claim it had: it asks again when its turn comes. Before, a claim younger than half
+ * the lease was taken as it was and the handler ran beside the other consumer's, a second effect (found by a
+ * read-only review of the Redis store).
+ */
+class PrefetchedClaimLostTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    /** Past a third of the default lease (a renewal is due), short of half of it (the claim is not stale yet). */
+    private static final Duration STEP = Duration.ofSeconds(4);
+    private static final String TOPIC = "prefetched";
+    private static final String NAMESPACE = "g:" + TOPIC;
+
+    private final MutableClock clock = new MutableClock();
+    private final InMemoryIdempotencyStore data = new InMemoryIdempotencyStore(clock);
+    private final ClaimLog store = new ClaimLog(data);
+    private final InMemoryBroker broker = InMemoryBroker.create();
+    private final Map<String, AtomicInteger> effects = new ConcurrentHashMap<>();
+    private final Map<MetricEvent, AtomicInteger> events = new ConcurrentHashMap<>();
+    private final Semaphore firstRuns = new Semaphore(0);
+    private final Semaphore firstMayEnd = new Semaphore(0);
+
+    @AfterEach
+    void close() {
+        firstMayEnd.release(10);
+        broker.close();
+    }
+
+    @Test
+    void aWaitingMessageWhoseClaimARenewalFoundTakenShouldNotRun() throws Exception {
+        runWhileTheWaitingClaimIs(token -> {
+            data.release(NAMESPACE, "m2", token);
+            data.claim(NAMESPACE, "m2", "another-consumer", IdempotencyPolicy.DEFAULT_LEASE);
+        }, MetricEvent.CLAIM_BUSY);
+    }
+
+    private void runWhileTheWaitingClaimIs(java.util.function.Consumer<String> takenOrDone, MetricEvent thenCounted)
+            throws Exception {
+        try (Keel keel = Keel.builder(broker.connect()).idempotencyStore(store).clock(clock).metrics(counting())
+                .build()) {
+            keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group("g").build());
+            keel.publisher().publishAll(TOPIC, List.of(
+                    Message.builder("a".getBytes()).id("m1").key("k1").build(),
+                    Message.builder("b".getBytes()).id("m2").key("k2").build()));
+            keel.subscribe(SubscriptionConfig.builder(TOPIC, "g", Codec.utf8()).lanes(1).build(), d -> {
+                if (d.id().equals("m1")) {
+                    firstRuns.release();
+                    firstMayEnd.acquire();
+                }
+                effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet();
+            });
+            // one lane: m2 waits behind m1, its claim prefetched
+            assertThat(firstRuns.tryAcquire(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("m1 runs").isTrue();
+            await("m2's claim in the store").atMost(PATIENCE).until(() -> store.answered("m2"));
+            takenOrDone.accept(tokenOf("m2"));
+
+            int renewalsBefore = renewalsOf("m2");
+            clock.advance(STEP);
+            await("m2's claim renewed while it waits").atMost(PATIENCE).until(() -> renewalsOf("m2") > renewalsBefore);
+            int countedBefore = count(thenCounted);
+            firstMayEnd.release();
+
+            await("m2 ran, or asked again and was told " + thenCounted).atMost(PATIENCE)
+                    .until(() -> effects.containsKey("m2") || count(thenCounted) > countedBefore);
+            assertThat(effects).as("m2 ran on the claim the renewal found lost").doesNotContainKey("m2");
+        }
+    }
+
+    private String tokenOf(String id) {
+        return store.calls().stream().flatMap(List::stream).filter(l -> l.id().equals(id)).map(Lease::token)
+                .findFirst().orElse(null);
+    }
+
+    private int renewalsOf(String id) {
+        String token = tokenOf(id);
+        return (int) store.calls().stream().flatMap(List::stream)
+                .filter(l -> l.id().equals(id) && l.token().equals(token)).count();
+    }
+
+    private int count(MetricEvent event) {
+        return events.computeIfAbsent(event, e -> new AtomicInteger()).get();
+    }
+
+    private MetricsRecorder counting() {
+        return new MetricsRecorder() {
+            @Override
+            public void count(MetricEvent event, String topic, String group) {
+                events.computeIfAbsent(event, e -> new AtomicInteger()).incrementAndGet();
+            }
+
+            @Override
+            public void handlerLatency(String topic, String group, Duration latency, boolean success) {
+            }
+
+            @Override
+            public void inFlight(String topic, String group, IntSupplier inFlight) {
+            }
+        };
+    }
+}
