@@ -21,14 +21,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.IntSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * A message's claim is asked for when it arrives and renewed while it waits for its lane. When a renewal finds the id
- * taken by another consumer (BUSY: its lease was lost, e.g. to a store that lost its data), the message must not run on
- * the claim it had: it asks again when its turn comes. Before, a claim younger than half
+ * taken by another consumer (BUSY: its lease was lost, e.g. to a store that lost its data) or done by one (DUPLICATE),
+ * the message must not run on the claim it had: it asks again when its turn comes. Before, a claim younger than half
  * the lease was taken as it was and the handler ran beside the other consumer's, a second effect (found by a
  * read-only review of the Redis store).
  */
@@ -46,6 +48,7 @@ class PrefetchedClaimLostTest {
     private final InMemoryBroker broker = InMemoryBroker.create();
     private final Map<String, AtomicInteger> effects = new ConcurrentHashMap<>();
     private final Map<MetricEvent, AtomicInteger> events = new ConcurrentHashMap<>();
+    private final AtomicReference<String> first = new AtomicReference<>();
     private final Semaphore firstRuns = new Semaphore(0);
     private final Semaphore firstMayEnd = new Semaphore(0);
 
@@ -57,13 +60,22 @@ class PrefetchedClaimLostTest {
 
     @Test
     void aWaitingMessageWhoseClaimARenewalFoundTakenShouldNotRun() throws Exception {
-        runWhileTheWaitingClaimIs(token -> {
-            data.release(NAMESPACE, "m2", token);
-            data.claim(NAMESPACE, "m2", "another-consumer", IdempotencyPolicy.DEFAULT_LEASE);
+        runWhileTheWaitingClaimIs((id, token) -> {
+            data.release(NAMESPACE, id, token);
+            data.claim(NAMESPACE, id, "another-consumer", IdempotencyPolicy.DEFAULT_LEASE);
         }, MetricEvent.CLAIM_BUSY);
     }
 
-    private void runWhileTheWaitingClaimIs(java.util.function.Consumer<String> takenOrDone, MetricEvent thenCounted)
+    @Test
+    void aWaitingMessageWhoseIdARenewalFoundDoneShouldNotRun() throws Exception {
+        runWhileTheWaitingClaimIs((id, token) -> {
+            data.release(NAMESPACE, id, token);
+            data.claim(NAMESPACE, id, "another-consumer", IdempotencyPolicy.DEFAULT_LEASE);
+            data.complete(NAMESPACE, id, "another-consumer", Duration.ofHours(1));
+        }, MetricEvent.DUPLICATE_SKIPPED);
+    }
+
+    private void runWhileTheWaitingClaimIs(BiConsumer<String, String> takenOrDone, MetricEvent thenCounted)
             throws Exception {
         try (Keel keel = Keel.builder(broker.connect()).idempotencyStore(store).clock(clock).metrics(counting())
                 .build()) {
@@ -72,26 +84,30 @@ class PrefetchedClaimLostTest {
                     Message.builder("a".getBytes()).id("m1").key("k1").build(),
                     Message.builder("b".getBytes()).id("m2").key("k2").build()));
             keel.subscribe(SubscriptionConfig.builder(TOPIC, "g", Codec.utf8()).lanes(1).build(), d -> {
-                if (d.id().equals("m1")) {
+                if (first.compareAndSet(null, d.id())) {
                     firstRuns.release();
                     firstMayEnd.acquire();
                 }
                 effects.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet();
             });
-            // one lane: m2 waits behind m1, its claim prefetched
-            assertThat(firstRuns.tryAcquire(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("m1 runs").isTrue();
-            await("m2's claim in the store").atMost(PATIENCE).until(() -> store.answered("m2"));
-            takenOrDone.accept(tokenOf("m2"));
+            // one lane: the message that took it first runs (and waits); the other waits for the lane, its claim
+            // prefetched (the lane takes either key first)
+            assertThat(firstRuns.tryAcquire(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("one runs").isTrue();
+            String waiting = first.get().equals("m1") ? "m2" : "m1";
+            await(waiting + "'s claim in the store").atMost(PATIENCE).until(() -> store.answered(waiting));
+            takenOrDone.accept(waiting, tokenOf(waiting));
 
-            int renewalsBefore = renewalsOf("m2");
+            int renewalsBefore = renewalsOf(waiting);
             clock.advance(STEP);
-            await("m2's claim renewed while it waits").atMost(PATIENCE).until(() -> renewalsOf("m2") > renewalsBefore);
+            await(waiting + "'s claim renewed while it waits").atMost(PATIENCE)
+                    .until(() -> renewalsOf(waiting) > renewalsBefore);
             int countedBefore = count(thenCounted);
             firstMayEnd.release();
 
-            await("m2 ran, or asked again and was told " + thenCounted).atMost(PATIENCE)
-                    .until(() -> effects.containsKey("m2") || count(thenCounted) > countedBefore);
-            assertThat(effects).as("m2 ran on the claim the renewal found lost").doesNotContainKey("m2");
+            await(waiting + " ran, or asked again and was told " + thenCounted).atMost(PATIENCE)
+                    .until(() -> effects.containsKey(waiting) || count(thenCounted) > countedBefore);
+            assertThat(effects).as("the waiting message ran on the claim the renewal found lost")
+                    .doesNotContainKey(waiting);
         }
     }
 

@@ -168,8 +168,11 @@ final class LeaseKeeper {
                 // stalled for longer than the lease)
                 lost++;
                 busy(claim);
+            } else if (answer.status() == ClaimResult.Status.DUPLICATE) {
+                // the id is done, by this subscription a moment ago or by another; marking it done says which. Not
+                // renewed any more, and a message still waiting for its lane asks again before it runs
+                done(claim);
             }
-            // DUPLICATE: the id is done, by this subscription a moment ago or by another; marking it done says which
         }
         if (error != null) {
             store.unavailable(error);
