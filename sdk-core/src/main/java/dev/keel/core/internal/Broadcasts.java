@@ -67,11 +67,13 @@ public final class Broadcasts {
 
     /**
      * The idempotency namespace of a subscription: {@code <group>:<topic>}, or for a broadcast one
-     * {@code <group>.<instance>:<topic>}, so that one instance having run a message is no duplicate
-     * for another.
+     * {@code <group>+<instance>:<topic>}, so that one instance having run a message is no duplicate
+     * for another. The {@code +} is in neither a group name nor an instance id: with a dot there, the broadcast
+     * subscription of group {@code billing} on instance {@code node1} shared the namespace of a group named
+     * {@code billing.node1}, and each skipped the other's ids as done.
      */
     static String namespace(SubscriptionConfig<?> config, String instanceId) {
-        String group = config.broadcast() ? config.group() + "." + instanceId : config.group();
+        String group = config.broadcast() ? config.group() + "+" + instanceId : config.group();
         return Claims.namespaceOf(group, config.topic());
     }
 }

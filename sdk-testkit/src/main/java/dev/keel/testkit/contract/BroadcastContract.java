@@ -85,7 +85,7 @@ public abstract class BroadcastContract extends BrokerContractSupport {
         publishConfirmed(first, topic, List.of(message(POISON, KEY)));
         awaitUntil("dead-lettered by the first instance", () -> metrics.count(MetricEvent.DEAD_LETTERED) >= 1);
         awaitHandled(forgets.effects, List.of(POISON));
-        awaitNoMark(group + "." + forgetfulInstance, POISON);
+        awaitNoMark(group + "+" + forgetfulInstance, POISON); // the instance's namespace, <group>+<instance>
         failing.fix();
 
         RedriveResult result = first.deadLetters(topic, group).withQuietPeriod(RedriveScopeContract.READ_QUIET)
