@@ -13,9 +13,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.consumer.ShareConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicIdPartition;
@@ -58,6 +58,7 @@ final class ShareMember implements Runnable {
 
     private final String name;
     private final Map<String, Object> properties;
+    private final Function<Map<String, Object>, ShareConsumer<byte[], byte[]>> clients;
     private final String topic;
     private final DeliverySink sink;
     private final ShareReceiver owner;
@@ -84,10 +85,13 @@ final class ShareMember implements Runnable {
     private final Queue<CompletableFuture<Void>> settles = new ConcurrentLinkedQueue<>();
     private volatile boolean ended;
 
-    ShareMember(String name, Map<String, Object> properties, String topic, DeliverySink sink, ShareReceiver owner,
-                Duration pollTimeout, Duration commitInterval, Duration requestTimeout, Duration closeTimeout) {
+    ShareMember(String name, Map<String, Object> properties,
+                Function<Map<String, Object>, ShareConsumer<byte[], byte[]>> clients, String topic, DeliverySink sink,
+                ShareReceiver owner, Duration pollTimeout, Duration commitInterval, Duration requestTimeout,
+                Duration closeTimeout) {
         this.name = name;
         this.properties = properties;
+        this.clients = clients;
         this.topic = topic;
         this.sink = sink;
         this.owner = owner;
@@ -141,8 +145,7 @@ final class ShareMember implements Runnable {
         Throwable failure = null;
         ShareConsumer<byte[], byte[]> created = null;
         try {
-            created = ClientSetup.create("share consumer " + name, properties,
-                    () -> new KafkaShareConsumer<byte[], byte[]>(properties));
+            created = ClientSetup.create("share consumer " + name, properties, () -> clients.apply(properties));
             created.setAcknowledgementCommitCallback((offsets, error) -> {
                 if (error != null) {
                     LOG.warn("share consumer {}: acknowledging {} record(s) failed ({}): their lock had expired or "
@@ -205,7 +208,8 @@ final class ShareMember implements Runnable {
      * limit may have been lowered since it was held back). Holding nothing, it polls only while a fetch is under
      * way, so that what that fetch brings is seen (records at their last delivery go to the engine, the others are
      * held back and handed back at close); its acknowledgements go without a fetch ({@code commitAsync}). Holding
-     * records, it acknowledges and renews them as usual. A settle request is answered after a short poll when a
+     * records, it acknowledges and renews them as usual. A settle request waits until no renewed record is out (each
+     * comes back with a poll, and what that poll fetched with it), and is then answered after a short poll when a
      * fetch is under way and nothing is held (else at once).
      */
     private void drainStep(ShareConsumer<byte[], byte[]> c) throws InterruptedException {
@@ -214,6 +218,14 @@ final class ShareMember implements Runnable {
             handOverLastDeliveries();
         }
         if (!settles.isEmpty()) {
+            if (batch.renewing()) {
+                // not answered yet: a record decided while its renewal is out is acknowledged only once a poll
+                // returns it, and the engine's close, once answered, closes the client, which releases it (delivered
+                // again, though handled) and gives back unseen what those polls fetched (archived at their last
+                // delivery). ShareSettleWhileRenewingTest
+                awaitRenewed(c);
+                return;
+            }
             boolean polled = fetchUnderWay && batch.isEmpty();
             if (polled) {
                 poll(c, SETTLE_POLL);
@@ -362,6 +374,20 @@ final class ShareMember implements Runnable {
         }
     }
 
+    /**
+     * One poll for the records renewed and not returned yet at close (the close's wake-up used up on the way); then
+     * acknowledges what was decided. Ends within the request timeout of the last renewal ({@link #awaitRenewed}).
+     */
+    private void awaitRenewedAtClose(ShareConsumer<byte[], byte[]> c) {
+        try {
+            awaitRenewed(c);
+        } catch (WakeupException e) {
+            // the close's wake-up: poll again
+        }
+        drainDecisions();
+        batch.acknowledgeDecided(c);
+    }
+
     /** Takes what the client holds already (a wake-up left pending by the close is used up first). */
     private void lastLook(ShareConsumer<byte[], byte[]> c) {
         for (int attempt = 0; attempt < 2; attempt++) {
@@ -391,6 +417,9 @@ final class ShareMember implements Runnable {
             if (graceful) {
                 drainDecisions();
                 batch.acknowledgeDecided(c);
+                while (batch.renewing()) { // a record decided meanwhile is acknowledged only once it is returned
+                    awaitRenewedAtClose(c);
+                }
                 if (fetchUnderWay && batch.isEmpty()) {
                     lastLook(c); // what the fetch under way brought since: given back below, named if last
                 }

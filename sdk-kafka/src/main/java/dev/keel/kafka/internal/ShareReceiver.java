@@ -7,11 +7,14 @@ import dev.keel.spi.DeliverySink;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.consumer.ShareConsumer;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -50,6 +53,7 @@ public final class ShareReceiver implements AbortableConsumer {
     /** The Kafka share group's id (not the Keel group's name: KafkaAdapter.shareGroupId). */
     private final String groupId;
     private final int partitions;
+    private final Function<Map<String, Object>, ShareConsumer<byte[], byte[]>> clients;
     private final List<ShareMember> members = new ArrayList<>();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private final AtomicInteger running = new AtomicInteger();
@@ -73,6 +77,13 @@ public final class ShareReceiver implements AbortableConsumer {
      */
     public ShareReceiver(KafkaConfig config, ConsumerSettings settings, String groupId, TopicAdmin topics,
                          int partitions) {
+        this(config, settings, groupId, topics, partitions, KafkaShareConsumer::new);
+    }
+
+    /** @param clients makes each member's client from its properties (tests observe the real one through it) */
+    ShareReceiver(KafkaConfig config, ConsumerSettings settings, String groupId, TopicAdmin topics, int partitions,
+                  Function<Map<String, Object>, ShareConsumer<byte[], byte[]>> clients) {
+        this.clients = Objects.requireNonNull(clients, "clients");
         this.config = Objects.requireNonNull(config, "config");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.groupId = Objects.requireNonNull(groupId, "groupId");
@@ -106,7 +117,7 @@ public final class ShareReceiver implements AbortableConsumer {
         int maxPollRecords = Math.max(1, Math.min(config.maxPollRecords(), settings.maxInFlight() / count));
         for (int i = 1; i <= count; i++) {
             String name = config.clientId() + "-share-" + settings.topic() + "-" + groupId + "-" + i;
-            members.add(new ShareMember(name, ClientProperties.shareConsumer(config, groupId, maxPollRecords),
+            members.add(new ShareMember(name, ClientProperties.shareConsumer(config, groupId, maxPollRecords), clients,
                     settings.topic(), sink, this, config.pollTimeout(), config.commitInterval(),
                     config.requestTimeout(), config.closeTimeout()));
         }
