@@ -91,9 +91,13 @@ final class Claim {
         this.prefetchSettled = settled;
     }
 
-    /** The claim was renewed by a request made at {@code requestedAtMillis}. */
+    /**
+     * The claim was renewed by a request made at {@code requestedAtMillis}. Taken as it is, even when older than the
+     * time held (an earlier request answered last, or the clock stepped back): an earlier time only brings the next
+     * renewal forward, while keeping a time the clock has stepped back from would hold renewals back.
+     */
     void renewed(long requestedAtMillis) {
-        this.requestedAtMillis = Math.max(this.requestedAtMillis, requestedAtMillis);
+        this.requestedAtMillis = requestedAtMillis;
     }
 
     /** When the claim was last requested or renewed (its lease runs from no earlier). */

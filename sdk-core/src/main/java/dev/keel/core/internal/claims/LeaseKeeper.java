@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * that was last claimed or renewed a renewal interval (a third of the lease) ago or more, whatever its
  * message is doing (waiting for its key or a lane, running, retrying, waiting to be marked done). So the lease
  * only bounds how long a dead consumer's claims outlive it, never how long a message may be handled,
- * and a message done within a third of its lease is never renewed. A renewal that fails is tried
+ * and a message done within a third of its lease is never renewed. A claim that looks requested later than now
+ * (the clock stepped back) is renewed at the next tick. A renewal that fails is tried
  * again at the next tick (its claims keep their old time); a renewal that finds the id held by
  * another owner reports the lease lost, once. A release waits for a renewal under way that may include it, so a renewal never brings a
  * released claim back.
@@ -128,7 +129,10 @@ final class LeaseKeeper {
             // given up without a word (the chain failed): nothing to keep
             held.removeIf(c -> c.work().finished().isDone());
             for (Claim claim : held) {
-                if (now - claim.requestedAtMillis() >= intervalMillis) {
+                long age = now - claim.requestedAtMillis();
+                // requested "later than now": the clock stepped back since, and its lease runs out in the store by
+                // the store's time; renewed now, and timed from then by the clock as it reads (LeaseKeeperTest)
+                if (age >= intervalMillis || age < 0) {
                     due.add(claim);
                 }
             }

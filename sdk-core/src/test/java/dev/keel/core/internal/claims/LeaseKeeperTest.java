@@ -89,13 +89,7 @@ class LeaseKeeperTest {
     @Test
     void aTickShouldRenewOnlyTheClaimsLastRenewedAtLeastARenewalIntervalAgo() {
         List<List<String>> renewed = new java.util.concurrent.CopyOnWriteArrayList<>();
-        IdempotencyStore store = new Delegating(data) {
-            @Override
-            public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
-                renewed.add(claims.stream().map(Lease::id).toList());
-                return super.claimAll(namespace, claims, lease);
-            }
-        };
+        IdempotencyStore store = recordingRenewals(renewed);
         ManualClock clock = new ManualClock();
         Claims claims = claims(store, clock);
         LeaseKeeper keeper = claims.leases();
@@ -117,6 +111,52 @@ class LeaseKeeperTest {
         });
         assertThat(renewed.get(1)).containsExactly("young");
         assertThat(old.isEnded() || young.isEnded()).isFalse();
+    }
+
+    /**
+     * The host clock stepped back (an NTP correction, a VM resumed): a claim then looks requested in the future. Before,
+     * no tick renewed it until the clock had caught up with its old time plus an interval (here a minute), while its
+     * lease ran out in the store after ten seconds. A claim requested "later than now" is renewed at the next tick, and
+     * timed from then on by the clock as it now reads.
+     */
+    @Test
+    void aClockSteppedBackShouldNotHoldBackRenewals() {
+        List<List<String>> renewed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        IdempotencyStore store = recordingRenewals(renewed);
+        ManualClock clock = new ManualClock();
+        Claims claims = claims(store, clock);
+        LeaseKeeper keeper = claims.leases();
+        held(claims, keeper, clock, "m1");
+
+        clock.advance(Duration.ofMinutes(-1)); // the step back
+        keeper.tick();
+        await("a renewal right after the step").atMost(Duration.ofSeconds(10)).until(() -> renewed.size() == 1);
+
+        clock.advance(Duration.ofSeconds(1)); // renewed a second ago by the clock as it reads now
+        await("no renewal a second after the last one").during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+                .until(() -> {
+                    keeper.tick();
+                    return renewed.size() == 1;
+                });
+        clock.advance(Duration.ofSeconds(3)); // 4 s since that renewal: due again
+        await("the next renewal, an interval after the first by the clock as it reads now")
+                .atMost(Duration.ofSeconds(10)).until(() -> {
+                    keeper.tick();
+                    return renewed.size() >= 2;
+                });
+        assertThat(renewed).as("renewals: one at the step, the next an interval later, none between")
+                .containsExactly(List.of("m1"), List.of("m1"));
+    }
+
+    /** The test's store, adding the ids of each batch claim (a renewal, here) to {@code renewed}. */
+    private IdempotencyStore recordingRenewals(List<List<String>> renewed) {
+        return new Delegating(data) {
+            @Override
+            public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
+                renewed.add(claims.stream().map(Lease::id).toList());
+                return super.claimAll(namespace, claims, lease);
+            }
+        };
     }
 
     /** A claim of {@code id} requested now, CLAIMED, and held by {@code keeper}. */
