@@ -102,7 +102,7 @@ final class BusyWaits {
                 answers.add(() -> {
                     if (!waiter.result().complete(claim) && claim.isClaimed()) {
                         // its wait ended meanwhile (revoked, stopped): give the id back at once
-                        store.release(waiter.claim().id(), waiter.claim().token());
+                        store.release(waiter.claim());
                     }
                 });
             }

@@ -105,7 +105,7 @@ final class LeaseKeeper {
             held.remove(claim);
             pending = renewal;
         }
-        return store.trackRelease(pending.handle((v, e) -> store.release(claim.id(), claim.token()))
+        return store.trackRelease(pending.handle((v, e) -> store.release(claim))
                 .thenCompose(released -> released));
     }
 

@@ -142,30 +142,50 @@ final class StoreAccess {
      * gracefully ended its store threads, a release (of a claim the store answered only then, or of a handler that
      * outlived the close) runs on the caller's thread: left to expire, it held the id for a whole lease, and a
      * successor's messages of its key behind it. After a crash it is left to expire, as a process killed would.
+     * A re-driven copy's claim took its id's dead mark: letting it go puts the mark back (the id marked dead with the
+     * claim's token) instead of deleting it, which left the id free for the dead-lettered original, delivered again
+     * or replayed, to run beside the copy (RedrivenCopyGivenBackStaysDeadTest).
      * Completes (normally) once the release is done, failed or skipped ({@link #releasesSettled}).
      */
-    CompletableFuture<Void> release(String id, String token) {
-        return pendingReleases.track(releases.submit(new Lease(id, token)).handle((outcome, error) -> {
+    CompletableFuture<Void> release(Claim claim) {
+        boolean redriven = RedriveClaims.claimsOf(claim);
+        Lease lease = claim.lease();
+        return pendingReleases.track(send(lease, redriven).handle((outcome, error) -> {
             if (error == null) {
                 return null;
             }
             Throwable cause = Futures.unwrap(error);
             if (!(cause instanceof RejectedExecutionException) || !executor.isShutdown()) { // the store's own
-                LOG.debug("release of message {} failed; its lease will expire: {}", id, Descriptions.of(cause));
+                LOG.debug("release of message {} failed; its lease will expire: {}", lease.id(), Descriptions.of(cause));
             } else if (releaseOnCaller) {
-                releaseNow(id, token);
+                releaseNow(lease, redriven);
             } else {
-                LOG.debug("release of message {} skipped: its subscription crashed; its lease will expire", id);
+                LOG.debug("release of message {} skipped: its subscription crashed; its lease will expire", lease.id());
             }
             return null;
         }));
     }
 
-    private void releaseNow(String id, String token) {
+    private CompletableFuture<?> send(Lease lease, boolean redriven) {
+        if (!redriven) {
+            return releases.submit(lease);
+        }
         try {
-            store.release(namespace, id, token);
+            return markDead(lease);
+        } catch (RejectedExecutionException e) { // the store's threads ended
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private void releaseNow(Lease lease, boolean redriven) {
+        try {
+            if (redriven) {
+                store.markDead(namespace, lease.id(), lease.token(), retention);
+            } else {
+                store.release(namespace, lease.id(), lease.token());
+            }
         } catch (RuntimeException e) {
-            LOG.debug("release of message {} failed; its lease will expire: {}", id, e.toString());
+            LOG.debug("release of message {} failed; its lease will expire: {}", lease.id(), e.toString());
         }
     }
 
