@@ -14,41 +14,7 @@ import java.util.concurrent.CompletionStage;
 public interface Claiming {
 
     /** A subscription that claims nothing. */
-    Claiming NONE = new Claiming() {
-        @Override
-        public void received(List<Work> works) {
-        }
-
-        @Override
-        public void tick() {
-        }
-
-        @Override
-        public void dropped(Work work, boolean release) {
-        }
-
-        @Override
-        public ClaimCounts counts() {
-            return ClaimCounts.NONE;
-        }
-
-        @Override
-        public void stop() {
-        }
-
-        @Override
-        public void close() {
-        }
-
-        @Override
-        public void abort() {
-        }
-
-        @Override
-        public Optional<Duration> tickInterval() {
-            return Optional.empty();
-        }
-    };
+    Claiming NONE = new None();
 
     /**
      * Messages received, in arrival order, that the chain will run: their claims are requested at once,
@@ -105,5 +71,42 @@ public interface Claiming {
      */
     record ClaimCounts(int busyWaiting, int busyLongerThanLease, int held) {
         static final ClaimCounts NONE = new ClaimCounts(0, 0, 0);
+    }
+
+    /** Claims nothing ({@link #NONE}); tests extend it to watch one call. */
+    class None implements Claiming {
+        @Override
+        public void received(List<Work> works) {
+        }
+
+        @Override
+        public void tick() {
+        }
+
+        @Override
+        public void dropped(Work work, boolean release) {
+        }
+
+        @Override
+        public ClaimCounts counts() {
+            return ClaimCounts.NONE;
+        }
+
+        @Override
+        public void stop() {
+        }
+
+        @Override
+        public void close() {
+        }
+
+        @Override
+        public void abort() {
+        }
+
+        @Override
+        public Optional<Duration> tickInterval() {
+            return Optional.empty();
+        }
     }
 }

@@ -55,7 +55,7 @@ class CloseDuringRevokeTest {
         AtomicReference<Boolean> handlerReturnedWhenClosed = new AtomicReference<>();
         AtomicReference<EngineSubscription> subscription = new AtomicReference<>();
         AtomicReference<Thread> closer = new AtomicReference<>();
-        Claiming closesWhenTheQueuedMessageIsDropped = new NoClaims() {
+        Claiming closesWhenTheQueuedMessageIsDropped = new Claiming.None() {
             @Override
             public void dropped(Work work, boolean release) {
                 Thread thread = new Thread(() -> {

@@ -8,6 +8,7 @@ import dev.keel.SubscriptionConfig;
 import dev.keel.core.internal.chain.EngineContext;
 import dev.keel.core.internal.chain.Outcome;
 import dev.keel.core.internal.chain.Work;
+import dev.keel.core.internal.claims.Claiming;
 import dev.keel.metrics.MetricsRecorder;
 import dev.keel.spi.InboundRecord;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +53,7 @@ class RevokedStragglerNamedTest {
                 .revokeTimeout(Duration.ofMillis(50)).build();
         RecordingConsumer consumer = new RecordingConsumer();
         EngineSubscription engine = new EngineSubscription(config, consumer,
-                new FlowControl(consumer, config.maxInFlight(), config.maxInFlightBytes()), new NoClaims(), work -> {
+                new FlowControl(consumer, config.maxInFlight(), config.maxInFlightBytes()), new Claiming.None(), work -> {
                     running.set(work);
                     try {
                         handlerGo.await(30, TimeUnit.SECONDS);
