@@ -150,6 +150,17 @@ public final class SubscriptionConfig<T> {
     public boolean broadcast() { return broadcast; }
 
     /**
+     * The namespace of this subscription's message ids in the idempotency store, on the instance {@code instanceId}
+     * ({@code Keel.instanceId()}): {@code <group>:<topic>}, or {@code <group>+<instanceId>:<topic>} for a
+     * {@link #broadcast()} subscription, whose instances each keep marks of their own. The {@code +} is in neither a
+     * group name nor an instance id, so no other group's or instance's namespace is ever the same.
+     */
+    public String idempotencyNamespace(String instanceId) {
+        Objects.requireNonNull(instanceId, "instanceId");
+        return (broadcast ? group + "+" + instanceId : group) + ":" + topic;
+    }
+
+    /**
      * Whether the group's members share the messages one by one instead of owning partitions (see
      * {@link Builder#shareGroup(boolean)}); false by default.
      */

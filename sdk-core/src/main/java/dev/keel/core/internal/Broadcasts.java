@@ -2,7 +2,6 @@ package dev.keel.core.internal;
 
 import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
-import dev.keel.core.internal.claims.Claims;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.Capability;
 import java.util.Optional;
@@ -73,7 +72,6 @@ public final class Broadcasts {
      * {@code billing.node1}, and each skipped the other's ids as done.
      */
     static String namespace(SubscriptionConfig<?> config, String instanceId) {
-        String group = config.broadcast() ? config.group() + "+" + instanceId : config.group();
-        return Claims.namespaceOf(group, config.topic());
+        return config.idempotencyNamespace(instanceId); // the JDBC inbox's transactional handler reads it there too
     }
 }

@@ -212,8 +212,26 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
      */
     public <T> MessageHandler<T> transactional(SubscriptionConfig<T> subscription, TransactionalHandler<T> handler) {
         Objects.requireNonNull(subscription, "subscription");
+        if (subscription.broadcast()) {
+            throw new IllegalArgumentException("subscription to " + subscription.topic() + " for group "
+                    + subscription.group() + " is a broadcast one, whose done marks are per instance: use "
+                    + "transactional(subscription, keel.instanceId(), handler)");
+        }
+        return transactional(subscription, "", handler);
+    }
+
+    /**
+     * {@link #transactional(SubscriptionConfig, TransactionalHandler)} for a subscription run by the Keel whose
+     * {@code instanceId} ({@code Keel.instanceId()}) is given: needed for a broadcast subscription, whose instances
+     * each keep done marks of their own ({@link SubscriptionConfig#idempotencyNamespace}), so that every instance
+     * applies the effect once.
+     */
+    public <T> MessageHandler<T> transactional(SubscriptionConfig<T> subscription, String instanceId,
+                                               TransactionalHandler<T> handler) {
+        Objects.requireNonNull(subscription, "subscription");
+        Objects.requireNonNull(instanceId, "instanceId");
         Objects.requireNonNull(handler, "handler");
-        String namespace = boundedNamespace(subscription.group() + ":" + subscription.topic());
+        String namespace = boundedNamespace(subscription.idempotencyNamespace(instanceId));
         return new TransactionalInbox<>(this, namespace, subscription.idempotencyPolicy(), handler);
     }
 
@@ -323,7 +341,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             throw new IllegalArgumentException(what + " must be at most " + maxBytes + " UTF-8 bytes, was " + bytes
                     + " (the inbox table's column is that wide): '" + shown + "'"
                     + ("namespace".equals(what) ? "; shorten the group or topic name (<group>:<topic>, and"
-                    + " <group>.<instance>:<topic> for a broadcast subscription)" : ""));
+                    + " <group>+<instance>:<topic> for a broadcast subscription)" : ""));
         }
         return value;
     }

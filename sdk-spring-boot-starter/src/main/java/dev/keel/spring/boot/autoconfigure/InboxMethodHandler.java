@@ -40,8 +40,8 @@ final class InboxMethodHandler implements SubscriptionBoundHandler {
     }
 
     @Override
-    public MessageHandler<Object> bind(SubscriptionConfig<Object> config) {
-        return store.transactional(config, this::inTransaction);
+    public MessageHandler<Object> bind(SubscriptionConfig<Object> config, String instanceId) {
+        return store.transactional(config, instanceId, this::inTransaction);
     }
 
     private void inTransaction(Delivery<Object> delivery, Connection connection) throws Exception {

@@ -253,7 +253,7 @@ public class KeelListenerRegistry implements SmartLifecycle {
                 config = reader;
             }
             MessageHandler<Object> handler = listener.handler() instanceof SubscriptionBoundHandler bound
-                    ? bound.bind(config) : listener.handler();
+                    ? bound.bind(config, keel.instanceId()) : listener.handler();
             definitions.add(new Definition(listener.id(), "@KeelListener method " + listener.source(), config,
                     handler, autoStartup(listener.id(), listener.autoStartup())));
         }

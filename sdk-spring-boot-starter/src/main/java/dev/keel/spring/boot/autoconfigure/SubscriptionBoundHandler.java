@@ -6,11 +6,12 @@ import dev.keel.SubscriptionConfig;
 /**
  * A listener's handler that needs its final {@link SubscriptionConfig} (after every property layer)
  * to become the handler Keel runs: the JDBC inbox's, whose done marks are kept per group and topic
- * with the subscription's idempotency policy.
+ * with the subscription's idempotency policy (and per instance for a broadcast one).
  */
 interface SubscriptionBoundHandler extends MessageHandler<Object> {
 
-    MessageHandler<Object> bind(SubscriptionConfig<Object> config);
+    /** The handler for {@code config}, run by the Keel whose instance id is {@code instanceId}. */
+    MessageHandler<Object> bind(SubscriptionConfig<Object> config, String instanceId);
 
     @Override
     default void handle(dev.keel.Delivery<Object> delivery) {
