@@ -240,11 +240,11 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
             try {
                 failure = claimByScript(script, batchKeys, claims, byScript, pxLease, answers);
             } catch (KeelException e) {
-                releases.releaseNewlyClaimed(batchKeys, claims, answers);
+                undoFailedBatch(script, batchKeys, claims, answers);
                 throw e;
             }
             if (failure != null) {
-                releases.releaseNewlyClaimed(batchKeys, claims, answers);
+                undoFailedBatch(script, batchKeys, claims, answers);
                 throw fail(failure);
             }
         }
@@ -253,6 +253,19 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
             results.add(LeaseKeys.claimResult(answers[i], claims.get(i).token()));
         }
         return answered(results);
+    }
+
+    /**
+     * Releases what a failed batch newly claimed, except a re-driven one's: a re-driven copy's claim may have taken
+     * its id's dead mark, which a release would delete (leaving the id free for the dead-lettered original, delivered
+     * again, to run). Those claims stay held by their tokens, for the engine to claim again with the same token or to
+     * give back, which puts the dead mark back ({@code markDead}); else they expire with their lease
+     * (FailedRedrivenBatchKeepsIdTest).
+     */
+    private void undoFailedBatch(Script script, List<String> batchKeys, List<Lease> claims, Long[] answers) {
+        if (script != LeaseScripts.CLAIM_ALL_REDRIVEN) {
+            releases.releaseNewlyClaimed(batchKeys, claims, answers);
+        }
     }
 
     /**

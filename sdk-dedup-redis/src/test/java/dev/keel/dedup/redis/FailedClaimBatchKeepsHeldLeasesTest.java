@@ -53,19 +53,24 @@ class FailedClaimBatchKeepsHeldLeasesTest {
     @Test
     void claimAllFailingOnADeadMasterShouldKeepTheLeasesItsTokensHeld() {
         failedBatchShouldReleaseOnlyNewIds("set-claims", RedisIdempotencyStore::create,
-                (store, claims) -> store.claimAll(NS, claims, LEASE));
+                (store, claims) -> store.claimAll(NS, claims, LEASE), true);
     }
 
     @Test
     void claimAllByScriptFailingOnADeadMasterShouldKeepTheLeasesItsTokensHeld() {
         failedBatchShouldReleaseOnlyNewIds("script-claims", RedisIdempotencyStore::createClaimingByScript,
-                (store, claims) -> store.claimAll(NS, claims, LEASE));
+                (store, claims) -> store.claimAll(NS, claims, LEASE), true);
     }
 
+    /**
+     * A re-driven batch releases nothing: a claim it made may have taken a dead mark, which a release would delete
+     * (FailedRedrivenBatchKeepsIdTest); its new ids stay held by their tokens too, for the engine to claim again or
+     * give back.
+     */
     @Test
     void claimAllRedrivenFailingOnADeadMasterShouldKeepTheLeasesItsTokensHeld() {
         failedBatchShouldReleaseOnlyNewIds("redriven-claims", RedisIdempotencyStore::create,
-                (store, claims) -> store.claimAllRedriven(NS, claims, LEASE));
+                (store, claims) -> store.claimAllRedriven(NS, claims, LEASE), false);
     }
 
     private interface BatchClaim {
@@ -73,7 +78,7 @@ class FailedClaimBatchKeepsHeldLeasesTest {
     }
 
     private static void failedBatchShouldReleaseOnlyNewIds(String prefix, Function<RedisStoreConfig, RedisIdempotencyStore> stores,
-                                                          BatchClaim batch) {
+                                                          BatchClaim batch, boolean releasesNewIds) {
         RedisStoreConfig config = RedisStoreConfig.custom().clusterNodes(cluster.hostPorts()).keyPrefix(prefix)
                 .connectTimeout(Duration.ofMillis(500)).socketTimeout(Duration.ofMillis(500)).build();
         List<Lease> held = NewOwners.claims(ids("held-"));
@@ -99,7 +104,8 @@ class FailedClaimBatchKeepsHeldLeasesTest {
             }
             for (Lease lease : freshOnLiveNodes) {
                 try (Jedis node = ownerOf(key(prefix, lease))) {
-                    assertThat(node.get(key(prefix, lease))).as("new %s, released", lease.id()).isNull();
+                    assertThat(node.get(key(prefix, lease))).as("new %s, released or kept", lease.id())
+                            .isEqualTo(releasesNewIds ? null : "p:" + lease.token());
                 }
             }
         }
