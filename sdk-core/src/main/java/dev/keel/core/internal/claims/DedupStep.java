@@ -88,8 +88,9 @@ public final class DedupStep implements Step {
         CompletableFuture<ClaimResult> answer = prefetched.thenCompose(result -> {
             long age = clock.millis() - claim.requestedAtMillis();
             // a claim a renewal found taken or done meanwhile (ended) is asked again too: run on it, the handler ran
-            // beside the id's other consumer (PrefetchedClaimLostTest)
-            boolean stale = result.isClaimed() ? claim.isEnded() || age > lease.toMillis() / 2
+            // beside the id's other consumer (PrefetchedClaimLostTest); so is one that looks requested later than
+            // now: the clock stepped back, and its real age is unknown (ClockSteppedBackWhileWaitingTest)
+            boolean stale = result.isClaimed() ? claim.isEnded() || age < 0 || age > lease.toMillis() / 2
                     : result.status() == ClaimResult.Status.BUSY && age >= retryInterval.toMillis();
             return stale ? claim(claim) : CompletableFuture.completedFuture(result);
         }).exceptionallyCompose(error -> claim(claim));

@@ -80,6 +80,12 @@ final class LeaseKeeper {
     }
 
     private void lost(Claim claim) {
+        if (!claim.work().hasStarted()) {
+            // still waiting for its lane: it asks again before it runs (waits BUSY), so nothing ran twice
+            LOG.debug("claim on message {} from {} was taken by another consumer while the message waited; it is "
+                    + "asked again before the message runs", claim.id(), topic);
+            return;
+        }
         if (claim.lost()) {
             metrics.count(MetricEvent.LEASE_LOST, topic, group);
             LOG.warn("claim on message {} from {} was lost before it was marked done: another consumer took the id "
