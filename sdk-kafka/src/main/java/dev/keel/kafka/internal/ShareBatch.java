@@ -23,14 +23,19 @@ final class ShareBatch {
     /** One record held, from its first return until it is acknowledged to the client (or lost). */
     static final class Held {
         private ConsumerRecord<byte[], byte[]> record;
-        private final int deliveryCount;
+        /** The highest delivery of the record this member was given ({@link #received}); read by the engine's threads. */
+        private volatile int deliveryCount;
         private AcknowledgeType decided;
         private boolean renewing;
         private boolean handedOver;
 
         private Held(ConsumerRecord<byte[], byte[]> record) {
             this.record = record;
-            this.deliveryCount = record.deliveryCount().map(Short::intValue).filter(c -> c > 0).orElse(1);
+            this.deliveryCount = countOf(record);
+        }
+
+        private static int countOf(ConsumerRecord<byte[], byte[]> record) {
+            return record.deliveryCount().map(Short::intValue).filter(c -> c > 0).orElse(1);
         }
 
         ConsumerRecord<byte[], byte[]> record() {
@@ -50,7 +55,10 @@ final class ShareBatch {
 
     /**
      * Takes what a poll returned: a record held and renewing is returned again (and takes the decision that waited
-     * for it); any other is new, and is returned for the engine.
+     * for it); any other is new, and is returned for the engine. A record held and returned at a later delivery (its
+     * lock ran out in the client, the broker delivered it again, even twice in one poll) keeps its place and takes
+     * that delivery's count: the broker archives it after that one, not after the count it came with
+     * (ShareBatchTest).
      */
     List<Held> received(Iterable<ConsumerRecord<byte[], byte[]>> records) {
         List<Held> fresh = new ArrayList<>();
@@ -58,7 +66,11 @@ final class ShareBatch {
             Position position = new Position(record.partition(), record.offset());
             Held known = held.get(position);
             if (known != null) {
-                known.record = record;
+                int count = Held.countOf(record);
+                if (count >= known.deliveryCount) {
+                    known.record = record;
+                    known.deliveryCount = count;
+                }
                 known.renewing = false;
             } else {
                 Held created = new Held(record);
