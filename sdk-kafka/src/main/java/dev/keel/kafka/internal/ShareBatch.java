@@ -23,7 +23,7 @@ final class ShareBatch {
     /** One record held, from its first return until it is acknowledged to the client (or lost). */
     static final class Held {
         private ConsumerRecord<byte[], byte[]> record;
-        /** The highest delivery of the record this member was given ({@link #received}); read by the engine's threads. */
+        /** The highest delivery of the record this member was given ({@link #received}); read by other threads. */
         private volatile int deliveryCount;
         private AcknowledgeType decided;
         private boolean renewing;

@@ -156,7 +156,8 @@ final class StoreAccess {
             }
             Throwable cause = Futures.unwrap(error);
             if (!(cause instanceof RejectedExecutionException) || !executor.isShutdown()) { // the store's own
-                LOG.debug("release of message {} failed; its lease will expire: {}", lease.id(), Descriptions.of(cause));
+                LOG.debug("release of message {} failed; its lease will expire: {}", lease.id(),
+                        Descriptions.of(cause));
             } else if (releaseOnCaller) {
                 releaseNow(lease, redriven);
             } else {

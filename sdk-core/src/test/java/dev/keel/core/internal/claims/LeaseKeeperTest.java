@@ -114,10 +114,10 @@ class LeaseKeeperTest {
     }
 
     /**
-     * The host clock stepped back (an NTP correction, a VM resumed): a claim then looks requested in the future. Before,
-     * no tick renewed it until the clock had caught up with its old time plus an interval (here a minute), while its
-     * lease ran out in the store after ten seconds. A claim requested "later than now" is renewed at the next tick, and
-     * timed from then on by the clock as it now reads.
+     * The host clock stepped back (an NTP correction, a VM resumed): a claim then looks requested in the future.
+     * Before, no tick renewed it until the clock had caught up with its old time plus an interval (here a minute),
+     * while its lease ran out in the store after ten seconds. A claim requested "later than now" is renewed at the next
+     * tick, and timed from then on by the clock as it now reads.
      */
     @Test
     void aClockSteppedBackShouldNotHoldBackRenewals() {

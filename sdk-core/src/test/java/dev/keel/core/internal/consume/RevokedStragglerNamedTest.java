@@ -53,7 +53,8 @@ class RevokedStragglerNamedTest {
                 .revokeTimeout(Duration.ofMillis(50)).build();
         RecordingConsumer consumer = new RecordingConsumer();
         EngineSubscription engine = new EngineSubscription(config, consumer,
-                new FlowControl(consumer, config.maxInFlight(), config.maxInFlightBytes()), new Claiming.None(), work -> {
+                new FlowControl(consumer, config.maxInFlight(), config.maxInFlightBytes()), new Claiming.None(),
+                work -> {
                     running.set(work);
                     try {
                         handlerGo.await(30, TimeUnit.SECONDS);
