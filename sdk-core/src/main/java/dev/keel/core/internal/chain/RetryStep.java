@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
  * the attempt it happened, for the dead-letter step. The first attempt number is the broker's
  * delivery count, so broker redeliveries count towards the limit. A message whose partition was
  * revoked ({@link Work#abandon()}) is retried no more, at once even in the middle of a backoff: its
- * last failure goes on, and the outer steps release its claim and give it up without dead-lettering.
+ * last failure goes on, and the outer steps release its claim and give it up without dead-lettering. A message
+ * whose idempotency claim a renewal found done or taken by another consumer meanwhile makes no next attempt: it fails
+ * with {@link ClaimEnded}, and the claim step asks for the id again.
  */
 public final class RetryStep implements Step {
 
@@ -24,11 +26,13 @@ public final class RetryStep implements Step {
     private final Step next;
     private final Retries retries;
     private final StepContext context;
+    private final ClaimHeld claimHeld;
 
-    public RetryStep(Step next, RetryPolicy policy, StepContext context) {
+    public RetryStep(Step next, RetryPolicy policy, StepContext context, ClaimHeld claimHeld) {
         this.next = next;
         this.retries = new Retries(policy, context);
         this.context = context;
+        this.claimHeld = claimHeld;
     }
 
     @Override
@@ -49,7 +53,8 @@ public final class RetryStep implements Step {
                         Descriptions.of(cause), Descriptions.describable(cause)));
             }
             // revoked during the backoff: stops waiting at once
-            return context.delays().retryAfter(backoff, work, cause, () -> attempt(work, attempt + 1));
+            return context.delays().retryAfter(backoff, work, cause, () -> claimHeld.test(work)
+                    ? attempt(work, attempt + 1) : CompletableFuture.failedFuture(new ClaimEnded(cause)));
         });
     }
 }

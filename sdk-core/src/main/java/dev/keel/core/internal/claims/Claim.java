@@ -27,6 +27,8 @@ final class Claim {
     private volatile long requestedAtMillis;
     /** Completed, released or lost: renewed no more. */
     private volatile boolean ended;
+    /** How many times a claim step found it CLAIMED; a renewal's answer is stale if this moved since it was sent. */
+    private volatile int taken;
     private final AtomicBoolean lost = new AtomicBoolean();
     /** Touched only by the one step that completes the claim, in sequence. */
     private volatile boolean reclaimedAfterLoss;
@@ -112,7 +114,16 @@ final class Claim {
 
     /** The claim is held again (a new claim answered CLAIMED after the previous one was lost). */
     void resume() {
+        taken++; // written by the one step that runs the message, in sequence
         ended = false;
+    }
+
+    /**
+     * How many times the step that runs the message found it CLAIMED: an answer to a renewal sent before the last of
+     * them speaks of an earlier hold, not this one.
+     */
+    int taken() {
+        return taken;
     }
 
     boolean isEnded() {

@@ -128,6 +128,15 @@ public final class Claims implements Claiming {
         return claim == null ? null : claim.prefetchSettled();
     }
 
+    /**
+     * Whether {@code work} still holds its claim: false once a renewal found its id done or taken by another consumer
+     * (the claim ended while the message ran or waited for its next attempt); true when it holds none yet.
+     */
+    public boolean holds(Work work) {
+        Claim claim = byWork.get(work);
+        return claim == null || !claim.isEnded();
+    }
+
     /** The claim of {@code work}, made when first asked for; it goes with the message when it finished. */
     Claim of(Work work) {
         Claim existing = byWork.get(work);

@@ -1,6 +1,7 @@
 package dev.keel.core.internal.claims;
 
 import dev.keel.NonRetriableException;
+import dev.keel.core.internal.chain.ClaimEnded;
 import dev.keel.core.internal.chain.Delays;
 import dev.keel.core.internal.chain.LogContext;
 import dev.keel.core.internal.chain.Outcome;
@@ -29,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * waits to be marked done; after success the id is marked done before the acknowledgement; after
  * failure the claim stays held (and renewed) for the dead-lettering, which marks or releases it
  * ({@link DeadMarks}). A prefetched claim that no renewal reached for half its lease (the store was
- * unreachable) is renewed before the handler runs. While the store is unavailable nothing runs: the
+ * unreachable) is renewed before the handler runs. A message retried in place whose claim a renewal found done or
+ * taken by another consumer between two attempts ({@link ClaimEnded}) asks for its id again instead of running its next
+ * attempt. While the store is unavailable nothing runs: the
  * claim (or the completion) is retried and the consumer is paused. Every claim of a delivery uses its
  * one token, so a retry after a claim whose reply was lost finds its own lease (CLAIMED) instead of
  * waiting it out as BUSY. A message whose partition was revoked is given up (DROPPED, its claim
@@ -156,16 +159,29 @@ public final class DedupStep implements Step {
         // on failure the claim stays: the dead-lettering around this step marks it dead once the dead letter is
         // confirmed (so a copy of the message arriving meanwhile is BUSY, then DUPLICATE, and is never run or
         // dead-lettered twice), or releases it when the message is dropped for redelivery
-        return Futures.call(() -> next.handle(work)).thenCompose(outcome -> {
-            work.handlerSucceeded();
-            if (outcome == Outcome.RETRY_SCHEDULED || outcome == Outcome.RELEASED) {
-                // retried later from the retry topic, or redelivered by the broker, under the same id: released,
-                // not marked done
-                leases.release(claim);
-                return CompletableFuture.completedFuture(outcome);
+        return Futures.call(() -> next.handle(work)).handle((outcome, error) -> {
+            if (error == null) {
+                return succeeded(claim, outcome);
             }
-            return complete(claim, outcome);
-        });
+            if (Futures.unwrap(error) instanceof ClaimEnded ended) {
+                // between two attempts a renewal found the id done or taken by another consumer: the next attempt
+                // would run after or beside that consumer's; asked for again instead (ClaimLostWhileRetryingTest)
+                return context.givenUp(work) ? CompletableFuture.<Outcome>failedFuture(ended.getCause())
+                        : afterClaim(claim, claim(claim));
+            }
+            return CompletableFuture.<Outcome>failedFuture(error);
+        }).thenCompose(stage -> stage);
+    }
+
+    private CompletionStage<Outcome> succeeded(Claim claim, Outcome outcome) {
+        claim.work().handlerSucceeded();
+        if (outcome == Outcome.RETRY_SCHEDULED || outcome == Outcome.RELEASED) {
+            // retried later from the retry topic, or redelivered by the broker, under the same id: released,
+            // not marked done
+            leases.release(claim);
+            return CompletableFuture.completedFuture(outcome);
+        }
+        return complete(claim, outcome);
     }
 
     private CompletionStage<Outcome> reclaimAfterLoss(Claim claim, Outcome outcome) {

@@ -149,18 +149,23 @@ final class LeaseKeeper {
             renewal = current;
         }
         List<Lease> leases = new ArrayList<>(due.size());
-        due.forEach(c -> leases.add(c.lease()));
+        int[] taken = new int[due.size()];
+        for (int i = 0; i < due.size(); i++) {
+            leases.add(due.get(i).lease());
+            taken[i] = due.get(i).taken();
+        }
         List<CompletableFuture<ClaimResult>> results = store.renewAll(leases);
         CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
             try {
-                renewed(due, results, now);
+                renewed(due, taken, results, now);
             } finally {
                 current.complete(null);
             }
         });
     }
 
-    private void renewed(List<Claim> due, List<CompletableFuture<ClaimResult>> results, long requestedAt) {
+    private void renewed(List<Claim> due, int[] taken, List<CompletableFuture<ClaimResult>> results,
+                         long requestedAt) {
         Throwable error = null;
         int lost = 0;
         for (int i = 0; i < due.size(); i++) {
@@ -171,6 +176,11 @@ final class LeaseKeeper {
                 continue;
             }
             ClaimResult answer = result.join();
+            if (claim.taken() != taken[i]) {
+                // the step claimed the id again while this renewal was out (a stale claim asked again): the answer
+                // speaks of the hold before, and BUSY or DUPLICATE would end the one just taken (LeaseKeeperTest)
+                continue;
+            }
             if (answer.isClaimed()) {
                 claim.renewed(requestedAt);
             } else if (answer.status() == ClaimResult.Status.BUSY && stillHeld(claim)) {

@@ -3,6 +3,7 @@ package dev.keel.core.internal.consume;
 import dev.keel.DeliveryGuarantee;
 import dev.keel.MessageHandler;
 import dev.keel.SubscriptionConfig;
+import dev.keel.core.internal.chain.ClaimHeld;
 import dev.keel.core.internal.chain.DeadLetterMarks;
 import dev.keel.core.internal.chain.DeadLetterStep;
 import dev.keel.core.internal.chain.FilterStep;
@@ -81,7 +82,8 @@ public final class Chains {
                 next -> claims != null ? new DedupStep(next, claims, context) : next,
                 next -> to.retryTopic()
                         .<Step>map(topic -> new NonBlockingRetryStep(next, config.retryPolicy(), topic, sends, context))
-                        .orElseGet(() -> retryInPlace(config, next, context)));
+                        .orElseGet(() -> retryInPlace(config, next, context,
+                                claims != null ? claims::holds : ClaimHeld.ALWAYS)));
         Step chain = new InvokeStep<>(config.codec(), handler, context, to.deadLetterTopic().isEmpty());
         if (config.guarantee() != DeliveryGuarantee.AT_MOST_ONCE) {
             chain = new StoreOutageStep(chain, config.idempotencyPolicy().storeRetryInterval(), outages, context);
@@ -93,11 +95,12 @@ public final class Chains {
     }
 
     /** Retries without a retry topic: through the broker for a share group, else in place; none under AT_MOST_ONCE. */
-    private static Step retryInPlace(SubscriptionConfig<?> config, Step next, StepContext context) {
+    private static Step retryInPlace(SubscriptionConfig<?> config, Step next, StepContext context,
+                                     ClaimHeld claimHeld) {
         if (config.guarantee() == DeliveryGuarantee.AT_MOST_ONCE) {
             return next;
         }
         return config.shareGroup() ? new SharedRetryStep(next, config.retryPolicy(), context)
-                : new RetryStep(next, config.retryPolicy(), context);
+                : new RetryStep(next, config.retryPolicy(), context, claimHeld);
     }
 }

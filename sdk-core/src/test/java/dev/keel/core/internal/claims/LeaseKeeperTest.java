@@ -148,6 +148,52 @@ class LeaseKeeperTest {
                 .containsExactly(List.of("m1"), List.of("m1"));
     }
 
+    /**
+     * A renewal found the id held by another consumer (BUSY) but its answer came only after the step running the
+     * message had claimed the id again, CLAIMED (the other consumer had let it go meanwhile). Before, that stale answer
+     * ended the claim just taken: it was renewed no more, and its lease ran out under the running handler, for another
+     * consumer to run the message beside it (found by a read-only review of the engine's claims).
+     */
+    @Test
+    void aRenewalAnsweredAfterTheStepTookTheIdAgainShouldNotEndTheNewHold() {
+        List<List<String>> renewed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch renewalAnswered = new CountDownLatch(1);
+        CountDownLatch letAnswerGo = new CountDownLatch(1);
+        IdempotencyStore store = new Delegating(data) {
+            @Override
+            public List<ClaimResult> claimAll(String namespace, List<Lease> claims, Duration lease) {
+                renewed.add(claims.stream().map(Lease::id).toList());
+                List<ClaimResult> answer = super.claimAll(namespace, claims, lease);
+                if (renewed.size() == 1) {
+                    renewalAnswered.countDown();
+                    waitFor(letAnswerGo);
+                }
+                return answer;
+            }
+        };
+        ManualClock clock = new ManualClock();
+        Claims claims = claims(store, clock);
+        LeaseKeeper keeper = claims.leases();
+        Claim claim = held(claims, keeper, clock, "m1");
+        data.release(NS, "m1", claim.token()); // its lease lost: another consumer holds the id
+        assertThat(data.claim(NS, "m1", "another-consumer", LEASE).isClaimed()).isTrue();
+
+        clock.advance(Duration.ofSeconds(4));
+        keeper.tick();
+        assertThat(waitFor(renewalAnswered)).as("the renewal answered BUSY").isTrue();
+        data.release(NS, "m1", "another-consumer"); // the other consumer lets it go, and the step takes it again
+        assertThat(data.claim(NS, "m1", claim.token(), LEASE).isClaimed()).isTrue();
+        keeper.claimed(claim);
+        letAnswerGo.countDown();
+
+        clock.advance(Duration.ofSeconds(4));
+        await("the hold taken again is renewed after the stale answer").atMost(Duration.ofSeconds(10)).until(() -> {
+            keeper.tick();
+            return renewed.size() == 2;
+        });
+        assertThat(claim.isEnded()).as("the claim taken again ended by the earlier renewal's answer").isFalse();
+    }
+
     /** The test's store, adding the ids of each batch claim (a renewal, here) to {@code renewed}. */
     private IdempotencyStore recordingRenewals(List<List<String>> renewed) {
         return new Delegating(data) {
@@ -189,11 +235,12 @@ class LeaseKeeperTest {
         return new InboundRecord("t", "0", 0, id, "k", Map.of(), new byte[0], Instant.EPOCH, 1, () -> { });
     }
 
-    private static void waitFor(CountDownLatch latch) {
+    private static boolean waitFor(CountDownLatch latch) {
         try {
-            latch.await(10, TimeUnit.SECONDS);
+            return latch.await(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -1,0 +1,153 @@
+package dev.keel.testkit.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.Codec;
+import dev.keel.Message;
+import dev.keel.SubscriptionConfig;
+import dev.keel.TopicSpec;
+import dev.keel.core.InMemoryIdempotencyStore;
+import dev.keel.core.Keel;
+import dev.keel.dedup.IdempotencyPolicy;
+import dev.keel.dedup.Lease;
+import dev.keel.metrics.MetricEvent;
+import dev.keel.metrics.MetricsRecorder;
+import dev.keel.retry.RetryPolicy;
+import dev.keel.testkit.InMemoryBroker;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A message retried in place holds its claim between attempts, renewed by the heartbeat. When a renewal finds the id
+ * done by another consumer (DUPLICATE) or taken by one (BUSY: its lease was lost, the store unreachable or this process
+ * stalled for longer than the lease), the next attempt must not run: it would apply the effect after the other
+ * consumer's, or beside it. The message asks for its id again instead: skipped as done, or waits while the id is held
+ * and goes on with its attempts once it is free. Before, the retries went on as if the claim were held (found by a
+ * read-only review of the engine's claims).
+ */
+class ClaimLostWhileRetryingTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    /** Past a third of the default lease (a renewal is due). */
+    private static final Duration STEP = Duration.ofSeconds(4);
+    private static final String TOPIC = "retrying";
+    private static final String NAMESPACE = "g:" + TOPIC;
+    private static final String ID = "m1";
+    private static final String OTHER = "another-consumer";
+
+    private final MutableClock clock = new MutableClock();
+    private final InMemoryIdempotencyStore data = new InMemoryIdempotencyStore(clock);
+    private final ClaimLog store = new ClaimLog(data);
+    private final InMemoryBroker broker = InMemoryBroker.create();
+    private final AtomicInteger attempts = new AtomicInteger();
+    private final AtomicInteger effects = new AtomicInteger();
+    private final Map<MetricEvent, AtomicInteger> events = new ConcurrentHashMap<>();
+    private final Semaphore firstRuns = new Semaphore(0);
+    private final Semaphore firstMayFail = new Semaphore(0);
+
+    @AfterEach
+    void close() {
+        firstMayFail.release(10);
+        broker.close();
+    }
+
+    @Test
+    void aRetriedMessageWhoseIdARenewalFoundDoneShouldNotRunAgain() throws Exception {
+        try (Keel keel = subscribed()) {
+            afterTheFirstAttemptRanTheIdIs(() -> data.complete(NAMESPACE, ID, OTHER, Duration.ofHours(1)));
+
+            await("the message skipped as done, or run again").atMost(PATIENCE)
+                    .until(() -> count(MetricEvent.DUPLICATE_SKIPPED) > 0 || attempts.get() > 1);
+            assertThat(attempts).as("attempts run (the second after another consumer's effect)").hasValue(1);
+            assertThat(count(MetricEvent.DEAD_LETTERED)).as("dead-lettered").isZero();
+        }
+    }
+
+    @Test
+    void aRetriedMessageWhoseIdARenewalFoundTakenShouldWaitForItBeforeItsNextAttempt() throws Exception {
+        try (Keel keel = subscribed()) {
+            int busyBefore = count(MetricEvent.CLAIM_BUSY);
+            afterTheFirstAttemptRanTheIdIs(() -> { });
+
+            await("the message asks for its id again (BUSY), or runs again").atMost(PATIENCE)
+                    .until(() -> count(MetricEvent.CLAIM_BUSY) > busyBefore || attempts.get() > 1);
+            assertThat(attempts).as("attempts run while another consumer holds the id").hasValue(1);
+
+            data.release(NAMESPACE, ID, OTHER); // the other consumer gave it up: this one goes on
+            await("the next attempt, once the id is free").atMost(PATIENCE).until(() -> effects.get() == 1);
+            assertThat(attempts).hasValue(2);
+            assertThat(count(MetricEvent.DEAD_LETTERED)).as("dead-lettered").isZero();
+        }
+    }
+
+    /** Lets the first attempt run, gives the id to another consumer (then {@code then}), renews, fails the attempt. */
+    private void afterTheFirstAttemptRanTheIdIs(Runnable then) throws Exception {
+        assertThat(firstRuns.tryAcquire(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("the first attempt runs").isTrue();
+        String token = tokenOf(ID);
+        data.release(NAMESPACE, ID, token); // its lease lost: another consumer takes the id
+        assertThat(data.claim(NAMESPACE, ID, OTHER, IdempotencyPolicy.DEFAULT_LEASE).isClaimed()).isTrue();
+        then.run();
+        int renewalsBefore = renewalsOf(token);
+        clock.advance(STEP);
+        await("the claim renewed while the first attempt runs").atMost(PATIENCE)
+                .until(() -> renewalsOf(token) > renewalsBefore);
+        firstMayFail.release();
+    }
+
+    private Keel subscribed() {
+        Keel keel = Keel.builder(broker.connect()).idempotencyStore(store).clock(clock).metrics(counting()).build();
+        keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group("g").build());
+        keel.publisher().publishAll(TOPIC, List.of(Message.builder("a".getBytes()).id(ID).key("k1").build()));
+        // a backoff long enough for the renewal's answer, which comes before the attempt fails, to be taken up
+        RetryPolicy retries = RetryPolicy.custom().maxAttempts(5).initialBackoff(Duration.ofMillis(300)).jitter(0)
+                .build();
+        keel.subscribe(SubscriptionConfig.builder(TOPIC, "g", Codec.utf8()).retryPolicy(retries).build(), d -> {
+            if (attempts.incrementAndGet() == 1) {
+                firstRuns.release();
+                firstMayFail.acquire();
+                throw new IllegalStateException("the first attempt fails");
+            }
+            effects.incrementAndGet();
+        });
+        return keel;
+    }
+
+    private String tokenOf(String id) {
+        return store.calls().stream().flatMap(List::stream).filter(l -> l.id().equals(id)).map(Lease::token)
+                .findFirst().orElse(null);
+    }
+
+    private int renewalsOf(String token) {
+        return (int) store.calls().stream().flatMap(List::stream).filter(l -> l.token().equals(token)).count();
+    }
+
+    private int count(MetricEvent event) {
+        return events.computeIfAbsent(event, e -> new AtomicInteger()).get();
+    }
+
+    private MetricsRecorder counting() {
+        return new MetricsRecorder() {
+            @Override
+            public void count(MetricEvent event, String topic, String group) {
+                events.computeIfAbsent(event, e -> new AtomicInteger()).incrementAndGet();
+            }
+
+            @Override
+            public void handlerLatency(String topic, String group, Duration latency, boolean success) {
+            }
+
+            @Override
+            public void inFlight(String topic, String group, IntSupplier inFlight) {
+            }
+        };
+    }
+}
