@@ -149,7 +149,8 @@ final class ShareMember implements Runnable {
             created.setAcknowledgementCommitCallback((offsets, error) -> {
                 if (error != null) {
                     LOG.warn("share consumer {}: acknowledging {} record(s) failed ({}): their lock had expired or "
-                            + "moved, so the broker delivers them again", name,
+                            + "moved, so the broker delivers them again, or archives those that were at its delivery "
+                            + "limit", name,
                             offsets.values().stream().mapToInt(java.util.Set::size).sum(), error.toString());
                 }
             });
