@@ -33,6 +33,12 @@ final class ClaimLog implements IdempotencyStore {
         return answered.contains(id);
     }
 
+    /** The token of {@code id}'s first claim (its delivery's token), or null before one. */
+    String tokenOf(String id) {
+        return calls.stream().flatMap(List::stream).filter(l -> l.id().equals(id)).map(Lease::token).findFirst()
+                .orElse(null);
+    }
+
     /** How many times {@code id} was claimed, renewals included. */
     long claimsOf(String id) {
         return calls.stream().flatMap(List::stream).filter(l -> l.id().equals(id)).count();

@@ -10,19 +10,14 @@ import dev.keel.TopicSpec;
 import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.core.Keel;
 import dev.keel.dedup.IdempotencyPolicy;
-import dev.keel.dedup.Lease;
 import dev.keel.metrics.MetricEvent;
-import dev.keel.metrics.MetricsRecorder;
 import dev.keel.retry.RetryPolicy;
 import dev.keel.testkit.InMemoryBroker;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,7 +45,7 @@ class ClaimLostWhileRetryingTest {
     private final InMemoryBroker broker = InMemoryBroker.create();
     private final AtomicInteger attempts = new AtomicInteger();
     private final AtomicInteger effects = new AtomicInteger();
-    private final Map<MetricEvent, AtomicInteger> events = new ConcurrentHashMap<>();
+    private final EventCounts events = new EventCounts();
     private final Semaphore firstRuns = new Semaphore(0);
     private final Semaphore firstMayFail = new Semaphore(0);
 
@@ -66,33 +61,33 @@ class ClaimLostWhileRetryingTest {
             afterTheFirstAttemptRanTheIdIs(() -> data.complete(NAMESPACE, ID, OTHER, Duration.ofHours(1)));
 
             await("the message skipped as done, or run again").atMost(PATIENCE)
-                    .until(() -> count(MetricEvent.DUPLICATE_SKIPPED) > 0 || attempts.get() > 1);
+                    .until(() -> events.of(MetricEvent.DUPLICATE_SKIPPED) > 0 || attempts.get() > 1);
             assertThat(attempts).as("attempts run (the second after another consumer's effect)").hasValue(1);
-            assertThat(count(MetricEvent.DEAD_LETTERED)).as("dead-lettered").isZero();
+            assertThat(events.of(MetricEvent.DEAD_LETTERED)).as("dead-lettered").isZero();
         }
     }
 
     @Test
     void aRetriedMessageWhoseIdARenewalFoundTakenShouldWaitForItBeforeItsNextAttempt() throws Exception {
         try (Keel keel = subscribed()) {
-            int busyBefore = count(MetricEvent.CLAIM_BUSY);
+            int busyBefore = events.of(MetricEvent.CLAIM_BUSY);
             afterTheFirstAttemptRanTheIdIs(() -> { });
 
             await("the message asks for its id again (BUSY), or runs again").atMost(PATIENCE)
-                    .until(() -> count(MetricEvent.CLAIM_BUSY) > busyBefore || attempts.get() > 1);
+                    .until(() -> events.of(MetricEvent.CLAIM_BUSY) > busyBefore || attempts.get() > 1);
             assertThat(attempts).as("attempts run while another consumer holds the id").hasValue(1);
 
             data.release(NAMESPACE, ID, OTHER); // the other consumer gave it up: this one goes on
             await("the next attempt, once the id is free").atMost(PATIENCE).until(() -> effects.get() == 1);
             assertThat(attempts).hasValue(2);
-            assertThat(count(MetricEvent.DEAD_LETTERED)).as("dead-lettered").isZero();
+            assertThat(events.of(MetricEvent.DEAD_LETTERED)).as("dead-lettered").isZero();
         }
     }
 
     /** Lets the first attempt run, gives the id to another consumer (then {@code then}), renews, fails the attempt. */
     private void afterTheFirstAttemptRanTheIdIs(Runnable then) throws Exception {
         assertThat(firstRuns.tryAcquire(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("the first attempt runs").isTrue();
-        String token = tokenOf(ID);
+        String token = store.tokenOf(ID);
         data.release(NAMESPACE, ID, token); // its lease lost: another consumer takes the id
         assertThat(data.claim(NAMESPACE, ID, OTHER, IdempotencyPolicy.DEFAULT_LEASE).isClaimed()).isTrue();
         then.run();
@@ -104,7 +99,7 @@ class ClaimLostWhileRetryingTest {
     }
 
     private Keel subscribed() {
-        Keel keel = Keel.builder(broker.connect()).idempotencyStore(store).clock(clock).metrics(counting()).build();
+        Keel keel = Keel.builder(broker.connect()).idempotencyStore(store).clock(clock).metrics(events).build();
         keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group("g").build());
         keel.publisher().publishAll(TOPIC, List.of(Message.builder("a".getBytes()).id(ID).key("k1").build()));
         // a backoff long enough for the renewal's answer, which comes before the attempt fails, to be taken up
@@ -121,33 +116,7 @@ class ClaimLostWhileRetryingTest {
         return keel;
     }
 
-    private String tokenOf(String id) {
-        return store.calls().stream().flatMap(List::stream).filter(l -> l.id().equals(id)).map(Lease::token)
-                .findFirst().orElse(null);
-    }
-
     private int renewalsOf(String token) {
         return (int) store.calls().stream().flatMap(List::stream).filter(l -> l.token().equals(token)).count();
-    }
-
-    private int count(MetricEvent event) {
-        return events.computeIfAbsent(event, e -> new AtomicInteger()).get();
-    }
-
-    private MetricsRecorder counting() {
-        return new MetricsRecorder() {
-            @Override
-            public void count(MetricEvent event, String topic, String group) {
-                events.computeIfAbsent(event, e -> new AtomicInteger()).incrementAndGet();
-            }
-
-            @Override
-            public void handlerLatency(String topic, String group, Duration latency, boolean success) {
-            }
-
-            @Override
-            public void inFlight(String topic, String group, IntSupplier inFlight) {
-            }
-        };
     }
 }

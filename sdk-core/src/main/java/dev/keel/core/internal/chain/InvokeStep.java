@@ -78,6 +78,7 @@ public final class InvokeStep<T> implements Step {
         long start = System.nanoTime();
         Throwable failure = null;
         LogContext log = LogContext.open(record, context.group()); // the handler's own log lines carry it
+        work.handlerCalled();
         try {
             handler.handle(delivery);
         } catch (Throwable e) { // any throwable, a plain one too (Kotlin, a sneaky throw): an attempt's failure

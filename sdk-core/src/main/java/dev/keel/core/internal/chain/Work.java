@@ -23,6 +23,7 @@ public final class Work {
     private volatile int attempt;
     private volatile boolean handlerReturned;
     private volatile boolean namedByClose;
+    private volatile boolean handlerCalled;
 
     public Work(InboundRecord record) {
         this.record = record;
@@ -102,6 +103,19 @@ public final class Work {
      */
     public boolean handlerReturned() {
         return handlerReturned;
+    }
+
+    /** The handler is being called (an attempt starts): from now on a claim lost may let another consumer repeat it. */
+    public void handlerCalled() {
+        handlerCalled = true;
+    }
+
+    /**
+     * Whether the handler was called for this message, at any attempt. A message can be running (past its lane) and
+     * not have called it yet: waiting for its claim, or for the store.
+     */
+    public boolean wasHandlerCalled() {
+        return handlerCalled;
     }
 
     /**

@@ -78,7 +78,10 @@ public final class DedupStep implements Step {
                     claim.unstorable()));
         }
         CompletableFuture<ClaimResult> prefetched = claim.requested();
-        if (prefetched == null) {
+        if (prefetched == null || claim.taken() > 0) {
+            // none asked for on receipt; or the message runs again (parked without dead letters, KeepHandlingStep) and
+            // the answer on receipt is old news: a BUSY one would end the claim held since as lost
+            // (PrefetchedClaimLostTest); asked again with its token, a claim still held answers CLAIMED
             return afterClaim(claim, claim(claim));
         }
         // The heartbeat renews a prefetched claim while its message waits for its key or a lane; one it could not

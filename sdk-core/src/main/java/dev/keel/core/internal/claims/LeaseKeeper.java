@@ -80,10 +80,11 @@ final class LeaseKeeper {
     }
 
     private void lost(Claim claim) {
-        if (!claim.work().hasStarted()) {
-            // still waiting for its lane: it asks again before it runs (waits BUSY), so nothing ran twice
-            LOG.debug("claim on message {} from {} was taken by another consumer while the message waited; it is "
-                    + "asked again before the message runs", claim.id(), topic);
+        if (!claim.work().wasHandlerCalled()) {
+            // its handler never ran (the message waits for its lane, or for its claim to be asked again): it asks again
+            // before it runs (waits BUSY), so nothing ran twice (PrefetchedClaimLostTest)
+            LOG.debug("claim on message {} from {} was taken by another consumer before its handler ran; it is asked "
+                    + "again before the handler runs", claim.id(), topic);
             return;
         }
         if (claim.lost()) {
