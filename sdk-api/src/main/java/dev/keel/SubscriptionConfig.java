@@ -154,9 +154,19 @@ public final class SubscriptionConfig<T> {
      * ({@code Keel.instanceId()}): {@code <group>:<topic>}, or {@code <group>+<instanceId>:<topic>} for a
      * {@link #broadcast()} subscription, whose instances each keep marks of their own. The {@code +} is in neither a
      * group name nor an instance id, so no other group's or instance's namespace is ever the same.
+     *
+     * @throws IllegalArgumentException for a broadcast subscription, when {@code instanceId} is not an instance id
+     *                                  (1-64 characters of [A-Za-z0-9._-], as {@code Keel.instanceId()} is): an empty or
+     *                                  shared one would give instances one namespace, each applying some of the
+     *                                  messages and skipping the others' as done
      */
     public String idempotencyNamespace(String instanceId) {
         Objects.requireNonNull(instanceId, "instanceId");
+        if (broadcast && (instanceId.length() > 64 || !TopicSpec.isValidName(instanceId))) {
+            throw new IllegalArgumentException("broadcast subscription to " + topic + " for group " + group
+                    + ": the instance id must be Keel.instanceId() of the instance that runs it (1-64 characters of "
+                    + "[A-Za-z0-9._-]), was '" + instanceId + "'");
+        }
         return (broadcast ? group + "+" + instanceId : group) + ":" + topic;
     }
 

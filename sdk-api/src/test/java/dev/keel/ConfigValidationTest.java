@@ -150,6 +150,23 @@ class ConfigValidationTest {
                 .isEqualTo(dev.keel.retry.RetryMode.NON_BLOCKING);
     }
 
+    /**
+     * A broadcast instance's namespace carries its instance id: an empty or made-up one would give instances one
+     * namespace again (the JDBC inbox's transactional handler asks for it with the id the application passes).
+     */
+    @Test
+    void aBroadcastNamespaceShouldRefuseWhatIsNotAnInstanceId() {
+        SubscriptionConfig<String> broadcast = SubscriptionConfig.builder("orders", "g", Codec.utf8()).broadcast(true)
+                .build();
+        assertThat(broadcast.idempotencyNamespace("node-1")).isEqualTo("g+node-1:orders");
+        for (String notAnId : new String[] {"", "a:b", "a+b", "x".repeat(65)}) {
+            assertThatThrownBy(() -> broadcast.idempotencyNamespace(notAnId)).as(notAnId)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Keel.instanceId()");
+        }
+        assertThat(SubscriptionConfig.builder("orders", "g", Codec.utf8()).build().idempotencyNamespace(""))
+                .as("a group's subscription: one namespace for its instances").isEqualTo("g:orders");
+    }
+
     @Test
     void aShareGroupShouldBeRejectedWithPerKeyOrderingNonBlockingRetryAndBroadcast() {
         assertThatThrownBy(() -> SubscriptionConfig.builder("orders", "g", Codec.utf8()).shareGroup(true).build())
