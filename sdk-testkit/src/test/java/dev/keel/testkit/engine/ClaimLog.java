@@ -18,6 +18,8 @@ final class ClaimLog implements IdempotencyStore {
     private final IdempotencyStore delegate;
     private final List<List<Lease>> calls = new CopyOnWriteArrayList<>();
     private final java.util.Set<String> answered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Every lease of a claim call that has returned, in order. */
+    private final List<Lease> answeredLeases = new CopyOnWriteArrayList<>();
 
     ClaimLog(IdempotencyStore delegate) {
         this.delegate = delegate;
@@ -31,6 +33,11 @@ final class ClaimLog implements IdempotencyStore {
     /** Whether a claim call of {@code id} has returned (its claim is in the store, whatever the answer). */
     boolean answered(String id) {
         return answered.contains(id);
+    }
+
+    /** How many claims with {@code token} (its first claim and its renewals) the store has answered. */
+    long answeredWith(String token) {
+        return answeredLeases.stream().filter(l -> l.token().equals(token)).count();
     }
 
     /** The token of {@code id}'s first claim (its delivery's token), or null before one. */
@@ -49,6 +56,7 @@ final class ClaimLog implements IdempotencyStore {
         calls.add(List.of(new Lease(id, token)));
         ClaimResult result = delegate.claim(namespace, id, token, lease);
         answered.add(id);
+        answeredLeases.add(new Lease(id, token));
         return result;
     }
 
@@ -57,6 +65,7 @@ final class ClaimLog implements IdempotencyStore {
         calls.add(new ArrayList<>(claims));
         List<ClaimResult> results = delegate.claimAll(namespace, claims, lease);
         claims.forEach(claimed -> answered.add(claimed.id()));
+        answeredLeases.addAll(claims);
         return results;
     }
 

@@ -10,8 +10,10 @@ import dev.keel.TopicSpec;
 import dev.keel.core.InMemoryIdempotencyStore;
 import dev.keel.core.Keel;
 import dev.keel.dedup.IdempotencyPolicy;
+import dev.keel.dedup.IdempotencyStore;
 import dev.keel.metrics.MetricEvent;
 import dev.keel.retry.RetryPolicy;
+import dev.keel.testkit.FaultyIdempotencyStore;
 import dev.keel.testkit.InMemoryBroker;
 import java.time.Duration;
 import java.util.List;
@@ -64,6 +66,21 @@ class ClaimLostWhileRetryingTest {
                     .until(() -> events.of(MetricEvent.DUPLICATE_SKIPPED) > 0 || attempts.get() > 1);
             assertThat(attempts).as("attempts run (the second after another consumer's effect)").hasValue(1);
             assertThat(events.of(MetricEvent.DEAD_LETTERED)).as("dead-lettered").isZero();
+            // its first attempt ran under the claim another consumer then took and completed: a lease lost
+            assertThat(events.of(MetricEvent.LEASE_LOST)).as("leases counted lost").isEqualTo(1);
+        }
+    }
+
+    /** Its last attempt failed after the id was done elsewhere: skipped as done, not dead-lettered. */
+    @Test
+    void aMessageWhoseIdARenewalFoundDoneShouldNotBeDeadLetteredAfterItsLastAttempt() throws Exception {
+        try (Keel keel = subscribed(1)) {
+            afterTheFirstAttemptRanTheIdIs(() -> data.complete(NAMESPACE, ID, OTHER, Duration.ofHours(1)));
+
+            await("the message skipped as done, or dead-lettered").atMost(PATIENCE).until(() ->
+                    events.of(MetricEvent.DUPLICATE_SKIPPED) > 0 || events.of(MetricEvent.DEAD_LETTERED) > 0);
+            assertThat(events.of(MetricEvent.DEAD_LETTERED)).as("dead-lettered though another consumer applied it")
+                    .isZero();
         }
     }
 
@@ -84,6 +101,41 @@ class ClaimLostWhileRetryingTest {
         }
     }
 
+    /**
+     * No renewal got through for more than half the lease while the message waited for its next attempt (the store
+     * unreachable): its lease may have run out and the id gone to another consumer, as here. The next attempt waits
+     * until the claim, asked again, says: here BUSY, then CLAIMED once the other consumer lets the id go. Before, the
+     * attempt ran at once, beside the other consumer (found by a live probe on Kafka and Redis).
+     */
+    @Test
+    void aRetriedMessageWhoseRenewalsFailedForHalfTheLeaseShouldAskForItsIdBeforeItsNextAttempt() throws Exception {
+        FaultyIdempotencyStore faulty = new FaultyIdempotencyStore(store);
+        try (Keel keel = subscribed(5, faulty)) {
+            assertThat(firstRuns.tryAcquire(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("the first attempt runs")
+                    .isTrue();
+            faulty.down();
+            data.release(NAMESPACE, ID, store.tokenOf(ID)); // its lease runs out: another consumer takes the id
+            assertThat(data.claim(NAMESPACE, ID, OTHER, IdempotencyPolicy.DEFAULT_LEASE).isClaimed()).isTrue();
+            clock.advance(IdempotencyPolicy.DEFAULT_LEASE.dividedBy(2).plusSeconds(1));
+            long callsBefore = faulty.batchClaims();
+            firstMayFail.release();
+
+            // the claim calls that fail meanwhile: renewals, and the claim asked again, each store retry interval
+            await("the next attempt, or failed claim calls for well past the backoff").atMost(PATIENCE)
+                    .until(() -> attempts.get() > 1 || faulty.batchClaims() >= callsBefore + 4);
+            assertThat(attempts).as("attempts run while the store was unreachable and the id elsewhere").hasValue(1);
+            int busyBefore = events.of(MetricEvent.CLAIM_BUSY);
+            faulty.up();
+            await("the id asked for again: BUSY").atMost(PATIENCE)
+                    .until(() -> events.of(MetricEvent.CLAIM_BUSY) > busyBefore || attempts.get() > 1);
+            assertThat(attempts).as("attempts run while another consumer holds the id").hasValue(1);
+
+            data.release(NAMESPACE, ID, OTHER);
+            await("the next attempt, once the id is free").atMost(PATIENCE).until(() -> effects.get() == 1);
+            assertThat(attempts).hasValue(2);
+        }
+    }
+
     /** Lets the first attempt run, gives the id to another consumer (then {@code then}), renews, fails the attempt. */
     private void afterTheFirstAttemptRanTheIdIs(Runnable then) throws Exception {
         assertThat(firstRuns.tryAcquire(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("the first attempt runs").isTrue();
@@ -91,20 +143,28 @@ class ClaimLostWhileRetryingTest {
         data.release(NAMESPACE, ID, token); // its lease lost: another consumer takes the id
         assertThat(data.claim(NAMESPACE, ID, OTHER, IdempotencyPolicy.DEFAULT_LEASE).isClaimed()).isTrue();
         then.run();
-        int renewalsBefore = renewalsOf(token);
+        long renewalsBefore = store.answeredWith(token);
         clock.advance(STEP);
-        await("the claim renewed while the first attempt runs").atMost(PATIENCE)
-                .until(() -> renewalsOf(token) > renewalsBefore);
+        await("the claim's renewal answered while the first attempt runs").atMost(PATIENCE)
+                .until(() -> store.answeredWith(token) > renewalsBefore);
         firstMayFail.release();
     }
 
     private Keel subscribed() {
-        Keel keel = Keel.builder(broker.connect()).idempotencyStore(store).clock(clock).metrics(events).build();
+        return subscribed(5, store);
+    }
+
+    private Keel subscribed(int maxAttempts) {
+        return subscribed(maxAttempts, store);
+    }
+
+    private Keel subscribed(int maxAttempts, IdempotencyStore using) {
+        Keel keel = Keel.builder(broker.connect()).idempotencyStore(using).clock(clock).metrics(events).build();
         keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group("g").build());
         keel.publisher().publishAll(TOPIC, List.of(Message.builder("a".getBytes()).id(ID).key("k1").build()));
         // a backoff long enough for the renewal's answer, which comes before the attempt fails, to be taken up
-        RetryPolicy retries = RetryPolicy.custom().maxAttempts(5).initialBackoff(Duration.ofMillis(300)).jitter(0)
-                .build();
+        RetryPolicy retries = RetryPolicy.custom().maxAttempts(maxAttempts).initialBackoff(Duration.ofMillis(300))
+                .jitter(0).build();
         keel.subscribe(SubscriptionConfig.builder(TOPIC, "g", Codec.utf8()).retryPolicy(retries).build(), d -> {
             if (attempts.incrementAndGet() == 1) {
                 firstRuns.release();
@@ -114,9 +174,5 @@ class ClaimLostWhileRetryingTest {
             effects.incrementAndGet();
         });
         return keel;
-    }
-
-    private int renewalsOf(String token) {
-        return (int) store.calls().stream().flatMap(List::stream).filter(l -> l.token().equals(token)).count();
     }
 }

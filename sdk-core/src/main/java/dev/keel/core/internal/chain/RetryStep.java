@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * delivery count, so broker redeliveries count towards the limit. A message whose partition was
  * revoked ({@link Work#abandon()}) is retried no more, at once even in the middle of a backoff: its
  * last failure goes on, and the outer steps release its claim and give it up without dead-lettering. A message
- * whose idempotency claim a renewal found done or taken by another consumer meanwhile makes no next attempt: it fails
- * with {@link ClaimEnded}, and the claim step asks for the id again.
+ * whose idempotency claim a renewal found done or taken by another consumer meanwhile makes no next attempt, and is
+ * not dead-lettered after its last one: it fails with {@link ClaimEnded}, and the claim step asks for the id again.
  */
 public final class RetryStep implements Step {
 
@@ -44,7 +44,9 @@ public final class RetryStep implements Step {
         work.attempt(attempt);
         return Attempts.run(next, work, cause -> {
             if (!retries.another(work, attempt, cause)) {
-                return CompletableFuture.failedFuture(cause);
+                // its last attempt: dead-lettered, unless the claim ended meanwhile (done, or taken, by another
+                // consumer: that one's outcome stands, and the claim step asks for the id again)
+                return CompletableFuture.failedFuture(claimHeld.test(work) ? cause : new ClaimEnded(cause));
             }
             java.time.Duration backoff = retries.backoffAfter(attempt);
             if (LOG.isDebugEnabled()) {

@@ -129,12 +129,18 @@ public final class Claims implements Claiming {
     }
 
     /**
-     * Whether {@code work} still holds its claim: false once a renewal found its id done or taken by another consumer
-     * (the claim ended while the message ran or waited for its next attempt); true when it holds none yet.
+     * Whether {@code work} may go on under its claim: false once a renewal found its id done or taken by another
+     * consumer (the claim ended while the message ran or waited for its next attempt), and false while no renewal
+     * reached the store for half the lease (or the clock stepped back): its lease may have run out, the id taken by
+     * another consumer; asked again, the claim says. True when it holds none yet.
      */
     public boolean holds(Work work) {
         Claim claim = byWork.get(work);
-        return claim == null || !claim.isEnded();
+        if (claim == null) {
+            return true;
+        }
+        long age = clock.millis() - claim.requestedAtMillis();
+        return !claim.isEnded() && age >= 0 && age <= policy.lease().toMillis() / 2;
     }
 
     /** The claim of {@code work}, made when first asked for; it goes with the message when it finished. */

@@ -91,7 +91,7 @@ final class LeaseKeeper {
             metrics.count(MetricEvent.LEASE_LOST, topic, group);
             LOG.warn("claim on message {} from {} was lost before it was marked done: another consumer took the id "
                     + "after its lease expired (renewals failed or this process stalled for longer than the lease), "
-                    + "and may run it too", claim.id(), topic);
+                    + "and may run it too, or has", claim.id(), topic);
         }
     }
 
@@ -190,9 +190,13 @@ final class LeaseKeeper {
                 lost++;
                 busy(claim);
             } else if (answer.status() == ClaimResult.Status.DUPLICATE) {
-                // the id is done, by this subscription a moment ago or by another; marking it done says which. Not
-                // renewed any more, and a message still waiting for its lane asks again before it runs
+                // the id is done, by this subscription a moment ago (its handler returned: marking it done says) or
+                // by another consumer, which took it after this one's lease ran out: a loss when the handler ran here
+                // too. Not renewed any more; a message that has not run, or is between attempts, asks again
                 done(claim);
+                if (!claim.work().handlerReturned()) {
+                    lost(claim);
+                }
             }
         }
         if (error != null) {

@@ -88,9 +88,10 @@ public final class StallWatch {
                 && (lastBusyLogAt < 0 || now - lastBusyLogAt >= lease.toMillis())) {
             lastBusyLogAt = now;
             LOG.warn("{} of the {} messages of {} for group {} waiting for ids another consumer holds have waited "
-                    + "longer than the lease ({}): that consumer is alive and renews its claims (it is handling or "
-                    + "retrying those ids, e.g. duplicates delivered to both); they run here once it finishes or "
-                    + "gives them up", counts.busyLongerThanLease(), counts.busy(), topic, group, lease);
+                    + "longer than the lease ({}): that consumer renewed its claims (it is handling or retrying those "
+                    + "ids, e.g. duplicates delivered to both); they run here once it finishes or gives them up, or "
+                    + "once its lease runs out if it stopped renewing", counts.busyLongerThanLease(), counts.busy(),
+                    topic, group, lease);
         }
     }
 }
