@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * paused subscriptions would starve the others). The queue lives as long as the consumer's connection: it receives
  * what is published while it exists, and is deleted (with what it holds) when the consumer closes or its connection
  * is lost, even for a moment (it is exclusive): a recovered connection declares it again, empty. Deliveries the
- * client had taken before the loss still reach the engine; their acks are dropped.
+ * client had taken before the loss still reach the engine; their acks are dropped. A consumer the broker ends
+ * while the connection stays is started again on a new channel ({@link #reopen}).
  */
 public final class BroadcastConsumer implements BrokerConsumer {
 
@@ -91,40 +92,83 @@ public final class BroadcastConsumer implements BrokerConsumer {
                 + "' does not exist on RabbitMQ: declare it with ensureTopology before subscribing"));
         settings.deadLetterTopic().ifPresent(dlt -> topology.ensureDeadLetters(topic, settings.group(), dlt));
         try {
-            Channel c = connection.get().createChannel();
-            c.basicQos(prefetch);
-            c.queueDeclare(queue, false, true, true, Map.of("x-queue-type", QueueType.CLASSIC.argument()));
-            for (int partition = 0; partition < count; partition++) {
-                c.queueBind(queue, Names.exchange(topic), Names.routingKey(partition));
-            }
-            if (c instanceof Recoverable recoverable) {
-                recoverable.addRecoveryListener(new RecoveryListener() {
-                    @Override
-                    public void handleRecovery(Recoverable recovered) {
-                        epoch.incrementAndGet();
-                    }
-
-                    @Override
-                    public void handleRecoveryStarted(Recoverable recovering) {
-                        epoch.incrementAndGet();
-                    }
-                });
-            }
-            channel = c;
-            if (ended.get()) {
-                // closed while starting, before it saw this channel: nothing may be left consuming
-                c.queueDelete(queue);
-                c.abort();
-                LOG.info("the broadcast subscription to topic '{}' was closed while it started: not consuming", topic);
+            if (!open(count, sink)) {
                 return;
             }
-            c.basicConsume(queue, false, new Deliveries(c, sink));
         } catch (IOException | RuntimeException e) {
             end();
             throw new KeelException("cannot start the broadcast consumer of topic '" + topic + "' for group '"
                     + settings.group() + "' (queue " + queue + "): " + e.getMessage(), e, e instanceof IOException);
         }
         LOG.info("consuming every message of topic '{}' as broadcast instance queue {}", topic, queue);
+    }
+
+    /**
+     * Declares this instance's queue, binds it to every partition and consumes it on a new channel; false when the
+     * consumer was closed meanwhile (then nothing is left consuming).
+     */
+    private boolean open(int partitions, DeliverySink sink) throws IOException {
+        String topic = settings.topic();
+        Channel c = connection.get().createChannel();
+        c.basicQos(prefetch);
+        c.queueDeclare(queue, false, true, true, Map.of("x-queue-type", QueueType.CLASSIC.argument()));
+        for (int partition = 0; partition < partitions; partition++) {
+            c.queueBind(queue, Names.exchange(topic), Names.routingKey(partition));
+        }
+        if (c instanceof Recoverable recoverable) {
+            recoverable.addRecoveryListener(new RecoveryListener() {
+                @Override
+                public void handleRecovery(Recoverable recovered) {
+                    epoch.incrementAndGet();
+                }
+
+                @Override
+                public void handleRecoveryStarted(Recoverable recovering) {
+                    epoch.incrementAndGet();
+                }
+            });
+        }
+        channel = c;
+        if (ended.get()) {
+            // closed while starting, before it saw this channel: nothing may be left consuming
+            c.queueDelete(queue);
+            c.abort();
+            LOG.info("the broadcast subscription to topic '{}' was closed while it started: not consuming", topic);
+            return false;
+        }
+        c.basicConsume(queue, false, new Deliveries(c, sink, partitions));
+        return true;
+    }
+
+    /**
+     * The broker ended this instance's consumer while its connection stayed (its queue deleted, e.g. by an operator;
+     * its channel closed for an error, e.g. a delivery held past the broker's {@code consumer_timeout}): the
+     * client's recovery does not bring it back, and the instance would receive nothing more while it reads as
+     * running. Its queue is declared again, on a new channel; what the old one held, and what was published
+     * meanwhile, this instance does not receive (as after a lost connection). A subscription that cannot consume
+     * again fails (BroadcastConsumerEndedTest).
+     */
+    private void reopen(int partitions, DeliverySink sink, String why) {
+        if (ended.get()) {
+            return;
+        }
+        LOG.warn("the broadcast consumer of topic '{}' (queue {}) was ended by the broker ({}): consuming again from a "
+                + "queue declared anew; messages published meanwhile, and those its queue held, do not reach this "
+                + "instance", settings.topic(), queue, why);
+        epoch.incrementAndGet(); // acks of the old channel's deliveries name tags the new one does not know
+        Channel old = channel;
+        try {
+            if (old != null && old.isOpen()) {
+                old.abort();
+            }
+            open(partitions, sink);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("the broadcast consumer of topic '{}' (queue {}) cannot consume again; the subscription fails",
+                    settings.topic(), queue, e);
+            sink.failed(new KeelException("the broadcast consumer of topic '" + settings.topic() + "' (queue " + queue
+                    + ") was ended by the broker (" + why + ") and could not consume again: " + e.getMessage(), e,
+                    e instanceof IOException));
+        }
     }
 
     @Override
@@ -163,10 +207,30 @@ public final class BroadcastConsumer implements BrokerConsumer {
 
     private final class Deliveries extends DefaultConsumer {
         private final DeliverySink sink;
+        private final int partitions;
+        /** Ended by the broker once: this consumer's channel is replaced once. */
+        private final AtomicBoolean replaced = new AtomicBoolean();
 
-        Deliveries(Channel channel, DeliverySink sink) {
+        Deliveries(Channel channel, DeliverySink sink, int partitions) {
             super(channel);
             this.sink = sink;
+            this.partitions = partitions;
+        }
+
+        @Override
+        public void handleCancel(String consumerTag) {
+            if (replaced.compareAndSet(false, true)) {
+                reopen(partitions, sink, "consumer cancelled, its queue deleted");
+            }
+        }
+
+        @Override
+        public void handleShutdownSignal(String consumerTag, ShutdownSignalException sig) {
+            // a lost connection (a hard error) is recovered by the client, consumer included; a close of ours is not
+            // the broker's
+            if (!sig.isHardError() && !sig.isInitiatedByApplication() && replaced.compareAndSet(false, true)) {
+                reopen(partitions, sink, "channel closed: " + sig.getMessage());
+            }
         }
 
         @Override
