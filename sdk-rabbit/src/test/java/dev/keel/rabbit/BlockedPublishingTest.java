@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.keel.BrokerUnavailableException;
 import dev.keel.Codec;
+import dev.keel.DeliveryGuarantee;
 import dev.keel.KeelTimeoutException;
 import dev.keel.Message;
 import dev.keel.PublishReceipt;
 import dev.keel.PublisherConfig;
+import dev.keel.SubscriptionConfig;
 import dev.keel.TopicSpec;
 import dev.keel.core.Keel;
 import dev.keel.testbrokers.BrokerKind;
@@ -67,6 +69,51 @@ class BlockedPublishingTest {
                 rabbit.rabbitmqctl("set_vm_memory_high_watermark", "0.4");
             }
             assertThat(publish(keel, topic, "after".getBytes()).get(30, TimeUnit.SECONDS).topic()).isEqualTo(topic);
+        } finally {
+            caller.shutdownNow();
+        }
+    }
+
+    /**
+     * Two subscriptions balance their partitions every half second, and each round counts its group's members with a
+     * call on the publishing connection, which the broker no longer reads once it is blocked. Those rounds ran on the
+     * adapter's two timer threads, which also fail a publish stuck in its write after {@code maxBlock}: both threads
+     * waited in the count, and the publish held its caller until the alarm cleared (found by a read-only review).
+     * The rounds run on the adapter's executor now.
+     */
+    @Test
+    void publishDuringAMemoryAlarmShouldFailWithinItsTimeoutWhileSubscriptionsBalance() throws Exception {
+        RabbitEndpoint rabbit = RabbitTestSupport.rabbit();
+        assumeTrue(rabbit.supportsNodeCommands(), "the memory alarm is raised on the harness's private node only");
+        String topic = RabbitTestSupport.unique("blocked-balancing");
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        try (RabbitAdapter adapter = new RabbitAdapter(RabbitTestSupport.config().maxBlock(TIMEOUT).build());
+             Keel keel = Keel.builder(adapter).withoutIdempotencyStore()
+                .publisherConfig(PublisherConfig.custom().timeout(TIMEOUT).build()).build()) {
+            keel.ensureTopology(TopicSpec.builder(topic).partitions(1).group("g1").group("g2").build());
+            for (String group : List.of("g1", "g2")) {
+                keel.subscribe(SubscriptionConfig.builder(topic, group, Codec.bytes())
+                        .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build(), d -> { });
+            }
+            publish(keel, topic, "before".getBytes()).get(30, TimeUnit.SECONDS);
+
+            rabbit.rabbitmqctl("set_vm_memory_high_watermark", "0.0000001");
+            try {
+                CompletableFuture<List<CompletableFuture<PublishReceipt>>> calls = CompletableFuture.supplyAsync(() -> {
+                    List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
+                    for (int i = 0; i < 3; i++) {
+                        sent.add(publish(keel, topic, new byte[LARGE]));
+                    }
+                    return sent;
+                }, caller);
+                List<CompletableFuture<PublishReceipt>> sent = calls.get(20, TimeUnit.SECONDS);
+                for (CompletableFuture<PublishReceipt> f : sent) {
+                    assertThat(f).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
+                            .havingCause().isInstanceOfAny(BrokerUnavailableException.class, KeelTimeoutException.class);
+                }
+            } finally {
+                rabbit.rabbitmqctl("set_vm_memory_high_watermark", "0.4");
+            }
         } finally {
             caller.shutdownNow();
         }

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +57,8 @@ public final class RabbitConsumer implements BrokerConsumer {
     private final Duration closeTimeout;
     private final int configuredPrefetch;
     private final Executor executor;
+    /** A balancing round is under way ({@link #rebalance}). */
+    private final AtomicBoolean balancingRound = new AtomicBoolean();
     private final ScheduledExecutorService scheduler;
     private final Duration rebalanceInterval;
     private final Clock clock;
@@ -213,11 +216,29 @@ public final class RabbitConsumer implements BrokerConsumer {
         end(false).whenComplete((v, e) -> sink.failed(cause));
     }
 
+    /**
+     * Starts a balancing round on the adapter's executor, unless one is under way: a round counts the group's members
+     * with a call to the broker, which waits as long as the broker does not read the publishing connection (a memory
+     * alarm), and the timer threads are shared with every lane's settle grace and the producer's stuck-write sweep
+     * (RebalanceOffTheTimerTest).
+     */
     private void rebalance() {
+        if (!balancingRound.compareAndSet(false, true)) {
+            return;
+        }
         try {
-            lanes.rebalance();
-        } catch (RuntimeException e) {
-            LOG.warn("balancing the partition queues of group '{}' failed: {}", settings.group(), e.toString());
+            executor.execute(() -> {
+                try {
+                    lanes.rebalance();
+                } catch (RuntimeException e) {
+                    LOG.warn("balancing the partition queues of group '{}' failed: {}", settings.group(),
+                            e.toString());
+                } finally {
+                    balancingRound.set(false);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            balancingRound.set(false); // the adapter is closing
         }
     }
 
