@@ -322,6 +322,11 @@ final class Lanes {
             outage.refused(e); // retrying cannot help: the member ends with it
             return true;
         } catch (KeelException e) {
+            if (ended) {
+                // closed meanwhile (the adapter's connection with it): not an outage, and nothing to retry
+                LOG.debug("partition queue '{}' not reopened: the subscription closed", Names.laneQueue(topic, group, i));
+                return true;
+            }
             if (BrokerCalls.replyCode(e) == BrokerCalls.NOT_FOUND && !BrokerCalls.queueNodeDown(e)) {
                 healGroup(); // the queue was deleted: declared again when the topic's record still lists the group
             }
