@@ -78,12 +78,13 @@ final class BusyWaits {
         }
         List<Claim> claims = new ArrayList<>(batch.size());
         batch.forEach(w -> claims.add(w.claim()));
+        long requestedAt = clock.millis();
         List<CompletableFuture<ClaimResult>> results = store.claimAll(claims);
         CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
-                .whenComplete((v, e) -> claimed(batch, results));
+                .whenComplete((v, e) -> claimed(batch, results, requestedAt));
     }
 
-    private void claimed(List<Waiter> batch, List<CompletableFuture<ClaimResult>> results) {
+    private void claimed(List<Waiter> batch, List<CompletableFuture<ClaimResult>> results, long requestedAt) {
         List<Waiter> again = new ArrayList<>();
         List<Runnable> answers = new ArrayList<>();
         Throwable error = null;
@@ -99,6 +100,10 @@ final class BusyWaits {
             if (claim.status() == ClaimResult.Status.BUSY) {
                 again.add(waiter);
             } else {
+                if (claim.isClaimed()) {
+                    // its lease runs from this claim: renewals, and the retry step's check of its age, count from here
+                    waiter.claim().renewed(requestedAt);
+                }
                 answers.add(() -> {
                     if (!waiter.result().complete(claim) && claim.isClaimed()) {
                         // its wait ended meanwhile (revoked, stopped): give the id back at once
