@@ -49,25 +49,7 @@ class BlockedPublishingTest {
             keel.ensureTopology(TopicSpec.builder(topic).partitions(1).group("g").build());
             publish(keel, topic, "before".getBytes()).get(30, TimeUnit.SECONDS);
 
-            rabbit.rabbitmqctl("set_vm_memory_high_watermark", "0.0000001");
-            try {
-                CompletableFuture<List<CompletableFuture<PublishReceipt>>> calls = CompletableFuture.supplyAsync(() -> {
-                    List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
-                    for (int i = 0; i < 3; i++) {
-                        sent.add(publish(keel, topic, new byte[LARGE]));
-                    }
-                    return sent;
-                }, caller);
-                // the caller is not held until the alarm clears (it stays raised until finally): a generous bound, as three 16 MB
-                // payloads take seconds to build on a loaded machine
-                List<CompletableFuture<PublishReceipt>> sent = calls.get(20, TimeUnit.SECONDS);
-                for (CompletableFuture<PublishReceipt> f : sent) {
-                    assertThat(f).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
-                            .havingCause().isInstanceOfAny(BrokerUnavailableException.class, KeelTimeoutException.class);
-                }
-            } finally {
-                rabbit.rabbitmqctl("set_vm_memory_high_watermark", "0.4");
-            }
+            publishesFailDuringAnAlarm(rabbit, keel, topic, caller);
             assertThat(publish(keel, topic, "after".getBytes()).get(30, TimeUnit.SECONDS).topic()).isEqualTo(topic);
         } finally {
             caller.shutdownNow();
@@ -97,23 +79,7 @@ class BlockedPublishingTest {
             }
             publish(keel, topic, "before".getBytes()).get(30, TimeUnit.SECONDS);
 
-            rabbit.rabbitmqctl("set_vm_memory_high_watermark", "0.0000001");
-            try {
-                CompletableFuture<List<CompletableFuture<PublishReceipt>>> calls = CompletableFuture.supplyAsync(() -> {
-                    List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
-                    for (int i = 0; i < 3; i++) {
-                        sent.add(publish(keel, topic, new byte[LARGE]));
-                    }
-                    return sent;
-                }, caller);
-                List<CompletableFuture<PublishReceipt>> sent = calls.get(20, TimeUnit.SECONDS);
-                for (CompletableFuture<PublishReceipt> f : sent) {
-                    assertThat(f).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
-                            .havingCause().isInstanceOfAny(BrokerUnavailableException.class, KeelTimeoutException.class);
-                }
-            } finally {
-                rabbit.rabbitmqctl("set_vm_memory_high_watermark", "0.4");
-            }
+            publishesFailDuringAnAlarm(rabbit, keel, topic, caller);
         } finally {
             caller.shutdownNow();
         }
@@ -136,6 +102,32 @@ class BlockedPublishingTest {
             assertThat(closed).as("close returns within its closeTimeout and a margin")
                     .succeedsWithin(TIMEOUT.plusSeconds(4));
             assertThat(waiting).isCompletedExceptionally();
+        } finally {
+            rabbit.rabbitmqctl("set_vm_memory_high_watermark", "0.4");
+        }
+    }
+
+    /**
+     * Raises a memory alarm, publishes three large messages from {@code caller} and checks that neither the caller
+     * nor the publishes wait for the alarm to clear (it stays raised until the end): a generous bound, as three
+     * 16 MB payloads take seconds to build on a loaded machine. Clears the alarm.
+     */
+    private static void publishesFailDuringAnAlarm(RabbitEndpoint rabbit, Keel keel, String topic,
+                                                   ExecutorService caller) throws Exception {
+        rabbit.rabbitmqctl("set_vm_memory_high_watermark", "0.0000001");
+        try {
+            CompletableFuture<List<CompletableFuture<PublishReceipt>>> calls = CompletableFuture.supplyAsync(() -> {
+                List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    sent.add(publish(keel, topic, new byte[LARGE]));
+                }
+                return sent;
+            }, caller);
+            List<CompletableFuture<PublishReceipt>> sent = calls.get(20, TimeUnit.SECONDS);
+            for (CompletableFuture<PublishReceipt> f : sent) {
+                assertThat(f).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
+                        .havingCause().isInstanceOfAny(BrokerUnavailableException.class, KeelTimeoutException.class);
+            }
         } finally {
             rabbit.rabbitmqctl("set_vm_memory_high_watermark", "0.4");
         }

@@ -86,15 +86,7 @@ class PrefetchedClaimLostTest {
                 .storeRetryInterval(Duration.ofMinutes(2)).build();
         try (Keel keel = Keel.builder(broker.connect()).idempotencyStore(store).clock(clock).metrics(events)
                 .build()) {
-            keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group("g").build());
-            keel.publisher().publishAll(TOPIC, List.of(
-                    Message.builder("a".getBytes()).id("m1").key("k1").build(),
-                    Message.builder("b".getBytes()).id("m2").key("k2").build()));
-            keel.subscribe(SubscriptionConfig.builder(TOPIC, "g", Codec.utf8()).lanes(1).idempotencyPolicy(rareTicks)
-                    .build(), this::firstWaits);
-            assertThat(firstRuns.tryAcquire(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("one runs").isTrue();
-            String waiting = first.get().equals("m1") ? "m2" : "m1";
-            await(waiting + "'s claim in the store").atMost(PATIENCE).until(() -> store.answered(waiting));
+            String waiting = oneRunsTheOtherWaits(keel, rareTicks);
             data.release(NAMESPACE, waiting, store.tokenOf(waiting));
             data.claim(NAMESPACE, waiting, "another-consumer", rareTicks.lease());
             clock.advance(rareTicks.lease().dividedBy(2).plusMinutes(1)); // stale: asked again when its turn comes
@@ -139,6 +131,24 @@ class PrefetchedClaimLostTest {
         }
     }
 
+    /**
+     * Publishes m1 and m2 (two keys) to a subscription of one lane: the message that took the lane first runs (and
+     * waits); the other waits for the lane, its claim prefetched (the lane takes either key first). Returns its id,
+     * once its claim is in the store.
+     */
+    private String oneRunsTheOtherWaits(Keel keel, IdempotencyPolicy policy) throws InterruptedException {
+        keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group("g").build());
+        keel.publisher().publishAll(TOPIC, List.of(
+                Message.builder("a".getBytes()).id("m1").key("k1").build(),
+                Message.builder("b".getBytes()).id("m2").key("k2").build()));
+        keel.subscribe(SubscriptionConfig.builder(TOPIC, "g", Codec.utf8()).lanes(1).idempotencyPolicy(policy).build(),
+                this::firstWaits);
+        assertThat(firstRuns.tryAcquire(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("one runs").isTrue();
+        String waiting = first.get().equals("m1") ? "m2" : "m1";
+        await(waiting + "'s claim in the store").atMost(PATIENCE).until(() -> store.answered(waiting));
+        return waiting;
+    }
+
     private void firstWaits(dev.keel.Delivery<String> d) throws InterruptedException {
         if (first.compareAndSet(null, d.id())) {
             firstRuns.release();
@@ -151,16 +161,7 @@ class PrefetchedClaimLostTest {
             throws Exception {
         try (Keel keel = Keel.builder(broker.connect()).idempotencyStore(store).clock(clock).metrics(events)
                 .build()) {
-            keel.ensureTopology(TopicSpec.builder(TOPIC).partitions(1).group("g").build());
-            keel.publisher().publishAll(TOPIC, List.of(
-                    Message.builder("a".getBytes()).id("m1").key("k1").build(),
-                    Message.builder("b".getBytes()).id("m2").key("k2").build()));
-            keel.subscribe(SubscriptionConfig.builder(TOPIC, "g", Codec.utf8()).lanes(1).build(), this::firstWaits);
-            // one lane: the message that took it first runs (and waits); the other waits for the lane, its claim
-            // prefetched (the lane takes either key first)
-            assertThat(firstRuns.tryAcquire(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("one runs").isTrue();
-            String waiting = first.get().equals("m1") ? "m2" : "m1";
-            await(waiting + "'s claim in the store").atMost(PATIENCE).until(() -> store.answered(waiting));
+            String waiting = oneRunsTheOtherWaits(keel, IdempotencyPolicy.ofDefaults());
             takenOrDone.accept(waiting, store.tokenOf(waiting));
 
             int renewalsBefore = renewalsOf(waiting);
