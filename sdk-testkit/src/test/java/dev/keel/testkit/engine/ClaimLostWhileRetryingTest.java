@@ -84,6 +84,26 @@ class ClaimLostWhileRetryingTest {
         }
     }
 
+    /**
+     * Its last attempt failed after the id was taken elsewhere: it waits while the other consumer holds the id, and
+     * once that one lets it go (without marking it done) it is dead-lettered, with no run beyond its attempts.
+     */
+    @Test
+    void aMessageWhoseIdARenewalFoundTakenShouldBeDeadLetteredWithoutAnotherRunOnceItIsFree() throws Exception {
+        try (Keel keel = subscribed(1)) {
+            int busyBefore = events.of(MetricEvent.CLAIM_BUSY);
+            afterTheFirstAttemptRanTheIdIs(() -> { });
+            await("the id asked for again: BUSY").atMost(PATIENCE)
+                    .until(() -> events.of(MetricEvent.CLAIM_BUSY) > busyBefore || attempts.get() > 1);
+
+            data.release(NAMESPACE, ID, OTHER);
+            await("dead-lettered, or run again").atMost(PATIENCE)
+                    .until(() -> events.of(MetricEvent.DEAD_LETTERED) > 0 || attempts.get() > 1);
+            assertThat(attempts).as("runs with maxAttempts(1)").hasValue(1);
+            assertThat(events.of(MetricEvent.DEAD_LETTERED)).isEqualTo(1);
+        }
+    }
+
     @Test
     void aRetriedMessageWhoseIdARenewalFoundTakenShouldWaitForItBeforeItsNextAttempt() throws Exception {
         try (Keel keel = subscribed()) {

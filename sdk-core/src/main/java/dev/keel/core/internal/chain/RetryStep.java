@@ -46,7 +46,7 @@ public final class RetryStep implements Step {
             if (!retries.another(work, attempt, cause)) {
                 // its last attempt: dead-lettered, unless the claim ended meanwhile (done, or taken, by another
                 // consumer: that one's outcome stands, and the claim step asks for the id again)
-                return CompletableFuture.failedFuture(claimHeld.test(work) ? cause : new ClaimEnded(cause));
+                return CompletableFuture.failedFuture(claimHeld.test(work) ? cause : new ClaimEnded(cause, true));
             }
             java.time.Duration backoff = retries.backoffAfter(attempt);
             if (LOG.isDebugEnabled()) {
@@ -56,7 +56,7 @@ public final class RetryStep implements Step {
             }
             // revoked during the backoff: stops waiting at once
             return context.delays().retryAfter(backoff, work, cause, () -> claimHeld.test(work)
-                    ? attempt(work, attempt + 1) : CompletableFuture.failedFuture(new ClaimEnded(cause)));
+                    ? attempt(work, attempt + 1) : CompletableFuture.failedFuture(new ClaimEnded(cause, false)));
         });
     }
 }

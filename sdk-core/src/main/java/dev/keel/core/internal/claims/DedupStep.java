@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,7 +105,8 @@ public final class DedupStep implements Step {
         // the message takes its lane only once that claim is answered) goes on at once on this thread, a handler
         // thread, instead of through the handler pool's queue; one asked for again here (stale, or failed) goes on
         // through the handler pool once answered
-        return answer.isDone() ? afterClaim(claim, answer, Runnable::run) : afterClaim(claim, answer);
+        return answer.isDone() ? afterClaim(claim, answer, Runnable::run, this::runClaimed)
+                : afterClaim(claim, answer);
     }
 
     private CompletableFuture<ClaimResult> claim(Claim claim) {
@@ -118,11 +120,15 @@ public final class DedupStep implements Step {
     }
 
     private CompletionStage<Outcome> afterClaim(Claim claim, CompletionStage<ClaimResult> answer) {
-        return afterClaim(claim, answer, delays.executor());
+        return afterClaim(claim, answer, delays.executor(), this::runClaimed);
     }
 
-    /** {@code on}: where the answer is taken up, a handler thread (never the store thread that answered). */
-    private CompletionStage<Outcome> afterClaim(Claim claim, CompletionStage<ClaimResult> answer, Executor on) {
+    /**
+     * {@code on}: where the answer is taken up, a handler thread (never the store thread that answered);
+     * {@code whenClaimed}: what runs once the id is CLAIMED.
+     */
+    private CompletionStage<Outcome> afterClaim(Claim claim, CompletionStage<ClaimResult> answer, Executor on,
+                                                Function<Claim, CompletionStage<Outcome>> whenClaimed) {
         Work work = claim.work();
         // continue on the handler threads: the claim completes on a store thread, which must never run handlers
         return answer.handleAsync((result, error) -> {
@@ -132,7 +138,8 @@ public final class DedupStep implements Step {
                     return CompletableFuture.completedFuture(Outcome.DROPPED);
                 }
                 store.unavailable(error);
-                return delays.after(retryInterval, () -> afterClaim(claim, claim(claim)));
+                return delays.after(retryInterval, () -> afterClaim(claim, claim(claim), delays.executor(),
+                        whenClaimed));
             }
             store.available();
             if (result.isClaimed()) {
@@ -150,9 +157,9 @@ public final class DedupStep implements Step {
                 case DUPLICATE -> CompletableFuture.completedFuture(Outcome.DUPLICATE);
                 case BUSY -> {
                     work.leaveLane();
-                    yield afterClaim(claim, claims.busyWaits().await(claim));
+                    yield afterClaim(claim, claims.busyWaits().await(claim), delays.executor(), whenClaimed);
                 }
-                case CLAIMED -> runClaimed(claim);
+                case CLAIMED -> whenClaimed.apply(claim);
             };
         }, on).thenCompose(stage -> stage);
     }
@@ -169,8 +176,13 @@ public final class DedupStep implements Step {
             if (Futures.unwrap(error) instanceof ClaimEnded ended) {
                 // between two attempts a renewal found the id done or taken by another consumer: the next attempt
                 // would run after or beside that consumer's; asked for again instead (ClaimLostWhileRetryingTest)
-                return context.givenUp(work) ? CompletableFuture.<Outcome>failedFuture(ended.getCause())
-                        : afterClaim(claim, claim(claim));
+                if (context.givenUp(work)) {
+                    return CompletableFuture.<Outcome>failedFuture(ended.getCause());
+                }
+                // after the last attempt the policy allows, a claim taken again goes to the dead-lettering, not to
+                // another run
+                return afterClaim(claim, claim(claim), delays.executor(), ended.lastAttempt()
+                        ? held -> CompletableFuture.<Outcome>failedFuture(ended.getCause()) : this::runClaimed);
             }
             return CompletableFuture.<Outcome>failedFuture(error);
         }).thenCompose(stage -> stage);
