@@ -220,7 +220,7 @@ public final class RabbitConsumer implements BrokerConsumer {
      * Starts a balancing round on the adapter's executor, unless one is under way: a round counts the group's members
      * with a call to the broker, which waits as long as the broker does not read the publishing connection (a memory
      * alarm), and the timer threads are shared with every lane's settle grace and the producer's stuck-write sweep
-     * (RebalanceOffTheTimerTest).
+     * (BlockedPublishingTest).
      */
     private void rebalance() {
         if (!balancingRound.compareAndSet(false, true)) {
