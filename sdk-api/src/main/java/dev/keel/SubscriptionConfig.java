@@ -156,9 +156,8 @@ public final class SubscriptionConfig<T> {
      * group name nor an instance id, so no other group's or instance's namespace is ever the same.
      *
      * @throws IllegalArgumentException for a broadcast subscription, when {@code instanceId} is not an instance id
-     *                                  (1-64 characters of [A-Za-z0-9._-], as {@code Keel.instanceId()} is): an empty or
-     *                                  shared one would give instances one namespace, each applying some of the
-     *                                  messages and skipping the others' as done
+     *         (1-64 characters of [A-Za-z0-9._-], as {@code Keel.instanceId()} is): an empty or shared one would give
+     *         instances one namespace, each applying some of the messages and skipping the others' as done
      */
     public String idempotencyNamespace(String instanceId) {
         Objects.requireNonNull(instanceId, "instanceId");

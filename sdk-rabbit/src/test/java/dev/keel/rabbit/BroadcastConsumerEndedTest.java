@@ -48,7 +48,8 @@ class BroadcastConsumerEndedTest {
         String topic = RabbitTestSupport.unique("broadcast-ended");
         keel.ensureTopology(TopicSpec.builder(topic).partitions(2).build());
         Set<String> handled = ConcurrentHashMap.newKeySet();
-        Subscription subscription = keel.subscribe(SubscriptionConfig.builder(topic, "g", Codec.bytes()).guarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        Subscription subscription = keel.subscribe(SubscriptionConfig.builder(topic, "g", Codec.bytes())
+                .guarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .ordering(Ordering.UNORDERED).broadcast(true).build(), d -> handled.add(d.id()));
         keel.publisher().publish(topic, Message.builder(new byte[8]).id("before").key("k").build());
         await().atMost(WAIT).until(() -> handled.contains("before"));

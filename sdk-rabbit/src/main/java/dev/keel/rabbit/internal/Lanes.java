@@ -324,7 +324,8 @@ final class Lanes {
         } catch (KeelException e) {
             if (ended) {
                 // closed meanwhile (the adapter's connection with it): not an outage, and nothing to retry
-                LOG.debug("partition queue '{}' not reopened: the subscription closed", Names.laneQueue(topic, group, i));
+                LOG.debug("partition queue '{}' not reopened: the subscription closed",
+                        Names.laneQueue(topic, group, i));
                 return true;
             }
             if (BrokerCalls.replyCode(e) == BrokerCalls.NOT_FOUND && !BrokerCalls.queueNodeDown(e)) {
