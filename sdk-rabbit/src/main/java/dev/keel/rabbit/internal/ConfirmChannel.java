@@ -68,6 +68,13 @@ final class ConfirmChannel {
      */
     private final Object failing = new Object();
     private final Runnable beforeWrite;
+    private final Consumer<ShutdownSignalException> ownerHears;
+    /**
+     * Held while the channel's shutdown is heard: by the connection's thread, or by a publisher that found the channel
+     * closed before that thread told (the client marks a channel closed before it calls its shutdown listeners), so
+     * that the owner hears it, and the pending publishes fail as it says, once and before anything else fails them.
+     */
+    private final Object hearing = new Object();
     private volatile ShutdownSignalException closedBy;
     private volatile boolean closing;
     private volatile boolean retired;
@@ -80,10 +87,12 @@ final class ConfirmChannel {
     private final CountDownLatch shutdownHeard = new CountDownLatch(1);
     private volatile long writeStartedNanos;
 
-    private ConfirmChannel(Channel channel, int window, Executor completions, Runnable beforeWrite) {
+    private ConfirmChannel(Channel channel, int window, Executor completions,
+                           Consumer<ShutdownSignalException> onShutdown, Runnable beforeWrite) {
         this.channel = channel;
         this.completions = completions;
         this.window = new Semaphore(window);
+        this.ownerHears = onShutdown;
         this.beforeWrite = beforeWrite;
     }
 
@@ -96,14 +105,11 @@ final class ConfirmChannel {
      */
     static ConfirmChannel open(Channel channel, int window, Executor completions,
                                Consumer<ShutdownSignalException> onShutdown, Runnable beforeWrite) throws IOException {
-        ConfirmChannel c = new ConfirmChannel(channel, window, completions, beforeWrite);
+        ConfirmChannel c = new ConfirmChannel(channel, window, completions, onShutdown, beforeWrite);
         channel.confirmSelect();
         channel.addConfirmListener(c::onAck, c::onNack);
         channel.addReturnListener(c::onReturn);
-        channel.addShutdownListener(cause -> {
-            onShutdown.accept(cause);
-            c.onShutdown(cause);
-        });
+        channel.addShutdownListener(c::hear);
         return c;
     }
 
@@ -166,7 +172,7 @@ final class ConfirmChannel {
         }
         if (!isOpen()) {
             window.release();
-            ShutdownSignalException closer = closedBy;
+            ShutdownSignalException closer = endedBy(null);
             publish.fail(closedByRefusal(closer) ? closedBeside("refusing another message ("
                     + BrokerCalls.replyText(closer) + ")", closer) : unavailable(replaced && closer == null
                     ? "the publishing channel is being replaced after RabbitMQ refused a message on it; retry"
@@ -188,11 +194,15 @@ final class ConfirmChannel {
             channel.basicPublish(exchange, routingKey, true, properties, body);
         } catch (IOException | RuntimeException e) {
             // the client may have counted the publish before it threw: numbering is off from here
-            if (pending.remove(seq) != null) {
+            boolean failsHere = pending.remove(seq) != null;
+            if (failsHere) {
                 window.release();
-                publish.fail(refusedOrLost(e));
             }
-            retire(e);
+            ShutdownSignalException ended = endedBy(e);
+            if (failsHere) {
+                publish.fail(refusedOrLost(e, ended));
+            }
+            retire(e, ended);
         } finally {
             writing = false;
         }
@@ -202,9 +212,9 @@ final class ConfirmChannel {
         }
     }
 
-    private static KeelException refusedOrLost(Exception e) {
-        if (e instanceof ShutdownSignalException closer && closedByRefusal(closer)) {
-            return closedBeside("refusing another message (" + BrokerCalls.replyText(closer) + ")", closer);
+    private static KeelException refusedOrLost(Exception e, ShutdownSignalException ended) {
+        if (closedByRefusal(ended)) {
+            return closedBeside("refusing another message (" + BrokerCalls.replyText(ended) + ")", ended);
         }
         if (e instanceof IOException || e instanceof ShutdownSignalException) {
             return unavailable("publishing failed: " + e.getMessage(), e);
@@ -217,15 +227,42 @@ final class ConfirmChannel {
      * A publish threw after the client may have counted it in the channel's sequence, so the
      * broker's numbering and ours may differ by one: a later ack would settle the wrong publish.
      * The channel is never used again: its pending publishes fail as retriable (they may or may not
-     * have been stored) and it is closed in the background (closing waits for the broker's answer);
+     * have been stored), as its shutdown says when it {@code ended} (a message RabbitMQ refused fails for good, the
+     * others beside it), and it is closed in the background (closing waits for the broker's answer);
      * the owner opens a new one for the next publish. Called under the publish lock.
      */
-    private void retire(Exception cause) {
+    private void retire(Exception cause, ShutdownSignalException ended) {
         retired = true;
-        failAll(unavailable("the publishing channel was replaced after a failed publish (" + cause
-                + ") before RabbitMQ confirmed this one; it may or may not have been stored: retry with the same id",
-                cause));
+        if (ended == null) {
+            failAll(unavailable("the publishing channel was replaced after a failed publish (" + cause
+                    + ") before RabbitMQ confirmed this one; it may or may not have been stored: retry with the same"
+                    + " id", cause));
+        }
         inBackground(this::closeQuietly);
+    }
+
+    /**
+     * How the channel ended, or null while it is open: the shutdown its listener heard, or, when a publisher finds it
+     * closed before the connection's thread told (a publish {@code thrown} out, or the check before a write), the
+     * client's close reason, heard here at once so that its pending publishes fail as it says (before, they failed
+     * as a lost channel, counted against their topics' breakers, when the reason was RabbitMQ refusing another
+     * message: a burst of refused publishes opened the breaker of a topic the user may write).
+     */
+    private ShutdownSignalException endedBy(Throwable thrown) {
+        ShutdownSignalException cause = closedBy;
+        if (cause != null) {
+            return cause;
+        }
+        cause = channel.isOpen() ? null : channel.getCloseReason();
+        for (Throwable t = thrown; cause == null && t != null; t = t.getCause()) {
+            if (t instanceof ShutdownSignalException signal) {
+                cause = signal;
+            }
+        }
+        if (cause != null) {
+            hear(cause);
+        }
+        return cause;
     }
 
     /**
@@ -422,7 +459,24 @@ final class ConfirmChannel {
         }
     }
 
-    /** On the connection's thread: never waits for the publish lock (a write may hold it, stuck). */
+    /**
+     * The channel's shutdown, heard once: first by its owner (so that what it forgets is forgotten for the retries of
+     * the pending publishes), then here. On the connection's thread, or a publisher's that found the channel closed
+     * first; never waits for the publish lock (a write may hold it, stuck).
+     */
+    private void hear(ShutdownSignalException cause) {
+        synchronized (hearing) {
+            if (closedBy != null) {
+                return;
+            }
+            try {
+                ownerHears.accept(cause);
+            } finally {
+                onShutdown(cause);
+            }
+        }
+    }
+
     private void onShutdown(ShutdownSignalException cause) {
         closedBy = cause;
         if (closing && cause.isInitiatedByApplication()) {
