@@ -161,12 +161,20 @@ public final class SubscriptionConfig<T> {
      */
     public String idempotencyNamespace(String instanceId) {
         Objects.requireNonNull(instanceId, "instanceId");
-        if (broadcast && (instanceId.length() > 64 || !TopicSpec.isValidName(instanceId))) {
+        if (broadcast && !isValidInstanceId(instanceId)) {
             throw new IllegalArgumentException("broadcast subscription to " + topic + " for group " + group
                     + ": the instance id must be Keel.instanceId() of the instance that runs it (1-64 characters of "
                     + "[A-Za-z0-9._-]), was '" + instanceId + "'");
         }
         return (broadcast ? group + "+" + instanceId : group) + ":" + topic;
+    }
+
+    /**
+     * Whether {@code instanceId} is an instance id ({@code Keel.Builder.instanceId}): like a group name, and short
+     * enough to be added to one, 1-64 characters of [A-Za-z0-9._-].
+     */
+    public static boolean isValidInstanceId(String instanceId) {
+        return instanceId != null && instanceId.length() <= 64 && TopicSpec.isValidName(instanceId);
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.keel.core.internal;
 
 import dev.keel.SubscriptionConfig;
-import dev.keel.TopicSpec;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.Capability;
 import java.util.Optional;
@@ -27,7 +26,7 @@ public final class Broadcasts {
      * @throws IllegalArgumentException when it is not 1-64 characters of [A-Za-z0-9._-]
      */
     public static String checkInstanceId(String instanceId) {
-        if (instanceId == null || instanceId.length() > 64 || !TopicSpec.isValidName(instanceId)) {
+        if (!SubscriptionConfig.isValidInstanceId(instanceId)) {
             throw new IllegalArgumentException("instanceId must be 1-64 characters of [A-Za-z0-9._-], was '"
                     + instanceId + "'");
         }
