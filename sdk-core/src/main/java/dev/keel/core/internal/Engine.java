@@ -314,10 +314,15 @@ public final class Engine implements AutoCloseable {
         } catch (Exception ignored) {
             // each subscription logs its own close problems
         } finally {
+            // not under the engine's lock: the close waits for the pending publishes, whose completions may call
+            // the engine (publisher() answers ClosedException then, at once, instead of holding the thread that
+            // completes publishes, and so the confirms behind it, until the publish timeout)
+            DefaultPublisher shared;
             synchronized (this) {
-                if (publisher != null) {
-                    publisher.close();
-                }
+                shared = publisher;
+            }
+            if (shared != null) {
+                shared.close();
             }
             if (ownsScheduler) {
                 context.scheduler().shutdownNow();

@@ -44,23 +44,37 @@ final class PendingPublishes {
         appended.add(publish);
     }
 
-    private synchronized void expireOverdue() {
-        takeAppended();
+    /**
+     * Takes the overdue publishes out under the lock and times them out after it: a timed-out publish's callbacks run
+     * in the completing thread, and one that calls back into Keel (a publish again, while Keel closes) must not wait
+     * for a lock while this one is held ({@link #failAll} takes it: the close and such a callback waited for each other
+     * for good).
+     */
+    private void expireOverdue() {
         long now = System.nanoTime();
-        Publish front;
-        while ((front = swept.peekFirst()) != null) {
-            front.expireIfOverdue(now);
-            if (!front.result().isDone()) {
-                break;
+        List<Publish> overdue = new ArrayList<>();
+        synchronized (this) {
+            takeAppended();
+            Publish front;
+            while ((front = swept.peekFirst()) != null) {
+                if (front.isOverdue(now)) {
+                    overdue.add(front);
+                } else if (!front.result().isDone()) {
+                    break;
+                }
+                swept.pollFirst();
             }
-            swept.pollFirst();
+            if (swept.size() > compactAbove) {
+                swept.removeIf(publish -> {
+                    if (publish.isOverdue(now)) {
+                        overdue.add(publish);
+                        return true;
+                    }
+                    return publish.result().isDone();
+                });
+            }
         }
-        if (swept.size() > compactAbove) {
-            swept.removeIf(publish -> {
-                publish.expireIfOverdue(now);
-                return publish.result().isDone();
-            });
-        }
+        overdue.forEach(publish -> publish.expireIfOverdue(now));
     }
 
     private void takeAppended() {

@@ -186,9 +186,15 @@ final class Publish implements BiConsumer<PublishReceipt, Throwable> {
         parts.window().release();
     }
 
+    /** Whether it passed its deadline not completed: {@link #expireIfOverdue} would time it out. */
+    boolean isOverdue(long nowNanos) {
+        return nowNanos - deadlineNanos >= 0 && !result.isDone();
+    }
+
     /** Times the publish out when its deadline passed; it may still be confirmed late, with the same id. */
+
     void expireIfOverdue(long nowNanos) {
-        if (nowNanos - deadlineNanos >= 0 && !result.isDone()) {
+        if (isOverdue(nowNanos)) {
             result.completeExceptionally(new KeelTimeoutException("message " + record.id() + " to "
                     + record.topic() + " not confirmed within " + parts.config().timeout()
                     + "; it may still arrive, with the same id"));

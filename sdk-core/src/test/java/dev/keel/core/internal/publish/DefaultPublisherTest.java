@@ -231,6 +231,33 @@ class DefaultPublisherTest {
         assertThat(publisher.state()).isEqualTo(PublisherState.CIRCUIT_HALF_OPEN);
     }
 
+    /**
+     * A timed-out publish's callback runs in the thread that times it out; one that waits for what the close does
+     * (in review, a callback calling Keel, whose lock the close held) must not hold the close: the sweep held its lock
+     * while it ran the callback, and the close waited for that lock, for good.
+     */
+    @Test
+    void aTimedOutPublishsCallbackThatWaitsForTheCloseShouldNotHoldTheClose() throws Exception {
+        DefaultPublisher publisher = publisher(PublisherConfig.custom().timeout(Duration.ofMillis(200)).build());
+        CountDownLatch timedOut = new CountDownLatch(1);
+        CountDownLatch closeReturned = new CountDownLatch(1);
+        publisher.publishAsync("orders", Message.ofText("1")).whenComplete((receipt, error) -> {
+            timedOut.countDown();
+            try {
+                closeReturned.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertThat(timedOut.await(30, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(publisher::close);
+        try {
+            assertThat(closing).succeedsWithin(Duration.ofSeconds(10));
+        } finally {
+            closeReturned.countDown();
+        }
+    }
+
     @Test
     void closeShouldLeaveNoFutureHangingAndRefuseNewPublishes() {
         // the timeout bounds how long close waits for the unconfirmed one; it must also outlast the moment between
