@@ -471,9 +471,11 @@ final class ConfirmChannel {
             }
             try {
                 ownerHears.accept(cause);
-            } finally {
-                onShutdown(cause);
+            } catch (RuntimeException e) {
+                // heard on a publisher's thread too now: its publish, and the pending ones, must still fail below
+                LOG.warn("the RabbitMQ producer failed to hear its channel's shutdown: {}", e.toString());
             }
+            onShutdown(cause);
         }
     }
 
