@@ -75,6 +75,7 @@ public final class RabbitProducer implements BrokerProducer {
     private volatile boolean openingChannel;
     private final DelayQueues delays;
     private final WriteRefusals writeRefusals = new WriteRefusals(System::nanoTime);
+    private final SizeRefusals sizeRefusals = new SizeRefusals(System::nanoTime);
 
     public RabbitProducer(ManagedConnection connection, Topology topology, RabbitConfig config, Executor completions,
                           ScheduledExecutorService scheduler) {
@@ -95,6 +96,7 @@ public final class RabbitProducer implements BrokerProducer {
         }
         try {
             PublishLimits.check(record, config.maxMessageSize());
+            sizeRefusals.check(record.topic(), record.id(), record.payload().length);
             connection.checkNotBlocked();
             OptionalInt lanes = topology.lanesOf(record.topic());
             if (lanes.isEmpty()) {
@@ -331,6 +333,7 @@ public final class RabbitProducer implements BrokerProducer {
             return;
         }
         RefusedExchange.of(cause).ifPresent(writeRefusals::refused); // heard before the channel's publishes fail
+        SizeRefusal.of(cause).ifPresent(sizeRefusals::refused);
         if (BrokerCalls.replyCode(cause) == NOT_FOUND) {
             // an exchange was deleted under us: look topics up again (a missing exchange is then found missing
             // before anything is sent); heard before the channel's publishes fail, so that their retries look it up
