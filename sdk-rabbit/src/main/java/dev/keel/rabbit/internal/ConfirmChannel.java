@@ -97,9 +97,10 @@ final class ConfirmChannel {
     }
 
     /**
-     * Puts {@code channel} in confirm mode and listens to it; {@code onShutdown} hears how it ended
-     * (before its pending publishes are failed, so that what it forgets is forgotten for their retries). Publishes settled by the broker complete on
-     * {@code completions}, never on the connection's I/O thread: a caller publishing again from a
+     * Puts {@code channel} in confirm mode and listens to it; {@code onShutdown} hears how it ended, once
+     * (before its pending publishes are failed, so that what it forgets is forgotten for their retries; on the
+     * connection's thread, or on a publisher's that found the channel closed first). Publishes settled by the broker
+     * complete on {@code completions}, never on the connection's I/O thread: a caller publishing again from a
      * callback must not stall the reading of confirms. {@code beforeWrite} runs before each write
      * and may refuse it with a {@link KeelException} (the connection is blocked).
      */
