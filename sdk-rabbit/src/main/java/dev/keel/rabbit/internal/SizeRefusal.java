@@ -20,6 +20,10 @@ import java.util.regex.Pattern;
  */
 record SizeRefusal(long size, long limit) {
 
+    /** What to do about a message over the node's limit. */
+    static final String ADVICE = "Send less (put large data elsewhere and send a reference), or raise the node's"
+            + " max_message_size; set RabbitConfig.maxMessageSize to the node's limit";
+
     private static final Pattern TEXT = Pattern.compile("message size (\\d+) is larger than (?:configured )?max size"
             + " (\\d+)");
 
@@ -48,10 +52,8 @@ record SizeRefusal(long size, long limit) {
     PublishException refusal(PendingPublish publish, ShutdownSignalException cause) {
         return new PublishException("RabbitMQ refused message " + publish.messageId() + " to " + publish.topic()
                 + " for good: its payload is " + publish.size() + " bytes, over the node's max_message_size of "
-                + limit + " bytes. Send less (put large data elsewhere and send a reference), or raise the node's"
-                + " max_message_size; set RabbitConfig.maxMessageSize to the node's limit so that such a message is"
-                + " refused before it is sent (RabbitMQ closes the publishing channel when it refuses one)", cause,
-                false);
+                + limit + " bytes. " + ADVICE + " so that such a message is refused before it is sent (RabbitMQ closes"
+                + " the publishing channel when it refuses one)", cause, false);
     }
 
     /** The failure of another publish pending on the channel RabbitMQ closed: retriable. */

@@ -46,8 +46,7 @@ final class SizeRefusals {
         throw new PublishException("message " + messageId + " to " + topic + " was not sent: its payload is " + size
                 + " bytes, over the max_message_size of " + last.limit() + " bytes over which RabbitMQ refused a"
                 + " message less than " + MEMORY.toSeconds() + " s ago (it closes the shared publishing channel for"
-                + " each). Send less (put large data elsewhere and send a reference), or raise the node's"
-                + " max_message_size; set RabbitConfig.maxMessageSize to the node's limit", null, false);
+                + " each). " + SizeRefusal.ADVICE, null, false);
     }
 
     private record Learned(long limit, long untilNanos) {

@@ -3,6 +3,7 @@ package dev.keel.core.internal.publish;
 import dev.keel.ClosedException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -45,30 +46,32 @@ final class PendingPublishes {
     }
 
     /**
-     * Takes the overdue publishes out under the lock and times them out after it: a timed-out publish's callbacks run
-     * in the completing thread, and one that calls back into Keel (a publish again, while Keel closes) must not wait
-     * for a lock while this one is held ({@link #failAll} takes it: the close and such a callback waited for each other
-     * for good).
+     * Finds the overdue publishes under the lock and times them out after it: a timed-out publish's callbacks run in
+     * the completing thread, and one that calls back into Keel (a publish again, while Keel closes) must not wait for
+     * a lock while this one is held ({@link #failAll} takes it: the close and such a callback waited for each other
+     * for good). An overdue publish stays where it is until it is done, so that {@link #drained} and
+     * {@link #failAll} still see it meanwhile; the next sweep drops it.
      */
     private void expireOverdue() {
         long now = System.nanoTime();
         List<Publish> overdue = new ArrayList<>();
         synchronized (this) {
             takeAppended();
-            Publish front;
-            while ((front = swept.peekFirst()) != null) {
-                if (front.isOverdue(now)) {
-                    overdue.add(front);
-                } else if (!front.result().isDone()) {
+            Iterator<Publish> front = swept.iterator();
+            while (front.hasNext()) {
+                Publish publish = front.next();
+                if (publish.result().isDone()) {
+                    front.remove();
+                } else if (publish.isOverdue(now)) {
+                    overdue.add(publish);
+                } else {
                     break;
                 }
-                swept.pollFirst();
             }
             if (swept.size() > compactAbove) {
                 swept.removeIf(publish -> {
                     if (publish.isOverdue(now)) {
                         overdue.add(publish);
-                        return true;
                     }
                     return publish.result().isDone();
                 });

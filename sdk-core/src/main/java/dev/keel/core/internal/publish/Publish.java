@@ -192,7 +192,6 @@ final class Publish implements BiConsumer<PublishReceipt, Throwable> {
     }
 
     /** Times the publish out when its deadline passed; it may still be confirmed late, with the same id. */
-
     void expireIfOverdue(long nowNanos) {
         if (isOverdue(nowNanos)) {
             result.completeExceptionally(new KeelTimeoutException("message " + record.id() + " to "

@@ -1,4 +1,4 @@
-package dev.keel.core;
+package dev.keel.core.internal.publish;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -8,19 +8,16 @@ import dev.keel.Codec;
 import dev.keel.PublishReceipt;
 import dev.keel.PublisherConfig;
 import dev.keel.TopicSpec;
+import dev.keel.core.Keel;
 import dev.keel.spi.BrokerAdapter;
 import dev.keel.spi.BrokerConsumer;
 import dev.keel.spi.BrokerProducer;
 import dev.keel.spi.Capability;
 import dev.keel.spi.ConsumerSettings;
-import dev.keel.spi.OutboundRecord;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +31,7 @@ import org.junit.jupiter.api.Test;
  */
 class PublishCompletionDuringCloseTest {
 
-    private final HeldProducer producer = new HeldProducer();
+    private final DefaultPublisherTest.HeldProducer producer = new DefaultPublisherTest.HeldProducer();
 
     @Test
     void aCompletionThatCallsKeelWhileItClosesShouldBeAnsweredAtOnceAndLetThePublishesBehindItBeConfirmed()
@@ -74,29 +71,6 @@ class PublishCompletionDuringCloseTest {
     private static boolean waitsForThePublishes(Thread closer) {
         return Arrays.stream(closer.getStackTrace()).anyMatch(f -> f.getClassName().endsWith("DefaultPublisher")
                 && f.getMethodName().equals("close")) && closer.getState() == Thread.State.TIMED_WAITING;
-    }
-
-    /** Sends complete only when the test confirms them. */
-    private static final class HeldProducer implements BrokerProducer {
-        private final List<OutboundRecord> sent = new CopyOnWriteArrayList<>();
-        private final List<CompletableFuture<PublishReceipt>> pending = new CopyOnWriteArrayList<>();
-
-        @Override
-        public CompletionStage<PublishReceipt> send(OutboundRecord record) {
-            CompletableFuture<PublishReceipt> f = new CompletableFuture<>();
-            pending.add(f);
-            sent.add(record);
-            return f;
-        }
-
-        void confirm(int i) {
-            OutboundRecord r = sent.get(i);
-            pending.get(i).complete(new PublishReceipt(r.topic(), r.id(), "0", i));
-        }
-
-        @Override
-        public void close() {
-        }
     }
 
     private record HeldAdapter(BrokerProducer producer) implements BrokerAdapter {
