@@ -54,8 +54,6 @@ final class LaneChannel {
     private final AtomicBoolean consuming = new AtomicBoolean();
     private final AtomicBoolean lost = new AtomicBoolean();
     private final Consumer<LaneChannel> onLost;
-    /** Whether the queue had no ready message and no consumer just before this channel began consuming it. */
-    private volatile boolean heldNothingAtOpen;
 
     private LaneChannel(int lane, String queue, Channel channel, Consumer<LaneChannel> onLost) {
         this.lane = lane;
@@ -85,9 +83,6 @@ final class LaneChannel {
         LaneChannel lc = new LaneChannel(lane, queue, channel, onLost);
         channel.addShutdownListener(lc::onShutdown);
         try {
-            // on this channel, just before consuming: with no consumer, no message can be unacknowledged either
-            AMQP.Queue.DeclareOk before = channel.queueDeclarePassive(queue);
-            lc.heldNothingAtOpen = before.getMessageCount() == 0 && before.getConsumerCount() == 0;
             channel.basicQos(prefetch);
             channel.basicConsume(queue, false, new DefaultConsumer(channel) {
                 @Override
@@ -129,14 +124,6 @@ final class LaneChannel {
 
     String queue() {
         return queue;
-    }
-
-    /**
-     * Whether the queue held nothing when this channel began consuming it: no ready message and no consumer (so no
-     * message unacknowledged by one either). Whatever it delivers was then written (or requeued) since.
-     */
-    boolean heldNothingAtOpen() {
-        return heldNothingAtOpen;
     }
 
     AckBatcher acks() {

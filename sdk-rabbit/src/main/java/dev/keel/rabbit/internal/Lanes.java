@@ -132,20 +132,6 @@ final class Lanes {
     }
 
     /**
-     * Whether every lane queue held nothing when this member's first channel on it began consuming it (see
-     * {@link LaneChannel#heldNothingAtOpen()}); false while a lane is not open.
-     */
-    boolean heldNothingAtOpen() {
-        for (int i = 0; i < lanes.length(); i++) {
-            LaneChannel lane = lanes.get(i);
-            if (lane == null || !lane.heldNothingAtOpen()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
      * Whether records of this lane channel may still go to the engine: not when the lane is being
      * handed over or its channel was closed (the broker takes those records back).
      */

@@ -73,10 +73,6 @@ public final class RabbitConsumer implements BrokerConsumer {
     private volatile ScheduledFuture<?> balancing;
     private volatile boolean paused;
     private volatile boolean dispatching = true;
-    /** Every lane queue held nothing when this member began consuming it ({@link Lanes#heldNothingAtOpen()}). */
-    private volatile boolean heldNothingAtStart;
-    /** No lane was revoked since the start: this member holds every lane channel it opened then. */
-    private volatile boolean keptEveryLane = true;
 
     /**
      * {@code closeTimeout} bounds {@link #close()}: what RabbitMQ has not answered by then (a silent
@@ -133,7 +129,6 @@ public final class RabbitConsumer implements BrokerConsumer {
             abort();
             throw e;
         }
-        heldNothingAtStart = l.heldNothingAtOpen();
         long every = rebalanceInterval.toMillis();
         balancing = scheduler.scheduleWithFixedDelay(this::rebalance, every, every, TimeUnit.MILLISECONDS);
         if (ended.get()) {
@@ -141,18 +136,6 @@ public final class RabbitConsumer implements BrokerConsumer {
         }
         LOG.info("consuming topic '{}' as group '{}': {} partition queues, prefetch {} each", topic, settings.group(),
                 count, prefetch);
-    }
-
-    /**
-     * True while every lane queue held nothing when this member began consuming it and no lane was revoked since (lost
-     * or handed over to another member): the topic held nothing for the group when the read began, so there is
-     * nothing before that to wait for. False otherwise (a queue held messages, or another consumer was on it): a
-     * RabbitMQ queue does not say which of the messages it delivers were there before, so a read waits out its quiet
-     * period as before.
-     */
-    @Override
-    public boolean caughtUp() {
-        return heldNothingAtStart && keptEveryLane;
     }
 
     @Override
@@ -261,7 +244,6 @@ public final class RabbitConsumer implements BrokerConsumer {
 
     /** Revokes a lane from the engine; serialized with dispatching so no record of it follows. */
     private CompletionStage<Void> revoke(String queue) {
-        keptEveryLane = false;
         synchronized (dispatchLock) {
             return sink.revoke(List.of(queue));
         }
