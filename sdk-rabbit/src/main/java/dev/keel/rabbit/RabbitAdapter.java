@@ -62,9 +62,10 @@ import org.slf4j.LoggerFactory;
  *       share hand partitions over (see {@link RabbitConfig#rebalanceInterval()}).</li>
  * </ul>
  *
- * It opens two connections: {@code <name>-publish} (publishing and declarations) and
- * {@code <name>-consume} (the partition consumers), both reopened on demand after a loss, and a
- * third, {@code <name>-broadcast}, recovered automatically, once a broadcast subscription starts.
+ * It opens three connections: {@code <name>-publish} (publishing and declarations),
+ * {@code <name>-consume} (the partition consumers) and {@code <name>-metadata} (reads of the topics'
+ * records, on a declaration, subscribe, describe or delete), each reopened on demand after a loss,
+ * and a fourth, {@code <name>-broadcast}, recovered automatically, once a broadcast subscription starts.
  * See {@code docs/rabbitmq.md}.
  */
 public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
@@ -90,6 +91,8 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
     private final ExecutorService completions;
     private final List<RabbitConsumer> consumers = new CopyOnWriteArrayList<>();
     private final ManagedConnection consumeConnection;
+    /** Reads of the topics' records and delay indexes ({@link Topology}). */
+    private final ManagedConnection metadataConnection;
     private RabbitProducer producer;
     private Connection broadcastConnection;
     private boolean closed;
@@ -102,7 +105,10 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
                 System::nanoTime);
         this.consumeConnection = new ManagedConnection(connector, "consume", config.recoveryInterval(),
                 System::nanoTime);
-        this.topology = new Topology(publishConnection, config.queueType(), config.defaultPartitions());
+        this.metadataConnection = new ManagedConnection(connector, "metadata", config.recoveryInterval(),
+                System::nanoTime);
+        this.topology = new Topology(publishConnection, metadataConnection, config.queueType(),
+                config.defaultPartitions());
         this.dispatchExecutor = Executors.newCachedThreadPool(DaemonThreads.named("keel-rabbit-dispatch"));
         this.completions = Executors.newSingleThreadExecutor(DaemonThreads.named("keel-rabbit-confirms"));
         this.scheduler = Executors.newScheduledThreadPool(SCHEDULER_THREADS, DaemonThreads.named("keel-rabbit-timer"));
@@ -227,6 +233,7 @@ public final class RabbitAdapter implements BrokerAdapter, TopologyAdmin {
         }
         consumeConnection.close();
         publishConnection.close();
+        metadataConnection.close();
         scheduler.shutdownNow();
         completions.shutdown();
         dispatchExecutor.shutdown();

@@ -24,6 +24,8 @@ final class BrokerCalls {
     static final int NOT_FOUND = 404;
     static final int PRECONDITION_FAILED = 406;
     static final int ACCESS_REFUSED = 403;
+    /** What RabbitMQ closes a connection with when a quorum queue's leader did not answer a get in time. */
+    static final int INTERNAL_ERROR = 541;
 
     /** One call's work on a channel that is closed afterwards. */
     @FunctionalInterface
@@ -83,6 +85,25 @@ final class BrokerCalls {
                 throw e;
             }
         });
+    }
+
+    /**
+     * What RabbitMQ's {@code INTERNAL_ERROR} behind a get from quorum queue {@code queue} means for "cannot {@code
+     * what}": its leader did not answer in time (a loaded node, a leader election, a Raft member restarting).
+     * Retriable.
+     */
+    static BrokerUnavailableException leaderSilent(String what, String queue, Throwable e) {
+        AMQP.Connection.Close close = (AMQP.Connection.Close) signal(e).getReason();
+        return new BrokerUnavailableException("cannot " + what + ": the leader of quorum queue '" + queue + "' did not "
+                + "answer in time (RabbitMQ closed the connection: " + close.getReplyText().replaceAll("\\s+", " ")
+                + "). Nothing was read as empty; try again once the cluster is healthy", e);
+    }
+
+    /** Whether {@code e} is RabbitMQ closing the connection with {@code INTERNAL_ERROR} (see {@link #leaderSilent}). */
+    static boolean internalError(Throwable e) {
+        ShutdownSignalException signal = signal(e);
+        return signal != null && signal.getReason() instanceof AMQP.Connection.Close close
+                && close.getReplyCode() == INTERNAL_ERROR;
     }
 
     /** What RabbitMQ's {@code ACCESS_REFUSED} behind {@code e} means for "cannot {@code what}": not retriable. */

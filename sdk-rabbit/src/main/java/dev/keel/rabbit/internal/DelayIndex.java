@@ -53,13 +53,12 @@ final class DelayIndex {
      * afterwards (that returns the messages). A missing queue makes the broker close the channel (404).
      */
     static Set<Long> read(Channel channel, String queue) throws IOException {
-        int count = channel.queueDeclarePassive(queue).getMessageCount();
+        // not bounded by the passive declare's message count: a quorum index whose leader does not answer within
+        // 250 ms reports 0, and deleteTopology would leave the delay queues (see TopologyRecord#read)
+        channel.queueDeclarePassive(queue);
         Set<Long> buckets = new TreeSet<>();
-        for (int i = 0; i < count; i++) {
-            GetResponse response = channel.basicGet(queue, false);
-            if (response == null) {
-                break;
-            }
+        for (GetResponse response = channel.basicGet(queue, false); response != null;
+                response = channel.basicGet(queue, false)) {
             Map<String, Object> headers = response.getProps().getHeaders();
             if (headers != null && headers.get(BUCKET) instanceof Number bucket && !buckets.add(bucket.longValue())) {
                 channel.basicAck(response.getEnvelope().getDeliveryTag(), false);

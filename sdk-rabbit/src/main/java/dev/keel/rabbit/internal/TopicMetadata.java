@@ -36,12 +36,15 @@ final class TopicMetadata {
     private static final Duration REREAD_FOR = Duration.ofSeconds(1);
 
     private final BrokerCalls calls;
+    /** For {@link TopologyRecord#read}, on a connection publishes do not use (see {@link Topology}). */
+    private final BrokerCalls reads;
     private final MetadataQueues written;
     /** Groups whose member queue of the other form was found missing (no member of an earlier release to count). */
     private final Set<String> noOtherMembersQueue = ConcurrentHashMap.newKeySet();
 
-    TopicMetadata(BrokerCalls calls, MetadataQueues written) {
+    TopicMetadata(BrokerCalls calls, BrokerCalls reads, MetadataQueues written) {
         this.calls = calls;
+        this.reads = reads;
         this.written = written;
     }
 
@@ -275,10 +278,13 @@ final class TopicMetadata {
 
     private RecordRead read(String topic, MetadataQueues form) {
         String queue = form.record(topic);
-        return calls.run(topic, "read the record of topic '" + topic + "'", channel -> {
+        return reads.run(topic, "read the record of topic '" + topic + "'", channel -> {
             try {
                 return new RecordRead(TopologyRecord.read(channel, queue), true, false);
             } catch (IOException e) {
+                if (BrokerCalls.internalError(e)) {
+                    throw BrokerCalls.leaderSilent("read the record of topic '" + topic + "'", queue, e);
+                }
                 if (BrokerCalls.queueNodeDown(e)) {
                     return RecordRead.NODE_DOWN;
                 }

@@ -56,6 +56,8 @@ public final class Topology {
     private static final Pattern CURRENT_OWNER = Pattern.compile("current is (?:the value )?'([^']*)/(\\d+)'");
 
     private final BrokerCalls calls;
+    /** For reading the record and the delay index, which take their messages ({@link TopologyRecord#read}). */
+    private final BrokerCalls reads;
     private final TopicMetadata metadata;
     private final QueueType queueType;
     private final int defaultPartitions;
@@ -64,9 +66,22 @@ public final class Topology {
     /** Runs in {@link #ensureGroup} between the look at what exists and the declaration: a test's way into it. */
     private volatile Runnable afterGroupProbe = () -> { };
 
+    /** Declares and reads on {@code connection}. */
     public Topology(ManagedConnection connection, QueueType queueType, int defaultPartitions) {
+        this(connection, connection, queueType, defaultPartitions);
+    }
+
+    /**
+     * Declares on {@code connection} and reads the topics' records and delay indexes on {@code readConnection}: a read
+     * takes a quorum queue's messages with {@code basic.get}, and when the queue's leader does not answer RabbitMQ
+     * ends the get after its timeout ({@code net_ticktime} + 5 s: 65 s) by closing the whole connection (541
+     * INTERNAL_ERROR), which must not be the one publishes are waiting on.
+     */
+    public Topology(ManagedConnection connection, ManagedConnection readConnection, QueueType queueType,
+                    int defaultPartitions) {
         this.calls = new BrokerCalls(connection);
-        this.metadata = new TopicMetadata(calls, MetadataQueues.writtenWith(queueType));
+        this.reads = new BrokerCalls(readConnection);
+        this.metadata = new TopicMetadata(calls, reads, MetadataQueues.writtenWith(queueType));
         this.queueType = queueType;
         this.defaultPartitions = defaultPartitions;
     }
@@ -398,10 +413,13 @@ public final class Topology {
         Set<Long> buckets = new TreeSet<>();
         for (QueueType type : QueueType.values()) {
             String index = DelayIndex.queue(topic, type);
-            buckets.addAll(calls.run(topic, "read the delay index of topic '" + topic + "'", channel -> {
+            buckets.addAll(reads.run(topic, "read the delay index of topic '" + topic + "'", channel -> {
                 try {
                     return DelayIndex.read(channel, index);
                 } catch (IOException e) {
+                    if (BrokerCalls.internalError(e)) {
+                        throw BrokerCalls.leaderSilent("read the delay index of topic '" + topic + "'", index, e);
+                    }
                     if (BrokerCalls.replyCode(e) == BrokerCalls.NOT_FOUND && !BrokerCalls.queueNodeDown(e)) {
                         return Set.<Long>of();
                     }

@@ -53,17 +53,18 @@ final class TopologyRecord {
 
     /**
      * The entries in record queue {@code queue} by group ({@link #TOPIC} for the topic's own), read on
-     * {@code channel}, which the caller must close afterwards (that returns the messages). When the
-     * queue does not exist (or its node is down) the broker closes the channel (404) and this throws.
+     * {@code channel}, which the caller must close afterwards (that returns the messages): every message is taken, until
+     * the queue has none ready. When the queue does not exist (or its node is down) the broker closes the channel (404)
+     * and this throws.
      */
     static Map<String, Entry> read(Channel channel, String queue) throws IOException {
-        int count = channel.queueDeclarePassive(queue).getMessageCount();
+        // the passive declare's message count is not asked: a quorum queue whose leader does not answer within 250 ms
+        // reports 0 messages, and a record read as empty would make deleteTopology leave the groups' queues. A get
+        // waits for the leader and fails when it does not answer
+        channel.queueDeclarePassive(queue);
         Map<String, Entry> entries = new TreeMap<>();
-        for (int i = 0; i < count; i++) {
-            GetResponse response = channel.basicGet(queue, false);
-            if (response == null) {
-                break;
-            }
+        for (GetResponse response = channel.basicGet(queue, false); response != null;
+                response = channel.basicGet(queue, false)) {
             Entry entry = parse(response.getProps());
             if (entry != null && entries.containsKey(entry.group())) {
                 channel.basicAck(response.getEnvelope().getDeliveryTag(), false);
