@@ -65,4 +65,32 @@ class VanishedDelayQueueTest {
                     .isEqualTo(1);
         }
     }
+
+    /**
+     * The topic deleted and declared again by another process: the producer's retry declares the delay queue again,
+     * and indexes it again, so that the next delete (by any process) finds it. Without the index entry the queue and
+     * its messages outlived that delete and reached the topic declared after it.
+     */
+    @Test
+    void aDelayQueueDeclaredAgainAfterAnotherProcessDeletedTheTopicShouldBeDeletedWithTheTopicNextTime()
+            throws Exception {
+        String topic = RabbitTestSupport.unique("redeclared-delay");
+        TopicSpec spec = TopicSpec.builder(topic).partitions(1).group("billing").build();
+        adapter.ensureTopology(spec);
+        BrokerProducer producer = adapter.producer();
+        producer.send(Records.delayed(topic, "first", "one-key", DELAY)).toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+        try (RabbitAdapter other = new RabbitAdapter(RabbitTestSupport.config().build())) {
+            other.deleteTopology(topic);
+            other.ensureTopology(spec);
+            catchThrowable(() -> producer.send(Records.delayed(topic, "second", "one-key", DELAY))
+                    .toCompletableFuture().get(30, TimeUnit.SECONDS)); // refused: the queue had gone (see above)
+            producer.send(Records.delayed(topic, "third", "one-key", DELAY)).toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+
+            other.deleteTopology(topic);
+        }
+        assertThat(DeleteDelayedTopicTest.queuesOf(RabbitTestSupport.rabbit(), topic))
+                .as("queues left after the second delete").isEmpty();
+    }
 }

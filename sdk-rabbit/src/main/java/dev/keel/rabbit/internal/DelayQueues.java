@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 
@@ -53,8 +52,12 @@ public final class DelayQueues {
     private final Map<String, Long> declared = new ConcurrentHashMap<>();
     /** Held while declaring: a delay queue (and its index entry) is declared by one thread at a time. */
     private final Object declaring = new Object();
-    /** The topic and bucket pairs this producer appended to their topic's {@link DelayIndex}. */
-    private final Set<String> indexed = ConcurrentHashMap.newKeySet();
+    /**
+     * The topic and bucket pairs this producer appended to their topic's {@link DelayIndex}, and when: appended again
+     * with a declaration after {@link #REDECLARE_AFTER_MILLIS} too, since another process may have deleted the topic
+     * (and its index) and declared it again meanwhile.
+     */
+    private final Map<String, Long> indexed = new ConcurrentHashMap<>();
 
     public DelayQueues(ManagedConnection connection, QueueType queueType, Clock clock) {
         this.connection = connection;
@@ -132,9 +135,12 @@ public final class DelayQueues {
         Channel channel = connection.openChannel();
         String bucketKey = topic + '\n' + bucket;
         try {
-            if (!indexed.contains(bucketKey)) { // recorded before the queue exists: deleteTopology finds it
+            Long appended = indexed.get(bucketKey);
+            long now = clock.millis();
+            if (appended == null || now - appended > REDECLARE_AFTER_MILLIS) {
+                // recorded before the queue exists: deleteTopology finds it
                 DelayIndex.append(channel, queueType, topic, bucket);
-                indexed.add(bucketKey);
+                indexed.put(bucketKey, now);
             }
             channel.queueDeclare(queue, true, false, false, args);
         } catch (IOException e) {
@@ -172,11 +178,20 @@ public final class DelayQueues {
     /** Forgets what was declared for {@code topic} (deleted): its next delayed publishes declare again. */
     public void forget(String topic) {
         declared.keySet().removeIf(queue -> queue.startsWith(topic + PREFIX));
-        indexed.removeIf(key -> key.startsWith(topic + '\n'));
+        indexed.keySet().removeIf(key -> key.startsWith(topic + '\n'));
     }
 
-    /** Forgets one delay queue, found missing: the next publish to it declares it again. */
+    /**
+     * Forgets one delay queue, found missing: the next publish to it declares it again, and appends its bucket to the
+     * topic's index again (the topic may have been deleted with its index, by another process, and declared again:
+     * a queue declared again without its index entry would outlive the next deleteTopology).
+     */
     public void forgetQueue(String queue) {
         declared.remove(queue);
+        int prefix = queue.lastIndexOf(PREFIX);
+        if (prefix > 0) {
+            String bucket = queue.substring(queue.lastIndexOf('.') + 1);
+            indexed.remove(queue.substring(0, prefix) + '\n' + bucket);
+        }
     }
 }
