@@ -93,10 +93,15 @@ final class BrokerCalls {
      * Retriable.
      */
     static BrokerUnavailableException leaderSilent(String what, String queue, Throwable e) {
-        AMQP.Connection.Close close = (AMQP.Connection.Close) signal(e).getReason();
+        String text = ((AMQP.Connection.Close) signal(e).getReason()).getReplyText().replaceAll("\\s+", " ");
+        if (!text.contains("'" + queue + "'")) { // another call's get on the same connection
+            return new BrokerUnavailableException("cannot " + what + ": RabbitMQ closed the connection it was read on, "
+                    + "since another quorum queue's leader did not answer in time (" + text + "). Nothing was read as "
+                    + "empty; try again", e);
+        }
         return new BrokerUnavailableException("cannot " + what + ": the leader of quorum queue '" + queue + "' did not "
-                + "answer in time (RabbitMQ closed the connection: " + close.getReplyText().replaceAll("\\s+", " ")
-                + "). Nothing was read as empty; try again once the cluster is healthy", e);
+                + "answer in time (RabbitMQ closed the connection: " + text + "). Nothing was read as empty; try again "
+                + "once the cluster is healthy", e);
     }
 
     /** Whether {@code e} is RabbitMQ closing the connection with {@code INTERNAL_ERROR} (see {@link #leaderSilent}). */

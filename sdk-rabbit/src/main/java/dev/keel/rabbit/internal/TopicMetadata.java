@@ -37,12 +37,12 @@ final class TopicMetadata {
 
     private final BrokerCalls calls;
     /** For {@link TopologyRecord#read}, on a connection publishes do not use (see {@link Topology}). */
-    private final BrokerCalls reads;
+    private final ReadLock reads;
     private final MetadataQueues written;
     /** Groups whose member queue of the other form was found missing (no member of an earlier release to count). */
     private final Set<String> noOtherMembersQueue = ConcurrentHashMap.newKeySet();
 
-    TopicMetadata(BrokerCalls calls, BrokerCalls reads, MetadataQueues written) {
+    TopicMetadata(BrokerCalls calls, ReadLock reads, MetadataQueues written) {
         this.calls = calls;
         this.reads = reads;
         this.written = written;
@@ -278,7 +278,7 @@ final class TopicMetadata {
 
     private RecordRead read(String topic, MetadataQueues form) {
         String queue = form.record(topic);
-        return reads.run(topic, "read the record of topic '" + topic + "'", channel -> {
+        return reads.read(topic, "read the record of topic '" + topic + "'", channel -> {
             try {
                 return new RecordRead(TopologyRecord.read(channel, queue), true, false);
             } catch (IOException e) {

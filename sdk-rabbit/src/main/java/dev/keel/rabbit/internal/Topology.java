@@ -57,7 +57,7 @@ public final class Topology {
 
     private final BrokerCalls calls;
     /** For reading the record and the delay index, which take their messages ({@link TopologyRecord#read}). */
-    private final BrokerCalls reads;
+    private final ReadLock reads;
     private final TopicMetadata metadata;
     private final QueueType queueType;
     private final int defaultPartitions;
@@ -80,7 +80,7 @@ public final class Topology {
     public Topology(ManagedConnection connection, ManagedConnection readConnection, QueueType queueType,
                     int defaultPartitions) {
         this.calls = new BrokerCalls(connection);
-        this.reads = new BrokerCalls(readConnection);
+        this.reads = new ReadLock(new BrokerCalls(readConnection));
         this.metadata = new TopicMetadata(calls, reads, MetadataQueues.writtenWith(queueType));
         this.queueType = queueType;
         this.defaultPartitions = defaultPartitions;
@@ -290,8 +290,9 @@ public final class Topology {
         }
         int marked = metadata.partitions(topic);
         if (marked == 0) {
-            throw new BrokerUnavailableException("topic '" + topic + "' is being declared by another process;"
-                    + " try again in a moment", null);
+            throw new BrokerUnavailableException("topic '" + topic + "' is being declared by another process, or "
+                    + "the leader of its partition-count queue '" + metadata.written().marker(topic) + "' does not "
+                    + "answer (its count reads 0); try again in a moment", null);
         }
         // a marker without its exchange: the exchange was deleted (by another tool) or is being declared
         if (!exchangeExists(topic)) {
@@ -413,7 +414,7 @@ public final class Topology {
         Set<Long> buckets = new TreeSet<>();
         for (QueueType type : QueueType.values()) {
             String index = DelayIndex.queue(topic, type);
-            buckets.addAll(reads.run(topic, "read the delay index of topic '" + topic + "'", channel -> {
+            buckets.addAll(reads.read(topic, "read the delay index of topic '" + topic + "'", channel -> {
                 try {
                     return DelayIndex.read(channel, index);
                 } catch (IOException e) {
