@@ -28,16 +28,23 @@ final class ReadLock {
     private static final Logger LOG = LoggerFactory.getLogger(ReadLock.class);
     static final int RESOURCE_LOCKED = 405;
     /** How long a reader waits for another client's read to end before it fails (retriable). */
-    private static final Duration WAIT = Duration.ofSeconds(10);
+    static final Duration WAIT = Duration.ofSeconds(30);
     private static final long LONGEST_PAUSE_MILLIS = 100;
 
     private final BrokerCalls calls;
+    private final Duration wait;
     private final Map<String, ReentrantLock> inProcess = new ConcurrentHashMap<>();
     /** Topics whose lock the user may not declare (no configure permission on its name): read without it. */
     private final Set<String> unpermitted = ConcurrentHashMap.newKeySet();
 
     ReadLock(BrokerCalls calls) {
+        this(calls, WAIT);
+    }
+
+    /** Waiting up to {@code wait} for the lock. */
+    ReadLock(BrokerCalls calls, Duration wait) {
         this.calls = calls;
+        this.wait = wait;
     }
 
     /** The lock's queue for {@code topic}. */
@@ -49,19 +56,23 @@ final class ReadLock {
      * Runs {@code read} on a channel of its own holding {@code topic}'s read lock; the lock is let go once that
      * channel is closed, which puts back the messages the read took.
      *
-     * @throws BrokerUnavailableException (retriable) when another client held the lock for {@link #WAIT}
+     * @throws BrokerUnavailableException (retriable) when another client held the lock for the wait
      */
     <T> T read(String topic, String what, BrokerCalls.ChannelWork<T> read) {
         ReentrantLock local = inProcess.computeIfAbsent(topic, t -> new ReentrantLock());
+        String lock = queue(topic);
         try {
-            local.lockInterruptibly();
+            if (!local.tryLock(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new BrokerUnavailableException("cannot " + what + ": another thread of this process has been "
+                        + "reading the topic's metadata for " + wait.toSeconds() + " s (waiting for a quorum leader "
+                        + "that does not answer?): try again", null);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KeelException("interrupted while waiting to " + what, e, true);
         }
-        String lock = queue(topic);
         try {
-            long deadline = System.nanoTime() + WAIT.toNanos();
+            long deadline = System.nanoTime() + wait.toNanos();
             long pause = 2;
             while (true) {
                 if (unpermitted.contains(topic)) {
@@ -83,7 +94,7 @@ final class ReadLock {
                 }
                 if (System.nanoTime() - deadline > 0) {
                     throw new BrokerUnavailableException("cannot " + what + ": another client has been reading the "
-                            + "topic's metadata for " + WAIT.toSeconds() + " s (it holds queue '" + lock + "'): try "
+                            + "topic's metadata for " + wait.toSeconds() + " s (it holds queue '" + lock + "'): try "
                             + "again", null);
                 }
                 pause(ThreadLocalRandom.current().nextLong(1, pause + 1));
