@@ -5,6 +5,7 @@ import com.rabbitmq.client.Channel;
 import dev.keel.BrokerUnavailableException;
 import dev.keel.DelayTooLongException;
 import dev.keel.TopologyException;
+import dev.keel.UnroutableException;
 import dev.keel.rabbit.QueueType;
 import dev.keel.rabbit.RabbitConfig;
 import dev.keel.spi.OutboundRecord;
@@ -52,12 +53,6 @@ public final class DelayQueues {
     private final Map<String, Long> declared = new ConcurrentHashMap<>();
     /** Held while declaring: a delay queue (and its index entry) is declared by one thread at a time. */
     private final Object declaring = new Object();
-    /**
-     * The topic and bucket pairs this producer appended to their topic's {@link DelayIndex}, and when: appended again
-     * with a declaration after {@link #REDECLARE_AFTER_MILLIS} too, since another process may have deleted the topic
-     * (and its index) and declared it again meanwhile.
-     */
-    private final Map<String, Long> indexed = new ConcurrentHashMap<>();
 
     public DelayQueues(ManagedConnection connection, QueueType queueType, Clock clock) {
         this.connection = connection;
@@ -133,15 +128,17 @@ public final class DelayQueues {
             args.put("x-overflow", "reject-publish");
         }
         Channel channel = connection.openChannel();
-        String bucketKey = topic + '\n' + bucket;
         try {
-            Long appended = indexed.get(bucketKey);
-            long now = clock.millis();
-            if (appended == null || now - appended > REDECLARE_AFTER_MILLIS) {
-                // recorded before the queue exists: deleteTopology finds it
-                DelayIndex.append(channel, queueType, topic, bucket);
-                indexed.put(bucketKey, now);
+            // the topic may have been deleted (by another process) since this producer last declared: a delay queue
+            // declared then would keep the message, and hand it to a topic declared again under the name
+            if (!exchangeExists(channel, topic)) {
+                throw new UnroutableException("topic '" + topic + "' does not exist on RabbitMQ any more (no exchange "
+                        + "of that name; it was deleted after this process first used the topic): declare it and its "
+                        + "consumer groups with ensureTopology");
             }
+            // recorded before the queue exists, at each declaration (the index may have gone with a deleted topic
+            // that was declared again): deleteTopology finds it
+            DelayIndex.append(channel, queueType, topic, bucket);
             channel.queueDeclare(queue, true, false, false, args);
         } catch (IOException e) {
             if (BrokerCalls.replyCode(e) == 406) {
@@ -160,7 +157,7 @@ public final class DelayQueues {
                     + "': the connection was lost", e);
         } finally {
             try {
-                if (channel.isOpen()) {
+                if (channel != null && channel.isOpen()) {
                     channel.close();
                 }
             } catch (IOException | TimeoutException | RuntimeException ignored) {
@@ -169,29 +166,31 @@ public final class DelayQueues {
         }
     }
 
+    /** Whether the topic's exchange exists; a missing one closes {@code channel} (404). */
+    private static boolean exchangeExists(Channel channel, String topic) throws IOException {
+        try {
+            channel.exchangeDeclarePassive(Names.exchange(topic));
+            return true;
+        } catch (IOException e) {
+            if (BrokerCalls.replyCode(e) == BrokerCalls.NOT_FOUND) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
     /** Forgets what was declared (after a topic was deleted or the connection replaced). */
     public void forget() {
         declared.clear();
-        indexed.clear();
     }
 
     /** Forgets what was declared for {@code topic} (deleted): its next delayed publishes declare again. */
     public void forget(String topic) {
         declared.keySet().removeIf(queue -> queue.startsWith(topic + PREFIX));
-        indexed.keySet().removeIf(key -> key.startsWith(topic + '\n'));
     }
 
-    /**
-     * Forgets one delay queue, found missing: the next publish to it declares it again, and appends its bucket to the
-     * topic's index again (the topic may have been deleted with its index, by another process, and declared again:
-     * a queue declared again without its index entry would outlive the next deleteTopology).
-     */
+    /** Forgets one delay queue, found missing: the next publish to it declares it again. */
     public void forgetQueue(String queue) {
         declared.remove(queue);
-        int prefix = queue.lastIndexOf(PREFIX);
-        if (prefix > 0) {
-            String bucket = queue.substring(queue.lastIndexOf('.') + 1);
-            indexed.remove(queue.substring(0, prefix) + '\n' + bucket);
-        }
     }
 }

@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,8 +62,9 @@ final class ReadLock {
     <T> T read(String topic, String what, BrokerCalls.ChannelWork<T> read) {
         ReentrantLock local = inProcess.computeIfAbsent(topic, t -> new ReentrantLock());
         String lock = queue(topic);
+        long deadline = System.nanoTime() + wait.toNanos(); // one wait for both locks
         try {
-            if (!local.tryLock(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!local.tryLock(wait.toNanos(), TimeUnit.NANOSECONDS)) {
                 throw new BrokerUnavailableException("cannot " + what + ": another thread of this process has been "
                         + "reading the topic's metadata for " + wait.toSeconds() + " s (waiting for a quorum leader "
                         + "that does not answer?): try again", null);
@@ -72,18 +74,25 @@ final class ReadLock {
             throw new KeelException("interrupted while waiting to " + what, e, true);
         }
         try {
-            long deadline = System.nanoTime() + wait.toNanos();
             long pause = 2;
             while (true) {
                 if (unpermitted.contains(topic)) {
                     return calls.run(topic, what, read);
                 }
-                Attempt<T> attempt = calls.run(topic, what, channel -> {
-                    Taken taken = take(channel, lock);
-                    return new Attempt<>(taken, taken == Taken.TAKEN ? read.apply(channel) : null);
-                });
+                AtomicBoolean held = new AtomicBoolean();
+                Attempt<T> attempt;
+                try {
+                    attempt = calls.run(topic, what, channel -> {
+                        Taken taken = take(channel, lock);
+                        held.set(taken == Taken.TAKEN);
+                        return new Attempt<>(taken, held.get() ? read.apply(channel) : null);
+                    });
+                } finally {
+                    if (held.get()) { // after the channel's close, also when the read failed
+                        release(topic, lock);
+                    }
+                }
                 if (attempt.taken() == Taken.TAKEN) {
-                    release(topic, lock);
                     return attempt.value();
                 }
                 if (attempt.taken() == Taken.NOT_PERMITTED) {

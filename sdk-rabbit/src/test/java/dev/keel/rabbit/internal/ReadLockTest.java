@@ -11,6 +11,7 @@ import dev.keel.testbrokers.BrokerKind;
 import dev.keel.testbrokers.Brokers;
 import dev.keel.testbrokers.UniqueNames;
 import dev.keel.testbrokers.UsesBrokers;
+import java.io.IOException;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,6 +57,28 @@ class ReadLockTest {
             // let go after the read: the other connection can take it again
             holder.queueDeclare(ReadLock.queue(topic), false, true, false, null);
             holder.queueDelete(ReadLock.queue(topic));
+        } finally {
+            other.close();
+        }
+    }
+
+    /** A read that fails (a refused get: a user without the read permission) lets go of the lock all the same. */
+    @Test
+    void aReadThatFailsShouldLetGoOfTheLock() throws Exception {
+        String topic = UniqueNames.of("failed-read");
+        ReadLock lock = new ReadLock(new BrokerCalls(reading), Duration.ofSeconds(1));
+
+        Throwable failed = catchThrowable(() -> lock.read(topic, "read the record of topic '" + topic + "'",
+                channel -> {
+                    throw new IOException("refused");
+                }));
+
+        assertThat(failed).isInstanceOf(BrokerUnavailableException.class);
+        Connection other = connector.open("other-reader", false);
+        try {
+            Channel channel = other.createChannel();
+            channel.queueDeclare(ReadLock.queue(topic), false, true, false, null); // refused while still held
+            channel.queueDelete(ReadLock.queue(topic));
         } finally {
             other.close();
         }
