@@ -104,6 +104,21 @@ final class BrokerCalls {
                 + "once the cluster is healthy", e);
     }
 
+    /**
+     * Whether {@code e} is RabbitMQ closing the connection with {@code INTERNAL_ERROR} because the quorum leader it
+     * asked is gone ({@code noproc}, {@code nodedown}: its node stopped, and the queue's new leader is not known to
+     * the channel yet). A new channel asks the leader the queue has then: worth trying again shortly.
+     */
+    static boolean leaderGone(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (internalError(t)) {
+                String text = ((AMQP.Connection.Close) signal(t).getReason()).getReplyText();
+                return text.contains("noproc") || text.contains("nodedown");
+            }
+        }
+        return false;
+    }
+
     /** Whether {@code e} is RabbitMQ closing the connection with {@code INTERNAL_ERROR} (see {@link #leaderSilent}). */
     static boolean internalError(Throwable e) {
         ShutdownSignalException signal = signal(e);

@@ -31,6 +31,8 @@ final class ReadLock {
     /** How long a reader waits for another client's read to end before it fails (retriable). */
     static final Duration WAIT = Duration.ofSeconds(30);
     private static final long LONGEST_PAUSE_MILLIS = 100;
+    /** Between reads whose quorum leader was gone (a new one is elected within seconds). */
+    private static final long LEADER_GONE_PAUSE_MILLIS = 250;
 
     private final BrokerCalls calls;
     private final Duration wait;
@@ -55,7 +57,8 @@ final class ReadLock {
 
     /**
      * Runs {@code read} on a channel of its own holding {@code topic}'s read lock; the lock is let go once that
-     * channel is closed, which puts back the messages the read took.
+     * channel is closed, which puts back the messages the read took. A read whose quorum leader is gone
+     * ({@link BrokerCalls#leaderGone}) is run again within the same wait.
      *
      * @throws BrokerUnavailableException (retriable) when another client held the lock for the wait
      */
@@ -87,6 +90,14 @@ final class ReadLock {
                         held.set(taken == Taken.TAKEN);
                         return new Attempt<>(taken, held.get() ? read.apply(channel) : null);
                     });
+                } catch (BrokerUnavailableException e) {
+                    if (!BrokerCalls.leaderGone(e) || System.nanoTime() - deadline > 0) {
+                        throw e;
+                    }
+                    // the queue's leader was on a node that stopped: read again once the new one is known
+                    LOG.debug("reading the metadata of topic '{}' again: {}", topic, e.getMessage());
+                    pause(LEADER_GONE_PAUSE_MILLIS);
+                    continue;
                 } finally {
                     if (held.get()) { // after the channel's close, also when the read failed
                         release(topic, lock);
