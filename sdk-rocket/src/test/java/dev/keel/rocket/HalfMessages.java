@@ -20,12 +20,11 @@ final class HalfMessages {
     private HalfMessages() {
     }
 
-    /** How many check-backs the broker has started for the half message(s) with this id (their {@code KEYS}). */
-    static int checks(String id) throws Exception {
-        DefaultMQAdminExt tools = new DefaultMQAdminExt(10_000);
-        tools.setNamesrvAddr(Brokers.rocket().nameServerAddress());
-        tools.setInstanceName(RocketTestSupport.unique("half-tools"));
-        tools.start();
+    /**
+     * How many check-backs the broker has started for the half message(s) with this id (their {@code KEYS}), asked
+     * through {@code tools}, an admin client of {@link #tools()}.
+     */
+    static int checks(DefaultMQAdminExt tools, String id) throws Exception {
         try {
             String cluster = tools.examineBrokerClusterInfo().getClusterAddrTable().keySet().iterator().next();
             List<MessageExt> copies = tools.queryMessage(cluster, TopicValidator.RMQ_SYS_TRANS_HALF_TOPIC, id, 64, 0,
@@ -37,8 +36,18 @@ final class HalfMessages {
                 return 0;
             }
             throw e;
-        } finally {
-            tools.shutdown();
         }
+    }
+
+    /**
+     * A started admin client of the harness's broker, for {@link #checks}; the caller shuts it down. Tests that ask
+     * often share one: shutting an admin client down takes up to 3 s (its event thread polls every 3 s).
+     */
+    static DefaultMQAdminExt tools() throws MQClientException {
+        DefaultMQAdminExt tools = new DefaultMQAdminExt(10_000);
+        tools.setNamesrvAddr(Brokers.rocket().nameServerAddress());
+        tools.setInstanceName(RocketTestSupport.unique("half-tools"));
+        tools.start();
+        return tools;
     }
 }

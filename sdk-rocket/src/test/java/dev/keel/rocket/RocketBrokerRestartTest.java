@@ -252,14 +252,18 @@ class RocketBrokerRestartTest {
         return keel;
     }
 
-    /** Publishes {@code count} keyed messages, each again until confirmed (the broker may still be starting). */
+    /**
+     * Publishes {@code count} keyed messages, each again until confirmed (the broker may still be starting): the first
+     * attempt at once (Awaitility would first wait a poll interval), then every 500 ms.
+     */
     private static List<String> publishUntilConfirmed(Keel keel, String topic, String prefix, int count) {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String id = prefix + "-" + i;
             Message message = Message.builder(id, Codec.utf8()).id(id).key("k" + i).build();
-            await("confirmed: " + id).atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
-                    .ignoreExceptions().until(() -> keel.publisher().publishAsync(topic, message).toCompletableFuture()
+            await("confirmed: " + id).atMost(Duration.ofSeconds(180)).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                    .until(() -> keel.publisher().publishAsync(topic, message).toCompletableFuture()
                             .get(30, TimeUnit.SECONDS) != null);
             ids.add(id);
         }

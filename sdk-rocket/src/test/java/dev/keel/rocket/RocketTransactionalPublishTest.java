@@ -31,12 +31,17 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
 import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,8 +59,10 @@ import org.junit.jupiter.api.Test;
 class RocketTransactionalPublishTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(60);
-    /** How often a test asks the broker how many check-backs it made (an admin client each time; checks are 1 s apart). */
+    /** How often a test asks the broker how many check-backs it made (checks are 1 s apart). */
     private static final Duration HALF_CHECK_POLL = Duration.ofMillis(300);
+    /** The admin client of the class's broker queries ({@link #tools()}), shut down once after all its tests. */
+    private static DefaultMQAdminExt tools;
 
     private final String topic = RocketTestSupport.unique("tx");
     private final String group = RocketTestSupport.unique("tx-producers");
@@ -108,6 +115,14 @@ class RocketTransactionalPublishTest {
         orders.close();
     }
 
+    @AfterAll
+    static synchronized void stopTools() {
+        if (tools != null) {
+            tools.shutdown();
+            tools = null;
+        }
+    }
+
     @Test
     void aCommittedLocalTransactionDeliversTheMessageOnceWithKeelHeaders() throws Exception {
         String id = OrdersTable.uniqueId("paid");
@@ -135,29 +150,47 @@ class RocketTransactionalPublishTest {
     @Test
     void committedMessagesWhoseLocalTransactionsOutliveTheCheckTimeoutAreStoredOnceEach() throws Exception {
         List<String> ids = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            String id = OrdersTable.uniqueId("slow");
-            String order = "slow-order-" + i;
-            ids.add(id);
-            TransactionReceipt receipt = publisher.publish(topic, Message.builder("slow order", Codec.utf8()).id(id)
-                    .key("order-" + i).build(), half -> {
-                        try (Connection c = OrdersTable.begin()) {
-                            orders.insert(c, order, half.id());
-                            c.commit();
+        List<Future<TransactionReceipt>> receipts = new ArrayList<>();
+        ExecutorService publishing = Executors.newFixedThreadPool(6);
+        try {
+            // six at once (the publisher is thread-safe): each one's check-backs come while the others run too
+            for (int i = 0; i < 6; i++) {
+                String id = OrdersTable.uniqueId("slow");
+                String order = "slow-order-" + i;
+                String key = "order-" + i;
+                ids.add(id);
+                receipts.add(publishing.submit(() -> publisher.publish(topic, Message.builder("slow order",
+                        Codec.utf8()).id(id).key(key).build(), half -> {
+                            try (Connection c = OrdersTable.begin()) {
+                                orders.insert(c, order, half.id());
+                                c.commit();
+                            }
+                            // the fault: a local transaction slower than the broker's check timeout, here open until
+                            // the broker checked its message back twice (so a check-back came while it ran, its row
+                            // committed: a checker asked would answer COMMIT); delivered meanwhile, a check-back
+                            // committed it and this transaction's own COMMIT stores it again
+                            await().atMost(PATIENCE).pollInterval(HALF_CHECK_POLL)
+                                    .until(() -> HalfMessages.checks(tools(), id) >= 2 || handled.containsKey(id));
+                            return TransactionOutcome.COMMIT;
+                        })));
+            }
+            for (Future<TransactionReceipt> receipt : receipts) {
+                assertThat(receipt.get(PATIENCE.toSeconds(), TimeUnit.SECONDS).outcome())
+                        .isEqualTo(TransactionOutcome.COMMIT);
+            }
+            await().atMost(PATIENCE).until(() -> ids.stream().allMatch(handled::containsKey));
+            // the broker checks half messages every second, and asks again about a committed one until its op message
+            // is written (batched, up to 3 s later): copies stored by repeated check-backs would come meanwhile. The
+            // six commit together, so each is watched at least 10 s after its commit, as the last one always was.
+            await().pollInterval(Duration.ofSeconds(1)).during(Duration.ofSeconds(10)).atMost(PATIENCE)
+                    .untilAsserted(() -> {
+                        for (String id : ids) {
+                            assertThat(storedCopies(id)).as("stored copies of %s", id).isOne();
                         }
-                        Thread.sleep(1500); // the fault: a local transaction slower than the broker's check timeout
-                        return TransactionOutcome.COMMIT;
                     });
-            assertThat(receipt.outcome()).isEqualTo(TransactionOutcome.COMMIT);
+        } finally {
+            publishing.shutdownNow();
         }
-        await().atMost(PATIENCE).until(() -> ids.stream().allMatch(handled::containsKey));
-        // the broker checks half messages every second: copies stored by repeated check-backs would come meanwhile
-        await().pollInterval(Duration.ofSeconds(1)).during(Duration.ofSeconds(10)).atMost(PATIENCE)
-                .untilAsserted(() -> {
-                    for (String id : ids) {
-                        assertThat(storedCopies(id)).as("stored copies of %s", id).isOne();
-                    }
-                });
     }
 
     @Test
@@ -258,7 +291,7 @@ class RocketTransactionalPublishTest {
                     try (Connection c = OrdersTable.begin()) {
                         orders.insert(c, "order-9", half.id());
                         // checked twice by the broker, or answered by the checker
-                        await().atMost(PATIENCE).pollInterval(HALF_CHECK_POLL).until(() -> HalfMessages.checks(id) >= 2 || checked.containsKey(id));
+                        await().atMost(PATIENCE).pollInterval(HALF_CHECK_POLL).until(() -> HalfMessages.checks(tools(), id) >= 2 || checked.containsKey(id));
                         answeredWhileRunning.set(checked.get(id));
                         c.commit();
                     }
@@ -327,7 +360,7 @@ class RocketTransactionalPublishTest {
             receipt = closing.publish(topic, Message.builder("order 11", Codec.utf8()).id(id).build(), half -> {
                 try (Connection c = OrdersTable.begin()) {
                     orders.insert(c, "order-11", half.id());
-                    await().atMost(PATIENCE).pollInterval(HALF_CHECK_POLL).until(() -> HalfMessages.checks(id) >= 2 || closingChecked.containsKey(id));
+                    await().atMost(PATIENCE).pollInterval(HALF_CHECK_POLL).until(() -> HalfMessages.checks(tools(), id) >= 2 || closingChecked.containsKey(id));
                     // the application stops while this transaction is still open, for longer than closeTimeout
                     CompletableFuture<Void> stopping = CompletableFuture.runAsync(closing::close);
                     await().atMost(PATIENCE).until(stopping::isDone);
@@ -515,7 +548,7 @@ class RocketTransactionalPublishTest {
                     .build(), half -> {
                         try (Connection c = OrdersTable.begin()) {
                             orders.insert(c, "order-31", half.id());
-                            await().atMost(PATIENCE).pollInterval(HALF_CHECK_POLL).until(() -> HalfMessages.checks(id) >= 4
+                            await().atMost(PATIENCE).pollInterval(HALF_CHECK_POLL).until(() -> HalfMessages.checks(tools(), id) >= 4
                                     || siblingChecked.containsKey(id) || checked.containsKey(id));
                             siblingAnswer.set(siblingChecked.getOrDefault(id, checked.get(id)));
                             c.commit();
@@ -566,24 +599,29 @@ class RocketTransactionalPublishTest {
     }
 
     /**
+     * One admin client for the class's many broker queries, started at the first: starting and shutting one down per
+     * query cost up to 3 s a query (its shutdown waits for its event thread, which polls every 3 s).
+     */
+    private static synchronized DefaultMQAdminExt tools() throws MQClientException {
+        if (tools == null) {
+            tools = HalfMessages.tools();
+        }
+        return tools;
+    }
+
+    /**
      * How many messages with this id (their {@code KEYS}) the topic holds: committed transactional messages
      * only, a half message is stored in RocketMQ's own half topic. The index is written in store order, so once
      * a later message was delivered every earlier one is indexed.
      */
     private int storedCopies(String id) throws Exception {
-        DefaultMQAdminExt tools = new DefaultMQAdminExt(10_000);
-        tools.setNamesrvAddr(Brokers.rocket().nameServerAddress());
-        tools.setInstanceName(RocketTestSupport.unique("tx-tools"));
-        tools.start();
         try {
-            return tools.queryMessage(topic, id, 32, 0, Long.MAX_VALUE).getMessageList().size();
+            return tools().queryMessage(topic, id, 32, 0, Long.MAX_VALUE).getMessageList().size();
         } catch (MQClientException e) {
             if (e.getResponseCode() == ResponseCode.NO_MESSAGE) {
                 return 0;
             }
             throw e;
-        } finally {
-            tools.shutdown();
         }
     }
 }
