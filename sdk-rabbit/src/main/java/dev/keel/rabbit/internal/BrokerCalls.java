@@ -110,13 +110,11 @@ final class BrokerCalls {
      * the channel yet). A new channel asks the leader the queue has then: worth trying again shortly.
      */
     static boolean leaderGone(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (internalError(t)) {
-                String text = ((AMQP.Connection.Close) signal(t).getReason()).getReplyText();
-                return text.contains("noproc") || text.contains("nodedown");
-            }
+        if (!internalError(e)) {
+            return false;
         }
-        return false;
+        String text = ((AMQP.Connection.Close) signal(e).getReason()).getReplyText();
+        return text.contains("noproc") || text.contains("nodedown");
     }
 
     /** Whether {@code e} is RabbitMQ closing the connection with {@code INTERNAL_ERROR} (see {@link #leaderSilent}). */
@@ -124,6 +122,19 @@ final class BrokerCalls {
         ShutdownSignalException signal = signal(e);
         return signal != null && signal.getReason() instanceof AMQP.Connection.Close close
                 && close.getReplyCode() == INTERNAL_ERROR;
+    }
+
+    /** Whether exchange {@code exchange} exists, asked on {@code channel}: a missing one closes the channel (404). */
+    static boolean exchangeExists(Channel channel, String exchange) throws IOException {
+        try {
+            channel.exchangeDeclarePassive(exchange);
+            return true;
+        } catch (IOException e) {
+            if (replyCode(e) == NOT_FOUND) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     /** What RabbitMQ's {@code ACCESS_REFUSED} behind {@code e} means for "cannot {@code what}": not retriable. */

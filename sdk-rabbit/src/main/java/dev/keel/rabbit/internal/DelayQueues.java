@@ -131,7 +131,7 @@ public final class DelayQueues {
         try {
             // the topic may have been deleted (by another process) since this producer last declared: a delay queue
             // declared then would keep the message, and hand it to a topic declared again under the name
-            if (!exchangeExists(channel, topic)) {
+            if (!BrokerCalls.exchangeExists(channel, Names.exchange(topic))) {
                 throw new UnroutableException("topic '" + topic + "' does not exist on RabbitMQ any more (no exchange "
                         + "of that name; it was deleted after this process first used the topic): declare it and its "
                         + "consumer groups with ensureTopology");
@@ -157,25 +157,12 @@ public final class DelayQueues {
                     + "': the connection was lost", e);
         } finally {
             try {
-                if (channel != null && channel.isOpen()) {
+                if (channel.isOpen()) {
                     channel.close();
                 }
             } catch (IOException | TimeoutException | RuntimeException ignored) {
                 // gone either way
             }
-        }
-    }
-
-    /** Whether the topic's exchange exists; a missing one closes {@code channel} (404). */
-    private static boolean exchangeExists(Channel channel, String topic) throws IOException {
-        try {
-            channel.exchangeDeclarePassive(Names.exchange(topic));
-            return true;
-        } catch (IOException e) {
-            if (BrokerCalls.replyCode(e) == BrokerCalls.NOT_FOUND) {
-                return false;
-            }
-            throw e;
         }
     }
 

@@ -56,13 +56,14 @@ final class ReadLock {
     }
 
     /**
-     * Runs {@code read} on a channel of its own holding {@code topic}'s read lock; the lock is let go once that
-     * channel is closed, which puts back the messages the read took. A read whose quorum leader is gone
-     * ({@link BrokerCalls#leaderGone}) is run again within the same wait.
+     * Runs {@code read} of {@code topic}'s metadata queue {@code queue} on a channel of its own holding the topic's
+     * read lock; the lock is let go once that channel is closed, which puts back the messages the read took. A read
+     * whose quorum leader is gone ({@link BrokerCalls#leaderGone}) is run again within the same wait; one RabbitMQ
+     * ended for a leader that did not answer fails as {@link BrokerCalls#leaderSilent} says.
      *
      * @throws BrokerUnavailableException (retriable) when another client held the lock for the wait
      */
-    <T> T read(String topic, String what, BrokerCalls.ChannelWork<T> read) {
+    <T> T read(String topic, String queue, String what, BrokerCalls.ChannelWork<T> read) {
         ReentrantLock local = inProcess.computeIfAbsent(topic, t -> new ReentrantLock());
         String lock = queue(topic);
         long deadline = System.nanoTime() + wait.toNanos(); // one wait for both locks
@@ -80,7 +81,11 @@ final class ReadLock {
             long pause = 2;
             while (true) {
                 if (unpermitted.contains(topic)) {
-                    return calls.run(topic, what, read);
+                    try {
+                        return calls.run(topic, what, read);
+                    } catch (BrokerUnavailableException e) {
+                        throw BrokerCalls.internalError(e) ? BrokerCalls.leaderSilent(what, queue, e.getCause()) : e;
+                    }
                 }
                 AtomicBoolean held = new AtomicBoolean();
                 Attempt<T> attempt;
@@ -91,8 +96,11 @@ final class ReadLock {
                         return new Attempt<>(taken, held.get() ? read.apply(channel) : null);
                     });
                 } catch (BrokerUnavailableException e) {
-                    if (!BrokerCalls.leaderGone(e) || System.nanoTime() - deadline > 0) {
+                    if (!BrokerCalls.internalError(e)) {
                         throw e;
+                    }
+                    if (!BrokerCalls.leaderGone(e) || System.nanoTime() - deadline > 0) {
+                        throw BrokerCalls.leaderSilent(what, queue, e.getCause());
                     }
                     // the queue's leader was on a node that stopped: read again once the new one is known
                     LOG.debug("reading the metadata of topic '{}' again: {}", topic, e.getMessage());

@@ -278,13 +278,10 @@ final class TopicMetadata {
 
     private RecordRead read(String topic, MetadataQueues form) {
         String queue = form.record(topic);
-        return reads.read(topic, "read the record of topic '" + topic + "'", channel -> {
+        return reads.read(topic, queue, "read the record of topic '" + topic + "'", channel -> {
             try {
                 return new RecordRead(TopologyRecord.read(channel, queue), true, false);
             } catch (IOException e) {
-                if (BrokerCalls.internalError(e)) {
-                    throw BrokerCalls.leaderSilent("read the record of topic '" + topic + "'", queue, e);
-                }
                 if (BrokerCalls.queueNodeDown(e)) {
                     return RecordRead.NODE_DOWN;
                 }

@@ -414,13 +414,10 @@ public final class Topology {
         Set<Long> buckets = new TreeSet<>();
         for (QueueType type : QueueType.values()) {
             String index = DelayIndex.queue(topic, type);
-            buckets.addAll(reads.read(topic, "read the delay index of topic '" + topic + "'", channel -> {
+            buckets.addAll(reads.read(topic, index, "read the delay index of topic '" + topic + "'", channel -> {
                 try {
                     return DelayIndex.read(channel, index);
                 } catch (IOException e) {
-                    if (BrokerCalls.internalError(e)) {
-                        throw BrokerCalls.leaderSilent("read the delay index of topic '" + topic + "'", index, e);
-                    }
                     if (BrokerCalls.replyCode(e) == BrokerCalls.NOT_FOUND && !BrokerCalls.queueNodeDown(e)) {
                         return Set.<Long>of();
                     }
@@ -556,17 +553,8 @@ public final class Topology {
     }
 
     private boolean exchangeExists(String topic) {
-        return calls.run(topic, "look up topic '" + topic + "'", channel -> {
-            try {
-                channel.exchangeDeclarePassive(Names.exchange(topic));
-                return true;
-            } catch (IOException e) {
-                if (BrokerCalls.replyCode(e) == BrokerCalls.NOT_FOUND) {
-                    return false;
-                }
-                throw e;
-            }
-        });
+        return calls.run(topic, "look up topic '" + topic + "'",
+                channel -> BrokerCalls.exchangeExists(channel, Names.exchange(topic)));
     }
 
     private static KeelException missing(String topic, String group) {

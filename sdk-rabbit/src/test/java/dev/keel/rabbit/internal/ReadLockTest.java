@@ -45,14 +45,14 @@ class ReadLockTest {
             Channel holder = other.createChannel();
             holder.queueDeclare(ReadLock.queue(topic), false, true, false, null);
 
-            Throwable refused = catchThrowable(() -> lock.read(topic, "read the record of topic '" + topic + "'",
+            Throwable refused = catchThrowable(() -> lock.read(topic, topic + ".keel-record", "read the record of topic '" + topic + "'",
                     channel -> "read"));
             assertThat(refused).isInstanceOf(BrokerUnavailableException.class)
                     .hasMessageContaining(ReadLock.queue(topic)).hasMessageContaining("try again");
             assertThat(((BrokerUnavailableException) refused).isRetriable()).isTrue();
 
             holder.queueDelete(ReadLock.queue(topic));
-            String read = lock.read(topic, "read the record of topic '" + topic + "'", channel -> "read");
+            String read = lock.read(topic, topic + ".keel-record", "read the record of topic '" + topic + "'", channel -> "read");
             assertThat(read).isEqualTo("read");
             // let go after the read: the other connection can take it again
             holder.queueDeclare(ReadLock.queue(topic), false, true, false, null);
@@ -68,7 +68,7 @@ class ReadLockTest {
         String topic = UniqueNames.of("failed-read");
         ReadLock lock = new ReadLock(new BrokerCalls(reading), Duration.ofSeconds(1));
 
-        Throwable failed = catchThrowable(() -> lock.read(topic, "read the record of topic '" + topic + "'",
+        Throwable failed = catchThrowable(() -> lock.read(topic, topic + ".keel-record", "read the record of topic '" + topic + "'",
                 channel -> {
                     throw new IOException("refused");
                 }));
